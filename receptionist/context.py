@@ -1,0 +1,29 @@
+"""Who is acting, from where, and on which clock: handed to every service call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .clock import Clock, SystemClock
+from .roles import Role, can
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in staff user (or the system) on whose behalf a change is made."""
+
+    user_id: str | None
+    role: Role
+    source: str = "ui"  # ui | cli | sync | scheduler
+
+    def may(self, permission: str) -> bool:
+        return can(self.role, permission)
+
+
+SYSTEM = Actor(user_id=None, role="admin", source="scheduler")
+
+
+@dataclass
+class Ctx:
+    actor: Actor
+    clock: Clock = field(default_factory=SystemClock)

@@ -1,0 +1,49 @@
+"""The OS keychain (Windows Credential Manager, macOS Keychain, Secret Service).
+
+Any keychain failure - no backend on a headless Linux, a locked collection, a
+deleted entry - reads as "no key here", and unlocking falls back to a passphrase or
+the recovery code.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import keyring
+from keyring.errors import KeyringError, PasswordDeleteError
+
+SERVICE = "Receptionist clinic data key"
+log = logging.getLogger(__name__)
+
+
+def load_key(clinic_id: str) -> bytes | None:
+    try:
+        value = keyring.get_password(SERVICE, clinic_id)
+    except (KeyringError, RuntimeError, OSError) as exc:
+        log.info("keychain unavailable (%s)", type(exc).__name__)
+        return None
+    if not value:
+        return None
+    try:
+        key = bytes.fromhex(value)
+    except ValueError:
+        log.warning("keychain entry is not a key; ignoring it")
+        return None
+    return key if len(key) == 32 else None
+
+
+def save_key(clinic_id: str, key: bytes) -> bool:
+    """Store the key; False when there is no usable keychain (not an error)."""
+    try:
+        keyring.set_password(SERVICE, clinic_id, key.hex())
+    except (KeyringError, RuntimeError, OSError) as exc:
+        log.info("keychain not written (%s)", type(exc).__name__)
+        return False
+    return True
+
+
+def forget_key(clinic_id: str) -> None:
+    try:
+        keyring.delete_password(SERVICE, clinic_id)
+    except (PasswordDeleteError, KeyringError, RuntimeError, OSError):
+        pass

@@ -1,0 +1,1 @@
+"""Alembic revisions, shipped in the package and run from code on open."""

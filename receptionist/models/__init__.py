@@ -1,0 +1,26 @@
+"""The domain model. Import from here: ``from receptionist.models import Patient``."""
+
+from .appointment import Appointment
+from .base import Base, Synced, UTCDateTime, new_id, to_micros
+from .clinic import BlockedTime, Clinic, Provider, Room, Service
+from .patient import Consent, Patient
+from .staff import AuditEvent, Device, StaffUser
+
+__all__ = [
+    "Appointment",
+    "AuditEvent",
+    "Base",
+    "BlockedTime",
+    "Clinic",
+    "Consent",
+    "Device",
+    "Patient",
+    "Provider",
+    "Room",
+    "Service",
+    "StaffUser",
+    "Synced",
+    "UTCDateTime",
+    "new_id",
+    "to_micros",
+]

@@ -1,0 +1,55 @@
+"""Patients and the consents they gave."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, Synced
+
+
+class Patient(Synced, Base):
+    __tablename__ = "patient"
+    __table_args__ = (
+        Index("ix_patient_phone", "phone"),
+        Index("ix_patient_national_id", "national_id"),
+        Index("ix_patient_email", "email"),
+        Index("ix_patient_birth_date", "birth_date"),
+    )
+
+    # Local integer key of the full-text index (patient_search.rowid); never synced.
+    search_rowid: Mapped[int] = mapped_column(Integer, unique=True)
+    # Short number for the phone and the paper chart: "<device code>-<counter>".
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    national_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    birth_date: Mapped[date | None] = mapped_column(Date, default=None)
+    gender: Mapped[str | None] = mapped_column(String(16), default=None)
+    phone: Mapped[str | None] = mapped_column(String(20), default=None)  # E.164
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    address: Mapped[str] = mapped_column(Text, default="")
+    preferred_language: Mapped[str | None] = mapped_column(String(16), default=None)
+    preferred_channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+class Consent(Synced, Base):
+    """One recorded decision: given or withdrawn, when, by whom, for what."""
+
+    __tablename__ = "consent"
+    __table_args__ = (Index("ix_consent_patient", "patient_id", "purpose"),)
+
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patient.id"))
+    # reminder_sms | reminder_whatsapp | reminder_email | marketing | optional_data
+    purpose: Mapped[str] = mapped_column(String(32))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str | None] = mapped_column(String(36), default=None)
+    source: Mapped[str] = mapped_column(String(16), default="desk")

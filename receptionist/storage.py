@@ -1,0 +1,151 @@
+"""The encrypted database: one SQLCipher 4 file per clinic, opened with a raw key.
+
+Every connection is made by :func:`_connect`, which keys it *first*, reads from it at
+once (a wrong key only fails at the first read), then sets the pragmas. The engine is
+told to use ``sqlcipher3``: SQLAlchemy would otherwise fall back to the standard
+``sqlite3`` module, which ignores ``PRAGMA key`` and writes a plaintext file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from .errors import NotOurFile, UnlockError
+
+PLAINTEXT_MAGIC = b"SQLite format 3\x00"
+DEFAULT_CACHE_MB = 256
+BUSY_TIMEOUT_MS = 10_000
+
+
+def key_pragma_value(key: bytes) -> str:
+    """A raw 256-bit key as SQLCipher wants it: ``"x'<64 hex>'"``.
+
+    Bytes given to ``set_key`` or a bare string would be taken as a passphrase and
+    run through SQLCipher's own KDF, which is slow and not what we wrap.
+    """
+    if len(key) != 32:
+        raise ValueError("the data key must be 32 bytes")
+    return f"\"x'{key.hex()}'\""
+
+
+def raw_connect(path: Path, key: bytes, *, cache_mb: int = DEFAULT_CACHE_MB) -> Any:
+    """Open, key and verify one DB-API connection; raise a clear error on a bad key."""
+    conn = sqlcipher3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {key_pragma_value(key)}")
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError as exc:
+            raise _classify_open_failure(path) from exc
+        conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise NotOurFile(f"The database at {path} could not switch to WAL mode ({mode}).")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute(f"PRAGMA cache_size = {-cache_mb * 1024}")
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _classify_open_failure(path: Path) -> Exception:
+    """Tell a wrong key from a file that is not ours or is damaged."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return NotOurFile(f"The database file {path} cannot be read.")
+    if head == PLAINTEXT_MAGIC:
+        return NotOurFile(f"{path} is an unencrypted SQLite file, not a Receptionist database.")
+    if size < 4096 or size % 1024 != 0:
+        return NotOurFile(
+            f"{path} is not a Receptionist database or it is truncated; restore it from a backup."
+        )
+    return UnlockError(
+        "The key does not open this clinic's database. Check the passphrase or recovery code."
+    )
+
+
+class Database:
+    """An open, unlocked clinic database: an engine and the sessions made from it."""
+
+    def __init__(self, path: Path, key: bytes, *, cache_mb: int = DEFAULT_CACHE_MB) -> None:
+        self.path = Path(path)
+        # Fail now, with a clear message, rather than at the first query.
+        raw_connect(self.path, key, cache_mb=cache_mb).close()
+        self.engine: Engine = create_engine(
+            "sqlite://",
+            module=sqlcipher3,
+            creator=lambda: raw_connect(self.path, key, cache_mb=cache_mb),
+            poolclass=QueuePool,
+            pool_size=4,
+            max_overflow=4,
+        )
+        event.listen(self.engine, "begin", _on_begin)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(begin_immediate=True), expire_on_commit=False
+        )
+
+    def session(self) -> Session:
+        """A session for reading (a deferred transaction)."""
+        return self._sessions()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: BEGIN IMMEDIATE, committed on success, rolled back on error.
+
+        Taking the write lock up front means two processes (the app and the CLI) queue
+        on the busy timeout instead of failing with "database is locked" mid-way.
+        """
+        with self._writer() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def checkpoint(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _on_begin(conn: Any) -> None:
+    if conn.get_execution_options().get("begin_immediate"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def db_files(path: Path) -> list[Path]:
+    """The database and its WAL side files that exist now."""
+    return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
+
+
+def fsync_dir(directory: Path) -> None:
+    if os.name == "posix":
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
