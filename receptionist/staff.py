@@ -1,0 +1,102 @@
+"""Staff accounts: Argon2id password hashes, roles, sign-in."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .context import Actor, Ctx
+from .errors import NotFound, PermissionDenied, UnlockError, ValidationError
+from .models import StaffUser
+from .roles import ROLES
+
+_hasher = PasswordHasher()
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD = 8
+_DUMMY_HASH = _hasher.hash("timing-equaliser")
+
+
+def _check_new(username: str, password: str, role: str) -> None:
+    if not USERNAME.match(username):
+        raise ValidationError(
+            "username",
+            "A user name is 2-64 lower-case letters, digits, dots, dashes or underscores.",
+        )
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError("password", f"A password needs at least {MIN_PASSWORD} characters.")
+    if role not in ROLES:
+        raise ValidationError("role", f"The role must be one of: {', '.join(ROLES)}.")
+
+
+def create_user(
+    session: Session,
+    ctx: Ctx,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    full_name: str = "",
+    bootstrap: bool = False,
+) -> StaffUser:
+    """Add a staff account. ``bootstrap`` allows the very first admin at ``init``."""
+    username = username.strip().lower()
+    if not bootstrap and not ctx.actor.may("staff.manage"):
+        raise PermissionDenied("Only an administrator can add staff accounts.")
+    _check_new(username, password, role)
+    taken = session.scalar(select(func.count()).where(StaffUser.username == username))
+    if taken:
+        raise ValidationError("username", f"The user name '{username}' is taken; pick another.")
+    now = ctx.clock.now()
+    user = StaffUser(
+        username=username,
+        full_name=full_name,
+        password_hash=_hasher.hash(password),
+        role=role,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, ctx, "create", "staff_user", user.id)
+    return user
+
+
+def find_user(session: Session, username: str) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    if user is None or user.deleted_at is not None:
+        raise NotFound(f"There is no staff account named '{username}'.")
+    return user
+
+
+def authenticate(session: Session, ctx: Ctx, username: str, password: str) -> Actor:
+    """Check a sign-in; the same message for a wrong name or password."""
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    ok = False
+    try:
+        if user is None:
+            _hasher.verify(_DUMMY_HASH, password + "x")
+        else:
+            ok = _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if user is None or not ok or not user.active or user.deleted_at is not None:
+        raise UnlockError("The user name or password is not correct.")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    actor = Actor(user_id=user.id, role=user.role, source=ctx.actor.source)  # type: ignore[arg-type]
+    audit.record(session, Ctx(actor, ctx.clock), "sign_in", "staff_user", user.id)
+    return actor
+
+
+def actor_for(session: Session, username: str, source: str) -> Actor:
+    """The Actor of an existing account, for the CLI's ``--user``."""
+    user = find_user(session, username)
+    if not user.active:
+        raise PermissionDenied(f"The staff account '{username}' is disabled.")
+    return Actor(user_id=user.id, role=user.role, source=source)  # type: ignore[arg-type]
