@@ -94,6 +94,7 @@ class Database:
             module=sqlcipher3,
             creator=lambda: raw_connect(self.path, key, cache_mb=cache_mb),
             poolclass=QueuePool,
+            hide_parameters=True,  # no patient data in exception texts or logs
             pool_size=4,
             max_overflow=4,
         )

@@ -123,6 +123,18 @@ def _key_opens(ddir: DataDir, key: bytes) -> bool:
     return True
 
 
+def _follow_successor(ddir: DataDir, keyfile: KeyFile, key: bytes) -> bytes | None:
+    """``key`` if it opens the database, else the new key of an interrupted rekey."""
+    if _key_opens(ddir, key):
+        return key
+    from .rekey import successor_key
+
+    newer = successor_key(keyfile, key)
+    if newer is not None and _key_opens(ddir, newer):
+        return newer
+    return None
+
+
 def _secrets_from_env(env: Mapping[str, str]) -> list[str]:
     found = []
     if env.get("RECEPTIONIST_PASSPHRASE"):
@@ -154,8 +166,9 @@ def key_from_secret(ddir: DataDir, keyfile: KeyFile, secret: str) -> bytes:
             key = unwrap(slot, text, clinic_id=keyfile.clinic_id)
         except UnlockError:
             continue
-        if _key_opens(ddir, key):
-            return key
+        opened = _follow_successor(ddir, keyfile, key)
+        if opened is not None:
+            return opened
     raise UnlockError("That passphrase or recovery code does not unlock this clinic.")
 
 
@@ -173,8 +186,10 @@ def unlock(
         raise NotOurFile(f"There is no clinic database in {ddir.root}; run 'receptionist init'.")
     keyfile = read_keyfile(ddir.keyfile)
     key = keystore.load_key(keyfile.clinic_id)
-    if key is not None and _key_opens(ddir, key):
-        return key
+    if key is not None:
+        key = _follow_successor(ddir, keyfile, key)
+        if key is not None:
+            return key
     last_error: UnlockError | None = None
     for secret in _secrets_from_env(env):
         try:

@@ -1,0 +1,1 @@
+"""The admin command line: ``receptionist <command>``. No Qt, no network."""

@@ -1,0 +1,115 @@
+"""What every command shares: opening the clinic, the acting user, output."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from ..clock import Clock, SystemClock
+from ..context import Actor, Ctx
+from ..errors import NotFound
+from ..models import StaffUser
+from ..staff import actor_for
+from ..storage import Database
+from ..vault import AskSecret, default_data_dir, open_clinic
+
+
+@dataclass
+class App:
+    args: argparse.Namespace
+    clock: Clock
+
+    @property
+    def data_dir(self) -> Path:
+        given = getattr(self.args, "data_dir", None)
+        return Path(given).expanduser() if given else default_data_dir()
+
+    @property
+    def as_json(self) -> bool:
+        return bool(getattr(self.args, "json", False))
+
+    @contextmanager
+    def database(self) -> Iterator[Database]:
+        db = open_clinic(self.data_dir, ask=terminal_ask())
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def ctx(self, db: Database) -> Ctx:
+        with db.read() as session:
+            return Ctx(self.actor(session), self.clock)
+
+    def actor(self, session: Any) -> Actor:
+        username = getattr(self.args, "user", None)
+        if username:
+            return actor_for(session, username, "cli")
+        first_admin = session.scalar(
+            select(StaffUser)
+            .where(StaffUser.role == "admin", StaffUser.active.is_(True))
+            .order_by(StaffUser.created_at)
+            .limit(1)
+        )
+        if first_admin is None:
+            raise NotFound("This clinic has no active administrator; pass --user.")
+        return actor_for(session, first_admin.username, "cli")
+
+    def emit(self, data: Any, text: str) -> None:
+        """Print ``text`` for people, or ``data`` as JSON with ``--json``."""
+        if self.as_json:
+            print(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+        else:
+            print(text)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def terminal_ask() -> AskSecret | None:
+    """Ask for a secret on the terminal; None when nobody is there to answer."""
+    if not sys.stdin.isatty() or os.environ.get("CI"):
+        return None
+
+    def ask(prompt: str) -> str | None:
+        try:
+            return getpass.getpass(prompt + ": ") or None
+        except (EOFError, KeyboardInterrupt):
+            return None
+
+    return ask
+
+
+def read_secret(env_name: str, prompt: str, *, confirm: bool = False) -> str | None:
+    """A secret from the environment, or typed (twice when ``confirm``), or None."""
+    if os.environ.get(env_name):
+        return os.environ[env_name]
+    file_var = env_name + "_FILE"
+    if os.environ.get(file_var):
+        return Path(os.environ[file_var]).read_text(encoding="utf-8").rstrip("\r\n")
+    ask = terminal_ask()
+    if ask is None:
+        return None
+    first = ask(prompt)
+    if first and confirm and ask("Type it again") != first:
+        from ..errors import UserError
+
+        raise UserError("The two entries differ; nothing was changed. Try again.")
+    return first
+
+
+def default_clock() -> Clock:
+    return SystemClock()

@@ -1,0 +1,62 @@
+"""``receptionist``: the admin command line.
+
+Exit codes: 0 done, 2 bad input (the message names the field), 3 locked or wrong key,
+1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import ReceptionistError
+from ..safelog import describe
+from . import setupcmds
+from .common import App, default_clock
+
+log = logging.getLogger("receptionist.cli")
+MODULES = [setupcmds]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="receptionist", description="Receptionist: the clinic front desk, administered."
+    )
+    parser.add_argument("--version", action="version", version=f"receptionist {__version__}")
+    parser.add_argument("--data-dir", help="the clinic's data folder (or RECEPTIONIST_DATA_DIR)")
+    parser.add_argument("--user", help="the staff account acting (default: the first admin)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    app = App(args, default_clock())
+    try:
+        code: int = args.func(app)
+    except ReceptionistError as exc:
+        field = getattr(exc, "field", None)
+        prefix = f"error ({field}): " if field else "error: "
+        print(prefix + str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Interrupted; nothing more was changed.", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        log.error("unexpected failure in %s: %s", args.command, describe(exc))
+        print("error: something unexpected went wrong; details (without patient data) were logged.",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

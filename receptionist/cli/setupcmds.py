@@ -1,0 +1,175 @@
+"""init, check, rekey, passphrase, audit verify, user add|list."""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy import select
+
+from .. import audit
+from ..errors import ReceptionistError, UserError
+from ..integrity import check
+from ..models import StaffUser
+from ..rekey import rekey
+from ..roles import ROLES
+from ..setup import ClinicSpec, initialise
+from ..staff import create_user
+from ..vault import DataDir, set_passphrase, unlock
+from .common import App, read_secret, terminal_ask
+
+RECOVERY_NOTICE = """\
+Clinic created in {root}
+
+RECOVERY CODE (shown once; print it or write it down and keep it somewhere safe):
+
+    {code}
+
+It unlocks this clinic's data if this computer's keychain is lost.{keychain}"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("init", help="create a new clinic in the data folder")
+    p.add_argument("--clinic-name", required=True)
+    p.add_argument("--timezone", required=True, help="IANA name, e.g. Europe/Istanbul")
+    p.add_argument("--region", required=True, help="phone region, e.g. TR")
+    p.add_argument("--admin-user", required=True)
+    p.add_argument("--locale", default="en")
+    p.add_argument("--slot-minutes", type=int, default=15)
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("check", help="verify the database file (integrity and encryption)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("rekey", help="re-encrypt under a new key; prints a new recovery code")
+    p.set_defaults(func=cmd_rekey)
+
+    p = sub.add_parser("passphrase", help="set or change the admin passphrase")
+    p.set_defaults(func=cmd_passphrase)
+
+    audit_p = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit_p.add_subparsers(dest="audit_cmd", required=True)
+    p = audit_sub.add_parser("verify", help="check the audit log's hash chain")
+    p.set_defaults(func=cmd_audit_verify)
+
+    user_p = sub.add_parser("user", help="staff accounts")
+    user_sub = user_p.add_subparsers(dest="user_cmd", required=True)
+    p = user_sub.add_parser("add", help="add a staff account (password from prompt or env)")
+    p.add_argument("username")
+    p.add_argument("--role", choices=ROLES, default="receptionist")
+    p.add_argument("--full-name", default="")
+    p.set_defaults(func=cmd_user_add)
+    p = user_sub.add_parser("list", help="list staff accounts")
+    p.set_defaults(func=cmd_user_list)
+
+
+def _password(env: str, what: str) -> str:
+    value = read_secret(env, f"{what}", confirm=True)
+    if not value:
+        raise UserError(f"No {what.lower()} given; type it when asked or set {env}.")
+    return value
+
+
+def cmd_init(app: App) -> int:
+    a = app.args
+    password = _password("RECEPTIONIST_ADMIN_PASSWORD", "Password for the admin account")
+    passphrase = read_secret(
+        "RECEPTIONIST_PASSPHRASE", "Admin passphrase (Enter to skip)", confirm=True
+    )
+    spec = ClinicSpec(a.clinic_name, a.timezone, a.region, a.admin_user, password, a.locale,
+                      a.slot_minutes)  # fmt: skip
+    created = initialise(app.data_dir, spec, app.clock, passphrase=passphrase or None)
+    note = (
+        ""
+        if created.in_keychain
+        else ("\nThis computer has no keychain: unlock with the admin passphrase or this code.")
+    )
+    app.emit(
+        {"data_dir": str(app.data_dir), "clinic_id": created.clinic_id,
+         "recovery_code": created.recovery_code, "in_keychain": created.in_keychain},
+        RECOVERY_NOTICE.format(root=app.data_dir, code=created.recovery_code, keychain=note),
+    )  # fmt: skip
+    return 0
+
+
+def cmd_check(app: App) -> int:
+    with app.database() as db:
+        report = check(db)
+    text = "The database is sound." if report.ok else (
+        "PROBLEMS FOUND: " + "; ".join(report.integrity + report.cipher)
+        + (f"; {report.foreign_keys} broken references" if report.foreign_keys else "")
+        + ". Restore the latest backup."
+    )  # fmt: skip
+    app.emit({"ok": report.ok, "integrity": report.integrity, "cipher": report.cipher,
+              "foreign_key_problems": report.foreign_keys}, text)  # fmt: skip
+    return 0 if report.ok else 1
+
+
+def cmd_rekey(app: App) -> int:
+    key = unlock(app.data_dir, ask=terminal_ask())
+    with app.database() as db, db.read() as session:
+        actor = app.actor(session)
+    if not actor.may("keys.manage"):
+        raise UserError("Only an administrator can change the encryption key.")
+    passphrase = read_secret("RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase (Enter to skip)",
+                             confirm=True)  # fmt: skip
+    result = rekey(app.data_dir, key, passphrase=passphrase or None)
+    with app.database() as db, db.write() as session:
+        audit.record(session, app.ctx(db), "rekey", "clinic", None)
+    app.emit(
+        {"recovery_code": result.recovery_code, "in_keychain": result.in_keychain},
+        "The data is now encrypted under a new key. The old recovery code no longer works.\n\n"
+        f"NEW RECOVERY CODE (shown once):\n\n    {result.recovery_code}\n",
+    )
+    return 0
+
+
+def cmd_passphrase(app: App) -> int:
+    key = unlock(app.data_dir, ask=terminal_ask())
+    new = read_secret("RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase", confirm=True)
+    if not new:
+        raise UserError("No passphrase given; nothing was changed.")
+    with app.database() as db, db.write() as session:
+        ctx = app.ctx(db)
+        if not ctx.actor.may("keys.manage"):
+            raise UserError("Only an administrator can change the admin passphrase.")
+        set_passphrase(DataDir(app.data_dir).root, key, new)
+        audit.record(session, ctx, "set_passphrase", "clinic", None)
+    app.emit({"ok": True}, "The admin passphrase is set.")
+    return 0
+
+
+def cmd_audit_verify(app: App) -> int:
+    with app.database() as db, db.read() as session:
+        result = audit.verify(session)
+    if result.ok:
+        text = f"The audit log is intact ({result.events} events)."
+    else:
+        text = f"The audit log was tampered with at event {result.first_bad_seq}: {result.problem}."
+    app.emit({"ok": result.ok, "events": result.events, "first_bad_seq": result.first_bad_seq,
+              "problem": result.problem}, text)  # fmt: skip
+    return 0 if result.ok else 1
+
+
+def cmd_user_add(app: App) -> int:
+    password = _password("RECEPTIONIST_USER_PASSWORD", "Password for the new account")
+    with app.database() as db, db.write() as session:
+        ctx = app.ctx(db)
+        user = create_user(session, ctx, username=app.args.username, password=password,
+                           role=app.args.role, full_name=app.args.full_name)  # fmt: skip
+        data = {"id": user.id, "username": user.username, "role": user.role}
+    app.emit(data, f"Added {data['username']} ({data['role']}).")
+    return 0
+
+
+def cmd_user_list(app: App) -> int:
+    with app.database() as db, db.read() as session:
+        users = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
+        rows = [{"username": u.username, "role": u.role, "active": u.active,
+                 "full_name": u.full_name} for u in users]  # fmt: skip
+    text = "\n".join(f"{r['username']:<20} {r['role']:<13} {'' if r['active'] else 'disabled'}"
+                     for r in rows)  # fmt: skip
+    app.emit(rows, text or "No staff accounts.")
+    return 0
+
+
+__all__ = ["ReceptionistError", "register"]

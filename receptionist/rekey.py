@@ -1,0 +1,101 @@
+"""Change the data key: a new key, a new recovery code, re-wrapped slots.
+
+The database is exported under the new key into a side file, then swapped in. While
+the swap is under way the key file also holds a *successor* slot: the new key
+wrapped under the old one. So whatever unlocked the clinic before (keychain,
+passphrase, old recovery code) still unlocks it if the machine dies mid-way.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlcipher3
+
+from . import keystore
+from .errors import UnlockError
+from .keyfile import KeyFile, read_keyfile, write_keyfile
+from .keys import KdfParams, new_data_key, new_recovery_code, unwrap, wrap
+from .lock import InstanceLock
+from .storage import BUSY_TIMEOUT_MS, db_files, fsync_dir, key_pragma_value, raw_connect
+from .vault import DataDir, check_passphrase_strength
+
+# The secret of a successor slot is a random 256-bit key: no need for a costly KDF.
+SUCCESSOR_KDF = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
+
+
+@dataclass(frozen=True)
+class Rekeyed:
+    recovery_code: str
+    in_keychain: bool
+
+
+def successor_key(keyfile: KeyFile, old_key: bytes) -> bytes | None:
+    """The new key of an interrupted rekey, if ``old_key`` wraps one."""
+    for slot in keyfile.slots_of("successor"):
+        try:
+            return unwrap(slot, old_key.hex(), clinic_id=keyfile.clinic_id)
+        except UnlockError:
+            continue
+    return None
+
+
+def rekey(root: Path, old_key: bytes, *, passphrase: str | None = None) -> Rekeyed:
+    """Re-encrypt the clinic under a new key. The desktop app must not be running.
+
+    ``passphrase`` becomes the admin passphrase of the new key; without one, the new
+    key is wrapped under the new recovery code only.
+    """
+    ddir = DataDir(Path(root))
+    if passphrase is not None:
+        check_passphrase_strength(passphrase)
+    with InstanceLock(ddir.lock):
+        raw_connect(ddir.db, old_key).close()  # proves the old key
+        keyfile = read_keyfile(ddir.keyfile)
+        gen = keyfile.generation + 1
+        cid = keyfile.clinic_id
+        new_key = new_data_key()
+        code = new_recovery_code()
+        slots = [wrap(new_key, code, kind="recovery", clinic_id=cid, generation=gen)]
+        if passphrase:
+            slots.append(wrap(new_key, passphrase, kind="passphrase", clinic_id=cid,
+                              generation=gen))  # fmt: skip
+        bridge = wrap(new_key, old_key.hex(), kind="successor", clinic_id=cid, generation=gen,
+                      params=SUCCESSOR_KDF)  # fmt: skip
+        write_keyfile(ddir.keyfile, KeyFile(cid, [*keyfile.slots, *slots, bridge]))
+        _export(ddir.db, old_key, new_key)
+        write_keyfile(ddir.keyfile, KeyFile(cid, slots))
+        keystore.forget_key(cid)
+        stored = keystore.save_key(cid, new_key)
+    return Rekeyed(code, stored)
+
+
+def _export(db_path: Path, old_key: bytes, new_key: bytes) -> None:
+    side = db_path.with_name(db_path.name + ".rekey")
+    for leftover in db_files(side):
+        leftover.unlink()
+    conn = raw_connect(db_path, old_key)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute(f"ATTACH DATABASE ? AS rekeyed KEY {key_pragma_value(new_key)}", (str(side),))
+        conn.execute("SELECT sqlcipher_export('rekeyed')")
+        version = conn.execute("PRAGMA main.user_version").fetchone()[0]
+        conn.execute(f"PRAGMA rekeyed.user_version = {int(version)}")
+        conn.execute("DETACH DATABASE rekeyed")
+    finally:
+        conn.close()
+    check = sqlcipher3.connect(str(side), timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        check.execute("PRAGMA cipher_log_level = NONE")
+        check.execute(f"PRAGMA key = {key_pragma_value(new_key)}")
+        check.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        check.close()
+    with side.open("rb+") as fh:
+        os.fsync(fh.fileno())
+    for stale in db_files(db_path)[1:]:
+        stale.unlink()
+    os.replace(side, db_path)
+    fsync_dir(db_path.parent)
