@@ -21,10 +21,26 @@ from .models import AuditEvent, to_micros
 GENESIS = "0" * 64
 
 
-def _digest(prev: str, seq: int, at: datetime, actor: str | None, source: str, action: str,
-            entity_type: str, entity_id: str | None) -> str:  # fmt: skip
-    parts = [prev, str(seq), str(to_micros(at)), actor or "", source, action, entity_type,
-             entity_id or ""]  # fmt: skip
+def _digest(
+    prev: str,
+    seq: int,
+    at: datetime,
+    actor: str | None,
+    source: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+) -> str:
+    parts = [
+        prev,
+        str(seq),
+        str(to_micros(at)),
+        actor or "",
+        source,
+        action,
+        entity_type,
+        entity_id or "",
+    ]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -73,8 +89,9 @@ def verify(session: Session) -> VerifyResult:
             return VerifyResult(False, count, ev.seq, f"event {expected_seq} is missing")
         if ev.prev_hash != prev:
             return VerifyResult(False, count, ev.seq, "the chain is broken before this event")
-        digest = _digest(prev, ev.seq, ev.at, ev.actor_id, ev.source, ev.action,
-                         ev.entity_type, ev.entity_id)  # fmt: skip
+        digest = _digest(
+            prev, ev.seq, ev.at, ev.actor_id, ev.source, ev.action, ev.entity_type, ev.entity_id
+        )
         if digest != ev.hash:
             return VerifyResult(False, count, ev.seq, "this event was altered")
         prev = ev.hash

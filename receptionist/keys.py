@@ -54,7 +54,7 @@ def new_recovery_code() -> str:
 def normalize_recovery_code(text: str) -> str | None:
     """The canonical form of a typed recovery code, or None if it cannot be one."""
     cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\n")
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
     if len(cleaned) != _CODE_GROUPS * _CODE_GROUP_LEN:
         return None
     if any(ch not in _CODE_ALPHABET for ch in cleaned):

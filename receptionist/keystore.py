@@ -7,6 +7,7 @@ the recovery code.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import keyring
@@ -43,7 +44,5 @@ def save_key(clinic_id: str, key: bytes) -> bool:
 
 
 def forget_key(clinic_id: str) -> None:
-    try:
+    with contextlib.suppress(PasswordDeleteError, KeyringError, RuntimeError, OSError):
         keyring.delete_password(SERVICE, clinic_id)
-    except (PasswordDeleteError, KeyringError, RuntimeError, OSError):
-        pass

@@ -60,10 +60,17 @@ def rekey(root: Path, old_key: bytes, *, passphrase: str | None = None) -> Rekey
         code = new_recovery_code()
         slots = [wrap(new_key, code, kind="recovery", clinic_id=cid, generation=gen)]
         if passphrase:
-            slots.append(wrap(new_key, passphrase, kind="passphrase", clinic_id=cid,
-                              generation=gen))  # fmt: skip
-        bridge = wrap(new_key, old_key.hex(), kind="successor", clinic_id=cid, generation=gen,
-                      params=SUCCESSOR_KDF)  # fmt: skip
+            slots.append(
+                wrap(new_key, passphrase, kind="passphrase", clinic_id=cid, generation=gen)
+            )
+        bridge = wrap(
+            new_key,
+            old_key.hex(),
+            kind="successor",
+            clinic_id=cid,
+            generation=gen,
+            params=SUCCESSOR_KDF,
+        )
         write_keyfile(ddir.keyfile, KeyFile(cid, [*keyfile.slots, *slots, bridge]))
         _export(ddir.db, old_key, new_key)
         write_keyfile(ddir.keyfile, KeyFile(cid, slots))

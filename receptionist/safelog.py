@@ -15,7 +15,7 @@ def describe(exc: BaseException) -> str:
     where = " <- ".join(
         f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[::-1]
     )
-    chain = []
+    chain: list[str] = []
     cause = exc.__cause__ or exc.__context__
     while cause is not None and len(chain) < 5:
         chain.append(type(cause).__name__)

@@ -18,7 +18,8 @@ from .clock import Clock
 from .context import Actor, Ctx
 from .errors import ValidationError
 from .models import Clinic
-from .vault import Created, DataDir, check_passphrase_strength, create, open_clinic
+from .storage import Database
+from .vault import Created, DataDir, check_passphrase_strength, create
 
 DEFAULT_HOURS = {
     "mon": [["09:00", "18:00"]],
@@ -60,8 +61,15 @@ def validate_spec(spec: ClinicSpec) -> ClinicSpec:
         )
     if spec.slot_minutes not in (5, 10, 15, 20, 30, 60):
         raise ValidationError("slot-minutes", "The slot size must be 5, 10, 15, 20, 30 or 60.")
-    return ClinicSpec(name, spec.timezone, region, spec.admin_user, spec.admin_password,
-                      spec.locale, spec.slot_minutes)  # fmt: skip
+    return ClinicSpec(
+        name,
+        spec.timezone,
+        region,
+        spec.admin_user,
+        spec.admin_password,
+        spec.locale,
+        spec.slot_minutes,
+    )
 
 
 def initialise(
@@ -75,7 +83,7 @@ def initialise(
     made_root = not ddir.root.exists()
     created = create(ddir.root, passphrase=passphrase)
     try:
-        db = open_clinic(ddir.root)
+        db = Database(ddir.db, created.key)
         try:
             with db.write() as session:
                 now = clock.now()
@@ -92,9 +100,15 @@ def initialise(
                     )
                 )
                 ctx = Ctx(Actor(None, "admin", "cli"), clock)
-                staff.create_user(session, ctx, username=spec.admin_user,
-                                  password=spec.admin_password, role="admin",
-                                  full_name="Administrator", bootstrap=True)  # fmt: skip
+                staff.create_user(
+                    session,
+                    ctx,
+                    username=spec.admin_user,
+                    password=spec.admin_password,
+                    role="admin",
+                    full_name="Administrator",
+                    bootstrap=True,
+                )
         finally:
             db.close()
     except BaseException:

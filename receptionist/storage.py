@@ -85,14 +85,18 @@ def _classify_open_failure(path: Path) -> Exception:
 class Database:
     """An open, unlocked clinic database: an engine and the sessions made from it."""
 
+    dbapi: Any = sqlcipher3
+
     def __init__(self, path: Path, key: bytes, *, cache_mb: int = DEFAULT_CACHE_MB) -> None:
         self.path = Path(path)
+        self._key = key
+        self.cache_mb = cache_mb
         # Fail now, with a clear message, rather than at the first query.
-        raw_connect(self.path, key, cache_mb=cache_mb).close()
+        self.connect().close()
         self.engine: Engine = create_engine(
             "sqlite://",
-            module=sqlcipher3,
-            creator=lambda: raw_connect(self.path, key, cache_mb=cache_mb),
+            module=self.dbapi,
+            creator=self.connect,
             poolclass=QueuePool,
             hide_parameters=True,  # no patient data in exception texts or logs
             pool_size=4,
@@ -103,6 +107,10 @@ class Database:
         self._writer = sessionmaker(
             self.engine.execution_options(begin_immediate=True), expire_on_commit=False
         )
+
+    def connect(self) -> Any:
+        """A new keyed, verified DB-API connection (the engine's pool calls this)."""
+        return raw_connect(self.path, self._key, cache_mb=self.cache_mb)
 
     def session(self) -> Session:
         """A session for reading (a deferred transaction)."""
@@ -123,9 +131,18 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
-    def checkpoint(self) -> None:
+    @contextmanager
+    def raw(self) -> Iterator[Any]:
+        """A pooled DB-API connection outside any transaction (for pragmas that need it)."""
         with self.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            yield driver
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the main file and truncate it."""
+        with self.raw() as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlcipher3
@@ -51,8 +51,9 @@ class DataDir:
 @dataclass(frozen=True)
 class Created:
     clinic_id: str
-    recovery_code: str
+    recovery_code: str = field(repr=False)
     in_keychain: bool
+    key: bytes = field(repr=False)
 
 
 def default_data_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -112,7 +113,7 @@ def create(root: Path, *, passphrase: str | None = None) -> Created:
     finally:
         db.close()
     in_keychain = keystore.save_key(clinic_id, key)
-    return Created(clinic_id, code, in_keychain)
+    return Created(clinic_id, code, in_keychain, key)
 
 
 def _key_opens(ddir: DataDir, key: bytes) -> bool:
@@ -201,11 +202,11 @@ def unlock(
         return key
     if ask is not None:
         for _ in range(attempts):
-            secret = ask("Enter the admin passphrase or the recovery code to unlock this clinic")
-            if secret is None:
+            typed = ask("Enter the admin passphrase or the recovery code to unlock this clinic")
+            if typed is None:
                 break
             try:
-                key = key_from_secret(ddir, keyfile, secret)
+                key = key_from_secret(ddir, keyfile, typed)
             except UnlockError as exc:
                 last_error = exc
                 continue
@@ -247,6 +248,7 @@ def set_passphrase(root: Path, key: bytes, passphrase: str) -> None:
         raise UnlockError("The key does not open this clinic's database.")
     gen = keyfile.generation
     slots = [s for s in keyfile.slots if s.kind != "passphrase"]
-    slots.append(wrap(key, passphrase, kind="passphrase", clinic_id=keyfile.clinic_id,
-                      generation=gen))  # fmt: skip
+    slots.append(
+        wrap(key, passphrase, kind="passphrase", clinic_id=keyfile.clinic_id, generation=gen)
+    )
     write_keyfile(ddir.keyfile, KeyFile(keyfile.clinic_id, slots))

@@ -14,11 +14,11 @@ from keyring.errors import PasswordDeleteError
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from receptionist import keys  # noqa: E402
-from receptionist.clock import FixedClock  # noqa: E402
-from receptionist.context import Actor, Ctx  # noqa: E402
-from receptionist.storage import Database  # noqa: E402
-from receptionist.vault import create, open_clinic  # noqa: E402
+from receptionist import keys
+from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
+from receptionist.storage import Database
+from receptionist.vault import create, open_clinic
 
 FAST_KDF = keys.KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
 

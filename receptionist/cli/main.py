@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import ReceptionistError
 from ..safelog import describe
-from . import setupcmds
+from . import appointmentcmds, catalogcmds, democmd, patientcmds, setupcmds
 from .common import App, default_clock
 
 log = logging.getLogger("receptionist.cli")
-MODULES = [setupcmds]
+MODULES = [setupcmds, catalogcmds, patientcmds, appointmentcmds, democmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,8 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:
         log.error("unexpected failure in %s: %s", args.command, describe(exc))
-        print("error: something unexpected went wrong; details (without patient data) were logged.",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "error: something unexpected went wrong; details (without patient data) were logged.",
+            file=sys.stderr,
+        )
         return 1
     return code
 

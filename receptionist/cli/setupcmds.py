@@ -75,8 +75,9 @@ def cmd_init(app: App) -> int:
     passphrase = read_secret(
         "RECEPTIONIST_PASSPHRASE", "Admin passphrase (Enter to skip)", confirm=True
     )
-    spec = ClinicSpec(a.clinic_name, a.timezone, a.region, a.admin_user, password, a.locale,
-                      a.slot_minutes)  # fmt: skip
+    spec = ClinicSpec(
+        a.clinic_name, a.timezone, a.region, a.admin_user, password, a.locale, a.slot_minutes
+    )
     created = initialise(app.data_dir, spec, app.clock, passphrase=passphrase or None)
     note = (
         ""
@@ -84,23 +85,39 @@ def cmd_init(app: App) -> int:
         else ("\nThis computer has no keychain: unlock with the admin passphrase or this code.")
     )
     app.emit(
-        {"data_dir": str(app.data_dir), "clinic_id": created.clinic_id,
-         "recovery_code": created.recovery_code, "in_keychain": created.in_keychain},
+        {
+            "data_dir": str(app.data_dir),
+            "clinic_id": created.clinic_id,
+            "recovery_code": created.recovery_code,
+            "in_keychain": created.in_keychain,
+        },
         RECOVERY_NOTICE.format(root=app.data_dir, code=created.recovery_code, keychain=note),
-    )  # fmt: skip
+    )
     return 0
 
 
 def cmd_check(app: App) -> int:
     with app.database() as db:
         report = check(db)
-    text = "The database is sound." if report.ok else (
-        "PROBLEMS FOUND: " + "; ".join(report.integrity + report.cipher)
-        + (f"; {report.foreign_keys} broken references" if report.foreign_keys else "")
-        + ". Restore the latest backup."
-    )  # fmt: skip
-    app.emit({"ok": report.ok, "integrity": report.integrity, "cipher": report.cipher,
-              "foreign_key_problems": report.foreign_keys}, text)  # fmt: skip
+    text = (
+        "The database is sound."
+        if report.ok
+        else (
+            "PROBLEMS FOUND: "
+            + "; ".join(report.integrity + report.cipher)
+            + (f"; {report.foreign_keys} broken references" if report.foreign_keys else "")
+            + ". Restore the latest backup."
+        )
+    )
+    app.emit(
+        {
+            "ok": report.ok,
+            "integrity": report.integrity,
+            "cipher": report.cipher,
+            "foreign_key_problems": report.foreign_keys,
+        },
+        text,
+    )
     return 0 if report.ok else 1
 
 
@@ -110,8 +127,9 @@ def cmd_rekey(app: App) -> int:
         actor = app.actor(session)
     if not actor.may("keys.manage"):
         raise UserError("Only an administrator can change the encryption key.")
-    passphrase = read_secret("RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase (Enter to skip)",
-                             confirm=True)  # fmt: skip
+    passphrase = read_secret(
+        "RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase (Enter to skip)", confirm=True
+    )
     result = rekey(app.data_dir, key, passphrase=passphrase or None)
     with app.database() as db, db.write() as session:
         audit.record(session, app.ctx(db), "rekey", "clinic", None)
@@ -145,8 +163,15 @@ def cmd_audit_verify(app: App) -> int:
         text = f"The audit log is intact ({result.events} events)."
     else:
         text = f"The audit log was tampered with at event {result.first_bad_seq}: {result.problem}."
-    app.emit({"ok": result.ok, "events": result.events, "first_bad_seq": result.first_bad_seq,
-              "problem": result.problem}, text)  # fmt: skip
+    app.emit(
+        {
+            "ok": result.ok,
+            "events": result.events,
+            "first_bad_seq": result.first_bad_seq,
+            "problem": result.problem,
+        },
+        text,
+    )
     return 0 if result.ok else 1
 
 
@@ -154,8 +179,14 @@ def cmd_user_add(app: App) -> int:
     password = _password("RECEPTIONIST_USER_PASSWORD", "Password for the new account")
     with app.database() as db, db.write() as session:
         ctx = app.ctx(db)
-        user = create_user(session, ctx, username=app.args.username, password=password,
-                           role=app.args.role, full_name=app.args.full_name)  # fmt: skip
+        user = create_user(
+            session,
+            ctx,
+            username=app.args.username,
+            password=password,
+            role=app.args.role,
+            full_name=app.args.full_name,
+        )
         data = {"id": user.id, "username": user.username, "role": user.role}
     app.emit(data, f"Added {data['username']} ({data['role']}).")
     return 0
@@ -164,10 +195,13 @@ def cmd_user_add(app: App) -> int:
 def cmd_user_list(app: App) -> int:
     with app.database() as db, db.read() as session:
         users = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
-        rows = [{"username": u.username, "role": u.role, "active": u.active,
-                 "full_name": u.full_name} for u in users]  # fmt: skip
-    text = "\n".join(f"{r['username']:<20} {r['role']:<13} {'' if r['active'] else 'disabled'}"
-                     for r in rows)  # fmt: skip
+        rows = [
+            {"username": u.username, "role": u.role, "active": u.active, "full_name": u.full_name}
+            for u in users
+        ]
+    text = "\n".join(
+        f"{r['username']:<20} {r['role']:<13} {'' if r['active'] else 'disabled'}" for r in rows
+    )
     app.emit(rows, text or "No staff accounts.")
     return 0
 

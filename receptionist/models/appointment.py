@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Synced
@@ -17,6 +17,11 @@ class Appointment(Synced, Base):
         Index("ix_appointment_provider_start", "provider_id", "start_utc"),
         Index("ix_appointment_room_start", "room_id", "start_utc"),
         Index("ix_appointment_patient_start", "patient_id", "start_utc"),
+        Index(
+            "ix_appointment_series",
+            "series_id",
+            sqlite_where=text("series_id IS NOT NULL"),
+        ),
     )
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patient.id"))

@@ -62,7 +62,10 @@ class BlockedTime(Synced, Base):
     """
 
     __tablename__ = "blocked_time"
-    __table_args__ = (Index("ix_blocked_time_start_end", "start_utc", "end_utc"),)
+    __table_args__ = (
+        Index("ix_blocked_time_start_end", "start_utc", "end_utc"),
+        Index("ix_blocked_time_end", "end_utc"),
+    )
 
     provider_id: Mapped[str | None] = mapped_column(ForeignKey("provider.id"), default=None)
     room_id: Mapped[str | None] = mapped_column(ForeignKey("room.id"), default=None)

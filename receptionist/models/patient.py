@@ -17,9 +17,11 @@ class Patient(Synced, Base):
         Index("ix_patient_national_id", "national_id"),
         Index("ix_patient_email", "email"),
         Index("ix_patient_birth_date", "birth_date"),
+        Index("ix_patient_sort_key", "sort_key", "search_rowid"),
     )
 
-    # Local integer key of the full-text index (patient_search.rowid); never synced.
+    # Local key of the full-text index (patient_search.rowid), kept in sort_key
+    # order by receptionist.searchindex; never synced.
     search_rowid: Mapped[int] = mapped_column(Integer, unique=True)
     # Short number for the phone and the paper chart: "<device code>-<counter>".
     number: Mapped[str] = mapped_column(String(16), unique=True)
@@ -34,6 +36,9 @@ class Patient(Synced, Base):
     preferred_language: Mapped[str | None] = mapped_column(String(16), default=None)
     preferred_channel: Mapped[str | None] = mapped_column(String(16), default=None)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Folded "family<U+001F>given" (receptionist.searchindex.sort_key): the order of
+    # search_rowid, and the name part of the duplicate check. Never edited directly.
+    sort_key: Mapped[str] = mapped_column(Text, default="")
 
     @property
     def display_name(self) -> str:

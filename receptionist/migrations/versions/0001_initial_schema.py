@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("preferred_language", sa.String(length=16), nullable=True),
         sa.Column("preferred_channel", sa.String(length=16), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("sort_key", sa.Text(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.Column("updated_at", sa.BigInteger(), nullable=False),
@@ -85,6 +86,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_patient_email", ["email"], unique=False)
         batch_op.create_index("ix_patient_national_id", ["national_id"], unique=False)
         batch_op.create_index("ix_patient_phone", ["phone"], unique=False)
+        batch_op.create_index("ix_patient_sort_key", ["sort_key", "search_rowid"], unique=False)
 
     op.create_table(
         "provider",
@@ -181,6 +183,12 @@ def upgrade() -> None:
             "ix_appointment_patient_start", ["patient_id", "start_utc"], unique=False
         )
         batch_op.create_index(
+            "ix_appointment_series",
+            ["series_id"],
+            unique=False,
+            sqlite_where=sa.text("series_id IS NOT NULL"),
+        )
+        batch_op.create_index(
             "ix_appointment_provider_start", ["provider_id", "start_utc"], unique=False
         )
         batch_op.create_index("ix_appointment_room_start", ["room_id", "start_utc"], unique=False)
@@ -209,6 +217,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("blocked_time", schema=None) as batch_op:
         batch_op.create_index("ix_blocked_time_start_end", ["start_utc", "end_utc"], unique=False)
+        batch_op.create_index("ix_blocked_time_end", ["end_utc"], unique=False)
 
     op.create_table(
         "consent",
@@ -233,8 +242,14 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     # Full-text index over folded names, phone digits, national id and e-mail;
-    # rowid = patient.search_rowid. Kept up to date by receptionist.patients.
-    op.execute("CREATE VIRTUAL TABLE patient_search USING fts5(terms, tokenize='trigram')")
+    # rowid = patient.search_rowid. Kept up to date by receptionist.searchindex
+    # (which describes ``terms``). columnsize=0: no bm25, so no per-row size table.
+    # secure-delete: a deleted or corrected patient's old terms leave the index at
+    # once instead of lingering in old segments until a merge.
+    op.execute(
+        "CREATE VIRTUAL TABLE patient_search USING fts5(terms, tokenize='trigram', columnsize=0)"
+    )
+    op.execute("INSERT INTO patient_search(patient_search, rank) VALUES ('secure-delete', 1)")
 
 
 def downgrade() -> None:
@@ -245,6 +260,7 @@ def downgrade() -> None:
 
     op.drop_table("consent")
     with op.batch_alter_table("blocked_time", schema=None) as batch_op:
+        batch_op.drop_index("ix_blocked_time_end")
         batch_op.drop_index("ix_blocked_time_start_end")
 
     op.drop_table("blocked_time")
@@ -252,6 +268,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_appointment_start")
         batch_op.drop_index("ix_appointment_room_start")
         batch_op.drop_index("ix_appointment_provider_start")
+        batch_op.drop_index("ix_appointment_series")
         batch_op.drop_index("ix_appointment_patient_start")
 
     op.drop_table("appointment")
@@ -260,6 +277,7 @@ def downgrade() -> None:
     op.drop_table("room")
     op.drop_table("provider")
     with op.batch_alter_table("patient", schema=None) as batch_op:
+        batch_op.drop_index("ix_patient_sort_key")
         batch_op.drop_index("ix_patient_phone")
         batch_op.drop_index("ix_patient_national_id")
         batch_op.drop_index("ix_patient_email")

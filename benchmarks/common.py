@@ -1,0 +1,166 @@
+"""Shared benchmark helpers: the generated clinics (cached on disk) and timing."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+from receptionist.clock import FixedClock
+from receptionist.generate import LARGE, Generated, Sizes, generate
+from receptionist.migrate import upgrade
+from receptionist.models import Clinic
+from receptionist.setup import ClinicSpec, initialise
+from receptionist.storage import Database, raw_connect
+from receptionist.vault import DataDir, open_clinic
+
+PASSPHRASE = "benchmark clinic passphrase"
+NOW = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)  # a Monday, 10:00 in Istanbul
+ROOT = Path(os.environ.get("RECEPTIONIST_BENCH_DIR", Path(__file__).parent.parent / "bench-data"))
+
+
+class PlainDatabase(Database):
+    """The reference: the same SQLite build (sqlcipher3's), schema and pragmas, with
+    no key - so the file is plain SQLite and the only difference is encryption."""
+
+    def connect(self) -> Any:
+        conn = sqlcipher3.connect(str(self.path), timeout=10, check_same_thread=False)
+        conn.isolation_level = None
+        for pragma in (
+            "journal_mode = WAL",
+            "synchronous = FULL",
+            "foreign_keys = ON",
+            "secure_delete = ON",
+            f"cache_size = {-self.cache_mb * 1024}",
+            "temp_store = MEMORY",
+        ):
+            conn.execute(f"PRAGMA {pragma}")
+        return conn
+
+
+def scaled(scale: float) -> Sizes:
+    s = LARGE
+    return Sizes(
+        providers=s.providers,
+        rooms=s.rooms,
+        patients=max(100, int(s.patients * scale)),
+        appointments=max(100, int(s.appointments * scale)),
+        days_back=max(14, int(s.days_back * scale)),
+        days_ahead=max(14, int(s.days_ahead * scale)),
+        day_start=s.day_start,
+        day_end=s.day_end,
+        open_weekends=True,
+    )
+
+
+def _fill(db: Database, sizes: Sizes) -> Generated:
+    started = time.perf_counter()
+    with db.write() as session:
+        made = generate(session.connection(), sizes, NOW)
+    with db.raw() as conn:
+        conn.execute("ANALYZE")
+    db.checkpoint()
+    print(
+        f"  generated {made.patients:,} patients, {made.appointments:,} appointments "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
+    return made
+
+
+def cipher_clinic(scale: float, cache_mb: int) -> Database:
+    root = ROOT / f"cipher-{scale}"
+    if not DataDir(root).db.exists():
+        print(f"building the SQLCipher clinic in {root} ...")
+        spec = ClinicSpec("Benchmark Clinic", "Europe/Istanbul", "TR", "admin", "admin-password")
+        initialise(root, spec, FixedClock(NOW), passphrase=PASSPHRASE)
+        db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+        _fill(db, scaled(scale))
+        db.close()
+    db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+    db.close()
+    key = _key(root)
+    return Database(DataDir(root).db, key, cache_mb=cache_mb)
+
+
+def _key(root: Path) -> bytes:
+    from receptionist.vault import unlock
+
+    return unlock(root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+
+
+def plain_clinic(scale: float, cache_mb: int) -> Database:
+    path = ROOT / f"plain-{scale}.db"
+    if not path.exists():
+        print(f"building the plain SQLite reference in {path} ...")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = PlainDatabase(path, b"\0" * 32)
+        upgrade(db)
+        with db.write() as session:
+            session.execute(
+                Clinic.__table__.insert().values(
+                    id="bench",
+                    name="Benchmark Clinic",
+                    timezone="Europe/Istanbul",
+                    phone_region="TR",
+                    locale="en",
+                    slot_minutes=15,
+                    opening_hours={},
+                    created_at=NOW,
+                    updated_at=NOW,
+                    version=1,
+                )
+            )
+        _fill(db, scaled(scale))
+        db.close()
+    return PlainDatabase(path, b"\0" * 32, cache_mb=cache_mb)
+
+
+@dataclass
+class Figures:
+    name: str
+    samples: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+    def line(self, target: str = "") -> str:
+        return (
+            f"{self.name:<46} median {self.median:8.2f} ms   p95 {self.p95:8.2f} ms"
+            f"   n={len(self.samples):<5} {target}"
+        )
+
+
+def timed(name: str, fn: Callable[[], object], repeat: int) -> Figures:
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return Figures(name, samples)
+
+
+def timed_each(name: str, fn: Callable[[Any], object], items: list[Any]) -> Figures:
+    samples = []
+    for item in items:
+        t0 = time.perf_counter()
+        fn(item)
+        samples.append((time.perf_counter() - t0) * 1000)
+    return Figures(name, samples)
+
+
+__all__ = ["raw_connect"]

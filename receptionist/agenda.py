@@ -1,0 +1,293 @@
+"""Read-only queries the schedule needs: what is booked, worked and blocked in a window.
+
+Everything here reads; nothing writes. Times in and out are aware UTC datetimes; the
+clinic's time zone is used only to expand weekly hours into UTC intervals, with
+``receptionist.hours`` and by the same rule the booking checks use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from . import hours
+from .context import Ctx
+from .errors import PermissionDenied
+from .models import Appointment, BlockedTime, Clinic, Patient, Provider, Room, Service
+
+ColumnKind = Literal["provider", "room"]
+HIDDEN_STATUSES = frozenset({"cancelled"})
+
+
+@dataclass(frozen=True)
+class ClinicInfo:
+    name: str
+    timezone: str
+    slot_minutes: int
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return _zone(self.timezone)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One schedule column: a provider or a room."""
+
+    id: str
+    name: str
+    colour: str
+    kind: ColumnKind
+
+
+@dataclass(frozen=True)
+class Interval:
+    start_utc: datetime
+    end_utc: datetime
+
+
+@dataclass(frozen=True)
+class Block(Interval):
+    kind: str = "blocked"  # blocked | time_off
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One appointment as the schedule shows it (no more patient data than a card needs)."""
+
+    id: str
+    provider_id: str
+    room_id: str | None
+    patient_id: str
+    patient_name: str
+    service_id: str
+    service_name: str
+    service_colour: str
+    status: str
+    start_utc: datetime
+    end_utc: datetime
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """The schedule of a window: columns, appointments, working and blocked time."""
+
+    clinic: ClinicInfo
+    kind: ColumnKind
+    start_utc: datetime
+    end_utc: datetime
+    columns: list[Column]
+    items: list[AgendaItem]
+    working: dict[str, list[Interval]] = field(default_factory=dict)
+    blocked: dict[str, list[Block]] = field(default_factory=dict)
+
+
+def clinic_info(session: Session) -> ClinicInfo:
+    """The clinic's name, zone and slot size; sensible defaults before set-up."""
+    clinic = _clinic(session)
+    if clinic is None:
+        return ClinicInfo(name="", timezone="UTC", slot_minutes=15)
+    return ClinicInfo(clinic.name, clinic.timezone, clinic.slot_minutes or 15)
+
+
+def providers(session: Session) -> list[Column]:
+    rows = session.scalars(
+        select(Provider)
+        .where(Provider.deleted_at.is_(None), Provider.active.is_(True))
+        .order_by(Provider.name)
+    )
+    return [Column(p.id, p.name, p.colour, "provider") for p in rows]
+
+
+def rooms(session: Session) -> list[Column]:
+    rows = session.scalars(
+        select(Room).where(Room.deleted_at.is_(None), Room.active.is_(True)).order_by(Room.name)
+    )
+    return [Column(r.id, r.name, "#8a94a6", "room") for r in rows]
+
+
+def appointments(
+    session: Session,
+    start_utc: datetime,
+    end_utc: datetime,
+    *,
+    provider_ids: Collection[str] | None = None,
+    room_ids: Collection[str] | None = None,
+    include_cancelled: bool = False,
+) -> list[AgendaItem]:
+    """Appointments overlapping [start, end), for the given providers or rooms."""
+    _check_window(start_utc, end_utc)
+    query = (
+        select(Appointment, Patient.given_name, Patient.family_name, Service.name, Service.colour)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .join(Service, Service.id == Appointment.service_id)
+        .where(
+            Appointment.deleted_at.is_(None),
+            Appointment.start_utc < end_utc,
+            Appointment.end_utc > start_utc,
+        )
+        .order_by(Appointment.start_utc, Appointment.id)
+    )
+    if provider_ids is not None:
+        query = query.where(Appointment.provider_id.in_(list(provider_ids)))
+    if room_ids is not None:
+        query = query.where(Appointment.room_id.in_(list(room_ids)))
+    if not include_cancelled:
+        query = query.where(Appointment.status.not_in(HIDDEN_STATUSES))
+    return [
+        AgendaItem(
+            id=a.id,
+            provider_id=a.provider_id,
+            room_id=a.room_id,
+            patient_id=a.patient_id,
+            patient_name=f"{given} {family}".strip(),
+            service_id=a.service_id,
+            service_name=service_name,
+            service_colour=colour,
+            status=a.status,
+            start_utc=a.start_utc,
+            end_utc=a.end_utc,
+        )
+        for a, given, family, service_name, colour in session.execute(query)
+    ]
+
+
+def working_intervals(
+    session: Session,
+    start_utc: datetime,
+    end_utc: datetime,
+    provider_ids: Collection[str] | None = None,
+) -> dict[str, list[Interval]]:
+    """Each provider's bookable time in the window: their hours within the clinic's.
+
+    The rule of the booking checks (``receptionist.conflicts``): hours that are not
+    set do not restrict, so a provider without hours works whenever the clinic is
+    open, and a clinic without opening hours is open all day.
+    """
+    _check_window(start_utc, end_utc)
+    tz = clinic_info(session).tz
+    opening = _opening(session, start_utc, end_utc, tz)
+    query = select(Provider).where(Provider.deleted_at.is_(None))
+    if provider_ids is not None:
+        query = query.where(Provider.id.in_(list(provider_ids)))
+    result: dict[str, list[Interval]] = {}
+    for p in session.scalars(query):
+        own = _open(hours.parse_week(p.working_hours), start_utc, end_utc, tz)
+        result[p.id] = [Interval(lo, hi) for lo, hi in hours.intersect(own, opening)]
+    return result
+
+
+def blocked_intervals(
+    session: Session,
+    start_utc: datetime,
+    end_utc: datetime,
+    *,
+    kind: ColumnKind,
+    ids: Collection[str],
+) -> dict[str, list[Block]]:
+    """Blocked time per provider (or room) in the window; clinic-wide blocks go to all."""
+    _check_window(start_utc, end_utc)
+    owner = BlockedTime.provider_id if kind == "provider" else BlockedTime.room_id
+    rows = session.scalars(
+        select(BlockedTime)
+        .where(
+            BlockedTime.deleted_at.is_(None),
+            BlockedTime.start_utc < end_utc,
+            BlockedTime.end_utc > start_utc,
+            or_(
+                owner.in_(list(ids)),
+                BlockedTime.provider_id.is_(None) & BlockedTime.room_id.is_(None),
+            ),
+        )
+        .order_by(BlockedTime.start_utc)
+    )
+    result: dict[str, list[Block]] = {i: [] for i in ids}
+    for row in rows:
+        block = Block(row.start_utc, row.end_utc, row.kind)
+        owner_id = row.provider_id if kind == "provider" else row.room_id
+        targets = ids if row.provider_id is None and row.room_id is None else [owner_id]
+        for target in targets:
+            if target in result:
+                result[target].append(block)
+    return result
+
+
+def load(
+    session: Session,
+    ctx: Ctx,
+    start_utc: datetime,
+    end_utc: datetime,
+    *,
+    kind: ColumnKind = "provider",
+    ids: Sequence[str] | None = None,
+) -> Agenda:
+    """Everything one schedule window shows, for the chosen providers or rooms."""
+    if not ctx.actor.may("patient.read"):
+        raise PermissionDenied("Your role may not see the schedule.")
+    _check_window(start_utc, end_utc)
+    every = providers(session) if kind == "provider" else rooms(session)
+    columns = every if ids is None else [c for c in every if c.id in set(ids)]
+    chosen = [c.id for c in columns]
+    if kind == "provider":
+        items = appointments(session, start_utc, end_utc, provider_ids=chosen)
+        working = working_intervals(session, start_utc, end_utc, chosen)
+    else:
+        items = appointments(session, start_utc, end_utc, room_ids=chosen)
+        working = _room_hours(session, start_utc, end_utc, chosen)
+    blocked = blocked_intervals(session, start_utc, end_utc, kind=kind, ids=chosen)
+    return Agenda(clinic_info(session), kind, start_utc, end_utc, columns, items, working, blocked)
+
+
+def _room_hours(
+    session: Session, start_utc: datetime, end_utc: datetime, ids: Sequence[str]
+) -> dict[str, list[Interval]]:
+    """Rooms are open when the clinic is."""
+    opening = _opening(session, start_utc, end_utc, clinic_info(session).tz)
+    return {room_id: [Interval(lo, hi) for lo, hi in opening] for room_id in ids}
+
+
+def _opening(
+    session: Session, start_utc: datetime, end_utc: datetime, tz: ZoneInfo
+) -> list[hours.Interval]:
+    clinic = _clinic(session)
+    week = hours.parse_week(clinic.opening_hours) if clinic is not None else None
+    return _open(week, start_utc, end_utc, tz)
+
+
+def _open(
+    week: hours.Week | None, start_utc: datetime, end_utc: datetime, tz: ZoneInfo
+) -> list[hours.Interval]:
+    if week is None:
+        return [(start_utc, end_utc)]
+    return hours.intervals_between(week, start_utc, end_utc, tz)
+
+
+def day_window(day: date, tz: ZoneInfo, days: int = 1) -> tuple[datetime, datetime]:
+    """The UTC instants where local ``day`` starts and ``days`` days later ends."""
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=days), time(0), tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def _clinic(session: Session) -> Clinic | None:
+    return session.scalar(select(Clinic).where(Clinic.deleted_at.is_(None)).limit(1))
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _check_window(start_utc: datetime, end_utc: datetime) -> None:
+    if start_utc.tzinfo is None or end_utc.tzinfo is None:
+        raise ValueError("schedule windows are timezone-aware")
+    if end_utc <= start_utc:
+        raise ValueError("a schedule window ends after it starts")

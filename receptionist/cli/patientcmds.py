@@ -1,0 +1,174 @@
+"""patient add|search|show."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from .. import patients
+from ..consents import current_consents
+from ..errors import DuplicatePatient
+from ..models import Appointment, Patient
+from ..search import search_patients
+from . import lookup
+from .appointmentcmds import describe
+from .common import App
+
+CONSENT_NAMES = {
+    "sms": "reminder_sms",
+    "whatsapp": "reminder_whatsapp",
+    "email": "reminder_email",
+    "marketing": "marketing",
+    "optional-data": "optional_data",
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    pat = sub.add_parser("patient", help="add, find and show patients")
+    psub = pat.add_subparsers(dest="patient_cmd", required=True)
+    p = psub.add_parser("add", help="add a patient")
+    p.add_argument("--given-name", required=True)
+    p.add_argument("--family-name", required=True)
+    p.add_argument("--phone")
+    p.add_argument("--email")
+    p.add_argument("--national-id")
+    p.add_argument("--birth-date", help="YYYY-MM-DD (needs --consent optional-data)")
+    p.add_argument("--gender", help="needs --consent optional-data")
+    p.add_argument("--address", default="")
+    p.add_argument("--language", help="preferred language, e.g. tr, ar, en")
+    p.add_argument("--channel", choices=("sms", "whatsapp", "email"), help="preferred channel")
+    p.add_argument("--notes", default="")
+    p.add_argument(
+        "--consent",
+        action="append",
+        default=[],
+        choices=sorted(CONSENT_NAMES),
+        help="consent given now (repeatable)",
+    )
+    p.add_argument(
+        "--allow-duplicate", action="store_true", help="add even if a similar patient exists"
+    )
+    p.set_defaults(func=cmd_add)
+
+    p = psub.add_parser("search", help="find patients by name, phone, ID or e-mail")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(func=cmd_search)
+
+    p = psub.add_parser("show", help="show a patient's record (this is audited)")
+    p.add_argument("patient", help="patient number (A-12) or id")
+    p.set_defaults(func=cmd_show)
+
+
+def _record(p: Patient) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "number": p.number,
+        "given_name": p.given_name,
+        "family_name": p.family_name,
+        "phone": p.phone,
+        "email": p.email,
+        "national_id": p.national_id,
+        "birth_date": p.birth_date,
+        "gender": p.gender,
+        "address": p.address,
+        "preferred_language": p.preferred_language,
+        "preferred_channel": p.preferred_channel,
+        "notes": p.notes,
+    }
+
+
+def cmd_add(app: App) -> int:
+    a = app.args
+    with app.database() as db, db.write() as session:
+        try:
+            p = patients.create_patient(
+                session,
+                app.ctx(db),
+                given_name=a.given_name,
+                family_name=a.family_name,
+                phone=a.phone,
+                email=a.email,
+                national_id=a.national_id,
+                birth_date=a.birth_date,
+                gender=a.gender,
+                address=a.address,
+                preferred_language=a.language,
+                preferred_channel=a.channel,
+                notes=a.notes,
+                consents={CONSENT_NAMES[c]: True for c in a.consent},
+                allow_duplicate=a.allow_duplicate,
+            )
+        except DuplicatePatient as exc:
+            numbers = session.scalars(select(Patient.number).where(Patient.id.in_(exc.matches)))
+            raise DuplicatePatient(
+                f"{exc} Existing: {', '.join(numbers)}. Use --allow-duplicate to add anyway.",
+                exc.matches,
+            ) from None
+        data = _record(p)
+    app.emit(data, f"Added patient {data['number']}.")
+    return 0
+
+
+def cmd_search(app: App) -> int:
+    with app.database() as db, db.read() as session:
+        rows = search_patients(session, app.ctx(db), app.args.query, limit=app.args.limit)
+    data = [
+        {
+            "id": r.id,
+            "number": r.number,
+            "name": r.display_name,
+            "phone": r.phone,
+            "birth_date": r.birth_date,
+        }
+        for r in rows
+    ]
+    text = "\n".join(f"{d['number']:<10} {d['name']:<36} {d['phone'] or ''}" for d in data)
+    app.emit(data, text or "No patient matches.")
+    return 0
+
+
+def cmd_show(app: App) -> int:
+    with app.database() as db, db.write() as session:
+        ctx = app.ctx(db)
+        found = lookup.patient(session, app.args.patient)
+        p = patients.open_patient(session, ctx, found.id)
+        data = _record(p)
+        data["consents"] = current_consents(session, p.id)
+        since = app.clock.now() - timedelta(days=365)
+        appts = session.scalars(
+            select(Appointment)
+            .where(
+                Appointment.patient_id == p.id,
+                Appointment.start_utc >= since,
+                Appointment.deleted_at.is_(None),
+            )
+            .order_by(Appointment.start_utc)
+        ).all()
+        data["appointments"] = [describe(session, x) for x in appts]
+    lines = [f"{data['number']}  {data['given_name']} {data['family_name']}"]
+    for key in (
+        "phone",
+        "email",
+        "national_id",
+        "birth_date",
+        "gender",
+        "preferred_language",
+        "preferred_channel",
+        "address",
+        "notes",
+    ):
+        if data[key]:
+            lines.append(f"  {key.replace('_', ' ')}: {data[key]}")
+    given = [k for k, v in data["consents"].items() if v]
+    lines.append(f"  consents: {', '.join(given) or 'none'}")
+    for x in data["appointments"]:
+        lines.append(
+            f"  {x['start'][:16].replace('T', ' ')}  {x['status']:<10} "
+            f"{x['service']} with {x['provider']}"
+        )
+    app.emit(data, "\n".join(lines))
+    return 0

@@ -1,0 +1,169 @@
+"""Finding patients from one line of text, at keystroke speed.
+
+A query is folded (receptionist.folding) into words that must all match (AND), in
+any order, against the index described in receptionist.searchindex:
+
+- a word of three or more characters may match anywhere inside a word of the
+  patient's names, phone digits, national ID or e-mail; a word of two characters
+  must start one of those words, and a one-letter word must start a name word (the
+  trigram index needs three characters: " xy" and the stored initials have them);
+- a query of only digits and phone punctuation is one run of digits (at least
+  four), so "0532 123 45 67", "+90 532 123 45 67" and "5321234567" find the same
+  phone, and "1234" any phone or ID holding those digits;
+- a patient number ("A-12", any case) puts that patient first.
+
+Ranking: patients whose words all match whole words come first, then those whose
+words all start words, then substring matches; within each tier by family name,
+then given name. Each tier is one FTS5 query read in rowid order (which is name
+order) and stopped at ``limit`` rows, so a broad query costs no more than a narrow
+one; only the rows returned are read from the patient table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from .context import Ctx
+from .errors import PermissionDenied
+from .folding import tokens
+from .models import Clinic, Patient
+from .numbering import normalise_number
+from .phones import MIN_DIGITS, query_digits
+from .searchindex import (
+    INITIAL,
+    bulk_rowids,
+    index_patient,
+    rebuild_search_index,
+    search_terms,
+    sort_key,
+    unindex_patient,
+)
+
+__all__ = [
+    "PatientRow",
+    "bulk_rowids",
+    "index_patient",
+    "rebuild_search_index",
+    "search_patients",
+    "search_terms",
+    "sort_key",
+    "unindex_patient",
+]
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+MAX_WORDS = 8
+MIN_WHOLE_DIGITS = 8
+_TIER_SQL = text(
+    "SELECT rowid FROM patient_search WHERE patient_search MATCH :match ORDER BY rowid LIMIT :limit"
+)
+_TIERS = ('" {} "', '" {}"', '"{}"')  # whole word, start of a word, anywhere
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """One line of a search result: enough to show and pick, not the whole record."""
+
+    id: str
+    number: str
+    display_name: str
+    phone: str | None
+    birth_date: date | None
+
+
+_COLUMNS = (
+    Patient.id,
+    Patient.number,
+    Patient.given_name,
+    Patient.family_name,
+    Patient.phone,
+    Patient.birth_date,
+    Patient.search_rowid,
+)
+
+
+def _row(r: Any) -> PatientRow:
+    display = f"{r.given_name} {r.family_name}".strip()
+    return PatientRow(r.id, r.number, display, r.phone, r.birth_date)
+
+
+def clinic_region(session: Session) -> str:
+    region = session.scalar(select(Clinic.phone_region).where(Clinic.deleted_at.is_(None)).limit(1))
+    return region.upper() if region else "ZZ"
+
+
+def _by_number(session: Session, query: str) -> list[PatientRow]:
+    number = normalise_number(query)
+    if number is None:
+        return []
+    stmt = select(*_COLUMNS).where(Patient.number == number, Patient.deleted_at.is_(None))
+    return [_row(r) for r in session.execute(stmt)]
+
+
+def _phrase(word: str, tier: int) -> str:
+    if len(word) == 1:
+        return f'"{INITIAL}{word}"'
+    return _TIERS[tier if len(word) >= 3 else min(tier, 1)].format(word)
+
+
+def _level(words: list[list[str]], tier: int) -> str:
+    """FTS5 expression: every word (any of its spellings) matches at ``tier`` or better."""
+    return " AND ".join(
+        "(" + " OR ".join(_phrase(w, tier) for w in spellings) + ")" for spellings in words
+    )
+
+
+def _tier_queries(words: list[list[str]]) -> list[str]:
+    """One query per ranking tier, each excluding the tiers above it."""
+    levels = [_level(words, tier) for tier in range(3)]
+    # A run of digits shorter than any full phone is never a whole word worth
+    # ranking apart, and looking for one walks the long lists of " 05"-like trigrams.
+    if all(w.isdigit() and len(w) < MIN_WHOLE_DIGITS for s in words for w in s):
+        levels = levels[1:]
+    queries = [levels[0]]
+    for above, level in pairwise(levels):
+        if level != above:  # one- and two-letter words have fewer tiers
+            queries.append(f"({level}) NOT ({above})")
+    return queries
+
+
+def _indexed(session: Session, words: list[list[str]], limit: int) -> list[PatientRow]:
+    """Tier by tier, the first ``limit`` index rows in name order; then their patients."""
+    rowids: list[int] = []
+    for match in _tier_queries(words):
+        params = {"match": match, "limit": limit - len(rowids)}
+        rowids += session.scalars(_TIER_SQL, params)
+        if len(rowids) >= limit:
+            break
+    if not rowids:
+        return []
+    stmt = select(*_COLUMNS).where(Patient.search_rowid.in_(rowids), Patient.deleted_at.is_(None))
+    found = {r.search_rowid: _row(r) for r in session.execute(stmt)}
+    return [found[r] for r in rowids if r in found]
+
+
+def search_patients(
+    session: Session, ctx: Ctx, query: str, *, limit: int = DEFAULT_LIMIT
+) -> list[PatientRow]:
+    """The patients ``query`` finds, best first, at most ``limit`` of them."""
+    if not ctx.actor.may("patient.read"):
+        raise PermissionDenied("Your role may not look up patients; ask a manager.")
+    limit = max(1, min(limit, MAX_LIMIT))
+    words = list(dict.fromkeys(tokens(query)))[:MAX_WORDS]
+    results = _by_number(session, query)
+    if not words:
+        return results
+    if all(w.isascii() and w.isdigit() for w in words):
+        digits = "".join(words)
+        if len(digits) >= MIN_DIGITS:
+            spellings = list(dict.fromkeys([digits, query_digits(query, clinic_region(session))]))
+            results += _indexed(session, [spellings], limit)
+    else:
+        results += _indexed(session, [[w] for w in words], limit)
+    return list({r.id: r for r in results}.values())[:limit]

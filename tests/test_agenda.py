@@ -1,0 +1,192 @@
+"""The schedule's read-only queries: what is booked, worked and blocked in a window."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from receptionist import agenda
+from receptionist.context import Actor, Ctx
+from receptionist.errors import PermissionDenied
+from receptionist.models import (
+    Appointment,
+    BlockedTime,
+    Clinic,
+    Patient,
+    Provider,
+    Room,
+    Service,
+)
+from receptionist.storage import Database
+
+IST = ZoneInfo("Europe/Istanbul")
+MON = date(2026, 3, 2)
+
+
+def _utc(day: date, hhmm: str) -> datetime:
+    h, m = (int(x) for x in hhmm.split(":"))
+    return datetime(day.year, day.month, day.day, h, m, tzinfo=IST).astimezone(UTC)
+
+
+@pytest.fixture
+def seeded(db: Database, clock) -> dict[str, str]:
+    now = clock.now()
+    stamp = {"created_at": now, "updated_at": now}
+    with db.write() as s:
+        opening = {"mon": [["08:00", "18:00"]]}
+        s.add(
+            Clinic(
+                name="Test",
+                timezone="Europe/Istanbul",
+                phone_region="TR",
+                slot_minutes=15,
+                opening_hours=opening,
+                **stamp,
+            )
+        )
+        hours = {"mon": [["09:00", "12:00"], ["13:00", "17:00"]]}
+        ada = Provider(name="Ada", working_hours=hours, **stamp)
+        ben = Provider(name="Ben", **stamp)
+        old = Provider(name="Old", active=False, **stamp)
+        room = Room(name="Room 1", **stamp)
+        svc = Service(name="Check-up", duration_minutes=30, colour="#aabbcc", **stamp)
+        pat = Patient(
+            search_rowid=1, number="A-1", given_name="Zeynep", family_name="Kaya", **stamp
+        )
+        s.add_all([ada, ben, old, room, svc, pat])
+        s.flush()
+
+        def appt(prov: Provider, start: datetime, status: str = "booked") -> Appointment:
+            end = start + timedelta(minutes=30)
+            a = Appointment(
+                patient_id=pat.id,
+                provider_id=prov.id,
+                service_id=svc.id,
+                room_id=room.id,
+                start_utc=start,
+                end_utc=end,
+                status=status,
+                **stamp,
+            )
+            s.add(a)
+            return a
+
+        first = appt(ada, _utc(MON, "10:00"))
+        appt(ada, _utc(MON, "11:00"), status="cancelled")
+        appt(ada, _utc(MON + timedelta(days=1), "10:00"))
+        second = appt(ben, _utc(MON, "09:45"), status="arrived")
+        s.add(
+            BlockedTime(
+                provider_id=ada.id,
+                start_utc=_utc(MON, "14:00"),
+                end_utc=_utc(MON, "15:00"),
+                kind="time_off",
+                **stamp,
+            )
+        )
+        s.add(BlockedTime(start_utc=_utc(MON, "16:00"), end_utc=_utc(MON, "16:30"), **stamp))
+        s.flush()
+        return {
+            "ada": ada.id,
+            "ben": ben.id,
+            "old": old.id,
+            "room": room.id,
+            "first": first.id,
+            "second": second.id,
+        }
+
+
+def test_load_day_by_provider(db: Database, ctx: Ctx, seeded: dict[str, str]) -> None:
+    start, end = agenda.day_window(MON, IST)
+    with db.read() as s:
+        day = agenda.load(s, ctx, start, end)
+    assert [c.name for c in day.columns] == ["Ada", "Ben"]  # inactive provider left out
+    assert [i.id for i in day.items] == [seeded["second"], seeded["first"]]  # cancelled hidden
+    card = day.items[1]
+    assert (card.patient_name, card.service_name, card.status) == (
+        "Zeynep Kaya",
+        "Check-up",
+        "booked",
+    )
+    assert day.clinic.slot_minutes == 15
+    ada = day.working[seeded["ada"]]
+    assert [(i.start_utc, i.end_utc) for i in ada] == [
+        (_utc(MON, "09:00"), _utc(MON, "12:00")),
+        (_utc(MON, "13:00"), _utc(MON, "17:00")),
+    ]
+    # Ben has no hours of his own: he works the clinic's opening hours.
+    assert [(i.start_utc, i.end_utc) for i in day.working[seeded["ben"]]] == [
+        (_utc(MON, "08:00"), _utc(MON, "18:00"))
+    ]
+    assert [b.kind for b in day.blocked[seeded["ada"]]] == ["time_off", "blocked"]
+    assert [b.start_utc for b in day.blocked[seeded["ben"]]] == [_utc(MON, "16:00")]
+
+
+def test_filter_and_rooms(db: Database, ctx: Ctx, seeded: dict[str, str]) -> None:
+    start, end = agenda.day_window(MON, IST, days=7)
+    with db.read() as s:
+        only_ben = agenda.load(s, ctx, start, end, ids=[seeded["ben"]])
+        by_room = agenda.load(s, ctx, start, end, kind="room")
+    assert [c.name for c in only_ben.columns] == ["Ben"]
+    assert [i.id for i in only_ben.items] == [seeded["second"]]
+    assert [c.kind for c in by_room.columns] == ["room"]
+    assert len(by_room.items) == 3  # the week's three live appointments, all in Room 1
+    assert by_room.working[seeded["room"]][0].start_utc == _utc(MON, "08:00")
+
+
+def test_window_edges_overlap(db: Database, seeded: dict[str, str]) -> None:
+    with db.read() as s:
+        inside = agenda.appointments(s, _utc(MON, "10:29"), _utc(MON, "10:31"))
+        touching = agenda.appointments(s, _utc(MON, "10:30"), _utc(MON, "10:45"))
+        cancelled = agenda.appointments(
+            s, _utc(MON, "11:00"), _utc(MON, "11:30"), include_cancelled=True
+        )
+    assert [i.id for i in inside] == [seeded["first"]]
+    assert touching == []
+    assert [i.status for i in cancelled] == ["cancelled"]
+
+
+def test_role_without_patient_read_is_refused(db: Database, clock, seeded) -> None:
+    start, end = agenda.day_window(MON, IST)
+    ctx = Ctx(Actor(user_id=None, role="nobody"), clock)  # type: ignore[arg-type]
+    with db.read() as s, pytest.raises(PermissionDenied):
+        agenda.load(s, ctx, start, end)
+
+
+def test_day_window_across_dst() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    start, end = agenda.day_window(date(2026, 3, 29), berlin)  # clocks go forward
+    assert (start.hour, end - start) == (23, timedelta(hours=23))
+
+
+def test_hours_follow_the_booking_rule(db: Database, ctx: Ctx, seeded: dict[str, str]) -> None:
+    """Provider hours are clipped to the clinic's; unset hours do not restrict."""
+    with db.write() as s:
+        clinic = s.scalars(select(Clinic)).one()
+        clinic.opening_hours = {"mon": [["10:00", "16:00"]]}
+        s.get(Provider, seeded["ben"]).working_hours = {}
+    start, end = agenda.day_window(MON, IST)
+    with db.read() as s:
+        working = agenda.working_intervals(s, start, end)
+    assert [(i.start_utc, i.end_utc) for i in working[seeded["ada"]]] == [
+        (_utc(MON, "10:00"), _utc(MON, "12:00")),
+        (_utc(MON, "13:00"), _utc(MON, "16:00")),
+    ]
+    assert [(i.start_utc, i.end_utc) for i in working[seeded["ben"]]] == [
+        (_utc(MON, "10:00"), _utc(MON, "16:00"))
+    ]
+    with db.write() as s:
+        s.scalars(select(Clinic)).one().opening_hours = {}
+    with db.read() as s:
+        assert agenda.working_intervals(s, start, end)[seeded["ben"]] == [
+            agenda.Interval(start, end)
+        ]
+
+
+def test_no_clinic_row_gives_defaults(db: Database) -> None:
+    with db.read() as s:
+        info = agenda.clinic_info(s)
+    assert (info.timezone, info.slot_minutes) == ("UTC", 15)

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from receptionist import audit, catalog
+from receptionist.context import Actor, Ctx
+from receptionist.errors import Ambiguous, NotFound, PermissionDenied, ValidationError
+from receptionist.models import AuditEvent, Provider, Room, Service
+from receptionist.storage import Database
+
+HOURS = {"mon": [["09:00", "17:00"]], "tue": [["13:00", "18:00"], ["08:30", "12:00"]]}
+T0 = datetime(2026, 3, 2, 6, tzinfo=UTC)
+
+
+def clinic_ctx(ctx: Ctx, role: str) -> Ctx:
+    return Ctx(Actor(user_id="u-1", role=role, source="ui"), ctx.clock)  # type: ignore[arg-type]
+
+
+def setup_clinic(db: Database, ctx: Ctx) -> None:
+    with db.write() as s:
+        catalog.create_clinic(
+            s, ctx, name="Moda Dental", timezone="Europe/Istanbul", phone_region="tr"
+        )
+
+
+def test_clinic_settings(db: Database, ctx: Ctx) -> None:
+    with db.read() as s, pytest.raises(NotFound, match="not been set up"):
+        catalog.get_clinic(s)
+    setup_clinic(db, ctx)
+    with db.write() as s:
+        clinic = catalog.get_clinic(s)
+        assert (clinic.phone_region, clinic.slot_minutes, clinic.opening_hours) == ("TR", 15, {})
+        assert clinic.created_at == ctx.clock.now()
+        with pytest.raises(ValidationError, match="already holds a clinic"):
+            catalog.create_clinic(s, ctx, name="Two", timezone="UTC", phone_region="TR")
+        catalog.update_clinic(s, ctx, slot_minutes=10, opening_hours={"sat": [["10:00", "14:00"]]})
+        assert clinic.version == 2 and clinic.opening_hours["sat"] == [["10:00", "14:00"]]
+        assert clinic.opening_hours["mon"] == []
+        catalog.update_clinic(s, ctx, slot_minutes=10)  # no change: no new version
+        assert clinic.version == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"timezone": "Europe/Atlantis"}, "timezone"),
+        ({"slot_minutes": 7}, "slot_minutes"),
+        ({"slot_minutes": 0}, "slot_minutes"),
+        ({"phone_region": "TUR"}, "phone_region"),
+        ({"name": "  "}, "name"),
+        ({"opening_hours": {"mon": [["18:00", "09:00"]]}}, "opening_hours"),
+        ({"colour": "#fff"}, "colour"),
+    ],
+)
+def test_clinic_rejects(db: Database, ctx: Ctx, changes: dict[str, object], field: str) -> None:
+    setup_clinic(db, ctx)
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        catalog.update_clinic(s, ctx, **changes)
+    assert err.value.field == field
+
+
+def test_providers_find_and_list(db: Database, ctx: Ctx) -> None:
+    with db.write() as s:
+        ayse = catalog.create_provider(s, ctx, name="Dr Ayşe Demir", working_hours=HOURS)
+        catalog.create_provider(s, ctx, name="Dr Ayhan Kaya")
+        mehmet = catalog.create_provider(s, ctx, name="Dr Mehmet Öz", colour="#AABBCC")
+        assert ayse.working_hours["tue"][0] == ["08:30", "12:00"]
+        assert mehmet.colour == "#aabbcc"
+    with db.write() as s:
+        assert catalog.find(s, Provider, ayse.id).id == ayse.id
+        assert catalog.find(s, Provider, "dr ayşe demir").id == ayse.id
+        assert catalog.find(s, Provider, "MEHMET").id == mehmet.id
+        with pytest.raises(Ambiguous, match="matches 3 providers"):
+            catalog.find(s, Provider, "Dr")
+        with pytest.raises(NotFound, match="No provider is called 'Dr Who'"):
+            catalog.find(s, Provider, "Dr Who")
+        catalog.update_provider(s, ctx, mehmet.id, active=False)
+        names = [p.name for p in catalog.listing(s, Provider)]
+        assert names == ["Dr Ayhan Kaya", "Dr Ayşe Demir"]
+        assert len(catalog.listing(s, Provider, include_inactive=True)) == 3
+
+
+def test_exact_name_beats_partial_and_active_beats_inactive(db: Database, ctx: Ctx) -> None:
+    with db.write() as s:
+        room = catalog.create_room(s, ctx, name="Room 1")
+        catalog.create_room(s, ctx, name="Room 10")
+        old = catalog.create_room(s, ctx, name="X-ray")
+        new = catalog.create_room(s, ctx, name="x-ray")
+        catalog.update_room(s, ctx, old.id, active=False)
+        assert catalog.find(s, Room, "room 1").id == room.id
+        assert catalog.find(s, Room, "X-RAY").id == new.id
+
+
+def test_provider_update_is_audited(db: Database, ctx: Ctx) -> None:
+    with db.write() as s:
+        provider = catalog.create_provider(s, ctx, name="Dr Kaya")
+        ctx.clock.advance(minutes=5)  # type: ignore[attr-defined]
+        catalog.update_provider(s, ctx, provider.id, working_hours=HOURS, name="Dr Ali Kaya")
+        assert provider.version == 2 and provider.updated_at == T0 + timedelta(hours=1, minutes=5)
+        actions = s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+        assert actions == ["create", "update"]
+        assert audit.verify(s).ok
+        with pytest.raises(ValidationError, match="not a setting"):
+            catalog.update_provider(s, ctx, provider.id, timezone="UTC")
+        with pytest.raises(NotFound, match="no provider with that id"):
+            catalog.update_provider(s, ctx, "missing", name="X")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"duration_minutes": 0}, "duration_minutes"),
+        ({"duration_minutes": 12 * 60 + 1}, "duration_minutes"),
+        ({"buffer_after_minutes": 241}, "buffer_after_minutes"),
+        ({"buffer_before_minutes": -1}, "buffer_before_minutes"),
+        ({"currency": "lira"}, "currency"),
+        ({"price_minor": -5}, "price_minor"),
+        ({"duration_minutes": True}, "duration_minutes"),
+        ({"category": "x\x00y"}, "category"),
+    ],
+)
+def test_service_rules(db: Database, ctx: Ctx, changes: dict[str, object], field: str) -> None:
+    with db.write() as s:
+        service = catalog.create_service(
+            s, ctx, name="Cleaning", duration_minutes=30, currency="eur", buffer_after_minutes=10
+        )
+        assert service.currency == "EUR"
+        with pytest.raises(ValidationError) as err:
+            catalog.update_service(s, ctx, service.id, **changes)
+        assert err.value.field == field
+        assert catalog.find(s, Service, "clean").id == service.id
+
+
+def test_receptionist_cannot_configure(db: Database, ctx: Ctx) -> None:
+    desk = clinic_ctx(ctx, "receptionist")
+    with db.write() as s:
+        for call in (
+            lambda: catalog.create_provider(s, desk, name="Dr X"),
+            lambda: catalog.create_room(s, desk, name="R"),
+            lambda: catalog.create_service(s, desk, name="S", duration_minutes=10),
+            lambda: catalog.create_clinic(s, desk, name="C", timezone="UTC", phone_region="TR"),
+            lambda: catalog.add_blocked_time(s, desk, start=T0, end=T0 + timedelta(hours=1)),
+        ):
+            with pytest.raises(PermissionDenied, match="manager or an administrator"):
+                call()
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_blocked_time(db: Database, ctx: Ctx) -> None:
+    end = T0 + timedelta(hours=2)
+    with db.write() as s:
+        p1 = catalog.create_provider(s, ctx, name="Dr A")
+        p2 = catalog.create_provider(s, ctx, name="Dr B")
+        room = catalog.create_room(s, ctx, name="Room 1")
+        holiday = catalog.add_blocked_time(s, ctx, start=T0, end=end, reason="Holiday")
+        off = catalog.add_blocked_time(
+            s, ctx, start=T0, end=end, provider_id=p1.id, kind="time_off"
+        )
+        catalog.add_blocked_time(s, ctx, start=T0, end=end, room_id=room.id)
+        found = catalog.list_blocked_time(s, T0, end, provider_ids=[p1.id])
+        assert {b.id for b in found} == {holiday.id, off.id}
+        assert [b.id for b in catalog.list_blocked_time(s, T0, end, provider_ids=[p2.id])] == [
+            holiday.id
+        ]
+        assert len(catalog.list_blocked_time(s, T0, end, everything=True)) == 3
+        assert catalog.list_blocked_time(s, end, end + timedelta(hours=1), everything=True) == []
+        catalog.remove_blocked_time(s, ctx, holiday.id)
+        assert [b.id for b in catalog.list_blocked_time(s, T0, end, provider_ids=[p1.id])] == [
+            off.id
+        ]
+        with pytest.raises(NotFound):
+            catalog.remove_blocked_time(s, ctx, holiday.id)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"end": T0}, "end"),
+        ({"end": datetime(2026, 3, 2, 9)}, "end"),
+        ({"kind": "time_off"}, "provider"),
+        ({"kind": "holiday"}, "kind"),
+        ({"reason": "x" * 1001}, "reason"),
+    ],
+)
+def test_blocked_time_rejects(
+    db: Database, ctx: Ctx, kwargs: dict[str, object], field: str
+) -> None:
+    args: dict[str, object] = {"start": T0, "end": T0 + timedelta(hours=1), **kwargs}
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        catalog.add_blocked_time(s, ctx, **args)  # type: ignore[arg-type]
+    assert err.value.field == field
+
+
+def test_blocked_time_for_unknown_provider(db: Database, ctx: Ctx) -> None:
+    with db.write() as s, pytest.raises(NotFound, match="no provider"):
+        catalog.add_blocked_time(s, ctx, start=T0, end=T0 + timedelta(hours=1), provider_id="x")

@@ -1,0 +1,262 @@
+"""The admin CLI end to end, on a real encrypted clinic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from receptionist.cli.main import main
+
+
+@pytest.fixture
+def clinic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> Path:
+    root = tmp_path / "clinic"
+    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(root))
+    monkeypatch.setenv("RECEPTIONIST_ADMIN_PASSWORD", "admin-password-1")
+    assert (
+        main(
+            [
+                "init",
+                "--clinic-name",
+                "Moda Dental",
+                "--timezone",
+                "Europe/Istanbul",
+                "--region",
+                "TR",
+                "--admin-user",
+                "admin",
+            ]
+        )
+        == 0
+    )
+    assert main(["provider", "add", "Dr. Elif Aksoy", "--hours", "mon-fri 09:00-17:00"]) == 0
+    assert main(["service", "add", "Check-up", "--minutes", "30", "--price", "850.00"]) == 0
+    capsys.readouterr()
+    return root
+
+
+def run_json(capsys, *argv: str) -> object:
+    assert main(["--json", *argv]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_book_find_cancel(clinic: Path, capsys) -> None:
+    p = run_json(
+        capsys,
+        "patient",
+        "add",
+        "--given-name",
+        "Ayşe",
+        "--family-name",
+        "Yılmaz",
+        "--phone",
+        "0532 123 45 67",
+        "--consent",
+        "sms",
+    )
+    assert isinstance(p, dict) and p["number"] == "A-1" and p["phone"] == "+905321234567"
+
+    found = run_json(capsys, "patient", "search", "ayse yil")
+    assert [r["number"] for r in found] == ["A-1"]  # type: ignore[union-attr]
+    assert [r["number"] for r in run_json(capsys, "patient", "search", "532 123")] == ["A-1"]  # type: ignore[union-attr]
+
+    slots = run_json(capsys, "slots", "--service", "check", "--from", "2030-03-04T08:00")
+    assert slots[0]["start"] == "2030-03-04T09:00+03:00"  # type: ignore[index]
+
+    booked = run_json(
+        capsys,
+        "appointment",
+        "book",
+        "--patient",
+        "a-1",
+        "--provider",
+        "aksoy",
+        "--service",
+        "Check-up",
+        "--start",
+        "2030-03-04T09:00",
+    )
+    assert booked["status"] == "booked"  # type: ignore[index]
+
+    # The same provider at an overlapping time: refused with the reason, exit 2.
+    assert (
+        main(
+            [
+                "appointment",
+                "book",
+                "--patient",
+                "A-1",
+                "--provider",
+                "aksoy",
+                "--service",
+                "Check-up",
+                "--start",
+                "2030-03-04T09:15",
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err.startswith("error: Not booked.")
+    assert "The provider has another appointment" in err
+    assert "Ayşe" not in err, "no patient data in error messages"
+
+    listing = run_json(capsys, "appointment", "list", "--date", "2030-03-04")
+    assert len(listing) == 1  # type: ignore[arg-type]
+    appt = booked["id"][:8]  # type: ignore[index]
+    assert run_json(capsys, "appointment", "status", appt, "confirmed")["status"] == "confirmed"  # type: ignore[index]
+    assert main(["appointment", "status", appt, "completed"]) == 2, "confirmed -> completed skips"
+    assert "error" in capsys.readouterr().err
+    assert (
+        run_json(capsys, "appointment", "cancel", appt, "--reason", "Patient called")["status"]
+        == "cancelled"
+    )  # type: ignore[index]
+    assert run_json(capsys, "audit", "verify")["ok"] is True  # type: ignore[index]
+
+    shown = run_json(capsys, "patient", "show", "A-1")
+    assert shown["consents"]["reminder_sms"] is True  # type: ignore[index]
+    assert len(shown["appointments"]) == 1  # type: ignore[index,arg-type]
+
+
+@pytest.mark.parametrize(
+    ("argv", "field_or_text"),
+    [
+        (["patient", "add", "--given-name", "A", "--family-name", "B", "--phone", "12"], "phone"),
+        (["patient", "add", "--given-name", "A", "--family-name", "B", "--email", "a@"], "email"),
+        (
+            [
+                "patient",
+                "add",
+                "--given-name",
+                "A",
+                "--family-name",
+                "B",
+                "--national-id",
+                "12345678901",
+            ],
+            "national",
+        ),
+        (
+            [
+                "appointment",
+                "book",
+                "--patient",
+                "A-99",
+                "--provider",
+                "aksoy",
+                "--service",
+                "check",
+                "--start",
+                "2030-03-04T09:00",
+            ],
+            "A-99",
+        ),
+        (
+            [
+                "appointment",
+                "book",
+                "--patient",
+                "A-1",
+                "--provider",
+                "nobody",
+                "--service",
+                "check",
+                "--start",
+                "2030-03-04T09:00",
+            ],
+            "provider",
+        ),
+        (
+            [
+                "appointment",
+                "book",
+                "--patient",
+                "A-1",
+                "--provider",
+                "aksoy",
+                "--service",
+                "check",
+                "--start",
+                "next tuesday",
+            ],
+            "start",
+        ),
+        (["provider", "add", "Dr. X", "--hours", "mon-fri 9-5"], "hours"),
+        (["service", "add", "X", "--minutes", "30", "--price", "abc"], "price"),
+    ],
+)
+def test_bad_input_exit_2_names_it(
+    clinic: Path, capsys, argv: list[str], field_or_text: str
+) -> None:
+    main(["patient", "add", "--given-name", "Can", "--family-name", "Öz"])
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert field_or_text.lower() in capsys.readouterr().err.lower()
+
+
+def test_duplicate_warns_with_existing_number(clinic: Path, capsys) -> None:
+    args = [
+        "patient",
+        "add",
+        "--given-name",
+        "Ali",
+        "--family-name",
+        "Kaya",
+        "--phone",
+        "05321112233",
+    ]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(args) == 2
+    assert "A-1" in capsys.readouterr().err
+    assert main([*args, "--allow-duplicate"]) == 0
+
+
+def test_no_plaintext_anywhere(clinic: Path, capsys) -> None:
+    """A distinctive name is written; no file of the data folder contains it in clear."""
+    marker = "Zzyzxquorble"
+    assert (
+        main(
+            [
+                "patient",
+                "add",
+                "--given-name",
+                marker,
+                "--family-name",
+                "Przybylskiewicz",
+                "--phone",
+                "0532 999 88 77",
+                "--notes",
+                marker * 50,
+            ]
+        )
+        == 0
+    )
+    files = [p for p in clinic.iterdir() if p.is_file()]
+    names = {p.name for p in files}
+    assert {"clinic.db", "clinic.keys"} <= names
+    for path in files:
+        data = path.read_bytes()
+        assert not data.startswith(b"SQLite format 3"), path.name
+        for needle in (marker, "Przybylskiewicz", "905329998877"):
+            for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+                assert needle.encode(encoding) not in data, (path.name, needle, encoding)
+
+
+def test_demo_command(tmp_path: Path, capsys) -> None:
+    out = run_json(
+        capsys,
+        "--data-dir",
+        str(tmp_path / "d"),
+        "demo",
+        "--patients",
+        "50",
+        "--appointments",
+        "100",
+        "--providers",
+        "2",
+    )
+    assert out["patients"] == 50  # type: ignore[index]
+    assert main(["--data-dir", str(tmp_path / "d"), "check"]) == 0

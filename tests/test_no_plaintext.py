@@ -1,0 +1,55 @@
+"""No patient data in clear in any file of the data folder, while open and after."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from receptionist import patients
+from receptionist.models import Clinic
+
+MARKERS = ("Zzyzxquorble", "Przybylskiewicz", "905329998877", "zzyzx@example.org")
+
+
+def _scan(root: Path) -> list[str]:
+    hits = []
+    for path in root.iterdir():
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if data.startswith(b"SQLite format 3"):
+            hits.append(f"{path.name}: plaintext SQLite header")
+        for needle in MARKERS:
+            for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+                if needle.encode(encoding) in data:
+                    hits.append(f"{path.name}: {needle} ({encoding})")
+    return hits
+
+
+def test_patient_never_in_clear(data_dir: Path, db, ctx) -> None:
+    now = ctx.clock.now()
+    with db.write() as s:
+        s.add(
+            Clinic(
+                name="T",
+                timezone="Europe/Istanbul",
+                phone_region="TR",
+                opening_hours={},
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    with db.write() as s:
+        patients.create_patient(
+            s,
+            ctx,
+            given_name="Zzyzxquorble",
+            family_name="Przybylskiewicz",
+            phone="0532 999 88 77",
+            email="zzyzx@example.org",
+            notes="Zzyzxquorble " * 200,
+        )
+    names = {p.name for p in data_dir.iterdir()}
+    assert "clinic.db-wal" in names, "scan while the WAL holds the fresh pages"
+    assert _scan(data_dir) == []
+    db.close()
+    assert _scan(data_dir) == []
