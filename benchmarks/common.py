@@ -59,6 +59,7 @@ def scaled(scale: float) -> Sizes:
         day_start=s.day_start,
         day_end=s.day_end,
         open_weekends=True,
+        longest_service=s.longest_service,
     )
 
 

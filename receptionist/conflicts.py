@@ -14,7 +14,7 @@ Reasons name times and kinds of things, never a patient. The rules are evaluated
 :class:`Schedule` loaded once for a window, so the slot finder checks hundreds of
 candidates with a handful of queries. Appointment queries use the (provider|room|
 patient, start_utc) indexes with a bounded look-back: no appointment lasts longer than
-``catalog.MAX_DURATION_MINUTES`` nor has buffers longer than ``MAX_BUFFER_MINUTES``.
+``fieldrules.MAX_DURATION_MINUTES`` nor has buffers longer than ``MAX_BUFFER_MINUTES``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.orm import Session
 
-from . import catalog, hours
+from . import blocked, fieldrules, hours
 from .lifecycle import INACTIVE
 from .models import Appointment, BlockedTime, Clinic, Provider, Service
 
@@ -46,8 +46,8 @@ ConflictKind = Literal[
 ]
 Dimension = Literal["provider", "room", "patient"]
 
-MAX_DURATION = timedelta(minutes=catalog.MAX_DURATION_MINUTES)
-MAX_BUFFER = timedelta(minutes=catalog.MAX_BUFFER_MINUTES)
+MAX_DURATION = timedelta(minutes=fieldrules.MAX_DURATION_MINUTES)
+MAX_BUFFER = timedelta(minutes=fieldrules.MAX_BUFFER_MINUTES)
 MAX_SPAN = MAX_DURATION + 2 * MAX_BUFFER  # the longest padded span there can be
 
 _BUSY = {
@@ -80,6 +80,12 @@ class Request:
     @property
     def padded(self) -> tuple[datetime, datetime]:
         return self.start - self.before, self.end + self.after
+
+
+def buffers(service: Service) -> tuple[timedelta, timedelta]:
+    """The preparation time before and the clean-up time after the service."""
+    before = timedelta(minutes=service.buffer_before_minutes)
+    return before, timedelta(minutes=service.buffer_after_minutes)
 
 
 @dataclass(frozen=True, order=True)
@@ -196,7 +202,7 @@ def load(
     for dimension, keys in wanted:
         if keys:
             schedule.timelines.update(_timelines(session, dimension, keys, start, end))
-    schedule.blocks = catalog.list_blocked_time(
+    schedule.blocks = blocked.list_blocked_time(
         session, start, end, provider_ids=provider_ids, room_ids=room_ids
     )
     return schedule

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .clock import Clock, SystemClock
+from .errors import PermissionDenied
 from .roles import Role, can
 
 
@@ -27,3 +28,9 @@ SYSTEM = Actor(user_id=None, role="admin", source="scheduler")
 class Ctx:
     actor: Actor
     clock: Clock = field(default_factory=SystemClock)
+
+
+def require(ctx: Ctx, permission: str, message: str) -> None:
+    """Refuse with PermissionDenied(``message``) unless the actor may ``permission``."""
+    if not ctx.actor.may(permission):
+        raise PermissionDenied(message)

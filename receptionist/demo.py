@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from . import staff
@@ -33,7 +34,21 @@ def make_demo(
     """Create a demo clinic in an empty folder and fill it."""
     clock = clock or SystemClock()
     spec = ClinicSpec(DEMO_CLINIC, timezone, "TR", DEMO_USER, DEMO_PASSWORD)
+    made_root = not Path(root).exists()
     initialise(root, spec, clock, passphrase=DEMO_PASSPHRASE)
+    try:
+        return _fill(root, clock, sizes or Sizes())
+    except BaseException:
+        # A half-filled demo would be taken as done by ensure_demo: remove it.
+        if made_root:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            for path in Path(root).glob("clinic.*"):
+                path.unlink(missing_ok=True)
+        raise
+
+
+def _fill(root: Path, clock: Clock, sizes: Sizes) -> Generated:
     db = open_demo(root)
     try:
         with db.write() as session:
@@ -47,7 +62,7 @@ def make_demo(
                 full_name="Front desk",
                 bootstrap=True,
             )
-            return generate(session.connection(), sizes or Sizes(), clock.now())
+            return generate(session.connection(), sizes, clock.now())
     finally:
         db.close()
 

@@ -8,6 +8,7 @@ go ahead anyway (``allow_duplicate=True``): twins share a phone, families share 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import and_, or_, select
@@ -16,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from .errors import DuplicatePatient
 from .models import Patient
+from .searchindex import sort_key
 
 MAX_MATCHES = 20
 MESSAGE = (
@@ -50,21 +52,17 @@ def likely_duplicates(
 
 
 def refuse_duplicates(
-    session: Session,
-    *,
-    phone: str | None,
-    national_id: str | None,
-    sort_key: str,
-    birth_date: date | None,
-    exclude_id: str | None = None,
+    session: Session, values: Mapping[str, object], exclude_id: str | None = None
 ) -> None:
-    """Raise DuplicatePatient if the record would likely duplicate another."""
+    """Raise DuplicatePatient if a record with these cleaned values (names, phone,
+    national ID, birth date) would likely duplicate another."""
+    phone, national_id, born = values["phone"], values["national_id"], values["birth_date"]
     matches = likely_duplicates(
         session,
-        phone=phone,
-        national_id=national_id,
-        sort_key=sort_key,
-        birth_date=birth_date,
+        phone=phone if isinstance(phone, str) else None,
+        national_id=national_id if isinstance(national_id, str) else None,
+        sort_key=sort_key(str(values["given_name"]), str(values["family_name"])),
+        birth_date=born if isinstance(born, date) else None,
         exclude_id=exclude_id,
     )
     if matches:

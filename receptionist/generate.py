@@ -39,6 +39,7 @@ class Sizes:
     day_start: time = time(9, 0)
     day_end: time = time(18, 0)
     open_weekends: bool = False
+    longest_service: int = 24 * 60  # only services this short are booked (minutes)
 
 
 LARGE = Sizes(
@@ -48,9 +49,10 @@ LARGE = Sizes(
     appointments=2_000_000,
     days_back=3_300,
     days_ahead=350,
-    day_start=time(8, 0),
+    day_start=time(7, 0),
     day_end=time(21, 0),
     open_weekends=True,
+    longest_service=20,
 )
 
 
@@ -186,7 +188,7 @@ def _insert_appointments(
     last = now.astimezone(zone).date() + timedelta(days=sizes.days_ahead)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     days = [d for d in days if sizes.open_weekends or d.weekday() < 5]
-    per_day = max(1, sizes.appointments // max(1, len(days) * len(providers)))
+    per_day = max(1, -(-sizes.appointments // max(1, len(days) * len(providers))))
     rows: list[dict[str, Any]] = []
     made = 0
     for day in days:
@@ -197,7 +199,7 @@ def _insert_appointments(
             room = rooms[p_index] if p_index < len(rooms) else None
             for _ in range(per_day):
                 service, minutes, before, after = rng.choice(services)
-                start = cursor + timedelta(minutes=before + 5 * rng.randint(0, 2))
+                start = cursor + timedelta(minutes=before + 5 * rng.randint(0, 1))
                 end = start + timedelta(minutes=minutes)
                 if end + timedelta(minutes=after) > end_of_day or made >= sizes.appointments:
                     break
@@ -287,6 +289,7 @@ def generate(conn: Connection, sizes: Sizes, now: datetime, *, seed: int = 7) ->
     services = [
         (r["id"], r["duration_minutes"], r["buffer_before_minutes"], r["buffer_after_minutes"])
         for r in svc_rows
+        if r["duration_minutes"] <= sizes.longest_service
     ]
     made = _insert_appointments(
         conn,

@@ -137,6 +137,10 @@ def wall_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
+# Appointments far outside this range are typing mistakes (and overflow date maths).
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+
+
 def local_to_utc(value: datetime | str, tz: ZoneInfo | str, field: str = "start") -> datetime:
     """A clinic-local time (naive datetime or ISO text) as an aware UTC datetime.
 
@@ -151,6 +155,8 @@ def local_to_utc(value: datetime | str, tz: ZoneInfo | str, field: str = "start"
             raise ValidationError(
                 field, "That date and time is not readable; write it like 2026-03-02 09:30."
             ) from None
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(field, f"The year must be between {EARLIEST_YEAR} and {LATEST_YEAR}.")
     if value.tzinfo is not None:
         return value.astimezone(UTC)
     if not _exists(value, tzinfo):
@@ -214,6 +220,13 @@ def intervals_between(week: Week, start: datetime, end: datetime, tz: ZoneInfo) 
         found.extend(i for i in day_intervals(week, day, tz) if i[0] < end and i[1] > start)
         day += timedelta(days=1)
     return merge(found)
+
+
+def open_between(week: Week | None, start: datetime, end: datetime, tz: ZoneInfo) -> list[Interval]:
+    """:func:`intervals_between`, or all of ``[start, end)`` when no hours are set."""
+    if week is None:
+        return [(start, end)]
+    return intervals_between(week, start, end, tz)
 
 
 def covers(intervals: Iterable[Interval], start: datetime, end: datetime) -> bool:

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from argon2.exceptions import HashingError
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -74,15 +75,24 @@ def _unb64(text: str) -> bytes:
 def derive(secret: str, salt: bytes, params: KdfParams) -> bytes:
     # NFC, so the same passphrase typed on macOS and Windows derives the same key.
     material = unicodedata.normalize("NFC", secret).encode("utf-8")
-    return hash_secret_raw(
-        material,
-        salt,
-        time_cost=params.time_cost,
-        memory_cost=params.memory_kib,
-        parallelism=params.parallelism,
-        hash_len=KEY_BYTES,
-        type=Type.ID,
-    )
+    if not (
+        1 <= params.time_cost <= 64
+        and 8 * params.parallelism <= params.memory_kib <= 4 * 1024 * 1024
+        and 1 <= params.parallelism <= 64
+    ):
+        raise NotOurFile("The key file is damaged: a key slot has impossible KDF settings.")
+    try:
+        return hash_secret_raw(
+            material,
+            salt,
+            time_cost=params.time_cost,
+            memory_cost=params.memory_kib,
+            parallelism=params.parallelism,
+            hash_len=KEY_BYTES,
+            type=Type.ID,
+        )
+    except HashingError as exc:
+        raise NotOurFile("The key file is damaged: a key slot cannot be derived.") from exc
 
 
 @dataclass

@@ -6,6 +6,8 @@ The OS drops the lock when the process dies, so a crash never leaves a stale loc
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -56,3 +58,56 @@ def _lock(fh: IO[bytes]) -> None:
         import fcntl
 
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+class SharedUse:
+    """Held (shared) by every open Database; ``rekey`` needs it exclusively.
+
+    So a file is never swapped under a process that still has it open, which would go
+    on writing into the old, unlinked file. POSIX only: on Windows the app lock and
+    SQLite's own locking are what we have.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path.with_name(db_path.name + ".inuse")
+        self._fh: IO[bytes] | None = None
+
+    def acquire(self) -> None:
+        if os.name != "posix":  # pragma: no cover - Windows
+            return
+        import fcntl
+
+        fh = self.path.open("a+b")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            fh.close()
+            raise InstanceLocked(
+                "The clinic's encryption key is being changed right now; try again in a minute."
+            ) from exc
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+@contextmanager
+def exclusive_use(db_path: Path) -> Iterator[None]:
+    """Sole use of the database file, or InstanceLocked naming what to close."""
+    if os.name != "posix":  # pragma: no cover - Windows
+        yield
+        return
+    import fcntl
+
+    path = db_path.with_name(db_path.name + ".inuse")
+    with path.open("a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise InstanceLocked(
+                "The clinic's data is open elsewhere: close the Receptionist app and any "
+                "other Receptionist command on this clinic, then try again."
+            ) from exc
+        yield

@@ -5,7 +5,7 @@ Before an existing file is migrated, an encrypted copy of it is written beside i
 
 from __future__ import annotations
 
-import shutil
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,10 +37,20 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(db: Database) -> Path | None:
-    """Bring the schema to head. Returns the pre-upgrade copy, if one was made."""
+def upgrade(db: Database, target: str | None = None, *, allow_new: bool = True) -> Path | None:
+    """Bring the schema to ``target`` (default: head). Returns the pre-upgrade copy,
+    if one was made (not for a brand-new, empty file).
+
+    ``allow_new=False`` (every open but the first) refuses a file with no schema: an
+    emptied or replaced file must not silently become a new, empty clinic.
+    """
     current = current_revision(db)
-    head = head_revision()
+    if current is None and not allow_new:
+        raise NotOurFile(
+            f"{db.path} holds no clinic data (it was emptied or replaced); "
+            "restore it from a backup."
+        )
+    head = target or head_revision()
     if current == head:
         return None
     known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
@@ -53,17 +63,35 @@ def upgrade(db: Database) -> Path | None:
     cfg = _config()
     with db.engine.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, head)
         conn.commit()
     return copy
 
 
 def backup_before_upgrade(db: Database, revision: str) -> Path:
-    """Copy the (encrypted) database file beside itself, WAL folded in first."""
+    """An encrypted copy of the database, beside it, from one consistent snapshot.
+
+    ``sqlcipher_export`` reads through SQLite, so rows still in the WAL (which a
+    checkpoint cannot fold in while another process reads) are in the copy too.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = db.path.with_name(f"{db.path.name}.before-{revision}-{stamp}")
-    db.checkpoint()
-    with db.write():  # hold the write lock so no commit lands while we copy
-        shutil.copyfile(db.path, target)
-    fsync_dir(target.parent)
+    export_copy(db, target)
     return target
+
+
+def export_copy(db: Database, target: Path) -> None:
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with db.raw() as conn:
+        conn.execute(f"ATTACH DATABASE ? AS copy KEY {db.key_pragma()}", (str(partial),))
+        try:
+            conn.execute("SELECT sqlcipher_export('copy')").fetchall()
+            version = conn.execute("PRAGMA main.user_version").fetchone()[0]
+            conn.execute(f"PRAGMA copy.user_version = {int(version)}")
+        finally:
+            conn.execute("DETACH DATABASE copy")
+    with partial.open("rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(partial, target)
+    fsync_dir(target.parent)

@@ -27,7 +27,7 @@ from .duplicates import refuse_duplicates
 from .errors import NotFound, PermissionDenied, ValidationError
 from .models import Clinic, Patient
 from .numbering import next_patient_number, normalise_number
-from .searchindex import index_patient, sort_key, unindex_patient
+from .searchindex import index_patient, unindex_patient
 
 OPTIONAL_DATA = ("gender", "birth_date")
 _INDEXED = ("given_name", "family_name", "phone", "national_id", "email")
@@ -58,20 +58,6 @@ def _check_optional(cleaned: Mapping[str, object], consented: bool) -> None:
                 f"The {validation.label(field)} is optional data; record the patient's "
                 "optional_data consent first.",
             )
-
-
-def _refuse_duplicates(
-    session: Session, values: Mapping[str, object], exclude_id: str | None = None
-) -> None:
-    phone, national_id, born = values["phone"], values["national_id"], values["birth_date"]
-    refuse_duplicates(
-        session,
-        phone=phone if isinstance(phone, str) else None,
-        national_id=national_id if isinstance(national_id, str) else None,
-        sort_key=sort_key(str(values["given_name"]), str(values["family_name"])),
-        birth_date=born if isinstance(born, date) else None,
-        exclude_id=exclude_id,
-    )
 
 
 def _get(session: Session, patient_id: str) -> Patient:
@@ -112,7 +98,7 @@ def create_patient(
     decisions = check_decisions(consents or {})
     _check_optional(cleaned, decisions.get("optional_data", False))
     if not allow_duplicate:
-        _refuse_duplicates(session, cleaned)
+        refuse_duplicates(session, cleaned)
     now = ctx.clock.now()
     patient = Patient(
         **cleaned,
@@ -153,7 +139,7 @@ def update_patient(
     _check_optional(changed, consented)
     if changed.keys() & set(_DUPLICATE_KEYS) and not allow_duplicate:
         after = {k: changed.get(k, getattr(patient, k)) for k in _DUPLICATE_KEYS}
-        _refuse_duplicates(session, after, exclude_id=patient.id)
+        refuse_duplicates(session, after, exclude_id=patient.id)
     if changed:
         for field, value in changed.items():
             setattr(patient, field, value)

@@ -9,16 +9,17 @@ passphrase, old recovery code) still unlocks it if the machine dies mid-way.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlcipher3
 
 from . import keystore
-from .errors import UnlockError
+from .errors import UnlockError, UserError
 from .keyfile import KeyFile, read_keyfile, write_keyfile
 from .keys import KdfParams, new_data_key, new_recovery_code, unwrap, wrap
-from .lock import InstanceLock
+from .lock import InstanceLock, exclusive_use
 from .storage import BUSY_TIMEOUT_MS, db_files, fsync_dir, key_pragma_value, raw_connect
 from .vault import DataDir, check_passphrase_strength
 
@@ -28,8 +29,9 @@ SUCCESSOR_KDF = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
 
 @dataclass(frozen=True)
 class Rekeyed:
-    recovery_code: str
+    recovery_code: str = field(repr=False)
     in_keychain: bool
+    key: bytes = field(repr=False)
 
 
 def successor_key(keyfile: KeyFile, old_key: bytes) -> bytes | None:
@@ -42,18 +44,32 @@ def successor_key(keyfile: KeyFile, old_key: bytes) -> bytes | None:
     return None
 
 
-def rekey(root: Path, old_key: bytes, *, passphrase: str | None = None) -> Rekeyed:
+def rekey(
+    root: Path,
+    old_key: bytes,
+    *,
+    passphrase: str | None = None,
+    show_code: Callable[[str], None],
+) -> Rekeyed:
     """Re-encrypt the clinic under a new key. The desktop app must not be running.
 
-    ``passphrase`` becomes the admin passphrase of the new key; without one, the new
-    key is wrapped under the new recovery code only.
+    ``passphrase`` becomes the admin passphrase of the new key; a clinic that has one
+    must be given one, so nobody who relied on it is locked out. ``show_code`` is
+    called with the new recovery code once the new key is in use and stored, *before*
+    the old slots are dropped: if it raises, the clinic stays in the transitional
+    state, which the old secrets (through the successor slot) still open.
     """
     ddir = DataDir(Path(root))
+    keyfile = read_keyfile(ddir.keyfile)
     if passphrase is not None:
         check_passphrase_strength(passphrase)
-    with InstanceLock(ddir.lock):
+    elif keyfile.slots_of("passphrase"):
+        raise UserError(
+            "This clinic has an admin passphrase: give the new one "
+            "(RECEPTIONIST_NEW_PASSPHRASE, or type it when asked) to change the key."
+        )
+    with InstanceLock(ddir.lock), exclusive_use(ddir.db):
         raw_connect(ddir.db, old_key).close()  # proves the old key
-        keyfile = read_keyfile(ddir.keyfile)
         gen = keyfile.generation + 1
         cid = keyfile.clinic_id
         new_key = new_data_key()
@@ -73,10 +89,11 @@ def rekey(root: Path, old_key: bytes, *, passphrase: str | None = None) -> Rekey
         )
         write_keyfile(ddir.keyfile, KeyFile(cid, [*keyfile.slots, *slots, bridge]))
         _export(ddir.db, old_key, new_key)
-        write_keyfile(ddir.keyfile, KeyFile(cid, slots))
         keystore.forget_key(cid)
         stored = keystore.save_key(cid, new_key)
-    return Rekeyed(code, stored)
+        show_code(code)
+        write_keyfile(ddir.keyfile, KeyFile(cid, slots))
+    return Rekeyed(code, stored, new_key)
 
 
 def _export(db_path: Path, old_key: bytes, new_key: bytes) -> None:

@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, booking, catalog, hours
-from .booking import Draft
+from . import audit, booking, catalog, drafts, hours
+from .clinic import get_clinic
 from .conflicts import Conflict
-from .context import Ctx
+from .context import Ctx, require
+from .drafts import Draft
 from .errors import ConflictError, ValidationError
 from .models import Appointment, Service, new_id
 
@@ -64,7 +65,7 @@ def _dates(
     session: Session, first: Draft, count: int, every_weeks: int
 ) -> list[tuple[int, datetime | None, datetime | None, str]]:
     """(index, start, end, problem) of each occurrence, in UTC."""
-    tz = hours.zone(catalog.get_clinic(session).timezone)
+    tz = hours.zone(get_clinic(session).timezone)
     start = hours.as_utc(first.start, "start")
     if first.end is None:
         service = catalog.get(session, Service, first.service_id)
@@ -93,7 +94,7 @@ def plan_series(
     for index, start, end, problem in _dates(session, first, count, every_weeks):
         found = []
         if start is not None:
-            found = booking.check(session, ctx, replace(first, start=start, end=end))
+            found = drafts.check(session, ctx, replace(first, start=start, end=end))
         plan.append(Occurrence(index, start, end, found, problem))
     return plan
 
@@ -111,7 +112,7 @@ def book_series(
     Errors other than conflicts (unknown patient, inactive provider, ...) apply to the
     whole series and are raised; the write transaction then leaves nothing behind.
     """
-    booking.require(ctx, "appointment.book", "Your role cannot book appointments.")
+    require(ctx, "appointment.book", "Your role cannot book appointments.")
     _check_counts(count, every_weeks)
     series_id = new_id()
     done = []

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
-from . import staff
+from . import keystore, staff
+from .clinic import create_clinic
 from .clock import Clock
 from .context import Actor, Ctx
-from .errors import ValidationError
-from .models import Clinic
+from .errors import UserError, ValidationError
 from .storage import Database
 from .vault import Created, DataDir, check_passphrase_strength, create
 
@@ -72,6 +72,45 @@ def validate_spec(spec: ClinicSpec) -> ClinicSpec:
     )
 
 
+def _first_rows(db: Database, spec: ClinicSpec, clock: Clock) -> None:
+    """The clinic row and the first administrator, audited, in one transaction."""
+    try:
+        with db.write() as session:
+            ctx = Ctx(Actor(None, "admin", "cli"), clock)
+            create_clinic(
+                session,
+                ctx,
+                name=spec.name,
+                timezone=spec.timezone,
+                phone_region=spec.region,
+                locale=spec.locale,
+                slot_minutes=spec.slot_minutes,
+                opening_hours=DEFAULT_HOURS,
+            )
+            staff.create_user(
+                session,
+                ctx,
+                username=spec.admin_user,
+                password=spec.admin_password,
+                role="admin",
+                full_name="Administrator",
+                bootstrap=True,
+            )
+    finally:
+        db.close()
+
+
+def _undo(ddir: DataDir, made_root: bool, created: Created | None) -> None:
+    """Remove what a failed init made, so a retry starts clean."""
+    if created is not None:
+        keystore.forget_key(created.clinic_id)
+    if made_root:
+        shutil.rmtree(ddir.root, ignore_errors=True)
+        return
+    for path in ddir.root.glob("clinic.*"):
+        path.unlink(missing_ok=True)
+
+
 def initialise(
     root: Path, spec: ClinicSpec, clock: Clock, *, passphrase: str | None = None
 ) -> Created:
@@ -80,45 +119,14 @@ def initialise(
     if passphrase is not None:
         check_passphrase_strength(passphrase)
     ddir = DataDir(Path(root))
+    if ddir.exists():
+        raise UserError(f"{ddir.root} already holds a clinic; choose an empty folder.")
     made_root = not ddir.root.exists()
-    created = create(ddir.root, passphrase=passphrase)
+    created: Created | None = None
     try:
-        db = Database(ddir.db, created.key)
-        try:
-            with db.write() as session:
-                now = clock.now()
-                session.add(
-                    Clinic(
-                        name=spec.name,
-                        timezone=spec.timezone,
-                        phone_region=spec.region,
-                        locale=spec.locale,
-                        slot_minutes=spec.slot_minutes,
-                        opening_hours=DEFAULT_HOURS,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                ctx = Ctx(Actor(None, "admin", "cli"), clock)
-                staff.create_user(
-                    session,
-                    ctx,
-                    username=spec.admin_user,
-                    password=spec.admin_password,
-                    role="admin",
-                    full_name="Administrator",
-                    bootstrap=True,
-                )
-        finally:
-            db.close()
+        created = create(ddir.root, passphrase=passphrase)
+        _first_rows(Database(ddir.db, created.key), spec, clock)
     except BaseException:
-        from . import keystore
-
-        keystore.forget_key(created.clinic_id)
-        if made_root:
-            shutil.rmtree(ddir.root, ignore_errors=True)
-        else:
-            for p in ddir.root.glob("clinic.*"):
-                p.unlink(missing_ok=True)
+        _undo(ddir, made_root, created)
         raise
     return created

@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from . import catalog, conflicts, hours
-from .booking import bookable, bookable_patient, require
+from .clinic import get_clinic
 from .conflicts import Request, Schedule
-from .context import Ctx
+from .context import Ctx, require
+from .drafts import bookable, bookable_patient
 from .errors import ValidationError
 from .models import Clinic, Provider, Room, Service
 
@@ -54,8 +55,7 @@ class _Search:
         return timedelta(minutes=self.service.duration_minutes)
 
     def request(self, start: datetime, provider_id: str) -> Request:
-        before = timedelta(minutes=self.service.buffer_before_minutes)
-        after = timedelta(minutes=self.service.buffer_after_minutes)
+        before, after = conflicts.buffers(self.service)
         end = start + self.length
         return Request(start, end, provider_id, self.patient_id, self.room_id, before, after)
 
@@ -111,7 +111,7 @@ def _search(
         bookable(session, Room, room_id)
     if patient_id is not None:
         bookable_patient(session, patient_id)
-    clinic = catalog.get_clinic(session)
+    clinic = get_clinic(session)
     return _Search(clinic, service, providers, room_id, patient_id)
 
 
@@ -156,21 +156,13 @@ def _candidates(
     """(start, provider rank, provider id) of grid times that fit the hours."""
     step = timedelta(minutes=search.clinic.slot_minutes)
     horizon = end + search.length
-    clinic = _open(schedule.clinic_week, start, horizon, schedule.tz)
+    clinic = hours.open_between(schedule.clinic_week, start, horizon, schedule.tz)
     for rank, provider in enumerate(search.providers):
-        working = _open(schedule.weeks.get(provider.id), start, horizon, schedule.tz)
+        working = hours.open_between(schedule.weeks.get(provider.id), start, horizon, schedule.tz)
         for lo, hi in hours.intersect(working, clinic):
             for slot_start in _grid(max(lo, start), hi - search.length, step, schedule.tz):
                 if slot_start < end:
                     yield slot_start, rank, provider.id
-
-
-def _open(
-    week: hours.Week | None, start: datetime, end: datetime, tz: ZoneInfo
-) -> list[hours.Interval]:
-    if week is None:
-        return [(start, end)]
-    return hours.intervals_between(week, start, end, tz)
 
 
 def _grid(first: datetime, last: datetime, step: timedelta, tz: ZoneInfo) -> Iterator[datetime]:

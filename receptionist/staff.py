@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, records
 from .context import Actor, Ctx
 from .errors import NotFound, PermissionDenied, UnlockError, ValidationError
 from .models import StaffUser
@@ -51,19 +51,14 @@ def create_user(
     taken = session.scalar(select(func.count()).where(StaffUser.username == username))
     if taken:
         raise ValidationError("username", f"The user name '{username}' is taken; pick another.")
-    now = ctx.clock.now()
     user = StaffUser(
         username=username,
         full_name=full_name,
         password_hash=_hasher.hash(password),
         role=role,
         active=True,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(user)
-    session.flush()
-    audit.record(session, ctx, "create", "staff_user", user.id)
+    records.insert(session, ctx, user, "staff_user")
     return user
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from .errors import NotOurFile, UnlockError
+from .lock import SharedUse
 
 PLAINTEXT_MAGIC = b"SQLite format 3\x00"
 DEFAULT_CACHE_MB = 256
@@ -93,6 +94,8 @@ class Database:
         self.cache_mb = cache_mb
         # Fail now, with a clear message, rather than at the first query.
         self.connect().close()
+        self._use = SharedUse(self.path)
+        self._use.acquire()
         self.engine: Engine = create_engine(
             "sqlite://",
             module=self.dbapi,
@@ -107,6 +110,10 @@ class Database:
         self._writer = sessionmaker(
             self.engine.execution_options(begin_immediate=True), expire_on_commit=False
         )
+
+    def key_pragma(self) -> str:
+        """The key as SQLCipher's ``KEY`` clause wants it (for ATTACH of copies)."""
+        return key_pragma_value(self._key)
 
     def connect(self) -> Any:
         """A new keyed, verified DB-API connection (the engine's pool calls this)."""
@@ -146,6 +153,7 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        self._use.release()
 
 
 def _on_begin(conn: Any) -> None:

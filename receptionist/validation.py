@@ -31,6 +31,10 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _NATIONAL_ID = re.compile(r"^[A-Z0-9]+$")
 
 
+# Embedding/override/isolate controls can make a name display as something else.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def label(field: str) -> str:
     """How a field is named in a message: ``given_name`` -> "given name"."""
     return {"email": "e-mail address", "national_id": "national ID"}.get(
@@ -65,6 +69,12 @@ def name(field: str, value: object) -> str:
     cleaned = unicodedata.normalize("NFC", text(field, value).strip())
     if not cleaned:
         raise ValidationError(field, f"The {label(field)} is required; enter it.")
+    if any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in cleaned):
+        raise ValidationError(
+            field, f"The {label(field)} contains a control character; type it again."
+        )
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in cleaned):
+        raise ValidationError(field, f"The {label(field)} needs at least one letter.")
     if len(cleaned) > MAX_NAME:
         raise ValidationError(
             field, f"The {label(field)} is longer than {MAX_NAME} characters; shorten it."

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,10 +145,22 @@ def _secrets_from_env(env: Mapping[str, str]) -> list[str]:
         try:
             found.append(path.read_text(encoding="utf-8").rstrip("\r\n"))
         except OSError as exc:
-            raise UnlockError(
+            raise UserError(
                 f"RECEPTIONIST_PASSPHRASE_FILE names {path}, which cannot be read."
             ) from exc
     return found
+
+
+def _offered_secrets(env: Mapping[str, str], ask: AskSecret | None, attempts: int) -> Iterator[str]:
+    """The environment's secrets, then up to ``attempts`` typed ones (lazily asked)."""
+    yield from _secrets_from_env(env)
+    if ask is None:
+        return
+    for _ in range(attempts):
+        typed = ask("Enter the admin passphrase or the recovery code to unlock this clinic")
+        if typed is None:
+            return
+        yield typed
 
 
 def key_from_secret(ddir: DataDir, keyfile: KeyFile, secret: str) -> bytes:
@@ -162,14 +174,22 @@ def key_from_secret(ddir: DataDir, keyfile: KeyFile, secret: str) -> bytes:
         raise UnlockError(
             "That is not a recovery code, and this clinic has no admin passphrase set."
         )
+    unwrapped = False
     for slot, text in candidates:
         try:
             key = unwrap(slot, text, clinic_id=keyfile.clinic_id)
         except UnlockError:
             continue
+        unwrapped = True
         opened = _follow_successor(ddir, keyfile, key)
         if opened is not None:
             return opened
+    if unwrapped:
+        # The secret is right (its slot's AES-GCM tag verified), so the file is at fault.
+        raise NotOurFile(
+            f"The secret is correct but {ddir.db} does not open: the file is damaged or "
+            "was replaced. Restore it from a backup."
+        )
     raise UnlockError("That passphrase or recovery code does not unlock this clinic.")
 
 
@@ -184,7 +204,11 @@ def unlock(
     ddir = DataDir(Path(root))
     env = os.environ if env is None else env
     if not ddir.db.exists():
-        raise NotOurFile(f"There is no clinic database in {ddir.root}; run 'receptionist init'.")
+        raise UserError(
+            f"There is no clinic in {ddir.root}; check --data-dir, or run 'receptionist init'."
+        )
+    if ddir.db.stat().st_size == 0:
+        raise NotOurFile(f"{ddir.db} is empty; restore it from a backup of the data folder.")
     keyfile = read_keyfile(ddir.keyfile)
     key = keystore.load_key(keyfile.clinic_id)
     if key is not None:
@@ -192,7 +216,7 @@ def unlock(
         if key is not None:
             return key
     last_error: UnlockError | None = None
-    for secret in _secrets_from_env(env):
+    for secret in _offered_secrets(env, ask, attempts):
         try:
             key = key_from_secret(ddir, keyfile, secret)
         except UnlockError as exc:
@@ -200,18 +224,6 @@ def unlock(
             continue
         keystore.save_key(keyfile.clinic_id, key)
         return key
-    if ask is not None:
-        for _ in range(attempts):
-            typed = ask("Enter the admin passphrase or the recovery code to unlock this clinic")
-            if typed is None:
-                break
-            try:
-                key = key_from_secret(ddir, keyfile, typed)
-            except UnlockError as exc:
-                last_error = exc
-                continue
-            keystore.save_key(keyfile.clinic_id, key)
-            return key
     if last_error is not None:
         raise last_error
     raise UnlockError(
@@ -228,7 +240,7 @@ def open_clinic(
     key = unlock(ddir.root, ask=ask, env=env)
     db = Database(ddir.db, key)
     try:
-        migrate.upgrade(db)
+        migrate.upgrade(db, allow_new=False)
     except BaseException:
         db.close()
         raise

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+from factories import actor_ctx
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
@@ -16,7 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from receptionist import keys
 from receptionist.clock import FixedClock
-from receptionist.context import Actor, Ctx
+from receptionist.context import Ctx
 from receptionist.storage import Database
 from receptionist.vault import create, open_clinic
 
@@ -82,4 +83,4 @@ def db(data_dir: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def ctx(clock: FixedClock) -> Ctx:
-    return Ctx(actor=Actor(user_id=None, role="admin", source="cli"), clock=clock)
+    return actor_ctx("admin", clock, source="cli")

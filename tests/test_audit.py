@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import pytest
+from factories import actor_ctx
 from sqlalchemy import select, text
 
 from receptionist import audit
-from receptionist.context import Actor, Ctx
+from receptionist.context import Ctx
 from receptionist.models import AuditEvent
 
 
@@ -21,22 +23,20 @@ def test_chain_verifies(db, ctx) -> None:
     assert result.ok and result.events == 5
 
 
-def test_edited_event_detected(db, ctx) -> None:
+@pytest.mark.parametrize(
+    ("tampering", "first_bad"),
+    [
+        pytest.param("UPDATE audit_event SET action = 'read' WHERE seq = 3", 3, id="edited"),
+        pytest.param("DELETE FROM audit_event WHERE seq = 2", 3, id="deleted"),
+    ],
+)
+def test_tampered_event_detected(db, ctx, tampering: str, first_bad: int) -> None:
     _fill(db, ctx)
     with db.write() as s:
-        s.execute(text("UPDATE audit_event SET action = 'read' WHERE seq = 3"))
+        s.execute(text(tampering))
     with db.read() as s:
         result = audit.verify(s)
-    assert not result.ok and result.first_bad_seq == 3
-
-
-def test_deleted_event_detected(db, ctx) -> None:
-    _fill(db, ctx)
-    with db.write() as s:
-        s.execute(text("DELETE FROM audit_event WHERE seq = 2"))
-    with db.read() as s:
-        result = audit.verify(s)
-    assert not result.ok and result.first_bad_seq == 3
+    assert not result.ok and result.first_bad_seq == first_bad
 
 
 def test_rewritten_actor_detected(db, ctx) -> None:
@@ -48,7 +48,7 @@ def test_rewritten_actor_detected(db, ctx) -> None:
 
 
 def test_events_carry_actor_and_source(db, clock) -> None:
-    ctx = Ctx(Actor("user-1", "receptionist", "ui"), clock)
+    ctx = actor_ctx("receptionist", clock, "user-1")
     at = clock.now()
     _fill(db, ctx, 1)
     with db.read() as s:

@@ -6,10 +6,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from factories import (
+    actor_ctx,
+    make_clinic,
+    make_patient,
+    make_provider,
+    make_room,
+    make_service,
+    weekdays,
+)
 from sqlalchemy import event, func, select, text
 
-from receptionist import audit, booking, catalog
-from receptionist.context import Actor, Ctx
+from receptionist import audit, blocked, booking, catalog, clinic
+from receptionist.context import Ctx
 from receptionist.errors import (
     ConflictError,
     IllegalTransition,
@@ -17,10 +26,10 @@ from receptionist.errors import (
     PermissionDenied,
     ValidationError,
 )
-from receptionist.models import Appointment, AuditEvent, Patient
+from receptionist.models import Appointment, AuditEvent
 from receptionist.storage import Database
 
-WEEKDAYS = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+WEEKDAYS = weekdays(("09:00", "17:00"))
 MON = datetime(2026, 3, 2, tzinfo=UTC)  # Istanbul is UTC+3: 09:00 local is 06:00 UTC
 
 
@@ -53,52 +62,29 @@ class World:
             return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def make_patient(s: Any, n: int, given: str, family: str, now: datetime) -> Patient:
-    patient = Patient(
-        search_rowid=n,
-        number=f"T-{n}",
-        given_name=given,
-        family_name=family,
-        created_at=now,
-        updated_at=now,
-    )
-    s.add(patient)
-    s.flush()
-    return patient
-
-
-def role(ctx: Ctx, name: str, user_id: str) -> Ctx:
-    return Ctx(Actor(user_id=user_id, role=name, source="ui"), ctx.clock)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def world(db: Database, ctx: Ctx) -> World:
     now = ctx.clock.now()
     with db.write() as s:
-        catalog.create_clinic(s, ctx, name="Moda", timezone="Europe/Istanbul", phone_region="TR")
+        make_clinic(s, ctx)
         ids = {
-            "ayse": catalog.create_provider(s, ctx, name="Dr Ayşe", working_hours=WEEKDAYS).id,
-            "mehmet": catalog.create_provider(s, ctx, name="Dr Mehmet", working_hours=WEEKDAYS).id,
-            "exam": catalog.create_service(s, ctx, name="Exam", duration_minutes=30).id,
-            "clean": catalog.create_service(
-                s,
-                ctx,
-                name="Cleaning",
-                duration_minutes=45,
-                buffer_before_minutes=5,
-                buffer_after_minutes=10,
+            "ayse": make_provider(s, ctx, "Dr Ayşe", WEEKDAYS).id,
+            "mehmet": make_provider(s, ctx, "Dr Mehmet", WEEKDAYS).id,
+            "exam": make_service(s, ctx, "Exam", 30).id,
+            "clean": make_service(
+                s, ctx, "Cleaning", 45, buffer_before_minutes=5, buffer_after_minutes=10
             ).id,
-            "room1": catalog.create_room(s, ctx, name="Room 1").id,
-            "room2": catalog.create_room(s, ctx, name="Room 2").id,
-            "zeynep": make_patient(s, 1, "Zeynep", "Yılmaz", now).id,
-            "omar": make_patient(s, 2, "Omar", "Haddad", now).id,
+            "room1": make_room(s, ctx, "Room 1").id,
+            "room2": make_room(s, ctx, "Room 2").id,
+            "zeynep": make_patient(s, now, 1, "Zeynep", "Yılmaz").id,
+            "omar": make_patient(s, now, 2, "Omar", "Haddad").id,
         }
     return World(
         db,
         ctx,
-        role(ctx, "receptionist", "desk-1"),
-        role(ctx, "manager", "boss-1"),
-        role(ctx, "provider", "doc-1"),
+        actor_ctx("receptionist", ctx.clock, "desk-1"),
+        actor_ctx("manager", ctx.clock, "boss-1"),
+        actor_ctx("provider", ctx.clock, "doc-1"),
         ids,
     )
 
@@ -180,7 +166,7 @@ def test_working_hours_and_opening_hours(world: World) -> None:
     with pytest.raises(ConflictError, match="outside"):
         world.book(start=at(10, day=5))  # Saturday
     with world.db.write() as s:
-        catalog.update_clinic(
+        clinic.update_clinic(
             s, world.admin, opening_hours={**WEEKDAYS, "mon": [["10:00", "16:00"]]}
         )
         catalog.update_provider(s, world.admin, world.ids["mehmet"], working_hours={})
@@ -197,8 +183,8 @@ def test_working_hours_and_opening_hours(world: World) -> None:
 
 def test_blocked_time(world: World) -> None:
     with world.db.write() as s:
-        catalog.add_blocked_time(s, world.admin, start=at(12), end=at(13))
-        catalog.add_blocked_time(
+        blocked.add_blocked_time(s, world.admin, start=at(12), end=at(13))
+        blocked.add_blocked_time(
             s,
             world.admin,
             start=at(9),
@@ -206,7 +192,7 @@ def test_blocked_time(world: World) -> None:
             provider_id=world.ids["mehmet"],
             kind="time_off",
         )
-        catalog.add_blocked_time(
+        blocked.add_blocked_time(
             s, world.admin, start=at(14), end=at(15), room_id=world.ids["room1"]
         )
     cases = [
@@ -425,7 +411,7 @@ def test_list_appointments(world: World) -> None:
 
 def test_london_hours_hold_across_the_change(world: World) -> None:
     with world.db.write() as s:
-        catalog.update_clinic(s, world.admin, timezone="Europe/London")
+        clinic.update_clinic(s, world.admin, timezone="Europe/London")
     friday = datetime(2026, 3, 27, 9, tzinfo=UTC)  # 09:00 GMT
     monday = datetime(2026, 3, 30, 8, tzinfo=UTC)  # 09:00 BST
     world.book(start=friday)

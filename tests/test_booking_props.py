@@ -18,23 +18,32 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from factories import (
+    actor_ctx,
+    make_clinic,
+    make_patients,
+    make_provider,
+    make_room,
+    make_service,
+    weekdays,
+)
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from receptionist import audit, booking, catalog, lifecycle, slots
-from receptionist.context import Actor, Ctx
+from receptionist import audit, blocked, booking, lifecycle, slots
+from receptionist.context import Ctx
 from receptionist.errors import ConflictError, IllegalTransition
-from receptionist.models import Appointment, AuditEvent, BlockedTime, Patient, Service
+from receptionist.models import Appointment, AuditEvent, BlockedTime, Service
 from receptionist.storage import Database
 
 LONDON = ZoneInfo("Europe/London")
 FIRST_DAY = date(2026, 3, 26)  # Thursday; the clocks go forward on Sunday 29 March
 PROVIDER_HOURS = [
-    {d: [["09:00", "12:00"], ["13:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
-    {d: [["08:00", "14:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    weekdays(("09:00", "12:00"), ("13:00", "17:00")),
+    weekdays(("08:00", "14:00"), days=("mon", "tue", "wed", "thu", "fri", "sat", "sun")),
 ]
-OPENING = {d: [["08:30", "16:30"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}
+OPENING = weekdays(("08:30", "16:30"), days=("mon", "tue", "wed", "thu", "fri", "sat"))
 SERVICES = [(15, 0, 0), (30, 5, 10), (45, 0, 15)]  # duration, before, after
 
 
@@ -61,42 +70,17 @@ class Env:
 def env(db: Database, ctx: Ctx) -> Env:
     now = ctx.clock.now()
     with db.write() as s:
-        catalog.create_clinic(
-            s, ctx, name="C", timezone="Europe/London", phone_region="GB", opening_hours=OPENING
-        )
-        providers = [
-            catalog.create_provider(s, ctx, name=f"P{i}", working_hours=h).id
-            for i, h in enumerate(PROVIDER_HOURS)
-        ]
-        rooms = [catalog.create_room(s, ctx, name=f"R{i}").id for i in range(2)]
+        make_clinic(s, ctx, name="C", tz="Europe/London", region="GB", hours=OPENING)
+        providers = [make_provider(s, ctx, f"P{i}", h).id for i, h in enumerate(PROVIDER_HOURS)]
+        rooms = [make_room(s, ctx, f"R{i}").id for i in range(2)]
         services = [
-            catalog.create_service(
-                s,
-                ctx,
-                name=f"S{d}",
-                duration_minutes=d,
-                buffer_before_minutes=b,
-                buffer_after_minutes=a,
-            ).id
+            make_service(s, ctx, f"S{d}", d, buffer_before_minutes=b, buffer_after_minutes=a).id
             for d, b, a in SERVICES
         ]
-        patients = []
-        for n in range(3):
-            s.add(
-                Patient(
-                    id=f"p{n}",
-                    search_rowid=n,
-                    number=f"N-{n}",
-                    given_name="G",
-                    family_name="F",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            patients.append(f"p{n}")
+        patients = make_patients(s, now, range(3))
         blocks = [
-            catalog.add_blocked_time(s, ctx, start=local(0, 720), end=local(0, 780)),
-            catalog.add_blocked_time(
+            blocked.add_blocked_time(s, ctx, start=local(0, 720), end=local(0, 780)),
+            blocked.add_blocked_time(
                 s,
                 ctx,
                 start=local(1, 600),
@@ -104,7 +88,7 @@ def env(db: Database, ctx: Ctx) -> Env:
                 provider_id=providers[1],
                 kind="time_off",
             ),
-            catalog.add_blocked_time(
+            blocked.add_blocked_time(
                 s, ctx, start=local(5, 540), end=local(5, 600), room_id=rooms[0]
             ),
         ]
@@ -120,8 +104,8 @@ def env(db: Database, ctx: Ctx) -> Env:
             s.expunge(block)
     return Env(
         db,
-        Ctx(Actor("desk", "receptionist"), ctx.clock),
-        Ctx(Actor("boss", "manager"), ctx.clock),
+        actor_ctx("receptionist", ctx.clock, "desk"),
+        actor_ctx("manager", ctx.clock, "boss"),
         providers,
         rooms,
         services,
@@ -288,14 +272,19 @@ def attempt_book(env: Env, op: tuple[Any, ...]) -> None:
     )
 
 
-def attempt_move(env: Env, op: tuple[Any, ...]) -> None:
-    _, pick, provider, room, day, minute, length, override = op
+def pick_appointment(env: Env, pick: int) -> Appointment | None:
+    """The ``pick``-th appointment ever booked (counting round), or None before any."""
     with env.db.read() as s:
         every = s.scalars(select(Appointment).order_by(Appointment.created_at, Appointment.id))
         every = list(every)
-    if not every:
+    return every[pick % len(every)] if every else None
+
+
+def attempt_move(env: Env, op: tuple[Any, ...]) -> None:
+    _, pick, provider, room, day, minute, length, override = op
+    appt = pick_appointment(env, pick)
+    if appt is None:
         return
-    appt = every[pick % len(every)]
     start = local(day, minute)
     end = start + (timedelta(minutes=length) if length else appt.end_utc - appt.start_utc)
     new_room = appt.room_id if room == "keep" else (None if room is None else env.rooms[room])
@@ -341,33 +330,30 @@ def settle(env: Env, expected: set[str], override: bool, call: Any) -> None:
 
 
 def attempt_cancel(env: Env, op: tuple[Any, ...]) -> None:
-    with env.db.read() as s:
-        every = list(
-            s.scalars(select(Appointment).order_by(Appointment.created_at, Appointment.id))
-        )
-    if not every:
-        return
-    appt = every[op[1] % len(every)]
-    try:
-        with env.db.write() as s:
-            booking.cancel(s, env.desk, appt.id, "changed plans")
-    except IllegalTransition:
-        assert not lifecycle.can_move(appt.status, "cancelled")
+    change_status(
+        env,
+        op[1],
+        "cancelled",
+        lambda s, appt_id: booking.cancel(s, env.desk, appt_id, "changed plans"),
+    )
 
 
 def attempt_status(env: Env, op: tuple[Any, ...]) -> None:
-    with env.db.read() as s:
-        every = list(
-            s.scalars(select(Appointment).order_by(Appointment.created_at, Appointment.id))
-        )
-    if not every:
+    change_status(
+        env, op[1], op[2], lambda s, appt_id: booking.set_status(s, env.desk, appt_id, op[2])
+    )
+
+
+def change_status(env: Env, pick: int, status: str, call: Any) -> None:
+    """Run ``call`` on a picked appointment; refused exactly when the move is illegal."""
+    appt = pick_appointment(env, pick)
+    if appt is None:
         return
-    appt = every[op[1] % len(every)]
     try:
         with env.db.write() as s:
-            booking.set_status(s, env.desk, appt.id, op[2])
+            call(s, appt.id)
     except IllegalTransition:
-        assert not lifecycle.can_move(appt.status, op[2])
+        assert not lifecycle.can_move(appt.status, status)
 
 
 def check_invariants(env: Env) -> None:

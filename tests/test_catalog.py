@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from factories import actor_ctx, make_clinic
 from sqlalchemy import func, select
 
-from receptionist import audit, catalog
-from receptionist.context import Actor, Ctx
+from receptionist import audit, blocked, catalog, clinic
+from receptionist.context import Ctx
 from receptionist.errors import Ambiguous, NotFound, PermissionDenied, ValidationError
 from receptionist.models import AuditEvent, Provider, Room, Service
 from receptionist.storage import Database
@@ -15,32 +16,26 @@ HOURS = {"mon": [["09:00", "17:00"]], "tue": [["13:00", "18:00"], ["08:30", "12:
 T0 = datetime(2026, 3, 2, 6, tzinfo=UTC)
 
 
-def clinic_ctx(ctx: Ctx, role: str) -> Ctx:
-    return Ctx(Actor(user_id="u-1", role=role, source="ui"), ctx.clock)  # type: ignore[arg-type]
-
-
 def setup_clinic(db: Database, ctx: Ctx) -> None:
     with db.write() as s:
-        catalog.create_clinic(
-            s, ctx, name="Moda Dental", timezone="Europe/Istanbul", phone_region="tr"
-        )
+        make_clinic(s, ctx, name="Moda Dental", region="tr")
 
 
 def test_clinic_settings(db: Database, ctx: Ctx) -> None:
     with db.read() as s, pytest.raises(NotFound, match="not been set up"):
-        catalog.get_clinic(s)
+        clinic.get_clinic(s)
     setup_clinic(db, ctx)
     with db.write() as s:
-        clinic = catalog.get_clinic(s)
-        assert (clinic.phone_region, clinic.slot_minutes, clinic.opening_hours) == ("TR", 15, {})
-        assert clinic.created_at == ctx.clock.now()
+        row = clinic.get_clinic(s)
+        assert (row.phone_region, row.slot_minutes, row.opening_hours) == ("TR", 15, {})
+        assert row.created_at == ctx.clock.now()
         with pytest.raises(ValidationError, match="already holds a clinic"):
-            catalog.create_clinic(s, ctx, name="Two", timezone="UTC", phone_region="TR")
-        catalog.update_clinic(s, ctx, slot_minutes=10, opening_hours={"sat": [["10:00", "14:00"]]})
-        assert clinic.version == 2 and clinic.opening_hours["sat"] == [["10:00", "14:00"]]
-        assert clinic.opening_hours["mon"] == []
-        catalog.update_clinic(s, ctx, slot_minutes=10)  # no change: no new version
-        assert clinic.version == 2
+            clinic.create_clinic(s, ctx, name="Two", timezone="UTC", phone_region="TR")
+        clinic.update_clinic(s, ctx, slot_minutes=10, opening_hours={"sat": [["10:00", "14:00"]]})
+        assert row.version == 2 and row.opening_hours["sat"] == [["10:00", "14:00"]]
+        assert row.opening_hours["mon"] == []
+        clinic.update_clinic(s, ctx, slot_minutes=10)  # no change: no new version
+        assert row.version == 2
 
 
 @pytest.mark.parametrize(
@@ -58,7 +53,7 @@ def test_clinic_settings(db: Database, ctx: Ctx) -> None:
 def test_clinic_rejects(db: Database, ctx: Ctx, changes: dict[str, object], field: str) -> None:
     setup_clinic(db, ctx)
     with db.write() as s, pytest.raises(ValidationError) as err:
-        catalog.update_clinic(s, ctx, **changes)
+        clinic.update_clinic(s, ctx, **changes)
     assert err.value.field == field
 
 
@@ -88,8 +83,10 @@ def test_exact_name_beats_partial_and_active_beats_inactive(db: Database, ctx: C
         room = catalog.create_room(s, ctx, name="Room 1")
         catalog.create_room(s, ctx, name="Room 10")
         old = catalog.create_room(s, ctx, name="X-ray")
-        new = catalog.create_room(s, ctx, name="x-ray")
+        with pytest.raises(ValidationError, match="already called"):
+            catalog.create_room(s, ctx, name="x-ray")
         catalog.update_room(s, ctx, old.id, active=False)
+        new = catalog.create_room(s, ctx, name="x-ray")
         assert catalog.find(s, Room, "room 1").id == room.id
         assert catalog.find(s, Room, "X-RAY").id == new.id
 
@@ -135,14 +132,14 @@ def test_service_rules(db: Database, ctx: Ctx, changes: dict[str, object], field
 
 
 def test_receptionist_cannot_configure(db: Database, ctx: Ctx) -> None:
-    desk = clinic_ctx(ctx, "receptionist")
+    desk = actor_ctx("receptionist", ctx.clock, "u-1")
     with db.write() as s:
         for call in (
             lambda: catalog.create_provider(s, desk, name="Dr X"),
             lambda: catalog.create_room(s, desk, name="R"),
             lambda: catalog.create_service(s, desk, name="S", duration_minutes=10),
-            lambda: catalog.create_clinic(s, desk, name="C", timezone="UTC", phone_region="TR"),
-            lambda: catalog.add_blocked_time(s, desk, start=T0, end=T0 + timedelta(hours=1)),
+            lambda: clinic.create_clinic(s, desk, name="C", timezone="UTC", phone_region="TR"),
+            lambda: blocked.add_blocked_time(s, desk, start=T0, end=T0 + timedelta(hours=1)),
         ):
             with pytest.raises(PermissionDenied, match="manager or an administrator"):
                 call()
@@ -155,24 +152,24 @@ def test_blocked_time(db: Database, ctx: Ctx) -> None:
         p1 = catalog.create_provider(s, ctx, name="Dr A")
         p2 = catalog.create_provider(s, ctx, name="Dr B")
         room = catalog.create_room(s, ctx, name="Room 1")
-        holiday = catalog.add_blocked_time(s, ctx, start=T0, end=end, reason="Holiday")
-        off = catalog.add_blocked_time(
+        holiday = blocked.add_blocked_time(s, ctx, start=T0, end=end, reason="Holiday")
+        off = blocked.add_blocked_time(
             s, ctx, start=T0, end=end, provider_id=p1.id, kind="time_off"
         )
-        catalog.add_blocked_time(s, ctx, start=T0, end=end, room_id=room.id)
-        found = catalog.list_blocked_time(s, T0, end, provider_ids=[p1.id])
+        blocked.add_blocked_time(s, ctx, start=T0, end=end, room_id=room.id)
+        found = blocked.list_blocked_time(s, T0, end, provider_ids=[p1.id])
         assert {b.id for b in found} == {holiday.id, off.id}
-        assert [b.id for b in catalog.list_blocked_time(s, T0, end, provider_ids=[p2.id])] == [
+        assert [b.id for b in blocked.list_blocked_time(s, T0, end, provider_ids=[p2.id])] == [
             holiday.id
         ]
-        assert len(catalog.list_blocked_time(s, T0, end, everything=True)) == 3
-        assert catalog.list_blocked_time(s, end, end + timedelta(hours=1), everything=True) == []
-        catalog.remove_blocked_time(s, ctx, holiday.id)
-        assert [b.id for b in catalog.list_blocked_time(s, T0, end, provider_ids=[p1.id])] == [
+        assert len(blocked.list_blocked_time(s, T0, end, everything=True)) == 3
+        assert blocked.list_blocked_time(s, end, end + timedelta(hours=1), everything=True) == []
+        blocked.remove_blocked_time(s, ctx, holiday.id)
+        assert [b.id for b in blocked.list_blocked_time(s, T0, end, provider_ids=[p1.id])] == [
             off.id
         ]
         with pytest.raises(NotFound):
-            catalog.remove_blocked_time(s, ctx, holiday.id)
+            blocked.remove_blocked_time(s, ctx, holiday.id)
 
 
 @pytest.mark.parametrize(
@@ -190,10 +187,10 @@ def test_blocked_time_rejects(
 ) -> None:
     args: dict[str, object] = {"start": T0, "end": T0 + timedelta(hours=1), **kwargs}
     with db.write() as s, pytest.raises(ValidationError) as err:
-        catalog.add_blocked_time(s, ctx, **args)  # type: ignore[arg-type]
+        blocked.add_blocked_time(s, ctx, **args)  # type: ignore[arg-type]
     assert err.value.field == field
 
 
 def test_blocked_time_for_unknown_provider(db: Database, ctx: Ctx) -> None:
     with db.write() as s, pytest.raises(NotFound, match="no provider"):
-        catalog.add_blocked_time(s, ctx, start=T0, end=T0 + timedelta(hours=1), provider_id="x")
+        blocked.add_blocked_time(s, ctx, start=T0, end=T0 + timedelta(hours=1), provider_id="x")

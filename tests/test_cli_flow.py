@@ -37,6 +37,13 @@ def clinic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> Path:
     return root
 
 
+def book_args(patient: str, service: str, start: str, provider: str = "aksoy") -> list[str]:
+    return [
+        *("appointment", "book", "--patient", patient, "--provider", provider),
+        *("--service", service, "--start", start),
+    ]
+
+
 def run_json(capsys, *argv: str) -> object:
     assert main(["--json", *argv]) == 0
     return json.loads(capsys.readouterr().out)
@@ -65,39 +72,11 @@ def test_book_find_cancel(clinic: Path, capsys) -> None:
     slots = run_json(capsys, "slots", "--service", "check", "--from", "2030-03-04T08:00")
     assert slots[0]["start"] == "2030-03-04T09:00+03:00"  # type: ignore[index]
 
-    booked = run_json(
-        capsys,
-        "appointment",
-        "book",
-        "--patient",
-        "a-1",
-        "--provider",
-        "aksoy",
-        "--service",
-        "Check-up",
-        "--start",
-        "2030-03-04T09:00",
-    )
+    booked = run_json(capsys, *book_args("a-1", "Check-up", "2030-03-04T09:00"))
     assert booked["status"] == "booked"  # type: ignore[index]
 
     # The same provider at an overlapping time: refused with the reason, exit 2.
-    assert (
-        main(
-            [
-                "appointment",
-                "book",
-                "--patient",
-                "A-1",
-                "--provider",
-                "aksoy",
-                "--service",
-                "Check-up",
-                "--start",
-                "2030-03-04T09:15",
-            ]
-        )
-        == 2
-    )
+    assert main(book_args("A-1", "Check-up", "2030-03-04T09:15")) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: Not booked.")
     assert "The provider has another appointment" in err
@@ -139,48 +118,15 @@ def test_book_find_cancel(clinic: Path, capsys) -> None:
             "national",
         ),
         (
-            [
-                "appointment",
-                "book",
-                "--patient",
-                "A-99",
-                "--provider",
-                "aksoy",
-                "--service",
-                "check",
-                "--start",
-                "2030-03-04T09:00",
-            ],
+            book_args("A-99", "check", "2030-03-04T09:00"),
             "A-99",
         ),
         (
-            [
-                "appointment",
-                "book",
-                "--patient",
-                "A-1",
-                "--provider",
-                "nobody",
-                "--service",
-                "check",
-                "--start",
-                "2030-03-04T09:00",
-            ],
+            book_args("A-1", "check", "2030-03-04T09:00", provider="nobody"),
             "provider",
         ),
         (
-            [
-                "appointment",
-                "book",
-                "--patient",
-                "A-1",
-                "--provider",
-                "aksoy",
-                "--service",
-                "check",
-                "--start",
-                "next tuesday",
-            ],
+            book_args("A-1", "check", "next tuesday"),
             "start",
         ),
         (["provider", "add", "Dr. X", "--hours", "mon-fri 9-5"], "hours"),
@@ -260,3 +206,37 @@ def test_demo_command(tmp_path: Path, capsys) -> None:
     )
     assert out["patients"] == 50  # type: ignore[index]
     assert main(["--data-dir", str(tmp_path / "d"), "check"]) == 0
+
+
+def test_review_fixes_exit_codes(clinic: Path, capsys, monkeypatch, tmp_path: Path) -> None:
+    assert main(["provider", "list", "--json"]) == 0, "--json after the command works"
+    assert json.loads(capsys.readouterr().out)[0]["name"] == "Dr. Elif Aksoy"
+    monkeypatch.setenv("RECEPTIONIST_USER_PASSWORD", "desk-password-1")
+    assert main(["user", "add", "desk"]) == 0
+    capsys.readouterr()
+    assert main(["--user", "desk", "audit", "verify"]) == 2
+    assert main(["--user", "desk", "user", "list"]) == 2
+    assert main(["appointment", "list", "--days", "100000000"]) == 2
+    main(["patient", "add", "--given-name", "Can", "--family-name", "Öz"])
+    assert (
+        main(
+            [
+                "appointment",
+                "book",
+                "--patient",
+                "A-1",
+                "--provider",
+                "aksoy",
+                "--service",
+                "check",
+                "--start",
+                "9999-12-31T23:55",
+            ]
+        )
+        == 2
+    )
+    assert "year" in capsys.readouterr().err
+    assert main(["--data-dir", str(tmp_path / "nowhere"), "check"]) == 2
+    assert main(["provider", "add", "dr. elif aksoy"]) == 2, "a taken name"
+    provider_id = run_json(capsys, "provider", "list")[0]["id"]  # type: ignore[index]
+    assert main(["slots", "--service", "check", "--provider", provider_id[:8]]) == 0

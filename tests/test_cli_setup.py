@@ -73,6 +73,9 @@ def test_user_add_and_list(cli_env: Path, capsys, monkeypatch) -> None:
 def test_rekey_via_cli(cli_env: Path, capsys, monkeypatch, memory_keyring) -> None:
     assert _init() == 0
     capsys.readouterr()
+    assert main(["rekey"]) == 2, "the clinic has a passphrase: a new one is required"
+    assert "RECEPTIONIST_NEW_PASSPHRASE" in capsys.readouterr().err
+    monkeypatch.setenv("RECEPTIONIST_NEW_PASSPHRASE", "the next long passphrase")
     assert main(["--json", "rekey"]) == 0
     code = json.loads(capsys.readouterr().out)["recovery_code"]
     memory_keyring.store.clear()

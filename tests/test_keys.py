@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from receptionist import keystore
-from receptionist.errors import NotOurFile, UnlockError
+from receptionist.errors import InstanceLocked, NotOurFile, UnlockError, UserError
 from receptionist.integrity import check
 from receptionist.keyfile import read_keyfile
 from receptionist.keys import normalize_recovery_code
@@ -26,12 +26,17 @@ def _digests(root: Path) -> dict[str, str]:
     }
 
 
-def test_wrong_secret_leaves_every_byte_unchanged(data_dir: Path, memory_keyring) -> None:
+def _write_probe(data_dir: Path) -> None:
+    """A table holding the row 'kept', written and closed."""
     db = open_clinic(data_dir)
     with db.write() as s:
         s.execute(text("CREATE TABLE probe(x)"))
         s.execute(text("INSERT INTO probe VALUES ('kept')"))
     db.close()
+
+
+def test_wrong_secret_leaves_every_byte_unchanged(data_dir: Path, memory_keyring) -> None:
+    _write_probe(data_dir)
     memory_keyring.store.clear()
     before = _digests(data_dir)
     with pytest.raises(UnlockError):
@@ -55,7 +60,7 @@ def test_passphrase_file(data_dir: Path, memory_keyring, tmp_path: Path) -> None
     secret.write_text(PASS + "\n", encoding="utf-8")
     assert len(unlock(data_dir, env={"RECEPTIONIST_PASSPHRASE_FILE": str(secret)})) == 32
     memory_keyring.store.clear()
-    with pytest.raises(UnlockError, match="cannot be read"):
+    with pytest.raises(UserError, match="cannot be read"):
         unlock(data_dir, env={"RECEPTIONIST_PASSPHRASE_FILE": str(tmp_path / "nope")})
 
 
@@ -83,13 +88,12 @@ def test_recovery_code_normalisation() -> None:
 
 
 def test_rekey_changes_key_keeps_rows(data_dir: Path, memory_keyring) -> None:
-    db = open_clinic(data_dir)
-    with db.write() as s:
-        s.execute(text("CREATE TABLE probe(x)"))
-        s.execute(text("INSERT INTO probe VALUES ('kept')"))
-    db.close()
+    _write_probe(data_dir)
     old_key = unlock(data_dir, env={})
-    result = rekey(data_dir, old_key, passphrase="a brand new passphrase")
+    shown: list[str] = []
+    result = rekey(data_dir, old_key, passphrase="a brand new passphrase", show_code=shown.append)
+    assert shown == [result.recovery_code]
+    assert result.recovery_code not in repr(result)
     assert unlock(data_dir, env={}) != old_key
     memory_keyring.store.clear()
     with pytest.raises(UnlockError):
@@ -121,7 +125,7 @@ def test_interrupted_rekey_still_unlocks_with_old_secret(
 
     monkeypatch.setattr(rk, "write_keyfile", dying_write)
     with pytest.raises(KeyboardInterrupt):
-        rekey(data_dir, old_key)
+        rekey(data_dir, old_key, passphrase="the next passphrase", show_code=print)
     memory_keyring.store.clear()
     key = unlock(data_dir, env={"RECEPTIONIST_PASSPHRASE": PASS})
     assert key != old_key
@@ -132,3 +136,76 @@ def test_interrupted_rekey_still_unlocks_with_old_secret(
 def test_check_reports_ok(db) -> None:
     report = check(db)
     assert report.ok, report
+
+
+def test_rekey_refuses_to_drop_the_passphrase(data_dir: Path) -> None:
+    key = unlock(data_dir, env={})
+    before = _digests(data_dir)
+    with pytest.raises(UserError, match="admin passphrase"):
+        rekey(data_dir, key, show_code=print)
+    assert _digests(data_dir) == before
+
+
+def test_rekey_refused_while_open_elsewhere(data_dir: Path) -> None:
+    key = unlock(data_dir, env={})
+    db = open_clinic(data_dir)
+    try:
+        with pytest.raises(InstanceLocked, match="open elsewhere"):
+            rekey(data_dir, key, passphrase="another passphrase", show_code=print)
+    finally:
+        db.close()
+    assert unlock(data_dir, env={}) == key, "nothing changed"
+
+
+def test_code_shown_before_old_slots_dropped(tmp_path: Path, memory_keyring) -> None:
+    """show_code failing (say the terminal died) leaves a clinic the old code still opens."""
+    created = create(tmp_path / "c")
+
+    def broken_terminal(code: str) -> None:
+        raise OSError("terminal gone")
+
+    with pytest.raises(OSError):
+        rekey(tmp_path / "c", created.key, show_code=broken_terminal)
+    memory_keyring.store.clear()
+    key = unlock(tmp_path / "c", env={"RECEPTIONIST_PASSPHRASE": created.recovery_code})
+    assert key != created.key
+    open_clinic(tmp_path / "c", env={"RECEPTIONIST_PASSPHRASE": created.recovery_code}).close()
+
+
+def test_empty_database_is_not_a_new_clinic(data_dir: Path) -> None:
+    DataDir(data_dir).db.write_bytes(b"")
+    with pytest.raises(NotOurFile, match="empty"):
+        open_clinic(data_dir)
+    assert DataDir(data_dir).db.stat().st_size == 0, "left as found"
+
+
+def test_damaged_file_with_right_secret_says_damaged(data_dir: Path, memory_keyring) -> None:
+    path = DataDir(data_dir).db
+    data = bytearray(path.read_bytes())
+    data[100:104] = b"\xff\xff\xff\xff"
+    path.write_bytes(bytes(data))
+    memory_keyring.store.clear()
+    with pytest.raises(NotOurFile, match="damaged"):
+        unlock(data_dir, env={"RECEPTIONIST_PASSPHRASE": PASS})
+
+
+def test_check_reports_damage_instead_of_crashing(data_dir: Path) -> None:
+    db = open_clinic(data_dir)
+    with db.write() as s:
+        s.execute(text("CREATE TABLE probe(x)"))
+        for _ in range(40):
+            s.execute(text("INSERT INTO probe VALUES (randomblob(3000))"))
+    db.close()
+    db = open_clinic(data_dir)
+    db.checkpoint()
+    path = DataDir(data_dir).db
+    size = path.stat().st_size
+    with path.open("r+b") as fh:  # flip bytes in a page near the end (a probe page)
+        fh.seek(size - 4096 + 200)
+        fh.write(b"\xde\xad\xbe\xef")
+    try:
+        report = check(db)
+    finally:
+        db.close()
+    assert not report.ok
+    assert report.cipher, "the page HMAC check names the damaged page"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from factories import add_clinic
+
 from receptionist import patients
-from receptionist.models import Clinic
 
 MARKERS = ("Zzyzxquorble", "Przybylskiewicz", "905329998877", "zzyzx@example.org")
 
@@ -26,18 +27,8 @@ def _scan(root: Path) -> list[str]:
 
 
 def test_patient_never_in_clear(data_dir: Path, db, ctx) -> None:
-    now = ctx.clock.now()
     with db.write() as s:
-        s.add(
-            Clinic(
-                name="T",
-                timezone="Europe/Istanbul",
-                phone_region="TR",
-                opening_hours={},
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        add_clinic(s, ctx.clock.now(), name="T")
     with db.write() as s:
         patients.create_patient(
             s,

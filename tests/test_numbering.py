@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from factories import make_patient
 from sqlalchemy import func, select
 
 from receptionist.clock import FixedClock
-from receptionist.models import Device, Patient
+from receptionist.models import Device
 from receptionist.numbering import next_patient_number, normalise_number, this_device
 from receptionist.storage import Database
 
@@ -40,8 +41,7 @@ def test_each_device_numbers_with_its_own_code(db: Database, clock: FixedClock) 
 def test_a_number_already_on_a_patient_is_skipped(db: Database, clock: FixedClock) -> None:
     now = clock.now()
     with db.write() as s:
-        s.add(Patient(search_rowid=1, number="A-1", given_name="x", family_name="y",
-                      created_at=now, updated_at=now))  # fmt: skip
+        make_patient(s, now, 1, "x", "y", number="A-1")
     with db.write() as s:
         assert next_patient_number(s, clock) == "A-2"
 
@@ -50,10 +50,8 @@ def test_numbers_already_handed_out_are_jumped_in_one_go(db: Database, clock: Fi
     now = clock.now()
     with db.write() as s:
         for i in (1, 2, 3, 9, 10):
-            s.add(Patient(search_rowid=i, number=f"A-{i}", given_name="x", family_name="y",
-                          created_at=now, updated_at=now))  # fmt: skip
-        s.add(Patient(search_rowid=99, number="B-500", given_name="x", family_name="y",
-                      created_at=now, updated_at=now))  # fmt: skip
+            make_patient(s, now, i, "x", "y", number=f"A-{i}")
+        make_patient(s, now, 99, "x", "y", number="B-500")
     with db.write() as s:
         assert [next_patient_number(s, clock) for _ in range(2)] == ["A-11", "A-12"]
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from factories import actor_ctx, add_clinic
 from sqlalchemy import func, select, text
 
 from receptionist.clock import FixedClock
 from receptionist.consents import current_consents, record_consent
-from receptionist.context import Actor, Ctx
+from receptionist.context import Ctx
 from receptionist.errors import DuplicatePatient, NotFound, PermissionDenied, ValidationError
-from receptionist.models import AuditEvent, Clinic, Consent, Device, Patient
+from receptionist.models import AuditEvent, Consent, Device, Patient
 from receptionist.patients import (
     create_patient,
     delete_patient,
@@ -28,8 +29,7 @@ PHONE = "0532 123 45 67"
 @pytest.fixture
 def clinic(db: Database, clock: FixedClock) -> Database:
     with db.write() as s:
-        s.add(Clinic(name="Test", timezone="Europe/Istanbul", phone_region="TR",
-                     created_at=clock.now(), updated_at=clock.now()))  # fmt: skip
+        add_clinic(s, clock.now())
     return db
 
 
@@ -85,13 +85,13 @@ def test_open_is_audited_and_needs_read_permission(clinic: Database, ctx: Ctx) -
         with pytest.raises(NotFound):
             open_patient(s, ctx, "no-such-id")
     assert [e[0] for e in events(clinic)] == ["create", "open", "open"]
-    stranger = Ctx(Actor(user_id="u1", role="nobody"), ctx.clock)  # type: ignore[arg-type]
+    stranger = actor_ctx("nobody", ctx.clock, "u1")
     with clinic.write() as s, pytest.raises(PermissionDenied):
         open_patient(s, stranger, p.id)
 
 
 def test_provider_may_read_but_not_write(clinic: Database, ctx: Ctx) -> None:
-    provider = Ctx(Actor(user_id="doc", role="provider"), ctx.clock)
+    provider = actor_ctx("provider", ctx.clock, "doc")
     with clinic.write() as s, pytest.raises(PermissionDenied):
         create_patient(s, provider, given_name="Ali", family_name="Kaya")
     with clinic.write() as s:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
+from factories import actor_ctx, add_clinic, make_patient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
@@ -14,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from receptionist import migrate, searchindex
 from receptionist.clock import FixedClock
-from receptionist.context import Actor, Ctx
+from receptionist.context import Ctx
 from receptionist.errors import PermissionDenied
 from receptionist.folding import tokens
-from receptionist.models import Clinic, Patient
+from receptionist.models import Patient
 from receptionist.patients import create_patient, delete_patient, update_patient
 from receptionist.search import (
     index_patient,
@@ -41,8 +42,7 @@ PEOPLE = [  # given, family, phone, national id, e-mail
 @pytest.fixture
 def clinic(db: Database, clock: FixedClock) -> Database:
     with db.write() as s:
-        s.add(Clinic(name="Test", timezone="Europe/Istanbul", phone_region="TR",
-                     created_at=clock.now(), updated_at=clock.now()))  # fmt: skip
+        add_clinic(s, clock.now())
     return db
 
 
@@ -52,10 +52,9 @@ def people(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database,
     db = Database(tmp_path_factory.mktemp("search") / "clinic.db", bytes(range(32)))
     migrate.upgrade(db)
     clock = FixedClock(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
-    ctx = Ctx(actor=Actor(user_id=None, role="admin", source="cli"), clock=clock)
+    ctx = actor_ctx("admin", clock, source="cli")
     with db.write() as s:
-        s.add(Clinic(name="Test", timezone="Europe/Istanbul", phone_region="TR",
-                     created_at=clock.now(), updated_at=clock.now()))  # fmt: skip
+        add_clinic(s, clock.now())
         for given_name, family, phone, nid, email in PEOPLE:
             create_patient(s, ctx, given_name=given_name, family_name=family, phone=phone,
                            national_id=nid, email=email)  # fmt: skip
@@ -158,7 +157,7 @@ def test_ranking(clinic: Database, ctx: Ctx, find: Find) -> None:
 
 
 def test_permission(people: tuple[Database, Ctx], clock: FixedClock) -> None:
-    stranger = Ctx(Actor(user_id="x", role="nobody"), clock)  # type: ignore[arg-type]
+    stranger = actor_ctx("nobody", clock, "x")
     with people[0].read() as s, pytest.raises(PermissionDenied):
         search_patients(s, stranger, "ali")
 
@@ -221,9 +220,7 @@ def test_rebuild_after_a_bulk_load(clinic: Database, clock: FixedClock, find: Fi
     now = clock.now()
     with clinic.write() as s:
         for i, (g, f) in enumerate([("Zeki", "Ak"), ("Ayla", "Zorlu"), ("Berk", "Ak")], start=1):
-            s.add(Patient(search_rowid=i, number=f"A-{i}", given_name=g, family_name=f,
-                          created_at=now, updated_at=now))  # fmt: skip
-        s.flush()
+            make_patient(s, now, i, g, f, number=f"A-{i}")
         assert rebuild_search_index(s) == 3
         assert_index_in_order(s)
     assert find("a") == ["Berk Ak", "Zeki Ak", "Ayla Zorlu"]

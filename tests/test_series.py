@@ -3,41 +3,26 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from factories import actor_ctx, make_service, make_small_clinic, weekdays
 from sqlalchemy import func, select
 
-from receptionist import booking, catalog, series
-from receptionist.booking import Draft
-from receptionist.context import Actor, Ctx
+from receptionist import blocked, booking, catalog, clinic, series
+from receptionist.context import Ctx
+from receptionist.drafts import Draft
 from receptionist.errors import PermissionDenied, ValidationError
-from receptionist.models import Appointment, AuditEvent, Patient
+from receptionist.models import Appointment, AuditEvent
 from receptionist.storage import Database
 
-WEEKDAYS = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+WEEKDAYS = weekdays(("09:00", "17:00"))
 MON = datetime(2026, 3, 2, 7, tzinfo=UTC)  # Monday 10:00 in Istanbul
 
 
 @pytest.fixture
 def ids(db: Database, ctx: Ctx) -> dict[str, str]:
-    now = ctx.clock.now()
     with db.write() as s:
-        catalog.create_clinic(s, ctx, name="Moda", timezone="Europe/Istanbul", phone_region="TR")
-        found = {
-            "ayse": catalog.create_provider(s, ctx, name="Dr Ayşe", working_hours=WEEKDAYS).id,
-            "physio": catalog.create_service(s, ctx, name="Physio", duration_minutes=45).id,
+        return make_small_clinic(s, ctx, WEEKDAYS) | {
+            "physio": make_service(s, ctx, "Physio", 45).id
         }
-        for n in (1, 2):
-            s.add(
-                Patient(
-                    id=f"p{n}",
-                    search_rowid=n,
-                    number=f"T-{n}",
-                    given_name="A",
-                    family_name="B",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-    return found
 
 
 def weekly(ids: dict[str, str], start: datetime = MON, patient: str = "p1") -> Draft:
@@ -65,7 +50,7 @@ def test_all_clean(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
 def test_conflicting_occurrences_are_reported(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
     with db.write() as s:
         clash = booking.book_draft(s, ctx, weekly(ids, MON + timedelta(weeks=2), "p2"))
-        catalog.add_blocked_time(
+        blocked.add_blocked_time(
             s,
             ctx,
             start=MON + timedelta(weeks=3, hours=-1),
@@ -102,7 +87,7 @@ def test_plan_books_nothing(db: Database, ctx: Ctx, ids: dict[str, str]) -> None
 
 def test_london_series_keeps_wall_time(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
     with db.write() as s:
-        catalog.update_clinic(s, ctx, timezone="Europe/London")
+        clinic.update_clinic(s, ctx, timezone="Europe/London")
         first = weekly(ids, datetime(2026, 3, 16, 9, tzinfo=UTC))  # 09:00 GMT
         result = series.book_series(s, ctx, first, count=4)
     assert [o.start.hour for o in result.booked if o.start] == [9, 9, 8, 8]  # 09:00 BST
@@ -110,7 +95,7 @@ def test_london_series_keeps_wall_time(db: Database, ctx: Ctx, ids: dict[str, st
 
 def test_skipped_wall_time(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
     with db.write() as s:
-        catalog.update_clinic(s, ctx, timezone="Europe/London")
+        clinic.update_clinic(s, ctx, timezone="Europe/London")
         catalog.update_provider(s, ctx, ids["ayse"], working_hours={})
         first = weekly(ids, datetime(2026, 3, 15, 1, 30, tzinfo=UTC))  # Sunday 01:30 GMT
         result = series.book_series(s, ctx, first, count=3)
@@ -120,7 +105,7 @@ def test_skipped_wall_time(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
 
 
 def test_limits_and_roles(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
-    doctor = Ctx(Actor(user_id="d", role="provider"), ctx.clock)
+    doctor = actor_ctx("provider", ctx.clock, "d")
     with db.write() as s:
         with pytest.raises(ValidationError):
             series.book_series(s, ctx, weekly(ids), count=0)

@@ -5,17 +5,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from factories import make_provider, make_room, make_service, make_small_clinic, weekdays
 from sqlalchemy import event
 
-from receptionist import booking, catalog, slots
+from receptionist import blocked, booking, catalog, clinic, slots
 from receptionist.context import Ctx
 from receptionist.errors import NotFound, ValidationError
-from receptionist.models import Patient
 from receptionist.storage import Database
 
-WEEKDAYS = {
-    d: [["09:00", "12:00"], ["13:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")
-}
+WEEKDAYS = weekdays(("09:00", "12:00"), ("13:00", "17:00"))
 MON = datetime(2026, 3, 2, tzinfo=UTC)  # Istanbul is UTC+3
 IST = ZoneInfo("Europe/Istanbul")
 
@@ -27,31 +25,13 @@ def at(hour: int, minute: int = 0, day: int = 0) -> datetime:
 
 @pytest.fixture
 def ids(db: Database, ctx: Ctx) -> dict[str, str]:
-    now = ctx.clock.now()
     with db.write() as s:
-        catalog.create_clinic(s, ctx, name="Moda", timezone="Europe/Istanbul", phone_region="TR")
-        found = {
-            "ayse": catalog.create_provider(s, ctx, name="Dr Ayşe", working_hours=WEEKDAYS).id,
-            "baris": catalog.create_provider(s, ctx, name="Dr Barış", working_hours=WEEKDAYS).id,
-            "exam": catalog.create_service(s, ctx, name="Exam", duration_minutes=30).id,
-            "long": catalog.create_service(
-                s, ctx, name="Implant", duration_minutes=50, buffer_after_minutes=10
-            ).id,
-            "room": catalog.create_room(s, ctx, name="Room 1").id,
+        return make_small_clinic(s, ctx, WEEKDAYS) | {
+            "baris": make_provider(s, ctx, "Dr Barış", WEEKDAYS).id,
+            "exam": make_service(s, ctx, "Exam", 30).id,
+            "long": make_service(s, ctx, "Implant", 50, buffer_after_minutes=10).id,
+            "room": make_room(s, ctx, "Room 1").id,
         }
-        for n in (1, 2):
-            s.add(
-                Patient(
-                    id=f"p{n}",
-                    search_rowid=n,
-                    number=f"T-{n}",
-                    given_name="A",
-                    family_name="B",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-    return found
 
 
 def find(db: Database, ctx: Ctx, **kwargs: Any) -> list[slots.Slot]:
@@ -77,7 +57,7 @@ def test_first_slots_from_now_on_the_grid(db: Database, ctx: Ctx, ids: dict[str,
 
 def test_booked_time_and_buffers_are_skipped(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
     with db.write() as s:
-        catalog.update_clinic(s, ctx, slot_minutes=5)
+        clinic.update_clinic(s, ctx, slot_minutes=5)
     book(db, ctx, provider_id=ids["ayse"], service_id=ids["long"], start=at(9))  # 09:00-09:50
     found = find(
         db, ctx, service_id=ids["exam"], provider_id=ids["ayse"], start_from=at(9), count=2
@@ -111,7 +91,7 @@ def test_any_provider_in_time_then_name_order(db: Database, ctx: Ctx, ids: dict[
 def test_room_patient_and_blocked_time(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
     book(db, ctx, provider_id=ids["ayse"], service_id=ids["exam"], start=at(9), room_id=ids["room"])
     with db.write() as s:
-        catalog.add_blocked_time(s, ctx, start=at(9, 30), end=at(10), provider_id=ids["baris"])
+        blocked.add_blocked_time(s, ctx, start=at(9, 30), end=at(10), provider_id=ids["baris"])
     args = {"service_id": ids["exam"], "provider_id": ids["baris"], "start_from": at(9)}
     assert starts(find(db, ctx, **args, count=1)) == [at(9)]
     assert starts(find(db, ctx, **args, count=1, room_id=ids["room"])) == [at(9, 30 + 30)]
@@ -123,7 +103,7 @@ def test_every_offered_slot_books_cleanly(db: Database, ctx: Ctx, ids: dict[str,
     book(db, ctx, provider_id=ids["ayse"], service_id=ids["long"], start=at(10, 10))
     book(db, ctx, provider_id=ids["baris"], service_id=ids["exam"], start=at(9, 40))
     with db.write() as s:
-        catalog.update_clinic(s, ctx, opening_hours={"mon": [["09:30", "16:00"]]})
+        clinic.update_clinic(s, ctx, opening_hours={"mon": [["09:30", "16:00"]]})
     found = find(db, ctx, service_id=ids["long"], start_from=at(8), count=40, patient_id="p2")
     assert len(found) == 40
     for slot in found:
@@ -167,7 +147,7 @@ def test_queries_do_not_grow_with_candidates(db: Database, ctx: Ctx, ids: dict[s
 
 def test_london_grid_across_the_change(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
     with db.write() as s:
-        catalog.update_clinic(s, ctx, timezone="Europe/London", slot_minutes=30)
+        clinic.update_clinic(s, ctx, timezone="Europe/London", slot_minutes=30)
     friday = datetime(2026, 3, 27, 16, 30, tzinfo=UTC)  # 16:30 GMT, the last slot
     found = find(
         db, ctx, service_id=ids["exam"], provider_id=ids["ayse"], start_from=friday, count=2
@@ -178,7 +158,7 @@ def test_london_grid_across_the_change(db: Database, ctx: Ctx, ids: dict[str, st
 def test_a_clinic_without_hours(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
     with db.write() as s:
         catalog.update_provider(s, ctx, ids["ayse"], working_hours={})
-        catalog.update_clinic(s, ctx, slot_minutes=60)
+        clinic.update_clinic(s, ctx, slot_minutes=60)
     ctx.clock.set(at(22, 20))  # type: ignore[attr-defined]
     found = find(db, ctx, service_id=ids["exam"], provider_id=ids["ayse"], count=3)
     assert starts(found) == [at(23), at(0, day=1), at(1, day=1)]

@@ -146,3 +146,17 @@ def test_phone_nul_checked_by_phone_module_too() -> None:
     with pytest.raises(ValidationError) as caught:
         normalise_phone("0532\x00", "TR")
     assert caught.value.field == "phone"
+
+
+@pytest.mark.parametrize(
+    "bad", ["Evil\x1b[2J", "Line\nBreak", "\u200b", "\u0301", "Ali\u202eilA", "  \t "]
+)
+def test_names_refuse_control_and_invisible_characters(bad: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        validation.name("given_name", bad)
+    assert err.value.field == "given_name"
+
+
+@pytest.mark.parametrize("good", ["Ayşe", "عبد الله", "O'Brien", "Zoë", "Mary-Jane", "Li 李"])
+def test_real_names_pass(good: str) -> None:
+    assert validation.name("given_name", good) == good

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = asub.add_parser("list", help="appointments of a day (or several)")
     p.add_argument("--date", help="YYYY-MM-DD in the clinic's zone (default: today)")
-    p.add_argument("--days", type=int, default=1)
+    p.add_argument("--days", type=int, default=1, help="1 to 366")
     p.add_argument("--provider")
     p.add_argument("--all", action="store_true", help="include cancelled and no-shows")
     p.set_defaults(func=cmd_list)
@@ -130,6 +130,8 @@ def _day(session: Session, text: str | None, now: datetime) -> date:
 
 def cmd_list(app: App) -> int:
     a = app.args
+    if not 1 <= a.days <= 366:
+        raise ValidationError("days", "--days must be between 1 and 366.")
     with app.database() as db, db.read() as session:
         ctx = app.ctx(db)
         tz = _zone(session)

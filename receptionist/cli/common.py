@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..clock import Clock, SystemClock
 from ..context import Actor, Ctx
-from ..errors import NotFound
+from ..errors import NotFound, UserError
 from ..models import StaffUser
 from ..staff import actor_for
 from ..storage import Database
@@ -99,14 +99,15 @@ def read_secret(env_name: str, prompt: str, *, confirm: bool = False) -> str | N
         return os.environ[env_name]
     file_var = env_name + "_FILE"
     if os.environ.get(file_var):
-        return Path(os.environ[file_var]).read_text(encoding="utf-8").rstrip("\r\n")
+        try:
+            return Path(os.environ[file_var]).read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"{file_var} names a file that cannot be read; check it.") from exc
     ask = terminal_ask()
     if ask is None:
         return None
     first = ask(prompt)
     if first and confirm and ask("Type it again") != first:
-        from ..errors import UserError
-
         raise UserError("The two entries differ; nothing was changed. Try again.")
     return first
 

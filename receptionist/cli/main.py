@@ -38,7 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # --json is accepted anywhere on the line, not only before the command.
+    as_json = "--json" in words
+    args = parser.parse_args([w for w in words if w != "--json"])
+    args.json = as_json
     app = App(args, default_clock())
     try:
         code: int = args.func(app)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from sqlalchemy import select
 
 from .. import audit
-from ..errors import ReceptionistError, UserError
+from ..context import Ctx
+from ..errors import PermissionDenied, ReceptionistError, UserError
 from ..integrity import check
 from ..models import StaffUser
 from ..rekey import rekey
 from ..roles import ROLES
 from ..setup import ClinicSpec, initialise
 from ..staff import create_user
+from ..storage import Database
 from ..vault import DataDir, set_passphrase, unlock
 from .common import App, read_secret, terminal_ask
 
@@ -130,14 +133,27 @@ def cmd_rekey(app: App) -> int:
     passphrase = read_secret(
         "RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase (Enter to skip)", confirm=True
     )
-    result = rekey(app.data_dir, key, passphrase=passphrase or None)
-    with app.database() as db, db.write() as session:
-        audit.record(session, app.ctx(db), "rekey", "clinic", None)
-    app.emit(
-        {"recovery_code": result.recovery_code, "in_keychain": result.in_keychain},
-        "The data is now encrypted under a new key. The old recovery code no longer works.\n\n"
-        f"NEW RECOVERY CODE (shown once):\n\n    {result.recovery_code}\n",
-    )
+
+    def show(code: str) -> None:
+        # Printed before the old slots are dropped: the code is never lost in a crash.
+        app.emit(
+            {"recovery_code": code},
+            "The data is now encrypted under a new key. The old recovery code no longer "
+            f"works.\n\nNEW RECOVERY CODE (shown once):\n\n    {code}\n",
+        )
+
+    result = rekey(app.data_dir, key, passphrase=passphrase or None, show_code=show)
+    db = Database(DataDir(app.data_dir).db, result.key)
+    try:
+        with db.write() as session:
+            audit.record(session, Ctx(actor, app.clock), "rekey", "clinic", None)
+    finally:
+        db.close()
+    if not result.in_keychain:
+        print(
+            "This computer has no keychain: unlock with the admin passphrase or the code.",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -158,6 +174,8 @@ def cmd_passphrase(app: App) -> int:
 
 def cmd_audit_verify(app: App) -> int:
     with app.database() as db, db.read() as session:
+        if not app.actor(session).may("audit.read"):
+            raise PermissionDenied("Only a manager or an administrator can check the audit log.")
         result = audit.verify(session)
     if result.ok:
         text = f"The audit log is intact ({result.events} events)."
@@ -194,6 +212,8 @@ def cmd_user_add(app: App) -> int:
 
 def cmd_user_list(app: App) -> int:
     with app.database() as db, db.read() as session:
+        if not app.actor(session).may("staff.manage"):
+            raise PermissionDenied("Only an administrator can list staff accounts.")
         users = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
         rows = [
             {"username": u.username, "role": u.role, "active": u.active, "full_name": u.full_name}

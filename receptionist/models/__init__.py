@@ -1,7 +1,7 @@
 """The domain model. Import from here: ``from receptionist.models import Patient``."""
 
 from .appointment import Appointment
-from .base import Base, Synced, UTCDateTime, new_id, to_micros
+from .base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
 from .clinic import BlockedTime, Clinic, Provider, Room, Service
 from .patient import Consent, Patient
 from .staff import AuditEvent, Device, StaffUser
@@ -21,6 +21,7 @@ __all__ = [
     "StaffUser",
     "Synced",
     "UTCDateTime",
+    "from_micros",
     "new_id",
     "to_micros",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, Dialect, Integer, MetaData, String, TypeDecorator
@@ -43,9 +43,15 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: int | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        from datetime import timedelta
+        return from_micros(value)
 
-        return self._EPOCH + timedelta(microseconds=value)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def from_micros(value: int) -> datetime:
+    """The aware UTC datetime of a stored value."""
+    return _EPOCH + timedelta(microseconds=value)
 
 
 def to_micros(value: datetime) -> int:

@@ -182,12 +182,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_appointment_patient_start", ["patient_id", "start_utc"], unique=False
         )
-        batch_op.create_index(
-            "ix_appointment_series",
-            ["series_id"],
-            unique=False,
-            sqlite_where=sa.text("series_id IS NOT NULL"),
-        )
+
         batch_op.create_index(
             "ix_appointment_provider_start", ["provider_id", "start_utc"], unique=False
         )
@@ -217,7 +212,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("blocked_time", schema=None) as batch_op:
         batch_op.create_index("ix_blocked_time_start_end", ["start_utc", "end_utc"], unique=False)
-        batch_op.create_index("ix_blocked_time_end", ["end_utc"], unique=False)
 
     op.create_table(
         "consent",
@@ -260,7 +254,6 @@ def downgrade() -> None:
 
     op.drop_table("consent")
     with op.batch_alter_table("blocked_time", schema=None) as batch_op:
-        batch_op.drop_index("ix_blocked_time_end")
         batch_op.drop_index("ix_blocked_time_start_end")
 
     op.drop_table("blocked_time")
@@ -268,7 +261,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_appointment_start")
         batch_op.drop_index("ix_appointment_room_start")
         batch_op.drop_index("ix_appointment_provider_start")
-        batch_op.drop_index("ix_appointment_series")
         batch_op.drop_index("ix_appointment_patient_start")
 
     op.drop_table("appointment")

@@ -1,0 +1,40 @@
+"""Receptionist, the desktop app.
+
+    python main.py --demo                 the built-in demo clinic (no real data)
+    python main.py --data-dir DIR         a clinic's data folder
+    python main.py --demo --screenshots DIR   each main screen as a PNG, then exit
+
+With no display on Linux it says so plainly and exits 2 (see ``ui.display``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if "--screenshots" in args or any(a.startswith("--screenshots=") for a in args):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ui.display import display_problem
+
+    if "-h" not in args and "--help" not in args:
+        problem = display_problem(os.environ)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
+    try:
+        from ui.launch import run
+    except ImportError as exc:  # a missing Qt library: say which, plainly
+        print(
+            f"Receptionist could not load its user interface ({exc}). Reinstall it, or "
+            "on Linux install the system libraries Qt needs (libEGL, libxkbcommon).",
+            file=sys.stderr,
+        )
+        return 2
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

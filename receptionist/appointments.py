@@ -1,0 +1,57 @@
+"""Reading appointments: one by id, or those overlapping a window of time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import conflicts, lifecycle, records
+from .context import Ctx, require
+from .hours import as_utc
+from .models import Appointment
+
+
+def load(session: Session, appointment_id: str) -> Appointment:
+    """The appointment, or NotFound when it is missing or deleted (no permission check)."""
+    missing = "That appointment no longer exists; refresh the calendar."
+    return records.live(session, Appointment, appointment_id, missing)
+
+
+def get_appointment(session: Session, ctx: Ctx, appointment_id: str) -> Appointment:
+    require(ctx, "patient.read", "Your role cannot see appointments.")
+    return load(session, appointment_id)
+
+
+def list_appointments(
+    session: Session,
+    ctx: Ctx,
+    start: datetime,
+    end: datetime,
+    *,
+    provider_id: str | None = None,
+    room_id: str | None = None,
+    patient_id: str | None = None,
+    include_inactive: bool = False,
+) -> list[Appointment]:
+    """Appointments overlapping ``[start, end)``, by start; cancelled and no-show ones
+    only with ``include_inactive``."""
+    require(ctx, "patient.read", "Your role cannot see appointments.")
+    start, end = as_utc(start, "start"), as_utc(end, "end")
+    query = select(Appointment).where(
+        Appointment.start_utc > start - conflicts.MAX_DURATION,
+        Appointment.start_utc < end,
+        Appointment.end_utc > start,
+        Appointment.deleted_at.is_(None),
+    )
+    for column, value in (
+        (Appointment.provider_id, provider_id),
+        (Appointment.room_id, room_id),
+        (Appointment.patient_id, patient_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if not include_inactive:
+        query = query.where(Appointment.status.not_in(lifecycle.INACTIVE))
+    return list(session.scalars(query.order_by(Appointment.start_utc, Appointment.id)))

@@ -1,0 +1,95 @@
+"""Field rules for the clinic's settings and catalogue.
+
+A rule checks one typed value and returns what to store, or raises ValidationError
+naming the field. Each kind of row declares its rules in a table (field -> rule);
+:func:`clean` applies a table to a set of changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from . import hours
+from .errors import ValidationError
+
+MAX_DURATION_MINUTES = 12 * 60  # also the longest appointment the conflict rules allow
+MAX_BUFFER_MINUTES = 4 * 60
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")
+
+Rule = Callable[[Any], object]
+
+
+def name(value: Any) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > 200 or "\x00" in text:
+        raise ValidationError("name", "A name is 1-200 characters; type one.")
+    return text
+
+
+def clean_text(value: Any, field: str, limit: int) -> str:
+    """Stripped text of at most ``limit`` characters, without NUL."""
+    if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+        raise ValidationError(field, f"The {field} must be text of at most {limit} characters.")
+    return value.strip()
+
+
+def text(field: str, limit: int) -> Rule:
+    return lambda value: clean_text(value, field, limit)
+
+
+def whole(field: str, low: int, high: int) -> Rule:
+    def rule(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            message = f"The {field} must be a whole number from {low} to {high}."
+            raise ValidationError(field, message)
+        return value
+
+    return rule
+
+
+def colour(value: Any) -> str:
+    if not isinstance(value, str) or not _COLOUR.match(value):
+        raise ValidationError("colour", "A colour is written like #4a90d9.")
+    return value.lower()
+
+
+def flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError("active", "Active must be true or false.")
+    return value
+
+
+def code(field: str, size: int) -> Rule:
+    """A code of ``size`` letters (a region or a currency), upper-cased."""
+
+    def rule(value: Any) -> str:
+        if not isinstance(value, str) or not re.fullmatch(rf"[A-Za-z]{{{size}}}", value):
+            raise ValidationError(field, f"The {field} is a {size}-letter code, like 'TR'.")
+        return value.upper()
+
+    return rule
+
+
+def timezone(value: Any) -> str:
+    return hours.zone(value if isinstance(value, str) else "").key
+
+
+def slot_minutes(value: Any) -> int:
+    minutes = whole("slot_minutes", 5, 120)(value)
+    assert isinstance(minutes, int)
+    if 1440 % minutes:
+        raise ValidationError("slot_minutes", "The slot length must divide a day, like 10 or 15.")
+    return minutes
+
+
+def clean(changes: dict[str, Any], rules: dict[str, Rule]) -> dict[str, object]:
+    """Each given value through its rule; a ``None`` value is left out."""
+    return {key: rules[key](value) for key, value in changes.items() if value is not None}
+
+
+def refuse_unknown(changes: dict[str, Any], rules: dict[str, Rule]) -> None:
+    extra = sorted(set(changes) - set(rules))
+    if extra:
+        raise ValidationError(extra[0], f"'{extra[0]}' is not a setting that can be changed.")

@@ -1,0 +1,57 @@
+"""Booking over a conflict: who may, the reason they give, the marks that are saved.
+
+An override needs "booking.override" and a reason. It is used only when something
+clashes: then the appointment keeps ``override_by`` and ``override_reason`` and gets an
+"override" audit event. ``override_reason`` is non-empty exactly when the appointment
+breaks a rule.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from . import audit
+from .conflicts import Conflict
+from .context import Ctx, require
+from .drafts import MAX_REASON_CHARS
+from .errors import ConflictError, ValidationError
+from .fieldrules import clean_text
+from .models import Appointment
+
+
+def is_overridden(appointment: Appointment) -> bool:
+    return bool(appointment.override_reason)
+
+
+def reason(ctx: Ctx, given: str | None) -> str | None:
+    """The override reason given, checked, or None when none was given."""
+    if given is None:
+        return None
+    message = "Only a manager or an administrator can book over a conflict; pick a free time."
+    require(ctx, "booking.override", message)
+    text = clean_text(given, "override_reason", MAX_REASON_CHARS)
+    if not text:
+        raise ValidationError("override_reason", "Say why the conflict is being overridden.")
+    return text
+
+
+def settle(ctx: Ctx, found: list[Conflict], override: str | None) -> tuple[str | None, str]:
+    """The override marks to save, or ConflictError when the clash is not overridden."""
+    if not found:
+        return None, ""
+    if override is None:
+        first = found[0].reason.rstrip(".")
+        more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
+        ask = (
+            "book it with an override reason"
+            if ctx.actor.may("booking.override")
+            else "ask a manager to override"
+        )
+        raise ConflictError(f"{first}{more}; pick another time or {ask}.", found)
+    return ctx.actor.user_id, override
+
+
+def record(session: Session, ctx: Ctx, appointment: Appointment) -> None:
+    """Audit an "override" event when the saved appointment breaks a rule."""
+    if appointment.override_reason:
+        audit.record(session, ctx, "override", "appointment", appointment.id)

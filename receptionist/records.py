@@ -1,0 +1,70 @@
+"""Audited writes of one synced row, and reading a row that has not been deleted.
+
+Each write stamps the row's times (and bumps its version on a change), flushes so the
+row has its id and the database's checks have run, then appends the audit event, all
+in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from . import audit
+from .context import Ctx
+from .errors import NotFound
+from .models import Synced
+
+Row = TypeVar("Row", bound=Synced)
+
+
+def live(session: Session, model: type[Row], row_id: str, missing: str) -> Row:
+    """The row with this id, or NotFound saying ``missing`` when absent or deleted."""
+    row = session.get(model, row_id)
+    if row is None or row.deleted_at is not None:
+        raise NotFound(missing)
+    return row
+
+
+def insert(session: Session, ctx: Ctx, row: Synced, entity: str) -> None:
+    """Add a new row, stamped now, and audit its creation."""
+    now = ctx.clock.now()
+    row.created_at = row.updated_at = now
+    session.add(row)
+    session.flush()
+    audit.record(session, ctx, "create", entity, row.id)
+
+
+def save(
+    session: Session,
+    ctx: Ctx,
+    row: Synced,
+    action: str,
+    entity: str,
+    now: datetime | None = None,
+) -> None:
+    """Stamp a changed row (time, default now, and version) and audit ``action`` on it."""
+    row.touch(now or ctx.clock.now())
+    session.flush()
+    audit.record(session, ctx, action, entity, row.id)
+
+
+def update(
+    session: Session, ctx: Ctx, row: Synced, entity: str, changes: dict[str, object]
+) -> None:
+    """Set the fields whose value differs and save them; no change, no write."""
+    changed = {k: v for k, v in changes.items() if getattr(row, k) != v}
+    if not changed:
+        return
+    for key, value in changed.items():
+        setattr(row, key, value)
+    save(session, ctx, row, "update", entity)
+
+
+def tombstone(session: Session, ctx: Ctx, row: Synced, entity: str) -> None:
+    """Mark a row deleted (so the deletion can sync) and audit it."""
+    now = ctx.clock.now()
+    row.deleted_at = now
+    save(session, ctx, row, "delete", entity, now)

@@ -1,0 +1,115 @@
+"""GUI fixtures: a seeded clinic, the worker, a desk, the main window, a thread spy.
+
+Every test here gets the ``gui`` marker (from tests/conftest.py) and fails on any Qt
+warning (pytest-qt's ``qt_log_level_fail`` marker, added below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine, event
+from threadspy import ThreadSpy
+from uiseed import PASSPHRASE, USER, Seeded, seed
+
+from receptionist import keys, storage, vault
+from receptionist.agenda import ClinicInfo
+from receptionist.clock import FixedClock
+from receptionist.context import Actor
+from ui import messages
+from ui.desk import Desk
+from ui.mainwindow import MainWindow
+from ui.tasks import TaskManager
+
+# Said by the offscreen platform plugin itself, about what it cannot do; not our bugs.
+OFFSCREEN_NOISE = (
+    "^This plugin does not support (propagateSizeHints|raise|grabbing the keyboard)",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/tests/ui/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
+            item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, clock: FixedClock) -> Seeded:
+    root = tmp_path / "clinic"
+    vault.create(root, passphrase=PASSPHRASE)
+    db = vault.open_clinic(root)
+    try:
+        ids = seed(db, clock)
+    finally:
+        db.close()
+    return Seeded(root, ids)
+
+
+@pytest.fixture
+def tasks() -> Iterator[TaskManager]:
+    manager = TaskManager()
+    yield manager
+    manager.shutdown()
+
+
+@pytest.fixture
+def desk(seeded: Seeded, tasks: TaskManager, clock: FixedClock) -> Desk:
+    tasks.db = tasks.run(lambda: vault.open_clinic(seeded.root)).result(timeout=30)
+    actor = Actor(user_id="u1", role="receptionist", source="ui")
+    return Desk(
+        seeded.root,
+        tasks,
+        ClinicInfo("Şifa Clinic", "Europe/Istanbul", 15),
+        actor,
+        clock,
+        username=USER,
+    )
+
+
+@pytest.fixture
+def window(qtbot: QtBot, desk: Desk) -> MainWindow:
+    win = MainWindow(desk)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.model.loaded, timeout=10_000):
+        win.start()
+    return win
+
+
+@pytest.fixture
+def told(qtbot: QtBot) -> Iterator[list[messages.Message]]:
+    """Every message the app tells the user during the test."""
+    seen: list[messages.Message] = []
+    messages.bridge().shown.connect(seen.append)
+    yield seen
+    messages.bridge().shown.disconnect(seen.append)
+
+
+@pytest.fixture
+def thread_spy(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadSpy]:
+    """Installed after the clinic is seeded (on this thread, as test set-up)."""
+    spy = ThreadSpy()
+    real_connect, real_derive = storage.raw_connect, keys.derive
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        spy.note("connect")
+        return real_connect(*args, **kwargs)
+
+    def derive(*args: Any, **kwargs: Any) -> bytes:
+        spy.note("derive")
+        return real_derive(*args, **kwargs)
+
+    def statement(*_args: Any) -> None:
+        spy.note("sql")
+
+    monkeypatch.setattr(storage, "raw_connect", connect)
+    monkeypatch.setattr(vault, "raw_connect", connect)
+    monkeypatch.setattr(keys, "derive", derive)
+    event.listen(Engine, "before_cursor_execute", statement)
+    yield spy
+    event.remove(Engine, "before_cursor_execute", statement)

@@ -1,0 +1,116 @@
+"""Starting the app: no display, arguments, one instance per clinic, screenshots."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from receptionist.errors import InstanceLocked
+from ui.display import display_problem
+from ui.launch import parse_args
+from ui.mainwindow import MainWindow
+from ui.screenshots import Screenshots
+from ui.single import SingleInstance, knock
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_display_problem_only_on_a_linux_without_one() -> None:
+    assert display_problem({}, "linux") is not None
+    assert "QT_QPA_PLATFORM=offscreen" in (display_problem({}, "linux") or "")
+    assert display_problem({"DISPLAY": ":0"}, "linux") is None
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert display_problem({}, "win32") is None
+
+
+@pytest.mark.slow
+def test_main_without_a_display_says_so_plainly(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env["RECEPTIONIST_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--demo"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the no-display check is for Linux")
+    assert done.returncode == 2
+    assert "xvfb-run" in done.stderr and "Traceback" not in done.stderr + done.stdout
+
+
+def test_arguments() -> None:
+    assert parse_args([]).lock_after == 5
+    shots = parse_args(["--screenshots", "out"])
+    assert shots.demo and shots.screenshots == Path("out")
+    with pytest.raises(SystemExit):
+        parse_args(["--screenshots", "out", "--data-dir", "x"])
+    with pytest.raises(SystemExit):
+        parse_args(["--lock-after", "0"])
+
+
+def test_second_start_knocks_and_the_first_comes_forward(qtbot: QtBot, tmp_path: Path) -> None:
+    first = SingleInstance(tmp_path)
+    first.acquire()
+    try:
+        second = SingleInstance(tmp_path)
+        with pytest.raises(InstanceLocked):
+            second.acquire()
+        with qtbot.waitSignal(first.raiseRequested, timeout=5000):
+            assert knock(tmp_path)
+    finally:
+        first.release()
+    assert not knock(tmp_path, timeout_ms=200)
+
+
+def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    shots = Screenshots(tmp_path / "shots")
+    with qtbot.waitSignal(shots.done, timeout=30_000) as done:
+        shots.run(window)
+    assert done.args == [0]
+    names = sorted(p.name for p in shots.saved)
+    assert names == [
+        "01-schedule-day.png",
+        "02-schedule-week.png",
+        "03-schedule-rooms.png",
+        "04-card-menu.png",
+        "05-cancel-dialog.png",
+        "06-error-message.png",
+        "07-locked-sign-in.png",
+        "08-unlock-dialog.png",
+    ]
+    day = QImage(str(tmp_path / "shots" / "01-schedule-day.png"))
+    assert (day.width(), day.height()) == (1366, 768)
+    assert not window.is_locked()
+
+
+@pytest.mark.slow
+def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
+    pytest.importorskip("receptionist.demo")
+    env = dict(os.environ, RECEPTIONIST_DATA_DIR=str(tmp_path / "data"))
+    env.pop("QT_QPA_PLATFORM", None)  # --screenshots goes offscreen by itself
+    done = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--demo", "--screenshots", str(tmp_path / "out")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(list((tmp_path / "out").glob("*.png"))) == 8

@@ -1,0 +1,214 @@
+"""From start to the schedule: unlock, sign in, the demo, the idle lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+from uiseed import PASSPHRASE, PASSWORD, USER, Seeded
+
+from receptionist.clock import FixedClock
+from ui.idle import IdleWatcher
+from ui.mainwindow import MainWindow
+from ui.signin import SignInDialog
+from ui.startup import DemoLogin, Startup
+from ui.tasks import TaskManager
+from ui.unlock import UnlockDialog
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Made:
+    """Dialog factories that remember what they made."""
+
+    def __init__(self) -> None:
+        self.unlocks: list[UnlockDialog] = []
+        self.sign_ins: list[SignInDialog] = []
+
+    def unlock(self, parent: QWidget | None, folder: str) -> UnlockDialog:
+        self.unlocks.append(UnlockDialog(parent, folder))
+        return self.unlocks[-1]
+
+    def sign_in(self, parent: QWidget | None, name: str, **kwargs: Any) -> SignInDialog:
+        self.sign_ins.append(SignInDialog(parent, name, **kwargs))
+        return self.sign_ins[-1]
+
+
+@pytest.fixture
+def mono() -> FakeMonotonic:
+    return FakeMonotonic()
+
+
+@pytest.fixture
+def made() -> Made:
+    return Made()
+
+
+@pytest.fixture
+def make_startup(
+    qtbot: QtBot, tasks: TaskManager, clock: FixedClock, mono: FakeMonotonic, made: Made
+) -> Iterator[Any]:
+    started: list[Startup] = []
+
+    def make(root: Path, **kwargs: Any) -> Startup:
+        idle = IdleWatcher(300, monotonic=mono, poll_ms=60_000)
+        factories = {"unlock_factory": made.unlock, "sign_in_factory": made.sign_in}
+        startup = Startup(root, tasks, idle, clock=clock, env={}, **factories, **kwargs)
+        startup.windowReady.connect(qtbot.addWidget)
+        started.append(startup)
+        return startup
+
+    yield make
+    for startup in started:
+        startup.quit()
+
+
+def _gone(widget: QWidget) -> bool:
+    return not shiboken6.isValid(widget) or not widget.isVisible()
+
+
+def _submit(qtbot: QtBot, field: QWidget, text: str) -> None:
+    field.clear()  # type: ignore[attr-defined]
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def _signed_in(qtbot: QtBot, startup: Startup, dialog: SignInDialog) -> MainWindow:
+    with qtbot.waitSignal(startup.windowReady, timeout=10_000) as ready:
+        qtbot.keyClicks(dialog.username, USER)
+        _submit(qtbot, dialog.password, PASSWORD)
+    window: MainWindow = ready.args[0]
+    qtbot.waitUntil(lambda: bool(window.model.columns), timeout=10_000)
+    return window
+
+
+def test_unlock_wrong_then_right_then_sign_in(
+    qtbot: QtBot,
+    seeded: Seeded,
+    memory_keyring: Any,
+    thread_spy: Any,
+    made: Made,
+    make_startup: Any,
+) -> None:
+    memory_keyring.store.clear()  # a PC whose keychain lost the key
+    startup = make_startup(seeded.root)
+    startup.start()
+    qtbot.waitUntil(lambda: bool(made.unlocks), timeout=10_000)
+    unlock = made.unlocks[0]
+    assert unlock.objectName() == "unlockDialog" and unlock.isVisible()
+
+    _submit(qtbot, unlock.secret, "not the passphrase")
+    qtbot.waitUntil(lambda: unlock.error.isVisible(), timeout=10_000)
+    assert "does not unlock" in unlock.error.text()
+    assert not unlock.is_busy() and unlock.secret.isEnabled()
+
+    _submit(qtbot, unlock.secret, PASSPHRASE)
+    qtbot.waitUntil(lambda: bool(made.sign_ins), timeout=10_000)
+    sign_in = made.sign_ins[0]
+    assert sign_in.objectName() == "signInDialog" and _gone(unlock)
+    assert memory_keyring.store, "the key unlocked by passphrase goes back into the keychain"
+
+    qtbot.keyClicks(sign_in.username, USER)
+    _submit(qtbot, sign_in.password, "wrong password")
+    qtbot.waitUntil(lambda: sign_in.error.isVisible(), timeout=10_000)
+    assert sign_in.error.text() == "The user name or password is not correct."
+
+    with qtbot.waitSignal(startup.windowReady, timeout=10_000) as ready:
+        _submit(qtbot, sign_in.password, PASSWORD)
+    window = ready.args[0]
+    qtbot.waitUntil(lambda: bool(window.model.items()), timeout=10_000)
+    assert window.desk.username == USER and window.desk.actor.role == "receptionist"
+    assert thread_spy.calls, "the spy saw the database work"
+    assert thread_spy.on_gui_thread() == [], "no key derivation or SQL on the GUI thread"
+
+
+def test_keychain_key_goes_straight_to_sign_in(
+    qtbot: QtBot, seeded: Seeded, made: Made, make_startup: Any
+) -> None:
+    startup = make_startup(seeded.root)
+    startup.start()
+    qtbot.waitUntil(lambda: bool(made.sign_ins), timeout=10_000)
+    assert made.unlocks == []
+    window = _signed_in(qtbot, startup, made.sign_ins[0])
+    assert window.findChild(QWidget, "scheduleView") is window.schedule
+
+
+def test_demo_opens_without_questions(
+    qtbot: QtBot, seeded: Seeded, memory_keyring: Any, made: Made, make_startup: Any
+) -> None:
+    memory_keyring.store.clear()
+    prepared: list[str] = []
+    demo = DemoLogin(PASSPHRASE, USER, PASSWORD)
+    startup = make_startup(seeded.root, demo=demo, prepare=lambda: prepared.append("yes"))
+    with qtbot.waitSignal(startup.windowReady, timeout=10_000) as ready:
+        startup.start()
+    assert prepared == ["yes"] and made.unlocks == [] and made.sign_ins == []
+    assert "demo" in ready.args[0].windowTitle()
+
+
+def test_a_folder_without_a_clinic_fails_plainly(
+    qtbot: QtBot, tmp_path: Path, make_startup: Any
+) -> None:
+    startup = make_startup(tmp_path / "empty")
+    with qtbot.waitSignal(startup.failed, timeout=10_000) as failed:
+        startup.start()
+    assert "There is no clinic in" in failed.args[0]
+
+
+def test_idle_lock_keeps_state(
+    qtbot: QtBot, seeded: Seeded, made: Made, make_startup: Any, mono: FakeMonotonic
+) -> None:
+    startup = make_startup(seeded.root)
+    startup.start()
+    qtbot.waitUntil(lambda: bool(made.sign_ins), timeout=10_000)
+    window = _signed_in(qtbot, startup, made.sign_ins[0])
+    with qtbot.waitSignal(window.model.loaded, timeout=10_000):
+        window.actions_.week_view.trigger()
+    window.schedule.set_cursor(3, 40)
+    window.status_ops.ask_cancel(seeded.ids["a3"])
+    reason = window.status_ops.dialog
+    assert reason is not None
+    qtbot.keyClicks(reason.reason.lineEdit(), "half-typed reas")
+    before = (window.model.day, window.model.mode, window.schedule.slot_cursor)
+
+    mono.now += 299
+    startup.idle.check()
+    assert not window.is_locked()
+    mono.now += 2
+    startup.idle.check()
+    assert window.is_locked() and startup.is_locked()
+    assert window.stack.currentWidget() is window.lock_screen
+    assert not window.schedule.isVisible() and not reason.isVisible()
+    assert not window.actions_.next.isEnabled()
+    lock_dialog = made.sign_ins[-1]
+    assert lock_dialog.locked and lock_dialog.username.text() == USER
+    qtbot.keyClick(lock_dialog, Qt.Key.Key_Escape)
+    assert lock_dialog.isVisible(), "Escape does not dismiss the lock"
+
+    _submit(qtbot, lock_dialog.password, PASSWORD)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=10_000)
+    assert (window.model.day, window.model.mode, window.schedule.slot_cursor) == before
+    assert reason.isVisible() and reason.reason.currentText() == "half-typed reas"
+    assert window.actions_.next.isEnabled() and startup.idle.armed
+
+
+def test_lock_from_the_menu(qtbot: QtBot, seeded: Seeded, made: Made, make_startup: Any) -> None:
+    startup = make_startup(seeded.root)
+    startup.start()
+    qtbot.waitUntil(lambda: bool(made.sign_ins), timeout=10_000)
+    window = _signed_in(qtbot, startup, made.sign_ins[0])
+    assert window.actions_.lock.shortcut().toString() == "Ctrl+L"
+    window.actions_.lock.trigger()
+    assert window.is_locked() and len(made.sign_ins) == 2

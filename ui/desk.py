@@ -1,0 +1,36 @@
+"""The desk: which clinic is open, who is signed in, the worker and the clock.
+
+Handed to every widget that shows clinic data, instead of a global "main window".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from receptionist.agenda import ClinicInfo
+from receptionist.clock import Clock, SystemClock
+from receptionist.context import Actor, Ctx
+
+from .syncstate import SyncState
+from .tasks import TaskManager
+
+
+@dataclass
+class Desk:
+    root: Path
+    tasks: TaskManager
+    clinic: ClinicInfo
+    actor: Actor
+    clock: Clock = field(default_factory=SystemClock)
+    username: str = ""
+    demo: bool = False
+    sync: SyncState = field(default_factory=SyncState)
+
+    def ctx(self) -> Ctx:
+        return Ctx(self.actor, self.clock)
+
+    def today(self) -> date:
+        """Today's date where the clinic is (not where this PC thinks it is)."""
+        return self.clock.now().astimezone(self.clinic.tz).date()

@@ -1,0 +1,151 @@
+"""Starting the desktop app: arguments, the single-instance rule, the demo, the event loop."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from receptionist import vault
+from receptionist.errors import InstanceLocked
+
+from .app import install_excepthook, make_application
+from .idle import DEFAULT_MINUTES, IdleWatcher
+from .screenshots import Screenshots
+from .single import SingleInstance, knock
+from .startup import DemoLogin, Startup
+from .tasks import TaskManager
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="main.py", description="Receptionist, the front desk.")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--demo", action="store_true", help="open the built-in demo clinic")
+    where.add_argument("--data-dir", type=Path, help="open the clinic in this data folder")
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        metavar="DIR",
+        help="render each main screen into PNG files in DIR and exit",
+    )
+    parser.add_argument(
+        "--lock-after",
+        type=float,
+        default=DEFAULT_MINUTES,
+        metavar="MINUTES",
+        help="lock the desk after this many idle minutes (default 5)",
+    )
+    args = parser.parse_args(argv)
+    if args.lock_after < 0.5:
+        parser.error("--lock-after must be at least half a minute")
+    if args.screenshots is not None and args.data_dir is not None:
+        parser.error("--screenshots renders the demo clinic; leave out --data-dir")
+    if args.screenshots is not None:
+        args.demo = True
+    return args
+
+
+def demo_setup(root: Path) -> tuple[DemoLogin, Callable[[], None]] | None:
+    """The demo's secrets and how to make it in ``root``; None when this build has no demo."""
+    try:
+        demo = importlib.import_module("receptionist.demo")
+    except ModuleNotFoundError as exc:
+        if exc.name != "receptionist.demo":
+            raise
+        return None
+    login = DemoLogin(demo.DEMO_PASSPHRASE, demo.DEMO_USER, demo.DEMO_PASSWORD)
+    return login, lambda: demo.ensure_demo(root)
+
+
+def data_root(args: argparse.Namespace) -> Path:
+    if args.demo:
+        return vault.default_data_dir() / "demo"
+    return Path(args.data_dir).expanduser() if args.data_dir else vault.default_data_dir()
+
+
+def run(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    root = data_root(args)
+    demo = demo_setup(root) if args.demo else None
+    if args.demo and demo is None:
+        say(QCoreApplication.translate("launch", "This build has no demo clinic; use --data-dir."))
+        return 2
+    login, prepare = demo if demo is not None else (None, None)
+    app = make_application(sys.argv[:1])
+    single = SingleInstance(root)
+    try:
+        single.acquire()
+    except InstanceLocked as exc:
+        if knock(root):
+            print(
+                QCoreApplication.translate(
+                    "launch",
+                    "Receptionist is already running on this clinic; it was brought forward.",
+                )
+            )
+            return 0
+        say(str(exc))
+        return 3
+    install_excepthook()
+    tasks = TaskManager()
+    idle = IdleWatcher(args.lock_after * 60)
+    startup = Startup(root, tasks, idle, demo=login, prepare=prepare)
+    exit_code = [0]
+    single.raiseRequested.connect(lambda: bring_forward(startup))
+    startup.failed.connect(lambda text: fatal(app, startup, text, exit_code))
+    startup.finished.connect(app.quit)
+    if args.screenshots is not None:
+        shots = Screenshots(args.screenshots)
+        startup.windowReady.connect(shots.run)
+        shots.done.connect(lambda code: finish_screenshots(startup, shots, code, exit_code))
+    startup.start()
+    code = app.exec()
+    startup.quit()
+    single.release()
+    return exit_code[0] or code
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def bring_forward(startup: Startup) -> None:
+    target = startup.sign_in_dialog or startup.unlock_dialog or startup.window
+    if target is not None:
+        if target.isMinimized():
+            target.showNormal()
+        target.show()
+        target.raise_()
+        target.activateWindow()
+
+
+def fatal(app: QApplication, startup: Startup, text: str, exit_code: list[int]) -> None:
+    """The clinic cannot be opened: say why (plainly), then end when the box is closed."""
+    say(text)
+    exit_code[0] = 1
+    box = QMessageBox(QMessageBox.Icon.Critical, app.tr("Receptionist"), text)
+    box.setObjectName("fatalBox")
+    box.finished.connect(lambda _result: startup.quit())
+    if app.platformName() in ("offscreen", "minimal"):
+        startup.quit()
+        return
+    box.open()
+    startup.setProperty("fatal_box", box)
+
+
+def finish_screenshots(
+    startup: Startup, shots: Screenshots, code: int, exit_code: list[int]
+) -> None:
+    for path in shots.saved:
+        print(path)
+    if code:
+        say(QCoreApplication.translate("launch", "The screenshots did not finish in time."))
+    exit_code[0] = code
+    startup.quit()

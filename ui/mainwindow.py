@@ -1,0 +1,171 @@
+"""The main window: menus, the date toolbar, the schedule, the status bar - and the lock.
+
+The window only assembles widgets that live in their own modules and wires their
+signals; it holds no schedule logic of its own.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
+
+from receptionist import __version__
+
+from . import messages
+from .actions import Actions, build_menus
+from .cancel import CancelDialog
+from .desk import Desk
+from .lockscreen import LockScreen
+from .navbar import NavBar
+from .schedule.model import ScheduleModel
+from .schedule.view import ScheduleView
+from .statusops import CancelFactory, StatusOps
+from .syncstatus import SyncStatus
+
+
+class MainWindow(QMainWindow):
+    lockRequested = Signal()
+    quitRequested = Signal()
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        cancel_factory: CancelFactory = CancelDialog,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.desk = desk
+        title = desk.clinic.name or self.tr("Receptionist")
+        if desk.demo:
+            title = self.tr("{0} (demo: no real data)").format(title)
+        self.setWindowTitle(self.tr("{0} – Receptionist").format(title))
+        self.model = ScheduleModel(desk, self)
+        self.schedule = ScheduleView(self.model, desk.clock)
+        self.actions_ = Actions(self)
+        self.actions_.scope_to(self.schedule, self.actions_.book, self.actions_.card_menu)
+        build_menus(self.menuBar(), self.actions_)
+        self.navbar = NavBar(self.model, self.actions_, self)
+        self.addToolBar(self.navbar)
+        self.lock_screen = LockScreen(desk.clinic.name, self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.schedule)
+        self.stack.addWidget(self.lock_screen)
+        self.setCentralWidget(self.stack)
+        self._build_status_bar()
+        self.dialogs = messages.DialogSink(self)
+        self.status_ops = StatusOps(desk, self.model, self, cancel_factory)
+        self._hidden: list[QDialog] = []
+        self._enabled: dict[QAction, bool] = {}
+        self._connect()
+        self.resize(1366, 768)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("statusBar")
+        messages.StatusBarSink(bar)
+        self.user_label = QLabel(self)
+        self.user_label.setObjectName("userLabel")
+        self.user_label.setAccessibleName(self.tr("Signed-in user"))
+        self.sync_status = SyncStatus(self.desk.sync, self)
+        bar.addPermanentWidget(self.user_label)
+        bar.addPermanentWidget(self.sync_status)
+        self.show_user()
+
+    def _connect(self) -> None:
+        a, m, view = self.actions_, self.model, self.schedule
+        a.today.triggered.connect(m.go_today)
+        a.previous.triggered.connect(lambda: m.step(-1))
+        a.next.triggered.connect(lambda: m.step(+1))
+        a.refresh.triggered.connect(m.reload)
+        a.day_view.triggered.connect(lambda: m.set_mode("day"))
+        a.week_view.triggered.connect(lambda: m.set_mode("week"))
+        a.by_provider.triggered.connect(lambda: m.set_kind("provider"))
+        a.by_room.triggered.connect(lambda: m.set_kind("room"))
+        a.book.triggered.connect(view.activate_cursor)
+        a.card_menu.triggered.connect(view.menu_at_cursor)
+        a.lock.triggered.connect(self.lockRequested)
+        a.quit.triggered.connect(self.quitRequested)
+        a.about.triggered.connect(self.show_about)
+        m.stateChanged.connect(self.sync_actions)
+        view.statusRequested.connect(self.status_ops.set_status)
+        view.cancelRequested.connect(self.status_ops.ask_cancel)
+        view.appointmentActivated.connect(lambda _id: view.menu_at_cursor())
+        view.bookRequested.connect(self._book_later)
+        view.roomBookRequested.connect(self._book_later)
+
+    def sync_actions(self) -> None:
+        """Keep the checked Day/Week and Providers/Rooms actions true to the model."""
+        a, m = self.actions_, self.model
+        (a.day_view if m.mode == "day" else a.week_view).setChecked(True)
+        (a.by_provider if m.kind == "provider" else a.by_room).setChecked(True)
+
+    def start(self) -> None:
+        """Load the first window of the schedule and put the keyboard on it."""
+        self.model.reload()
+        self.schedule.setFocus()
+
+    def show_user(self) -> None:
+        name = self.desk.username or self.tr("signed out")
+        self.user_label.setText(self.tr("Signed in: {0} ({1})").format(name, self.desk.actor.role))
+
+    def _book_later(self, _column_id: str, _start: object) -> None:
+        messages.info(self.tr("Booking from the schedule comes in the next version."))
+
+    def show_about(self) -> None:
+        text = self.tr("Receptionist {0}\nAn offline-first, encrypted front desk for clinics.")
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("About Receptionist"),
+            text.format(__version__),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setObjectName("aboutBox")
+        box.open()
+
+    # --- the lock ----------------------------------------------------------------------
+    def is_locked(self) -> bool:
+        return self.stack.currentWidget() is self.lock_screen
+
+    def lock(self) -> None:
+        """Hide everything about patients; keep every widget (and what is typed in it)."""
+        if self.is_locked():
+            return
+        if self.schedule.menu is not None:
+            self.schedule.menu.close()
+        self._hidden = [
+            d
+            for d in self.findChildren(QDialog)
+            if d.isVisible() and d.objectName() != "signInDialog"
+        ]
+        for dialog in self._hidden:
+            dialog.hide()
+        self._enabled = {a: a.isEnabled() for a in self.findChildren(QAction)}
+        for action in self._enabled:
+            action.setEnabled(False)
+        self.menuBar().setEnabled(False)
+        self.navbar.hide()
+        self.statusBar().clearMessage()
+        self.stack.setCurrentWidget(self.lock_screen)
+
+    def unlock(self) -> None:
+        if not self.is_locked():
+            return
+        for action, enabled in self._enabled.items():
+            action.setEnabled(enabled)
+        self.menuBar().setEnabled(True)
+        self.navbar.show()
+        self.stack.setCurrentWidget(self.schedule)
+        self.show_user()
+        for dialog in self._hidden:
+            dialog.show()
+        self._hidden = []
+        self.schedule.setFocus()
+        self.model.reload()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        self.quitRequested.emit()

@@ -1,0 +1,58 @@
+"""The right-click menu of an appointment card: its status actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QMenu, QWidget
+
+from receptionist import lifecycle
+from receptionist.agenda import AgendaItem
+
+from . import look
+
+
+def action_label(status: str) -> str:
+    labels = {
+        "confirmed": QCoreApplication.translate("cardmenu", "&Confirmed"),
+        "arrived": QCoreApplication.translate("cardmenu", "&Arrived"),
+        "in_room": QCoreApplication.translate("cardmenu", "&In room"),
+        "completed": QCoreApplication.translate("cardmenu", "Co&mpleted"),
+        "no_show": QCoreApplication.translate("cardmenu", "&No-show"),
+    }
+    return labels[status]
+
+
+def build_card_menu(
+    parent: QWidget,
+    item: AgendaItem,
+    on_status: Callable[[str, str], None],
+    on_cancel: Callable[[str], None],
+) -> QMenu:
+    """A menu whose actions call ``on_status(id, status)`` or ``on_cancel(id)``.
+
+    The current status is shown checked; only the moves the core's life cycle allows
+    (``receptionist.lifecycle``) are enabled, so a wrong click cannot even be made.
+    """
+    menu = QMenu(parent)
+    menu.setObjectName("cardMenu")
+    title = QCoreApplication.translate("cardmenu", "{0}: {1}").format(
+        item.patient_name, look.status_label(item.status)
+    )
+    menu.setTitle(title)
+    heading = menu.addSection(title)
+    heading.setObjectName("cardMenuHeading")
+    for status in look.STATUS_ACTIONS:
+        action = menu.addAction(action_label(status))
+        action.setObjectName(f"status_{status}")
+        action.setCheckable(True)
+        action.setChecked(item.status == status)
+        action.setEnabled(lifecycle.can_move(item.status, status))
+        action.triggered.connect(lambda _=False, s=status: on_status(item.id, s))
+    menu.addSeparator()
+    cancel = menu.addAction(QCoreApplication.translate("cardmenu", "Cancel appointment…"))
+    cancel.setObjectName("status_cancel")
+    cancel.setEnabled(lifecycle.can_move(item.status, "cancelled"))
+    cancel.triggered.connect(lambda _=False: on_cancel(item.id))
+    return menu

@@ -1,0 +1,66 @@
+"""What one paint of the schedule needs to know, and the small drawing helpers it shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import QLocale, QRectF, Qt, QTime
+from PySide6.QtGui import QFont, QFontMetrics, QPainter
+
+from .layout import DayColumn, Geometry
+
+
+@dataclass(frozen=True)
+class Frame:
+    geo: Geometry
+    columns: list[DayColumn]
+    dx: int
+    dy: int
+    width: int
+    height: int
+    font: QFont
+    week: bool
+    today: date
+    now_minute: int | None
+    cursor: tuple[int, int] | None
+    focused: bool
+    selected: str | None
+
+    @property
+    def body(self) -> QRectF:
+        g = self.geo
+        return QRectF(g.gutter, g.header, self.width - g.gutter, self.height - g.header)
+
+    def visible_columns(self) -> range:
+        g = self.geo
+        if not self.columns:
+            return range(0)
+        first = max(0, self.dx // g.col_width)
+        last = min(len(self.columns) - 1, (self.dx + self.width - g.gutter) // g.col_width)
+        return range(first, last + 1)
+
+    def visible_minutes(self) -> tuple[int, int]:
+        g = self.geo
+        first = self.dy * g.slot_minutes // g.slot_px
+        last = (self.dy + self.height - g.header) * g.slot_minutes // g.slot_px + g.slot_minutes
+        return first, last
+
+
+def elided(p: QPainter, rect: QRectF, text: str, align: Qt.AlignmentFlag) -> None:
+    fm = QFontMetrics(p.font())
+    p.drawText(rect, align, fm.elidedText(text, Qt.TextElideMode.ElideRight, int(rect.width())))
+
+
+def hhmm(minute: int) -> str:
+    hours, minutes = divmod(minute, 60)
+    if hours >= 24:
+        hours, minutes = 23, 59
+    return QLocale().toString(QTime(hours, minutes), QLocale.FormatType.ShortFormat)
+
+
+def small_font(font: QFont, bold: bool = False) -> QFont:
+    small = QFont(font)
+    small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+    small.setBold(bold)
+    return small

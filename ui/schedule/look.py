@@ -1,0 +1,88 @@
+"""Colours, status names and fonts of the schedule, in one place."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QColor
+
+STATUSES = ("booked", "confirmed", "arrived", "in_room", "completed", "no_show", "cancelled")
+# The status actions offered on a card, in the order the day goes.
+STATUS_ACTIONS = ("confirmed", "arrived", "in_room", "completed", "no_show")
+
+STATUS_COLOURS = {
+    "booked": "#6b7785",
+    "confirmed": "#2f6db3",
+    "arrived": "#b7791f",
+    "in_room": "#6b46c1",
+    "completed": "#2f855a",
+    "no_show": "#c53030",
+    "cancelled": "#718096",
+}
+
+OFF_HOURS = QColor("#e9ecf1")
+WORKING = QColor("#ffffff")
+BLOCKED_FILL = QColor("#d5d9e0")
+BLOCKED_HATCH = QColor("#9aa3b2")
+GRID_HOUR = QColor("#c9cfd8")
+GRID_SLOT = QColor("#edf0f4")
+DAY_SEPARATOR = QColor("#7d8796")
+HEADER_BG = QColor("#f6f7f9")
+HEADER_TEXT = QColor("#1f2733")
+AXIS_TEXT = QColor("#4a5568")
+NOW_LINE = QColor("#d92d20")
+CURSOR = QColor("#1d4ed8")
+TODAY_HEADER = QColor("#e3ecfb")
+CARD_TEXT_DARK = QColor("#16202c")
+CARD_TEXT_LIGHT = QColor("#ffffff")
+
+
+def status_label(status: str) -> str:
+    labels = {
+        "booked": QCoreApplication.translate("status", "Booked"),
+        "confirmed": QCoreApplication.translate("status", "Confirmed"),
+        "arrived": QCoreApplication.translate("status", "Arrived"),
+        "in_room": QCoreApplication.translate("status", "In room"),
+        "completed": QCoreApplication.translate("status", "Completed"),
+        "no_show": QCoreApplication.translate("status", "No-show"),
+        "cancelled": QCoreApplication.translate("status", "Cancelled"),
+    }
+    return labels.get(status, status)
+
+
+def status_colour(status: str) -> QColor:
+    return QColor(STATUS_COLOURS.get(status, "#6b7785"))
+
+
+def safe_colour(text: str, fallback: str = "#7fb77e") -> QColor:
+    colour = QColor(text)
+    return colour if colour.isValid() else QColor(fallback)
+
+
+def card_fill(service_colour: str) -> QColor:
+    """A light tint of the service colour: recognisable, and dark text stays readable."""
+    return mix(safe_colour(service_colour), QColor("#ffffff"), 0.38)
+
+
+def mix(a: QColor, b: QColor, weight_a: float) -> QColor:
+    w = max(0.0, min(1.0, weight_a))
+    return QColor(
+        round(a.red() * w + b.red() * (1 - w)),
+        round(a.green() * w + b.green() * (1 - w)),
+        round(a.blue() * w + b.blue() * (1 - w)),
+    )
+
+
+def luminance(c: QColor) -> float:
+    def channel(v: int) -> float:
+        s = v / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
+
+
+def text_on(fill: QColor) -> QColor:
+    """Dark or light text, whichever contrasts more with ``fill`` (WCAG formula)."""
+    lum = luminance(fill)
+    dark = (lum + 0.05) / (luminance(CARD_TEXT_DARK) + 0.05)
+    light = (luminance(CARD_TEXT_LIGHT) + 0.05) / (lum + 0.05)
+    return CARD_TEXT_DARK if dark >= light else CARD_TEXT_LIGHT

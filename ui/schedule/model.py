@@ -1,0 +1,150 @@
+"""What the schedule shows: the day or week, providers or rooms, the filter - and its data.
+
+The model loads only the window on screen (one day, or one week) through the
+database worker. Navigation while a load is in flight does not queue a pile of
+loads: the model marks itself dirty and loads once more when the first one lands,
+dropping the stale result.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from PySide6.QtCore import QObject, Signal
+
+from receptionist import agenda
+from receptionist.agenda import Agenda, Column, ColumnKind
+from receptionist.context import Ctx
+from receptionist.storage import Database
+
+from .. import messages
+from ..desk import Desk
+from ..tasks import DbOp
+from .layout import DayColumn, Placed, build_columns
+
+Mode = Literal["day", "week"]
+Fetched = tuple[Agenda, list[Column]]
+
+
+def fetch(
+    db: Database,
+    ctx: Ctx,
+    window: tuple[datetime, datetime],
+    kind: ColumnKind,
+    ids: list[str] | None,
+) -> Fetched:
+    """Runs on the worker: the window's agenda and every column the filter can offer."""
+    with db.read() as s:
+        every = agenda.providers(s) if kind == "provider" else agenda.rooms(s)
+        return agenda.load(s, ctx, *window, kind=kind, ids=ids), every
+
+
+class ScheduleModel(QObject):
+    loaded = Signal()
+    loadingChanged = Signal(bool)
+    stateChanged = Signal()
+
+    def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.day: date = desk.today()
+        self.mode: Mode = "day"
+        self.kind: ColumnKind = "provider"
+        self._filters: dict[ColumnKind, frozenset[str] | None] = {"provider": None, "room": None}
+        self.agenda: Agenda | None = None
+        self.columns: list[DayColumn] = []
+        self.available: list[Column] = []
+        self.loading = False
+        self._dirty = False
+
+    # --- what is shown -------------------------------------------------------------
+    def days(self) -> list[date]:
+        if self.mode == "day":
+            return [self.day]
+        monday = self.day - timedelta(days=self.day.weekday())
+        return [monday + timedelta(days=i) for i in range(7)]
+
+    def window(self) -> tuple[datetime, datetime]:
+        days = self.days()
+        return agenda.day_window(days[0], self.desk.clinic.tz, len(days))
+
+    def filter(self) -> frozenset[str] | None:
+        return self._filters[self.kind]
+
+    def items(self) -> list[Placed]:
+        return [card for col in self.columns for card in col.cards]
+
+    def find(self, appointment_id: str) -> tuple[int, Placed] | None:
+        for index, col in enumerate(self.columns):
+            for card in col.cards:
+                if card.item.id == appointment_id:
+                    return index, card
+        return None
+
+    # --- navigation ----------------------------------------------------------------
+    def set_day(self, day: date) -> None:
+        if day != self.day:
+            self.day = day
+            self._changed()
+
+    def go_today(self) -> None:
+        self.set_day(self.desk.today())
+
+    def step(self, direction: int) -> None:
+        self.set_day(self.day + timedelta(days=direction * (7 if self.mode == "week" else 1)))
+
+    def set_mode(self, mode: Mode) -> None:
+        if mode != self.mode:
+            self.mode = mode
+            self._changed()
+
+    def set_kind(self, kind: ColumnKind) -> None:
+        if kind != self.kind:
+            self.kind = kind
+            self.available = []
+            self._changed()
+
+    def set_filter(self, ids: frozenset[str] | None) -> None:
+        if ids != self._filters[self.kind]:
+            self._filters[self.kind] = ids
+            self._changed()
+
+    def _changed(self) -> None:
+        self.stateChanged.emit()
+        self.reload()
+
+    # --- loading -------------------------------------------------------------------
+    def reload(self) -> None:
+        if self.loading:
+            self._dirty = True
+            return
+        self._set_loading(True)
+        self._dirty = False
+        ids = self.filter()
+        args = (self.desk.ctx(), self.window(), self.kind, sorted(ids) if ids is not None else None)
+        days = self.days()
+        op = DbOp(self.desk.tasks, lambda db: fetch(db, *args), owner=self)
+        op.success(lambda result: self._apply(result, days)).failure(self._failed).run()
+
+    def _apply(self, result: Fetched, days: list[date]) -> None:
+        self._set_loading(False)
+        if self._dirty:
+            self.reload()
+            return
+        self.agenda, self.available = result
+        self.desk.clinic = self.agenda.clinic
+        self.columns = build_columns(self.agenda, days, self.desk.clinic.tz)
+        self.loaded.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_loading(False)
+        if self._dirty:
+            self.reload()
+            return
+        messages.report_exception(exc)
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self.loading:
+            self.loading = loading
+            self.loadingChanged.emit(loading)

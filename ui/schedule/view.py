@@ -1,0 +1,264 @@
+"""The schedule widget: a custom-painted, scrollable grid of slots and appointment cards.
+
+Keyboard first: the arrow keys move a slot cursor (Page Up/Down by the hour, Home/End
+to the working day's edges), Enter books a free slot or opens a card, the menu key
+(or Shift+F10) opens the card's status menu. The mouse does the same with
+double-click and right-click.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDate, QLocale, QPoint, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
+
+from receptionist.clock import Clock
+
+from .cardmenu import build_card_menu
+from .frame import Frame, hhmm
+from .keys import cursor_move
+from .layout import DayColumn, Geometry, Placed, first_working_minute, instant_at, local_minutes
+from .model import ScheduleModel
+from .paint import paint
+from .viewport import Cell, Port
+
+MIN_COL_DAY = 150
+MIN_COL_WEEK = 112
+DEFAULT_START_MINUTE = 8 * 60
+
+
+class ScheduleView(QAbstractScrollArea):
+    bookRequested = Signal(str, object)  # provider id, start (aware UTC datetime)
+    roomBookRequested = Signal(str, object)  # room id, start (aware UTC datetime)
+    appointmentActivated = Signal(str)
+    statusRequested = Signal(str, str)  # appointment id, new status
+    cancelRequested = Signal(str)  # appointment id
+    cursorMoved = Signal()
+
+    def __init__(self, model: ScheduleModel, clock: Clock, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("scheduleView")
+        self.setAccessibleName(self.tr("Schedule"))
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.model = model
+        self.clock = clock
+        self.geo = Geometry(model.desk.clinic.slot_minutes, 0, MIN_COL_DAY)
+        self.slot_cursor = (0, DEFAULT_START_MINUTE // self.geo.slot_minutes)
+        self.selected: str | None = None
+        self.menu: QMenu | None = None
+        self._scrolled_once = False
+        model.loaded.connect(self._on_loaded)
+        self._now_timer = QTimer(self)
+        self._now_timer.setInterval(30_000)
+        self._now_timer.timeout.connect(self.viewport().update)
+        self._now_timer.start()
+
+    # --- layout ----------------------------------------------------------------------
+    def _relayout(self) -> None:
+        columns = self.model.columns
+        avail = max(1, self.viewport().width() - Geometry.gutter)
+        min_w = MIN_COL_WEEK if self.model.mode == "week" else MIN_COL_DAY
+        width = max(min_w, avail // max(1, len(columns)))
+        self.geo = Geometry(self.model.desk.clinic.slot_minutes, len(columns), width)
+        body_h = self.viewport().height() - self.geo.header
+        self.horizontalScrollBar().setRange(0, max(0, self.geo.width - avail))
+        self.horizontalScrollBar().setPageStep(avail)
+        self.horizontalScrollBar().setSingleStep(width // 2)
+        self.verticalScrollBar().setRange(0, max(0, self.geo.height - body_h))
+        self.verticalScrollBar().setPageStep(max(1, body_h))
+        self.verticalScrollBar().setSingleStep(self.geo.slot_px)
+
+    def _on_loaded(self) -> None:
+        self._relayout()
+        col, slot = self.slot_cursor
+        self.slot_cursor = (
+            max(0, min(col, len(self.model.columns) - 1)),
+            min(slot, self.geo.rows - 1),
+        )
+        if not self._scrolled_once and self.model.columns:
+            self._scrolled_once = True
+            start = first_working_minute(self.model.columns, DEFAULT_START_MINUTE)
+            self.verticalScrollBar().setValue(int(self.geo.y(max(0, start - 30))))
+            self.slot_cursor = (0, start // self.geo.slot_minutes)
+        self._select_at_cursor()
+        self.viewport().update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._relayout()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        self.viewport().update()
+
+    # --- painting --------------------------------------------------------------------
+    def frame(self) -> Frame:
+        now = self.clock.now()
+        tz = self.model.desk.clinic.tz
+        today = now.astimezone(tz).date()
+        return Frame(
+            geo=self.geo,
+            columns=self.model.columns,
+            dx=self.horizontalScrollBar().value(),
+            dy=self.verticalScrollBar().value(),
+            width=self.viewport().width(),
+            height=self.viewport().height(),
+            font=self.font(),
+            week=self.model.mode == "week",
+            today=today,
+            now_minute=local_minutes(now, today, tz),
+            cursor=self.slot_cursor if self.model.columns else None,
+            focused=self.hasFocus(),
+            selected=self.selected,
+        )
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self.viewport())
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            paint(painter, self.frame())
+        finally:
+            painter.end()
+
+    # --- hit testing -----------------------------------------------------------------
+    def port(self) -> Port:
+        h, v, vp = self.horizontalScrollBar(), self.verticalScrollBar(), self.viewport()
+        return Port(self.geo, h.value(), v.value(), vp.width(), vp.height())
+
+    def cell_at(self, pos: QPoint) -> Cell | None:
+        return self.port().cell_at(pos)
+
+    def card_at(self, pos: QPoint) -> Placed | None:
+        return self.port().card_at(self.model.columns, pos)
+
+    def viewport_point(self, col: int, slot: int) -> QPoint:
+        """The centre of a slot, in viewport coordinates (tests click here)."""
+        return self.port().to_viewport(self.geo.slot_rect(col, slot).center())
+
+    # --- the cursor ------------------------------------------------------------------
+    def cursor_column(self) -> DayColumn | None:
+        columns = self.model.columns
+        return columns[self.slot_cursor[0]] if 0 <= self.slot_cursor[0] < len(columns) else None
+
+    def cursor_start(self) -> datetime | None:
+        col = self.cursor_column()
+        if col is None:
+            return None
+        minute = self.slot_cursor[1] * self.geo.slot_minutes
+        return instant_at(col.day, minute, self.model.desk.clinic.tz).astimezone(UTC)
+
+    def card_at_cursor(self) -> Placed | None:
+        col = self.cursor_column()
+        if col is None:
+            return None
+        lo = self.slot_cursor[1] * self.geo.slot_minutes
+        hits = [c for c in col.cards if c.top < lo + self.geo.slot_minutes and c.bottom > lo]
+        chosen = next((c for c in hits if c.item.id == self.selected), None)
+        return chosen or (hits[0] if hits else None)
+
+    def set_cursor(self, col: int, slot: int) -> None:
+        if not self.model.columns:
+            return
+        col = max(0, min(col, len(self.model.columns) - 1))
+        slot = max(0, min(slot, self.geo.rows - 1))
+        self.slot_cursor = (col, slot)
+        self._select_at_cursor()
+        self._ensure_visible(col, slot)
+        self.viewport().update()
+        self.cursorMoved.emit()
+
+    def _select_at_cursor(self) -> None:
+        self.selected = None
+        card = self.card_at_cursor()
+        self.selected = card.item.id if card else None
+        self.setAccessibleDescription(self.describe_cursor())
+
+    def describe_cursor(self) -> str:
+        """Where the cursor is, in words (the accessible description follows it)."""
+        col = self.cursor_column()
+        if col is None:
+            return self.tr("Nothing to show")
+        day = QLocale().toString(
+            QDate(col.day.year, col.day.month, col.day.day), QLocale.FormatType.LongFormat
+        )
+        when = hhmm(self.slot_cursor[1] * self.geo.slot_minutes)
+        card = self.card_at_cursor()
+        what = card.item.patient_name if card else self.tr("free")
+        return self.tr("{0}, {1} {2}: {3}").format(col.column.name, day, when, what)
+
+    def _ensure_visible(self, col: int, slot: int) -> None:
+        dx, dy = self.port().scroll_to_show((col, slot))
+        self.horizontalScrollBar().setValue(dx)
+        self.verticalScrollBar().setValue(dy)
+
+    # --- actions ---------------------------------------------------------------------
+    def activate_cursor(self) -> None:
+        """Enter or double-click: open the card under the cursor, or book the free slot."""
+        card, col, start = self.card_at_cursor(), self.cursor_column(), self.cursor_start()
+        if card is not None:
+            self.appointmentActivated.emit(card.item.id)
+        elif col is not None and start is not None:
+            signal = self.bookRequested if col.column.kind == "provider" else self.roomBookRequested
+            signal.emit(col.column.id, start)
+
+    def open_card_menu(self, card: Placed, global_pos: QPoint) -> QMenu:
+        self.menu = build_card_menu(
+            self, card.item, self.statusRequested.emit, self.cancelRequested.emit
+        )
+        self.menu.popup(global_pos)
+        return self.menu
+
+    # --- input -----------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, mods = event.key(), event.modifiers()
+        target = cursor_move(key, mods, self.slot_cursor, self.geo, self.cursor_column())
+        if target is not None:
+            self.set_cursor(*target)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.activate_cursor()
+        elif key == Qt.Key.Key_F10 and mods & Qt.KeyboardModifier.ShiftModifier:
+            self.menu_at_cursor()
+        else:
+            super().keyPressEvent(event)
+
+    def menu_at_cursor(self) -> None:
+        card = self.card_at_cursor()
+        if card is not None:
+            corner = self.geo.card_rect(self.slot_cursor[0], card).topLeft() + QPointF(8, 8)
+            self.open_card_menu(card, self.viewport().mapToGlobal(self.port().to_viewport(corner)))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        pos = event.position().toPoint()
+        cell = self.cell_at(pos)
+        if cell is not None:
+            card = self.card_at(pos)
+            self.set_cursor(*cell)
+            if card is not None:
+                self.selected = card.item.id
+                self.viewport().update()
+        super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.cell_at(event.position().toPoint()):
+            self.mousePressEvent(event)
+            self.activate_cursor()
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if event.reason() == QContextMenuEvent.Reason.Keyboard:
+            self.menu_at_cursor()
+            return
+        card = self.card_at(event.pos())
+        if card is not None:
+            cell = self.cell_at(event.pos())
+            if cell is not None:
+                self.set_cursor(*cell)
+            self.selected = card.item.id
+            self.open_card_menu(card, event.globalPos())

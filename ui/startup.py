@@ -1,0 +1,224 @@
+"""From start to the schedule: open the clinic, unlock it if need be, sign in; and the lock.
+
+Every step that touches the disk or derives a key runs on the database worker; the
+dialogs only collect what a person types. Dialogs come from injected factories and
+are shown with ``show()``/``open()``, never ``exec()``, so tests drive them with
+``qtbot`` and nothing blocks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from receptionist import agenda, staff, vault
+from receptionist.agenda import ClinicInfo
+from receptionist.clock import Clock, SystemClock
+from receptionist.context import Actor, Ctx
+from receptionist.errors import UnlockError
+from receptionist.storage import Database
+
+from . import messages
+from .desk import Desk
+from .idle import IdleWatcher
+from .mainwindow import MainWindow
+from .signin import SignInDialog
+from .tasks import TaskManager
+from .unlock import UnlockDialog
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """The built-in demo clinic's secrets: it holds no real data, so they are no secret."""
+
+    passphrase: str
+    username: str
+    password: str
+
+
+UnlockFactory = Callable[[QWidget | None, str], UnlockDialog]
+SignInFactory = Callable[..., SignInDialog]
+WindowFactory = Callable[[Desk], MainWindow]
+
+
+def open_with_secret(root: Path, secret: str) -> Database:
+    """Open the clinic with one typed passphrase or recovery code (one attempt)."""
+    answers = iter([secret])
+    return vault.open_clinic(root, ask=lambda _prompt: next(answers, None), env={})
+
+
+def read_clinic(db: Database) -> ClinicInfo:
+    with db.read() as s:
+        return agenda.clinic_info(s)
+
+
+def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
+    ctx = Ctx(Actor(user_id=None, role="receptionist", source="ui"), clock)
+    with db.write() as s:
+        return staff.authenticate(s, ctx, username, password)
+
+
+class Startup(QObject):
+    windowReady = Signal(object)  # MainWindow
+    failed = Signal(str)  # the clinic could not be opened; the message says why
+    finished = Signal()  # the person asked to quit; the worker is shut down
+
+    def __init__(
+        self,
+        root: Path,
+        tasks: TaskManager,
+        idle: IdleWatcher,
+        *,
+        clock: Clock | None = None,
+        demo: DemoLogin | None = None,
+        prepare: Callable[[], None] | None = None,
+        env: Mapping[str, str] | None = None,
+        unlock_factory: UnlockFactory = UnlockDialog,
+        sign_in_factory: SignInFactory = SignInDialog,
+        window_factory: WindowFactory = MainWindow,
+    ) -> None:
+        super().__init__()
+        self.root, self.tasks, self.idle = Path(root), tasks, idle
+        self.clock = clock or SystemClock()
+        self.demo, self.prepare = demo, prepare
+        self.env = dict(os.environ if env is None else env)
+        self.unlock_factory, self.sign_in_factory = unlock_factory, sign_in_factory
+        self.window_factory = window_factory
+        self.clinic = ClinicInfo("", "UTC", 15)
+        self.unlock_dialog: UnlockDialog | None = None
+        self.sign_in_dialog: SignInDialog | None = None
+        self.window: MainWindow | None = None
+        self.desk: Desk | None = None
+        self.quitting = False
+        idle.idle.connect(self.lock)
+
+    # --- opening ---------------------------------------------------------------------
+    def start(self) -> None:
+        self.tasks.run(self._open_quietly, self._opened, self._open_failed)
+
+    def _open_quietly(self) -> Database:
+        if self.prepare is not None:
+            self.prepare()
+        env = dict(self.env)
+        if self.demo is not None:
+            env["RECEPTIONIST_PASSPHRASE"] = self.demo.passphrase
+        return vault.open_clinic(self.root, env=env)
+
+    def _open_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, UnlockError):
+            self.unlock_dialog = self.unlock_factory(None, str(self.root))
+            self.unlock_dialog.submitted.connect(self._try_secret)
+            self.unlock_dialog.quitRequested.connect(self.quit)
+            self.unlock_dialog.show()
+        else:
+            self.failed.emit(messages.user_text(exc))
+
+    def _try_secret(self, secret: str) -> None:
+        self.tasks.run(
+            lambda: open_with_secret(self.root, secret), self._opened, self._unlock_failed
+        )
+
+    def _unlock_failed(self, exc: BaseException) -> None:
+        if self.unlock_dialog is not None:
+            self.unlock_dialog.show_error(messages.user_text(exc))
+
+    def _opened(self, db: Database) -> None:
+        self.tasks.db = db
+        if self.unlock_dialog is not None:
+            self.unlock_dialog.hide()
+            self.unlock_dialog.deleteLater()
+            self.unlock_dialog = None
+        self.tasks.run(lambda: read_clinic(db), self._have_clinic)
+
+    def _have_clinic(self, info: ClinicInfo) -> None:
+        self.clinic = info
+        if self.demo is not None:
+            self._sign_in(self.demo.username, self.demo.password)
+        else:
+            self.ask_sign_in(locked=False)
+
+    # --- signing in ------------------------------------------------------------------
+    def ask_sign_in(self, locked: bool) -> None:
+        username = self.desk.username if self.desk else ""
+        demo = self.demo
+        note = self.tr("Demo clinic: no real data. The demo account is filled in.") if demo else ""
+        self.sign_in_dialog = self.sign_in_factory(
+            self.window,
+            self.clinic.name,
+            locked=locked,
+            username=demo.username if demo else username,
+            password=demo.password if demo else "",
+            note=note,
+        )
+        self.sign_in_dialog.submitted.connect(self._sign_in)
+        self.sign_in_dialog.quitRequested.connect(self.quit)
+        self.sign_in_dialog.open()
+
+    def _sign_in(self, username: str, password: str) -> None:
+        clock = self.clock
+        self.tasks.run(
+            lambda: sign_in(self.tasks.database(), clock, username, password),
+            lambda actor: self._signed_in(actor, username),
+            self._sign_in_failed,
+        )
+
+    def _sign_in_failed(self, exc: BaseException) -> None:
+        if self.sign_in_dialog is None:
+            self.ask_sign_in(locked=False)  # the demo's automatic sign-in did not work
+        if self.sign_in_dialog is not None:
+            self.sign_in_dialog.show_error(messages.user_text(exc))
+
+    def _signed_in(self, actor: Actor, username: str) -> None:
+        if self.sign_in_dialog is not None:
+            self.sign_in_dialog.hide()
+            self.sign_in_dialog.deleteLater()
+            self.sign_in_dialog = None
+        if self.window is None or self.desk is None:
+            self.desk = Desk(
+                self.root,
+                self.tasks,
+                self.clinic,
+                actor,
+                self.clock,
+                username=username.strip().lower(),
+                demo=self.demo is not None,
+            )
+            self.window = self.window_factory(self.desk)
+            self.window.lockRequested.connect(self.lock)
+            self.window.quitRequested.connect(self.quit)
+            self.window.show()
+            self.window.start()
+            self.windowReady.emit(self.window)
+        else:
+            self.desk.actor, self.desk.username = actor, username.strip().lower()
+            self.window.unlock()
+        self.idle.start()
+
+    # --- the lock and the end --------------------------------------------------------
+    def is_locked(self) -> bool:
+        return self.window is not None and self.window.is_locked()
+
+    def lock(self) -> None:
+        if self.window is None or self.is_locked():
+            return
+        self.idle.stop()
+        self.window.lock()
+        self.ask_sign_in(locked=True)
+
+    def quit(self) -> None:
+        if self.quitting:
+            return
+        self.quitting = True
+        self.idle.stop()
+        for dialog in (self.unlock_dialog, self.sign_in_dialog):
+            if dialog is not None:
+                dialog.hide()
+        if self.window is not None:
+            self.window.hide()
+        self.tasks.shutdown()
+        self.finished.emit()

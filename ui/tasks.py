@@ -1,0 +1,148 @@
+"""One worker thread for all database work, with callbacks delivered on the GUI thread.
+
+The pattern is Anki's ``taskman`` and ``CollectionOp``: widgets never touch the
+database; they hand a function to the one worker and get its result (or its failure)
+back as a call on the GUI thread::
+
+    DbOp(tasks, lambda db: load_something(db)).success(show_it).run()
+
+One worker means database work is serialised: a write queued after a read sees the
+read finish first, and no two threads race on one SQLCipher connection. A failure
+with no handler of its own goes to :func:`ui.messages.report_exception`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Generic, TypeVar
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from receptionist.storage import Database
+
+from . import messages
+
+T = TypeVar("T")
+Success = Callable[[T], None]
+Failure = Callable[[BaseException], None]
+
+
+def on_gui_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+class TaskManager(QObject):
+    """The database worker: one thread, results back on the GUI thread by a signal."""
+
+    busyChanged = Signal(bool)
+    _deliver = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="receptionist-db")
+        self._pending = 0
+        self._closed = False
+        self.db: Database | None = None
+        self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
+
+    def run(
+        self,
+        fn: Callable[[], T],
+        on_success: Success[T] | None = None,
+        on_failure: Failure | None = None,
+        owner: QObject | None = None,
+    ) -> Future[T]:
+        """Run ``fn`` on the worker; call back on the GUI thread (unless ``owner`` is gone)."""
+        if self._closed:
+            raise RuntimeError("the database worker has been shut down")
+        self._count(+1)
+        future = self._pool.submit(fn)
+        future.add_done_callback(lambda f: self._post(f, on_success, on_failure, owner))
+        return future
+
+    def database(self) -> Database:
+        """The open clinic database; call it from inside a task."""
+        if on_gui_thread():
+            raise RuntimeError("database work belongs on the worker, not the GUI thread")
+        if self.db is None:
+            raise RuntimeError("no clinic database is open")
+        return self.db
+
+    def pending(self) -> int:
+        return self._pending
+
+    def shutdown(self) -> None:
+        """Finish queued work, close the database (on the worker too); drop late callbacks."""
+        if self._closed:
+            return
+        self._closed = True
+        db, self.db = self.db, None
+        if db is not None:
+            self._pool.submit(db.close)
+        self._pool.shutdown(wait=True)
+
+    def _post(
+        self,
+        future: Future[Any],
+        ok: Success[Any] | None,
+        bad: Failure | None,
+        owner: QObject | None,
+    ) -> None:
+        if shiboken6.isValid(self):  # runs on the worker; the emit queues to the GUI thread
+            self._deliver.emit(lambda: self._finish(future, ok, bad, owner))
+
+    @Slot(object)
+    def _on_deliver(self, closure: Callable[[], None]) -> None:
+        closure()
+
+    def _finish(
+        self,
+        future: Future[Any],
+        ok: Success[Any] | None,
+        bad: Failure | None,
+        owner: QObject | None,
+    ) -> None:
+        self._count(-1)
+        if owner is not None and not shiboken6.isValid(owner):
+            return
+        exc = future.exception()
+        if exc is not None:
+            (bad or messages.report_exception)(exc)
+        elif ok is not None:
+            ok(future.result())
+
+    def _count(self, delta: int) -> None:
+        was_busy = self._pending > 0
+        self._pending += delta
+        if (self._pending > 0) != was_busy:
+            self.busyChanged.emit(self._pending > 0)
+
+
+class DbOp(Generic[T]):
+    """A database operation: ``op(db)`` on the worker, typed callbacks on the GUI thread."""
+
+    def __init__(
+        self, tasks: TaskManager, op: Callable[[Database], T], owner: QObject | None = None
+    ) -> None:
+        self._tasks = tasks
+        self._op = op
+        self._owner = owner
+        self._success: Success[T] | None = None
+        self._failure: Failure | None = None
+
+    def success(self, callback: Success[T]) -> DbOp[T]:
+        self._success = callback
+        return self
+
+    def failure(self, callback: Failure) -> DbOp[T]:
+        self._failure = callback
+        return self
+
+    def run(self) -> Future[T]:
+        tasks = self._tasks
+        return tasks.run(
+            lambda: self._op(tasks.database()), self._success, self._failure, self._owner
+        )
