@@ -122,7 +122,9 @@ def plain_clinic(scale: float, cache_mb: int) -> Database:
             )
         _fill(db, scaled(scale))
         db.close()
-    return PlainDatabase(path, b"\0" * 32, cache_mb=cache_mb)
+    db = PlainDatabase(path, b"\0" * 32, cache_mb=cache_mb)
+    upgrade(db)  # the reference follows the schema (no pre-upgrade copy: nothing to lose)
+    return db
 
 
 @dataclass

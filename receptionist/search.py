@@ -30,6 +30,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from .context import Ctx
+from .digitsearch import by_prefix
 from .errors import PermissionDenied
 from .folding import tokens
 from .models import Clinic, Patient
@@ -162,8 +163,13 @@ def search_patients(
     if all(w.isascii() and w.isdigit() for w in words):
         digits = "".join(words)
         if len(digits) >= MIN_DIGITS:
-            spellings = list(dict.fromkeys([digits, query_digits(query, clinic_region(session))]))
-            results += _indexed(session, [spellings], limit)
+            region = clinic_region(session)
+            starting = [_row(r) for r in by_prefix(session, _COLUMNS, query, region, limit)]
+            if starting:
+                results += starting
+            else:  # digits from the middle of a number: the trigram index
+                spellings = list(dict.fromkeys([digits, query_digits(query, region)]))
+                results += _indexed(session, [spellings], limit)
     else:
         results += _indexed(session, [[w] for w in words], limit)
     return list({r.id: r for r in results}.values())[:limit]
