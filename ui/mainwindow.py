@@ -14,10 +14,12 @@ from receptionist import __version__
 
 from . import messages
 from .actions import Actions, build_menus
+from .booking import BookingLauncher
 from .cancel import CancelDialog
 from .desk import Desk
 from .lockscreen import LockScreen
 from .navbar import NavBar
+from .patients import install as install_patients
 from .schedule.model import ScheduleModel
 from .schedule.view import ScheduleView
 from .statusops import CancelFactory, StatusOps
@@ -57,9 +59,12 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.dialogs = messages.DialogSink(self)
         self.status_ops = StatusOps(desk, self.model, self, cancel_factory)
+        self.booking = BookingLauncher(desk, self.model, self)
+        self.booking.add_to_menu_of(self.actions_.book)
         self._hidden: list[QDialog] = []
         self._enabled: dict[QAction, bool] = {}
         self._connect()
+        install_patients(self)
         self.resize(1366, 768)
 
     def _build_status_bar(self) -> None:
@@ -93,8 +98,8 @@ class MainWindow(QMainWindow):
         view.statusRequested.connect(self.status_ops.set_status)
         view.cancelRequested.connect(self.status_ops.ask_cancel)
         view.appointmentActivated.connect(lambda _id: view.menu_at_cursor())
-        view.bookRequested.connect(self._book_later)
-        view.roomBookRequested.connect(self._book_later)
+        view.bookRequested.connect(self.booking.book_at)
+        view.roomBookRequested.connect(self.booking.book_in_room)
 
     def sync_actions(self) -> None:
         """Keep the checked Day/Week and Providers/Rooms actions true to the model."""
@@ -110,9 +115,6 @@ class MainWindow(QMainWindow):
     def show_user(self) -> None:
         name = self.desk.username or self.tr("signed out")
         self.user_label.setText(self.tr("Signed in: {0} ({1})").format(name, self.desk.actor.role))
-
-    def _book_later(self, _column_id: str, _start: object) -> None:
-        messages.info(self.tr("Booking from the schedule comes in the next version."))
 
     def show_about(self) -> None:
         text = self.tr("Receptionist {0}\nAn offline-first, encrypted front desk for clinics.")

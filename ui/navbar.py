@@ -55,13 +55,13 @@ class NavBar(QToolBar):
     def sync(self) -> None:
         """Show the model's day (without echoing the change back to it)."""
         self.date_edit.blockSignals(True)
-        self.date_edit.setDate(QDate(self.model.day))
+        self.date_edit.setDate(qdate(self.model.day))
         self.date_edit.blockSignals(False)
         days = self.model.days()
         if len(days) > 1:
             locale = QLocale()
-            first = locale.toString(QDate(days[0]), "d MMM")
-            last = locale.toString(QDate(days[-1]), "d MMM")
+            first = locale.toString(qdate(days[0]), "d MMM")
+            last = locale.toString(qdate(days[-1]), "d MMM")
             self.range_label.setText(self.tr("Week: {0} – {1}").format(first, last))
         else:
             self.range_label.setText("")
@@ -72,3 +72,7 @@ class NavBar(QToolBar):
 
     def _on_date_edited(self, value: QDate) -> None:
         self.model.set_day(date(value.year(), value.month(), value.day()))
+
+
+def qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)

@@ -12,6 +12,7 @@ from receptionist import staff, storage
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Appointment, BlockedTime, Clinic, Patient, Provider, Room, Service
+from receptionist.search import rebuild_search_index
 
 PASSPHRASE = "correct horse battery"
 USER, PASSWORD = "ayse", "front-desk-pass"
@@ -97,4 +98,5 @@ def seed(db: storage.Database, clock: FixedClock) -> dict[str, str]:
             s, ctx, username=USER, password=PASSWORD, role="receptionist", bootstrap=True
         )
         ids.update(ayse=ayse.id, omar=omar.id, room1=rooms[0].id, room2=rooms[1].id)
+        rebuild_search_index(s)  # rows added through the ORM: put them in the search index
     return ids

@@ -1,0 +1,243 @@
+"""The booking dialog (``bookingDialog``): patient, service, provider, a free time, notes.
+
+Keyboard first: type a name and press Enter to pick the patient; Tab to the service
+and provider (arrow keys choose); Tab to the free times (arrow keys); Enter books;
+Esc closes. Alt and the underlined letter jump to a field. All database work goes
+through the worker; a refusal is shown inline, the dialog stays open.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import pairwise
+
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from receptionist.errors import ConflictError
+from receptionist.search import PatientRow
+
+from .. import messages
+from ..desk import Desk
+from ..tasks import DbOp
+from . import ops
+from .conflictpanel import ConflictPanel
+from .freetimes import FreeTimes
+from .newpatient import NewPatientForm
+from .patientpicker import PatientPicker
+
+
+class BookingDialog(QDialog):
+    booked = Signal(str)  # the new appointment's id
+
+    def __init__(
+        self,
+        desk: Desk,
+        provider_id: str | None = None,
+        start: datetime | None = None,
+        room_id: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("bookingDialog")
+        self.setWindowTitle(self.tr("New appointment"))
+        self.desk, self.start, self.room_id = desk, start, room_id
+        self.wanted_provider = provider_id
+        self._build()
+        self._lay_out()
+        self._connect()
+        DbOp(desk.tasks, ops.load_catalog, self).success(self._fill_catalog).run()
+        self.setMinimumWidth(560)
+
+    def _build(self) -> None:
+        self.picker = PatientPicker(self.desk, self)
+        self.new_button = QPushButton(self.tr("&New patient…"), self)
+        self.new_button.setObjectName("newPatientButton")
+        self.new_button.setToolTip(self.tr("Add a patient who is not on file yet (Alt+N)"))
+        self.new_form = NewPatientForm(self.desk, self)
+        self.new_form.hide()
+        self.service = QComboBox(self)
+        self.service.setObjectName("serviceCombo")
+        self.service.setPlaceholderText(self.tr("Pick a service"))
+        self.provider = QComboBox(self)
+        self.provider.setObjectName("providerCombo")
+        self.provider.addItem(self.tr("Any provider"), None)
+        self.times = FreeTimes(self.desk, self.start, self.wanted_provider, self.room_id, self)
+        self.slot_list, self.slot_status = self.times.list, self.times.status
+        self.notes = QLineEdit(self)
+        self.notes.setObjectName("bookingNotes")
+        self.conflicts = ConflictPanel(self.desk.actor.may("booking.override"), self)
+        self.error = QLabel(self)
+        self.error.setObjectName("formError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.buttons = QDialogButtonBox(self)
+        self.book_button = QPushButton(self.tr("&Book"), self)
+        self.book_button.setObjectName("bookButton")
+        self.book_button.setDefault(True)
+        self.book_button.setToolTip(self.tr("Book this appointment (Enter)"))
+        self.close_button = QPushButton(self.tr("Close"), self)
+        self.close_button.setToolTip(self.tr("Close without booking (Esc)"))
+        self.buttons.addButton(self.book_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
+
+    def _lay_out(self) -> None:
+        form = QFormLayout()
+        rows: list[tuple[str, QWidget]] = [
+            (self.tr("&Patient"), self._patient_box()),
+            (self.tr("&Service"), self.service),
+            (self.tr("Pro&vider"), self.provider),
+            (self.tr("Free &times"), self.slot_list),
+            ("", self.slot_status),
+            (self.tr("N&otes"), self.notes),
+        ]
+        for text, widget in rows:
+            caption = QLabel(text, self)
+            caption.setBuddy(widget.focusProxy() or widget)
+            form.addRow(caption, widget)
+            if text:
+                widget.setAccessibleName(text.replace("&", ""))
+        hint = QLabel(self.tr("Enter books · Esc closes · Alt+underlined letter jumps"), self)
+        hint.setObjectName("keyHint")
+        layout = self.column = QVBoxLayout(self)
+        layout.addLayout(form)
+        for part in (self.conflicts, self.error, hint, self.buttons):
+            layout.addWidget(part)
+        chain = [self.picker.query, self.new_button, *self.new_form.tab_chain()]
+        chain += [self.service, self.provider, self.slot_list, self.notes]
+        chain += [*self.conflicts.tab_chain(), self.book_button, self.close_button]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _patient_box(self) -> QWidget:
+        """The search, the "New patient" button and the inline form, in one column."""
+        box = QWidget(self)
+        box.setFocusProxy(self.picker.query)
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.picker)
+        row = QHBoxLayout()
+        row.addWidget(self.new_button)
+        row.addStretch(1)
+        column.addLayout(row)
+        column.addWidget(self.new_form)
+        return box
+
+    def _connect(self) -> None:
+        self.buttons.accepted.connect(self.book)
+        self.buttons.rejected.connect(self.reject)
+        self.new_button.clicked.connect(lambda: self.new_form.start(self.picker.query.text()))
+        self.new_form.created.connect(self._patient_added)
+        self.picker.chosen.connect(self._patient_chosen)
+        self.service.currentIndexChanged.connect(self.refresh_slots)
+        self.provider.currentIndexChanged.connect(self.refresh_slots)
+        self.slot_list.currentRowChanged.connect(lambda _row: self.conflicts.clear())
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest and self.isVisible():
+            self.fit()
+        return handled
+
+    def fit(self) -> None:
+        """Grow to fit what was just shown (a word-wrapped label knows its height late)."""
+        layout = self.column
+        layout.activate()
+        needed = max(layout.totalHeightForWidth(self.width()), layout.totalMinimumSize().height())
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
+    # --- choices ---------------------------------------------------------------------
+    def _fill_catalog(self, found: ops.Catalog) -> None:
+        for choice in found.services:
+            self.service.addItem(choice.name, choice.id)
+        for choice in found.providers:
+            self.provider.addItem(choice.name, choice.id)
+        self.slot_list.names = {c.id: c.name for c in found.providers}
+        index = self.provider.findData(self.wanted_provider)
+        self.provider.setCurrentIndex(max(0, index))
+        self.picker.query.setFocus()
+
+    def _patient_chosen(self, row: PatientRow | None) -> None:
+        if row is not None:
+            self.service.setFocus()
+        self.refresh_slots()
+
+    def _patient_added(self, row: PatientRow) -> None:
+        self.picker.choose(row)
+
+    def refresh_slots(self) -> None:
+        self.conflicts.clear()
+        patient = self.picker.patient
+        self.times.refresh(
+            self.service.currentData(),
+            self.provider.currentData(),
+            patient.id if patient is not None else None,
+        )
+
+    # --- booking ---------------------------------------------------------------------
+    def book(self) -> None:
+        request = self._request()
+        if request is None:
+            return
+        self.error.hide()
+        self.book_button.setEnabled(False)
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: ops.book(db, ctx, request), self)
+        op.success(self._booked).failure(self._refused).run()
+
+    def _request(self) -> ops.Request | None:
+        missing = self._missing()
+        if missing is not None:
+            self._ask(*missing)
+            return None
+        patient, slot = self.picker.patient, self.slot_list.current_slot()
+        assert patient is not None and slot is not None
+        reason = self.conflicts.reason() if self.conflicts.overriding() else None
+        notes = self.notes.text().strip()
+        return ops.Request(patient.id, slot, self.service.currentData(), notes, reason)
+
+    def _missing(self) -> tuple[str, QWidget | None] | None:
+        """What still has to be filled in before booking, and where."""
+        if not self.book_button.isEnabled():
+            return self.tr("Booking…"), None
+        if self.picker.patient is None:
+            return self.tr("Pick the patient first."), self.picker.query
+        if self.service.currentData() is None:
+            return self.tr("Pick a service."), self.service
+        if self.slot_list.current_slot() is None:
+            return self.tr("Pick one of the free times."), self.slot_list
+        if self.conflicts.overriding() and not self.conflicts.reason():
+            return self.tr("Say why you book over the clash."), self.conflicts.override
+        return None
+
+    def _ask(self, text: str, field: QWidget | None) -> None:
+        self.error.setText(text)
+        self.error.show()
+        if field is not None:
+            field.setFocus()
+
+    def _booked(self, appointment_id: str) -> None:
+        self.book_button.setEnabled(True)
+        self.booked.emit(appointment_id)
+        self.accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        self.book_button.setEnabled(True)
+        if isinstance(exc, ConflictError):
+            self.conflicts.show_conflicts([str(getattr(c, "reason", c)) for c in exc.conflicts])
+            if not self.conflicts.overriding():
+                self.slot_list.setFocus()
+        else:
+            self._ask(messages.user_text(exc), None)

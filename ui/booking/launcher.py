@@ -1,0 +1,79 @@
+"""Opening the booking dialog from the schedule or the menu, and reloading after a booking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+from .. import messages
+from ..desk import Desk
+from ..schedule.model import ScheduleModel
+from .dialog import BookingDialog
+
+DialogFactory = Callable[..., BookingDialog]
+
+
+class BookingLauncher(QObject):
+    """One booking dialog at a time; a booking reloads the schedule."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        model: ScheduleModel,
+        window: QMainWindow,
+        factory: DialogFactory = BookingDialog,
+    ) -> None:
+        super().__init__(window)
+        self.desk, self.model, self.window, self.factory = desk, model, window, factory
+        self.dialog: BookingDialog | None = None
+        self.action = QAction(self.tr("&New appointment…"), window)
+        self.action.setObjectName("action_newAppointment")
+        self.action.setShortcut(QKeySequence("Ctrl+N"))
+        native = self.action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        self.action.setToolTip(self.tr("Book an appointment ({0})").format(native))
+        self.action.setStatusTip(self.tr("Book an appointment"))
+        self.action.triggered.connect(lambda: self.open())
+        window.addAction(self.action)
+
+    def add_to_menu_of(self, neighbour: QAction) -> None:
+        """Put "New appointment…" first in the menu that holds ``neighbour``."""
+        for entry in self.window.menuBar().actions():
+            menu = entry.menu()
+            if isinstance(menu, QMenu) and neighbour in menu.actions():
+                menu.insertAction(menu.actions()[0], self.action)
+
+    def book_at(self, provider_id: str, start: datetime) -> None:
+        self.open(provider_id=provider_id, start=start)
+
+    def book_in_room(self, room_id: str, start: datetime) -> None:
+        self.open(start=start, room_id=room_id)
+
+    def open(
+        self,
+        provider_id: str | None = None,
+        start: datetime | None = None,
+        room_id: str | None = None,
+    ) -> BookingDialog:
+        if self.dialog is not None:
+            self.dialog.close()
+        dialog = self.factory(
+            self.desk, provider_id=provider_id, start=start, room_id=room_id, parent=self.window
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.booked.connect(self._booked)
+        dialog.destroyed.connect(lambda: self._forget(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _forget(self, dialog: BookingDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+
+    def _booked(self, _appointment_id: str) -> None:
+        messages.info(self.tr("Booked."))
+        self.model.reload()

@@ -1,0 +1,74 @@
+"""The slot finder's next free times, as a list to pick from with the arrow keys.
+
+The time picked on the schedule is offered too: first, and marked when it is not
+free (booking it then shows why, and lets a manager override).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QDate, QLocale, Qt
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+
+from receptionist.agenda import ClinicInfo
+from receptionist.slots import Slot
+
+SLOT_ROLE = Qt.ItemDataRole.UserRole
+ROWS_SHOWN = 6
+
+
+class SlotList(QListWidget):
+    def __init__(self, clinic: ClinicInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("slotList")
+        self.setAccessibleName(self.tr("Free times"))
+        self.clinic = clinic
+        self.names: dict[str, str] = {}
+        line = self.fontMetrics().height() + 4
+        self.setMinimumHeight(line * ROWS_SHOWN + 2 * self.frameWidth())
+
+    def when(self, start: datetime, end: datetime | None = None) -> str:
+        local = start.astimezone(self.clinic.tz)
+        day = QLocale().toString(QDate(local.year, local.month, local.day), "ddd d MMM")
+        if end is None or end <= start:
+            return f"{day}  {local:%H:%M}"
+        return f"{day}  {local:%H:%M}–{end.astimezone(self.clinic.tz):%H:%M}"
+
+    def show_slots(self, free: list[Slot], picked: Slot | None) -> None:
+        """Fill the list; select the picked time if free, else the first free time."""
+        self.clear()
+        wanted = (picked.start, picked.provider_id) if picked is not None else None
+        if picked is not None and wanted not in {(s.start, s.provider_id) for s in free}:
+            label = self.tr("{0}  ·  {1}  ·  not free (picked on the schedule)")
+            item = self._add(picked, label.format(self.when(picked.start), self._name(picked)))
+            font = item.font()
+            font.setItalic(True)
+            item.setFont(font)
+        offset = self.count()
+        for slot in free:
+            self._add(
+                slot,
+                self.tr("{0}  ·  {1}").format(self.when(slot.start, slot.end), self._name(slot)),
+            )
+        same = [i for i, s in enumerate(free) if (s.start, s.provider_id) == wanted]
+        if same:
+            self.setCurrentRow(offset + same[0])
+        elif self.count():
+            self.setCurrentRow(offset if free else 0)
+
+    def _add(self, slot: Slot, text: str) -> QListWidgetItem:
+        item = QListWidgetItem(text, self)
+        item.setData(SLOT_ROLE, slot)
+        return item
+
+    def _name(self, slot: Slot) -> str:
+        return self.names.get(slot.provider_id, "")
+
+    def slots(self) -> list[Slot]:
+        return [self.item(i).data(SLOT_ROLE) for i in range(self.count())]
+
+    def current_slot(self) -> Slot | None:
+        item = self.currentItem()
+        slot = item.data(SLOT_ROLE) if item is not None else None
+        return slot if isinstance(slot, Slot) else None

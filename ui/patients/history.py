@@ -1,0 +1,115 @@
+"""The patient's appointments, upcoming and past: a table model and the page showing it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..schedule.look import status_label
+from .record import Visit
+from .table import short_datetime
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class HistoryModel(QAbstractTableModel):
+    def __init__(self, tz: ZoneInfo, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tz = tz
+        self._visits: list[Visit] = []
+        self._headers = (self.tr("When"), self.tr("Service"), self.tr("Provider"),
+                         self.tr("Status"))  # fmt: skip
+
+    def set_visits(self, visits: Sequence[Visit]) -> None:
+        self.beginResetModel()
+        self._visits = list(visits)
+        self.endResetModel()
+
+    def visit_at(self, row: int) -> Visit:
+        return self._visits[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._visits)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._visits):
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return None
+        visit = self._visits[index.row()]
+        values = (self._when(visit), visit.service, visit.provider, status_label(visit.status))
+        return values[index.column()] if 0 <= index.column() < len(values) else None
+
+    def _when(self, visit: Visit) -> str:
+        return short_datetime(visit.start_utc, self.tz)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._headers):
+            return self._headers[section]
+        return None
+
+
+class HistoryPage(QWidget):
+    """Upcoming appointments (soonest first) above past ones (latest first)."""
+
+    def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.upcoming = HistoryModel(tz, self)
+        self.past = HistoryModel(tz, self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        self.upcoming_label = QLabel(self)
+        self.past_label = QLabel(self)
+        for label, model, name in (
+            (self.upcoming_label, self.upcoming, self.tr("Upcoming appointments")),
+            (self.past_label, self.past, self.tr("Past appointments")),
+        ):
+            label.setObjectName("sectionLabel")
+            layout.addWidget(label)
+            layout.addWidget(self._table(model, name), 1)
+
+    def _table(self, model: HistoryModel, name: str) -> QTableView:
+        table = QTableView(self)
+        table.setModel(model)
+        table.setAccessibleName(name)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setTabKeyNavigation(False)
+        table.verticalHeader().hide()
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        return table
+
+    def show_visits(self, visits: Sequence[Visit], now: datetime) -> None:
+        ahead = [v for v in visits if v.end_utc > now]
+        behind = sorted((v for v in visits if v.end_utc <= now), key=lambda v: v.start_utc)
+        self.upcoming.set_visits(ahead)
+        self.past.set_visits(behind[::-1])
+        self.upcoming_label.setText(self.tr("Upcoming (%n)", "", len(ahead)))
+        self.past_label.setText(self.tr("Past (%n)", "", len(behind)))

@@ -1,0 +1,189 @@
+"""The patient window: details, consents, appointments and notes of one patient.
+
+Opening reads the record through ``patients.open_patient`` (audited) on the worker;
+Save sends only the changed fields; a ValidationError comes back under the field it
+names and nothing is written. A consent box records its decision as it is toggled.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from receptionist.errors import ValidationError
+
+from .. import messages
+from ..desk import Desk
+from ..tasks import DbOp
+from .consentbox import ConsentBox
+from .form import DemographicsForm
+from .history import HistoryPage
+from .record import PatientRecord, open_record, save_changes, save_consent
+
+
+class PatientWindow(QDialog):
+    loaded = Signal()
+    saved = Signal(str)  # patient id
+    consentSaved = Signal(str, bool)  # purpose, granted
+
+    def __init__(self, desk: Desk, patient_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("patientWindow")
+        self.desk, self.patient_id = desk, patient_id
+        self.record: PatientRecord | None = None
+        self.heading = QLabel(self.tr("Opening the record…"), self)
+        self.heading.setObjectName("dialogHeading")
+        self.summary = QLabel(self)
+        self.summary.setObjectName("patientSummary")
+        self.form = DemographicsForm()
+        self.consents = ConsentBox(desk.clinic.tz)
+        self.history = HistoryPage(desk.clinic.tz)
+        self.tabs = self._make_tabs()
+        self.note = QLabel(self)
+        self.note.setObjectName("windowNote")
+        self.note.setAccessibleName(self.tr("What happened"))
+        self.buttons = self._make_buttons()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        for widget in (self.heading, self.summary, self.tabs, self.note, self.buttons):
+            layout.addWidget(widget, 1 if widget is self.tabs else 0)
+        self.consents.decided.connect(self.decide)
+        self.form.edited.connect(self._edited)
+        self._warned = False
+        self._set_enabled(False)
+        self.setWindowTitle(self.tr("Patient"))
+        self.resize(720, 640)
+
+    def _make_tabs(self) -> QTabWidget:
+        tabs = QTabWidget(self)
+        tabs.setAccessibleName(self.tr("Patient record"))
+        scroll = QScrollArea(tabs)
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        tabs.addTab(scroll, self.tr("&Details"))
+        tabs.addTab(self.consents, self.tr("&Consents"))
+        tabs.addTab(self.history, self.tr("Appoint&ments"))
+        tabs.addTab(self.form.notes_page, self.tr("No&tes"))
+        return tabs
+
+    def _make_buttons(self) -> QDialogButtonBox:
+        buttons = QDialogButtonBox(self)
+        self.save_button = buttons.addButton(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setShortcut(QKeySequence(QKeySequence.StandardKey.Save))
+        native = self.save_button.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        self.save_button.setToolTip(self.tr("Save the changes ({0})").format(native))
+        self.save_button.setAccessibleName(self.tr("Save the changes"))
+        self.save_button.setDefault(True)
+        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        close.setAutoDefault(False)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        return buttons
+
+    def _set_enabled(self, enabled: bool) -> None:
+        self.tabs.setEnabled(enabled)
+        self.save_button.setEnabled(enabled)
+
+    def _edited(self) -> None:
+        self.note.setText("")
+        self._warned = False
+
+    def reject(self) -> None:
+        """Close; with unsaved changes, only on the second try (they stay in the form)."""
+        if self.form.changes() and not self._warned:
+            self._warned = True
+            self.note.setText(
+                self.tr("Not saved yet: press Save, or close again to leave the changes unsaved.")
+            )
+            return
+        self._warned = False
+        super().reject()
+
+    # --- opening -----------------------------------------------------------------------
+    def load(self) -> None:
+        """Open (and audit the opening of) the record on the worker."""
+        ctx, pid = self.desk.ctx(), self.patient_id
+        op = DbOp(self.desk.tasks, lambda db: open_record(db, ctx, pid), self)
+        op.success(self._show_record).failure(self._load_failed).run()
+
+    def _show_record(self, record: PatientRecord) -> None:
+        self.record = record
+        self.form.load(record.fields)
+        self.consents.show_state(record.consents, record.consent_dates)
+        self.history.show_visits(record.visits, self.desk.clock.now())
+        self._show_heading(record)
+        self._set_enabled(True)
+        self.loaded.emit()
+
+    def _show_heading(self, record: PatientRecord) -> None:
+        name = record.display_name
+        self.setWindowTitle(self.tr("{0} – {1}").format(name, record.number))
+        self.heading.setText(name)
+        phone = str(record.fields.get("phone") or self.tr("no phone on file"))
+        self.summary.setText(self.tr("Patient {0} · {1}").format(record.number, phone))
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.heading.setText(self.tr("This record could not be opened."))
+        self.note.setText(messages.user_text(exc))
+
+    # --- saving ------------------------------------------------------------------------
+    def save(self) -> None:
+        changes = self.form.changes()
+        if self.record is None or not self.save_button.isEnabled():
+            return
+        if not changes:
+            self.note.setText(self.tr("Nothing to save: no field was changed."))
+            return
+        self.form.clear_errors()
+        self.save_button.setEnabled(False)
+        self.note.setText(self.tr("Saving…"))
+        ctx, pid = self.desk.ctx(), self.patient_id
+        op = DbOp(self.desk.tasks, lambda db: save_changes(db, ctx, pid, changes), self)
+        op.success(self._saved).failure(self._save_failed).run()
+
+    def _saved(self, record: PatientRecord) -> None:
+        self._show_record(record)
+        self.note.setText(self.tr("Saved."))
+        messages.info(self.tr("Saved patient {0}.").format(record.number))
+        self.saved.emit(record.id)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError) and self.form.show_error(exc.field, str(exc)):
+            on_notes = exc.field == "notes"
+            self.tabs.setCurrentIndex(3 if on_notes else 0)
+            self.form.editors[exc.field].setFocus()
+            caption = self.form.captions[exc.field].lower()
+            self.note.setText(self.tr("Not saved: check the {0}.").format(caption))
+            return
+        self.note.setText(self.tr("Not saved."))
+        messages.report_exception(exc)
+
+    # --- consents ----------------------------------------------------------------------
+    def decide(self, purpose: str, granted: bool) -> None:
+        ctx, pid = self.desk.ctx(), self.patient_id
+        op = DbOp(self.desk.tasks, lambda db: save_consent(db, ctx, pid, purpose, granted), self)
+        op.success(lambda r: self._consent_saved(r, purpose, granted))
+        op.failure(self._consent_failed).run()
+
+    def _consent_saved(self, record: PatientRecord, purpose: str, granted: bool) -> None:
+        self.record = record
+        self.consents.show_state(record.consents, record.consent_dates)
+        self.form.load(record.fields, only=("birth_date", "gender"))
+        self.note.setText(self.tr("Consent decision recorded."))
+        self.consentSaved.emit(purpose, granted)
+
+    def _consent_failed(self, exc: BaseException) -> None:
+        if self.record is not None:
+            self.consents.show_state(self.record.consents, self.record.consent_dates)
+        messages.report_exception(exc)
