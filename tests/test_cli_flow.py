@@ -240,3 +240,29 @@ def test_review_fixes_exit_codes(clinic: Path, capsys, monkeypatch, tmp_path: Pa
     assert main(["provider", "add", "dr. elif aksoy"]) == 2, "a taken name"
     provider_id = run_json(capsys, "provider", "list")[0]["id"]  # type: ignore[index]
     assert main(["slots", "--service", "check", "--provider", provider_id[:8]]) == 0
+
+
+def test_patient_from_json_keeps_data_off_the_command_line(
+    clinic: Path, capsys, monkeypatch
+) -> None:
+    import io
+
+    monkeypatch.setattr(
+        "sys.stdin",
+        io.StringIO(
+            json.dumps(
+                {
+                    "given_name": "Ayşe",
+                    "family_name": "Kaya",
+                    "phone": "0532 765 43 21",
+                    "consents": ["sms"],
+                }
+            )
+        ),
+    )
+    out = run_json(capsys, "patient", "add", "--from-json", "-")
+    assert out["phone"] == "+905327654321"  # type: ignore[index]
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"surname": "x"}'))
+    assert main(["patient", "add", "--from-json", "-"]) == 2
+    assert "from-json" in capsys.readouterr().err
+    assert main(["patient", "add", "--family-name", "Kaya"]) == 2

@@ -24,6 +24,7 @@ def old_clinic(tmp_path: Path) -> Path:
         s.execute(text("DROP INDEX ix_appointment_series"))
         s.execute(text("DROP INDEX ix_blocked_time_end"))
         s.execute(text("DROP INDEX ix_patient_card"))
+        s.execute(text("DROP TABLE waitlist_entry"))
         s.execute(text("UPDATE alembic_version SET version_num = '0001'"))
         s.execute(
             text(
@@ -42,6 +43,7 @@ def test_old_file_is_copied_then_migrated(old_clinic: Path) -> None:
         with db.read() as s:
             names = set(s.execute(text("SELECT name FROM sqlite_master")).scalars())
         assert {"ix_appointment_series", "ix_blocked_time_end", "ix_patient_card"} <= names
+        assert "waitlist_entry" in names
     finally:
         db.close()
     copies = list(old_clinic.glob("clinic.db.before-0001-*"))

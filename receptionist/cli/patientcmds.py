@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from .. import patients
 from ..consents import current_consents
-from ..errors import DuplicatePatient
+from ..errors import DuplicatePatient, ValidationError
 from ..models import Appointment, Patient
 from ..search import search_patients
 from . import lookup
@@ -30,8 +33,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pat = sub.add_parser("patient", help="add, find and show patients")
     psub = pat.add_subparsers(dest="patient_cmd", required=True)
     p = psub.add_parser("add", help="add a patient")
-    p.add_argument("--given-name", required=True)
-    p.add_argument("--family-name", required=True)
+    p.add_argument("--given-name")
+    p.add_argument("--family-name")
     p.add_argument("--phone")
     p.add_argument("--email")
     p.add_argument("--national-id")
@@ -47,6 +50,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=[],
         choices=sorted(CONSENT_NAMES),
         help="consent given now (repeatable)",
+    )
+    p.add_argument(
+        "--from-json",
+        metavar="FILE",
+        help="read the fields from a JSON object in FILE ('-' for standard input), "
+        "so they stay out of shell history",
     )
     p.add_argument(
         "--allow-duplicate", action="store_true", help="add even if a similar patient exists"
@@ -81,8 +90,55 @@ def _record(p: Patient) -> dict[str, Any]:
     }
 
 
+FIELDS = (
+    "given_name",
+    "family_name",
+    "phone",
+    "email",
+    "national_id",
+    "birth_date",
+    "gender",
+    "address",
+    "language",
+    "channel",
+    "notes",
+)
+
+
+def _from_json(a: argparse.Namespace) -> None:
+    """Fill ``a`` from --from-json; options given on the line win."""
+    if not a.from_json:
+        return
+    try:
+        text = sys.stdin.read() if a.from_json == "-" else Path(a.from_json).read_text("utf-8")
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(
+            "from-json",
+            'The JSON input cannot be read; it must be one object such as {"given_name": "Ayşe"}.',
+        ) from exc
+    if not isinstance(data, dict) or set(data) - set(FIELDS) - {"consents"}:
+        raise ValidationError(
+            "from-json",
+            f'The JSON object may hold: {", ".join(FIELDS)}, consents (a list such as ["sms"]).',
+        )
+    for key in FIELDS:
+        if getattr(a, key) in (None, "") and data.get(key) is not None:
+            setattr(a, key, data[key])
+    for consent in data.get("consents", []):
+        if consent not in CONSENT_NAMES:
+            raise ValidationError("from-json", f"Consents are: {', '.join(CONSENT_NAMES)}.")
+        a.consent.append(consent)
+
+
 def cmd_add(app: App) -> int:
     a = app.args
+    _from_json(a)
+    for field in ("given_name", "family_name"):
+        if not getattr(a, field):
+            raise ValidationError(
+                field.replace("_", "-"), f"--{field.replace('_', '-')} is required."
+            )
     with app.database() as db, db.write() as session:
         try:
             p = patients.create_patient(

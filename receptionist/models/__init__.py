@@ -5,6 +5,7 @@ from .base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
 from .clinic import BlockedTime, Clinic, Provider, Room, Service
 from .patient import Consent, Patient
 from .staff import AuditEvent, Device, StaffUser
+from .waitlist import WaitlistEntry
 
 __all__ = [
     "Appointment",
@@ -21,6 +22,7 @@ __all__ = [
     "StaffUser",
     "Synced",
     "UTCDateTime",
+    "WaitlistEntry",
     "from_micros",
     "new_id",
     "to_micros",

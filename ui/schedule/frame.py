@@ -8,6 +8,7 @@ from datetime import date
 from PySide6.QtCore import QLocale, QRectF, Qt, QTime
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
 
+from .drag import Ghost
 from .layout import DayColumn, Geometry
 
 
@@ -26,6 +27,8 @@ class Frame:
     cursor: tuple[int, int] | None
     focused: bool
     selected: str | None
+    ghost: Ghost | None = None  # where a dragged or carried card would land
+    pinned: frozenset[str] = frozenset()  # cards on the pinboard, drawn dashed
 
     @property
     def body(self) -> QRectF:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 from . import look
 from .axes import paint_gutter, paint_header
 from .frame import Frame, elided, hhmm, small_font
+from .drag import Ghost
 from .layout import Placed
 
 
@@ -31,6 +32,8 @@ def paint(p: QPainter, f: Frame) -> None:
                 _card(p, f, i, card)
     _now_line(p, f)
     _cursor(p, f)
+    if f.ghost is not None and f.ghost.col in f.visible_columns():
+        _ghost(p, f, f.ghost)
     p.restore()
     paint_header(p, f)
     paint_gutter(p, f, lo, hi)
@@ -96,9 +99,34 @@ def _card(p: QPainter, f: Frame, i: int, card: Placed) -> None:
         p.setPen(QPen(look.CURSOR, 2))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 4, 4)
+    if item.id in f.pinned:
+        p.setPen(QPen(look.PINNED, 2, Qt.PenStyle.DashLine))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 4, 4)
     inner = rect.adjusted(8, 2, -4, -2)
     badge = _badge(p, f, inner, item.status)
     _card_text(p, f, inner, badge, card, look.text_on(fill))
+
+
+def _ghost(p: QPainter, f: Frame, ghost: Ghost) -> None:
+    """A see-through card where the dragged one would land, with its new times."""
+    g = f.geo
+    rect = QRectF(
+        ghost.col * g.col_width + 4,
+        g.y(ghost.top) + 1,
+        g.col_width - 8,
+        max(g.y(ghost.bottom) - g.y(ghost.top) - 2, 6),
+    )
+    colour = QColor(look.GHOST_REFUSED if ghost.refused else look.GHOST)
+    fill = QColor(colour)
+    fill.setAlpha(60)
+    p.setPen(QPen(colour, 2, Qt.PenStyle.DashLine))
+    p.setBrush(fill)
+    p.drawRoundedRect(rect, 4, 4)
+    p.setFont(small_font(f.font, bold=True))
+    p.setPen(colour.darker(140))
+    label = f"{hhmm(ghost.top)}–{hhmm(ghost.bottom)} · {ghost.item.patient_name}"
+    elided(p, rect.adjusted(8, 2, -4, -2), label, Qt.AlignmentFlag.AlignLeft)
 
 
 def _badge(p: QPainter, f: Frame, inner: QRectF, status: str) -> float:
