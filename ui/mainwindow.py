@@ -24,11 +24,14 @@ from .schedule.model import ScheduleModel
 from .schedule.view import ScheduleView
 from .statusops import CancelFactory, StatusOps
 from .syncstatus import SyncStatus
+from .today import install as install_today
 
 
 class MainWindow(QMainWindow):
     lockRequested = Signal()
     quitRequested = Signal()
+    # Another staff member signed in after the lock: forget the previous one's windows.
+    userChanged = Signal()
 
     def __init__(
         self,
@@ -65,6 +68,7 @@ class MainWindow(QMainWindow):
         self._enabled: dict[QAction, bool] = {}
         self._connect()
         install_patients(self)
+        install_today(self)
         self.resize(1366, 768)
 
     def _build_status_bar(self) -> None:
@@ -153,7 +157,10 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         self.stack.setCurrentWidget(self.lock_screen)
 
-    def unlock(self) -> None:
+    def unlock(self, *, same_user: bool = True) -> None:
+        """Back from the lock. The same user gets every window back as it was; another
+        user gets none of them (they may hold patient data and unsaved edits that are
+        not theirs to see or save)."""
         if not self.is_locked():
             return
         for action, enabled in self._enabled.items():
@@ -162,11 +169,28 @@ class MainWindow(QMainWindow):
         self.navbar.show()
         self.stack.setCurrentWidget(self.schedule)
         self.show_user()
-        for dialog in self._hidden:
-            dialog.show()
+        if same_user:
+            for dialog in self._hidden:
+                dialog.show()
+        else:
+            self._forget_previous_user()
         self._hidden = []
         self.schedule.setFocus()
         self.model.reload()
+
+    def _forget_previous_user(self) -> None:
+        dropped = len(self._hidden)
+        for dialog in self._hidden:
+            dialog.setParent(None)
+            dialog.deleteLater()
+        self.userChanged.emit()
+        if dropped:
+            messages.info(
+                self.tr(
+                    "{0} window(s) left open by the previous user were closed; "
+                    "their unsaved changes were not saved."
+                ).format(dropped)
+            )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)

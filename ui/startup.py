@@ -195,8 +195,9 @@ class Startup(QObject):
             self.window.start()
             self.windowReady.emit(self.window)
         else:
+            same = actor.user_id == self.desk.actor.user_id
             self.desk.actor, self.desk.username = actor, username.strip().lower()
-            self.window.unlock()
+            self.window.unlock(same_user=same)
         self.idle.start()
 
     # --- the lock and the end --------------------------------------------------------

@@ -78,11 +78,15 @@ class TaskManager(QObject):
         """Finish queued work, close the database (on the worker too); drop late callbacks."""
         if self._closed:
             return
-        self._closed = True
+        self._closed = True  # refuses new work; what is queued still runs with the database
+        self._pool.submit(self._close_database)
+        self._pool.shutdown(wait=True)
+
+    def _close_database(self) -> None:
+        """The last task on the worker: queued saves have run, now close the file."""
         db, self.db = self.db, None
         if db is not None:
-            self._pool.submit(db.close)
-        self._pool.shutdown(wait=True)
+            db.close()
 
     def _post(
         self,

@@ -314,4 +314,17 @@ def test_the_lock_hides_patient_windows_and_disables_the_shortcuts(
     window.unlock()
     assert shown.isVisible() and action(window, "quickFind").isEnabled()
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus.index("&Patients") == menus.index("&Help") - 1
+    assert menus.index("&Appointment") < menus.index("&Patients") < menus.index("&Help")
+
+
+def test_another_user_after_the_lock_sees_none_of_the_previous_windows(
+    qtbot: QtBot, window: MainWindow, controller: Patients, ids: dict[str, str], told: list
+) -> None:
+    shown = open_record(qtbot, controller, ids["A-4"])
+    window.lock()
+    window.unlock(same_user=False)
+    assert not shown.isVisible()
+    assert controller.windows == {} and controller.search is None
+    qtbot.waitUntil(lambda: any("previous user" in m.text for m in told))
+    reopened = open_record(qtbot, controller, ids["A-4"])
+    assert reopened is not shown, "a fresh, audited read for the new user"

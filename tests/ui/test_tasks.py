@@ -98,3 +98,25 @@ def _alive(obj: QObject) -> bool:
     import shiboken6
 
     return shiboken6.isValid(obj)
+
+
+def test_shutdown_finishes_queued_saves(desk: Desk) -> None:
+    """Work queued behind slow work still runs with the database at quit."""
+    import time
+
+    from sqlalchemy import text
+
+    from receptionist.storage import Database
+
+    def slow(_db: Database) -> None:
+        time.sleep(0.2)
+
+    def save(db: Database) -> None:
+        with db.write() as s:
+            s.execute(text("CREATE TABLE quit_probe(x)"))
+
+    DbOp(desk.tasks, slow).run()
+    queued = DbOp(desk.tasks, save).run()
+    desk.tasks.shutdown()
+    assert queued.exception() is None
+    assert desk.tasks.db is None

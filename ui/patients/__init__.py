@@ -64,6 +64,15 @@ class Patients(QObject):
         self.opened.emit(shown)
         return shown
 
+    def forget(self) -> None:
+        """Another user signed in: none of the previous user's windows or searches stay."""
+        for dialog in [*self.windows.values(), self.search, self.quick]:
+            if dialog is not None:
+                dialog.deleteLater()
+        self.windows.clear()
+        self.search = None
+        self.quick = None
+
     def _refresh_search(self) -> None:
         """A saved name or phone shows in the search results at once."""
         if self.search is not None and self.search.picker.finder.query:
@@ -87,6 +96,7 @@ def install(window: MainWindow) -> None:
     if window.findChild(Patients) is not None:
         return
     patients = Patients(window)
+    window.userChanged.connect(patients.forget)
     tr = patients.tr
     find = _action(window, "patients", tr("&Find patients…"), "Ctrl+P",
                    tr("Search the patients on file"))  # fmt: skip

@@ -1,0 +1,260 @@
+"""The waitlist (ASAP list): who wants an earlier slot, and who fits a slot that frees.
+
+An entry names a patient and a service, optionally a provider, a date range and the
+times of day and weekdays that suit them. When an appointment is cancelled,
+:func:`candidates_for` lists the active entries whose wishes the freed time meets,
+best first: the most urgent, then those who asked for this very service and this
+provider, then whoever has waited longest. Changes are audited by id only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import appointments, lifecycle, records
+from .agenda import clinic_info
+from .context import Ctx, require
+from .errors import ValidationError
+from .fieldrules import clean_text
+from .hours import as_utc
+from .models import Appointment, Patient, Provider, Service, WaitlistEntry
+
+ENTITY: Final = "waitlist_entry"
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Local start hour ranges [from, to) of each part of the day.
+TIMES_OF_DAY: Final[dict[str, tuple[int, int]]] = {
+    "morning": (0, 12),
+    "afternoon": (12, 17),
+    "evening": (17, 24),
+}
+PRIORITIES: Final = (0, 1, 2)  # normal, soon, urgent
+MAX_NOTE_CHARS: Final = 1000
+
+
+@dataclass(frozen=True)
+class WaitlistRow:
+    """An entry as the desk shows it."""
+
+    id: str
+    patient_id: str
+    patient_name: str
+    service_id: str
+    service_name: str
+    provider_id: str | None
+    provider_name: str
+    earliest_date: date | None
+    latest_date: date | None
+    times_of_day: tuple[str, ...]
+    weekdays: tuple[str, ...]
+    note: str
+    priority: int
+    status: str
+    created_at: datetime
+
+
+def add(
+    session: Session,
+    ctx: Ctx,
+    *,
+    patient_id: str,
+    service_id: str,
+    provider_id: str | None = None,
+    earliest: date | None = None,
+    latest: date | None = None,
+    times_of_day: Iterable[str] = (),
+    weekdays: Iterable[str] = (),
+    note: str = "",
+    priority: int = 0,
+) -> WaitlistEntry:
+    """Put a patient on the waitlist."""
+    require(ctx, "appointment.book", "Your role cannot add patients to the waitlist.")
+    records.live(session, Patient, patient_id, "That patient no longer exists.")
+    records.live(session, Service, service_id, "That service no longer exists.")
+    if provider_id is not None:
+        records.live(session, Provider, provider_id, "That provider no longer exists.")
+    if earliest is not None and latest is not None and latest < earliest:
+        raise ValidationError("latest_date", "The last date must not be before the first date.")
+    if priority not in PRIORITIES:
+        raise ValidationError("priority", "Priority is 0 (normal), 1 (soon) or 2 (urgent).")
+    entry = WaitlistEntry(
+        patient_id=patient_id,
+        service_id=service_id,
+        provider_id=provider_id,
+        earliest_date=earliest,
+        latest_date=latest,
+        times_of_day=_choices(times_of_day, TIMES_OF_DAY, "times_of_day"),
+        weekdays=_choices(weekdays, WEEKDAYS, "weekdays"),
+        note=clean_text(note, "note", MAX_NOTE_CHARS),
+        priority=priority,
+        created_by=ctx.actor.user_id,
+        status="active",
+    )
+    records.insert(session, ctx, entry, ENTITY)
+    return entry
+
+
+def _choices(values: Iterable[str], allowed: Iterable[str], field: str) -> list[str]:
+    order = list(allowed)
+    chosen = set(values)
+    unknown = chosen - set(order)
+    if unknown:
+        raise ValidationError(field, f"Choose {field.replace('_', ' ')} from: {', '.join(order)}.")
+    return [v for v in order if v in chosen]
+
+
+def remove(session: Session, ctx: Ctx, entry_id: str, *, booked: bool = False) -> WaitlistEntry:
+    """Take an entry off the list: ``booked`` when the patient got a slot, else removed."""
+    require(ctx, "appointment.book", "Your role cannot change the waitlist.")
+    entry = records.live(session, WaitlistEntry, entry_id, "That waitlist entry is gone.")
+    status = "booked" if booked else "removed"
+    if entry.status == status:
+        return entry
+    if entry.status != "active":
+        raise ValidationError("status", "That patient is no longer on the waitlist.")
+    entry.status = status
+    records.save(session, ctx, entry, f"waitlist_{status}", ENTITY)
+    return entry
+
+
+def list_entries(session: Session, ctx: Ctx, *, active_only: bool = True) -> list[WaitlistRow]:
+    """The list, most urgent first, then longest waiting."""
+    require(ctx, "patient.read", "Your role cannot see the waitlist.")
+    return [_row(session, e) for e in _entries(session, active_only)]
+
+
+def _entries(session: Session, active_only: bool) -> list[WaitlistEntry]:
+    query = select(WaitlistEntry).where(WaitlistEntry.deleted_at.is_(None))
+    if active_only:
+        query = query.where(WaitlistEntry.status == "active")
+    order = (WaitlistEntry.priority.desc(), WaitlistEntry.created_at, WaitlistEntry.id)
+    return list(session.scalars(query.order_by(*order)))
+
+
+def _row(session: Session, e: WaitlistEntry) -> WaitlistRow:
+    patient = session.get(Patient, e.patient_id)
+    service = session.get(Service, e.service_id)
+    provider = session.get(Provider, e.provider_id) if e.provider_id else None
+    return WaitlistRow(
+        id=e.id,
+        patient_id=e.patient_id,
+        patient_name=patient.display_name if patient else "",
+        service_id=e.service_id,
+        service_name=service.name if service else "",
+        provider_id=e.provider_id,
+        provider_name=provider.name if provider else "",
+        earliest_date=e.earliest_date,
+        latest_date=e.latest_date,
+        times_of_day=tuple(e.times_of_day or ()),
+        weekdays=tuple(e.weekdays or ()),
+        note=e.note,
+        priority=e.priority,
+        status=e.status,
+        created_at=e.created_at,
+    )
+
+
+# -- who fits a freed slot -------------------------------------------------------------
+
+
+def candidates_for(
+    session: Session,
+    ctx: Ctx,
+    start: datetime,
+    end: datetime,
+    provider_id: str,
+    service_id: str | None = None,
+) -> list[WaitlistRow]:
+    """Active entries the slot [start, end) with ``provider_id`` suits, best first.
+
+    An entry fits when its provider (if any) is this one, its service fits in the
+    slot, the slot's local date, weekday and time of day meet its wishes, and the
+    patient has no other active appointment at that time. A slot already over fits
+    nobody.
+    """
+    require(ctx, "patient.read", "Your role cannot see the waitlist.")
+    start, end = as_utc(start, "start"), as_utc(end, "end")
+    if end <= ctx.clock.now() or end <= start:
+        return []
+    local = start.astimezone(clinic_info(session).tz)
+    fits = [
+        e
+        for e in _entries(session, active_only=True)
+        if _wish_met(e, local, provider_id)
+        and _service_fits(session, e.service_id, end - start)
+        and not _busy(session, ctx, e.patient_id, start, end)
+    ]
+    fits.sort(key=lambda e: _rank(e, provider_id, service_id))
+    return [_row(session, e) for e in fits]
+
+
+@dataclass(frozen=True)
+class FreedSlot:
+    """The time a cancelled appointment held, and who on the list fits it."""
+
+    appointment_id: str
+    start_utc: datetime
+    end_utc: datetime
+    provider_name: str
+    service_name: str
+    candidates: list[WaitlistRow]
+
+
+def candidates_for_appointment(session: Session, ctx: Ctx, appointment_id: str) -> FreedSlot:
+    """Who on the list fits the time a (cancelled) appointment held; not its own patient."""
+    require(ctx, "patient.read", "Your role cannot see the waitlist.")
+    appt = appointments.load(session, appointment_id)
+    found = candidates_for(
+        session, ctx, appt.start_utc, appt.end_utc, appt.provider_id, appt.service_id
+    )
+    provider = session.get(Provider, appt.provider_id)
+    service = session.get(Service, appt.service_id)
+    return FreedSlot(
+        appointment_id=appt.id,
+        start_utc=appt.start_utc,
+        end_utc=appt.end_utc,
+        provider_name=provider.name if provider else "",
+        service_name=service.name if service else "",
+        candidates=[c for c in found if c.patient_id != appt.patient_id],
+    )
+
+
+def _wish_met(e: WaitlistEntry, local: datetime, provider_id: str) -> bool:
+    if e.provider_id is not None and e.provider_id != provider_id:
+        return False
+    day = local.date()
+    if (e.earliest_date and day < e.earliest_date) or (e.latest_date and day > e.latest_date):
+        return False
+    if e.weekdays and WEEKDAYS[day.weekday()] not in e.weekdays:
+        return False
+    parts = [TIMES_OF_DAY[t] for t in e.times_of_day or () if t in TIMES_OF_DAY]
+    return not parts or any(lo <= local.hour < hi for lo, hi in parts)
+
+
+def _service_fits(session: Session, service_id: str, length: timedelta) -> bool:
+    service = session.get(Service, service_id)
+    if service is None or service.deleted_at is not None:
+        return False
+    return timedelta(minutes=service.duration_minutes) <= length
+
+
+def _busy(session: Session, ctx: Ctx, patient_id: str, start: datetime, end: datetime) -> bool:
+    query = select(Appointment.id).where(
+        Appointment.patient_id == patient_id,
+        Appointment.deleted_at.is_(None),
+        Appointment.status.not_in(lifecycle.INACTIVE),
+        Appointment.start_utc < end,
+        Appointment.end_utc > start,
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def _rank(e: WaitlistEntry, provider_id: str, service_id: str | None) -> tuple[object, ...]:
+    same_service = service_id is not None and e.service_id == service_id
+    asked_provider = e.provider_id == provider_id
+    return (-e.priority, not same_service, not asked_provider, e.created_at, e.id)

@@ -1,0 +1,225 @@
+"""The today board and the waitlist: seeded rows, the clock turning a row amber, keyboard
+marking, adding to the waitlist and who fits after a cancel."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+from uiseed import Seeded
+
+from receptionist.clock import FixedClock
+from receptionist.models import Appointment
+from receptionist.today import BoardRow
+from receptionist.waitlist import WaitlistRow
+from ui.app import stylesheet
+from ui.desk import Desk
+from ui.mainwindow import MainWindow
+from ui.today import FrontDesk, TodayBoard, install
+from ui.today.boardmodel import AMBER_ROLE, WAITING_COLUMN, BoardModel
+from ui.today.entrydialog import EntryDialog
+from ui.today.listmodel import WaitlistModel
+
+
+def shot(widget: QWidget, name: str) -> None:
+    """Saved only when TODAY_SHOTS names a folder (to look at by eye)."""
+    folder = os.environ.get("TODAY_SHOTS")
+    if folder:
+        widget.setStyleSheet(stylesheet())
+        widget.grab().save(str(Path(folder) / f"{name}.png"))
+        widget.setStyleSheet("")
+
+
+@pytest.fixture
+def front(window: MainWindow) -> FrontDesk:
+    install(window)
+    install(window)  # twice changes nothing
+    found = window.findChildren(FrontDesk)
+    assert len(found) == 1
+    return found[0]
+
+
+def action(window: MainWindow, name: str) -> QAction:
+    found = window.findChild(QAction, f"action_{name}")
+    assert found is not None
+    return found
+
+
+def _board(qtbot: QtBot, window: MainWindow, front: FrontDesk) -> TodayBoard:
+    action(window, "todayBoard").trigger()
+    board = front.board
+    assert board is not None
+    qtbot.waitUntil(lambda: board.model.rowCount() > 0, timeout=10_000)
+    assert window.findChild(QWidget, "todayBoard") is board
+    return board
+
+
+def on_worker(desk: Desk, fn: Any) -> Any:
+    return desk.tasks.run(lambda: fn(desk.tasks.database())).result(timeout=30)
+
+
+def appointment(desk: Desk, appointment_id: str) -> tuple[str, datetime | None]:
+    def read(db: Any) -> tuple[str, datetime | None]:
+        with db.read() as s:
+            appt = s.get(Appointment, appointment_id)
+            return appt.status, appt.arrived_at
+
+    return on_worker(desk, read)  # type: ignore[no-any-return]
+
+
+def select(board: TodayBoard, appointment_id: str) -> int:
+    row = board.model.row_of(appointment_id)
+    assert row >= 0
+    board.table.setCurrentIndex(board.model.index(row, 0))
+    board.table.setFocus()
+    return row
+
+
+def test_board_shows_the_seeded_day(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, seeded: Seeded
+) -> None:
+    board = _board(qtbot, window, front)
+    ids = seeded.ids
+    model = board.model
+    assert [r.id for r in model.rows()] == [ids[k] for k in ("a1", "o1", "o2", "a2", "a3")]
+    a1 = model.row_of(ids["a1"])
+    cells = [model.index(a1, c).data() for c in range(model.columnCount())]
+    assert cells == ["09:00", "Zeynep Kaya", "Dr. Ayşe Demir", "Room 1", "Confirmed – late", ""]
+    assert model.index(model.row_of(ids["o1"]), 4).data() == "In room"
+    assert "Late: 2" in board.summary.text()
+    shot(board, "today-board")
+
+
+def test_marking_arrived_by_keyboard_saves(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, seeded: Seeded, clock: FixedClock
+) -> None:
+    board = _board(qtbot, window, front)
+    a3 = seeded.ids["a3"]
+    select(board, a3)
+    assert not board.marks["completed"].isEnabled()  # booked cannot jump to completed
+    loaded = qtbot.waitSignal(board.loaded, timeout=10_000)
+    with loaded, qtbot.waitSignal(board.changed, timeout=10_000) as saved:
+        qtbot.keyClick(board.table, Qt.Key.Key_A)
+    assert saved.args == [a3, "arrived"]
+    assert appointment(window.desk, a3) == ("arrived", clock.now())
+    row = board.model.row_of(a3)
+    assert board.model.index(row, 4).data() == "Arrived"
+    assert board.table.currentIndex().row() == row  # the cursor stays on the patient
+    with qtbot.waitSignal(board.changed, timeout=10_000):
+        qtbot.keyClick(board.table, Qt.Key.Key_R)
+    assert appointment(window.desk, a3)[0] == "in_room"
+
+
+def test_the_clock_turns_a_long_wait_amber(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, seeded: Seeded, clock: FixedClock
+) -> None:
+    board = _board(qtbot, window, front)
+    a3 = seeded.ids["a3"]
+    select(board, a3)
+    with qtbot.waitSignal(board.loaded, timeout=10_000):
+        qtbot.keyClick(board.table, Qt.Key.Key_A)
+    row = board.model.row_of(a3)
+    waiting = board.model.index(row, WAITING_COLUMN)
+    assert board.timer.isActive() and board.timer.interval() == 30_000
+    assert waiting.data() == "0 min" and not waiting.data(AMBER_ROLE)
+    board.timer.setInterval(10)  # the real timer, faster; the clock is the fake one
+    clock.advance(minutes=15)
+    qtbot.waitUntil(lambda: waiting.data() == "15 min", timeout=5_000)
+    assert not waiting.data(AMBER_ROLE)  # 15 minutes is not longer than 15
+    clock.advance(minutes=1)
+    qtbot.waitUntil(lambda: bool(waiting.data(AMBER_ROLE)), timeout=5_000)
+    assert waiting.data() == "16 min"
+    assert board.model.index(row, 1).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert "too long: 1" in board.summary.text()
+    select(board, seeded.ids["a1"])  # off the row, so the amber shows in the picture
+    shot(board, "today-board-amber")
+
+
+def test_a_status_saved_on_the_schedule_reaches_the_board(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, seeded: Seeded
+) -> None:
+    board = _board(qtbot, window, front)
+    with qtbot.waitSignal(board.loaded, timeout=10_000):
+        window.status_ops.set_status(seeded.ids["o2"], "no_show")
+    assert board.model.index(board.model.row_of(seeded.ids["o2"]), 4).data() == "No-show"
+
+
+def add_entry(qtbot: QtBot, front: FrontDesk, name: str) -> EntryDialog:
+    view = front.waitlist
+    assert view is not None
+    qtbot.keyClick(view.table, Qt.Key.Key_Insert)
+    qtbot.waitUntil(lambda: front.entry is not None and front.entry.isVisible(), timeout=10_000)
+    dialog = front.entry
+    assert dialog is not None
+    qtbot.keyClicks(dialog.picker.field, name)
+    qtbot.waitUntil(lambda: dialog.picker.shown_query() == name, timeout=10_000)
+    qtbot.keyClick(dialog.picker.field, Qt.Key.Key_Return)
+    assert dialog.patient_id is not None
+    assert dialog.service.hasFocus()
+    dialog.service.setCurrentIndex(dialog.service.findText("Check-up"))
+    dialog.parts["morning"].setChecked(True)
+    shot(dialog, "waitlist-add")
+    with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
+        dialog.ok.click()
+    assert not dialog.isVisible()
+    return dialog
+
+
+def test_waitlist_add_then_who_fits_after_a_cancel(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, seeded: Seeded
+) -> None:
+    with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
+        action(window, "waitlist").trigger()
+    view = front.waitlist
+    assert view is not None and window.findChild(QWidget, "waitlist") is view
+    assert view.empty.isVisible()
+    add_entry(qtbot, front, "Smith")
+    assert [r.patient_name for r in view.model.rows()] == ["John Smith"]
+    assert view.model.index(0, 4).data() == "Morning"
+    view.hide()
+    loaded = qtbot.waitSignal(front.waitlistLoaded, timeout=10_000)
+    with loaded, qtbot.waitSignal(front.freedShown, timeout=10_000) as freed:
+        window.status_ops.cancel(seeded.ids["a3"], "The patient asked to cancel")
+    assert [c.patient_name for c in freed.args[0].candidates] == ["John Smith"]
+    assert view.isVisible() and view.freed.isVisible()
+    assert view.fits.rowCount() == 1
+    assert "Dr. Ayşe Demir" in view.freed_label.text()
+    shot(view, "waitlist-fits")
+    with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
+        view.fits_table.setFocus()
+        qtbot.keyClick(view.fits_table, Qt.Key.Key_B)
+    assert view.model.rowCount() == 0 and view.fits.rowCount() == 0
+
+
+def test_entry_dialog_needs_a_patient(qtbot: QtBot, window: MainWindow, front: FrontDesk) -> None:
+    front.show_waitlist()
+    front.ask_entry()
+    qtbot.waitUntil(lambda: front.entry is not None and front.entry.isVisible(), timeout=10_000)
+    dialog = front.entry
+    assert dialog is not None
+    dialog.ok.click()
+    assert dialog.isVisible() and "Find the patient" in dialog.error.text()
+
+
+def test_models_pass_the_model_tester(qtmodeltester: Any, clock: FixedClock) -> None:
+    now = clock.now()
+    row = BoardRow("x", now, now + timedelta(minutes=30), "p", "A B", "Dr", "Room 1",
+                   "Check-up", "arrived", now - timedelta(minutes=20))  # fmt: skip
+    board = BoardModel(ZoneInfo("Europe/Istanbul"), now)
+    board.set_rows([row])
+    assert board.index(0, 0).data(AMBER_ROLE)
+    qtmodeltester.check(board)
+    since = datetime(2026, 3, 1, tzinfo=UTC)
+    entry = WaitlistRow("w", "p", "A B", "s", "Check-up", None, "", date(2026, 3, 2), None,
+                        ("morning",), ("mon",), "", 2, "active", since)  # fmt: skip
+    waiting = WaitlistModel()
+    waiting.set_rows([entry])
+    qtmodeltester.check(waiting)

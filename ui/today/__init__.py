@@ -1,0 +1,185 @@
+"""The front desk's day: the today board and the waitlist, hooked onto a window.
+
+``install(window)`` adds a Front desk menu with "Today board…" (Ctrl+Shift+T) and
+"Waitlist…" (Ctrl+Shift+W). A status saved on the board reloads the schedule; a
+status saved on the schedule reloads the board; a cancellation anywhere (the
+schedule's ``status_ops.saved``, or :meth:`FrontDesk.slot_freed` for other paths)
+shows who on the waitlist fits the freed time. The dialogs are children of the window,
+so its lock hides them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from receptionist.waitlist import FreedSlot, WaitlistRow
+
+from .. import messages
+from ..booking.ops import Catalog, load_catalog
+from ..tasks import DbOp
+from . import ops
+from .board import TodayBoard
+from .entrydialog import EntryDialog
+from .waitlistview import WaitlistView
+
+if TYPE_CHECKING:
+    from ..mainwindow import MainWindow
+
+__all__ = ["FrontDesk", "TodayBoard", "WaitlistView", "install"]
+
+
+class FrontDesk(QObject):
+    """Opens the board and the waitlist and carries their work to the worker."""
+
+    freedShown = Signal(object)  # FreedSlot, once the waitlist shows who fits
+    waitlistLoaded = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.desk = window.desk
+        self.board: TodayBoard | None = None
+        self.waitlist: WaitlistView | None = None
+        self.entry: EntryDialog | None = None
+
+    # --- the board ---------------------------------------------------------------------
+    def show_board(self) -> TodayBoard:
+        if self.board is None:
+            self.board = TodayBoard(self.desk, self.window)
+            self.board.changed.connect(self._board_changed)
+        self.board.present()
+        return self.board
+
+    def _board_changed(self, appointment_id: str, status: str) -> None:
+        self.window.model.reload()
+
+    def status_saved(self, appointment_id: str, status: str) -> None:
+        """A status changed elsewhere (the schedule): follow it."""
+        if self.board is not None and self.board.isVisible():
+            self.board.reload()
+        if status == "cancelled":
+            self.slot_freed(appointment_id)
+
+    # --- the waitlist ------------------------------------------------------------------
+    def show_waitlist(self) -> WaitlistView:
+        view = self._waitlist_view()
+        view.present()
+        self.reload_waitlist()
+        return view
+
+    def _waitlist_view(self) -> WaitlistView:
+        if self.waitlist is None:
+            self.waitlist = WaitlistView(self.desk, self.window)
+            self.waitlist.addRequested.connect(self.ask_entry)
+            self.waitlist.removeRequested.connect(self.remove_entry)
+        return self.waitlist
+
+    def reload_waitlist(self) -> None:
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: ops.load_waitlist(db, ctx), self)
+        op.success(self._show_waitlist).run()
+
+    def _show_waitlist(self, rows: list[WaitlistRow]) -> None:
+        self._waitlist_view().show_rows(rows)
+        self.waitlistLoaded.emit()
+
+    def ask_entry(self) -> None:
+        DbOp(self.desk.tasks, load_catalog, self).success(self._open_entry).run()
+
+    def _open_entry(self, catalog: Catalog) -> None:
+        if self.entry is not None:
+            self.entry.deleteLater()
+        self.entry = EntryDialog(self.desk, catalog, self._waitlist_view())
+        self.entry.submitted.connect(self.add_entry)
+        self.entry.open()
+        self.entry.picker.field.setFocus()
+
+    def add_entry(self, entry: ops.NewEntry) -> None:
+        ctx, dialog = self.desk.ctx(), self.entry
+        op = DbOp(self.desk.tasks, lambda db: ops.add_entry(db, ctx, entry), self)
+        op.success(lambda _: self._added(dialog))
+        if dialog is not None:
+            op.failure(lambda exc: dialog.show_error(messages.user_text(exc)))
+        op.run()
+
+    def _added(self, dialog: EntryDialog | None) -> None:
+        if dialog is not None:
+            dialog.accept()
+        messages.info(self.tr("Added to the waitlist."))
+        self.reload_waitlist()
+
+    def remove_entry(self, entry_id: str, booked: bool) -> None:
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: ops.remove_entry(db, ctx, entry_id, booked), self)
+        op.success(lambda _: self._removed(booked)).run()
+
+    def _removed(self, booked: bool) -> None:
+        if booked:
+            messages.info(self.tr("Marked as booked: taken off the waitlist."))
+        else:
+            messages.info(self.tr("Taken off the waitlist."))
+        self.reload_waitlist()
+
+    def slot_freed(self, appointment_id: str) -> None:
+        """An appointment was cancelled: show who on the waitlist fits its time, if anyone."""
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: ops.freed_slot(db, ctx, appointment_id), self)
+        op.success(self._show_freed).run()
+
+    def _show_freed(self, slot: FreedSlot) -> None:
+        if not slot.candidates:
+            return
+        view = self._waitlist_view()
+        view.show_freed(slot)
+        view.present()
+        self.reload_waitlist()
+        messages.info(
+            self.tr("A slot was freed: %n patient(s) on the waitlist fit it.", "",
+                    len(slot.candidates))
+        )  # fmt: skip
+        self.freedShown.emit(slot)
+
+
+def _action(window: MainWindow, name: str, text: str, shortcut: str, tip: str) -> QAction:
+    action = QAction(text, window)
+    action.setObjectName(f"action_{name}")
+    action.setShortcut(QKeySequence(shortcut))
+    native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    action.setToolTip(window.tr("{0} ({1})").format(tip, native))
+    action.setStatusTip(tip)
+    window.addAction(action)
+    return action
+
+
+def install(window: MainWindow) -> None:
+    """Add the Front desk menu and shortcuts to ``window`` (find the controller with
+    ``window.findChild(FrontDesk)``). Installing twice changes nothing."""
+    if window.findChild(FrontDesk) is not None:
+        return
+    desk = FrontDesk(window)
+    tr = desk.tr
+    board = _action(window, "todayBoard", tr("&Today board…"), "Ctrl+Shift+T",
+                    tr("Arrivals, waiting times and rooms of today"))  # fmt: skip
+    waiting = _action(window, "waitlist", tr("&Waitlist…"), "Ctrl+Shift+W",
+                      tr("Patients who want an earlier slot"))  # fmt: skip
+    board.triggered.connect(desk.show_board)
+    waiting.triggered.connect(desk.show_waitlist)
+    window.status_ops.saved.connect(desk.status_saved)
+    bar = window.menuBar()
+    menu = bar.addMenu(tr("&Front desk"))
+    menu.addActions([board, waiting])
+    help_menu = _menu_holding(window, "action_about")
+    if help_menu is not None:  # Help stays last
+        bar.insertMenu(help_menu.menuAction(), menu)
+
+
+def _menu_holding(window: MainWindow, action_name: str) -> QMenu | None:
+    for item in window.menuBar().actions():
+        sub = item.menu()
+        if isinstance(sub, QMenu) and any(a.objectName() == action_name for a in sub.actions()):
+            return sub
+    return None

@@ -1,0 +1,212 @@
+"""The today board (``todayBoard``): who is expected, who waits and for how long, who is in.
+
+Keys on the table: A arrived, R in the room, C completed, N no-show (late), F5
+reload. Every change goes through the core (``today.mark``) on the worker; the
+waiting times move with the injected clock every ``tick_ms`` (30 s) without touching
+the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, QLocale, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from receptionist import lifecycle
+from receptionist.today import BoardRow
+
+from .. import messages
+from ..desk import Desk
+from ..schedule import look
+from ..tasks import DbOp
+from . import ops
+from .boardmodel import DEFAULT_THRESHOLD_MINUTES, ID_ROLE, BoardModel
+
+TICK_MS = 30_000
+# (status, shortcut): the board's actions, in the order the day goes.
+MARKS = (("arrived", "A"), ("in_room", "R"), ("completed", "C"), ("no_show", "N"))
+
+
+class TodayBoard(QDialog):
+    """Modeless, beside the schedule; ``changed(appointment_id, status)`` after a save."""
+
+    changed = Signal(str, str)
+    loaded = Signal()
+
+    def __init__(
+        self,
+        desk: Desk,
+        parent: QWidget | None = None,
+        *,
+        threshold_minutes: int = DEFAULT_THRESHOLD_MINUTES,
+        tick_ms: int = TICK_MS,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("todayBoard")
+        self.setWindowTitle(self.tr("Today"))
+        self.setAccessibleName(self.tr("Today board"))
+        self.desk = desk
+        self.day: date = desk.today()
+        self.model = BoardModel(desk.clinic.tz, desk.clock.now(), threshold_minutes, self)
+        self.heading = QLabel(self)
+        self.heading.setObjectName("dialogHeading")
+        self.summary = QLabel(self)
+        self.summary.setObjectName("boardSummary")
+        self.table = self._make_table()
+        self.marks = {status: self._mark_action(status, key) for status, key in MARKS}
+        self.reload_action = self._action(
+            self.tr("Reload  [F5]"), "F5", self.tr("Load the day again")
+        )
+        self.reload_action.triggered.connect(self.reload)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(self._buttons())
+        layout.addWidget(self.summary)
+        self.timer = QTimer(self)
+        self.timer.setObjectName("boardTimer")
+        self.timer.setInterval(tick_ms)
+        self.timer.timeout.connect(self.tick)
+        self.table.selectionModel().currentRowChanged.connect(self._sync_actions)
+        self._sync_actions()
+        self.resize(760, 460)
+
+    def _make_table(self) -> QTableView:
+        table = QTableView(self)
+        table.setObjectName("todayTable")
+        table.setAccessibleName(self.tr("Today's appointments"))
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setTabKeyNavigation(False)
+        table.verticalHeader().hide()
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        return table
+
+    def _action(self, text: str, key: str, tip: str) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(self.tr("{0} ({1})").format(tip, native))
+        self.addAction(action)
+        return action
+
+    def _mark_action(self, status: str, key: str) -> QAction:
+        label = look.status_label(status)
+        tip = self.tr("Mark the patient as: {0}").format(label)
+        action = self._action(self.tr("{0}  [{1}]").format(label, key), key, tip)
+        action.setObjectName(f"mark_{status}")
+        action.triggered.connect(lambda: self.mark(status))
+        return action
+
+    def _buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for action in (*self.marks.values(), self.reload_action):
+            button = QToolButton(self)
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
+
+    # --- loading and the clock -----------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.timer.isActive():
+            self.timer.start()
+            self.reload()
+
+    def present(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.table.setFocus()
+
+    def reload(self) -> None:
+        ctx = self.desk.ctx()
+        DbOp(self.desk.tasks, lambda db: ops.load_day(db, ctx), self).success(self._show).run()
+
+    def _show(self, rows: list[BoardRow]) -> None:
+        current = self.current_id()
+        self.day = self.desk.today()
+        self.model.now = self.desk.clock.now()
+        self.model.set_rows(rows)
+        row = self.model.row_of(current) if current else -1
+        if row < 0 and rows:
+            row = self._first_open_row()
+        if row >= 0:
+            self.table.setCurrentIndex(self.model.index(row, 0))
+        self._refresh_labels()
+        self._sync_actions()
+        self.loaded.emit()
+
+    def _first_open_row(self) -> int:
+        rows = self.model.rows()
+        return next((i for i, r in enumerate(rows) if r.status not in lifecycle.FINAL), 0)
+
+    def tick(self) -> None:
+        """The clock moved: waiting times and amber rows follow; a new day reloads."""
+        if self.desk.today() != self.day:
+            self.reload()
+            return
+        self.model.set_now(self.desk.clock.now())
+        self._refresh_labels()
+
+    def _refresh_labels(self) -> None:
+        locale = QLocale()
+        day = self.day
+        text = locale.toString(QDate(day.year, day.month, day.day), QLocale.FormatType.LongFormat)
+        self.heading.setText(self.tr("Today, {0}").format(text))
+        rows, now = self.model.rows(), self.model.now
+        waiting = sum(1 for r in rows if r.waiting_minutes(now) is not None)
+        long_wait = sum(1 for r in rows if self.model.is_amber(r))
+        inside = sum(1 for r in rows if r.status == "in_room")
+        late = sum(1 for r in rows if r.is_late(now))
+        self.summary.setText(
+            self.tr("Waiting: {0} (too long: {1}) · In a room: {2} · Late: {3}").format(
+                waiting, long_wait, inside, late
+            )
+        )
+
+    # --- marking -------------------------------------------------------------------------
+    def current_id(self) -> str | None:
+        index = self.table.currentIndex()
+        return str(index.data(ID_ROLE)) if index.isValid() else None
+
+    def _sync_actions(self) -> None:
+        index = self.table.currentIndex()
+        row = self.model.row_at(index.row()) if index.isValid() else None
+        for status, action in self.marks.items():
+            action.setEnabled(row is not None and status in lifecycle.allowed(row.status))
+
+    def mark(self, status: str) -> None:
+        appointment_id = self.current_id()
+        if appointment_id is None:
+            return
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: ops.mark(db, ctx, appointment_id, status), self)
+        op.success(lambda _: self._marked(appointment_id, status)).run()
+
+    def _marked(self, appointment_id: str, status: str) -> None:
+        messages.info(
+            self.tr("Saved: the appointment is now {0}.").format(look.status_label(status))
+        )
+        self.changed.emit(appointment_id, status)
+        self.reload()

@@ -1,0 +1,167 @@
+"""Putting a patient on the waitlist: who, for what, with whom, and when it suits them.
+
+Completely usable from the keyboard: type to find the patient, Enter picks, Tab on.
+Emits ``submitted(NewEntry)``; the controller saves it and calls ``saved`` or
+``show_error``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from receptionist.waitlist import PRIORITIES, TIMES_OF_DAY, WEEKDAYS
+
+from ..booking.ops import Catalog
+from ..desk import Desk
+from ..patients.picker import PatientPicker
+from .listmodel import part_of_day_label, priority_label, weekday_label
+from .ops import NewEntry
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+class EntryDialog(QDialog):
+    submitted = Signal(object)  # NewEntry
+
+    def __init__(self, desk: Desk, catalog: Catalog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("waitlistEntryDialog")
+        self.setWindowTitle(self.tr("Add to the waitlist"))
+        self.patient_id: str | None = None
+        self.picker = PatientPicker(desk, self)
+        self.picker.table.setMaximumHeight(130)
+        self.patient_label = QLabel(self.tr("No patient chosen yet."), self)
+        self.patient_label.setObjectName("waitlistPatient")
+        self.service = self._combo("waitlistService", self.tr("Service"))
+        for choice in catalog.services:
+            self.service.addItem(choice.name, choice.id)
+        self.provider = self._combo("waitlistProvider", self.tr("Provider"))
+        self.provider.addItem(self.tr("Any provider"), None)
+        for choice in catalog.providers:
+            self.provider.addItem(choice.name, choice.id)
+        today = desk.today()
+        self.earliest = self._date("waitlistEarliest", self.tr("First date"), today)
+        self.latest = self._date("waitlistLatest", self.tr("Last date"), today)
+        self.latest.setMinimumDate(_qdate(today).addDays(-1))
+        self.latest.setSpecialValueText(self.tr("No limit"))
+        self.latest.setDate(self.latest.minimumDate())
+        self.parts = {p: QCheckBox(part_of_day_label(p), self) for p in TIMES_OF_DAY}
+        self.days = {d: QCheckBox(weekday_label(d), self) for d in WEEKDAYS}
+        self.priority = self._combo("waitlistPriority", self.tr("Priority"))
+        for value in PRIORITIES:
+            self.priority.addItem(priority_label(value), value)
+        self.note = QLineEdit(self)
+        self.note.setObjectName("waitlistNote")
+        self.note.setAccessibleName(self.tr("Note"))
+        self.error = QLabel(self)
+        self.error.setObjectName("formError")
+        self.error.hide()
+        self._layout()
+        self.picker.chosen.connect(self.choose_patient)
+
+    def _combo(self, name: str, accessible: str) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setObjectName(name)
+        combo.setAccessibleName(accessible)
+        return combo
+
+    def _date(self, name: str, accessible: str, day: date) -> QDateEdit:
+        edit = QDateEdit(_qdate(day), self)
+        edit.setObjectName(name)
+        edit.setAccessibleName(accessible)
+        edit.setCalendarPopup(True)
+        return edit
+
+    def _row(self, boxes: dict[str, QCheckBox]) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for box in boxes.values():
+            row.addWidget(box)
+        row.addStretch(1)
+        return row
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.addRow(self.tr("&Patient"), self.picker)
+        form.addRow("", self.patient_label)
+        form.addRow(self.tr("&Service"), self.service)
+        form.addRow(self.tr("Pro&vider"), self.provider)
+        form.addRow(self.tr("&From"), self.earliest)
+        form.addRow(self.tr("&Until"), self.latest)
+        form.addRow(self.tr("Times of day"), self._row(self.parts))
+        form.addRow(self.tr("Weekdays"), self._row(self.days))
+        form.addRow(self.tr("P&riority"), self.priority)
+        form.addRow(self.tr("&Note"), self.note)
+        buttons = QDialogButtonBox(self)
+        self.ok = buttons.addButton(
+            self.tr("Add to the waitlist"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.ok.setAutoDefault(False)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(560)
+
+    def choose_patient(self, patient_id: str) -> None:
+        self.patient_id = patient_id
+        index = self.picker.table.currentIndex()
+        name = index.siblingAtColumn(1).data() if index.isValid() else ""
+        self.patient_label.setText(self.tr("Patient: {0}").format(name or patient_id))
+        self.service.setFocus()
+
+    def entry(self) -> NewEntry | None:
+        """What is filled in, or None (with the reason shown) when it is not enough."""
+        if self.patient_id is None:
+            self.show_error(self.tr("Find the patient first: type a name and press Enter."))
+            self.picker.field.setFocus()
+            return None
+        if self.service.currentData() is None:
+            self.show_error(self.tr("Choose a service."))
+            return None
+        latest = self.latest.date()
+        return NewEntry(
+            patient_id=self.patient_id,
+            service_id=str(self.service.currentData()),
+            provider_id=self.provider.currentData(),
+            earliest=_pydate(self.earliest.date()),
+            latest=None if latest == self.latest.minimumDate() else _pydate(latest),
+            times_of_day=tuple(p for p, box in self.parts.items() if box.isChecked()),
+            weekdays=tuple(d for d, box in self.days.items() if box.isChecked()),
+            note=self.note.text(),
+            priority=int(self.priority.currentData()),
+        )
+
+    def submit(self) -> None:
+        entry = self.entry()
+        if entry is not None:
+            self.error.hide()
+            self.submitted.emit(entry)
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()

@@ -1,0 +1,74 @@
+"""What the today board and the waitlist ask of the core; each runs on the database worker.
+
+Results cross back to the GUI thread as plain values (frozen dataclasses), never as
+ORM rows bound to a closed session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from receptionist import today, waitlist
+from receptionist.context import Ctx
+from receptionist.storage import Database
+from receptionist.today import BoardRow
+from receptionist.waitlist import FreedSlot, WaitlistRow
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """What the add dialog collected."""
+
+    patient_id: str
+    service_id: str
+    provider_id: str | None
+    earliest: date | None
+    latest: date | None
+    times_of_day: tuple[str, ...]
+    weekdays: tuple[str, ...]
+    note: str
+    priority: int
+
+
+def load_day(db: Database, ctx: Ctx) -> list[BoardRow]:
+    with db.read() as s:
+        return today.load_day(s, ctx)
+
+
+def mark(db: Database, ctx: Ctx, appointment_id: str, status: str) -> None:
+    with db.write() as s:
+        today.mark(s, ctx, appointment_id, status)
+
+
+def load_waitlist(db: Database, ctx: Ctx) -> list[WaitlistRow]:
+    with db.read() as s:
+        return waitlist.list_entries(s, ctx)
+
+
+def add_entry(db: Database, ctx: Ctx, e: NewEntry) -> str:
+    with db.write() as s:
+        entry = waitlist.add(
+            s,
+            ctx,
+            patient_id=e.patient_id,
+            service_id=e.service_id,
+            provider_id=e.provider_id,
+            earliest=e.earliest,
+            latest=e.latest,
+            times_of_day=e.times_of_day,
+            weekdays=e.weekdays,
+            note=e.note,
+            priority=e.priority,
+        )
+        return entry.id
+
+
+def remove_entry(db: Database, ctx: Ctx, entry_id: str, booked: bool) -> None:
+    with db.write() as s:
+        waitlist.remove(s, ctx, entry_id, booked=booked)
+
+
+def freed_slot(db: Database, ctx: Ctx, appointment_id: str) -> FreedSlot:
+    with db.read() as s:
+        return waitlist.candidates_for_appointment(s, ctx, appointment_id)
