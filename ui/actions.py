@@ -23,6 +23,8 @@ class Actions(QObject):
             "Ctrl+L",
             self.tr("Lock now; sign in again to carry on"),
         )
+        # Works from every window of the app, patient windows included.
+        self.lock.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.quit = self._make(
             "quit", self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.tr("Close Receptionist")
         )

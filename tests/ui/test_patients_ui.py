@@ -291,7 +291,7 @@ def test_enter_typed_before_the_results_opens_the_first_match(
     assert opened.args[0].patient_id == ids["A-4"]
 
 
-def test_closing_with_unsaved_changes_asks_twice_and_keeps_them(
+def test_closing_with_unsaved_changes_asks_twice_then_drops_them(
     qtbot: QtBot, window: MainWindow, controller: Patients, ids: dict[str, str]
 ) -> None:
     shown = open_record(qtbot, controller, ids["A-2"])
@@ -301,8 +301,9 @@ def test_closing_with_unsaved_changes_asks_twice_and_keeps_them(
     assert shown.isVisible() and "Not saved yet" in shown.note.text()
     qtbot.keyClick(address, Qt.Key.Key_Escape)
     assert not shown.isVisible()
-    assert controller.open_patient(ids["A-2"]) is shown
-    assert shown.form.changes() == {"address": "Moda Cd. 5"}
+    assert shown.form.changes() == {}, "left unsaved, as the note said"
+    with qtbot.waitSignal(shown.loaded, timeout=10_000):
+        assert controller.open_patient(ids["A-2"]) is shown  # a fresh, audited read
 
 
 def test_the_lock_hides_patient_windows_and_disables_the_shortcuts(
@@ -328,3 +329,15 @@ def test_another_user_after_the_lock_sees_none_of_the_previous_windows(
     qtbot.waitUntil(lambda: any("previous user" in m.text for m in told))
     reopened = open_record(qtbot, controller, ids["A-4"])
     assert reopened is not shown, "a fresh, audited read for the new user"
+
+
+def test_a_consent_decision_keeps_what_is_being_typed(
+    qtbot: QtBot, window: MainWindow, controller: Patients, ids: dict[str, str]
+) -> None:
+    shown = open_record(qtbot, controller, ids["A-3"])
+    qtbot.keyClicks(shown.form.editors["birth_date"], "1990-05-17")
+    box = shown.consents.boxes["marketing"]
+    with qtbot.waitSignal(shown.consentSaved, timeout=10_000):
+        box.setFocus()
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert shown.form.changes() == {"birth_date": "1990-05-17"}

@@ -33,6 +33,7 @@ class BookingLauncher(QObject):
         self.action = QAction(self.tr("&New appointment…"), window)
         self.action.setObjectName("action_newAppointment")
         self.action.setShortcut(QKeySequence("Ctrl+N"))
+        self.action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         native = self.action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         self.action.setToolTip(self.tr("Book an appointment ({0})").format(native))
         self.action.setStatusTip(self.tr("Book an appointment"))

@@ -103,6 +103,7 @@ def install(window: MainWindow) -> None:
     quick = _action(window, "quickFind", tr("&Quick find…"), "Ctrl+K",
                     tr("Jump to a patient by name, phone or number"))  # fmt: skip
     quick.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+    find.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
     find.triggered.connect(patients.show_search)
     quick.triggered.connect(patients.show_quick_find)
     bar = window.menuBar()

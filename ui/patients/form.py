@@ -97,6 +97,7 @@ class DemographicsForm(QWidget):
     def _notes(self) -> QWidget:
         page = QWidget(self)
         editor = QPlainTextEdit(page)
+        editor.setTabChangesFocus(True)  # Tab moves on, as in every other field
         editor.textChanged.connect(self._notes_changed)
         self._add("notes", self.tr("Notes"), editor, page)
         layout = QVBoxLayout(page)

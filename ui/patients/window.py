@@ -107,6 +107,8 @@ class PatientWindow(QDialog):
             )
             return
         self._warned = False
+        if self.record is not None:  # the edits are left unsaved: drop them, as told
+            self.form.load(self.record.fields)
         super().reject()
 
     # --- opening -----------------------------------------------------------------------
@@ -145,7 +147,7 @@ class PatientWindow(QDialog):
             self.note.setText(self.tr("Nothing to save: no field was changed."))
             return
         self.form.clear_errors()
-        self.save_button.setEnabled(False)
+        self._set_enabled(False)  # nothing typed now could be overwritten by the reload
         self.note.setText(self.tr("Saving…"))
         ctx, pid = self.desk.ctx(), self.patient_id
         op = DbOp(self.desk.tasks, lambda db: save_changes(db, ctx, pid, changes), self)
@@ -158,7 +160,7 @@ class PatientWindow(QDialog):
         self.saved.emit(record.id)
 
     def _save_failed(self, exc: BaseException) -> None:
-        self.save_button.setEnabled(True)
+        self._set_enabled(True)
         if isinstance(exc, ValidationError) and self.form.show_error(exc.field, str(exc)):
             on_notes = exc.field == "notes"
             self.tabs.setCurrentIndex(3 if on_notes else 0)
@@ -179,7 +181,10 @@ class PatientWindow(QDialog):
     def _consent_saved(self, record: PatientRecord, purpose: str, granted: bool) -> None:
         self.record = record
         self.consents.show_state(record.consents, record.consent_dates)
-        self.form.load(record.fields, only=("birth_date", "gender"))
+        if purpose == "optional_data" and not granted:
+            # Withdrawing it erased birth date and gender; any other decision leaves
+            # what is being typed in those fields alone.
+            self.form.load(record.fields, only=("birth_date", "gender"))
         self.note.setText(self.tr("Consent decision recorded."))
         self.consentSaved.emit(purpose, granted)
 
