@@ -69,7 +69,9 @@ def update_user(
         changes["role"] = role
     if active is not None:
         if not active and user.id == ctx.actor.user_id:
-            raise ValidationError("active", "You cannot disable the account you are signed in with.")
+            raise ValidationError(
+                "active", "You cannot disable the account you are signed in with."
+            )
         changes["active"] = active
     if full_name is not None:
         if len(full_name) > 200 or "\x00" in full_name:
@@ -95,7 +97,9 @@ def _keep_an_admin(session: Session, user: StaffUser, changes: dict[str, object]
     ).first()
     if others is None:
         field = "active" if "active" in changes and not changes["active"] else "role"
-        raise ValidationError(field, "The clinic needs one active administrator; add another first.")
+        raise ValidationError(
+            field, "The clinic needs one active administrator; add another first."
+        )
 
 
 def reset_password(session: Session, ctx: Ctx, user_id: str, password: str) -> None:

@@ -18,7 +18,9 @@ from receptionist.storage import Database
 def users(db: Database, ctx: Ctx) -> dict[str, str]:
     with db.write() as s:
         boss = staff.create_user(s, ctx, username="boss", password="boss-pass-1", role="admin")
-        desk = staff.create_user(s, ctx, username="desk", password="desk-pass-1", role="receptionist")
+        desk = staff.create_user(
+            s, ctx, username="desk", password="desk-pass-1", role="receptionist"
+        )
         return {"boss": boss.id, "desk": desk.id}
 
 
@@ -81,9 +83,7 @@ def test_the_last_admin_stays(db: Database, ctx: Ctx, users: dict[str, str]) -> 
         assert staffadmin.update_user(s, ctx, users["boss"], role="manager").role == "manager"
 
 
-def test_cannot_disable_yourself(
-    db: Database, clock: FixedClock, users: dict[str, str]
-) -> None:
+def test_cannot_disable_yourself(db: Database, clock: FixedClock, users: dict[str, str]) -> None:
     me = actor_ctx("admin", clock, user_id=users["boss"])
     with db.write() as s:
         staffadmin.update_user(s, me, users["desk"], role="admin")
@@ -102,6 +102,7 @@ def test_reset_password(db: Database, ctx: Ctx, users: dict[str, str]) -> None:
         assert staff.authenticate(s, ctx, "desk", "a-new-password").user_id == users["desk"]
         with pytest.raises(UnlockError):
             staff.authenticate(s, ctx, "desk", "desk-pass-1")
-        actions = list(s.scalars(select(AuditEvent.action).where(
-            AuditEvent.entity_id == users["desk"])))  # fmt: skip
+        actions = list(
+            s.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == users["desk"]))
+        )
     assert "password_reset" in actions

@@ -20,8 +20,10 @@ from .desk import Desk
 from .lockscreen import LockScreen
 from .navbar import NavBar
 from .patients import install as install_patients
+from .pinboard import install as install_pinboard
 from .schedule.model import ScheduleModel
 from .schedule.view import ScheduleView
+from .settings import install as install_settings
 from .statusops import CancelFactory, StatusOps
 from .syncstatus import SyncStatus
 from .today import install as install_today
@@ -69,6 +71,8 @@ class MainWindow(QMainWindow):
         self._connect()
         install_patients(self)
         install_today(self)
+        install_pinboard(self)
+        install_settings(self)
         self.resize(1366, 768)
 
     def _build_status_bar(self) -> None:
@@ -192,6 +196,16 @@ class MainWindow(QMainWindow):
                 ).format(dropped)
             )
 
+    def unsaved_windows(self) -> list[QDialog]:
+        """Open dialogs that say they hold unsaved changes (an ``unsaved()`` method)."""
+        found = []
+        for dialog in self.findChildren(QDialog):
+            unsaved = getattr(dialog, "unsaved", None)
+            if callable(unsaved) and unsaved():
+                found.append(dialog)
+        return found
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        super().closeEvent(event)
+        # Start-up decides (it may ask about unsaved changes) and hides the window.
+        event.ignore()
         self.quitRequested.emit()

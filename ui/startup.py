@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from receptionist import agenda, staff, vault
 from receptionist.agenda import ClinicInfo
@@ -81,6 +81,7 @@ class Startup(QObject):
         unlock_factory: UnlockFactory = UnlockDialog,
         sign_in_factory: SignInFactory = SignInDialog,
         window_factory: WindowFactory = MainWindow,
+        confirm_quit: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__()
         self.root, self.tasks, self.idle = Path(root), tasks, idle
@@ -89,6 +90,7 @@ class Startup(QObject):
         self.env = dict(os.environ if env is None else env)
         self.unlock_factory, self.sign_in_factory = unlock_factory, sign_in_factory
         self.window_factory = window_factory
+        self.confirm_quit = confirm_quit or self._ask_quit
         self.clinic = ClinicInfo("", "UTC", 15)
         self.unlock_dialog: UnlockDialog | None = None
         self.sign_in_dialog: SignInDialog | None = None
@@ -97,9 +99,36 @@ class Startup(QObject):
         self.quitting = False
         idle.idle.connect(self.lock)
 
+    def _may_quit(self) -> bool:
+        """Quitting loses unsaved edits: at a locked desk it waits for a sign-in (the
+        edits may not be the quitter's to drop); otherwise the person is asked."""
+        unsaved = self.window.unsaved_windows() if self.window is not None else []
+        if not unsaved:
+            return True
+        count = len(unsaved)
+        if self.is_locked():
+            if self.sign_in_dialog is not None:
+                self.sign_in_dialog.show_error(
+                    self.tr(
+                        "{0} window(s) hold unsaved changes: sign in to save or drop "
+                        "them before quitting."
+                    ).format(count)
+                )
+            return False
+        return self.confirm_quit(
+            self.tr("{0} window(s) hold unsaved changes. Quit and lose them?").format(count)
+        )
+
     # --- opening ---------------------------------------------------------------------
     def start(self) -> None:
         self.tasks.run(self._open_quietly, self._opened, self._open_failed)
+
+    def _ask_quit(self, text: str) -> bool:
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self.window, self.tr("Quit Receptionist"), text, buttons.Yes | buttons.No, buttons.No
+        )
+        return answer == buttons.Yes
 
     def _open_quietly(self) -> Database:
         if self.prepare is not None:
@@ -212,7 +241,7 @@ class Startup(QObject):
         self.ask_sign_in(locked=True)
 
     def quit(self) -> None:
-        if self.quitting:
+        if self.quitting or not self._may_quit():
             return
         self.quitting = True
         self.idle.stop()

@@ -212,3 +212,46 @@ def test_lock_from_the_menu(qtbot: QtBot, seeded: Seeded, made: Made, make_start
     assert window.actions_.lock.shortcut().toString() == "Ctrl+L"
     window.actions_.lock.trigger()
     assert window.is_locked() and len(made.sign_ins) == 2
+
+
+def test_quit_with_unsaved_edits_asks_and_waits_for_sign_in_when_locked(
+    qtbot: QtBot, seeded: Seeded, made: Made, make_startup: Any
+) -> None:
+    asked: list[str] = []
+    answer = {"quit": False}
+
+    def confirm(text: str) -> bool:
+        asked.append(text)
+        return answer["quit"]
+
+    startup = make_startup(seeded.root, confirm_quit=confirm)
+    startup.start()
+    qtbot.waitUntil(lambda: bool(made.sign_ins), timeout=10_000)
+    window = _signed_in(qtbot, startup, made.sign_ins[0])
+    from sqlalchemy import select
+
+    from receptionist.models import Patient
+    from ui.patients import Patients
+
+    def first_patient(db: Any) -> str:
+        with db.read() as s:
+            return str(s.scalar(select(Patient.id).limit(1)))
+
+    pid = startup.tasks.run(lambda: first_patient(startup.tasks.database())).result(timeout=10)
+    controller = window.findChild(Patients)
+    shown = controller.open_patient(pid)
+    qtbot.waitUntil(
+        lambda: shown.record is not None or "could not" in shown.heading.text(), timeout=10_000
+    )
+    assert shown.record is not None, shown.note.text()
+    qtbot.keyClicks(shown.form.editors["address"], "Moda Cd. 5")
+    startup.quit()
+    assert not startup.quitting and asked, "asked, and 'no' keeps the app"
+    window.actions_.lock.trigger()
+    startup.quit()
+    assert not startup.quitting and "sign in" in made.sign_ins[-1].error.text()
+    assert len(asked) == 1, "a locked desk is not asked: the edits may not be the quitter's"
+    answer["quit"] = True
+    window.unlock()
+    startup.quit()
+    assert startup.quitting

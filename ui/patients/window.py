@@ -98,6 +98,9 @@ class PatientWindow(QDialog):
         self.note.setText("")
         self._warned = False
 
+    def unsaved(self) -> bool:
+        return bool(self.form.changes())
+
     def reject(self) -> None:
         """Close; with unsaved changes, only on the second try (they stay in the form)."""
         if self.form.changes() and not self._warned:

@@ -1,4 +1,4 @@
-"""The right-click menu of an appointment card: its status actions."""
+"""The right-click menu of an appointment card: its status actions, reschedule, cancel."""
 
 from __future__ import annotations
 
@@ -29,8 +29,10 @@ def build_card_menu(
     item: AgendaItem,
     on_status: Callable[[str, str], None],
     on_cancel: Callable[[str], None],
+    on_reschedule: Callable[[str], None] | None = None,
 ) -> QMenu:
-    """A menu whose actions call ``on_status(id, status)`` or ``on_cancel(id)``.
+    """A menu whose actions call ``on_status(id, status)``, ``on_reschedule(id)`` (which
+    puts the card on the pinboard) or ``on_cancel(id)``.
 
     The current status is shown checked; only the moves the core's life cycle allows
     (``receptionist.lifecycle``) are enabled, so a wrong click cannot even be made.
@@ -51,6 +53,14 @@ def build_card_menu(
         action.setEnabled(lifecycle.can_move(item.status, status))
         action.triggered.connect(lambda _=False, s=status: on_status(item.id, s))
     menu.addSeparator()
+    if on_reschedule is not None:
+        move = menu.addAction(QCoreApplication.translate("cardmenu", "&Reschedule…"))
+        move.setObjectName("reschedule")
+        move.setToolTip(
+            QCoreApplication.translate("cardmenu", "Put it on the pinboard, then pick a new slot")
+        )
+        move.setEnabled(item.status not in lifecycle.FINAL)
+        move.triggered.connect(lambda _=False: on_reschedule(item.id))
     cancel = menu.addAction(QCoreApplication.translate("cardmenu", "Cancel appointment…"))
     cancel.setObjectName("status_cancel")
     cancel.setEnabled(lifecycle.can_move(item.status, "cancelled"))

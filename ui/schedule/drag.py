@@ -30,18 +30,22 @@ class Ghost:
     col: int
     top: int
     bottom: int
-    refused: bool = False  # a dry run found a clash (painted red)
+    clash: str = ""  # why a dry run of the move was refused (painted red)
 
 
 @dataclass(frozen=True)
 class Move:
     """A reschedule the user asked for: the appointment into a column, at a time."""
 
-    appointment_id: str
+    item: AgendaItem
     kind: ColumnKind
     column_id: str
     start: datetime  # aware, UTC
     end: datetime  # aware, UTC
+
+    @property
+    def appointment_id(self) -> str:
+        return self.item.id
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ def minute_at(geo: Geometry, y: float) -> float:
 
 def snap(geo: Geometry, minute: float) -> int:
     """The slot boundary nearest to ``minute``."""
-    return int(round(minute / geo.slot_minutes)) * geo.slot_minutes
+    return round(minute / geo.slot_minutes) * geo.slot_minutes
 
 
 def length(item: AgendaItem) -> int:
@@ -107,7 +111,7 @@ def placed_at(item: AgendaItem, col: int, slot: int, geo: Geometry) -> Ghost:
 def to_move(ghost: Ghost, columns: list[DayColumn], tz: ZoneInfo) -> Move:
     column = columns[ghost.col]
     return Move(
-        ghost.item.id,
+        ghost.item,
         column.column.kind,
         column.column.id,
         _instant(column, ghost.top, tz),

@@ -12,8 +12,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 
 from . import look
 from .axes import paint_gutter, paint_header
-from .frame import Frame, elided, hhmm, small_font
 from .drag import Ghost
+from .frame import Frame, elided, hhmm, small_font
 from .layout import Placed
 
 
@@ -117,7 +117,7 @@ def _ghost(p: QPainter, f: Frame, ghost: Ghost) -> None:
         g.col_width - 8,
         max(g.y(ghost.bottom) - g.y(ghost.top) - 2, 6),
     )
-    colour = QColor(look.GHOST_REFUSED if ghost.refused else look.GHOST)
+    colour = QColor(look.GHOST_REFUSED if ghost.clash else look.GHOST)
     fill = QColor(colour)
     fill.setAlpha(60)
     p.setPen(QPen(colour, 2, Qt.PenStyle.DashLine))
@@ -126,7 +126,10 @@ def _ghost(p: QPainter, f: Frame, ghost: Ghost) -> None:
     p.setFont(small_font(f.font, bold=True))
     p.setPen(colour.darker(140))
     label = f"{hhmm(ghost.top)}–{hhmm(ghost.bottom)} · {ghost.item.patient_name}"
-    elided(p, rect.adjusted(8, 2, -4, -2), label, Qt.AlignmentFlag.AlignLeft)
+    if ghost.clash:
+        label = f"{label} · {ghost.clash}"
+    bottom_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
+    elided(p, rect.adjusted(8, 2, -4, -2), label, bottom_left)
 
 
 def _badge(p: QPainter, f: Frame, inner: QRectF, status: str) -> float:

@@ -4,10 +4,16 @@ Keyboard first: the arrow keys move a slot cursor (Page Up/Down by the hour, Hom
 to the working day's edges), Enter books a free slot or opens a card, the menu key
 (or Shift+F10) opens the card's status menu. The mouse does the same with
 double-click and right-click.
+
+Moving: drag a card (or its bottom edge, to resize) - see :mod:`.dragger` - or put it
+on the pinboard ("Move…", Ctrl+M, or "Reschedule" in its menu), go to another day, and
+press Enter on a free slot (or drag it there from the pinboard). Either way the view
+only asks, with ``moveRequested``; saving, refusing and overriding are elsewhere.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QDate, QLocale, QPoint, QPointF, Qt, QTimer, Signal
@@ -21,9 +27,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
+from receptionist import lifecycle
+from receptionist.agenda import AgendaItem
 from receptionist.clock import Clock
 
 from .cardmenu import build_card_menu
+from .drag import Ghost, Move, placed_at, to_move
+from .dragger import Dragger
 from .frame import Frame, hhmm
 from .keys import cursor_move
 from .layout import DayColumn, Geometry, Placed, first_working_minute, instant_at, local_minutes
@@ -42,6 +52,9 @@ class ScheduleView(QAbstractScrollArea):
     appointmentActivated = Signal(str)
     statusRequested = Signal(str, str)  # appointment id, new status
     cancelRequested = Signal(str)  # appointment id
+    moveRequested = Signal(object)  # drag.Move
+    pinRequested = Signal(str)  # appointment id: put it on the pinboard
+    checkRequested = Signal(object)  # drag.Move: a dry run, answered by set_verdict
     cursorMoved = Signal()
 
     def __init__(self, model: ScheduleModel, clock: Clock, parent: QWidget | None = None) -> None:
@@ -56,6 +69,10 @@ class ScheduleView(QAbstractScrollArea):
         self.selected: str | None = None
         self.menu: QMenu | None = None
         self._scrolled_once = False
+        self.pinned: dict[str, AgendaItem] = {}  # the pinboard's appointments, by id
+        self.carrying: str | None = None  # the pinned one Enter on a free slot places
+        self.verdicts: dict[Move, str] = {}  # dry runs of moves: why refused, or ""
+        self.dragger = Dragger(self)
         model.loaded.connect(self._on_loaded)
         self._now_timer = QTimer(self)
         self._now_timer.setInterval(30_000)
@@ -90,7 +107,8 @@ class ScheduleView(QAbstractScrollArea):
             self.verticalScrollBar().setValue(int(self.geo.y(max(0, start - 30))))
             self.slot_cursor = (0, start // self.geo.slot_minutes)
         self._select_at_cursor()
-        self.viewport().update()
+        self.verdicts.clear()
+        self.dragger.settle()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -118,6 +136,8 @@ class ScheduleView(QAbstractScrollArea):
             cursor=self.slot_cursor if self.model.columns else None,
             focused=self.hasFocus(),
             selected=self.selected,
+            ghost=self.judged(self.dragger.ghost() or self.carried_ghost()),
+            pinned=frozenset(self.pinned),
         )
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -172,6 +192,7 @@ class ScheduleView(QAbstractScrollArea):
         self.slot_cursor = (col, slot)
         self._select_at_cursor()
         self._ensure_visible(col, slot)
+        self.ask_verdict(self.carried_ghost())
         self.viewport().update()
         self.cursorMoved.emit()
 
@@ -199,11 +220,68 @@ class ScheduleView(QAbstractScrollArea):
         self.horizontalScrollBar().setValue(dx)
         self.verticalScrollBar().setValue(dy)
 
+    # --- moving --------------------------------------------------------------------
+    def movable(self, item: AgendaItem) -> bool:
+        return item.status not in lifecycle.FINAL
+
+    def set_pinned(self, items: list[AgendaItem], carrying: str | None) -> None:
+        """What the pinboard holds, and which of them Enter on a free slot would place."""
+        self.pinned = {item.id: item for item in items}
+        self.carrying = carrying if carrying in self.pinned else None
+        self.viewport().update()
+
+    def carried_ghost(self) -> Ghost | None:
+        """The carried appointment at the cursor, when the cursor is on a free slot."""
+        item = self.pinned.get(self.carrying or "")
+        if item is None or not self.model.columns or self.card_at_cursor() is not None:
+            return None
+        return placed_at(item, *self.slot_cursor, self.geo)
+
+    def judged(self, ghost: Ghost | None) -> Ghost | None:
+        """``ghost`` with the clash its dry run found, if one came back."""
+        if ghost is None or not self.model.columns:
+            return ghost
+        clash = self.verdicts.get(to_move(ghost, self.model.columns, self.model.desk.clinic.tz))
+        return replace(ghost, clash=clash) if clash else ghost
+
+    def ask_verdict(self, ghost: Ghost | None) -> None:
+        """Ask for a dry run of a ghost's move (once per target) to paint it red if it clashes."""
+        if ghost is None or not self.model.columns:
+            return
+        move = to_move(ghost, self.model.columns, self.model.desk.clinic.tz)
+        if move not in self.verdicts:
+            self.verdicts[move] = ""
+            self.checkRequested.emit(move)
+
+    def showing(self, move: Move) -> bool:
+        """True while a ghost for ``move`` is on screen (its dry run still matters)."""
+        ghost = self.dragger.ghost() or self.carried_ghost()
+        tz = self.model.desk.clinic.tz
+        return ghost is not None and to_move(ghost, self.model.columns, tz) == move
+
+    def set_verdict(self, move: Move, clash: str) -> None:
+        self.verdicts[move] = clash
+        self.viewport().update()
+
+    def request_move(self, ghost: Ghost) -> None:
+        self.moveRequested.emit(to_move(ghost, self.model.columns, self.model.desk.clinic.tz))
+
+    def pin_selected(self) -> None:
+        """ "Move…": put the selected card on the pinboard."""
+        card = self.card_at_cursor()
+        if card is not None and self.movable(card.item):
+            self.pinRequested.emit(card.item.id)
+
     # --- actions ---------------------------------------------------------------------
     def activate_cursor(self) -> None:
-        """Enter or double-click: open the card under the cursor, or book the free slot."""
+        """Enter or double-click: open the card under the cursor, place the carried
+        appointment on the free slot, or book the free slot."""
         card, col, start = self.card_at_cursor(), self.cursor_column(), self.cursor_start()
-        if card is not None:
+        carried = self.carried_ghost()
+        if carried is not None and self.dragger.pending is None:
+            self.dragger.pending = carried
+            self.request_move(carried)
+        elif card is not None:
             self.appointmentActivated.emit(card.item.id)
         elif col is not None and start is not None:
             signal = self.bookRequested if col.column.kind == "provider" else self.roomBookRequested
@@ -211,7 +289,11 @@ class ScheduleView(QAbstractScrollArea):
 
     def open_card_menu(self, card: Placed, global_pos: QPoint) -> QMenu:
         self.menu = build_card_menu(
-            self, card.item, self.statusRequested.emit, self.cancelRequested.emit
+            self,
+            card.item,
+            self.statusRequested.emit,
+            self.cancelRequested.emit,
+            self.pinRequested.emit,
         )
         self.menu.popup(global_pos)
         return self.menu
@@ -226,6 +308,8 @@ class ScheduleView(QAbstractScrollArea):
             self.activate_cursor()
         elif key == Qt.Key.Key_F10 and mods & Qt.KeyboardModifier.ShiftModifier:
             self.menu_at_cursor()
+        elif key == Qt.Key.Key_Escape and self.dragger.cancel():
+            return
         else:
             super().keyPressEvent(event)
 

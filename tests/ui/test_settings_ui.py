@@ -1,0 +1,335 @@
+"""Settings: clinic, providers (hours, time off), rooms, services and staff accounts."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+from threadspy import ThreadSpy
+
+from receptionist import staff
+from receptionist.context import Actor
+from receptionist.models import BlockedTime, Clinic, Provider, Service, StaffUser
+from ui.app import stylesheet
+from ui.desk import Desk
+from ui.mainwindow import MainWindow
+from ui.settings import Settings, SettingsDialog, install
+from ui.settings.listpage import ListPage
+from ui.settings.timeoff import LIST_FORMAT
+
+
+def on_worker(desk: Desk, fn: Any) -> Any:
+    return desk.tasks.run(lambda: fn(desk.tasks.database())).result(timeout=30)
+
+
+def read(desk: Desk, fn: Any) -> Any:
+    def run(db: Any) -> Any:
+        with db.read() as s:
+            return fn(s)
+
+    return on_worker(desk, run)
+
+
+def shot(widget: QWidget, name: str) -> None:
+    """Saved only when SETTINGS_SHOTS names a folder (to look at by eye)."""
+    folder = os.environ.get("SETTINGS_SHOTS")
+    if folder:
+        widget.setStyleSheet(stylesheet())
+        for _ in range(3):  # let the new style's sizes settle before the picture
+            QApplication.sendPostedEvents()
+            QApplication.processEvents()
+        widget.grab().save(str(Path(folder) / f"{name}.png"))
+        widget.setStyleSheet("")
+
+
+def open_dialog(qtbot: QtBot, desk: Desk) -> SettingsDialog:
+    dialog = SettingsDialog(desk)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+        dialog.load()
+    return dialog
+
+
+@pytest.fixture
+def admin(desk: Desk) -> Desk:
+    return dataclasses.replace(desk, actor=Actor(user_id=None, role="admin", source="ui"))
+
+
+@pytest.fixture
+def dialog(qtbot: QtBot, admin: Desk) -> SettingsDialog:
+    return open_dialog(qtbot, admin)
+
+
+def pick(page: ListPage, name: str) -> None:
+    at = next(i for i, r in enumerate(page.model.rows) if page.label(r).startswith(name))
+    page.view.setCurrentIndex(page.model.index(at))
+
+
+def test_install_adds_settings_to_the_file_menu(qtbot: QtBot, window: MainWindow) -> None:
+    install(window)
+    install(window)
+    found = [a for a in window.findChildren(QAction) if a.objectName() == "action_settings"]
+    assert len(found) == 1
+    action = found[0]
+    assert action.shortcut() == QKeySequence("Ctrl+,")
+    assert "Ctrl+," in action.toolTip()
+    menus = [m.menu() for m in window.menuBar().actions()]
+    file_menu = next(m for m in menus if isinstance(m, QMenu) and action in m.actions())
+    assert any(a.objectName() == "action_lock" for a in file_menu.actions())
+    action.trigger()
+    controller = window.findChild(Settings)
+    assert controller is not None and controller.dialog is not None
+    with qtbot.waitSignal(controller.dialog.loaded, timeout=10_000):
+        pass
+    assert controller.dialog.objectName() == "settingsDialog"
+    assert controller.dialog.isVisible()
+    controller.dialog.clinic.name.setText("Half typed")
+    action.trigger()  # again, while open: the dialog comes forward, the edit stays
+    assert controller.dialog.clinic.name.text() == "Half typed"
+
+
+def test_edit_a_providers_hours(qtbot: QtBot, dialog: SettingsDialog, admin: Desk) -> None:
+    page = dialog.providers
+    dialog.tabs.setCurrentWidget(page)
+    pick(page, "Dr. Ayşe")
+    assert page.hours.limited.isChecked()
+    assert page.hours.days["mon"].text() == "09:00-12:30, 13:30-18:00"
+    tuesday = page.hours.days["tue"]
+    tuesday.setFocus()
+    qtbot.keyClicks(tuesday, "09:00-12:00, 13:00-17:00")
+    shot(dialog, "settings-providers")
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    hours = read(admin, lambda s: s.get(Provider, admin_ids(s)["ayse"]).working_hours)
+    assert hours["tue"] == [["09:00", "12:00"], ["13:00", "17:00"]]
+    assert hours["mon"] == [["09:00", "12:30"], ["13:30", "18:00"]]
+    assert page.note.text() == "Saved."
+    assert page.hours.days["tue"].text() == "09:00-12:00, 13:00-17:00"
+
+
+def admin_ids(s: Any) -> dict[str, str]:
+    return {("ayse" if "Ayşe" in p.name else "omar"): p.id for p in s.scalars(select(Provider))}
+
+
+def test_an_invalid_span_is_shown_by_its_day(
+    qtbot: QtBot, dialog: SettingsDialog, admin: Desk
+) -> None:
+    page = dialog.providers
+    dialog.tabs.setCurrentWidget(page)
+    pick(page, "Dr. Ayşe")
+    page.hours.days["wed"].setText("17:00-09:00")
+    page.save()
+    error = page.hours.day_errors["wed"]
+    assert error.isVisible()
+    assert "ends before it starts" in error.text()
+    assert page.hours.days["wed"].hasFocus()
+    assert page.note.text() == "Not saved: fix the marked field."
+    shot(dialog, "settings-hours-error")
+    page.hours.days["wed"].setText("9 to 5")
+    page.save()
+    assert "09:00-17:00" in error.text()
+    hours = read(admin, lambda s: s.get(Provider, admin_ids(s)["ayse"]).working_hours)
+    assert "wed" not in hours  # nothing was written
+
+
+def test_a_refused_save_keeps_the_form_and_names_the_field(
+    qtbot: QtBot, dialog: SettingsDialog
+) -> None:
+    page = dialog.providers
+    dialog.tabs.setCurrentWidget(page)
+    pick(page, "Dr. Ayşe")
+    page.name.setText("dr. omar haddad")  # taken (any case): the core refuses it
+    page.colour_field.set_value("#123456")
+    page.save()
+    qtbot.waitUntil(lambda: page.form.errors["name"].isVisible(), timeout=10_000)
+    assert "already called" in page.form.errors["name"].text()
+    assert page.note.text() == "Not saved: check the name."
+    assert page.name.text() == "dr. omar haddad"
+    assert page.colour_field.value() == "#123456"
+    assert page.save_button.isEnabled()
+
+
+def test_time_off_add_and_remove(qtbot: QtBot, dialog: SettingsDialog, admin: Desk) -> None:
+    page = dialog.providers
+    dialog.tabs.setCurrentWidget(page)
+    pick(page, "Dr. Omar")
+    box = page.time_off
+    assert len(box.model.rows) == 1  # the seeded lunch-hour time off
+    pick(page, "Dr. Ayşe")
+    assert box.model.rows == []
+    box.reason.setText("Conference")
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        box.add.click()
+    assert [b.reason for b in box.model.rows] == ["Conference"]
+    tomorrow = QLocale().toString(QDateTime(QDate(2026, 3, 3), QTime(0, 0)), LIST_FORMAT)
+    assert box.model.data(box.model.index(0)).startswith(tomorrow)
+    shot(dialog, "settings-time-off")
+    box.view.setCurrentIndex(box.model.index(0))
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        box.remove.click()
+    assert box.model.rows == []
+    live = read(admin, lambda s: [b.reason for b in s.scalars(select(BlockedTime))
+                                  if b.deleted_at is None])  # fmt: skip
+    assert live == [""]
+
+
+def test_add_a_service(qtbot: QtBot, dialog: SettingsDialog, admin: Desk) -> None:
+    page = dialog.services
+    dialog.tabs.setCurrentWidget(page)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    assert page.name.hasFocus()
+    qtbot.keyClicks(page.name, "Whitening")
+    page.category.setText("Cosmetic")
+    page.duration.setValue(60)
+    page.price.setValue(1500.5)
+    page.before.setValue(5)
+    page.after.setValue(10)
+    page.colour_field.set_value("#AA3366")
+    shot(dialog, "settings-services")
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        page.save_button.click()
+    row = read(admin, lambda s: s.scalar(select(Service).where(Service.name == "Whitening")))
+    assert (row.category, row.duration_minutes, row.price_minor) == ("Cosmetic", 60, 150050)
+    assert (row.buffer_before_minutes, row.buffer_after_minutes) == (5, 10)
+    assert row.colour == "#aa3366"
+    assert page.current_id == row.id
+    assert page.view.currentIndex().row() == page.model.row_of(row.id)
+
+
+def test_add_a_room_and_save_the_clinic(qtbot: QtBot, dialog: SettingsDialog, admin: Desk) -> None:
+    rooms = dialog.rooms
+    dialog.tabs.setCurrentWidget(rooms)
+    rooms.start_new()
+    rooms.name.setText("Room 3")
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        rooms.save()
+    assert [r.name for r in rooms.model.rows] == ["Room 1", "Room 2", "Room 3"]
+    clinic = dialog.clinic
+    dialog.tabs.setCurrentWidget(clinic)
+    assert clinic.zone.currentText() == "Europe/Istanbul"
+    clinic.name.setText("Şifa Dental")
+    clinic.slot.setCurrentIndex(clinic.slot.findData(10))
+    shot(dialog, "settings-clinic")
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        clinic.save()
+    row = read(admin, lambda s: s.scalar(select(Clinic)))
+    assert (row.name, row.slot_minutes) == ("Şifa Dental", 10)
+    assert row.opening_hours["sun"] == []
+    assert admin.clinic.slot_minutes == 10
+
+
+def test_a_bad_time_zone_is_shown_by_the_field(qtbot: QtBot, dialog: SettingsDialog) -> None:
+    clinic = dialog.clinic
+    clinic.zone.setCurrentText("Mars/Olympus")
+    clinic.save()
+    qtbot.waitUntil(lambda: clinic.form.errors["timezone"].isVisible(), timeout=10_000)
+    assert "time zone is not known" in clinic.form.errors["timezone"].text()
+    assert clinic.zone.currentText() == "Mars/Olympus"
+
+
+def test_a_receptionist_sees_no_staff_and_cannot_save(
+    qtbot: QtBot, desk: Desk, told: list[Any]
+) -> None:
+    dialog = open_dialog(qtbot, desk)
+    assert dialog.staff is None
+    titles = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
+    assert titles == ["Clinic", "Providers", "Rooms", "Services"]
+    assert dialog.banner.isVisible()
+    clinic = dialog.clinic
+    assert not clinic.save_button.isEnabled() and not clinic.form.isEnabled()
+    assert not dialog.providers.new_button.isVisible()
+    shot(dialog, "settings-read-only")
+    clinic.name.setText("Taken over")
+    clinic.save()  # the page refuses...
+    assert clinic.note.text() == ""
+    clinic.editable = True  # ...and so does the core, if the page were fooled
+    clinic.save_button.setEnabled(True)
+    clinic.save()
+    qtbot.waitUntil(lambda: "Only a manager" in clinic.note.text(), timeout=10_000)
+    assert read(desk, lambda s: s.scalar(select(Clinic)).name) == "Şifa Clinic"
+
+
+def test_add_a_staff_user(qtbot: QtBot, dialog: SettingsDialog, admin: Desk) -> None:
+    page = dialog.staff
+    assert page is not None
+    dialog.tabs.setCurrentWidget(page)
+    assert [r.username for r in page.model.rows] == ["ayse"]
+    page.start_new()
+    page.username.setText("mert")
+    page.full_name.setText("Mert Yılmaz")
+    page.role.setCurrentIndex(page.role.findData("manager"))
+    page.password.setText("short")
+    page.save()
+    qtbot.waitUntil(lambda: page.form.errors["password"].isVisible(), timeout=10_000)
+    assert "at least 8" in page.form.errors["password"].text()
+    assert page.username.text() == "mert"
+    page.password.setText("a-long-password")
+    shot(dialog, "settings-staff")
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        page.save()
+    assert [r.username for r in page.model.rows] == ["ayse", "mert"]
+    assert page.username.isReadOnly() and page.password.text() == ""
+
+    def check(db: Any) -> tuple[str, str]:
+        with db.write() as s:
+            actor = staff.authenticate(s, admin.ctx(), "mert", "a-long-password")
+            return actor.role, s.scalar(select(StaffUser.full_name).where(
+                StaffUser.username == "mert"))  # fmt: skip
+
+    assert on_worker(admin, check) == ("manager", "Mert Yılmaz")
+
+
+def test_change_a_role_and_disable_an_account(
+    qtbot: QtBot, dialog: SettingsDialog, admin: Desk
+) -> None:
+    page = dialog.staff
+    assert page is not None
+    pick(page, "ayse")
+    page.role.setCurrentIndex(page.role.findData("provider"))
+    page.active.setChecked(False)
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        page.save()
+    user = read(admin, lambda s: s.scalar(select(StaffUser).where(StaffUser.username == "ayse")))
+    assert (user.role, user.active) == ("provider", False)
+    assert "(disabled)" in page.label(page.model.rows[0])
+
+
+def test_row_models_are_sound(qtmodeltester: Any, dialog: SettingsDialog) -> None:
+    for page in (dialog.providers, dialog.rooms, dialog.services, dialog.staff):
+        assert page is not None
+        qtmodeltester.check(page.model)
+    qtmodeltester.check(dialog.providers.time_off.model)
+
+
+def test_every_editor_has_an_accessible_name(dialog: SettingsDialog) -> None:
+    for page in dialog.pages():
+        for field, editor in page.form.editors.items():
+            assert editor.accessibleName(), field
+    assert all(e.accessibleName() for e in dialog.providers.hours.days.values())
+
+
+def test_enter_in_a_field_keeps_the_dialog_open(qtbot: QtBot, dialog: SettingsDialog) -> None:
+    dialog.clinic.name.setFocus()
+    qtbot.keyClick(dialog.clinic.name, Qt.Key.Key_Return)
+    assert dialog.isVisible()
+
+
+def test_all_database_work_runs_on_the_worker(
+    qtbot: QtBot, admin: Desk, thread_spy: ThreadSpy
+) -> None:
+    dialog = open_dialog(qtbot, admin)
+    page = dialog.rooms
+    page.start_new()
+    page.name.setText("Room 9")
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        page.save()
+    assert thread_spy.calls and thread_spy.on_gui_thread() == []

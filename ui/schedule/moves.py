@@ -1,0 +1,148 @@
+"""Moves asked for on the schedule (a drag, a resize, a drop from the pinboard), saved
+through ``booking.reschedule`` on the database worker - the core's conflict rules,
+nothing of our own.
+
+A refused move snaps back and says why, one sentence per clash. A role that may
+override ("booking.override") is asked instead, in an injected dialog, whether to
+move it anyway and why; the move is then saved with that ``override_reason``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from receptionist import booking
+from receptionist.context import Ctx
+from receptionist.errors import ConflictError, ReceptionistError
+from receptionist.storage import Database
+
+from .. import messages
+from ..desk import Desk
+from ..tasks import DbOp
+from .drag import Move
+from .override import OverrideDialog
+from .view import ScheduleView
+
+OverrideFactory = Callable[[list[str], QWidget], OverrideDialog]
+
+
+def save_move(db: Database, ctx: Ctx, move: Move, reason: str | None) -> None:
+    """Runs on the worker: the appointment into the move's column, at its times."""
+    with db.write() as s:
+        if move.kind == "provider":
+            booking.reschedule(
+                s,
+                ctx,
+                move.appointment_id,
+                start=move.start,
+                end=move.end,
+                provider_id=move.column_id,
+                override_reason=reason,
+            )
+        else:
+            booking.reschedule(
+                s,
+                ctx,
+                move.appointment_id,
+                start=move.start,
+                end=move.end,
+                room_id=move.column_id,
+                override_reason=reason,
+            )
+
+
+def dry_run(db: Database, ctx: Ctx, move: Move) -> list[str]:
+    """Runs on the worker: why ``move`` would be refused (nothing is written)."""
+    item = move.item
+    provider = move.column_id if move.kind == "provider" else item.provider_id
+    room = move.column_id if move.kind == "room" else item.room_id
+    draft = booking.Draft(item.patient_id, provider, item.service_id, move.start, move.end, room)
+    with db.read() as s:
+        return [c.reason for c in booking.check(s, ctx, draft, exclude_id=item.id)]
+
+
+def reasons_of(exc: ConflictError) -> list[str]:
+    return [str(getattr(c, "reason", c)) for c in exc.conflicts] or [str(exc)]
+
+
+class MoveOps(QObject):
+    """Saves the view's ``moveRequested``; ``moved(id)`` once a move is saved."""
+
+    moved = Signal(str)
+
+    def __init__(
+        self,
+        desk: Desk,
+        view: ScheduleView,
+        window: QWidget,
+        override_factory: OverrideFactory = OverrideDialog,
+    ) -> None:
+        super().__init__(window)
+        self.desk = desk
+        self.view = view
+        self.window = window
+        self.override_factory = override_factory
+        self.dialog: OverrideDialog | None = None
+        self._checking = False
+        self._wanted: Move | None = None
+        view.moveRequested.connect(self.move)
+        view.checkRequested.connect(self.check)
+
+    def move(self, move: Move, reason: str | None = None) -> None:
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: save_move(db, ctx, move, reason), self)
+        op.success(lambda _: self._saved(move, reason)).failure(
+            lambda exc: self._refused(move, exc)
+        ).run()
+
+    def check(self, move: Move) -> None:
+        """A dry run of ``move`` for the ghost; one at a time, the latest wins."""
+        self._wanted = move
+        if self._checking:
+            return
+        self._checking, self._wanted = True, None
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: dry_run(db, ctx, move), self)
+        op.success(lambda found: self._checked(move, found)).failure(
+            lambda exc: self._checked(move, [], exc)
+        ).run()
+
+    def _checked(self, move: Move, found: list[str], exc: BaseException | None = None) -> None:
+        self._checking = False
+        if exc is not None and not isinstance(exc, ReceptionistError):
+            messages.user_text(exc)  # a bug: logged; the real move will tell the user
+        self.view.set_verdict(move, found[0] if found else "")
+        wanted, self._wanted = self._wanted, None
+        if wanted is not None and self.view.showing(wanted):
+            self.check(wanted)
+
+    def _saved(self, move: Move, reason: str | None) -> None:
+        if reason:
+            messages.info(self.tr("Moved over the clash; the reason is kept with it."))
+        else:
+            messages.info(self.tr("Moved."))
+        self.moved.emit(move.appointment_id)
+        self.view.model.reload()  # the ghost stays until the new window lands
+
+    def _refused(self, move: Move, exc: BaseException) -> None:
+        if not isinstance(exc, ConflictError) or not self.desk.actor.may("booking.override"):
+            self.view.dragger.settle()
+            if isinstance(exc, ConflictError):
+                messages.error(self.refusal(exc))
+            else:
+                messages.report_exception(exc)
+            return
+        self.dialog = self.override_factory(reasons_of(exc), self.window)
+        self.dialog.confirmed.connect(lambda reason: self.move(move, reason))
+        self.dialog.rejected.connect(self.view.dragger.settle)
+        self.dialog.open()
+
+    def refusal(self, exc: ConflictError) -> str:
+        """The clashes, one sentence each, and what to do."""
+        why = " ".join(reasons_of(exc))
+        return self.tr("Not moved: {0} Pick another time, or ask a manager to override.").format(
+            why
+        )

@@ -1,0 +1,74 @@
+"""Settings: the clinic, providers, rooms, services and staff, hooked onto a window.
+
+``install(window)`` adds "Settings…" (Ctrl+,) to the window's File menu. The dialog
+is a child of the window, so its lock hides it; a save reloads the schedule.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from .dialog import SettingsDialog
+
+if TYPE_CHECKING:
+    from ..mainwindow import MainWindow
+
+__all__ = ["Settings", "SettingsDialog", "install"]
+
+
+class Settings(QObject):
+    """Opens the one settings dialog of a window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.dialog: SettingsDialog | None = None
+
+    def show_dialog(self) -> SettingsDialog:
+        if self.dialog is None:
+            self.dialog = SettingsDialog(self.window.desk, self.window)
+            self.dialog.changed.connect(self.window.model.reload)
+        if not self.dialog.isVisible():  # a fresh read; an open dialog keeps its edits
+            self.dialog.load()
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog.activateWindow()
+        return self.dialog
+
+
+def install(window: MainWindow) -> None:
+    """Add "Settings…" to the File menu (find the controller with
+    ``window.findChild(Settings)``). Installing twice changes nothing."""
+    if window.findChild(Settings) is not None:
+        return
+    settings = Settings(window)
+    action = QAction(settings.tr("&Settings…"), window)
+    action.setObjectName("action_settings")
+    action.setShortcut(QKeySequence("Ctrl+,"))
+    action.setMenuRole(QAction.MenuRole.PreferencesRole)
+    native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    tip = settings.tr("Clinic, providers, rooms, services and staff")
+    action.setToolTip(settings.tr("{0} ({1})").format(tip, native))
+    action.setStatusTip(tip)
+    action.triggered.connect(settings.show_dialog)
+    window.addAction(action)
+    menu = _file_menu(window)
+    existing = menu.actions()
+    if existing:
+        menu.insertAction(existing[0], action)
+        menu.insertSeparator(existing[0])
+    else:
+        menu.addAction(action)
+
+
+def _file_menu(window: MainWindow) -> QMenu:
+    """The menu holding "Lock the desk" (File), or a new File menu."""
+    for item in window.menuBar().actions():
+        sub = item.menu()
+        if isinstance(sub, QMenu) and any(a.objectName() == "action_lock" for a in sub.actions()):
+            return sub
+    return window.menuBar().addMenu(window.tr("&File"))

@@ -1,0 +1,118 @@
+"""Rooms (a name and an active flag) and services (name, category, duration, price,
+buffers, colour)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
+
+from receptionist.fieldrules import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES
+
+from ..desk import Desk
+from .colour import ColourField
+from .data import Row, Snapshot, save_room, save_service
+from .fields import FieldForm
+from .listpage import ListPage, Writer
+
+
+class RoomsPage(ListPage):
+    def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
+        super().__init__(desk, editable, "room", parent)
+        self.setObjectName("roomsPage")
+        self.view.setAccessibleName(self.tr("Rooms"))
+
+    def build_form(self, form: FieldForm) -> None:
+        self.name = QLineEdit()
+        self.active = QCheckBox(self.tr("In use"))
+        form.add("name", self.tr("&Name"), self.name)
+        form.add("active", self.tr("Ac&tive"), self.active)
+
+    def rows_of(self, snapshot: Snapshot) -> Sequence[Row]:
+        return snapshot.rooms
+
+    def fill(self, row: Row | None) -> None:
+        self.name.setText(row.name if row else "")
+        self.active.setChecked(row.active if row else True)
+
+    def values(self) -> dict[str, Any] | None:
+        return {"name": self.name.text(), "active": self.active.isChecked()}
+
+    def writer(self) -> Writer:
+        return save_room
+
+
+def _minutes(top: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(0, top)
+    box.setSuffix(QCoreApplication.translate("ServicesPage", " min"))
+    return box
+
+
+class ServicesPage(ListPage):
+    def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
+        super().__init__(desk, editable, "service", parent)
+        self.setObjectName("servicesPage")
+        self.view.setAccessibleName(self.tr("Services"))
+
+    def build_form(self, form: FieldForm) -> None:
+        self.name, self.category, self.currency = QLineEdit(), QLineEdit(), QLineEdit()
+        self.currency.setMaxLength(3)
+        self.currency.setMaximumWidth(90)
+        self.currency.setPlaceholderText("TRY")
+        self.duration = _minutes(MAX_DURATION_MINUTES)
+        self.duration.setMinimum(1)
+        self.price = QDoubleSpinBox()
+        self.price.setRange(0, 10**10)
+        self.price.setDecimals(2)
+        self.before, self.after = _minutes(MAX_BUFFER_MINUTES), _minutes(MAX_BUFFER_MINUTES)
+        self.colour_field = ColourField()
+        self.active = QCheckBox(self.tr("Can be booked"))
+        for field, caption, editor in (
+            ("name", self.tr("&Name"), self.name),
+            ("category", self.tr("Cate&gory"), self.category),
+            ("duration_minutes", self.tr("&Duration"), self.duration),
+            ("price_minor", self.tr("P&rice"), self.price),
+            ("currency", self.tr("C&urrency"), self.currency),
+            ("buffer_before_minutes", self.tr("Buffer &before"), self.before),
+            ("buffer_after_minutes", self.tr("Buffer &after"), self.after),
+        ):
+            form.add(field, caption, editor)
+        form.add("colour", self.tr("Co&lour"), self.colour_field, self.colour_field.code)
+        form.add("active", self.tr("Ac&tive"), self.active)
+
+    def colour(self, row: Any) -> str | None:
+        return str(row.fields["colour"])
+
+    def rows_of(self, snapshot: Snapshot) -> Sequence[Row]:
+        return snapshot.services
+
+    def fill(self, row: Row | None) -> None:
+        f: dict[str, Any] = dict(row.fields) if row else {}
+        self.name.setText(row.name if row else "")
+        self.category.setText(str(f.get("category", "")))
+        self.duration.setValue(int(f.get("duration_minutes", 30)))
+        self.price.setValue(int(f.get("price_minor", 0)) / 100)
+        self.currency.setText(str(f.get("currency", "TRY")))
+        self.before.setValue(int(f.get("buffer_before_minutes", 0)))
+        self.after.setValue(int(f.get("buffer_after_minutes", 0)))
+        self.colour_field.set_value(str(f.get("colour", "#7fb77e")))
+        self.active.setChecked(row.active if row else True)
+
+    def values(self) -> dict[str, Any] | None:
+        return {
+            "name": self.name.text(),
+            "category": self.category.text(),
+            "duration_minutes": self.duration.value(),
+            "price_minor": round(self.price.value() * 100),
+            "currency": self.currency.text().strip(),
+            "buffer_before_minutes": self.before.value(),
+            "buffer_after_minutes": self.after.value(),
+            "colour": self.colour_field.value(),
+            "active": self.active.isChecked(),
+        }
+
+    def writer(self) -> Writer:
+        return save_service

@@ -1,0 +1,189 @@
+"""A settings page made of a list and an editor: pick a row, edit it, Save; or New.
+
+Subclasses build the form (``build_form``), fill it from a row (``fill``), read it
+back (``values``, None after showing a local problem) and name the worker function
+that writes it (``writer``). A refused save keeps the form as typed and puts the
+core's message under the field it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from receptionist.context import Ctx
+from receptionist.errors import ValidationError
+from receptionist.storage import Database
+
+from .. import messages
+from ..desk import Desk
+from ..tasks import DbOp
+from .data import Saved, Snapshot, Values
+from .fields import FieldForm
+from .rows import RowModel
+
+Writer = Callable[[Database, Ctx, str | None, Values], Saved]
+
+
+class ListPage(QWidget):
+    saved = Signal(object)  # Snapshot
+
+    def __init__(
+        self, desk: Desk, editable: bool, what: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.desk, self.editable = desk, editable
+        self.current_id: str | None = None
+        self._new = False
+        self.model = RowModel(self.label, self.colour, self)
+        self.view = QListView(self)
+        self.view.setObjectName(f"{what}List")
+        self.view.setModel(self.model)
+        self.view.setMinimumWidth(220)
+        self.view.selectionModel().currentChanged.connect(lambda i, _p: self._picked(i.row()))
+        self.form = FieldForm()
+        self.build_form(self.form)
+        self.new_button = self._button(self.tr("Ne&w"), f"new_{what}", self.start_new)
+        self.save_button = self._button(self.tr("&Save"), f"save_{what}", self.save)
+        self.note = QLabel(self)
+        self.note.setObjectName("pageNote")
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName(self.tr("What happened"))
+        self._lay_out()
+        self.form.setEnabled(editable)
+        self.new_button.setVisible(editable)
+        self.save_button.setEnabled(editable)
+        self.save_button.setVisible(editable)
+
+    def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setAutoDefault(False)
+        button.clicked.connect(slot)
+        return button
+
+    def _lay_out(self) -> None:
+        left = QVBoxLayout()
+        left.addWidget(self.view, 1)
+        left.addWidget(self.new_button)
+        right = QVBoxLayout()
+        scroll = QScrollArea(self)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.addWidget(self.form)
+        for extra in self.extras():
+            column.addWidget(extra)
+        column.addStretch(1)
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        right.addWidget(scroll, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.note, 1)
+        bottom.addWidget(self.save_button)
+        right.addLayout(bottom)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left)
+        layout.addLayout(right, 1)
+
+    # --- for subclasses ------------------------------------------------------------------
+    def label(self, row: Any) -> str:
+        text = str(row.name)
+        return text if row.active else self.tr("{0} (inactive)").format(text)
+
+    def colour(self, row: Any) -> str | None:
+        return None
+
+    def build_form(self, form: FieldForm) -> None:
+        raise NotImplementedError
+
+    def extras(self) -> list[QWidget]:
+        return []
+
+    def rows_of(self, snapshot: Snapshot) -> Sequence[Any]:
+        raise NotImplementedError
+
+    def fill(self, row: Any | None) -> None:
+        raise NotImplementedError
+
+    def values(self) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def writer(self) -> Writer:
+        raise NotImplementedError
+
+    def clear_errors(self) -> None:
+        self.form.clear_errors()
+
+    # --- showing -------------------------------------------------------------------------
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Show the rows; keep the row being edited (or the first) selected."""
+        self.model.set_rows(self.rows_of(snapshot))
+        at = self.model.row_of(self.current_id)
+        if at < 0 and self.model.rows and self.current_id is None and not self._new:
+            at = 0
+        if at >= 0:
+            flag = QItemSelectionModel.SelectionFlag.ClearAndSelect
+            self.view.selectionModel().setCurrentIndex(self.model.index(at), flag)
+            self._picked(at)
+
+    def _picked(self, at: int) -> None:
+        if not 0 <= at < len(self.model.rows):
+            return
+        row = self.model.rows[at]
+        self._new = False
+        self.current_id = row.id
+        self.clear_errors()
+        self.fill(row)
+
+    def start_new(self) -> None:
+        self._new = True
+        self.current_id = None
+        self.view.selectionModel().clear()
+        self.clear_errors()
+        self.fill(None)
+        self.note.setText(self.tr("New: fill in the fields and press Save."))
+        first = next(iter(self.form.editors.values()), None)
+        if first is not None:
+            first.setFocus()
+
+    # --- saving --------------------------------------------------------------------------
+    def save(self) -> None:
+        if not self.editable or not self.save_button.isEnabled():
+            return
+        self.clear_errors()
+        values = self.values()
+        if values is None:
+            self.note.setText(self.tr("Not saved: fix the marked field."))
+            return
+        self.save_button.setEnabled(False)
+        self.note.setText(self.tr("Saving…"))
+        ctx, row_id, write = self.desk.ctx(), self.current_id, self.writer()
+        op = DbOp(self.desk.tasks, lambda db: write(db, ctx, row_id, values), self)
+        op.success(self._saved).failure(self.save_failed).run()
+
+    def _saved(self, result: Saved) -> None:
+        self.save_button.setEnabled(True)
+        self._new = False
+        self.current_id = result.id
+        self.saved.emit(result.snapshot)
+        self.note.setText(self.tr("Saved."))
+
+    def save_failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError) and self.form.show_error(exc.field, str(exc)):
+            caption = self.form.caption(exc.field)
+            self.note.setText(self.tr("Not saved: check the {0}.").format(caption))
+            return
+        self.note.setText(messages.user_text(exc))
