@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from PySide6.QtCore import QLocale, QRectF, Qt, QTime
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
@@ -50,16 +51,50 @@ class Frame:
         return first, last
 
 
-def elided(p: QPainter, rect: QRectF, text: str, align: Qt.AlignmentFlag) -> None:
-    fm = QFontMetrics(p.font())
+def elided(
+    p: QPainter,
+    rect: QRectF,
+    text: str,
+    align: Qt.AlignmentFlag,
+    fm: QFontMetrics | None = None,
+) -> None:
+    """Draw ``text`` cut with an ellipsis to fit; pass ``fm`` (for the painter's font)
+    when painting many cards, since building metrics costs more than the drawing."""
+    fm = fm or QFontMetrics(p.font())
     p.drawText(rect, align, fm.elidedText(text, Qt.TextElideMode.ElideRight, int(rect.width())))
 
 
+@lru_cache(maxsize=2048)
 def hhmm(minute: int) -> str:
+    """Minutes into the day in the locale's short time format (cached: ~1,440 values)."""
     hours, minutes = divmod(minute, 60)
     if hours >= 24:
         hours, minutes = 23, 59
     return QLocale().toString(QTime(hours, minutes), QLocale.FormatType.ShortFormat)
+
+
+class CardFonts:
+    """The fonts and metrics a card needs, made once per base font, not once per card."""
+
+    def __init__(self, base: QFont) -> None:
+        self.plain = QFont(base)
+        self.bold = QFont(base)
+        self.bold.setBold(True)
+        self.small_bold = small_font(base, bold=True)
+        self.fm = QFontMetrics(self.plain)
+        self.fm_bold = QFontMetrics(self.bold)
+        self.fm_small_bold = QFontMetrics(self.small_bold)
+
+
+@lru_cache(maxsize=8)
+def _card_fonts(key: str) -> CardFonts:
+    base = QFont()
+    base.fromString(key)
+    return CardFonts(base)
+
+
+def card_fonts(base: QFont) -> CardFonts:
+    return _card_fonts(base.toString())
 
 
 def small_font(font: QFont, bold: bool = False) -> QFont:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QRectF
@@ -73,11 +73,25 @@ def _span(iv: Interval, day: date, tz: ZoneInfo) -> tuple[int, int]:
 
 
 def build_columns(agenda: Agenda, days: list[date], tz: ZoneInfo) -> list[DayColumn]:
-    """One DayColumn per (day, provider or room), days outermost, cards in lanes."""
+    """One DayColumn per (day, provider or room), days outermost, cards in lanes.
+
+    Pure Python (no Qt): the schedule runs it on the database worker. Each
+    appointment's times are converted to the clinic's zone once and filed under the
+    days it touches, so a week of ~4,000 cards costs one pass, not one per day.
+    """
     owner = "provider_id" if agenda.kind == "provider" else "room_id"
-    by_owner: dict[str, list[AgendaItem]] = {}
+    wanted = set(days)
+    cells: dict[tuple[date, str], list[Placed]] = {}
     for item in agenda.items:
-        by_owner.setdefault(getattr(item, owner) or "", []).append(item)
+        start, end = item.start_utc.astimezone(tz), item.end_utc.astimezone(tz)
+        key = getattr(item, owner) or ""
+        day = start.date()
+        while day <= end.date():
+            if day in wanted:
+                top, bottom = _clamped(start, day), _clamped(end, day)
+                if top < bottom:
+                    cells.setdefault((day, key), []).append(Placed(item, top, bottom))
+            day += timedelta(days=1)
     out: list[DayColumn] = []
     for day in days:
         for col in agenda.columns:
@@ -88,16 +102,18 @@ def build_columns(agenda: Agenda, days: list[date], tz: ZoneInfo) -> list[DayCol
             ]
             blocked = [(*_span(b, day, tz), b.kind) for b in agenda.blocked.get(col.id, [])]
             blocked = [b for b in blocked if b[0] < b[1]]
-            cards = []
-            for item in by_owner.get(col.id, []):
-                top, bottom = (
-                    local_minutes(item.start_utc, day, tz),
-                    local_minutes(item.end_utc, day, tz),
-                )
-                if top < bottom:
-                    cards.append(Placed(item, top, bottom))
-            out.append(DayColumn(day, col, working, blocked, assign_lanes(cards)))
+            cards = assign_lanes(cells.get((day, col.id), []))
+            out.append(DayColumn(day, col, working, blocked, cards))
     return out
+
+
+def _clamped(local: datetime, day: date) -> int:
+    """A local time as minutes into ``day``, clamped to 0..1440 (see local_minutes)."""
+    if local.date() < day:
+        return 0
+    if local.date() > day:
+        return DAY_MINUTES
+    return local.hour * 60 + local.minute
 
 
 def assign_lanes(cards: list[Placed]) -> list[Placed]:

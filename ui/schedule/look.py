@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 
@@ -89,3 +91,11 @@ def text_on(fill: QColor) -> QColor:
     dark = (lum + 0.05) / (luminance(CARD_TEXT_DARK) + 0.05)
     light = (luminance(CARD_TEXT_LIGHT) + 0.05) / (lum + 0.05)
     return CARD_TEXT_DARK if dark >= light else CARD_TEXT_LIGHT
+
+
+@lru_cache(maxsize=256)
+def card_colours(service_colour: str) -> tuple[QColor, QColor, QColor, QColor]:
+    """(fill, edge, edge outline, text) for a service colour, worked out once."""
+    fill = card_fill(service_colour)
+    edge = safe_colour(service_colour)
+    return fill, edge, edge.darker(125), text_on(fill)

@@ -27,6 +27,23 @@ Mode = Literal["day", "week"]
 Fetched = tuple[Agenda, list[Column]]
 
 
+LaidOut = tuple[Fetched, list[DayColumn]]
+
+
+def fetch_laid_out(
+    db: Database,
+    days: list[date],
+    ctx: Ctx,
+    window: tuple[datetime, datetime],
+    kind: ColumnKind,
+    ids: list[str] | None,
+) -> LaidOut:
+    """Runs on the worker: the agenda and its cards already placed in columns and lanes,
+    so the GUI thread only swaps the result in and paints."""
+    fetched = fetch(db, ctx, window, kind, ids)
+    return fetched, build_columns(fetched[0], days, fetched[0].clinic.tz)
+
+
 def fetch(
     db: Database,
     ctx: Ctx,
@@ -124,17 +141,16 @@ class ScheduleModel(QObject):
         ids = self.filter()
         args = (self.desk.ctx(), self.window(), self.kind, sorted(ids) if ids is not None else None)
         days = self.days()
-        op = DbOp(self.desk.tasks, lambda db: fetch(db, *args), owner=self)
-        op.success(lambda result: self._apply(result, days)).failure(self._failed).run()
+        op = DbOp(self.desk.tasks, lambda db: fetch_laid_out(db, days, *args), owner=self)
+        op.success(self._apply).failure(self._failed).run()
 
-    def _apply(self, result: Fetched, days: list[date]) -> None:
+    def _apply(self, result: LaidOut) -> None:
         self._set_loading(False)
         if self._dirty:
             self.reload()
             return
-        self.agenda, self.available = result
+        (self.agenda, self.available), self.columns = result
         self.desk.clinic = self.agenda.clinic
-        self.columns = build_columns(self.agenda, days, self.desk.clinic.tz)
         self.loaded.emit()
 
     def _failed(self, exc: BaseException) -> None:

@@ -8,12 +8,12 @@ the scroll offsets; the header and the time gutter stay put.
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 
 from . import look
 from .axes import paint_gutter, paint_header
 from .drag import Ghost
-from .frame import Frame, elided, hhmm, small_font
+from .frame import Frame, card_fonts, elided, hhmm, small_font
 from .layout import Placed
 
 
@@ -87,9 +87,8 @@ def _grid(p: QPainter, f: Frame, lo: int, hi: int) -> None:
 def _card(p: QPainter, f: Frame, i: int, card: Placed) -> None:
     rect = f.geo.card_rect(i, card)
     item = card.item
-    fill = look.card_fill(item.service_colour)
-    edge = look.safe_colour(item.service_colour)
-    p.setPen(QPen(edge.darker(125), 1))
+    fill, edge, outline, text = look.card_colours(item.service_colour)
+    p.setPen(QPen(outline, 1))
     p.setBrush(fill)
     p.drawRoundedRect(rect, 4, 4)
     p.fillRect(QRectF(rect.left(), rect.top(), 4, rect.height()), edge)
@@ -105,7 +104,7 @@ def _card(p: QPainter, f: Frame, i: int, card: Placed) -> None:
         p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 4, 4)
     inner = rect.adjusted(8, 2, -4, -2)
     badge = _badge(p, f, inner, item.status)
-    _card_text(p, f, inner, badge, card, look.text_on(fill))
+    _card_text(p, f, inner, badge, card, text)
 
 
 def _ghost(p: QPainter, f: Frame, ghost: Ghost) -> None:
@@ -134,8 +133,8 @@ def _ghost(p: QPainter, f: Frame, ghost: Ghost) -> None:
 
 def _badge(p: QPainter, f: Frame, inner: QRectF, status: str) -> float:
     """Draw the status badge at the card's top right; returns the width it took."""
-    small = small_font(f.font, bold=True)
-    fm = QFontMetrics(small)
+    fonts = card_fonts(f.font)
+    small, fm = fonts.small_bold, fonts.fm_small_bold
     label = look.status_label(status)
     colour = look.status_colour(status)
     p.setPen(Qt.PenStyle.NoPen)
@@ -155,9 +154,8 @@ def _badge(p: QPainter, f: Frame, inner: QRectF, status: str) -> float:
 def _card_text(
     p: QPainter, f: Frame, inner: QRectF, badge: float, card: Placed, colour: QColor
 ) -> None:
-    bold = QFont(f.font)
-    bold.setBold(True)
-    fm_bold, fm = QFontMetrics(bold), QFontMetrics(f.font)
+    fonts = card_fonts(f.font)
+    bold, fm_bold, fm = fonts.bold, fonts.fm_bold, fonts.fm
     item = card.item
     span = f"{hhmm(card.top)}–{hhmm(card.bottom)}"
     two_lines = inner.height() >= fm_bold.height() + fm.height()
@@ -165,13 +163,13 @@ def _card_text(
     p.setFont(bold)
     first = item.patient_name if two_lines else f"{item.patient_name} · {item.service_name}"
     top = QRectF(inner.left(), inner.top(), inner.width() - badge, fm_bold.height())
-    elided(p, top, first, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    elided(p, top, first, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, fm_bold)
     if not two_lines:
         return
     p.setFont(f.font)
     rest = QRectF(inner.left(), top.bottom(), inner.width(), inner.height() - top.height())
     second = f"{item.service_name} · {span}"
-    elided(p, rest, second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    elided(p, rest, second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, fm)
 
 
 def _now_line(p: QPainter, f: Frame) -> None:
