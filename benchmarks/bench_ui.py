@@ -185,7 +185,8 @@ def _clinic(db: Database) -> agenda.ClinicInfo:
 
 
 class Schedule:
-    """Times each load: the worker's fetch, build_columns on the GUI thread, the paint."""
+    """Times each load: the worker's fetch, build_columns (on the worker since the
+    layout moved there), and the paint on the GUI thread."""
 
     def __init__(self, win: MainWindow) -> None:
         self.win = win
@@ -194,7 +195,7 @@ class Schedule:
         self.fetch_ms: list[float] = []
         self.build_ms: list[float] = []
         self.paint_ms: list[float] = []
-        self.build_cpu: list[float] = []  # GUI-thread CPU time: what other load cannot inflate
+        self.build_cpu: list[float] = []  # that thread's CPU time: what other load can't inflate
         self.paint_cpu: list[float] = []
         self.items: list[int] = []
         self.painted_at = 0.0
@@ -262,8 +263,8 @@ def bench_navigation(
 def _parts(sched: Schedule, mark: int, label: str) -> list[Figures]:
     return [
         Figures("  worker: agenda fetch" + label, sched.fetch_ms[mark:]),
-        Figures("  GUI: build_columns" + label, sched.build_ms[mark:]),
-        Figures("    the same, GUI-thread CPU time" + label[:0], sched.build_cpu[mark:]),
+        Figures("  worker: build_columns" + label, sched.build_ms[mark:]),
+        Figures("    the same, thread CPU time" + label[:0], sched.build_cpu[mark:]),
         Figures("  GUI: repaint after load" + label, sched.paint_ms[mark:]),
         Figures("    the same, GUI-thread CPU time" + label[:0], sched.paint_cpu[mark:]),
     ]
