@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import NotOurFile
-from .keys import Slot
+from .errors import NotOurFile, UnlockError
+from .keys import Slot, unwrap
 
 FORMAT = "receptionist-keyfile"
 VERSION = 1
@@ -88,3 +88,13 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
 def write_keyfile(path: Path, keyfile: KeyFile) -> None:
     text = json.dumps(keyfile.to_json(), indent=2, sort_keys=True) + "\n"
     atomic_write(path, text.encode("utf-8"))
+
+
+def successor_key(keyfile: KeyFile, old_key: bytes) -> bytes | None:
+    """The new key of an interrupted rekey, if ``old_key`` wraps one."""
+    for slot in keyfile.slots_of("successor"):
+        try:
+            return unwrap(slot, old_key.hex(), clinic_id=keyfile.clinic_id)
+        except UnlockError:
+            continue
+    return None

@@ -16,9 +16,9 @@ from pathlib import Path
 import sqlcipher3
 
 from . import keystore
-from .errors import UnlockError, UserError
+from .errors import UserError
 from .keyfile import KeyFile, read_keyfile, write_keyfile
-from .keys import KdfParams, new_data_key, new_recovery_code, unwrap, wrap
+from .keys import KdfParams, new_data_key, new_recovery_code, wrap
 from .lock import InstanceLock, exclusive_use
 from .storage import BUSY_TIMEOUT_MS, db_files, fsync_dir, key_pragma_value, raw_connect
 from .vault import DataDir, check_passphrase_strength
@@ -32,16 +32,6 @@ class Rekeyed:
     recovery_code: str = field(repr=False)
     in_keychain: bool
     key: bytes = field(repr=False)
-
-
-def successor_key(keyfile: KeyFile, old_key: bytes) -> bytes | None:
-    """The new key of an interrupted rekey, if ``old_key`` wraps one."""
-    for slot in keyfile.slots_of("successor"):
-        try:
-            return unwrap(slot, old_key.hex(), clinic_id=keyfile.clinic_id)
-        except UnlockError:
-            continue
-    return None
 
 
 def rekey(

@@ -19,7 +19,7 @@ import sqlcipher3
 
 from . import keystore, migrate
 from .errors import NotOurFile, UnlockError, UserError
-from .keyfile import KeyFile, read_keyfile, write_keyfile
+from .keyfile import KeyFile, read_keyfile, successor_key, write_keyfile
 from .keys import new_data_key, new_recovery_code, normalize_recovery_code, unwrap, wrap
 from .storage import Database, fsync_dir, key_pragma_value, raw_connect
 
@@ -128,8 +128,6 @@ def _follow_successor(ddir: DataDir, keyfile: KeyFile, key: bytes) -> bytes | No
     """``key`` if it opens the database, else the new key of an interrupted rekey."""
     if _key_opens(ddir, key):
         return key
-    from .rekey import successor_key
-
     newer = successor_key(keyfile, key)
     if newer is not None and _key_opens(ddir, newer):
         return newer
