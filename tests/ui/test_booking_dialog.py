@@ -280,3 +280,13 @@ def test_screenshot(qtbot: QtBot, desk: Desk, seeded: Seeded, tmp_path: Path) ->
     dialog = _clash(qtbot, dataclasses.replace(desk, actor=Actor("u1", "manager")), seeded)
     dialog.notes.setText("Bring the X-ray")
     assert dialog.grab().save(str(tmp_path / "booking.png"))
+
+
+def test_escape_with_typed_notes_warns_first(qtbot: QtBot, desk: Desk) -> None:
+    dialog = _open(qtbot, desk)
+    dialog.notes.setText("Bring the X-ray")
+    dialog.reject()
+    assert dialog.isVisible() and "Esc again" in dialog.error.text()
+    assert dialog.unsaved()
+    with qtbot.waitSignal(dialog.rejected, timeout=WAIT):
+        dialog.reject()

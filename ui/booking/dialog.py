@@ -40,6 +40,7 @@ from .patientpicker import PatientPicker
 
 class BookingDialog(QDialog):
     booked = Signal(str)  # the new appointment's id
+    _warned_close = False
 
     def __init__(
         self,
@@ -227,6 +228,23 @@ class BookingDialog(QDialog):
         self.error.show()
         if field is not None:
             field.setFocus()
+
+    def unsaved(self) -> bool:
+        """Typed work that closing would throw away (for the close and quit guards)."""
+        new = self.new_form.values() if self.new_form.isVisible() else None
+        return bool(
+            self.notes.text().strip()
+            or (new is not None and (new.given_name or new.family_name or new.phone))
+            or (self.picker.patient is not None and self.book_button.isEnabled())
+        )
+
+    def reject(self) -> None:
+        """Escape: with typed work, the first press only warns; the second closes."""
+        if self.unsaved() and not self._warned_close:
+            self._warned_close = True
+            self._ask(self.tr("Not booked yet: press Esc again to close without booking."), None)
+            return
+        super().reject()
 
     def _booked(self, appointment_id: str) -> None:
         self.book_button.setEnabled(True)
