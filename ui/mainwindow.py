@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         bar.setObjectName("statusBar")
-        messages.StatusBarSink(bar)
+        self.status_sink = messages.StatusBarSink(bar)
         self.user_label = QLabel(self)
         self.user_label.setObjectName("userLabel")
         self.user_label.setAccessibleName(self.tr("Signed-in user"))
@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.menuBar().setEnabled(False)
         self.navbar.hide()
         self.statusBar().clearMessage()
+        self.status_sink.paused = True
         self.stack.setCurrentWidget(self.lock_screen)
 
     def unlock(self, *, same_user: bool = True) -> None:
@@ -170,6 +171,7 @@ class MainWindow(QMainWindow):
         for action, enabled in self._enabled.items():
             action.setEnabled(enabled)
         self.menuBar().setEnabled(True)
+        self.status_sink.paused = False
         self.navbar.show()
         self.stack.setCurrentWidget(self.schedule)
         self.show_user()

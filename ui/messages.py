@@ -107,11 +107,13 @@ class StatusBarSink(QObject):
     def __init__(self, status_bar: QStatusBar, source: MessageBridge | None = None) -> None:
         super().__init__(status_bar)
         self._bar = status_bar
+        self.paused = False  # while the desk is locked nothing shows on the lock screen
         (source or bridge()).shown.connect(self._show)
 
     @Slot(object)
     def _show(self, message: Message) -> None:
-        self._bar.showMessage(message.text, STATUS_MS)
+        if not self.paused:
+            self._bar.showMessage(message.text, STATUS_MS)
 
 
 BoxFactory = Callable[[QWidget, Message], QMessageBox]

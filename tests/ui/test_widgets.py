@@ -129,3 +129,14 @@ def test_binding_keeps_references_to_none_and_true() -> None:
         probe.ping.emit()
     assert none_before - sys.getrefcount(None) < 32
     assert true_before - sys.getrefcount(True) < 32
+
+
+def test_nothing_is_said_on_the_lock_screen(window: MainWindow) -> None:
+    from ui import messages
+
+    window.lock()
+    messages.info("Saved patient A-1.")
+    assert window.statusBar().currentMessage() == ""
+    window.unlock()
+    messages.info("Saved patient A-1.")
+    assert window.statusBar().currentMessage() == "Saved patient A-1."
