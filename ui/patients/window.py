@@ -42,6 +42,7 @@ class PatientWindow(QDialog):
         self.record: PatientRecord | None = None
         self.heading = QLabel(self.tr("Opening the record…"), self)
         self.heading.setObjectName("dialogHeading")
+        self.heading.setWordWrap(True)  # a 200-character name must not widen the window
         self.summary = QLabel(self)
         self.summary.setObjectName("patientSummary")
         self.form = DemographicsForm()
@@ -132,7 +133,8 @@ class PatientWindow(QDialog):
 
     def _show_heading(self, record: PatientRecord) -> None:
         name = record.display_name
-        self.setWindowTitle(self.tr("{0} – {1}").format(name, record.number))
+        short = name if len(name) <= 60 else name[:59] + "…"
+        self.setWindowTitle(self.tr("{0} – {1}").format(short, record.number))
         self.heading.setText(name)
         phone = str(record.fields.get("phone") or self.tr("no phone on file"))
         self.summary.setText(self.tr("Patient {0} · {1}").format(record.number, phone))
