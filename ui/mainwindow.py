@@ -199,9 +199,11 @@ class MainWindow(QMainWindow):
             )
 
     def unsaved_windows(self) -> list[QDialog]:
-        """Open dialogs that say they hold unsaved changes (an ``unsaved()`` method)."""
+        """Open (or hidden by the lock) dialogs that say they hold unsaved changes."""
         found = []
         for dialog in self.findChildren(QDialog):
+            if not (dialog.isVisible() or dialog in self._hidden):
+                continue  # closed (kept for reuse): what it held was left on purpose
             unsaved = getattr(dialog, "unsaved", None)
             if callable(unsaved) and unsaved():
                 found.append(dialog)

@@ -1,27 +1,39 @@
 """``--screenshots DIR``: each main screen rendered offscreen into a PNG, then exit.
 
 Steps run one after another on a timer: set a screen up, wait until the schedule
-has loaded and the worker is idle, grab it, go on. Popups and dialogs are painted
-onto the window's picture where they would appear.
+has loaded and the worker is idle, grab it, go on. A step without a name only sets
+up (opens a dialog, types a search) for the next, once the worker has answered.
+Popups and dialogs are painted onto the window's picture where they would appear,
+then closed, so the app quits as it was found (nothing booked, pinned or saved).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPixmap
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QDialog, QMenu, QWidget
+
+from receptionist.clock import Clock, FixedClock
 
 from . import messages
+from .booking.dialog import BookingDialog
 from .cancel import CancelDialog
 from .mainwindow import MainWindow
+from .patients import Patients
+from .pinboard import Pinboard
+from .quickfind import QuickFind
+from .settings import Settings
 from .signin import SignInDialog
+from .today import FrontDesk
 from .unlock import UnlockDialog
 
 Prepare = Callable[[], object]
 Shoot = Callable[[], "QPixmap | None"]
+Step = tuple["str | None", "Prepare | None", "Shoot | None"]  # no name: a setup stage
 POLL_MS = 25
 TIMEOUT_MS = 60_000
 
@@ -34,7 +46,7 @@ def composite(window: QWidget, *popups: QWidget) -> QPixmap:
     try:
         for popup in popups:
             shot = popup.grab()
-            if isinstance(popup, QMenu):
+            if isinstance(popup, QMenu | QuickFind):  # placed by the app, not centred
                 at = window.mapFromGlobal(popup.mapToGlobal(QPoint(0, 0)))
             else:
                 at = QPoint(
@@ -58,7 +70,7 @@ class Screenshots(QObject):
         self.out_dir = Path(out_dir)
         self.saved: list[Path] = []
         self.window: MainWindow | None = None
-        self._steps: list[tuple[str, Prepare | None, Shoot]] = []
+        self._steps: list[Step] = []
         self._pending: tuple[str, Shoot] | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -66,6 +78,7 @@ class Screenshots(QObject):
         self._waited = 0
         self._idle_polls = 0
         self._search_left = 7
+        self._real_clock: Clock | None = None
 
     def run(self, window: MainWindow) -> None:
         self.window = window
@@ -80,6 +93,24 @@ class Screenshots(QObject):
             ("06-error-message", None, self._error_message),
             ("07-locked-sign-in", None, self._locked),
             ("08-unlock-dialog", None, self._unlock_dialog),
+            (None, self._open_booking, None),
+            (None, self._type_booking_patient, None),
+            (None, self._pick_booking_patient, None),
+            ("09-booking-dialog", None, self._booking_dialog),
+            (None, self._open_patient_search, None),
+            ("10-patient-search", None, self._patient_search),
+            (None, self._open_patient, None),
+            ("11-patient-window", None, self._patient_window),
+            (None, self._open_quick_find, None),
+            ("12-quick-find", None, self._quick_find),
+            (None, self._open_board, None),
+            ("13-today-board", None, self._today_board),
+            (None, self._open_waitlist, None),
+            ("14-waitlist", None, self._waitlist),
+            (None, self._open_settings, None),
+            ("15-settings-providers", None, self._settings),
+            (None, self._pin, None),
+            ("16-pinboard", None, self._pinboard),
         ]
         self._timer.start()
 
@@ -101,16 +132,17 @@ class Screenshots(QObject):
         if self._find_busy_day():
             return
         if self._pending is not None:
-            name, shoot = self._pending
+            shot_name, shot = self._pending
             self._pending = None
-            self._save(name, shoot() or self._plain())
+            self._save(shot_name, shot() or self._plain())
         if not self._steps:
             self._finish(0)
             return
         name, prepare, shoot = self._steps.pop(0)
         if prepare is not None:
             prepare()
-        self._pending = (name, shoot)
+        if name is not None and shoot is not None:
+            self._pending = (name, shoot)
 
     def _rooms(self) -> None:
         assert self.window is not None
@@ -196,4 +228,145 @@ class Screenshots(QObject):
         )
         picture = dialog.grab()
         dialog.close()
+        return picture
+
+    # --- the dialogs and docks of the other screens ------------------------------------
+    def _sample(self) -> tuple[str, str, str, str] | None:
+        """An appointment on screen: its id, patient id, patient name and service id."""
+        assert self.window is not None
+        cards = self.window.model.items()
+        if not cards:
+            return None
+        item = cards[0].item
+        return item.id, item.patient_id, item.patient_name, item.service_id
+
+    def _name(self) -> str:
+        sample = self._sample()
+        return sample[2] if sample else "a"
+
+    def _patients(self) -> Patients:
+        assert self.window is not None
+        patients = self.window.findChild(Patients)
+        assert isinstance(patients, Patients)
+        return patients
+
+    def _front_desk(self) -> FrontDesk:
+        assert self.window is not None
+        desk = self.window.findChild(FrontDesk)
+        assert isinstance(desk, FrontDesk)
+        return desk
+
+    def _over_window(self, dialog: QDialog | None) -> QPixmap | None:
+        """The window with ``dialog`` over it, then the dialog closed."""
+        assert self.window is not None
+        if dialog is None:
+            return None
+        picture = composite(self.window, dialog)
+        dialog.done(QDialog.DialogCode.Rejected)  # not reject(): it may warn and stay open
+        return picture
+
+    def _booking(self) -> BookingDialog | None:
+        assert self.window is not None
+        return self.window.booking.dialog
+
+    def _open_booking(self) -> None:
+        assert self.window is not None
+        self.window.booking.action.trigger()  # "New appointment…"
+
+    def _type_booking_patient(self) -> None:
+        dialog = self._booking()
+        if dialog is not None:
+            dialog.picker.query.setText(self._name())
+            dialog.picker.search_now()
+
+    def _pick_booking_patient(self) -> None:
+        dialog = self._booking()
+        if dialog is None:
+            return
+        dialog.picker.pick_current()
+        sample = self._sample()
+        service = dialog.service.findData(sample[3]) if sample else -1
+        dialog.service.setCurrentIndex(max(0, service))  # asks for the free times
+
+    def _booking_dialog(self) -> QPixmap | None:
+        dialog = self._booking()
+        picture = self._over_window(dialog)
+        if dialog is not None:  # a picked patient is unsaved work: it would hold up quitting
+            dialog.deleteLater()
+        return picture
+
+    def _open_patient_search(self) -> None:
+        search = self._patients().show_search()
+        search.picker.field.setText(self._name().split()[0])
+        search.picker.finder.search_now()
+
+    def _patient_search(self) -> QPixmap | None:
+        return self._over_window(self._patients().search)
+
+    def _open_patient(self) -> None:
+        sample = self._sample()
+        if sample is not None:
+            self._patients().open_patient(sample[1]).tabs.setCurrentIndex(0)  # Details
+
+    def _patient_window(self) -> QPixmap | None:
+        sample = self._sample()
+        windows = self._patients().windows
+        return self._over_window(windows.get(sample[1]) if sample else None)
+
+    def _open_quick_find(self) -> None:
+        quick = self._patients().show_quick_find()
+        quick.picker.field.setText(self._name().split()[0])
+        quick.picker.finder.search_now()
+
+    def _quick_find(self) -> QPixmap | None:
+        return self._over_window(self._patients().quick)
+
+    def _open_board(self) -> None:
+        """The board of the day on screen (mid-morning), when today has no bookings shown."""
+        assert self.window is not None
+        desk, day = self.window.desk, self.window.model.day
+        if day != desk.today():
+            self._real_clock = desk.clock
+            desk.clock = FixedClock(datetime.combine(day, time(10, 30), desk.clinic.tz))
+        self._front_desk().show_board()
+
+    def _today_board(self) -> QPixmap | None:
+        assert self.window is not None
+        picture = self._over_window(self._front_desk().board)
+        if self._real_clock is not None:
+            self.window.desk.clock, self._real_clock = self._real_clock, None
+        return picture
+
+    def _open_waitlist(self) -> None:
+        self._front_desk().show_waitlist()
+
+    def _waitlist(self) -> QPixmap | None:
+        return self._over_window(self._front_desk().waitlist)
+
+    def _open_settings(self) -> None:
+        assert self.window is not None
+        settings = self.window.findChild(Settings)
+        assert isinstance(settings, Settings)
+        dialog = settings.show_dialog()
+        dialog.tabs.setCurrentWidget(dialog.providers)
+
+    def _settings(self) -> QPixmap | None:
+        assert self.window is not None
+        settings = self.window.findChild(Settings)
+        return self._over_window(settings.dialog if isinstance(settings, Settings) else None)
+
+    def _pin(self) -> None:
+        assert self.window is not None
+        board = self.window.findChild(Pinboard, "pinboard")
+        sample = self._sample()
+        if isinstance(board, Pinboard) and sample is not None:
+            board.pin_id(sample[0])
+
+    def _pinboard(self) -> QPixmap:
+        assert self.window is not None
+        picture = self._plain()
+        board = self.window.findChild(Pinboard, "pinboard")
+        if isinstance(board, Pinboard):  # the demo is left as it was: nothing pinned
+            board.model.unpin(board.current_id() or "")
+            board.hide()
         return picture

@@ -92,10 +92,22 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "06-error-message.png",
         "07-locked-sign-in.png",
         "08-unlock-dialog.png",
+        "09-booking-dialog.png",
+        "10-patient-search.png",
+        "11-patient-window.png",
+        "12-quick-find.png",
+        "13-today-board.png",
+        "14-waitlist.png",
+        "15-settings-providers.png",
+        "16-pinboard.png",
     ]
     day = QImage(str(tmp_path / "shots" / "01-schedule-day.png"))
     assert (day.width(), day.height()) == (1366, 768)
     assert not window.is_locked()
+    assert not window.unsaved_windows()  # nothing left open that would hold up quitting
+    assert window.booking.dialog is None
+    booking = QImage(str(tmp_path / "shots" / "09-booking-dialog.png"))
+    assert (booking.width(), booking.height()) == (1366, 768)
 
 
 @pytest.mark.slow
@@ -113,4 +125,4 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.png"))) == 8
+    assert len(list((tmp_path / "out").glob("*.png"))) == 16
