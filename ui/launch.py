@@ -117,7 +117,7 @@ def say(text: str) -> None:
 
 
 def bring_forward(startup: Startup) -> None:
-    target = startup.sign_in_dialog or startup.unlock_dialog or startup.window
+    target = startup.wizard or startup.sign_in_dialog or startup.unlock_dialog or startup.window
     if target is not None:
         if target.isMinimized():
             target.showNormal()

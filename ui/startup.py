@@ -1,4 +1,7 @@
-"""From start to the schedule: open the clinic, unlock it if need be, sign in; and the lock.
+"""From start to the schedule: open the clinic (or set one up), unlock it, sign in; the lock.
+
+A data folder with no clinic in it gets the first-run wizard (:mod:`ui.wizard`); the
+clinic it makes is opened with the key it hands over, and sign-in follows.
 
 Every step that touches the disk or derives a key runs on the database worker; the
 dialogs only collect what a person types. Dialogs come from injected factories and
@@ -16,7 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from receptionist import agenda, staff, vault
+from receptionist import agenda, migrate, staff, vault
 from receptionist.agenda import ClinicInfo
 from receptionist.clock import Clock, SystemClock
 from receptionist.context import Actor, Ctx
@@ -30,6 +33,7 @@ from .mainwindow import MainWindow
 from .signin import SignInDialog
 from .tasks import TaskManager
 from .unlock import UnlockDialog
+from .wizard import SetupWizard
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,28 @@ class DemoLogin:
 UnlockFactory = Callable[[QWidget | None, str], UnlockDialog]
 SignInFactory = Callable[..., SignInDialog]
 WindowFactory = Callable[[Desk], MainWindow]
+WizardFactory = Callable[[QWidget | None, Path, TaskManager, Clock], SetupWizard]
+
+
+class NoClinic(Exception):
+    """The data folder holds no clinic yet: the set-up wizard makes one."""
 
 
 def open_with_secret(root: Path, secret: str) -> Database:
     """Open the clinic with one typed passphrase or recovery code (one attempt)."""
     answers = iter([secret])
     return vault.open_clinic(root, ask=lambda _prompt: next(answers, None), env={})
+
+
+def open_with_key(root: Path, key: bytes) -> Database:
+    """Open a clinic just made by the wizard with the key it handed over."""
+    db = Database(vault.DataDir(Path(root)).db, key)
+    try:
+        migrate.upgrade(db, allow_new=False)
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 def read_clinic(db: Database) -> ClinicInfo:
@@ -81,6 +101,7 @@ class Startup(QObject):
         unlock_factory: UnlockFactory = UnlockDialog,
         sign_in_factory: SignInFactory = SignInDialog,
         window_factory: WindowFactory = MainWindow,
+        wizard_factory: WizardFactory = SetupWizard,
         confirm_quit: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__()
@@ -89,11 +110,13 @@ class Startup(QObject):
         self.demo, self.prepare = demo, prepare
         self.env = dict(os.environ if env is None else env)
         self.unlock_factory, self.sign_in_factory = unlock_factory, sign_in_factory
-        self.window_factory = window_factory
+        self.window_factory, self.wizard_factory = window_factory, wizard_factory
         self.confirm_quit = confirm_quit or self._ask_quit
         self.clinic = ClinicInfo("", "UTC", 15)
         self.unlock_dialog: UnlockDialog | None = None
         self.sign_in_dialog: SignInDialog | None = None
+        self.wizard: SetupWizard | None = None
+        self.first_user = ""  # the administrator the wizard just made, for the sign-in
         self.window: MainWindow | None = None
         self.desk: Desk | None = None
         self.quitting = False
@@ -133,19 +156,40 @@ class Startup(QObject):
     def _open_quietly(self) -> Database:
         if self.prepare is not None:
             self.prepare()
+        if self.demo is None and not vault.DataDir(self.root).exists():
+            raise NoClinic
         env = dict(self.env)
         if self.demo is not None:
             env["RECEPTIONIST_PASSPHRASE"] = self.demo.passphrase
         return vault.open_clinic(self.root, env=env)
 
     def _open_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, UnlockError):
+        if isinstance(exc, NoClinic):
+            self._offer_setup()
+        elif isinstance(exc, UnlockError):
             self.unlock_dialog = self.unlock_factory(None, str(self.root))
             self.unlock_dialog.submitted.connect(self._try_secret)
             self.unlock_dialog.quitRequested.connect(self.quit)
             self.unlock_dialog.show()
         else:
             self.failed.emit(messages.user_text(exc))
+
+    def _offer_setup(self) -> None:
+        self.wizard = self.wizard_factory(None, self.root, self.tasks, self.clock)
+        self.wizard.setupFinished.connect(self._set_up)
+        self.wizard.quitRequested.connect(self.quit)
+        self.wizard.show()
+
+    def _set_up(self, username: str) -> None:
+        wizard, self.wizard = self.wizard, None
+        if wizard is None:
+            return
+        key = wizard.take_key()
+        wizard.hide()
+        wizard.deleteLater()
+        self.first_user = username
+        root = self.root
+        self.tasks.run(lambda: open_with_key(root, key), self._opened, self._open_failed)
 
     def _try_secret(self, secret: str) -> None:
         self.tasks.run(
@@ -173,7 +217,7 @@ class Startup(QObject):
 
     # --- signing in ------------------------------------------------------------------
     def ask_sign_in(self, locked: bool) -> None:
-        username = self.desk.username if self.desk else ""
+        username = self.desk.username if self.desk else self.first_user
         demo = self.demo
         note = self.tr("Demo clinic: no real data. The demo account is filled in.") if demo else ""
         self.sign_in_dialog = self.sign_in_factory(
@@ -245,7 +289,7 @@ class Startup(QObject):
             return
         self.quitting = True
         self.idle.stop()
-        for dialog in (self.unlock_dialog, self.sign_in_dialog):
+        for dialog in (self.unlock_dialog, self.sign_in_dialog, self.wizard):
             if dialog is not None:
                 dialog.hide()
         if self.window is not None:

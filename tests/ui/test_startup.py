@@ -20,6 +20,7 @@ from ui.signin import SignInDialog
 from ui.startup import DemoLogin, Startup
 from ui.tasks import TaskManager
 from ui.unlock import UnlockDialog
+from ui.wizard import SetupWizard
 
 
 class FakeMonotonic:
@@ -158,10 +159,32 @@ def test_demo_opens_without_questions(
     assert "demo" in ready.args[0].windowTitle()
 
 
-def test_a_folder_without_a_clinic_fails_plainly(
+def test_a_folder_without_a_clinic_offers_the_set_up_wizard(
     qtbot: QtBot, tmp_path: Path, make_startup: Any
 ) -> None:
-    startup = make_startup(tmp_path / "empty")
+    wizards: list[SetupWizard] = []
+
+    def wizard(parent: QWidget | None, root: Path, tasks_: TaskManager, clock_: Any) -> Any:
+        wizards.append(SetupWizard(parent, root, tasks_, clock_))
+        return wizards[-1]
+
+    startup = make_startup(tmp_path / "empty", wizard_factory=wizard)
+    startup.start()
+    qtbot.waitUntil(lambda: bool(wizards), timeout=10_000)
+    assert wizards[0].objectName() == "setupWizard" and wizards[0].isVisible()
+    with qtbot.waitSignal(startup.finished, timeout=10_000):
+        qtbot.keyClick(wizards[0], Qt.Key.Key_Escape)  # giving up before creating quits
+    assert not (tmp_path / "empty").exists(), "nothing was made"
+    wizards[0].deleteLater()
+
+
+def test_a_folder_with_a_broken_clinic_fails_plainly(
+    qtbot: QtBot, tmp_path: Path, make_startup: Any
+) -> None:
+    root = tmp_path / "half"
+    root.mkdir()
+    (root / "clinic.keys").write_text("{}")  # a key file without its database
+    startup = make_startup(root)
     with qtbot.waitSignal(startup.failed, timeout=10_000) as failed:
         startup.start()
     assert "There is no clinic in" in failed.args[0]

@@ -1,0 +1,179 @@
+"""The wizard's second page: the first administrator and the optional admin passphrase.
+
+Pressing "Create clinic" checks the form, then runs ``receptionist.setup.initialise``
+on the database worker (key derivation takes a moment) with a busy bar shown. A
+failure leaves nothing on disk (``initialise`` cleans up) and keeps what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from receptionist import staff
+from receptionist.errors import UserError, ValidationError
+from receptionist.vault import Created, check_passphrase_strength
+
+from .. import messages
+from ..settings.fields import FieldForm
+
+Create = Callable[[str, str, str | None], None]  # user, password, passphrase
+
+
+class AdminStep(QWizardPage):
+    busyChanged = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("wizardAdminPage")
+        self.setTitle(self.tr("The first administrator"))
+        self.setSubTitle(
+            self.tr(
+                "This account manages staff, settings and keys. Other staff accounts are "
+                "added later in Settings."
+            )
+        )
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, self.tr("&Create clinic"))
+        self.creator: Create | None = None
+        self.created: Created | None = None
+        self.busy = False
+        self.form = FieldForm(self)
+        self.username = self._line("adminUser")
+        self.username.setPlaceholderText(self.tr("e.g. admin"))
+        self.password = self._line("adminPassword", secret=True)
+        self.password_again = self._line("adminPasswordAgain", secret=True)
+        self.passphrase = self._line("adminPassphrase", secret=True)
+        self.passphrase_again = self._line("adminPassphraseAgain", secret=True)
+        self.form.add("username", self.tr("&User name"), self.username)
+        self.form.add("password", self.tr("&Password"), self.password)
+        self.form.add("password-again", self.tr("Password &again"), self.password_again)
+        note = QLabel(
+            self.tr(
+                "Optional. The admin passphrase unlocks the clinic's data on a computer "
+                "whose keychain does not hold the key (a new PC, a restored backup); "
+                "without one, that takes the recovery code. At least 10 characters: a few "
+                "unrelated words work well."
+            ),
+            self,
+        )
+        note.setObjectName("wizardNote")
+        note.setWordWrap(True)
+        note.setContentsMargins(0, 10, 0, 2)
+        self.form.layout_.addRow(note)
+        self.form.add("passphrase", self.tr("Admin pass&phrase"), self.passphrase)
+        self.form.add("passphrase-again", self.tr("Passphrase a&gain"), self.passphrase_again)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("creatingProgress")
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName(self.tr("Creating the clinic"))
+        self.progress.hide()
+        self.status = QLabel(self)
+        self.status.setObjectName("wizardStatus")
+        self.status.setWordWrap(True)
+        self.status.hide()
+        self.error = QLabel(self)
+        self.error.setObjectName("formError")
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName(self.tr("Problem"))
+        self.error.hide()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addStretch(1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.error)
+
+    def _line(self, name: str, secret: bool = False) -> QLineEdit:
+        line = QLineEdit(self)
+        line.setObjectName(name)
+        if secret:
+            line.setEchoMode(QLineEdit.EchoMode.Password)
+        line.textEdited.connect(lambda _t: self.error.hide())
+        return line
+
+    def initializePage(self) -> None:
+        self.username.setFocus()
+
+    def isComplete(self) -> bool:
+        return not self.busy
+
+    # --- checking and creating -------------------------------------------------------
+    def check(self) -> tuple[str, str, str | None] | None:
+        """What was typed, when it passes the checks that need no disk; else None."""
+        self.form.clear_errors()
+        self.error.hide()
+        user, password = self.username.text().strip().lower(), self.password.text()
+        passphrase = self.passphrase.text()
+        try:
+            staff._check_new(user, password, "admin")
+            if password != self.password_again.text():
+                raise ValidationError(
+                    "password-again", self.tr("The two passwords differ; type them again.")
+                )
+            if passphrase:
+                try:
+                    check_passphrase_strength(passphrase)
+                except UserError as exc:
+                    raise ValidationError("passphrase", str(exc)) from exc
+                if passphrase != self.passphrase_again.text():
+                    raise ValidationError(
+                        "passphrase-again",
+                        self.tr("The two passphrases differ; type them again."),
+                    )
+            elif self.passphrase_again.text():
+                raise ValidationError(
+                    "passphrase", self.tr("Type the passphrase here too, or clear both.")
+                )
+        except ValidationError as exc:
+            self.show_error(exc)
+            return None
+        return user, password, passphrase or None
+
+    def validatePage(self) -> bool:
+        if self.created is not None:
+            return True
+        if self.busy or self.creator is None:
+            return False
+        values = self.check()
+        if values is None:
+            return False
+        self.set_busy(True)
+        self.creator(*values)
+        return False
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.form.setEnabled(not busy)
+        self.progress.setVisible(busy)
+        self.status.setVisible(busy)
+        self.status.setText(self.tr("Creating the encrypted clinic data. This takes a moment…"))
+        self.completeChanged.emit()
+        self.busyChanged.emit(busy)
+
+    def done_creating(self, created: Created) -> None:
+        self.created = created
+        for line in (self.password, self.password_again, self.passphrase, self.passphrase_again):
+            line.clear()
+        self.set_busy(False)
+
+    def failed(self, exc: BaseException) -> None:
+        self.set_busy(False)
+        if isinstance(exc, ValidationError) and self.show_error(exc):
+            return
+        self.error.setText(messages.user_text(exc))
+        self.error.show()
+
+    def show_error(self, exc: ValidationError) -> bool:
+        return self.form.show_error(exc.field, str(exc))

@@ -1,0 +1,127 @@
+"""``setupWizard``: the first run - a clinic, its first administrator, its recovery code.
+
+Shown by :mod:`ui.startup` when the data folder holds no clinic. Creation runs on
+the database worker; the wizard emits ``setupFinished(username)`` once the person has
+kept the recovery code, and ``quitRequested`` when they give up before creating.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtWidgets import QWidget, QWizard
+
+from receptionist.clock import Clock
+from receptionist.errors import ValidationError
+from receptionist.setup import initialise
+from receptionist.vault import Created
+
+from ..tasks import TaskManager
+from . import choices
+from .adminstep import AdminStep
+from .clinicstep import ClinicStep
+from .recoverystep import (
+    PrintDialogFactory,
+    RecoveryStep,
+    SaveDialogFactory,
+    print_dialog,
+    save_dialog,
+)
+
+
+class SetupWizard(QWizard):
+    setupFinished = Signal(str)  # the first administrator's user name
+    quitRequested = Signal()
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        root: Path,
+        tasks: TaskManager,
+        clock: Clock,
+        *,
+        save_factory: SaveDialogFactory = save_dialog,
+        print_factory: PrintDialogFactory = print_dialog,
+        zone: str | None = None,
+        region: str | None = None,
+        language: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("setupWizard")
+        self.setWindowTitle(self.tr("Set up Receptionist"))
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setMinimumSize(QSize(600, 480))
+        self.resize(720, 560)
+        self.root, self.tasks, self.clock = Path(root), tasks, clock
+        self.created: Created | None = None
+        self.clinic = ClinicStep(
+            self.root,
+            zone or choices.system_time_zone(),
+            choices.system_region() if region is None else region,
+            language or choices.system_language(),
+        )
+        self.admin = AdminStep()
+        self.admin.creator = self._create
+        self.admin.busyChanged.connect(self._busy)
+        self.recovery = RecoveryStep(save_factory, print_factory)
+        for page in (self.clinic, self.admin, self.recovery):
+            self.addPage(page)
+        self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("&Finish"))
+        self.accepted.connect(self._finished)
+
+    # --- creating, on the worker -----------------------------------------------------
+    def _create(self, user: str, password: str, passphrase: str | None) -> None:
+        spec = self.clinic.spec(user, password)
+        root, clock = self.root, self.clock
+        self.tasks.run(
+            lambda: initialise(root, spec, clock, passphrase=passphrase),
+            lambda created: self._created(created, passphrase is not None),
+            self._failed,
+            owner=self,
+        )
+
+    def _busy(self, busy: bool) -> None:
+        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.CancelButton):
+            button = self.button(which)
+            if busy or which == QWizard.WizardButton.CancelButton:
+                button.setEnabled(not busy)
+
+    def _created(self, created: Created, passphrase_set: bool) -> None:
+        self.created = created
+        self.admin.done_creating(created)
+        self.recovery.show_code(self.clinic.name.text().strip(), created, passphrase_set)
+        self.setOption(QWizard.WizardOption.NoCancelButton, True)
+        self.setButtonLayout([QWizard.WizardButton.Stretch, QWizard.WizardButton.FinishButton])
+        self.next()
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError) and exc.field in self.clinic.form.errors:
+            self.admin.set_busy(False)
+            self.back()
+            self.clinic.show_error(exc)
+            return
+        self.admin.failed(exc)
+
+    # --- the end ---------------------------------------------------------------------
+    def username(self) -> str:
+        return self.admin.username.text().strip().lower()
+
+    def take_key(self) -> bytes:
+        """The new clinic's data key, handed over once (the wizard keeps no copy)."""
+        if self.created is None:
+            raise RuntimeError("no clinic was created")
+        key = self.created.key
+        self.created = None
+        return key
+
+    def _finished(self) -> None:
+        self.recovery.forget()
+        self.setupFinished.emit(self.username())
+
+    def reject(self) -> None:
+        """Escape or Cancel: before creation the app may quit; after it, nothing happens
+        (the recovery code must be kept first)."""
+        if self.created is None and not self.admin.busy:
+            self.quitRequested.emit()
