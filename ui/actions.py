@@ -5,9 +5,11 @@ Tooltips carry the shortcut ("Next day (Alt+Right)") so a mouse user learns it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenuBar, QStyle, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QStyle, QWidget
 
 
 class Actions(QObject):
@@ -133,3 +135,33 @@ def build_menus(bar: QMenuBar, a: Actions) -> None:
     appointment.addActions([a.book, a.card_menu])
     help_menu = bar.addMenu(bar.tr("&Help"))
     help_menu.addAction(a.about)
+
+
+def window_action(
+    window: QWidget,
+    name: str,
+    text: str,
+    shortcut: str,
+    tip: str,
+    tr: Callable[[str], str] | None = None,
+) -> QAction:
+    """An action ``action_<name>`` added to ``window``; its tooltip shows the shortcut.
+
+    ``tr`` translates the tooltip's "{0} ({1})" pattern; ``window.tr`` by default."""
+    action = QAction(text, window)
+    action.setObjectName(f"action_{name}")
+    action.setShortcut(QKeySequence(shortcut))
+    native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    action.setToolTip((tr or window.tr)("{0} ({1})").format(tip, native))
+    action.setStatusTip(tip)
+    window.addAction(action)
+    return action
+
+
+def menu_holding(window: QMainWindow, action_name: str) -> QMenu | None:
+    """The menu of ``window``'s menu bar holding the action named ``action_name``."""
+    for item in window.menuBar().actions():
+        sub = item.menu()
+        if isinstance(sub, QMenu) and any(a.objectName() == action_name for a in sub.actions()):
+            return sub
+    return None

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
 
+from ..actions import menu_holding, window_action
 from ..quickfind import QuickFind
 from .search import PatientSearch
 from .window import PatientWindow
@@ -79,17 +78,6 @@ class Patients(QObject):
             self.search.picker.finder.search_now()
 
 
-def _action(window: MainWindow, name: str, text: str, shortcut: str, tip: str) -> QAction:
-    action = QAction(text, window)
-    action.setObjectName(f"action_{name}")
-    action.setShortcut(QKeySequence(shortcut))
-    native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-    action.setToolTip(window.tr("{0} ({1})").format(tip, native))
-    action.setStatusTip(tip)
-    window.addAction(action)
-    return action
-
-
 def install(window: MainWindow) -> None:
     """Add the Patients menu and shortcuts to ``window`` (find the controller with
     ``window.findChild(Patients)``). Installing twice changes nothing."""
@@ -98,10 +86,10 @@ def install(window: MainWindow) -> None:
     patients = Patients(window)
     window.userChanged.connect(patients.forget)
     tr = patients.tr
-    find = _action(window, "patients", tr("&Find patients…"), "Ctrl+P",
-                   tr("Search the patients on file"))  # fmt: skip
-    quick = _action(window, "quickFind", tr("&Quick find…"), "Ctrl+K",
-                    tr("Jump to a patient by name, phone or number"))  # fmt: skip
+    find = window_action(window, "patients", tr("&Find patients…"), "Ctrl+P",
+                         tr("Search the patients on file"))  # fmt: skip
+    quick = window_action(window, "quickFind", tr("&Quick find…"), "Ctrl+K",
+                          tr("Jump to a patient by name, phone or number"))  # fmt: skip
     quick.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
     find.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
     find.triggered.connect(patients.show_search)
@@ -109,14 +97,6 @@ def install(window: MainWindow) -> None:
     bar = window.menuBar()
     menu = bar.addMenu(tr("&Patients"))
     menu.addActions([find, quick])
-    help_menu = _menu_holding(window, "action_about")
+    help_menu = menu_holding(window, "action_about")
     if help_menu is not None:  # Help stays last
         bar.insertMenu(help_menu.menuAction(), menu)
-
-
-def _menu_holding(window: MainWindow, action_name: str) -> QMenu | None:
-    for item in window.menuBar().actions():
-        sub = item.menu()
-        if isinstance(sub, QMenu) and any(a.objectName() == action_name for a in sub.actions()):
-            return sub
-    return None

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..fielderrors import FieldErrors, add_row, error_line
+
 Editor = QLineEdit | QComboBox | QPlainTextEdit
 
 
@@ -30,7 +32,7 @@ def as_text(value: object) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-class DemographicsForm(QWidget):
+class DemographicsForm(QWidget, FieldErrors):
     edited = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -79,20 +81,10 @@ class DemographicsForm(QWidget):
         editor.setObjectName(f"field_{field}")
         plain = caption.replace("&", "")
         editor.setAccessibleName(plain)
-        error = QLabel(page or self)
-        error.setObjectName("formError")
-        error.setWordWrap(True)
-        error.setAccessibleName(self.tr("Problem with {0}").format(plain.lower()))
-        error.hide()
+        error = error_line(page or self, self.tr("Problem with {0}").format(plain.lower()))
         self.editors[field], self.errors[field], self.captions[field] = editor, error, plain
         if page is None:
-            box = QVBoxLayout()
-            box.setSpacing(2)
-            box.addWidget(editor)
-            box.addWidget(error)
-            label = QLabel(caption, self)
-            label.setBuddy(editor)
-            self.layout_.addRow(label, box)
+            add_row(self, self.layout_, caption, editor, error, editor)
 
     def _notes(self) -> QWidget:
         page = QWidget(self)
@@ -142,17 +134,3 @@ class DemographicsForm(QWidget):
         """Fields whose text differs from the record as loaded."""
         now = {f: self.value(f) for f in self.editors}
         return {f: v for f, v in now.items() if v != self._loaded.get(f)}
-
-    # --- errors ------------------------------------------------------------------------
-    def show_error(self, field: str, text: str) -> bool:
-        """Put ``text`` under ``field`` and focus it; False if the form has no such field."""
-        if field not in self.errors:
-            return False
-        self.errors[field].setText(text)
-        self.errors[field].show()
-        self.editors[field].setFocus()
-        return True
-
-    def clear_errors(self) -> None:
-        for error in self.errors.values():
-            error.hide()

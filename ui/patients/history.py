@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -23,55 +16,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..rowsmodel import RowsModel
 from ..schedule.look import status_label
 from .record import Visit
 from .table import short_datetime
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(RowsModel[Visit]):
     def __init__(self, tz: ZoneInfo, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.tz = tz
-        self._visits: list[Visit] = []
         self._headers = (self.tr("When"), self.tr("Service"), self.tr("Provider"),
                          self.tr("Status"))  # fmt: skip
 
     def set_visits(self, visits: Sequence[Visit]) -> None:
-        self.beginResetModel()
-        self._visits = list(visits)
-        self.endResetModel()
+        self.set_rows(visits)
 
     def visit_at(self, row: int) -> Visit:
-        return self._visits[row]
+        return self.row_at(row)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._visits)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._visits):
-            return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return None
-        visit = self._visits[index.row()]
-        values = (self._when(visit), visit.service, visit.provider, status_label(visit.status))
-        return values[index.column()] if 0 <= index.column() < len(values) else None
+    def cell(self, row: Visit, column: int) -> str:
+        values = (self._when(row), row.service, row.provider, status_label(row.status))
+        return values[column] if 0 <= column < len(values) else ""
 
     def _when(self, visit: Visit) -> str:
         return short_datetime(visit.start_utc, self.tz)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
 
 
 class HistoryPage(QWidget):

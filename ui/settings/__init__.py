@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
+from ..actions import menu_holding, window_action
 from .dialog import SettingsDialog
 
 if TYPE_CHECKING:
@@ -46,16 +47,11 @@ def install(window: MainWindow) -> None:
     if window.findChild(Settings) is not None:
         return
     settings = Settings(window)
-    action = QAction(settings.tr("&Settings…"), window)
-    action.setObjectName("action_settings")
-    action.setShortcut(QKeySequence("Ctrl+,"))
-    action.setMenuRole(QAction.MenuRole.PreferencesRole)
-    native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
     tip = settings.tr("Clinic, providers, rooms, services and staff")
-    action.setToolTip(settings.tr("{0} ({1})").format(tip, native))
-    action.setStatusTip(tip)
+    action = window_action(window, "settings", settings.tr("&Settings…"), "Ctrl+,", tip,
+                           settings.tr)  # fmt: skip
+    action.setMenuRole(QAction.MenuRole.PreferencesRole)
     action.triggered.connect(settings.show_dialog)
-    window.addAction(action)
     menu = _file_menu(window)
     existing = menu.actions()
     if existing:
@@ -67,8 +63,4 @@ def install(window: MainWindow) -> None:
 
 def _file_menu(window: MainWindow) -> QMenu:
     """The menu holding "Lock the desk" (File), or a new File menu."""
-    for item in window.menuBar().actions():
-        sub = item.menu()
-        if isinstance(sub, QMenu) and any(a.objectName() == "action_lock" for a in sub.actions()):
-            return sub
-    return window.menuBar().addMenu(window.tr("&File"))
+    return menu_holding(window, "action_lock") or window.menuBar().addMenu(window.tr("&File"))

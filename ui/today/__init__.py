@@ -13,12 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
 
 from receptionist.waitlist import FreedSlot, WaitlistRow
 
 from .. import messages
+from ..actions import menu_holding, window_action
 from ..booking.ops import Catalog, load_catalog
 from ..tasks import DbOp
 from . import ops
@@ -144,17 +143,6 @@ class FrontDesk(QObject):
         self.freedShown.emit(slot)
 
 
-def _action(window: MainWindow, name: str, text: str, shortcut: str, tip: str) -> QAction:
-    action = QAction(text, window)
-    action.setObjectName(f"action_{name}")
-    action.setShortcut(QKeySequence(shortcut))
-    native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-    action.setToolTip(window.tr("{0} ({1})").format(tip, native))
-    action.setStatusTip(tip)
-    window.addAction(action)
-    return action
-
-
 def install(window: MainWindow) -> None:
     """Add the Front desk menu and shortcuts to ``window`` (find the controller with
     ``window.findChild(FrontDesk)``). Installing twice changes nothing."""
@@ -162,24 +150,16 @@ def install(window: MainWindow) -> None:
         return
     desk = FrontDesk(window)
     tr = desk.tr
-    board = _action(window, "todayBoard", tr("&Today board…"), "Ctrl+Shift+T",
-                    tr("Arrivals, waiting times and rooms of today"))  # fmt: skip
-    waiting = _action(window, "waitlist", tr("&Waitlist…"), "Ctrl+Shift+W",
-                      tr("Patients who want an earlier slot"))  # fmt: skip
+    board = window_action(window, "todayBoard", tr("&Today board…"), "Ctrl+Shift+T",
+                          tr("Arrivals, waiting times and rooms of today"))  # fmt: skip
+    waiting = window_action(window, "waitlist", tr("&Waitlist…"), "Ctrl+Shift+W",
+                            tr("Patients who want an earlier slot"))  # fmt: skip
     board.triggered.connect(desk.show_board)
     waiting.triggered.connect(desk.show_waitlist)
     window.status_ops.saved.connect(desk.status_saved)
     bar = window.menuBar()
     menu = bar.addMenu(tr("&Front desk"))
     menu.addActions([board, waiting])
-    help_menu = _menu_holding(window, "action_about")
+    help_menu = menu_holding(window, "action_about")
     if help_menu is not None:  # Help stays last
         bar.insertMenu(help_menu.menuAction(), menu)
-
-
-def _menu_holding(window: MainWindow, action_name: str) -> QMenu | None:
-    for item in window.menuBar().actions():
-        sub = item.menu()
-        if isinstance(sub, QMenu) and any(a.objectName() == action_name for a in sub.actions()):
-            return sub
-    return None

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QLocale,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt
 from PySide6.QtGui import QColor
 
 from receptionist.waitlist import WEEKDAYS, WaitlistRow
 
 from ..patients.table import short_date
+from ..rowsmodel import RowsModel
 
-Index = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 URGENT = QColor("#b42318")
 
@@ -61,12 +52,11 @@ def date_range(first: date | None, last: date | None) -> str:
     return f"{short_date(first)} – {short_date(last)}"
 
 
-class WaitlistModel(QAbstractTableModel):
+class WaitlistModel(RowsModel[WaitlistRow]):
     """Rows of ``WaitlistRow``; ``ID_ROLE`` gives the entry id."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[WaitlistRow] = []
         self._headers = (
             self.tr("Patient"),
             self.tr("Service"),
@@ -77,33 +67,14 @@ class WaitlistModel(QAbstractTableModel):
             self.tr("Note"),
         )
 
-    def set_rows(self, rows: Sequence[WaitlistRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[WaitlistRow]:
-        return list(self._rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
+    def role_data(self, row: WaitlistRow, column: int, role: int) -> Any:
         if role == ID_ROLE:
             return row.id
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._cell(row, index.column())
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 5 and row.priority >= 2:
+        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.priority >= 2:
             return URGENT
         return None
 
-    def _cell(self, row: WaitlistRow, column: int) -> str:
+    def cell(self, row: WaitlistRow, column: int) -> str:
         if column == 2:
             return row.provider_name or self.tr("Any provider")
         if column == 3:
@@ -120,12 +91,3 @@ class WaitlistModel(QAbstractTableModel):
         days = [weekday_label(d) for d in row.weekdays]
         text = ", ".join(parts) or self.tr("Any time")
         return f"{text} · {' '.join(days)}" if days else text
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
