@@ -158,6 +158,18 @@ def window_action(
     return action
 
 
+def local_action(widget: QWidget, text: str, key: str, tip: str) -> QAction:
+    """An action whose shortcut works while ``widget`` (or a child) has the focus; its
+    tooltip shows the shortcut."""
+    action = QAction(text, widget)
+    action.setShortcut(QKeySequence(key))
+    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    action.setToolTip(widget.tr("{0} ({1})").format(tip, native))
+    widget.addAction(action)
+    return action
+
+
 def menu_holding(window: QMainWindow, action_name: str) -> QMenu | None:
     """The menu of ``window``'s menu bar holding the action named ``action_name``."""
     for item in window.menuBar().actions():

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .. import patients
+from .. import patients, validation
 from ..consents import current_consents
 from ..errors import DuplicatePatient, ValidationError
 from ..models import Appointment, Patient
@@ -90,19 +90,9 @@ def _record(p: Patient) -> dict[str, Any]:
     }
 
 
-FIELDS = (
-    "given_name",
-    "family_name",
-    "phone",
-    "email",
-    "national_id",
-    "birth_date",
-    "gender",
-    "address",
-    "language",
-    "channel",
-    "notes",
-)
+# The JSON keys are the core's field names (as ``patient show --json`` prints them);
+# two options are spelled shorter on the command line.
+_OPTION_OF = {"preferred_language": "language", "preferred_channel": "channel"}
 
 
 def _from_json(a: argparse.Namespace) -> None:
@@ -117,14 +107,16 @@ def _from_json(a: argparse.Namespace) -> None:
             "from-json",
             'The JSON input cannot be read; it must be one object such as {"given_name": "Ayşe"}.',
         ) from exc
-    if not isinstance(data, dict) or set(data) - set(FIELDS) - {"consents"}:
+    if not isinstance(data, dict) or set(data) - set(validation.FIELDS) - {"consents"}:
         raise ValidationError(
             "from-json",
-            f'The JSON object may hold: {", ".join(FIELDS)}, consents (a list such as ["sms"]).',
+            f"The JSON object may hold: {', '.join(validation.FIELDS)}, "
+            'consents (a list such as ["sms"]).',
         )
-    for key in FIELDS:
-        if getattr(a, key) in (None, "") and data.get(key) is not None:
-            setattr(a, key, data[key])
+    for key in validation.FIELDS:
+        option = _OPTION_OF.get(key, key)
+        if getattr(a, option) in (None, "") and data.get(key) is not None:
+            setattr(a, option, data[key])
     for consent in data.get("consents", []):
         if consent not in CONSENT_NAMES:
             raise ValidationError("from-json", f"Consents are: {', '.join(CONSENT_NAMES)}.")

@@ -8,15 +8,13 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from ..rowsmodel import RowsModel
+from ..rowsmodel import RowsModel, rows_table
 from ..schedule.look import status_label
 from .record import Visit
 from .table import short_datetime
@@ -63,17 +61,7 @@ class HistoryPage(QWidget):
             layout.addWidget(self._table(model, name), 1)
 
     def _table(self, model: HistoryModel, name: str) -> QTableView:
-        table = QTableView(self)
-        table.setModel(model)
-        table.setAccessibleName(name)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setTabKeyNavigation(False)
-        table.verticalHeader().hide()
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        return table
+        return rows_table(self, model, name)
 
     def show_visits(self, visits: Sequence[Visit], now: datetime) -> None:
         ahead = [v for v in visits if v.end_utc > now]

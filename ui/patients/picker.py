@@ -10,8 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 from receptionist.search import PatientRow
 
 from ..desk import Desk
+from ..rowsmodel import rows_table
 from .finder import PatientFinder
 from .table import ID_ROLE, PatientTableModel
 
@@ -61,19 +60,10 @@ class PatientPicker(QWidget):
         self._show("", [])
 
     def _make_table(self) -> QTableView:
-        table = QTableView(self)
-        table.setObjectName("patientResults")
-        table.setAccessibleName(self.tr("Patients found"))
-        table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setTabKeyNavigation(False)
+        table = rows_table(
+            self, self.model, self.tr("Patients found"), name="patientResults", stretch_column=1
+        )
         table.setAlternatingRowColors(True)
-        table.verticalHeader().hide()
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         return table
 
     def _show(self, query: str, rows: list[PatientRow]) -> None:

@@ -18,9 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.errors import ValidationError
-
-from .. import messages
 from ..desk import Desk
 from ..tasks import DbOp
 from .data import ClinicData, Snapshot, save_clinic
@@ -141,8 +138,4 @@ class ClinicPage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
-        if isinstance(exc, ValidationError) and self.form.show_error(exc.field, str(exc)):
-            caption = self.form.caption(exc.field)
-            self.note.setText(self.tr("Not saved: check the {0}.").format(caption))
-            return
-        self.note.setText(messages.user_text(exc))
+        self.form.explain_refusal(exc, self.note)

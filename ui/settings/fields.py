@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
+from receptionist.errors import ValidationError
+
+from .. import messages
 from ..fielderrors import FieldErrors, add_row, error_line
 
 
@@ -33,6 +36,14 @@ class FieldForm(QWidget, FieldErrors):
         if isinstance(target, QLineEdit):  # typing again clears the old complaint
             target.textEdited.connect(lambda _t: error.hide())
         add_row(self, self.layout_, caption, editor, error, target)
+
+    def explain_refusal(self, exc: BaseException, note: QLabel) -> None:
+        """A refused save: the core's message under the field it names (and a pointer in
+        ``note``), or, for anything else, the message itself in ``note``."""
+        if isinstance(exc, ValidationError) and self.show_error(exc.field, str(exc)):
+            note.setText(self.tr("Not saved: check the {0}.").format(self.caption(exc.field)))
+            return
+        note.setText(messages.user_text(exc))
 
     def caption(self, field: str) -> str:
         return self.captions.get(field, field).lower()

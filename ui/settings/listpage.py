@@ -23,10 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.context import Ctx
-from receptionist.errors import ValidationError
 from receptionist.storage import Database
 
-from .. import messages
 from ..desk import Desk
 from ..tasks import DbOp
 from .data import Saved, Snapshot, Values
@@ -182,8 +180,4 @@ class ListPage(QWidget):
 
     def save_failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
-        if isinstance(exc, ValidationError) and self.form.show_error(exc.field, str(exc)):
-            caption = self.form.caption(exc.field)
-            self.note.setText(self.tr("Not saved: check the {0}.").format(caption))
-            return
-        self.note.setText(messages.user_text(exc))
+        self.form.explain_refusal(exc, self.note)

@@ -11,12 +11,10 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, QLocale, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QTableView,
     QToolButton,
@@ -28,7 +26,9 @@ from receptionist import lifecycle
 from receptionist.today import BoardRow
 
 from .. import messages
+from ..actions import local_action
 from ..desk import Desk
+from ..rowsmodel import rows_table
 from ..schedule import look
 from ..tasks import DbOp
 from . import ops
@@ -85,28 +85,12 @@ class TodayBoard(QDialog):
         self.resize(760, 460)
 
     def _make_table(self) -> QTableView:
-        table = QTableView(self)
-        table.setObjectName("todayTable")
-        table.setAccessibleName(self.tr("Today's appointments"))
-        table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setTabKeyNavigation(False)
-        table.verticalHeader().hide()
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        return table
+        return rows_table(
+            self, self.model, self.tr("Today's appointments"), name="todayTable", stretch_column=1
+        )
 
     def _action(self, text: str, key: str, tip: str) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(key))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(self.tr("{0} ({1})").format(tip, native))
-        self.addAction(action)
-        return action
+        return local_action(self, text, key, tip)
 
     def _mark_action(self, status: str, key: str) -> QAction:
         label = look.status_label(status)

@@ -6,14 +6,12 @@ a cancellation the lower table lists the patients the freed time suits, best fir
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QTableView,
     QToolButton,
@@ -23,25 +21,15 @@ from PySide6.QtWidgets import (
 
 from receptionist.waitlist import FreedSlot, WaitlistRow
 
+from ..actions import local_action
 from ..desk import Desk
 from ..patients.table import short_datetime
+from ..rowsmodel import rows_table
 from .listmodel import ID_ROLE, WaitlistModel
 
 
 def _table(parent: QWidget, name: str, accessible: str, model: WaitlistModel) -> QTableView:
-    table = QTableView(parent)
-    table.setObjectName(name)
-    table.setAccessibleName(accessible)
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setTabKeyNavigation(False)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
+    return rows_table(parent, model, accessible, name=name)
 
 
 class WaitlistView(QDialog):
@@ -93,13 +81,7 @@ class WaitlistView(QDialog):
         self.resize(820, 520)
 
     def _action(self, text: str, key: str, tip: str) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(key))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(self.tr("{0} ({1})").format(tip, native))
-        self.addAction(action)
-        return action
+        return local_action(self, text, key, tip)
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
