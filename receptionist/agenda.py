@@ -90,7 +90,10 @@ class Agenda:
 
 def clinic_info(session: Session) -> ClinicInfo:
     """The clinic's name, zone and slot size; sensible defaults before set-up."""
-    clinic = _clinic(session)
+    return _info(_clinic(session))
+
+
+def _info(clinic: Clinic | None) -> ClinicInfo:
     if clinic is None:
         return ClinicInfo(name="", timezone="UTC", slot_minutes=15)
     return ClinicInfo(clinic.name, clinic.timezone, clinic.slot_minutes or 15)
@@ -146,35 +149,27 @@ def appointments(
     assert driver is not None
     rows = driver.execute(sql + " ORDER BY a.start_utc", params).fetchall()
     services = {s.id: (s.name, s.colour) for s in session.scalars(select(Service))}
-    items = [
-        AgendaItem(
-            id=r[0],
-            provider_id=r[1],
-            room_id=r[2],
-            patient_id=r[3],
-            patient_name=f"{r[4]} {r[5]}".strip(),
-            service_id=r[6],
-            service_name=services.get(r[6], ("", ""))[0],
-            service_colour=services.get(r[6], ("", "#999999"))[1],
-            status=r[7],
-            start_utc=from_micros(r[8]),
-            end_utc=from_micros(r[9]),
+    # A week repeats the same few hundred slot boundaries: convert each once.
+    instants = {m: from_micros(m) for m in {r[7] for r in rows} | {r[8] for r in rows}}
+    missing = ("", "#999999")
+    new = tuple.__new__  # AgendaItem._make without the call through the class
+    return [
+        new(
+            AgendaItem, (*r[:6], *services.get(r[5], missing), r[6], instants[r[7]], instants[r[8]])
         )
         for r in rows
     ]
-    return items
 
 
-# One hand-tuned query: a busy week is thousands of rows. The lower bound on start
-# lets the start index read just the window (no appointment is longer than
-# MAX_DURATION); the patient's names come from a covering index (one B-tree descent
-# per row instead of two); services are few and joined in Python; rows are built
-# from plain tuples, not ORM objects.
+# One hand-tuned query: a busy week is thousands of rows. Every column it reads is in
+# ix_appointment_window (the patient's name too, as patient_label), so SQLite walks
+# one index range and never touches the table; the lower bound on start lets that
+# range be just the window (no appointment is longer than MAX_DURATION). Services are
+# few and joined in Python; rows are built from plain tuples, not ORM objects.
 _WINDOW_SQL = """
-SELECT a.id, a.provider_id, a.room_id, a.patient_id, p.given_name, p.family_name,
+SELECT a.id, a.provider_id, a.room_id, a.patient_id, a.patient_label,
        a.service_id, a.status, a.start_utc, a.end_utc
-FROM appointment AS a
-JOIN patient AS p INDEXED BY ix_patient_card ON p.id = a.patient_id
+FROM appointment AS a INDEXED BY ix_appointment_window
 WHERE a.deleted_at IS NULL
   AND a.start_utc > ? AND a.start_utc < ? AND a.end_utc > ?"""
 
@@ -192,16 +187,36 @@ def working_intervals(
     open, and a clinic without opening hours is open all day.
     """
     _check_window(start_utc, end_utc)
-    tz = clinic_info(session).tz
-    opening = _opening(session, start_utc, end_utc, tz)
+    open_ = _Opening.read(session, start_utc, end_utc)
     query = select(Provider).where(Provider.deleted_at.is_(None))
     if provider_ids is not None:
         query = query.where(Provider.id.in_(list(provider_ids)))
-    result: dict[str, list[Interval]] = {}
-    for p in session.scalars(query):
-        own = _open(hours.parse_week(p.working_hours), start_utc, end_utc, tz)
-        result[p.id] = [Interval(lo, hi) for lo, hi in hours.intersect(own, opening)]
-    return result
+    return {p.id: open_.worked(p) for p in session.scalars(query)}
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """The clinic as one window needs it: read once, then asked per provider."""
+
+    info: ClinicInfo
+    start_utc: datetime
+    end_utc: datetime
+    intervals: list[hours.Interval]
+
+    @classmethod
+    def read(cls, session: Session, start_utc: datetime, end_utc: datetime) -> _Opening:
+        clinic = _clinic(session)
+        info = _info(clinic)
+        week = hours.parse_week(clinic.opening_hours) if clinic is not None else None
+        return cls(info, start_utc, end_utc, _open(week, start_utc, end_utc, info.tz))
+
+    def worked(self, provider: Provider) -> list[Interval]:
+        week = hours.parse_week(provider.working_hours)
+        own = _open(week, self.start_utc, self.end_utc, self.info.tz)
+        return [Interval(lo, hi) for lo, hi in hours.intersect(own, self.intervals)]
+
+    def all_open(self, ids: Collection[str]) -> dict[str, list[Interval]]:
+        return {i: [Interval(lo, hi) for lo, hi in self.intervals] for i in ids}
 
 
 def blocked_intervals(
@@ -252,33 +267,29 @@ def load(
     if not ctx.actor.may("patient.read"):
         raise PermissionDenied("Your role may not see the schedule.")
     _check_window(start_utc, end_utc)
-    every = providers(session) if kind == "provider" else rooms(session)
-    columns = every if ids is None else [c for c in every if c.id in set(ids)]
-    chosen = [c.id for c in columns]
+    open_ = _Opening.read(session, start_utc, end_utc)
+    wanted = None if ids is None else set(ids)
     if kind == "provider":
+        staff = [
+            p
+            for p in session.scalars(
+                select(Provider)
+                .where(Provider.deleted_at.is_(None), Provider.active.is_(True))
+                .order_by(Provider.name)
+            )
+            if wanted is None or p.id in wanted
+        ]
+        columns = [Column(p.id, p.name, p.colour, "provider") for p in staff]
+        chosen = [c.id for c in columns]
         items = appointments(session, start_utc, end_utc, provider_ids=chosen)
-        working = working_intervals(session, start_utc, end_utc, chosen)
+        working = {p.id: open_.worked(p) for p in staff}
     else:
+        columns = [c for c in rooms(session) if wanted is None or c.id in wanted]
+        chosen = [c.id for c in columns]
         items = appointments(session, start_utc, end_utc, room_ids=chosen)
-        working = _room_hours(session, start_utc, end_utc, chosen)
+        working = open_.all_open(chosen)  # rooms are open when the clinic is
     blocked = blocked_intervals(session, start_utc, end_utc, kind=kind, ids=chosen)
-    return Agenda(clinic_info(session), kind, start_utc, end_utc, columns, items, working, blocked)
-
-
-def _room_hours(
-    session: Session, start_utc: datetime, end_utc: datetime, ids: Sequence[str]
-) -> dict[str, list[Interval]]:
-    """Rooms are open when the clinic is."""
-    opening = _opening(session, start_utc, end_utc, clinic_info(session).tz)
-    return {room_id: [Interval(lo, hi) for lo, hi in opening] for room_id in ids}
-
-
-def _opening(
-    session: Session, start_utc: datetime, end_utc: datetime, tz: ZoneInfo
-) -> list[hours.Interval]:
-    clinic = _clinic(session)
-    week = hours.parse_week(clinic.opening_hours) if clinic is not None else None
-    return _open(week, start_utc, end_utc, tz)
+    return Agenda(open_.info, kind, start_utc, end_utc, columns, items, working, blocked)
 
 
 def _open(

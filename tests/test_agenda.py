@@ -190,3 +190,28 @@ def test_no_clinic_row_gives_defaults(db: Database) -> None:
     with db.read() as s:
         info = agenda.clinic_info(s)
     assert (info.timezone, info.slot_minutes) == ("UTC", 15)
+
+
+def test_cards_follow_the_patients_name(db: Database, ctx: Ctx, seeded: dict[str, str]) -> None:
+    """The card's name is a local copy kept by triggers: a rename, or moving the
+    appointment to another patient, shows on the schedule at once."""
+    start, end = agenda.day_window(MON, IST)
+    with db.write() as s:
+        zeynep = s.scalars(select(Patient)).one()
+        zeynep.family_name = "Demir"
+        other = Patient(
+            search_rowid=2,
+            number="A-2",
+            given_name="Omar",
+            family_name="Haddad",
+            created_at=zeynep.created_at,
+            updated_at=zeynep.created_at,
+        )
+        s.add(other)
+        s.flush()
+        moved = s.get(Appointment, seeded["second"])
+        assert moved is not None
+        moved.patient_id = other.id
+    with db.read() as s:
+        names = {i.id: i.patient_name for i in agenda.load(s, ctx, start, end).items}
+    assert names == {seeded["first"]: "Zeynep Demir", seeded["second"]: "Omar Haddad"}

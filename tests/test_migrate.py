@@ -2,38 +2,63 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
+from factories import add_clinic, make_patient
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from receptionist import migrate
 from receptionist.errors import InstanceLocked, NotOurFile
 from receptionist.lock import InstanceLock
+from receptionist.models import Appointment, Provider, Room, Service
 from receptionist.storage import PLAINTEXT_MAGIC, Database
 from receptionist.vault import DataDir, create, open_clinic, unlock
 
 
 @pytest.fixture
 def old_clinic(tmp_path: Path) -> Path:
-    """A clinic as the first release left it: schema at revision 0001, with a row."""
+    """A clinic as the first release left it: taken down to revision 0001 by the
+    revisions' own downgrades, with a room, a patient and an appointment in it."""
     root = tmp_path / "old"
     created = create(root)
     db = Database(DataDir(root).db, created.key)
     with db.write() as s:
-        s.execute(text("DROP INDEX ix_appointment_series"))
-        s.execute(text("DROP INDEX ix_blocked_time_end"))
-        s.execute(text("DROP INDEX ix_patient_card"))
-        s.execute(text("DROP TABLE waitlist_entry"))
-        s.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-        s.execute(
-            text(
-                "INSERT INTO room (id, name, active, created_at, updated_at, version) "
-                "VALUES ('r1', 'Room 1', 1, 0, 0, 1)"
-            )
-        )
+        seed_rows(s)
+    cfg = migrate._config()
+    with db.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+        conn.commit()
     db.close()
     return root
+
+
+def seed_rows(s: Session) -> None:
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    clinic = add_clinic(s, now)
+    s.add(Room(id="r1", name="Room 1", created_at=now, updated_at=now))
+    patient = make_patient(s, now, 1, "Ayse", "Yilmaz", id="p1")
+    provider = Provider(name="Dr A", colour="#336699", created_at=now, updated_at=now)
+    service = Service(name="Check-up", duration_minutes=30, created_at=now, updated_at=now)
+    s.add_all([provider, service])
+    s.flush()
+    s.add(
+        Appointment(
+            id="a1",
+            patient_id=patient.id,
+            provider_id=provider.id,
+            service_id=service.id,
+            start_utc=now,
+            end_utc=now + timedelta(minutes=30),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    del clinic
 
 
 def test_old_file_is_copied_then_migrated(old_clinic: Path) -> None:
@@ -42,8 +67,11 @@ def test_old_file_is_copied_then_migrated(old_clinic: Path) -> None:
         assert migrate.current_revision(db) == migrate.head_revision()
         with db.read() as s:
             names = set(s.execute(text("SELECT name FROM sqlite_master")).scalars())
-        assert {"ix_appointment_series", "ix_blocked_time_end", "ix_patient_card"} <= names
+        assert {"ix_appointment_series", "ix_blocked_time_end", "ix_appointment_window"} <= names
         assert "waitlist_entry" in names
+        assert "ix_patient_card" not in names and "ix_appointment_start" not in names
+        label = s.execute(text("SELECT patient_label FROM appointment WHERE id = 'a1'"))
+        assert label.scalar_one() == "Ayse Yilmaz", "the labels of existing rows are filled"
     finally:
         db.close()
     copies = list(old_clinic.glob("clinic.db.before-0001-*"))

@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from receptionist import vault
+from receptionist import heap, vault
 from receptionist.errors import InstanceLocked
 
 from .app import install_excepthook, make_application
@@ -101,6 +101,8 @@ def run(argv: list[str]) -> int:
     single.raiseRequested.connect(lambda: bring_forward(startup))
     startup.failed.connect(lambda text: fatal(app, startup, text, exit_code))
     startup.finished.connect(app.quit)
+    # Once the window is up, what is alive is what lives all day: freeze it (see heap).
+    startup.windowReady.connect(lambda _window: heap.settle())
     if args.screenshots is not None:
         shots = Screenshots(args.screenshots)
         startup.windowReady.connect(shots.run)

@@ -17,8 +17,6 @@ class Patient(Synced, Base):
         Index("ix_patient_national_id", "national_id"),
         Index("ix_patient_email", "email"),
         Index("ix_patient_birth_date", "birth_date"),
-        # Covering index for the schedule's name look-ups (see agenda._WINDOW_SQL).
-        Index("ix_patient_card", "id", "given_name", "family_name"),
         Index("ix_patient_sort_key", "sort_key", "search_rowid"),
     )
 
