@@ -9,16 +9,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QStyle, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QWidget
+
+from . import icons
 
 
 class Actions(QObject):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self._parent = parent
-        style = parent.style()
-        icon = style.standardIcon
-        sp = QStyle.StandardPixmap
         self.lock = self._make(
             "lock",
             self.tr("&Lock the desk"),
@@ -36,14 +35,12 @@ class Actions(QObject):
             self.tr("&Previous"),
             "Alt+Left",
             self.tr("Previous day or week"),
-            icon(sp.SP_ArrowBack),
         )
         self.next = self._make(
             "next",
             self.tr("&Next"),
             "Alt+Right",
             self.tr("Next day or week"),
-            icon(sp.SP_ArrowForward),
         )
         self.go_to = self._make(
             "goto", self.tr("&Go to date…"), "Ctrl+G", self.tr("Pick a date on the calendar")
@@ -88,12 +85,11 @@ class Actions(QObject):
         text: str,
         shortcut: str | QKeySequence.StandardKey | None,
         tip: str,
-        icon: object = None,
     ) -> QAction:
         action = QAction(text, self._parent)
         action.setObjectName(f"action_{name}")
-        if icon is not None:
-            action.setIcon(icon)  # type: ignore[arg-type]
+        if name in icons.ICONS:
+            icons.set_icon(action, name)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
             native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
@@ -145,11 +141,14 @@ def window_action(
     tip: str,
     tr: Callable[[str], str] | None = None,
 ) -> QAction:
-    """An action ``action_<name>`` added to ``window``; its tooltip shows the shortcut.
+    """An action ``action_<name>`` added to ``window``; its tooltip shows the shortcut, and
+    it has the icon of ``name`` when :mod:`ui.icons` has one.
 
     ``tr`` translates the tooltip's "{0} ({1})" pattern; ``window.tr`` by default."""
     action = QAction(text, window)
     action.setObjectName(f"action_{name}")
+    if name in icons.ICONS:
+        icons.set_icon(action, name)
     action.setShortcut(QKeySequence(shortcut))
     native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
     action.setToolTip((tr or window.tr)("{0} ({1})").format(tip, native))
@@ -158,10 +157,14 @@ def window_action(
     return action
 
 
-def local_action(widget: QWidget, text: str, key: str, tip: str) -> QAction:
+def local_action(
+    widget: QWidget, text: str, key: str, tip: str, icon: str | None = None
+) -> QAction:
     """An action whose shortcut works while ``widget`` (or a child) has the focus; its
-    tooltip shows the shortcut."""
+    tooltip shows the shortcut. ``icon`` names one of :data:`ui.icons.ICONS`."""
     action = QAction(text, widget)
+    if icon is not None:
+        icons.set_icon(action, icon)
     action.setShortcut(QKeySequence(key))
     action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QStacke
 
 from receptionist import __version__
 
-from . import messages
+from . import icons, messages
 from .actions import Actions, build_menus
 from .booking import BookingLauncher
 from .cancel import CancelDialog
@@ -73,7 +73,20 @@ class MainWindow(QMainWindow):
         install_today(self)
         install_pinboard(self)
         install_settings(self)
+        icons.apply_action_icons(self)  # the actions the installs above added
+        self.navbar.add_desk_actions(
+            self.booking.action,
+            self.named_action("quickFind"),
+            self.named_action("todayBoard"),
+            self.named_action("waitlist"),
+            self.actions_.lock,
+        )
         self.resize(1366, 768)
+
+    def named_action(self, name: str) -> QAction | None:
+        """The window's action ``action_<name>``, if something installed it."""
+        found = self.findChild(QAction, f"action_{name}")
+        return found if isinstance(found, QAction) else None
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

@@ -1,11 +1,14 @@
-"""The toolbar over the schedule: today, previous, next, a calendar, day/week, columns."""
+"""The toolbar over the schedule: today, previous, next, a calendar, day/week, columns;
+on the right, the desk's everyday actions (new appointment, quick find, today board,
+waitlist, lock) once the window has installed them."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from PySide6.QtCore import QDate, QLocale, Qt
-from PySide6.QtWidgets import QDateEdit, QLabel, QSizePolicy, QToolBar, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDateEdit, QLabel, QSizePolicy, QToolBar, QToolButton, QWidget
 
 from .actions import Actions
 from .columnfilter import ColumnFilter
@@ -65,6 +68,21 @@ class NavBar(QToolBar):
             self.range_label.setText(self.tr("Week: {0} – {1}").format(first, last))
         else:
             self.range_label.setText("")
+
+    def add_desk_actions(self, *actions: QAction | None) -> None:
+        """The desk's everyday actions at the right end: the first with its text, the
+        others as icons (their tooltips say what they do and their shortcut). Missing
+        actions (``None``) are skipped."""
+        present = [a for a in actions if a is not None]
+        for position, action in enumerate(present):
+            self.addAction(action)
+            button = self.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setObjectName(f"navButton_{action.objectName().removeprefix('action_')}")
+                if position > 0 and not action.icon().isNull():
+                    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+                    button.setProperty("iconOnly", True)  # style.qss: less padding
+                    button.setAccessibleName(action.text().replace("&", "").rstrip("…"))
 
     def focus_date(self) -> None:
         self.date_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from receptionist.agenda import AgendaItem
 
-from . import messages
+from . import icons, messages
 from .schedule.dragger import MIME, mime_for
 from .schedule.frame import hhmm
 from .schedule.layout import local_minutes
@@ -139,6 +139,10 @@ class Pinboard(QDockWidget):
         self.unpin_button = QPushButton(self.tr("&Unpin"), self)
         self.unpin_button.setObjectName("unpin")
         self.unpin_button.setToolTip(self.tr("Take it off the board; it stays where it was"))
+        icons.set_icon(self.unpin_button, "unpin")
+        toggle = self.toggleViewAction()
+        toggle.setObjectName("action_pinboard")
+        icons.set_icon(toggle, "pinboard")
         body = QWidget(self)
         layout = QVBoxLayout(body)
         for widget in (self.hint, self.list, self.unpin_button):
@@ -227,6 +231,7 @@ def install(window: MainWindow, override_factory: OverrideFactory | None = None)
     view.pinRequested.connect(board.pin_id)
     move = QAction(window.tr("&Move… (to the pinboard)"), view)
     move.setObjectName("action_move")
+    icons.set_icon(move, "move")
     move.setShortcut(QKeySequence("Ctrl+M"))
     move.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     native = move.shortcut().toString(QKeySequence.SequenceFormat.NativeText)

@@ -7,8 +7,9 @@ Enter opens the patient window, Escape closes the box.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Signal
-from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout, QWidget
 
+from . import icons
 from .desk import Desk
 from .patients.picker import PatientPicker
 
@@ -25,6 +26,10 @@ class QuickFind(QDialog):
         self.picker.field.setPlaceholderText(
             self.tr("Find a patient: name, phone, ID or number – Enter opens")
         )
+        glass = icons.icon("quickFind")
+        if not glass.isNull():  # a magnifying glass in the field says what it is for
+            self.picker.field.addAction(glass, QLineEdit.ActionPosition.LeadingPosition)
+        self.setWindowIcon(glass)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
         layout.addWidget(self.picker)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLineEdit, QWidget
 
+from . import icons
 from .formdialog import FormDialog
 
 
@@ -48,6 +49,8 @@ class SignInDialog(FormDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.add_field(self.tr("&User name"), self.username)
         self.add_field(self.tr("&Password"), self.password)
+        icons.set_icon(self.submit, "signIn", icons.ON_PRIMARY)
+        self.setWindowIcon(icons.icon("locked" if locked else "signIn"))
         self.finish_layout()
         (self.password if username else self.username).setFocus()
 

@@ -1,11 +1,22 @@
-"""The status-bar widget for sync and reminders: online, last sync, waiting, conflicts."""
+"""The status-bar widget for sync and reminders: online, last sync, waiting, conflicts.
+
+Each field has a small icon before it (``<name>Icon``), shown and hidden with it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale, QTime, Slot
+from PySide6.QtCore import QEvent, QLocale, QTime, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
+from . import icons
 from .syncstate import SyncSnapshot, SyncState
+
+ICON_PX = 16
+# An icon takes the colour its label has in style.qss for the label's "state".
+STATE_TINTS = {
+    "online": icons.Tint(normal="#2f855a"),
+    "offline": icons.Tint(normal="#b7791f"),
+    "alert": icons.Tint(normal="#b7791f"),
+}
 
 
 class SyncStatus(QWidget):
@@ -16,15 +27,26 @@ class SyncStatus(QWidget):
         self.setObjectName("syncStatus")
         self.setAccessibleName(self.tr("Sync and reminders status"))
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 6, 0)
-        layout.setSpacing(14)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.pictures: dict[QLabel, QLabel] = {}
         self.network = self._label("syncNetwork", self.tr("Network and cloud sync"))
         self.last_sync = self._label("syncLast", self.tr("Last successful sync"))
         self.pending = self._label("syncPending", self.tr("Changes waiting to be sent"))
         self.conflicts = self._label("syncConflicts", self.tr("Conflicts waiting for a person"))
         self.reminders = self._label("syncReminders", self.tr("Reminders queued to send"))
         for label in self.labels():
+            label.setContentsMargins(0, 0, 10, 0)  # the gap to the next field, gone with it
+            layout.addWidget(self.pictures[label])
             layout.addWidget(label)
+        self._names = {
+            self.network: "syncNotSetUp",
+            self.last_sync: "lastSync",
+            self.pending: "pending",
+            self.conflicts: "conflicts",
+            self.reminders: "reminders",
+        }
+        self._show_icons()
         state.changed.connect(self.show_snapshot)
         self.show_snapshot(state.snapshot)
 
@@ -36,7 +58,31 @@ class SyncStatus(QWidget):
         label.setObjectName(name)
         label.setAccessibleName(description)
         label.setToolTip(description)
+        picture = QLabel(self)  # decoration: the label beside it says it in words
+        picture.setObjectName(f"{name}Icon")
+        picture.setFixedSize(ICON_PX, ICON_PX)
+        self.pictures[label] = picture
         return label
+
+    def _set_icon(self, label: QLabel, name: str) -> None:
+        self._names[label] = name
+        picture = self.pictures[label]
+        tint = STATE_TINTS.get(str(label.property("state") or ""), icons.CALM)
+        shown = icons.pixmap(name, ICON_PX, self, tint)
+        picture.setPixmap(shown)
+        picture.setProperty("icon", name if not shown.isNull() else "")
+        picture.setVisible(not label.isHidden() and not shown.isNull())
+
+    def _show_icons(self) -> None:
+        """Every field's icon again: at the start, when fields come and go, and on a
+        screen of another scaling (the pictures are drawn for the screen's pixels)."""
+        for label, name in self._names.items():
+            self._set_icon(label, name)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.DevicePixelRatioChange:
+            self._show_icons()
 
     @Slot(object)
     def show_snapshot(self, snap: SyncSnapshot) -> None:
@@ -53,11 +99,13 @@ class SyncStatus(QWidget):
                 )
             )
             self.network.setProperty("state", "")
+            self._names[self.network] = "syncNotSetUp"
         else:
             online = self.tr("Online") if snap.online else self.tr("Offline")
             self.network.setText(online)
             self.network.setToolTip(self.tr("Network and cloud sync"))
             self.network.setProperty("state", "online" if snap.online else "offline")
+            self._names[self.network] = "online" if snap.online else "offline"
         self.last_sync.setText(self.tr("Last sync: {0}").format(self._when(snap)))
         self.pending.setText(self.tr("Waiting: {0}").format(snap.pending_changes or 0))
         self.conflicts.setText(self.tr("Conflicts: {0}").format(snap.open_conflicts or 0))
@@ -70,6 +118,7 @@ class SyncStatus(QWidget):
         for label in self.labels():
             label.style().unpolish(label)
             label.style().polish(label)
+        self._show_icons()
 
     def _when(self, snap: SyncSnapshot) -> str:
         if snap.last_sync is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
 
+from . import icons
 from .formdialog import FormDialog
 
 
@@ -32,6 +33,8 @@ class UnlockDialog(FormDialog):
         self.reveal.setAccessibleName(self.tr("Show the passphrase"))
         self.reveal.toggled.connect(self._on_reveal)
         self.layout_.addWidget(self.reveal)
+        icons.set_icon(self.submit, "unlock", icons.ON_PRIMARY)
+        self.setWindowIcon(icons.icon("unlock"))
         self.finish_layout()
         self.secret.setFocus()
 

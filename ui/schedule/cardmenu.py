@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 from receptionist import lifecycle
 from receptionist.agenda import AgendaItem
 
+from .. import icons
 from . import look
 
 
@@ -65,4 +66,5 @@ def build_card_menu(
     cancel.setObjectName("status_cancel")
     cancel.setEnabled(lifecycle.can_move(item.status, "cancelled"))
     cancel.triggered.connect(lambda _=False: on_cancel(item.id))
+    icons.decorate_card_menu(menu)
     return menu
