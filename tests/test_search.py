@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -231,7 +232,10 @@ letters = st.one_of(
     st.sampled_from("ابتثجحخدذرزسشصضطظعغفقكلمنهويأإآىةؤئءَُِّـ"),
     st.characters(categories=["L", "Mn"], codec="utf-8"),
 )
-name = st.text(letters, min_size=1, max_size=24).filter(lambda n: n.strip() != "")
+# A name the desk may enter: validation wants at least one letter or digit ("-" is not).
+name = st.text(letters, min_size=1, max_size=24).filter(
+    lambda n: any(unicodedata.category(ch)[0] in "LN" for ch in n)
+)
 
 
 @settings(

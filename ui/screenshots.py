@@ -111,6 +111,10 @@ class Screenshots(QObject):
             ("15-settings-providers", None, self._settings),
             (None, self._pin, None),
             ("16-pinboard", None, self._pinboard),
+            (None, lambda: self._open_patient_on("commlog"), None),
+            ("17-patient-communication", None, self._patient_log),
+            (None, lambda: self._open_patient_on("documents"), None),
+            ("18-patient-documents", None, self._patient_window),
         ]
         self._timer.start()
 
@@ -312,6 +316,24 @@ class Screenshots(QObject):
         sample = self._sample()
         windows = self._patients().windows
         return self._over_window(windows.get(sample[1]) if sample else None)
+
+    def _open_patient_on(self, tab: str) -> None:
+        """The sample patient's window on its "commlog" or "documents" tab (read, not changed)."""
+        sample = self._sample()
+        if sample is not None:
+            shown = self._patients().open_patient(sample[1])
+            shown.tabs.setCurrentWidget(getattr(shown, tab))
+
+    def _patient_log(self) -> QPixmap | None:
+        """The log with a call being typed in (then dropped: nothing is logged)."""
+        sample = self._sample()
+        shown = self._patients().windows.get(sample[1]) if sample else None
+        if shown is None:
+            return None
+        shown.commlog.summary.setPlainText(shown.tr("Asked to move the check-up to a morning"))
+        picture = self._over_window(shown)
+        shown.commlog.summary.clear()
+        return picture
 
     def _open_quick_find(self) -> None:
         quick = self._patients().show_quick_find()

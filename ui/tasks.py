@@ -9,6 +9,15 @@ back as a call on the GUI thread::
 One worker means database work is serialised: a write queued after a read sees the
 read finish first, and no two threads race on one SQLCipher connection. A failure
 with no handler of its own goes to :func:`ui.messages.report_exception`.
+
+Long work takes a :class:`Progress`: the task reports how far it got (delivered on
+the GUI thread, at most once per percent) and calls ``check()`` between steps; the
+GUI's ``cancel()`` makes the next check raise :class:`Cancelled`, which a write
+transaction rolls back like any other exception. A cancelled task with no failure
+handler of its own ends quietly::
+
+    progress = Progress(tasks, dialog.show_progress, owner=dialog)
+    DbOp(tasks, lambda db: import_file(db, progress)).cancellable(progress).run()
 """
 
 from __future__ import annotations
@@ -71,6 +80,11 @@ class TaskManager(QObject):
             raise RuntimeError("no clinic database is open")
         return self.db
 
+    def post(self, fn: Callable[[], None], owner: QObject | None = None) -> None:
+        """Call ``fn`` on the GUI thread soon (from any thread), unless ``owner`` is gone."""
+        if shiboken6.isValid(self):
+            self._deliver.emit(lambda: _call_if_alive(fn, owner))
+
     def pending(self) -> int:
         return self._pending
 
@@ -113,6 +127,8 @@ class TaskManager(QObject):
         if owner is not None and not shiboken6.isValid(owner):
             return
         exc = future.exception()
+        if isinstance(exc, Cancelled) and bad is None:
+            return  # the user asked for it; nothing to tell
         if exc is not None:
             (bad or messages.report_exception)(exc)
         elif ok is not None:
@@ -123,6 +139,54 @@ class TaskManager(QObject):
         self._pending += delta
         if (self._pending > 0) != was_busy:
             self.busyChanged.emit(self._pending > 0)
+
+
+def _call_if_alive(fn: Callable[[], None], owner: QObject | None) -> None:
+    if owner is None or shiboken6.isValid(owner):
+        fn()
+
+
+class Cancelled(Exception):
+    """The user cancelled a task; whatever it had begun to write was rolled back."""
+
+
+Report = Callable[[int, int], None]  # done, total (total 0: how much is not known)
+
+
+class Progress:
+    """A task's progress and cancel switch, shared by the worker and the GUI thread.
+
+    The worker calls :meth:`report` and :meth:`check`; the GUI thread calls
+    :meth:`cancel`. Reports reach ``on_report`` on the GUI thread, only when the whole
+    percent changes (and for every change while the total is unknown).
+    """
+
+    def __init__(
+        self, tasks: TaskManager, on_report: Report | None = None, owner: QObject | None = None
+    ) -> None:
+        self._tasks, self._on_report, self._owner = tasks, on_report, owner
+        self._cancelled = threading.Event()
+        self._last: tuple[int, int] | None = None
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if the user cancelled."""
+        if self._cancelled.is_set():
+            raise Cancelled("cancelled")
+
+    def report(self, done: int, total: int = 0) -> None:
+        step = (done * 100 // total, total) if total > 0 else (done, 0)
+        if step == self._last or self._on_report is None:
+            return
+        self._last = step
+        callback = self._on_report
+        self._tasks.post(lambda: callback(done, total), self._owner)
 
 
 class DbOp(Generic[T]):
@@ -136,6 +200,7 @@ class DbOp(Generic[T]):
         self._owner = owner
         self._success: Success[T] | None = None
         self._failure: Failure | None = None
+        self._progress: Progress | None = None
 
     def success(self, callback: Success[T]) -> DbOp[T]:
         self._success = callback
@@ -145,8 +210,17 @@ class DbOp(Generic[T]):
         self._failure = callback
         return self
 
+    def cancellable(self, progress: Progress) -> DbOp[T]:
+        """Cancelled before the worker reaches it, the op does not start at all."""
+        self._progress = progress
+        return self
+
     def run(self) -> Future[T]:
-        tasks = self._tasks
-        return tasks.run(
-            lambda: self._op(tasks.database()), self._success, self._failure, self._owner
-        )
+        tasks, progress = self._tasks, self._progress
+
+        def work() -> T:
+            if progress is not None:
+                progress.check()
+            return self._op(tasks.database())
+
+        return tasks.run(work, self._success, self._failure, self._owner)

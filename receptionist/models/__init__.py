@@ -4,6 +4,7 @@ from .appointment import Appointment
 from .base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
 from .clinic import BlockedTime, Clinic, Provider, Room, Service
 from .patient import Consent, Patient
+from .patientfiles import CommunicationEntry, PatientDocument
 from .staff import AuditEvent, Device, StaffUser
 from .waitlist import WaitlistEntry
 
@@ -13,9 +14,11 @@ __all__ = [
     "Base",
     "BlockedTime",
     "Clinic",
+    "CommunicationEntry",
     "Consent",
     "Device",
     "Patient",
+    "PatientDocument",
     "Provider",
     "Room",
     "Service",

@@ -100,6 +100,8 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "14-waitlist.png",
         "15-settings-providers.png",
         "16-pinboard.png",
+        "17-patient-communication.png",
+        "18-patient-documents.png",
     ]
     day = QImage(str(tmp_path / "shots" / "01-schedule-day.png"))
     assert (day.width(), day.height()) == (1366, 768)
@@ -125,4 +127,4 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.png"))) == 16
+    assert len(list((tmp_path / "out").glob("*.png"))) == 18

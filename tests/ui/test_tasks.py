@@ -120,3 +120,68 @@ def test_shutdown_finishes_queued_saves(desk: Desk) -> None:
     desk.tasks.shutdown()
     assert queued.exception() is None
     assert desk.tasks.db is None
+
+
+# --- progress and cancel -----------------------------------------------------------------
+def test_progress_reaches_the_gui_thread_once_per_percent(qtbot: QtBot, tasks: TaskManager) -> None:
+    from ui.tasks import Progress
+
+    seen: list[tuple[int, int, str]] = []
+    progress = Progress(tasks, lambda d, t: seen.append((d, t, threading.current_thread().name)))
+
+    def work() -> None:
+        for done in range(0, 1001):
+            progress.report(done, 1000)
+
+    tasks.run(work)
+    qtbot.waitUntil(lambda: tasks.pending() == 0)
+    qtbot.waitUntil(lambda: len(seen) == 101)
+    assert [d for d, _t, _n in seen] == list(range(0, 1001, 10))
+    assert {n for _d, _t, n in seen} == {threading.main_thread().name}
+
+
+def test_cancel_stops_the_work_and_is_not_reported_as_an_error(
+    qtbot: QtBot, desk: Desk, told: list[messages.Message]
+) -> None:
+    from sqlalchemy import text
+
+    from receptionist.storage import Database
+    from ui.tasks import Cancelled, Progress
+
+    progress = Progress(desk.tasks)
+    started, go_on = threading.Event(), threading.Event()
+
+    def work(db: Database) -> None:
+        with db.write() as s:
+            s.execute(text("CREATE TABLE cancel_probe(x)"))
+            started.set()
+            go_on.wait(5)
+            progress.check()  # inside the transaction: a cancel rolls the table back
+
+    future = DbOp(desk.tasks, work).cancellable(progress).run()
+    assert started.wait(5)
+    progress.cancel()
+    go_on.set()
+    qtbot.waitUntil(lambda: desk.tasks.pending() == 0)
+    assert isinstance(future.exception(), Cancelled) and told == []
+
+    def tables(db: Database) -> list[str]:
+        with db.read() as s:
+            return list(s.scalars(text("SELECT name FROM sqlite_master WHERE name LIKE 'cancel%'")))
+
+    assert desk.tasks.run(lambda: tables(desk.tasks.database())).result(5) == []
+
+
+def test_cancelled_before_it_starts_the_op_never_runs(qtbot: QtBot, desk: Desk) -> None:
+    from ui.tasks import Cancelled, Progress
+
+    ran: list[int] = []
+    failures: list[BaseException] = []
+    gate = threading.Event()
+    desk.tasks.run(lambda: gate.wait(5))
+    progress = Progress(desk.tasks)
+    DbOp(desk.tasks, lambda _db: ran.append(1)).cancellable(progress).failure(failures.append).run()
+    progress.cancel()
+    gate.set()
+    qtbot.waitUntil(lambda: bool(failures))
+    assert ran == [] and isinstance(failures[0], Cancelled)

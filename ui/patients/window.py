@@ -1,8 +1,11 @@
-"""The patient window: details, consents, appointments and notes of one patient.
+"""The patient window: details, consents, appointments, communication log, documents
+and notes of one patient.
 
 Opening reads the record through ``patients.open_patient`` (audited) on the worker;
 Save sends only the changed fields; a ValidationError comes back under the field it
 names and nothing is written. A consent box records its decision as it is toggled.
+The communication log and the documents load when their tab is first shown (and
+again after the record is reopened); they save on their own, not with Save.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from receptionist.errors import ValidationError
 from .. import messages
 from ..desk import Desk
 from ..tasks import DbOp
+from .commlog import CommLogPage
 from .consentbox import ConsentBox
+from .documents import DocumentsPage
 from .form import DemographicsForm
 from .history import HistoryPage
 from .record import PatientRecord, open_record, save_changes, save_consent
@@ -48,6 +53,8 @@ class PatientWindow(QDialog):
         self.form = DemographicsForm()
         self.consents = ConsentBox(desk.clinic.tz)
         self.history = HistoryPage(desk.clinic.tz)
+        self.commlog = CommLogPage(desk, patient_id)
+        self.documents = DocumentsPage(desk, patient_id)
         self.tabs = self._make_tabs()
         self.note = QLabel(self)
         self.note.setObjectName("windowNote")
@@ -74,8 +81,19 @@ class PatientWindow(QDialog):
         tabs.addTab(scroll, self.tr("&Details"))
         tabs.addTab(self.consents, self.tr("&Consents"))
         tabs.addTab(self.history, self.tr("Appoint&ments"))
+        tabs.addTab(self.commlog, self.tr("Commun&ication"))
+        tabs.addTab(self.documents, self.tr("D&ocuments"))
         tabs.addTab(self.form.notes_page, self.tr("No&tes"))
+        tabs.currentChanged.connect(lambda _i: self._load_shown_page())
         return tabs
+
+    def _load_shown_page(self) -> None:
+        """The log or the documents, read when their tab is shown and not yet loaded."""
+        page = self.tabs.currentWidget()
+        if self.record is not None and page in (self.commlog, self.documents):
+            assert isinstance(page, CommLogPage | DocumentsPage)
+            if not page.is_loaded:
+                page.load()
 
     def _make_buttons(self) -> QDialogButtonBox:
         buttons = QDialogButtonBox(self)
@@ -100,19 +118,24 @@ class PatientWindow(QDialog):
         self._warned = False
 
     def unsaved(self) -> bool:
-        return bool(self.form.changes())
+        return bool(self.form.changes()) or self.commlog.unsaved()
 
     def reject(self) -> None:
         """Close; with unsaved changes, only on the second try (they stay in the form)."""
-        if self.form.changes() and not self._warned:
+        if self.unsaved() and not self._warned:
             self._warned = True
-            self.note.setText(
-                self.tr("Not saved yet: press Save, or close again to leave the changes unsaved.")
-            )
+            if self.form.changes():
+                text = self.tr(
+                    "Not saved yet: press Save, or close again to leave the changes unsaved."
+                )
+            else:
+                text = self.tr("Not logged yet: press Add, or close again to leave it unlogged.")
+            self.note.setText(text)
             return
         self._warned = False
         if self.record is not None:  # the edits are left unsaved: drop them, as told
             self.form.load(self.record.fields)
+        self.commlog.summary.clear()
         super().reject()
 
     # --- opening -----------------------------------------------------------------------
@@ -120,7 +143,7 @@ class PatientWindow(QDialog):
         """Open (and audit the opening of) the record on the worker."""
         ctx, pid = self.desk.ctx(), self.patient_id
         op = DbOp(self.desk.tasks, lambda db: open_record(db, ctx, pid), self)
-        op.success(self._show_record).failure(self._load_failed).run()
+        op.success(self._show_opened).failure(self._load_failed).run()
 
     def _show_record(self, record: PatientRecord) -> None:
         self.record = record
@@ -130,6 +153,12 @@ class PatientWindow(QDialog):
         self._show_heading(record)
         self._set_enabled(True)
         self.loaded.emit()
+
+    def _show_opened(self, record: PatientRecord) -> None:
+        """A fresh opening: the log and documents are read again when next shown."""
+        self.commlog.is_loaded = self.documents.is_loaded = False
+        self._show_record(record)
+        self._load_shown_page()
 
     def _show_heading(self, record: PatientRecord) -> None:
         name = record.display_name
@@ -168,7 +197,7 @@ class PatientWindow(QDialog):
         self._set_enabled(True)
         if isinstance(exc, ValidationError) and self.form.show_error(exc.field, str(exc)):
             on_notes = exc.field == "notes"
-            self.tabs.setCurrentIndex(3 if on_notes else 0)
+            self.tabs.setCurrentIndex(self.tabs.indexOf(self.form.notes_page) if on_notes else 0)
             self.form.editors[exc.field].setFocus()
             caption = self.form.captions[exc.field].lower()
             self.note.setText(self.tr("Not saved: check the {0}.").format(caption))
