@@ -72,6 +72,20 @@ def add(
     return _entry(entry)
 
 
+def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
+    """Tombstone and blank every entry of a patient whose record is being deleted."""
+    require(ctx, "patient.write", "Your role cannot change the communication log.")
+    rows = session.scalars(
+        select(CommunicationEntry).where(
+            CommunicationEntry.patient_id == patient_id, CommunicationEntry.deleted_at.is_(None)
+        )
+    ).all()
+    for entry in rows:
+        entry.summary = ""
+        records.tombstone(session, ctx, entry, ENTITY)
+    return len(rows)
+
+
 def clean_summary(value: object) -> str:
     """The summary, stripped: 1 to :data:`MAX_SUMMARY_CHARS` characters, no NUL."""
     text = value.strip() if isinstance(value, str) else ""

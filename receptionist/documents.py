@@ -147,7 +147,23 @@ def read_content(session: Session, ctx: Ctx, document_id: str) -> tuple[Document
 def remove(session: Session, ctx: Ctx, document_id: str) -> None:
     """Tombstone the document (so the deletion can sync) and wipe what it held."""
     require(ctx, "patient.write", "Your role cannot remove documents; ask a receptionist.")
-    document = records.live(session, PatientDocument, document_id, _GONE)
+    _wipe(session, ctx, records.live(session, PatientDocument, document_id, _GONE))
+
+
+def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
+    """Remove every document of a patient whose record is being deleted; how many."""
+    require(ctx, "patient.write", "Your role cannot remove documents; ask a receptionist.")
+    rows = session.scalars(
+        select(PatientDocument).where(
+            PatientDocument.patient_id == patient_id, PatientDocument.deleted_at.is_(None)
+        )
+    ).all()
+    for document in rows:
+        _wipe(session, ctx, document)
+    return len(rows)
+
+
+def _wipe(session: Session, ctx: Ctx, document: PatientDocument) -> None:
     document.content = b""
     document.file_name = ""
     document.note = ""

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, validation
+from . import audit, commlog, documents, validation
 from .consents import check_decisions, current_consents, record_consent
 from .context import Ctx
 from .duplicates import refuse_duplicates
@@ -176,9 +176,12 @@ def open_by_number(session: Session, ctx: Ctx, number: str) -> Patient:
 
 
 def delete_patient(session: Session, ctx: Ctx, patient_id: str) -> None:
-    """Tombstone the record (so the deletion can sync) and take it out of search."""
+    """Tombstone the record (so the deletion can sync), take it out of search, and
+    wipe the documents and the communication log kept with it."""
     _require(ctx, "patient.write")
     patient = _get(session, patient_id)
+    documents.remove_all_of(session, ctx, patient.id)
+    commlog.remove_all_of(session, ctx, patient.id)
     now = ctx.clock.now()
     patient.deleted_at = now
     patient.touch(now)

@@ -9,11 +9,11 @@ import pytest
 from factories import actor_ctx, add_clinic, make_patients
 from sqlalchemy import func, select
 
-from receptionist import documents, patients
+from receptionist import commlog, documents, patients
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import NotFound, PermissionDenied, ValidationError
-from receptionist.models import AuditEvent, PatientDocument
+from receptionist.models import AuditEvent, CommunicationEntry, PatientDocument
 from receptionist.storage import Database
 
 MARKER = b"Qvxzzyplorbinate-scan-result-7731"
@@ -187,3 +187,21 @@ def test_document_never_in_clear(data_dir: Path, db: Database, ctx: Ctx, pid: st
     assert _scan(data_dir, b"Qvxzzyplorbinate") == []
     db.close()
     assert _scan(data_dir, MARKER) == []
+
+
+def test_deleting_the_patient_wipes_their_documents_and_log(
+    db: Database, ctx: Ctx, pid: str
+) -> None:
+    """Erasure reaches what is kept with the record: bytes, names and summaries go."""
+    _attach(db, ctx, MARKER, "letter.pdf")
+    with db.write() as s:
+        commlog.add(s, ctx, pid, channel="phone", direction="in", summary="Called about X")
+        documents.attach(s, ctx, "p2", "other.pdf", b"kept")
+    with db.write() as s:
+        patients.delete_patient(s, ctx, pid)
+    with db.read() as s:
+        gone = s.scalars(select(PatientDocument).where(PatientDocument.patient_id == pid)).one()
+        entry = s.scalars(select(CommunicationEntry)).one()
+        assert gone.deleted_at is not None and gone.content == b"" and gone.file_name == ""
+        assert entry.deleted_at is not None and entry.summary == ""
+        assert [d.file_name for d in documents.list_documents(s, ctx, "p2")] == ["other.pdf"]
