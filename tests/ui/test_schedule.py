@@ -215,3 +215,42 @@ def test_lanes_split_overlaps_only() -> None:
         ("c", 0, 2),
         ("d", 0, 1),
     ]
+
+
+def test_scrolling_paints_only_the_uncovered_strip_and_matches_a_full_paint(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """A scroll moves the pixels already drawn and paints the strip it uncovers; the
+    result must be exactly what painting everything from scratch gives."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    view = window.schedule
+    vp = view.viewport()
+    window.actions_.week_view.trigger()
+    qtbot.waitUntil(lambda: len(window.model.columns) == 14)
+    vp.repaint()
+    painted: list[int] = []
+
+    class Spy(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if obj is vp and event.type() == QEvent.Type.Paint:
+                for r in event.region():  # type: ignore[attr-defined]
+                    painted.append(r.width() * r.height())
+            return False
+
+    spy = Spy()
+    vp.installEventFilter(spy)
+    for bar, step in ((view.verticalScrollBar(), 3 * view.verticalScrollBar().singleStep()),
+                      (view.horizontalScrollBar(), 40)):  # fmt: skip
+        for direction in (1, -1):
+            painted.clear()
+            bar.setValue(bar.value() + direction * step)
+            QApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
+            QApplication.processEvents()
+            assert painted, "the scroll painted something"
+            assert sum(painted) < vp.width() * vp.height(), "not the whole viewport again"
+            scrolled = vp.grab().toImage()
+            vp.repaint()
+            assert vp.grab().toImage() == scrolled, "a scroll leaves what a full paint draws"
+    vp.removeEventFilter(spy)

@@ -13,7 +13,7 @@ def paint_header(p: QPainter, f: Frame) -> None:
     g = f.geo
     p.save()
     p.fillRect(QRectF(0, 0, f.width, g.header), look.HEADER_BG)
-    p.setClipRect(QRectF(g.gutter, 0, f.width - g.gutter, g.header))
+    p.setClipRect(QRectF(g.gutter, 0, f.width - g.gutter, g.header), Qt.ClipOperation.IntersectClip)
     p.translate(g.gutter - f.dx, 0)
     bold = QFont(f.font)
     bold.setBold(True)
@@ -55,7 +55,9 @@ def paint_gutter(p: QPainter, f: Frame, lo: int, hi: int) -> None:
     g = f.geo
     p.save()
     p.fillRect(QRectF(0, g.header, g.gutter, f.height - g.header), look.HEADER_BG)
-    p.setClipRect(QRectF(0, g.header, g.gutter, f.height - g.header))
+    p.setClipRect(
+        QRectF(0, g.header, g.gutter, f.height - g.header), Qt.ClipOperation.IntersectClip
+    )
     p.translate(0, g.header - f.dy)
     small = small_font(f.font)
     show_now = f.now_minute is not None and any(c.day == f.today for c in f.columns)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from PySide6.QtCore import QLocale, QRectF, Qt, QTime
+from PySide6.QtCore import QLocale, QRect, QRectF, Qt, QTime
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
 
 from .drag import Ghost
@@ -30,25 +30,40 @@ class Frame:
     selected: str | None
     ghost: Ghost | None = None  # where a dragged or carried card would land
     pinned: frozenset[str] = frozenset()  # cards on the pinboard, drawn dashed
+    # The part of the viewport this paint must cover (viewport coordinates); None is
+    # all of it. A scroll moves the pixels already drawn and exposes only a strip.
+    exposed: QRect | None = None
 
     @property
     def body(self) -> QRectF:
         g = self.geo
         return QRectF(g.gutter, g.header, self.width - g.gutter, self.height - g.header)
 
+    @property
+    def area(self) -> QRect:
+        """What to paint: the exposed rectangle, or the whole viewport."""
+        return self.exposed if self.exposed is not None else QRect(0, 0, self.width, self.height)
+
     def visible_columns(self) -> range:
-        g = self.geo
+        """The columns under the area to paint (the header's too: same x)."""
+        g, area = self.geo, self.area
         if not self.columns:
             return range(0)
-        first = max(0, self.dx // g.col_width)
-        last = min(len(self.columns) - 1, (self.dx + self.width - g.gutter) // g.col_width)
+        left = self.dx + max(0, area.left() - g.gutter)
+        right = self.dx + max(0, area.right() + 1 - g.gutter)
+        first = max(0, left // g.col_width)
+        last = min(len(self.columns) - 1, right // g.col_width)
         return range(first, last + 1)
 
     def visible_minutes(self) -> tuple[int, int]:
-        g = self.geo
-        first = self.dy * g.slot_minutes // g.slot_px
-        last = (self.dy + self.height - g.header) * g.slot_minutes // g.slot_px + g.slot_minutes
-        return first, last
+        """Minutes from local midnight under the area to paint (the gutter's too)."""
+        g, area = self.geo, self.area
+        top = self.dy + max(0, area.top() - g.header)
+        bottom = self.dy + max(0, area.bottom() + 1 - g.header)
+        return (
+            top * g.slot_minutes // g.slot_px,
+            bottom * g.slot_minutes // g.slot_px + g.slot_minutes,
+        )
 
 
 def elided(

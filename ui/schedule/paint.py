@@ -18,11 +18,26 @@ from .layout import Placed
 
 
 def paint(p: QPainter, f: Frame) -> None:
-    p.fillRect(QRectF(0, 0, f.width, f.height), look.OFF_HOURS)
-    p.save()
-    p.setClipRect(f.body)
-    p.translate(f.geo.gutter - f.dx, f.geo.header - f.dy)
+    """Paint ``f.area``: the parts of the body, header and gutter it touches, nothing else.
+
+    Clipped to the area, so a card half inside it is drawn once, not blended twice.
+    """
+    area, g = f.area, f.geo
+    p.setClipRect(area)
+    p.fillRect(area, look.OFF_HOURS)
     lo, hi = f.visible_minutes()
+    if area.right() >= g.gutter and area.bottom() >= g.header:
+        _body(p, f, lo, hi)
+    if area.top() < g.header:
+        paint_header(p, f)
+    if area.left() < g.gutter and area.bottom() >= g.header:
+        paint_gutter(p, f, lo, hi)
+
+
+def _body(p: QPainter, f: Frame, lo: int, hi: int) -> None:
+    p.save()
+    p.setClipRect(f.body, Qt.ClipOperation.IntersectClip)
+    p.translate(f.geo.gutter - f.dx, f.geo.header - f.dy)
     for i in f.visible_columns():
         _column_background(p, f, i, lo, hi)
     _grid(p, f, lo, hi)
@@ -35,8 +50,6 @@ def paint(p: QPainter, f: Frame) -> None:
     if f.ghost is not None and f.ghost.col in f.visible_columns():
         _ghost(p, f, f.ghost)
     p.restore()
-    paint_header(p, f)
-    paint_gutter(p, f, lo, hi)
 
 
 def _column_background(p: QPainter, f: Frame, i: int, lo: int, hi: int) -> None:

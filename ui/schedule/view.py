@@ -13,10 +13,12 @@ only asks, with ``moveRequested``; saving, refusing and overriding are elsewhere
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import cast
 
-from PySide6.QtCore import QDate, QLocale, QPoint, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QLocale, QPoint, QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QKeyEvent,
@@ -115,7 +117,21 @@ class ScheduleView(QAbstractScrollArea):
         self._relayout()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
-        self.viewport().update()
+        """Move what is drawn and paint only the strip the scroll uncovers.
+
+        The body moves both ways; the time axis only up and down, and the header only
+        sideways (its day names stay pinned to the left edge, so it is redrawn whole).
+        """
+        vp, g = self.viewport(), self.geo
+        body = QRect(g.gutter, g.header, vp.width() - g.gutter, vp.height() - g.header)
+        if abs(dx) >= body.width() or abs(dy) >= body.height():
+            vp.update()
+            return
+        vp.scroll(dx, dy, body)
+        if dy:
+            vp.update(QRect(0, g.header, g.gutter, body.height()))
+        if dx:
+            vp.update(QRect(0, 0, vp.width(), g.header))
 
     # --- painting --------------------------------------------------------------------
     def frame(self) -> Frame:
@@ -144,7 +160,13 @@ class ScheduleView(QAbstractScrollArea):
         painter = QPainter(self.viewport())
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            paint(painter, self.frame())
+            frame = self.frame()
+            region = event.region()
+            whole = region.rectCount() == 1 and region.boundingRect() == self.viewport().rect()
+            # QRegion iterates over its rectangles (the stubs do not say so).
+            areas = [None] if whole else list(cast(Iterable[QRect], region))
+            for area in areas:
+                paint(painter, replace(frame, exposed=area))
         finally:
             painter.end()
 
