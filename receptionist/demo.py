@@ -1,14 +1,31 @@
-"""The built-in demo clinic: no real data, so its secrets are public and prefilled."""
+"""The built-in demo clinic: no real data, so its secrets are public and prefilled.
+
+Besides the generated clinic, the demo has a front desk at work: a few patients on the
+waitlist (added through the core, audited), and today's appointments so far moved on
+through the core as a desk would (seen, in the room, waiting, one or two late).
+"""
 
 from __future__ import annotations
 
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import staff
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import staff, today, waitlist
 from .clock import Clock, SystemClock
 from .context import Actor, Ctx
+from .demodata import (
+    EARLY_MINUTES,
+    IN_ROOM_AFTER_MINUTES,
+    SEEN_AFTER_MINUTES,
+    SERVICES,
+    WAITLIST_WISHES,
+)
 from .generate import Generated, Sizes, generate
+from .models import Appointment, Patient
 from .setup import ClinicSpec, initialise
 from .storage import Database
 from .vault import DataDir, open_clinic
@@ -62,9 +79,76 @@ def _fill(root: Path, clock: Clock, sizes: Sizes) -> Generated:
                 full_name="Front desk",
                 bootstrap=True,
             )
-            return generate(session.connection(), sizes, clock.now())
+            made = generate(session.connection(), sizes, clock.now())
+        with db.write() as session:
+            _todays_desk(session, ctx)
+            _waitlist(session, ctx, made)
+        return made
     finally:
         db.close()
+
+
+def _todays_desk(session: Session, ctx: Ctx) -> None:
+    """Move today's appointments that have begun (and the next one) on, as a desk would."""
+    now = ctx.clock.now()
+    day = today.clinic_today(session, ctx)
+    open_rows = [row for row in today.load_day(session, ctx, day) if row.status in today.NOT_YET]
+    begun = [row for row in open_rows if row.start_utc <= now]
+    just_begun = 0
+    for row in begun:
+        if _seen(row.end_utc, now):
+            steps: tuple[str, ...] = ("arrived", "in_room", "completed")
+        elif row.start_utc <= now - timedelta(minutes=IN_ROOM_AFTER_MINUTES):
+            steps = ("in_room",)
+        else:  # their time has just come: in turn waiting, or not here yet (late)
+            just_begun += 1
+            steps = ("arrived",) if just_begun % 2 else ()
+        if steps:
+            _mark(session, ctx, row.id, steps, row.start_utc)
+    upcoming = [row for row in open_rows if now < row.start_utc <= now + timedelta(minutes=30)]
+    if upcoming:  # early for the next appointment, waiting
+        _mark(session, ctx, upcoming[0].id, ("arrived",), now)
+
+
+def _seen(end: datetime, now: datetime) -> bool:
+    return end <= now - timedelta(minutes=SEEN_AFTER_MINUTES)
+
+
+def _mark(session: Session, ctx: Ctx, appointment_id: str, steps: tuple[str, ...],
+          before: datetime) -> None:  # fmt: skip
+    """Take the appointment through ``steps``; the patient came EARLY_MINUTES before
+    ``before`` (the marks themselves are audited now, when the demo made them)."""
+    for status in steps:
+        today.mark(session, ctx, appointment_id, status)
+    appt = session.get(Appointment, appointment_id)
+    if appt is not None and appt.arrived_at is not None:
+        appt.arrived_at = min(before - timedelta(minutes=EARLY_MINUTES), ctx.clock.now())
+        session.flush()
+
+
+def _waitlist(session: Session, ctx: Ctx, made: Generated) -> None:
+    """A few patients who want an earlier appointment (the first patients on file)."""
+    services = dict(zip((s[0] for s in SERVICES), made.services, strict=True))
+    query = select(Patient.id).where(Patient.deleted_at.is_(None)).order_by(Patient.number)
+    patients = list(session.scalars(query.limit(len(WAITLIST_WISHES) * 7)))[::7]
+    first_day = today.clinic_today(session, ctx)
+    for patient_id, wish in zip(patients, WAITLIST_WISHES, strict=False):
+        service, provider, parts, days, first, last, priority, note = wish
+        waitlist.add(
+            session,
+            ctx,
+            patient_id=patient_id,
+            service_id=services[service],
+            provider_id=made.providers[provider % len(made.providers)]
+            if provider is not None and made.providers
+            else None,
+            earliest=first_day + timedelta(days=first),
+            latest=first_day + timedelta(days=last) if last is not None else None,
+            times_of_day=parts,
+            weekdays=days,
+            note=note,
+            priority=priority,
+        )
 
 
 def ensure_demo(root: Path, *, clock: Clock | None = None) -> None:

@@ -68,3 +68,22 @@ PROVIDER_COLOURS = (
     "#4a90d9", "#50b37a", "#d9822b", "#a05fc8", "#d94a6a", "#2bb3b3", "#8a8a2b",
     "#5f6fc8", "#c8a05f", "#6a9955",
 )  # fmt: skip
+
+# The demo's waitlist: (service, provider index or None, times of day, weekdays,
+# days from today to the first / last date (None: no limit), priority, note)
+WAITLIST_WISHES = (
+    ("Check-up", None, ("morning",), (), 0, None, 2, "Toothache; can come at short notice"),
+    ("Cleaning", 0, ("afternoon",), ("tue", "thu"), 0, 21, 0, ""),
+    ("Filling", 1, (), (), 0, 14, 1, "Wants the same provider as last time"),
+    ("Consultation", None, ("evening",), (), 0, None, 0, "After work only"),
+    ("Whitening", 2, ("morning", "afternoon"), (), 3, 30, 0, "Before a wedding"),
+)  # fmt: skip
+
+# Today's desk, so the board shows a working day: an appointment over at least this
+# long ago was seen ("completed"); ...
+SEEN_AFTER_MINUTES = 5
+# ... one that began at least this long ago is on ("in_room"); of those that began
+# just now, in turn one patient waits ("arrived") and one is not here yet (late).
+IN_ROOM_AFTER_MINUTES = 10
+# Arrived this many minutes before their time (in the room) or before now (waiting early).
+EARLY_MINUTES = 6

@@ -24,6 +24,7 @@ from .errors import ValidationError
 from .fieldrules import clean_text
 from .hours import as_utc
 from .models import Appointment, Patient, Provider, Service, WaitlistEntry
+from .search import PatientRow
 
 ENTITY: Final = "waitlist_entry"
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -74,6 +75,54 @@ def add(
 ) -> WaitlistEntry:
     """Put a patient on the waitlist."""
     require(ctx, "appointment.book", "Your role cannot add patients to the waitlist.")
+    fields = _checked(
+        session, patient_id, service_id, provider_id, earliest, latest,
+        times_of_day, weekdays, note, priority,
+    )  # fmt: skip
+    entry = WaitlistEntry(**fields, created_by=ctx.actor.user_id, status="active")
+    records.insert(session, ctx, entry, ENTITY)
+    return entry
+
+
+def update(
+    session: Session,
+    ctx: Ctx,
+    entry_id: str,
+    *,
+    patient_id: str,
+    service_id: str,
+    provider_id: str | None = None,
+    earliest: date | None = None,
+    latest: date | None = None,
+    times_of_day: Iterable[str] = (),
+    weekdays: Iterable[str] = (),
+    note: str = "",
+    priority: int = 0,
+) -> WaitlistEntry:
+    """Change an active entry's wishes; the same checks as :func:`add`. No change, no write."""
+    require(ctx, "appointment.book", "Your role cannot change the waitlist.")
+    entry = _active(session, entry_id)
+    fields = _checked(
+        session, patient_id, service_id, provider_id, earliest, latest,
+        times_of_day, weekdays, note, priority,
+    )  # fmt: skip
+    records.update(session, ctx, entry, ENTITY, fields)
+    return entry
+
+
+def _checked(
+    session: Session,
+    patient_id: str,
+    service_id: str,
+    provider_id: str | None,
+    earliest: date | None,
+    latest: date | None,
+    times_of_day: Iterable[str],
+    weekdays: Iterable[str],
+    note: str,
+    priority: int,
+) -> dict[str, object]:
+    """An entry's fields, checked and cleaned, or a ValidationError / NotFound."""
     records.live(session, Patient, patient_id, "That patient no longer exists.")
     records.live(session, Service, service_id, "That service no longer exists.")
     if provider_id is not None:
@@ -82,20 +131,23 @@ def add(
         raise ValidationError("latest_date", "The last date must not be before the first date.")
     if priority not in PRIORITIES:
         raise ValidationError("priority", "Priority is 0 (normal), 1 (soon) or 2 (urgent).")
-    entry = WaitlistEntry(
-        patient_id=patient_id,
-        service_id=service_id,
-        provider_id=provider_id,
-        earliest_date=earliest,
-        latest_date=latest,
-        times_of_day=_choices(times_of_day, TIMES_OF_DAY, "times_of_day"),
-        weekdays=_choices(weekdays, WEEKDAYS, "weekdays"),
-        note=clean_text(note, "note", MAX_NOTE_CHARS),
-        priority=priority,
-        created_by=ctx.actor.user_id,
-        status="active",
-    )
-    records.insert(session, ctx, entry, ENTITY)
+    return {
+        "patient_id": patient_id,
+        "service_id": service_id,
+        "provider_id": provider_id,
+        "earliest_date": earliest,
+        "latest_date": latest,
+        "times_of_day": _choices(times_of_day, TIMES_OF_DAY, "times_of_day"),
+        "weekdays": _choices(weekdays, WEEKDAYS, "weekdays"),
+        "note": clean_text(note, "note", MAX_NOTE_CHARS),
+        "priority": priority,
+    }
+
+
+def _active(session: Session, entry_id: str) -> WaitlistEntry:
+    entry = records.live(session, WaitlistEntry, entry_id, "That waitlist entry is gone.")
+    if entry.status != "active":
+        raise ValidationError("status", "That patient is no longer on the waitlist.")
     return entry
 
 
@@ -115,11 +167,50 @@ def remove(session: Session, ctx: Ctx, entry_id: str, *, booked: bool = False) -
     status = "booked" if booked else "removed"
     if entry.status == status:
         return entry
-    if entry.status != "active":
-        raise ValidationError("status", "That patient is no longer on the waitlist.")
+    _active(session, entry_id)
     entry.status = status
     records.save(session, ctx, entry, f"waitlist_{status}", ENTITY)
     return entry
+
+
+def mark_booked(
+    session: Session, ctx: Ctx, entry_id: str, appointment_id: str
+) -> WaitlistEntry | None:
+    """The entry's patient got ``appointment_id``: take the entry off the list as booked.
+
+    Only when that appointment is this patient's, still active; otherwise (someone else
+    was booked in the end) the entry stays on the list and None is returned.
+    """
+    require(ctx, "appointment.book", "Your role cannot change the waitlist.")
+    entry = records.live(session, WaitlistEntry, entry_id, "That waitlist entry is gone.")
+    appt = session.get(Appointment, appointment_id)
+    if (
+        appt is None
+        or appt.deleted_at is not None
+        or appt.patient_id != entry.patient_id
+        or appt.status in lifecycle.INACTIVE
+    ):
+        return None
+    return remove(session, ctx, entry_id, booked=True)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An active entry and its patient, as the booking dialog is filled in with them."""
+
+    entry: WaitlistRow
+    patient: PatientRow
+
+
+def candidate(session: Session, ctx: Ctx, entry_id: str) -> Candidate:
+    """What booking this entry's patient starts from; refused if the entry is no longer active."""
+    require(ctx, "appointment.book", "Your role cannot book appointments.")
+    entry = _active(session, entry_id)
+    patient = records.live(session, Patient, entry.patient_id, "That patient no longer exists.")
+    row = PatientRow(
+        patient.id, patient.number, patient.display_name, patient.phone, patient.birth_date
+    )
+    return Candidate(_row(session, entry), row)
 
 
 def list_entries(session: Session, ctx: Ctx, *, active_only: bool = True) -> list[WaitlistRow]:
@@ -203,6 +294,8 @@ class FreedSlot:
     provider_name: str
     service_name: str
     candidates: list[WaitlistRow]
+    provider_id: str = ""
+    service_id: str = ""
 
 
 def candidates_for_appointment(session: Session, ctx: Ctx, appointment_id: str) -> FreedSlot:
@@ -221,6 +314,8 @@ def candidates_for_appointment(session: Session, ctx: Ctx, appointment_id: str) 
         provider_name=provider.name if provider else "",
         service_name=service.name if service else "",
         candidates=[c for c in found if c.patient_id != appt.patient_id],
+        provider_id=appt.provider_id,
+        service_id=appt.service_id,
     )
 
 

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from receptionist import audit
+from receptionist import audit, today, waitlist
 from receptionist.demo import DEMO_PASSWORD, DEMO_USER, make_demo, open_demo
+from receptionist.demodata import WAITLIST_WISHES
 from receptionist.generate import Sizes, tr_national_id
 from receptionist.integrity import check
-from receptionist.models import Appointment, Patient
+from receptionist.models import Appointment, AuditEvent, Patient
 from receptionist.staff import authenticate
 
 
@@ -39,6 +41,45 @@ def test_demo_clinic_is_sound_and_never_double_books(tmp_path: Path, ctx, memory
             names = s.scalars(select(Patient.family_name)).all()
             assert any(any("\u0600" <= ch <= "\u06ff" for ch in n) for n in names)
             assert any(ch in "ışğçöüİ" for n in names for ch in n)
+            assert audit.verify(s).ok
+    finally:
+        db.close()
+
+
+def test_demo_front_desk_is_at_work(tmp_path: Path, ctx, memory_keyring) -> None:
+    """Monday 10:00: the morning so far is seen, in the room, waiting; the list has people."""
+    sizes = Sizes(providers=3, rooms=2, patients=300, appointments=900, days_back=30, days_ahead=10)
+    make_demo(tmp_path / "demo", clock=ctx.clock, sizes=sizes)
+    db = open_demo(tmp_path / "demo")
+    now = ctx.clock.now()
+    try:
+        with db.read() as s:
+            board = today.load_day(s, ctx)
+            statuses = Counter(row.status for row in board)
+            assert statuses["completed"] and statuses["in_room"] and statuses["arrived"]
+            late = [row for row in board if row.is_late(now)]
+            started = [row for row in board if row.start_utc <= now]
+            assert len(late) < len(started) / 2  # not a board of latecomers
+            for row in board:
+                if row.status in ("arrived", "in_room", "completed"):
+                    assert row.arrived_at is not None and row.arrived_at <= now
+                    assert row.start_utc <= now or row.status == "arrived"
+                if row.status in ("in_room", "completed"):
+                    assert row.arrived_at < row.start_utc  # they came a little early
+                if row.start_utc > now and row.status != "arrived":
+                    assert row.status in ("booked", "confirmed")  # nothing ahead of time
+            waiting = [row.waiting_minutes(now) for row in board if row.status == "arrived"]
+            assert all(w is not None and w >= 0 for w in waiting)
+            entries = waitlist.list_entries(s, ctx)
+            assert len(entries) == len(WAITLIST_WISHES)
+            assert len({e.patient_id for e in entries}) == len(entries)
+            assert entries[0].priority == 2  # the urgent one first
+            assert {e.service_name for e in entries} == {w[0] for w in WAITLIST_WISHES}
+            assert any(e.provider_id is None for e in entries)
+            assert any(e.provider_id is not None for e in entries)
+            actions = Counter(s.scalars(select(AuditEvent.action)))
+            assert actions["create"] >= len(entries)  # added through the core, audited
+            assert actions["status_arrived"] >= statuses["arrived"]
             assert audit.verify(s).ok
     finally:
         db.close()

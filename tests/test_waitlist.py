@@ -173,3 +173,89 @@ def test_candidates_after_a_cancel(db: Database, ctx: Ctx, ids: dict[str, str]) 
     assert freed.candidates[0].patient_name == "A B"
     assert (freed.provider_name, freed.service_name) == ("Dr Ayşe", "Check-up")
     assert freed.start_utc == local("11:00")
+    assert (freed.provider_id, freed.service_id) == (ayse, check)
+
+
+def test_update_changes_an_active_entry_audited(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    with db.write() as s:
+        entry_id = waitlist.add(s, ctx, patient_id="p1", service_id=ids["check"]).id
+    with db.write() as s:
+        waitlist.update(
+            s, ctx, entry_id, patient_id="p1", service_id=ids["long"], provider_id=ids["omar"],
+            earliest=MONDAY, latest=MONDAY + timedelta(days=7), times_of_day=["evening"],
+            weekdays=["tue"], note="After work", priority=1,
+        )  # fmt: skip
+    with db.read() as s:
+        (row,) = waitlist.list_entries(s, ctx)
+        assert (row.id, row.service_id, row.provider_id) == (entry_id, ids["long"], ids["omar"])
+        assert (row.times_of_day, row.weekdays, row.note, row.priority) == (
+            ("evening",), ("tue",), "After work", 1,
+        )  # fmt: skip
+        assert (row.earliest_date, row.latest_date) == (MONDAY, MONDAY + timedelta(days=7))
+        events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())))
+        assert (events[0].action, events[0].entity_id) == ("update", entry_id)
+        assert "After work" not in repr(vars(events[0]))
+        count = len(events)
+    with db.write() as s:  # the same values again: no write, no event
+        waitlist.update(
+            s, ctx, entry_id, patient_id="p1", service_id=ids["long"], provider_id=ids["omar"],
+            earliest=MONDAY, latest=MONDAY + timedelta(days=7), times_of_day=["evening"],
+            weekdays=["tue"], note="After work", priority=1,
+        )  # fmt: skip
+    with db.read() as s:
+        assert len(list(s.scalars(select(AuditEvent)))) == count
+
+
+def test_update_checks_input_state_and_role(
+    db: Database, clock: FixedClock, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    with db.write() as s:
+        entry_id = waitlist.add(s, ctx, patient_id="p1", service_id=ids["check"]).id
+    with db.write() as s, pytest.raises(ValidationError, match="before the first"):
+        waitlist.update(
+            s, ctx, entry_id, patient_id="p1", service_id=ids["check"],
+            earliest=date(2026, 3, 5), latest=date(2026, 3, 4),
+        )  # fmt: skip
+    with db.write() as s, pytest.raises(PermissionDenied):
+        waitlist.update(
+            s, actor_ctx("provider", clock), entry_id, patient_id="p1", service_id=ids["check"]
+        )
+    with db.write() as s:
+        waitlist.remove(s, ctx, entry_id)
+    with db.write() as s, pytest.raises(ValidationError, match="no longer"):
+        waitlist.update(s, ctx, entry_id, patient_id="p1", service_id=ids["check"], note="x")
+
+
+def test_booking_a_candidate_marks_the_entry_booked(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    check, ayse = ids["check"], ids["ayse"]
+    with db.write() as s:
+        entry_id = waitlist.add(s, ctx, patient_id="p2", service_id=check, provider_id=ayse).id
+        other = booking.book(
+            s, ctx, patient_id="p3", provider_id=ayse, service_id=check, start=local("10:00")
+        ).id
+        mine = booking.book(
+            s, ctx, patient_id="p2", provider_id=ayse, service_id=check, start=local("11:00")
+        ).id
+    with db.read() as s:
+        found = waitlist.candidate(s, ctx, entry_id)
+    assert (found.entry.id, found.entry.service_id, found.entry.provider_id) == (
+        entry_id, check, ayse,
+    )  # fmt: skip
+    assert (found.patient.id, found.patient.display_name) == ("p2", "A B")
+    with db.write() as s:  # somebody else was booked in the end: the entry stays
+        assert waitlist.mark_booked(s, ctx, entry_id, other) is None
+    with db.write() as s:
+        marked = waitlist.mark_booked(s, ctx, entry_id, mine)
+        assert marked is not None and marked.status == "booked"
+    with db.read() as s:
+        assert waitlist.list_entries(s, ctx) == []
+        event = s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert event is not None and (event.action, event.entity_id) == (
+            "waitlist_booked", entry_id,
+        )  # fmt: skip
+    with db.read() as s, pytest.raises(ValidationError, match="no longer"):
+        waitlist.candidate(s, ctx, entry_id)

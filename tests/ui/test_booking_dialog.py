@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,12 +11,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
-from uiseed import Seeded, at
+from uiseed import DAY, Seeded, at
 
 from receptionist import patients, vault
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
-from receptionist.models import Appointment, Patient
+from receptionist.models import Appointment, Patient, Service
 from receptionist.search import PatientRow, rebuild_search_index
 from ui.booking import BookingDialog
 from ui.booking.slotlist import SLOT_ROLE
@@ -290,3 +290,38 @@ def test_escape_with_typed_notes_warns_first(qtbot: QtBot, desk: Desk) -> None:
     assert dialog.unsaved()
     with qtbot.waitSignal(dialog.rejected, timeout=WAIT):
         dialog.reject()
+
+
+def test_a_filled_in_dialog_only_asks_for_the_time(
+    qtbot: QtBot, desk: Desk, seeded: Seeded
+) -> None:
+    """As the waitlist opens it: patient and service given, the free times from a date."""
+    (row,) = [
+        PatientRow(p.id, p.number, f"{p.given_name} {p.family_name}", p.phone, p.birth_date)
+        for (p,) in _read(seeded, select(Patient).where(Patient.family_name == "Smith"))
+    ]
+    (service_id,) = [
+        s for (s,) in _read(seeded, select(Service.id).where(Service.name == "Cleaning"))
+    ]
+    dialog = BookingDialog(
+        desk, provider_id=seeded.ids["ayse"], patient=row, service_id=service_id,
+        search_from=at("00:00", DAY + timedelta(days=1)),
+    )  # fmt: skip
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.slot_list.count() > 0, timeout=WAIT)
+    assert dialog.picker.patient == row and dialog.service.currentText() == "Cleaning"
+    assert dialog.provider.currentData() == seeded.ids["ayse"]
+    assert _focus() is dialog.slot_list
+    assert all(s.start >= at("00:00", DAY + timedelta(days=1)) for s in dialog.slot_list.slots())
+    assert not dialog.unsaved()  # filled in by the app: Esc closes at once
+    dialog.notes.setText("Bring the X-ray")
+    assert dialog.unsaved()
+    dialog.notes.clear()
+    with qtbot.waitSignal(dialog.booked, timeout=WAIT) as booked:
+        qtbot.keyClick(dialog.slot_list, Qt.Key.Key_Return)
+    (appt,) = [
+        a for (a,) in _read(seeded, select(Appointment).where(Appointment.id == booked.args[0]))
+    ]
+    assert (appt.patient_id, appt.service_id) == (row.id, service_id)

@@ -8,22 +8,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from threadspy import ThreadSpy
 
 from receptionist import staff
 from receptionist.context import Actor
-from receptionist.models import BlockedTime, Clinic, Provider, Service, StaffUser
+from receptionist.models import BlockedTime, Clinic, Provider, Room, Service, StaffUser
 from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.settings import Settings, SettingsDialog, install
 from ui.settings.listpage import ListPage
 from ui.settings.timeoff import LIST_FORMAT
+from ui.settings.unsaved import CANCEL, DISCARD, SAVE, ask_unsaved
 
 
 def on_worker(desk: Desk, fn: Any) -> Any:
@@ -50,8 +51,20 @@ def shot(widget: QWidget, name: str) -> None:
         widget.setStyleSheet("")
 
 
-def open_dialog(qtbot: QtBot, desk: Desk) -> SettingsDialog:
-    dialog = SettingsDialog(desk)
+class Answers:
+    """A stand-in for the Save / Discard / Cancel box: answers at once, notes each question."""
+
+    def __init__(self, answer: str = DISCARD) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    def __call__(self, parent: QWidget, page: str) -> str:
+        self.asked.append(page)
+        return self.answer
+
+
+def open_dialog(qtbot: QtBot, desk: Desk, answers: Answers | None = None) -> SettingsDialog:
+    dialog = SettingsDialog(desk, confirm=answers or Answers())
     qtbot.addWidget(dialog)
     dialog.show()
     with qtbot.waitSignal(dialog.loaded, timeout=10_000):
@@ -333,3 +346,193 @@ def test_all_database_work_runs_on_the_worker(
     with qtbot.waitSignal(dialog.changed, timeout=10_000):
         page.save()
     assert thread_spy.calls and thread_spy.on_gui_thread() == []
+
+
+# --- unsaved edits -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def answers() -> Answers:
+    return Answers()
+
+
+@pytest.fixture
+def guarded(qtbot: QtBot, admin: Desk, answers: Answers) -> SettingsDialog:
+    return open_dialog(qtbot, admin, answers)
+
+
+def test_a_filled_dialog_has_no_unsaved_changes(guarded: SettingsDialog, answers: Answers) -> None:
+    assert not guarded.unsaved()
+    for page in (guarded.providers, guarded.rooms, guarded.services, guarded.clinic):
+        guarded.tabs.setCurrentWidget(page)
+    pick(guarded.providers, "Dr. Omar")
+    guarded.services.start_new()
+    guarded.reject()
+    assert answers.asked == [] and not guarded.isVisible()
+
+
+def test_closing_with_unsaved_edits_cancel_keeps_them(
+    guarded: SettingsDialog, answers: Answers
+) -> None:
+    guarded.clinic.name.setText("Edited Clinic")
+    assert guarded.unsaved()
+    answers.answer = CANCEL
+    guarded.close()
+    assert answers.asked == ["Clinic"]
+    assert guarded.isVisible() and guarded.clinic.name.text() == "Edited Clinic"
+
+
+def test_closing_with_unsaved_edits_discard_drops_them(
+    qtbot: QtBot, guarded: SettingsDialog, answers: Answers, admin: Desk
+) -> None:
+    page = guarded.rooms
+    guarded.tabs.setCurrentWidget(page)
+    page.name.setFocus()
+    qtbot.keyClicks(page.name, "Annex")
+    qtbot.keyClick(page.name, Qt.Key.Key_Escape)  # Esc closes the dialog: it asks first
+    assert answers.asked == ["Rooms"] and not guarded.isVisible()
+    assert page.name.text() == "Room 1" and not guarded.unsaved()
+    names = read(admin, lambda s: sorted(r.name for r in s.scalars(select(Room))))
+    assert names == ["Room 1", "Room 2"]
+
+
+def test_closing_with_unsaved_edits_save_saves_then_closes(
+    qtbot: QtBot, guarded: SettingsDialog, answers: Answers, admin: Desk
+) -> None:
+    page = guarded.services
+    guarded.tabs.setCurrentWidget(guarded.clinic)
+    guarded.tabs.setCurrentWidget(page)
+    page.duration.setValue(40)
+    guarded.tabs.setCurrentWidget(guarded.clinic)  # answered Discard: nothing saved
+    assert answers.asked == ["Services"] and page.duration.value() == 30
+    guarded.tabs.setCurrentWidget(page)
+    page.duration.setValue(40)
+    answers.answer = SAVE
+    with qtbot.waitSignal(guarded.changed, timeout=10_000):
+        guarded.reject()
+    assert not guarded.isVisible()
+    minutes = read(admin, lambda s: s.scalar(select(Service).where(Service.name == "Check-up")))
+    assert minutes.duration_minutes == 40
+
+
+def test_a_refused_save_on_close_keeps_the_dialog_open(
+    qtbot: QtBot, guarded: SettingsDialog, answers: Answers
+) -> None:
+    page = guarded.providers
+    guarded.tabs.setCurrentWidget(page)
+    pick(page, "Dr. Ayşe")
+    page.name.setText("dr. omar haddad")  # taken: the core refuses it
+    answers.answer = SAVE
+    with qtbot.waitSignal(page.refused, timeout=10_000):
+        guarded.reject()
+    assert answers.asked == ["Providers"]
+    assert guarded.isVisible() and guarded.tabs.currentWidget() is page
+    assert "already called" in page.form.errors["name"].text()
+    assert page.name.text() == "dr. omar haddad" and guarded.unsaved()
+
+
+def test_switching_tab_asks_and_cancel_stays(guarded: SettingsDialog, answers: Answers) -> None:
+    page = guarded.clinic
+    page.region.setText("DE")
+    answers.answer = CANCEL
+    guarded.tabs.setCurrentWidget(guarded.rooms)
+    assert answers.asked == ["Clinic"]
+    assert guarded.tabs.currentWidget() is page and page.region.text() == "DE"
+    answers.answer = DISCARD
+    guarded.tabs.setCurrentWidget(guarded.rooms)
+    assert guarded.tabs.currentWidget() is guarded.rooms
+    assert page.region.text() == "TR" and not guarded.unsaved()
+
+
+def test_switching_tab_save_saves_and_moves_on(
+    qtbot: QtBot, guarded: SettingsDialog, answers: Answers, admin: Desk
+) -> None:
+    guarded.clinic.name.setText("Şifa Dental")
+    answers.answer = SAVE
+    with qtbot.waitSignal(guarded.changed, timeout=10_000):
+        guarded.tabs.setCurrentWidget(guarded.services)
+    assert guarded.tabs.currentWidget() is guarded.services
+    assert read(admin, lambda s: s.scalar(select(Clinic)).name) == "Şifa Dental"
+    assert not guarded.unsaved()
+
+
+def test_picking_another_row_asks_too(
+    qtbot: QtBot, guarded: SettingsDialog, answers: Answers, admin: Desk
+) -> None:
+    page = guarded.rooms
+    guarded.tabs.setCurrentWidget(page)
+    page.name.setText("Room One")
+    answers.answer = CANCEL
+    pick(page, "Room 2")
+    assert page.view.currentIndex().row() == 0 and page.name.text() == "Room One"
+    answers.answer = SAVE
+    with qtbot.waitSignal(guarded.changed, timeout=10_000):
+        pick(page, "Room 2")
+    assert page.name.text() == "Room 2"
+    assert page.label(page.model.rows[page.view.currentIndex().row()]) == "Room 2"
+    names = read(admin, lambda s: sorted(r.name for r in s.scalars(select(Room))))
+    assert names == ["Room 2", "Room One"]
+    page.name.setText("Spare")
+    answers.answer = DISCARD
+    page.start_new()  # New with unsaved edits asks as well
+    assert answers.asked == ["Rooms", "Rooms", "Rooms"]
+    assert page.name.text() == "" and page.current_id is None
+
+
+def test_the_quit_guard_sees_unsaved_settings(qtbot: QtBot, admin: Desk) -> None:
+    window = MainWindow(admin)
+    qtbot.addWidget(window)
+    settings = window.findChild(Settings)
+    assert settings is not None
+    dialog = settings.show_dialog()
+    qtbot.waitUntil(lambda: dialog.clinic.name.text() != "", timeout=10_000)
+    dialog.confirm = Answers()
+    assert window.unsaved_windows() == []
+    dialog.clinic.name.setText("Somewhere else")
+    assert window.unsaved_windows() == [dialog]
+
+
+def test_another_user_gets_a_fresh_settings_dialog(qtbot: QtBot, admin: Desk) -> None:
+    window = MainWindow(admin)
+    qtbot.addWidget(window)
+    settings = window.findChild(Settings)
+    assert settings is not None
+    first = settings.show_dialog()
+    first.confirm = Answers()
+    qtbot.waitUntil(lambda: first.clinic.name.text() != "", timeout=10_000)
+    first.clinic.name.setText("Not for the next user")
+    window.userChanged.emit()
+    assert settings.dialog is None
+    qtbot.waitUntil(lambda: window.findChild(SettingsDialog) is None, timeout=10_000)
+    second = settings.show_dialog()
+    second.confirm = Answers()
+    qtbot.waitUntil(lambda: second.clinic.name.text() == "Şifa Clinic", timeout=10_000)
+
+
+def test_the_real_question_box(qtbot: QtBot, guarded: SettingsDialog) -> None:
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox) and box.objectName() == "unsavedChangesBox"
+        assert "Providers" in box.text()
+        shot(box, "settings-unsaved-box")
+        box.button(QMessageBox.StandardButton.Discard).click()
+
+    QTimer.singleShot(0, answer)
+    assert ask_unsaved(guarded, "Providers") == DISCARD
+
+
+def test_the_providers_page_fits_the_first_size(qtbot: QtBot, dialog: SettingsDialog) -> None:
+    """Time off included, nothing needs scrolling at 940 x 660 in the app's style."""
+    dialog.setStyleSheet(stylesheet())
+    dialog.tabs.setCurrentWidget(dialog.providers)
+    pick(dialog.providers, "Dr. Omar")
+    assert (dialog.width(), dialog.height()) == (940, 660)
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    scroll = dialog.providers.findChild(QScrollArea)
+    assert scroll is not None
+    assert scroll.verticalScrollBar().maximum() == 0
+    box = dialog.providers.time_off
+    bottom = box.add.mapTo(scroll.viewport(), box.add.rect().bottomLeft()).y()
+    assert bottom < scroll.viewport().height()

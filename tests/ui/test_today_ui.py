@@ -14,16 +14,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
-from uiseed import Seeded
+from uiseed import DAY, Seeded, at
 
 from receptionist.clock import FixedClock
-from receptionist.models import Appointment
+from receptionist.models import Appointment, Patient, Service
 from receptionist.today import BoardRow
 from receptionist.waitlist import WaitlistRow
 from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
-from ui.today import FrontDesk, TodayBoard, install
+from ui.today import FrontDesk, TodayBoard, WaitlistView, install, ops
 from ui.today.boardmodel import AMBER_ROLE, WAITING_COLUMN, BoardModel
 from ui.today.entrydialog import EntryDialog
 from ui.today.listmodel import WaitlistModel
@@ -197,6 +197,196 @@ def test_waitlist_add_then_who_fits_after_a_cancel(
         view.fits_table.setFocus()
         qtbot.keyClick(view.fits_table, Qt.Key.Key_B)
     assert view.model.rowCount() == 0 and view.fits.rowCount() == 0
+
+
+def _open_waitlist(qtbot: QtBot, window: MainWindow, front: FrontDesk) -> WaitlistView:
+    with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
+        action(window, "waitlist").trigger()
+    view = front.waitlist
+    assert view is not None
+    return view
+
+
+def test_enter_on_an_entry_edits_it(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, told: list[Any]
+) -> None:
+    view = _open_waitlist(qtbot, window, front)
+    add_entry(qtbot, front, "Smith")
+    (before,) = view.model.rows()
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: front.entry is not None and front.entry.editing is not None, timeout=10_000
+    )
+    dialog = front.entry
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.windowTitle() == "Edit waitlist entry" and dialog.ok.text() == "Save changes"
+    assert dialog.patient_id == before.patient_id and "John Smith" in dialog.patient_label.text()
+    assert dialog.service.currentText() == "Check-up" and dialog.service.hasFocus()
+    assert dialog.parts["morning"].isChecked() and not dialog.parts["evening"].isChecked()
+    assert dialog.latest.text() == "No limit"
+    dialog.parts["evening"].setChecked(True)
+    dialog.priority.setCurrentIndex(dialog.priority.findData(2))
+    dialog.note.setFocus()
+    qtbot.keyClicks(dialog.note, "Call after 5")
+    shot(dialog, "waitlist-edit")
+    with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
+        dialog.ok.click()
+    assert not dialog.isVisible()
+    (after,) = view.model.rows()  # the same entry, changed; not a second one
+    assert after.id == before.id
+    assert (after.times_of_day, after.priority, after.note) == (
+        ("morning", "evening"), 2, "Call after 5",
+    )  # fmt: skip
+    assert after.earliest_date == before.earliest_date  # untouched, saved unchanged
+    assert "Waitlist entry saved." in [m.text for m in told]
+
+
+def test_book_an_entry_from_the_list(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, told: list[Any]
+) -> None:
+    view = _open_waitlist(qtbot, window, front)
+    add_entry(qtbot, front, "Smith")
+    (entry,) = view.model.rows()
+    view.present()  # shortcuts need the active window
+    qtbot.waitUntil(view.isActiveWindow, timeout=10_000)
+    with qtbot.waitSignal(front.bookingOpened, timeout=10_000) as opened:
+        qtbot.keyClick(view.table, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    dialog = opened.args[0]
+    assert dialog is window.booking.dialog and dialog.windowTitle() == "Book from the waitlist"
+    qtbot.waitUntil(lambda: dialog.slot_list.count() > 0, timeout=10_000)
+    assert dialog.picker.patient.display_name == "John Smith"
+    assert dialog.service.currentText() == "Check-up"
+    assert dialog.provider.currentData() is None  # the entry did not ask for one
+    assert dialog.slot_list.hasFocus()
+    assert not dialog.unsaved()  # filled in by the app, not typed: Esc just closes
+    slot = dialog.slot_list.current_slot()
+    with qtbot.waitSignal(front.candidateBooked, timeout=10_000) as booked:
+        qtbot.keyClick(dialog.slot_list, Qt.Key.Key_Return)
+    assert booked.args == [entry.id, True]
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=10_000)
+    assert "Booked and taken off the waitlist." in [m.text for m in told]
+
+    def booked_for(db: Any) -> list[tuple[str, datetime]]:
+        with db.read() as s:
+            rows = s.query(Appointment).filter_by(patient_id=entry.patient_id).all()
+            return [(a.service_id, a.start_utc) for a in rows if a.status == "booked"]
+
+    assert (entry.service_id, slot.start) in on_worker(window.desk, booked_for)
+
+
+def test_booking_an_entry_looks_from_its_first_date(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, seeded: Seeded
+) -> None:
+    first = DAY + timedelta(days=3)
+    wish = ops.NewEntry(
+        patient_id=_patient_id(window.desk, "Smith"), service_id=_service_id(window.desk),
+        provider_id=seeded.ids["omar"], earliest=first, latest=None, times_of_day=(),
+        weekdays=(), note="", priority=0,
+    )  # fmt: skip
+    entry_id = on_worker(window.desk, lambda db: ops.add_entry(db, window.desk.ctx(), wish))
+    with qtbot.waitSignal(front.bookingOpened, timeout=10_000) as opened:
+        front.book_candidate(entry_id)
+    dialog = opened.args[0]
+    qtbot.waitUntil(lambda: dialog.slot_list.count() > 0, timeout=10_000)
+    assert dialog.provider.currentData() == seeded.ids["omar"]
+    assert min(s.start for s in dialog.slot_list.slots()) >= at("00:00", first)
+
+
+def _patient_id(desk: Desk, family: str) -> str:
+    def find(db: Any) -> str:
+        with db.read() as s:
+            return str(s.query(Patient.id).filter_by(family_name=family).scalar())
+
+    return on_worker(desk, find)  # type: ignore[no-any-return]
+
+
+def _service_id(desk: Desk, name: str = "Check-up") -> str:
+    def find(db: Any) -> str:
+        with db.read() as s:
+            return str(s.query(Service.id).filter_by(name=name).scalar())
+
+    return on_worker(desk, find)  # type: ignore[no-any-return]
+
+
+def test_book_who_fits_the_freed_slot(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, seeded: Seeded
+) -> None:
+    view = _open_waitlist(qtbot, window, front)
+    add_entry(qtbot, front, "Smith")
+    (entry,) = view.model.rows()
+    with qtbot.waitSignal(front.freedShown, timeout=10_000):
+        window.status_ops.cancel(seeded.ids["a3"], "The patient asked to cancel")
+    assert view.freed.isVisible() and view.slot is not None
+    view.fits_table.setFocus()
+    with qtbot.waitSignal(front.bookingOpened, timeout=10_000) as opened:
+        qtbot.keyClick(view.fits_table, Qt.Key.Key_Return)
+    dialog = opened.args[0]
+    qtbot.waitUntil(lambda: dialog.slot_list.count() > 0, timeout=10_000)
+    slot = dialog.slot_list.current_slot()
+    assert (slot.start, slot.provider_id) == (at("11:00"), seeded.ids["ayse"])  # the freed time
+    assert dialog.provider.currentData() == seeded.ids["ayse"]
+    assert dialog.picker.patient.id == entry.patient_id
+    shot(dialog, "waitlist-book-freed")
+    with qtbot.waitSignal(front.candidateBooked, timeout=10_000) as booked:
+        dialog.book_button.click()
+    assert booked.args == [entry.id, True]
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=10_000)
+    assert not view.freed.isVisible() and view.slot is None
+
+
+def test_booking_someone_else_keeps_the_entry(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, told: list[Any]
+) -> None:
+    view = _open_waitlist(qtbot, window, front)
+    add_entry(qtbot, front, "Smith")
+    (entry,) = view.model.rows()
+    view.table.setFocus()
+    with qtbot.waitSignal(front.bookingOpened, timeout=10_000) as opened:
+        view.book_action.trigger()
+    dialog = opened.args[0]
+    qtbot.waitUntil(lambda: dialog.slot_list.count() > 0, timeout=10_000)
+    dialog.picker.query.setFocus()
+    dialog.picker.query.clear()
+    qtbot.keyClicks(dialog.picker.query, "Kaya")
+    qtbot.keyClick(dialog.picker.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.picker.patient is not None, timeout=10_000)
+    assert dialog.picker.patient.display_name == "Zeynep Kaya"
+    qtbot.waitUntil(lambda: dialog.slot_list.current_slot() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: not dialog.times.busy(), timeout=10_000)
+    with qtbot.waitSignal(front.candidateBooked, timeout=10_000) as booked:
+        dialog.book_button.click()
+    assert booked.args == [entry.id, False]
+    assert [r.id for r in view.model.rows()] == [entry.id]
+    assert any("entry stays" in m.text for m in told)
+
+
+def test_an_entry_gone_meanwhile_cannot_be_booked(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, told: list[Any]
+) -> None:
+    view = _open_waitlist(qtbot, window, front)
+    add_entry(qtbot, front, "Smith")
+    (entry,) = view.model.rows()
+    on_worker(window.desk, lambda db: ops.remove_entry(db, window.desk.ctx(), entry.id, False))
+    with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
+        front.book_candidate(entry.id)
+    assert window.booking.dialog is None
+    assert view.model.rowCount() == 0
+    assert any("no longer on the waitlist" in m.text for m in told)
+
+
+def test_another_user_gets_none_of_the_front_desk_windows(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk
+) -> None:
+    view = _open_waitlist(qtbot, window, front)
+    board = _board(qtbot, window, front)
+    window.userChanged.emit()
+    assert front.waitlist is None and front.board is None and front.entry is None
+    qtbot.waitUntil(lambda: window.findChild(WaitlistView) is None, timeout=10_000)
+    assert window.findChild(TodayBoard) is None
+    del view, board
+    again = _open_waitlist(qtbot, window, front)  # a fresh window, loaded anew
+    assert again.isVisible() and again.model.rowCount() == 0
 
 
 def test_entry_dialog_needs_a_patient(qtbot: QtBot, window: MainWindow, front: FrontDesk) -> None:

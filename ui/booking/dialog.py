@@ -1,5 +1,9 @@
 """The booking dialog (``bookingDialog``): patient, service, provider, a free time, notes.
 
+A caller may fill in the patient and the service, and say from when to look for free
+times (booking a waitlist entry); then the free times have the focus, and Enter books
+the highlighted one.
+
 Keyboard first: type a name and press Enter to pick the patient; Tab to the service
 and provider (arrow keys choose); Tab to the free times (arrow keys); Enter books;
 Esc closes. Alt and the underlined letter jump to a field. All database work goes
@@ -49,12 +53,19 @@ class BookingDialog(QDialog):
         start: datetime | None = None,
         room_id: str | None = None,
         parent: QWidget | None = None,
+        *,
+        patient: PatientRow | None = None,
+        service_id: str | None = None,
+        search_from: datetime | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("bookingDialog")
         self.setWindowTitle(self.tr("New appointment"))
         self.desk, self.start, self.room_id = desk, start, room_id
         self.wanted_provider = provider_id
+        # Filled in by the caller (a waitlist entry): not typed work of the user's.
+        self.prefilled, self.wanted_service = patient, service_id
+        self.search_from = search_from
         self._build()
         self._lay_out()
         self._connect()
@@ -74,7 +85,9 @@ class BookingDialog(QDialog):
         self.provider = QComboBox(self)
         self.provider.setObjectName("providerCombo")
         self.provider.addItem(self.tr("Any provider"), None)
-        self.times = FreeTimes(self.desk, self.start, self.wanted_provider, self.room_id, self)
+        self.times = FreeTimes(
+            self.desk, self.start, self.wanted_provider, self.room_id, self, self.search_from
+        )
         self.slot_list, self.slot_status = self.times.list, self.times.status
         self.notes = QLineEdit(self)
         self.notes.setObjectName("bookingNotes")
@@ -168,7 +181,14 @@ class BookingDialog(QDialog):
         self.slot_list.names = {c.id: c.name for c in found.providers}
         index = self.provider.findData(self.wanted_provider)
         self.provider.setCurrentIndex(max(0, index))
-        self.picker.query.setFocus()
+        if self.wanted_service is not None:
+            self.service.setCurrentIndex(self.service.findData(self.wanted_service))
+        if self.prefilled is not None:
+            self.picker.choose(self.prefilled)
+        if self.prefilled is not None and self.service.currentData() is not None:
+            self.slot_list.setFocus()  # only the time is left to pick
+        elif self.prefilled is None:
+            self.picker.query.setFocus()
 
     def _patient_chosen(self, row: PatientRow | None) -> None:
         if row is not None:
@@ -235,7 +255,7 @@ class BookingDialog(QDialog):
         return bool(
             self.notes.text().strip()
             or (new is not None and (new.given_name or new.family_name or new.phone))
-            or (self.picker.patient is not None and self.book_button.isEnabled())
+            or (self.picker.patient not in (None, self.prefilled) and self.book_button.isEnabled())
         )
 
     def reject(self) -> None:

@@ -20,7 +20,8 @@ class FreeTimes(QObject):
     """The free-times list and its status line; only the newest search is shown.
 
     ``start`` and ``provider_id`` are what was clicked on the schedule: the search
-    starts there, and that time is offered first even when it is not free.
+    starts there, and that time is offered first even when it is not free. Without a
+    click, ``search_from`` (a waitlist entry's first date) is where the search starts.
     """
 
     def __init__(
@@ -30,9 +31,11 @@ class FreeTimes(QObject):
         provider_id: str | None,
         room_id: str | None,
         parent: QWidget,
+        search_from: datetime | None = None,
     ) -> None:
         super().__init__(parent)
         self.desk, self.start, self.provider_id, self.room_id = desk, start, provider_id, room_id
+        self.search_from = search_from
         self.list = SlotList(desk.clinic, parent)
         self.status = QLabel(parent)
         self.status.setObjectName("slotStatus")
@@ -53,7 +56,8 @@ class FreeTimes(QObject):
             self._say_pick_a_service()
             return
         now = self.desk.clock.now()
-        start_from = max(self.start, now) if self.start else now
+        wanted = self.start or self.search_from
+        start_from = max(wanted, now) if wanted else now
         query = ops.SlotQuery(service_id, provider_id, patient_id, self.room_id, start_from)
         ctx = self.desk.ctx()
         self.status.setText(self.tr("Looking for free times…"))

@@ -9,6 +9,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+from receptionist.search import PatientRow
+
 from .. import messages
 from ..desk import Desk
 from ..schedule.model import ScheduleModel
@@ -58,11 +60,24 @@ class BookingLauncher(QObject):
         provider_id: str | None = None,
         start: datetime | None = None,
         room_id: str | None = None,
+        *,
+        patient: PatientRow | None = None,
+        service_id: str | None = None,
+        search_from: datetime | None = None,
     ) -> BookingDialog:
+        """Open the dialog; ``patient``, ``service_id`` and ``search_from`` (where the free
+        times start) fill it in, from the waitlist."""
         if self.dialog is not None:
             self.dialog.close()
+        given = {"patient": patient, "service_id": service_id, "search_from": search_from}
+        prefill = {key: value for key, value in given.items() if value is not None}
         dialog = self.factory(
-            self.desk, provider_id=provider_id, start=start, room_id=room_id, parent=self.window
+            self.desk,
+            provider_id=provider_id,
+            start=start,
+            room_id=room_id,
+            parent=self.window,
+            **prefill,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.booked.connect(self._booked)

@@ -3,13 +3,19 @@
 Type to search (through ``PatientFinder``); Down moves into the results, Up on the
 first row goes back to the field; Enter on the field or a row emits ``chosen`` with
 the patient id (from the field: the highlighted row, else the first).
+
+The columns are sized once, for typical contents, and the name takes the rest: results
+that change with every keystroke neither cost a measuring pass nor make the columns jump.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -22,9 +28,16 @@ from receptionist.search import PatientRow
 from ..desk import Desk
 from ..rowsmodel import rows_table
 from .finder import PatientFinder
-from .table import ID_ROLE, PatientTableModel
+from .table import ID_ROLE, PatientTableModel, short_date
 
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+NAME_COLUMN = 1
+_PADDING = 24
+
+
+def _samples() -> dict[int, str]:
+    """What the other columns are sized for: a long number, phone and birth date."""
+    return {0: "A-000000", 2: "+90 500 000 00 00", 3: short_date(date(2000, 9, 30))}
 
 
 class PatientPicker(QWidget):
@@ -61,9 +74,20 @@ class PatientPicker(QWidget):
 
     def _make_table(self) -> QTableView:
         table = rows_table(
-            self, self.model, self.tr("Patients found"), name="patientResults", stretch_column=1
+            self,
+            self.model,
+            self.tr("Patients found"),
+            name="patientResults",
+            stretch_column=NAME_COLUMN,
         )
         table.setAlternatingRowColors(True)
+        header = table.horizontalHeader()
+        metrics = header.fontMetrics()
+        for column, sample in _samples().items():
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            wide = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title))
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, wide + _PADDING)
         return table
 
     def _show(self, query: str, rows: list[PatientRow]) -> None:

@@ -13,20 +13,25 @@ from receptionist.search import PatientRow
 from ..rowsmodel import RowsModel
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+# Unambiguous in every locale: the month by name, the year in full ("5 Apr 2017"). A
+# locale's short format can read "5 04 17" (5 April or 4 May? which century?).
+DATE_FORMAT = "d MMM yyyy"
+DATETIME_FORMAT = "d MMM yyyy HH:mm"
 
 
 def short_date(value: date | None) -> str:
+    """``value`` as "5 Apr 2017", with the month named in the user's language."""
     if value is None:
         return ""
     day = QDate(value.year, value.month, value.day)
-    return str(QLocale().toString(day, QLocale.FormatType.ShortFormat))
+    return str(QLocale().toString(day, DATE_FORMAT))
 
 
 def short_datetime(at: datetime, tz: ZoneInfo) -> str:
-    """``at`` as the clinic's wall-clock time, in the user's short date format."""
+    """``at`` as the clinic's wall-clock time: "5 Apr 2017 14:30"."""
     local = at.astimezone(tz)
     day, time = QDate(local.year, local.month, local.day), QTime(local.hour, local.minute)
-    return str(QLocale().toString(QDateTime(day, time), QLocale.FormatType.ShortFormat))
+    return str(QLocale().toString(QDateTime(day, time), DATETIME_FORMAT))
 
 
 class PatientTableModel(RowsModel[PatientRow]):

@@ -29,6 +29,12 @@ class Settings(QObject):
         self.window = window
         self.dialog: SettingsDialog | None = None
 
+    def forget(self) -> None:
+        """Another user signed in: the previous user's dialog (and its edits) goes."""
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        self.dialog = None
+
     def show_dialog(self) -> SettingsDialog:
         if self.dialog is None:
             self.dialog = SettingsDialog(self.window.desk, self.window)
@@ -47,6 +53,7 @@ def install(window: MainWindow) -> None:
     if window.findChild(Settings) is not None:
         return
     settings = Settings(window)
+    window.userChanged.connect(settings.forget)
     tip = settings.tr("Clinic, providers, rooms, services and staff")
     action = window_action(window, "settings", settings.tr("&Settings…"), "Ctrl+,", tip,
                            settings.tr)  # fmt: skip

@@ -23,6 +23,7 @@ from ..tasks import DbOp
 from .data import ClinicData, Snapshot, save_clinic
 from .fields import FieldForm
 from .hoursedit import HoursEditor
+from .unsaved import State, form_state
 
 SLOT_CHOICES = (5, 10, 15, 20, 30, 60)
 
@@ -41,11 +42,14 @@ def _zones() -> QComboBox:
 
 class ClinicPage(QWidget):
     saved = Signal(object)  # Snapshot
+    refused = Signal()  # a save was refused (the reason is shown on the page)
 
     def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("clinicPage")
         self.desk, self.editable = desk, editable
+        self._baseline: State | None = None
+        self._snapshot: Snapshot | None = None
         self.form = FieldForm()
         self._build_form()
         self.save_button = QPushButton(self.tr("&Save"), self)
@@ -90,7 +94,24 @@ class ClinicPage(QWidget):
         layout.addLayout(bottom)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        self.fill(snapshot.clinic)
+        """Show the clinic as saved, unless the form holds unsaved edits."""
+        self._snapshot = snapshot
+        if not self.unsaved():
+            self.fill(snapshot.clinic)
+
+    def unsaved(self) -> bool:
+        return (
+            self.editable and self._baseline is not None and form_state(self.form) != self._baseline
+        )
+
+    def mark_clean(self) -> None:
+        self._baseline = form_state(self.form)
+
+    def revert(self) -> None:
+        """Forget the edits: show the clinic as saved."""
+        self._baseline = None
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
 
     def fill(self, data: ClinicData) -> None:
         self.name.setText(data.name)
@@ -103,6 +124,7 @@ class ClinicPage(QWidget):
         self.slot.setCurrentIndex(found)
         self.hours.set_hours(data.opening_hours)
         self.form.clear_errors()
+        self.mark_clean()
 
     def values(self) -> dict[str, Any] | None:
         opening = self.hours.hours()
@@ -124,6 +146,7 @@ class ClinicPage(QWidget):
         values = self.values()
         if values is None:
             self.note.setText(self.tr("Not saved: fix the marked field."))
+            self.refused.emit()
             return
         self.save_button.setEnabled(False)
         self.note.setText(self.tr("Saving…"))
@@ -133,9 +156,11 @@ class ClinicPage(QWidget):
 
     def _saved(self, snapshot: Snapshot) -> None:
         self.save_button.setEnabled(True)
+        self.mark_clean()  # what is typed is saved: the fresh snapshot may show it
         self.saved.emit(snapshot)
         self.note.setText(self.tr("Saved."))
 
     def _failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
         self.form.explain_refusal(exc, self.note)
+        self.refused.emit()

@@ -4,6 +4,10 @@ It reads everything once through the worker and hands each page the same snapsho
 a page's save returns a fresh snapshot, shown on every page. Roles without
 "clinic.configure" see the settings read-only; the Staff tab exists only for roles
 with "staff.manage".
+
+Unsaved edits are never dropped silently: another row, another tab or closing the
+dialog asks Save / Discard / Cancel first (through ``confirm``, injectable for tests).
+A save that is refused brings its page back to the front.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from .data import Snapshot, load
 from .listpage import ListPage
 from .providers import ProvidersPage
 from .staffpage import StaffPage
+from .unsaved import CANCEL, DISCARD, Confirm, ask_unsaved
 
 Page = ClinicPage | ListPage
 
@@ -31,11 +36,16 @@ class SettingsDialog(QDialog):
     loaded = Signal()
     changed = Signal()  # something was saved
 
-    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, desk: Desk, parent: QWidget | None = None, confirm: Confirm = ask_unsaved
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle(self.tr("Settings"))
         self.desk = desk
+        self.confirm = confirm
+        self._switching = False  # the tab is being put back, not chosen by the user
+        self._closing: list[Page] | None = None  # saving these, then closing
         configure = desk.actor.may("clinic.configure")
         self.clinic = ClinicPage(desk, configure)
         self.providers = ProvidersPage(desk, configure)
@@ -84,7 +94,73 @@ class SettingsDialog(QDialog):
         for page, name in zip(self.pages(), names, strict=False):
             tabs.addTab(page, name)
             page.saved.connect(self._saved)
+            page.refused.connect(lambda p=page: self._refused(p))
+            if isinstance(page, ListPage):
+                page.confirm = lambda p=page: self.ask(p)
+        self._shown: QWidget | None = tabs.currentWidget()
+        tabs.currentChanged.connect(self._tab_changed)
         return tabs
+
+    # --- unsaved edits ---------------------------------------------------------------------
+    def unsaved(self) -> bool:
+        """A page holds edits that were not saved (for the window's quit guard too)."""
+        return any(page.unsaved() for page in self.pages())
+
+    def ask(self, page: Page) -> str:
+        """Save, discard or keep ``page``'s unsaved edits? SAVE, DISCARD or CANCEL."""
+        at = self.tabs.indexOf(page)
+        name = self.tabs.tabText(at).replace("&", "") if at >= 0 else ""
+        return self.confirm(self, name)
+
+    def _tab_changed(self, _index: int) -> None:
+        previous, shown = self._shown, self.tabs.currentWidget()
+        if self._switching or previous is shown:
+            self._shown = shown
+            return
+        if isinstance(previous, ClinicPage | ListPage) and previous.unsaved():
+            choice = self.ask(previous)
+            if choice == CANCEL:
+                self._show_page(previous)
+                return
+            if choice == DISCARD:
+                previous.revert()
+            else:
+                previous.save()  # a refusal brings the page back
+        self._shown = shown
+
+    def _show_page(self, page: QWidget) -> None:
+        self._switching = True
+        try:
+            self.tabs.setCurrentWidget(page)
+        finally:
+            self._switching = False
+        self._shown = page
+
+    def _refused(self, page: Page) -> None:
+        self._closing = None  # closing waits for the user now
+        if self.tabs.currentWidget() is not page:
+            self._show_page(page)
+
+    def reject(self) -> None:
+        """Esc, Close or the window's close button: ask first about unsaved edits."""
+        dirty = [page for page in self.pages() if page.unsaved()]
+        if not dirty:
+            super().reject()
+            return
+        if self.tabs.currentWidget() not in dirty:
+            self._show_page(dirty[0])
+        choice = self.ask(dirty[0])
+        if choice == CANCEL:
+            return
+        if choice == DISCARD:
+            for page in dirty:
+                page.revert()
+            super().reject()
+            return
+        self._closing = dirty
+        for page in dirty:
+            if self._closing is not None:  # not refused yet
+                page.save()
 
     def _save_shortcut(self) -> None:
         save = QAction(self)
@@ -112,3 +188,7 @@ class SettingsDialog(QDialog):
         self.desk.clinic = ClinicInfo(c.name, c.timezone, c.slot_minutes)
         self._show(snapshot)
         self.changed.emit()
+        closing = self._closing
+        if closing is not None and not any(page.unsaved() for page in closing):
+            self._closing = None
+            super().reject()

@@ -3,7 +3,10 @@
 Subclasses build the form (``build_form``), fill it from a row (``fill``), read it
 back (``values``, None after showing a local problem) and name the worker function
 that writes it (``writer``). A refused save keeps the form as typed and puts the
-core's message under the field it names.
+core's message under the field it names (and emits ``refused``).
+
+Moving to another row or starting a new one with unsaved edits asks first (through
+``confirm``, set by the dialog): Save (then move), Discard, or Cancel (stay).
 """
 
 from __future__ import annotations
@@ -30,12 +33,15 @@ from ..tasks import DbOp
 from .data import Saved, Snapshot, Values
 from .fields import FieldForm
 from .rows import RowModel
+from .unsaved import CANCEL, SAVE, State, form_state
 
 Writer = Callable[[Database, Ctx, str | None, Values], Saved]
+NEW = ""  # after saving, start a new row (instead of showing another one)
 
 
 class ListPage(QWidget):
     saved = Signal(object)  # Snapshot
+    refused = Signal()  # a save was refused (the reason is shown on the page)
 
     def __init__(
         self, desk: Desk, editable: bool, what: str, parent: QWidget | None = None
@@ -44,6 +50,12 @@ class ListPage(QWidget):
         self.desk, self.editable = desk, editable
         self.current_id: str | None = None
         self._new = False
+        self._quiet = False  # selecting a row from code, not the user
+        self._baseline: State | None = None
+        self._snapshot: Snapshot | None = None
+        self._after_save: str | None = None
+        # Asks (page name) whether to save unsaved edits; None: never asks (discards).
+        self.confirm: Callable[[], str] | None = None
         self.model = RowModel(self.label, self.colour, self)
         self.view = QListView(self)
         self.view.setObjectName(f"{what}List")
@@ -124,33 +136,97 @@ class ListPage(QWidget):
     def clear_errors(self) -> None:
         self.form.clear_errors()
 
+    # --- unsaved edits ---------------------------------------------------------------------
+    def unsaved(self) -> bool:
+        """The form holds edits that were not saved."""
+        return (
+            self.editable and self._baseline is not None and form_state(self.form) != self._baseline
+        )
+
+    def mark_clean(self) -> None:
+        """What the form holds now counts as saved."""
+        self._baseline = form_state(self.form)
+
+    def revert(self) -> None:
+        """Forget the edits: show the row as it was saved (the first row after a new one)."""
+        self._baseline = None
+        self._new = False
+        if self.model.row_of(self.current_id) < 0:
+            self.current_id = None
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
+    def _may_leave(self, then: str) -> bool:
+        """Unsaved edits: ask. True to go on now; on Save, the page goes on to ``then`` (a
+        row id, or NEW) once saved."""
+        if not self.unsaved() or self.confirm is None:
+            return True
+        choice = self.confirm()
+        if choice == CANCEL:
+            return False
+        if choice == SAVE:
+            self._after_save = then
+            self.save()
+            return False
+        return True
+
     # --- showing -------------------------------------------------------------------------
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Show the rows; keep the row being edited (or the first) selected."""
+        """Show the rows; keep the row being edited (or the first) selected. A form with
+        unsaved edits keeps them."""
+        self._snapshot = snapshot
+        keep = self.unsaved()
         self.model.set_rows(self.rows_of(snapshot))
         at = self.model.row_of(self.current_id)
         if at < 0 and self.model.rows and self.current_id is None and not self._new:
             at = 0
         if at >= 0:
-            flag = QItemSelectionModel.SelectionFlag.ClearAndSelect
-            self.view.selectionModel().setCurrentIndex(self.model.index(at), flag)
-            self._picked(at)
+            self._select(at)
+            if not keep:
+                self._show_row(at)
+
+    def _select(self, at: int | None) -> None:
+        """Put the list's cursor on row ``at`` (None: on no row) without showing it."""
+        self._quiet = True
+        try:
+            if at is None:
+                self.view.selectionModel().clear()
+            else:
+                flag = QItemSelectionModel.SelectionFlag.ClearAndSelect
+                self.view.selectionModel().setCurrentIndex(self.model.index(at), flag)
+        finally:
+            self._quiet = False
 
     def _picked(self, at: int) -> None:
-        if not 0 <= at < len(self.model.rows):
+        """The user moved the list's cursor to row ``at``."""
+        if self._quiet or not 0 <= at < len(self.model.rows):
             return
+        row = self.model.rows[at]
+        if row.id == self.current_id and not self._new:
+            return
+        if not self._may_leave(row.id):
+            back = self.model.row_of(self.current_id)
+            self._select(back if back >= 0 else None)
+            return
+        self._show_row(at)
+
+    def _show_row(self, at: int) -> None:
         row = self.model.rows[at]
         self._new = False
         self.current_id = row.id
         self.clear_errors()
         self.fill(row)
+        self.mark_clean()
 
     def start_new(self) -> None:
+        if not self._may_leave(NEW):
+            return
         self._new = True
         self.current_id = None
-        self.view.selectionModel().clear()
+        self._select(None)
         self.clear_errors()
         self.fill(None)
+        self.mark_clean()
         self.note.setText(self.tr("New: fill in the fields and press Save."))
         first = next(iter(self.form.editors.values()), None)
         if first is not None:
@@ -164,6 +240,8 @@ class ListPage(QWidget):
         values = self.values()
         if values is None:
             self.note.setText(self.tr("Not saved: fix the marked field."))
+            self._after_save = None
+            self.refused.emit()
             return
         self.save_button.setEnabled(False)
         self.note.setText(self.tr("Saving…"))
@@ -174,10 +252,16 @@ class ListPage(QWidget):
     def _saved(self, result: Saved) -> None:
         self.save_button.setEnabled(True)
         self._new = False
-        self.current_id = result.id
+        self.mark_clean()  # what is typed is saved: the fresh snapshot may show it
+        after, self._after_save = self._after_save, None
+        self.current_id = after if after else result.id
         self.saved.emit(result.snapshot)
         self.note.setText(self.tr("Saved."))
+        if after == NEW:
+            self.start_new()
 
     def save_failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
+        self._after_save = None
         self.form.explain_refusal(exc, self.note)
+        self.refused.emit()

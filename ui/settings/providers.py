@@ -49,6 +49,10 @@ class ProvidersPage(ListPage):
         self._blocks = snapshot.time_off
         return snapshot.providers
 
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        super().show_snapshot(snapshot)
+        self.time_off.show_snapshot(snapshot)  # even when the form keeps unsaved edits
+
     def fill(self, row: Row | None) -> None:
         self.name.setText(row.name if row else "")
         self.colour_field.set_value(str(row.fields["colour"]) if row else DEFAULT_COLOUR)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QGridLayout,
@@ -31,6 +31,7 @@ from .rows import RowModel
 
 FORMAT = "yyyy-MM-dd HH:mm"
 LIST_FORMAT = "ddd d MMM yyyy HH:mm"
+LIST_LINES = 3  # a longer list scrolls: the page must fit the dialog's first size
 
 
 def _qt(value: datetime) -> QDateTime:
@@ -58,7 +59,8 @@ class TimeOffBox(QGroupBox):
         self.view.setObjectName("timeOffList")
         self.view.setAccessibleName(self.tr("Coming time off"))
         self.view.setModel(self.model)
-        self.view.setMaximumHeight(110)
+        line = self.view.fontMetrics().height() + 4
+        self.view.setFixedHeight(line * LIST_LINES + 2 * self.view.frameWidth() + 2)
         self.start = self._when("timeOffStart", self.tr("Time off from"))
         self.end = self._when("timeOffEnd", self.tr("Time off until"))
         self.reason = QLineEdit(self)
@@ -91,8 +93,10 @@ class TimeOffBox(QGroupBox):
 
     def _lay_out(self) -> None:
         grid = QGridLayout(self)
+        grid.setContentsMargins(8, 6, 8, 6)
+        grid.setVerticalSpacing(4)
         grid.addWidget(self.view, 0, 0, 1, 4)
-        grid.addWidget(self.remove, 0, 4)
+        grid.addWidget(self.remove, 0, 4, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(QLabel(self.tr("From"), self), 1, 0)
         grid.addWidget(self.start, 1, 1)
         grid.addWidget(QLabel(self.tr("until"), self), 1, 2)

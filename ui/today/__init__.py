@@ -4,17 +4,21 @@
 "Waitlist…" (Ctrl+Shift+W). A status saved on the board reloads the schedule; a
 status saved on the schedule reloads the board; a cancellation anywhere (the
 schedule's ``status_ops.saved``, or :meth:`FrontDesk.slot_freed` for other paths)
-shows who on the waitlist fits the freed time. The dialogs are children of the window,
-so its lock hides them.
+shows who on the waitlist fits the freed time. From the waitlist an entry is edited
+(the add dialog, filled in) or booked: the window's booking dialog opens filled in with
+the patient, the service, the provider and the freed time; once booked, the entry
+leaves the list (as booked, audited). The dialogs are children of the window, so its
+lock hides them.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from receptionist.waitlist import FreedSlot, WaitlistRow
+from receptionist.waitlist import Candidate, FreedSlot, WaitlistRow
 
 from .. import messages
 from ..actions import menu_holding, window_action
@@ -36,6 +40,8 @@ class FrontDesk(QObject):
 
     freedShown = Signal(object)  # FreedSlot, once the waitlist shows who fits
     waitlistLoaded = Signal()
+    bookingOpened = Signal(object)  # the BookingDialog, filled in from an entry
+    candidateBooked = Signal(str, bool)  # entry id, taken off the list
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -44,6 +50,15 @@ class FrontDesk(QObject):
         self.board: TodayBoard | None = None
         self.waitlist: WaitlistView | None = None
         self.entry: EntryDialog | None = None
+
+    def forget(self) -> None:
+        """Another user signed in: none of the previous user's windows stay."""
+        for dialog in (self.board, self.waitlist, self.entry):
+            if dialog is not None:
+                dialog.deleteLater()
+        self.board = None
+        self.waitlist = None
+        self.entry = None
 
     # --- the board ---------------------------------------------------------------------
     def show_board(self) -> TodayBoard:
@@ -74,6 +89,8 @@ class FrontDesk(QObject):
         if self.waitlist is None:
             self.waitlist = WaitlistView(self.desk, self.window)
             self.waitlist.addRequested.connect(self.ask_entry)
+            self.waitlist.editRequested.connect(self.ask_entry)
+            self.waitlist.bookRequested.connect(self.book_candidate)
             self.waitlist.removeRequested.connect(self.remove_entry)
         return self.waitlist
 
@@ -86,30 +103,93 @@ class FrontDesk(QObject):
         self._waitlist_view().show_rows(rows)
         self.waitlistLoaded.emit()
 
-    def ask_entry(self) -> None:
-        DbOp(self.desk.tasks, load_catalog, self).success(self._open_entry).run()
+    def ask_entry(self, entry: WaitlistRow | None = None) -> None:
+        """Open the entry dialog: empty to add, filled in with ``entry`` to edit it."""
+        op = DbOp(self.desk.tasks, load_catalog, self)
+        op.success(lambda catalog: self._open_entry(catalog, entry)).run()
 
-    def _open_entry(self, catalog: Catalog) -> None:
+    def _open_entry(self, catalog: Catalog, entry: WaitlistRow | None = None) -> None:
         if self.entry is not None:
             self.entry.deleteLater()
-        self.entry = EntryDialog(self.desk, catalog, self._waitlist_view())
+        self.entry = EntryDialog(self.desk, catalog, self._waitlist_view(), entry=entry)
         self.entry.submitted.connect(self.add_entry)
         self.entry.open()
-        self.entry.picker.field.setFocus()
+        self.entry.focus_first()
 
     def add_entry(self, entry: ops.NewEntry) -> None:
+        """Save what the entry dialog collected: a new entry, or the one it edits."""
         ctx, dialog = self.desk.ctx(), self.entry
-        op = DbOp(self.desk.tasks, lambda db: ops.add_entry(db, ctx, entry), self)
-        op.success(lambda _: self._added(dialog))
+        editing = dialog.editing if dialog is not None else None
+        if editing is None:
+            op = DbOp(self.desk.tasks, lambda db: ops.add_entry(db, ctx, entry), self)
+        else:
+            entry_id = editing.id
+            op = DbOp(self.desk.tasks, lambda db: ops.save_entry(db, ctx, entry_id, entry), self)
+        op.success(lambda _: self._added(dialog, editing is not None))
         if dialog is not None:
             op.failure(lambda exc: dialog.show_error(messages.user_text(exc)))
         op.run()
 
-    def _added(self, dialog: EntryDialog | None) -> None:
+    def _added(self, dialog: EntryDialog | None, edited: bool = False) -> None:
         if dialog is not None:
             dialog.accept()
-        messages.info(self.tr("Added to the waitlist."))
+        if edited:
+            messages.info(self.tr("Waitlist entry saved."))
+        else:
+            messages.info(self.tr("Added to the waitlist."))
         self.reload_waitlist()
+
+    # --- booking a patient from the list -------------------------------------------------
+    def book_candidate(self, entry_id: str, slot: FreedSlot | None = None) -> None:
+        """Open the booking dialog filled in from the entry (and the freed ``slot``)."""
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: ops.candidate(db, ctx, entry_id), self)
+        op.success(lambda found: self._open_booking(found, slot))
+        op.failure(self._not_bookable).run()
+
+    def _not_bookable(self, exc: BaseException) -> None:
+        messages.report_exception(exc)
+        self.reload_waitlist()  # the entry may have left the list meanwhile
+
+    def _open_booking(self, found: Candidate, slot: FreedSlot | None) -> None:
+        entry, search_from = found.entry, None
+        if slot is not None:  # the freed time itself, offered first
+            provider_id: str | None = slot.provider_id or None
+            start: datetime | None = slot.start_utc
+        else:
+            provider_id, start = entry.provider_id, None
+            if entry.earliest_date is not None and entry.earliest_date > self.desk.today():
+                search_from = datetime.combine(entry.earliest_date, time(), self.desk.clinic.tz)
+        dialog = self.window.booking.open(
+            provider_id=provider_id,
+            start=start,
+            patient=found.patient,
+            service_id=entry.service_id,
+            search_from=search_from,
+        )
+        dialog.setWindowTitle(self.tr("Book from the waitlist"))
+        dialog.booked.connect(lambda appointment_id: self._booked(entry.id, appointment_id, slot))
+        self.bookingOpened.emit(dialog)
+
+    def _booked(self, entry_id: str, appointment_id: str, slot: FreedSlot | None) -> None:
+        ctx = self.desk.ctx()
+        op = DbOp(
+            self.desk.tasks, lambda db: ops.mark_booked(db, ctx, entry_id, appointment_id), self
+        )
+        op.success(lambda taken: self._marked(entry_id, taken, slot)).run()
+
+    def _marked(self, entry_id: str, taken: bool, slot: FreedSlot | None) -> None:
+        view = self._waitlist_view()
+        if slot is not None and view.slot is slot:
+            view.clear_freed()  # the freed time is taken now
+        if taken:
+            messages.info(self.tr("Booked and taken off the waitlist."))
+        else:
+            messages.info(
+                self.tr("Booked. The waitlist entry stays: the appointment is for another patient.")
+            )
+        self.reload_waitlist()
+        self.candidateBooked.emit(entry_id, taken)
 
     def remove_entry(self, entry_id: str, booked: bool) -> None:
         ctx = self.desk.ctx()
@@ -149,6 +229,7 @@ def install(window: MainWindow) -> None:
     if window.findChild(FrontDesk) is not None:
         return
     desk = FrontDesk(window)
+    window.userChanged.connect(desk.forget)
     tr = desk.tr
     board = window_action(window, "todayBoard", tr("&Today board…"), "Ctrl+Shift+T",
                           tr("Arrivals, waiting times and rooms of today"))  # fmt: skip

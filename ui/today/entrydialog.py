@@ -1,8 +1,9 @@
 """Putting a patient on the waitlist: who, for what, with whom, and when it suits them.
 
 Completely usable from the keyboard: type to find the patient, Enter picks, Tab on.
-Emits ``submitted(NewEntry)``; the controller saves it and calls ``saved`` or
-``show_error``.
+Given an existing entry (``entry=``), the same dialog edits it: filled in, the patient
+kept unless another one is picked. Emits ``submitted(NewEntry)``; the controller saves
+it and calls ``accept`` or ``show_error``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.waitlist import PRIORITIES, TIMES_OF_DAY, WEEKDAYS
+from receptionist.waitlist import PRIORITIES, TIMES_OF_DAY, WEEKDAYS, WaitlistRow
 
 from ..booking.ops import Catalog
 from ..desk import Desk
@@ -44,10 +45,21 @@ def _pydate(day: QDate) -> date:
 class EntryDialog(QDialog):
     submitted = Signal(object)  # NewEntry
 
-    def __init__(self, desk: Desk, catalog: Catalog, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        catalog: Catalog,
+        parent: QWidget | None = None,
+        *,
+        entry: WaitlistRow | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("waitlistEntryDialog")
-        self.setWindowTitle(self.tr("Add to the waitlist"))
+        self.editing = entry
+        if entry is None:
+            self.setWindowTitle(self.tr("Add to the waitlist"))
+        else:
+            self.setWindowTitle(self.tr("Edit waitlist entry"))
         self.patient_id: str | None = None
         self.picker = PatientPicker(desk, self)
         self.picker.table.setMaximumHeight(130)
@@ -79,6 +91,9 @@ class EntryDialog(QDialog):
         self.error.hide()
         self._layout()
         self.picker.chosen.connect(self.choose_patient)
+        self._kept_earliest: tuple[QDate, date | None] | None = None
+        if entry is not None:
+            self._fill(entry, today)
 
     def _combo(self, name: str, accessible: str) -> QComboBox:
         combo = QComboBox(self)
@@ -113,9 +128,8 @@ class EntryDialog(QDialog):
         form.addRow(self.tr("P&riority"), self.priority)
         form.addRow(self.tr("&Note"), self.note)
         buttons = QDialogButtonBox(self)
-        self.ok = buttons.addButton(
-            self.tr("Add to the waitlist"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
+        label = self.tr("Add to the waitlist") if self.editing is None else self.tr("Save changes")
+        self.ok = buttons.addButton(label, QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setAutoDefault(False)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.submit)
@@ -126,6 +140,39 @@ class EntryDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
+
+    def _fill(self, entry: WaitlistRow, today: date) -> None:
+        """Show ``entry`` as it is; what is left untouched is saved unchanged."""
+        self.patient_id = entry.patient_id
+        self.patient_label.setText(self.tr("Patient: {0}").format(entry.patient_name))
+        self.service.setCurrentIndex(max(0, self.service.findData(entry.service_id)))
+        self.provider.setCurrentIndex(max(0, self.provider.findData(entry.provider_id)))
+        self.earliest.setDate(_qdate(max(entry.earliest_date or today, today)))
+        # A first date in the past (or none) shows as today; saved as it was unless changed.
+        self._kept_earliest = (self.earliest.date(), entry.earliest_date)
+        if entry.latest_date is not None:
+            floor = min(_qdate(today), _qdate(entry.latest_date)).addDays(-1)
+            self.latest.setMinimumDate(floor)
+            self.latest.setDate(_qdate(entry.latest_date))
+        for part, box in self.parts.items():
+            box.setChecked(part in entry.times_of_day)
+        for day, box in self.days.items():
+            box.setChecked(day in entry.weekdays)
+        self.priority.setCurrentIndex(max(0, self.priority.findData(entry.priority)))
+        self.note.setText(entry.note)
+
+    def focus_first(self) -> None:
+        """Where typing starts: the patient search, or the service when editing."""
+        if self.editing is None:
+            self.picker.field.setFocus()
+        else:
+            self.service.setFocus()
+
+    def _earliest(self) -> date | None:
+        shown = self.earliest.date()
+        if self._kept_earliest is not None and shown == self._kept_earliest[0]:
+            return self._kept_earliest[1]
+        return _pydate(shown)
 
     def choose_patient(self, patient_id: str) -> None:
         self.patient_id = patient_id
@@ -148,7 +195,7 @@ class EntryDialog(QDialog):
             patient_id=self.patient_id,
             service_id=str(self.service.currentData()),
             provider_id=self.provider.currentData(),
-            earliest=_pydate(self.earliest.date()),
+            earliest=self._earliest(),
             latest=None if latest == self.latest.minimumDate() else _pydate(latest),
             times_of_day=tuple(p for p, box in self.parts.items() if box.isChecked()),
             weekdays=tuple(d for d, box in self.days.items() if box.isChecked()),

@@ -13,12 +13,12 @@ from receptionist import today, waitlist
 from receptionist.context import Ctx
 from receptionist.storage import Database
 from receptionist.today import BoardRow
-from receptionist.waitlist import FreedSlot, WaitlistRow
+from receptionist.waitlist import Candidate, FreedSlot, WaitlistRow
 
 
 @dataclass(frozen=True)
 class NewEntry:
-    """What the add dialog collected."""
+    """What the add (or edit) dialog collected."""
 
     patient_id: str
     service_id: str
@@ -62,6 +62,36 @@ def add_entry(db: Database, ctx: Ctx, e: NewEntry) -> str:
             priority=e.priority,
         )
         return entry.id
+
+
+def save_entry(db: Database, ctx: Ctx, entry_id: str, e: NewEntry) -> str:
+    with db.write() as s:
+        waitlist.update(
+            s,
+            ctx,
+            entry_id,
+            patient_id=e.patient_id,
+            service_id=e.service_id,
+            provider_id=e.provider_id,
+            earliest=e.earliest,
+            latest=e.latest,
+            times_of_day=e.times_of_day,
+            weekdays=e.weekdays,
+            note=e.note,
+            priority=e.priority,
+        )
+        return entry_id
+
+
+def candidate(db: Database, ctx: Ctx, entry_id: str) -> Candidate:
+    with db.read() as s:
+        return waitlist.candidate(s, ctx, entry_id)
+
+
+def mark_booked(db: Database, ctx: Ctx, entry_id: str, appointment_id: str) -> bool:
+    """True when the entry was taken off the list (its patient got that appointment)."""
+    with db.write() as s:
+        return waitlist.mark_booked(s, ctx, entry_id, appointment_id) is not None
 
 
 def remove_entry(db: Database, ctx: Ctx, entry_id: str, booked: bool) -> None:

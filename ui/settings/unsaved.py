@@ -1,0 +1,70 @@
+"""Unsaved edits on a settings page: what the form holds, and asking Save / Discard / Cancel.
+
+A page notes what its form held when it was filled (``form_state``); it has unsaved
+changes while the form holds something else. Before those would be lost (another row,
+another tab, closing) the page asks through a ``Confirm`` function: the real one is a
+small modal box; tests pass one that answers at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QLineEdit,
+    QMessageBox,
+    QWidget,
+)
+
+SAVE: Final = "save"
+DISCARD: Final = "discard"
+CANCEL: Final = "cancel"
+
+# (parent, the page's name) -> SAVE, DISCARD or CANCEL
+Confirm = Callable[[QWidget, str], str]
+
+State = tuple[object, ...]
+
+
+def form_state(root: QWidget) -> State:
+    """What every editor under ``root`` holds, in a fixed order; reading changes nothing."""
+    found: list[object] = []
+    for widget in root.findChildren(QWidget):
+        if isinstance(widget, QComboBox):
+            found.append(widget.currentText())
+        elif isinstance(widget, QAbstractSpinBox):
+            found.append(widget.text())
+        elif isinstance(widget, QLineEdit):
+            if not isinstance(widget.parent(), QComboBox | QAbstractSpinBox):
+                found.append(widget.text())
+        elif isinstance(widget, QAbstractButton) and widget.isCheckable():
+            found.append(widget.isChecked())
+    return tuple(found)
+
+
+def ask_unsaved(parent: QWidget, page: str) -> str:
+    """Ask whether to save the changes on ``page``: SAVE, DISCARD or CANCEL."""
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        QCoreApplication.translate("SettingsDialog", "Unsaved changes"),
+        QCoreApplication.translate(
+            "SettingsDialog", "The changes on the {0} page are not saved. Save them now?"
+        ).format(page),
+        buttons.Save | buttons.Discard | buttons.Cancel,
+        parent,
+    )
+    box.setObjectName("unsavedChangesBox")
+    box.setDefaultButton(buttons.Save)
+    box.setEscapeButton(buttons.Cancel)
+    answer = box.exec()
+    if answer == buttons.Save:
+        return SAVE
+    if answer == buttons.Discard:
+        return DISCARD
+    return CANCEL
