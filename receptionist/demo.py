@@ -35,6 +35,7 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password"
 DEMO_DESK_USER = "desk"
 DEMO_CLINIC = "Moda Family Clinic (demo)"
+DEMO_TIMEZONE = "Europe/Istanbul"
 
 
 def open_demo(root: Path) -> Database:
@@ -46,7 +47,7 @@ def make_demo(
     *,
     clock: Clock | None = None,
     sizes: Sizes | None = None,
-    timezone: str = "Europe/Istanbul",
+    timezone: str = DEMO_TIMEZONE,
 ) -> Generated:
     """Create a demo clinic in an empty folder and fill it."""
     clock = clock or SystemClock()

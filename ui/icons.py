@@ -112,6 +112,9 @@ ICONS: Final[dict[str, str]] = {
     "save": "floppy-disk",
     "print": "printer",
     "attach": "paperclip",
+    "add": "user-plus",
+    "edit": "pencil-simple",
+    "remove": "trash",
     # sign-in, unlock, the lock screen
     "signIn": "key",
     "unlock": "lock-simple-open",

@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from receptionist import heap, vault
+from receptionist.clock import Clock, FixedClock
 from receptionist.errors import InstanceLocked
 
 from .app import install_excepthook, make_application
@@ -51,7 +56,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def demo_setup(root: Path) -> tuple[DemoLogin, Callable[[], None]] | None:
+def demo_setup(
+    root: Path, clock: Clock | None = None
+) -> tuple[DemoLogin, Callable[[], None]] | None:
     """The demo's secrets and how to make it in ``root``; None when this build has no demo."""
     try:
         demo = importlib.import_module("receptionist.demo")
@@ -60,7 +67,17 @@ def demo_setup(root: Path) -> tuple[DemoLogin, Callable[[], None]] | None:
             raise
         return None
     login = DemoLogin(demo.DEMO_PASSPHRASE, demo.DEMO_USER, demo.DEMO_PASSWORD)
-    return login, lambda: demo.ensure_demo(root)
+    return login, lambda: demo.ensure_demo(root, clock=clock)
+
+
+def screenshot_clinic(today: date) -> tuple[Path, FixedClock]:
+    """A fresh demo folder for the pictures, and a clock stopped at 10:30 on a weekday
+    (``today``, or the Monday after a weekend): the same busy morning on any date,
+    made by that clock, so the today board shows a desk at work, not a day gone late."""
+    day = today + timedelta(days=max(0, 7 - today.weekday()) if today.weekday() >= 5 else 0)
+    zone = ZoneInfo(getattr(importlib.import_module("receptionist.demo"), "DEMO_TIMEZONE", "UTC"))
+    root = Path(tempfile.mkdtemp(prefix="receptionist-screenshots-")) / "demo"
+    return root, FixedClock(datetime.combine(day, time(10, 30), zone))
 
 
 def data_root(args: argparse.Namespace) -> Path:
@@ -72,8 +89,10 @@ def data_root(args: argparse.Namespace) -> Path:
 def run(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
-    root = data_root(args)
-    demo = demo_setup(root) if args.demo else None
+    root, clock = data_root(args), None
+    if args.screenshots is not None:
+        root, clock = screenshot_clinic(datetime.now().date())
+    demo = demo_setup(root, clock) if args.demo else None
     if args.demo and demo is None:
         say(QCoreApplication.translate("launch", "This build has no demo clinic; use --data-dir."))
         return 2
@@ -96,7 +115,7 @@ def run(argv: list[str]) -> int:
     install_excepthook()
     tasks = TaskManager()
     idle = IdleWatcher(args.lock_after * 60)
-    startup = Startup(root, tasks, idle, demo=login, prepare=prepare)
+    startup = Startup(root, tasks, idle, clock=clock, demo=login, prepare=prepare)
     exit_code = [0]
     single.raiseRequested.connect(lambda: bring_forward(startup))
     startup.failed.connect(lambda text: fatal(app, startup, text, exit_code))
@@ -111,6 +130,8 @@ def run(argv: list[str]) -> int:
     code = app.exec()
     startup.quit()
     single.release()
+    if args.screenshots is not None:
+        shutil.rmtree(root.parent, ignore_errors=True)  # the throwaway demo of the pictures
     return exit_code[0] or code
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from receptionist import lifecycle
 from receptionist.today import BoardRow
 
-from .. import messages
+from .. import icons, messages
 from ..actions import local_action
 from ..desk import Desk
 from ..rowsmodel import rows_table
@@ -67,7 +67,7 @@ class TodayBoard(QDialog):
         self.table = self._make_table()
         self.marks = {status: self._mark_action(status, key) for status, key in MARKS}
         self.reload_action = self._action(
-            self.tr("Reload  [F5]"), "F5", self.tr("Load the day again")
+            self.tr("Reload  [F5]"), "F5", self.tr("Load the day again"), "refresh"
         )
         self.reload_action.triggered.connect(self.reload)
         layout = QVBoxLayout(self)
@@ -89,13 +89,14 @@ class TodayBoard(QDialog):
             self, self.model, self.tr("Today's appointments"), name="todayTable", stretch_column=1
         )
 
-    def _action(self, text: str, key: str, tip: str) -> QAction:
-        return local_action(self, text, key, tip)
+    def _action(self, text: str, key: str, tip: str, icon: str | None = None) -> QAction:
+        return local_action(self, text, key, tip, icon)
 
     def _mark_action(self, status: str, key: str) -> QAction:
         label = look.status_label(status)
         tip = self.tr("Mark the patient as: {0}").format(label)
-        action = self._action(self.tr("{0}  [{1}]").format(label, key), key, tip)
+        icon = icons.CARD_MENU_ICONS.get(f"status_{status}")
+        action = self._action(self.tr("{0}  [{1}]").format(label, key), key, tip, icon)
         action.setObjectName(f"mark_{status}")
         action.triggered.connect(lambda: self.mark(status))
         return action
@@ -105,7 +106,7 @@ class TodayBoard(QDialog):
         for action in (*self.marks.values(), self.reload_action):
             button = QToolButton(self)
             button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             row.addWidget(button)
         row.addStretch(1)
         return row

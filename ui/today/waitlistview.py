@@ -29,6 +29,13 @@ from ..patients.table import short_datetime
 from ..rowsmodel import rows_table
 from .listmodel import ID_ROLE, WaitlistModel
 
+WAITLIST_ICONS = {
+    "waitlistAdd": "add",
+    "waitlistEdit": "edit",
+    "waitlistBook": "newAppointment",
+    "waitlistRemove": "remove",
+    "waitlistBooked": "completed",
+}
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
@@ -116,7 +123,7 @@ class WaitlistView(QDialog):
         self.booked_action.triggered.connect(lambda: self._remove(booked=True))
 
     def _action(self, name: str, text: str, key: str, tip: str) -> QAction:
-        action = local_action(self, text, key, tip)
+        action = local_action(self, text, key, tip, WAITLIST_ICONS.get(name))
         action.setObjectName(f"action_{name}")
         return action
 
@@ -133,6 +140,7 @@ class WaitlistView(QDialog):
             button = QToolButton(self)
             button.setObjectName(f"{action.objectName().removeprefix('action_')}Button")
             button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setAccessibleName(action.text().split("  [")[0].rstrip("…"))
             row.addWidget(button)
         row.addStretch(1)
