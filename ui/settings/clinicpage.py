@@ -23,7 +23,7 @@ from ..tasks import DbOp
 from .data import ClinicData, Snapshot, save_clinic
 from .fields import FieldForm
 from .hoursedit import HoursEditor
-from .unsaved import State, form_state
+from .unsaved import State, TracksEdits
 
 SLOT_CHOICES = (5, 10, 15, 20, 30, 60)
 
@@ -40,7 +40,7 @@ def _zones() -> QComboBox:
     return box
 
 
-class ClinicPage(QWidget):
+class ClinicPage(TracksEdits, QWidget):
     saved = Signal(object)  # Snapshot
     refused = Signal()  # a save was refused (the reason is shown on the page)
 
@@ -98,14 +98,6 @@ class ClinicPage(QWidget):
         self._snapshot = snapshot
         if not self.unsaved():
             self.fill(snapshot.clinic)
-
-    def unsaved(self) -> bool:
-        return (
-            self.editable and self._baseline is not None and form_state(self.form) != self._baseline
-        )
-
-    def mark_clean(self) -> None:
-        self._baseline = form_state(self.form)
 
     def revert(self) -> None:
         """Forget the edits: show the clinic as saved."""

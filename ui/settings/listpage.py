@@ -33,13 +33,13 @@ from ..tasks import DbOp
 from .data import Saved, Snapshot, Values
 from .fields import FieldForm
 from .rows import RowModel
-from .unsaved import CANCEL, SAVE, State, form_state
+from .unsaved import CANCEL, SAVE, State, TracksEdits
 
 Writer = Callable[[Database, Ctx, str | None, Values], Saved]
 NEW = ""  # after saving, start a new row (instead of showing another one)
 
 
-class ListPage(QWidget):
+class ListPage(TracksEdits, QWidget):
     saved = Signal(object)  # Snapshot
     refused = Signal()  # a save was refused (the reason is shown on the page)
 
@@ -137,15 +137,6 @@ class ListPage(QWidget):
         self.form.clear_errors()
 
     # --- unsaved edits ---------------------------------------------------------------------
-    def unsaved(self) -> bool:
-        """The form holds edits that were not saved."""
-        return (
-            self.editable and self._baseline is not None and form_state(self.form) != self._baseline
-        )
-
-    def mark_clean(self) -> None:
-        """What the form holds now counts as saved."""
-        self._baseline = form_state(self.form)
 
     def revert(self) -> None:
         """Forget the edits: show the row as it was saved (the first row after a new one)."""

@@ -9,7 +9,7 @@ small modal box; tests pass one that answers at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Protocol
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
@@ -29,6 +29,32 @@ CANCEL: Final = "cancel"
 Confirm = Callable[[QWidget, str], str]
 
 State = tuple[object, ...]
+
+
+class _Page(Protocol):
+    @property
+    def form(self) -> QWidget: ...
+    @property
+    def editable(self) -> bool: ...
+
+    _baseline: State | None
+
+
+class TracksEdits:
+    """Mixed into a settings page that has ``form``, ``editable`` and ``_baseline``:
+    it has unsaved edits while an editable form holds other than its baseline."""
+
+    _baseline: State | None = None
+
+    def unsaved(self: _Page) -> bool:
+        """The form holds edits that were not saved."""
+        return (
+            self.editable and self._baseline is not None and form_state(self.form) != self._baseline
+        )
+
+    def mark_clean(self: _Page) -> None:
+        """What the form holds now counts as saved."""
+        self._baseline = form_state(self.form)
 
 
 def form_state(root: QWidget) -> State:
