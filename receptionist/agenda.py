@@ -20,7 +20,7 @@ from . import hours
 from .conflicts import MAX_DURATION
 from .context import Ctx
 from .errors import PermissionDenied
-from .models import BlockedTime, Clinic, Provider, Room, Service, from_micros, to_micros
+from .models import BlockedTime, Clinic, Provider, Room, from_micros, to_micros
 
 ColumnKind = Literal["provider", "room"]
 HIDDEN_STATUSES = frozenset({"cancelled"})
@@ -148,7 +148,7 @@ def appointments(
     driver = session.connection().connection.driver_connection
     assert driver is not None
     rows = driver.execute(sql + " ORDER BY a.start_utc", params).fetchall()
-    services = {s.id: (s.name, s.colour) for s in session.scalars(select(Service))}
+    services = {r[0]: (r[1], r[2]) for r in driver.execute("SELECT id, name, colour FROM service")}
     # A week repeats the same few hundred slot boundaries: convert each once.
     instants = {m: from_micros(m) for m in {r[7] for r in rows} | {r[8] for r in rows}}
     missing = ("", "#999999")
