@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import staff, today, waitlist
+from . import commlog, documents, staff, today, waitlist
 from .clock import Clock, SystemClock
 from .context import Actor, Ctx
 from .demodata import (
@@ -84,6 +84,7 @@ def _fill(root: Path, clock: Clock, sizes: Sizes) -> Generated:
         with db.write() as session:
             _todays_desk(session, ctx)
             _waitlist(session, ctx, made)
+            _records(session, ctx)
         return made
     finally:
         db.close()
@@ -125,6 +126,43 @@ def _mark(session: Session, ctx: Ctx, appointment_id: str, steps: tuple[str, ...
     if appt is not None and appt.arrived_at is not None:
         appt.arrived_at = min(before - timedelta(minutes=EARLY_MINUTES), ctx.clock.now())
         session.flush()
+
+
+# (days ago, channel, direction, summary): what a desk logs around a visit.
+CALLS = (
+    (6, "phone", "in", "Asked for a morning appointment; booked."),
+    (2, "sms", "out", "Reminder sent for the appointment."),
+    (1, "phone", "out", "Called to confirm; will bring the previous X-rays."),
+)
+LETTER = (
+    "Referral (demo)\n\nPlease see this patient for the treatment discussed.\n"
+    "This letter belongs to the demo clinic and holds no real person's data.\n"
+)
+
+
+def _records(session: Session, ctx: Ctx) -> None:
+    """A communication log and a referral letter for the next patients due (today's
+    first ones on a working day), so the patient window's tabs are not empty."""
+    now = ctx.clock.now()
+    start_of_day = now - timedelta(hours=12)
+    upcoming = session.scalars(
+        select(Appointment.patient_id)
+        .where(Appointment.start_utc >= start_of_day, Appointment.deleted_at.is_(None))
+        .order_by(Appointment.start_utc)
+        .limit(20)
+    )
+    patients = list(dict.fromkeys(upcoming))
+    for n, patient_id in enumerate(patients[:12]):
+        for days, channel, direction, summary in CALLS[n % 2 :]:
+            commlog.add(
+                session, ctx, patient_id, channel=channel, direction=direction,
+                summary=summary, occurred_at=now - timedelta(days=days, minutes=20 * n),
+            )  # fmt: skip
+        if n < 6:
+            documents.attach(
+                session, ctx, patient_id, "referral-letter.txt", LETTER.encode(),
+                note="From the family doctor",
+            )  # fmt: skip
 
 
 def _waitlist(session: Session, ctx: Ctx, made: Generated) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from receptionist import audit, today, waitlist
+from receptionist import audit, commlog, documents, today, waitlist
 from receptionist.demo import DEMO_PASSWORD, DEMO_USER, make_demo, open_demo
 from receptionist.demodata import WAITLIST_WISHES
 from receptionist.generate import Sizes, tr_national_id
@@ -77,6 +77,11 @@ def test_demo_front_desk_is_at_work(tmp_path: Path, ctx, memory_keyring) -> None
             assert {e.service_name for e in entries} == {w[0] for w in WAITLIST_WISHES}
             assert any(e.provider_id is None for e in entries)
             assert any(e.provider_id is not None for e in entries)
+            first = board[0].patient_id  # the first patient of the day has a history
+            logged = commlog.list_entries(s, ctx, first)
+            assert logged and all(e.occurred_at < now for e in logged)
+            (letter,) = documents.list_documents(s, ctx, first)
+            assert letter.media_type == "text/plain" and letter.size_bytes > 0
             actions = Counter(s.scalars(select(AuditEvent.action)))
             assert actions["create"] >= len(entries)  # added through the core, audited
             assert actions["status_arrived"] >= statuses["arrived"]
