@@ -6,6 +6,7 @@ Before an existing file is migrated, an encrypted copy of it is written beside i
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,12 +38,25 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(db: Database, target: str | None = None, *, allow_new: bool = True) -> Path | None:
+# done, total, what: "copy" (the encrypted copy of the old file), a revision id, "done".
+# It may raise (the desk's Cancel): the upgrade stops before the next step, every step
+# already taken is complete, and the next open carries on from there.
+Step = Callable[[int, int, str], None]
+
+
+def upgrade(
+    db: Database,
+    target: str | None = None,
+    *,
+    allow_new: bool = True,
+    on_step: Step | None = None,
+) -> Path | None:
     """Bring the schema to ``target`` (default: head). Returns the pre-upgrade copy,
     if one was made (not for a brand-new, empty file).
 
     ``allow_new=False`` (every open but the first) refuses a file with no schema: an
-    emptied or replaced file must not silently become a new, empty clinic.
+    emptied or replaced file must not silently become a new, empty clinic. Revisions
+    run one at a time, each in its own transaction, with ``on_step`` told before each.
     """
     current = current_revision(db)
     if current is None and not allow_new:
@@ -53,18 +67,28 @@ def upgrade(db: Database, target: str | None = None, *, allow_new: bool = True) 
     head = target or head_revision()
     if current == head:
         return None
-    known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+    script = ScriptDirectory.from_config(_config())
+    known = {rev.revision for rev in script.walk_revisions()}
     if current is not None and current not in known:
         raise NotOurFile(
             "This clinic's database was written by a newer version of Receptionist; "
             "install that version or newer."
         )
-    copy = backup_before_upgrade(db, current) if current is not None else None
+    steps = [rev.revision for rev in script.iterate_revisions(head, current or "base")][::-1]
+    total = len(steps) + (1 if current is not None else 0)
+    tell = on_step or (lambda done, total, what: None)
+    copy = None
+    if current is not None:
+        tell(0, total, "copy")
+        copy = backup_before_upgrade(db, current)
     cfg = _config()
     with db.engine.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, head)
-        conn.commit()
+        for i, revision in enumerate(steps):
+            tell(total - len(steps) + i, total, revision)
+            command.upgrade(cfg, revision)
+            conn.commit()
+    tell(total, total, "done")
     return copy
 
 

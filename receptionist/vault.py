@@ -231,14 +231,19 @@ def unlock(
 
 
 def open_clinic(
-    root: Path, *, ask: AskSecret | None = None, env: Mapping[str, str] | None = None
+    root: Path,
+    *,
+    ask: AskSecret | None = None,
+    env: Mapping[str, str] | None = None,
+    on_step: migrate.Step | None = None,
 ) -> Database:
-    """Unlock and open a clinic's database, migrating it (with a copy first) if old."""
+    """Unlock and open a clinic's database, migrating it (with a copy first) if old;
+    ``on_step`` follows (and may stop, between steps) a long upgrade."""
     ddir = DataDir(Path(root))
     key = unlock(ddir.root, ask=ask, env=env)
     db = Database(ddir.db, key)
     try:
-        migrate.upgrade(db, allow_new=False)
+        migrate.upgrade(db, allow_new=False, on_step=on_step)
     except BaseException:
         db.close()
         raise

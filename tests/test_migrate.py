@@ -157,3 +157,37 @@ def test_copy_holds_rows_still_in_the_wal(data_dir: Path) -> None:
             assert s.execute(text("SELECT name FROM room")).scalar_one() == "Room 9"
     finally:
         old.close()
+
+
+def test_upgrade_reports_each_step_and_can_stop_between_them(old_clinic: Path) -> None:
+    """A long upgrade tells the desk what it is doing; a Cancel stops it before the next
+    step, leaving every finished step in place, and the next open carries on."""
+    seen: list[tuple[int, int, str]] = []
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_third(done: int, total: int, what: str) -> None:
+        seen.append((done, total, what))
+        if done == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        open_clinic(old_clinic, on_step=stop_at_third)
+    assert [w for _, _, w in seen] == ["copy", "0002", "0003"]
+    assert all(total == len(_steps_from_0001()) for _, total, _ in seen)
+    db = Database(DataDir(old_clinic).db, unlock(old_clinic, env={}))
+    try:
+        assert migrate.current_revision(db) == "0002", "the finished step stays, nothing more"
+    finally:
+        db.close()
+    rest: list[tuple[int, int, str]] = []
+    open_clinic(old_clinic, on_step=lambda d, t, w: rest.append((d, t, w))).close()
+    assert rest[0][2] == "copy" and rest[1][2] == "0003" and rest[-1][2] == "done"
+    assert rest[-1][0] == rest[-1][1]
+
+
+def _steps_from_0001() -> list[str]:
+    """An upgrade from 0001: the copy, then every later revision."""
+    script = migrate.ScriptDirectory.from_config(migrate._config())
+    return ["copy"] + [r.revision for r in script.walk_revisions() if r.revision != "0001"]

@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from receptionist import agenda, migrate, staff, vault
@@ -30,8 +31,9 @@ from . import messages
 from .desk import Desk
 from .idle import IdleWatcher
 from .mainwindow import MainWindow
+from .progress import ProgressDialog
 from .signin import SignInDialog
-from .tasks import TaskManager
+from .tasks import Cancelled, Progress, TaskManager
 from .unlock import UnlockDialog
 from .wizard import SetupWizard
 
@@ -55,10 +57,10 @@ class NoClinic(Exception):
     """The data folder holds no clinic yet: the set-up wizard makes one."""
 
 
-def open_with_secret(root: Path, secret: str) -> Database:
+def open_with_secret(root: Path, secret: str, on_step: migrate.Step | None = None) -> Database:
     """Open the clinic with one typed passphrase or recovery code (one attempt)."""
     answers = iter([secret])
-    return vault.open_clinic(root, ask=lambda _prompt: next(answers, None), env={})
+    return vault.open_clinic(root, ask=lambda _prompt: next(answers, None), env={}, on_step=on_step)
 
 
 def open_with_key(root: Path, key: bytes) -> Database:
@@ -103,6 +105,7 @@ class Startup(QObject):
         window_factory: WindowFactory = MainWindow,
         wizard_factory: WizardFactory = SetupWizard,
         confirm_quit: Callable[[str], bool] | None = None,
+        progress_factory: Callable[[], ProgressDialog] | None = None,
     ) -> None:
         super().__init__()
         self.root, self.tasks, self.idle = Path(root), tasks, idle
@@ -112,6 +115,8 @@ class Startup(QObject):
         self.unlock_factory, self.sign_in_factory = unlock_factory, sign_in_factory
         self.window_factory, self.wizard_factory = window_factory, wizard_factory
         self.confirm_quit = confirm_quit or self._ask_quit
+        self.progress_factory = progress_factory or self._opening_box
+        self.opening: ProgressDialog | None = None
         self.clinic = ClinicInfo("", "UTC", 15)
         self.unlock_dialog: UnlockDialog | None = None
         self.sign_in_dialog: SignInDialog | None = None
@@ -144,7 +149,50 @@ class Startup(QObject):
 
     # --- opening ---------------------------------------------------------------------
     def start(self) -> None:
-        self.tasks.run(self._open_quietly, self._opened, self._open_failed)
+        progress = self._follow_opening()
+        self.tasks.run(lambda: self._open_quietly(progress), self._opened, self._open_failed)
+
+    def _follow_opening(self) -> Progress:
+        """A progress box for opening: it shows only if opening takes long (making the
+        demo, upgrading a large clinic to this version), and its Cancel stops an upgrade
+        between two steps and quits."""
+        self._finish_opening()
+        self.opening = self.progress_factory()
+        progress = Progress(self.tasks, self.opening.show_progress, owner=self.opening)
+        self.opening.start(progress)
+        return progress
+
+    def _opening_box(self) -> ProgressDialog:
+        box = ProgressDialog(self.tr("Receptionist"), self.tr("Opening the clinic…"))
+        box.setObjectName("openingDialog")
+        box.setWindowModality(Qt.WindowModality.NonModal)  # nothing else is open yet
+        return box
+
+    def _finish_opening(self) -> None:
+        if self.opening is not None and shiboken6.isValid(self.opening):
+            self.opening.finish()
+        self.opening = None
+
+    def _steps(self, progress: Progress) -> migrate.Step:
+        """What an upgrade's steps say in the progress box (called on the worker)."""
+        opening = self.opening
+
+        def step(done: int, total: int, what: str) -> None:
+            progress.check()
+            if what == "copy":
+                text = self.tr("Keeping an encrypted copy of the clinic's data before upgrading…")
+            elif what == "done":
+                text = self.tr("Opening the clinic…")
+            else:
+                text = self.tr(
+                    "Upgrading the clinic's data for this version, step {0} of {1}. On a large "
+                    "clinic this takes a few minutes; Cancel stops after this step."
+                ).format(done, total)
+            if opening is not None:
+                self.tasks.post(lambda: opening.set_text(text), opening)
+            progress.report(done, total)
+
+        return step
 
     def _ask_quit(self, text: str) -> bool:
         buttons = QMessageBox.StandardButton
@@ -153,18 +201,25 @@ class Startup(QObject):
         )
         return answer == buttons.Yes
 
-    def _open_quietly(self) -> Database:
+    def _open_quietly(self, progress: Progress) -> Database:
         if self.prepare is not None:
+            opening = self.opening
+            if opening is not None:
+                text = self.tr("Making the demo clinic…")
+                self.tasks.post(lambda: opening.set_text(text, cancellable=False), opening)
             self.prepare()
         if self.demo is None and not vault.DataDir(self.root).exists():
             raise NoClinic
         env = dict(self.env)
         if self.demo is not None:
             env["RECEPTIONIST_PASSPHRASE"] = self.demo.passphrase
-        return vault.open_clinic(self.root, env=env)
+        return vault.open_clinic(self.root, env=env, on_step=self._steps(progress))
 
     def _open_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, NoClinic):
+        self._finish_opening()
+        if isinstance(exc, Cancelled):
+            self.quit()  # the upgrade stopped between two steps; it carries on next time
+        elif isinstance(exc, NoClinic):
             self._offer_setup()
         elif isinstance(exc, UnlockError):
             self.unlock_dialog = self.unlock_factory(None, str(self.root))
@@ -192,15 +247,21 @@ class Startup(QObject):
         self.tasks.run(lambda: open_with_key(root, key), self._opened, self._open_failed)
 
     def _try_secret(self, secret: str) -> None:
+        steps = self._steps(self._follow_opening())
         self.tasks.run(
-            lambda: open_with_secret(self.root, secret), self._opened, self._unlock_failed
+            lambda: open_with_secret(self.root, secret, steps), self._opened, self._unlock_failed
         )
 
     def _unlock_failed(self, exc: BaseException) -> None:
+        self._finish_opening()
+        if isinstance(exc, Cancelled):
+            self.quit()
+            return
         if self.unlock_dialog is not None:
             self.unlock_dialog.show_error(messages.user_text(exc))
 
     def _opened(self, db: Database) -> None:
+        self._finish_opening()
         self.tasks.db = db
         if self.unlock_dialog is not None:
             self.unlock_dialog.hide()

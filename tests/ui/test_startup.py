@@ -8,17 +8,21 @@ from typing import Any
 
 import pytest
 import shiboken6
+from alembic import command
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from uiseed import PASSPHRASE, PASSWORD, USER, Seeded
 
+from receptionist import migrate, vault
 from receptionist.clock import FixedClock
+from receptionist.storage import Database
 from ui.idle import IdleWatcher
 from ui.mainwindow import MainWindow
+from ui.progress import ProgressDialog
 from ui.signin import SignInDialog
 from ui.startup import DemoLogin, Startup
-from ui.tasks import TaskManager
+from ui.tasks import Progress, TaskManager
 from ui.unlock import UnlockDialog
 from ui.wizard import SetupWizard
 
@@ -278,3 +282,77 @@ def test_quit_with_unsaved_edits_asks_and_waits_for_sign_in_when_locked(
     window.unlock()
     startup.quit()
     assert startup.quitting
+
+
+def _take_down_to_0001(root: Path) -> None:
+    """The clinic as the first release left it (the revisions' own downgrades)."""
+    db = vault.open_clinic(root, env={})
+    cfg = migrate._config()
+    try:
+        with db.engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0001")
+            conn.commit()
+    finally:
+        db.close()
+
+
+class Box(ProgressDialog):
+    """The opening box, shown at once, remembering what it said; may cancel at once."""
+
+    def __init__(self, cancel: bool = False) -> None:
+        super().__init__("Receptionist", "Opening the clinic…", delay_ms=0)
+        self.said: list[str] = []
+        self.cancel_at_start = cancel
+
+    def start(self, progress: Progress) -> None:
+        super().start(progress)
+        if self.cancel_at_start:
+            progress.cancel()
+
+    def set_text(self, text: str, *, cancellable: bool = True) -> None:
+        self.said.append(text)
+        super().set_text(text, cancellable=cancellable)
+
+
+def test_an_old_clinic_is_upgraded_with_progress_shown(
+    qtbot: QtBot, seeded: Seeded, made: Made, make_startup: Any
+) -> None:
+    _take_down_to_0001(seeded.root)
+    boxes: list[Box] = []
+
+    def box_factory() -> Box:
+        boxes.append(Box())
+        return boxes[-1]
+
+    startup = make_startup(seeded.root, progress_factory=box_factory)
+    startup.start()
+    qtbot.waitUntil(lambda: bool(made.sign_ins), timeout=20_000)
+    (box,) = boxes
+    assert any("encrypted copy" in t for t in box.said)
+    assert any("Upgrading the clinic's data" in t and "step 1 of" in t for t in box.said)
+    assert box.finished_ and startup.opening is None, "the box goes once the clinic is open"
+    db = vault.open_clinic(seeded.root, env={})
+    try:
+        assert migrate.current_revision(db) == migrate.head_revision()
+    finally:
+        db.close()
+
+
+def test_cancelling_an_upgrade_quits_and_leaves_the_file_as_it_was(
+    qtbot: QtBot, seeded: Seeded, made: Made, make_startup: Any
+) -> None:
+    _take_down_to_0001(seeded.root)
+    before = (seeded.root / "clinic.db").read_bytes()
+    startup = make_startup(seeded.root, progress_factory=lambda: Box(cancel=True))
+    with qtbot.waitSignal(startup.finished, timeout=20_000):
+        startup.start()
+    assert made.sign_ins == [] and startup.window is None
+    key = vault.unlock(seeded.root, env={})
+    db = Database(vault.DataDir(seeded.root).db, key)
+    try:
+        assert migrate.current_revision(db) == "0001"
+    finally:
+        db.close()
+    assert (seeded.root / "clinic.db").read_bytes()[:4096] == before[:4096]
+    assert not list(seeded.root.glob("clinic.db.before-*")), "not even the copy was begun"
