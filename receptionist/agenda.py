@@ -21,6 +21,7 @@ from .conflicts import MAX_DURATION
 from .context import Ctx
 from .errors import PermissionDenied
 from .models import BlockedTime, Clinic, Provider, Room, from_micros, to_micros
+from .texts import QT_TRANSLATE_NOOP, Text
 
 ColumnKind = Literal["provider", "room"]
 HIDDEN_STATUSES = frozenset({"cancelled"})
@@ -265,7 +266,9 @@ def load(
 ) -> Agenda:
     """Everything one schedule window shows, for the chosen providers or rooms."""
     if not ctx.actor.may("patient.read"):
-        raise PermissionDenied("Your role may not see the schedule.")
+        raise PermissionDenied(
+            Text(QT_TRANSLATE_NOOP("core", "Your role may not see the schedule."))
+        )
     _check_window(start_utc, end_utc)
     open_ = _Opening.read(session, start_utc, end_utc)
     wanted = None if ids is None else set(ids)

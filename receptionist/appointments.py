@@ -11,16 +11,21 @@ from . import conflicts, lifecycle, records
 from .context import Ctx, require
 from .hours import as_utc
 from .models import Appointment
+from .texts import QT_TRANSLATE_NOOP, Text
+
+CANNOT_SEE = Text(QT_TRANSLATE_NOOP("core", "Your role cannot see appointments."))
 
 
 def load(session: Session, appointment_id: str) -> Appointment:
     """The appointment, or NotFound when it is missing or deleted (no permission check)."""
-    missing = "That appointment no longer exists; refresh the calendar."
+    missing = Text(
+        QT_TRANSLATE_NOOP("core", "That appointment no longer exists; refresh the calendar.")
+    )
     return records.live(session, Appointment, appointment_id, missing)
 
 
 def get_appointment(session: Session, ctx: Ctx, appointment_id: str) -> Appointment:
-    require(ctx, "patient.read", "Your role cannot see appointments.")
+    require(ctx, "patient.read", CANNOT_SEE)
     return load(session, appointment_id)
 
 
@@ -37,7 +42,7 @@ def list_appointments(
 ) -> list[Appointment]:
     """Appointments overlapping ``[start, end)``, by start; cancelled and no-show ones
     only with ``include_inactive``."""
-    require(ctx, "patient.read", "Your role cannot see appointments.")
+    require(ctx, "patient.read", CANNOT_SEE)
     start, end = as_utc(start, "start"), as_utc(end, "end")
     query = select(Appointment).where(
         Appointment.start_utc > start - conflicts.MAX_DURATION,

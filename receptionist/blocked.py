@@ -17,6 +17,7 @@ from .clinic import require_configure
 from .context import Ctx
 from .errors import ValidationError
 from .models import BlockedTime, Provider, Room
+from .texts import QT_TRANSLATE_NOOP, Text
 
 BLOCK_KINDS = ("blocked", "time_off")
 
@@ -36,7 +37,10 @@ def add_blocked_time(
     require_configure(ctx)
     start, end = hours.as_utc(start, "start"), hours.as_utc(end, "end")
     if end <= start:
-        raise ValidationError("end", "The end must be after the start; fix the times.")
+        raise ValidationError(
+            "end",
+            Text(QT_TRANSLATE_NOOP("core", "The end must be after the start; fix the times.")),
+        )
     _check_owner(session, kind, provider_id, room_id)
     block = BlockedTime(
         start_utc=start,
@@ -53,9 +57,14 @@ def add_blocked_time(
 def _check_owner(session: Session, kind: str, provider_id: str | None, room_id: str | None) -> None:
     """The kind is known, time off has a provider, and the provider and room exist."""
     if kind not in BLOCK_KINDS:
-        raise ValidationError("kind", "The kind must be 'blocked' or 'time_off'.")
+        raise ValidationError(
+            "kind", Text(QT_TRANSLATE_NOOP("core", "The kind must be 'blocked' or 'time_off'."))
+        )
     if kind == "time_off" and provider_id is None:
-        raise ValidationError("provider", "Time off belongs to a provider; choose one.")
+        raise ValidationError(
+            "provider",
+            Text(QT_TRANSLATE_NOOP("core", "Time off belongs to a provider; choose one.")),
+        )
     if provider_id is not None:
         catalog.get(session, Provider, provider_id)
     if room_id is not None:
@@ -64,7 +73,9 @@ def _check_owner(session: Session, kind: str, provider_id: str | None, room_id: 
 
 def remove_blocked_time(session: Session, ctx: Ctx, block_id: str) -> None:
     require_configure(ctx)
-    missing = "That blocked time no longer exists; refresh the calendar."
+    missing = Text(
+        QT_TRANSLATE_NOOP("core", "That blocked time no longer exists; refresh the calendar.")
+    )
     block = records.live(session, BlockedTime, block_id, missing)
     records.tombstone(session, ctx, block, "blocked_time")
 

@@ -31,6 +31,7 @@ from .fieldrules import clean_text
 from .hours import as_utc
 from .models import Appointment
 from .overrides import is_overridden as is_overridden
+from .texts import QT_TRANSLATE_NOOP, Text
 
 
 class Keep(Enum):
@@ -40,6 +41,8 @@ class Keep(Enum):
 
 
 KEEP: Final = Keep.KEEP
+
+CANNOT_BOOK: Final = Text(QT_TRANSLATE_NOOP("core", "Your role cannot book appointments."))
 
 
 # -- changes -----------------------------------------------------------------------------
@@ -73,7 +76,7 @@ def book_draft(
     series_id: str | None = None,
 ) -> Appointment:
     """:func:`book`, taking a :class:`Draft`."""
-    require(ctx, "appointment.book", "Your role cannot book appointments.")
+    require(ctx, "appointment.book", CANNOT_BOOK)
     override = overrides.reason(ctx, override_reason)
     notes = drafts.clean_notes(notes)
     start, end, found = drafts.plan(session, draft)
@@ -112,13 +115,22 @@ def reschedule(
 
     A new ``start`` alone keeps the length; ``end`` alone resizes.
     """
-    require(ctx, "appointment.book", "Your role cannot move appointments.")
+    require(
+        ctx,
+        "appointment.book",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot move appointments.")),
+    )
     override = overrides.reason(ctx, override_reason)
     appt = appointments.load(session, appointment_id)
     if appt.status in lifecycle.FINAL:
         raise IllegalTransition(
-            f"An appointment that is {lifecycle.label(appt.status)} cannot be moved; "
-            "book a new one instead."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "An appointment that is {status} cannot be moved; book a new one instead.",
+                ),
+                status=lifecycle.label(appt.status),
+            )
         )
     draft = _moved(appt, start, end, provider_id, room_id)
     new_start, new_end, found = drafts.plan(session, draft, exclude_id=appt.id)
@@ -155,10 +167,16 @@ def _placement(appt: Appointment) -> tuple[datetime, datetime, str, str | None, 
 
 def cancel(session: Session, ctx: Ctx, appointment_id: str, reason: str) -> Appointment:
     """Cancel an appointment, saying why; it stops holding its time at once."""
-    require(ctx, "appointment.book", "Your role cannot cancel appointments.")
+    require(
+        ctx,
+        "appointment.book",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot cancel appointments.")),
+    )
     text = clean_text(reason, "reason", drafts.MAX_REASON_CHARS)
     if not text:
-        raise ValidationError("reason", "Say why the appointment is cancelled.")
+        raise ValidationError(
+            "reason", Text(QT_TRANSLATE_NOOP("core", "Say why the appointment is cancelled."))
+        )
     appt = appointments.load(session, appointment_id)
     lifecycle.check_move(appt.status, "cancelled")
     appt.status, appt.cancellation_reason = "cancelled", text
@@ -176,7 +194,11 @@ def set_status(
     """
     if status == "cancelled":
         return cancel(session, ctx, appointment_id, reason)
-    require(ctx, "appointment.status", "Your role cannot change appointment statuses.")
+    require(
+        ctx,
+        "appointment.status",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot change appointment statuses.")),
+    )
     appt = appointments.load(session, appointment_id)
     if appt.status == status:
         return appt

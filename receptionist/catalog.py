@@ -21,8 +21,20 @@ from .context import Ctx
 from .errors import Ambiguous, NotFound, ValidationError
 from .fieldrules import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES, Rule
 from .models import Provider, Room, Service
+from .texts import QT_TRANSLATE_NOOP, Text
 
 LABELS = {Provider: "provider", Room: "room", Service: "service"}
+# LABELS as a message names them, one and several.
+_KIND = {
+    Provider: Text(QT_TRANSLATE_NOOP("core", "provider")),
+    Room: Text(QT_TRANSLATE_NOOP("core", "room")),
+    Service: Text(QT_TRANSLATE_NOOP("core", "service")),
+}
+_KINDS = {
+    Provider: Text(QT_TRANSLATE_NOOP("core", "providers")),
+    Room: Text(QT_TRANSLATE_NOOP("core", "rooms")),
+    Service: Text(QT_TRANSLATE_NOOP("core", "services")),
+}
 
 Named = TypeVar("Named", Provider, Room, Service)
 
@@ -144,15 +156,26 @@ def refuse_taken_name(
     for row in listing(session, model):
         if row.id != exclude_id and row.name.strip().casefold() == wanted:
             raise ValidationError(
-                "name", f"A {LABELS[model]} is already called '{name.strip()}'; pick another name."
+                "name",
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "A {kind} is already called '{name}'; pick another name."
+                    ),
+                    kind=_KIND[model],
+                    name=name.strip(),
+                ),
             )
     return name
 
 
 def get(session: Session, model: type[Named], row_id: str) -> Named:
     """The row with this id, or NotFound naming the kind of thing that is missing."""
-    label = LABELS[model]
-    missing = f"There is no {label} with that id; pick the {label} from the list again."
+    missing = Text(
+        QT_TRANSLATE_NOOP(
+            "core", "There is no {kind} with that id; pick the {kind} from the list again."
+        ),
+        kind=_KIND[model],
+    )
     return records.live(session, model, row_id, missing)
 
 
@@ -172,7 +195,7 @@ def find(session: Session, model: type[Named], key: str) -> Named:
     row = session.get(model, key)
     if row is not None and row.deleted_at is None:
         return row
-    label, wanted = LABELS[model], key.strip().casefold()
+    wanted = key.strip().casefold()
     if _ID_PREFIX.match(wanted):  # the 8 characters listings print
         by_id = [
             r for r in listing(session, model, include_inactive=True) if r.id.startswith(wanted)
@@ -187,5 +210,18 @@ def find(session: Session, model: type[Named], key: str) -> Named:
     if len(pool) == 1:
         return pool[0]
     if not pool:
-        raise NotFound(f"No {label} is called '{key.strip()}'; check the spelling.")
-    raise Ambiguous(f"'{key.strip()}' matches {len(pool)} {label}s; type more of the name.")
+        raise NotFound(
+            Text(
+                QT_TRANSLATE_NOOP("core", "No {kind} is called '{name}'; check the spelling."),
+                kind=_KIND[model],
+                name=key.strip(),
+            )
+        )
+    raise Ambiguous(
+        Text(
+            QT_TRANSLATE_NOOP("core", "'{name}' matches {count} {kinds}; type more of the name."),
+            name=key.strip(),
+            count=len(pool),
+            kinds=_KINDS[model],
+        )
+    )

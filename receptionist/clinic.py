@@ -16,6 +16,7 @@ from .context import Ctx, require
 from .errors import NotFound, ValidationError
 from .fieldrules import Rule
 from .models import Clinic
+from .texts import QT_TRANSLATE_NOOP, Text
 
 CLINIC_RULES: dict[str, Rule] = {
     "name": fieldrules.name,
@@ -28,14 +29,23 @@ CLINIC_RULES: dict[str, Rule] = {
 
 
 def require_configure(ctx: Ctx) -> None:
-    message = "Only a manager or an administrator can change clinic settings."
+    message = Text(
+        QT_TRANSLATE_NOOP("core", "Only a manager or an administrator can change clinic settings.")
+    )
     require(ctx, "clinic.configure", message)
 
 
 def get_clinic(session: Session) -> Clinic:
     clinic = session.scalar(select(Clinic).where(Clinic.deleted_at.is_(None)).limit(1))
     if clinic is None:
-        raise NotFound("The clinic has not been set up yet; enter its name and time zone first.")
+        raise NotFound(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The clinic has not been set up yet; enter its name and time zone first.",
+                )
+            )
+        )
     return clinic
 
 
@@ -52,7 +62,12 @@ def create_clinic(
 ) -> Clinic:
     require_configure(ctx)
     if session.scalar(select(Clinic.id).where(Clinic.deleted_at.is_(None)).limit(1)):
-        raise ValidationError("clinic", "This database already holds a clinic; edit it instead.")
+        raise ValidationError(
+            "clinic",
+            Text(
+                QT_TRANSLATE_NOOP("core", "This database already holds a clinic; edit it instead.")
+            ),
+        )
     fields = fieldrules.clean(
         dict(
             name=name,

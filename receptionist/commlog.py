@@ -20,6 +20,7 @@ from .context import Ctx, require
 from .errors import ValidationError
 from .hours import as_utc
 from .models import Appointment, CommunicationEntry, Patient
+from .texts import QT_TRANSLATE_NOOP, Text
 
 ENTITY: Final = "communication_entry"
 CHANNELS: Final = ("phone", "sms", "email", "whatsapp", "in_person", "letter", "other")
@@ -28,6 +29,10 @@ MAX_SUMMARY_CHARS: Final = 2000
 LIST_LIMIT: Final = 500
 # A PC clock a little behind the one that stamped "now" must not refuse a fresh entry.
 FUTURE_SLACK: Final = timedelta(minutes=5)
+LABELS: Final[dict[str, Text]] = {  # how a message names a field
+    "channel": Text(QT_TRANSLATE_NOOP("core", "channel")),
+    "direction": Text(QT_TRANSLATE_NOOP("core", "direction")),
+}
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,19 @@ def add(
     appointment_id: str | None = None,
 ) -> CommEntry:
     """Log a call or message; ``occurred_at`` defaults to now. Bad input writes nothing."""
-    require(ctx, "patient.write", "Your role cannot log calls or messages; ask a receptionist.")
-    records.live(session, Patient, patient_id, "That patient is not on file any more.")
+    require(
+        ctx,
+        "patient.write",
+        Text(
+            QT_TRANSLATE_NOOP("core", "Your role cannot log calls or messages; ask a receptionist.")
+        ),
+    )
+    records.live(
+        session,
+        Patient,
+        patient_id,
+        Text(QT_TRANSLATE_NOOP("core", "That patient is not on file any more.")),
+    )
     now = ctx.clock.now()
     entry = CommunicationEntry(
         patient_id=patient_id,
@@ -74,7 +90,11 @@ def add(
 
 def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
     """Tombstone and blank every entry of a patient whose record is being deleted."""
-    require(ctx, "patient.write", "Your role cannot change the communication log.")
+    require(
+        ctx,
+        "patient.write",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot change the communication log.")),
+    )
     rows = session.scalars(
         select(CommunicationEntry).where(
             CommunicationEntry.patient_id == patient_id, CommunicationEntry.deleted_at.is_(None)
@@ -90,19 +110,36 @@ def clean_summary(value: object) -> str:
     """The summary, stripped: 1 to :data:`MAX_SUMMARY_CHARS` characters, no NUL."""
     text = value.strip() if isinstance(value, str) else ""
     if "\x00" in text:
-        raise ValidationError("summary", "The summary holds a character that cannot be saved.")
+        raise ValidationError(
+            "summary",
+            Text(QT_TRANSLATE_NOOP("core", "The summary holds a character that cannot be saved.")),
+        )
     if not text:
-        raise ValidationError("summary", "Write a short summary of the call or message.")
+        raise ValidationError(
+            "summary",
+            Text(QT_TRANSLATE_NOOP("core", "Write a short summary of the call or message.")),
+        )
     if len(text) > MAX_SUMMARY_CHARS:
         raise ValidationError(
-            "summary", f"The summary is over {MAX_SUMMARY_CHARS} characters; shorten it."
+            "summary",
+            Text(
+                QT_TRANSLATE_NOOP("core", "The summary is over {limit} characters; shorten it."),
+                limit=MAX_SUMMARY_CHARS,
+            ),
         )
     return text
 
 
 def _one_of(value: object, allowed: tuple[str, ...], field: str) -> str:
     if not isinstance(value, str) or value not in allowed:
-        raise ValidationError(field, f"Choose the {field} from: {', '.join(allowed)}.")
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP("core", "Choose the {field} from: {choices}."),
+                field=LABELS.get(field) or field,
+                choices=", ".join(allowed),
+            ),
+        )
     return value
 
 
@@ -111,16 +148,27 @@ def _when(occurred_at: datetime | None, now: datetime) -> datetime:
         return now
     at = as_utc(occurred_at, "occurred_at")
     if at > now + FUTURE_SLACK:
-        raise ValidationError("occurred_at", "A call or message cannot be in the future.")
+        raise ValidationError(
+            "occurred_at",
+            Text(QT_TRANSLATE_NOOP("core", "A call or message cannot be in the future.")),
+        )
     return at
 
 
 def _appointment(session: Session, patient_id: str, appointment_id: str | None) -> str | None:
     if appointment_id is None:
         return None
-    appt = records.live(session, Appointment, appointment_id, "That appointment is gone.")
+    appt = records.live(
+        session,
+        Appointment,
+        appointment_id,
+        Text(QT_TRANSLATE_NOOP("core", "That appointment is gone.")),
+    )
     if appt.patient_id != patient_id:
-        raise ValidationError("appointment_id", "That appointment belongs to another patient.")
+        raise ValidationError(
+            "appointment_id",
+            Text(QT_TRANSLATE_NOOP("core", "That appointment belongs to another patient.")),
+        )
     return appt.id
 
 
@@ -128,7 +176,11 @@ def list_entries(
     session: Session, ctx: Ctx, patient_id: str, *, limit: int = LIST_LIMIT
 ) -> list[CommEntry]:
     """The patient's log, newest first (at most ``limit`` entries)."""
-    require(ctx, "patient.read", "Your role cannot see the communication log.")
+    require(
+        ctx,
+        "patient.read",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot see the communication log.")),
+    )
     query = (
         select(CommunicationEntry)
         .where(

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from . import blocked, fieldrules, hours
 from .lifecycle import INACTIVE
 from .models import Appointment, BlockedTime, Clinic, Provider, Service
+from .texts import QT_TRANSLATE_NOOP, Text, When
 
 ConflictKind = Literal[
     "provider_busy",
@@ -50,10 +51,30 @@ MAX_DURATION = timedelta(minutes=fieldrules.MAX_DURATION_MINUTES)
 MAX_BUFFER = timedelta(minutes=fieldrules.MAX_BUFFER_MINUTES)
 MAX_SPAN = MAX_DURATION + 2 * MAX_BUFFER  # the longest padded span there can be
 
+# What a clash with another appointment says: (its own time, its buffers too).
 _BUSY = {
-    "provider": "The provider has another appointment",
-    "room": "The room is booked",
-    "patient": "The patient has another appointment",
+    "provider": (
+        QT_TRANSLATE_NOOP("core", "The provider has another appointment {span}."),
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The provider has another appointment {span} "
+            "and the preparation or clean-up time around it.",
+        ),
+    ),
+    "room": (
+        QT_TRANSLATE_NOOP("core", "The room is booked {span}."),
+        QT_TRANSLATE_NOOP(
+            "core", "The room is booked {span} and the preparation or clean-up time around it."
+        ),
+    ),
+    "patient": (
+        QT_TRANSLATE_NOOP("core", "The patient has another appointment {span}."),
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The patient has another appointment {span} "
+            "and the preparation or clean-up time around it.",
+        ),
+    ),
 }
 
 
@@ -211,10 +232,15 @@ def load(
 # -- the rules -----------------------------------------------------------------------------
 
 
-def _span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+def _span(start: datetime, end: datetime, tz: ZoneInfo) -> Text:
     lo, hi = start.astimezone(tz), end.astimezone(tz)
-    until = f"{hi:%H:%M}" if hi.date() == lo.date() else f"{hi:%a %d %b %H:%M}"
-    return f"on {lo:%a %d %b} from {lo:%H:%M} to {until}"
+    until = When(hi, "time" if hi.date() == lo.date() else "day_time")
+    return Text(
+        QT_TRANSLATE_NOOP("core", "on {day} from {start} to {end}"),
+        day=When(lo, "day"),
+        start=When(lo, "time"),
+        end=until,
+    )
 
 
 def _busy(schedule: Schedule, req: Request) -> list[Conflict]:
@@ -230,20 +256,26 @@ def _busy(schedule: Schedule, req: Request) -> list[Conflict]:
             continue
         for busy in schedule.timeline(dimension, key).clashes(pad_s, pad_e, req.exclude_id):
             only_buffers = busy.own_start >= req.end or busy.own_end <= req.start
-            note = " and the preparation or clean-up time around it" if only_buffers else ""
-            reason = f"{_BUSY[dimension]} {_span(busy.own_start, busy.own_end, schedule.tz)}"
+            template = _BUSY[dimension][1 if only_buffers else 0]
+            reason = Text(template, span=_span(busy.own_start, busy.own_end, schedule.tz))
             kind: ConflictKind = f"{dimension}_busy"  # type: ignore[assignment]
-            found.append(Conflict(kind, f"{reason}{note}.", busy.appointment_id))
+            found.append(Conflict(kind, reason, busy.appointment_id))
     return found
 
 
 def _outside(schedule: Schedule, req: Request) -> list[Conflict]:
     found = []
+    provider_hours = QT_TRANSLATE_NOOP(
+        "core", "The time is outside the provider's working hours ({hours} on {day})."
+    )
+    clinic_hours = QT_TRANSLATE_NOOP(
+        "core", "The time is outside the clinic's opening hours ({hours} on {day})."
+    )
     checks: list[tuple[ConflictKind, hours.Week | None, str]] = [
-        ("outside_provider_hours", schedule.weeks.get(req.provider_id), "the provider's working"),
-        ("outside_clinic_hours", schedule.clinic_week, "the clinic's opening"),
+        ("outside_provider_hours", schedule.weeks.get(req.provider_id), provider_hours),
+        ("outside_clinic_hours", schedule.clinic_week, clinic_hours),
     ]
-    for kind, week, whose in checks:
+    for kind, week, template in checks:
         if week is None:
             continue
         if hours.covers(
@@ -252,9 +284,7 @@ def _outside(schedule: Schedule, req: Request) -> list[Conflict]:
             continue
         day = req.start.astimezone(schedule.tz).date()
         hours_text = hours.describe_day(week, day)
-        found.append(
-            Conflict(kind, f"The time is outside {whose} hours ({hours_text} on {day:%a %d %b}).")
-        )
+        found.append(Conflict(kind, Text(template, hours=hours_text, day=When(day, "day"))))
     return found
 
 
@@ -265,12 +295,18 @@ def _blocked(schedule: Schedule, req: Request) -> list[Conflict]:
             continue
         span = _span(block.start_utc, block.end_utc, schedule.tz)
         if block.provider_id is None and block.room_id is None:
-            found.append(Conflict("blocked_clinic", f"The clinic is closed {span}.", block.id))
+            closed = Text(QT_TRANSLATE_NOOP("core", "The clinic is closed {span}."), span=span)
+            found.append(Conflict("blocked_clinic", closed, block.id))
         elif block.provider_id is not None and block.provider_id == req.provider_id:
-            what = "on time off" if block.kind == "time_off" else "unavailable"
-            found.append(Conflict("blocked_provider", f"The provider is {what} {span}.", block.id))
+            away = (
+                QT_TRANSLATE_NOOP("core", "The provider is on time off {span}.")
+                if block.kind == "time_off"
+                else QT_TRANSLATE_NOOP("core", "The provider is unavailable {span}.")
+            )
+            found.append(Conflict("blocked_provider", Text(away, span=span), block.id))
         elif block.room_id is not None and block.room_id == req.room_id:
-            found.append(Conflict("blocked_room", f"The room is unavailable {span}.", block.id))
+            room = Text(QT_TRANSLATE_NOOP("core", "The room is unavailable {span}."), span=span)
+            found.append(Conflict("blocked_room", room, block.id))
     return found
 
 

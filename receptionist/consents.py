@@ -19,6 +19,7 @@ from . import audit
 from .context import Ctx
 from .errors import NotFound, PermissionDenied, ValidationError
 from .models import Consent, Patient
+from .texts import QT_TRANSLATE_NOOP, Text
 
 PURPOSES = ("reminder_sms", "reminder_whatsapp", "reminder_email", "marketing", "optional_data")
 SOURCES = ("desk", "phone", "form", "sync", "patient")
@@ -30,11 +31,20 @@ def check_decisions(decisions: Mapping[str, object]) -> dict[str, bool]:
     for purpose, granted in decisions.items():
         if purpose not in PURPOSES:
             raise ValidationError(
-                "purpose", f"The consent purpose must be one of {', '.join(PURPOSES)}."
+                "purpose",
+                Text(
+                    QT_TRANSLATE_NOOP("core", "The consent purpose must be one of {choices}."),
+                    choices=", ".join(PURPOSES),
+                ),
             )
         if not isinstance(granted, bool):
             raise ValidationError(
-                "granted", "A consent is either given (True) or withdrawn (False)."
+                "granted",
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "A consent is either given (True) or withdrawn (False)."
+                    )
+                ),
             )
         checked[purpose] = granted
     return checked
@@ -69,13 +79,27 @@ def record_consent(
 ) -> Consent:
     """Record a decision; withdrawing ``optional_data`` also erases gender and birth date."""
     if not ctx.actor.may("patient.write"):
-        raise PermissionDenied("Your role may not record consents; ask a receptionist or manager.")
+        raise PermissionDenied(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "Your role may not record consents; ask a receptionist or manager."
+                )
+            )
+        )
     check_decisions({purpose: granted})
     if source not in SOURCES:
-        raise ValidationError("source", f"The consent source must be one of {', '.join(SOURCES)}.")
+        raise ValidationError(
+            "source",
+            Text(
+                QT_TRANSLATE_NOOP("core", "The consent source must be one of {choices}."),
+                choices=", ".join(SOURCES),
+            ),
+        )
     patient = session.get(Patient, patient_id)
     if patient is None or patient.deleted_at is not None:
-        raise NotFound("That patient is not on file; search for them again.")
+        raise NotFound(
+            Text(QT_TRANSLATE_NOOP("core", "That patient is not on file; search for them again."))
+        )
     now = ctx.clock.now()
     consent = Consent(
         patient_id=patient_id,

@@ -31,6 +31,10 @@ class Ctx:
 
 
 def require(ctx: Ctx, permission: str, message: str) -> None:
-    """Refuse with PermissionDenied(``message``) unless the actor may ``permission``."""
+    """Refuse with PermissionDenied(``message``) unless the actor may ``permission``.
+
+    ``message`` is passed on unchanged, so a ``receptionist.texts.Text`` stays one (and
+    the app can show it translated).
+    """
     if not ctx.actor.may(permission):
         raise PermissionDenied(message)

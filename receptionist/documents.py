@@ -24,13 +24,16 @@ from .context import Ctx, require
 from .errors import ValidationError
 from .fieldrules import clean_text
 from .models import Patient, PatientDocument
+from .texts import QT_TRANSLATE_NOOP, Text
 
 ENTITY: Final = "patient_document"
 MAX_BYTES: Final = 25 * 1024 * 1024
 MAX_NAME_CHARS: Final = 255
 MAX_NOTE_CHARS: Final = 1000
 FALLBACK_TYPE: Final = "application/octet-stream"
-_GONE: Final = "That document is no longer on file; reopen the patient."
+_GONE: Final = Text(
+    QT_TRANSLATE_NOOP("core", "That document is no longer on file; reopen the patient.")
+)
 _INFO_COLUMNS: Final = (
     "id", "patient_id", "file_name", "media_type", "size_bytes", "sha256", "note", "added_by",
     "created_at",
@@ -63,8 +66,17 @@ def attach(
     note: str = "",
 ) -> DocumentInfo:
     """Store ``data`` as a document of the patient; bad input writes nothing."""
-    require(ctx, "patient.write", "Your role cannot attach documents; ask a receptionist.")
-    records.live(session, Patient, patient_id, "That patient is not on file any more.")
+    require(
+        ctx,
+        "patient.write",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot attach documents; ask a receptionist.")),
+    )
+    records.live(
+        session,
+        Patient,
+        patient_id,
+        Text(QT_TRANSLATE_NOOP("core", "That patient is not on file any more.")),
+    )
     name = clean_name(file_name)
     content = check_size(data)
     document = PatientDocument(
@@ -84,13 +96,23 @@ def attach(
 def clean_name(file_name: object) -> str:
     """The file's own name (no folder), 1-255 characters."""
     if not isinstance(file_name, str) or "\x00" in file_name:
-        raise ValidationError("file_name", "The file name cannot be read; rename the file.")
+        raise ValidationError(
+            "file_name",
+            Text(QT_TRANSLATE_NOOP("core", "The file name cannot be read; rename the file.")),
+        )
     name = file_name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not name or name in (".", ".."):
-        raise ValidationError("file_name", "The document needs a file name; choose a file.")
+        raise ValidationError(
+            "file_name",
+            Text(QT_TRANSLATE_NOOP("core", "The document needs a file name; choose a file.")),
+        )
     if len(name) > MAX_NAME_CHARS:
         raise ValidationError(
-            "file_name", f"The file name is over {MAX_NAME_CHARS} characters; shorten it."
+            "file_name",
+            Text(
+                QT_TRANSLATE_NOOP("core", "The file name is over {limit} characters; shorten it."),
+                limit=MAX_NAME_CHARS,
+            ),
         )
     return name
 
@@ -98,18 +120,27 @@ def clean_name(file_name: object) -> str:
 def check_size(data: object) -> bytes:
     """``data`` as bytes, refused when empty or over :data:`MAX_BYTES`."""
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise ValidationError("content", "The file could not be read; choose it again.")
+        raise ValidationError(
+            "content",
+            Text(QT_TRANSLATE_NOOP("core", "The file could not be read; choose it again.")),
+        )
     content = bytes(data)
     if not content:
-        raise ValidationError("content", "The file is empty; choose another file.")
+        raise ValidationError(
+            "content", Text(QT_TRANSLATE_NOOP("core", "The file is empty; choose another file."))
+        )
     if len(content) > MAX_BYTES:
         raise ValidationError("content", too_big_message())
     return content
 
 
-def too_big_message() -> str:
-    limit = MAX_BYTES // (1024 * 1024)
-    return f"The file is larger than {limit} MB; attach a smaller or compressed copy."
+def too_big_message() -> Text:
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core", "The file is larger than {limit} MB; attach a smaller or compressed copy."
+        ),
+        limit=MAX_BYTES // (1024 * 1024),
+    )
 
 
 def clean_media_type(media_type: str | None, file_name: str) -> str:
@@ -118,15 +149,25 @@ def clean_media_type(media_type: str | None, file_name: str) -> str:
         guessed, _encoding = mimetypes.guess_type(file_name, strict=False)
         return guessed or FALLBACK_TYPE
     if not isinstance(media_type, str) or len(media_type) > 127:
-        raise ValidationError("media_type", "The file type is not valid; leave it out.")
+        raise ValidationError(
+            "media_type",
+            Text(QT_TRANSLATE_NOOP("core", "The file type is not valid; leave it out.")),
+        )
     if not _MEDIA_TYPE.match(media_type):
-        raise ValidationError("media_type", "The file type is written like application/pdf.")
+        raise ValidationError(
+            "media_type",
+            Text(QT_TRANSLATE_NOOP("core", "The file type is written like application/pdf.")),
+        )
     return media_type.lower()
 
 
 def list_documents(session: Session, ctx: Ctx, patient_id: str) -> list[DocumentInfo]:
     """The patient's documents, newest first; the bytes are not read."""
-    require(ctx, "patient.read", "Your role cannot see patients' documents.")
+    require(
+        ctx,
+        "patient.read",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot see patients' documents.")),
+    )
     columns = [getattr(PatientDocument, f) for f in _INFO_COLUMNS]
     rows = session.execute(
         select(*columns)
@@ -138,7 +179,11 @@ def list_documents(session: Session, ctx: Ctx, patient_id: str) -> list[Document
 
 def read_content(session: Session, ctx: Ctx, document_id: str) -> tuple[DocumentInfo, bytes]:
     """The document and its bytes; audited as a read, so run it in a write session."""
-    require(ctx, "patient.read", "Your role cannot open patients' documents.")
+    require(
+        ctx,
+        "patient.read",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot open patients' documents.")),
+    )
     document = records.live(session, PatientDocument, document_id, _GONE)
     audit.record(session, ctx, "read", ENTITY, document.id)
     return _info(document), bytes(document.content)
@@ -146,13 +191,21 @@ def read_content(session: Session, ctx: Ctx, document_id: str) -> tuple[Document
 
 def remove(session: Session, ctx: Ctx, document_id: str) -> None:
     """Tombstone the document (so the deletion can sync) and wipe what it held."""
-    require(ctx, "patient.write", "Your role cannot remove documents; ask a receptionist.")
+    require(
+        ctx,
+        "patient.write",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot remove documents; ask a receptionist.")),
+    )
     _wipe(session, ctx, records.live(session, PatientDocument, document_id, _GONE))
 
 
 def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
     """Remove every document of a patient whose record is being deleted; how many."""
-    require(ctx, "patient.write", "Your role cannot remove documents; ask a receptionist.")
+    require(
+        ctx,
+        "patient.write",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot remove documents; ask a receptionist.")),
+    )
     rows = session.scalars(
         select(PatientDocument).where(
             PatientDocument.patient_id == patient_id, PatientDocument.deleted_at.is_(None)

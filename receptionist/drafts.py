@@ -22,9 +22,16 @@ from .context import Ctx, require
 from .errors import NotFound, ValidationError
 from .hours import as_utc
 from .models import Patient, Provider, Room, Service
+from .texts import QT_TRANSLATE_NOOP, Text
 
 MAX_NOTES_BYTES: Final = 1024 * 1024
 MAX_REASON_CHARS: Final = 2000
+
+_KINDS = {  # catalog.LABELS, as a message names them
+    "provider": Text(QT_TRANSLATE_NOOP("core", "provider")),
+    "room": Text(QT_TRANSLATE_NOOP("core", "room")),
+    "service": Text(QT_TRANSLATE_NOOP("core", "service")),
+}
 
 
 @dataclass(frozen=True)
@@ -44,9 +51,15 @@ class Draft:
 
 def clean_notes(value: Any) -> str:
     if not isinstance(value, str) or "\x00" in value:
-        raise ValidationError("notes", "The notes must be plain text without NUL characters.")
+        raise ValidationError(
+            "notes",
+            Text(QT_TRANSLATE_NOOP("core", "The notes must be plain text without NUL characters.")),
+        )
     if len(value) * 4 > MAX_NOTES_BYTES and len(value.encode("utf-8")) > MAX_NOTES_BYTES:
-        raise ValidationError("notes", "The notes are longer than 1 MB; shorten them.")
+        raise ValidationError(
+            "notes",
+            Text(QT_TRANSLATE_NOOP("core", "The notes are longer than 1 MB; shorten them.")),
+        )
     return value
 
 
@@ -54,14 +67,21 @@ def bookable_patient(session: Session, patient_id: str) -> None:
     """Check the patient exists, reading no more of the record than its tombstone."""
     row = session.execute(select(Patient.deleted_at).where(Patient.id == patient_id)).first()
     if row is None or row.deleted_at is not None:
-        raise NotFound("There is no patient with that id; search for the patient again.")
+        raise NotFound(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "There is no patient with that id; search for the patient again."
+                )
+            )
+        )
 
 
 def bookable(session: Session, model: type[catalog.Named], row_id: str) -> catalog.Named:
     row = catalog.get(session, model, row_id)
     if not row.active:
         label = catalog.LABELS[model]
-        raise ValidationError(label, f"This {label} is inactive; choose an active {label}.")
+        message = QT_TRANSLATE_NOOP("core", "This {kind} is inactive; choose an active {kind}.")
+        raise ValidationError(label, Text(message, kind=_KINDS[label]))
     return row
 
 
@@ -71,9 +91,17 @@ def times(start: datetime, end: datetime | None, length: timedelta) -> tuple[dat
     start = as_utc(start, "start")
     end = start + length if end is None else as_utc(end, "end")
     if end <= start:
-        raise ValidationError("end", "The end must be after the start; fix the times.")
+        raise ValidationError(
+            "end",
+            Text(QT_TRANSLATE_NOOP("core", "The end must be after the start; fix the times.")),
+        )
     if end - start > conflicts.MAX_DURATION:
-        raise ValidationError("end", "An appointment can last at most 12 hours; shorten it.")
+        raise ValidationError(
+            "end",
+            Text(
+                QT_TRANSLATE_NOOP("core", "An appointment can last at most 12 hours; shorten it.")
+            ),
+        )
     return start, end
 
 
@@ -103,5 +131,7 @@ def check(
     session: Session, ctx: Ctx, draft: Draft, exclude_id: str | None = None
 ) -> list[Conflict]:
     """The conflicts ``draft`` would have, without booking (for warnings while typing)."""
-    require(ctx, "patient.read", "Your role cannot see appointments.")
+    require(
+        ctx, "patient.read", Text(QT_TRANSLATE_NOOP("core", "Your role cannot see appointments."))
+    )
     return plan(session, draft, exclude_id)[2]

@@ -18,11 +18,15 @@ from sqlalchemy.sql.elements import ColumnElement
 from .errors import DuplicatePatient
 from .models import Patient
 from .searchindex import sort_key
+from .texts import QT_TRANSLATE_NOOP, Text
 
 MAX_MATCHES = 20
-MESSAGE = (
-    "A similar patient is already on file (same phone, national ID, or name and birth "
-    "date); open that record, or confirm to add this one anyway."
+MESSAGE = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "A similar patient is already on file (same phone, national ID, or name and birth "
+        "date); open that record, or confirm to add this one anyway.",
+    )
 )
 
 

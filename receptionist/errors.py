@@ -2,6 +2,8 @@
 
 Every message here is one plain sentence that says what was wrong and what to do.
 Messages never carry patient data: they name fields and entity kinds, not values.
+A message may be a :class:`receptionist.texts.Text` (its ``str`` is the English
+sentence), so the desktop app can show it in the user's language.
 """
 
 from __future__ import annotations

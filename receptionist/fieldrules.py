@@ -13,6 +13,7 @@ from typing import Any
 
 from . import hours
 from .errors import ValidationError
+from .texts import QT_TRANSLATE_NOOP, Text
 
 MAX_DURATION_MINUTES = 12 * 60  # also the longest appointment the conflict rules allow
 MAX_BUFFER_MINUTES = 4 * 60
@@ -20,18 +21,51 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")
 
 Rule = Callable[[Any], object]
 
+# How the fields these rules check are named in a message. The English is the field's
+# key, as the messages have always said it; a translation can name it properly.
+LABELS: dict[str, Text] = {
+    "category": Text(QT_TRANSLATE_NOOP("core", "category")),
+    "locale": Text(QT_TRANSLATE_NOOP("core", "locale")),
+    "note": Text(QT_TRANSLATE_NOOP("core", "note")),
+    "reason": Text(QT_TRANSLATE_NOOP("core", "reason")),
+    "override_reason": Text(QT_TRANSLATE_NOOP("core", "override_reason")),
+    "phone_region": Text(QT_TRANSLATE_NOOP("core", "phone_region")),
+    "currency": Text(QT_TRANSLATE_NOOP("core", "currency")),
+    "slot_minutes": Text(QT_TRANSLATE_NOOP("core", "slot_minutes")),
+    "duration_minutes": Text(QT_TRANSLATE_NOOP("core", "duration_minutes")),
+    "price_minor": Text(QT_TRANSLATE_NOOP("core", "price_minor")),
+    "buffer_before_minutes": Text(QT_TRANSLATE_NOOP("core", "buffer_before_minutes")),
+    "buffer_after_minutes": Text(QT_TRANSLATE_NOOP("core", "buffer_after_minutes")),
+}
+
+
+def label(field: str) -> str:
+    """How ``field`` is named in a message: a ``Text`` for a known field, else its key."""
+    return LABELS.get(field) or field
+
 
 def name(value: Any) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if not text or len(text) > 200 or "\x00" in text:
-        raise ValidationError("name", "A name is 1-200 characters; type one.")
+        raise ValidationError(
+            "name", Text(QT_TRANSLATE_NOOP("core", "A name is 1-200 characters; type one."))
+        )
     return text
 
 
 def clean_text(value: Any, field: str, limit: int) -> str:
     """Stripped text of at most ``limit`` characters, without NUL."""
     if not isinstance(value, str) or len(value) > limit or "\x00" in value:
-        raise ValidationError(field, f"The {field} must be text of at most {limit} characters.")
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The {field} must be text of at most {limit} characters."
+                ),
+                field=label(field),
+                limit=limit,
+            ),
+        )
     return value.strip()
 
 
@@ -42,7 +76,14 @@ def text(field: str, limit: int) -> Rule:
 def whole(field: str, low: int, high: int) -> Rule:
     def rule(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            message = f"The {field} must be a whole number from {low} to {high}."
+            message = Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The {field} must be a whole number from {low} to {high}."
+                ),
+                field=label(field),
+                low=low,
+                high=high,
+            )
             raise ValidationError(field, message)
         return value
 
@@ -51,13 +92,17 @@ def whole(field: str, low: int, high: int) -> Rule:
 
 def colour(value: Any) -> str:
     if not isinstance(value, str) or not _COLOUR.match(value):
-        raise ValidationError("colour", "A colour is written like #4a90d9.")
+        raise ValidationError(
+            "colour", Text(QT_TRANSLATE_NOOP("core", "A colour is written like #4a90d9."))
+        )
     return value.lower()
 
 
 def flag(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValidationError("active", "Active must be true or false.")
+        raise ValidationError(
+            "active", Text(QT_TRANSLATE_NOOP("core", "Active must be true or false."))
+        )
     return value
 
 
@@ -66,7 +111,14 @@ def code(field: str, size: int) -> Rule:
 
     def rule(value: Any) -> str:
         if not isinstance(value, str) or not re.fullmatch(rf"[A-Za-z]{{{size}}}", value):
-            raise ValidationError(field, f"The {field} is a {size}-letter code, like 'TR'.")
+            raise ValidationError(
+                field,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "The {field} is a {size}-letter code, like 'TR'."),
+                    field=label(field),
+                    size=size,
+                ),
+            )
         return value.upper()
 
     return rule
@@ -80,7 +132,10 @@ def slot_minutes(value: Any) -> int:
     minutes = whole("slot_minutes", 5, 120)(value)
     assert isinstance(minutes, int)
     if 1440 % minutes:
-        raise ValidationError("slot_minutes", "The slot length must divide a day, like 10 or 15.")
+        raise ValidationError(
+            "slot_minutes",
+            Text(QT_TRANSLATE_NOOP("core", "The slot length must divide a day, like 10 or 15.")),
+        )
     return minutes
 
 
@@ -92,4 +147,10 @@ def clean(changes: dict[str, Any], rules: dict[str, Rule]) -> dict[str, object]:
 def refuse_unknown(changes: dict[str, Any], rules: dict[str, Rule]) -> None:
     extra = sorted(set(changes) - set(rules))
     if extra:
-        raise ValidationError(extra[0], f"'{extra[0]}' is not a setting that can be changed.")
+        raise ValidationError(
+            extra[0],
+            Text(
+                QT_TRANSLATE_NOOP("core", "'{field}' is not a setting that can be changed."),
+                field=extra[0],
+            ),
+        )

@@ -24,6 +24,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ValidationError
+from .texts import QT_TRANSLATE_NOOP, Text
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WeeklyHours = dict[str, list[list[str]]]
@@ -106,7 +107,9 @@ def parse_week(hours: Mapping[str, object]) -> Week | None:
 def describe_day(week: Week, day: date) -> str:
     """The periods of one weekday as text, e.g. "09:00-12:30, 13:30-18:00"."""
     periods = week[day.weekday()]
-    return ", ".join(f"{_hhmm(s)}-{_hhmm(e)}" for s, e in periods) or "closed"
+    return ", ".join(f"{_hhmm(s)}-{_hhmm(e)}" for s, e in periods) or Text(
+        QT_TRANSLATE_NOOP("core", "closed")
+    )
 
 
 # -- wall time <-> UTC ---------------------------------------------------------------

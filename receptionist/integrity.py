@@ -8,6 +8,7 @@ from typing import Any
 import sqlcipher3
 
 from .storage import Database
+from .texts import QT_TRANSLATE_NOOP, Text
 
 
 @dataclass
@@ -27,8 +28,8 @@ def check(db: Database) -> CheckReport:
     report = CheckReport()
     with db.raw() as conn:
         # The page HMACs first: a page that fails them makes the other checks fail too.
-        report.cipher = [str(r[0]) for r in _rows(conn, "cipher_integrity_check")]
-        report.integrity = [str(r[0]) for r in _rows(conn, "integrity_check")]
+        report.cipher = [_text(r[0]) for r in _rows(conn, "cipher_integrity_check")]
+        report.integrity = [_text(r[0]) for r in _rows(conn, "integrity_check")]
         report.foreign_keys = len(_rows(conn, "foreign_key_check"))
     return report
 
@@ -38,4 +39,14 @@ def _rows(conn: Any, pragma: str) -> list[Any]:
     try:
         return list(conn.execute(f"PRAGMA {pragma}").fetchall())
     except sqlcipher3.DatabaseError as exc:
-        return [(f"{pragma} could not run: the file is damaged ({type(exc).__name__})",)]
+        damaged = Text(
+            QT_TRANSLATE_NOOP("core", "{pragma} could not run: the file is damaged ({error})"),
+            pragma=pragma,
+            error=type(exc).__name__,
+        )
+        return [(damaged,)]
+
+
+def _text(value: object) -> str:
+    """A row's text; our own message stays a ``Text`` (``str()`` would drop that)."""
+    return value if isinstance(value, Text) else str(value)

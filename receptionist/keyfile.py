@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import NotOurFile, UnlockError
 from .keys import Slot, unwrap
+from .texts import QT_TRANSLATE_NOOP, Text
 
 FORMAT = "receptionist-keyfile"
 VERSION = 1
@@ -48,16 +49,40 @@ def read_keyfile(path: Path) -> KeyFile:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise NotOurFile(
-            f"The key file {path} is missing; restore it from a backup of the data folder."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The key file {path} is missing; restore it from a backup of the data folder.",
+                ),
+                path=str(path),
+            )
         ) from exc
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise NotOurFile(f"{path} is not a Receptionist key file, or it is damaged.") from exc
+        raise NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "{path} is not a Receptionist key file, or it is damaged."
+                ),
+                path=str(path),
+            )
+        ) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise NotOurFile(f"{path} is not a Receptionist key file.")
+        raise NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP("core", "{path} is not a Receptionist key file."), path=str(path)
+            )
+        )
     if data.get("version") != VERSION:
-        raise NotOurFile(f"{path} was written by a newer version of Receptionist; update it.")
+        raise NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "{path} was written by a newer version of Receptionist; update it."
+                ),
+                path=str(path),
+            )
+        )
     slots = [Slot.from_json(s) for s in data.get("slots", [])]
     return KeyFile(clinic_id=str(data["clinic_id"]), slots=slots)
 

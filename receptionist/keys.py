@@ -21,12 +21,19 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .errors import NotOurFile, UnlockError
+from .texts import QT_TRANSLATE_NOOP, Text
 
 KEY_BYTES = 32
 # Crockford's base32: no I, L, O, U, so a code read over the phone stays unambiguous.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CODE_GROUPS = 5
 _CODE_GROUP_LEN = 5
+# What unwrapping a slot with the wrong secret says, by the slot's kind.
+_WRONG_SECRET = {
+    "recovery": Text(QT_TRANSLATE_NOOP("core", "That recovery is not correct.")),
+    "passphrase": Text(QT_TRANSLATE_NOOP("core", "That passphrase is not correct.")),
+    "successor": Text(QT_TRANSLATE_NOOP("core", "That successor is not correct.")),
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,13 @@ def derive(secret: str, salt: bytes, params: KdfParams) -> bytes:
         and 8 * params.parallelism <= params.memory_kib <= 4 * 1024 * 1024
         and 1 <= params.parallelism <= 64
     ):
-        raise NotOurFile("The key file is damaged: a key slot has impossible KDF settings.")
+        raise NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The key file is damaged: a key slot has impossible KDF settings."
+                )
+            )
+        )
     try:
         return hash_secret_raw(
             material,
@@ -92,7 +105,11 @@ def derive(secret: str, salt: bytes, params: KdfParams) -> bytes:
             type=Type.ID,
         )
     except HashingError as exc:
-        raise NotOurFile("The key file is damaged: a key slot cannot be derived.") from exc
+        raise NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP("core", "The key file is damaged: a key slot cannot be derived.")
+            )
+        ) from exc
 
 
 @dataclass
@@ -121,7 +138,11 @@ class Slot:
                 kdf={k: int(v) for k, v in dict(data["kdf"]).items()},
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise NotOurFile("The key file is damaged: a key slot is incomplete.") from exc
+            raise NotOurFile(
+                Text(
+                    QT_TRANSLATE_NOOP("core", "The key file is damaged: a key slot is incomplete.")
+                )
+            ) from exc
 
 
 def _aad(clinic_id: str, kind: str, generation: int) -> bytes:
@@ -151,12 +172,24 @@ def unwrap(slot: Slot, secret: str, *, clinic_id: str) -> bytes:
         params = KdfParams(**slot.kdf)
         salt, nonce, ct = _unb64(slot.salt), _unb64(slot.nonce), _unb64(slot.ciphertext)
     except (TypeError, ValueError) as exc:
-        raise NotOurFile("The key file is damaged: a key slot cannot be read.") from exc
+        raise NotOurFile(
+            Text(QT_TRANSLATE_NOOP("core", "The key file is damaged: a key slot cannot be read."))
+        ) from exc
     kek = derive(secret, salt, params)
     try:
         key = AESGCM(kek).decrypt(nonce, ct, _aad(clinic_id, slot.kind, slot.generation))
     except InvalidTag as exc:
-        raise UnlockError(f"That {slot.kind.replace('_', ' ')} is not correct.") from exc
+        wrong = _WRONG_SECRET.get(slot.kind) or Text(
+            QT_TRANSLATE_NOOP("core", "That {kind} is not correct."),
+            kind=slot.kind.replace("_", " "),
+        )
+        raise UnlockError(wrong) from exc
     if len(key) != KEY_BYTES:
-        raise NotOurFile("The key file is damaged: a wrapped key has the wrong size.")
+        raise NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The key file is damaged: a wrapped key has the wrong size."
+                )
+            )
+        )
     return key

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Final, Literal
 
 from .errors import IllegalTransition
+from .texts import QT_TRANSLATE_NOOP, Text
 
 Status = Literal["booked", "confirmed", "arrived", "in_room", "completed", "cancelled", "no_show"]
 
@@ -38,20 +39,30 @@ MOVES: Final[dict[str, frozenset[str]]] = {
     "no_show": frozenset(),
 }
 
-_LABELS: Final[dict[str, str]] = {
-    "booked": "booked",
-    "confirmed": "confirmed",
-    "arrived": "arrived",
-    "in_room": "in the room",
-    "completed": "completed",
-    "cancelled": "cancelled",
-    "no_show": "a no-show",
+_LABELS: Final[dict[str, Text]] = {
+    "booked": Text(QT_TRANSLATE_NOOP("core", "booked")),
+    "confirmed": Text(QT_TRANSLATE_NOOP("core", "confirmed")),
+    "arrived": Text(QT_TRANSLATE_NOOP("core", "arrived")),
+    "in_room": Text(QT_TRANSLATE_NOOP("core", "in the room")),
+    "completed": Text(QT_TRANSLATE_NOOP("core", "completed")),
+    "cancelled": Text(QT_TRANSLATE_NOOP("core", "cancelled")),
+    "no_show": Text(QT_TRANSLATE_NOOP("core", "a no-show")),
 }
 
 
 def label(status: str) -> str:
-    """How a status reads in a sentence ("in the room", "a no-show")."""
+    """How a status reads in a sentence ("in the room", "a no-show"); a ``Text`` for a
+    known status."""
     return _LABELS.get(status, status)
+
+
+def _listing(items: list[str]) -> str:
+    """``items`` joined with ", ", as a ``Text`` (so the app can use its own separator)."""
+    if len(items) <= 1:
+        return items[0] if items else ""
+    return Text(
+        QT_TRANSLATE_NOOP("core", "{first}, {rest}"), first=items[0], rest=_listing(items[1:])
+    )
 
 
 def is_status(value: str) -> bool:
@@ -71,18 +82,38 @@ def check_move(current: str, new: str) -> None:
     """Raise IllegalTransition, naming both statuses, unless ``current -> new`` is allowed."""
     if not is_status(new):
         raise IllegalTransition(
-            f"'{new}' is not an appointment status; use one of: {', '.join(STATUSES)}."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "'{status}' is not an appointment status; use one of: {statuses}."
+                ),
+                status=new,
+                statuses=", ".join(STATUSES),
+            )
         )
     if can_move(current, new):
         return
     if current in FINAL:
         raise IllegalTransition(
-            f"An appointment that is {label(current)} cannot become {label(new)}; "
-            "book a new appointment instead."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "An appointment that is {current} cannot become {new}; "
+                    "book a new appointment instead.",
+                ),
+                current=label(current),
+                new=label(new),
+            )
         )
     raise IllegalTransition(
-        f"An appointment that is {label(current)} cannot become {label(new)}; "
-        f"it can become: {', '.join(label(s) for s in STATUSES if s in allowed(current))}."
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "An appointment that is {current} cannot become {new}; it can become: {allowed}.",
+            ),
+            current=label(current),
+            new=label(new),
+            allowed=_listing([label(s) for s in STATUSES if s in allowed(current)]),
+        )
     )
 
 

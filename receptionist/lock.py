@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import InstanceLocked
+from .texts import QT_TRANSLATE_NOOP, Text
 
 
 class InstanceLock:
@@ -27,7 +28,12 @@ class InstanceLock:
         except OSError as exc:
             fh.close()
             raise InstanceLocked(
-                "Receptionist is already running on this clinic's data on this computer."
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "Receptionist is already running on this clinic's data on this computer.",
+                    )
+                )
             ) from exc
         fh.seek(0)
         fh.truncate()
@@ -83,7 +89,13 @@ class SharedUse:
         except OSError as exc:
             fh.close()
             raise InstanceLocked(
-                "The clinic's encryption key is being changed right now; try again in a minute."
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "The clinic's encryption key is being changed right now; "
+                        "try again in a minute.",
+                    )
+                )
             ) from exc
         self._fh = fh
 
@@ -107,7 +119,12 @@ def exclusive_use(db_path: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             raise InstanceLocked(
-                "The clinic's data is open elsewhere: close the Receptionist app and any "
-                "other Receptionist command on this clinic, then try again."
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "The clinic's data is open elsewhere: close the Receptionist app and any "
+                        "other Receptionist command on this clinic, then try again.",
+                    )
+                )
             ) from exc
         yield

@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 
 from .errors import NotOurFile
 from .storage import Database, fsync_dir
+from .texts import QT_TRANSLATE_NOOP, Text
 
 SCRIPTS = Path(__file__).parent / "migrations"
 
@@ -61,8 +62,14 @@ def upgrade(
     current = current_revision(db)
     if current is None and not allow_new:
         raise NotOurFile(
-            f"{db.path} holds no clinic data (it was emptied or replaced); "
-            "restore it from a backup."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{path} holds no clinic data (it was emptied or replaced); "
+                    "restore it from a backup.",
+                ),
+                path=str(db.path),
+            )
         )
     head = target or head_revision()
     if current == head:
@@ -71,8 +78,13 @@ def upgrade(
     known = {rev.revision for rev in script.walk_revisions()}
     if current is not None and current not in known:
         raise NotOurFile(
-            "This clinic's database was written by a newer version of Receptionist; "
-            "install that version or newer."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "This clinic's database was written by a newer version of Receptionist; "
+                    "install that version or newer.",
+                )
+            )
         )
     steps = [rev.revision for rev in script.iterate_revisions(head, current or "base")][::-1]
     total = len(steps) + (1 if current is not None else 0)

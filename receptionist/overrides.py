@@ -17,6 +17,7 @@ from .drafts import MAX_REASON_CHARS
 from .errors import ConflictError, ValidationError
 from .fieldrules import clean_text
 from .models import Appointment
+from .texts import QT_TRANSLATE_NOOP, Text
 
 
 def is_overridden(appointment: Appointment) -> bool:
@@ -27,11 +28,19 @@ def reason(ctx: Ctx, given: str | None) -> str | None:
     """The override reason given, checked, or None when none was given."""
     if given is None:
         return None
-    message = "Only a manager or an administrator can book over a conflict; pick a free time."
+    message = Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "Only a manager or an administrator can book over a conflict; pick a free time.",
+        )
+    )
     require(ctx, "booking.override", message)
     text = clean_text(given, "override_reason", MAX_REASON_CHARS)
     if not text:
-        raise ValidationError("override_reason", "Say why the conflict is being overridden.")
+        raise ValidationError(
+            "override_reason",
+            Text(QT_TRANSLATE_NOOP("core", "Say why the conflict is being overridden.")),
+        )
     return text
 
 
@@ -40,15 +49,51 @@ def settle(ctx: Ctx, found: list[Conflict], override: str | None) -> tuple[str |
     if not found:
         return None, ""
     if override is None:
-        first = found[0].reason.rstrip(".")
-        more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
-        ask = (
-            "book it with an override reason"
-            if ctx.actor.may("booking.override")
-            else "ask a manager to override"
-        )
-        raise ConflictError(f"{first}{more}; pick another time or {ask}.", found)
+        may = ctx.actor.may("booking.override")
+        if len(found) == 1:
+            template = _ONE_CLASH[may]
+            text = Text(template, problem=_without_full_stop(found[0].reason))
+        else:
+            template = _MORE_CLASHES[may]
+            text = Text(template, problem=_without_full_stop(found[0].reason), count=len(found) - 1)
+        raise ConflictError(text, found)
     return ctx.actor.user_id, override
+
+
+# What a clash that is not overridden says, by whether the actor may override it.
+_ONE_CLASH = {
+    True: QT_TRANSLATE_NOOP(
+        "core", "{problem}; pick another time or book it with an override reason."
+    ),
+    False: QT_TRANSLATE_NOOP("core", "{problem}; pick another time or ask a manager to override."),
+}
+_MORE_CLASHES = {
+    True: QT_TRANSLATE_NOOP(
+        "core",
+        "{problem} (and {count} more problems); "
+        "pick another time or book it with an override reason.",
+    ),
+    False: QT_TRANSLATE_NOOP(
+        "core",
+        "{problem} (and {count} more problems); pick another time or ask a manager to override.",
+    ),
+}
+
+
+def _without_full_stop(reason: str) -> str:
+    """A conflict's reason without its final full stop, to go inside a sentence.
+
+    A reason from :mod:`conflicts` is a ``Text``; the one made here keeps its params
+    (days and times stay localisable) but its template, stripped of the stop, is not one
+    a translator was given, so the app shows that part in English. Each conflict's own,
+    whole reason (``ConflictError.conflicts``) is what the app lists, translated.
+    """
+    english = str(reason).rstrip(".")
+    if not isinstance(reason, Text):
+        return english
+    template = reason.template.rstrip(".")
+    clipped = Text(template, **reason.params)
+    return clipped if clipped == english else english
 
 
 def record(session: Session, ctx: Ctx, appointment: Appointment) -> None:

@@ -28,6 +28,7 @@ from .errors import NotFound, PermissionDenied, ValidationError
 from .models import Clinic, Patient
 from .numbering import next_patient_number, normalise_number
 from .searchindex import index_patient, unindex_patient
+from .texts import QT_TRANSLATE_NOOP, Text
 
 OPTIONAL_DATA = ("gender", "birth_date")
 _INDEXED = ("given_name", "family_name", "phone", "national_id", "email")
@@ -36,8 +37,19 @@ _DUPLICATE_KEYS = ("given_name", "family_name", "phone", "national_id", "birth_d
 
 def _require(ctx: Ctx, permission: str) -> None:
     if not ctx.actor.may(permission):
-        verb = "change" if permission == "patient.write" else "open"
-        raise PermissionDenied(f"Your role may not {verb} patient records; ask a manager.")
+        if permission == "patient.write":
+            raise PermissionDenied(
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "Your role may not change patient records; ask a manager."
+                    )
+                )
+            )
+        raise PermissionDenied(
+            Text(
+                QT_TRANSLATE_NOOP("core", "Your role may not open patient records; ask a manager.")
+            )
+        )
 
 
 def _clinic_today(session: Session, ctx: Ctx) -> tuple[str, date]:
@@ -46,7 +58,13 @@ def _clinic_today(session: Session, ctx: Ctx) -> tuple[str, date]:
         select(Clinic.phone_region, Clinic.timezone).where(Clinic.deleted_at.is_(None)).limit(1)
     ).first()
     if clinic is None:
-        raise NotFound("The clinic is not set up yet; finish set-up before adding patients.")
+        raise NotFound(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The clinic is not set up yet; finish set-up before adding patients."
+                )
+            )
+        )
     return clinic.phone_region.upper(), ctx.clock.now().astimezone(ZoneInfo(clinic.timezone)).date()
 
 
@@ -55,15 +73,23 @@ def _check_optional(cleaned: Mapping[str, object], consented: bool) -> None:
         if cleaned.get(field) is not None and not consented:
             raise ValidationError(
                 field,
-                f"The {validation.label(field)} is optional data; record the patient's "
-                "optional_data consent first.",
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "The {field} is optional data; record the patient's "
+                        "optional_data consent first.",
+                    ),
+                    field=validation.label(field),
+                ),
             )
 
 
 def _get(session: Session, patient_id: str) -> Patient:
     patient = session.get(Patient, patient_id)
     if patient is None or patient.deleted_at is not None:
-        raise NotFound("That patient is not on file; search for them again.")
+        raise NotFound(
+            Text(QT_TRANSLATE_NOOP("core", "That patient is not on file; search for them again."))
+        )
     return patient
 
 
@@ -171,7 +197,11 @@ def open_by_number(session: Session, ctx: Ctx, number: str) -> Patient:
             select(Patient.id).where(Patient.number == stored, Patient.deleted_at.is_(None))
         )
     if patient_id is None:
-        raise NotFound("No patient has this number; check it or search by name.")
+        raise NotFound(
+            Text(
+                QT_TRANSLATE_NOOP("core", "No patient has this number; check it or search by name.")
+            )
+        )
     return open_patient(session, ctx, patient_id)
 
 

@@ -15,6 +15,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from .errors import ValidationError
+from .texts import QT_TRANSLATE_NOOP, Text
 
 MIN_DIGITS = 4  # the shortest run of digits a search looks for
 _DIGITS = re.compile(r"\d+")
@@ -36,12 +37,25 @@ def normalise_phone(raw: str, region: str, field: str = "phone") -> str:
     A number written with its country code ("+44 20 ...") is accepted from any
     country; one written without is read as a number of ``region``.
     """
-    message = (
-        f"The {field.replace('_', ' ')} number is not valid for {region}; "
-        f"include the area code, e.g. {example_for(region)}."
+    from .validation import label  # not at the top: validation imports this module
+
+    message = Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The {field} number is not valid for {region}; include the area code, e.g. {example}.",
+        ),
+        field=label(field),
+        region=region,
+        example=example_for(region),
     )
     if "\x00" in raw:
-        raise ValidationError(field, f"The {field.replace('_', ' ')} contains a NUL character.")
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP("core", "The {field} contains a NUL character."),
+                field=label(field),
+            ),
+        )
     try:
         number = phonenumbers.parse(raw, region)
     except NumberParseException:

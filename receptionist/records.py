@@ -21,7 +21,10 @@ Row = TypeVar("Row", bound=Synced)
 
 
 def live(session: Session, model: type[Row], row_id: str, missing: str) -> Row:
-    """The row with this id, or NotFound saying ``missing`` when absent or deleted."""
+    """The row with this id, or NotFound saying ``missing`` when absent or deleted.
+
+    ``missing`` is raised as given, so a ``receptionist.texts.Text`` stays one.
+    """
     row = session.get(model, row_id)
     if row is None or row.deleted_at is not None:
         raise NotFound(missing)

@@ -21,6 +21,7 @@ from .keyfile import KeyFile, read_keyfile, write_keyfile
 from .keys import KdfParams, new_data_key, new_recovery_code, wrap
 from .lock import InstanceLock, exclusive_use
 from .storage import BUSY_TIMEOUT_MS, db_files, fsync_dir, key_pragma_value, raw_connect
+from .texts import QT_TRANSLATE_NOOP, Text
 from .vault import DataDir, check_passphrase_strength
 
 # The secret of a successor slot is a random 256-bit key: no need for a costly KDF.
@@ -55,8 +56,13 @@ def rekey(
         check_passphrase_strength(passphrase)
     elif keyfile.slots_of("passphrase"):
         raise UserError(
-            "This clinic has an admin passphrase: give the new one "
-            "(RECEPTIONIST_NEW_PASSPHRASE, or type it when asked) to change the key."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "This clinic has an admin passphrase: give the new one "
+                    "(RECEPTIONIST_NEW_PASSPHRASE, or type it when asked) to change the key.",
+                )
+            )
         )
     with InstanceLock(ddir.lock), exclusive_use(ddir.db):
         raw_connect(ddir.db, old_key).close()  # proves the old key

@@ -45,6 +45,7 @@ from .searchindex import (
     sort_key,
     unindex_patient,
 )
+from .texts import QT_TRANSLATE_NOOP, Text
 
 __all__ = [
     "PatientRow",
@@ -154,7 +155,9 @@ def search_patients(
 ) -> list[PatientRow]:
     """The patients ``query`` finds, best first, at most ``limit`` of them."""
     if not ctx.actor.may("patient.read"):
-        raise PermissionDenied("Your role may not look up patients; ask a manager.")
+        raise PermissionDenied(
+            Text(QT_TRANSLATE_NOOP("core", "Your role may not look up patients; ask a manager."))
+        )
     limit = max(1, min(limit, MAX_LIMIT))
     words = list(dict.fromkeys(tokens(query)))[:MAX_WORDS]
     results = _by_number(session, query)

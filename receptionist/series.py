@@ -22,6 +22,7 @@ from .context import Ctx, require
 from .drafts import Draft
 from .errors import ConflictError, ValidationError
 from .models import Appointment, Service, new_id
+from .texts import QT_TRANSLATE_NOOP, Text, message
 
 MAX_OCCURRENCES = 104
 
@@ -56,9 +57,17 @@ class SeriesResult:
 
 def _check_counts(count: int, every_weeks: int) -> None:
     if not 1 <= count <= MAX_OCCURRENCES:
-        raise ValidationError("count", f"A series has 1 to {MAX_OCCURRENCES} occurrences.")
+        raise ValidationError(
+            "count",
+            Text(
+                QT_TRANSLATE_NOOP("core", "A series has 1 to {limit} occurrences."),
+                limit=MAX_OCCURRENCES,
+            ),
+        )
     if not 1 <= every_weeks <= 52:
-        raise ValidationError("every_weeks", "Repeat every 1 to 52 weeks.")
+        raise ValidationError(
+            "every_weeks", Text(QT_TRANSLATE_NOOP("core", "Repeat every 1 to 52 weeks."))
+        )
 
 
 def _dates(
@@ -79,7 +88,7 @@ def _dates(
         try:
             at = hours.local_to_utc(local, tz)
         except ValidationError as exc:
-            result.append((index, None, None, str(exc)))
+            result.append((index, None, None, message(exc)))  # a Text: kept translatable
             continue
         result.append((index, at, at + length, ""))
     return result
@@ -112,7 +121,7 @@ def book_series(
     Errors other than conflicts (unknown patient, inactive provider, ...) apply to the
     whole series and are raised; the write transaction then leaves nothing behind.
     """
-    require(ctx, "appointment.book", "Your role cannot book appointments.")
+    require(ctx, "appointment.book", booking.CANNOT_BOOK)
     _check_counts(count, every_weeks)
     series_id = new_id()
     done = []

@@ -19,7 +19,8 @@ from .clock import Clock
 from .context import Actor, Ctx
 from .errors import UserError, ValidationError
 from .storage import Database
-from .vault import Created, DataDir, check_passphrase_strength, create
+from .texts import QT_TRANSLATE_NOOP, Text
+from .vault import Created, DataDir, already_a_clinic, check_passphrase_strength, create
 
 DEFAULT_HOURS = {
     "mon": [["09:00", "18:00"]],
@@ -46,21 +47,36 @@ class ClinicSpec:
 def validate_spec(spec: ClinicSpec) -> ClinicSpec:
     name = spec.name.strip()
     if not name or len(name) > 200:
-        raise ValidationError("clinic-name", "Give the clinic a name of 1-200 characters.")
+        raise ValidationError(
+            "clinic-name",
+            Text(QT_TRANSLATE_NOOP("core", "Give the clinic a name of 1-200 characters.")),
+        )
     try:
         ZoneInfo(spec.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(
             "timezone",
-            "The time zone is not known; use an IANA name such as Europe/Istanbul.",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The time zone is not known; use an IANA name such as Europe/Istanbul."
+                )
+            ),
         ) from exc
     region = spec.region.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError(
-            "region", "The phone region must be a two-letter country code such as TR or GB."
+            "region",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The phone region must be a two-letter country code such as TR or GB."
+                )
+            ),
         )
     if spec.slot_minutes not in (5, 10, 15, 20, 30, 60):
-        raise ValidationError("slot-minutes", "The slot size must be 5, 10, 15, 20, 30 or 60.")
+        raise ValidationError(
+            "slot-minutes",
+            Text(QT_TRANSLATE_NOOP("core", "The slot size must be 5, 10, 15, 20, 30 or 60.")),
+        )
     return ClinicSpec(
         name,
         spec.timezone,
@@ -120,7 +136,7 @@ def initialise(
         check_passphrase_strength(passphrase)
     ddir = DataDir(Path(root))
     if ddir.exists():
-        raise UserError(f"{ddir.root} already holds a clinic; choose an empty folder.")
+        raise UserError(already_a_clinic(ddir.root))
     made_root = not ddir.root.exists()
     created: Created | None = None
     try:

@@ -25,6 +25,7 @@ from .context import Ctx, require
 from .drafts import bookable, bookable_patient
 from .errors import ValidationError
 from .models import Clinic, Provider, Room, Service
+from .texts import QT_TRANSLATE_NOOP, Text
 
 FIRST_CHUNK = timedelta(days=1)  # most searches end on the first day; then look further
 MAX_CHUNK = timedelta(days=8)
@@ -78,11 +79,22 @@ def find_slots(
     providers is offered once for each (in name order). ``room_id`` and ``patient_id``
     also have to be free. The search gives up after ``horizon_days``.
     """
-    require(ctx, "patient.read", "Your role cannot see the schedule.")
+    require(
+        ctx, "patient.read", Text(QT_TRANSLATE_NOOP("core", "Your role cannot see the schedule."))
+    )
     if not 1 <= count <= MAX_COUNT:
-        raise ValidationError("count", f"Ask for 1 to {MAX_COUNT} slots.")
+        raise ValidationError(
+            "count",
+            Text(QT_TRANSLATE_NOOP("core", "Ask for 1 to {limit} slots."), limit=MAX_COUNT),
+        )
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
-        raise ValidationError("horizon_days", f"Search 1 to {MAX_HORIZON_DAYS} days ahead.")
+        raise ValidationError(
+            "horizon_days",
+            Text(
+                QT_TRANSLATE_NOOP("core", "Search 1 to {limit} days ahead."),
+                limit=MAX_HORIZON_DAYS,
+            ),
+        )
     search = _search(session, service_id, provider_id, room_id, patient_id)
     start = hours.as_utc(start_from or ctx.clock.now(), "start_from")
     stop = start + timedelta(days=horizon_days)

@@ -14,6 +14,7 @@ from .context import Actor, Ctx
 from .errors import NotFound, PermissionDenied, UnlockError, ValidationError
 from .models import StaffUser
 from .roles import ROLES
+from .texts import QT_TRANSLATE_NOOP, Text
 
 _hasher = PasswordHasher()
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -25,12 +26,32 @@ def _check_new(username: str, password: str, role: str) -> None:
     if not USERNAME.match(username):
         raise ValidationError(
             "username",
-            "A user name is 2-64 lower-case letters, digits, dots, dashes or underscores.",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "A user name is 2-64 lower-case letters, digits, dots, dashes or underscores.",
+                )
+            ),
         )
     if len(password) < MIN_PASSWORD:
-        raise ValidationError("password", f"A password needs at least {MIN_PASSWORD} characters.")
+        raise ValidationError("password", password_too_short())
     if role not in ROLES:
-        raise ValidationError("role", f"The role must be one of: {', '.join(ROLES)}.")
+        raise ValidationError("role", unknown_role())
+
+
+def password_too_short() -> Text:
+    """The message refusing a password shorter than :data:`MIN_PASSWORD`."""
+    return Text(
+        QT_TRANSLATE_NOOP("core", "A password needs at least {limit} characters."),
+        limit=MIN_PASSWORD,
+    )
+
+
+def unknown_role() -> Text:
+    """The message refusing a role that is not one of :data:`ROLES`."""
+    return Text(
+        QT_TRANSLATE_NOOP("core", "The role must be one of: {choices}."), choices=", ".join(ROLES)
+    )
 
 
 def create_user(
@@ -46,11 +67,19 @@ def create_user(
     """Add a staff account. ``bootstrap`` allows the very first admin at ``init``."""
     username = username.strip().lower()
     if not bootstrap and not ctx.actor.may("staff.manage"):
-        raise PermissionDenied("Only an administrator can add staff accounts.")
+        raise PermissionDenied(
+            Text(QT_TRANSLATE_NOOP("core", "Only an administrator can add staff accounts."))
+        )
     _check_new(username, password, role)
     taken = session.scalar(select(func.count()).where(StaffUser.username == username))
     if taken:
-        raise ValidationError("username", f"The user name '{username}' is taken; pick another.")
+        raise ValidationError(
+            "username",
+            Text(
+                QT_TRANSLATE_NOOP("core", "The user name '{username}' is taken; pick another."),
+                username=username,
+            ),
+        )
     user = StaffUser(
         username=username,
         full_name=full_name,
@@ -65,7 +94,12 @@ def create_user(
 def find_user(session: Session, username: str) -> StaffUser:
     user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
     if user is None or user.deleted_at is not None:
-        raise NotFound(f"There is no staff account named '{username}'.")
+        raise NotFound(
+            Text(
+                QT_TRANSLATE_NOOP("core", "There is no staff account named '{username}'."),
+                username=username,
+            )
+        )
     return user
 
 
@@ -81,7 +115,9 @@ def authenticate(session: Session, ctx: Ctx, username: str, password: str) -> Ac
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if user is None or not ok or not user.active or user.deleted_at is not None:
-        raise UnlockError("The user name or password is not correct.")
+        raise UnlockError(
+            Text(QT_TRANSLATE_NOOP("core", "The user name or password is not correct."))
+        )
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     actor = Actor(user_id=user.id, role=user.role, source=ctx.actor.source)  # type: ignore[arg-type]
@@ -93,5 +129,10 @@ def actor_for(session: Session, username: str, source: str) -> Actor:
     """The Actor of an existing account, for the CLI's ``--user``."""
     user = find_user(session, username)
     if not user.active:
-        raise PermissionDenied(f"The staff account '{username}' is disabled.")
+        raise PermissionDenied(
+            Text(
+                QT_TRANSLATE_NOOP("core", "The staff account '{username}' is disabled."),
+                username=username,
+            )
+        )
     return Actor(user_id=user.id, role=user.role, source=source)  # type: ignore[arg-type]

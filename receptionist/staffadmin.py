@@ -17,6 +17,7 @@ from .context import Ctx, require
 from .errors import ValidationError
 from .models import StaffUser
 from .roles import ROLES
+from .texts import QT_TRANSLATE_NOOP, Text
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,11 @@ class StaffRow:
 
 
 def require_manage(ctx: Ctx) -> None:
-    require(ctx, "staff.manage", "Only an administrator can change staff accounts.")
+    require(
+        ctx,
+        "staff.manage",
+        Text(QT_TRANSLATE_NOOP("core", "Only an administrator can change staff accounts.")),
+    )
 
 
 def list_users(session: Session, ctx: Ctx) -> list[StaffRow]:
@@ -46,7 +51,9 @@ def _row(user: StaffUser) -> StaffRow:
 
 
 def _get(session: Session, user_id: str) -> StaffUser:
-    missing = "That staff account no longer exists; reopen the list."
+    missing = Text(
+        QT_TRANSLATE_NOOP("core", "That staff account no longer exists; reopen the list.")
+    )
     return records.live(session, StaffUser, user_id, missing)
 
 
@@ -65,17 +72,25 @@ def update_user(
     changes: dict[str, object] = {}
     if role is not None:
         if role not in ROLES:
-            raise ValidationError("role", f"The role must be one of: {', '.join(ROLES)}.")
+            raise ValidationError("role", staff.unknown_role())
         changes["role"] = role
     if active is not None:
         if not active and user.id == ctx.actor.user_id:
             raise ValidationError(
-                "active", "You cannot disable the account you are signed in with."
+                "active",
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "You cannot disable the account you are signed in with."
+                    )
+                ),
             )
         changes["active"] = active
     if full_name is not None:
         if len(full_name) > 200 or "\x00" in full_name:
-            raise ValidationError("full_name", "A full name is at most 200 characters.")
+            raise ValidationError(
+                "full_name",
+                Text(QT_TRANSLATE_NOOP("core", "A full name is at most 200 characters.")),
+            )
         changes["full_name"] = full_name.strip()
     _keep_an_admin(session, user, changes)
     records.update(session, ctx, user, "staff_user", changes)
@@ -98,7 +113,12 @@ def _keep_an_admin(session: Session, user: StaffUser, changes: dict[str, object]
     if others is None:
         field = "active" if "active" in changes and not changes["active"] else "role"
         raise ValidationError(
-            field, "The clinic needs one active administrator; add another first."
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The clinic needs one active administrator; add another first."
+                )
+            ),
         )
 
 
@@ -107,7 +127,6 @@ def reset_password(session: Session, ctx: Ctx, user_id: str, password: str) -> N
     require_manage(ctx)
     user = _get(session, user_id)
     if len(password) < staff.MIN_PASSWORD:
-        message = f"A password needs at least {staff.MIN_PASSWORD} characters."
-        raise ValidationError("password", message)
+        raise ValidationError("password", staff.password_too_short())
     user.password_hash = staff._hasher.hash(password)  # the one hasher and its parameters
     records.save(session, ctx, user, "password_reset", "staff_user")

@@ -21,6 +21,7 @@ from sqlalchemy.pool import QueuePool
 
 from .errors import NotOurFile, UnlockError
 from .lock import SharedUse
+from .texts import QT_TRANSLATE_NOOP, Text
 
 PLAINTEXT_MAGIC = b"SQLite format 3\x00"
 DEFAULT_CACHE_MB = 256
@@ -52,7 +53,15 @@ def raw_connect(path: Path, key: bytes, *, cache_mb: int = DEFAULT_CACHE_MB) -> 
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
-            raise NotOurFile(f"The database at {path} could not switch to WAL mode ({mode}).")
+            raise NotOurFile(
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "The database at {path} could not switch to WAL mode ({mode})."
+                    ),
+                    path=str(path),
+                    mode=str(mode),
+                )
+            )
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
@@ -71,15 +80,40 @@ def _classify_open_failure(path: Path) -> Exception:
         with path.open("rb") as fh:
             head = fh.read(16)
     except OSError:
-        return NotOurFile(f"The database file {path} cannot be read.")
+        return NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP("core", "The database file {path} cannot be read."),
+                path=str(path),
+            )
+        )
     if head == PLAINTEXT_MAGIC:
-        return NotOurFile(f"{path} is an unencrypted SQLite file, not a Receptionist database.")
+        return NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "{path} is an unencrypted SQLite file, not a Receptionist database."
+                ),
+                path=str(path),
+            )
+        )
     if size < 4096 or size % 1024 != 0:
         return NotOurFile(
-            f"{path} is not a Receptionist database or it is truncated; restore it from a backup."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{path} is not a Receptionist database or it is truncated; "
+                    "restore it from a backup.",
+                ),
+                path=str(path),
+            )
         )
     return UnlockError(
-        "The key does not open this clinic's database. Check the passphrase or recovery code."
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The key does not open this clinic's database. "
+                "Check the passphrase or recovery code.",
+            )
+        )
     )
 
 

@@ -19,6 +19,7 @@ from .agenda import clinic_info, day_window
 from .appointments import list_appointments
 from .context import Ctx, require
 from .models import Appointment, Patient, Provider, Room, Service
+from .texts import QT_TRANSLATE_NOOP, Text
 
 BOARD_STATUSES: Final = ("arrived", "in_room", "completed", "no_show")
 WAITING: Final = "arrived"
@@ -61,7 +62,11 @@ def load_day(session: Session, ctx: Ctx, day: date | None = None) -> list[BoardR
 
     Cancelled ones are left out; no-shows stay, so a mistake can be seen.
     """
-    require(ctx, "patient.read", "Your role cannot see the day's appointments.")
+    require(
+        ctx,
+        "patient.read",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot see the day's appointments.")),
+    )
     day = day or clinic_today(session, ctx)
     start, end = day_window(day, clinic_info(session).tz)
     found = list_appointments(session, ctx, start, end, include_inactive=True)

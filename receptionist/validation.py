@@ -16,6 +16,7 @@ from datetime import date
 
 from .errors import ValidationError
 from .phones import normalise_phone
+from .texts import QT_TRANSLATE_NOOP, Text
 
 MAX_NAME = 200
 MAX_ADDRESS = 2000
@@ -35,24 +36,51 @@ _NATIONAL_ID = re.compile(r"^[A-Z0-9]+$")
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+LABELS: dict[str, Text] = {
+    "given_name": Text(QT_TRANSLATE_NOOP("core", "given name")),
+    "family_name": Text(QT_TRANSLATE_NOOP("core", "family name")),
+    "phone": Text(QT_TRANSLATE_NOOP("core", "phone")),
+    "email": Text(QT_TRANSLATE_NOOP("core", "e-mail address")),
+    "national_id": Text(QT_TRANSLATE_NOOP("core", "national ID")),
+    "birth_date": Text(QT_TRANSLATE_NOOP("core", "birth date")),
+    "gender": Text(QT_TRANSLATE_NOOP("core", "gender")),
+    "address": Text(QT_TRANSLATE_NOOP("core", "address")),
+    "preferred_language": Text(QT_TRANSLATE_NOOP("core", "preferred language")),
+    "preferred_channel": Text(QT_TRANSLATE_NOOP("core", "preferred channel")),
+    "notes": Text(QT_TRANSLATE_NOOP("core", "notes")),
+}
+
+
 def label(field: str) -> str:
-    """How a field is named in a message: ``given_name`` -> "given name"."""
-    return {"email": "e-mail address", "national_id": "national ID"}.get(
-        field, field.replace("_", " ")
-    )
+    """How a field is named in a message: ``given_name`` -> "given name" (a ``Text``)."""
+    return LABELS.get(field) or field.replace("_", " ")
 
 
 def text(field: str, value: object) -> str:
     """``value`` if it is text without NUL characters."""
     if not isinstance(value, str):
-        raise ValidationError(field, f"The {label(field)} must be text.")
+        raise ValidationError(
+            field, Text(QT_TRANSLATE_NOOP("core", "The {field} must be text."), field=label(field))
+        )
     if "\x00" in value:
-        raise ValidationError(field, f"The {label(field)} contains a NUL character; remove it.")
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP("core", "The {field} contains a NUL character; remove it."),
+                field=label(field),
+            ),
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError(
-            field, f"The {label(field)} contains a broken character; type it again."
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The {field} contains a broken character; type it again."
+                ),
+                field=label(field),
+            ),
         ) from None
     return value
 
@@ -68,16 +96,40 @@ def optional_text(field: str, value: object) -> str | None:
 def name(field: str, value: object) -> str:
     cleaned = unicodedata.normalize("NFC", text(field, value).strip())
     if not cleaned:
-        raise ValidationError(field, f"The {label(field)} is required; enter it.")
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP("core", "The {field} is required; enter it."), field=label(field)
+            ),
+        )
     if any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in cleaned):
         raise ValidationError(
-            field, f"The {label(field)} contains a control character; type it again."
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The {field} contains a control character; type it again."
+                ),
+                field=label(field),
+            ),
         )
     if not any(unicodedata.category(ch)[0] in "LN" for ch in cleaned):
-        raise ValidationError(field, f"The {label(field)} needs at least one letter.")
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP("core", "The {field} needs at least one letter."),
+                field=label(field),
+            ),
+        )
     if len(cleaned) > MAX_NAME:
         raise ValidationError(
-            field, f"The {label(field)} is longer than {MAX_NAME} characters; shorten it."
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The {field} is longer than {limit} characters; shorten it."
+                ),
+                field=label(field),
+                limit=MAX_NAME,
+            ),
         )
     return cleaned
 
@@ -102,7 +154,12 @@ def email(value: object) -> str | None:
     )
     if not valid:
         raise ValidationError(
-            "email", "The e-mail address is not valid; write it as name@example.com."
+            "email",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The e-mail address is not valid; write it as name@example.com."
+                )
+            ),
         )
     return f"{local}@{domain.lower()}"
 
@@ -126,12 +183,22 @@ def national_id(value: object, region: str) -> str | None:
         if not tc_kimlik_valid(cleaned):
             raise ValidationError(
                 "national_id",
-                "The national ID is not a valid T.C. Kimlik No; check its 11 digits.",
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "The national ID is not a valid T.C. Kimlik No; check its 11 digits.",
+                    )
+                ),
             )
     elif not _NATIONAL_ID.match(cleaned) or len(cleaned) > MAX_NATIONAL_ID:
         raise ValidationError(
             "national_id",
-            f"The national ID must be up to {MAX_NATIONAL_ID} letters and digits; check it.",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The national ID must be up to {limit} letters and digits; check it."
+                ),
+                limit=MAX_NATIONAL_ID,
+            ),
         )
     return cleaned
 
@@ -145,14 +212,28 @@ def birth_date(value: object, today: date) -> date | None:
             value = date.fromisoformat(text("birth_date", value).strip())
         except ValueError:
             raise ValidationError(
-                "birth_date", "The birth date is not a date; write it as YYYY-MM-DD."
+                "birth_date",
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "The birth date is not a date; write it as YYYY-MM-DD."
+                    )
+                ),
             ) from None
     if not isinstance(value, date) or type(value) is not date:
-        raise ValidationError("birth_date", "The birth date must be a date without a time.")
+        raise ValidationError(
+            "birth_date",
+            Text(QT_TRANSLATE_NOOP("core", "The birth date must be a date without a time.")),
+        )
     if value > today:
-        raise ValidationError("birth_date", "The birth date is in the future; check the year.")
+        raise ValidationError(
+            "birth_date",
+            Text(QT_TRANSLATE_NOOP("core", "The birth date is in the future; check the year.")),
+        )
     if value < EARLIEST_BIRTH:
-        raise ValidationError("birth_date", "The birth date is before 1900; check the year.")
+        raise ValidationError(
+            "birth_date",
+            Text(QT_TRANSLATE_NOOP("core", "The birth date is before 1900; check the year.")),
+        )
     return value
 
 
@@ -160,7 +241,12 @@ def choice(field: str, value: object, allowed: tuple[str, ...]) -> str | None:
     chosen = optional_text(field, value)
     if chosen is not None and chosen.lower() not in allowed:
         raise ValidationError(
-            field, f"The {label(field)} must be one of {', '.join(allowed)}, or left empty."
+            field,
+            Text(
+                QT_TRANSLATE_NOOP("core", "The {field} must be one of {choices}, or left empty."),
+                field=label(field),
+                choices=", ".join(allowed),
+            ),
         )
     return chosen.lower() if chosen is not None else None
 
@@ -169,7 +255,12 @@ def language(value: object) -> str | None:
     tag = optional_text("preferred_language", value)
     if tag is not None and not _LANGUAGE.match(tag):
         raise ValidationError(
-            "preferred_language", "The preferred language must be a language code such as tr or ar."
+            "preferred_language",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The preferred language must be a language code such as tr or ar."
+                )
+            ),
         )
     return tag
 
@@ -179,7 +270,13 @@ def notes(value: object) -> str:
     typed = text("notes", value)
     if len(typed) > MAX_NOTES_BYTES or len(typed.encode("utf-8")) > MAX_NOTES_BYTES:
         raise ValidationError(
-            "notes", "The notes are larger than 1 MB; shorten them or attach them as a document."
+            "notes",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The notes are larger than 1 MB; shorten them or attach them as a document.",
+                )
+            ),
         )
     return typed
 
@@ -188,7 +285,13 @@ def address(value: object) -> str:
     typed = text("address", value)
     if len(typed) > MAX_ADDRESS:
         raise ValidationError(
-            "address", f"The address is longer than {MAX_ADDRESS} characters; shorten it."
+            "address",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The address is longer than {limit} characters; shorten it."
+                ),
+                limit=MAX_ADDRESS,
+            ),
         )
     return typed
 
@@ -232,6 +335,14 @@ def clean(fields: Mapping[str, object], *, region: str, today: date) -> dict[str
     for field, value in fields.items():
         cleaner = cleaners.get(field)
         if cleaner is None:
-            raise ValidationError(field, f"'{field}' is not a patient field; check the spelling.")
+            raise ValidationError(
+                field,
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "'{field}' is not a patient field; check the spelling."
+                    ),
+                    field=field,
+                ),
+            )
         cleaned[field] = cleaner(value)
     return cleaned

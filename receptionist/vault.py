@@ -22,10 +22,16 @@ from .errors import NotOurFile, UnlockError, UserError
 from .keyfile import KeyFile, read_keyfile, successor_key, write_keyfile
 from .keys import new_data_key, new_recovery_code, normalize_recovery_code, unwrap, wrap
 from .storage import Database, fsync_dir, key_pragma_value, raw_connect
+from .texts import QT_TRANSLATE_NOOP, Text
 
 # Called with a prompt; returns the typed secret, or None when the person gives up.
 AskSecret = Callable[[str], str | None]
 MIN_PASSPHRASE = 10
+UNLOCK_PROMPT = Text(
+    QT_TRANSLATE_NOOP(
+        "core", "Enter the admin passphrase or the recovery code to unlock this clinic"
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -72,16 +78,30 @@ def default_data_dir(env: Mapping[str, str] | None = None) -> Path:
 def check_passphrase_strength(passphrase: str) -> None:
     if len(passphrase) < MIN_PASSPHRASE:
         raise UserError(
-            f"The admin passphrase must be at least {MIN_PASSPHRASE} characters; "
-            "a few unrelated words work well."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The admin passphrase must be at least {limit} characters; "
+                    "a few unrelated words work well.",
+                ),
+                limit=MIN_PASSPHRASE,
+            )
         )
+
+
+def already_a_clinic(root: Path) -> Text:
+    """The refusal to make a clinic in a folder that already holds one."""
+    return Text(
+        QT_TRANSLATE_NOOP("core", "{path} already holds a clinic; choose an empty folder."),
+        path=str(root),
+    )
 
 
 def create(root: Path, *, passphrase: str | None = None) -> Created:
     """A new, empty, migrated clinic database with its key file and keychain entry."""
     ddir = DataDir(Path(root))
     if ddir.exists():
-        raise UserError(f"{ddir.root} already holds a clinic; choose an empty folder.")
+        raise UserError(already_a_clinic(ddir.root))
     if passphrase is not None:
         check_passphrase_strength(passphrase)
     ddir.root.mkdir(parents=True, exist_ok=True)
@@ -144,7 +164,12 @@ def _secrets_from_env(env: Mapping[str, str]) -> list[str]:
             found.append(path.read_text(encoding="utf-8").rstrip("\r\n"))
         except OSError as exc:
             raise UserError(
-                f"RECEPTIONIST_PASSPHRASE_FILE names {path}, which cannot be read."
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "RECEPTIONIST_PASSPHRASE_FILE names {path}, which cannot be read."
+                    ),
+                    path=str(path),
+                )
             ) from exc
     return found
 
@@ -155,7 +180,7 @@ def _offered_secrets(env: Mapping[str, str], ask: AskSecret | None, attempts: in
     if ask is None:
         return
     for _ in range(attempts):
-        typed = ask("Enter the admin passphrase or the recovery code to unlock this clinic")
+        typed = ask(UNLOCK_PROMPT)
         if typed is None:
             return
         yield typed
@@ -170,7 +195,12 @@ def key_from_secret(ddir: DataDir, keyfile: KeyFile, secret: str) -> bytes:
     candidates += [(s, secret) for s in keyfile.slots_of("passphrase")]
     if not candidates:
         raise UnlockError(
-            "That is not a recovery code, and this clinic has no admin passphrase set."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "That is not a recovery code, and this clinic has no admin passphrase set.",
+                )
+            )
         )
     unwrapped = False
     for slot, text in candidates:
@@ -185,10 +215,22 @@ def key_from_secret(ddir: DataDir, keyfile: KeyFile, secret: str) -> bytes:
     if unwrapped:
         # The secret is right (its slot's AES-GCM tag verified), so the file is at fault.
         raise NotOurFile(
-            f"The secret is correct but {ddir.db} does not open: the file is damaged or "
-            "was replaced. Restore it from a backup."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The secret is correct but {path} does not open: the file is damaged or "
+                    "was replaced. Restore it from a backup.",
+                ),
+                path=str(ddir.db),
+            )
         )
-    raise UnlockError("That passphrase or recovery code does not unlock this clinic.")
+    raise UnlockError(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core", "That passphrase or recovery code does not unlock this clinic."
+            )
+        )
+    )
 
 
 def unlock(
@@ -203,10 +245,23 @@ def unlock(
     env = os.environ if env is None else env
     if not ddir.db.exists():
         raise UserError(
-            f"There is no clinic in {ddir.root}; check --data-dir, or run 'receptionist init'."
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "There is no clinic in {path}; check --data-dir, or run 'receptionist init'.",
+                ),
+                path=str(ddir.root),
+            )
         )
     if ddir.db.stat().st_size == 0:
-        raise NotOurFile(f"{ddir.db} is empty; restore it from a backup of the data folder.")
+        raise NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "{path} is empty; restore it from a backup of the data folder."
+                ),
+                path=str(ddir.db),
+            )
+        )
     keyfile = read_keyfile(ddir.keyfile)
     key = keystore.load_key(keyfile.clinic_id)
     if key is not None:
@@ -225,8 +280,13 @@ def unlock(
     if last_error is not None:
         raise last_error
     raise UnlockError(
-        "The key is not in this computer's keychain. Set RECEPTIONIST_PASSPHRASE or enter "
-        "the admin passphrase or recovery code."
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The key is not in this computer's keychain. Set RECEPTIONIST_PASSPHRASE or "
+                "enter the admin passphrase or recovery code.",
+            )
+        )
     )
 
 
@@ -260,7 +320,9 @@ def set_passphrase(root: Path, key: bytes, passphrase: str) -> None:
     ddir = DataDir(Path(root))
     keyfile = read_keyfile(ddir.keyfile)
     if not _key_opens(ddir, key):
-        raise UnlockError("The key does not open this clinic's database.")
+        raise UnlockError(
+            Text(QT_TRANSLATE_NOOP("core", "The key does not open this clinic's database."))
+        )
     gen = keyfile.generation
     slots = [s for s in keyfile.slots if s.kind != "passphrase"]
     slots.append(

@@ -25,6 +25,7 @@ from .fieldrules import clean_text
 from .hours import as_utc
 from .models import Appointment, Patient, Provider, Service, WaitlistEntry
 from .search import PatientRow
+from .texts import QT_TRANSLATE_NOOP, Text
 
 ENTITY: Final = "waitlist_entry"
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -36,6 +37,14 @@ TIMES_OF_DAY: Final[dict[str, tuple[int, int]]] = {
 }
 PRIORITIES: Final = (0, 1, 2)  # normal, soon, urgent
 MAX_NOTE_CHARS: Final = 1000
+LABELS: Final[dict[str, Text]] = {  # how a message names a field
+    "times_of_day": Text(QT_TRANSLATE_NOOP("core", "times of day")),
+    "weekdays": Text(QT_TRANSLATE_NOOP("core", "weekdays")),
+}
+_GONE: Final = Text(QT_TRANSLATE_NOOP("core", "That waitlist entry is gone."))
+_NO_PATIENT: Final = Text(QT_TRANSLATE_NOOP("core", "That patient no longer exists."))
+_CANNOT_CHANGE: Final = Text(QT_TRANSLATE_NOOP("core", "Your role cannot change the waitlist."))
+_CANNOT_SEE: Final = Text(QT_TRANSLATE_NOOP("core", "Your role cannot see the waitlist."))
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,11 @@ def add(
     priority: int = 0,
 ) -> WaitlistEntry:
     """Put a patient on the waitlist."""
-    require(ctx, "appointment.book", "Your role cannot add patients to the waitlist.")
+    require(
+        ctx,
+        "appointment.book",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot add patients to the waitlist.")),
+    )
     fields = _checked(
         session, patient_id, service_id, provider_id, earliest, latest,
         times_of_day, weekdays, note, priority,
@@ -100,7 +113,7 @@ def update(
     priority: int = 0,
 ) -> WaitlistEntry:
     """Change an active entry's wishes; the same checks as :func:`add`. No change, no write."""
-    require(ctx, "appointment.book", "Your role cannot change the waitlist.")
+    require(ctx, "appointment.book", _CANNOT_CHANGE)
     entry = _active(session, entry_id)
     fields = _checked(
         session, patient_id, service_id, provider_id, earliest, latest,
@@ -123,14 +136,30 @@ def _checked(
     priority: int,
 ) -> dict[str, object]:
     """An entry's fields, checked and cleaned, or a ValidationError / NotFound."""
-    records.live(session, Patient, patient_id, "That patient no longer exists.")
-    records.live(session, Service, service_id, "That service no longer exists.")
+    records.live(session, Patient, patient_id, _NO_PATIENT)
+    records.live(
+        session,
+        Service,
+        service_id,
+        Text(QT_TRANSLATE_NOOP("core", "That service no longer exists.")),
+    )
     if provider_id is not None:
-        records.live(session, Provider, provider_id, "That provider no longer exists.")
+        records.live(
+            session,
+            Provider,
+            provider_id,
+            Text(QT_TRANSLATE_NOOP("core", "That provider no longer exists.")),
+        )
     if earliest is not None and latest is not None and latest < earliest:
-        raise ValidationError("latest_date", "The last date must not be before the first date.")
+        raise ValidationError(
+            "latest_date",
+            Text(QT_TRANSLATE_NOOP("core", "The last date must not be before the first date.")),
+        )
     if priority not in PRIORITIES:
-        raise ValidationError("priority", "Priority is 0 (normal), 1 (soon) or 2 (urgent).")
+        raise ValidationError(
+            "priority",
+            Text(QT_TRANSLATE_NOOP("core", "Priority is 0 (normal), 1 (soon) or 2 (urgent).")),
+        )
     return {
         "patient_id": patient_id,
         "service_id": service_id,
@@ -145,9 +174,11 @@ def _checked(
 
 
 def _active(session: Session, entry_id: str) -> WaitlistEntry:
-    entry = records.live(session, WaitlistEntry, entry_id, "That waitlist entry is gone.")
+    entry = records.live(session, WaitlistEntry, entry_id, _GONE)
     if entry.status != "active":
-        raise ValidationError("status", "That patient is no longer on the waitlist.")
+        raise ValidationError(
+            "status", Text(QT_TRANSLATE_NOOP("core", "That patient is no longer on the waitlist."))
+        )
     return entry
 
 
@@ -156,14 +187,21 @@ def _choices(values: Iterable[str], allowed: Iterable[str], field: str) -> list[
     chosen = set(values)
     unknown = chosen - set(order)
     if unknown:
-        raise ValidationError(field, f"Choose {field.replace('_', ' ')} from: {', '.join(order)}.")
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP("core", "Choose {field} from: {choices}."),
+                field=LABELS.get(field) or field.replace("_", " "),
+                choices=", ".join(order),
+            ),
+        )
     return [v for v in order if v in chosen]
 
 
 def remove(session: Session, ctx: Ctx, entry_id: str, *, booked: bool = False) -> WaitlistEntry:
     """Take an entry off the list: ``booked`` when the patient got a slot, else removed."""
-    require(ctx, "appointment.book", "Your role cannot change the waitlist.")
-    entry = records.live(session, WaitlistEntry, entry_id, "That waitlist entry is gone.")
+    require(ctx, "appointment.book", _CANNOT_CHANGE)
+    entry = records.live(session, WaitlistEntry, entry_id, _GONE)
     status = "booked" if booked else "removed"
     if entry.status == status:
         return entry
@@ -181,8 +219,8 @@ def mark_booked(
     Only when that appointment is this patient's, still active; otherwise (someone else
     was booked in the end) the entry stays on the list and None is returned.
     """
-    require(ctx, "appointment.book", "Your role cannot change the waitlist.")
-    entry = records.live(session, WaitlistEntry, entry_id, "That waitlist entry is gone.")
+    require(ctx, "appointment.book", _CANNOT_CHANGE)
+    entry = records.live(session, WaitlistEntry, entry_id, _GONE)
     appt = session.get(Appointment, appointment_id)
     if (
         appt is None
@@ -204,9 +242,13 @@ class Candidate:
 
 def candidate(session: Session, ctx: Ctx, entry_id: str) -> Candidate:
     """What booking this entry's patient starts from; refused if the entry is no longer active."""
-    require(ctx, "appointment.book", "Your role cannot book appointments.")
+    require(
+        ctx,
+        "appointment.book",
+        Text(QT_TRANSLATE_NOOP("core", "Your role cannot book appointments.")),
+    )
     entry = _active(session, entry_id)
-    patient = records.live(session, Patient, entry.patient_id, "That patient no longer exists.")
+    patient = records.live(session, Patient, entry.patient_id, _NO_PATIENT)
     row = PatientRow(
         patient.id, patient.number, patient.display_name, patient.phone, patient.birth_date
     )
@@ -215,7 +257,7 @@ def candidate(session: Session, ctx: Ctx, entry_id: str) -> Candidate:
 
 def list_entries(session: Session, ctx: Ctx, *, active_only: bool = True) -> list[WaitlistRow]:
     """The list, most urgent first, then longest waiting."""
-    require(ctx, "patient.read", "Your role cannot see the waitlist.")
+    require(ctx, "patient.read", _CANNOT_SEE)
     return [_row(session, e) for e in _entries(session, active_only)]
 
 
@@ -268,7 +310,7 @@ def candidates_for(
     patient has no other active appointment at that time. A slot already over fits
     nobody.
     """
-    require(ctx, "patient.read", "Your role cannot see the waitlist.")
+    require(ctx, "patient.read", _CANNOT_SEE)
     start, end = as_utc(start, "start"), as_utc(end, "end")
     if end <= ctx.clock.now() or end <= start:
         return []
@@ -300,7 +342,7 @@ class FreedSlot:
 
 def candidates_for_appointment(session: Session, ctx: Ctx, appointment_id: str) -> FreedSlot:
     """Who on the list fits the time a (cancelled) appointment held; not its own patient."""
-    require(ctx, "patient.read", "Your role cannot see the waitlist.")
+    require(ctx, "patient.read", _CANNOT_SEE)
     appt = appointments.load(session, appointment_id)
     found = candidates_for(
         session, ctx, appt.start_utc, appt.end_utc, appt.provider_id, appt.service_id

@@ -21,6 +21,7 @@ from receptionist.clock import Clock, FixedClock
 from receptionist.errors import InstanceLocked
 
 from .app import install_excepthook, make_application
+from .coretext import exception_text
 from .idle import DEFAULT_MINUTES, IdleWatcher
 from .screenshots import Screenshots
 from .single import SingleInstance, knock
@@ -110,7 +111,7 @@ def run(argv: list[str]) -> int:
                 )
             )
             return 0
-        say(str(exc))
+        say(exception_text(exc))
         return 3
     install_excepthook()
     tasks = TaskManager()

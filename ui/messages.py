@@ -2,9 +2,9 @@
 
 Anything in the app says ``messages.error(text)`` (or ``info`` / ``warning``); the
 status bar and the dialog sink listen. A ``ReceptionistError`` is shown as its own
-message (it is written for people); any other exception is a bug: it is logged by
-type and stack frames only (messages and locals may hold patient data) and the user
-gets one calm sentence. The app stays up.
+message (it is written for people), in the user's language (``coretext``); any other
+exception is a bug: it is logged by type and stack frames only (messages and locals
+may hold patient data) and the user gets one calm sentence. The app stays up.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
 from receptionist.errors import ReceptionistError
+
+from .coretext import exception_text
 
 log = logging.getLogger("receptionist.ui")
 STATUS_MS = 8000
@@ -78,7 +80,7 @@ def calm_sentence() -> str:
 def user_text(exc: BaseException) -> str:
     """What to tell a person about ``exc``; logs it first when it is a bug."""
     if isinstance(exc, ReceptionistError):
-        return str(exc)
+        return exception_text(exc)
     log.error("unexpected %s\n%s", type(exc).__name__, safe_traceback(exc))
     return calm_sentence()
 

@@ -33,6 +33,7 @@ from receptionist.errors import ConflictError
 from receptionist.search import PatientRow
 
 from .. import messages
+from ..coretext import translated
 from ..desk import Desk
 from ..tasks import DbOp
 from . import ops
@@ -274,7 +275,9 @@ class BookingDialog(QDialog):
     def _refused(self, exc: BaseException) -> None:
         self.book_button.setEnabled(True)
         if isinstance(exc, ConflictError):
-            self.conflicts.show_conflicts([str(getattr(c, "reason", c)) for c in exc.conflicts])
+            self.conflicts.show_conflicts(
+                [translated(getattr(c, "reason", c)) for c in exc.conflicts]
+            )
             if not self.conflicts.overriding():
                 self.slot_list.setFocus()
         else:

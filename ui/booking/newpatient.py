@@ -25,6 +25,7 @@ from receptionist.errors import ValidationError
 from receptionist.search import PatientRow
 
 from .. import messages
+from ..coretext import translated
 from ..desk import Desk
 from ..tasks import DbOp
 from . import ops
@@ -139,7 +140,7 @@ class NewPatientForm(QFrame):
             item = QListWidgetItem(describe(row), self.matches)
             item.setData(Qt.ItemDataRole.UserRole, row)
         self.matches.setCurrentRow(0)
-        self.warning.setText(dup.message)
+        self.warning.setText(translated(dup.message))
         self._show_duplicates(True)
         (self.matches if dup.matches else self.anyway).setFocus()
 

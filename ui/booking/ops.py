@@ -16,6 +16,7 @@ from receptionist.models import Patient, Provider, Service
 from receptionist.search import PatientRow
 from receptionist.slots import Slot
 from receptionist.storage import Database
+from receptionist.texts import message
 
 SEARCH_LIMIT = 20
 SLOT_COUNT = 8
@@ -42,7 +43,8 @@ class NewPatient:
 
 @dataclass(frozen=True)
 class Duplicates:
-    """The core's duplicate warning, with the patients it points at."""
+    """The core's duplicate warning (show it through ``coretext.translated``), with the
+    patients it points at."""
 
     message: str
     matches: list[PatientRow]
@@ -101,7 +103,7 @@ def add_patient(
         with db.read() as s:
             found = (s.get(Patient, pid) for pid in exc.matches)
             rows = [row_of(p) for p in found if p is not None and p.deleted_at is None]
-        return Duplicates(str(exc), rows)
+        return Duplicates(message(exc), rows)
 
 
 def free_slots(db: Database, ctx: Ctx, q: SlotQuery) -> list[Slot]:

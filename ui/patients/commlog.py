@@ -34,6 +34,7 @@ from receptionist.models import StaffUser
 from receptionist.storage import Database
 
 from .. import messages
+from ..coretext import exception_text
 from ..desk import Desk
 from ..fielderrors import error_line
 from ..rowsmodel import RowsModel, rows_table
@@ -228,7 +229,7 @@ class CommLogPage(QWidget):
     def _refused(self, exc: BaseException) -> None:
         self.add_button.setEnabled(self.desk.actor.may("patient.write"))
         if isinstance(exc, ValidationError) and exc.field == "summary":
-            self.summary_error.setText(str(exc))
+            self.summary_error.setText(exception_text(exc))
             self.summary_error.show()
             self.summary.setFocus()
             self.note.setText(self.tr("Not logged: check the summary."))

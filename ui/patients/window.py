@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from receptionist.errors import ValidationError
 
 from .. import messages
+from ..coretext import exception_text
 from ..desk import Desk
 from ..tasks import DbOp
 from .commlog import CommLogPage
@@ -195,7 +196,9 @@ class PatientWindow(QDialog):
 
     def _save_failed(self, exc: BaseException) -> None:
         self._set_enabled(True)
-        if isinstance(exc, ValidationError) and self.form.show_error(exc.field, str(exc)):
+        if isinstance(exc, ValidationError) and self.form.show_error(
+            exc.field, exception_text(exc)
+        ):
             on_notes = exc.field == "notes"
             self.tabs.setCurrentIndex(self.tabs.indexOf(self.form.notes_page) if on_notes else 0)
             self.form.editors[exc.field].setFocus()

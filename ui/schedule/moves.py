@@ -20,6 +20,7 @@ from receptionist.errors import ConflictError, ReceptionistError
 from receptionist.storage import Database
 
 from .. import messages
+from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..tasks import DbOp
 from .drag import Move
@@ -65,7 +66,8 @@ def dry_run(db: Database, ctx: Ctx, move: Move) -> list[str]:
 
 
 def reasons_of(exc: ConflictError) -> list[str]:
-    return [str(getattr(c, "reason", c)) for c in exc.conflicts] or [str(exc)]
+    reasons = [translated(getattr(c, "reason", c)) for c in exc.conflicts]
+    return reasons or [exception_text(exc)]
 
 
 class MoveOps(QObject):
@@ -114,7 +116,7 @@ class MoveOps(QObject):
         self._checking = False
         if exc is not None and not isinstance(exc, ReceptionistError):
             messages.user_text(exc)  # a bug: logged; the real move will tell the user
-        self.view.set_verdict(move, found[0] if found else "")
+        self.view.set_verdict(move, translated(found[0]) if found else "")
         wanted, self._wanted = self._wanted, None
         if wanted is not None and self.view.showing(wanted):
             self.check(wanted)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 from receptionist.errors import ValidationError
 
 from .. import messages
+from ..coretext import exception_text
 from ..fielderrors import FieldErrors, add_row, error_line
 
 
@@ -40,7 +41,7 @@ class FieldForm(QWidget, FieldErrors):
     def explain_refusal(self, exc: BaseException, note: QLabel) -> None:
         """A refused save: the core's message under the field it names (and a pointer in
         ``note``), or, for anything else, the message itself in ``note``."""
-        if isinstance(exc, ValidationError) and self.show_error(exc.field, str(exc)):
+        if isinstance(exc, ValidationError) and self.show_error(exc.field, exception_text(exc)):
             note.setText(self.tr("Not saved: check the {0}.").format(self.caption(exc.field)))
             return
         note.setText(messages.user_text(exc))

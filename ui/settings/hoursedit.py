@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QVBoxLa
 from receptionist import hours
 from receptionist.errors import ValidationError
 
+from ..coretext import exception_text
+
 _SPLIT = re.compile(r"[,;]")
 
 
@@ -99,7 +101,7 @@ class HoursEditor(QWidget):
             try:
                 result[day] = self._read_day(day, editor.text())
             except ValidationError as exc:
-                self.show_day_error(day, str(exc))
+                self.show_day_error(day, exception_text(exc))
                 return None
         return result
 

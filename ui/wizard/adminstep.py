@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
 
 from receptionist import staff
 from receptionist.errors import UserError, ValidationError
+from receptionist.texts import message
 from receptionist.vault import Created, check_passphrase_strength
 
 from .. import messages
+from ..coretext import exception_text
 from ..settings.fields import FieldForm
 
 Create = Callable[[str, str, str | None], None]  # user, password, passphrase
@@ -126,7 +128,7 @@ class AdminStep(QWizardPage):
                 try:
                     check_passphrase_strength(passphrase)
                 except UserError as exc:
-                    raise ValidationError("passphrase", str(exc)) from exc
+                    raise ValidationError("passphrase", message(exc)) from exc
                 if passphrase != self.passphrase_again.text():
                     raise ValidationError(
                         "passphrase-again",
@@ -176,4 +178,4 @@ class AdminStep(QWizardPage):
         self.error.show()
 
     def show_error(self, exc: ValidationError) -> bool:
-        return self.form.show_error(exc.field, str(exc))
+        return self.form.show_error(exc.field, exception_text(exc))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from receptionist.errors import ValidationError
 from receptionist.setup import ClinicSpec, validate_spec
 
+from ..coretext import exception_text
 from ..settings.fields import FieldForm
 from . import choices
 
@@ -134,7 +135,7 @@ class ClinicStep(QWizardPage):
         )
 
     def show_error(self, exc: ValidationError) -> bool:
-        return self.form.show_error(exc.field, str(exc))
+        return self.form.show_error(exc.field, exception_text(exc))
 
     def validatePage(self) -> bool:
         self.form.clear_errors()
