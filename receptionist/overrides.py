@@ -50,50 +50,48 @@ def settle(ctx: Ctx, found: list[Conflict], override: str | None) -> tuple[str |
         return None, ""
     if override is None:
         may = ctx.actor.may("booking.override")
-        if len(found) == 1:
-            template = _ONE_CLASH[may]
-            text = Text(template, problem=_without_full_stop(found[0].reason))
+        others = len(found) - 1
+        if others == 0:
+            text = Text(_ONE_CLASH[may], problem=found[0].reason)
+        elif others == 1:
+            text = Text(_TWO_CLASHES[may], problem=found[0].reason)
         else:
-            template = _MORE_CLASHES[may]
-            text = Text(template, problem=_without_full_stop(found[0].reason), count=len(found) - 1)
+            text = Text(_MORE_CLASHES[may], problem=found[0].reason, count=others)
         raise ConflictError(text, found)
     return ctx.actor.user_id, override
 
 
-# What a clash that is not overridden says, by whether the actor may override it.
+# What a clash that is not overridden says, by whether the actor may override it. The
+# first clash's reason is a whole sentence of its own (a Text, translated as it is).
 _ONE_CLASH = {
     True: QT_TRANSLATE_NOOP(
-        "core", "{problem}; pick another time or book it with an override reason."
+        "core", "{problem} Pick another time or book it with an override reason."
     ),
-    False: QT_TRANSLATE_NOOP("core", "{problem}; pick another time or ask a manager to override."),
+    False: QT_TRANSLATE_NOOP("core", "{problem} Pick another time or ask a manager to override."),
 }
-_MORE_CLASHES = {
+_TWO_CLASHES = {
     True: QT_TRANSLATE_NOOP(
         "core",
-        "{problem} (and {count} more problems); "
+        "{problem} There is one more problem; "
         "pick another time or book it with an override reason.",
     ),
     False: QT_TRANSLATE_NOOP(
         "core",
-        "{problem} (and {count} more problems); pick another time or ask a manager to override.",
+        "{problem} There is one more problem; pick another time or ask a manager to override.",
     ),
 }
-
-
-def _without_full_stop(reason: str) -> str:
-    """A conflict's reason without its final full stop, to go inside a sentence.
-
-    A reason from :mod:`conflicts` is a ``Text``; the one made here keeps its params
-    (days and times stay localisable) but its template, stripped of the stop, is not one
-    a translator was given, so the app shows that part in English. Each conflict's own,
-    whole reason (``ConflictError.conflicts``) is what the app lists, translated.
-    """
-    english = str(reason).rstrip(".")
-    if not isinstance(reason, Text):
-        return english
-    template = reason.template.rstrip(".")
-    clipped = Text(template, **reason.params)
-    return clipped if clipped == english else english
+_MORE_CLASHES = {
+    True: QT_TRANSLATE_NOOP(
+        "core",
+        "{problem} There are {count} more problems; "
+        "pick another time or book it with an override reason.",
+    ),
+    False: QT_TRANSLATE_NOOP(
+        "core",
+        "{problem} There are {count} more problems; "
+        "pick another time or ask a manager to override.",
+    ),
+}
 
 
 def record(session: Session, ctx: Ctx, appointment: Appointment) -> None:

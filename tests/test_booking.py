@@ -116,7 +116,7 @@ def test_provider_overlap_is_refused(world: World) -> None:
     (conflict,) = err.value.conflicts
     assert conflict.kind == "provider_busy" and conflict.other_id == first.id
     assert "from 10:00 to 10:30" in conflict.reason
-    assert str(err.value).endswith("pick another time or ask a manager to override.")
+    assert str(err.value).endswith(". Pick another time or ask a manager to override.")
     assert_no_patient_data(str(err.value))
     world.book(start=at(10, 30), patient_id=world.ids["omar"])  # touching is fine
 
@@ -136,7 +136,7 @@ def test_room_and_patient_overlaps(world: World) -> None:
         world.book(start=at(10), provider_id=world.ids["mehmet"], room_id=world.ids["room1"])
     kinds = sorted(c.kind for c in err.value.conflicts)
     assert kinds == ["patient_busy", "room_busy"]
-    assert "(and 1 more problems)" in str(err.value)
+    assert "There is one more problem; pick another time" in str(err.value)
     world.book(
         start=at(10),
         provider_id=world.ids["mehmet"],
