@@ -32,6 +32,7 @@ class ClinicInfo:
     name: str
     timezone: str
     slot_minutes: int
+    wait_alert_minutes: int = 15  # the today board warns after this much waiting
 
     @property
     def tz(self) -> ZoneInfo:
@@ -97,7 +98,9 @@ def clinic_info(session: Session) -> ClinicInfo:
 def _info(clinic: Clinic | None) -> ClinicInfo:
     if clinic is None:
         return ClinicInfo(name="", timezone="UTC", slot_minutes=15)
-    return ClinicInfo(clinic.name, clinic.timezone, clinic.slot_minutes or 15)
+    return ClinicInfo(
+        clinic.name, clinic.timezone, clinic.slot_minutes or 15, clinic.wait_alert_minutes or 15
+    )
 
 
 def providers(session: Session) -> list[Column]:

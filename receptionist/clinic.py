@@ -24,6 +24,7 @@ CLINIC_RULES: dict[str, Rule] = {
     "phone_region": fieldrules.code("phone_region", 2),
     "locale": fieldrules.text("locale", 16),
     "slot_minutes": fieldrules.slot_minutes,
+    "wait_alert_minutes": fieldrules.wait_alert_minutes,
     "opening_hours": lambda v: hours.validate_hours(v, "opening_hours"),
 }
 

@@ -32,6 +32,7 @@ LABELS: dict[str, Text] = {
     "phone_region": Text(QT_TRANSLATE_NOOP("core", "phone_region")),
     "currency": Text(QT_TRANSLATE_NOOP("core", "currency")),
     "slot_minutes": Text(QT_TRANSLATE_NOOP("core", "slot_minutes")),
+    "wait_alert_minutes": Text(QT_TRANSLATE_NOOP("core", "waiting alert")),
     "duration_minutes": Text(QT_TRANSLATE_NOOP("core", "duration_minutes")),
     "price_minor": Text(QT_TRANSLATE_NOOP("core", "price_minor")),
     "buffer_before_minutes": Text(QT_TRANSLATE_NOOP("core", "buffer_before_minutes")),
@@ -126,6 +127,10 @@ def code(field: str, size: int) -> Rule:
 
 def timezone(value: Any) -> str:
     return hours.zone(value if isinstance(value, str) else "").key
+
+
+# A patient may be kept waiting this many minutes before the today board warns.
+wait_alert_minutes = whole("wait_alert_minutes", 1, 240)
 
 
 def slot_minutes(value: Any) -> int:

@@ -6,7 +6,7 @@ import pytest
 from factories import actor_ctx, make_clinic
 from sqlalchemy import func, select
 
-from receptionist import audit, blocked, catalog, clinic
+from receptionist import agenda, audit, blocked, catalog, clinic
 from receptionist.context import Ctx
 from receptionist.errors import Ambiguous, NotFound, PermissionDenied, ValidationError
 from receptionist.models import AuditEvent, Provider, Room, Service
@@ -36,6 +36,9 @@ def test_clinic_settings(db: Database, ctx: Ctx) -> None:
         assert row.opening_hours["mon"] == []
         clinic.update_clinic(s, ctx, slot_minutes=10)  # no change: no new version
         assert row.version == 2
+        assert row.wait_alert_minutes == 15  # the default
+        clinic.update_clinic(s, ctx, wait_alert_minutes=25)
+        assert agenda.clinic_info(s).wait_alert_minutes == 25
 
 
 @pytest.mark.parametrize(
@@ -48,6 +51,8 @@ def test_clinic_settings(db: Database, ctx: Ctx) -> None:
         ({"name": "  "}, "name"),
         ({"opening_hours": {"mon": [["18:00", "09:00"]]}}, "opening_hours"),
         ({"colour": "#fff"}, "colour"),
+        ({"wait_alert_minutes": 0}, "wait_alert_minutes"),
+        ({"wait_alert_minutes": "20"}, "wait_alert_minutes"),
     ],
 )
 def test_clinic_rejects(db: Database, ctx: Ctx, changes: dict[str, object], field: str) -> None:

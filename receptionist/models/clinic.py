@@ -23,6 +23,8 @@ class Clinic(Synced, Base):
     locale: Mapped[str] = mapped_column(String(16), default="en")
     slot_minutes: Mapped[int] = mapped_column(Integer, default=15)
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The today board turns a waiting patient's row amber after this many minutes.
+    wait_alert_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
 
 
 class Provider(Synced, Base):

@@ -231,13 +231,15 @@ def test_add_a_room_and_save_the_clinic(qtbot: QtBot, dialog: SettingsDialog, ad
     assert clinic.zone.currentText() == "Europe/Istanbul"
     clinic.name.setText("Şifa Dental")
     clinic.slot.setCurrentIndex(clinic.slot.findData(10))
+    assert clinic.wait.value() == 15  # the default waiting alert
+    clinic.wait.setValue(25)
     shot(dialog, "settings-clinic")
     with qtbot.waitSignal(dialog.changed, timeout=10_000):
         clinic.save()
     row = read(admin, lambda s: s.scalar(select(Clinic)))
-    assert (row.name, row.slot_minutes) == ("Şifa Dental", 10)
+    assert (row.name, row.slot_minutes, row.wait_alert_minutes) == ("Şifa Dental", 10, 25)
     assert row.opening_hours["sun"] == []
-    assert admin.clinic.slot_minutes == 10
+    assert (admin.clinic.slot_minutes, admin.clinic.wait_alert_minutes) == (10, 25)
 
 
 def test_a_bad_time_zone_is_shown_by_the_field(qtbot: QtBot, dialog: SettingsDialog) -> None:

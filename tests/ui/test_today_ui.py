@@ -4,6 +4,7 @@ marking, adding to the waitlist and who fits after a cancel."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,12 @@ def test_the_clock_turns_a_long_wait_amber(
     assert "too long: 1" in board.summary.text()
     select(board, seeded.ids["a1"])  # off the row, so the amber shows in the picture
     shot(board, "today-board-amber")
+    # The clinic allows 20 minutes (Settings > Clinic): the board follows at its next tick.
+    window.desk.clinic = replace(window.desk.clinic, wait_alert_minutes=20)
+    qtbot.waitUntil(lambda: not waiting.data(AMBER_ROLE), timeout=5_000)
+    clock.advance(minutes=5)
+    qtbot.waitUntil(lambda: bool(waiting.data(AMBER_ROLE)), timeout=5_000)
+    assert waiting.data() == "21 min"
 
 
 def test_a_status_saved_on_the_schedule_reaches_the_board(

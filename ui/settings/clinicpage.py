@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -74,11 +75,17 @@ class ClinicPage(TracksEdits, QWidget):
         self.slot = QComboBox()
         for minutes in SLOT_CHOICES:
             self.slot.addItem(self.tr("{0} minutes").format(minutes), minutes)
+        self.wait = QSpinBox()
+        self.wait.setRange(1, 240)
+        self.wait.setSuffix(self.tr(" min"))
+        self.wait.setMaximumWidth(110)
+        self.wait.setToolTip(self.tr("The today board turns a row amber after this much waiting"))
         self.hours = HoursEditor("opening_hours", self.tr("Open set ho&urs only"))
         self.form.add("name", self.tr("Clinic &name"), self.name)
         self.form.add("timezone", self.tr("&Time zone"), self.zone)
         self.form.add("phone_region", self.tr("P&hone region"), self.region)
         self.form.add("slot_minutes", self.tr("S&lot size"), self.slot)
+        self.form.add("wait_alert_minutes", self.tr("&Waiting alert after"), self.wait)
         self.form.add("opening_hours", self.tr("Opening hours"), self.hours, self.hours.limited)
 
     def _lay_out(self) -> None:
@@ -114,6 +121,7 @@ class ClinicPage(TracksEdits, QWidget):
             self.slot.addItem(self.tr("{0} minutes").format(data.slot_minutes), data.slot_minutes)
             found = self.slot.count() - 1
         self.slot.setCurrentIndex(found)
+        self.wait.setValue(data.wait_alert_minutes)
         self.hours.set_hours(data.opening_hours)
         self.form.clear_errors()
         self.mark_clean()
@@ -127,6 +135,7 @@ class ClinicPage(TracksEdits, QWidget):
             "timezone": self.zone.currentText().strip(),
             "phone_region": self.region.text().strip(),
             "slot_minutes": self.slot.currentData(),
+            "wait_alert_minutes": self.wait.value(),
             "opening_hours": opening,
         }
 

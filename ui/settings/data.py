@@ -31,6 +31,7 @@ class ClinicData:
     phone_region: str
     slot_minutes: int
     opening_hours: Mapping[str, Any]
+    wait_alert_minutes: int = 15
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,12 @@ def _snapshot(s: Session, ctx: Ctx) -> Snapshot:
     )
     return Snapshot(
         clinic=ClinicData(
-            c.name, c.timezone, c.phone_region, c.slot_minutes, dict(c.opening_hours or {})
+            c.name,
+            c.timezone,
+            c.phone_region,
+            c.slot_minutes,
+            dict(c.opening_hours or {}),
+            c.wait_alert_minutes,
         ),
         providers=tuple(
             _row(p, {"colour": p.colour, "working_hours": p.working_hours or {}})

@@ -185,7 +185,7 @@ class SettingsDialog(QDialog):
 
     def _saved(self, snapshot: Snapshot) -> None:
         c = snapshot.clinic
-        self.desk.clinic = ClinicInfo(c.name, c.timezone, c.slot_minutes)
+        self.desk.clinic = ClinicInfo(c.name, c.timezone, c.slot_minutes, c.wait_alert_minutes)
         self._show(snapshot)
         self.changed.emit()
         closing = self._closing

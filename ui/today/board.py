@@ -8,7 +8,7 @@ the database.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QShowEvent
@@ -50,7 +50,7 @@ class TodayBoard(QDialog):
         desk: Desk,
         parent: QWidget | None = None,
         *,
-        threshold_minutes: int = DEFAULT_THRESHOLD_MINUTES,
+        threshold_minutes: int | None = None,
         tick_ms: int = TICK_MS,
     ) -> None:
         super().__init__(parent)
@@ -59,7 +59,9 @@ class TodayBoard(QDialog):
         self.setAccessibleName(self.tr("Today board"))
         self.desk = desk
         self.day: date = desk.today()
-        self.model = BoardModel(desk.clinic.tz, desk.clock.now(), threshold_minutes, self)
+        # None: the clinic's setting (Settings > Clinic > Waiting alert), followed live.
+        self.fixed_threshold = threshold_minutes
+        self.model = BoardModel(desk.clinic.tz, desk.clock.now(), self._threshold(), self)
         self.heading = QLabel(self)
         self.heading.setObjectName("dialogHeading")
         self.summary = QLabel(self)
@@ -151,8 +153,14 @@ class TodayBoard(QDialog):
         if self.desk.today() != self.day:
             self.reload()
             return
+        self.model.threshold = timedelta(minutes=self._threshold())
         self.model.set_now(self.desk.clock.now())
         self._refresh_labels()
+
+    def _threshold(self) -> int:
+        if self.fixed_threshold is not None:
+            return self.fixed_threshold
+        return self.desk.clinic.wait_alert_minutes or DEFAULT_THRESHOLD_MINUTES
 
     def _refresh_labels(self) -> None:
         locale = QLocale()
