@@ -143,6 +143,22 @@ def too_big_message() -> Text:
     )
 
 
+def unreadable(reason: str) -> Text:
+    """A file to attach could not be read; ``reason`` is the system's (no path in it)."""
+    return Text(
+        QT_TRANSLATE_NOOP("core", "The file could not be read ({reason}); check it and try again."),
+        reason=reason,
+    )
+
+
+def not_saved(reason: str) -> Text:
+    """A copy of a document could not be written; ``reason`` is the system's."""
+    return Text(
+        QT_TRANSLATE_NOOP("core", "The copy was not saved ({reason}); choose another place."),
+        reason=reason,
+    )
+
+
 def clean_media_type(media_type: str | None, file_name: str) -> str:
     """The given type (checked), or one guessed from the name, or a generic one."""
     if media_type is None or media_type == "":
@@ -221,6 +237,8 @@ def _wipe(session: Session, ctx: Ctx, document: PatientDocument) -> None:
     document.file_name = ""
     document.note = ""
     document.sha256 = ""
+    document.media_type = FALLBACK_TYPE
+    document.size_bytes = 0
     records.tombstone(session, ctx, document, ENTITY)
 
 

@@ -217,13 +217,17 @@ def mark_booked(
     """The entry's patient got ``appointment_id``: take the entry off the list as booked.
 
     Only when that appointment is this patient's, still active; otherwise (someone else
-    was booked in the end) the entry stays on the list and None is returned.
+    was booked in the end) the entry stays on the list and None is returned. An entry
+    already off the list (taken off at another desk meanwhile) is left as it is: None.
     """
     require(ctx, "appointment.book", _CANNOT_CHANGE)
-    entry = records.live(session, WaitlistEntry, entry_id, _GONE)
+    entry = session.get(WaitlistEntry, entry_id)
     appt = session.get(Appointment, appointment_id)
     if (
-        appt is None
+        entry is None
+        or entry.deleted_at is not None
+        or entry.status != "active"
+        or appt is None
         or appt.deleted_at is not None
         or appt.patient_id != entry.patient_id
         or appt.status in lifecycle.INACTIVE

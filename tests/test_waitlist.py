@@ -259,3 +259,5 @@ def test_booking_a_candidate_marks_the_entry_booked(
         )  # fmt: skip
     with db.read() as s, pytest.raises(ValidationError, match="no longer"):
         waitlist.candidate(s, ctx, entry_id)
+    with db.write() as s:  # marked again (two desks): already off the list, no error
+        assert waitlist.mark_booked(s, ctx, entry_id, mine) is None

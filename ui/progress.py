@@ -34,6 +34,7 @@ class ProgressDialog(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.progress: Progress | None = None
         self.finished_ = False
+        self.cancellable = True
         self.label = QLabel(text, self)
         self.label.setObjectName("progressText")
         self.label.setWordWrap(True)
@@ -83,10 +84,14 @@ class ProgressDialog(QDialog):
         if self.progress is not None and self.progress.cancelled:
             return  # "Cancelling…" stays until the task ends
         self.label.setText(text)
+        self.cancellable = cancellable
         self.cancel_button.setEnabled(cancellable)
 
     def cancel(self) -> None:
+        """Ask the task to stop, unless it said this part cannot be stopped."""
         if self.progress is None or self.progress.cancelled or self.finished_:
+            return
+        if not self.cancellable:
             return
         self.progress.cancel()
         self.label.setText(self.tr("Cancelling…"))

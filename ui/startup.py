@@ -176,23 +176,32 @@ class Startup(QObject):
     def _steps(self, progress: Progress) -> migrate.Step:
         """What an upgrade's steps say in the progress box (called on the worker)."""
         opening = self.opening
+        last = self.tr("Opening the clinic…")
 
         def step(done: int, total: int, what: str) -> None:
+            if what == "done":  # every step is in: a late Cancel no longer stops anything
+                if opening is not None:
+                    self.tasks.post(lambda: opening.set_text(last, cancellable=False), opening)
+                return
             progress.check()
             if what == "copy":
                 text = self.tr("Keeping an encrypted copy of the clinic's data before upgrading…")
-            elif what == "done":
-                text = self.tr("Opening the clinic…")
             else:
                 text = self.tr(
                     "Upgrading the clinic's data for this version, step {0} of {1}. On a large "
                     "clinic this takes a few minutes; Cancel stops after this step."
-                ).format(done, total)
+                ).format(done + 1, total)
             if opening is not None:
                 self.tasks.post(lambda: opening.set_text(text), opening)
             progress.report(done, total)
 
         return step
+
+    def _stopped(self) -> str:
+        return self.tr(
+            "The upgrade was stopped before it finished. The clinic's data is safe; the "
+            "upgrade carries on the next time Receptionist opens this clinic."
+        )
 
     def _ask_quit(self, text: str) -> bool:
         buttons = QMessageBox.StandardButton
@@ -218,7 +227,7 @@ class Startup(QObject):
     def _open_failed(self, exc: BaseException) -> None:
         self._finish_opening()
         if isinstance(exc, Cancelled):
-            self.quit()  # the upgrade stopped between two steps; it carries on next time
+            self.failed.emit(self._stopped())
         elif isinstance(exc, NoClinic):
             self._offer_setup()
         elif isinstance(exc, UnlockError):
@@ -255,7 +264,7 @@ class Startup(QObject):
     def _unlock_failed(self, exc: BaseException) -> None:
         self._finish_opening()
         if isinstance(exc, Cancelled):
-            self.quit()
+            self.failed.emit(self._stopped())
             return
         if self.unlock_dialog is not None:
             self.unlock_dialog.show_error(messages.user_text(exc))

@@ -384,6 +384,18 @@ def test_closing_with_unsaved_edits_cancel_keeps_them(
     assert guarded.isVisible() and guarded.clinic.name.text() == "Edited Clinic"
 
 
+def test_closing_names_every_page_it_would_save_or_discard(
+    guarded: SettingsDialog, answers: Answers
+) -> None:
+    guarded.clinic.name.setText("Edited Clinic")
+    guarded.services.start_new()
+    guarded.services.name.setText("Whitening")
+    answers.answer = CANCEL
+    guarded.close()
+    assert answers.asked == ["Clinic, Services"]
+    assert guarded.isVisible()
+
+
 def test_closing_with_unsaved_edits_discard_drops_them(
     qtbot: QtBot, guarded: SettingsDialog, answers: Answers, admin: Desk
 ) -> None:
@@ -538,3 +550,18 @@ def test_the_providers_page_fits_the_first_size(qtbot: QtBot, dialog: SettingsDi
     box = dialog.providers.time_off
     bottom = box.add.mapTo(scroll.viewport(), box.add.rect().bottomLeft()).y()
     assert bottom < scroll.viewport().height()
+
+
+def test_typing_while_a_save_runs_is_kept_as_unsaved(
+    qtbot: QtBot, dialog: SettingsDialog, admin: Desk
+) -> None:
+    """The save sends what the form held; a change typed before it returns is neither
+    marked saved nor overwritten by the fresh values."""
+    clinic = dialog.clinic
+    dialog.tabs.setCurrentWidget(clinic)
+    clinic.name.setText("First Name Clinic")
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        clinic.save()
+        clinic.name.setText("Second Name Clinic")  # the worker has not answered yet
+    assert read(admin, lambda s: s.scalar(select(Clinic)).name) == "First Name Clinic"
+    assert clinic.name.text() == "Second Name Clinic" and clinic.unsaved()

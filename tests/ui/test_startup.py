@@ -330,7 +330,10 @@ def test_an_old_clinic_is_upgraded_with_progress_shown(
     qtbot.waitUntil(lambda: bool(made.sign_ins), timeout=20_000)
     (box,) = boxes
     assert any("encrypted copy" in t for t in box.said)
-    assert any("Upgrading the clinic's data" in t and "step 1 of" in t for t in box.said)
+    steps = [t for t in box.said if "Upgrading the clinic's data" in t]
+    total = len(steps) + 1  # the copy is the first step
+    assert "step 2 of" in steps[0] and f"step {total} of {total}." in steps[-1]
+    assert box.said[-1] == "Opening the clinic…"
     assert box.finished_ and startup.opening is None, "the box goes once the clinic is open"
     db = vault.open_clinic(seeded.root, env={})
     try:
@@ -345,8 +348,9 @@ def test_cancelling_an_upgrade_quits_and_leaves_the_file_as_it_was(
     _take_down_to_0001(seeded.root)
     before = (seeded.root / "clinic.db").read_bytes()
     startup = make_startup(seeded.root, progress_factory=lambda: Box(cancel=True))
-    with qtbot.waitSignal(startup.finished, timeout=20_000):
+    with qtbot.waitSignal(startup.failed, timeout=20_000) as stopped:
         startup.start()
+    assert "carries on the next time" in stopped.args[0]
     assert made.sign_ins == [] and startup.window is None
     key = vault.unlock(seeded.root, env={})
     db = Database(vault.DataDir(seeded.root).db, key)

@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from uiseed import DAY, Seeded, at
 
+from receptionist import catalog
 from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
 from receptionist.models import Appointment, Patient, Service
 from receptionist.today import BoardRow
 from receptionist.waitlist import WaitlistRow
@@ -247,6 +249,38 @@ def test_enter_on_an_entry_edits_it(
     )  # fmt: skip
     assert after.earliest_date == before.earliest_date  # untouched, saved unchanged
     assert "Waitlist entry saved." in [m.text for m in told]
+
+
+def test_editing_keeps_a_service_made_inactive_since(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk
+) -> None:
+    """The entry's service was switched off after it was added: the edit dialog shows it
+    (marked) instead of quietly choosing the first active one, and saving keeps it."""
+    view = _open_waitlist(qtbot, window, front)
+    add_entry(qtbot, front, "Smith")
+    (before,) = view.model.rows()
+    desk = window.desk
+
+    def switch_off(db: Any) -> None:
+        with db.write() as s:
+            admin = Ctx(Actor(None, "admin", "ui"), desk.clock)  # a manager, elsewhere
+            catalog.update_service(s, admin, before.service_id, active=False)
+
+    on_worker(desk, switch_off)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: front.entry is not None and front.entry.editing is not None, timeout=10_000
+    )
+    dialog = front.entry
+    assert dialog is not None
+    assert dialog.service.currentText() == "Check-up (inactive)"
+    assert dialog.service.currentData() == before.service_id
+    dialog.priority.setCurrentIndex(dialog.priority.findData(2))
+    with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
+        dialog.ok.click()
+    (after,) = view.model.rows()
+    assert (after.service_id, after.priority) == (before.service_id, 2)
 
 
 def test_book_an_entry_from_the_list(

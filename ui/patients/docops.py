@@ -49,7 +49,7 @@ def read_file(path: Path, progress: Progress) -> bytes:
                 progress.report(len(data), size if size >= len(data) else 0)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise UserError(f"The file could not be read ({reason}); check it and try again.") from None
+        raise UserError(documents.unreadable(reason)) from None
     return bytes(data)
 
 
@@ -74,7 +74,7 @@ def save_copy(db: Database, ctx: Ctx, document_id: str, target: Path) -> Documen
         write_private(target, content)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise UserError(f"The copy was not saved ({reason}); choose another place.") from None
+        raise UserError(documents.not_saved(reason)) from None
     return info
 
 

@@ -24,7 +24,7 @@ from ..tasks import DbOp
 from .data import ClinicData, Snapshot, save_clinic
 from .fields import FieldForm
 from .hoursedit import HoursEditor
-from .unsaved import State, TracksEdits
+from .unsaved import State, TracksEdits, form_state
 
 SLOT_CHOICES = (5, 10, 15, 20, 30, 60)
 
@@ -151,13 +151,15 @@ class ClinicPage(TracksEdits, QWidget):
             return
         self.save_button.setEnabled(False)
         self.note.setText(self.tr("Saving…"))
-        ctx = self.desk.ctx()
+        ctx, sent = self.desk.ctx(), form_state(self.form)
         op = DbOp(self.desk.tasks, lambda db: save_clinic(db, ctx, values), self)
-        op.success(self._saved).failure(self._failed).run()
+        op.success(lambda snapshot: self._saved(snapshot, sent)).failure(self._failed).run()
 
-    def _saved(self, snapshot: Snapshot) -> None:
+    def _saved(self, snapshot: Snapshot, sent: State) -> None:
         self.save_button.setEnabled(True)
-        self.mark_clean()  # what is typed is saved: the fresh snapshot may show it
+        # What was sent is saved; anything typed while it was saving is still unsaved
+        # (and so is not overwritten by the fresh snapshot).
+        self._baseline = sent
         self.saved.emit(snapshot)
         self.note.setText(self.tr("Saved."))
 

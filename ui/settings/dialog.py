@@ -106,11 +106,11 @@ class SettingsDialog(QDialog):
         """A page holds edits that were not saved (for the window's quit guard too)."""
         return any(page.unsaved() for page in self.pages())
 
-    def ask(self, page: Page) -> str:
-        """Save, discard or keep ``page``'s unsaved edits? SAVE, DISCARD or CANCEL."""
-        at = self.tabs.indexOf(page)
-        name = self.tabs.tabText(at).replace("&", "") if at >= 0 else ""
-        return self.confirm(self, name)
+    def ask(self, *pages: Page) -> str:
+        """Save, discard or keep the unsaved edits of ``pages`` (all named in the
+        question, since the answer applies to all)? SAVE, DISCARD or CANCEL."""
+        names = [self.tabs.tabText(at).replace("&", "") for at in map(self.tabs.indexOf, pages)]
+        return self.confirm(self, ", ".join(name for name in names if name))
 
     def _tab_changed(self, _index: int) -> None:
         previous, shown = self._shown, self.tabs.currentWidget()
@@ -149,7 +149,7 @@ class SettingsDialog(QDialog):
             return
         if self.tabs.currentWidget() not in dirty:
             self._show_page(dirty[0])
-        choice = self.ask(dirty[0])
+        choice = self.ask(*dirty)
         if choice == CANCEL:
             return
         if choice == DISCARD:

@@ -33,7 +33,7 @@ from ..tasks import DbOp
 from .data import Saved, Snapshot, Values
 from .fields import FieldForm
 from .rows import RowModel
-from .unsaved import CANCEL, SAVE, State, TracksEdits
+from .unsaved import CANCEL, SAVE, State, TracksEdits, form_state
 
 Writer = Callable[[Database, Ctx, str | None, Values], Saved]
 NEW = ""  # after saving, start a new row (instead of showing another one)
@@ -237,13 +237,16 @@ class ListPage(TracksEdits, QWidget):
         self.save_button.setEnabled(False)
         self.note.setText(self.tr("Saving…"))
         ctx, row_id, write = self.desk.ctx(), self.current_id, self.writer()
+        sent = form_state(self.form)
         op = DbOp(self.desk.tasks, lambda db: write(db, ctx, row_id, values), self)
-        op.success(self._saved).failure(self.save_failed).run()
+        op.success(lambda result: self._saved(result, sent)).failure(self.save_failed).run()
 
-    def _saved(self, result: Saved) -> None:
+    def _saved(self, result: Saved, sent: State) -> None:
         self.save_button.setEnabled(True)
         self._new = False
-        self.mark_clean()  # what is typed is saved: the fresh snapshot may show it
+        # What was sent is saved; anything typed while it was saving is still unsaved
+        # (and so is not overwritten by the fresh snapshot).
+        self._baseline = sent
         after, self._after_save = self._after_save, None
         self.current_id = after if after else result.id
         self.saved.emit(result.snapshot)

@@ -74,14 +74,21 @@ def form_state(root: QWidget) -> State:
 
 
 def ask_unsaved(parent: QWidget, page: str) -> str:
-    """Ask whether to save the changes on ``page``: SAVE, DISCARD or CANCEL."""
+    """Ask whether to save the changes on ``page`` (page names, comma-separated when
+    several): SAVE, DISCARD or CANCEL."""
     buttons = QMessageBox.StandardButton
+    if ", " in page:
+        question = QCoreApplication.translate(
+            "SettingsDialog", "The changes on these pages are not saved: {0}. Save them now?"
+        )
+    else:
+        question = QCoreApplication.translate(
+            "SettingsDialog", "The changes on the {0} page are not saved. Save them now?"
+        )
     box = QMessageBox(
         QMessageBox.Icon.Warning,
         QCoreApplication.translate("SettingsDialog", "Unsaved changes"),
-        QCoreApplication.translate(
-            "SettingsDialog", "The changes on the {0} page are not saved. Save them now?"
-        ).format(page),
+        question.format(page),
         buttons.Save | buttons.Discard | buttons.Cancel,
         parent,
     )

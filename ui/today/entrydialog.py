@@ -145,8 +145,9 @@ class EntryDialog(QDialog):
         """Show ``entry`` as it is; what is left untouched is saved unchanged."""
         self.patient_id = entry.patient_id
         self.patient_label.setText(self.tr("Patient: {0}").format(entry.patient_name))
-        self.service.setCurrentIndex(max(0, self.service.findData(entry.service_id)))
-        self.provider.setCurrentIndex(max(0, self.provider.findData(entry.provider_id)))
+        # A service or provider made inactive since stays chosen (marked), never swapped.
+        _choose(self.service, entry.service_id, entry.service_name, self.tr("{0} (inactive)"))
+        _choose(self.provider, entry.provider_id, entry.provider_name, self.tr("{0} (inactive)"))
         self.earliest.setDate(_qdate(max(entry.earliest_date or today, today)))
         # A first date in the past (or none) shows as today; saved as it was unless changed.
         self._kept_earliest = (self.earliest.date(), entry.earliest_date)
@@ -212,3 +213,12 @@ class EntryDialog(QDialog):
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.show()
+
+
+def _choose(box: QComboBox, value: object, name: str | None, marked: str) -> None:
+    """Select ``value`` in ``box``, adding it (named ``marked``) if the list lacks it."""
+    found = box.findData(value)
+    if found < 0:
+        box.addItem(marked.format(name or ""), value)
+        found = box.count() - 1
+    box.setCurrentIndex(found)

@@ -36,9 +36,11 @@ WINDOW_COLUMNS = [
     "id",
     "patient_label",
 ]
+# coalesce: an appointment whose patient row is missing (a damaged old file) gets an
+# empty label rather than failing the NOT NULL column, and with it the whole upgrade.
 LABEL_OF = (
-    "(SELECT trim(p.given_name || ' ' || p.family_name) FROM patient AS p "
-    "WHERE p.id = NEW.patient_id)"
+    "coalesce((SELECT trim(p.given_name || ' ' || p.family_name) FROM patient AS p "
+    "WHERE p.id = NEW.patient_id), '')"
 )
 LABEL_TRIGGERS = [
     f"""CREATE TRIGGER tr_appointment_label_insert AFTER INSERT ON appointment
@@ -58,8 +60,8 @@ def upgrade() -> None:
         sa.Column("patient_label", sa.Text(), nullable=False, server_default=""),
     )
     op.execute(
-        "UPDATE appointment SET patient_label = (SELECT trim(p.given_name || ' ' || "
-        "p.family_name) FROM patient AS p WHERE p.id = appointment.patient_id)"
+        "UPDATE appointment SET patient_label = coalesce((SELECT trim(p.given_name || ' ' || "
+        "p.family_name) FROM patient AS p WHERE p.id = appointment.patient_id), '')"
     )
     for ddl in LABEL_TRIGGERS:
         op.execute(ddl)
