@@ -16,6 +16,7 @@ from receptionist.search import PatientRow
 
 from .. import messages
 from ..desk import Desk
+from ..patients.table import short_date
 from . import ops
 from .latest import Latest
 
@@ -25,7 +26,7 @@ PICK_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 def describe(row: PatientRow) -> str:
-    parts = [row.display_name, row.number, row.phone or "", str(row.birth_date or "")]
+    parts = [row.display_name, row.number, row.phone or "", short_date(row.birth_date)]
     return "  ·  ".join(p for p in parts if p)
 
 
