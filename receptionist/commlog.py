@@ -95,11 +95,7 @@ def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
         "patient.write",
         Text(QT_TRANSLATE_NOOP("core", "Your role cannot change the communication log.")),
     )
-    rows = session.scalars(
-        select(CommunicationEntry).where(
-            CommunicationEntry.patient_id == patient_id, CommunicationEntry.deleted_at.is_(None)
-        )
-    ).all()
+    rows = records.live_of_patient(session, CommunicationEntry, patient_id)
     for entry in rows:
         entry.summary = ""
         records.tombstone(session, ctx, entry, ENTITY)

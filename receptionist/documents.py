@@ -222,11 +222,7 @@ def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
         "patient.write",
         Text(QT_TRANSLATE_NOOP("core", "Your role cannot remove documents; ask a receptionist.")),
     )
-    rows = session.scalars(
-        select(PatientDocument).where(
-            PatientDocument.patient_id == patient_id, PatientDocument.deleted_at.is_(None)
-        )
-    ).all()
+    rows = records.live_of_patient(session, PatientDocument, patient_id)
     for document in rows:
         _wipe(session, ctx, document)
     return len(rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit
@@ -29,6 +30,15 @@ def live(session: Session, model: type[Row], row_id: str, missing: str) -> Row:
     if row is None or row.deleted_at is not None:
         raise NotFound(missing)
     return row
+
+
+def live_of_patient(session: Session, model: type[Row], patient_id: str) -> list[Row]:
+    """The rows of ``model`` (a table with ``patient_id``) a patient has, not deleted."""
+    owner = getattr(model, "patient_id")  # noqa: B009 - not every Synced has one
+    rows = session.scalars(
+        select(model).where(owner == patient_id, model.deleted_at.is_(None))
+    ).all()
+    return list(rows)
 
 
 def insert(session: Session, ctx: Ctx, row: Synced, entity: str) -> None:

@@ -6,8 +6,9 @@ ORM rows bound to a closed session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any
 
 from receptionist import today, waitlist
 from receptionist.context import Ctx
@@ -48,39 +49,18 @@ def load_waitlist(db: Database, ctx: Ctx) -> list[WaitlistRow]:
 
 def add_entry(db: Database, ctx: Ctx, e: NewEntry) -> str:
     with db.write() as s:
-        entry = waitlist.add(
-            s,
-            ctx,
-            patient_id=e.patient_id,
-            service_id=e.service_id,
-            provider_id=e.provider_id,
-            earliest=e.earliest,
-            latest=e.latest,
-            times_of_day=e.times_of_day,
-            weekdays=e.weekdays,
-            note=e.note,
-            priority=e.priority,
-        )
-        return entry.id
+        return waitlist.add(s, ctx, **_wishes(e)).id
 
 
 def save_entry(db: Database, ctx: Ctx, entry_id: str, e: NewEntry) -> str:
     with db.write() as s:
-        waitlist.update(
-            s,
-            ctx,
-            entry_id,
-            patient_id=e.patient_id,
-            service_id=e.service_id,
-            provider_id=e.provider_id,
-            earliest=e.earliest,
-            latest=e.latest,
-            times_of_day=e.times_of_day,
-            weekdays=e.weekdays,
-            note=e.note,
-            priority=e.priority,
-        )
+        waitlist.update(s, ctx, entry_id, **_wishes(e))
         return entry_id
+
+
+def _wishes(e: NewEntry) -> dict[str, Any]:
+    """The dialog's fields are the core's keyword arguments, name for name."""
+    return {f.name: getattr(e, f.name) for f in fields(e)}
 
 
 def candidate(db: Database, ctx: Ctx, entry_id: str) -> Candidate:
