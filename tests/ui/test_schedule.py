@@ -254,3 +254,22 @@ def test_scrolling_paints_only_the_uncovered_strip_and_matches_a_full_paint(
             vp.repaint()
             assert vp.grab().toImage() == scrolled, "a scroll leaves what a full paint draws"
     vp.removeEventFilter(spy)
+
+
+def test_the_grid_paints_the_same_under_a_right_to_left_language(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Arabic mirrors the window; the painted grid stays whole (not half-mirrored, with
+    text flipped against badges) until the right-to-left work mirrors it on purpose."""
+    from PySide6.QtWidgets import QApplication
+
+    vp = window.schedule.viewport()
+    vp.repaint()
+    ltr = vp.grab().toImage()
+    QApplication.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    try:
+        assert window.layoutDirection() == Qt.LayoutDirection.RightToLeft  # the window mirrors
+        vp.repaint()
+        assert vp.grab().toImage() == ltr
+    finally:
+        QApplication.setLayoutDirection(Qt.LayoutDirection.LeftToRight)

@@ -63,6 +63,11 @@ class ScheduleView(QAbstractScrollArea):
         super().__init__(parent)
         self.setObjectName("scheduleView")
         self.setAccessibleName(self.tr("Schedule"))
+        # The grid is painted left to right (time axis, then columns); under a
+        # right-to-left language the rest of the window mirrors, and this stays whole
+        # rather than half-mirrored (text flipped against badges drawn where they are).
+        # Mirroring the grid itself belongs to the right-to-left work.
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.model = model
         self.clock = clock
@@ -160,6 +165,7 @@ class ScheduleView(QAbstractScrollArea):
         painter = QPainter(self.viewport())
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # see __init__
             frame = self.frame()
             region = event.region()
             whole = region.rectCount() == 1 and region.boundingRect() == self.viewport().rect()
