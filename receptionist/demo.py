@@ -71,7 +71,7 @@ def _fill(root: Path, clock: Clock, sizes: Sizes) -> Generated:
     try:
         with db.write() as session:
             ctx = Ctx(Actor(None, "admin", "cli"), clock)
-            staff.create_user(
+            desk = staff.create_user(
                 session,
                 ctx,
                 username=DEMO_DESK_USER,
@@ -81,10 +81,12 @@ def _fill(root: Path, clock: Clock, sizes: Sizes) -> Generated:
                 bootstrap=True,
             )
             made = generate(session.connection(), sizes, clock.now())
+        # What the front desk did today is done by the desk's own account.
+        at_desk = Ctx(Actor(desk.id, "receptionist", "ui"), clock)
         with db.write() as session:
-            _todays_desk(session, ctx)
-            _waitlist(session, ctx, made)
-            _records(session, ctx)
+            _todays_desk(session, at_desk)
+            _waitlist(session, at_desk, made)
+            _records(session, at_desk)
         return made
     finally:
         db.close()
