@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import commlog, documents, staff, today, waitlist
+from . import agenda, commlog, documents, staff, today, waitlist
 from .clock import Clock, SystemClock
 from .context import Actor, Ctx
 from .demodata import (
@@ -146,7 +146,9 @@ def _records(session: Session, ctx: Ctx) -> None:
     """A communication log and a referral letter for the next patients due (today's
     first ones on a working day), so the patient window's tabs are not empty."""
     now = ctx.clock.now()
-    start_of_day = now - timedelta(hours=12)
+    start_of_day, _ = agenda.day_window(
+        today.clinic_today(session, ctx), agenda.clinic_info(session).tz
+    )
     upcoming = session.scalars(
         select(Appointment.patient_id)
         .where(Appointment.start_utc >= start_of_day, Appointment.deleted_at.is_(None))

@@ -8,16 +8,17 @@ import logging
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
+from types import ModuleType
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from receptionist import heap, vault
-from receptionist.clock import Clock, FixedClock
+from receptionist.clock import FixedClock
 from receptionist.errors import InstanceLocked
 
 from .app import install_excepthook, make_application
@@ -57,26 +58,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def demo_setup(
-    root: Path, clock: Clock | None = None
-) -> tuple[DemoLogin, Callable[[], None]] | None:
-    """The demo's secrets and how to make it in ``root``; None when this build has no demo."""
+def demo_module() -> ModuleType | None:
+    """``receptionist.demo``, or None when this build has no demo."""
     try:
-        demo = importlib.import_module("receptionist.demo")
+        return importlib.import_module("receptionist.demo")
     except ModuleNotFoundError as exc:
         if exc.name != "receptionist.demo":
             raise
         return None
-    login = DemoLogin(demo.DEMO_PASSPHRASE, demo.DEMO_USER, demo.DEMO_PASSWORD)
-    return login, lambda: demo.ensure_demo(root, clock=clock)
 
 
-def screenshot_clinic(today: date) -> tuple[Path, FixedClock]:
+def screenshot_clinic(today: date, zone: ZoneInfo) -> tuple[Path, FixedClock]:
     """A fresh demo folder for the pictures, and a clock stopped at 10:30 on a weekday
     (``today``, or the Monday after a weekend): the same busy morning on any date,
     made by that clock, so the today board shows a desk at work, not a day gone late."""
-    day = today + timedelta(days=max(0, 7 - today.weekday()) if today.weekday() >= 5 else 0)
-    zone = ZoneInfo(getattr(importlib.import_module("receptionist.demo"), "DEMO_TIMEZONE", "UTC"))
+    day = today + timedelta(days=7 - today.weekday() if today.weekday() >= 5 else 0)
     root = Path(tempfile.mkdtemp(prefix="receptionist-screenshots-")) / "demo"
     return root, FixedClock(datetime.combine(day, time(10, 30), zone))
 
@@ -90,14 +86,17 @@ def data_root(args: argparse.Namespace) -> Path:
 def run(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
-    root, clock = data_root(args), None
-    if args.screenshots is not None:
-        root, clock = screenshot_clinic(datetime.now().date())
-    demo = demo_setup(root, clock) if args.demo else None
+    demo = demo_module() if args.demo else None
     if args.demo and demo is None:
         say(QCoreApplication.translate("launch", "This build has no demo clinic; use --data-dir."))
         return 2
-    login, prepare = demo if demo is not None else (None, None)
+    root, clock = data_root(args), None
+    if demo is not None and args.screenshots is not None:
+        root, clock = screenshot_clinic(datetime.now().date(), ZoneInfo(demo.DEMO_TIMEZONE))
+    login, prepare = None, None
+    if demo is not None:
+        login = DemoLogin(demo.DEMO_PASSPHRASE, demo.DEMO_USER, demo.DEMO_PASSWORD)
+        prepare = partial(demo.ensure_demo, root, clock=clock)
     app = make_application(sys.argv[:1])
     single = SingleInstance(root)
     try:
