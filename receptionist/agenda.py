@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import hours
+from . import heap, hours
 from .conflicts import MAX_DURATION
 from .context import Ctx
 from .errors import PermissionDenied
-from .models import BlockedTime, Clinic, Provider, Room, from_micros, to_micros
+from .models import Clinic, Provider, Room, from_micros, to_micros
 from .texts import QT_TRANSLATE_NOOP, Text
 
 ColumnKind = Literal["provider", "room"]
@@ -147,32 +147,71 @@ def appointments(
             sql += f" AND a.{column} {'NOT ' if column == 'status' else ''}IN "
             sql += f"({', '.join('?' * len(values))})"
             params += values
-    # Straight on the driver's cursor, inside the session's transaction: thousands of
-    # rows, and SQLAlchemy's per-row result machinery cost more than SQLite itself.
+    driver = _driver(session)
+    services = {r[0]: (r[1], r[2]) for r in driver.execute("SELECT id, name, colour FROM service")}
+    with heap.paused():
+        rows = driver.execute(sql + " ORDER BY a.start_utc", params).fetchall()
+        # A week repeats the same few hundred slot boundaries and a few hundred
+        # (provider, room, service, status) kinds: convert each once, not per row.
+        instants = {m: from_micros(m) for m in {r[4] for r in rows} | {r[5] for r in rows}}
+        kinds = {k: _kind(k, services) for k in {r[3] for r in rows}}
+        new = tuple.__new__  # AgendaItem._make without the call through the class
+        items: list[AgendaItem] = []
+        add = items.append
+        for id_, patient_id, label, kind, start, end in rows:
+            provider_id, room_id, service_id, service_name, colour, status = kinds[kind]
+            add(
+                new(
+                    AgendaItem,
+                    (
+                        id_,
+                        provider_id,
+                        room_id,
+                        patient_id,
+                        label,
+                        service_id,
+                        service_name,
+                        colour,
+                        status,
+                        instants[start],
+                        instants[end],
+                    ),
+                )
+            )
+    return items
+
+
+_Kind = tuple[str, str | None, str, str, str, str]
+
+
+def _kind(packed: str, services: dict[str, tuple[str, str]]) -> _Kind:
+    """(provider, room, service, service name, colour, status) of a packed ``kind``."""
+    provider_id, room_id, service_id, status = packed.split(_SEP)
+    name, colour = services.get(service_id, ("", "#999999"))
+    return (provider_id, room_id or None, service_id, name, colour, status)
+
+
+def _driver(session: Session) -> Any:
+    """The session's DB-API connection, inside its transaction: for queries of many
+    rows, where SQLAlchemy's per-row result machinery costs more than SQLite itself."""
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    rows = driver.execute(sql + " ORDER BY a.start_utc", params).fetchall()
-    services = {r[0]: (r[1], r[2]) for r in driver.execute("SELECT id, name, colour FROM service")}
-    # A week repeats the same few hundred slot boundaries: convert each once.
-    instants = {m: from_micros(m) for m in {r[7] for r in rows} | {r[8] for r in rows}}
-    missing = ("", "#999999")
-    new = tuple.__new__  # AgendaItem._make without the call through the class
-    return [
-        new(
-            AgendaItem, (*r[:6], *services.get(r[5], missing), r[6], instants[r[7]], instants[r[8]])
-        )
-        for r in rows
-    ]
+    return driver
 
 
 # One hand-tuned query: a busy week is thousands of rows. Every column it reads is in
 # ix_appointment_window (the patient's name too, as patient_label), so SQLite walks
 # one index range and never touches the table; the lower bound on start lets that
-# range be just the window (no appointment is longer than MAX_DURATION). Services are
-# few and joined in Python; rows are built from plain tuples, not ORM objects.
+# range be just the window (no appointment is longer than MAX_DURATION). Python pays
+# per value fetched, so the four columns a week repeats (provider, room, service,
+# status) come packed in one, unpacked once per distinct value; services are few and
+# joined in Python.
+_SEP = "\x1f"  # the ASCII unit separator: never in an id or a status
 _WINDOW_SQL = """
-SELECT a.id, a.provider_id, a.room_id, a.patient_id, a.patient_label,
-       a.service_id, a.status, a.start_utc, a.end_utc
+SELECT a.id, a.patient_id, a.patient_label,
+       a.provider_id || char(31) || coalesce(a.room_id, '') || char(31) || a.service_id
+           || char(31) || a.status,
+       a.start_utc, a.end_utc
 FROM appointment AS a INDEXED BY ix_appointment_window
 WHERE a.deleted_at IS NULL
   AND a.start_utc > ? AND a.start_utc < ? AND a.end_utc > ?"""
@@ -192,10 +231,23 @@ def working_intervals(
     """
     _check_window(start_utc, end_utc)
     open_ = _Opening.read(session, start_utc, end_utc)
-    query = select(Provider).where(Provider.deleted_at.is_(None))
-    if provider_ids is not None:
-        query = query.where(Provider.id.in_(list(provider_ids)))
-    return {p.id: open_.worked(p) for p in session.scalars(query)}
+    staff = _staff(session, active_only=False)
+    wanted = None if provider_ids is None else set(provider_ids)
+    return {p.id: open_.worked(p.week) for p in staff if wanted is None or p.id in wanted}
+
+
+class _Staff(NamedTuple):
+    id: str
+    name: str
+    colour: str
+    week: hours.Week | None
+
+
+def _staff(session: Session, *, active_only: bool) -> list[_Staff]:
+    """Providers by name, with their hours parsed (memoised on the stored JSON)."""
+    sql = "SELECT id, name, colour, working_hours FROM provider WHERE deleted_at IS NULL"
+    rows = _driver(session).execute(sql + (" AND active" if active_only else "") + " ORDER BY name")
+    return [_Staff(i, n, c, hours.parse_week_json(h)) for i, n, c, h in rows]
 
 
 @dataclass(frozen=True)
@@ -209,13 +261,22 @@ class _Opening:
 
     @classmethod
     def read(cls, session: Session, start_utc: datetime, end_utc: datetime) -> _Opening:
-        clinic = _clinic(session)
-        info = _info(clinic)
-        week = hours.parse_week(clinic.opening_hours) if clinic is not None else None
+        row = (
+            _driver(session)
+            .execute(
+                "SELECT name, timezone, slot_minutes, wait_alert_minutes, opening_hours"
+                " FROM clinic WHERE deleted_at IS NULL LIMIT 1"
+            )
+            .fetchone()
+        )
+        if row is None:
+            info, week = _info(None), None
+        else:
+            info = ClinicInfo(row[0], row[1], row[2] or 15, row[3] or 15)
+            week = hours.parse_week_json(row[4])
         return cls(info, start_utc, end_utc, _open(week, start_utc, end_utc, info.tz))
 
-    def worked(self, provider: Provider) -> list[Interval]:
-        week = hours.parse_week(provider.working_hours)
+    def worked(self, week: hours.Week | None) -> list[Interval]:
         own = _open(week, self.start_utc, self.end_utc, self.info.tz)
         return [Interval(lo, hi) for lo, hi in hours.intersect(own, self.intervals)]
 
@@ -233,25 +294,21 @@ def blocked_intervals(
 ) -> dict[str, list[Block]]:
     """Blocked time per provider (or room) in the window; clinic-wide blocks go to all."""
     _check_window(start_utc, end_utc)
-    owner = BlockedTime.provider_id if kind == "provider" else BlockedTime.room_id
-    rows = session.scalars(
-        select(BlockedTime)
-        .where(
-            BlockedTime.deleted_at.is_(None),
-            BlockedTime.start_utc < end_utc,
-            BlockedTime.end_utc > start_utc,
-            or_(
-                owner.in_(list(ids)),
-                BlockedTime.provider_id.is_(None) & BlockedTime.room_id.is_(None),
-            ),
-        )
-        .order_by(BlockedTime.start_utc)
+    ids = list(ids)
+    owner = "provider_id" if kind == "provider" else "room_id"
+    rows = _driver(session).execute(
+        "SELECT start_utc, end_utc, kind, provider_id, room_id FROM blocked_time"
+        " WHERE deleted_at IS NULL AND start_utc < ? AND end_utc > ?"
+        f" AND ({owner} IN ({', '.join('?' * len(ids))})"
+        " OR (provider_id IS NULL AND room_id IS NULL))"
+        " ORDER BY start_utc",
+        [to_micros(end_utc), to_micros(start_utc), *ids],
     )
     result: dict[str, list[Block]] = {i: [] for i in ids}
-    for row in rows:
-        block = Block(row.start_utc, row.end_utc, row.kind)
-        owner_id = row.provider_id if kind == "provider" else row.room_id
-        targets = ids if row.provider_id is None and row.room_id is None else [owner_id]
+    for start, end, block_kind, provider_id, room_id in rows:
+        block = Block(from_micros(start), from_micros(end), block_kind)
+        owner_id = provider_id if kind == "provider" else room_id
+        targets = ids if provider_id is None and room_id is None else [owner_id]
         for target in targets:
             if target in result:
                 result[target].append(block)
@@ -276,19 +333,11 @@ def load(
     open_ = _Opening.read(session, start_utc, end_utc)
     wanted = None if ids is None else set(ids)
     if kind == "provider":
-        staff = [
-            p
-            for p in session.scalars(
-                select(Provider)
-                .where(Provider.deleted_at.is_(None), Provider.active.is_(True))
-                .order_by(Provider.name)
-            )
-            if wanted is None or p.id in wanted
-        ]
+        staff = [p for p in _staff(session, active_only=True) if wanted is None or p.id in wanted]
         columns = [Column(p.id, p.name, p.colour, "provider") for p in staff]
         chosen = [c.id for c in columns]
         items = appointments(session, start_utc, end_utc, provider_ids=chosen)
-        working = {p.id: open_.worked(p) for p in staff}
+        working = {p.id: open_.worked(p.week) for p in staff}
     else:
         columns = [c for c in rooms(session) if wanted is None or c.id in wanted]
         chosen = [c.id for c in columns]

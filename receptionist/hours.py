@@ -16,6 +16,7 @@ in a change:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
@@ -102,6 +103,15 @@ def parse_week(hours: Mapping[str, object]) -> Week | None:
     return tuple(
         tuple((_minutes(s, "hours"), _minutes(e, "hours")) for s, e in checked[day]) for day in DAYS
     )
+
+
+@lru_cache(maxsize=256)
+def parse_week_json(text: str | None) -> Week | None:
+    """:func:`parse_week` of hours as the database stores them (JSON text), for raw
+    queries. Memoised: a clinic has a handful of distinct weeks, read on every view."""
+    if not text:
+        return None
+    return parse_week(json.loads(text))
 
 
 def describe_day(week: Week, day: date) -> str:
@@ -215,6 +225,13 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
 
 def intervals_between(week: Week, start: datetime, end: datetime, tz: ZoneInfo) -> list[Interval]:
     """Merged UTC intervals of ``week`` that touch ``[start, end)``."""
+    return list(_between(week, start, end, tz))
+
+
+@lru_cache(maxsize=1024)
+def _between(week: Week, start: datetime, end: datetime, tz: ZoneInfo) -> tuple[Interval, ...]:
+    # Memoised: a schedule view asks the same (week, window) of every provider who
+    # keeps the same hours, and again each time the view is shown.
     first = start.astimezone(tz).date() - timedelta(days=1)
     last = end.astimezone(tz).date()
     found: list[Interval] = []
@@ -222,7 +239,7 @@ def intervals_between(week: Week, start: datetime, end: datetime, tz: ZoneInfo) 
     while day <= last:
         found.extend(i for i in day_intervals(week, day, tz) if i[0] < end and i[1] > start)
         day += timedelta(days=1)
-    return merge(found)
+    return tuple(merge(found))
 
 
 def open_between(week: Week | None, start: datetime, end: datetime, tz: ZoneInfo) -> list[Interval]:

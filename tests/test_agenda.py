@@ -215,3 +215,59 @@ def test_cards_follow_the_patients_name(db: Database, ctx: Ctx, seeded: dict[str
     with db.read() as s:
         names = {i.id: i.patient_name for i in agenda.load(s, ctx, start, end).items}
     assert names == {seeded["first"]: "Zeynep Demir", seeded["second"]: "Omar Haddad"}
+
+
+def test_cards_carry_every_field_of_their_rows(
+    db: Database, ctx: Ctx, seeded: dict[str, str]
+) -> None:
+    """The week query packs provider, room, service and status into one column and
+    unpacks them once per distinct value: every card still shows its own row."""
+    with db.write() as s:
+        first = s.get(Appointment, seeded["first"])
+        assert first is not None
+        other = Service(
+            name="X-ray",
+            duration_minutes=15,
+            colour="#112233",
+            created_at=first.created_at,
+            updated_at=first.created_at,
+        )
+        s.add(other)
+        s.flush()
+        s.add(
+            Appointment(
+                patient_id=first.patient_id,
+                provider_id=seeded["ben"],
+                service_id=other.id,
+                room_id=None,  # no room: None on the card, not ""
+                start_utc=_utc(MON, "15:00"),
+                end_utc=_utc(MON, "15:15"),
+                status="confirmed",
+                created_at=first.created_at,
+                updated_at=first.created_at,
+            )
+        )
+    start, end = agenda.day_window(MON, IST, days=7)
+    with db.read() as s:
+        cards = agenda.appointments(s, start, end, include_cancelled=True)
+        rows = {a.id: a for a in s.scalars(select(Appointment))}
+        services = {v.id: v for v in s.scalars(select(Service))}
+    assert len(cards) == len(rows) == 5
+    for card in cards:
+        row = rows[card.id]
+        service = services[row.service_id]
+        assert card == (
+            row.id,
+            row.provider_id,
+            row.room_id,
+            row.patient_id,
+            "Zeynep Kaya",
+            row.service_id,
+            service.name,
+            service.colour,
+            row.status,
+            row.start_utc,
+            row.end_utc,
+        )
+    assert {c.room_id for c in cards} == {seeded["room"], None}
+    assert [c.start_utc for c in cards] == sorted(c.start_utc for c in cards)

@@ -27,3 +27,26 @@ def test_settle_collects_garbage_then_freezes_the_survivors() -> None:
         assert not any(o is kept for o in gc.get_objects()), "survivors are out of sight"
     finally:
         gc.unfreeze()
+
+
+def test_paused_holds_the_collector_off_and_restores_it() -> None:
+    assert gc.isenabled()
+    with heap.paused():
+        assert not gc.isenabled()
+        with heap.paused():  # nested: the inner one must not switch it back on
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with heap.paused():
+            pass
+        assert not gc.isenabled(), "a caller that switched it off keeps it off"
+    finally:
+        gc.enable()
+    try:
+        with heap.paused():
+            raise KeyError("x")
+    except KeyError:
+        pass
+    assert gc.isenabled()

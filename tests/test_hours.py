@@ -161,3 +161,26 @@ def test_merge_and_intersect() -> None:
         (utc(2026, 1, 1, 11), utc(2026, 1, 1, 12)),
     ]
     assert hours.intersect(a, []) == []
+
+
+def test_hours_as_stored_are_parsed_once() -> None:
+    """Raw queries hand over the JSON text; the same text gives the same Week."""
+    import json
+
+    text = json.dumps(NINE_TO_FIVE)
+    first = hours.parse_week_json(text)
+    assert first == week(NINE_TO_FIVE)
+    assert hours.parse_week_json(text) is first
+    assert hours.parse_week_json("{}") is None
+    assert hours.parse_week_json(None) is None
+    with pytest.raises(ValidationError):
+        hours.parse_week_json('{"mon": [["17:00", "09:00"]]}')
+
+
+def test_repeated_windows_give_equal_fresh_lists() -> None:
+    """intervals_between is memoised; callers still get a list of their own."""
+    w = week(NINE_TO_FIVE)
+    a = hours.intervals_between(w, utc(2026, 3, 2), utc(2026, 3, 9), LONDON)
+    a.clear()
+    b = hours.intervals_between(w, utc(2026, 3, 2), utc(2026, 3, 9), LONDON)
+    assert len(b) == 7 and b[0] == (utc(2026, 3, 2, 9), utc(2026, 3, 2, 17))
