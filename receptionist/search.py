@@ -26,7 +26,7 @@ from datetime import date
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from .context import Ctx
@@ -65,6 +65,8 @@ MIN_WHOLE_DIGITS = 8
 _TIER_SQL = text(
     "SELECT rowid FROM patient_search WHERE patient_search MATCH :match ORDER BY rowid LIMIT :limit"
 )
+_TERMS_SQL = text("SELECT rowid, terms FROM patient_search WHERE rowid IN :rowids")
+_NARROW = 200  # matches ranked in Python at most; broader queries go tier by tier
 _TIERS = ('" {} "', '" {}"', '"{}"')  # whole word, start of a word, anywhere
 
 
@@ -114,40 +116,74 @@ def _phrase(word: str, tier: int) -> str:
     return _TIERS[tier if len(word) >= 3 else min(tier, 1)].format(word)
 
 
-def _level(words: list[list[str]], tier: int) -> str:
-    """FTS5 expression: every word (any of its spellings) matches at ``tier`` or better."""
-    return " AND ".join(
-        "(" + " OR ".join(_phrase(w, tier) for w in spellings) + ")" for spellings in words
-    )
-
-
-def _tier_queries(words: list[list[str]]) -> list[str]:
-    """One query per ranking tier, each excluding the tiers above it."""
-    levels = [_level(words, tier) for tier in range(3)]
+def _levels(words: list[list[str]]) -> list[list[list[str]]]:
+    """Per ranking level, best first, each word's phrases (one per spelling)."""
+    levels = [[[_phrase(w, tier) for w in spellings] for spellings in words] for tier in range(3)]
     # A run of digits shorter than any full phone is never a whole word worth
     # ranking apart, and looking for one walks the long lists of " 05"-like trigrams.
     if all(w.isdigit() and len(w) < MIN_WHOLE_DIGITS for s in words for w in s):
         levels = levels[1:]
-    queries = [levels[0]]
+    return [level for i, level in enumerate(levels) if i == 0 or level != levels[i - 1]]
+
+
+def _match(level: list[list[str]]) -> str:
+    """FTS5 expression: every word (any of its spellings) matches at this level."""
+    return " AND ".join("(" + " OR ".join(phrases) + ")" for phrases in level)
+
+
+def _meets(terms: str, level: list[list[str]]) -> bool:
+    """What FTS5 answers for ``_match(level)`` on one row's (folded) terms: a trigram
+    phrase matches where its text occurs."""
+    return all(any(p[1:-1] in terms for p in phrases) for phrases in level)
+
+
+def _tier_queries(levels: list[list[list[str]]]) -> list[str]:
+    """One query per ranking tier, each excluding the tiers above it."""
+    queries = [_match(levels[0])]
     for above, level in pairwise(levels):
-        if level != above:  # one- and two-letter words have fewer tiers
-            queries.append(f"({level}) NOT ({above})")
+        queries.append(f"({_match(level)}) NOT ({_match(above)})")
     return queries
 
 
 def _indexed(session: Session, words: list[list[str]], limit: int) -> list[PatientRow]:
-    """Tier by tier, the first ``limit`` index rows in name order; then their patients."""
-    rowids: list[int] = []
-    for match in _tier_queries(words):
-        params = {"match": match, "limit": limit - len(rowids)}
-        rowids += session.scalars(_TIER_SQL, params)
-        if len(rowids) >= limit:
-            break
+    """The first ``limit`` matches, best tier first and in name order within a tier."""
+    levels = _levels(words)
+    rowids = _ranked_here(session, levels, limit) if len(levels) > 1 else None
+    if rowids is None:
+        rowids = []
+        for match in _tier_queries(levels):
+            params = {"match": match, "limit": limit - len(rowids)}
+            rowids += session.scalars(_TIER_SQL, params)
+            if len(rowids) >= limit:
+                break
     if not rowids:
         return []
     stmt = select(*_COLUMNS).where(Patient.search_rowid.in_(rowids), Patient.deleted_at.is_(None))
     found = {r.search_rowid: _row(r) for r in session.execute(stmt)}
     return [found[r] for r in rowids if r in found]
+
+
+def _ranked_here(session: Session, levels: list[list[list[str]]], limit: int) -> list[int] | None:
+    """A narrow query's matches ranked in one pass, or None if it is not narrow.
+
+    Asking FTS5 tier by tier evaluates the upper levels again in each ``NOT``: five
+    index walks for three tiers, which is what a half-typed second word ("erdoğan
+    sult") costs when no tier fills the page. When the loosest level matches at most
+    ``_NARROW`` rows, one walk finds them all, and their terms tell each one's tier.
+    """
+    cap = max(_NARROW, limit + 1)
+    loosest = list(session.scalars(_TIER_SQL, {"match": _match(levels[-1]), "limit": cap}))
+    if len(loosest) >= cap:
+        return None  # broad: the tier queries stop early, at ``limit`` rows each
+    query = _TERMS_SQL.bindparams(bindparam("rowids", expanding=True))
+    terms: dict[int, str] = {r: t for r, t in session.execute(query, {"rowids": loosest})}
+    tier = {
+        r: next(
+            i for i, lv in enumerate(levels) if i == len(levels) - 1 or _meets(terms.get(r, ""), lv)
+        )
+        for r in loosest
+    }
+    return sorted(loosest, key=tier.__getitem__)[:limit]  # stable: name order within a tier
 
 
 def search_patients(

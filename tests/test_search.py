@@ -254,3 +254,37 @@ def test_every_patient_found_by_each_name_word(
         if words:
             backwards = " ".join(reversed(words))
             assert p.id in [r.id for r in search_patients(s, ctx, backwards, limit=500)]
+
+
+def test_one_pass_ranking_matches_the_tier_queries(
+    clinic: Database, ctx: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Narrow queries are ranked in Python from one index walk; broad ones tier by
+    tier in FTS5. Both must give the same patients in the same order."""
+    from receptionist import search
+
+    rng = random.Random(7)
+    parts = ["al", "i", "ka", "ya", "meh", "met", "yıl", "maz", "ça", "lı", "şık", "er"]
+
+    def word() -> str:
+        return "".join(rng.choice(parts) for _ in range(rng.randint(1, 3))).capitalize()
+
+    with clinic.write() as s:
+        for _ in range(120):
+            create_patient(s, ctx, given_name=f"{word()} {word()}", family_name=word())
+    queries = ["ali", "al", "a", "ka ya", "meh", "yılmaz", "ça", "alika", "er al", "i k"]
+    queries += [f"{word().lower()[:4]} {word().lower()[:3]}" for _ in range(40)]
+    one_pass_used = 0
+    for query in queries:
+        for limit in (5, 50):
+            with clinic.read() as s:
+                here = [r.id for r in search.search_patients(s, ctx, query, limit=limit)]
+                words = [[w] for w in dict.fromkeys(tokens(query))]
+                levels = search._levels(words)
+                narrow = len(levels) > 1 and search._ranked_here(s, levels, limit) is not None
+                one_pass_used += narrow
+                with monkeypatch.context() as m:
+                    m.setattr(search, "_ranked_here", lambda *a: None)
+                    tiered = [r.id for r in search.search_patients(s, ctx, query, limit=limit)]
+            assert here == tiered, (query, limit)
+    assert one_pass_used > 20, "the comparison must exercise the one-pass path"
