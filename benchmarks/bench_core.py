@@ -28,6 +28,7 @@ from benchmarks.common import (
     ROOT,
     Figures,
     cipher_clinic,
+    machine_speed,
     plain_clinic,
     timed,
 )
@@ -180,6 +181,7 @@ def main() -> None:
         "plain": plain_clinic(args.scale, args.cache_mb),
     }
     heap.settle()  # as the app does once its window is up (receptionist.heap)
+    speed = [machine_speed()]
     rng = random.Random(11)
     weeks = [NOW - timedelta(weeks=rng.randint(-20, 400)) for _ in range(args.weeks)]
     # Both files hold the same generated clinic (same seed), so the same names work.
@@ -216,6 +218,10 @@ def main() -> None:
         print(f"\n[{label}]  scale {args.scale}, cache {args.cache_mb} MB")
         for key in names:
             print("  " + results[label][key].line(targets[key]))
+    speed.append(machine_speed())
+    print("\n[this machine, before and after the runs above]")
+    for fig in speed:
+        print("  " + fig.line())
     key_open, pass_open = bench_open(args.scale, args.cache_mb, 10)
     print("\n[open]")
     print("  " + key_open.line("target <= 1000 ms"))

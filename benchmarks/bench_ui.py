@@ -46,7 +46,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import func, select
 
-from benchmarks.common import NOW, ROOT, Figures, cipher_clinic
+from benchmarks.common import NOW, ROOT, Figures, cipher_clinic, machine_speed
 from receptionist import agenda, heap
 from receptionist.clock import FixedClock
 from receptionist.context import Actor
@@ -446,6 +446,7 @@ def main() -> None:
     search = bench_search_typeahead(win, typed, dog)
     settle(tasks)
     dog.enter("teardown")
+    speed = machine_speed()
 
     appts = sched.items[1:] or [0]
     print(
@@ -457,6 +458,7 @@ def main() -> None:
         f"  load average (1, 5 min) at start {load0[0]:.2f} {load0[1]:.2f}, at end "
         f"{os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} on {os.cpu_count()} CPUs"
     )
+    print("  " + speed.line("(at the end)"))
     print(f"  window built + first week painted: {startup_ms:.0f} ms (opening the clinic included)")
     for fig in nav:
         print("  " + fig.line(verdict(fig, 150)))

@@ -144,8 +144,24 @@ class Figures:
     def line(self, target: str = "") -> str:
         return (
             f"{self.name:<46} median {self.median:8.2f} ms   p95 {self.p95:8.2f} ms"
-            f"   n={len(self.samples):<5} {target}"
+            f"   min {min(self.samples):7.2f}   n={len(self.samples):<5} {target}"
         )
+
+
+def machine_speed(repeat: int = 60) -> Figures:
+    """A fixed pure-Python workload (no I/O, no allocation to speak of), timed now.
+
+    On a shared virtual machine the same code runs up to twice as slow from one
+    minute to the next; printed beside the figures, this says how fast the machine
+    was during the run (about 5 ms median when it is quiet)."""
+
+    def work() -> int:
+        total = 0
+        for i in range(200_000):
+            total += i
+        return total
+
+    return timed("machine speed: fixed Python loop (reference)", work, repeat)
 
 
 def timed(name: str, fn: Callable[[], object], repeat: int) -> Figures:
