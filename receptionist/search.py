@@ -14,9 +14,10 @@ any order, against the index described in receptionist.searchindex:
 
 Ranking: patients whose words all match whole words come first, then those whose
 words all start words, then substring matches; within each tier by family name,
-then given name. Each tier is one FTS5 query read in rowid order (which is name
-order) and stopped at ``limit`` rows, so a broad query costs no more than a narrow
-one; only the rows returned are read from the patient table.
+then given name. A narrow query (at most 200 matches) is one FTS5 walk, ranked here
+from the matched rows' terms; a broad one is one FTS5 query per tier, read in rowid
+order (which is name order) and stopped at ``limit`` rows, so it costs no more than a
+narrow one. Only the rows returned are read from the patient table.
 """
 
 from __future__ import annotations
