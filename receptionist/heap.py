@@ -14,6 +14,7 @@ stay. The app calls it once its main window is up; it is safe to call again.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,20 +28,31 @@ def settle() -> int:
     return gc.get_freeze_count()
 
 
+_pause_lock = threading.Lock()
+_pause_depth = 0  # pauses under way, in any thread
+_pause_restores = False  # whether the collector was on when the first one began
+
+
 @contextmanager
 def paused() -> Iterator[None]:
     """The cycle collector held off while a burst of acyclic objects is built.
 
     A week of the schedule makes ~4,000 row tuples in a few milliseconds; each 700
     of them would start a young-generation pass that can only find nothing (tuples
-    of strings and numbers make no cycles). Collection resumes afterwards, and only
-    if it was on: a caller that switched it off keeps it off, and two threads that
-    overlap leave it as the outer one found it.
+    of strings and numbers make no cycles). Pauses nest and overlap across threads:
+    the collector comes back when the last one ends, and only if it was on when the
+    first began (a caller that switched it off keeps it off).
     """
-    was_on = gc.isenabled()
-    gc.disable()
+    global _pause_depth, _pause_restores
+    with _pause_lock:
+        if _pause_depth == 0:
+            _pause_restores = gc.isenabled()
+            gc.disable()
+        _pause_depth += 1
     try:
         yield
     finally:
-        if was_on:
-            gc.enable()
+        with _pause_lock:
+            _pause_depth -= 1
+            if _pause_depth == 0 and _pause_restores:
+                gc.enable()

@@ -225,7 +225,9 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
 
 def intervals_between(week: Week, start: datetime, end: datetime, tz: ZoneInfo) -> list[Interval]:
     """Merged UTC intervals of ``week`` that touch ``[start, end)``."""
-    return list(_between(week, start, end, tz))
+    # Keyed on UTC: datetimes in one zone compare equal across a fold (the repeated
+    # hour), so a local key could hand one instant's answer to the other.
+    return list(_between(week, start.astimezone(UTC), end.astimezone(UTC), tz))
 
 
 @lru_cache(maxsize=1024)

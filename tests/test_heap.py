@@ -50,3 +50,33 @@ def test_paused_holds_the_collector_off_and_restores_it() -> None:
     except KeyError:
         pass
     assert gc.isenabled()
+
+
+def test_overlapping_pauses_in_two_threads_leave_the_collector_on() -> None:
+    """A enters, B enters, A leaves, B leaves: on at the end (and off in between)."""
+    import threading
+
+    steps = [threading.Event() for _ in range(4)]
+    seen: list[bool] = []
+
+    def a() -> None:
+        with heap.paused():
+            steps[0].set()
+            steps[1].wait(5)
+        steps[2].set()
+
+    def b() -> None:
+        steps[0].wait(5)
+        with heap.paused():
+            steps[1].set()
+            steps[2].wait(5)
+            seen.append(gc.isenabled())  # A has left; B's pause still holds
+        steps[3].set()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == [False]
+    assert gc.isenabled()

@@ -184,3 +184,15 @@ def test_repeated_windows_give_equal_fresh_lists() -> None:
     a.clear()
     b = hours.intervals_between(w, utc(2026, 3, 2), utc(2026, 3, 9), LONDON)
     assert len(b) == 7 and b[0] == (utc(2026, 3, 2, 9), utc(2026, 3, 2, 17))
+
+
+def test_memo_tells_the_repeated_hour_apart() -> None:
+    """01:30 before and after the clocks go back are different instants."""
+    w = week({day: [["01:45", "23:00"]] for day in hours.DAYS})
+    first = datetime(2026, 10, 25, 1, 30, tzinfo=LONDON)
+    second = first.replace(fold=1)
+    start = datetime(2026, 10, 25, 1, 10, tzinfo=LONDON)
+    before = hours.intervals_between(w, start, first, LONDON)
+    after = hours.intervals_between(w, start, second, LONDON)
+    assert before == []  # 01:10-01:30 BST is before the 01:45 opening
+    assert after and after[0][0] == datetime(2026, 10, 25, 0, 45, tzinfo=UTC)
