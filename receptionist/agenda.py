@@ -20,7 +20,7 @@ from . import heap, hours
 from .conflicts import MAX_DURATION
 from .context import Ctx
 from .errors import PermissionDenied
-from .models import Clinic, Provider, Room, from_micros, to_micros
+from .models import Room, from_micros, to_micros
 from .texts import QT_TRANSLATE_NOOP, Text
 
 ColumnKind = Literal["provider", "room"]
@@ -92,24 +92,27 @@ class Agenda:
 
 def clinic_info(session: Session) -> ClinicInfo:
     """The clinic's name, zone and slot size; sensible defaults before set-up."""
-    return _info(_clinic(session))
+    return _read_clinic(session)[0]
 
 
-def _info(clinic: Clinic | None) -> ClinicInfo:
-    if clinic is None:
-        return ClinicInfo(name="", timezone="UTC", slot_minutes=15)
-    return ClinicInfo(
-        clinic.name, clinic.timezone, clinic.slot_minutes or 15, clinic.wait_alert_minutes or 15
+def _read_clinic(session: Session) -> tuple[ClinicInfo, hours.Week | None]:
+    """The clinic's info and opening hours (``None``: not set, or no clinic yet)."""
+    row = (
+        _driver(session)
+        .execute(
+            "SELECT name, timezone, slot_minutes, wait_alert_minutes, opening_hours"
+            " FROM clinic WHERE deleted_at IS NULL LIMIT 1"
+        )
+        .fetchone()
     )
+    if row is None:
+        return ClinicInfo(name="", timezone="UTC", slot_minutes=15), None
+    name, timezone, slot, wait_alert, opening = row
+    return ClinicInfo(name, timezone, slot or 15, wait_alert or 15), hours.parse_week_json(opening)
 
 
 def providers(session: Session) -> list[Column]:
-    rows = session.scalars(
-        select(Provider)
-        .where(Provider.deleted_at.is_(None), Provider.active.is_(True))
-        .order_by(Provider.name)
-    )
-    return [Column(p.id, p.name, p.colour, "provider") for p in rows]
+    return [Column(p.id, p.name, p.colour, "provider") for p in _staff(session, active_only=True)]
 
 
 def rooms(session: Session) -> list[Column]:
@@ -193,7 +196,9 @@ def _kind(packed: str, services: dict[str, tuple[str, str]]) -> _Kind:
 
 def _driver(session: Session) -> Any:
     """The session's DB-API connection, inside its transaction: for queries of many
-    rows, where SQLAlchemy's per-row result machinery costs more than SQLite itself."""
+    rows, where SQLAlchemy's per-row result machinery costs more than SQLite itself.
+    Pending ORM changes are flushed first, as an ORM query would (autoflush)."""
+    session.flush()
     driver = session.connection().connection.driver_connection
     assert driver is not None
     return driver
@@ -261,19 +266,7 @@ class _Opening:
 
     @classmethod
     def read(cls, session: Session, start_utc: datetime, end_utc: datetime) -> _Opening:
-        row = (
-            _driver(session)
-            .execute(
-                "SELECT name, timezone, slot_minutes, wait_alert_minutes, opening_hours"
-                " FROM clinic WHERE deleted_at IS NULL LIMIT 1"
-            )
-            .fetchone()
-        )
-        if row is None:
-            info, week = _info(None), None
-        else:
-            info = ClinicInfo(row[0], row[1], row[2] or 15, row[3] or 15)
-            week = hours.parse_week_json(row[4])
+        info, week = _read_clinic(session)
         return cls(info, start_utc, end_utc, _open(week, start_utc, end_utc, info.tz))
 
     def worked(self, week: hours.Week | None) -> list[Interval]:
@@ -360,10 +353,6 @@ def day_window(day: date, tz: ZoneInfo, days: int = 1) -> tuple[datetime, dateti
     start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=days), time(0), tzinfo=tz).astimezone(UTC)
     return start, end
-
-
-def _clinic(session: Session) -> Clinic | None:
-    return session.scalar(select(Clinic).where(Clinic.deleted_at.is_(None)).limit(1))
 
 
 def _zone(name: str) -> ZoneInfo:

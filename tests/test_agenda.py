@@ -271,3 +271,17 @@ def test_cards_carry_every_field_of_their_rows(
         )
     assert {c.room_id for c in cards} == {seeded["room"], None}
     assert [c.start_utc for c in cards] == sorted(c.start_utc for c in cards)
+
+
+def test_raw_reads_see_the_sessions_pending_changes(
+    db: Database, ctx: Ctx, seeded: dict[str, str]
+) -> None:
+    """The schedule's raw queries flush first, as ORM queries do, so a change made
+    earlier in the same session is what they read."""
+    start, end = agenda.day_window(MON, IST)
+    with db.write() as s:
+        s.scalars(select(Clinic)).one().slot_minutes = 10
+        s.get(Provider, seeded["ben"]).name = "Benjamin"
+        day = agenda.load(s, ctx, start, end)
+        assert [c.name for c in day.columns] == ["Ada", "Benjamin"]
+        assert day.clinic.slot_minutes == 10
