@@ -34,10 +34,9 @@ from benchmarks.common import (
 )
 from receptionist import agenda, booking, heap, slots
 from receptionist.clock import FixedClock
-from receptionist.conflicts import MAX_DURATION
 from receptionist.context import Actor, Ctx
 from receptionist.errors import ConflictError
-from receptionist.models import Patient, Provider, Service, to_micros
+from receptionist.models import Patient, Provider, Service
 from receptionist.search import search_patients
 from receptionist.storage import Database
 from receptionist.vault import DataDir, unlock
@@ -105,11 +104,9 @@ def week_steps(db: Database, ctx: Ctx, weeks: list[datetime]) -> dict[str, list[
             agenda.appointments(s, start, start + timedelta(days=7))
 
     def rows(start: datetime) -> None:
-        with db.read() as s:
+        with db.read() as s, heap.paused():  # paused as agenda.appointments is
             driver = s.connection().connection.driver_connection
-            window = [start - MAX_DURATION, start + timedelta(days=7), start]
-            sql = agenda._WINDOW_SQL + " AND a.status <> 'cancelled' ORDER BY a.start_utc"
-            driver.execute(sql, [to_micros(t) for t in window]).fetchall()
+            driver.execute(*agenda.window_query(start, start + timedelta(days=7))).fetchall()
 
     return {
         "week": [lambda w=w: load(w) for w in weeks],

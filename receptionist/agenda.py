@@ -133,31 +133,21 @@ def appointments(
 ) -> list[AgendaItem]:
     """Appointments overlapping [start, end), for the given providers or rooms."""
     _check_window(start_utc, end_utc)
-    sql = _WINDOW_SQL
-    params: list[object] = [
-        to_micros(start_utc - MAX_DURATION),
-        to_micros(end_utc),
-        to_micros(start_utc),
-    ]
-    hidden = [] if include_cancelled else sorted(HIDDEN_STATUSES)
-    for column, values in (
-        ("status", hidden),
-        ("provider_id", provider_ids),
-        ("room_id", room_ids),
-    ):
-        if values is not None:
-            values = list(values)
-            sql += f" AND a.{column} {'NOT ' if column == 'status' else ''}IN "
-            sql += f"({', '.join('?' * len(values))})"
-            params += values
+    sql, params = window_query(
+        start_utc,
+        end_utc,
+        provider_ids=provider_ids,
+        room_ids=room_ids,
+        include_cancelled=include_cancelled,
+    )
     driver = _driver(session)
     services = {r[0]: (r[1], r[2]) for r in driver.execute("SELECT id, name, colour FROM service")}
     with heap.paused():
-        rows = driver.execute(sql + " ORDER BY a.start_utc", params).fetchall()
-        # A week repeats the same few hundred slot boundaries and a few hundred
-        # (provider, room, service, status) kinds: convert each once, not per row.
+        rows = driver.execute(sql, params).fetchall()
+        # A week repeats the same few hundred slot boundaries and a few hundred card
+        # kinds: convert each once, not per row.
         instants = {m: from_micros(m) for m in {r[4] for r in rows} | {r[5] for r in rows}}
-        kinds = {k: _kind(k, services) for k in {r[3] for r in rows}}
+        kinds = _kinds(driver, {r[3] for r in rows}, services)
         new = tuple.__new__  # AgendaItem._make without the call through the class
         items: list[AgendaItem] = []
         add = items.append
@@ -181,17 +171,64 @@ def appointments(
                     ),
                 )
             )
+        del rows  # freed now, so the collection that ends the pause walks only the cards
     return items
+
+
+def window_query(
+    start_utc: datetime,
+    end_utc: datetime,
+    *,
+    provider_ids: Collection[str] | None = None,
+    room_ids: Collection[str] | None = None,
+    include_cancelled: bool = False,
+) -> tuple[str, list[object]]:
+    """The SQL and parameters of ``appointments``: rows of (id, patient id, patient
+    label, card kind number, start micros, end micros), by start."""
+    params: list[object] = [
+        to_micros(start_utc - MAX_DURATION),
+        to_micros(end_utc),
+        to_micros(start_utc),
+    ]
+    conditions: list[str] = []
+    hidden = None if include_cancelled else sorted(HIDDEN_STATUSES)
+    for column, values, negated in (
+        ("status", hidden, True),
+        ("provider_id", provider_ids, False),
+        ("room_id", room_ids, False),
+    ):
+        if values is not None:
+            values = list(values)
+            conditions.append(
+                f"k.{column} {'NOT ' if negated else ''}IN ({', '.join('?' * len(values))})"
+            )
+            params += values
+    sql = _WINDOW_SQL
+    if conditions:
+        where = " AND ".join(conditions)
+        sql += f" AND a.card_kind IN (SELECT k.no FROM card_kind AS k WHERE {where})"
+    return sql + " ORDER BY a.start_utc", params
 
 
 _Kind = tuple[str, str | None, str, str, str, str]
 
 
-def _kind(packed: str, services: dict[str, tuple[str, str]]) -> _Kind:
-    """(provider, room, service, service name, colour, status) of a packed ``kind``."""
-    provider_id, room_id, service_id, status = packed.split(_SEP)
-    name, colour = services.get(service_id, ("", "#999999"))
-    return (provider_id, room_id or None, service_id, name, colour, status)
+def _kinds(
+    driver: Any, numbers: set[int], services: dict[str, tuple[str, str]]
+) -> dict[int, _Kind]:
+    """(provider, room, service, service name, colour, status) of each card kind."""
+    if not numbers:
+        return {}
+    rows = driver.execute(
+        "SELECT no, provider_id, room_id, service_id, status FROM card_kind"
+        f" WHERE no IN ({', '.join('?' * len(numbers))})",
+        list(numbers),
+    )
+    kinds: dict[int, _Kind] = {}
+    for no, provider_id, room_id, service_id, status in rows:
+        name, colour = services.get(service_id, ("", "#999999"))
+        kinds[no] = (provider_id, room_id or None, service_id, name, colour, status)
+    return kinds
 
 
 def _driver(session: Session) -> Any:
@@ -207,16 +244,13 @@ def _driver(session: Session) -> Any:
 # One hand-tuned query: a busy week is thousands of rows. Every column it reads is in
 # ix_appointment_window (the patient's name too, as patient_label), so SQLite walks
 # one index range and never touches the table; the lower bound on start lets that
-# range be just the window (no appointment is longer than MAX_DURATION). Python pays
-# per value fetched, so the four columns a week repeats (provider, room, service,
-# status) come packed in one, unpacked once per distinct value; services are few and
-# joined in Python.
-_SEP = "\x1f"  # the ASCII unit separator: never in an id or a status
+# range be just the window (no appointment is longer than MAX_DURATION). The index
+# holds a card's provider, room, service and status as one small local number
+# (card_kind, migration 0008): a week shares a few hundred of them, so the index
+# entries are half as long (half the pages to decrypt) and Python converts each kind
+# once, not once per card. Filters on those four columns go through card_kind too.
 _WINDOW_SQL = """
-SELECT a.id, a.patient_id, a.patient_label,
-       a.provider_id || char(31) || coalesce(a.room_id, '') || char(31) || a.service_id
-           || char(31) || a.status,
-       a.start_utc, a.end_utc
+SELECT a.id, a.patient_id, a.patient_label, a.card_kind, a.start_utc, a.end_utc
 FROM appointment AS a INDEXED BY ix_appointment_window
 WHERE a.deleted_at IS NULL
   AND a.start_utc > ? AND a.start_utc < ? AND a.end_utc > ?"""

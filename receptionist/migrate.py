@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from .errors import NotOurFile
-from .storage import Database, fsync_dir
+from .storage import Database, create_private, fsync_dir
 from .texts import QT_TRANSLATE_NOOP, Text
 
 SCRIPTS = Path(__file__).parent / "migrations"
@@ -118,7 +118,7 @@ def backup_before_upgrade(db: Database, revision: str) -> Path:
 
 def export_copy(db: Database, target: Path) -> None:
     partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    create_private(partial)
     with db.raw() as conn:
         conn.execute(f"ATTACH DATABASE ? AS copy KEY {db.key_pragma()}", (str(partial),))
         try:

@@ -20,7 +20,14 @@ from .errors import UserError
 from .keyfile import KeyFile, read_keyfile, write_keyfile
 from .keys import KdfParams, new_data_key, new_recovery_code, wrap
 from .lock import InstanceLock, exclusive_use
-from .storage import BUSY_TIMEOUT_MS, db_files, fsync_dir, key_pragma_value, raw_connect
+from .storage import (
+    BUSY_TIMEOUT_MS,
+    create_private,
+    db_files,
+    fsync_dir,
+    key_pragma_value,
+    raw_connect,
+)
 from .texts import QT_TRANSLATE_NOOP, Text
 from .vault import DataDir, check_passphrase_strength
 
@@ -96,6 +103,7 @@ def _export(db_path: Path, old_key: bytes, new_key: bytes) -> None:
     side = db_path.with_name(db_path.name + ".rekey")
     for leftover in db_files(side):
         leftover.unlink()
+    create_private(side)
     conn = raw_connect(db_path, old_key)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -202,6 +202,19 @@ def db_files(path: Path) -> list[Path]:
     return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
 
 
+def create_private(path: Path) -> None:
+    """An empty file only its owner may read or write, for SQLite to fill.
+
+    SQLite creates a missing file with the process's umask (often world-readable) and
+    gives its journals the same mode, so a copy, a rekeyed file or a new database is
+    created here first. Encrypted or not, clinic files are nobody else's to read.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    if os.name == "posix":
+        os.chmod(path, 0o600)  # the file may have existed with another mode
+
+
 def fsync_dir(directory: Path) -> None:
     if os.name == "posix":
         fd = os.open(directory, os.O_RDONLY)

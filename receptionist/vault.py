@@ -21,7 +21,7 @@ from . import keystore, migrate
 from .errors import NotOurFile, UnlockError, UserError
 from .keyfile import KeyFile, read_keyfile, successor_key, write_keyfile
 from .keys import new_data_key, new_recovery_code, normalize_recovery_code, unwrap, wrap
-from .storage import Database, fsync_dir, key_pragma_value, raw_connect
+from .storage import Database, create_private, fsync_dir, key_pragma_value, raw_connect
 from .texts import QT_TRANSLATE_NOOP, Text
 
 # Called with a prompt; returns the typed secret, or None when the person gives up.
@@ -114,6 +114,7 @@ def create(root: Path, *, passphrase: str | None = None) -> Created:
     if passphrase:
         slots.append(wrap(key, passphrase, kind="passphrase", clinic_id=clinic_id, generation=1))
     write_keyfile(ddir.keyfile, KeyFile(clinic_id, slots))
+    create_private(ddir.db)
     conn = sqlcipher3.connect(str(ddir.db))
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
@@ -124,8 +125,6 @@ def create(root: Path, *, passphrase: str | None = None) -> Created:
         conn.commit()
     finally:
         conn.close()
-    if os.name == "posix":
-        os.chmod(ddir.db, 0o600)
     fsync_dir(ddir.root)
     db = Database(ddir.db, key)
     try:

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from receptionist import agenda
 from receptionist.context import Actor, Ctx
@@ -285,3 +286,76 @@ def test_raw_reads_see_the_sessions_pending_changes(
         day = agenda.load(s, ctx, start, end)
         assert [c.name for c in day.columns] == ["Ada", "Benjamin"]
         assert day.clinic.slot_minutes == 10
+
+
+def _kind_table(s: Session) -> dict[int, tuple[str, ...]]:
+    rows = s.execute(text("SELECT no, provider_id, room_id, service_id, status FROM card_kind"))
+    return {no: tuple(rest) for no, *rest in rows}
+
+
+def test_cards_follow_every_change_of_their_row(
+    db: Database, ctx: Ctx, seeded: dict[str, str]
+) -> None:
+    """The index holds a card's provider, room, service and status as one local number
+    kept by triggers: a change by the ORM or by plain SQL (as the CLI or sync may
+    write) shows at once, filters see it, and a number never changes its meaning."""
+    start, end = agenda.day_window(MON, IST)
+    with db.read() as s:
+        kinds_before = _kind_table(s)
+    with db.write() as s:
+        first = s.get(Appointment, seeded["first"])
+        assert first is not None
+        other = Service(
+            name="X-ray",
+            duration_minutes=15,
+            created_at=first.created_at,
+            updated_at=first.created_at,
+        )
+        s.add(other)
+        s.flush()
+        first.provider_id, first.room_id, first.service_id = seeded["ben"], None, other.id
+        first.status = "confirmed"
+    with db.write() as s:  # plain SQL, no ORM
+        s.execute(
+            text("UPDATE appointment SET status = 'arrived', room_id = :room WHERE id = :id"),
+            {"room": seeded["room"], "id": seeded["first"]},
+        )
+        s.execute(
+            text("UPDATE appointment SET deleted_at = 1 WHERE id = :id"), {"id": seeded["second"]}
+        )
+    with db.read() as s:
+        cards = {c.id: c for c in agenda.appointments(s, start, end, include_cancelled=True)}
+        ben = agenda.appointments(s, start, end, provider_ids=[seeded["ben"]])
+        ada = agenda.appointments(s, start, end, provider_ids=[seeded["ada"]])
+        in_room = agenda.appointments(s, start, end, room_ids=[seeded["room"]])
+        kinds_after = _kind_table(s)
+        unset = s.execute(text("SELECT count(*) FROM appointment WHERE card_kind = 0")).scalar()
+    card = cards[seeded["first"]]
+    assert (card.provider_id, card.room_id, card.service_name, card.status) == (
+        seeded["ben"],
+        seeded["room"],
+        "X-ray",
+        "arrived",
+    )
+    assert seeded["second"] not in cards, "a deleted appointment leaves the schedule"
+    assert [c.id for c in ben] == [seeded["first"]] and [c.id for c in in_room] == [seeded["first"]]
+    assert ada == [], "Ada's other card that day is cancelled"
+    assert kinds_after.items() >= kinds_before.items(), "kinds are added, never changed"
+    assert unset == 0
+
+
+def test_cards_of_one_kind_share_one_number(db: Database, seeded: dict[str, str]) -> None:
+    with db.read() as s:
+        numbers = dict(
+            s.execute(
+                text(
+                    "SELECT provider_id || status || coalesce(room_id, ''), card_kind"
+                    " FROM appointment"
+                )
+            ).all()
+        )
+        kinds = _kind_table(s)
+    # Ada booked x2, Ada cancelled, Ben arrived: three kinds, and Ada's two booked
+    # appointments (two days) map to the same number.
+    assert len(set(numbers.values())) == len(numbers) == 3
+    assert set(numbers.values()) <= set(kinds)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -209,3 +211,18 @@ def test_check_reports_damage_instead_of_crashing(data_dir: Path) -> None:
         db.close()
     assert not report.ok
     assert report.cipher, "the page HMAC check names the damaged page"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_rekeyed_file_stays_private(data_dir: Path, memory_keyring) -> None:
+    """The rekeyed file replaces the database: it must not come back world-readable
+    (SQLite creates files with the umask, usually 0644)."""
+    previous = os.umask(0o022)
+    try:
+        assert stat.S_IMODE(DataDir(data_dir).db.stat().st_mode) == 0o600
+        rekey(data_dir, unlock(data_dir, env={}), passphrase=PASS, show_code=lambda _: None)
+        _write_probe(data_dir)  # brings the WAL and shared-memory files back
+    finally:
+        os.umask(previous)
+    for path in db_files(DataDir(data_dir).db):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name

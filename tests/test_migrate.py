@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,11 +74,21 @@ def test_old_file_is_copied_then_migrated(old_clinic: Path) -> None:
         assert "ix_patient_card" not in names and "ix_appointment_start" not in names
         label = s.execute(text("SELECT patient_label FROM appointment WHERE id = 'a1'"))
         assert label.scalar_one() == "Ayse Yilmaz", "the labels of existing rows are filled"
+        kind = s.execute(
+            text(
+                "SELECT k.provider_id = a.provider_id AND k.room_id = '' AND"
+                " k.service_id = a.service_id AND k.status = a.status"
+                " FROM appointment AS a JOIN card_kind AS k ON k.no = a.card_kind"
+            )
+        )
+        assert kind.scalar_one() == 1, "and so are their card kinds"
     finally:
         db.close()
     copies = list(old_clinic.glob("clinic.db.before-0001-*"))
     assert len(copies) == 1
     assert copies[0].read_bytes()[:16] != PLAINTEXT_MAGIC, "the copy stays encrypted"
+    if os.name == "posix":
+        assert stat.S_IMODE(copies[0].stat().st_mode) == 0o600, "and only the owner reads it"
     old = Database(copies[0], unlock(old_clinic, env={}))
     try:
         assert migrate.current_revision(old) == "0001"

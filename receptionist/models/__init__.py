@@ -1,6 +1,6 @@
 """The domain model. Import from here: ``from receptionist.models import Patient``."""
 
-from .appointment import Appointment
+from .appointment import Appointment, CardKind
 from .base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
 from .clinic import BlockedTime, Clinic, Provider, Room, Service
 from .patient import Consent, Patient
@@ -13,6 +13,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BlockedTime",
+    "CardKind",
     "Clinic",
     "CommunicationEntry",
     "Consent",

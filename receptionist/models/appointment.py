@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Synced
 
-# What a schedule card needs, in the order of the covering window index.
-WINDOW_COLUMNS = (
-    "start_utc",
-    "end_utc",
-    "deleted_at",
-    "status",
-    "provider_id",
-    "room_id",
-    "service_id",
-    "patient_id",
-    "id",
-    "patient_label",
-)
+# What a schedule card needs, in the order of the covering window index (which holds
+# live rows only: its WHERE is WINDOW_LIVE).
+WINDOW_COLUMNS = ("start_utc", "end_utc", "card_kind", "id", "patient_id", "patient_label")
+WINDOW_LIVE = "deleted_at IS NULL"
 
 
 class Appointment(Synced, Base):
@@ -29,7 +20,7 @@ class Appointment(Synced, Base):
     __table_args__ = (
         # The schedule's window query reads only this index (see agenda._WINDOW_SQL):
         # a week is one range scan with no look-ups into the table or the patients.
-        Index("ix_appointment_window", *WINDOW_COLUMNS),
+        Index("ix_appointment_window", *WINDOW_COLUMNS, sqlite_where=text(WINDOW_LIVE)),
         Index("ix_appointment_provider_start", "provider_id", "start_utc"),
         Index("ix_appointment_room_start", "room_id", "start_utc"),
         Index("ix_appointment_patient_start", "patient_id", "start_utc"),
@@ -60,3 +51,30 @@ class Appointment(Synced, Base):
     # triggers (migration 0005) whatever writes the rows, so a week of the schedule
     # needs no look-up into 200,000 patients. Never set it in code; never sync it.
     patient_label: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The card's kind, a local number for (provider, room, service, status): see
+    # CardKind. Kept by triggers (migration 0008) like patient_label; never set it in
+    # code, never sync it.
+    card_kind: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class CardKind(Base):
+    """A local number for one (provider, room, service, status) a card can have.
+
+    A week's thousands of cards share a few hundred of these, so the window index
+    holds the number instead of three 36-character ids and a status: half the bytes,
+    half the pages to decrypt on a first look. Rows are added by the appointment
+    triggers (migration 0008) and never changed or deleted, so a number means the
+    same kind for the life of the file. Local to this file: never synced. ``room_id``
+    is "" for no room (NULLs would not be unique).
+    """
+
+    __tablename__ = "card_kind"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "room_id", "service_id", "status", name="uq_card_kind"),
+    )
+
+    no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[str] = mapped_column(Text)
+    room_id: Mapped[str] = mapped_column(Text)
+    service_id: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
