@@ -74,6 +74,10 @@ class NotOurFile(ReceptionistError):
     exit_code = 3
 
 
+class DiskFull(ReceptionistError):
+    """The disk cannot hold what a step has to write; nothing was changed."""
+
+
 class InstanceLocked(ReceptionistError):
     """Another copy of the app already runs on this clinic's data."""
 

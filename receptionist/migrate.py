@@ -15,8 +15,15 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from .errors import NotOurFile
-from .storage import Database, create_private, fsync_dir
+from .errors import DiskFull, NotOurFile
+from .storage import (
+    Database,
+    create_private,
+    files_size,
+    fsync_dir,
+    is_disk_full,
+    space_short,
+)
 from .texts import QT_TRANSLATE_NOOP, Text
 
 SCRIPTS = Path(__file__).parent / "migrations"
@@ -91,6 +98,7 @@ def upgrade(
     tell = on_step or (lambda done, total, what: None)
     copy = None
     if current is not None:
+        _require_room(db)
         tell(0, total, "copy")
         copy = backup_before_upgrade(db, current)
     cfg = _config()
@@ -98,10 +106,48 @@ def upgrade(
         cfg.attributes["connection"] = conn
         for i, revision in enumerate(steps):
             tell(total - len(steps) + i, total, revision)
-            command.upgrade(cfg, revision)
+            try:
+                command.upgrade(cfg, revision)
+            except Exception as exc:
+                if is_disk_full(exc):  # the step's transaction is rolled back
+                    raise DiskFull(
+                        Text(
+                            QT_TRANSLATE_NOOP(
+                                "core",
+                                "The disk holding {path} filled up during the upgrade; "
+                                "the unfinished step was undone. Free some space and "
+                                "open the clinic again.",
+                            ),
+                            path=str(db.path.parent),
+                        )
+                    ) from exc
+                raise
             conn.commit()
     tell(total, total, "done")
     return copy
+
+
+def _require_room(db: Database) -> None:
+    """Refuse, before anything is written, an upgrade the disk cannot hold: the copy
+    is as large as the file, and the upgrade's own writes (an index rebuilt, the
+    WAL) may take a quarter of it again."""
+    size = files_size(db.path)
+    short = space_short(db.path, size + size // 4)
+    if short is not None:
+        raise DiskFull(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "Upgrading this clinic first writes a copy of it beside {path}, which "
+                    "needs {needed} free; the disk has {free}. Free some space (older "
+                    "clinic.db.before-* copies can go once the clinic works) and open it "
+                    "again; nothing was changed.",
+                ),
+                path=str(db.path.parent),
+                needed=short[0],
+                free=short[1],
+            )
+        )
 
 
 def backup_before_upgrade(db: Database, revision: str) -> Path:
@@ -119,14 +165,29 @@ def backup_before_upgrade(db: Database, revision: str) -> Path:
 def export_copy(db: Database, target: Path) -> None:
     partial = target.with_name(target.name + ".partial")
     create_private(partial)
-    with db.raw() as conn:
-        conn.execute(f"ATTACH DATABASE ? AS copy KEY {db.key_pragma()}", (str(partial),))
-        try:
-            conn.execute("SELECT sqlcipher_export('copy')").fetchall()
-            version = conn.execute("PRAGMA main.user_version").fetchone()[0]
-            conn.execute(f"PRAGMA copy.user_version = {int(version)}")
-        finally:
-            conn.execute("DETACH DATABASE copy")
+    try:
+        with db.raw() as conn:
+            conn.execute(f"ATTACH DATABASE ? AS copy KEY {db.key_pragma()}", (str(partial),))
+            try:
+                conn.execute("SELECT sqlcipher_export('copy')").fetchall()
+                version = conn.execute("PRAGMA main.user_version").fetchone()[0]
+                conn.execute(f"PRAGMA copy.user_version = {int(version)}")
+            finally:
+                conn.execute("DETACH DATABASE copy")
+    except BaseException as exc:
+        partial.unlink(missing_ok=True)  # a half-written copy is no copy
+        if is_disk_full(exc):
+            raise DiskFull(
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "The disk holding {path} filled up while the copy was written; "
+                        "nothing was changed. Free some space and try again.",
+                    ),
+                    path=str(target.parent),
+                )
+            ) from exc
+        raise
     with partial.open("rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(partial, target)

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlcipher3
 
 from . import keystore
-from .errors import UserError
+from .errors import DiskFull, UserError
 from .keyfile import KeyFile, read_keyfile, write_keyfile
 from .keys import KdfParams, new_data_key, new_recovery_code, wrap
 from .lock import InstanceLock, exclusive_use
@@ -24,9 +24,12 @@ from .storage import (
     BUSY_TIMEOUT_MS,
     create_private,
     db_files,
+    files_size,
     fsync_dir,
+    is_disk_full,
     key_pragma_value,
     raw_connect,
+    space_short,
 )
 from .texts import QT_TRANSLATE_NOOP, Text
 from .vault import DataDir, check_passphrase_strength
@@ -73,6 +76,21 @@ def rekey(
         )
     with InstanceLock(ddir.lock), exclusive_use(ddir.db):
         raw_connect(ddir.db, old_key).close()  # proves the old key
+        short = space_short(ddir.db, files_size(ddir.db))
+        if short is not None:
+            raise DiskFull(
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "Changing the key writes a new copy of the clinic beside {path}, "
+                        "which needs {needed} free; the disk has {free}. Free some space "
+                        "and try again; nothing was changed.",
+                    ),
+                    path=str(ddir.root),
+                    needed=short[0],
+                    free=short[1],
+                )
+            )
         gen = keyfile.generation + 1
         cid = keyfile.clinic_id
         new_key = new_data_key()
@@ -112,6 +130,23 @@ def _export(db_path: Path, old_key: bytes, new_key: bytes) -> None:
         version = conn.execute("PRAGMA main.user_version").fetchone()[0]
         conn.execute(f"PRAGMA rekeyed.user_version = {int(version)}")
         conn.execute("DETACH DATABASE rekeyed")
+    except sqlcipher3.Error as exc:
+        conn.close()
+        for partial in db_files(side):
+            partial.unlink()
+        if is_disk_full(exc):  # the old file and its secrets still work
+            raise DiskFull(
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "The disk holding {path} filled up while the clinic was copied "
+                        "under its new key; the old key still works. Free some space "
+                        "and try again.",
+                    ),
+                    path=str(db_path.parent),
+                )
+            ) from exc
+        raise
     finally:
         conn.close()
     check = sqlcipher3.connect(str(side), timeout=BUSY_TIMEOUT_MS / 1000)

@@ -9,6 +9,7 @@ told to use ``sqlcipher3``: SQLAlchemy would otherwise fall back to the standard
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -200,6 +201,35 @@ def _on_begin(conn: Any) -> None:
 def db_files(path: Path) -> list[Path]:
     """The database and its WAL side files that exist now."""
     return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
+
+
+SPACE_MARGIN = 64 * 1024 * 1024  # beyond the copy: journals, the file system's own needs
+
+
+def files_size(path: Path) -> int:
+    """The bytes of the database and its WAL side files."""
+    return sum(p.stat().st_size for p in db_files(path))
+
+
+def space_short(path: Path, needed: int) -> tuple[str, str] | None:
+    """``(needed, free)`` as people read sizes, if the disk holding ``path`` lacks
+    ``needed`` bytes and a margin; ``None`` when there is room."""
+    free = shutil.disk_usage(path.parent).free
+    if free >= needed + SPACE_MARGIN:
+        return None
+    return human_size(needed + SPACE_MARGIN), human_size(free)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether SQLite gave up because the disk is full (SQLITE_FULL)."""
+    return "database or disk is full" in str(exc)
+
+
+def human_size(n: int) -> str:
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
 
 
 def create_private(path: Path) -> None:

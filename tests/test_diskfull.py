@@ -1,0 +1,151 @@
+"""A disk too small for an upgrade's copy or a rekey: a clear refusal, nothing lost.
+
+The checks before writing are tested with a disk that reports little free space. A
+disk filling up half-way is a real one: a small tmpfs (mounting it needs root, as CI
+and this project's machines run; elsewhere those tests skip), with the check before
+writing told there was room, as when another program fills the disk after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+from test_migrate import seed_rows
+
+from receptionist import migrate, storage
+from receptionist import rekey as rekeying
+from receptionist.errors import DiskFull
+from receptionist.rekey import rekey
+from receptionist.storage import Database, db_files
+from receptionist.vault import DataDir, create, open_clinic, unlock
+
+PASS = "correct horse battery"
+ENV = {"RECEPTIONIST_PASSPHRASE": PASS}
+
+
+@pytest.fixture
+def older(tmp_path: Path) -> Path:
+    """A clinic one revision behind, so opening it writes a copy before upgrading."""
+    root = tmp_path / "clinic"
+    created = create(root, passphrase=PASS)
+    db = Database(DataDir(root).db, created.key)
+    with db.write() as s:
+        seed_rows(s)
+    cfg = migrate._config()
+    with db.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+        conn.commit()
+    db.close()
+    return root
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.iterdir())
+        if p.is_file() and not p.name.endswith((".inuse", "-shm", ".lock"))
+    }
+
+
+def _short_disk(monkeypatch: pytest.MonkeyPatch, free: int) -> None:
+    real = shutil.disk_usage
+
+    def usage(path: Any) -> Any:
+        total, used, _ = real(path)
+        return type(real(path))(total, used, free)
+
+    monkeypatch.setattr(storage.shutil, "disk_usage", usage)
+
+
+def test_upgrade_refused_before_anything_is_written(
+    older: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _digests(older)
+    _short_disk(monkeypatch, free=50 * 1024)
+    with pytest.raises(DiskFull, match=r"needs .* free; the disk has 50\.0 KB"):
+        open_clinic(older, env=ENV)
+    assert _digests(older) == before
+    monkeypatch.undo()
+    db = open_clinic(older, env=ENV)
+    assert migrate.current_revision(db) == migrate.head_revision()
+    db.close()
+
+
+def test_rekey_refused_before_anything_is_written(
+    older: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_clinic(older, env=ENV).close()  # upgraded first
+    before = _digests(older)
+    _short_disk(monkeypatch, free=1024)
+    with pytest.raises(DiskFull, match="Changing the key"):
+        rekey(older, unlock(older, env=ENV), passphrase=PASS, show_code=lambda _: None)
+    assert _digests(older) == before
+
+
+@contextmanager
+def on_a_small_disk(clinic: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of ``clinic`` on a file system with room for it and a third of it again."""
+    if os.name != "posix" or os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    size = sum(p.stat().st_size for p in clinic.iterdir() if p.is_file())
+    mount = tmp_path / "small"
+    mount.mkdir()
+    room = size + DataDir(clinic).db.stat().st_size // 3
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={room // 1024 + 4}k,mode=700", "tmpfs", mount],
+        capture_output=True,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"could not mount a small file system: {made.stderr!r}")
+    try:
+        shutil.copytree(clinic, mount / "clinic")
+        yield mount / "clinic"
+    finally:
+        subprocess.run(["umount", "-l", mount], check=True)
+
+
+def _disk_filled_by_someone_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check before writing passes, as when another program fills the disk after it."""
+    monkeypatch.setattr(migrate, "space_short", lambda path, needed: None)
+    monkeypatch.setattr(rekeying, "space_short", lambda path, needed: None)
+
+
+def test_disk_filling_up_during_the_upgrade_copy(
+    older: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _disk_filled_by_someone_else(monkeypatch)
+    with on_a_small_disk(older, tmp_path) as clinic:
+        before = _digests(clinic)
+        with pytest.raises(DiskFull, match="filled up while the copy was written; nothing was"):
+            open_clinic(clinic, env=ENV)
+        assert _digests(clinic) == before, "no half-written copy left, the clinic untouched"
+
+
+def test_disk_filling_up_during_a_rekey(
+    older: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_clinic(older, env=ENV).close()  # upgraded where there is room
+    _disk_filled_by_someone_else(monkeypatch)
+    with on_a_small_disk(older, tmp_path) as clinic:
+        key = unlock(clinic, env=ENV)
+        with pytest.raises(DiskFull, match="the old key still works"):
+            rekey(clinic, key, passphrase=PASS, show_code=lambda _: None)
+        db_path = DataDir(clinic).db
+        assert not db_files(db_path.with_name(db_path.name + ".rekey")), "no partial file"
+        db = open_clinic(clinic, env=ENV)  # the old passphrase still opens it
+        try:
+            with db.read() as s:
+                assert s.execute(text("SELECT count(*) FROM appointment")).scalar_one() == 1
+        finally:
+            db.close()
