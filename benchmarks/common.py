@@ -164,6 +164,21 @@ def machine_speed(repeat: int = 60) -> Figures:
     return timed("machine speed: fixed Python loop (reference)", work, repeat)
 
 
+def read_through(paths: list[Path]) -> float:
+    """Read whole files once, so they sit in the OS file cache; returns the seconds.
+
+    A desk PC that has been on a while holds its clinic file in the OS cache. This
+    VM does not keep a 1.7 GB file there for long, so without this a "first look"
+    figure measured disk reads some runs and not others. SQLite's own page cache (and
+    with it SQLCipher's decryption) still starts cold."""
+    t0 = time.perf_counter()
+    for path in paths:
+        with path.open("rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    return time.perf_counter() - t0
+
+
 def timed(name: str, fn: Callable[[], object], repeat: int) -> Figures:
     samples = []
     for _ in range(repeat):
