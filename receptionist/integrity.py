@@ -16,10 +16,16 @@ class CheckReport:
     integrity: list[str] = field(default_factory=list)
     cipher: list[str] = field(default_factory=list)
     foreign_keys: int = 0
+    stale_cards: int = 0  # appointments whose local schedule copies disagree with them
 
     @property
     def ok(self) -> bool:
-        return self.integrity == ["ok"] and not self.cipher and self.foreign_keys == 0
+        return (
+            self.integrity == ["ok"]
+            and not self.cipher
+            and self.foreign_keys == 0
+            and self.stale_cards == 0
+        )
 
 
 def check(db: Database) -> CheckReport:
@@ -31,7 +37,53 @@ def check(db: Database) -> CheckReport:
         report.cipher = [_text(r[0]) for r in _rows(conn, "cipher_integrity_check")]
         report.integrity = [_text(r[0]) for r in _rows(conn, "integrity_check")]
         report.foreign_keys = len(_rows(conn, "foreign_key_check"))
+        if report.integrity == ["ok"] and not report.cipher:
+            report.stale_cards = conn.execute(f"SELECT count(*) {_STALE}").fetchone()[0]
     return report
+
+
+# The schedule reads two local copies on each appointment, kept by triggers
+# (migrations 0005 and 0008): the patient's name and the card's kind number. They
+# can only disagree with their sources through a bug or a hand edit with the
+# triggers dropped; unlike damage, that is repaired from the file itself.
+_KIND_OF = (
+    "(SELECT k.no FROM card_kind AS k WHERE k.provider_id = a.provider_id"
+    " AND k.room_id = coalesce(a.room_id, '') AND k.service_id = a.service_id"
+    " AND k.status = a.status)"
+)
+_LABEL_OF = (
+    "coalesce((SELECT trim(p.given_name || ' ' || p.family_name) FROM patient AS p"
+    " WHERE p.id = a.patient_id), '')"
+)
+_STALE = (
+    f"FROM appointment AS a WHERE a.card_kind IS NOT {_KIND_OF}"
+    f" OR a.patient_label IS NOT {_LABEL_OF}"
+)
+
+
+def repair_cards(db: Database) -> int:
+    """Rebuild the schedule copies that disagree with their appointments; returns how
+    many appointments were put right. Local data only: no row version changes, so
+    nothing is sent to sync."""
+    with db.raw() as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "INSERT OR IGNORE INTO card_kind (provider_id, room_id, service_id, status)"
+                " SELECT DISTINCT provider_id, coalesce(room_id, ''), service_id, status"
+                " FROM appointment ORDER BY 1, 2, 3, 4"
+            )
+            stale = [r[0] for r in conn.execute(f"SELECT a.rowid {_STALE}")]
+            conn.executemany(
+                f"UPDATE appointment AS a SET card_kind = {_KIND_OF}, patient_label = {_LABEL_OF}"
+                " WHERE a.rowid = ?",
+                [(rowid,) for rowid in stale],
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return len(stale)
 
 
 def _rows(conn: Any, pragma: str) -> list[Any]:

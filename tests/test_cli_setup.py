@@ -4,8 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from receptionist.cli.main import main
+from receptionist.vault import open_clinic
 
 
 @pytest.fixture
@@ -82,3 +84,49 @@ def test_rekey_via_cli(cli_env: Path, capsys, monkeypatch, memory_keyring) -> No
     monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", code)
     assert main(["check"]) == 0
     assert main(["audit", "verify"]) == 0
+
+
+def test_check_finds_and_repairs_stale_schedule_copies(cli_env: Path, capsys) -> None:
+    """The schedule's local copies (patient name, card kind) are kept by triggers; a
+    copy changed behind their back is found by ``check`` and rebuilt by ``--repair``
+    without touching the appointments' versions (nothing to sync)."""
+    assert main(["demo", "--patients", "30", "--appointments", "60", "--providers", "2"]) == 0
+    db = open_clinic(cli_env)
+    try:
+        with db.write() as s:
+            ids = s.execute(text("SELECT id FROM appointment ORDER BY id LIMIT 3")).scalars().all()
+            s.execute(text("UPDATE appointment SET card_kind = 999 WHERE id = :i"), {"i": ids[0]})
+            s.execute(
+                text("UPDATE appointment SET patient_label = 'x' WHERE id = :i"), {"i": ids[1]}
+            )
+            s.execute(
+                text("UPDATE appointment SET card_kind = 0, patient_label = '' WHERE id = :i"),
+                {"i": ids[2]},
+            )
+            versions = dict(s.execute(text("SELECT id, version FROM appointment")).all())
+    finally:
+        db.close()
+    capsys.readouterr()
+    assert main(["--json", "check"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert (out["ok"], out["stale_schedule_cards"]) == (False, 3)
+    assert main(["check"]) == 1
+    assert "check --repair" in capsys.readouterr().out
+    assert main(["check", "--repair"]) == 0
+    assert "Rebuilt the schedule copies of 3 appointments" in capsys.readouterr().out
+    assert main(["check"]) == 0
+    db = open_clinic(cli_env)
+    try:
+        with db.read() as s:
+            after = dict(s.execute(text("SELECT id, version FROM appointment")).all())
+            label = s.execute(
+                text(
+                    "SELECT a.patient_label = trim(p.given_name || ' ' || p.family_name)"
+                    " FROM appointment AS a JOIN patient AS p ON p.id = a.patient_id"
+                    " WHERE a.id = :i"
+                ),
+                {"i": ids[1]},
+            ).scalar_one()
+    finally:
+        db.close()
+    assert after == versions and label == 1

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from .. import audit
 from ..context import Ctx
 from ..errors import PermissionDenied, ReceptionistError, UserError
-from ..integrity import check
+from ..integrity import CheckReport, check, repair_cards
 from ..models import StaffUser
 from ..rekey import rekey
 from ..roles import ROLES
@@ -41,6 +41,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("check", help="verify the database file (integrity and encryption)")
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild the schedule's local copies (patient names, card kinds) that disagree",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("rekey", help="re-encrypt under a new key; prints a new recovery code")
@@ -100,28 +105,43 @@ def cmd_init(app: App) -> int:
 
 
 def cmd_check(app: App) -> int:
+    repaired = 0
     with app.database() as db:
         report = check(db)
-    text = (
-        "The database is sound."
-        if report.ok
-        else (
-            "PROBLEMS FOUND: "
-            + "; ".join(report.integrity + report.cipher)
-            + (f"; {report.foreign_keys} broken references" if report.foreign_keys else "")
-            + ". Restore the latest backup."
-        )
-    )
+        if app.args.repair and report.stale_cards and not (report.cipher or report.foreign_keys):
+            repaired = repair_cards(db)
+            report = check(db)
     app.emit(
         {
             "ok": report.ok,
             "integrity": report.integrity,
             "cipher": report.cipher,
             "foreign_key_problems": report.foreign_keys,
+            "stale_schedule_cards": report.stale_cards,
+            "repaired_schedule_cards": repaired,
         },
-        text,
+        _check_text(report, repaired),
     )
     return 0 if report.ok else 1
+
+
+def _check_text(report: CheckReport, repaired: int) -> str:
+    done = f"Rebuilt the schedule copies of {repaired} appointments. " if repaired else ""
+    if report.ok:
+        return done + "The database is sound."
+    damage = report.integrity != ["ok"] or report.cipher or report.foreign_keys
+    if not damage:
+        return (
+            f"{report.stale_cards} appointments disagree with their schedule copies (the "
+            "patient's name or the card's kind); run `receptionist check --repair` to "
+            "rebuild them from the appointments. No data is lost."
+        )
+    return (
+        "PROBLEMS FOUND: "
+        + "; ".join(report.integrity + report.cipher)
+        + (f"; {report.foreign_keys} broken references" if report.foreign_keys else "")
+        + ". Restore the latest backup."
+    )
 
 
 def cmd_rekey(app: App) -> int:
