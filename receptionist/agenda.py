@@ -7,6 +7,7 @@ clinic's time zone is used only to expand weekly hours into UTC intervals, with
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,6 +23,8 @@ from .context import Ctx
 from .errors import PermissionDenied
 from .models import Room, from_micros, to_micros
 from .texts import QT_TRANSLATE_NOOP, Text
+
+log = logging.getLogger(__name__)
 
 ColumnKind = Literal["provider", "room"]
 HIDDEN_STATUSES = frozenset({"cancelled"})
@@ -147,7 +150,10 @@ def appointments(
         # A week repeats the same few hundred slot boundaries and a few hundred card
         # kinds: convert each once, not per row.
         instants = {m: from_micros(m) for m in {r[4] for r in rows} | {r[5] for r in rows}}
-        kinds = _kinds(driver, {r[3] for r in rows}, services)
+        numbers = {r[3] for r in rows}
+        kinds = _kinds(driver, numbers, services)
+        if len(kinds) < len(numbers):
+            rows = _strays_resolved(driver, rows, kinds, services)
         new = tuple.__new__  # AgendaItem._make without the call through the class
         items: list[AgendaItem] = []
         add = items.append
@@ -214,8 +220,8 @@ _Kind = tuple[str, str | None, str, str, str, str]
 
 
 def _kinds(
-    driver: Any, numbers: set[int], services: dict[str, tuple[str, str]]
-) -> dict[int, _Kind]:
+    driver: Any, numbers: set[object], services: dict[str, tuple[str, str]]
+) -> dict[object, _Kind]:
     """(provider, room, service, service name, colour, status) of each card kind."""
     if not numbers:
         return {}
@@ -224,11 +230,35 @@ def _kinds(
         f" WHERE no IN ({', '.join('?' * len(numbers))})",
         list(numbers),
     )
-    kinds: dict[int, _Kind] = {}
+    kinds: dict[object, _Kind] = {}
     for no, provider_id, room_id, service_id, status in rows:
         name, colour = services.get(service_id, ("", "#999999"))
         kinds[no] = (provider_id, room_id or None, service_id, name, colour, status)
     return kinds
+
+
+def _strays_resolved(
+    driver: Any, rows: list[Any], kinds: dict[object, _Kind], services: dict[str, tuple[str, str]]
+) -> list[Any]:
+    """Rows whose kind number is not on file get their kind from their own row.
+
+    The triggers never let that happen; if it did (a hand edit with the triggers
+    dropped), the week still shows, and the log says what puts it right."""
+    stray = [r[0] for r in rows if r[3] not in kinds]
+    found = driver.execute(
+        "SELECT id, provider_id, room_id, service_id, status FROM appointment"
+        f" WHERE id IN ({', '.join('?' * len(stray))})",
+        stray,
+    )
+    for id_, provider_id, room_id, service_id, status in found:
+        name, colour = services.get(service_id, ("", "#999999"))
+        kinds[("row", id_)] = (provider_id, room_id or None, service_id, name, colour, status)
+    log.warning(
+        "%d schedule cards have a kind number that is not on file; "
+        "run `receptionist check --repair`",
+        len(stray),
+    )
+    return [r if r[3] in kinds else (*r[:3], ("row", r[0]), *r[4:]) for r in rows]
 
 
 def _driver(session: Session) -> Any:

@@ -37,7 +37,10 @@ def check(db: Database) -> CheckReport:
         report.cipher = [_text(r[0]) for r in _rows(conn, "cipher_integrity_check")]
         report.integrity = [_text(r[0]) for r in _rows(conn, "integrity_check")]
         report.foreign_keys = len(_rows(conn, "foreign_key_check"))
-        if report.integrity == ["ok"] and not report.cipher:
+        has_copies = conn.execute(  # not before migration 0008
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'card_kind'"
+        ).fetchone()[0]
+        if report.integrity == ["ok"] and not report.cipher and has_copies:
             report.stale_cards = conn.execute(f"SELECT count(*) {_STALE}").fetchone()[0]
     return report
 

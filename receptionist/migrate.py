@@ -110,36 +110,45 @@ def upgrade(
                 command.upgrade(cfg, revision)
             except Exception as exc:
                 if is_disk_full(exc):  # the step's transaction is rolled back
-                    raise DiskFull(
-                        Text(
-                            QT_TRANSLATE_NOOP(
-                                "core",
-                                "The disk holding {path} filled up during the upgrade; "
-                                "the unfinished step was undone. Free some space and "
-                                "open the clinic again.",
-                            ),
-                            path=str(db.path.parent),
-                        )
-                    ) from exc
+                    raise _full_during_upgrade(db, copy, first_step=i == 0) from exc
                 raise
             conn.commit()
     tell(total, total, "done")
     return copy
 
 
+def _full_during_upgrade(db: Database, copy: Path | None, *, first_step: bool) -> DiskFull:
+    """The error for a disk that filled up during a step (which was rolled back). If
+    no step was kept, the file is as it was and the copy made for this upgrade only
+    takes the space the next try needs: it goes."""
+    if first_step and copy is not None:
+        copy.unlink(missing_ok=True)
+    return DiskFull(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The disk holding {path} filled up during the upgrade; the unfinished "
+                "step was undone and the clinic's data is safe. Free some space and open "
+                "the clinic again.",
+            ),
+            path=str(db.path.parent),
+        )
+    )
+
+
 def _require_room(db: Database) -> None:
     """Refuse, before anything is written, an upgrade the disk cannot hold: the copy
-    is as large as the file, and the upgrade's own writes (an index rebuilt, the
-    WAL) may take a quarter of it again."""
+    is as large as the file, and a step's own writes may take as much again (0008
+    rewrites every appointment in one transaction: its WAL peaked at 0.65x the file)."""
     size = files_size(db.path)
-    short = space_short(db.path, size + size // 4)
+    short = space_short(db.path, 2 * size)
     if short is not None:
         raise DiskFull(
             Text(
                 QT_TRANSLATE_NOOP(
                     "core",
-                    "Upgrading this clinic first writes a copy of it beside {path}, which "
-                    "needs {needed} free; the disk has {free}. Free some space (older "
+                    "Upgrading this clinic writes a copy of it in {path} first, and needs "
+                    "{needed} free in all; the disk has {free}. Free some space (older "
                     "clinic.db.before-* copies can go once the clinic works) and open it "
                     "again; nothing was changed.",
                 ),
@@ -174,6 +183,8 @@ def export_copy(db: Database, target: Path) -> None:
                 conn.execute(f"PRAGMA copy.user_version = {int(version)}")
             finally:
                 conn.execute("DETACH DATABASE copy")
+        with partial.open("rb+") as fh:
+            os.fsync(fh.fileno())
     except BaseException as exc:
         partial.unlink(missing_ok=True)  # a half-written copy is no copy
         if is_disk_full(exc):
@@ -188,7 +199,5 @@ def export_copy(db: Database, target: Path) -> None:
                 )
             ) from exc
         raise
-    with partial.open("rb+") as fh:
-        os.fsync(fh.fileno())
     os.replace(partial, target)
     fsync_dir(target.parent)

@@ -82,7 +82,7 @@ def rekey(
                 Text(
                     QT_TRANSLATE_NOOP(
                         "core",
-                        "Changing the key writes a new copy of the clinic beside {path}, "
+                        "Changing the key writes a new copy of the clinic in {path}, "
                         "which needs {needed} free; the disk has {free}. Free some space "
                         "and try again; nothing was changed.",
                     ),
@@ -109,7 +109,27 @@ def rekey(
             params=SUCCESSOR_KDF,
         )
         write_keyfile(ddir.keyfile, KeyFile(cid, [*keyfile.slots, *slots, bridge]))
-        _export(ddir.db, old_key, new_key)
+        try:
+            side = _write_rekeyed(ddir.db, old_key, new_key)
+        except BaseException as exc:
+            # Nothing is under the new key: its slots would only unlock a file that
+            # does not exist (and say "damaged"). Back to the key file as it was.
+            write_keyfile(ddir.keyfile, keyfile)
+            if is_disk_full(exc):
+                raise DiskFull(
+                    Text(
+                        QT_TRANSLATE_NOOP(
+                            "core",
+                            "The disk holding {path} filled up while the clinic was "
+                            "copied under its new key; nothing was changed, and your "
+                            "passphrase and recovery code still open the clinic. Free "
+                            "some space and try again.",
+                        ),
+                        path=str(ddir.root),
+                    )
+                ) from exc
+            raise
+        _swap(side, ddir.db)
         keystore.forget_key(cid)
         stored = keystore.save_key(cid, new_key)
         show_code(code)
@@ -117,47 +137,43 @@ def rekey(
     return Rekeyed(code, stored, new_key)
 
 
-def _export(db_path: Path, old_key: bytes, new_key: bytes) -> None:
+def _write_rekeyed(db_path: Path, old_key: bytes, new_key: bytes) -> Path:
+    """The clinic copied under ``new_key`` beside the database, checked and on disk.
+    If that fails, no part of the copy is left."""
     side = db_path.with_name(db_path.name + ".rekey")
     for leftover in db_files(side):
         leftover.unlink()
     create_private(side)
-    conn = raw_connect(db_path, old_key)
     try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute(f"ATTACH DATABASE ? AS rekeyed KEY {key_pragma_value(new_key)}", (str(side),))
-        conn.execute("SELECT sqlcipher_export('rekeyed')")
-        version = conn.execute("PRAGMA main.user_version").fetchone()[0]
-        conn.execute(f"PRAGMA rekeyed.user_version = {int(version)}")
-        conn.execute("DETACH DATABASE rekeyed")
-    except sqlcipher3.Error as exc:
-        conn.close()
+        conn = raw_connect(db_path, old_key)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute(
+                f"ATTACH DATABASE ? AS rekeyed KEY {key_pragma_value(new_key)}", (str(side),)
+            )
+            conn.execute("SELECT sqlcipher_export('rekeyed')")
+            version = conn.execute("PRAGMA main.user_version").fetchone()[0]
+            conn.execute(f"PRAGMA rekeyed.user_version = {int(version)}")
+            conn.execute("DETACH DATABASE rekeyed")
+        finally:
+            conn.close()
+        check = sqlcipher3.connect(str(side), timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            check.execute("PRAGMA cipher_log_level = NONE")
+            check.execute(f"PRAGMA key = {key_pragma_value(new_key)}")
+            check.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            check.close()
+        with side.open("rb+") as fh:
+            os.fsync(fh.fileno())
+    except BaseException:
         for partial in db_files(side):
             partial.unlink()
-        if is_disk_full(exc):  # the old file and its secrets still work
-            raise DiskFull(
-                Text(
-                    QT_TRANSLATE_NOOP(
-                        "core",
-                        "The disk holding {path} filled up while the clinic was copied "
-                        "under its new key; the old key still works. Free some space "
-                        "and try again.",
-                    ),
-                    path=str(db_path.parent),
-                )
-            ) from exc
         raise
-    finally:
-        conn.close()
-    check = sqlcipher3.connect(str(side), timeout=BUSY_TIMEOUT_MS / 1000)
-    try:
-        check.execute("PRAGMA cipher_log_level = NONE")
-        check.execute(f"PRAGMA key = {key_pragma_value(new_key)}")
-        check.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    finally:
-        check.close()
-    with side.open("rb+") as fh:
-        os.fsync(fh.fileno())
+    return side
+
+
+def _swap(side: Path, db_path: Path) -> None:
     for stale in db_files(db_path)[1:]:
         stale.unlink()
     os.replace(side, db_path)

@@ -8,6 +8,7 @@ told to use ``sqlcipher3``: SQLAlchemy would otherwise fall back to the standard
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from collections.abc import Iterator
@@ -203,6 +204,7 @@ def db_files(path: Path) -> list[Path]:
     return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
 
 
+SQLITE_FULL = 13
 SPACE_MARGIN = 64 * 1024 * 1024  # beyond the copy: journals, the file system's own needs
 
 
@@ -221,8 +223,18 @@ def space_short(path: Path, needed: int) -> tuple[str, str] | None:
 
 
 def is_disk_full(exc: BaseException) -> bool:
-    """Whether SQLite gave up because the disk is full (SQLITE_FULL)."""
-    return "database or disk is full" in str(exc)
+    """Whether ``exc`` (or the driver error SQLAlchemy wrapped in it) says the disk
+    is full: SQLite's SQLITE_FULL, or ENOSPC from the operating system. Inside
+    ``sqlcipher_export`` the code is lost (the function fails with SQLITE_ERROR) and
+    only SQLite's message for SQLITE_FULL says it."""
+    for error in (exc, getattr(exc, "orig", None)):
+        if getattr(error, "sqlite_errorcode", None) == SQLITE_FULL:
+            return True
+        if isinstance(error, sqlcipher3.Error) and "database or disk is full" in str(error):
+            return True
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+    return False
 
 
 def human_size(n: int) -> str:

@@ -359,3 +359,65 @@ def test_cards_of_one_kind_share_one_number(db: Database, seeded: dict[str, str]
     # appointments (two days) map to the same number.
     assert len(set(numbers.values())) == len(numbers) == 3
     assert set(numbers.values()) <= set(kinds)
+
+
+def test_a_whole_row_upsert_cannot_leave_stale_copies(
+    db: Database, ctx: Ctx, seeded: dict[str, str]
+) -> None:
+    """A sync-style write of every column (the copies included, with whatever values
+    the writer holds) leaves the copies right: the triggers put them back."""
+    with db.write() as s:
+        row = dict(
+            s.execute(text("SELECT * FROM appointment WHERE id = :i"), {"i": seeded["first"]})
+            .mappings()
+            .one()
+        )
+        right = (row["card_kind"], row["patient_label"])
+        row.update(card_kind=0, patient_label="")
+        columns = list(row)
+        kinds_before = _kind_table(s)
+        names, values = ", ".join(columns), ", ".join(":" + c for c in columns)
+        # A statement's own conflict clause overrides those inside the triggers it
+        # fires: neither may turn the kind insert into a failure or a REPLACE that
+        # renumbers a kind other appointments (Ada's next-day one) point to.
+        s.execute(text(f"INSERT OR REPLACE INTO appointment ({names}) VALUES ({values})"), row)
+        s.execute(
+            text(
+                f"INSERT INTO appointment ({names}) VALUES ({values}) ON CONFLICT(id) DO UPDATE"
+                f" SET {', '.join(f'{c} = excluded.{c}' for c in columns if c != 'id')}"
+            ),
+            row,
+        )
+        assert _kind_table(s) == kinds_before
+        after = s.execute(
+            text("SELECT card_kind, patient_label FROM appointment WHERE id = :i"),
+            {"i": seeded["first"]},
+        ).one()
+    assert tuple(after) == right
+    start, end = agenda.day_window(MON, IST)
+    with db.read() as s:
+        names = {i.id: i.patient_name for i in agenda.load(s, ctx, start, end).items}
+    assert names[seeded["first"]] == "Zeynep Kaya"
+
+
+def test_a_card_with_a_kind_not_on_file_still_shows(
+    db: Database, seeded: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only a hand edit with the triggers dropped can do this; the week still shows,
+    the card right, and the log (no patient data) says how to repair it."""
+    with db.write() as s:
+        s.execute(text("DROP TRIGGER tr_appointment_card_update"))
+        s.execute(
+            text("UPDATE appointment SET card_kind = 999 WHERE id = :i"), {"i": seeded["first"]}
+        )
+    start, end = agenda.day_window(MON, IST, days=7)
+    with db.read() as s, caplog.at_level("WARNING"):
+        cards = {c.id: c for c in agenda.appointments(s, start, end, include_cancelled=True)}
+    first = cards[seeded["first"]]
+    assert (first.provider_id, first.room_id, first.service_name, first.status) == (
+        seeded["ada"],
+        seeded["room"],
+        "Check-up",
+        "booked",
+    )
+    assert len(cards) == 4 and "check --repair" in caplog.text and "Zeynep" not in caplog.text

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -87,13 +88,24 @@ def test_rekey_via_cli(cli_env: Path, capsys, monkeypatch, memory_keyring) -> No
 
 
 def test_check_finds_and_repairs_stale_schedule_copies(cli_env: Path, capsys) -> None:
-    """The schedule's local copies (patient name, card kind) are kept by triggers; a
-    copy changed behind their back is found by ``check`` and rebuilt by ``--repair``
-    without touching the appointments' versions (nothing to sync)."""
+    """The schedule's local copies (patient name, card kind) are kept by triggers, which
+    undo even a direct write of a copy; one changed with the triggers dropped is found
+    by ``check`` and rebuilt by ``--repair`` without touching the appointments'
+    versions (nothing to sync)."""
     assert main(["demo", "--patients", "30", "--appointments", "60", "--providers", "2"]) == 0
     db = open_clinic(cli_env)
+    update_trigger = importlib.import_module(
+        "receptionist.migrations.versions.0008_card_kind"
+    ).CARD_TRIGGERS[1]
     try:
         with db.write() as s:
+            first = s.execute(text("SELECT id FROM appointment ORDER BY id LIMIT 1")).scalar_one()
+            s.execute(text("UPDATE appointment SET card_kind = 999 WHERE id = :i"), {"i": first})
+            healed = s.execute(
+                text("SELECT card_kind <> 999 FROM appointment WHERE id = :i"), {"i": first}
+            ).scalar_one()
+            assert healed == 1, "a direct write of a copy is put right at once"
+            s.execute(text("DROP TRIGGER tr_appointment_card_update"))
             ids = s.execute(text("SELECT id FROM appointment ORDER BY id LIMIT 3")).scalars().all()
             s.execute(text("UPDATE appointment SET card_kind = 999 WHERE id = :i"), {"i": ids[0]})
             s.execute(
@@ -104,6 +116,7 @@ def test_check_finds_and_repairs_stale_schedule_copies(cli_env: Path, capsys) ->
                 {"i": ids[2]},
             )
             versions = dict(s.execute(text("SELECT id, version FROM appointment")).all())
+            s.execute(text(update_trigger))
     finally:
         db.close()
     capsys.readouterr()

@@ -24,9 +24,10 @@ from test_migrate import seed_rows
 
 from receptionist import migrate, storage
 from receptionist import rekey as rekeying
-from receptionist.errors import DiskFull
+from receptionist.errors import DiskFull, UnlockError
+from receptionist.integrity import check
 from receptionist.rekey import rekey
-from receptionist.storage import Database, db_files
+from receptionist.storage import Database
 from receptionist.vault import DataDir, create, open_clinic, unlock
 
 PASS = "correct horse battery"
@@ -41,6 +42,20 @@ def older(tmp_path: Path) -> Path:
     db = Database(DataDir(root).db, created.key)
     with db.write() as s:
         seed_rows(s)
+        # 3,000 more appointments, so an upgrade step's own writes (0008 rewrites
+        # every appointment) are a good part of the file, as on a real clinic.
+        s.execute(
+            text(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)"
+                " INSERT INTO appointment (id, patient_id, provider_id, service_id, room_id,"
+                " start_utc, end_utc, status, notes, cancellation_reason, override_reason,"
+                " created_at, updated_at, version)"
+                " SELECT 'bulk-' || i, patient_id, provider_id, service_id, room_id,"
+                " start_utc + i * 3600000000, end_utc + i * 3600000000, status, notes,"
+                " cancellation_reason, override_reason, created_at, updated_at, version"
+                " FROM appointment, n WHERE appointment.id = 'a1'"
+            )
+        )
     cfg = migrate._config()
     with db.engine.connect() as conn:
         cfg.attributes["connection"] = conn
@@ -73,7 +88,7 @@ def test_upgrade_refused_before_anything_is_written(
 ) -> None:
     before = _digests(older)
     _short_disk(monkeypatch, free=50 * 1024)
-    with pytest.raises(DiskFull, match=r"needs .* free; the disk has 50\.0 KB"):
+    with pytest.raises(DiskFull, match=r"needs .* free in all; the disk has 50\.0 KB"):
         open_clinic(older, env=ENV)
     assert _digests(older) == before
     monkeypatch.undo()
@@ -94,14 +109,15 @@ def test_rekey_refused_before_anything_is_written(
 
 
 @contextmanager
-def on_a_small_disk(clinic: Path, tmp_path: Path) -> Iterator[Path]:
-    """A copy of ``clinic`` on a file system with room for it and a third of it again."""
+def on_a_small_disk(clinic: Path, tmp_path: Path, spare: float = 1 / 3) -> Iterator[Path]:
+    """A copy of ``clinic`` on a file system with room for it and ``spare`` times its
+    database again (plus a page)."""
     if os.name != "posix" or os.geteuid() != 0:
         pytest.skip("mounting a small file system needs root")
     size = sum(p.stat().st_size for p in clinic.iterdir() if p.is_file())
     mount = tmp_path / "small"
     mount.mkdir()
-    room = size + DataDir(clinic).db.stat().st_size // 3
+    room = size + int(DataDir(clinic).db.stat().st_size * spare) + 4096
     made = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={room // 1024 + 4}k,mode=700", "tmpfs", mount],
         capture_output=True,
@@ -132,20 +148,42 @@ def test_disk_filling_up_during_the_upgrade_copy(
         assert _digests(clinic) == before, "no half-written copy left, the clinic untouched"
 
 
-def test_disk_filling_up_during_a_rekey(
+def test_disk_filling_up_during_an_upgrade_step(
     older: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Room for the copy but not for the step: the step is rolled back, and the copy
+    (of a file that did not change) goes, so the next try has the same room."""
+    _disk_filled_by_someone_else(monkeypatch)
+    with on_a_small_disk(older, tmp_path, spare=1.25) as clinic:
+        with pytest.raises(DiskFull, match="filled up during the upgrade; the unfinished step"):
+            open_clinic(clinic, env=ENV)
+        assert not list(clinic.glob("clinic.db.before-*"))
+        key = unlock(clinic, env=ENV)
+        db = Database(DataDir(clinic).db, key)
+        try:
+            assert migrate.current_revision(db) == "0007"
+            assert check(db).ok
+        finally:
+            db.close()
+
+
+def test_disk_filling_up_during_a_rekey(
+    older: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory_keyring: Any
 ) -> None:
     open_clinic(older, env=ENV).close()  # upgraded where there is room
     _disk_filled_by_someone_else(monkeypatch)
     with on_a_small_disk(older, tmp_path) as clinic:
-        key = unlock(clinic, env=ENV)
-        with pytest.raises(DiskFull, match="the old key still works"):
-            rekey(clinic, key, passphrase=PASS, show_code=lambda _: None)
-        db_path = DataDir(clinic).db
-        assert not db_files(db_path.with_name(db_path.name + ".rekey")), "no partial file"
+        key, before = unlock(clinic, env=ENV), _digests(clinic)
+        with pytest.raises(DiskFull, match="passphrase and recovery code still open"):
+            rekey(clinic, key, passphrase="the next passphrase", show_code=lambda _: None)
+        assert _digests(clinic) == before, "no partial file, the key file as it was"
+        memory_keyring.store.clear()  # so the passphrase given is what unlocks
+        with pytest.raises(UnlockError):
+            unlock(clinic, env={"RECEPTIONIST_PASSPHRASE": "the next passphrase"})
+        assert unlock(clinic, env=ENV) == key
         db = open_clinic(clinic, env=ENV)  # the old passphrase still opens it
         try:
             with db.read() as s:
-                assert s.execute(text("SELECT count(*) FROM appointment")).scalar_one() == 1
+                assert s.execute(text("SELECT count(*) FROM appointment")).scalar_one() == 3001
         finally:
             db.close()

@@ -50,11 +50,13 @@ class Appointment(Synced, Base):
     # The patient's name as the schedule card shows it: a local copy kept true by
     # triggers (migration 0005) whatever writes the rows, so a week of the schedule
     # needs no look-up into 200,000 patients. Never set it in code; never sync it.
-    patient_label: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Deferred with no Python default, so the ORM neither loads these two columns
+    # nor ever writes them back (a stale in-memory copy could not overwrite them).
+    patient_label: Mapped[str] = mapped_column(Text, server_default="", deferred=True)
     # The card's kind, a local number for (provider, room, service, status): see
-    # CardKind. Kept by triggers (migration 0008) like patient_label; never set it in
-    # code, never sync it.
-    card_kind: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # CardKind. Kept by triggers (migration 0008) like patient_label, which also put
+    # both right after any write that names them; never set it in code, never sync it.
+    card_kind: Mapped[int] = mapped_column(Integer, server_default="0", deferred=True)
 
 
 class CardKind(Base):

@@ -44,31 +44,42 @@ LABEL_OF = (
     "coalesce((SELECT trim(p.given_name || ' ' || p.family_name) FROM patient AS p "
     "WHERE p.id = NEW.patient_id), '')"
 )
-KIND_VALUES = "NEW.provider_id, coalesce(NEW.room_id, ''), NEW.service_id, NEW.status"
-ADD_KIND = (
-    "INSERT OR IGNORE INTO card_kind (provider_id, room_id, service_id, status) "
-    f"VALUES ({KIND_VALUES})"
-)
 KIND_OF = (
     "(SELECT k.no FROM card_kind AS k WHERE k.provider_id = NEW.provider_id"
     " AND k.room_id = coalesce(NEW.room_id, '') AND k.service_id = NEW.service_id"
     " AND k.status = NEW.status)"
 )
+# Not INSERT OR IGNORE: a statement's own conflict clause (INSERT OR REPLACE, an
+# UPSERT) overrides those of the triggers it fires, and REPLACE would delete a kind
+# other appointments still point to. This insert cannot conflict.
+ADD_KIND = (
+    "INSERT INTO card_kind (provider_id, room_id, service_id, status) "
+    "SELECT NEW.provider_id, coalesce(NEW.room_id, ''), NEW.service_id, NEW.status "
+    f"WHERE {KIND_OF} IS NULL"
+)
+COPIES = f"patient_label = {LABEL_OF}, card_kind = {KIND_OF}"
 CARD_TRIGGERS = [
-    # Replaces 0005's tr_appointment_label_insert: one update of the new row, not two.
+    # Replace 0005's two label triggers on appointment: one update of the row, not two.
     f"""CREATE TRIGGER tr_appointment_card_insert AFTER INSERT ON appointment
 BEGIN {ADD_KIND};
-UPDATE appointment SET patient_label = {LABEL_OF}, card_kind = {KIND_OF}
-WHERE rowid = NEW.rowid; END""",
-    f"""CREATE TRIGGER tr_appointment_card_update
-AFTER UPDATE OF provider_id, room_id, service_id, status ON appointment
-WHEN NEW.provider_id IS NOT OLD.provider_id OR NEW.room_id IS NOT OLD.room_id
-  OR NEW.service_id IS NOT OLD.service_id OR NEW.status IS NOT OLD.status
+UPDATE appointment SET {COPIES} WHERE rowid = NEW.rowid; END""",
+    # Any update naming a column the copies come from, or the copies themselves (a
+    # whole-row upsert, as a sync write may be, sets them to whatever it carries),
+    # puts them right when they are not; when they are, it does nothing. The inner
+    # UPDATE does not fire this trigger again (recursive_triggers is off), and would
+    # find nothing to do if it did.
+    f"""CREATE TRIGGER tr_appointment_card_update AFTER UPDATE OF
+provider_id, room_id, service_id, status, patient_id, card_kind, patient_label ON appointment
+WHEN NEW.card_kind IS NOT {KIND_OF} OR NEW.patient_label IS NOT {LABEL_OF}
 BEGIN {ADD_KIND};
-UPDATE appointment SET card_kind = {KIND_OF} WHERE rowid = NEW.rowid; END""",
+UPDATE appointment SET {COPIES} WHERE rowid = NEW.rowid; END""",
 ]
-OLD_LABEL_INSERT = f"""CREATE TRIGGER tr_appointment_label_insert AFTER INSERT ON appointment
-BEGIN UPDATE appointment SET patient_label = {LABEL_OF} WHERE rowid = NEW.rowid; END"""
+OLD_LABEL_TRIGGERS = [
+    f"""CREATE TRIGGER tr_appointment_label_insert AFTER INSERT ON appointment
+BEGIN UPDATE appointment SET patient_label = {LABEL_OF} WHERE rowid = NEW.rowid; END""",
+    f"""CREATE TRIGGER tr_appointment_label_patient AFTER UPDATE OF patient_id ON appointment
+BEGIN UPDATE appointment SET patient_label = {LABEL_OF} WHERE rowid = NEW.rowid; END""",
+]
 
 
 def upgrade() -> None:
@@ -97,7 +108,8 @@ def upgrade() -> None:
         " AND k.room_id = coalesce(appointment.room_id, '')"
         " AND k.service_id = appointment.service_id AND k.status = appointment.status)"
     )
-    op.execute("DROP TRIGGER IF EXISTS tr_appointment_label_insert")
+    for name in ("tr_appointment_label_insert", "tr_appointment_label_patient"):
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
     for ddl in CARD_TRIGGERS:
         op.execute(ddl)
     op.drop_index("ix_appointment_window", table_name="appointment")
@@ -127,7 +139,8 @@ def downgrade() -> None:
     op.drop_index("ix_appointment_window", table_name="appointment")
     for name in ("tr_appointment_card_update", "tr_appointment_card_insert"):
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    op.execute(OLD_LABEL_INSERT)
+    for ddl in OLD_LABEL_TRIGGERS:
+        op.execute(ddl)
     op.create_index("ix_appointment_window", "appointment", OLD_WINDOW_COLUMNS)
     op.execute("ALTER TABLE appointment DROP COLUMN card_kind")
     op.drop_table("card_kind")
