@@ -18,6 +18,7 @@ from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Clinic, Patient, Provider, Room, Service
 from receptionist.roles import Role
+from receptionist.storage import Database
 
 Hours = dict[str, list[list[str]]]
 WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -113,3 +114,16 @@ def make_small_clinic(session: Session, ctx: Ctx, hours: Hours) -> dict[str, str
     ayse = make_provider(session, ctx, "Dr Ayşe", hours)
     make_patients(session, ctx.clock.now(), (1, 2))
     return {"ayse": ayse.id}
+
+
+def downgrade(db: Database, revision: str) -> None:
+    """Take ``db``'s schema down to ``revision`` with the revisions' own downgrades."""
+    from alembic import command
+
+    from receptionist import migrate
+
+    cfg = migrate._config()
+    with db.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+        conn.commit()

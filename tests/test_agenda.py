@@ -218,23 +218,24 @@ def test_cards_follow_the_patients_name(db: Database, ctx: Ctx, seeded: dict[str
     assert names == {seeded["first"]: "Zeynep Demir", seeded["second"]: "Omar Haddad"}
 
 
+def _xray(s: Session, at: datetime) -> Service:
+    service = Service(
+        name="X-ray", duration_minutes=15, colour="#112233", created_at=at, updated_at=at
+    )
+    s.add(service)
+    s.flush()
+    return service
+
+
 def test_cards_carry_every_field_of_their_rows(
     db: Database, ctx: Ctx, seeded: dict[str, str]
 ) -> None:
-    """The week query packs provider, room, service and status into one column and
-    unpacks them once per distinct value: every card still shows its own row."""
+    """The week query reads provider, room, service and status as one card-kind
+    number and converts each number once: every card still shows its own row."""
     with db.write() as s:
         first = s.get(Appointment, seeded["first"])
         assert first is not None
-        other = Service(
-            name="X-ray",
-            duration_minutes=15,
-            colour="#112233",
-            created_at=first.created_at,
-            updated_at=first.created_at,
-        )
-        s.add(other)
-        s.flush()
+        other = _xray(s, first.created_at)
         s.add(
             Appointment(
                 patient_id=first.patient_id,
@@ -305,14 +306,7 @@ def test_cards_follow_every_change_of_their_row(
     with db.write() as s:
         first = s.get(Appointment, seeded["first"])
         assert first is not None
-        other = Service(
-            name="X-ray",
-            duration_minutes=15,
-            created_at=first.created_at,
-            updated_at=first.created_at,
-        )
-        s.add(other)
-        s.flush()
+        other = _xray(s, first.created_at)
         first.provider_id, first.room_id, first.service_id = seeded["ben"], None, other.id
         first.status = "confirmed"
     with db.write() as s:  # plain SQL, no ORM

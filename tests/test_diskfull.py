@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
+from factories import downgrade
 from sqlalchemy import text
 from test_migrate import seed_rows
 
@@ -56,11 +56,7 @@ def older(tmp_path: Path) -> Path:
                 " FROM appointment, n WHERE appointment.id = 'a1'"
             )
         )
-    cfg = migrate._config()
-    with db.engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "-1")
-        conn.commit()
+    downgrade(db, "-1")
     db.close()
     return root
 

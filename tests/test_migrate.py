@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from alembic import command
-from factories import add_clinic, make_patient
+from factories import add_clinic, downgrade, make_patient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -30,11 +29,7 @@ def old_clinic(tmp_path: Path) -> Path:
     db = Database(DataDir(root).db, created.key)
     with db.write() as s:
         seed_rows(s)
-    cfg = migrate._config()
-    with db.engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0001")
-        conn.commit()
+    downgrade(db, "0001")
     db.close()
     return root
 

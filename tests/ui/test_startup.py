@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import shiboken6
-from alembic import command
+from factories import downgrade
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -287,12 +287,8 @@ def test_quit_with_unsaved_edits_asks_and_waits_for_sign_in_when_locked(
 def _take_down_to_0001(root: Path) -> None:
     """The clinic as the first release left it (the revisions' own downgrades)."""
     db = vault.open_clinic(root, env={})
-    cfg = migrate._config()
     try:
-        with db.engine.connect() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0001")
-            conn.commit()
+        downgrade(db, "0001")
     finally:
         db.close()
 
