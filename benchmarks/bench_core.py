@@ -33,7 +33,7 @@ from benchmarks.common import (
     read_through,
     timed,
 )
-from receptionist import agenda, booking, heap, slots
+from receptionist import agenda, booking, cards, heap, slots
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.errors import ConflictError
@@ -93,7 +93,7 @@ def search_steps(db: Database, ctx: Ctx, typed: list[str]) -> list[Step]:
 def week_steps(db: Database, ctx: Ctx, weeks: list[datetime]) -> dict[str, list[Step]]:
     """A week of all 20 providers: the first look at a week (pages not yet in SQLite's
     cache) and a look again (the desk going back and forth), through agenda.load;
-    the appointments alone (agenda.appointments); and the same query's rows as
+    the appointments alone (cards.appointments); and the same query's rows as
     SQLite hands them to Python, before any object is made of them."""
 
     def load(start: datetime) -> None:
@@ -102,12 +102,12 @@ def week_steps(db: Database, ctx: Ctx, weeks: list[datetime]) -> dict[str, list[
 
     def query(start: datetime) -> None:
         with db.read() as s:
-            agenda.appointments(s, start, start + timedelta(days=7))
+            cards.appointments(s, start, start + timedelta(days=7))
 
     def rows(start: datetime) -> None:
-        with db.read() as s, heap.paused():  # paused as agenda.appointments is
+        with db.read() as s, heap.paused():  # paused as cards.appointments is
             driver = s.connection().connection.driver_connection
-            driver.execute(*agenda.window_query(start, start + timedelta(days=7))).fetchall()
+            driver.execute(*cards.window_query(start, start + timedelta(days=7))).fetchall()
 
     return {
         "week": [lambda w=w: load(w) for w in weeks],

@@ -7,27 +7,23 @@ clinic's time zone is used only to expand weekly hours into UTC intervals, with
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import heap, hours
-from .conflicts import MAX_DURATION
+from . import hours
+from .cards import AgendaItem, appointments, check_window, dbapi
 from .context import Ctx
 from .errors import PermissionDenied
 from .models import Room, from_micros, to_micros
 from .texts import QT_TRANSLATE_NOOP, Text
 
-log = logging.getLogger(__name__)
-
 ColumnKind = Literal["provider", "room"]
-HIDDEN_STATUSES = frozenset({"cancelled"})
 
 
 @dataclass(frozen=True)
@@ -63,22 +59,6 @@ class Block(Interval):
     kind: str = "blocked"  # blocked | time_off
 
 
-class AgendaItem(NamedTuple):
-    """One appointment as the schedule shows it (no more patient data than a card needs)."""
-
-    id: str
-    provider_id: str
-    room_id: str | None
-    patient_id: str
-    patient_name: str
-    service_id: str
-    service_name: str
-    service_colour: str
-    status: str
-    start_utc: datetime
-    end_utc: datetime
-
-
 @dataclass(frozen=True)
 class Agenda:
     """The schedule of a window: columns, appointments, working and blocked time."""
@@ -101,7 +81,7 @@ def clinic_info(session: Session) -> ClinicInfo:
 def _read_clinic(session: Session) -> tuple[ClinicInfo, hours.Week | None]:
     """The clinic's info and opening hours (``None``: not set, or no clinic yet)."""
     row = (
-        _driver(session)
+        dbapi(session)
         .execute(
             "SELECT name, timezone, slot_minutes, wait_alert_minutes, opening_hours"
             " FROM clinic WHERE deleted_at IS NULL LIMIT 1"
@@ -125,167 +105,6 @@ def rooms(session: Session) -> list[Column]:
     return [Column(r.id, r.name, "#8a94a6", "room") for r in rows]
 
 
-def appointments(
-    session: Session,
-    start_utc: datetime,
-    end_utc: datetime,
-    *,
-    provider_ids: Collection[str] | None = None,
-    room_ids: Collection[str] | None = None,
-    include_cancelled: bool = False,
-) -> list[AgendaItem]:
-    """Appointments overlapping [start, end), for the given providers or rooms."""
-    _check_window(start_utc, end_utc)
-    sql, params = window_query(
-        start_utc,
-        end_utc,
-        provider_ids=provider_ids,
-        room_ids=room_ids,
-        include_cancelled=include_cancelled,
-    )
-    driver = _driver(session)
-    services = {r[0]: (r[1], r[2]) for r in driver.execute("SELECT id, name, colour FROM service")}
-    with heap.paused():
-        rows = driver.execute(sql, params).fetchall()
-        # A week repeats the same few hundred slot boundaries and a few hundred card
-        # kinds: convert each once, not per row.
-        instants = {m: from_micros(m) for m in {r[4] for r in rows} | {r[5] for r in rows}}
-        numbers = {r[3] for r in rows}
-        kinds = _kinds(driver, numbers, services)
-        if len(kinds) < len(numbers):
-            rows = _strays_resolved(driver, rows, kinds, services)
-        new = tuple.__new__  # AgendaItem._make without the call through the class
-        items: list[AgendaItem] = []
-        add = items.append
-        for id_, patient_id, label, kind, start, end in rows:
-            provider_id, room_id, service_id, service_name, colour, status = kinds[kind]
-            add(
-                new(
-                    AgendaItem,
-                    (
-                        id_,
-                        provider_id,
-                        room_id,
-                        patient_id,
-                        label,
-                        service_id,
-                        service_name,
-                        colour,
-                        status,
-                        instants[start],
-                        instants[end],
-                    ),
-                )
-            )
-        del rows  # freed now, so the collection that ends the pause walks only the cards
-    return items
-
-
-def window_query(
-    start_utc: datetime,
-    end_utc: datetime,
-    *,
-    provider_ids: Collection[str] | None = None,
-    room_ids: Collection[str] | None = None,
-    include_cancelled: bool = False,
-) -> tuple[str, list[object]]:
-    """The SQL and parameters of ``appointments``: rows of (id, patient id, patient
-    label, card kind number, start micros, end micros), by start."""
-    params: list[object] = [
-        to_micros(start_utc - MAX_DURATION),
-        to_micros(end_utc),
-        to_micros(start_utc),
-    ]
-    conditions: list[str] = []
-    hidden = None if include_cancelled else sorted(HIDDEN_STATUSES)
-    for column, values, negated in (
-        ("status", hidden, True),
-        ("provider_id", provider_ids, False),
-        ("room_id", room_ids, False),
-    ):
-        if values is not None:
-            values = list(values)
-            conditions.append(
-                f"k.{column} {'NOT ' if negated else ''}IN ({', '.join('?' * len(values))})"
-            )
-            params += values
-    sql = _WINDOW_SQL
-    if conditions:
-        where = " AND ".join(conditions)
-        sql += f" AND a.card_kind IN (SELECT k.no FROM card_kind AS k WHERE {where})"
-    return sql + " ORDER BY a.start_utc", params
-
-
-_Kind = tuple[str, str | None, str, str, str, str]
-
-
-def _kinds(
-    driver: Any, numbers: set[object], services: dict[str, tuple[str, str]]
-) -> dict[object, _Kind]:
-    """(provider, room, service, service name, colour, status) of each card kind."""
-    if not numbers:
-        return {}
-    rows = driver.execute(
-        "SELECT no, provider_id, room_id, service_id, status FROM card_kind"
-        f" WHERE no IN ({', '.join('?' * len(numbers))})",
-        list(numbers),
-    )
-    kinds: dict[object, _Kind] = {}
-    for no, provider_id, room_id, service_id, status in rows:
-        name, colour = services.get(service_id, ("", "#999999"))
-        kinds[no] = (provider_id, room_id or None, service_id, name, colour, status)
-    return kinds
-
-
-def _strays_resolved(
-    driver: Any, rows: list[Any], kinds: dict[object, _Kind], services: dict[str, tuple[str, str]]
-) -> list[Any]:
-    """Rows whose kind number is not on file get their kind from their own row.
-
-    The triggers never let that happen; if it did (a hand edit with the triggers
-    dropped), the week still shows, and the log says what puts it right."""
-    stray = [r[0] for r in rows if r[3] not in kinds]
-    found = driver.execute(
-        "SELECT id, provider_id, room_id, service_id, status FROM appointment"
-        f" WHERE id IN ({', '.join('?' * len(stray))})",
-        stray,
-    )
-    for id_, provider_id, room_id, service_id, status in found:
-        name, colour = services.get(service_id, ("", "#999999"))
-        kinds[("row", id_)] = (provider_id, room_id or None, service_id, name, colour, status)
-    log.warning(
-        "%d schedule cards have a kind number that is not on file; "
-        "run `receptionist check --repair`",
-        len(stray),
-    )
-    return [r if r[3] in kinds else (*r[:3], ("row", r[0]), *r[4:]) for r in rows]
-
-
-def _driver(session: Session) -> Any:
-    """The session's DB-API connection, inside its transaction: for queries of many
-    rows, where SQLAlchemy's per-row result machinery costs more than SQLite itself.
-    Pending ORM changes are flushed first, as an ORM query would (autoflush)."""
-    session.flush()
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    return driver
-
-
-# One hand-tuned query: a busy week is thousands of rows. Every column it reads is in
-# ix_appointment_window (the patient's name too, as patient_label), so SQLite walks
-# one index range and never touches the table; the lower bound on start lets that
-# range be just the window (no appointment is longer than MAX_DURATION). The index
-# holds a card's provider, room, service and status as one small local number
-# (card_kind, migration 0008): a week shares a few hundred of them, so the index
-# entries are half as long (half the pages to decrypt) and Python converts each kind
-# once, not once per card. Filters on those four columns go through card_kind too.
-_WINDOW_SQL = """
-SELECT a.id, a.patient_id, a.patient_label, a.card_kind, a.start_utc, a.end_utc
-FROM appointment AS a INDEXED BY ix_appointment_window
-WHERE a.deleted_at IS NULL
-  AND a.start_utc > ? AND a.start_utc < ? AND a.end_utc > ?"""
-
-
 def working_intervals(
     session: Session,
     start_utc: datetime,
@@ -298,7 +117,7 @@ def working_intervals(
     set do not restrict, so a provider without hours works whenever the clinic is
     open, and a clinic without opening hours is open all day.
     """
-    _check_window(start_utc, end_utc)
+    check_window(start_utc, end_utc)
     open_ = _Opening.read(session, start_utc, end_utc)
     staff = _staff(session, active_only=False)
     wanted = None if provider_ids is None else set(provider_ids)
@@ -315,7 +134,7 @@ class _Staff(NamedTuple):
 def _staff(session: Session, *, active_only: bool) -> list[_Staff]:
     """Providers by name, with their hours parsed (memoised on the stored JSON)."""
     sql = "SELECT id, name, colour, working_hours FROM provider WHERE deleted_at IS NULL"
-    rows = _driver(session).execute(sql + (" AND active" if active_only else "") + " ORDER BY name")
+    rows = dbapi(session).execute(sql + (" AND active" if active_only else "") + " ORDER BY name")
     return [_Staff(i, n, c, hours.parse_week_json(h)) for i, n, c, h in rows]
 
 
@@ -350,10 +169,10 @@ def blocked_intervals(
     ids: Collection[str],
 ) -> dict[str, list[Block]]:
     """Blocked time per provider (or room) in the window; clinic-wide blocks go to all."""
-    _check_window(start_utc, end_utc)
+    check_window(start_utc, end_utc)
     ids = list(ids)
     owner = "provider_id" if kind == "provider" else "room_id"
-    rows = _driver(session).execute(
+    rows = dbapi(session).execute(
         "SELECT start_utc, end_utc, kind, provider_id, room_id FROM blocked_time"
         " WHERE deleted_at IS NULL AND start_utc < ? AND end_utc > ?"
         f" AND ({owner} IN ({', '.join('?' * len(ids))})"
@@ -386,7 +205,7 @@ def load(
         raise PermissionDenied(
             Text(QT_TRANSLATE_NOOP("core", "Your role may not see the schedule."))
         )
-    _check_window(start_utc, end_utc)
+    check_window(start_utc, end_utc)
     open_ = _Opening.read(session, start_utc, end_utc)
     wanted = None if ids is None else set(ids)
     if kind == "provider":
@@ -424,10 +243,3 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def _check_window(start_utc: datetime, end_utc: datetime) -> None:
-    if start_utc.tzinfo is None or end_utc.tzinfo is None:
-        raise ValueError("schedule windows are timezone-aware")
-    if end_utc <= start_utc:
-        raise ValueError("a schedule window ends after it starts")

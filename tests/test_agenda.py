@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from receptionist import agenda
+from receptionist.cards import appointments as read_cards
 from receptionist.context import Actor, Ctx
 from receptionist.errors import PermissionDenied
 from receptionist.models import (
@@ -140,11 +141,9 @@ def test_filter_and_rooms(db: Database, ctx: Ctx, seeded: dict[str, str]) -> Non
 
 def test_window_edges_overlap(db: Database, seeded: dict[str, str]) -> None:
     with db.read() as s:
-        inside = agenda.appointments(s, _utc(MON, "10:29"), _utc(MON, "10:31"))
-        touching = agenda.appointments(s, _utc(MON, "10:30"), _utc(MON, "10:45"))
-        cancelled = agenda.appointments(
-            s, _utc(MON, "11:00"), _utc(MON, "11:30"), include_cancelled=True
-        )
+        inside = read_cards(s, _utc(MON, "10:29"), _utc(MON, "10:31"))
+        touching = read_cards(s, _utc(MON, "10:30"), _utc(MON, "10:45"))
+        cancelled = read_cards(s, _utc(MON, "11:00"), _utc(MON, "11:30"), include_cancelled=True)
     assert [i.id for i in inside] == [seeded["first"]]
     assert touching == []
     assert [i.status for i in cancelled] == ["cancelled"]
@@ -251,7 +250,7 @@ def test_cards_carry_every_field_of_their_rows(
         )
     start, end = agenda.day_window(MON, IST, days=7)
     with db.read() as s:
-        cards = agenda.appointments(s, start, end, include_cancelled=True)
+        cards = read_cards(s, start, end, include_cancelled=True)
         rows = {a.id: a for a in s.scalars(select(Appointment))}
         services = {v.id: v for v in s.scalars(select(Service))}
     assert len(cards) == len(rows) == 5
@@ -318,10 +317,10 @@ def test_cards_follow_every_change_of_their_row(
             text("UPDATE appointment SET deleted_at = 1 WHERE id = :id"), {"id": seeded["second"]}
         )
     with db.read() as s:
-        cards = {c.id: c for c in agenda.appointments(s, start, end, include_cancelled=True)}
-        ben = agenda.appointments(s, start, end, provider_ids=[seeded["ben"]])
-        ada = agenda.appointments(s, start, end, provider_ids=[seeded["ada"]])
-        in_room = agenda.appointments(s, start, end, room_ids=[seeded["room"]])
+        cards = {c.id: c for c in read_cards(s, start, end, include_cancelled=True)}
+        ben = read_cards(s, start, end, provider_ids=[seeded["ben"]])
+        ada = read_cards(s, start, end, provider_ids=[seeded["ada"]])
+        in_room = read_cards(s, start, end, room_ids=[seeded["room"]])
         kinds_after = _kind_table(s)
         unset = s.execute(text("SELECT count(*) FROM appointment WHERE card_kind = 0")).scalar()
     card = cards[seeded["first"]]
@@ -406,7 +405,7 @@ def test_a_card_with_a_kind_not_on_file_still_shows(
         )
     start, end = agenda.day_window(MON, IST, days=7)
     with db.read() as s, caplog.at_level("WARNING"):
-        cards = {c.id: c for c in agenda.appointments(s, start, end, include_cancelled=True)}
+        cards = {c.id: c for c in read_cards(s, start, end, include_cancelled=True)}
     first = cards[seeded["first"]]
     assert (first.provider_id, first.room_id, first.service_name, first.status) == (
         seeded["ada"],

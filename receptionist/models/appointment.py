@@ -18,7 +18,7 @@ WINDOW_LIVE = "deleted_at IS NULL"
 class Appointment(Synced, Base):
     __tablename__ = "appointment"
     __table_args__ = (
-        # The schedule's window query reads only this index (see agenda._WINDOW_SQL):
+        # The schedule's window query reads only this index (see cards._WINDOW_SQL):
         # a week is one range scan with no look-ups into the table or the patients.
         Index("ix_appointment_window", *WINDOW_COLUMNS, sqlite_where=text(WINDOW_LIVE)),
         Index("ix_appointment_provider_start", "provider_id", "start_utc"),

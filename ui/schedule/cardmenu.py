@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
 from receptionist import lifecycle
-from receptionist.agenda import AgendaItem
+from receptionist.cards import AgendaItem
 
 from .. import icons
 from . import look

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QRectF
 
-from receptionist.agenda import Agenda, AgendaItem, Column, Interval
+from receptionist.agenda import Agenda, Column, Interval
+from receptionist.cards import AgendaItem
 
 DAY_MINUTES = 24 * 60
 HOUR_PX = 88

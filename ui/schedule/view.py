@@ -30,7 +30,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from receptionist import lifecycle
-from receptionist.agenda import AgendaItem
+from receptionist.cards import AgendaItem
 from receptionist.clock import Clock
 
 from .cardmenu import build_card_menu
