@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,19 +29,29 @@ class CheckReport:
         )
 
 
-def check(db: Database) -> CheckReport:
-    """``PRAGMA integrity_check`` (must say "ok"), ``cipher_integrity_check`` (must return
-    no rows: every page's HMAC verifies) and ``foreign_key_check``."""
+# What each step checks, as ``check`` announces it (a large file takes a minute).
+PHASES = ("page authentication", "database structure", "references", "schedule copies")
+
+
+def check(db: Database, on_phase: Callable[[int, str], None] | None = None) -> CheckReport:
+    """``cipher_integrity_check`` (must return no rows: every page's HMAC verifies),
+    ``PRAGMA integrity_check`` (must say "ok"), ``foreign_key_check`` and the schedule
+    copies. ``on_phase(i, name)`` is told before each of the four steps."""
+    tell = on_phase or (lambda _i, _name: None)
     report = CheckReport()
     with db.raw() as conn:
         # The page HMACs first: a page that fails them makes the other checks fail too.
+        tell(0, PHASES[0])
         report.cipher = [_text(r[0]) for r in _rows(conn, "cipher_integrity_check")]
+        tell(1, PHASES[1])
         report.integrity = [_text(r[0]) for r in _rows(conn, "integrity_check")]
+        tell(2, PHASES[2])
         report.foreign_keys = len(_rows(conn, "foreign_key_check"))
         has_copies = conn.execute(  # not before migration 0008
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'card_kind'"
         ).fetchone()[0]
         if report.integrity == ["ok"] and not report.cipher and has_copies:
+            tell(3, PHASES[3])
             report.stale_cards = conn.execute(f"SELECT count(*) {_STALE}").fetchone()[0]
     return report
 

@@ -124,7 +124,14 @@ def test_check_finds_and_repairs_stale_schedule_copies(cli_env: Path, capsys) ->
     out = json.loads(capsys.readouterr().out)
     assert (out["ok"], out["stale_schedule_cards"]) == (False, 3)
     assert main(["check"]) == 1
-    assert "check --repair" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "check --repair" in said.out
+    assert said.err.splitlines() == [
+        "checking page authentication (1/4)...",
+        "checking database structure (2/4)...",
+        "checking references (3/4)...",
+        "checking schedule copies (4/4)...",
+    ], "progress goes to stderr, so stdout stays the result"
     assert main(["check", "--repair"]) == 0
     assert "Rebuilt the schedule copies of 3 appointments" in capsys.readouterr().out
     assert main(["check"]) == 0

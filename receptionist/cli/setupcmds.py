@@ -10,7 +10,7 @@ from sqlalchemy import select
 from .. import audit
 from ..context import Ctx
 from ..errors import PermissionDenied, ReceptionistError, UserError
-from ..integrity import CheckReport, check, repair_cards
+from ..integrity import PHASES, CheckReport, check, repair_cards
 from ..models import StaffUser
 from ..rekey import rekey
 from ..roles import ROLES
@@ -107,10 +107,11 @@ def cmd_init(app: App) -> int:
 def cmd_check(app: App) -> int:
     repaired = 0
     with app.database() as db:
-        report = check(db)
+        report = check(db, _announce)
         if app.args.repair and report.stale_cards and not (report.cipher or report.foreign_keys):
+            print("rebuilding the schedule copies...", file=sys.stderr, flush=True)
             repaired = repair_cards(db)
-            report = check(db)
+            report = check(db, _announce)
     app.emit(
         {
             "ok": report.ok,
@@ -123,6 +124,12 @@ def cmd_check(app: App) -> int:
         _check_text(report, repaired),
     )
     return 0 if report.ok else 1
+
+
+def _announce(step: int, name: str) -> None:
+    """Progress on stderr (stdout stays the result, JSON or text): a large clinic
+    file takes a minute to check."""
+    print(f"checking {name} ({step + 1}/{len(PHASES)})...", file=sys.stderr, flush=True)
 
 
 def _check_text(report: CheckReport, repaired: int) -> str:
