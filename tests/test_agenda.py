@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from receptionist import agenda
@@ -414,3 +415,43 @@ def test_a_card_with_a_kind_not_on_file_still_shows(
         "booked",
     )
     assert len(cards) == 4 and "check --repair" in caplog.text and "Zeynep" not in caplog.text
+
+
+def test_the_orm_never_writes_the_copies(db: Database, seeded: dict[str, str]) -> None:
+    """Only the triggers write patient_label and card_kind: an ORM insert, update or
+    merge of an appointment never names them, so no stale in-memory value can be
+    written back."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with db.write() as s:
+            first = s.get(Appointment, seeded["first"])
+            assert first is not None
+            copy = Appointment(
+                patient_id=first.patient_id,
+                provider_id=first.provider_id,
+                service_id=first.service_id,
+                start_utc=first.start_utc + timedelta(days=14),
+                end_utc=first.end_utc + timedelta(days=14),
+                created_at=first.created_at,
+                updated_at=first.created_at,
+            )
+            s.add(copy)
+            s.flush()
+            first.notes = "moved"
+        with db.write() as s:
+            copy.status = "confirmed"
+            s.merge(copy)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    writes = [
+        q
+        for q in sent
+        if q.lstrip().upper().startswith(("INSERT INTO APPOINTMENT", "UPDATE APPOINTMENT"))
+    ]
+    assert len(writes) >= 3
+    assert not [q for q in writes if "card_kind" in q or "patient_label" in q]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Synced
@@ -18,6 +18,15 @@ WINDOW_LIVE = "deleted_at IS NULL"
 class Appointment(Synced, Base):
     __tablename__ = "appointment"
     __table_args__ = (
+        # Two local copies the schedule reads, kept by triggers whatever writes the
+        # rows (migrations 0005 and 0008), so a week needs no look-up into 200,000
+        # patients and its index entries stay short: the patient's name as the card
+        # shows it, and the card's kind (see CardKind). Never set them in code, never
+        # sync them. They are columns of the table but not of the mapper
+        # (exclude_properties): the ORM never reads, fetches (RETURNING) or writes
+        # them, so no stale in-memory value can be written back.
+        Column("patient_label", Text, nullable=False, server_default=""),
+        Column("card_kind", Integer, nullable=False, server_default="0"),
         # The schedule's window query reads only this index (see cards._WINDOW_SQL):
         # a week is one range scan with no look-ups into the table or the patients.
         Index("ix_appointment_window", *WINDOW_COLUMNS, sqlite_where=text(WINDOW_LIVE)),
@@ -30,6 +39,9 @@ class Appointment(Synced, Base):
             sqlite_where=text("series_id IS NOT NULL"),
         ),
     )
+
+    # A plain dict, as declarative reads it (mypy refuses a ClassVar over its own).
+    __mapper_args__ = {"exclude_properties": ("patient_label", "card_kind")}  # noqa: RUF012
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patient.id"))
     provider_id: Mapped[str] = mapped_column(ForeignKey("provider.id"))
@@ -47,16 +59,6 @@ class Appointment(Synced, Base):
     override_by: Mapped[str | None] = mapped_column(String(36), default=None)
     override_reason: Mapped[str] = mapped_column(Text, default="")
     arrived_at: Mapped[datetime | None] = mapped_column(default=None)
-    # The patient's name as the schedule card shows it: a local copy kept true by
-    # triggers (migration 0005) whatever writes the rows, so a week of the schedule
-    # needs no look-up into 200,000 patients. Never set it in code; never sync it.
-    # Deferred with no Python default, so the ORM neither loads these two columns
-    # nor ever writes them back (a stale in-memory copy could not overwrite them).
-    patient_label: Mapped[str] = mapped_column(Text, server_default="", deferred=True)
-    # The card's kind, a local number for (provider, room, service, status): see
-    # CardKind. Kept by triggers (migration 0008) like patient_label, which also put
-    # both right after any write that names them; never set it in code, never sync it.
-    card_kind: Mapped[int] = mapped_column(Integer, server_default="0", deferred=True)
 
 
 class CardKind(Base):
