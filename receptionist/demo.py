@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import agenda, commlog, documents, staff, today, waitlist
+from . import agenda, audit, commlog, documents, staff, today, waitlist
 from .clock import Clock, SystemClock
 from .context import Actor, Ctx
 from .demodata import (
@@ -81,6 +81,7 @@ def _fill(root: Path, clock: Clock, sizes: Sizes) -> Generated:
                 bootstrap=True,
             )
             made = generate(session.connection(), sizes, clock.now())
+            _audit_generated(session, ctx, made)
         # What the front desk did today is done by the desk's own account.
         at_desk = Ctx(Actor(desk.id, "receptionist", "ui"), clock)
         with db.write() as session:
@@ -90,6 +91,22 @@ def _fill(root: Path, clock: Clock, sizes: Sizes) -> Generated:
         return made
     finally:
         db.close()
+
+
+def _audit_generated(session: Session, ctx: Ctx, made: Generated) -> None:
+    """The generated rows in the audit log: one "generate" event per kind, not per
+    row (thousands of rows are one act, and per-row events would take longer than
+    the rows)."""
+    counts = {
+        "provider": len(made.providers),
+        "room": len(made.rooms),
+        "service": len(made.services),
+        "patient": made.patients,
+        "appointment": made.appointments,
+    }
+    for entity_type, count in counts.items():
+        if count:
+            audit.record(session, ctx, "generate", entity_type, None)
 
 
 def _todays_desk(session: Session, ctx: Ctx) -> None:

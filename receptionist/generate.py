@@ -4,7 +4,9 @@ Rows go in through bulk ``executemany`` on one connection (the ORM would spend
 minutes on two million rows). Appointments never overlap by construction: each
 provider's day is filled in sequence, a patient is seen at most once a day, and the
 clinic-local wall-clock times are converted to UTC per day (so DST is honoured).
-Bulk-generated rows are not audited: nobody did them.
+The caller audits the generation as one act per kind of row (``demo`` does: a
+"generate" event each for providers, rooms, services, patients, appointments), not
+one event per row.
 """
 
 from __future__ import annotations

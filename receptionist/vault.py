@@ -217,8 +217,8 @@ def key_from_secret(ddir: DataDir, keyfile: KeyFile, secret: str) -> bytes:
             Text(
                 QT_TRANSLATE_NOOP(
                     "core",
-                    "The secret is correct but {path} does not open: the file is damaged or "
-                    "was replaced. Restore it from a backup.",
+                    "The secret is correct but {path} does not open: the file is damaged, "
+                    "truncated or replaced. Restore it from a backup.",
                 ),
                 path=str(ddir.db),
             )
@@ -262,9 +262,9 @@ def unlock(
             )
         )
     keyfile = read_keyfile(ddir.keyfile)
-    key = keystore.load_key(keyfile.clinic_id)
-    if key is not None:
-        key = _follow_successor(ddir, keyfile, key)
+    stored = keystore.load_key(keyfile.clinic_id)
+    if stored is not None:
+        key = _follow_successor(ddir, keyfile, stored)
         if key is not None:
             return key
     last_error: UnlockError | None = None
@@ -278,6 +278,21 @@ def unlock(
         return key
     if last_error is not None:
         raise last_error
+    if stored is not None:
+        # Without a secret we cannot tell a damaged file from an out-of-date keychain
+        # entry; the secret can (key_from_secret says which).
+        raise UnlockError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The key in this computer's keychain does not open {path}: the file may "
+                    "be damaged, truncated or replaced, or the keychain entry is out of "
+                    "date. Set RECEPTIONIST_PASSPHRASE or enter the admin passphrase or "
+                    "recovery code to find out which.",
+                ),
+                path=str(ddir.db),
+            )
+        )
     raise UnlockError(
         Text(
             QT_TRANSLATE_NOOP(

@@ -42,6 +42,10 @@ def test_demo_clinic_is_sound_and_never_double_books(tmp_path: Path, ctx, memory
             assert any(any("\u0600" <= ch <= "\u06ff" for ch in n) for n in names)
             assert any(ch in "ışğçöüİ" for n in names for ch in n)
             assert audit.verify(s).ok
+            generated = s.execute(
+                select(AuditEvent.entity_type).where(AuditEvent.action == "generate")
+            ).scalars()
+            assert sorted(generated) == ["appointment", "patient", "provider", "room", "service"]
     finally:
         db.close()
 

@@ -5,6 +5,7 @@ import os
 import stat
 from pathlib import Path
 
+import keyring
 import pytest
 from sqlalchemy import text
 
@@ -49,10 +50,15 @@ def test_wrong_secret_leaves_every_byte_unchanged(data_dir: Path, memory_keyring
 
 
 def test_wrong_key_in_keychain_falls_back(data_dir: Path, memory_keyring) -> None:
+    """A wrong raw key reaches SQLCipher itself (a wrong secret fails earlier, at its
+    slot): it fails at the first read and leaves every byte as it was."""
+    _write_probe(data_dir)
     cid = read_keyfile(DataDir(data_dir).keyfile).clinic_id
     keystore.save_key(cid, b"\x01" * 32)
+    before = _digests(data_dir)
     with pytest.raises(UnlockError):
         unlock(data_dir, env={})
+    assert _digests(data_dir) == before
     assert len(unlock(data_dir, env={"RECEPTIONIST_PASSPHRASE": PASS})) == 32
 
 
@@ -226,3 +232,40 @@ def test_rekeyed_file_stays_private(data_dir: Path, memory_keyring) -> None:
         os.umask(previous)
     for path in db_files(DataDir(data_dir).db):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+@pytest.mark.parametrize("damage", ["truncated", "replaced"])
+def test_a_damaged_file_is_not_blamed_on_the_keychain(
+    data_dir: Path, memory_keyring, damage: str
+) -> None:
+    """With the key in the keychain and the file cut short at a page boundary or
+    replaced by other bytes, the message names the file, not a missing key; the
+    passphrase then tells which."""
+    _write_probe(data_dir)
+    db_path = DataDir(data_dir).db
+    size = db_path.stat().st_size
+    if damage == "truncated":
+        with db_path.open("r+b") as fh:
+            fh.truncate(size // 2 // 4096 * 4096)
+    else:
+        db_path.write_bytes(os.urandom(size))
+    with pytest.raises(UnlockError, match="may be damaged, truncated or replaced"):
+        unlock(data_dir, env={})
+    with pytest.raises(NotOurFile, match=r"secret is correct .* damaged, truncated or replaced"):
+        unlock(data_dir, env={"RECEPTIONIST_PASSPHRASE": PASS})
+
+
+def test_no_keychain_backend_at_all(data_dir: Path, tmp_path: Path) -> None:
+    """A machine with no usable keychain (headless Linux): set-up says the key is not
+    stored, and the passphrase opens the clinic, every time."""
+    from keyring.backends import fail, null
+
+    for backend in (fail.Keyring(), null.Keyring()):  # refuses; accepts and forgets
+        keyring.set_keyring(backend)
+        root = tmp_path / type(backend).__module__.rsplit(".", 1)[-1]
+        created = create(root, passphrase=PASS)
+        assert not created.in_keychain
+        with pytest.raises(UnlockError, match="not in this computer's keychain"):
+            unlock(root, env={})
+        open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": PASS}).close()
+        assert unlock(root, env={"RECEPTIONIST_PASSPHRASE": PASS}) == created.key

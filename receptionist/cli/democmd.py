@@ -24,10 +24,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_demo(app: App) -> int:
     a = app.args
-    for field in ("providers", "patients", "appointments", "days_back", "days_ahead"):
-        if getattr(a, field) < 0 or (field in ("providers", "patients") and getattr(a, field) < 1):
+    for field in ("providers", "rooms", "patients", "appointments", "days_back", "days_ahead"):
+        value = getattr(a, field)
+        if value < 0 or (field in ("providers", "patients") and value < 1):
+            least = "at least 1" if field in ("providers", "patients") else "0 or more"
             raise ValidationError(
-                field.replace("_", "-"), f"--{field.replace('_', '-')} must be a positive number."
+                field.replace("_", "-"), f"--{field.replace('_', '-')} must be {least}."
             )
     sizes = Sizes(
         providers=a.providers,
