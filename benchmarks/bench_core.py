@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from benchmarks.common import (
     NOW,
@@ -155,22 +155,22 @@ def _book(db: Database, ctx: Ctx, patient: str, provider: str, service: str, at:
 def high_marks(db: Database) -> tuple[int, int]:
     """The last appointment rowid and audit sequence number before the bookings."""
     with db.read() as s:
-        driver = s.connection().connection.driver_connection
-        return (
-            driver.execute("SELECT coalesce(max(rowid), 0) FROM appointment").fetchone()[0],
-            driver.execute("SELECT coalesce(max(seq), 0) FROM audit_event").fetchone()[0],
-        )
+        row = s.execute(
+            text(
+                "SELECT (SELECT coalesce(max(rowid), 0) FROM appointment),"
+                " (SELECT coalesce(max(seq), 0) FROM audit_event)"
+            )
+        ).one()
+        return row[0], row[1]
 
 
 def take_back(db: Database, marks: tuple[int, int]) -> None:
     """Remove what the bookings wrote, so every run books into the same free slots
     (runs used to fill the same days up, and found fewer slots each time). Only the
     newest audit events go, so the chain stays whole."""
-    with db.raw() as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("DELETE FROM appointment WHERE rowid > ?", (marks[0],))
-        conn.execute("DELETE FROM audit_event WHERE seq > ?", (marks[1],))
-        conn.execute("COMMIT")
+    with db.write() as s:
+        s.execute(text("DELETE FROM appointment WHERE rowid > :m"), {"m": marks[0]})
+        s.execute(text("DELETE FROM audit_event WHERE seq > :m"), {"m": marks[1]})
 
 
 def bench_open(scale: float, cache_mb: int, n: int) -> tuple[Figures, Figures]:

@@ -144,11 +144,18 @@ def _kinds(
         f" WHERE no IN ({', '.join('?' * len(numbers))})",
         list(numbers),
     )
-    kinds: dict[object, _Kind] = {}
-    for no, provider_id, room_id, service_id, status in rows:
-        name, colour = services.get(service_id, ("", "#999999"))
-        kinds[no] = (provider_id, room_id or None, service_id, name, colour, status)
-    return kinds
+    return {no: _kind(services, *kind) for no, *kind in rows}
+
+
+def _kind(
+    services: dict[str, tuple[str, str]],
+    provider_id: str,
+    room_id: str,
+    service_id: str,
+    status: str,
+) -> _Kind:
+    name, colour = services.get(service_id, ("", "#999999"))
+    return (provider_id, room_id or None, service_id, name, colour, status)
 
 
 def _strays_resolved(
@@ -164,9 +171,8 @@ def _strays_resolved(
         f" WHERE id IN ({', '.join('?' * len(stray))})",
         stray,
     )
-    for id_, provider_id, room_id, service_id, status in found:
-        name, colour = services.get(service_id, ("", "#999999"))
-        kinds[("row", id_)] = (provider_id, room_id or None, service_id, name, colour, status)
+    for id_, *kind in found:
+        kinds[("row", id_)] = _kind(services, *kind)
     log.warning(
         "%d schedule cards have a kind number that is not on file; "
         "run `receptionist check --repair`",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlcipher3
+from sqlalchemy import text
 
 from .storage import Database
 from .texts import QT_TRANSLATE_NOOP, Text
@@ -52,7 +53,8 @@ def check(db: Database, on_phase: Callable[[int, str], None] | None = None) -> C
         ).fetchone()[0]
         if report.integrity == ["ok"] and not report.cipher and has_copies:
             tell(3, PHASES[3])
-            report.stale_cards = conn.execute(f"SELECT count(*) {_STALE}").fetchone()[0]
+            stale = f"SELECT count(*) FROM appointment AS a WHERE {_STALE}"
+            report.stale_cards = conn.execute(stale).fetchone()[0]
     return report
 
 
@@ -69,35 +71,28 @@ _LABEL_OF = (
     "coalesce((SELECT trim(p.given_name || ' ' || p.family_name) FROM patient AS p"
     " WHERE p.id = a.patient_id), '')"
 )
-_STALE = (
-    f"FROM appointment AS a WHERE a.card_kind IS NOT {_KIND_OF}"
-    f" OR a.patient_label IS NOT {_LABEL_OF}"
-)
+_STALE = f"a.card_kind IS NOT {_KIND_OF} OR a.patient_label IS NOT {_LABEL_OF}"
 
 
 def repair_cards(db: Database) -> int:
     """Rebuild the schedule copies that disagree with their appointments; returns how
     many appointments were put right. Local data only: no row version changes, so
     nothing is sent to sync."""
-    with db.raw() as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute(
+    with db.write() as session:
+        session.execute(
+            text(
                 "INSERT OR IGNORE INTO card_kind (provider_id, room_id, service_id, status)"
                 " SELECT DISTINCT provider_id, coalesce(room_id, ''), service_id, status"
                 " FROM appointment ORDER BY 1, 2, 3, 4"
             )
-            stale = [r[0] for r in conn.execute(f"SELECT a.rowid {_STALE}")]
-            conn.executemany(
+        )
+        rebuilt = session.execute(
+            text(
                 f"UPDATE appointment AS a SET card_kind = {_KIND_OF}, patient_label = {_LABEL_OF}"
-                " WHERE a.rowid = ?",
-                [(rowid,) for rowid in stale],
+                f" WHERE {_STALE}"
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return len(stale)
+        )
+        return int(rebuilt.rowcount)  # type: ignore[attr-defined]
 
 
 def _rows(conn: Any, pragma: str) -> list[Any]:
