@@ -15,13 +15,20 @@ from keyring.errors import KeyringError, PasswordDeleteError
 
 SERVICE = "Receptionist clinic data key"
 log = logging.getLogger(__name__)
+_said: set[str] = set()  # a headless PC without a keychain says so once, not per open
+
+
+def _once(message: str) -> None:
+    if message not in _said:
+        _said.add(message)
+        log.info("%s", message)
 
 
 def load_key(clinic_id: str) -> bytes | None:
     try:
         value = keyring.get_password(SERVICE, clinic_id)
     except (KeyringError, RuntimeError, OSError) as exc:
-        log.info("keychain unavailable (%s)", type(exc).__name__)
+        _once(f"keychain unavailable ({type(exc).__name__})")
         return None
     if not value:
         return None
@@ -38,7 +45,7 @@ def save_key(clinic_id: str, key: bytes) -> bool:
     try:
         keyring.set_password(SERVICE, clinic_id, key.hex())
     except (KeyringError, RuntimeError, OSError) as exc:
-        log.info("keychain not written (%s)", type(exc).__name__)
+        _once(f"keychain not written ({type(exc).__name__})")
         return False
     # Some backends (the null one, a locked collection) accept and forget: read it back.
     return load_key(clinic_id) == key

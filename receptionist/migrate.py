@@ -5,6 +5,7 @@ Before an existing file is migrated, an encrypted copy of it is written beside i
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -27,6 +28,10 @@ from .storage import (
 from .texts import QT_TRANSLATE_NOOP, Text
 
 SCRIPTS = Path(__file__).parent / "migrations"
+
+log = logging.getLogger(__name__)
+# Alembic says twice per revision which dialect it uses; upgrade() logs one line instead.
+logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
 def _config() -> Config:
@@ -113,6 +118,13 @@ def upgrade(
                     raise _full_during_upgrade(db, copy, first_step=i == 0) from exc
                 raise
             conn.commit()
+    log.info(
+        "schema upgraded from %s to %s in %d steps%s",
+        current or "empty",
+        head,
+        len(steps),
+        f"; the copy from before is {copy}" if copy is not None else "",
+    )
     tell(total, total, "done")
     return copy
 

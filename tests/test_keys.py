@@ -269,3 +269,23 @@ def test_no_keychain_backend_at_all(data_dir: Path, tmp_path: Path) -> None:
             unlock(root, env={})
         open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": PASS}).close()
         assert unlock(root, env={"RECEPTIONIST_PASSPHRASE": PASS}) == created.key
+
+
+def test_a_missing_keychain_is_logged_once(
+    data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch
+) -> None:
+    """A headless PC opens its clinic many times a day; the log says once per run that
+    there is no keychain, not at every open."""
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setattr(keystore, "_said", set())
+    caplog.set_level("INFO", logger="receptionist.keystore")
+    for _ in range(3):
+        assert keystore.load_key("clinic") is None
+        assert not keystore.save_key("clinic", b"k" * 32)
+    said = [r.getMessage() for r in caplog.records if r.name == "receptionist.keystore"]
+    assert said == [
+        "keychain unavailable (NoKeyringError)",
+        "keychain not written (NoKeyringError)",
+    ]
