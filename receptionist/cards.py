@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
@@ -29,7 +30,6 @@ class AgendaItem(NamedTuple):
     id: str
     provider_id: str
     room_id: str | None
-    patient_id: str
     patient_name: str
     service_id: str
     service_name: str
@@ -63,15 +63,15 @@ def appointments(
         rows = driver.execute(sql, params).fetchall()
         # A week repeats the same few hundred slot boundaries and a few hundred card
         # kinds: convert each once, not per row.
-        instants = {m: from_micros(m) for m in {r[4] for r in rows} | {r[5] for r in rows}}
-        numbers = {r[3] for r in rows}
+        instants = {m: from_micros(m) for m in {*map(_START, rows), *map(_END, rows)}}
+        numbers = set(map(_KIND, rows))
         kinds = _kinds(driver, numbers, services)
         if len(kinds) < len(numbers):
             rows = _strays_resolved(driver, rows, kinds, services)
         new = tuple.__new__  # AgendaItem._make without the call through the class
         items: list[AgendaItem] = []
         add = items.append
-        for id_, patient_id, label, kind, start, end in rows:
+        for id_, label, kind, start, end in rows:
             provider_id, room_id, service_id, service_name, colour, status = kinds[kind]
             add(
                 new(
@@ -80,7 +80,6 @@ def appointments(
                         id_,
                         provider_id,
                         room_id,
-                        patient_id,
                         label,
                         service_id,
                         service_name,
@@ -103,8 +102,8 @@ def window_query(
     room_ids: Collection[str] | None = None,
     include_cancelled: bool = False,
 ) -> tuple[str, list[object]]:
-    """The SQL and parameters of ``appointments``: rows of (id, patient id, patient
-    label, card kind number, start micros, end micros), by start."""
+    """The SQL and parameters of ``appointments``: rows of (id, patient label, card
+    kind number, start micros, end micros), by start."""
     params: list[object] = [
         to_micros(start_utc - MAX_DURATION),
         to_micros(end_utc),
@@ -131,6 +130,7 @@ def window_query(
 
 
 _Kind = tuple[str, str | None, str, str, str, str]
+_KIND, _START, _END = itemgetter(2), itemgetter(3), itemgetter(4)  # columns of a row
 
 
 def _kinds(
@@ -165,7 +165,7 @@ def _strays_resolved(
 
     The triggers never let that happen; if it did (a hand edit with the triggers
     dropped), the week still shows, and the log says what puts it right."""
-    stray = [r[0] for r in rows if r[3] not in kinds]
+    stray = [r[0] for r in rows if r[2] not in kinds]
     found = driver.execute(
         "SELECT id, provider_id, room_id, service_id, status FROM appointment"
         f" WHERE id IN ({', '.join('?' * len(stray))})",
@@ -178,7 +178,7 @@ def _strays_resolved(
         "run `receptionist check --repair`",
         len(stray),
     )
-    return [r if r[3] in kinds else (*r[:3], ("row", r[0]), *r[4:]) for r in rows]
+    return [r if r[2] in kinds else (*r[:2], ("row", r[0]), *r[3:]) for r in rows]
 
 
 def dbapi(session: Session) -> Any:
@@ -199,8 +199,10 @@ def dbapi(session: Session) -> Any:
 # (card_kind, migration 0008): a week shares a few hundred of them, so the index
 # entries are half as long (half the pages to decrypt) and Python converts each kind
 # once, not once per card. Filters on those four columns go through card_kind too.
+# Nor does a card carry the patient's id (migration 0009): it shows the name, and what
+# needs the id reads it from the appointment (``appointments.load``).
 _WINDOW_SQL = """
-SELECT a.id, a.patient_id, a.patient_label, a.card_kind, a.start_utc, a.end_utc
+SELECT a.id, a.patient_label, a.card_kind, a.start_utc, a.end_utc
 FROM appointment AS a INDEXED BY ix_appointment_window
 WHERE a.deleted_at IS NULL
   AND a.start_utc > ? AND a.start_utc < ? AND a.end_utc > ?"""

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from receptionist import agenda
 from receptionist.cards import appointments as read_cards
+from receptionist.cards import window_query
 from receptionist.context import Actor, Ctx
 from receptionist.errors import PermissionDenied
 from receptionist.models import (
@@ -262,7 +263,6 @@ def test_cards_carry_every_field_of_their_rows(
             row.id,
             row.provider_id,
             row.room_id,
-            row.patient_id,
             "Zeynep Kaya",
             row.service_id,
             service.name,
@@ -455,3 +455,32 @@ def test_the_orm_never_writes_the_copies(db: Database, seeded: dict[str, str]) -
     ]
     assert len(writes) >= 3
     assert not [q for q in writes if "card_kind" in q or "patient_label" in q]
+
+
+@pytest.mark.parametrize(
+    "by",
+    [{}, {"provider_ids": ["p"]}, {"room_ids": ["r"]}, {"include_cancelled": True}],
+    ids=["all", "providers", "rooms", "with-cancelled"],
+)
+def test_a_week_reads_only_the_window_index(db: Database, by: dict[str, Any]) -> None:
+    """Every column the schedule's query reads is in ix_appointment_window: SQLite walks
+    one index range and never reads a row of the table (nor any patient). The query
+    plan says "USING INDEX", not "COVERING", because of ``deleted_at IS NULL`` (the
+    index's own condition), so the program itself is checked: no column is read
+    through a cursor on the table."""
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    sql, params = window_query(start, start + timedelta(days=7), **by)
+    with db.read() as s:
+        conn = s.connection()
+        plan = [
+            str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", tuple(params))
+        ]
+        program = list(conn.exec_driver_sql(f"EXPLAIN {sql}", tuple(params)))
+        roots = dict(
+            s.execute(text("SELECT rootpage, name FROM sqlite_master WHERE rootpage > 0")).all()
+        )
+    assert any("ix_appointment_window" in d for d in plan), plan
+    opened = {row[2]: roots.get(row[3]) for row in program if row[1] == "OpenRead"}
+    read = {opened.get(row[2]) for row in program if row[1] == "Column"}
+    assert "ix_appointment_window" in read
+    assert not read & {"appointment", "patient"}, (read, plan)

@@ -36,7 +36,8 @@ ENV = {"RECEPTIONIST_PASSPHRASE": PASS}
 
 @pytest.fixture
 def older(tmp_path: Path) -> Path:
-    """A clinic one revision behind, so opening it writes a copy before upgrading."""
+    """A clinic from before 0008 (the step that rewrites every appointment), so
+    opening it writes a copy before upgrading."""
     root = tmp_path / "clinic"
     created = create(root, passphrase=PASS)
     db = Database(DataDir(root).db, created.key)
@@ -56,7 +57,7 @@ def older(tmp_path: Path) -> Path:
                 " FROM appointment, n WHERE appointment.id = 'a1'"
             )
         )
-    downgrade(db, "-1")
+    downgrade(db, "0007")
     db.close()
     return root
 

@@ -17,7 +17,9 @@ from PySide6.QtCore import QCoreApplication, QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
+from receptionist import appointments
 from receptionist.clock import Clock, FixedClock
+from receptionist.storage import Database
 
 from . import messages
 from .booking.dialog import BookingDialog
@@ -28,6 +30,7 @@ from .pinboard import Pinboard
 from .quickfind import QuickFind
 from .settings import Settings
 from .signin import SignInDialog
+from .tasks import DbOp
 from .today import FrontDesk
 from .unlock import UnlockDialog
 
@@ -79,6 +82,7 @@ class Screenshots(QObject):
         self._idle_polls = 0
         self._search_left = 7
         self._real_clock: Clock | None = None
+        self._patient_of: dict[str, str] = {}  # appointment id -> its patient's id
 
     def run(self, window: MainWindow) -> None:
         self.window = window
@@ -97,6 +101,7 @@ class Screenshots(QObject):
             (None, self._type_booking_patient, None),
             (None, self._pick_booking_patient, None),
             ("09-booking-dialog", None, self._booking_dialog),
+            (None, self._find_sample_patient, None),
             (None, self._open_patient_search, None),
             ("10-patient-search", None, self._patient_search),
             (None, self._open_patient, None),
@@ -242,7 +247,23 @@ class Screenshots(QObject):
         if not cards:
             return None
         item = cards[0].item
-        return item.id, item.patient_id, item.patient_name, item.service_id
+        return item.id, self._patient_of.get(item.id, ""), item.patient_name, item.service_id
+
+    def _find_sample_patient(self) -> None:
+        """A card does not carry its patient's id: read it (the steps wait for it)."""
+        sample = self._sample()
+        if sample is None:
+            return
+        appointment_id = sample[0]
+
+        def read(db: Database) -> str:
+            with db.read() as s:
+                return appointments.load(s, appointment_id).patient_id
+
+        assert self.window is not None
+        DbOp(self.window.desk.tasks, read, self).success(
+            lambda patient_id: self._patient_of.__setitem__(appointment_id, patient_id)
+        ).run()
 
     def _name(self) -> str:
         sample = self._sample()

@@ -11,7 +11,7 @@ from .base import Base, Synced
 
 # What a schedule card needs, in the order of the covering window index (which holds
 # live rows only: its WHERE is WINDOW_LIVE).
-WINDOW_COLUMNS = ("start_utc", "end_utc", "card_kind", "id", "patient_id", "patient_label")
+WINDOW_COLUMNS = ("start_utc", "end_utc", "card_kind", "id", "patient_label")
 WINDOW_LIVE = "deleted_at IS NULL"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from receptionist import booking
+from receptionist import appointments, booking
 from receptionist.context import Ctx
 from receptionist.errors import ConflictError, ReceptionistError
 from receptionist.storage import Database
@@ -60,8 +60,9 @@ def dry_run(db: Database, ctx: Ctx, move: Move) -> list[str]:
     item = move.item
     provider = move.column_id if move.kind == "provider" else item.provider_id
     room = move.column_id if move.kind == "room" else item.room_id
-    draft = booking.Draft(item.patient_id, provider, item.service_id, move.start, move.end, room)
     with db.read() as s:
+        patient = appointments.load(s, item.id).patient_id  # a card does not carry it
+        draft = booking.Draft(patient, provider, item.service_id, move.start, move.end, room)
         return [c.reason for c in booking.check(s, ctx, draft, exclude_id=item.id)]
 
 

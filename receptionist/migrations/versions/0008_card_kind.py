@@ -21,6 +21,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from receptionist.migrations.stats import analyze_if_kept
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
@@ -119,20 +121,7 @@ def upgrade() -> None:
         WINDOW_COLUMNS,
         sqlite_where=sa.text("deleted_at IS NULL"),
     )
-    # DROP INDEX took the old index's statistics with it. A file the planner has
-    # statistics for (ANALYZE ran on it) gets the new index's too; one that never had
-    # any keeps having none, rather than statistics for this index alone.
-    bind = op.get_bind()
-    has_stats = bind.execute(
-        sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
-    ).scalar()
-    if (
-        has_stats
-        and bind.execute(
-            sa.text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'appointment'")
-        ).scalar()
-    ):
-        op.execute("ANALYZE ix_appointment_window")
+    analyze_if_kept("appointment", "ix_appointment_window")
 
 
 def downgrade() -> None:
