@@ -119,10 +119,11 @@ def upgrade(
                 raise
             conn.commit()
     log.info(
-        "schema upgraded from %s to %s in %d steps%s",
+        "schema upgraded from %s to %s in %d step%s%s",
         current or "empty",
         head,
         len(steps),
+        "" if len(steps) == 1 else "s",
         f"; the copy from before is {copy}" if copy is not None else "",
     )
     tell(total, total, "done")
