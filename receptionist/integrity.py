@@ -19,6 +19,13 @@ class CheckReport:
     cipher: list[str] = field(default_factory=list)
     foreign_keys: int = 0
     stale_cards: int = 0  # appointments whose local schedule copies disagree with them
+    free_bytes: int = 0  # free pages inside the file (``compact`` gives them back)
+    file_bytes: int = 0
+
+    @property
+    def worth_compacting(self) -> bool:
+        """Enough free space inside the file to suggest ``receptionist compact``."""
+        return self.free_bytes >= WORTH_COMPACTING and self.free_bytes * 10 >= self.file_bytes
 
     @property
     def ok(self) -> bool:
@@ -29,6 +36,8 @@ class CheckReport:
             and self.stale_cards == 0
         )
 
+
+WORTH_COMPACTING = 64 * 1024 * 1024  # and a tenth of the file
 
 # What each step checks, as ``check`` announces it (a large file takes a minute).
 PHASES = ("page authentication", "database structure", "references", "schedule copies")
@@ -41,6 +50,12 @@ def check(db: Database, on_phase: Callable[[int, str], None] | None = None) -> C
     tell = on_phase or (lambda _i, _name: None)
     report = CheckReport()
     with db.raw() as conn:
+        # int(): SQLCipher answers PRAGMA page_size with text ("4096").
+        pages, free, size = (
+            int(conn.execute(f"PRAGMA {p}").fetchone()[0])
+            for p in ("page_count", "freelist_count", "page_size")
+        )
+        report.file_bytes, report.free_bytes = pages * size, free * size
         # The page HMACs first: a page that fails them makes the other checks fail too.
         tell(0, PHASES[0])
         report.cipher = [_text(r[0]) for r in _rows(conn, "cipher_integrity_check")]

@@ -8,29 +8,17 @@ passphrase, old recovery code) still unlocks it if the machine dies mid-way.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import sqlcipher3
 
 from . import keystore
 from .errors import DiskFull, UserError
 from .keyfile import KeyFile, read_keyfile, write_keyfile
 from .keys import KdfParams, new_data_key, new_recovery_code, wrap
 from .lock import InstanceLock, exclusive_use
-from .storage import (
-    BUSY_TIMEOUT_MS,
-    create_private,
-    db_files,
-    files_size,
-    fsync_dir,
-    is_disk_full,
-    key_pragma_value,
-    raw_connect,
-    space_short,
-)
+from .sidecopy import swap_in, write_side_copy
+from .storage import files_size, is_disk_full, raw_connect, space_short
 from .texts import QT_TRANSLATE_NOOP, Text
 from .vault import DataDir, check_passphrase_strength
 
@@ -110,7 +98,7 @@ def rekey(
         )
         write_keyfile(ddir.keyfile, KeyFile(cid, [*keyfile.slots, *slots, bridge]))
         try:
-            side = _write_rekeyed(ddir.db, old_key, new_key)
+            side = write_side_copy(ddir.db, old_key, new_key, suffix=".rekey")
         except BaseException as exc:
             # Nothing is under the new key: its slots would only unlock a file that
             # does not exist (and say "damaged"). Back to the key file as it was.
@@ -129,52 +117,9 @@ def rekey(
                     )
                 ) from exc
             raise
-        _swap(side, ddir.db)
+        swap_in(side, ddir.db)
         keystore.forget_key(cid)
         stored = keystore.save_key(cid, new_key)
         show_code(code)
         write_keyfile(ddir.keyfile, KeyFile(cid, slots))
     return Rekeyed(code, stored, new_key)
-
-
-def _write_rekeyed(db_path: Path, old_key: bytes, new_key: bytes) -> Path:
-    """The clinic copied under ``new_key`` beside the database, checked and on disk.
-    If that fails, no part of the copy is left."""
-    side = db_path.with_name(db_path.name + ".rekey")
-    for leftover in db_files(side):
-        leftover.unlink()
-    create_private(side)
-    try:
-        conn = raw_connect(db_path, old_key)
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            conn.execute(
-                f"ATTACH DATABASE ? AS rekeyed KEY {key_pragma_value(new_key)}", (str(side),)
-            )
-            conn.execute("SELECT sqlcipher_export('rekeyed')")
-            version = conn.execute("PRAGMA main.user_version").fetchone()[0]
-            conn.execute(f"PRAGMA rekeyed.user_version = {int(version)}")
-            conn.execute("DETACH DATABASE rekeyed")
-        finally:
-            conn.close()
-        check = sqlcipher3.connect(str(side), timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            check.execute("PRAGMA cipher_log_level = NONE")
-            check.execute(f"PRAGMA key = {key_pragma_value(new_key)}")
-            check.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        finally:
-            check.close()
-        with side.open("rb+") as fh:
-            os.fsync(fh.fileno())
-    except BaseException:
-        for partial in db_files(side):
-            partial.unlink()
-        raise
-    return side
-
-
-def _swap(side: Path, db_path: Path) -> None:
-    for stale in db_files(db_path)[1:]:
-        stale.unlink()
-    os.replace(side, db_path)
-    fsync_dir(db_path.parent)

@@ -1,4 +1,4 @@
-"""init, check, rekey, passphrase, audit verify, user add|list."""
+"""init, check, compact, rekey, passphrase, audit verify, user add|list."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from sqlalchemy import select
 
 from .. import audit
+from ..compact import compact
 from ..context import Ctx
 from ..errors import PermissionDenied, ReceptionistError, UserError
 from ..integrity import PHASES, CheckReport, check, repair_cards
@@ -16,7 +17,7 @@ from ..rekey import rekey
 from ..roles import ROLES
 from ..setup import ClinicSpec, initialise
 from ..staff import create_user
-from ..storage import Database
+from ..storage import Database, human_size
 from ..vault import DataDir, set_passphrase, unlock
 from .common import App, read_secret, terminal_ask
 
@@ -47,6 +48,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="rebuild the schedule's local copies (patient names, card kinds) that disagree",
     )
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "compact",
+        help="give the file's free space back to the disk (close the desktop app first)",
+    )
+    p.set_defaults(func=cmd_compact)
 
     p = sub.add_parser("rekey", help="re-encrypt under a new key; prints a new recovery code")
     p.set_defaults(func=cmd_rekey)
@@ -120,6 +127,8 @@ def cmd_check(app: App) -> int:
             "foreign_key_problems": report.foreign_keys,
             "stale_schedule_cards": report.stale_cards,
             "repaired_schedule_cards": repaired,
+            "file_bytes": report.file_bytes,
+            "free_bytes": report.free_bytes,
         },
         _check_text(report, repaired),
     )
@@ -135,7 +144,13 @@ def _announce(step: int, name: str) -> None:
 def _check_text(report: CheckReport, repaired: int) -> str:
     done = f"Rebuilt the schedule copies of {repaired} appointments. " if repaired else ""
     if report.ok:
-        return done + "The database is sound."
+        spare = (
+            f" {human_size(report.free_bytes)} of its {human_size(report.file_bytes)} are"
+            " free space; `receptionist compact` gives it back to the disk."
+            if report.worth_compacting
+            else ""
+        )
+        return done + "The database is sound." + spare
     damage = report.integrity != ["ok"] or report.cipher or report.foreign_keys
     if not damage:
         return (
@@ -149,6 +164,29 @@ def _check_text(report: CheckReport, repaired: int) -> str:
         + (f"; {report.foreign_keys} broken references" if report.foreign_keys else "")
         + ". Restore the latest backup."
     )
+
+
+def cmd_compact(app: App) -> int:
+    key = unlock(app.data_dir, ask=terminal_ask())
+    with app.database() as db, db.read() as session:
+        actor = app.actor(session)
+    if not actor.may("clinic.configure"):
+        raise UserError("Only an administrator or manager can compact the clinic file.")
+    print("writing a compact copy of the clinic...", file=sys.stderr, flush=True)
+    done = compact(app.data_dir, key)
+    db = Database(DataDir(app.data_dir).db, key)
+    try:
+        with db.write() as session:
+            audit.record(session, Ctx(actor, app.clock), "compact", "clinic", None)
+    finally:
+        db.close()
+    saved = max(0, done.before - done.after)
+    app.emit(
+        {"before_bytes": done.before, "after_bytes": done.after, "seconds": done.seconds},
+        f"The clinic file went from {human_size(done.before)} to {human_size(done.after)}"
+        f" ({human_size(saved)} given back to the disk) in {done.seconds:.0f} s.",
+    )
+    return 0
 
 
 def cmd_rekey(app: App) -> int:
