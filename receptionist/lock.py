@@ -67,7 +67,8 @@ def _lock(fh: IO[bytes]) -> None:
 
 
 class SharedUse:
-    """Held (shared) by every open Database; ``rekey`` needs it exclusively.
+    """Held (shared) by every open Database; ``rekey`` and ``compact`` need it
+    exclusively.
 
     So a file is never swapped under a process that still has it open, which would go
     on writing into the old, unlinked file. POSIX only: on Windows the app lock and
@@ -92,8 +93,8 @@ class SharedUse:
                 Text(
                     QT_TRANSLATE_NOOP(
                         "core",
-                        "The clinic's encryption key is being changed right now; "
-                        "try again in a minute.",
+                        "The clinic file is being rewritten right now (a new key, or "
+                        "compacting); try again in a few minutes.",
                     )
                 )
             ) from exc

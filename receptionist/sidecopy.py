@@ -8,6 +8,8 @@ complete file, never a half-written one. The caller holds sole use of the file.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 from pathlib import Path
 
@@ -18,9 +20,13 @@ from .storage import (
     create_private,
     db_files,
     fsync_dir,
+    human_size,
     key_pragma_value,
     raw_connect,
 )
+
+log = logging.getLogger(__name__)
+SUFFIXES = (".rekey", ".compact")  # of the side files of rekey and compact
 
 
 def write_side_copy(db_path: Path, key: bytes, new_key: bytes, *, suffix: str) -> Path:
@@ -67,3 +73,23 @@ def swap_in(side: Path, db_path: Path) -> None:
         stale.unlink()
     os.replace(side, db_path)
     fsync_dir(db_path.parent)
+
+
+def remove_leftovers(db_path: Path) -> None:
+    """Delete side files that a killed ``rekey`` or ``compact`` left behind.
+
+    Call it holding shared use of the database (an open ``Database``): no rewrite is
+    running then, and until its one rename a rewrite leaves the database whole, so a
+    side file is only ever disk space. POSIX only, where shared use is a real lock."""
+    if os.name != "posix":  # pragma: no cover - Windows
+        return
+    for suffix in SUFFIXES:
+        for leftover in db_files(db_path.with_name(db_path.name + suffix)):
+            size = leftover.stat().st_size
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+                log.info(
+                    "removed %s (%s) left by an interrupted rewrite",
+                    leftover.name,
+                    human_size(size),
+                )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlcipher3
 
-from . import keystore, migrate
+from . import keystore, migrate, sidecopy
 from .errors import NotOurFile, UnlockError, UserError
 from .keyfile import KeyFile, read_keyfile, successor_key, write_keyfile
 from .keys import new_data_key, new_recovery_code, normalize_recovery_code, unwrap, wrap
@@ -317,6 +317,7 @@ def open_clinic(
     key = unlock(ddir.root, ask=ask, env=env)
     db = Database(ddir.db, key)
     try:
+        sidecopy.remove_leftovers(ddir.db)
         migrate.upgrade(db, allow_new=False, on_step=on_step)
     except BaseException:
         db.close()

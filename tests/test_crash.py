@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -71,5 +72,58 @@ def test_sigkill_during_bulk_write(data_dir: Path) -> None:
         assert rows is not None
         assert rows >= committed * 200, "every committed batch survives"
         assert rows % 200 == 0, "no half-written batch"
+    finally:
+        db.close()
+
+
+COMPACTOR = textwrap.dedent(
+    """
+    import os, sys, time
+    from receptionist import compact, sidecopy
+    from receptionist.vault import unlock
+
+    real = sidecopy.swap_in
+
+    def stop_before_swap(side, db_path):
+        print(os.path.getsize(side), flush=True)  # the copy is written and checked
+        time.sleep(600)  # killed here, before the one rename
+        real(side, db_path)
+
+    compact.swap_in = stop_before_swap
+    compact.compact(sys.argv[1], unlock(sys.argv[1]))
+    """
+)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+def test_sigkill_during_compact(data_dir: Path) -> None:
+    """Killed with its copy written but not yet swapped in, compact leaves the clinic
+    whole; the next open removes the leftover copy."""
+    db = open_clinic(data_dir)
+    with db.write() as s:
+        now = datetime.now(UTC)
+        s.add_all(Room(name=f"room {i}", created_at=now, updated_at=now) for i in range(500))
+    db.close()
+    env = dict(os.environ)
+    env["RECEPTIONIST_PASSPHRASE"] = "correct horse battery"
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", COMPACTOR, str(data_dir)], stdout=subprocess.PIPE, env=env, text=True
+    )
+    assert proc.stdout is not None
+    assert int(proc.stdout.readline()) > 0
+    side = data_dir / "clinic.db.compact"
+    assert side.exists()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdout.close()
+
+    db = open_clinic(data_dir)
+    try:
+        assert not side.exists(), "the leftover copy is removed on the next open"
+        assert check(db).ok
+        with db.read() as s:
+            assert s.scalar(select(func.count()).select_from(Room)) == 500
     finally:
         db.close()
