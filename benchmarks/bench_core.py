@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from benchmarks.common import (
     cipher_clinic,
     machine_speed,
     plain_clinic,
+    probe,
     read_through,
     timed,
 )
@@ -69,15 +71,20 @@ Step = Callable[[], object]
 def interleaved(name: str, steps: dict[str, list[Step]]) -> dict[str, Figures]:
     """Time step i of every file before step i+1 of any, swapping which file goes first
     at each step, so a slow moment of this (shared, virtual) machine lands on both
-    files alike and the SQLCipher / plain ratio measures encryption, not the weather."""
+    files alike and the SQLCipher / plain ratio measures encryption, not the weather.
+    The reference loop is probed between steps, so each figure says how fast the
+    machine was while it was taken."""
     labels = list(steps)
     samples: dict[str, list[float]] = {label: [] for label in labels}
+    probes: list[float] = []
     for i in range(min(len(v) for v in steps.values())):
         for label in labels if i % 2 == 0 else labels[::-1]:
             t0 = time.perf_counter()
             steps[label][i]()
             samples[label].append((time.perf_counter() - t0) * 1000)
-    return {label: Figures(name, samples[label]) for label in labels}
+        probes.append(probe())
+    machine = statistics.median(probes)
+    return {label: Figures(name, samples[label], machine) for label in labels}
 
 
 def search_steps(db: Database, ctx: Ctx, typed: list[str]) -> list[Step]:

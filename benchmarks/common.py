@@ -127,10 +127,17 @@ def plain_clinic(scale: float, cache_mb: int) -> Database:
     return db
 
 
+# The reference loop's median on this VM when it is quiet (see machine_speed).
+QUIET_LOOP_MS = 5.2
+
+
 @dataclass
 class Figures:
     name: str
     samples: list[float]
+    # The reference loop's time (ms, median) measured between this figure's samples:
+    # how fast the (shared, virtual) machine was while they were taken.
+    machine_ms: float | None = None
 
     @property
     def median(self) -> float:
@@ -145,7 +152,27 @@ class Figures:
         return (
             f"{self.name:<46} median {self.median:8.2f} ms   p95 {self.p95:8.2f} ms"
             f"   min {min(self.samples):7.2f}   n={len(self.samples):<5} {target}"
+            + (
+                ""
+                if self.machine_ms is None
+                else f"  [machine {self.machine_ms / QUIET_LOOP_MS:.2f}x its quiet time]"
+            )
         )
+
+
+def _reference_loop(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def probe() -> float:
+    """A tenth of the reference loop, timed and scaled to it (ms): cheap enough to
+    run between the samples of a figure."""
+    t0 = time.perf_counter()
+    _reference_loop(20_000)
+    return (time.perf_counter() - t0) * 10_000
 
 
 def machine_speed(repeat: int = 60) -> Figures:
@@ -153,15 +180,10 @@ def machine_speed(repeat: int = 60) -> Figures:
 
     On a shared virtual machine the same code runs up to twice as slow from one
     minute to the next; printed beside the figures, this says how fast the machine
-    was during the run (about 5 ms median when it is quiet)."""
-
-    def work() -> int:
-        total = 0
-        for i in range(200_000):
-            total += i
-        return total
-
-    return timed("machine speed: fixed Python loop (reference)", work, repeat)
+    was during the run (QUIET_LOOP_MS median when it is quiet)."""
+    return timed(
+        "machine speed: fixed Python loop (reference)", lambda: _reference_loop(200_000), repeat
+    )
 
 
 def read_through(paths: list[Path]) -> float:
