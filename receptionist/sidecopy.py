@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlcipher3
 
+from .errors import UserError
 from .storage import (
     BUSY_TIMEOUT_MS,
     create_private,
@@ -24,55 +27,90 @@ from .storage import (
     key_pragma_value,
     raw_connect,
 )
+from .texts import QT_TRANSLATE_NOOP, Text
 
 log = logging.getLogger(__name__)
 SUFFIXES = (".rekey", ".compact")  # of the side files of rekey and compact
 
 
-def write_side_copy(db_path: Path, key: bytes, new_key: bytes, *, suffix: str) -> Path:
+class ChangedDuringCopy(UserError):
+    """Another program wrote to the clinic while it was being copied (possible only
+    where shared use is not a real lock: Windows)."""
+
+
+@dataclass(frozen=True)
+class SideCopy:
+    path: Path
+    source: tuple[int, int, int]  # the database's (size, mtime, WAL size) when copied
+
+
+def write_side_copy(db_path: Path, key: bytes, new_key: bytes, *, suffix: str) -> SideCopy:
     """The clinic copied under ``new_key`` to ``<db><suffix>``, checked and on disk.
 
     ``sqlcipher_export`` writes every table and index afresh (the planner's
-    statistics included), so the copy holds no free pages. If anything fails, no
-    part of the copy is left."""
+    statistics included), so the copy holds no free pages. The copy must hold the
+    same schema and version as the database, opened without creating anything (a
+    side file deleted under us must not pass as an empty database). If anything
+    fails, no part of the copy is left."""
+    remove_side_files(db_path)
     side = db_path.with_name(db_path.name + suffix)
-    for leftover in db_files(side):
-        leftover.unlink()
     create_private(side)
     try:
         conn = raw_connect(db_path, key)
         try:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            source = _stamp(db_path)
             conn.execute(f"ATTACH DATABASE ? AS side KEY {key_pragma_value(new_key)}", (str(side),))
             conn.execute("SELECT sqlcipher_export('side')")
             version = conn.execute("PRAGMA main.user_version").fetchone()[0]
             conn.execute(f"PRAGMA side.user_version = {int(version)}")
             conn.execute("DETACH DATABASE side")
+            expected = _shape(conn)
         finally:
             conn.close()
-        check = sqlcipher3.connect(str(side), timeout=BUSY_TIMEOUT_MS / 1000)
+        check = sqlcipher3.connect(
+            side.resolve().as_uri() + "?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        )
         try:
             check.execute("PRAGMA cipher_log_level = NONE")
             check.execute(f"PRAGMA key = {key_pragma_value(new_key)}")
-            check.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            if _shape(check) != expected:
+                raise RuntimeError("the side copy does not hold the clinic's schema")
         finally:
             check.close()
         with side.open("rb+") as fh:
             os.fsync(fh.fileno())
     except BaseException:
-        for partial in db_files(side):
-            partial.unlink()
+        _remove(side)
         raise
-    return side
+    return SideCopy(side, source)
 
 
-def swap_in(side: Path, db_path: Path) -> None:
-    """Replace the database with ``side`` in one rename (its old WAL files go first:
-    they belong to the old file)."""
+def swap_in(copy: SideCopy, db_path: Path) -> None:
+    """Replace the database with the copy in one rename (its old WAL files go first:
+    they belong to the old file), unless the database changed since it was copied."""
+    if _stamp(db_path) != copy.source:
+        _remove(copy.path)
+        raise ChangedDuringCopy(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "Another program wrote to the clinic while it was being copied; nothing "
+                    "was changed. Close Receptionist and its commands on this PC and try "
+                    "again.",
+                )
+            )
+        )
     for stale in db_files(db_path)[1:]:
         stale.unlink()
-    os.replace(side, db_path)
+    os.replace(copy.path, db_path)
     fsync_dir(db_path.parent)
+
+
+def remove_side_files(db_path: Path) -> None:
+    """Delete the side files of earlier rewrites. The caller holds sole use."""
+    for suffix in SUFFIXES:
+        _remove(db_path.with_name(db_path.name + suffix))
 
 
 def remove_leftovers(db_path: Path) -> None:
@@ -80,16 +118,40 @@ def remove_leftovers(db_path: Path) -> None:
 
     Call it holding shared use of the database (an open ``Database``): no rewrite is
     running then, and until its one rename a rewrite leaves the database whole, so a
-    side file is only ever disk space. POSIX only, where shared use is a real lock."""
+    side file is only ever disk space. POSIX only, where shared use is a real lock;
+    on Windows the next ``compact`` or ``rekey`` removes them. Never fails the open."""
     if os.name != "posix":  # pragma: no cover - Windows
         return
     for suffix in SUFFIXES:
-        for leftover in db_files(db_path.with_name(db_path.name + suffix)):
-            size = leftover.stat().st_size
+        for leftover in _side_files(db_path.with_name(db_path.name + suffix)):
             with contextlib.suppress(OSError):
+                size = leftover.stat().st_size
                 leftover.unlink()
                 log.info(
                     "removed %s (%s) left by an interrupted rewrite",
                     leftover.name,
                     human_size(size),
                 )
+
+
+def _side_files(side: Path) -> list[Path]:
+    """The side database and its journals: the attached copy is written in rollback
+    mode, so a killed export leaves a ``-journal`` too."""
+    return [*db_files(side), *(p for p in [Path(f"{side}-journal")] if p.exists())]
+
+
+def _remove(side: Path) -> None:
+    for path in _side_files(side):
+        path.unlink()
+
+
+def _shape(conn: Any) -> tuple[int, list[tuple[str, str]]]:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    schema = conn.execute("SELECT type, name FROM sqlite_master ORDER BY type, name").fetchall()
+    return version, [tuple(row) for row in schema]
+
+
+def _stamp(db_path: Path) -> tuple[int, int, int]:
+    stat = db_path.stat()
+    wal = Path(f"{db_path}-wal")
+    return stat.st_size, stat.st_mtime_ns, wal.stat().st_size if wal.exists() else 0

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from receptionist import integrity, storage
+from receptionist import integrity, sidecopy, storage
 from receptionist.cli.main import main
 from receptionist.lock import InstanceLock
 from receptionist.storage import raw_connect
@@ -133,3 +133,50 @@ def test_compact_refused_on_a_short_disk(clinic: Path, capsys, monkeypatch) -> N
     err = capsys.readouterr().err
     assert "Compacting writes a new copy" in err and "the disk has 4.0 KB" in err
     assert _digests(clinic) == before
+
+
+def _side_copy(clinic: Path) -> tuple[Path, bytes]:
+    db_path = DataDir(clinic).db
+    return db_path, unlock(clinic, env=os.environ)
+
+
+def test_a_change_during_the_copy_stops_the_swap(clinic: Path) -> None:
+    """Where shared use is no real lock (Windows), another program may write while the
+    copy is made: the swap is refused and the clinic keeps that write."""
+    db_path, key = _side_copy(clinic)
+    copy = sidecopy.write_side_copy(db_path, key, key, suffix=".compact")
+    conn = raw_connect(db_path, key)
+    try:
+        conn.execute("UPDATE clinic SET name = 'Written meanwhile'")
+    finally:
+        conn.close()
+    with pytest.raises(sidecopy.ChangedDuringCopy, match="nothing was changed"):
+        sidecopy.swap_in(copy, db_path)
+    assert not copy.path.exists()
+    conn = raw_connect(db_path, key)
+    try:
+        assert conn.execute("SELECT name FROM clinic").fetchone()[0] == "Written meanwhile"
+    finally:
+        conn.close()
+
+
+def test_a_copy_deleted_under_the_check_is_never_swapped_in(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a missing file would create an empty database that passes a bare
+    read: the check opens it without creating, so the clinic is never replaced by
+    nothing."""
+    db_path, key = _side_copy(clinic)
+    before = _digests(clinic)
+    real = sidecopy.sqlcipher3.connect
+
+    def deleted_first(target: str, *args: Any, **kwargs: Any) -> Any:
+        (clinic / "clinic.db.compact").unlink(missing_ok=True)
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(sidecopy.sqlcipher3, "connect", deleted_first)
+    with pytest.raises(Exception, match="unable to open"):
+        sidecopy.write_side_copy(db_path, key, key, suffix=".compact")
+    monkeypatch.undo()
+    assert _digests(clinic) == before
+    assert not list(clinic.glob("clinic.db.compact*"))

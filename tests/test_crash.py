@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from receptionist.errors import InstanceLocked
 from receptionist.integrity import check
 from receptionist.models import Room
 from receptionist.vault import open_clinic
@@ -85,7 +86,7 @@ COMPACTOR = textwrap.dedent(
     real = sidecopy.swap_in
 
     def stop_before_swap(side, db_path):
-        print(os.path.getsize(side), flush=True)  # the copy is written and checked
+        print(os.path.getsize(side.path), flush=True)  # the copy is written and checked
         time.sleep(600)  # killed here, before the one rename
         real(side, db_path)
 
@@ -115,13 +116,17 @@ def test_sigkill_during_compact(data_dir: Path) -> None:
     assert int(proc.stdout.readline()) > 0
     side = data_dir / "clinic.db.compact"
     assert side.exists()
+    with pytest.raises(InstanceLocked, match="being rewritten"):
+        open_clinic(data_dir)  # no open while a rewrite runs, so no cleanup under it
+    assert side.exists()
+    (data_dir / "clinic.db.compact-journal").write_bytes(b"as a kill mid-export leaves it")
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     proc.stdout.close()
 
     db = open_clinic(data_dir)
     try:
-        assert not side.exists(), "the leftover copy is removed on the next open"
+        assert not list(data_dir.glob("clinic.db.compact*")), "leftovers go on the next open"
         assert check(db).ok
         with db.read() as s:
             assert s.scalar(select(func.count()).select_from(Room)) == 500

@@ -328,10 +328,19 @@ class Screenshots(QObject):
     def _patient_search(self) -> QPixmap | None:
         return self._over_window(self._patients().search)
 
-    def _open_patient(self) -> None:
+    def _sample_patient(self) -> str | None:
+        """The sample card's patient; a run without it fails rather than quietly
+        picturing the schedule where a patient's window belongs."""
         sample = self._sample()
-        if sample is not None:
-            self._patients().open_patient(sample[1]).tabs.setCurrentIndex(0)  # Details
+        if sample is not None and not sample[1]:
+            self._finish(1)
+            return None
+        return sample[1] if sample else None
+
+    def _open_patient(self) -> None:
+        patient_id = self._sample_patient()
+        if patient_id is not None:
+            self._patients().open_patient(patient_id).tabs.setCurrentIndex(0)  # Details
 
     def _patient_window(self) -> QPixmap | None:
         sample = self._sample()
@@ -340,9 +349,9 @@ class Screenshots(QObject):
 
     def _open_patient_on(self, tab: str) -> None:
         """The sample patient's window on its "commlog" or "documents" tab (read, not changed)."""
-        sample = self._sample()
-        if sample is not None:
-            shown = self._patients().open_patient(sample[1])
+        patient_id = self._sample_patient()
+        if patient_id is not None:
+            shown = self._patients().open_patient(patient_id)
             shown.tabs.setCurrentWidget(getattr(shown, tab))
 
     def _patient_log(self) -> QPixmap | None:

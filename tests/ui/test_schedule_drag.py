@@ -184,3 +184,23 @@ def test_escape_cancels_a_drag(qtbot: QtBot, window: MainWindow, board: Pinboard
     assert view.frame().ghost is None
     qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=point(view, 0, 695))
     assert view.dragger.pending is None
+
+
+def test_the_drag_check_finds_the_patients_own_clash(window: MainWindow, seeded: Seeded) -> None:
+    """A card does not carry its patient's id; the check before a drop reads it from
+    the appointment. At 09:30 Dr Ayşe is free, but Zeynep (a1's patient) sees Dr Omar
+    at 09:45: only the patient clashes."""
+    from ui.schedule.drag import Move
+    from ui.schedule.moves import dry_run
+
+    item = next(c.item for c in window.model.items() if c.item.id == seeded.ids["a1"])
+    tasks, ctx = window.desk.tasks, window.desk.ctx()
+
+    def check(start: str, end: str) -> list[str]:
+        move = Move(item, "provider", seeded.ids["ayse"], at(start), at(end))
+        reasons = tasks.run(lambda: dry_run(tasks.database(), ctx, move)).result(timeout=30)
+        return [str(r) for r in reasons]
+
+    found = check("09:30", "10:00")
+    assert len(found) == 1 and "patient has another appointment" in found[0], found
+    assert check("12:00", "12:30") == []

@@ -10,7 +10,8 @@ it is dropped, the pictures of the docs) read it from the appointment itself. Ea
 entry of the window index carried it as 36 characters, a fifth of the entry; without
 it a first look at a week of the 2M-appointment benchmark file reads and decrypts
 that many fewer pages, and SQLite hands one text value fewer per card to Python.
-Rebuilding the index took ~5 s on that file.
+Rebuilding the index took ~5 s on that file; the upgrade as a whole ~33 s, most of
+it the encrypted copy written first.
 """
 
 from __future__ import annotations
