@@ -17,7 +17,7 @@ from .errors import DiskFull, UserError
 from .keyfile import KeyFile, read_keyfile, write_keyfile
 from .keys import KdfParams, new_data_key, new_recovery_code, wrap
 from .lock import InstanceLock, exclusive_use
-from .sidecopy import swap_in, write_side_copy
+from .sidecopy import ChangedDuringCopy, swap_in, write_side_copy
 from .storage import files_size, is_disk_full, raw_connect, space_short
 from .texts import QT_TRANSLATE_NOOP, Text
 from .vault import DataDir, check_passphrase_strength
@@ -117,7 +117,11 @@ def rekey(
                     )
                 ) from exc
             raise
-        swap_in(side, ddir.db)
+        try:
+            swap_in(side, ddir.db)
+        except ChangedDuringCopy:
+            write_keyfile(ddir.keyfile, keyfile)  # refused before the rename: as above
+            raise
         keystore.forget_key(cid)
         stored = keystore.save_key(cid, new_key)
         show_code(code)

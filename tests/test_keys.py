@@ -15,7 +15,7 @@ from receptionist.integrity import check
 from receptionist.keyfile import read_keyfile
 from receptionist.keys import normalize_recovery_code
 from receptionist.rekey import rekey
-from receptionist.storage import db_files
+from receptionist.storage import db_files, raw_connect
 from receptionist.vault import DataDir, create, open_clinic, unlock
 
 PASS = "correct horse battery"
@@ -289,3 +289,36 @@ def test_a_missing_keychain_is_logged_once(
         "keychain unavailable (NoKeyringError)",
         "keychain not written (NoKeyringError)",
     ]
+
+
+def test_rekey_stopped_by_a_change_during_the_copy_keeps_the_old_key_file(
+    data_dir: Path, memory_keyring, monkeypatch
+) -> None:
+    """Where nothing locks other writers out (Windows), a write during the copy stops
+    the swap; the key file goes back to what it was, so nothing points at a key that
+    encrypts nothing, and the old passphrase opens the clinic with that write in it."""
+    import receptionist.rekey as rk
+    from receptionist import sidecopy
+
+    old_key = unlock(data_dir, env={})
+    keys_before = DataDir(data_dir).keyfile.read_bytes()
+    real = rk.write_side_copy
+
+    def copy_then_someone_writes(*args, **kwargs):
+        copy = real(*args, **kwargs)
+        conn = raw_connect(DataDir(data_dir).db, old_key)
+        conn.execute("CREATE TABLE written_meanwhile (x)")
+        conn.close()
+        return copy
+
+    monkeypatch.setattr(rk, "write_side_copy", copy_then_someone_writes)
+    with pytest.raises(sidecopy.ChangedDuringCopy):
+        rekey(data_dir, old_key, passphrase="the next passphrase", show_code=print)
+    assert DataDir(data_dir).keyfile.read_bytes() == keys_before
+    memory_keyring.store.clear()
+    db = open_clinic(data_dir, env={"RECEPTIONIST_PASSPHRASE": PASS})
+    try:
+        with db.read() as s:
+            assert s.execute(text("SELECT count(*) FROM written_meanwhile")).scalar() == 0
+    finally:
+        db.close()
