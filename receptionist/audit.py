@@ -2,8 +2,10 @@
 
 Events name the actor, the action and the entity's kind and id - never patient data.
 Each event's hash covers the previous hash, so ``verify`` finds an edited, inserted
-or deleted event. Writes happen inside the caller's write transaction (BEGIN
-IMMEDIATE), which serialises the chain across processes.
+or deleted event; the newest event's number and hash are also kept apart from the
+log (``audit_head``, by a trigger), so events deleted from its end are found too.
+Writes happen inside the caller's write transaction (BEGIN IMMEDIATE), which
+serialises the chain across processes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .context import Ctx
-from .models import AuditEvent, to_micros
+from .models import AuditEvent, AuditHead, to_micros
 
 GENESIS = "0" * 64
 
@@ -96,4 +98,23 @@ def verify(session: Session) -> VerifyResult:
             return VerifyResult(False, count, ev.seq, "this event was altered")
         prev = ev.hash
         expected_seq += 1
+    return _against_head(session, count, expected_seq - 1, prev)
+
+
+def _against_head(session: Session, count: int, last: int, last_hash: str) -> VerifyResult:
+    """The chain is whole; does it end where the head says?"""
+    head = session.get(AuditHead, 1)
+    if head is None:
+        if count == 0:
+            return VerifyResult(True, 0)
+        return VerifyResult(False, count, last, "the record of the log's newest event is missing")
+    if head.seq > last:
+        missing = (
+            f"event {head.seq} is" if head.seq == last + 1 else f"events {last + 1}-{head.seq} are"
+        )
+        return VerifyResult(False, count, last + 1, f"{missing} missing from the end")
+    if head.seq < last or head.hash != last_hash:
+        return VerifyResult(
+            False, count, last, "the record of the log's newest event does not match it"
+        )
     return VerifyResult(True, count)

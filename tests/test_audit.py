@@ -28,6 +28,11 @@ def test_chain_verifies(db, ctx) -> None:
     [
         pytest.param("UPDATE audit_event SET action = 'read' WHERE seq = 3", 3, id="edited"),
         pytest.param("DELETE FROM audit_event WHERE seq = 2", 3, id="deleted"),
+        pytest.param("DELETE FROM audit_event WHERE seq >= 4", 4, id="last-two-deleted"),
+        pytest.param("DELETE FROM audit_event WHERE seq = 5", 5, id="last-deleted"),
+        pytest.param("DELETE FROM audit_event", 1, id="all-deleted"),
+        pytest.param("DELETE FROM audit_head", 5, id="head-deleted"),
+        pytest.param("UPDATE audit_head SET hash = 'x'", 5, id="head-edited"),
     ],
 )
 def test_tampered_event_detected(db, ctx, tampering: str, first_bad: int) -> None:
@@ -55,3 +60,49 @@ def test_events_carry_actor_and_source(db, clock) -> None:
         ev = s.scalars(select(AuditEvent)).one()
     assert (ev.actor_id, ev.source, ev.entity_type) == ("user-1", "ui", "patient")
     assert ev.at == at
+
+
+def test_the_end_of_the_log_is_told_apart(db, ctx) -> None:
+    """What verify says when the log stops short, in words (``audit verify`` prints it)."""
+    _fill(db, ctx)
+    with db.write() as s:
+        s.execute(text("DELETE FROM audit_event WHERE seq >= 4"))
+    with db.read() as s:
+        result = audit.verify(s)
+    assert (result.events, result.problem) == (3, "events 4-5 are missing from the end")
+
+
+def test_the_head_follows_every_writer(db, ctx) -> None:
+    """The head is kept by a trigger, so an event written by raw SQL (sync, the
+    generators) moves it as well as one written through the ORM."""
+    _fill(db, ctx, n=2)
+    with db.write() as s:
+        s.execute(
+            text(
+                "INSERT INTO audit_event (seq, at, actor_id, source, action, entity_type,"
+                " entity_id, prev_hash, hash) VALUES (3, 0, NULL, 'sync', 'x', 'y', NULL,"
+                " 'p', 'h3')"
+            )
+        )
+        assert s.execute(text("SELECT seq, hash FROM audit_head")).one() == (3, "h3")
+        assert s.execute(text("SELECT count(*) FROM audit_head")).scalar() == 1
+
+
+def test_an_older_file_gets_its_head_from_its_log(db, ctx) -> None:
+    """Migration 0010 fills the head from the newest event already on file."""
+    from factories import downgrade
+
+    from receptionist import migrate
+
+    _fill(db, ctx)
+    downgrade(db, "0009")
+    with db.write() as s:
+        audit.record(s, ctx, "update", "patient", "written-before-the-upgrade")
+    migrate.upgrade(db)
+    with db.read() as s:
+        assert audit.verify(s).ok
+        assert s.execute(text("SELECT seq FROM audit_head")).scalar() == 6
+    with db.write() as s:
+        s.execute(text("DELETE FROM audit_event WHERE seq = 6"))
+    with db.read() as s:
+        assert audit.verify(s).problem == "event 6 is missing from the end"

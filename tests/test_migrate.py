@@ -63,13 +63,14 @@ def test_old_file_is_copied_then_migrated(
 ) -> None:
     caplog.set_level("INFO")
     db = open_clinic(old_clinic)
-    said = [(r.name, r.getMessage()) for r in caplog.records if r.levelname == "INFO"]
-    assert not [name for name, _ in said if name.startswith("alembic")], "one line, not 20"
-    assert [m for name, m in said if name == "receptionist.migrate"] == [
-        f"schema upgraded from 0001 to {migrate.head_revision()} in 8 steps;"
-        f" the copy from before is {next(old_clinic.glob('clinic.db.before-0001-*'))}"
-    ]
     try:
+        said = [(r.name, r.getMessage()) for r in caplog.records if r.levelname == "INFO"]
+        assert not [name for name, _ in said if name.startswith("alembic")], "one line, not 20"
+        head = migrate.head_revision()
+        assert [m for name, m in said if name == "receptionist.migrate"] == [
+            f"schema upgraded from 0001 to {head} in {int(head) - 1} steps;"
+            f" the copy from before is {next(old_clinic.glob('clinic.db.before-0001-*'))}"
+        ]
         assert migrate.current_revision(db) == migrate.head_revision()
         with db.read() as s:
             names = set(s.execute(text("SELECT name FROM sqlite_master")).scalars())

@@ -5,12 +5,13 @@ from .base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
 from .clinic import BlockedTime, Clinic, Provider, Room, Service
 from .patient import Consent, Patient
 from .patientfiles import CommunicationEntry, PatientDocument
-from .staff import AuditEvent, Device, StaffUser
+from .staff import AuditEvent, AuditHead, Device, StaffUser
 from .waitlist import WaitlistEntry
 
 __all__ = [
     "Appointment",
     "AuditEvent",
+    "AuditHead",
     "Base",
     "BlockedTime",
     "CardKind",
