@@ -78,6 +78,12 @@ class DiskFull(ReceptionistError):
     """The disk cannot hold what a step has to write; nothing was changed."""
 
 
+class Busy(ReceptionistError):
+    """Another program held the database's write lock past the busy timeout."""
+
+    exit_code = 3
+
+
 class InstanceLocked(ReceptionistError):
     """Another copy of the app already runs on this clinic's data."""
 

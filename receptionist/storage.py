@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from .errors import NotOurFile, UnlockError
+from .errors import Busy, DiskFull, NotOurFile, UnlockError
 from .lock import SharedUse
 from .texts import QT_TRANSLATE_NOOP, Text
 
@@ -166,8 +166,14 @@ class Database:
         Taking the write lock up front means two processes (the app and the CLI) queue
         on the busy timeout instead of failing with "database is locked" mid-way.
         """
-        with self._writer() as session, session.begin():
-            yield session
+        try:
+            with self._writer() as session, session.begin():
+                yield session
+        except Exception as exc:
+            clear = _plainly(exc, self.path)
+            if clear is None:
+                raise
+            raise clear from exc
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -204,7 +210,7 @@ def db_files(path: Path) -> list[Path]:
     return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
 
 
-SQLITE_FULL = 13
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL = 5, 6, 13
 SPACE_MARGIN = 64 * 1024 * 1024  # beyond the copy: journals, the file system's own needs
 
 
@@ -235,6 +241,45 @@ def is_disk_full(exc: BaseException) -> bool:
         if isinstance(error, OSError) and error.errno == errno.ENOSPC:
             return True
     return False
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the driver error in it) is SQLite's "database is locked":
+    another connection kept the write lock past the busy timeout."""
+    for error in (exc, getattr(exc, "orig", None)):
+        if getattr(error, "sqlite_errorcode", None) in (SQLITE_BUSY, SQLITE_LOCKED):
+            return True
+        if isinstance(error, sqlcipher3.OperationalError) and "database is locked" in str(error):
+            return True
+    return False
+
+
+def _plainly(exc: BaseException, path: Path) -> Exception | None:
+    """A write that failed for a reason of the file, not of the data, in one sentence
+    the user can act on; None for anything else."""
+    if is_busy(exc):
+        return Busy(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The clinic's data is busy: another program kept it locked for more "
+                    "than {seconds} seconds. Nothing was changed; try again in a moment.",
+                ),
+                seconds=str(BUSY_TIMEOUT_MS // 1000),
+            )
+        )
+    if is_disk_full(exc):
+        return DiskFull(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The disk holding {path} is full. Nothing was changed; free some "
+                    "space and try again.",
+                ),
+                path=str(path.parent),
+            )
+        )
+    return None
 
 
 def human_size(n: int) -> str:

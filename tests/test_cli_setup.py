@@ -150,3 +150,27 @@ def test_check_finds_and_repairs_stale_schedule_copies(cli_env: Path, capsys) ->
     finally:
         db.close()
     assert after == versions and label == 1
+
+
+def test_a_busy_clinic_is_exit_3_with_one_sentence(cli_env: Path, capsys, monkeypatch) -> None:
+    """Another program holding the write lock past the busy timeout: the CLI says so
+    plainly ("locked", exit 3) instead of an unexpected failure, and writes nothing."""
+    from receptionist import storage
+    from receptionist.vault import DataDir, unlock
+
+    assert _init() == 0
+    monkeypatch.setattr(storage, "BUSY_TIMEOUT_MS", 300)
+    other = storage.raw_connect(DataDir(cli_env).db, unlock(cli_env))
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        capsys.readouterr()
+        assert main(["provider", "add", "Dr Busy"]) == 3
+        err = capsys.readouterr().err
+        assert "busy: another program kept it locked" in err and "Nothing was changed" in err
+        assert "unexpected" not in err
+    finally:
+        other.rollback()
+        other.close()
+    assert main(["--json", "provider", "list"]) == 0
+    assert "Dr Busy" not in capsys.readouterr().out
+    assert main(["provider", "add", "Dr Busy"]) == 0, "and works once the lock is gone"

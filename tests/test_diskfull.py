@@ -184,3 +184,28 @@ def test_disk_filling_up_during_a_rekey(
                 assert s.execute(text("SELECT count(*) FROM appointment")).scalar_one() == 3001
         finally:
             db.close()
+
+
+def test_a_write_that_fills_the_disk_says_so_and_keeps_nothing(older: Path, tmp_path: Path) -> None:
+    """Documents and notes are written through ``Database.write``: a full disk there
+    is one sentence naming the folder (not an unexpected failure), and the
+    transaction leaves nothing behind."""
+    open_clinic(older, env=ENV).close()  # upgraded where there is room
+    with on_a_small_disk(older, tmp_path, spare=0.5) as clinic:
+        db = open_clinic(clinic, env=ENV)
+        try:
+            full = pytest.raises(DiskFull, match=r"The disk holding .* is full\. Nothing was")
+            with full, db.write() as s:
+                s.execute(text("CREATE TABLE big (b BLOB)"))
+                s.execute(
+                    text(
+                        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                        " WHERE i < 100000) INSERT INTO big SELECT randomblob(4000) FROM n"
+                    )
+                )
+            with db.read() as s:
+                tables = s.execute(text("SELECT name FROM sqlite_master")).scalars().all()
+            assert "big" not in tables
+            assert check(db).ok
+        finally:
+            db.close()
