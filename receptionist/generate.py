@@ -175,6 +175,11 @@ def _status(rng: random.Random, start: datetime, now: datetime) -> str:
     return "confirmed" if rng.random() < 0.4 else "booked"
 
 
+def _share(total: int, parts: int, index: int) -> int:
+    """Part ``index`` of ``total`` cut into ``parts`` as evenly as whole numbers go."""
+    return (index + 1) * total // parts - index * total // parts
+
+
 def _insert_appointments(
     conn: Connection,
     rng: random.Random,
@@ -190,12 +195,16 @@ def _insert_appointments(
     last = now.astimezone(zone).date() + timedelta(days=sizes.days_ahead)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     days = [d for d in days if sizes.open_weekends or d.weekday() < 5]
-    per_day = max(1, -(-sizes.appointments // max(1, len(days) * len(providers))))
     rows: list[dict[str, Any]] = []
     made = 0
-    for day in days:
+    for d_index, day in enumerate(days):
         seen: set[str] = set()
+        # The count spread evenly over the whole range (a small demo still has a past,
+        # a today and a future), and each day's share over the providers, in turn.
+        share = _share(sizes.appointments, len(days), d_index)
         for p_index, provider in enumerate(providers):
+            n = len(providers)
+            per_day = share // n + ((p_index - d_index) % n < share % n)
             cursor = datetime.combine(day, sizes.day_start, zone)
             end_of_day = datetime.combine(day, sizes.day_end, zone)
             room = rooms[p_index] if p_index < len(rooms) else None
@@ -205,6 +214,8 @@ def _insert_appointments(
                 end = start + timedelta(minutes=minutes)
                 if end + timedelta(minutes=after) > end_of_day or made >= sizes.appointments:
                     break
+                if len(seen) >= len(patients):
+                    break  # everyone has an appointment today: a patient is in one place
                 patient = rng.choice(patients)
                 while patient in seen:
                     patient = rng.choice(patients)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
@@ -101,3 +102,25 @@ def test_generated_national_ids_pass_checksum() -> None:
 
     rng = random.Random(1)
     assert all(tc_kimlik_valid(tr_national_id(rng)) for _ in range(200))
+
+
+def test_a_small_demo_still_has_a_past_a_today_and_a_future(
+    tmp_path: Path, ctx, memory_keyring
+) -> None:
+    """Fewer appointments than the days can hold are spread over the whole range (they
+    used to fill its first weeks and stop, all in the past), and fewer patients than
+    a day's appointments leave the rest of that day free instead of hanging."""
+    sizes = Sizes(providers=6, rooms=2, patients=3, appointments=200, days_back=180, days_ahead=60)
+    made = make_demo(tmp_path / "demo", clock=ctx.clock, sizes=sizes)
+    assert 0 < made.appointments <= 200
+    db = open_demo(tmp_path / "demo")
+    try:
+        with db.read() as s:
+            starts = s.scalars(select(Appointment.start_utc)).all()
+        now = ctx.clock.now()
+        local_today = now.astimezone(ZoneInfo("Europe/Istanbul")).date()
+        assert any(t < now - timedelta(days=60) for t in starts), "a past"
+        assert any(t.astimezone(ZoneInfo("Europe/Istanbul")).date() == local_today for t in starts)
+        assert any(t > now + timedelta(days=20) for t in starts), "a future"
+    finally:
+        db.close()
