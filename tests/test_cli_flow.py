@@ -157,7 +157,55 @@ def test_duplicate_warns_with_existing_number(clinic: Path, capsys) -> None:
     capsys.readouterr()
     assert main(args) == 2
     assert "A-1" in capsys.readouterr().err
+    assert main(["--json", *args]) == 2
+    error = json.loads(capsys.readouterr().out)
+    assert error["exit_code"] == 2 and "A-1" in error["error"]
+    assert main(["--json", "patient", "show", error["matches"][0]]) == 0, "an id to act on"
+    assert json.loads(capsys.readouterr().out)["number"] == "A-1"
     assert main([*args, "--allow-duplicate"]) == 0
+
+
+def test_json_errors_are_data_on_stdout(clinic: Path, capsys) -> None:
+    """With --json a script reads stdout: an error is there too, with its field and
+    exit code (and still in words on stderr)."""
+    assert main(["--json", "patient", "add", "--given-name", "A", "--family-name", "B",
+                 "--phone", "123"]) == 2  # fmt: skip
+    said = capsys.readouterr()
+    error = json.loads(said.out)
+    assert (error["field"], error["exit_code"]) == ("phone", 2)
+    assert said.err.startswith("error (phone): ")
+    assert main(["--json", "patient", "show", "A-99"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"] == "There is no patient number A-99."
+
+
+def test_output_into_a_closed_pipe_is_not_a_failure_to_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`receptionist ... | head -1`: the reader stops early. No traceback, no
+    'something unexpected went wrong' logged; exit 1 ("anything else")."""
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(tmp_path / "clinic"))
+    monkeypatch.setenv("RECEPTIONIST_ADMIN_PASSWORD", "admin-password-1")
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", "a long enough passphrase")
+    assert main(["init", "--clinic-name", "Moda", "--timezone", "Europe/Istanbul",
+                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
+
+    read, write = os.pipe()
+    os.close(read)  # a reader that has already gone
+    done = subprocess.run(
+        [sys.executable, "-m", "receptionist.cli.main", "provider", "list"],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"},
+        timeout=60,
+    )
+    os.close(write)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == ""
 
 
 def test_no_plaintext_anywhere(clinic: Path, capsys) -> None:

@@ -7,9 +7,11 @@ Exit codes: 0 done, 2 bad input (the message names the field), 3 locked or wrong
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import ReceptionistError
@@ -50,7 +52,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         field = getattr(exc, "field", None)
         prefix = f"error ({field}): " if field else "error: "
         print(prefix + str(exc), file=sys.stderr)
+        if as_json:  # a script reads stdout: the error is there too, as data
+            error = {"error": str(exc), "field": field, "exit_code": exc.exit_code}
+            matches = getattr(exc, "matches", None)
+            if matches:
+                error["matches"] = list(matches)
+            _quietly(lambda: print(json.dumps(error, ensure_ascii=False, indent=2)))
         return exc.exit_code
+    except BrokenPipeError:
+        # Output piped into a reader that stopped (`| head`): not a failure to report.
+        _stdout_to_devnull()
+        return 1
     except KeyboardInterrupt:
         print("Interrupted; nothing more was changed.", file=sys.stderr)
         return 1
@@ -62,6 +74,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return code
+
+
+def _quietly(write: Callable[[], None]) -> None:
+    """Write to stdout; if its reader is gone, send what is left to /dev/null, so
+    Python's own flush at exit does not fail a second time."""
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()
+
+
+def _stdout_to_devnull() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover
