@@ -62,6 +62,19 @@ def normalise_phone(raw: str, region: str, field: str = "phone") -> str:
         raise ValidationError(field, message) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(field, message)
+    if number.extension:
+        # E.164 has no room for it: stored, it would be lost without a word.
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The {field} number has an extension, which cannot be stored with "
+                    "it; enter the number alone and put the extension in the notes.",
+                ),
+                field=label(field),
+            ),
+        )
     return str(phonenumbers.format_number(number, PhoneNumberFormat.E164))
 
 

@@ -39,6 +39,12 @@ def test_phone_from_another_country_with_its_code() -> None:
     assert clean(phone="+44 20 7946 0958")["phone"] == "+442079460958"
 
 
+@pytest.mark.parametrize("typed", ["0212 555 12 12 ext 5", "+90 212 555 12 12 x 123"])
+def test_phone_with_an_extension_is_refused_not_cut(typed: str) -> None:
+    """E.164 has no extension: stored, "ext 5" would be dropped without a word."""
+    assert "has an extension" in str(refused("phone", typed))
+
+
 @pytest.mark.parametrize("typed", ["12345", "0532 123", "not a number", "+90 111 111 11 11"])
 def test_invalid_phone(typed: str) -> None:
     error = refused("phone", typed)
