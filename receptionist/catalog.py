@@ -215,7 +215,8 @@ def find(session: Session, model: type[Named], key: str) -> Named:
                 QT_TRANSLATE_NOOP("core", "No {kind} is called '{name}'; check the spelling."),
                 kind=_KIND[model],
                 name=key.strip(),
-            )
+            ),
+            model.__tablename__,
         )
     raise Ambiguous(
         Text(
@@ -223,5 +224,6 @@ def find(session: Session, model: type[Named], key: str) -> Named:
             name=key.strip(),
             count=len(pool),
             kinds=_KINDS[model],
-        )
+        ),
+        model.__tablename__,
     )

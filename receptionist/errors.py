@@ -31,11 +31,17 @@ class ValidationError(UserError):
 
 
 class NotFound(UserError):
-    pass
+    """``field``, when given, is the input that named the missing thing."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Ambiguous(UserError):
-    pass
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class PermissionDenied(UserError):

@@ -21,22 +21,22 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")
 
 Rule = Callable[[Any], object]
 
-# How the fields these rules check are named in a message. The English is the field's
-# key, as the messages have always said it; a translation can name it properly.
+# How the fields these rules check are named in a message: in words, as a person
+# reads them (the field itself is in ValidationError.field).
 LABELS: dict[str, Text] = {
     "category": Text(QT_TRANSLATE_NOOP("core", "category")),
     "locale": Text(QT_TRANSLATE_NOOP("core", "locale")),
     "note": Text(QT_TRANSLATE_NOOP("core", "note")),
     "reason": Text(QT_TRANSLATE_NOOP("core", "reason")),
-    "override_reason": Text(QT_TRANSLATE_NOOP("core", "override_reason")),
-    "phone_region": Text(QT_TRANSLATE_NOOP("core", "phone_region")),
+    "override_reason": Text(QT_TRANSLATE_NOOP("core", "override reason")),
+    "phone_region": Text(QT_TRANSLATE_NOOP("core", "phone region")),
     "currency": Text(QT_TRANSLATE_NOOP("core", "currency")),
-    "slot_minutes": Text(QT_TRANSLATE_NOOP("core", "slot_minutes")),
+    "slot_minutes": Text(QT_TRANSLATE_NOOP("core", "slot size in minutes")),
     "wait_alert_minutes": Text(QT_TRANSLATE_NOOP("core", "waiting alert")),
-    "duration_minutes": Text(QT_TRANSLATE_NOOP("core", "duration_minutes")),
-    "price_minor": Text(QT_TRANSLATE_NOOP("core", "price_minor")),
-    "buffer_before_minutes": Text(QT_TRANSLATE_NOOP("core", "buffer_before_minutes")),
-    "buffer_after_minutes": Text(QT_TRANSLATE_NOOP("core", "buffer_after_minutes")),
+    "duration_minutes": Text(QT_TRANSLATE_NOOP("core", "duration in minutes")),
+    "price_minor": Text(QT_TRANSLATE_NOOP("core", "price")),
+    "buffer_before_minutes": Text(QT_TRANSLATE_NOOP("core", "buffer before, in minutes")),
+    "buffer_after_minutes": Text(QT_TRANSLATE_NOOP("core", "buffer after, in minutes")),
 }
 
 

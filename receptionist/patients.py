@@ -76,8 +76,8 @@ def _check_optional(cleaned: Mapping[str, object], consented: bool) -> None:
                 Text(
                     QT_TRANSLATE_NOOP(
                         "core",
-                        "The {field} is optional data; record the patient's "
-                        "optional_data consent first.",
+                        "The {field} is optional data; record the patient's consent to "
+                        "keep optional data first.",
                     ),
                     field=validation.label(field),
                 ),

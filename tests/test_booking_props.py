@@ -34,7 +34,7 @@ from sqlalchemy import delete, select
 from receptionist import audit, blocked, booking, lifecycle, slots
 from receptionist.context import Ctx
 from receptionist.errors import ConflictError, IllegalTransition
-from receptionist.models import Appointment, AuditEvent, BlockedTime, Service
+from receptionist.models import Appointment, AuditEvent, AuditHead, BlockedTime, Service
 from receptionist.storage import Database
 
 LONDON = ZoneInfo("Europe/London")
@@ -374,6 +374,7 @@ def reset(env: Env) -> None:
     with env.db.write() as s:
         s.execute(delete(Appointment))
         s.execute(delete(AuditEvent))
+        s.execute(delete(AuditHead))  # a new log for the next example, head and all
 
 
 PROPS = settings(

@@ -88,8 +88,8 @@ def test_the_converted_checks_raise_texts_with_the_same_english() -> None:
     assert str(birth) == "The birth date is in the future; check the year."
 
     whole = raised(fieldrules.whole("duration_minutes", 1, 720), 0)
-    assert str(whole) == "The duration_minutes must be a whole number from 1 to 720."
-    assert whole.params["field"].template == "duration_minutes"  # type: ignore[attr-defined]
+    assert str(whole) == "The duration in minutes must be a whole number from 1 to 720."
+    assert whole.params["field"].template == "duration in minutes"  # type: ignore[attr-defined]
 
     code = raised(fieldrules.code("currency", 3), "TL")
     assert str(code) == "The currency is a 3-letter code, like 'TR'."

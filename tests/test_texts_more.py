@@ -117,7 +117,8 @@ def test_patient_messages_are_texts(clinic: Database, ctx: Ctx, clock: FixedCloc
         )
         text = raised(
             ValidationError,
-            "The birth date is optional data; record the patient's optional_data consent first.",
+            "The birth date is optional data; record the patient's consent to keep optional"
+            " data first.",
             lambda: patients.create_patient(
                 s, ctx, given_name="A", family_name="B", birth_date="1990-01-01"
             ),

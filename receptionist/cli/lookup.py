@@ -22,16 +22,16 @@ def by_id_or_prefix(session: Session, model: Any, key: str, what: str) -> Any:
         row = session.get(model, key)
         if row is not None and row.deleted_at is None:
             return row
-        raise NotFound(f"There is no {what} with id {key}.")
+        raise NotFound(f"There is no {what} with id {key}.", what)
     if not PREFIX.match(key):
         raise ValidationError(what, f"Give the {what}'s id, or at least its first 6 characters.")
     rows = session.scalars(
         select(model).where(model.id.like(key + "%"), model.deleted_at.is_(None)).limit(2)
     ).all()
     if not rows:
-        raise NotFound(f"There is no {what} whose id starts with {key}.")
+        raise NotFound(f"There is no {what} whose id starts with {key}.", what)
     if len(rows) > 1:
-        raise Ambiguous(f"More than one {what} id starts with {key}; type more of it.")
+        raise Ambiguous(f"More than one {what} id starts with {key}; type more of it.", what)
     return rows[0]
 
 
@@ -41,7 +41,7 @@ def patient(session: Session, key: str) -> Patient:
     if number is not None:
         row = session.scalar(select(Patient).where(Patient.number == number))
         if row is None or row.deleted_at is not None:
-            raise NotFound(f"There is no patient number {number}.")
+            raise NotFound(f"There is no patient number {number}.", "patient")
         return row
     found: Patient = by_id_or_prefix(session, Patient, key, "patient")
     return found

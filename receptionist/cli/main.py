@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(app)
     except ReceptionistError as exc:
-        field = getattr(exc, "field", None)
+        field = _option(getattr(exc, "field", None))
         prefix = f"error ({field}): " if field else "error: "
         print(prefix + str(exc), file=sys.stderr)
         if as_json:  # a script reads stdout: the error is there too, as data
@@ -74,6 +74,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return code
+
+
+# Core field names that the CLI spells otherwise; the rest are the field with dashes.
+_OPTIONS = {
+    "duration_minutes": "minutes",
+    "buffer_before_minutes": "buffer-before",
+    "buffer_after_minutes": "buffer-after",
+    "working_hours": "hours",
+    "optional_data": "consent",
+}
+
+
+def _option(field: str | None) -> str | None:
+    """The field as the user typed it on the command line (``--birth-date``)."""
+    if not field:
+        return None
+    return _OPTIONS.get(field, field.replace("_", "-"))
 
 
 def _quietly(write: Callable[[], None]) -> None:
