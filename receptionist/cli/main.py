@@ -53,7 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         prefix = f"error ({field}): " if field else "error: "
         print(prefix + str(exc), file=sys.stderr)
         if as_json:  # a script reads stdout: the error is there too, as data
-            error = {"error": str(exc), "field": field, "exit_code": exc.exit_code}
+            error: dict[str, object] = {
+                "error": str(exc),
+                "field": field,
+                "exit_code": exc.exit_code,
+            }
             matches = getattr(exc, "matches", None)
             if matches:
                 error["matches"] = list(matches)
