@@ -16,8 +16,8 @@ from pathlib import Path
 
 from .errors import DiskFull
 from .lock import InstanceLock, exclusive_use
-from .sidecopy import swap_in, write_side_copy
-from .storage import files_size, is_disk_full, raw_connect, space_short
+from .sidecopy import require_room, swap_in, write_side_copy
+from .storage import files_size, is_disk_full, raw_connect
 from .texts import QT_TRANSLATE_NOOP, Text
 from .vault import DataDir
 
@@ -36,21 +36,15 @@ def compact(root: Path, key: bytes) -> Compacted:
     with InstanceLock(ddir.lock), exclusive_use(ddir.db):
         raw_connect(ddir.db, key).close()  # proves the key before anything is written
         before = files_size(ddir.db)
-        short = space_short(ddir.db, before)
-        if short is not None:
-            raise DiskFull(
-                Text(
-                    QT_TRANSLATE_NOOP(
-                        "core",
-                        "Compacting writes a new copy of the clinic in {path}, which needs "
-                        "{needed} free; the disk has {free}. Free some space and try "
-                        "again; nothing was changed.",
-                    ),
-                    path=str(ddir.root),
-                    needed=short[0],
-                    free=short[1],
-                )
-            )
+        require_room(
+            ddir.db,
+            QT_TRANSLATE_NOOP(
+                "core",
+                "Compacting writes a new copy of the clinic in {path}, which needs "
+                "{needed} free; the disk has {free}. Free some space and try again; "
+                "nothing was changed.",
+            ),
+        )
         try:
             side = write_side_copy(ddir.db, key, key, suffix=".compact")
         except BaseException as exc:

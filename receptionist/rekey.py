@@ -17,8 +17,8 @@ from .errors import DiskFull, UserError
 from .keyfile import KeyFile, read_keyfile, write_keyfile
 from .keys import KdfParams, new_data_key, new_recovery_code, wrap
 from .lock import InstanceLock, exclusive_use
-from .sidecopy import ChangedDuringCopy, swap_in, write_side_copy
-from .storage import files_size, is_disk_full, raw_connect, space_short
+from .sidecopy import ChangedDuringCopy, require_room, swap_in, write_side_copy
+from .storage import is_disk_full, raw_connect
 from .texts import QT_TRANSLATE_NOOP, Text
 from .vault import DataDir, check_passphrase_strength
 
@@ -64,21 +64,15 @@ def rekey(
         )
     with InstanceLock(ddir.lock), exclusive_use(ddir.db):
         raw_connect(ddir.db, old_key).close()  # proves the old key
-        short = space_short(ddir.db, files_size(ddir.db))
-        if short is not None:
-            raise DiskFull(
-                Text(
-                    QT_TRANSLATE_NOOP(
-                        "core",
-                        "Changing the key writes a new copy of the clinic in {path}, "
-                        "which needs {needed} free; the disk has {free}. Free some space "
-                        "and try again; nothing was changed.",
-                    ),
-                    path=str(ddir.root),
-                    needed=short[0],
-                    free=short[1],
-                )
-            )
+        require_room(
+            ddir.db,
+            QT_TRANSLATE_NOOP(
+                "core",
+                "Changing the key writes a new copy of the clinic in {path}, which needs "
+                "{needed} free; the disk has {free}. Free some space and try again; "
+                "nothing was changed.",
+            ),
+        )
         gen = keyfile.generation + 1
         cid = keyfile.clinic_id
         new_key = new_data_key()

@@ -17,15 +17,17 @@ from typing import Any
 
 import sqlcipher3
 
-from .errors import UserError
+from .errors import DiskFull, UserError
 from .storage import (
     BUSY_TIMEOUT_MS,
     create_private,
     db_files,
+    files_size,
     fsync_dir,
     human_size,
     key_pragma_value,
     raw_connect,
+    space_short,
 )
 from .texts import QT_TRANSLATE_NOOP, Text
 
@@ -42,6 +44,14 @@ class ChangedDuringCopy(UserError):
 class SideCopy:
     path: Path
     source: tuple[int, int, int]  # the database's (size, mtime, WAL size) when copied
+
+
+def require_room(db_path: Path, refusal: str) -> None:
+    """DiskFull with ``refusal`` (a QT_TRANSLATE_NOOP template taking {path},
+    {needed} and {free}) unless the disk can hold one more copy of the database."""
+    short = space_short(db_path, files_size(db_path))
+    if short is not None:
+        raise DiskFull(Text(refusal, path=str(db_path.parent), needed=short[0], free=short[1]))
 
 
 def write_side_copy(db_path: Path, key: bytes, new_key: bytes, *, suffix: str) -> SideCopy:

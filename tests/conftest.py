@@ -84,3 +84,13 @@ def db(data_dir: Path) -> Iterator[Database]:
 @pytest.fixture
 def ctx(clock: FixedClock) -> Ctx:
     return actor_ctx("admin", clock, source="cli")
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A data folder for CLI tests, chosen and unlocked through the environment."""
+    root = tmp_path / "clinic"
+    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(root))
+    monkeypatch.setenv("RECEPTIONIST_ADMIN_PASSWORD", "admin-password-1")
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", "a long enough passphrase")
+    return root

@@ -11,15 +11,6 @@ from receptionist.cli.main import main
 from receptionist.vault import open_clinic
 
 
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    root = tmp_path / "clinic"
-    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(root))
-    monkeypatch.setenv("RECEPTIONIST_ADMIN_PASSWORD", "admin-password-1")
-    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", "a long enough passphrase")
-    return root
-
-
 def _init(*extra: str) -> int:
     return main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
                  "--region", "TR", "--admin-user", "admin", *extra])  # fmt: skip

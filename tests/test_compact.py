@@ -23,12 +23,9 @@ TABLES = ("patient", "appointment", "audit_event", "card_kind", "sqlite_stat1")
 
 
 @pytest.fixture
-def clinic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def clinic(cli_env: Path) -> Path:
     """A demo clinic with ~8 MB of free pages inside its file (a dropped table)."""
-    root = tmp_path / "clinic"
-    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(root))
-    monkeypatch.setenv("RECEPTIONIST_ADMIN_PASSWORD", "admin-password-1")
-    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", "a long enough passphrase")
+    root = cli_env
     assert main(["demo", "--patients", "200", "--appointments", "2000", "--providers", "3"]) == 0
     conn = raw_connect(DataDir(root).db, unlock(root, env=os.environ))
     try:

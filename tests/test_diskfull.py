@@ -22,8 +22,7 @@ from factories import downgrade
 from sqlalchemy import text
 from test_migrate import seed_rows
 
-from receptionist import migrate, storage
-from receptionist import rekey as rekeying
+from receptionist import migrate, sidecopy, storage
 from receptionist.errors import DiskFull, UnlockError
 from receptionist.integrity import check
 from receptionist.rekey import rekey
@@ -131,7 +130,7 @@ def on_a_small_disk(clinic: Path, tmp_path: Path, spare: float = 1 / 3) -> Itera
 def _disk_filled_by_someone_else(monkeypatch: pytest.MonkeyPatch) -> None:
     """The check before writing passes, as when another program fills the disk after it."""
     monkeypatch.setattr(migrate, "space_short", lambda path, needed: None)
-    monkeypatch.setattr(rekeying, "space_short", lambda path, needed: None)
+    monkeypatch.setattr(sidecopy, "space_short", lambda path, needed: None)  # rekey, compact
 
 
 def test_disk_filling_up_during_the_upgrade_copy(

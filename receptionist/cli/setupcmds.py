@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..compact import compact
-from ..context import Ctx
+from ..context import Actor, Ctx
 from ..errors import PermissionDenied, ReceptionistError, UserError
 from ..integrity import PHASES, CheckReport, check, repair_cards
 from ..models import StaffUser
@@ -166,20 +166,33 @@ def _check_text(report: CheckReport, repaired: int) -> str:
     )
 
 
-def cmd_compact(app: App) -> int:
+def _rewriter(app: App, permission: str, refusal: str) -> tuple[bytes, Actor]:
+    """The key and the acting user of a whole-file rewrite (compact, rekey)."""
     key = unlock(app.data_dir, ask=terminal_ask())
     with app.database() as db, db.read() as session:
         actor = app.actor(session)
-    if not actor.may("clinic.configure"):
-        raise UserError("Only an administrator or manager can compact the clinic file.")
-    print("writing a compact copy of the clinic...", file=sys.stderr, flush=True)
-    done = compact(app.data_dir, key)
+    if not actor.may(permission):
+        raise UserError(refusal)
+    return key, actor
+
+
+def _audit_rewrite(app: App, key: bytes, actor: Actor, action: str) -> None:
+    """The rewrite's audit event, in the file as it is now (the app is closed)."""
     db = Database(DataDir(app.data_dir).db, key)
     try:
         with db.write() as session:
-            audit.record(session, Ctx(actor, app.clock), "compact", "clinic", None)
+            audit.record(session, Ctx(actor, app.clock), action, "clinic", None)
     finally:
         db.close()
+
+
+def cmd_compact(app: App) -> int:
+    key, actor = _rewriter(
+        app, "clinic.configure", "Only an administrator or manager can compact the clinic file."
+    )
+    print("writing a compact copy of the clinic...", file=sys.stderr, flush=True)
+    done = compact(app.data_dir, key)
+    _audit_rewrite(app, key, actor, "compact")
     saved = max(0, done.before - done.after)
     app.emit(
         {"before_bytes": done.before, "after_bytes": done.after, "seconds": done.seconds},
@@ -190,11 +203,9 @@ def cmd_compact(app: App) -> int:
 
 
 def cmd_rekey(app: App) -> int:
-    key = unlock(app.data_dir, ask=terminal_ask())
-    with app.database() as db, db.read() as session:
-        actor = app.actor(session)
-    if not actor.may("keys.manage"):
-        raise UserError("Only an administrator can change the encryption key.")
+    key, actor = _rewriter(
+        app, "keys.manage", "Only an administrator can change the encryption key."
+    )
     passphrase = read_secret(
         "RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase (Enter to skip)", confirm=True
     )
@@ -208,12 +219,7 @@ def cmd_rekey(app: App) -> int:
         )
 
     result = rekey(app.data_dir, key, passphrase=passphrase or None, show_code=show)
-    db = Database(DataDir(app.data_dir).db, result.key)
-    try:
-        with db.write() as session:
-            audit.record(session, Ctx(actor, app.clock), "rekey", "clinic", None)
-    finally:
-        db.close()
+    _audit_rewrite(app, result.key, actor, "rekey")
     if not result.in_keychain:
         print(
             "This computer has no keychain: unlock with the admin passphrase or the code.",
