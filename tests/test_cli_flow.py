@@ -314,3 +314,21 @@ def test_patient_from_json_keeps_data_off_the_command_line(
     assert main(["patient", "add", "--from-json", "-"]) == 2
     assert "from-json" in capsys.readouterr().err
     assert main(["patient", "add", "--family-name", "Kaya"]) == 2
+
+
+def test_times_in_the_repeated_hour_carry_their_offset() -> None:
+    """When the clocks go back, 02:30 happens twice: the text says which (the stored
+    instants were always right; only the text was ambiguous)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from receptionist.cli.appointmentcmds import span_text
+
+    berlin = ZoneInfo("Europe/Berlin")
+    start = datetime(2030, 10, 27, 0, 30, tzinfo=UTC)  # 02:30 summer time
+    end = datetime(2030, 10, 27, 1, 30, tzinfo=UTC)  # 02:30 winter time
+    assert span_text(start, end, berlin) == "2030-10-27 02:30 (UTC+02:00)-02:30 (UTC+01:00)"
+    ordinary = datetime(2030, 10, 28, 9, 0, tzinfo=UTC)
+    assert span_text(ordinary, ordinary.replace(hour=9, minute=30), berlin) == (
+        "2030-10-28 10:00-10:30"
+    )

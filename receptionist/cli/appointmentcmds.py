@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -68,6 +69,7 @@ def describe(session: Session, appt: Appointment) -> dict[str, Any]:
         "id": appt.id,
         "start": appt.start_utc.astimezone(tz).isoformat(timespec="minutes"),
         "end": appt.end_utc.astimezone(tz).isoformat(timespec="minutes"),
+        "when": span_text(appt.start_utc, appt.end_utc, tz),
         "status": appt.status,
         "patient_number": patient.number if patient else None,
         "patient": patient.display_name if patient else None,
@@ -78,9 +80,27 @@ def describe(session: Session, appt: Appointment) -> dict[str, Any]:
     }
 
 
+def span_text(start_utc: datetime, end_utc: datetime, tz: ZoneInfo) -> str:
+    """'2026-12-10 10:00-10:30' in the clinic's zone. A time in the hour that repeats
+    when the clocks go back is given with its UTC offset, which tells the two apart:
+    '2030-10-27 02:30 (UTC+02:00)-02:30 (UTC+01:00)'."""
+    start, end = start_utc.astimezone(tz), end_utc.astimezone(tz)
+
+    def clock(moment: datetime) -> str:
+        naive = moment.replace(tzinfo=None)
+        repeated = (
+            naive.replace(tzinfo=tz, fold=0).utcoffset()
+            != naive.replace(tzinfo=tz, fold=1).utcoffset()
+        )
+        offset = moment.strftime("%z")
+        return moment.strftime("%H:%M") + (f" (UTC{offset[:3]}:{offset[3:]})" if repeated else "")
+
+    return f"{start:%Y-%m-%d} {clock(start)}-{clock(end)}"
+
+
 def _line(d: dict[str, Any]) -> str:
     return (
-        f"{d['id'][:8]}  {d['start'][:16].replace('T', ' ')}-{d['end'][11:16]}  "
+        f"{d['id'][:8]}  {d['when']}  "
         f"{d['status']:<10} {d['provider'] or '':<22} {d['service'] or '':<18} "
         f"{d['patient_number'] or ''} {d['patient'] or ''}"
     )
@@ -192,11 +212,10 @@ def cmd_slots(app: App) -> int:
                 "end": s.end.astimezone(tz).isoformat(timespec="minutes"),
                 "provider_id": s.provider_id,
                 "provider": names.get(s.provider_id, ""),
+                "when": span_text(s.start, s.end, tz),
             }
             for s in found
         ]
-    text = "\n".join(
-        f"{d['start'][:16].replace('T', ' ')}-{d['end'][11:16]}  {d['provider']}" for d in data
-    )
+    text = "\n".join(f"{d['when']}  {d['provider']}" for d in data)
     app.emit(data, text or "No free slot in the next two months.")
     return 0
