@@ -49,9 +49,14 @@ def _digest(
 def record(
     session: Session, ctx: Ctx, action: str, entity_type: str, entity_id: str | None
 ) -> AuditEvent:
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    # The chain goes on from the head, not from the newest row left in the log: after
+    # events were deleted from its end, the gap stays visible instead of being
+    # papered over by the next event.
+    last = session.execute(select(AuditHead.seq, AuditHead.hash)).first()
+    if last is None:  # no event yet (or the head itself was deleted: verify says so)
+        last = session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
     seq = (last.seq + 1) if last else 1
     prev = last.hash if last else GENESIS
     at = ctx.clock.now()

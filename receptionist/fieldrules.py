@@ -34,7 +34,7 @@ LABELS: dict[str, Text] = {
     "slot_minutes": Text(QT_TRANSLATE_NOOP("core", "slot size in minutes")),
     "wait_alert_minutes": Text(QT_TRANSLATE_NOOP("core", "waiting alert")),
     "duration_minutes": Text(QT_TRANSLATE_NOOP("core", "duration in minutes")),
-    "price_minor": Text(QT_TRANSLATE_NOOP("core", "price")),
+    "price_minor": Text(QT_TRANSLATE_NOOP("core", "price in cents (or kuruş)")),
     "buffer_before_minutes": Text(QT_TRANSLATE_NOOP("core", "buffer before, in minutes")),
     "buffer_after_minutes": Text(QT_TRANSLATE_NOOP("core", "buffer after, in minutes")),
 }

@@ -200,7 +200,10 @@ def test_output_into_a_closed_pipe_is_not_a_failure_to_report(
         stdout=write,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"},
+        env={  # buffered stdout, as in a terminal session: the failing flush comes last
+            **{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        },
         timeout=60,
     )
     os.close(write)

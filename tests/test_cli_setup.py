@@ -159,6 +159,10 @@ def test_a_busy_clinic_is_exit_3_with_one_sentence(cli_env: Path, capsys, monkey
         err = capsys.readouterr().err
         assert "busy: another program kept it locked" in err and "Nothing was changed" in err
         assert "unexpected" not in err
+        keys = DataDir(cli_env).keyfile.read_bytes()
+        monkeypatch.setenv("RECEPTIONIST_NEW_PASSPHRASE", "another long passphrase")
+        assert main(["passphrase"]) == 3
+        assert DataDir(cli_env).keyfile.read_bytes() == keys, "refused before the key file"
     finally:
         other.rollback()
         other.close()

@@ -48,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = App(args, default_clock())
     try:
         code: int = args.func(app)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, so a closed pipe is caught below, not at exit
     except ReceptionistError as exc:
         field = _option(getattr(exc, "field", None))
         prefix = f"error ({field}): " if field else "error: "
@@ -87,6 +89,10 @@ _OPTIONS = {
     "buffer_after_minutes": "buffer-after",
     "working_hours": "hours",
     "optional_data": "consent",
+    "preferred_language": "language",
+    "preferred_channel": "channel",
+    "price_minor": "price",
+    "override_reason": "override",
 }
 
 
@@ -100,16 +106,19 @@ def _option(field: str | None) -> str | None:
 def _quietly(write: Callable[[], None]) -> None:
     """Write to stdout; if its reader is gone, send what is left to /dev/null, so
     Python's own flush at exit does not fail a second time."""
+    if sys.stdout is None:  # started with stdout closed: nobody to tell
+        return
     try:
         write()
         sys.stdout.flush()
-    except BrokenPipeError:
+    except OSError:
         _stdout_to_devnull()
 
 
 def _stdout_to_devnull() -> None:
+    """What is left in stdout's buffer goes nowhere, so the flush at exit is quiet."""
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

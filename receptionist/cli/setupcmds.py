@@ -177,13 +177,20 @@ def _rewriter(app: App, permission: str, refusal: str) -> tuple[bytes, Actor]:
 
 
 def _audit_rewrite(app: App, key: bytes, actor: Actor, action: str) -> None:
-    """The rewrite's audit event, in the file as it is now (the app is closed)."""
-    db = Database(DataDir(app.data_dir).db, key)
+    """The rewrite's audit event, in the file as it is now (the app is closed). The
+    rewrite is done by then: if the event cannot be written, say exactly that."""
     try:
-        with db.write() as session:
-            audit.record(session, Ctx(actor, app.clock), action, "clinic", None)
-    finally:
-        db.close()
+        db = Database(DataDir(app.data_dir).db, key)
+        try:
+            with db.write() as session:
+                audit.record(session, Ctx(actor, app.clock), action, "clinic", None)
+        finally:
+            db.close()
+    except ReceptionistError as exc:
+        print(
+            f"warning: the {action} is done, but its audit event could not be written: {exc}",
+            file=sys.stderr,
+        )
 
 
 def cmd_compact(app: App) -> int:
@@ -237,8 +244,10 @@ def cmd_passphrase(app: App) -> int:
         ctx = app.ctx(db)
         if not ctx.actor.may("keys.manage"):
             raise UserError("Only an administrator can change the admin passphrase.")
-        set_passphrase(DataDir(app.data_dir).root, key, new)
+        # The audit event first: it takes the write lock, so a busy clinic is refused
+        # before the key file changes; a failed key file write rolls the event back.
         audit.record(session, ctx, "set_passphrase", "clinic", None)
+        set_passphrase(DataDir(app.data_dir).root, key, new)
     app.emit({"ok": True}, "The admin passphrase is set.")
     return 0
 
