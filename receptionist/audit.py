@@ -53,7 +53,7 @@ def record(
     # events were deleted from its end, the gap stays visible instead of being
     # papered over by the next event.
     last = session.execute(select(AuditHead.seq, AuditHead.hash)).first()
-    if last is None:  # no event yet (or the head itself was deleted: verify says so)
+    if last is None:  # no event yet (or a head removed by hand): the newest row left
         last = session.execute(
             select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
         ).first()

@@ -197,13 +197,13 @@ def _insert_appointments(
     days = [d for d in days if sizes.open_weekends or d.weekday() < 5]
     rows: list[dict[str, Any]] = []
     made = 0
+    n = len(providers)
     for d_index, day in enumerate(days):
         seen: set[str] = set()
         # The count spread evenly over the whole range (a small demo still has a past,
         # a today and a future), and each day's share over the providers, in turn.
         share = _share(sizes.appointments, len(days), d_index)
         for p_index, provider in enumerate(providers):
-            n = len(providers)
             per_day = share // n + ((p_index - d_index) % n < share % n)
             cursor = datetime.combine(day, sizes.day_start, zone)
             end_of_day = datetime.combine(day, sizes.day_end, zone)
