@@ -148,6 +148,11 @@ class Figures:
         ordered = sorted(self.samples)
         return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
+    @property
+    def factor(self) -> float:
+        """How much slower than when quiet the machine ran while this was measured."""
+        return 1.0 if self.machine_ms is None else self.machine_ms / QUIET_LOOP_MS
+
     def line(self, target: str = "") -> str:
         return (
             f"{self.name:<46} median {self.median:8.2f} ms   p95 {self.p95:8.2f} ms"
@@ -155,7 +160,8 @@ class Figures:
             + (
                 ""
                 if self.machine_ms is None
-                else f"  [machine {self.machine_ms / QUIET_LOOP_MS:.2f}x its quiet time]"
+                else f"  [machine {self.factor:.2f}x its quiet time:"
+                f" ~{self.median / self.factor:.1f} ms median at quiet]"
             )
         )
 

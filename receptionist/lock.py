@@ -5,11 +5,13 @@ The OS drops the lock when the process dies, so a crash never leaves a stale loc
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from .errors import InstanceLocked
 from .texts import QT_TRANSLATE_NOOP, Text
@@ -71,22 +73,29 @@ class SharedUse:
     exclusively.
 
     So a file is never swapped under a process that still has it open, which would go
-    on writing into the old, unlinked file. POSIX only: on Windows the app lock and
-    SQLite's own locking are what we have.
+    on writing into the old, unlinked file (POSIX) or fail half-way through the swap
+    (Windows, where an open file cannot be replaced).
+
+    POSIX has shared and exclusive whole-file locks (``flock``). Windows byte-range
+    locks are exclusive only, so there a shared holder locks one byte of its own among
+    ``SLOTS`` (any free one), and the exclusive holder locks all of them: it gets them
+    only when no shared holder is left, and while it holds them no one gets a slot.
     """
 
     def __init__(self, db_path: Path) -> None:
-        self.path = db_path.with_name(db_path.name + ".inuse")
+        self.path = use_file(db_path)
         self._fh: IO[bytes] | None = None
+        self._slot: int | None = None
 
     def acquire(self) -> None:
-        if os.name != "posix":  # pragma: no cover - Windows
-            return
-        import fcntl
-
         fh = self.path.open("a+b")
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            if RANGES is None:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            else:
+                self._slot = _free_slot(RANGES, fh)
         except OSError as exc:
             fh.close()
             raise InstanceLocked(
@@ -102,22 +111,24 @@ class SharedUse:
 
     def release(self) -> None:
         if self._fh is not None:
+            if RANGES is not None and self._slot is not None:
+                RANGES.unlock(self._fh, self._slot, 1)
             self._fh.close()
             self._fh = None
+            self._slot = None
 
 
 @contextmanager
 def exclusive_use(db_path: Path) -> Iterator[None]:
     """Sole use of the database file, or InstanceLocked naming what to close."""
-    if os.name != "posix":  # pragma: no cover - Windows
-        yield
-        return
-    import fcntl
-
-    path = db_path.with_name(db_path.name + ".inuse")
-    with path.open("a+b") as fh:
+    with use_file(db_path).open("a+b") as fh:
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if RANGES is None:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            elif not RANGES.lock(fh, FIRST_SLOT, SLOTS):
+                raise OSError("a shared holder has a slot")
         except OSError as exc:
             raise InstanceLocked(
                 Text(
@@ -128,4 +139,80 @@ def exclusive_use(db_path: Path) -> Iterator[None]:
                     )
                 )
             ) from exc
-        yield
+        try:
+            yield
+        finally:
+            if RANGES is not None:
+                RANGES.unlock(fh, FIRST_SLOT, SLOTS)
+
+
+def use_file(db_path: Path) -> Path:
+    """The lock file beside the database that shared and sole use are taken on."""
+    return db_path.with_name(db_path.name + ".inuse")
+
+
+# Byte-range slots of the Windows scheme (see SharedUse): bytes 1..SLOTS of the file.
+FIRST_SLOT = 1
+SLOTS = 64
+
+
+class ByteRanges(Protocol):
+    """Exclusive, non-blocking locks on byte ranges of an open file, held per handle."""
+
+    def lock(self, fh: IO[bytes], offset: int, length: int) -> bool: ...
+
+    def unlock(self, fh: IO[bytes], offset: int, length: int) -> None: ...
+
+
+class WindowsRanges:  # pragma: no cover - exercised on Windows only
+    """``msvcrt.locking``: LockFile on the bytes from the file position."""
+
+    def lock(self, fh: IO[bytes], offset: int, length: int) -> bool:
+        import msvcrt
+
+        fh.seek(offset)
+        try:
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, length)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+
+    def unlock(self, fh: IO[bytes], offset: int, length: int) -> None:
+        import msvcrt
+
+        fh.seek(offset)
+        with contextlib.suppress(OSError):  # closing the handle drops it anyway
+            msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, length)  # type: ignore[attr-defined]
+
+
+class RecordRanges:
+    """POSIX record locks (``lockf``), exclusive-only like Windows' between processes:
+    what the tests run the Windows scheme on."""
+
+    def lock(self, fh: IO[bytes], offset: int, length: int) -> bool:
+        import fcntl
+
+        try:
+            fcntl.lockf(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB, length, offset)
+        except OSError:
+            return False
+        return True
+
+    def unlock(self, fh: IO[bytes], offset: int, length: int) -> None:
+        import fcntl
+
+        fcntl.lockf(fh.fileno(), fcntl.LOCK_UN, length, offset)
+
+
+# The byte-range scheme on Windows; whole-file ``flock`` elsewhere. Tests set
+# RecordRanges here to run the Windows scheme on POSIX.
+RANGES: ByteRanges | None = WindowsRanges() if os.name == "nt" else None
+
+
+def _free_slot(ranges: ByteRanges, fh: IO[bytes]) -> int:
+    """Lock one free slot, tried in random order so holders rarely collide; OSError
+    if none is free (a rewrite holds them all)."""
+    for slot in random.sample(range(FIRST_SLOT, FIRST_SLOT + SLOTS), SLOTS):
+        if ranges.lock(fh, slot, 1):
+            return slot
+    raise OSError("no free slot: the file is held for sole use")

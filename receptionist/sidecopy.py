@@ -36,8 +36,9 @@ SUFFIXES = (".rekey", ".compact")  # of the side files of rekey and compact
 
 
 class ChangedDuringCopy(UserError):
-    """Another program wrote to the clinic while it was being copied (possible only
-    where shared use is not a real lock: Windows)."""
+    """Another program wrote to the clinic while it was being copied. Every Receptionist
+    process holds shared use, which the rewrite holds exclusively, so only a program
+    that is not ours (a hand-run ``sqlite3``, a sync tool) can do that."""
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,7 @@ def remove_leftovers(db_path: Path) -> None:
 
     Call it holding shared use of the database (an open ``Database``): no rewrite is
     running then, and until its one rename a rewrite leaves the database whole, so a
-    side file is only ever disk space. POSIX only, where shared use is a real lock;
-    on Windows the next ``compact`` or ``rekey`` removes them. Never fails the open."""
-    if os.name != "posix":  # pragma: no cover - Windows
-        return
+    side file is only ever disk space. Never fails the open."""
     for suffix in SUFFIXES:
         for leftover in _side_files(db_path.with_name(db_path.name + suffix)):
             with contextlib.suppress(OSError):

@@ -138,8 +138,8 @@ def _side_copy(clinic: Path) -> tuple[Path, bytes]:
 
 
 def test_a_change_during_the_copy_stops_the_swap(clinic: Path) -> None:
-    """Where shared use is no real lock (Windows), another program may write while the
-    copy is made: the swap is refused and the clinic keeps that write."""
+    """A program that is not ours (no shared use held) may write while the copy is
+    made: the swap is refused and the clinic keeps that write."""
     db_path, key = _side_copy(clinic)
     copy = sidecopy.write_side_copy(db_path, key, key, suffix=".compact")
     conn = raw_connect(db_path, key)
