@@ -18,11 +18,12 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from . import appointments, drafts, lifecycle, overrides, records
+from . import appointments, drafts, hours, lifecycle, overrides, records
 
 # The `name as name` imports are names that moved out of this module; callers keep them.
 from .appointments import get_appointment as get_appointment
 from .appointments import list_appointments as list_appointments
+from .clinic import get_clinic
 from .context import Ctx, require
 from .drafts import Draft as Draft
 from .drafts import check as check
@@ -204,8 +205,39 @@ def set_status(
         return appt
     lifecycle.check_move(appt.status, status)
     now = ctx.clock.now()
+    _check_timing(session, appt, status, now)
     if status == "arrived":
         appt.arrived_at = now
     appt.status = status
     records.save(session, ctx, appt, f"status_{status}", "appointment", now)
     return appt
+
+
+def _check_timing(session: Session, appt: Appointment, status: str, now: datetime) -> None:
+    """Refuse a status the appointment's time does not allow yet (``lifecycle.not_yet``)."""
+    if status != "no_show" and status not in lifecycle.ON_THE_DAY:
+        return
+    tz = hours.zone(get_clinic(session).timezone)
+    if not lifecycle.not_yet(status, appt.start_utc, now, tz):
+        return
+    start = appt.start_utc.astimezone(tz)
+    if status == "no_show":
+        raise IllegalTransition(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The appointment starts at {start}; mark it a no-show once that time "
+                    "has passed.",
+                ),
+                start=f"{start:%Y-%m-%d %H:%M}",
+            )
+        )
+    raise IllegalTransition(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core", "The appointment is on {day}; it can be marked {status} from that day on."
+            ),
+            day=f"{start:%Y-%m-%d}",
+            status=lifecycle.label(status),
+        )
+    )

@@ -20,6 +20,7 @@ from .clinic import require_configure
 from .context import Ctx
 from .errors import Ambiguous, NotFound, ValidationError
 from .fieldrules import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES, Rule
+from .folding import fold, tokens
 from .models import Provider, Room, Service
 from .texts import QT_TRANSLATE_NOOP, Text
 
@@ -191,7 +192,9 @@ _ID_PREFIX = re.compile(r"^[0-9a-f]{6,}$")
 
 
 def find(session: Session, model: type[Named], key: str) -> Named:
-    """By id, exact name (any case) or a unique part of a name; NotFound or Ambiguous."""
+    """By id, or by name: exact (any case), then the same letters (accents and Turkish
+    İ/ı folded as patient search folds them: "isik" finds "Işık"), then a name holding
+    every typed word ("oz mehmet" finds "Dr. Mehmet Öz"); NotFound or Ambiguous."""
     row = session.get(model, key)
     if row is not None and row.deleted_at is None:
         return row
@@ -203,8 +206,16 @@ def find(session: Session, model: type[Named], key: str) -> Named:
         if len(by_id) == 1:
             return by_id[0]
     rows = listing(session, model, include_inactive=True)
-    pool = [r for r in rows if r.name.casefold() == wanted]
-    pool = pool or [r for r in rows if wanted and wanted in r.name.casefold()]
+    folded, words = fold(key), tokens(key)
+    squashed = folded.replace(" ", "")
+    names = [(r, fold(r.name)) for r in rows]
+    pool = [r for r in rows if r.name.strip().casefold() == wanted]
+    pool = pool or [r for r, name in names if name == folded]
+    pool = pool or [
+        r
+        for r, name in names
+        if words and (all(w in name for w in words) or squashed in name.replace(" ", ""))
+    ]
     if len(pool) > 1:
         pool = [r for r in pool if r.active] or pool
     if len(pool) == 1:

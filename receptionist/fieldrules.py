@@ -14,6 +14,7 @@ from typing import Any
 from . import hours
 from .errors import ValidationError
 from .texts import QT_TRANSLATE_NOOP, Text
+from .validation import has_controls
 
 MAX_DURATION_MINUTES = 12 * 60  # also the longest appointment the conflict rules allow
 MAX_BUFFER_MINUTES = 4 * 60
@@ -46,10 +47,22 @@ def label(field: str) -> str:
 
 
 def name(value: Any) -> str:
+    """A provider's, room's, service's or clinic's name: every list and message
+    prints it, so no terminal escapes, line breaks or direction overrides."""
     text = value.strip() if isinstance(value, str) else ""
     if not text or len(text) > 200 or "\x00" in text:
         raise ValidationError(
             "name", Text(QT_TRANSLATE_NOOP("core", "A name is 1-200 characters; type one."))
+        )
+    if has_controls(text):
+        raise ValidationError(
+            "name",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "A name cannot hold control characters or direction marks; type it again.",
+                )
+            ),
         )
     return text
 

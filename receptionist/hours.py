@@ -154,11 +154,16 @@ def wall_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 
 
-def local_to_utc(value: datetime | str, tz: ZoneInfo | str, field: str = "start") -> datetime:
+def local_to_utc(
+    value: datetime | str, tz: ZoneInfo | str, field: str = "start", *, boundary: bool = False
+) -> datetime:
     """A clinic-local time (naive datetime or ISO text) as an aware UTC datetime.
 
     Aware input is only converted. A wall time skipped by a spring-forward change is
-    refused; an ambiguous one (fall-back) is taken as its first occurrence.
+    refused, unless it is a ``boundary`` of a period (a day to list, a search's start,
+    time off): then it is the instant of the jump, so a day whose midnight does not
+    exist (Cairo, Santiago, the Azores) starts when its first hour does. An ambiguous
+    time (fall-back) is taken as its first occurrence.
     """
     tzinfo = zone(tz) if isinstance(tz, str) else tz
     if isinstance(value, str):
@@ -172,6 +177,8 @@ def local_to_utc(value: datetime | str, tz: ZoneInfo | str, field: str = "start"
         raise ValidationError(field, f"The year must be between {EARLIEST_YEAR} and {LATEST_YEAR}.")
     if value.tzinfo is not None:
         return value.astimezone(UTC)
+    if boundary:
+        return wall_to_utc(value, tzinfo)
     if not _exists(value, tzinfo):
         raise ValidationError(
             field,

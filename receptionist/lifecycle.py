@@ -9,6 +9,7 @@ can still be cancelled (they left), but not marked as a no-show.
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Final, Literal
 
 from .errors import IllegalTransition
@@ -76,6 +77,24 @@ def allowed(current: str) -> frozenset[str]:
 
 def can_move(current: str, new: str) -> bool:
     return new in allowed(current)
+
+
+# Statuses that say the patient came: from the appointment's day on (an early
+# arrival on the day is fine).
+ON_THE_DAY: Final[frozenset[str]] = frozenset({"arrived", "in_room", "completed"})
+
+
+def not_yet(status: str, start_utc: datetime, now: datetime, tz: tzinfo) -> bool:
+    """Whether the appointment's time does not allow ``status`` yet: a no-show only
+    once it has started, an arrival and what follows only from its day (in ``tz``).
+
+    A no-show days ahead (a mistyped id, a wrong row clicked) would free the slot at
+    once, for good; a patient cannot arrive on another day than their own."""
+    if status == "no_show":
+        return now < start_utc
+    if status in ON_THE_DAY:
+        return now.astimezone(tz).date() < start_utc.astimezone(tz).date()
+    return False
 
 
 def check_move(current: str, new: str) -> None:

@@ -62,6 +62,18 @@ def normalise_phone(raw: str, region: str, field: str = "phone") -> str:
         raise ValidationError(field, message) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(field, message)
+    if not number.extension and any(unicodedata.category(ch)[0] == "L" for ch in raw):
+        # The library reads letters as keypad digits ("ABC" -> 222): a typo would be
+        # stored as a valid stranger's number, and reminders would go there.
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The {field} number contains letters; type it in digits only."
+                ),
+                field=label(field),
+            ),
+        )
     if number.extension:
         # E.164 has no room for it: stored, it would be lost without a word.
         raise ValidationError(

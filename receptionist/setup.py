@@ -7,6 +7,7 @@ made is removed again, so a failed ``init`` leaves nothing behind.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -128,8 +129,16 @@ def _undo(ddir: DataDir, made_root: bool, created: Created | None) -> None:
 
 
 def initialise(
-    root: Path, spec: ClinicSpec, clock: Clock, *, passphrase: str | None = None
+    root: Path,
+    spec: ClinicSpec,
+    clock: Clock,
+    *,
+    passphrase: str | None = None,
+    show_code: Callable[[Created], None] | None = None,
 ) -> Created:
+    """A new clinic in ``root``. ``show_code`` shows its recovery code once; if that
+    fails (the output is a closed pipe, a full disk), nothing is kept: a clinic whose
+    code nobody saw would be one lost keychain away from being lost."""
     spec = validate_spec(spec)
     staff._check_new(spec.admin_user.strip().lower(), spec.admin_password, "admin")
     if passphrase is not None:
@@ -142,6 +151,8 @@ def initialise(
     try:
         created = create(ddir.root, passphrase=passphrase)
         _first_rows(Database(ddir.db, created.key), spec, clock)
+        if show_code is not None:
+            show_code(created)
     except BaseException:
         _undo(ddir, made_root, created)
         raise

@@ -36,6 +36,12 @@ _NATIONAL_ID = re.compile(r"^[A-Z0-9]+$")
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+def has_controls(text: str) -> bool:
+    """Whether ``text`` holds control characters (terminal escapes, line breaks) or
+    direction overrides: in a name they make it print or read as something else."""
+    return any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in text)
+
+
 LABELS: dict[str, Text] = {
     "given_name": Text(QT_TRANSLATE_NOOP("core", "given name")),
     "family_name": Text(QT_TRANSLATE_NOOP("core", "family name")),
@@ -102,7 +108,7 @@ def name(field: str, value: object) -> str:
                 QT_TRANSLATE_NOOP("core", "The {field} is required; enter it."), field=label(field)
             ),
         )
-    if any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in cleaned):
+    if has_controls(cleaned):
         raise ValidationError(
             field,
             Text(
@@ -178,7 +184,9 @@ def national_id(value: object, region: str) -> str | None:
     raw = optional_text("national_id", value)
     if raw is None:
         return None
-    cleaned = re.sub(r"[\s.\-/]", "", raw).upper()
+    # Digits of any script (Arabic-Indic, Persian) as ASCII, as phones and search take them.
+    ascii_digits = "".join(str(unicodedata.digit(ch)) if ch.isdecimal() else ch for ch in raw)
+    cleaned = re.sub(r"[\s.\-/]", "", ascii_digits).upper()
     if region.upper() == "TR":
         if not tc_kimlik_valid(cleaned):
             raise ValidationError(

@@ -149,6 +149,7 @@ def test_inactive_appointments_do_not_count(world: World) -> None:
     cancelled = world.book(start=at(10))
     no_show = world.book(start=at(11))
     deleted = world.book(start=at(12))
+    world.desk.clock.set(at(11, 20))  # type: ignore[attr-defined]  # they never came
     with world.db.write() as s:
         booking.cancel(s, world.desk, cancelled.id, "patient called")
         booking.set_status(s, world.desk, no_show.id, "no_show")
@@ -346,6 +347,26 @@ def test_failed_reschedule_changes_nothing(world: World) -> None:
 
 
 # -- status and cancelling -----------------------------------------------------------------
+
+
+def test_statuses_wait_for_the_appointments_time(world: World) -> None:
+    """A no-show before the start, or an arrival on another day, is refused and changes
+    nothing: a mistyped id would free a future patient's slot for good."""
+    later_today, next_week = world.book(start=at(15)), world.book(start=at(10, day=7))
+    clock = world.desk.clock
+    with world.db.write() as s:
+        with pytest.raises(IllegalTransition, match="starts at 2026-03-02 15:00; mark it a no"):
+            booking.set_status(s, world.desk, later_today.id, "no_show")
+        for status in ("arrived", "in_room"):  # (completed follows one of them)
+            with pytest.raises(IllegalTransition, match="is on 2026-03-09; it can be marked"):
+                booking.set_status(s, world.desk, next_week.id, status)
+        booking.set_status(s, world.desk, later_today.id, "arrived")  # early, on the day
+    with world.db.read() as s:
+        assert s.get(Appointment, next_week.id).status == "booked"  # type: ignore[union-attr]
+        assert s.get(Appointment, later_today.id).status == "arrived"  # type: ignore[union-attr]
+    clock.set(at(10, 5, day=7))  # type: ignore[attr-defined]
+    with world.db.write() as s:
+        assert booking.set_status(s, world.desk, next_week.id, "no_show").status == "no_show"
 
 
 def test_status_road(world: World) -> None:

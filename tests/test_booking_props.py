@@ -68,6 +68,9 @@ class Env:
 
 @pytest.fixture
 def env(db: Database, ctx: Ctx) -> Env:
+    # After every day booked: statuses wait for an appointment's time (no-show after
+    # its start, arrival from its day), and these rules are about the schedule.
+    ctx.clock.set(datetime.combine(FIRST_DAY + timedelta(days=6), time(), tzinfo=UTC))  # type: ignore[attr-defined]
     now = ctx.clock.now()
     with db.write() as s:
         make_clinic(s, ctx, name="C", tz="Europe/London", region="GB", hours=OPENING)

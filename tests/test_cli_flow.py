@@ -131,6 +131,18 @@ def test_book_find_cancel(clinic: Path, capsys) -> None:
         ),
         (["provider", "add", "Dr. X", "--hours", "mon-fri 9-5"], "hours"),
         (["service", "add", "X", "--minutes", "30", "--price", "abc"], "price"),
+        (["service", "add", "X", "--minutes", "30", "--price", "NaN"], "(price)"),
+        (["service", "add", "X", "--minutes", "30", "--price", "Infinity"], "(price)"),
+        (["service", "add", "X", "--minutes", "30", "--price", "1e40"], "(price)"),
+        (
+            [
+                *("patient", "add", "--given-name", "A", "--family-name", "B"),
+                *("--phone", "0532 ABC 45 67"),
+            ],
+            "contains letters",
+        ),
+        (["provider", "add", "Dr. \x1b[31mRed"], "control characters"),
+        (["service", "add", "Svc\u202e", "--minutes", "10"], "direction marks"),
     ],
 )
 def test_bad_input_exit_2_names_it(
@@ -335,3 +347,115 @@ def test_times_in_the_repeated_hour_carry_their_offset() -> None:
     assert span_text(ordinary, ordinary.replace(hour=9, minute=30), berlin) == (
         "2030-10-28 10:00-10:30"
     )
+
+
+def test_a_day_whose_midnight_never_happens_still_lists(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+) -> None:
+    """Cairo's clocks jump from 00:00 to 01:00 on 30 April 2027: that day starts at
+    01:00. Listing it (or a range ending on it), or searching slots from its missing
+    midnight, used to be refused as a time that does not exist."""
+    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(tmp_path / "cairo"))
+    monkeypatch.setenv("RECEPTIONIST_ADMIN_PASSWORD", "admin-password-1")
+    assert main(["init", "--clinic-name", "Nile Clinic", "--timezone", "Africa/Cairo",
+                 "--region", "EG", "--admin-user", "admin"]) == 0  # fmt: skip
+    assert main(["provider", "add", "Dr. Hana Said"]) == 0
+    assert main(["service", "add", "Check-up", "--minutes", "30"]) == 0
+    assert main(["patient", "add", "--given-name", "Omar", "--family-name", "Farouk"]) == 0
+    capsys.readouterr()
+    booked = run_json(capsys, *book_args("A-1", "check", "2027-04-30T09:00", provider="said"))
+    assert booked["when"].startswith("2027-04-30 09:00")  # type: ignore[index]
+    on_the_day = run_json(capsys, "appointment", "list", "--date", "2027-04-30")
+    assert [a["id"] for a in on_the_day] == [booked["id"]]  # type: ignore[index,union-attr]
+    before = run_json(capsys, "appointment", "list", "--date", "2027-04-29")
+    assert before == [], "the range ending at the missing midnight"
+    found = run_json(capsys, "slots", "--service", "check", "--from", "2027-04-30T00:00")
+    assert found[0]["start"] == "2027-04-30T09:30+03:00"  # type: ignore[index]
+    assert main(["appointment", "list", "--date", "9999-12-31"]) == 2
+    assert "year must be between" in capsys.readouterr().err
+
+
+def test_init_whose_code_cannot_be_shown_sets_nothing_up(tmp_path: Path) -> None:
+    """The recovery code is the one way back into a clinic whose keychain is lost:
+    if it cannot be written out, no clinic is left behind."""
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path / "clinic"
+    env = {
+        **os.environ,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "RECEPTIONIST_ADMIN_PASSWORD": "admin-password-1",
+        "RECEPTIONIST_PASSPHRASE": "a long enough passphrase",
+    }
+    argv = [sys.executable, "-m", "receptionist.cli.main", "--data-dir", str(root), "init",
+            "--clinic-name", "Moda", "--timezone", "UTC", "--region", "GB",
+            "--admin-user", "admin"]  # fmt: skip
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            argv, stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=120
+        )
+    assert done.returncode == 1, done.stderr
+    assert "could not be written out (No space left on device), so nothing was set up" in (
+        done.stderr
+    )
+    assert "Traceback" not in done.stderr and "unexpected" not in done.stderr
+    assert not root.exists()
+    again = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    assert again.returncode == 0 and "RECOVERY CODE" in again.stdout.upper(), again.stderr
+
+
+def test_catalogue_names_match_as_patient_search_does(clinic: Path, capsys) -> None:
+    """Turkish İ/ı and accents, any case, words in any order: as a desk types them."""
+    assert main(["provider", "add", "Dr. İlker Işık", "--hours", "mon-fri 09:00-17:00"]) == 0
+    assert main(["service", "add", "İmplant muayenesi", "--minutes", "30"]) == 0
+    main(["patient", "add", "--given-name", "Can", "--family-name", "Öz"])
+    capsys.readouterr()
+    for service, provider in [("implant", "ilker"), ("IMPLANT", "IŞIK"), ("muayene", "isik ilker")]:
+        found = run_json(capsys, "slots", "--service", service, "--provider", provider)
+        assert found and found[0]["provider"] == "Dr. İlker Işık"  # type: ignore[index]
+    assert main(["slots", "--service", "check", "--provider", "dr"]) == 2, "two doctors"
+    assert "matches 2 providers" in capsys.readouterr().err
+    assert main(["slots", "--service", "-", "--provider", "ilker"]) == 2, "no words, no match"
+
+
+def test_global_options_also_follow_the_command(clinic: Path, tmp_path: Path, capsys) -> None:
+    other = tmp_path / "elsewhere"
+    assert main(["init", "--clinic-name", "Second", "--timezone", "UTC", "--region", "GB",
+                 "--admin-user", "admin", "--data-dir", str(other)]) == 0  # fmt: skip
+    assert (other / "clinic.db").exists()
+    capsys.readouterr()
+    listed = run_json(capsys, "provider", "list", "--data-dir", str(other))
+    assert listed == []  # the second clinic's, not the first's Dr. Elif Aksoy
+    assert run_json(capsys, "provider", "list")[0]["name"] == "Dr. Elif Aksoy"  # type: ignore[index]
+
+
+def test_json_gets_argument_errors_as_data_too(clinic: Path, capsys) -> None:
+    assert main(["--json", "appointment", "book", "--patient", "A-1", "--provider", "aksoy",
+                 "--service", "check"]) == 2  # fmt: skip
+    said = capsys.readouterr()
+    assert json.loads(said.out) == {
+        "error": "the following arguments are required: --start",
+        "field": "start",
+        "exit_code": 2,
+    }
+    assert "usage:" in said.err
+    assert main(["service", "add", "X", "--minutes", "abc", "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["field"] == "minutes"
+
+
+def test_a_start_with_seconds_is_refused(clinic: Path, capsys) -> None:
+    """Listings and conflict messages show minutes: 13:00:30 would read as 13:00, and the
+    next booking at 13:20 would be refused for a clash the desk cannot see."""
+    main(["patient", "add", "--given-name", "Can", "--family-name", "Öz"])
+    capsys.readouterr()
+    assert main(book_args("A-1", "check", "2030-03-04T13:00:30")) == 2
+    assert capsys.readouterr().err.startswith("error (start): The start is in whole minutes")
+    assert run_json(capsys, "appointment", "list", "--date", "2030-03-04") == []
+
+
+def test_arabic_indic_digits_make_a_national_id(clinic: Path, capsys) -> None:
+    person = run_json(capsys, "patient", "add", "--given-name", "Ahmet", "--family-name",
+                      "Kaya", "--national-id", "١٠٠٠٠٠٠٠١٤٦")  # fmt: skip
+    assert person["national_id"] == "10000000146"  # type: ignore[index]

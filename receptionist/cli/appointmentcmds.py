@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -115,6 +115,10 @@ def cmd_book(app: App) -> int:
         service = catalog.find(session, Service, a.service)
         room = catalog.find(session, Room, a.room) if a.room else None
         start = hours.local_to_utc(a.start, _zone(session), field="start")
+        if start.second or start.microsecond:  # every listing shows minutes only
+            raise ValidationError(
+                "start", "The start is in whole minutes (like 2026-03-02T09:30); leave out seconds."
+            )
         try:
             appt = booking.book(
                 session,
@@ -143,9 +147,14 @@ def _day(session: Session, text: str | None, now: datetime) -> date:
     if not text:
         return now.astimezone(_zone(session)).date()
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise ValidationError("date", "The date must look like 2026-12-01.") from exc
+    if not hours.EARLIEST_YEAR <= day.year <= hours.LATEST_YEAR:
+        raise ValidationError(
+            "date", f"The year must be between {hours.EARLIEST_YEAR} and {hours.LATEST_YEAR}."
+        )
+    return day
 
 
 def cmd_list(app: App) -> int:
@@ -156,11 +165,9 @@ def cmd_list(app: App) -> int:
         ctx = app.ctx(db)
         tz = _zone(session)
         day = _day(session, a.date, app.clock.now())
-        start = hours.local_to_utc(datetime.combine(day, datetime.min.time()), tz, field="date")
-        end = hours.local_to_utc(
-            datetime.combine(day + timedelta(days=max(1, a.days)), datetime.min.time()),
-            tz,
-            field="date",
+        start, end = (
+            hours.local_to_utc(datetime.combine(d, time()), tz, field="date", boundary=True)
+            for d in (day, day + timedelta(days=a.days))
         )
         provider_id = catalog.find(session, Provider, a.provider).id if a.provider else None
         rows = booking.list_appointments(
@@ -196,7 +203,11 @@ def cmd_slots(app: App) -> int:
         tz = _zone(session)
         service = catalog.find(session, Service, a.service)
         provider = catalog.find(session, Provider, a.provider) if a.provider else None
-        start_from = hours.local_to_utc(a.start_from, tz, field="from") if a.start_from else None
+        start_from = (
+            hours.local_to_utc(a.start_from, tz, field="from", boundary=True)
+            if a.start_from
+            else None
+        )
         found = slots.find_slots(
             session,
             ctx,

@@ -112,9 +112,12 @@ def _minor(text: str) -> int:
 
     try:
         value = Decimal(text.replace(",", "."))
-    except InvalidOperation as exc:
+        if not value.is_finite():  # "NaN", "Infinity": Decimal reads them
+            raise InvalidOperation
+        exact = value == value.quantize(Decimal("0.01"))
+    except InvalidOperation as exc:  # not a number, or too many digits to be a price
         raise ValidationError("price", "The price must be a number such as 850.00.") from exc
-    if value < 0 or value != value.quantize(Decimal("0.01")):
+    if value < 0 or not exact:
         raise ValidationError("price", "The price must be positive with at most 2 decimals.")
     return int(value * 100)
 

@@ -73,6 +73,12 @@ class App:
             print(text)
 
 
+def stdout_to_devnull() -> None:
+    """What is left in stdout's buffer goes nowhere, so the flush at exit is quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+
+
 def _json_default(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()

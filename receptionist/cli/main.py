@@ -9,32 +9,75 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
+import re
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from .. import __version__
 from ..errors import ReceptionistError
 from ..safelog import describe
 from . import appointmentcmds, catalogcmds, democmd, patientcmds, setupcmds
-from .common import App, default_clock
+from .common import App, default_clock, stdout_to_devnull
 
 log = logging.getLogger("receptionist.cli")
 MODULES = [setupcmds, catalogcmds, patientcmds, appointmentcmds, democmd]
 
 
+class BadArguments(Exception):
+    """The command line does not parse (argparse's error, raised instead of exiting)."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+    @property
+    def field(self) -> str | None:
+        """The option the message is about (``--minutes`` -> "minutes"), if it names one."""
+        found = re.search(r"(?:argument |required: )--([\w-]+)", self.message)
+        return found.group(1) if found else None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise BadArguments(self, message)
+
+
+# Options of the whole program, accepted before or after the command's name.
+GLOBAL_OPTIONS = (
+    ("--data-dir", "the clinic's data folder (or RECEPTIONIST_DATA_DIR)"),
+    ("--user", "the staff account acting (default: the first admin)"),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="receptionist", description="Receptionist: the clinic front desk, administered."
     )
     parser.add_argument("--version", action="version", version=f"receptionist {__version__}")
-    parser.add_argument("--data-dir", help="the clinic's data folder (or RECEPTIONIST_DATA_DIR)")
-    parser.add_argument("--user", help="the staff account acting (default: the first admin)")
+    for option, text in GLOBAL_OPTIONS:
+        parser.add_argument(option, help=text)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in MODULES:
         module.register(sub)
+    _global_options_on(sub)
     return parser
+
+
+def _global_options_on(action: argparse._SubParsersAction[Any]) -> None:
+    """Every command takes the global options too (``demo --data-dir DIR``); given
+    there, they win, and not given there, they leave the value given before it."""
+    for command in set(action.choices.values()):
+        nested = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+        for inner in nested:
+            _global_options_on(inner)
+        if nested:
+            continue
+        for option, text in GLOBAL_OPTIONS:
+            if option not in command._option_string_actions:
+                command.add_argument(option, help=text, default=argparse.SUPPRESS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,7 +86,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     # --json is accepted anywhere on the line, not only before the command.
     as_json = "--json" in words
-    args = parser.parse_args([w for w in words if w != "--json"])
+    try:
+        args = parser.parse_args([w for w in words if w != "--json"])
+    except BadArguments as bad:
+        bad.parser.print_usage(sys.stderr)
+        print(f"{bad.parser.prog}: error: {bad.message}", file=sys.stderr)
+        if as_json:
+            said = {"error": bad.message, "field": bad.field, "exit_code": 2}
+            _quietly(lambda: print(json.dumps(said, ensure_ascii=False, indent=2)))
+        return 2
     args.json = as_json
     app = App(args, default_clock())
     try:
@@ -67,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         # Output piped into a reader that stopped (`| head`): not a failure to report.
-        _stdout_to_devnull()
+        stdout_to_devnull()
         return 1
     except KeyboardInterrupt:
         print("Interrupted; nothing more was changed.", file=sys.stderr)
@@ -112,13 +163,7 @@ def _quietly(write: Callable[[], None]) -> None:
         write()
         sys.stdout.flush()
     except OSError:
-        _stdout_to_devnull()
-
-
-def _stdout_to_devnull() -> None:
-    """What is left in stdout's buffer goes nowhere, so the flush at exit is quiet."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
+        stdout_to_devnull()
 
 
 if __name__ == "__main__":  # pragma: no cover

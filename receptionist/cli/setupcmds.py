@@ -18,8 +18,8 @@ from ..roles import ROLES
 from ..setup import ClinicSpec, initialise
 from ..staff import create_user
 from ..storage import Database, human_size
-from ..vault import DataDir, set_passphrase, unlock
-from .common import App, read_secret, terminal_ask
+from ..vault import Created, DataDir, set_passphrase, unlock
+from .common import App, read_secret, stdout_to_devnull, terminal_ask
 
 RECOVERY_NOTICE = """\
 Clinic created in {root}
@@ -93,22 +93,41 @@ def cmd_init(app: App) -> int:
     spec = ClinicSpec(
         a.clinic_name, a.timezone, a.region, a.admin_user, password, a.locale, a.slot_minutes
     )
-    created = initialise(app.data_dir, spec, app.clock, passphrase=passphrase or None)
-    note = (
-        ""
-        if created.in_keychain
-        else ("\nThis computer has no keychain: unlock with the admin passphrase or this code.")
-    )
-    app.emit(
-        {
-            "data_dir": str(app.data_dir),
-            "clinic_id": created.clinic_id,
-            "recovery_code": created.recovery_code,
-            "in_keychain": created.in_keychain,
-        },
-        RECOVERY_NOTICE.format(root=app.data_dir, code=created.recovery_code, keychain=note),
-    )
+
+    def show(created: Created) -> None:
+        note = (
+            ""
+            if created.in_keychain
+            else "\nThis computer has no keychain: unlock with the admin passphrase or this code."
+        )
+        try:
+            app.emit(
+                {
+                    "data_dir": str(app.data_dir),
+                    "clinic_id": created.clinic_id,
+                    "recovery_code": created.recovery_code,
+                    "in_keychain": created.in_keychain,
+                },
+                RECOVERY_NOTICE.format(
+                    root=app.data_dir, code=created.recovery_code, keychain=note
+                ),
+            )
+            sys.stdout.flush()  # now, while a failure can still undo the set-up
+        except OSError as exc:
+            stdout_to_devnull()
+            raise CodeNotShown(
+                "The recovery code could not be written out ("
+                + (exc.strerror or type(exc).__name__)
+                + "), so nothing was set up. Run init again with its output going to a "
+                "terminal or to a file that can be written."
+            ) from None
+
+    initialise(app.data_dir, spec, app.clock, passphrase=passphrase or None, show_code=show)
     return 0
+
+
+class CodeNotShown(UserError):
+    exit_code = 1  # not the input's fault
 
 
 def cmd_check(app: App) -> int:

@@ -150,6 +150,8 @@ def test_status_menu_saves_through_the_core(
     menu = view.open_card_menu(card, QPoint(0, 0))
     arrived = menu.findChild(QAction, "status_arrived")
     assert arrived.isEnabled() and not menu.findChild(QAction, "status_completed").isEnabled()
+    no_show = menu.findChild(QAction, "status_no_show")
+    assert not no_show.isEnabled(), "at 10:00 the 11:00 patient cannot be a no-show yet"
     with qtbot.waitSignal(window.model.loaded, timeout=10_000):
         arrived.trigger()
     assert _status_in_db(seeded, ids["a3"]) == "arrived"

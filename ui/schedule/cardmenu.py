@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMenu, QWidget
@@ -31,12 +32,14 @@ def build_card_menu(
     on_status: Callable[[str, str], None],
     on_cancel: Callable[[str], None],
     on_reschedule: Callable[[str], None] | None = None,
+    when: tuple[datetime, tzinfo] | None = None,
 ) -> QMenu:
     """A menu whose actions call ``on_status(id, status)``, ``on_reschedule(id)`` (which
     puts the card on the pinboard) or ``on_cancel(id)``.
 
     The current status is shown checked; only the moves the core's life cycle allows
-    (``receptionist.lifecycle``) are enabled, so a wrong click cannot even be made.
+    (``receptionist.lifecycle``) are enabled, so a wrong click cannot even be made; with
+    ``when`` (now, the clinic's zone), so are only those the card's time allows.
     """
     menu = QMenu(parent)
     menu.setObjectName("cardMenu")
@@ -51,7 +54,10 @@ def build_card_menu(
         action.setObjectName(f"status_{status}")
         action.setCheckable(True)
         action.setChecked(item.status == status)
-        action.setEnabled(lifecycle.can_move(item.status, status))
+        action.setEnabled(
+            lifecycle.can_move(item.status, status)
+            and (when is None or not lifecycle.not_yet(status, item.start_utc, *when))
+        )
         action.triggered.connect(lambda _=False, s=status: on_status(item.id, s))
     menu.addSeparator()
     if on_reschedule is not None:

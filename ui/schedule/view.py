@@ -322,6 +322,7 @@ class ScheduleView(QAbstractScrollArea):
             self.statusRequested.emit,
             self.cancelRequested.emit,
             self.pinRequested.emit,
+            when=(self.clock.now(), self.model.desk.clinic.tz),
         )
         self.menu.popup(global_pos)
         return self.menu

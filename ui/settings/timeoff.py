@@ -145,7 +145,8 @@ class TimeOffBox(QGroupBox):
         reason = self.reason.text()
 
         def write(db: Any) -> Saved:
-            lo, hi = hours.local_to_utc(start, tz, "start"), hours.local_to_utc(end, tz, "end")
+            lo = hours.local_to_utc(start, tz, "start", boundary=True)
+            hi = hours.local_to_utc(end, tz, "end", boundary=True)
             return add_time_off(db, ctx, pid, lo, hi, reason)
 
         op = DbOp(self.desk.tasks, write, self)

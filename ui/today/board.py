@@ -186,8 +186,13 @@ class TodayBoard(QDialog):
     def _sync_actions(self) -> None:
         index = self.table.currentIndex()
         row = self.model.row_at(index.row()) if index.isValid() else None
+        now, tz = self.desk.clock.now(), self.desk.clinic.tz
         for status, action in self.marks.items():
-            action.setEnabled(row is not None and status in lifecycle.allowed(row.status))
+            action.setEnabled(
+                row is not None
+                and status in lifecycle.allowed(row.status)
+                and not lifecycle.not_yet(status, row.start_utc, now, tz)
+            )
 
     def mark(self, status: str) -> None:
         appointment_id = self.current_id()
