@@ -9,6 +9,7 @@ of one name. The clinic's own settings are in :mod:`clinic`, blocked time in
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -192,9 +193,14 @@ _ID_PREFIX = re.compile(r"^[0-9a-f]{6,}$")
 
 
 def find(session: Session, model: type[Named], key: str) -> Named:
-    """By id, or by name: exact (any case), then the same letters (accents and Turkish
-    İ/ı folded as patient search folds them: "isik" finds "Işık"), then a name holding
-    every typed word ("oz mehmet" finds "Dr. Mehmet Öz"); NotFound or Ambiguous."""
+    """By id, or by name; NotFound or Ambiguous.
+
+    Names are tried loosest last, and the first way that finds any name decides, so a
+    looser way never makes a name ambiguous that a stricter one found alone: the name
+    itself (any case); the same letters (accents and Turkish İ/ı folded as patient
+    search folds them: "isik" finds "Işık"); a part of the name; a part of the folded
+    name; every typed word starting a word of it ("oz mehmet" finds "Dr. Mehmet Öz");
+    the letters with the spaces left out ("checkup" finds "Check-up")."""
     row = session.get(model, key)
     if row is not None and row.deleted_at is None:
         return row
@@ -208,14 +214,22 @@ def find(session: Session, model: type[Named], key: str) -> Named:
     rows = listing(session, model, include_inactive=True)
     folded, words = fold(key), tokens(key)
     squashed = folded.replace(" ", "")
-    names = [(r, fold(r.name)) for r in rows]
-    pool = [r for r in rows if r.name.strip().casefold() == wanted]
-    pool = pool or [r for r, name in names if name == folded]
-    pool = pool or [
-        r
-        for r, name in names
-        if words and (all(w in name for w in words) or squashed in name.replace(" ", ""))
+    names = [(r, r.name.strip().casefold(), fold(r.name)) for r in rows]
+    ways: list[Callable[[str, str], bool]] = [
+        lambda name, _: name == wanted,
+        lambda _, name: name == folded,
+        lambda name, _: bool(wanted) and wanted in name,
+        lambda _, name: bool(folded) and folded in name,
+        lambda _, name: (
+            bool(words) and all(any(part.startswith(w) for part in name.split()) for w in words)
+        ),
+        lambda _, name: bool(squashed) and squashed in name.replace(" ", ""),
     ]
+    pool: list[Named] = []
+    for matches in ways:
+        pool = [r for r, name, name_folded in names if matches(name, name_folded)]
+        if pool:
+            break
     if len(pool) > 1:
         pool = [r for r in pool if r.active] or pool
     if len(pool) == 1:

@@ -96,6 +96,9 @@ class SharedUse:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
             else:
                 self._slot = _free_slot(RANGES, fh)
+        except InstanceLocked:
+            fh.close()
+            raise
         except OSError as exc:
             fh.close()
             raise InstanceLocked(
@@ -127,7 +130,7 @@ def exclusive_use(db_path: Path) -> Iterator[None]:
                 import fcntl
 
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            elif not RANGES.lock(fh, FIRST_SLOT, SLOTS):
+            elif not RANGES.lock(fh, REWRITE_BYTE, FIRST_SLOT + SLOTS):
                 raise OSError("a shared holder has a slot")
         except OSError as exc:
             raise InstanceLocked(
@@ -143,7 +146,7 @@ def exclusive_use(db_path: Path) -> Iterator[None]:
             yield
         finally:
             if RANGES is not None:
-                RANGES.unlock(fh, FIRST_SLOT, SLOTS)
+                RANGES.unlock(fh, REWRITE_BYTE, FIRST_SLOT + SLOTS)
 
 
 def use_file(db_path: Path) -> Path:
@@ -151,7 +154,9 @@ def use_file(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".inuse")
 
 
-# Byte-range slots of the Windows scheme (see SharedUse): bytes 1..SLOTS of the file.
+# The Windows scheme (see SharedUse): shared holders lock one of bytes 1..SLOTS; sole
+# use locks those and byte 0, which tells a rewrite from every slot being taken.
+REWRITE_BYTE = 0
 FIRST_SLOT = 1
 SLOTS = 64
 
@@ -211,8 +216,20 @@ RANGES: ByteRanges | None = WindowsRanges() if os.name == "nt" else None
 
 def _free_slot(ranges: ByteRanges, fh: IO[bytes]) -> int:
     """Lock one free slot, tried in random order so holders rarely collide; OSError
-    if none is free (a rewrite holds them all)."""
+    if a rewrite holds them all, InstanceLocked if shared holders took every one."""
     for slot in random.sample(range(FIRST_SLOT, FIRST_SLOT + SLOTS), SLOTS):
         if ranges.lock(fh, slot, 1):
             return slot
-    raise OSError("no free slot: the file is held for sole use")
+    if not ranges.lock(fh, REWRITE_BYTE, 1):
+        raise OSError("no free slot: the file is held for sole use")
+    ranges.unlock(fh, REWRITE_BYTE, 1)  # no rewrite: every slot is someone's
+    raise InstanceLocked(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{count} Receptionist programs already have this clinic open on this "
+                "computer; close some of them and try again.",
+            ),
+            count=SLOTS,
+        )
+    )

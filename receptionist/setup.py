@@ -6,7 +6,10 @@ made is removed again, so a failed ``init`` leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +22,8 @@ from .clinic import create_clinic
 from .clock import Clock
 from .context import Actor, Ctx
 from .errors import UserError, ValidationError
-from .storage import Database
+from .lock import use_file
+from .storage import Database, db_files
 from .texts import QT_TRANSLATE_NOOP, Text
 from .vault import Created, DataDir, already_a_clinic, check_passphrase_strength, create
 
@@ -117,15 +121,20 @@ def _first_rows(db: Database, spec: ClinicSpec, clock: Clock) -> None:
         db.close()
 
 
-def _undo(ddir: DataDir, made_root: bool, created: Created | None) -> None:
-    """Remove what a failed init made, so a retry starts clean."""
+def _undo(ddir: DataDir, made_root: bool, created: Created | None, mode: int | None) -> None:
+    """Remove what a failed init made, so a retry starts clean; in a folder that was
+    there before, only our own files go (a ``clinic.xlsx`` beside them stays) and the
+    folder gets its permissions back."""
     if created is not None:
         keystore.forget_key(created.clinic_id)
     if made_root:
         shutil.rmtree(ddir.root, ignore_errors=True)
         return
-    for path in ddir.root.glob("clinic.*"):
+    for path in [*db_files(ddir.db), Path(f"{ddir.db}-journal"), use_file(ddir.db), ddir.keyfile]:
         path.unlink(missing_ok=True)
+    if mode is not None:
+        with contextlib.suppress(OSError):
+            os.chmod(ddir.root, mode)
 
 
 def initialise(
@@ -147,6 +156,7 @@ def initialise(
     if ddir.exists():
         raise UserError(already_a_clinic(ddir.root))
     made_root = not ddir.root.exists()
+    mode = None if made_root else stat.S_IMODE(ddir.root.stat().st_mode)
     created: Created | None = None
     try:
         created = create(ddir.root, passphrase=passphrase)
@@ -154,6 +164,6 @@ def initialise(
         if show_code is not None:
             show_code(created)
     except BaseException:
-        _undo(ddir, made_root, created)
+        _undo(ddir, made_root, created, mode)
         raise
     return created

@@ -106,9 +106,9 @@ def swap_in(copy: SideCopy, db_path: Path) -> None:
             Text(
                 QT_TRANSLATE_NOOP(
                     "core",
-                    "Another program wrote to the clinic while it was being copied; nothing "
-                    "was changed. Close Receptionist and its commands on this PC and try "
-                    "again.",
+                    "Another program (a backup or sync tool, or sqlite3) changed the clinic "
+                    "file while it was being copied; nothing was changed. Pause that "
+                    "program and try again.",
                 )
             )
         )

@@ -349,6 +349,23 @@ def test_failed_reschedule_changes_nothing(world: World) -> None:
 # -- status and cancelling -----------------------------------------------------------------
 
 
+def test_the_appointments_day_is_the_clinics_day() -> None:
+    """In Auckland (UTC+13 in March) 08:00 on the 3rd is still the 2nd in UTC: the
+    14:00 patient of the 3rd may arrive, though UTC would call it tomorrow's."""
+    from zoneinfo import ZoneInfo
+
+    from receptionist import lifecycle
+
+    auckland = ZoneInfo("Pacific/Auckland")
+    start = datetime(2026, 3, 3, 1, 0, tzinfo=UTC)  # 14:00 on the 3rd in Auckland
+    morning = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)  # 08:00 on the 3rd in Auckland
+    assert not lifecycle.not_yet("arrived", start, morning, auckland)
+    assert lifecycle.not_yet("arrived", start, morning - timedelta(hours=9), auckland)
+    assert lifecycle.not_yet("no_show", start, morning, auckland)
+    assert not lifecycle.not_yet("no_show", start, start, auckland)
+    assert not lifecycle.not_yet("confirmed", start, morning - timedelta(days=30), auckland)
+
+
 def test_statuses_wait_for_the_appointments_time(world: World) -> None:
     """A no-show before the start, or an arrival on another day, is refused and changes
     nothing: a mistyped id would free a future patient's slot for good."""

@@ -134,6 +134,9 @@ def test_book_find_cancel(clinic: Path, capsys) -> None:
         (["service", "add", "X", "--minutes", "30", "--price", "NaN"], "(price)"),
         (["service", "add", "X", "--minutes", "30", "--price", "Infinity"], "(price)"),
         (["service", "add", "X", "--minutes", "30", "--price", "1e40"], "(price)"),
+        (["service", "add", "X", "--minutes", "30", "--price", "1,500"], "thousands"),
+        (["service", "add", "X", "--minutes", "30", "--price", "1.500"], "thousands"),
+        (["service", "add", "X", "--minutes", "30", "--price", "1.500,00"], "thousands"),
         (
             [
                 *("patient", "add", "--given-name", "A", "--family-name", "B"),
@@ -365,14 +368,21 @@ def test_a_day_whose_midnight_never_happens_still_lists(
     capsys.readouterr()
     booked = run_json(capsys, *book_args("A-1", "check", "2027-04-30T09:00", provider="said"))
     assert booked["when"].startswith("2027-04-30 09:00")  # type: ignore[index]
+    night = ["--override", "night shift"]  # the clinic is closed then: an admin overrides
+    first_hour = run_json(capsys, *book_args("A-1", "check", "2027-04-30T01:00", "said"), *night)
+    last_hour = run_json(capsys, *book_args("A-1", "check", "2027-04-29T23:30", "said"), *night)
     on_the_day = run_json(capsys, "appointment", "list", "--date", "2027-04-30")
-    assert [a["id"] for a in on_the_day] == [booked["id"]]  # type: ignore[index,union-attr]
+    assert [a["id"] for a in on_the_day] == [first_hour["id"], booked["id"]]  # type: ignore[index,union-attr]
     before = run_json(capsys, "appointment", "list", "--date", "2027-04-29")
-    assert before == [], "the range ending at the missing midnight"
+    assert [a["id"] for a in before] == [last_hour["id"]], "the day ending at the jump"  # type: ignore[index,union-attr]
+    both = run_json(capsys, "appointment", "list", "--date", "2027-04-29", "--days", "2")
+    assert len(both) == 3  # type: ignore[arg-type]
     found = run_json(capsys, "slots", "--service", "check", "--from", "2027-04-30T00:00")
     assert found[0]["start"] == "2027-04-30T09:30+03:00"  # type: ignore[index]
     assert main(["appointment", "list", "--date", "9999-12-31"]) == 2
     assert "year must be between" in capsys.readouterr().err
+    assert main(["appointment", "list", "--date", "2200-12-30", "--days", "5"]) == 2
+    assert capsys.readouterr().err.startswith("error (days): The days listed must end before")
 
 
 def test_init_whose_code_cannot_be_shown_sets_nothing_up(tmp_path: Path) -> None:
@@ -417,7 +427,31 @@ def test_catalogue_names_match_as_patient_search_does(clinic: Path, capsys) -> N
         assert found and found[0]["provider"] == "Dr. İlker Işık"  # type: ignore[index]
     assert main(["slots", "--service", "check", "--provider", "dr"]) == 2, "two doctors"
     assert "matches 2 providers" in capsys.readouterr().err
-    assert main(["slots", "--service", "-", "--provider", "ilker"]) == 2, "no words, no match"
+    assert run_json(capsys, "slots", "--service", "checkup", "--provider", "aksoy")
+
+
+def test_a_looser_match_never_makes_a_name_ambiguous(clinic: Path, capsys) -> None:
+    """The first way of matching that finds a name decides: "ella" is in "Dr. Ella
+    Stone", and only with the spaces left out in "Dr. Bell Adams"."""
+    for name in ("Dr. Ella Stone", "Dr. Bell Adams", "Dr. Ana Lee", "Dr. Lee Anand"):
+        assert main(["provider", "add", name]) == 0
+    capsys.readouterr()
+    for typed in ("ella", "ana lee", "bella", "lee an"):
+        assert main(["appointment", "list", "--provider", typed]) == 0, typed
+        capsys.readouterr()
+    from receptionist import catalog
+    from receptionist.models import Provider
+    from receptionist.vault import open_clinic
+
+    db = open_clinic(clinic)
+    try:
+        with db.read() as s:
+            for typed, meant in [("ella", "Dr. Ella Stone"), ("ana lee", "Dr. Ana Lee"),
+                                 ("bella", "Dr. Bell Adams"), ("lee an", "Dr. Lee Anand"),
+                                 ("ANAND", "Dr. Lee Anand")]:  # fmt: skip
+                assert catalog.find(s, Provider, typed).name == meant, typed
+    finally:
+        db.close()
 
 
 def test_global_options_also_follow_the_command(clinic: Path, tmp_path: Path, capsys) -> None:
@@ -459,3 +493,34 @@ def test_arabic_indic_digits_make_a_national_id(clinic: Path, capsys) -> None:
     person = run_json(capsys, "patient", "add", "--given-name", "Ahmet", "--family-name",
                       "Kaya", "--national-id", "١٠٠٠٠٠٠٠١٤٦")  # fmt: skip
     assert person["national_id"] == "10000000146"  # type: ignore[index]
+
+
+def test_a_failed_init_in_a_folder_in_use_takes_only_its_own_files(tmp_path: Path) -> None:
+    """The folder was there before, with the clinic's old export in it: a failed init
+    removes what it made, and leaves the export and the folder's permissions alone."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    root = tmp_path / "Clinic"
+    root.mkdir(mode=0o755)
+    root.chmod(0o755)
+    (root / "clinic.xlsx").write_bytes(b"the old system's export")
+    env = {
+        **os.environ,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "RECEPTIONIST_ADMIN_PASSWORD": "admin-password-1",
+        "RECEPTIONIST_PASSPHRASE": "a long enough passphrase",
+    }
+    argv = [sys.executable, "-m", "receptionist.cli.main", "--data-dir", str(root), "init",
+            "--clinic-name", "Moda", "--timezone", "UTC", "--region", "GB",
+            "--admin-user", "admin"]  # fmt: skip
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            argv, stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=120
+        )
+    assert done.returncode == 1, done.stderr
+    assert sorted(p.name for p in root.iterdir()) == ["clinic.xlsx"]
+    assert (root / "clinic.xlsx").read_bytes() == b"the old system's export"
+    assert stat.S_IMODE(root.stat().st_mode) == 0o755

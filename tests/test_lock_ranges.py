@@ -3,7 +3,8 @@
 Windows byte-range locks are exclusive only, so there shared use is one locked byte
 among ``SLOTS`` and sole use is all of them. The scheme runs here on POSIX record
 locks (``RecordRanges``), which, like Windows' locks, exclude other processes; the
-holders are therefore child processes.
+holders are therefore child processes. (Record locks are per process, where Windows'
+are per handle, so two holders inside one process cannot be tried here.)
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from receptionist.demo import DEMO_PASSPHRASE
 from receptionist.errors import InstanceLocked
 
 lock.RANGES = lock.RecordRanges()
-what, path = sys.argv[1], Path(sys.argv[2])
+what, path, lock.SLOTS = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 try:
     if what == "shared":
         use = lock.SharedUse(path)
@@ -57,12 +58,12 @@ sys.stdin.readline()  # hold until the test closes our stdin
 
 
 class Holder:
-    def __init__(self, what: str, path: Path, **extra_env: str) -> None:
+    def __init__(self, what: str, path: Path, slots: int = lock.SLOTS, **extra_env: str) -> None:
         env = dict(os.environ) | extra_env
         env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
         env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, what, str(path)],
+            [sys.executable, "-c", HOLDER, what, str(path), str(slots)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -174,3 +175,25 @@ def test_compact_refused_while_a_command_has_the_clinic_open(
     finally:
         command.release()
     assert main(["compact"]) == 0
+
+
+def test_every_slot_taken_is_told_apart_from_a_rewrite(
+    tmp_path: Path, windows_scheme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every slot held (two here, 64 in use), the next open says so; it is not
+    told that the file is being rewritten."""
+    monkeypatch.setattr(lock, "SLOTS", 2)
+    db_path = tmp_path / "clinic.db"
+    holders = [Holder("shared", db_path, slots=2) for _ in range(2)]
+    try:
+        assert all(h.held for h in holders), [h.answer for h in holders]
+        third = Holder("shared", db_path, slots=2)
+        third.release()
+        assert third.answer.startswith("refused 2 Receptionist programs already have this")
+    finally:
+        for holder in holders:
+            holder.release()
+    with lock.exclusive_use(db_path):
+        late = Holder("shared", db_path, slots=2)
+        late.release()
+        assert "being rewritten" in late.answer

@@ -165,6 +165,10 @@ def cmd_list(app: App) -> int:
         ctx = app.ctx(db)
         tz = _zone(session)
         day = _day(session, a.date, app.clock.now())
+        if (day + timedelta(days=a.days)).year > hours.LATEST_YEAR:
+            raise ValidationError(
+                "days", f"The days listed must end before {hours.LATEST_YEAR + 1}."
+            )
         start, end = (
             hours.local_to_utc(datetime.combine(d, time()), tz, field="date", boundary=True)
             for d in (day, day + timedelta(days=a.days))

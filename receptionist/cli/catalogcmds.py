@@ -106,10 +106,16 @@ def cmd_room_add(app: App) -> int:
 
 
 def _minor(text: str) -> int:
+    import re
     from decimal import Decimal, InvalidOperation
 
     from ..errors import ValidationError
 
+    if len(re.findall(r"[.,]", text)) > 1 or re.search(r"[.,]\d{3}$", text.strip()):
+        # "1,500" or "1.500" (Turkish) is fifteen hundred to one reader, 1.50 to another.
+        raise ValidationError(
+            "price", "Write the price without thousands separators, like 1500.00."
+        )
     try:
         value = Decimal(text.replace(",", "."))
         if not value.is_finite():  # "NaN", "Infinity": Decimal reads them

@@ -454,3 +454,17 @@ def test_models_pass_the_model_tester(qtmodeltester: Any, clock: FixedClock) -> 
     waiting = WaitlistModel()
     waiting.set_rows([entry])
     qtmodeltester.check(waiting)
+
+
+def test_no_show_waits_for_the_start_and_the_clock_allows_it(
+    qtbot: QtBot, window: MainWindow, front: FrontDesk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """At 10:00 the 11:00 patient may arrive early but is no no-show yet; once the clock
+    passes 11:00 the board's next tick allows it, with the same row still selected."""
+    board = _board(qtbot, window, front)
+    select(board, seeded.ids["a3"])
+    no_show = board.marks["no_show"]
+    assert board.marks["arrived"].isEnabled() and not no_show.isEnabled()
+    board.timer.setInterval(10)  # the real timer, faster; the clock is the fake one
+    clock.advance(minutes=65)
+    qtbot.waitUntil(no_show.isEnabled, timeout=5_000)

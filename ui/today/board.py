@@ -156,6 +156,7 @@ class TodayBoard(QDialog):
         self.model.threshold = timedelta(minutes=self._threshold())
         self.model.set_now(self.desk.clock.now())
         self._refresh_labels()
+        self._sync_actions()  # a patient's start passing allows No-show
 
     def _threshold(self) -> int:
         if self.fixed_threshold is not None:
