@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -198,9 +202,6 @@ def test_output_into_a_closed_pipe_is_not_a_failure_to_report(
 ) -> None:
     """`receptionist ... | head -1`: the reader stops early. No traceback, no
     'something unexpected went wrong' logged; exit 1 ("anything else")."""
-    import os
-    import subprocess
-    import sys
 
     monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(tmp_path / "clinic"))
     monkeypatch.setenv("RECEPTIONIST_ADMIN_PASSWORD", "admin-password-1")
@@ -385,14 +386,8 @@ def test_a_day_whose_midnight_never_happens_still_lists(
     assert capsys.readouterr().err.startswith("error (days): The days listed must end before")
 
 
-def test_init_whose_code_cannot_be_shown_sets_nothing_up(tmp_path: Path) -> None:
-    """The recovery code is the one way back into a clinic whose keychain is lost:
-    if it cannot be written out, no clinic is left behind."""
-    import os
-    import subprocess
-    import sys
-
-    root = tmp_path / "clinic"
+def _init(root: Path, stdout: Any) -> subprocess.CompletedProcess[str]:
+    """``receptionist --data-dir ROOT init ...`` in a process of its own, no keychain."""
     env = {
         **os.environ,
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
@@ -402,17 +397,25 @@ def test_init_whose_code_cannot_be_shown_sets_nothing_up(tmp_path: Path) -> None
     argv = [sys.executable, "-m", "receptionist.cli.main", "--data-dir", str(root), "init",
             "--clinic-name", "Moda", "--timezone", "UTC", "--region", "GB",
             "--admin-user", "admin"]  # fmt: skip
+    return subprocess.run(
+        argv, stdout=stdout, stderr=subprocess.PIPE, text=True, env=env, timeout=120
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_init_whose_code_cannot_be_shown_sets_nothing_up(tmp_path: Path) -> None:
+    """The recovery code is the one way back into a clinic whose keychain is lost:
+    if it cannot be written out, no clinic is left behind."""
+    root = tmp_path / "clinic"
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            argv, stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=120
-        )
+        done = _init(root, full)
     assert done.returncode == 1, done.stderr
     assert "could not be written out (No space left on device), so nothing was set up" in (
         done.stderr
     )
     assert "Traceback" not in done.stderr and "unexpected" not in done.stderr
     assert not root.exists()
-    again = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    again = _init(root, subprocess.PIPE)
     assert again.returncode == 0 and "RECOVERY CODE" in again.stdout.upper(), again.stderr
 
 
@@ -495,31 +498,18 @@ def test_arabic_indic_digits_make_a_national_id(clinic: Path, capsys) -> None:
     assert person["national_id"] == "10000000146"  # type: ignore[index]
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_failed_init_in_a_folder_in_use_takes_only_its_own_files(tmp_path: Path) -> None:
     """The folder was there before, with the clinic's old export in it: a failed init
     removes what it made, and leaves the export and the folder's permissions alone."""
-    import os
     import stat
-    import subprocess
-    import sys
 
     root = tmp_path / "Clinic"
-    root.mkdir(mode=0o755)
+    root.mkdir()
     root.chmod(0o755)
     (root / "clinic.xlsx").write_bytes(b"the old system's export")
-    env = {
-        **os.environ,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-        "RECEPTIONIST_ADMIN_PASSWORD": "admin-password-1",
-        "RECEPTIONIST_PASSPHRASE": "a long enough passphrase",
-    }
-    argv = [sys.executable, "-m", "receptionist.cli.main", "--data-dir", str(root), "init",
-            "--clinic-name", "Moda", "--timezone", "UTC", "--region", "GB",
-            "--admin-user", "admin"]  # fmt: skip
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            argv, stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=120
-        )
+        done = _init(root, full)
     assert done.returncode == 1, done.stderr
     assert sorted(p.name for p in root.iterdir()) == ["clinic.xlsx"]
     assert (root / "clinic.xlsx").read_bytes() == b"the old system's export"
