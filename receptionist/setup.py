@@ -121,20 +121,19 @@ def _first_rows(db: Database, spec: ClinicSpec, clock: Clock) -> None:
         db.close()
 
 
-def _undo(ddir: DataDir, made_root: bool, created: Created | None, mode: int | None) -> None:
-    """Remove what a failed init made, so a retry starts clean; in a folder that was
-    there before, only our own files go (a ``clinic.xlsx`` beside them stays) and the
-    folder gets its permissions back."""
+def _undo(ddir: DataDir, mode: int | None, created: Created | None) -> None:
+    """Remove what a failed init made, so a retry starts clean: the folder, if it made
+    it (``mode`` None); in a folder that was there before, only our own files (a
+    ``clinic.xlsx`` beside them stays), and the folder gets its ``mode`` back."""
     if created is not None:
         keystore.forget_key(created.clinic_id)
-    if made_root:
+    if mode is None:
         shutil.rmtree(ddir.root, ignore_errors=True)
         return
     for path in [*db_files(ddir.db), Path(f"{ddir.db}-journal"), use_file(ddir.db), ddir.keyfile]:
         path.unlink(missing_ok=True)
-    if mode is not None:
-        with contextlib.suppress(OSError):
-            os.chmod(ddir.root, mode)
+    with contextlib.suppress(OSError):
+        os.chmod(ddir.root, mode)
 
 
 def initialise(
@@ -155,8 +154,7 @@ def initialise(
     ddir = DataDir(Path(root))
     if ddir.exists():
         raise UserError(already_a_clinic(ddir.root))
-    made_root = not ddir.root.exists()
-    mode = None if made_root else stat.S_IMODE(ddir.root.stat().st_mode)
+    mode = stat.S_IMODE(ddir.root.stat().st_mode) if ddir.root.exists() else None
     created: Created | None = None
     try:
         created = create(ddir.root, passphrase=passphrase)
@@ -164,6 +162,6 @@ def initialise(
         if show_code is not None:
             show_code(created)
     except BaseException:
-        _undo(ddir, made_root, created, mode)
+        _undo(ddir, mode, created)
         raise
     return created
