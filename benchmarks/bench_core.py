@@ -35,14 +35,15 @@ from benchmarks.common import (
     read_through,
     timed,
 )
-from receptionist import agenda, booking, cards, heap, slots
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.errors import ConflictError
 from receptionist.models import Patient, Provider, Service
-from receptionist.search import search_patients
-from receptionist.storage import Database
-from receptionist.vault import DataDir, unlock
+from receptionist.patients.search import search_patients
+from receptionist.schedule import agenda, booking, cards, slots
+from receptionist.store import heap
+from receptionist.store.storage import Database
+from receptionist.store.vault import DataDir, unlock
 
 
 def keystrokes(db: Database, n_patients: int, rng: random.Random) -> list[str]:
@@ -223,7 +224,7 @@ def main() -> None:
         "sqlcipher": cipher_clinic(args.scale, args.cache_mb),
         "plain": plain_clinic(args.scale, args.cache_mb),
     }
-    heap.settle()  # as the app does once its window is up (receptionist.heap)
+    heap.settle()  # as the app does once its window is up (receptionist.store.heap)
     cached = read_through([db.path for db in dbs.values()])
     print(f"read both files into the OS cache first: {cached:.1f} s")
     speed = [machine_speed()]

@@ -47,11 +47,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import func, select
 
 from benchmarks.common import NOW, ROOT, Figures, cipher_clinic, machine_speed
-from receptionist import agenda, heap
 from receptionist.clock import FixedClock
 from receptionist.context import Actor
 from receptionist.models import Patient
-from receptionist.storage import Database
+from receptionist.schedule import agenda
+from receptionist.store import heap
+from receptionist.store.storage import Database
 from ui import app as ui_app
 from ui.booking import patientpicker
 from ui.desk import Desk

@@ -16,12 +16,12 @@ import sqlcipher3
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 from receptionist.clock import FixedClock
-from receptionist.generate import LARGE, Generated, Sizes, generate
-from receptionist.migrate import upgrade
+from receptionist.demo.generate import LARGE, Generated, Sizes, generate
 from receptionist.models import Clinic
-from receptionist.setup import ClinicSpec, initialise
-from receptionist.storage import Database, raw_connect
-from receptionist.vault import DataDir, open_clinic
+from receptionist.ops.setup import ClinicSpec, initialise
+from receptionist.store.migrate import upgrade
+from receptionist.store.storage import Database, raw_connect
+from receptionist.store.vault import DataDir, open_clinic
 
 PASSPHRASE = "benchmark clinic passphrase"
 NOW = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)  # a Monday, 10:00 in Istanbul
@@ -93,7 +93,7 @@ def cipher_clinic(scale: float, cache_mb: int) -> Database:
 
 
 def _key(root: Path) -> bytes:
-    from receptionist.vault import unlock
+    from receptionist.store.vault import unlock
 
     return unlock(root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .clock import Clock, SystemClock
-from .errors import PermissionDenied
-from .roles import Role, can
+from receptionist.clock import Clock, SystemClock
+from receptionist.errors import PermissionDenied
+from receptionist.roles import Role, can
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from keyring.errors import PasswordDeleteError
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from receptionist import keys
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
-from receptionist.storage import Database
-from receptionist.vault import create, open_clinic
+from receptionist.store import keys
+from receptionist.store.storage import Database
+from receptionist.store.vault import create, open_clinic
 
 FAST_KDF = keys.KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
 

@@ -13,12 +13,12 @@ from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
-from receptionist import catalog, clinic
 from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Clinic, Patient, Provider, Room, Service
 from receptionist.roles import Role
-from receptionist.storage import Database
+from receptionist.schedule import catalog, clinic
+from receptionist.store.storage import Database
 
 Hours = dict[str, list[list[str]]]
 WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -120,7 +120,7 @@ def downgrade(db: Database, revision: str) -> None:
     """Take ``db``'s schema down to ``revision`` with the revisions' own downgrades."""
     from alembic import command
 
-    from receptionist import migrate
+    from receptionist.store import migrate
 
     cfg = migrate._config()
     with db.engine.connect() as conn:

@@ -10,21 +10,13 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
-from receptionist import agenda
-from receptionist.cards import appointments as read_cards
-from receptionist.cards import window_query
 from receptionist.context import Actor, Ctx
 from receptionist.errors import PermissionDenied
-from receptionist.models import (
-    Appointment,
-    BlockedTime,
-    Clinic,
-    Patient,
-    Provider,
-    Room,
-    Service,
-)
-from receptionist.storage import Database
+from receptionist.models import Appointment, BlockedTime, Clinic, Patient, Provider, Room, Service
+from receptionist.schedule import agenda
+from receptionist.schedule.cards import appointments as read_cards
+from receptionist.schedule.cards import window_query
+from receptionist.store.storage import Database
 
 IST = ZoneInfo("Europe/Istanbul")
 MON = date(2026, 3, 2)

@@ -4,8 +4,8 @@ import pytest
 from factories import actor_ctx
 from sqlalchemy import select, text
 
-from receptionist import audit
 from receptionist.context import Ctx
+from receptionist.journal import audit
 from receptionist.models import AuditEvent
 
 
@@ -105,7 +105,7 @@ def test_an_older_file_gets_its_head_from_its_log(db, ctx) -> None:
     """Migration 0010 fills the head from the newest event already on file."""
     from factories import downgrade
 
-    from receptionist import migrate
+    from receptionist.store import migrate
 
     _fill(db, ctx)
     downgrade(db, "0009")

@@ -17,7 +17,6 @@ from factories import (
 )
 from sqlalchemy import event, func, select, text
 
-from receptionist import audit, blocked, booking, catalog, clinic
 from receptionist.context import Ctx
 from receptionist.errors import (
     ConflictError,
@@ -26,8 +25,10 @@ from receptionist.errors import (
     PermissionDenied,
     ValidationError,
 )
+from receptionist.journal import audit
 from receptionist.models import Appointment, AuditEvent
-from receptionist.storage import Database
+from receptionist.schedule import blocked, booking, catalog, clinic
+from receptionist.store.storage import Database
 
 WEEKDAYS = weekdays(("09:00", "17:00"))
 MON = datetime(2026, 3, 2, tzinfo=UTC)  # Istanbul is UTC+3: 09:00 local is 06:00 UTC
@@ -354,7 +355,7 @@ def test_the_appointments_day_is_the_clinics_day() -> None:
     14:00 patient of the 3rd may arrive, though UTC would call it tomorrow's."""
     from zoneinfo import ZoneInfo
 
-    from receptionist import lifecycle
+    from receptionist.schedule import lifecycle
 
     auckland = ZoneInfo("Pacific/Auckland")
     start = datetime(2026, 3, 3, 1, 0, tzinfo=UTC)  # 14:00 on the 3rd in Auckland

@@ -31,11 +31,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from receptionist import audit, blocked, booking, lifecycle, slots
 from receptionist.context import Ctx
 from receptionist.errors import ConflictError, IllegalTransition
+from receptionist.journal import audit
 from receptionist.models import Appointment, AuditEvent, AuditHead, BlockedTime, Service
-from receptionist.storage import Database
+from receptionist.schedule import blocked, booking, lifecycle, slots
+from receptionist.store.storage import Database
 
 LONDON = ZoneInfo("Europe/London")
 FIRST_DAY = date(2026, 3, 26)  # Thursday; the clocks go forward on Sunday 29 March

@@ -6,11 +6,12 @@ import pytest
 from factories import actor_ctx, make_clinic
 from sqlalchemy import func, select
 
-from receptionist import agenda, audit, blocked, catalog, clinic
 from receptionist.context import Ctx
 from receptionist.errors import Ambiguous, NotFound, PermissionDenied, ValidationError
+from receptionist.journal import audit
 from receptionist.models import AuditEvent, Provider, Room, Service
-from receptionist.storage import Database
+from receptionist.schedule import agenda, blocked, catalog, clinic
+from receptionist.store.storage import Database
 
 HOURS = {"mon": [["09:00", "17:00"]], "tue": [["13:00", "18:00"], ["08:30", "12:00"]]}
 T0 = datetime(2026, 3, 2, 6, tzinfo=UTC)

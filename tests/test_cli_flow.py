@@ -442,9 +442,9 @@ def test_a_looser_match_never_makes_a_name_ambiguous(clinic: Path, capsys) -> No
     for typed in ("ella", "ana lee", "bella", "lee an"):
         assert main(["appointment", "list", "--provider", typed]) == 0, typed
         capsys.readouterr()
-    from receptionist import catalog
     from receptionist.models import Provider
-    from receptionist.vault import open_clinic
+    from receptionist.schedule import catalog
+    from receptionist.store.vault import open_clinic
 
     db = open_clinic(clinic)
     try:

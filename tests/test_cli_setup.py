@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from receptionist.cli.main import main
-from receptionist.vault import open_clinic
+from receptionist.store.vault import open_clinic
 
 
 def _init(*extra: str) -> int:
@@ -86,7 +86,7 @@ def test_check_finds_and_repairs_stale_schedule_copies(cli_env: Path, capsys) ->
     assert main(["demo", "--patients", "30", "--appointments", "60", "--providers", "2"]) == 0
     db = open_clinic(cli_env)
     update_trigger = importlib.import_module(
-        "receptionist.migrations.versions.0008_card_kind"
+        "receptionist.store.migrations.versions.0008_card_kind"
     ).CARD_TRIGGERS[1]
     try:
         with db.write() as s:
@@ -146,8 +146,8 @@ def test_check_finds_and_repairs_stale_schedule_copies(cli_env: Path, capsys) ->
 def test_a_busy_clinic_is_exit_3_with_one_sentence(cli_env: Path, capsys, monkeypatch) -> None:
     """Another program holding the write lock past the busy timeout: the CLI says so
     plainly ("locked", exit 3) instead of an unexpected failure, and writes nothing."""
-    from receptionist import storage
-    from receptionist.vault import DataDir, unlock
+    from receptionist.store import storage
+    from receptionist.store.vault import DataDir, unlock
 
     assert _init() == 0
     monkeypatch.setattr(storage, "BUSY_TIMEOUT_MS", 300)

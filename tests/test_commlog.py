@@ -8,12 +8,12 @@ import pytest
 from factories import actor_ctx, add_clinic, make_patients
 from sqlalchemy import func, select
 
-from receptionist import commlog
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import NotFound, PermissionDenied, ValidationError
 from receptionist.models import Appointment, AuditEvent, CommunicationEntry
-from receptionist.storage import Database
+from receptionist.patients import commlog
+from receptionist.store.storage import Database
 
 
 @pytest.fixture

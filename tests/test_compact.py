@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from receptionist import integrity, sidecopy, storage
 from receptionist.cli.main import main
-from receptionist.lock import InstanceLock
-from receptionist.storage import raw_connect
-from receptionist.vault import DataDir, open_clinic, unlock
+from receptionist.store import integrity, sidecopy, storage
+from receptionist.store.lock import InstanceLock
+from receptionist.store.storage import raw_connect
+from receptionist.store.vault import DataDir, open_clinic, unlock
 
 TABLES = ("patient", "appointment", "audit_event", "card_kind", "sqlite_stat1")
 

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from receptionist.errors import InstanceLocked
-from receptionist.integrity import check
 from receptionist.models import Room
-from receptionist.vault import open_clinic
+from receptionist.store.integrity import check
+from receptionist.store.vault import open_clinic
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ WRITER = textwrap.dedent(
     import sys
     from datetime import UTC, datetime
     from receptionist.models import Room
-    from receptionist.vault import open_clinic
+    from receptionist.store.vault import open_clinic
 
     db = open_clinic(sys.argv[1])
     now = datetime.now(UTC)
@@ -80,8 +80,8 @@ def test_sigkill_during_bulk_write(data_dir: Path) -> None:
 COMPACTOR = textwrap.dedent(
     """
     import os, sys, time
-    from receptionist import compact, sidecopy
-    from receptionist.vault import unlock
+    from receptionist.store import compact, sidecopy
+    from receptionist.store.vault import unlock
 
     real = sidecopy.swap_in
 

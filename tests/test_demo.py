@@ -8,13 +8,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from receptionist import audit, commlog, documents, today, waitlist
-from receptionist.demo import DEMO_PASSWORD, DEMO_USER, make_demo, open_demo
-from receptionist.demodata import WAITLIST_WISHES
-from receptionist.generate import Sizes, tr_national_id
-from receptionist.integrity import check
+from receptionist.demo.clinic import DEMO_PASSWORD, DEMO_USER, make_demo, open_demo
+from receptionist.demo.data import WAITLIST_WISHES
+from receptionist.demo.generate import Sizes, tr_national_id
+from receptionist.journal import audit
 from receptionist.models import Appointment, AuditEvent, Patient
-from receptionist.staff import authenticate
+from receptionist.patients import commlog, documents
+from receptionist.schedule import today, waitlist
+from receptionist.staff.accounts import authenticate
+from receptionist.store.integrity import check
 
 
 def test_demo_clinic_is_sound_and_never_double_books(tmp_path: Path, ctx, memory_keyring) -> None:
@@ -98,7 +100,7 @@ def test_demo_front_desk_is_at_work(tmp_path: Path, ctx, memory_keyring) -> None
 def test_generated_national_ids_pass_checksum() -> None:
     import random
 
-    from receptionist.validation import tc_kimlik_valid
+    from receptionist.patients.validation import tc_kimlik_valid
 
     rng = random.Random(1)
     assert all(tc_kimlik_valid(tr_national_id(rng)) for _ in range(200))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from receptionist.digitsearch import phone_prefixes
+from receptionist.patients.digitsearch import phone_prefixes
 
 
 @pytest.mark.parametrize(

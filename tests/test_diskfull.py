@@ -22,12 +22,12 @@ from factories import downgrade
 from sqlalchemy import text
 from test_migrate import seed_rows
 
-from receptionist import migrate, sidecopy, storage
 from receptionist.errors import DiskFull, UnlockError
-from receptionist.integrity import check
-from receptionist.rekey import rekey
-from receptionist.storage import Database
-from receptionist.vault import DataDir, create, open_clinic, unlock
+from receptionist.store import migrate, sidecopy, storage
+from receptionist.store.integrity import check
+from receptionist.store.rekey import rekey
+from receptionist.store.storage import Database
+from receptionist.store.vault import DataDir, create, open_clinic, unlock
 
 PASS = "correct horse battery"
 ENV = {"RECEPTIONIST_PASSPHRASE": PASS}

@@ -9,12 +9,13 @@ import pytest
 from factories import actor_ctx, add_clinic, make_patients
 from sqlalchemy import func, select
 
-from receptionist import commlog, documents, patients
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import NotFound, PermissionDenied, ValidationError
 from receptionist.models import AuditEvent, CommunicationEntry, PatientDocument
-from receptionist.storage import Database
+from receptionist.patients import commlog, documents
+from receptionist.patients import record as patients
+from receptionist.store.storage import Database
 
 MARKER = b"Qvxzzyplorbinate-scan-result-7731"
 

@@ -1,11 +1,11 @@
-"""receptionist.heap: collect once, then keep the long-lived heap out of the collector."""
+"""receptionist.store.heap: collect once, then keep the long-lived heap out of the collector."""
 
 from __future__ import annotations
 
 import gc
 import weakref
 
-from receptionist import heap
+from receptionist.store import heap
 
 
 class Node:

@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from receptionist import hours
+from receptionist import zones
 from receptionist.errors import ValidationError
+from receptionist.schedule import hours
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -97,13 +98,13 @@ def test_ambiguous_boundary_is_first_occurrence() -> None:
 
 
 def test_local_to_utc() -> None:
-    assert hours.local_to_utc("2026-03-02 09:30", "Europe/Istanbul") == utc(2026, 3, 2, 6, 30)
-    assert hours.local_to_utc(datetime(2026, 7, 1, 9), LONDON) == utc(2026, 7, 1, 8)
+    assert zones.local_to_utc("2026-03-02 09:30", "Europe/Istanbul") == utc(2026, 3, 2, 6, 30)
+    assert zones.local_to_utc(datetime(2026, 7, 1, 9), LONDON) == utc(2026, 7, 1, 8)
     aware = datetime(2026, 7, 1, 9, tzinfo=NEW_YORK)
-    assert hours.local_to_utc(aware, LONDON) == utc(2026, 7, 1, 13)
+    assert zones.local_to_utc(aware, LONDON) == utc(2026, 7, 1, 13)
     # Ambiguous: the first occurrence (summer time) is taken.
-    assert hours.local_to_utc("2026-10-25T01:30", LONDON) == utc(2026, 10, 25, 0, 30)
-    assert hours.local_to_utc("2026-11-01T01:30", NEW_YORK) == utc(2026, 11, 1, 5, 30)
+    assert zones.local_to_utc("2026-10-25T01:30", LONDON) == utc(2026, 10, 25, 0, 30)
+    assert zones.local_to_utc("2026-11-01T01:30", NEW_YORK) == utc(2026, 11, 1, 5, 30)
 
 
 @pytest.mark.parametrize(
@@ -111,24 +112,24 @@ def test_local_to_utc() -> None:
 )
 def test_local_to_utc_refuses_the_gap(text: str, tz: ZoneInfo) -> None:
     with pytest.raises(ValidationError, match="clocks go forward") as err:
-        hours.local_to_utc(text, tz, field="start")
+        zones.local_to_utc(text, tz, field="start")
     assert err.value.field == "start"
 
 
 def test_local_to_utc_bad_input() -> None:
     with pytest.raises(ValidationError, match="not readable"):
-        hours.local_to_utc("next tuesday", LONDON)
+        zones.local_to_utc("next tuesday", LONDON)
     with pytest.raises(ValidationError) as err:
-        hours.zone("Mars/Olympus_Mons")
+        zones.zone("Mars/Olympus_Mons")
     assert err.value.field == "timezone"
 
 
 def test_as_utc_needs_a_zone() -> None:
     with pytest.raises(ValidationError, match="no time zone"):
-        hours.as_utc(datetime(2026, 3, 2, 9), "start")
+        zones.as_utc(datetime(2026, 3, 2, 9), "start")
     with pytest.raises(ValidationError):
-        hours.as_utc("2026-03-02", "start")
-    assert hours.as_utc(datetime(2026, 3, 2, 9, tzinfo=LONDON), "x") == utc(2026, 3, 2, 9)
+        zones.as_utc("2026-03-02", "start")
+    assert zones.as_utc(datetime(2026, 3, 2, 9, tzinfo=LONDON), "x") == utc(2026, 3, 2, 9)
 
 
 def test_periods_join_across_midnight() -> None:

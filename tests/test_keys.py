@@ -9,14 +9,14 @@ import keyring
 import pytest
 from sqlalchemy import text
 
-from receptionist import keystore
 from receptionist.errors import InstanceLocked, NotOurFile, UnlockError, UserError
-from receptionist.integrity import check
-from receptionist.keyfile import read_keyfile
-from receptionist.keys import normalize_recovery_code
-from receptionist.rekey import rekey
-from receptionist.storage import db_files, raw_connect
-from receptionist.vault import DataDir, create, open_clinic, unlock
+from receptionist.store import keystore
+from receptionist.store.integrity import check
+from receptionist.store.keyfile import read_keyfile
+from receptionist.store.keys import normalize_recovery_code
+from receptionist.store.rekey import rekey
+from receptionist.store.storage import db_files, raw_connect
+from receptionist.store.vault import DataDir, create, open_clinic, unlock
 
 PASS = "correct horse battery"
 
@@ -119,7 +119,7 @@ def test_interrupted_rekey_still_unlocks_with_old_secret(
     data_dir: Path, memory_keyring, monkeypatch
 ) -> None:
     """Die after the swap but before the final key file: the old passphrase still works."""
-    import receptionist.rekey as rk
+    import receptionist.store.rekey as rk
 
     old_key = unlock(data_dir, env={})
     real_write = rk.write_keyfile
@@ -280,11 +280,11 @@ def test_a_missing_keychain_is_logged_once(
 
     keyring.set_keyring(fail.Keyring())
     monkeypatch.setattr(keystore, "_said", set())
-    caplog.set_level("INFO", logger="receptionist.keystore")
+    caplog.set_level("INFO", logger="receptionist.store.keystore")
     for _ in range(3):
         assert keystore.load_key("clinic") is None
         assert not keystore.save_key("clinic", b"k" * 32)
-    said = [r.getMessage() for r in caplog.records if r.name == "receptionist.keystore"]
+    said = [r.getMessage() for r in caplog.records if r.name == "receptionist.store.keystore"]
     assert said == [
         "keychain unavailable (NoKeyringError)",
         "keychain not written (NoKeyringError)",
@@ -297,8 +297,8 @@ def test_rekey_stopped_by_a_change_during_the_copy_keeps_the_old_key_file(
     """Where nothing locks other writers out (Windows), a write during the copy stops
     the swap; the key file goes back to what it was, so nothing points at a key that
     encrypts nothing, and the old passphrase opens the clinic with that write in it."""
-    import receptionist.rekey as rk
-    from receptionist import sidecopy
+    import receptionist.store.rekey as rk
+    from receptionist.store import sidecopy
 
     old_key = unlock(data_dir, env={})
     keys_before = DataDir(data_dir).keyfile.read_bytes()

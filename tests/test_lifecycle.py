@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from receptionist import lifecycle
 from receptionist.errors import IllegalTransition
+from receptionist.schedule import lifecycle
 
 MAIN_ROAD = ["booked", "confirmed", "arrived", "in_room", "completed"]
 

@@ -1,4 +1,4 @@
-"""Shared and sole use of a clinic file under the Windows scheme (receptionist.lock).
+"""Shared and sole use of a clinic file under the Windows scheme (receptionist.store.lock).
 
 Windows byte-range locks are exclusive only, so there shared use is one locked byte
 among ``SLOTS`` and sole use is all of them. The scheme runs here on POSIX record
@@ -19,18 +19,18 @@ from pathlib import Path
 
 import pytest
 
-from receptionist import lock
-from receptionist.demo import DEMO_PASSPHRASE
+from receptionist.demo.clinic import DEMO_PASSPHRASE
 from receptionist.errors import InstanceLocked
-from receptionist.vault import DataDir
+from receptionist.store import lock
+from receptionist.store.vault import DataDir
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the scheme is run on POSIX locks")
 
 HOLDER = """
 import sys
 from pathlib import Path
-from receptionist import lock
-from receptionist.demo import DEMO_PASSPHRASE
+from receptionist.store import lock
+from receptionist.demo.clinic import DEMO_PASSPHRASE
 from receptionist.errors import InstanceLocked
 
 lock.RANGES = lock.RecordRanges()
@@ -46,7 +46,7 @@ try:
         print("held", flush=True)
     else:
         import os
-        from receptionist.vault import open_clinic
+        from receptionist.store.vault import open_clinic
 
         db = open_clinic(path, env=os.environ)
         print("held", flush=True)

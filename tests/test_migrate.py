@@ -12,12 +12,12 @@ from factories import add_clinic, downgrade, make_patient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from receptionist import migrate
 from receptionist.errors import InstanceLocked, NotOurFile
-from receptionist.lock import InstanceLock
 from receptionist.models import Appointment, Provider, Room, Service
-from receptionist.storage import PLAINTEXT_MAGIC, Database
-from receptionist.vault import DataDir, create, open_clinic, unlock
+from receptionist.store import migrate
+from receptionist.store.lock import InstanceLock
+from receptionist.store.storage import PLAINTEXT_MAGIC, Database
+from receptionist.store.vault import DataDir, create, open_clinic, unlock
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_old_file_is_copied_then_migrated(
         said = [(r.name, r.getMessage()) for r in caplog.records if r.levelname == "INFO"]
         assert not [name for name, _ in said if name.startswith("alembic")], "one line, not 20"
         head = migrate.head_revision()
-        assert [m for name, m in said if name == "receptionist.migrate"] == [
+        assert [m for name, m in said if name == "receptionist.store.migrate"] == [
             f"schema upgraded from 0001 to {head} in {int(head) - 1} steps;"
             f" the copy from before is {next(old_clinic.glob('clinic.db.before-0001-*'))}"
         ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from factories import add_clinic
 
-from receptionist import patients
+from receptionist.patients import record as patients
 
 MARKERS = ("Zzyzxquorble", "Przybylskiewicz", "905329998877", "zzyzx@example.org")
 

@@ -7,8 +7,12 @@ from sqlalchemy import func, select
 
 from receptionist.clock import FixedClock
 from receptionist.models import Device
-from receptionist.numbering import next_patient_number, normalise_number, this_device
-from receptionist.storage import Database
+from receptionist.patients.numbering import (
+    next_patient_number,
+    normalise_number,
+    this_device,
+)
+from receptionist.store.storage import Database
 
 
 def test_device_row_created_once(db: Database, clock: FixedClock) -> None:

@@ -9,19 +9,19 @@ from factories import actor_ctx, add_clinic
 from sqlalchemy import func, select, text
 
 from receptionist.clock import FixedClock
-from receptionist.consents import current_consents, record_consent
 from receptionist.context import Ctx
 from receptionist.errors import DuplicatePatient, NotFound, PermissionDenied, ValidationError
 from receptionist.models import AuditEvent, Consent, Device, Patient
-from receptionist.patients import (
+from receptionist.patients.record import (
     create_patient,
     delete_patient,
     open_by_number,
     open_patient,
     update_patient,
 )
-from receptionist.search import search_patients
-from receptionist.storage import Database
+from receptionist.patients.search import search_patients
+from receptionist.privacy.consents import current_consents, record_consent
+from receptionist.store.storage import Database
 
 PHONE = "0532 123 45 67"
 

@@ -14,21 +14,22 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from receptionist import migrate, searchindex
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import PermissionDenied
 from receptionist.folding import tokens
 from receptionist.models import Patient
-from receptionist.patients import create_patient, delete_patient, update_patient
-from receptionist.search import (
+from receptionist.patients import searchindex
+from receptionist.patients.record import create_patient, delete_patient, update_patient
+from receptionist.patients.search import (
     index_patient,
     rebuild_search_index,
     search_patients,
     search_terms,
     sort_key,
 )
-from receptionist.storage import Database
+from receptionist.store import migrate
+from receptionist.store.storage import Database
 
 Find = Callable[..., list[str]]
 PEOPLE = [  # given, family, phone, national id, e-mail
@@ -261,7 +262,7 @@ def test_one_pass_ranking_matches_the_tier_queries(
 ) -> None:
     """Narrow queries are ranked in Python from one index walk; broad ones tier by
     tier in FTS5. Both must give the same patients in the same order."""
-    from receptionist import search
+    from receptionist.patients import search
 
     rng = random.Random(7)
     parts = ["al", "i", "ka", "ya", "meh", "met", "yıl", "maz", "ça", "lı", "şık", "er"]

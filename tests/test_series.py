@@ -6,12 +6,12 @@ import pytest
 from factories import actor_ctx, make_service, make_small_clinic, weekdays
 from sqlalchemy import func, select
 
-from receptionist import blocked, booking, catalog, clinic, series
 from receptionist.context import Ctx
-from receptionist.drafts import Draft
 from receptionist.errors import PermissionDenied, ValidationError
 from receptionist.models import Appointment, AuditEvent
-from receptionist.storage import Database
+from receptionist.schedule import blocked, booking, catalog, clinic, series
+from receptionist.schedule.drafts import Draft
+from receptionist.store.storage import Database
 
 WEEKDAYS = weekdays(("09:00", "17:00"))
 MON = datetime(2026, 3, 2, 7, tzinfo=UTC)  # Monday 10:00 in Istanbul

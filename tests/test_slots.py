@@ -8,10 +8,10 @@ import pytest
 from factories import make_provider, make_room, make_service, make_small_clinic, weekdays
 from sqlalchemy import event
 
-from receptionist import blocked, booking, catalog, clinic, slots
 from receptionist.context import Ctx
 from receptionist.errors import NotFound, ValidationError
-from receptionist.storage import Database
+from receptionist.schedule import blocked, booking, catalog, clinic, slots
+from receptionist.store.storage import Database
 
 WEEKDAYS = weekdays(("09:00", "12:00"), ("13:00", "17:00"))
 MON = datetime(2026, 3, 2, tzinfo=UTC)  # Istanbul is UTC+3

@@ -6,12 +6,13 @@ import pytest
 from factories import actor_ctx
 from sqlalchemy import select
 
-from receptionist import staff, staffadmin
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import PermissionDenied, UnlockError, ValidationError
 from receptionist.models import AuditEvent
-from receptionist.storage import Database
+from receptionist.staff import accounts as staff
+from receptionist.staff import admin as staffadmin
+from receptionist.store.storage import Database
 
 
 @pytest.fixture

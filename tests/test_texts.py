@@ -14,8 +14,9 @@ from xml.etree import ElementTree
 
 import pytest
 
-from receptionist import drafts, fieldrules, validation
 from receptionist.errors import NotFound, ValidationError
+from receptionist.patients import validation
+from receptionist.schedule import drafts, fieldrules
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 CORE = Path(__file__).resolve().parent.parent / "receptionist"

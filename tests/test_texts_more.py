@@ -16,19 +16,7 @@ from pathlib import Path
 import pytest
 from factories import actor_ctx, add_clinic, make_patient, make_service
 
-from receptionist import (
-    commlog,
-    consents,
-    documents,
-    errors,
-    patients,
-    phones,
-    search,
-    staff,
-    staffadmin,
-    today,
-    waitlist,
-)
+from receptionist import errors
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx, require
 from receptionist.errors import (
@@ -39,14 +27,32 @@ from receptionist.errors import (
     UnlockError,
     ValidationError,
 )
-from receptionist.storage import Database
+from receptionist.patients import commlog, documents, phones, search
+from receptionist.patients import record as patients
+from receptionist.privacy import consents
+from receptionist.schedule import today, waitlist
+from receptionist.staff import accounts as staff
+from receptionist.staff import admin as staffadmin
+from receptionist.store.storage import Database
 from receptionist.texts import CONTEXT, Text, message
 
 CORE = Path(__file__).resolve().parent.parent / "receptionist"
 MODULES = (
-    "patients", "documents", "commlog", "consents", "duplicates", "phones", "search",
-    "records", "waitlist", "today", "staff", "staffadmin", "roles", "context",
-)  # fmt: skip
+    "patients.record",
+    "patients.documents",
+    "patients.commlog",
+    "privacy.consents",
+    "patients.duplicates",
+    "patients.phones",
+    "patients.search",
+    "journal.records",
+    "schedule.waitlist",
+    "schedule.today",
+    "staff.accounts",
+    "staff.admin",
+    "roles",
+    "context",
+)
 ERROR_CLASSES = frozenset(
     name
     for name, cls in vars(errors).items()
@@ -372,6 +378,6 @@ raise KeyError(f"unknown permission {p!r}")
 
 @pytest.mark.parametrize("name", MODULES)
 def test_no_plain_string_messages_in(name: str) -> None:
-    path = CORE / f"{name}.py"
+    path = CORE / (name.replace(".", "/") + ".py")
     lines = list(plain_messages(path.read_text("utf-8")))
     assert lines == [], f"{path.name}: plain-string messages on lines {lines}; use Text"

@@ -12,7 +12,7 @@ import keyring
 import pytest
 from factories import actor_ctx, make_clinic, make_patient, make_provider, make_service, weekdays
 
-from receptionist import booking, catalog, errors, lifecycle, vault
+from receptionist import errors
 from receptionist.context import Ctx
 from receptionist.errors import (
     ConflictError,
@@ -24,32 +24,34 @@ from receptionist.errors import (
     ValidationError,
 )
 from receptionist.models import Provider
-from receptionist.storage import Database
+from receptionist.schedule import booking, catalog, lifecycle
+from receptionist.store import vault
+from receptionist.store.storage import Database
 from receptionist.texts import Text, message
 
 CORE = Path(__file__).resolve().parent.parent / "receptionist"
 # The modules whose messages these tests hold to Text.
 FILES = (
-    "vault.py",
-    "storage.py",
-    "keys.py",
-    "keyfile.py",
-    "keystore.py",
-    "lock.py",
-    "migrate.py",
-    "rekey.py",
-    "setup.py",
-    "integrity.py",
-    "booking.py",
-    "slots.py",
-    "series.py",
-    "overrides.py",
-    "lifecycle.py",
-    "clinic.py",
-    "catalog.py",
-    "blocked.py",
-    "agenda.py",
-    "appointments.py",
+    "store/vault.py",
+    "store/storage.py",
+    "store/keys.py",
+    "store/keyfile.py",
+    "store/keystore.py",
+    "store/lock.py",
+    "store/migrate.py",
+    "store/rekey.py",
+    "ops/setup.py",
+    "store/integrity.py",
+    "schedule/booking.py",
+    "schedule/slots.py",
+    "schedule/series.py",
+    "schedule/overrides.py",
+    "schedule/lifecycle.py",
+    "schedule/clinic.py",
+    "schedule/catalog.py",
+    "schedule/blocked.py",
+    "schedule/agenda.py",
+    "schedule/appointments.py",
 )
 MON_10 = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # Monday 10:00 in Istanbul
 

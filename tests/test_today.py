@@ -9,12 +9,12 @@ import pytest
 from factories import actor_ctx, make_room, make_service, make_small_clinic, weekdays
 from sqlalchemy import select
 
-from receptionist import booking, today
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import IllegalTransition, PermissionDenied
 from receptionist.models import Appointment, AuditEvent
-from receptionist.storage import Database
+from receptionist.schedule import booking, today
+from receptionist.store.storage import Database
 
 IST = ZoneInfo("Europe/Istanbul")
 

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from receptionist import validation
 from receptionist.errors import ValidationError
-from receptionist.phones import normalise_phone
+from receptionist.patients import validation
+from receptionist.patients.phones import normalise_phone
 
 TODAY = date(2026, 3, 2)
 

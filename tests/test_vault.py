@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from receptionist import migrate
 from receptionist.errors import UnlockError
-from receptionist.storage import PLAINTEXT_MAGIC, Database
-from receptionist.vault import DataDir, create, open_clinic, unlock
+from receptionist.store import migrate
+from receptionist.store.storage import PLAINTEXT_MAGIC, Database
+from receptionist.store.vault import DataDir, create, open_clinic, unlock
 
 
 def test_create_opens_migrated_encrypted(data_dir: Path, db: Database) -> None:

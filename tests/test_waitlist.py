@@ -16,12 +16,12 @@ from factories import (
 )
 from sqlalchemy import select
 
-from receptionist import booking, waitlist
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import PermissionDenied, ValidationError
 from receptionist.models import AuditEvent, WaitlistEntry
-from receptionist.storage import Database
+from receptionist.schedule import booking, waitlist
+from receptionist.store.storage import Database
 
 IST = ZoneInfo("Europe/Istanbul")
 MONDAY = date(2026, 3, 2)

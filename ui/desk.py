@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from receptionist.agenda import ClinicInfo
 from receptionist.clock import Clock, SystemClock
 from receptionist.context import Actor, Ctx
+from receptionist.schedule.agenda import ClinicInfo
 
 from .syncstate import SyncState
 from .tasks import TaskManager

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from receptionist import heap, vault
 from receptionist.clock import FixedClock
 from receptionist.errors import InstanceLocked
+from receptionist.store import heap, vault
 
 from .app import install_excepthook, make_application
 from .coretext import exception_text
@@ -59,11 +59,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def demo_module() -> ModuleType | None:
-    """``receptionist.demo``, or None when this build has no demo."""
+    """``receptionist.demo.clinic``, or None when this build has no demo."""
     try:
-        return importlib.import_module("receptionist.demo")
+        return importlib.import_module("receptionist.demo.clinic")
     except ModuleNotFoundError as exc:
-        if exc.name != "receptionist.demo":
+        if exc.name != "receptionist.demo.clinic":
             raise
         return None
 

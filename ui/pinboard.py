@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.cards import AgendaItem
+from receptionist.schedule.cards import AgendaItem
 
 from . import icons, messages
 from .schedule.dragger import MIME, mime_for

@@ -17,9 +17,9 @@ from PySide6.QtCore import QCoreApplication, QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
-from receptionist import appointments
 from receptionist.clock import Clock, FixedClock
-from receptionist.storage import Database
+from receptionist.schedule import appointments
+from receptionist.store.storage import Database
 
 from . import messages
 from .booking.dialog import BookingDialog

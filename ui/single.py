@@ -1,6 +1,6 @@
 """One running app per clinic data folder; a second start brings the first one forward.
 
-The OS file lock (``receptionist.lock.InstanceLock``) decides who runs. The one that
+The OS file lock (``receptionist.store.lock.InstanceLock``) decides who runs. The one that
 holds it listens on a local socket named from the data folder; a second start that
 fails to take the lock knocks on that socket and exits.
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from receptionist.lock import InstanceLock
-from receptionist.vault import DataDir
+from receptionist.store.lock import InstanceLock
+from receptionist.store.vault import DataDir
 
 KNOCK = b"raise\n"
 CONNECT_MS = 1500

@@ -20,12 +20,14 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from receptionist import agenda, migrate, staff, vault
-from receptionist.agenda import ClinicInfo
 from receptionist.clock import Clock, SystemClock
 from receptionist.context import Actor, Ctx
 from receptionist.errors import UnlockError
-from receptionist.storage import Database
+from receptionist.schedule import agenda
+from receptionist.schedule.agenda import ClinicInfo
+from receptionist.staff import accounts as staff
+from receptionist.store import migrate, vault
+from receptionist.store.storage import Database
 
 from . import messages
 from .desk import Desk

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from receptionist import booking
 from receptionist.context import Ctx
-from receptionist.storage import Database
+from receptionist.schedule import booking
+from receptionist.store.storage import Database
 
 from . import messages
 from .cancel import CancelDialog

@@ -30,7 +30,7 @@ from typing import Any, Generic, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from receptionist.storage import Database
+from receptionist.store.storage import Database
 
 from . import messages
 

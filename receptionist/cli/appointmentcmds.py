@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from .. import booking, catalog, hours, lifecycle, slots
-from ..errors import ConflictError, ValidationError
-from ..models import Appointment, Patient, Provider, Room, Service
-from . import lookup
-from .common import App
+from receptionist import zones
+from receptionist.cli import lookup
+from receptionist.cli.common import App
+from receptionist.errors import ConflictError, ValidationError
+from receptionist.models import Appointment, Patient, Provider, Room, Service
+from receptionist.schedule import booking, catalog, lifecycle, slots
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,7 +57,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _zone(session: Session) -> Any:
-    return hours.zone(catalog.get_clinic(session).timezone)
+    return zones.zone(catalog.get_clinic(session).timezone)
 
 
 def describe(session: Session, appt: Appointment) -> dict[str, Any]:
@@ -114,7 +115,7 @@ def cmd_book(app: App) -> int:
         provider = catalog.find(session, Provider, a.provider)
         service = catalog.find(session, Service, a.service)
         room = catalog.find(session, Room, a.room) if a.room else None
-        start = hours.local_to_utc(a.start, _zone(session), field="start")
+        start = zones.local_to_utc(a.start, _zone(session), field="start")
         if start.second or start.microsecond:  # every listing shows minutes only
             raise ValidationError(
                 "start", "The start is in whole minutes (like 2026-03-02T09:30); leave out seconds."
@@ -150,9 +151,9 @@ def _day(session: Session, text: str | None, now: datetime) -> date:
         day = date.fromisoformat(text)
     except ValueError as exc:
         raise ValidationError("date", "The date must look like 2026-12-01.") from exc
-    if not hours.EARLIEST_YEAR <= day.year <= hours.LATEST_YEAR:
+    if not zones.EARLIEST_YEAR <= day.year <= zones.LATEST_YEAR:
         raise ValidationError(
-            "date", f"The year must be between {hours.EARLIEST_YEAR} and {hours.LATEST_YEAR}."
+            "date", f"The year must be between {zones.EARLIEST_YEAR} and {zones.LATEST_YEAR}."
         )
     return day
 
@@ -165,12 +166,12 @@ def cmd_list(app: App) -> int:
         ctx = app.ctx(db)
         tz = _zone(session)
         day = _day(session, a.date, app.clock.now())
-        if (day + timedelta(days=a.days)).year > hours.LATEST_YEAR:
+        if (day + timedelta(days=a.days)).year > zones.LATEST_YEAR:
             raise ValidationError(
-                "days", f"The days listed must end before {hours.LATEST_YEAR + 1}."
+                "days", f"The days listed must end before {zones.LATEST_YEAR + 1}."
             )
         start, end = (
-            hours.local_to_utc(datetime.combine(d, time()), tz, field="date", boundary=True)
+            zones.local_to_utc(datetime.combine(d, time()), tz, field="date", boundary=True)
             for d in (day, day + timedelta(days=a.days))
         )
         provider_id = catalog.find(session, Provider, a.provider).id if a.provider else None
@@ -208,7 +209,7 @@ def cmd_slots(app: App) -> int:
         service = catalog.find(session, Service, a.service)
         provider = catalog.find(session, Provider, a.provider) if a.provider else None
         start_from = (
-            hours.local_to_utc(a.start_from, tz, field="from", boundary=True)
+            zones.local_to_utc(a.start_from, tz, field="from", boundary=True)
             if a.start_from
             else None
         )

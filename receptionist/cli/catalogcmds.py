@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .. import catalog
-from ..models import Provider, Room, Service
-from .common import App
-from .hourstext import hours_text, parse_hours
+from receptionist.cli.common import App
+from receptionist.cli.hourstext import hours_text, parse_hours
+from receptionist.models import Provider, Room, Service
+from receptionist.schedule import catalog
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -109,7 +109,7 @@ def _minor(text: str) -> int:
     import re
     from decimal import Decimal, InvalidOperation
 
-    from ..errors import ValidationError
+    from receptionist.errors import ValidationError
 
     if len(re.findall(r"[.,]", text)) > 1 or re.search(r"[.,]\d{3}$", text.strip()):
         # "1,500" or "1.500" (Turkish) is fifteen hundred to one reader, 1.50 to another.

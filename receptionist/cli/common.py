@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..clock import Clock, SystemClock
-from ..context import Actor, Ctx
-from ..errors import NotFound, UserError
-from ..models import StaffUser
-from ..staff import actor_for
-from ..storage import Database
-from ..vault import AskSecret, default_data_dir, open_clinic
+from receptionist.clock import Clock, SystemClock
+from receptionist.context import Actor, Ctx
+from receptionist.errors import NotFound, UserError
+from receptionist.models import StaffUser
+from receptionist.staff.accounts import actor_for
+from receptionist.store.storage import Database
+from receptionist.store.vault import AskSecret, default_data_dir, open_clinic
 
 
 @dataclass

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from ..demo import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USER, make_demo
-from ..errors import ValidationError
-from ..generate import Sizes
-from .common import App
+from receptionist.cli.common import App
+from receptionist.demo.clinic import DEMO_PASSPHRASE, DEMO_PASSWORD, DEMO_USER, make_demo
+from receptionist.demo.generate import Sizes
+from receptionist.errors import ValidationError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import Ambiguous, NotFound, ValidationError
-from ..models import Appointment, Patient
-from ..numbering import normalise_number
+from receptionist.errors import Ambiguous, NotFound, ValidationError
+from receptionist.models import Appointment, Patient
+from receptionist.patients.numbering import normalise_number
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PREFIX = re.compile(r"^[0-9a-f-]{6,36}$")

@@ -14,11 +14,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from .. import __version__
-from ..errors import ReceptionistError
-from ..safelog import describe
-from . import appointmentcmds, catalogcmds, democmd, patientcmds, setupcmds
-from .common import App, default_clock, stdout_to_devnull
+from receptionist import __version__
+from receptionist.cli import appointmentcmds, catalogcmds, democmd, patientcmds, setupcmds
+from receptionist.cli.common import App, default_clock, stdout_to_devnull
+from receptionist.errors import ReceptionistError
+from receptionist.safelog import describe
 
 log = logging.getLogger("receptionist.cli")
 MODULES = [setupcmds, catalogcmds, patientcmds, appointmentcmds, democmd]

@@ -11,14 +11,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .. import patients, validation
-from ..consents import current_consents
-from ..errors import DuplicatePatient, ValidationError
-from ..models import Appointment, Patient
-from ..search import search_patients
-from . import lookup
-from .appointmentcmds import describe
-from .common import App
+from receptionist.cli import lookup
+from receptionist.cli.appointmentcmds import describe
+from receptionist.cli.common import App
+from receptionist.errors import DuplicatePatient, ValidationError
+from receptionist.models import Appointment, Patient
+from receptionist.patients import record as patients
+from receptionist.patients import validation
+from receptionist.patients.search import search_patients
+from receptionist.privacy.consents import current_consents
 
 CONSENT_NAMES = {
     "sms": "reminder_sms",

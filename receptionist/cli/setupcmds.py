@@ -7,19 +7,19 @@ import sys
 
 from sqlalchemy import select
 
-from .. import audit
-from ..compact import compact
-from ..context import Actor, Ctx
-from ..errors import PermissionDenied, ReceptionistError, UserError
-from ..integrity import PHASES, CheckReport, check, repair_cards
-from ..models import StaffUser
-from ..rekey import rekey
-from ..roles import ROLES
-from ..setup import ClinicSpec, initialise
-from ..staff import create_user
-from ..storage import Database, human_size
-from ..vault import Created, DataDir, set_passphrase, unlock
-from .common import App, read_secret, stdout_to_devnull, terminal_ask
+from receptionist.cli.common import App, read_secret, stdout_to_devnull, terminal_ask
+from receptionist.context import Actor, Ctx
+from receptionist.errors import PermissionDenied, ReceptionistError, UserError
+from receptionist.journal import audit
+from receptionist.models import StaffUser
+from receptionist.ops.setup import ClinicSpec, initialise
+from receptionist.roles import ROLES
+from receptionist.staff.accounts import create_user
+from receptionist.store.compact import compact
+from receptionist.store.integrity import PHASES, CheckReport, check, repair_cards
+from receptionist.store.rekey import rekey
+from receptionist.store.storage import Database, human_size
+from receptionist.store.vault import Created, DataDir, set_passphrase, unlock
 
 RECOVERY_NOTICE = """\
 Clinic created in {root}

@@ -1,12 +1,12 @@
 """The domain model. Import from here: ``from receptionist.models import Patient``."""
 
-from .appointment import Appointment, CardKind
-from .base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
-from .clinic import BlockedTime, Clinic, Provider, Room, Service
-from .patient import Consent, Patient
-from .patientfiles import CommunicationEntry, PatientDocument
-from .staff import AuditEvent, AuditHead, Device, StaffUser
-from .waitlist import WaitlistEntry
+from receptionist.models.appointment import Appointment, CardKind
+from receptionist.models.base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
+from receptionist.models.clinic import BlockedTime, Clinic, Provider, Room, Service
+from receptionist.models.patient import Consent, Patient
+from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
+from receptionist.models.staff import AuditEvent, AuditHead, Device, StaffUser
+from receptionist.models.waitlist import WaitlistEntry
 
 __all__ = [
     "Appointment",

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, Synced
+from receptionist.models.base import Base, Synced
 
 # Weekly hours: {"mon": [["08:30", "12:30"], ["13:30", "18:00"]], ..., "sun": []}
 WeeklyHours = dict[str, list[list[str]]]

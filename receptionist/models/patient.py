@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, Synced
+from receptionist.models.base import Base, Synced
 
 
 class Patient(Synced, Base):
@@ -21,7 +21,7 @@ class Patient(Synced, Base):
     )
 
     # Local key of the full-text index (patient_search.rowid), kept in sort_key
-    # order by receptionist.searchindex; never synced.
+    # order by receptionist.patients.searchindex; never synced.
     search_rowid: Mapped[int] = mapped_column(Integer, unique=True)
     # Short number for the phone and the paper chart: "<device code>-<counter>".
     number: Mapped[str] = mapped_column(String(16), unique=True)
@@ -36,7 +36,7 @@ class Patient(Synced, Base):
     preferred_language: Mapped[str | None] = mapped_column(String(16), default=None)
     preferred_channel: Mapped[str | None] = mapped_column(String(16), default=None)
     notes: Mapped[str] = mapped_column(Text, default="")
-    # Folded "family<U+001F>given" (receptionist.searchindex.sort_key): the order of
+    # Folded "family<U+001F>given" (receptionist.patients.searchindex.sort_key): the order of
     # search_rowid, and the name part of the duplicate check. Never edited directly.
     sort_key: Mapped[str] = mapped_column(Text, default="")
 

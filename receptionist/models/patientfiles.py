@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, Synced
+from receptionist.models.base import Base, Synced
 
 
 class PatientDocument(Synced, Base):

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, Synced
+from receptionist.models.base import Base, Synced
 
 
 class StaffUser(Synced, Base):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, Synced
+from receptionist.models.base import Base, Synced
 
 
 class WaitlistEntry(Synced, Base):

@@ -16,10 +16,10 @@ from sqlalchemy import Engine, event
 from threadspy import ThreadSpy
 from uiseed import PASSPHRASE, USER, Seeded, seed
 
-from receptionist import keys, storage, vault
-from receptionist.agenda import ClinicInfo
 from receptionist.clock import FixedClock
 from receptionist.context import Actor
+from receptionist.schedule.agenda import ClinicInfo
+from receptionist.store import keys, storage, vault
 from ui import messages
 from ui.desk import Desk
 from ui.mainwindow import MainWindow

@@ -13,11 +13,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from uiseed import DAY, Seeded, at
 
-from receptionist import patients, vault
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Appointment, Patient, Service
-from receptionist.search import PatientRow, rebuild_search_index
+from receptionist.patients import record as patients
+from receptionist.patients.search import PatientRow, rebuild_search_index
+from receptionist.store import vault
 from ui.booking import BookingDialog
 from ui.booking.slotlist import SLOT_ROLE
 from ui.desk import Desk

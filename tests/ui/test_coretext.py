@@ -16,9 +16,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from receptionist import conflicts, validation
 from receptionist.errors import ValidationError
 from receptionist.models import BlockedTime, Patient
+from receptionist.patients import validation
+from receptionist.schedule import conflicts
 from receptionist.texts import Text
 from ui import messages
 from ui.coretext import exception_text, translated

@@ -114,7 +114,7 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
 
 @pytest.mark.slow
 def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
-    pytest.importorskip("receptionist.demo")
+    pytest.importorskip("receptionist.demo.clinic")
     env = dict(os.environ, RECEPTIONIST_DATA_DIR=str(tmp_path / "data"))
     env.pop("QT_QPA_PLATFORM", None)  # --screenshots goes offscreen by itself
     done = subprocess.run(

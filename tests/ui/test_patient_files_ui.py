@@ -18,9 +18,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from uiseed import USER
 
-from receptionist import documents
 from receptionist.context import Actor
 from receptionist.models import CommunicationEntry, Patient, PatientDocument, StaffUser
+from receptionist.patients import documents
 from ui.app import stylesheet
 from ui.desk import Desk
 from ui.patients import PatientWindow, docops
@@ -345,8 +345,8 @@ def test_models_pass_the_model_tester(qtmodeltester: Any) -> None:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from receptionist.commlog import CommEntry
-    from receptionist.documents import DocumentInfo
+    from receptionist.patients.commlog import CommEntry
+    from receptionist.patients.documents import DocumentInfo
     from ui.patients.commlog import CommLogModel, LogRow
     from ui.patients.docparts import DocumentsModel, size_text
 

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QHeaderView
 from pytestqt.qtbot import QtBot
 from uiseed import Seeded
 
-from receptionist import vault
-from receptionist.search import PatientRow, rebuild_search_index
+from receptionist.patients.search import PatientRow, rebuild_search_index
+from receptionist.store import vault
 from ui.desk import Desk
 from ui.patients.picker import PatientPicker
 from ui.patients.table import PatientTableModel, short_date, short_datetime

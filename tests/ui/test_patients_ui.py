@@ -15,11 +15,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from receptionist import consents, patients
 from receptionist.context import Actor, Ctx
 from receptionist.models import AuditEvent, Patient
-from receptionist.search import PatientRow, rebuild_search_index
-from receptionist.storage import Database
+from receptionist.patients import record as patients
+from receptionist.patients.search import PatientRow, rebuild_search_index
+from receptionist.privacy import consents
+from receptionist.store.storage import Database
 from ui import messages
 from ui.app import stylesheet
 from ui.desk import Desk

@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from uiseed import DAY, Seeded, at
 
-from receptionist import vault
 from receptionist.models import Appointment
+from receptionist.store import vault
 from ui.mainwindow import MainWindow
 from ui.pinboard import Pinboard, PinModel, install
 from ui.schedule.dragger import mime_for

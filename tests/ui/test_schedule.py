@@ -11,9 +11,9 @@ from sqlalchemy import select
 from threadspy import ThreadSpy
 from uiseed import DAY, Seeded, at
 
-from receptionist import vault
 from receptionist.clock import FixedClock
 from receptionist.models import Appointment
+from receptionist.store import vault
 from ui import messages
 from ui.mainwindow import MainWindow
 from ui.schedule.layout import Placed, assign_lanes

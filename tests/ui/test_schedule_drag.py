@@ -14,9 +14,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from uiseed import Seeded, at
 
-from receptionist import vault
 from receptionist.context import Actor
 from receptionist.models import Appointment
+from receptionist.store import vault
 from ui import messages
 from ui.mainwindow import MainWindow
 from ui.pinboard import Pinboard, install

@@ -15,9 +15,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from threadspy import ThreadSpy
 
-from receptionist import staff
 from receptionist.context import Actor
 from receptionist.models import BlockedTime, Clinic, Provider, Room, Service, StaffUser
+from receptionist.staff import accounts as staff
 from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from uiseed import PASSPHRASE, PASSWORD, USER, Seeded
 
-from receptionist import migrate, vault
 from receptionist.clock import FixedClock
-from receptionist.storage import Database
+from receptionist.store import migrate, vault
+from receptionist.store.storage import Database
 from ui.idle import IdleWatcher
 from ui.mainwindow import MainWindow
 from ui.progress import ProgressDialog

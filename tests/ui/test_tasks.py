@@ -106,7 +106,7 @@ def test_shutdown_finishes_queued_saves(desk: Desk) -> None:
 
     from sqlalchemy import text
 
-    from receptionist.storage import Database
+    from receptionist.store.storage import Database
 
     def slow(_db: Database) -> None:
         time.sleep(0.2)
@@ -145,7 +145,7 @@ def test_cancel_stops_the_work_and_is_not_reported_as_an_error(
 ) -> None:
     from sqlalchemy import text
 
-    from receptionist.storage import Database
+    from receptionist.store.storage import Database
     from ui.tasks import Cancelled, Progress
 
     progress = Progress(desk.tasks)

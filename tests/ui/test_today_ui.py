@@ -17,12 +17,12 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from uiseed import DAY, Seeded, at
 
-from receptionist import catalog
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Appointment, Patient, Service
-from receptionist.today import BoardRow
-from receptionist.waitlist import WaitlistRow
+from receptionist.schedule import catalog
+from receptionist.schedule.today import BoardRow
+from receptionist.schedule.waitlist import WaitlistRow
 from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow

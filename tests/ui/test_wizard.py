@@ -16,8 +16,10 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QFileDialog, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 
-from receptionist import agenda, setup, vault
 from receptionist.clock import Clock, FixedClock
+from receptionist.ops import setup
+from receptionist.schedule import agenda
+from receptionist.store import vault
 from ui.idle import IdleWatcher
 from ui.signin import SignInDialog
 from ui.startup import Startup

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from receptionist import staff, storage
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Appointment, BlockedTime, Clinic, Patient, Provider, Room, Service
-from receptionist.search import rebuild_search_index
+from receptionist.patients.search import rebuild_search_index
+from receptionist.staff import accounts as staff
+from receptionist.store import storage
 
 PASSPHRASE = "correct horse battery"
 USER, PASSWORD = "ayse", "front-desk-pass"

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import ConflictError
-from receptionist.search import PatientRow
+from receptionist.patients.search import PatientRow
 
 from .. import messages
 from ..coretext import translated

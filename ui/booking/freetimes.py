@@ -7,7 +7,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QWidget
 
-from receptionist.slots import Slot
+from receptionist.schedule.slots import Slot
 
 from .. import messages
 from ..desk import Desk

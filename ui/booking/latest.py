@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 
 from PySide6.QtCore import QObject
 
-from receptionist.storage import Database
+from receptionist.store.storage import Database
 
 from ..tasks import DbOp, TaskManager
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
-from receptionist.search import PatientRow
+from receptionist.patients.search import PatientRow
 
 from .. import messages
 from ..desk import Desk

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import ValidationError
-from receptionist.search import PatientRow
+from receptionist.patients.search import PatientRow
 
 from .. import messages
 from ..coretext import translated

@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from receptionist import booking, catalog, patients, search, slots
 from receptionist.context import Ctx
 from receptionist.errors import DuplicatePatient
 from receptionist.models import Patient, Provider, Service
-from receptionist.search import PatientRow
-from receptionist.slots import Slot
-from receptionist.storage import Database
+from receptionist.patients import record as patients
+from receptionist.patients import search
+from receptionist.patients.search import PatientRow
+from receptionist.schedule import booking, catalog, slots
+from receptionist.schedule.slots import Slot
+from receptionist.store.storage import Database
 from receptionist.texts import message
 
 SEARCH_LIMIT = 20

@@ -11,8 +11,8 @@ from datetime import datetime
 from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from receptionist.agenda import ClinicInfo
-from receptionist.slots import Slot
+from receptionist.schedule.agenda import ClinicInfo
+from receptionist.schedule.slots import Slot
 
 SLOT_ROLE = Qt.ItemDataRole.UserRole
 ROWS_SHOWN = 6

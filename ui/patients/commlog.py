@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from receptionist import commlog
-from receptionist.commlog import CHANNELS, DIRECTIONS, CommEntry
 from receptionist.context import Ctx
 from receptionist.errors import ValidationError
 from receptionist.models import StaffUser
-from receptionist.storage import Database
+from receptionist.patients import commlog
+from receptionist.patients.commlog import CHANNELS, DIRECTIONS, CommEntry
+from receptionist.store.storage import Database
 
 from .. import messages
 from ..coretext import exception_text

@@ -13,11 +13,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from receptionist import documents
 from receptionist.context import Ctx
-from receptionist.documents import DocumentInfo
 from receptionist.errors import UserError, ValidationError
-from receptionist.storage import Database
+from receptionist.patients import documents
+from receptionist.patients.documents import DocumentInfo
+from receptionist.store.storage import Database
 
 from ..tasks import Progress
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.documents import MAX_BYTES, DocumentInfo
+from receptionist.patients.documents import MAX_BYTES, DocumentInfo
 
 from .. import messages
 from ..desk import Desk

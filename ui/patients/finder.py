@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from receptionist.context import Ctx
-from receptionist.search import PatientRow, search_patients
-from receptionist.storage import Database
+from receptionist.patients.search import PatientRow, search_patients
+from receptionist.store.storage import Database
 
 from .. import messages
 from ..desk import Desk

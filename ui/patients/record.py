@@ -15,10 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from receptionist import appointments, catalog, consents, patients, validation
 from receptionist.context import Ctx
 from receptionist.models import Consent, Patient, Provider, Service
-from receptionist.storage import Database
+from receptionist.patients import record as patients
+from receptionist.patients import validation
+from receptionist.privacy import consents
+from receptionist.schedule import appointments, catalog
+from receptionist.store.storage import Database
 
 FIELDS = validation.FIELDS
 _EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))

@@ -8,8 +8,8 @@ from datetime import datetime, tzinfo
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
-from receptionist import lifecycle
-from receptionist.cards import AgendaItem
+from receptionist.schedule import lifecycle
+from receptionist.schedule.cards import AgendaItem
 
 from .. import icons
 from . import look
@@ -38,7 +38,7 @@ def build_card_menu(
     puts the card on the pinboard) or ``on_cancel(id)``.
 
     The current status is shown checked; only the moves the core's life cycle allows
-    (``receptionist.lifecycle``) are enabled, so a wrong click cannot even be made; with
+    (``receptionist.schedule.lifecycle``) are enabled, so a wrong click cannot even be made; with
     ``when`` (now, the clinic's zone), so are only those the card's time allows.
     """
     menu = QMenu(parent)

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QPointF
 
-from receptionist.agenda import ColumnKind
-from receptionist.cards import AgendaItem
+from receptionist.schedule.agenda import ColumnKind
+from receptionist.schedule.cards import AgendaItem
 
 from .layout import DAY_MINUTES, DayColumn, Geometry, Placed, instant_at
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, Qt
 from PySide6.QtGui import QDragMoveEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from receptionist.cards import AgendaItem
+from receptionist.schedule.cards import AgendaItem
 
 from . import drag
 from .drag import Drag, Ghost

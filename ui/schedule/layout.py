@@ -1,6 +1,6 @@
 """Where things go on the schedule: columns per day, cards in lanes, pixels per slot.
 
-Pure arithmetic over ``receptionist.agenda`` results; no painting. Minutes are wall
+Pure arithmetic over ``receptionist.schedule.agenda`` results; no painting. Minutes are wall
 clock minutes from the column's local midnight (0-1440), so the time axis reads the
 way the clinic's clocks do.
 """
@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QRectF
 
-from receptionist.agenda import Agenda, Column, Interval
-from receptionist.cards import AgendaItem
+from receptionist.schedule.agenda import Agenda, Column, Interval
+from receptionist.schedule.cards import AgendaItem
 
 DAY_MINUTES = 24 * 60
 HOUR_PX = 88

@@ -13,10 +13,10 @@ from typing import Literal
 
 from PySide6.QtCore import QObject, Signal
 
-from receptionist import agenda
-from receptionist.agenda import Agenda, Column, ColumnKind
 from receptionist.context import Ctx
-from receptionist.storage import Database
+from receptionist.schedule import agenda
+from receptionist.schedule.agenda import Agenda, Column, ColumnKind
+from receptionist.store.storage import Database
 
 from .. import messages
 from ..desk import Desk

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from receptionist import appointments, booking
 from receptionist.context import Ctx
 from receptionist.errors import ConflictError, ReceptionistError
-from receptionist.storage import Database
+from receptionist.schedule import appointments, booking
+from receptionist.store.storage import Database
 
 from .. import messages
 from ..coretext import exception_text, translated

@@ -29,9 +29,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
-from receptionist import lifecycle
-from receptionist.cards import AgendaItem
 from receptionist.clock import Clock
+from receptionist.schedule import lifecycle
+from receptionist.schedule.cards import AgendaItem
 
 from .cardmenu import build_card_menu
 from .drag import Ghost, Move, placed_at, to_move

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
-from receptionist.fieldrules import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES
+from receptionist.schedule.fieldrules import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES
 
 from ..desk import Desk
 from .colour import ColourField

@@ -14,11 +14,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from receptionist import blocked, catalog, clinic, staff, staffadmin
 from receptionist.context import Ctx
 from receptionist.models import Provider, Room, Service
-from receptionist.staffadmin import StaffRow
-from receptionist.storage import Database
+from receptionist.schedule import blocked, catalog, clinic
+from receptionist.staff import accounts as staff
+from receptionist.staff import admin as staffadmin
+from receptionist.staff.admin import StaffRow
+from receptionist.store.storage import Database
 
 Values = Mapping[str, Any]
 TIME_OFF_AHEAD = timedelta(days=3 * 366)

@@ -16,7 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from receptionist.agenda import ClinicInfo
+from receptionist.schedule.agenda import ClinicInfo
 
 from .. import messages
 from ..desk import Desk

@@ -14,8 +14,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from receptionist import hours
 from receptionist.errors import ValidationError
+from receptionist.schedule import hours
 
 from ..coretext import exception_text
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.context import Ctx
-from receptionist.storage import Database
+from receptionist.store.storage import Database
 
 from ..desk import Desk
 from ..tasks import DbOp

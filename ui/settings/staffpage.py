@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
 from receptionist.roles import ROLES
-from receptionist.staffadmin import StaffRow
+from receptionist.staff.admin import StaffRow
 
 from ..desk import Desk
 from .data import Snapshot, save_staff

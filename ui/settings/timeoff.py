@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist import hours
+from receptionist import zones
 
 from .. import messages
 from ..desk import Desk
@@ -145,8 +145,8 @@ class TimeOffBox(QGroupBox):
         reason = self.reason.text()
 
         def write(db: Any) -> Saved:
-            lo = hours.local_to_utc(start, tz, "start", boundary=True)
-            hi = hours.local_to_utc(end, tz, "end", boundary=True)
+            lo = zones.local_to_utc(start, tz, "start", boundary=True)
+            hi = zones.local_to_utc(end, tz, "end", boundary=True)
             return add_time_off(db, ctx, pid, lo, hi, reason)
 
         op = DbOp(self.desk.tasks, write, self)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from receptionist.waitlist import Candidate, FreedSlot, WaitlistRow
+from receptionist.schedule.waitlist import Candidate, FreedSlot, WaitlistRow
 
 from .. import messages
 from ..actions import menu_holding, window_action

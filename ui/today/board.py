@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist import lifecycle
-from receptionist.today import BoardRow
+from receptionist.schedule import lifecycle
+from receptionist.schedule.today import BoardRow
 
 from .. import icons, messages
 from ..actions import local_action

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 
-from receptionist.today import BoardRow
+from receptionist.schedule.today import BoardRow
 
 from ..rowsmodel import RowsModel
 from ..schedule import look

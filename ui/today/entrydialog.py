@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.waitlist import PRIORITIES, TIMES_OF_DAY, WEEKDAYS, WaitlistRow
+from receptionist.schedule.waitlist import PRIORITIES, TIMES_OF_DAY, WEEKDAYS, WaitlistRow
 
 from ..booking.ops import Catalog
 from ..desk import Desk

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt
 from PySide6.QtGui import QColor
 
-from receptionist.waitlist import WEEKDAYS, WaitlistRow
+from receptionist.schedule.waitlist import WEEKDAYS, WaitlistRow
 
 from ..patients.table import short_date
 from ..rowsmodel import RowsModel

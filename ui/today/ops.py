@@ -10,11 +10,11 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from receptionist import today, waitlist
 from receptionist.context import Ctx
-from receptionist.storage import Database
-from receptionist.today import BoardRow
-from receptionist.waitlist import Candidate, FreedSlot, WaitlistRow
+from receptionist.schedule import today, waitlist
+from receptionist.schedule.today import BoardRow
+from receptionist.schedule.waitlist import Candidate, FreedSlot, WaitlistRow
+from receptionist.store.storage import Database
 
 
 @dataclass(frozen=True)

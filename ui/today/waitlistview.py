@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.waitlist import FreedSlot, WaitlistRow
+from receptionist.schedule.waitlist import FreedSlot, WaitlistRow
 
 from ..actions import local_action
 from ..desk import Desk

@@ -1,6 +1,6 @@
 """The wizard's second page: the first administrator and the optional admin passphrase.
 
-Pressing "Create clinic" checks the form, then runs ``receptionist.setup.initialise``
+Pressing "Create clinic" checks the form, then runs ``receptionist.ops.setup.initialise``
 on the database worker (key derivation takes a moment) with a busy bar shown. A
 failure leaves nothing on disk (``initialise`` cleans up) and keeps what was typed.
 """
@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from receptionist import staff
 from receptionist.errors import UserError, ValidationError
+from receptionist.staff import accounts as staff
+from receptionist.store.vault import Created, check_passphrase_strength
 from receptionist.texts import message
-from receptionist.vault import Created, check_passphrase_strength
 
 from .. import messages
 from ..coretext import exception_text

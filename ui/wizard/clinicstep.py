@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import ValidationError
-from receptionist.setup import ClinicSpec, validate_spec
+from receptionist.ops.setup import ClinicSpec, validate_spec
 
 from ..coretext import exception_text
 from ..settings.fields import FieldForm

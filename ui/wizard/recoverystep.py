@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from receptionist.vault import Created
+from receptionist.store.vault import Created
 
 from . import keepcode
 

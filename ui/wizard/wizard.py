@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QWidget, QWizard
 
 from receptionist.clock import Clock
 from receptionist.errors import ValidationError
-from receptionist.setup import initialise
-from receptionist.vault import Created
+from receptionist.ops.setup import initialise
+from receptionist.store.vault import Created
 
 from ..tasks import TaskManager
 from . import choices

@@ -1,0 +1,121 @@
+"""Phone numbers: parsed with the clinic's region, stored as E.164, searched by digits.
+
+A number is stored once, in E.164 (``+905321234567``). The search index holds its
+digits in both the national form (``05321234567``) and the international form
+(``905321234567``), so "0532 123 45 67", "+90 532 123 45 67" and "5321234567" all
+find it, and so does any run of four or more of its digits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from receptionist.errors import ValidationError
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+MIN_DIGITS = 4  # the shortest run of digits a search looks for
+_DIGITS = re.compile(r"\d+")
+
+
+def example_for(region: str) -> str:
+    """A mobile number of ``region`` written as people there write it."""
+    example = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
+    if example is None:
+        example = phonenumbers.example_number(region)
+    if example is None:
+        return "+1 201 555 0123"
+    return str(phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL))
+
+
+def normalise_phone(raw: str, region: str, field: str = "phone") -> str:
+    """``raw`` as E.164, or ValidationError if it is not a valid number for ``region``.
+
+    A number written with its country code ("+44 20 ...") is accepted from any
+    country; one written without is read as a number of ``region``.
+    """
+    from receptionist.patients.validation import (
+        label,  # not at the top: validation imports this module
+    )
+
+    message = Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The {field} number is not valid for {region}; include the area code, e.g. {example}.",
+        ),
+        field=label(field),
+        region=region,
+        example=example_for(region),
+    )
+    if "\x00" in raw:
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP("core", "The {field} contains a NUL character."),
+                field=label(field),
+            ),
+        )
+    try:
+        number = phonenumbers.parse(raw, region)
+    except NumberParseException:
+        raise ValidationError(field, message) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(field, message)
+    if not number.extension and any(unicodedata.category(ch)[0] == "L" for ch in raw):
+        # The library reads letters as keypad digits ("ABC" -> 222): a typo would be
+        # stored as a valid stranger's number, and reminders would go there.
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The {field} number contains letters; type it in digits only."
+                ),
+                field=label(field),
+            ),
+        )
+    if number.extension:
+        # E.164 has no room for it: stored, it would be lost without a word.
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The {field} number has an extension, which cannot be stored with "
+                    "it; enter the number alone and put the extension in the notes.",
+                ),
+                field=label(field),
+            ),
+        )
+    return str(phonenumbers.format_number(number, PhoneNumberFormat.E164))
+
+
+def search_forms(e164: str) -> list[str]:
+    """The digit strings of a stored number that the search index holds."""
+    number = phonenumbers.parse(e164, None)
+    national = "".join(
+        _DIGITS.findall(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
+    )
+    international = e164.lstrip("+")
+    return [national, international] if national and national != international else [international]
+
+
+def query_digits(query: str, region: str) -> str:
+    """The digit run a phone-like query searches for.
+
+    A complete number of the region (or with a country code) becomes its
+    international digits, so "0090 532 ..." and "+90 532 ..." find the same number;
+    anything else is searched as the digits typed.
+    """
+    query = "".join(str(unicodedata.digit(ch)) if ch.isdecimal() else ch for ch in query)
+    digits = "".join(_DIGITS.findall(query))
+    if len(digits) >= 7:
+        try:
+            number = phonenumbers.parse(query, region)
+        except NumberParseException:
+            return digits
+        if phonenumbers.is_valid_number(number):
+            return str(phonenumbers.format_number(number, PhoneNumberFormat.E164)).lstrip("+")
+    return digits

@@ -1,0 +1,245 @@
+"""Read-only queries the schedule needs: what is booked, worked and blocked in a window.
+
+Everything here reads; nothing writes. Times in and out are aware UTC datetimes; the
+clinic's time zone is used only to expand weekly hours into UTC intervals, with
+``receptionist.schedule.hours`` and by the same rule the booking checks use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from receptionist.context import Ctx
+from receptionist.errors import PermissionDenied
+from receptionist.models import Room, from_micros, to_micros
+from receptionist.schedule import hours
+from receptionist.schedule.cards import AgendaItem, appointments, check_window, dbapi
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+ColumnKind = Literal["provider", "room"]
+
+
+@dataclass(frozen=True)
+class ClinicInfo:
+    name: str
+    timezone: str
+    slot_minutes: int
+    wait_alert_minutes: int = 15  # the today board warns after this much waiting
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return _zone(self.timezone)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One schedule column: a provider or a room."""
+
+    id: str
+    name: str
+    colour: str
+    kind: ColumnKind
+
+
+@dataclass(frozen=True)
+class Interval:
+    start_utc: datetime
+    end_utc: datetime
+
+
+@dataclass(frozen=True)
+class Block(Interval):
+    kind: str = "blocked"  # blocked | time_off
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """The schedule of a window: columns, appointments, working and blocked time."""
+
+    clinic: ClinicInfo
+    kind: ColumnKind
+    start_utc: datetime
+    end_utc: datetime
+    columns: list[Column]
+    items: list[AgendaItem]
+    working: dict[str, list[Interval]] = field(default_factory=dict)
+    blocked: dict[str, list[Block]] = field(default_factory=dict)
+
+
+def clinic_info(session: Session) -> ClinicInfo:
+    """The clinic's name, zone and slot size; sensible defaults before set-up."""
+    return _read_clinic(session)[0]
+
+
+def _read_clinic(session: Session) -> tuple[ClinicInfo, hours.Week | None]:
+    """The clinic's info and opening hours (``None``: not set, or no clinic yet)."""
+    row = (
+        dbapi(session)
+        .execute(
+            "SELECT name, timezone, slot_minutes, wait_alert_minutes, opening_hours"
+            " FROM clinic WHERE deleted_at IS NULL LIMIT 1"
+        )
+        .fetchone()
+    )
+    if row is None:
+        return ClinicInfo(name="", timezone="UTC", slot_minutes=15), None
+    name, timezone, slot, wait_alert, opening = row
+    return ClinicInfo(name, timezone, slot or 15, wait_alert or 15), hours.parse_week_json(opening)
+
+
+def providers(session: Session) -> list[Column]:
+    return [Column(p.id, p.name, p.colour, "provider") for p in _staff(session, active_only=True)]
+
+
+def rooms(session: Session) -> list[Column]:
+    rows = session.scalars(
+        select(Room).where(Room.deleted_at.is_(None), Room.active.is_(True)).order_by(Room.name)
+    )
+    return [Column(r.id, r.name, "#8a94a6", "room") for r in rows]
+
+
+def working_intervals(
+    session: Session,
+    start_utc: datetime,
+    end_utc: datetime,
+    provider_ids: Collection[str] | None = None,
+) -> dict[str, list[Interval]]:
+    """Each provider's bookable time in the window: their hours within the clinic's.
+
+    The rule of the booking checks (``receptionist.schedule.conflicts``): hours that are not
+    set do not restrict, so a provider without hours works whenever the clinic is
+    open, and a clinic without opening hours is open all day.
+    """
+    check_window(start_utc, end_utc)
+    open_ = _Opening.read(session, start_utc, end_utc)
+    staff = _staff(session, active_only=False)
+    wanted = None if provider_ids is None else set(provider_ids)
+    return {p.id: open_.worked(p.week) for p in staff if wanted is None or p.id in wanted}
+
+
+class _Staff(NamedTuple):
+    id: str
+    name: str
+    colour: str
+    week: hours.Week | None
+
+
+def _staff(session: Session, *, active_only: bool) -> list[_Staff]:
+    """Providers by name, with their hours parsed (memoised on the stored JSON)."""
+    sql = "SELECT id, name, colour, working_hours FROM provider WHERE deleted_at IS NULL"
+    rows = dbapi(session).execute(sql + (" AND active" if active_only else "") + " ORDER BY name")
+    return [_Staff(i, n, c, hours.parse_week_json(h)) for i, n, c, h in rows]
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """The clinic as one window needs it: read once, then asked per provider."""
+
+    info: ClinicInfo
+    start_utc: datetime
+    end_utc: datetime
+    intervals: list[hours.Interval]
+
+    @classmethod
+    def read(cls, session: Session, start_utc: datetime, end_utc: datetime) -> _Opening:
+        info, week = _read_clinic(session)
+        return cls(info, start_utc, end_utc, _open(week, start_utc, end_utc, info.tz))
+
+    def worked(self, week: hours.Week | None) -> list[Interval]:
+        own = _open(week, self.start_utc, self.end_utc, self.info.tz)
+        return [Interval(lo, hi) for lo, hi in hours.intersect(own, self.intervals)]
+
+    def all_open(self, ids: Collection[str]) -> dict[str, list[Interval]]:
+        return {i: [Interval(lo, hi) for lo, hi in self.intervals] for i in ids}
+
+
+def blocked_intervals(
+    session: Session,
+    start_utc: datetime,
+    end_utc: datetime,
+    *,
+    kind: ColumnKind,
+    ids: Collection[str],
+) -> dict[str, list[Block]]:
+    """Blocked time per provider (or room) in the window; clinic-wide blocks go to all."""
+    check_window(start_utc, end_utc)
+    ids = list(ids)
+    owner = "provider_id" if kind == "provider" else "room_id"
+    rows = dbapi(session).execute(
+        "SELECT start_utc, end_utc, kind, provider_id, room_id FROM blocked_time"
+        " WHERE deleted_at IS NULL AND start_utc < ? AND end_utc > ?"
+        f" AND ({owner} IN ({', '.join('?' * len(ids))})"
+        " OR (provider_id IS NULL AND room_id IS NULL))"
+        " ORDER BY start_utc",
+        [to_micros(end_utc), to_micros(start_utc), *ids],
+    )
+    result: dict[str, list[Block]] = {i: [] for i in ids}
+    for start, end, block_kind, provider_id, room_id in rows:
+        block = Block(from_micros(start), from_micros(end), block_kind)
+        owner_id = provider_id if kind == "provider" else room_id
+        targets = ids if provider_id is None and room_id is None else [owner_id]
+        for target in targets:
+            if target in result:
+                result[target].append(block)
+    return result
+
+
+def load(
+    session: Session,
+    ctx: Ctx,
+    start_utc: datetime,
+    end_utc: datetime,
+    *,
+    kind: ColumnKind = "provider",
+    ids: Sequence[str] | None = None,
+) -> Agenda:
+    """Everything one schedule window shows, for the chosen providers or rooms."""
+    if not ctx.actor.may("patient.read"):
+        raise PermissionDenied(
+            Text(QT_TRANSLATE_NOOP("core", "Your role may not see the schedule."))
+        )
+    check_window(start_utc, end_utc)
+    open_ = _Opening.read(session, start_utc, end_utc)
+    wanted = None if ids is None else set(ids)
+    if kind == "provider":
+        staff = [p for p in _staff(session, active_only=True) if wanted is None or p.id in wanted]
+        columns = [Column(p.id, p.name, p.colour, "provider") for p in staff]
+        chosen = [c.id for c in columns]
+        items = appointments(session, start_utc, end_utc, provider_ids=chosen)
+        working = {p.id: open_.worked(p.week) for p in staff}
+    else:
+        columns = [c for c in rooms(session) if wanted is None or c.id in wanted]
+        chosen = [c.id for c in columns]
+        items = appointments(session, start_utc, end_utc, room_ids=chosen)
+        working = open_.all_open(chosen)  # rooms are open when the clinic is
+    blocked = blocked_intervals(session, start_utc, end_utc, kind=kind, ids=chosen)
+    return Agenda(open_.info, kind, start_utc, end_utc, columns, items, working, blocked)
+
+
+def _open(
+    week: hours.Week | None, start_utc: datetime, end_utc: datetime, tz: ZoneInfo
+) -> list[hours.Interval]:
+    if week is None:
+        return [(start_utc, end_utc)]
+    return hours.intervals_between(week, start_utc, end_utc, tz)
+
+
+def day_window(day: date, tz: ZoneInfo, days: int = 1) -> tuple[datetime, datetime]:
+    """The UTC instants where local ``day`` starts and ``days`` days later ends."""
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=days), time(0), tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

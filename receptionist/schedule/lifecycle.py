@@ -1,0 +1,141 @@
+"""The life of an appointment: which status may follow which.
+
+The main road is booked -> confirmed -> arrived -> in_room -> completed; a step may
+be skipped forward (a walk-in goes from booked straight to arrived, a clinic without
+rooms from arrived to completed). ``cancelled`` and ``no_show`` are side exits, and
+like ``completed`` they are final: nothing follows them. A patient who has arrived
+can still be cancelled (they left), but not marked as a no-show.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Final, Literal
+
+from receptionist.errors import IllegalTransition
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+Status = Literal["booked", "confirmed", "arrived", "in_room", "completed", "cancelled", "no_show"]
+
+STATUSES: Final[tuple[Status, ...]] = (
+    "booked",
+    "confirmed",
+    "arrived",
+    "in_room",
+    "completed",
+    "cancelled",
+    "no_show",
+)
+# Statuses that no longer hold the time: they never cause a conflict.
+INACTIVE: Final[frozenset[str]] = frozenset({"cancelled", "no_show"})
+FINAL: Final[frozenset[str]] = frozenset({"completed", "cancelled", "no_show"})
+
+MOVES: Final[dict[str, frozenset[str]]] = {
+    "booked": frozenset({"confirmed", "arrived", "in_room", "cancelled", "no_show"}),
+    "confirmed": frozenset({"arrived", "in_room", "cancelled", "no_show"}),
+    "arrived": frozenset({"in_room", "completed", "cancelled"}),
+    "in_room": frozenset({"completed"}),
+    "completed": frozenset(),
+    "cancelled": frozenset(),
+    "no_show": frozenset(),
+}
+
+_LABELS: Final[dict[str, Text]] = {
+    "booked": Text(QT_TRANSLATE_NOOP("core", "booked")),
+    "confirmed": Text(QT_TRANSLATE_NOOP("core", "confirmed")),
+    "arrived": Text(QT_TRANSLATE_NOOP("core", "arrived")),
+    "in_room": Text(QT_TRANSLATE_NOOP("core", "in the room")),
+    "completed": Text(QT_TRANSLATE_NOOP("core", "completed")),
+    "cancelled": Text(QT_TRANSLATE_NOOP("core", "cancelled")),
+    "no_show": Text(QT_TRANSLATE_NOOP("core", "a no-show")),
+}
+
+
+def label(status: str) -> str:
+    """How a status reads in a sentence ("in the room", "a no-show"); a ``Text`` for a
+    known status."""
+    return _LABELS.get(status, status)
+
+
+def _listing(items: list[str]) -> str:
+    """``items`` joined with ", ", as a ``Text`` (so the app can use its own separator)."""
+    if len(items) <= 1:
+        return items[0] if items else ""
+    return Text(
+        QT_TRANSLATE_NOOP("core", "{first}, {rest}"), first=items[0], rest=_listing(items[1:])
+    )
+
+
+def is_status(value: str) -> bool:
+    return value in MOVES
+
+
+def allowed(current: str) -> frozenset[str]:
+    """The statuses an appointment in ``current`` may move to."""
+    return MOVES.get(current, frozenset())
+
+
+def can_move(current: str, new: str) -> bool:
+    return new in allowed(current)
+
+
+# Statuses that say the patient came: from the appointment's day on (an early
+# arrival on the day is fine).
+ON_THE_DAY: Final[frozenset[str]] = frozenset({"arrived", "in_room", "completed"})
+
+
+def not_yet(status: str, start_utc: datetime, now: datetime, tz: tzinfo) -> bool:
+    """Whether the appointment's time does not allow ``status`` yet: a no-show only
+    once it has started, an arrival and what follows only from its day (in ``tz``).
+
+    A no-show days ahead (a mistyped id, a wrong row clicked) would free the slot at
+    once, for good; a patient cannot arrive on another day than their own."""
+    if status == "no_show":
+        return now < start_utc
+    if status in ON_THE_DAY:
+        return now.astimezone(tz).date() < start_utc.astimezone(tz).date()
+    return False
+
+
+def check_move(current: str, new: str) -> None:
+    """Raise IllegalTransition, naming both statuses, unless ``current -> new`` is allowed."""
+    if not is_status(new):
+        raise IllegalTransition(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "'{status}' is not an appointment status; use one of: {statuses}."
+                ),
+                status=new,
+                statuses=", ".join(STATUSES),
+            )
+        )
+    if can_move(current, new):
+        return
+    if current in FINAL:
+        raise IllegalTransition(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "An appointment that is {current} cannot become {new}; "
+                    "book a new appointment instead.",
+                ),
+                current=label(current),
+                new=label(new),
+            )
+        )
+    raise IllegalTransition(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "An appointment that is {current} cannot become {new}; it can become: {allowed}.",
+            ),
+            current=label(current),
+            new=label(new),
+            allowed=_listing([label(s) for s in STATUSES if s in allowed(current)]),
+        )
+    )
+
+
+def is_active(status: str) -> bool:
+    """Whether an appointment in ``status`` still holds its time slot."""
+    return status not in INACTIVE

@@ -1,0 +1,311 @@
+"""The encrypted database: one SQLCipher 4 file per clinic, opened with a raw key.
+
+Every connection is made by :func:`_connect`, which keys it *first*, reads from it at
+once (a wrong key only fails at the first read), then sets the pragmas. The engine is
+told to use ``sqlcipher3``: SQLAlchemy would otherwise fall back to the standard
+``sqlite3`` module, which ignores ``PRAGMA key`` and writes a plaintext file.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from receptionist.errors import Busy, DiskFull, NotOurFile, UnlockError
+from receptionist.store.lock import SharedUse
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+PLAINTEXT_MAGIC = b"SQLite format 3\x00"
+DEFAULT_CACHE_MB = 256
+BUSY_TIMEOUT_MS = 10_000
+
+
+def key_pragma_value(key: bytes) -> str:
+    """A raw 256-bit key as SQLCipher wants it: ``"x'<64 hex>'"``.
+
+    Bytes given to ``set_key`` or a bare string would be taken as a passphrase and
+    run through SQLCipher's own KDF, which is slow and not what we wrap.
+    """
+    if len(key) != 32:
+        raise ValueError("the data key must be 32 bytes")
+    return f"\"x'{key.hex()}'\""
+
+
+def raw_connect(path: Path, key: bytes, *, cache_mb: int = DEFAULT_CACHE_MB) -> Any:
+    """Open, key and verify one DB-API connection; raise a clear error on a bad key."""
+    conn = sqlcipher3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {key_pragma_value(key)}")
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError as exc:
+            raise _classify_open_failure(path) from exc
+        conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise NotOurFile(
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "The database at {path} could not switch to WAL mode ({mode})."
+                    ),
+                    path=str(path),
+                    mode=str(mode),
+                )
+            )
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute(f"PRAGMA cache_size = {-cache_mb * 1024}")
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _classify_open_failure(path: Path) -> Exception:
+    """Tell a wrong key from a file that is not ours or is damaged."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP("core", "The database file {path} cannot be read."),
+                path=str(path),
+            )
+        )
+    if head == PLAINTEXT_MAGIC:
+        return NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "{path} is an unencrypted SQLite file, not a Receptionist database."
+                ),
+                path=str(path),
+            )
+        )
+    if size < 4096 or size % 1024 != 0:
+        return NotOurFile(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{path} is not a Receptionist database or it is truncated; "
+                    "restore it from a backup.",
+                ),
+                path=str(path),
+            )
+        )
+    return UnlockError(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The key does not open this clinic's database. "
+                "Check the passphrase or recovery code.",
+            )
+        )
+    )
+
+
+class Database:
+    """An open, unlocked clinic database: an engine and the sessions made from it."""
+
+    dbapi: Any = sqlcipher3
+
+    def __init__(self, path: Path, key: bytes, *, cache_mb: int = DEFAULT_CACHE_MB) -> None:
+        self.path = Path(path)
+        self._key = key
+        self.cache_mb = cache_mb
+        # Fail now, with a clear message, rather than at the first query.
+        self.connect().close()
+        self._use = SharedUse(self.path)
+        self._use.acquire()
+        self.engine: Engine = create_engine(
+            "sqlite://",
+            module=self.dbapi,
+            creator=self.connect,
+            poolclass=QueuePool,
+            hide_parameters=True,  # no patient data in exception texts or logs
+            pool_size=4,
+            max_overflow=4,
+        )
+        event.listen(self.engine, "begin", _on_begin)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(begin_immediate=True), expire_on_commit=False
+        )
+
+    def key_pragma(self) -> str:
+        """The key as SQLCipher's ``KEY`` clause wants it (for ATTACH of copies)."""
+        return key_pragma_value(self._key)
+
+    def connect(self) -> Any:
+        """A new keyed, verified DB-API connection (the engine's pool calls this)."""
+        return raw_connect(self.path, self._key, cache_mb=self.cache_mb)
+
+    def session(self) -> Session:
+        """A session for reading (a deferred transaction)."""
+        return self._sessions()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: BEGIN IMMEDIATE, committed on success, rolled back on error.
+
+        Taking the write lock up front means two processes (the app and the CLI) queue
+        on the busy timeout instead of failing with "database is locked" mid-way.
+        """
+        try:
+            with self._writer() as session, session.begin():
+                yield session
+        except Exception as exc:
+            clear = _plainly(exc, self.path)
+            if clear is None:
+                raise
+            raise clear from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def raw(self) -> Iterator[Any]:
+        """A pooled DB-API connection outside any transaction (for pragmas that need it)."""
+        with self.engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            yield driver
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the main file and truncate it."""
+        with self.raw() as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._use.release()
+
+
+def _on_begin(conn: Any) -> None:
+    if conn.get_execution_options().get("begin_immediate"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def db_files(path: Path) -> list[Path]:
+    """The database and its WAL side files that exist now."""
+    return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
+
+
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL = 5, 6, 13
+SPACE_MARGIN = 64 * 1024 * 1024  # beyond the copy: journals, the file system's own needs
+
+
+def files_size(path: Path) -> int:
+    """The bytes of the database and its WAL side files."""
+    return sum(p.stat().st_size for p in db_files(path))
+
+
+def space_short(path: Path, needed: int) -> tuple[str, str] | None:
+    """``(needed, free)`` as people read sizes, if the disk holding ``path`` lacks
+    ``needed`` bytes and a margin; ``None`` when there is room."""
+    free = shutil.disk_usage(path.parent).free
+    if free >= needed + SPACE_MARGIN:
+        return None
+    return human_size(needed + SPACE_MARGIN), human_size(free)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the driver error SQLAlchemy wrapped in it) says the disk
+    is full: SQLite's SQLITE_FULL, or ENOSPC from the operating system. Inside
+    ``sqlcipher_export`` the code is lost (the function fails with SQLITE_ERROR) and
+    only SQLite's message for SQLITE_FULL says it."""
+    for error in (exc, getattr(exc, "orig", None)):
+        if getattr(error, "sqlite_errorcode", None) == SQLITE_FULL:
+            return True
+        if isinstance(error, sqlcipher3.Error) and "database or disk is full" in str(error):
+            return True
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+    return False
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the driver error in it) is SQLite's "database is locked":
+    another connection kept the write lock past the busy timeout."""
+    for error in (exc, getattr(exc, "orig", None)):
+        if getattr(error, "sqlite_errorcode", None) in (SQLITE_BUSY, SQLITE_LOCKED):
+            return True
+        if isinstance(error, sqlcipher3.OperationalError) and "database is locked" in str(error):
+            return True
+    return False
+
+
+def _plainly(exc: BaseException, path: Path) -> Exception | None:
+    """A write that failed for a reason of the file, not of the data, in one sentence
+    the user can act on; None for anything else."""
+    if is_busy(exc):
+        return Busy(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The clinic's data is busy: another program kept it locked for more "
+                    "than {seconds} seconds. Nothing was changed; try again in a moment.",
+                ),
+                seconds=str(BUSY_TIMEOUT_MS // 1000),
+            )
+        )
+    if is_disk_full(exc):
+        return DiskFull(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The disk holding {path} is full. Nothing was changed; free some "
+                    "space and try again.",
+                ),
+                path=str(path.parent),
+            )
+        )
+    return None
+
+
+def human_size(n: int) -> str:
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def create_private(path: Path) -> None:
+    """An empty file only its owner may read or write, for SQLite to fill.
+
+    SQLite creates a missing file with the process's umask (often world-readable) and
+    gives its journals the same mode, so a copy, a rekeyed file or a new database is
+    created here first. Encrypted or not, clinic files are nobody else's to read.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    if os.name == "posix":
+        os.chmod(path, 0o600)  # the file may have existed with another mode
+
+
+def fsync_dir(directory: Path) -> None:
+    if os.name == "posix":
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
