@@ -16,9 +16,10 @@ import sqlcipher3
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 from receptionist.clock import FixedClock
+from receptionist.context import SYSTEM, Ctx
 from receptionist.demo.generate import LARGE, Generated, Sizes, generate
-from receptionist.models import Clinic
 from receptionist.ops.setup import ClinicSpec, initialise
+from receptionist.schedule.clinic import create_clinic
 from receptionist.store.migrate import upgrade
 from receptionist.store.storage import Database, raw_connect
 from receptionist.store.vault import DataDir, open_clinic
@@ -106,19 +107,12 @@ def plain_clinic(scale: float, cache_mb: int) -> Database:
         db = PlainDatabase(path, b"\0" * 32)
         upgrade(db)
         with db.write() as session:
-            session.execute(
-                Clinic.__table__.insert().values(
-                    id="bench",
-                    name="Benchmark Clinic",
-                    timezone="Europe/Istanbul",
-                    phone_region="TR",
-                    locale="en",
-                    slot_minutes=15,
-                    opening_hours={},
-                    created_at=NOW,
-                    updated_at=NOW,
-                    version=1,
-                )
+            create_clinic(
+                session,
+                Ctx(SYSTEM, FixedClock(NOW)),
+                name="Benchmark Clinic",
+                timezone="Europe/Istanbul",
+                phone_region="TR",
             )
         _fill(db, scaled(scale))
         db.close()

@@ -7,6 +7,7 @@ tests that want no audit event or a patient with a given number and search posit
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx
-from receptionist.models import Clinic, Patient, Provider, Room, Service
+from receptionist.models import Clinic, ClinicSetting, Patient, Provider, Room, Service, setting_id
 from receptionist.roles import Role
 from receptionist.schedule import catalog, clinic
 from receptionist.store.storage import Database
@@ -50,12 +51,35 @@ def make_clinic(
 
 
 def add_clinic(
-    session: Session, now: datetime, *, name: str = "Test", tz: str = "Europe/Istanbul"
+    session: Session,
+    now: datetime,
+    *,
+    name: str = "Test",
+    tz: str = "Europe/Istanbul",
+    **settings: Any,
 ) -> Clinic:
-    """A bare clinic row in Turkey, written without an audit event."""
-    row = Clinic(name=name, timezone=tz, phone_region="TR", created_at=now, updated_at=now)
+    """A bare clinic row in Turkey and its settings, written without an audit event.
+
+    ``settings`` are clinic settings by the clinic's field names (``slot_minutes=15``,
+    ``opening_hours={...}``).
+    """
+    row = Clinic(created_at=now, updated_at=now)
     session.add(row)
+    given = {"name": name, "timezone": tz, "phone_region": "TR", **settings}
+    for field, value in given.items():
+        key = clinic.FIELDS[field].key
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        stamp = {"created_at": now, "updated_at": now}
+        session.add(ClinicSetting(id=setting_id(key), key=key, value=text, **stamp))
     return row
+
+
+def set_clinic(session: Session, **settings: Any) -> None:
+    """Change clinic settings (by field name) in place, without an audit event."""
+    for field, value in settings.items():
+        row = session.get(ClinicSetting, setting_id(clinic.FIELDS[field].key))
+        assert row is not None, f"no setting row for {field}"
+        row.value = json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def make_provider(

@@ -7,12 +7,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from factories import add_clinic, set_clinic
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from receptionist.context import Actor, Ctx
 from receptionist.errors import PermissionDenied
-from receptionist.models import Appointment, BlockedTime, Clinic, Patient, Provider, Room, Service
+from receptionist.models import Appointment, BlockedTime, Patient, Provider, Room, Service
 from receptionist.schedule import agenda
 from receptionist.schedule.cards import appointments as read_cards
 from receptionist.schedule.cards import window_query
@@ -33,15 +34,14 @@ def seeded(db: Database, clock) -> dict[str, str]:
     stamp = {"created_at": now, "updated_at": now}
     with db.write() as s:
         opening = {"mon": [["08:00", "18:00"]]}
-        s.add(
-            Clinic(
-                name="Test",
-                timezone="Europe/Istanbul",
-                phone_region="TR",
-                slot_minutes=15,
-                opening_hours=opening,
-                **stamp,
-            )
+        add_clinic(
+            s,
+            now,
+            name="Test",
+            tz="Europe/Istanbul",
+            phone_region="TR",
+            slot_minutes=15,
+            opening_hours=opening,
         )
         hours = {"mon": [["09:00", "12:00"], ["13:00", "17:00"]]}
         ada = Provider(name="Ada", working_hours=hours, **stamp)
@@ -159,8 +159,7 @@ def test_day_window_across_dst() -> None:
 def test_hours_follow_the_booking_rule(db: Database, ctx: Ctx, seeded: dict[str, str]) -> None:
     """Provider hours are clipped to the clinic's; unset hours do not restrict."""
     with db.write() as s:
-        clinic = s.scalars(select(Clinic)).one()
-        clinic.opening_hours = {"mon": [["10:00", "16:00"]]}
+        set_clinic(s, opening_hours={"mon": [["10:00", "16:00"]]})
         s.get(Provider, seeded["ben"]).working_hours = {}
     start, end = agenda.day_window(MON, IST)
     with db.read() as s:
@@ -173,7 +172,7 @@ def test_hours_follow_the_booking_rule(db: Database, ctx: Ctx, seeded: dict[str,
         (_utc(MON, "10:00"), _utc(MON, "16:00"))
     ]
     with db.write() as s:
-        s.scalars(select(Clinic)).one().opening_hours = {}
+        set_clinic(s, opening_hours={})
     with db.read() as s:
         assert agenda.working_intervals(s, start, end)[seeded["ben"]] == [
             agenda.Interval(start, end)
@@ -274,7 +273,7 @@ def test_raw_reads_see_the_sessions_pending_changes(
     earlier in the same session is what they read."""
     start, end = agenda.day_window(MON, IST)
     with db.write() as s:
-        s.scalars(select(Clinic)).one().slot_minutes = 10
+        set_clinic(s, slot_minutes=10)
         s.get(Provider, seeded["ben"]).name = "Benjamin"
         day = agenda.load(s, ctx, start, end)
         assert [c.name for c in day.columns] == ["Ada", "Benjamin"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from receptionist.context import Ctx
 from receptionist.errors import Ambiguous, NotFound, PermissionDenied, ValidationError
 from receptionist.journal import audit
-from receptionist.models import AuditEvent, Provider, Room, Service
+from receptionist.models import AuditEvent, ClinicSetting, Provider, Room, Service, setting_id
 from receptionist.schedule import agenda, blocked, catalog, clinic
 from receptionist.store.storage import Database
 
@@ -29,14 +29,16 @@ def test_clinic_settings(db: Database, ctx: Ctx) -> None:
     with db.write() as s:
         row = clinic.get_clinic(s)
         assert (row.phone_region, row.slot_minutes, row.opening_hours) == ("TR", 15, {})
-        assert row.created_at == ctx.clock.now()
+        slot_row = s.get(ClinicSetting, setting_id("schedule.slot_minutes"))
+        assert slot_row is not None and slot_row.created_at == ctx.clock.now()
         with pytest.raises(ValidationError, match="already holds a clinic"):
             clinic.create_clinic(s, ctx, name="Two", timezone="UTC", phone_region="TR")
         clinic.update_clinic(s, ctx, slot_minutes=10, opening_hours={"sat": [["10:00", "14:00"]]})
-        assert row.version == 2 and row.opening_hours["sat"] == [["10:00", "14:00"]]
+        row = clinic.get_clinic(s)
+        assert slot_row.version == 2 and row.opening_hours["sat"] == [["10:00", "14:00"]]
         assert row.opening_hours["mon"] == []
         clinic.update_clinic(s, ctx, slot_minutes=10)  # no change: no new version
-        assert row.version == 2
+        assert slot_row.version == 2
         assert row.wait_alert_minutes == 15  # the default
         clinic.update_clinic(s, ctx, wait_alert_minutes=25)
         assert agenda.clinic_info(s).wait_alert_minutes == 25

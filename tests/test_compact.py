@@ -144,7 +144,7 @@ def test_a_change_during_the_copy_stops_the_swap(clinic: Path) -> None:
     copy = sidecopy.write_side_copy(db_path, key, key, suffix=".compact")
     conn = raw_connect(db_path, key)
     try:
-        conn.execute("UPDATE clinic SET name = 'Written meanwhile'")
+        conn.execute("UPDATE clinic_setting SET value = '\"Written meanwhile\"'")
     finally:
         conn.close()
     with pytest.raises(sidecopy.ChangedDuringCopy, match="nothing was changed"):
@@ -152,7 +152,8 @@ def test_a_change_during_the_copy_stops_the_swap(clinic: Path) -> None:
     assert not copy.path.exists()
     conn = raw_connect(db_path, key)
     try:
-        assert conn.execute("SELECT name FROM clinic").fetchone()[0] == "Written meanwhile"
+        found = conn.execute("SELECT DISTINCT value FROM clinic_setting").fetchall()
+        assert found == [('"Written meanwhile"',)]
     finally:
         conn.close()
 

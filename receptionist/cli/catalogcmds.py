@@ -6,9 +6,9 @@ import argparse
 from typing import Any
 
 from receptionist.cli.common import App
-from receptionist.cli.hourstext import hours_text, parse_hours
 from receptionist.models import Provider, Room, Service
 from receptionist.schedule import catalog
+from receptionist.schedule.hourstext import hours_text, parse_hours
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

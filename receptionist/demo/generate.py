@@ -20,12 +20,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from receptionist.demo.data import NAME_POOLS, PROVIDER_COLOURS, PROVIDER_NAMES, SERVICES
 from receptionist.models import (
     Appointment,
-    Clinic,
     Device,
     Patient,
     Provider,
@@ -258,11 +257,14 @@ def _insert_appointments(
     return made
 
 
+_ZONE = text("SELECT value FROM clinic_setting WHERE key = 'clinic.timezone'")
+
+
 def generate(conn: Connection, sizes: Sizes, now: datetime, *, seed: int = 7) -> Generated:
     """Fill an empty clinic (its Clinic row must exist) with providers, services,
     rooms, patients and appointments around ``now``."""
     rng = random.Random(seed)
-    zone = ZoneInfo(conn.execute(select(Clinic.timezone)).scalar_one())
+    zone = ZoneInfo(json.loads(conn.execute(_ZONE).scalar_one()))
     if conn.execute(select(Device.id)).first() is None:
         _flush(
             conn,

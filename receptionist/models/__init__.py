@@ -5,6 +5,7 @@ from receptionist.models.base import Base, Synced, UTCDateTime, from_micros, new
 from receptionist.models.clinic import BlockedTime, Clinic, Provider, Room, Service
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
+from receptionist.models.setting import ClinicSetting, LocalSecret, setting_id
 from receptionist.models.staff import AuditEvent, AuditHead, Device, StaffUser
 from receptionist.models.waitlist import WaitlistEntry
 
@@ -16,9 +17,11 @@ __all__ = [
     "BlockedTime",
     "CardKind",
     "Clinic",
+    "ClinicSetting",
     "CommunicationEntry",
     "Consent",
     "Device",
+    "LocalSecret",
     "Patient",
     "PatientDocument",
     "Provider",
@@ -30,5 +33,6 @@ __all__ = [
     "WaitlistEntry",
     "from_micros",
     "new_id",
+    "setting_id",
     "to_micros",
 ]

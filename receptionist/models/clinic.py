@@ -15,16 +15,10 @@ WeeklyHours = dict[str, list[list[str]]]
 
 
 class Clinic(Synced, Base):
-    __tablename__ = "clinic"
+    """The clinic's identity. Its name, zone, hours and the rest are clinic settings
+    (``clinic_setting``, one row per key; migration 0011 moved them there)."""
 
-    name: Mapped[str] = mapped_column(String(200))
-    timezone: Mapped[str] = mapped_column(String(64))
-    phone_region: Mapped[str] = mapped_column(String(2))
-    locale: Mapped[str] = mapped_column(String(16), default="en")
-    slot_minutes: Mapped[int] = mapped_column(Integer, default=15)
-    opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # The today board turns a waiting patient's row amber after this many minutes.
-    wait_alert_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    __tablename__ = "clinic"
 
 
 class Provider(Synced, Base):

@@ -29,6 +29,8 @@ from receptionist.patients.duplicates import refuse_duplicates
 from receptionist.patients.numbering import next_patient_number, normalise_number
 from receptionist.patients.searchindex import index_patient, unindex_patient
 from receptionist.privacy.consents import check_decisions, current_consents, record_consent
+from receptionist.settings import clinic as clinic_settings
+from receptionist.settings import clinicstore
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 OPTIONAL_DATA = ("gender", "birth_date")
@@ -55,9 +57,7 @@ def _require(ctx: Ctx, permission: str) -> None:
 
 def _clinic_today(session: Session, ctx: Ctx) -> tuple[str, date]:
     """The clinic's phone region and today's date where the clinic is."""
-    clinic = session.execute(
-        select(Clinic.phone_region, Clinic.timezone).where(Clinic.deleted_at.is_(None)).limit(1)
-    ).first()
+    clinic = session.scalar(select(Clinic.id).where(Clinic.deleted_at.is_(None)).limit(1))
     if clinic is None:
         raise NotFound(
             Text(
@@ -66,7 +66,9 @@ def _clinic_today(session: Session, ctx: Ctx) -> tuple[str, date]:
                 )
             )
         )
-    return clinic.phone_region.upper(), ctx.clock.now().astimezone(ZoneInfo(clinic.timezone)).date()
+    region = str(clinicstore.value(session, clinic_settings.PHONE_REGION))
+    zone = str(clinicstore.value(session, clinic_settings.TIMEZONE))
+    return region.upper(), ctx.clock.now().astimezone(ZoneInfo(zone)).date()
 
 
 def _check_optional(cleaned: Mapping[str, object], consented: bool) -> None:

@@ -46,6 +46,8 @@ from receptionist.patients.searchindex import (
     sort_key,
     unindex_patient,
 )
+from receptionist.settings import clinic as clinic_settings
+from receptionist.settings import clinicstore
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 __all__ = [
@@ -99,8 +101,9 @@ def _row(r: Any) -> PatientRow:
 
 
 def clinic_region(session: Session) -> str:
-    region = session.scalar(select(Clinic.phone_region).where(Clinic.deleted_at.is_(None)).limit(1))
-    return region.upper() if region else "ZZ"
+    if session.scalar(select(Clinic.id).where(Clinic.deleted_at.is_(None)).limit(1)) is None:
+        return "ZZ"
+    return str(clinicstore.value(session, clinic_settings.PHONE_REGION)).upper()
 
 
 def _by_number(session: Session, query: str) -> list[PatientRow]:

@@ -7,6 +7,7 @@ clinic's time zone is used only to expand weekly hours into UTC intervals, with
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -78,20 +79,33 @@ def clinic_info(session: Session) -> ClinicInfo:
     return _read_clinic(session)[0]
 
 
+_CLINIC_KEYS = (
+    "clinic.name",
+    "clinic.timezone",
+    "schedule.slot_minutes",
+    "desk.wait_alert_minutes",
+    "schedule.opening_hours",
+)
+_CLINIC_SQL = (
+    "SELECT key, value FROM clinic_setting WHERE deleted_at IS NULL AND key IN ("
+    + ", ".join(f"'{key}'" for key in _CLINIC_KEYS)
+    + ")"
+)
+
+
 def _read_clinic(session: Session) -> tuple[ClinicInfo, hours.Week | None]:
-    """The clinic's info and opening hours (``None``: not set, or no clinic yet)."""
-    row = (
-        dbapi(session)
-        .execute(
-            "SELECT name, timezone, slot_minutes, wait_alert_minutes, opening_hours"
-            " FROM clinic WHERE deleted_at IS NULL LIMIT 1"
-        )
-        .fetchone()
-    )
-    if row is None:
-        return ClinicInfo(name="", timezone="UTC", slot_minutes=15), None
-    name, timezone, slot, wait_alert, opening = row
-    return ClinicInfo(name, timezone, slot or 15, wait_alert or 15), hours.parse_week_json(opening)
+    """The clinic's info and opening hours (``None``: not set, or no clinic yet).
+
+    Read raw (one small query): the window's hot path. Opening hours stay JSON text
+    for ``hours.parse_week_json``, which parses each distinct text once.
+    """
+    found = dict(dbapi(session).execute(_CLINIC_SQL).fetchall())
+    name = json.loads(found.get("clinic.name", '""'))
+    timezone = json.loads(found.get("clinic.timezone", '"UTC"'))
+    slot = json.loads(found.get("schedule.slot_minutes", "15"))
+    wait_alert = json.loads(found.get("desk.wait_alert_minutes", "15"))
+    week = hours.parse_week_json(found.get("schedule.opening_hours"))
+    return ClinicInfo(name, timezone, slot or 15, wait_alert or 15), week
 
 
 def providers(session: Session) -> list[Column]:

@@ -1,11 +1,15 @@
-"""The clinic's own row: its name, time zone, phone region, slot grid, opening hours.
+"""The clinic: its own row (its identity) and its settings, read as one view.
 
-There is one clinic per database. Configuring it, its catalogue and its blocked time
-needs the "clinic.configure" permission, and every change is audited.
+There is one clinic per database. Its name, time zone, phone region, language, slot
+grid, opening hours and waiting alert are clinic settings (``clinicsettings``), each a
+row of its own; :func:`get_clinic` reads them all in one query. Configuring the
+clinic, its catalogue and its blocked time needs the "clinic.configure" permission,
+and every change is audited.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -15,31 +19,53 @@ from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
 from receptionist.journal import records
 from receptionist.models import Clinic
-from receptionist.schedule import fieldrules, hours
-from receptionist.schedule.fieldrules import Rule
+from receptionist.settings import clinic as own
+from receptionist.settings import clinicstore
+from receptionist.settings.registry import Setting
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-CLINIC_RULES: dict[str, Rule] = {
-    "name": fieldrules.name,
-    "timezone": fieldrules.timezone,
-    "phone_region": fieldrules.code("phone_region", 2),
-    "locale": fieldrules.text("locale", 16),
-    "slot_minutes": fieldrules.slot_minutes,
-    "wait_alert_minutes": fieldrules.wait_alert_minutes,
-    "opening_hours": lambda v: hours.validate_hours(v, "opening_hours"),
+from . import clinicsettings as cs
+
+# The clinic's fields as the code names them, and the setting each one is.
+FIELDS: dict[str, Setting] = {
+    "name": own.NAME,
+    "timezone": own.TIMEZONE,
+    "phone_region": own.PHONE_REGION,
+    "locale": own.LOCALE,
+    "slot_minutes": cs.SLOT_MINUTES,
+    "opening_hours": cs.OPENING_HOURS,
+    "wait_alert_minutes": cs.WAIT_ALERT_MINUTES,
 }
+_BY_KEY = {s.key: s for s in FIELDS.values()}
+
+
+@dataclass(frozen=True)
+class ClinicView:
+    """The clinic as the code reads it: its id and the value of each of its settings."""
+
+    id: str
+    name: str
+    timezone: str
+    phone_region: str
+    locale: str
+    slot_minutes: int
+    opening_hours: dict[str, Any]
+    wait_alert_minutes: int
 
 
 def require_configure(ctx: Ctx) -> None:
-    message = Text(
-        QT_TRANSLATE_NOOP("core", "Only a manager or an administrator can change clinic settings.")
-    )
-    require(ctx, "clinic.configure", message)
+    require(ctx, "clinic.configure", clinicstore.CANNOT_CONFIGURE)
 
 
-def get_clinic(session: Session) -> Clinic:
-    clinic = session.scalar(select(Clinic).where(Clinic.deleted_at.is_(None)).limit(1))
-    if clinic is None:
+def clinic_id(session: Session) -> str | None:
+    """The clinic's id, or None before set-up."""
+    return session.scalar(select(Clinic.id).where(Clinic.deleted_at.is_(None)).limit(1))
+
+
+def get_clinic(session: Session) -> ClinicView:
+    """The clinic and its settings (one query for the settings), or NotFound."""
+    found = clinic_id(session)
+    if found is None:
         raise NotFound(
             Text(
                 QT_TRANSLATE_NOOP(
@@ -48,7 +74,8 @@ def get_clinic(session: Session) -> Clinic:
                 )
             )
         )
-    return clinic
+    values = clinicstore.values(session, _BY_KEY)
+    return ClinicView(found, **{name: values[s.key] for name, s in FIELDS.items()})  # type: ignore[arg-type]
 
 
 def create_clinic(
@@ -61,35 +88,47 @@ def create_clinic(
     locale: str = "en",
     slot_minutes: int = 15,
     opening_hours: dict[str, Any] | None = None,
-) -> Clinic:
+) -> ClinicView:
     require_configure(ctx)
-    if session.scalar(select(Clinic.id).where(Clinic.deleted_at.is_(None)).limit(1)):
+    if clinic_id(session):
         raise ValidationError(
             "clinic",
             Text(
                 QT_TRANSLATE_NOOP("core", "This database already holds a clinic; edit it instead.")
             ),
         )
-    fields = fieldrules.clean(
-        dict(
-            name=name,
-            timezone=timezone,
-            phone_region=phone_region,
-            locale=locale,
-            slot_minutes=slot_minutes,
-            opening_hours=opening_hours or {},
-        ),
-        CLINIC_RULES,
+    given = dict(
+        name=name,
+        timezone=timezone,
+        phone_region=phone_region,
+        locale=locale,
+        slot_minutes=slot_minutes,
+        opening_hours=opening_hours or {},
     )
-    clinic = Clinic(**fields)
-    records.insert(session, ctx, clinic, "clinic")
-    return clinic
+    checked = {field: FIELDS[field].check(value, field) for field, value in given.items()}
+    records.insert(session, ctx, Clinic(), "clinic")
+    for field, value in checked.items():
+        clinicstore.write(session, ctx, FIELDS[field], value)
+    return get_clinic(session)
 
 
-def update_clinic(session: Session, ctx: Ctx, **changes: Any) -> Clinic:
-    """Change clinic settings (any of CLINIC_RULES' fields); ``None`` keeps a value."""
+def update_clinic(session: Session, ctx: Ctx, **changes: Any) -> ClinicView:
+    """Change clinic settings (fields of :data:`FIELDS`); ``None`` keeps a value.
+
+    Every value is checked before any is written, so a refused change writes nothing.
+    """
     require_configure(ctx)
-    fieldrules.refuse_unknown(changes, CLINIC_RULES)
-    clinic = get_clinic(session)
-    records.update(session, ctx, clinic, "clinic", fieldrules.clean(changes, CLINIC_RULES))
-    return clinic
+    unknown = sorted(set(changes) - set(FIELDS))
+    if unknown:
+        raise ValidationError(
+            unknown[0],
+            Text(
+                QT_TRANSLATE_NOOP("core", "'{field}' is not a setting that can be changed."),
+                field=unknown[0],
+            ),
+        )
+    get_clinic(session)
+    checked = {f: FIELDS[f].check(v, f) for f, v in changes.items() if v is not None}
+    for field, value in checked.items():
+        clinicstore.write(session, ctx, FIELDS[field], value)
+    return get_clinic(session)

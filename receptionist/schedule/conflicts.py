@@ -31,8 +31,9 @@ from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.orm import Session
 
 from receptionist import zones
-from receptionist.models import Appointment, BlockedTime, Clinic, Provider, Service
+from receptionist.models import Appointment, BlockedTime, Provider, Service
 from receptionist.schedule import blocked, fieldrules, hours
+from receptionist.schedule.clinic import ClinicView
 from receptionist.schedule.lifecycle import INACTIVE
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, When
 
@@ -200,7 +201,7 @@ def _timelines(
 
 def load(
     session: Session,
-    clinic: Clinic,
+    clinic: ClinicView,
     providers: Sequence[Provider],
     start: datetime,
     end: datetime,
@@ -316,7 +317,7 @@ def evaluate(schedule: Schedule, req: Request) -> list[Conflict]:
     return _busy(schedule, req) + _outside(schedule, req) + _blocked(schedule, req)
 
 
-def check(session: Session, clinic: Clinic, provider: Provider, req: Request) -> list[Conflict]:
+def check(session: Session, clinic: ClinicView, provider: Provider, req: Request) -> list[Conflict]:
     """Load just what ``req`` needs (a few indexed queries) and evaluate the rules."""
     pad_s, pad_e = req.padded
     schedule = load(

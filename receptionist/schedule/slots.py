@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from receptionist import zones
 from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
-from receptionist.models import Clinic, Provider, Room, Service
+from receptionist.models import Provider, Room, Service
 from receptionist.schedule import catalog, conflicts, hours
-from receptionist.schedule.clinic import get_clinic
+from receptionist.schedule.clinic import ClinicView, get_clinic
 from receptionist.schedule.conflicts import Request, Schedule
 from receptionist.schedule.drafts import bookable, bookable_patient
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -46,7 +46,7 @@ class Slot:
 class _Search:
     """What is searched for, fixed for the whole search."""
 
-    clinic: Clinic
+    clinic: ClinicView
     service: Service
     providers: Sequence[Provider]
     room_id: str | None

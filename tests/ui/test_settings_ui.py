@@ -16,7 +16,8 @@ from sqlalchemy import select
 from threadspy import ThreadSpy
 
 from receptionist.context import Actor
-from receptionist.models import BlockedTime, Clinic, Provider, Room, Service, StaffUser
+from receptionist.models import BlockedTime, Provider, Room, Service, StaffUser
+from receptionist.schedule.clinic import get_clinic
 from receptionist.staff import accounts as staff
 from ui.app import stylesheet
 from ui.desk import Desk
@@ -236,7 +237,7 @@ def test_add_a_room_and_save_the_clinic(qtbot: QtBot, dialog: SettingsDialog, ad
     shot(dialog, "settings-clinic")
     with qtbot.waitSignal(dialog.changed, timeout=10_000):
         clinic.save()
-    row = read(admin, lambda s: s.scalar(select(Clinic)))
+    row = read(admin, get_clinic)
     assert (row.name, row.slot_minutes, row.wait_alert_minutes) == ("Şifa Dental", 10, 25)
     assert row.opening_hours["sun"] == []
     assert (admin.clinic.slot_minutes, admin.clinic.wait_alert_minutes) == (10, 25)
@@ -270,7 +271,7 @@ def test_a_receptionist_sees_no_staff_and_cannot_save(
     clinic.save_button.setEnabled(True)
     clinic.save()
     qtbot.waitUntil(lambda: "Only a manager" in clinic.note.text(), timeout=10_000)
-    assert read(desk, lambda s: s.scalar(select(Clinic)).name) == "Şifa Clinic"
+    assert read(desk, lambda s: get_clinic(s).name) == "Şifa Clinic"
 
 
 def test_add_a_staff_user(qtbot: QtBot, dialog: SettingsDialog, admin: Desk) -> None:
@@ -466,7 +467,7 @@ def test_switching_tab_save_saves_and_moves_on(
     with qtbot.waitSignal(guarded.changed, timeout=10_000):
         guarded.tabs.setCurrentWidget(guarded.services)
     assert guarded.tabs.currentWidget() is guarded.services
-    assert read(admin, lambda s: s.scalar(select(Clinic)).name) == "Şifa Dental"
+    assert read(admin, lambda s: get_clinic(s).name) == "Şifa Dental"
     assert not guarded.unsaved()
 
 
@@ -563,5 +564,5 @@ def test_typing_while_a_save_runs_is_kept_as_unsaved(
     with qtbot.waitSignal(dialog.changed, timeout=10_000):
         clinic.save()
         clinic.name.setText("Second Name Clinic")  # the worker has not answered yet
-    assert read(admin, lambda s: s.scalar(select(Clinic)).name) == "First Name Clinic"
+    assert read(admin, lambda s: get_clinic(s).name) == "First Name Clinic"
     assert clinic.name.text() == "Second Name Clinic" and clinic.unsaved()

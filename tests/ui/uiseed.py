@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from factories import add_clinic
+
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
-from receptionist.models import Appointment, BlockedTime, Clinic, Patient, Provider, Room, Service
+from receptionist.models import Appointment, BlockedTime, Patient, Provider, Room, Service
 from receptionist.patients.search import rebuild_search_index
 from receptionist.staff import accounts as staff
 from receptionist.store import storage
@@ -38,15 +40,14 @@ def seed(db: storage.Database, clock: FixedClock) -> dict[str, str]:
     stamp: dict[str, Any] = {"created_at": now, "updated_at": now}
     ids: dict[str, str] = {}
     with db.write() as s:
-        s.add(
-            Clinic(
-                name="Şifa Clinic",
-                timezone="Europe/Istanbul",
-                phone_region="TR",
-                slot_minutes=15,
-                opening_hours=WEEKDAYS,
-                **stamp,
-            )
+        add_clinic(
+            s,
+            now,
+            name="Şifa Clinic",
+            tz="Europe/Istanbul",
+            phone_region="TR",
+            slot_minutes=15,
+            opening_hours=WEEKDAYS,
         )
         split = {"mon": [["09:00", "12:30"], ["13:30", "18:00"]]}
         ayse = Provider(name="Dr. Ayşe Demir", colour="#2b6cb0", working_hours=split, **stamp)

@@ -1,0 +1,25 @@
+"""This PC's desk preferences, declared in the settings registry."""
+
+from __future__ import annotations
+
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+from .kinds import Whole
+from .registry import Setting, declare
+
+LOCK_AFTER_MINUTES = declare(
+    Setting(
+        "desk.lock_after_minutes",
+        "pc",
+        Whole(1, 480, "min"),
+        5,
+        Text(QT_TRANSLATE_NOOP("core", "Lock after")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "Minutes without a key press or click after which this PC locks the desk "
+                "(what was being typed is kept).",
+            )
+        ),
+    )
+)

@@ -1,0 +1,266 @@
+"""What kind of value a setting holds: how it is typed, checked, stored and shown.
+
+A kind turns text typed on a command line into a value (:meth:`Kind.parse`), checks a
+value from anywhere (:meth:`Kind.check`, which raises ValidationError naming the
+setting), and shows a value as text (:meth:`Kind.show`). Values are plain JSON
+(int, bool, str, dict), which is how the clinic store keeps them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from receptionist.errors import ValidationError
+from receptionist.freetext import has_controls
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+TRUE = ("true", "yes", "on", "1")
+FALSE = ("false", "no", "off", "0")
+
+
+class Kind:
+    """The base: a value of any JSON type, typed as JSON."""
+
+    name = "json"
+
+    def parse(self, text: str, key: str, label: str) -> object:
+        try:
+            value: object = json.loads(text)
+        except ValueError:
+            raise ValidationError(
+                key,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "{label} is not readable; {hint}"),
+                    label=label,
+                    hint=self.hint(),
+                ),
+            ) from None
+        return self.check(value, key, label)
+
+    def check(self, value: object, key: str, label: str) -> object:
+        return value
+
+    def show(self, value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def hint(self) -> str:
+        return Text(QT_TRANSLATE_NOOP("core", "write it as JSON."))
+
+
+@dataclass(frozen=True)
+class Whole(Kind):
+    """A whole number from ``low`` to ``high``, optionally one of ``steps`` only."""
+
+    low: int
+    high: int
+    unit: str = ""
+    divides: int | None = None  # the value must divide this (slot sizes divide a day)
+    name = "int"
+
+    def parse(self, text: str, key: str, label: str) -> object:
+        try:
+            return self.check(int(text.strip()), key, label)
+        except ValueError:
+            raise self._refused(key, label) from None
+
+    def check(self, value: object, key: str, label: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._refused(key, label)
+        if not self.low <= value <= self.high:
+            raise self._refused(key, label)
+        if self.divides and self.divides % value:
+            raise ValidationError(
+                key,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "{label} must divide {whole} evenly."),
+                    label=label,
+                    whole=self.divides,
+                ),
+            )
+        return value
+
+    def show(self, value: object) -> str:
+        return str(value)
+
+    def hint(self) -> str:
+        return Text(
+            QT_TRANSLATE_NOOP("core", "a whole number from {low} to {high}."),
+            low=self.low,
+            high=self.high,
+        )
+
+    def _refused(self, key: str, label: str) -> ValidationError:
+        return ValidationError(
+            key,
+            Text(
+                QT_TRANSLATE_NOOP("core", "{label} must be {hint}"),
+                label=label,
+                hint=self.hint(),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Flag(Kind):
+    """Yes or no."""
+
+    name = "bool"
+
+    def parse(self, text: str, key: str, label: str) -> object:
+        word = text.strip().lower()
+        if word in TRUE:
+            return True
+        if word in FALSE:
+            return False
+        raise self._refused(key, label)
+
+    def check(self, value: object, key: str, label: str) -> bool:
+        if not isinstance(value, bool):
+            raise self._refused(key, label)
+        return value
+
+    def show(self, value: object) -> str:
+        return "true" if value else "false"
+
+    def hint(self) -> str:
+        return Text(QT_TRANSLATE_NOOP("core", "true or false."))
+
+    def _refused(self, key: str, label: str) -> ValidationError:
+        return ValidationError(
+            key,
+            Text(QT_TRANSLATE_NOOP("core", "{label} must be true or false."), label=label),
+        )
+
+
+@dataclass(frozen=True)
+class Choice(Kind):
+    """One of a fixed set of words."""
+
+    options: tuple[str, ...]
+    name = "choice"
+
+    def parse(self, text: str, key: str, label: str) -> object:
+        return self.check(text.strip(), key, label)
+
+    def check(self, value: object, key: str, label: str) -> str:
+        if not isinstance(value, str) or value not in self.options:
+            raise ValidationError(
+                key,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "{label} must be one of: {options}."),
+                    label=label,
+                    options=", ".join(self.options),
+                ),
+            )
+        return value
+
+    def show(self, value: object) -> str:
+        return str(value)
+
+    def hint(self) -> str:
+        return ", ".join(self.options)
+
+
+@dataclass(frozen=True)
+class Words(Kind):
+    """One line of text, at most ``limit`` characters, with no control characters.
+
+    ``rule`` (optional) checks and normalises it further (a time zone's name, a code).
+    """
+
+    limit: int
+    required: bool = True
+    rule: Callable[[str, str, str], str] | None = field(default=None, compare=False)
+    name = "str"
+
+    def parse(self, text: str, key: str, label: str) -> object:
+        return self.check(text, key, label)
+
+    def check(self, value: object, key: str, label: str) -> str:
+        text = value.strip() if isinstance(value, str) else None
+        if text is None or len(text) > self.limit or has_controls(text):
+            raise ValidationError(
+                key,
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "{label} must be one line of text of at most {limit} characters.",
+                    ),
+                    label=label,
+                    limit=self.limit,
+                ),
+            )
+        if self.required and not text:
+            raise ValidationError(
+                key,
+                Text(QT_TRANSLATE_NOOP("core", "{label} cannot be empty."), label=label),
+            )
+        return self.rule(text, key, label) if self.rule else text
+
+    def show(self, value: object) -> str:
+        return str(value)
+
+    def hint(self) -> str:
+        return Text(QT_TRANSLATE_NOOP("core", "one line of text."))
+
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(frozen=True)
+class Colour(Kind):
+    """A colour written as #rrggbb."""
+
+    name = "colour"
+
+    def parse(self, text: str, key: str, label: str) -> object:
+        return self.check(text.strip(), key, label)
+
+    def check(self, value: object, key: str, label: str) -> str:
+        if not isinstance(value, str) or not _COLOUR.match(value):
+            raise ValidationError(
+                key,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "{label} must be a colour like #4a90d9."),
+                    label=label,
+                ),
+            )
+        return value.lower()
+
+    def show(self, value: object) -> str:
+        return str(value)
+
+    def hint(self) -> str:
+        return "#rrggbb"
+
+
+def code_rule(size: int) -> Callable[[str, str, str], str]:
+    """A rule for :class:`Words`: ``size`` letters, upper-cased (a region, a currency)."""
+
+    def rule(text: str, key: str, label: str) -> str:
+        if not re.fullmatch(rf"[A-Za-z]{{{size}}}", text):
+            raise ValidationError(
+                key,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "{label} is a {size}-letter code, like TR."),
+                    label=label,
+                    size=size,
+                ),
+            )
+        return text.upper()
+
+    return rule
+
+
+def as_object(value: Any, key: str, label: str) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else a ValidationError naming ``key``."""
+    if not isinstance(value, dict):
+        raise ValidationError(
+            key,
+            Text(QT_TRANSLATE_NOOP("core", "{label} must be a JSON object."), label=label),
+        )
+    return value

@@ -1,0 +1,96 @@
+"""The registry: every setting declared once, looked up by its key.
+
+A setting's key is ``group.name`` in lower case (``schedule.slot_minutes``); its group
+is the page of the Settings dialog it belongs on. Declaring a key twice is an error,
+so two rooms can never fight over one setting.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from receptionist.errors import NotFound
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+from .kinds import Kind
+
+Scope = Literal["clinic", "pc", "secret"]
+SCOPES: tuple[Scope, ...] = ("clinic", "pc", "secret")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: what it is called, holds, defaults to, and where it is kept."""
+
+    key: str
+    scope: Scope
+    kind: Kind
+    default: object
+    label: str  # a Text: translatable
+    help: str  # a Text: one or two sentences
+    # Who may change it: "clinic.configure" for the clinic's settings, "" for anyone.
+    permission: str = ""
+
+    @property
+    def group(self) -> str:
+        return self.key.split(".", 1)[0]
+
+    def check(self, value: object, field: str | None = None) -> object:
+        """``value`` checked (and normalised); a refusal names ``field`` (default: the key)."""
+        return self.kind.check(value, field or self.key, self.label)
+
+    def parse(self, text: str) -> object:
+        return self.kind.parse(text, self.key, self.label)
+
+
+class DuplicateSetting(Exception):
+    """A key declared twice: a bug in the code, found at import."""
+
+
+_REGISTRY: dict[str, Setting] = {}
+
+
+def declare(setting: Setting) -> Setting:
+    """Add ``setting`` to the registry; its default must pass its own check."""
+    if setting.key in _REGISTRY:
+        raise DuplicateSetting(f"setting {setting.key!r} is declared twice")
+    if setting.key != setting.key.lower() or "." not in setting.key:
+        raise ValueError(f"setting key {setting.key!r} must be 'group.name' in lower case")
+    if setting.scope not in SCOPES:
+        raise ValueError(f"setting {setting.key!r} has an unknown scope {setting.scope!r}")
+    if setting.scope != "secret":
+        setting.check(setting.default)
+    _REGISTRY[setting.key] = setting
+    return setting
+
+
+def all_settings() -> Iterator[Setting]:
+    """Every declared setting, by key."""
+    return iter(sorted(_REGISTRY.values(), key=lambda s: s.key))
+
+
+def setting(key: str) -> Setting:
+    """The setting called ``key``, or NotFound that suggests the nearest key."""
+    found = _REGISTRY.get(key.strip().lower())
+    if found is not None:
+        return found
+    near = difflib.get_close_matches(key.strip().lower(), list(_REGISTRY), n=1)
+    if near:
+        raise NotFound(
+            Text(
+                QT_TRANSLATE_NOOP("core", "There is no setting called {key}; did you mean {near}?"),
+                key=key,
+                near=near[0],
+            )
+        )
+    raise NotFound(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core", "There is no setting called {key}; `settings list` shows them all."
+            ),
+            key=key,
+        )
+    )
