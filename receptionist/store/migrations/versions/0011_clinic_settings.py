@@ -98,7 +98,8 @@ def downgrade() -> None:
     conn = op.get_bind()
     for column, decl in COLUMNS.items():
         op.execute(f"ALTER TABLE clinic ADD COLUMN {column} {decl}")
-    found = dict(conn.execute(sa.text("SELECT key, value FROM clinic_setting")).all())
+    rows = conn.execute(sa.text("SELECT key, value FROM clinic_setting")).all()
+    found: dict[str, str] = {key: value for key, value in rows}
     for column, key in MOVED.items():
         if key not in found:
             continue
