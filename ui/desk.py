@@ -13,6 +13,7 @@ from receptionist.clock import Clock, SystemClock
 from receptionist.context import Actor, Ctx
 from receptionist.schedule.agenda import ClinicInfo
 
+from .events import ClinicEvents
 from .syncstate import SyncState
 from .tasks import TaskManager
 
@@ -27,6 +28,11 @@ class Desk:
     username: str = ""
     demo: bool = False
     sync: SyncState = field(default_factory=SyncState)
+    # The core's events as Qt signals (started by the main window).
+    events: ClinicEvents = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.events = ClinicEvents(self.tasks, self.ctx, parent=self.tasks)
 
     def ctx(self) -> Ctx:
         return Ctx(self.actor, self.clock)

@@ -6,7 +6,7 @@ signals; it holds no schedule logic of its own.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
@@ -17,6 +17,7 @@ from .actions import Actions, build_menus
 from .booking import BookingLauncher
 from .cancel import CancelDialog
 from .desk import Desk
+from .events import POLL_MS, Refresh
 from .lockscreen import LockScreen
 from .navbar import NavBar
 from .patients import install as install_patients
@@ -27,6 +28,11 @@ from .settings import install as install_settings
 from .statusops import CancelFactory, StatusOps
 from .syncstatus import SyncStatus
 from .today import install as install_today
+
+# The kinds of rows whose changes redraw the schedule.
+SCHEDULE_ENTITIES = (
+    "appointment", "blocked_time", "provider", "room", "service", "patient", "clinic_setting",
+)  # fmt: skip
 
 
 class MainWindow(QMainWindow):
@@ -50,6 +56,11 @@ class MainWindow(QMainWindow):
             title = self.tr("{0} (demo: no real data)").format(title)
         self.setWindowTitle(self.tr("{0} – Receptionist").format(title))
         self.model = ScheduleModel(desk, self)
+        # Whatever changes what the schedule shows, from here or another process.
+        self.refresh = Refresh(desk.events, SCHEDULE_ENTITIES, self.model.reload, self)
+        self.poll_timer = QTimer(self)  # writes by other processes: the CLI, sync
+        self.poll_timer.setInterval(POLL_MS)
+        self.poll_timer.timeout.connect(desk.events.poll)
         self.schedule = ScheduleView(self.model, desk.clock)
         self.actions_ = Actions(self)
         self.actions_.scope_to(self.schedule, self.actions_.book, self.actions_.card_menu)
@@ -129,7 +140,10 @@ class MainWindow(QMainWindow):
         (a.by_provider if m.kind == "provider" else a.by_room).setChecked(True)
 
     def start(self) -> None:
-        """Load the first window of the schedule and put the keyboard on it."""
+        """Follow the clinic's changes, load the first window of the schedule and put
+        the keyboard on it."""
+        self.desk.events.start()
+        self.poll_timer.start()
         self.model.reload()
         self.schedule.setFocus()
 

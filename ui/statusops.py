@@ -71,5 +71,4 @@ class StatusOps(QObject):
         messages.info(
             self.tr("Saved: the appointment is now {0}.").format(look.status_label(status))
         )
-        self.saved.emit(appointment_id, status)
-        self.model.reload()
+        self.saved.emit(appointment_id, status)  # the schedule redraws from the change itself

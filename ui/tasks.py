@@ -47,6 +47,9 @@ class TaskManager(QObject):
     """The database worker: one thread, results back on the GUI thread by a signal."""
 
     busyChanged = Signal(bool)
+    # Emitted at the start of shutdown(), while work may still be queued: the last
+    # chance to hand the worker clean-up (the clinic events' follower, for one).
+    shuttingDown = Signal()
     _deliver = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -88,10 +91,15 @@ class TaskManager(QObject):
     def pending(self) -> int:
         return self._pending
 
+    def closed(self) -> bool:
+        """Whether the worker was shut down (and takes no more work)."""
+        return self._closed
+
     def shutdown(self) -> None:
         """Finish queued work, close the database (on the worker too); drop late callbacks."""
         if self._closed:
             return
+        self.shuttingDown.emit()
         self._closed = True  # refuses new work; what is queued still runs with the database
         self._pool.submit(self._close_database)
         self._pool.shutdown(wait=True)

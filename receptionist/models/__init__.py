@@ -2,6 +2,7 @@
 
 from receptionist.models.appointment import Appointment, CardKind
 from receptionist.models.base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
+from receptionist.models.changes import ChangeEntry, ChangeOrigin, FreedSlot
 from receptionist.models.clinic import BlockedTime, Clinic, Provider, Room, Service
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
@@ -16,11 +17,14 @@ __all__ = [
     "Base",
     "BlockedTime",
     "CardKind",
+    "ChangeEntry",
+    "ChangeOrigin",
     "Clinic",
     "ClinicSetting",
     "CommunicationEntry",
     "Consent",
     "Device",
+    "FreedSlot",
     "LocalSecret",
     "Patient",
     "PatientDocument",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,6 +20,9 @@ class Patient(Synced, Base):
         Index("ix_patient_birth_date", "birth_date"),
         Index("ix_patient_sort_key", "sort_key", "search_rowid"),
     )
+
+    # Local to this file, never synced: the search index's place and name key.
+    LOCAL_COLUMNS: ClassVar[tuple[str, ...]] = ("search_rowid", "sort_key")
 
     # Local key of the full-text index (patient_search.rowid), kept in sort_key
     # order by receptionist.patients.searchindex; never synced.

@@ -9,9 +9,10 @@ told to use ``sqlcipher3``: SQLAlchemy would otherwise fall back to the standard
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from receptionist.errors import Busy, DiskFull, NotOurFile, UnlockError
+from receptionist.events import Hub
+from receptionist.safelog import describe
 from receptionist.store.lock import SharedUse
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 PLAINTEXT_MAGIC = b"SQLite format 3\x00"
 DEFAULT_CACHE_MB = 256
 BUSY_TIMEOUT_MS = 10_000
+log = logging.getLogger(__name__)
 
 
 def key_pragma_value(key: bytes) -> str:
@@ -146,6 +150,20 @@ class Database:
         self._writer = sessionmaker(
             self.engine.execution_options(begin_immediate=True), expire_on_commit=False
         )
+        # What the core tells listeners about this clinic (journal.feed publishes the
+        # changes each commit made; reactions and the app's views listen).
+        self.events = Hub()
+        self._after_commit: list[Callable[[], object]] = []
+        self._on_close: list[Callable[[], object]] = []
+
+    def on_close(self, hook: Callable[[], object]) -> None:
+        """Call ``hook`` when this database is closed (before its connections go)."""
+        self._on_close.append(hook)
+
+    def after_commit(self, hook: Callable[[], object]) -> Callable[[], None]:
+        """Call ``hook`` after each write this object commits; returns the removal call."""
+        self._after_commit.append(hook)
+        return lambda: self._after_commit.remove(hook) if hook in self._after_commit else None
 
     def key_pragma(self) -> str:
         """The key as SQLCipher's ``KEY`` clause wants it (for ATTACH of copies)."""
@@ -174,6 +192,11 @@ class Database:
             if clear is None:
                 raise
             raise clear from exc
+        for hook in list(self._after_commit):
+            try:
+                hook()
+            except Exception as exc:  # the write is committed: a listener's bug is not its failure
+                log.error("an after-commit hook failed: %s", describe(exc))
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -194,6 +217,9 @@ class Database:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def close(self) -> None:
+        for hook in self._on_close:
+            hook()
+        self._on_close.clear()
         self.engine.dispose()
         self._use.release()
 

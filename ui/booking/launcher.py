@@ -91,5 +91,4 @@ class BookingLauncher(QObject):
             self.dialog = None
 
     def _booked(self, _appointment_id: str) -> None:
-        messages.info(self.tr("Booked."))
-        self.model.reload()
+        messages.info(self.tr("Booked."))  # the schedule redraws from the change itself

@@ -127,8 +127,8 @@ class MoveOps(QObject):
             messages.info(self.tr("Moved over the clash; the reason is kept with it."))
         else:
             messages.info(self.tr("Moved."))
+        # The schedule redraws from the change itself; the ghost stays until it lands.
         self.moved.emit(move.appointment_id)
-        self.view.model.reload()  # the ghost stays until the new window lands
 
     def _refused(self, move: Move, exc: BaseException) -> None:
         if not isinstance(exc, ConflictError) or not self.desk.actor.may("booking.override"):

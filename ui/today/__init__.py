@@ -1,10 +1,11 @@
 """The front desk's day: the today board and the waitlist, hooked onto a window.
 
 ``install(window)`` adds a Front desk menu with "Today board…" (Ctrl+Shift+T) and
-"Waitlist…" (Ctrl+Shift+W). A status saved on the board reloads the schedule; a
-status saved on the schedule reloads the board; a cancellation anywhere (the
-schedule's ``status_ops.saved``, or :meth:`FrontDesk.slot_freed` for other paths)
-shows who on the waitlist fits the freed time. From the waitlist an entry is edited
+"Waitlist…" (Ctrl+Shift+W). The board, the waitlist and the schedule each redraw
+from the clinic's change events (``ui/events.py``), whoever saved the change: this
+desk, the CLI or another PC. A slot freed anywhere (a cancel, a no-show, a drag away,
+the CLI, sync) is offered by the core's reaction (``receptionist.schedule.reactions``)
+and shown here with who on the waitlist fits it. From the waitlist an entry is edited
 (the add dialog, filled in) or booked: the window's booking dialog opens filled in with
 the patient, the service, the provider and the freed time; once booked, the entry
 leaves the list (as booked, audited). The dialogs are children of the window, so its
@@ -18,11 +19,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from receptionist.schedule.reactions import WaitlistOffer
 from receptionist.schedule.waitlist import Candidate, FreedSlot, WaitlistRow
 
 from .. import messages
 from ..actions import menu_holding, window_action
 from ..booking.ops import Catalog, load_catalog
+from ..events import Refresh
 from ..tasks import DbOp
 from . import ops
 from .board import TodayBoard
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
     from ..mainwindow import MainWindow
 
 __all__ = ["FrontDesk", "TodayBoard", "WaitlistView", "install"]
+
+WAITLIST_ENTITIES = ("waitlist_entry", "patient", "service", "provider")
 
 
 class FrontDesk(QObject):
@@ -50,6 +55,8 @@ class FrontDesk(QObject):
         self.board: TodayBoard | None = None
         self.waitlist: WaitlistView | None = None
         self.entry: EntryDialog | None = None
+        self.desk.events.offered.connect(self._offered)
+        Refresh(self.desk.events, WAITLIST_ENTITIES, self._waitlist_changed, self)
 
     def forget(self) -> None:
         """Another user signed in: none of the previous user's windows stay."""
@@ -64,19 +71,8 @@ class FrontDesk(QObject):
     def show_board(self) -> TodayBoard:
         if self.board is None:
             self.board = TodayBoard(self.desk, self.window)
-            self.board.changed.connect(self._board_changed)
         self.board.present()
         return self.board
-
-    def _board_changed(self, appointment_id: str, status: str) -> None:
-        self.window.model.reload()
-
-    def status_saved(self, appointment_id: str, status: str) -> None:
-        """A status changed elsewhere (the schedule): follow it."""
-        if self.board is not None and self.board.isVisible():
-            self.board.reload()
-        if status == "cancelled":
-            self.slot_freed(appointment_id)
 
     # --- the waitlist ------------------------------------------------------------------
     def show_waitlist(self) -> WaitlistView:
@@ -203,11 +199,14 @@ class FrontDesk(QObject):
             messages.info(self.tr("Taken off the waitlist."))
         self.reload_waitlist()
 
-    def slot_freed(self, appointment_id: str) -> None:
-        """An appointment was cancelled: show who on the waitlist fits its time, if anyone."""
-        ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: ops.freed_slot(db, ctx, appointment_id), self)
-        op.success(self._show_freed).run()
+    def _offered(self, offer: WaitlistOffer) -> None:
+        """The core found who on the waitlist fits a freed slot: show them."""
+        if self.desk.actor.may("patient.read"):
+            self._show_freed(offer.slot)
+
+    def _waitlist_changed(self) -> None:
+        if self.waitlist is not None and self.waitlist.isVisible():
+            self.reload_waitlist()
 
     def _show_freed(self, slot: FreedSlot) -> None:
         if not slot.candidates:
@@ -237,7 +236,6 @@ def install(window: MainWindow) -> None:
                             tr("Patients who want an earlier slot"))  # fmt: skip
     board.triggered.connect(desk.show_board)
     waiting.triggered.connect(desk.show_waitlist)
-    window.status_ops.saved.connect(desk.status_saved)
     bar = window.menuBar()
     menu = bar.addMenu(tr("&Front desk"))
     menu.addActions([board, waiting])

@@ -28,6 +28,7 @@ from receptionist.schedule.today import BoardRow
 from .. import icons, messages
 from ..actions import local_action
 from ..desk import Desk
+from ..events import Refresh
 from ..rowsmodel import rows_table
 from ..schedule import look
 from ..tasks import DbOp
@@ -82,6 +83,7 @@ class TodayBoard(QDialog):
         self.timer.setObjectName("boardTimer")
         self.timer.setInterval(tick_ms)
         self.timer.timeout.connect(self.tick)
+        Refresh(desk.events, ("appointment", "patient", "room", "provider"), self._changed, self)
         self.table.selectionModel().currentRowChanged.connect(self._sync_actions)
         self._sync_actions()
         self.resize(760, 460)
@@ -118,6 +120,10 @@ class TodayBoard(QDialog):
         super().showEvent(event)
         if not self.timer.isActive():
             self.timer.start()
+            self.reload()
+
+    def _changed(self) -> None:
+        if self.isVisible():
             self.reload()
 
     def present(self) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from receptionist.context import Ctx
 from receptionist.schedule import today, waitlist
 from receptionist.schedule.today import BoardRow
-from receptionist.schedule.waitlist import Candidate, FreedSlot, WaitlistRow
+from receptionist.schedule.waitlist import Candidate, WaitlistRow
 from receptionist.store.storage import Database
 
 
@@ -79,6 +79,3 @@ def remove_entry(db: Database, ctx: Ctx, entry_id: str, booked: bool) -> None:
         waitlist.remove(s, ctx, entry_id, booked=booked)
 
 
-def freed_slot(db: Database, ctx: Ctx, appointment_id: str) -> FreedSlot:
-    with db.read() as s:
-        return waitlist.candidates_for_appointment(s, ctx, appointment_id)

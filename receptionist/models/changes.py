@@ -1,0 +1,69 @@
+"""The change feed: what changed on this PC, in commit order, and the slots it freed.
+
+Local to this file, never synced themselves: the feed is this PC's outbox and the
+source of the events the app and the core's reactions follow. Rows are written by
+triggers (migration 0012) in the same transaction as the change, whoever writes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from receptionist.models.base import Base
+
+
+class ChangeEntry(Base):
+    """One insert, update or deletion of a synced row.
+
+    ``seq`` only grows, and writes are serialised (BEGIN IMMEDIATE), so reading
+    "after N" in ``seq`` order is reading in commit order. ``origin`` is None for a
+    change made on this PC, else the id of the device it came from (sync sets it
+    through ``change_origin`` while it applies another PC's rows).
+    """
+
+    __tablename__ = "change_log"
+    __table_args__ = (
+        Index("ix_change_log_row", "entity", "row_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    row_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))  # insert | update | delete | purge
+    origin: Mapped[str | None] = mapped_column(String(36), default=None)
+    at: Mapped[datetime]
+
+
+class ChangeOrigin(Base):
+    """While a row from another PC is applied, which device it came from (one row,
+    only inside that transaction)."""
+
+    __tablename__ = "change_origin"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    device_id: Mapped[str] = mapped_column(String(36))
+
+
+class FreedSlot(Base):
+    """Time an appointment stopped holding: cancelled, a no-show, deleted, or moved
+    away. Written by a trigger, whatever made the change, so the waitlist can be
+    offered the time after a cancel from the app, the CLI or another PC alike."""
+
+    __tablename__ = "freed_slot"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    appointment_id: Mapped[str] = mapped_column(String(36))
+    patient_id: Mapped[str] = mapped_column(String(36))
+    provider_id: Mapped[str] = mapped_column(String(36))
+    room_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    service_id: Mapped[str] = mapped_column(String(36))
+    start_utc: Mapped[datetime]
+    end_utc: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)  # cancelled | no_show | deleted | moved
