@@ -77,5 +77,3 @@ def mark_booked(db: Database, ctx: Ctx, entry_id: str, appointment_id: str) -> b
 def remove_entry(db: Database, ctx: Ctx, entry_id: str, booked: bool) -> None:
     with db.write() as s:
         waitlist.remove(s, ctx, entry_id, booked=booked)
-
-
