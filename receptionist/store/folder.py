@@ -75,13 +75,14 @@ def refuse_unfit(root: Path) -> None:
     is a folder holding nothing of anyone else's. Names only how many foreign files
     there are: their names may be a patient's."""
     root = Path(root)
-    if root.exists() and not root.is_dir():
+    nearest = next((p for p in (root, *root.parents) if p.exists()), root)
+    if nearest.exists() and not nearest.is_dir():
         raise UserError(
             Text(
                 QT_TRANSLATE_NOOP(
                     "core", "{path} is a file, not a folder; choose a folder for the clinic."
                 ),
-                path=str(root),
+                path=str(nearest),
             )
         )
     foreign = others_files(root)
