@@ -500,17 +500,16 @@ def test_arabic_indic_digits_make_a_national_id(clinic: Path, capsys) -> None:
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_failed_init_in_a_folder_in_use_takes_only_its_own_files(tmp_path: Path) -> None:
-    """The folder was there before, with the clinic's old export in it: a failed init
-    removes what it made, and leaves the export and the folder's permissions alone."""
+    """The folder was there before (a clinic goes only into one that holds nothing of
+    anyone else's): a failed init removes what it made, the app lock file included,
+    and leaves the folder and its permissions alone."""
     import stat
 
     root = tmp_path / "Clinic"
     root.mkdir()
     root.chmod(0o755)
-    (root / "clinic.xlsx").write_bytes(b"the old system's export")
     with open("/dev/full", "w") as full:
         done = _init(root, full)
     assert done.returncode == 1, done.stderr
-    assert sorted(p.name for p in root.iterdir()) == ["clinic.xlsx"]
-    assert (root / "clinic.xlsx").read_bytes() == b"the old system's export"
+    assert sorted(p.name for p in root.iterdir()) == []
     assert stat.S_IMODE(root.stat().st_mode) == 0o755

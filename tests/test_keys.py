@@ -322,3 +322,90 @@ def test_rekey_stopped_by_a_change_during_the_copy_keeps_the_old_key_file(
             assert s.execute(text("SELECT count(*) FROM written_meanwhile")).scalar() == 0
     finally:
         db.close()
+
+
+def _keyfile_doc(data_dir: Path) -> dict[str, object]:
+    import json
+
+    doc = json.loads(DataDir(data_dir).keyfile.read_text("utf-8"))
+    assert isinstance(doc, dict)
+    return doc
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"version": None},  # no version at all
+        {"version": "1"},
+        {"version": True},
+        {"version": 0},
+        {"clinic_id": None},
+        {"clinic_id": 5},
+        {"clinic_id": ""},
+        {"slots": None},
+        {"slots": 5},
+        {"slots": "recovery"},
+        {"slots": [5]},
+        {"slots": [{}]},
+        {"slots": [{"kind": "recovery"}]},
+    ],
+)
+def test_a_key_file_of_the_wrong_shape_is_damaged_not_newer(
+    data_dir: Path, memory_keyring, change: dict[str, object]
+) -> None:
+    """Valid JSON whose parts are missing or of the wrong type: the file is damaged,
+    and the one way back is a copy of it (the passphrase and the code go through it)."""
+    import json
+
+    doc = _keyfile_doc(data_dir)
+    for name, value in change.items():
+        if value is None:
+            doc.pop(name)
+        else:
+            doc[name] = value
+    DataDir(data_dir).keyfile.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(NotOurFile) as raised:
+        unlock(data_dir, env={"RECEPTIONIST_PASSPHRASE": PASS})
+    said = str(raised.value)
+    assert "newer" not in said
+    assert f"The key file {DataDir(data_dir).keyfile} is damaged" in said
+    assert "back from a backup of the data folder" in said
+
+
+@pytest.mark.parametrize("damage", [b"", b'{"format": "receptionist-keyfile", "vers', b"\xff\xfe"])
+def test_a_cut_or_garbled_key_file_is_damaged(data_dir: Path, damage: bytes) -> None:
+    DataDir(data_dir).keyfile.write_bytes(damage)
+    with pytest.raises(NotOurFile, match=r"is damaged\. Put clinic\.keys back from a backup"):
+        unlock(data_dir, env={})
+
+
+def test_only_a_later_version_number_means_a_newer_version(data_dir: Path) -> None:
+    import json
+
+    doc = _keyfile_doc(data_dir)
+    doc["version"] = 2
+    DataDir(data_dir).keyfile.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(NotOurFile, match="written by a newer version of Receptionist"):
+        unlock(data_dir, env={})
+
+
+@pytest.mark.parametrize(
+    ("part", "value"),
+    [("salt", "not base64!"), ("kdf", {"time_cost": 0}), ("nonce", "AAAA")],
+)
+def test_a_damaged_slot_says_what_to_do(
+    data_dir: Path, memory_keyring, part: str, value: object
+) -> None:
+    import json
+
+    doc = _keyfile_doc(data_dir)
+    slots = doc["slots"]
+    assert isinstance(slots, list)
+    for slot in slots:
+        slot[part] = value
+    DataDir(data_dir).keyfile.write_text(json.dumps(doc), encoding="utf-8")
+    memory_keyring.store.clear()
+    with pytest.raises(NotOurFile) as raised:
+        unlock(data_dir, env={"RECEPTIONIST_PASSPHRASE": PASS})
+    said = str(raised.value)
+    assert said.startswith("The key file is damaged") and "from a backup" in said

@@ -110,7 +110,11 @@ def test_file_problems_name_the_file_as_a_param(data_dir: Path, tmp_path: Path) 
     with pytest.raises(NotOurFile) as damaged:
         vault.unlock(data_dir, env={})
     keys = vault.DataDir(data_dir).keyfile
-    text_of(damaged, f"{keys} is not a Receptionist key file.")
+    text_of(
+        damaged,
+        f"{keys} is not a Receptionist key file. Put this clinic's clinic.keys back from a "
+        "backup of the data folder.",
+    )
     with pytest.raises(errors.UserError) as empty:
         vault.unlock(tmp_path / "nothing", env={})
     text_of(

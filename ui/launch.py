@@ -18,8 +18,8 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from receptionist.clock import FixedClock
-from receptionist.errors import InstanceLocked
-from receptionist.store import heap, vault
+from receptionist.errors import InstanceLocked, UserError
+from receptionist.store import folder, heap, vault
 
 from .app import install_excepthook, make_application
 from .coretext import exception_text
@@ -98,6 +98,11 @@ def run(argv: list[str]) -> int:
         login = DemoLogin(demo.DEMO_PASSPHRASE, demo.DEMO_USER, demo.DEMO_PASSWORD)
         prepare = partial(demo.ensure_demo, root, clock=clock)
     app = make_application(sys.argv[:1])
+    try:
+        refuse_unfit_folder(root)
+    except UserError as exc:
+        say(exception_text(exc))
+        return 2
     single = SingleInstance(root)
     try:
         single.acquire()
@@ -133,6 +138,13 @@ def run(argv: list[str]) -> int:
     if args.screenshots is not None:
         shutil.rmtree(root.parent, ignore_errors=True)  # the throwaway demo of the pictures
     return exit_code[0] or code
+
+
+def refuse_unfit_folder(root: Path) -> None:
+    """A folder with no clinic in it gets one (the wizard) only if it holds nothing of
+    anyone else's: refused before the app's lock file is put into it."""
+    if not vault.DataDir(root).exists():
+        folder.refuse_unfit(root)
 
 
 def say(text: str) -> None:

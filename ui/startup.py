@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from receptionist.clock import Clock, SystemClock
 from receptionist.context import Actor, Ctx
 from receptionist.errors import UnlockError
+from receptionist.ops import setup
 from receptionist.schedule import agenda
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.staff import accounts as staff
@@ -66,7 +67,9 @@ def open_with_secret(root: Path, secret: str, on_step: migrate.Step | None = Non
 
 
 def open_with_key(root: Path, key: bytes) -> Database:
-    """Open a clinic just made by the wizard with the key it handed over."""
+    """Open a clinic just made by the wizard with the key it handed over; its recovery
+    code has been kept, so its set-up is finished first."""
+    setup.finish_setup(root)
     db = Database(vault.DataDir(Path(root)).db, key)
     try:
         migrate.upgrade(db, allow_new=False)

@@ -122,7 +122,7 @@ def cmd_init(app: App) -> int:
                 "terminal or to a file that can be written."
             ) from None
 
-    initialise(app.data_dir, spec, app.clock, passphrase=passphrase or None, show_code=show)
+    initialise(app.data_dir, spec, app.clock, passphrase=passphrase or None, last_step=show)
     return 0
 
 

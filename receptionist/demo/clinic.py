@@ -7,7 +7,6 @@ through the core as a desk would (seen, in the room, waiting, one or two late).
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from receptionist.patients import commlog, documents
 from receptionist.schedule import agenda, today, waitlist
 from receptionist.staff import accounts as staff
 from receptionist.store.storage import Database
-from receptionist.store.vault import DataDir, open_clinic
+from receptionist.store.vault import Created, DataDir, open_clinic
 
 DEMO_PASSPHRASE = "demo clinic passphrase"
 DEMO_USER = "demo"
@@ -51,26 +50,31 @@ def make_demo(
     clock: Clock | None = None,
     sizes: Sizes | None = None,
     timezone: str = DEMO_TIMEZONE,
+    holding_lock: bool = False,
 ) -> Generated:
-    """Create a demo clinic in an empty folder and fill it."""
+    """Create a demo clinic in an empty folder and fill it: one set-up, all or nothing
+    (a half-filled demo, killed or failed, is no demo, and the next start makes it
+    again). ``holding_lock``: the caller holds the folder's app lock (the app)."""
     clock = clock or SystemClock()
     spec = ClinicSpec(DEMO_CLINIC, timezone, "TR", DEMO_USER, DEMO_PASSWORD)
-    made_root = not Path(root).exists()
-    initialise(root, spec, clock, passphrase=DEMO_PASSPHRASE)
-    try:
-        return _fill(root, clock, sizes or Sizes())
-    except BaseException:
-        # A half-filled demo would be taken as done by ensure_demo: remove it.
-        if made_root:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            for path in Path(root).glob("clinic.*"):
-                path.unlink(missing_ok=True)
-        raise
+    filled: list[Generated] = []
+
+    def fill(created: Created) -> None:
+        filled.append(_fill(DataDir(Path(root)).db, created.key, clock, sizes or Sizes()))
+
+    initialise(
+        root,
+        spec,
+        clock,
+        passphrase=DEMO_PASSPHRASE,
+        last_step=fill,
+        holding_lock=holding_lock,
+    )
+    return filled[0]
 
 
-def _fill(root: Path, clock: Clock, sizes: Sizes) -> Generated:
-    db = open_demo(root)
+def _fill(path: Path, key: bytes, clock: Clock, sizes: Sizes) -> Generated:
+    db = Database(path, key)
     try:
         with db.write() as session:
             ctx = Ctx(Actor(None, "admin", "cli"), clock)
@@ -215,6 +219,8 @@ def _waitlist(session: Session, ctx: Ctx, made: Generated) -> None:
 
 
 def ensure_demo(root: Path, *, clock: Clock | None = None) -> None:
-    """Make the demo clinic in ``root`` unless one is there already."""
+    """Make the demo clinic in ``root`` unless one is there already (a half-made one,
+    from a start that was stopped, is made again). For the app, which holds the
+    folder's lock from its start."""
     if not DataDir(Path(root)).exists():
-        make_demo(root, clock=clock)
+        make_demo(root, clock=clock, holding_lock=True)

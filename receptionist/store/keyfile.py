@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from receptionist.errors import NotOurFile, UnlockError
+from receptionist.store.folder import make_private_dir
 from receptionist.store.keys import Slot, unwrap
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -60,21 +61,20 @@ def read_keyfile(path: Path) -> KeyFile:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise NotOurFile(
-            Text(
-                QT_TRANSLATE_NOOP(
-                    "core", "{path} is not a Receptionist key file, or it is damaged."
-                ),
-                path=str(path),
-            )
-        ) from exc
+        raise _damaged(path) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise NotOurFile(
             Text(
-                QT_TRANSLATE_NOOP("core", "{path} is not a Receptionist key file."), path=str(path)
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{path} is not a Receptionist key file. Put this clinic's clinic.keys "
+                    "back from a backup of the data folder.",
+                ),
+                path=str(path),
             )
         )
-    if data.get("version") != VERSION:
+    version = data.get("version")
+    if type(version) is int and version > VERSION:
         raise NotOurFile(
             Text(
                 QT_TRANSLATE_NOOP(
@@ -83,13 +83,43 @@ def read_keyfile(path: Path) -> KeyFile:
                 path=str(path),
             )
         )
-    slots = [Slot.from_json(s) for s in data.get("slots", [])]
-    return KeyFile(clinic_id=str(data["clinic_id"]), slots=slots)
+    clinic_id, slots = data.get("clinic_id"), data.get("slots")
+    if version != VERSION or type(version) is not int or not _shaped(clinic_id, slots):
+        raise _damaged(path)
+    assert isinstance(clinic_id, str) and isinstance(slots, list)
+    try:
+        return KeyFile(clinic_id=clinic_id, slots=[Slot.from_json(s) for s in slots])
+    except NotOurFile as exc:  # a slot with a part missing
+        raise _damaged(path) from exc
+
+
+def _shaped(clinic_id: object, slots: object) -> bool:
+    return (
+        isinstance(clinic_id, str)
+        and bool(clinic_id)
+        and isinstance(slots, list)
+        and all(isinstance(s, dict) for s in slots)
+    )
+
+
+def _damaged(path: Path) -> NotOurFile:
+    """A key file of ours whose contents are not whole: only a copy can replace it."""
+    return NotOurFile(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The key file {path} is damaged. Put clinic.keys back from a backup of the "
+                "data folder: the admin passphrase and the recovery code only work "
+                "through it.",
+            ),
+            path=str(path),
+        )
+    )
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     """Write ``data`` to ``path`` so that a crash leaves the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         if os.name == "posix":

@@ -24,6 +24,7 @@ from receptionist.errors import NotOurFile, UnlockError
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 KEY_BYTES = 32
+NONCE_BYTES = 12  # AES-GCM's standard nonce
 # Crockford's base32: no I, L, O, U, so a code read over the phone stays unambiguous.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CODE_GROUPS = 5
@@ -90,7 +91,9 @@ def derive(secret: str, salt: bytes, params: KdfParams) -> bytes:
         raise NotOurFile(
             Text(
                 QT_TRANSLATE_NOOP(
-                    "core", "The key file is damaged: a key slot has impossible KDF settings."
+                    "core",
+                    "The key file is damaged: a key slot has impossible KDF settings. "
+                    "Put clinic.keys back from a backup of the data folder.",
                 )
             )
         )
@@ -107,7 +110,11 @@ def derive(secret: str, salt: bytes, params: KdfParams) -> bytes:
     except HashingError as exc:
         raise NotOurFile(
             Text(
-                QT_TRANSLATE_NOOP("core", "The key file is damaged: a key slot cannot be derived.")
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The key file is damaged: a key slot cannot be derived. "
+                    "Put clinic.keys back from a backup of the data folder.",
+                )
             )
         ) from exc
 
@@ -160,7 +167,7 @@ def wrap(
 ) -> Slot:
     params = params or DEFAULT_KDF
     salt = os.urandom(16)
-    nonce = os.urandom(12)
+    nonce = os.urandom(NONCE_BYTES)
     kek = derive(secret, salt, params)
     ct = AESGCM(kek).encrypt(nonce, data_key, _aad(clinic_id, kind, generation))
     return Slot(kind, generation, _b64(salt), _b64(nonce), _b64(ct), asdict(params))
@@ -171,9 +178,17 @@ def unwrap(slot: Slot, secret: str, *, clinic_id: str) -> bytes:
     try:
         params = KdfParams(**slot.kdf)
         salt, nonce, ct = _unb64(slot.salt), _unb64(slot.nonce), _unb64(slot.ciphertext)
+        if len(nonce) != NONCE_BYTES:
+            raise ValueError("the nonce has the wrong size")
     except (TypeError, ValueError) as exc:
         raise NotOurFile(
-            Text(QT_TRANSLATE_NOOP("core", "The key file is damaged: a key slot cannot be read."))
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The key file is damaged: a key slot cannot be read. "
+                    "Put clinic.keys back from a backup of the data folder.",
+                )
+            )
         ) from exc
     kek = derive(secret, salt, params)
     try:
@@ -188,7 +203,9 @@ def unwrap(slot: Slot, secret: str, *, clinic_id: str) -> bytes:
         raise NotOurFile(
             Text(
                 QT_TRANSLATE_NOOP(
-                    "core", "The key file is damaged: a wrapped key has the wrong size."
+                    "core",
+                    "The key file is damaged: a wrapped key has the wrong size. "
+                    "Put clinic.keys back from a backup of the data folder.",
                 )
             )
         )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from receptionist.errors import InstanceLocked
+from receptionist.store.folder import make_private_dir
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 
@@ -23,8 +24,8 @@ class InstanceLock:
         self._fh: IO[bytes] | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = self.path.open("a+b")
+        make_private_dir(self.path.parent)
+        fh = open_private(self.path)
         try:
             _lock(fh)
         except OSError as exc:
@@ -88,7 +89,7 @@ class SharedUse:
         self._slot: int | None = None
 
     def acquire(self) -> None:
-        fh = self.path.open("a+b")
+        fh = open_private(self.path)
         try:
             if RANGES is None:
                 import fcntl
@@ -124,7 +125,7 @@ class SharedUse:
 @contextmanager
 def exclusive_use(db_path: Path) -> Iterator[None]:
     """Sole use of the database file, or InstanceLocked naming what to close."""
-    with use_file(db_path).open("a+b") as fh:
+    with open_private(use_file(db_path)) as fh:
         try:
             if RANGES is None:
                 import fcntl
@@ -147,6 +148,18 @@ def exclusive_use(db_path: Path) -> Iterator[None]:
         finally:
             if RANGES is not None:
                 RANGES.unlock(fh, REWRITE_BYTE, FIRST_SLOT + SLOTS)
+
+
+def open_private(path: Path) -> IO[bytes]:
+    """A lock file opened for reading and appending, made owner-only (0600) like every
+    file in the data folder; one an earlier version left with another mode is put right."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, 0o600)
+    if os.name == "posix":
+        with contextlib.suppress(OSError):  # not ours to change: it still locks
+            if os.fstat(fd).st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "a+b")
 
 
 def use_file(db_path: Path) -> Path:

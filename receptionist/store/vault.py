@@ -1,7 +1,8 @@
 """A clinic's data folder: create it, unlock it, open it, change its keys.
 
 Files in the folder: ``clinic.db`` (SQLCipher), ``clinic.keys`` (wrapped key slots),
-``app.lock`` (held by the running desktop app). Unlocking tries, in order: the OS
+``app.lock`` (held by the running desktop app), and ``setup.unfinished`` while a clinic
+is being set up (a folder holding it holds no clinic yet). Unlocking tries, in order: the OS
 keychain, ``RECEPTIONIST_PASSPHRASE`` / ``RECEPTIONIST_PASSPHRASE_FILE``, then asks
 (dialog or terminal) for the admin passphrase or the recovery code. Nothing is
 written until a key has been proven to open the database.
@@ -19,6 +20,7 @@ import sqlcipher3
 
 from receptionist.errors import NotOurFile, UnlockError, UserError
 from receptionist.store import keystore, migrate, sidecopy
+from receptionist.store.folder import UNFINISHED, make_private_dir
 from receptionist.store.keyfile import KeyFile, read_keyfile, successor_key, write_keyfile
 from receptionist.store.keys import (
     new_data_key,
@@ -62,7 +64,17 @@ class DataDir:
     def lock(self) -> Path:
         return self.root / "app.lock"
 
+    @property
+    def unfinished(self) -> Path:
+        """The marker of a set-up under way, or stopped before it finished."""
+        return self.root / UNFINISHED
+
     def exists(self) -> bool:
+        """Whether the folder holds a clinic: one whose set-up finished."""
+        return self.has_files() and not self.unfinished.exists()
+
+    def has_files(self) -> bool:
+        """Whether a clinic's files are here, finished or not."""
         return self.db.exists() or self.keyfile.exists()
 
 
@@ -109,16 +121,30 @@ def already_a_clinic(root: Path) -> Text:
     )
 
 
+def not_finished(root: Path) -> Text:
+    """What a command meets in a folder whose set-up never finished."""
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The clinic in {path} was never finished: its set-up stopped before the "
+            "recovery code was kept, so it holds no data. Run 'receptionist init' (or "
+            "open the app) to set it up again.",
+        ),
+        path=str(root),
+    )
+
+
 def create(root: Path, *, passphrase: str | None = None) -> Created:
-    """A new, empty, migrated clinic database with its key file and keychain entry."""
+    """A new, empty, migrated clinic database with its key file and keychain entry.
+
+    The folder is made owner-only if it is missing; one that exists keeps its mode
+    (``receptionist.ops.setup.initialise`` decides which folders may take a clinic)."""
     ddir = DataDir(Path(root))
-    if ddir.exists():
+    if ddir.has_files():
         raise UserError(already_a_clinic(ddir.root))
     if passphrase is not None:
         check_passphrase_strength(passphrase)
-    ddir.root.mkdir(parents=True, exist_ok=True)
-    if os.name == "posix":
-        os.chmod(ddir.root, 0o700)
+    make_private_dir(ddir.root)
     clinic_id = str(uuid.uuid4())
     key = new_data_key()
     code = new_recovery_code()
@@ -254,6 +280,8 @@ def unlock(
     """The data key, proven to open the database. Raises UnlockError when it can't."""
     ddir = DataDir(Path(root))
     env = os.environ if env is None else env
+    if ddir.unfinished.exists():
+        raise UserError(not_finished(ddir.root))
     if not ddir.db.exists():
         raise UserError(
             Text(

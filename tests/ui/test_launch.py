@@ -77,6 +77,46 @@ def test_second_start_knocks_and_the_first_comes_forward(qtbot: QtBot, tmp_path:
     assert not knock(tmp_path, timeout_ms=200)
 
 
+@pytest.mark.slow
+def test_a_folder_holding_others_files_is_refused_before_the_lock_goes_in(
+    tmp_path: Path,
+) -> None:
+    """``--data-dir`` naming a shared folder with no clinic in it: the app says why and
+    ends before putting its lock file there or offering to set a clinic up in it."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "notes.txt").write_text("someone else's", encoding="utf-8")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--data-dir", str(shared)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "not Receptionist's" in done.stderr and "Traceback" not in done.stderr
+    assert [p.name for p in shared.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_the_folder_and_lock_the_app_makes_are_owner_only(qtbot: QtBot, tmp_path: Path) -> None:
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        root = tmp_path / "new" / "clinic"
+        single = SingleInstance(root)
+        single.acquire()
+        single.release()
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(root.stat().st_mode) == stat.S_IMODE(root.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE((root / "app.lock").stat().st_mode) == 0o600
+
+
 def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     shots = Screenshots(tmp_path / "shots")
     with qtbot.waitSignal(shots.done, timeout=30_000) as done:

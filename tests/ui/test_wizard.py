@@ -324,3 +324,51 @@ def test_print_sends_the_sheet_to_the_chosen_printer(
     dialogs.prints[0].done(QPrintDialog.DialogCode.Accepted)
     assert dialogs.pdf.exists() and dialogs.pdf.read_bytes().startswith(b"%PDF")
     assert wizard.recovery.status.text() == "Sent to the printer."
+
+
+def test_an_app_closed_before_the_code_was_kept_leaves_no_clinic_and_sets_up_again(
+    qtbot: QtBot,
+    tmp_path: Path,
+    tasks: TaskManager,
+    clock: FixedClock,
+    make_wizard: Any,
+    memory_keyring: Any,
+) -> None:
+    """The clinic is made when "Create clinic" is pressed, but counts as made only once
+    the person has kept its code: an app closed (or killed) while the code is on
+    screen leaves a folder the next start offers the wizard for, not a clinic whose
+    code nobody kept."""
+    root = tmp_path / "new clinic"
+    idle = IdleWatcher(300, poll_ms=60_000)
+    first = Startup(root, tasks, idle, clock=clock, env={}, wizard_factory=make_wizard)
+    first.start()
+    qtbot.waitUntil(lambda: len(make_wizard.made) == 1, timeout=10_000)
+    _to_recovery(qtbot, make_wizard.made[0])
+    assert vault.DataDir(root).db.exists()
+    first.quit()  # Finish never pressed
+    assert not vault.DataDir(root).exists()
+
+    again = TaskManager()
+    sign_ins: list[SignInDialog] = []
+
+    def sign_in(parent: QWidget | None, name: str, **kwargs: Any) -> SignInDialog:
+        sign_ins.append(SignInDialog(parent, name, **kwargs))
+        return sign_ins[-1]
+
+    second = Startup(
+        root, again, idle, clock=clock, env={}, sign_in_factory=sign_in, wizard_factory=make_wizard
+    )
+    try:
+        second.start()
+        qtbot.waitUntil(lambda: len(make_wizard.made) == 2, timeout=10_000)
+        wizard = make_wizard.made[1]
+        code = _to_recovery(qtbot, wizard)
+        wizard.recovery.kept.setChecked(True)
+        qtbot.keyClick(_here(wizard), Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: bool(sign_ins), timeout=10_000)
+        assert vault.DataDir(root).exists() and not vault.DataDir(root).unfinished.exists()
+    finally:
+        second.quit()
+    memory_keyring.store.clear()
+    db = vault.open_clinic(root, ask=lambda _p: code, env={})  # the code kept the second time
+    db.close()

@@ -2,7 +2,10 @@
 
 Shown by :mod:`ui.startup` when the data folder holds no clinic. Creation runs on
 the database worker; the wizard emits ``setupFinished(username)`` once the person has
-kept the recovery code, and ``quitRequested`` when they give up before creating.
+kept the recovery code, and ``quitRequested`` when they give up before creating. The
+clinic it makes stays marked unfinished until then (Startup finishes it on
+``setupFinished``): an app closed or killed while the code is on screen leaves no
+clinic, and the next start offers the wizard again.
 """
 
 from __future__ import annotations
@@ -76,7 +79,11 @@ class SetupWizard(QWizard):
         spec = self.clinic.spec(user, password)
         root, clock = self.root, self.clock
         self.tasks.run(
-            lambda: initialise(root, spec, clock, passphrase=passphrase),
+            # Unfinished until the person has kept the code: Startup finishes it then.
+            # The app holds the folder's lock from its start.
+            lambda: initialise(
+                root, spec, clock, passphrase=passphrase, finished=False, holding_lock=True
+            ),
             lambda created: self._created(created, passphrase is not None),
             self._failed,
             owner=self,
