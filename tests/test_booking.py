@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from factories import (
     actor_ctx,
+    audit_created,
     make_clinic,
     make_patient,
     make_provider,
@@ -80,6 +81,7 @@ def world(db: Database, ctx: Ctx) -> World:
             "zeynep": make_patient(s, now, 1, "Zeynep", "Yılmaz").id,
             "omar": make_patient(s, now, 2, "Omar", "Haddad").id,
         }
+        audit_created(s, ctx, "patient", (ids["zeynep"], ids["omar"]))
     return World(
         db,
         ctx,

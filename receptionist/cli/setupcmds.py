@@ -1,4 +1,4 @@
-"""init, check, compact, rekey, passphrase, audit verify, user add|list."""
+"""init, check, compact, rekey, passphrase, audit verify|anchor, user add|list."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import argparse
 import sys
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from receptionist.cli.common import App, read_secret, stdout_to_devnull, terminal_ask
 from receptionist.context import Actor, Ctx
-from receptionist.errors import PermissionDenied, ReceptionistError, UserError
+from receptionist.errors import PermissionDenied, ReceptionistError, UserError, ValidationError
+from receptionist.journal import anchor as anchors
 from receptionist.journal import audit
+from receptionist.journal.anchor import Anchor
 from receptionist.models import StaffUser
 from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.roles import ROLES
@@ -63,8 +66,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     audit_p = sub.add_parser("audit", help="the audit log")
     audit_sub = audit_p.add_subparsers(dest="audit_cmd", required=True)
-    p = audit_sub.add_parser("verify", help="check the audit log's hash chain")
+    p = audit_sub.add_parser(
+        "verify", help="check the audit log's hash chain, its start and its length"
+    )
+    p.add_argument(
+        "--anchor",
+        metavar="FILE",
+        help="an anchor kept from `audit anchor --json`: the log must still hold its event",
+    )
     p.set_defaults(func=cmd_audit_verify)
+    p = audit_sub.add_parser(
+        "anchor", help="the log's newest event, to keep outside this PC (with --json)"
+    )
+    p.set_defaults(func=cmd_audit_anchor)
 
     user_p = sub.add_parser("user", help="staff accounts")
     user_sub = user_p.add_subparsers(dest="user_cmd", required=True)
@@ -272,24 +286,66 @@ def cmd_passphrase(app: App) -> int:
 
 
 def cmd_audit_verify(app: App) -> int:
+    kept = _read_anchor(app.args.anchor) if app.args.anchor else None
     with app.database() as db, db.read() as session:
-        if not app.actor(session).may("audit.read"):
-            raise PermissionDenied("Only a manager or an administrator can check the audit log.")
-        result = audit.verify(session)
-    if result.ok:
-        text = f"The audit log is intact ({result.events} events)."
-    else:
-        text = f"The audit log was tampered with at event {result.first_bad_seq}: {result.problem}."
+        _may_read_audit(app, session)
+        result = audit.verify(session, anchor=kept)
     app.emit(
         {
             "ok": result.ok,
             "events": result.events,
             "first_bad_seq": result.first_bad_seq,
             "problem": result.problem,
+            "anchor": result.anchor.to_json() if result.anchor else None,
+            "message": result.message,
         },
-        text,
+        result.message,
     )
     return 0 if result.ok else 1
+
+
+def cmd_audit_anchor(app: App) -> int:
+    """The anchor of a log that verifies; a tampered log gets no anchor to vouch for it."""
+    with app.database() as db, db.read() as session:
+        _may_read_audit(app, session)
+        result = audit.verify(session)
+        taken = audit.anchor(session, app.clock) if result.ok else None
+    if taken is None:
+        raise LogTampered(
+            f"{result.message} No anchor was taken: it would vouch for a tampered log."
+        )
+    app.emit(
+        taken.to_json(),
+        f"Audit anchor: clinic {taken.clinic_id}, {taken.events} events, newest event "
+        f"{taken.head_seq} with hash {taken.head_hash}, taken {taken.taken}.\n"
+        "Keep it outside this PC (`receptionist audit anchor --json > FILE`); "
+        "`receptionist audit verify --anchor FILE` then finds a log rewritten since.",
+    )
+    return 0
+
+
+class LogTampered(ReceptionistError):
+    """``audit anchor`` on a log that does not verify (exit 1, as ``audit verify``)."""
+
+
+def _may_read_audit(app: App, session: Session) -> None:
+    if not app.actor(session).may("audit.read"):
+        raise PermissionDenied("Only a manager or an administrator can check the audit log.")
+
+
+def _read_anchor(path: str) -> Anchor:
+    """The anchor in the file ``--anchor`` names; a file that cannot be read, or is not
+    an anchor, is bad input (exit 2) that names the option."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(anchors.MAX_BYTES + 1)
+    except OSError as exc:
+        raise ValidationError(
+            "anchor",
+            f"The anchor file cannot be read ({exc.strerror or type(exc).__name__}); "
+            "check the path.",
+        ) from None
+    return anchors.parse(data)
 
 
 def cmd_user_add(app: App) -> int:

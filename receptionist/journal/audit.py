@@ -4,6 +4,11 @@ Events name the actor, the action and the entity's kind and id - never patient d
 Each event's hash covers the previous hash, so ``verify`` finds an edited, inserted
 or deleted event; the newest event's number and hash are also kept apart from the
 log (``audit_head``, by a trigger), so events deleted from its end are found too.
+``verify`` also holds the log against the file's rows (``coverage``: it must begin
+with the clinic's creation and hold a creation event for every row), and, given an
+:class:`~receptionist.journal.anchor.Anchor` taken earlier and kept outside the file,
+checks that the log still holds the event the anchor recorded: the one check that a
+key holder rewriting the whole log cannot pass. docs/privacy.md says what each proves.
 Writes happen inside the caller's write transaction (BEGIN IMMEDIATE), which
 serialises the chain across processes.
 """
@@ -14,11 +19,16 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from receptionist.clock import Clock
 from receptionist.context import Ctx
+from receptionist.journal import coverage
+from receptionist.journal.anchor import Anchor
+from receptionist.journal.coverage import Problem
 from receptionist.models import AuditEvent, AuditHead, to_micros
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 GENESIS = "0" * 64
 
@@ -79,47 +89,185 @@ def record(
 
 @dataclass(frozen=True)
 class VerifyResult:
+    """What ``verify`` found. ``problem`` (a Text) says what is wrong, for a sentence;
+    ``first_bad_seq`` is the first event it concerns, if it concerns one;
+    ``anchor`` is the anchor the log was checked against, if one was given."""
+
     ok: bool
     events: int
     first_bad_seq: int | None = None
     problem: str = ""
+    anchor: Anchor | None = None
+
+    @property
+    def message(self) -> Text:
+        """The finding in one sentence, as ``receptionist audit verify`` prints it."""
+        if self.ok and self.anchor is not None:
+            return Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The audit log is intact ({events} events) and still holds event {seq} "
+                    "as the anchor of {taken} recorded it.",
+                ),
+                events=self.events,
+                seq=self.anchor.head_seq,
+                taken=self.anchor.taken,
+            )
+        if self.ok:
+            return Text(
+                QT_TRANSLATE_NOOP("core", "The audit log is intact ({events} events)."),
+                events=self.events,
+            )
+        if self.first_bad_seq is None:
+            return Text(
+                QT_TRANSLATE_NOOP("core", "The audit log was tampered with: {problem}."),
+                problem=self.problem,
+            )
+        return Text(
+            QT_TRANSLATE_NOOP("core", "The audit log was tampered with at event {seq}: {problem}."),
+            seq=self.first_bad_seq,
+            problem=self.problem,
+        )
 
 
-def verify(session: Session) -> VerifyResult:
+@dataclass(frozen=True)
+class _Walked:
+    """How far the chain held: ``count`` events read, the last one ``last`` (hash
+    ``last_hash``), or the ``problem`` that stopped it."""
+
+    count: int
+    last: int
+    last_hash: str
+    problem: Problem | None = None
+
+
+def verify(session: Session, anchor: Anchor | None = None) -> VerifyResult:
+    """Check the chain, its end against the head, its start and length against the
+    file's rows (``coverage``) and, when given, that it still holds ``anchor``."""
+    walked = _walk(session)
+    problem = walked.problem or _against_head(session, walked)
+    if problem is None and anchor is not None:
+        problem = _against_anchor(session, anchor, walked.last)
+    if problem is None:
+        problem = _against_rows(session, walked.count)
+    if problem is None:
+        return VerifyResult(True, walked.count, anchor=anchor)
+    seq, text = problem
+    return VerifyResult(False, walked.count, seq, text, anchor)
+
+
+def _walk(session: Session) -> _Walked:
     prev = GENESIS
     expected_seq = 1
     count = 0
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
     for ev in rows:
         count += 1
+        problem: Text | None = None
         if ev.seq != expected_seq:
-            return VerifyResult(False, count, ev.seq, f"event {expected_seq} is missing")
-        if ev.prev_hash != prev:
-            return VerifyResult(False, count, ev.seq, "the chain is broken before this event")
-        digest = _digest(
+            problem = Text(QT_TRANSLATE_NOOP("core", "event {seq} is missing"), seq=expected_seq)
+        elif ev.prev_hash != prev:
+            problem = Text(QT_TRANSLATE_NOOP("core", "the chain is broken before this event"))
+        elif ev.hash != _digest(
             prev, ev.seq, ev.at, ev.actor_id, ev.source, ev.action, ev.entity_type, ev.entity_id
-        )
-        if digest != ev.hash:
-            return VerifyResult(False, count, ev.seq, "this event was altered")
+        ):
+            problem = Text(QT_TRANSLATE_NOOP("core", "this event was altered"))
+        if problem is not None:
+            return _Walked(count, expected_seq - 1, prev, (ev.seq, problem))
         prev = ev.hash
         expected_seq += 1
-    return _against_head(session, count, expected_seq - 1, prev)
+    return _Walked(count, expected_seq - 1, prev)
 
 
-def _against_head(session: Session, count: int, last: int, last_hash: str) -> VerifyResult:
+def _against_head(session: Session, walked: _Walked) -> Problem | None:
     """The chain is whole; does it end where the head says?"""
+    count, last = walked.count, walked.last
     head = session.get(AuditHead, 1)
     if head is None:
         if count == 0:
-            return VerifyResult(True, 0)
-        return VerifyResult(False, count, last, "the record of the log's newest event is missing")
+            return None  # no event yet, or every one deleted: _against_rows tells
+        return last, Text(
+            QT_TRANSLATE_NOOP("core", "the record of the log's newest event is missing")
+        )
     if head.seq > last:
-        missing = (
-            f"event {head.seq} is" if head.seq == last + 1 else f"events {last + 1}-{head.seq} are"
+        if head.seq == last + 1:
+            missing = Text(
+                QT_TRANSLATE_NOOP("core", "event {seq} is missing from the end"), seq=head.seq
+            )
+        else:
+            missing = Text(
+                QT_TRANSLATE_NOOP("core", "events {first}-{last} are missing from the end"),
+                first=last + 1,
+                last=head.seq,
+            )
+        return last + 1, missing
+    if head.seq < last or head.hash != walked.last_hash:
+        return last, Text(
+            QT_TRANSLATE_NOOP("core", "the record of the log's newest event does not match it")
         )
-        return VerifyResult(False, count, last + 1, f"{missing} missing from the end")
-    if head.seq < last or head.hash != last_hash:
-        return VerifyResult(
-            False, count, last, "the record of the log's newest event does not match it"
+    return None
+
+
+def _against_anchor(session: Session, anchor: Anchor, last: int) -> Problem | None:
+    """The chain is whole up to ``last``; does it still hold the anchor's event?"""
+    if anchor.clinic_id != (coverage.clinic_id(session) or ""):
+        return None, Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "the anchor was taken of another clinic, so this file is not the one it "
+                "vouches for",
+            )
         )
-    return VerifyResult(True, count)
+    if anchor.head_seq == 0:
+        return None  # taken of an empty log: everything since is new
+    if anchor.head_seq > last:
+        return last + 1, Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "the log ends at event {last}, but it held event {seq} when the anchor of "
+                "{taken} was taken: events were removed from its end (or this file is a "
+                "copy from before the anchor)",
+            ),
+            last=last,
+            seq=anchor.head_seq,
+            taken=anchor.taken,
+        )
+    held = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == anchor.head_seq))
+    if held != anchor.head_hash:
+        return anchor.head_seq, Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "this event is not the one the anchor of {taken} recorded: the log was "
+                "rewritten up to here",
+            ),
+            taken=anchor.taken,
+        )
+    return None
+
+
+def _against_rows(session: Session, count: int) -> Problem | None:
+    """The chain is whole and ends at its head; does it cover the file's rows?"""
+    if count == 0:
+        if not coverage.holds_data(session):
+            return None
+        return None, Text(
+            QT_TRANSLATE_NOOP(
+                "core", "the log is empty, but the clinic holds data: its events were deleted"
+            )
+        )
+    return coverage.start_problem(session) or coverage.uncovered_problem(session)
+
+
+def anchor(session: Session, clock: Clock) -> Anchor:
+    """The log's head now, to keep outside the file. Take it of a log that
+    :func:`verify` calls intact: an anchor vouches for the log as it is."""
+    head = session.get(AuditHead, 1)
+    seq, digest = (head.seq, head.hash) if head is not None else (0, GENESIS)
+    return Anchor(
+        clinic_id=coverage.clinic_id(session) or "",
+        events=session.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+        head_seq=seq,
+        head_hash=digest,
+        head_at=session.scalar(select(AuditEvent.at).where(AuditEvent.seq == seq)),
+        taken_at=clock.now(),
+    )
