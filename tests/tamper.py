@@ -50,6 +50,20 @@ def add_and_open_patient(s: Session, ctx: Ctx, given: str = "Ayse") -> str:
     return patient.id
 
 
+def seq_of(s: Session, action: str, entity_type: str | None = None) -> int:
+    """The number of the newest event of ``action`` (on ``entity_type``)."""
+    query = "SELECT max(seq) FROM audit_event WHERE action = :action"
+    if entity_type is not None:
+        query += " AND entity_type = :kind"
+    found = s.scalar(text(query), {"action": action, "kind": entity_type})
+    assert found is not None, f"no {action} event"
+    return int(found)
+
+
+def count(s: Session) -> int:
+    return int(s.scalar(text("SELECT count(*) FROM audit_event")) or 0)
+
+
 def rechain(s: Session) -> None:
     """Number the events left 1, 2, ... and recompute every hash from the start, as a
     script would after deleting some: the chain and its head are whole again."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from tamper import add_and_open_patient, cut_end, genuine_clinic, rechain
+from tamper import add_and_open_patient, cut_end, genuine_clinic, rechain, seq_of
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
@@ -48,8 +48,10 @@ def test_an_anchor_records_the_head_and_reads_back(clinic: Database, clock: Fixe
     with clinic.read() as s:
         head = s.execute(text("SELECT seq, hash FROM audit_head")).one()
         clinic_id = s.scalar(text("SELECT id FROM clinic"))
+        events = s.scalar(text("SELECT count(*) FROM audit_event"))
+    assert events > 1
     assert (kept.clinic_id, kept.events, kept.head_seq, kept.head_hash) == (
-        clinic_id, 5, head.seq, head.hash
+        clinic_id, events, head.seq, head.hash
     )  # fmt: skip
     assert kept.taken_at == clock.now() and kept.head_at is not None
     assert anchors.parse(kept.dumps().encode()) == kept
@@ -61,10 +63,10 @@ def test_the_log_holds_its_anchor_as_it_grows(clinic: Database, clock: FixedCloc
     with clinic.write() as s:
         add_and_open_patient(s, desk(clock), "Omar")
     result = verified(clinic, kept)
-    assert (result.ok, result.events, result.anchor) == (True, 8, kept)
+    assert (result.ok, result.events, result.anchor) == (True, kept.events + 3, kept)
     assert result.message == (
-        "The audit log is intact (8 events) and still holds event 5 as the anchor of "
-        "2026-12-07 07:02 UTC recorded it."
+        f"The audit log is intact ({kept.events + 3} events) and still holds event "
+        f"{kept.head_seq} as the anchor of 2026-12-07 07:02 UTC recorded it."
     )
 
 
@@ -75,14 +77,14 @@ def test_an_opening_cut_from_the_middle_and_rechained_fails_only_the_anchor(
     the rest, and goes on working: every check inside the file passes."""
     kept = take(clinic, clock)
     with clinic.write() as s:
-        assert s.scalar(text("SELECT action FROM audit_event WHERE seq = 5")) == "open"
-        s.execute(text("DELETE FROM audit_event WHERE seq = 5"))
+        opened = seq_of(s, "open")
+        s.execute(text("DELETE FROM audit_event WHERE seq = :n"), {"n": opened})
         rechain(s)
     with clinic.write() as s:
         add_and_open_patient(s, desk(clock), "Omar")
     assert verified(clinic).ok
     result = verified(clinic, kept)
-    assert (result.ok, result.first_bad_seq) == (False, 5)
+    assert (result.ok, result.first_bad_seq) == (False, opened)
     assert result.problem == (
         "this event is not the one the anchor of 2026-12-07 07:02 UTC recorded: the log "
         "was rewritten up to here"
@@ -93,14 +95,15 @@ def test_the_end_cut_after_an_anchor_fails_the_anchor(clinic: Database, clock: F
     """SQL alone: the last opening deleted and the head set back to the event before."""
     kept = take(clinic, clock)
     with clinic.write() as s:
-        cut_end(s, keep=4)
+        last = seq_of(s, "open")
+        cut_end(s, keep=last - 1)
     assert verified(clinic).ok
     result = verified(clinic, kept)
-    assert (result.ok, result.events, result.first_bad_seq) == (False, 4, 5)
+    assert (result.ok, result.events, result.first_bad_seq) == (False, last - 1, last)
     assert result.message == (
-        "The audit log was tampered with at event 5: the log ends at event 4, but it held "
-        "event 5 when the anchor of 2026-12-07 07:02 UTC was taken: events were removed "
-        "from its end (or this file is a copy from before the anchor)."
+        f"The audit log was tampered with at event {last}: the log ends at event {last - 1}, "
+        f"but it held event {last} when the anchor of 2026-12-07 07:02 UTC was taken: events "
+        "were removed from its end (or this file is a copy from before the anchor)."
     )
 
 
@@ -207,11 +210,14 @@ def test_cli_anchor_then_verify_against_it(
     kept = tmp_path / "anchor.json"
     kept.write_text(capsys.readouterr().out)
     assert main(["audit", "verify", "--anchor", str(kept)]) == 0
-    assert "still holds event 3 as the anchor" in capsys.readouterr().out
+    head = json.loads(kept.read_text())["head_seq"]
+    assert f"still holds event {head} as the anchor" in capsys.readouterr().out
     db = open_clinic(cli_clinic)
     try:
         with db.write() as s:  # the patient's creation cut, the rest rechained
-            s.execute(text("DELETE FROM audit_event WHERE seq = 3"))
+            made = seq_of(s, "create", "patient")
+            assert made == head
+            s.execute(text("DELETE FROM audit_event WHERE seq = :n"), {"n": made})
             rechain(s)
     finally:
         db.close()
@@ -219,9 +225,9 @@ def test_cli_anchor_then_verify_against_it(
     capsys.readouterr()
     assert main(["--json", "audit", "verify", "--anchor", str(kept)]) == 1
     said = json.loads(capsys.readouterr().out)
-    assert (said["ok"], said["first_bad_seq"], said["anchor"]["head_seq"]) == (False, 3, 3)
+    assert (said["ok"], said["first_bad_seq"], said["anchor"]["head_seq"]) == (False, head, head)
     assert said["message"].startswith(
-        "The audit log was tampered with at event 3: this event is not the one the anchor"
+        f"The audit log was tampered with at event {head}: this event is not the one the anchor"
     )
 
 
