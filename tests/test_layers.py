@@ -13,7 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE = ROOT / "receptionist"
 
 # The kernel: small modules at the top of the core that every room may import.
-KERNEL = {"clock", "context", "errors", "folding", "freetext", "roles", "safelog", "texts", "zones"}
+KERNEL = {
+    "clock", "context", "errors", "folding", "freetext", "logs", "roles", "safelog", "texts",
+    "zones",
+}  # fmt: skip
 BASE = {"kernel", "models"}
 # room -> the rooms it may import (besides itself).
 MAY_IMPORT: dict[str, set[str]] = {
