@@ -3,6 +3,7 @@
     python main.py --demo                 the built-in demo clinic (no real data)
     python main.py --data-dir DIR         a clinic's data folder
     python main.py --demo --screenshots DIR   each main screen as a PNG, then exit
+    python main.py --verbose ...          the log's lines on stderr too (see receptionist.logs)
 
 With no display on Linux it says so plainly and exits 2 (see ``ui.display``).
 """

@@ -80,6 +80,12 @@ class NotOurFile(ReceptionistError):
     exit_code = 3
 
 
+class Damaged(NotOurFile):
+    """The clinic file is damaged (a page fails its check, the file is truncated or is
+    not a file); nothing more is written to it. ``receptionist.store.storage`` raises it
+    with the one sentence people are told."""
+
+
 class DiskFull(ReceptionistError):
     """The disk cannot hold what a step has to write; nothing was changed."""
 

@@ -9,7 +9,7 @@ import keyring
 import pytest
 from sqlalchemy import text
 
-from receptionist.errors import InstanceLocked, NotOurFile, UnlockError, UserError
+from receptionist.errors import Damaged, InstanceLocked, NotOurFile, UnlockError, UserError
 from receptionist.store import keystore
 from receptionist.store.integrity import check
 from receptionist.store.keyfile import read_keyfile
@@ -239,16 +239,20 @@ def test_a_damaged_file_is_not_blamed_on_the_keychain(
     data_dir: Path, memory_keyring, damage: str
 ) -> None:
     """With the key in the keychain and the file cut short at a page boundary or
-    replaced by other bytes, the message names the file, not a missing key; the
-    passphrase then tells which."""
+    replaced by other bytes, the message names the file, not a missing key. A file
+    cut short still has its first page, which the key decrypts: that proves the key,
+    so the file is damaged. A replaced one does not: the passphrase tells which."""
     _write_probe(data_dir)
     db_path = DataDir(data_dir).db
     size = db_path.stat().st_size
     if damage == "truncated":
         with db_path.open("r+b") as fh:
             fh.truncate(size // 2 // 4096 * 4096)
-    else:
-        db_path.write_bytes(os.urandom(size))
+        for env in ({}, {"RECEPTIONIST_PASSPHRASE": PASS}):
+            with pytest.raises(Damaged, match="The clinic file is damaged: run"):
+                unlock(data_dir, env=env)
+        return
+    db_path.write_bytes(os.urandom(size))
     with pytest.raises(UnlockError, match="may be damaged, truncated or replaced"):
         unlock(data_dir, env={})
     with pytest.raises(NotOurFile, match=r"secret is correct .* damaged, truncated or replaced"):

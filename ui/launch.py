@@ -11,14 +11,17 @@ import tempfile
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
+from time import perf_counter
 from types import ModuleType
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from receptionist import __version__
 from receptionist.clock import FixedClock
 from receptionist.errors import InstanceLocked, UserError
+from receptionist.logs import logging_for
 from receptionist.store import folder, heap, vault
 
 from .app import install_excepthook, make_application
@@ -28,6 +31,8 @@ from .screenshots import Screenshots
 from .single import SingleInstance, knock
 from .startup import DemoLogin, Startup
 from .tasks import TaskManager
+
+log = logging.getLogger("receptionist.ui")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -47,6 +52,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=DEFAULT_MINUTES,
         metavar="MINUTES",
         help="lock the desk after this many idle minutes (default 5)",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="print the log's lines on stderr too"
     )
     args = parser.parse_args(argv)
     if args.lock_after < 0.5:
@@ -84,8 +92,17 @@ def data_root(args: argparse.Namespace) -> Path:
 
 
 def run(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
+    with logging_for("app", verbose=args.verbose):
+        started = perf_counter()
+        what = "the demo clinic" if args.demo else "a clinic"
+        log.info("receptionist %s starts on %s", __version__, what)
+        code = _run(args)
+        log.info("ends with exit %d after %.0f s", code, perf_counter() - started)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
     demo = demo_module() if args.demo else None
     if args.demo and demo is None:
         say(QCoreApplication.translate("launch", "This build has no demo clinic; use --data-dir."))

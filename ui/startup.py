@@ -11,6 +11,7 @@ are shown with ``show()``/``open()``, never ``exec()``, so tests drive them with
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from receptionist.clock import Clock, SystemClock
 from receptionist.context import Actor, Ctx
-from receptionist.errors import UnlockError
+from receptionist.errors import Damaged, UnlockError
 from receptionist.ops import setup
 from receptionist.schedule import agenda
 from receptionist.schedule.agenda import ClinicInfo
@@ -39,6 +40,8 @@ from .signin import SignInDialog
 from .tasks import Cancelled, Progress, TaskManager
 from .unlock import UnlockDialog
 from .wizard import SetupWizard
+
+log = logging.getLogger("receptionist.ui")  # outcomes only: never a name or a secret
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,7 @@ class Startup(QObject):
 
     def _open_failed(self, exc: BaseException) -> None:
         self._finish_opening()
+        log.info("opening the clinic did not finish: %s", type(exc).__name__)
         if isinstance(exc, Cancelled):
             self.failed.emit(self._stopped())
         elif isinstance(exc, NoClinic):
@@ -268,14 +272,19 @@ class Startup(QObject):
 
     def _unlock_failed(self, exc: BaseException) -> None:
         self._finish_opening()
+        log.info("unlocking with a typed secret failed: %s", type(exc).__name__)
         if isinstance(exc, Cancelled):
             self.failed.emit(self._stopped())
+            return
+        if isinstance(exc, Damaged):  # the secret was right: typing again cannot help
+            self.failed.emit(messages.user_text(exc))
             return
         if self.unlock_dialog is not None:
             self.unlock_dialog.show_error(messages.user_text(exc))
 
     def _opened(self, db: Database) -> None:
         self._finish_opening()
+        log.info("the clinic is open and unlocked")
         self.tasks.db = db
         if self.unlock_dialog is not None:
             self.unlock_dialog.hide()
@@ -316,12 +325,14 @@ class Startup(QObject):
         )
 
     def _sign_in_failed(self, exc: BaseException) -> None:
+        log.info("a sign-in was refused: %s", type(exc).__name__)
         if self.sign_in_dialog is None:
             self.ask_sign_in(locked=False)  # the demo's automatic sign-in did not work
         if self.sign_in_dialog is not None:
             self.sign_in_dialog.show_error(messages.user_text(exc))
 
     def _signed_in(self, actor: Actor, username: str) -> None:
+        log.info("signed in, as a %s", actor.role)
         if self.sign_in_dialog is not None:
             self.sign_in_dialog.hide()
             self.sign_in_dialog.deleteLater()
@@ -356,6 +367,7 @@ class Startup(QObject):
         if self.window is None or self.is_locked():
             return
         self.idle.stop()
+        log.info("the desk is locked")
         self.window.lock()
         self.ask_sign_in(locked=True)
 

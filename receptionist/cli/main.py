@@ -1,7 +1,8 @@
 """``receptionist``: the admin command line.
 
-Exit codes: 0 done, 2 bad input (the message names the field), 3 locked or wrong key,
-1 anything else.
+Exit codes: 0 done, 2 bad input (the message names the field), 3 locked, busy, wrong
+key or damaged file, 1 anything else. Each run is logged (``receptionist.logs``): the
+command's name, its outcome and how long it took, never the values given to it.
 """
 
 from __future__ import annotations
@@ -11,14 +12,19 @@ import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, NoReturn
 
 from receptionist import __version__
 from receptionist.cli import appointmentcmds, catalogcmds, democmd, patientcmds, setupcmds
 from receptionist.cli.common import App, default_clock, stdout_to_devnull
-from receptionist.errors import ReceptionistError
+from receptionist.errors import Damaged, ReceptionistError
+from receptionist.logs import FILE_ONLY, logging_for
 from receptionist.safelog import describe
+from receptionist.store.storage import examining
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 log = logging.getLogger("receptionist.cli")
 MODULES = [setupcmds, catalogcmds, patientcmds, appointmentcmds, democmd]
@@ -45,9 +51,25 @@ class _Parser(argparse.ArgumentParser):
 
 
 # Options of the whole program, accepted before or after the command's name.
-GLOBAL_OPTIONS = (
-    ("--data-dir", "the clinic's data folder (or RECEPTIONIST_DATA_DIR)"),
-    ("--user", "the staff account acting (default: the first admin)"),
+GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--data-dir", {"help": "the clinic's data folder (or RECEPTIONIST_DATA_DIR)"}),
+    ("--user", {"help": "the staff account acting (default: the first admin)"}),
+    (
+        "--verbose",
+        {
+            "action": "store_true",
+            "help": "also print the log's lines (what ran, failures, timings) on stderr",
+        },
+    ),
+)
+# ``check`` opens a damaged file on purpose: it is the command that says what is wrong.
+EXAMINES_DAMAGE = {"check"}
+BEYOND_CHECK = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "The clinic file is damaged so badly that check cannot read it: restore the last "
+        "good backup.",
+    )
 )
 
 
@@ -56,8 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="receptionist", description="Receptionist: the clinic front desk, administered."
     )
     parser.add_argument("--version", action="version", version=f"receptionist {__version__}")
-    for option, text in GLOBAL_OPTIONS:
-        parser.add_argument(option, help=text)
+    for option, settings in GLOBAL_OPTIONS:
+        parser.add_argument(option, **settings)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in MODULES:
@@ -75,15 +97,24 @@ def _global_options_on(action: argparse._SubParsersAction[Any]) -> None:
             _global_options_on(inner)
         if nested:
             continue
-        for option, text in GLOBAL_OPTIONS:
+        for option, settings in GLOBAL_OPTIONS:
             if option not in command._option_string_actions:
-                command.add_argument(option, help=text, default=argparse.SUPPRESS)
+                command.add_argument(option, default=argparse.SUPPRESS, **settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
+    with logging_for("cli", verbose="--verbose" in words):
+        started = time.perf_counter()
+        name, code, outcome = _run(words)
+        took = (time.perf_counter() - started) * 1000
+        log.info("%s: exit %d (%s) in %.0f ms", name, code, outcome, took)
+    return code
+
+
+def _run(words: list[str]) -> tuple[str, int, str]:
+    """Parse and run one command line: (the command's name, exit code, outcome)."""
+    parser = build_parser()
     # --json is accepted anywhere on the line, not only before the command.
     as_json = "--json" in words
     try:
@@ -94,43 +125,83 @@ def main(argv: Sequence[str] | None = None) -> int:
         if as_json:
             said = {"error": bad.message, "field": bad.field, "exit_code": 2}
             _quietly(lambda: print(json.dumps(said, ensure_ascii=False, indent=2)))
-        return 2
+        name = bad.parser.prog.removeprefix("receptionist").strip()  # built by the parser
+        return name or "(no command)", 2, "bad arguments"
     args.json = as_json
+    name = command_name(parser, args)
     app = App(args, default_clock())
     try:
-        code: int = args.func(app)
+        with _examining_if(args.command in EXAMINES_DAMAGE):
+            code: int = args.func(app)
         if sys.stdout is not None:
             sys.stdout.flush()  # here, so a closed pipe is caught below, not at exit
     except ReceptionistError as exc:
-        field = _option(getattr(exc, "field", None))
-        prefix = f"error ({field}): " if field else "error: "
-        print(prefix + str(exc), file=sys.stderr)
-        if as_json:  # a script reads stdout: the error is there too, as data
-            error: dict[str, object] = {
-                "error": str(exc),
-                "field": field,
-                "exit_code": exc.exit_code,
-            }
-            matches = getattr(exc, "matches", None)
-            if matches:
-                error["matches"] = list(matches)
-            _quietly(lambda: print(json.dumps(error, ensure_ascii=False, indent=2)))
-        return exc.exit_code
+        if isinstance(exc, Damaged):  # where it was met, for the log only
+            log.error("%s met a damaged file: %s", name, describe(exc), extra=FILE_ONLY)
+            if args.command in EXAMINES_DAMAGE:
+                exc = Damaged(BEYOND_CHECK)
+        _tell(exc, as_json)
+        return name, exc.exit_code, _outcome(exc)
     except BrokenPipeError:
         # Output piped into a reader that stopped (`| head`): not a failure to report.
         stdout_to_devnull()
-        return 1
+        return name, 1, "closed pipe"
     except KeyboardInterrupt:
         print("Interrupted; nothing more was changed.", file=sys.stderr)
-        return 1
+        return name, 1, "interrupted"
     except Exception as exc:
-        log.error("unexpected failure in %s: %s", args.command, describe(exc))
+        log.error("unexpected failure in %s: %s", name, describe(exc), extra=FILE_ONLY)
         print(
             "error: something unexpected went wrong; details (without patient data) were logged.",
             file=sys.stderr,
         )
-        return 1
-    return code
+        return name, 1, "unexpected failure"
+    return name, code, "done"
+
+
+def _examining_if(check: bool) -> AbstractContextManager[None]:
+    return examining() if check else nullcontext()
+
+
+def _tell(exc: ReceptionistError, as_json: bool) -> None:
+    """The error's sentence on stderr, and with --json as data on stdout too."""
+    field = _option(getattr(exc, "field", None))
+    prefix = f"error ({field}): " if field else "error: "
+    print(prefix + str(exc), file=sys.stderr)
+    if as_json:  # a script reads stdout: the error is there too, as data
+        error: dict[str, object] = {
+            "error": str(exc),
+            "field": field,
+            "exit_code": exc.exit_code,
+        }
+        matches = getattr(exc, "matches", None)
+        if matches:
+            error["matches"] = list(matches)
+        _quietly(lambda: print(json.dumps(error, ensure_ascii=False, indent=2)))
+
+
+def _outcome(exc: ReceptionistError) -> str:
+    """What the log says of a refusal: its kind and the option it names, not its text
+    (a message may quote what was typed)."""
+    field = _option(getattr(exc, "field", None))
+    return f"{type(exc).__name__}, --{field}" if field else type(exc).__name__
+
+
+def command_name(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """``patient add``: the names of the (sub)commands chosen, from the parser's own
+    choices (never a value typed on the line)."""
+    words: list[str] = []
+    current: argparse.ArgumentParser | None = parser
+    while current is not None:
+        chooser = next(
+            (a for a in current._actions if isinstance(a, argparse._SubParsersAction)), None
+        )
+        chosen = getattr(args, chooser.dest, None) if chooser is not None else None
+        if chooser is None or chosen not in chooser.choices:
+            break
+        words.append(chosen)
+        current = chooser.choices[chosen]
+    return " ".join(words)
 
 
 # Core field names that the CLI spells otherwise; the rest are the field with dashes.

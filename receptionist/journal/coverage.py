@@ -19,8 +19,9 @@ rows of the file, such a log shows:
 
 The clinic row itself is left to the start rule. Clinic settings (``clinic_setting``)
 are not held to a creation event: migration 0011 made the rows of older clinics from
-their columns, and a setting's every write is audited all the same. Whoever adds rows another way (sync,
-an import) must audit a creation per row, or a "generate" event for a bulk write.
+their columns, and a setting's every write is audited all the same. Whoever adds
+rows another way (sync, an import) must audit a creation per row, or a "generate"
+event for a bulk write.
 """
 
 from __future__ import annotations

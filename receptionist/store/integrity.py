@@ -9,6 +9,7 @@ from typing import Any
 import sqlcipher3
 from sqlalchemy import text
 
+from receptionist.errors import Damaged
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -59,6 +60,7 @@ def check(db: Database, on_phase: Callable[[int, str], None] | None = None) -> C
         # The page HMACs first: a page that fails them makes the other checks fail too.
         tell(0, PHASES[0])
         report.cipher = [_text(r[0]) for r in _rows(conn, "cipher_integrity_check")]
+        report.cipher += _pages_problem(db)
         tell(1, PHASES[1])
         report.integrity = [_text(r[0]) for r in _rows(conn, "integrity_check")]
         tell(2, PHASES[2])
@@ -108,6 +110,18 @@ def repair_cards(db: Database) -> int:
             )
         )
         return int(rebuilt.rowcount)  # type: ignore[attr-defined]
+
+
+def _pages_problem(db: Database) -> list[str]:
+    """What the look at the pages made at every open finds (see ``store.pages``), so
+    ``check`` never calls sound a file that the commands refuse as damaged."""
+    try:
+        found = db.file_problem()
+    except Damaged:
+        found = "the pages could not be looked at"
+    if found is None:
+        return []
+    return [Text(QT_TRANSLATE_NOOP("core", "the file's pages: {problem}"), problem=found)]
 
 
 def _rows(conn: Any, pragma: str) -> list[Any]:

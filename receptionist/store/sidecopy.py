@@ -21,10 +21,12 @@ from receptionist.errors import DiskFull, UserError
 from receptionist.store.storage import (
     BUSY_TIMEOUT_MS,
     create_private,
+    damage_error,
     db_files,
     files_size,
     fsync_dir,
     human_size,
+    is_damage,
     key_pragma_value,
     raw_connect,
     space_short,
@@ -91,8 +93,10 @@ def write_side_copy(db_path: Path, key: bytes, new_key: bytes, *, suffix: str) -
             check.close()
         with side.open("rb+") as fh:
             os.fsync(fh.fileno())
-    except BaseException:
+    except BaseException as exc:
         _remove(side)
+        if is_damage(exc):  # a page of the clinic failed its check while it was copied
+            raise damage_error("met while copying the clinic", exc) from exc
         raise
     return SideCopy(side, source)
 

@@ -1,9 +1,15 @@
 """The encrypted database: one SQLCipher 4 file per clinic, opened with a raw key.
 
-Every connection is made by :func:`_connect`, which keys it *first*, reads from it at
-once (a wrong key only fails at the first read), then sets the pragmas. The engine is
-told to use ``sqlcipher3``: SQLAlchemy would otherwise fall back to the standard
+Every connection is made by :func:`raw_connect`, which keys it *first*, reads from it
+at once (a wrong key only fails at the first read), then sets the pragmas. The engine
+is told to use ``sqlcipher3``: SQLAlchemy would otherwise fall back to the standard
 ``sqlite3`` module, which ignores ``PRAGMA key`` and writes a plaintext file.
+
+Damage (a page that fails its HMAC, "database disk image is malformed", an I/O error,
+a folder where the file should be) becomes one :class:`Damaged` error with one
+sentence, wherever it is met: at open (with the cheap look at the pages of
+:mod:`receptionist.store.pages`), and on every read, write and raw use. After it, the
+:class:`Database` writes nothing more.
 """
 
 from __future__ import annotations
@@ -14,24 +20,29 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from receptionist.errors import Busy, DiskFull, NotOurFile, UnlockError
+from receptionist.errors import Busy, Damaged, DiskFull, NotOurFile, UnlockError
 from receptionist.events import Hub
+from receptionist.logs import FILE_ONLY
 from receptionist.safelog import describe
+from receptionist.store import pages
 from receptionist.store.lock import SharedUse
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+log = logging.getLogger(__name__)
 
 PLAINTEXT_MAGIC = b"SQLite format 3\x00"
 DEFAULT_CACHE_MB = 256
 BUSY_TIMEOUT_MS = 10_000
-log = logging.getLogger(__name__)
 
 
 def key_pragma_value(key: bytes) -> str:
@@ -47,6 +58,8 @@ def key_pragma_value(key: bytes) -> str:
 
 def raw_connect(path: Path, key: bytes, *, cache_mb: int = DEFAULT_CACHE_MB) -> Any:
     """Open, key and verify one DB-API connection; raise a clear error on a bad key."""
+    if path.exists() and not path.is_file():
+        raise damage_error(f"{path.name} is not a file")
     conn = sqlcipher3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
@@ -54,7 +67,7 @@ def raw_connect(path: Path, key: bytes, *, cache_mb: int = DEFAULT_CACHE_MB) -> 
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher3.DatabaseError as exc:
-            raise _classify_open_failure(path) from exc
+            raise _classify_open_failure(path, exc) from exc
         conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -79,8 +92,14 @@ def raw_connect(path: Path, key: bytes, *, cache_mb: int = DEFAULT_CACHE_MB) -> 
     return conn
 
 
-def _classify_open_failure(path: Path) -> Exception:
-    """Tell a wrong key from a file that is not ours or is damaged."""
+def _classify_open_failure(path: Path, exc: BaseException) -> Exception:
+    """Tell a wrong key from a file that is not ours or is damaged.
+
+    A wrong key fails page 1's HMAC ("file is not a database"), and so does a damaged
+    page 1: the caller tells these apart with a secret it can verify. Any other damage
+    met here means page 1 decrypted, so the key is right and the file is damaged."""
+    if is_damage(exc) and not _not_a_database(exc):
+        return damage_error("the schema could not be read", exc)
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -123,8 +142,36 @@ def _classify_open_failure(path: Path) -> Exception:
     )
 
 
+DAMAGED = QT_TRANSLATE_NOOP(
+    "core",
+    "The clinic file is damaged: run `receptionist check`, then restore the last good backup.",
+)
+# ``check`` opens a damaged file on purpose, to say what is wrong with it.
+_examining: ContextVar[bool] = ContextVar("receptionist_examining", default=False)
+
+
+@contextmanager
+def examining() -> Iterator[None]:
+    """Opens in this block skip the look at the pages (``check`` reads them all)."""
+    token = _examining.set(True)
+    try:
+        yield
+    finally:
+        _examining.reset(token)
+
+
+def damage_error(why: str, exc: BaseException | None = None) -> Damaged:
+    """The one error for damage. ``why`` (technical, no data) and where ``exc`` was
+    raised go to the log only: the person is told the sentence."""
+    where = f": {describe(exc)}" if exc is not None else ""
+    log.error("the clinic file is damaged (%s)%s", why, where, extra=FILE_ONLY)
+    return Damaged(Text(DAMAGED))
+
+
 class Database:
-    """An open, unlocked clinic database: an engine and the sessions made from it."""
+    """An open, unlocked clinic database: an engine and the sessions made from it.
+
+    ``damaged`` turns true at the first damage met (then every write is refused)."""
 
     dbapi: Any = sqlcipher3
 
@@ -132,10 +179,15 @@ class Database:
         self.path = Path(path)
         self._key = key
         self.cache_mb = cache_mb
-        # Fail now, with a clear message, rather than at the first query.
-        self.connect().close()
+        self.damaged = False
+        # Held first: a rewrite (``compact``) cannot swap the file while we look at it.
         self._use = SharedUse(self.path)
         self._use.acquire()
+        try:
+            self._verify()
+        except BaseException:
+            self._use.release()
+            raise
         self.engine: Engine = create_engine(
             "sqlite://",
             module=self.dbapi,
@@ -146,6 +198,7 @@ class Database:
             max_overflow=4,
         )
         event.listen(self.engine, "begin", _on_begin)
+        event.listen(self.engine, "handle_error", self._on_error)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(begin_immediate=True), expire_on_commit=False
@@ -164,6 +217,46 @@ class Database:
         """Call ``hook`` after each write this object commits; returns the removal call."""
         self._after_commit.append(hook)
         return lambda: self._after_commit.remove(hook) if hook in self._after_commit else None
+
+    def _verify(self) -> None:
+        """Fail now, with a clear message, rather than at the first query: the key
+        opens the file, and (unless ``check`` is examining it) its pages look whole."""
+        conn = self.connect()
+        try:
+            found = None if _examining.get() else pages.problem(conn, self.path, self._key)
+        except sqlcipher3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            found = f"{type(exc).__name__} while looking at the pages"
+        finally:
+            conn.close()
+        if found is not None:
+            raise damage_error(found)
+
+    def file_problem(self) -> str | None:
+        """What the look at the pages made at open finds now (for ``check``)."""
+        with self.raw() as conn:
+            return pages.problem(conn, self.path, self._key)
+
+    def _on_error(self, context: ExceptionContext) -> None:
+        """Damage met anywhere through the engine (sessions, migrations) is raised as
+        :class:`Damaged`, and the database is marked so nothing more is written."""
+        error = context.original_exception
+        if is_damage(error):
+            self.damaged = True
+            raise damage_error("met through the engine", error) from error
+
+    def _plainly(self, exc: BaseException, *, writing: bool) -> Exception | None:
+        """``exc`` in one sentence the user can act on (damage anywhere; a busy file
+        or a full disk in a write), marking damage; None for anything else."""
+        if isinstance(exc, Damaged) or is_damage(exc):
+            self.damaged = True
+            return exc if isinstance(exc, Damaged) else damage_error("met on the file", exc)
+        return _plainly(exc, self.path) if writing else None
+
+    def _refuse_if_damaged(self) -> None:
+        if self.damaged:
+            raise damage_error("a write was refused after damage was met")
 
     def key_pragma(self) -> str:
         """The key as SQLCipher's ``KEY`` clause wants it (for ATTACH of copies)."""
@@ -184,14 +277,12 @@ class Database:
         Taking the write lock up front means two processes (the app and the CLI) queue
         on the busy timeout instead of failing with "database is locked" mid-way.
         """
+        self._refuse_if_damaged()
         try:
             with self._writer() as session, session.begin():
                 yield session
         except Exception as exc:
-            clear = _plainly(exc, self.path)
-            if clear is None:
-                raise
-            raise clear from exc
+            self._raise_plainly(exc, writing=True)
         for hook in list(self._after_commit):
             try:
                 hook()
@@ -200,19 +291,32 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except Exception as exc:
+            self._raise_plainly(exc, writing=False)
 
     @contextmanager
     def raw(self) -> Iterator[Any]:
         """A pooled DB-API connection outside any transaction (for pragmas that need it)."""
-        with self.engine.connect() as conn:
-            driver = conn.connection.driver_connection
-            assert driver is not None
-            yield driver
+        try:
+            with self.engine.connect() as conn:
+                driver = conn.connection.driver_connection
+                assert driver is not None
+                yield driver
+        except Exception as exc:
+            self._raise_plainly(exc, writing=False)
+
+    def _raise_plainly(self, exc: Exception, *, writing: bool) -> NoReturn:
+        clear = self._plainly(exc, writing=writing)
+        if clear is None or clear is exc:
+            raise exc
+        raise clear from exc
 
     def checkpoint(self) -> None:
         """Fold the WAL into the main file and truncate it."""
+        self._refuse_if_damaged()
         with self.raw() as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
@@ -237,6 +341,15 @@ def db_files(path: Path) -> list[Path]:
 
 
 SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL = 5, 6, 13
+SQLITE_ERROR, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_NOTADB = 1, 10, 11, 26
+# The I/O errors that say the file cannot be read or written (SQLITE_IOERR itself and
+# its READ, SHORT_READ, WRITE, FSYNC, TRUNCATE, FSTAT, SEEK, DATA and CORRUPTFS), not
+# those of locks, the -shm file, memory or paths, which say nothing of the file.
+_IOERR_OF_THE_FILE = {SQLITE_IOERR} | {
+    SQLITE_IOERR | (n << 8) for n in (1, 2, 3, 4, 6, 7, 22, 32, 33)
+}
+# What SQLite says of damage when a wrapped error has lost its code.
+_DAMAGE_WORDS = ("database disk image is malformed", "file is not a database", "disk I/O error")
 SPACE_MARGIN = 64 * 1024 * 1024  # beyond the copy: journals, the file system's own needs
 
 
@@ -278,6 +391,41 @@ def is_busy(exc: BaseException) -> bool:
         if isinstance(error, sqlcipher3.OperationalError) and "database is locked" in str(error):
             return True
     return False
+
+
+def _extended_code(exc: BaseException) -> int | None:
+    """SQLite's (extended) result code in ``exc`` or the driver error wrapped in it;
+    the primary code is its low byte."""
+    for error in (exc, getattr(exc, "orig", None)):
+        code = getattr(error, "sqlite_errorcode", None)
+        if isinstance(code, int):
+            return code
+    return None
+
+
+def _not_a_database(exc: BaseException) -> bool:
+    """SQLITE_NOTADB: page 1 fails its HMAC (a wrong key, or page 1 damaged)."""
+    code = _extended_code(exc)
+    if code is not None and code & 0xFF == SQLITE_NOTADB:
+        return True
+    return "file is not a database" in str(exc)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the driver error in it) says the file is damaged: a page
+    that fails its HMAC or its structure (SQLITE_CORRUPT, SQLITE_NOTADB) or cannot be
+    read or written (the I/O errors of the file, not those of locks or memory)."""
+    if isinstance(exc, Damaged):
+        return True
+    code = _extended_code(exc)
+    if code is not None and code & 0xFF != SQLITE_ERROR:
+        return code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB) or code in _IOERR_OF_THE_FILE
+    # No code, or the generic one of a function that failed (``sqlcipher_export``):
+    # only SQLite's own words say what happened.
+    return any(
+        isinstance(error, sqlcipher3.DatabaseError) and any(w in str(error) for w in _DAMAGE_WORDS)
+        for error in (exc, getattr(exc, "orig", None))
+    )
 
 
 def _plainly(exc: BaseException, path: Path) -> Exception | None:
