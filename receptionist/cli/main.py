@@ -18,6 +18,7 @@ from receptionist import __version__
 from receptionist.cli import appointmentcmds, catalogcmds, democmd, patientcmds, setupcmds
 from receptionist.cli.common import App, default_clock, stdout_to_devnull
 from receptionist.errors import ReceptionistError
+from receptionist.freetext import json_printable, printable
 from receptionist.safelog import describe
 
 log = logging.getLogger("receptionist.cli")
@@ -90,10 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args([w for w in words if w != "--json"])
     except BadArguments as bad:
         bad.parser.print_usage(sys.stderr)
-        print(f"{bad.parser.prog}: error: {bad.message}", file=sys.stderr)
+        print(printable(f"{bad.parser.prog}: error: {bad.message}"), file=sys.stderr)
         if as_json:
             said = {"error": bad.message, "field": bad.field, "exit_code": 2}
-            _quietly(lambda: print(json.dumps(said, ensure_ascii=False, indent=2)))
+            _quietly(lambda: print(json_printable(json.dumps(said, ensure_ascii=False, indent=2))))
         return 2
     args.json = as_json
     app = App(args, default_clock())
@@ -104,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReceptionistError as exc:
         field = _option(getattr(exc, "field", None))
         prefix = f"error ({field}): " if field else "error: "
-        print(prefix + str(exc), file=sys.stderr)
+        print(printable(prefix + str(exc)), file=sys.stderr)
         if as_json:  # a script reads stdout: the error is there too, as data
             error: dict[str, object] = {
                 "error": str(exc),
@@ -114,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             matches = getattr(exc, "matches", None)
             if matches:
                 error["matches"] = list(matches)
-            _quietly(lambda: print(json.dumps(error, ensure_ascii=False, indent=2)))
+            _quietly(lambda: print(json_printable(json.dumps(error, ensure_ascii=False, indent=2))))
         return exc.exit_code
     except BrokenPipeError:
         # Output piped into a reader that stopped (`| head`): not a failure to report.

@@ -13,13 +13,14 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from receptionist import zones
 from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx
 from receptionist.errors import UserError, ValidationError
+from receptionist.freetext import clean_text, controls_message, has_controls
 from receptionist.schedule.clinic import create_clinic
 from receptionist.staff import accounts as staff
 from receptionist.store import keystore
@@ -63,9 +64,11 @@ def validate_spec(spec: ClinicSpec) -> ClinicSpec:
             "clinic-name",
             Text(QT_TRANSLATE_NOOP("core", "Give the clinic a name of 1-200 characters.")),
         )
+    if has_controls(name):
+        raise ValidationError("clinic-name", controls_message("clinic_name", lines=False))
     try:
-        ZoneInfo(spec.timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+        zones.zone(spec.timezone)
+    except ValidationError as exc:  # also a folder of the zone database ("Europe")
         raise ValidationError(
             "timezone",
             Text(
@@ -74,6 +77,7 @@ def validate_spec(spec: ClinicSpec) -> ClinicSpec:
                 )
             ),
         ) from exc
+    locale = clean_text(spec.locale, "locale", 16, lines=False)
     region = spec.region.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError(
@@ -95,7 +99,7 @@ def validate_spec(spec: ClinicSpec) -> ClinicSpec:
         region,
         spec.admin_user,
         spec.admin_password,
-        spec.locale,
+        locale,
         spec.slot_minutes,
     )
 
