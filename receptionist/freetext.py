@@ -76,6 +76,16 @@ def has_controls(text: str, *, lines: bool = False) -> bool:
     return any(_refused(ch, lines) for ch in text)
 
 
+def is_utf8(text: str) -> bool:
+    """Whether ``text`` can be saved or looked up: a byte a terminal sent that is not
+    UTF-8 reaches Python as a lone surrogate, which SQLite cannot take."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def one_line_ends(text: str) -> str:
     """``text`` with Windows (CR LF) and old Mac (CR) line ends as LF."""
     return text.replace("\r\n", "\n").replace("\r", "\n")

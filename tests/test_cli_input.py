@@ -278,3 +278,32 @@ def test_json_says_which_option_is_out_of_range(
     said = json.loads(capsys.readouterr().out)
     assert (said["field"], said["exit_code"]) == ("limit", 2)
     assert main(["--json", "patient", "search", "ayse", "--limit", "500"]) == 0
+
+
+# -- bytes that are not UTF-8 on the command line --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["slots", "--service", "check\udcff"],
+        ["slots", "--service", "check", "--provider", "aksoy\udcff"],
+        ["appointment", "list", "--provider", "aksoy\udcff"],
+        ["appointment", "book", "--patient", "A-1", "--provider", "aksoy", "--service",
+         "check", "--room", "Room\udcff", "--start", "2030-03-04T09:00"],
+        ["--user", "admin\udcff", "patient", "search", "ayse"],
+        ["patient", "add", "--given-name", "Deniz", "--family-name", "Kaya\udcff"],
+        ["provider", "add", "Dr. \udcff"],
+    ],
+)  # fmt: skip
+def test_a_typed_byte_that_is_not_utf8_is_not_a_bug(
+    clinic: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """A shell passes such bytes; Python decodes them to lone surrogates, which SQLite
+    cannot take: a lookup goes by the rest of the name or finds nothing, a value to save
+    is refused."""
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code in (0, 2) and "unexpected" not in err, err
+    if argv[0] in ("patient", "provider", "--user"):
+        assert code == 2

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Actor, Ctx
 from receptionist.errors import NotFound, PermissionDenied, UnlockError, ValidationError
-from receptionist.freetext import clean_text
+from receptionist.freetext import clean_text, is_utf8
 from receptionist.journal import audit, records
 from receptionist.models import StaffUser
 from receptionist.roles import ROLES
@@ -117,7 +117,10 @@ def create_user(
 
 
 def find_user(session: Session, username: str) -> StaffUser:
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    name = username.strip().lower()
+    user = None
+    if is_utf8(name):  # else no account has it, and SQLite cannot take it
+        user = session.scalar(select(StaffUser).where(StaffUser.username == name))
     if user is None or user.deleted_at is not None:
         raise NotFound(
             Text(
