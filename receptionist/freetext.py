@@ -12,8 +12,8 @@ every output (the CLI, its JSON, the app, and reminders and exports to come) fol
   time-off reason - may hold line breaks and tabs; a Windows line end (CR LF) or a lone
   CR is stored as LF (:func:`clean_text`, :func:`refuse_controls`).
 * Both refuse, with a message naming the field: every other control character (C0,
-  DEL and C1: NUL, the terminal escapes ESC[2J or an OSC window title, a CR that
-  rewrites a line), the direction embeddings, overrides and isolates U+202A-U+202E and
+  DEL and C1: NUL, the terminal escapes ESC[2J or an OSC window title, a lone CR in
+  one-line text), the direction embeddings, overrides and isolates U+202A-U+202E and
   U+2066-U+2069 (they make text read as something else), and lone surrogates (a broken
   character that cannot be saved). Left-to-right and right-to-left marks and joiners
   stay: Arabic, Persian and Hebrew text needs them.
@@ -23,15 +23,15 @@ every output (the CLI, its JSON, the app, and reminders and exports to come) fol
   of them as a visible escape (``\\x1b``, ``\\u202e``): nothing is lost, nothing acts on
   the terminal or turns the text around. JSON meant for a terminal goes through
   :func:`json_printable`, which writes them as JSON escapes (the data parse back the
-  same). The CLI does this in ``App.emit``; the app in its table and list models, its
-  schedule cards and the patient form (``ui/shown.py``). Reminders and exports must
-  use :func:`printable` (or :func:`json_printable`) too.
+  same). The CLI does this in ``App.emit`` and for its error lines; the app in its
+  table and list models, its schedule cards, its core messages (``ui/coretext.py``),
+  and the editors and labels a record is shown in. Reminders, exports and any other
+  output to come must use :func:`printable` (or :func:`json_printable`) too.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from .errors import ValidationError
@@ -51,29 +51,28 @@ LABELS: dict[str, Text] = {
     "category": Text(QT_TRANSLATE_NOOP("core", "category")),
     "locale": Text(QT_TRANSLATE_NOOP("core", "locale")),
     "clinic_name": Text(QT_TRANSLATE_NOOP("core", "clinic name")),
-    "email": Text(QT_TRANSLATE_NOOP("core", "e-mail address")),
 }
 
-# Embedding/override/isolate controls can make a name display as something else.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# What multi-line text may hold of the control characters.
-_LINE_CONTROLS = frozenset("\n\t")
+# What the rule refuses, as character classes: the control characters (Unicode's "Cc":
+# C0, DEL and C1), the direction embeddings, overrides and isolates (they make text read
+# as something else), and lone surrogates (a broken character: SQLite cannot take it).
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_SURROGATES = "\ud800-\udfff"
+# One-line text: every control character.
+_REFUSED = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}{_SURROGATES}]")
+# Multi-line text: the same but line breaks (LF) and tabs.
+_REFUSED_IN_LINES = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}{_SURROGATES}]")
 
 
-def _refused(ch: str, lines: bool) -> bool:
-    if ch in _BIDI_CONTROLS:
-        return True
-    kind = unicodedata.category(ch)
-    if kind == "Cs":  # a lone surrogate: a broken character, not text
-        return True
-    return kind == "Cc" and not (lines and ch in _LINE_CONTROLS)
+def _pattern(lines: bool) -> re.Pattern[str]:
+    return _REFUSED_IN_LINES if lines else _REFUSED
 
 
 def has_controls(text: str, *, lines: bool = False) -> bool:
     """Whether ``text`` holds what :mod:`freetext` refuses: control characters
     (terminal escapes; line breaks and tabs too unless ``lines``), direction overrides
     or broken characters. In a name they make it print or read as something else."""
-    return any(_refused(ch, lines) for ch in text)
+    return _pattern(lines).search(text) is not None
 
 
 def is_utf8(text: str) -> bool:
@@ -138,11 +137,9 @@ def clean_text(value: Any, field: str, limit: int, *, lines: bool = True) -> str
 
 # -- output ------------------------------------------------------------------------------
 
-_CR_LF = re.compile(r"\r\n")
 
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
@@ -152,10 +149,8 @@ def printable(text: str, *, lines: bool = True) -> str:
     terminal nor turns the text around. Line breaks and tabs stay when ``lines`` (a
     CR LF is shown as a line break); else they are escaped too, for one-line places."""
     if lines:
-        text = _CR_LF.sub("\n", text)
-    if not has_controls(text, lines=lines):
-        return text
-    return "".join(_escape(ch) if _refused(ch, lines) else ch for ch in text)
+        text = text.replace("\r\n", "\n")
+    return _pattern(lines).sub(_escape, text)
 
 
 def json_printable(dumped: str) -> str:
@@ -163,6 +158,4 @@ def json_printable(dumped: str) -> str:
     characters :func:`printable` escapes are written as ``\\uXXXX`` escapes, which
     ``json.loads`` reads back as the same characters. (``json.dumps`` already escapes
     the C0 controls; DEL, C1, the direction overrides and lone surrogates it leaves.)"""
-    if not has_controls(dumped, lines=True):
-        return dumped
-    return "".join(f"\\u{ord(ch):04x}" if _refused(ch, True) else ch for ch in dumped)
+    return _REFUSED_IN_LINES.sub(lambda found: f"\\u{ord(found.group()):04x}", dumped)
