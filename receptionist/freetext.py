@@ -6,17 +6,19 @@ every output (the CLI, its JSON, the app, and reminders and exports to come) fol
 * **One-line text** - names of patients, providers, services, rooms and the clinic, a
   service's category, a staff member's full name, a document's file name, the clinic's
   locale - holds no control character at all (no line break, no tab) and no direction
-  override (:func:`has_controls`).
+  control: no override, embedding or isolate (U+202A-U+202E, U+2066-U+2069)
+  (:func:`has_controls`).
 * **Multi-line text** - a patient's notes and address, appointment notes, cancellation
   and override reasons, waitlist and document notes, a communication-log summary, a
-  time-off reason - may hold line breaks and tabs; a Windows line end (CR LF) or a lone
-  CR is stored as LF (:func:`clean_text`, :func:`refuse_controls`).
+  time-off reason - may hold line breaks and tabs, and the direction embeddings and
+  isolates that Arabic or Hebrew text pasted from elsewhere carries; a Windows line end
+  (CR LF) or a lone CR is stored as LF (:func:`clean_text`, :func:`refuse_controls`).
 * Both refuse, with a message naming the field: every other control character (C0,
   DEL and C1: NUL, the terminal escapes ESC[2J or an OSC window title, a lone CR in
-  one-line text), the direction embeddings, overrides and isolates U+202A-U+202E and
-  U+2066-U+2069 (they make text read as something else), and lone surrogates (a broken
+  one-line text), the direction overrides U+202D and U+202E (they show text reversed:
+  "photo\\u202egnp.exe" shows as "photoexe.png"), and lone surrogates (a broken
   character that cannot be saved). Left-to-right and right-to-left marks and joiners
-  stay: Arabic, Persian and Hebrew text needs them.
+  stay everywhere: Arabic, Persian and Hebrew text needs them.
 * **Output**: text saved before these rules, or reaching us another way (sync, an
   import, a direct edit of the file), may still hold such characters. Whatever shows
   stored text to a person first passes it through :func:`printable`, which writes each
@@ -54,14 +56,17 @@ LABELS: dict[str, Text] = {
 }
 
 # What the rule refuses, as character classes: the control characters (Unicode's "Cc":
-# C0, DEL and C1), the direction embeddings, overrides and isolates (they make text read
-# as something else), and lone surrogates (a broken character: SQLite cannot take it).
-_BIDI = "\u202a-\u202e\u2066-\u2069"
+# C0, DEL and C1), the direction overrides LRO and RLO (they show text reversed), and
+# lone surrogates (a broken character: SQLite cannot take it). One-line text refuses
+# the direction embeddings and isolates too; multi-line text keeps them, with line
+# breaks and tabs: Arabic or Hebrew notes pasted from elsewhere hold them.
+_OVERRIDES = "\u202d\u202e"
+_EMBEDDINGS_AND_ISOLATES = "\u202a-\u202c\u2066-\u2069"
 _SURROGATES = "\ud800-\udfff"
-# One-line text: every control character.
-_REFUSED = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}{_SURROGATES}]")
-# Multi-line text: the same but line breaks (LF) and tabs.
-_REFUSED_IN_LINES = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}{_SURROGATES}]")
+_REFUSED = re.compile(
+    f"[\\x00-\\x1f\\x7f-\\x9f{_OVERRIDES}{_EMBEDDINGS_AND_ISOLATES}{_SURROGATES}]"
+)
+_REFUSED_IN_LINES = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_OVERRIDES}{_SURROGATES}]")
 
 
 def _pattern(lines: bool) -> re.Pattern[str]:

@@ -2,8 +2,8 @@
 
 Making a clinic costs seconds; tests that only feed the CLI input share one per
 module (:func:`shared_clinic`) and point the environment at it for each test
-(:func:`use_clinic`). It is made with the fast key derivation of the tests and a
-keychain of its own; each test then unlocks it with the passphrase.
+(:func:`use_clinic`). It is made with the fast key derivation of the tests and no
+keychain (as on a headless server); each test then unlocks it with the passphrase.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from pathlib import Path
 
 import keyring
 import pytest
-from conftest import FAST_KDF, MemoryKeyring
+from keyring.backends.null import Keyring as NoKeychain
 
 from receptionist.cli.main import main
 from receptionist.store import keys
 
 PASSPHRASE = "a long enough passphrase"
+FAST_KDF = keys.KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
 ENV = {
     "RECEPTIONIST_ADMIN_PASSWORD": "admin-password-1",
     "RECEPTIONIST_PASSPHRASE": PASSPHRASE,
@@ -39,7 +40,7 @@ def use_clinic(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
 def shared_clinic(root: Path) -> Iterator[Path]:
     """A clinic in ``root``: a provider working weekdays, a service, a room, a patient."""
     previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
+    keyring.set_keyring(NoKeychain())
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(keys, "DEFAULT_KDF", FAST_KDF)

@@ -32,13 +32,19 @@ from receptionist.store.storage import Database
 
 CLEAR_SCREEN = "Ayşe\x1b[2J"
 OSC_TITLE = "x\x1b]0;you were hacked\x07y"
-OVERRIDE = "gnp.\u202eexe"  # reads as "gnp.exe" turned around
+OVERRIDE = "photo\u202egnp.exe"  # shows as "photoexe.png"
 C1_CSI = "a\x9b31mred"
 BROKEN = "half \udcff a character"
 DEL = "a\x7fb"
-BAD = (CLEAR_SCREEN, OSC_TITLE, OVERRIDE, C1_CSI, BROKEN, DEL, "\u2066isolated\u2069")
+BAD = (CLEAR_SCREEN, OSC_TITLE, OVERRIDE, "\u202dforced ltr", C1_CSI, BROKEN, DEL)
 # Fine in notes, an address or a reason (a CR is stored as a line break); not in a name.
-NOT_ON_ONE_LINE = ("two\nlines", "a\tb", "a\rb")
+NOT_ON_ONE_LINE = (
+    "two\nlines",
+    "a\tb",
+    "\u2067مرحبا\u2069 isolated",
+    "\u202bembedded\u202c",
+    "a\rb",
+)
 
 
 # -- the rule and the output functions ---------------------------------------------------------
@@ -49,14 +55,14 @@ def test_what_is_refused_and_what_stays() -> None:
         assert has_controls(bad) and has_controls(bad, lines=True), repr(bad)
     for fine in ("مرحبا\u200f", "ZW\u200dJ", "Zoë", "Li 李", "emoji 🙂"):
         assert not has_controls(fine), fine
-    for text in NOT_ON_ONE_LINE[:2]:
+    for text in NOT_ON_ONE_LINE[:-1]:
         assert has_controls(text) and not has_controls(text, lines=True)
 
 
 def test_printable_shows_what_it_escapes() -> None:
     assert printable(CLEAR_SCREEN) == "Ayşe\\x1b[2J"
     assert printable(OSC_TITLE) == "x\\x1b]0;you were hacked\\x07y"
-    assert printable(OVERRIDE) == "gnp.\\u202eexe"
+    assert printable(OVERRIDE) == "photo\\u202egnp.exe"
     assert printable(C1_CSI) == "a\\x9b31mred"
     assert printable(BROKEN) == "half \\udcff a character"
     assert printable("line 1\r\nline 2\tend\rover") == "line 1\nline 2\tend\\x0dover"
@@ -179,7 +185,7 @@ def test_multi_line_fields_keep_line_breaks_and_tabs(
     db: Database, ctx: Ctx, ids: dict[str, str], field: str, label: str, write: Write
 ) -> None:
     with db.write() as s:
-        write(s, ctx, ids, "Line 1\r\n\tLine 2 مرحبا")
+        write(s, ctx, ids, "Line 1\r\n\tLine 2 \u2067مرحبا\u2069 \u202bembed\u202c")
 
 
 def test_init_refuses_them_in_the_clinic_name_and_locale() -> None:
