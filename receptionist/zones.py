@@ -11,15 +11,25 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from receptionist.errors import ValidationError
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 
 def zone(name: str) -> ZoneInfo:
-    """The time zone called ``name`` (an IANA key such as "Europe/Istanbul")."""
+    """The time zone called ``name`` (an IANA key such as "Europe/Istanbul").
+
+    A name the zone database does not hold as a zone is refused: unknown, malformed,
+    too long, or one of its folders ("Europe", which ``ZoneInfo`` meets as a directory).
+    """
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValidationError(
-            "timezone", "That time zone is not known; use a name like 'Europe/Istanbul'."
+            "timezone",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "That time zone is not known; use a name like 'Europe/Istanbul'."
+                )
+            ),
         ) from None
 
 

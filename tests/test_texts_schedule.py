@@ -36,6 +36,7 @@ FILES = (
     "store/storage.py",
     "store/keys.py",
     "store/keyfile.py",
+    "store/secretfile.py",
     "store/keystore.py",
     "store/lock.py",
     "store/migrate.py",

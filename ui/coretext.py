@@ -18,13 +18,20 @@ from datetime import datetime
 
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, QTime
 
+from receptionist.freetext import printable
 from receptionist.texts import CONTEXT, Text, When, message
 
 log = logging.getLogger("receptionist.ui")
 
 
 def translated(text: str) -> str:
-    """``text`` in the user's language if it is a core ``Text``; else ``text`` as it is."""
+    """``text`` in the user's language if it is a core ``Text``; else ``text`` as it is.
+    Either way a control character or direction override in it (a name echoed from
+    stored or typed text) is shown as a visible escape (``receptionist.freetext``)."""
+    return printable(_translated(text))
+
+
+def _translated(text: str) -> str:
     if not isinstance(text, Text):
         return str(text)
     params = {key: _param(value) for key, value in text.params.items()}
@@ -51,7 +58,7 @@ def when_text(when: When) -> str:
 
 def _param(value: object) -> object:
     if isinstance(value, Text):
-        return translated(value)
+        return _translated(value)
     if isinstance(value, When):
         return when_text(value)
     return value

@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from receptionist import __version__
+from receptionist.freetext import printable
 
 from . import icons, messages
 from .actions import Actions, build_menus
@@ -51,7 +52,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.desk = desk
-        title = desk.clinic.name or self.tr("Receptionist")
+        title = printable(desk.clinic.name, lines=False) or self.tr("Receptionist")
         if desk.demo:
             title = self.tr("{0} (demo: no real data)").format(title)
         self.setWindowTitle(self.tr("{0} – Receptionist").format(title))
@@ -148,7 +149,7 @@ class MainWindow(QMainWindow):
         self.schedule.setFocus()
 
     def show_user(self) -> None:
-        name = self.desk.username or self.tr("signed out")
+        name = printable(self.desk.username, lines=False) or self.tr("signed out")
         self.user_label.setText(self.tr("Signed in: {0} ({1})").format(name, self.desk.actor.role))
 
     def show_about(self) -> None:

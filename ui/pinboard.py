@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.freetext import printable
 from receptionist.schedule.cards import AgendaItem
 
 from . import icons, messages
@@ -74,7 +75,8 @@ class PinModel(QAbstractListModel):
         pin = self.rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             item = pin.item
-            return f"{item.patient_name} · {item.service_name}\n{pin.when} · {pin.where}"
+            first = printable(f"{item.patient_name} · {item.service_name}", lines=False)
+            return f"{first}\n{printable(pin.when)} · {printable(pin.where, lines=False)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.tr("Drag onto a slot, or press Enter on a free slot of the schedule")
         if role == Qt.ItemDataRole.UserRole:

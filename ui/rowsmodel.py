@@ -2,7 +2,9 @@
 
 A subclass names its columns in ``_headers`` and says how a row is shown: ``cell`` gives
 the text of a cell (display and accessible text), ``role_data`` any other role (an id
-role, a background, a tooltip, ...).
+role, a background, a tooltip, ...). Cell texts and tooltips are shown through
+``receptionist.freetext.printable``: a control character or a direction override in
+stored text (saved before they were refused) is drawn as a visible escape.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from receptionist.freetext import printable
 
 Index = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
@@ -62,8 +66,11 @@ class RowsModel(QAbstractTableModel, Generic[T]):
             return None
         row = self._rows[index.row()]
         if role in TEXT_ROLES:
-            return self.cell(row, index.column())
-        return self.role_data(row, index.column(), role)
+            return printable(self.cell(row, index.column()))
+        value = self.role_data(row, index.column(), role)
+        if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, str):
+            return printable(value)
+        return value
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

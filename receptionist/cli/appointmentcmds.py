@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from receptionist import zones
 from receptionist.cli import lookup
-from receptionist.cli.common import App
+from receptionist.cli.common import App, whole_number
 from receptionist.errors import ConflictError, ValidationError
 from receptionist.models import Appointment, Patient, Provider, Room, Service
 from receptionist.schedule import booking, catalog, lifecycle, slots
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = asub.add_parser("list", help="appointments of a day (or several)")
     p.add_argument("--date", help="YYYY-MM-DD in the clinic's zone (default: today)")
-    p.add_argument("--days", type=int, default=1, help="1 to 366")
+    p.add_argument("--days", type=whole_number(1, 366), default=1, help="1 to 366")
     p.add_argument("--provider")
     p.add_argument("--all", action="store_true", help="include cancelled and no-shows")
     p.set_defaults(func=cmd_list)
@@ -52,7 +52,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--service", required=True)
     p.add_argument("--provider", help="default: any provider")
     p.add_argument("--from", dest="start_from", help="ISO 8601 local time (default: now)")
-    p.add_argument("--count", type=int, default=5)
+    p.add_argument(
+        "--count", type=whole_number(1, slots.MAX_COUNT), default=5, help=f"1 to {slots.MAX_COUNT}"
+    )
     p.set_defaults(func=cmd_slots)
 
 
@@ -160,8 +162,6 @@ def _day(session: Session, text: str | None, now: datetime) -> date:
 
 def cmd_list(app: App) -> int:
     a = app.args
-    if not 1 <= a.days <= 366:
-        raise ValidationError("days", "--days must be between 1 and 366.")
     with app.database() as db, db.read() as session:
         ctx = app.ctx(db)
         tz = _zone(session)

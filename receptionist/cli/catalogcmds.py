@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from receptionist.cli.common import App
+from receptionist.cli.common import App, whole_number
 from receptionist.models import Provider, Room, Service
 from receptionist.schedule import catalog
+from receptionist.schedule.fieldrules import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES
 from receptionist.schedule.hourstext import hours_text, parse_hours
+
+BUFFER = whole_number(0, MAX_BUFFER_MINUTES)
+BUFFER_HELP = f"minutes, 0 to {MAX_BUFFER_MINUTES}"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,12 +40,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ssub = svc.add_subparsers(dest="service_cmd", required=True)
     p = ssub.add_parser("add", help="add a service")
     p.add_argument("name")
-    p.add_argument("--minutes", type=int, required=True, help="duration")
+    p.add_argument(
+        "--minutes",
+        type=whole_number(1, MAX_DURATION_MINUTES),
+        required=True,
+        help=f"duration, 1 to {MAX_DURATION_MINUTES}",
+    )
     p.add_argument("--category", default="")
     p.add_argument("--price", default="0", help="e.g. 850.00 (in the clinic's currency)")
     p.add_argument("--currency", default="TRY")
-    p.add_argument("--buffer-before", type=int, default=0, help="minutes")
-    p.add_argument("--buffer-after", type=int, default=0, help="minutes")
+    p.add_argument("--buffer-before", type=BUFFER, default=0, help=BUFFER_HELP)
+    p.add_argument("--buffer-after", type=BUFFER, default=0, help=BUFFER_HELP)
     p.add_argument("--colour", default="#7fb77e")
     p.set_defaults(func=cmd_service_add)
     p = ssub.add_parser("list", help="list services")

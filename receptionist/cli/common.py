@@ -7,7 +7,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,8 +19,10 @@ from sqlalchemy import select
 from receptionist.clock import Clock, SystemClock
 from receptionist.context import Actor, Ctx
 from receptionist.errors import NotFound, UserError
+from receptionist.freetext import json_printable, printable
 from receptionist.models import StaffUser
 from receptionist.staff.accounts import actor_for
+from receptionist.store.secretfile import check_secret, read_secret_file
 from receptionist.store.storage import Database
 from receptionist.store.vault import AskSecret, default_data_dir, open_clinic
 
@@ -66,11 +68,32 @@ class App:
         return actor_for(session, first_admin.username, "cli")
 
     def emit(self, data: Any, text: str) -> None:
-        """Print ``text`` for people, or ``data`` as JSON with ``--json``."""
+        """Print ``text`` for people, or ``data`` as JSON with ``--json``. Either way,
+        control characters and direction overrides in stored text (saved before they
+        were refused, or by other means) reach the terminal as visible escapes, never
+        raw (:func:`receptionist.freetext.printable`); the JSON still reads back the same."""
         if self.as_json:
-            print(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+            dumped = json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
+            print(json_printable(dumped))
         else:
-            print(text)
+            print(printable(text))
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number from ``low`` to ``high``. Anything else is
+    refused by argparse (exit 2) as "argument --days: must be a whole number from 1 to
+    366", which names the option."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}")
+        return value
+
+    return parse
 
 
 def stdout_to_devnull() -> None:
@@ -92,9 +115,14 @@ def terminal_ask() -> AskSecret | None:
 
     def ask(prompt: str) -> str | None:
         try:
-            return getpass.getpass(prompt + ": ") or None
+            typed = getpass.getpass(prompt + ": ")
         except (EOFError, KeyboardInterrupt):
             return None
+        except UnicodeDecodeError:
+            raise UserError(
+                "What was typed is not UTF-8 text; check the terminal's encoding."
+            ) from None
+        return typed or None
 
     return ask
 
@@ -102,13 +130,10 @@ def terminal_ask() -> AskSecret | None:
 def read_secret(env_name: str, prompt: str, *, confirm: bool = False) -> str | None:
     """A secret from the environment, or typed (twice when ``confirm``), or None."""
     if os.environ.get(env_name):
-        return os.environ[env_name]
+        return check_secret(env_name, os.environ[env_name])
     file_var = env_name + "_FILE"
     if os.environ.get(file_var):
-        try:
-            return Path(os.environ[file_var]).read_text(encoding="utf-8").rstrip("\r\n")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"{file_var} names a file that cannot be read; check it.") from exc
+        return read_secret_file(file_var, Path(os.environ[file_var]))
     ask = terminal_ask()
     if ask is None:
         return None

@@ -21,6 +21,7 @@ from receptionist import __version__
 from receptionist.cli import appointmentcmds, catalogcmds, democmd, patientcmds, setupcmds
 from receptionist.cli.common import App, default_clock, stdout_to_devnull
 from receptionist.errors import Damaged, ReceptionistError
+from receptionist.freetext import json_printable, printable
 from receptionist.logs import FILE_ONLY, logging_for
 from receptionist.safelog import describe
 from receptionist.store.storage import examining
@@ -121,10 +122,10 @@ def _run(words: list[str]) -> tuple[str, int, str]:
         args = parser.parse_args([w for w in words if w != "--json"])
     except BadArguments as bad:
         bad.parser.print_usage(sys.stderr)
-        print(f"{bad.parser.prog}: error: {bad.message}", file=sys.stderr)
+        print(printable(f"{bad.parser.prog}: error: {bad.message}"), file=sys.stderr)
         if as_json:
             said = {"error": bad.message, "field": bad.field, "exit_code": 2}
-            _quietly(lambda: print(json.dumps(said, ensure_ascii=False, indent=2)))
+            _quietly(lambda: print(json_printable(json.dumps(said, ensure_ascii=False, indent=2))))
         name = bad.parser.prog.removeprefix("receptionist").strip()  # built by the parser
         return name or "(no command)", 2, "bad arguments"
     args.json = as_json
@@ -167,7 +168,7 @@ def _tell(exc: ReceptionistError, as_json: bool) -> None:
     """The error's sentence on stderr, and with --json as data on stdout too."""
     field = _option(getattr(exc, "field", None))
     prefix = f"error ({field}): " if field else "error: "
-    print(prefix + str(exc), file=sys.stderr)
+    print(printable(prefix + str(exc)), file=sys.stderr)
     if as_json:  # a script reads stdout: the error is there too, as data
         error: dict[str, object] = {
             "error": str(exc),
@@ -177,7 +178,7 @@ def _tell(exc: ReceptionistError, as_json: bool) -> None:
         matches = getattr(exc, "matches", None)
         if matches:
             error["matches"] = list(matches)
-        _quietly(lambda: print(json.dumps(error, ensure_ascii=False, indent=2)))
+        _quietly(lambda: print(json_printable(json.dumps(error, ensure_ascii=False, indent=2))))
 
 
 def _outcome(exc: ReceptionistError) -> str:

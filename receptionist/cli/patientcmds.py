@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from receptionist.cli import lookup
 from receptionist.cli.appointmentcmds import describe
-from receptionist.cli.common import App
+from receptionist.cli.common import App, whole_number
 from receptionist.errors import DuplicatePatient, ValidationError
 from receptionist.models import Appointment, Patient
 from receptionist.patients import record as patients
 from receptionist.patients import validation
-from receptionist.patients.search import search_patients
+from receptionist.patients.search import MAX_LIMIT, search_patients
 from receptionist.privacy.consents import current_consents
 
 CONSENT_NAMES = {
@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = psub.add_parser("search", help="find patients by name, phone, ID or e-mail")
     p.add_argument("query")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=whole_number(1, MAX_LIMIT), default=20, help=f"1 to {MAX_LIMIT}")
     p.set_defaults(func=cmd_search)
 
     p = psub.add_parser("show", help="show a patient's record (this is audited)")
@@ -96,18 +96,57 @@ def _record(p: Patient) -> dict[str, Any]:
 _OPTION_OF = {"preferred_language": "language", "preferred_channel": "channel"}
 
 
+# The most --from-json reads: a patient's notes may be 1 MB, and the other fields are
+# short; a bigger input (or one that never ends, like /dev/zero) is refused unread.
+MAX_JSON_BYTES = 2 * 1024 * 1024
+
+
+def _read_json_input(source: str) -> object:
+    """The JSON value in ``source`` (a file, or '-' for standard input), read no further
+    than :data:`MAX_JSON_BYTES`."""
+    unreadable = ValidationError(
+        "from-json",
+        'The JSON input cannot be read; it must be one object such as {"given_name": "Ayşe"}.',
+    )
+    try:
+        if source == "-":
+            raw = _read_stdin(MAX_JSON_BYTES + 1)
+        else:
+            with Path(source).open("rb") as file:
+                raw = file.read(MAX_JSON_BYTES + 1)
+    except OSError as exc:
+        raise unreadable from exc
+    if len(raw) > MAX_JSON_BYTES:
+        raise ValidationError(
+            "from-json",
+            f"The JSON input is larger than {MAX_JSON_BYTES // (1024 * 1024)} MB; "
+            "a patient's fields are smaller.",
+        )
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: JSON, or a 5000-digit number
+        raise unreadable from exc
+    except RecursionError as exc:
+        raise ValidationError(
+            "from-json", "The JSON input is nested too deeply; give one flat object."
+        ) from exc
+
+
+def _read_stdin(limit: int) -> bytes:
+    """Up to ``limit`` bytes of standard input (none when it is closed)."""
+    if sys.stdin is None:
+        return b""
+    stream = getattr(sys.stdin, "buffer", None)  # a test's StringIO has none
+    if stream is not None:
+        return bytes(stream.read(limit))
+    return str(sys.stdin.read(limit)).encode("utf-8", "surrogatepass")
+
+
 def _from_json(a: argparse.Namespace) -> None:
     """Fill ``a`` from --from-json; options given on the line win."""
     if not a.from_json:
         return
-    try:
-        text = sys.stdin.read() if a.from_json == "-" else Path(a.from_json).read_text("utf-8")
-        data = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(
-            "from-json",
-            'The JSON input cannot be read; it must be one object such as {"given_name": "Ayşe"}.',
-        ) from exc
+    data = _read_json_input(a.from_json)
     if not isinstance(data, dict) or set(data) - set(validation.FIELDS) - {"consents"}:
         raise ValidationError(
             "from-json",
@@ -115,13 +154,26 @@ def _from_json(a: argparse.Namespace) -> None:
             'consents (a list such as ["sms"]).',
         )
     for key in validation.FIELDS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(key, f'The JSON field "{key}" must be text (in quotes) or null.')
         option = _OPTION_OF.get(key, key)
-        if getattr(a, option) in (None, "") and data.get(key) is not None:
-            setattr(a, option, data[key])
-    for consent in data.get("consents", []):
-        if consent not in CONSENT_NAMES:
-            raise ValidationError("from-json", f"Consents are: {', '.join(CONSENT_NAMES)}.")
-        a.consent.append(consent)
+        if getattr(a, option) in (None, "") and value is not None:
+            setattr(a, option, value)
+    a.consent.extend(_json_consents(data.get("consents", [])))
+
+
+def _json_consents(given: object) -> list[str]:
+    """The consents a JSON object lists: a list of names such as ["sms", "email"]."""
+    if not isinstance(given, list) or not all(
+        isinstance(c, str) and c in CONSENT_NAMES for c in given
+    ):
+        raise ValidationError(
+            "consents",
+            f'The JSON field "consents" must be a list of: {", ".join(CONSENT_NAMES)} '
+            '(such as ["sms", "email"]).',
+        )
+    return given
 
 
 def cmd_add(app: App) -> int:

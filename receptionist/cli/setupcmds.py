@@ -8,7 +8,13 @@ import sys
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from receptionist.cli.common import App, read_secret, stdout_to_devnull, terminal_ask
+from receptionist.cli.common import (
+    App,
+    read_secret,
+    stdout_to_devnull,
+    terminal_ask,
+    whole_number,
+)
 from receptionist.context import Actor, Ctx
 from receptionist.errors import PermissionDenied, ReceptionistError, UserError, ValidationError
 from receptionist.journal import anchor as anchors
@@ -41,7 +47,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--region", required=True, help="phone region, e.g. TR")
     p.add_argument("--admin-user", required=True)
     p.add_argument("--locale", default="en")
-    p.add_argument("--slot-minutes", type=int, default=15)
+    p.add_argument(
+        "--slot-minutes", type=whole_number(5, 60), default=15, help="5, 10, 15, 20, 30 or 60"
+    )
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("check", help="verify the database file (integrity and encryption)")

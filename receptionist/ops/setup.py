@@ -15,13 +15,14 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from receptionist import zones
 from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx
 from receptionist.errors import ReceptionistError, UserError, ValidationError
+from receptionist.freetext import clean_text, controls_message, has_controls
 from receptionist.schedule.clinic import create_clinic
 from receptionist.staff import accounts as staff
 from receptionist.store import keystore
@@ -73,9 +74,11 @@ def validate_spec(spec: ClinicSpec) -> ClinicSpec:
             "clinic-name",
             Text(QT_TRANSLATE_NOOP("core", "Give the clinic a name of 1-200 characters.")),
         )
+    if has_controls(name):
+        raise ValidationError("clinic-name", controls_message("clinic_name", lines=False))
     try:
-        ZoneInfo(spec.timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+        zones.zone(spec.timezone)
+    except ValidationError as exc:  # also a folder of the zone database ("Europe")
         raise ValidationError(
             "timezone",
             Text(
@@ -84,6 +87,7 @@ def validate_spec(spec: ClinicSpec) -> ClinicSpec:
                 )
             ),
         ) from exc
+    locale = clean_text(spec.locale, "locale", 16, lines=False)
     region = spec.region.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError(
@@ -105,7 +109,7 @@ def validate_spec(spec: ClinicSpec) -> ClinicSpec:
         region,
         spec.admin_user,
         spec.admin_password,
-        spec.locale,
+        locale,
         spec.slot_minutes,
     )
 

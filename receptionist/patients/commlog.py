@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
+from receptionist.freetext import refuse_controls
 from receptionist.journal import records
 from receptionist.models import Appointment, CommunicationEntry, Patient
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -103,7 +104,8 @@ def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
 
 
 def clean_summary(value: object) -> str:
-    """The summary, stripped: 1 to :data:`MAX_SUMMARY_CHARS` characters, no NUL."""
+    """The summary, stripped: 1 to :data:`MAX_SUMMARY_CHARS` characters, no NUL, no
+    control characters but line breaks and tabs (:mod:`receptionist.freetext`)."""
     text = value.strip() if isinstance(value, str) else ""
     if "\x00" in text:
         raise ValidationError(
@@ -123,7 +125,7 @@ def clean_summary(value: object) -> str:
                 limit=MAX_SUMMARY_CHARS,
             ),
         )
-    return text
+    return refuse_controls(text, "summary")
 
 
 def _one_of(value: object, allowed: tuple[str, ...], field: str) -> str:

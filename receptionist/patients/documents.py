@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
-from receptionist.freetext import clean_text
+from receptionist.freetext import clean_text, refuse_controls
 from receptionist.journal import audit, records
 from receptionist.models import Patient, PatientDocument
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -94,7 +94,8 @@ def attach(
 
 
 def clean_name(file_name: object) -> str:
-    """The file's own name (no folder), 1-255 characters."""
+    """The file's own name (no folder), 1-255 characters on one line, without control
+    characters or direction overrides (a name ending in U+202E "fdp.exe" reads as "exe.pdf")."""
     if not isinstance(file_name, str) or "\x00" in file_name:
         raise ValidationError(
             "file_name",
@@ -114,7 +115,7 @@ def clean_name(file_name: object) -> str:
                 limit=MAX_NAME_CHARS,
             ),
         )
-    return name
+    return refuse_controls(name, "file_name", lines=False)
 
 
 def check_size(data: object) -> bytes:

@@ -3,8 +3,10 @@
 Each check returns the value to store or raises ValidationError naming the field;
 messages name the field and what to do, never the value typed. Names are stored
 NFC-normalised (so a name typed with combining marks compares equal to the composed
-form); notes and the address are kept exactly as typed. Text that looks like SQL is
-just text: nothing here, or anywhere else, builds SQL from it.
+form); notes and the address are kept as typed, with their line ends as LF. What free
+text may hold (no terminal escapes or direction overrides; line breaks and tabs only
+in notes and the address) is decided in :mod:`receptionist.freetext`. Text that looks
+like SQL is just text: nothing here, or anywhere else, builds SQL from it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 
 from receptionist.errors import ValidationError
-from receptionist.freetext import has_controls
+from receptionist.freetext import has_controls, refuse_controls
 from receptionist.patients.phones import normalise_phone
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -148,6 +150,7 @@ def email(value: object) -> str | None:
         and len(labels) >= 2
         and all(_EMAIL_LABEL.match(part) for part in labels)
         and not labels[-1].isdigit()
+        and not has_controls(address)
     )
     if not valid:
         raise ValidationError(
@@ -265,8 +268,9 @@ def language(value: object) -> str | None:
 
 
 def notes(value: object) -> str:
-    """Notes exactly as typed, up to 1 MB of UTF-8."""
-    typed = text("notes", value)
+    """Notes as typed (line ends as LF), up to 1 MB of UTF-8, without control characters
+    other than line breaks and tabs."""
+    typed = refuse_controls(text("notes", value), "notes")
     if len(typed) > MAX_NOTES_BYTES or len(typed.encode("utf-8")) > MAX_NOTES_BYTES:
         raise ValidationError(
             "notes",
@@ -281,7 +285,8 @@ def notes(value: object) -> str:
 
 
 def address(value: object) -> str:
-    typed = text("address", value)
+    """The address as typed (it may take several lines), without other control characters."""
+    typed = refuse_controls(text("address", value), "address")
     if len(typed) > MAX_ADDRESS:
         raise ValidationError(
             "address",

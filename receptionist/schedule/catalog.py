@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx
 from receptionist.errors import Ambiguous, NotFound, ValidationError
 from receptionist.folding import fold, tokens
+from receptionist.freetext import is_utf8
 from receptionist.journal import records
 from receptionist.models import Provider, Room, Service
 from receptionist.schedule import fieldrules, hours
@@ -204,7 +205,7 @@ def find(session: Session, model: type[Named], key: str) -> Named:
     search folds them: "isik" finds "Işık"); a part of the name; a part of the folded
     name; every typed word starting a word of it ("oz mehmet" finds "Dr. Mehmet Öz");
     the letters with the spaces left out ("checkup" finds "Check-up")."""
-    row = session.get(model, key)
+    row = session.get(model, key) if is_utf8(key) else None  # else no id, and SQL refuses it
     if row is not None and row.deleted_at is None:
         return row
     wanted = key.strip().casefold()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
+from receptionist.freetext import refuse_controls
 from receptionist.models import Patient, Provider, Room, Service
 from receptionist.schedule import catalog, conflicts
 from receptionist.schedule.clinic import get_clinic
@@ -50,6 +51,8 @@ class Draft:
 
 
 def clean_notes(value: Any) -> str:
+    """An appointment's notes: up to 1 MB, line breaks and tabs but no other control
+    characters (:mod:`receptionist.freetext`)."""
     if not isinstance(value, str) or "\x00" in value:
         raise ValidationError(
             "notes",
@@ -60,7 +63,7 @@ def clean_notes(value: Any) -> str:
             "notes",
             Text(QT_TRANSLATE_NOOP("core", "The notes are longer than 1 MB; shorten them.")),
         )
-    return value
+    return refuse_controls(value, "notes")
 
 
 def bookable_patient(session: Session, patient_id: str) -> None:

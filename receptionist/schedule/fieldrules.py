@@ -26,8 +26,6 @@ Rule = Callable[[Any], object]
 # reads them (the field itself is in ValidationError.field).
 LABELS: dict[str, Text] = {
     **freetext.LABELS,
-    "category": Text(QT_TRANSLATE_NOOP("core", "category")),
-    "locale": Text(QT_TRANSLATE_NOOP("core", "locale")),
     "phone_region": Text(QT_TRANSLATE_NOOP("core", "phone region")),
     "currency": Text(QT_TRANSLATE_NOOP("core", "currency")),
     "slot_minutes": Text(QT_TRANSLATE_NOOP("core", "slot size in minutes")),
@@ -66,7 +64,8 @@ def name(value: Any) -> str:
 
 
 def text(field: str, limit: int) -> Rule:
-    return lambda value: clean_text(value, field, limit)
+    """One line of free text (a category, a locale): no control characters."""
+    return lambda value: clean_text(value, field, limit, lines=False)
 
 
 def whole(field: str, low: int, high: int) -> Rule:

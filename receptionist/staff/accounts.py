@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Actor, Ctx
 from receptionist.errors import NotFound, PermissionDenied, UnlockError, ValidationError
+from receptionist.freetext import clean_text, is_utf8
 from receptionist.journal import audit, records
 from receptionist.models import StaffUser
 from receptionist.roles import ROLES
@@ -33,10 +34,33 @@ def _check_new(username: str, password: str, role: str) -> None:
                 )
             ),
         )
-    if len(password) < MIN_PASSWORD:
-        raise ValidationError("password", password_too_short())
+    check_password(password)
     if role not in ROLES:
         raise ValidationError("role", unknown_role())
+
+
+def check_password(password: str) -> None:
+    """Refuse a new password too short, or with a broken character (a byte the
+    terminal could not decode: it cannot be hashed)."""
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError("password", password_too_short())
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "password",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The password contains a broken character; type it again."
+                )
+            ),
+        ) from None
+
+
+def clean_full_name(value: object) -> str:
+    """A staff member's full name: one line of at most 200 characters, no control
+    characters (:mod:`receptionist.freetext`)."""
+    return clean_text(value, "full_name", 200, lines=False)
 
 
 def password_too_short() -> Text:
@@ -71,6 +95,7 @@ def create_user(
             Text(QT_TRANSLATE_NOOP("core", "Only an administrator can add staff accounts."))
         )
     _check_new(username, password, role)
+    full_name = clean_full_name(full_name)
     taken = session.scalar(select(func.count()).where(StaffUser.username == username))
     if taken:
         raise ValidationError(
@@ -92,7 +117,10 @@ def create_user(
 
 
 def find_user(session: Session, username: str) -> StaffUser:
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    name = username.strip().lower()
+    user = None
+    if is_utf8(name):  # else no account has it, and SQLite cannot take it
+        user = session.scalar(select(StaffUser).where(StaffUser.username == name))
     if user is None or user.deleted_at is not None:
         raise NotFound(
             Text(

@@ -87,12 +87,7 @@ def update_user(
             )
         changes["active"] = active
     if full_name is not None:
-        if len(full_name) > 200 or "\x00" in full_name:
-            raise ValidationError(
-                "full_name",
-                Text(QT_TRANSLATE_NOOP("core", "A full name is at most 200 characters.")),
-            )
-        changes["full_name"] = full_name.strip()
+        changes["full_name"] = staff.clean_full_name(full_name)
     _keep_an_admin(session, user, changes)
     records.update(session, ctx, user, "staff_user", changes)
     return _row(user)
@@ -127,7 +122,6 @@ def reset_password(session: Session, ctx: Ctx, user_id: str, password: str) -> N
     """Give an account a new password (the user should change it after signing in)."""
     require_manage(ctx)
     user = _get(session, user_id)
-    if len(password) < staff.MIN_PASSWORD:
-        raise ValidationError("password", staff.password_too_short())
+    staff.check_password(password)
     user.password_hash = staff._hasher.hash(password)  # the one hasher and its parameters
     records.save(session, ctx, user, "password_reset", "staff_user")

@@ -20,7 +20,7 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from receptionist.errors import NotOurFile, UnlockError
+from receptionist.errors import NotOurFile, UnlockError, UserError
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 KEY_BYTES = 32
@@ -82,7 +82,17 @@ def _unb64(text: str) -> bytes:
 
 def derive(secret: str, salt: bytes, params: KdfParams) -> bytes:
     # NFC, so the same passphrase typed on macOS and Windows derives the same key.
-    material = unicodedata.normalize("NFC", secret).encode("utf-8")
+    try:
+        material = unicodedata.normalize("NFC", secret).encode("utf-8")
+    except UnicodeEncodeError:  # a typed byte the terminal could not decode
+        raise UserError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The passphrase or recovery code contains a broken character; type it again.",
+                )
+            )
+        ) from None
     if not (
         1 <= params.time_cost <= 64
         and 8 * params.parallelism <= params.memory_kib <= 4 * 1024 * 1024

@@ -29,6 +29,7 @@ from receptionist.store.keys import (
     unwrap,
     wrap,
 )
+from receptionist.store.secretfile import check_secret, read_secret_file
 from receptionist.store.storage import (
     Database,
     create_private,
@@ -194,20 +195,10 @@ def _follow_successor(ddir: DataDir, keyfile: KeyFile, key: bytes) -> bytes | No
 def _secrets_from_env(env: Mapping[str, str]) -> list[str]:
     found = []
     if env.get("RECEPTIONIST_PASSPHRASE"):
-        found.append(env["RECEPTIONIST_PASSPHRASE"])
+        found.append(check_secret("RECEPTIONIST_PASSPHRASE", env["RECEPTIONIST_PASSPHRASE"]))
     if env.get("RECEPTIONIST_PASSPHRASE_FILE"):
-        path = Path(env["RECEPTIONIST_PASSPHRASE_FILE"]).expanduser()
-        try:
-            found.append(path.read_text(encoding="utf-8").rstrip("\r\n"))
-        except OSError as exc:
-            raise UserError(
-                Text(
-                    QT_TRANSLATE_NOOP(
-                        "core", "RECEPTIONIST_PASSPHRASE_FILE names {path}, which cannot be read."
-                    ),
-                    path=str(path),
-                )
-            ) from exc
+        path = Path(env["RECEPTIONIST_PASSPHRASE_FILE"])
+        found.append(read_secret_file("RECEPTIONIST_PASSPHRASE_FILE", path))
     return found
 
 

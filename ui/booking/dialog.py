@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import ConflictError
+from receptionist.freetext import printable
 from receptionist.patients.search import PatientRow
 
 from .. import messages
@@ -176,10 +177,10 @@ class BookingDialog(QDialog):
     # --- choices ---------------------------------------------------------------------
     def _fill_catalog(self, found: ops.Catalog) -> None:
         for choice in found.services:
-            self.service.addItem(choice.name, choice.id)
+            self.service.addItem(printable(choice.name, lines=False), choice.id)
         for choice in found.providers:
-            self.provider.addItem(choice.name, choice.id)
-        self.slot_list.names = {c.id: c.name for c in found.providers}
+            self.provider.addItem(printable(choice.name, lines=False), choice.id)
+        self.slot_list.names = {c.id: printable(c.name, lines=False) for c in found.providers}
         index = self.provider.findData(self.wanted_provider)
         self.provider.setCurrentIndex(max(0, index))
         if self.wanted_service is not None:

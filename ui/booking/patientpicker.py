@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from receptionist.freetext import printable
 from receptionist.patients.search import PatientRow
 
 from .. import messages
@@ -27,7 +28,7 @@ PICK_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 def describe(row: PatientRow) -> str:
     parts = [row.display_name, row.number, row.phone or "", short_date(row.birth_date)]
-    return "  ·  ".join(p for p in parts if p)
+    return printable("  ·  ".join(p for p in parts if p), lines=False)
 
 
 class PatientPicker(QWidget):
@@ -136,7 +137,7 @@ class PatientPicker(QWidget):
         self._search.forget()
         self._pick_when_ready = False
         self.patient = row
-        self.query.setText(row.display_name)
+        self.query.setText(printable(row.display_name, lines=False))
         self.results.clear()
         self.results.hide()
         self._say(self.tr("Patient: {0}").format(describe(row)))

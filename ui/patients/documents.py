@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.freetext import printable
 from receptionist.patients.documents import MAX_BYTES, DocumentInfo
 
 from .. import messages
@@ -218,7 +219,7 @@ class DocumentsPage(QWidget):
         added, found = result
         self._end_attach()
         self._show_list(found, select=added.id)
-        self.note.setText(self.tr("Attached {0}.").format(added.file_name))
+        self.note.setText(self.tr("Attached {0}.").format(printable(added.file_name, lines=False)))
         self.attached.emit(added.id)
 
     def _attach_failed(self, exc: BaseException) -> None:
@@ -259,7 +260,7 @@ class DocumentsPage(QWidget):
         if info is None or not self.remove_button.isEnabled():
             return
         text = self.tr("Remove {0} from the record? Its contents are erased.").format(
-            info.file_name
+            printable(info.file_name, lines=False)
         )
         box = self.confirm_factory(self, text)
         box.setObjectName("removeDocumentBox")
@@ -281,7 +282,7 @@ class DocumentsPage(QWidget):
 
     def _removed(self, found: list[DocumentInfo], document_id: str, name: str) -> None:
         self._show_list(found)
-        self.note.setText(self.tr("Removed {0}.").format(name))
+        self.note.setText(self.tr("Removed {0}.").format(printable(name, lines=False)))
         self.removed.emit(document_id)
 
     def _failed(self, exc: BaseException) -> None:

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.freetext import printable
+
 from ..fielderrors import FieldErrors, add_row, error_line
 
 Editor = QLineEdit | QComboBox | QPlainTextEdit
@@ -115,7 +117,9 @@ class DemographicsForm(QWidget, FieldErrors):
         return editor.text()
 
     def set_value(self, field: str, value: object) -> None:
-        text, editor = as_text(value), self.editors[field]
+        """Show ``value`` in its editor; control characters and direction overrides saved
+        before they were refused are shown as visible escapes (and saved so if edited)."""
+        text, editor = printable(as_text(value)), self.editors[field]
         if isinstance(editor, QComboBox):
             found = editor.findData(text)
             editor.setCurrentIndex(max(found, 0))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import ValidationError
+from receptionist.freetext import printable
 
 from .. import messages
 from ..coretext import exception_text
@@ -162,11 +163,11 @@ class PatientWindow(QDialog):
         self._load_shown_page()
 
     def _show_heading(self, record: PatientRecord) -> None:
-        name = record.display_name
+        name = printable(record.display_name, lines=False)
         short = name if len(name) <= 60 else name[:59] + "…"
         self.setWindowTitle(self.tr("{0} – {1}").format(short, record.number))
         self.heading.setText(name)
-        phone = str(record.fields.get("phone") or self.tr("no phone on file"))
+        phone = printable(str(record.fields.get("phone") or self.tr("no phone on file")))
         self.summary.setText(self.tr("Patient {0} · {1}").format(record.number, phone))
 
     def _load_failed(self, exc: BaseException) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
+from receptionist.freetext import printable
 from receptionist.schedule import lifecycle
 from receptionist.schedule.cards import AgendaItem
 
@@ -44,7 +45,7 @@ def build_card_menu(
     menu = QMenu(parent)
     menu.setObjectName("cardMenu")
     title = QCoreApplication.translate("cardmenu", "{0}: {1}").format(
-        item.patient_name, look.status_label(item.status)
+        printable(item.patient_name, lines=False), look.status_label(item.status)
     )
     menu.setTitle(title)
     heading = menu.addSection(title)

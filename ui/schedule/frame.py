@@ -9,6 +9,8 @@ from functools import lru_cache
 from PySide6.QtCore import QLocale, QRect, QRectF, Qt, QTime
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
 
+from receptionist.freetext import printable
+
 from .drag import Ghost
 from .layout import DayColumn, Geometry
 
@@ -73,9 +75,12 @@ def elided(
     align: Qt.AlignmentFlag,
     fm: QFontMetrics | None = None,
 ) -> None:
-    """Draw ``text`` cut with an ellipsis to fit; pass ``fm`` (for the painter's font)
-    when painting many cards, since building metrics costs more than the drawing."""
+    """Draw ``text`` on one line, cut with an ellipsis to fit; pass ``fm`` (for the
+    painter's font) when painting many cards, since building metrics costs more than the
+    drawing. Control characters and direction overrides (in a name saved before they
+    were refused) are drawn as visible escapes."""
     fm = fm or QFontMetrics(p.font())
+    text = printable(text, lines=False)
     p.drawText(rect, align, fm.elidedText(text, Qt.TextElideMode.ElideRight, int(rect.width())))
 
 

@@ -30,6 +30,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from receptionist.clock import Clock
+from receptionist.freetext import printable
 from receptionist.schedule import lifecycle
 from receptionist.schedule.cards import AgendaItem
 
@@ -241,7 +242,8 @@ class ScheduleView(QAbstractScrollArea):
         when = hhmm(self.slot_cursor[1] * self.geo.slot_minutes)
         card = self.card_at_cursor()
         what = card.item.patient_name if card else self.tr("free")
-        return self.tr("{0}, {1} {2}: {3}").format(col.column.name, day, when, what)
+        text = self.tr("{0}, {1} {2}: {3}").format(col.column.name, day, when, what)
+        return printable(text, lines=False)
 
     def _ensure_visible(self, col: int, slot: int) -> None:
         dx, dy = self.port().scroll_to_show((col, slot))

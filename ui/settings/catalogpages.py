@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
+from receptionist.freetext import printable
 from receptionist.schedule.fieldrules import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES
 
 from ..desk import Desk
@@ -34,7 +35,7 @@ class RoomsPage(ListPage):
         return snapshot.rooms
 
     def fill(self, row: Row | None) -> None:
-        self.name.setText(row.name if row else "")
+        self.name.setText(printable(row.name, lines=False) if row else "")
         self.active.setChecked(row.active if row else True)
 
     def values(self) -> dict[str, Any] | None:
@@ -91,8 +92,8 @@ class ServicesPage(ListPage):
 
     def fill(self, row: Row | None) -> None:
         f: dict[str, Any] = dict(row.fields) if row else {}
-        self.name.setText(row.name if row else "")
-        self.category.setText(str(f.get("category", "")))
+        self.name.setText(printable(row.name, lines=False) if row else "")
+        self.category.setText(printable(str(f.get("category", "")), lines=False))
         self.duration.setValue(int(f.get("duration_minutes", 30)))
         self.price.setValue(int(f.get("price_minor", 0)) / 100)
         self.currency.setText(str(f.get("currency", "TRY")))

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.freetext import printable
+
 from ..desk import Desk
 from ..tasks import DbOp
 from .data import ClinicData, Snapshot, save_clinic
@@ -113,7 +115,7 @@ class ClinicPage(TracksEdits, QWidget):
             self.show_snapshot(self._snapshot)
 
     def fill(self, data: ClinicData) -> None:
-        self.name.setText(data.name)
+        self.name.setText(printable(data.name, lines=False))
         self.zone.setCurrentText(data.timezone)
         self.region.setText(data.phone_region)
         found = self.slot.findData(data.slot_minutes)

@@ -7,6 +7,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
 
+from receptionist.freetext import printable
+
 from ..desk import Desk
 from .colour import ColourField
 from .data import Row, Snapshot, save_provider
@@ -54,7 +56,7 @@ class ProvidersPage(ListPage):
         self.time_off.show_snapshot(snapshot)  # even when the form keeps unsaved edits
 
     def fill(self, row: Row | None) -> None:
-        self.name.setText(row.name if row else "")
+        self.name.setText(printable(row.name, lines=False) if row else "")
         self.colour_field.set_value(str(row.fields["colour"]) if row else DEFAULT_COLOUR)
         self.active.setChecked(row.active if row else True)
         self.hours.set_hours(row.fields["working_hours"] if row else {})

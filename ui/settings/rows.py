@@ -12,6 +12,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from receptionist.freetext import printable
+
 Index = QModelIndex | QPersistentModelIndex
 IdRole = Qt.ItemDataRole.UserRole + 1
 
@@ -40,7 +42,7 @@ class RowModel(QAbstractListModel):
             return None
         row = self.rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._label(row)
+            return printable(self._label(row))
         if role == IdRole:
             return row.id
         if role == Qt.ItemDataRole.DecorationRole:

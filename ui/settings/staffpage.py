@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
+from receptionist.freetext import printable
 from receptionist.roles import ROLES
 from receptionist.staff.admin import StaffRow
 
@@ -56,7 +57,7 @@ class StaffPage(ListPage):
     def fill(self, row: StaffRow | None) -> None:
         self.username.setText(row.username if row else "")
         self.username.setReadOnly(row is not None)
-        self.full_name.setText(row.full_name if row else "")
+        self.full_name.setText(printable(row.full_name, lines=False) if row else "")
         self.role.setCurrentIndex(max(self.role.findData(row.role if row else "receptionist"), 0))
         self.active.setChecked(row.active if row else True)
         self.password.clear()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.freetext import printable
 from receptionist.schedule.waitlist import PRIORITIES, TIMES_OF_DAY, WEEKDAYS, WaitlistRow
 
 from ..booking.ops import Catalog
@@ -67,11 +68,11 @@ class EntryDialog(QDialog):
         self.patient_label.setObjectName("waitlistPatient")
         self.service = self._combo("waitlistService", self.tr("Service"))
         for choice in catalog.services:
-            self.service.addItem(choice.name, choice.id)
+            self.service.addItem(printable(choice.name, lines=False), choice.id)
         self.provider = self._combo("waitlistProvider", self.tr("Provider"))
         self.provider.addItem(self.tr("Any provider"), None)
         for choice in catalog.providers:
-            self.provider.addItem(choice.name, choice.id)
+            self.provider.addItem(printable(choice.name, lines=False), choice.id)
         today = desk.today()
         self.earliest = self._date("waitlistEarliest", self.tr("First date"), today)
         self.latest = self._date("waitlistLatest", self.tr("Last date"), today)
@@ -144,7 +145,9 @@ class EntryDialog(QDialog):
     def _fill(self, entry: WaitlistRow, today: date) -> None:
         """Show ``entry`` as it is; what is left untouched is saved unchanged."""
         self.patient_id = entry.patient_id
-        self.patient_label.setText(self.tr("Patient: {0}").format(entry.patient_name))
+        self.patient_label.setText(
+            self.tr("Patient: {0}").format(printable(entry.patient_name, lines=False))
+        )
         # A service or provider made inactive since stays chosen (marked), never swapped.
         _choose(self.service, entry.service_id, entry.service_name, self.tr("{0} (inactive)"))
         _choose(self.provider, entry.provider_id, entry.provider_name, self.tr("{0} (inactive)"))
@@ -219,6 +222,6 @@ def _choose(box: QComboBox, value: object, name: str | None, marked: str) -> Non
     """Select ``value`` in ``box``, adding it (named ``marked``) if the list lacks it."""
     found = box.findData(value)
     if found < 0:
-        box.addItem(marked.format(name or ""), value)
+        box.addItem(marked.format(printable(name or "", lines=False)), value)
         found = box.count() - 1
     box.setCurrentIndex(found)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.freetext import printable
 from receptionist.schedule.waitlist import FreedSlot, WaitlistRow
 
 from ..actions import local_action
@@ -218,7 +219,8 @@ class WaitlistView(QDialog):
         self.freed_label.setText(
             self.tr("{0} with {1} ({2}) was cancelled. On the waitlist, these fit: %n", "",
                     len(slot.candidates)).format(
-                when, slot.provider_name, slot.service_name
+                when, printable(slot.provider_name, lines=False),
+                printable(slot.service_name, lines=False)
             )
         )  # fmt: skip
         self.fits.set_rows(slot.candidates)
