@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from receptionist.errors import ValidationError
-from receptionist.freetext import has_controls
+from receptionist.freetext import controls_message, has_controls
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 TRUE = ("true", "yes", "on", "1")
@@ -182,18 +182,19 @@ class Words(Kind):
 
     def check(self, value: object, key: str, label: str) -> str:
         text = value.strip() if isinstance(value, str) else None
-        if text is None or len(text) > self.limit or has_controls(text):
+        if text is None or len(text) > self.limit:
             raise ValidationError(
                 key,
                 Text(
                     QT_TRANSLATE_NOOP(
-                        "core",
-                        "{label} must be one line of text of at most {limit} characters.",
+                        "core", "{label} must be one line of text of at most {limit} characters."
                     ),
                     label=label,
                     limit=self.limit,
                 ),
             )
+        if has_controls(text):
+            raise ValidationError(key, controls_message(key, lines=False))
         if self.required and not text:
             raise ValidationError(
                 key,
