@@ -14,14 +14,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from receptionist.clock import Clock, SystemClock
-from receptionist.context import Actor, Ctx
-from receptionist.errors import NotFound, UserError
+from receptionist.context import Ctx
+from receptionist.errors import UserError
 from receptionist.freetext import json_printable, printable
-from receptionist.models import StaffUser
-from receptionist.staff.accounts import actor_for
+from receptionist.ops import staff as staff_ops
 from receptionist.store.secretfile import check_secret, read_secret_file
 from receptionist.store.storage import Database
 from receptionist.store.vault import AskSecret, default_data_dir, open_clinic
@@ -50,22 +47,8 @@ class App:
             db.close()
 
     def ctx(self, db: Database) -> Ctx:
-        with db.read() as session:
-            return Ctx(self.actor(session), self.clock)
-
-    def actor(self, session: Any) -> Actor:
-        username = getattr(self.args, "user", None)
-        if username:
-            return actor_for(session, username, "cli")
-        first_admin = session.scalar(
-            select(StaffUser)
-            .where(StaffUser.role == "admin", StaffUser.active.is_(True))
-            .order_by(StaffUser.created_at)
-            .limit(1)
-        )
-        if first_admin is None:
-            raise NotFound("This clinic has no active administrator; pass --user.")
-        return actor_for(session, first_admin.username, "cli")
+        """Who runs this command: ``--user``, or the first active administrator."""
+        return staff_ops.acting(db, self.clock, getattr(self.args, "user", None), "cli")
 
     def emit(self, data: Any, text: str) -> None:
         """Print ``text`` for people, or ``data`` as JSON with ``--json``. Either way,
@@ -94,6 +77,19 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def examples(*lines: str) -> dict[str, Any]:
+    """Keywords for ``add_parser`` that end a command's help with examples::
+
+        sub.add_parser("book", help="book an appointment",
+                       **examples("receptionist appointment book --patient A-12 ..."))
+    """
+    shown = "\n".join(f"  {line}" for line in lines)
+    return {
+        "epilog": f"examples:\n{shown}",
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
 
 
 def stdout_to_devnull() -> None:

@@ -8,6 +8,7 @@ command's name, its outcome and how long it took, never the values given to it.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import re
@@ -42,13 +43,38 @@ class BadArguments(Exception):
     @property
     def field(self) -> str | None:
         """The option the message is about (``--minutes`` -> "minutes"), if it names one."""
-        found = re.search(r"(?:argument |required: )--([\w-]+)", self.message)
+        found = re.search(r"(?:argument |required: |unknown option )--([\w-]+)", self.message)
         return found.group(1) if found else None
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise BadArguments(self, message)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """A mistyped option is named before anything else is said, even when required
+        options are missing too: "unknown option --provder; did you mean --provider?"."""
+        words = list(sys.argv[1:] if args is None else args)
+        if not any(isinstance(a, argparse._SubParsersAction) for a in self._actions):
+            _refuse_unknown_options(self, words)
+        return super().parse_known_args(words, namespace)
+
+
+def _refuse_unknown_options(parser: argparse.ArgumentParser, words: list[str]) -> None:
+    known = list(parser._option_string_actions)
+    for word in words:
+        if word == "--":
+            return
+        if not word.startswith("--") or len(word) < 3:
+            continue
+        option = word.split("=", 1)[0]
+        if option in known or len([k for k in known if k.startswith(option)]) == 1:
+            continue  # an option, or an abbreviation of exactly one
+        near = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {near[0]}?" if near else f"; `{parser.prog} --help` lists them"
+        raise BadArguments(parser, f"unknown option {option}{hint}")
 
 
 # Options of the whole program, accepted before or after the command's name.
@@ -63,6 +89,7 @@ GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
 )
+JSON_HELP = "machine-readable output on stdout, errors included"
 # ``check`` opens a damaged file on purpose: it is the command that says what is wrong.
 EXAMINES_DAMAGE = {"check"}
 BEYOND_CHECK = Text(
@@ -81,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"receptionist {__version__}")
     for option, settings in GLOBAL_OPTIONS:
         parser.add_argument(option, **settings)
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in MODULES:
         module.register(sub)
@@ -101,6 +128,8 @@ def _global_options_on(action: argparse._SubParsersAction[Any]) -> None:
         for option, settings in GLOBAL_OPTIONS:
             if option not in command._option_string_actions:
                 command.add_argument(option, default=argparse.SUPPRESS, **settings)
+        if "--json" not in command._option_string_actions:  # taken anywhere; listed here
+            command.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

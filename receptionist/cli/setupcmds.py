@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from receptionist.cli.common import (
     App,
@@ -210,8 +209,8 @@ def _check_text(report: CheckReport, repaired: int) -> str:
 def _rewriter(app: App, permission: str, refusal: str) -> tuple[bytes, Actor]:
     """The key and the acting user of a whole-file rewrite (compact, rekey)."""
     key = unlock(app.data_dir, ask=terminal_ask())
-    with app.database() as db, db.read() as session:
-        actor = app.actor(session)
+    with app.database() as db:
+        actor = app.ctx(db).actor
     if not actor.may(permission):
         raise UserError(refusal)
     return key, actor
@@ -296,7 +295,7 @@ def cmd_passphrase(app: App) -> int:
 def cmd_audit_verify(app: App) -> int:
     kept = _read_anchor(app.args.anchor) if app.args.anchor else None
     with app.database() as db, db.read() as session:
-        _may_read_audit(app, session)
+        _may_read_audit(app, db)
         result = audit.verify(session, anchor=kept)
     app.emit(
         {
@@ -315,7 +314,7 @@ def cmd_audit_verify(app: App) -> int:
 def cmd_audit_anchor(app: App) -> int:
     """The anchor of a log that verifies; a tampered log gets no anchor to vouch for it."""
     with app.database() as db, db.read() as session:
-        _may_read_audit(app, session)
+        _may_read_audit(app, db)
         result = audit.verify(session)
         taken = audit.anchor(session, app.clock) if result.ok else None
     if taken is None:
@@ -336,8 +335,8 @@ class LogTampered(ReceptionistError):
     """``audit anchor`` on a log that does not verify (exit 1, as ``audit verify``)."""
 
 
-def _may_read_audit(app: App, session: Session) -> None:
-    if not app.actor(session).may("audit.read"):
+def _may_read_audit(app: App, db: Database) -> None:
+    if not app.ctx(db).actor.may("audit.read"):
         raise PermissionDenied("Only a manager or an administrator can check the audit log.")
 
 
@@ -375,7 +374,7 @@ def cmd_user_add(app: App) -> int:
 
 def cmd_user_list(app: App) -> int:
     with app.database() as db, db.read() as session:
-        if not app.actor(session).may("staff.manage"):
+        if not app.ctx(db).actor.may("staff.manage"):
             raise PermissionDenied("Only an administrator can list staff accounts.")
         users = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
         rows = [
