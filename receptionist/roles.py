@@ -17,6 +17,7 @@ _PERMISSIONS: dict[str, frozenset[Role]] = {
     "staff.manage": frozenset({"admin"}),
     "keys.manage": frozenset({"admin"}),
     "audit.read": frozenset({"admin", "manager"}),
+    "backup.manage": frozenset({"admin", "manager"}),
 }
 
 PERMISSIONS = tuple(_PERMISSIONS)

@@ -82,8 +82,8 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
 def examples(*lines: str) -> dict[str, Any]:
     """Keywords for ``add_parser`` that end a command's help with examples::
 
-        sub.add_parser("book", help="book an appointment",
-                       **examples("receptionist appointment book --patient A-12 ..."))
+    sub.add_parser("book", help="book an appointment",
+                   **examples("receptionist appointment book --patient A-12 ..."))
     """
     shown = "\n".join(f"  {line}" for line in lines)
     return {

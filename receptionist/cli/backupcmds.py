@@ -1,0 +1,172 @@
+"""backup create|list|verify|restore."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from receptionist.cli.common import App, examples, terminal_ask
+from receptionist.errors import UserError
+from receptionist.ops import backups
+from receptionist.store.storage import human_size
+
+FOLDER_HELP = "the backup folder (default: the backup.folder setting, else <data dir>/backups)"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("backup", help="encrypted backups: make, list, check, restore")
+    bsub = p.add_subparsers(dest="backup_cmd", required=True, metavar="ACTION")
+
+    c = bsub.add_parser(
+        "create",
+        help="make a backup now (checked after writing; old ones rotated away)",
+        **examples("receptionist backup create", "receptionist backup create --to /mnt/nas/clinic"),
+    )
+    c.add_argument("--to", metavar="DIR", help=FOLDER_HELP)
+    c.set_defaults(func=cmd_create)
+
+    ls = bsub.add_parser(
+        "list",
+        help="the backups in the folder, newest first",
+        **examples("receptionist backup list", "receptionist backup list --json"),
+    )
+    ls.add_argument("--folder", metavar="DIR", help=FOLDER_HELP)
+    ls.set_defaults(func=cmd_list)
+
+    v = bsub.add_parser(
+        "verify",
+        help="check a backup (the newest by default) and the clinic's log against it",
+        **examples(
+            "receptionist backup verify",
+            "receptionist backup verify /mnt/nas/clinic/clinic-1a2b3c4d-20261206-020000.rcbackup",
+        ),
+    )
+    v.add_argument("file", nargs="?", help="the backup file (default: the newest one)")
+    v.add_argument("--folder", metavar="DIR", help=FOLDER_HELP)
+    v.set_defaults(func=cmd_verify)
+
+    r = bsub.add_parser(
+        "restore",
+        help="put a backup in place of the clinic (the app must be closed)",
+        **examples(
+            "receptionist backup restore clinic-1a2b3c4d-20261206-020000.rcbackup --yes",
+            "receptionist --data-dir /tmp/look backup restore FILE --yes   # beside it",
+        ),
+    )
+    r.add_argument("file", help="the backup file")
+    r.add_argument(
+        "--yes", action="store_true", help="do not ask; the current files are kept aside anyway"
+    )
+    r.set_defaults(func=cmd_restore)
+
+
+def _folder(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def cmd_create(app: App) -> int:
+    with app.database() as db:
+        made = backups.create(db, app.ctx(db), app.data_dir, to=_folder(app.args.to))
+    text = (
+        f"Backup written: {made.path} ({human_size(made.size)}, {made.seconds:.1f} s); "
+        f"{len(made.removed)} older backup(s) rotated away."
+    )
+    if made.same_disk:
+        text += (
+            "\nNote: the backup is on the disk that holds the clinic; set backup.folder to "
+            "a second disk or a network share."
+        )
+    data = {
+        "path": str(made.path),
+        "bytes": made.size,
+        "seconds": round(made.seconds, 2),
+        "removed": [str(p) for p in made.removed],
+        "same_disk": made.same_disk,
+        "audit_problem": made.log_problem or None,
+    }
+    app.emit(data, text)
+    if made.log_problem:
+        print(f"warning: {made.log_problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_list(app: App) -> int:
+    with app.database() as db:
+        found = backups.listing(db, app.ctx(db), app.data_dir, folder=_folder(app.args.folder))
+    rows = [
+        {
+            "path": str(b.path),
+            "created_at": b.created_at,
+            "bytes": b.size,
+            "revision": b.revision,
+            "this_clinic": b.this_clinic,
+        }
+        for b in found
+    ]
+    lines = [
+        f"{b.created_at:%Y-%m-%d %H:%M} UTC  {human_size(b.size):>9}  {b.path.name}"
+        + ("" if b.this_clinic else "  (another clinic)")
+        for b in found
+    ]
+    app.emit(rows, "\n".join(lines) or "No backups yet; `receptionist backup create` makes one.")
+    return 0
+
+
+def cmd_verify(app: App) -> int:
+    with app.database() as db:
+        ctx = app.ctx(db)
+        found = backups.listing(db, ctx, app.data_dir, folder=_folder(app.args.folder))
+        ours = [b for b in found if b.this_clinic]
+        if app.args.file:
+            path = Path(app.args.file)
+        elif ours:
+            path = ours[0].path
+        else:
+            raise UserError("There is no backup of this clinic to check; make one first.")
+        folder = backups.folder_for(app.data_dir, _folder(app.args.folder))
+        live = backups.log_against_backups(db, folder, ours[0].clinic_id) if ours else ""
+    checked = backups.verify(path, ask=terminal_ask())
+    text = (
+        f"The backup {path.name} is whole; its audit log ({checked.events} events) verifies."
+        if checked.ok
+        else f"The backup {path.name} is not usable: {checked.problem}"
+    )
+    if live:
+        text += f"\nThe clinic's own log: {live}"
+    data = {
+        "path": str(path),
+        "ok": checked.ok,
+        "problem": checked.problem or None,
+        "events": checked.events,
+        "log_problem": live or None,
+    }
+    app.emit(data, text)
+    return 0 if checked.ok and not live else 1
+
+
+def cmd_restore(app: App) -> int:
+    path = Path(app.args.file)
+    if not app.args.yes:
+        if not sys.stdin.isatty():
+            raise UserError("Restoring replaces the clinic's files; confirm it with --yes.")
+        answer = input(f"Replace the clinic in {app.data_dir} with {path.name}? Type RESTORE: ")
+        if answer.strip() != "RESTORE":
+            print("Nothing was changed.")
+            return 1
+    done = backups.restore(app.data_dir, path, app.clock, ask=terminal_ask())
+    app.emit(
+        {
+            "data_dir": str(done.root),
+            "backup_made_at": done.created_at,
+            "kept_aside": [str(p) for p in done.kept_aside],
+        },
+        f"Restored the backup of {done.created_at:%Y-%m-%d %H:%M} UTC into {done.root}."
+        + (
+            f" The files it replaced are kept beside them ({len(done.kept_aside)})."
+            if done.kept_aside
+            else ""
+        ),
+    )
+    return 0

@@ -1,0 +1,375 @@
+"""Backups: make, list, check and restore them; rotate the old ones away.
+
+A backup (``store/backup.py``) holds the clinic's encrypted copy, its key file and a
+manifest carrying the audit log's anchor at that moment. Every backup made also
+checks the clinic's log against the anchor of the newest backup before it, so a log
+rewritten since, even by someone who holds the key, is found at the next backup
+(issue #11, item 7). Restoring replaces the clinic's files with the backup's (the
+current ones are kept beside them) and needs the app closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from receptionist import __version__
+from receptionist.clock import Clock
+from receptionist.context import Actor, Ctx, require
+from receptionist.errors import ReceptionistError, UserError
+from receptionist.journal import anchor as anchors
+from receptionist.journal import audit
+from receptionist.journal.coverage import clinic_id as clinic_id_of
+from receptionist.models import AuditEvent
+from receptionist.settings import backups as settings
+from receptionist.settings import clinicstore, pcstore
+from receptionist.store import backup as files
+from receptionist.store.backup import Manifest
+from receptionist.store.folder import make_private_dir
+from receptionist.store.lock import InstanceLock, exclusive_use
+from receptionist.store.migrate import current_revision
+from receptionist.store.storage import Database, db_files, fsync_dir
+from receptionist.store.vault import AskSecret, DataDir, clinic_id, open_clinic, unlock
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+CANNOT = Text(QT_TRANSLATE_NOOP("core", "Only a manager or an administrator can manage backups."))
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    clinic_id: str
+    created_at: datetime
+    size: int
+    revision: str
+    this_clinic: bool
+
+
+@dataclass(frozen=True)
+class Made:
+    path: Path
+    size: int
+    seconds: float
+    removed: list[Path]
+    log_problem: str  # "" when the log verified (and held the last backup's anchor)
+    same_disk: bool  # the backup is on the disk that holds the clinic
+
+
+@dataclass(frozen=True)
+class Checked:
+    path: Path
+    ok: bool
+    problem: str  # "" when whole and its log verifies against its own anchor
+    created_at: datetime | None
+    events: int
+
+
+def folder_for(root: Path, given: Path | None = None) -> Path:
+    """Where backups go: ``given``, else this PC's setting, else ``<data>/backups``."""
+    if given is not None:
+        return given.expanduser()
+    chosen = str(pcstore.value(settings.FOLDER))
+    return Path(chosen).expanduser() if chosen else Path(root) / "backups"
+
+
+def _same_disk(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_dev == b.stat().st_dev
+    except OSError:
+        return False
+
+
+# -- making one ----------------------------------------------------------------------
+
+
+def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Made:
+    """A backup of the open clinic in its backup folder, checked after writing; then
+    the rotation. The log is checked against the newest earlier backup's anchor:
+    a problem is returned (and the backup is made all the same: it keeps the data)."""
+    require(ctx, "backup.manage", CANNOT)
+    started = time.monotonic()
+    folder = folder_for(root, to)
+    make_private_dir(folder)
+    clinic = clinic_id(root)  # the data folder's (its key file's): what a restore checks
+    problem = log_against_backups(db, folder, clinic)
+    with db.read() as s:
+        problem = problem or _log_problem(audit.verify(s))
+        taken = audit.anchor(s, ctx.clock)
+    revision = current_revision(db) or ""
+    name = files.backup_name(clinic, ctx.clock.now())
+    copy = folder / f".{name}.db"
+    try:
+        digest = files.export_copy(db.connect, db.key_pragma(), copy)
+        manifest = Manifest(
+            clinic_id=clinic,
+            created_at=ctx.clock.now(),
+            revision=revision,
+            db_bytes=copy.stat().st_size,
+            db_sha256=digest,
+            anchor=taken.to_json(),
+            app_version=__version__,
+            log_problem=problem,
+        )
+        path = files.write_archive(folder / name, copy, DataDir(root).keyfile, manifest)
+    finally:
+        with contextlib.suppress(OSError):
+            copy.unlink()
+    with db.write() as s:
+        audit.record(s, ctx, "backup", "clinic", clinic_id_of(s))
+    # A log found rewritten keeps every backup: the older ones are the evidence.
+    removed = [] if problem else rotate(db, folder, clinic, ctx.clock.now())
+    return Made(
+        path, path.stat().st_size, time.monotonic() - started, removed, problem,
+        _same_disk(folder, Path(root)),
+    )  # fmt: skip
+
+
+def _log_problem(result: audit.VerifyResult) -> str:
+    return "" if result.ok else str(result.message)
+
+
+def log_against_backups(db: Database, folder: Path, clinic: str) -> str:
+    """The clinic's log held to the anchors kept in its backups in ``folder``: a
+    sentence when it no longer holds one of them (rewritten since), else "".
+
+    The newest anchor is checked with the whole chain; since the chain is whole up to
+    it, an older anchor holds when its event still has the hash it recorded."""
+    kept = [
+        anchors.parse(_json_bytes(m.anchor))
+        for m in (files.read_manifest(b.path) for b in _listing(folder, clinic) if b.this_clinic)
+        if m.anchor is not None
+    ]
+    if not kept:
+        return ""
+    with db.read() as s:
+        result = audit.verify(s, anchor=kept[0])
+        if not result.ok:
+            return str(result.message)
+        for older in kept[1:]:
+            held = s.scalar(select(AuditEvent.hash).where(AuditEvent.seq == older.head_seq))
+            if older.head_seq and held != older.head_hash:
+                return Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "The audit log no longer holds the event the backup of {taken} "
+                        "anchored: it was rewritten since that backup.",
+                    ),
+                    taken=older.taken,
+                )
+    return ""
+
+
+def _json_bytes(data: Mapping[str, object]) -> bytes:
+    return json.dumps(dict(data)).encode("utf-8")
+
+
+# -- listing and rotating ------------------------------------------------------------
+
+
+def listing(db: Database, ctx: Ctx, root: Path, *, folder: Path | None = None) -> list[BackupInfo]:
+    """The backups in the folder, newest first (other clinics' too, marked)."""
+    require(ctx, "backup.manage", CANNOT)
+    return _listing(folder_for(root, folder), clinic_id(root))
+
+
+def _listing(folder: Path, clinic: str) -> list[BackupInfo]:
+    found: list[BackupInfo] = []
+    for path in files.found_in(folder):
+        try:
+            m = files.read_manifest(path)
+        except files.NotABackup:
+            continue
+        size = path.stat().st_size
+        found.append(
+            BackupInfo(path, m.clinic_id, m.created_at, size, m.revision, m.clinic_id == clinic)
+        )
+    return sorted(found, key=lambda b: b.created_at, reverse=True)
+
+
+def to_keep(made: list[datetime], keep_daily: int, keep_weekly: int) -> set[datetime]:
+    """Which backup times to keep: the newest, the newest of each of the last
+    ``keep_daily`` days that have one, and the newest of each of the ``keep_weekly``
+    weeks before those."""
+    newest_first = sorted(made, reverse=True)
+    keep: set[datetime] = set(newest_first[:1])
+    days: dict[date, datetime] = {}
+    for at in newest_first:
+        days.setdefault(at.astimezone(UTC).date(), at)
+    daily = list(days.items())[:keep_daily]
+    keep.update(at for _, at in daily)
+    oldest_daily = daily[-1][0] if daily else None
+    weeks: dict[tuple[int, int], datetime] = {}
+    for day, at in days.items():
+        if oldest_daily is not None and day >= oldest_daily:
+            continue
+        iso = day.isocalendar()
+        weeks.setdefault((iso.year, iso.week), at)
+    keep.update(list(weeks.values())[:keep_weekly])
+    return keep
+
+
+def rotate(db: Database, folder: Path, clinic: str, now: datetime) -> list[Path]:
+    """Delete this clinic's backups the rotation does not keep; never another's."""
+    with db.read() as s:
+        daily = int(clinicstore.value(s, settings.KEEP_DAILY))  # type: ignore[call-overload]
+        weekly = int(clinicstore.value(s, settings.KEEP_WEEKLY))  # type: ignore[call-overload]
+    ours = [b for b in _listing(folder, clinic) if b.this_clinic]
+    keep = to_keep([b.created_at for b in ours], daily, weekly)
+    removed = []
+    for info in ours:
+        if info.created_at not in keep and info.created_at <= now:
+            with contextlib.suppress(FileNotFoundError):
+                info.path.unlink()
+            removed.append(info.path)
+    return removed
+
+
+# -- checking one --------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _unpacked(path: Path) -> Iterator[tuple[Manifest, DataDir]]:
+    """The backup's database and key file in a private temporary data folder."""
+    with tempfile.TemporaryDirectory(prefix="receptionist-backup-") as tmp:
+        folder = Path(tmp)
+        os.chmod(folder, 0o700)
+        manifest, _, _ = files.extract(path, folder)
+        yield manifest, DataDir(folder)
+
+
+def verify(
+    path: Path, *, ask: AskSecret | None = None, env: Mapping[str, str] | None = None
+) -> Checked:
+    """Whether the backup at ``path`` is whole: its copy matches its manifest, opens
+    (with this PC's key, or the secret of the time it was made), reads whole, and
+    its audit log verifies and still holds the anchor it was made with."""
+    try:
+        with _unpacked(path) as (manifest, ddir):
+            key = unlock(ddir.root, ask=ask, env=os.environ if env is None else env)
+            files.check_copy(ddir.db, key)
+            copy = Database(ddir.db, key)
+            try:
+                kept = anchors.parse(_json_bytes(manifest.anchor)) if manifest.anchor else None
+                with copy.read() as s:
+                    result = audit.verify(s, anchor=kept)
+            finally:
+                copy.close()
+            problem = _log_problem(result)
+            return Checked(path, not problem, problem, manifest.created_at, result.events)
+    except ReceptionistError as exc:
+        return Checked(path, False, str(exc), None, 0)
+
+
+# -- restoring one -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Restored:
+    root: Path
+    created_at: datetime
+    kept_aside: list[Path]
+    superseded: list[Path]
+
+
+def restore(
+    root: Path,
+    path: Path,
+    clock: Clock,
+    *,
+    ask: AskSecret | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Restored:
+    """Put the backup at ``path`` in place of the clinic in ``root`` (or into an empty
+    ``root``). The app must be closed. The clinic's current files are kept beside as
+    ``*.before-restore-<time>``. Refused, changing nothing, for another clinic's
+    backup or a backup that is not whole."""
+    ddir = DataDir(Path(root))
+    env = os.environ if env is None else env
+    make_private_dir(ddir.root)
+    with tempfile.TemporaryDirectory(prefix=".restore-", dir=ddir.root) as tmp:
+        manifest, db_copy, keys_copy = files.extract(path, Path(tmp))
+        if ddir.exists():
+            _refuse_other_clinic(ddir, manifest, path)
+        key = unlock(Path(tmp), ask=ask, env=env)
+        files.check_copy(db_copy, key)
+        with InstanceLock(ddir.lock), exclusive_use(ddir.db):
+            aside = _set_aside(ddir, clock.now())
+            try:
+                os.replace(keys_copy, ddir.keyfile)
+                os.replace(db_copy, ddir.db)
+            except BaseException:
+                _put_back(aside)
+                raise
+            fsync_dir(ddir.root)
+    superseded = _supersede_newer(path.parent, manifest, clock.now())
+    db = open_clinic(ddir.root, ask=ask, env=env)
+    try:
+        with db.write() as s:
+            audit.record(s, Ctx(Actor(None, "admin", "cli"), clock), "restore", "clinic", None)
+    finally:
+        db.close()
+    return Restored(ddir.root, manifest.created_at, aside, superseded)
+
+
+def _supersede_newer(folder: Path, restored: Manifest, now: datetime) -> list[Path]:
+    """The clinic's backups made after the one restored hold a history that the restore
+    undid; their anchors would no longer be held. They move to a folder of their own
+    (``superseded-<time>``), kept, and out of the checks and the rotation."""
+    newer = [
+        b
+        for b in _listing(folder, restored.clinic_id)
+        if b.this_clinic and b.created_at > restored.created_at
+    ]
+    if not newer:
+        return []
+    aside = folder / f"superseded-{now.astimezone(UTC):%Y%m%d-%H%M%S}"
+    make_private_dir(aside)
+    moved = []
+    for info in newer:
+        target = aside / info.path.name
+        os.replace(info.path, target)
+        moved.append(target)
+    return moved
+
+
+def _refuse_other_clinic(ddir: DataDir, manifest: Manifest, path: Path) -> None:
+    current = clinic_id(ddir.root)
+    if current != manifest.clinic_id:
+        raise UserError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{path} is a backup of another clinic; nothing was changed. Restore it "
+                    "into an empty folder (--data-dir) to open it beside this one.",
+                ),
+                path=str(path),
+            )
+        )
+
+
+def _put_back(aside: list[Path]) -> None:
+    for moved in aside:
+        original = moved.with_name(moved.name.split(".before-restore-")[0])
+        with contextlib.suppress(OSError):
+            os.replace(moved, original)
+
+
+def _set_aside(ddir: DataDir, now: datetime) -> list[Path]:
+    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    moved = []
+    for current in [*db_files(ddir.db), ddir.keyfile]:
+        if current.exists():
+            target = current.with_name(f"{current.name}.before-restore-{stamp}")
+            shutil.move(str(current), target)
+            moved.append(target)
+    return moved

@@ -1,0 +1,274 @@
+"""Backup files: an encrypted copy of the clinic, its key file, and a manifest.
+
+A backup is one file, ``<clinic>-<UTC time>.rcbackup``: a zip archive (stored, not
+compressed: encrypted pages do not compress) of three members:
+
+- ``clinic.db``: the clinic exported under the same data key (``sqlcipher_export``
+  inside one read transaction, so it is a consistent copy while the desk works on);
+- ``clinic.keys``: the key file of that moment (its slots are wrapped under the
+  recovery code and the passphrase: a backup restores on a new PC with either);
+- ``manifest.json``: clinic id, time, schema revision, the copy's size and SHA-256,
+  and the audit log's anchor (no patient data).
+
+The archive is written beside its final name, synced, and renamed into place, so a
+backup is whole or absent. Nothing here knows what an audit log or a patient is:
+``receptionist.ops.backups`` makes the manifest and checks what a backup holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from receptionist.errors import Damaged, UserError
+from receptionist.store.storage import (
+    create_private,
+    fsync_dir,
+    is_damage,
+    key_pragma_value,
+    raw_connect,
+)
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+FORMAT = "receptionist-backup"
+VERSION = 1
+SUFFIX = ".rcbackup"
+DB, KEYS, MANIFEST = "clinic.db", "clinic.keys", "manifest.json"
+MAX_MANIFEST = 64 * 1024
+CHUNK = 1024 * 1024
+
+
+class NotABackup(UserError):
+    """A file that is not a Receptionist backup (or not one this version reads)."""
+
+
+class BrokenBackup(Damaged):
+    """A backup whose copy does not match its manifest, or does not open whole."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    clinic_id: str
+    created_at: datetime
+    revision: str
+    db_bytes: int
+    db_sha256: str
+    anchor: dict[str, Any] | None
+    app_version: str
+    log_problem: str = ""  # the audit log's problem when the backup was made
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "clinic_id": self.clinic_id,
+            "created_at": self.created_at.isoformat(),
+            "revision": self.revision,
+            "db_bytes": self.db_bytes,
+            "db_sha256": self.db_sha256,
+            "anchor": self.anchor,
+            "app_version": self.app_version,
+            "log_problem": self.log_problem or None,
+        }
+
+
+def _not_a_backup(path: Path) -> NotABackup:
+    return NotABackup(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core", "{path} is not a Receptionist backup (or one this version cannot read)."
+            ),
+            path=str(path),
+        )
+    )
+
+
+def manifest_of(data: bytes, path: Path) -> Manifest:
+    """The manifest in ``data`` (the member's bytes), checked; NotABackup if not one."""
+    try:
+        raw = json.loads(data)
+        if raw.get("format") != FORMAT or raw.get("version") != VERSION:
+            raise ValueError("format")
+        created = datetime.fromisoformat(raw["created_at"])
+        anchor = raw.get("anchor")
+        found = Manifest(
+            clinic_id=str(raw["clinic_id"]),
+            created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+            revision=str(raw["revision"]),
+            db_bytes=int(raw["db_bytes"]),
+            db_sha256=str(raw["db_sha256"]),
+            anchor=anchor if isinstance(anchor, dict) else None,
+            app_version=str(raw.get("app_version", "")),
+            log_problem=str(raw.get("log_problem") or ""),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise _not_a_backup(path) from None
+    return found
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The manifest of the backup at ``path``; NotABackup for any other file."""
+    with _archive(path) as zf:
+        return _manifest(zf, path)
+
+
+@contextlib.contextmanager
+def _archive(path: Path) -> Iterator[zipfile.ZipFile]:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile, ValueError):
+        raise _not_a_backup(path) from None
+    with zf:
+        names = set(zf.namelist())
+        if not {DB, KEYS, MANIFEST} <= names:
+            raise _not_a_backup(path)
+        yield zf
+
+
+def _manifest(zf: zipfile.ZipFile, path: Path) -> Manifest:
+    info = zf.getinfo(MANIFEST)
+    if info.file_size > MAX_MANIFEST:
+        raise _not_a_backup(path)
+    try:
+        return manifest_of(zf.read(MANIFEST), path)
+    except (zipfile.BadZipFile, OSError):
+        raise _not_a_backup(path) from None
+
+
+def export_copy(connect: Callable[[], Any], key: bytes | str, dest: Path) -> str:
+    """The clinic copied to ``dest`` under the same key, in one read transaction (a
+    consistent copy while others write); returns the copy's SHA-256. ``connect``
+    gives a keyed connection to the clinic (``Database.connect``)."""
+    create_private(dest)
+    clause = _clause(key)
+    try:
+        conn = connect()
+        try:
+            conn.execute(f"ATTACH DATABASE ? AS copy KEY {clause}", (str(dest),))
+            conn.execute("BEGIN")
+            version = conn.execute("PRAGMA main.user_version").fetchone()[0]
+            conn.execute("SELECT sqlcipher_export('copy')")
+            conn.execute(f"PRAGMA copy.user_version = {int(version)}")
+            conn.execute("COMMIT")
+            conn.execute("DETACH DATABASE copy")
+        finally:
+            conn.close()
+        check_copy(dest, key)
+        with dest.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        return sha256_of(dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            dest.unlink()
+        raise
+
+
+def _clause(key: bytes | str) -> str:
+    return key_pragma_value(key) if isinstance(key, bytes) else key
+
+
+def check_copy(path: Path, key: bytes | str) -> None:
+    """Open the copy at ``path`` and read every page of it (``quick_check``: each
+    page is decrypted and its HMAC checked); BrokenBackup if it is not whole."""
+    conn = sqlcipher3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {_clause(key)}")
+        found = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlcipher3.DatabaseError as exc:
+        raise _broken(path, "its copy does not open whole") from exc
+    finally:
+        conn.close()
+    if found != [("ok",)]:
+        raise _broken(path, "its copy fails the database's own check")
+
+
+def _broken(path: Path, why: str) -> BrokenBackup:
+    return BrokenBackup(
+        Text(
+            QT_TRANSLATE_NOOP("core", "The backup {path} is damaged ({why}); use another backup."),
+            path=str(path),
+            why=why,
+        )
+    )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_archive(dest: Path, copy: Path, keyfile: Path, manifest: Manifest) -> Path:
+    """The backup at ``dest``: written beside it, synced, renamed into place."""
+    partial = dest.with_name(f".{dest.name}.partial")
+    create_private(partial)
+    try:
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+            zf.writestr(MANIFEST, json.dumps(manifest.to_json(), indent=2, sort_keys=True))
+            zf.write(keyfile, KEYS)
+            zf.write(copy, DB)
+        with partial.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(partial, dest)
+        fsync_dir(dest.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise
+    return dest
+
+
+def extract(path: Path, into: Path) -> tuple[Manifest, Path, Path]:
+    """The backup's manifest, and its database and key file written into ``into``
+    (owner-only); BrokenBackup if the database is not the one the manifest names."""
+    with _archive(path) as zf:
+        manifest = _manifest(zf, path)
+        db, keys = into / DB, into / KEYS
+        try:
+            for member, target in ((DB, db), (KEYS, keys)):
+                create_private(target)
+                with zf.open(member) as src, target.open("wb") as out:
+                    while chunk := src.read(CHUNK):
+                        out.write(chunk)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise _broken(path, "it cannot be read to its end") from exc
+    if db.stat().st_size != manifest.db_bytes or sha256_of(db) != manifest.db_sha256:
+        raise _broken(path, "its copy is not the one it was made with")
+    return manifest, db, keys
+
+
+def opens_with(db: Path, key: bytes) -> bool:
+    """Whether ``key`` opens the database at ``db`` (and it is not damaged)."""
+    try:
+        raw_connect(db, key).close()
+    except sqlcipher3.DatabaseError as exc:
+        if is_damage(exc):
+            raise
+        return False
+    except Exception:
+        return False
+    return True
+
+
+def backup_name(clinic_id: str, when: datetime) -> str:
+    return f"clinic-{clinic_id[:8]}-{when.astimezone(UTC):%Y%m%d-%H%M%S}{SUFFIX}"
+
+
+def found_in(folder: Path) -> list[Path]:
+    """The backup files in ``folder`` (by name; a partial one is not a backup)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob(f"*{SUFFIX}") if not p.name.startswith("."))

@@ -1,0 +1,251 @@
+"""Backups: whole or absent, checked, rotated, restored only into their own clinic, and
+the audit log's anchor kept in each, so a log rewritten since is found at the next one."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from tamper import PASSPHRASE, genuine_clinic, rechain, seq_of
+
+from receptionist.cli.main import main
+from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
+from receptionist.errors import PermissionDenied, ReceptionistError, UserError
+from receptionist.ops import backups
+from receptionist.ops.patients import NewPatient, add, find
+from receptionist.store import backup as files
+from receptionist.store.storage import Database
+from receptionist.store.vault import clinic_id, open_clinic
+
+MARKER = "Zümrüt Backupson"
+
+
+@pytest.fixture
+def clinic(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, Database]]:
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
+    root = tmp_path / "clinic"
+    db = genuine_clinic(root, clock)
+    given, family = MARKER.split()
+    add(db, admin(clock), NewPatient(given, family))
+    yield root, db
+    db.close()
+
+
+def admin(clock: FixedClock) -> Ctx:
+    return Ctx(Actor(None, "admin", "cli"), clock)
+
+
+def made(root: Path, db: Database, clock: FixedClock, folder: Path) -> backups.Made:
+    return backups.create(db, admin(clock), root, to=folder)
+
+
+def test_a_backup_is_one_private_file_holding_no_patient_data_in_the_clear(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    root, db = clinic
+    result = made(root, db, clock, tmp_path / "backups")
+    assert result.log_problem == "" and result.removed == []
+    assert [p.name for p in files.found_in(tmp_path / "backups")] == [result.path.name]
+    if os.name == "posix":
+        assert result.path.stat().st_mode & 0o777 == 0o600
+        assert (tmp_path / "backups").stat().st_mode & 0o777 == 0o700
+    data = result.path.read_bytes()
+    for word in (*MARKER.split(), MARKER.split()[0].encode("utf-8").decode()):
+        assert word.encode("utf-8") not in data
+    with zipfile.ZipFile(result.path) as zf:
+        manifest = json.loads(zf.read(files.MANIFEST))
+    assert manifest["format"] == "receptionist-backup"
+    assert manifest["anchor"]["events"] > 1
+    checked = backups.verify(result.path)
+    assert (checked.ok, checked.problem) == (True, "")
+
+
+def test_restore_into_an_empty_folder_gives_the_clinic_back(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    root, db = clinic
+    result = made(root, db, clock, tmp_path / "backups")
+    elsewhere = tmp_path / "new-pc"
+    done = backups.restore(elsewhere, result.path, clock)
+    assert done.kept_aside == []
+    copy = open_clinic(elsewhere)
+    try:
+        assert [p.display_name for p in find(copy, admin(clock), "zumrut")] == [MARKER]
+        with copy.read() as s:
+            last = s.execute(text("SELECT action FROM audit_event ORDER BY seq DESC")).first()
+        assert last is not None and last[0] == "restore"
+    finally:
+        copy.close()
+
+
+def test_restore_over_the_clinic_keeps_its_files_aside(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    root, db = clinic
+    result = made(root, db, clock, tmp_path / "backups")
+    add(db, admin(clock), NewPatient("Later", "Added"))
+    db.close()
+    done = backups.restore(root, result.path, clock)
+    assert {p.name.split(".before-restore-")[0] for p in done.kept_aside} >= {
+        "clinic.db",
+        "clinic.keys",
+    }
+    back = open_clinic(root)
+    try:
+        assert find(back, admin(clock), "later added") == []
+        assert len(find(back, admin(clock), "zumrut")) == 1
+    finally:
+        back.close()
+
+
+def test_another_clinics_backup_is_refused_changing_nothing(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    root, _ = clinic
+    other = genuine_clinic(tmp_path / "other", clock)
+    try:
+        theirs = made(tmp_path / "other", other, clock, tmp_path / "theirs")
+    finally:
+        other.close()
+    before = sorted(p.name for p in root.iterdir())
+    with pytest.raises(UserError, match="a backup of another clinic; nothing was changed"):
+        backups.restore(root, theirs.path, clock)
+    assert sorted(p.name for p in root.iterdir()) == before
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "not-a-zip"])
+def test_a_damaged_backup_is_told_and_never_restored(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path, damage: str
+) -> None:
+    root, db = clinic
+    result = made(root, db, clock, tmp_path / "backups")
+    data = bytearray(result.path.read_bytes())
+    if damage == "flip":
+        with zipfile.ZipFile(result.path) as zf:
+            offset = zf.getinfo(files.DB).header_offset + 30 + len(files.DB) + 8192
+        data[offset] ^= 0xFF
+    elif damage == "truncate":
+        data = data[: len(data) // 2]
+    else:
+        data = bytearray(b"plain text, not a backup")
+    result.path.write_bytes(bytes(data))
+    checked = backups.verify(result.path)
+    assert not checked.ok
+    assert "damaged" in checked.problem or "not a Receptionist backup" in checked.problem
+    db.close()
+    before = (root / "clinic.db").read_bytes()
+    with pytest.raises(ReceptionistError):
+        backups.restore(root, result.path, clock)
+    assert (root / "clinic.db").read_bytes() == before
+
+
+def test_a_log_rewritten_by_a_key_holder_is_found_at_the_next_backup(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """The chain and its head are whole again after the rewrite, so `audit verify`
+    alone passes; the anchor in the last backup does not: the next backup says so,
+    and keeps every older backup (the evidence) instead of rotating them away."""
+    root, db = clinic
+    folder = tmp_path / "backups"
+    first = made(root, db, clock, folder)
+    with db.write() as s:
+        s.execute(text("DELETE FROM audit_event WHERE seq = :n"), {"n": seq_of(s, "open")})
+        rechain(s)
+    clock.advance(minutes=5)
+    second = made(root, db, clock, folder)
+    assert "this event is not the one the anchor" in second.log_problem
+    assert second.removed == [] and first.path.exists()
+    # and every later check of the backups says so too: the first backup's anchor
+    # stays unheld, though the second was made of the rewritten log
+    later = backups.log_against_backups(db, folder, clinic_id(root))
+    assert "no longer holds the event the backup of 2026-12-07 07:02 UTC anchored" in later
+    clock.advance(days=1)
+    third = made(root, db, clock, folder)
+    assert third.log_problem and third.removed == [] and first.path.exists()
+
+
+def test_rotation_keeps_a_week_of_days_and_then_weeks() -> None:
+    start = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
+    made = [start + timedelta(days=d, hours=h) for d in range(60) for h in (0, 12)]
+    keep = backups.to_keep(made, keep_daily=7, keep_weekly=4)
+    newest = max(made)
+    assert newest in keep
+    days = sorted({at.date() for at in keep}, reverse=True)
+    assert days[:7] == [newest.date() - timedelta(days=i) for i in range(7)]
+    assert len(keep) == 7 + 4
+    assert all(at.hour == 14 for at in keep), "the newest of each day or week"
+
+
+def test_the_newest_backup_of_the_day_replaces_the_earlier_one(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    root, db = clinic
+    first = made(root, db, clock, tmp_path / "b")
+    clock.advance(hours=1)
+    second = made(root, db, clock, tmp_path / "b")
+    assert second.removed == [first.path] and not first.path.exists()
+
+
+def test_a_receptionist_cannot_make_backups(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    root, db = clinic
+    desk = Ctx(Actor("u1", "receptionist", "ui"), clock)
+    with pytest.raises(PermissionDenied, match="manage backups"):
+        backups.create(db, desk, root, to=tmp_path / "b")
+    assert not (tmp_path / "b").exists()
+
+
+def test_cli_backup_round_trip(
+    cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
+    folder = tmp_path / "nas"
+    capsys.readouterr()
+    assert main(["--json", "backup", "create", "--to", str(folder)]) == 0
+    made_one = json.loads(capsys.readouterr().out)
+    assert Path(made_one["path"]).exists() and made_one["audit_problem"] is None
+    assert main(["--json", "backup", "list", "--folder", str(folder)]) == 0
+    assert [Path(r["path"]).name for r in json.loads(capsys.readouterr().out)] == [
+        Path(made_one["path"]).name
+    ]
+    assert main(["backup", "verify", "--folder", str(folder)]) == 0
+    assert "is whole" in capsys.readouterr().out
+    junk = tmp_path / "junk.rcbackup"
+    junk.write_text("no")
+    assert main(["--json", "backup", "restore", str(junk), "--yes"]) == 2
+    assert "not a Receptionist backup" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_after_restoring_an_older_backup_the_newer_ones_move_aside_and_checks_pass(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """The restore undid what the newer backups hold: their anchors would never be
+    held again, so they are kept apart, and the next backup's check is clean."""
+    root, db = clinic
+    folder = tmp_path / "backups"
+    old = made(root, db, clock, folder)
+    clock.advance(days=1)
+    add(db, admin(clock), NewPatient("Undone", "Later"))
+    newer = made(root, db, clock, folder)
+    db.close()
+    done = backups.restore(root, old.path, clock)
+    assert [p.name for p in done.superseded] == [newer.path.name]
+    assert done.superseded[0].parent.name.startswith("superseded-")
+    back = open_clinic(root)
+    try:
+        clock.advance(hours=1)
+        assert made(root, back, clock, folder).log_problem == ""
+    finally:
+        back.close()
