@@ -29,11 +29,14 @@ MAY_IMPORT: dict[str, set[str]] = {
     "privacy": BASE | {"store", "journal"},
     "patients": BASE | {"store", "journal", "privacy", "settings"},
     "schedule": BASE | {"store", "journal", "staff", "patients", "privacy", "settings"},
-    "ops": BASE | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule"},
+    "replica": BASE | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule"},
+    "ops": BASE
+    | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"},
     "demo": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "ops"},
     "cli": BASE
-    | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "ops", "demo"},
+    | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"}
+    | {"ops", "demo"},
 }
 # Never in the core: the GUI toolkit and network clients belong to ui/ and sync/.
 FORBIDDEN = (

@@ -1,0 +1,156 @@
+"""A synced row as it travels: its identity and version in the clear, its values sealed.
+
+:func:`encode` turns a row of this PC into a :class:`Record`; :func:`decode` opens a
+record from the endpoint into the values ``changefeed.upsert`` writes, refusing one
+that does not open, or whose clear routing fields say something its sealed values do
+not. Values are JSON: times and dates as ISO 8601, bytes as base64.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, LargeBinary
+
+from receptionist.journal.changefeed import synced_columns, synced_tables
+from receptionist.models import Synced, UTCDateTime
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+from .seal import ClinicKey, Place, Tampered, open_sealed, seal
+
+# What the server may see of each entity (to order, route and check); all else sealed.
+ROUTING: dict[str, tuple[str, ...]] = {
+    "appointment": ("provider_id", "room_id", "service_id", "start_utc", "end_utc", "status"),
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    entity: str
+    id: str
+    version: int
+    deleted: bool
+    key_gen: int
+    clear: dict[str, Any]
+    sealed: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "id": self.id,
+            "version": self.version,
+            "deleted": self.deleted,
+            "key_gen": self.key_gen,
+            "clear": self.clear,
+            "sealed": self.sealed,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Record:
+        """A record from JSON the endpoint sent; ValueError if it is not one."""
+        if not isinstance(data, dict):
+            raise ValueError("a record is an object")
+        entity, row_id, sealed = data.get("entity"), data.get("id"), data.get("sealed")
+        version, key_gen, clear = data.get("version"), data.get("key_gen"), data.get("clear")
+        if not (isinstance(entity, str) and isinstance(row_id, str) and isinstance(sealed, str)):
+            raise ValueError("entity, id and sealed are text")
+        if not (isinstance(version, int) and isinstance(key_gen, int) and isinstance(clear, dict)):
+            raise ValueError("version and key_gen are whole numbers; clear is an object")
+        if not (_whole(version) and _whole(key_gen)):
+            raise ValueError("version and key_gen are whole numbers")
+        return cls(entity, row_id, version, bool(data.get("deleted")), key_gen, clear, sealed)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _to_json(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return value
+
+
+def _from_json(column_type: object, value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(column_type, UTCDateTime):
+        found = datetime.fromisoformat(str(value))
+        return found if found.tzinfo else found.replace(tzinfo=UTC)
+    if isinstance(column_type, Date):
+        return date.fromisoformat(str(value))
+    if isinstance(column_type, LargeBinary):
+        return base64.b64decode(str(value).encode("ascii"))
+    if isinstance(column_type, JSON):
+        return value
+    return value
+
+
+def values_of(row: Synced) -> dict[str, object]:
+    """The row's synced values (local copies left out)."""
+    return {key: getattr(row, key) for key in synced_columns(type(row))}
+
+
+def encode(row: Synced, clinic_id: str, key: ClinicKey) -> Record:
+    """``row`` as a record: its values sealed for its place, its routing fields clear."""
+    entity = type(row).__tablename__  # type: ignore[attr-defined]
+    values = {k: _to_json(v) for k, v in values_of(row).items()}
+    plaintext = json.dumps(values, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    place = Place(clinic_id, entity, row.id, row.version)
+    clear = {field: values[field] for field in ROUTING.get(entity, ())}
+    if entity == "appointment":
+        clear["override"] = bool(values.get("override_reason"))
+    return Record(
+        entity, row.id, row.version, row.deleted_at is not None, key.generation, clear,
+        seal(key, place, plaintext),
+    )  # fmt: skip
+
+
+def decode(
+    record: Record, clinic_id: str, keys: dict[int, ClinicKey]
+) -> tuple[type[Synced], dict[str, object]]:
+    """The model and the values of ``record``, opened and checked; Tampered if not."""
+    model = synced_tables().get(record.entity)
+    key = keys.get(record.key_gen)
+    place = Place(clinic_id, record.entity, record.id, record.version)
+    if model is None or key is None:
+        raise _unusable(record.entity)
+    raw = json.loads(open_sealed(key, place, record.sealed))
+    if (
+        not isinstance(raw, dict)
+        or raw.get("id") != record.id
+        or raw.get("version") != record.version
+    ):
+        raise _unusable(record.entity)
+    for field in ROUTING.get(record.entity, ()):
+        if record.clear.get(field) != raw.get(field):
+            raise _unusable(record.entity)
+    if (raw.get("deleted_at") is not None) != record.deleted:
+        raise _unusable(record.entity)
+    types = {c.key: c.columns[0].type for c in model.__mapper__.column_attrs}  # type: ignore[attr-defined]
+    columns = synced_columns(model)
+    if set(raw) - set(columns):
+        raise _unusable(record.entity)
+    return model, {k: _from_json(types[k], v) for k, v in raw.items()}
+
+
+def _unusable(entity: str) -> Tampered:
+    return Tampered(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "A {entity} record from the cloud endpoint says something its sealed values "
+                "do not (or this version does not know it). Nothing of it was applied; tell "
+                "the endpoint's operator, and update Receptionist on every PC.",
+            ),
+            entity=entity,
+        )
+    )
