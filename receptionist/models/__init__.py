@@ -6,6 +6,7 @@ from receptionist.models.changes import ChangeEntry, ChangeOrigin, FreedSlot
 from receptionist.models.clinic import BlockedTime, Clinic, Provider, Room, Service
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
+from receptionist.models.replica import SyncBase, SyncConflict, SyncKey, SyncPending, SyncState
 from receptionist.models.setting import ClinicSetting, LocalSecret, setting_id
 from receptionist.models.staff import AuditEvent, AuditHead, Device, StaffUser
 from receptionist.models.waitlist import WaitlistEntry
@@ -32,6 +33,11 @@ __all__ = [
     "Room",
     "Service",
     "StaffUser",
+    "SyncBase",
+    "SyncConflict",
+    "SyncKey",
+    "SyncPending",
+    "SyncState",
     "Synced",
     "UTCDateTime",
     "WaitlistEntry",

@@ -22,6 +22,8 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .seal import ClinicKey, Place, Tampered, open_sealed, seal
 
+PURGED = "purged"  # in a payload: the row is gone, only its id and version travel
+
 # What the server may see of each entity (to order, route and check); all else sealed.
 ROUTING: dict[str, tuple[str, ...]] = {
     "appointment": ("provider_id", "room_id", "service_id", "start_utc", "end_utc", "status"),
@@ -114,30 +116,45 @@ def encode(row: Synced, clinic_id: str, key: ClinicKey) -> Record:
     )  # fmt: skip
 
 
+def tombstone(
+    entity: str, row_id: str, version: int, at: datetime, clinic_id: str, key: ClinicKey
+) -> Record:
+    """The record of a row that is gone from this PC (purged): its id, last version and
+    when it went, sealed like any other."""
+    values = {"id": row_id, "version": version, "deleted_at": _to_json(at), PURGED: True}
+    plaintext = json.dumps(values, sort_keys=True).encode("utf-8")
+    place = Place(clinic_id, entity, row_id, version)
+    return Record(entity, row_id, version, True, key.generation, {}, seal(key, place, plaintext))
+
+
 def decode(
     record: Record, clinic_id: str, keys: dict[int, ClinicKey]
 ) -> tuple[type[Synced], dict[str, object]]:
-    """The model and the values of ``record``, opened and checked; Tampered if not."""
+    """The model and the values of ``record``, opened and checked; Tampered if not.
+
+    A purged row's values are its id, version and ``deleted_at`` only, with
+    ``"purged": True``."""
     model = synced_tables().get(record.entity)
     key = keys.get(record.key_gen)
     place = Place(clinic_id, record.entity, record.id, record.version)
     if model is None or key is None:
         raise _unusable(record.entity)
     raw = json.loads(open_sealed(key, place, record.sealed))
-    if (
-        not isinstance(raw, dict)
-        or raw.get("id") != record.id
-        or raw.get("version") != record.version
-    ):
+    if not isinstance(raw, dict) or raw.get("id") != record.id:
         raise _unusable(record.entity)
-    for field in ROUTING.get(record.entity, ()):
-        if record.clear.get(field) != raw.get(field):
-            raise _unusable(record.entity)
+    if raw.get("version") != record.version:
+        raise _unusable(record.entity)
     if (raw.get("deleted_at") is not None) != record.deleted:
         raise _unusable(record.entity)
     types = {c.key: c.columns[0].type for c in model.__mapper__.column_attrs}  # type: ignore[attr-defined]
-    columns = synced_columns(model)
-    if set(raw) - set(columns):
+    if raw.pop(PURGED, False) is True:
+        if not record.deleted or set(raw) != {"id", "version", "deleted_at"}:
+            raise _unusable(record.entity)
+        return model, {**{k: _from_json(types[k], v) for k, v in raw.items()}, PURGED: True}
+    for field in ROUTING.get(record.entity, ()):
+        if record.clear.get(field) != raw.get(field):
+            raise _unusable(record.entity)
+    if set(raw) != set(synced_columns(model)):
         raise _unusable(record.entity)
     return model, {k: _from_json(types[k], v) for k, v in raw.items()}
 
@@ -154,3 +171,14 @@ def _unusable(entity: str) -> Tampered:
             entity=entity,
         )
     )
+
+
+def live_rows(session: Any, model: type[Synced], page: int = 500) -> Any:
+    """Every row of ``model`` (tombstones included), in pages of ``page``, by id."""
+    last = ""
+    while True:
+        rows = session.query(model).filter(model.id > last).order_by(model.id).limit(page).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id

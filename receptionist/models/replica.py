@@ -1,0 +1,83 @@
+"""This PC's sync state: local to the file, never synced themselves (see
+docs/sync-protocol.md and ``receptionist/replica``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from receptionist.models.base import Base
+
+
+class SyncState(Base):
+    """Where this PC syncs to and how far it got (one row, once it joined a clinic)."""
+
+    __tablename__ = "sync_state"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    server_url: Mapped[str] = mapped_column(Text)
+    clinic_id: Mapped[str] = mapped_column(String(64))  # the endpoint's id of the clinic
+    device_id: Mapped[str] = mapped_column(String(64))
+    device_code: Mapped[str] = mapped_column(String(4))
+    device_name: Mapped[str] = mapped_column(String(64))
+    private_key: Mapped[bytes] = mapped_column(LargeBinary)  # X25519, for key envelopes
+    pushed_change: Mapped[int] = mapped_column(Integer, default=0)  # change_log seq batched
+    next_device_seq: Mapped[int] = mapped_column(Integer, default=1)
+    pull_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    # The first PC's upload of the whole clinic, resumable: the table and the last id
+    # sent ("" and "" once it is done).
+    upload_table: Mapped[str] = mapped_column(String(32), default="")
+    upload_after: Mapped[str] = mapped_column(String(36), default="")
+    last_sync_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class SyncKey(Base):
+    """A generation of the clinic key (the file is encrypted: so is this)."""
+
+    __tablename__ = "sync_key"
+
+    generation: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SyncBase(Base):
+    """A row as the endpoint last had it: the base of a three-way merge."""
+
+    __tablename__ = "sync_base"
+
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)  # the row's values, JSON
+
+
+class SyncPending(Base):
+    """A change given its device sequence and sent (or about to be): resent as it is
+    until the endpoint answers, so a retry applies nothing twice."""
+
+    __tablename__ = "sync_pending"
+
+    device_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    entity: Mapped[str] = mapped_column(String(32))
+    row_id: Mapped[str] = mapped_column(String(36))
+    base_version: Mapped[int] = mapped_column(Integer)
+    record: Mapped[str] = mapped_column(Text)  # the record as sent, JSON
+
+
+class SyncConflict(Base):
+    """A conflict the endpoint recorded, as this PC knows it."""
+
+    __tablename__ = "sync_conflict"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # edit | double_booking
+    entity: Mapped[str] = mapped_column(String(32))
+    row_id: Mapped[str] = mapped_column(String(36))
+    records: Mapped[str] = mapped_column(Text)  # the sealed records involved, JSON
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolution: Mapped[str] = mapped_column(Text, default="")

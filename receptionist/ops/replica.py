@@ -1,0 +1,205 @@
+"""Sync's steps on this PC, each in a transaction of its own: what ``sync/`` (which
+talks HTTP to the endpoint) calls between its requests. See docs/sync-protocol.md.
+
+A round is: :func:`batch` → push → :func:`answered`, until nothing waits; then pull
+pages → :func:`apply_pull` until the endpoint has no more; then :func:`finished`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from receptionist.clock import Clock
+from receptionist.context import Ctx, require
+from receptionist.journal import audit, changefeed
+from receptionist.models import SyncConflict, SyncState
+from receptionist.patients.numbering import this_device
+from receptionist.replica import state
+from receptionist.replica.apply import (
+    Applied,
+    Pulled,
+    PulledConflict,
+    apply_record,
+    conflict_rows,
+    keep_conflicts,
+)
+from receptionist.replica.outbox import Change, next_batch, pending, stage, waiting
+from receptionist.replica.outbox import answered as outbox_answered
+from receptionist.replica.records import encode, live_rows
+from receptionist.replica.seal import ClinicKey
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+CANNOT = Text(
+    QT_TRANSLATE_NOOP("core", "Only an administrator can connect this PC to a cloud endpoint.")
+)
+UPLOAD_PAGE = 500
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    connected: bool
+    server_url: str = ""
+    device_name: str = ""
+    device_code: str = ""
+    last_sync_at: datetime | None = None
+    waiting: int = 0
+    open_conflicts: int = 0
+    last_error: str = ""
+    cursor: int = 0
+    uploading: bool = False
+
+
+def status(db: Database) -> SyncStatus:
+    with db.read() as s:
+        sync = state.state(s)
+        if sync is None:
+            return SyncStatus(connected=False)
+        open_ = s.scalar(
+            select(func.count()).select_from(SyncConflict).where(SyncConflict.resolved_at.is_(None))
+        )
+        return SyncStatus(
+            True, sync.server_url, sync.device_name, sync.device_code, sync.last_sync_at,
+            waiting(s), int(open_ or 0), sync.last_error, sync.pull_cursor,
+            bool(sync.upload_table),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Joined:
+    """What the endpoint said of this PC when it connected or joined."""
+
+    server_url: str
+    clinic_id: str
+    device_id: str
+    device_code: str
+    device_name: str
+
+
+def connected(
+    db: Database, ctx: Ctx, joined: Joined, private_key: bytes, key: ClinicKey, *, first: bool
+) -> None:
+    """Keep this PC's place in the clinic: the endpoint, the device, its private key,
+    the clinic key. The clinic's first PC then uploads every row (:func:`upload_page`);
+    a joining PC takes the device code the endpoint handed out for its patient numbers."""
+    require(ctx, "keys.manage", CANNOT)
+    with db.write() as s:
+        sync = SyncState(
+            id=1, server_url=joined.server_url, clinic_id=joined.clinic_id,
+            device_id=joined.device_id, device_code=joined.device_code,
+            device_name=joined.device_name, private_key=private_key,
+            pushed_change=changefeed.last_seq(s), next_device_seq=1, pull_cursor=0,
+            upload_table=_first_table() if first else "", upload_after="", last_error="",
+        )  # fmt: skip
+        s.merge(sync)
+        state.keep_key(s, key)
+        device = this_device(s, ctx.clock)
+        if not first:
+            device.code = joined.device_code
+        audit.record(s, ctx, "cloud_connect", "clinic", None)
+
+
+def _tables() -> list[str]:
+    # Rows that others point at go first, so the endpoint (and every PC) can apply them
+    # in order: the clinic, its catalogue and staff, patients, then what refers to them.
+    order = ("clinic", "clinic_setting", "staff_user", "provider", "room", "service", "patient")
+    rest = sorted(set(changefeed.synced_tables()) - set(order))
+    return [*order, *rest]
+
+
+def _first_table() -> str:
+    return _tables()[0]
+
+
+def upload_page(db: Database) -> list[Change]:
+    """The next page of the first PC's upload of the whole clinic, as a pending batch
+    (empty when the upload is done). Resumable: it goes on from where it got."""
+    with db.write() as s:
+        found = pending(s)
+        if found:
+            return found
+        sync = state.required(s)
+        key, models = state.current_key(s), changefeed.synced_tables()
+        tables = _tables()
+        while sync.upload_table:
+            model = models[sync.upload_table]
+            rows = (
+                s.query(model)
+                .filter(model.id > sync.upload_after)
+                .order_by(model.id)
+                .limit(UPLOAD_PAGE)
+                .all()
+            )
+            if rows:
+                sync.upload_after = rows[-1].id
+                return stage(s, [(encode(r, sync.clinic_id, key), 0) for r in rows])
+            following = tables.index(sync.upload_table) + 1
+            sync.upload_table = tables[following] if following < len(tables) else ""
+            sync.upload_after = ""
+        return []
+
+
+def batch(db: Database) -> list[Change]:
+    """The batch to push now (the one waiting for an answer, or a new one)."""
+    with db.write() as s:
+        return next_batch(s)
+
+
+def answered(db: Database, last_seq: int) -> None:
+    with db.write() as s:
+        outbox_answered(s, last_seq)
+
+
+def cursor(db: Database) -> int:
+    with db.read() as s:
+        return state.required(s).pull_cursor
+
+
+def apply_pull(
+    db: Database, records: list[Pulled], conflicts: list[PulledConflict], new_cursor: int
+) -> Applied:
+    """One page of a pull, applied in one transaction with its cursor."""
+    applied = Applied()
+    with db.write() as s:
+        sync = state.required(s)
+        keys = state.keys(s)
+        keep_conflicts(s, conflicts)
+        open_rows = conflict_rows(conflicts)
+        for pulled in records:
+            apply_record(s, sync.clinic_id, keys, pulled, applied, conflicted=open_rows)
+        for conflict in conflicts:  # what the endpoint refused reaches every PC too
+            for record in conflict.records:
+                apply_record(s, sync.clinic_id, keys, Pulled(record, "endpoint"), applied,
+                             conflicted=open_rows)  # fmt: skip
+        sync.pull_cursor = new_cursor
+    return applied
+
+
+def reset_cursor(db: Database) -> None:
+    """The endpoint said the cursor is older than its horizon: download again from the
+    start; what this PC has not pushed stays in its outbox."""
+    with db.write() as s:
+        state.required(s).pull_cursor = 0
+
+
+def finished(db: Database, clock: Clock, error: str = "") -> None:
+    with db.write() as s:
+        sync = state.required(s)
+        sync.last_error = error
+        if not error:
+            sync.last_sync_at = clock.now()
+
+
+def keys_of(db: Database) -> dict[int, ClinicKey]:
+    with db.read() as s:
+        return state.keys(s)
+
+
+__all__ = [
+    "Applied", "Change", "Joined", "Pulled", "PulledConflict", "SyncStatus", "answered",
+    "apply_pull", "batch", "connected", "cursor", "finished", "keys_of", "live_rows",
+    "reset_cursor", "status", "upload_page",
+]  # fmt: skip

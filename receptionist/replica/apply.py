@@ -1,0 +1,250 @@
+"""Applying what the endpoint sends: records with their own ids, versions and times
+(never echoed back), merged three ways with what this PC has not pushed yet.
+
+For each pulled record, the PC compares three versions of the row: its **base** (the
+row as the endpoint last had it, ``sync_base``), **mine** (the row now) and **theirs**
+(the record):
+
+- mine is the base (nothing changed here): theirs is applied as it is;
+- mine and theirs agree: nothing to write, the base moves on;
+- both changed: fields only one side changed are merged, and the merged row is a new
+  change of this PC (pushed next, on top of theirs). A field both changed to different
+  values is a clash, which a person settles: when the endpoint already holds the
+  conflict, the row takes theirs (every PC then holds the same row, and the conflict
+  both values); when it does not yet, the row keeps mine and its old base, so the next
+  push is refused as a conflict and every PC sees it. Nothing clinical is settled by
+  silent last-writer-wins.
+
+A purged record removes the row. Conflicts the endpoint recorded are kept in
+``sync_conflict``; the records they hold are applied like any other (a booking the
+endpoint refused as a double booking reaches every PC, so all hold both bookings
+until a person decides).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from receptionist.journal import changefeed
+from receptionist.models import Patient, SyncBase, SyncConflict, Synced
+from receptionist.patients.searchindex import index_patient, unindex_patient
+
+from .records import PURGED, Record, _from_json, _to_json, decode, values_of
+from .seal import ClinicKey
+
+ENDPOINT = "endpoint"  # the origin of a record whose writer the endpoint did not say
+
+
+@dataclass
+class Applied:
+    """What one pull did to this PC's file."""
+
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    clashes: list[tuple[str, str]] = field(default_factory=list)  # (entity, id) kept for a person
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """A record as the endpoint sends it on pull: the record, who wrote it."""
+
+    record: Record
+    device: str
+
+
+@dataclass(frozen=True)
+class PulledConflict:
+    id: str
+    kind: str
+    entity: str
+    row_id: str
+    records: list[Record]
+    created_at: datetime
+    resolved: bool = False
+
+
+def _plain(values: dict[str, object]) -> dict[str, object]:
+    """Values as JSON holds them, so two of them compare by what they say."""
+    return {k: _to_json(v) for k, v in values.items()}
+
+
+def merge3(
+    base: dict[str, object], mine: dict[str, object], theirs: dict[str, object]
+) -> tuple[dict[str, object], list[str]]:
+    """Mine and theirs merged field by field against base; and the fields that clash.
+
+    ``version``, ``updated_at`` and ``created_at`` are not data: the merge keeps
+    theirs (the caller stamps the merged row)."""
+    merged: dict[str, object] = dict(theirs)
+    clashes: list[str] = []
+    stamps = {"version", "updated_at", "created_at"}
+    for name in set(mine) | set(theirs):
+        if name in stamps:
+            continue
+        b, m, t = base.get(name), mine.get(name), theirs.get(name)
+        if _plain({"x": m}) == _plain({"x": t}) or _plain({"x": m}) == _plain({"x": b}):
+            continue  # same on both sides, or only theirs changed: theirs stands
+        if _plain({"x": t}) == _plain({"x": b}):
+            merged[name] = m  # only mine changed
+        else:
+            clashes.append(name)
+    return merged, sorted(clashes)
+
+
+def _base(session: Session, entity: str, row_id: str) -> SyncBase | None:
+    return session.get(SyncBase, (entity, row_id))
+
+
+def set_base(
+    session: Session, entity: str, row_id: str, version: int, values: dict[str, object]
+) -> None:
+    payload = json.dumps(_plain(values), ensure_ascii=False, sort_keys=True)
+    session.merge(SyncBase(entity=entity, row_id=row_id, version=version, payload=payload))
+
+
+def _write_theirs(
+    session: Session, model: type[Synced], theirs: dict[str, object], origin: str
+) -> Synced:
+    """Theirs written as it is (its id, version and times), logged with its origin."""
+    with changefeed.applying(session, origin):
+        row = session.get(model, theirs["id"])
+        if row is None:
+            row = model(**theirs)
+            if not isinstance(row, Patient):
+                session.add(row)
+        else:
+            for name, value in theirs.items():
+                setattr(row, name, value)
+        if isinstance(row, Patient):
+            index_patient(session, row)  # places a new one (and adds it), or refreshes
+            if row.deleted_at is not None:
+                unindex_patient(session, row)
+        session.flush()
+    return row
+
+
+def _purge(session: Session, model: type[Synced], row_id: str, origin: str) -> bool:
+    row = session.get(model, row_id)
+    if row is None:
+        return False
+    with changefeed.applying(session, origin):
+        if isinstance(row, Patient):
+            unindex_patient(session, row)
+        session.delete(row)
+        session.flush()
+    return True
+
+
+def apply_record(
+    session: Session,
+    clinic_id: str,
+    keys: dict[int, ClinicKey],
+    pulled: Pulled,
+    applied: Applied,
+    *,
+    conflicted: frozenset[tuple[str, str]] = frozenset(),
+) -> None:
+    """Apply one pulled record (see the module's rules) in the caller's transaction.
+    ``conflicted`` are the rows the endpoint holds an open conflict for."""
+    record = pulled.record
+    model, theirs = decode(record, clinic_id, keys)
+    entity, row_id = record.entity, record.id
+    if theirs.pop(PURGED, False):
+        applied.deleted += _purge(session, model, row_id, pulled.device)
+        session.execute(
+            delete(SyncBase).where(SyncBase.entity == entity, SyncBase.row_id == row_id)
+        )
+        return
+    row = session.get(model, row_id)
+    base = _base(session, entity, row_id)
+    if row is None:
+        _write_theirs(session, model, theirs, pulled.device)
+        applied.inserted += 1
+    else:
+        mine = values_of(row)
+        if _plain(mine) == _plain(theirs):
+            applied.unchanged += 1
+        elif base is not None and row.version == base.version:
+            _write_theirs(session, model, theirs, pulled.device)
+            applied.updated += 1
+        elif not _merged(session, row, base, mine, theirs, (entity, row_id) in conflicted, applied):
+            return  # a clash the endpoint has not seen yet: mine and the old base stay
+    set_base(session, entity, row_id, record.version, theirs)
+
+
+def _merged(
+    session: Session,
+    row: Synced,
+    base: SyncBase | None,
+    mine: dict[str, object],
+    theirs: dict[str, object],
+    endpoint_knows: bool,
+    applied: Applied,
+) -> bool:
+    """Both sides changed the row: merge, or keep the clash for a person. False when
+    the row keeps mine and its old base (the endpoint has not seen the clash yet)."""
+    before = json.loads(base.payload) if base is not None else {}
+    merged, clashes = merge3(before, _plain(mine), _plain(theirs))
+    entity = type(row).__tablename__  # type: ignore[attr-defined]
+    if clashes:
+        applied.clashes.append((entity, row.id))
+        if not endpoint_knows:
+            return False
+        _write_theirs(session, type(row), theirs, ENDPOINT)
+        return True
+    # A new change of this PC, on top of theirs: it is pushed next.
+    typed = _typed(type(row), merged)
+    for name, value in typed.items():
+        if name not in ("id", "created_at", "version", "updated_at"):
+            setattr(row, name, value)
+    their_version, their_time = theirs["version"], theirs["updated_at"]
+    assert isinstance(their_version, int) and isinstance(their_time, datetime)
+    row.version = max(their_version, row.version) + 1
+    row.updated_at = max(row.updated_at, their_time)
+    session.flush()
+    if isinstance(row, Patient):
+        index_patient(session, row)
+    applied.merged += 1
+    return True
+
+
+def _typed(model: type[Synced], plain: dict[str, object]) -> dict[str, object]:
+    types = {c.key: c.columns[0].type for c in model.__mapper__.column_attrs}  # type: ignore[attr-defined]
+    return {k: _from_json(types[k], v) for k, v in plain.items() if k in types}
+
+
+def keep_conflicts(session: Session, conflicts: Iterable[PulledConflict]) -> None:
+    """The endpoint's conflicts, as this PC knows them."""
+    for c in conflicts:
+        session.merge(
+            SyncConflict(
+                id=c.id,
+                kind=c.kind,
+                entity=c.entity,
+                row_id=c.row_id,
+                records=json.dumps([r.to_json() for r in c.records]),
+                created_at=c.created_at,
+                resolved_at=c.created_at if c.resolved else None,
+                resolution="resolved" if c.resolved else "",
+            )
+        )
+
+
+def conflict_rows(conflicts: Iterable[PulledConflict]) -> frozenset[tuple[str, str]]:
+    return frozenset((c.entity, c.row_id) for c in conflicts if not c.resolved)
+
+
+def decoded_values(record: Record, clinic_id: str, keys: dict[int, ClinicKey]) -> dict[str, Any]:
+    """A record's values, for showing a conflict (both sides) to a person."""
+    _, values = decode(record, clinic_id, keys)
+    return values

@@ -1,0 +1,114 @@
+"""What this PC pushes: its change feed's local entries, as a batch of records with
+device sequence numbers, kept in ``sync_pending`` until the endpoint answers.
+
+A batch is made once and resent as it is: if the answer to a push was lost, the
+resend carries the same numbers and content, and the endpoint (which remembers the
+last number it applied) applies nothing twice. Changes made meanwhile go in the next
+batch. Each row is sent once per batch, as it is now; its base version is the one
+the endpoint last had (``sync_base``), 0 for a row it never had.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from receptionist.journal import changefeed
+from receptionist.models import SyncBase, SyncPending
+
+from . import state
+from .records import Record, encode, tombstone
+
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Change:
+    seq: int
+    base_version: int
+    record: Record
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "base_version": self.base_version, "record": self.record.to_json()}
+
+
+def pending(session: Session) -> list[Change]:
+    """The batch waiting for an answer, oldest first (empty when none)."""
+    rows = session.scalars(select(SyncPending).order_by(SyncPending.device_seq))
+    return [
+        Change(r.device_seq, r.base_version, Record.from_json(json.loads(r.record))) for r in rows
+    ]
+
+
+def waiting(session: Session) -> int:
+    """How many changes wait to be pushed: the pending batch and the feed after it."""
+    sync = state.state(session)
+    after = sync.pushed_change if sync else 0
+    queued = session.scalar(select(func.count()).select_from(SyncPending)) or 0
+    rows = {
+        (c.entity, c.row_id)
+        for page in changefeed.pages(session, after, local_only=True)
+        for c in page
+    }
+    return int(queued) + len(rows)
+
+
+def stage(session: Session, records: list[tuple[Record, int]]) -> list[Change]:
+    """``records`` (each with its base version) given the next device sequence numbers
+    and written to ``sync_pending``: the batch to push, in the caller's transaction."""
+    sync = state.required(session)
+    batch = []
+    for record, base_version in records:
+        change = Change(sync.next_device_seq, base_version, record)
+        session.add(
+            SyncPending(
+                device_seq=change.seq, entity=record.entity, row_id=record.id,
+                base_version=base_version, record=json.dumps(record.to_json()),
+            )
+        )  # fmt: skip
+        sync.next_device_seq += 1
+        batch.append(change)
+    session.flush()
+    return batch
+
+
+def next_batch(session: Session, limit: int = BATCH) -> list[Change]:
+    """The batch to push: the pending one if there is one, else a new one made from the
+    feed (and written to ``sync_pending`` in the caller's write transaction)."""
+    found = pending(session)
+    if found:
+        return found
+    sync = state.required(session)
+    clinic, key = sync.clinic_id, state.current_key(session)
+    rows: dict[tuple[str, str], changefeed.Change] = {}
+    last = sync.pushed_change
+    for page in changefeed.pages(session, sync.pushed_change, local_only=True):
+        for change in page:
+            if len(rows) >= limit and (change.entity, change.row_id) not in rows:
+                break
+            rows[(change.entity, change.row_id)] = change
+            last = change.seq
+        else:
+            continue
+        break
+    models = changefeed.synced_tables()
+    staged: list[tuple[Record, int]] = []
+    for (entity, row_id), logged in sorted(rows.items(), key=lambda item: item[1].seq):
+        row = session.get(models[entity], row_id)
+        if row is not None:
+            record = encode(row, clinic, key)
+        else:
+            record = tombstone(entity, row_id, logged.version, logged.at, clinic, key)
+        base = session.get(SyncBase, (entity, row_id))
+        staged.append((record, base.version if base else 0))
+    sync.pushed_change = last
+    return stage(session, staged)
+
+
+def answered(session: Session, last_seq: int) -> None:
+    """The endpoint applied (or skipped as applied) everything up to ``last_seq``."""
+    session.execute(delete(SyncPending).where(SyncPending.device_seq <= last_seq))

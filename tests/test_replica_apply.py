@@ -1,0 +1,179 @@
+"""Two PCs' files, one clinic key: what one PC sends applies on the other with its own
+stamps, is never echoed back, and edits made on both sides merge or are kept whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from factories import make_clinic, make_provider, make_service, weekdays
+from sqlalchemy import select
+
+from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
+from receptionist.journal import changefeed
+from receptionist.models import Patient, SyncBase
+from receptionist.ops import replica
+from receptionist.ops.patients import NewPatient, PatientRow, add, find
+from receptionist.patients import record as patients
+from receptionist.replica.apply import Pulled, merge3
+from receptionist.replica.records import encode, values_of
+from receptionist.replica.seal import ClinicKey, Tampered
+from receptionist.store.storage import Database
+from receptionist.store.vault import create, open_clinic
+
+KEY = ClinicKey(1, bytes(range(32)))
+MON_11 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def test_merge_takes_each_sides_own_changes_and_names_clashes() -> None:
+    base = {"phone": "1", "notes": "", "email": None, "version": 1}
+    mine = {"phone": "1", "notes": "Prefers mornings", "email": "a@x.tr", "version": 2}
+    theirs = {"phone": "2", "notes": "", "email": "b@x.tr", "version": 2}
+    merged, clashes = merge3(base, mine, theirs)
+    assert merged["phone"] == "2" and merged["notes"] == "Prefers mornings"
+    assert clashes == ["email"]
+    same, none = merge3(base, {**base, "notes": "x"}, {**base, "notes": "x"})
+    assert none == [] and same["notes"] == "x"
+
+
+def admin(clock: FixedClock) -> Ctx:
+    return Ctx(Actor(None, "admin", "ui"), clock)
+
+
+def _pc(root: Path, clock: FixedClock, code: str, *, first: bool) -> Database:
+    create(root, passphrase="correct horse battery")
+    db = open_clinic(root)
+    joined = replica.Joined(
+        "http://127.0.0.1:9", "clinic-1", f"device-{code}", code, f"FRONT-{code}"
+    )
+    replica.connected(db, admin(clock), joined, b"\0" * 32, KEY, first=first)
+    return db
+
+
+@pytest.fixture
+def pcs(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database]]:
+    a = _pc(tmp_path / "a", clock, "A", first=True)
+    with a.write() as s:
+        ctx = admin(clock)
+        make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
+        make_provider(s, ctx, "Dr Ayşe")
+        make_service(s, ctx, "Check-up", 30)
+        patients.create_patient(
+            s, ctx, given_name="Zeynep", family_name="Kaya", phone="05321234567"
+        )
+    b = _pc(tmp_path / "b", clock, "B", first=False)
+    yield a, b
+    a.close()
+    b.close()
+
+
+def everything(db: Database) -> list[Pulled]:
+    """Every row of ``db`` as records, as the endpoint would hand them on."""
+    out = []
+    with db.read() as s:
+        for model in changefeed.synced_tables().values():
+            for row in s.scalars(select(model)):
+                out.append(Pulled(encode(row, "clinic-1", KEY), "device-A"))
+    return out
+
+
+def rows_of(db: Database) -> dict[str, list[dict[str, object]]]:
+    with db.read() as s:
+        return {
+            entity: sorted((values_of(r) for r in s.scalars(select(m))), key=lambda v: str(v["id"]))
+            for entity, m in changefeed.synced_tables().items()
+        }
+
+
+def test_a_joining_pc_gets_the_clinic_as_it_is_and_echoes_nothing(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    applied = replica.apply_pull(b, everything(a), [], 42)
+    assert applied.inserted > 5 and applied.clashes == []
+    assert rows_of(b) == rows_of(a)
+    assert [p.display_name for p in find(b, admin(clock), "zeynep")] == ["Zeynep Kaya"]
+    assert replica.batch(b) == [], "rows from another PC are not this PC's changes"
+    assert replica.cursor(b) == 42
+    again = replica.apply_pull(b, everything(a), [], 43)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, applied.inserted)
+
+
+def _patient(db: Database) -> str:
+    with db.read() as s:
+        found = s.scalar(select(Patient.id))
+        assert found is not None
+        return found
+
+
+def _pulled(db: Database, patient_id: str) -> Pulled:
+    with db.read() as s:
+        row = s.get(Patient, patient_id)
+        assert row is not None
+        return Pulled(encode(row, "clinic-1", KEY), "device-A")
+
+
+def test_edits_of_different_fields_merge_into_a_new_change(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    replica.apply_pull(b, everything(a), [], 1)
+    pid = _patient(a)
+    with a.write() as s:
+        patients.update_patient(s, admin(clock), pid, phone="05329998877")
+    with b.write() as s:
+        patients.update_patient(s, admin(clock), pid, notes="Prefers mornings")
+    applied = replica.apply_pull(b, [_pulled(a, pid)], [], 2)
+    assert applied.merged == 1 and applied.clashes == []
+    with b.read() as s:
+        row = s.get(Patient, pid)
+        base = s.get(SyncBase, ("patient", pid))
+        assert row is not None and base is not None
+        assert (row.phone, row.notes) == ("+905329998877", "Prefers mornings")
+        assert row.version == 3 and base.version == 2
+    pushed = [c for c in replica.batch(b) if c.record.id == pid]
+    assert [(c.base_version, c.record.version) for c in pushed] == [(2, 3)]
+
+
+def test_a_clash_stays_mine_until_the_endpoint_holds_the_conflict(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    replica.apply_pull(b, everything(a), [], 1)
+    pid = _patient(a)
+    with a.write() as s:
+        patients.update_patient(s, admin(clock), pid, notes="Allergic to latex")
+    with b.write() as s:
+        patients.update_patient(s, admin(clock), pid, notes="Allergic to penicillin")
+    applied = replica.apply_pull(b, [_pulled(a, pid)], [], 2)
+    assert applied.clashes == [("patient", pid)]
+    with b.read() as s:
+        row, base = s.get(Patient, pid), s.get(SyncBase, ("patient", pid))
+        assert row is not None and row.notes == "Allergic to penicillin"
+        assert base is not None and base.version == 1, "the next push is refused as a conflict"
+
+
+def test_a_tampered_record_applies_nothing_of_its_page(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    page = everything(a)
+    bad = page[-1]
+    page[-1] = Pulled(type(bad.record)(**{**bad.record.__dict__, "version": 9}), "device-A")
+    with pytest.raises(Tampered):
+        replica.apply_pull(b, page, [], 5)
+    assert all(not rows for rows in rows_of(b).values())
+    assert replica.cursor(b) == 0
+
+
+def test_a_booking_on_the_joined_pc_is_its_own_change_and_numbers_use_its_code(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    replica.apply_pull(b, everything(a), [], 1)
+    made = add(b, admin(clock), NewPatient("Omar", "Haddad"))
+    assert isinstance(made, PatientRow) and made.number == "B-1"
+    assert [(c.record.entity, c.record.id) for c in replica.batch(b)] == [("patient", made.id)]
