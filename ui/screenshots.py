@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
 from receptionist.clock import Clock, FixedClock
-from receptionist.schedule import appointments
+from receptionist.ops import appointments
 from receptionist.store.storage import Database
 
 from . import messages
@@ -255,12 +255,12 @@ class Screenshots(QObject):
         if sample is None:
             return
         appointment_id = sample[0]
+        assert self.window is not None
+        ctx = self.window.desk.ctx()
 
         def read(db: Database) -> str:
-            with db.read() as s:
-                return appointments.load(s, appointment_id).patient_id
+            return appointments.show(db, ctx, appointment_id).patient_id
 
-        assert self.window is not None
         DbOp(self.window.desk.tasks, read, self).success(
             lambda patient_id: self._patient_of.__setitem__(appointment_id, patient_id)
         ).run()

@@ -7,9 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from receptionist.context import Ctx
-from receptionist.schedule import booking
-from receptionist.store.storage import Database
+from receptionist.ops import appointments
 
 from . import messages
 from .cancel import CancelDialog
@@ -21,18 +19,8 @@ from .tasks import DbOp
 CancelFactory = Callable[[str, str, QWidget], CancelDialog]
 
 
-def _save_status(db: Database, ctx: Ctx, appointment_id: str, status: str) -> None:
-    with db.write() as s:
-        booking.set_status(s, ctx, appointment_id, status)
-
-
-def _save_cancel(db: Database, ctx: Ctx, appointment_id: str, reason: str) -> None:
-    with db.write() as s:
-        booking.cancel(s, ctx, appointment_id, reason)
-
-
 class StatusOps(QObject):
-    """Runs ``booking.set_status`` / ``booking.cancel`` on the worker, then reloads."""
+    """Runs ``ops.appointments.set_status`` / ``cancel`` on the worker, then says so."""
 
     saved = Signal(str, str)  # appointment id, new status
 
@@ -52,7 +40,11 @@ class StatusOps(QObject):
 
     def set_status(self, appointment_id: str, status: str) -> None:
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: _save_status(db, ctx, appointment_id, status), self)
+        op = DbOp(
+            self.desk.tasks,
+            lambda db: appointments.set_status(db, ctx, appointment_id, status).status,
+            self,
+        )
         op.success(lambda _: self._done(appointment_id, status)).run()
 
     def ask_cancel(self, appointment_id: str) -> None:
@@ -64,7 +56,11 @@ class StatusOps(QObject):
 
     def cancel(self, appointment_id: str, reason: str) -> None:
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: _save_cancel(db, ctx, appointment_id, reason), self)
+        op = DbOp(
+            self.desk.tasks,
+            lambda db: appointments.cancel(db, ctx, appointment_id, reason).status,
+            self,
+        )
         op.success(lambda _: self._done(appointment_id, "cancelled")).run()
 
     def _done(self, appointment_id: str, status: str) -> None:

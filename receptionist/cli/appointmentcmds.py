@@ -1,86 +1,225 @@
-"""appointment book|list|cancel|status, and slots."""
+"""appointment book|move|show|list|cancel|status, and slots.
+
+Each handler turns what was typed into ids (``ops.lookup``) and clinic-local times
+into UTC, then calls one operation of ``receptionist.ops``; the rules (conflicts and
+their override, whole minutes, the lifecycle) are the core's, as in the app.
+"""
 
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
-
 from receptionist import zones
-from receptionist.cli import lookup
-from receptionist.cli.common import App, whole_number
-from receptionist.errors import ConflictError, ValidationError
-from receptionist.models import Appointment, Patient, Provider, Room, Service
-from receptionist.schedule import booking, catalog, lifecycle, slots
+from receptionist.cli.common import App, examples, whole_number
+from receptionist.context import Ctx
+from receptionist.errors import ConflictError, UserError, ValidationError
+from receptionist.ops import agenda, appointments, catalog, lookup, slots
+from receptionist.ops.appointmentinfo import info
+from receptionist.ops.appointments import KEEP, AppointmentInfo, BookRequest, MoveRequest
+from receptionist.schedule.agenda import clinic_info
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+NOT_BOOKED = QT_TRANSLATE_NOOP(
+    "core",
+    "Not booked. {reasons} Pick another time, or book it with --override REASON if your "
+    "role allows.",
+)
+NOT_MOVED = QT_TRANSLATE_NOOP(
+    "core",
+    "Not moved. {reasons} Pick another time, or move it with --override REASON if your "
+    "role allows.",
+)
+NOTHING_TO_MOVE = Text(
+    QT_TRANSLATE_NOOP(
+        "core", "Say what to change: --start, --end, --provider, --room or --no-room."
+    )
+)
+ID_HELP = "the appointment's id, or its first 6 characters or more"
+ISO_HELP = "ISO 8601 in the clinic's time zone, in whole minutes"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    appt = sub.add_parser("appointment", help="book, list, cancel, change status")
+    appt = sub.add_parser("appointment", help="book, move, show, list, cancel, change status")
     asub = appt.add_subparsers(dest="appointment_cmd", required=True)
-    p = asub.add_parser("book", help="book an appointment")
+    _book(asub)
+    _move(asub)
+    _show(asub)
+    _list(asub)
+    _cancel(asub)
+    _status(asub)
+    _slots(sub)
+
+
+def _book(asub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = asub.add_parser(
+        "book",
+        help="book an appointment",
+        **examples(
+            "receptionist appointment book --patient A-12 --provider Aksoy --service Check-up "
+            "--start 2026-12-10T10:00",
+            "receptionist appointment book --patient A-12 --provider Aksoy --service Check-up "
+            "--start 2026-12-10T10:15 --override 'emergency, agreed with Dr Aksoy'",
+        ),
+    )
     p.add_argument("--patient", required=True, help="patient number (A-12) or id")
     p.add_argument("--provider", required=True, help="id or an unambiguous name")
     p.add_argument("--service", required=True, help="id or an unambiguous name")
-    p.add_argument("--start", required=True, help="ISO 8601 in the clinic's time zone")
-    p.add_argument("--room", help="id or name")
-    p.add_argument("--notes", default="")
-    p.add_argument("--override", metavar="REASON", help="book despite conflicts (managers)")
+    p.add_argument("--start", required=True, help=ISO_HELP)
+    p.add_argument("--room", help="id or name (default: no room)")
+    p.add_argument("--notes", default="", help="free text kept with the appointment")
+    p.add_argument(
+        "--override", metavar="REASON", help="book despite conflicts, saying why (managers)"
+    )
     p.set_defaults(func=cmd_book)
 
-    p = asub.add_parser("list", help="appointments of a day (or several)")
+
+def _move(asub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = asub.add_parser(
+        "move",
+        help="move an appointment: another time, length, provider or room",
+        description="Checked like a booking, and like a drag on the schedule: a clash is\n"
+        "refused unless a manager gives --override REASON. What is not given stays.",
+        **examples(
+            "receptionist appointment move 3f2a9c --start 2026-12-10T11:00",
+            "receptionist appointment move 3f2a9c --provider Demir --no-room "
+            "--override 'patient asked for Dr Demir'",
+        ),
+    )
+    p.add_argument("appointment", metavar="ID", help=ID_HELP)
+    p.add_argument("--start", help="the new start (" + ISO_HELP + "); the length is kept")
+    p.add_argument("--end", help="the new end (" + ISO_HELP + "); alone, it resizes")
+    p.add_argument("--provider", help="another provider: id or an unambiguous name")
+    room = p.add_mutually_exclusive_group()
+    room.add_argument("--room", help="another room: id or name")
+    room.add_argument("--no-room", action="store_true", help="take the appointment's room away")
+    p.add_argument(
+        "--override", metavar="REASON", help="move despite conflicts, saying why (managers)"
+    )
+    p.set_defaults(func=cmd_move)
+
+
+def _show(asub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = asub.add_parser(
+        "show",
+        help="one appointment: when, who, where, its status and notes",
+        **examples(
+            "receptionist appointment show 3f2a9c", "receptionist appointment show 3f2a9c --json"
+        ),
+    )
+    p.add_argument("appointment", metavar="ID", help=ID_HELP)
+    p.set_defaults(func=cmd_show)
+
+
+def _list(asub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = asub.add_parser(
+        "list",
+        help="appointments of a day (or several)",
+        **examples(
+            "receptionist appointment list --date 2026-12-10",
+            "receptionist appointment list --date 2026-12-07 --days 7 --provider Aksoy --all",
+        ),
+    )
     p.add_argument("--date", help="YYYY-MM-DD in the clinic's zone (default: today)")
-    p.add_argument("--days", type=whole_number(1, 366), default=1, help="1 to 366")
-    p.add_argument("--provider")
+    p.add_argument(
+        "--days",
+        type=whole_number(1, appointments.MAX_DAYS),
+        default=1,
+        help=f"how many days from --date: 1 to {appointments.MAX_DAYS} (default 1)",
+    )
+    p.add_argument("--provider", help="only this provider's: id or an unambiguous name")
     p.add_argument("--all", action="store_true", help="include cancelled and no-shows")
     p.set_defaults(func=cmd_list)
 
-    p = asub.add_parser("cancel", help="cancel an appointment")
-    p.add_argument("appointment", help="id or its first characters")
-    p.add_argument("--reason", required=True)
+
+def _cancel(asub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = asub.add_parser(
+        "cancel",
+        help="cancel an appointment, saying why",
+        **examples("receptionist appointment cancel 3f2a9c --reason 'Patient called'"),
+    )
+    p.add_argument("appointment", metavar="ID", help=ID_HELP)
+    p.add_argument("--reason", required=True, help="why it is cancelled (kept with it)")
     p.set_defaults(func=cmd_cancel)
 
-    p = asub.add_parser("status", help="move an appointment along its life")
-    p.add_argument("appointment")
-    p.add_argument("status", choices=lifecycle.STATUSES)
-    p.add_argument("--reason", default="")
+
+def _status(asub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = asub.add_parser(
+        "status",
+        help="move an appointment along its life",
+        **examples(
+            "receptionist appointment status 3f2a9c confirmed",
+            "receptionist appointment status 3f2a9c cancelled --reason 'Patient called'",
+        ),
+    )
+    p.add_argument("appointment", metavar="ID", help=ID_HELP)
+    p.add_argument("status", choices=appointments.STATUSES, help="the new status: %(choices)s")
+    p.add_argument("--reason", default="", help="why (needed for cancelled)")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("slots", help="the next free slots for a service")
-    p.add_argument("--service", required=True)
-    p.add_argument("--provider", help="default: any provider")
+
+def _slots(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "slots",
+        help="the next free slots for a service",
+        **examples(
+            "receptionist slots --service Check-up",
+            "receptionist slots --service Check-up --provider Aksoy --from 2026-12-10T08:00 "
+            "--count 10",
+        ),
+    )
+    p.add_argument("--service", required=True, help="id or an unambiguous name")
+    p.add_argument("--provider", help="id or an unambiguous name (default: any provider)")
     p.add_argument("--from", dest="start_from", help="ISO 8601 local time (default: now)")
     p.add_argument(
-        "--count", type=whole_number(1, slots.MAX_COUNT), default=5, help=f"1 to {slots.MAX_COUNT}"
+        "--count",
+        type=whole_number(1, slots.MAX_COUNT),
+        default=5,
+        help=f"how many: 1 to {slots.MAX_COUNT} (default 5)",
     )
     p.set_defaults(func=cmd_slots)
 
 
-def _zone(session: Session) -> Any:
-    return zones.zone(catalog.get_clinic(session).timezone)
+# -- output ------------------------------------------------------------------------------
 
 
-def describe(session: Session, appt: Appointment) -> dict[str, Any]:
-    tz = _zone(session)
-    patient = session.get(Patient, appt.patient_id)
-    provider = session.get(Provider, appt.provider_id)
-    service = session.get(Service, appt.service_id)
-    room = session.get(Room, appt.room_id) if appt.room_id else None
+def described(a: AppointmentInfo, tz: ZoneInfo) -> dict[str, Any]:
     return {
-        "id": appt.id,
-        "start": appt.start_utc.astimezone(tz).isoformat(timespec="minutes"),
-        "end": appt.end_utc.astimezone(tz).isoformat(timespec="minutes"),
-        "when": span_text(appt.start_utc, appt.end_utc, tz),
-        "status": appt.status,
-        "patient_number": patient.number if patient else None,
-        "patient": patient.display_name if patient else None,
-        "provider": provider.name if provider else None,
-        "service": service.name if service else None,
-        "room": room.name if room else None,
-        "override_reason": appt.override_reason or None,
+        "id": a.id,
+        "start": a.start_utc.astimezone(tz).isoformat(timespec="minutes"),
+        "end": a.end_utc.astimezone(tz).isoformat(timespec="minutes"),
+        "when": span_text(a.start_utc, a.end_utc, tz),
+        "status": a.status,
+        "patient_number": a.patient_number,
+        "patient": a.patient_name or None,
+        "provider": a.provider_name or None,
+        "service": a.service_name or None,
+        "room": a.room_name,
+        "override_reason": a.override_reason or None,
     }
+
+
+def described_fully(a: AppointmentInfo, tz: ZoneInfo) -> dict[str, Any]:
+    """:func:`described`, with the ids, the notes and why it was cancelled."""
+    return {
+        **described(a, tz),
+        "patient_id": a.patient_id,
+        "provider_id": a.provider_id,
+        "service_id": a.service_id,
+        "room_id": a.room_id,
+        "series_id": a.series_id,
+        "notes": a.notes,
+        "cancellation_reason": a.cancellation_reason or None,
+    }
+
+
+def describe(session: Any, appointment: Any) -> dict[str, Any]:
+    """Deprecated: ``patient show`` still reads its appointments itself and asks this with
+    its session; once it goes through ``ops.appointments.of_patient`` this goes."""
+    return described(info(session, appointment), clinic_info(session).tz)
 
 
 def span_text(start_utc: datetime, end_utc: datetime, tz: ZoneInfo) -> str:
@@ -109,129 +248,159 @@ def _line(d: dict[str, Any]) -> str:
     )
 
 
+def _shown(d: dict[str, Any]) -> str:
+    """Every field of :func:`described_fully` on a line of its own."""
+    labels = (
+        ("id", "id"), ("when", "when"), ("status", "status"), ("patient_number", "patient"),
+        ("patient", "name"), ("provider", "provider"), ("service", "service"),
+        ("room", "room"), ("notes", "notes"), ("override_reason", "override"),
+        ("cancellation_reason", "cancelled because"),
+    )  # fmt: skip
+    return "\n".join(f"{label + ':':<18} {d[key]}" for key, label in labels if d[key])
+
+
+# -- handlers ----------------------------------------------------------------------------
+
+
+def _zone(db: Database, ctx: Ctx) -> ZoneInfo:
+    return agenda.clinic(db, ctx).tz
+
+
+def _refused(exc: ConflictError, template: str) -> ConflictError:
+    """The core's clashes, one sentence each, and what the CLI can do about them."""
+    reasons = " ".join(str(c.reason) for c in exc.conflicts)
+    return ConflictError(Text(template, reasons=reasons), exc.conflicts)
+
+
 def cmd_book(app: App) -> int:
     a = app.args
-    with app.database() as db, db.write() as session:
+    with app.database() as db:
         ctx = app.ctx(db)
-        patient = lookup.patient(session, a.patient)
-        provider = catalog.find(session, Provider, a.provider)
-        service = catalog.find(session, Service, a.service)
-        room = catalog.find(session, Room, a.room) if a.room else None
-        start = zones.local_to_utc(a.start, _zone(session), field="start")
-        if start.second or start.microsecond:  # every listing shows minutes only
-            raise ValidationError(
-                "start", "The start is in whole minutes (like 2026-03-02T09:30); leave out seconds."
-            )
+        tz = _zone(db, ctx)
+        request = BookRequest(
+            patient_id=lookup.patient(db, a.patient).id,
+            provider_id=lookup.provider(db, a.provider).id,
+            service_id=lookup.service(db, a.service).id,
+            start=zones.local_to_utc(a.start, tz, field="start"),
+            room_id=lookup.room(db, a.room).id if a.room else None,
+            notes=a.notes,
+            override_reason=a.override,
+        )
         try:
-            appt = booking.book(
-                session,
-                ctx,
-                patient_id=patient.id,
-                provider_id=provider.id,
-                service_id=service.id,
-                start=start,
-                room_id=room.id if room else None,
-                notes=a.notes,
-                override_reason=a.override,
-            )
+            booked = appointments.book(db, ctx, request)
         except ConflictError as exc:
-            reasons = " ".join(c.reason for c in exc.conflicts)
-            raise ConflictError(
-                f"Not booked. {reasons} Pick another time, or book it with --override REASON "
-                "if your role allows.",
-                exc.conflicts,
-            ) from None
-        data = describe(session, appt)
+            raise _refused(exc, NOT_BOOKED) from None
+    data = described(booked, tz)
     app.emit(data, "Booked: " + _line(data))
     return 0
 
 
-def _day(session: Session, text: str | None, now: datetime) -> date:
-    if not text:
-        return now.astimezone(_zone(session)).date()
-    try:
-        day = date.fromisoformat(text)
-    except ValueError as exc:
-        raise ValidationError("date", "The date must look like 2026-12-01.") from exc
-    if not zones.EARLIEST_YEAR <= day.year <= zones.LATEST_YEAR:
-        raise ValidationError(
-            "date", f"The year must be between {zones.EARLIEST_YEAR} and {zones.LATEST_YEAR}."
+def cmd_move(app: App) -> int:
+    a = app.args
+    if not (a.start or a.end or a.provider or a.room or a.no_room):
+        raise UserError(NOTHING_TO_MOVE)
+    with app.database() as db:
+        ctx = app.ctx(db)
+        tz = _zone(db, ctx)
+        appointment_id = lookup.appointment(db, a.appointment)
+        request = MoveRequest(
+            start=zones.local_to_utc(a.start, tz, field="start") if a.start else None,
+            end=zones.local_to_utc(a.end, tz, field="end") if a.end else None,
+            provider_id=lookup.provider(db, a.provider).id if a.provider else None,
+            room_id=None if a.no_room else (lookup.room(db, a.room).id if a.room else KEEP),
+            override_reason=a.override,
         )
-    return day
+        try:
+            moved = appointments.move(db, ctx, appointment_id, request)
+        except ConflictError as exc:
+            raise _refused(exc, NOT_MOVED) from None
+    data = described(moved, tz)
+    app.emit(data, "Moved: " + _line(data))
+    return 0
+
+
+def cmd_show(app: App) -> int:
+    with app.database() as db:
+        ctx = app.ctx(db)
+        found = appointments.show(db, ctx, lookup.appointment(db, app.args.appointment))
+        data = described_fully(found, _zone(db, ctx))
+    app.emit(data, _shown(data))
+    return 0
+
+
+def _date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(
+            field, Text(QT_TRANSLATE_NOOP("core", "The date must look like 2026-12-01."))
+        ) from None
 
 
 def cmd_list(app: App) -> int:
     a = app.args
-    with app.database() as db, db.read() as session:
+    first = _date(a.date, "date") if a.date else None
+    with app.database() as db:
         ctx = app.ctx(db)
-        tz = _zone(session)
-        day = _day(session, a.date, app.clock.now())
-        if (day + timedelta(days=a.days)).year > zones.LATEST_YEAR:
-            raise ValidationError(
-                "days", f"The days listed must end before {zones.LATEST_YEAR + 1}."
-            )
-        start, end = (
-            zones.local_to_utc(datetime.combine(d, time()), tz, field="date", boundary=True)
-            for d in (day, day + timedelta(days=a.days))
+        provider_id = lookup.provider(db, a.provider).id if a.provider else None
+        found = appointments.days(
+            db, ctx, first, a.days, provider_id=provider_id, include_inactive=a.all
         )
-        provider_id = catalog.find(session, Provider, a.provider).id if a.provider else None
-        rows = booking.list_appointments(
-            session, ctx, start, end, provider_id=provider_id, include_inactive=a.all
-        )
-        data = [describe(session, r) for r in rows]
+        tz = _zone(db, ctx)
+    data = [described(x, tz) for x in found]
     app.emit(data, "\n".join(_line(d) for d in data) or "No appointments.")
     return 0
 
 
 def cmd_cancel(app: App) -> int:
-    with app.database() as db, db.write() as session:
-        appt = lookup.appointment(session, app.args.appointment)
-        booking.cancel(session, app.ctx(db), appt.id, app.args.reason)
-        data = describe(session, appt)
+    with app.database() as db:
+        ctx = app.ctx(db)
+        appointment_id = lookup.appointment(db, app.args.appointment)
+        data = described(
+            appointments.cancel(db, ctx, appointment_id, app.args.reason), _zone(db, ctx)
+        )
     app.emit(data, "Cancelled: " + _line(data))
     return 0
 
 
 def cmd_status(app: App) -> int:
-    with app.database() as db, db.write() as session:
-        appt = lookup.appointment(session, app.args.appointment)
-        booking.set_status(session, app.ctx(db), appt.id, app.args.status, app.args.reason)
-        data = describe(session, appt)
+    a = app.args
+    with app.database() as db:
+        ctx = app.ctx(db)
+        appointment_id = lookup.appointment(db, a.appointment)
+        now = appointments.set_status(db, ctx, appointment_id, a.status, a.reason)
+        data = described(now, _zone(db, ctx))
     app.emit(data, "Now: " + _line(data))
     return 0
 
 
 def cmd_slots(app: App) -> int:
     a = app.args
-    with app.database() as db, db.read() as session:
+    with app.database() as db:
         ctx = app.ctx(db)
-        tz = _zone(session)
-        service = catalog.find(session, Service, a.service)
-        provider = catalog.find(session, Provider, a.provider) if a.provider else None
-        start_from = (
-            zones.local_to_utc(a.start_from, tz, field="from", boundary=True)
-            if a.start_from
-            else None
-        )
-        found = slots.find_slots(
-            session,
-            ctx,
-            service_id=service.id,
-            provider_id=provider.id if provider else None,
-            start_from=start_from,
+        tz = _zone(db, ctx)
+        query = slots.SlotQuery(
+            service_id=lookup.service(db, a.service).id,
+            provider_id=lookup.provider(db, a.provider).id if a.provider else None,
+            start_from=(
+                zones.local_to_utc(a.start_from, tz, field="from", boundary=True)
+                if a.start_from
+                else None
+            ),
             count=a.count,
         )
-        names = {p.id: p.name for p in catalog.listing(session, Provider)}
-        data: list[dict[str, str]] = [
-            {
-                "start": s.start.astimezone(tz).isoformat(timespec="minutes"),
-                "end": s.end.astimezone(tz).isoformat(timespec="minutes"),
-                "provider_id": s.provider_id,
-                "provider": names.get(s.provider_id, ""),
-                "when": span_text(s.start, s.end, tz),
-            }
-            for s in found
-        ]
+        found = slots.free(db, ctx, query)
+        names = {p.id: p.name for p in catalog.choices(db, ctx).providers}
+    data: list[dict[str, str]] = [
+        {
+            "start": s.start.astimezone(tz).isoformat(timespec="minutes"),
+            "end": s.end.astimezone(tz).isoformat(timespec="minutes"),
+            "provider_id": s.provider_id,
+            "provider": names.get(s.provider_id, ""),
+            "when": span_text(s.start, s.end, tz),
+        }
+        for s in found
+    ]
     text = "\n".join(f"{d['when']}  {d['provider']}" for d in data)
     app.emit(data, text or "No free slot in the next two months.")
     return 0

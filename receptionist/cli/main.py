@@ -26,6 +26,7 @@ from receptionist.cli import (
     democmd,
     patientcmds,
     setupcmds,
+    waitlistcmds,
 )
 from receptionist.cli.common import App, default_clock, stdout_to_devnull
 from receptionist.errors import Damaged, ReceptionistError
@@ -36,7 +37,9 @@ from receptionist.store.storage import examining
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 log = logging.getLogger("receptionist.cli")
-MODULES = [setupcmds, catalogcmds, patientcmds, appointmentcmds, backupcmds, democmd]
+MODULES = [
+    setupcmds, catalogcmds, patientcmds, appointmentcmds, waitlistcmds, backupcmds, democmd,
+]  # fmt: skip
 
 
 class BadArguments(Exception):

@@ -30,6 +30,7 @@ from receptionist.schedule import appointments, drafts, lifecycle, overrides
 from receptionist.schedule.appointments import get_appointment as get_appointment
 from receptionist.schedule.appointments import list_appointments as list_appointments
 from receptionist.schedule.clinic import get_clinic
+from receptionist.schedule.conflicts import Conflict
 from receptionist.schedule.drafts import Draft as Draft
 from receptionist.schedule.drafts import check as check
 from receptionist.schedule.overrides import is_overridden as is_overridden
@@ -146,6 +147,23 @@ def reschedule(
     records.save(session, ctx, appt, "reschedule", "appointment")
     overrides.record(session, ctx, appt)
     return appt
+
+
+def check_move(
+    session: Session,
+    ctx: Ctx,
+    appointment_id: str,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    provider_id: str | None = None,
+    room_id: str | Keep | None = KEEP,
+) -> list[Conflict]:
+    """What :func:`reschedule` with these arguments would clash with, writing nothing
+    (the dry run while a card is dragged): the same draft, the same checks."""
+    appt = appointments.get_appointment(session, ctx, appointment_id)
+    draft = _moved(appt, start, end, provider_id, room_id)
+    return drafts.check(session, ctx, draft, exclude_id=appt.id)
 
 
 def _moved(

@@ -88,11 +88,34 @@ def bookable(session: Session, model: type[catalog.Named], row_id: str) -> catal
     return row
 
 
+_WHOLE_MINUTES: Final = {
+    "start": Text(
+        QT_TRANSLATE_NOOP(
+            "core", "The start is in whole minutes (like 2026-03-02T09:30); leave out seconds."
+        )
+    ),
+    "end": Text(
+        QT_TRANSLATE_NOOP(
+            "core", "The end is in whole minutes (like 2026-03-02T10:00); leave out seconds."
+        )
+    ),
+}
+
+
+def whole_minutes(moment: datetime, field: str) -> datetime:
+    """``moment`` if it has no seconds: every listing, card and conflict message shows
+    minutes only, so 13:00:30 would read as 13:00 and the next booking at 13:20 would be
+    refused for a clash nobody can see. One rule for the app, the CLI and sync."""
+    if moment.second or moment.microsecond:
+        raise ValidationError(field, _WHOLE_MINUTES[field])
+    return moment
+
+
 def times(start: datetime, end: datetime | None, length: timedelta) -> tuple[datetime, datetime]:
-    """UTC start and end (``end`` defaults to start plus ``length``), in order and not
-    longer than an appointment may last."""
-    start = as_utc(start, "start")
-    end = start + length if end is None else as_utc(end, "end")
+    """UTC start and end (``end`` defaults to start plus ``length``), in whole minutes,
+    in order and not longer than an appointment may last."""
+    start = whole_minutes(as_utc(start, "start"), "start")
+    end = start + length if end is None else whole_minutes(as_utc(end, "end"), "end")
     if end <= start:
         raise ValidationError(
             "end",

@@ -257,13 +257,13 @@ def candidate(session: Session, ctx: Ctx, entry_id: str) -> Candidate:
     row = PatientRow(
         patient.id, patient.number, patient.display_name, patient.phone, patient.birth_date
     )
-    return Candidate(_row(session, entry), row)
+    return Candidate(row_of(session, entry), row)
 
 
 def list_entries(session: Session, ctx: Ctx, *, active_only: bool = True) -> list[WaitlistRow]:
     """The list, most urgent first, then longest waiting."""
     require(ctx, "patient.read", _CANNOT_SEE)
-    return [_row(session, e) for e in _entries(session, active_only)]
+    return [row_of(session, e) for e in _entries(session, active_only)]
 
 
 def _entries(session: Session, active_only: bool) -> list[WaitlistEntry]:
@@ -274,7 +274,8 @@ def _entries(session: Session, active_only: bool) -> list[WaitlistEntry]:
     return list(session.scalars(query.order_by(*order)))
 
 
-def _row(session: Session, e: WaitlistEntry) -> WaitlistRow:
+def row_of(session: Session, e: WaitlistEntry) -> WaitlistRow:
+    """``e`` as the desk shows it, with its patient, service and provider named."""
     patient = session.get(Patient, e.patient_id)
     service = session.get(Service, e.service_id)
     provider = session.get(Provider, e.provider_id) if e.provider_id else None
@@ -328,7 +329,7 @@ def candidates_for(
         and not _busy(session, ctx, e.patient_id, start, end)
     ]
     fits.sort(key=lambda e: _rank(e, provider_id, service_id))
-    return [_row(session, e) for e in fits]
+    return [row_of(session, e) for e in fits]
 
 
 @dataclass(frozen=True)

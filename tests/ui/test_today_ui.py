@@ -20,13 +20,14 @@ from uiseed import DAY, Seeded, at
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Appointment, Patient, Service
+from receptionist.ops import waitlist
 from receptionist.schedule import catalog
 from receptionist.schedule.today import BoardRow
 from receptionist.schedule.waitlist import WaitlistRow
 from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
-from ui.today import FrontDesk, TodayBoard, WaitlistView, install, ops
+from ui.today import FrontDesk, TodayBoard, WaitlistView, install
 from ui.today.boardmodel import AMBER_ROLE, WAITING_COLUMN, BoardModel
 from ui.today.entrydialog import EntryDialog
 from ui.today.listmodel import WaitlistModel
@@ -320,12 +321,12 @@ def test_booking_an_entry_looks_from_its_first_date(
     qtbot: QtBot, window: MainWindow, front: FrontDesk, seeded: Seeded
 ) -> None:
     first = DAY + timedelta(days=3)
-    wish = ops.NewEntry(
+    wish = waitlist.Wishes(
         patient_id=_patient_id(window.desk, "Smith"), service_id=_service_id(window.desk),
         provider_id=seeded.ids["omar"], earliest=first, latest=None, times_of_day=(),
         weekdays=(), note="", priority=0,
     )  # fmt: skip
-    entry_id = on_worker(window.desk, lambda db: ops.add_entry(db, window.desk.ctx(), wish))
+    entry_id = on_worker(window.desk, lambda db: waitlist.add(db, window.desk.ctx(), wish).id)
     with qtbot.waitSignal(front.bookingOpened, timeout=10_000) as opened:
         front.book_candidate(entry_id)
     dialog = opened.args[0]
@@ -408,7 +409,7 @@ def test_an_entry_gone_meanwhile_cannot_be_booked(
     view = _open_waitlist(qtbot, window, front)
     add_entry(qtbot, front, "Smith")
     (entry,) = view.model.rows()
-    on_worker(window.desk, lambda db: ops.remove_entry(db, window.desk.ctx(), entry.id, False))
+    on_worker(window.desk, lambda db: waitlist.remove(db, window.desk.ctx(), entry.id))
     with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
         front.book_candidate(entry.id)
     assert window.booking.dialog is None

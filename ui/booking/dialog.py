@@ -31,13 +31,14 @@ from PySide6.QtWidgets import (
 
 from receptionist.errors import ConflictError
 from receptionist.freetext import printable
-from receptionist.patients.search import PatientRow
+from receptionist.ops import appointments, catalog
+from receptionist.ops.appointments import BookRequest
+from receptionist.ops.patients import PatientRow
 
 from .. import messages
 from ..coretext import translated
 from ..desk import Desk
 from ..tasks import DbOp
-from . import ops
 from .conflictpanel import ConflictPanel
 from .freetimes import FreeTimes
 from .newpatient import NewPatientForm
@@ -71,7 +72,10 @@ class BookingDialog(QDialog):
         self._build()
         self._lay_out()
         self._connect()
-        DbOp(desk.tasks, ops.load_catalog, self).success(self._fill_catalog).run()
+        ctx = desk.ctx()
+        DbOp(desk.tasks, lambda db: catalog.choices(db, ctx), self).success(
+            self._fill_catalog
+        ).run()
         self.setMinimumWidth(560)
 
     def _build(self) -> None:
@@ -175,7 +179,7 @@ class BookingDialog(QDialog):
             self.resize(self.width(), needed)
 
     # --- choices ---------------------------------------------------------------------
-    def _fill_catalog(self, found: ops.Catalog) -> None:
+    def _fill_catalog(self, found: catalog.Choices) -> None:
         for choice in found.services:
             self.service.addItem(printable(choice.name, lines=False), choice.id)
         for choice in found.providers:
@@ -217,10 +221,10 @@ class BookingDialog(QDialog):
         self.error.hide()
         self.book_button.setEnabled(False)
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: ops.book(db, ctx, request), self)
+        op = DbOp(self.desk.tasks, lambda db: appointments.book(db, ctx, request).id, self)
         op.success(self._booked).failure(self._refused).run()
 
-    def _request(self) -> ops.Request | None:
+    def _request(self) -> BookRequest | None:
         missing = self._missing()
         if missing is not None:
             self._ask(*missing)
@@ -229,7 +233,15 @@ class BookingDialog(QDialog):
         assert patient is not None and slot is not None
         reason = self.conflicts.reason() if self.conflicts.overriding() else None
         notes = self.notes.text().strip()
-        return ops.Request(patient.id, slot, self.service.currentData(), notes, reason)
+        return BookRequest(
+            patient_id=patient.id,
+            provider_id=slot.provider_id,
+            service_id=self.service.currentData(),
+            start=slot.start,
+            room_id=slot.room_id,
+            notes=notes,
+            override_reason=reason,
+        )
 
     def _missing(self) -> tuple[str, QWidget | None] | None:
         """What still has to be filled in before booking, and where."""

@@ -7,13 +7,15 @@ from datetime import datetime
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QWidget
 
-from receptionist.schedule.slots import Slot
+from receptionist.ops import slots
+from receptionist.ops.slots import Slot, SlotQuery
 
 from .. import messages
 from ..desk import Desk
-from . import ops
 from .latest import Latest
 from .slotlist import SlotList
+
+SLOT_COUNT = 8
 
 
 class FreeTimes(QObject):
@@ -58,10 +60,10 @@ class FreeTimes(QObject):
         now = self.desk.clock.now()
         wanted = self.start or self.search_from
         start_from = max(wanted, now) if wanted else now
-        query = ops.SlotQuery(service_id, provider_id, patient_id, self.room_id, start_from)
+        query = SlotQuery(service_id, provider_id, patient_id, self.room_id, start_from, SLOT_COUNT)
         ctx = self.desk.ctx()
         self.status.setText(self.tr("Looking for free times…"))
-        self._latest.ask(lambda db: ops.free_slots(db, ctx, query))
+        self._latest.ask(lambda db: slots.free(db, ctx, query))
 
     def picked(self) -> Slot | None:
         """The time clicked on the schedule, while the provider choice still allows it."""

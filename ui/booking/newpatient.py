@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import ValidationError
-from receptionist.patients.search import PatientRow
+from receptionist.ops import patients
+from receptionist.ops.patients import Duplicates, NewPatient, PatientRow
 
 from .. import messages
 from ..coretext import translated
 from ..desk import Desk
 from ..tasks import DbOp
-from . import ops
 from .patientpicker import PICK_KEYS, describe
 
 
@@ -111,8 +111,8 @@ class NewPatientForm(QFrame):
         target = self.family if self.given.text() and not self.family.text() else self.given
         target.setFocus()
 
-    def values(self) -> ops.NewPatient:
-        return ops.NewPatient(
+    def values(self) -> NewPatient:
+        return NewPatient(
             self.given.text().strip(), self.family.text().strip(), self.phone.text().strip()
         )
 
@@ -122,19 +122,23 @@ class NewPatientForm(QFrame):
         ctx, new = self.desk.ctx(), self.values()
         self.error.hide()
         self.add.setEnabled(False)
-        op = DbOp(self.desk.tasks, lambda db: ops.add_patient(db, ctx, new, allow_duplicate), self)
+        op = DbOp(
+            self.desk.tasks,
+            lambda db: patients.add(db, ctx, new, allow_duplicate=allow_duplicate),
+            self,
+        )
         op.success(self._answered).failure(self._failed).run()
 
-    def _answered(self, result: PatientRow | ops.Duplicates) -> None:
+    def _answered(self, result: PatientRow | Duplicates) -> None:
         self.add.setEnabled(True)
-        if isinstance(result, ops.Duplicates):
+        if isinstance(result, Duplicates):
             self._offer(result)
             return
         self._show_duplicates(False)
         self.hide()
         self.created.emit(result)
 
-    def _offer(self, dup: ops.Duplicates) -> None:
+    def _offer(self, dup: Duplicates) -> None:
         self.matches.clear()
         for row in dup.matches:
             item = QListWidgetItem(describe(row), self.matches)

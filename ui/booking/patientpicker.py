@@ -13,16 +13,17 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from receptionist.freetext import printable
-from receptionist.patients.search import PatientRow
+from receptionist.ops import patients
+from receptionist.ops.patients import PatientRow
 
 from .. import messages
 from ..desk import Desk
 from ..patients.table import short_date
-from . import ops
 from .latest import Latest
 
 DEBOUNCE_MS = 40  # typeahead results must be on screen within 100 ms of a keystroke
 ROWS_SHOWN = 5
+SEARCH_LIMIT = 20
 PICK_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
@@ -89,7 +90,7 @@ class PatientPicker(QWidget):
             return
         ctx = self.desk.ctx()
         self._say(self.tr("Searching…"))
-        self._search.ask(lambda db: ops.find_patients(db, ctx, text))
+        self._search.ask(lambda db: patients.find(db, ctx, text, limit=SEARCH_LIMIT))
 
     def pending(self) -> bool:
         return self._timer.isActive() or self._search.busy()

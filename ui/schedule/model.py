@@ -14,8 +14,8 @@ from typing import Literal
 from PySide6.QtCore import QObject, Signal
 
 from receptionist.context import Ctx
-from receptionist.schedule import agenda
-from receptionist.schedule.agenda import Agenda, Column, ColumnKind
+from receptionist.ops import agenda
+from receptionist.ops.agenda import Agenda, Column, ColumnKind
 from receptionist.store.storage import Database
 
 from .. import messages
@@ -52,9 +52,8 @@ def fetch(
     ids: list[str] | None,
 ) -> Fetched:
     """Runs on the worker: the window's agenda and every column the filter can offer."""
-    with db.read() as s:
-        every = agenda.providers(s) if kind == "provider" else agenda.rooms(s)
-        return agenda.load(s, ctx, *window, kind=kind, ids=ids), every
+    loaded = agenda.load(db, ctx, *window, kind=kind, ids=ids)
+    return loaded.agenda, loaded.columns
 
 
 class ScheduleModel(QObject):

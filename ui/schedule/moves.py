@@ -1,6 +1,7 @@
 """Moves asked for on the schedule (a drag, a resize, a drop from the pinboard), saved
-through ``booking.reschedule`` on the database worker - the core's conflict rules,
-nothing of our own.
+through ``ops.appointments.move`` on the database worker - the core's conflict rules,
+nothing of our own; the ghost's dry run is ``ops.appointments.check_move``, the same
+checks writing nothing.
 
 A refused move snaps back and says why, one sentence per clash. A role that may
 override ("booking.override") is asked instead, in an injected dialog, whether to
@@ -16,7 +17,8 @@ from PySide6.QtWidgets import QWidget
 
 from receptionist.context import Ctx
 from receptionist.errors import ConflictError, ReceptionistError
-from receptionist.schedule import appointments, booking
+from receptionist.ops import appointments
+from receptionist.ops.appointments import MoveRequest
 from receptionist.store.storage import Database
 
 from .. import messages
@@ -30,40 +32,21 @@ from .view import ScheduleView
 OverrideFactory = Callable[[list[str], QWidget], OverrideDialog]
 
 
+def request_of(move: Move, reason: str | None = None) -> MoveRequest:
+    """The move as the core takes it: new times, and the column's provider or room."""
+    if move.kind == "provider":
+        return MoveRequest(move.start, move.end, provider_id=move.column_id, override_reason=reason)
+    return MoveRequest(move.start, move.end, room_id=move.column_id, override_reason=reason)
+
+
 def save_move(db: Database, ctx: Ctx, move: Move, reason: str | None) -> None:
     """Runs on the worker: the appointment into the move's column, at its times."""
-    with db.write() as s:
-        if move.kind == "provider":
-            booking.reschedule(
-                s,
-                ctx,
-                move.appointment_id,
-                start=move.start,
-                end=move.end,
-                provider_id=move.column_id,
-                override_reason=reason,
-            )
-        else:
-            booking.reschedule(
-                s,
-                ctx,
-                move.appointment_id,
-                start=move.start,
-                end=move.end,
-                room_id=move.column_id,
-                override_reason=reason,
-            )
+    appointments.move(db, ctx, move.appointment_id, request_of(move, reason))
 
 
 def dry_run(db: Database, ctx: Ctx, move: Move) -> list[str]:
     """Runs on the worker: why ``move`` would be refused (nothing is written)."""
-    item = move.item
-    provider = move.column_id if move.kind == "provider" else item.provider_id
-    room = move.column_id if move.kind == "room" else item.room_id
-    with db.read() as s:
-        patient = appointments.load(s, item.id).patient_id  # a card does not carry it
-        draft = booking.Draft(patient, provider, item.service_id, move.start, move.end, room)
-        return [c.reason for c in booking.check(s, ctx, draft, exclude_id=item.id)]
+    return appointments.check_move(db, ctx, move.appointment_id, request_of(move))
 
 
 def reasons_of(exc: ConflictError) -> list[str]:

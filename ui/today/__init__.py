@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from receptionist.schedule.reactions import WaitlistOffer
-from receptionist.schedule.waitlist import Candidate, FreedSlot, WaitlistRow
+from receptionist.ops import catalog, waitlist
+from receptionist.ops.catalog import Choices
+from receptionist.ops.events import WaitlistOffer
+from receptionist.ops.waitlist import Candidate, FreedSlot, WaitlistRow, Wishes
 
 from .. import messages
 from ..actions import menu_holding, window_action
-from ..booking.ops import Catalog, load_catalog
 from ..events import Refresh
 from ..tasks import DbOp
-from . import ops
 from .board import TodayBoard
 from .entrydialog import EntryDialog
 from .waitlistview import WaitlistView
@@ -92,7 +92,7 @@ class FrontDesk(QObject):
 
     def reload_waitlist(self) -> None:
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: ops.load_waitlist(db, ctx), self)
+        op = DbOp(self.desk.tasks, lambda db: waitlist.listing(db, ctx), self)
         op.success(self._show_waitlist).run()
 
     def _show_waitlist(self, rows: list[WaitlistRow]) -> None:
@@ -101,26 +101,29 @@ class FrontDesk(QObject):
 
     def ask_entry(self, entry: WaitlistRow | None = None) -> None:
         """Open the entry dialog: empty to add, filled in with ``entry`` to edit it."""
-        op = DbOp(self.desk.tasks, load_catalog, self)
-        op.success(lambda catalog: self._open_entry(catalog, entry)).run()
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: catalog.choices(db, ctx), self)
+        op.success(lambda choices: self._open_entry(choices, entry)).run()
 
-    def _open_entry(self, catalog: Catalog, entry: WaitlistRow | None = None) -> None:
+    def _open_entry(self, choices: Choices, entry: WaitlistRow | None = None) -> None:
         if self.entry is not None:
             self.entry.deleteLater()
-        self.entry = EntryDialog(self.desk, catalog, self._waitlist_view(), entry=entry)
+        self.entry = EntryDialog(self.desk, choices, self._waitlist_view(), entry=entry)
         self.entry.submitted.connect(self.add_entry)
         self.entry.open()
         self.entry.focus_first()
 
-    def add_entry(self, entry: ops.NewEntry) -> None:
+    def add_entry(self, entry: Wishes) -> None:
         """Save what the entry dialog collected: a new entry, or the one it edits."""
         ctx, dialog = self.desk.ctx(), self.entry
         editing = dialog.editing if dialog is not None else None
         if editing is None:
-            op = DbOp(self.desk.tasks, lambda db: ops.add_entry(db, ctx, entry), self)
+            op = DbOp(self.desk.tasks, lambda db: waitlist.add(db, ctx, entry).id, self)
         else:
             entry_id = editing.id
-            op = DbOp(self.desk.tasks, lambda db: ops.save_entry(db, ctx, entry_id, entry), self)
+            op = DbOp(
+                self.desk.tasks, lambda db: waitlist.change(db, ctx, entry_id, entry).id, self
+            )
         op.success(lambda _: self._added(dialog, editing is not None))
         if dialog is not None:
             op.failure(lambda exc: dialog.show_error(messages.user_text(exc)))
@@ -139,7 +142,7 @@ class FrontDesk(QObject):
     def book_candidate(self, entry_id: str, slot: FreedSlot | None = None) -> None:
         """Open the booking dialog filled in from the entry (and the freed ``slot``)."""
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: ops.candidate(db, ctx, entry_id), self)
+        op = DbOp(self.desk.tasks, lambda db: waitlist.candidate(db, ctx, entry_id), self)
         op.success(lambda found: self._open_booking(found, slot))
         op.failure(self._not_bookable).run()
 
@@ -170,7 +173,9 @@ class FrontDesk(QObject):
     def _booked(self, entry_id: str, appointment_id: str, slot: FreedSlot | None) -> None:
         ctx = self.desk.ctx()
         op = DbOp(
-            self.desk.tasks, lambda db: ops.mark_booked(db, ctx, entry_id, appointment_id), self
+            self.desk.tasks,
+            lambda db: waitlist.mark_booked(db, ctx, entry_id, appointment_id),
+            self,
         )
         op.success(lambda taken: self._marked(entry_id, taken, slot)).run()
 
@@ -189,7 +194,11 @@ class FrontDesk(QObject):
 
     def remove_entry(self, entry_id: str, booked: bool) -> None:
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: ops.remove_entry(db, ctx, entry_id, booked), self)
+        op = DbOp(
+            self.desk.tasks,
+            lambda db: waitlist.remove(db, ctx, entry_id, booked=booked).id,
+            self,
+        )
         op.success(lambda _: self._removed(booked)).run()
 
     def _removed(self, booked: bool) -> None:

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.ops import today
+from receptionist.ops.today import BoardRow
 from receptionist.schedule import lifecycle
-from receptionist.schedule.today import BoardRow
 
 from .. import icons, messages
 from ..actions import local_action
@@ -32,7 +33,6 @@ from ..events import Refresh
 from ..rowsmodel import rows_table
 from ..schedule import look
 from ..tasks import DbOp
-from . import ops
 from .boardmodel import DEFAULT_THRESHOLD_MINUTES, ID_ROLE, BoardModel
 
 TICK_MS = 30_000
@@ -134,7 +134,7 @@ class TodayBoard(QDialog):
 
     def reload(self) -> None:
         ctx = self.desk.ctx()
-        DbOp(self.desk.tasks, lambda db: ops.load_day(db, ctx), self).success(self._show).run()
+        DbOp(self.desk.tasks, lambda db: today.day(db, ctx), self).success(self._show).run()
 
     def _show(self, rows: list[BoardRow]) -> None:
         current = self.current_id()
@@ -206,7 +206,7 @@ class TodayBoard(QDialog):
         if appointment_id is None:
             return
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: ops.mark(db, ctx, appointment_id, status), self)
+        op = DbOp(self.desk.tasks, lambda db: today.mark(db, ctx, appointment_id, status), self)
         op.success(lambda _: self._marked(appointment_id, status)).run()
 
     def _marked(self, appointment_id: str, status: str) -> None:

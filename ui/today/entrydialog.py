@@ -2,7 +2,7 @@
 
 Completely usable from the keyboard: type to find the patient, Enter picks, Tab on.
 Given an existing entry (``entry=``), the same dialog edits it: filled in, the patient
-kept unless another one is picked. Emits ``submitted(NewEntry)``; the controller saves
+kept unless another one is picked. Emits ``submitted(Wishes)``; the controller saves
 it and calls ``accept`` or ``show_error``.
 """
 
@@ -26,13 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.freetext import printable
-from receptionist.schedule.waitlist import PRIORITIES, TIMES_OF_DAY, WEEKDAYS, WaitlistRow
+from receptionist.ops.catalog import Choices
+from receptionist.ops.waitlist import PRIORITIES, TIMES_OF_DAY, WEEKDAYS, WaitlistRow, Wishes
 
-from ..booking.ops import Catalog
 from ..desk import Desk
 from ..patients.picker import PatientPicker
 from .listmodel import part_of_day_label, priority_label, weekday_label
-from .ops import NewEntry
 
 
 def _qdate(day: date) -> QDate:
@@ -44,12 +43,12 @@ def _pydate(day: QDate) -> date:
 
 
 class EntryDialog(QDialog):
-    submitted = Signal(object)  # NewEntry
+    submitted = Signal(object)  # Wishes
 
     def __init__(
         self,
         desk: Desk,
-        catalog: Catalog,
+        catalog: Choices,
         parent: QWidget | None = None,
         *,
         entry: WaitlistRow | None = None,
@@ -185,7 +184,7 @@ class EntryDialog(QDialog):
         self.patient_label.setText(self.tr("Patient: {0}").format(name or patient_id))
         self.service.setFocus()
 
-    def entry(self) -> NewEntry | None:
+    def entry(self) -> Wishes | None:
         """What is filled in, or None (with the reason shown) when it is not enough."""
         if self.patient_id is None:
             self.show_error(self.tr("Find the patient first: type a name and press Enter."))
@@ -195,7 +194,7 @@ class EntryDialog(QDialog):
             self.show_error(self.tr("Choose a service."))
             return None
         latest = self.latest.date()
-        return NewEntry(
+        return Wishes(
             patient_id=self.patient_id,
             service_id=str(self.service.currentData()),
             provider_id=self.provider.currentData(),

@@ -1,0 +1,262 @@
+"""Operations on appointments, called as any front end calls them (no Qt): book, move
+with the booking's conflict checks and override, the drag's dry run, cancel, status,
+show and the listings; and the core's whole-minute rule, whoever asks."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from factories import (
+    actor_ctx,
+    audit_created,
+    make_clinic,
+    make_patient,
+    make_provider,
+    make_room,
+    make_service,
+    weekdays,
+)
+from sqlalchemy import func, select
+
+from receptionist.context import Ctx
+from receptionist.errors import ConflictError, PermissionDenied, ValidationError
+from receptionist.models import Appointment, AuditEvent
+from receptionist.ops import appointments
+from receptionist.ops.appointments import KEEP, AppointmentInfo, BookRequest, MoveRequest
+from receptionist.schedule import booking
+from receptionist.store.storage import Database
+
+MON = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday; Istanbul is UTC+3
+
+
+def at(hour: int, minute: int = 0, day: int = 0, second: int = 0) -> datetime:
+    """Istanbul wall time on Monday 2 March 2026 (+ ``day`` days), in UTC."""
+    return MON + timedelta(days=day, hours=hour - 3, minutes=minute, seconds=second)
+
+
+@pytest.fixture
+def ids(db: Database, ctx: Ctx) -> dict[str, str]:
+    now = ctx.clock.now()
+    hours = weekdays(("09:00", "18:00"))
+    with db.write() as s:
+        make_clinic(s, ctx)
+        found = {
+            "ayse": make_provider(s, ctx, "Dr Ayşe", hours).id,
+            "mehmet": make_provider(s, ctx, "Dr Mehmet", hours).id,
+            "exam": make_service(s, ctx, "Exam", 30).id,
+            "room1": make_room(s, ctx, "Room 1").id,
+            "room2": make_room(s, ctx, "Room 2").id,
+            "zeynep": make_patient(s, now, 1, "Zeynep", "Yılmaz").id,
+            "omar": make_patient(s, now, 2, "Omar", "Haddad").id,
+        }
+        audit_created(s, ctx, "patient", (found["zeynep"], found["omar"]))
+    return found
+
+
+def book(db: Database, ctx: Ctx, ids: dict[str, str], **given: Any) -> AppointmentInfo:
+    fields = {
+        "patient_id": ids["zeynep"],
+        "provider_id": ids["ayse"],
+        "service_id": ids["exam"],
+        "start": at(10),
+        **given,
+    }
+    return appointments.book(db, ctx, BookRequest(**fields))
+
+
+def count(db: Database, model: Any) -> int:
+    with db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_book_gives_plain_data_with_everything_named(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids, room_id=ids["room1"], notes="Bring the X-ray")
+    assert isinstance(booked, AppointmentInfo)
+    assert (booked.start_utc, booked.end_utc) == (at(10), at(10, 30))
+    assert (booked.patient_number, booked.patient_name) == ("T-1", "Zeynep Yılmaz")
+    assert (booked.provider_name, booked.service_name, booked.room_name) == (
+        "Dr Ayşe",
+        "Exam",
+        "Room 1",
+    )
+    assert booked.status == "booked" and booked.notes == "Bring the X-ray"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        booked.status = "cancelled"  # type: ignore[misc]
+    assert appointments.show(db, ctx, booked.id) == booked
+
+
+# -- whole minutes: a rule of the core, not of one front end -------------------------------
+
+
+def test_a_start_with_seconds_is_refused_by_the_core_itself(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    """Listings, cards and clash messages show minutes: 10:00:30 would read as 10:00,
+    and a booking at 10:30 would be refused for a clash nobody can see."""
+    with db.write() as s, pytest.raises(ValidationError, match="whole minutes") as raised:
+        booking.book(
+            s,
+            ctx,
+            patient_id=ids["zeynep"],
+            provider_id=ids["ayse"],
+            service_id=ids["exam"],
+            start=at(10, second=30),
+        )
+    assert raised.value.field == "start"
+    with pytest.raises(ValidationError, match="whole minutes"):
+        book(db, ctx, ids, start=at(10) + timedelta(microseconds=1))
+    assert count(db, Appointment) == 0
+
+
+def test_a_move_to_seconds_is_refused_and_changes_nothing(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids)
+    with pytest.raises(ValidationError) as raised:
+        appointments.move(db, ctx, booked.id, MoveRequest(end=at(10, 45, second=1)))
+    assert raised.value.field == "end" and "whole minutes" in str(raised.value)
+    with pytest.raises(ValidationError) as raised:
+        appointments.check_move(db, ctx, booked.id, MoveRequest(start=at(11, second=59)))
+    assert raised.value.field == "start"
+    assert appointments.show(db, ctx, booked.id) == booked
+
+
+# -- moving: the drag's rules, for every front end -----------------------------------------
+
+
+def test_a_move_keeps_what_is_not_given(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
+    booked = book(db, ctx, ids, room_id=ids["room1"])
+    moved = appointments.move(db, ctx, booked.id, MoveRequest(start=at(14)))
+    assert (moved.start_utc, moved.end_utc) == (at(14), at(14, 30)), "the length is kept"
+    assert (moved.provider_id, moved.room_id) == (ids["ayse"], ids["room1"])
+    resized = appointments.move(db, ctx, booked.id, MoveRequest(end=at(15)))
+    assert (resized.start_utc, resized.end_utc) == (at(14), at(15))
+    other = appointments.move(db, ctx, booked.id, MoveRequest(provider_id=ids["mehmet"]))
+    assert (other.provider_name, other.room_id) == ("Dr Mehmet", ids["room1"])
+    roomless = appointments.move(db, ctx, booked.id, MoveRequest(room_id=None))
+    assert roomless.room_id is None and roomless.room_name is None
+    assert MoveRequest().room_id is KEEP
+
+
+def test_a_clash_is_refused_unless_overridden_by_a_manager(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    desk = actor_ctx("receptionist", ctx.clock, "desk-1")
+    manager = actor_ctx("manager", ctx.clock, "boss-1")
+    book(db, ctx, ids)
+    later = book(db, ctx, ids, patient_id=ids["omar"], start=at(11))
+    onto = MoveRequest(start=at(10, 15))
+    with pytest.raises(ConflictError) as raised:
+        appointments.move(db, desk, later.id, onto)
+    assert "another appointment" in str(raised.value)
+    assert appointments.show(db, ctx, later.id) == later, "nothing was written"
+    with pytest.raises(PermissionDenied):
+        appointments.move(db, desk, later.id, dataclasses.replace(onto, override_reason="Asked"))
+    moved = appointments.move(
+        db, manager, later.id, dataclasses.replace(onto, override_reason="Agreed with Dr Ayşe")
+    )
+    assert moved.start_utc == at(10, 15) and moved.override_reason == "Agreed with Dr Ayşe"
+    clean = appointments.move(db, manager, later.id, MoveRequest(start=at(16)))
+    assert clean.override_reason == "", "a move to a clean time clears the override"
+
+
+def test_the_dry_run_finds_the_clash_the_move_would_meet_and_writes_nothing(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    """The drag's check: the same draft and rules as the move itself, so a room move
+    still checks the patient's own appointments."""
+    book(db, ctx, ids, provider_id=ids["mehmet"], start=at(9, 30))
+    mine = book(db, ctx, ids, start=at(12), room_id=ids["room1"])
+    events = count(db, AuditEvent)
+    found = appointments.check_move(db, ctx, mine.id, MoveRequest(start=at(9, 15)))
+    assert len(found) == 1 and "patient has another appointment" in found[0]
+    by_room = MoveRequest(start=at(9, 15), room_id=ids["room2"])
+    assert appointments.check_move(db, ctx, mine.id, by_room) == found
+    assert appointments.check_move(db, ctx, mine.id, MoveRequest(start=at(13))) == []
+    assert count(db, AuditEvent) == events
+    assert appointments.show(db, ctx, mine.id) == mine
+    with pytest.raises(ConflictError):
+        appointments.move(db, ctx, mine.id, MoveRequest(start=at(9, 15)))
+
+
+def test_a_finished_appointment_cannot_be_moved(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids)
+    appointments.cancel(db, ctx, booked.id, "Called")
+    with pytest.raises(Exception, match="cannot be moved"):
+        appointments.move(db, ctx, booked.id, MoveRequest(start=at(14)))
+
+
+# -- status, cancel and the listings -------------------------------------------------------
+
+
+def test_status_and_cancel_give_the_appointment_as_it_is_now(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids, start=at(10, day=1))
+    assert appointments.set_status(db, ctx, booked.id, "confirmed").status == "confirmed"
+    cancelled = appointments.cancel(db, ctx, booked.id, "Patient called")
+    assert (cancelled.status, cancelled.cancellation_reason) == ("cancelled", "Patient called")
+    with pytest.raises(ValidationError):
+        appointments.cancel(db, ctx, book(db, ctx, ids).id, "   ")
+
+
+def test_days_lists_the_clinics_local_days(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
+    late = book(db, ctx, ids, start=at(17, 30))  # Monday in Istanbul, Monday in UTC
+    early = book(db, ctx, ids, start=at(9, day=1))  # Tuesday 06:00 UTC
+    gone = book(db, ctx, ids, start=at(11, day=1))
+    appointments.cancel(db, ctx, gone.id, "Called")
+    monday = appointments.days(db, ctx)  # the clock says Monday 10:00 in Istanbul
+    assert [a.id for a in monday] == [late.id]
+    assert [a.id for a in appointments.days(db, ctx, date(2026, 3, 3))] == [early.id]
+    both = appointments.days(db, ctx, date(2026, 3, 2), 2, include_inactive=True)
+    assert [a.id for a in both] == [late.id, early.id, gone.id]
+    assert appointments.days(db, ctx, date(2026, 3, 3), provider_id=ids["mehmet"]) == []
+    window = appointments.between(db, ctx, at(9, day=1), at(12, day=1), include_inactive=True)
+    assert [a.id for a in window] == [early.id, gone.id]
+
+
+@pytest.mark.parametrize(
+    ("first", "days", "field"),
+    [
+        (date(1899, 12, 31), 1, "date"),
+        (date(2200, 12, 31), 2, "days"),
+        (date(2026, 3, 2), 0, "days"),
+    ],
+)
+def test_days_refuses_a_stretch_out_of_range(
+    db: Database, ctx: Ctx, ids: dict[str, str], first: date, days: int, field: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        appointments.days(db, ctx, first, days)
+    assert raised.value.field == field
+
+
+def test_a_patients_appointments_from_a_day_on(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
+    before = book(db, ctx, ids, start=at(10, day=-7))
+    after = book(db, ctx, ids, start=at(10, day=7))
+    appointments.cancel(db, ctx, after.id, "Called")
+    book(db, ctx, ids, patient_id=ids["omar"], start=at(12, day=7))
+    found = appointments.of_patient(db, ctx, ids["zeynep"], at(0))
+    assert [(a.id, a.status) for a in found] == [(after.id, "cancelled")]
+    assert len(appointments.of_patient(db, ctx, ids["zeynep"], at(0, day=-8))) == 2
+    assert before.id in {
+        a.id for a in appointments.of_patient(db, ctx, ids["zeynep"], at(0, day=-8))
+    }
+
+
+def test_reading_needs_a_role_that_sees_the_schedule(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids)
+    nobody = actor_ctx("cleaner", ctx.clock)
+    with pytest.raises(PermissionDenied):
+        appointments.show(db, nobody, booked.id)
+    with pytest.raises(PermissionDenied):
+        appointments.check_move(db, nobody, booked.id, MoveRequest(start=at(14)))
