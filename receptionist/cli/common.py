@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,15 +19,17 @@ from receptionist.context import Ctx
 from receptionist.errors import UserError
 from receptionist.freetext import json_printable, printable
 from receptionist.ops import staff as staff_ops
+from receptionist.ops.maintenance import Step
 from receptionist.store.secretfile import check_secret, read_secret_file
 from receptionist.store.storage import Database
-from receptionist.store.vault import AskSecret, default_data_dir, open_clinic
+from receptionist.store.vault import AskSecret, default_data_dir, open_unlocked, unlock
 
 
 @dataclass
 class App:
     args: argparse.Namespace
     clock: Clock
+    _key: bytes | None = field(default=None, init=False, repr=False)
 
     @property
     def data_dir(self) -> Path:
@@ -38,9 +40,15 @@ class App:
     def as_json(self) -> bool:
         return bool(getattr(self.args, "json", False))
 
+    def key(self) -> bytes:
+        """The clinic's data key (keychain, environment or typed), asked for once."""
+        if self._key is None:
+            self._key = unlock(self.data_dir, ask=terminal_ask())
+        return self._key
+
     @contextmanager
     def database(self) -> Iterator[Database]:
-        db = open_clinic(self.data_dir, ask=terminal_ask())
+        db = open_unlocked(self.data_dir, self.key())
         try:
             yield db
         finally:
@@ -60,6 +68,13 @@ class App:
             print(json_printable(dumped))
         else:
             print(printable(text))
+
+
+def show_progress(step: Step) -> None:
+    """A long operation's progress on stderr (stdout stays the result, JSON or text):
+    "checking references (3/4)..."."""
+    count = f" ({step.number}/{step.steps})" if step.steps > 1 else ""
+    print(printable(f"{step.what}{count}..."), file=sys.stderr, flush=True)
 
 
 def whole_number(low: int, high: int) -> Callable[[str], int]:

@@ -100,6 +100,23 @@ GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ),
 )
 JSON_HELP = "machine-readable output on stdout, errors included"
+# Every environment variable a command may read (README's table says more of each).
+ENVIRONMENT: tuple[tuple[str, str], ...] = (
+    ("RECEPTIONIST_DATA_DIR", "the clinic's data folder (as --data-dir)"),
+    ("RECEPTIONIST_PASSPHRASE", "admin passphrase or recovery code, where no keychain"),
+    ("RECEPTIONIST_ADMIN_PASSWORD", "init: the first administrator's password"),
+    ("RECEPTIONIST_USER_PASSWORD", "user add: the new account's password"),
+    ("RECEPTIONIST_NEW_PASSPHRASE", "passphrase, rekey: the new admin passphrase"),
+    ("RECEPTIONIST_LOG_DIR", "where cli.log is written"),
+    ("RECEPTIONIST_CONFIG_DIR", "where this PC's preferences are kept"),
+    ("CI", "when set, nothing is asked on the terminal"),
+)
+EPILOG = (
+    "each command's --help lists its options and examples, e.g.\n"
+    "  receptionist appointment book --help\n\n"
+    "environment (each secret may instead be in the file that NAME_FILE names):\n"
+    + "\n".join(f"  {name:<29} {what}" for name, what in ENVIRONMENT)
+)
 # ``check`` opens a damaged file on purpose: it is the command that says what is wrong.
 EXAMINES_DAMAGE = {"check"}
 BEYOND_CHECK = Text(
@@ -113,7 +130,10 @@ BEYOND_CHECK = Text(
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="receptionist", description="Receptionist: the clinic front desk, administered."
+        prog="receptionist",
+        description="Receptionist: the clinic front desk, administered.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"receptionist {__version__}")
     for option, settings in GLOBAL_OPTIONS:

@@ -4,30 +4,28 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sqlalchemy import select
 
 from receptionist.cli.common import (
     App,
+    examples,
     read_secret,
+    show_progress,
     stdout_to_devnull,
-    terminal_ask,
     whole_number,
 )
-from receptionist.context import Actor, Ctx
-from receptionist.errors import PermissionDenied, ReceptionistError, UserError, ValidationError
-from receptionist.journal import anchor as anchors
-from receptionist.journal import audit
-from receptionist.journal.anchor import Anchor
+from receptionist.context import Ctx
+from receptionist.errors import PermissionDenied, ReceptionistError, UserError
 from receptionist.models import StaffUser
+from receptionist.ops import audit as audit_ops
+from receptionist.ops import encryption, maintenance
 from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.roles import ROLES
 from receptionist.staff.accounts import create_user
-from receptionist.store.compact import compact
-from receptionist.store.integrity import PHASES, CheckReport, check, repair_cards
-from receptionist.store.rekey import rekey
-from receptionist.store.storage import Database, human_size
-from receptionist.store.vault import Created, DataDir, set_passphrase, unlock
+from receptionist.store.storage import human_size
+from receptionist.store.vault import Created
 
 RECOVERY_NOTICE = """\
 Clinic created in {root}
@@ -40,52 +38,9 @@ It unlocks this clinic's data if this computer's keychain is lost.{keychain}"""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("init", help="create a new clinic in the data folder")
-    p.add_argument("--clinic-name", required=True)
-    p.add_argument("--timezone", required=True, help="IANA name, e.g. Europe/Istanbul")
-    p.add_argument("--region", required=True, help="phone region, e.g. TR")
-    p.add_argument("--admin-user", required=True)
-    p.add_argument("--locale", default="en")
-    p.add_argument(
-        "--slot-minutes", type=whole_number(5, 60), default=15, help="5, 10, 15, 20, 30 or 60"
-    )
-    p.set_defaults(func=cmd_init)
-
-    p = sub.add_parser("check", help="verify the database file (integrity and encryption)")
-    p.add_argument(
-        "--repair",
-        action="store_true",
-        help="rebuild the schedule's local copies (patient names, card kinds) that disagree",
-    )
-    p.set_defaults(func=cmd_check)
-
-    p = sub.add_parser(
-        "compact",
-        help="give the file's free space back to the disk (close the desktop app first)",
-    )
-    p.set_defaults(func=cmd_compact)
-
-    p = sub.add_parser("rekey", help="re-encrypt under a new key; prints a new recovery code")
-    p.set_defaults(func=cmd_rekey)
-
-    p = sub.add_parser("passphrase", help="set or change the admin passphrase")
-    p.set_defaults(func=cmd_passphrase)
-
-    audit_p = sub.add_parser("audit", help="the audit log")
-    audit_sub = audit_p.add_subparsers(dest="audit_cmd", required=True)
-    p = audit_sub.add_parser(
-        "verify", help="check the audit log's hash chain, its start and its length"
-    )
-    p.add_argument(
-        "--anchor",
-        metavar="FILE",
-        help="an anchor kept from `audit anchor --json`: the log must still hold its event",
-    )
-    p.set_defaults(func=cmd_audit_verify)
-    p = audit_sub.add_parser(
-        "anchor", help="the log's newest event, to keep outside this PC (with --json)"
-    )
-    p.set_defaults(func=cmd_audit_anchor)
+    _register_init(sub)
+    _register_upkeep(sub)
+    _register_audit(sub)
 
     user_p = sub.add_parser("user", help="staff accounts")
     user_sub = user_p.add_subparsers(dest="user_cmd", required=True)
@@ -96,6 +51,158 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_user_add)
     p = user_sub.add_parser("list", help="list staff accounts")
     p.set_defaults(func=cmd_user_list)
+
+
+REWRITE_NOTE = """
+
+The desktop app must be closed: the clinic file is written afresh beside the old one
+and swapped in, so a crash leaves one whole file. Needs free disk space the size of
+clinic.db plus 64 MB."""
+
+# What each command does, at the top of its help (the one-line help is in the list).
+ABOUT = {
+    "init": """\
+Create the clinic's encrypted database, its key file and its first administrator, all
+or nothing, and print the recovery code once (keep it: it unlocks the clinic if this
+computer's keychain is lost). Only a new or empty folder takes a clinic.
+
+The administrator's password comes from RECEPTIONIST_ADMIN_PASSWORD (or the file
+RECEPTIONIST_ADMIN_PASSWORD_FILE names), or is asked for twice. An optional admin
+passphrase, which also unlocks the clinic, comes from RECEPTIONIST_PASSPHRASE (or
+RECEPTIONIST_PASSPHRASE_FILE), or is asked for (Enter skips it).""",
+    "check": """\
+Read every page of the clinic file and check its encryption, its structure, its
+references and the schedule's copies; exit 1 if anything is wrong. Progress goes to
+stderr (about a minute on a large clinic).""",
+    "compact": """\
+Rewrite the clinic file without its free pages (`check` says how much there is).
+An administrator or manager; audited."""
+    + REWRITE_NOTE,
+    "rekey": """\
+Encrypt the clinic under a new data key and print its NEW recovery code once; the
+old code stops working. An administrator; audited. A clinic with an admin passphrase
+needs the new one: RECEPTIONIST_NEW_PASSPHRASE (or RECEPTIONIST_NEW_PASSPHRASE_FILE),
+or typed when asked."""
+    + REWRITE_NOTE,
+    "passphrase": """\
+Set or replace the admin passphrase, which unlocks the clinic where the keychain does
+not; the recovery code stays as it is. An administrator; audited. The new passphrase
+(10 characters or more) comes from RECEPTIONIST_NEW_PASSPHRASE (or
+RECEPTIONIST_NEW_PASSPHRASE_FILE), or is asked for twice.""",
+    "verify": """\
+Check the audit log: its hash chain, its newest event, that it begins with the
+clinic's creation and holds a creation event for every record; exit 1 with one
+sentence if it was tampered with. A manager or an administrator.""",
+    "anchor": """\
+Print the audit log's head (its newest event's number and hash; no patient data).
+Kept off this PC, it lets `audit verify --anchor FILE` find a log rewritten since,
+even by someone who holds the key. A log that does not verify gets no anchor. A
+manager or an administrator.""",
+}
+
+
+def _register_init(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "init",
+        help="create a new clinic in the data folder",
+        description=ABOUT["init"],
+        **examples(
+            'receptionist init --clinic-name "Moda Dental" --timezone Europe/Istanbul '
+            "--region TR --admin-user admin",
+            "receptionist --data-dir ~/clinic init --clinic-name Moda --timezone "
+            "Europe/Istanbul --region TR --admin-user admin --locale tr --slot-minutes 10",
+        ),
+    )
+    p.add_argument(
+        "--clinic-name", required=True, help="the clinic's name, as staff see it (1-200 characters)"
+    )
+    p.add_argument("--timezone", required=True, help="IANA name, e.g. Europe/Istanbul")
+    p.add_argument("--region", required=True, help="phone region, e.g. TR")
+    p.add_argument(
+        "--admin-user",
+        required=True,
+        help="user name of the first administrator (password: RECEPTIONIST_ADMIN_PASSWORD)",
+    )
+    p.add_argument("--locale", default="en", help="the clinic's language, e.g. en or tr")
+    p.add_argument(
+        "--slot-minutes",
+        type=whole_number(5, 60),
+        default=15,
+        help="the schedule's grid: 5, 10, 15, 20, 30 or 60 minutes (default 15)",
+    )
+    p.set_defaults(func=cmd_init)
+
+
+def _register_upkeep(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "check",
+        help="verify the database file (integrity and encryption)",
+        description=ABOUT["check"],
+        **examples("receptionist check", "receptionist --json check --repair"),
+    )
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild the schedule's local copies (patient names, card kinds) that disagree "
+        "(an administrator or manager)",
+    )
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser(
+        "compact",
+        help="give the file's free space back to the disk (close the desktop app first)",
+        description=ABOUT["compact"],
+        **examples("receptionist compact", "receptionist --json compact"),
+    )
+    p.set_defaults(func=cmd_compact)
+    p = sub.add_parser(
+        "rekey",
+        help="re-encrypt under a new key; prints a new recovery code",
+        description=ABOUT["rekey"],
+        **examples(
+            "receptionist rekey",
+            "RECEPTIONIST_NEW_PASSPHRASE_FILE=new.txt receptionist --json rekey > code.json",
+        ),
+    )
+    p.set_defaults(func=cmd_rekey)
+    p = sub.add_parser(
+        "passphrase",
+        help="set or change the admin passphrase",
+        description=ABOUT["passphrase"],
+        **examples(
+            "receptionist passphrase",
+            "RECEPTIONIST_NEW_PASSPHRASE_FILE=new.txt receptionist passphrase",
+        ),
+    )
+    p.set_defaults(func=cmd_passphrase)
+
+
+def _register_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    audit_p = sub.add_parser(
+        "audit", help="the audit log: verify it, or take an anchor of it to keep off this PC"
+    )
+    audit_sub = audit_p.add_subparsers(dest="audit_cmd", required=True, metavar="ACTION")
+    p = audit_sub.add_parser(
+        "verify",
+        help="check the audit log's hash chain, its start and its length",
+        description=ABOUT["verify"],
+        **examples(
+            "receptionist audit verify",
+            "receptionist audit verify --anchor anchor-2026-12-06.json",
+        ),
+    )
+    p.add_argument(
+        "--anchor",
+        metavar="FILE",
+        help="an anchor kept from `audit anchor --json`: the log must still hold its event",
+    )
+    p.set_defaults(func=cmd_audit_verify)
+    p = audit_sub.add_parser(
+        "anchor",
+        help="the log's newest event, to keep outside this PC (with --json)",
+        description=ABOUT["anchor"],
+        **examples("receptionist audit anchor --json > anchor-2026-12-06.json"),
+    )
+    p.set_defaults(func=cmd_audit_anchor)
 
 
 def _password(env: str, what: str) -> str:
@@ -154,16 +261,15 @@ class CodeNotShown(UserError):
 def cmd_check(app: App) -> int:
     repaired = 0
     with app.database() as db:
-        report = check(db, _announce)
-        if app.args.repair and report.stale_cards and not (report.cipher or report.foreign_keys):
-            print("rebuilding the schedule copies...", file=sys.stderr, flush=True)
-            repaired = repair_cards(db)
-            report = check(db, _announce)
+        report = maintenance.check(db, progress=show_progress)
+        if app.args.repair and report.stale_cards and not report.damaged:
+            done = maintenance.repair(db, app.ctx(db), report, progress=show_progress)
+            repaired, report = done.rebuilt, done.report
     app.emit(
         {
             "ok": report.ok,
-            "integrity": report.integrity,
-            "cipher": report.cipher,
+            "integrity": list(report.integrity),
+            "cipher": list(report.cipher),
             "foreign_key_problems": report.foreign_keys,
             "stale_schedule_cards": report.stale_cards,
             "repaired_schedule_cards": repaired,
@@ -175,13 +281,7 @@ def cmd_check(app: App) -> int:
     return 0 if report.ok else 1
 
 
-def _announce(step: int, name: str) -> None:
-    """Progress on stderr (stdout stays the result, JSON or text): a large clinic
-    file takes a minute to check."""
-    print(f"checking {name} ({step + 1}/{len(PHASES)})...", file=sys.stderr, flush=True)
-
-
-def _check_text(report: CheckReport, repaired: int) -> str:
+def _check_text(report: maintenance.CheckReport, repaired: int) -> str:
     done = f"Rebuilt the schedule copies of {repaired} appointments. " if repaired else ""
     if report.ok:
         spare = (
@@ -191,8 +291,7 @@ def _check_text(report: CheckReport, repaired: int) -> str:
             else ""
         )
         return done + "The database is sound." + spare
-    damage = report.integrity != ["ok"] or report.cipher or report.foreign_keys
-    if not damage:
+    if not report.damaged:
         return (
             f"{report.stale_cards} appointments disagree with their schedule copies (the "
             "patient's name or the card's kind); run `receptionist check --repair` to "
@@ -206,43 +305,29 @@ def _check_text(report: CheckReport, repaired: int) -> str:
     )
 
 
-def _rewriter(app: App, permission: str, refusal: str) -> tuple[bytes, Actor]:
-    """The key and the acting user of a whole-file rewrite (compact, rekey)."""
-    key = unlock(app.data_dir, ask=terminal_ask())
+def _acting(app: App) -> Ctx:
+    """Who runs a command on the whole file (compact, rekey, passphrase), read from
+    the clinic before it is closed for the work."""
     with app.database() as db:
-        actor = app.ctx(db).actor
-    if not actor.may(permission):
-        raise UserError(refusal)
-    return key, actor
+        return app.ctx(db)
 
 
-def _audit_rewrite(app: App, key: bytes, actor: Actor, action: str) -> None:
-    """The rewrite's audit event, in the file as it is now (the app is closed). The
-    rewrite is done by then: if the event cannot be written, say exactly that."""
-    try:
-        db = Database(DataDir(app.data_dir).db, key)
-        try:
-            with db.write() as session:
-                audit.record(session, Ctx(actor, app.clock), action, "clinic", None)
-        finally:
-            db.close()
-    except ReceptionistError as exc:
-        print(
-            f"warning: the {action} is done, but its audit event could not be written: {exc}",
-            file=sys.stderr,
-        )
+def _warn(warning: str | None) -> None:
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def cmd_compact(app: App) -> int:
-    key, actor = _rewriter(
-        app, "clinic.configure", "Only an administrator or manager can compact the clinic file."
-    )
-    print("writing a compact copy of the clinic...", file=sys.stderr, flush=True)
-    done = compact(app.data_dir, key)
-    _audit_rewrite(app, key, actor, "compact")
+    done = maintenance.compact(app.data_dir, app.key(), _acting(app), progress=show_progress)
+    _warn(done.audit_warning)
     saved = max(0, done.before - done.after)
     app.emit(
-        {"before_bytes": done.before, "after_bytes": done.after, "seconds": done.seconds},
+        {
+            "before_bytes": done.before,
+            "after_bytes": done.after,
+            "seconds": done.seconds,
+            "audit_warning": done.audit_warning,
+        },
         f"The clinic file went from {human_size(done.before)} to {human_size(done.after)}"
         f" ({human_size(saved)} given back to the disk) in {done.seconds:.0f} s.",
     )
@@ -250,12 +335,10 @@ def cmd_compact(app: App) -> int:
 
 
 def cmd_rekey(app: App) -> int:
-    key, actor = _rewriter(
-        app, "keys.manage", "Only an administrator can change the encryption key."
-    )
-    passphrase = read_secret(
-        "RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase (Enter to skip)", confirm=True
-    )
+    def new_passphrase() -> str | None:
+        return read_secret(
+            "RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase (Enter to skip)", confirm=True
+        )
 
     def show(code: str) -> None:
         # Printed before the old slots are dropped: the code is never lost in a crash.
@@ -265,9 +348,16 @@ def cmd_rekey(app: App) -> int:
             f"works.\n\nNEW RECOVERY CODE (shown once):\n\n    {code}\n",
         )
 
-    result = rekey(app.data_dir, key, passphrase=passphrase or None, show_code=show)
-    _audit_rewrite(app, result.key, actor, "rekey")
-    if not result.in_keychain:
+    done = encryption.rekey(
+        app.data_dir,
+        app.key(),
+        _acting(app),
+        new_passphrase=new_passphrase,
+        show_code=show,
+        progress=show_progress,
+    )
+    _warn(done.audit_warning)
+    if not done.in_keychain:
         print(
             "This computer has no keychain: unlock with the admin passphrase or the code.",
             file=sys.stderr,
@@ -276,27 +366,18 @@ def cmd_rekey(app: App) -> int:
 
 
 def cmd_passphrase(app: App) -> int:
-    key = unlock(app.data_dir, ask=terminal_ask())
-    new = read_secret("RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase", confirm=True)
-    if not new:
-        raise UserError("No passphrase given; nothing was changed.")
-    with app.database() as db, db.write() as session:
-        ctx = app.ctx(db)
-        if not ctx.actor.may("keys.manage"):
-            raise UserError("Only an administrator can change the admin passphrase.")
-        # The audit event first: it takes the write lock, so a busy clinic is refused
-        # before the key file changes; a failed key file write rolls the event back.
-        audit.record(session, ctx, "set_passphrase", "clinic", None)
-        set_passphrase(DataDir(app.data_dir).root, key, new)
+    def new_passphrase() -> str | None:
+        return read_secret("RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase", confirm=True)
+
+    encryption.change_passphrase(app.data_dir, app.key(), _acting(app), new_passphrase)
     app.emit({"ok": True}, "The admin passphrase is set.")
     return 0
 
 
 def cmd_audit_verify(app: App) -> int:
-    kept = _read_anchor(app.args.anchor) if app.args.anchor else None
-    with app.database() as db, db.read() as session:
-        _may_read_audit(app, db)
-        result = audit.verify(session, anchor=kept)
+    kept = audit_ops.read_anchor(Path(app.args.anchor)) if app.args.anchor else None
+    with app.database() as db:
+        result = audit_ops.verify(db, app.ctx(db), kept)
     app.emit(
         {
             "ok": result.ok,
@@ -312,15 +393,8 @@ def cmd_audit_verify(app: App) -> int:
 
 
 def cmd_audit_anchor(app: App) -> int:
-    """The anchor of a log that verifies; a tampered log gets no anchor to vouch for it."""
-    with app.database() as db, db.read() as session:
-        _may_read_audit(app, db)
-        result = audit.verify(session)
-        taken = audit.anchor(session, app.clock) if result.ok else None
-    if taken is None:
-        raise LogTampered(
-            f"{result.message} No anchor was taken: it would vouch for a tampered log."
-        )
+    with app.database() as db:
+        taken = audit_ops.take_anchor(db, app.ctx(db))
     app.emit(
         taken.to_json(),
         f"Audit anchor: clinic {taken.clinic_id}, {taken.events} events, newest event "
@@ -329,30 +403,6 @@ def cmd_audit_anchor(app: App) -> int:
         "`receptionist audit verify --anchor FILE` then finds a log rewritten since.",
     )
     return 0
-
-
-class LogTampered(ReceptionistError):
-    """``audit anchor`` on a log that does not verify (exit 1, as ``audit verify``)."""
-
-
-def _may_read_audit(app: App, db: Database) -> None:
-    if not app.ctx(db).actor.may("audit.read"):
-        raise PermissionDenied("Only a manager or an administrator can check the audit log.")
-
-
-def _read_anchor(path: str) -> Anchor:
-    """The anchor in the file ``--anchor`` names; a file that cannot be read, or is not
-    an anchor, is bad input (exit 2) that names the option."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(anchors.MAX_BYTES + 1)
-    except OSError as exc:
-        raise ValidationError(
-            "anchor",
-            f"The anchor file cannot be read ({exc.strerror or type(exc).__name__}); "
-            "check the path.",
-        ) from None
-    return anchors.parse(data)
 
 
 def cmd_user_add(app: App) -> int:

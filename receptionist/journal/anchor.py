@@ -20,6 +20,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final, TypeGuard
 
 from receptionist.errors import ValidationError
@@ -103,6 +104,25 @@ def parse(data: bytes) -> Anchor:
             ),
         )
     return _fields(doc)
+
+
+def read_file(path: Path) -> Anchor:
+    """The anchor in the file at ``path``; a file that cannot be read, or is not an
+    anchor, is a ValidationError on field "anchor" (the option that named it)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ValidationError(
+            "anchor",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The anchor file cannot be read ({error}); check the path."
+                ),
+                error=exc.strerror or type(exc).__name__,
+            ),
+        ) from None
+    return parse(data)
 
 
 def _fields(doc: dict[str, Any]) -> Anchor:

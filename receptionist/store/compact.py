@@ -11,6 +11,7 @@ closed; the key does not change.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +30,9 @@ class Compacted:
     seconds: float
 
 
-def compact(root: Path, key: bytes) -> Compacted:
-    """Rewrite the clinic file without its free pages; nothing else changes."""
+def compact(root: Path, key: bytes, *, on_copy: Callable[[], None] | None = None) -> Compacted:
+    """Rewrite the clinic file without its free pages; nothing else changes.
+    ``on_copy`` is told when the copy (the long part) begins."""
     ddir = DataDir(Path(root))
     started = time.monotonic()
     with InstanceLock(ddir.lock), exclusive_use(ddir.db):
@@ -45,6 +47,8 @@ def compact(root: Path, key: bytes) -> Compacted:
                 "nothing was changed.",
             ),
         )
+        if on_copy is not None:
+            on_copy()
         try:
             side = write_side_copy(ddir.db, key, key, suffix=".compact")
         except BaseException as exc:

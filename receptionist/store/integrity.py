@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlcipher3
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from receptionist.errors import Damaged
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 
-@dataclass
+@dataclass(frozen=True)
 class CheckReport:
-    integrity: list[str] = field(default_factory=list)
-    cipher: list[str] = field(default_factory=list)
+    integrity: tuple[str, ...] = ()
+    cipher: tuple[str, ...] = ()
     foreign_keys: int = 0
     stale_cards: int = 0  # appointments whose local schedule copies disagree with them
     free_bytes: int = 0  # free pages inside the file (``compact`` gives them back)
@@ -29,50 +30,54 @@ class CheckReport:
         return self.free_bytes >= WORTH_COMPACTING and self.free_bytes * 10 >= self.file_bytes
 
     @property
+    def damaged(self) -> bool:
+        """Damage that only a backup puts right (not the schedule copies)."""
+        return self.integrity != ("ok",) or bool(self.cipher) or self.foreign_keys > 0
+
+    @property
     def ok(self) -> bool:
-        return (
-            self.integrity == ["ok"]
-            and not self.cipher
-            and self.foreign_keys == 0
-            and self.stale_cards == 0
-        )
+        return not self.damaged and self.stale_cards == 0
 
 
 WORTH_COMPACTING = 64 * 1024 * 1024  # and a tenth of the file
 
 # What each step checks, as ``check`` announces it (a large file takes a minute).
-PHASES = ("page authentication", "database structure", "references", "schedule copies")
+PHASES = (
+    Text(QT_TRANSLATE_NOOP("core", "page authentication")),
+    Text(QT_TRANSLATE_NOOP("core", "database structure")),
+    Text(QT_TRANSLATE_NOOP("core", "references")),
+    Text(QT_TRANSLATE_NOOP("core", "schedule copies")),
+)
 
 
-def check(db: Database, on_phase: Callable[[int, str], None] | None = None) -> CheckReport:
+def check(db: Database, on_phase: Callable[[int, Text], None] | None = None) -> CheckReport:
     """``cipher_integrity_check`` (must return no rows: every page's HMAC verifies),
     ``PRAGMA integrity_check`` (must say "ok"), ``foreign_key_check`` and the schedule
     copies. ``on_phase(i, name)`` is told before each of the four steps."""
     tell = on_phase or (lambda _i, _name: None)
-    report = CheckReport()
     with db.raw() as conn:
         # int(): SQLCipher answers PRAGMA page_size with text ("4096").
         pages, free, size = (
             int(conn.execute(f"PRAGMA {p}").fetchone()[0])
             for p in ("page_count", "freelist_count", "page_size")
         )
-        report.file_bytes, report.free_bytes = pages * size, free * size
         # The page HMACs first: a page that fails them makes the other checks fail too.
         tell(0, PHASES[0])
-        report.cipher = [_text(r[0]) for r in _rows(conn, "cipher_integrity_check")]
-        report.cipher += _pages_problem(db)
+        cipher = [_text(r[0]) for r in _rows(conn, "cipher_integrity_check")]
+        cipher += _pages_problem(db)
         tell(1, PHASES[1])
-        report.integrity = [_text(r[0]) for r in _rows(conn, "integrity_check")]
+        integrity = tuple(_text(r[0]) for r in _rows(conn, "integrity_check"))
         tell(2, PHASES[2])
-        report.foreign_keys = len(_rows(conn, "foreign_key_check"))
+        foreign_keys = len(_rows(conn, "foreign_key_check"))
         has_copies = conn.execute(  # not before migration 0008
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'card_kind'"
         ).fetchone()[0]
-        if report.integrity == ["ok"] and not report.cipher and has_copies:
+        stale = 0
+        if integrity == ("ok",) and not cipher and has_copies:
             tell(3, PHASES[3])
-            stale = f"SELECT count(*) FROM appointment AS a WHERE {_STALE}"
-            report.stale_cards = conn.execute(stale).fetchone()[0]
-    return report
+            counted = f"SELECT count(*) FROM appointment AS a WHERE {_STALE}"
+            stale = int(conn.execute(counted).fetchone()[0])
+    return CheckReport(integrity, tuple(cipher), foreign_keys, stale, free * size, pages * size)
 
 
 # The schedule reads two local copies on each appointment, kept by triggers
@@ -91,25 +96,24 @@ _LABEL_OF = (
 _STALE = f"a.card_kind IS NOT {_KIND_OF} OR a.patient_label IS NOT {_LABEL_OF}"
 
 
-def repair_cards(db: Database) -> int:
-    """Rebuild the schedule copies that disagree with their appointments; returns how
-    many appointments were put right. Local data only: no row version changes, so
-    nothing is sent to sync."""
-    with db.write() as session:
-        session.execute(
-            text(
-                "INSERT OR IGNORE INTO card_kind (provider_id, room_id, service_id, status)"
-                " SELECT DISTINCT provider_id, coalesce(room_id, ''), service_id, status"
-                " FROM appointment ORDER BY 1, 2, 3, 4"
-            )
+def repair_cards(session: Session) -> int:
+    """Rebuild the schedule copies that disagree with their appointments, in the
+    caller's write transaction; returns how many appointments were put right. Local
+    data only: no row version changes, so nothing is sent to sync."""
+    session.execute(
+        text(
+            "INSERT OR IGNORE INTO card_kind (provider_id, room_id, service_id, status)"
+            " SELECT DISTINCT provider_id, coalesce(room_id, ''), service_id, status"
+            " FROM appointment ORDER BY 1, 2, 3, 4"
         )
-        rebuilt = session.execute(
-            text(
-                f"UPDATE appointment AS a SET card_kind = {_KIND_OF}, patient_label = {_LABEL_OF}"
-                f" WHERE {_STALE}"
-            )
+    )
+    rebuilt = session.execute(
+        text(
+            f"UPDATE appointment AS a SET card_kind = {_KIND_OF}, patient_label = {_LABEL_OF}"
+            f" WHERE {_STALE}"
         )
-        return int(rebuilt.rowcount)  # type: ignore[attr-defined]
+    )
+    return int(rebuilt.rowcount)  # type: ignore[attr-defined]
 
 
 def _pages_problem(db: Database) -> list[str]:

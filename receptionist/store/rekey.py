@@ -39,6 +39,7 @@ def rekey(
     *,
     passphrase: str | None = None,
     show_code: Callable[[str], None],
+    on_copy: Callable[[], None] | None = None,
 ) -> Rekeyed:
     """Re-encrypt the clinic under a new key. The desktop app must not be running.
 
@@ -47,6 +48,7 @@ def rekey(
     called with the new recovery code once the new key is in use and stored, *before*
     the old slots are dropped: if it raises, the clinic stays in the transitional
     state, which the old secrets (through the successor slot) still open.
+    ``on_copy`` is told when the copy under the new key (the long part) begins.
     """
     ddir = DataDir(Path(root))
     keyfile = read_keyfile(ddir.keyfile)
@@ -73,6 +75,8 @@ def rekey(
                 "nothing was changed.",
             ),
         )
+        if on_copy is not None:
+            on_copy()
         gen = keyfile.generation + 1
         cid = keyfile.clinic_id
         new_key = new_data_key()

@@ -344,11 +344,14 @@ def open_clinic(
 ) -> Database:
     """Unlock and open a clinic's database, migrating it (with a copy first) if old;
     ``on_step`` follows (and may stop, between steps) a long upgrade."""
-    ddir = DataDir(Path(root))
-    key = unlock(ddir.root, ask=ask, env=env)
-    db = Database(ddir.db, key)
+    return open_unlocked(root, unlock(root, ask=ask, env=env), on_step=on_step)
+
+
+def open_unlocked(root: Path, key: bytes, *, on_step: migrate.Step | None = None) -> Database:
+    """Open a clinic's database with the key :func:`unlock` gave, migrating it if old."""
+    db = Database(DataDir(Path(root)).db, key)
     try:
-        sidecopy.remove_leftovers(ddir.db)
+        sidecopy.remove_leftovers(db.path)
         migrate.upgrade(db, allow_new=False, on_step=on_step)
     except BaseException:
         db.close()
