@@ -1,5 +1,4 @@
-"""Everything that talks to the network: Google Calendar, the cloud endpoint (client and
-server), the reminder channels. It imports the core; the core never imports it.
-
-Nothing is here yet: the app makes no network connection in this version.
+"""Everything that talks to the network: the cloud endpoint (the HTTP client here, the
+server in ``sync/server/``), and later Google Calendar and the reminder channels. It
+imports the core; the core never imports it.
 """

@@ -35,6 +35,11 @@ OWNED_ELSEWHERE = TODAY - {
     "audit verify",
     "audit anchor",
     "demo",
+    "appointment book",
+    "appointment list",
+    "appointment cancel",
+    "appointment status",
+    "slots",
 }
 
 
