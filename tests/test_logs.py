@@ -13,8 +13,8 @@ import platformdirs
 import pytest
 
 from receptionist import logs
-from receptionist.cli import patientcmds
 from receptionist.cli.main import main
+from receptionist.patients import search
 from receptionist.store.vault import DataDir
 
 # Every value below is typed about a patient; none may reach a log file.
@@ -56,7 +56,7 @@ def test_commands_are_logged_without_patient_data(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise ValueError("a driver quoting a row: Zeynepmarker Kayamarker 5321239876")
 
-    monkeypatch.setattr(patientcmds, "search_patients", broken)
+    monkeypatch.setattr(search, "search_patients", broken)  # below the operation
     assert main(["patient", "search", "Zeynepmarker"]) == 1
     said = capsys.readouterr()
 

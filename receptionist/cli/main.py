@@ -23,7 +23,9 @@ from receptionist.cli import (
     appointmentcmds,
     backupcmds,
     catalogcmds,
+    commlogcmds,
     democmd,
+    documentcmds,
     patientcmds,
     setupcmds,
     waitlistcmds,
@@ -38,7 +40,8 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 log = logging.getLogger("receptionist.cli")
 MODULES = [
-    setupcmds, catalogcmds, patientcmds, appointmentcmds, waitlistcmds, backupcmds, democmd,
+    setupcmds, catalogcmds, patientcmds, documentcmds, commlogcmds, appointmentcmds,
+    waitlistcmds, backupcmds, democmd,
 ]  # fmt: skip
 
 

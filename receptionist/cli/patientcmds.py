@@ -1,25 +1,25 @@
-"""patient add|search|show."""
+"""patient add|search|show|update, through ``receptionist.ops.patients``."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
-from receptionist.cli import lookup
-from receptionist.cli.appointmentcmds import describe
-from receptionist.cli.common import App, whole_number
-from receptionist.errors import DuplicatePatient, ValidationError
-from receptionist.models import Appointment, Patient
-from receptionist.patients import record as patients
-from receptionist.patients import validation
-from receptionist.patients.search import MAX_LIMIT, search_patients
-from receptionist.privacy.consents import current_consents
+from receptionist import zones
+from receptionist.cli.appointmentcmds import span_text
+from receptionist.cli.common import App, examples, whole_number
+from receptionist.errors import DuplicatePatient, UserError, ValidationError
+from receptionist.ops import lookup
+from receptionist.ops import patients as ops
+from receptionist.ops.patients import Duplicates, NewPatient, PatientRecord
+from receptionist.patients.search import MAX_LIMIT
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 CONSENT_NAMES = {
     "sms": "reminder_sms",
@@ -28,23 +28,93 @@ CONSENT_NAMES = {
     "marketing": "marketing",
     "optional-data": "optional_data",
 }
+PATIENT_HELP = "patient number (A-12) or id (or its first 6 characters)"
+# How far back `patient show` lists appointments (the app's window shows them all).
+SHOWN_DAYS = 365
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    pat = sub.add_parser("patient", help="add, find and show patients")
+    pat = sub.add_parser("patient", help="add, find, show and change patients")
     psub = pat.add_subparsers(dest="patient_cmd", required=True)
-    p = psub.add_parser("add", help="add a patient")
-    p.add_argument("--given-name")
-    p.add_argument("--family-name")
-    p.add_argument("--phone")
-    p.add_argument("--email")
-    p.add_argument("--national-id")
-    p.add_argument("--birth-date", help="YYYY-MM-DD (needs --consent optional-data)")
-    p.add_argument("--gender", help="needs --consent optional-data")
-    p.add_argument("--address", default="")
+    p = psub.add_parser(
+        "add",
+        help="add a patient",
+        **examples(
+            "receptionist patient add --given-name Ayşe --family-name Yılmaz --consent sms",
+            "receptionist patient add --from-json - < patient.json",
+        ),
+    )
+    _field_options(p, adding=True)
+    p.add_argument(
+        "--allow-duplicate", action="store_true", help="add even if a similar patient exists"
+    )
+    p.set_defaults(func=cmd_add)
+
+    p = psub.add_parser(
+        "search",
+        help="find patients by name, phone, ID or e-mail",
+        **examples('receptionist patient search "ayse yil"', "receptionist patient search 0532"),
+    )
+    p.add_argument("query", help="words of a name, digits of a phone or ID, a patient number")
+    p.add_argument(
+        "--limit",
+        type=whole_number(1, MAX_LIMIT),
+        default=20,
+        help=f"at most this many, 1 to {MAX_LIMIT} (default 20)",
+    )
+    p.set_defaults(func=cmd_search)
+
+    p = psub.add_parser(
+        "show",
+        help="show a patient's record, consents and appointments of the last year "
+        "(the opening is audited)",
+        **examples("receptionist patient show A-12", "receptionist patient show A-12 --json"),
+    )
+    p.add_argument("patient", help=PATIENT_HELP)
+    p.set_defaults(func=cmd_show)
+
+    p = psub.add_parser(
+        "update",
+        help="change a patient's fields and consents (only what is given changes; "
+        'an empty value such as --email "" clears an optional field)',
+        **examples(
+            'receptionist patient update A-12 --phone "0533 765 43 21" --consent sms',
+            "receptionist patient update A-12 --withdraw marketing --from-json - < changes.json",
+        ),
+    )
+    p.add_argument("patient", help=PATIENT_HELP)
+    _field_options(p, adding=False)
+    p.add_argument(
+        "--withdraw",
+        action="append",
+        default=[],
+        choices=sorted(CONSENT_NAMES),
+        help="consent withdrawn now (repeatable); withdrawing optional-data erases the "
+        "birth date and gender",
+    )
+    p.add_argument(
+        "--allow-duplicate",
+        action="store_true",
+        help="save even if the change makes the patient look like another",
+    )
+    p.set_defaults(func=cmd_update)
+
+
+def _field_options(p: argparse.ArgumentParser, *, adding: bool) -> None:
+    """The options naming a patient's fields; ``adding`` gives the defaults of a new one."""
+    blank = "" if adding else None
+    p.add_argument("--given-name", help="given (first) name" + (" (required)" if adding else ""))
+    p.add_argument("--family-name", help="family name" + (" (required)" if adding else ""))
+    p.add_argument("--phone", help="phone number, e.g. 0532 123 45 67 or +44 20 7946 0958")
+    p.add_argument("--email", help="e-mail address")
+    p.add_argument("--national-id", help="national ID (a T.C. Kimlik No is checked)")
+    p.add_argument("--birth-date", help="YYYY-MM-DD (needs the optional-data consent)")
+    p.add_argument("--gender", help="female, male or other (needs the optional-data consent)")
+    p.add_argument("--address", default=blank, help="postal address")
     p.add_argument("--language", help="preferred language, e.g. tr, ar, en")
-    p.add_argument("--channel", choices=("sms", "whatsapp", "email"), help="preferred channel")
-    p.add_argument("--notes", default="")
+    channel: dict[str, Any] = {"choices": ("sms", "whatsapp", "email")} if adding else {}
+    p.add_argument("--channel", help="preferred channel: sms, whatsapp or email", **channel)
+    p.add_argument("--notes", default=blank, help="notes (up to 1 MB)")
     p.add_argument(
         "--consent",
         action="append",
@@ -56,39 +126,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--from-json",
         metavar="FILE",
         help="read the fields from a JSON object in FILE ('-' for standard input), "
-        "so they stay out of shell history",
+        "so they stay out of shell history; options given on the line win",
     )
-    p.add_argument(
-        "--allow-duplicate", action="store_true", help="add even if a similar patient exists"
-    )
-    p.set_defaults(func=cmd_add)
-
-    p = psub.add_parser("search", help="find patients by name, phone, ID or e-mail")
-    p.add_argument("query")
-    p.add_argument("--limit", type=whole_number(1, MAX_LIMIT), default=20, help=f"1 to {MAX_LIMIT}")
-    p.set_defaults(func=cmd_search)
-
-    p = psub.add_parser("show", help="show a patient's record (this is audited)")
-    p.add_argument("patient", help="patient number (A-12) or id")
-    p.set_defaults(func=cmd_show)
-
-
-def _record(p: Patient) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "number": p.number,
-        "given_name": p.given_name,
-        "family_name": p.family_name,
-        "phone": p.phone,
-        "email": p.email,
-        "national_id": p.national_id,
-        "birth_date": p.birth_date,
-        "gender": p.gender,
-        "address": p.address,
-        "preferred_language": p.preferred_language,
-        "preferred_channel": p.preferred_channel,
-        "notes": p.notes,
-    }
 
 
 # The JSON keys are the core's field names (as ``patient show --json`` prints them);
@@ -106,11 +145,17 @@ def _read_json_input(source: str) -> object:
     than :data:`MAX_JSON_BYTES`."""
     unreadable = ValidationError(
         "from-json",
-        'The JSON input cannot be read; it must be one object such as {"given_name": "Ayşe"}.',
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The JSON input cannot be read; it must be one object such as "
+                '{{"given_name": "Ayşe"}}.',
+            )
+        ),
     )
     try:
         if source == "-":
-            raw = _read_stdin(MAX_JSON_BYTES + 1)
+            raw = read_stdin(MAX_JSON_BYTES + 1)
         else:
             with Path(source).open("rb") as file:
                 raw = file.read(MAX_JSON_BYTES + 1)
@@ -119,8 +164,13 @@ def _read_json_input(source: str) -> object:
     if len(raw) > MAX_JSON_BYTES:
         raise ValidationError(
             "from-json",
-            f"The JSON input is larger than {MAX_JSON_BYTES // (1024 * 1024)} MB; "
-            "a patient's fields are smaller.",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The JSON input is larger than {limit} MB; a patient's fields are smaller.",
+                ),
+                limit=MAX_JSON_BYTES // (1024 * 1024),
+            ),
         )
     try:
         return json.loads(raw.decode("utf-8-sig"))
@@ -128,11 +178,16 @@ def _read_json_input(source: str) -> object:
         raise unreadable from exc
     except RecursionError as exc:
         raise ValidationError(
-            "from-json", "The JSON input is nested too deeply; give one flat object."
+            "from-json",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The JSON input is nested too deeply; give one flat object."
+                )
+            ),
         ) from exc
 
 
-def _read_stdin(limit: int) -> bytes:
+def read_stdin(limit: int) -> bytes:
     """Up to ``limit`` bytes of standard input (none when it is closed)."""
     if sys.stdin is None:
         return b""
@@ -142,38 +197,65 @@ def _read_stdin(limit: int) -> bytes:
     return str(sys.stdin.read(limit)).encode("utf-8", "surrogatepass")
 
 
-def _from_json(a: argparse.Namespace) -> None:
-    """Fill ``a`` from --from-json; options given on the line win."""
+def _from_json(a: argparse.Namespace, lists: Sequence[str] = ("consents",)) -> None:
+    """Fill ``a`` from --from-json; options given on the line win. ``lists`` are the
+    keys holding consent names (``consents``, and ``withdraw`` for an update)."""
     if not a.from_json:
         return
     data = _read_json_input(a.from_json)
-    if not isinstance(data, dict) or set(data) - set(validation.FIELDS) - {"consents"}:
+    if not isinstance(data, dict) or set(data) - set(ops.FIELDS) - set(lists):
         raise ValidationError(
             "from-json",
-            f"The JSON object may hold: {', '.join(validation.FIELDS)}, "
-            'consents (a list such as ["sms"]).',
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The JSON object may hold: {fields}, {lists} (a list such as {example}).",
+                ),
+                fields=", ".join(ops.FIELDS),
+                lists=" and ".join(lists),
+                example='["sms"]',
+            ),
         )
-    for key in validation.FIELDS:
+    for key in ops.FIELDS:
         value = data.get(key)
         if value is not None and not isinstance(value, str):
-            raise ValidationError(key, f'The JSON field "{key}" must be text (in quotes) or null.')
+            raise ValidationError(
+                key,
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", 'The JSON field "{key}" must be text (in quotes) or null.'
+                    ),
+                    key=key,
+                ),
+            )
         option = _OPTION_OF.get(key, key)
         if getattr(a, option) in (None, "") and value is not None:
             setattr(a, option, value)
-    a.consent.extend(_json_consents(data.get("consents", [])))
+    a.consent.extend(_json_consents(data.get("consents", []), "consents"))
+    if "withdraw" in lists:
+        a.withdraw.extend(_json_consents(data.get("withdraw", []), "withdraw"))
 
 
-def _json_consents(given: object) -> list[str]:
+def _json_consents(given: object, key: str) -> list[str]:
     """The consents a JSON object lists: a list of names such as ["sms", "email"]."""
     if not isinstance(given, list) or not all(
         isinstance(c, str) and c in CONSENT_NAMES for c in given
     ):
         raise ValidationError(
-            "consents",
-            f'The JSON field "consents" must be a list of: {", ".join(CONSENT_NAMES)} '
-            '(such as ["sms", "email"]).',
+            key,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", 'The JSON field "{key}" must be a list of: {names} (such as {example}).'
+                ),
+                key=key,
+                names=", ".join(CONSENT_NAMES),
+                example='["sms", "email"]',
+            ),
         )
     return given
+
+
+# ---------------------------------------------------------------------------- add
 
 
 def cmd_add(app: App) -> int:
@@ -181,42 +263,53 @@ def cmd_add(app: App) -> int:
     _from_json(a)
     for field in ("given_name", "family_name"):
         if not getattr(a, field):
+            option = field.replace("_", "-")
             raise ValidationError(
-                field.replace("_", "-"), f"--{field.replace('_', '-')} is required."
+                option, Text(QT_TRANSLATE_NOOP("core", "--{option} is required."), option=option)
             )
-    with app.database() as db, db.write() as session:
-        try:
-            p = patients.create_patient(
-                session,
-                app.ctx(db),
-                given_name=a.given_name,
-                family_name=a.family_name,
-                phone=a.phone,
-                email=a.email,
-                national_id=a.national_id,
-                birth_date=a.birth_date,
-                gender=a.gender,
-                address=a.address,
-                preferred_language=a.language,
-                preferred_channel=a.channel,
-                notes=a.notes,
-                consents={CONSENT_NAMES[c]: True for c in a.consent},
-                allow_duplicate=a.allow_duplicate,
-            )
-        except DuplicatePatient as exc:
-            numbers = session.scalars(select(Patient.number).where(Patient.id.in_(exc.matches)))
-            raise DuplicatePatient(
-                f"{exc} Existing: {', '.join(numbers)}. Use --allow-duplicate to add anyway.",
-                exc.matches,
-            ) from None
-        data = _record(p)
-    app.emit(data, f"Added patient {data['number']}.")
+    fields = {
+        "email": a.email, "national_id": a.national_id, "birth_date": a.birth_date,
+        "gender": a.gender, "address": a.address, "preferred_language": a.language,
+        "preferred_channel": a.channel, "notes": a.notes,
+    }  # fmt: skip
+    new = NewPatient(
+        a.given_name,
+        a.family_name,
+        a.phone,
+        fields=fields,
+        consents={CONSENT_NAMES[c]: True for c in a.consent},
+    )
+    with app.database() as db:
+        added = ops.add_record(db, app.ctx(db), new, allow_duplicate=a.allow_duplicate)
+    if isinstance(added, Duplicates):
+        raise _refused(added, adding=True)
+    data = _fields(added)
+    data["consents"] = dict(added.consents)
+    app.emit(data, f"Added patient {added.number}.")
     return 0
 
 
+def _refused(dup: Duplicates, *, adding: bool) -> DuplicatePatient:
+    """The duplicate warning, naming the patients it found and how to go on anyway."""
+    numbers = ", ".join(r.number for r in dup.matches)
+    if adding:
+        template = QT_TRANSLATE_NOOP(
+            "core", "{warning} Existing: {numbers}. Use --allow-duplicate to add anyway."
+        )
+    else:
+        template = QT_TRANSLATE_NOOP(
+            "core", "{warning} Existing: {numbers}. Use --allow-duplicate to save anyway."
+        )
+    text = Text(template, warning=dup.message, numbers=numbers)
+    return DuplicatePatient(text, [r.id for r in dup.matches])
+
+
+# ------------------------------------------------------------------------- search
+
+
 def cmd_search(app: App) -> int:
-    with app.database() as db, db.read() as session:
-        rows = search_patients(session, app.ctx(db), app.args.query, limit=app.args.limit)
+    with app.database() as db:
+        rows = ops.find(db, app.ctx(db), app.args.query, limit=app.args.limit)
     data = [
         {
             "id": r.id,
@@ -232,44 +325,129 @@ def cmd_search(app: App) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- show
+
+
 def cmd_show(app: App) -> int:
-    with app.database() as db, db.write() as session:
+    with app.database() as db:
         ctx = app.ctx(db)
-        found = lookup.patient(session, app.args.patient)
-        p = patients.open_patient(session, ctx, found.id)
-        data = _record(p)
-        data["consents"] = current_consents(session, p.id)
-        since = app.clock.now() - timedelta(days=365)
-        appts = session.scalars(
-            select(Appointment)
-            .where(
-                Appointment.patient_id == p.id,
-                Appointment.start_utc >= since,
-                Appointment.deleted_at.is_(None),
-            )
-            .order_by(Appointment.start_utc)
-        ).all()
-        data["appointments"] = [describe(session, x) for x in appts]
+        found = lookup.patient(db, app.args.patient)
+        shown = ops.show(db, ctx, found.id)
+    data = _shown(shown, app)
+    app.emit(data, _text(data))
+    return 0
+
+
+def _fields(record: PatientRecord) -> dict[str, Any]:
+    return {"id": record.id, "number": record.number, **record.fields}
+
+
+def _shown(record: PatientRecord, app: App) -> dict[str, Any]:
+    """The record as ``patient show`` gives it: fields, consents, the last year's visits."""
+    data = _fields(record)
+    data["consents"] = dict(record.consents)
+    tz = zones.zone(record.timezone)
+    since = app.clock.now() - timedelta(days=SHOWN_DAYS)
+    data["appointments"] = [
+        {
+            "id": v.id,
+            "start": v.start_utc.astimezone(tz).isoformat(timespec="minutes"),
+            "end": v.end_utc.astimezone(tz).isoformat(timespec="minutes"),
+            "when": span_text(v.start_utc, v.end_utc, tz),
+            "status": v.status,
+            "patient_number": record.number,
+            "patient": record.display_name,
+            "provider": v.provider or None,
+            "service": v.service or None,
+            "room": v.room or None,
+            "override_reason": v.override_reason,
+        }
+        for v in record.visits
+        if v.start_utc >= since
+    ]
+    return data
+
+
+_SHOWN_FIELDS = (
+    "phone", "email", "national_id", "birth_date", "gender", "preferred_language",
+    "preferred_channel", "address", "notes",
+)  # fmt: skip
+
+
+def _text(data: Mapping[str, Any]) -> str:
     lines = [f"{data['number']}  {data['given_name']} {data['family_name']}"]
-    for key in (
-        "phone",
-        "email",
-        "national_id",
-        "birth_date",
-        "gender",
-        "preferred_language",
-        "preferred_channel",
-        "address",
-        "notes",
-    ):
+    for key in _SHOWN_FIELDS:
         if data[key]:
             lines.append(f"  {key.replace('_', ' ')}: {data[key]}")
     given = [k for k, v in data["consents"].items() if v]
     lines.append(f"  consents: {', '.join(given) or 'none'}")
-    for x in data["appointments"]:
+    for x in data.get("appointments", ()):
         lines.append(
             f"  {x['start'][:16].replace('T', ' ')}  {x['status']:<10} "
-            f"{x['service']} with {x['provider']}"
+            f"{x['service'] or ''} with {x['provider'] or ''}"
         )
-    app.emit(data, "\n".join(lines))
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------- update
+
+_NOTHING = Text(
+    QT_TRANSLATE_NOOP(
+        "core", "Nothing to change: give a field to change (such as --phone) or a consent."
+    )
+)
+
+
+def cmd_update(app: App) -> int:
+    a = app.args
+    _from_json(a, ("consents", "withdraw"))
+    given = {
+        "given_name": a.given_name, "family_name": a.family_name, "phone": a.phone,
+        "email": a.email, "national_id": a.national_id, "birth_date": a.birth_date,
+        "gender": a.gender, "address": a.address, "preferred_language": a.language,
+        "preferred_channel": a.channel, "notes": a.notes,
+    }  # fmt: skip
+    changes = {k: v for k, v in given.items() if v is not None}
+    decisions = _decisions(a.consent, a.withdraw)
+    if not changes and not decisions:
+        raise UserError(_NOTHING)
+    with app.database() as db:
+        ctx = app.ctx(db)
+        found = lookup.patient(db, a.patient)
+        saved = ops.update(
+            db, ctx, found.id, changes, consents=decisions, allow_duplicate=a.allow_duplicate
+        )
+        if isinstance(saved, Duplicates):
+            raise _refused(saved, adding=False)
+    data = _fields(saved)
+    data["consents"] = dict(saved.consents)
+    app.emit(data, f"Updated patient {saved.number}.\n{_text(data)}")
     return 0
+
+
+def _decisions(given: Sequence[str], withdrawn: Sequence[str]) -> dict[str, bool]:
+    both = sorted(set(given) & set(withdrawn))
+    if both:
+        raise ValidationError(
+            "withdraw",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "A consent cannot be given and withdrawn at once: {names}."
+                ),
+                names=", ".join(both),
+            ),
+        )
+    decisions = {CONSENT_NAMES[c]: True for c in given}
+    decisions.update({CONSENT_NAMES[c]: False for c in withdrawn})
+    return decisions
+
+
+@contextmanager
+def options_named(names: Mapping[str, str]) -> Iterator[None]:
+    """A refusal naming a core field (``occurred_at``) names the option instead (``at``)."""
+    try:
+        yield
+    except ValidationError as exc:
+        if exc.field in names:
+            raise ValidationError(names[exc.field], message(exc)) from None
+        raise

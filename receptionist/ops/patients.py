@@ -1,23 +1,59 @@
-"""Operations on patients: find, add, (more to come: change, open, delete, consents).
+"""Operations on patients: find, add, show (the audited opening), update, consent,
+history and delete.
 
-Each function owns its transaction and returns plain data (``PatientRow`` and other
-frozen dataclasses), never an ORM row.
+Each function owns its transaction and returns plain data (``PatientRow``,
+``PatientRecord`` and other frozen dataclasses), never an ORM row. The rules, the
+permission checks and the audit events live in ``receptionist.patients.record`` and
+``receptionist.privacy.consents``; a patient's appointments are read through
+``receptionist.schedule.appointments``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
 from receptionist.errors import DuplicatePatient
-from receptionist.models import Patient
-from receptionist.patients import record, search
+from receptionist.models import Patient, Provider, Room, Service
+from receptionist.patients import record, search, validation
 from receptionist.patients.search import PatientRow
+from receptionist.privacy import consents as privacy
+from receptionist.schedule import appointments, catalog
+from receptionist.settings import clinic as clinic_settings
+from receptionist.settings import clinicstore
 from receptionist.store.storage import Database
 from receptionist.texts import message
 
-__all__ = ["Duplicates", "NewPatient", "PatientRow", "add", "find", "row_of"]
+__all__ = [
+    "CONSENT_PURPOSES",
+    "FIELDS",
+    "Duplicates",
+    "NewPatient",
+    "PatientRecord",
+    "PatientRow",
+    "Visit",
+    "add",
+    "add_record",
+    "clinic_zone",
+    "consent",
+    "delete",
+    "find",
+    "history",
+    "row_of",
+    "show",
+    "update",
+]
+
+FIELDS = validation.FIELDS  # the fields of a record, in the order a form shows them
+CONSENT_PURPOSES = privacy.PURPOSES
+# A patient's whole history: appointments outside these years cannot be booked.
+_EVER = (datetime(1900, 1, 1, tzinfo=UTC), datetime(2201, 1, 1, tzinfo=UTC))
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,6 +75,37 @@ class Duplicates:
     matches: list[PatientRow]
 
 
+@dataclass(frozen=True)
+class Visit:
+    """One appointment in the patient's history (times in UTC; names "" when gone)."""
+
+    id: str
+    start_utc: datetime
+    end_utc: datetime
+    service: str
+    provider: str
+    status: str
+    room: str = ""
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    """A patient's record as opened: the fields, the consents and the appointments."""
+
+    id: str
+    number: str
+    fields: Mapping[str, object]  # FIELDS -> the stored value
+    consents: Mapping[str, bool]  # every purpose -> whether consent is given now
+    consent_dates: Mapping[str, datetime]  # purpose -> when the latest decision was made
+    visits: tuple[Visit, ...]  # by start, oldest first
+    timezone: str = "UTC"  # the clinic's zone, in which its times are shown
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.fields['given_name']} {self.fields['family_name']}".strip()
+
+
 def row_of(patient: Patient) -> PatientRow:
     name = f"{patient.given_name} {patient.family_name}".strip()
     return PatientRow(patient.id, patient.number, name, patient.phone, patient.birth_date)
@@ -57,6 +124,23 @@ def add(
 ) -> PatientRow | Duplicates:
     """Add a patient; a likely duplicate (unless allowed) comes back as
     :class:`Duplicates` and nothing is written."""
+    return _add(db, ctx, new, allow_duplicate, lambda _s, patient: row_of(patient))
+
+
+def add_record(
+    db: Database, ctx: Ctx, new: NewPatient, *, allow_duplicate: bool = False
+) -> PatientRecord | Duplicates:
+    """:func:`add`, giving back the whole record as saved."""
+    return _add(db, ctx, new, allow_duplicate, lambda s, patient: _record(s, ctx, patient))
+
+
+def _add(
+    db: Database,
+    ctx: Ctx,
+    new: NewPatient,
+    allow_duplicate: bool,
+    result: Callable[[Session, Patient], T],
+) -> T | Duplicates:
     try:
         with db.write() as s:
             patient = record.create_patient(
@@ -69,9 +153,120 @@ def add(
                 allow_duplicate=allow_duplicate,
                 **new.fields,  # type: ignore[arg-type]
             )
-            return row_of(patient)
+            return result(s, patient)
     except DuplicatePatient as exc:
-        with db.read() as s:
-            found = (s.get(Patient, pid) for pid in exc.matches)
-            rows = [row_of(p) for p in found if p is not None and p.deleted_at is None]
-        return Duplicates(message(exc), rows)
+        return _duplicates(db, exc)
+
+
+def show(db: Database, ctx: Ctx, patient_id: str) -> PatientRecord:
+    """Open the patient's record to show it; every opening is audited."""
+    with db.write() as s:
+        return _record(s, ctx, record.open_patient(s, ctx, patient_id))
+
+
+def update(
+    db: Database,
+    ctx: Ctx,
+    patient_id: str,
+    changes: Mapping[str, object],
+    *,
+    consents: Mapping[str, bool] | None = None,
+    allow_duplicate: bool = False,
+) -> PatientRecord | Duplicates:
+    """Change the given fields (a blank text clears an optional one) and record the
+    consent decisions given, in one transaction; the record as saved comes back. A
+    refused field (ValidationError naming it) or a likely duplicate (unless allowed,
+    as :class:`Duplicates`) writes nothing."""
+    try:
+        with db.write() as s:
+            patient = record.update_patient(
+                s,
+                ctx,
+                patient_id,
+                consents=consents,
+                allow_duplicate=allow_duplicate,
+                **changes,
+            )
+            return _record(s, ctx, patient)
+    except DuplicatePatient as exc:
+        return _duplicates(db, exc)
+
+
+def consent(
+    db: Database, ctx: Ctx, patient_id: str, purpose: str, granted: bool, *, source: str = "desk"
+) -> PatientRecord:
+    """Record one consent decision and return the record after it (withdrawing
+    ``optional_data`` erases the birth date and gender)."""
+    with db.write() as s:
+        privacy.record_consent(s, ctx, patient_id, purpose, granted, source=source)
+        patient = s.get(Patient, patient_id)
+        assert patient is not None  # record_consent refuses a missing patient
+        return _record(s, ctx, patient)
+
+
+def history(
+    db: Database, ctx: Ctx, patient_id: str, *, since: datetime | None = None
+) -> tuple[Visit, ...]:
+    """The patient's appointments of every status, oldest first; with ``since``, those
+    ending after it."""
+    with db.read() as s:
+        return _visits(s, ctx, patient_id, since)
+
+
+def delete(db: Database, ctx: Ctx, patient_id: str) -> None:
+    """Tombstone the record, take it out of search, and wipe its documents and
+    communication log (``patients.record.delete_patient``)."""
+    with db.write() as s:
+        record.delete_patient(s, ctx, patient_id)
+
+
+def clinic_zone(db: Database) -> str:
+    """The clinic's time zone, in which the times kept with a patient are shown."""
+    with db.read() as s:
+        return str(clinicstore.value(s, clinic_settings.TIMEZONE))
+
+
+def _duplicates(db: Database, exc: DuplicatePatient) -> Duplicates:
+    with db.read() as s:
+        found = (s.get(Patient, pid) for pid in exc.matches)
+        rows = [row_of(p) for p in found if p is not None and p.deleted_at is None]
+    return Duplicates(message(exc), rows)
+
+
+def _record(s: Session, ctx: Ctx, patient: Patient) -> PatientRecord:
+    return PatientRecord(
+        id=patient.id,
+        number=patient.number,
+        fields={f: getattr(patient, f) for f in FIELDS},
+        consents=privacy.current_consents(s, patient.id),
+        consent_dates=privacy.decision_dates(s, patient.id),
+        visits=_visits(s, ctx, patient.id, None),
+        timezone=str(clinicstore.value(s, clinic_settings.TIMEZONE)),
+    )
+
+
+def _visits(s: Session, ctx: Ctx, patient_id: str, since: datetime | None) -> tuple[Visit, ...]:
+    start = _EVER[0] if since is None else since
+    found = appointments.list_appointments(
+        s, ctx, start, _EVER[1], patient_id=patient_id, include_inactive=True
+    )
+    services, providers = _names(s, Service), _names(s, Provider)
+    rooms = _names(s, Room)
+    return tuple(
+        Visit(
+            a.id,
+            a.start_utc,
+            a.end_utc,
+            services.get(a.service_id, ""),
+            providers.get(a.provider_id, ""),
+            a.status,
+            rooms.get(a.room_id or "", ""),
+            a.override_reason or None,
+        )
+        for a in found
+    )
+
+
+def _names(s: Session, model: type[catalog.Named]) -> dict[str, str]:
+    """Every row's name by id, inactive ones too (a past visit may name them)."""
+    return {x.id: x.name for x in catalog.listing(s, model, include_inactive=True)}

@@ -11,6 +11,7 @@ transaction: that consent is the only ground for holding them, so they go with i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
@@ -62,6 +63,16 @@ def current_consents(session: Session, patient_id: str) -> dict[str, bool]:
         if purpose in state:
             state[purpose] = granted
     return state
+
+
+def decision_dates(session: Session, patient_id: str) -> dict[str, datetime]:
+    """Each purpose decided so far mapped to when its latest decision was recorded."""
+    rows = session.execute(
+        select(Consent.purpose, Consent.recorded_at)
+        .where(Consent.patient_id == patient_id, Consent.deleted_at.is_(None))
+        .order_by(Consent.recorded_at, literal_column("consent.rowid"))
+    )
+    return {purpose: when for purpose, when in rows}
 
 
 def has_consent(session: Session, patient_id: str, purpose: str) -> bool:

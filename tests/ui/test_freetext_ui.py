@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from receptionist.freetext import has_controls
 from receptionist.models import Patient
+from receptionist.ops.patients import Visit
 from receptionist.patients.search import PatientRow
 from receptionist.schedule.cards import AgendaItem
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -24,7 +25,6 @@ from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.patients import Patients, install
 from ui.patients.history import HistoryModel
-from ui.patients.record import Visit
 from ui.patients.table import PatientTableModel
 from ui.pinboard import PinModel, Pinned
 from ui.schedule.frame import elided

@@ -20,10 +20,11 @@ from uiseed import USER
 
 from receptionist.context import Actor
 from receptionist.models import CommunicationEntry, Patient, PatientDocument, StaffUser
+from receptionist.ops import documents as ops_documents
 from receptionist.patients import documents
 from ui.app import stylesheet
 from ui.desk import Desk
-from ui.patients import PatientWindow, docops
+from ui.patients import PatientWindow
 from ui.patients.documents import DocumentsPage
 from ui.progress import ProgressDialog
 
@@ -200,7 +201,7 @@ def test_cancel_before_the_worker_starts_writes_nothing(
     qtbot: QtBot, desk: Desk, docs: DocumentsPage, tmp_path: Path
 ) -> None:
     source = tmp_path / "big.bin"
-    source.write_bytes(os.urandom(3 * docops.CHUNK_BYTES))
+    source.write_bytes(os.urandom(3 * ops_documents.CHUNK_BYTES))
     docs.progress_delay_ms = 0
     gate = threading.Event()
     desk.tasks.run(lambda: gate.wait(10))  # the worker is busy with something else
@@ -225,7 +226,7 @@ def test_cancel_while_reading_a_slow_file_writes_nothing(
     """A file arriving slowly (a pipe standing in for a network drive): Cancel mid-way."""
     pipe = tmp_path / "slow.pdf"
     os.mkfifo(pipe)
-    chunk = b"x" * docops.CHUNK_BYTES
+    chunk = b"x" * ops_documents.CHUNK_BYTES
     first_sent, go_on = threading.Event(), threading.Event()
 
     def feed() -> None:

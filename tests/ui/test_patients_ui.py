@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from receptionist.context import Actor, Ctx
 from receptionist.models import AuditEvent, Patient
+from receptionist.ops.patients import Visit
 from receptionist.patients import record as patients
 from receptionist.patients.search import PatientRow, rebuild_search_index
 from receptionist.privacy import consents
@@ -27,7 +28,6 @@ from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.patients import Patients, PatientWindow, install
 from ui.patients.history import HistoryModel, HistoryPage
-from ui.patients.record import Visit
 from ui.patients.search import PatientSearch
 from ui.patients.table import PatientTableModel
 from ui.quickfind import QuickFind
@@ -229,6 +229,33 @@ def test_a_bad_phone_is_shown_under_the_phone_field_and_nothing_is_saved(
         qtbot.keyClick(phone, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert on_worker(window.desk, stored) == ("+905327654321", "zeynep@example.org")
     assert shown.form.changes() == {}
+
+
+def test_a_save_that_makes_a_likely_duplicate_is_told_and_nothing_is_saved(
+    qtbot: QtBot,
+    window: MainWindow,
+    controller: Patients,
+    ids: dict[str, str],
+    told: list[messages.Message],
+) -> None:
+    shown = open_record(qtbot, controller, ids["A-2"])
+    for field, text in (("given_name", "Zeynep"), ("family_name", "Kaya"), ("phone", PHONE)):
+        editor = shown.form.editors[field]
+        editor.selectAll()  # type: ignore[union-attr]
+        qtbot.keyClicks(editor, text)
+    shown.save()
+    qtbot.waitUntil(lambda: shown.note.text() == "Not saved.", timeout=10_000)
+    errors = [m for m in told if m.level >= messages.Level.ERROR]
+    assert len(errors) == 1 and "patient" in errors[0].text.lower()
+    assert shown.save_button.isEnabled() and shown.form.changes()["given_name"] == "Zeynep"
+
+    def name(db: Database) -> str:
+        with db.read() as s:
+            row = s.get(Patient, ids["A-2"])
+            assert row is not None
+            return row.given_name
+
+    assert on_worker(window.desk, name) == "Mehmet"
 
 
 def test_toggling_a_consent_records_the_decision(

@@ -8,7 +8,6 @@ back under the summary box and nothing is written.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,14 +22,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from receptionist.context import Ctx
 from receptionist.errors import ValidationError
-from receptionist.models import StaffUser
-from receptionist.patients import commlog
-from receptionist.patients.commlog import CHANNELS, DIRECTIONS, CommEntry
+from receptionist.ops import commlog
+from receptionist.ops.commlog import CHANNELS, DIRECTIONS, LogRow
 from receptionist.store.storage import Database
 
 from .. import messages
@@ -41,34 +36,7 @@ from ..rowsmodel import RowsModel, rows_table
 from ..tasks import DbOp
 from .table import short_datetime
 
-
-@dataclass(frozen=True)
-class LogRow:
-    entry: CommEntry
-    by: str  # the user name of who logged it ("" for the system or a removed account)
-
-
-def load(db: Database, ctx: Ctx, patient_id: str) -> list[LogRow]:
-    with db.read() as s:
-        return _rows(s, ctx, patient_id)
-
-
-def add(db: Database, ctx: Ctx, patient_id: str, fields: Mapping[str, str]) -> list[LogRow]:
-    """Log the entry and return the log as it now stands, in one transaction."""
-    with db.write() as s:
-        commlog.add(s, ctx, patient_id, channel=fields["channel"],
-                    direction=fields["direction"], summary=fields["summary"])  # fmt: skip
-        return _rows(s, ctx, patient_id)
-
-
-def _rows(s: Session, ctx: Ctx, patient_id: str) -> list[LogRow]:
-    entries = commlog.list_entries(s, ctx, patient_id)
-    ids = {e.recorded_by for e in entries if e.recorded_by}
-    names: dict[str, str] = {}
-    if ids:
-        query = select(StaffUser.id, StaffUser.username).where(StaffUser.id.in_(ids))
-        names = {user_id: name for user_id, name in s.execute(query)}
-    return [LogRow(e, names.get(e.recorded_by or "", "")) for e in entries]
+__all__ = ["CommLogModel", "CommLogPage", "LogRow", "channel_names", "direction_names"]
 
 
 def channel_names() -> dict[str, str]:
@@ -189,7 +157,8 @@ class CommLogPage(QWidget):
     # --- the log -----------------------------------------------------------------------
     def load(self) -> None:
         ctx, pid = self.desk.ctx(), self.patient_id
-        DbOp(self.desk.tasks, lambda db: load(db, ctx, pid), self).success(self._show).run()
+        op = DbOp(self.desk.tasks, lambda db: commlog.listing(db, ctx, pid), self)
+        op.success(self._show).run()
 
     def _show(self, rows: Sequence[LogRow]) -> None:
         self.model.set_rows(rows)
@@ -214,7 +183,13 @@ class CommLogPage(QWidget):
         self.add_button.setEnabled(False)
         self.note.setText(self.tr("Saving…"))
         ctx, pid, fields = self.desk.ctx(), self.patient_id, self.fields()
-        op = DbOp(self.desk.tasks, lambda db: add(db, ctx, pid, fields), self)
+
+        def add(db: Database) -> list[LogRow]:
+            commlog.add(db, ctx, pid, channel=fields["channel"],
+                        direction=fields["direction"], summary=fields["summary"])  # fmt: skip
+            return commlog.listing(db, ctx, pid)
+
+        op = DbOp(self.desk.tasks, add, self)
         op.success(self._added).failure(self._refused).run()
 
     def _added(self, rows: Sequence[LogRow]) -> None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QWidget
 
-from receptionist.privacy.consents import PURPOSES
+from receptionist.ops.patients import CONSENT_PURPOSES as PURPOSES
 
 from .table import short_datetime
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDir, QLocale, QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from receptionist.patients.documents import DocumentInfo
+from receptionist.ops.documents import DocumentInfo
 
 from ..rowsmodel import RowsModel
 from .table import ID_ROLE, short_datetime

@@ -24,14 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.freetext import printable
-from receptionist.patients.documents import MAX_BYTES, DocumentInfo
+from receptionist.ops import documents
+from receptionist.ops.documents import MAX_BYTES, DocumentInfo
+from receptionist.store.storage import Database
 
 from .. import messages
 from ..desk import Desk
 from ..progress import ProgressDialog
 from ..rowsmodel import rows_table
 from ..tasks import Cancelled, DbOp, Progress
-from . import docops
 from .docparts import (
     ConfirmFactory,
     DocumentsModel,
@@ -157,7 +158,7 @@ class DocumentsPage(QWidget):
     # --- listing -----------------------------------------------------------------------
     def load(self) -> None:
         ctx, pid = self.desk.ctx(), self.patient_id
-        DbOp(self.desk.tasks, lambda db: docops.load(db, ctx, pid), self).success(
+        DbOp(self.desk.tasks, lambda db: documents.listing(db, ctx, pid), self).success(
             self._show_list
         ).run()
 
@@ -195,9 +196,12 @@ class DocumentsPage(QWidget):
         self.attach_button.setEnabled(False)
         self.note.setText(self.tr("Attaching {0}…").format(file.name))
         ctx, pid = self.desk.ctx(), self.patient_id
-        op = DbOp(
-            self.desk.tasks, lambda db: docops.attach_file(db, ctx, pid, file, progress), self
-        )
+
+        def attach(db: Database) -> tuple[DocumentInfo, list[DocumentInfo]]:
+            added = documents.attach(db, ctx, pid, file, progress=progress)
+            return added, documents.listing(db, ctx, pid)
+
+        op = DbOp(self.desk.tasks, attach, self)
         op.cancellable(progress).success(self._attached).failure(self._attach_failed).run()
 
     def _progressed(self, name: str, done: int, total: int) -> None:
@@ -244,7 +248,11 @@ class DocumentsPage(QWidget):
         if not path:
             return
         ctx, target = self.desk.ctx(), Path(path)
-        op = DbOp(self.desk.tasks, lambda db: docops.save_copy(db, ctx, document_id, target), self)
+        op = DbOp(
+            self.desk.tasks,
+            lambda db: documents.save_copy(db, ctx, document_id, target, replace=True),
+            self,
+        )
         op.success(lambda _info: self._copied(path)).failure(self._failed).run()
 
     def _copied(self, path: str) -> None:
@@ -276,7 +284,12 @@ class DocumentsPage(QWidget):
 
     def _remove(self, document_id: str, name: str) -> None:
         ctx, pid = self.desk.ctx(), self.patient_id
-        op = DbOp(self.desk.tasks, lambda db: docops.remove(db, ctx, pid, document_id), self)
+
+        def remove(db: Database) -> list[DocumentInfo]:
+            documents.remove(db, ctx, document_id)
+            return documents.listing(db, ctx, pid)
+
+        op = DbOp(self.desk.tasks, remove, self)
         op.success(lambda found: self._removed(found, document_id, name))
         op.failure(self._failed).run()
 

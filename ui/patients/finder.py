@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from receptionist.context import Ctx
-from receptionist.patients.search import PatientRow, search_patients
-from receptionist.store.storage import Database
+from receptionist.ops import patients
+from receptionist.ops.patients import PatientRow
 
 from .. import messages
 from ..desk import Desk
@@ -14,12 +13,6 @@ from ..tasks import DbOp
 
 DEBOUNCE_MS = 40  # typeahead results must be on screen within 100 ms of a keystroke
 LIMIT = 100
-
-
-def find(db: Database, ctx: Ctx, query: str, limit: int) -> list[PatientRow]:
-    """Runs on the worker."""
-    with db.read() as s:
-        return search_patients(s, ctx, query, limit=limit)
 
 
 class PatientFinder(QObject):
@@ -59,8 +52,8 @@ class PatientFinder(QObject):
             return
         self._running, self._dirty = True, False
         self.busyChanged.emit(True)
-        ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: find(db, ctx, query, self.limit), self)
+        ctx, limit = self.desk.ctx(), self.limit
+        op = DbOp(self.desk.tasks, lambda db: patients.find(db, ctx, query, limit=limit), self)
         op.success(lambda rows: self._landed(query, rows)).failure(self._failed).run()
 
     def _landed(self, query: str, rows: list[PatientRow]) -> None:

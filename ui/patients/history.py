@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.ops.patients import Visit
+
 from ..rowsmodel import RowsModel, rows_table
 from ..schedule.look import status_label
-from .record import Visit
 from .table import short_datetime
 
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.patients.search import PatientRow
+from receptionist.ops.patients import PatientRow
 
 from ..desk import Desk
 from ..rowsmodel import rows_table

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, QObject, Qt, QTime
 
-from receptionist.patients.search import PatientRow
+from receptionist.ops.patients import PatientRow
 
 from ..rowsmodel import RowsModel
 

@@ -1,10 +1,11 @@
 """The patient window: details, consents, appointments, communication log, documents
 and notes of one patient.
 
-Opening reads the record through ``patients.open_patient`` (audited) on the worker;
-Save sends only the changed fields; a ValidationError comes back under the field it
-names and nothing is written. A consent box records its decision as it is toggled.
-The communication log and the documents load when their tab is first shown (and
+Opening reads the record through ``ops.patients.show`` (audited) on the worker;
+Save sends only the changed fields (``ops.patients.update``); a ValidationError comes
+back under the field it names, a likely duplicate is told, and nothing is written. A
+consent box records its decision as it is toggled (``ops.patients.consent``). The
+communication log and the documents load when their tab is first shown (and
 again after the record is reopened); they save on their own, not with Save.
 """
 
@@ -24,9 +25,11 @@ from PySide6.QtWidgets import (
 
 from receptionist.errors import ValidationError
 from receptionist.freetext import printable
+from receptionist.ops import patients
+from receptionist.ops.patients import Duplicates, PatientRecord
 
 from .. import messages
-from ..coretext import exception_text
+from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..tasks import DbOp
 from .commlog import CommLogPage
@@ -34,7 +37,6 @@ from .consentbox import ConsentBox
 from .documents import DocumentsPage
 from .form import DemographicsForm
 from .history import HistoryPage
-from .record import PatientRecord, open_record, save_changes, save_consent
 
 
 class PatientWindow(QDialog):
@@ -144,7 +146,7 @@ class PatientWindow(QDialog):
     def load(self) -> None:
         """Open (and audit the opening of) the record on the worker."""
         ctx, pid = self.desk.ctx(), self.patient_id
-        op = DbOp(self.desk.tasks, lambda db: open_record(db, ctx, pid), self)
+        op = DbOp(self.desk.tasks, lambda db: patients.show(db, ctx, pid), self)
         op.success(self._show_opened).failure(self._load_failed).run()
 
     def _show_record(self, record: PatientRecord) -> None:
@@ -186,10 +188,15 @@ class PatientWindow(QDialog):
         self._set_enabled(False)  # nothing typed now could be overwritten by the reload
         self.note.setText(self.tr("Saving…"))
         ctx, pid = self.desk.ctx(), self.patient_id
-        op = DbOp(self.desk.tasks, lambda db: save_changes(db, ctx, pid, changes), self)
+        op = DbOp(self.desk.tasks, lambda db: patients.update(db, ctx, pid, changes), self)
         op.success(self._saved).failure(self._save_failed).run()
 
-    def _saved(self, record: PatientRecord) -> None:
+    def _saved(self, record: PatientRecord | Duplicates) -> None:
+        if isinstance(record, Duplicates):  # another patient looks the same: not saved
+            self._set_enabled(True)
+            self.note.setText(self.tr("Not saved."))
+            messages.error(translated(record.message))
+            return
         self._show_record(record)
         self.note.setText(self.tr("Saved."))
         messages.info(self.tr("Saved patient {0}.").format(record.number))
@@ -212,7 +219,9 @@ class PatientWindow(QDialog):
     # --- consents ----------------------------------------------------------------------
     def decide(self, purpose: str, granted: bool) -> None:
         ctx, pid = self.desk.ctx(), self.patient_id
-        op = DbOp(self.desk.tasks, lambda db: save_consent(db, ctx, pid, purpose, granted), self)
+        op = DbOp(
+            self.desk.tasks, lambda db: patients.consent(db, ctx, pid, purpose, granted), self
+        )
         op.success(lambda r: self._consent_saved(r, purpose, granted))
         op.failure(self._consent_failed).run()
 
