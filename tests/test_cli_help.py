@@ -40,6 +40,9 @@ OWNED_ELSEWHERE = TODAY - {
     "appointment cancel",
     "appointment status",
     "slots",
+    "patient add",
+    "patient search",
+    "patient show",
 }
 
 
