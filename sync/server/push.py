@@ -18,8 +18,7 @@ Each change, in device-sequence order (docs/sync-protocol.md, "Push"):
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from sqlalchemy import (
     Connection,
     Row,
     and_,
+    bindparam,
     delete,
     false,
     func,
@@ -49,19 +49,65 @@ from .schema import INACTIVE_STATUSES, clinic, device, record
 from .shapes import record_json, record_out
 from .store import Store, lock_clinic
 
+# One statement each, compiled once: a push of thousands of changes runs them per change.
+_INSERT = insert(record)
+_UPDATE = update(record).where(
+    record.c.clinic_id == bindparam("w_clinic"),
+    record.c.entity == bindparam("w_entity"),
+    record.c.id == bindparam("w_id"),
+)
+_PREFETCH = 500  # ids per look-up of the rows a push touches
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The server's record of a row as a push found or left it."""
+
+    entity: str
+    id: str
+    version: int
+    deleted: bool
+    key_gen: int
+    clear: str
+    sealed: str
+    seq: int
+    device_id: str
+
+    @classmethod
+    def of(cls, row: Row[Any]) -> Stored:
+        return cls(
+            row.entity, row.id, row.version, row.deleted, row.key_gen, row.clear, row.sealed,
+            row.seq, row.device_id,
+        )  # fmt: skip
+
 
 @dataclass
 class Batch:
-    """What one push's changes share: who sent it, when, and the next server sequence."""
+    """What one push's changes share: who sent it, when, the next server sequence, and
+    the server's records of the rows it touches (looked up at once, kept current)."""
 
     conn: Connection
     who: Caller
     now: datetime
     next_seq: int
+    rows: dict[tuple[str, str], Stored]
+    # Writes that cannot be refused (no appointment holding time), sent together: many
+    # rows in one round trip. Flushed before any write that can be refused, so that
+    # write meets every change before it.
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
 
     def take_seq(self) -> int:
         self.next_seq += 1
         return self.next_seq - 1
+
+    def flush(self) -> None:
+        if self.inserts:
+            self.conn.execute(_INSERT, self.inserts)
+            self.inserts = []
+        if self.updates:
+            self.conn.execute(_UPDATE, self.updates)
+            self.updates = []
 
 
 def push(
@@ -73,13 +119,15 @@ def push(
         me = locked_device(conn, who)
         if body.first_seq > me.last_seq + 1:
             raise gap(me.last_seq)
-        batch = Batch(conn, who, clock.now(), place.next_seq)
+        new = [change for change in changes if change.seq > me.last_seq]
+        batch = Batch(conn, who, clock.now(), place.next_seq, _rows(conn, who.clinic_id, new))
         results = [
             _apply(batch, change)
             if change.seq > me.last_seq
             else bodies.ChangeResult(seq=change.seq, outcome="duplicate")
             for change in changes
         ]
+        batch.flush()
         last_seq = max([me.last_seq, *(c.seq for c in changes)])
         horizon_seq = purge(conn, who.clinic_id, batch.now - horizon, place.horizon_seq)
         conn.execute(
@@ -93,6 +141,26 @@ def push(
             .values(last_seq=last_seq, last_seen_at=batch.now)
         )
     return bodies.PushOut(last_seq=last_seq, results=results)
+
+
+def _rows(conn: Connection, clinic_id: str, changes: list[Change]) -> dict[tuple[str, str], Stored]:
+    """The server's records of the rows ``changes`` touch."""
+    wanted: dict[str, set[str]] = {}
+    for change in changes:
+        wanted.setdefault(change.entity, set()).add(change.id)
+    found: dict[tuple[str, str], Stored] = {}
+    for entity, ids in wanted.items():
+        ordered = sorted(ids)
+        for at in range(0, len(ordered), _PREFETCH):
+            rows = conn.execute(
+                select(record).where(
+                    record.c.clinic_id == clinic_id,
+                    record.c.entity == entity,
+                    record.c.id.in_(ordered[at : at + _PREFETCH]),
+                )
+            )
+            found.update(((row.entity, row.id), Stored.of(row)) for row in rows)
+    return found
 
 
 def gap(last_seq: int) -> ApiError:
@@ -112,13 +180,7 @@ def gap(last_seq: int) -> ApiError:
 
 
 def _apply(batch: Batch, change: Change) -> bodies.ChangeResult:
-    current = batch.conn.execute(
-        select(record).where(
-            record.c.clinic_id == batch.who.clinic_id,
-            record.c.entity == change.entity,
-            record.c.id == change.id,
-        )
-    ).first()
+    current = batch.rows.get((change.entity, change.id))
     if current is None:
         if change.base_version is not None and not change.deleted:
             return _result(change, "dropped")  # erased, its tombstone purged since
@@ -141,7 +203,7 @@ def _apply(batch: Batch, change: Change) -> bodies.ChangeResult:
 
 
 def _result(
-    change: Change, outcome: bodies.Outcome, current: Row[Any] | None = None,
+    change: Change, outcome: bodies.Outcome, current: Stored | None = None,
     conflict_id: str | None = None,
 ) -> bodies.ChangeResult:  # fmt: skip
     return bodies.ChangeResult(
@@ -150,36 +212,33 @@ def _result(
     )  # fmt: skip
 
 
-def _write(batch: Batch, change: Change, current: Row[Any] | None) -> bodies.ChangeResult:
+def _write(batch: Batch, change: Change, current: Stored | None) -> bodies.ChangeResult:
     """Write ``change`` over ``current`` (None: a new row); a refused double booking
     becomes a conflict at the sequence the write would have taken."""
     seq = batch.take_seq()
     values = _values(batch, change, seq)
-    holds = change.slot is not None and change.slot.holds(change.deleted)
-    guard: AbstractContextManager[Any] = batch.conn.begin_nested() if holds else nullcontext()
-    try:
-        with guard:
-            if current is None:
-                batch.conn.execute(
-                    insert(record).values(
-                        clinic_id=batch.who.clinic_id, entity=change.entity, id=change.id,
-                        created_at=batch.now, **values,
-                    )
-                )  # fmt: skip
-            else:
-                batch.conn.execute(
-                    update(record)
-                    .where(
-                        record.c.clinic_id == batch.who.clinic_id,
-                        record.c.entity == change.entity,
-                        record.c.id == change.id,
-                    )
-                    .values(**values)
-                )
-    except IntegrityError as exc:
-        if not (holds and is_overlap(exc)):
-            raise
-        return _refused(batch, change, current, seq)
+    if current is None:
+        values.update(
+            clinic_id=batch.who.clinic_id, entity=change.entity, id=change.id,
+            created_at=batch.now,
+        )  # fmt: skip
+    else:
+        values.update(w_clinic=batch.who.clinic_id, w_entity=change.entity, w_id=change.id)
+    if change.slot is not None and change.slot.holds(change.deleted):
+        batch.flush()
+        try:
+            with batch.conn.begin_nested():
+                batch.conn.execute(_INSERT if current is None else _UPDATE, values)
+        except IntegrityError as exc:
+            if not is_overlap(exc):
+                raise
+            return _refused(batch, change, current, seq)
+    else:
+        (batch.inserts if current is None else batch.updates).append(values)
+    batch.rows[(change.entity, change.id)] = Stored(
+        change.entity, change.id, change.version, change.deleted, change.key_gen, change.clear,
+        change.sealed, seq, batch.who.id,
+    )  # fmt: skip
     return _result(change, "applied")
 
 
@@ -205,9 +264,7 @@ def is_overlap(exc: IntegrityError) -> bool:
     return "appointment_overlap" in str(exc.orig)
 
 
-def _refused(
-    batch: Batch, change: Change, current: Row[Any] | None, seq: int
-) -> bodies.ChangeResult:
+def _refused(batch: Batch, change: Change, current: Stored | None, seq: int) -> bodies.ChangeResult:
     others = batch.conn.execute(
         select(record)
         .where(overlapping(batch.who.clinic_id, change))

@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Row
 
 from . import bodies
 
 
-def record_out(row: Row[Any]) -> bodies.RecordOut:
+class RecordLike(Protocol):
+    """A stored record: a row of ``record``, or what a push just wrote."""
+
+    @property
+    def entity(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def deleted(self) -> bool: ...
+    @property
+    def key_gen(self) -> int: ...
+    @property
+    def clear(self) -> str: ...
+    @property
+    def sealed(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def device_id(self) -> str: ...
+
+
+def record_out(row: RecordLike | Row[Any]) -> bodies.RecordOut:
     return bodies.RecordOut(
         entity=row.entity, id=row.id, version=row.version, deleted=row.deleted,
         key_gen=row.key_gen, clear=json.loads(row.clear), sealed=row.sealed, seq=row.seq,
@@ -18,7 +41,7 @@ def record_out(row: Row[Any]) -> bodies.RecordOut:
     )  # fmt: skip
 
 
-def record_json(row: Row[Any]) -> dict[str, Any]:
+def record_json(row: RecordLike | Row[Any]) -> dict[str, Any]:
     """A stored record as a conflict keeps it: as it travels, with its writer and seq."""
     return record_out(row).model_dump()
 

@@ -105,7 +105,7 @@ class PgCluster:
         with psycopg.connect(
             f"host={self.root} port={self.port} user=postgres dbname=postgres", autocommit=True
         ) as conn:
-            conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+            conn.execute(f"CREATE DATABASE {name}")
         return self.url(name)
 
     def checkpoint(self) -> None:

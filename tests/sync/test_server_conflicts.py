@@ -175,3 +175,16 @@ def test_a_pull_pages_records_and_conflicts_in_server_order(first_pc: Joined) ->
     assert cursor == 10
     last = first_pc.http.get("/v1/pull", params={"cursor": cursor}).json()
     assert last == {"records": [], "conflicts": [], "cursor": 10, "more": False}
+
+
+def test_a_slot_freed_earlier_in_the_same_push_can_be_booked(first_pc: Joined) -> None:
+    push(first_pc, 1, appointment("a-1", "08:00", "08:30"), record("patient", "p-1"))
+    cancelled = appointment("a-1", "08:00", "08:30", version=2, status="cancelled")
+    body = push_body(3, cancelled, record("patient", "p-1", 2),
+                     appointment("a-2", "08:00", "08:30"))  # fmt: skip
+    body["changes"][0]["base_version"] = body["changes"][1]["base_version"] = 1
+    answer = first_pc.http.post("/v1/push", json=body).json()
+    assert [r["outcome"] for r in answer["results"]] == ["applied"] * 3
+    pulled = pull(first_pc)
+    assert {r["id"]: r["version"] for r in pulled["records"]} == {"a-1": 2, "p-1": 2, "a-2": 1}
+    assert pulled["conflicts"] == []
