@@ -9,6 +9,7 @@ certificate and key files given, unless told it sits behind a proxy that does
 from __future__ import annotations
 
 import ipaddress
+import socket
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from typing import Any, TextIO
 import uvicorn
 
 from receptionist.clock import Clock, SystemClock
-from receptionist.errors import ValidationError
+from receptionist.errors import ReceptionistError, ValidationError
 from receptionist.freetext import clean_text
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -26,6 +27,12 @@ from . import devices
 from .app import create_app
 from .credentials import new_connect_code
 from .store import Store, open_store
+
+
+class PortInUse(ReceptionistError):
+    """The endpoint cannot listen where it was told to."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -90,11 +97,47 @@ def serve(
 ) -> None:
     """Serve the endpoint until interrupted; the schema is migrated first."""
     check_listen(host, port, certfile, keyfile, allow_plain_http=allow_plain_http)
-    store = open_store(database_url)
+    listening = listen(host, port)
     try:
-        uvicorn.Server(server_config(store, host, port, certfile=certfile, keyfile=keyfile)).run()
+        store = open_store(database_url)
+        try:
+            config = server_config(store, host, port, certfile=certfile, keyfile=keyfile)
+            uvicorn.Server(config).run(sockets=[listening])
+        finally:
+            store.close()
     finally:
-        store.close()
+        listening.close()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host`` and ``port`` (uvicorn would exit the process if it
+    could not bind one: here it is an error the CLI words)."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = found[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError:
+        raise ValidationError("host", _cannot_listen(host, port)) from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise PortInUse(_cannot_listen(host, port)) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _cannot_listen(host: str, port: int) -> Text:
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The endpoint cannot listen on {host} port {port}: another program uses it, "
+            "or the address is not this machine's. Give another --port or --host.",
+        ),
+        host=host,
+        port=port,
+    )
 
 
 def server_config(

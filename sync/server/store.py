@@ -17,15 +17,21 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, create_engine, event, select
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
-from receptionist.errors import NotFound, ValidationError
+from receptionist.errors import NotFound, ReceptionistError, ValidationError
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import migrate
 from .schema import clinic
 
 SQLITE_BUSY_MS = 30_000
+
+
+class Unreachable(ReceptionistError):
+    """The endpoint's database cannot be reached or opened."""
+
+    exit_code = 3
 
 
 class Store:
@@ -69,10 +75,24 @@ def open_store(database_url: str) -> Store:
     engine = _sqlite_engine(url) if url.get_backend_name() == "sqlite" else _pg_engine(url)
     try:
         migrate.upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise Unreachable(_unreachable(url)) from exc
     except BaseException:
         engine.dispose()
         raise
     return Store(engine)
+
+
+def _unreachable(url: URL) -> Text:
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The endpoint's database {database} cannot be reached or opened; check the "
+            "--database value, and that its server runs and lets this user in.",
+        ),
+        database=url.render_as_string(hide_password=True),
+    )
 
 
 def parse_url(database_url: str) -> URL:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import socket
 import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,9 +24,9 @@ from sqlalchemy import text
 from receptionist.clock import FixedClock
 from receptionist.errors import NotOurFile, ValidationError
 from sync.server import migrate
-from sync.server.commands import add_clinic, check_listen, serve
+from sync.server.commands import PortInUse, add_clinic, check_listen, serve
 from sync.server.schema import metadata
-from sync.server.store import open_store
+from sync.server.store import Unreachable, open_store
 
 
 def test_add_clinic_prints_a_one_time_connect_code(tmp_path: Path, clock: FixedClock) -> None:
@@ -165,3 +166,23 @@ def test_a_database_from_a_newer_endpoint_is_refused(tmp_path: Path) -> None:
     store.close()
     with pytest.raises(NotOurFile):
         open_store(url)
+
+
+def test_a_port_in_use_or_a_database_out_of_reach_is_an_error_not_an_exit(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(PortInUse) as busy:
+            serve(f"sqlite:///{tmp_path / 'e.db'}", "127.0.0.1", taken.getsockname()[1])
+    assert busy.value.exit_code == 3 and "--port" in str(busy.value)
+    assert not (tmp_path / "e.db").exists()
+    (tmp_path / "folder.db").mkdir()
+    for url in (
+        f"sqlite:///{tmp_path / 'folder.db'}",
+        f"postgresql+psycopg://someone:secret@/endpoint?host={tmp_path}&port=9",
+    ):
+        with pytest.raises(Unreachable) as unreachable:
+            open_store(url)
+        assert unreachable.value.exit_code == 3 and "secret" not in str(unreachable.value)

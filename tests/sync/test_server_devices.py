@@ -4,7 +4,7 @@ device list and revocation."""
 
 from __future__ import annotations
 
-from serverkit import Endpoint, Joined, connect, join, public_key
+from serverkit import Endpoint, Joined, appointment, connect, join, public_key, push_body, record
 from sqlalchemy import select
 
 from sync.server.commands import NewClinic
@@ -121,11 +121,13 @@ def test_envelopes_are_kept_per_device_and_generation(
     assert refused.status_code == 400 and "envelopes.0.device_id" in refused.json()["message"]
 
 
-def test_a_pc_may_be_connected_to_one_clinic_and_see_only_it(
+def test_a_clinic_sees_and_touches_only_its_own_rows(
     endpoint: Endpoint, first_pc: Joined, database_url: str
 ) -> None:
     from sync.server.commands import add_clinic
 
+    mine = [record("patient", "p-1"), appointment("a-1", "08:00", "08:30", provider="dr-x")]
+    first_pc.http.post("/v1/push", json=push_body(1, *mine))
     other_clinic = add_clinic(database_url, "Other", clock=endpoint.clock, out=None)
     other = connect(endpoint, other_clinic.code, "OTHER-1")
     with other.http:
@@ -133,3 +135,14 @@ def test_a_pc_may_be_connected_to_one_clinic_and_see_only_it(
         devices = other.http.get("/v1/devices").json()["devices"]
         assert [d["id"] for d in devices] == [other.device_id]
         assert other.http.get("/v1/pull").json()["records"] == []
+        # The same ids, the same provider at the same time: rows of its own clinic.
+        theirs = [
+            record("patient", "p-1", 5),
+            appointment("a-1", "08:00", "08:30", provider="dr-x", version=5),
+        ]
+        answer = other.http.post("/v1/push", json=push_body(1, *theirs)).json()
+        assert [r["outcome"] for r in answer["results"]] == ["applied", "applied"]
+    pulled = first_pc.http.get("/v1/pull").json()
+    assert [(r["id"], r["version"], r["sealed"]) for r in pulled["records"]] == [
+        (r["id"], 1, r["sealed"]) for r in mine
+    ]
