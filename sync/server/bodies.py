@@ -1,0 +1,188 @@
+"""The JSON bodies of the endpoint, as pydantic models: checked on the way in, and
+described in the OpenAPI document (``/openapi.json``).
+
+Requests are strict: a number sent as text, or true sent as 1, is refused, not
+guessed at. Fields a request does not define are ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Whole numbers that survive JSON everywhere (2**53) and any database's BIGINT.
+MAX_NUMBER = 2**53
+Count = Annotated[int, Field(ge=0, le=MAX_NUMBER)]
+Positive = Annotated[int, Field(ge=1, le=MAX_NUMBER)]
+RowId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+PublicKey = Annotated[str, Field(min_length=1, max_length=100, description="X25519, base64")]
+Blob = Annotated[str, Field(min_length=1, max_length=65_536)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class RecordIn(Strict):
+    """A record as it travels (``receptionist.replica.records.Record``)."""
+
+    entity: Annotated[str, Field(min_length=1, max_length=32)]
+    id: RowId
+    version: Positive
+    deleted: bool
+    key_gen: Positive
+    clear: dict[str, Any]
+    sealed: Annotated[str, Field(min_length=1)]
+
+
+class RecordOut(BaseModel):
+    entity: str
+    id: str
+    version: int
+    deleted: bool
+    key_gen: int
+    clear: dict[str, Any]
+    sealed: str
+    seq: int = Field(description="the server sequence this version was committed at")
+    device: str = Field(description="the device that wrote this version")
+
+
+class ChangeIn(Strict):
+    seq: Positive
+    base_version: Count | None = Field(
+        default=None, description="the server's version this change was made on; null: new"
+    )
+    record: RecordIn
+
+
+class PushIn(Strict):
+    first_seq: Positive
+    changes: list[ChangeIn] = Field(max_length=50_000)
+
+
+Outcome = Literal["applied", "duplicate", "conflict", "refused", "dropped"]
+
+
+class ChangeResult(BaseModel):
+    seq: int
+    outcome: Outcome
+    conflict_id: str | None = None
+    record: RecordOut | None = Field(
+        default=None, description="the server's record of the row, for conflict and dropped"
+    )
+
+
+class PushOut(BaseModel):
+    last_seq: int
+    results: list[ChangeResult]
+
+
+class ConflictOut(BaseModel):
+    id: str
+    kind: Literal["edit", "overlap"]
+    entity: str
+    row_id: str
+    records: list[dict[str, Any]] = Field(
+        description="the records involved, sealed, whole; the first is the one not applied"
+    )
+    seq: int
+    device: str
+    created_at: datetime
+    resolved: bool
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+
+
+class PullOut(BaseModel):
+    records: list[RecordOut]
+    conflicts: list[ConflictOut]
+    cursor: int
+    more: bool
+
+
+class ConflictsOut(BaseModel):
+    conflicts: list[ConflictOut]
+
+
+class ResolveIn(Strict):
+    resolution: Annotated[
+        str,
+        Field(
+            min_length=1, max_length=32, pattern=r"^[a-z_]+$",
+            description="how it was settled, as a code (kept_both, moved, ...): never free "
+            "text, which would rest here in the clear",
+        ),
+    ]  # fmt: skip
+
+
+class ConnectIn(Strict):
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Name
+    public_key: PublicKey
+
+
+class JoinIn(Strict):
+    invite_id: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Name
+    public_key: PublicKey
+
+
+class Joined(BaseModel):
+    clinic_id: str
+    clinic_name: str
+    device_id: str
+    device_code: str
+    token: str = Field(description="the device's bearer token; the endpoint keeps its hash")
+    wrapped_key: str | None = Field(
+        default=None, description="join only: the clinic key wrapped under the invite secret"
+    )
+
+
+class InvitationIn(Strict):
+    wrapped_key: Blob
+    hours: Annotated[int, Field(ge=1, le=168)] = 24
+
+
+class InvitationOut(BaseModel):
+    invite_id: str
+    expires_at: datetime
+
+
+class DeviceOut(BaseModel):
+    id: str
+    name: str
+    code: str
+    public_key: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_seen_at: datetime | None
+    last_seq: int
+
+
+class DevicesOut(BaseModel):
+    devices: list[DeviceOut]
+
+
+class EnvelopeIn(Strict):
+    device_id: Annotated[str, Field(min_length=1, max_length=36)]
+    generation: Positive
+    blob: Blob
+
+
+class EnvelopesIn(Strict):
+    envelopes: list[EnvelopeIn] = Field(min_length=1, max_length=1_000)
+
+
+class EnvelopeOut(BaseModel):
+    device_id: str
+    generation: int
+    blob: str
+    created_at: datetime
+
+
+class EnvelopesOut(BaseModel):
+    envelopes: list[EnvelopeOut]

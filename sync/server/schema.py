@@ -1,0 +1,172 @@
+"""The endpoint's tables, in their own MetaData (nothing shared with the PC's file).
+
+Secrets are kept only as SHA-256 hashes (device tokens, connect codes, invitation
+ids); what the PCs seal (records, key envelopes, an invitation's wrapped key) is
+opaque text here. The schema is made and changed only by the Alembic revisions in
+``migrations/``; these tables are what the code reads and writes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+# Statuses of an appointment that hold no slot: it may overlap anything.
+INACTIVE_STATUSES = ("cancelled", "no_show")
+
+
+class UTCTime(TypeDecorator[datetime]):
+    """An aware UTC time: ``timestamptz`` on PostgreSQL; on SQLite the UTC wall time
+    as text in one fixed format, so that text order is time order."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+clinic = Table(
+    "clinic",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", Text, nullable=False),
+    # The server sequence the next committed record or conflict takes.
+    Column("next_seq", BigInteger, nullable=False),
+    # The highest server sequence of a purged tombstone: an older cursor must reset.
+    Column("horizon_seq", BigInteger, nullable=False),
+    Column("created_at", UTCTime, nullable=False),
+)
+
+device = Table(
+    "device",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("clinic_id", String(36), ForeignKey("clinic.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    # The patient-number code: A, B, ... Z, AA, AB, ...; never handed out twice.
+    Column("code", String(4), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("public_key", Text, nullable=False),  # X25519, base64
+    Column("created_at", UTCTime, nullable=False),
+    Column("revoked_at", UTCTime),
+    # The last device sequence applied: a change at or below it is a repeat.
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_seen_at", UTCTime),
+    Index("uq_device_clinic_code", "clinic_id", "code", unique=True),
+)
+
+connect_code = Table(
+    "connect_code",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("clinic_id", String(36), ForeignKey("clinic.id"), nullable=False),
+    Column("created_at", UTCTime, nullable=False),
+    Column("expires_at", UTCTime, nullable=False),
+    Column("used_at", UTCTime),
+    Column("used_by", String(36)),
+)
+
+invitation = Table(
+    "invitation",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("clinic_id", String(36), ForeignKey("clinic.id"), nullable=False),
+    Column("created_by", String(36), ForeignKey("device.id"), nullable=False),
+    # The clinic key wrapped by the inviting PC under the invitation's secret (which
+    # never reaches the server); emptied once used.
+    Column("wrapped_key", Text, nullable=False),
+    Column("created_at", UTCTime, nullable=False),
+    Column("expires_at", UTCTime, nullable=False),
+    Column("used_at", UTCTime),
+    Column("used_by", String(36)),
+)
+
+key_envelope = Table(
+    "key_envelope",
+    metadata,
+    Column("device_id", String(36), ForeignKey("device.id"), primary_key=True),
+    Column("generation", Integer, primary_key=True),
+    Column("blob", Text, nullable=False),
+    Column("created_at", UTCTime, nullable=False),
+)
+
+record = Table(
+    "record",
+    metadata,
+    Column("clinic_id", String(36), ForeignKey("clinic.id"), primary_key=True),
+    Column("entity", String(32), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("key_gen", Integer, nullable=False),
+    Column("clear", Text, nullable=False),  # the clear routing fields as sent (JSON)
+    Column("sealed", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("device_id", String(36), nullable=False),  # who wrote this version
+    Column("created_at", UTCTime, nullable=False),
+    Column("written_at", UTCTime, nullable=False),
+    # An appointment's routing fields, for the double-booking constraints.
+    Column("provider_id", String(64)),
+    Column("room_id", String(64)),
+    Column("service_id", String(64)),
+    Column("start_at", UTCTime),
+    Column("end_at", UTCTime),
+    Column("status", String(16)),
+    Column("override", Boolean),
+    Index("uq_record_clinic_seq", "clinic_id", "seq", unique=True),
+    Index("ix_record_tombstones", "clinic_id", "deleted", "written_at"),
+    Index("ix_record_provider_end", "clinic_id", "provider_id", "end_at"),
+    Index("ix_record_room_end", "clinic_id", "room_id", "end_at"),
+)
+
+conflict = Table(
+    "conflict",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("clinic_id", String(36), ForeignKey("clinic.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # edit | overlap
+    Column("entity", String(32), nullable=False),
+    Column("row_id", String(64), nullable=False),
+    Column("records", Text, nullable=False),  # JSON list of the sealed records, whole
+    Column("seq", BigInteger, nullable=False),
+    Column("device_id", String(36), nullable=False),  # whose change was not applied
+    Column("created_at", UTCTime, nullable=False),
+    Column("resolved_at", UTCTime),
+    Column("resolved_by", String(36)),
+    Column("resolution", Text),
+    Index("uq_conflict_clinic_seq", "clinic_id", "seq", unique=True),
+)

@@ -1,0 +1,360 @@
+"""Real parts for the endpoint's tests: a throw-away PostgreSQL cluster, the endpoint
+served by uvicorn on loopback in a thread, a proxy that loses responses, and records
+as PCs send them."""
+
+from __future__ import annotations
+
+import base64
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from receptionist.clock import FixedClock
+from sync.server.commands import server_config
+from sync.server.schema import metadata
+from sync.server.store import Store, open_store
+
+BACKENDS = ["sqlite", "postgresql"]
+WAIT = 30.0  # seconds a server may take to start (a busy CI machine)
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+
+def pg_bin_dir() -> Path | None:
+    """Where initdb and pg_ctl are: on PATH, or Debian's /usr/lib/postgresql/N/bin."""
+    found = shutil.which("pg_ctl")
+    if found and shutil.which("initdb"):
+        return Path(found).resolve().parent
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    )
+    for folder in reversed(versions):
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    return None
+
+
+@dataclass
+class PgCluster:
+    """A cluster of our own in a temporary folder, on a Unix socket only."""
+
+    bin_dir: Path
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="rcp-pg-")))
+    port: int = 55432
+    user: str | None = None  # who runs the server (initdb refuses to run as root)
+    databases: int = 0
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        if self.user is not None:
+            command = ["runuser", "-u", self.user, "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        if os.geteuid() == 0:
+            self.user = _unprivileged_user()
+            user = pwd.getpwnam(self.user)
+            os.chown(self.root, user.pw_uid, user.pw_gid)
+        self.port = _free_port()
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                  "--locale=C", "--no-sync")  # fmt: skip
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses='' -c fsync=off "
+            "-c full_page_writes=off -c max_connections=200"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
+                  str(self.root / "log"), "-w", "-t", "60", "start")  # fmt: skip
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@/{database}?host={self.root}&port={self.port}"
+
+    def new_database(self) -> str:
+        """A fresh, empty database; its URL."""
+        import psycopg
+
+        self.databases += 1
+        name = f"endpoint_{self.databases}"
+        with psycopg.connect(
+            f"host={self.root} port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+    def checkpoint(self) -> None:
+        import psycopg
+
+        with psycopg.connect(
+            f"host={self.root} port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute("CHECKPOINT")
+
+
+def _unprivileged_user() -> str:
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return name
+    raise RuntimeError("running as root, and no postgres or nobody user to run PostgreSQL")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# -- databases ---------------------------------------------------------------------------
+
+
+def new_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
+    """A fresh, empty database for the endpoint: a file in ``folder``, or one of the
+    session's PostgreSQL cluster."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'endpoint.db'}"
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    return cluster.new_database()
+
+
+# -- the endpoint, served ---------------------------------------------------------------
+
+
+@dataclass
+class Endpoint:
+    """The endpoint served by uvicorn on loopback, in a thread of this process."""
+
+    store: Store
+    clock: FixedClock
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def client(self, token: str | None = None, base: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=base or self.url, headers=headers, timeout=60)
+
+
+@contextmanager
+def endpoint_at(database_url: str, clock: FixedClock) -> Iterator[Endpoint]:
+    """The endpoint over the database at ``database_url``, served."""
+    store = open_store(database_url)
+    try:
+        with serving(store, clock) as served:
+            yield served
+    finally:
+        store.close()
+
+
+@contextmanager
+def serving(
+    store: Store, clock: FixedClock, *, certfile: str | None = None, keyfile: str | None = None
+) -> Iterator[Endpoint]:
+    config = server_config(
+        store, "127.0.0.1", 0, certfile=certfile, keyfile=keyfile, clock=clock, quiet=True
+    )
+    server = uvicorn.Server(config)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + WAIT
+    while not server.started:  # waits for the server, not for time to pass
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the endpoint did not start")
+        time.sleep(0.01)
+    scheme = "https" if certfile else "http"
+    try:
+        yield Endpoint(store, clock, f"{scheme}://127.0.0.1:{port}", server, thread)
+    finally:
+        server.should_exit = True
+        thread.join(WAIT)
+        sock.close()
+
+
+# -- PCs ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Joined:
+    """A PC registered with the endpoint: its ids and a client holding its token."""
+
+    clinic_id: str
+    device_id: str
+    code: str
+    token: str
+    http: httpx.Client
+
+
+def connect(endpoint: Endpoint, code: str, name: str) -> Joined:
+    """A clinic's first PC, connected with its code (close its ``http`` when done)."""
+    with endpoint.client() as anonymous:
+        answer = anonymous.post(
+            "/v1/connect", json={"code": code, "name": name, "public_key": public_key()}
+        )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    http = endpoint.client(body["token"])
+    return Joined(body["clinic_id"], body["device_id"], body["device_code"], body["token"], http)
+
+
+def join(endpoint: Endpoint, inviter: Joined, name: str) -> Joined:
+    """Another PC of the inviter's clinic (close its ``http`` when done)."""
+    invited = inviter.http.post("/v1/invitations", json={"wrapped_key": "d3JhcHBlZA=="})
+    assert invited.status_code == 200, invited.text
+    with endpoint.client() as anonymous:
+        answer = anonymous.post(
+            "/v1/join",
+            json={"invite_id": invited.json()["invite_id"], "name": name,
+                  "public_key": public_key()},
+        )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    http = endpoint.client(body["token"])
+    return Joined(body["clinic_id"], body["device_id"], body["device_code"], body["token"], http)
+
+
+# -- a proxy that loses responses -------------------------------------------------------
+
+
+class LosingProxy:
+    """Forwards each request to the endpoint, waits for the whole response (so the
+    endpoint has committed), and closes the client's connection without it."""
+
+    def __init__(self, target: str) -> None:
+        host, port = target.rsplit("//", 1)[1].split(":")
+        self.target = (host, int(port))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.lost: list[bytes] = []
+        self.closing = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            client, _ = self.listener.accept()
+            if self.closing:
+                client.close()
+                return
+            with client, socket.create_connection(self.target) as upstream:
+                upstream.sendall(_read_message(client))
+                self.lost.append(_read_message(upstream))
+
+    def close(self) -> None:
+        self.closing = True
+        socket.create_connection(self.listener.getsockname()).close()  # wakes accept()
+        self.thread.join(WAIT)
+        self.listener.close()
+
+
+def _read_message(sock: socket.socket) -> bytes:
+    """One HTTP message with a Content-Length body, read whole."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    found = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    length = int(found.group(1)) if found else 0
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+# -- records as PCs send them -----------------------------------------------------------
+
+
+def public_key() -> str:
+    return base64.b64encode(os.urandom(32)).decode("ascii")
+
+
+def sealed() -> str:
+    """Opaque text standing for a sealed payload."""
+    return base64.b64encode(os.urandom(48)).decode("ascii")
+
+
+def record(
+    entity: str, row_id: str, version: int = 1, *, deleted: bool = False, **clear: Any
+) -> dict[str, Any]:
+    return {
+        "entity": entity, "id": row_id, "version": version, "deleted": deleted, "key_gen": 1,
+        "clear": clear, "sealed": sealed(),
+    }  # fmt: skip
+
+
+def appointment(
+    row_id: str,
+    start: str,
+    end: str,
+    *,
+    provider: str = "prov-1",
+    room: str | None = None,
+    version: int = 1,
+    deleted: bool = False,
+    status: str = "booked",
+    override: bool = False,
+) -> dict[str, Any]:
+    """An appointment record; ``start`` and ``end`` as "HH:MM" on 2 March 2026, UTC."""
+    return record(
+        "appointment", row_id, version, deleted=deleted, provider_id=provider, room_id=room,
+        service_id="svc-1", start_utc=f"2026-03-02T{start}:00+00:00",
+        end_utc=f"2026-03-02T{end}:00+00:00", status=status, override=override,
+    )  # fmt: skip
+
+
+def push_body(first_seq: int, *records: dict[str, Any], base: int | None = None) -> dict[str, Any]:
+    return {
+        "first_seq": first_seq,
+        "changes": [
+            {"seq": first_seq + i, "base_version": base, "record": rec}
+            for i, rec in enumerate(records)
+        ],
+    }
+
+
+# -- the database, as it is --------------------------------------------------------------
+
+
+def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of the endpoint, in a stable order."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    with store.read() as conn:
+        for table in metadata.sorted_tables:
+            rows = conn.execute(select(table)).all()
+            found[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return found

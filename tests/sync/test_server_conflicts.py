@@ -1,0 +1,190 @@
+"""What the endpoint keeps when PCs disagree: a double booking refused by the database
+itself, two edits from one base, and an erasure that wins over any edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from serverkit import Endpoint, Joined, appointment, push_body, record
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+
+from sync.server.push import is_overlap
+from sync.server.schema import record as record_table
+
+
+def push(pc: Joined, first_seq: int, *records: dict[str, Any], base: int | None = None) -> Any:
+    answer = pc.http.post("/v1/push", json=push_body(first_seq, *records, base=base))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def pull(pc: Joined, cursor: int = 0) -> Any:
+    answer = pc.http.get("/v1/pull", params={"cursor": cursor})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_a_double_booking_is_refused_and_becomes_a_conflict_every_pc_sees(
+    first_pc: Joined, second_pc: Joined
+) -> None:
+    mine = appointment("a-1", "08:00", "08:30", provider="dr-aydin")
+    theirs = appointment("a-2", "08:15", "08:45", provider="dr-aydin")
+    assert push(first_pc, 1, mine)["results"][0]["outcome"] == "applied"
+
+    answer = push(second_pc, 1, theirs)
+
+    result = answer["results"][0]
+    assert result["outcome"] == "refused" and result["conflict_id"]
+    assert answer["last_seq"] == 1  # done with: the PC does not send it again
+    for pc in (first_pc, second_pc):
+        pulled = pull(pc)
+        assert [r["id"] for r in pulled["records"]] == ["a-1"]
+        (conflict,) = pulled["conflicts"]
+        assert conflict["id"] == result["conflict_id"] and conflict["kind"] == "overlap"
+        assert [r["id"] for r in conflict["records"]] == ["a-2", "a-1"]
+        assert [r["sealed"] for r in conflict["records"]] == [theirs["sealed"], mine["sealed"]]
+        assert conflict["device"] == second_pc.device_id and not conflict["resolved"]
+        listed = pc.http.get("/v1/conflicts").json()["conflicts"]
+        assert [c["id"] for c in listed] == [conflict["id"]]
+    assert push(second_pc, 2, theirs)["results"][0]["outcome"] == "refused"  # a new change
+
+
+def test_the_room_is_guarded_like_the_provider_and_only_while_it_is_held(
+    first_pc: Joined,
+) -> None:
+    outcomes = [
+        r["outcome"]
+        for r in push(
+            first_pc,
+            1,
+            appointment("a-1", "08:00", "08:30", provider="dr-a", room="room-1"),
+            appointment("a-2", "08:10", "08:20", provider="dr-b", room="room-1"),
+            appointment("a-3", "08:30", "09:00", provider="dr-a", room="room-1"),  # touches
+            appointment("a-4", "08:00", "08:30", provider="dr-a", override=True),
+            appointment("a-5", "08:00", "08:30", provider="dr-a", status="cancelled"),
+            appointment("a-6", "08:00", "08:30", provider="dr-c", room=None),
+            appointment("a-7", "08:05", "08:25", provider="dr-c", room=None),
+        )["results"]
+    ]
+    assert outcomes == ["applied", "refused", "applied", "applied", "applied", "applied",
+                        "refused"]  # fmt: skip
+    # Cancelling the first frees its time: the refused one now fits.
+    cancelled = appointment("a-1", "08:00", "08:30", provider="dr-a", room="room-1", version=2,
+                            status="cancelled")  # fmt: skip
+    assert push(first_pc, 8, cancelled, base=1)["results"][0]["outcome"] == "applied"
+    again = appointment("a-2", "08:10", "08:20", provider="dr-b", room="room-1")
+    assert push(first_pc, 9, again)["results"][0]["outcome"] == "applied"
+
+
+def test_the_database_itself_refuses_an_overlap_written_past_the_endpoint(
+    endpoint: Endpoint, first_pc: Joined
+) -> None:
+    push(first_pc, 1, appointment("a-1", "08:00", "08:30", provider="dr-a"))
+    row = {
+        "clinic_id": first_pc.clinic_id, "entity": "appointment", "id": "a-raw", "version": 1,
+        "deleted": False, "key_gen": 1, "clear": "{}", "sealed": "x", "seq": 99,
+        "device_id": first_pc.device_id, "created_at": endpoint.clock.now(),
+        "written_at": endpoint.clock.now(), "provider_id": "dr-a", "room_id": None,
+        "service_id": "svc", "start_at": endpoint.clock.now().replace(hour=8, minute=20),
+        "end_at": endpoint.clock.now().replace(hour=8, minute=50), "status": "booked",
+        "override": False,
+    }  # fmt: skip
+    with pytest.raises(IntegrityError) as refused, endpoint.store.write() as conn:
+        conn.execute(insert(record_table).values(**row))
+    assert is_overlap(refused.value)
+    with endpoint.store.write() as conn:  # the same row, not overlapping, goes in
+        conn.execute(insert(record_table).values(**{**row, "provider_id": "dr-b"}))
+
+
+def test_two_edits_from_one_base_keep_both_records_in_a_conflict(
+    first_pc: Joined, second_pc: Joined
+) -> None:
+    push(first_pc, 1, record("patient", "p-1"))
+    mine, theirs = record("patient", "p-1", 2), record("patient", "p-1", 2)
+    assert push(first_pc, 2, mine, base=1)["results"][0]["outcome"] == "applied"
+
+    answer = push(second_pc, 1, theirs, base=1)
+
+    result = answer["results"][0]
+    assert result["outcome"] == "conflict" and result["record"]["sealed"] == mine["sealed"]
+    pulled = pull(second_pc)
+    assert [r["sealed"] for r in pulled["records"]] == [mine["sealed"]]  # the server's kept
+    (conflict,) = pulled["conflicts"]
+    assert conflict["kind"] == "edit" and conflict["row_id"] == "p-1"
+    assert [r["sealed"] for r in conflict["records"]] == [theirs["sealed"], mine["sealed"]]
+    # The PC that wrote the server's version may build on it without a pull between.
+    assert push(first_pc, 3, record("patient", "p-1", 3))["results"][0]["outcome"] == "applied"
+
+
+def test_an_erasure_wins_over_any_edit(first_pc: Joined, second_pc: Joined) -> None:
+    push(first_pc, 1, record("patient", "p-1"))
+    assert push(first_pc, 2, record("patient", "p-1", 2), base=1)["results"][0]["outcome"] == (
+        "applied"
+    )
+    # The other PC erases the patient from the older version: it wins all the same.
+    erased = record("patient", "p-1", 2, deleted=True)
+    assert push(second_pc, 1, erased, base=1)["results"][0]["outcome"] == "applied"
+    late = push(first_pc, 3, record("patient", "p-1", 3), base=2)["results"][0]
+    assert late["outcome"] == "dropped" and late["record"]["deleted"] is True
+    older = record("patient", "p-1", 1, deleted=True)
+    assert push(second_pc, 2, older)["results"][0]["outcome"] == "dropped"
+
+    (row,) = pull(first_pc)["records"]
+    assert row["deleted"] is True and row["sealed"] == erased["sealed"]
+    assert pull(first_pc)["conflicts"] == []
+
+
+def test_resolving_a_conflict_closes_it_for_every_pc(first_pc: Joined, second_pc: Joined) -> None:
+    push(first_pc, 1, appointment("a-1", "08:00", "08:30"))
+    conflict_id = push(second_pc, 1, appointment("a-2", "08:00", "08:30"))["results"][0][
+        "conflict_id"
+    ]
+    cursor = pull(first_pc)["cursor"]
+
+    closed = second_pc.http.post(
+        f"/v1/conflicts/{conflict_id}/resolve", json={"resolution": "moved"}
+    )
+
+    assert closed.status_code == 200 and closed.json()["resolved"] is True
+    (seen,) = pull(first_pc, cursor)["conflicts"]  # pulled again, closed, after the cursor
+    assert seen["id"] == conflict_id and seen["resolution"] == "moved"
+    assert seen["resolved_by"] == second_pc.device_id
+    assert first_pc.http.get("/v1/conflicts").json()["conflicts"] == []
+    everything = first_pc.http.get("/v1/conflicts", params={"state": "all"}).json()
+    assert [c["id"] for c in everything["conflicts"]] == [conflict_id]
+    again = first_pc.http.post(f"/v1/conflicts/{conflict_id}/resolve", json={"resolution": "x"})
+    assert again.json()["resolution"] == "moved" and again.json()["seq"] == seen["seq"]
+
+
+def test_a_pull_pages_records_and_conflicts_in_server_order(first_pc: Joined) -> None:
+    push(first_pc, 1, *(record("patient", f"p-{i}") for i in range(5)))
+    push(first_pc, 6, appointment("a-1", "08:00", "08:30"), appointment("a-2", "08:00", "08:10"))
+    push(first_pc, 8, *(record("patient", f"q-{i}") for i in range(3)))
+    pages, cursor = [], 0
+    while True:
+        page = first_pc.http.get("/v1/pull", params={"cursor": cursor, "limit": 4}).json()
+        pages.append(page)
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
+    assert [len(p["records"]) + len(p["conflicts"]) for p in pages] == [4, 4, 2]
+    seqs = [r["seq"] for p in pages for r in [*p["records"], *p["conflicts"]]]
+    assert sorted(seqs) == list(range(1, 11))
+    assert cursor == 10
+    last = first_pc.http.get("/v1/pull", params={"cursor": cursor}).json()
+    assert last == {"records": [], "conflicts": [], "cursor": 10, "more": False}
+
+
+def test_a_slot_freed_earlier_in_the_same_push_can_be_booked(first_pc: Joined) -> None:
+    push(first_pc, 1, appointment("a-1", "08:00", "08:30"), record("patient", "p-1"))
+    cancelled = appointment("a-1", "08:00", "08:30", version=2, status="cancelled")
+    body = push_body(3, cancelled, record("patient", "p-1", 2),
+                     appointment("a-2", "08:00", "08:30"))  # fmt: skip
+    body["changes"][0]["base_version"] = body["changes"][1]["base_version"] = 1
+    answer = first_pc.http.post("/v1/push", json=body).json()
+    assert [r["outcome"] for r in answer["results"]] == ["applied"] * 3
+    pulled = pull(first_pc)
+    assert {r["id"]: r["version"] for r in pulled["records"]} == {"a-1": 2, "p-1": 2, "a-2": 1}
+    assert pulled["conflicts"] == []

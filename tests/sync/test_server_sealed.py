@@ -1,0 +1,89 @@
+"""The endpoint's files hold no patient's name, phone or note: a PC clinic with a
+marker patient is pushed whole, as ``receptionist.replica.records.encode`` seals it,
+and every byte of the server's database (SQLite's file and WAL; PostgreSQL's data
+folder, after a checkpoint) is searched for the markers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from factories import make_clinic, make_provider, make_room, make_service, weekdays
+from serverkit import Endpoint, Joined, PgCluster, push_body
+from sqlalchemy.engine import make_url
+
+from receptionist.context import Ctx
+from receptionist.journal import changefeed
+from receptionist.patients import record as patients
+from receptionist.replica.records import encode
+from receptionist.replica.seal import ClinicKey
+from receptionist.schedule import booking
+from receptionist.store.storage import Database
+
+MARKERS = {
+    "given name": "Zebulonia",
+    "family name": "Quillfeatherby",
+    "phone": "9876543",
+    "e-mail": "zq.marker@example.org",
+    "address": "Plovercrest Sokak",
+    "patient note": "Allergic to marker-penicillin",
+    "appointment note": "Bring the marker X-ray",
+}
+
+
+@pytest.fixture
+def pc_records(db: Database, ctx: Ctx, first_pc: Joined) -> list[dict[str, object]]:
+    """Every synced row of a PC clinic holding the marker patient, as records."""
+    from datetime import UTC, datetime
+
+    with db.write() as s:
+        make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
+        doctor = make_provider(s, ctx, "Dr Aydın").id
+        service = make_service(s, ctx, "Check-up", 30).id
+        room = make_room(s, ctx, "Room 1").id
+        patient = patients.create_patient(
+            s, ctx, given_name=MARKERS["given name"], family_name=MARKERS["family name"],
+            phone="0532 987 65 43", email=MARKERS["e-mail"], address=MARKERS["address"] + " 4",
+            notes=MARKERS["patient note"], consents={"reminder_sms": True},
+        ).id  # fmt: skip
+        booking.book(
+            s, ctx, patient_id=patient, provider_id=doctor, service_id=service, room_id=room,
+            start=datetime(2026, 3, 2, 8, 0, tzinfo=UTC), notes=MARKERS["appointment note"],
+        )  # fmt: skip
+    key = ClinicKey.new(1)
+    with db.read() as s:
+        return [
+            encode(row, first_pc.clinic_id, key).to_json()
+            for model in changefeed.synced_tables().values()
+            for row in s.query(model).all()
+        ]
+
+
+def server_files(endpoint: Endpoint, request: pytest.FixtureRequest) -> list[Path]:
+    if endpoint.store.dialect == "sqlite":
+        path = Path(str(make_url(str(endpoint.store.engine.url)).database))
+        return [p for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    cluster.checkpoint()
+    return [p for p in cluster.data.rglob("*") if p.is_file()]
+
+
+def test_the_endpoint_keeps_no_patient_data_in_its_files(
+    endpoint: Endpoint,
+    first_pc: Joined,
+    pc_records: list[dict[str, object]],
+    request: pytest.FixtureRequest,
+) -> None:
+    answer = first_pc.http.post("/v1/push", json=push_body(1, *pc_records))
+    assert answer.status_code == 200, answer.text
+    assert {r["outcome"] for r in answer.json()["results"]} == {"applied"}
+    (appointment,) = [r for r in pc_records if r["entity"] == "appointment"]
+    provider_id = appointment["clear"]["provider_id"]  # type: ignore[index]
+
+    files = server_files(endpoint, request)
+    data = b"".join(p.read_bytes() for p in files)
+
+    assert provider_id.encode() in data  # the search reads where the records rest
+    for what, marker in MARKERS.items():
+        for form in {marker, marker.lower(), marker.upper()}:
+            assert form.encode("utf-8") not in data, f"the {what} is readable on the server"
