@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 from receptionist import __version__
 from receptionist.cli import (
@@ -131,7 +131,15 @@ BEYOND_CHECK = Text(
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+class CommandModule(Protocol):
+    """A module of commands: it adds its parsers to the command line."""
+
+    def register(self, sub: Any) -> None: ...  # an argparse._SubParsersAction
+
+
+def build_parser(extra: Sequence[CommandModule] = ()) -> argparse.ArgumentParser:
+    """The whole command line: the core's commands, and ``extra`` ones (the network's,
+    from ``sync/``, which the core cannot import)."""
     parser = _Parser(
         prog="receptionist",
         description="Receptionist: the clinic front desk, administered.",
@@ -143,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(option, **settings)
     parser.add_argument("--json", action="store_true", help=JSON_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in MODULES:
+    for module in (*MODULES, *extra):
         module.register(sub)
     _global_options_on(sub)
     return parser
@@ -165,19 +173,19 @@ def _global_options_on(action: argparse._SubParsersAction[Any]) -> None:
             command.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, extra: Sequence[CommandModule] = ()) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     with logging_for("cli", verbose="--verbose" in words):
         started = time.perf_counter()
-        name, code, outcome = _run(words)
+        name, code, outcome = _run(words, extra)
         took = (time.perf_counter() - started) * 1000
         log.info("%s: exit %d (%s) in %.0f ms", name, code, outcome, took)
     return code
 
 
-def _run(words: list[str]) -> tuple[str, int, str]:
+def _run(words: list[str], extra: Sequence[CommandModule] = ()) -> tuple[str, int, str]:
     """Parse and run one command line: (the command's name, exit code, outcome)."""
-    parser = build_parser()
+    parser = build_parser(extra)
     # --json is accepted anywhere on the line, not only before the command.
     as_json = "--json" in words
     try:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
+from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed
 from receptionist.models import SyncConflict, SyncState
 from receptionist.patients.numbering import this_device
@@ -30,6 +31,7 @@ from receptionist.replica.outbox import Change, next_batch, pending, stage, wait
 from receptionist.replica.outbox import answered as outbox_answered
 from receptionist.replica.records import encode, live_rows
 from receptionist.replica.seal import ClinicKey
+from receptionist.settings import cloud, pcstore, secretstore
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -193,13 +195,56 @@ def finished(db: Database, clock: Clock, error: str = "") -> None:
             sync.last_sync_at = clock.now()
 
 
+def keep_token(db: Database, ctx: Ctx, token: str) -> None:
+    """Keep this PC's device token: the keychain, else the encrypted file."""
+    with db.write() as s:
+        namespace = f"cloud:{state.required(s).clinic_id}"
+        secretstore.write(s, ctx, namespace, cloud.DEVICE_TOKEN, token)
+
+
+def token(db: Database) -> str:
+    with db.read() as s:
+        namespace = f"cloud:{state.required(s).clinic_id}"
+        found = secretstore.read(s, namespace, cloud.DEVICE_TOKEN)
+    if not found:
+        raise UserError(state.NOT_CONNECTED)
+    return found
+
+
+def clinic_of(db: Database) -> str:
+    """The endpoint's id of the clinic this PC syncs."""
+    with db.read() as s:
+        return state.required(s).clinic_id
+
+
+def ca_file() -> str:
+    return str(pcstore.value(cloud.CA_FILE))
+
+
 def keys_of(db: Database) -> dict[int, ClinicKey]:
     with db.read() as s:
         return state.keys(s)
 
 
 __all__ = [
-    "Applied", "Change", "Joined", "Pulled", "PulledConflict", "SyncStatus", "answered",
-    "apply_pull", "batch", "connected", "cursor", "finished", "keys_of", "live_rows",
-    "reset_cursor", "status", "upload_page",
+    "Applied",
+    "Change",
+    "Joined",
+    "Pulled",
+    "PulledConflict",
+    "SyncStatus",
+    "answered",
+    "apply_pull",
+    "batch",
+    "ca_file",
+    "connected",
+    "cursor",
+    "finished",
+    "keep_token",
+    "keys_of",
+    "live_rows",
+    "reset_cursor",
+    "status",
+    "token",
+    "upload_page",
 ]  # fmt: skip

@@ -1,0 +1,43 @@
+"""Cloud settings, declared in the registry: this PC's device token (a secret) and a
+private certificate authority for the endpoint's HTTPS."""
+
+from __future__ import annotations
+
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+from .kinds import Words
+from .registry import Setting, declare
+
+DEVICE_TOKEN = declare(
+    Setting(
+        "cloud.device_token",
+        "secret",
+        Words(200),
+        "",
+        Text(QT_TRANSLATE_NOOP("core", "Device token")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "What this PC shows the cloud endpoint, given when it connected or joined; "
+                "kept in the keychain (or the encrypted file where there is none).",
+            )
+        ),
+        "keys.manage",
+    )
+)
+CA_FILE = declare(
+    Setting(
+        "cloud.ca_file",
+        "pc",
+        Words(1000, required=False),
+        "",
+        Text(QT_TRANSLATE_NOOP("core", "Private certificate authority")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "A PEM file of the authority that signed the endpoint's certificate, when it "
+                "is not one this PC trusts already. Empty: the system's own.",
+            )
+        ),
+    )
+)

@@ -1,0 +1,254 @@
+"""The cloud endpoint's HTTP client (docs/sync-protocol.md), over httpx.
+
+Plain HTTP only to loopback; HTTPS with certificate verification otherwise, against
+the system's certificates or a private CA file. Whatever the endpoint says is turned
+into what this PC acts on: :class:`~sync.round.Unreachable` for a network that is
+down or an endpoint answering 5xx (try later; nothing is lost), :class:`~sync.round.Gap`
+and :class:`~sync.round.ResetRequired` for the protocol's own answers, and one
+sentence a person can act on (a ``ReceptionistError``) for a refusal.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from receptionist.errors import ReceptionistError, UnlockError, UserError
+from receptionist.ops.replica import Change, Pulled, PulledConflict
+from receptionist.replica.records import Record
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+from .round import Gap, PullPage, PushAnswer, ResetRequired, Unreachable
+
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+PULL_LIMIT = 500
+
+
+class Refused(ReceptionistError):
+    """The endpoint refused a request (a 4xx other than the protocol's own answers)."""
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def checked_url(url: str) -> str:
+    """``url`` without a trailing slash; UserError for one that is not http(s), or is
+    plain HTTP to a host other than this PC."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The server address must be like https://cloud.example.com."
+                )
+            ),
+        )
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise UserError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "Plain http:// is only for a server on this PC; use https:// for {host}.",
+                ),
+                host=parts.hostname,
+            )
+        )
+    return url.strip().rstrip("/")
+
+
+class Client:
+    """One endpoint, as one device (``token``) or before it has one."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        ca_file: Path | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url = checked_url(url)
+        verify: Any = str(ca_file) if ca_file else True
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(
+            base_url=self.url, headers=headers, timeout=TIMEOUT, verify=verify, transport=transport
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the transport -----------------------------------------------------------------
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise Unreachable(f"{type(exc).__name__} reaching {self.url}") from exc
+        if response.status_code >= 500:
+            raise Unreachable(f"the endpoint answered {response.status_code}")
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response.json()
+
+    # -- joining -----------------------------------------------------------------------
+
+    def connect(self, code: str, name: str, public_key: str) -> dict[str, Any]:
+        body = {"code": code, "name": name, "public_key": public_key}
+        found: dict[str, Any] = self._call("POST", "/v1/connect", json=body)
+        return found
+
+    def join(self, invite_id: str, name: str, public_key: str) -> dict[str, Any]:
+        body = {"invite_id": invite_id, "name": name, "public_key": public_key}
+        found: dict[str, Any] = self._call("POST", "/v1/join", json=body)
+        return found
+
+    def invite(self, wrapped_key: str, hours: int) -> dict[str, Any]:
+        found: dict[str, Any] = self._call(
+            "POST", "/v1/invitations", json={"wrapped_key": wrapped_key, "hours": hours}
+        )
+        return found
+
+    def envelopes(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._call("GET", "/v1/envelopes")["envelopes"]
+        return found
+
+    def put_envelopes(self, envelopes: list[dict[str, Any]]) -> None:
+        self._call("POST", "/v1/envelopes", json={"envelopes": envelopes})
+
+    def devices(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._call("GET", "/v1/devices")["devices"]
+        return found
+
+    def revoke(self, device_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self._call("POST", f"/v1/devices/{device_id}/revoke")
+        return found
+
+    # -- the round (sync.round.Endpoint) -----------------------------------------------
+
+    def push(self, changes: list[Change]) -> PushAnswer:
+        body = {
+            "first_seq": changes[0].seq,
+            "changes": [
+                {
+                    "seq": c.seq,
+                    "base_version": c.base_version or None,
+                    "record": c.record.to_json(),
+                }
+                for c in changes
+            ],
+        }
+        try:
+            answer = self._call("POST", "/v1/push", json=body)
+        except _GapAnswer as gap:
+            raise Gap(gap.last_seq) from None
+        conflicts = sum(1 for r in answer["results"] if r["outcome"] in ("conflict", "refused"))
+        return PushAnswer(int(answer["last_seq"]), conflicts)
+
+    def pull(self, cursor: int) -> PullPage:
+        try:
+            page = self._call("GET", "/v1/pull", params={"cursor": cursor, "limit": PULL_LIMIT})
+        except _ResetAnswer:
+            raise ResetRequired() from None
+        records = [
+            Pulled(Record.from_json(r), str(r.get("device") or "endpoint")) for r in page["records"]
+        ]
+        conflicts = [_conflict(c) for c in page["conflicts"]]
+        return PullPage(records, conflicts, int(page["cursor"]), bool(page["more"]))
+
+    def conflicts(self, state: str = "open") -> list[PulledConflict]:
+        found = self._call("GET", "/v1/conflicts", params={"state": state})["conflicts"]
+        return [_conflict(c) for c in found]
+
+    def resolve(self, conflict_id: str, resolution: str) -> None:
+        self._call("POST", f"/v1/conflicts/{conflict_id}/resolve", json={"resolution": resolution})
+
+
+def _conflict(data: dict[str, Any]) -> PulledConflict:
+    return PulledConflict(
+        id=str(data["id"]),
+        kind=str(data["kind"]),
+        entity=str(data["entity"]),
+        row_id=str(data["row_id"]),
+        records=[Record.from_json(r) for r in data["records"]],
+        created_at=datetime.fromisoformat(str(data["created_at"])),
+        resolved=bool(data["resolved"]),
+    )
+
+
+class _GapAnswer(Exception):
+    def __init__(self, last_seq: int) -> None:
+        self.last_seq = last_seq
+
+
+class _ResetAnswer(Exception):
+    pass
+
+
+def _refusal(response: httpx.Response) -> Exception:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    code = str(body.get("error", "")) if isinstance(body, dict) else ""
+    if response.status_code == 409 and code == "gap":
+        return _GapAnswer(int(body.get("last_seq", 0)))
+    if response.status_code == 410:
+        return _ResetAnswer()
+    if code == "revoked":
+        return UnlockError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The cloud endpoint has revoked this PC; it keeps working alone. Ask an "
+                    "administrator to invite it again.",
+                )
+            )
+        )
+    if code in ("unknown_code", "used", "expired"):
+        return UserError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The endpoint does not take that code: it is mistyped, was used already, "
+                    "or has expired. Ask for a new one.",
+                )
+            )
+        )
+    if code == "unauthorized":
+        return UnlockError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The cloud endpoint does not know this PC (another endpoint, or its "
+                    "database was replaced). Connect the PC again.",
+                )
+            )
+        )
+    return Refused(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The cloud endpoint refused the request ({status} {code}); nothing was changed. "
+                "The log has the details; update Receptionist if this repeats.",
+            ),
+            status=response.status_code,
+            code=code or "-",
+        )
+    )

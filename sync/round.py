@@ -1,0 +1,122 @@
+"""One sync round of this PC: push what waits, then pull what the others did.
+
+The endpoint is reached through an :class:`Endpoint` (``sync/client.py`` speaks HTTP);
+every step on this PC's file is an operation of ``receptionist.ops.replica``, in a
+transaction of its own, so a round stopped at any point (the network gone, the PC
+killed) loses nothing and repeats nothing: a batch is resent as it was, and a pulled
+page is applied with its cursor or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from receptionist.clock import Clock
+from receptionist.ops import replica
+from receptionist.ops.replica import Change, Pulled, PulledConflict
+from receptionist.store.storage import Database
+
+MAX_PAGES = 10_000  # a round never loops for ever on an endpoint that always has more
+
+
+class Unreachable(Exception):
+    """The endpoint could not be reached (or answered 5xx): try again later."""
+
+
+class ResetRequired(Exception):
+    """The pull cursor is older than the endpoint's horizon."""
+
+
+class Gap(Exception):
+    """The endpoint has not applied the changes before this batch: it says which it has."""
+
+    def __init__(self, last_seq: int) -> None:
+        super().__init__(f"the endpoint's last sequence is {last_seq}")
+        self.last_seq = last_seq
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    last_seq: int
+    conflicts: int = 0
+
+
+@dataclass(frozen=True)
+class PullPage:
+    records: list[Pulled]
+    conflicts: list[PulledConflict]
+    cursor: int
+    more: bool
+
+
+class Endpoint(Protocol):
+    def push(self, changes: list[Change]) -> PushAnswer: ...
+
+    def pull(self, cursor: int) -> PullPage: ...
+
+
+@dataclass
+class RoundResult:
+    pushed: int = 0
+    pulled: int = 0
+    merged: int = 0
+    conflicts: int = 0
+    clashes: list[tuple[str, str]] = field(default_factory=list)
+    cursor: int = 0
+    uploaded: int = 0
+
+
+def push_all(
+    db: Database, endpoint: Endpoint, result: RoundResult, step: Callable[[], list[Change]]
+) -> None:
+    for _ in range(MAX_PAGES):
+        batch = step()
+        if not batch:
+            return
+        try:
+            answer = endpoint.push(batch)
+        except Gap as gap:  # it applied less than we thought: resend from its number
+            replica.answered(db, gap.last_seq)
+            continue
+        replica.answered(db, answer.last_seq)
+        result.pushed += len(batch)
+        result.conflicts += answer.conflicts
+
+
+def pull_all(db: Database, endpoint: Endpoint, result: RoundResult) -> None:
+    cursor = replica.cursor(db)
+    for _ in range(MAX_PAGES):
+        try:
+            page = endpoint.pull(cursor)
+        except ResetRequired:
+            replica.reset_cursor(db)
+            cursor = 0
+            continue
+        applied = replica.apply_pull(db, page.records, page.conflicts, page.cursor)
+        result.pulled += len(page.records)
+        result.merged += applied.merged
+        result.clashes += applied.clashes
+        result.conflicts += len([c for c in page.conflicts if not c.resolved])
+        cursor = result.cursor = page.cursor
+        if not page.more:
+            return
+
+
+def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
+    """Upload what the first PC has not yet, push, pull; the outcome is kept (the
+    status bar and `sync status` read it)."""
+    result = RoundResult()
+    try:
+        push_all(db, endpoint, result, lambda: replica.upload_page(db))
+        result.uploaded, result.pushed = result.pushed, 0
+        push_all(db, endpoint, result, lambda: replica.batch(db))
+        pull_all(db, endpoint, result)
+        # What pulling merged is a new change of this PC: send it now, not next round.
+        push_all(db, endpoint, result, lambda: replica.batch(db))
+    except Unreachable as exc:
+        replica.finished(db, clock, str(exc) or "unreachable")
+        raise
+    replica.finished(db, clock)
+    return result
