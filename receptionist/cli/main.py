@@ -19,7 +19,14 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any, NoReturn
 
 from receptionist import __version__
-from receptionist.cli import appointmentcmds, catalogcmds, democmd, patientcmds, setupcmds
+from receptionist.cli import (
+    appointmentcmds,
+    catalogcmds,
+    democmd,
+    patientcmds,
+    setupcmds,
+    staffcmds,
+)
 from receptionist.cli.common import App, default_clock, stdout_to_devnull
 from receptionist.errors import Damaged, ReceptionistError
 from receptionist.freetext import json_printable, printable
@@ -29,7 +36,7 @@ from receptionist.store.storage import examining
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 log = logging.getLogger("receptionist.cli")
-MODULES = [setupcmds, catalogcmds, patientcmds, appointmentcmds, democmd]
+MODULES = [setupcmds, staffcmds, catalogcmds, patientcmds, appointmentcmds, democmd]
 
 
 class BadArguments(Exception):

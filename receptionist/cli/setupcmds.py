@@ -1,11 +1,9 @@
-"""init, check, compact, rekey, passphrase, audit verify|anchor, user add|list."""
+"""init, check, compact, rekey, passphrase, audit verify|anchor."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-
-from sqlalchemy import select
 
 from receptionist.cli.common import (
     App,
@@ -19,10 +17,7 @@ from receptionist.errors import PermissionDenied, ReceptionistError, UserError, 
 from receptionist.journal import anchor as anchors
 from receptionist.journal import audit
 from receptionist.journal.anchor import Anchor
-from receptionist.models import StaffUser
 from receptionist.ops.setup import ClinicSpec, initialise
-from receptionist.roles import ROLES
-from receptionist.staff.accounts import create_user
 from receptionist.store.compact import compact
 from receptionist.store.integrity import PHASES, CheckReport, check, repair_cards
 from receptionist.store.rekey import rekey
@@ -86,16 +81,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "anchor", help="the log's newest event, to keep outside this PC (with --json)"
     )
     p.set_defaults(func=cmd_audit_anchor)
-
-    user_p = sub.add_parser("user", help="staff accounts")
-    user_sub = user_p.add_subparsers(dest="user_cmd", required=True)
-    p = user_sub.add_parser("add", help="add a staff account (password from prompt or env)")
-    p.add_argument("username")
-    p.add_argument("--role", choices=ROLES, default="receptionist")
-    p.add_argument("--full-name", default="")
-    p.set_defaults(func=cmd_user_add)
-    p = user_sub.add_parser("list", help="list staff accounts")
-    p.set_defaults(func=cmd_user_list)
 
 
 def _password(env: str, what: str) -> str:
@@ -353,39 +338,6 @@ def _read_anchor(path: str) -> Anchor:
             "check the path.",
         ) from None
     return anchors.parse(data)
-
-
-def cmd_user_add(app: App) -> int:
-    password = _password("RECEPTIONIST_USER_PASSWORD", "Password for the new account")
-    with app.database() as db, db.write() as session:
-        ctx = app.ctx(db)
-        user = create_user(
-            session,
-            ctx,
-            username=app.args.username,
-            password=password,
-            role=app.args.role,
-            full_name=app.args.full_name,
-        )
-        data = {"id": user.id, "username": user.username, "role": user.role}
-    app.emit(data, f"Added {data['username']} ({data['role']}).")
-    return 0
-
-
-def cmd_user_list(app: App) -> int:
-    with app.database() as db, db.read() as session:
-        if not app.ctx(db).actor.may("staff.manage"):
-            raise PermissionDenied("Only an administrator can list staff accounts.")
-        users = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
-        rows = [
-            {"username": u.username, "role": u.role, "active": u.active, "full_name": u.full_name}
-            for u in users
-        ]
-    text = "\n".join(
-        f"{r['username']:<20} {r['role']:<13} {'' if r['active'] else 'disabled'}" for r in rows
-    )
-    app.emit(rows, text or "No staff accounts.")
-    return 0
 
 
 __all__ = ["ReceptionistError", "register"]
