@@ -24,8 +24,10 @@ from receptionist.cli import (
     catalogcmds,
     democmd,
     patientcmds,
+    settingscmds,
     setupcmds,
     staffcmds,
+    timeoffcmds,
 )
 from receptionist.cli.common import App, default_clock, stdout_to_devnull
 from receptionist.errors import Damaged, ReceptionistError
@@ -36,7 +38,16 @@ from receptionist.store.storage import examining
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 log = logging.getLogger("receptionist.cli")
-MODULES = [setupcmds, staffcmds, catalogcmds, patientcmds, appointmentcmds, democmd]
+MODULES = [
+    setupcmds,
+    staffcmds,
+    settingscmds,
+    catalogcmds,
+    timeoffcmds,
+    patientcmds,
+    appointmentcmds,
+    democmd,
+]
 
 
 class BadArguments(Exception):

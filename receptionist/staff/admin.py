@@ -48,10 +48,12 @@ def list_users(session: Session, ctx: Ctx) -> list[StaffRow]:
 
 
 def row_of(user: StaffUser) -> StaffRow:
+    """An account as plain data."""
     return StaffRow(user.id, user.username, user.full_name, user.role, user.active)
 
 
 def get_user(session: Session, user_id: str) -> StaffUser:
+    """The live account with this id, or NotFound."""
     missing = Text(
         QT_TRANSLATE_NOOP("core", "That staff account no longer exists; reopen the list.")
     )
