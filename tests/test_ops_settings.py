@@ -10,6 +10,7 @@ import pytest
 from factories import actor_ctx, make_clinic
 from sqlalchemy import func, select
 
+from receptionist import zones
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import NotFound, PermissionDenied, ValidationError
@@ -20,7 +21,7 @@ from receptionist.settings import registry
 from receptionist.settings.kinds import Words
 from receptionist.settings.registry import Setting
 from receptionist.store.storage import Database
-from receptionist.texts import Text
+from receptionist.texts import Text, message
 
 
 @pytest.fixture(autouse=True)
@@ -166,13 +167,34 @@ def test_set_many_checks_every_value_before_writing_any(clinic: Database, ctx: C
         ops.set_many(
             clinic,
             ctx,
-            {"clinic.name": "Renamed", "schedule.slot_minutes": 7, "desk.lock_after_minutes": 9},
+            {"desk.lock_after_minutes": 9, "clinic.name": "Renamed", "schedule.slot_minutes": 7},
         )
     assert bad.value.field == "schedule.slot_minutes"
     assert ops.get(clinic, ctx, "clinic.name").value == "Moda"
     assert not ops.get(clinic, ctx, "desk.lock_after_minutes").is_set
     done = ops.set_many(clinic, ctx, {"clinic.name": "Renamed", "schedule.slot_minutes": 20})
     assert [e.value for e in done] == ["Renamed", 20]
+
+
+def test_a_refusal_names_the_setting_whatever_rule_refused_it(
+    clinic: Database, ctx: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule borrowed from elsewhere names its own field ("timezone"); a front end
+    shows a refusal by the setting's key, so the operation names the key."""
+    home = Setting(
+        "test.home_zone",
+        "clinic",
+        Words(64, rule=lambda text, key, label: zones.zone(text).key),
+        "UTC",
+        Text("Home zone"),
+        Text("A zone."),
+        "clinic.configure",
+    )
+    monkeypatch.setitem(registry._REGISTRY, home.key, home)
+    with pytest.raises(ValidationError) as bad:
+        ops.set_text(clinic, ctx, "test.home_zone", "Mars/Olympus")
+    assert bad.value.field == "test.home_zone" and "not known" in str(bad.value)
+    assert isinstance(message(bad.value), Text), "still translatable"
 
 
 def test_only_those_allowed_change_clinic_settings(clinic: Database, clock: FixedClock) -> None:
