@@ -34,6 +34,7 @@ __all__ = [
     "ClinicInfo",
     "Entry",
     "clinic_info",
+    "declared",
     "entries",
     "get",
     "preference",
@@ -76,6 +77,12 @@ class Entry:
     @property
     def group(self) -> str:
         return self.key.split(".", 1)[0]
+
+
+def declared(scope: Scope | None = None) -> list[Setting]:
+    """The settings (of ``scope``) as declared: what a front end builds its pages from,
+    in the order their rooms declared them."""
+    return [s for s in registry.declared() if scope is None or s.scope == scope]
 
 
 def clinic_info(db: Database) -> ClinicInfo:

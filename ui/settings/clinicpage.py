@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from receptionist.errors import ValidationError
 from receptionist.ops import settings as registry_ops
-from receptionist.settings import registry
 from receptionist.settings.registry import Scope, Setting
 
 from ..coretext import exception_text, translated
@@ -35,14 +34,11 @@ from .editors import LocalProblem, SettingEditor, editor_for
 from .fields import FieldForm
 from .unsaved import State, TracksEdits, form_state
 
-# The registry's modules are all imported by receptionist.ops.settings.
-assert registry_ops.DECLARING
-
 
 def settings_of(scope: Scope) -> list[Setting]:
     """The settings of ``scope``, grouped as :data:`GROUPS` orders them (others after,
     by name), in the order they were declared within a group."""
-    chosen = [s for s in registry.declared() if s.scope == scope]
+    chosen = registry_ops.declared(scope)
     order = {group: at for at, group in enumerate(GROUPS)}
     return sorted(chosen, key=lambda s: (order.get(s.group, len(order)), s.group))
 
