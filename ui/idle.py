@@ -1,8 +1,10 @@
 """Idle auto-lock: after a while with no key press or mouse use, say so once.
 
-Time comes from an injected monotonic clock (seconds), so a test moves it forward
-and calls :meth:`IdleWatcher.check` instead of waiting five minutes; a wall-clock
-change on the PC neither locks early nor late.
+How long is this PC's preference ``desk.lock_after_minutes`` (Settings > This PC;
+``--lock-after`` overrides it for one run). Time comes from an injected monotonic
+clock (seconds), so a test moves it forward and calls :meth:`IdleWatcher.check`
+instead of waiting five minutes; a wall-clock change on the PC neither locks early
+nor late.
 """
 
 from __future__ import annotations
@@ -40,15 +42,21 @@ class IdleWatcher(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        if timeout_s <= 0:
-            raise ValueError("the idle timeout must be positive")
-        self.timeout_s = timeout_s
+        self.timeout_s = DEFAULT_MINUTES * 60
+        self.set_timeout(timeout_s)
         self._now = monotonic
         self._last = monotonic()
         self._armed = False
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
         self._timer.timeout.connect(self.check)
+
+    def set_timeout(self, timeout_s: float) -> None:
+        """Lock after ``timeout_s`` seconds without input from now on (the time already
+        idle counts)."""
+        if timeout_s <= 0:
+            raise ValueError("the idle timeout must be positive")
+        self.timeout_s = timeout_s
 
     @property
     def armed(self) -> bool:

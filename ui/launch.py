@@ -22,6 +22,8 @@ from receptionist import __version__
 from receptionist.clock import FixedClock
 from receptionist.errors import InstanceLocked, UserError
 from receptionist.logs import logging_for
+from receptionist.ops import settings
+from receptionist.settings.desk import LOCK_AFTER_MINUTES
 from receptionist.store import folder, heap, vault
 
 from .app import install_excepthook, make_application
@@ -49,21 +51,29 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--lock-after",
         type=float,
-        default=DEFAULT_MINUTES,
         metavar="MINUTES",
-        help="lock the desk after this many idle minutes (default 5)",
+        help="lock the desk after this many idle minutes, for this run only (default: this "
+        "PC's setting, Settings > This PC, 5 minutes unless changed)",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="print the log's lines on stderr too"
     )
     args = parser.parse_args(argv)
-    if args.lock_after < 0.5:
+    if args.lock_after is not None and args.lock_after < 0.5:
         parser.error("--lock-after must be at least half a minute")
     if args.screenshots is not None and args.data_dir is not None:
         parser.error("--screenshots renders the demo clinic; leave out --data-dir")
     if args.screenshots is not None:
         args.demo = True
     return args
+
+
+def lock_after_seconds(args: argparse.Namespace) -> float:
+    """How long the desk may stay idle: ``--lock-after``, else this PC's setting."""
+    if args.lock_after is not None:
+        return float(args.lock_after) * 60
+    minutes = settings.preference(LOCK_AFTER_MINUTES.key)
+    return float(minutes if isinstance(minutes, int) else DEFAULT_MINUTES) * 60
 
 
 def demo_module() -> ModuleType | None:
@@ -136,7 +146,7 @@ def _run(args: argparse.Namespace) -> int:
         return 3
     install_excepthook()
     tasks = TaskManager()
-    idle = IdleWatcher(args.lock_after * 60)
+    idle = IdleWatcher(lock_after_seconds(args))
     startup = Startup(root, tasks, idle, clock=clock, demo=login, prepare=prepare)
     exit_code = [0]
     single.raiseRequested.connect(lambda: bring_forward(startup))

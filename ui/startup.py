@@ -22,12 +22,11 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from receptionist.clock import Clock, SystemClock
-from receptionist.context import Actor, Ctx
+from receptionist.context import Actor
 from receptionist.errors import Damaged, UnlockError
-from receptionist.ops import setup
-from receptionist.schedule import agenda
-from receptionist.schedule.agenda import ClinicInfo
-from receptionist.staff import accounts as staff
+from receptionist.ops import settings, setup, staff
+from receptionist.ops.settings import ClinicInfo
+from receptionist.settings.desk import LOCK_AFTER_MINUTES
 from receptionist.store import migrate, vault
 from receptionist.store.storage import Database
 
@@ -36,6 +35,8 @@ from .desk import Desk
 from .idle import IdleWatcher
 from .mainwindow import MainWindow
 from .progress import ProgressDialog
+from .settings import Settings
+from .settings.data import Snapshot
 from .signin import SignInDialog
 from .tasks import Cancelled, Progress, TaskManager
 from .unlock import UnlockDialog
@@ -83,14 +84,11 @@ def open_with_key(root: Path, key: bytes) -> Database:
 
 
 def read_clinic(db: Database) -> ClinicInfo:
-    with db.read() as s:
-        return agenda.clinic_info(s)
+    return settings.clinic_info(db)
 
 
 def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
-    ctx = Ctx(Actor(user_id=None, role="receptionist", source="ui"), clock)
-    with db.write() as s:
-        return staff.authenticate(s, ctx, username, password)
+    return staff.sign_in(db, clock, username, password, "ui")
 
 
 class Startup(QObject):
@@ -350,6 +348,7 @@ class Startup(QObject):
             self.window = self.window_factory(self.desk)
             self.window.lockRequested.connect(self.lock)
             self.window.quitRequested.connect(self.quit)
+            self._follow_preferences(self.window)
             self.window.show()
             self.window.start()
             self.windowReady.emit(self.window)
@@ -358,6 +357,17 @@ class Startup(QObject):
             self.desk.actor, self.desk.username = actor, username.strip().lower()
             self.window.unlock(same_user=same)
         self.idle.start()
+
+    def _follow_preferences(self, window: MainWindow) -> None:
+        """This PC's preferences saved in the settings dialog apply at once."""
+        controller = window.findChild(Settings)
+        if controller is not None:
+            controller.preferencesSaved.connect(self._preferences_saved)
+
+    def _preferences_saved(self, snapshot: Snapshot) -> None:
+        entry = snapshot.entry(LOCK_AFTER_MINUTES.key)
+        if entry is not None and isinstance(entry.value, int):
+            self.idle.set_timeout(entry.value * 60)
 
     # --- the lock and the end --------------------------------------------------------
     def is_locked(self) -> bool:

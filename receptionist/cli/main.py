@@ -27,7 +27,10 @@ from receptionist.cli import (
     democmd,
     documentcmds,
     patientcmds,
+    settingscmds,
     setupcmds,
+    staffcmds,
+    timeoffcmds,
     waitlistcmds,
 )
 from receptionist.cli.common import App, default_clock, stdout_to_devnull
@@ -40,8 +43,8 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 log = logging.getLogger("receptionist.cli")
 MODULES = [
-    setupcmds, catalogcmds, patientcmds, documentcmds, commlogcmds, appointmentcmds,
-    waitlistcmds, backupcmds, democmd,
+    setupcmds, staffcmds, settingscmds, catalogcmds, timeoffcmds, patientcmds, documentcmds,
+    commlogcmds, appointmentcmds, waitlistcmds, backupcmds, democmd,
 ]  # fmt: skip
 
 

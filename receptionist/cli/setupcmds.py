@@ -1,12 +1,10 @@
-"""init, check, compact, rekey, passphrase, audit verify|anchor, user add|list."""
+"""init, check, compact, rekey, passphrase, audit verify|anchor."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-
-from sqlalchemy import select
 
 from receptionist.cli.common import (
     App,
@@ -17,13 +15,10 @@ from receptionist.cli.common import (
     whole_number,
 )
 from receptionist.context import Ctx
-from receptionist.errors import PermissionDenied, ReceptionistError, UserError
-from receptionist.models import StaffUser
+from receptionist.errors import ReceptionistError, UserError
 from receptionist.ops import audit as audit_ops
 from receptionist.ops import encryption, maintenance
 from receptionist.ops.setup import ClinicSpec, initialise
-from receptionist.roles import ROLES
-from receptionist.staff.accounts import create_user
 from receptionist.store.storage import human_size
 from receptionist.store.vault import Created
 
@@ -41,16 +36,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _register_init(sub)
     _register_upkeep(sub)
     _register_audit(sub)
-
-    user_p = sub.add_parser("user", help="staff accounts")
-    user_sub = user_p.add_subparsers(dest="user_cmd", required=True)
-    p = user_sub.add_parser("add", help="add a staff account (password from prompt or env)")
-    p.add_argument("username")
-    p.add_argument("--role", choices=ROLES, default="receptionist")
-    p.add_argument("--full-name", default="")
-    p.set_defaults(func=cmd_user_add)
-    p = user_sub.add_parser("list", help="list staff accounts")
-    p.set_defaults(func=cmd_user_list)
 
 
 REWRITE_NOTE = """
@@ -402,39 +387,6 @@ def cmd_audit_anchor(app: App) -> int:
         "Keep it outside this PC (`receptionist audit anchor --json > FILE`); "
         "`receptionist audit verify --anchor FILE` then finds a log rewritten since.",
     )
-    return 0
-
-
-def cmd_user_add(app: App) -> int:
-    password = _password("RECEPTIONIST_USER_PASSWORD", "Password for the new account")
-    with app.database() as db, db.write() as session:
-        ctx = app.ctx(db)
-        user = create_user(
-            session,
-            ctx,
-            username=app.args.username,
-            password=password,
-            role=app.args.role,
-            full_name=app.args.full_name,
-        )
-        data = {"id": user.id, "username": user.username, "role": user.role}
-    app.emit(data, f"Added {data['username']} ({data['role']}).")
-    return 0
-
-
-def cmd_user_list(app: App) -> int:
-    with app.database() as db, db.read() as session:
-        if not app.ctx(db).actor.may("staff.manage"):
-            raise PermissionDenied("Only an administrator can list staff accounts.")
-        users = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
-        rows = [
-            {"username": u.username, "role": u.role, "active": u.active, "full_name": u.full_name}
-            for u in users
-        ]
-    text = "\n".join(
-        f"{r['username']:<20} {r['role']:<13} {'' if r['active'] else 'disabled'}" for r in rows
-    )
-    app.emit(rows, text or "No staff accounts.")
     return 0
 
 

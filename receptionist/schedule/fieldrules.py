@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from receptionist import freetext, zones
@@ -136,6 +137,37 @@ def slot_minutes(value: Any) -> int:
             Text(QT_TRANSLATE_NOOP("core", "The slot length must divide a day, like 10 or 15.")),
         )
     return minutes
+
+
+def price_from_text(text: str, field: str = "price_minor") -> int:
+    """A price typed as text ("850", "850.00", "850,5") in minor units (cents, kuruş).
+
+    "1,500" and "1.500" are refused: fifteen hundred to one reader, 1.50 to another."""
+    typed = text.strip()
+    if len(re.findall(r"[.,]", typed)) > 1 or re.search(r"[.,]\d{3}$", typed):
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "Write the price without thousands separators, like 1500.00."
+                )
+            ),
+        )
+    try:
+        value = Decimal(typed.replace(",", "."))
+        if not value.is_finite():  # "NaN", "Infinity": Decimal reads them
+            raise InvalidOperation
+        exact = value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # not a number, or too many digits to be a price
+        raise ValidationError(
+            field, Text(QT_TRANSLATE_NOOP("core", "The price must be a number such as 850.00."))
+        ) from None
+    if value < 0 or not exact:
+        raise ValidationError(
+            field,
+            Text(QT_TRANSLATE_NOOP("core", "The price must be positive with at most 2 decimals.")),
+        )
+    return int(value * 100)
 
 
 def clean(changes: dict[str, Any], rules: dict[str, Rule]) -> dict[str, object]:

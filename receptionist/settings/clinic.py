@@ -5,17 +5,12 @@ the schedule the time zone); they are clinic settings, one database row per key.
 
 from __future__ import annotations
 
-from receptionist import zones
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from .kinds import Words, code_rule
+from .kinds import TimeZone, Words, code_rule
 from .registry import Setting, declare
 
 CONFIGURE = "clinic.configure"
-
-
-def _zone(text: str, key: str, label: str) -> str:
-    return zones.zone(text).key
 
 
 NAME = declare(
@@ -33,7 +28,7 @@ TIMEZONE = declare(
     Setting(
         "clinic.timezone",
         "clinic",
-        Words(64, rule=_zone),
+        TimeZone(),
         "UTC",
         Text(QT_TRANSLATE_NOOP("core", "Time zone")),
         Text(

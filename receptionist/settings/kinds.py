@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from receptionist import zones
 from receptionist.errors import ValidationError
 from receptionist.freetext import controls_message, has_controls
-from receptionist.texts import QT_TRANSLATE_NOOP, Text
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 TRUE = ("true", "yes", "on", "1")
 FALSE = ("false", "no", "off", "0")
@@ -207,6 +208,28 @@ class Words(Kind):
 
     def hint(self) -> str:
         return Text(QT_TRANSLATE_NOOP("core", "one line of text."))
+
+
+@dataclass(frozen=True)
+class TimeZone(Kind):
+    """A time zone of the zone database, by its name (Europe/Istanbul)."""
+
+    name = "timezone"
+
+    def parse(self, text: str, key: str, label: str) -> object:
+        return self.check(text.strip(), key, label)
+
+    def check(self, value: object, key: str, label: str) -> str:
+        try:
+            return zones.zone(value.strip() if isinstance(value, str) else "").key
+        except ValidationError as exc:
+            raise ValidationError(key, message(exc)) from None
+
+    def show(self, value: object) -> str:
+        return str(value)
+
+    def hint(self) -> str:
+        return Text(QT_TRANSLATE_NOOP("core", "a zone name like Europe/Istanbul."))
 
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")

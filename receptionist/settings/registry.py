@@ -72,6 +72,11 @@ def all_settings() -> Iterator[Setting]:
     return iter(sorted(_REGISTRY.values(), key=lambda s: s.key))
 
 
+def declared() -> Iterator[Setting]:
+    """Every declared setting, in the order declared (the order a page shows them)."""
+    return iter(list(_REGISTRY.values()))
+
+
 def setting(key: str) -> Setting:
     """The setting called ``key``, or NotFound that suggests the nearest key."""
     found = _REGISTRY.get(key.strip().lower())

@@ -44,14 +44,16 @@ def list_users(session: Session, ctx: Ctx) -> list[StaffRow]:
     """Every account that has not been deleted, by user name."""
     require_manage(ctx)
     query = select(StaffUser).where(StaffUser.deleted_at.is_(None)).order_by(StaffUser.username)
-    return [_row(u) for u in session.scalars(query)]
+    return [row_of(u) for u in session.scalars(query)]
 
 
-def _row(user: StaffUser) -> StaffRow:
+def row_of(user: StaffUser) -> StaffRow:
+    """An account as plain data."""
     return StaffRow(user.id, user.username, user.full_name, user.role, user.active)
 
 
-def _get(session: Session, user_id: str) -> StaffUser:
+def get_user(session: Session, user_id: str) -> StaffUser:
+    """The live account with this id, or NotFound."""
     missing = Text(
         QT_TRANSLATE_NOOP("core", "That staff account no longer exists; reopen the list.")
     )
@@ -69,7 +71,7 @@ def update_user(
 ) -> StaffRow:
     """Change the role, active flag or full name of an account; ``None`` keeps a value."""
     require_manage(ctx)
-    user = _get(session, user_id)
+    user = get_user(session, user_id)
     changes: dict[str, object] = {}
     if role is not None:
         if role not in ROLES:
@@ -90,7 +92,7 @@ def update_user(
         changes["full_name"] = staff.clean_full_name(full_name)
     _keep_an_admin(session, user, changes)
     records.update(session, ctx, user, "staff_user", changes)
-    return _row(user)
+    return row_of(user)
 
 
 def _keep_an_admin(session: Session, user: StaffUser, changes: dict[str, object]) -> None:
@@ -121,7 +123,7 @@ def _keep_an_admin(session: Session, user: StaffUser, changes: dict[str, object]
 def reset_password(session: Session, ctx: Ctx, user_id: str, password: str) -> None:
     """Give an account a new password (the user should change it after signing in)."""
     require_manage(ctx)
-    user = _get(session, user_id)
+    user = get_user(session, user_id)
     staff.check_password(password)
     user.password_hash = staff._hasher.hash(password)  # the one hasher and its parameters
     records.save(session, ctx, user, "password_reset", "staff_user")

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from receptionist.errors import InstanceLocked
 from ui.display import display_problem
-from ui.launch import parse_args
+from ui.launch import lock_after_seconds, parse_args
 from ui.mainwindow import MainWindow
 from ui.screenshots import Screenshots
 from ui.single import SingleInstance, knock
@@ -53,8 +53,20 @@ def test_main_without_a_display_says_so_plainly(tmp_path: Path) -> None:
     assert "xvfb-run" in done.stderr and "Traceback" not in done.stderr + done.stdout
 
 
+def test_the_lock_time_is_this_pcs_setting_unless_the_flag_says_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path))
+    assert lock_after_seconds(parse_args([])) == 5 * 60  # the setting's default
+    (tmp_path / "preferences.json").write_text('{"desk.lock_after_minutes": 12}', "utf-8")
+    assert lock_after_seconds(parse_args([])) == 12 * 60
+    assert lock_after_seconds(parse_args(["--lock-after", "0.5"])) == 30
+    (tmp_path / "preferences.json").write_text('{"desk.lock_after_minutes": 0}', "utf-8")
+    assert lock_after_seconds(parse_args([])) == 5 * 60  # out of range: the default
+
+
 def test_arguments() -> None:
-    assert parse_args([]).lock_after == 5
+    assert parse_args([]).lock_after is None
     shots = parse_args(["--screenshots", "out"])
     assert shots.demo and shots.screenshots == Path("out")
     with pytest.raises(SystemExit):

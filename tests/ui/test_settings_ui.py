@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QSpinBox,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from threadspy import ThreadSpy
@@ -23,6 +32,7 @@ from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.settings import Settings, SettingsDialog, install
+from ui.settings.clinicpage import SettingsPage
 from ui.settings.listpage import ListPage
 from ui.settings.timeoff import LIST_FORMAT
 from ui.settings.unsaved import CANCEL, DISCARD, SAVE, ask_unsaved
@@ -83,6 +93,24 @@ def dialog(qtbot: QtBot, admin: Desk) -> SettingsDialog:
     return open_dialog(qtbot, admin)
 
 
+def line(page: SettingsPage, key: str) -> QLineEdit:
+    editor = page.editor(key)
+    assert isinstance(editor, QLineEdit), key
+    return editor
+
+
+def combo(page: SettingsPage, key: str) -> QComboBox:
+    editor = page.editor(key)
+    assert isinstance(editor, QComboBox), key
+    return editor
+
+
+def spin(page: SettingsPage, key: str) -> QSpinBox:
+    editor = page.editor(key)
+    assert isinstance(editor, QSpinBox), key
+    return editor
+
+
 def pick(page: ListPage, name: str) -> None:
     at = next(i for i, r in enumerate(page.model.rows) if page.label(r).startswith(name))
     page.view.setCurrentIndex(page.model.index(at))
@@ -106,9 +134,9 @@ def test_install_adds_settings_to_the_file_menu(qtbot: QtBot, window: MainWindow
         pass
     assert controller.dialog.objectName() == "settingsDialog"
     assert controller.dialog.isVisible()
-    controller.dialog.clinic.name.setText("Half typed")
+    line(controller.dialog.clinic, "clinic.name").setText("Half typed")
     action.trigger()  # again, while open: the dialog comes forward, the edit stays
-    assert controller.dialog.clinic.name.text() == "Half typed"
+    assert line(controller.dialog.clinic, "clinic.name").text() == "Half typed"
 
 
 def test_edit_a_providers_hours(qtbot: QtBot, dialog: SettingsDialog, admin: Desk) -> None:
@@ -229,11 +257,11 @@ def test_add_a_room_and_save_the_clinic(qtbot: QtBot, dialog: SettingsDialog, ad
     assert [r.name for r in rooms.model.rows] == ["Room 1", "Room 2", "Room 3"]
     clinic = dialog.clinic
     dialog.tabs.setCurrentWidget(clinic)
-    assert clinic.zone.currentText() == "Europe/Istanbul"
-    clinic.name.setText("Şifa Dental")
-    clinic.slot.setCurrentIndex(clinic.slot.findData(10))
-    assert clinic.wait.value() == 15  # the default waiting alert
-    clinic.wait.setValue(25)
+    assert combo(clinic, "clinic.timezone").currentText() == "Europe/Istanbul"
+    line(clinic, "clinic.name").setText("Şifa Dental")
+    spin(clinic, "schedule.slot_minutes").setValue(10)
+    assert spin(clinic, "desk.wait_alert_minutes").value() == 15  # the default waiting alert
+    spin(clinic, "desk.wait_alert_minutes").setValue(25)
     shot(dialog, "settings-clinic")
     with qtbot.waitSignal(dialog.changed, timeout=10_000):
         clinic.save()
@@ -245,11 +273,11 @@ def test_add_a_room_and_save_the_clinic(qtbot: QtBot, dialog: SettingsDialog, ad
 
 def test_a_bad_time_zone_is_shown_by_the_field(qtbot: QtBot, dialog: SettingsDialog) -> None:
     clinic = dialog.clinic
-    clinic.zone.setCurrentText("Mars/Olympus")
+    combo(clinic, "clinic.timezone").setCurrentText("Mars/Olympus")
     clinic.save()
-    qtbot.waitUntil(lambda: clinic.form.errors["timezone"].isVisible(), timeout=10_000)
-    assert "time zone is not known" in clinic.form.errors["timezone"].text()
-    assert clinic.zone.currentText() == "Mars/Olympus"
+    qtbot.waitUntil(lambda: clinic.form.errors["clinic.timezone"].isVisible(), timeout=10_000)
+    assert "time zone is not known" in clinic.form.errors["clinic.timezone"].text()
+    assert combo(clinic, "clinic.timezone").currentText() == "Mars/Olympus"
 
 
 def test_a_receptionist_sees_no_staff_and_cannot_save(
@@ -258,13 +286,13 @@ def test_a_receptionist_sees_no_staff_and_cannot_save(
     dialog = open_dialog(qtbot, desk)
     assert dialog.staff is None
     titles = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
-    assert titles == ["Clinic", "Providers", "Rooms", "Services"]
+    assert titles == ["Clinic", "Providers", "Rooms", "Services", "This PC"]
     assert dialog.banner.isVisible()
     clinic = dialog.clinic
     assert not clinic.save_button.isEnabled() and not clinic.form.isEnabled()
     assert not dialog.providers.new_button.isVisible()
     shot(dialog, "settings-read-only")
-    clinic.name.setText("Taken over")
+    line(clinic, "clinic.name").setText("Taken over")
     clinic.save()  # the page refuses...
     assert clinic.note.text() == ""
     clinic.editable = True  # ...and so does the core, if the page were fooled
@@ -334,8 +362,8 @@ def test_every_editor_has_an_accessible_name(dialog: SettingsDialog) -> None:
 
 
 def test_enter_in_a_field_keeps_the_dialog_open(qtbot: QtBot, dialog: SettingsDialog) -> None:
-    dialog.clinic.name.setFocus()
-    qtbot.keyClick(dialog.clinic.name, Qt.Key.Key_Return)
+    line(dialog.clinic, "clinic.name").setFocus()
+    qtbot.keyClick(line(dialog.clinic, "clinic.name"), Qt.Key.Key_Return)
     assert dialog.isVisible()
 
 
@@ -377,18 +405,18 @@ def test_a_filled_dialog_has_no_unsaved_changes(guarded: SettingsDialog, answers
 def test_closing_with_unsaved_edits_cancel_keeps_them(
     guarded: SettingsDialog, answers: Answers
 ) -> None:
-    guarded.clinic.name.setText("Edited Clinic")
+    line(guarded.clinic, "clinic.name").setText("Edited Clinic")
     assert guarded.unsaved()
     answers.answer = CANCEL
     guarded.close()
     assert answers.asked == ["Clinic"]
-    assert guarded.isVisible() and guarded.clinic.name.text() == "Edited Clinic"
+    assert guarded.isVisible() and line(guarded.clinic, "clinic.name").text() == "Edited Clinic"
 
 
 def test_closing_names_every_page_it_would_save_or_discard(
     guarded: SettingsDialog, answers: Answers
 ) -> None:
-    guarded.clinic.name.setText("Edited Clinic")
+    line(guarded.clinic, "clinic.name").setText("Edited Clinic")
     guarded.services.start_new()
     guarded.services.name.setText("Whitening")
     answers.answer = CANCEL
@@ -448,21 +476,21 @@ def test_a_refused_save_on_close_keeps_the_dialog_open(
 
 def test_switching_tab_asks_and_cancel_stays(guarded: SettingsDialog, answers: Answers) -> None:
     page = guarded.clinic
-    page.region.setText("DE")
+    line(page, "clinic.phone_region").setText("DE")
     answers.answer = CANCEL
     guarded.tabs.setCurrentWidget(guarded.rooms)
     assert answers.asked == ["Clinic"]
-    assert guarded.tabs.currentWidget() is page and page.region.text() == "DE"
+    assert guarded.tabs.currentWidget() is page and line(page, "clinic.phone_region").text() == "DE"
     answers.answer = DISCARD
     guarded.tabs.setCurrentWidget(guarded.rooms)
     assert guarded.tabs.currentWidget() is guarded.rooms
-    assert page.region.text() == "TR" and not guarded.unsaved()
+    assert line(page, "clinic.phone_region").text() == "TR" and not guarded.unsaved()
 
 
 def test_switching_tab_save_saves_and_moves_on(
     qtbot: QtBot, guarded: SettingsDialog, answers: Answers, admin: Desk
 ) -> None:
-    guarded.clinic.name.setText("Şifa Dental")
+    line(guarded.clinic, "clinic.name").setText("Şifa Dental")
     answers.answer = SAVE
     with qtbot.waitSignal(guarded.changed, timeout=10_000):
         guarded.tabs.setCurrentWidget(guarded.services)
@@ -500,10 +528,10 @@ def test_the_quit_guard_sees_unsaved_settings(qtbot: QtBot, admin: Desk) -> None
     settings = window.findChild(Settings)
     assert settings is not None
     dialog = settings.show_dialog()
-    qtbot.waitUntil(lambda: dialog.clinic.name.text() != "", timeout=10_000)
+    qtbot.waitUntil(lambda: line(dialog.clinic, "clinic.name").text() != "", timeout=10_000)
     dialog.confirm = Answers()
     assert window.unsaved_windows() == []
-    dialog.clinic.name.setText("Somewhere else")
+    line(dialog.clinic, "clinic.name").setText("Somewhere else")
     assert window.unsaved_windows() == [dialog]
 
 
@@ -514,14 +542,16 @@ def test_another_user_gets_a_fresh_settings_dialog(qtbot: QtBot, admin: Desk) ->
     assert settings is not None
     first = settings.show_dialog()
     first.confirm = Answers()
-    qtbot.waitUntil(lambda: first.clinic.name.text() != "", timeout=10_000)
-    first.clinic.name.setText("Not for the next user")
+    qtbot.waitUntil(lambda: line(first.clinic, "clinic.name").text() != "", timeout=10_000)
+    line(first.clinic, "clinic.name").setText("Not for the next user")
     window.userChanged.emit()
     assert settings.dialog is None
     qtbot.waitUntil(lambda: window.findChild(SettingsDialog) is None, timeout=10_000)
     second = settings.show_dialog()
     second.confirm = Answers()
-    qtbot.waitUntil(lambda: second.clinic.name.text() == "Şifa Clinic", timeout=10_000)
+    qtbot.waitUntil(
+        lambda: line(second.clinic, "clinic.name").text() == "Şifa Clinic", timeout=10_000
+    )
 
 
 def test_the_real_question_box(qtbot: QtBot, guarded: SettingsDialog) -> None:
@@ -560,9 +590,9 @@ def test_typing_while_a_save_runs_is_kept_as_unsaved(
     marked saved nor overwritten by the fresh values."""
     clinic = dialog.clinic
     dialog.tabs.setCurrentWidget(clinic)
-    clinic.name.setText("First Name Clinic")
+    line(clinic, "clinic.name").setText("First Name Clinic")
     with qtbot.waitSignal(dialog.changed, timeout=10_000):
         clinic.save()
-        clinic.name.setText("Second Name Clinic")  # the worker has not answered yet
+        line(clinic, "clinic.name").setText("Second Name Clinic")  # the worker has not answered yet
     assert read(admin, lambda s: get_clinic(s).name) == "First Name Clinic"
-    assert clinic.name.text() == "Second Name Clinic" and clinic.unsaved()
+    assert line(clinic, "clinic.name").text() == "Second Name Clinic" and clinic.unsaved()

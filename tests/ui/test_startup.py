@@ -10,7 +10,7 @@ import pytest
 import shiboken6
 from factories import downgrade
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
 from uiseed import PASSPHRASE, PASSWORD, USER, Seeded
 
@@ -20,6 +20,7 @@ from receptionist.store.storage import Database
 from ui.idle import IdleWatcher
 from ui.mainwindow import MainWindow
 from ui.progress import ProgressDialog
+from ui.settings import Settings
 from ui.signin import SignInDialog
 from ui.startup import DemoLogin, Startup
 from ui.tasks import Progress, TaskManager
@@ -229,6 +230,39 @@ def test_idle_lock_keeps_state(
     assert (window.model.day, window.model.mode, window.schedule.slot_cursor) == before
     assert reason.isVisible() and reason.reason.currentText() == "half-typed reas"
     assert window.actions_.next.isEnabled() and startup.idle.armed
+
+
+def test_a_lock_time_saved_in_settings_applies_at_once(
+    qtbot: QtBot,
+    seeded: Seeded,
+    made: Made,
+    make_startup: Any,
+    mono: FakeMonotonic,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
+    startup = make_startup(seeded.root)
+    startup.start()
+    qtbot.waitUntil(lambda: bool(made.sign_ins), timeout=10_000)
+    window = _signed_in(qtbot, startup, made.sign_ins[0])
+    controller = window.findChild(Settings)
+    assert controller is not None
+    dialog = controller.show_dialog()
+    page = dialog.this_pc
+    qtbot.waitUntil(lambda: page._snapshot is not None, timeout=10_000)
+    minutes = page.editor("desk.lock_after_minutes")
+    assert isinstance(minutes, QSpinBox)
+    minutes.setValue(1)
+    with qtbot.waitSignal(controller.preferencesSaved, timeout=10_000):
+        page.save()
+    assert startup.idle.timeout_s == 60
+    mono.now += 59
+    startup.idle.check()
+    assert not window.is_locked()
+    mono.now += 2
+    startup.idle.check()
+    assert window.is_locked()
 
 
 def test_lock_from_the_menu(qtbot: QtBot, seeded: Seeded, made: Made, make_startup: Any) -> None:

@@ -1,14 +1,16 @@
-"""Settings: the clinic, providers, rooms, services and staff, hooked onto a window.
+"""Settings: the clinic, providers, rooms, services, staff and this PC, hooked onto a
+window.
 
 ``install(window)`` adds "Settings…" (Ctrl+,) to the window's File menu. The dialog
-is a child of the window, so its lock hides it; a save reloads the schedule.
+is a child of the window, so its lock hides it; a save reloads the schedule, and a
+save of this PC's preferences is told through ``Settings.preferencesSaved``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
@@ -23,6 +25,8 @@ __all__ = ["Settings", "SettingsDialog", "install"]
 
 class Settings(QObject):
     """Opens the one settings dialog of a window."""
+
+    preferencesSaved = Signal(object)  # Snapshot, after this PC's page was saved
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -39,6 +43,7 @@ class Settings(QObject):
         if self.dialog is None:
             self.dialog = SettingsDialog(self.window.desk, self.window)
             self.dialog.changed.connect(self.window.model.reload)
+            self.dialog.preferencesSaved.connect(self.preferencesSaved)
         if not self.dialog.isVisible():  # a fresh read; an open dialog keeps its edits
             self.dialog.load()
         self.dialog.show()
@@ -54,7 +59,7 @@ def install(window: MainWindow) -> None:
         return
     settings = Settings(window)
     window.userChanged.connect(settings.forget)
-    tip = settings.tr("Clinic, providers, rooms, services and staff")
+    tip = settings.tr("Clinic, providers, rooms, services, staff and this PC")
     action = window_action(window, "settings", settings.tr("&Settings…"), "Ctrl+,", tip,
                            settings.tr)  # fmt: skip
     action.setMenuRole(QAction.MenuRole.PreferencesRole)

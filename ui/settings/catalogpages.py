@@ -10,11 +10,12 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
 from receptionist.freetext import printable
+from receptionist.ops.catalog import DEFAULT_SERVICE_COLOUR
 from receptionist.schedule.fieldrules import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES
 
 from ..desk import Desk
 from .colour import ColourField
-from .data import Row, Snapshot, save_room, save_service
+from .data import RoomRow, ServiceRow, Snapshot, save_room, save_service
 from .fields import FieldForm
 from .listpage import ListPage, Writer
 
@@ -31,10 +32,10 @@ class RoomsPage(ListPage):
         form.add("name", self.tr("&Name"), self.name)
         form.add("active", self.tr("Ac&tive"), self.active)
 
-    def rows_of(self, snapshot: Snapshot) -> Sequence[Row]:
+    def rows_of(self, snapshot: Snapshot) -> Sequence[RoomRow]:
         return snapshot.rooms
 
-    def fill(self, row: Row | None) -> None:
+    def fill(self, row: RoomRow | None) -> None:
         self.name.setText(printable(row.name, lines=False) if row else "")
         self.active.setChecked(row.active if row else True)
 
@@ -85,21 +86,20 @@ class ServicesPage(ListPage):
         form.add("active", self.tr("Ac&tive"), self.active)
 
     def colour(self, row: Any) -> str | None:
-        return str(row.fields["colour"])
+        return str(row.colour)
 
-    def rows_of(self, snapshot: Snapshot) -> Sequence[Row]:
+    def rows_of(self, snapshot: Snapshot) -> Sequence[ServiceRow]:
         return snapshot.services
 
-    def fill(self, row: Row | None) -> None:
-        f: dict[str, Any] = dict(row.fields) if row else {}
+    def fill(self, row: ServiceRow | None) -> None:
         self.name.setText(printable(row.name, lines=False) if row else "")
-        self.category.setText(printable(str(f.get("category", "")), lines=False))
-        self.duration.setValue(int(f.get("duration_minutes", 30)))
-        self.price.setValue(int(f.get("price_minor", 0)) / 100)
-        self.currency.setText(str(f.get("currency", "TRY")))
-        self.before.setValue(int(f.get("buffer_before_minutes", 0)))
-        self.after.setValue(int(f.get("buffer_after_minutes", 0)))
-        self.colour_field.set_value(str(f.get("colour", "#7fb77e")))
+        self.category.setText(printable(row.category if row else "", lines=False))
+        self.duration.setValue(row.duration_minutes if row else 30)
+        self.price.setValue(row.price_minor / 100 if row else 0)
+        self.currency.setText(row.currency if row else "TRY")
+        self.before.setValue(row.buffer_before_minutes if row else 0)
+        self.after.setValue(row.buffer_after_minutes if row else 0)
+        self.colour_field.set_value(row.colour if row else DEFAULT_SERVICE_COLOUR)
         self.active.setChecked(row.active if row else True)
 
     def values(self) -> dict[str, Any] | None:

@@ -1,62 +1,67 @@
-"""The clinic's own settings: name, time zone, phone region, slot size, opening hours."""
+"""Pages built from the settings registry: the clinic's settings, and this PC's.
+
+Each page shows every setting of its scope, grouped by the first part of the key
+(``clinic.``, ``schedule.``, ``desk.``) under a heading, each with its label, its
+editor (``editors.editor_for``) and its help. Save sends every value at once; the
+core checks them all before writing any, and a refusal is shown under the setting it
+names. Adding a setting to the registry adds it here: no widget code.
+"""
 
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import available_timezones
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QCompleter,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from receptionist.freetext import printable
+from receptionist.errors import ValidationError
+from receptionist.ops import settings as registry_ops
+from receptionist.settings.registry import Scope, Setting
 
+from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..tasks import DbOp
-from .data import ClinicData, Snapshot, save_clinic
+from .data import Snapshot, save_settings
+from .editors import LocalProblem, SettingEditor, editor_for
 from .fields import FieldForm
-from .hoursedit import HoursEditor
 from .unsaved import State, TracksEdits, form_state
 
-SLOT_CHOICES = (5, 10, 15, 20, 30, 60)
+
+def settings_of(scope: Scope) -> list[Setting]:
+    """The settings of ``scope``, grouped as :data:`GROUPS` orders them (others after,
+    by name), in the order they were declared within a group."""
+    chosen = registry_ops.declared(scope)
+    order = {group: at for at, group in enumerate(GROUPS)}
+    return sorted(chosen, key=lambda s: (order.get(s.group, len(order)), s.group))
 
 
-def _zones() -> QComboBox:
-    box = QComboBox()
-    box.setEditable(True)
-    box.addItems(sorted(z for z in available_timezones() if "/" in z))
-    box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    completer = box.completer()
-    if completer is not None:
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-    return box
+GROUPS = ("clinic", "schedule", "desk")
 
 
-class ClinicPage(TracksEdits, QWidget):
+class SettingsPage(TracksEdits, QWidget):
     saved = Signal(object)  # Snapshot
     refused = Signal()  # a save was refused (the reason is shown on the page)
 
-    def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, desk: Desk, scope: Scope, editable: bool, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.setObjectName("clinicPage")
-        self.desk, self.editable = desk, editable
+        self.desk, self.scope, self.editable = desk, scope, editable
         self._baseline: State | None = None
         self._snapshot: Snapshot | None = None
         self.form = FieldForm()
+        self.editors: dict[str, SettingEditor] = {}
         self._build_form()
         self.save_button = QPushButton(self.tr("&Save"), self)
-        self.save_button.setObjectName("save_clinic")
+        self.save_button.setObjectName(f"save_{scope}")
         self.save_button.setAutoDefault(False)
         self.save_button.clicked.connect(self.save)
         self.note = QLabel(self)
@@ -68,31 +73,63 @@ class ClinicPage(TracksEdits, QWidget):
         self.save_button.setEnabled(editable)
         self.save_button.setVisible(editable)
 
+    # --- building --------------------------------------------------------------------
+    def group_titles(self) -> dict[str, str]:
+        return {
+            "clinic": self.tr("The clinic"),
+            "schedule": self.tr("Schedule"),
+            "desk": self.tr("Front desk"),
+        }
+
     def _build_form(self) -> None:
-        self.name, self.region = QLineEdit(), QLineEdit()
-        self.region.setMaxLength(2)
-        self.region.setMaximumWidth(90)
-        self.region.setPlaceholderText(self.tr("e.g. TR"))
-        self.zone = _zones()
-        self.slot = QComboBox()
-        for minutes in SLOT_CHOICES:
-            self.slot.addItem(self.tr("{0} minutes").format(minutes), minutes)
-        self.wait = QSpinBox()
-        self.wait.setRange(1, 240)
-        self.wait.setSuffix(self.tr(" min"))
-        self.wait.setMaximumWidth(110)
-        self.wait.setToolTip(self.tr("The today board turns a row amber after this much waiting"))
-        self.hours = HoursEditor("opening_hours", self.tr("Open set ho&urs only"))
-        self.form.add("name", self.tr("Clinic &name"), self.name)
-        self.form.add("timezone", self.tr("&Time zone"), self.zone)
-        self.form.add("phone_region", self.tr("P&hone region"), self.region)
-        self.form.add("slot_minutes", self.tr("S&lot size"), self.slot)
-        self.form.add("wait_alert_minutes", self.tr("&Waiting alert after"), self.wait)
-        self.form.add("opening_hours", self.tr("Opening hours"), self.hours, self.hours.limited)
+        group = None
+        titles = self.group_titles()
+        for setting in settings_of(self.scope):
+            if setting.group != group:
+                group = setting.group
+                self._heading(titles.get(group, group.capitalize()))
+            editor = editor_for(setting)
+            self.editors[setting.key] = editor
+            self.form.add(setting.key, editor.label, self._with_help(editor), editor.focus)
+
+    def _heading(self, text: str) -> None:
+        heading = QLabel(text, self.form)
+        heading.setObjectName("settingsGroup")
+        font = heading.font()
+        font.setBold(True)
+        heading.setFont(font)
+        self.form.layout_.addRow(heading)
+
+    def _with_help(self, editor: SettingEditor) -> QWidget:
+        """The editor above its help, one or two sentences in a smaller grey line."""
+        help_text = translated(editor.setting.help)
+        editor.focus.setToolTip(help_text)
+        editor.focus.setAccessibleDescription(help_text)
+        box = QWidget()
+        box.setObjectName(f"setting_{editor.setting.key}")
+        box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(1)
+        policy = editor.widget.sizePolicy().horizontalPolicy()
+        if policy in (QSizePolicy.Policy.Expanding, QSizePolicy.Policy.MinimumExpanding):
+            column.addWidget(editor.widget)  # a line of text: as wide as the page
+        else:  # a number, a list: as wide as it needs
+            column.addWidget(editor.widget, 0, Qt.AlignmentFlag.AlignLeft)
+        note = QLabel(help_text, box)
+        note.setObjectName("settingHelp")
+        note.setWordWrap(True)
+        column.addWidget(note)
+        return box
 
     def _lay_out(self) -> None:
         scroll = QScrollArea(self)
-        scroll.setWidget(self.form)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 8, 0)
+        column.addWidget(self.form)
+        column.addStretch(1)
+        scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         bottom = QHBoxLayout()
@@ -102,50 +139,54 @@ class ClinicPage(TracksEdits, QWidget):
         layout.addWidget(scroll, 1)
         layout.addLayout(bottom)
 
+    def editor(self, key: str) -> QWidget:
+        """The widget that takes the keyboard for setting ``key``."""
+        return self.editors[key].focus
+
+    # --- showing ---------------------------------------------------------------------
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Show the clinic as saved, unless the form holds unsaved edits."""
+        """Show the settings as saved, unless the form holds unsaved edits."""
         self._snapshot = snapshot
         if not self.unsaved():
-            self.fill(snapshot.clinic)
+            self.fill(snapshot)
 
     def revert(self) -> None:
-        """Forget the edits: show the clinic as saved."""
+        """Forget the edits: show the settings as saved."""
         self._baseline = None
         if self._snapshot is not None:
             self.show_snapshot(self._snapshot)
 
-    def fill(self, data: ClinicData) -> None:
-        self.name.setText(printable(data.name, lines=False))
-        self.zone.setCurrentText(data.timezone)
-        self.region.setText(data.phone_region)
-        found = self.slot.findData(data.slot_minutes)
-        if found < 0:
-            self.slot.addItem(self.tr("{0} minutes").format(data.slot_minutes), data.slot_minutes)
-            found = self.slot.count() - 1
-        self.slot.setCurrentIndex(found)
-        self.wait.setValue(data.wait_alert_minutes)
-        self.hours.set_hours(data.opening_hours)
-        self.form.clear_errors()
+    def fill(self, snapshot: Snapshot) -> None:
+        for key, editor in self.editors.items():
+            entry = snapshot.entry(key)
+            if entry is not None:
+                editor.set_value(entry.value)
+        self.clear_errors()
         self.mark_clean()
 
-    def values(self) -> dict[str, Any] | None:
-        opening = self.hours.hours()
-        if opening is None:
-            return None
-        return {
-            "name": self.name.text(),
-            "timezone": self.zone.currentText().strip(),
-            "phone_region": self.region.text().strip(),
-            "slot_minutes": self.slot.currentData(),
-            "wait_alert_minutes": self.wait.value(),
-            "opening_hours": opening,
-        }
+    def clear_errors(self) -> None:
+        self.form.clear_errors()
+        for editor in self.editors.values():
+            editor.clear_errors()
 
+    def values(self) -> dict[str, Any] | None:
+        """Every setting's value as typed, or None after showing why one cannot be read."""
+        found: dict[str, Any] = {}
+        for key, editor in self.editors.items():
+            try:
+                found[key] = editor.value()
+            except LocalProblem:
+                return None
+            except ValidationError as exc:
+                self.form.show_error(key, exception_text(exc))
+                return None
+        return found
+
+    # --- saving ----------------------------------------------------------------------
     def save(self) -> None:
         if not self.editable or not self.save_button.isEnabled():
             return
-        self.form.clear_errors()
-        self.hours.clear_errors()
+        self.clear_errors()
         values = self.values()
         if values is None:
             self.note.setText(self.tr("Not saved: fix the marked field."))
@@ -154,7 +195,7 @@ class ClinicPage(TracksEdits, QWidget):
         self.save_button.setEnabled(False)
         self.note.setText(self.tr("Saving…"))
         ctx, sent = self.desk.ctx(), form_state(self.form)
-        op = DbOp(self.desk.tasks, lambda db: save_clinic(db, ctx, values), self)
+        op = DbOp(self.desk.tasks, lambda db: save_settings(db, ctx, values), self)
         op.success(lambda snapshot: self._saved(snapshot, sent)).failure(self._failed).run()
 
     def _saved(self, snapshot: Snapshot, sent: State) -> None:
@@ -169,3 +210,19 @@ class ClinicPage(TracksEdits, QWidget):
         self.save_button.setEnabled(True)
         self.form.explain_refusal(exc, self.note)
         self.refused.emit()
+
+
+class ClinicPage(SettingsPage):
+    """The clinic's settings (stored in the clinic's file, the same on every PC)."""
+
+    def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
+        super().__init__(desk, "clinic", editable, parent)
+        self.setObjectName("clinicPage")
+
+
+class ThisPcPage(SettingsPage):
+    """This PC's preferences (kept on this PC only, for whoever uses it)."""
+
+    def __init__(self, desk: Desk, editable: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(desk, "pc", editable, parent)
+        self.setObjectName("thisPcPage")

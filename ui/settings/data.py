@@ -1,8 +1,9 @@
 """What the settings dialog shows, read and written on the database worker.
 
-Every function here runs on the worker (``DbOp``) and returns plain frozen data, so no
-ORM object crosses to the GUI thread. Each save runs in one write transaction (a
-refused change writes nothing) and returns a fresh :class:`Snapshot` with it.
+Every function here runs on the worker (``DbOp``) and calls ``receptionist.ops``:
+each operation owns its transaction (a refused change writes nothing) and returns
+plain frozen rows, so no ORM object crosses to the GUI thread. A save returns a fresh
+:class:`Snapshot`, read after the change committed.
 """
 
 from __future__ import annotations
@@ -12,57 +13,54 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from receptionist.context import Ctx
-from receptionist.models import Provider, Room, Service
-from receptionist.schedule import blocked, catalog, clinic
-from receptionist.staff import accounts as staff
-from receptionist.staff import admin as staffadmin
-from receptionist.staff.admin import StaffRow
+from receptionist.ops import catalog, staff, timeoff
+from receptionist.ops import settings as registry_ops
+from receptionist.ops.catalog import ProviderRow, RoomRow, ServiceRow
+from receptionist.ops.settings import ClinicInfo, Entry
+from receptionist.ops.staff import StaffRow
+from receptionist.ops.timeoff import Block
 from receptionist.store.storage import Database
 
 Values = Mapping[str, Any]
 TIME_OFF_AHEAD = timedelta(days=3 * 366)
+# Scopes the dialog has pages for (secrets get theirs when there are any to set).
+SHOWN_SCOPES = ("clinic", "pc")
 
-
-@dataclass(frozen=True)
-class ClinicData:
-    name: str
-    timezone: str
-    phone_region: str
-    slot_minutes: int
-    opening_hours: Mapping[str, Any]
-    wait_alert_minutes: int = 15
-
-
-@dataclass(frozen=True)
-class Row:
-    """A provider, room or service: its id, name, active flag and its other fields."""
-
-    id: str
-    name: str
-    active: bool
-    fields: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class TimeOff:
-    id: str
-    provider_id: str
-    start_utc: datetime
-    end_utc: datetime
-    reason: str
+__all__ = [
+    "Block",
+    "ClinicInfo",
+    "Entry",
+    "ProviderRow",
+    "RoomRow",
+    "Saved",
+    "ServiceRow",
+    "Snapshot",
+    "StaffRow",
+    "Values",
+    "add_time_off",
+    "load",
+    "remove_time_off",
+    "save_provider",
+    "save_room",
+    "save_service",
+    "save_settings",
+    "save_staff",
+]
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    clinic: ClinicData
-    providers: tuple[Row, ...]
-    rooms: tuple[Row, ...]
-    services: tuple[Row, ...]
-    time_off: tuple[TimeOff, ...]
+    clinic: ClinicInfo
+    settings: tuple[Entry, ...]  # of the scopes the dialog shows
+    providers: tuple[ProviderRow, ...]
+    rooms: tuple[RoomRow, ...]
+    services: tuple[ServiceRow, ...]
+    time_off: tuple[Block, ...]
     staff: tuple[StaffRow, ...]  # empty unless the actor may manage staff
+
+    def entry(self, key: str) -> Entry | None:
+        return next((e for e in self.settings if e.key == key), None)
 
 
 @dataclass(frozen=True)
@@ -71,130 +69,89 @@ class Saved:
     snapshot: Snapshot
 
 
-SERVICE_FIELDS = (
-    "category",
-    "duration_minutes",
-    "price_minor",
-    "currency",
-    "buffer_before_minutes",
-    "buffer_after_minutes",
-    "colour",
-)
-
-
 def load(db: Database, ctx: Ctx) -> Snapshot:
-    with db.read() as s:
-        return _snapshot(s, ctx)
-
-
-def _snapshot(s: Session, ctx: Ctx) -> Snapshot:
-    c = clinic.get_clinic(s)
     now = ctx.clock.now()
-    blocks = blocked.list_blocked_time(
-        s, now - timedelta(days=1), now + TIME_OFF_AHEAD, everything=True
-    )
     return Snapshot(
-        clinic=ClinicData(
-            c.name,
-            c.timezone,
-            c.phone_region,
-            c.slot_minutes,
-            dict(c.opening_hours or {}),
-            c.wait_alert_minutes,
-        ),
-        providers=tuple(
-            _row(p, {"colour": p.colour, "working_hours": p.working_hours or {}})
-            for p in catalog.listing(s, Provider, include_inactive=True)
-        ),
-        rooms=tuple(_row(r, {}) for r in catalog.listing(s, Room, include_inactive=True)),
-        services=tuple(
-            _row(v, {f: getattr(v, f) for f in SERVICE_FIELDS})
-            for v in catalog.listing(s, Service, include_inactive=True)
-        ),
+        clinic=registry_ops.clinic_info(db),
+        settings=tuple(e for e in registry_ops.entries(db, ctx) if e.scope in SHOWN_SCOPES),
+        providers=tuple(catalog.providers(db, ctx, include_inactive=True)),
+        rooms=tuple(catalog.rooms(db, ctx, include_inactive=True)),
+        services=tuple(catalog.services(db, ctx, include_inactive=True)),
         time_off=tuple(
-            TimeOff(b.id, b.provider_id, b.start_utc, b.end_utc, b.reason)
-            for b in blocks
-            if b.kind == "time_off" and b.provider_id is not None
+            timeoff.listing(
+                db, ctx, start=now - timedelta(days=1), end=now + TIME_OFF_AHEAD, time_off_only=True
+            )
         ),
-        staff=tuple(staffadmin.list_users(s, ctx)) if ctx.actor.may("staff.manage") else (),
+        staff=tuple(staff.users(db, ctx)) if ctx.actor.may("staff.manage") else (),
     )
 
 
-def _row(row: Provider | Room | Service, fields: dict[str, Any]) -> Row:
-    return Row(row.id, row.name, row.active, fields)
-
-
-def save_clinic(db: Database, ctx: Ctx, values: Values) -> Snapshot:
-    with db.write() as s:
-        clinic.update_clinic(s, ctx, **values)
-        return _snapshot(s, ctx)
+def save_settings(db: Database, ctx: Ctx, values: Values) -> Snapshot:
+    """Settings by key, all checked before any is written."""
+    registry_ops.set_many(db, ctx, values)
+    return load(db, ctx)
 
 
 def save_provider(db: Database, ctx: Ctx, row_id: str | None, values: Values) -> Saved:
-    with db.write() as s:
-        if row_id is None:
-            fields = {k: v for k, v in values.items() if k != "active"}
-            row_id = catalog.create_provider(s, ctx, **fields).id
-        catalog.update_provider(s, ctx, row_id, **values)
-        return Saved(row_id, _snapshot(s, ctx))
+    if row_id is None:
+        row_id = catalog.add_provider(db, ctx, **values).id
+    else:
+        catalog.update_provider(db, ctx, row_id, **values)
+    return Saved(row_id, load(db, ctx))
 
 
 def save_room(db: Database, ctx: Ctx, row_id: str | None, values: Values) -> Saved:
-    with db.write() as s:
-        if row_id is None:
-            row_id = catalog.create_room(s, ctx, name=values["name"]).id
-        catalog.update_room(s, ctx, row_id, **values)
-        return Saved(row_id, _snapshot(s, ctx))
+    if row_id is None:
+        row_id = catalog.add_room(db, ctx, **values).id
+    else:
+        catalog.update_room(db, ctx, row_id, **values)
+    return Saved(row_id, load(db, ctx))
 
 
 def save_service(db: Database, ctx: Ctx, row_id: str | None, values: Values) -> Saved:
-    with db.write() as s:
-        if row_id is None:
-            fields = {k: v for k, v in values.items() if k != "active"}
-            row_id = catalog.create_service(s, ctx, **fields).id
-        catalog.update_service(s, ctx, row_id, **values)
-        return Saved(row_id, _snapshot(s, ctx))
+    if row_id is None:
+        row_id = catalog.add_service(db, ctx, **values).id
+    else:
+        catalog.update_service(db, ctx, row_id, **values)
+    return Saved(row_id, load(db, ctx))
 
 
 def save_staff(db: Database, ctx: Ctx, row_id: str | None, values: Values) -> Saved:
     """A new account (user name, password, role, full name), or changes to one; a
-    password given for an existing account replaces its password."""
-    with db.write() as s:
-        password = str(values.get("password") or "")
-        if row_id is None:
-            user = staff.create_user(
-                s,
-                ctx,
-                username=values["username"],
-                password=password,
-                role=values["role"],
-                full_name=values["full_name"],
-            )
-            row_id = user.id
-        elif password:
-            staffadmin.reset_password(s, ctx, row_id, password)
-        staffadmin.update_user(
-            s,
+    password given for an existing account replaces its password (in the same
+    transaction as the other changes)."""
+    password = str(values.get("password") or "")
+    if row_id is None:
+        row_id = staff.add_user(
+            db,
+            ctx,
+            username=values["username"],
+            password=password,
+            role=values["role"],
+            full_name=values["full_name"],
+            active=values["active"],
+        ).id
+    else:
+        staff.update_user(
+            db,
             ctx,
             row_id,
             role=values["role"],
             active=values["active"],
             full_name=values["full_name"],
+            password=password or None,
         )
-        return Saved(row_id, _snapshot(s, ctx))
+    return Saved(row_id, load(db, ctx))
 
 
 def add_time_off(
     db: Database, ctx: Ctx, provider_id: str, start: datetime, end: datetime, reason: str
 ) -> Saved:
-    with db.write() as s:
-        block = blocked.add_blocked_time(
-            s, ctx, start=start, end=end, provider_id=provider_id, kind="time_off", reason=reason
-        )
-        return Saved(block.id, _snapshot(s, ctx))
+    """Time off from ``start`` to ``end``: wall times in the clinic's zone (naive)."""
+    block = timeoff.add(db, ctx, start=start, end=end, provider_id=provider_id, reason=reason)
+    return Saved(block.id, load(db, ctx))
 
 
 def remove_time_off(db: Database, ctx: Ctx, block_id: str) -> Snapshot:
-    with db.write() as s:
-        blocked.remove_blocked_time(s, ctx, block_id)
-        return _snapshot(s, ctx)
+    timeoff.remove(db, ctx, block_id)
+    return load(db, ctx)

@@ -1,9 +1,12 @@
-"""The settings dialog (``settingsDialog``): Clinic, Providers, Rooms, Services, Staff.
+"""The settings dialog (``settingsDialog``): Clinic, Providers, Rooms, Services, Staff,
+This PC.
 
 It reads everything once through the worker and hands each page the same snapshot;
 a page's save returns a fresh snapshot, shown on every page. Roles without
-"clinic.configure" see the settings read-only; the Staff tab exists only for roles
-with "staff.manage".
+"clinic.configure" see the clinic's settings read-only; the Staff tab exists only for
+roles with "staff.manage". The Clinic and This PC pages are built from the settings
+registry (``clinicpage``). ``preferencesSaved`` says that this PC's preferences changed
+(the idle lock follows them at once).
 
 Unsaved edits are never dropped silently: another row, another tab or closing the
 dialog asks Save / Discard / Cancel first (through ``confirm``, injectable for tests).
@@ -16,25 +19,24 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from receptionist.schedule.agenda import ClinicInfo
-
 from .. import messages
 from ..desk import Desk
 from ..tasks import DbOp
 from .catalogpages import RoomsPage, ServicesPage
-from .clinicpage import ClinicPage
+from .clinicpage import ClinicPage, SettingsPage, ThisPcPage
 from .data import Snapshot, load
 from .listpage import ListPage
 from .providers import ProvidersPage
 from .staffpage import StaffPage
 from .unsaved import CANCEL, DISCARD, Confirm, ask_unsaved
 
-Page = ClinicPage | ListPage
+Page = SettingsPage | ListPage
 
 
 class SettingsDialog(QDialog):
     loaded = Signal()
     changed = Signal()  # something was saved
+    preferencesSaved = Signal(object)  # Snapshot: this PC's page was saved
 
     def __init__(
         self, desk: Desk, parent: QWidget | None = None, confirm: Confirm = ask_unsaved
@@ -52,6 +54,7 @@ class SettingsDialog(QDialog):
         self.rooms = RoomsPage(desk, configure)
         self.services = ServicesPage(desk, configure)
         self.staff = StaffPage(desk, True) if desk.actor.may("staff.manage") else None
+        self.this_pc = ThisPcPage(desk)
         self.banner = QLabel(
             self.tr(
                 "Only a manager or an administrator can change clinic "
@@ -62,6 +65,7 @@ class SettingsDialog(QDialog):
         self.banner.setObjectName("readOnlyNote")
         self.banner.setWordWrap(True)
         self.banner.setVisible(not configure)
+        self.this_pc.saved.connect(self.preferencesSaved)
         self.tabs = self._make_tabs()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
@@ -79,20 +83,21 @@ class SettingsDialog(QDialog):
 
     def pages(self) -> list[Page]:
         found: list[Page] = [self.clinic, self.providers, self.rooms, self.services]
-        return found + ([self.staff] if self.staff is not None else [])
+        return found + ([self.staff] if self.staff is not None else []) + [self.this_pc]
 
     def _make_tabs(self) -> QTabWidget:
         tabs = QTabWidget(self)
         tabs.setAccessibleName(self.tr("Settings"))
-        names = [
-            self.tr("&Clinic"),
-            self.tr("&Providers"),
-            self.tr("R&ooms"),
-            self.tr("S&ervices"),
-            self.tr("Sta&ff"),
-        ]
-        for page, name in zip(self.pages(), names, strict=False):
-            tabs.addTab(page, name)
+        names: dict[QWidget | None, str] = {
+            self.clinic: self.tr("&Clinic"),
+            self.providers: self.tr("&Providers"),
+            self.rooms: self.tr("R&ooms"),
+            self.services: self.tr("S&ervices"),
+            self.staff: self.tr("Sta&ff"),
+            self.this_pc: self.tr("This P&C"),
+        }
+        for page in self.pages():
+            tabs.addTab(page, names[page])
             page.saved.connect(self._saved)
             page.refused.connect(lambda p=page: self._refused(p))
             if isinstance(page, ListPage):
@@ -117,7 +122,7 @@ class SettingsDialog(QDialog):
         if self._switching or previous is shown:
             self._shown = shown
             return
-        if isinstance(previous, ClinicPage | ListPage) and previous.unsaved():
+        if isinstance(previous, SettingsPage | ListPage) and previous.unsaved():
             choice = self.ask(previous)
             if choice == CANCEL:
                 self._show_page(previous)
@@ -170,7 +175,7 @@ class SettingsDialog(QDialog):
 
     def save_current(self) -> None:
         page = self.tabs.currentWidget()
-        if isinstance(page, ClinicPage | ListPage):
+        if isinstance(page, SettingsPage | ListPage):
             page.save()
 
     def load(self) -> None:
@@ -184,8 +189,7 @@ class SettingsDialog(QDialog):
         self.loaded.emit()
 
     def _saved(self, snapshot: Snapshot) -> None:
-        c = snapshot.clinic
-        self.desk.clinic = ClinicInfo(c.name, c.timezone, c.slot_minutes, c.wait_alert_minutes)
+        self.desk.clinic = snapshot.clinic
         self._show(snapshot)
         self.changed.emit()
         closing = self._closing

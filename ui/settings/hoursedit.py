@@ -38,6 +38,10 @@ class HoursEditor(QWidget):
         grid.setVerticalSpacing(2)
         for row, (day, name) in enumerate(zip(hours.DAYS, self._day_names(), strict=True)):
             self._add_day(grid, row, day, name)
+        # The days' lines take the room (up to their widest); what is left goes to their
+        # right, not between the names of the days and their lines.
+        grid.setColumnStretch(1, 100)
+        grid.setColumnStretch(2, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.limited)

@@ -8,16 +8,17 @@ from typing import Any
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
 
 from receptionist.freetext import printable
+from receptionist.ops.catalog import DEFAULT_PROVIDER_COLOUR
 
 from ..desk import Desk
 from .colour import ColourField
-from .data import Row, Snapshot, save_provider
+from .data import ProviderRow, Snapshot, save_provider
 from .fields import FieldForm
 from .hoursedit import HoursEditor
 from .listpage import ListPage, Writer
 from .timeoff import TimeOffBox
 
-DEFAULT_COLOUR = "#4a90d9"
+DEFAULT_COLOUR = DEFAULT_PROVIDER_COLOUR
 
 
 class ProvidersPage(ListPage):
@@ -45,9 +46,9 @@ class ProvidersPage(ListPage):
         return [self.time_off]
 
     def colour(self, row: Any) -> str | None:
-        return str(row.fields["colour"])
+        return str(row.colour)
 
-    def rows_of(self, snapshot: Snapshot) -> Sequence[Row]:
+    def rows_of(self, snapshot: Snapshot) -> Sequence[ProviderRow]:
         self._blocks = snapshot.time_off
         return snapshot.providers
 
@@ -55,11 +56,11 @@ class ProvidersPage(ListPage):
         super().show_snapshot(snapshot)
         self.time_off.show_snapshot(snapshot)  # even when the form keeps unsaved edits
 
-    def fill(self, row: Row | None) -> None:
+    def fill(self, row: ProviderRow | None) -> None:
         self.name.setText(printable(row.name, lines=False) if row else "")
-        self.colour_field.set_value(str(row.fields["colour"]) if row else DEFAULT_COLOUR)
+        self.colour_field.set_value(row.colour if row else DEFAULT_COLOUR)
         self.active.setChecked(row.active if row else True)
-        self.hours.set_hours(row.fields["working_hours"] if row else {})
+        self.hours.set_hours(row.working_hours if row else {})
         self.time_off.set_provider(row.id if row else None, self._blocks)
 
     def values(self) -> dict[str, Any] | None:

@@ -10,10 +10,9 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
 from receptionist.freetext import printable
 from receptionist.roles import ROLES
-from receptionist.staff.admin import StaffRow
 
 from ..desk import Desk
-from .data import Snapshot, save_staff
+from .data import Snapshot, StaffRow, save_staff
 from .fields import FieldForm
 from .listpage import ListPage, Writer
 

@@ -21,12 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist import zones
-
 from .. import messages
 from ..desk import Desk
 from ..tasks import DbOp
-from .data import Saved, Snapshot, TimeOff, add_time_off, remove_time_off
+from .data import Block, Saved, Snapshot, add_time_off, remove_time_off
 from .rows import RowModel
 
 FORMAT = "yyyy-MM-dd HH:mm"
@@ -107,7 +105,7 @@ class TimeOffBox(QGroupBox):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
 
-    def _label(self, block: TimeOff) -> str:
+    def _label(self, block: Block) -> str:
         tz, locale = self.desk.clinic.tz, QLocale()
         start, end = (_qt(t.astimezone(tz)) for t in (block.start_utc, block.end_utc))
         text = self.tr("{0} – {1}").format(
@@ -140,14 +138,12 @@ class TimeOffBox(QGroupBox):
         if self.provider_id is None or not self.editable:
             return
         self.error.hide()
-        tz, pid, ctx = self.desk.clinic.tz, self.provider_id, self.desk.ctx()
+        pid, ctx = self.provider_id, self.desk.ctx()
         start, end = _py(self.start.dateTime()), _py(self.end.dateTime())
         reason = self.reason.text()
 
-        def write(db: Any) -> Saved:
-            lo = zones.local_to_utc(start, tz, "start", boundary=True)
-            hi = zones.local_to_utc(end, tz, "end", boundary=True)
-            return add_time_off(db, ctx, pid, lo, hi, reason)
+        def write(db: Any) -> Saved:  # wall times: the core applies the clinic's zone
+            return add_time_off(db, ctx, pid, start, end, reason)
 
         op = DbOp(self.desk.tasks, write, self)
         op.success(self._added).failure(self._failed).run()

@@ -1,0 +1,222 @@
+"""Operations on settings: list every one, read one, change one, of every scope.
+
+Each setting is declared once in the registry (``receptionist.settings``) by the room
+that owns it; importing those rooms here makes the registry complete for every front
+end. A value is given as a value (the app's editors) or as typed text (the command
+line), which the setting's kind parses. A refused value raises ValidationError naming
+the setting's key, and nothing is written.
+
+Scopes: ``clinic`` settings are rows of the encrypted database (audited, synced
+later); ``pc`` settings are this PC's preferences file; ``secret`` settings go to the
+OS keychain and are never read back: an entry says only whether one is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from receptionist.context import Ctx, require
+from receptionist.errors import NotFound, ValidationError
+from receptionist.schedule import agenda, clinicsettings
+from receptionist.schedule.agenda import ClinicInfo
+from receptionist.schedule.clinic import clinic_id
+from receptionist.settings import (
+    backups,
+    clinic,
+    clinicstore,
+    cloud,
+    desk,
+    pcstore,
+    registry,
+    secretstore,
+)
+from receptionist.settings.clinicstore import CANNOT_CONFIGURE
+from receptionist.settings.kinds import Kind
+from receptionist.settings.registry import Scope, Setting
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
+
+__all__ = [
+    "ClinicInfo",
+    "Entry",
+    "clinic_info",
+    "declared",
+    "entries",
+    "get",
+    "preference",
+    "set_many",
+    "set_text",
+    "set_value",
+]
+
+# Every module that declares settings: once they are imported, the registry is complete.
+DECLARING = (clinic, clinicsettings, desk, backups, cloud)
+
+IS_SET = Text(QT_TRANSLATE_NOOP("core", "set"))
+NOT_SET = Text(QT_TRANSLATE_NOOP("core", "not set"))
+NO_CLINIC = Text(
+    QT_TRANSLATE_NOOP("core", "The clinic has not been set up yet; secrets belong to a clinic.")
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One setting as a front end shows it: what it is and the value it has now.
+
+    A secret's ``value`` and ``default`` are always None; ``is_set`` says whether it
+    has one. For the others ``is_set`` says whether a value was stored (else the value
+    is the default). ``text`` is the value as typed on a command line (the kind's
+    ``show``); ``editable`` says whether the acting user may change it."""
+
+    key: str
+    scope: Scope
+    type: str
+    value: object
+    default: object
+    label: str
+    help: str
+    text: str
+    is_set: bool
+    editable: bool
+    kind: Kind = field(compare=False, repr=False)
+
+    @property
+    def group(self) -> str:
+        return self.key.split(".", 1)[0]
+
+
+def declared(scope: Scope | None = None) -> list[Setting]:
+    """The settings (of ``scope``) as declared: what a front end builds its pages from,
+    in the order their rooms declared them."""
+    return [s for s in registry.declared() if scope is None or s.scope == scope]
+
+
+def clinic_info(db: Database) -> ClinicInfo:
+    """The clinic's name, zone, slot size and waiting alert, as the desk keeps them."""
+    with db.read() as s:
+        return agenda.clinic_info(s)
+
+
+def entries(db: Database, ctx: Ctx, scope: Scope | None = None) -> list[Entry]:
+    """Every setting (or those of ``scope``), by key."""
+    chosen = [s for s in registry.all_settings() if scope is None or s.scope == scope]
+    with db.read() as s:
+        return _entries(s, ctx, chosen)
+
+
+def get(db: Database, ctx: Ctx, key: str) -> Entry:
+    """The setting called ``key`` (NotFound suggests the nearest key)."""
+    setting = registry.setting(key)
+    with db.read() as s:
+        return _entries(s, ctx, [setting])[0]
+
+
+def preference(key: str) -> object:
+    """A ``pc`` setting's value, read with no clinic open (the app's start)."""
+    setting = registry.setting(key)
+    if setting.scope != "pc":
+        raise ValueError(f"{key} is not a setting of this PC")
+    return pcstore.value(setting)
+
+
+def set_text(db: Database, ctx: Ctx, key: str, text: str) -> Entry:
+    """Change a setting to what ``text`` says, as the setting's kind reads it ("30",
+    "true", "mon-fri 09:00-17:00"); a secret's text is the secret ("" forgets it)."""
+    setting = registry.setting(key)
+    if setting.scope == "secret":
+        return set_value(db, ctx, key, text)
+    return set_value(db, ctx, key, _named(setting, lambda: setting.parse(text)))
+
+
+def set_value(db: Database, ctx: Ctx, key: str, value: object) -> Entry:
+    """Change one setting; a value the setting refuses raises ValidationError."""
+    return set_many(db, ctx, {key: value})[0]
+
+
+def set_many(db: Database, ctx: Ctx, values: Mapping[str, object]) -> list[Entry]:
+    """Change several settings at once: every value is checked (and the permission to
+    change it) before any is written, so a refusal writes nothing."""
+    chosen = [(registry.setting(key), value) for key, value in values.items()]
+    checked = [(s, _check(ctx, s, value)) for s, value in chosen]
+    with db.write() as session:
+        for setting, value in checked:
+            if setting.scope == "clinic":
+                clinicstore.write(session, ctx, setting, value)
+            elif setting.scope == "secret":
+                secretstore.write(session, ctx, _namespace(session), setting, str(value))
+        # This PC's file last: once the database's part is sure to commit.
+        for setting, value in checked:
+            if setting.scope == "pc":
+                pcstore.write(setting, value)
+        return _entries(session, ctx, [s for s, _ in checked])
+
+
+def _check(ctx: Ctx, setting: Setting, value: object) -> object:
+    if setting.permission:
+        require(ctx, setting.permission, CANNOT_CONFIGURE)
+    if setting.scope != "secret":
+        return _named(setting, lambda: setting.check(value))
+    if not isinstance(value, str):
+        raise ValidationError(
+            setting.key,
+            Text(QT_TRANSLATE_NOOP("core", "{label} must be text."), label=setting.label),
+        )
+    return _named(setting, lambda: setting.check(value)) if value else ""
+
+
+def _named(setting: Setting, check: Callable[[], object]) -> object:
+    """``check()``, with a refusal naming the setting's key (the field a front end
+    shows it by), whatever field the rule below it named."""
+    try:
+        return check()
+    except ValidationError as exc:
+        if exc.field == setting.key:
+            raise
+        raise ValidationError(setting.key, message(exc)) from None
+
+
+def _entries(session: Session, ctx: Ctx, settings: Iterable[Setting]) -> list[Entry]:
+    chosen = list(settings)
+    clinic = {s.key: s for s in chosen if s.scope == "clinic"}
+    found = clinicstore.stored(session) if clinic else {}
+    values = clinicstore.values(session, clinic) if clinic else {}
+    pc = pcstore.stored() if any(s.scope == "pc" for s in chosen) else {}
+    namespace = clinic_id(session) if any(s.scope == "secret" for s in chosen) else None
+    made = []
+    for setting in chosen:
+        if setting.scope == "clinic":
+            made.append(_entry(ctx, setting, values[setting.key], setting.key in found))
+        elif setting.scope == "pc":
+            made.append(_entry(ctx, setting, pcstore.value(setting), setting.key in pc))
+        else:
+            kept = namespace is not None and secretstore.read(session, namespace, setting)
+            made.append(_entry(ctx, setting, None, bool(kept)))
+    return made
+
+
+def _entry(ctx: Ctx, setting: Setting, value: object, is_set: bool) -> Entry:
+    secret = setting.scope == "secret"
+    return Entry(
+        key=setting.key,
+        scope=setting.scope,
+        type=setting.kind.name,
+        value=value,
+        default=None if secret else setting.default,
+        label=setting.label,
+        help=setting.help,
+        text=(IS_SET if is_set else NOT_SET) if secret else setting.kind.show(value),
+        is_set=is_set,
+        editable=not setting.permission or ctx.actor.may(setting.permission),
+        kind=setting.kind,
+    )
+
+
+def _namespace(session: Session) -> str:
+    """Secrets are kept under the clinic's id (one PC may hold several clinics)."""
+    found = clinic_id(session)
+    if found is None:
+        raise NotFound(NO_CLINIC)
+    return found

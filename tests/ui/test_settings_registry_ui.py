@@ -1,0 +1,220 @@
+"""The Clinic and This PC pages, built from the settings registry: one editor per kind,
+each setting's label and help, refusals by the field, this PC's preferences."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from receptionist.context import Actor
+from receptionist.ops import settings as registry_ops
+from receptionist.settings import registry
+from receptionist.settings.kinds import Choice, Colour, Flag
+from receptionist.settings.registry import Setting
+from receptionist.texts import Text
+from ui.app import stylesheet
+from ui.desk import Desk
+from ui.settings import SettingsDialog
+from ui.settings.clinicpage import ClinicPage, SettingsPage
+from ui.settings.colour import ColourField
+from ui.settings.hoursedit import HoursEditor
+from ui.settings.unsaved import DISCARD
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "config"
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def admin(desk: Desk) -> Desk:
+    return dataclasses.replace(desk, actor=Actor(user_id=None, role="admin", source="ui"))
+
+
+def open_dialog(qtbot: QtBot, desk: Desk) -> SettingsDialog:
+    dialog = SettingsDialog(desk, confirm=lambda _parent, _page: DISCARD)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+        dialog.load()
+    return dialog
+
+
+def on_worker(desk: Desk, fn: Any) -> Any:
+    return desk.tasks.run(lambda: fn(desk.tasks.database())).result(timeout=30)
+
+
+def shot(widget: QWidget, name: str) -> None:
+    """Saved only when SETTINGS_SHOTS names a folder (to look at by eye)."""
+    folder = os.environ.get("SETTINGS_SHOTS")
+    if folder:
+        widget.setStyleSheet(stylesheet())
+        for _ in range(3):
+            QApplication.sendPostedEvents()
+            QApplication.processEvents()
+        widget.grab().save(str(Path(folder) / f"{name}.png"))
+        widget.setStyleSheet("")
+
+
+def help_of(page: SettingsPage, key: str) -> str:
+    box = page.form.findChild(QWidget, f"setting_{key}")
+    assert box is not None, key
+    note = box.findChild(QLabel, "settingHelp")
+    assert note is not None, key
+    return note.text()
+
+
+def test_the_clinic_page_has_one_editor_per_clinic_setting(qtbot: QtBot, admin: Desk) -> None:
+    dialog = open_dialog(qtbot, admin)
+    page = dialog.clinic
+    clinic_keys = {s.key for s in registry.all_settings() if s.scope == "clinic"}
+    assert set(page.editors) == clinic_keys
+    assert isinstance(page.editor("schedule.slot_minutes"), QSpinBox)
+    slot = page.editor("schedule.slot_minutes")
+    assert isinstance(slot, QSpinBox) and (slot.minimum(), slot.maximum()) == (5, 120)
+    assert slot.value() == 15 and slot.suffix() == " min"
+    zone = page.editor("clinic.timezone")
+    assert isinstance(zone, QComboBox) and zone.isEditable() and zone.findText("Asia/Tokyo") >= 0
+    assert isinstance(page.editor("clinic.name"), QLineEdit)
+    assert isinstance(page.editors["schedule.opening_hours"].widget, HoursEditor)
+    assert page.form.captions["clinic.name"] == "Clinic name"
+    assert page.form.captions["desk.wait_alert_minutes"] == "Waiting alert"
+    assert "amber" in help_of(page, "desk.wait_alert_minutes")
+    assert "amber" in page.editor("desk.wait_alert_minutes").toolTip()
+    assert not page.unsaved()
+    shot(dialog, "settings-clinic-registry")
+
+
+def test_a_new_setting_of_any_kind_gets_its_editor_and_saves_with_no_widget_code(
+    qtbot: QtBot, admin: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    declared = [
+        Setting("test.remind", "clinic", Flag(), False, Text("Send reminders"),
+                Text("Reminders go out the day before."), "clinic.configure"),
+        Setting("test.channel", "clinic", Choice(("sms", "email")), "sms", Text("Channel"),
+                Text("How reminders go out."), "clinic.configure"),
+        Setting("test.accent", "clinic", Colour(), "#4a90d9", Text("Accent"),
+                Text("The clinic's colour."), "clinic.configure"),
+    ]  # fmt: skip
+    for setting in declared:
+        monkeypatch.setitem(registry._REGISTRY, setting.key, setting)
+    dialog = open_dialog(qtbot, admin)
+    page = dialog.clinic
+    remind, channel = page.editor("test.remind"), page.editor("test.channel")
+    accent = page.editors["test.accent"].widget
+    assert isinstance(remind, QCheckBox) and not remind.isChecked()
+    assert isinstance(channel, QComboBox) and channel.currentText() == "sms"
+    assert isinstance(accent, ColourField) and accent.value() == "#4a90d9"
+    assert [page.form.captions[s.key] for s in declared] == ["Send reminders", "Channel", "Accent"]
+    remind.setChecked(True)
+    channel.setCurrentIndex(channel.findData("email"))
+    accent.set_value("#AA3366")
+    assert page.unsaved()
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        page.save()
+    ctx = admin.ctx()
+    stored = on_worker(admin, lambda db: [registry_ops.get(db, ctx, s.key).value for s in declared])
+    assert stored == [True, "email", "#aa3366"]
+    assert not page.unsaved() and page.note.text() == "Saved."
+
+
+def test_a_refused_value_is_shown_by_its_setting_and_nothing_is_saved(
+    qtbot: QtBot, admin: Desk
+) -> None:
+    dialog = open_dialog(qtbot, admin)
+    page = dialog.clinic
+    slot = page.editor("schedule.slot_minutes")
+    name = page.editor("clinic.name")
+    assert isinstance(slot, QSpinBox) and isinstance(name, QLineEdit)
+    name.setText("Renamed")
+    slot.setValue(7)  # does not divide a day
+    with qtbot.waitSignal(page.refused, timeout=10_000):
+        page.save()
+    error = page.form.errors["schedule.slot_minutes"]
+    assert error.isVisible() and "must divide 1440" in error.text()
+    assert page.note.text() == "Not saved: check the slot size."
+    assert slot.value() == 7 and page.unsaved()
+    ctx = admin.ctx()
+    assert on_worker(admin, lambda db: registry_ops.get(db, ctx, "clinic.name").value) == (
+        "Şifa Clinic"
+    ), "the name was not saved either: all or nothing"
+    shot(dialog, "settings-clinic-refused")
+
+
+def test_a_bad_opening_hours_day_is_shown_on_its_line(qtbot: QtBot, admin: Desk) -> None:
+    dialog = open_dialog(qtbot, admin)
+    page = dialog.clinic
+    hours = page.editors["schedule.opening_hours"].widget
+    assert isinstance(hours, HoursEditor) and hours.limited.isChecked()
+    hours.days["sat"].setText("13:00-09:00")
+    page.save()
+    assert hours.day_errors["sat"].isVisible()
+    assert page.note.text() == "Not saved: fix the marked field."
+
+
+def test_this_pc_page_saves_the_lock_time_for_anyone(
+    qtbot: QtBot, desk: Desk, config_dir: Path
+) -> None:
+    dialog = open_dialog(qtbot, desk)  # a receptionist: the clinic's settings are read-only
+    assert not dialog.clinic.editable
+    page = dialog.this_pc
+    assert page.editable and page.objectName() == "thisPcPage"
+    assert set(page.editors) == {"desk.lock_after_minutes"}
+    minutes = page.editor("desk.lock_after_minutes")
+    assert isinstance(minutes, QSpinBox) and minutes.value() == 5
+    assert "locks the desk" in help_of(page, "desk.lock_after_minutes")
+    dialog.tabs.setCurrentWidget(page)
+    minutes.setValue(12)
+    shot(dialog, "settings-this-pc")
+    with qtbot.waitSignal(dialog.preferencesSaved, timeout=10_000) as saved:
+        page.save()
+    assert saved.args[0].entry("desk.lock_after_minutes").value == 12
+    stored = json.loads((config_dir / "preferences.json").read_text("utf-8"))
+    assert stored == {"desk.lock_after_minutes": 12}
+    assert registry_ops.preference("desk.lock_after_minutes") == 12
+
+
+def test_this_pc_page_is_guarded_like_the_others(qtbot: QtBot, admin: Desk) -> None:
+    asked: list[str] = []
+    dialog = SettingsDialog(admin, confirm=lambda _p, page: asked.append(page) or "cancel")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+        dialog.load()
+    dialog.tabs.setCurrentWidget(dialog.this_pc)
+    minutes = dialog.this_pc.editor("desk.lock_after_minutes")
+    assert isinstance(minutes, QSpinBox)
+    minutes.setValue(30)
+    dialog.tabs.setCurrentWidget(dialog.clinic)
+    assert asked == ["This PC"] and dialog.tabs.currentWidget() is dialog.this_pc
+    assert dialog.unsaved()
+
+
+@pytest.fixture
+def wide(qtbot: QtBot, admin: Desk) -> Iterator[ClinicPage]:
+    dialog = open_dialog(qtbot, admin)
+    yield dialog.clinic
+
+
+def test_every_setting_editor_has_an_accessible_name_and_description(wide: ClinicPage) -> None:
+    for key, editor in wide.editors.items():
+        assert editor.focus.accessibleName(), key
+        assert editor.focus.accessibleDescription(), key

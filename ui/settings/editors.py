@@ -1,0 +1,229 @@
+"""One editor per kind of setting, so a settings page is built from the registry.
+
+A whole number gets a spin box, a flag a check box, a choice or a time zone a combo
+box, one line of text a line edit, opening hours the weekly hours editor, a colour
+the colour field; any other kind a line edit holding the value as the command line
+types it. Each editor shows a value (``set_value``) and reads it back (``value``: a
+``ValidationError`` naming the setting when what was typed cannot be read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import available_timezones
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QLineEdit,
+    QSizePolicy,
+    QSpinBox,
+    QWidget,
+)
+
+from receptionist.errors import ValidationError
+from receptionist.freetext import printable
+from receptionist.schedule.clinicsettings import WeeklyHours
+from receptionist.settings.kinds import Choice, Colour, Flag, TimeZone, Whole, Words
+from receptionist.settings.registry import Setting
+
+from ..coretext import translated
+from .colour import ColourField
+from .hoursedit import HoursEditor
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SettingEditor", text)
+
+
+class SettingEditor:
+    """The editor of one setting: ``widget`` goes into the form, ``focus`` takes the
+    keyboard (and an error puts the cursor there)."""
+
+    def __init__(self, setting: Setting, widget: QWidget, focus: QWidget | None = None) -> None:
+        self.setting = setting
+        self.widget = widget
+        self.focus = focus or widget
+
+    def set_value(self, value: object) -> None:
+        raise NotImplementedError
+
+    def value(self) -> object:
+        raise NotImplementedError
+
+    def clear_errors(self) -> None:
+        """Errors shown inside the editor itself (the hours editor's days)."""
+
+    @property
+    def label(self) -> str:
+        return translated(self.setting.label)
+
+
+class WholeEditor(SettingEditor):
+    def __init__(self, setting: Setting, kind: Whole) -> None:
+        box = QSpinBox()
+        box.setRange(kind.low, kind.high)
+        box.setMaximumWidth(130)
+        if kind.unit == "min":
+            box.setSuffix(_tr(" min"))
+        super().__init__(setting, box)
+        self.box = box
+
+    def set_value(self, value: object) -> None:
+        self.box.setValue(int(value) if isinstance(value, int) else self.box.minimum())
+
+    def value(self) -> object:
+        self.box.interpretText()
+        return self.box.value()
+
+
+class FlagEditor(SettingEditor):
+    def __init__(self, setting: Setting) -> None:
+        box = QCheckBox()  # the form's caption names it
+        super().__init__(setting, box)
+        self.box = box
+
+    def set_value(self, value: object) -> None:
+        self.box.setChecked(bool(value))
+
+    def value(self) -> object:
+        return self.box.isChecked()
+
+
+class ChoiceEditor(SettingEditor):
+    def __init__(self, setting: Setting, options: tuple[str, ...]) -> None:
+        box = QComboBox()
+        for option in options:
+            box.addItem(option, option)
+        super().__init__(setting, box)
+        self.box = box
+
+    def set_value(self, value: object) -> None:
+        found = self.box.findData(value)
+        if found < 0:  # a value a newer version allows: shown, kept
+            self.box.addItem(str(value), value)
+            found = self.box.count() - 1
+        self.box.setCurrentIndex(found)
+
+    def value(self) -> object:
+        return self.box.currentData()
+
+
+def zone_box() -> QComboBox:
+    """An editable combo box of the zone database's zones, found by any part."""
+    box = QComboBox()
+    box.setEditable(True)
+    box.addItems(sorted(z for z in available_timezones() if "/" in z))
+    box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    completer = box.completer()
+    if completer is not None:
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+    return box
+
+
+class ZoneEditor(SettingEditor):
+    def __init__(self, setting: Setting) -> None:
+        box = zone_box()
+        super().__init__(setting, box)
+        self.box = box
+
+    def set_value(self, value: object) -> None:
+        self.box.setCurrentText(str(value))
+
+    def value(self) -> object:
+        return self.box.currentText().strip()
+
+
+class TextEditor(SettingEditor):
+    def __init__(self, setting: Setting, limit: int) -> None:
+        edit = QLineEdit()
+        edit.setMaxLength(limit)
+        if limit <= 4:
+            edit.setMaximumWidth(90)
+        super().__init__(setting, edit)
+        self.edit = edit
+
+    def set_value(self, value: object) -> None:
+        self.edit.setText(printable(str(value), lines=False))
+
+    def value(self) -> object:
+        return self.edit.text()
+
+
+class HoursSettingEditor(SettingEditor):
+    def __init__(self, setting: Setting) -> None:
+        hours = HoursEditor(setting.key, _tr("Open set ho&urs only"))
+        hours.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        super().__init__(setting, hours, hours.limited)
+        self.hours = hours
+
+    def set_value(self, value: object) -> None:
+        self.hours.set_hours(value if isinstance(value, Mapping) else {})
+
+    def value(self) -> object:
+        week = self.hours.hours()
+        if week is None:  # the day's problem is shown on its line
+            raise LocalProblem
+        return week
+
+    def clear_errors(self) -> None:
+        self.hours.clear_errors()
+
+
+class ColourEditor(SettingEditor):
+    def __init__(self, setting: Setting) -> None:
+        field = ColourField()
+        super().__init__(setting, field, field.code)
+        self.field = field
+
+    def set_value(self, value: object) -> None:
+        self.field.set_value(str(value))
+
+    def value(self) -> object:
+        return self.field.value()
+
+
+class TypedEditor(SettingEditor):
+    """Any other kind: the value as text, read back by the kind itself."""
+
+    def __init__(self, setting: Setting) -> None:
+        edit = QLineEdit()
+        edit.setPlaceholderText(translated(setting.kind.hint()))
+        super().__init__(setting, edit)
+        self.edit = edit
+
+    def set_value(self, value: object) -> None:
+        self.edit.setText(printable(self.setting.kind.show(value), lines=False))
+
+    def value(self) -> object:
+        return self.setting.parse(self.edit.text())
+
+
+class LocalProblem(ValueError):
+    """What was typed cannot be read, and the editor shows why itself."""
+
+
+def editor_for(setting: Setting) -> SettingEditor:
+    kind: Any = setting.kind
+    if isinstance(kind, Whole):
+        return WholeEditor(setting, kind)
+    if isinstance(kind, Flag):
+        return FlagEditor(setting)
+    if isinstance(kind, Choice):
+        return ChoiceEditor(setting, kind.options)
+    if isinstance(kind, TimeZone):
+        return ZoneEditor(setting)
+    if isinstance(kind, Words):
+        return TextEditor(setting, kind.limit)
+    if isinstance(kind, WeeklyHours):
+        return HoursSettingEditor(setting)
+    if isinstance(kind, Colour):
+        return ColourEditor(setting)
+    return TypedEditor(setting)
+
+
+__all__ = ["LocalProblem", "SettingEditor", "ValidationError", "editor_for", "zone_box"]
