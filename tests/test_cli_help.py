@@ -26,24 +26,7 @@ TODAY = {
     "appointment book", "appointment list", "appointment cancel", "appointment status",
     "slots",
 }  # fmt: skip
-OWNED_ELSEWHERE = TODAY - {
-    "init",
-    "check",
-    "compact",
-    "rekey",
-    "passphrase",
-    "audit verify",
-    "audit anchor",
-    "demo",
-    "appointment book",
-    "appointment list",
-    "appointment cancel",
-    "appointment status",
-    "slots",
-    "patient add",
-    "patient search",
-    "patient show",
-}
+OWNED_ELSEWHERE: set[str] = set()
 
 
 def leaves(

@@ -58,14 +58,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = user_sub.add_parser(
         "reset-password",
         help=f"give an account a new password (from {PASSWORD_ENV} or asked)",
-        **examples(f"{PASSWORD_ENV}=... receptionist user reset-password ayse"),
+        **examples(f"receptionist user reset-password ayse   # the password from {PASSWORD_ENV}"),
     )
     p.add_argument("username", help="the account's user name")
     p.set_defaults(func=cmd_user_reset_password)
 
 
 def _password(what: str) -> str:
-    value = read_secret(PASSWORD_ENV, what, confirm=True)
+    value = read_secret("RECEPTIONIST_USER_PASSWORD", what, confirm=True)
     if not value:
         raise UserError(
             Text(
