@@ -56,6 +56,8 @@ class Endpoint(Protocol):
 
     def pull(self, cursor: int) -> PullPage: ...
 
+    def resolve(self, conflict_id: str, resolution: str) -> None: ...
+
 
 @dataclass
 class RoundResult:
@@ -64,6 +66,7 @@ class RoundResult:
     merged: int = 0
     conflicts: int = 0
     clashes: list[tuple[str, str]] = field(default_factory=list)
+    settled: list[str] = field(default_factory=list)  # conflicts merged without a clash
     cursor: int = 0
     uploaded: int = 0
 
@@ -77,8 +80,11 @@ def push_all(
             return
         try:
             answer = endpoint.push(batch)
-        except Gap as gap:  # it applied less than we thought: resend from its number
-            replica.answered(db, gap.last_seq)
+        except Gap as gap:
+            # The endpoint has fewer of this PC's changes than the PC thought (its
+            # database was restored from a backup): the batch goes again, numbered on
+            # from the endpoint's last number.
+            replica.renumber(db, gap.last_seq)
             continue
         replica.answered(db, answer.last_seq)
         result.pushed += len(batch)
@@ -98,6 +104,7 @@ def pull_all(db: Database, endpoint: Endpoint, result: RoundResult) -> None:
         result.pulled += len(page.records)
         result.merged += applied.merged
         result.clashes += applied.clashes
+        result.settled += applied.settled
         result.conflicts += len([c for c in page.conflicts if not c.resolved])
         cursor = result.cursor = page.cursor
         if not page.more:
@@ -113,8 +120,11 @@ def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
         result.uploaded, result.pushed = result.pushed, 0
         push_all(db, endpoint, result, lambda: replica.batch(db))
         pull_all(db, endpoint, result)
-        # What pulling merged is a new change of this PC: send it now, not next round.
+        # What pulling merged is a new change of this PC: send it now, not next round;
+        # then the conflicts it settled are closed for every PC.
         push_all(db, endpoint, result, lambda: replica.batch(db))
+        for conflict_id in result.settled:
+            endpoint.resolve(conflict_id, "merged")
     except Unreachable as exc:
         replica.finished(db, clock, str(exc) or "unreachable")
         raise

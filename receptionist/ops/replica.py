@@ -29,6 +29,7 @@ from receptionist.replica.apply import (
 )
 from receptionist.replica.outbox import Change, next_batch, pending, stage, waiting
 from receptionist.replica.outbox import answered as outbox_answered
+from receptionist.replica.outbox import renumber as outbox_renumber
 from receptionist.replica.records import encode, live_rows
 from receptionist.replica.seal import ClinicKey
 from receptionist.settings import cloud, pcstore, secretstore
@@ -155,6 +156,12 @@ def answered(db: Database, last_seq: int) -> None:
         outbox_answered(s, last_seq)
 
 
+def renumber(db: Database, last_seq: int) -> None:
+    """Give the pending batch the numbers after the endpoint's ``last_seq``."""
+    with db.write() as s:
+        outbox_renumber(s, last_seq)
+
+
 def cursor(db: Database) -> int:
     with db.read() as s:
         return state.required(s).pull_cursor
@@ -172,10 +179,17 @@ def apply_pull(
         open_rows = conflict_rows(conflicts)
         for pulled in records:
             apply_record(s, sync.clinic_id, keys, pulled, applied, conflicted=open_rows)
-        for conflict in conflicts:  # what the endpoint refused reaches every PC too
-            for record in conflict.records:
-                apply_record(s, sync.clinic_id, keys, Pulled(record, "endpoint"), applied,
-                             conflicted=open_rows)  # fmt: skip
+        for conflict in conflicts:
+            if conflict.kind == "overlap" and conflict.records and not conflict.resolved:
+                # The booking the endpoint refused is on no PC but its own: every PC
+                # gets it, so all hold both bookings until a person decides.
+                refused = Pulled(conflict.records[0], "endpoint")
+                apply_record(s, sync.clinic_id, keys, refused, applied, conflicted=open_rows)
+        merged = {(e, r) for e, r in applied.merged_rows}
+        applied.settled = [
+            c.id for c in conflicts
+            if c.kind == "edit" and not c.resolved and (c.entity, c.row_id) in merged
+        ]  # fmt: skip
         sync.pull_cursor = new_cursor
     return applied
 
@@ -195,17 +209,20 @@ def finished(db: Database, clock: Clock, error: str = "") -> None:
             sync.last_sync_at = clock.now()
 
 
+def _namespace(sync: SyncState) -> str:
+    """Where the token is kept: per device, since one keychain may serve several."""
+    return f"cloud:{sync.clinic_id}:{sync.device_id}"
+
+
 def keep_token(db: Database, ctx: Ctx, token: str) -> None:
     """Keep this PC's device token: the keychain, else the encrypted file."""
     with db.write() as s:
-        namespace = f"cloud:{state.required(s).clinic_id}"
-        secretstore.write(s, ctx, namespace, cloud.DEVICE_TOKEN, token)
+        secretstore.write(s, ctx, _namespace(state.required(s)), cloud.DEVICE_TOKEN, token)
 
 
 def token(db: Database) -> str:
     with db.read() as s:
-        namespace = f"cloud:{state.required(s).clinic_id}"
-        found = secretstore.read(s, namespace, cloud.DEVICE_TOKEN)
+        found = secretstore.read(s, _namespace(state.required(s)), cloud.DEVICE_TOKEN)
     if not found:
         raise UserError(state.NOT_CONNECTED)
     return found

@@ -52,6 +52,8 @@ class Applied:
     merged: int = 0
     unchanged: int = 0
     clashes: list[tuple[str, str]] = field(default_factory=list)  # (entity, id) kept for a person
+    merged_rows: list[tuple[str, str]] = field(default_factory=list)  # merged, pushed next
+    settled: list[str] = field(default_factory=list)  # the endpoint's conflicts a merge settled
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ def _merged(
     if isinstance(row, Patient):
         index_patient(session, row)
     applied.merged += 1
+    applied.merged_rows.append((entity, row.id))
     return True
 
 

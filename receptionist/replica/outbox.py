@@ -112,3 +112,23 @@ def next_batch(session: Session, limit: int = BATCH) -> list[Change]:
 def answered(session: Session, last_seq: int) -> None:
     """The endpoint applied (or skipped as applied) everything up to ``last_seq``."""
     session.execute(delete(SyncPending).where(SyncPending.device_seq <= last_seq))
+
+
+def renumber(session: Session, last_seq: int) -> None:
+    """The pending batch numbered on from ``last_seq`` + 1, in its order; the next
+    number after it. For an endpoint that has fewer of this PC's changes than it
+    thought (its database restored from a backup)."""
+    sync = state.required(session)
+    rows = list(session.scalars(select(SyncPending).order_by(SyncPending.device_seq)))
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    for number, row in enumerate(rows, start=last_seq + 1):
+        session.add(
+            SyncPending(
+                device_seq=number, entity=row.entity, row_id=row.row_id,
+                base_version=row.base_version, record=row.record,
+            )
+        )  # fmt: skip
+    sync.next_device_seq = last_seq + 1 + len(rows)
+    session.flush()
