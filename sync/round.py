@@ -14,11 +14,15 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from receptionist.clock import Clock
+from receptionist.context import Actor, Ctx
 from receptionist.ops import replica
 from receptionist.ops.replica import Change, Pulled, PulledConflict
 from receptionist.store.storage import Database
 
-MAX_PAGES = 10_000  # a round never loops for ever on an endpoint that always has more
+MAX_PAGES = 10_000
+SYNC = Actor(
+    user_id=None, role="admin", source="sync"
+)  # who applies what others did  # a round never loops for ever on an endpoint that always has more
 
 
 class Unreachable(Exception):
@@ -91,7 +95,7 @@ def push_all(
         result.conflicts += answer.conflicts
 
 
-def pull_all(db: Database, endpoint: Endpoint, result: RoundResult) -> None:
+def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) -> None:
     cursor = replica.cursor(db)
     for _ in range(MAX_PAGES):
         try:
@@ -100,7 +104,7 @@ def pull_all(db: Database, endpoint: Endpoint, result: RoundResult) -> None:
             replica.reset_cursor(db)
             cursor = 0
             continue
-        applied = replica.apply_pull(db, page.records, page.conflicts, page.cursor)
+        applied = replica.apply_pull(db, ctx, page.records, page.conflicts, page.cursor)
         result.pulled += len(page.records)
         result.merged += applied.merged
         result.clashes += applied.clashes
@@ -119,7 +123,7 @@ def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
         push_all(db, endpoint, result, lambda: replica.upload_page(db))
         result.uploaded, result.pushed = result.pushed, 0
         push_all(db, endpoint, result, lambda: replica.batch(db))
-        pull_all(db, endpoint, result)
+        pull_all(db, endpoint, result, Ctx(SYNC, clock))
         # What pulling merged is a new change of this PC: send it now, not next round;
         # then the conflicts it settled are closed for every PC.
         push_all(db, endpoint, result, lambda: replica.batch(db))

@@ -92,13 +92,13 @@ def test_a_joining_pc_gets_the_clinic_as_it_is_and_echoes_nothing(
     pcs: tuple[Database, Database], clock: FixedClock
 ) -> None:
     a, b = pcs
-    applied = replica.apply_pull(b, everything(a), [], 42)
+    applied = replica.apply_pull(b, admin(clock), everything(a), [], 42)
     assert applied.inserted > 5 and applied.clashes == []
     assert rows_of(b) == rows_of(a)
     assert [p.display_name for p in find(b, admin(clock), "zeynep")] == ["Zeynep Kaya"]
     assert replica.batch(b) == [], "rows from another PC are not this PC's changes"
     assert replica.cursor(b) == 42
-    again = replica.apply_pull(b, everything(a), [], 43)
+    again = replica.apply_pull(b, admin(clock), everything(a), [], 43)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, applied.inserted)
 
 
@@ -120,13 +120,13 @@ def test_edits_of_different_fields_merge_into_a_new_change(
     pcs: tuple[Database, Database], clock: FixedClock
 ) -> None:
     a, b = pcs
-    replica.apply_pull(b, everything(a), [], 1)
+    replica.apply_pull(b, admin(clock), everything(a), [], 1)
     pid = _patient(a)
     with a.write() as s:
         patients.update_patient(s, admin(clock), pid, phone="05329998877")
     with b.write() as s:
         patients.update_patient(s, admin(clock), pid, notes="Prefers mornings")
-    applied = replica.apply_pull(b, [_pulled(a, pid)], [], 2)
+    applied = replica.apply_pull(b, admin(clock), [_pulled(a, pid)], [], 2)
     assert applied.merged == 1 and applied.clashes == []
     with b.read() as s:
         row = s.get(Patient, pid)
@@ -142,13 +142,13 @@ def test_a_clash_stays_mine_until_the_endpoint_holds_the_conflict(
     pcs: tuple[Database, Database], clock: FixedClock
 ) -> None:
     a, b = pcs
-    replica.apply_pull(b, everything(a), [], 1)
+    replica.apply_pull(b, admin(clock), everything(a), [], 1)
     pid = _patient(a)
     with a.write() as s:
         patients.update_patient(s, admin(clock), pid, notes="Allergic to latex")
     with b.write() as s:
         patients.update_patient(s, admin(clock), pid, notes="Allergic to penicillin")
-    applied = replica.apply_pull(b, [_pulled(a, pid)], [], 2)
+    applied = replica.apply_pull(b, admin(clock), [_pulled(a, pid)], [], 2)
     assert applied.clashes == [("patient", pid)]
     with b.read() as s:
         row, base = s.get(Patient, pid), s.get(SyncBase, ("patient", pid))
@@ -164,7 +164,7 @@ def test_a_tampered_record_applies_nothing_of_its_page(
     bad = page[-1]
     page[-1] = Pulled(type(bad.record)(**{**bad.record.__dict__, "version": 9}), "device-A")
     with pytest.raises(Tampered):
-        replica.apply_pull(b, page, [], 5)
+        replica.apply_pull(b, admin(clock), page, [], 5)
     assert all(not rows for rows in rows_of(b).values())
     assert replica.cursor(b) == 0
 
@@ -173,7 +173,7 @@ def test_a_booking_on_the_joined_pc_is_its_own_change_and_numbers_use_its_code(
     pcs: tuple[Database, Database], clock: FixedClock
 ) -> None:
     a, b = pcs
-    replica.apply_pull(b, everything(a), [], 1)
+    replica.apply_pull(b, admin(clock), everything(a), [], 1)
     made = add(b, admin(clock), NewPatient("Omar", "Haddad"))
     assert isinstance(made, PatientRow) and made.number == "B-1"
     assert [(c.record.entity, c.record.id) for c in replica.batch(b)] == [("patient", made.id)]

@@ -78,6 +78,9 @@ CREATED_BY: Final[dict[str, tuple[type[Synced], tuple[str, ...], str]]] = {
     "patient_document": (PatientDocument, CREATE, QT_TRANSLATE_NOOP("core", "document")),
 }
 BULK: Final = "generate"
+# The first event of a PC that joined a clinic through the cloud endpoint (its file
+# began empty; every row it holds came from the endpoint, each with its creation event).
+JOINED: Final = "cloud_join"
 
 Problem = tuple[int | None, Text]
 
@@ -102,6 +105,8 @@ def start_problem(session: Session) -> Problem | None:
     if clinic is None:
         return None
     first = session.get(AuditEvent, 1)
+    if first is not None and (first.action, first.entity_type) == (JOINED, "clinic"):
+        return None  # a PC that joined a clinic: its rows came from the endpoint
     if first is None or first.action != "create":
         return 1, _NOT_THE_START
     if (first.entity_type, first.entity_id) == ("clinic", clinic.id):

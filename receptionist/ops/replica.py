@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import UserError
-from receptionist.journal import audit, changefeed
+from receptionist.journal import audit, changefeed, coverage
 from receptionist.models import SyncConflict, SyncState
 from receptionist.patients.numbering import this_device
 from receptionist.replica import state
@@ -102,7 +102,7 @@ def connected(
         device = this_device(s, ctx.clock)
         if not first:
             device.code = joined.device_code
-        audit.record(s, ctx, "cloud_connect", "clinic", None)
+        audit.record(s, ctx, "cloud_connect" if first else coverage.JOINED, "clinic", None)
 
 
 def _tables() -> list[str]:
@@ -168,9 +168,14 @@ def cursor(db: Database) -> int:
 
 
 def apply_pull(
-    db: Database, records: list[Pulled], conflicts: list[PulledConflict], new_cursor: int
+    db: Database,
+    ctx: Ctx,
+    records: list[Pulled],
+    conflicts: list[PulledConflict],
+    new_cursor: int,
 ) -> Applied:
-    """One page of a pull, applied in one transaction with its cursor."""
+    """One page of a pull, applied in one transaction with its cursor. Each row it adds
+    is audited as created (by ``ctx``, from "sync"), as every way of adding rows is."""
     applied = Applied()
     with db.write() as s:
         sync = state.required(s)
@@ -185,6 +190,9 @@ def apply_pull(
                 # gets it, so all hold both bookings until a person decides.
                 refused = Pulled(conflict.records[0], "endpoint")
                 apply_record(s, sync.clinic_id, keys, refused, applied, conflicted=open_rows)
+        for entity, row_id in applied.inserted_rows:
+            actions = coverage.CREATED_BY.get(entity)
+            audit.record(s, ctx, actions[1][0] if actions else "create", entity, row_id)
         merged = {(e, r) for e, r in applied.merged_rows}
         applied.settled = [
             c.id for c in conflicts

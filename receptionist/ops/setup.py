@@ -197,6 +197,44 @@ def initialise(
             lock.release()
 
 
+def initialise_empty(
+    root: Path,
+    clock: Clock,
+    *,
+    passphrase: str | None = None,
+    last_step: Callable[[Created], None] | None = None,
+) -> Created:
+    """An empty clinic file in ``root`` for a PC joining a clinic, made all or nothing
+    as :func:`initialise` makes one: ``last_step`` joins and downloads the clinic and
+    shows the new file's recovery code; if it fails, nothing is kept."""
+    if passphrase is not None:
+        check_passphrase_strength(passphrase)
+    ddir = DataDir(Path(root))
+    _refuse_taken(ddir)
+    lock_was_there = ddir.lock.exists()
+    made = make_private_dir(ddir.root)
+    lock: InstanceLock | None = InstanceLock(ddir.lock)
+    try:
+        assert lock is not None
+        lock.acquire()
+    except BaseException:
+        remove_made_dirs(made)
+        raise
+    try:
+        _refuse_taken(ddir)
+        return _make(ddir, None, clock, passphrase, last_step, True)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+            lock = None
+            _remove_own_lock(ddir, made, lock_was_there)
+        remove_made_dirs(made)
+        raise
+    finally:
+        if lock is not None:
+            lock.release()
+
+
 def finish_setup(root: Path) -> None:
     """The clinic in ``root`` counts as made: its recovery code has been kept."""
     ddir = DataDir(Path(root))
@@ -213,7 +251,7 @@ def _refuse_taken(ddir: DataDir) -> None:
 
 def _make(
     ddir: DataDir,
-    spec: ClinicSpec,
+    spec: ClinicSpec | None,
     clock: Clock,
     passphrase: str | None,
     last_step: Callable[[Created], None] | None,
@@ -225,7 +263,8 @@ def _make(
     created: Created | None = None
     try:
         created = create(ddir.root, passphrase=passphrase)
-        _first_rows(Database(ddir.db, created.key), spec, clock)
+        if spec is not None:  # a PC joining a clinic gets its rows from the endpoint
+            _first_rows(Database(ddir.db, created.key), spec, clock)
         if last_step is not None:
             last_step(created)
         if finished:

@@ -53,6 +53,7 @@ class Applied:
     unchanged: int = 0
     clashes: list[tuple[str, str]] = field(default_factory=list)  # (entity, id) kept for a person
     merged_rows: list[tuple[str, str]] = field(default_factory=list)  # merged, pushed next
+    inserted_rows: list[tuple[str, str]] = field(default_factory=list)  # new on this PC
     settled: list[str] = field(default_factory=list)  # the endpoint's conflicts a merge settled
 
 
@@ -172,6 +173,7 @@ def apply_record(
     if row is None:
         _write_theirs(session, model, theirs, pulled.device)
         applied.inserted += 1
+        applied.inserted_rows.append((entity, row_id))
     else:
         mine = values_of(row)
         if _plain(mine) == _plain(theirs):

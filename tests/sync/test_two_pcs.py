@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Actor, Ctx
-from receptionist.journal import changefeed
+from receptionist.journal import audit, changefeed
 from receptionist.models import Appointment, Patient, Provider, Service, SyncConflict
 from receptionist.ops import replica
 from receptionist.ops.patients import NewPatient, add, find
@@ -96,6 +96,10 @@ def settle(*pcs: Pc) -> None:
 def test_the_second_pc_gets_the_clinic_and_both_end_equal(joined: tuple[Pc, Pc]) -> None:
     a, b = joined
     assert replica_of(b.db) == replica_of(a.db)
+    for pc in (a, b):  # rows from the endpoint are audited as created, from "sync"
+        with pc.db.read() as s:
+            result = audit.verify(s)
+            assert result.ok, result.message
     assert [p.display_name for p in find(b.db, admin(b.ctx.clock), "ayse")] == ["Ayşe Yılmaz"]
     assert replica.status(b.db).waiting == 0, "nothing pulled is pushed back"
     made = add(b.db, admin(b.ctx.clock), NewPatient("Layla", "Haddad"))

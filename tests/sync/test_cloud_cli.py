@@ -1,0 +1,91 @@
+"""The cloud commands of the CLI, end to end against a real endpoint on loopback:
+connect, invite, join, sync, status, devices, revoke; and exit 4, nothing lost, when
+the endpoint cannot be reached."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from serverkit import Endpoint
+
+from sync.cli import main
+from sync.server.commands import NewClinic
+
+INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+        "--region", "TR", "--admin-user", "admin"]  # fmt: skip
+
+
+@pytest.fixture
+def first(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    assert main(INIT) == 0
+    assert main(["patient", "add", "--given-name", "Ayşe", "--family-name", "Yılmaz"]) == 0
+    capsys.readouterr()
+    return cli_env
+
+
+def said(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    out = capsys.readouterr().out
+    return json.loads(out[out.index("{") :])  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_connect_invite_join_and_sync(
+    first: Path,
+    endpoint: Endpoint,
+    new_clinic: NewClinic,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = endpoint.url
+    assert main(["--json", "cloud", "connect", "--server", url, "--code", new_clinic.code]) == 0
+    connected = said(capsys)
+    assert connected["device_code"] == "A" and int(str(connected["uploaded"])) > 5
+    assert main(["--json", "cloud", "invite"]) == 0
+    code = str(said(capsys)["code"])
+    other = tmp_path / "second-pc"
+    assert main(["--data-dir", str(other), "join", "--server", url, "--code", code]) == 0
+    out = capsys.readouterr().out
+    assert "device B" in out and "recovery code" in out
+    assert main(["--data-dir", str(other), "--json", "patient", "search", "ayse"]) == 0
+    assert [r["number"] for r in json.loads(capsys.readouterr().out)] == ["A-1"]
+    assert main(["--data-dir", str(other), "patient", "add", "--given-name", "Omar",
+                 "--family-name", "Haddad"]) == 0  # fmt: skip
+    assert main(["--data-dir", str(other), "--json", "sync"]) == 0
+    assert said(capsys)["pushed"] == 1
+    assert main(["--json", "sync"]) == 0
+    assert said(capsys)["pulled"] >= 1  # type: ignore[operator]
+    assert main(["--json", "patient", "search", "omar"]) == 0
+    assert [r["number"] for r in json.loads(capsys.readouterr().out)] == ["B-1"]
+    assert main(["--json", "sync", "status"]) == 0
+    status = said(capsys)
+    assert (status["online"], status["waiting"], status["open_conflicts"]) == (True, 0, 0)
+    assert main(["--json", "cloud", "devices"]) == 0
+    assert [d["code"] for d in json.loads(capsys.readouterr().out)] == ["A", "B"]
+    assert main(["cloud", "revoke", "B"]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(other), "--json", "sync"]) == 3
+    assert "revoked this PC" in str(said(capsys)["error"])
+
+
+def test_an_unreachable_endpoint_is_exit_4_and_loses_nothing(
+    first: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = ["cloud", "connect", "--server", f"http://127.0.0.1:{port}", "--code", "X"]
+    assert main(["--json", *code]) == 4
+    assert "cannot be reached" in str(said(capsys)["error"])
+    assert main(["--json", "sync", "status"]) == 0
+    assert said(capsys)["connected"] is False, "a failed connect leaves this PC as it was"
+
+
+def test_plain_http_off_loopback_is_refused(
+    first: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--json", "cloud", "connect", "--server", "http://cloud.example.com", "--code", "X"]
+    assert main(argv) == 2
+    assert "https://" in str(said(capsys)["error"])
