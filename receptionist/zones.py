@@ -82,10 +82,23 @@ def local_to_utc(
             value = datetime.fromisoformat(value.strip())
         except ValueError:
             raise ValidationError(
-                field, "That date and time is not readable; write it like 2026-03-02 09:30."
+                field,
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "That date and time is not readable; write it like 2026-03-02 09:30.",
+                    )
+                ),
             ) from None
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise ValidationError(field, f"The year must be between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP("core", "The year must be between {low} and {high}."),
+                low=EARLIEST_YEAR,
+                high=LATEST_YEAR,
+            ),
+        )
     if value.tzinfo is not None:
         return value.astimezone(UTC)
     if boundary:
@@ -93,8 +106,15 @@ def local_to_utc(
     if not _exists(value, tzinfo):
         raise ValidationError(
             field,
-            f"{value:%Y-%m-%d %H:%M} does not exist in {tzinfo.key} because the clocks "
-            "go forward then; pick a time after the change.",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{when} does not exist in {zone} because the clocks go forward then; "
+                    "pick a time after the change.",
+                ),
+                when=f"{value:%Y-%m-%d %H:%M}",
+                zone=tzinfo.key,
+            ),
         )
     return value.replace(tzinfo=tzinfo, fold=0).astimezone(UTC)
 
@@ -106,9 +126,20 @@ def utc_to_local(value: datetime, tz: ZoneInfo) -> datetime:
 def as_utc(value: object, field: str) -> datetime:
     """An API time input checked to be an aware datetime, returned in UTC."""
     if not isinstance(value, datetime):
-        raise ValidationError(field, f"The {field} time must be a date and time.")
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP("core", "The {field} time must be a date and time."), field=field
+            ),
+        )
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(
-            field, f"The {field} time has no time zone; convert it with local_to_utc first."
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The {field} time has no time zone; convert it with local_to_utc first."
+                ),
+                field=field,
+            ),
         )
     return value.astimezone(UTC)

@@ -115,3 +115,40 @@ def test_ui_and_sync_are_not_imported_by_the_core() -> None:
         if module.split(".")[0] in ("ui", "sync")
     ]
     assert not wrong, "\n".join(wrong)
+
+
+FRONT_ENDS = [ROOT / "ui", CORE / "cli", ROOT / "sync"]
+SERVER = ROOT / "sync" / "server"  # the endpoint: its own database, not a front end
+TRANSACTIONS = {"read", "write", "raw"}
+
+
+def front_end_files() -> list[Path]:
+    return [
+        path
+        for folder in FRONT_ENDS
+        for path in sorted(folder.rglob("*.py"))
+        if SERVER not in path.parents
+    ]
+
+
+def test_front_ends_call_operations_and_nothing_lower() -> None:
+    """The app, the CLI and sync open no transaction and build no query of their own:
+    they call receptionist.ops, which owns each transaction (docs/architecture.md)."""
+    wrong = []
+    for path in front_end_files():
+        tree = ast.parse(path.read_text("utf-8"))
+        for line, module in imported(path):
+            if module.split(".")[0] == "sqlalchemy" or module.startswith("receptionist.models"):
+                wrong.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.With | ast.AsyncWith):
+                for item in node.items:
+                    call = item.context_expr
+                    if (
+                        isinstance(call, ast.Call)
+                        and isinstance(call.func, ast.Attribute)
+                        and call.func.attr in TRANSACTIONS
+                        and not call.args
+                    ):
+                        wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} opens a transaction")
+    assert not wrong, "\n".join(wrong)

@@ -384,3 +384,18 @@ def test_no_plain_string_messages_in(name: str) -> None:
     path = CORE / (name.replace(".", "/") + ".py")
     lines = list(plain_messages(path.read_text("utf-8")))
     assert lines == [], f"{path.name}: plain-string messages on lines {lines}; use Text"
+
+
+def core_files_outside_the_cli() -> list[Path]:
+    return sorted(p for p in CORE.rglob("*.py") if "cli" not in p.relative_to(CORE).parts)
+
+
+def test_no_plain_string_messages_anywhere_in_the_core() -> None:
+    """Every message of the core (the CLI aside: it speaks English to an IT person) is
+    a Text, so the app can translate it."""
+    found = {
+        str(p.relative_to(CORE)): lines
+        for p in core_files_outside_the_cli()
+        if (lines := list(plain_messages(p.read_text("utf-8"))))
+    }
+    assert found == {}

@@ -45,36 +45,71 @@ _DAY_MINUTES = 24 * 60
 
 def _minutes(text: object, field: str) -> int:
     if not isinstance(text, str) or not _HHMM.match(text):
-        raise ValidationError(field, "Hours are written as HH:MM, from 00:00 to 24:00.")
+        raise ValidationError(
+            field,
+            Text(QT_TRANSLATE_NOOP("core", "Hours are written as HH:MM, from 00:00 to 24:00.")),
+        )
     hh, mm = text.split(":")
     return int(hh) * 60 + int(mm)
 
 
 def _day_periods(day: str, periods: object, field: str) -> list[tuple[int, int]]:
     if not isinstance(periods, list):
-        raise ValidationError(field, f"The hours for '{day}' must be a list of [from, to] pairs.")
+        raise ValidationError(
+            field,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The hours for '{day}' must be a list of [from, to] pairs."
+                ),
+                day=day,
+            ),
+        )
     parsed: list[tuple[int, int]] = []
     for period in periods:
         if not isinstance(period, list | tuple) or len(period) != 2:
-            raise ValidationError(field, f"Each period on '{day}' must be a [from, to] pair.")
+            raise ValidationError(
+                field,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "Each period on '{day}' must be a [from, to] pair."),
+                    day=day,
+                ),
+            )
         start, end = _minutes(period[0], field), _minutes(period[1], field)
         if end <= start:
-            raise ValidationError(field, f"A period on '{day}' ends before it starts; fix it.")
+            raise ValidationError(
+                field,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "A period on '{day}' ends before it starts; fix it."),
+                    day=day,
+                ),
+            )
         parsed.append((start, end))
     parsed.sort()
     for (_, end), (start, _) in pairwise(parsed):
         if start < end:
-            raise ValidationError(field, f"Two periods on '{day}' overlap; merge them.")
+            raise ValidationError(
+                field,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "Two periods on '{day}' overlap; merge them."),
+                    day=day,
+                ),
+            )
     return parsed
 
 
 def validate_hours(value: object, field: str = "working_hours") -> WeeklyHours:
     """Checked and normalised hours: all seven days, periods sorted. ``{}`` stays ``{}``."""
     if not isinstance(value, Mapping):
-        raise ValidationError(field, "Hours must map day names (mon..sun) to periods.")
+        raise ValidationError(
+            field,
+            Text(QT_TRANSLATE_NOOP("core", "Hours must map day names (mon..sun) to periods.")),
+        )
     unknown = [key for key in value if key not in DAYS]
     if unknown:
-        raise ValidationError(field, "Hours may only name the days mon, tue, ..., sun.")
+        raise ValidationError(
+            field,
+            Text(QT_TRANSLATE_NOOP("core", "Hours may only name the days mon, tue, ..., sun.")),
+        )
     if not value:
         return {}
     result: WeeklyHours = {}

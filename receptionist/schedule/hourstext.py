@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from receptionist.errors import ValidationError
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -12,15 +13,33 @@ def _days(spec: str, field: str) -> list[str]:
     if "-" in spec:
         first, last = (part.strip()[:3] for part in spec.split("-", 1))
         if first not in DAYS or last not in DAYS:
-            raise ValidationError(field, f"'{spec}' is not a day range such as mon-fri.")
+            raise ValidationError(
+                field,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "'{spec}' is not a day range such as mon-fri."),
+                    spec=spec,
+                ),
+            )
         i, j = DAYS.index(first), DAYS.index(last)
         if j < i:
-            raise ValidationError(field, f"'{spec}' runs backwards; write it as mon-fri.")
+            raise ValidationError(
+                field,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "'{spec}' runs backwards; write it as mon-fri."),
+                    spec=spec,
+                ),
+            )
         return list(DAYS[i : j + 1])
     days = [d.strip()[:3] for d in spec.split(",")]
     for day in days:
         if day not in DAYS:
-            raise ValidationError(field, f"'{day}' is not a day; use mon, tue, ... sun.")
+            raise ValidationError(
+                field,
+                Text(
+                    QT_TRANSLATE_NOOP("core", "'{day}' is not a day; use mon, tue, ... sun."),
+                    day=day,
+                ),
+            )
     return days
 
 
@@ -34,12 +53,26 @@ def parse_hours(text: str, field: str = "hours") -> dict[str, list[list[str]]]:
         parts = chunk.split()
         if len(parts) < 2:
             raise ValidationError(
-                field, f"'{chunk}' needs days and times, e.g. 'mon-fri 09:00-17:00'."
+                field,
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "'{chunk}' needs days and times, e.g. 'mon-fri 09:00-17:00'."
+                    ),
+                    chunk=chunk,
+                ),
             )
         spans = []
         for span in parts[1:]:
             if span.count("-") != 1:
-                raise ValidationError(field, f"'{span}' is not a time span such as 09:00-17:00.")
+                raise ValidationError(
+                    field,
+                    Text(
+                        QT_TRANSLATE_NOOP(
+                            "core", "'{span}' is not a time span such as 09:00-17:00."
+                        ),
+                        span=span,
+                    ),
+                )
             start, end = span.split("-")
             spans.append([start, end])
         for day in _days(parts[0], field):
