@@ -148,8 +148,8 @@ def set_many(db: Database, ctx: Ctx, values: Mapping[str, object]) -> list[Entry
             elif setting.scope == "secret":
                 secretstore.write(session, ctx, _namespace(session), setting, str(value))
         # This PC's file last: once the database's part is sure to commit.
-        for setting, value in checked:
-            if setting.scope == "pc":
+        for setting, value in checked:  # a value left as it was is not pinned
+            if setting.scope == "pc" and value != pcstore.value(setting):
                 pcstore.write(setting, value)
         return _entries(session, ctx, [s for s, _ in checked])
 
