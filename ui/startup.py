@@ -24,7 +24,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from receptionist.clock import Clock, SystemClock
 from receptionist.context import Actor
 from receptionist.errors import Damaged, UnlockError
-from receptionist.ops import settings, setup, staff
+from receptionist.ops import backups, settings, setup, staff
+from receptionist.ops.backups import BackupInfo
 from receptionist.ops.settings import ClinicInfo
 from receptionist.settings.desk import LOCK_AFTER_MINUTES
 from receptionist.store import migrate, vault
@@ -35,6 +36,7 @@ from .desk import Desk
 from .idle import IdleWatcher
 from .mainwindow import MainWindow
 from .progress import ProgressDialog
+from .restoreoffer import RestoreOffer
 from .settings import Settings
 from .settings.data import Snapshot
 from .signin import SignInDialog
@@ -58,6 +60,7 @@ UnlockFactory = Callable[[QWidget | None, str], UnlockDialog]
 SignInFactory = Callable[..., SignInDialog]
 WindowFactory = Callable[[Desk], MainWindow]
 WizardFactory = Callable[[QWidget | None, Path, TaskManager, Clock], SetupWizard]
+RestoreFactory = Callable[[str, BackupInfo, QWidget | None], RestoreOffer]
 
 
 class NoClinic(Exception):
@@ -112,6 +115,7 @@ class Startup(QObject):
         wizard_factory: WizardFactory = SetupWizard,
         confirm_quit: Callable[[str], bool] | None = None,
         progress_factory: Callable[[], ProgressDialog] | None = None,
+        restore_factory: RestoreFactory = RestoreOffer,
     ) -> None:
         super().__init__()
         self.root, self.tasks, self.idle = Path(root), tasks, idle
@@ -122,6 +126,8 @@ class Startup(QObject):
         self.window_factory, self.wizard_factory = window_factory, wizard_factory
         self.confirm_quit = confirm_quit or self._ask_quit
         self.progress_factory = progress_factory or self._opening_box
+        self.restore_factory = restore_factory
+        self.restore_offer: RestoreOffer | None = None
         self.opening: ProgressDialog | None = None
         self.clinic = ClinicInfo("", "UTC", 15)
         self.unlock_dialog: UnlockDialog | None = None
@@ -237,6 +243,8 @@ class Startup(QObject):
             self.failed.emit(self._stopped())
         elif isinstance(exc, NoClinic):
             self._offer_setup()
+        elif isinstance(exc, Damaged):
+            self._offer_restore(messages.user_text(exc))
         elif isinstance(exc, UnlockError):
             self.unlock_dialog = self.unlock_factory(None, str(self.root))
             self.unlock_dialog.submitted.connect(self._try_secret)
@@ -244,6 +252,41 @@ class Startup(QObject):
             self.unlock_dialog.show()
         else:
             self.failed.emit(messages.user_text(exc))
+
+    # --- a damaged file ------------------------------------------------------------------
+    def _offer_restore(self, sentence: str) -> None:
+        """Damage: offer the newest backup (found without opening the file), or say
+        that there is none."""
+        root = self.root
+        self.tasks.run(
+            lambda: backups.newest(root),
+            lambda found: self._restore_or_fail(sentence, found),
+            lambda _exc: self.failed.emit(sentence),
+        )
+
+    def _restore_or_fail(self, sentence: str, found: BackupInfo | None) -> None:
+        if found is None:
+            folder = backups.folder_for(self.root)
+            none = self.tr("No backup of this clinic was found in {0}.").format(folder)
+            self.failed.emit(f"{sentence} {none}")
+            return
+        self.restore_offer = self.restore_factory(sentence, found, None)
+        self.restore_offer.restoreRequested.connect(lambda: self._restore(found))
+        self.restore_offer.quitRequested.connect(lambda: self.failed.emit(sentence))
+        self.restore_offer.open()
+
+    def _restore(self, backup: BackupInfo) -> None:
+        root, clock, env = self.root, self.clock, self.env
+        log.info("restoring the newest backup over a damaged clinic file")
+        self.tasks.run(
+            lambda: backups.restore(root, backup.path, clock, env=env, holding_lock=True),
+            lambda _done: self._restored(),
+            lambda exc: self.failed.emit(messages.user_text(exc)),
+        )
+
+    def _restored(self) -> None:
+        messages.info(self.tr("The backup was restored; the damaged file is kept beside it."))
+        self.start()
 
     def _offer_setup(self) -> None:
         self.wizard = self.wizard_factory(None, self.root, self.tasks, self.clock)
@@ -275,7 +318,7 @@ class Startup(QObject):
             self.failed.emit(self._stopped())
             return
         if isinstance(exc, Damaged):  # the secret was right: typing again cannot help
-            self.failed.emit(messages.user_text(exc))
+            self._offer_restore(messages.user_text(exc))
             return
         if self.unlock_dialog is not None:
             self.unlock_dialog.show_error(messages.user_text(exc))

@@ -182,6 +182,13 @@ def listing(db: Database, ctx: Ctx, root: Path, *, folder: Path | None = None) -
     return _listing(folder_for(root, folder), clinic_id(root))
 
 
+def newest(root: Path) -> BackupInfo | None:
+    """The newest backup of the clinic in ``root`` in its backup folder (read without
+    opening the clinic: for a file too damaged to open)."""
+    found = [b for b in _listing(folder_for(root), clinic_id(root)) if b.this_clinic]
+    return found[0] if found else None
+
+
 def _listing(folder: Path, clinic: str) -> list[BackupInfo]:
     found: list[BackupInfo] = []
     for path in files.found_in(folder):
@@ -288,11 +295,13 @@ def restore(
     *,
     ask: AskSecret | None = None,
     env: Mapping[str, str] | None = None,
+    holding_lock: bool = False,
 ) -> Restored:
     """Put the backup at ``path`` in place of the clinic in ``root`` (or into an empty
     ``root``). The app must be closed. The clinic's current files are kept beside as
     ``*.before-restore-<time>``. Refused, changing nothing, for another clinic's
-    backup or a backup that is not whole."""
+    backup or a backup that is not whole. ``holding_lock``: the caller (the app,
+    offering a backup for a damaged file) holds the folder's app lock already."""
     ddir = DataDir(Path(root))
     env = os.environ if env is None else env
     make_private_dir(ddir.root)
@@ -302,7 +311,8 @@ def restore(
             _refuse_other_clinic(ddir, manifest, path)
         key = unlock(Path(tmp), ask=ask, env=env)
         files.check_copy(db_copy, key)
-        with InstanceLock(ddir.lock), exclusive_use(ddir.db):
+        app_lock = contextlib.nullcontext() if holding_lock else InstanceLock(ddir.lock)
+        with app_lock, exclusive_use(ddir.db):
             aside = _set_aside(ddir, clock.now())
             try:
                 os.replace(keys_copy, ddir.keyfile)

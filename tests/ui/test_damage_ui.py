@@ -20,7 +20,10 @@ from sqlalchemy import text
 from uiseed import PASSPHRASE, PASSWORD, USER, Seeded
 
 from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
 from receptionist.errors import Damaged
+from receptionist.ops import backups
+from receptionist.ops.backups import BackupInfo
 from receptionist.store import vault
 from receptionist.store.storage import DAMAGED, Database, key_pragma_value
 from ui import messages
@@ -28,6 +31,7 @@ from ui.desk import Desk
 from ui.idle import IdleWatcher
 from ui.launch import parse_args
 from ui.mainwindow import MainWindow
+from ui.restoreoffer import RestoreOffer
 from ui.signin import SignInDialog
 from ui.startup import Startup
 from ui.tasks import TaskManager
@@ -86,7 +90,8 @@ def test_a_damaged_clinic_is_not_opened_and_the_sentence_says_why(
         qtbot.waitSignal(opening.failed, timeout=10_000) as failed,
     ):
         opening.start()
-    assert failed.args[0] == DAMAGED  # what launch.fatal shows in its box
+    # what launch.fatal shows in its box; with no backup to offer, it says so
+    assert failed.args[0].startswith(DAMAGED + " No backup of this clinic was found in ")
     assert db_path.read_bytes() == before
     said = [r.getMessage() for r in caplog.records]
     assert "opening the clinic did not finish: Damaged" in said
@@ -106,7 +111,7 @@ def test_a_damaged_clinic_unlocked_by_passphrase_is_not_asked_for_it_again(
     with qtbot.waitSignal(opening.failed, timeout=10_000) as failed:
         qtbot.keyClicks(dialog.secret, PASSPHRASE)
         qtbot.keyClick(dialog.secret, Qt.Key.Key_Return)
-    assert failed.args[0] == DAMAGED
+    assert failed.args[0].startswith(DAMAGED)
 
 
 def test_damage_met_during_work_is_told_in_a_dialog_and_nothing_more_is_written(
@@ -170,3 +175,44 @@ def test_the_app_logs_unlock_and_sign_in_outcomes_without_names(
 
 def test_the_app_takes_verbose() -> None:
     assert parse_args(["--verbose"]).verbose and not parse_args([]).verbose
+
+
+def test_a_damaged_clinic_is_offered_its_newest_backup_and_opens_from_it(
+    qtbot: QtBot, seeded: Seeded, tasks: TaskManager, clock: FixedClock, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """#11, item 4: the app says the sentence and offers the backups; restoring one
+    opens the clinic as it was then, the damaged file kept beside it."""
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
+    db = vault.open_clinic(seeded.root)
+    try:
+        made = backups.create(db, Ctx(Actor(None, "admin", "cli"), clock), seeded.root)
+    finally:
+        db.close()
+    db_path = vault.DataDir(seeded.root).db
+    flip_pages(db_path, db_path.stat().st_size // PAGE, db_path.stat().st_size // PAGE)
+    offers: list[RestoreOffer] = []
+
+    def offer(sentence: str, backup: BackupInfo, parent: QWidget | None) -> RestoreOffer:
+        offers.append(RestoreOffer(sentence, backup, parent))
+        return offers[-1]
+
+    opening = Startup(
+        seeded.root, tasks, IdleWatcher(300, poll_ms=60_000), clock=clock, env={},
+        restore_factory=offer,
+    )  # fmt: skip
+    opening.windowReady.connect(qtbot.addWidget)
+    try:
+        opening.start()
+        qtbot.waitUntil(lambda: bool(offers) and offers[0].isVisible(), timeout=10_000)
+        box = offers[0]
+        assert box.text() == DAMAGED and made.path.name in box.informativeText()
+        assert box.defaultButton() is box.quit_button, "never one stray Enter away"
+        box.restore_button.click()
+        qtbot.waitUntil(lambda: opening.sign_in_dialog is not None, timeout=20_000)
+        kept = sorted(p.name for p in seeded.root.glob("clinic.db.before-restore-*"))
+        assert kept and kept[0].startswith("clinic.db.before-restore-")
+        with qtbot.waitSignal(opening.windowReady, timeout=20_000):
+            opening._sign_in(USER, PASSWORD)
+    finally:
+        opening.quit()
