@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import CLOCK_START
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, event
+from templates import Template, make_template
 from threadspy import ThreadSpy
 from uiseed import PASSPHRASE, USER, Seeded, seed
 
@@ -38,16 +40,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
 
 
-@pytest.fixture
-def seeded(tmp_path: Path, clock: FixedClock) -> Seeded:
-    root = tmp_path / "clinic"
+def _make_seeded(root: Path, clock: FixedClock) -> dict[str, str]:
     vault.create(root, passphrase=PASSPHRASE)
     db = vault.open_clinic(root)
     try:
-        ids = seed(db, clock)
+        return seed(db, clock)
     finally:
         db.close()
-    return Seeded(root, ids)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Template[dict[str, str]]:
+    """The seeded clinic as the ``clock`` fixture's first moment makes it, made once."""
+    root = tmp_path_factory.mktemp("seeded") / "clinic"
+    return make_template(root, lambda r: _make_seeded(r, FixedClock(CLOCK_START)))
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, clock: FixedClock, seeded_template: Template[dict[str, str]]) -> Seeded:
+    """This test's own seeded clinic: a copy of the template, or, for a test whose clock
+    was set elsewhere before, one seeded at its clock's time."""
+    root = tmp_path / "clinic"
+    if clock.now() == CLOCK_START:
+        return Seeded(root, seeded_template.copy_to(root))
+    return Seeded(root, _make_seeded(root, clock))
 
 
 @pytest.fixture
