@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from factories import CLOCK_START
+from PySide6.QtCore import QCoreApplication, QEvent
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, event
 from templates import Template, make_template
@@ -38,6 +39,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "/tests/ui/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
             item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Delete the widgets pytest-qt has just closed (``deleteLater`` alone waits for an
+    event loop), before the test's fixtures go: a closed window left alive keeps the
+    keyboard focus, and the next test's key presses reached it."""
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def _make_seeded(root: Path, clock: FixedClock) -> dict[str, str]:
