@@ -2,8 +2,9 @@
 
 Making a clinic costs seconds; tests that only feed the CLI input share one per
 module (:func:`shared_clinic`) and point the environment at it for each test
-(:func:`use_clinic`). It is made with the fast key derivation of the tests and no
-keychain (as on a headless server); each test then unlocks it with the passphrase.
+(:func:`use_clinic`). It is made with the fast key derivation and password hashing of
+the tests and no keychain (as on a headless server); each test then unlocks it with the
+passphrase.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backends.null import Keyring as NoKeychain
+from templates import FAST_KDF as FAST_KDF  # kept for tests that import it from here
+from templates import fast_crypto
 
 from receptionist.cli.main import main
-from receptionist.store import keys
 
 PASSPHRASE = "a long enough passphrase"
-FAST_KDF = keys.KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
 ENV = {
     "RECEPTIONIST_ADMIN_PASSWORD": "admin-password-1",
     "RECEPTIONIST_PASSPHRASE": PASSPHRASE,
@@ -43,7 +44,7 @@ def shared_clinic(root: Path) -> Iterator[Path]:
     keyring.set_keyring(NoKeychain())
     try:
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(keys, "DEFAULT_KDF", FAST_KDF)
+            fast_crypto(mp)  # as every test signs in: no rehash of the admin's password
             use_clinic(mp, root)
             for argv in (
                 ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",

@@ -1,47 +1,37 @@
-"""Shared fixtures: a fresh encrypted clinic per test, an in-memory keychain, a clock."""
+"""Shared fixtures: an encrypted clinic per test, an in-memory keychain, a clock.
+
+Each test's clinic is a copy of one made once per session (see templates.py): the same
+files and keychain entry ``vault.create`` would have made, at a fraction of the cost.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import keyring
 import pytest
-from factories import actor_ctx
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
+from factories import CLOCK_START, actor_ctx
+from templates import (
+    FAST_KDF,
+    MemoryKeyring,
+    Template,
+    cli_env_for,
+    fast_crypto,
+    make_template,
+    touched_templates,
+)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
-from receptionist.store import keys
 from receptionist.store.storage import Database
-from receptionist.store.vault import create, open_clinic
+from receptionist.store.vault import Created, create, open_clinic
 
-FAST_KDF = keys.KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keychain held in memory: a real keyring backend, just not the OS one."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.store.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")
+__all__ = ["FAST_KDF", "MemoryKeyring"]  # as before, for any test that takes them from here
+PASSPHRASE = "correct horse battery"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -59,12 +49,19 @@ def log_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield folder
 
 
+@pytest.fixture(autouse=True, scope="session")
+def templates_stay_untouched() -> Iterator[None]:
+    """Each test works on its own copy of a template, never on the template itself."""
+    yield
+    assert not touched_templates(), f"tests wrote into templates: {touched_templates()}"
+
+
 @pytest.fixture(autouse=True)
 def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     backend = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
-    monkeypatch.setattr(keys, "DEFAULT_KDF", FAST_KDF)
+    fast_crypto(monkeypatch)
     monkeypatch.delenv("RECEPTIONIST_PASSPHRASE", raising=False)
     monkeypatch.delenv("RECEPTIONIST_PASSPHRASE_FILE", raising=False)
     yield backend
@@ -73,13 +70,22 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
 
 @pytest.fixture
 def clock() -> FixedClock:
-    return FixedClock(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))  # a Monday, 10:00 in Istanbul
+    return FixedClock(CLOCK_START)
+
+
+@pytest.fixture(scope="session")
+def clinic_template(tmp_path_factory: pytest.TempPathFactory) -> Template[Created]:
+    """A new clinic as ``vault.create(root, passphrase=...)`` makes it, made once."""
+    root = tmp_path_factory.mktemp("template") / "clinic"
+    return make_template(root, lambda r: create(r, passphrase=PASSPHRASE))
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
+def data_dir(tmp_path: Path, clinic_template: Template[Created]) -> Path:
+    """This test's own new clinic (a copy of :func:`clinic_template`): its key is in the
+    keychain and the admin passphrase is "correct horse battery"."""
     root = tmp_path / "clinic"
-    create(root, passphrase="correct horse battery")
+    clinic_template.copy_to(root)
     return root
 
 
@@ -99,7 +105,6 @@ def ctx(clock: FixedClock) -> Ctx:
 def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A data folder for CLI tests, chosen and unlocked through the environment."""
     root = tmp_path / "clinic"
-    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(root))
-    monkeypatch.setenv("RECEPTIONIST_ADMIN_PASSWORD", "admin-password-1")
-    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", "a long enough passphrase")
+    for name, value in cli_env_for(root).items():
+        monkeypatch.setenv(name, value)
     return root

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy.orm import Session
@@ -24,6 +24,8 @@ from receptionist.store.storage import Database
 
 Hours = dict[str, list[list[str]]]
 WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
+# Where the ``clock`` fixture starts: a Monday, 10:00 in Istanbul.
+CLOCK_START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
 def weekdays(*periods: tuple[str, str], days: Iterable[str] = WORKDAYS) -> Hours:

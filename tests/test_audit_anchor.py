@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from factories import CLOCK_START
 from sqlalchemy import text
 from tamper import add_and_open_patient, cut_end, genuine_clinic, rechain, seq_of
+from templates import Template, cli_commands, cli_env_for, make_template
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
@@ -22,9 +25,24 @@ from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 
 
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
+    """A genuine clinic (``tamper.genuine_clinic``), made once for the module; the time
+    its making left the clock at."""
+
+    def build(root: Path) -> datetime:
+        clock = FixedClock(CLOCK_START)
+        genuine_clinic(root, clock).close()
+        return clock.now()
+
+    return make_template(tmp_path_factory.mktemp("genuine") / "clinic", build)
+
+
 @pytest.fixture
-def clinic(tmp_path: Path, clock: FixedClock) -> Iterator[Database]:
-    db = genuine_clinic(tmp_path / "clinic", clock)
+def clinic(tmp_path: Path, clock: FixedClock, made: Template[datetime]) -> Iterator[Database]:
+    """This test's own genuine clinic, open; ``clock`` is where the making left it."""
+    clock.set(made.copy_to(tmp_path / "clinic"))
+    db = open_clinic(tmp_path / "clinic")
     yield db
     db.close()
 
@@ -171,12 +189,22 @@ def test_a_newer_anchor_says_so() -> None:
 # -- the command line ----------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def made_by_cli(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
+    """The clinic of :func:`cli_clinic`, made through the CLI once for the module."""
+    root = tmp_path_factory.mktemp("anchor") / "clinic"
+    build = cli_commands(
+        ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+         "--region", "TR", "--admin-user", "admin"],
+        ["patient", "add", "--given-name", "Ayse", "--family-name", "Yilmaz"],
+    )  # fmt: skip
+    return make_template(root, build, env=cli_env_for(root))
+
+
 @pytest.fixture
-def cli_clinic(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
-                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
-    assert main(["patient", "add", "--given-name", "Ayse", "--family-name", "Yilmaz"]) == 0
-    capsys.readouterr()
+def cli_clinic(cli_env: Path, made_by_cli: Template[None]) -> Path:
+    """This test's own clinic made by ``init``, with a patient, in ``cli_env``."""
+    made_by_cli.copy_to(cli_env)
     return cli_env
 
 

@@ -5,12 +5,14 @@ found even when its chain and head are whole (issue #11, item 7)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from factories import add_clinic, make_patient
+from factories import CLOCK_START, add_clinic, make_patient
 from sqlalchemy import inspect, text
 from tamper import add_and_open_patient, count, cut_end, genuine_clinic, rechain, seq_of
+from templates import Template, make_template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
@@ -18,11 +20,27 @@ from receptionist.journal import audit, coverage
 from receptionist.models import AuditEvent, Base, Clinic, Synced
 from receptionist.staff.accounts import create_user
 from receptionist.store.storage import Database
+from receptionist.store.vault import open_clinic
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
+    """A genuine clinic (``tamper.genuine_clinic``), made once for the module; the time
+    its making left the clock at."""
+
+    def build(root: Path) -> datetime:
+        clock = FixedClock(CLOCK_START)
+        genuine_clinic(root, clock).close()
+        return clock.now()
+
+    return make_template(tmp_path_factory.mktemp("genuine") / "clinic", build)
 
 
 @pytest.fixture
-def clinic(tmp_path: Path, clock: FixedClock) -> Iterator[Database]:
-    db = genuine_clinic(tmp_path / "clinic", clock)
+def clinic(tmp_path: Path, clock: FixedClock, made: Template[datetime]) -> Iterator[Database]:
+    """This test's own genuine clinic, open; ``clock`` is where the making left it."""
+    clock.set(made.copy_to(tmp_path / "clinic"))
+    db = open_clinic(tmp_path / "clinic")
     yield db
     db.close()
 

@@ -10,34 +10,36 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from templates import Template, cli_commands, make_template
 
 from receptionist.cli.main import main
 
+INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul", "--region", "TR",
+        "--admin-user", "admin"]  # fmt: skip
+ADMIN = {"RECEPTIONIST_ADMIN_PASSWORD": "admin-password-1"}
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
+    """The clinic of :func:`clinic`, made through the CLI once for the module."""
+    root = tmp_path_factory.mktemp("flow") / "clinic"
+    build = cli_commands(
+        INIT,
+        ["provider", "add", "Dr. Elif Aksoy", "--hours", "mon-fri 09:00-17:00"],
+        ["service", "add", "Check-up", "--minutes", "30", "--price", "850.00"],
+    )
+    return make_template(root, build, env={"RECEPTIONIST_DATA_DIR": str(root), **ADMIN})
+
 
 @pytest.fixture
-def clinic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> Path:
+def clinic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, made: Template[None]) -> Path:
+    """This test's own copy of a clinic made by ``init`` (no passphrase: its key is in the
+    keychain), with a provider and a service; the CLI is pointed at it."""
     root = tmp_path / "clinic"
+    made.copy_to(root)
     monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(root))
-    monkeypatch.setenv("RECEPTIONIST_ADMIN_PASSWORD", "admin-password-1")
-    assert (
-        main(
-            [
-                "init",
-                "--clinic-name",
-                "Moda Dental",
-                "--timezone",
-                "Europe/Istanbul",
-                "--region",
-                "TR",
-                "--admin-user",
-                "admin",
-            ]
-        )
-        == 0
-    )
-    assert main(["provider", "add", "Dr. Elif Aksoy", "--hours", "mon-fri 09:00-17:00"]) == 0
-    assert main(["service", "add", "Check-up", "--minutes", "30", "--price", "850.00"]) == 0
-    capsys.readouterr()
+    for name, value in ADMIN.items():
+        monkeypatch.setenv(name, value)
     return root
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from templates import Template, cli_env_for, make_template
 
 from receptionist.cli.main import main
 from receptionist.store import integrity, sidecopy, storage
@@ -22,10 +23,22 @@ from receptionist.store.vault import DataDir, open_clinic, unlock
 TABLES = ("patient", "appointment", "audit_event", "card_kind", "sqlite_stat1")
 
 
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
+    """The clinic of :func:`clinic`, made once for the module."""
+    root = tmp_path_factory.mktemp("compact") / "clinic"
+    return make_template(root, _demo_with_free_pages, env=cli_env_for(root))
+
+
 @pytest.fixture
-def clinic(cli_env: Path) -> Path:
+def clinic(cli_env: Path, made: Template[None]) -> Path:
+    """This test's own demo clinic with ~8 MB of free pages inside its file."""
+    made.copy_to(cli_env)
+    return cli_env
+
+
+def _demo_with_free_pages(root: Path) -> None:
     """A demo clinic with ~8 MB of free pages inside its file (a dropped table)."""
-    root = cli_env
     assert main(["demo", "--patients", "200", "--appointments", "2000", "--providers", "3"]) == 0
     conn = raw_connect(DataDir(root).db, unlock(root, env=os.environ))
     try:
@@ -39,7 +52,6 @@ def clinic(cli_env: Path) -> Path:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-    return root
 
 
 def _contents(root: Path) -> dict[str, Any]:

@@ -25,17 +25,17 @@ import pytest
 import sqlcipher3
 from keyring.backends.null import Keyring as NoKeychain
 from sqlalchemy import text
+from templates import fast_crypto
 
 from receptionist.cli.main import main
 from receptionist.errors import Damaged
-from receptionist.store import keys, pages
+from receptionist.store import pages
 from receptionist.store.storage import DAMAGED, Database, key_pragma_value
 from receptionist.store.vault import DataDir, open_clinic, unlock
 
 PAGE = 4096
 PASSPHRASE = "correct horse battery"
 SENTENCE = f"error: {DAMAGED}\n"
-FAST_KDF = keys.KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
 ENV = {
     "RECEPTIONIST_PASSPHRASE": PASSPHRASE,
     "RECEPTIONIST_ADMIN_PASSWORD": "admin-password-1",
@@ -63,7 +63,7 @@ def sound(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     keyring.set_keyring(NoKeychain())
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(keys, "DEFAULT_KDF", FAST_KDF)
+            fast_crypto(patch)  # as in each test: no rehash of the admin's password
             for name, value in ENV.items():
                 patch.setenv(name, value)
             patch.setenv("RECEPTIONIST_DATA_DIR", str(root))

@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import CLOCK_START
+from PySide6.QtCore import QCoreApplication, QEvent
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, event
+from templates import Template, make_template
 from threadspy import ThreadSpy
 from uiseed import PASSPHRASE, USER, Seeded, seed
 
@@ -38,16 +41,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
 
 
-@pytest.fixture
-def seeded(tmp_path: Path, clock: FixedClock) -> Seeded:
-    root = tmp_path / "clinic"
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Delete the widgets pytest-qt has just closed (``deleteLater`` alone waits for an
+    event loop), before the test's fixtures go: a closed window left alive keeps the
+    keyboard focus, and the next test's key presses reached it."""
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _make_seeded(root: Path, clock: FixedClock) -> dict[str, str]:
     vault.create(root, passphrase=PASSPHRASE)
     db = vault.open_clinic(root)
     try:
-        ids = seed(db, clock)
+        return seed(db, clock)
     finally:
         db.close()
-    return Seeded(root, ids)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Template[dict[str, str]]:
+    """The seeded clinic as the ``clock`` fixture's first moment makes it, made once."""
+    root = tmp_path_factory.mktemp("seeded") / "clinic"
+    return make_template(root, lambda r: _make_seeded(r, FixedClock(CLOCK_START)))
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, clock: FixedClock, seeded_template: Template[dict[str, str]]) -> Seeded:
+    """This test's own seeded clinic: a copy of the template, or, for a test whose clock
+    was set elsewhere before, one seeded at its clock's time."""
+    root = tmp_path / "clinic"
+    if clock.now() == CLOCK_START:
+        return Seeded(root, seeded_template.copy_to(root))
+    return Seeded(root, _make_seeded(root, clock))
 
 
 @pytest.fixture
