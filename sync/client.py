@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from receptionist.errors import ReceptionistError, UnlockError, UserError
+from receptionist.journal.anchor import Anchor
 from receptionist.ops.replica import Change, Pulled, PulledConflict
 from receptionist.replica.records import Record
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -179,6 +180,38 @@ class Client:
     def resolve(self, conflict_id: str, resolution: str) -> None:
         self._call("POST", f"/v1/conflicts/{conflict_id}/resolve", json={"resolution": resolution})
 
+    def my_anchor(self) -> Anchor | None:
+        found = self._call("GET", "/v1/anchors/mine")["anchor"]
+        return _anchor(found) if found else None
+
+    def put_anchor(self, anchor: Anchor, *, accepted_break: bool = False) -> bool:
+        """Hand the endpoint this PC's audit-log head; False when it refuses one that
+        goes back before the anchor it holds."""
+        body = {
+            "log_id": anchor.clinic_id,
+            "events": anchor.events,
+            "head_seq": anchor.head_seq,
+            "head_hash": anchor.head_hash,
+            "taken_at": anchor.taken_at.isoformat(),
+            "accepted_break": accepted_break,
+        }
+        try:
+            self._call("POST", "/v1/anchors", json=body)
+        except _Regressed:
+            return False
+        return True
+
+
+def _anchor(data: dict[str, Any]) -> Anchor:
+    return Anchor(
+        clinic_id=str(data["log_id"]),
+        events=int(data["events"]),
+        head_seq=int(data["head_seq"]),
+        head_hash=str(data["head_hash"]),
+        head_at=None,
+        taken_at=datetime.fromisoformat(str(data["taken_at"])),
+    )
+
 
 def _conflict(data: dict[str, Any]) -> PulledConflict:
     return PulledConflict(
@@ -201,6 +234,10 @@ class _ResetAnswer(Exception):
     pass
 
 
+class _Regressed(Exception):
+    pass
+
+
 def _refusal(response: httpx.Response) -> Exception:
     try:
         body = response.json()
@@ -211,6 +248,8 @@ def _refusal(response: httpx.Response) -> Exception:
         return _GapAnswer(int(body.get("last_seq", 0)))
     if response.status_code == 410:
         return _ResetAnswer()
+    if response.status_code == 409 and code == "anchor_regressed":
+        return _Regressed()
     if code == "revoked":
         return UnlockError(
             Text(

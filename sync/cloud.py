@@ -13,7 +13,9 @@ from pathlib import Path
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import UserError
+from receptionist.ops import audit as audit_ops
 from receptionist.ops import replica
+from receptionist.ops.audit import Anchor, VerifyResult
 from receptionist.replica import envelopes
 from receptionist.replica.seal import ClinicKey
 from receptionist.replica.state import NOT_CONNECTED
@@ -141,3 +143,27 @@ def sync_once(db: Database, clock: Clock) -> rounds.RoundResult:
     """One round: upload (the first PC, once), push, pull."""
     with client_for(db) as client:
         return rounds.run(db, client, clock)
+
+
+@dataclass(frozen=True)
+class AnchorCheck:
+    """This PC's audit log against the newest anchor the endpoint keeps of it."""
+
+    kept: Anchor | None
+    verdict: VerifyResult
+
+
+def check_anchor(db: Database, ctx: Ctx) -> AnchorCheck:
+    """The whole log verified, and against the endpoint's anchor (managers, admins)."""
+    with client_for(db) as client:
+        kept = client.my_anchor()
+    return AnchorCheck(kept, audit_ops.verify(db, ctx, anchor=kept))
+
+
+def accept_anchor_break(db: Database, ctx: Ctx) -> Anchor:
+    """After a restore from a backup: record the acceptance and hand the endpoint the
+    log's new head, marked as a break it keeps on record (administrators)."""
+    anchor = audit_ops.accept_break(db, ctx)
+    with client_for(db) as client:
+        client.put_anchor(anchor, accepted_break=True)
+    return anchor

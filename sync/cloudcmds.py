@@ -1,4 +1,4 @@
-"""cloud connect|invite|devices|revoke, join, sync [status], conflicts list|resolve.
+"""cloud connect|invite|devices|revoke|anchor, join, sync [status], conflicts list|resolve.
 
 Exit codes as the rest of the CLI, and 4 when the cloud endpoint cannot be reached
 (nothing is lost: what waits is sent next time).
@@ -76,6 +76,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     r.add_argument("device", help="the device's code (A, B, ...) or id")
     r.set_defaults(func=cmd_revoke)
+    a = csub.add_parser(
+        "anchor",
+        help="check this PC's audit log against the anchor the endpoint keeps of it",
+        **examples("receptionist cloud anchor", "receptionist cloud anchor --accept"),
+    )
+    a.add_argument(
+        "--accept",
+        action="store_true",
+        help="after a restore from a backup: accept that the log no longer holds the "
+        "endpoint's anchor (administrators; the break stays on record)",
+    )
+    a.set_defaults(func=cmd_anchor)
 
     j = sub.add_parser(
         "join",
@@ -201,6 +213,34 @@ def cmd_join(app: App) -> int:
     return 0
 
 
+def cmd_anchor(app: App) -> int:
+    with app.database() as db:
+        ctx = app.ctx(db)
+        try:
+            if app.args.accept:
+                taken = cloud.accept_anchor_break(db, ctx)
+                app.emit(
+                    {"accepted": True, "head_seq": taken.head_seq, "events": taken.events},
+                    f"The endpoint now keeps the log's head (event {taken.head_seq}); the "
+                    "break is on record there.",
+                )
+                return 0
+            found = cloud.check_anchor(db, ctx)
+        except Unreachable as exc:
+            raise _offline(exc) from None
+    kept = found.kept
+    app.emit(
+        {"ok": found.verdict.ok, "events": found.verdict.events,
+         "anchor_seq": kept.head_seq if kept else None,
+         "anchor_taken_at": kept.taken_at if kept else None,
+         "problem": str(found.verdict.message) if not found.verdict.ok else None},
+        str(found.verdict.message)
+        if kept or not found.verdict.ok
+        else f"{found.verdict.message} The endpoint keeps no anchor of it yet.",
+    )  # fmt: skip
+    return 0 if found.verdict.ok else 1
+
+
 def cmd_sync(app: App) -> int:
     with app.database() as db:
         if app.args.what == "status":
@@ -212,9 +252,11 @@ def cmd_sync(app: App) -> int:
         status = replica.status(db)
     app.emit(
         {"pushed": done.pushed, "uploaded": done.uploaded, "pulled": done.pulled,
-         "merged": done.merged, "conflicts": status.open_conflicts, "cursor": done.cursor},
+         "merged": done.merged, "conflicts": status.open_conflicts, "cursor": done.cursor,
+         "audit_problem": str(done.audit_problem) if done.audit_problem else None},
         f"Synced: {done.pushed + done.uploaded} pushed, {done.pulled} pulled, "
-        f"{done.merged} merged; {status.open_conflicts} open conflict(s).",
+        f"{done.merged} merged; {status.open_conflicts} open conflict(s)."
+        + (f"\nWarning: {done.audit_problem}" if done.audit_problem else ""),
     )  # fmt: skip
     return 0
 

@@ -15,9 +15,12 @@ from typing import Protocol
 
 from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx
+from receptionist.journal.anchor import Anchor
+from receptionist.ops import audit as audit_ops
 from receptionist.ops import replica
 from receptionist.ops.replica import Change, Pulled, PulledConflict
 from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 MAX_PAGES = 10_000
 SYNC = Actor(
@@ -62,6 +65,10 @@ class Endpoint(Protocol):
 
     def resolve(self, conflict_id: str, resolution: str) -> None: ...
 
+    def my_anchor(self) -> Anchor | None: ...
+
+    def put_anchor(self, anchor: Anchor, *, accepted_break: bool = False) -> bool: ...
+
 
 @dataclass
 class RoundResult:
@@ -73,6 +80,9 @@ class RoundResult:
     settled: list[str] = field(default_factory=list)  # conflicts merged without a clash
     cursor: int = 0
     uploaded: int = 0
+    # Why this PC's audit log no longer holds the anchor the endpoint kept of it
+    # (rewritten, or restored from a backup); None when it does.
+    audit_problem: Text | None = None
 
 
 def push_all(
@@ -115,6 +125,33 @@ def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) ->
             return
 
 
+def keep_anchor(db: Database, endpoint: Endpoint, clock: Clock) -> Text | None:
+    """Check this PC's audit log against the anchor the endpoint holds of it, then hand
+    it the log's new head. A log that no longer holds the kept anchor gets no new one:
+    the endpoint keeps the evidence until an admin accepts the break
+    (``receptionist cloud anchor --accept``), and every round says so."""
+    kept = endpoint.my_anchor()
+    if kept is not None:
+        problem = audit_ops.log_holds(db, kept)
+        if problem is not None:
+            return problem
+    now = audit_ops.head(db, clock)
+    if kept is not None and now.head_seq <= kept.head_seq:
+        return None
+    if not endpoint.put_anchor(now):
+        return REGRESSED
+    return None
+
+
+REGRESSED = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "The cloud endpoint holds a newer anchor of this PC's audit log than the log "
+        "has: the log was rewritten or restored since. Run `receptionist audit verify`.",
+    )
+)
+
+
 def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
     """Upload what the first PC has not yet, push, pull; the outcome is kept (the
     status bar and `sync status` read it)."""
@@ -129,6 +166,7 @@ def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
         push_all(db, endpoint, result, lambda: replica.batch(db))
         for conflict_id in result.settled:
             endpoint.resolve(conflict_id, "merged")
+        result.audit_problem = keep_anchor(db, endpoint, clock)
     except Unreachable as exc:
         replica.finished(db, clock, str(exc) or "unreachable")
         raise

@@ -156,6 +156,17 @@ def verify(session: Session, anchor: Anchor | None = None) -> VerifyResult:
     return VerifyResult(False, walked.count, seq, text, anchor)
 
 
+def holds(session: Session, anchor: Anchor) -> Text | None:
+    """Why the log no longer holds ``anchor``'s event with its hash (None: it does).
+
+    The quick check a sync round makes, without walking the chain: a rewrite that
+    recomputed the hashes changes the anchored event's hash, and one that did not
+    breaks the chain, which :func:`verify` reports."""
+    head = session.get(AuditHead, 1)
+    problem = _against_anchor(session, anchor, head.seq if head is not None else 0)
+    return problem[1] if problem is not None else None
+
+
 def _walk(session: Session) -> _Walked:
     prev = GENESIS
     expected_seq = 1

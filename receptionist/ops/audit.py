@@ -1,5 +1,6 @@
 """Operations on the audit log: verify it (against an anchor kept off this PC, when
-given) and take an anchor of it. Both are for a manager or an administrator.
+given) and take an anchor of it, for a manager or an administrator; and the two
+steps sync takes each round to keep the log's head on the cloud endpoint.
 
 The log itself, its checks and the anchor's format are in ``receptionist.journal``.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import ReceptionistError
 from receptionist.journal import anchor as anchors
@@ -17,7 +19,10 @@ from receptionist.journal.audit import VerifyResult
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-__all__ = ["Anchor", "LogTampered", "VerifyResult", "read_anchor", "take_anchor", "verify"]
+__all__ = [
+    "Anchor", "LogTampered", "VerifyResult", "accept_break", "head", "log_holds",
+    "read_anchor", "take_anchor", "verify",
+]  # fmt: skip
 
 CANNOT_READ = Text(
     QT_TRANSLATE_NOOP("core", "Only a manager or an administrator can check the audit log.")
@@ -41,6 +46,19 @@ def verify(db: Database, ctx: Ctx, anchor: Anchor | None = None) -> VerifyResult
         return audit.verify(s, anchor=anchor)
 
 
+def log_holds(db: Database, anchor: Anchor) -> Text | None:
+    """Why this PC's log no longer holds ``anchor`` (kept on the cloud endpoint), or
+    None. For sync, which acts for no user: it reads no patient data."""
+    with db.read() as s:
+        return audit.holds(s, anchor)
+
+
+def head(db: Database, clock: Clock) -> Anchor:
+    """The log's head now, for sync to hand the cloud endpoint."""
+    with db.read() as s:
+        return audit.anchor(s, clock)
+
+
 def take_anchor(db: Database, ctx: Ctx) -> Anchor:
     """The log's head now, to keep outside this PC; a log that does not verify gets
     no anchor (:class:`LogTampered`): it would vouch for a tampered log."""
@@ -58,3 +76,20 @@ def take_anchor(db: Database, ctx: Ctx) -> Anchor:
                 )
             )
         return audit.anchor(s, ctx.clock)
+
+
+CANNOT_ACCEPT = Text(
+    QT_TRANSLATE_NOOP(
+        "core", "Only an administrator can accept a break in the audit log's anchors."
+    )
+)
+
+
+def accept_break(db: Database, ctx: Ctx) -> Anchor:
+    """An administrator accepts that the log no longer holds the anchor kept off this
+    PC (it was restored from a backup): the acceptance is itself an audit event, and
+    the anchor taken after it (of a log that verifies) is what to keep from now on."""
+    require(ctx, "keys.manage", CANNOT_ACCEPT)
+    with db.write() as s:
+        audit.record(s, ctx, "audit.anchor_break_accepted", "audit_log", None)
+    return take_anchor(db, ctx)

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from receptionist.clock import Clock, SystemClock
 
-from . import bodies, conflicts, devices, pull, push
+from . import anchors, bodies, conflicts, devices, pull, push
 from .auth import Caller, caller
 from .limits import LIMIT, BodyLimit
 from .problems import install
@@ -112,6 +112,16 @@ def conflict_list(
 @router.post("/conflicts/{conflict_id}/resolve", summary="Close a conflict for every PC")
 def resolve(service: Svc, me: Me, conflict_id: Id, body: bodies.ResolveIn) -> bodies.ConflictOut:
     return conflicts.resolve(service.store, me, conflict_id, body, service.clock)
+
+
+@router.get("/anchors/mine", summary="This device's newest audit-log anchor")
+def my_anchor(service: Svc, me: Me) -> bodies.MyAnchorOut:
+    return anchors.mine(service.store, me)
+
+
+@router.post("/anchors", summary="Keep the head of this device's audit log")
+def put_anchor(service: Svc, me: Me, body: bodies.AnchorIn) -> bodies.AnchorOut:
+    return anchors.put(service.store, me, body, service.clock)
 
 
 def create_app(

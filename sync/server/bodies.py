@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 # Whole numbers that survive JSON everywhere (2**53) and any database's BIGINT.
 MAX_NUMBER = 2**53
@@ -186,3 +186,35 @@ class EnvelopeOut(BaseModel):
 
 class EnvelopesOut(BaseModel):
     envelopes: list[EnvelopeOut]
+
+
+Hash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256, hex")]
+
+
+class AnchorIn(Strict):
+    """The head of this PC's audit log (``receptionist.journal.anchor.Anchor``)."""
+
+    log_id: Annotated[str, Field(min_length=1, max_length=64)]
+    events: Count
+    head_seq: Count
+    head_hash: Hash
+    taken_at: Annotated[AwareDatetime, Field(strict=False, description="ISO 8601 with offset")]
+    accepted_break: bool = Field(
+        default=False,
+        description="an admin accepted that the log no longer holds the anchor before "
+        "(restored from a backup); the break stays on record",
+    )
+
+
+class AnchorOut(BaseModel):
+    log_id: str
+    events: int
+    head_seq: int
+    head_hash: str
+    taken_at: datetime
+    received_at: datetime
+    accepted_break: bool
+
+
+class MyAnchorOut(BaseModel):
+    anchor: AnchorOut | None = Field(description="this device's newest anchor; null: none yet")

@@ -170,3 +170,24 @@ conflict = Table(
     Column("resolution", Text),
     Index("uq_conflict_clinic_seq", "clinic_id", "seq", unique=True),
 )
+
+# Each device's audit-log anchors, as it sent them (docs/sync-protocol.md, "Audit
+# anchors"): kept, never changed or deleted, so a rewrite of a PC's log by someone
+# holding its key is caught at its next round. No patient data: counts and a hash.
+audit_anchor = Table(
+    "audit_anchor",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("clinic_id", String(36), ForeignKey("clinic.id"), nullable=False),
+    Column("device_id", String(36), ForeignKey("device.id"), nullable=False),
+    Column("log_id", String(64), nullable=False),  # the PC log's clinic id
+    Column("events", BigInteger, nullable=False),
+    Column("head_seq", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("taken_at", UTCTime, nullable=False),
+    Column("received_at", UTCTime, nullable=False),
+    # True when an admin accepted that the log no longer holds the anchor before
+    # (a restore from a backup): the break stays on record.
+    Column("accepted_break", Boolean, nullable=False),
+    Index("ix_audit_anchor_device_id", "device_id", "id"),
+)
