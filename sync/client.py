@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from receptionist.errors import ReceptionistError, UnlockError, UserError
-from receptionist.ops.replica import Change, Pulled, PulledConflict
+from receptionist.ops.replica import Change, DeviceName, Pulled, PulledConflict
 from receptionist.replica.records import Record
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -136,6 +136,13 @@ class Client:
         found: list[dict[str, Any]] = self._call("GET", "/v1/devices")["devices"]
         return found
 
+    def device_names(self) -> dict[str, DeviceName]:
+        """The clinic's devices by id, as people know them (sync.round.Endpoint)."""
+        return {
+            str(d["id"]): DeviceName(str(d.get("name") or ""), str(d.get("code") or ""))
+            for d in self.devices()
+        }
+
     def revoke(self, device_id: str) -> dict[str, Any]:
         found: dict[str, Any] = self._call("POST", f"/v1/devices/{device_id}/revoke")
         return found
@@ -181,6 +188,7 @@ class Client:
 
 
 def _conflict(data: dict[str, Any]) -> PulledConflict:
+    resolved_at = data.get("resolved_at")
     return PulledConflict(
         id=str(data["id"]),
         kind=str(data["kind"]),
@@ -189,6 +197,9 @@ def _conflict(data: dict[str, Any]) -> PulledConflict:
         records=[Record.from_json(r) for r in data["records"]],
         created_at=datetime.fromisoformat(str(data["created_at"])),
         resolved=bool(data["resolved"]),
+        devices=tuple(str(r.get("device") or "") for r in data["records"]),
+        resolved_at=datetime.fromisoformat(str(resolved_at)) if resolved_at else None,
+        resolution=str(data.get("resolution") or ""),
     )
 
 

@@ -15,8 +15,8 @@ from typing import Protocol
 
 from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx
-from receptionist.ops import replica
-from receptionist.ops.replica import Change, Pulled, PulledConflict
+from receptionist.ops import conflicts, replica
+from receptionist.ops.replica import Change, DeviceName, Pulled, PulledConflict
 from receptionist.store.storage import Database
 
 MAX_PAGES = 10_000
@@ -62,6 +62,8 @@ class Endpoint(Protocol):
 
     def resolve(self, conflict_id: str, resolution: str) -> None: ...
 
+    def device_names(self) -> dict[str, DeviceName]: ...
+
 
 @dataclass
 class RoundResult:
@@ -73,6 +75,7 @@ class RoundResult:
     settled: list[str] = field(default_factory=list)  # conflicts merged without a clash
     cursor: int = 0
     uploaded: int = 0
+    resolved: int = 0  # resolutions made here and sent
 
 
 def push_all(
@@ -97,6 +100,7 @@ def push_all(
 
 def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) -> None:
     cursor = replica.cursor(db)
+    names: dict[str, DeviceName] | None = None
     for _ in range(MAX_PAGES):
         try:
             page = endpoint.pull(cursor)
@@ -104,7 +108,9 @@ def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) ->
             replica.reset_cursor(db)
             cursor = 0
             continue
-        applied = replica.apply_pull(db, ctx, page.records, page.conflicts, page.cursor)
+        if page.conflicts and names is None:
+            names = endpoint.device_names()  # kept with the conflicts: who booked where
+        applied = replica.apply_pull(db, ctx, page.records, page.conflicts, page.cursor, names)
         result.pulled += len(page.records)
         result.merged += applied.merged
         result.clashes += applied.clashes
@@ -129,6 +135,12 @@ def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
         push_all(db, endpoint, result, lambda: replica.batch(db))
         for conflict_id in result.settled:
             endpoint.resolve(conflict_id, "merged")
+        # What people settled on this PC: its changes went in the pushes above, so the
+        # endpoint closes each conflict after what settled it.
+        for conflict_id, code in conflicts.unsent(db):
+            endpoint.resolve(conflict_id, code)
+            conflicts.sent(db, conflict_id)
+            result.resolved += 1
     except Unreachable as exc:
         replica.finished(db, clock, str(exc) or "unreachable")
         raise
