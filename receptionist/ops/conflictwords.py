@@ -50,6 +50,8 @@ class Side:
     phone: str = ""
     provider_id: str | None = None
     room_id: str | None = None
+    service_id: str | None = None
+    provider: str = ""  # the provider's name
     start_utc: datetime | None = None
     end_utc: datetime | None = None
 
@@ -148,8 +150,14 @@ def _side(
         patient=patient.display_name if patient is not None else "",
         phone=(patient.phone or "") if patient is not None else "",
         provider_id=values.get("provider_id"), room_id=values.get("room_id"),
+        service_id=values.get("service_id"), provider=_provider(session, values.get("provider_id")),
         start_utc=values.get("start_utc"), end_utc=values.get("end_utc"),
     )  # fmt: skip
+
+
+def _provider(session: Session, provider_id: object) -> str:
+    found = session.get(Provider, provider_id) if isinstance(provider_id, str) else None
+    return found.name if found is not None else ""
 
 
 def _shown(value: object) -> str:
