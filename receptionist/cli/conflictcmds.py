@@ -200,7 +200,7 @@ def cmd_resolve(app: App) -> int:
     return 0
 
 
-_OPTIONS = {"start": "move-to", "choose": "choose", "keep": "keep", "reason": "reason"}
+_OPTIONS = {"start": "move-to", "override_reason": "reason", "room_id": "room"}
 _ONLY_WITH_KEEP = Text(
     QT_TRANSLATE_NOOP(
         "core", "--move-to, --provider, --room, --no-room and --cancel-other go with --keep."

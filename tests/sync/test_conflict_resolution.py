@@ -15,7 +15,9 @@ from test_two_pcs import TUE_10, Pc, _patient, admin, joined, pc_a, pc_b, replic
 from receptionist.models import Appointment, Provider, Service
 from receptionist.ops import conflicts, replica
 from receptionist.schedule import booking, catalog
+from sync import cloud
 from sync.cli import main
+from sync.client import Refused
 
 __all__ = ["joined", "pc_a", "pc_b"]  # fixtures of test_two_pcs, used here
 
@@ -98,3 +100,14 @@ def test_bad_resolve_options_are_exit_2_naming_the_option(
     said = json.loads(out[out.index("{") :])
     assert said["field"] == option or f"--{option}" in said["error"]
     assert not cli_env.exists()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_conflict_the_endpoint_no_longer_holds_does_not_stop_the_rounds(
+    joined: tuple[Pc, Pc],
+) -> None:
+    a, _ = joined
+    with cloud.client_for(a.db) as client:
+        client.resolve("0b0e2c1c-0000-4000-8000-000000000000", "moved")  # nothing to close
+        with pytest.raises(Refused):
+            client.resolve("0b0e2c1c-0000-4000-8000-000000000000", "Moved!")  # not a code
