@@ -267,6 +267,9 @@ def test_two_edits_show_both_values_and_a_choice_sets_the_row(
     replica.apply_pull(clash.a, ctx, [], [edit], 5, NAMES)
     found = conflicts.show(clash.a, ctx, "c-2")
     assert found.kind == "edit"
+    assert found.words == (
+        "Ayşe Yılmaz: changed on FRONT-2 and on FRONT-1 while offline; fields that differ: 1"
+    )
     assert [(f.field, f.values) for f in found.fields] == [
         ("phone", ("+905320000002", "+905320000001"))
     ]

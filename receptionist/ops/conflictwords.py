@@ -249,8 +249,8 @@ def _edit_words(
     devices = [s.device for s in sides[:2]] + ["", ""]
     return Text(
         QT_TRANSLATE_NOOP(
-            "core", "{what}: changed differently on {first_device} and on {second_device} "
-            "while offline ({count} fields)"
+            "core", "{what}: changed on {first_device} and on {second_device} while offline; "
+            "fields that differ: {count}"
         ),
         what=what, first_device=devices[0], second_device=devices[1], count=len(fields),
     )  # fmt: skip
