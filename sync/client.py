@@ -20,7 +20,7 @@ import httpx
 
 from receptionist.errors import ReceptionistError, UnlockError, UserError
 from receptionist.journal.anchor import Anchor
-from receptionist.ops.replica import Change, Pulled, PulledConflict
+from receptionist.ops.replica import Change, DeviceName, Pulled, PulledConflict
 from receptionist.replica.records import Record
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -137,6 +137,13 @@ class Client:
         found: list[dict[str, Any]] = self._call("GET", "/v1/devices")["devices"]
         return found
 
+    def device_names(self) -> dict[str, DeviceName]:
+        """The clinic's devices by id, as people know them (sync.round.Endpoint)."""
+        return {
+            str(d["id"]): DeviceName(str(d.get("name") or ""), str(d.get("code") or ""))
+            for d in self.devices()
+        }
+
     def revoke(self, device_id: str) -> dict[str, Any]:
         found: dict[str, Any] = self._call("POST", f"/v1/devices/{device_id}/revoke")
         return found
@@ -178,7 +185,16 @@ class Client:
         return [_conflict(c) for c in found]
 
     def resolve(self, conflict_id: str, resolution: str) -> None:
-        self._call("POST", f"/v1/conflicts/{conflict_id}/resolve", json={"resolution": resolution})
+        """Close the conflict for every PC. One the endpoint does not hold (its database
+        was restored from an older backup) has nothing left to close: not an error, or
+        the PC would send it again every round and never finish one."""
+        body = {"resolution": resolution}
+        try:
+            self._call("POST", f"/v1/conflicts/{conflict_id}/resolve", json=body)
+        except Refused as exc:
+            said = exc.args[0] if exc.args else None
+            if not (isinstance(said, Text) and said.params.get("code") == "not_found"):
+                raise
 
     def my_anchor(self) -> Anchor | None:
         found = self._call("GET", "/v1/anchors/mine")["anchor"]
@@ -214,6 +230,7 @@ def _anchor(data: dict[str, Any]) -> Anchor:
 
 
 def _conflict(data: dict[str, Any]) -> PulledConflict:
+    resolved_at = data.get("resolved_at")
     return PulledConflict(
         id=str(data["id"]),
         kind=str(data["kind"]),
@@ -222,6 +239,9 @@ def _conflict(data: dict[str, Any]) -> PulledConflict:
         records=[Record.from_json(r) for r in data["records"]],
         created_at=datetime.fromisoformat(str(data["created_at"])),
         resolved=bool(data["resolved"]),
+        devices=tuple(str(r.get("device") or "") for r in data["records"]),
+        resolved_at=datetime.fromisoformat(str(resolved_at)) if resolved_at else None,
+        resolution=str(data.get("resolution") or ""),
     )
 
 

@@ -17,8 +17,8 @@ from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import audit as audit_ops
-from receptionist.ops import replica
-from receptionist.ops.replica import Change, Pulled, PulledConflict
+from receptionist.ops import conflicts, replica
+from receptionist.ops.replica import Change, DeviceName, Pulled, PulledConflict
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -68,6 +68,7 @@ class Endpoint(Protocol):
     def my_anchor(self) -> Anchor | None: ...
 
     def put_anchor(self, anchor: Anchor, *, accepted_break: bool = False) -> bool: ...
+    def device_names(self) -> dict[str, DeviceName]: ...
 
 
 @dataclass
@@ -83,6 +84,7 @@ class RoundResult:
     # Why this PC's audit log no longer holds the anchor the endpoint kept of it
     # (rewritten, or restored from a backup); None when it does.
     audit_problem: Text | None = None
+    resolved: int = 0  # resolutions made here and sent
 
 
 def push_all(
@@ -107,6 +109,7 @@ def push_all(
 
 def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) -> None:
     cursor = replica.cursor(db)
+    names: dict[str, DeviceName] | None = None
     for _ in range(MAX_PAGES):
         try:
             page = endpoint.pull(cursor)
@@ -114,7 +117,9 @@ def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) ->
             replica.reset_cursor(db)
             cursor = 0
             continue
-        applied = replica.apply_pull(db, ctx, page.records, page.conflicts, page.cursor)
+        if page.conflicts and names is None:
+            names = endpoint.device_names()  # kept with the conflicts: who booked where
+        applied = replica.apply_pull(db, ctx, page.records, page.conflicts, page.cursor, names)
         result.pulled += len(page.records)
         result.merged += applied.merged
         result.clashes += applied.clashes
@@ -166,6 +171,12 @@ def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
         push_all(db, endpoint, result, lambda: replica.batch(db))
         for conflict_id in result.settled:
             endpoint.resolve(conflict_id, "merged")
+        # What people settled on this PC: its changes went in the pushes above, so the
+        # endpoint closes each conflict after what settled it.
+        for conflict_id, code in conflicts.unsent(db):
+            endpoint.resolve(conflict_id, code)
+            conflicts.sent(db, conflict_id)
+            result.resolved += 1
         result.audit_problem = keep_anchor(db, endpoint, clock)
     except Unreachable as exc:
         replica.finished(db, clock, str(exc) or "unreachable")

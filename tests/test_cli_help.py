@@ -24,7 +24,7 @@ TODAY = {
     "user add", "user list", "provider add", "provider list", "room add", "room list",
     "service add", "service list", "patient add", "patient search", "patient show",
     "appointment book", "appointment list", "appointment cancel", "appointment status",
-    "slots",
+    "slots", "conflicts list", "conflicts resolve",
 }  # fmt: skip
 OWNED_ELSEWHERE: set[str] = set()
 

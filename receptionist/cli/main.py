@@ -24,6 +24,7 @@ from receptionist.cli import (
     backupcmds,
     catalogcmds,
     commlogcmds,
+    conflictcmds,
     democmd,
     documentcmds,
     patientcmds,
@@ -44,7 +45,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 log = logging.getLogger("receptionist.cli")
 MODULES = [
     setupcmds, staffcmds, settingscmds, catalogcmds, timeoffcmds, patientcmds, documentcmds,
-    commlogcmds, appointmentcmds, waitlistcmds, backupcmds, democmd,
+    commlogcmds, appointmentcmds, waitlistcmds, conflictcmds, backupcmds, democmd,
 ]  # fmt: skip
 
 

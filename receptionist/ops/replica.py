@@ -7,6 +7,7 @@ pages → :func:`apply_pull` until the endpoint has no more; then :func:`finishe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from receptionist.patients.numbering import this_device
 from receptionist.replica import state
 from receptionist.replica.apply import (
     Applied,
+    DeviceName,
     Pulled,
     PulledConflict,
     apply_record,
@@ -173,14 +175,16 @@ def apply_pull(
     records: list[Pulled],
     conflicts: list[PulledConflict],
     new_cursor: int,
+    devices: Mapping[str, DeviceName] | None = None,
 ) -> Applied:
     """One page of a pull, applied in one transaction with its cursor. Each row it adds
-    is audited as created (by ``ctx``, from "sync"), as every way of adding rows is."""
+    is audited as created (by ``ctx``, from "sync"), as every way of adding rows is.
+    ``devices`` names the clinic's devices, kept with the conflicts for people to read."""
     applied = Applied()
     with db.write() as s:
         sync = state.required(s)
         keys = state.keys(s)
-        keep_conflicts(s, conflicts)
+        keep_conflicts(s, conflicts, devices)
         open_rows = conflict_rows(conflicts)
         for pulled in records:
             apply_record(s, sync.clinic_id, keys, pulled, applied, conflicted=open_rows)
@@ -189,7 +193,9 @@ def apply_pull(
                 # The booking the endpoint refused is on no PC but its own: every PC
                 # gets it, so all hold both bookings until a person decides.
                 refused = Pulled(conflict.records[0], "endpoint")
-                apply_record(s, sync.clinic_id, keys, refused, applied, conflicted=open_rows)
+                apply_record(
+                    s, sync.clinic_id, keys, refused, applied, conflicted=open_rows, refused=True
+                )
         for entity, row_id in applied.inserted_rows:
             actions = coverage.CREATED_BY.get(entity)
             audit.record(s, ctx, actions[1][0] if actions else "create", entity, row_id)
@@ -254,6 +260,7 @@ def keys_of(db: Database) -> dict[int, ClinicKey]:
 __all__ = [
     "Applied",
     "Change",
+    "DeviceName",
     "Joined",
     "Pulled",
     "PulledConflict",

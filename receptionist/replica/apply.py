@@ -24,7 +24,7 @@ until a person decides).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,6 +40,7 @@ from .records import PURGED, Record, _from_json, _to_json, decode, values_of
 from .seal import ClinicKey
 
 ENDPOINT = "endpoint"  # the origin of a record whose writer the endpoint did not say
+STAMPS = frozenset({"version", "updated_at", "created_at"})  # not data: never merged
 
 
 @dataclass
@@ -74,6 +75,17 @@ class PulledConflict:
     records: list[Record]
     created_at: datetime
     resolved: bool = False
+    devices: tuple[str, ...] = ()  # the device that wrote each record ("" unknown)
+    resolved_at: datetime | None = None
+    resolution: str = ""  # the endpoint's code, once resolved
+
+
+@dataclass(frozen=True)
+class DeviceName:
+    """A device of the clinic as people know it: the name and code it joined with."""
+
+    name: str
+    code: str
 
 
 def _plain(values: dict[str, object]) -> dict[str, object]:
@@ -90,9 +102,8 @@ def merge3(
     theirs (the caller stamps the merged row)."""
     merged: dict[str, object] = dict(theirs)
     clashes: list[str] = []
-    stamps = {"version", "updated_at", "created_at"}
     for name in set(mine) | set(theirs):
-        if name in stamps:
+        if name in STAMPS:
             continue
         b, m, t = base.get(name), mine.get(name), theirs.get(name)
         if _plain({"x": m}) == _plain({"x": t}) or _plain({"x": m}) == _plain({"x": b}):
@@ -156,9 +167,13 @@ def apply_record(
     applied: Applied,
     *,
     conflicted: frozenset[tuple[str, str]] = frozenset(),
+    refused: bool = False,
 ) -> None:
     """Apply one pulled record (see the module's rules) in the caller's transaction.
-    ``conflicted`` are the rows the endpoint holds an open conflict for."""
+    ``conflicted`` are the rows the endpoint holds an open conflict for. A ``refused``
+    record (a booking the endpoint refused as a double booking) is applied, but the
+    base keeps the version the endpoint holds (0: none), so that the PC that settles
+    the conflict pushes its change as the endpoint expects it."""
     record = pulled.record
     model, theirs = decode(record, clinic_id, keys)
     entity, row_id = record.entity, record.id
@@ -170,6 +185,7 @@ def apply_record(
         return
     row = session.get(model, row_id)
     base = _base(session, entity, row_id)
+    held = base.version if base is not None else 0
     if row is None:
         _write_theirs(session, model, theirs, pulled.device)
         applied.inserted += 1
@@ -178,12 +194,22 @@ def apply_record(
         mine = values_of(row)
         if _plain(mine) == _plain(theirs):
             applied.unchanged += 1
-        elif base is not None and row.version == base.version:
+        elif base is not None and (row.version == base.version or _as_base(mine, base)):
             _write_theirs(session, model, theirs, pulled.device)
             applied.updated += 1
         elif not _merged(session, row, base, mine, theirs, (entity, row_id) in conflicted, applied):
             return  # a clash the endpoint has not seen yet: mine and the old base stay
-    set_base(session, entity, row_id, record.version, theirs)
+    set_base(session, entity, row_id, held if refused else record.version, theirs)
+
+
+def _as_base(mine: dict[str, object], base: SyncBase) -> bool:
+    """Whether this PC's row says what its base says (its stamps aside): nothing was
+    changed here, so theirs replaces it (a refused booking another PC settled)."""
+    before = json.loads(base.payload)
+    now = _plain(mine)
+    return {k: v for k, v in now.items() if k not in STAMPS} == {
+        k: v for k, v in before.items() if k not in STAMPS
+    }
 
 
 def _merged(
@@ -228,21 +254,45 @@ def _typed(model: type[Synced], plain: dict[str, object]) -> dict[str, object]:
     return {k: _from_json(types[k], v) for k, v in plain.items() if k in types}
 
 
-def keep_conflicts(session: Session, conflicts: Iterable[PulledConflict]) -> None:
-    """The endpoint's conflicts, as this PC knows them."""
+def keep_conflicts(
+    session: Session,
+    conflicts: Iterable[PulledConflict],
+    names: Mapping[str, DeviceName] | None = None,
+) -> None:
+    """The endpoint's conflicts, as this PC knows them: each record kept with the id,
+    name and code of the device that wrote it (``names``: the clinic's devices, as the
+    endpoint last listed them), so a person reads who booked what with no network.
+
+    A conflict resolved here and not yet sent stays resolved (and a call noted here
+    stays noted) when the endpoint sends it again still open."""
     for c in conflicts:
-        session.merge(
-            SyncConflict(
-                id=c.id,
-                kind=c.kind,
-                entity=c.entity,
-                row_id=c.row_id,
-                records=json.dumps([r.to_json() for r in c.records]),
-                created_at=c.created_at,
-                resolved_at=c.created_at if c.resolved else None,
-                resolution="resolved" if c.resolved else "",
-            )
+        known = session.get(SyncConflict, c.id)
+        row = known or SyncConflict(id=c.id)
+        row.kind, row.entity, row.row_id, row.created_at = c.kind, c.entity, c.row_id, c.created_at
+        row.records = json.dumps(_with_devices(c, names or {}))
+        if c.resolved:
+            row.resolved_at = c.resolved_at or c.created_at
+            row.resolution = c.resolution or "resolved"
+        elif known is None:
+            row.resolved_at, row.resolution = None, ""
+        if known is None:
+            session.add(row)
+
+
+def _with_devices(c: PulledConflict, names: Mapping[str, DeviceName]) -> list[dict[str, Any]]:
+    kept = []
+    for i, record in enumerate(c.records):
+        device = c.devices[i] if i < len(c.devices) else ""
+        named = names.get(device)
+        kept.append(
+            {
+                **record.to_json(),
+                "device": device,
+                "device_name": named.name if named else "",
+                "device_code": named.code if named else "",
+            }
         )
+    return kept
 
 
 def conflict_rows(conflicts: Iterable[PulledConflict]) -> frozenset[tuple[str, str]]:

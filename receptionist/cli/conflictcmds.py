@@ -1,0 +1,227 @@
+"""conflicts list|resolve: what two PCs did differently while offline, settled by a person.
+
+No network: the conflicts are the ones this PC pulled; a resolution is written here
+and reaches the endpoint (and every PC) with the next ``receptionist sync``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from receptionist import zones
+from receptionist.cli.common import App, examples
+from receptionist.context import Ctx
+from receptionist.errors import ConflictError, NotFound, ValidationError
+from receptionist.ops import agenda, conflicts, lookup
+from receptionist.ops.appointments import KEEP
+from receptionist.ops.conflicts import ConflictView, Resolution
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+SIDE_HELP = "a side of the conflict as `conflicts list` labels it: A, B, ..."
+ID_HELP = "the conflict's id as `conflicts list` shows it, or its first 6 characters or more"
+NOT_MOVED = QT_TRANSLATE_NOOP(
+    "core", "Not moved. {reasons} Pick another time (`receptionist slots` lists free ones)."
+)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    top = sub.add_parser("conflicts", help="what two PCs did differently while offline")
+    csub = top.add_subparsers(dest="conflicts_cmd", required=True)
+    p = csub.add_parser(
+        "list",
+        help="the conflicts this PC knows, in plain words (open ones unless --all)",
+        **examples("receptionist conflicts list", "receptionist conflicts list --all --json"),
+    )
+    p.add_argument("--all", action="store_true", help="resolved conflicts too, newest first")
+    p.set_defaults(func=cmd_list)
+    p = csub.add_parser(
+        "resolve",
+        help="settle a conflict; the next `receptionist sync` closes it on every PC",
+        description=(
+            "A double booking: keep one booking and move the other (--keep with --move-to, "
+            "--provider, --room or --no-room), keep one and cancel the other (--keep with "
+            "--cancel-other --reason), or keep both (--keep-both --reason, managers). "
+            "--called notes that the patient is being called; the conflict stays open. "
+            "Two edits of one record: --choose the side whose values stay."
+        ),
+        **examples(
+            "receptionist conflicts resolve 3f2a9c --keep A --move-to 2026-12-08T11:00",
+            "receptionist conflicts resolve 3f2a9c --keep B --move-to 2026-12-08T10:00 "
+            "--provider Demir",
+            "receptionist conflicts resolve 3f2a9c --keep A --cancel-other --reason 'Patient "
+            "asked to cancel'",
+            "receptionist conflicts resolve 3f2a9c --keep-both --reason 'Twins, one visit'",
+            "receptionist conflicts resolve 3f2a9c --called",
+            "receptionist conflicts resolve 7b1d04 --choose B",
+        ),
+    )
+    p.add_argument("id", help=ID_HELP)
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--keep", metavar="SIDE", help="the booking that stays: " + SIDE_HELP)
+    how.add_argument(
+        "--keep-both", action="store_true", help="accept the double booking (needs --reason)"
+    )
+    how.add_argument(
+        "--called", action="store_true", help="the patient is being called (stays open)"
+    )
+    how.add_argument("--choose", metavar="SIDE", help="two edits: the side whose values stay")
+    p.add_argument(
+        "--move-to",
+        metavar="ISO",
+        help="with --keep: the other booking's new start, ISO 8601 in the clinic's time zone",
+    )
+    p.add_argument("--provider", help="with --keep: the other booking's new provider (id or name)")
+    place = p.add_mutually_exclusive_group()
+    place.add_argument("--room", help="with --keep: the other booking's new room (id or name)")
+    place.add_argument(
+        "--no-room", action="store_true", help="with --keep: the other booking has no room"
+    )
+    p.add_argument(
+        "--cancel-other", action="store_true", help="with --keep: cancel the other booking(s)"
+    )
+    p.add_argument("--reason", help="why: for --keep-both and --cancel-other")
+    p.set_defaults(func=cmd_resolve)
+
+
+# -- output ------------------------------------------------------------------------------
+
+
+def described(c: ConflictView, tz: ZoneInfo) -> dict[str, Any]:
+    state = "called" if c.called else ("open" if c.open else "resolved")
+    return {
+        "id": c.id, "kind": c.kind, "entity": c.entity, "row_id": c.row_id,
+        "created_at": c.created_at.isoformat(), "state": state,
+        "resolved_at": c.resolved_at.isoformat() if c.resolved_at else None,
+        "resolution": c.resolution, "sent": not c.sending, "words": str(c.words),
+        "sides": [
+            {
+                "label": s.label, "row_id": s.row_id, "device": str(s.device),
+                "device_id": s.device_id, "refused": s.refused, "patient_id": s.patient_id,
+                "patient": s.patient, "phone": s.phone, "provider_id": s.provider_id,
+                "room_id": s.room_id,
+                "start": s.start_utc.astimezone(tz).isoformat(timespec="minutes")
+                if s.start_utc else None,
+            }
+            for s in c.sides
+        ],
+        "fields": [
+            {"field": f.field, "values": list(f.values), "words": str(f.words)} for f in c.fields
+        ],
+    }  # fmt: skip
+
+
+def _lines(d: dict[str, Any]) -> str:
+    state = {"open": "", "called": "  [called]", "resolved": f"  [{d['resolution']}]"}[d["state"]]
+    lines = [f"{d['id'][:8]}  {d['words']}{state}"]
+    for side in d["sides"]:
+        who = side["patient"] or "?"
+        phone = f"  {side['phone']}" if side["phone"] else ""
+        lines.append(f"  {side['label']}: {who} on {side['device']}{phone}")
+    lines += [f"  {f['words']}" for f in d["fields"]]
+    return "\n".join(lines)
+
+
+def cmd_list(app: App) -> int:
+    with app.database() as db:
+        ctx = app.ctx(db)
+        tz = agenda.clinic(db, ctx).tz
+        found = conflicts.listing(db, ctx, "all" if app.args.all else "open")
+    data = [described(c, tz) for c in found]
+    text = "\n".join(_lines(d) for d in data) if data else "No conflicts."
+    app.emit(data, text)
+    return 0
+
+
+# -- resolving ---------------------------------------------------------------------------
+
+
+def _checked(a: argparse.Namespace) -> None:
+    """Options that only go with --keep, and the reasons that are required, before
+    the file is opened: bad input writes nothing."""
+    moving = bool(a.move_to or a.provider or a.room or a.no_room)
+    if not a.keep and (moving or a.cancel_other):
+        option = "cancel-other" if a.cancel_other else "move-to"
+        raise ValidationError(option, _ONLY_WITH_KEEP)
+    if a.keep and moving == a.cancel_other:
+        raise ValidationError("move-to", _MOVE_OR_CANCEL)
+    if (a.keep_both or a.cancel_other) and not (a.reason or "").strip():
+        raise ValidationError("reason", _REASON)
+    if a.reason and not (a.keep_both or a.cancel_other):
+        raise ValidationError("reason", _REASON_ONLY)
+
+
+def _resolution(db: Database, a: argparse.Namespace, tz: ZoneInfo) -> Resolution:
+    if a.called:
+        return Resolution("call")
+    if a.choose:
+        return Resolution("choose", choose=a.choose)
+    if a.keep_both:
+        return Resolution("keep_both", reason=a.reason)
+    if a.cancel_other:
+        return Resolution("cancel", keep=a.keep, reason=a.reason)
+    return Resolution(
+        "move", keep=a.keep,
+        start=zones.local_to_utc(a.move_to, tz, field="move-to") if a.move_to else None,
+        provider_id=lookup.provider(db, a.provider).id if a.provider else None,
+        room_id=None if a.no_room else (lookup.room(db, a.room).id if a.room else KEEP),
+    )  # fmt: skip
+
+
+def _conflict_id(db: Database, ctx: Ctx, key: str) -> str:
+    wanted = key.strip().lower()
+    if len(wanted) < 6:
+        raise ValidationError("id", _SHORT)
+    found = [c.id for c in conflicts.listing(db, ctx, "all") if c.id.lower().startswith(wanted)]
+    if len(found) != 1:
+        raise NotFound(_AMBIGUOUS if found else _NO_SUCH, "id")
+    return found[0]
+
+
+def cmd_resolve(app: App) -> int:
+    a = app.args
+    _checked(a)
+    with app.database() as db:
+        ctx = app.ctx(db)
+        tz = agenda.clinic(db, ctx).tz
+        conflict_id = _conflict_id(db, ctx, a.id)
+        try:
+            done = conflicts.resolve(db, ctx, conflict_id, _resolution(db, a, tz))
+        except ConflictError as exc:
+            reasons = " ".join(str(c.reason) for c in exc.conflicts)
+            raise ConflictError(Text(NOT_MOVED, reasons=reasons), exc.conflicts) from None
+        except ValidationError as exc:
+            raise ValidationError(_OPTIONS.get(exc.field, exc.field), exc.args[0]) from None
+    data = described(done, tz)
+    said = "Noted: the patient is being called." if done.called else "Resolved"
+    app.emit(data, f"{said}\n{_lines(data)}")
+    return 0
+
+
+_OPTIONS = {"start": "move-to", "override_reason": "reason", "room_id": "room"}
+_ONLY_WITH_KEEP = Text(
+    QT_TRANSLATE_NOOP(
+        "core", "--move-to, --provider, --room, --no-room and --cancel-other go with --keep."
+    )
+)
+_MOVE_OR_CANCEL = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "With --keep, say what becomes of the other booking: --move-to (and/or --provider, "
+        "--room, --no-room), or --cancel-other.",
+    )
+)
+_REASON = Text(QT_TRANSLATE_NOOP("core", "Say why with --reason."))
+_REASON_ONLY = Text(QT_TRANSLATE_NOOP("core", "--reason goes with --keep-both or --cancel-other."))
+_SHORT = Text(QT_TRANSLATE_NOOP("core", "Give at least 6 characters of the conflict's id."))
+_NO_SUCH = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "No conflict has that id on this PC; `receptionist conflicts list --all` lists them.",
+    )
+)
+_AMBIGUOUS = Text(
+    QT_TRANSLATE_NOOP("core", "More than one conflict starts with that; give more of its id.")
+)

@@ -1,0 +1,273 @@
+"""Conflicts the endpoint recorded, for a person to read and settle (docs/sync-protocol.md,
+"Conflicts"). No network: listing opens the sealed records this PC keeps; a resolution
+is an ordinary change of this PC's file (pushed in the next round, like any other) and
+a code that the next round sends to the endpoint, which closes the conflict for all.
+
+A double booking (kind ``overlap``) is settled by:
+
+- ``move``: keep one booking (``keep``) and move the other to another time, provider or
+  room, through the booking rules (``schedule.booking.reschedule``: the new place must
+  be free, or overridden by someone who may);
+- ``cancel``: keep one and cancel the others, saying why;
+- ``keep_both``: accept the double booking: the booking the endpoint refused is saved
+  with an override and its reason (managers and administrators only, as any override);
+- ``call``: the patient is being called: noted, and the conflict **stays open** (a call
+  settles nothing by itself; the person then moves, cancels or keeps both). It is not
+  sent to the endpoint: other PCs do not see it.
+
+A conflict of two edits (kind ``edit``) is settled by ``choose``: the side whose values
+the row takes for every field the two changed differently.
+
+The booking the endpoint refused is on no row there: when it is kept (moved or not),
+it is touched after the other is moved or cancelled, so the next push sends it after
+the change that freed its time, and the endpoint takes it.
+
+Who may: moving or cancelling needs "appointment.book" (the schedule's staff), keeping
+both "booking.override", choosing a value the right to write that kind of row, and a
+call "appointment.book". Each resolution is audited (``conflict_resolve`` or
+``conflict_call`` on the conflict's id: no patient data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from receptionist.context import Ctx, require
+from receptionist.errors import NotFound, UserError, ValidationError
+from receptionist.journal import audit, changefeed, records
+from receptionist.models import Appointment, Patient, SyncConflict
+from receptionist.ops.conflictwords import CALLED, SEND, ConflictView, Side, stored, view
+from receptionist.patients.searchindex import index_patient
+from receptionist.replica import state
+from receptionist.replica.apply import decoded_values
+from receptionist.replica.records import Record
+from receptionist.replica.seal import Tampered
+from receptionist.schedule import appointments, booking
+from receptionist.schedule.agenda import clinic_info
+from receptionist.schedule.booking import KEEP, Keep
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+__all__ = ["ACTIONS", "ConflictView", "Side", "listing", "resolve", "sent", "show", "unsent"]
+
+Action = Literal["move", "cancel", "keep_both", "call", "choose"]
+ACTIONS: tuple[Action, ...] = ("move", "cancel", "keep_both", "call", "choose")
+CODES: dict[str, str] = {"move": "moved", "cancel": "cancelled", "keep_both": "kept_both"}
+WRITE: dict[str, str] = {  # the permission to settle an edit conflict of each kind of row
+    "patient": "patient.write", "consent": "patient.write", "patient_document": "patient.write",
+    "communication_entry": "patient.write", "appointment": "appointment.book",
+    "waitlist_entry": "appointment.book", "staff_user": "staff.manage",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a person chose. ``keep`` and ``choose`` name a side ("A", "B", ...)."""
+
+    action: Action
+    keep: str = ""
+    start: datetime | None = None  # move: the new start (aware)
+    provider_id: str | None = None
+    room_id: str | Keep | None = KEEP
+    reason: str = ""  # keep_both: the override's reason; cancel: why
+    choose: str = ""
+
+
+def listing(db: Database, ctx: Ctx, state_: str = "open") -> list[ConflictView]:
+    """The conflicts this PC knows, newest first: open ones, or ``"all"``."""
+    require(ctx, "patient.read", _CANNOT_SEE)
+    if state_ not in ("open", "all"):
+        raise ValidationError("state", Text(QT_TRANSLATE_NOOP("core", "Say open or all.")))
+    with db.read() as s:
+        query = select(SyncConflict).order_by(SyncConflict.created_at.desc(), SyncConflict.id)
+        if state_ == "open":
+            query = query.where(SyncConflict.resolved_at.is_(None))
+        keys, tz = state.keys(s), clinic_info(s).tz
+        return [view(s, row, keys, tz) for row in s.scalars(query)]
+
+
+def show(db: Database, ctx: Ctx, conflict_id: str) -> ConflictView:
+    require(ctx, "patient.read", _CANNOT_SEE)
+    with db.read() as s:
+        return view(s, _conflict(s, conflict_id), state.keys(s), clinic_info(s).tz)
+
+
+def resolve(db: Database, ctx: Ctx, conflict_id: str, chosen: Resolution) -> ConflictView:
+    """Settle the conflict as ``chosen`` says, in one transaction (nothing is written
+    when any step is refused); the conflict as it reads now."""
+    with db.write() as s:
+        row = _conflict(s, conflict_id)
+        if row.resolved_at is not None:
+            raise UserError(_ALREADY)
+        found = view(s, row, state.keys(s), clinic_info(s).tz)
+        code = _settle(s, ctx, row, found, chosen)
+        if code == CALLED:
+            row.resolution = CALLED
+            audit.record(s, ctx, "conflict_call", "sync_conflict", row.id)
+        else:
+            row.resolved_at, row.resolution = ctx.clock.now(), SEND + code
+            audit.record(s, ctx, "conflict_resolve", "sync_conflict", row.id)
+        s.flush()
+        return view(s, row, state.keys(s), clinic_info(s).tz)
+
+
+def unsent(db: Database) -> list[tuple[str, str]]:
+    """(conflict id, resolution code) of each resolution made here and not yet sent."""
+    with db.read() as s:
+        rows = s.scalars(select(SyncConflict).where(SyncConflict.resolution.like(SEND + "%")))
+        return [(r.id, r.resolution.removeprefix(SEND)) for r in rows]
+
+
+def sent(db: Database, conflict_id: str) -> None:
+    """The endpoint took the resolution of ``conflict_id``."""
+    with db.write() as s:
+        row = s.get(SyncConflict, conflict_id)
+        if row is not None and row.resolution.startswith(SEND):
+            row.resolution = row.resolution.removeprefix(SEND)
+
+
+# -- settling --------------------------------------------------------------------------
+
+
+def _settle(
+    s: Session, ctx: Ctx, row: SyncConflict, found: ConflictView, chosen: Resolution
+) -> str:
+    if chosen.action == "choose":
+        if row.kind != "edit":
+            raise ValidationError("choose", _NOT_EDIT)
+        return _choose(s, ctx, row, found, chosen.choose)
+    if row.kind != "overlap":
+        raise ValidationError("action", _NOT_BOOKING)
+    if chosen.action == "call":
+        require(ctx, "appointment.book", _CANNOT)
+        return CALLED
+    if chosen.action == "keep_both":
+        _keep_both(s, ctx, found, chosen.reason)
+        return CODES["keep_both"]
+    kept = _side(found, chosen.keep, "keep")
+    others = [side for side in found.sides if side.label != kept.label]
+    if chosen.action == "move":
+        if len(others) != 1:
+            raise ValidationError("keep", _MORE_THAN_TWO)
+        if chosen.start is None and chosen.provider_id is None and isinstance(chosen.room_id, Keep):
+            raise ValidationError("start", _WHERE)
+        booking.reschedule(
+            s, ctx, others[0].row_id, start=chosen.start, provider_id=chosen.provider_id,
+            room_id=chosen.room_id,
+        )  # fmt: skip
+    elif chosen.action == "cancel":
+        for other in others:
+            booking.cancel(s, ctx, other.row_id, chosen.reason)
+    else:
+        raise ValidationError("action", _UNKNOWN)
+    _send_again(s, ctx, kept)
+    return CODES[chosen.action]
+
+
+def _keep_both(s: Session, ctx: Ctx, found: ConflictView, reason: str) -> None:
+    refused = found.sides[0]
+    if not reason.strip():
+        raise ValidationError("reason", _WHY_BOTH)
+    appt = appointments.load(s, refused.row_id)
+    before = appt.version
+    booking.reschedule(s, ctx, refused.row_id, override_reason=reason)
+    if appt.version == before:
+        _send_again(s, ctx, refused)
+
+
+def _send_again(s: Session, ctx: Ctx, kept: Side) -> None:
+    """A kept booking the endpoint refused is on no row there: change its stamp, so the
+    next push sends it (after what freed its time)."""
+    if not kept.refused:
+        return
+    appt = s.get(Appointment, kept.row_id)
+    if appt is None or appt.deleted_at is not None:
+        raise NotFound(_GONE, "keep")
+    appt.touch(ctx.clock.now())
+    s.flush()
+
+
+def _choose(s: Session, ctx: Ctx, row: SyncConflict, found: ConflictView, label: str) -> str:
+    side = _side(found, label, "choose")
+    require(ctx, WRITE.get(row.entity, "clinic.configure"), _CANNOT)
+    sync = state.required(s)
+    index = found.sides.index(side)
+    try:
+        values = decoded_values(Record.from_json(stored(row)[index]), sync.clinic_id, state.keys(s))
+    except (Tampered, ValueError):
+        raise UserError(_UNREADABLE) from None
+    model = changefeed.synced_tables()[row.entity]
+    target = s.get(model, row.row_id)
+    if target is None or target.deleted_at is not None:
+        raise NotFound(_GONE, "choose")
+    changes = {f.field: values.get(f.field) for f in found.fields}
+    records.update(s, ctx, target, row.entity, changes)
+    if isinstance(target, Patient):
+        index_patient(s, target)
+    return f"chose_{side.label.lower()}"
+
+
+def _side(found: ConflictView, label: str, option: str) -> Side:
+    wanted = label.strip().upper()
+    for side in found.sides:
+        if side.label == wanted:
+            return side
+    raise ValidationError(
+        option,
+        Text(
+            QT_TRANSLATE_NOOP("core", "This conflict has sides {labels}; name one of them."),
+            labels=", ".join(s.label for s in found.sides),
+        ),
+    )
+
+
+def _conflict(s: Session, conflict_id: str) -> SyncConflict:
+    row = s.get(SyncConflict, conflict_id.strip())
+    if row is None:
+        raise NotFound(_NO_SUCH, "id")
+    return row
+
+
+_CANNOT_SEE = Text(QT_TRANSLATE_NOOP("core", "Your role cannot see patients' appointments."))
+_CANNOT = Text(QT_TRANSLATE_NOOP("core", "Your role cannot settle this conflict; ask a manager."))
+_NO_SUCH = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "No conflict has that id on this PC; `receptionist conflicts list --all` lists them.",
+    )
+)
+_ALREADY = Text(QT_TRANSLATE_NOOP("core", "That conflict is resolved already; nothing changed."))
+_NOT_EDIT = Text(
+    QT_TRANSLATE_NOOP(
+        "core", "Choosing a value settles two edits; this conflict is a double booking."
+    )
+)
+_NOT_BOOKING = Text(
+    QT_TRANSLATE_NOOP("core", "This conflict is two edits of one record; choose the value to keep.")
+)
+_MORE_THAN_TWO = Text(
+    QT_TRANSLATE_NOOP(
+        "core", "More than two bookings clash here: keep one and cancel the others, or keep both."
+    )
+)
+_WHERE = Text(
+    QT_TRANSLATE_NOOP("core", "Say where the other booking goes: a new start, provider or room.")
+)
+_WHY_BOTH = Text(QT_TRANSLATE_NOOP("core", "Say why both bookings are kept at the same time."))
+_UNKNOWN = Text(QT_TRANSLATE_NOOP("core", "Choose move, cancel, keep both, call or choose."))
+_GONE = Text(
+    QT_TRANSLATE_NOOP(
+        "core", "That record is no longer on this PC; sync, then look at the conflict again."
+    )
+)
+_UNREADABLE = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "This PC cannot open that side of the conflict (another clinic key); sync and try again.",
+    )
+)

@@ -1,0 +1,292 @@
+"""Conflicts, no network and no Qt: two PCs' files sharing one clinic key, a double
+booking made on both while offline, the endpoint's conflict as it is pulled; then
+reading it in plain words and settling it (move, cancel, keep both, call, choose)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from factories import make_clinic, make_provider, make_service, weekdays
+from sqlalchemy import select
+
+from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
+from receptionist.errors import ConflictError, PermissionDenied, UserError, ValidationError
+from receptionist.journal import changefeed
+from receptionist.models import (
+    Appointment,
+    AuditEvent,
+    Patient,
+    Provider,
+    Service,
+    SyncConflict,
+)
+from receptionist.ops import conflicts, replica
+from receptionist.ops.conflicts import Resolution
+from receptionist.ops.patients import NewPatient, add
+from receptionist.patients import record as patients
+from receptionist.replica.apply import DeviceName, Pulled, PulledConflict
+from receptionist.replica.records import Record, encode
+from receptionist.replica.seal import ClinicKey
+from receptionist.schedule import booking
+from receptionist.store.storage import Database
+from receptionist.store.vault import create, open_clinic
+
+KEY = ClinicKey(1, bytes(range(32)))
+TUE_10 = datetime(2026, 3, 3, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
+NAMES = {"device-A": DeviceName("FRONT-1", "A"), "device-B": DeviceName("FRONT-2", "B")}
+
+
+def admin(clock: FixedClock) -> Ctx:
+    return Ctx(Actor(None, "admin", "ui"), clock)
+
+
+def _pc(root: Path, clock: FixedClock, code: str, *, first: bool) -> Database:
+    create(root, passphrase="correct horse battery")
+    db = open_clinic(root)
+    name = "FRONT-1" if first else "FRONT-2"
+    joined = replica.Joined("http://127.0.0.1:9", "clinic-1", f"device-{code}", code, name)
+    replica.connected(db, admin(clock), joined, b"\0" * 32, KEY, first=first)
+    return db
+
+
+def _everything(db: Database) -> list[Pulled]:
+    with db.read() as s:
+        return [
+            Pulled(encode(row, "clinic-1", KEY), "device-A")
+            for model in changefeed.synced_tables().values()
+            for row in s.scalars(select(model))
+        ]
+
+
+def _record(db: Database, model: type, row_id: str) -> Record:
+    with db.read() as s:
+        return encode(s.get(model, row_id), "clinic-1", KEY)
+
+
+@dataclass
+class Clash:
+    a: Database  # FRONT-1: its booking (Ayşe's) the endpoint took
+    b: Database  # FRONT-2: its booking (Omar's) the endpoint refused
+    ayse: str  # Ayşe's appointment
+    omar: str  # Omar's appointment
+    conflict: PulledConflict
+
+
+def _book(db: Database, ctx: Ctx, patient: str) -> str:
+    with db.write() as s:
+        provider, service = s.scalar(select(Provider.id)), s.scalar(select(Service.id))
+        assert provider and service
+        return booking.book(
+            s, ctx, patient_id=patient, provider_id=provider, service_id=service, start=TUE_10
+        ).id
+
+
+def _patient(db: Database, given: str) -> str:
+    with db.read() as s:
+        return s.scalar(select(Patient.id).where(Patient.given_name == given))  # type: ignore[return-value]
+
+
+@pytest.fixture
+def clash(tmp_path: Path, clock: FixedClock) -> Iterator[Clash]:
+    ctx = admin(clock)
+    a = _pc(tmp_path / "a", clock, "A", first=True)
+    with a.write() as s:
+        make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
+        make_provider(s, ctx, "Dr Aydın")
+        make_service(s, ctx, "Check-up", 30)
+    add(a, ctx, NewPatient("Ayşe", "Yılmaz", "05321234567"))
+    add(a, ctx, NewPatient("Omar", "Haddad", "05339876543"))
+    b = _pc(tmp_path / "b", clock, "B", first=False)
+    replica.apply_pull(b, ctx, _everything(a), [], 1)
+    ayse = _book(a, ctx, _patient(a, "Ayşe"))
+    omar = _book(b, ctx, _patient(b, "Omar"))
+    # The endpoint took FRONT-1's booking and refused FRONT-2's: both PCs pull that.
+    taken = Pulled(_record(a, Appointment, ayse), "device-A")
+    conflict = PulledConflict(
+        "c-1", "overlap", "appointment", omar,
+        [_record(b, Appointment, omar), taken.record], clock.now(),
+        devices=("device-B", "device-A"),
+    )  # fmt: skip
+    for db in (a, b):
+        replica.apply_pull(db, ctx, [taken], [conflict], 2, NAMES)
+        while pushed := replica.batch(db):  # all that was pushed: the outbox is empty
+            replica.answered(db, pushed[-1].seq)
+    yield Clash(a, b, ayse, omar, conflict)
+    a.close()
+    b.close()
+
+
+def test_a_double_booking_reads_in_plain_words_on_every_pc(clash: Clash, clock: FixedClock) -> None:
+    for db in (clash.a, clash.b):
+        [found] = conflicts.listing(db, admin(clock))
+        assert found.kind == "overlap" and found.open and not found.called
+        assert [s.label for s in found.sides] == ["A", "B"]
+        assert [s.row_id for s in found.sides] == [clash.omar, clash.ayse]
+        assert found.sides[0].refused and not found.sides[1].refused
+        assert found.sides[1].phone == "+905321234567"
+        assert found.words == (
+            "Dr Aydın, Tue 03 Mar 10:00: booked for Omar Haddad on FRONT-2 and for "
+            "Ayşe Yılmaz on FRONT-1 while offline"
+        )
+        assert found.words.template.startswith("{place}, {when}")
+    assert conflicts.listing(clash.a, admin(clock), "all")[0].id == "c-1"
+
+
+def _batch(db: Database) -> list[tuple[str, int]]:
+    return [(c.record.id, c.base_version) for c in replica.batch(db)]
+
+
+def test_moving_the_refused_booking_settles_it_and_is_pushed_as_new(
+    clash: Clash, clock: FixedClock
+) -> None:
+    ctx = admin(clock)
+    done = conflicts.resolve(
+        clash.a, ctx, "c-1", Resolution("move", keep="B", start=TUE_10 + timedelta(hours=1))
+    )
+    assert not done.open and done.resolution == "moved" and done.sending
+    with clash.a.read() as s:
+        assert s.get(Appointment, clash.omar).start_utc == TUE_10 + timedelta(hours=1)
+        events = s.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == "c-1")).all()
+        assert events == ["conflict_resolve"]
+    # The endpoint never took Omar's booking: it goes as a new row (no base version).
+    assert _batch(clash.a) == [(clash.omar, 0)]
+    assert conflicts.unsent(clash.a) == [("c-1", "moved")]
+    conflicts.sent(clash.a, "c-1")
+    assert conflicts.unsent(clash.a) == []
+    assert conflicts.listing(clash.a, ctx) == []
+    with pytest.raises(UserError, match="resolved already"):
+        conflicts.resolve(clash.a, ctx, "c-1", Resolution("cancel", keep="A", reason="x"))
+
+
+def test_keeping_the_refused_booking_sends_it_after_the_move_that_freed_its_time(
+    clash: Clash, clock: FixedClock
+) -> None:
+    conflicts.resolve(
+        clash.a,
+        admin(clock),
+        "c-1",
+        Resolution("move", keep="A", start=TUE_10 + timedelta(hours=2)),
+    )
+    with clash.a.read() as s:
+        ayse_version = s.get(Appointment, clash.ayse).version
+    assert _batch(clash.a) == [(clash.ayse, ayse_version - 1), (clash.omar, 0)]
+
+
+def test_a_move_onto_a_taken_time_is_refused_and_writes_nothing(
+    clash: Clash, clock: FixedClock
+) -> None:
+    with pytest.raises(ConflictError):
+        conflicts.resolve(clash.a, admin(clock), "c-1", Resolution("move", keep="B", start=TUE_10))
+    with pytest.raises(ValidationError, match="sides A, B"):
+        conflicts.resolve(clash.a, admin(clock), "c-1", Resolution("move", keep="C", start=TUE_10))
+    assert conflicts.listing(clash.a, admin(clock))[0].open
+    assert _batch(clash.a) == []
+
+
+def test_keeping_both_is_an_override_for_managers_only(clash: Clash, clock: FixedClock) -> None:
+    receptionist = Ctx(Actor(None, "receptionist", "ui"), clock)
+    with pytest.raises(PermissionDenied):
+        conflicts.resolve(clash.a, receptionist, "c-1", Resolution("keep_both", reason="Twins"))
+    with pytest.raises(ValidationError, match="Say why"):
+        conflicts.resolve(clash.a, admin(clock), "c-1", Resolution("keep_both", reason=" "))
+    done = conflicts.resolve(clash.a, admin(clock), "c-1", Resolution("keep_both", reason="Twins"))
+    assert done.resolution == "kept_both"
+    with clash.a.read() as s:
+        assert s.get(Appointment, clash.omar).override_reason == "Twins"
+    [(row_id, base)] = _batch(clash.a)
+    assert (row_id, base) == (clash.omar, 0)
+
+
+def test_cancelling_one_keeps_the_other(clash: Clash, clock: FixedClock) -> None:
+    with pytest.raises(ValidationError):
+        conflicts.resolve(clash.a, admin(clock), "c-1", Resolution("cancel", keep="A"))
+    conflicts.resolve(clash.a, admin(clock), "c-1", Resolution("cancel", keep="A", reason="Called"))
+    with clash.a.read() as s:
+        assert s.get(Appointment, clash.ayse).status == "cancelled"
+    assert [r for r, _ in _batch(clash.a)] == [clash.ayse, clash.omar]
+
+
+def test_a_call_is_noted_and_the_conflict_stays_open(clash: Clash, clock: FixedClock) -> None:
+    done = conflicts.resolve(clash.a, admin(clock), "c-1", Resolution("call"))
+    assert done.open and done.called
+    assert conflicts.unsent(clash.a) == []
+    # The endpoint sends the conflict again, still open: the call stays noted.
+    replica.apply_pull(clash.a, admin(clock), [], [clash.conflict], 3, NAMES)
+    assert conflicts.listing(clash.a, admin(clock))[0].called
+
+
+def test_a_resolution_not_yet_sent_survives_the_conflict_pulled_again_open(
+    clash: Clash, clock: FixedClock
+) -> None:
+    conflicts.resolve(clash.a, admin(clock), "c-1", Resolution("cancel", keep="B", reason="x"))
+    replica.apply_pull(clash.a, admin(clock), [], [clash.conflict], 3, NAMES)
+    assert conflicts.unsent(clash.a) == [("c-1", "cancelled")]
+    closed = PulledConflict(
+        **{**clash.conflict.__dict__, "resolved": True, "resolution": "cancelled"}
+    )
+    replica.apply_pull(clash.b, admin(clock), [], [closed], 3, NAMES)
+    assert conflicts.listing(clash.b, admin(clock)) == []
+    assert conflicts.listing(clash.b, admin(clock), "all")[0].resolution == "cancelled"
+
+
+def test_the_refused_booking_moved_elsewhere_replaces_the_copy_on_the_pc_that_made_it(
+    clash: Clash, clock: FixedClock
+) -> None:
+    conflicts.resolve(
+        clash.a,
+        admin(clock),
+        "c-1",
+        Resolution("move", keep="B", start=TUE_10 + timedelta(hours=1)),
+    )
+    moved = Pulled(_record(clash.a, Appointment, clash.omar), "device-A")
+    applied = replica.apply_pull(clash.b, admin(clock), [moved], [], 4)
+    assert applied.updated == 1 and applied.clashes == []
+    with clash.b.read() as s:
+        assert s.get(Appointment, clash.omar).start_utc == TUE_10 + timedelta(hours=1)
+
+
+def test_two_edits_show_both_values_and_a_choice_sets_the_row(
+    clash: Clash, clock: FixedClock
+) -> None:
+    ctx = admin(clock)
+    ayse = _patient(clash.a, "Ayşe")
+    with clash.a.write() as s:
+        patients.update_patient(s, ctx, ayse, phone="05320000001")
+    with clash.b.write() as s:
+        patients.update_patient(s, ctx, ayse, phone="05320000002")
+    edit = PulledConflict(
+        "c-2", "edit", "patient", ayse,
+        [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)], clock.now(),
+        devices=("device-B", "device-A"),
+    )  # fmt: skip
+    replica.apply_pull(clash.a, ctx, [], [edit], 5, NAMES)
+    found = conflicts.show(clash.a, ctx, "c-2")
+    assert found.kind == "edit"
+    assert found.words == (
+        "Ayşe Yılmaz: changed on FRONT-2 and on FRONT-1 while offline; fields that differ: 1"
+    )
+    assert [(f.field, f.values) for f in found.fields] == [
+        ("phone", ("+905320000002", "+905320000001"))
+    ]
+    assert (
+        found.fields[0].words == "phone: “+905320000002” on FRONT-2, or “+905320000001” on FRONT-1"
+    )
+    with pytest.raises(ValidationError):
+        conflicts.resolve(clash.a, ctx, "c-2", Resolution("move", keep="A", start=TUE_10))
+    done = conflicts.resolve(clash.a, ctx, "c-2", Resolution("choose", choose="a"))
+    assert done.resolution == "chose_a"
+    with clash.a.read() as s:
+        assert s.get(Patient, ayse).phone == "+905320000002"
+    assert ayse in [r for r, _ in _batch(clash.a)]
+
+
+def test_an_unknown_conflict_is_named_as_such(clash: Clash, clock: FixedClock) -> None:
+    with pytest.raises(UserError, match="No conflict has that id"):
+        conflicts.resolve(clash.a, admin(clock), "nope", Resolution("call"))
+    with clash.a.read() as s:
+        assert s.scalar(select(SyncConflict.resolution)) == ""

@@ -1,0 +1,178 @@
+"""The Conflicts panel: a double booking pulled from the endpoint, read in plain words,
+opened from the menu or the status bar's count, and settled by moving one booking to
+a time the slot finder offers; a call is noted and leaves the conflict open."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QWidget
+from pytestqt.qtbot import QtBot
+from uiseed import DAY, Seeded, at
+
+from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
+from receptionist.models import Appointment, Patient
+from receptionist.ops import replica
+from receptionist.replica.apply import DeviceName, PulledConflict, keep_conflicts
+from receptionist.replica.records import encode
+from receptionist.replica.seal import ClinicKey
+from receptionist.store import vault
+from ui.app import stylesheet
+from ui.conflicts import Conflicts, ConflictsPanel
+from ui.conflicts.dialogs import CallDialog, MoveDialog
+from ui.mainwindow import MainWindow
+
+KEY = ClinicKey(1, bytes(range(32)))
+WORDS = (
+    "Dr. Ayşe Demir, Tue 03 Mar 09:00: booked for Layla Haddad on FRONT-2 and for John "
+    "Smith on FRONT-1 while offline"
+)
+
+
+def shot(widget: QWidget, tmp_path: Path, name: str) -> Path:
+    """Saved beside the test, and where CONFLICT_SHOTS names a folder (to look at)."""
+    widget.setStyleSheet(stylesheet())
+    QApplication.processEvents()  # laid out again with the style's sizes
+    picture = widget.grab()
+    widget.setStyleSheet("")
+    path = tmp_path / f"{name}.png"
+    assert picture.save(str(path))
+    folder = os.environ.get("CONFLICT_SHOTS")
+    if folder:
+        picture.save(str(Path(folder) / f"{name}.png"))
+    return path
+
+
+@pytest.fixture
+def conflicted(seeded: Seeded, clock: FixedClock) -> str:
+    """This PC (FRONT-1) joined a clinic, and pulled a conflict: FRONT-2 booked Layla
+    with Dr Demir at Tuesday 09:00, where this PC had booked John. Its id."""
+    db = vault.open_clinic(seeded.root)
+    try:
+        admin = Ctx(Actor(None, "admin", "ui"), clock)
+        joined = replica.Joined("http://127.0.0.1:9", "clinic-1", "device-A", "A", "FRONT-1")
+        replica.connected(db, admin, joined, b"\0" * 32, KEY, first=False)
+        with db.write() as s:
+            john = s.get(Appointment, seeded.ids["next"])
+            assert john is not None
+            layla = s.query(Patient).filter(Patient.given_name == "Layla").one()
+            layla.phone = "+905321234567"
+            theirs = Appointment(
+                patient_id=layla.id, provider_id=john.provider_id, service_id=john.service_id,
+                room_id=seeded.ids["room2"], start_utc=john.start_utc, end_utc=john.end_utc,
+                status="booked", created_at=clock.now(), updated_at=clock.now(),
+            )  # fmt: skip
+            s.add(theirs)
+            s.flush()
+            records = [encode(theirs, "clinic-1", KEY), encode(john, "clinic-1", KEY)]
+            pulled = PulledConflict(
+                "c-1", "overlap", "appointment", theirs.id, records, clock.now(),
+                devices=("device-B", "device-A"),
+            )  # fmt: skip
+            keep_conflicts(s, [pulled], {"device-B": DeviceName("FRONT-2", "B")})
+    finally:
+        db.close()
+    return "c-1"
+
+
+def _controller(window: MainWindow) -> Conflicts:
+    found = window.findChild(Conflicts)
+    assert found is not None
+    return found
+
+
+def _open(qtbot: QtBot, window: MainWindow) -> ConflictsPanel:
+    controller = _controller(window)
+    action = window.findChild(QAction, "action_conflicts")
+    assert isinstance(action, QAction)
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        action.trigger()
+    assert controller.panel is not None and controller.panel.isVisible()
+    return controller.panel
+
+
+def test_the_panel_says_who_was_booked_where_and_a_move_settles_it(
+    qtbot: QtBot, conflicted: str, window: MainWindow, tmp_path: Path, seeded: Seeded
+) -> None:
+    panel = _open(qtbot, window)
+    card = panel.card(conflicted)
+    assert card is not None
+    words = card.findChild(QLabel, "conflictWords")
+    assert words is not None and words.text() == WORDS
+    assert set(card.buttons) == {"keepA", "keepB", "keepBoth", "call"}
+    picture = shot(panel, tmp_path, "conflicts-panel")
+    assert picture.stat().st_size > 0
+    controller = _controller(window)
+    with qtbot.waitSignal(controller.asked) as asked:
+        card.buttons["keepB"].click()  # keep John's booking, move Layla's
+    dialog = asked.args[0]
+    assert isinstance(dialog, MoveDialog)
+    qtbot.waitUntil(lambda: dialog.finder.list.count() > 0, timeout=10_000)
+    slot = dialog.finder.list.current_slot()
+    assert slot is not None and slot.start > at("09:00", DAY + timedelta(days=1)) - timedelta(
+        minutes=1
+    )
+    shot(dialog, tmp_path, "conflicts-move")
+    with qtbot.waitSignal(controller.settled, timeout=10_000) as done:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert done.args[1].resolution == "moved"
+    qtbot.waitUntil(lambda: panel.empty.isVisible(), timeout=10_000)
+    db = vault.open_clinic(seeded.root)
+    try:
+        with db.read() as s:
+            layla = s.get(Appointment, done.args[1].sides[0].row_id)
+            assert layla is not None and layla.start_utc == slot.start
+    finally:
+        db.close()
+
+
+def test_the_status_bars_count_opens_the_panel(
+    qtbot: QtBot, conflicted: str, window: MainWindow
+) -> None:
+    window.desk.sync.update(open_conflicts=1)
+    controller = _controller(window)
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        qtbot.mouseClick(window.sync_status.conflicts, Qt.MouseButton.LeftButton)
+    assert controller.panel is not None and controller.panel.isVisible()
+
+
+def test_a_call_shows_the_phone_and_leaves_the_conflict_open(
+    qtbot: QtBot, conflicted: str, window: MainWindow
+) -> None:
+    panel = _open(qtbot, window)
+    card = panel.card(conflicted)
+    assert card is not None
+    controller = _controller(window)
+    with qtbot.waitSignal(controller.asked) as asked:
+        card.buttons["call"].click()
+    dialog = asked.args[0]
+    assert isinstance(dialog, CallDialog)
+    phone = dialog.findChild(QLabel, "conflictPhoneA")
+    assert phone is not None and "+905321234567" in phone.text()
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    card = panel.card(conflicted)
+    assert card is not None and card.findChild(QLabel, "conflictCalled") is not None
+
+
+def test_keeping_both_is_refused_for_a_receptionist_in_words(
+    qtbot: QtBot, conflicted: str, window: MainWindow
+) -> None:
+    panel = _open(qtbot, window)
+    card = panel.card(conflicted)
+    assert card is not None
+    controller = _controller(window)
+    with qtbot.waitSignal(controller.asked) as asked:
+        card.buttons["keepBoth"].click()
+    dialog = asked.args[0]
+    dialog.reason.setText("Twins")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
+    assert "manager" in dialog.error.text()
+    assert dialog.isVisible()

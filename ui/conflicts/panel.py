@@ -1,0 +1,166 @@
+"""The Conflicts panel: each conflict in plain words, its sides, and what can be done.
+
+It only shows and asks: the buttons emit what was asked for, and the controller
+(``ui/conflicts/__init__.py``) does it on the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from receptionist.freetext import printable
+from receptionist.ops.conflicts import ConflictView, Side
+
+from ..coretext import translated
+
+
+class ConflictCard(QFrame):
+    """One conflict: its words, one line per side, its buttons."""
+
+    def __init__(self, conflict: ConflictView, panel: ConflictsPanel, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.conflict = conflict
+        self.setObjectName("conflictCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        words = QLabel(translated(conflict.words), self)
+        words.setObjectName("conflictWords")
+        words.setWordWrap(True)
+        font = words.font()
+        font.setBold(True)
+        words.setFont(font)
+        layout.addWidget(words)
+        if conflict.called:
+            called = QLabel(self.tr("The patient is being called."), self)
+            called.setObjectName("conflictCalled")
+            layout.addWidget(called)
+        for side in conflict.sides:
+            layout.addWidget(QLabel(self._side_text(side), self))
+        for choice in conflict.fields:
+            line = QLabel(translated(choice.words), self)
+            line.setWordWrap(True)
+            layout.addWidget(line)
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        layout.addLayout(row)
+        if conflict.kind == "overlap":
+            self._booking_buttons(row, panel)
+        else:
+            for side in conflict.sides[:2]:
+                self._button(
+                    row, f"choose{side.label}", self.tr("Keep {0}'s values").format(side.label),
+                    partial(panel.chooseRequested.emit, conflict, side),
+                )  # fmt: skip
+        row.addStretch(1)
+
+    def _side_text(self, side: Side) -> str:
+        who = printable(side.patient, lines=False) or self.tr("a patient not on this PC")
+        device = printable(translated(side.device), lines=False)
+        if self.conflict.kind != "overlap":
+            return self.tr("{0}: changed on {1}").format(side.label, device)
+        return self.tr("{0}: {1}, booked on {2}").format(side.label, who, device)
+
+    def _booking_buttons(self, row: QHBoxLayout, panel: ConflictsPanel) -> None:
+        conflict = self.conflict
+        if len(conflict.sides) == 2:
+            for kept, other in (conflict.sides, conflict.sides[::-1]):
+                self._button(
+                    row, f"keep{kept.label}",
+                    self.tr("Keep {0}, move {1}…").format(kept.label, other.label),
+                    partial(panel.moveRequested.emit, conflict, kept, other),
+                )  # fmt: skip
+        self._button(
+            row, "keepBoth", self.tr("Keep both…"), lambda: panel.keepBothRequested.emit(conflict)
+        )
+        self._button(
+            row, "call", self.tr("Call the patient…"), lambda: panel.callRequested.emit(conflict)
+        )
+
+    def _button(self, row: QHBoxLayout, name: str, text: str, clicked: Callable[[], None]) -> None:
+        button = QPushButton(text, self)
+        button.setObjectName(f"conflict_{name}")
+        button.clicked.connect(lambda _checked=False: clicked())
+        row.addWidget(button)
+        self.buttons[name] = button
+
+
+class ConflictsPanel(QDialog):
+    """The open conflicts, newest first."""
+
+    moveRequested = Signal(object, object, object)  # ConflictView, kept Side, moved Side
+    keepBothRequested = Signal(object)  # ConflictView
+    callRequested = Signal(object)  # ConflictView
+    chooseRequested = Signal(object, object)  # ConflictView, Side
+    refreshRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conflictsPanel")
+        self.setWindowTitle(self.tr("Conflicts"))
+        self.setModal(False)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            self.tr(
+                "Two PCs did these differently while offline. Decide each one here; the next "
+                "sync settles it on every PC."
+            ),
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.empty = QLabel(self.tr("No conflicts: every PC agrees."), self)
+        self.empty.setObjectName("noConflicts")
+        layout.addWidget(self.empty)
+        self.scroller = QScrollArea(self)
+        self.scroller.setWidgetResizable(True)
+        self.inner = QWidget(self.scroller)
+        self.cards_layout = QVBoxLayout(self.inner)
+        self.cards_layout.addStretch(1)
+        self.scroller.setWidget(self.inner)
+        layout.addWidget(self.scroller, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        refresh = buttons.addButton(self.tr("Refresh"), QDialogButtonBox.ButtonRole.ActionRole)
+        refresh.setObjectName("conflictsRefresh")
+        refresh.clicked.connect(self.refreshRequested)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.cards: list[ConflictCard] = []
+        self.resize(720, 420)
+
+    def show_conflicts(self, found: list[ConflictView]) -> None:
+        for card in self.cards:
+            card.setParent(None)
+            card.deleteLater()
+        self.cards = []
+        for conflict in found:
+            card = ConflictCard(conflict, self, self.inner)
+            self.cards_layout.insertWidget(self.cards_layout.count() - 1, card)
+            card.show()  # a child added to a shown widget waits to be shown
+            self.cards.append(card)
+        self.empty.setVisible(not found)
+        self.scroller.setVisible(bool(found))
+
+    def card(self, conflict_id: str) -> ConflictCard | None:
+        return next((c for c in self.cards if c.conflict.id == conflict_id), None)
+
+    def present(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+
+__all__ = ["ConflictCard", "ConflictsPanel"]
