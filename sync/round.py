@@ -97,14 +97,17 @@ def push_all(
 
 def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) -> None:
     cursor = replica.cursor(db)
+    held: list[Pulled] = []  # records waiting for a row a later page brings
     for _ in range(MAX_PAGES):
         try:
             page = endpoint.pull(cursor)
         except ResetRequired:
             replica.reset_cursor(db)
-            cursor = 0
+            cursor, held = 0, []
             continue
-        applied = replica.apply_pull(db, ctx, page.records, page.conflicts, page.cursor)
+        records = [*held, *page.records]
+        applied = replica.apply_pull(db, ctx, records, page.conflicts, page.cursor)
+        held = applied.held
         result.pulled += len(page.records)
         result.merged += applied.merged
         result.clashes += applied.clashes

@@ -175,21 +175,31 @@ def apply_pull(
     new_cursor: int,
 ) -> Applied:
     """One page of a pull, applied in one transaction with its cursor. Each row it adds
-    is audited as created (by ``ctx``, from "sync"), as every way of adding rows is."""
+    is audited as created (by ``ctx``, from "sync"), as every way of adding rows is.
+
+    A record pointing at a row not here yet waits (``Applied.held``) for a later page,
+    and the cursor stays where it was until none waits: a pull stopped meanwhile
+    resumes from before it, so nothing is skipped."""
     applied = Applied()
+    # The booking the endpoint refused is on no PC but its own: every PC gets it, so
+    # all hold both bookings until a person decides.
+    refused = [
+        Pulled(c.records[0], "endpoint")
+        for c in conflicts
+        if c.kind == "overlap" and c.records and not c.resolved
+    ]
+    # Each row once, as its newest record (one held from an earlier page may be older).
+    todo = list({(p.record.entity, p.record.id): p for p in [*records, *refused]}.values())
     with db.write() as s:
         sync = state.required(s)
         keys = state.keys(s)
         keep_conflicts(s, conflicts)
         open_rows = conflict_rows(conflicts)
-        for pulled in records:
-            apply_record(s, sync.clinic_id, keys, pulled, applied, conflicted=open_rows)
-        for conflict in conflicts:
-            if conflict.kind == "overlap" and conflict.records and not conflict.resolved:
-                # The booking the endpoint refused is on no PC but its own: every PC
-                # gets it, so all hold both bookings until a person decides.
-                refused = Pulled(conflict.records[0], "endpoint")
-                apply_record(s, sync.clinic_id, keys, refused, applied, conflicted=open_rows)
+        while todo:  # again for those waiting on a row later in the page
+            applied.held = []
+            for pulled in todo:
+                apply_record(s, sync.clinic_id, keys, pulled, applied, conflicted=open_rows)
+            todo = applied.held if len(applied.held) < len(todo) else []
         for entity, row_id in applied.inserted_rows:
             actions = coverage.CREATED_BY.get(entity)
             audit.record(s, ctx, actions[1][0] if actions else "create", entity, row_id)
@@ -198,7 +208,8 @@ def apply_pull(
             c.id for c in conflicts
             if c.kind == "edit" and not c.resolved and (c.entity, c.row_id) in merged
         ]  # fmt: skip
-        sync.pull_cursor = new_cursor
+        if not applied.held:
+            sync.pull_cursor = new_cursor
     return applied
 
 

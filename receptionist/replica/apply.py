@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
@@ -55,6 +55,7 @@ class Applied:
     merged_rows: list[tuple[str, str]] = field(default_factory=list)  # merged, pushed next
     inserted_rows: list[tuple[str, str]] = field(default_factory=list)  # new on this PC
     settled: list[str] = field(default_factory=list)  # the endpoint's conflicts a merge settled
+    held: list[Pulled] = field(default_factory=list)  # waiting for a row they point at
 
 
 @dataclass(frozen=True)
@@ -168,8 +169,14 @@ def apply_record(
             delete(SyncBase).where(SyncBase.entity == entity, SyncBase.row_id == row_id)
         )
         return
+    if _waits_for_parent(session, model, theirs):
+        applied.held.append(pulled)
+        return
     row = session.get(model, row_id)
     base = _base(session, entity, row_id)
+    if row is not None and _is_base(base, record.version, theirs):
+        applied.unchanged += 1  # pulled again (a pull resumed): nothing new
+        return
     if row is None:
         _write_theirs(session, model, theirs, pulled.device)
         applied.inserted += 1
@@ -184,6 +191,26 @@ def apply_record(
         elif not _merged(session, row, base, mine, theirs, (entity, row_id) in conflicted, applied):
             return  # a clash the endpoint has not seen yet: mine and the old base stay
     set_base(session, entity, row_id, record.version, theirs)
+
+
+def _waits_for_parent(session: Session, model: type[Synced], theirs: dict[str, object]) -> bool:
+    """Whether ``theirs`` points at a row this PC does not have yet. The endpoint keeps
+    each row's newest record at its newest sequence, so a patient edited after a
+    booking comes after the booking; the booking waits for it."""
+    for column in model.__table__.columns:  # type: ignore[attr-defined]
+        value = theirs.get(column.key)
+        for key in column.foreign_keys if value is not None else ():
+            found = session.execute(select(key.column).where(key.column == value)).first()
+            if found is None:
+                return True
+    return False
+
+
+def _is_base(base: SyncBase | None, version: int, theirs: dict[str, object]) -> bool:
+    """Whether ``theirs`` is the record this PC holds as its base already."""
+    return (
+        base is not None and base.version == version and json.loads(base.payload) == _plain(theirs)
+    )
 
 
 def _merged(
