@@ -225,3 +225,24 @@ def test_a_row_pointing_at_one_not_here_yet_waits_and_the_cursor_stays(
     then = replica.apply_pull(b, admin(clock), [*first.held, *patient], [], 9)
     assert then.held == [] and replica.cursor(b) == 9
     assert rows_of(b) == rows_of(a)
+
+
+def test_a_pulled_tombstone_wins_over_this_pcs_own_deletion_and_edits(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    """Both PCs deleted the patient offline (the endpoint dropped the second tombstone):
+    the endpoint's tombstone is applied as it is, so both PCs hold the same row."""
+    a, b = pcs
+    replica.apply_pull(b, admin(clock), everything(a), [], 1)
+    pid = _patient(a)
+    with a.write() as s:
+        patients.delete_patient(s, admin(clock), pid)
+    clock.advance(minutes=5)
+    with b.write() as s:
+        patients.delete_patient(s, admin(clock), pid)
+    applied = replica.apply_pull(b, admin(clock), [_pulled(a, pid)], [], 2)
+    assert applied.clashes == []
+    with a.read() as s:
+        theirs = values_of(s.get(Patient, pid))  # type: ignore[arg-type]
+    with b.read() as s:
+        assert values_of(s.get(Patient, pid)) == theirs  # type: ignore[arg-type]

@@ -5,7 +5,8 @@ For each pulled record, the PC compares three versions of the row: its **base** 
 row as the endpoint last had it, ``sync_base``), **mine** (the row now) and **theirs**
 (the record):
 
-- mine is the base (nothing changed here): theirs is applied as it is;
+- mine is the base (nothing changed here), or theirs is a tombstone (an erasure wins
+  over any edit): theirs is applied as it is;
 - mine and theirs agree: nothing to write, the base moves on;
 - both changed: fields only one side changed are merged, and the merged row is a new
   change of this PC (pushed next, on top of theirs). A field both changed to different
@@ -185,7 +186,9 @@ def apply_record(
         mine = values_of(row)
         if _plain(mine) == _plain(theirs):
             applied.unchanged += 1
-        elif base is not None and row.version == base.version:
+        elif record.deleted or (base is not None and row.version == base.version):
+            # Nothing changed here, or an erasure: it wins over any edit, and over this
+            # PC's own tombstone (the endpoint dropped it, holding another).
             _write_theirs(session, model, theirs, pulled.device)
             applied.updated += 1
         elif not _merged(session, row, base, mine, theirs, (entity, row_id) in conflicted, applied):
