@@ -184,7 +184,7 @@ def apply_pull(
     # The booking the endpoint refused is on no PC but its own: every PC gets it, so
     # all hold both bookings until a person decides.
     refused = [
-        Pulled(c.records[0], "endpoint")
+        Pulled(c.records[0], "endpoint", refused=True)
         for c in conflicts
         if c.kind == "overlap" and c.records and not c.resolved
     ]

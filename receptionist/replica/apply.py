@@ -65,6 +65,9 @@ class Pulled:
 
     record: Record
     device: str
+    # A booking the endpoint refused (from an overlap conflict): the endpoint does not
+    # hold it, so it is this PC's base at version 0, and a change of it is a new row.
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,14 +189,26 @@ def apply_record(
         mine = values_of(row)
         if _plain(mine) == _plain(theirs):
             applied.unchanged += 1
-        elif record.deleted or (base is not None and row.version == base.version):
+        elif record.deleted or _untouched(base, mine, row.version):
             # Nothing changed here, or an erasure: it wins over any edit, and over this
             # PC's own tombstone (the endpoint dropped it, holding another).
             _write_theirs(session, model, theirs, pulled.device)
             applied.updated += 1
         elif not _merged(session, row, base, mine, theirs, (entity, row_id) in conflicted, applied):
             return  # a clash the endpoint has not seen yet: mine and the old base stay
-    set_base(session, entity, row_id, record.version, theirs)
+    if not pulled.refused:
+        set_base(session, entity, row_id, record.version, theirs)
+    elif base is None:
+        set_base(session, entity, row_id, 0, theirs)
+
+
+def _untouched(base: SyncBase | None, mine: dict[str, object], version: int) -> bool:
+    """Whether this PC's row is its base: nothing changed here."""
+    if base is None:
+        return False
+    if base.version == 0:  # a refused booking: no version of the endpoint's to compare
+        return bool(json.loads(base.payload) == _plain(mine))
+    return base.version == version
 
 
 def _waits_for_parent(session: Session, model: type[Synced], theirs: dict[str, object]) -> bool:
