@@ -90,6 +90,12 @@ def push_all(
             # from the endpoint's last number.
             replica.renumber(db, gap.last_seq)
             continue
+        if answer.last_seq > batch[-1].seq:
+            # The endpoint has changes of this PC numbered past any it remembers
+            # making (its file was restored from a backup): it took this batch for
+            # repeats of those. It goes again, numbered on from the endpoint's last.
+            replica.renumber(db, answer.last_seq)
+            continue
         replica.answered(db, answer.last_seq)
         result.pushed += len(batch)
         result.conflicts += answer.conflicts

@@ -7,6 +7,7 @@ twice (the endpoint handed out no extra server sequence), and both audit chains 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,6 +45,7 @@ from receptionist.ops import replica
 from receptionist.ops.patients import NewPatient, add, find
 from receptionist.patients import record as patients
 from receptionist.schedule import booking
+from receptionist.store.vault import open_clinic
 from sync import cloud
 from sync import round as rounds
 from sync.cli import main
@@ -319,3 +321,33 @@ def test_a_pc_killed_between_its_commit_and_the_push_sends_it_once(
     if moment == "after":
         assert server_sequences(database_url) == committed, "the resend applied nothing twice"
     arrived_once(pcs, database_url, ids)
+
+
+# -- the PC's file restored from a backup ------------------------------------------------
+
+
+@SQLITE
+def test_a_pc_restored_from_a_backup_still_pushes_what_it_does_next(
+    endpoint: Endpoint, database_url: str, pcs: list[Pc], tmp_path: Path
+) -> None:
+    """The endpoint has changes numbered past what the restored file remembers: the
+    PC's next changes, numbered as before the restore, are not repeats of those."""
+    a, b = pcs
+    backup = tmp_path / "backup"
+    a.db.close()
+    shutil.copytree(a.root, backup)
+    a.db = open_clinic(a.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+    ids = offline_work(a)
+    cloud.sync_once(a.db, a.ctx.clock)  # after the backup: lost with the restore
+    a.db.close()
+    shutil.rmtree(a.root)
+    shutil.copytree(backup, a.root)
+    a.db = open_clinic(a.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+    omar = find(a.db, a.admin(), "omar")[0].id
+    with a.db.write() as s:
+        patients.update_patient(s, a.admin(), omar, notes="Called after the restore")
+
+    arrived_once(pcs, database_url, ids)
+    with b.db.read() as s:
+        row = s.get(Patient, omar)
+        assert row is not None and row.notes == "Called after the restore"
