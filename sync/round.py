@@ -112,7 +112,9 @@ def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) ->
             cursor, held = 0, []
             continue
         records = [*held, *page.records]
-        applied = replica.apply_pull(db, ctx, records, page.conflicts, page.cursor)
+        applied = replica.apply_pull(
+            db, ctx, records, page.conflicts, page.cursor, last=not page.more
+        )
         held = applied.held
         result.pulled += len(page.records)
         result.merged += applied.merged

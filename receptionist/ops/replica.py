@@ -7,6 +7,7 @@ pages → :func:`apply_pull` until the endpoint has no more; then :func:`finishe
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,6 +41,7 @@ CANNOT = Text(
     QT_TRANSLATE_NOOP("core", "Only an administrator can connect this PC to a cloud endpoint.")
 )
 UPLOAD_PAGE = 500
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -173,13 +175,17 @@ def apply_pull(
     records: list[Pulled],
     conflicts: list[PulledConflict],
     new_cursor: int,
+    *,
+    last: bool = False,
 ) -> Applied:
     """One page of a pull, applied in one transaction with its cursor. Each row it adds
     is audited as created (by ``ctx``, from "sync"), as every way of adding rows is.
 
     A record pointing at a row not here yet waits (``Applied.held``) for a later page,
     and the cursor stays where it was until none waits: a pull stopped meanwhile
-    resumes from before it, so nothing is skipped."""
+    resumes from before it, so nothing is skipped. On the ``last`` page the cursor
+    moves all the same: a row the endpoint does not hold (a deleted patient's,
+    purged after the horizon) can only come later, past it."""
     applied = Applied()
     # The booking the endpoint refused is on no PC but its own: every PC gets it, so
     # all hold both bookings until a person decides.
@@ -208,8 +214,11 @@ def apply_pull(
             c.id for c in conflicts
             if c.kind == "edit" and not c.resolved and (c.entity, c.row_id) in merged
         ]  # fmt: skip
-        if not applied.held:
+        if not applied.held or last:
             sync.pull_cursor = new_cursor
+        if applied.held and last:
+            log.warning("%d pulled record(s) point at rows the endpoint does not hold",
+                        len(applied.held))  # fmt: skip
     return applied
 
 

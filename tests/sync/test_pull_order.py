@@ -22,7 +22,7 @@ from serverkit import Endpoint
 
 from receptionist.clock import FixedClock
 from receptionist.ops import replica
-from receptionist.ops.patients import NewPatient, add
+from receptionist.ops.patients import NewPatient, add, find
 from receptionist.patients import record as patients
 from receptionist.schedule import booking
 from sync import client, cloud
@@ -70,3 +70,38 @@ def test_a_row_pulled_before_the_row_it_points_at_is_applied_once_that_arrives(
     finally:
         for pc in (a, b):
             pc.db.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_row_whose_parent_the_endpoint_no_longer_holds_does_not_stall_the_cursor(
+    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock
+) -> None:
+    """A deleted patient's tombstone is purged after the horizon, her booking stays:
+    a PC joining later cannot apply the booking, and its pull still ends past it
+    (rather than downloading everything after it again in every round)."""
+    tokens_in_files()
+    a = first_pc(tmp_path / "a", clock)
+    cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
+    try:
+        doctor, service = catalogue(a)
+        layla = add(a.db, a.admin(), NewPatient("Layla", "Haddad")).id
+        assert layla
+        with a.db.write() as s:
+            booking.book(s, a.admin(), patient_id=layla, provider_id=doctor,
+                         service_id=service, start=TUE_10)  # fmt: skip
+            patients.delete_patient(s, a.admin(), layla)
+        cloud.sync_once(a.db, clock)
+        clock.advance(days=91)  # past the horizon: the next push purges her tombstone
+        with a.db.write() as s:
+            patients.update_patient(s, a.admin(), find(a.db, a.admin(), "omar")[0].id,
+                                    notes="Seen in June")  # fmt: skip
+        cloud.sync_once(a.db, clock)
+
+        c = blank_pc(tmp_path / "c", clock)
+        cloud.join(c.db, c.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-3")
+        cloud.sync_once(c.db, clock)
+        assert replica.cursor(c.db) == replica.cursor(a.db)
+        assert cloud.sync_once(c.db, clock).pulled == 0, "nothing downloaded twice"
+        c.db.close()
+    finally:
+        a.db.close()
