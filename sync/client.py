@@ -11,6 +11,7 @@ sentence a person can act on (a ``ReceptionistError``) for a refusal.
 from __future__ import annotations
 
 import ipaddress
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,10 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .round import Gap, PullPage, PushAnswer, ResetRequired, Unreachable
 
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # each connect, and each wait for bytes
+# The longest a request may take in all: a link that sends a byte now and then never
+# trips a read timeout, yet a round must end (as "unreachable", losing nothing).
+DEADLINE = 300.0
 PULL_LIMIT = 500
 
 
@@ -78,12 +82,15 @@ class Client:
         *,
         ca_file: Path | None = None,
         transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = TIMEOUT,
+        deadline: float = DEADLINE,
     ) -> None:
         self.url = checked_url(url)
+        self.deadline = deadline
         verify: Any = str(ca_file) if ca_file else True
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=TIMEOUT, verify=verify, transport=transport
+            base_url=self.url, headers=headers, timeout=timeout, verify=verify, transport=transport
         )
 
     def close(self) -> None:
@@ -99,7 +106,7 @@ class Client:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = self.http.request(method, path, **kwargs)
+            response = self._exchange(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise Unreachable(f"{type(exc).__name__} reaching {self.url}") from exc
         if response.status_code >= 500:
@@ -107,6 +114,20 @@ class Client:
         if response.status_code >= 400:
             raise _refusal(response)
         return response.json()
+
+    def _exchange(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The response, read whole within the deadline."""
+        give_up = time.monotonic() + self.deadline
+        with self.http.stream(method, path, **kwargs) as response:
+            body = bytearray()
+            for chunk in response.iter_raw():
+                body += chunk
+                if time.monotonic() > give_up:
+                    raise Unreachable(f"{self.url} took longer than {self.deadline:g} s to answer")
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=bytes(body),
+            request=response.request,
+        )  # fmt: skip
 
     # -- joining -----------------------------------------------------------------------
 

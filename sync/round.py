@@ -102,6 +102,12 @@ def push_all(
             # from the endpoint's last number.
             replica.renumber(db, gap.last_seq)
             continue
+        if answer.last_seq > batch[-1].seq:
+            # The endpoint has changes of this PC numbered past any it remembers
+            # making (its file was restored from a backup): it took this batch for
+            # repeats of those. It goes again, numbered on from the endpoint's last.
+            replica.renumber(db, answer.last_seq)
+            continue
         replica.answered(db, answer.last_seq)
         result.pushed += len(batch)
         result.conflicts += answer.conflicts
@@ -110,16 +116,21 @@ def push_all(
 def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) -> None:
     cursor = replica.cursor(db)
     names: dict[str, DeviceName] | None = None
+    held: list[Pulled] = []  # records waiting for a row a later page brings
     for _ in range(MAX_PAGES):
         try:
             page = endpoint.pull(cursor)
         except ResetRequired:
             replica.reset_cursor(db)
-            cursor = 0
+            cursor, held = 0, []
             continue
         if page.conflicts and names is None:
             names = endpoint.device_names()  # kept with the conflicts: who booked where
-        applied = replica.apply_pull(db, ctx, page.records, page.conflicts, page.cursor, names)
+        records = [*held, *page.records]
+        applied = replica.apply_pull(
+            db, ctx, records, page.conflicts, page.cursor, names, last=not page.more
+        )
+        held = applied.held
         result.pulled += len(page.records)
         result.merged += applied.merged
         result.clashes += applied.clashes

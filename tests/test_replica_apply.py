@@ -14,13 +14,14 @@ from sqlalchemy import select
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
-from receptionist.models import Patient, SyncBase
+from receptionist.models import Appointment, Patient, Provider, Service, SyncBase
 from receptionist.ops import replica
 from receptionist.ops.patients import NewPatient, PatientRow, add, find
 from receptionist.patients import record as patients
 from receptionist.replica.apply import Pulled, merge3
 from receptionist.replica.records import encode, values_of
 from receptionist.replica.seal import ClinicKey, Tampered
+from receptionist.schedule import booking
 from receptionist.store.storage import Database
 from receptionist.store.vault import create, open_clinic
 
@@ -177,3 +178,71 @@ def test_a_booking_on_the_joined_pc_is_its_own_change_and_numbers_use_its_code(
     made = add(b, admin(clock), NewPatient("Omar", "Haddad"))
     assert isinstance(made, PatientRow) and made.number == "B-1"
     assert [(c.record.entity, c.record.id) for c in replica.batch(b)] == [("patient", made.id)]
+
+
+def test_a_page_pulled_again_changes_nothing_this_pc_has_not_pushed(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    """A pull resumed from an older cursor brings records this PC has as its base
+    already: its own unpushed edit stays as it is, not made into a new version."""
+    a, b = pcs
+    page = everything(a)
+    replica.apply_pull(b, admin(clock), page, [], 1)
+    pid = _patient(a)
+    with b.write() as s:
+        patients.update_patient(s, admin(clock), pid, notes="Prefers mornings")
+        edited = s.get(Patient, pid)
+        assert edited is not None
+        version = edited.version
+    again = replica.apply_pull(b, admin(clock), page, [], 1)
+    assert again.merged == 0 and again.clashes == []
+    with b.read() as s:
+        row = s.get(Patient, pid)
+        assert row is not None and (row.version, row.notes) == (version, "Prefers mornings")
+    pushed = [c for c in replica.batch(b) if c.record.id == pid]
+    assert [(c.base_version, c.record.version) for c in pushed] == [(1, version)]
+
+
+def test_a_row_pointing_at_one_not_here_yet_waits_and_the_cursor_stays(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    page = everything(a)
+    patient = [p for p in page if p.record.entity == "patient"]
+    rest = [p for p in page if p.record.entity != "patient"]
+    pid = _patient(a)
+    with a.write() as s:
+        booked = booking.book(
+            s, admin(clock), patient_id=pid, provider_id=s.scalars(select(Provider.id)).one(),
+            service_id=s.scalars(select(Service.id)).one(), start=MON_11,
+        )  # fmt: skip
+        row = s.get(Appointment, booked.id)
+        assert row is not None
+        appointment = Pulled(encode(row, "clinic-1", KEY), "device-A")
+    first = replica.apply_pull(b, admin(clock), [*rest, appointment], [], 7)
+    assert [p.record.id for p in first.held] == [booked.id]
+    assert replica.cursor(b) == 0, "not past a record still waiting"
+    then = replica.apply_pull(b, admin(clock), [*first.held, *patient], [], 9)
+    assert then.held == [] and replica.cursor(b) == 9
+    assert rows_of(b) == rows_of(a)
+
+
+def test_a_pulled_tombstone_wins_over_this_pcs_own_deletion_and_edits(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    """Both PCs deleted the patient offline (the endpoint dropped the second tombstone):
+    the endpoint's tombstone is applied as it is, so both PCs hold the same row."""
+    a, b = pcs
+    replica.apply_pull(b, admin(clock), everything(a), [], 1)
+    pid = _patient(a)
+    with a.write() as s:
+        patients.delete_patient(s, admin(clock), pid)
+    clock.advance(minutes=5)
+    with b.write() as s:
+        patients.delete_patient(s, admin(clock), pid)
+    applied = replica.apply_pull(b, admin(clock), [_pulled(a, pid)], [], 2)
+    assert applied.clashes == []
+    with a.read() as s:
+        theirs = values_of(s.get(Patient, pid))  # type: ignore[arg-type]
+    with b.read() as s:
+        assert values_of(s.get(Patient, pid)) == theirs  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ pages → :func:`apply_pull` until the endpoint has no more; then :func:`finishe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +43,7 @@ CANNOT = Text(
     QT_TRANSLATE_NOOP("core", "Only an administrator can connect this PC to a cloud endpoint.")
 )
 UPLOAD_PAGE = 500
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -176,26 +178,38 @@ def apply_pull(
     conflicts: list[PulledConflict],
     new_cursor: int,
     devices: Mapping[str, DeviceName] | None = None,
+    *,
+    last: bool = False,
 ) -> Applied:
     """One page of a pull, applied in one transaction with its cursor. Each row it adds
     is audited as created (by ``ctx``, from "sync"), as every way of adding rows is.
-    ``devices`` names the clinic's devices, kept with the conflicts for people to read."""
+    ``devices`` names the clinic's devices, kept with the conflicts for people to read.
+
+    A record pointing at a row not here yet waits (``Applied.held``) for a later page,
+    and the cursor stays where it was until none waits: a pull stopped meanwhile
+    resumes from before it, so nothing is skipped. On the ``last`` page the cursor
+    moves all the same: a row the endpoint does not hold (a deleted patient's,
+    purged after the horizon) can only come later, past it."""
     applied = Applied()
+    # The booking the endpoint refused is on no PC but its own: every PC gets it, so
+    # all hold both bookings until a person decides.
+    refused = [
+        Pulled(c.records[0], "endpoint", refused=True)
+        for c in conflicts
+        if c.kind == "overlap" and c.records and not c.resolved
+    ]
+    # Each row once, as its newest record (one held from an earlier page may be older).
+    todo = list({(p.record.entity, p.record.id): p for p in [*records, *refused]}.values())
     with db.write() as s:
         sync = state.required(s)
         keys = state.keys(s)
         keep_conflicts(s, conflicts, devices)
         open_rows = conflict_rows(conflicts)
-        for pulled in records:
-            apply_record(s, sync.clinic_id, keys, pulled, applied, conflicted=open_rows)
-        for conflict in conflicts:
-            if conflict.kind == "overlap" and conflict.records and not conflict.resolved:
-                # The booking the endpoint refused is on no PC but its own: every PC
-                # gets it, so all hold both bookings until a person decides.
-                refused = Pulled(conflict.records[0], "endpoint")
-                apply_record(
-                    s, sync.clinic_id, keys, refused, applied, conflicted=open_rows, refused=True
-                )
+        while todo:  # again for those waiting on a row later in the page
+            applied.held = []
+            for pulled in todo:
+                apply_record(s, sync.clinic_id, keys, pulled, applied, conflicted=open_rows)
+            todo = applied.held if len(applied.held) < len(todo) else []
         for entity, row_id in applied.inserted_rows:
             actions = coverage.CREATED_BY.get(entity)
             audit.record(s, ctx, actions[1][0] if actions else "create", entity, row_id)
@@ -204,7 +218,11 @@ def apply_pull(
             c.id for c in conflicts
             if c.kind == "edit" and not c.resolved and (c.entity, c.row_id) in merged
         ]  # fmt: skip
-        sync.pull_cursor = new_cursor
+        if not applied.held or last:
+            sync.pull_cursor = new_cursor
+        if applied.held and last:
+            log.warning("%d pulled record(s) point at rows the endpoint does not hold",
+                        len(applied.held))  # fmt: skip
     return applied
 
 

@@ -5,7 +5,8 @@ For each pulled record, the PC compares three versions of the row: its **base** 
 row as the endpoint last had it, ``sync_base``), **mine** (the row now) and **theirs**
 (the record):
 
-- mine is the base (nothing changed here): theirs is applied as it is;
+- mine is the base (nothing changed here), or theirs is a tombstone (an erasure wins
+  over any edit): theirs is applied as it is;
 - mine and theirs agree: nothing to write, the base moves on;
 - both changed: fields only one side changed are merged, and the merged row is a new
   change of this PC (pushed next, on top of theirs). A field both changed to different
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
@@ -56,6 +57,7 @@ class Applied:
     merged_rows: list[tuple[str, str]] = field(default_factory=list)  # merged, pushed next
     inserted_rows: list[tuple[str, str]] = field(default_factory=list)  # new on this PC
     settled: list[str] = field(default_factory=list)  # the endpoint's conflicts a merge settled
+    held: list[Pulled] = field(default_factory=list)  # waiting for a row they point at
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ class Pulled:
 
     record: Record
     device: str
+    # A booking the endpoint refused (from an overlap conflict): the endpoint does not
+    # hold it, so it is this PC's base at version 0, and a change of it is a new row.
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,13 +172,12 @@ def apply_record(
     applied: Applied,
     *,
     conflicted: frozenset[tuple[str, str]] = frozenset(),
-    refused: bool = False,
 ) -> None:
     """Apply one pulled record (see the module's rules) in the caller's transaction.
-    ``conflicted`` are the rows the endpoint holds an open conflict for. A ``refused``
-    record (a booking the endpoint refused as a double booking) is applied, but the
-    base keeps the version the endpoint holds (0: none), so that the PC that settles
-    the conflict pushes its change as the endpoint expects it."""
+    ``conflicted`` are the rows the endpoint holds an open conflict for. A refused
+    record (``pulled.refused``: a booking the endpoint refused as a double booking) is
+    applied, but the base keeps the version the endpoint holds (0: none), so that the
+    PC that settles the conflict pushes its change as the endpoint expects it."""
     record = pulled.record
     model, theirs = decode(record, clinic_id, keys)
     entity, row_id = record.entity, record.id
@@ -183,9 +187,14 @@ def apply_record(
             delete(SyncBase).where(SyncBase.entity == entity, SyncBase.row_id == row_id)
         )
         return
+    if _waits_for_parent(session, model, theirs):
+        applied.held.append(pulled)
+        return
     row = session.get(model, row_id)
     base = _base(session, entity, row_id)
-    held = base.version if base is not None else 0
+    if row is not None and _is_base(base, record.version, theirs):
+        applied.unchanged += 1  # pulled again (a pull resumed): nothing new
+        return
     if row is None:
         _write_theirs(session, model, theirs, pulled.device)
         applied.inserted += 1
@@ -194,12 +203,17 @@ def apply_record(
         mine = values_of(row)
         if _plain(mine) == _plain(theirs):
             applied.unchanged += 1
-        elif base is not None and (row.version == base.version or _as_base(mine, base)):
+        elif record.deleted or _untouched(base, mine, row.version):
+            # Nothing changed here, or an erasure: it wins over any edit, and over this
+            # PC's own tombstone (the endpoint dropped it, holding another).
             _write_theirs(session, model, theirs, pulled.device)
             applied.updated += 1
         elif not _merged(session, row, base, mine, theirs, (entity, row_id) in conflicted, applied):
             return  # a clash the endpoint has not seen yet: mine and the old base stay
-    set_base(session, entity, row_id, held if refused else record.version, theirs)
+    if not pulled.refused:
+        set_base(session, entity, row_id, record.version, theirs)
+    elif base is None:
+        set_base(session, entity, row_id, 0, theirs)
 
 
 def _as_base(mine: dict[str, object], base: SyncBase) -> bool:
@@ -210,6 +224,35 @@ def _as_base(mine: dict[str, object], base: SyncBase) -> bool:
     return {k: v for k, v in now.items() if k not in STAMPS} == {
         k: v for k, v in before.items() if k not in STAMPS
     }
+
+
+def _untouched(base: SyncBase | None, mine: dict[str, object], version: int) -> bool:
+    """Whether this PC's row is its base: nothing changed here."""
+    if base is None:
+        return False
+    if base.version == 0:  # a refused booking: no version of the endpoint's to compare
+        return _as_base(mine, base)
+    return base.version == version
+
+
+def _waits_for_parent(session: Session, model: type[Synced], theirs: dict[str, object]) -> bool:
+    """Whether ``theirs`` points at a row this PC does not have yet. The endpoint keeps
+    each row's newest record at its newest sequence, so a patient edited after a
+    booking comes after the booking; the booking waits for it."""
+    for column in model.__table__.columns:  # type: ignore[attr-defined]
+        value = theirs.get(column.key)
+        for key in column.foreign_keys if value is not None else ():
+            found = session.execute(select(key.column).where(key.column == value)).first()
+            if found is None:
+                return True
+    return False
+
+
+def _is_base(base: SyncBase | None, version: int, theirs: dict[str, object]) -> bool:
+    """Whether ``theirs`` is the record this PC holds as its base already."""
+    return (
+        base is not None and base.version == version and json.loads(base.payload) == _plain(theirs)
+    )
 
 
 def _merged(
