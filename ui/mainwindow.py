@@ -17,6 +17,7 @@ from . import icons, messages
 from .actions import Actions, build_menus
 from .booking import BookingLauncher
 from .cancel import CancelDialog
+from .cloudsync import install as install_cloud_sync
 from .desk import Desk
 from .events import POLL_MS, Refresh
 from .lockscreen import LockScreen
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         install_today(self)
         install_pinboard(self)
         install_settings(self)
+        self.cloud_sync = install_cloud_sync(self)
         icons.apply_action_icons(self)  # the actions the installs above added
         self.navbar.add_desk_actions(
             self.booking.action,
@@ -145,6 +147,7 @@ class MainWindow(QMainWindow):
         the keyboard on it."""
         self.desk.events.start()
         self.poll_timer.start()
+        self.cloud_sync.start()
         self.model.reload()
         self.schedule.setFocus()
 
