@@ -140,7 +140,7 @@ def test_a_booking_made_on_another_pc_appears_after_sync_now(
     window: MainWindow,
     seeded: Any,
     clock: FixedClock,
-    tmp_path: Path,
+    thread_spy: Any,
 ) -> None:
     loop = loop_of(window)
     qtbot.waitUntil(lambda: settled(loop), timeout=20_000)
@@ -153,10 +153,14 @@ def test_a_booking_made_on_another_pc_appears_after_sync_now(
 
     action = window.named_action("syncNow")
     assert action is not None and action.shortcut().toString() == "F9"
+    thread_spy.calls.clear()
     with qtbot.waitSignal(loop.roundFinished, timeout=20_000) as done:
         qtbot.keyClick(window, Qt.Key.Key_F9)
     assert done.args[0].ok and done.args[0].pulled >= 1
     qtbot.waitUntil(lambda: made in {p.item.id for p in window.model.items()}, timeout=5000)
+    assert thread_spy.on_gui_thread() == [], "the round and the redraw's SQL stay off the GUI"
+    threads = {thread for _what, thread in thread_spy.calls}
+    assert any(t.startswith("receptionist-sync") for t in threads), "the round: its own thread"
     assert window.sync_status.last_sync.text() != "Last sync: never"
     assert window.sync_status.pending.text() == "Waiting: 0"
     # The seeded Monday holds two of Dr Haddad's bookings that overlap: the endpoint
@@ -164,6 +168,16 @@ def test_a_booking_made_on_another_pc_appears_after_sync_now(
     status = on_desk(window.desk, replica.status)
     assert status.open_conflicts == 1
     assert window.sync_status.conflicts.text() == "Conflicts: 1"
+
+    # A booking made here waits to be sent, and the status bar says so before any round.
+    def book_here(db: Database) -> str:
+        return book_on(db, clock, seeded.ids["omar"], "16:00")
+
+    on_desk(window.desk, book_here)
+    qtbot.waitUntil(lambda: window.sync_status.pending.text() == "Waiting: 1", timeout=5000)
+    with qtbot.waitSignal(loop.roundFinished, timeout=20_000) as done:
+        action.trigger()
+    assert done.args[0].pushed == 1 and window.sync_status.pending.text() == "Waiting: 0"
 
 
 def test_offline_while_the_endpoint_is_down_online_when_it_is_back(

@@ -74,7 +74,7 @@ class CloudSync(QObject):
         self.desk = desk
         # The round's own thread and database; it goes with the desk's worker, even
         # if this object went first (a window closed in a test).
-        self.worker = TaskManager(desk.tasks)
+        self.worker = TaskManager(desk.tasks, name="receptionist-sync")
         desk.tasks.shuttingDown.connect(self.worker.shutdown)
         seconds = interval_setting() if interval is None else interval
         self.schedule = Schedule(desk.clock, seconds, rng or random.Random())
