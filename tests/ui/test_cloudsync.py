@@ -244,3 +244,21 @@ def test_the_interval_is_this_pcs_setting(
     assert CloudSync(desk).schedule.interval == 30.0, "the default"
     pcstore.write(INTERVAL_SECONDS, 45)
     assert CloudSync(desk).schedule.interval == 45.0
+
+
+def test_a_revoked_pc_is_told_once_and_shows_offline(
+    qtbot: QtBot, second_pc: Database, window: MainWindow, told: list[Any]
+) -> None:
+    loop = loop_of(window)
+    qtbot.waitUntil(lambda: settled(loop), timeout=20_000)
+    with cloud.client_for(second_pc) as client:
+        first = next(d for d in client.devices() if d["code"] == "A")
+        client.revoke(first["id"])
+    for _ in range(2):
+        with qtbot.waitSignal(loop.roundFailed, timeout=20_000):
+            loop.sync_now()
+    assert [m.text for m in told if "revoked this PC" in m.text] == [
+        "Sync stopped: The cloud endpoint has revoked this PC; it keeps working alone. "
+        "Ask an administrator to invite it again."
+    ], "said once, not at every retry"
+    assert window.sync_status.network.text() == "Offline"

@@ -82,6 +82,7 @@ class CloudSync(QObject):
         self.running = False
         self.again = False  # "Sync now" while a round runs: one more after it
         self.stopped = False
+        self.told = ""  # the last refusal the person was told of
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.tick)
@@ -188,6 +189,7 @@ class CloudSync(QObject):
         self.running = False
         self._show(outcome.status, online=outcome.ok)
         if outcome.ok:
+            self.told = ""
             self.schedule.succeeded()
         else:
             log.info("the cloud endpoint cannot be reached; trying again later")
@@ -196,9 +198,15 @@ class CloudSync(QObject):
         self._next()
 
     def _failed(self, exc: BaseException) -> None:
+        """Not the network: a refusal (this PC revoked, say) or a bug. Said once, not
+        at every retry; the status bar says offline until a round works again."""
         self.running = False
         log.warning("a sync round failed: %s", describe(exc))
         self.desk.sync.update(online=False)
+        text = messages.user_text(exc)
+        if text != self.told:
+            self.told = text
+            messages.warning(self.tr("Sync stopped: {0}").format(text))
         self.schedule.failed()
         self.roundFailed.emit(exc)
         self._next()
