@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 
 from receptionist.clock import FixedClock
@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
 serverkit: Any = importlib.import_module("serverkit")  # the endpoint's test harness
 
 A_PASSPHRASE = "a long enough passphrase"
+B_PASSPHRASE = "the second desk's words"
 BOSS, BOSS_PASSWORD = "boss", "admin-password-1"
 
 
@@ -79,7 +80,12 @@ def _type(qtbot: QtBot, line: Any, text: str) -> None:
 
 
 def test_join_an_existing_clinic_then_sign_in_with_its_account(
-    qtbot: QtBot, tmp_path: Path, tasks: TaskManager, clock: FixedClock, first_pc: FirstPc
+    qtbot: QtBot,
+    tmp_path: Path,
+    tasks: TaskManager,
+    clock: FixedClock,
+    first_pc: FirstPc,
+    memory_keyring: Any,
 ) -> None:
     root = tmp_path / "second pc"
     wizards: list[SetupWizard] = []
@@ -127,7 +133,15 @@ def test_join_an_existing_clinic_then_sign_in_with_its_account(
     assert not vault.DataDir(root).exists()
     wizard.grab().save(str(tmp_path / "join-refused.png"))
 
-    # The right code: this PC's clinic is made, joined and downloaded, with progress.
+    # The right code, and a passphrase for this PC's file (short first: refused).
+    _type(qtbot, page.passphrase, "short")
+    _type(qtbot, page.passphrase_again, "short")
+    qtbot.keyClick(page.passphrase_again, Qt.Key.Key_Return)
+    assert "at least 10" in page.form.errors["passphrase"].text()
+    assert wizard.currentPage() is page and not root.exists()
+    _type(qtbot, page.passphrase, B_PASSPHRASE)
+    _type(qtbot, page.passphrase_again, B_PASSPHRASE)
+    # This PC's clinic is made, joined and downloaded, with progress.
     seen: list[int] = []
     shown = page.show_pulled
     page.show_pulled = lambda done, total=0: (seen.append(done), shown(done, total))  # type: ignore[method-assign]
@@ -152,6 +166,9 @@ def test_join_an_existing_clinic_then_sign_in_with_its_account(
     qtbot.waitUntil(lambda: window.desk.sync.snapshot.online is True, timeout=20_000)
     assert loop.connected and window.sync_status.network.text() == "Online"
     startup.quit()
+    memory_keyring.store.clear()  # the keychain lost: this PC's passphrase opens its file
+    db = vault.open_clinic(root, ask=lambda _p: B_PASSPHRASE, env={})
+    db.close()
 
 
 def test_the_join_page(qtbot: QtBot, tmp_path: Path, tasks: TaskManager, clock: Any) -> None:
@@ -167,4 +184,5 @@ def test_the_join_page(qtbot: QtBot, tmp_path: Path, tasks: TaskManager, clock: 
     wizard.next()
     assert "not an invitation code" in page.form.errors["code"].text()
     assert not page.busy and not (tmp_path / "c").exists()
+    QApplication.processEvents()  # the error line laid out before the picture
     wizard.grab().save(str(tmp_path / "join-page.png"))

@@ -24,6 +24,7 @@ class Request:
     server: str
     code: str
     pc_name: str
+    passphrase: str | None = None  # the optional admin passphrase of this PC's file
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ def join_clinic(root: Path, clock: Clock, asked: Request, pulled: Callable[[int]
             db.close()
 
     created = initialise_empty(
-        root, clock, last_step=join_and_download, finished=False, holding_lock=True
+        root,
+        clock,
+        passphrase=asked.passphrase,
+        last_step=join_and_download,
+        finished=False,
+        holding_lock=True,
     )
     return Joined(created, said["name"], said["device"], said["pulled"])

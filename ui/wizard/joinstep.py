@@ -21,6 +21,7 @@ from .. import messages
 from ..coretext import exception_text
 from ..settings.fields import FieldForm
 from .joining import Request
+from .passphrase import checked
 
 Start = Callable[[Request], None]
 
@@ -52,6 +53,22 @@ class JoinStep(QWizardPage):
         self.form.add("server", self.tr("&Server address"), self.server)
         self.form.add("code", self.tr("&Invitation code"), self.code)
         self.form.add("name", self.tr("This PC's &name"), self.pc_name)
+        self.passphrase = self._line("joinPassphrase", "", secret=True)
+        self.passphrase_again = self._line("joinPassphraseAgain", "", secret=True)
+        note = QLabel(
+            self.tr(
+                "Optional. This PC's copy of the clinic has a key of its own; an admin "
+                "passphrase unlocks it where the keychain does not hold that key. At least "
+                "10 characters."
+            ),
+            self,
+        )
+        note.setObjectName("wizardNote")
+        note.setWordWrap(True)
+        note.setContentsMargins(0, 10, 0, 2)
+        self.form.layout_.addRow(note)
+        self.form.add("passphrase", self.tr("Admin pass&phrase"), self.passphrase)
+        self.form.add("passphrase-again", self.tr("Passphrase a&gain"), self.passphrase_again)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("joinProgress")
         self.progress.setRange(0, 0)
@@ -74,10 +91,12 @@ class JoinStep(QWizardPage):
         layout.addWidget(self.progress)
         layout.addWidget(self.error)
 
-    def _line(self, name: str, hint: str) -> QLineEdit:
+    def _line(self, name: str, hint: str, *, secret: bool = False) -> QLineEdit:
         line = QLineEdit(self)
         line.setObjectName(name)
         line.setPlaceholderText(hint)
+        if secret:
+            line.setEchoMode(QLineEdit.EchoMode.Password)
         line.textEdited.connect(lambda _t: self.error.hide())
         return line
 
@@ -106,10 +125,11 @@ class JoinStep(QWizardPage):
                 raise ValidationError(
                     "name", self.tr("Name this PC (the device list shows it), e.g. FRONT-2.")
                 )
+            passphrase = checked(self.passphrase.text(), self.passphrase_again.text())
         except ValidationError as exc:
             self.form.show_error(exc.field, exception_text(exc))
             return None
-        return Request(asked.server, asked.code, name)
+        return Request(asked.server, asked.code, name, passphrase)
 
     def validatePage(self) -> bool:
         if self.done:
@@ -140,6 +160,8 @@ class JoinStep(QWizardPage):
 
     def joined(self) -> None:
         self.done = True
+        self.passphrase.clear()
+        self.passphrase_again.clear()
         self.set_busy(False)
 
     def failed(self, exc: BaseException) -> None:

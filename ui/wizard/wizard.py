@@ -119,15 +119,15 @@ class SetupWizard(QWizard):
         progress = Progress(self.tasks, self.join.show_pulled, owner=self)
         self.tasks.run(
             lambda: join_clinic(root, clock, asked, lambda n: progress.report(n)),
-            self._joined,
+            lambda joined: self._joined(joined, asked.passphrase is not None),
             self.join.failed,
             owner=self,
         )
 
-    def _joined(self, joined: Joined) -> None:
+    def _joined(self, joined: Joined, passphrase_set: bool) -> None:
         self.created = joined.created
         self.join.joined()
-        self.recovery.show_code(joined.clinic_name, joined.created, False)
+        self.recovery.show_code(joined.clinic_name, joined.created, passphrase_set)
         self.setOption(QWizard.WizardOption.NoCancelButton, True)
         self.setButtonLayout([QWizard.WizardButton.Stretch, QWizard.WizardButton.FinishButton])
         self.next()
