@@ -147,8 +147,8 @@ class MainWindow(QMainWindow):
         the keyboard on it."""
         self.desk.events.start()
         self.poll_timer.start()
-        self.cloud_sync.start()
         self.model.reload()
+        self.cloud_sync.start()  # after the schedule's load: the first paint comes first
         self.schedule.setFocus()
 
     def show_user(self) -> None:
