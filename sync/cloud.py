@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,10 +140,43 @@ def join(db: Database, ctx: Ctx, url: str, code: str, name: str) -> replica.Join
     return joined
 
 
-def sync_once(db: Database, clock: Clock) -> rounds.RoundResult:
-    """One round: upload (the first PC, once), push, pull."""
+def sync_once(
+    db: Database, clock: Clock, pulled: Callable[[int], None] | None = None
+) -> rounds.RoundResult:
+    """One round: upload (the first PC, once), push, pull. ``pulled`` is told how many
+    records have come down so far, after each page (the app's download progress)."""
     with client_for(db) as client:
-        return rounds.run(db, client, clock)
+        if pulled is None:
+            return rounds.run(db, client, clock)
+        return rounds.run(db, _Counting(client, pulled), clock)
+
+
+class _Counting:
+    """An endpoint that counts the records it pulls, and says so after each page."""
+
+    def __init__(self, inner: rounds.Endpoint, report: Callable[[int], None]) -> None:
+        self.inner, self.report, self.pulled = inner, report, 0
+
+    def push(self, changes: list[replica.Change]) -> rounds.PushAnswer:
+        return self.inner.push(changes)
+
+    def pull(self, cursor: int) -> rounds.PullPage:
+        page = self.inner.pull(cursor)
+        self.pulled += len(page.records)
+        self.report(self.pulled)
+        return page
+
+    def resolve(self, conflict_id: str, resolution: str) -> None:
+        self.inner.resolve(conflict_id, resolution)
+
+    def device_names(self) -> dict[str, replica.DeviceName]:
+        return self.inner.device_names()
+
+    def my_anchor(self) -> Anchor | None:
+        return self.inner.my_anchor()
+
+    def put_anchor(self, anchor: Anchor, *, accepted_break: bool = False) -> bool:
+        return self.inner.put_anchor(anchor, accepted_break=accepted_break)
 
 
 @dataclass(frozen=True)

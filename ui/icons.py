@@ -86,6 +86,7 @@ ICONS: Final[dict[str, str]] = {
     "goto": "calendar-blank",
     "calendar": "calendar-blank",
     "refresh": "arrows-clockwise",
+    "syncNow": "arrows-counter-clockwise",
     "book": "key-return",
     "cardMenu": "dots-three-circle",
     "patients": "address-book",

@@ -17,6 +17,7 @@ from . import icons, messages
 from .actions import Actions, build_menus
 from .booking import BookingLauncher
 from .cancel import CancelDialog
+from .cloudsync import install as install_cloud_sync
 from .conflicts import install as install_conflicts
 from .desk import Desk
 from .events import POLL_MS, Refresh
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         install_pinboard(self)
         install_settings(self)
         install_conflicts(self)
+        self.cloud_sync = install_cloud_sync(self)
         icons.apply_action_icons(self)  # the actions the installs above added
         self.navbar.add_desk_actions(
             self.booking.action,
@@ -148,6 +150,7 @@ class MainWindow(QMainWindow):
         self.desk.events.start()
         self.poll_timer.start()
         self.model.reload()
+        self.cloud_sync.start()  # after the schedule's load: the first paint comes first
         self.schedule.setFocus()
 
     def show_user(self) -> None:

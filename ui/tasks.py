@@ -52,9 +52,9 @@ class TaskManager(QObject):
     shuttingDown = Signal()
     _deliver = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, name: str = "receptionist-db") -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="receptionist-db")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._pending = 0
         self._closed = False
         self.db: Database | None = None

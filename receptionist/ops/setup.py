@@ -203,26 +203,29 @@ def initialise_empty(
     *,
     passphrase: str | None = None,
     last_step: Callable[[Created], None] | None = None,
+    finished: bool = True,
+    holding_lock: bool = False,
 ) -> Created:
     """An empty clinic file in ``root`` for a PC joining a clinic, made all or nothing
     as :func:`initialise` makes one: ``last_step`` joins and downloads the clinic and
-    shows the new file's recovery code; if it fails, nothing is kept."""
+    shows the new file's recovery code; if it fails, nothing is kept. ``finished`` and
+    ``holding_lock`` as for :func:`initialise` (the app's wizard)."""
     if passphrase is not None:
         check_passphrase_strength(passphrase)
     ddir = DataDir(Path(root))
     _refuse_taken(ddir)
     lock_was_there = ddir.lock.exists()
     made = make_private_dir(ddir.root)
-    lock: InstanceLock | None = InstanceLock(ddir.lock)
+    lock = None if holding_lock else InstanceLock(ddir.lock)
     try:
-        assert lock is not None
-        lock.acquire()
+        if lock is not None:
+            lock.acquire()
     except BaseException:
         remove_made_dirs(made)
         raise
     try:
         _refuse_taken(ddir)
-        return _make(ddir, None, clock, passphrase, last_step, True)
+        return _make(ddir, None, clock, passphrase, last_step, finished)
     except BaseException:
         if lock is not None:
             lock.release()

@@ -1,11 +1,11 @@
-"""Cloud settings, declared in the registry: this PC's device token (a secret) and a
-private certificate authority for the endpoint's HTTPS."""
+"""Cloud settings, declared in the registry: this PC's device token (a secret), a
+private certificate authority for the endpoint's HTTPS, and how often the app syncs."""
 
 from __future__ import annotations
 
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from .kinds import Words
+from .kinds import Whole, Words
 from .registry import Setting, declare
 
 DEVICE_TOKEN = declare(
@@ -37,6 +37,23 @@ CA_FILE = declare(
                 "core",
                 "A PEM file of the authority that signed the endpoint's certificate, when it "
                 "is not one this PC trusts already. Empty: the system's own.",
+            )
+        ),
+    )
+)
+INTERVAL_SECONDS = declare(
+    Setting(
+        "cloud.sync_interval_seconds",
+        "pc",
+        Whole(10, 3600, "s"),
+        30,
+        Text(QT_TRANSLATE_NOOP("core", "Sync every")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "Seconds between two sync rounds while this PC is connected to a cloud "
+                "endpoint. After a failure the app waits longer each time (at most five "
+                "minutes), and tries at once when the network comes back or on Sync now.",
             )
         ),
     )

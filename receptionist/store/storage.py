@@ -262,6 +262,12 @@ class Database:
         """The key as SQLCipher's ``KEY`` clause wants it (for ATTACH of copies)."""
         return key_pragma_value(self._key)
 
+    def another(self) -> Database:
+        """A second :class:`Database` on the same file and key, with connections of its
+        own: for a thread that must not share this one's (the app's sync loop). Call it
+        on that thread, and close it there."""
+        return Database(self.path, self._key, cache_mb=self.cache_mb)
+
     def connect(self) -> Any:
         """A new keyed, verified DB-API connection (the engine's pool calls this)."""
         return raw_connect(self.path, self._key, cache_mb=self.cache_mb)

@@ -176,14 +176,22 @@ def endpoint_at(database_url: str, clock: FixedClock) -> Iterator[Endpoint]:
 
 @contextmanager
 def serving(
-    store: Store, clock: FixedClock, *, certfile: str | None = None, keyfile: str | None = None
+    store: Store,
+    clock: FixedClock,
+    *,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+    port: int = 0,
 ) -> Iterator[Endpoint]:
+    """``store`` served on loopback, on ``port`` (0: any free one; a given one lets a
+    test stop the endpoint and start it again where the PCs look for it)."""
     config = server_config(
         store, "127.0.0.1", 0, certfile=certfile, keyfile=keyfile, clock=clock, quiet=True
     )
     server = uvicorn.Server(config)
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -108,6 +108,9 @@ def _type(qtbot: QtBot, wizard: QWidget, text: str, then: Qt.Key = Qt.Key.Key_Ta
 
 
 def _fill_clinic(qtbot: QtBot, wizard: SetupWizard, zone: str = "Europe/Istanbul") -> None:
+    if wizard.currentPage() is wizard.start:  # a new clinic is the choice made already
+        assert _here(wizard) is wizard.start.new and wizard.start.new.isChecked()
+        qtbot.keyClick(_here(wizard), Qt.Key.Key_Return)
     assert wizard.currentPage() is wizard.clinic and _here(wizard) is wizard.clinic.name
     _type(qtbot, wizard, NAME)
     _type(qtbot, wizard, zone)

@@ -69,6 +69,8 @@ class WholeEditor(SettingEditor):
         box.setMaximumWidth(130)
         if kind.unit == "min":
             box.setSuffix(_tr(" min"))
+        elif kind.unit == "s":
+            box.setSuffix(_tr(" s"))
         super().__init__(setting, box)
         self.box = box
 

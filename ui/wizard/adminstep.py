@@ -20,14 +20,14 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from receptionist.errors import UserError, ValidationError
+from receptionist.errors import ValidationError
 from receptionist.staff import accounts as staff
-from receptionist.store.vault import Created, check_passphrase_strength
-from receptionist.texts import message
+from receptionist.store.vault import Created
 
 from .. import messages
 from ..coretext import exception_text
 from ..settings.fields import FieldForm
+from .passphrase import checked
 
 Create = Callable[[str, str, str | None], None]  # user, password, passphrase
 
@@ -124,20 +124,7 @@ class AdminStep(QWizardPage):
                 raise ValidationError(
                     "password-again", self.tr("The two passwords differ; type them again.")
                 )
-            if passphrase:
-                try:
-                    check_passphrase_strength(passphrase)
-                except UserError as exc:
-                    raise ValidationError("passphrase", message(exc)) from exc
-                if passphrase != self.passphrase_again.text():
-                    raise ValidationError(
-                        "passphrase-again",
-                        self.tr("The two passphrases differ; type them again."),
-                    )
-            elif self.passphrase_again.text():
-                raise ValidationError(
-                    "passphrase", self.tr("Type the passphrase here too, or clear both.")
-                )
+            passphrase = checked(passphrase, self.passphrase_again.text()) or ""
         except ValidationError as exc:
             self.show_error(exc)
             return None

@@ -1,4 +1,5 @@
-"""``setupWizard``: the first run - a clinic, its first administrator, its recovery code.
+"""``setupWizard``: the first run - a clinic, its first administrator, its recovery code;
+or, for another PC of a clinic, joining it through its cloud endpoint (:mod:`.joinstep`).
 
 Shown by :mod:`ui.startup` when the data folder holds no clinic. Creation runs on
 the database worker; the wizard emits ``setupFinished(username)`` once the person has
@@ -20,10 +21,12 @@ from receptionist.errors import ValidationError
 from receptionist.ops.setup import initialise
 from receptionist.store.vault import Created
 
-from ..tasks import TaskManager
+from ..tasks import Progress, TaskManager
 from . import choices
 from .adminstep import AdminStep
 from .clinicstep import ClinicStep
+from .joining import Joined, Request, join_clinic
+from .joinstep import JoinStep
 from .recoverystep import (
     PrintDialogFactory,
     RecoveryStep,
@@ -31,6 +34,9 @@ from .recoverystep import (
     print_dialog,
     save_dialog,
 )
+from .startstep import StartStep
+
+START, CLINIC, ADMIN, JOIN, RECOVERY = range(5)
 
 
 class SetupWizard(QWizard):
@@ -69,8 +75,15 @@ class SetupWizard(QWizard):
         self.admin.creator = self._create
         self.admin.busyChanged.connect(self._busy)
         self.recovery = RecoveryStep(save_factory, print_factory)
-        for page in (self.clinic, self.admin, self.recovery):
-            self.addPage(page)
+        self.start = StartStep()
+        self.join = JoinStep()
+        self.join.starter = self._join
+        self.join.busyChanged.connect(self._busy)
+        pages = {START: self.start, CLINIC: self.clinic, ADMIN: self.admin}
+        pages.update({JOIN: self.join, RECOVERY: self.recovery})
+        for page_id, page in pages.items():
+            self.setPage(page_id, page)
+        self.setStartId(START)
         self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("&Finish"))
         self.accepted.connect(self._finished)
 
@@ -88,6 +101,36 @@ class SetupWizard(QWizard):
             self._failed,
             owner=self,
         )
+
+    def nextId(self) -> int:
+        """New clinic: start, clinic, admin, code. Joining: start, join, code."""
+        current = self.currentId()
+        if current == START:
+            return JOIN if self.start.joining() else CLINIC
+        if current in (ADMIN, JOIN):
+            return RECOVERY
+        if current == RECOVERY:
+            return -1
+        return int(super().nextId())
+
+    # --- joining, on the worker ------------------------------------------------------
+    def _join(self, asked: Request) -> None:
+        root, clock = self.root, self.clock
+        progress = Progress(self.tasks, self.join.show_pulled, owner=self)
+        self.tasks.run(
+            lambda: join_clinic(root, clock, asked, lambda n: progress.report(n)),
+            lambda joined: self._joined(joined, asked.passphrase is not None),
+            self.join.failed,
+            owner=self,
+        )
+
+    def _joined(self, joined: Joined, passphrase_set: bool) -> None:
+        self.created = joined.created
+        self.join.joined()
+        self.recovery.show_code(joined.clinic_name, joined.created, passphrase_set)
+        self.setOption(QWizard.WizardOption.NoCancelButton, True)
+        self.setButtonLayout([QWizard.WizardButton.Stretch, QWizard.WizardButton.FinishButton])
+        self.next()
 
     def _busy(self, busy: bool) -> None:
         for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.CancelButton):
@@ -113,6 +156,10 @@ class SetupWizard(QWizard):
 
     # --- the end ---------------------------------------------------------------------
     def username(self) -> str:
+        """The new clinic's first administrator; "" for a joined clinic (whose staff
+        sign in with their own accounts)."""
+        if self.start.joining():
+            return ""
         return self.admin.username.text().strip().lower()
 
     def take_key(self) -> bytes:
@@ -130,5 +177,5 @@ class SetupWizard(QWizard):
     def reject(self) -> None:
         """Escape or Cancel: before creation the app may quit; after it, nothing happens
         (the recovery code must be kept first)."""
-        if self.created is None and not self.admin.busy:
+        if self.created is None and not self.admin.busy and not self.join.busy:
             self.quitRequested.emit()
