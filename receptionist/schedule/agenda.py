@@ -72,6 +72,7 @@ class Agenda:
     items: list[AgendaItem]
     working: dict[str, list[Interval]] = field(default_factory=dict)
     blocked: dict[str, list[Block]] = field(default_factory=dict)
+    providers: dict[str, str] = field(default_factory=dict)  # every provider's name, by id
 
 
 def clinic_info(session: Session) -> ClinicInfo:
@@ -234,7 +235,10 @@ def load(
         items = appointments(session, start_utc, end_utc, room_ids=chosen)
         working = open_.all_open(chosen)  # rooms are open when the clinic is
     blocked = blocked_intervals(session, start_utc, end_utc, kind=kind, ids=chosen)
-    return Agenda(open_.info, kind, start_utc, end_utc, columns, items, working, blocked)
+    # Room columns hold anyone's cards: they name the provider.
+    everyone = staff if kind == "provider" else _staff(session, active_only=False)
+    names = {p.id: p.name for p in everyone}
+    return Agenda(open_.info, kind, start_utc, end_utc, columns, items, working, blocked, names)
 
 
 def _open(

@@ -88,6 +88,10 @@ class ScheduleModel(QObject):
     def filter(self) -> frozenset[str] | None:
         return self._filters[self.kind]
 
+    def provider_names(self) -> dict[str, str]:
+        """Each provider's name by id, as the window's agenda has them."""
+        return self.agenda.providers if self.agenda is not None else {}
+
     def items(self) -> list[Placed]:
         return [card for col in self.columns for card in col.cards]
 

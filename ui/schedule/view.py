@@ -18,16 +18,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import cast
 
-from PySide6.QtCore import QDate, QLocale, QPoint, QPointF, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QLocale, QPoint, QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
+    QHelpEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QToolTip, QWidget
 
 from receptionist.clock import Clock
 from receptionist.freetext import printable
@@ -35,9 +36,10 @@ from receptionist.schedule import lifecycle
 from receptionist.schedule.cards import AgendaItem
 
 from .cardmenu import build_card_menu
+from .cardtext import details, tooltip
 from .drag import Ghost, Move, placed_at, to_move
 from .dragger import Dragger
-from .frame import Frame, hhmm
+from .frame import Frame, hhmm, span
 from .keys import cursor_move
 from .layout import DayColumn, Geometry, Placed, first_working_minute, instant_at, local_minutes
 from .model import ScheduleModel
@@ -160,6 +162,7 @@ class ScheduleView(QAbstractScrollArea):
             selected=self.selected,
             ghost=self.judged(self.dragger.ghost() or self.carried_ghost()),
             pinned=frozenset(self.pinned),
+            who=self.who(),
         )
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -325,9 +328,32 @@ class ScheduleView(QAbstractScrollArea):
             self.cancelRequested.emit,
             self.pinRequested.emit,
             when=(self.clock.now(), self.model.desk.clinic.tz),
+            detail=details(card.item, span(card), self.who().get(card.item.provider_id, "")),
         )
         self.menu.popup(global_pos)
         return self.menu
+
+    def who(self) -> dict[str, str]:
+        """Provider names to put on cards: only where the columns are rooms."""
+        return self.model.provider_names() if self.model.kind == "room" else {}
+
+    def tooltip_at(self, pos: QPoint) -> str:
+        """The card under ``pos`` in full (a short card shows only the name)."""
+        card = self.card_at(pos)
+        if card is None:
+            return ""
+        return tooltip(card.item, span(card), self.who().get(card.item.provider_id, ""))
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
 
     # --- input -----------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:

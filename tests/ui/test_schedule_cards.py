@@ -1,0 +1,65 @@
+"""Schedule cards: the whole name first; service and time in the tooltip and the menu."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QAction, QFont
+from pytestqt.qtbot import QtBot
+from uiseed import Seeded
+
+from receptionist.schedule.cards import AgendaItem
+from ui.mainwindow import MainWindow
+from ui.schedule.cardtext import card_text, pill_width
+from ui.schedule.frame import CardFonts
+
+NAME = "Hannah Thompson-Whitaker"
+
+
+def _item(status: str = "booked") -> AgendaItem:
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    return AgendaItem("x", NAME, start, start, "p", None, "s", "Root canal", "#4a90d9", status)
+
+
+def test_a_short_card_shows_the_whole_name_and_no_pill_over_it(qtbot: QtBot) -> None:
+    fonts = CardFonts(QFont())
+    name_w = fonts.fm_bold.horizontalAdvance(NAME)
+    one_line = fonts.fm_bold.height() + 2
+    # Room for the name but not for the name and the pill: the pill gives way.
+    said = card_text(_item(), "09:00–09:15", name_w + 16, one_line, fonts)
+    assert said.first == NAME and said.second is None  # no service squeezed in
+    assert said.badge == "dot"
+    said = card_text(_item(), "09:00–09:15", name_w + 4, one_line, fonts)
+    assert said.badge == "bar"  # not even a dot: a bar along the bottom edge
+    two = fonts.fm_bold.height() + fonts.fm.height() + 2
+    said = card_text(_item(), "09:00–09:45", name_w + 16, two, fonts)
+    assert said.badge == "pill_below" and said.second == "Root canal · 09:00–09:45"
+    wide = name_w + pill_width("booked", fonts) + 10
+    assert card_text(_item(), "09:00–09:45", wide, two, fonts).badge == "pill"
+
+
+def _card_point(window: MainWindow, key: str, seeded: Seeded) -> QPoint:
+    view = window.schedule
+    found = window.model.find(seeded.ids[key])
+    assert found is not None
+    col, card = found
+    view.set_cursor(col, card.top // view.geo.slot_minutes)
+    return view.port().to_viewport(view.geo.card_rect(col, card).center())
+
+
+def test_the_tooltip_and_the_menu_say_service_and_time(
+    window: MainWindow, seeded: Seeded
+) -> None:
+    view = window.schedule
+    point = _card_point(window, "a2", seeded)
+    tip = view.tooltip_at(point)
+    assert tip.splitlines() == ["Mehmet Öztürk", "Cleaning · 10:00–10:45", "Arrived"]
+    card = view.card_at_cursor()
+    assert card is not None
+    menu = view.open_card_menu(card, QPoint(0, 0))
+    detail = menu.findChild(QAction, "cardMenuDetail")
+    assert detail is not None and detail.text() == "Cleaning · 10:00–10:45"
+    assert not detail.isEnabled()
+    menu.close()
+    assert view.tooltip_at(QPoint(view.geo.gutter + 2, view.geo.header + 2)) == ""
