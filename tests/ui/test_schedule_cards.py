@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtGui import QAction, QFont
 from pytestqt.qtbot import QtBot
 from uiseed import Seeded
 
+from receptionist.clock import FixedClock
 from receptionist.schedule.cards import AgendaItem
 from ui.mainwindow import MainWindow
+from ui.schedule import look
 from ui.schedule.cardtext import card_text, pill_width
 from ui.schedule.frame import CardFonts
 
@@ -48,9 +50,7 @@ def _card_point(window: MainWindow, key: str, seeded: Seeded) -> QPoint:
     return view.port().to_viewport(view.geo.card_rect(col, card).center())
 
 
-def test_the_tooltip_and_the_menu_say_service_and_time(
-    window: MainWindow, seeded: Seeded
-) -> None:
+def test_the_tooltip_and_the_menu_say_service_and_time(window: MainWindow, seeded: Seeded) -> None:
     view = window.schedule
     point = _card_point(window, "a2", seeded)
     tip = view.tooltip_at(point)
@@ -63,3 +63,24 @@ def test_the_tooltip_and_the_menu_say_service_and_time(
     assert not detail.isEnabled()
     menu.close()
     assert view.tooltip_at(QPoint(view.geo.gutter + 2, view.geo.header + 2)) == ""
+
+
+def test_the_now_line_runs_under_cards_not_through_their_text(
+    window: MainWindow, seeded: Seeded, clock: FixedClock
+) -> None:
+    view = window.schedule
+    clock.advance(minutes=20)  # 10:20: through Mehmet's cleaning (10:00-10:45), by Ayşe
+    vp = view.viewport()
+    vp.repaint()
+    image = vp.grab().toImage()
+    y = int(view.port().to_viewport(QPointF(0, view.geo.y(10 * 60 + 20))).y())
+    found = window.model.find(seeded.ids["a2"])
+    assert found is not None
+    col, card = found
+    rect = view.geo.card_rect(col, card)
+    inside = view.port().to_viewport(QPointF(rect.center().x(), 0)).x()
+    omar = window.model.columns.index(next(c for c in window.model.columns if not c.cards_at(620)))
+    free = view.port().to_viewport(QPointF((omar + 0.5) * view.geo.col_width, 0)).x()
+    red = look.NOW_LINE.rgb()
+    assert any(image.pixel(free, y + d) == red for d in (-1, 0, 1))  # on the free grid
+    assert all(image.pixel(inside, y + d) != red for d in (-1, 0, 1))  # hidden by the card

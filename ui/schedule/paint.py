@@ -42,11 +42,11 @@ def _body(p: QPainter, f: Frame, lo: int, hi: int) -> None:
     for i in f.visible_columns():
         _column_background(p, f, i, lo, hi)
     _grid(p, f, lo, hi)
+    _now_line(p, f)  # under the cards: it never strikes through their text
     for i in f.visible_columns():
         for card in f.columns[i].cards:
             if card.bottom > lo and card.top < hi:
                 _card(p, f, i, card)
-    _now_line(p, f)
     _cursor(p, f)
     if f.ghost is not None and f.ghost.col in f.visible_columns():
         _ghost(p, f, f.ghost)
