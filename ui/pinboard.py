@@ -44,6 +44,7 @@ from . import icons, messages
 from .schedule.dragger import MIME, mime_for
 from .schedule.frame import hhmm
 from .schedule.layout import local_minutes
+from .schedule.look import column_name
 from .schedule.moves import MoveOps, OverrideFactory
 from .schedule.override import OverrideDialog
 from .schedule.view import ScheduleView
@@ -179,7 +180,7 @@ class Pinboard(QDockWidget):
             QLocale().toString(day, "ddd d MMM"),
             hhmm(local_minutes(card.item.start_utc, column.day, tz)),
         )
-        row = self.model.pin(Pinned(card.item, when, column.column.name))
+        row = self.model.pin(Pinned(card.item, when, column_name(column.column)))
         self.list.setCurrentIndex(self.model.index(row))
         self.show()
         messages.info(

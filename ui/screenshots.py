@@ -91,7 +91,7 @@ class Screenshots(QObject):
         self._steps = [
             ("01-schedule-day", None, self._plain),
             ("02-schedule-week", lambda: m.set_mode("week"), self._plain),
-            ("03-schedule-rooms", self._rooms, self._plain),
+            ("03-schedule-rooms-with-no-room-column", self._rooms, self._plain),
             ("04-card-menu", lambda: m.set_kind("provider"), self._card_menu),
             ("05-cancel-dialog", None, self._cancel_dialog),
             ("06-error-message", None, self._error_message),

@@ -21,10 +21,11 @@ from receptionist.context import Ctx
 from receptionist.errors import PermissionDenied
 from receptionist.models import Room, from_micros, to_micros
 from receptionist.schedule import hours
-from receptionist.schedule.cards import AgendaItem, appointments, check_window, dbapi
+from receptionist.schedule.cards import NO_ROOM, AgendaItem, appointments, check_window, dbapi
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 ColumnKind = Literal["provider", "room"]
+NO_ROOM_COLOUR = "#b0b7c3"
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,8 @@ def load(
         working = {p.id: open_.worked(p.week) for p in staff}
     else:
         columns = [c for c in rooms(session) if wanted is None or c.id in wanted]
+        if wanted is None or NO_ROOM in wanted:  # last: whose appointments have no room
+            columns.append(Column(NO_ROOM, "", NO_ROOM_COLOUR, "room"))
         chosen = [c.id for c in columns]
         items = appointments(session, start_utc, end_utc, room_ids=chosen)
         working = open_.all_open(chosen)  # rooms are open when the clinic is

@@ -138,7 +138,7 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
     assert names == [
         "01-schedule-day.png",
         "02-schedule-week.png",
-        "03-schedule-rooms.png",
+        "03-schedule-rooms-with-no-room-column.png",
         "04-card-menu.png",
         "05-cancel-dialog.png",
         "06-error-message.png",

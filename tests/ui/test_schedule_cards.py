@@ -10,7 +10,9 @@ from pytestqt.qtbot import QtBot
 from uiseed import Seeded
 
 from receptionist.clock import FixedClock
+from receptionist.models import Appointment
 from receptionist.schedule.cards import AgendaItem
+from receptionist.store import vault
 from ui.mainwindow import MainWindow
 from ui.schedule import look
 from ui.schedule.cardtext import card_text, pill_width
@@ -84,3 +86,29 @@ def test_the_now_line_runs_under_cards_not_through_their_text(
     red = look.NOW_LINE.rgb()
     assert any(image.pixel(free, y + d) == red for d in (-1, 0, 1))  # on the free grid
     assert all(image.pixel(inside, y + d) != red for d in (-1, 0, 1))  # hidden by the card
+
+
+def test_the_rooms_view_has_a_no_room_column_naming_the_provider(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded
+) -> None:
+    db = vault.open_clinic(seeded.root)
+    try:
+        with db.write() as s:  # Mehmet's cleaning: booked without a room
+            s.get(Appointment, seeded.ids["a2"]).room_id = None  # type: ignore[union-attr]
+    finally:
+        db.close()
+    with qtbot.waitSignal(window.model.loaded):
+        window.actions_.by_room.trigger()
+    columns = window.model.columns
+    assert [look.column_name(c.column) for c in columns] == ["Room 1", "Room 2", "No room"]
+    assert [c.item.id for c in columns[2].cards] == [seeded.ids["a2"]]
+    assert seeded.ids["a1"] in {c.item.id for c in columns[0].cards}
+    point = _card_point(window, "a2", seeded)
+    assert window.schedule.tooltip_at(point).splitlines()[1] == (
+        "Dr. Ayşe Demir · Cleaning · 10:00–10:45"
+    )
+    booked: list[tuple[str, object]] = []
+    window.schedule.roomBookRequested.connect(lambda room, start: booked.append((room, start)))
+    window.schedule.set_cursor(2, 14 * 4)  # No room, 14:00: free
+    window.schedule.activate_cursor()
+    assert booked and booked[0][0] == ""  # books without a room (the launcher: room None)

@@ -53,7 +53,7 @@ class BookingLauncher(QObject):
         self.open(provider_id=provider_id, start=start)
 
     def book_in_room(self, room_id: str, start: datetime) -> None:
-        self.open(start=start, room_id=room_id)
+        self.open(start=start, room_id=room_id or None)  # "": the "No room" column
 
     def open(
         self,

@@ -35,6 +35,7 @@ from receptionist.freetext import printable
 from receptionist.schedule import lifecycle
 from receptionist.schedule.cards import AgendaItem
 
+from . import look
 from .cardmenu import build_card_menu
 from .cardtext import details, tooltip
 from .drag import Ghost, Move, placed_at, to_move
@@ -245,7 +246,7 @@ class ScheduleView(QAbstractScrollArea):
         when = hhmm(self.slot_cursor[1] * self.geo.slot_minutes)
         card = self.card_at_cursor()
         what = card.item.patient_name if card else self.tr("free")
-        text = self.tr("{0}, {1} {2}: {3}").format(col.column.name, day, when, what)
+        text = self.tr("{0}, {1} {2}: {3}").format(look.column_name(col.column), day, when, what)
         return printable(text, lines=False)
 
     def _ensure_visible(self, col: int, slot: int) -> None:
