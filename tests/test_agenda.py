@@ -482,3 +482,11 @@ def test_a_week_reads_only_the_window_index(db: Database, by: dict[str, Any]) ->
     read = {opened.get(row[2]) for row in program if row[1] == "Column"}
     assert "ix_appointment_window" in read
     assert not read & {"appointment", "patient"}, (read, plan)
+
+
+def test_next_open_day_after_a_closed_one(db: Database, seeded: dict[str, str]) -> None:
+    """Open on Mondays only: a Monday needs nothing; any other day points to the next Monday."""
+    with db.read() as s:
+        assert agenda.next_open_day(s, MON) is None
+        assert agenda.next_open_day(s, MON + timedelta(days=1)) == MON + timedelta(days=7)
+        assert agenda.next_open_day(s, MON + timedelta(days=6)) == MON + timedelta(days=7)

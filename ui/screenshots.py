@@ -10,7 +10,7 @@ then closed, so the app quits as it was found (nothing booked, pinned or saved).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QPoint, QTimer, Signal
@@ -120,6 +120,7 @@ class Screenshots(QObject):
             ("17-patient-communication", None, self._patient_log),
             (None, lambda: self._open_patient_on("documents"), None),
             ("18-patient-documents", None, self._patient_window),
+            ("19-schedule-closed-day", self._closed_day, self._plain),
         ]
         self._timer.start()
 
@@ -157,6 +158,14 @@ class Screenshots(QObject):
         assert self.window is not None
         self.window.model.set_mode("day")
         self.window.model.set_kind("room")
+
+    def _closed_day(self) -> None:
+        """The next Sunday (closed in the demo): the grid says so and offers Monday."""
+        assert self.window is not None
+        m = self.window.model
+        m.set_mode("day")
+        m.set_kind("provider")
+        m.set_day(m.day + timedelta(days=6 - m.day.weekday() or 7))
 
     def _find_busy_day(self) -> bool:
         """Step forward (at most a week) from an empty day, so the pictures show bookings."""

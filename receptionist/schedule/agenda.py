@@ -244,6 +244,22 @@ def load(
     return Agenda(open_.info, kind, start_utc, end_utc, columns, items, working, blocked, names)
 
 
+OPEN_DAY_SEARCH = 28  # how far ahead the next open day is looked for
+
+
+def next_open_day(session: Session, day: date) -> date | None:
+    """``None`` when the clinic opens on ``day``; else the first day after it that it
+    opens (``day`` itself when none does within four weeks: nothing to offer)."""
+    info, week = _read_clinic(session)
+    if week is None or hours.day_intervals(week, day, info.tz):
+        return None
+    for ahead in range(1, OPEN_DAY_SEARCH + 1):
+        later = day + timedelta(days=ahead)
+        if hours.day_intervals(week, later, info.tz):
+            return later
+    return day
+
+
 def _open(
     week: hours.Week | None, start_utc: datetime, end_utc: datetime, tz: ZoneInfo
 ) -> list[hours.Interval]:

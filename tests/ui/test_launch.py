@@ -154,6 +154,7 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "16-pinboard.png",
         "17-patient-communication.png",
         "18-patient-documents.png",
+        "19-schedule-closed-day.png",
     ]
     day = QImage(str(tmp_path / "shots" / "01-schedule-day.png"))
     assert (day.width(), day.height()) == (1366, 768)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtGui import QAction, QFont
 from pytestqt.qtbot import QtBot
-from uiseed import Seeded
+from uiseed import DAY, Seeded
 
 from receptionist.clock import FixedClock
 from receptionist.models import Appointment
@@ -112,3 +112,22 @@ def test_the_rooms_view_has_a_no_room_column_naming_the_provider(
     window.schedule.set_cursor(2, 14 * 4)  # No room, 14:00: free
     window.schedule.activate_cursor()
     assert booked and booked[0][0] == ""  # books without a room (the launcher: room None)
+
+
+def test_a_closed_day_says_so_and_goes_to_the_next_open_day(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    notice = window.schedule.closed
+    assert notice.isHidden()  # Monday: open
+    sunday = DAY + timedelta(days=6)
+    with qtbot.waitSignal(window.model.loaded):
+        window.model.set_day(sunday)
+    assert notice.isVisible()
+    assert notice.label.text() == "The clinic is closed on Sunday 8 March."
+    body = window.schedule.viewport().geometry()
+    assert body.contains(notice.geometry())  # on the grid, not off screen
+    assert notice.button.isVisible() and "Mon 9 Mar" in notice.button.text()
+    with qtbot.waitSignal(window.model.loaded):
+        notice.button.click()
+    assert window.model.day == sunday + timedelta(days=1)
+    assert notice.isHidden()

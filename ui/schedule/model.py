@@ -27,7 +27,9 @@ Mode = Literal["day", "week"]
 Fetched = tuple[Agenda, list[Column]]
 
 
-LaidOut = tuple[Fetched, list[DayColumn]]
+# The agenda, its columns laid out, and - for one day the clinic is closed on - the
+# next day it opens (that day itself: none within four weeks).
+LaidOut = tuple[Fetched, list[DayColumn], date | None]
 
 
 def fetch_laid_out(
@@ -41,7 +43,8 @@ def fetch_laid_out(
     """Runs on the worker: the agenda and its cards already placed in columns and lanes,
     so the GUI thread only swaps the result in and paints."""
     fetched = fetch(db, ctx, window, kind, ids)
-    return fetched, build_columns(fetched[0], days, fetched[0].clinic.tz)
+    reopens = agenda.next_open_day(db, ctx, days[0]) if len(days) == 1 else None
+    return fetched, build_columns(fetched[0], days, fetched[0].clinic.tz), reopens
 
 
 def fetch(
@@ -71,6 +74,7 @@ class ScheduleModel(QObject):
         self.agenda: Agenda | None = None
         self.columns: list[DayColumn] = []
         self.available: list[Column] = []
+        self.reopens: date | None = None  # the day shown is closed: when it opens next
         self.loading = False
         self._dirty = False
 
@@ -152,7 +156,7 @@ class ScheduleModel(QObject):
         if self._dirty:
             self.reload()
             return
-        (self.agenda, self.available), self.columns = result
+        (self.agenda, self.available), self.columns, self.reopens = result
         self.desk.clinic = self.agenda.clinic
         self.loaded.emit()
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import cast
 
 from PySide6.QtCore import QDate, QEvent, QLocale, QPoint, QPointF, QRect, Qt, QTimer, Signal
@@ -38,6 +38,7 @@ from receptionist.schedule.cards import AgendaItem
 from . import look
 from .cardmenu import build_card_menu
 from .cardtext import details, tooltip
+from .closed import ClosedNotice
 from .drag import Ghost, Move, placed_at, to_move
 from .dragger import Dragger
 from .frame import Frame, hhmm, span
@@ -89,6 +90,8 @@ class ScheduleView(QAbstractScrollArea):
         self._now_timer.setInterval(30_000)
         self._now_timer.timeout.connect(self.viewport().update)
         self._now_timer.start()
+        self.closed = ClosedNotice(self)
+        self.closed.goTo.connect(self._go_to_open_day)
 
     # --- layout ----------------------------------------------------------------------
     def _relayout(self) -> None:
@@ -120,10 +123,21 @@ class ScheduleView(QAbstractScrollArea):
         self._select_at_cursor()
         self.verdicts.clear()
         self.dragger.settle()
+        self.closed.show_for(self.model.day, self.model.reopens)
+        self._place_notice()
+
+    def _place_notice(self) -> None:
+        self.closed.centre_in(self.viewport(), self.geo.header, self.geo.gutter)
+
+    def _go_to_open_day(self, day: object) -> None:
+        if isinstance(day, date):
+            self.model.set_day(day)
+            self.setFocus()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._relayout()
+        self._place_notice()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         """Move what is drawn and paint only the strip the scroll uncovers.
