@@ -131,3 +131,27 @@ def test_a_closed_day_says_so_and_goes_to_the_next_open_day(
         notice.button.click()
     assert window.model.day == sunday + timedelta(days=1)
     assert notice.isHidden()
+
+
+def test_the_week_shows_the_focused_providers_days_and_a_status_legend(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded
+) -> None:
+    model, view = window.model, window.schedule
+    view.set_cursor(1, 10 * 4)  # on Dr. Omar Haddad's column
+    with qtbot.waitSignal(model.loaded):
+        window.actions_.week_view.trigger()
+    assert len(model.columns) == 7  # his seven days, not 7 × every provider
+    assert {c.column.id for c in model.columns} == {seeded.ids["omar"]}
+    assert [c.day for c in model.columns] == [DAY + timedelta(days=i) for i in range(7)]
+    assert view.geo.col_width * 7 <= view.viewport().width() - view.geo.gutter  # no scrolling
+    assert window.navbar.column_filter.text() == "Dr. Omar Haddad"
+    with qtbot.waitSignal(model.loaded):  # a chosen few: both, day by day
+        model.set_filter(frozenset({seeded.ids["omar"], seeded.ids["ayse"]}))
+    assert len(model.columns) == 14 and model.columns[0].day == model.columns[1].day
+    with qtbot.waitSignal(model.loaded):
+        window.actions_.day_view.trigger()
+    assert len(model.columns) == 2  # the day still shows everyone
+    legend = view.legend
+    assert legend.isVisible() and legend.height() > 0
+    assert legend.labels() == ["Booked", "Confirmed", "Arrived", "In room", "Completed", "No-show"]
+    assert legend.geometry().top() > view.viewport().geometry().bottom()  # under the grid

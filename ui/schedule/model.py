@@ -70,7 +70,13 @@ class ScheduleModel(QObject):
         self.day: date = desk.today()
         self.mode: Mode = "day"
         self.kind: ColumnKind = "provider"
-        self._filters: dict[ColumnKind, frozenset[str] | None] = {"provider": None, "room": None}
+        # Per view and column kind: the day shows everyone; a week, by default, only the
+        # provider (or room) the cursor was on - seven readable columns, not 7 × all.
+        self._filters: dict[tuple[Mode, ColumnKind], frozenset[str] | None] = {
+            ("day", "provider"): None,
+            ("day", "room"): None,
+        }
+        self.focus: str | None = None  # the column the cursor is on (the view sets it)
         self.agenda: Agenda | None = None
         self.columns: list[DayColumn] = []
         self.available: list[Column] = []
@@ -90,7 +96,17 @@ class ScheduleModel(QObject):
         return agenda.day_window(days[0], self.desk.clinic.tz, len(days))
 
     def filter(self) -> frozenset[str] | None:
-        return self._filters[self.kind]
+        key = (self.mode, self.kind)
+        if key not in self._filters:  # a first week: the focused column's
+            self._filters[key] = self._week_default()
+        return self._filters[key]
+
+    def _week_default(self) -> frozenset[str] | None:
+        shown = [
+            c.column.id for c in self.columns if c.column.kind == self.kind and c.column.id
+        ]  # not the "No room" column: the filter does not offer it
+        focus = self.focus if self.focus in shown else (shown[0] if shown else None)
+        return frozenset({focus}) if focus is not None else None
 
     def provider_names(self) -> dict[str, str]:
         """Each provider's name by id, as the window's agenda has them."""
@@ -130,8 +146,8 @@ class ScheduleModel(QObject):
             self._changed()
 
     def set_filter(self, ids: frozenset[str] | None) -> None:
-        if ids != self._filters[self.kind]:
-            self._filters[self.kind] = ids
+        if ids != self.filter():
+            self._filters[(self.mode, self.kind)] = ids
             self._changed()
 
     def _changed(self) -> None:

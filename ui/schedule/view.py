@@ -44,6 +44,7 @@ from .dragger import Dragger
 from .frame import Frame, hhmm, span
 from .keys import cursor_move
 from .layout import DayColumn, Geometry, Placed, first_working_minute, instant_at, local_minutes
+from .legend import StatusLegend
 from .model import ScheduleModel
 from .paint import paint
 from .viewport import Cell, Port
@@ -91,6 +92,8 @@ class ScheduleView(QAbstractScrollArea):
         self._now_timer.timeout.connect(self.viewport().update)
         self._now_timer.start()
         self.closed = ClosedNotice(self)
+        self.legend = StatusLegend(self)
+        self.setViewportMargins(0, 0, 0, self.legend.sizeHint().height())
         self.closed.goTo.connect(self._go_to_open_day)
 
     # --- layout ----------------------------------------------------------------------
@@ -128,6 +131,10 @@ class ScheduleView(QAbstractScrollArea):
 
     def _place_notice(self) -> None:
         self.closed.centre_in(self.viewport(), self.geo.header, self.geo.gutter)
+        vp = self.viewport().geometry()
+        self.legend.setGeometry(
+            vp.left(), vp.bottom() + 1, vp.width(), self.legend.sizeHint().height()
+        )
 
     def _go_to_open_day(self, day: object) -> None:
         if isinstance(day, date):
@@ -237,6 +244,7 @@ class ScheduleView(QAbstractScrollArea):
         col = max(0, min(col, len(self.model.columns) - 1))
         slot = max(0, min(slot, self.geo.rows - 1))
         self.slot_cursor = (col, slot)
+        self.model.focus = self.model.columns[col].column.id
         self._select_at_cursor()
         self._ensure_visible(col, slot)
         self.ask_verdict(self.carried_ghost())
