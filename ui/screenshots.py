@@ -100,7 +100,7 @@ class Screenshots(QObject):
             (None, self._open_booking, None),
             (None, self._type_booking_patient, None),
             (None, self._pick_booking_patient, None),
-            ("09-booking-dialog", None, self._booking_dialog),
+            ("09-booking-dialog-with-date", None, self._booking_dialog),
             (None, self._find_sample_patient, None),
             (None, self._open_patient_search, None),
             ("10-patient-search", None, self._patient_search),

@@ -144,7 +144,7 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "06-error-message.png",
         "07-locked-sign-in.png",
         "08-unlock-dialog.png",
-        "09-booking-dialog.png",
+        "09-booking-dialog-with-date.png",
         "10-patient-search.png",
         "11-patient-window.png",
         "12-quick-find.png",
@@ -161,7 +161,7 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
     assert not window.is_locked()
     assert not window.unsaved_windows()  # nothing left open that would hold up quitting
     assert window.booking.dialog is None
-    booking = QImage(str(tmp_path / "shots" / "09-booking-dialog.png"))
+    booking = QImage(str(tmp_path / "shots" / "09-booking-dialog-with-date.png"))
     assert (booking.width(), booking.height()) == (1366, 768)
 
 
