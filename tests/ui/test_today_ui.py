@@ -232,7 +232,7 @@ def test_enter_on_an_entry_edits_it(
     assert dialog is not None and dialog.isVisible()
     assert dialog.windowTitle() == "Edit waitlist entry" and dialog.ok.text() == "Save changes"
     assert dialog.patient_id == before.patient_id and "John Smith" in dialog.patient_label.text()
-    assert dialog.service.currentText() == "Check-up" and dialog.service.hasFocus()
+    assert dialog.service.currentText() == "Check-up (30 min)" and dialog.service.hasFocus()
     assert dialog.parts["morning"].isChecked() and not dialog.parts["evening"].isChecked()
     assert dialog.latest.text() == "No limit"
     dialog.parts["evening"].setChecked(True)
@@ -298,7 +298,7 @@ def test_book_an_entry_from_the_list(
     assert dialog is window.booking.dialog and dialog.windowTitle() == "Book from the waitlist"
     qtbot.waitUntil(lambda: dialog.slot_list.count() > 0, timeout=10_000)
     assert dialog.picker.patient.display_name == "John Smith"
-    assert dialog.service.currentText() == "Check-up"
+    assert dialog.service.currentText() == "Check-up (30 min)"
     assert dialog.provider.currentData() is None  # the entry did not ask for one
     assert dialog.slot_list.hasFocus()
     assert not dialog.unsaved()  # filled in by the app, not typed: Esc just closes
