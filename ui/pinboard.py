@@ -25,12 +25,13 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QLabel,
     QListView,
+    QMainWindow,
     QMenu,
     QPushButton,
     QVBoxLayout,
@@ -118,9 +119,13 @@ class PinModel(QAbstractListModel):
             self.endRemoveRows()
 
 
+PIN_WIDTH = 220  # the board opens this narrow, so the schedule keeps room for names
+
+
 class Pinboard(QDockWidget):
     def __init__(self, view: ScheduleView, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Pinboard"), parent)
+        self._sized = False
         self.setObjectName("pinboard")
         self.setAccessibleName(self.tr("Pinboard: appointments being moved"))
         self.view = view
@@ -162,6 +167,15 @@ class Pinboard(QDockWidget):
         unpin_key.triggered.connect(self.unpin_current)
         self.list.addAction(unpin_key)
         self._sync()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first opening takes :data:`PIN_WIDTH`, not the width of its hint's one
+        long line; a width the user drags it to afterwards stays."""
+        super().showEvent(event)
+        window = self.parentWidget()
+        if not self._sized and isinstance(window, QMainWindow) and not self.isFloating():
+            self._sized = True
+            window.resizeDocks([self], [PIN_WIDTH], Qt.Orientation.Horizontal)
 
     def current_id(self) -> str | None:
         index = self.list.currentIndex()
