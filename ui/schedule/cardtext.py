@@ -23,6 +23,7 @@ Badge = Literal["pill", "pill_below", "dot", "bar"]
 PILL_PAD = 10  # the pill's width beyond its label
 PILL_GAP = 4  # between the name and the pill
 DOT_W = 14
+SLACK = 2  # the painter cuts at whole pixels: a name exactly as wide would lose a letter
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def card_text(
     name = printable(item.patient_name, lines=False)
     two_lines = height >= fonts.fm_bold.height() + fonts.fm.height()
     second = details(item, span, who) if two_lines else None
-    name_w = fonts.fm_bold.horizontalAdvance(name)
+    name_w = fonts.fm_bold.horizontalAdvance(name) + SLACK
     if name_w + pill_width(item.status, fonts) + PILL_GAP <= width:
         badge: Badge = "pill"
     elif two_lines:
