@@ -155,3 +155,15 @@ def test_the_week_shows_the_focused_providers_days_and_a_status_legend(
     assert legend.isVisible() and legend.height() > 0
     assert legend.labels() == ["Booked", "Confirmed", "Arrived", "In room", "Completed", "No-show"]
     assert legend.geometry().top() > view.viewport().geometry().bottom()  # under the grid
+
+
+def test_rooms_chosen_in_the_week_show_one_rooms_week(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded
+) -> None:
+    model = window.model
+    with qtbot.waitSignal(model.loaded):
+        window.actions_.week_view.trigger()
+    with qtbot.waitSignal(model.loaded):
+        window.actions_.by_room.trigger()
+    assert {c.column.id for c in model.columns} == {seeded.ids["room1"]}
+    assert len(model.columns) == 7

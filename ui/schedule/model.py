@@ -97,9 +97,12 @@ class ScheduleModel(QObject):
 
     def filter(self) -> frozenset[str] | None:
         key = (self.mode, self.kind)
-        if key not in self._filters:  # a first week: the focused column's
-            self._filters[key] = self._week_default()
-        return self._filters[key]
+        if key in self._filters:
+            return self._filters[key]
+        chosen = self._week_default()  # a first week: the focused column's
+        if chosen is not None:
+            self._filters[key] = chosen
+        return chosen  # None: not known before this kind's columns load (see _apply)
 
     def _week_default(self) -> frozenset[str] | None:
         shown = [
@@ -107,6 +110,19 @@ class ScheduleModel(QObject):
         ]  # not the "No room" column: the filter does not offer it
         focus = self.focus if self.focus in shown else (shown[0] if shown else None)
         return frozenset({focus}) if focus is not None else None
+
+    def _narrowed(self) -> bool:
+        """A first week of a kind not on screen before (Rooms, chosen in the week)
+        loaded every column: keep the first one's week and load again."""
+        key = (self.mode, self.kind)
+        if key in self._filters:
+            return False
+        chosen = self._week_default()
+        self._filters[key] = chosen
+        if chosen is None:
+            return False
+        self.reload()
+        return True
 
     def provider_names(self) -> dict[str, str]:
         """Each provider's name by id, as the window's agenda has them."""
@@ -173,6 +189,8 @@ class ScheduleModel(QObject):
             self.reload()
             return
         (self.agenda, self.available), self.columns, self.reopens = result
+        if self._narrowed():
+            return
         self.desk.clinic = self.agenda.clinic
         self.loaded.emit()
 
