@@ -167,3 +167,12 @@ def test_rooms_chosen_in_the_week_show_one_rooms_week(
         window.actions_.by_room.trigger()
     assert {c.column.id for c in model.columns} == {seeded.ids["room1"]}
     assert len(model.columns) == 7
+
+
+def test_a_narrow_card_keeps_its_details_line_rather_than_the_pill(qtbot: QtBot) -> None:
+    fonts = CardFonts(QFont())
+    two = fonts.fm_bold.height() + fonts.fm.height() + 2
+    short = AgendaItem("x", "Al Li", *[_item()[i] for i in range(2, 10)])
+    narrow = pill_width("booked", fonts) + 20  # the pill would leave the details 16 px
+    said = card_text(short, "09:00–09:45", narrow, two, fonts, who="Dr. Omar Farouk")
+    assert said.badge == "dot" and said.second is not None

@@ -2,8 +2,8 @@
 
 The patient's whole name comes first: a short card shows only the name (service and
 time are in its tooltip and its menu), and the status pill never takes the width the
-name needs - it moves to the second line, shrinks to a dot, or becomes a thin bar
-along the card's bottom edge.
+name needs - it moves to the second line (if half of it is left for the details),
+shrinks to a dot, or becomes a thin bar along the card's bottom edge.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ SLACK = 2  # the painter cuts at whole pixels: a name exactly as wide would lose
 @dataclass(frozen=True)
 class CardText:
     first: str  # the bold line: the patient's name
-    second: str | None  # service and time, when the card has a second line
+    second: str | None  # service and time (a room's card: the provider's line first)
     badge: Badge
     status: str
 
@@ -47,11 +47,16 @@ def card_text(
     of the Rooms view."""
     name = printable(item.patient_name, lines=False)
     two_lines = height >= fonts.fm_bold.height() + fonts.fm.height()
-    second = details(item, span, who) if two_lines else None
+    three_lines = who and height >= fonts.fm_bold.height() + 2 * fonts.fm.height()
+    if three_lines:  # a room's card: the provider on a line of their own
+        second: str | None = f"{printable(who, lines=False)}\n{details(item, span)}"
+    else:
+        second = details(item, span, who) if two_lines else None
     name_w = fonts.fm_bold.horizontalAdvance(name) + SLACK
-    if name_w + pill_width(item.status, fonts) + PILL_GAP <= width:
+    pill = pill_width(item.status, fonts) + PILL_GAP
+    if name_w + pill <= width:
         badge: Badge = "pill"
-    elif two_lines:
+    elif two_lines and width - pill >= width / 2:  # the details keep half the line
         badge = "pill_below"
     elif name_w + DOT_W <= width:
         badge = "dot"

@@ -186,9 +186,12 @@ def _card_text(
         return
     p.setFont(fonts.plain)
     below = pill if said.badge == "pill_below" else 0
-    rest = QRectF(inner.left(), top.bottom(), inner.width() - below, inner.height() - top.height())
     left_top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-    elided(p, rest, said.second, left_top, fonts.fm)
+    y, line_h = top.bottom(), fonts.fm.height()
+    for n, line in enumerate(said.second.split("\n")):
+        width = inner.width() - (below if n == 0 else 0)
+        elided(p, QRectF(inner.left(), y, width, line_h), line, left_top, fonts.fm)
+        y += line_h
 
 
 def _now_line(p: QPainter, f: Frame) -> None:
