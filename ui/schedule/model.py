@@ -162,8 +162,9 @@ class ScheduleModel(QObject):
             self._changed()
 
     def set_filter(self, ids: frozenset[str] | None) -> None:
-        if ids != self.filter():
-            self._filters[(self.mode, self.kind)] = ids
+        key = (self.mode, self.kind)
+        if key not in self._filters or ids != self._filters[key]:  # a choice, even "all"
+            self._filters[key] = ids
             self._changed()
 
     def _changed(self) -> None:
