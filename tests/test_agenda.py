@@ -15,8 +15,8 @@ from receptionist.context import Actor, Ctx
 from receptionist.errors import PermissionDenied
 from receptionist.models import Appointment, BlockedTime, Patient, Provider, Room, Service
 from receptionist.schedule import agenda
+from receptionist.schedule.cards import NO_ROOM, window_query
 from receptionist.schedule.cards import appointments as read_cards
-from receptionist.schedule.cards import window_query
 from receptionist.store.storage import Database
 
 IST = ZoneInfo("Europe/Istanbul")
@@ -128,7 +128,8 @@ def test_filter_and_rooms(db: Database, ctx: Ctx, seeded: dict[str, str]) -> Non
         by_room = agenda.load(s, ctx, start, end, kind="room")
     assert [c.name for c in only_ben.columns] == ["Ben"]
     assert [i.id for i in only_ben.items] == [seeded["second"]]
-    assert [c.kind for c in by_room.columns] == ["room"]
+    assert [c.kind for c in by_room.columns] == ["room", "room"]
+    assert by_room.columns[-1].id == NO_ROOM  # those without a room: a column too
     assert len(by_room.items) == 3  # the week's three live appointments, all in Room 1
     assert by_room.working[seeded["room"]][0].start_utc == _utc(MON, "08:00")
 
@@ -450,8 +451,14 @@ def test_the_orm_never_writes_the_copies(db: Database, seeded: dict[str, str]) -
 
 @pytest.mark.parametrize(
     "by",
-    [{}, {"provider_ids": ["p"]}, {"room_ids": ["r"]}, {"include_cancelled": True}],
-    ids=["all", "providers", "rooms", "with-cancelled"],
+    [
+        {},
+        {"provider_ids": ["p"]},
+        {"room_ids": ["r"]},
+        {"room_ids": ["r", NO_ROOM]},
+        {"include_cancelled": True},
+    ],
+    ids=["all", "providers", "rooms", "rooms-and-none", "with-cancelled"],
 )
 def test_a_week_reads_only_the_window_index(db: Database, by: dict[str, Any]) -> None:
     """Every column the schedule's query reads is in ix_appointment_window: SQLite walks
@@ -475,3 +482,11 @@ def test_a_week_reads_only_the_window_index(db: Database, by: dict[str, Any]) ->
     read = {opened.get(row[2]) for row in program if row[1] == "Column"}
     assert "ix_appointment_window" in read
     assert not read & {"appointment", "patient"}, (read, plan)
+
+
+def test_next_open_day_after_a_closed_one(db: Database, seeded: dict[str, str]) -> None:
+    """Open on Mondays only: a Monday needs nothing; any other day points to the next Monday."""
+    with db.read() as s:
+        assert agenda.next_open_day(s, MON) is None
+        assert agenda.next_open_day(s, MON + timedelta(days=1)) == MON + timedelta(days=7)
+        assert agenda.next_open_day(s, MON + timedelta(days=6)) == MON + timedelta(days=7)

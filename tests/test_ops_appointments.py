@@ -260,3 +260,37 @@ def test_reading_needs_a_role_that_sees_the_schedule(
         appointments.show(db, nobody, booked.id)
     with pytest.raises(PermissionDenied):
         appointments.check_move(db, nobody, booked.id, MoveRequest(start=at(14)))
+
+
+def test_a_booking_in_the_past_is_saved_and_audited(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    """A walk-in entered afterwards is a real case: booked, and the log says it was late."""
+
+    def past_events() -> int:
+        with db.read() as s:
+            query = select(func.count()).where(AuditEvent.action == booking.BOOKED_IN_THE_PAST)
+            return int(s.scalar(query.select_from(AuditEvent)) or 0)
+
+    now = ctx.clock.now()
+    book(db, ctx, ids, start=now + timedelta(days=1))
+    assert past_events() == 0
+    earlier = book(
+        db, ctx, ids, start=(now - timedelta(minutes=30)).replace(second=0, microsecond=0)
+    )
+    assert past_events() == 1
+    with db.read() as s:
+        event = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == booking.BOOKED_IN_THE_PAST)
+        ).one()
+    assert event.entity_id == earlier.id
+
+
+def test_check_book_says_why_without_writing(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
+    book(db, ctx, ids)
+    taken = BookRequest(ids["omar"], ids["ayse"], ids["exam"], at(10, 15))
+    before = count(db, Appointment)
+    reasons = appointments.check_book(db, ctx, taken)
+    assert reasons and all(isinstance(r, str) and r for r in reasons)
+    assert count(db, Appointment) == before
+    assert appointments.check_book(db, ctx, dataclasses.replace(taken, start=at(14))) == []

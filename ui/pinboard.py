@@ -25,12 +25,13 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QLabel,
     QListView,
+    QMainWindow,
     QMenu,
     QPushButton,
     QVBoxLayout,
@@ -44,6 +45,7 @@ from . import icons, messages
 from .schedule.dragger import MIME, mime_for
 from .schedule.frame import hhmm
 from .schedule.layout import local_minutes
+from .schedule.look import column_name
 from .schedule.moves import MoveOps, OverrideFactory
 from .schedule.override import OverrideDialog
 from .schedule.view import ScheduleView
@@ -117,9 +119,13 @@ class PinModel(QAbstractListModel):
             self.endRemoveRows()
 
 
+PIN_WIDTH = 220  # the board opens this narrow, so the schedule keeps room for names
+
+
 class Pinboard(QDockWidget):
     def __init__(self, view: ScheduleView, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Pinboard"), parent)
+        self._sized = False
         self.setObjectName("pinboard")
         self.setAccessibleName(self.tr("Pinboard: appointments being moved"))
         self.view = view
@@ -162,6 +168,15 @@ class Pinboard(QDockWidget):
         self.list.addAction(unpin_key)
         self._sync()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first opening takes :data:`PIN_WIDTH`, not the width of its hint's one
+        long line; a width the user drags it to afterwards stays."""
+        super().showEvent(event)
+        window = self.parentWidget()
+        if not self._sized and isinstance(window, QMainWindow) and not self.isFloating():
+            self._sized = True
+            window.resizeDocks([self], [PIN_WIDTH], Qt.Orientation.Horizontal)
+
     def current_id(self) -> str | None:
         index = self.list.currentIndex()
         return str(index.data(Qt.ItemDataRole.UserRole)) if index.isValid() else None
@@ -179,7 +194,7 @@ class Pinboard(QDockWidget):
             QLocale().toString(day, "ddd d MMM"),
             hhmm(local_minutes(card.item.start_utc, column.day, tz)),
         )
-        row = self.model.pin(Pinned(card.item, when, column.column.name))
+        row = self.model.pin(Pinned(card.item, when, column_name(column.column)))
         self.list.setCurrentIndex(self.model.index(row))
         self.show()
         messages.info(

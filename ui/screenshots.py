@@ -10,7 +10,7 @@ then closed, so the app quits as it was found (nothing booked, pinned or saved).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QPoint, QTimer, Signal
@@ -91,7 +91,7 @@ class Screenshots(QObject):
         self._steps = [
             ("01-schedule-day", None, self._plain),
             ("02-schedule-week", lambda: m.set_mode("week"), self._plain),
-            ("03-schedule-rooms", self._rooms, self._plain),
+            ("03-schedule-rooms-with-no-room-column", self._rooms, self._plain),
             ("04-card-menu", lambda: m.set_kind("provider"), self._card_menu),
             ("05-cancel-dialog", None, self._cancel_dialog),
             ("06-error-message", None, self._error_message),
@@ -100,7 +100,7 @@ class Screenshots(QObject):
             (None, self._open_booking, None),
             (None, self._type_booking_patient, None),
             (None, self._pick_booking_patient, None),
-            ("09-booking-dialog", None, self._booking_dialog),
+            ("09-booking-dialog-with-date", None, self._booking_dialog),
             (None, self._find_sample_patient, None),
             (None, self._open_patient_search, None),
             ("10-patient-search", None, self._patient_search),
@@ -120,6 +120,7 @@ class Screenshots(QObject):
             ("17-patient-communication", None, self._patient_log),
             (None, lambda: self._open_patient_on("documents"), None),
             ("18-patient-documents", None, self._patient_window),
+            ("19-schedule-closed-day", self._closed_day, self._plain),
         ]
         self._timer.start()
 
@@ -157,6 +158,14 @@ class Screenshots(QObject):
         assert self.window is not None
         self.window.model.set_mode("day")
         self.window.model.set_kind("room")
+
+    def _closed_day(self) -> None:
+        """The next Sunday (closed in the demo): the grid says so and offers Monday."""
+        assert self.window is not None
+        m = self.window.model
+        m.set_mode("day")
+        m.set_kind("provider")
+        m.set_day(m.day + timedelta(days=6 - m.day.weekday() or 7))
 
     def _find_busy_day(self) -> bool:
         """Step forward (at most a week) from an empty day, so the pictures show bookings."""

@@ -12,7 +12,17 @@ from receptionist.schedule import agenda
 from receptionist.schedule.agenda import Agenda, ClinicInfo, Column, ColumnKind, day_window
 from receptionist.store.storage import Database
 
-__all__ = ["Agenda", "ClinicInfo", "Column", "ColumnKind", "Window", "clinic", "day_window", "load"]
+__all__ = [
+    "Agenda",
+    "ClinicInfo",
+    "Column",
+    "ColumnKind",
+    "Window",
+    "clinic",
+    "day_window",
+    "load",
+    "next_open_day",
+]
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,13 @@ def load(
     with db.read() as s:
         every = agenda.providers(s) if kind == "provider" else agenda.rooms(s)
         return Window(agenda.load(s, ctx, start_utc, end_utc, kind=kind, ids=ids), every)
+
+
+def next_open_day(db: Database, ctx: Ctx, day: date) -> date | None:
+    """``None`` when the clinic opens on ``day``; else the next day it opens (``day``
+    itself when it opens on none of the next four weeks)."""
+    with db.read() as s:
+        return agenda.next_open_day(s, day)
 
 
 def clinic(db: Database, ctx: Ctx) -> ClinicInfo:

@@ -18,7 +18,7 @@ from receptionist.errors import ValidationError
 from receptionist.ops.appointmentinfo import AppointmentInfo, info, infos
 from receptionist.schedule import booking, lifecycle
 from receptionist.schedule.agenda import clinic_info
-from receptionist.schedule.booking import KEEP, Keep
+from receptionist.schedule.booking import KEEP, Draft, Keep
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -33,6 +33,7 @@ __all__ = [
     "between",
     "book",
     "cancel",
+    "check_book",
     "check_move",
     "days",
     "move",
@@ -89,6 +90,15 @@ def book(db: Database, ctx: Ctx, req: BookRequest) -> AppointmentInfo:
         )
         s.flush()
         return info(s, appt)
+
+
+def check_book(db: Database, ctx: Ctx, req: BookRequest) -> list[str]:
+    """Why :func:`book` would refuse ``req``, one sentence (a ``Text``) per clash;
+    empty when it would not. Writes nothing (the booking dialog's check of a time
+    picked on the schedule, before Enter)."""
+    draft = Draft(req.patient_id, req.provider_id, req.service_id, req.start, req.end, req.room_id)
+    with db.read() as s:
+        return [c.reason for c in booking.check(s, ctx, draft)]
 
 
 def move(db: Database, ctx: Ctx, appointment_id: str, req: MoveRequest) -> AppointmentInfo:

@@ -35,6 +35,7 @@ class Choice:
 
     id: str
     name: str
+    minutes: int | None = None  # a service's length
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ Row = ProviderRow | RoomRow | ServiceRow
 
 def choices(db: Database, ctx: Ctx) -> Choices:
     with db.read() as s:
-        services = [Choice(x.id, x.name) for x in catalog.listing(s, Service)]
+        services = [Choice(x.id, x.name, x.duration_minutes) for x in catalog.listing(s, Service)]
         providers = [Choice(x.id, x.name) for x in catalog.listing(s, Provider)]
         rooms = [Choice(x.id, x.name) for x in catalog.listing(s, Room)]
     return Choices(services, providers, rooms)

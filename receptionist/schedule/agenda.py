@@ -21,10 +21,11 @@ from receptionist.context import Ctx
 from receptionist.errors import PermissionDenied
 from receptionist.models import Room, from_micros, to_micros
 from receptionist.schedule import hours
-from receptionist.schedule.cards import AgendaItem, appointments, check_window, dbapi
+from receptionist.schedule.cards import NO_ROOM, AgendaItem, appointments, check_window, dbapi
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 ColumnKind = Literal["provider", "room"]
+NO_ROOM_COLOUR = "#b0b7c3"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Agenda:
     items: list[AgendaItem]
     working: dict[str, list[Interval]] = field(default_factory=dict)
     blocked: dict[str, list[Block]] = field(default_factory=dict)
+    providers: dict[str, str] = field(default_factory=dict)  # every provider's name, by id
 
 
 def clinic_info(session: Session) -> ClinicInfo:
@@ -230,11 +232,32 @@ def load(
         working = {p.id: open_.worked(p.week) for p in staff}
     else:
         columns = [c for c in rooms(session) if wanted is None or c.id in wanted]
+        if wanted is None or NO_ROOM in wanted:  # last: whose appointments have no room
+            columns.append(Column(NO_ROOM, "", NO_ROOM_COLOUR, "room"))
         chosen = [c.id for c in columns]
         items = appointments(session, start_utc, end_utc, room_ids=chosen)
         working = open_.all_open(chosen)  # rooms are open when the clinic is
     blocked = blocked_intervals(session, start_utc, end_utc, kind=kind, ids=chosen)
-    return Agenda(open_.info, kind, start_utc, end_utc, columns, items, working, blocked)
+    # Room columns hold anyone's cards: they name the provider.
+    everyone = staff if kind == "provider" else _staff(session, active_only=False)
+    names = {p.id: p.name for p in everyone}
+    return Agenda(open_.info, kind, start_utc, end_utc, columns, items, working, blocked, names)
+
+
+OPEN_DAY_SEARCH = 28  # how far ahead the next open day is looked for
+
+
+def next_open_day(session: Session, day: date) -> date | None:
+    """``None`` when the clinic opens on ``day``; else the first day after it that it
+    opens (``day`` itself when none does within four weeks: nothing to offer)."""
+    info, week = _read_clinic(session)
+    if week is None or hours.day_intervals(week, day, info.tz):
+        return None
+    for ahead in range(1, OPEN_DAY_SEARCH + 1):
+        later = day + timedelta(days=ahead)
+        if hours.day_intervals(week, later, info.tz):
+            return later
+    return day
 
 
 def _open(

@@ -7,7 +7,8 @@ by someone who may override ("booking.override"): then the appointment is saved 
 ``override_by`` and ``override_reason`` set and an "override" audit event. An override
 reason given when nothing clashes is ignored, and a move to a clean time clears the
 override marks: ``override_reason`` is non-empty exactly when the appointment breaks
-a rule. Reading appointments is in :mod:`appointments`.
+a rule. A booking whose start has already passed (a walk-in entered afterwards) is
+saved and audited as a "book_past" event. Reading appointments is in :mod:`appointments`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from receptionist import zones
 from receptionist.context import Ctx, require
 from receptionist.errors import IllegalTransition, ValidationError
 from receptionist.freetext import clean_text
-from receptionist.journal import records
+from receptionist.journal import audit, records
 from receptionist.models import Appointment
 from receptionist.schedule import appointments, drafts, lifecycle, overrides
 
@@ -45,6 +46,9 @@ class Keep(Enum):
 
 
 KEEP: Final = Keep.KEEP
+
+# The audit event of a booking whose time had already begun when it was made.
+BOOKED_IN_THE_PAST: Final = "book_past"
 
 CANNOT_BOOK: Final = Text(QT_TRANSLATE_NOOP("core", "Your role cannot book appointments."))
 
@@ -101,6 +105,8 @@ def book_draft(
     )
     records.insert(session, ctx, appointment, "appointment")
     overrides.record(session, ctx, appointment)
+    if appointment.start_utc < ctx.clock.now():  # a walk-in entered afterwards, say
+        audit.record(session, ctx, BOOKED_IN_THE_PAST, "appointment", appointment.id)
     return appointment
 
 

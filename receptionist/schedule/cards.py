@@ -22,6 +22,7 @@ from receptionist.store import heap
 log = logging.getLogger(__name__)
 
 HIDDEN_STATUSES = frozenset({"cancelled"})
+NO_ROOM = ""  # in ``room_ids``: the appointments that have no room, too
 
 
 class AgendaItem(NamedTuple):
@@ -52,7 +53,8 @@ def appointments(
     room_ids: Collection[str] | None = None,
     include_cancelled: bool = False,
 ) -> list[AgendaItem]:
-    """Appointments overlapping [start, end), for the given providers or rooms."""
+    """Appointments overlapping [start, end), for the given providers or rooms
+    (``NO_ROOM`` among the rooms: those without a room too)."""
     check_window(start_utc, end_utc)
     sql, params = window_query(
         start_utc,
@@ -107,9 +109,10 @@ def window_query(
     ):
         if values is not None:
             values = list(values)
-            conditions.append(
-                f"k.{column} {'NOT ' if negated else ''}IN ({', '.join('?' * len(values))})"
-            )
+            condition = f"k.{column} {'NOT ' if negated else ''}IN ({', '.join('?' * len(values))})"
+            if column == "room_id" and NO_ROOM in values:  # the appointments without a room
+                condition = f"({condition} OR k.room_id IS NULL)"
+            conditions.append(condition)
             params += values
     sql = _WINDOW_SQL
     if conditions:

@@ -7,17 +7,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QWidget
+from PySide6.QtCore import Qt, QTime
+from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from uiseed import DAY, Seeded, at
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
-from receptionist.models import Appointment, Patient, Service
+from receptionist.models import Appointment, AuditEvent, Patient, Service
 from receptionist.patients import record as patients
 from receptionist.patients.search import PatientRow, rebuild_search_index
+from receptionist.schedule import booking
 from receptionist.store import vault
 from ui.booking import BookingDialog
 from ui.booking.slotlist import SLOT_ROLE
@@ -101,9 +102,14 @@ def test_booking_from_the_schedule_by_keyboard_only(
     assert dialog.picker.patient.display_name == "Layla Haddad"
     assert _focus() is dialog.service  # picking moves on
     _press(qtbot, Qt.Key.Key_Down)  # the first service: Check-up
-    assert dialog.service.currentText() == "Check-up"
+    assert dialog.service.currentText() == "Check-up (30 min)"  # with its length
     _press(qtbot, Qt.Key.Key_Tab)
     assert _focus() is dialog.provider
+    _press(qtbot, Qt.Key.Key_Tab)
+    assert _focus() is dialog.asked.day  # the day asked about: the one clicked
+    assert dialog.asked.value() == at("15:00")
+    _press(qtbot, Qt.Key.Key_Tab)
+    assert _focus() is dialog.asked.time
     _press(qtbot, Qt.Key.Key_Tab)
     assert _focus() is dialog.slot_list
     qtbot.waitUntil(lambda: _slots_settled(dialog), timeout=WAIT)
@@ -237,10 +243,17 @@ def _clash(qtbot: QtBot, desk: Desk, seeded: Seeded) -> BookingDialog:
     _press(qtbot, Qt.Key.Key_Down)
     qtbot.waitUntil(lambda: _slots_settled(dialog), timeout=WAIT)
     first = dialog.slot_list.item(0)
-    assert "not free" in first.text() and first.data(SLOT_ROLE).start == at("12:30")
+    qtbot.waitUntil(lambda: "not free" in first.text(), timeout=WAIT)  # the dry run answered
+    assert first.data(SLOT_ROLE).start == at("12:30")
     assert dialog.slot_list.current_slot().start == at("13:30")  # type: ignore[union-attr]
+    assert not dialog.conflicts.isVisible()  # a free time is chosen
     dialog.slot_list.setFocus()
     _press(qtbot, Qt.Key.Key_Up)
+    # Why it is not free shows at once, before Enter; the list keeps the keyboard.
+    assert dialog.conflicts.isVisible() and _focus() is dialog.slot_list
+    assert "working hours" in dialog.conflicts.reasons.text().lower()
+    sb = dialog.slot_list.horizontalScrollBar()
+    assert not sb.isVisible() and sb.maximum() == 0  # never a sideways scroll
     _press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.conflicts.isVisible(), timeout=WAIT)
     assert "working hours" in dialog.conflicts.reasons.text().lower()
@@ -312,7 +325,8 @@ def test_a_filled_in_dialog_only_asks_for_the_time(
     dialog.show()
     dialog.activateWindow()
     qtbot.waitUntil(lambda: dialog.slot_list.count() > 0, timeout=WAIT)
-    assert dialog.picker.patient == row and dialog.service.currentText() == "Cleaning"
+    assert dialog.picker.patient == row and dialog.service.currentText() == "Cleaning (45 min)"
+    assert dialog.asked.value() == at("00:00", DAY + timedelta(days=1))  # the date asked
     assert dialog.provider.currentData() == seeded.ids["ayse"]
     assert _focus() is dialog.slot_list
     assert all(s.start >= at("00:00", DAY + timedelta(days=1)) for s in dialog.slot_list.slots())
@@ -326,3 +340,60 @@ def test_a_filled_in_dialog_only_asks_for_the_time(
         a for (a,) in _read(seeded, select(Appointment).where(Appointment.id == booked.args[0]))
     ]
     assert (appt.patient_id, appt.service_id) == (row.id, service_id)
+
+
+def test_the_date_and_from_time_ask_for_another_day(
+    qtbot: QtBot, desk: Desk, seeded: Seeded
+) -> None:
+    """ "Thursday afternoon?": the free times start on the day and at the time asked."""
+    dialog = _open(qtbot, desk, provider_id=seeded.ids["omar"])
+    _pick_patient(qtbot, dialog, "smith")
+    _press(qtbot, Qt.Key.Key_Down)  # Check-up
+    qtbot.waitUntil(lambda: _slots_settled(dialog), timeout=WAIT)
+    assert dialog.slot_list.slots()[0].start == at("10:15")  # from now: Monday, after o1
+    thursday = DAY + timedelta(days=3)
+    dialog.asked.time.setTime(QTime(14, 0))
+    dialog.asked.day.setDate(thursday)
+    qtbot.waitUntil(
+        lambda: (
+            _slots_settled(dialog) and dialog.slot_list.slots()[0].start == at("14:00", thursday)
+        ),
+        timeout=WAIT,
+    )
+    assert all(s.start >= at("14:00", thursday) for s in dialog.slot_list.slots())
+
+
+def test_booking_in_the_past_asks_first_and_the_status_bar_says_what_was_booked(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded, told: list[object]
+) -> None:
+    """A walk-in entered afterwards: 09:15 when it is 10:00 - asked, then booked."""
+    window.booking.book_at(seeded.ids["ayse"], at("09:30"))
+    dialog = window.booking.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.service.count() > 0, timeout=WAIT)
+    dialog.picker.query.setFocus()
+    _pick_patient(qtbot, dialog, "layla")
+    dialog.service.setCurrentIndex(0)  # Check-up: 09:30-10:00 is free
+    qtbot.waitUntil(lambda: _slots_settled(dialog), timeout=WAIT)
+    qtbot.waitUntil(lambda: "picked" not in dialog.slot_list.item(0).text(), timeout=WAIT)
+    dialog.slot_list.setCurrentRow(0)
+    assert dialog.slot_list.current_slot().start == at("09:30")  # type: ignore[union-attr]
+    assert not dialog.conflicts.isVisible()
+    dialog.book()
+    box = dialog.findChild(QMessageBox, "pastBookingBox")
+    assert box is not None and box.isVisible()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)  # the safe one
+    hers = select(Appointment).where(
+        Appointment.start_utc == at("09:30"), Appointment.provider_id == seeded.ids["ayse"]
+    )
+    assert _read(seeded, hers) == []
+    with qtbot.waitSignal(window.model.loaded, timeout=WAIT):
+        box.button(QMessageBox.StandardButton.Yes).click()
+    (appt,) = [a for (a,) in _read(seeded, hers)]
+    events = _read(
+        seeded,
+        select(AuditEvent.entity_id).where(AuditEvent.action == booking.BOOKED_IN_THE_PAST),
+    )
+    assert [e[0] for e in events] == [appt.id]  # type: ignore[index]
+    said = window.statusBar().currentMessage()
+    assert said == "Booked Layla Haddad with Dr. Ayşe Demir, Mon 2 Mar 09:30"

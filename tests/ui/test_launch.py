@@ -138,13 +138,13 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
     assert names == [
         "01-schedule-day.png",
         "02-schedule-week.png",
-        "03-schedule-rooms.png",
+        "03-schedule-rooms-with-no-room-column.png",
         "04-card-menu.png",
         "05-cancel-dialog.png",
         "06-error-message.png",
         "07-locked-sign-in.png",
         "08-unlock-dialog.png",
-        "09-booking-dialog.png",
+        "09-booking-dialog-with-date.png",
         "10-patient-search.png",
         "11-patient-window.png",
         "12-quick-find.png",
@@ -154,13 +154,14 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "16-pinboard.png",
         "17-patient-communication.png",
         "18-patient-documents.png",
+        "19-schedule-closed-day.png",
     ]
     day = QImage(str(tmp_path / "shots" / "01-schedule-day.png"))
     assert (day.width(), day.height()) == (1366, 768)
     assert not window.is_locked()
     assert not window.unsaved_windows()  # nothing left open that would hold up quitting
     assert window.booking.dialog is None
-    booking = QImage(str(tmp_path / "shots" / "09-booking-dialog.png"))
+    booking = QImage(str(tmp_path / "shots" / "09-booking-dialog-with-date.png"))
     assert (booking.width(), booking.height()) == (1366, 768)
 
 
@@ -179,4 +180,4 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.png"))) == 18
+    assert len(list((tmp_path / "out").glob("*.png"))) == 19

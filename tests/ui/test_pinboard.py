@@ -16,8 +16,9 @@ from uiseed import DAY, Seeded, at
 from receptionist.models import Appointment
 from receptionist.store import vault
 from ui.mainwindow import MainWindow
-from ui.pinboard import Pinboard, PinModel, install
+from ui.pinboard import PIN_WIDTH, Pinboard, PinModel, install
 from ui.schedule.dragger import mime_for
+from ui.schedule.frame import CardFonts
 from ui.schedule.override import OverrideDialog
 
 TUESDAY = DAY + timedelta(days=1)
@@ -156,3 +157,20 @@ def test_pin_model_passes_the_model_tester(
     text = board.model.data(board.model.index(0))
     assert isinstance(text, str) and text.startswith("Zeynep Kaya · Check-up\n")
     qtmodeltester.check(PinModel())
+
+
+def test_opening_the_board_leaves_the_schedule_room_for_names(
+    qtbot: QtBot, window: MainWindow, board: Pinboard, seeded: Seeded
+) -> None:
+    before = window.schedule.viewport().width()
+    board.pin_id(seeded.ids["a3"])
+    qtbot.waitUntil(board.isVisible)
+    QApplication.processEvents()
+    assert board.width() <= PIN_WIDTH + 12  # not as wide as its hint's one long line
+    assert before - window.schedule.viewport().width() <= PIN_WIDTH + 12
+    fonts = CardFonts(window.schedule.font())
+    for index, column in enumerate(window.model.columns):  # every name is whole
+        for card in column.cards:
+            inner = window.schedule.geo.card_rect(index, card).adjusted(8, 2, -4, -2)
+            name = card.item.patient_name
+            assert fonts.fm_bold.horizontalAdvance(name) <= inner.width(), name

@@ -298,7 +298,7 @@ def test_book_an_entry_from_the_list(
     assert dialog is window.booking.dialog and dialog.windowTitle() == "Book from the waitlist"
     qtbot.waitUntil(lambda: dialog.slot_list.count() > 0, timeout=10_000)
     assert dialog.picker.patient.display_name == "John Smith"
-    assert dialog.service.currentText() == "Check-up"
+    assert dialog.service.currentText() == "Check-up (30 min)"
     assert dialog.provider.currentData() is None  # the entry did not ask for one
     assert dialog.slot_list.hasFocus()
     assert not dialog.unsaved()  # filled in by the app, not typed: Esc just closes

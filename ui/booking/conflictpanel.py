@@ -33,7 +33,7 @@ class ConflictPanel(QFrame):
     def tab_chain(self) -> list[QWidget]:
         return [self.override] if self.override is not None else []
 
-    def show_conflicts(self, reasons: list[str]) -> None:
+    def show_conflicts(self, reasons: list[str], *, focus: bool = True) -> None:
         lines = "\n".join(f"• {r}" for r in reasons)
         self.reasons.setText(self.tr("This time clashes:\n{0}").format(lines))
         if self.override is not None:
@@ -43,7 +43,7 @@ class ConflictPanel(QFrame):
         else:
             self.advice.setText(self.tr("Pick another time; only a manager can book over a clash."))
         self.show()
-        if self.override is not None:
+        if self.override is not None and focus:
             self.override.setFocus()
 
     def clear(self) -> None:

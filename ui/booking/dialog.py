@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from itertools import pairwise
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QDate, QEvent, QLocale, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -39,10 +40,12 @@ from .. import messages
 from ..coretext import translated
 from ..desk import Desk
 from ..tasks import DbOp
+from .asked import AskedTime, service_label
 from .conflictpanel import ConflictPanel
 from .freetimes import FreeTimes
 from .newpatient import NewPatientForm
 from .patientpicker import PatientPicker
+from .slotlist import SLOT_ROLE
 
 
 class BookingDialog(QDialog):
@@ -95,6 +98,9 @@ class BookingDialog(QDialog):
             self.desk, self.start, self.wanted_provider, self.room_id, self, self.search_from
         )
         self.slot_list, self.slot_status = self.times.list, self.times.status
+        self.asked = AskedTime(self.desk.clinic.tz, self.times.wanted(), self)
+        self.picked_clash: list[str] = []  # why the time picked on the schedule is not free
+        self.summary = ""  # what was booked, in words, once it is
         self.notes = QLineEdit(self)
         self.notes.setObjectName("bookingNotes")
         self.conflicts = ConflictPanel(self.desk.actor.may("booking.override"), self)
@@ -118,13 +124,18 @@ class BookingDialog(QDialog):
             (self.tr("&Patient"), self._patient_box()),
             (self.tr("&Service"), self.service),
             (self.tr("Pro&vider"), self.provider),
+            (self.tr("&Date"), self.asked),
             (self.tr("Free &times"), self.slot_list),
             ("", self.slot_status),
             (self.tr("N&otes"), self.notes),
         ]
         for text, widget in rows:
             caption = QLabel(text, self)
-            caption.setBuddy(widget.focusProxy() or widget)
+            # (The date row's buddy is its day field: a focus proxy there would
+            # send Tab from the free times back to it.)
+            caption.setBuddy(
+                self.asked.day if widget is self.asked else widget.focusProxy() or widget
+            )
             form.addRow(caption, widget)
             if text:
                 widget.setAccessibleName(text.replace("&", ""))
@@ -135,7 +146,8 @@ class BookingDialog(QDialog):
         for part in (self.conflicts, self.error, hint, self.buttons):
             layout.addWidget(part)
         chain = [self.picker.query, self.new_button, *self.new_form.tab_chain()]
-        chain += [self.service, self.provider, self.slot_list, self.notes]
+        chain += [self.service, self.provider, self.asked.day, self.asked.time]
+        chain += [self.slot_list, self.notes]
         chain += [*self.conflicts.tab_chain(), self.book_button, self.close_button]
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
@@ -162,7 +174,9 @@ class BookingDialog(QDialog):
         self.picker.chosen.connect(self._patient_chosen)
         self.service.currentIndexChanged.connect(self.refresh_slots)
         self.provider.currentIndexChanged.connect(self.refresh_slots)
-        self.slot_list.currentRowChanged.connect(lambda _row: self.conflicts.clear())
+        self.slot_list.currentRowChanged.connect(self._row_changed)
+        self.asked.changed.connect(self._asked_changed)
+        self.times.shown.connect(self._check_picked)
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
@@ -181,7 +195,7 @@ class BookingDialog(QDialog):
     # --- choices ---------------------------------------------------------------------
     def _fill_catalog(self, found: catalog.Choices) -> None:
         for choice in found.services:
-            self.service.addItem(printable(choice.name, lines=False), choice.id)
+            self.service.addItem(service_label(choice), choice.id)
         for choice in found.providers:
             self.provider.addItem(printable(choice.name, lines=False), choice.id)
         self.slot_list.names = {c.id: printable(c.name, lines=False) for c in found.providers}
@@ -204,8 +218,13 @@ class BookingDialog(QDialog):
     def _patient_added(self, row: PatientRow) -> None:
         self.picker.choose(row)
 
+    def _asked_changed(self, start: datetime) -> None:
+        self.times.ask_from(start)
+        self.refresh_slots()
+
     def refresh_slots(self) -> None:
         self.conflicts.clear()
+        self.picked_clash = []
         patient = self.picker.patient
         self.times.refresh(
             self.service.currentData(),
@@ -213,11 +232,42 @@ class BookingDialog(QDialog):
             patient.id if patient is not None else None,
         )
 
+    # --- the time picked on the schedule ---------------------------------------------
+    def _check_picked(self) -> None:
+        """A dry run of booking the picked time that is not among the free ones, so
+        why it is not free shows as soon as it is chosen, not after Enter."""
+        row, patient = self.slot_list.picked_row(), self.picker.patient
+        service = self.service.currentData()
+        if row is None or patient is None or service is None:
+            return
+        slot = self.slot_list.item(row).data(SLOT_ROLE)
+        request = BookRequest(patient.id, slot.provider_id, service, slot.start, None, slot.room_id)
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: appointments.check_book(db, ctx, request), self)
+        op.success(lambda reasons: self._picked_checked(slot, reasons)).run()
+
+    def _picked_checked(self, slot: object, reasons: list[str]) -> None:
+        row = self.slot_list.picked_row()
+        if row is None or self.slot_list.item(row).data(SLOT_ROLE) != slot:
+            return  # the list moved on meanwhile
+        self.picked_clash = [translated(r) for r in reasons]
+        self.slot_list.mark_picked(not reasons)
+        self._row_changed(self.slot_list.currentRow())
+
+    def _row_changed(self, row: int) -> None:
+        self.conflicts.clear()
+        if row is not None and row == self.slot_list.picked_row() and self.picked_clash:
+            self.conflicts.show_conflicts(self.picked_clash, focus=False)
+
     # --- booking ---------------------------------------------------------------------
-    def book(self) -> None:
+    def book(self, *, past_confirmed: bool = False) -> None:
         request = self._request()
         if request is None:
             return
+        if request.start < self.desk.clock.now() and not past_confirmed:
+            self._confirm_past(request)
+            return
+        self.summary = self._describe(request)
         self.error.hide()
         self.book_button.setEnabled(False)
         ctx = self.desk.ctx()
@@ -242,6 +292,38 @@ class BookingDialog(QDialog):
             notes=notes,
             override_reason=reason,
         )
+
+    def _confirm_past(self, request: BookRequest) -> None:
+        """Booking a time already begun (a walk-in entered afterwards): ask first. The
+        core records it in the audit log ("book_past")."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Book in the past?"),
+            self.tr(
+                "{0} has already begun. Book it anyway? (For a visit entered afterwards; "
+                "the audit log records that it was booked late.)"
+            ).format(self.slot_list.when(request.start)),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("pastBookingBox")
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("&Book it"))
+        box.button(QMessageBox.StandardButton.No).setText(self.tr("&Keep looking"))
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(lambda: self.book(past_confirmed=True))
+        self.past_box = box
+        box.open()
+
+    def _describe(self, request: BookRequest) -> str:
+        """ "Booked Ayşe Yılmaz with Dr Aksoy, Tue 9 Dec 10:00" """
+        patient = self.picker.patient
+        who = printable(patient.display_name, lines=False) if patient is not None else ""
+        local = request.start.astimezone(self.desk.clinic.tz)
+        day = QLocale().toString(QDate(local.year, local.month, local.day), "ddd d MMM")
+        when = QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
+        provider = self.slot_list.names.get(request.provider_id, "")
+        return self.tr("Booked {0} with {1}, {2} {3}").format(who, provider, day, when)
 
     def _missing(self) -> tuple[str, QWidget | None] | None:
         """What still has to be filled in before booking, and where."""

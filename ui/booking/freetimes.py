@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from receptionist.ops import slots
@@ -15,7 +15,7 @@ from ..desk import Desk
 from .latest import Latest
 from .slotlist import SlotList
 
-SLOT_COUNT = 8
+SLOT_COUNT = 12
 
 
 class FreeTimes(QObject):
@@ -25,6 +25,8 @@ class FreeTimes(QObject):
     starts there, and that time is offered first even when it is not free. Without a
     click, ``search_from`` (a waitlist entry's first date) is where the search starts.
     """
+
+    shown = Signal()  # a search's free times are in the list
 
     def __init__(
         self,
@@ -45,6 +47,15 @@ class FreeTimes(QObject):
         self._provider: str | None = None
         self._say_pick_a_service()
 
+    def wanted(self) -> datetime:
+        """Where the search starts: the time asked for, or now."""
+        return self.start or self.search_from or self.desk.clock.now()
+
+    def ask_from(self, start: datetime) -> None:
+        """The receptionist asked for another day or time: search from there, and drop
+        the time picked on the schedule."""
+        self.start, self.search_from = None, start
+
     def busy(self) -> bool:
         return self._latest.busy()
 
@@ -57,9 +68,7 @@ class FreeTimes(QObject):
             self.list.clear()
             self._say_pick_a_service()
             return
-        now = self.desk.clock.now()
-        wanted = self.start or self.search_from
-        start_from = max(wanted, now) if wanted else now
+        start_from = max(self.wanted(), self.desk.clock.now())
         query = SlotQuery(service_id, provider_id, patient_id, self.room_id, start_from, SLOT_COUNT)
         ctx = self.desk.ctx()
         self.status.setText(self.tr("Looking for free times…"))
@@ -79,6 +88,7 @@ class FreeTimes(QObject):
             self.status.setText(self.tr("↑ ↓ to choose a time, Enter to book."))
         else:
             self.status.setText(self.tr("No free time in the next two months."))
+        self.shown.emit()
 
     def _failed(self, exc: BaseException) -> None:
         self.list.clear()

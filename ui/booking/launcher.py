@@ -53,7 +53,7 @@ class BookingLauncher(QObject):
         self.open(provider_id=provider_id, start=start)
 
     def book_in_room(self, room_id: str, start: datetime) -> None:
-        self.open(start=start, room_id=room_id)
+        self.open(start=start, room_id=room_id or None)  # "": the "No room" column
 
     def open(
         self,
@@ -80,7 +80,7 @@ class BookingLauncher(QObject):
             **prefill,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.booked.connect(self._booked)
+        dialog.booked.connect(lambda _id: self._booked(dialog.summary))
         dialog.destroyed.connect(lambda: self._forget(dialog))
         self.dialog = dialog
         dialog.open()
@@ -90,5 +90,6 @@ class BookingLauncher(QObject):
         if self.dialog is dialog:
             self.dialog = None
 
-    def _booked(self, _appointment_id: str) -> None:
-        messages.info(self.tr("Booked."))  # the schedule redraws from the change itself
+    def _booked(self, summary: str) -> None:
+        """Say what was booked; the schedule redraws from the change itself."""
+        messages.info(summary or self.tr("Booked."))

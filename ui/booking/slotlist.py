@@ -15,6 +15,7 @@ from receptionist.schedule.agenda import ClinicInfo
 from receptionist.schedule.slots import Slot
 
 SLOT_ROLE = Qt.ItemDataRole.UserRole
+PICKED_ROLE = Qt.ItemDataRole.UserRole + 1  # the time picked on the schedule, not free
 ROWS_SHOWN = 6
 
 
@@ -27,6 +28,11 @@ class SlotList(QListWidget):
         self.names: dict[str, str] = {}
         line = self.fontMetrics().height() + 4
         self.setMinimumHeight(line * ROWS_SHOWN + 2 * self.frameWidth())
+        # A long line wraps; the list never scrolls sideways (why a time is not free is
+        # said under the list, not at the end of a line).
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
 
     def when(self, start: datetime, end: datetime | None = None) -> str:
         local = start.astimezone(self.clinic.tz)
@@ -40,11 +46,9 @@ class SlotList(QListWidget):
         self.clear()
         wanted = (picked.start, picked.provider_id) if picked is not None else None
         if picked is not None and wanted not in {(s.start, s.provider_id) for s in free}:
-            label = self.tr("{0}  ·  {1}  ·  not free (picked on the schedule)")
+            label = self.tr("{0}  ·  {1}  ·  picked on the schedule")
             item = self._add(picked, label.format(self.when(picked.start), self._name(picked)))
-            font = item.font()
-            font.setItalic(True)
-            item.setFont(font)
+            item.setData(PICKED_ROLE, True)
         offset = self.count()
         for slot in free:
             self._add(
@@ -67,6 +71,23 @@ class SlotList(QListWidget):
 
     def slots(self) -> list[Slot]:
         return [self.item(i).data(SLOT_ROLE) for i in range(self.count())]
+
+    def mark_picked(self, free: bool) -> None:
+        """Say whether the picked time is free (a dry run of booking it answered)."""
+        item = self.item(0) if self.picked_row() is not None else None
+        if item is None:
+            return
+        slot = item.data(SLOT_ROLE)
+        label = self.tr("{0}  ·  {1}") if free else self.tr("{0}  ·  {1}  ·  not free")
+        item.setText(label.format(self.when(slot.start), self._name(slot)))
+        font = item.font()
+        font.setItalic(not free)
+        item.setFont(font)
+
+    def picked_row(self) -> int | None:
+        """The row of the time picked on the schedule that is not free, if listed."""
+        item = self.item(0)
+        return 0 if item is not None and item.data(PICKED_ROLE) else None
 
     def current_slot(self) -> Slot | None:
         item = self.currentItem()

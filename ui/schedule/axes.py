@@ -30,7 +30,7 @@ def paint_header(p: QPainter, f: Frame) -> None:
         )
         p.setFont(f.font if f.week else bold)
         p.setPen(look.HEADER_TEXT)
-        elided(p, name_rect, col.column.name, Qt.AlignmentFlag.AlignCenter)
+        elided(p, name_rect, look.column_name(col.column), Qt.AlignmentFlag.AlignCenter)
         if f.week and (i == f.visible_columns().start or f.columns[i - 1].day != col.day):
             _day_label(p, f, i, bold, half)
     p.restore()

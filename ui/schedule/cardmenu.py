@@ -34,6 +34,7 @@ def build_card_menu(
     on_cancel: Callable[[str], None],
     on_reschedule: Callable[[str], None] | None = None,
     when: tuple[datetime, tzinfo] | None = None,
+    detail: str = "",
 ) -> QMenu:
     """A menu whose actions call ``on_status(id, status)``, ``on_reschedule(id)`` (which
     puts the card on the pinboard) or ``on_cancel(id)``.
@@ -50,6 +51,10 @@ def build_card_menu(
     menu.setTitle(title)
     heading = menu.addSection(title)
     heading.setObjectName("cardMenuHeading")
+    if detail:  # service and time: a short card shows only the name
+        what = menu.addAction(detail)
+        what.setObjectName("cardMenuDetail")
+        what.setEnabled(False)
     for status in look.STATUS_ACTIONS:
         action = menu.addAction(action_label(status))
         action.setObjectName(f"status_{status}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -12,7 +12,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from receptionist.freetext import printable
 
 from .drag import Ghost
-from .layout import DayColumn, Geometry
+from .layout import DayColumn, Geometry, Placed
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Frame:
     selected: str | None
     ghost: Ghost | None = None  # where a dragged or carried card would land
     pinned: frozenset[str] = frozenset()  # cards on the pinboard, drawn dashed
+    who: dict[str, str] = field(default_factory=dict)  # provider names, on room cards
     # The part of the viewport this paint must cover (viewport coordinates); None is
     # all of it. A scroll moves the pixels already drawn and exposes only a strip.
     exposed: QRect | None = None
@@ -91,6 +92,11 @@ def hhmm(minute: int) -> str:
     if hours >= 24:
         hours, minutes = 23, 59
     return QLocale().toString(QTime(hours, minutes), QLocale.FormatType.ShortFormat)
+
+
+def span(card: Placed) -> str:
+    """A card's time on screen: "10:00–10:30"."""
+    return f"{hhmm(card.top)}–{hhmm(card.bottom)}"
 
 
 class CardFonts:

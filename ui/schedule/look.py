@@ -7,6 +7,9 @@ from functools import lru_cache
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 
+from receptionist.schedule.agenda import Column
+from receptionist.schedule.cards import NO_ROOM
+
 STATUSES = ("booked", "confirmed", "arrived", "in_room", "completed", "no_show", "cancelled")
 # The status actions offered on a card, in the order the day goes.
 STATUS_ACTIONS = ("confirmed", "arrived", "in_room", "completed", "no_show")
@@ -52,6 +55,13 @@ def status_label(status: str) -> str:
         "cancelled": QCoreApplication.translate("status", "Cancelled"),
     }
     return labels.get(status, status)
+
+
+def column_name(column: Column) -> str:
+    """A column's heading; the Rooms view's column of appointments without a room."""
+    if column.kind == "room" and column.id == NO_ROOM:
+        return QCoreApplication.translate("schedule", "No room")
+    return column.name
 
 
 def status_colour(status: str) -> QColor:

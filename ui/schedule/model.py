@@ -27,7 +27,9 @@ Mode = Literal["day", "week"]
 Fetched = tuple[Agenda, list[Column]]
 
 
-LaidOut = tuple[Fetched, list[DayColumn]]
+# The agenda, its columns laid out, and - for one day the clinic is closed on - the
+# next day it opens (that day itself: none within four weeks).
+LaidOut = tuple[Fetched, list[DayColumn], date | None]
 
 
 def fetch_laid_out(
@@ -41,7 +43,8 @@ def fetch_laid_out(
     """Runs on the worker: the agenda and its cards already placed in columns and lanes,
     so the GUI thread only swaps the result in and paints."""
     fetched = fetch(db, ctx, window, kind, ids)
-    return fetched, build_columns(fetched[0], days, fetched[0].clinic.tz)
+    reopens = agenda.next_open_day(db, ctx, days[0]) if len(days) == 1 else None
+    return fetched, build_columns(fetched[0], days, fetched[0].clinic.tz), reopens
 
 
 def fetch(
@@ -67,10 +70,17 @@ class ScheduleModel(QObject):
         self.day: date = desk.today()
         self.mode: Mode = "day"
         self.kind: ColumnKind = "provider"
-        self._filters: dict[ColumnKind, frozenset[str] | None] = {"provider": None, "room": None}
+        # Per view and column kind: the day shows everyone; a week, by default, only the
+        # provider (or room) the cursor was on - seven readable columns, not 7 × all.
+        self._filters: dict[tuple[Mode, ColumnKind], frozenset[str] | None] = {
+            ("day", "provider"): None,
+            ("day", "room"): None,
+        }
+        self.focus: str | None = None  # the column the cursor is on (the view sets it)
         self.agenda: Agenda | None = None
         self.columns: list[DayColumn] = []
         self.available: list[Column] = []
+        self.reopens: date | None = None  # the day shown is closed: when it opens next
         self.loading = False
         self._dirty = False
 
@@ -86,7 +96,37 @@ class ScheduleModel(QObject):
         return agenda.day_window(days[0], self.desk.clinic.tz, len(days))
 
     def filter(self) -> frozenset[str] | None:
-        return self._filters[self.kind]
+        key = (self.mode, self.kind)
+        if key in self._filters:
+            return self._filters[key]
+        chosen = self._week_default()  # a first week: the focused column's
+        if chosen is not None:
+            self._filters[key] = chosen
+        return chosen  # None: not known before this kind's columns load (see _apply)
+
+    def _week_default(self) -> frozenset[str] | None:
+        shown = [
+            c.column.id for c in self.columns if c.column.kind == self.kind and c.column.id
+        ]  # not the "No room" column: the filter does not offer it
+        focus = self.focus if self.focus in shown else (shown[0] if shown else None)
+        return frozenset({focus}) if focus is not None else None
+
+    def _narrowed(self) -> bool:
+        """A first week of a kind not on screen before (Rooms, chosen in the week)
+        loaded every column: keep the first one's week and load again."""
+        key = (self.mode, self.kind)
+        if key in self._filters:
+            return False
+        chosen = self._week_default()
+        self._filters[key] = chosen
+        if chosen is None:
+            return False
+        self.reload()
+        return True
+
+    def provider_names(self) -> dict[str, str]:
+        """Each provider's name by id, as the window's agenda has them."""
+        return self.agenda.providers if self.agenda is not None else {}
 
     def items(self) -> list[Placed]:
         return [card for col in self.columns for card in col.cards]
@@ -122,8 +162,9 @@ class ScheduleModel(QObject):
             self._changed()
 
     def set_filter(self, ids: frozenset[str] | None) -> None:
-        if ids != self._filters[self.kind]:
-            self._filters[self.kind] = ids
+        key = (self.mode, self.kind)
+        if key not in self._filters or ids != self._filters[key]:  # a choice, even "all"
+            self._filters[key] = ids
             self._changed()
 
     def _changed(self) -> None:
@@ -148,7 +189,9 @@ class ScheduleModel(QObject):
         if self._dirty:
             self.reload()
             return
-        (self.agenda, self.available), self.columns = result
+        (self.agenda, self.available), self.columns, self.reopens = result
+        if self._narrowed():
+            return
         self.desk.clinic = self.agenda.clinic
         self.loaded.emit()
 

@@ -36,7 +36,8 @@ def request_of(move: Move, reason: str | None = None) -> MoveRequest:
     """The move as the core takes it: new times, and the column's provider or room."""
     if move.kind == "provider":
         return MoveRequest(move.start, move.end, provider_id=move.column_id, override_reason=reason)
-    return MoveRequest(move.start, move.end, room_id=move.column_id, override_reason=reason)
+    room = move.column_id or None  # the "No room" column takes the room away
+    return MoveRequest(move.start, move.end, room_id=room, override_reason=reason)
 
 
 def save_move(db: Database, ctx: Ctx, move: Move, reason: str | None) -> None:

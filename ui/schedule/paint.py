@@ -12,8 +12,9 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 
 from . import look
 from .axes import paint_gutter, paint_header
+from .cardtext import DOT_W, PILL_GAP, Badge, CardText, card_text, pill_width
 from .drag import Ghost
-from .frame import Frame, card_fonts, elided, hhmm, small_font
+from .frame import CardFonts, Frame, card_fonts, elided, hhmm, small_font, span
 from .layout import Placed
 
 
@@ -41,11 +42,11 @@ def _body(p: QPainter, f: Frame, lo: int, hi: int) -> None:
     for i in f.visible_columns():
         _column_background(p, f, i, lo, hi)
     _grid(p, f, lo, hi)
+    _now_line(p, f)  # under the cards: it never strikes through their text
     for i in f.visible_columns():
         for card in f.columns[i].cards:
             if card.bottom > lo and card.top < hi:
                 _card(p, f, i, card)
-    _now_line(p, f)
     _cursor(p, f)
     if f.ghost is not None and f.ghost.col in f.visible_columns():
         _ghost(p, f, f.ghost)
@@ -116,8 +117,11 @@ def _card(p: QPainter, f: Frame, i: int, card: Placed) -> None:
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 4, 4)
     inner = rect.adjusted(8, 2, -4, -2)
-    badge = _badge(p, f, inner, item.status)
-    _card_text(p, f, inner, badge, card, text)
+    fonts = card_fonts(f.font)
+    who = f.who.get(item.provider_id, "")
+    said = card_text(item, span(card), inner.width(), inner.height(), fonts, who)
+    _card_text(p, inner, said, fonts, text)
+    _badge(p, rect, inner, said.badge, item.status, fonts)
 
 
 def _ghost(p: QPainter, f: Frame, ghost: Ghost) -> None:
@@ -144,45 +148,50 @@ def _ghost(p: QPainter, f: Frame, ghost: Ghost) -> None:
     elided(p, rect.adjusted(8, 2, -4, -2), label, bottom_left)
 
 
-def _badge(p: QPainter, f: Frame, inner: QRectF, status: str) -> float:
-    """Draw the status badge at the card's top right; returns the width it took."""
-    fonts = card_fonts(f.font)
-    small, fm = fonts.small_bold, fonts.fm_small_bold
-    label = look.status_label(status)
+def _badge(
+    p: QPainter, rect: QRectF, inner: QRectF, badge: Badge, status: str, fonts: CardFonts
+) -> None:
+    """The status: a pill top right (or on the second line), a dot, or a bottom bar."""
     colour = look.status_colour(status)
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(colour)
-    if inner.width() < fm.horizontalAdvance(label) + 70:  # too narrow: a dot says it
-        p.drawEllipse(QRectF(inner.right() - 10, inner.top() + 3, 8, 8))
-        return 14
-    w, h = fm.horizontalAdvance(label) + 10, fm.height() + 1
-    pill = QRectF(inner.right() - w, inner.top() + 1, w, h)
+    if badge == "bar":
+        p.fillRect(QRectF(rect.left() + 4, rect.bottom() - 3, rect.width() - 5, 3), colour)
+        return
+    if badge == "dot":
+        p.drawEllipse(QRectF(inner.right() - 10, inner.top() + 4, 8, 8))
+        return
+    w, h = pill_width(status, fonts), fonts.fm_small_bold.height() + 1
+    top = inner.top() + 1 + (fonts.fm_bold.height() if badge == "pill_below" else 0)
+    pill = QRectF(inner.right() - w, top, w, h)
     p.drawRoundedRect(pill, h / 2, h / 2)
-    p.setFont(small)
+    p.setFont(fonts.small_bold)
     p.setPen(look.CARD_TEXT_LIGHT)
-    p.drawText(pill, Qt.AlignmentFlag.AlignCenter, label)
-    return w + 4
+    p.drawText(pill, Qt.AlignmentFlag.AlignCenter, look.status_label(status))
 
 
 def _card_text(
-    p: QPainter, f: Frame, inner: QRectF, badge: float, card: Placed, colour: QColor
+    p: QPainter, inner: QRectF, said: CardText, fonts: CardFonts, colour: QColor
 ) -> None:
-    fonts = card_fonts(f.font)
-    bold, fm_bold, fm = fonts.bold, fonts.fm_bold, fonts.fm
-    item = card.item
-    span = f"{hhmm(card.top)}–{hhmm(card.bottom)}"
-    two_lines = inner.height() >= fm_bold.height() + fm.height()
+    """The name on the first line, beside the pill or dot if one is there; the details
+    below it, beside the pill if it moved down."""
+    pill = pill_width(said.status, fonts) + PILL_GAP
+    beside = {"pill": pill, "dot": DOT_W}.get(said.badge, 0)
     p.setPen(colour)
-    p.setFont(bold)
-    first = item.patient_name if two_lines else f"{item.patient_name} · {item.service_name}"
-    top = QRectF(inner.left(), inner.top(), inner.width() - badge, fm_bold.height())
-    elided(p, top, first, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, fm_bold)
-    if not two_lines:
+    p.setFont(fonts.bold)
+    top = QRectF(inner.left(), inner.top(), inner.width() - beside, fonts.fm_bold.height())
+    left_middle = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    elided(p, top, said.first, left_middle, fonts.fm_bold)
+    if said.second is None:
         return
-    p.setFont(f.font)
-    rest = QRectF(inner.left(), top.bottom(), inner.width(), inner.height() - top.height())
-    second = f"{item.service_name} · {span}"
-    elided(p, rest, second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, fm)
+    p.setFont(fonts.plain)
+    below = pill if said.badge == "pill_below" else 0
+    left_top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+    y, line_h = top.bottom(), fonts.fm.height()
+    for n, line in enumerate(said.second.split("\n")):
+        width = inner.width() - (below if n == 0 else 0)
+        elided(p, QRectF(inner.left(), y, width, line_h), line, left_top, fonts.fm)
+        y += line_h
 
 
 def _now_line(p: QPainter, f: Frame) -> None:

@@ -15,31 +15,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import cast
 
-from PySide6.QtCore import QDate, QLocale, QPoint, QPointF, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QLocale, QPoint, QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
+    QHelpEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QToolTip, QWidget
 
 from receptionist.clock import Clock
 from receptionist.freetext import printable
 from receptionist.schedule import lifecycle
 from receptionist.schedule.cards import AgendaItem
 
+from . import look
 from .cardmenu import build_card_menu
+from .cardtext import details, tooltip
+from .closed import ClosedNotice
 from .drag import Ghost, Move, placed_at, to_move
 from .dragger import Dragger
-from .frame import Frame, hhmm
+from .frame import Frame, hhmm, span
 from .keys import cursor_move
 from .layout import DayColumn, Geometry, Placed, first_working_minute, instant_at, local_minutes
+from .legend import StatusLegend
 from .model import ScheduleModel
 from .paint import paint
 from .viewport import Cell, Port
@@ -86,6 +91,10 @@ class ScheduleView(QAbstractScrollArea):
         self._now_timer.setInterval(30_000)
         self._now_timer.timeout.connect(self.viewport().update)
         self._now_timer.start()
+        self.closed = ClosedNotice(self)
+        self.legend = StatusLegend(self)
+        self.setViewportMargins(0, 0, 0, self.legend.sizeHint().height())
+        self.closed.goTo.connect(self._go_to_open_day)
 
     # --- layout ----------------------------------------------------------------------
     def _relayout(self) -> None:
@@ -117,10 +126,25 @@ class ScheduleView(QAbstractScrollArea):
         self._select_at_cursor()
         self.verdicts.clear()
         self.dragger.settle()
+        self.closed.show_for(self.model.day, self.model.reopens)
+        self._place_notice()
+
+    def _place_notice(self) -> None:
+        self.closed.centre_in(self.viewport(), self.geo.header, self.geo.gutter)
+        vp = self.viewport().geometry()
+        self.legend.setGeometry(
+            vp.left(), vp.bottom() + 1, vp.width(), self.legend.sizeHint().height()
+        )
+
+    def _go_to_open_day(self, day: object) -> None:
+        if isinstance(day, date):
+            self.model.set_day(day)
+            self.setFocus()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._relayout()
+        self._place_notice()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         """Move what is drawn and paint only the strip the scroll uncovers.
@@ -160,6 +184,7 @@ class ScheduleView(QAbstractScrollArea):
             selected=self.selected,
             ghost=self.judged(self.dragger.ghost() or self.carried_ghost()),
             pinned=frozenset(self.pinned),
+            who=self.who(),
         )
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -219,6 +244,7 @@ class ScheduleView(QAbstractScrollArea):
         col = max(0, min(col, len(self.model.columns) - 1))
         slot = max(0, min(slot, self.geo.rows - 1))
         self.slot_cursor = (col, slot)
+        self.model.focus = self.model.columns[col].column.id
         self._select_at_cursor()
         self._ensure_visible(col, slot)
         self.ask_verdict(self.carried_ghost())
@@ -242,7 +268,7 @@ class ScheduleView(QAbstractScrollArea):
         when = hhmm(self.slot_cursor[1] * self.geo.slot_minutes)
         card = self.card_at_cursor()
         what = card.item.patient_name if card else self.tr("free")
-        text = self.tr("{0}, {1} {2}: {3}").format(col.column.name, day, when, what)
+        text = self.tr("{0}, {1} {2}: {3}").format(look.column_name(col.column), day, when, what)
         return printable(text, lines=False)
 
     def _ensure_visible(self, col: int, slot: int) -> None:
@@ -325,9 +351,32 @@ class ScheduleView(QAbstractScrollArea):
             self.cancelRequested.emit,
             self.pinRequested.emit,
             when=(self.clock.now(), self.model.desk.clinic.tz),
+            detail=details(card.item, span(card), self.who().get(card.item.provider_id, "")),
         )
         self.menu.popup(global_pos)
         return self.menu
+
+    def who(self) -> dict[str, str]:
+        """Provider names to put on cards: only where the columns are rooms."""
+        return self.model.provider_names() if self.model.kind == "room" else {}
+
+    def tooltip_at(self, pos: QPoint) -> str:
+        """The card under ``pos`` in full (a short card shows only the name)."""
+        card = self.card_at(pos)
+        if card is None:
+            return ""
+        return tooltip(card.item, span(card), self.who().get(card.item.provider_id, ""))
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
 
     # --- input -----------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
