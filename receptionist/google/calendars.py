@@ -79,7 +79,8 @@ def mappings(session: Session) -> list[Mapping]:
 
 def calendar_of(session: Session) -> dict[str, str]:
     """Each mapped provider's calendar id."""
-    return dict(session.execute(select(GoogleCalendar.provider_id, GoogleCalendar.calendar_id)))
+    rows = session.execute(select(GoogleCalendar.provider_id, GoogleCalendar.calendar_id))
+    return {provider: calendar for provider, calendar in rows}
 
 
 def state(session: Session) -> GoogleState:

@@ -171,7 +171,7 @@ def work(session: Session) -> list[Push]:
         .order_by(GoogleLink.appointment_id)
     )
     found = []
-    for link, appt in session.execute(query).tuples():
+    for link, appt in session.execute(query):
         push = _decide(session, link, appt, mapped, tz, mode)
         if push is not None:
             found.append(push)

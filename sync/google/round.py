@@ -67,6 +67,7 @@ def run(
         raise ValidationError("google", NOT_CONNECTED)
     counts, caller = Counts(), Caller(sleep)
     status, error = "ok", ""
+    api = None
     try:
         api = connect(service.checked_info(begun.credentials))
         for provider_id in begun.providers:
@@ -83,6 +84,9 @@ def run(
             setattr(counts, name, getattr(counts, name) + getattr(done, name))
     except Stop as exc:
         status, error = exc.status, str(exc)
+    finally:
+        if api is not None:
+            api.close()  # the connections of this round's thread
     counts.requests = caller.requests
     steps.finish(db, clock, status, error, asdict(counts))
     return Outcome(status, counts)
