@@ -74,6 +74,7 @@ class FakeGoogle:
         self.meddlers: list[tuple[str, Callable[[], None]]] = []
         self.requests: Counter[str] = Counter()
         self.refreshes = 0
+        self.listed: list[dict[str, str]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -244,11 +245,13 @@ class FakeGoogle:
             if wanted == kind:
                 self.meddlers.remove((wanted, meddle))
                 meddle()
+                break
         for failure in list(self.failures):
             if failure.method in (None, kind):
                 self.failures.remove(failure)
                 raise error(failure.status, failure.reason, failure.reason)
         if kind == "list":
+            self.listed.append(dict(query))
             return 200, self._list(calendar, query)
         if kind == "insert":
             return 200, self._insert(calendar, body)
