@@ -58,13 +58,15 @@ def summary(shown: Shown, mode: str) -> tuple[str, str | None]:
     "full_name")."""
     if mode == "initials" and initials(shown.given_name, shown.family_name):
         who = initials(shown.given_name, shown.family_name)
-        return Text(QT_TRANSLATE_NOOP("core", "{who} – {service}"), who=who,
-                    service=shown.service), "initials"  # fmt: skip
+        return Text(
+            QT_TRANSLATE_NOOP("core", "{who} – {service}"), who=who, service=shown.service
+        ), "initials"
     if mode == "full_name":
         who = f"{shown.given_name} {shown.family_name}".strip()
         if who:
-            return Text(QT_TRANSLATE_NOOP("core", "{who} – {service}"), who=who,
-                        service=shown.service), "full_name"  # fmt: skip
+            return Text(
+                QT_TRANSLATE_NOOP("core", "{who} – {service}"), who=who, service=shown.service
+            ), "full_name"
     return Text(QT_TRANSLATE_NOOP("core", "Appointment – {service}"), service=shown.service), None
 
 

@@ -175,8 +175,9 @@ def _foreign(session: Session, how: Reading, event: dict[str, Any]) -> int:
     block_id = _block(session, how, times, _reason(how, event))
     if block_id is None:
         return 1 if row is not None else 0
-    session.add(GoogleBlock(calendar_id=how.calendar_id, event_id=event_id,
-                            block_id=block_id, etag=etag))  # fmt: skip
+    session.add(
+        GoogleBlock(calendar_id=how.calendar_id, event_id=event_id, block_id=block_id, etag=etag)
+    )
     return 1
 
 
@@ -185,9 +186,14 @@ def _block(
 ) -> str | None:
     try:
         row = blocked.add_blocked_time(
-            session, how.ctx, start=times[0], end=times[1], provider_id=how.provider_id,
-            kind="time_off", reason=reason,
-        )  # fmt: skip
+            session,
+            how.ctx,
+            start=times[0],
+            end=times[1],
+            provider_id=how.provider_id,
+            kind="time_off",
+            reason=reason,
+        )
     except ValidationError:
         return None
     return row.id

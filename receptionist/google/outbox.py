@@ -197,12 +197,22 @@ def _decide(
     if not wanted:
         if link.state == "removed":
             return None if link.pushed_version == version else _settle(link, version)
-        return Push("delete", link.appointment_id, link.calendar_id, link.event_id,
-                    link.etag, version)  # fmt: skip
+        return Push(
+            "delete", link.appointment_id, link.calendar_id, link.event_id, link.etag, version
+        )
     assert appt is not None and calendar is not None
     body, disclosed = eventbody.body(_shown(session, appt), mode, tz)
-    push = Push("patch", appt.id, calendar, link.event_id, link.etag, appt.version, body,
-                disclosed, appt.patient_id)  # fmt: skip
+    push = Push(
+        "patch",
+        appt.id,
+        calendar,
+        link.event_id,
+        link.etag,
+        appt.version,
+        body,
+        disclosed,
+        appt.patient_id,
+    )
     if link.calendar_id != calendar and link.state != "removed":
         return replace(push, action="relocate", old_calendar=link.calendar_id)
     if link.state in ("pending", "removed"):

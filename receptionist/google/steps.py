@@ -138,8 +138,10 @@ def _merge(s: Session, push: Push, found: dict[str, Any], now: datetime) -> int:
     if link is None or appt is None:
         return 0
     times = eventbody.event_times(found, zones.zone(get_clinic(s).timezone))
-    if times is None or times in ((link.pushed_start, link.pushed_end),
-                                  (appt.start_utc, appt.end_utc)):  # fmt: skip
+    if times is None or times in (
+        (link.pushed_start, link.pushed_end),
+        (appt.start_utc, appt.end_utc),
+    ):
         return 0
     return inbound.propose_move(link, times, now)
 

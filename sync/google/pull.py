@@ -44,8 +44,12 @@ def _read(
     seen: set[str] = set()
     page: str | None = None
     while True:
-        query: dict[str, Any] = {"calendarId": calendar_id, "singleEvents": True,
-                                 "showDeleted": True, "maxResults": PAGE_SIZE}  # fmt: skip
+        query: dict[str, Any] = {
+            "calendarId": calendar_id,
+            "singleEvents": True,
+            "showDeleted": True,
+            "maxResults": PAGE_SIZE,
+        }
         if token:
             query["syncToken"] = token
         if page:
@@ -58,11 +62,14 @@ def _read(
             db,
             ctx,
             steps.Page(
-                provider_id, calendar_id, items, last=not page,
+                provider_id,
+                calendar_id,
+                items,
+                last=not page,
                 next_token=str(answer.get("nextSyncToken") or ""),
                 seen=None if token or page else frozenset(seen),
             ),
-        )  # fmt: skip
+        )
         if applied is None:
             return  # remapped meanwhile: the next round reads the new calendar
         tally.blocked += applied.blocked

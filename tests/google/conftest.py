@@ -24,8 +24,12 @@ from sync.google import service
 from sync.google.worker import on_google_thread
 
 REFRESH = "refresh-1"
-INFO = {"client_id": "cid.apps.googleusercontent.com", "client_secret": "shh",
-        "refresh_token": REFRESH, "type": "authorized_user"}  # fmt: skip
+INFO = {
+    "client_id": "cid.apps.googleusercontent.com",
+    "client_secret": "shh",
+    "refresh_token": REFRESH,
+    "type": "authorized_user",
+}
 CALENDAR = "dr.ayse@group.calendar.google.com"
 
 
@@ -55,9 +59,14 @@ class Clinic:
     def book(self, start: datetime, patient: str = "p1") -> str:
         with self.db.write() as s:
             appt = booking.book(
-                s, self.ctx, patient_id=self.ids[patient], provider_id=self.ids["ayse"],
-                service_id=self.ids["checkup"], start=start, override_reason="test",
-            )  # fmt: skip
+                s,
+                self.ctx,
+                patient_id=self.ids[patient],
+                provider_id=self.ids["ayse"],
+                service_id=self.ids["checkup"],
+                start=start,
+                override_reason="test",
+            )
             return appt.id
 
     def event_of(self, appointment_id: str) -> dict[str, Any]:

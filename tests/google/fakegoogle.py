@@ -32,8 +32,16 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
-NOT_WITH_SYNC_TOKEN = ("iCalUID", "orderBy", "privateExtendedProperty", "q",
-                       "sharedExtendedProperty", "timeMin", "timeMax", "updatedMin")  # fmt: skip
+NOT_WITH_SYNC_TOKEN = (
+    "iCalUID",
+    "orderBy",
+    "privateExtendedProperty",
+    "q",
+    "sharedExtendedProperty",
+    "timeMin",
+    "timeMax",
+    "updatedMin",
+)
 PATH = re.compile(r"^/calendar/v3/calendars/([^/]+)/events(?:/([^/]+))?$")
 
 
@@ -50,8 +58,16 @@ class Reply(Exception):
 
 
 def error(status: int, reason: str, message: str) -> Reply:
-    return Reply(status, {"error": {"errors": [{"domain": "global", "reason": reason,
-                 "message": message}], "code": status, "message": message}})  # fmt: skip
+    return Reply(
+        status,
+        {
+            "error": {
+                "errors": [{"domain": "global", "reason": reason, "message": message}],
+                "code": status,
+                "message": message,
+            }
+        },
+    )
 
 
 def when(moment: datetime, zone: str | None = None) -> dict[str, str]:
@@ -133,15 +149,17 @@ class FakeGoogle:
 
     # -- the provider's side ----------------------------------------------------------
 
-    def add_event(self, calendar: str, summary: str, start: datetime, end: datetime,
-                  **extra: Any) -> dict[str, Any]:  # fmt: skip
+    def add_event(
+        self, calendar: str, summary: str, start: datetime, end: datetime, **extra: Any
+    ) -> dict[str, Any]:
         with self.lock:
             body = {"summary": summary, "start": when(start), "end": when(end), **extra}
             body.setdefault("id", f"g{self.seq + 1:08d}x")
             return self._insert(calendar, body, by_google=True)
 
-    def add_weekly(self, calendar: str, summary: str, start: datetime, hours: float,
-                   weeks: int) -> list[dict[str, Any]]:  # fmt: skip
+    def add_weekly(
+        self, calendar: str, summary: str, start: datetime, hours: float, weeks: int
+    ) -> list[dict[str, Any]]:
         """A weekly recurring event as ``singleEvents=True`` lists it: its instances."""
         with self.lock:
             master = f"r{self.seq + 1:08d}"
@@ -149,10 +167,17 @@ class FakeGoogle:
             for week in range(weeks):
                 begin = start + timedelta(weeks=week)
                 stamp = begin.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-                made.append(self.add_event(
-                    calendar, summary, begin, begin + timedelta(hours=hours),
-                    id=f"{master}_{stamp}", recurringEventId=master,
-                    originalStartTime=when(begin)))  # fmt: skip
+                made.append(
+                    self.add_event(
+                        calendar,
+                        summary,
+                        begin,
+                        begin + timedelta(hours=hours),
+                        id=f"{master}_{stamp}",
+                        recurringEventId=master,
+                        originalStartTime=when(begin),
+                    )
+                )
             return made
 
     def move_event(self, calendar: str, event_id: str, start: datetime, end: datetime) -> None:
@@ -209,8 +234,12 @@ class FakeGoogle:
             raise error(400, "invalid", "Invalid resource id value.")
         if event_id in events:
             raise error(409, "duplicate", "The requested identifier already exists.")
-        event = {**body, "id": event_id, "status": body.get("status") or "confirmed",
-                 "iCalUID": f"{event_id}@google.com"}  # fmt: skip
+        event = {
+            **body,
+            "id": event_id,
+            "status": body.get("status") or "confirmed",
+            "iCalUID": f"{event_id}@google.com",
+        }
         self._touch(event)
         events[event_id] = event
         return self._public(event)
@@ -226,8 +255,9 @@ class FakeGoogle:
         if wanted and wanted != event["etag"]:
             raise error(412, "conditionNotMet", "Precondition Failed")
 
-    def handle(self, method: str, path: str, query: dict[str, str], headers: Any,
-               body: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:  # fmt: skip
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any] | None]:
         match = PATH.match(path)
         if match is None:
             raise error(404, "notFound", "Not Found")
@@ -235,9 +265,14 @@ class FakeGoogle:
         if auth.removeprefix("Bearer ") not in self.access:
             raise error(401, "authError", "Invalid Credentials")
         calendar, event_id = unquote(match[1]), unquote(match[2]) if match[2] else None
-        kind = {("GET", False): "list", ("POST", False): "insert", ("GET", True): "get",
-                ("PATCH", True): "patch", ("PUT", True): "update",
-                ("DELETE", True): "delete"}.get((method, event_id is not None))  # fmt: skip
+        kind = {
+            ("GET", False): "list",
+            ("POST", False): "insert",
+            ("GET", True): "get",
+            ("PATCH", True): "patch",
+            ("PUT", True): "update",
+            ("DELETE", True): "delete",
+        }.get((method, event_id is not None))
         if kind is None:
             raise error(405, "methodNotAllowed", "Method Not Allowed")
         self.requests[kind] += 1
@@ -293,15 +328,20 @@ class FakeGoogle:
         else:
             after, basis_seq, upto = "", (int(token[1:]) if token else -1), self.seq
         if basis_seq >= 0 and basis_seq < self.floor:
-            raise error(410, "fullSyncRequired",
-                        "Sync token is no longer valid, a full sync is required.")  # fmt: skip
+            raise error(
+                410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required."
+            )
         deleted = basis_seq >= 0 or query.get("showDeleted") == "true"
         chosen = sorted(
-            (e for e in self.events.get(calendar, {}).values()
-             if basis_seq < e["_seq"] <= upto and e["id"] > after
-             and (deleted or e.get("status") != "cancelled")),
+            (
+                e
+                for e in self.events.get(calendar, {}).values()
+                if basis_seq < e["_seq"] <= upto
+                and e["id"] > after
+                and (deleted or e.get("status") != "cancelled")
+            ),
             key=lambda e: e["id"],
-        )  # fmt: skip
+        )
         size = min(int(query.get("maxResults") or 250), 2500)
         shown = chosen[:size]
         answer: dict[str, Any] = {
@@ -325,8 +365,12 @@ class FakeGoogle:
         self.refreshes += 1
         access = f"at-{self.refreshes}"
         self.access.add(access)
-        return 200, {"access_token": access, "expires_in": 3599, "token_type": "Bearer",
-                     "scope": "https://www.googleapis.com/auth/calendar.events"}  # fmt: skip
+        return 200, {
+            "access_token": access,
+            "expires_in": 3599,
+            "token_type": "Bearer",
+            "scope": "https://www.googleapis.com/auth/calendar.events",
+        }
 
 
 def _handler(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:

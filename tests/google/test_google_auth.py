@@ -40,8 +40,12 @@ def test_a_revoked_refresh_token_asks_for_a_reconnect_and_keeps_the_queue(clinic
     assert after == before, "local data untouched"
     assert [e["id"] for e in clinic.google.live(CALENDAR)] == [first.replace("-", "")]
     # Reconnected with a new refresh token: the queue goes out.
-    settings_ops.set_value(clinic.db, clinic.ctx, "google.credentials",
-                           json.dumps({**INFO, "refresh_token": "refresh-2"}))  # fmt: skip
+    settings_ops.set_value(
+        clinic.db,
+        clinic.ctx,
+        "google.credentials",
+        json.dumps({**INFO, "refresh_token": "refresh-2"}),
+    )
     again = clinic.round()
     assert again.status == "ok" and again.counts.created == 1
     assert waiting.replace("-", "") in {e["id"] for e in clinic.google.live(CALENDAR)}

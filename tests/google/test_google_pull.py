@@ -22,8 +22,13 @@ HOUR = timedelta(hours=1)
 
 
 def blocks(clinic: Clinic) -> list[tuple[datetime, datetime, str]]:
-    found = timeoff.listing(clinic.db, clinic.ctx, start=MONDAY_10 - timedelta(days=7),
-                            end=MONDAY_10 + timedelta(days=60), provider_id=clinic.ids["ayse"])  # fmt: skip
+    found = timeoff.listing(
+        clinic.db,
+        clinic.ctx,
+        start=MONDAY_10 - timedelta(days=7),
+        end=MONDAY_10 + timedelta(days=60),
+        provider_id=clinic.ids["ayse"],
+    )
     return [(b.start_utc, b.end_utc, b.reason) for b in found]
 
 
@@ -35,8 +40,14 @@ def test_a_providers_own_event_blocks_booking_and_follows_its_moves_and_deletion
     assert done.counts.blocked == 1
     assert blocks(clinic) == [(MONDAY_10, MONDAY_10 + HOUR, "Google Calendar")], "no title"
     with clinic.db.write() as s, pytest.raises(ReceptionistError):
-        booking.book(s, clinic.ctx, patient_id=clinic.ids["p1"], provider_id=clinic.ids["ayse"],
-                     service_id=clinic.ids["checkup"], start=MONDAY_10)  # fmt: skip
+        booking.book(
+            s,
+            clinic.ctx,
+            patient_id=clinic.ids["p1"],
+            provider_id=clinic.ids["ayse"],
+            service_id=clinic.ids["checkup"],
+            start=MONDAY_10,
+        )
     clinic.google.move_event(CALENDAR, school["id"], MONDAY_10 + 2 * HOUR, MONDAY_10 + 3 * HOUR)
     assert clinic.round().counts.blocked == 1
     assert blocks(clinic) == [(MONDAY_10 + 2 * HOUR, MONDAY_10 + 3 * HOUR, "Google Calendar")]
@@ -53,8 +64,9 @@ def test_titles_are_kept_only_when_the_clinic_allows_and_free_events_block_nothi
 
     settings_ops.set_value(clinic.db, clinic.ctx, "google.block_titles", True)
     clinic.google.add_event(CALENDAR, "Conference", MONDAY_10, MONDAY_10 + HOUR)
-    clinic.google.add_event(CALENDAR, "Reminder", MONDAY_10 + 3 * HOUR, MONDAY_10 + 4 * HOUR,
-                            transparency="transparent")  # fmt: skip
+    clinic.google.add_event(
+        CALENDAR, "Reminder", MONDAY_10 + 3 * HOUR, MONDAY_10 + 4 * HOUR, transparency="transparent"
+    )
     clinic.round()
     assert blocks(clinic) == [(MONDAY_10, MONDAY_10 + HOUR, "Conference")]
 
@@ -94,8 +106,9 @@ def test_our_event_moved_in_google_is_a_proposed_move_and_the_appointment_stays(
 ) -> None:
     appt = clinic.book(MONDAY_10)
     clinic.round()
-    clinic.google.move_event(CALENDAR, event_id(appt), MONDAY_10 + 4 * HOUR,
-                             MONDAY_10 + 4 * HOUR + timedelta(minutes=30))  # fmt: skip
+    clinic.google.move_event(
+        CALENDAR, event_id(appt), MONDAY_10 + 4 * HOUR, MONDAY_10 + 4 * HOUR + timedelta(minutes=30)
+    )
     done = clinic.round()
     assert done.counts.conflicts == 1
     [decision] = google_status.status(clinic.db).decisions
@@ -119,8 +132,12 @@ def test_410_in_the_middle_of_paging_reads_again_whole_without_duplicates_or_los
     clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pull, "PAGE_SIZE", 2)
-    made = [clinic.google.add_event(CALENDAR, f"Busy {n}", MONDAY_10 + n * 2 * HOUR,
-                                    MONDAY_10 + (n * 2 + 1) * HOUR) for n in range(5)]  # fmt: skip
+    made = [
+        clinic.google.add_event(
+            CALENDAR, f"Busy {n}", MONDAY_10 + n * 2 * HOUR, MONDAY_10 + (n * 2 + 1) * HOUR
+        )
+        for n in range(5)
+    ]
     appt = clinic.book(MONDAY_10 + timedelta(days=1))
     clinic.round()
     assert len(blocks(clinic)) == 5
@@ -128,8 +145,9 @@ def test_410_in_the_middle_of_paging_reads_again_whole_without_duplicates_or_los
     clinic.google.move_event(CALENDAR, made[0]["id"], MONDAY_10 + 20 * HOUR, MONDAY_10 + 21 * HOUR)
     clinic.google.delete_event(CALENDAR, made[1]["id"])
     for n in (6, 7):
-        clinic.google.add_event(CALENDAR, f"Busy {n}", MONDAY_10 + n * 2 * HOUR,
-                                MONDAY_10 + (n * 2 + 1) * HOUR)  # fmt: skip
+        clinic.google.add_event(
+            CALENDAR, f"Busy {n}", MONDAY_10 + n * 2 * HOUR, MONDAY_10 + (n * 2 + 1) * HOUR
+        )
     # ...and the token expires between the first page and the second.
     lists = clinic.google.requests["list"]
     clinic.google.before_next("list", lambda: None)
@@ -147,8 +165,9 @@ def test_410_in_the_middle_of_paging_reads_again_whole_without_duplicates_or_los
         [MONDAY_10 + 20 * HOUR] + [MONDAY_10 + n * 2 * HOUR for n in (2, 3, 4, 6, 7)]
     )
     with clinic.db.read() as s:
-        live = s.scalar(select(func.count()).select_from(BlockedTime).where(
-            BlockedTime.deleted_at.is_(None)))  # fmt: skip
+        live = s.scalar(
+            select(func.count()).select_from(BlockedTime).where(BlockedTime.deleted_at.is_(None))
+        )
         assert live == 6 and s.scalar(select(func.count()).select_from(GoogleBlock)) == 6
         link = s.get(GoogleLink, appt)
         assert link is not None and link.state == "synced", "our own event is no conflict"

@@ -53,8 +53,9 @@ def test_a_change_is_patched_with_the_etag_and_a_cancel_deletes_the_event(clinic
     appt = clinic.book(MONDAY_10)
     clinic.round()
     with clinic.db.write() as s:
-        booking.reschedule(s, clinic.ctx, appt, start=MONDAY_10 + timedelta(hours=2),
-                           override_reason="test")  # fmt: skip
+        booking.reschedule(
+            s, clinic.ctx, appt, start=MONDAY_10 + timedelta(hours=2), override_reason="test"
+        )
     moved = clinic.round()
     assert moved.counts.updated == 1
     assert clinic.event_of(appt)["start"]["dateTime"] == "2026-03-09T12:00:00+00:00"
@@ -83,8 +84,9 @@ def test_a_time_changed_in_google_during_our_patch_is_a_proposed_move_not_a_loop
     appt = clinic.book(MONDAY_10)
     clinic.round()
     with clinic.db.write() as s:
-        booking.reschedule(s, clinic.ctx, appt, start=MONDAY_10 + timedelta(hours=1),
-                           override_reason="test")  # fmt: skip
+        booking.reschedule(
+            s, clinic.ctx, appt, start=MONDAY_10 + timedelta(hours=1), override_reason="test"
+        )
     eid = event_id(appt)
     later = MONDAY_10 + timedelta(hours=5)
     clinic.google.before_next(
@@ -114,8 +116,9 @@ def test_initials_or_names_go_only_when_chosen_and_each_is_registered(clinic: Cl
     assert clinic.event_of(first)["summary"] == "Appointment – Check-up", "pushed before"
     settings_ops.set_value(clinic.db, clinic.ctx, "google.summary", "full_name")
     with clinic.db.write() as s:
-        booking.reschedule(s, clinic.ctx, first, start=MONDAY_10 + timedelta(hours=2),
-                           override_reason="test")  # fmt: skip
+        booking.reschedule(
+            s, clinic.ctx, first, start=MONDAY_10 + timedelta(hours=2), override_reason="test"
+        )
     clinic.round()
     assert clinic.event_of(first)["summary"] == "Zeynep Kaya – Check-up"
     with clinic.db.read() as s:

@@ -28,9 +28,14 @@ CASES = [
 
 @pytest.mark.parametrize(("tz", "start", "shown"), CASES)
 def test_an_event_shows_the_clinics_wall_time_and_comes_back_unmoved(
-    db: Database, ctx: Ctx, clock: FixedClock, google: FakeGoogle, tz: str, start: datetime,
+    db: Database,
+    ctx: Ctx,
+    clock: FixedClock,
+    google: FakeGoogle,
+    tz: str,
+    start: datetime,
     shown: str,
-) -> None:  # fmt: skip
+) -> None:
     clinic = make(db, ctx, clock, google, tz)
     appt = clinic.book(start)
     clinic.round()
@@ -64,8 +69,13 @@ def test_an_all_day_event_blocks_the_day_in_the_clinics_zone(clinic: Clinic) -> 
         [event] = clinic.google.events[CALENDAR].values()
         event["start"], event["end"] = {"date": "2026-07-01"}, {"date": "2026-07-02"}
     clinic.round()
-    found = timeoff.listing(clinic.db, clinic.ctx, start="2026-06-30 00:00",
-                            end="2026-07-03 00:00", provider_id=clinic.ids["ayse"])  # fmt: skip
+    found = timeoff.listing(
+        clinic.db,
+        clinic.ctx,
+        start="2026-06-30 00:00",
+        end="2026-07-03 00:00",
+        provider_id=clinic.ids["ayse"],
+    )
     assert [(b.start_utc, b.end_utc) for b in found] == [
         (datetime(2026, 6, 30, 23, 0, tzinfo=UTC), datetime(2026, 7, 1, 23, 0, tzinfo=UTC))
     ]

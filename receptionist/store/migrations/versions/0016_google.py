@@ -86,6 +86,10 @@ def downgrade() -> None:
     op.drop_index("ix_google_disclosure_patient", table_name="google_disclosure")
     op.drop_index("ix_google_link_event", table_name="google_link")
     for table in (
-        "google_state", "google_disclosure", "google_block", "google_link", "google_calendar"
-    ):  # fmt: skip
+        "google_state",
+        "google_disclosure",
+        "google_block",
+        "google_link",
+        "google_calendar",
+    ):
         op.drop_table(table)
