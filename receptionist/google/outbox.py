@@ -242,11 +242,10 @@ def _shown(session: Session, appt: Appointment) -> eventbody.Shown:
 # -- what came of a push -----------------------------------------------------------------
 
 
-def sent(session: Session, push: Push, event: dict[str, Any], now: datetime) -> None:
+def sent(session: Session, push: Push, event: dict[str, Any], now: datetime, tz: ZoneInfo) -> None:
     """An insert or patch went through: the link shows ``event`` (its etag, our
     version and times); a patient's data sent goes into the disclosure register."""
     link = _link_of(session, push)
-    tz = zones.zone(get_clinic(session).timezone)
     times = eventbody.event_times(event, tz)
     link.calendar_id, link.etag = push.calendar_id, str(event.get("etag", ""))
     link.pushed_version = push.version

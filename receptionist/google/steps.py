@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -106,15 +107,16 @@ def record(db: Database, clock: Clock, outcomes: Iterable[Done]) -> int:
     raised = 0
     now = clock.now()
     with db.write() as s:
+        tz = zones.zone(get_clinic(s).timezone)
         for done in outcomes:
-            raised += _record(s, done, now)
+            raised += _record(s, done, now, tz)
     return raised
 
 
-def _record(s: Session, done: Done, now: datetime) -> int:
+def _record(s: Session, done: Done, now: datetime, tz: ZoneInfo) -> int:
     push = done.push
     if done.kind == "sent" and done.event is not None:
-        outbox.sent(s, push, done.event, now)
+        outbox.sent(s, push, done.event, now, tz)
     elif done.kind == "removed":
         outbox.removed(s, push, now)
     elif done.kind == "settled":
@@ -126,18 +128,18 @@ def _record(s: Session, done: Done, now: datetime) -> int:
         appt = s.get(Appointment, push.appointment_id)
         return inbound.flag_deleted(link, appt, now) if link is not None else 0
     elif done.kind == "seen" and done.event is not None:
-        return _merge(s, push, done.event, now)
+        return _merge(s, push, done.event, now, tz)
     return 0
 
 
-def _merge(s: Session, push: Push, found: dict[str, Any], now: datetime) -> int:
+def _merge(s: Session, push: Push, found: dict[str, Any], now: datetime, tz: ZoneInfo) -> int:
     """After a 412: Google's time, when changed there, becomes a proposed move; the
     rest of the clinic's data goes over it."""
     link = s.get(GoogleLink, push.appointment_id)
     appt = s.get(Appointment, push.appointment_id)
     if link is None or appt is None:
         return 0
-    times = eventbody.event_times(found, zones.zone(get_clinic(s).timezone))
+    times = eventbody.event_times(found, tz)
     if times is None or times in (
         (link.pushed_start, link.pushed_end),
         (appt.start_utc, appt.end_utc),

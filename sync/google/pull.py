@@ -22,7 +22,8 @@ PAGE_SIZE = 2500  # Google's largest
 
 
 def pull(db: Database, api: Any, caller: Caller, ctx: Ctx, provider_id: str) -> inbound.Tally:
-    """Read one provider's calendar; Failed when Google refuses the calendar itself."""
+    """Read one provider's calendar (``api``: the service's ``events()``); Failed when
+    Google refuses the calendar itself."""
     tally = inbound.Tally()
     try:
         _read(db, api, caller, ctx, provider_id, tally)
@@ -54,7 +55,7 @@ def _read(
             query["syncToken"] = token
         if page:
             query["pageToken"] = page
-        answer = caller.run(api.events().list(**query))
+        answer = caller.run(api.list(**query))
         items = list(answer.get("items") or [])
         seen.update(str(e.get("id")) for e in items)
         page = answer.get("nextPageToken")

@@ -70,16 +70,17 @@ def run(
     api = None
     try:
         api = connect(service.checked_info(begun.credentials))
+        events = api.events()
         for provider_id in begun.providers:
             try:
-                tally = pull(db, api, caller, ctx, provider_id)
+                tally = pull(db, events, caller, ctx, provider_id)
             except Failed as exc:
                 counts.errors += 1
                 error = str(exc)
                 continue
             counts.blocked += tally.blocked
             counts.conflicts += tally.conflicts
-        done = push(db, api, caller, clock)
+        done = push(db, events, caller, clock)
         for name in ("created", "updated", "deleted", "conflicts", "errors"):
             setattr(counts, name, getattr(counts, name) + getattr(done, name))
     except Stop as exc:
