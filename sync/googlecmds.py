@@ -16,7 +16,7 @@ from typing import Any
 
 from receptionist.cli.common import App, examples
 from receptionist.errors import ReceptionistError, ValidationError
-from receptionist.google import calendars
+from receptionist.google import calendars, decisions
 from receptionist.google import status as google_status
 from receptionist.ops import settings as settings_ops
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -97,6 +97,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         **examples("receptionist google status", "receptionist google status --json"),
     )
     s.set_defaults(func=cmd_status)
+    d = gsub.add_parser(
+        "decide",
+        help="answer an appointment deleted or moved in Google (`google status` lists them)",
+        **examples(
+            "receptionist google decide 3f2a9c put_back",
+            "receptionist google decide 3f2a9c move --override 'the provider moved it'",
+            "receptionist google decide 3f2a9c keep",
+        ),
+    )
+    d.add_argument("appointment", help="the appointment's id (its first 6 characters or more)")
+    d.add_argument(
+        "choice",
+        choices=["put_back", "move", "keep"],
+        help="deleted in Google: put_back (make the event again; or cancel the appointment "
+        "as usual); moved in Google: move (the appointment to Google's time) or keep",
+    )
+    d.add_argument("--override", metavar="REASON", help="move despite conflicts, saying why")
+    d.set_defaults(func=cmd_decide)
     r = gsub.add_parser(
         "sync",
         help="one Google round now (the same as `sync --google`)",
@@ -232,6 +250,17 @@ def _status_data(found: google_status.GoogleStatus) -> dict[str, Any]:
             for d in found.decisions
         ],
     }
+
+
+def cmd_decide(app: App) -> int:
+    a = app.args
+    with app.database() as db:
+        done = decisions.decide(db, app.ctx(db), a.appointment, a.choice, a.override)
+    app.emit(
+        {"appointment_id": done, "choice": a.choice},
+        f"Appointment {done[:8]}: {a.choice.replace('_', ' ')}; Google follows at the next round.",
+    )
+    return 0
 
 
 def cmd_sync(app: App) -> int:

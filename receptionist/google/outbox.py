@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from receptionist import zones
@@ -159,14 +159,32 @@ def work(session: Session) -> list[Push]:
         .outerjoin(Appointment, Appointment.id == GoogleLink.appointment_id)
         .outerjoin(GoogleCalendar, GoogleCalendar.provider_id == Appointment.provider_id)
         .where(
-            GoogleLink.state != "deleted_in_google",
             or_(
-                Appointment.id.is_(None),
-                Appointment.version != GoogleLink.pushed_version,
-                GoogleLink.state == "pending",
-                GoogleCalendar.calendar_id.is_(None),
-                GoogleCalendar.calendar_id != GoogleLink.calendar_id,
-            ),
+                # a removed event comes back only if the appointment changed since
+                and_(
+                    GoogleLink.state == "removed",
+                    Appointment.version != GoogleLink.pushed_version,
+                ),
+                # one the provider deleted: let go once the desk cancels the appointment
+                and_(
+                    GoogleLink.state == "deleted_in_google",
+                    or_(
+                        Appointment.id.is_(None),
+                        Appointment.deleted_at.is_not(None),
+                        Appointment.status.in_(NOT_SHOWN),
+                    ),
+                ),
+                and_(
+                    GoogleLink.state.not_in(("removed", "deleted_in_google")),
+                    or_(
+                        Appointment.id.is_(None),
+                        Appointment.version != GoogleLink.pushed_version,
+                        GoogleLink.state == "pending",
+                        GoogleCalendar.calendar_id.is_(None),
+                        GoogleCalendar.calendar_id != GoogleLink.calendar_id,
+                    ),
+                ),
+            )
         )
         .order_by(GoogleLink.appointment_id)
     )
@@ -195,7 +213,7 @@ def _decide(
     )
     version = appt.version if appt is not None else 0
     if not wanted:
-        if link.state == "removed":
+        if link.state in ("removed", "deleted_in_google"):
             return None if link.pushed_version == version else _settle(link, version)
         return Push(
             "delete", link.appointment_id, link.calendar_id, link.event_id, link.etag, version
@@ -275,7 +293,11 @@ def removed(session: Session, push: Push, now: datetime) -> None:
 
 
 def settled(session: Session, push: Push) -> None:
-    _link_of(session, push).pushed_version = push.version
+    """Nothing to send; a link the provider deleted is let go (the desk cancelled)."""
+    link = _link_of(session, push)
+    link.pushed_version = push.version
+    if link.state == "deleted_in_google":
+        link.state = "removed"
     session.flush()
 
 

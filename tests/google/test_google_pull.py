@@ -184,3 +184,44 @@ def test_an_event_gone_while_the_token_was_expired_is_let_go_at_the_whole_read(
     clinic.google.expire_sync_tokens()
     clinic.round()
     assert blocks(clinic) == []
+
+
+def test_the_desk_puts_a_deleted_event_back_or_cancels_and_the_flag_goes(clinic: Clinic) -> None:
+    from receptionist.google import decisions
+
+    kept, dropped = clinic.book(MONDAY_10), clinic.book(MONDAY_10 + 2 * HOUR)
+    clinic.round()
+    for appt in (kept, dropped):
+        clinic.google.delete_event(CALENDAR, event_id(appt))
+    assert clinic.round().counts.conflicts == 2
+    decisions.decide(clinic.db, clinic.ctx, kept[:8], "put_back")
+    with clinic.db.write() as s:
+        booking.cancel(s, clinic.ctx, dropped, "the provider is away")
+    clinic.round()
+    assert [e["id"] for e in clinic.google.live(CALENDAR)] == [event_id(kept)]
+    assert google_status.status(clinic.db).decisions == []
+    with pytest.raises(ReceptionistError, match="google status"):
+        decisions.decide(clinic.db, clinic.ctx, kept, "put_back")
+
+
+def test_the_desk_moves_to_googles_time_or_keeps_its_own(clinic: Clinic) -> None:
+    from receptionist.google import decisions
+
+    moved, kept = clinic.book(MONDAY_10), clinic.book(MONDAY_10 + 2 * HOUR)
+    clinic.round()
+    later = MONDAY_10 + 5 * HOUR
+    for appt in (moved, kept):
+        clinic.google.move_event(CALENDAR, event_id(appt), later, later + timedelta(minutes=30))
+        later += HOUR
+    clinic.round()
+    with pytest.raises(ReceptionistError, match="move, keep"):
+        decisions.decide(clinic.db, clinic.ctx, moved, "put_back")
+    decisions.decide(clinic.db, clinic.ctx, moved, "move", "the provider moved it")
+    decisions.decide(clinic.db, clinic.ctx, kept, "keep")
+    clinic.round()
+    with clinic.db.read() as s:
+        row = s.get(Appointment, moved)
+        assert row is not None and row.start_utc == MONDAY_10 + 5 * HOUR
+    assert clinic.event_of(moved)["start"]["dateTime"] == "2026-03-09T15:00:00+00:00"
+    assert clinic.event_of(kept)["start"]["dateTime"] == "2026-03-09T12:00:00+00:00", "ours back"
+    assert google_status.status(clinic.db).decisions == []
