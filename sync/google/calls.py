@@ -1,6 +1,8 @@
 """One Google call, with our own backoff: 429, 5xx and 403 rateLimitExceeded are
-tried again after a growing pause (1, 2, 4 ... 32 s; the sleep is injected, so tests
-never wait); quotaExceeded stops the round; a revoked or expired refresh token
+tried again after a growing pause (1, 2, 4 ... 32 s, with a little jitter). The
+client's own ``num_retries`` is left at 0: it sleeps with ``time.sleep`` and does not
+know 403 rateLimitExceeded from quotaExceeded; ours takes the sleep injected, so
+tests never wait; quotaExceeded stops the round; a revoked or expired refresh token
 (``invalid_grant``) asks for a reconnect; no answer at all is "offline"."""
 
 from __future__ import annotations

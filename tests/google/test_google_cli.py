@@ -114,10 +114,12 @@ def test_bad_input_exits_2_naming_what_was_wrong(
     assert names in err
 
 
-def test_a_bad_authorized_user_file_exits_2(
+def test_a_bad_authorized_user_file_or_client_file_exits_2(
     clinic: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"client_id": "x"}', "utf-8")
     assert main(["google", "connect", "--authorized-user-file", str(bad)]) == 2
     assert "refresh_token" in capsys.readouterr().err
+    assert main(["google", "connect", "--client-secrets", str(bad)]) == 2
+    assert "OAuth client file" in capsys.readouterr().err
