@@ -74,8 +74,8 @@ def queue(session: Session, now: datetime) -> int:
         appts = {c.row_id for c in page if c.entity == "appointment"}
         made += _link(session, appts, mapped, now)
         renamed = {c.row_id for c in page if c.entity == "service"}
-        people = {c.row_id for c in page if c.entity == "patient"} if shows_names else set()
-        _repush(session, people, renamed)
+        people = {c.row_id for c in page if c.entity == "patient"}
+        _repush(session, people if shows_names else _erased(session, people), renamed)
         cursor = page[-1].seq
     made += _first_push(session, mapped, now)
     row.cursor = cursor
@@ -109,6 +109,14 @@ def _pending(appt: Appointment, calendar: str, now: datetime) -> GoogleLink:
         state="pending",
         updated_at=now,
     )
+
+
+def _erased(session: Session, patients: set[str]) -> set[str]:
+    """The deleted ones among ``patients``: their events leave Google."""
+    if not patients:
+        return set()
+    query = select(Patient.id).where(Patient.id.in_(patients), Patient.deleted_at.is_not(None))
+    return set(session.scalars(query))
 
 
 def _repush(session: Session, patients: set[str], services: set[str]) -> None:
@@ -205,11 +213,13 @@ def _decide(
     mode: str,
 ) -> Push | None:
     calendar = mapped.get(appt.provider_id) if appt is not None else None
+    patient = session.get(Patient, appt.patient_id) if appt is not None else None
     wanted = (
         appt is not None
         and calendar is not None
         and appt.deleted_at is None
         and appt.status not in NOT_SHOWN
+        and (patient is None or patient.deleted_at is None)  # a deleted patient's go too
     )
     version = appt.version if appt is not None else 0
     if not wanted:

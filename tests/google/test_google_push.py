@@ -147,3 +147,17 @@ def test_rate_limits_are_waited_out_and_quota_stops_the_round_keeping_the_queue(
     shown = google_status.status(clinic.db)
     assert shown.status == "quota" and shown.waiting == 1
     assert clinic.round().counts.created == 1, "the next round carries on"
+
+
+def test_a_deleted_patients_events_leave_google_whatever_the_title_shows(clinic: Clinic) -> None:
+    from receptionist.patients import record
+
+    first = clinic.book(MONDAY_10)
+    other = clinic.book(MONDAY_10 + timedelta(hours=1), patient="p2")
+    clinic.round()
+    with clinic.db.write() as s:
+        record.delete_patient(s, clinic.ctx, clinic.ids["p1"])
+    done = clinic.round()
+    assert done.counts.deleted == 1
+    assert [e["id"] for e in clinic.google.live(CALENDAR)] == [event_id(other)]
+    assert event_id(first) not in {e["id"] for e in clinic.google.live(CALENDAR)}
