@@ -277,8 +277,9 @@ def sent(session: Session, push: Push, event: dict[str, Any], now: datetime, tz:
     times = eventbody.event_times(event, tz)
     link.calendar_id, link.etag = push.calendar_id, str(event.get("etag", ""))
     link.pushed_version = push.version
-    if link.state != "moved_in_google":
-        link.state = "synced"
+    settled_move = times is not None and times == (link.proposed_start, link.proposed_end)
+    if link.state != "moved_in_google" or settled_move:  # the desk moved it there itself
+        link.state, link.proposed_start, link.proposed_end = "synced", None, None
     link.pushed_start, link.pushed_end = times if times else (None, None)
     link.updated_at = now
     if push.disclosed and push.patient_id:

@@ -225,3 +225,17 @@ def test_the_desk_moves_to_googles_time_or_keeps_its_own(clinic: Clinic) -> None
     assert clinic.event_of(moved)["start"]["dateTime"] == "2026-03-09T15:00:00+00:00"
     assert clinic.event_of(kept)["start"]["dateTime"] == "2026-03-09T12:00:00+00:00", "ours back"
     assert google_status.status(clinic.db).decisions == []
+
+
+def test_moving_the_appointment_to_googles_time_by_hand_settles_the_proposal(
+    clinic: Clinic,
+) -> None:
+    appt = clinic.book(MONDAY_10)
+    clinic.round()
+    later = MONDAY_10 + 4 * HOUR
+    clinic.google.move_event(CALENDAR, event_id(appt), later, later + timedelta(minutes=30))
+    clinic.round()
+    with clinic.db.write() as s:
+        booking.reschedule(s, clinic.ctx, appt, start=later, override_reason="test")
+    clinic.round()
+    assert google_status.status(clinic.db).decisions == []
