@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from receptionist.cli.main import ENVIRONMENT, build_parser
+from sync.cli import NETWORK
 
 ROOT = Path(__file__).resolve().parent.parent
 # The leaf commands of this branch. Those of other branches (staff, catalogue, patients,
@@ -77,7 +78,29 @@ def example_lines(parser: argparse.ArgumentParser) -> list[str]:
 
 @pytest.mark.parametrize("name", [_marked(n) for n in sorted(LEAVES)])
 def test_every_option_has_help_and_the_help_ends_with_examples(name: str) -> None:
-    parser = LEAVES[name]
+    held_to_the_rule(name, LEAVES[name])
+
+
+# The network's Google commands (sync/googlecmds.py) and the `sync` they extend.
+GOOGLE_LEAVES = {
+    name: parser
+    for name, parser in leaves(build_parser(NETWORK))
+    if name.startswith("google ") or name == "sync"
+}
+
+
+def test_the_google_commands_are_there() -> None:
+    wanted = {"google connect", "google map", "google status", "google decide", "google sync"}
+    assert wanted | {"sync"} <= set(GOOGLE_LEAVES)
+    assert "--google" in GOOGLE_LEAVES["sync"].format_help()
+
+
+@pytest.mark.parametrize("name", sorted(GOOGLE_LEAVES))
+def test_the_google_commands_help_likewise(name: str) -> None:
+    held_to_the_rule(name, GOOGLE_LEAVES[name])
+
+
+def held_to_the_rule(name: str, parser: argparse.ArgumentParser) -> None:
     assert unhelped(parser) == [], f"`{name}`: options without a help line"
     shown = parser.format_help()
     assert "--json" in shown, f"`{name}` --help does not list --json"
@@ -147,9 +170,11 @@ def _environment_reads(tree: ast.AST) -> Iterator[str]:
 
 
 def variables_in_code() -> set[str]:
-    """Every environment variable the core (the CLI and all it calls) may read."""
+    """Every environment variable the core (the CLI and all it calls) may read, and
+    the Google commands."""
     found: set[str] = set()
-    for path in (ROOT / "receptionist").rglob("*.py"):
+    google = [*(ROOT / "sync" / "google").rglob("*.py"), ROOT / "sync" / "googlecmds.py"]
+    for path in [*(ROOT / "receptionist").rglob("*.py"), *google]:
         tree = ast.parse(path.read_text("utf-8"))
         found.update(_environment_reads(tree))
         for node in ast.walk(tree):

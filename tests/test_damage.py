@@ -171,10 +171,30 @@ FIRST_PAGE: dict[str, Damage] = {
     "a bit flipped in the first page": flip(lambda n: 0),
     "a bit flipped in the salt": flip(lambda n: 0, 3),
 }
+
+
+def in_use(damage: Callable[[Callable[[int], int]], Damage], table: str) -> Damage:
+    """``damage`` done to the first page of ``table``: a page in the middle of the file
+    that is surely in use (the exact middle may be a free page, which no command reads,
+    depending on how many pages the schema's tables take)."""
+
+    def done(db: Path) -> None:
+        conn = keyed(db, unlock(db.parent, env=ENV))
+        try:
+            (page,) = conn.execute(
+                "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
+            ).fetchone()
+        finally:
+            conn.close()
+        damage(lambda _n: page - 1)(db)
+
+    return done
+
+
 # In the middle of the file: found by the commands that read the page.
 MIDDLE: dict[str, Damage] = {
-    "a bit flipped in a middle page": flip(middle),
-    "a middle page zeroed": zero(middle),
+    "a bit flipped in a middle page": in_use(flip, "patient"),
+    "a middle page zeroed": in_use(zero, "patient"),
     "pages 2 and 3 swapped": swap(lambda n: 1, lambda n: 2),
     "two middle pages swapped": swap(lambda n: n // 3, middle),
     "a bit flipped in every page but the first": _edit(_flip_all_but_the_first),

@@ -34,6 +34,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"},
     "demo": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "ops"},
+    "google": BASE
+    | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "ops"},
     "cli": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"}
     | {"ops", "demo"},

@@ -4,6 +4,13 @@ from receptionist.models.appointment import Appointment, CardKind
 from receptionist.models.base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
 from receptionist.models.changes import ChangeEntry, ChangeOrigin, FreedSlot
 from receptionist.models.clinic import BlockedTime, Clinic, Provider, Room, Service
+from receptionist.models.google import (
+    GoogleBlock,
+    GoogleCalendar,
+    GoogleDisclosure,
+    GoogleLink,
+    GoogleState,
+)
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
 from receptionist.models.replica import SyncBase, SyncConflict, SyncKey, SyncPending, SyncState
@@ -26,6 +33,11 @@ __all__ = [
     "Consent",
     "Device",
     "FreedSlot",
+    "GoogleBlock",
+    "GoogleCalendar",
+    "GoogleDisclosure",
+    "GoogleLink",
+    "GoogleState",
     "LocalSecret",
     "Patient",
     "PatientDocument",

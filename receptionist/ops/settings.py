@@ -29,6 +29,7 @@ from receptionist.settings import (
     clinicstore,
     cloud,
     desk,
+    google,
     pcstore,
     registry,
     secretstore,
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 # Every module that declares settings: once they are imported, the registry is complete.
-DECLARING = (clinic, clinicsettings, desk, backups, cloud)
+DECLARING = (clinic, clinicsettings, desk, backups, cloud, google)
 
 IS_SET = Text(QT_TRANSLATE_NOOP("core", "set"))
 NOT_SET = Text(QT_TRANSLATE_NOOP("core", "not set"))

@@ -1,0 +1,125 @@
+"""Google Calendar sync against the loopback Google of the tests (tests/google/
+fakegoogle.py): requests made and seconds.
+
+1. The first push: 2,000 appointments of 4 providers, each provider mapped to its
+   own calendar (plus the first, whole read of each calendar).
+2. An incremental round after 50 changes (40 moves, 10 cancels): at most one request
+   per changed event, plus one list page per calendar.
+
+    python benchmarks/bench_google.py
+    python benchmarks/bench_google.py --appointments 200 --changes 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "google"))
+
+from fakegoogle import serving
+
+from receptionist.clock import FixedClock
+from receptionist.context import SYSTEM, Ctx
+from receptionist.google import calendars
+from receptionist.models import Appointment, Patient
+from receptionist.ops import settings as settings_ops
+from receptionist.schedule import booking, catalog
+from receptionist.schedule.clinic import create_clinic
+from receptionist.store.storage import Database
+from receptionist.store.vault import DataDir, create
+from sync.google import round as google_round
+from sync.google import service
+from sync.google.worker import on_google_thread
+
+NOW = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)  # a Monday
+PROVIDERS = 4
+INFO = {"client_id": "bench", "client_secret": "bench", "refresh_token": "bench"}
+
+
+def build(root: Path, appointments: int) -> tuple[Database, Ctx, list[str]]:
+    created = create(root, passphrase="benchmark clinic passphrase")
+    db = Database(DataDir(root).db, created.key)
+    ctx = Ctx(SYSTEM, FixedClock(NOW))
+    with db.write() as s:
+        create_clinic(s, ctx, name="Bench", timezone="Europe/London", phone_region="GB")
+        providers = [catalog.create_provider(s, ctx, name=f"Dr {n}") for n in range(PROVIDERS)]
+        service_id = catalog.create_service(s, ctx, name="Check-up", duration_minutes=30).id
+        s.add(Patient(id="p1", search_rowid=1, number="B-1", given_name="A", family_name="B",
+                      created_at=NOW, updated_at=NOW))  # fmt: skip
+        s.flush()
+        ids = []
+        for n in range(appointments):
+            provider = providers[n % PROVIDERS]
+            slot = n // PROVIDERS
+            start = NOW + timedelta(days=slot // 16, minutes=30 * (slot % 16))
+            row = Appointment(patient_id="p1", provider_id=provider.id, service_id=service_id,
+                              start_utc=start, end_utc=start + timedelta(minutes=30),
+                              created_at=NOW, updated_at=NOW)  # fmt: skip
+            s.add(row)
+            s.flush()
+            ids.append(row.id)
+    settings_ops.set_value(db, ctx, "google.credentials", json.dumps(INFO))
+    for n in range(PROVIDERS):
+        calendars.map_provider(db, ctx, f"Dr {n}", f"dr{n}@group.calendar.google.com")
+    return db, ctx, ids
+
+
+def change(db: Database, ctx: Ctx, ids: list[str], count: int) -> None:
+    cancels = count // 5
+    with db.write() as s:
+        for n, appt in enumerate(ids[:count]):
+            if n < cancels:
+                booking.cancel(s, ctx, appt, "bench")
+            else:
+                row = s.get(Appointment, appt)
+                assert row is not None
+                booking.reschedule(s, ctx, appt, start=row.start_utc + timedelta(days=60),
+                                   override_reason="bench")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--appointments", type=int, default=2000)
+    parser.add_argument("--changes", type=int, default=50)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder, serving() as google:
+        db, ctx, ids = build(Path(folder) / "clinic", args.appointments)
+        clock = FixedClock(NOW)
+
+        def connect(info: dict[str, str]) -> Any:
+            return service.build(info, endpoint=google.api, token_at=google.token_uri)
+
+        def timed(what: str) -> google_round.Outcome:
+            before = google.api_requests
+            began = time.perf_counter()
+            done = on_google_thread(lambda: google_round.run(db, clock, connect=connect))
+            took = time.perf_counter() - began
+            made = google.api_requests - before
+            print(f"{what}: {took:.2f} s, {made} requests, {done.counts}")
+            assert done.status == "ok" and done.counts.errors == 0, done
+            return done
+
+        first = timed(f"first push of {args.appointments} appointments")
+        assert first.counts.created == args.appointments
+        change(db, ctx, ids, args.changes)
+        lists = google.requests["list"]
+        again = timed(f"incremental round, {args.changes} changes")
+        pages = google.requests["list"] - lists
+        sent = again.counts.requests - pages
+        print(f"  {sent} requests for {args.changes} changed events, {pages} list pages")
+        assert sent <= args.changes, "more than one request per changed event"
+        db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

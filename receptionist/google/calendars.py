@@ -1,0 +1,117 @@
+"""Which Google calendar each provider's appointments go to, and the round's state row.
+
+Mapping a provider (by name, as elsewhere) to a calendar id asks for all of the
+provider's appointments to be pushed at the next round; mapping it to another
+calendar moves them there. Calendar ids are the connected account's (an address such
+as ``abc123@group.calendar.google.com``, or ``primary``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from receptionist.context import Ctx
+from receptionist.errors import ValidationError
+from receptionist.freetext import has_controls
+from receptionist.journal import audit
+from receptionist.models import GoogleCalendar, GoogleState, Provider
+from receptionist.schedule import catalog
+from receptionist.schedule.clinic import require_configure
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+MAX_CALENDAR_ID = 1024
+
+
+@dataclass(frozen=True)
+class Mapping:
+    provider_id: str
+    provider: str
+    calendar_id: str
+    synced_once: bool  # a syncToken is kept: the calendar was read whole at least once
+
+
+def map_provider(db: Database, ctx: Ctx, provider_key: str, calendar_id: str) -> Mapping:
+    """Send ``provider_key``'s appointments to ``calendar_id`` (audited)."""
+    wanted = _checked_calendar(calendar_id)
+    with db.write() as s:
+        require_configure(ctx)
+        provider = catalog.find(s, Provider, provider_key)
+        taken = s.scalar(select(GoogleCalendar).where(GoogleCalendar.calendar_id == wanted))
+        if taken is not None and taken.provider_id != provider.id:
+            raise ValidationError(
+                "calendar",
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "That calendar already shows another provider's appointments; give "
+                        "each provider a calendar of their own.",
+                    )
+                ),
+            )
+        row = s.get(GoogleCalendar, provider.id)
+        now = ctx.clock.now()
+        if row is None:
+            row = GoogleCalendar(provider_id=provider.id, calendar_id=wanted, mapped_at=now)
+            s.add(row)
+        elif row.calendar_id != wanted:
+            row.calendar_id, row.sync_token, row.mapped_at = wanted, "", now
+        row.full_push = True
+        state(s)
+        s.flush()
+        audit.record(s, ctx, "google_map", "provider", provider.id)
+        return Mapping(provider.id, provider.name, wanted, bool(row.sync_token))
+
+
+def mappings(session: Session) -> list[Mapping]:
+    rows = session.execute(
+        select(GoogleCalendar, Provider.name)
+        .join(Provider, Provider.id == GoogleCalendar.provider_id)
+        .order_by(Provider.name)
+    ).all()
+    return [Mapping(r.provider_id, name, r.calendar_id, bool(r.sync_token)) for r, name in rows]
+
+
+def calendar_of(session: Session) -> dict[str, str]:
+    """Each mapped provider's calendar id."""
+    rows = session.execute(select(GoogleCalendar.provider_id, GoogleCalendar.calendar_id))
+    return {provider: calendar for provider, calendar in rows}
+
+
+def state(session: Session) -> GoogleState:
+    """The round's state row, made on first use."""
+    row = session.get(GoogleState, 1)
+    if row is None:
+        row = GoogleState(id=1, cursor=0, status="never", last_error="", last_counts="{}")
+        session.add(row)
+        session.flush()
+    return row
+
+
+def finish_round(
+    session: Session, status: str, error: str, counts: dict[str, int], now: datetime
+) -> None:
+    row = state(session)
+    row.status, row.last_error, row.last_round_at = status, error, now
+    row.last_counts = json.dumps(counts, sort_keys=True)
+
+
+def _checked_calendar(calendar_id: str) -> str:
+    wanted = calendar_id.strip()
+    if not wanted or len(wanted) > MAX_CALENDAR_ID or has_controls(wanted) or " " in wanted:
+        raise ValidationError(
+            "calendar",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "Give the calendar's id as Google shows it (Settings of the calendar → "
+                    "Calendar ID), like abc123@group.calendar.google.com, or primary.",
+                )
+            ),
+        )
+    return wanted

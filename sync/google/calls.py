@@ -1,0 +1,91 @@
+"""One Google call, with our own backoff: 429, 5xx and 403 rateLimitExceeded are
+tried again after a growing pause (1, 2, 4 ... 32 s, with a little jitter). The
+client's own ``num_retries`` is left at 0: it sleeps with ``time.sleep`` and does not
+know 403 rateLimitExceeded from quotaExceeded; ours takes the sleep injected, so
+tests never wait; quotaExceeded stops the round; a revoked or expired refresh token
+(``invalid_grant``) asks for a reconnect; no answer at all is "offline"."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from typing import Any
+
+import httplib2
+from google.auth.exceptions import RefreshError, TransportError
+from googleapiclient.errors import HttpError
+
+Sleep = Callable[[float], None]
+TRIES = 6
+RATE = ("rateLimitExceeded", "userRateLimitExceeded")
+QUOTA = ("quotaExceeded", "dailyLimitExceeded")
+
+
+class Stop(Exception):
+    """The round cannot go on: ``status`` says why (nothing local is lost)."""
+
+    status = "error"
+
+
+class NeedsReconnect(Stop):
+    status = "needs_reconnect"
+
+
+class QuotaExceeded(Stop):
+    status = "quota"
+
+
+class Offline(Stop):
+    status = "offline"
+
+
+class Failed(Exception):
+    """Google refused this one call (``status``, ``reason``): the round goes on."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(f"HTTP {status} {reason}")
+        self.status, self.reason = status, reason
+
+
+def reason_of(error: HttpError) -> str:
+    try:
+        found = json.loads(error.content)["error"]
+        return str((found.get("errors") or [{}])[0].get("reason") or found.get("status") or "")
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return ""
+
+
+class Caller:
+    """Runs requests one at a time, counting them, with backoff."""
+
+    def __init__(self, sleep: Sleep) -> None:
+        self.sleep = sleep
+        self.requests = 0
+
+    def run(self, request: Any, if_match: str = "") -> dict[str, Any]:
+        if if_match:
+            request.headers["If-Match"] = if_match
+        for attempt in range(TRIES):
+            last = attempt == TRIES - 1
+            try:
+                self.requests += 1
+                answer = request.execute(num_retries=0)
+                return answer if isinstance(answer, dict) else {}
+            except HttpError as exc:
+                status, reason = int(exc.resp.status), reason_of(exc)
+                if status == 403 and reason in QUOTA:
+                    raise QuotaExceeded(reason) from None
+                transient = status == 429 or status >= 500 or (status == 403 and reason in RATE)
+                if not transient or last:
+                    raise Failed(status, reason) from None
+            except RefreshError as exc:
+                if "invalid_grant" in str(exc) or not getattr(exc, "retryable", False):
+                    raise NeedsReconnect("invalid_grant") from None
+                if last:
+                    raise Offline("token endpoint") from None
+            except (OSError, httplib2.HttpLib2Error, TransportError) as exc:
+                if last:
+                    raise Offline(type(exc).__name__) from None
+            self.sleep(min(32.0, 2.0**attempt) + random.random() / 4)
+        raise AssertionError("unreachable")  # pragma: no cover

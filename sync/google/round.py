@@ -1,0 +1,97 @@
+"""One Google sync round: queue what the change feed says, read every mapped
+calendar, then push what waits. Counts come back; the state row says how it went.
+
+A revoked token ("needs reconnect"), Google's daily quota or no network stops the
+round with that status: the queue (the links) stays as it was and nothing local is
+touched, so the next round carries on. Call :func:`run` from the Google thread
+(``worker.on_google_thread``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from receptionist.clock import Clock
+from receptionist.context import Ctx
+from receptionist.errors import ValidationError
+from receptionist.google import inbound, steps
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+from . import service
+from .calls import Caller, Failed, Sleep, Stop
+from .pull import pull
+from .push import push
+
+Connect = Callable[[dict[str, str]], Any]  # authorized-user info -> the Calendar service
+
+NOT_CONNECTED = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "No Google account is connected; run `receptionist google connect` first.",
+    )
+)
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    blocked: int = 0
+    conflicts: int = 0
+    errors: int = 0
+    requests: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # ok | needs_reconnect | quota | offline | error
+    counts: Counts
+
+
+def run(
+    db: Database,
+    clock: Clock,
+    *,
+    connect: Connect = service.build,
+    sleep: Sleep = time.sleep,
+) -> Outcome:
+    ctx = Ctx(inbound.SYNC_ACTOR, clock)
+    begun = steps.begin(db, clock)
+    if not begun.credentials:
+        raise ValidationError("google", NOT_CONNECTED)
+    counts, caller = Counts(), Caller(sleep)
+    status, error = "ok", ""
+    api = None
+    try:
+        api = connect(service.checked_info(begun.credentials))
+        events = api.events()
+        for provider_id in begun.providers:
+            try:
+                tally = pull(db, events, caller, ctx, provider_id)
+            except Failed as exc:
+                counts.errors += 1
+                error = str(exc)
+                continue
+            counts.blocked += tally.blocked
+            counts.conflicts += tally.conflicts
+        done = push(db, events, caller, clock)
+        for name in ("created", "updated", "deleted", "conflicts", "errors"):
+            setattr(counts, name, getattr(counts, name) + getattr(done, name))
+    except Stop as exc:
+        status, error = exc.status, str(exc)
+    finally:
+        if api is not None:
+            api.close()  # the connections of this round's thread
+    counts.requests = caller.requests
+    steps.finish(db, clock, status, error, asdict(counts))
+    return Outcome(status, counts)
+
+
+def as_json(outcome: Outcome) -> str:
+    return json.dumps({"status": outcome.status, **asdict(outcome.counts)})

@@ -1,0 +1,287 @@
+"""google connect|map|status|sync, and ``sync --google``: Google Calendar sync.
+
+``sync`` itself is the cloud's command (``cloudcmds``); registered after it, this
+module adds its ``--google`` flag, which runs a Google round instead of a cloud one
+(``google sync`` is the same round). Exit codes as the rest of the CLI, and 4 when a
+round could not finish (Google unreachable, its quota spent, or the account needs
+reconnecting): nothing is lost, what waits goes at the next round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from receptionist.cli.common import App, examples
+from receptionist.errors import ReceptionistError, ValidationError
+from receptionist.google import calendars, decisions
+from receptionist.google import status as google_status
+from receptionist.ops import settings as settings_ops
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+from .google import round as google_round
+from .google import service
+from .google.worker import on_google_thread
+
+NOT_FINISHED = {
+    "needs_reconnect": QT_TRANSLATE_NOOP(
+        "core",
+        "Google refused the connected account (revoked or expired): run `receptionist google "
+        "connect` again. Nothing was lost; what waits goes at the next round.",
+    ),
+    "quota": QT_TRANSLATE_NOOP(
+        "core",
+        "Google's daily quota for this account is spent; the round stopped and carries on "
+        "tomorrow. Nothing was lost.",
+    ),
+    "offline": QT_TRANSLATE_NOOP(
+        "core", "Google cannot be reached; nothing was lost: what waits goes at the next round."
+    ),
+    "error": QT_TRANSLATE_NOOP(
+        "core", "Google refused part of the round; what failed is tried again at the next one."
+    ),
+}
+
+
+class RoundStopped(ReceptionistError):
+    """A round could not finish: exit 4, nothing lost."""
+
+    exit_code = 4
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("google", help="providers' Google Calendars: connect, map, sync")
+    gsub = p.add_subparsers(dest="google_cmd", required=True, metavar="ACTION")
+    c = gsub.add_parser(
+        "connect",
+        help="connect the clinic's Google account (kept encrypted, never in a plain file)",
+        **examples(
+            "receptionist google connect --authorized-user-file ~/authorized_user.json",
+            "receptionist google connect --client-secrets ~/client_secret.json",
+        ),
+    )
+    how = c.add_mutually_exclusive_group(required=True)
+    how.add_argument(
+        "--authorized-user-file",
+        metavar="FILE",
+        help="an authorized-user JSON made elsewhere (client_id, client_secret, "
+        "refresh_token), for a PC with no browser; delete the file afterwards",
+    )
+    how.add_argument(
+        "--client-secrets",
+        metavar="FILE",
+        help="the clinic's own OAuth client file (desktop app): opens the browser to "
+        "sign in, answered on 127.0.0.1",
+    )
+    c.set_defaults(func=cmd_connect)
+    m = gsub.add_parser(
+        "map",
+        help="send a provider's appointments to a calendar of the connected account",
+        **examples(
+            "receptionist google map 'Dr Ayşe' abc123@group.calendar.google.com",
+            "receptionist google map ayse primary",
+        ),
+    )
+    m.add_argument("provider", help="the provider, by name (or part of it) or id")
+    m.add_argument(
+        "calendar_id",
+        metavar="CALENDAR_ID",
+        help="the calendar's id (its settings in Google show it), or primary",
+    )
+    m.set_defaults(func=cmd_map)
+    s = gsub.add_parser(
+        "status",
+        help="how Google sync stands: account, calendars, last round, what the desk decides",
+        **examples("receptionist google status", "receptionist google status --json"),
+    )
+    s.set_defaults(func=cmd_status)
+    d = gsub.add_parser(
+        "decide",
+        help="answer an appointment deleted or moved in Google (`google status` lists them)",
+        **examples(
+            "receptionist google decide 3f2a9c put_back",
+            "receptionist google decide 3f2a9c move --override 'the provider moved it'",
+            "receptionist google decide 3f2a9c keep",
+        ),
+    )
+    d.add_argument("appointment", help="the appointment's id (its first 6 characters or more)")
+    d.add_argument(
+        "choice",
+        choices=["put_back", "move", "keep"],
+        help="deleted in Google: put_back (make the event again; or cancel the appointment "
+        "as usual); moved in Google: move (the appointment to Google's time) or keep",
+    )
+    d.add_argument("--override", metavar="REASON", help="move despite conflicts, saying why")
+    d.set_defaults(func=cmd_decide)
+    r = gsub.add_parser(
+        "sync",
+        help="one Google round now (the same as `sync --google`)",
+        **examples("receptionist google sync", "receptionist google sync --json"),
+    )
+    r.set_defaults(func=cmd_sync)
+    _extend_sync(sub)
+
+
+def _extend_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``sync --google``: the cloud's ``sync`` command, given a flag for a Google round."""
+    cloud_sync = sub.choices.get("sync")
+    if cloud_sync is None:
+        return
+    cloud_sync.add_argument(
+        "--google",
+        action="store_true",
+        help="a Google Calendar round instead (counts: created, updated, deleted, blocked, "
+        "conflicts, errors)",
+    )
+    cloud_run = cloud_sync.get_default("func")
+
+    def run(app: App) -> int:
+        return cmd_sync(app) if app.args.google else int(cloud_run(app))
+
+    cloud_sync.set_defaults(func=run)
+    if cloud_sync.epilog and "--google" not in cloud_sync.epilog:
+        cloud_sync.epilog += "\n  receptionist sync --google --json"
+
+
+def cmd_connect(app: App) -> int:
+    a = app.args
+    if a.authorized_user_file:
+        info = service.checked_info(_read(Path(a.authorized_user_file)))
+    else:
+        info = _browser(Path(a.client_secrets))
+    with app.database() as db:
+        settings_ops.set_value(db, app.ctx(db), "google.credentials", json.dumps(info))
+    app.emit(
+        {"connected": True},
+        "Google account connected; its authorisation is kept "
+        "encrypted. Map each provider next: receptionist google map PROVIDER CALENDAR_ID",
+    )
+    return 0
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.expanduser().read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise ValidationError(
+            "authorized-user-file",
+            Text(
+                QT_TRANSLATE_NOOP("core", "{path} cannot be read; check the path."), path=str(path)
+            ),
+        ) from None
+
+
+def _browser(path: Path) -> dict[str, str]:
+    """The desktop flow: the browser signs in, the answer comes to 127.0.0.1 on a free
+    port; ``prompt=consent`` so a refresh token always comes back."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    _read(path)
+    try:
+        flow = InstalledAppFlow.from_client_secrets_file(
+            str(path.expanduser()), list(service.SCOPES)
+        )
+    except ValueError:
+        raise ValidationError(
+            "client-secrets",
+            Text(QT_TRANSLATE_NOOP("core", "That is not an OAuth client file for a desktop app.")),
+        ) from None
+    creds = flow.run_local_server(
+        host="127.0.0.1", bind_addr="127.0.0.1", port=0, access_type="offline", prompt="consent"
+    )
+    return service.checked_info(creds.to_json())
+
+
+def cmd_map(app: App) -> int:
+    with app.database() as db:
+        made = calendars.map_provider(db, app.ctx(db), app.args.provider, app.args.calendar_id)
+    app.emit(
+        {
+            "provider_id": made.provider_id,
+            "provider": made.provider,
+            "calendar_id": made.calendar_id,
+        },
+        f"{made.provider}'s appointments go to {made.calendar_id} from the next round.",
+    )
+    return 0
+
+
+def cmd_status(app: App) -> int:
+    with app.database() as db:
+        found = google_status.status(db)
+    data = _status_data(found)
+    when = f"{found.last_round_at:%Y-%m-%d %H:%M} UTC" if found.last_round_at else "never"
+    lines = [
+        f"{'connected' if found.connected else 'not connected'}; {found.status}; last round "
+        f"{when}; {found.waiting} waiting; {len(found.decisions)} for the desk to decide",
+        *(f"  {m.provider} -> {m.calendar_id}" for m in found.calendars),
+        *(f"  {d.appointment_id[:8]} {d.kind}" for d in found.decisions),
+    ]
+    app.emit(data, "\n".join(lines))
+    return 0
+
+
+def _status_data(found: google_status.GoogleStatus) -> dict[str, Any]:
+    return {
+        "connected": found.connected,
+        "status": found.status,
+        "last_error": found.last_error or None,
+        "last_round_at": found.last_round_at,
+        "last_counts": found.last_counts,
+        "waiting": found.waiting,
+        "calendars": [
+            {
+                "provider_id": m.provider_id,
+                "provider": m.provider,
+                "calendar_id": m.calendar_id,
+                "synced_once": m.synced_once,
+            }
+            for m in found.calendars
+        ],
+        "decisions": [
+            {
+                "appointment_id": d.appointment_id,
+                "kind": d.kind,
+                "proposed_start": d.proposed_start,
+                "proposed_end": d.proposed_end,
+            }
+            for d in found.decisions
+        ],
+    }
+
+
+def cmd_decide(app: App) -> int:
+    a = app.args
+    with app.database() as db:
+        done = decisions.decide(db, app.ctx(db), a.appointment, a.choice, a.override)
+    app.emit(
+        {"appointment_id": done, "choice": a.choice},
+        f"Appointment {done[:8]}: {a.choice.replace('_', ' ')}; Google follows at the next round.",
+    )
+    return 0
+
+
+def cmd_sync(app: App) -> int:
+    with app.database() as db:
+        done = on_google_thread(lambda: google_round.run(db, app.clock))
+    counts = done.counts
+    app.emit(
+        {
+            "status": done.status,
+            "created": counts.created,
+            "updated": counts.updated,
+            "deleted": counts.deleted,
+            "blocked": counts.blocked,
+            "conflicts": counts.conflicts,
+            "errors": counts.errors,
+            "requests": counts.requests,
+        },
+        f"Google: {counts.created} created, {counts.updated} updated, {counts.deleted} "
+        f"deleted, {counts.blocked} blocked, {counts.conflicts} for the desk, "
+        f"{counts.errors} errors.",
+    )
+    if done.status != "ok":
+        raise RoundStopped(Text(NOT_FINISHED.get(done.status, NOT_FINISHED["error"])))
+    return 0

@@ -1,0 +1,125 @@
+"""The Google commands end to end against the loopback Google: connect with an
+authorized-user file, map, a round by `sync --google` and `google sync`, status; bad
+input exits 2 naming what was wrong; a revoked account exits 4 with the queue kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from conftest import INFO, REFRESH
+from fakegoogle import FakeGoogle
+from keyring.backends.null import Keyring as NoKeychain
+
+from sync.cli import main
+
+INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/London",
+        "--region", "GB", "--admin-user", "admin"]  # fmt: skip
+CAL = "ayse@group.calendar.google.com"
+
+
+@pytest.fixture
+def clinic(
+    cli_env: Path, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> Path:  # fmt: skip
+    monkeypatch.setenv("RECEPTIONIST_GOOGLE_API_ENDPOINT", google.api)
+    monkeypatch.setenv("RECEPTIONIST_GOOGLE_TOKEN_URI", google.token_uri)
+    for argv in (
+        INIT,
+        ["provider", "add", "Dr Ayşe Aksoy", "--hours", "mon-fri 09:00-17:00"],
+        ["service", "add", "Check-up", "--minutes", "30"],
+        ["patient", "add", "--given-name", "Zeynep", "--family-name", "Kaya"],
+    ):
+        assert main(argv) == 0, argv
+    (tmp_path / "authorized_user.json").write_text(json.dumps(INFO), "utf-8")
+    capsys.readouterr()
+    return tmp_path / "authorized_user.json"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str, code: int = 0) -> Any:
+    got = main(["--json", *argv])
+    said = capsys.readouterr()
+    assert got == code, said.err
+    return json.loads(said.out) if said.out.strip() else None
+
+
+def test_connect_map_book_and_a_round(
+    clinic: Path, google: FakeGoogle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "google", "connect", "--authorized-user-file", str(clinic)) == {
+        "connected": True
+    }
+    mapped = run(capsys, "google", "map", "aksoy", CAL)
+    assert mapped["provider"] == "Dr Ayşe Aksoy" and mapped["calendar_id"] == CAL
+    run(capsys, "appointment", "book", "--patient", "A-1", "--provider", "aksoy",
+        "--service", "check", "--start", "2030-03-04T10:00")  # fmt: skip
+    done = run(capsys, "sync", "--google")
+    assert done["status"] == "ok" and done["created"] == 1 and done["errors"] == 0
+    [event] = google.live(CAL)
+    assert event["start"]["timeZone"] == "Europe/London" and "Kaya" not in json.dumps(event)
+    assert run(capsys, "google", "sync")["created"] == 0
+    shown = run(capsys, "google", "status")
+    assert shown["connected"] and shown["status"] == "ok" and shown["waiting"] == 0
+    assert shown["calendars"][0]["calendar_id"] == CAL and shown["calendars"][0]["synced_once"]
+
+
+def test_the_account_is_kept_encrypted_not_in_a_plain_file(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keyring.set_keyring(NoKeychain())  # a headless PC: the encrypted file keeps it
+    run(capsys, "google", "connect", "--authorized-user-file", str(clinic))
+    entry = run(capsys, "settings", "get", "google.credentials")
+    assert entry["set"] is True and entry["value"] is None
+    clinic.unlink()
+    files = [p for p in clinic.parent.rglob("*") if p.is_file()]
+    assert any(p.name == "clinic.db" for p in files)
+    for path in files:
+        assert REFRESH.encode() not in path.read_bytes(), path
+
+
+def test_a_revoked_account_exits_4_and_status_says_needs_reconnect(
+    clinic: Path, google: FakeGoogle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "google", "connect", "--authorized-user-file", str(clinic))
+    run(capsys, "google", "map", "aksoy", CAL)
+    run(capsys, "appointment", "book", "--patient", "A-1", "--provider", "aksoy",
+        "--service", "check", "--start", "2030-03-04T10:00")  # fmt: skip
+    google.revoke(REFRESH)
+    assert main(["sync", "--google"]) == 4
+    assert "google connect" in capsys.readouterr().err
+    shown = run(capsys, "google", "status")
+    assert shown["status"] == "needs_reconnect" and shown["waiting"] == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["google", "map", "nobody", CAL], "provider"),
+        (["google", "map", "aksoy", "has space"], "calendar"),
+        (["google", "connect"], "--authorized-user-file"),
+        (["google", "connect", "--authorized-user-file", "/nonexistent/x.json"], "read"),
+        (["google", "sync"], "google connect"),
+    ],
+)
+def test_bad_input_exits_2_naming_what_was_wrong(
+    clinic: Path, capsys: pytest.CaptureFixture[str], argv: list[str], names: str
+) -> None:
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert names in err
+
+
+def test_a_bad_authorized_user_file_or_client_file_exits_2(
+    clinic: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"client_id": "x"}', "utf-8")
+    assert main(["google", "connect", "--authorized-user-file", str(bad)]) == 2
+    assert "refresh_token" in capsys.readouterr().err
+    assert main(["google", "connect", "--client-secrets", str(bad)]) == 2
+    assert "OAuth client file" in capsys.readouterr().err
