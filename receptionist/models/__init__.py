@@ -6,6 +6,7 @@ from receptionist.models.changes import ChangeEntry, ChangeOrigin, FreedSlot
 from receptionist.models.clinic import BlockedTime, Clinic, Provider, Room, Service
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
+from receptionist.models.reminder import Reminder
 from receptionist.models.replica import SyncBase, SyncConflict, SyncKey, SyncPending, SyncState
 from receptionist.models.setting import ClinicSetting, LocalSecret, setting_id
 from receptionist.models.staff import AuditEvent, AuditHead, Device, StaffUser
@@ -30,6 +31,7 @@ __all__ = [
     "Patient",
     "PatientDocument",
     "Provider",
+    "Reminder",
     "Room",
     "Service",
     "StaffUser",

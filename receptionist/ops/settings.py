@@ -23,6 +23,8 @@ from receptionist.errors import NotFound, ValidationError
 from receptionist.schedule import agenda, clinicsettings
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.schedule.clinic import clinic_id
+from receptionist.reminders import channelsettings
+from receptionist.reminders import settings as reminder_settings
 from receptionist.settings import (
     backups,
     clinic,
@@ -53,7 +55,7 @@ __all__ = [
 ]
 
 # Every module that declares settings: once they are imported, the registry is complete.
-DECLARING = (clinic, clinicsettings, desk, backups, cloud)
+DECLARING = (clinic, clinicsettings, desk, backups, cloud, reminder_settings, channelsettings)
 
 IS_SET = Text(QT_TRANSLATE_NOOP("core", "set"))
 NOT_SET = Text(QT_TRANSLATE_NOOP("core", "not set"))
