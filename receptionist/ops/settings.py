@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
+from receptionist.reminders import channelsettings
+from receptionist.reminders import settings as reminder_settings
 from receptionist.schedule import agenda, clinicsettings
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.schedule.clinic import clinic_id
-from receptionist.reminders import channelsettings
-from receptionist.reminders import settings as reminder_settings
 from receptionist.settings import (
     backups,
     clinic,

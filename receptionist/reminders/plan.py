@@ -27,13 +27,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from receptionist.models import Appointment, Reminder, new_id
+from receptionist.models import Appointment, ChangeEntry, Reminder, new_id
 
 from .config import Config
 from .quiet import send_time
 
 LIVE = ("booked", "confirmed")
 NEW_BOOKING = timedelta(days=1)
+FEED_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,10 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
     """Plan what is due for the appointments ahead; returns what changed."""
     appts = _upcoming(session, now, now + cfg.horizon)
     rows = _planned(session, now, now + cfg.horizon)
+    known = {a.id for a in appts}
+    later = [a for a in _changed(session, now, known) if a.start > now]
+    appts += later
+    rows.update(_planned_for(session, [a.id for a in later]))
     adds: list[dict[str, object]] = []
     withdraw: dict[str, str] = {}
     for appt in appts:
@@ -88,6 +93,43 @@ def _upcoming(session: Session, now: datetime, until: datetime) -> list[_Appt]:
         a.start_utc > now, a.start_utc <= until, a.deleted_at.is_(None)
     )
     return [_Appt(*row) for row in session.execute(query)]
+
+
+def _changed(session: Session, now: datetime, known: set[str]) -> list[_Appt]:
+    """Appointments beyond the horizon booked, moved or cancelled within the last day
+    (for their confirmation, reschedule or cancellation message): read from the change
+    feed's end back, so the work is that day's changes, not the whole schedule."""
+    since, before, ids = now - NEW_BOOKING, None, set()
+    while True:
+        query = select(ChangeEntry.seq, ChangeEntry.entity, ChangeEntry.row_id, ChangeEntry.at)
+        if before is not None:
+            query = query.where(ChangeEntry.seq < before)
+        page = session.execute(query.order_by(ChangeEntry.seq.desc()).limit(FEED_PAGE)).all()
+        ids |= {row_id for _, entity, row_id, at in page if entity == "appointment" and at >= since}
+        if len(page) < FEED_PAGE or page[-1][3] < since:
+            break
+        before = page[-1][0]
+    wanted = sorted(ids - known)
+    a = Appointment
+    found = []
+    for chunk in range(0, len(wanted), 500):
+        query = select(a.id, a.patient_id, a.service_id, a.start_utc, a.status, a.created_at).where(
+            a.id.in_(wanted[chunk : chunk + 500]), a.deleted_at.is_(None)
+        )
+        found += [_Appt(*row) for row in session.execute(query)]
+    return found
+
+
+def _planned_for(session: Session, ids: list[str]) -> dict[str, list[_Row]]:
+    r = Reminder
+    found: dict[str, list[_Row]] = defaultdict(list)
+    for chunk in range(0, len(ids), 500):
+        query = select(
+            r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start, r.state
+        ).where(r.appointment_id.in_(ids[chunk : chunk + 500]))
+        for appointment_id, rid, kind, rule, scheduled, start, state in session.execute(query):
+            found[appointment_id].append(_Row(rid, kind, rule, scheduled, start, state))
+    return found
 
 
 def _planned(session: Session, now: datetime, until: datetime) -> dict[str, list[_Row]]:
