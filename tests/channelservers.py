@@ -38,6 +38,7 @@ class Recorded:
     script: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
     received: threading.Event = field(default_factory=threading.Event)
     hold: threading.Event | None = None  # set: answer; unset: hold the answer back
+    hold_before: bool = False  # hold before the message is taken (it never arrives)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def bodies(self) -> list[str]:
@@ -125,6 +126,9 @@ def twilio_route(
         "date_created": format_datetime(datetime.now(UTC), usegmt=True),
         "error_code": None,
     }
+    if rec.hold_before:
+        _hold(rec)
+        return (*_twilio_error(20500, 500, "Internal Server Error"), {})
     with rec.lock:
         rec.messages.append(message)
     _hold(rec)
