@@ -24,7 +24,7 @@ TODAY = {
     "user add", "user list", "provider add", "provider list", "room add", "room list",
     "service add", "service list", "patient add", "patient search", "patient show",
     "appointment book", "appointment list", "appointment cancel", "appointment status",
-    "slots",
+    "slots", "reminders list", "channels set email", "channels set sms", "channels set whatsapp",
 }  # fmt: skip
 OWNED_ELSEWHERE: set[str] = set()
 
@@ -89,6 +89,17 @@ def test_every_option_has_help_and_the_help_ends_with_examples(name: str) -> Non
     for line in examples:
         if line.startswith("receptionist "):
             assert f" {name}" in line, f"`{name}`: an example of another command"
+
+
+def test_the_network_s_reminder_command_is_held_to_the_same_rule() -> None:
+    from sync import remindercmds
+
+    network = dict(leaves(build_parser(extra=(remindercmds,))))
+    assert "reminders dispatch" in network and "reminders list" in network
+    parser = network["reminders dispatch"]
+    assert unhelped(parser) == []
+    assert "--json" in parser.format_help()
+    assert example_lines(parser)[-1] == "receptionist reminders dispatch --json"
 
 
 def test_the_checks_find_what_is_missing() -> None:

@@ -37,8 +37,13 @@ LIST_LIMIT = 1000
 CANNOT_SEE = Text(QT_TRANSLATE_NOOP("core", "Your role cannot see the reminders."))
 
 
-def run(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> Round:
-    """One dispatch round now (see ``receptionist.reminders.dispatch``)."""
+CANNOT_SEND = Text(QT_TRANSLATE_NOOP("core", "Your role cannot send reminders; ask a manager."))
+
+
+def run(db: Database, ctx: Ctx, clock: Clock, senders: Mapping[str, Sender]) -> Round:
+    """One dispatch round now, asked for by a person (see
+    ``receptionist.reminders.dispatch``; the scheduler calls ``dispatch.run`` itself)."""
+    require(ctx, "clinic.configure", CANNOT_SEND)
     return dispatch.run(db, clock, senders)
 
 

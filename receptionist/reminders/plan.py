@@ -113,10 +113,10 @@ def _changed(session: Session, now: datetime, known: set[str]) -> list[_Appt]:
     a = Appointment
     found = []
     for chunk in range(0, len(wanted), 500):
-        query = select(a.id, a.patient_id, a.service_id, a.start_utc, a.status, a.created_at).where(
+        rows = select(a.id, a.patient_id, a.service_id, a.start_utc, a.status, a.created_at).where(
             a.id.in_(wanted[chunk : chunk + 500]), a.deleted_at.is_(None)
         )
-        found += [_Appt(*row) for row in session.execute(query)]
+        found += [_Appt(*row) for row in session.execute(rows)]
     return found
 
 

@@ -121,7 +121,8 @@ class ServiceRules(Kind):
         return Text(
             QT_TRANSLATE_NOOP(
                 "core",
-                'write it as JSON: {{"<service id>": {{"offsets": "48h", "confirmation": false}}}}.',
+                'write it as JSON: {{"<service id>": {{"offsets": "48h", '
+                '"confirmation": false}}}}.',
             )
         )
 
