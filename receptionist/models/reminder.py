@@ -27,10 +27,9 @@ class Reminder(Base):
 
     __tablename__ = "reminder"
     __table_args__ = (
+        # Also the index of an appointment's messages (its first column).
         UniqueConstraint("appointment_id", "rule", "scheduled_for", name="uq_reminder_key"),
         Index("ix_reminder_due", "state", "send_at"),
-        Index("ix_reminder_scheduled", "scheduled_for"),
-        Index("ix_reminder_appointment", "appointment_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -63,7 +64,7 @@ class Config:
         return max(longest, default=timedelta(0)) + timedelta(days=1)
 
     @property
-    def tz(self) -> Any:
+    def tz(self) -> ZoneInfo:
         return zones.zone(self.zone)
 
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import BindParameter, bindparam, text
 from sqlalchemy.orm import Session
 
-from receptionist.models import Appointment, ChangeEntry, Reminder, new_id
+from receptionist.models import from_micros, new_id, to_micros
 
 from .config import Config
 from .quiet import send_time
@@ -35,6 +36,25 @@ from .quiet import send_time
 LIVE = ("booked", "confirmed")
 NEW_BOOKING = timedelta(days=1)
 FEED_PAGE = 1000
+# Rows one plan writes at most (a clinic's first plan, after the station was off): the
+# write stays a fraction of a second, and the soonest appointments are planned first.
+MAX_ADDS = 3000
+CHUNK = 500
+# Times are read and compared as the stored integers (microseconds, UTC): planning
+# reads every planned row of the horizon, and converting each to a datetime would be
+# most of its cost.
+_APPT = "SELECT id, patient_id, service_id, start_utc, status, created_at FROM appointment"
+_ROWS = (
+    "SELECT r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start,"
+    " r.state FROM reminder r"
+)
+_INSERT = text(
+    "INSERT INTO reminder (id, appointment_id, patient_id, kind, rule, scheduled_for, send_at,"
+    " appointment_start, state, channel, attempts, next_try_at, claimed_at, finished_at,"
+    " provider_id, digest, reason, created_at, updated_at) VALUES (:id, :appointment_id,"
+    " :patient_id, :kind, :rule, :scheduled_for, :send_at, :appointment_start, :state, '', 0,"
+    " NULL, NULL, :finished_at, '', '', :reason, :now, :now)"
+)
 
 
 @dataclass(frozen=True)
@@ -43,161 +63,159 @@ class Planned:
     withdrawn: int
 
 
-@dataclass(frozen=True)
-class _Appt:
+class _Appt(NamedTuple):
     id: str
     patient_id: str
     service_id: str
-    start: datetime
+    start: int
     status: str
-    created_at: datetime
+    created_at: int
 
 
-@dataclass(frozen=True)
-class _Row:
-    id: str
-    kind: str
-    rule: str
-    scheduled_for: datetime
-    appointment_start: datetime
-    state: str
+# A planned row as read: (id, kind, rule, scheduled_for, appointment_start, state), a
+# plain tuple (a named one costs a third of the read when there are 30,000).
+_Row = tuple[Any, ...]
+ID, KIND, RULE, SCHEDULED, START, STATE = range(6)
 
 
 def plan(session: Session, now: datetime, cfg: Config) -> Planned:
     """Plan what is due for the appointments ahead; returns what changed."""
-    appts = _upcoming(session, now, now + cfg.horizon)
-    rows = _planned(session, now, now + cfg.horizon)
+    at, until = to_micros(now), to_micros(now + cfg.horizon)
+    appts = _upcoming(session, at, until)
+    rows = _planned(session, at, until)
     known = {a.id for a in appts}
-    later = [a for a in _changed(session, now, known) if a.start > now]
+    later = [a for a in _changed(session, now, known) if a.start > at]
     appts += later
     rows.update(_planned_for(session, [a.id for a in later]))
     adds: list[dict[str, object]] = []
     withdraw: dict[str, str] = {}
-    for appt in appts:
-        _one(appt, rows.get(appt.id, []), now, cfg, adds, withdraw)
+    for appt in sorted(appts, key=lambda a: a.start):  # the soonest first
+        if len(adds) >= MAX_ADDS:
+            break  # the next round plans the rest: this transaction stays short
+        _one(appt, rows.get(appt.id, ()), at, cfg, adds, withdraw)
     if adds:
-        session.execute(insert(Reminder), adds)
+        session.execute(_INSERT, adds)
     for reason in set(withdraw.values()):
         ids = [i for i, r in withdraw.items() if r == reason]
-        session.execute(
-            update(Reminder)
-            .where(Reminder.id.in_(ids), Reminder.state == "pending")
-            .values(state="withdrawn", reason=reason, finished_at=now, updated_at=now)
-        )
+        for chunk in range(0, len(ids), CHUNK):
+            session.execute(
+                text(
+                    "UPDATE reminder SET state = 'withdrawn', reason = :reason,"
+                    " finished_at = :now, updated_at = :now"
+                    " WHERE state = 'pending' AND id IN :ids"
+                ).bindparams(_expanding()),
+                {"reason": reason, "now": at, "ids": ids[chunk : chunk + CHUNK]},
+            )
     return Planned(len(adds), len(withdraw))
 
 
-def _upcoming(session: Session, now: datetime, until: datetime) -> list[_Appt]:
-    a = Appointment
-    query = select(a.id, a.patient_id, a.service_id, a.start_utc, a.status, a.created_at).where(
-        a.start_utc > now, a.start_utc <= until, a.deleted_at.is_(None)
-    )
-    return [_Appt(*row) for row in session.execute(query)]
+def _expanding() -> BindParameter[list[str]]:
+    return bindparam("ids", expanding=True)
+
+
+def _upcoming(session: Session, at: int, until: int) -> list[_Appt]:
+    query = text(_APPT + " WHERE start_utc > :at AND start_utc <= :until AND deleted_at IS NULL")
+    return [_Appt(*row) for row in session.execute(query, {"at": at, "until": until}).all()]
 
 
 def _changed(session: Session, now: datetime, known: set[str]) -> list[_Appt]:
     """Appointments beyond the horizon booked, moved or cancelled within the last day
     (for their confirmation, reschedule or cancellation message): read from the change
     feed's end back, so the work is that day's changes, not the whole schedule."""
-    since, before, ids = now - NEW_BOOKING, None, set()
+    since, before, ids = to_micros(now - NEW_BOOKING), 1 << 62, set()
+    page_query = text(
+        "SELECT seq, entity, row_id, at FROM change_log WHERE seq < :before"
+        " ORDER BY seq DESC LIMIT :n"
+    )
     while True:
-        query = select(ChangeEntry.seq, ChangeEntry.entity, ChangeEntry.row_id, ChangeEntry.at)
-        if before is not None:
-            query = query.where(ChangeEntry.seq < before)
-        page = session.execute(query.order_by(ChangeEntry.seq.desc()).limit(FEED_PAGE)).all()
+        page = session.execute(page_query, {"before": before, "n": FEED_PAGE}).all()
         ids |= {row_id for _, entity, row_id, at in page if entity == "appointment" and at >= since}
         if len(page) < FEED_PAGE or page[-1][3] < since:
             break
         before = page[-1][0]
     wanted = sorted(ids - known)
-    a = Appointment
+    query = text(_APPT + " WHERE deleted_at IS NULL AND id IN :ids").bindparams(_expanding())
     found = []
-    for chunk in range(0, len(wanted), 500):
-        rows = select(a.id, a.patient_id, a.service_id, a.start_utc, a.status, a.created_at).where(
-            a.id.in_(wanted[chunk : chunk + 500]), a.deleted_at.is_(None)
-        )
-        found += [_Appt(*row) for row in session.execute(rows)]
+    for chunk in range(0, len(wanted), CHUNK):
+        found += [_Appt(*r) for r in session.execute(query, {"ids": wanted[chunk : chunk + CHUNK]})]
     return found
 
 
 def _planned_for(session: Session, ids: list[str]) -> dict[str, list[_Row]]:
-    r = Reminder
+    query = text(_ROWS + " WHERE r.appointment_id IN :ids").bindparams(_expanding())
     found: dict[str, list[_Row]] = defaultdict(list)
-    for chunk in range(0, len(ids), 500):
-        query = select(
-            r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start, r.state
-        ).where(r.appointment_id.in_(ids[chunk : chunk + 500]))
-        for appointment_id, rid, kind, rule, scheduled, start, state in session.execute(query):
-            found[appointment_id].append(_Row(rid, kind, rule, scheduled, start, state))
+    for chunk in range(0, len(ids), CHUNK):
+        for row in session.execute(query, {"ids": ids[chunk : chunk + CHUNK]}).all():
+            found[row[0]].append(tuple(row[1:]))
     return found
 
 
-def _planned(session: Session, now: datetime, until: datetime) -> dict[str, list[_Row]]:
-    a, r = Appointment, Reminder
-    query = (
-        select(
-            r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start, r.state
-        )
-        .join(a, a.id == r.appointment_id)
-        .where(a.start_utc > now, a.start_utc <= until, a.deleted_at.is_(None))
+def _planned(session: Session, at: int, until: int) -> dict[str, list[_Row]]:
+    query = text(
+        _ROWS + " JOIN appointment a ON a.id = r.appointment_id"
+        " WHERE a.start_utc > :at AND a.start_utc <= :until AND a.deleted_at IS NULL"
     )
     found: dict[str, list[_Row]] = defaultdict(list)
-    for appointment_id, rid, kind, rule, scheduled, start, state in session.execute(query):
-        found[appointment_id].append(_Row(rid, kind, rule, scheduled, start, state))
+    for row in session.execute(query, {"at": at, "until": until}).all():
+        found[row[0]].append(tuple(row[1:]))
     return found
 
 
 def _one(
     appt: _Appt,
-    rows: list[_Row],
-    now: datetime,
+    rows: list[_Row] | tuple[()],
+    at: int,
     cfg: Config,
     adds: list[dict[str, object]],
     withdraw: dict[str, str],
 ) -> None:
     rules = cfg.rules_for(appt.service_id)
-    keys = {(r.rule, r.scheduled_for) for r in rows}
+    keys = {(r[RULE], r[SCHEDULED]) for r in rows}
 
-    def add(kind: str, rule: str, scheduled: datetime, due: datetime) -> None:
+    def add(kind: str, rule: str, scheduled: int, due: int) -> None:
         if (rule, scheduled) in keys:
             return
         keys.add((rule, scheduled))
-        adds.append(_new(appt, kind, rule, scheduled, due, now, cfg))
+        adds.append(_new(appt, kind, rule, scheduled, due, at, cfg))
 
     if appt.status == "cancelled":
         for r in rows:
-            if r.state == "pending" and r.kind != "cancellation":
-                withdraw[r.id] = "cancelled"
-        if rules.cancellation and any(r.kind != "cancellation" for r in rows):
-            add("cancellation", "cancellation", appt.start, now)
+            if r[STATE] == "pending" and r[KIND] != "cancellation":
+                withdraw[r[ID]] = "cancelled"
+        if rules.cancellation and any(r[KIND] != "cancellation" for r in rows):
+            add("cancellation", "cancellation", appt.start, at)
         return
     if appt.status not in LIVE:
         return
-    moved = any(r.appointment_start != appt.start for r in rows)
+    start = appt.start
+    moved = False
     for r in rows:
-        if r.state == "pending" and r.appointment_start != appt.start:
-            withdraw[r.id] = "moved"
+        if r[START] != start:
+            moved = True
+            if r[STATE] == "pending":
+                withdraw[r[ID]] = "moved"
     if moved and rules.reschedule:
-        add("reschedule", "reschedule", appt.start, now)
-    if not rows and rules.confirmation and appt.created_at >= now - NEW_BOOKING:
-        add("confirmation", "confirmation", appt.start, now)
+        add("reschedule", "reschedule", appt.start, at)
+    if not rows and rules.confirmation and appt.created_at >= at - _NEW_BOOKING_US:
+        add("confirmation", "confirmation", appt.start, at)
     for label, offset in rules.offsets:
-        scheduled = appt.start - offset
-        if scheduled <= now and (moved or appt.created_at > scheduled):
+        scheduled = appt.start - offset // _US
+        if scheduled <= at and (moved or appt.created_at > scheduled):
             continue  # its time passed before it was one to send
         add("reminder", label, scheduled, scheduled)
 
 
+_US = timedelta(microseconds=1)
+_NEW_BOOKING_US = NEW_BOOKING // _US
+
+
 def _new(
-    appt: _Appt,
-    kind: str,
-    rule: str,
-    scheduled: datetime,
-    due: datetime,
-    now: datetime,
-    cfg: Config,
+    appt: _Appt, kind: str, rule: str, scheduled: int, due: int, at: int, cfg: Config
 ) -> dict[str, object]:
-    at = send_time(due, appt.start, (cfg.quiet_start, cfg.quiet_end), cfg.quiet_mode, cfg.tz)
+    start = from_micros(appt.start)
+    when = send_time(
+        from_micros(due), start, (cfg.quiet_start, cfg.quiet_end), cfg.quiet_mode, cfg.tz
+    )
     return {
         "id": new_id(),
         "appointment_id": appt.id,
@@ -205,15 +223,10 @@ def _new(
         "kind": kind,
         "rule": rule,
         "scheduled_for": scheduled,
-        "send_at": at or due,
+        "send_at": to_micros(when) if when else due,
         "appointment_start": appt.start,
-        "state": "pending" if at else "skipped",
-        "channel": "",
-        "attempts": 0,
-        "provider_id": "",
-        "digest": "",
-        "reason": "" if at else "quiet_hours",
-        "finished_at": None if at else now,
-        "created_at": now,
-        "updated_at": now,
+        "state": "pending" if when else "skipped",
+        "reason": "" if when else "quiet_hours",
+        "finished_at": None if when else at,
+        "now": at,
     }

@@ -46,8 +46,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("appointment_id", "rule", "scheduled_for", name="uq_reminder_key"),
     )
     op.create_index("ix_reminder_due", "reminder", ["state", "send_at"])
-    op.create_index("ix_reminder_scheduled", "reminder", ["scheduled_for"])
-    op.create_index("ix_reminder_appointment", "reminder", ["appointment_id"])
 
 
 def downgrade() -> None:

@@ -1,0 +1,152 @@
+"""Issue 14's planning target: planning reminders over 10,000 upcoming appointments
+<= 1 s (on SQLCipher, the clinic's real storage).
+
+    python benchmarks/bench_reminders.py                   # 10,000 appointments
+    python benchmarks/bench_reminders.py --appointments 500 --rounds 3   # a quick look
+
+It makes a throwaway clinic (20 providers, 3,000 patients, every one consenting to SMS)
+with the appointments spread over the next 7.5 days, and the rules "7d,24h,2h", so
+every appointment is inside the planning horizon. It times:
+
+- the first planning, which writes every reminder row (about three per appointment),
+  at most ``MAX_ADDS`` rows a transaction (so the desk never waits long for a write);
+- a plan with nothing new (what the scheduler's every-minute round costs);
+- a whole dispatch round with nothing due (settings, station, recovery, plan, due).
+
+Each is printed as median and p95 over ``--rounds`` runs (the first planning runs once
+per round on an emptied table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import delete, insert
+
+from receptionist.clock import FixedClock
+from receptionist.context import SYSTEM, Ctx
+from receptionist.models import Appointment, Consent, Patient, Provider, Reminder, Service, new_id
+from receptionist.ops import settings
+from receptionist.reminders import config, dispatch
+from receptionist.reminders.plan import MAX_ADDS, plan
+from receptionist.schedule import clinic
+from receptionist.store.vault import create, open_unlocked
+
+NOW = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)  # a Monday, 10:00 in Istanbul
+TARGET = 1.0
+
+
+def build(root: Path, appointments: int) -> bytes:
+    key = create(root, passphrase="benchmark clinic passphrase").key
+    db = open_unlocked(root, key)
+    ctx = Ctx(SYSTEM, FixedClock(NOW - timedelta(days=30)))
+    stamp = {"created_at": NOW - timedelta(days=30), "updated_at": NOW - timedelta(days=30)}
+    with db.write() as s:
+        clinic.create_clinic(s, ctx, name="Bench", timezone="Europe/Istanbul", phone_region="TR")
+        providers = [new_id() for _ in range(20)]
+        s.execute(
+            insert(Provider),
+            [{"id": p, "name": f"Dr {i}", **stamp} for i, p in enumerate(providers)],
+        )
+        service = new_id()
+        s.execute(
+            insert(Service), [{"id": service, "name": "Check-up", "duration_minutes": 30, **stamp}]
+        )
+        patients = [new_id() for _ in range(3000)]
+        s.execute(insert(Patient), [
+            {"id": p, "search_rowid": i + 1, "number": f"A-{i + 1}", "given_name": f"P{i}",
+             "family_name": "Bench", "phone": f"+9055510{i:05d}", **stamp}
+            for i, p in enumerate(patients)
+        ])  # fmt: skip
+        s.execute(insert(Consent), [
+            {"id": new_id(), "patient_id": p, "purpose": "reminder_sms", "granted": True,
+             "recorded_at": stamp["created_at"], "source": "desk", **stamp}
+            for p in patients
+        ])  # fmt: skip
+        span = timedelta(days=7, hours=12) / appointments
+        rows = []
+        for i in range(appointments):
+            start = NOW + timedelta(hours=3) + span * i
+            rows.append({
+                "id": new_id(), "patient_id": patients[i % len(patients)],
+                "provider_id": providers[i % len(providers)], "service_id": service,
+                "start_utc": start, "end_utc": start + timedelta(minutes=30), **stamp,
+            })  # fmt: skip
+        s.execute(insert(Appointment), rows)
+    admin = Ctx(SYSTEM, FixedClock(NOW))
+    settings.set_many(db, admin, {"reminders.enabled": True, "reminders.offsets": "7d,24h,2h"})
+    db.close()
+    return key
+
+
+def quantiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--appointments", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "clinic"
+        db = open_unlocked(root, build(root, args.appointments))
+        clock = FixedClock(NOW)
+        first: list[float] = []
+        again: list[float] = []
+        whole: list[float] = []
+        rows = plans = 0
+        try:
+            for _ in range(args.rounds):
+                with db.write() as s:
+                    s.execute(delete(Reminder))
+                    cfg = config.load(s)
+                rows = plans = 0
+                while True:  # the first planning, MAX_ADDS rows a transaction
+                    with db.write() as s:
+                        began = time.perf_counter()
+                        done = plan(s, NOW, cfg)
+                        took = time.perf_counter() - began
+                    if not done.added:
+                        again.append(took)
+                        break
+                    first.append(took)
+                    rows, plans = rows + done.added, plans + 1
+                with db.write() as s:
+                    began = time.perf_counter()
+                    plan(s, NOW, cfg)
+                    again.append(time.perf_counter() - began)
+                while dispatch.run(db, clock, {}).items:  # what is due now goes (no channel)
+                    pass
+                began = time.perf_counter()
+                dispatch.run(db, clock, {})
+                whole.append(time.perf_counter() - began)
+        finally:
+            db.close()
+    print(
+        f"appointments ahead: {args.appointments}; first planning: {rows} rows in {plans} "
+        f"transactions of at most {MAX_ADDS}"
+    )
+    for name, samples in (
+        ("first planning, each transaction", first),
+        ("plan, nothing new", again),
+        ("dispatch round, nothing due", whole),
+    ):
+        median, p95 = quantiles(samples)
+        verdict = "ok" if p95 <= TARGET else "OVER"
+        print(f"{name:<32} median {median * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  [{verdict}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
