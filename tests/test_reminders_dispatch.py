@@ -16,16 +16,20 @@ from channelservers import (
     TOKEN,
     http_server,
     rate_limited,
+    smtp_server,
     twilio_route,
 )
+from factories import make_service
 from reminderclinic import SENDER, Clinic, at, make
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
+from receptionist.models import Appointment
 from receptionist.ops import commlog, reminders
 from receptionist.reminders import dispatch
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
+from sync.channels.smtp import SmtpSender
 from sync.channels.twilio import TwilioSender
 
 
@@ -244,3 +248,41 @@ def test_no_reminder_after_the_appointment_started(clinic: Clinic, twilio) -> No
     assert server.bodies() == []
     assert [(i.rule, i.reason) for i in done.of("skipped")] == [("2h", "started")]
     assert states(clinic)[(appt, "2h")] == "skipped"
+
+
+def test_a_service_s_own_rules_and_the_patient_s_language(clinic: Clinic, twilio) -> None:
+    sender, server = twilio
+    with clinic.db.write() as s:
+        long_visit = make_service(s, clinic.ctx, "Implant", 90).id
+    clinic.set(service_rules={long_visit: {"offsets": "48h", "confirmation": False}})
+    pid = clinic.patient(1, language="tr")
+    plain = clinic.book(pid, at(3, 10))
+    special = clinic.book(pid, at(4, 10))
+    with clinic.db.write() as s:  # the booking was for the check-up; make it an implant
+        row = s.get(Appointment, special)
+        assert row is not None
+        row.service_id = long_visit
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    rules = {(r.appointment_id, r.rule) for r in reminders.listing(clinic.db, clinic.ctx)}
+    assert {r for a, r in rules if a == plain} == {"confirmation", "24h", "2h"}
+    assert {r for a, r in rules if a == special} == {"48h"}
+    (confirmation,) = server.bodies()
+    assert (
+        confirmation.startswith("Merhaba Hasta1") and "5 Mart 2026 Perşembe 10:00" in confirmation
+    )
+
+
+def test_an_e_mail_reminder_reaches_a_real_smtp_server(clinic: Clinic) -> None:
+    clinic.set(offsets="", clinic_address="Moda Cad. 12, Kadıköy")
+    pid = clinic.patient(1, email="layla@example.org", consents=("reminder_email",), language="ar")
+    clinic.book(pid, at(3, 10))
+    with smtp_server() as (port, inbox):
+        mailer = SmtpSender("127.0.0.1", port, "desk@moda.example", security="none")
+        done = dispatch.run(clinic.db, clinic.clock, {"email": mailer})
+    assert [(i.kind, i.channel) for i in done.of("sent")] == [("confirmation", "email")]
+    (mail,) = inbox.mails
+    assert mail["To"] == "layla@example.org"
+    text = mail.get_payload(decode=True).decode("utf-8")
+    assert "مرحباً Hasta1" in text and "Moda Cad. 12, Kadıköy" in text
+    log = commlog.listing(clinic.db, clinic.ctx, pid)
+    assert [row.entry.channel for row in log] == ["email"]
