@@ -24,7 +24,8 @@ from reminderclinic import SENDER, Clinic, at, make
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
-from receptionist.models import Appointment
+from receptionist.errors import ValidationError
+from receptionist.models import Appointment, Patient
 from receptionist.ops import commlog, reminders
 from receptionist.reminders import dispatch
 from receptionist.store.storage import Database
@@ -286,3 +287,23 @@ def test_an_e_mail_reminder_reaches_a_real_smtp_server(clinic: Clinic) -> None:
     assert "مرحباً Hasta1" in text and "Moda Cad. 12, Kadıköy" in text
     log = commlog.listing(clinic.db, clinic.ctx, pid)
     assert [row.entry.channel for row in log] == ["email"]
+
+
+def test_a_failed_message_can_be_resent_once_the_number_is_fixed(clinic: Clinic, twilio) -> None:
+    sender, server = twilio
+    pid = clinic.patient(1, phone=INVALID)
+    clinic.book(pid, at(3, 9))
+    (failed,) = dispatch.run(clinic.db, clinic.clock, {"sms": sender}).of("failed")
+    with pytest.raises(ValidationError):
+        reminders.resend(clinic.db, clinic.ctx, failed.reminder_id + "x")
+    with clinic.db.write() as s:
+        patient = s.get(Patient, pid)
+        assert patient is not None
+        patient.phone = "+905550001122"
+    again = reminders.resend(clinic.db, clinic.ctx, failed.reminder_id)
+    assert again.state == "pending"
+    with pytest.raises(ValidationError):
+        reminders.resend(clinic.db, clinic.ctx, failed.reminder_id)
+    done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert [i.reminder_id for i in done.of("sent")] == [failed.reminder_id]
+    assert [m["to"] for m in server.messages] == ["+905550001122"]

@@ -204,3 +204,29 @@ def set_channel(
     if secret is not None:
         chosen[SECRETS[channel]] = secret
     return ops_settings.set_many(db, ctx, chosen)
+
+
+RESENDABLE = ("failed", "unknown", "skipped")
+CANNOT_RESEND = Text(QT_TRANSLATE_NOOP("core", "Your role cannot resend reminders."))
+
+
+def resend(db: Database, ctx: Ctx, reminder_id: str) -> ReminderRow:
+    """Send a failed, unknown or skipped message again at the next round (all the
+    checks of sending apply again: consent, the appointment, quiet hours)."""
+    require(ctx, "patient.write", CANNOT_RESEND)
+    with db.write() as s:
+        r = s.get(Reminder, reminder_id)
+        if r is None or r.state not in RESENDABLE:
+            raise ValidationError(
+                "reminder",
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "Only a failed, unknown or skipped message can be sent again."
+                    )
+                ),
+            )
+        now = ctx.clock.now()
+        r.state, r.reason, r.attempts, r.send_at = "pending", "resend", 0, now
+        r.next_try_at = r.claimed_at = r.finished_at = None
+        r.updated_at = now
+        return _row(r)
