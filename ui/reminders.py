@@ -132,7 +132,7 @@ class RemindersView(QDialog):
 
     def _enable(self) -> None:
         row = self.current()
-        self.resend.setEnabled(row is not None)
+        self.resend.setEnabled(row is not None and row.state in RESENDABLE)
 
     def _resend(self) -> None:
         row = self.current()
