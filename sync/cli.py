@@ -11,9 +11,10 @@ from collections.abc import Sequence
 
 from receptionist.cli import main as core
 
-from . import cloudcmds, googlecmds, servercmds
+from . import cloudcmds, googlecmds, remindercmds, servercmds
 
-NETWORK = (cloudcmds, servercmds, googlecmds)  # googlecmds after cloudcmds: it extends `sync`
+# googlecmds after cloudcmds: it extends `sync`
+NETWORK = (cloudcmds, servercmds, googlecmds, remindercmds)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -75,3 +75,14 @@ def test_bench_scripts_run_on_a_tiny_clinic(tmp_path: Path) -> None:
     ):
         assert name in ui_out, ui_out
     assert "140 columns" in ui_out, ui_out  # the week: 7 days x 20 providers
+
+
+def test_the_reminders_benchmark_runs_on_a_few_appointments(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "benchmarks" / "bench_reminders.py"),
+         "--appointments", "200", "--rounds", "1"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    out = _output(proc)
+    assert "plan, nothing new" in out and "median" in out

@@ -26,6 +26,7 @@ TODAY = {
     "service add", "service list", "patient add", "patient search", "patient show",
     "appointment book", "appointment list", "appointment cancel", "appointment status",
     "slots", "conflicts list", "conflicts resolve",
+    "reminders list", "channels set email", "channels set sms", "channels set whatsapp",
 }  # fmt: skip
 OWNED_ELSEWHERE: set[str] = set()
 
@@ -112,6 +113,17 @@ def held_to_the_rule(name: str, parser: argparse.ArgumentParser) -> None:
     for line in examples:
         if line.startswith("receptionist "):
             assert f" {name}" in line, f"`{name}`: an example of another command"
+
+
+def test_the_network_s_reminder_command_is_held_to_the_same_rule() -> None:
+    from sync import remindercmds
+
+    network = dict(leaves(build_parser(extra=(remindercmds,))))
+    assert "reminders dispatch" in network and "reminders list" in network
+    parser = network["reminders dispatch"]
+    assert unhelped(parser) == []
+    assert "--json" in parser.format_help()
+    assert example_lines(parser)[-1] == "receptionist reminders dispatch --json"
 
 
 def test_the_checks_find_what_is_missing() -> None:

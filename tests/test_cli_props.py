@@ -365,3 +365,30 @@ def test_demo(
     small = {"--patients": "2", "--appointments": "3", **sizes}
     root = tmp_path / f"demo-{next(_dirs)}"
     ends_well(capsys, ["--data-dir", str(root), "demo", "--timezone", zone, *options(small)])
+
+
+@PROPS
+@given(
+    channel=st.sampled_from(["email", "sms", "whatsapp"]),
+    fields=st.fixed_dictionaries(
+        {"--sender": plausible("desk@moda.example", "+905001112233")},
+        optional={
+            "--host": plausible("smtp.example.com", "127.0.0.1"),
+            "--port": plausible("587", "465") | NUMBER,
+            "--security": plausible("none", "starttls", "tls"),
+            "--username": TEXT,
+            "--base-url": plausible("https://api.twilio.com", "http://127.0.0.1:8080", "ftp://x"),
+            "--account": plausible("AC123", "106540352242922"),
+        },
+    ),
+    state=maybe(plausible("failed", "sent")),
+)  # fmt: skip
+def test_channels_set_and_reminders_list(
+    clinic: Path,
+    capsys: pytest.CaptureFixture[str],
+    channel: str,
+    fields: dict[str, str],
+    state: str | None,
+) -> None:
+    ends_well(capsys, ["channels", "set", channel, *options(dict(fields))])
+    ends_well(capsys, ["reminders", "list", *options({"--state": state})])

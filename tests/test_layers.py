@@ -30,15 +30,18 @@ MAY_IMPORT: dict[str, set[str]] = {
     "patients": BASE | {"store", "journal", "privacy", "settings"},
     "schedule": BASE | {"store", "journal", "staff", "patients", "privacy", "settings"},
     "replica": BASE | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule"},
+    "reminders": BASE
+    | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule"},
     "ops": BASE
-    | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"},
+    | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"}
+    | {"reminders"},
     "demo": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "ops"},
     "google": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "ops"},
     "cli": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"}
-    | {"ops", "demo"},
+    | {"ops", "demo", "reminders"},
 }
 # Never in the core: the GUI toolkit and network clients belong to ui/ and sync/.
 FORBIDDEN = (

@@ -25,6 +25,7 @@ from .lockscreen import LockScreen
 from .navbar import NavBar
 from .patients import install as install_patients
 from .pinboard import install as install_pinboard
+from .reminders import install as install_reminders
 from .schedule.model import ScheduleModel
 from .schedule.view import ScheduleView
 from .settings import install as install_settings
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self._connect()
         install_patients(self)
         install_today(self)
+        install_reminders(self)
         install_pinboard(self)
         install_settings(self)
         install_conflicts(self)

@@ -28,6 +28,7 @@ from receptionist.cli import (
     democmd,
     documentcmds,
     patientcmds,
+    remindercmds,
     settingscmds,
     setupcmds,
     staffcmds,
@@ -45,7 +46,8 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 log = logging.getLogger("receptionist.cli")
 MODULES = [
     setupcmds, staffcmds, settingscmds, catalogcmds, timeoffcmds, patientcmds, documentcmds,
-    commlogcmds, appointmentcmds, waitlistcmds, conflictcmds, backupcmds, democmd,
+    commlogcmds, appointmentcmds, waitlistcmds, conflictcmds, remindercmds, backupcmds,
+    democmd,
 ]  # fmt: skip
 
 
@@ -114,6 +116,7 @@ ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("RECEPTIONIST_ADMIN_PASSWORD", "init: the first administrator's password"),
     ("RECEPTIONIST_USER_PASSWORD", "user add: the new account's password"),
     ("RECEPTIONIST_NEW_PASSPHRASE", "passphrase, rekey: the new admin passphrase"),
+    ("RECEPTIONIST_CHANNEL_SECRET", "channels set: the channel's password or token"),
     ("RECEPTIONIST_LOG_DIR", "where cli.log is written"),
     ("RECEPTIONIST_CONFIG_DIR", "where this PC's preferences are kept"),
     ("CI", "when set, nothing is asked on the terminal"),

@@ -13,6 +13,7 @@ from receptionist.models.google import (
 )
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
+from receptionist.models.reminder import Reminder
 from receptionist.models.replica import SyncBase, SyncConflict, SyncKey, SyncPending, SyncState
 from receptionist.models.setting import ClinicSetting, LocalSecret, setting_id
 from receptionist.models.staff import AuditEvent, AuditHead, Device, StaffUser
@@ -42,6 +43,7 @@ __all__ = [
     "Patient",
     "PatientDocument",
     "Provider",
+    "Reminder",
     "Room",
     "Service",
     "StaffUser",

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
+from receptionist.reminders import channelsettings
+from receptionist.reminders import settings as reminder_settings
 from receptionist.schedule import agenda, clinicsettings
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.schedule.clinic import clinic_id
@@ -54,7 +56,9 @@ __all__ = [
 ]
 
 # Every module that declares settings: once they are imported, the registry is complete.
-DECLARING = (clinic, clinicsettings, desk, backups, cloud, google)
+DECLARING = (
+    clinic, clinicsettings, desk, backups, cloud, google, reminder_settings, channelsettings,
+)  # fmt: skip
 
 IS_SET = Text(QT_TRANSLATE_NOOP("core", "set"))
 NOT_SET = Text(QT_TRANSLATE_NOOP("core", "not set"))

@@ -1,0 +1,156 @@
+"""reminders list, channels set email|sms|whatsapp: the reminders' commands that need
+no network (``reminders dispatch`` sends, so it lives in ``sync/remindercmds.py``)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from receptionist import zones
+from receptionist.cli.common import App, examples, read_secret, whole_number
+from receptionist.cli.patientcmds import options_named
+from receptionist.ops import patients, reminders
+from receptionist.ops.reminders import LIST_LIMIT, STATES, ReminderRow
+
+SECRET_ENV = "RECEPTIONIST_CHANNEL_SECRET"
+SECURITY = ("none", "starttls", "tls")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    top = sub.add_parser("reminders", help="messages to patients about their appointments")
+    rsub = top.add_subparsers(dest="reminders_cmd", required=True, metavar="ACTION")
+    p = rsub.add_parser(
+        "list",
+        help="the messages planned and sent, soonest first",
+        **examples(
+            "receptionist reminders list",
+            "receptionist reminders list --state failed --state unknown --json",
+        ),
+    )
+    p.add_argument(
+        "--state",
+        action="append",
+        choices=STATES,
+        help="only messages in this state (may be given again): " + ", ".join(STATES),
+    )
+    p.add_argument(
+        "--limit",
+        type=whole_number(1, LIST_LIMIT),
+        default=200,
+        help=f"at most this many, 1 to {LIST_LIMIT} (default 200)",
+    )
+    p.set_defaults(func=cmd_list)
+    _channels(sub)
+
+
+def _channels(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    top = sub.add_parser("channels", help="where reminders go: e-mail, SMS, WhatsApp")
+    csub = top.add_subparsers(dest="channels_cmd", required=True, metavar="ACTION")
+    s = csub.add_parser("set", help="set up a channel")
+    ssub = s.add_subparsers(dest="channel", required=True, metavar="CHANNEL")
+    secret = f"the password or token comes from {SECRET_ENV} or is asked for, never typed here"
+    e = ssub.add_parser(
+        "email",
+        help="the SMTP server reminders are sent through; " + secret,
+        **examples(
+            "receptionist channels set email --host smtp.example.com --port 587 "
+            "--sender desk@clinic.example --username desk@clinic.example",
+            "receptionist channels set email --host 127.0.0.1 --port 25 --sender "
+            "desk@clinic.example --security none",
+        ),
+    )
+    e.add_argument("--host", required=True, help="the SMTP server's host name")
+    e.add_argument("--port", required=True, type=whole_number(1, 65535), help="1 to 65535")
+    e.add_argument("--sender", required=True, help="the address messages come from")
+    e.add_argument(
+        "--security", choices=SECURITY, default="starttls", help="none, starttls (default), tls"
+    )
+    e.add_argument("--username", default="", help="the account to sign in as (default: none)")
+    e.set_defaults(func=cmd_set)
+    for name, what, example in (
+        ("sms", "a Twilio-compatible SMS API", "https://api.twilio.com --account AC123 "
+         "--sender +905001112233"),
+        ("whatsapp", "Meta's WhatsApp Cloud API", "https://graph.facebook.com/v21.0 --account "
+         "106540352242922 --sender +905001112233"),
+    ):  # fmt: skip
+        h = ssub.add_parser(
+            name,
+            help=f"{what}; " + secret,
+            **examples(f"receptionist channels set {name} --base-url {example}"),
+        )
+        h.add_argument(
+            "--base-url",
+            required=True,
+            help="the API's address, https:// (http:// only to this PC)",
+        )
+        h.add_argument(
+            "--account",
+            required=True,
+            help="Twilio's Account SID, or the WhatsApp phone number id",
+        )
+        h.add_argument("--sender", required=True, help="the number messages come from")
+        h.set_defaults(func=cmd_set)
+
+
+def _data(row: ReminderRow, tz: ZoneInfo) -> dict[str, Any]:
+    def local(value: Any) -> str | None:
+        return value.astimezone(tz).isoformat(timespec="minutes") if value else None
+
+    return {
+        "id": row.id,
+        "appointment_id": row.appointment_id,
+        "patient_id": row.patient_id,
+        "kind": row.kind,
+        "rule": row.rule,
+        "channel": row.channel,
+        "state": row.state,
+        "reason": row.reason,
+        "send_at": local(row.send_at),
+        "appointment_start": local(row.appointment_start),
+        "attempts": row.attempts,
+        "provider_id": row.provider_id,
+        "finished_at": local(row.finished_at),
+    }
+
+
+def _line(d: dict[str, Any]) -> str:
+    when = d["send_at"][:16].replace("T", " ")
+    why = f" ({d['reason']})" if d["reason"] else ""
+    return f"{when}  {d['kind']:<12} {d['rule']:<12} {d['channel'] or '-':<8} {d['state']}{why}"
+
+
+def cmd_list(app: App) -> int:
+    a = app.args
+    with app.database() as db:
+        ctx = app.ctx(db)
+        tz = zones.zone(patients.clinic_zone(db))
+        rows = reminders.listing(db, ctx, states=tuple(a.state or ()), limit=a.limit)
+    data = [_data(r, tz) for r in rows]
+    app.emit(data, "\n".join(_line(d) for d in data) or "No reminders planned.")
+    return 0
+
+
+def cmd_set(app: App) -> int:
+    a = app.args
+    if a.channel == "email":
+        values: dict[str, object] = {
+            "host": a.host, "port": a.port, "security": a.security, "sender": a.sender,
+            "username": a.username,
+        }  # fmt: skip
+        wants_secret = bool(a.username)
+    else:
+        values = {"base_url": a.base_url, "account": a.account, "sender": a.sender}
+        wants_secret = True
+    with app.database() as db:
+        ctx = app.ctx(db)
+        secret = None
+        if wants_secret:
+            asked = f"Password or token for {a.channel}"
+            secret = read_secret("RECEPTIONIST_CHANNEL_SECRET", asked) or None
+        keys = reminders.EMAIL_KEYS if a.channel == "email" else reminders.HTTP_KEYS[a.channel]
+        with options_named({key: name.replace("_", "-") for name, key in keys.items()}):
+            entries = reminders.set_channel(db, ctx, a.channel, values, secret)
+    data = {e.key: e.text for e in entries}
+    app.emit(data, "\n".join(f"{k} = {v}" for k, v in data.items()))
+    return 0

@@ -1,0 +1,232 @@
+"""Operations on reminders: one dispatch round, the list of messages, and setting up a
+channel (its address in the clinic's settings, its secret in the keychain).
+
+The senders are built by ``sync/channels`` from :func:`channel_setup`; the core never
+touches the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from receptionist.clock import Clock
+from receptionist.context import Ctx, require
+from receptionist.errors import ValidationError
+from receptionist.models import Reminder
+from receptionist.reminders import channelsettings as cs
+from receptionist.reminders import dispatch
+from receptionist.reminders.channels import Sender
+from receptionist.reminders.dispatch import Item, Round
+from receptionist.reminders.settings import CHANNELS
+from receptionist.schedule.clinic import clinic_id
+from receptionist.settings import clinicstore, secretstore
+from receptionist.settings.registry import Setting
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+from . import settings as ops_settings
+
+__all__ = ["CHANNELS", "Item", "ReminderRow", "Round", "channel_setup", "listing", "run"]
+
+STATES = ("pending", "sending", "sent", "failed", "skipped", "unknown", "withdrawn")
+LIST_LIMIT = 1000
+CANNOT_SEE = Text(QT_TRANSLATE_NOOP("core", "Your role cannot see the reminders."))
+
+
+CANNOT_SEND = Text(QT_TRANSLATE_NOOP("core", "Your role cannot send reminders; ask a manager."))
+
+
+def run(db: Database, ctx: Ctx, clock: Clock, senders: Mapping[str, Sender]) -> Round:
+    """One dispatch round now, asked for by a person (see
+    ``receptionist.reminders.dispatch``; the scheduler calls ``dispatch.run`` itself)."""
+    require(ctx, "clinic.configure", CANNOT_SEND)
+    return dispatch.run(db, clock, senders)
+
+
+@dataclass(frozen=True)
+class ReminderRow:
+    id: str
+    appointment_id: str
+    patient_id: str
+    kind: str
+    rule: str
+    channel: str
+    state: str
+    reason: str
+    scheduled_for: datetime
+    send_at: datetime
+    appointment_start: datetime
+    attempts: int
+    provider_id: str
+    finished_at: datetime | None
+
+
+def listing(
+    db: Database, ctx: Ctx, *, states: tuple[str, ...] = (), limit: int = LIST_LIMIT
+) -> list[ReminderRow]:
+    """The messages planned and sent, soonest to go first (``states`` filters)."""
+    require(ctx, "patient.read", CANNOT_SEE)
+    for state in states:
+        if state not in STATES:
+            raise ValidationError(
+                "state",
+                Text(
+                    QT_TRANSLATE_NOOP("core", "The state must be one of: {states}."),
+                    states=", ".join(STATES),
+                ),
+            )
+    query = select(Reminder).order_by(Reminder.send_at, Reminder.id).limit(limit)
+    if states:
+        query = query.where(Reminder.state.in_(states))
+    with db.read() as s:
+        return [_row(r) for r in s.scalars(query)]
+
+
+def _row(r: Reminder) -> ReminderRow:
+    return ReminderRow(
+        r.id, r.appointment_id, r.patient_id, r.kind, r.rule, r.channel, r.state, r.reason,
+        r.scheduled_for, r.send_at, r.appointment_start, r.attempts, r.provider_id, r.finished_at,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EmailSetup:
+    host: str
+    port: int
+    security: str
+    sender: str
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class HttpSetup:
+    base_url: str
+    account: str
+    sender: str
+    token: str
+
+
+@dataclass(frozen=True)
+class ChannelSetup:
+    """Each channel as set up (None: not set up), secrets included: for the senders."""
+
+    email: EmailSetup | None
+    sms: HttpSetup | None
+    whatsapp: HttpSetup | None
+
+
+def channel_setup(db: Database) -> ChannelSetup:
+    """What the senders need. Only the station's own process asks (no acting user)."""
+    with db.read() as s:
+        v = clinicstore.values(s, {k.key: k for k in _PLAIN})
+        ns = clinic_id(s) or ""
+
+        def secret(setting: Setting) -> str:
+            return (secretstore.read(s, ns, setting) or "") if ns else ""
+
+        email = None
+        if v[cs.EMAIL_HOST.key] and v[cs.EMAIL_SENDER.key]:
+            email = EmailSetup(
+                str(v[cs.EMAIL_HOST.key]), int(str(v[cs.EMAIL_PORT.key])),
+                str(v[cs.EMAIL_SECURITY.key]), str(v[cs.EMAIL_SENDER.key]),
+                str(v[cs.EMAIL_USERNAME.key]), secret(cs.EMAIL_PASSWORD),
+            )  # fmt: skip
+        sms = _http(v, cs.SMS_BASE_URL, cs.SMS_ACCOUNT, cs.SMS_SENDER, secret(cs.SMS_TOKEN))
+        whatsapp = _http(
+            v, cs.WHATSAPP_BASE_URL, cs.WHATSAPP_ACCOUNT, cs.WHATSAPP_SENDER,
+            secret(cs.WHATSAPP_TOKEN),
+        )  # fmt: skip
+    return ChannelSetup(email, sms, whatsapp)
+
+
+_PLAIN = (
+    cs.EMAIL_HOST, cs.EMAIL_PORT, cs.EMAIL_SECURITY, cs.EMAIL_SENDER, cs.EMAIL_USERNAME,
+    cs.SMS_BASE_URL, cs.SMS_ACCOUNT, cs.SMS_SENDER,
+    cs.WHATSAPP_BASE_URL, cs.WHATSAPP_ACCOUNT, cs.WHATSAPP_SENDER,
+)  # fmt: skip
+
+
+def _http(
+    v: Mapping[str, object], url: Setting, account: Setting, sender: Setting, token: str
+) -> HttpSetup | None:
+    if not v[url.key] or not v[account.key]:
+        return None
+    return HttpSetup(str(v[url.key]), str(v[account.key]), str(v[sender.key]), token)
+
+
+EMAIL_KEYS = {
+    "host": cs.EMAIL_HOST.key,
+    "port": cs.EMAIL_PORT.key,
+    "security": cs.EMAIL_SECURITY.key,
+    "sender": cs.EMAIL_SENDER.key,
+    "username": cs.EMAIL_USERNAME.key,
+}
+HTTP_KEYS = {
+    "sms": {
+        "base_url": cs.SMS_BASE_URL.key,
+        "account": cs.SMS_ACCOUNT.key,
+        "sender": cs.SMS_SENDER.key,
+    },
+    "whatsapp": {
+        "base_url": cs.WHATSAPP_BASE_URL.key,
+        "account": cs.WHATSAPP_ACCOUNT.key,
+        "sender": cs.WHATSAPP_SENDER.key,
+    },
+}
+SECRETS = {
+    "email": cs.EMAIL_PASSWORD.key,
+    "sms": cs.SMS_TOKEN.key,
+    "whatsapp": cs.WHATSAPP_TOKEN.key,
+}
+
+
+def set_channel(
+    db: Database, ctx: Ctx, channel: str, values: Mapping[str, object], secret: str | None
+) -> list[ops_settings.Entry]:
+    """Set up ``channel`` (email, sms, whatsapp): its values by name (host, port, ...;
+    base_url, account, sender) and its secret (None: leave it as it is). Every value
+    is checked before any is written; a refusal names the setting's key."""
+    keys = EMAIL_KEYS if channel == "email" else HTTP_KEYS.get(channel)
+    if keys is None:
+        raise ValidationError(
+            "channel",
+            Text(
+                QT_TRANSLATE_NOOP("core", "The channel must be one of: {channels}."),
+                channels=", ".join(CHANNELS),
+            ),
+        )
+    chosen: dict[str, object] = {keys[name]: value for name, value in values.items()}
+    if secret is not None:
+        chosen[SECRETS[channel]] = secret
+    return ops_settings.set_many(db, ctx, chosen)
+
+
+RESENDABLE = ("failed", "unknown", "skipped")
+CANNOT_RESEND = Text(QT_TRANSLATE_NOOP("core", "Your role cannot resend reminders."))
+
+
+def resend(db: Database, ctx: Ctx, reminder_id: str) -> ReminderRow:
+    """Send a failed, unknown or skipped message again at the next round (all the
+    checks of sending apply again: consent, the appointment, quiet hours)."""
+    require(ctx, "patient.write", CANNOT_RESEND)
+    with db.write() as s:
+        r = s.get(Reminder, reminder_id)
+        if r is None or r.state not in RESENDABLE:
+            raise ValidationError(
+                "reminder",
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core", "Only a failed, unknown or skipped message can be sent again."
+                    )
+                ),
+            )
+        now = ctx.clock.now()
+        r.state, r.reason, r.attempts, r.send_at = "pending", "resend", 0, now
+        r.next_try_at = r.claimed_at = r.finished_at = None
+        r.updated_at = now
+        return _row(r)

@@ -1,0 +1,74 @@
+"""What a channel sender is, as dispatch sees it. The senders (SMTP, a Twilio-
+compatible REST API, Meta's WhatsApp Cloud API) live in ``sync/channels``; the core
+hands them an :class:`Outgoing` and gets an :class:`Outcome` back.
+
+A sender sorts every failure into one of three: ``transient`` (the provider is busy or
+unreachable, a rate limit: try again later), ``permanent`` (an invalid number, the
+patient opted out, refused credentials: stop), or ``unknown`` (the request may have
+reached the provider, and its answer did not come back: never resent blindly).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+Status = Literal["sent", "transient", "permanent", "unknown"]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one address. ``digest`` is what a status lookup matches."""
+
+    reminder_id: str
+    channel: str
+    to: str
+    subject: str
+    body: str
+    at: datetime  # when it went "sending"
+
+    @property
+    def digest(self) -> str:
+        return digest(self.channel, self.to, self.body)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a send. ``code`` is the provider's error code or a short word,
+    never the provider's text (it may quote the number); ``retry_after`` in seconds."""
+
+    status: Status
+    provider_id: str = ""
+    code: str = ""
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Lost:
+    """A message whose send was cut short: what the station still knows of it."""
+
+    reminder_id: str
+    channel: str
+    to: str
+    digest: str
+    at: datetime
+
+
+class Sender(Protocol):
+    channel: str
+
+    def send(self, message: Outgoing) -> Outcome:
+        """Send it once; never raises for a network or provider failure."""
+        ...
+
+    def lookup(self, lost: Lost) -> Outcome | None:
+        """Ask the provider whether a message cut short reached it: ``sent`` (with its
+        id) or ``permanent`` with code "absent" (it never did: safe to send again), or
+        None when the provider has no way to tell."""
+        ...
+
+
+def digest(channel: str, to: str, body: str) -> str:
+    return hashlib.sha256(f"{channel}\n{to}\n{body}".encode()).hexdigest()

@@ -1,0 +1,145 @@
+"""Where each channel's messages go: the clinic's SMTP server, its SMS provider (a
+Twilio-compatible REST API) and its WhatsApp Business number (Meta's Cloud API).
+
+Addresses and account names are clinic settings; passwords and tokens are secrets
+(the OS keychain, else the encrypted file), never shown. A channel whose host or base
+URL is empty is not set up, and nothing goes through it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from receptionist.errors import ValidationError
+from receptionist.settings.kinds import Choice, Kind, Whole, Words
+from receptionist.settings.registry import Setting, declare
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+KEYS_MANAGE = "clinic.configure"
+SECURITY = ("none", "starttls", "tls")
+
+
+def url_rule(text: str, key: str, label: str) -> str:
+    """An http(s) base URL, without a trailing slash (or empty)."""
+    if text and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", text):
+        raise ValidationError(
+            key,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "{label} must be a web address starting https:// (or empty)."
+                ),
+                label=label,
+            ),
+        )
+    return text.rstrip("/")
+
+
+def _plain(key: str, kind: Kind, default: object, label: str, help: str) -> Setting:
+    return declare(Setting(key, "clinic", kind, default, label, help, KEYS_MANAGE))
+
+
+def _secret(key: str, label: str, help: str) -> Setting:
+    return declare(Setting(key, "secret", Words(4000), "", label, help, KEYS_MANAGE))
+
+
+EMAIL_HOST = _plain(
+    "channels.email_host",
+    Words(253, required=False),
+    "",
+    Text(QT_TRANSLATE_NOOP("core", "E-mail server")),
+    Text(QT_TRANSLATE_NOOP("core", "The SMTP server's host name (empty: no e-mail).")),
+)
+EMAIL_PORT = _plain(
+    "channels.email_port",
+    Whole(1, 65535),
+    587,
+    Text(QT_TRANSLATE_NOOP("core", "E-mail port")),
+    Text(QT_TRANSLATE_NOOP("core", "Usually 587 with STARTTLS, 465 with TLS.")),
+)
+EMAIL_SECURITY = _plain(
+    "channels.email_security",
+    Choice(SECURITY),
+    "starttls",
+    Text(QT_TRANSLATE_NOOP("core", "E-mail security")),
+    Text(QT_TRANSLATE_NOOP("core", "none, starttls or tls.")),
+)
+EMAIL_SENDER = _plain(
+    "channels.email_sender",
+    Words(254, required=False),
+    "",
+    Text(QT_TRANSLATE_NOOP("core", "E-mail sender")),
+    Text(QT_TRANSLATE_NOOP("core", "The address reminders come from.")),
+)
+EMAIL_USERNAME = _plain(
+    "channels.email_username",
+    Words(254, required=False),
+    "",
+    Text(QT_TRANSLATE_NOOP("core", "E-mail user name")),
+    Text(QT_TRANSLATE_NOOP("core", "Empty: the server takes mail without signing in.")),
+)
+EMAIL_PASSWORD = _secret(
+    "channels.email_password",
+    Text(QT_TRANSLATE_NOOP("core", "E-mail password")),
+    Text(QT_TRANSLATE_NOOP("core", "The SMTP account's password, kept in the keychain.")),
+)
+SMS_BASE_URL = _plain(
+    "channels.sms_base_url",
+    Words(500, required=False, rule=url_rule),
+    "",
+    Text(QT_TRANSLATE_NOOP("core", "SMS provider")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core", "The base address of a Twilio-compatible API, like https://api.twilio.com."
+        )
+    ),
+)
+SMS_ACCOUNT = _plain(
+    "channels.sms_account",
+    Words(64, required=False),
+    "",
+    Text(QT_TRANSLATE_NOOP("core", "SMS account")),
+    Text(QT_TRANSLATE_NOOP("core", "The provider's account id (Twilio's Account SID).")),
+)
+SMS_SENDER = _plain(
+    "channels.sms_sender",
+    Words(32, required=False),
+    "",
+    Text(QT_TRANSLATE_NOOP("core", "SMS sender")),
+    Text(QT_TRANSLATE_NOOP("core", "The number (or sender id) messages come from.")),
+)
+SMS_TOKEN = _secret(
+    "channels.sms_token",
+    Text(QT_TRANSLATE_NOOP("core", "SMS token")),
+    Text(QT_TRANSLATE_NOOP("core", "The provider's auth token, kept in the keychain.")),
+)
+WHATSAPP_BASE_URL = _plain(
+    "channels.whatsapp_base_url",
+    Words(500, required=False, rule=url_rule),
+    "",
+    Text(QT_TRANSLATE_NOOP("core", "WhatsApp API")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The Cloud API's base address with its version, like https://graph.facebook.com/v21.0.",
+        )
+    ),
+)
+WHATSAPP_ACCOUNT = _plain(
+    "channels.whatsapp_account",
+    Words(64, required=False),
+    "",
+    Text(QT_TRANSLATE_NOOP("core", "WhatsApp phone number id")),
+    Text(QT_TRANSLATE_NOOP("core", "The business number's id in Meta's Cloud API.")),
+)
+WHATSAPP_SENDER = _plain(
+    "channels.whatsapp_sender",
+    Words(32, required=False),
+    "",
+    Text(QT_TRANSLATE_NOOP("core", "WhatsApp number")),
+    Text(QT_TRANSLATE_NOOP("core", "The business number itself, as patients see it.")),
+)
+WHATSAPP_TOKEN = _secret(
+    "channels.whatsapp_token",
+    Text(QT_TRANSLATE_NOOP("core", "WhatsApp token")),
+    Text(QT_TRANSLATE_NOOP("core", "The Cloud API's access token, kept in the keychain.")),
+)

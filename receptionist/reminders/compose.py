@@ -1,0 +1,129 @@
+"""Whether a planned message may go now, to whom and saying what.
+
+Checked again at the moment it would go, whatever planning said: the appointment is
+still there, not cancelled (but for a cancellation message), not moved, not started;
+the patient is on file, consented to the channel and can be reached by it; it is not
+quiet hours; it is not long past its time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from receptionist.models import Appointment, Patient, Provider, Reminder
+from receptionist.privacy.consents import current_consents
+
+from . import templates
+from .config import Config
+from .quiet import ends_after, inside
+
+STARTED = ("arrived", "in_room", "completed", "no_show")
+
+
+@dataclass(frozen=True)
+class Go:
+    channel: str
+    to: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    state: str  # skipped | withdrawn
+    reason: str
+
+
+@dataclass(frozen=True)
+class Wait:
+    until: datetime
+
+
+def decide(
+    session: Session, r: Reminder, now: datetime, cfg: Config, ready: Collection[str]
+) -> Go | Stop | Wait:
+    """What to do with ``r`` now; ``ready`` names the channels that have a sender."""
+    appt = session.get(Appointment, r.appointment_id)
+    stop = _appointment_stop(r, appt, now)
+    if stop is not None or appt is None:
+        return stop or Stop("withdrawn", "appointment_gone")
+    if inside(now, cfg.quiet_start, cfg.quiet_end, cfg.tz) and cfg.quiet_end is not None:
+        until = ends_after(now, cfg.quiet_end, cfg.tz)
+        if cfg.quiet_mode == "shift" and until < appt.start_utc:
+            return Wait(until)
+        return Stop("skipped", "quiet_hours")
+    if r.attempts == 0 and now - max(r.send_at, r.next_try_at or r.send_at) > cfg.late_limit:
+        return Stop("skipped", "late")
+    patient = session.get(Patient, r.patient_id)
+    if patient is None or patient.deleted_at is not None:
+        return Stop("skipped", "patient_gone")
+    chosen = choose_channel(session, patient, cfg.channel_order, ready)
+    if isinstance(chosen, Stop):
+        return chosen
+    channel, to = chosen
+    return _go(session, r, appt, patient, channel, to, cfg)
+
+
+def _appointment_stop(r: Reminder, appt: Appointment | None, now: datetime) -> Stop | None:
+    if appt is None or appt.deleted_at is not None:
+        return Stop("withdrawn", "appointment_gone")
+    if appt.status == "cancelled" and r.kind != "cancellation":
+        return Stop("withdrawn", "cancelled")
+    if appt.start_utc != r.appointment_start:
+        return Stop("withdrawn", "moved")
+    if appt.status in STARTED or now >= appt.start_utc:
+        return Stop("skipped", "started")
+    return None
+
+
+def choose_channel(
+    session: Session, patient: Patient, order: tuple[str, ...], ready: Collection[str]
+) -> tuple[str, str] | Stop:
+    """The first channel the patient consented to, has an address for, and that has a
+    sender: their own preferred one first, then the clinic's order."""
+    consents = current_consents(session, patient.id)
+    wanted = [patient.preferred_channel or "", *order]
+    consented = [c for c in dict.fromkeys(wanted) if consents.get(f"reminder_{c}", False)]
+    if not consented:
+        return Stop("skipped", "no_consent")
+    reachable = [(c, _address(patient, c)) for c in consented if _address(patient, c)]
+    if not reachable:
+        return Stop("skipped", "no_address")
+    for channel, to in reachable:
+        if channel in ready:
+            return channel, to
+    return Stop("skipped", "no_channel")
+
+
+def _address(patient: Patient, channel: str) -> str:
+    if channel == "email":
+        return patient.email or ""
+    return patient.phone or ""
+
+
+def _go(
+    session: Session,
+    r: Reminder,
+    appt: Appointment,
+    patient: Patient,
+    channel: str,
+    to: str,
+    cfg: Config,
+) -> Go:
+    language = templates.language_for(patient.preferred_language, cfg.clinic_language)
+    provider = session.get(Provider, appt.provider_id)
+    local = appt.start_utc.astimezone(cfg.tz)
+    values = {
+        "first_name": patient.given_name,
+        "date": templates.date_text(local, language),
+        "time": local.strftime("%H:%M"),
+        "provider": provider.name if provider else "",
+        "clinic": cfg.clinic_name,
+        "address": cfg.address,
+    }
+    filled = templates.render(templates.TEMPLATES[(language, channel, r.kind)], values)
+    return Go(channel, to, filled.subject, filled.body)

@@ -1,0 +1,276 @@
+"""One bounded dispatch round: what the scheduler runs every minute, and
+``receptionist reminders dispatch`` runs once.
+
+Exactly once: a message's state becomes "sending" in a committed transaction BEFORE
+the network call, and "sent" / "failed" (or "pending" again, for a transient error,
+with a backoff) in another one after it. Two rounds at once (two threads, two
+processes) cannot take one message twice: taking it is a conditional update in a
+write transaction, and writes are serialised. A message found still "sending" long
+after a round began it (the PC crashed, or the process was killed mid-send) is never
+resent blindly: the provider's status lookup says whether it arrived (sent) or not
+(pending again), and where the provider cannot tell it becomes "unknown", for a
+person to look at.
+
+Every message sent or failed becomes an entry in the patient's communication log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from receptionist.clock import Clock
+from receptionist.context import SYSTEM, Ctx
+from receptionist.models import Appointment, Patient, Reminder
+from receptionist.patients import commlog
+from receptionist.safelog import describe
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+from . import config, station
+from .channels import Lost, Outcome, Outgoing, Sender, digest
+from .compose import Go, Stop, Wait, decide
+from .plan import plan
+
+log = logging.getLogger(__name__)
+ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the rest
+STALE_SENDING = timedelta(minutes=10)  # far longer than any send may take
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One message a round dealt with (no patient data: ids, kinds, codes)."""
+
+    reminder_id: str
+    appointment_id: str
+    kind: str
+    rule: str
+    channel: str
+    state: str
+    reason: str = ""
+    provider_id: str = ""
+
+
+@dataclass
+class Round:
+    """What one round did. ``active`` is False when this PC is not the station or
+    reminders are off (``reason`` says which); then it did nothing."""
+
+    active: bool
+    reason: str = ""
+    planned: int = 0
+    withdrawn: int = 0
+    items: list[Item] = field(default_factory=list)
+
+    def of(self, *states: str) -> list[Item]:
+        return [i for i in self.items if i.state in states]
+
+
+def run(
+    db: Database, clock: Clock, senders: Mapping[str, Sender], *, limit: int = ROUND_LIMIT
+) -> Round:
+    """One round: recover messages cut short, plan, then send what is due (at most
+    ``limit``), each in its own short transactions."""
+    with db.read() as s:
+        cfg = config.load(s)
+        here = station.is_station(s, cfg.station)
+    if not cfg.enabled:
+        return Round(False, "disabled")
+    if not here:
+        return Round(False, "not_station")
+    result = Round(True)
+    result.items += _recover(db, clock, senders)
+    with db.write() as s:
+        done = plan(s, clock.now(), cfg)
+    result.planned, result.withdrawn = done.added, done.withdrawn
+    for reminder_id in _due(db, clock.now(), limit):
+        item = _one(db, clock, senders, reminder_id, cfg)
+        if item is not None:
+            result.items.append(item)
+    return result
+
+
+def _due(db: Database, now: datetime, limit: int) -> list[str]:
+    r = Reminder
+    query = (
+        select(r.id)
+        .where(r.state == "pending", r.send_at <= now)
+        .where(or_(r.next_try_at.is_(None), r.next_try_at <= now))
+        .order_by(r.send_at, r.id)
+        .limit(limit)
+    )
+    with db.read() as s:
+        return list(s.scalars(query))
+
+
+def _one(
+    db: Database, clock: Clock, senders: Mapping[str, Sender], reminder_id: str, cfg: config.Config
+) -> Item | None:
+    with db.write() as s:
+        r = s.get(Reminder, reminder_id)
+        if r is None or r.state != "pending":
+            return None  # another round took it
+        now = clock.now()
+        decision = decide(s, r, now, cfg, senders.keys())
+        if isinstance(decision, Wait):
+            r.next_try_at, r.updated_at = decision.until, now
+            return None
+        if isinstance(decision, Stop):
+            _finish(r, decision.state, decision.reason, now)
+            return _item(r)
+        message = _take(r, decision, now)
+    outcome = _send(senders[message.channel], message)
+    with db.write() as s:
+        r = s.get(Reminder, reminder_id)
+        assert r is not None
+        return _settle(s, r, outcome, clock.now(), cfg.max_attempts)
+
+
+def _take(r: Reminder, go: Go, now: datetime) -> Outgoing:
+    """State "sending", committed by the caller before anything is sent."""
+    r.state, r.channel, r.claimed_at, r.updated_at = "sending", go.channel, now, now
+    r.attempts += 1
+    r.digest = digest(go.channel, go.to, go.body)
+    return Outgoing(r.id, go.channel, go.to, go.subject, go.body, now)
+
+
+def _send(sender: Sender, message: Outgoing) -> Outcome:
+    try:
+        return sender.send(message)
+    except Exception as exc:  # a sender's bug: the request may have gone
+        log.error("sender failed: %s", describe(exc))
+        return Outcome("unknown", code="sender_error")
+
+
+def _settle(s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int) -> Item:
+    if outcome.status == "sent":
+        r.provider_id = outcome.provider_id[:128]
+        _finish(r, "sent", "", now)
+        _log(s, r, now, outcome)
+    elif outcome.status == "unknown":
+        _finish(r, "unknown", outcome.code or "no_answer", now)
+    elif outcome.status == "transient" and r.attempts < most:
+        wait = min(timedelta(minutes=2 ** (r.attempts - 1)), MAX_BACKOFF)
+        if outcome.retry_after:
+            wait = max(wait, timedelta(seconds=outcome.retry_after))
+        r.state, r.next_try_at, r.updated_at = "pending", now + wait, now
+        r.reason = _code("retry", outcome.code)
+        return _item(r, "retrying")
+    else:
+        _finish(r, "failed", _code(outcome.status, outcome.code), now)
+        _log(s, r, now, outcome)
+    return _item(r)
+
+
+def _code(status: str, code: str) -> str:
+    return f"{status}:{code}"[:64] if code else status
+
+
+def _finish(r: Reminder, state: str, reason: str, now: datetime) -> None:
+    r.state, r.reason, r.finished_at, r.updated_at = state, reason, now, now
+
+
+def _item(r: Reminder, state: str | None = None) -> Item:
+    return Item(
+        r.id, r.appointment_id, r.kind, r.rule, r.channel, state or r.state, r.reason, r.provider_id
+    )
+
+
+SENT = QT_TRANSLATE_NOOP(
+    "core", "{what} sent by {channel} (status: sent; provider id {provider_id})."
+)
+FAILED = QT_TRANSLATE_NOOP("core", "{what} not sent by {channel} (status: failed; {reason}).")
+WHAT = {
+    "reminder": QT_TRANSLATE_NOOP("core", "Appointment reminder ({rule} before)"),
+    "confirmation": QT_TRANSLATE_NOOP("core", "Booking confirmation"),
+    "reschedule": QT_TRANSLATE_NOOP("core", "Reschedule message"),
+    "cancellation": QT_TRANSLATE_NOOP("core", "Cancellation message"),
+}
+
+
+def _log(s: Session, r: Reminder, now: datetime, outcome: Outcome) -> None:
+    """The communication-log entry of a message sent or failed (no text kept: the
+    template and the appointment say what it said)."""
+    patient = s.get(Patient, r.patient_id)
+    if patient is None or patient.deleted_at is not None:
+        return
+    what = Text(WHAT[r.kind], rule=r.rule) if r.kind == "reminder" else Text(WHAT[r.kind])
+    if r.state == "sent":
+        summary = Text(SENT, what=what, channel=r.channel, provider_id=r.provider_id)
+    else:
+        summary = Text(FAILED, what=what, channel=r.channel, reason=r.reason)
+    appt = s.get(Appointment, r.appointment_id)
+    live = appt is not None and appt.deleted_at is None
+    commlog.add(
+        s,
+        Ctx(SYSTEM, _Fixed(now)),
+        r.patient_id,
+        channel=r.channel,
+        direction="out",
+        summary=summary,
+        occurred_at=now,
+        appointment_id=r.appointment_id if live else None,
+    )
+
+
+class _Fixed:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[Item]:
+    """Messages left "sending" by a round that never came back: asked about, never
+    resent blindly."""
+    cutoff = clock.now() - STALE_SENDING
+    with db.read() as s:
+        lost = [
+            Lost(r.id, r.channel, "", r.digest, r.claimed_at or r.updated_at)
+            for r in s.scalars(
+                select(Reminder).where(Reminder.state == "sending", Reminder.claimed_at < cutoff)
+            )
+        ]
+    items = []
+    for found in lost:
+        answer = _ask(db, senders, found)
+        with db.write() as s:
+            r = s.get(Reminder, found.reminder_id)
+            if r is None or r.state != "sending":
+                continue
+            now = clock.now()
+            if answer is not None and answer.status == "sent":
+                r.provider_id = answer.provider_id[:128]
+                _finish(r, "sent", "recovered", now)
+                _log(s, r, now, answer)
+            elif answer is not None and answer.code == "absent":
+                r.state, r.reason, r.updated_at = "pending", "recovered_absent", now
+                r.next_try_at = now
+            else:
+                _finish(r, "unknown", "interrupted", now)
+            items.append(_item(r))
+    return items
+
+
+def _ask(db: Database, senders: Mapping[str, Sender], found: Lost) -> Outcome | None:
+    sender = senders.get(found.channel)
+    if sender is None:
+        return None
+    with db.read() as s:
+        r = s.get(Reminder, found.reminder_id)
+        patient = s.get(Patient, r.patient_id) if r else None
+        to = (patient.email if found.channel == "email" else patient.phone) if patient else None
+    if not to:
+        return None
+    try:
+        return sender.lookup(Lost(found.reminder_id, found.channel, to, found.digest, found.at))
+    except Exception as exc:
+        log.error("status lookup failed: %s", describe(exc))
+        return None

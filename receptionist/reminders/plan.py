@@ -1,0 +1,233 @@
+"""Planning: from the upcoming appointments to the ``reminder`` table.
+
+One pass reads the appointments starting within the horizon (the longest offset and a
+day) and the messages already planned for them, and then, per appointment:
+
+- a cancelled one: its pending messages are withdrawn, and a cancellation message is
+  planned (if on) when the station had planned anything for it before;
+- a moved one (messages planned for another start): those still pending are
+  withdrawn, a reschedule message is planned (if on), and reminders for the new start;
+- a new one (nothing planned, booked within the last day): a booking confirmation
+  (if on);
+- every live one: a reminder per offset, unless its time passed before the booking
+  (or the move) made it one to send. One whose time passed while the station was off
+  is planned anyway, and dispatch skips it as late, with that reason.
+
+Each message's dedupe key (appointment, rule, scheduled time) is unique in the table;
+planning twice finds the rows there and adds nothing. Quiet hours move a message to
+their end (or skip it) when it is planned.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import BindParameter, bindparam, text
+from sqlalchemy.orm import Session
+
+from receptionist.models import from_micros, new_id, to_micros
+
+from .config import Config
+from .quiet import send_time
+
+LIVE = ("booked", "confirmed")
+NEW_BOOKING = timedelta(days=1)
+FEED_PAGE = 1000
+# Rows one plan writes at most (a clinic's first plan, after the station was off): the
+# write stays a fraction of a second, and the soonest appointments are planned first.
+MAX_ADDS = 3000
+CHUNK = 500
+# Times are read and compared as the stored integers (microseconds, UTC): planning
+# reads every planned row of the horizon, and converting each to a datetime would be
+# most of its cost.
+_APPT = "SELECT id, patient_id, service_id, start_utc, status, created_at FROM appointment"
+_ROWS = (
+    "SELECT r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start,"
+    " r.state FROM reminder r"
+)
+_INSERT = text(
+    "INSERT INTO reminder (id, appointment_id, patient_id, kind, rule, scheduled_for, send_at,"
+    " appointment_start, state, channel, attempts, next_try_at, claimed_at, finished_at,"
+    " provider_id, digest, reason, created_at, updated_at) VALUES (:id, :appointment_id,"
+    " :patient_id, :kind, :rule, :scheduled_for, :send_at, :appointment_start, :state, '', 0,"
+    " NULL, NULL, :finished_at, '', '', :reason, :now, :now)"
+)
+
+
+@dataclass(frozen=True)
+class Planned:
+    added: int
+    withdrawn: int
+
+
+class _Appt(NamedTuple):
+    id: str
+    patient_id: str
+    service_id: str
+    start: int
+    status: str
+    created_at: int
+
+
+# A planned row as read: (appointment_id, id, kind, rule, scheduled_for,
+# appointment_start, state), kept as the result row itself and indexed by these
+# names: copying 30,000 rows into tuples or named tuples cost a third of the read.
+_Row = tuple[Any, ...]
+ID, KIND, RULE, SCHEDULED, START, STATE = range(1, 7)
+
+
+def plan(session: Session, now: datetime, cfg: Config) -> Planned:
+    """Plan what is due for the appointments ahead; returns what changed."""
+    at, until = to_micros(now), to_micros(now + cfg.horizon)
+    appts = _upcoming(session, at, until)
+    rows = _planned(session, at, until)
+    known = {a.id for a in appts}
+    later = [a for a in _changed(session, now, known) if a.start > at]
+    appts += later
+    rows.update(_planned_for(session, [a.id for a in later]))
+    adds: list[dict[str, object]] = []
+    withdraw: dict[str, str] = {}
+    for appt in sorted(appts, key=lambda a: a.start):  # the soonest first
+        if len(adds) >= MAX_ADDS:
+            break  # the next round plans the rest: this transaction stays short
+        _one(appt, rows.get(appt.id, ()), at, cfg, adds, withdraw)
+    if adds:
+        session.execute(_INSERT, adds)
+    for reason in set(withdraw.values()):
+        ids = [i for i, r in withdraw.items() if r == reason]
+        for chunk in range(0, len(ids), CHUNK):
+            session.execute(
+                text(
+                    "UPDATE reminder SET state = 'withdrawn', reason = :reason,"
+                    " finished_at = :now, updated_at = :now"
+                    " WHERE state = 'pending' AND id IN :ids"
+                ).bindparams(_expanding()),
+                {"reason": reason, "now": at, "ids": ids[chunk : chunk + CHUNK]},
+            )
+    return Planned(len(adds), len(withdraw))
+
+
+def _expanding() -> BindParameter[list[str]]:
+    return bindparam("ids", expanding=True)
+
+
+def _upcoming(session: Session, at: int, until: int) -> list[_Appt]:
+    query = text(_APPT + " WHERE start_utc > :at AND start_utc <= :until AND deleted_at IS NULL")
+    return [_Appt(*row) for row in session.execute(query, {"at": at, "until": until}).all()]
+
+
+def _changed(session: Session, now: datetime, known: set[str]) -> list[_Appt]:
+    """Appointments beyond the horizon booked, moved or cancelled within the last day
+    (for their confirmation, reschedule or cancellation message): read from the change
+    feed's end back, so the work is that day's changes, not the whole schedule."""
+    since, before, ids = to_micros(now - NEW_BOOKING), 1 << 62, set()
+    page_query = text(
+        "SELECT seq, entity, row_id, at FROM change_log WHERE seq < :before"
+        " ORDER BY seq DESC LIMIT :n"
+    )
+    while True:
+        page = session.execute(page_query, {"before": before, "n": FEED_PAGE}).all()
+        ids |= {row_id for _, entity, row_id, at in page if entity == "appointment" and at >= since}
+        if len(page) < FEED_PAGE or page[-1][3] < since:
+            break
+        before = page[-1][0]
+    wanted = sorted(ids - known)
+    query = text(_APPT + " WHERE deleted_at IS NULL AND id IN :ids").bindparams(_expanding())
+    found = []
+    for chunk in range(0, len(wanted), CHUNK):
+        found += [_Appt(*r) for r in session.execute(query, {"ids": wanted[chunk : chunk + CHUNK]})]
+    return found
+
+
+def _planned_for(session: Session, ids: list[str]) -> dict[str, list[_Row]]:
+    query = text(_ROWS + " WHERE r.appointment_id IN :ids").bindparams(_expanding())
+    found: dict[str, list[_Row]] = defaultdict(list)
+    for chunk in range(0, len(ids), CHUNK):
+        for row in session.execute(query, {"ids": ids[chunk : chunk + CHUNK]}).all():
+            found[row[0]].append(row)
+    return found
+
+
+def _planned(session: Session, at: int, until: int) -> dict[str, list[_Row]]:
+    query = text(
+        _ROWS + " JOIN appointment a ON a.id = r.appointment_id"
+        " WHERE a.start_utc > :at AND a.start_utc <= :until AND a.deleted_at IS NULL"
+    )
+    found: dict[str, list[_Row]] = defaultdict(list)
+    for row in session.execute(query, {"at": at, "until": until}).all():
+        found[row[0]].append(row)
+    return found
+
+
+def _one(
+    appt: _Appt,
+    rows: list[_Row] | tuple[()],
+    at: int,
+    cfg: Config,
+    adds: list[dict[str, object]],
+    withdraw: dict[str, str],
+) -> None:
+    rules = cfg.rules_for(appt.service_id)
+    keys = {(r[RULE], r[SCHEDULED]) for r in rows}
+
+    def add(kind: str, rule: str, scheduled: int, due: int) -> None:
+        if (rule, scheduled) in keys:
+            return
+        keys.add((rule, scheduled))
+        adds.append(_new(appt, kind, rule, scheduled, due, at, cfg))
+
+    if appt.status == "cancelled":
+        for r in rows:
+            if r[STATE] == "pending" and r[KIND] != "cancellation":
+                withdraw[r[ID]] = "cancelled"
+        if rules.cancellation and any(r[KIND] != "cancellation" for r in rows):
+            add("cancellation", "cancellation", appt.start, at)
+        return
+    if appt.status not in LIVE:
+        return
+    start = appt.start
+    moved = False
+    for r in rows:
+        if r[START] != start:
+            moved = True
+            if r[STATE] == "pending":
+                withdraw[r[ID]] = "moved"
+    if moved and rules.reschedule:
+        add("reschedule", "reschedule", appt.start, at)
+    if not rows and rules.confirmation and appt.created_at >= at - _NEW_BOOKING_US:
+        add("confirmation", "confirmation", appt.start, at)
+    for label, offset in rules.offsets:
+        scheduled = appt.start - offset // _US
+        if scheduled <= at and (moved or appt.created_at > scheduled):
+            continue  # its time passed before it was one to send
+        add("reminder", label, scheduled, scheduled)
+
+
+_US = timedelta(microseconds=1)
+_NEW_BOOKING_US = NEW_BOOKING // _US
+
+
+def _new(
+    appt: _Appt, kind: str, rule: str, scheduled: int, due: int, at: int, cfg: Config
+) -> dict[str, object]:
+    start = from_micros(appt.start)
+    when = send_time(
+        from_micros(due), start, (cfg.quiet_start, cfg.quiet_end), cfg.quiet_mode, cfg.tz
+    )
+    return {
+        "id": new_id(),
+        "appointment_id": appt.id,
+        "patient_id": appt.patient_id,
+        "kind": kind,
+        "rule": rule,
+        "scheduled_for": scheduled,
+        "send_at": to_micros(when) if when else due,
+        "appointment_start": appt.start,
+        "state": "pending" if when else "skipped",
+        "reason": "" if when else "quiet_hours",
+        "finished_at": None if when else at,
+        "now": at,
+    }

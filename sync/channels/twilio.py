@@ -1,0 +1,104 @@
+"""SMS through a Twilio-compatible REST API, over httpx (no SDK: see docs/architecture.md).
+
+Send: ``POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json`` with HTTP basic
+auth (the Account SID and its auth token) and a form body ``To``, ``From``, ``Body``;
+201 answers the Message resource, whose ``sid`` is the provider's id. A refusal is a
+JSON body ``{"code": 21211, "message": ..., "more_info": ..., "status": 400}``.
+Transient: 429 or code 20429 (honouring ``Retry-After``), any 5xx, no connection.
+Permanent: every other refusal, among them 21211 (invalid number), 21610 (the patient
+replied STOP), 21612/21614 (unroutable, not a mobile), 20003 (refused credentials).
+
+Lookup after a crash: ``GET .../Messages.json?To=...`` lists the newest messages to
+that number; one created after the send began whose (number, text) has the digest
+kept in the reminder row is the message (sent). None such: it never arrived.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from receptionist.reminders.channels import Lost, Outcome, Outgoing, digest
+
+from .web import TIMEOUT, json_of, retry_after, transport_failure
+
+NAMES = {
+    21211: "invalid_number",
+    21610: "opted_out",
+    21612: "unroutable",
+    21614: "not_mobile",
+    21408: "region_not_allowed",
+    20003: "refused_credentials",
+    20429: "rate_limited",
+}
+LOOKUP_PAGE = 50
+
+
+class TwilioSender:
+    channel = "sms"
+
+    def __init__(
+        self, base_url: str, account: str, sender: str, token: str, *, channel: str = "sms"
+    ) -> None:
+        self.base = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account}/Messages.json"
+        self.auth = (account, token)
+        self.sender = sender
+        self.channel = channel
+
+    def send(self, message: Outgoing) -> Outcome:
+        form = {"To": message.to, "From": self.sender, "Body": message.body}
+        try:
+            with httpx.Client(timeout=TIMEOUT) as client:
+                answer = client.post(self.base, data=form, auth=self.auth)
+        except httpx.HTTPError as exc:
+            return transport_failure(exc)
+        if answer.status_code in (200, 201):
+            sid = json_of(answer).get("sid")
+            return Outcome("sent", provider_id=str(sid or ""))
+        return classify(answer)
+
+    def lookup(self, lost: Lost) -> Outcome | None:
+        try:
+            with httpx.Client(timeout=TIMEOUT) as client:
+                answer = client.get(
+                    self.base, params={"To": lost.to, "PageSize": LOOKUP_PAGE}, auth=self.auth
+                )
+        except httpx.HTTPError:
+            return None
+        if answer.status_code != 200:
+            return None
+        listed = json_of(answer).get("messages")
+        if not isinstance(listed, list):
+            return None
+        since = lost.at - timedelta(minutes=1)
+        for found in listed:
+            if not isinstance(found, dict):
+                continue
+            created = _when(found.get("date_created"))
+            text = digest(self.channel, str(found.get("to", "")), str(found.get("body", "")))
+            if text == lost.digest and (created is None or created >= since):
+                return Outcome("sent", provider_id=str(found.get("sid", "")))
+        return Outcome("permanent", code="absent")
+
+
+def classify(answer: httpx.Response) -> Outcome:
+    body = json_of(answer)
+    raw = body.get("code")
+    code = raw if isinstance(raw, int) else 0
+    name = NAMES.get(code, f"twilio_{code}" if code else f"http_{answer.status_code}")
+    if answer.status_code == 429 or code == 20429:
+        return Outcome("transient", code=name, retry_after=retry_after(answer))
+    if answer.status_code >= 500:
+        return Outcome("transient", code=name)
+    return Outcome("permanent", code=name)
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None

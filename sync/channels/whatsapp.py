@@ -1,0 +1,80 @@
+"""WhatsApp through Meta's Cloud API, over httpx (no SDK: see docs/architecture.md).
+
+Send: ``POST {base}/{phone-number-id}/messages`` (the base carries the Graph API
+version, ``https://graph.facebook.com/v21.0``) with ``Authorization: Bearer <token>``
+and a JSON body ``{"messaging_product": "whatsapp", "recipient_type": "individual",
+"to": <digits>, "type": "text", "text": {"body": ...}}``; 200 answers
+``{"messages": [{"id": "wamid..."}], ...}``. A refusal is Graph's JSON
+``{"error": {"message", "type", "code", "error_data": {"details"}, "fbtrace_id"}}``.
+Transient: HTTP 429 or 5xx, and the codes of rate limits and passing trouble (4,
+80007, 130429, 131056, 131000, 131016, 133004, 1, 2). Permanent: every other refusal,
+among them 131026 (undeliverable), 131047 (outside the 24-hour window: Meta wants an
+approved template), 131030 (not an allowed recipient), 190 (expired token).
+
+No lookup: the API cannot say whether a message cut short arrived, so such a message
+becomes "unknown" for a person.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from receptionist.reminders.channels import Lost, Outcome, Outgoing
+
+from .web import TIMEOUT, json_of, retry_after, transport_failure
+
+TRANSIENT = {1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133004}
+NAMES = {
+    130429: "rate_limited",
+    131056: "rate_limited",
+    80007: "rate_limited",
+    4: "rate_limited",
+    131026: "undeliverable",
+    131047: "outside_window",
+    131030: "not_allowed_recipient",
+    190: "refused_credentials",
+    133010: "not_registered",
+}
+
+
+class WhatsAppSender:
+    channel = "whatsapp"
+
+    def __init__(self, base_url: str, phone_number_id: str, token: str) -> None:
+        self.url = f"{base_url.rstrip('/')}/{phone_number_id}/messages"
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def send(self, message: Outgoing) -> Outcome:
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": message.to.lstrip("+"),
+            "type": "text",
+            "text": {"preview_url": False, "body": message.body},
+        }
+        try:
+            with httpx.Client(timeout=TIMEOUT) as client:
+                answer = client.post(self.url, json=body, headers=self.headers)
+        except httpx.HTTPError as exc:
+            return transport_failure(exc)
+        if answer.status_code == 200:
+            found = json_of(answer).get("messages")
+            first = found[0] if isinstance(found, list) and found else {}
+            wamid = first.get("id", "") if isinstance(first, dict) else ""
+            return Outcome("sent", provider_id=str(wamid))
+        return classify(answer)
+
+    def lookup(self, lost: Lost) -> Outcome | None:
+        return None
+
+
+def classify(answer: httpx.Response) -> Outcome:
+    error = json_of(answer).get("error")
+    raw = error.get("code") if isinstance(error, dict) else None
+    code = raw if isinstance(raw, int) else 0
+    name = NAMES.get(code, f"meta_{code}" if code else f"http_{answer.status_code}")
+    if answer.status_code == 429 or code in TRANSIENT:
+        return Outcome("transient", code=name, retry_after=retry_after(answer))
+    if answer.status_code >= 500:
+        return Outcome("transient", code=name)
+    return Outcome("permanent", code=name)

@@ -1,0 +1,75 @@
+"""reminders dispatch: one dispatch round now, through the channels the clinic set up
+(SMTP, SMS, WhatsApp: network, so here and not in the core's command line)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+from typing import Any
+
+from receptionist.cli.common import App, examples
+from receptionist.ops import reminders
+from receptionist.ops.reminders import Round
+
+from .channels.build import senders
+
+SHOWN = ("sent", "skipped", "failed", "retrying", "unknown")
+
+
+def _reminders_actions(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """The core's ``reminders`` group, to add the network's command to it."""
+    group = sub.choices["reminders"]
+    for action in group._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    raise LookupError("the core's reminders group has no subcommands")  # a bug
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = _reminders_actions(sub).add_parser(
+        "dispatch",
+        help="one dispatch round now: plan, then send what is due (the reminder station only)",
+        **examples("receptionist reminders dispatch", "receptionist reminders dispatch --json"),
+    )
+    p.set_defaults(func=cmd_dispatch)
+
+
+def _data(done: Round) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "active": done.active,
+        "reason": done.reason,
+        "planned": done.planned,
+        "withdrawn": done.withdrawn,
+    }
+    for state in SHOWN:
+        data[state] = [asdict(i) for i in done.of(state)]
+    return data
+
+
+def _text(data: dict[str, Any]) -> str:
+    if not data["active"]:
+        reasons = {
+            "disabled": "reminders are off (settings set reminders.enabled true)",
+            "not_station": "this PC is not the reminder station (reminders.station)",
+        }
+        return "Nothing sent: " + reasons.get(str(data["reason"]), str(data["reason"])) + "."
+    lines = [f"planned {data['planned']}, withdrawn {data['withdrawn']}"]
+    for state in SHOWN:
+        for item in data[state]:
+            why = f" ({item['reason']})" if item["reason"] else ""
+            lines.append(
+                f"{state:<9} {item['kind']:<12} {item['rule']:<12} {item['channel'] or '-'}{why}"
+            )
+    return "\n".join(lines)
+
+
+def cmd_dispatch(app: App) -> int:
+    with app.database() as db:
+        ctx = app.ctx(db)
+        made = senders(reminders.channel_setup(db))
+        done = reminders.run(db, ctx, app.clock, made)
+    data = _data(done)
+    app.emit(data, _text(data))
+    return 0

@@ -1,0 +1,248 @@
+"""Loopback servers that answer as the providers' documentation says: a Twilio-style
+Messages API, Meta's WhatsApp Cloud API messages endpoint, and an SMTP server
+(aiosmtpd). Each records what it was sent; a test scripts refusals."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import Message
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+ACCOUNT = "AC" + "0" * 32
+TOKEN = "twilio-token"
+WA_PHONE_ID = "106540352242922"
+WA_TOKEN = "meta-token"
+
+# Twilio's magic test numbers, answered with their documented errors.
+INVALID = "+15005550001"  # 21211
+OPTED_OUT = "+15005550004"  # 21610
+
+
+@dataclass
+class Recorded:
+    """What a server received, and the answers scripted for the next requests."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    script: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    received: threading.Event = field(default_factory=threading.Event)
+    hold: threading.Event | None = None  # set: answer; unset: hold the answer back
+    hold_before: bool = False  # hold before the message is taken (it never arrives)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def bodies(self) -> list[str]:
+        return [m["body"] for m in self.messages]
+
+
+def _twilio_error(code: int, status: int, message: str) -> tuple[int, dict[str, Any]]:
+    return status, {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    recorded: Recorded
+    route: Callable[[_Handler, str, bytes], tuple[int, dict[str, Any], dict[str, str]]]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _answer(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        status, body, headers = type(self).route(self, method, raw)
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        self._answer("POST")
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+
+def _scripted(rec: Recorded) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+    with rec.lock:
+        return rec.script.pop(0) if rec.script else None
+
+
+def _hold(rec: Recorded) -> None:
+    rec.received.set()
+    if rec.hold is not None:
+        rec.hold.wait(timeout=60)
+
+
+def twilio_route(
+    h: _Handler, method: str, raw: bytes
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    rec = h.recorded
+    path = urlsplit(h.path)
+    if path.path != f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json":
+        return (*_twilio_error(20404, 404, "The requested resource was not found"), {})
+    expected = base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
+    if h.headers.get("Authorization") != f"Basic {expected}":
+        return (*_twilio_error(20003, 401, "Authenticate"), {})
+    if method == "GET":
+        to = parse_qs(path.query).get("To", [""])[0]
+        with rec.lock:
+            listed = [m for m in reversed(rec.messages) if m["to"] == to]
+        return 200, {"messages": listed, "next_page_uri": None}, {}
+    form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+    scripted = _scripted(rec)
+    if scripted is not None:
+        return scripted
+    if form.get("To") == INVALID:
+        return (*_twilio_error(21211, 400, f"The 'To' number {INVALID} is not valid."), {})
+    if form.get("To") == OPTED_OUT:
+        return (*_twilio_error(21610, 400, "Attempt to send to unsubscribed recipient"), {})
+    message = {
+        "sid": "SM" + secrets.token_hex(16),
+        "account_sid": ACCOUNT,
+        "to": form["To"],
+        "from": form["From"],
+        "body": form["Body"],
+        "status": "queued",
+        "direction": "outbound-api",
+        "date_created": format_datetime(datetime.now(UTC), usegmt=True),
+        "error_code": None,
+    }
+    if rec.hold_before:
+        _hold(rec)
+        return (*_twilio_error(20500, 500, "Internal Server Error"), {})
+    with rec.lock:
+        rec.messages.append(message)
+    _hold(rec)
+    return 201, message, {}
+
+
+def rate_limited(retry_after: int = 0) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Twilio's 429, as its docs show it."""
+    status, body = _twilio_error(20429, 429, "Too Many Requests")
+    return status, body, {"Retry-After": str(retry_after)}
+
+
+def _meta_error(code: int, status: int, message: str) -> dict[str, Any]:
+    return {
+        "error": {
+            "message": f"(#{code}) {message}",
+            "type": "OAuthException",
+            "code": code,
+            "error_data": {"messaging_product": "whatsapp", "details": message},
+            "fbtrace_id": "A" + secrets.token_hex(8),
+        }
+    }
+
+
+def meta_error(
+    code: int, status: int = 400, message: str = "error"
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    return status, _meta_error(code, status, message), {}
+
+
+def whatsapp_route(
+    h: _Handler, method: str, raw: bytes
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    rec = h.recorded
+    if method != "POST" or urlsplit(h.path).path != f"/v21.0/{WA_PHONE_ID}/messages":
+        return 400, _meta_error(100, 400, "Unsupported request"), {}
+    if h.headers.get("Authorization") != f"Bearer {WA_TOKEN}":
+        return 401, _meta_error(190, 401, "Access token has expired"), {}
+    body = json.loads(raw)
+    scripted = _scripted(rec)
+    if scripted is not None:
+        return scripted
+    if body.get("messaging_product") != "whatsapp" or body.get("type") != "text":
+        return 400, _meta_error(100, 400, "Invalid parameter"), {}
+    wamid = "wamid." + secrets.token_hex(12)
+    with rec.lock:
+        rec.messages.append({"id": wamid, "to": body["to"], "body": body["text"]["body"]})
+    _hold(rec)
+    return (
+        200,
+        {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+            "messages": [{"id": wamid}],
+        },
+        {},
+    )
+
+
+@contextmanager
+def http_server(
+    route: Callable[[_Handler, str, bytes], tuple[int, dict[str, Any], dict[str, str]]],
+) -> Iterator[tuple[str, Recorded]]:
+    """A server on 127.0.0.1 and what it records; stopped on exit."""
+    recorded = Recorded()
+    handler = type("Handler", (_Handler,), {"recorded": recorded, "route": staticmethod(route)})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", recorded
+    finally:
+        if recorded.hold is not None:
+            recorded.hold.set()
+        server.shutdown()
+        server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.mails: list[Message] = []
+        self.refuse: dict[str, str] = {}  # address -> SMTP answer
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.mails.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+
+@contextmanager
+def smtp_server(**options: Any) -> Iterator[tuple[int, Inbox]]:
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield port, inbox
+    finally:
+        controller.stop()

@@ -1,0 +1,224 @@
+"""The channel senders against loopback servers: a real SMTP server (aiosmtpd) with no
+security, STARTTLS and TLS, and HTTP servers answering as Twilio's and Meta's
+documentation say. Each failure is sorted: transient, permanent or unknown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from channelservers import (
+    ACCOUNT,
+    INVALID,
+    OPTED_OUT,
+    TOKEN,
+    WA_PHONE_ID,
+    WA_TOKEN,
+    free_port,
+    http_server,
+    meta_error,
+    rate_limited,
+    smtp_server,
+    twilio_route,
+    whatsapp_route,
+)
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from receptionist.ops.reminders import ChannelSetup, EmailSetup, HttpSetup
+from receptionist.reminders.channels import Outgoing
+from sync.channels.build import senders
+from sync.channels.smtp import SmtpSender
+from sync.channels.twilio import TwilioSender
+from sync.channels.whatsapp import WhatsAppSender
+
+NOW = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)
+
+
+def message(to: str, body: str = "Merhaba Ayşe, randevunuz yarın 10:00.") -> Outgoing:
+    return Outgoing("r-1", "sms", to, "Hatırlatma", body, NOW)
+
+
+# -- e-mail ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost, and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime(2020, 1, 1))
+        .not_valid_after(dt.datetime(2099, 1, 1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return folder / "cert.pem", folder / "key.pem"
+
+
+def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*map(str, certificate))
+    return context
+
+
+def client_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(certificate[0]))
+
+
+def mail(to: str = "ayse@example.org") -> Outgoing:
+    return Outgoing("rem-42", "email", to, "Hatırlatma: 3 Mart", "Merhaba Ayşe,\nAdres: Moda", NOW)
+
+
+def test_email_without_security_reaches_the_server() -> None:
+    with smtp_server() as (port, inbox):
+        sender = SmtpSender("127.0.0.1", port, "desk@moda.example", security="none")
+        outcome = sender.send(mail())
+    assert outcome.status == "sent" and "rem-42" in outcome.provider_id
+    (got,) = inbox.mails
+    assert got["To"] == "ayse@example.org" and got["From"] == "desk@moda.example"
+    assert str(got["Subject"]).startswith("=?utf-8?") or "Hatırlatma" in str(got["Subject"])
+    assert "Merhaba Ayşe" in got.get_payload(decode=True).decode("utf-8")
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret"
+    return AuthResult(success=ok, handled=False)
+
+
+def test_email_over_starttls_with_a_password(certificate: tuple[Path, Path]) -> None:
+    options = {
+        "tls_context": server_context(certificate),
+        "require_starttls": True,
+        "authenticator": _authenticator,
+        "auth_required": True,
+    }
+    with smtp_server(server_hostname="localhost", **options) as (port, inbox):
+        good = SmtpSender(
+            "localhost", port, "desk@moda.example", security="starttls",
+            username="desk", password="s3cret", context=client_context(certificate),
+        )  # fmt: skip
+        assert good.send(mail()).status == "sent"
+        bad = SmtpSender(
+            "localhost", port, "desk@moda.example", security="starttls",
+            username="desk", password="wrong", context=client_context(certificate),
+        )  # fmt: skip
+        refused = bad.send(mail())
+        plain = SmtpSender("localhost", port, "desk@moda.example", security="none")
+        unencrypted = plain.send(mail())
+    assert len(inbox.mails) == 1
+    assert (refused.status, refused.code) == ("permanent", "refused_credentials")
+    assert unencrypted.status == "permanent"  # 530: STARTTLS first
+
+
+def test_email_over_tls_from_the_first_byte(certificate: tuple[Path, Path]) -> None:
+    with smtp_server(server_hostname="localhost", ssl_context=server_context(certificate)) as (
+        port,
+        inbox,
+    ):
+        sender = SmtpSender(
+            "localhost", port, "desk@moda.example", security="tls",
+            context=client_context(certificate),
+        )  # fmt: skip
+        assert sender.send(mail()).status == "sent"
+    assert len(inbox.mails) == 1
+
+
+def test_email_refusals_are_sorted() -> None:
+    with smtp_server() as (port, inbox):
+        inbox.refuse = {
+            "gone@example.org": "550 5.1.1 No such mailbox",
+            "busy@example.org": "450 4.2.1 Try again later",
+        }
+        sender = SmtpSender("127.0.0.1", port, "desk@moda.example", security="none")
+        gone, busy = sender.send(mail("gone@example.org")), sender.send(mail("busy@example.org"))
+    assert (gone.status, gone.code) == ("permanent", "smtp_550")
+    assert (busy.status, busy.code) == ("transient", "smtp_450")
+    nobody = SmtpSender("127.0.0.1", free_port(), "desk@moda.example", security="none")
+    assert nobody.send(mail()).status == "transient"
+
+
+# -- SMS ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def twilio() -> Iterator[tuple[str, object]]:
+    with http_server(twilio_route) as found:
+        yield found
+
+
+def test_twilio_sends_a_form_with_basic_auth_and_keeps_the_sid(twilio) -> None:
+    url, server = twilio
+    outcome = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN).send(message("+905551112233"))
+    assert outcome.status == "sent" and outcome.provider_id.startswith("SM")
+    assert server.messages[0]["body"] == "Merhaba Ayşe, randevunuz yarın 10:00."
+
+
+def test_twilio_errors_are_sorted(twilio) -> None:
+    url, server = twilio
+    sender = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN)
+    assert sender.send(message(INVALID)).code == "invalid_number"
+    assert sender.send(message(OPTED_OUT)).status == "permanent"
+    server.script.append(rate_limited(retry_after=30))
+    limited = sender.send(message("+905551112233"))
+    assert (limited.status, limited.code, limited.retry_after) == ("transient", "rate_limited", 30)
+    server.script.append((503, {"code": 20500, "message": "down", "status": 503}, {}))
+    assert sender.send(message("+905551112233")).status == "transient"
+    wrong = TwilioSender(url, ACCOUNT, "+15005550006", "not-the-token").send(message("+90555"))
+    assert (wrong.status, wrong.code) == ("permanent", "refused_credentials")
+    nobody = TwilioSender(f"http://127.0.0.1:{free_port()}", ACCOUNT, "+1", TOKEN)
+    assert nobody.send(message("+905551112233")).status == "transient"
+    assert server.messages == []
+
+
+# -- WhatsApp -------------------------------------------------------------------------
+
+
+def test_whatsapp_sends_json_with_a_bearer_token_and_keeps_the_wamid() -> None:
+    with http_server(whatsapp_route) as (url, server):
+        sender = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN)
+        outcome = sender.send(message("+905551112233"))
+        assert outcome.status == "sent" and outcome.provider_id.startswith("wamid.")
+        assert server.messages[0]["to"] == "905551112233"
+        server.script.append(meta_error(131026, 400, "Message undeliverable"))
+        undeliverable = sender.send(message("+905551112233"))
+        server.script.append(meta_error(130429, 400, "Rate limit hit"))
+        throttled = sender.send(message("+905551112233"))
+        server.script.append(meta_error(131000, 500, "Something went wrong"))
+        trouble = sender.send(message("+905551112233"))
+        expired = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, "old").send(message("+90555"))
+    assert (undeliverable.status, undeliverable.code) == ("permanent", "undeliverable")
+    assert (throttled.status, throttled.code) == ("transient", "rate_limited")
+    assert trouble.status == "transient"
+    assert (expired.status, expired.code) == ("permanent", "refused_credentials")
+
+
+def test_plain_http_goes_only_to_this_pc() -> None:
+    setup = ChannelSetup(
+        EmailSetup("mail.example.org", 587, "starttls", "desk@moda.example", "", ""),
+        HttpSetup("http://sms.example.org", ACCOUNT, "+1", TOKEN),
+        HttpSetup("http://127.0.0.1:9/v21.0", WA_PHONE_ID, "", WA_TOKEN),
+    )
+    assert sorted(senders(setup)) == ["email", "whatsapp"]

@@ -1,0 +1,98 @@
+"""The reminders' commands: channels set, reminders dispatch and list, through the
+``receptionist`` command (sync's, which adds ``dispatch`` to the core's group), against
+a loopback server answering as Twilio's documentation says."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
+
+from sync.cli import main
+
+INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+        "--region", "TR", "--admin-user", "admin"]  # fmt: skip
+
+
+def said(capsys: pytest.CaptureFixture[str], argv: list[str]) -> object:
+    capsys.readouterr()
+    assert main(["--json", *argv]) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def refused(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    capsys.readouterr()
+    assert main(argv) == 2
+    return capsys.readouterr().err
+
+
+@pytest.fixture
+def clinic(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    in_three_days = (datetime.now() + timedelta(days=3)).date().isoformat()
+    for argv in (
+        INIT,
+        ["provider", "add", "Dr. Elif Aksoy", "--hours", "mon-sun 08:00-20:00"],
+        ["service", "add", "Check-up", "--minutes", "30"],
+        ["patient", "add", "--given-name", "Ayşe", "--family-name", "Yılmaz",
+         "--phone", "+905321112233", "--consent", "sms"],
+        ["appointment", "book", "--patient", "A-1", "--provider", "Dr. Elif Aksoy",
+         "--service", "Check-up", "--start", f"{in_three_days}T10:00"],
+        ["settings", "set", "reminders.enabled", "true"],
+        ["settings", "set", "reminders.quiet_start", ""],  # the real clock: any hour
+    ):  # fmt: skip
+        assert main(argv) == 0, (argv, capsys.readouterr().err)
+    return cli_env
+
+
+def test_set_up_sms_then_one_round_sends_the_confirmation(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with http_server(twilio_route) as (url, server):
+        monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
+        sms = ["channels", "set", "sms", "--base-url", url, "--account", ACCOUNT]
+        done = said(capsys, [*sms, "--sender", "+15005550006"])
+        assert done == {
+            "channels.sms_base_url": url,
+            "channels.sms_account": ACCOUNT,
+            "channels.sms_sender": "+15005550006",
+            "channels.sms_token": "set",
+        }
+        first = said(capsys, ["reminders", "dispatch"])
+        again = said(capsys, ["reminders", "dispatch"])
+    assert first["active"] is True and first["planned"] >= 1  # type: ignore[index]
+    assert [i["kind"] for i in first["sent"]] == ["confirmation"], json.dumps(first)  # type: ignore[index]
+    assert again["sent"] == []  # type: ignore[index]
+    assert len(server.messages) == 1 and "Ayşe" in server.messages[0]["body"]
+    listed = said(capsys, ["reminders", "list", "--state", "sent"])
+    assert [(r["kind"], r["channel"]) for r in listed] == [("confirmation", "sms")]  # type: ignore[union-attr]
+    pending = said(capsys, ["reminders", "list", "--state", "pending"])
+    assert sorted(r["rule"] for r in pending) == ["24h", "2h"]  # type: ignore[union-attr]
+
+
+def test_bad_input_is_exit_2_naming_the_option(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
+    err = refused(capsys, ["channels", "set", "sms", "--base-url", "ftp://x", "--account",
+                           ACCOUNT, "--sender", "+1"])  # fmt: skip
+    assert "base-url" in err
+    err = refused(capsys, ["channels", "set", "email", "--host", "h", "--port", "0",
+                           "--sender", "a@b.c"])  # fmt: skip
+    assert "--port" in err
+    err = refused(capsys, ["channels", "set", "email", "--host", "h", "--port", "25",
+                           "--sender", "a@b.c", "--security", "ssl"])  # fmt: skip
+    assert "--security" in err
+    assert "--state" in refused(capsys, ["reminders", "list", "--state", "lost"])
+    assert said(capsys, ["settings", "get", "channels.sms_base_url"])["value"] == ""  # type: ignore[index]
+
+
+def test_a_pc_that_is_not_the_station_says_so(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["settings", "set", "reminders.station", "B"]) == 0
+    capsys.readouterr()
+    assert main(["reminders", "dispatch"]) == 0
+    assert "not the reminder station" in capsys.readouterr().out

@@ -1,0 +1,128 @@
+"""A station killed (SIGKILL) in the middle of a send: the message left "sending" is
+never resent blindly. Twilio's status lookup says whether it arrived (then it is
+"sent", once) or not (then it goes again, once); WhatsApp's API cannot say, so the
+message becomes "unknown" for a person."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+from channelservers import (
+    ACCOUNT,
+    TOKEN,
+    WA_PHONE_ID,
+    WA_TOKEN,
+    http_server,
+    twilio_route,
+    whatsapp_route,
+)
+from reminderclinic import SENDER, Clinic, at, make
+
+from receptionist.clock import FixedClock
+from receptionist.context import Ctx
+from receptionist.ops import reminders
+from receptionist.reminders import dispatch
+from receptionist.store.storage import Database
+from sync.channels.twilio import TwilioSender
+from sync.channels.whatsapp import WhatsAppSender
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="SIGKILL")]
+
+STATION = textwrap.dedent(
+    """
+    import sys
+    from datetime import datetime
+    from receptionist.clock import FixedClock
+    from receptionist.reminders import dispatch
+    from receptionist.store.vault import open_clinic
+    from sync.channels.twilio import TwilioSender
+    from sync.channels.whatsapp import WhatsAppSender
+
+    folder, now, channel, url, account, sender, token = sys.argv[1:]
+    if channel == "sms":
+        made = TwilioSender(url, account, sender, token)
+    else:
+        made = WhatsAppSender(url + "/v21.0", account, token)
+    db = open_clinic(folder)
+    dispatch.run(db, FixedClock(datetime.fromisoformat(now)), {channel: made})
+    """
+)
+
+
+def kill_mid_send(data_dir: Path, clinic: Clinic, channel: str, url: str, recorded) -> None:
+    """Run a station in another process and kill it while the provider holds its answer."""
+    env = dict(os.environ)
+    env["RECEPTIONIST_PASSPHRASE"] = "correct horse battery"
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    account, token = (ACCOUNT, TOKEN) if channel == "sms" else (WA_PHONE_ID, WA_TOKEN)
+    argv = [str(data_dir), clinic.clock.now().isoformat(), channel, url, account, SENDER, token]
+    proc = subprocess.Popen([sys.executable, "-c", STATION, *argv], env=env)
+    try:
+        assert recorded.received.wait(timeout=60), "the station never reached the provider"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def clinic(db: Database, ctx: Ctx, clock: FixedClock) -> Clinic:
+    return make(db, ctx, clock)
+
+
+def only(clinic: Clinic) -> reminders.ReminderRow:
+    rows = reminders.listing(clinic.db, clinic.ctx)
+    assert len(rows) == 1
+    return rows[0]
+
+
+@pytest.mark.parametrize("arrived", [True, False], ids=["arrived", "never-arrived"])
+def test_twilio_lookup_settles_a_send_cut_short(
+    clinic: Clinic, data_dir: Path, arrived: bool
+) -> None:
+    clinic.set(offsets="")  # the booking confirmation only
+    clinic.book(clinic.patient(1), at(3, 10))
+    with http_server(twilio_route) as (url, recorded):
+        recorded.hold = threading.Event()
+        recorded.hold_before = not arrived
+        kill_mid_send(data_dir, clinic, "sms", url, recorded)
+        recorded.hold.set()
+        recorded.hold, recorded.hold_before = None, False
+        assert only(clinic).state == "sending"
+        sender = TwilioSender(url, ACCOUNT, SENDER, TOKEN)
+        clinic.clock.advance(minutes=5)  # a send may still be under way: left alone
+        assert dispatch.run(clinic.db, clinic.clock, {"sms": sender}).items == []
+        assert only(clinic).state == "sending"
+        clinic.clock.advance(minutes=6)
+        dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+        row = only(clinic)
+        assert row.state == "sent"
+        assert len(recorded.messages) == 1, "exactly once"
+        assert row.provider_id == recorded.messages[0]["sid"]
+        assert row.reason == ("recovered" if arrived else "")
+
+
+def test_whatsapp_cannot_tell_so_the_message_is_unknown_and_not_resent(
+    clinic: Clinic, data_dir: Path
+) -> None:
+    clinic.set(offsets="")
+    clinic.book(clinic.patient(1, consents=("reminder_whatsapp",)), at(3, 10))
+    with http_server(whatsapp_route) as (url, recorded):
+        recorded.hold = threading.Event()
+        kill_mid_send(data_dir, clinic, "whatsapp", url, recorded)
+        recorded.hold.set()
+        sender = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN)
+        clinic.clock.advance(minutes=11)
+        done = dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender})
+        assert [(i.state, i.reason) for i in done.items] == [("unknown", "interrupted")]
+        clinic.clock.advance(hours=1)
+        dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender})
+        assert len(recorded.messages) == 1
+        assert only(clinic).state == "unknown"

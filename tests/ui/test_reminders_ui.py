@@ -1,0 +1,81 @@
+"""The Reminders view: queued, sent and failed messages, and Resend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
+from uiseed import Seeded
+
+from receptionist.clock import FixedClock
+from receptionist.models import Reminder
+from ui.desk import Desk
+from ui.mainwindow import MainWindow
+from ui.reminders import Reminders, RemindersView
+
+
+def on_worker(desk: Desk, fn: Any) -> Any:
+    return desk.tasks.run(lambda: fn(desk.tasks.database())).result(timeout=30)
+
+
+def plant(desk: Desk, seeded: Seeded, clock: FixedClock) -> dict[str, str]:
+    """Three messages of the seeded clinic's first appointment: queued, sent, failed."""
+    now = clock.now()
+
+    def write(db: Any) -> dict[str, str]:
+        made = {}
+        with db.write() as s:
+            for state, rule in (("pending", "2h"), ("sent", "confirmation"), ("failed", "24h")):
+                r = Reminder(
+                    appointment_id="a1", patient_id="p1",
+                    kind="reminder" if rule.endswith("h") else rule, rule=rule,
+                    scheduled_for=now + timedelta(hours=1), send_at=now + timedelta(hours=1),
+                    appointment_start=now + timedelta(hours=3), state=state,
+                    channel="sms" if state != "pending" else "",
+                    reason="permanent:invalid_number" if state == "failed" else "",
+                    provider_id="", digest="", attempts=0, created_at=now, updated_at=now,
+                )  # fmt: skip
+                s.add(r)
+                s.flush()
+                made[state] = r.id
+        return made
+
+    return on_worker(desk, write)  # type: ignore[no-any-return]
+
+
+def test_the_view_filters_and_resends_a_failed_message(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = plant(desk, seeded, clock)
+    action = window.findChild(QAction, "action_reminders")
+    assert action is not None and action.shortcut().toString() == "Ctrl+Shift+R"
+    menus = [m for m in window.menuBar().findChildren(QMenu) if action in m.actions()]
+    assert menus and window.named_action("waitlist") in menus[0].actions()
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        action.trigger()
+    view = controller.view
+    assert isinstance(view, RemindersView)
+    assert [r.id for r in view.model.rows()] == [made["pending"]]
+    assert view.model.cell(view.model.rows()[0], 1) == "Reminder, 2h before"
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    assert not view.resend.isEnabled(), "a queued message is not resent"
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.filter.setCurrentIndex(view.filter.findData("failed"))
+    assert [r.id for r in view.model.rows()] == [made["failed"]]
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    assert view.resend.isEnabled()
+    assert view.model.cell(view.model.rows()[0], 4) == "permanent:invalid_number"
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.resend.click()
+    assert view.model.rows() == []
+
+    def state(db: Any) -> str:
+        with db.read() as s:
+            return str(s.get(Reminder, made["failed"]).state)
+
+    assert on_worker(desk, state) == "pending"
