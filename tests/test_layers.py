@@ -30,13 +30,18 @@ MAY_IMPORT: dict[str, set[str]] = {
     "patients": BASE | {"store", "journal", "privacy", "settings"},
     "schedule": BASE | {"store", "journal", "staff", "patients", "privacy", "settings"},
     "replica": BASE | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule"},
+    "retention": BASE | {"store", "journal", "settings", "patients"},
     "ops": BASE
-    | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"},
+    | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"}
+    | {"retention"},
+    "jobs": BASE
+    | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"}
+    | {"retention", "ops"},
     "demo": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "ops"},
     "cli": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"}
-    | {"ops", "demo"},
+    | {"ops", "demo", "jobs", "retention"},
 }
 # Never in the core: the GUI toolkit and network clients belong to ui/ and sync/.
 FORBIDDEN = (

@@ -4,9 +4,11 @@ from receptionist.models.appointment import Appointment, CardKind
 from receptionist.models.base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
 from receptionist.models.changes import ChangeEntry, ChangeOrigin, FreedSlot
 from receptionist.models.clinic import BlockedTime, Clinic, Provider, Room, Service
+from receptionist.models.jobs import JobLease, JobRun
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
 from receptionist.models.replica import SyncBase, SyncConflict, SyncKey, SyncPending, SyncState
+from receptionist.models.retention import DestructionRecord, RetentionHold
 from receptionist.models.setting import ClinicSetting, LocalSecret, setting_id
 from receptionist.models.staff import AuditEvent, AuditHead, Device, StaffUser
 from receptionist.models.waitlist import WaitlistEntry
@@ -24,12 +26,16 @@ __all__ = [
     "ClinicSetting",
     "CommunicationEntry",
     "Consent",
+    "DestructionRecord",
     "Device",
     "FreedSlot",
+    "JobLease",
+    "JobRun",
     "LocalSecret",
     "Patient",
     "PatientDocument",
     "Provider",
+    "RetentionHold",
     "Room",
     "Service",
     "StaffUser",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
+from receptionist.retention import policy as retention
 from receptionist.schedule import agenda, clinicsettings
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.schedule.clinic import clinic_id
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 # Every module that declares settings: once they are imported, the registry is complete.
-DECLARING = (clinic, clinicsettings, desk, backups, cloud)
+DECLARING = (clinic, clinicsettings, desk, backups, cloud, retention)
 
 IS_SET = Text(QT_TRANSLATE_NOOP("core", "set"))
 NOT_SET = Text(QT_TRANSLATE_NOOP("core", "not set"))
