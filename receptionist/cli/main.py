@@ -26,7 +26,9 @@ from receptionist.cli import (
     commlogcmds,
     democmd,
     documentcmds,
+    jobcmds,
     patientcmds,
+    retentioncmds,
     settingscmds,
     setupcmds,
     staffcmds,
@@ -44,7 +46,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 log = logging.getLogger("receptionist.cli")
 MODULES = [
     setupcmds, staffcmds, settingscmds, catalogcmds, timeoffcmds, patientcmds, documentcmds,
-    commlogcmds, appointmentcmds, waitlistcmds, backupcmds, democmd,
+    commlogcmds, appointmentcmds, waitlistcmds, backupcmds, retentioncmds, jobcmds, democmd,
 ]  # fmt: skip
 
 
@@ -202,6 +204,8 @@ def _run(words: list[str], extra: Sequence[CommandModule] = ()) -> tuple[str, in
         name = bad.parser.prog.removeprefix("receptionist").strip()  # built by the parser
         return name or "(no command)", 2, "bad arguments"
     args.json = as_json
+    # A front end's background jobs ride with its commands (sync/ adds cloud sync).
+    args.extra_jobs = tuple(job for module in extra for job in getattr(module, "JOBS", ()))
     name = command_name(parser, args)
     app = App(args, default_clock())
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
+import platform
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -56,7 +56,7 @@ class JobStatus:
 
 def new_holder() -> str:
     """A runner's name in leases: this host and process, and a random tail."""
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{platform.node()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Runner:

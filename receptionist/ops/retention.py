@@ -73,7 +73,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         rule = policy.read(s, now)
         counts = rules.lapsed_counts(s, rule.patients_before)
         patients = rules.lapsed_patients(s, rule.patients_before)
-        old_log = rules.count_old_commlog(s, rule.commlog_before)
+        old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
     found["communication_entry"] += old_log

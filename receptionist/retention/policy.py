@@ -149,7 +149,9 @@ class Policy:
 
 def read(session: Session, now: datetime) -> Policy:
     def whole(setting: Setting) -> int:
-        return int(clinicstore.value(session, setting))  # type: ignore[call-overload]
+        value = clinicstore.value(session, setting)
+        assert isinstance(value, int)
+        return value
 
     return Policy(
         now,

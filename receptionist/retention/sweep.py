@@ -12,7 +12,7 @@ sync base (the row as the endpoint last had it) and the slots the deletion "free
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -119,14 +119,17 @@ def old_commlog_ids(session: Session, before: datetime, limit: int = 1000) -> li
     return [r[0] for r in rows]
 
 
-def count_old_commlog(session: Session, before: datetime) -> int:
+def count_old_commlog(session: Session, before: datetime, patients_before: datetime) -> int:
+    """How many entries :func:`old_commlog_ids` will find once the patients lapsed at
+    ``patients_before`` are gone (the dry run's count: theirs are counted with them)."""
     return int(
         session.execute(
             text(
-                "SELECT count(*) FROM communication_entry c WHERE c.occurred_at < :before"
+                "SELECT count(*) FROM communication_entry c WHERE c.occurred_at < :cut"
                 f" AND {NOT_HELD.format(col='c.patient_id')}"
+                f" AND c.patient_id NOT IN ({LAPSED})"
             ),
-            {"before": to_micros(before)},
+            {"cut": to_micros(before), "before": to_micros(patients_before), "after": ""},
         ).scalar_one()
     )
 
@@ -141,7 +144,7 @@ def remove_commlog(session: Session, ids: Sequence[str]) -> int:
     return _run(session, "DELETE FROM communication_entry WHERE id IN :ids", given)
 
 
-def _run(session: Session, sql: str, params: dict[str, object]) -> int:
+def _run(session: Session, sql: str, params: Mapping[str, object]) -> int:
     statement = text(sql)
     if ":ids" in sql:
         statement = statement.bindparams(bindparam("ids", expanding=True))
