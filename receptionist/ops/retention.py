@@ -37,7 +37,7 @@ CANNOT = Text(
         "core", "Only a manager or an administrator can sweep, or hold a patient's data."
     )
 )
-PATIENT_BATCH = 200
+PATIENT_BATCH = 500
 LOG_BATCH = 1000
 # Each kind a sweep may destroy, and the setting whose value is its policy.
 PATIENT_KINDS = (*rules.CHILDREN, "patient")
@@ -112,6 +112,9 @@ def sweep(db: Database, ctx: Ctx, root: Path, *, tell: Tell | None = None) -> Sw
         counts["destruction_record"] = pruned
         audit.record(s, ctx, "sweep", "retention", sweep_id)
         kept = records.of_sweep(s, sweep_id)
+    if counts["patient"]:
+        with db.write() as s:
+            rules.purge_index(s)
     vacuumed = _vacuum(db)
     return Swept(sweep_id, now, dict(counts), time.monotonic() - started, batches, vacuumed, kept)
 
