@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 from receptionist.cli import main as core
 
-from . import cloudcmds, servercmds
+from . import cloudcmds, servercmds, servicecmd
 
-NETWORK = (cloudcmds, servercmds)
+NETWORK = (cloudcmds, servercmds, servicecmd)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -84,7 +84,7 @@ def test_a_failing_job_is_recorded_without_its_message_and_the_others_run(db: Da
 
 @pytest.fixture
 def second(db: Database) -> Iterator[Database]:
-    """Another Database on the same file: the app and `receptionist service`."""
+    """Another Database on the same file: the app and `receptionist scheduler`."""
     other = open_clinic(db.path.parent)
     yield other
     other.close()

@@ -1,6 +1,6 @@
 """One runner of a job at a time, across processes: a lease row in the database.
 
-The app and ``receptionist service`` may both run on one PC, and a second PC may
+The app and ``receptionist scheduler`` may both run on one PC, and a second PC may
 share the file over a network share; each runner claims a job inside a write
 transaction (BEGIN IMMEDIATE: writers queue), so two claims never both succeed. A
 claim lapses at ``expires_at``, so a runner that died frees the job by itself.

@@ -2,7 +2,7 @@
 
 ``job_run`` is the record of each run (what Settings > Jobs and ``receptionist jobs
 list`` show); ``job_lease`` lets one process at a time run a job of a kind, whichever
-process (the app, ``receptionist service``, the CLI's "run now") holds the file.
+process (the app, ``receptionist scheduler``, the CLI's "run now") holds the file.
 Neither holds patient data: names of jobs, times, outcomes, counts.
 """
 
