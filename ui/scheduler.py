@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.qt import QtScheduler
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from receptionist.clock import Clock
 from receptionist.jobs.registry import Job
@@ -34,6 +34,30 @@ from receptionist.store.storage import Database
 from .tasks import TaskManager
 
 log = logging.getLogger(__name__)
+
+
+class _QtScheduler(QtScheduler):  # type: ignore[misc]
+    """APScheduler's QtScheduler with a timer it can stop: under PySide6,
+    ``QTimer.singleShot`` returns None, so the original cannot cancel a pending wake-up,
+    and a scheduler shut down would go on waking every minute. Wake-ups are asked for on
+    the GUI thread (the timer, ``start``, ``run_now``), where the timer lives."""
+
+    _own_timer: QTimer | None = None
+
+    def _start_timer(self, wait_seconds: float | None) -> None:
+        self._stop_timer()
+        if wait_seconds is not None:
+            timer = QTimer()
+            timer.setSingleShot(True)
+            timer.timeout.connect(self._process_jobs)
+            timer.start(min(int(wait_seconds * 1000), 2_147_483_647))
+            self._own_timer = timer
+
+    def _stop_timer(self) -> None:
+        timer, self._own_timer = self._own_timer, None
+        if timer is not None:
+            timer.stop()
+            timer.deleteLater()
 
 
 class JobScheduler(QObject):
@@ -50,13 +74,13 @@ class JobScheduler(QObject):
         self.runner = Runner(self.jobs)
         self._db: Database | None = None
         self._lock = threading.Lock()  # the tick and a "Run now" share the Database
-        self._scheduler: QtScheduler | None = None
+        self._scheduler: _QtScheduler | None = None
         self._told.connect(self.ran)  # emitted from the pool: queued to the GUI thread
 
     def start(self) -> None:
         if self._scheduler is not None:
             return
-        self._scheduler = QtScheduler(timezone=UTC)
+        self._scheduler = _QtScheduler(timezone=UTC)
         self._scheduler.add_job(self._tick, next_run_time=datetime.now(UTC), **tick_options())
         self._scheduler.start()
         self.tasks.shuttingDown.connect(self.stop)
@@ -70,6 +94,7 @@ class JobScheduler(QObject):
         """Stop waking; wait for a job that is running, then close its database."""
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
+            scheduler.remove_all_jobs()
             scheduler.shutdown(wait=True)
         with self._lock:
             db, self._db = self._db, None

@@ -49,6 +49,10 @@ def test_the_first_tick_runs_what_is_owed_off_the_gui_thread(
     with qtbot.waitSignal(jobs.ran, timeout=10_000) as again:
         jobs.run_now("first")  # not due for an hour: "Run now" runs it anyway
     assert [r.counts for r in again.args[0]] == [{"seen": 2}]
+    inner = jobs._scheduler
+    assert inner is not None and inner._own_timer is not None  # the next wake-up
+    jobs.stop()
+    assert inner._own_timer is None and inner.get_jobs() == []  # no wake-up left behind
 
 
 def test_settings_jobs_lists_the_jobs_and_runs_one(
