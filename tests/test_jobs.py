@@ -157,3 +157,19 @@ def test_the_record_of_runs_is_bounded(db: Database, monkeypatch: pytest.MonkeyP
         clock.advance(minutes=1)
     with db.read() as s:
         assert s.execute(text("SELECT count(*) FROM job_run")).scalar_one() == 3
+
+
+def test_a_clock_set_back_then_forward_runs_nothing_twice(db: Database) -> None:
+    """A PC whose clock was wrong (or that woke from sleep): each tick asks the
+    database, so nothing needs re-arming and nothing runs twice for one slot."""
+    calls: list[str] = []
+    runner = Runner([counting("nightly", Daily(SWEEP_HOUR), calls)])
+    clock = FixedClock(MONDAY_10)
+    assert len(runner.run_due(db, clock)) == 1
+    clock.set(MONDAY_10.replace(day=1))  # set back a day: yesterday's slot is older
+    assert runner.run_due(db, clock) == []
+    clock.set(MONDAY_10.replace(hour=23))  # forward again, same day: already done
+    assert runner.run_due(db, clock) == []
+    clock.set(MONDAY_10.replace(day=3, hour=4))  # the next slot
+    assert len(runner.run_due(db, clock)) == 1
+    assert calls == ["nightly", "nightly"]
