@@ -37,7 +37,7 @@ CANNOT = Text(
         "core", "Only a manager or an administrator can sweep, or hold a patient's data."
     )
 )
-PATIENT_BATCH = 500
+PATIENT_BATCH = 200
 LOG_BATCH = 1000
 # Each kind a sweep may destroy, and the setting whose value is its policy.
 PATIENT_KINDS = (*rules.CHILDREN, "patient")
