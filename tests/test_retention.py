@@ -221,3 +221,24 @@ def test_a_swept_name_is_gone_from_the_file(db: Database, clinic: Ctx) -> None:
     for needle in (b"Zebulonia", b"Quixoteson", b"zebulonia", b"quixoteson"):
         assert not plainpages.holds(db.path, key, needle), needle
     assert not Path(f"{db.path}-wal").exists() or Path(f"{db.path}-wal").stat().st_size == 0
+
+
+def test_the_scheduled_sweep_waits_for_a_person_after_each_policy_change(
+    db: Database, clinic: Ctx
+) -> None:
+    from receptionist.jobs.core import sweep as scheduled
+    from receptionist.ops import settings as settings_ops
+
+    count = "SELECT count(*) FROM appointment"
+    with db.read() as s:
+        before = s.execute(text(count)).scalar_one()
+    assert scheduled(db, clinic.clock) == {"awaiting_person": 1}  # never swept by a person
+    retention.sweep(db, clinic, db.path.parent)  # a person's (source "cli")
+    with db.read() as s:
+        swept = s.execute(text(count)).scalar_one()
+    assert swept < before
+    assert "awaiting_person" not in scheduled(db, clinic.clock)
+    settings_ops.set_value(db, clinic, "retention.appointment_months", 12)
+    assert scheduled(db, clinic.clock) == {"awaiting_person": 1}  # shortened: a person first
+    with db.read() as s:
+        assert s.execute(text(count)).scalar_one() == swept

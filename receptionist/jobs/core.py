@@ -18,7 +18,10 @@ from receptionist.store.storage import Database
 
 
 def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
-    """The retention sweep: what the policy says is past its time goes."""
+    """The retention sweep: what the policy says is past its time goes; but only once
+    a person has swept under the policy as it is (``retention.review``)."""
+    if not retention.reviewed(db):
+        return {"awaiting_person": 1}
     swept = retention.sweep(db, Ctx(SYSTEM, clock), db.path.parent)
     return {kind: n for kind, n in swept.counts.items() if n}
 

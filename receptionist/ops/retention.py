@@ -23,7 +23,7 @@ from receptionist.errors import NotFound, ValidationError
 from receptionist.freetext import clean_text
 from receptionist.journal import audit
 from receptionist.ops import backups, lookup
-from receptionist.retention import holds, policy, records
+from receptionist.retention import holds, policy, records, review
 from receptionist.retention import sweep as rules
 from receptionist.retention.holds import Hold
 from receptionist.retention.policy import Policy
@@ -164,6 +164,12 @@ def _vacuum(db: Database) -> bool:
             conn.execute("PRAGMA incremental_vacuum").fetchall()
     db.checkpoint()
     return mode == 2
+
+
+def reviewed(db: Database) -> bool:
+    """Whether the scheduled sweep may run: a person has swept under this policy."""
+    with db.read() as s:
+        return review.reviewed(s)
 
 
 def destruction_records(db: Database, ctx: Ctx, limit: int = 200) -> list[Record]:
