@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
             return 2
     try:
+        from sync.jobs import NETWORK_JOBS
         from ui.launch import run
     except ImportError as exc:  # a missing Qt library: say which, plainly
         print(
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    return run(args)
+    return run(args, NETWORK_JOBS)
 
 
 if __name__ == "__main__":

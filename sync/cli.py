@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 from receptionist.cli import main as core
 
-from . import cloudcmds, googlecmds, remindercmds, servercmds
+from . import cloudcmds, googlecmds, remindercmds, servercmds, servicecmd
 
 # googlecmds after cloudcmds: it extends `sync`
-NETWORK = (cloudcmds, servercmds, googlecmds, remindercmds)
+NETWORK = (cloudcmds, servercmds, googlecmds, remindercmds, servicecmd)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

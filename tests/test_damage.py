@@ -134,6 +134,25 @@ def swap(a: Callable[[int], int], b: Callable[[int], int]) -> Damage:
     return _edit(change)
 
 
+def in_table(name: str, damage: Callable[[Callable[[int], int]], Damage]) -> Damage:
+    """``damage`` done to the root page of table ``name``: a page every command that
+    reads the table, and every rewrite, reads. (The page in the middle of a small file
+    is, as the schema grows, as likely an empty index's root, which a rewrite does not
+    read: it builds its indexes anew.)"""
+
+    def change(db: Path) -> None:
+        conn = sqlcipher3.connect(str(db))
+        try:
+            conn.execute(f"PRAGMA key = {key_pragma_value(unlock(db.parent, env=ENV))}")
+            sql = "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?"
+            root = int(conn.execute(sql, (name,)).fetchone()[0])
+        finally:
+            conn.close()
+        damage(lambda count: root - 1)(db)
+
+    return change
+
+
 def _flip_all_but_the_first(data: bytearray, count: int) -> None:
     for page in range(1, count):
         data[page * PAGE + 300] ^= 0x01
@@ -173,28 +192,10 @@ FIRST_PAGE: dict[str, Damage] = {
 }
 
 
-def in_use(damage: Callable[[Callable[[int], int]], Damage], table: str) -> Damage:
-    """``damage`` done to the first page of ``table``: a page in the middle of the file
-    that is surely in use (the exact middle may be a free page, which no command reads,
-    depending on how many pages the schema's tables take)."""
-
-    def done(db: Path) -> None:
-        conn = keyed(db, unlock(db.parent, env=ENV))
-        try:
-            (page,) = conn.execute(
-                "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
-            ).fetchone()
-        finally:
-            conn.close()
-        damage(lambda _n: page - 1)(db)
-
-    return done
-
-
 # In the middle of the file: found by the commands that read the page.
 MIDDLE: dict[str, Damage] = {
-    "a bit flipped in a middle page": in_use(flip, "patient"),
-    "a middle page zeroed": in_use(zero, "patient"),
+    "a bit flipped in a middle page": in_table("patient", flip),
+    "a middle page zeroed": in_table("patient", zero),
     "pages 2 and 3 swapped": swap(lambda n: 1, lambda n: 2),
     "two middle pages swapped": swap(lambda n: n // 3, middle),
     "a bit flipped in every page but the first": _edit(_flip_all_but_the_first),

@@ -32,16 +32,20 @@ MAY_IMPORT: dict[str, set[str]] = {
     "replica": BASE | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule"},
     "reminders": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule"},
+    "retention": BASE | {"store", "journal", "settings", "patients"},
     "ops": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"}
-    | {"reminders"},
+    | {"reminders", "retention"},
+    "jobs": BASE
+    | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"}
+    | {"retention", "ops", "reminders"},
     "demo": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "ops"},
     "google": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "ops"},
     "cli": BASE
     | {"store", "journal", "settings", "staff", "privacy", "patients", "schedule", "replica"}
-    | {"ops", "demo", "reminders"},
+    | {"ops", "demo", "reminders", "jobs", "retention"},
 }
 # Never in the core: the GUI toolkit and network clients belong to ui/ and sync/.
 FORBIDDEN = (

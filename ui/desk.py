@@ -14,6 +14,7 @@ from receptionist.context import Actor, Ctx
 from receptionist.schedule.agenda import ClinicInfo
 
 from .events import ClinicEvents
+from .scheduler import JobScheduler
 from .syncstate import SyncState
 from .tasks import TaskManager
 
@@ -28,6 +29,8 @@ class Desk:
     username: str = ""
     demo: bool = False
     sync: SyncState = field(default_factory=SyncState)
+    # The background jobs (ui/scheduler.py), once started: Settings > Jobs runs them.
+    jobs: JobScheduler | None = None
     # The core's events as Qt signals (started by the main window).
     events: ClinicEvents = field(init=False)
 

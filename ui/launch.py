@@ -8,6 +8,7 @@ import logging
 import shutil
 import sys
 import tempfile
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from receptionist import __version__
 from receptionist.clock import FixedClock
 from receptionist.errors import InstanceLocked, UserError
+from receptionist.jobs.core import CORE
+from receptionist.jobs.registry import Job, registry
 from receptionist.logs import logging_for
 from receptionist.ops import settings
 from receptionist.settings.desk import LOCK_AFTER_MINUTES
@@ -29,6 +32,7 @@ from receptionist.store import folder, heap, vault
 from .app import install_excepthook, make_application
 from .coretext import exception_text
 from .idle import DEFAULT_MINUTES, IdleWatcher
+from .scheduler import JobScheduler
 from .screenshots import Screenshots
 from .single import SingleInstance, knock
 from .startup import DemoLogin, Startup
@@ -101,18 +105,20 @@ def data_root(args: argparse.Namespace) -> Path:
     return Path(args.data_dir).expanduser() if args.data_dir else vault.default_data_dir()
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], extra_jobs: Sequence[Job] = ()) -> int:
+    """The app; ``extra_jobs`` are the network's background jobs (main.py hands in
+    sync's: ui/ does not import sync/)."""
     args = parse_args(argv)
     with logging_for("app", verbose=args.verbose):
         started = perf_counter()
         what = "the demo clinic" if args.demo else "a clinic"
         log.info("receptionist %s starts on %s", __version__, what)
-        code = _run(args)
+        code = _run(args, extra_jobs)
         log.info("ends with exit %d after %.0f s", code, perf_counter() - started)
     return code
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, extra_jobs: Sequence[Job] = ()) -> int:
     demo = demo_module() if args.demo else None
     if args.demo and demo is None:
         say(QCoreApplication.translate("launch", "This build has no demo clinic; use --data-dir."))
@@ -154,6 +160,8 @@ def _run(args: argparse.Namespace) -> int:
     startup.finished.connect(app.quit)
     # Once the window is up, what is alive is what lives all day: freeze it (see heap).
     startup.windowReady.connect(lambda _window: heap.settle())
+    if demo is None and args.screenshots is None:  # a real clinic's jobs; not the demo's
+        startup.windowReady.connect(lambda _window: start_jobs(startup, extra_jobs))
     if args.screenshots is not None:
         shots = Screenshots(args.screenshots)
         startup.windowReady.connect(shots.run)
@@ -165,6 +173,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.screenshots is not None:
         shutil.rmtree(root.parent, ignore_errors=True)  # the throwaway demo of the pictures
     return exit_code[0] or code
+
+
+def start_jobs(startup: Startup, extra: Sequence[Job]) -> None:
+    """The background jobs (ui/scheduler.py), the core's and ``extra``, once the
+    window is up; they stop when the database worker shuts down."""
+    if startup.desk is None or startup.desk.jobs is not None:
+        return
+    jobs = JobScheduler(startup.tasks, startup.clock, registry(CORE, extra), startup.tasks)
+    startup.desk.jobs = jobs
+    jobs.start()
 
 
 def refuse_unfit_folder(root: Path) -> None:

@@ -27,8 +27,10 @@ from receptionist.cli import (
     conflictcmds,
     democmd,
     documentcmds,
+    jobcmds,
     patientcmds,
     remindercmds,
+    retentioncmds,
     settingscmds,
     setupcmds,
     staffcmds,
@@ -47,7 +49,7 @@ log = logging.getLogger("receptionist.cli")
 MODULES = [
     setupcmds, staffcmds, settingscmds, catalogcmds, timeoffcmds, patientcmds, documentcmds,
     commlogcmds, appointmentcmds, waitlistcmds, conflictcmds, remindercmds, backupcmds,
-    democmd,
+    retentioncmds, jobcmds, democmd,
 ]  # fmt: skip
 
 
@@ -206,6 +208,8 @@ def _run(words: list[str], extra: Sequence[CommandModule] = ()) -> tuple[str, in
         name = bad.parser.prog.removeprefix("receptionist").strip()  # built by the parser
         return name or "(no command)", 2, "bad arguments"
     args.json = as_json
+    # A front end's background jobs ride with its commands (sync/ adds cloud sync).
+    args.extra_jobs = tuple(job for module in extra for job in getattr(module, "JOBS", ()))
     name = command_name(parser, args)
     app = App(args, default_clock())
     try:

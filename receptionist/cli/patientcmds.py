@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from receptionist import zones
+from receptionist.cli import retentioncmds
 from receptionist.cli.appointmentcmds import span_text
 from receptionist.cli.common import App, examples, whole_number
 from receptionist.errors import DuplicatePatient, UserError, ValidationError
@@ -98,6 +99,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="save even if the change makes the patient look like another",
     )
     p.set_defaults(func=cmd_update)
+    retentioncmds.register_holds(psub)
 
 
 def _field_options(p: argparse.ArgumentParser, *, adding: bool) -> None:

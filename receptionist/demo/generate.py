@@ -50,6 +50,10 @@ class Sizes:
     day_end: time = time(18, 0)
     open_weekends: bool = False
     longest_service: int = 24 * 60  # only services this short are booked (minutes)
+    # 0: any patient on any day. Else patients come and go: patient i is seen around
+    # the i-th part of the range, within about this fraction of it (a real clinic's
+    # turnover, which gives the retention sweep patients whose time is over).
+    churn: float = 0.0
 
 
 LARGE = Sizes(
@@ -188,6 +192,20 @@ def _share(total: int, parts: int, index: int) -> int:
     return (index + 1) * total // parts - index * total // parts
 
 
+def _pick(rng: random.Random, patients: list[str], churn: float, at: float, seen: set[str]) -> str:
+    """A patient not ``seen`` yet that day ``at`` (0..1 of the range): any patient, or
+    with ``churn`` one of that time (any, if that time's have all been seen)."""
+    for _ in range(50 if churn else 0):
+        centre = at + rng.uniform(-churn, churn)
+        patient = patients[min(len(patients) - 1, max(0, int(centre * len(patients))))]
+        if patient not in seen:
+            return patient
+    patient = rng.choice(patients)
+    while patient in seen:
+        patient = rng.choice(patients)
+    return patient
+
+
 def _insert_appointments(
     conn: Connection,
     rng: random.Random,
@@ -224,9 +242,7 @@ def _insert_appointments(
                     break
                 if len(seen) >= len(patients):
                     break  # everyone has an appointment today: a patient is in one place
-                patient = rng.choice(patients)
-                while patient in seen:
-                    patient = rng.choice(patients)
+                patient = _pick(rng, patients, sizes.churn, d_index / len(days), seen)
                 seen.add(patient)
                 cursor = end + timedelta(minutes=after)
                 s_utc, e_utc = start.astimezone(UTC), end.astimezone(UTC)

@@ -11,10 +11,12 @@ from receptionist.models.google import (
     GoogleLink,
     GoogleState,
 )
+from receptionist.models.jobs import JobLease, JobRun
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
 from receptionist.models.reminder import Reminder
 from receptionist.models.replica import SyncBase, SyncConflict, SyncKey, SyncPending, SyncState
+from receptionist.models.retention import DestructionRecord, RetentionHold
 from receptionist.models.setting import ClinicSetting, LocalSecret, setting_id
 from receptionist.models.staff import AuditEvent, AuditHead, Device, StaffUser
 from receptionist.models.waitlist import WaitlistEntry
@@ -32,6 +34,7 @@ __all__ = [
     "ClinicSetting",
     "CommunicationEntry",
     "Consent",
+    "DestructionRecord",
     "Device",
     "FreedSlot",
     "GoogleBlock",
@@ -39,11 +42,14 @@ __all__ = [
     "GoogleDisclosure",
     "GoogleLink",
     "GoogleState",
+    "JobLease",
+    "JobRun",
     "LocalSecret",
     "Patient",
     "PatientDocument",
     "Provider",
     "Reminder",
+    "RetentionHold",
     "Room",
     "Service",
     "StaffUser",

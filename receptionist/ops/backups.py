@@ -241,6 +241,33 @@ def rotate(db: Database, folder: Path, clinic: str, now: datetime) -> list[Path]
     return removed
 
 
+def remove_older(root: Path, before: datetime) -> list[Path]:
+    """Delete this clinic's backups made before ``before`` (the retention sweep's
+    "expired backups"; the rotation alone may keep weekly ones for years); never
+    another clinic's. The removed files, oldest first."""
+    folder = folder_for(root)
+    if not folder.is_dir():
+        return []
+    ours = [b for b in _listing(folder, clinic_id(root)) if b.this_clinic]
+    removed = []
+    for info in sorted(ours, key=lambda b: b.created_at):
+        if info.created_at < before:
+            with contextlib.suppress(FileNotFoundError):
+                info.path.unlink()
+            removed.append(info.path)
+    return removed
+
+
+def expired(root: Path, before: datetime) -> list[Path]:
+    """This clinic's backups made before ``before`` (what ``remove_older`` deletes)."""
+    folder = folder_for(root)
+    if not folder.is_dir():
+        return []
+    return [
+        b.path for b in _listing(folder, clinic_id(root)) if b.this_clinic and b.created_at < before
+    ]
+
+
 # -- checking one --------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
 from receptionist.reminders import channelsettings
 from receptionist.reminders import settings as reminder_settings
+from receptionist.retention import policy as retention
 from receptionist.schedule import agenda, clinicsettings
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.schedule.clinic import clinic_id
@@ -58,6 +59,7 @@ __all__ = [
 # Every module that declares settings: once they are imported, the registry is complete.
 DECLARING = (
     clinic, clinicsettings, desk, backups, cloud, google, reminder_settings, channelsettings,
+    retention,
 )  # fmt: skip
 
 IS_SET = Text(QT_TRANSLATE_NOOP("core", "set"))

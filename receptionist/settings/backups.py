@@ -57,3 +57,20 @@ KEEP_WEEKLY = declare(
         CONFIGURE,
     )
 )
+HOUR = declare(
+    Setting(
+        "backup.hour",
+        "clinic",
+        Whole(0, 23),
+        12,
+        Text(QT_TRANSLATE_NOOP("core", "Daily backup at (hour)")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The hour, in the clinic's time, of the daily backup. A PC that was off "
+                "then makes it once when it starts.",
+            )
+        ),
+        CONFIGURE,
+    )
+)

@@ -74,6 +74,9 @@ def write_side_copy(db_path: Path, key: bytes, new_key: bytes, *, suffix: str) -
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             source = _stamp(db_path)
             conn.execute(f"ATTACH DATABASE ? AS side KEY {key_pragma_value(new_key)}", (str(side),))
+            # The copy is empty: its pages can still be laid out so that a retention
+            # sweep's freed pages are given back (`incremental_vacuum`).
+            conn.execute("PRAGMA side.auto_vacuum = INCREMENTAL")
             conn.execute("SELECT sqlcipher_export('side')")
             version = conn.execute("PRAGMA main.user_version").fetchone()[0]
             conn.execute(f"PRAGMA side.user_version = {int(version)}")

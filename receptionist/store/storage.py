@@ -209,6 +209,12 @@ class Database:
         self._after_commit: list[Callable[[], object]] = []
         self._on_close: list[Callable[[], object]] = []
 
+    def twin(self) -> Database:
+        """Another Database on this file and key, with connections of its own: for
+        work off the app's one database worker (the background jobs). Its commits
+        reach this one's listeners as another process's would (``data_version``)."""
+        return Database(self.path, self._key, cache_mb=self.cache_mb)
+
     def on_close(self, hook: Callable[[], object]) -> None:
         """Call ``hook`` when this database is closed (before its connections go)."""
         self._on_close.append(hook)

@@ -158,6 +158,9 @@ def create(root: Path, *, passphrase: str | None = None) -> Created:
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(f"PRAGMA key = {key_pragma_value(key)}")
+        # Before the first table, or never: the retention sweep gives freed pages
+        # back with `incremental_vacuum` (older files get it from `compact`).
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("CREATE TABLE _init(x)")
         conn.execute("DROP TABLE _init")

@@ -79,6 +79,8 @@ class SettingsPage(TracksEdits, QWidget):
             "clinic": self.tr("The clinic"),
             "schedule": self.tr("Schedule"),
             "desk": self.tr("Front desk"),
+            "backup": self.tr("Backups"),
+            "retention": self.tr("Retention: how long data is kept"),
         }
 
     def _build_form(self) -> None:

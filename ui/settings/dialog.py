@@ -1,5 +1,5 @@
 """The settings dialog (``settingsDialog``): Clinic, Providers, Rooms, Services, Staff,
-This PC.
+This PC, Jobs (the background jobs: ``jobspage``).
 
 It reads everything once through the worker and hands each page the same snapshot;
 a page's save returns a fresh snapshot, shown on every page. Roles without
@@ -25,6 +25,7 @@ from ..tasks import DbOp
 from .catalogpages import RoomsPage, ServicesPage
 from .clinicpage import ClinicPage, SettingsPage, ThisPcPage
 from .data import Snapshot, load
+from .jobspage import JobsPage
 from .listpage import ListPage
 from .providers import ProvidersPage
 from .staffpage import StaffPage
@@ -55,6 +56,7 @@ class SettingsDialog(QDialog):
         self.services = ServicesPage(desk, configure)
         self.staff = StaffPage(desk, True) if desk.actor.may("staff.manage") else None
         self.this_pc = ThisPcPage(desk)
+        self.jobs = JobsPage(desk)
         self.banner = QLabel(
             self.tr(
                 "Only a manager or an administrator can change clinic "
@@ -102,6 +104,7 @@ class SettingsDialog(QDialog):
             page.refused.connect(lambda p=page: self._refused(p))
             if isinstance(page, ListPage):
                 page.confirm = lambda p=page: self.ask(p)
+        tabs.addTab(self.jobs, self.tr("&Jobs"))
         self._shown: QWidget | None = tabs.currentWidget()
         tabs.currentChanged.connect(self._tab_changed)
         return tabs
@@ -186,6 +189,7 @@ class SettingsDialog(QDialog):
     def _show(self, snapshot: Snapshot) -> None:
         for page in self.pages():
             page.show_snapshot(snapshot)
+        self.jobs.refresh()
         self.loaded.emit()
 
     def _saved(self, snapshot: Snapshot) -> None:

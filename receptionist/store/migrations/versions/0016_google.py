@@ -1,7 +1,7 @@
 """Google Calendar sync's state: calendars, event links, blocks, disclosures, the round
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-06
 
 Local to the file, never synced themselves (no change-feed triggers): the PC that runs
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,95 @@
+"""jobs list|run: the background jobs, their last run and next due time; run one now.
+
+The jobs are the core's (``receptionist.jobs.core``) and those the front end adds
+(the ``receptionist`` command of ``sync/`` adds cloud sync): ``args.extra_jobs``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from receptionist.cli.common import App, examples
+from receptionist.context import require
+from receptionist.errors import NotFound
+from receptionist.jobs import runner
+from receptionist.jobs.core import CORE
+from receptionist.jobs.registry import Job, registry
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+CANNOT = Text(QT_TRANSLATE_NOOP("core", "Only a manager or an administrator can run jobs."))
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("jobs", help="the background jobs: last run, next due; run one now")
+    jsub = p.add_subparsers(dest="jobs_cmd", required=True, metavar="ACTION")
+    ls = jsub.add_parser(
+        "list",
+        help="each job: its trigger, last run (outcome, counts), next due time",
+        **examples("receptionist jobs list", "receptionist jobs list --json"),
+    )
+    ls.set_defaults(func=cmd_list)
+    run = jsub.add_parser(
+        "run",
+        help="run a job now, due or not (waits for nothing: refused while one runs)",
+        **examples("receptionist jobs run backup", "receptionist jobs run retention.sweep"),
+    )
+    run.add_argument("name", help="the job's name, as `jobs list` shows it")
+    run.set_defaults(func=cmd_run)
+
+
+def jobs_of(app: App) -> tuple[Job, ...]:
+    return registry(CORE, getattr(app.args, "extra_jobs", ()))
+
+
+def cmd_list(app: App) -> int:
+    with app.database() as db:
+        found = runner.status(db, app.clock, jobs_of(app))
+    rows = [_row(s) for s in found]
+    lines = [
+        f"{s.name:<18} {s.trigger:<34} last: "
+        + (f"{s.last_started:%Y-%m-%d %H:%M} UTC {s.outcome}" if s.last_started else "never")
+        + f"; next: {s.next_due:%Y-%m-%d %H:%M} UTC"
+        + (" (running)" if s.running else "")
+        for s in found
+    ]
+    app.emit(rows, "\n".join(lines))
+    return 0
+
+
+def _row(s: runner.JobStatus) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "trigger": s.trigger,
+        "last_started": s.last_started,
+        "last_ended": s.last_ended,
+        "outcome": s.outcome,
+        "counts": s.counts,
+        "error": s.error or None,
+        "next_due": s.next_due,
+        "running": s.running,
+    }
+
+
+def cmd_run(app: App) -> int:
+    jobs = jobs_of(app)
+    if app.args.name not in {job.name for job in jobs}:
+        raise NotFound(
+            Text(
+                QT_TRANSLATE_NOOP("core", "There is no job called {name}; `jobs list` shows them."),
+                name=app.args.name,
+            ),
+            "name",
+        )
+    with app.database() as db:
+        require(app.ctx(db), "clinic.configure", CANNOT)
+        ran = runner.Runner(jobs).run_now(db, app.clock, app.args.name)
+    if ran is None:
+        app.emit({"name": app.args.name, "ran": False}, f"{app.args.name} is running elsewhere.")
+        return 3
+    data = {"name": ran.job, "ran": True, "outcome": ran.outcome, "counts": ran.counts,
+            "error": ran.error or None}  # fmt: skip
+    app.emit(
+        data, f"{ran.job}: {ran.outcome} {ran.counts}" + (f" ({ran.error})" if ran.error else "")
+    )
+    return 0 if ran.outcome == "ok" else 1

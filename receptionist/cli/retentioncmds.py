@@ -1,0 +1,116 @@
+"""sweep [--dry-run]; patient hold|unhold (added to ``patient`` by patientcmds)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from receptionist.cli.common import App, examples
+from receptionist.ops import retention as ops
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="destroy what the retention policy says is past its time (or show it: --dry-run)",
+        **examples(
+            "receptionist sweep --dry-run --json",
+            "receptionist sweep --json",
+        ),
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only say what would go (counts per kind, and which patients); write nothing",
+    )
+    p.set_defaults(func=cmd_sweep)
+
+
+def register_holds(psub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    h = psub.add_parser(
+        "hold",
+        help="put a patient on legal or medical hold: no retention sweep removes their data",
+        **examples('receptionist patient hold A-12 --reason "court case 2026/114"'),
+    )
+    h.add_argument("patient", help="the patient's number, or id (or its first characters)")
+    h.add_argument("--reason", required=True, help="why the data must be kept (who asked)")
+    h.set_defaults(func=cmd_hold)
+    u = psub.add_parser(
+        "unhold",
+        help="lift a patient's hold: the sweep follows the policy for them again",
+        **examples("receptionist patient unhold A-12"),
+    )
+    u.add_argument("patient", help="the patient's number, or id (or its first characters)")
+    u.set_defaults(func=cmd_unhold)
+
+
+def cmd_sweep(app: App) -> int:
+    with app.database() as db:
+        ctx = app.ctx(db)
+        if app.args.dry_run:
+            plan = ops.dry_run(db, ctx, app.data_dir)
+            app.emit(_plan(plan), _plan_text(plan))
+            return 0
+        swept = ops.sweep(db, ctx, app.data_dir, tell=_tell if not app.as_json else None)
+    data = {
+        "sweep_id": swept.sweep_id,
+        "at": swept.at,
+        "counts": swept.counts,
+        "seconds": round(swept.seconds, 2),
+        "batches": swept.batches,
+        "vacuumed": swept.vacuumed,
+        "records": [
+            {"kind": r.kind, "count": r.count, "policy": r.policy, "at": r.at}
+            for r in swept.records
+        ],
+    }
+    lines = [f"Sweep {swept.sweep_id} ({swept.seconds:.1f} s):"] + [
+        f"  {r.kind:<22} {r.count:>8}  ({r.policy})" for r in swept.records
+    ]
+    if not swept.records:
+        lines = ["Nothing was past its time; nothing was destroyed."]
+    app.emit(data, "\n".join(lines))
+    return 0
+
+
+def _tell(kind: str, done: int) -> None:
+    print(f"removed {done} {kind} rows...", file=sys.stderr, flush=True)
+
+
+def _plan(plan: ops.Plan) -> dict[str, Any]:
+    return {
+        "dry_run": True,
+        "at": plan.at,
+        "counts": plan.counts,
+        "policies": plan.policies,
+        "patients": [{"id": p.id, "number": p.number, "name": p.name} for p in plan.patients],
+        "backups": [str(path) for path in plan.backups],
+    }
+
+
+def _plan_text(plan: ops.Plan) -> str:
+    lines = ["A sweep now would destroy (nothing has been changed):"]
+    lines += [f"  {kind:<22} {n:>8}  ({plan.policies[kind]})" for kind, n in plan.counts.items()]
+    if plan.patients:
+        lines.append("Patients whose record would go:")
+        lines += [f"  {p.number:<12} {p.name}" for p in plan.patients]
+    return "\n".join(lines)
+
+
+def cmd_hold(app: App) -> int:
+    with app.database() as db:
+        hold = ops.hold(db, app.ctx(db), app.args.patient, app.args.reason)
+    data = {"patient_id": hold.patient_id, "reason": hold.reason, "placed_at": hold.placed_at}
+    app.emit(data, f"Patient {app.args.patient} is on hold: no sweep removes their data.")
+    return 0
+
+
+def cmd_unhold(app: App) -> int:
+    with app.database() as db:
+        patient_id = ops.unhold(db, app.ctx(db), app.args.patient)
+    app.emit(
+        {"patient_id": patient_id, "held": False},
+        f"Patient {app.args.patient}'s hold is lifted; the retention policy applies again.",
+    )
+    return 0

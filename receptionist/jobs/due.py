@@ -1,0 +1,81 @@
+"""When a job is due, from its last run in the database and the clock.
+
+A daily job owes the most recent slot (its hour today in the clinic's zone, or
+yesterday's if that hour has not come yet): one run however many slots passed while
+the PC was off, so a week away is one sweep, not seven. An interval job is due when
+its interval has passed since its last run began. Only finished runs count: a run
+cut short by a crash is owed again once its claim has lapsed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from receptionist import zones
+from receptionist.jobs.registry import Daily, Every, Job
+from receptionist.models import JobRun
+from receptionist.settings import clinic as clinic_settings
+from receptionist.settings import clinicstore
+
+FINISHED = ("ok", "failed")
+
+
+def last_finished(session: Session, job: str) -> JobRun | None:
+    return session.scalars(
+        select(JobRun)
+        .where(JobRun.job == job, JobRun.outcome.in_(FINISHED))
+        .order_by(JobRun.id.desc())
+        .limit(1)
+    ).first()
+
+
+def slot(session: Session, job: Job, now: datetime) -> datetime:
+    """The time the run due now stands for: a daily job's latest slot, else ``now``."""
+    if isinstance(job.trigger, Every):
+        return now
+    return _daily_slot(session, job.trigger, now)
+
+
+def _daily_slot(session: Session, trigger: Daily, now: datetime) -> datetime:
+    """The latest instant at or before ``now`` when the clinic's clock shows the hour."""
+    hour = int(clinicstore.value(session, trigger.hour))  # type: ignore[call-overload]
+    tz = zones.zone(str(clinicstore.value(session, clinic_settings.TIMEZONE)))
+    today = now.astimezone(tz).date()
+    for back in (0, 1, 2):
+        day = today - timedelta(days=back)
+        at = zones.wall_to_utc(datetime(day.year, day.month, day.day, hour), tz)
+        if at <= now:
+            return at
+    raise AssertionError("a day has that hour")  # pragma: no cover
+
+
+def due(session: Session, job: Job, now: datetime) -> datetime | None:
+    """The slot ``job`` owes now, or None when it is not due."""
+    last = last_finished(session, job.name)
+    if isinstance(job.trigger, Every):
+        if last is None or last.started_at + timedelta(minutes=job.trigger.minutes) <= now:
+            return now
+        return None
+    owed = _daily_slot(session, job.trigger, now)
+    return owed if last is None or last.due_at < owed else None
+
+
+def next_due(session: Session, job: Job, now: datetime) -> datetime:
+    """When ``job`` is next due (``now`` or earlier when it is due already)."""
+    last = last_finished(session, job.name)
+    if isinstance(job.trigger, Every):
+        if last is None:
+            return now
+        return last.started_at + timedelta(minutes=job.trigger.minutes)
+    owed = _daily_slot(session, job.trigger, now)
+    if last is None or last.due_at < owed:
+        return owed
+    return _next_daily(session, job.trigger, owed)
+
+
+def _next_daily(session: Session, trigger: Daily, after: datetime) -> datetime:
+    # The first slot after ``after``: a day later in the clinic's wall time (DST-safe).
+    return _daily_slot(session, trigger, after + timedelta(hours=26))

@@ -1,0 +1,216 @@
+"""Retention: the dry run, the sweep, holds, and the destruction records.
+
+The sweep works in batches, each its own short write (a few hundred patients, or a
+thousand log entries), so the desk never waits more than a moment and a sweep cut
+short leaves every batch done whole and recorded. It ends with one audit event
+(``sweep``, entity ``retention``, the sweep's id: its destruction records hold the
+counts), an incremental vacuum where the file allows one, and a checkpoint, so the
+overwritten pages reach the file and the WAL is emptied.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from receptionist.context import Ctx, require
+from receptionist.errors import NotFound, ValidationError
+from receptionist.freetext import clean_text
+from receptionist.journal import audit
+from receptionist.ops import backups, lookup
+from receptionist.retention import holds, policy, records, review
+from receptionist.retention import sweep as rules
+from receptionist.retention.holds import Hold
+from receptionist.retention.policy import Policy
+from receptionist.retention.records import Record
+from receptionist.retention.sweep import Lapsed
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+CANNOT = Text(
+    QT_TRANSLATE_NOOP(
+        "core", "Only a manager or an administrator can sweep, or hold a patient's data."
+    )
+)
+PATIENT_BATCH = 200
+LOG_BATCH = 1000
+# Each kind a sweep may destroy, and the setting whose value is its policy.
+PATIENT_KINDS = (*rules.CHILDREN, "patient")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a sweep would destroy now: counts per kind, and which patients."""
+
+    at: datetime
+    counts: dict[str, int]
+    patients: list[Lapsed]
+    backups: list[Path]
+    policies: dict[str, str]  # kind -> "setting=value"
+
+
+@dataclass(frozen=True)
+class Swept:
+    sweep_id: str
+    at: datetime
+    counts: dict[str, int]
+    seconds: float
+    batches: int
+    vacuumed: bool  # the file gave its free pages back (auto_vacuum incremental)
+    records: list[Record] = field(default_factory=list)
+
+
+def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
+    """What ``sweep`` would destroy now; writes nothing."""
+    require(ctx, "clinic.configure", CANNOT)
+    now = ctx.clock.now()
+    with db.read() as s:
+        rule = policy.read(s, now)
+        counts = rules.lapsed_counts(s, rule.patients_before)
+        patients = rules.lapsed_patients(s, rule.patients_before)
+        old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
+    expired = backups.expired(root, rule.backups_before)
+    found = {kind: counts[kind] for kind in PATIENT_KINDS}
+    found["communication_entry"] += old_log
+    found["backup"] = len(expired)
+    return Plan(now, found, patients, expired, _policies(rule))
+
+
+def _policies(rule: Policy) -> dict[str, str]:
+    by_patient = rule.rule(policy.APPOINTMENT_MONTHS)
+    found = {kind: by_patient for kind in PATIENT_KINDS}
+    found["communication_entry"] = f"{by_patient}; {rule.rule(policy.COMMLOG_MONTHS)}"
+    found["backup"] = rule.rule(policy.BACKUP_DAYS)
+    return found
+
+
+Tell = Callable[[str, int], None]  # (kind, rows so far): progress of a long sweep
+
+
+def sweep(db: Database, ctx: Ctx, root: Path, *, tell: Tell | None = None) -> Swept:
+    """Destroy what the policy says is past its time, in batches; record it all."""
+    require(ctx, "clinic.configure", CANNOT)
+    started = time.monotonic()
+    sweep_id = str(uuid.uuid4())
+    now = ctx.clock.now()
+    with db.read() as s:
+        rule = policy.read(s, now)
+    counts: Counter[str] = Counter()
+    batches = _patients(db, rule, sweep_id, counts, tell)
+    batches += _commlog(db, rule, sweep_id, counts, tell)
+    gone = backups.remove_older(root, rule.backups_before)
+    counts["backup"] = len(gone)
+    with db.write() as s:
+        records.add(s, sweep_id, now, "backup", len(gone), rule.rule(policy.BACKUP_DAYS))
+        pruned = records.prune(s, rule.records_before)
+        records.add(s, sweep_id, now, "destruction_record", pruned, rule.rule(policy.RECORD_YEARS))
+        counts["destruction_record"] = pruned
+        audit.record(s, ctx, "sweep", "retention", sweep_id)
+        kept = records.of_sweep(s, sweep_id)
+    if counts["patient"]:
+        with db.write() as s:
+            rules.purge_index(s)
+    vacuumed = _vacuum(db)
+    return Swept(sweep_id, now, dict(counts), time.monotonic() - started, batches, vacuumed, kept)
+
+
+def _patients(
+    db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
+) -> int:
+    batches, after, why = 0, "", rule.rule(policy.APPOINTMENT_MONTHS)
+    while True:
+        with db.write() as s:
+            ids = rules.lapsed_ids(s, rule.patients_before, after, PATIENT_BATCH)
+            if not ids:
+                return batches
+            removed = rules.remove_patients(s, ids)
+            for kind, n in removed.items():
+                records.add(s, sweep_id, rule.now, kind, n, why)
+        counts.update(removed)
+        batches, after = batches + 1, ids[-1]
+        if tell is not None:
+            tell("patient", counts["patient"])
+
+
+def _commlog(
+    db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
+) -> int:
+    batches, why = 0, rule.rule(policy.COMMLOG_MONTHS)
+    while True:
+        with db.write() as s:
+            ids = rules.old_commlog_ids(s, rule.commlog_before, LOG_BATCH)
+            if not ids:
+                return batches
+            n = rules.remove_commlog(s, ids)
+            records.add(s, sweep_id, rule.now, "communication_entry", n, why)
+        counts["communication_entry"] += n
+        batches += 1
+        if tell is not None:
+            tell("communication_entry", counts["communication_entry"])
+
+
+def _vacuum(db: Database) -> bool:
+    """Give the freed pages back (where the file keeps auto_vacuum incremental), then
+    fold the WAL into the file. ``secure_delete`` has overwritten the freed bytes
+    either way; this makes the file smaller and the WAL empty."""
+    with db.raw() as conn:
+        mode = int(conn.execute("PRAGMA auto_vacuum").fetchone()[0])
+        if mode == 2:
+            conn.execute("PRAGMA incremental_vacuum").fetchall()
+    db.checkpoint()
+    return mode == 2
+
+
+def reviewed(db: Database) -> bool:
+    """Whether the scheduled sweep may run: a person has swept under this policy."""
+    with db.read() as s:
+        return review.reviewed(s)
+
+
+def destruction_records(db: Database, ctx: Ctx, limit: int = 200) -> list[Record]:
+    require(ctx, "clinic.configure", CANNOT)
+    with db.read() as s:
+        return records.recent(s, limit)
+
+
+# -- holds ---------------------------------------------------------------------------
+
+
+def hold(db: Database, ctx: Ctx, patient: str, reason: str) -> Hold:
+    """Put ``patient`` (a number, id or id prefix) on hold: no sweep removes it."""
+    require(ctx, "clinic.configure", CANNOT)
+    reason = clean_text(reason, "reason", 1000)
+    if not reason:
+        raise ValidationError(
+            "reason",
+            Text(QT_TRANSLATE_NOOP("core", "Give the reason for the hold (--reason).")),
+        )
+    with db.write() as s:
+        found = lookup.patient_row(s, patient)
+        return holds.place(s, ctx, found.id, reason)
+
+
+def unhold(db: Database, ctx: Ctx, patient: str) -> str:
+    """Lift the hold on ``patient``; NotFound if it had none. Returns the patient's id."""
+    require(ctx, "clinic.configure", CANNOT)
+    with db.write() as s:
+        found = lookup.patient_row(s, patient)
+        if not holds.lift(s, ctx, found.id):
+            raise NotFound(
+                Text(
+                    QT_TRANSLATE_NOOP("core", "Patient {number} is not on hold."),
+                    number=found.number,
+                )
+            )
+        return str(found.id)
+
+
+def held(db: Database, ctx: Ctx) -> list[Hold]:
+    require(ctx, "clinic.configure", CANNOT)
+    with db.read() as s:
+        return holds.every(s)

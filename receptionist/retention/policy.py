@@ -1,0 +1,176 @@
+"""The retention policy: one clinic setting per kind of data (Settings > Clinic,
+"Retention"), with the defaults of the clinic's privacy policy.
+
+Appointment records go 24 months after the patient's last appointment (and, with
+them, the patient's record: consents, documents, communication log, waitlist
+entries); the communication log of patients still kept goes after 12 months; the
+providers' delivery logs after 6 (they arrive with the reminders); backups older than
+180 days; destruction records are kept at least 3 years (KVKK). Audit events hold no
+patient data (ids and kinds only) and are kept for ever: their hash chain proves the
+log whole from the clinic's creation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from receptionist.settings import clinicstore
+from receptionist.settings.kinds import Whole
+from receptionist.settings.registry import Setting, declare
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+CONFIGURE = "clinic.configure"
+
+
+def _months(key: str, default: int, label: str, help_: str, low: int = 1) -> Setting:
+    return declare(
+        Setting(key, "clinic", Whole(low, 1200), default, Text(label), Text(help_), CONFIGURE)
+    )
+
+
+APPOINTMENT_MONTHS = _months(
+    "retention.appointment_months",
+    24,
+    QT_TRANSLATE_NOOP("core", "Keep patients, months after their last appointment"),
+    QT_TRANSLATE_NOOP(
+        "core",
+        "A patient whose last appointment is older than this is removed by the sweep, "
+        "with the appointments, consents, documents and communication log, unless the "
+        "patient is on hold.",
+    ),
+)
+COMMLOG_MONTHS = _months(
+    "retention.commlog_months",
+    12,
+    QT_TRANSLATE_NOOP("core", "Keep the communication log, months"),
+    QT_TRANSLATE_NOOP(
+        "core", "Calls, messages and letters older than this are removed by the sweep."
+    ),
+)
+DELIVERY_MONTHS = _months(
+    "retention.delivery_log_months",
+    6,
+    QT_TRANSLATE_NOOP("core", "Keep the providers' delivery logs, months"),
+    QT_TRANSLATE_NOOP(
+        "core", "SMS and WhatsApp delivery reports older than this are removed by the sweep."
+    ),
+)
+BACKUP_DAYS = declare(
+    Setting(
+        "retention.backup_days",
+        "clinic",
+        Whole(7, 3650),
+        180,
+        Text(QT_TRANSLATE_NOOP("core", "Delete backups older than, days")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "A backup holds the data of its day, patients since removed included: the "
+                "sweep deletes this clinic's backups older than this.",
+            )
+        ),
+        CONFIGURE,
+    )
+)
+RECORD_YEARS = declare(
+    Setting(
+        "retention.record_years",
+        "clinic",
+        Whole(3, 100),
+        3,
+        Text(QT_TRANSLATE_NOOP("core", "Keep destruction records, years")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "What each sweep destroyed (kind, count, when, under which policy; no "
+                "patient data). The law asks for at least three years.",
+            )
+        ),
+        CONFIGURE,
+    )
+)
+SWEEP_HOUR = declare(
+    Setting(
+        "retention.sweep_hour",
+        "clinic",
+        Whole(0, 23),
+        3,
+        Text(QT_TRANSLATE_NOOP("core", "Sweep at (hour)")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The quiet hour, in the clinic's time, of the daily sweep. A PC that was "
+                "off then sweeps once when it starts.",
+            )
+        ),
+        CONFIGURE,
+    )
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The policy's values, and the cut-offs they give at ``now`` (UTC)."""
+
+    now: datetime
+    appointment_months: int
+    commlog_months: int
+    delivery_log_months: int
+    backup_days: int
+    record_years: int
+
+    @property
+    def patients_before(self) -> datetime:
+        return months_before(self.now, self.appointment_months)
+
+    @property
+    def commlog_before(self) -> datetime:
+        return months_before(self.now, self.commlog_months)
+
+    @property
+    def delivery_before(self) -> datetime:
+        return months_before(self.now, self.delivery_log_months)
+
+    @property
+    def backups_before(self) -> datetime:
+        return self.now - timedelta(days=self.backup_days)
+
+    @property
+    def records_before(self) -> datetime:
+        return months_before(self.now, 12 * self.record_years)
+
+    def rule(self, setting: Setting) -> str:
+        """The policy a destruction record names: ``key=value``."""
+        return f"{setting.key}={getattr(self, setting.key.split('.', 1)[1])}"
+
+
+def read(session: Session, now: datetime) -> Policy:
+    def whole(setting: Setting) -> int:
+        value = clinicstore.value(session, setting)
+        assert isinstance(value, int)
+        return value
+
+    return Policy(
+        now,
+        whole(APPOINTMENT_MONTHS),
+        whole(COMMLOG_MONTHS),
+        whole(DELIVERY_MONTHS),
+        whole(BACKUP_DAYS),
+        whole(RECORD_YEARS),
+    )
+
+
+def months_before(when: datetime, months: int) -> datetime:
+    """``when`` moved back by whole calendar months (the 31st to the month's last day)."""
+    total = when.year * 12 + (when.month - 1) - months
+    year, month = divmod(total, 12)
+    month += 1
+    days = [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return when.replace(year=year, month=month, day=min(when.day, days[month - 1]))
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

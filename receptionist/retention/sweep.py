@@ -1,0 +1,181 @@
+"""What the policy says must go, found and removed one bounded batch at a time.
+
+Every function works inside the caller's transaction; the operation
+(``ops/retention.py``) gives each batch its own short write, so the desk never waits
+more than a moment. Rows are deleted, not hidden: the change feed's triggers log each
+deletion as a ``purge`` (so the cloud and the other PCs drop the row too), the file's
+connections run with ``secure_delete`` (the freed bytes are overwritten), and the
+copies kept elsewhere in the file go with the row: the search index's entry, the
+sync base (the row as the endpoint last had it) and the slots the deletion "freed".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from receptionist.models import to_micros
+
+# What a patient's record holds besides the patient row, deleted in this order
+# (the communication log may point at an appointment).
+CHILDREN = ("communication_entry", "patient_document", "consent", "waitlist_entry", "appointment")
+NOT_HELD = "NOT EXISTS (SELECT 1 FROM retention_hold h WHERE h.patient_id = {col})"
+# A patient's time ends ``appointment_months`` after the last appointment (or, with
+# none, after the record was made), whatever the appointments' status or tombstones.
+LAPSED = (
+    "SELECT p.id FROM patient p WHERE p.id > :after"
+    " AND NOT EXISTS (SELECT 1 FROM appointment a"
+    "   WHERE a.patient_id = p.id AND a.start_utc >= :before)"
+    " AND (p.created_at < :before"
+    "   OR EXISTS (SELECT 1 FROM appointment a WHERE a.patient_id = p.id))"
+    f" AND {NOT_HELD.format(col='p.id')}"
+)
+
+
+@dataclass(frozen=True)
+class Lapsed:
+    """A patient the sweep would remove (for the dry run: which patients)."""
+
+    id: str
+    number: str
+    name: str
+
+
+def lapsed_ids(session: Session, before: datetime, after: str = "", limit: int = 200) -> list[str]:
+    """The next ``limit`` patients past their time, by id after ``after``."""
+    rows = session.execute(
+        text(f"{LAPSED} ORDER BY p.id LIMIT :limit"),
+        {"before": to_micros(before), "after": after, "limit": limit},
+    )
+    return [r[0] for r in rows]
+
+
+def lapsed_patients(session: Session, before: datetime) -> list[Lapsed]:
+    rows = session.execute(
+        text(
+            "SELECT id, number, given_name || ' ' || family_name FROM patient"
+            f" WHERE id IN ({LAPSED}) ORDER BY number"
+        ),
+        {"before": to_micros(before), "after": ""},
+    )
+    return [Lapsed(*r) for r in rows]
+
+
+def lapsed_counts(session: Session, before: datetime) -> Counter[str]:
+    """How many rows of each kind removing every lapsed patient would delete."""
+    params = {"before": to_micros(before), "after": ""}
+    counts: Counter[str] = Counter()
+    for table in (*CHILDREN, "patient"):
+        column = "id" if table == "patient" else "patient_id"
+        found = session.execute(
+            text(f"SELECT count(*) FROM {table} WHERE {column} IN ({LAPSED})"), params
+        ).scalar_one()
+        counts[table] = int(found)
+    return counts
+
+
+def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
+    """Delete these patients and everything their record holds; rows per table."""
+    counts: Counter[str] = Counter()
+    if not ids:
+        return counts
+    given = {"ids": list(ids)}
+    for table in CHILDREN:
+        owned = f"SELECT id FROM {table} WHERE patient_id IN :ids"
+        _run(
+            session,
+            f"DELETE FROM sync_base WHERE entity = '{table}' AND row_id IN ({owned})",
+            given,
+        )
+        counts[table] = _run(session, f"DELETE FROM {table} WHERE patient_id IN :ids", given)
+    # The delete trigger offers the time an appointment held to the waitlist: these
+    # were past, and are not to be offered.
+    _run(session, "DELETE FROM freed_slot WHERE patient_id IN :ids", given)
+    _run(session, "DELETE FROM sync_base WHERE entity = 'patient' AND row_id IN :ids", given)
+    rowids = (
+        session.execute(
+            text("SELECT search_rowid FROM patient WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            given,
+        )
+        .scalars()
+        .all()
+    )
+    counts["patient"] = _run(session, "DELETE FROM patient WHERE id IN :ids", given)
+    unindex(session, rowids)
+    return counts
+
+
+def unindex(session: Session, rowids: Sequence[int]) -> None:
+    """Take these rows out of the search index, leaving FTS5's delete markers.
+
+    The index keeps FTS5's ``secure-delete`` on (migration 0001), which rewrites the
+    index's pages at each deletion: some 30 ms a patient in a large clinic, hours for
+    a sweep. Here it is off for this transaction only (the option is set back before
+    the commit, so no crash leaves it off); :func:`purge_index` then rewrites the
+    index once without the deleted entries, and ``secure_delete`` zeroes the pages it
+    frees."""
+    if not rowids:
+        return
+    session.execute(text(f"{_FTS_OPTION} ('secure-delete', 0)"))
+    session.execute(text("DELETE FROM patient_search WHERE rowid = :r"), [{"r": r} for r in rowids])
+    session.execute(text(f"{_FTS_OPTION} ('secure-delete', 1)"))
+
+
+def purge_index(session: Session) -> None:
+    """Rewrite the search index without the entries :func:`unindex` marked deleted."""
+    session.execute(text("INSERT INTO patient_search(patient_search) VALUES ('optimize')"))
+
+
+_FTS_OPTION = "INSERT INTO patient_search(patient_search, rank) VALUES"
+
+
+def old_commlog_ids(session: Session, before: datetime, limit: int = 1000) -> list[str]:
+    """Communication-log entries older than ``before`` of patients not on hold."""
+    rows = session.execute(
+        text(
+            "SELECT c.id FROM communication_entry c WHERE c.occurred_at < :before"
+            f" AND {NOT_HELD.format(col='c.patient_id')} LIMIT :limit"
+        ),
+        {"before": to_micros(before), "limit": limit},
+    )
+    return [r[0] for r in rows]
+
+
+def count_old_commlog(session: Session, before: datetime, patients_before: datetime) -> int:
+    """How many entries :func:`old_commlog_ids` will find once the patients lapsed at
+    ``patients_before`` are gone (the dry run's count: theirs are counted with them)."""
+    return int(
+        session.execute(
+            text(
+                "SELECT count(*) FROM communication_entry c WHERE c.occurred_at < :cut"
+                f" AND {NOT_HELD.format(col='c.patient_id')}"
+                f" AND c.patient_id NOT IN ({LAPSED})"
+            ),
+            {"cut": to_micros(before), "before": to_micros(patients_before), "after": ""},
+        ).scalar_one()
+    )
+
+
+def remove_commlog(session: Session, ids: Sequence[str]) -> int:
+    given = {"ids": list(ids)}
+    _run(
+        session,
+        "DELETE FROM sync_base WHERE entity = 'communication_entry' AND row_id IN :ids",
+        given,
+    )
+    return _run(session, "DELETE FROM communication_entry WHERE id IN :ids", given)
+
+
+def _run(session: Session, sql: str, params: Mapping[str, object]) -> int:
+    statement = text(sql)
+    if ":ids" in sql:
+        statement = statement.bindparams(bindparam("ids", expanding=True))
+    result = session.execute(statement, params)
+    return int(result.rowcount)  # type: ignore[attr-defined]

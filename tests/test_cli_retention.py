@@ -1,0 +1,91 @@
+"""`sweep [--dry-run]`, `patient hold|unhold` and `jobs list|run` through the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from factories import actor_ctx
+
+from receptionist.cli.main import main
+from receptionist.clock import FixedClock, SystemClock
+from receptionist.ops import patients
+from receptionist.store.vault import open_clinic
+
+
+def run(capsys: pytest.CaptureFixture[str], *words: str) -> tuple[int, object]:
+    code = main(["--json", *words])
+    out = capsys.readouterr().out
+    return code, json.loads(out) if out.strip() else None
+
+
+def old_patient(root: Path) -> str:
+    """A patient made three years ago, never seen since: past the default policy."""
+    db = open_clinic(root)
+    try:
+        then = FixedClock(SystemClock().now() - timedelta(days=3 * 365))
+        made = patients.add(db, actor_ctx("admin", then), patients.NewPatient("Old", "Timer"))
+        return made.number  # type: ignore[union-attr]
+    finally:
+        db.close()
+
+
+def test_sweep_hold_and_jobs_through_the_cli(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
+    number = old_patient(cli_env)
+    capsys.readouterr()
+
+    code, plan = run(capsys, "sweep", "--dry-run")
+    assert code == 0 and plan["dry_run"] and plan["counts"]["patient"] == 1  # type: ignore[index]
+    assert [p["number"] for p in plan["patients"]] == [number]  # type: ignore[index]
+
+    assert run(capsys, "patient", "hold", number, "--reason", "court case")[0] == 0
+    code, plan = run(capsys, "sweep", "--dry-run")
+    assert plan["counts"]["patient"] == 0 and plan["patients"] == []  # type: ignore[index]
+    code, swept = run(capsys, "sweep")
+    assert code == 0 and swept["records"] == []  # type: ignore[index]
+    assert main(["patient", "hold", number, "--reason", " "]) == 2
+    assert "reason" in capsys.readouterr().err
+
+    assert run(capsys, "patient", "unhold", number)[0] == 0
+    assert main(["patient", "unhold", number]) != 0
+    capsys.readouterr()
+    code, swept = run(capsys, "sweep")
+    assert code == 0 and swept["counts"]["patient"] == 1  # type: ignore[index]
+    assert {"kind": "patient", "count": 1} in [
+        {k: r[k] for k in ("kind", "count")}
+        for r in swept["records"]  # type: ignore[index]
+    ]
+    assert main(["patient", "show", number]) != 0  # gone
+    capsys.readouterr()
+
+    code, jobs = run(capsys, "jobs", "list")
+    assert code == 0
+    assert [(j["name"], j["outcome"]) for j in jobs] == [  # type: ignore[union-attr]
+        ("retention.sweep", None),
+        ("backup", None),
+    ]
+    code, ran = run(capsys, "jobs", "run", "backup")
+    assert code == 0 and ran["outcome"] == "ok"  # type: ignore[index]
+    code, jobs = run(capsys, "jobs", "list")
+    backup = next(j for j in jobs if j["name"] == "backup")  # type: ignore[union-attr]
+    assert backup["outcome"] == "ok" and backup["counts"]["bytes"] > 0
+    assert main(["jobs", "run", "nothing"]) == 2
+    assert "no job called nothing" in capsys.readouterr().err
+
+
+def test_a_receptionist_may_not_sweep(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
+    monkeypatch.setenv("RECEPTIONIST_USER_PASSWORD", "desk-password-1")
+    assert main(["user", "add", "deniz", "--role", "receptionist"]) == 0
+    capsys.readouterr()
+    assert main(["--user", "deniz", "sweep", "--dry-run"]) == 2
+    assert "Only a manager or an administrator can sweep" in capsys.readouterr().err

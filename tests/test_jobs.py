@@ -1,0 +1,175 @@
+"""Background jobs: what is due comes from the database and the clock; a PC that was
+off catches up once; one runner of a job at a time, across Database objects."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from receptionist.clock import Clock, FixedClock
+from receptionist.jobs import runner as jobs
+from receptionist.jobs.core import CORE
+from receptionist.jobs.registry import Daily, Every, Job, registry
+from receptionist.jobs.runner import Runner
+from receptionist.ops import settings as settings_ops
+from receptionist.retention.policy import SWEEP_HOUR
+from receptionist.store.storage import Database
+from receptionist.store.vault import open_clinic
+
+# 2026-03-02 is a Monday; the clinic's zone defaults to UTC unless set.
+MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def counting(name: str, trigger: Daily | Every, calls: list[str]) -> Job:
+    def work(db: Database, clock: Clock) -> Mapping[str, int]:
+        calls.append(name)
+        return {"calls": calls.count(name)}
+
+    return Job(name, work, trigger)
+
+
+def test_a_pc_off_for_days_runs_each_job_once_on_its_return(db: Database, ctx) -> None:
+    clock = FixedClock(MONDAY_10)
+    calls: list[str] = []
+    extra = (counting("every5", Every(5), calls),)
+    runner = Runner(registry(CORE, extra))
+    first = runner.run_due(db, clock)
+    assert [r.job for r in first] == ["retention.sweep", "backup", "every5"]
+    assert all(r.outcome == "ok" for r in first), [r.error for r in first]
+    assert runner.run_due(db, clock) == []  # nothing owed a second time
+
+    clock.advance(days=3, hours=2)  # off over three sweep and backup hours
+    again = runner.run_due(db, clock)
+    assert [r.job for r in again] == ["retention.sweep", "backup", "every5"]
+    assert runner.run_due(db, clock) == []
+    assert calls == ["every5", "every5"]
+    backups = sorted((db.path.parent / "backups").glob("*.rcbackup"))
+    assert len(backups) == 2  # one a run, not one per missed day
+
+
+def test_a_daily_job_is_due_from_its_hour_in_the_clinic_time(db: Database, ctx) -> None:
+    settings_ops.set_value(db, ctx, "clinic.timezone", "Europe/Istanbul")  # UTC+3
+    settings_ops.set_value(db, ctx, SWEEP_HOUR.key, 3)
+    calls: list[str] = []
+    job = counting("nightly", Daily(SWEEP_HOUR), calls)
+    runner = Runner([job])
+    clock = FixedClock(datetime(2026, 3, 2, 0, 30, tzinfo=UTC))  # 03:30 in Istanbul
+    assert len(runner.run_due(db, clock)) == 1
+    clock.set(datetime(2026, 3, 2, 23, 59, tzinfo=UTC))  # 02:59 the next day
+    assert runner.run_due(db, clock) == []
+    status = jobs.status(db, clock, [job])[0]
+    assert status.next_due == datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
+    clock.set(datetime(2026, 3, 3, 0, 0, tzinfo=UTC))  # 03:00
+    assert len(runner.run_due(db, clock)) == 1
+    assert calls == ["nightly", "nightly"]
+
+
+def test_a_failing_job_is_recorded_without_its_message_and_the_others_run(db: Database) -> None:
+    def broken(db: Database, clock: Clock) -> Mapping[str, int]:
+        raise ValueError("Ayşe Yılmaz")  # a message that must not be stored
+
+    calls: list[str] = []
+    runner = Runner([Job("broken", broken, Every(5)), counting("fine", Every(5), calls)])
+    clock = FixedClock(MONDAY_10)
+    ran = runner.run_due(db, clock)
+    assert [(r.job, r.outcome) for r in ran] == [("broken", "failed"), ("fine", "ok")]
+    shown = jobs.status(db, clock, runner.jobs)[0]
+    assert shown.outcome == "failed" and shown.error.startswith("ValueError at ")
+    assert "Ayşe" not in shown.error
+
+
+@pytest.fixture
+def second(db: Database) -> Iterator[Database]:
+    """Another Database on the same file: the app and `receptionist scheduler`."""
+    other = open_clinic(db.path.parent)
+    yield other
+    other.close()
+
+
+def test_two_runners_at_once_run_a_job_once(db: Database, second: Database) -> None:
+    inside, finish = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow(db: Database, clock: Clock) -> Mapping[str, int]:
+        calls.append("slow")
+        inside.set()
+        assert finish.wait(10)
+        return {}
+
+    job = Job("slow", slow, Every(5))
+    clock = FixedClock(MONDAY_10)
+    first, other = Runner([job], holder="app"), Runner([job], holder="service")
+    results: list[list[jobs.Ran]] = []
+    thread = threading.Thread(target=lambda: results.append(first.run_due(db, clock)))
+    thread.start()
+    try:
+        assert inside.wait(10)
+        assert other.run_due(second, clock) == []  # claimed by the first
+        assert other.run_now(second, clock, "slow") is None  # "Run now" waits its turn too
+        assert jobs.status(second, clock, [job])[0].running
+    finally:
+        finish.set()
+        thread.join(10)
+    assert [r.outcome for r in results[0]] == ["ok"]
+    assert other.run_due(second, clock) == []  # done: not due again for five minutes
+    assert calls == ["slow"]
+
+
+def test_a_claim_left_by_a_dead_runner_lapses(db: Database, second: Database) -> None:
+    calls: list[str] = []
+    job = counting("job", Every(5), calls)
+    clock = FixedClock(MONDAY_10)
+    dead = Runner([job], holder="dead")
+    assert dead._claim(db, clock, job, False) is not None  # claimed, then the process died
+    alive = Runner([job], holder="alive")
+    assert alive.run_due(second, clock) == []
+    clock.advance(minutes=job.lease_minutes + 1)
+    assert [r.outcome for r in alive.run_due(second, clock)] == ["ok"]
+    history = jobs.status(second, clock, [job])[0]
+    assert history.outcome == "ok" and calls == ["job"]
+
+
+def test_run_now_runs_a_job_that_is_not_due(db: Database) -> None:
+    calls: list[str] = []
+    runner = Runner([counting("job", Every(60), calls)])
+    clock = FixedClock(MONDAY_10)
+    runner.run_due(db, clock)
+    assert runner.run_due(db, clock) == []
+    ran = runner.run_now(db, clock, "job")
+    assert ran is not None and ran.counts == {"calls": 2}
+
+
+def test_job_names_are_unique() -> None:
+    with pytest.raises(ValueError, match="backup"):
+        registry(CORE, [Job("backup", lambda db, clock: {}, Every(1))])
+
+
+def test_the_record_of_runs_is_bounded(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs, "KEEP_RUNS", 3)
+    runner = Runner([counting("job", Every(1), [])])
+    clock = FixedClock(MONDAY_10)
+    for _ in range(6):
+        runner.run_now(db, clock, "job")
+        clock.advance(minutes=1)
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM job_run")).scalar_one() == 3
+
+
+def test_a_clock_set_back_then_forward_runs_nothing_twice(db: Database) -> None:
+    """A PC whose clock was wrong (or that woke from sleep): each tick asks the
+    database, so nothing needs re-arming and nothing runs twice for one slot."""
+    calls: list[str] = []
+    runner = Runner([counting("nightly", Daily(SWEEP_HOUR), calls)])
+    clock = FixedClock(MONDAY_10)
+    assert len(runner.run_due(db, clock)) == 1
+    clock.set(MONDAY_10.replace(day=1))  # set back a day: yesterday's slot is older
+    assert runner.run_due(db, clock) == []
+    clock.set(MONDAY_10.replace(hour=23))  # forward again, same day: already done
+    assert runner.run_due(db, clock) == []
+    clock.set(MONDAY_10.replace(day=3, hour=4))  # the next slot
+    assert len(runner.run_due(db, clock)) == 1
+    assert calls == ["nightly", "nightly"]

@@ -1,0 +1,244 @@
+"""Retention: the sweep of a synthetic five-year clinic removes exactly what the policy
+says and nothing else; holds keep a patient; the dry run writes nothing; a swept name
+is gone from the file's bytes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import plainpages
+import pytest
+from factories import actor_ctx, make_clinic
+from sqlalchemy import text
+
+from receptionist.clock import FixedClock
+from receptionist.context import Ctx
+from receptionist.demo.generate import Sizes, generate
+from receptionist.errors import NotFound, PermissionDenied, ValidationError
+from receptionist.journal import audit
+from receptionist.models import to_micros
+from receptionist.ops import commlog, retention
+from receptionist.ops import patients as patient_ops
+from receptionist.retention.policy import months_before
+from receptionist.store.storage import Database
+from receptionist.store.vault import unlock
+
+NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+FIVE_YEARS = Sizes(
+    providers=3, rooms=2, patients=300, appointments=3000, days_back=5 * 365, days_ahead=30,
+    churn=0.08,
+)  # fmt: skip
+TABLES = (
+    "patient", "appointment", "consent", "communication_entry", "patient_document",
+    "waitlist_entry", "provider", "service", "room", "staff_user", "clinic_setting",
+)  # fmt: skip
+
+
+@pytest.fixture
+def clinic(db: Database) -> Ctx:
+    """Five years of a clinic whose patients come and go, with a communication log."""
+    ctx = actor_ctx("admin", FixedClock(NOW), source="cli")
+    with db.write() as s:
+        make_clinic(s, ctx)
+        generate(s.connection(), FIVE_YEARS, NOW, seed=11)
+        for kind in ("provider", "room", "service", "patient", "appointment"):
+            audit.record(s, ctx, "generate", kind, None)
+        rows = s.execute(text("SELECT id, patient_id, start_utc FROM appointment")).all()
+        for n, (appointment_id, patient_id, start) in enumerate(rows[::5]):
+            s.execute(
+                text(
+                    "INSERT INTO communication_entry (id, created_at, updated_at, version,"
+                    " patient_id, occurred_at, channel, direction, summary, appointment_id)"
+                    " VALUES (:id, :at, :at, 1, :p, :at, 'phone', 'in', 'called', :a)"
+                ),
+                {"id": f"c{n}", "at": start, "p": patient_id, "a": appointment_id},
+            )
+            audit.record(s, ctx, "create", "communication_entry", f"c{n}")
+    return ctx
+
+
+def snapshot(db: Database) -> dict[str, set[str]]:
+    with db.read() as s:
+        return {t: {r[0] for r in s.execute(text(f"SELECT id FROM {t}"))} for t in TABLES}
+
+
+def expected_after_sweep(db: Database, held: set[str]) -> dict[str, set[str]]:
+    """The policy, computed here from the rows, without the sweep's SQL."""
+    patients_before = to_micros(months_before(NOW, 24))
+    log_before = to_micros(months_before(NOW, 12))
+    with db.read() as s:
+        last: dict[str, int] = defaultdict(int)
+        appointments = s.execute(text("SELECT id, patient_id, start_utc FROM appointment")).all()
+        for _, pid, start in appointments:
+            last[pid] = max(last[pid], start)
+        patients = s.execute(text("SELECT id, created_at FROM patient")).all()
+        gone = {
+            pid for pid, created in patients
+            if pid not in held
+            and (last[pid] < patients_before if pid in last else created < patients_before)
+        }  # fmt: skip
+        entries = s.execute(text("SELECT id, patient_id, occurred_at FROM communication_entry"))
+        logs = {
+            cid for cid, pid, at in entries
+            if pid not in gone and (pid in held or at >= log_before)
+        }  # fmt: skip
+    after = snapshot(db)
+    after["patient"] -= gone
+    after["appointment"] = {a for a, pid, _ in appointments if pid not in gone}
+    after["communication_entry"] = logs
+    return after
+
+
+def test_a_five_year_clinic_loses_exactly_what_the_policy_says(db: Database, clinic: Ctx) -> None:
+    data_dir = db.path.parent
+    plan = retention.dry_run(db, clinic, data_dir)
+    lapsed = sorted(p.number for p in plan.patients)
+    assert 50 < len(lapsed) < 250, "the synthetic clinic has patients on both sides"
+    held = {retention.hold(db, clinic, number, "court case 12/2026").patient_id
+            for number in lapsed[:3]}  # fmt: skip
+    before = snapshot(db)
+    expected = expected_after_sweep(db, held)
+    assert before["appointment"] - expected["appointment"], "something to sweep"
+    assert before["communication_entry"] - expected["communication_entry"]
+
+    swept = retention.sweep(db, clinic, data_dir)
+
+    assert snapshot(db) == expected
+    assert swept.counts["patient"] == len(before["patient"] - expected["patient"])
+    assert swept.counts["appointment"] == len(before["appointment"] - expected["appointment"])
+    gone_log = before["communication_entry"] - expected["communication_entry"]
+    assert swept.counts["communication_entry"] == len(gone_log)
+    recorded: dict[str, int] = defaultdict(int)
+    for record in swept.records:
+        recorded[record.kind] += record.count
+        assert record.sweep_id == swept.sweep_id and record.at == NOW
+    assert recorded["appointment"] == swept.counts["appointment"]
+    assert recorded["communication_entry"] == len(gone_log)
+    assert {r.policy for r in swept.records if r.kind == "patient"} == {
+        "retention.appointment_months=24"
+    }
+    with db.read() as s:
+        event = s.execute(
+            text("SELECT action, entity_type, entity_id FROM audit_event ORDER BY seq DESC")
+        ).first()
+        purged = s.execute(
+            text("SELECT count(*) FROM change_log WHERE entity = 'appointment' AND kind = 'purge'")
+        ).scalar_one()
+        offered = s.execute(text("SELECT count(*) FROM freed_slot")).scalar_one()
+        assert audit.verify(s).ok, audit.verify(s).problem  # the chain is whole
+    assert tuple(event) == ("sweep", "retention", swept.sweep_id)
+    assert purged == swept.counts["appointment"]  # the deletions reach the change feed
+    assert offered == 0  # the past slots are not offered to the waitlist
+    # A second sweep finds nothing more, and records that as nothing.
+    again = retention.sweep(db, clinic, data_dir)
+    assert not any(again.counts.values()) and again.records == []
+
+
+def test_a_dry_run_writes_nothing(db: Database, clinic: Ctx) -> None:
+    with db.read() as s:
+        changes = s.execute(text("SELECT count(*) FROM change_log")).scalar_one()
+        events = s.execute(text("SELECT count(*) FROM audit_event")).scalar_one()
+    before = snapshot(db)
+    plan = retention.dry_run(db, clinic, db.path.parent)
+    assert plan.counts["appointment"] > 0 and plan.counts["patient"] == len(plan.patients)
+    assert snapshot(db) == before
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM change_log")).scalar_one() == changes
+        assert s.execute(text("SELECT count(*) FROM audit_event")).scalar_one() == events
+        assert s.execute(text("SELECT count(*) FROM destruction_record")).scalar_one() == 0
+    swept = retention.sweep(db, clinic, db.path.parent)
+    for kind in ("patient", "appointment", "communication_entry", "consent"):
+        assert swept.counts[kind] == plan.counts[kind], kind
+
+
+def test_holds_are_placed_lifted_and_refused_plainly(db: Database, clinic: Ctx) -> None:
+    number = retention.dry_run(db, clinic, db.path.parent).patients[0].number
+    hold = retention.hold(db, clinic, number, "medical board review")
+    assert [h.patient_id for h in retention.held(db, clinic)] == [hold.patient_id]
+    assert number not in {p.number for p in retention.dry_run(db, clinic, db.path.parent).patients}
+    assert retention.unhold(db, clinic, number) == hold.patient_id
+    with pytest.raises(NotFound, match="not on hold"):
+        retention.unhold(db, clinic, number)
+    with pytest.raises(ValidationError) as refused:
+        retention.hold(db, clinic, number, "  ")
+    assert refused.value.field == "reason"
+    desk = actor_ctx("receptionist", clinic.clock, source="cli")
+    with pytest.raises(PermissionDenied):
+        retention.sweep(db, desk, db.path.parent)
+
+
+def test_expired_backups_and_old_destruction_records_go(db: Database, clinic: Ctx) -> None:
+    from receptionist.ops import backups
+
+    old = Ctx(clinic.actor, FixedClock(NOW - timedelta(days=200)))
+    made = backups.create(db, old, db.path.parent)
+    fresh = backups.create(db, clinic, db.path.parent)
+    swept = retention.sweep(db, clinic, db.path.parent)
+    assert not made.path.exists() and fresh.path.exists()
+    assert swept.counts["backup"] == 1
+    assert ("backup", 1, "retention.backup_days=180") in {
+        (r.kind, r.count, r.policy) for r in swept.records
+    }
+    almost = Ctx(clinic.actor, FixedClock(NOW + timedelta(days=3 * 365)))
+    assert retention.sweep(db, almost, db.path.parent).counts["destruction_record"] == 0
+    later = Ctx(clinic.actor, FixedClock(NOW + timedelta(days=3 * 365 + 2)))
+    assert retention.sweep(db, later, db.path.parent).counts["destruction_record"] == len(
+        swept.records
+    )
+
+
+def test_a_swept_name_is_gone_from_the_file(db: Database, clinic: Ctx) -> None:
+    then = Ctx(clinic.actor, FixedClock(NOW - timedelta(days=3 * 365)))
+    added = patient_ops.add(
+        db, then, patient_ops.NewPatient("Zebulonia", "Quixoteson", "+905321234567")
+    )
+    patient_id = added.id  # type: ignore[union-attr]
+    with db.write() as s:
+        provider, service = s.execute(
+            text("SELECT provider_id, service_id FROM appointment LIMIT 1")
+        ).one()
+        start = to_micros(NOW - timedelta(days=3 * 365 - 1))
+        s.execute(
+            text(
+                "INSERT INTO appointment (id, created_at, updated_at, version, patient_id,"
+                " provider_id, service_id, start_utc, end_utc, status, notes,"
+                " cancellation_reason, override_reason)"
+                " VALUES ('zq', :t, :t, 1, :p, :pr, :sv, :t, :t + 1800000000, 'completed',"
+                " 'Zebulonia asked for mornings', '', '')"
+            ),
+            {"t": start, "p": patient_id, "pr": provider, "sv": service},
+        )
+    commlog.add(db, then, patient_id, channel="phone", direction="in", summary="Quixoteson rang")
+    db.checkpoint()
+    key = unlock(db.path.parent)
+    for needle in (b"Zebulonia", b"Quixoteson"):
+        assert plainpages.holds(db.path, key, needle), "the decryption finds what is there"
+
+    retention.sweep(db, clinic, db.path.parent)
+
+    for needle in (b"Zebulonia", b"Quixoteson", b"zebulonia", b"quixoteson"):
+        assert not plainpages.holds(db.path, key, needle), needle
+    assert not Path(f"{db.path}-wal").exists() or Path(f"{db.path}-wal").stat().st_size == 0
+
+
+def test_the_scheduled_sweep_waits_for_a_person_after_each_policy_change(
+    db: Database, clinic: Ctx
+) -> None:
+    from receptionist.jobs.core import sweep as scheduled
+    from receptionist.ops import settings as settings_ops
+
+    count = "SELECT count(*) FROM appointment"
+    with db.read() as s:
+        before = s.execute(text(count)).scalar_one()
+    assert scheduled(db, clinic.clock) == {"awaiting_person": 1}  # never swept by a person
+    retention.sweep(db, clinic, db.path.parent)  # a person's (source "cli")
+    with db.read() as s:
+        swept = s.execute(text(count)).scalar_one()
+    assert swept < before
+    assert "awaiting_person" not in scheduled(db, clinic.clock)
+    settings_ops.set_value(db, clinic, "retention.appointment_months", 12)
+    assert scheduled(db, clinic.clock) == {"awaiting_person": 1}  # shortened: a person first
+    with db.read() as s:
+        assert s.execute(text(count)).scalar_one() == swept

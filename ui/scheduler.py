@@ -1,0 +1,124 @@
+"""The app's background jobs: APScheduler's QtScheduler wakes a tick every minute.
+
+The tick runs on APScheduler's thread pool, never on the GUI thread, and on a
+Database of its own (``Database.twin``: the same file and key, its own connections),
+so the one database worker stays free for the desk while a sweep or a backup runs.
+What the jobs write reaches the views like a write of another process: the main
+window's clinic events notice the commit within a second (the change feed).
+``ran`` tells the GUI thread what ran (Settings > Jobs redraws from it).
+
+The options (``receptionist.jobs.scheduling``): no misfire grace limit, coalesced, one
+instance; the first tick at start, so what the PC owes since it was last on runs
+once, at once. Nothing of ours is in APScheduler's store: after sleep or a clock
+change the next tick sees the new time (no re-arming needed). ``receptionist scheduler``
+may run beside the app: the leases in the file keep a job to one runner.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.qt import QtScheduler
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from receptionist.clock import Clock
+from receptionist.jobs.registry import Job
+from receptionist.jobs.runner import Ran, Runner
+from receptionist.jobs.scheduling import tick_options
+from receptionist.safelog import describe
+from receptionist.store.storage import Database
+
+from .tasks import TaskManager
+
+log = logging.getLogger(__name__)
+
+
+class _QtScheduler(QtScheduler):  # type: ignore[misc]
+    """APScheduler's QtScheduler with a timer it can stop: under PySide6,
+    ``QTimer.singleShot`` returns None, so the original cannot cancel a pending wake-up,
+    and a scheduler shut down would go on waking every minute. Wake-ups are asked for on
+    the GUI thread (the timer, ``start``, ``run_now``), where the timer lives."""
+
+    _own_timer: QTimer | None = None
+
+    def _start_timer(self, wait_seconds: float | None) -> None:
+        self._stop_timer()
+        if wait_seconds is not None:
+            timer = QTimer()
+            timer.setSingleShot(True)
+            timer.timeout.connect(self._process_jobs)
+            timer.start(min(int(wait_seconds * 1000), 2_147_483_647))
+            self._own_timer = timer
+
+    def _stop_timer(self) -> None:
+        timer, self._own_timer = self._own_timer, None
+        if timer is not None:
+            timer.stop()
+            timer.deleteLater()
+
+
+class JobScheduler(QObject):
+    ran = Signal(object)  # list[Ran], on the GUI thread
+    _told = Signal(object)
+
+    def __init__(
+        self, tasks: TaskManager, clock: Clock, jobs: Iterable[Job], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self.clock = clock
+        self.jobs = tuple(jobs)
+        self.runner = Runner(self.jobs)
+        self._db: Database | None = None
+        self._lock = threading.Lock()  # the tick and a "Run now" share the Database
+        self._scheduler: _QtScheduler | None = None
+        self._told.connect(self.ran)  # emitted from the pool: queued to the GUI thread
+
+    def start(self) -> None:
+        if self._scheduler is not None:
+            return
+        self._scheduler = _QtScheduler(timezone=UTC)
+        self._scheduler.add_job(self._tick, next_run_time=datetime.now(UTC), **tick_options())
+        self._scheduler.start()
+        self.tasks.shuttingDown.connect(self.stop)
+
+    def run_now(self, name: str) -> None:
+        """Run ``name`` now on the pool (``ran`` tells how it went)."""
+        if self._scheduler is not None:
+            self._scheduler.add_job(self._run_now, args=(name,), misfire_grace_time=None)
+
+    def stop(self) -> None:
+        """Stop waking; wait for a job that is running, then close its database."""
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.remove_all_jobs()
+            scheduler.shutdown(wait=True)
+        with self._lock:
+            db, self._db = self._db, None
+            if db is not None:
+                db.close()
+
+    def _database(self) -> Database | None:
+        if self._db is None and self.tasks.db is not None:
+            self._db = self.tasks.db.twin()
+        return self._db
+
+    def _tick(self) -> None:
+        self._guarded(lambda db: self.runner.run_due(db, self.clock))
+
+    def _run_now(self, name: str) -> None:
+        self._guarded(lambda db: [r for r in [self.runner.run_now(db, self.clock, name)] if r])
+
+    def _guarded(self, work: Callable[[Database], list[Ran]]) -> None:
+        with self._lock:
+            try:
+                db = self._database()
+                ran = work(db) if db is not None else []
+            except Exception as exc:  # the next tick tries again
+                log.error("the jobs' tick failed: %s", describe(exc))
+                return
+        if ran:
+            self._told.emit(ran)
