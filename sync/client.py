@@ -26,7 +26,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from .round import Gap, PullPage, PushAnswer, ResetRequired, Unreachable
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-PULL_LIMIT = 500
+PULL_LIMIT = 2_000  # records a page: a first download of 700,000 is 350 transactions
 
 
 class Refused(ReceptionistError):

@@ -27,6 +27,7 @@ from receptionist.replica.apply import (
     conflict_rows,
     keep_conflicts,
 )
+from receptionist.replica.bulk import apply_new
 from receptionist.replica.outbox import Change, next_batch, pending, stage, waiting
 from receptionist.replica.outbox import answered as outbox_answered
 from receptionist.replica.outbox import renumber as outbox_renumber
@@ -182,7 +183,7 @@ def apply_pull(
         keys = state.keys(s)
         keep_conflicts(s, conflicts)
         open_rows = conflict_rows(conflicts)
-        for pulled in records:
+        for pulled in apply_new(s, sync.clinic_id, keys, records, applied):
             apply_record(s, sync.clinic_id, keys, pulled, applied, conflicted=open_rows)
         for conflict in conflicts:
             if conflict.kind == "overlap" and conflict.records and not conflict.resolved:
@@ -190,9 +191,9 @@ def apply_pull(
                 # gets it, so all hold both bookings until a person decides.
                 refused = Pulled(conflict.records[0], "endpoint")
                 apply_record(s, sync.clinic_id, keys, refused, applied, conflicted=open_rows)
-        for entity, row_id in applied.inserted_rows:
-            actions = coverage.CREATED_BY.get(entity)
-            audit.record(s, ctx, actions[1][0] if actions else "create", entity, row_id)
+        audit.record_many(s, ctx, [
+            (_created(entity), entity, row_id) for entity, row_id in applied.inserted_rows
+        ])  # fmt: skip
         merged = {(e, r) for e, r in applied.merged_rows}
         applied.settled = [
             c.id for c in conflicts
@@ -200,6 +201,11 @@ def apply_pull(
         ]  # fmt: skip
         sync.pull_cursor = new_cursor
     return applied
+
+
+def _created(entity: str) -> str:
+    actions = coverage.CREATED_BY.get(entity)
+    return actions[1][0] if actions else "create"
 
 
 def reset_cursor(db: Database) -> None:

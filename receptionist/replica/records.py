@@ -12,6 +12,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Date, LargeBinary
@@ -134,7 +135,15 @@ def decode(
 
     A purged row's values are its id, version and ``deleted_at`` only, with
     ``"purged": True``."""
-    model = synced_tables().get(record.entity)
+    model, values, _ = opened(record, clinic_id, keys)
+    return model, values
+
+
+def opened(
+    record: Record, clinic_id: str, keys: dict[int, ClinicKey]
+) -> tuple[type[Synced], dict[str, object], dict[str, object]]:
+    """:func:`decode`, and the values as JSON holds them (as sealed)."""
+    model = _models().get(record.entity)
     key = keys.get(record.key_gen)
     place = Place(clinic_id, record.entity, record.id, record.version)
     if model is None or key is None:
@@ -146,17 +155,34 @@ def decode(
         raise _unusable(record.entity)
     if (raw.get("deleted_at") is not None) != record.deleted:
         raise _unusable(record.entity)
-    types = {c.key: c.columns[0].type for c in model.__mapper__.column_attrs}  # type: ignore[attr-defined]
+    types = _types(record.entity)
     if raw.pop(PURGED, False) is True:
         if not record.deleted or set(raw) != {"id", "version", "deleted_at"}:
             raise _unusable(record.entity)
-        return model, {**{k: _from_json(types[k], v) for k, v in raw.items()}, PURGED: True}
+        typed = {k: _from_json(types[k], v) for k, v in raw.items()}
+        return model, {**typed, PURGED: True}, raw
     for field in ROUTING.get(record.entity, ()):
         if record.clear.get(field) != raw.get(field):
             raise _unusable(record.entity)
-    if set(raw) != set(synced_columns(model)):
+    if set(raw) != _columns(record.entity):
         raise _unusable(record.entity)
-    return model, {k: _from_json(types[k], v) for k, v in raw.items()}
+    return model, {k: _from_json(types[k], v) for k, v in raw.items()}, raw
+
+
+@cache
+def _models() -> dict[str, type[Synced]]:
+    return synced_tables()
+
+
+@cache
+def _types(entity: str) -> dict[str, Any]:
+    model = _models()[entity]
+    return {c.key: c.columns[0].type for c in model.__mapper__.column_attrs}  # type: ignore[attr-defined]
+
+
+@cache
+def _columns(entity: str) -> frozenset[str]:
+    return frozenset(synced_columns(_models()[entity]))
 
 
 def _unusable(entity: str) -> Tampered:
