@@ -172,6 +172,12 @@ class Client:
         conflicts = [_conflict(c) for c in page["conflicts"]]
         return PullPage(records, conflicts, int(page["cursor"]), bool(page["more"]))
 
+    def reseal(self, records: list[Record]) -> list[str]:
+        """Records sealed again under a newer generation; each one's outcome."""
+        body = {"records": [r.to_json() for r in records]}
+        found: list[str] = self._call("POST", "/v1/reseal", json=body)["outcomes"]
+        return found
+
     def conflicts(self, state: str = "open") -> list[PulledConflict]:
         found = self._call("GET", "/v1/conflicts", params={"state": state})["conflicts"]
         return [_conflict(c) for c in found]
