@@ -146,8 +146,10 @@ def opened(
     model = _models().get(record.entity)
     key = keys.get(record.key_gen)
     place = Place(clinic_id, record.entity, record.id, record.version)
-    if model is None or key is None:
+    if model is None:
         raise _unusable(record.entity)
+    if key is None:
+        raise _no_key(record.entity)
     raw = json.loads(open_sealed(key, place, record.sealed))
     if not isinstance(raw, dict) or raw.get("id") != record.id:
         raise _unusable(record.entity)
@@ -183,6 +185,20 @@ def _types(entity: str) -> dict[str, Any]:
 @cache
 def _columns(entity: str) -> frozenset[str]:
     return frozenset(synced_columns(_models()[entity]))
+
+
+def _no_key(entity: str) -> Tampered:
+    return Tampered(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "A {entity} record from the cloud endpoint is sealed with a clinic key this "
+                "PC does not hold (the key was rotated). Nothing of it was applied; sync "
+                "again, and if this PC was revoked, ask an administrator to invite it again.",
+            ),
+            entity=entity,
+        )
+    )
 
 
 def _unusable(entity: str) -> Tampered:

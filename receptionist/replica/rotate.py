@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .records import Record, _unusable
+from .records import Record, _no_key
 from .seal import ClinicKey, Place, open_sealed, seal
 
 
@@ -15,7 +15,7 @@ def reseal_record(
     """``record`` under ``key``; Tampered if it does not open with the key it names."""
     old = keys.get(record.key_gen)
     if old is None:
-        raise _unusable(record.entity)
+        raise _no_key(record.entity)
     place = Place(clinic_id, record.entity, record.id, record.version)
     plaintext = open_sealed(old, place, record.sealed)
     return replace(record, key_gen=key.generation, sealed=seal(key, place, plaintext))
