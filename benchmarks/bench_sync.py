@@ -151,7 +151,7 @@ def bench_push(url: str, database: str, folder: Path, changes: int, runs: int) -
             cloud.connect(db, admin(), url, code, f"PUSH-{run}")
             cloud.sync_once(db, SystemClock())  # the upload of the new clinic
             made = fill(db, patients=changes * 3 // 10, appointments=changes * 7 // 10)
-            took, result, timed = timed_round(db)
+            took, result, timed = profiled(lambda db=db: timed_round(db))
             assert replica.status(db).waiting == 0, "the endpoint did not acknowledge all"
             totals.append(took)
             requests += timed.pushes

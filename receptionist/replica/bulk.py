@@ -7,7 +7,9 @@ rows of a page are inserted with one statement per table (in the order tables re
 to each other), their bases with one more, all logged in the change feed with their
 writer as origin (never echoed back); a new patient takes its place in the search
 index as :func:`~receptionist.patients.searchindex.index_patient` would give it.
-Every other record goes through :func:`.apply.apply_record`, after these.
+A record whose values this PC's row already has (its own push, come back to it) only
+moves the row's base on, in bulk too. Every other record goes through
+:func:`.apply.apply_record`, after these.
 """
 
 from __future__ import annotations
@@ -16,15 +18,16 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Table, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
 from receptionist.models import Base, Patient, SyncBase, Synced
 from receptionist.patients import searchindex
 
-from .apply import Applied, Pulled
-from .records import PURGED, opened
+from .apply import Applied, Pulled, _plain
+from .records import PURGED, opened, values_of
 from .seal import ClinicKey
 
 _LOOKUP = 500  # ids per look-up of what this PC already holds
@@ -59,11 +62,20 @@ def apply_new(
     :func:`.apply.apply_record`. Tampered (and nothing written) for one that does not
     open."""
     session.flush()
-    held = _held(session, records)
+    rows, held = _held(session, records)
     rest: list[Pulled] = []
     new: list[_New] = []
+    same: list[_New] = []
     for pulled in records:
         key = (pulled.record.entity, pulled.record.id)
+        row = rows.get(key)
+        if row is not None:  # the same values here (this PC's own push, come back)?
+            model, values, plain = opened(pulled.record, clinic_id, keys)
+            if PURGED not in values and _plain(values_of(row)) == _plain(values):
+                same.append(_New(pulled, model, values, plain))
+            else:
+                rest.append(pulled)
+            continue
         if key in held:
             rest.append(pulled)
             continue
@@ -72,6 +84,8 @@ def apply_new(
         if values.pop(PURGED, False):
             continue  # gone, and never here: nothing to remove
         new.append(_New(pulled, model, values, plain))
+    _keep_bases(session, same)
+    applied.unchanged += len(same)
     order = {table.name: i for i, table in enumerate(Base.metadata.sorted_tables)}
     new.sort(key=lambda n: order[n.pulled.record.entity])  # stable: page order within a table
     at = 0
@@ -79,17 +93,28 @@ def apply_new(
         run = _run(new, at)
         _insert(session, run)
         at += len(run)
-    if new:
-        session.execute(
-            insert(SyncBase),
-            [{"entity": n.pulled.record.entity, "row_id": n.pulled.record.id,
-              "version": n.pulled.record.version,
-              "payload": json.dumps(n.plain, ensure_ascii=False, sort_keys=True)}
-             for n in new],
-        )  # fmt: skip
+    _keep_bases(session, new)
     applied.inserted += len(new)
     applied.inserted_rows += [(n.pulled.record.entity, n.pulled.record.id) for n in new]
     return rest
+
+
+def _keep_bases(session: Session, records: list[_New]) -> None:
+    """The records as their rows' bases: what the endpoint holds now."""
+    if not records:
+        return
+    upsert = sqlite_insert(SyncBase)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["entity", "row_id"],
+        set_={"version": upsert.excluded.version, "payload": upsert.excluded.payload},
+    )
+    session.execute(
+        upsert,
+        [{"entity": n.pulled.record.entity, "row_id": n.pulled.record.id,
+          "version": n.pulled.record.version,
+          "payload": json.dumps(n.plain, ensure_ascii=False, sort_keys=True)}
+         for n in records],
+    )  # fmt: skip
 
 
 def _run(new: list[_New], at: int) -> list[_New]:
@@ -194,24 +219,27 @@ def _place_crowded(session: Session, crowded: list[dict[str, object]]) -> None:
         )
 
 
-def _held(session: Session, records: Iterable[Pulled]) -> set[tuple[str, str]]:
-    """Which of the records' rows this PC holds, or holds a base of."""
+def _held(
+    session: Session, records: Iterable[Pulled]
+) -> tuple[dict[tuple[str, str], Synced], set[tuple[str, str]]]:
+    """The records' rows this PC holds; and which it holds, or holds a base of."""
     wanted: dict[str, list[str]] = {}
     for pulled in records:
         wanted.setdefault(pulled.record.entity, []).append(pulled.record.id)
     models = changefeed.synced_tables()
+    rows: dict[tuple[str, str], Synced] = {}
     found: set[tuple[str, str]] = set()
     for entity, ids in wanted.items():
         model = models.get(entity)
         for at in range(0, len(ids), _LOOKUP):
             part = ids[at : at + _LOOKUP]
             if model is not None:
-                found.update((entity, i) for i in session.scalars(
-                    select(model.id).where(model.id.in_(part))))  # fmt: skip
+                rows.update(((entity, r.id), r) for r in session.scalars(
+                    select(model).where(model.id.in_(part))))  # fmt: skip
             found.update((entity, i) for i in session.scalars(
                 select(SyncBase.row_id).where(SyncBase.entity == entity,
                                               SyncBase.row_id.in_(part))))  # fmt: skip
-    return found
+    return rows, found | set(rows)
 
 
 __all__ = ["apply_new"]
