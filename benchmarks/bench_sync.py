@@ -38,10 +38,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests" / "sync")]
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks"), str(REPO / "tests" / "sync")]
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 from bench_sync_server import bench_pulls, endpoint  # noqa: E402
+from common import QUIET_LOOP_MS, probe  # noqa: E402
 from serverkit import PgCluster, pg_bin_dir  # noqa: E402
 from sqlalchemy import text, update  # noqa: E402
 
@@ -117,12 +118,41 @@ class Timed:
         self.inner.resolve(conflict_id, resolution)
 
 
+CPU: list[tuple[float, float]] = []  # each timed round's CPU seconds: (the PC, the endpoint)
+
+
+def endpoint_cpu() -> float:
+    """CPU seconds used so far by this process's children (the endpoint)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():  # ppid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def timed_round(db: Database) -> tuple[float, rounds.RoundResult, Timed]:
+    """One round, timed; its CPU seconds (PC and endpoint) go to CPU: on a shared,
+    busy machine they say what the wall time would be on a quiet one."""
     with cloud.client_for(db) as client:
         timed = Timed(client, [], [])
-        began = time.perf_counter()
+        began, cpu, served = time.perf_counter(), time.process_time(), endpoint_cpu()
         result = rounds.run(db, timed, SystemClock())
+        CPU.append((time.process_time() - cpu, endpoint_cpu() - served))
         return time.perf_counter() - began, result, timed
+
+
+def cpu_line(runs: int) -> str:
+    mine = [pc for pc, _ in CPU[-runs:]]
+    theirs = [server for _, server in CPU[-runs:]]
+    return (
+        f"; CPU median: PC {statistics.median(mine):.2f} s + endpoint "
+        f"{statistics.median(theirs):.2f} s (PostgreSQL's own not counted)"
+    )
 
 
 def figures(samples: list[float]) -> str:
@@ -159,7 +189,8 @@ def bench_push(url: str, database: str, folder: Path, changes: int, runs: int) -
         finally:
             db.close()
     print(f"(a) push of {pushed:,} offline changes ({made:,} feed entries), end to end: "
-          f"{figures(totals)}; each push request {ms(requests)}   [target <= 10 s]")  # fmt: skip
+          f"{figures(totals)}; each push request {ms(requests)}{cpu_line(runs)}"
+          "   [target <= 10 s]")  # fmt: skip
 
 
 def profiled(fn: Callable[[], Any]) -> Any:
@@ -277,7 +308,7 @@ def bench_download(
         source.close()
     print(f"(b) first download of {patients:,} patients and {appointments:,} appointments "
           f"({pulled:,} records) onto a new PC: {figures(totals)}; each pull request "
-          f"{ms(pulls)}   [target <= 120 s]")  # fmt: skip
+          f"{ms(pulls)}{cpu_line(runs)}   [target <= 120 s]")  # fmt: skip
 
 
 # -- the endpoint's database ---------------------------------------------------------
@@ -313,8 +344,14 @@ def fast_keys() -> None:
 
 
 def load() -> str:
+    """The machine's load now, and how much slower than when quiet it runs a fixed
+    Python loop (benchmarks/common.py): the figures above scale with it."""
     one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+    speed = statistics.median(probe() for _ in range(15)) / QUIET_LOOP_MS
+    return (
+        f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores; "
+        f"a fixed loop ran {speed:.1f}x its quiet time"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

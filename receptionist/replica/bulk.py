@@ -14,7 +14,6 @@ moves the row's base on, in bulk too. Every other record goes through
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -48,7 +47,7 @@ class _New:
     pulled: Pulled
     model: type[Synced]
     values: dict[str, object]
-    plain: dict[str, object]  # the values as JSON holds them: the base's payload
+    plain: str  # the values' JSON as sealed (sorted keys, as encode writes it): the base
 
 
 def apply_new(
@@ -112,7 +111,7 @@ def _keep_bases(session: Session, records: list[_New]) -> None:
         upsert,
         [{"entity": n.pulled.record.entity, "row_id": n.pulled.record.id,
           "version": n.pulled.record.version,
-          "payload": json.dumps(n.plain, ensure_ascii=False, sort_keys=True)}
+          "payload": n.plain}
          for n in records],
     )  # fmt: skip
 

@@ -141,8 +141,8 @@ def decode(
 
 def opened(
     record: Record, clinic_id: str, keys: dict[int, ClinicKey]
-) -> tuple[type[Synced], dict[str, object], dict[str, object]]:
-    """:func:`decode`, and the values as JSON holds them (as sealed)."""
+) -> tuple[type[Synced], dict[str, object], str]:
+    """:func:`decode`, and the values' JSON as it was sealed."""
     model = _models().get(record.entity)
     key = keys.get(record.key_gen)
     place = Place(clinic_id, record.entity, record.id, record.version)
@@ -150,7 +150,8 @@ def opened(
         raise _unusable(record.entity)
     if key is None:
         raise _no_key(record.entity)
-    raw = json.loads(open_sealed(key, place, record.sealed))
+    text = open_sealed(key, place, record.sealed).decode("utf-8")
+    raw = json.loads(text)
     if not isinstance(raw, dict) or raw.get("id") != record.id:
         raise _unusable(record.entity)
     if raw.get("version") != record.version:
@@ -162,13 +163,13 @@ def opened(
         if not record.deleted or set(raw) != {"id", "version", "deleted_at"}:
             raise _unusable(record.entity)
         typed = {k: _from_json(types[k], v) for k, v in raw.items()}
-        return model, {**typed, PURGED: True}, raw
+        return model, {**typed, PURGED: True}, text
     for field in ROUTING.get(record.entity, ()):
         if record.clear.get(field) != raw.get(field):
             raise _unusable(record.entity)
     if set(raw) != _columns(record.entity):
         raise _unusable(record.entity)
-    return model, {k: _from_json(types[k], v) for k, v in raw.items()}, raw
+    return model, {k: _from_json(types[k], v) for k, v in raw.items()}, text
 
 
 @cache
