@@ -15,6 +15,7 @@ Folding is idempotent: ``fold(fold(s)) == fold(s)``.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # Letters that survive decomposition but should compare equal to another letter.
 _LETTER_MAP = {
@@ -29,6 +30,7 @@ _JOINERS = frozenset("'’‘ʼ`´ـ")  # apostrophes and the Arabic tatweel joi
 _WORD_CATEGORIES = ("L", "N", "Mc")
 
 
+@lru_cache(maxsize=8192)
 def _fold_char(ch: str) -> str:
     """One character of decomposed, case-folded text: itself, a mapped letter, "" or " "."""
     mapped = _LETTER_MAP.get(ch)
@@ -51,6 +53,7 @@ def _fold_once(text: str) -> str:
     return " ".join("".join(_fold_char(ch) for ch in decomposed).split())
 
 
+@lru_cache(maxsize=65536)  # names repeat: a download folds 200,000 of them
 def fold(text: str) -> str:
     """The search form of ``text``: folded words joined by single spaces."""
     folded = _fold_once(text)

@@ -31,7 +31,7 @@ TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # each connect, and each wait for b
 # The longest a request may take in all: a link that sends a byte now and then never
 # trips a read timeout, yet a round must end (as "unreachable", losing nothing).
 DEADLINE = 300.0
-PULL_LIMIT = 500
+PULL_LIMIT = 2_000  # records a page: a first download of 700,000 is 350 transactions
 
 
 class Refused(ReceptionistError):
@@ -200,6 +200,12 @@ class Client:
         ]
         conflicts = [_conflict(c) for c in page["conflicts"]]
         return PullPage(records, conflicts, int(page["cursor"]), bool(page["more"]))
+
+    def reseal(self, records: list[Record]) -> list[str]:
+        """Records sealed again under a newer generation; each one's outcome."""
+        body = {"records": [r.to_json() for r in records]}
+        found: list[str] = self._call("POST", "/v1/reseal", json=body)["outcomes"]
+        return found
 
     def conflicts(self, state: str = "open") -> list[PulledConflict]:
         found = self._call("GET", "/v1/conflicts", params={"state": state})["conflicts"]

@@ -15,9 +15,10 @@ from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import UserError
 from receptionist.ops import audit as audit_ops
-from receptionist.ops import replica
+from receptionist.ops import replica, rotation
 from receptionist.ops.audit import Anchor, VerifyResult
 from receptionist.replica import envelopes
+from receptionist.replica.rotate import reseal_record
 from receptionist.replica.seal import ClinicKey
 from receptionist.replica.state import NOT_CONNECTED
 from receptionist.store.storage import Database
@@ -143,12 +144,71 @@ def join(db: Database, ctx: Ctx, url: str, code: str, name: str) -> replica.Join
 def sync_once(
     db: Database, clock: Clock, pulled: Callable[[int], None] | None = None
 ) -> rounds.RoundResult:
-    """One round: upload (the first PC, once), push, pull. ``pulled`` is told how many
-    records have come down so far, after each page (the app's download progress)."""
+    """One round: the clinic key's new generations (after a rotation), then upload
+    (the first PC, once), push, pull. ``pulled`` is told how many records have come
+    down so far, after each page (the app's download progress)."""
     with client_for(db) as client:
+        try:
+            refresh_keys(db, client)
+        except rounds.Unreachable as exc:
+            replica.finished(db, clock, str(exc) or "unreachable")
+            raise
         if pulled is None:
             return rounds.run(db, client, clock)
         return rounds.run(db, _Counting(client, pulled), clock)
+
+
+def refresh_keys(db: Database, client: Client) -> list[int]:
+    """Keep the generations of the clinic key the endpoint has envelopes of for this
+    PC and it does not hold yet (another PC rotated the key); the ones kept."""
+    found = [(int(e["generation"]), str(e["blob"])) for e in client.envelopes()]
+    return rotation.keep_envelopes(db, found)
+
+
+@dataclass(frozen=True)
+class Rotated:
+    generation: int
+    devices: int  # the devices given the new key (not revoked)
+    resealed: int
+    skipped: int  # changed since they were read (sealed anew by their writer)
+
+
+def rotate(db: Database, ctx: Ctx) -> Rotated:
+    """A new generation of the clinic key: an envelope for every device not revoked,
+    then every record of the endpoint sealed again under it, at its version."""
+    key = rotation.new_generation(db, ctx)
+    clinic = _clinic_id(db)
+    with client_for(db) as client:
+        active = [d for d in client.devices() if not d["revoked_at"]]
+        client.put_envelopes([
+            {"device_id": d["id"], "generation": key.generation,
+             "blob": envelopes.wrap_for_device(key, base64.b64decode(d["public_key"]), clinic)}
+            for d in active
+        ])  # fmt: skip
+        refresh_keys(db, client)  # this PC's own envelope: from now on it seals with it
+        resealed, skipped = _reseal_all(db, client, clinic, key)
+    rotation.rotated(db, ctx)
+    return Rotated(key.generation, len(active), resealed, skipped)
+
+
+def _reseal_all(db: Database, client: Client, clinic: str, key: ClinicKey) -> tuple[int, int]:
+    """Every record of the endpoint under an older generation, sealed under ``key``."""
+    keys = replica.keys_of(db)
+    cursor, resealed, skipped = 0, 0, 0
+    while True:
+        page = client.pull(cursor)
+        again = [
+            reseal_record(p.record, clinic, keys, key)
+            for p in page.records
+            if p.record.key_gen < key.generation
+        ]
+        if again:
+            outcomes = client.reseal(again)
+            resealed += outcomes.count("resealed")
+            skipped += len(outcomes) - outcomes.count("resealed")
+        cursor = page.cursor
+        if not page.more:
+            return resealed, skipped
 
 
 class _Counting:

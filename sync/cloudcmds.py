@@ -1,4 +1,4 @@
-"""cloud connect|invite|devices|revoke|anchor, join, sync [status], conflicts list|resolve.
+"""cloud connect|invite|devices|revoke|anchor|rotate, join, sync [status], conflicts list|resolve.
 
 Exit codes as the rest of the CLI, and 4 when the cloud endpoint cannot be reached
 (nothing is lost: what waits is sent next time).
@@ -89,6 +89,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     a.set_defaults(func=cmd_anchor)
 
+    k = csub.add_parser(
+        "rotate",
+        help="a new clinic key for every PC not revoked; every record sealed again under it "
+        "(administrators; `cloud revoke` does it too)",
+        **examples("receptionist cloud rotate --json"),
+    )
+    k.set_defaults(func=cmd_rotate)
+
     j = sub.add_parser(
         "join",
         help="make this PC's clinic file and join a clinic with an invitation",
@@ -178,9 +186,31 @@ def cmd_revoke(app: App) -> int:
                 if len(match) != 1:
                     raise _bad("device", f"No device has the code or id {wanted!r}.")
                 done = client.revoke(match[0]["id"])
+            # What is written from now on must be out of the revoked PC's reach.
+            rotated = cloud.rotate(db, ctx)
         except Unreachable as exc:
             raise _offline(exc) from None
-    app.emit(done, f"Revoked {done['name']} (device {done['code']}).")
+    app.emit(
+        {**done, "generation": rotated.generation},
+        f"Revoked {done['name']} (device {done['code']}); the clinic key was rotated to "
+        f"generation {rotated.generation}.",
+    )
+    return 0
+
+
+def cmd_rotate(app: App) -> int:
+    with app.database() as db:
+        ctx = app.ctx(db)
+        try:
+            done = cloud.rotate(db, ctx)
+        except Unreachable as exc:
+            raise _offline(exc) from None
+    app.emit(
+        {"generation": done.generation, "devices": done.devices, "resealed": done.resealed,
+         "skipped": done.skipped},
+        f"The clinic key is now generation {done.generation}, held by {done.devices} PC(s); "
+        f"{done.resealed:,} records sealed again under it.",
+    )  # fmt: skip
     return 0
 
 

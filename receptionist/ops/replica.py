@@ -30,6 +30,7 @@ from receptionist.replica.apply import (
     conflict_rows,
     keep_conflicts,
 )
+from receptionist.replica.bulk import apply_new
 from receptionist.replica.outbox import Change, next_batch, pending, stage, waiting
 from receptionist.replica.outbox import answered as outbox_answered
 from receptionist.replica.outbox import renumber as outbox_renumber
@@ -207,12 +208,14 @@ def apply_pull(
         open_rows = conflict_rows(conflicts)
         while todo:  # again for those waiting on a row later in the page
             applied.held = []
-            for pulled in todo:
+            fresh = [p for p in todo if not p.refused]
+            rest = apply_new(s, sync.clinic_id, keys, fresh, applied)
+            for pulled in [*rest, *(p for p in todo if p.refused)]:
                 apply_record(s, sync.clinic_id, keys, pulled, applied, conflicted=open_rows)
             todo = applied.held if len(applied.held) < len(todo) else []
-        for entity, row_id in applied.inserted_rows:
-            actions = coverage.CREATED_BY.get(entity)
-            audit.record(s, ctx, actions[1][0] if actions else "create", entity, row_id)
+        audit.record_many(s, ctx, [
+            (_created(entity), entity, row_id) for entity, row_id in applied.inserted_rows
+        ])  # fmt: skip
         merged = {(e, r) for e, r in applied.merged_rows}
         applied.settled = [
             c.id for c in conflicts
@@ -224,6 +227,11 @@ def apply_pull(
             log.warning("%d pulled record(s) point at rows the endpoint does not hold",
                         len(applied.held))  # fmt: skip
     return applied
+
+
+def _created(entity: str) -> str:
+    actions = coverage.CREATED_BY.get(entity)
+    return actions[1][0] if actions else "create"
 
 
 def reset_cursor(db: Database) -> None:

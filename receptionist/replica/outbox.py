@@ -14,16 +14,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
-from receptionist.models import SyncBase, SyncPending
+from receptionist.models import SyncBase, Synced, SyncPending
 
 from . import state
 from .records import Record, encode, tombstone
 
-BATCH = 200
+BATCH = 1_000  # changes a push: 10,000 offline changes go in ten
+_LOOKUP = 500  # ids a query
 
 
 @dataclass(frozen=True)
@@ -61,17 +62,16 @@ def stage(session: Session, records: list[tuple[Record, int]]) -> list[Change]:
     """``records`` (each with its base version) given the next device sequence numbers
     and written to ``sync_pending``: the batch to push, in the caller's transaction."""
     sync = state.required(session)
-    batch = []
-    for record, base_version in records:
-        change = Change(sync.next_device_seq, base_version, record)
-        session.add(
-            SyncPending(
-                device_seq=change.seq, entity=record.entity, row_id=record.id,
-                base_version=base_version, record=json.dumps(record.to_json()),
-            )
+    first = sync.next_device_seq
+    batch = [Change(first + i, base, record) for i, (record, base) in enumerate(records)]
+    if batch:
+        session.execute(
+            insert(SyncPending),
+            [{"device_seq": c.seq, "entity": c.record.entity, "row_id": c.record.id,
+              "base_version": c.base_version, "record": json.dumps(c.record.to_json())}
+             for c in batch],
         )  # fmt: skip
-        sync.next_device_seq += 1
-        batch.append(change)
+    sync.next_device_seq = first + len(batch)
     session.flush()
     return batch
 
@@ -95,18 +95,40 @@ def next_batch(session: Session, limit: int = BATCH) -> list[Change]:
         else:
             continue
         break
-    models = changefeed.synced_tables()
+    held, bases = _load(session, list(rows))
     staged: list[tuple[Record, int]] = []
     for (entity, row_id), logged in sorted(rows.items(), key=lambda item: item[1].seq):
-        row = session.get(models[entity], row_id)
+        row = held.get((entity, row_id))
         if row is not None:
             record = encode(row, clinic, key)
         else:
             record = tombstone(entity, row_id, logged.version, logged.at, clinic, key)
-        base = session.get(SyncBase, (entity, row_id))
-        staged.append((record, base.version if base else 0))
+        staged.append((record, bases.get((entity, row_id), 0)))
     sync.pushed_change = last
     return stage(session, staged)
+
+
+def _load(
+    session: Session, keys: list[tuple[str, str]]
+) -> tuple[dict[tuple[str, str], Synced], dict[tuple[str, str], int]]:
+    """The rows ``keys`` name (those still here), and their base versions: a few
+    queries for a batch, not two a row."""
+    models = changefeed.synced_tables()
+    wanted: dict[str, list[str]] = {}
+    for entity, row_id in keys:
+        wanted.setdefault(entity, []).append(row_id)
+    rows: dict[tuple[str, str], Synced] = {}
+    bases: dict[tuple[str, str], int] = {}
+    for entity, ids in wanted.items():
+        model = models[entity]
+        for at in range(0, len(ids), _LOOKUP):
+            part = ids[at : at + _LOOKUP]
+            rows.update(((entity, r.id), r) for r in session.scalars(
+                select(model).where(model.id.in_(part))))  # fmt: skip
+            bases.update(((entity, b.row_id), b.version) for b in session.execute(
+                select(SyncBase.row_id, SyncBase.version).where(
+                    SyncBase.entity == entity, SyncBase.row_id.in_(part))))  # fmt: skip
+    return rows, bases
 
 
 def answered(session: Session, last_seq: int) -> None:

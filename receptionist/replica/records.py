@@ -12,6 +12,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Date, LargeBinary
@@ -134,29 +135,71 @@ def decode(
 
     A purged row's values are its id, version and ``deleted_at`` only, with
     ``"purged": True``."""
-    model = synced_tables().get(record.entity)
+    model, values, _ = opened(record, clinic_id, keys)
+    return model, values
+
+
+def opened(
+    record: Record, clinic_id: str, keys: dict[int, ClinicKey]
+) -> tuple[type[Synced], dict[str, object], str]:
+    """:func:`decode`, and the values' JSON as it was sealed."""
+    model = _models().get(record.entity)
     key = keys.get(record.key_gen)
     place = Place(clinic_id, record.entity, record.id, record.version)
-    if model is None or key is None:
+    if model is None:
         raise _unusable(record.entity)
-    raw = json.loads(open_sealed(key, place, record.sealed))
+    if key is None:
+        raise _no_key(record.entity)
+    text = open_sealed(key, place, record.sealed).decode("utf-8")
+    raw = json.loads(text)
     if not isinstance(raw, dict) or raw.get("id") != record.id:
         raise _unusable(record.entity)
     if raw.get("version") != record.version:
         raise _unusable(record.entity)
     if (raw.get("deleted_at") is not None) != record.deleted:
         raise _unusable(record.entity)
-    types = {c.key: c.columns[0].type for c in model.__mapper__.column_attrs}  # type: ignore[attr-defined]
+    types = _types(record.entity)
     if raw.pop(PURGED, False) is True:
         if not record.deleted or set(raw) != {"id", "version", "deleted_at"}:
             raise _unusable(record.entity)
-        return model, {**{k: _from_json(types[k], v) for k, v in raw.items()}, PURGED: True}
+        typed = {k: _from_json(types[k], v) for k, v in raw.items()}
+        return model, {**typed, PURGED: True}, text
     for field in ROUTING.get(record.entity, ()):
         if record.clear.get(field) != raw.get(field):
             raise _unusable(record.entity)
-    if set(raw) != set(synced_columns(model)):
+    if set(raw) != _columns(record.entity):
         raise _unusable(record.entity)
-    return model, {k: _from_json(types[k], v) for k, v in raw.items()}
+    return model, {k: _from_json(types[k], v) for k, v in raw.items()}, text
+
+
+@cache
+def _models() -> dict[str, type[Synced]]:
+    return synced_tables()
+
+
+@cache
+def _types(entity: str) -> dict[str, Any]:
+    model = _models()[entity]
+    return {c.key: c.columns[0].type for c in model.__mapper__.column_attrs}  # type: ignore[attr-defined]
+
+
+@cache
+def _columns(entity: str) -> frozenset[str]:
+    return frozenset(synced_columns(_models()[entity]))
+
+
+def _no_key(entity: str) -> Tampered:
+    return Tampered(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "A {entity} record from the cloud endpoint is sealed with a clinic key this "
+                "PC does not hold (the key was rotated). Nothing of it was applied; sync "
+                "again, and if this PC was revoked, ask an administrator to invite it again.",
+            ),
+            entity=entity,
+        )
+    )
 
 
 def _unusable(entity: str) -> Tampered:

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from receptionist.clock import Clock, SystemClock
 
-from . import anchors, bodies, conflicts, devices, pull, push
+from . import anchors, bodies, conflicts, devices, pull, push, reseal
 from .auth import Caller, caller
 from .limits import LIMIT, BodyLimit
 from .problems import install
@@ -90,6 +90,11 @@ def revoke(service: Svc, me: Me, device_id: Id) -> bodies.DeviceOut:
 @router.post("/push", summary="Apply this device's changes, in order, in one transaction")
 def push_changes(service: Svc, me: Me, body: bodies.PushIn) -> bodies.PushOut:
     return push.push(service.store, me, body, service.clock, service.horizon)
+
+
+@router.post("/reseal", summary="Records sealed again under a newer clinic key generation")
+def reseal_records(service: Svc, me: Me, body: bodies.ResealIn) -> bodies.ResealOut:
+    return reseal.reseal(service.store, me, body)
 
 
 @router.get("/pull", summary="Records and conflicts after a cursor, in server order")

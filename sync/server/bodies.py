@@ -97,6 +97,21 @@ class ConflictOut(BaseModel):
     resolution: str | None
 
 
+class ResealIn(Strict):
+    records: list[RecordIn] = Field(
+        max_length=5_000,
+        description="records re-sealed under a newer key generation, at the version the "
+        "endpoint holds",
+    )
+
+
+ResealOutcome = Literal["resealed", "unchanged", "stale", "missing"]
+
+
+class ResealOut(BaseModel):
+    outcomes: list[ResealOutcome] = Field(description="one per record sent, in order")
+
+
 class PullOut(BaseModel):
     records: list[RecordOut]
     conflicts: list[ConflictOut]

@@ -96,6 +96,11 @@ class Batch:
     # write meets every change before it.
     inserts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    # New appointments holding time, sent together in one savepoint: the database
+    # refuses the group if any overlaps, and they are then written one at a time, so
+    # each meets every change before it as if it had been alone (see flush_slots).
+    slots: list[_Slot] = field(default_factory=list)
+    slot_rows: set[tuple[str, str]] = field(default_factory=set)
 
     def take_seq(self) -> int:
         self.next_seq += 1
@@ -108,6 +113,48 @@ class Batch:
         if self.updates:
             self.conn.execute(_UPDATE, self.updates)
             self.updates = []
+
+    def flush_all(self) -> None:
+        """Everything waiting, in order: an appointment's write that holds no time is
+        never sent after a group of bookings it came after (it flushes them when it
+        comes), so the rest waiting came before them, or does not hold time."""
+        self.flush()
+        self.flush_slots()
+
+    def flush_slots(self) -> None:
+        group, self.slots, self.slot_rows = self.slots, [], set()
+        if not group:
+            return
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(_INSERT, [slot.values for slot in group])
+            return
+        except IntegrityError as exc:
+            if not is_overlap(exc):
+                raise
+        for slot in group:  # one overlaps: each alone, in order
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(_INSERT, slot.values)
+            except IntegrityError as exc:
+                if not is_overlap(exc):
+                    raise
+                del self.rows[(slot.change.entity, slot.change.id)]  # it has nothing of it
+                refused = _refused(self, slot.change, None, slot.seq)
+                slot.result.outcome = refused.outcome
+                slot.result.conflict_id = refused.conflict_id
+                slot.result.record = refused.record
+
+
+@dataclass
+class _Slot:
+    """A new appointment holding time, waiting in its batch's group: its result is
+    "applied" unless the group's write finds it overlapping."""
+
+    change: Change
+    values: dict[str, Any]
+    seq: int
+    result: bodies.ChangeResult
 
 
 def push(
@@ -127,7 +174,7 @@ def push(
             else bodies.ChangeResult(seq=change.seq, outcome="duplicate")
             for change in changes
         ]
-        batch.flush()
+        batch.flush_all()
         last_seq = max([me.last_seq, *(c.seq for c in changes)])
         horizon_seq = purge(conn, who.clinic_id, batch.now - horizon, place.horizon_seq)
         conn.execute(
@@ -180,6 +227,8 @@ def gap(last_seq: int) -> ApiError:
 
 
 def _apply(batch: Batch, change: Change) -> bodies.ChangeResult:
+    if (change.entity, change.id) in batch.slot_rows:
+        batch.flush_all()  # its row's fate in the group decides what this change meets
     current = batch.rows.get((change.entity, change.id))
     if current is None:
         if change.base_version is not None and not change.deleted:
@@ -224,22 +273,28 @@ def _write(batch: Batch, change: Change, current: Stored | None) -> bodies.Chang
         )  # fmt: skip
     else:
         values.update(w_clinic=batch.who.clinic_id, w_entity=change.entity, w_id=change.id)
-    if change.slot is not None and change.slot.holds(change.deleted):
-        batch.flush()
+    result = _result(change, "applied")
+    if change.slot is not None and change.slot.holds(change.deleted) and current is None:
+        batch.slots.append(_Slot(change, values, seq, result))
+        batch.slot_rows.add((change.entity, change.id))
+    elif change.slot is not None and change.slot.holds(change.deleted):
+        batch.flush_all()
         try:
             with batch.conn.begin_nested():
-                batch.conn.execute(_INSERT if current is None else _UPDATE, values)
+                batch.conn.execute(_UPDATE, values)
         except IntegrityError as exc:
             if not is_overlap(exc):
                 raise
             return _refused(batch, change, current, seq)
     else:
+        if change.entity == "appointment":
+            batch.flush_slots()  # it may free time: the bookings before it may not take it
         (batch.inserts if current is None else batch.updates).append(values)
     batch.rows[(change.entity, change.id)] = Stored(
         change.entity, change.id, change.version, change.deleted, change.key_gen, change.clear,
         change.sealed, seq, batch.who.id,
     )  # fmt: skip
-    return _result(change, "applied")
+    return result
 
 
 def _values(batch: Batch, change: Change, seq: int) -> dict[str, Any]:

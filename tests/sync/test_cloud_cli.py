@@ -64,8 +64,13 @@ def test_connect_invite_join_and_sync(
     assert (status["online"], status["waiting"], status["open_conflicts"]) == (True, 0, 0)
     assert main(["--json", "cloud", "devices"]) == 0
     assert [d["code"] for d in json.loads(capsys.readouterr().out)] == ["A", "B"]
-    assert main(["cloud", "revoke", "B"]) == 0
+    assert main(["--json", "cloud", "rotate"]) == 0
+    rotated = said(capsys)
+    assert (rotated["generation"], rotated["devices"]) == (2, 2)
+    assert main(["--data-dir", str(other), "--json", "sync"]) == 0  # B fetches generation 2
     capsys.readouterr()
+    assert main(["--json", "cloud", "revoke", "B"]) == 0
+    assert said(capsys)["generation"] == 3, "a revocation rotates the key"
     assert main(["--data-dir", str(other), "--json", "sync"]) == 3
     assert "revoked this PC" in str(said(capsys)["error"])
 

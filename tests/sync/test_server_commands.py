@@ -130,7 +130,7 @@ def test_the_openapi_document_describes_the_protocol(endpoint: Endpoint) -> None
     assert {
         "/v1/connect", "/v1/invitations", "/v1/join", "/v1/envelopes", "/v1/devices",
         "/v1/devices/{device_id}/revoke", "/v1/push", "/v1/pull", "/v1/conflicts",
-        "/v1/conflicts/{conflict_id}/resolve",
+        "/v1/conflicts/{conflict_id}/resolve", "/v1/reseal",
     } <= set(document["paths"])  # fmt: skip
     assert {"PushIn", "PushOut", "PullOut", "ConflictOut"} <= set(document["components"]["schemas"])
     assert "HTTPBearer" in document["components"]["securitySchemes"]

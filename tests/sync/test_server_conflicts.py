@@ -188,3 +188,33 @@ def test_a_slot_freed_earlier_in_the_same_push_can_be_booked(first_pc: Joined) -
     pulled = pull(first_pc)
     assert {r["id"]: r["version"] for r in pulled["records"]} == {"a-1": 2, "p-1": 2, "a-2": 1}
     assert pulled["conflicts"] == []
+
+
+def test_new_bookings_of_one_push_are_checked_in_order_against_each_other(
+    first_pc: Joined,
+) -> None:
+    # A push's new bookings go to the database together; when one overlaps, each is
+    # written alone, in order, so the outcome is what it would be one at a time.
+    push(first_pc, 1, appointment("held", "12:00", "12:30"))
+    body = push_body(
+        2,
+        appointment("b-1", "10:00", "10:30"),
+        appointment("b-2", "10:15", "10:45"),  # overlaps b-1, just before it in the push
+        record("patient", "p-1"),
+        appointment("b-3", "10:30", "11:00"),  # touches b-1's end: no overlap
+        appointment("b-4", "12:00", "12:30"),  # overlaps "held", cancelled only after it
+        appointment("held", "12:00", "12:30", version=2, status="cancelled"),
+        appointment("b-5", "12:00", "12:30"),  # after the cancellation: free
+    )
+    body["changes"][5]["base_version"] = 1
+    body["changes"][1]["base_version"] = body["changes"][0]["base_version"] = None
+    answer = first_pc.http.post("/v1/push", json=body).json()
+    outcomes = [r["outcome"] for r in answer["results"]]
+    assert outcomes == ["applied", "refused", "applied", "applied", "refused", "applied",
+                        "applied"]  # fmt: skip
+    pulled = pull(first_pc)
+    assert {r["id"] for r in pulled["records"]} == {"held", "b-1", "p-1", "b-3", "b-5"}
+    refused = {c["row_id"]: [r["id"] for r in c["records"]] for c in pulled["conflicts"]}
+    assert refused == {"b-2": ["b-2", "b-1"], "b-4": ["b-4", "held"]}
+    seqs = [r["seq"] for r in pulled["records"]] + [c["seq"] for c in pulled["conflicts"]]
+    assert len(set(seqs)) == len(seqs) == 7

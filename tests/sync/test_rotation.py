@@ -1,0 +1,106 @@
+"""Rotating the clinic key through a real endpoint (SQLite and PostgreSQL): every PC not
+revoked gets the new generation at its next round and reads what is written under it;
+every record on the endpoint is sealed again under it; a revoked PC's token is refused,
+and even holding the endpoint's rows it cannot open anything written after."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from serverkit import Endpoint
+from sqlalchemy import select
+from test_two_pcs import Pc, admin, find, joined, pc_a, pc_b, replica_of, settle
+
+from receptionist.clock import FixedClock
+from receptionist.context import SYSTEM, Ctx
+from receptionist.errors import UnlockError
+from receptionist.journal import audit
+from receptionist.ops import replica
+from receptionist.ops.patients import NewPatient, add
+from receptionist.replica.records import Record, decode
+from receptionist.replica.rotate import reseal_record
+from receptionist.replica.seal import ClinicKey, Tampered
+from receptionist.store.vault import create, open_clinic
+from sync import cloud
+from sync.server.schema import record
+
+__all__ = ["joined", "pc_a", "pc_b"]  # fixtures, from the two-PC tests
+
+
+@pytest.fixture
+def pc_c(tmp_path: Path, clock: FixedClock) -> Iterator[Pc]:
+    create(tmp_path / "c", passphrase="a third long passphrase")
+    db = open_clinic(tmp_path / "c", env={"RECEPTIONIST_PASSPHRASE": "a third long passphrase"})
+    yield Pc(db, Ctx(SYSTEM, clock))
+    db.close()
+
+
+def server_records(endpoint: Endpoint) -> list[Record]:
+    with endpoint.store.read() as conn:
+        rows = conn.execute(select(record)).all()
+    return [Record.from_json({**row._mapping, "clear": json.loads(row.clear)}) for row in rows]
+
+
+def test_a_rotation_after_a_revocation_leaves_the_revoked_pc_out(
+    endpoint: Endpoint, joined: tuple[Pc, Pc], pc_c: Pc
+) -> None:
+    a, b = joined
+    cloud.join(pc_c.db, pc_c.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-3")
+    cloud.sync_once(pc_c.db, pc_c.ctx.clock)
+    c_device = replica.status(pc_c.db).device_code
+    with cloud.client_for(a.db) as client:
+        gone = [d for d in client.devices() if d["code"] == c_device]
+        client.revoke(gone[0]["id"])
+    done = cloud.rotate(a.db, a.ctx)
+    assert (done.generation, done.devices) == (2, 2)
+    assert done.resealed == len(server_records(endpoint)) and done.skipped == 0
+    assert {r.key_gen for r in server_records(endpoint)} == {2}, "every record sealed again"
+
+    add(a.db, a.ctx, NewPatient("Selin", "Yurt", "05551112233"))
+    settle(a, b)
+    assert [p.display_name for p in find(b.db, admin(b.ctx.clock), "selin")] == ["Selin Yurt"]
+    assert replica_of(a.db) == replica_of(b.db)
+    assert sorted(replica.keys_of(b.db)) == [1, 2], "B fetched the new generation"
+    with a.db.read() as s:
+        assert audit.verify(s).ok
+
+    with pytest.raises(UnlockError, match="revoked"):
+        cloud.sync_once(pc_c.db, pc_c.ctx.clock)
+    c_keys = replica.keys_of(pc_c.db)
+    assert sorted(c_keys) == [1]
+    clinic = replica.clinic_of(a.db)
+    b_keys = replica.keys_of(b.db)
+    for rec in server_records(endpoint):  # even given the endpoint's rows, C reads none
+        decode(rec, clinic, b_keys)
+        with pytest.raises(Tampered, match="does not hold"):
+            decode(rec, clinic, c_keys)
+        with pytest.raises(Tampered, match="does not open"):  # nor with a key it guesses
+            decode(replace(rec, key_gen=1), clinic, c_keys)
+
+
+def test_a_rotation_again_reseals_only_what_is_older_and_reports_a_changed_row(
+    endpoint: Endpoint, joined: tuple[Pc, Pc]
+) -> None:
+    a, b = joined
+    first = cloud.rotate(a.db, a.ctx)
+    with cloud.client_for(a.db) as client:
+        stored = server_records(endpoint)
+        keys = replica.keys_of(a.db)
+        newer = ClinicKey(9, bytes(32))
+        keys[9] = newer
+        clinic = replica.clinic_of(a.db)
+        again = [reseal_record(r, clinic, keys, newer) for r in stored[:2]]
+        moved = [replace(r, version=r.version + 1) for r in again[:1]]
+        older = [replace(r, key_gen=1) for r in stored[:1]]
+        gone = [Record("patient", "no-such-row", 1, False, 9, {}, again[0].sealed)]
+        assert client.reseal(moved + older + gone) == ["stale", "unchanged", "missing"]
+    assert server_records(endpoint) == stored, "nothing written"
+    second = cloud.rotate(a.db, a.ctx)
+    assert second.generation == first.generation + 1 == 3
+    assert second.resealed == first.resealed
+    cloud.sync_once(b.db, b.ctx.clock)
+    assert sorted(replica.keys_of(b.db)) == [1, 2, 3]
