@@ -117,6 +117,15 @@ class Timed:
     def resolve(self, conflict_id: str, resolution: str) -> None:
         self.inner.resolve(conflict_id, resolution)
 
+    def device_names(self) -> dict[str, replica.DeviceName]:
+        return self.inner.device_names()  # type: ignore[no-any-return]
+
+    def my_anchor(self) -> Any:
+        return self.inner.my_anchor()
+
+    def put_anchor(self, anchor: Any, *, accepted_break: bool = False) -> bool:
+        return self.inner.put_anchor(anchor, accepted_break=accepted_break)  # type: ignore[no-any-return]
+
 
 CPU: list[tuple[float, float]] = []  # each timed round's CPU seconds: (the PC, the endpoint)
 

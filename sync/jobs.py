@@ -1,6 +1,6 @@
 """The network's background jobs, added to the core's (``receptionist.jobs``) by the
 app and by ``receptionist scheduler``: cloud sync every few minutes while this PC is
-connected. The reminders' dispatch joins here when it lands (``NETWORK_JOBS``)."""
+connected, and the reminders' dispatch every minute on the reminder station."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from collections.abc import Mapping
 
 from receptionist.clock import Clock
 from receptionist.jobs.registry import Every, Job
+from receptionist.ops import reminders as reminder_ops
 from receptionist.ops import replica
+from receptionist.reminders import dispatch
 from receptionist.store.storage import Database
 
 from . import cloud
+from .channels import build
 
 SYNC_MINUTES = 5
 
@@ -31,5 +34,21 @@ def cloud_sync(db: Database, clock: Clock) -> Mapping[str, int]:
     }
 
 
+def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
+    """One dispatch round (plan, then send what is due) with the channels set up; on a
+    PC that is not the reminder station, or with reminders off, nothing."""
+    senders = build.senders(reminder_ops.channel_setup(db))
+    done = dispatch.run(db, clock, senders)
+    return {
+        "active": int(done.active),
+        "planned": done.planned,
+        "withdrawn": done.withdrawn,
+        "sent": len(done.of("sent")),
+        "failed": len(done.of("failed")),
+        "skipped": len(done.of("skipped")),
+    }
+
+
 CLOUD_SYNC = Job("cloud.sync", cloud_sync, Every(SYNC_MINUTES), lease_minutes=30)
-NETWORK_JOBS = (CLOUD_SYNC,)
+REMINDERS = Job("reminders.dispatch", send_reminders, Every(1), lease_minutes=15)
+NETWORK_JOBS = (CLOUD_SYNC, REMINDERS)

@@ -32,13 +32,20 @@ def test_service_once_runs_what_is_due_then_nothing(
         ("retention.sweep", "ok"),
         ("backup", "ok"),
         ("cloud.sync", "ok"),
+        ("reminders.dispatch", "ok"),
     ]
     assert ran[2]["counts"] == {"connected": 0}
+    assert ran[3]["counts"]["active"] == 0, "reminders are off until the clinic turns them on"
     assert main(["--json", "scheduler", "--once"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     assert main(["--json", "jobs", "list"]) == 0  # the network's job is listed too
     listed = json.loads(capsys.readouterr().out)
-    assert [j["name"] for j in listed] == ["retention.sweep", "backup", "cloud.sync"]
+    assert [j["name"] for j in listed] == [
+        "retention.sweep",
+        "backup",
+        "cloud.sync",
+        "reminders.dispatch",
+    ]
 
 
 def test_the_blocking_scheduler_ticks_at_once_and_stops_on_request(db: Database) -> None:
@@ -50,7 +57,7 @@ def test_the_blocking_scheduler_ticks_at_once_and_stops_on_request(db: Database)
         seen.append(one)
         tick = scheduler.get_jobs()[0]
         options.append((tick.misfire_grace_time, tick.coalesce, tick.max_instances))
-        if len(seen) == 3:
+        if len(seen) == 4:
             scheduler.shutdown(wait=False)
 
     clock = FixedClock(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
@@ -59,6 +66,7 @@ def test_the_blocking_scheduler_ticks_at_once_and_stops_on_request(db: Database)
         ("retention.sweep", "ok"),
         ("backup", "ok"),
         ("cloud.sync", "ok"),
+        ("reminders.dispatch", "ok"),
     ]
     # No grace limit (APScheduler's default of 1 s skips a late tick), coalesced, single.
     assert options[0] == (None, True, 1)

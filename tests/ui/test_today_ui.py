@@ -165,6 +165,7 @@ def test_a_status_saved_on_the_schedule_reaches_the_board(
 def add_entry(qtbot: QtBot, front: FrontDesk, name: str) -> EntryDialog:
     view = front.waitlist
     assert view is not None
+    count = view.model.rowCount()
     qtbot.keyClick(view.table, Qt.Key.Key_Insert)
     qtbot.waitUntil(lambda: front.entry is not None and front.entry.isVisible(), timeout=10_000)
     dialog = front.entry
@@ -180,6 +181,8 @@ def add_entry(qtbot: QtBot, front: FrontDesk, name: str) -> EntryDialog:
     with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
         dialog.ok.click()
     assert not dialog.isVisible()
+    # A reload started before the save (the change feed's) may be the one just loaded.
+    qtbot.waitUntil(lambda: view.model.rowCount() == count + 1, timeout=10_000)
     return dialog
 
 
@@ -206,7 +209,7 @@ def test_waitlist_add_then_who_fits_after_a_cancel(
     with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
         view.fits_table.setFocus()
         qtbot.keyClick(view.fits_table, Qt.Key.Key_B)
-    assert view.model.rowCount() == 0 and view.fits.rowCount() == 0
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0 and view.fits.rowCount() == 0)
 
 
 def _open_waitlist(qtbot: QtBot, window: MainWindow, front: FrontDesk) -> WaitlistView:
@@ -243,6 +246,7 @@ def test_enter_on_an_entry_edits_it(
     with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
         dialog.ok.click()
     assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: [r.note for r in view.model.rows()] == ["Call after 5"])
     (after,) = view.model.rows()  # the same entry, changed; not a second one
     assert after.id == before.id
     assert (after.times_of_day, after.priority, after.note) == (
@@ -280,6 +284,7 @@ def test_editing_keeps_a_service_made_inactive_since(
     dialog.priority.setCurrentIndex(dialog.priority.findData(2))
     with qtbot.waitSignal(front.waitlistLoaded, timeout=10_000):
         dialog.ok.click()
+    qtbot.waitUntil(lambda: [r.priority for r in view.model.rows()] == [2])
     (after,) = view.model.rows()
     assert (after.service_id, after.priority) == (before.service_id, 2)
 
