@@ -68,6 +68,15 @@ def server_files(endpoint: Endpoint, request: pytest.FixtureRequest) -> list[Pat
     return [p for p in cluster.data.rglob("*") if p.is_file()]
 
 
+def _bytes_of(path: Path) -> bytes:
+    """The file's bytes; none for one PostgreSQL removed since the folder was listed
+    (it rewrites files such as ``pg_internal.init`` as it goes)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
 def test_the_endpoint_keeps_no_patient_data_in_its_files(
     endpoint: Endpoint,
     first_pc: Joined,
@@ -81,7 +90,7 @@ def test_the_endpoint_keeps_no_patient_data_in_its_files(
     provider_id = appointment["clear"]["provider_id"]  # type: ignore[index]
 
     files = server_files(endpoint, request)
-    data = b"".join(p.read_bytes() for p in files)
+    data = b"".join(_bytes_of(p) for p in files)
 
     assert provider_id.encode() in data  # the search reads where the records rest
     for what, marker in MARKERS.items():
