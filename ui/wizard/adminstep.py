@@ -10,15 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QVBoxLayout,
-    QWidget,
-    QWizard,
-    QWizardPage,
-)
+from PySide6.QtWidgets import QLineEdit, QWidget, QWizard, QWizardPage
 
 from receptionist.errors import ValidationError
 from receptionist.staff import accounts as staff
@@ -27,6 +19,7 @@ from receptionist.store.vault import Created
 from .. import messages
 from ..coretext import exception_text
 from ..settings.fields import FieldForm
+from .pageparts import lay_out, passphrase_rows
 from .passphrase import checked
 
 Create = Callable[[str, str, str | None], None]  # user, password, passphrase
@@ -60,42 +53,20 @@ class AdminStep(QWizardPage):
         self.form.add("username", self.tr("&User name"), self.username)
         self.form.add("password", self.tr("&Password"), self.password)
         self.form.add("password-again", self.tr("Password &again"), self.password_again)
-        note = QLabel(
+        passphrase_rows(
+            self,
+            self.form,
             self.tr(
                 "Optional. The admin passphrase unlocks the clinic's data on a computer "
                 "whose keychain does not hold the key (a new PC, a restored backup); "
                 "without one, that takes the recovery code. At least 10 characters: a few "
                 "unrelated words work well."
             ),
-            self,
+            self.passphrase,
+            self.passphrase_again,
         )
-        note.setObjectName("wizardNote")
-        note.setWordWrap(True)
-        note.setContentsMargins(0, 10, 0, 2)
-        self.form.layout_.addRow(note)
-        self.form.add("passphrase", self.tr("Admin pass&phrase"), self.passphrase)
-        self.form.add("passphrase-again", self.tr("Passphrase a&gain"), self.passphrase_again)
-        self.progress = QProgressBar(self)
-        self.progress.setObjectName("creatingProgress")
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
-        self.progress.setAccessibleName(self.tr("Creating the clinic"))
-        self.progress.hide()
-        self.status = QLabel(self)
-        self.status.setObjectName("wizardStatus")
-        self.status.setWordWrap(True)
-        self.status.hide()
-        self.error = QLabel(self)
-        self.error.setObjectName("formError")
-        self.error.setWordWrap(True)
-        self.error.setAccessibleName(self.tr("Problem"))
-        self.error.hide()
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addStretch(1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.error)
+        foot = lay_out(self, self.form, "creatingProgress", self.tr("Creating the clinic"))
+        self.progress, self.status, self.error = foot.progress, foot.status, foot.error
 
     def _line(self, name: str, secret: bool = False) -> QLineEdit:
         line = QLineEdit(self)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWizard, QWizardPage
+from PySide6.QtWidgets import QLineEdit, QWizard, QWizardPage
 
 from receptionist.errors import UserError, ValidationError
 from receptionist.texts import message
@@ -21,6 +21,7 @@ from .. import messages
 from ..coretext import exception_text
 from ..settings.fields import FieldForm
 from .joining import Request
+from .pageparts import lay_out, passphrase_rows
 from .passphrase import checked
 
 Start = Callable[[Request], None]
@@ -55,41 +56,19 @@ class JoinStep(QWizardPage):
         self.form.add("name", self.tr("This PC's &name"), self.pc_name)
         self.passphrase = self._line("joinPassphrase", "", secret=True)
         self.passphrase_again = self._line("joinPassphraseAgain", "", secret=True)
-        note = QLabel(
+        passphrase_rows(
+            self,
+            self.form,
             self.tr(
                 "Optional. This PC's copy of the clinic has a key of its own; an admin "
                 "passphrase unlocks it where the keychain does not hold that key. At least "
                 "10 characters."
             ),
-            self,
+            self.passphrase,
+            self.passphrase_again,
         )
-        note.setObjectName("wizardNote")
-        note.setWordWrap(True)
-        note.setContentsMargins(0, 10, 0, 2)
-        self.form.layout_.addRow(note)
-        self.form.add("passphrase", self.tr("Admin pass&phrase"), self.passphrase)
-        self.form.add("passphrase-again", self.tr("Passphrase a&gain"), self.passphrase_again)
-        self.progress = QProgressBar(self)
-        self.progress.setObjectName("joinProgress")
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
-        self.progress.setAccessibleName(self.tr("Downloading the clinic"))
-        self.progress.hide()
-        self.status = QLabel(self)
-        self.status.setObjectName("wizardStatus")
-        self.status.setWordWrap(True)
-        self.status.hide()
-        self.error = QLabel(self)
-        self.error.setObjectName("formError")
-        self.error.setWordWrap(True)
-        self.error.setAccessibleName(self.tr("Problem"))
-        self.error.hide()
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addStretch(1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.error)
+        foot = lay_out(self, self.form, "joinProgress", self.tr("Downloading the clinic"))
+        self.progress, self.status, self.error = foot.progress, foot.status, foot.error
 
     def _line(self, name: str, hint: str, *, secret: bool = False) -> QLineEdit:
         line = QLineEdit(self)
