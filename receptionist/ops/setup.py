@@ -171,30 +171,11 @@ def initialise(
     staff._check_new(spec.admin_user.strip().lower(), spec.admin_password, "admin")
     if passphrase is not None:
         check_passphrase_strength(passphrase)
-    ddir = DataDir(Path(root))
-    _refuse_taken(ddir)
-    lock_was_there = ddir.lock.exists()
-    made = make_private_dir(ddir.root)
-    lock = None if holding_lock else InstanceLock(ddir.lock)
-    try:
-        if lock is not None:
-            lock.acquire()
-    except BaseException:
-        remove_made_dirs(made)
-        raise
-    try:
-        _refuse_taken(ddir)  # again, now that no other set-up can be under way
-        return _make(ddir, spec, clock, passphrase, last_step, finished)
-    except BaseException:
-        if lock is not None:
-            lock.release()
-            lock = None
-            _remove_own_lock(ddir, made, lock_was_there)
-        remove_made_dirs(made)
-        raise
-    finally:
-        if lock is not None:
-            lock.release()
+    return _in_own_folder(
+        Path(root),
+        holding_lock,
+        lambda ddir: _make(ddir, spec, clock, passphrase, last_step, finished),
+    )
 
 
 def initialise_empty(
@@ -212,7 +193,18 @@ def initialise_empty(
     ``holding_lock`` as for :func:`initialise` (the app's wizard)."""
     if passphrase is not None:
         check_passphrase_strength(passphrase)
-    ddir = DataDir(Path(root))
+    return _in_own_folder(
+        Path(root),
+        holding_lock,
+        lambda ddir: _make(ddir, None, clock, passphrase, last_step, finished),
+    )
+
+
+def _in_own_folder(root: Path, holding_lock: bool, make: Callable[[DataDir], Created]) -> Created:
+    """``make`` run in ``root`` (made owner-only if missing), under the folder's app
+    lock unless the caller holds it; a folder holding anything else is refused, before
+    the lock and again under it. If ``make`` fails, what this made is removed."""
+    ddir = DataDir(root)
     _refuse_taken(ddir)
     lock_was_there = ddir.lock.exists()
     made = make_private_dir(ddir.root)
@@ -224,8 +216,8 @@ def initialise_empty(
         remove_made_dirs(made)
         raise
     try:
-        _refuse_taken(ddir)
-        return _make(ddir, None, clock, passphrase, last_step, finished)
+        _refuse_taken(ddir)  # again, now that no other set-up can be under way
+        return make(ddir)
     except BaseException:
         if lock is not None:
             lock.release()
