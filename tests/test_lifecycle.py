@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -62,3 +64,32 @@ def test_active() -> None:
         "cancelled",
         "no_show",
     ]
+
+
+def test_late_is_one_definition() -> None:
+    start = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    after = start + timedelta(minutes=1)
+    assert lifecycle.is_late("booked", start, after)
+    assert lifecycle.is_late("confirmed", start, after)
+    assert not lifecycle.is_late("booked", start, start)  # due, not late yet
+    for status in ("arrived", "in_room", "completed", "no_show", "cancelled"):
+        assert not lifecycle.is_late(status, start, after), status
+
+
+def test_only_a_no_show_is_taken_back_and_only_to_booked() -> None:
+    pairs = [(a, b) for a in lifecycle.STATUSES for b in lifecycle.STATUSES]
+    assert [p for p in pairs if lifecycle.takes_back(*p)] == [("no_show", "booked")]
+
+
+def test_a_no_show_is_taken_back_on_its_own_day_only() -> None:
+    ist = ZoneInfo("Europe/Istanbul")
+    start = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)  # 23:00 in Istanbul
+    lifecycle.check_take_back(start, start + timedelta(minutes=59), ist)
+    with pytest.raises(IllegalTransition, match="only on its own day"):
+        lifecycle.check_take_back(start, start + timedelta(hours=1), ist)  # 00:00, next day
+
+
+def test_undo_follows_only_allowed_steps() -> None:
+    assert lifecycle.undoes("booked", "arrived")
+    assert lifecycle.undoes("arrived", "arrived")  # a move leaves the status
+    assert not lifecycle.undoes("completed", "booked")

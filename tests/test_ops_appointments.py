@@ -21,10 +21,17 @@ from factories import (
 )
 from sqlalchemy import func, select
 
+from receptionist.clock import FixedClock
 from receptionist.context import Ctx
-from receptionist.errors import ConflictError, PermissionDenied, ValidationError
+from receptionist.errors import (
+    ConflictError,
+    IllegalTransition,
+    PermissionDenied,
+    ValidationError,
+)
+from receptionist.journal import changefeed
 from receptionist.models import Appointment, AuditEvent
-from receptionist.ops import appointments
+from receptionist.ops import appointments, undo
 from receptionist.ops.appointments import KEEP, AppointmentInfo, BookRequest, MoveRequest
 from receptionist.schedule import booking
 from receptionist.store.storage import Database
@@ -294,3 +301,121 @@ def test_check_book_says_why_without_writing(db: Database, ctx: Ctx, ids: dict[s
     assert reasons and all(isinstance(r, str) and r for r in reasons)
     assert count(db, Appointment) == before
     assert appointments.check_book(db, ctx, dataclasses.replace(taken, start=at(14))) == []
+
+
+# -- undo and taking a no-show back (issue #16) -------------------------------------------
+
+
+def last_action(db: Database) -> str:
+    with db.read() as s:
+        return str(s.scalar(select(AuditEvent.action).order_by(AuditEvent.seq.desc()).limit(1)))
+
+
+def test_a_status_change_is_undone_audited_and_fed(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids)
+    with db.read() as s:
+        feed_before = changefeed.last_seq(s)
+    done = undo.mark(db, ctx, booked.id, "arrived")
+    assert done.appointment.status == "arrived" and done.undo is not None
+    back = undo.undo(db, ctx, done.undo)
+    assert back.status == "booked"
+    with db.read() as s:
+        appt = s.get(Appointment, booked.id)
+        assert appt is not None and appt.arrived_at is None
+        fed = [(c.entity, c.row_id) for c in changefeed.after(s, feed_before)]
+    assert last_action(db) == "undo_status"
+    assert fed[-1] == ("appointment", booked.id)
+
+
+def test_an_undo_is_refused_once_the_appointment_changed_again(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids)
+    done = undo.set_status(db, ctx, booked.id, "arrived")
+    appointments.set_status(db, ctx, booked.id, "in_room")
+    assert done.undo is not None
+    with pytest.raises(IllegalTransition, match="changed again since"):
+        undo.undo(db, ctx, done.undo)
+    assert appointments.show(db, ctx, booked.id).status == "in_room"
+
+
+def test_an_undo_is_refused_after_its_window(
+    db: Database, clock: FixedClock, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids)
+    done = undo.set_status(db, ctx, booked.id, "confirmed")
+    assert done.undo is not None
+    clock.advance(seconds=undo.UNDO_WINDOW.total_seconds() + 1)
+    with pytest.raises(IllegalTransition, match="can no longer be undone"):
+        undo.undo(db, ctx, done.undo)
+
+
+def test_a_cancel_is_undone_while_its_time_is_free(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids, start=at(11))
+    done = undo.cancel(db, ctx, booked.id, "Asked to")
+    assert done.undo is not None
+    back = undo.undo(db, ctx, done.undo)
+    assert (back.status, back.cancellation_reason) == ("booked", "")
+    assert last_action(db) == "undo_cancel"
+    again = undo.set_status(db, ctx, booked.id, "cancelled", "Asked to")
+    book(db, ctx, ids, start=at(11), patient_id=ids["omar"])  # the time is given away
+    assert again.undo is not None
+    with pytest.raises(ConflictError, match="cannot be undone"):
+        undo.undo(db, ctx, again.undo)
+    assert appointments.show(db, ctx, booked.id).status == "cancelled"
+
+
+def test_a_move_is_undone(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
+    booked = book(db, ctx, ids, start=at(11))
+    done = undo.move(db, ctx, booked.id, MoveRequest(start=at(14), provider_id=ids["mehmet"]))
+    assert (done.appointment.start_utc, done.appointment.provider_id) == (at(14), ids["mehmet"])
+    assert done.undo is not None
+    back = undo.undo(db, ctx, done.undo)
+    assert (back.start_utc, back.end_utc, back.provider_id) == (at(11), at(11, 30), ids["ayse"])
+    assert last_action(db) == "undo_move"
+    same = undo.move(db, ctx, booked.id, MoveRequest(start=at(11)))
+    assert same.undo is None  # nothing changed: nothing to undo
+
+
+def test_an_undo_needs_the_role_of_the_change(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
+    booked = book(db, ctx, ids)
+    done = undo.cancel(db, ctx, booked.id, "Asked to")
+    assert done.undo is not None
+    with pytest.raises(PermissionDenied):
+        undo.undo(db, actor_ctx("cleaner", ctx.clock), done.undo)
+
+
+def test_a_no_show_is_taken_back_the_same_day_while_its_slot_is_free(
+    db: Database, clock: FixedClock, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids, start=at(9))  # it is 10:00: late
+    appointments.set_status(db, ctx, booked.id, "no_show")
+    back = appointments.set_status(db, ctx, booked.id, "booked")
+    assert back.status == "booked"
+    assert last_action(db) == "take_back"
+
+
+def test_a_no_show_whose_slot_was_rebooked_stays_a_no_show(
+    db: Database, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids, start=at(9))
+    appointments.set_status(db, ctx, booked.id, "no_show")
+    book(db, ctx, ids, start=at(9), patient_id=ids["omar"])  # a walk-in took the time
+    with pytest.raises(IllegalTransition, match="cannot be taken back"):
+        appointments.set_status(db, ctx, booked.id, "booked")
+    assert appointments.show(db, ctx, booked.id).status == "no_show"
+
+
+def test_a_no_show_of_another_day_is_not_taken_back(
+    db: Database, clock: FixedClock, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids, start=at(9))
+    appointments.set_status(db, ctx, booked.id, "no_show")
+    clock.advance(days=1)
+    with pytest.raises(IllegalTransition, match="only on its own day"):
+        appointments.set_status(db, ctx, booked.id, "booked")
+    assert appointments.show(db, ctx, booked.id).status == "no_show"

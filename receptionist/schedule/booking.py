@@ -25,7 +25,7 @@ from receptionist.errors import IllegalTransition, ValidationError
 from receptionist.freetext import clean_text
 from receptionist.journal import audit, records
 from receptionist.models import Appointment
-from receptionist.schedule import appointments, drafts, lifecycle, overrides
+from receptionist.schedule import appointments, drafts, lifecycle, overrides, undo
 
 # The `name as name` imports are names that moved out of this module; callers keep them.
 from receptionist.schedule.appointments import get_appointment as get_appointment
@@ -217,7 +217,8 @@ def set_status(
     """Move an appointment along its life (see :mod:`lifecycle`).
 
     Setting the status it already has changes nothing (a double click is harmless);
-    "cancelled" goes through :func:`cancel` and needs a reason.
+    "cancelled" goes through :func:`cancel` and needs a reason; a no-show set back to
+    "booked" is taken back (:func:`undo.take_back`: its own day, its time still free).
     """
     if status == "cancelled":
         return cancel(session, ctx, appointment_id, reason)
@@ -229,8 +230,11 @@ def set_status(
     appt = appointments.load(session, appointment_id)
     if appt.status == status:
         return appt
-    lifecycle.check_move(appt.status, status)
     now = ctx.clock.now()
+    if lifecycle.takes_back(appt.status, status):  # a no-show booked again, same day
+        undo.take_back(session, ctx, appt, status, now)
+        return appt
+    lifecycle.check_move(appt.status, status)
     _check_timing(session, appt, status, now)
     if status == "arrived":
         appt.arrived_at = now

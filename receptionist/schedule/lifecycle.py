@@ -5,6 +5,15 @@ be skipped forward (a walk-in goes from booked straight to arrived, a clinic wit
 rooms from arrived to completed). ``cancelled`` and ``no_show`` are side exits, and
 like ``completed`` they are final: nothing follows them. A patient who has arrived
 can still be cancelled (they left), but not marked as a no-show.
+
+Two ways back, both narrow: a no-show marked by mistake is *taken back* (it is
+booked again) on its own day, when its slot has not been booked again meanwhile
+(:func:`takes_back`, :func:`check_take_back`; the slot check is the booking's); and
+a change just made is *undone* (:mod:`receptionist.schedule.undo`) when it was a
+step this table allows (:func:`undoes`).
+
+"Late" is read here too, once for every front end: an appointment is late while
+it is booked or confirmed and its start has passed (:func:`is_late`).
 """
 
 from __future__ import annotations
@@ -95,6 +104,47 @@ def not_yet(status: str, start_utc: datetime, now: datetime, tz: tzinfo) -> bool
     if status in ON_THE_DAY:
         return now.astimezone(tz).date() < start_utc.astimezone(tz).date()
     return False
+
+
+# Statuses of a patient not here yet: late once the start has passed.
+NOT_HERE_YET: Final[frozenset[str]] = frozenset({"booked", "confirmed"})
+# The way back from a side exit: a no-show taken back is booked again.
+TAKE_BACK: Final[dict[str, frozenset[str]]] = {"no_show": frozenset({"booked"})}
+
+
+def is_late(status: str, start_utc: datetime, now: datetime) -> bool:
+    """Due and not here yet (a candidate for a call, or for "no-show"): the one
+    definition the today board and the schedule's cards both show."""
+    return status in NOT_HERE_YET and now > start_utc
+
+
+def takes_back(current: str, new: str) -> bool:
+    """Whether ``current -> new`` is a take-back (a no-show booked again)."""
+    return new in TAKE_BACK.get(current, frozenset())
+
+
+def check_take_back(start_utc: datetime, now: datetime, tz: tzinfo) -> None:
+    """Raise IllegalTransition unless a no-show starting at ``start_utc`` is taken back
+    on its own day (in ``tz``): later, the day is over and its slot long given away."""
+    day = start_utc.astimezone(tz).date()
+    if now.astimezone(tz).date() == day:
+        return
+    raise IllegalTransition(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "A no-show can be taken back only on its own day ({day}); "
+                "book a new appointment instead.",
+            ),
+            day=f"{day:%Y-%m-%d}",
+        )
+    )
+
+
+def undoes(before: str, after: str) -> bool:
+    """Whether a change from ``before`` to ``after`` may be undone: it was a step this
+    table allows (or left the status as it was, as a move does)."""
+    return before == after or can_move(before, after)
 
 
 def check_move(current: str, new: str) -> None:

@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.models import Appointment, Patient, Provider, Room, Service
-from receptionist.schedule import booking
+from receptionist.schedule import booking, lifecycle
 from receptionist.schedule.agenda import clinic_info, day_window
 from receptionist.schedule.appointments import list_appointments
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 BOARD_STATUSES: Final = ("arrived", "in_room", "completed", "no_show")
 WAITING: Final = "arrived"
-NOT_YET: Final = frozenset({"booked", "confirmed"})
+NOT_YET: Final = lifecycle.NOT_HERE_YET
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ class BoardRow:
         return max(0, int((now - self.arrived_at).total_seconds() // 60))
 
     def is_late(self, now: datetime) -> bool:
-        """Due and not here yet: a candidate for a call, or for "no-show"."""
-        return self.status in NOT_YET and now > self.start_utc
+        """Due and not here yet (``lifecycle.is_late``, as the schedule's cards say)."""
+        return lifecycle.is_late(self.status, self.start_utc, now)
 
 
 def clinic_today(session: Session, ctx: Ctx) -> date:
