@@ -1,4 +1,8 @@
-"""Asking why an appointment is cancelled (the core will not cancel without a reason)."""
+"""Asking why an appointment is cancelled (the core will not cancel without a reason).
+
+The question names the visit - whose, on which day, at what time - and the safe
+answer, "Keep appointment", is the default: Enter keeps it.
+"""
 
 from __future__ import annotations
 
@@ -18,13 +22,22 @@ class CancelDialog(QDialog):
 
     confirmed = Signal(str, str)
 
-    def __init__(self, appointment_id: str, who: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, appointment_id: str, who: str, parent: QWidget | None = None, when: str = ""
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("cancelDialog")
         self.setWindowTitle(self.tr("Cancel appointment"))
         self.appointment_id = appointment_id
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("Cancel the appointment of {0}?").format(who), self))
+        if when:
+            text = self.tr("Cancel the appointment of {0} on {1}?").format(who, when)
+        else:
+            text = self.tr("Cancel the appointment of {0}?").format(who)
+        self.question = QLabel(text, self)
+        self.question.setObjectName("cancelQuestion")
+        self.question.setWordWrap(True)
+        layout.addWidget(self.question)
         caption = QLabel(self.tr("&Reason"), self)
         self.reason = QComboBox(self)
         self.reason.setObjectName("cancelReason")
@@ -46,7 +59,12 @@ class CancelDialog(QDialog):
         self.ok = buttons.addButton(
             self.tr("Cancel appointment"), QDialogButtonBox.ButtonRole.AcceptRole
         )
-        buttons.addButton(self.tr("Keep it"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.keep = buttons.addButton(
+            self.tr("Keep appointment"), QDialogButtonBox.ButtonRole.RejectRole
+        )
+        self.keep.setObjectName("keepAppointment")
+        self.ok.setAutoDefault(False)
+        self.keep.setDefault(True)  # Enter keeps the appointment
         buttons.accepted.connect(self._on_ok)
         buttons.rejected.connect(self.reject)
         for widget in (caption, self.reason, self.error, buttons):

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
 
 from receptionist import __version__
 from receptionist.freetext import printable
@@ -32,6 +40,8 @@ from .settings import install as install_settings
 from .statusops import CancelFactory, StatusOps
 from .syncstatus import SyncStatus
 from .today import install as install_today
+from .undo import install as install_undo
+from .visitops import install as install_visits
 
 # The kinds of rows whose changes redraw the schedule.
 SCHEDULE_ENTITIES = (
@@ -79,12 +89,15 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.dialogs = messages.DialogSink(self)
         self.status_ops = StatusOps(desk, self.model, self, cancel_factory)
+        self.undo = install_undo(self, desk)  # Ctrl+Z and the status bar's Undo
         self.booking = BookingLauncher(desk, self.model, self)
         self.booking.add_to_menu_of(self.actions_.book)
         self._hidden: list[QDialog] = []
+        self._docks: list[QDockWidget] = []  # panels the lock hid (they show patients)
         self._enabled: dict[QAction, bool] = {}
         self._connect()
         install_patients(self)
+        install_visits(self)  # a card's "Open patient" and "Book next visit"
         install_today(self)
         install_reminders(self)
         install_pinboard(self)
@@ -188,6 +201,10 @@ class MainWindow(QMainWindow):
         ]
         for dialog in self._hidden:
             dialog.hide()
+        self._docks = [d for d in self.findChildren(QDockWidget) if d.isVisible()]
+        for dock in self._docks:
+            dock.hide()
+        self.undo.drop()
         self._enabled = {a: a.isEnabled() for a in self.findChildren(QAction)}
         for action in self._enabled:
             action.setEnabled(False)
@@ -210,6 +227,9 @@ class MainWindow(QMainWindow):
         self.navbar.show()
         self.stack.setCurrentWidget(self.schedule)
         self.show_user()
+        for dock in self._docks:
+            dock.show()
+        self._docks = []
         if same_user:
             for dialog in self._hidden:
                 dialog.show()

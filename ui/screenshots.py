@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
 from receptionist.clock import Clock, FixedClock
 from receptionist.ops import appointments
+from receptionist.schedule.undo import Before, Undo
 from receptionist.store.storage import Database
 
 from . import messages
@@ -28,6 +29,7 @@ from .mainwindow import MainWindow
 from .patients import Patients
 from .pinboard import Pinboard
 from .quickfind import QuickFind
+from .schedule import look
 from .settings import Settings
 from .signin import SignInDialog
 from .tasks import DbOp
@@ -92,7 +94,16 @@ class Screenshots(QObject):
             ("01-schedule-day", None, self._plain),
             ("02-schedule-week", lambda: m.set_mode("week"), self._plain),
             ("03-schedule-rooms-with-no-room-column", self._rooms, self._plain),
-            ("04-card-menu", lambda: m.set_kind("provider"), self._card_menu),
+            (
+                "04-card-menu-completed-visit",
+                lambda: m.set_kind("provider"),
+                lambda: self._card_menu(frozenset({"completed"})),
+            ),
+            (
+                "04b-card-menu-booked-visit",
+                None,
+                lambda: self._card_menu(frozenset({"booked", "confirmed"})),
+            ),
             ("05-cancel-dialog", None, self._cancel_dialog),
             ("06-error-message", None, self._error_message),
             ("07-locked-sign-in", None, self._locked),
@@ -109,7 +120,8 @@ class Screenshots(QObject):
             (None, self._open_quick_find, None),
             ("12-quick-find", None, self._quick_find),
             (None, self._open_board, None),
-            ("13-today-board", None, self._today_board),
+            ("13-today-panel-beside-schedule", None, self._today_board),
+            ("13b-undo-in-status-bar", None, self._undo_message),
             (None, self._open_waitlist, None),
             ("14-waitlist", None, self._waitlist),
             (None, self._open_settings, None),
@@ -191,13 +203,22 @@ class Screenshots(QObject):
         self.done.emit(code)
 
     # --- the screens that need more than the schedule ----------------------------------
-    def _card_menu(self) -> QPixmap | None:
+    def _card_menu(self, statuses: frozenset[str]) -> QPixmap | None:
+        """The menu of the first card in one of ``statuses`` (the cursor left on it)."""
         w = self.window
         assert w is not None
-        cards = w.model.items()
-        if not cards:
+        found = next(
+            (
+                (i, c)
+                for i, col in enumerate(w.model.columns)
+                for c in col.cards
+                if c.item.status in statuses
+            ),
+            None,
+        )
+        if found is None:
             return None
-        index, card = next((i, c) for i, col in enumerate(w.model.columns) for c in col.cards)
+        index, card = found
         w.schedule.set_cursor(index, card.top // w.schedule.geo.slot_minutes)
         w.schedule.menu_at_cursor()
         menu = w.schedule.menu
@@ -211,7 +232,8 @@ class Screenshots(QObject):
         assert w is not None
         card = w.schedule.card_at_cursor()
         who = card.item.patient_name if card else w.tr("the patient")
-        dialog = CancelDialog(card.item.id if card else "", who, w)
+        when = w.status_ops.when(card.item) if card else ""
+        dialog = CancelDialog(card.item.id if card else "", who, w, when)
         dialog.show()
         picture = composite(w, dialog)
         dialog.close()
@@ -389,13 +411,36 @@ class Screenshots(QObject):
         if day != desk.today():
             self._real_clock = desk.clock
             desk.clock = FixedClock(datetime.combine(day, time(10, 30), desk.clinic.tz))
-        self._front_desk().show_board()
+        self._front_desk().show_board(remember=False)
 
     def _today_board(self) -> QPixmap | None:
+        """The panel beside the schedule (shown for the picture: this PC's preference
+        is left as it was)."""
         assert self.window is not None
-        picture = self._over_window(self._front_desk().board)
+        picture = self._plain()
         if self._real_clock is not None:
             self.window.desk.clock, self._real_clock = self._real_clock, None
+        return picture
+
+    def _undo_message(self) -> QPixmap | None:
+        """The status bar's Undo after a mark, the panel still open; nothing was saved,
+        so the offer (of nothing) is dropped after the picture, and the panel closed."""
+        w = self.window
+        assert w is not None
+        sample = w.model.items()
+        if sample:
+            item = sample[0].item
+            before = Before(item.status, None, "", item.start_utc, item.end_utc,
+                            item.provider_id, item.room_id, None, "")  # fmt: skip
+            label = look.status_label("arrived")
+            w.statusBar().showMessage(w.tr("Saved: the appointment is now {0}.").format(label))
+            w.undo.offer(Undo(item.id, "status", before, 0), label)
+        picture = self._plain()
+        w.undo.drop()
+        w.statusBar().clearMessage()
+        dock = self._front_desk().dock
+        if dock is not None:
+            dock.hide()
         return picture
 
     def _open_waitlist(self) -> None:

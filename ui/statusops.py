@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QDate, QLocale, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from receptionist.ops import appointments
+from receptionist.ops import undo as undo_ops
+from receptionist.ops.undo import Done
+from receptionist.schedule.cards import AgendaItem
 
-from . import messages
+from . import messages, undo
 from .cancel import CancelDialog
 from .desk import Desk
 from .schedule import look
 from .schedule.model import ScheduleModel
 from .tasks import DbOp
 
-CancelFactory = Callable[[str, str, QWidget], CancelDialog]
+# (appointment id, whose, parent, on which day at what time) -> the dialog
+CancelFactory = Callable[[str, str, QWidget, str], CancelDialog]
 
 
 class StatusOps(QObject):
-    """Runs ``ops.appointments.set_status`` / ``cancel`` on the worker, then says so."""
+    """Runs ``set_status`` / ``cancel`` (``ops.undo``: undoable) on the worker, says so
+    and offers the Undo."""
 
     saved = Signal(str, str)  # appointment id, new status
 
@@ -42,29 +46,39 @@ class StatusOps(QObject):
         ctx = self.desk.ctx()
         op = DbOp(
             self.desk.tasks,
-            lambda db: appointments.set_status(db, ctx, appointment_id, status).status,
+            lambda db: undo_ops.set_status(db, ctx, appointment_id, status),
             self,
         )
-        op.success(lambda _: self._done(appointment_id, status)).run()
+        op.success(lambda done: self._done(appointment_id, status, done)).run()
 
     def ask_cancel(self, appointment_id: str) -> None:
         found = self.model.find(appointment_id)
         who = found[1].item.patient_name if found else self.tr("this patient")
-        self.dialog = self.cancel_factory(appointment_id, who, self.window)
+        when = self.when(found[1].item) if found else ""
+        self.dialog = self.cancel_factory(appointment_id, who, self.window, when)
         self.dialog.confirmed.connect(self.cancel)
         self.dialog.open()
+
+    def when(self, item: AgendaItem) -> str:
+        """The visit's day and time, in the clinic's zone: "Monday, 2 March 2026, 11:00–11:30"."""
+        tz = self.desk.clinic.tz
+        start, end = item.start_utc.astimezone(tz), item.end_utc.astimezone(tz)
+        day = QLocale().toString(
+            QDate(start.year, start.month, start.day), QLocale.FormatType.LongFormat
+        )
+        return self.tr("{0}, {1}–{2}").format(day, f"{start:%H:%M}", f"{end:%H:%M}")
 
     def cancel(self, appointment_id: str, reason: str) -> None:
         ctx = self.desk.ctx()
         op = DbOp(
             self.desk.tasks,
-            lambda db: appointments.cancel(db, ctx, appointment_id, reason).status,
+            lambda db: undo_ops.cancel(db, ctx, appointment_id, reason),
             self,
         )
-        op.success(lambda _: self._done(appointment_id, "cancelled")).run()
+        op.success(lambda done: self._done(appointment_id, "cancelled", done)).run()
 
-    def _done(self, appointment_id: str, status: str) -> None:
-        messages.info(
-            self.tr("Saved: the appointment is now {0}.").format(look.status_label(status))
-        )
+    def _done(self, appointment_id: str, status: str, done: Done) -> None:
+        label = look.status_label(status)
+        messages.info(self.tr("Saved: the appointment is now {0}.").format(label))
+        undo.offer(done, label)
         self.saved.emit(appointment_id, status)  # the schedule redraws from the change itself

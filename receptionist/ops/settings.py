@@ -52,6 +52,7 @@ __all__ = [
     "get",
     "preference",
     "set_many",
+    "set_preference",
     "set_text",
     "set_value",
 ]
@@ -127,6 +128,15 @@ def preference(key: str) -> object:
     if setting.scope != "pc":
         raise ValueError(f"{key} is not a setting of this PC")
     return pcstore.value(setting)
+
+
+def set_preference(key: str, value: object) -> object:
+    """Change a ``pc`` setting with no clinic open (a panel the desk opened or closed);
+    the value as stored. A refused value raises ValidationError naming ``key``."""
+    setting = registry.setting(key)
+    if setting.scope != "pc":
+        raise ValueError(f"{key} is not a setting of this PC")
+    return pcstore.write(setting, _named(setting, lambda: setting.check(value)))
 
 
 def set_text(db: Database, ctx: Ctx, key: str, text: str) -> Entry:

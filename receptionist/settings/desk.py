@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from .kinds import Whole
+from .kinds import Flag, Whole
 from .registry import Setting, declare
 
 LOCK_AFTER_MINUTES = declare(
@@ -19,6 +19,23 @@ LOCK_AFTER_MINUTES = declare(
                 "core",
                 "Minutes without a key press or click after which this PC locks the desk "
                 "(what was being typed is kept).",
+            )
+        ),
+    )
+)
+
+TODAY_PANEL = declare(
+    Setting(
+        "desk.today_panel",
+        "pc",
+        Flag(),
+        False,
+        Text(QT_TRANSLATE_NOOP("core", "Today panel open")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "Whether the today panel stays open beside the schedule on this PC; "
+                "the app opens it at start as it was left.",
             )
         ),
     )

@@ -41,6 +41,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
 
 
+@pytest.fixture(autouse=True)
+def pc_preferences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This PC's preferences (the today panel left open, ...) in the test's own folder,
+    never the home folder's."""
+    folder = tmp_path / "pc-preferences"
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(folder))
+    return folder
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     """Delete the widgets pytest-qt has just closed (``deleteLater`` alone waits for an

@@ -1,8 +1,10 @@
-"""The right-click menu of an appointment card: its status actions, reschedule, cancel."""
+"""The right-click menu of an appointment card: its status actions, reschedule, cancel;
+its patient and the next visit."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QCoreApplication
@@ -27,6 +29,14 @@ def action_label(status: str) -> str:
     return labels[status]
 
 
+@dataclass(frozen=True)
+class VisitActions:
+    """What a card's menu offers beyond its statuses: each takes the appointment id."""
+
+    open_patient: Callable[[str], None]
+    book_next: Callable[[str], None]
+
+
 def build_card_menu(
     parent: QWidget,
     item: AgendaItem,
@@ -35,18 +45,23 @@ def build_card_menu(
     on_reschedule: Callable[[str], None] | None = None,
     when: tuple[datetime, tzinfo] | None = None,
     detail: str = "",
+    visit: VisitActions | None = None,
 ) -> QMenu:
     """A menu whose actions call ``on_status(id, status)``, ``on_reschedule(id)`` (which
-    puts the card on the pinboard) or ``on_cancel(id)``.
+    puts the card on the pinboard) or ``on_cancel(id)``; with ``visit``, "Open patient"
+    and "Book next visit" too.
 
     The current status is shown checked; only the moves the core's life cycle allows
     (``receptionist.schedule.lifecycle``) are enabled, so a wrong click cannot even be made; with
-    ``when`` (now, the clinic's zone), so are only those the card's time allows.
+    ``when`` (now, the clinic's zone), so are only those the card's time allows. A
+    finished visit (completed, a no-show) offers no status road, no move and no cancel:
+    its patient and the next visit instead (and a no-show, its take-back).
     """
     menu = QMenu(parent)
     menu.setObjectName("cardMenu")
+    shown = look.shown_status(item.status, item.start_utc, when[0] if when else None)
     title = QCoreApplication.translate("cardmenu", "{0}: {1}").format(
-        printable(item.patient_name, lines=False), look.status_label(item.status)
+        printable(item.patient_name, lines=False), look.status_label(shown)
     )
     menu.setTitle(title)
     heading = menu.addSection(title)
@@ -55,6 +70,25 @@ def build_card_menu(
         what = menu.addAction(detail)
         what.setObjectName("cardMenuDetail")
         what.setEnabled(False)
+    if item.status in lifecycle.FINAL:
+        _finished(menu, item, on_status)
+    else:
+        _statuses(menu, item, on_status, when)
+        menu.addSeparator()
+        _changes(menu, item, on_cancel, on_reschedule)
+    if visit is not None:
+        menu.addSeparator()
+        _visit(menu, item, visit)
+    icons.decorate_card_menu(menu)
+    return menu
+
+
+def _statuses(
+    menu: QMenu,
+    item: AgendaItem,
+    on_status: Callable[[str, str], None],
+    when: tuple[datetime, tzinfo] | None,
+) -> None:
     for status in look.STATUS_ACTIONS:
         action = menu.addAction(action_label(status))
         action.setObjectName(f"status_{status}")
@@ -65,18 +99,49 @@ def build_card_menu(
             and (when is None or not lifecycle.not_yet(status, item.start_utc, *when))
         )
         action.triggered.connect(lambda _=False, s=status: on_status(item.id, s))
-    menu.addSeparator()
+
+
+def _finished(menu: QMenu, item: AgendaItem, on_status: Callable[[str, str], None]) -> None:
+    """A no-show may be taken back (the core says whether it still can: same day, the
+    slot still free)."""
+    if item.status != "no_show":
+        return
+    back = menu.addAction(QCoreApplication.translate("cardmenu", "&Take back the no-show"))
+    back.setObjectName("status_take_back")
+    back.setToolTip(
+        QCoreApplication.translate(
+            "cardmenu", "Book it again: only on its day, while its time is still free"
+        )
+    )
+    back.triggered.connect(lambda _=False: on_status(item.id, "booked"))
+
+
+def _changes(
+    menu: QMenu,
+    item: AgendaItem,
+    on_cancel: Callable[[str], None],
+    on_reschedule: Callable[[str], None] | None,
+) -> None:
     if on_reschedule is not None:
         move = menu.addAction(QCoreApplication.translate("cardmenu", "&Reschedule…"))
         move.setObjectName("reschedule")
         move.setToolTip(
             QCoreApplication.translate("cardmenu", "Put it on the pinboard, then pick a new slot")
         )
-        move.setEnabled(item.status not in lifecycle.FINAL)
         move.triggered.connect(lambda _=False: on_reschedule(item.id))
     cancel = menu.addAction(QCoreApplication.translate("cardmenu", "Cancel appointment…"))
     cancel.setObjectName("status_cancel")
     cancel.setEnabled(lifecycle.can_move(item.status, "cancelled"))
     cancel.triggered.connect(lambda _=False: on_cancel(item.id))
-    icons.decorate_card_menu(menu)
-    return menu
+
+
+def _visit(menu: QMenu, item: AgendaItem, visit: VisitActions) -> None:
+    patient = menu.addAction(QCoreApplication.translate("cardmenu", "&Open patient"))
+    patient.setObjectName("openPatient")
+    patient.triggered.connect(lambda _=False: visit.open_patient(item.id))
+    book = menu.addAction(QCoreApplication.translate("cardmenu", "&Book next visit…"))
+    book.setObjectName("bookNext")
+    book.setToolTip(
+        QCoreApplication.translate("cardmenu", "Book this patient again with the same provider")
+    )
+    book.triggered.connect(lambda _=False: visit.book_next(item.id))

@@ -15,8 +15,10 @@ GAP = 12
 
 
 def shown_statuses() -> list[str]:
-    """The statuses a card can have on the grid (cancelled ones are not drawn)."""
-    return [s for s in look.STATUSES if s not in HIDDEN_STATUSES]
+    """What a card's pill can say on the grid (cancelled ones are not drawn; "late" is
+    a booked or confirmed patient whose start has passed)."""
+    statuses = [s for s in look.STATUSES if s not in HIDDEN_STATUSES]
+    return [*statuses[:2], "late", *statuses[2:]]
 
 
 class StatusLegend(QWidget):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 
+from receptionist.schedule import lifecycle
 from receptionist.schedule.agenda import Column
-from receptionist.schedule.cards import NO_ROOM
+from receptionist.schedule.cards import NO_ROOM, AgendaItem
 
 STATUSES = ("booked", "confirmed", "arrived", "in_room", "completed", "no_show", "cancelled")
 # The status actions offered on a card, in the order the day goes.
@@ -22,6 +24,7 @@ STATUS_COLOURS = {
     "completed": "#2f855a",
     "no_show": "#c53030",
     "cancelled": "#718096",
+    "late": "#b42318",  # not a status of its own: booked or confirmed, start passed
 }
 
 OFF_HOURS = QColor("#e9ecf1")
@@ -53,8 +56,22 @@ def status_label(status: str) -> str:
         "completed": QCoreApplication.translate("status", "Completed"),
         "no_show": QCoreApplication.translate("status", "No-show"),
         "cancelled": QCoreApplication.translate("status", "Cancelled"),
+        "late": QCoreApplication.translate("status", "Late"),
     }
     return labels.get(status, status)
+
+
+def shown_status(status: str, start_utc: datetime, now: datetime | None) -> str:
+    """The status a card or a board row shows: "late" where the core's one definition
+    (``lifecycle.is_late``) says so, else the status itself."""
+    late = now is not None and lifecycle.is_late(status, start_utc, now)
+    return "late" if late else status
+
+
+def shown_item(item: AgendaItem, now: datetime | None) -> AgendaItem:
+    """``item`` as its card shows it: with the status "late" where it is late."""
+    shown = shown_status(item.status, item.start_utc, now)
+    return item if shown == item.status else item._replace(status=shown)
 
 
 def column_name(column: Column) -> str:

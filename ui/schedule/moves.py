@@ -18,10 +18,12 @@ from PySide6.QtWidgets import QWidget
 from receptionist.context import Ctx
 from receptionist.errors import ConflictError, ReceptionistError
 from receptionist.ops import appointments
+from receptionist.ops import undo as undo_ops
 from receptionist.ops.appointments import MoveRequest
+from receptionist.ops.undo import Done
 from receptionist.store.storage import Database
 
-from .. import messages
+from .. import messages, undo
 from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..tasks import DbOp
@@ -40,9 +42,10 @@ def request_of(move: Move, reason: str | None = None) -> MoveRequest:
     return MoveRequest(move.start, move.end, room_id=room, override_reason=reason)
 
 
-def save_move(db: Database, ctx: Ctx, move: Move, reason: str | None) -> None:
-    """Runs on the worker: the appointment into the move's column, at its times."""
-    appointments.move(db, ctx, move.appointment_id, request_of(move, reason))
+def save_move(db: Database, ctx: Ctx, move: Move, reason: str | None) -> Done:
+    """Runs on the worker: the appointment into the move's column, at its times
+    (undoable: ``ops.undo.move``)."""
+    return undo_ops.move(db, ctx, move.appointment_id, request_of(move, reason))
 
 
 def dry_run(db: Database, ctx: Ctx, move: Move) -> list[str]:
@@ -81,7 +84,7 @@ class MoveOps(QObject):
     def move(self, move: Move, reason: str | None = None) -> None:
         ctx = self.desk.ctx()
         op = DbOp(self.desk.tasks, lambda db: save_move(db, ctx, move, reason), self)
-        op.success(lambda _: self._saved(move, reason)).failure(
+        op.success(lambda done: self._saved(move, reason, done)).failure(
             lambda exc: self._refused(move, exc)
         ).run()
 
@@ -106,11 +109,12 @@ class MoveOps(QObject):
         if wanted is not None and self.view.showing(wanted):
             self.check(wanted)
 
-    def _saved(self, move: Move, reason: str | None) -> None:
+    def _saved(self, move: Move, reason: str | None, done: Done) -> None:
         if reason:
             messages.info(self.tr("Moved over the clash; the reason is kept with it."))
         else:
             messages.info(self.tr("Moved."))
+        undo.offer(done, self.tr("Moved"))
         # The schedule redraws from the change itself; the ghost stays until it lands.
         self.moved.emit(move.appointment_id)
 

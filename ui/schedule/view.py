@@ -36,7 +36,7 @@ from receptionist.schedule import lifecycle
 from receptionist.schedule.cards import AgendaItem
 
 from . import look
-from .cardmenu import build_card_menu
+from .cardmenu import VisitActions, build_card_menu
 from .cardtext import details, tooltip
 from .closed import ClosedNotice
 from .drag import Ghost, Move, placed_at, to_move
@@ -60,6 +60,8 @@ class ScheduleView(QAbstractScrollArea):
     appointmentActivated = Signal(str)
     statusRequested = Signal(str, str)  # appointment id, new status
     cancelRequested = Signal(str)  # appointment id
+    openPatientRequested = Signal(str)  # appointment id: its patient's window
+    bookNextRequested = Signal(str)  # appointment id: book its patient again
     moveRequested = Signal(object)  # drag.Move
     pinRequested = Signal(str)  # appointment id: put it on the pinboard
     checkRequested = Signal(object)  # drag.Move: a dry run, answered by set_verdict
@@ -185,6 +187,7 @@ class ScheduleView(QAbstractScrollArea):
             ghost=self.judged(self.dragger.ghost() or self.carried_ghost()),
             pinned=frozenset(self.pinned),
             who=self.who(),
+            now=now,
         )
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -352,6 +355,7 @@ class ScheduleView(QAbstractScrollArea):
             self.pinRequested.emit,
             when=(self.clock.now(), self.model.desk.clinic.tz),
             detail=details(card.item, span(card), self.who().get(card.item.provider_id, "")),
+            visit=VisitActions(self.openPatientRequested.emit, self.bookNextRequested.emit),
         )
         self.menu.popup(global_pos)
         return self.menu
@@ -365,7 +369,8 @@ class ScheduleView(QAbstractScrollArea):
         card = self.card_at(pos)
         if card is None:
             return ""
-        return tooltip(card.item, span(card), self.who().get(card.item.provider_id, ""))
+        item = look.shown_item(card.item, self.clock.now())  # "Late", as the board says
+        return tooltip(item, span(card), self.who().get(card.item.provider_id, ""))
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):

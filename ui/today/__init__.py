@@ -1,6 +1,7 @@
 """The front desk's day: the today board and the waitlist, hooked onto a window.
 
-``install(window)`` adds a Front desk menu with "Today board…" (Ctrl+Shift+T) and
+``install(window)`` adds a Front desk menu with "Today panel" (Ctrl+Shift+T: the
+board, docked beside the schedule, open or closed as this PC last left it) and
 "Waitlist…" (Ctrl+Shift+W). The board, the waitlist and the schedule each redraw
 from the clinic's change events (``ui/events.py``), whoever saved the change: this
 desk, the CLI or another PC. A slot freed anywhere (a cancel, a no-show, a drag away,
@@ -17,12 +18,14 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction
 
-from receptionist.ops import catalog, waitlist
+from receptionist.ops import catalog, settings, waitlist
 from receptionist.ops.catalog import Choices
 from receptionist.ops.events import WaitlistOffer
 from receptionist.ops.waitlist import Candidate, FreedSlot, WaitlistRow, Wishes
+from receptionist.settings.desk import TODAY_PANEL
 
 from .. import messages
 from ..actions import menu_holding, window_action
@@ -30,12 +33,13 @@ from ..events import Refresh
 from ..tasks import DbOp
 from .board import TodayBoard
 from .entrydialog import EntryDialog
+from .panel import TodayDock
 from .waitlistview import WaitlistView
 
 if TYPE_CHECKING:
     from ..mainwindow import MainWindow
 
-__all__ = ["FrontDesk", "TodayBoard", "WaitlistView", "install"]
+__all__ = ["FrontDesk", "TodayBoard", "TodayDock", "WaitlistView", "install"]
 
 WAITLIST_ENTITIES = ("waitlist_entry", "patient", "service", "provider")
 
@@ -53,26 +57,70 @@ class FrontDesk(QObject):
         self.window = window
         self.desk = window.desk
         self.board: TodayBoard | None = None
+        self.dock: TodayDock | None = None
+        self.panel_action: QAction | None = None
         self.waitlist: WaitlistView | None = None
         self.entry: EntryDialog | None = None
         self.desk.events.offered.connect(self._offered)
         Refresh(self.desk.events, WAITLIST_ENTITIES, self._waitlist_changed, self)
 
     def forget(self) -> None:
-        """Another user signed in: none of the previous user's windows stay."""
-        for dialog in (self.board, self.waitlist, self.entry):
+        """Another user signed in: none of the previous user's windows stay (the
+        panel stays as this PC keeps it, and loads again for the new user)."""
+        for dialog in (self.waitlist, self.entry):
             if dialog is not None:
                 dialog.deleteLater()
-        self.board = None
         self.waitlist = None
         self.entry = None
+        if self.board is not None:  # nothing of what the previous user saw stays shown
+            self.board.model.set_rows([])
+            if self.board.isVisible():
+                self.board.reload()
 
-    # --- the board ---------------------------------------------------------------------
-    def show_board(self) -> TodayBoard:
-        if self.board is None:
+    # --- the panel ---------------------------------------------------------------------
+    def show_board(self, *, remember: bool = True) -> TodayBoard:
+        """Open the today panel and put the keyboard on it; ``remember`` keeps it open
+        at the next start (this PC's preference)."""
+        board = self._dock().board
+        if remember:
+            self._set_panel(True)
+        else:
+            self._dock().show()
+        board.present()
+        return board
+
+    def _dock(self) -> TodayDock:
+        if self.dock is None:
             self.board = TodayBoard(self.desk, self.window)
-        self.board.present()
-        return self.board
+            self.dock = TodayDock(self.board, self.window)
+            self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+            self.dock.hide()
+            self.dock.closedByUser.connect(lambda: self._set_panel(False))
+        return self.dock
+
+    def toggle_board(self, shown: bool) -> None:
+        """Front desk > Today panel: open it (the keyboard on it) or close it."""
+        if shown:
+            self.show_board()
+        else:
+            self._set_panel(False)
+            self.window.schedule.setFocus()
+
+    def _set_panel(self, shown: bool) -> None:
+        """Show or hide the panel, and keep this PC's preference as the desk left it."""
+        dock = self._dock()
+        dock.setVisible(shown)
+        if self.panel_action is not None:
+            self.panel_action.setChecked(shown)
+        if settings.preference(TODAY_PANEL.key) != shown:
+            self.desk.tasks.run(lambda: settings.set_preference(TODAY_PANEL.key, shown))
+
+    def restore_panel(self) -> None:
+        """At start: the panel open if this PC left it open."""
+        if settings.preference(TODAY_PANEL.key) is True:
+            self._dock().show()
+            if self.panel_action is not None:
+                self.panel_action.setChecked(True)
 
     # --- the waitlist ------------------------------------------------------------------
     def show_waitlist(self) -> WaitlistView:
@@ -239,11 +287,13 @@ def install(window: MainWindow) -> None:
     desk = FrontDesk(window)
     window.userChanged.connect(desk.forget)
     tr = desk.tr
-    board = window_action(window, "todayBoard", tr("&Today board…"), "Ctrl+Shift+T",
+    board = window_action(window, "todayBoard", tr("&Today panel"), "Ctrl+Shift+T",
                           tr("Arrivals, waiting times and rooms of today"))  # fmt: skip
+    board.setCheckable(True)
+    desk.panel_action = board
     waiting = window_action(window, "waitlist", tr("&Waitlist…"), "Ctrl+Shift+W",
                             tr("Patients who want an earlier slot"))  # fmt: skip
-    board.triggered.connect(desk.show_board)
+    board.triggered.connect(desk.toggle_board)
     waiting.triggered.connect(desk.show_waitlist)
     bar = window.menuBar()
     menu = bar.addMenu(tr("&Front desk"))
@@ -251,3 +301,4 @@ def install(window: MainWindow) -> None:
     help_menu = menu_holding(window, "action_about")
     if help_menu is not None:  # Help stays last
         bar.insertMenu(help_menu.menuAction(), menu)
+    desk.restore_panel()

@@ -1,9 +1,11 @@
 """The today board (``todayBoard``): who is expected, who waits and for how long, who is in.
 
-Keys on the table: A arrived, R in the room, C completed, N no-show (late), F5
-reload. Every change goes through the core (``today.mark``) on the worker; the
-waiting times move with the injected clock every ``tick_ms`` (30 s) without touching
-the database.
+A panel, docked beside the schedule (:mod:`ui.today.panel`). Rows that need the desk
+come first (late, waiting, in a room), the finished ones folded under "Completed (n)",
+which opens them. Keys on the table: A arrived, R in the room, C completed, N no-show
+(late), F5 reload. Every change goes through the core (``ops.undo.mark``: undoable,
+Ctrl+Z or the status bar's Undo) on the worker; the waiting times move with the
+injected clock every ``tick_ms`` (30 s) without touching the database.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, QLocale, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QShowEvent
+from PySide6.QtGui import QAction, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QDialog,
     QHBoxLayout,
     QLabel,
     QTableView,
@@ -23,25 +24,27 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.ops import today
+from receptionist.ops import undo as undo_ops
 from receptionist.ops.today import BoardRow
+from receptionist.ops.undo import Done
 from receptionist.schedule import lifecycle
 
-from .. import icons, messages
+from .. import icons, messages, undo
 from ..actions import local_action
 from ..desk import Desk
 from ..events import Refresh
 from ..rowsmodel import rows_table
 from ..schedule import look
 from ..tasks import DbOp
-from .boardmodel import DEFAULT_THRESHOLD_MINUTES, ID_ROLE, BoardModel
+from .boardmodel import DEFAULT_THRESHOLD_MINUTES, FINISHED, ID_ROLE, BoardModel, group
 
 TICK_MS = 30_000
 # (status, shortcut): the board's actions, in the order the day goes.
 MARKS = (("arrived", "A"), ("in_room", "R"), ("completed", "C"), ("no_show", "N"))
 
 
-class TodayBoard(QDialog):
-    """Modeless, beside the schedule; ``changed(appointment_id, status)`` after a save."""
+class TodayBoard(QWidget):
+    """The panel's content; ``changed(appointment_id, status)`` after a save."""
 
     changed = Signal(str, str)
     loaded = Signal()
@@ -56,7 +59,6 @@ class TodayBoard(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("todayBoard")
-        self.setWindowTitle(self.tr("Today"))
         self.setAccessibleName(self.tr("Today board"))
         self.desk = desk
         self.day: date = desk.today()
@@ -73,12 +75,15 @@ class TodayBoard(QDialog):
             self.tr("Reload  [F5]"), "F5", self.tr("Load the day again"), "refresh"
         )
         self.reload_action.triggered.connect(self.reload)
+        self.fold = self._fold_button()
+        self.summary.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 16, 18, 14)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(self._buttons())
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addLayout(self._top())
         layout.addWidget(self.summary)
+        layout.addLayout(self._buttons())
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.fold)
         self.timer = QTimer(self)
         self.timer.setObjectName("boardTimer")
         self.timer.setInterval(tick_ms)
@@ -86,7 +91,6 @@ class TodayBoard(QDialog):
         Refresh(desk.events, ("appointment", "patient", "room", "provider"), self._changed, self)
         self.table.selectionModel().currentRowChanged.connect(self._sync_actions)
         self._sync_actions()
-        self.resize(760, 460)
 
     def _make_table(self) -> QTableView:
         return rows_table(
@@ -107,13 +111,54 @@ class TodayBoard(QDialog):
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        for action in (*self.marks.values(), self.reload_action):
-            button = QToolButton(self)
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            row.addWidget(button)
+        for action in self.marks.values():
+            row.addWidget(self._button(action, Qt.ToolButtonStyle.ToolButtonTextBesideIcon))
         row.addStretch(1)
         return row
+
+    def _top(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(self.heading, 1)
+        row.addWidget(self._button(self.reload_action, Qt.ToolButtonStyle.ToolButtonIconOnly))
+        return row
+
+    def _button(self, action: QAction, style: Qt.ToolButtonStyle) -> QToolButton:
+        button = QToolButton(self)
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(style)
+        button.setAutoRaise(style == Qt.ToolButtonStyle.ToolButtonIconOnly)
+        return button
+
+    def _fold_button(self) -> QToolButton:
+        """ "Completed (n)": the finished rows, folded until it is opened."""
+        button = QToolButton(self)
+        button.setObjectName("foldFinished")
+        button.setCheckable(True)
+        button.setAutoRaise(True)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setArrowType(Qt.ArrowType.RightArrow)
+        button.setToolTip(self.tr("Show or fold the visits that are over"))
+        button.toggled.connect(self._fold)
+        return button
+
+    def _fold(self) -> None:
+        """Hide the finished rows unless the fold is open; keep the cursor on a shown row."""
+        opened = self.fold.isChecked()
+        now = self.model.now
+        for i, row in enumerate(self.model.rows()):
+            self.table.setRowHidden(i, not opened and group(row, now) == FINISHED)
+        self.fold.setArrowType(Qt.ArrowType.DownArrow if opened else Qt.ArrowType.RightArrow)
+        finished = self.model.finished()
+        self.fold.setVisible(bool(finished))
+        if any(r.status == "no_show" for r in finished):
+            text = self.tr("Completed and no-shows ({0})")
+        else:
+            text = self.tr("Completed ({0})")
+        self.fold.setText(text.format(len(finished)))
+        self.fold.setAccessibleName(self.fold.text())
+        current = self.table.currentIndex()
+        if current.isValid() and self.table.isRowHidden(current.row()):
+            self.table.setCurrentIndex(self.model.index(self._first_open_row(), 0))
 
     # --- loading and the clock -----------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
@@ -122,14 +167,17 @@ class TodayBoard(QDialog):
             self.timer.start()
             self.reload()
 
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.timer.stop()  # shown again: a reload, then the ticks
+
     def _changed(self) -> None:
         if self.isVisible():
             self.reload()
 
     def present(self) -> None:
+        """The keyboard to the board (its panel is shown by :mod:`ui.today.panel`)."""
         self.show()
-        self.raise_()
-        self.activateWindow()
         self.table.setFocus()
 
     def reload(self) -> None:
@@ -141,14 +189,19 @@ class TodayBoard(QDialog):
         self.day = self.desk.today()
         self.model.now = self.desk.clock.now()
         self.model.set_rows(rows)
-        row = self.model.row_of(current) if current else -1
-        if row < 0 and rows:
-            row = self._first_open_row()
-        if row >= 0:
-            self.table.setCurrentIndex(self.model.index(row, 0))
+        self._restore(current)
         self._refresh_labels()
         self._sync_actions()
         self.loaded.emit()
+
+    def _restore(self, current: str | None) -> None:
+        """Fold the finished rows again and put the cursor back on ``current``."""
+        row = self.model.row_of(current) if current else -1
+        if row < 0 and self.model.rowCount():
+            row = self._first_open_row()
+        if row >= 0:
+            self.table.setCurrentIndex(self.model.index(row, 0))
+        self._fold()
 
     def _first_open_row(self) -> int:
         rows = self.model.rows()
@@ -160,7 +213,11 @@ class TodayBoard(QDialog):
             self.reload()
             return
         self.model.threshold = timedelta(minutes=self._threshold())
+        current = self.current_id()
+        order = [r.id for r in self.model.rows()]
         self.model.set_now(self.desk.clock.now())
+        if [r.id for r in self.model.rows()] != order:  # a patient turned late: moved up
+            self._restore(current)
         self._refresh_labels()
         self._sync_actions()  # a patient's start passing allows No-show
 
@@ -206,12 +263,12 @@ class TodayBoard(QDialog):
         if appointment_id is None:
             return
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: today.mark(db, ctx, appointment_id, status), self)
-        op.success(lambda _: self._marked(appointment_id, status)).run()
+        op = DbOp(self.desk.tasks, lambda db: undo_ops.mark(db, ctx, appointment_id, status), self)
+        op.success(lambda done: self._marked(appointment_id, status, done)).run()
 
-    def _marked(self, appointment_id: str, status: str) -> None:
-        messages.info(
-            self.tr("Saved: the appointment is now {0}.").format(look.status_label(status))
-        )
+    def _marked(self, appointment_id: str, status: str, done: Done) -> None:
+        label = look.status_label(status)
+        messages.info(self.tr("Saved: the appointment is now {0}.").format(label))
+        undo.offer(done, label)
         self.changed.emit(appointment_id, status)
         self.reload()

@@ -3,10 +3,16 @@
 The rows come from the worker; the clock only moves ``now``, which redraws the
 waiting column and turns rows amber once a patient has waited longer than the
 threshold - no database work on a tick.
+
+Rows that need the desk come first - the late (``lifecycle.is_late``, the same
+definition and the same word as the schedule's cards), then who waits, who is in a
+room, who is still to come - and the finished ones (completed, no-shows) last, where
+the board folds them. A tick that makes a patient late moves their row up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +20,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 
+from receptionist.schedule import lifecycle
 from receptionist.schedule.today import BoardRow
 
 from ..rowsmodel import RowsModel
@@ -22,9 +29,27 @@ from ..schedule import look
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 AMBER_ROLE = Qt.ItemDataRole.UserRole + 2
 AMBER = QColor("#fcd9a0")
-LATE_TEXT = QColor("#b42318")
 DEFAULT_THRESHOLD_MINUTES = 15
 WAITING_COLUMN = 5
+STATUS_COLUMN = 4
+# The board's groups, in the order it shows them.
+LATE, WAITING, IN_ROOM, COMING, FINISHED = range(5)
+
+
+def group(row: BoardRow, now: datetime) -> int:
+    """Which of the board's groups ``row`` is in at ``now``."""
+    if row.is_late(now):
+        return LATE
+    if row.status == "arrived":
+        return WAITING
+    if row.status == "in_room":
+        return IN_ROOM
+    return FINISHED if row.status in lifecycle.FINAL else COMING
+
+
+def ordered(rows: Sequence[BoardRow], now: datetime) -> list[BoardRow]:
+    """Those that need the desk first, by time within each group; the finished last."""
+    return sorted(rows, key=lambda r: (group(r, now), r.start_utc, r.id))
 
 
 class BoardModel(RowsModel[BoardRow]):
@@ -50,12 +75,21 @@ class BoardModel(RowsModel[BoardRow]):
             self.tr("Waiting"),
         )
 
+    def set_rows(self, rows: Sequence[BoardRow]) -> None:
+        super().set_rows(ordered(rows, self.now))
+
     def set_now(self, now: datetime) -> None:
-        """Move the clock: waiting times, amber rows and late marks follow."""
+        """Move the clock: waiting times, amber rows and late marks follow (a row that
+        became late moves up)."""
         self.now = now
-        if self._rows:
+        if ordered(self._rows, now) != self._rows:
+            self.set_rows(self._rows)
+        elif self._rows:
             last = self.index(len(self._rows) - 1, len(self._headers) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
+
+    def finished(self) -> list[BoardRow]:
+        return [r for r in self._rows if group(r, self.now) == FINISHED]
 
     def row_of(self, appointment_id: str) -> int:
         return next((i for i, r in enumerate(self._rows) if r.id == appointment_id), -1)
@@ -71,21 +105,20 @@ class BoardModel(RowsModel[BoardRow]):
             return self.is_amber(row)
         if role == Qt.ItemDataRole.BackgroundRole and self.is_amber(row):
             return AMBER
-        if role == Qt.ItemDataRole.ForegroundRole and column == 4:
-            return LATE_TEXT if row.is_late(self.now) else look.status_colour(row.status)
+        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS_COLUMN:
+            return look.status_colour(self._shown(row))
         return None
 
     def cell(self, row: BoardRow, column: int) -> str:
         if column == 0:
             return row.start_utc.astimezone(self.tz).strftime("%H:%M")
-        if column == 4:
-            return self._status(row)
+        if column == STATUS_COLUMN:
+            return look.status_label(self._shown(row))
         if column == WAITING_COLUMN:
             waited = row.waiting_minutes(self.now)
             return "" if waited is None else self.tr("%n min", "", waited)
         values = ("", row.patient_name, row.provider_name, row.room_name)
         return values[column] if 0 <= column < len(values) else ""
 
-    def _status(self, row: BoardRow) -> str:
-        label = look.status_label(row.status)
-        return self.tr("{0} – late").format(label) if row.is_late(self.now) else label
+    def _shown(self, row: BoardRow) -> str:
+        return look.shown_status(row.status, row.start_utc, self.now)
