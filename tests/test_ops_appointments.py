@@ -353,7 +353,7 @@ def test_an_undo_is_refused_after_its_window(
 
 
 def test_a_cancel_is_undone_while_its_time_is_free(
-    db: Database, ctx: Ctx, ids: dict[str, str]
+    db: Database, clock: FixedClock, ctx: Ctx, ids: dict[str, str]
 ) -> None:
     booked = book(db, ctx, ids, start=at(11))
     done = undo.cancel(db, ctx, booked.id, "Asked to")
@@ -362,6 +362,7 @@ def test_a_cancel_is_undone_while_its_time_is_free(
     assert (back.status, back.cancellation_reason) == ("booked", "")
     assert last_action(db) == "undo_cancel"
     again = undo.set_status(db, ctx, booked.id, "cancelled", "Asked to")
+    clock.advance(minutes=1)
     book(db, ctx, ids, start=at(11), patient_id=ids["omar"])  # the time is given away
     assert again.undo is not None
     with pytest.raises(ConflictError, match="cannot be undone"):
@@ -400,10 +401,11 @@ def test_a_no_show_is_taken_back_the_same_day_while_its_slot_is_free(
 
 
 def test_a_no_show_whose_slot_was_rebooked_stays_a_no_show(
-    db: Database, ctx: Ctx, ids: dict[str, str]
+    db: Database, clock: FixedClock, ctx: Ctx, ids: dict[str, str]
 ) -> None:
     booked = book(db, ctx, ids, start=at(9))
     appointments.set_status(db, ctx, booked.id, "no_show")
+    clock.advance(minutes=5)
     book(db, ctx, ids, start=at(9), patient_id=ids["omar"])  # a walk-in took the time
     with pytest.raises(IllegalTransition, match="cannot be taken back"):
         appointments.set_status(db, ctx, booked.id, "booked")
@@ -419,3 +421,13 @@ def test_a_no_show_of_another_day_is_not_taken_back(
     with pytest.raises(IllegalTransition, match="only on its own day"):
         appointments.set_status(db, ctx, booked.id, "booked")
     assert appointments.show(db, ctx, booked.id).status == "no_show"
+
+
+def test_a_clash_older_than_the_no_show_does_not_keep_it_from_coming_back(
+    db: Database, clock: FixedClock, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    booked = book(db, ctx, ids, start=at(9))
+    book(db, ctx, ids, start=at(9, 15), patient_id=ids["omar"], override_reason="Squeezed in")
+    clock.advance(minutes=20)
+    appointments.set_status(db, ctx, booked.id, "no_show")
+    assert appointments.set_status(db, ctx, booked.id, "booked").status == "booked"

@@ -4,6 +4,9 @@ A *take-back* books a no-show again (``lifecycle.takes_back``): on its own day o
 (``lifecycle.check_take_back``) and only while its time is still free - the booking's
 own checks (:mod:`drafts`) say whether it is; if not, their first reason is given.
 
+Only what came after the change counts against it: an appointment already there,
+unchanged, lived beside this one before (booked over a clash) and may again.
+
 An *undo* puts back what one change (a status, a move, a cancel) altered, from the
 :class:`Undo` the change handed out. It is refused, saying why, when the appointment
 has changed again since (its version moved on), when the change is older than
@@ -102,11 +105,19 @@ def take_back(session: Session, ctx: Ctx, appt: Appointment, status: str, now: d
 
 
 def _clashes(session: Session, appt: Appointment, at: Before) -> list[Conflict]:
-    """What ``appt``, placed as ``at`` says, would clash with (itself left out)."""
+    """What ``appt``, placed as ``at`` says, would clash with that came after its last
+    change (a time booked again, a block added): an appointment that was there,
+    unchanged, before it lived beside it then and may now."""
     draft = drafts.Draft(
         appt.patient_id, at.provider_id, appt.service_id, at.start_utc, at.end_utc, at.room_id
     )
-    return drafts.plan(session, draft, exclude_id=appt.id)[2]
+    found = drafts.plan(session, draft, exclude_id=appt.id)[2]
+    return [c for c in found if not _older(session, c, appt.updated_at)]
+
+
+def _older(session: Session, clash: Conflict, since: datetime) -> bool:
+    other = session.get(Appointment, clash.other_id) if clash.other_id else None
+    return other is not None and other.updated_at <= since
 
 
 # -- undoing a change -----------------------------------------------------------------------
