@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ import pytest
 from cliclinic import shared_clinic, use_clinic
 from keyring.backends.null import Keyring as NoKeychain
 
+from receptionist.cli import main as cli_main
 from receptionist.cli.main import build_parser, main
+from receptionist.clock import FixedClock
 
 MON = "2030-03-04"  # a Monday
 
@@ -271,3 +274,22 @@ def test_every_option_has_a_help_line_and_the_command_examples(path: tuple[str, 
     assert unhelped == []
     assert command.epilog and command.epilog.startswith("examples:\n  receptionist ")
     assert "--json" in command.format_help()
+
+
+# -- appointment status: taking a no-show back (issue #16) ----------------------------------
+
+
+def test_a_no_show_is_taken_back_the_same_day_only(
+    clinic: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = "2030-03-11"  # a Monday; the clock stands at 10:00 there
+    clock = FixedClock(datetime(2030, 3, 11, 7, 0, tzinfo=UTC))
+    monkeypatch.setattr(cli_main, "default_clock", lambda: clock)
+    late = book(capsys, f"{day}T09:00", "A-1")["id"]
+    assert run_json(capsys, "appointment", "status", late, "no_show")["status"] == "no_show"
+    assert run_json(capsys, "appointment", "status", late, "booked")["status"] == "booked"
+    run_json(capsys, "appointment", "status", late, "no_show")
+    clock.advance(days=1)
+    err = refused(capsys, ["appointment", "status", late, "booked"])
+    assert "only on its own day (2030-03-11)" in err
+    assert show(capsys, late)["status"] == "no_show"

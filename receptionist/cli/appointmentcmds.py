@@ -153,10 +153,16 @@ def _status(asub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         **examples(
             "receptionist appointment status 3f2a9c confirmed",
             "receptionist appointment status 3f2a9c cancelled --reason 'Patient called'",
+            "receptionist appointment status 3f2a9c booked",
         ),
     )
     p.add_argument("appointment", metavar="ID", help=ID_HELP)
-    p.add_argument("status", choices=appointments.STATUSES, help="the new status: %(choices)s")
+    p.add_argument(
+        "status",
+        choices=appointments.STATUSES,
+        help="the new status: %(choices)s; 'booked' takes a no-show back "
+        "(on its own day, while its time is still free)",
+    )
     p.add_argument("--reason", default="", help="why (needed for cancelled)")
     p.set_defaults(func=cmd_status)
 
