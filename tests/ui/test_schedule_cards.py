@@ -153,7 +153,9 @@ def test_the_week_shows_the_focused_providers_days_and_a_status_legend(
     assert len(model.columns) == 2  # the day still shows everyone
     legend = view.legend
     assert legend.isVisible() and legend.height() > 0
-    assert legend.labels() == ["Booked", "Confirmed", "Arrived", "In room", "Completed", "No-show"]
+    assert legend.labels() == [
+        "Booked", "Confirmed", "Late", "Arrived", "In room", "Completed", "No-show",
+    ]  # fmt: skip
     assert legend.geometry().top() > view.viewport().geometry().bottom()  # under the grid
 
 
