@@ -432,12 +432,10 @@ class Screenshots(QObject):
             item = sample[0].item
             before = Before(item.status, None, "", item.start_utc, item.end_utc,
                             item.provider_id, item.room_id, None, "")  # fmt: skip
-            label = look.status_label("arrived")
-            w.statusBar().showMessage(w.tr("Saved: the appointment is now {0}.").format(label))
-            w.undo.offer(Undo(item.id, "status", before, 0), label)
+            said = w.tr("Saved: the appointment is now {0}.").format(look.status_label("arrived"))
+            w.undo.offer(Undo(item.id, "status", before, 0), said)
         picture = self._plain()
         w.undo.drop()
-        w.statusBar().clearMessage()
         dock = self._front_desk().dock
         if dock is not None:
             dock.hide()

@@ -78,7 +78,7 @@ class StatusOps(QObject):
         op.success(lambda done: self._done(appointment_id, "cancelled", done)).run()
 
     def _done(self, appointment_id: str, status: str, done: Done) -> None:
-        label = look.status_label(status)
-        messages.info(self.tr("Saved: the appointment is now {0}.").format(label))
-        undo.offer(done, label)
+        said = self.tr("Saved: the appointment is now {0}.").format(look.status_label(status))
+        messages.info(said)
+        undo.offer(done, said)
         self.saved.emit(appointment_id, status)  # the schedule redraws from the change itself

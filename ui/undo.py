@@ -1,5 +1,5 @@
 """Undo for the desk: the last status change, move or cancel, taken back by Ctrl+Z or
-the Undo button that appears in the status bar beside what was saved.
+the Undo button of the status message that says what was saved.
 
 Whoever saves an undoable change (``ops.undo``) hands its :class:`Undo` to
 :func:`offer`; the window's :class:`UndoKeeper` keeps the latest for
@@ -58,7 +58,9 @@ def offer(done: Done, what: str) -> None:
 
 
 class UndoBar(QWidget):
-    """What was just done, and the Undo button; in the status bar while it is offered."""
+    """The status message of what was just saved, with its Undo button; in the status
+    bar's message place while it is offered (a later message covers it for its few
+    seconds, then it shows again)."""
 
     def __init__(self, keeper: UndoKeeper, parent: QWidget) -> None:
         super().__init__(parent)
@@ -74,6 +76,7 @@ class UndoBar(QWidget):
         layout.setContentsMargins(0, 0, 8, 0)
         layout.addWidget(self.label)
         layout.addWidget(self.button)
+        layout.addStretch(1)
 
 
 class UndoKeeper(QObject):
@@ -91,8 +94,9 @@ class UndoKeeper(QObject):
         )
         self.action.setEnabled(False)
         self.action.triggered.connect(self.undo)
+        self.window = window
         self.bar = UndoBar(self, window)
-        window.statusBar().insertPermanentWidget(0, self.bar)
+        window.statusBar().addWidget(self.bar, 1)
         self.bar.hide()
         self.timer = QTimer(self)
         self.timer.setObjectName("undoTimer")
@@ -101,8 +105,11 @@ class UndoKeeper(QObject):
         bridge().offered.connect(self.offer)
 
     def offer(self, undo: Undo, what: str) -> None:
+        """Offer ``undo``; ``what`` is the status message it belongs to (shown here,
+        in place of the same message's plain text)."""
         self.current = Offer(undo, what, self.desk.clock.now())
         self.bar.label.setText(printable(what, lines=False))
+        self.window.statusBar().clearMessage()
         self.bar.show()
         self.action.setEnabled(True)
         self.timer.start()

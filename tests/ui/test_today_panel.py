@@ -199,7 +199,8 @@ def test_a_mark_on_the_board_is_undone_by_ctrl_z(
     qtbot.waitUntil(lambda: undo.bar.isVisible(), timeout=10_000)
     assert status(window.desk, a3) == "arrived"
     assert undo.action.isEnabled() and undo.bar.button.isVisible()
-    assert undo.bar.label.text() == "Arrived"
+    assert undo.bar.label.text() == "Saved: the appointment is now Arrived."
+    assert window.statusBar().currentMessage() == ""  # the message is the one with the button
     qtbot.keyClick(board.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: status(window.desk, a3) == "booked", timeout=10_000)
     assert last_action(window.desk) == "undo_status"
@@ -253,7 +254,7 @@ def test_a_move_is_undone(qtbot: QtBot, window: MainWindow, seeded: Seeded) -> N
         )
     )
     qtbot.waitUntil(lambda: undo.bar.isVisible(), timeout=10_000)
-    assert undo.bar.label.text() == "Moved"
+    assert undo.bar.label.text() == "Moved."
     undo.action.trigger()
     qtbot.waitUntil(lambda: last_action(window.desk) == "undo_move", timeout=10_000)
     qtbot.waitUntil(

@@ -111,10 +111,11 @@ class MoveOps(QObject):
 
     def _saved(self, move: Move, reason: str | None, done: Done) -> None:
         if reason:
-            messages.info(self.tr("Moved over the clash; the reason is kept with it."))
+            said = self.tr("Moved over the clash; the reason is kept with it.")
         else:
-            messages.info(self.tr("Moved."))
-        undo.offer(done, self.tr("Moved"))
+            said = self.tr("Moved.")
+        messages.info(said)
+        undo.offer(done, said)
         # The schedule redraws from the change itself; the ghost stays until it lands.
         self.moved.emit(move.appointment_id)
 

@@ -267,8 +267,8 @@ class TodayBoard(QWidget):
         op.success(lambda done: self._marked(appointment_id, status, done)).run()
 
     def _marked(self, appointment_id: str, status: str, done: Done) -> None:
-        label = look.status_label(status)
-        messages.info(self.tr("Saved: the appointment is now {0}.").format(label))
-        undo.offer(done, label)
+        said = self.tr("Saved: the appointment is now {0}.").format(look.status_label(status))
+        messages.info(said)
+        undo.offer(done, said)
         self.changed.emit(appointment_id, status)
         self.reload()
