@@ -44,6 +44,9 @@ NOT_WITH_SYNC_TOKEN = (
     "updatedMin",
 )
 PATH = re.compile(r"^/calendar/v3/calendars/([^/]+)/events(?:/([^/]+))?$")
+CALENDAR_LIST = "/calendar/v3/users/me/calendarList"
+CALENDARS = "/calendar/v3/calendars"
+ACCOUNT = "clinic@example.com"
 
 
 @dataclass
@@ -92,6 +95,11 @@ class FakeGoogle:
         self.requests: Counter[str] = Counter()
         self.refreshes = 0
         self.listed: list[dict[str, str]] = []
+        # The account's calendar list: id -> entry (its primary calendar's id is the
+        # account's address); calendars.insert adds an owned one.
+        self.calendars: dict[str, dict[str, Any]] = {
+            ACCOUNT: {"id": ACCOUNT, "summary": ACCOUNT, "primary": True, "accessRole": "owner"}
+        }
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -256,15 +264,55 @@ class FakeGoogle:
         if wanted and wanted != event["etag"]:
             raise error(412, "conditionNotMet", "Precondition Failed")
 
+    def add_calendar(self, summary: str, role: str = "owner") -> str:
+        with self.lock:
+            made = f"c{len(self.calendars):04d}@group.calendar.google.com"
+            self.calendars[made] = {"id": made, "summary": summary, "accessRole": role}
+            return made
+
+    def _calendar_list(self, query: dict[str, str]) -> dict[str, Any]:
+        ranks = ("freeBusyReader", "reader", "writer", "owner")
+        least = ranks.index(query.get("minAccessRole") or "freeBusyReader")
+        chosen = sorted(
+            (c for c in self.calendars.values() if ranks.index(c["accessRole"]) >= least),
+            key=lambda c: c["id"],
+        )
+        after = query.get("pageToken") or ""
+        chosen = [c for c in chosen if c["id"] > after]
+        size = int(query.get("maxResults") or 100)
+        shown = chosen[:size]
+        answer: dict[str, Any] = {"kind": "calendar#calendarList", "items": shown}
+        if len(chosen) > size:
+            answer["nextPageToken"] = shown[-1]["id"]
+        return answer
+
+    def _account_call(
+        self, method: str, path: str, query: dict[str, str], body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]] | None:
+        if path == CALENDAR_LIST and method == "GET":
+            self.requests["calendarList"] += 1
+            return 200, self._calendar_list(query)
+        if path == CALENDARS and method == "POST":
+            self.requests["calendars.insert"] += 1
+            if not str(body.get("summary") or "").strip():
+                raise error(400, "required", "Missing title.")
+            made = self.add_calendar(body["summary"])
+            self.calendars[made]["timeZone"] = body.get("timeZone", "UTC")
+            return 200, {"kind": "calendar#calendar", **self.calendars[made]}
+        return None
+
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: Any, body: dict[str, Any]
     ) -> tuple[int, dict[str, Any] | None]:
-        match = PATH.match(path)
-        if match is None:
-            raise error(404, "notFound", "Not Found")
         auth = headers.get("Authorization", "")
         if auth.removeprefix("Bearer ") not in self.access:
             raise error(401, "authError", "Invalid Credentials")
+        answered = self._account_call(method, path, query, body)
+        if answered is not None:
+            return answered
+        match = PATH.match(path)
+        if match is None:
+            raise error(404, "notFound", "Not Found")
         calendar, event_id = unquote(match[1]), unquote(match[2]) if match[2] else None
         kind = {
             ("GET", False): "list",
@@ -370,7 +418,7 @@ class FakeGoogle:
             "access_token": access,
             "expires_in": 3599,
             "token_type": "Bearer",
-            "scope": "https://www.googleapis.com/auth/calendar.events",
+            "scope": form.get("scope") or "https://www.googleapis.com/auth/calendar.events",
         }
 
 
