@@ -235,9 +235,12 @@ def cmd_status(app: App) -> int:
         found = google_status.status(db)
     data = _status_data(found)
     when = f"{found.last_round_at:%Y-%m-%d %H:%M} UTC" if found.last_round_at else "never"
+    where = found.station
+    runs = "this PC" if where.is_here else (f"PC {where.named}" if where.named else "no PC")
     lines = [
         f"{'connected' if found.connected else 'not connected'}; {found.status}; last round "
         f"{when}; {found.waiting} waiting; {len(found.decisions)} for the desk to decide",
+        f"Google station: {runs} (this PC is {where.here})",
         *(f"  {m.provider} -> {m.calendar_id}" for m in found.calendars),
         *(f"  {d.appointment_id[:8]} {d.kind}" for d in found.decisions),
     ]
@@ -248,6 +251,12 @@ def cmd_status(app: App) -> int:
 def _status_data(found: google_status.GoogleStatus) -> dict[str, Any]:
     return {
         "connected": found.connected,
+        "account": found.account or None,
+        "station": {
+            "named": found.station.named or None,
+            "this_pc": found.station.here,
+            "runs_here": found.station.is_here,
+        },
         "status": found.status,
         "last_error": found.last_error or None,
         "last_round_at": found.last_round_at,

@@ -18,7 +18,7 @@ from typing import Any
 from receptionist.clock import Clock
 from receptionist.context import Ctx
 from receptionist.errors import ValidationError
-from receptionist.google import inbound, steps
+from receptionist.google import inbound, station, steps
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -35,6 +35,27 @@ NOT_CONNECTED = Text(
         "No Google account is connected; run `receptionist google connect` first.",
     )
 )
+
+
+def not_station(here: station.Station) -> Text:
+    if here.named:
+        return Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "This PC ({here}) is not the Google station: PC {station} runs Google sync "
+                "(the setting google.station).",
+            ),
+            here=here.here,
+            station=here.named,
+        )
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "No PC is the Google station yet: name the one that runs Google sync, like "
+            "`receptionist settings set google.station {here}` to make it this one.",
+        ),
+        here=here.here,
+    )
 
 
 @dataclass
@@ -62,6 +83,9 @@ def run(
     sleep: Sleep = time.sleep,
 ) -> Outcome:
     ctx = Ctx(inbound.SYNC_ACTOR, clock)
+    here = station.station(db)
+    if not here.is_here:
+        raise ValidationError("google.station", not_station(here))
     begun = steps.begin(db, clock)
     if not begun.credentials:
         raise ValidationError("google", NOT_CONNECTED)
