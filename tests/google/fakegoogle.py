@@ -11,6 +11,9 @@ Google's documentation says, for tests and the benchmark. No network beyond 127.
   as ``status: cancelled`` tombstones; ``nextSyncToken`` on the last page only; a
   token older than :meth:`FakeGoogle.expire_sync_tokens` answers 410; the query
   parameters Google refuses with a syncToken are refused).
+- ``GET /calendar/v3/users/me/calendarList`` (``minAccessRole``, ``pageToken``; the
+  primary calendar's id is the account's address, :data:`ACCOUNT`) and
+  ``POST /calendar/v3/calendars`` (a new calendar the account owns).
 - Errors on demand (:meth:`FakeGoogle.fail_next`: 403 rateLimitExceeded, 429, 500,
   403 quotaExceeded), and a lost answer (:meth:`FakeGoogle.lose_next_answer`).
 - The provider's side: :meth:`add_event`, :meth:`add_weekly`, :meth:`move_event`,
@@ -289,17 +292,25 @@ class FakeGoogle:
     def _account_call(
         self, method: str, path: str, query: dict[str, str], body: dict[str, Any]
     ) -> tuple[int, dict[str, Any]] | None:
-        if path == CALENDAR_LIST and method == "GET":
-            self.requests["calendarList"] += 1
+        kinds = {(CALENDAR_LIST, "GET"): "calendarList", (CALENDARS, "POST"): "calendars.insert"}
+        found = kinds.get((path, method))
+        if found is None:
+            return None
+        self.requests[found] += 1
+        self._fail_if_asked(found)
+        if found == "calendarList":
             return 200, self._calendar_list(query)
-        if path == CALENDARS and method == "POST":
-            self.requests["calendars.insert"] += 1
-            if not str(body.get("summary") or "").strip():
-                raise error(400, "required", "Missing title.")
-            made = self.add_calendar(body["summary"])
-            self.calendars[made]["timeZone"] = body.get("timeZone", "UTC")
-            return 200, {"kind": "calendar#calendar", **self.calendars[made]}
-        return None
+        if not str(body.get("summary") or "").strip():
+            raise error(400, "required", "Missing title.")
+        made = self.add_calendar(body["summary"])
+        self.calendars[made]["timeZone"] = body.get("timeZone", "UTC")
+        return 200, {"kind": "calendar#calendar", **self.calendars[made]}
+
+    def _fail_if_asked(self, kind: str) -> None:
+        for failure in list(self.failures):
+            if failure.method in (None, kind):
+                self.failures.remove(failure)
+                raise error(failure.status, failure.reason, failure.reason)
 
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: Any, body: dict[str, Any]
@@ -330,10 +341,7 @@ class FakeGoogle:
                 self.meddlers.remove((wanted, meddle))
                 meddle()
                 break
-        for failure in list(self.failures):
-            if failure.method in (None, kind):
-                self.failures.remove(failure)
-                raise error(failure.status, failure.reason, failure.reason)
+        self._fail_if_asked(kind)
         if kind == "list":
             self.listed.append(dict(query))
             return 200, self._list(calendar, query)
