@@ -10,6 +10,8 @@ reconnecting): nothing is lost, what waits goes at the next round.
 from __future__ import annotations
 
 import argparse
+import sys
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +173,8 @@ def cmd_connect(app: App) -> int:
         info = service.checked_info(_read(Path(a.authorized_user_file)))
     else:
         _read(Path(a.client_secrets))
-        info = on_google_thread(lambda: browser_flow(Path(a.client_secrets)))
+        with redirect_stdout(sys.stderr):  # the sign-in address, never in --json output
+            info = on_google_thread(lambda: browser_flow(Path(a.client_secrets)))
     with app.database() as db:
         account.connect(db, app.ctx(db), info)
     app.emit(

@@ -16,12 +16,25 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .service import SCOPES, checked_info
 
+WAIT_S = 300  # the Google thread is not held for ever by a sign-in left unfinished
+
 NOT_A_CLIENT = Text(
     QT_TRANSLATE_NOOP(
         "core",
         "That is not an OAuth client file for a desktop app; download it from the Google "
         "Cloud console (Credentials → OAuth client ID → Desktop app).",
     )
+)
+NO_ANSWER = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "No answer came from the browser within {minutes} minutes; connect again and "
+        "finish signing in there.",
+    ),
+    minutes=WAIT_S // 60,
+)
+REFUSED = QT_TRANSLATE_NOOP(
+    "core", "Google did not give access ({error}); connect again and allow the calendars."
 )
 NO_REFRESH = Text(
     QT_TRANSLATE_NOOP(
@@ -38,7 +51,8 @@ def browser_flow(
     """Sign in in the browser; the authorized-user fields (ValidationError when the file
     is not a desktop client, or no refresh token came back). ``prompt`` is printed
     with the sign-in address (``{url}``) when no browser is opened."""
-    from google_auth_oauthlib.flow import InstalledAppFlow
+    from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error  # type: ignore[import-untyped]
 
     try:
         flow = InstalledAppFlow.from_client_secrets_file(
@@ -47,15 +61,22 @@ def browser_flow(
     except (ValueError, KeyError, OSError):
         raise ValidationError("client-secrets", NOT_A_CLIENT) from None
     extra = {} if prompt is None else {"authorization_prompt_message": prompt}
-    creds = flow.run_local_server(
-        host="127.0.0.1",
-        bind_addr="127.0.0.1",
-        port=0,
-        open_browser=open_browser,
-        access_type="offline",
-        prompt="consent",
-        **extra,
-    )
+    try:
+        creds = flow.run_local_server(
+            host="127.0.0.1",
+            bind_addr="127.0.0.1",
+            port=0,
+            open_browser=open_browser,
+            timeout_seconds=WAIT_S,
+            access_type="offline",
+            prompt="consent",
+            **extra,
+        )
+    except WSGITimeoutError:
+        raise ValidationError("client-secrets", NO_ANSWER) from None
+    except OAuth2Error as exc:  # refused at the consent screen, or the code was
+        refused = Text(REFUSED, error=str(exc.error or "")[:80])
+        raise ValidationError("client-secrets", refused) from None
     if not creds.refresh_token:
         raise ValidationError("client-secrets", NO_REFRESH)
     return checked_info(creds.to_json())

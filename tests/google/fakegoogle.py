@@ -1,6 +1,10 @@
 """A loopback Google Calendar (events only) and OAuth token endpoint, behaving as
 Google's documentation says, for tests and the benchmark. No network beyond 127.0.0.1.
 
+- ``GET /auth``: Google's consent screen, already agreed to: a redirect to the
+  ``redirect_uri`` with a code (PKCE ``S256`` challenge kept), as a browser would
+  follow it. ``POST /token`` with that code (and the verifier) gives an access token
+  and a refresh token.
 - ``POST /token``: a refresh grant gives an access token; a revoked refresh token
   answers 400 ``invalid_grant``. API calls need a live access token (401 otherwise,
   which google-auth answers with a refresh).
@@ -22,6 +26,8 @@ Google's documentation says, for tests and the benchmark. No network beyond 127.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import socket
@@ -33,7 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
 NOT_WITH_SYNC_TOKEN = (
@@ -96,6 +102,9 @@ class FakeGoogle:
         self.lose_answer = 0
         self.meddlers: list[tuple[str, Callable[[], None]]] = []
         self.requests: Counter[str] = Counter()
+        self.authorized: list[dict[str, str]] = []  # each /auth request's query
+        self.codes: dict[str, dict[str, str]] = {}  # code -> that request's query
+        self.granted: list[dict[str, str]] = []  # each code grant's form
         self.refreshes = 0
         self.listed: list[dict[str, str]] = []
         # The account's calendar list: id -> entry (its primary calendar's id is the
@@ -411,8 +420,40 @@ class FakeGoogle:
             answer["nextSyncToken"] = f"s{upto}"
         return answer
 
+    def authorize(self, query: dict[str, str]) -> str:
+        """The consent screen, agreed to: where the browser is sent next."""
+        self.authorized.append(query)
+        code = f"code-{len(self.authorized)}"
+        self.codes[code] = query
+        answer = {"code": code, "state": query.get("state", ""), "scope": query.get("scope", "")}
+        return f"{query['redirect_uri']}?{urlencode(answer)}"
+
+    def _code_grant(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        self.granted.append(form)
+        asked = self.codes.pop(form.get("code", ""), None)
+        verifier = form.get("code_verifier", "").encode()
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
+        if (
+            asked is None
+            or asked.get("redirect_uri") != form.get("redirect_uri")
+            or asked.get("code_challenge") != challenge.decode()
+        ):
+            return 400, {"error": "invalid_grant", "error_description": "Bad code."}
+        self.refreshes += 1
+        access = f"at-{self.refreshes}"
+        self.access.add(access)
+        return 200, {
+            "access_token": access,
+            "refresh_token": f"refresh-granted-{len(self.granted)}",
+            "expires_in": 3599,
+            "token_type": "Bearer",
+            "scope": asked.get("scope", ""),
+        }
+
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         self.requests["token"] += 1
+        if form.get("grant_type") == "authorization_code":
+            return self._code_grant(form)
         refresh = form.get("refresh_token", "")
         if form.get("grant_type") != "refresh_token" or not refresh or refresh in self.revoked:
             return 400, {
@@ -446,6 +487,14 @@ def _handler(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            if parts.path == "/auth" and method == "GET":
+                with fake.lock:
+                    where = fake.authorize(query)
+                self.send_response(302)
+                self.send_header("Location", where)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             with fake.lock:
                 if parts.path == "/token" and method == "POST":
                     form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
