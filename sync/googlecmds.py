@@ -311,6 +311,7 @@ def cmd_sync(app: App) -> int:
             "conflicts": counts.conflicts,
             "errors": counts.errors,
             "requests": counts.requests,
+            "retries": counts.retries,
         },
         f"Google: {counts.created} created, {counts.updated} updated, {counts.deleted} "
         f"deleted, {counts.blocked} blocked, {counts.conflicts} for the desk, "

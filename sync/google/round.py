@@ -24,6 +24,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import service
 from .calls import Caller, Failed, Sleep, Stop
+from .pacing import Pacer
 from .pull import pull
 from .push import push
 
@@ -67,6 +68,7 @@ class Counts:
     conflicts: int = 0
     errors: int = 0
     requests: int = 0
+    retries: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,9 @@ def run(
     *,
     connect: Connect = service.build,
     sleep: Sleep = time.sleep,
+    pacer: Pacer | None = None,
 ) -> Outcome:
+    """One round; ``pacer`` spaces the requests (default: :class:`Pacer` with ``sleep``)."""
     ctx = Ctx(inbound.SYNC_ACTOR, clock)
     here = station.station(db)
     if not here.is_here:
@@ -89,7 +93,7 @@ def run(
     begun = steps.begin(db, clock)
     if not begun.credentials:
         raise ValidationError("google", NOT_CONNECTED)
-    counts, caller = Counts(), Caller(sleep)
+    counts, caller = Counts(), Caller(sleep, pacer)
     status, error = "ok", ""
     api = None
     try:
@@ -112,7 +116,7 @@ def run(
     finally:
         if api is not None:
             api.close()  # the connections of this round's thread
-    counts.requests = caller.requests
+    counts.requests, counts.retries = caller.requests, caller.retries
     steps.finish(db, clock, status, error, asdict(counts))
     return Outcome(status, counts)
 

@@ -18,6 +18,8 @@ Google's documentation says, for tests and the benchmark. No network beyond 127.
 - ``GET /calendar/v3/users/me/calendarList`` (``minAccessRole``, ``pageToken``; the
   primary calendar's id is the account's address, :data:`ACCOUNT`) and
   ``POST /calendar/v3/calendars`` (a new calendar the account owns).
+- A per-user rate (:meth:`FakeGoogle.limit`): beyond N requests in one second of an
+  injected clock, 403 ``rateLimitExceeded`` and 429 in turn, the request not done.
 - Errors on demand (:meth:`FakeGoogle.fail_next`: 403 rateLimitExceeded, 429, 500,
   403 quotaExceeded), and a lost answer (:meth:`FakeGoogle.lose_next_answer`).
 - The provider's side: :meth:`add_event`, :meth:`add_weekly`, :meth:`move_event`,
@@ -103,6 +105,11 @@ class FakeGoogle:
         self.meddlers: list[tuple[str, Callable[[], None]]] = []
         self.requests: Counter[str] = Counter()
         self.authorized: list[dict[str, str]] = []  # each /auth request's query
+        self.per_second: int | None = None  # the per-user rate (limit)
+        self.clock: Callable[[], float] = lambda: 0.0
+        self.second_seen: Counter[int] = Counter()  # requests done in each second
+        self.limited = 0  # requests refused for the rate
+        self.inserted: Counter[str] = Counter()  # event ids made by a client's insert
         self.codes: dict[str, dict[str, str]] = {}  # code -> that request's query
         self.granted: list[dict[str, str]] = []  # each code grant's form
         self.refreshes = 0
@@ -148,6 +155,22 @@ class FakeGoogle:
     ) -> None:
         with self.lock:
             self.failures += [Failure(status, reason, method) for _ in range(times)]
+
+    def limit(self, per_second: int, clock: Callable[[], float]) -> None:
+        """Refuse what goes beyond ``per_second`` requests in a second of ``clock``."""
+        with self.lock:
+            self.per_second, self.clock = per_second, clock
+
+    def _rate(self) -> None:
+        if self.per_second is None:
+            return
+        second = int(self.clock() // 1)
+        if self.second_seen[second] >= self.per_second:
+            self.limited += 1
+            if self.limited % 2:
+                raise error(403, "rateLimitExceeded", "Rate Limit Exceeded")
+            raise error(429, "rateLimitExceeded", "Too Many Requests")
+        self.second_seen[second] += 1
 
     def before_next(self, kind: str, meddle: Callable[[], None]) -> None:
         """Run ``meddle`` (a change by the provider, an expiry) just before the next
@@ -327,6 +350,7 @@ class FakeGoogle:
         auth = headers.get("Authorization", "")
         if auth.removeprefix("Bearer ") not in self.access:
             raise error(401, "authError", "Invalid Credentials")
+        self._rate()
         answered = self._account_call(method, path, query, body)
         if answered is not None:
             return answered
@@ -355,7 +379,9 @@ class FakeGoogle:
             self.listed.append(dict(query))
             return 200, self._list(calendar, query)
         if kind == "insert":
-            return 200, self._insert(calendar, body)
+            made = self._insert(calendar, body)
+            self.inserted[made["id"]] += 1
+            return 200, made
         assert event_id is not None
         event = self._found(calendar, event_id)
         if kind == "get":
