@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             took = time.perf_counter() - began
             made = google.api_requests - before
             c = done.counts
-            print(f"{what}: {made} requests, {c.retries} retries, "
+            print(f"{what}: {made} requests done, {c.retries} refused and retried, "
                   f"{virtual.at - paced_from:.1f} s paced, {took:.2f} s work; {c}")  # fmt: skip
             assert done.status == "ok" and done.counts.errors == 0, done
             assert max(google.second_seen.values()) <= args.per_second
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         lists = google.requests["list"]
         again = timed(f"incremental round, {args.changes} changes")
         pages = google.requests["list"] - lists
-        sent = again.counts.requests - pages
+        sent = again.counts.requests - again.counts.retries - pages  # a refused one: again
         print(f"  {sent} requests for {args.changes} changed events, {pages} list pages")
         assert sent <= args.changes, "more than one request per changed event"
         db.close()

@@ -13,9 +13,8 @@ import pytest
 from conftest import CALENDAR, Clinic
 
 from receptionist.models import Appointment
-from sync.google import pacing
+from sync.google import pacing, service
 from sync.google import round as google_round
-from sync.google import service
 from sync.google.pacing import Pacer
 from sync.google.worker import on_google_thread
 
