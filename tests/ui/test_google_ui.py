@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import urllib.request
+import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -233,3 +235,40 @@ def test_the_status_bar_says_how_google_sync_stands(
             lambda: settings_ops.set_value(db_of(desk), desk.ctx(), "google.station", "B")
         )
     assert field.text() == "Google: on PC B"
+
+
+def test_connect_in_the_browser_off_the_gui_thread(
+    qtbot: QtBot,
+    desk: Desk,
+    page: GooglePage,
+    google: FakeGoogle,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The desktop flow runs on the Google thread while the window stays live; a
+    browser that agrees at once follows the consent page to 127.0.0.1."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the loopback server is http
+    secrets = tmp_path / "client_secret.json"
+    client = {"client_id": "desk", "client_secret": "desk-secret",
+              "auth_uri": f"{google.base}/auth", "token_uri": google.token_uri,
+              "redirect_uris": ["http://localhost"]}  # fmt: skip
+    secrets.write_text(json.dumps({"installed": client}), "utf-8")
+    page.choose_file = lambda _p, _c: str(secrets)
+    opened: list[str] = []
+
+    class Browser(webbrowser.BaseBrowser):
+        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+            opened.append(threading.current_thread().name)
+            threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=10).read(),
+                             daemon=True).start()  # fmt: skip
+            return True
+
+    monkeypatch.setattr(webbrowser, "get", lambda _using=None: Browser())
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.connect_button.click()
+        assert not page.connect_button.isEnabled()  # busy while the browser is out
+    assert opened and opened[0].startswith("google")
+    assert page.account.text() == f"Connected: {ACCOUNT}"
+    kept = json.loads(account.kept(db_of(desk)) or "{}")
+    assert kept["refresh_token"] == "refresh-granted-1" and kept["client_id"] == "desk"
+    assert google.authorized[0]["prompt"] == "consent"
