@@ -110,9 +110,10 @@ def test_connect_read_the_calendars_and_map_a_provider(
         page.calendars.load_button.click()
     combo = page.calendars.combo(0)
     assert page.calendars.table.item(0, 0).text() == "Dr. Ayşe Demir"
-    combo.setCurrentIndex(combo.findData(ayse_calendar))
-    with qtbot.waitSignal(page.loaded, timeout=WAIT):
-        page.calendars.save_button.click()
+    at = combo.findData(ayse_calendar)
+    combo.setCurrentIndex(at)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):  # picked: mapped at once
+        combo.activated.emit(at)
     mapped = google_status.status(db_of(desk)).calendars
     assert [(m.provider, m.calendar_id) for m in mapped] == [("Dr. Ayşe Demir", ayse_calendar)]
     assert threads and all(name.startswith("google") for name in threads), threads
@@ -147,21 +148,45 @@ def test_make_a_calendar_for_the_selected_provider(
     assert "made and mapped" in page.note.text()
 
 
-def test_the_title_setting_warns_before_names_go_to_google(
-    qtbot: QtBot, desk: Desk, page: GooglePage
-) -> None:
-    assert page.titles.checkedButton().objectName() == "googleTitle_service"
-    assert page.title_warning.isHidden()
-    for name, warned in (("initials", True), ("full_name", True), ("service", False)):
-        page.findChild(QWidget, f"googleTitle_{name}").click()  # type: ignore[union-attr]
-        assert page.title_warning.isHidden() is not warned, name
-    page.findChild(QWidget, "googleTitle_initials").click()  # type: ignore[union-attr]
+def test_names_go_to_google_only_once_confirmed(qtbot: QtBot, desk: Desk, page: GooglePage) -> None:
+    asked: list[str] = []
+    answer = [False]
+
+    def confirm(_parent: QWidget, warning: str) -> bool:
+        asked.append(warning)
+        return answer[0]
+
+    page.confirm_names = confirm
+    ctx = desk.ctx()
+
+    def title() -> object:
+        return settings_ops.get(db_of(desk), ctx, "google.summary").value
+
+    def choice(name: str) -> QWidget:
+        found = page.findChild(QWidget, f"googleTitle_{name}")
+        assert found is not None
+        return found
+
+    assert page.titles.checkedButton() is choice("service") and page.title_warning.isHidden()
+    choice("full_name").click()  # declined: nothing changes
+    assert asked and "Warning: patients' names" in asked[0]
+    assert page.titles.checkedButton() is choice("service") and page.title_warning.isHidden()
+    assert title() == "service"
+    answer[0] = True
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        choice("initials").click()
+    assert title() == "initials" and not page.title_warning.isHidden()
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        choice("service").click()  # back to no patient data: nothing to confirm
+    assert title() == "service" and len(asked) == 2 and page.title_warning.isHidden()
+
+
+def test_the_station_is_saved_when_typed(qtbot: QtBot, desk: Desk, page: GooglePage) -> None:
+    assert "This PC (A) runs Google sync" in page.station_note.text()
     page.station.setText("b")
     with qtbot.waitSignal(page.loaded, timeout=WAIT):
-        page.save_button.click()
-    ctx = desk.ctx()
-    assert settings_ops.get(db_of(desk), ctx, "google.summary").value == "initials"
-    assert settings_ops.get(db_of(desk), ctx, "google.station").value == "B"
+        page.station.editingFinished.emit()
+    assert settings_ops.get(db_of(desk), desk.ctx(), "google.station").value == "B"
     assert "PC B runs Google sync" in page.station_note.text()
 
 
@@ -173,9 +198,10 @@ def test_a_receptionist_sees_the_page_but_changes_nothing(
     with qtbot.waitSignal(dialog.google.loaded, timeout=WAIT):
         dialog.load()
     shown = dialog.google
-    for button in (shown.connect_button, shown.file_button, shown.save_button):
+    for button in (shown.connect_button, shown.file_button):
         assert not button.isEnabled()
-    assert shown.station.isReadOnly()
+    assert shown.station.isReadOnly() and not shown.calendars.isEnabled()
+    assert not any(b.isEnabled() for b in shown.titles.buttons())
 
 
 def test_a_bad_file_is_said_plainly_and_connects_nothing(

@@ -118,8 +118,8 @@ def disconnect(db: Database, ctx: Ctx) -> PageData:
     return read(db, ctx)
 
 
-def save_settings(db: Database, ctx: Ctx, summary: str, station: str) -> PageData:
-    settings_ops.set_many(db, ctx, {SUMMARY: summary, STATION: station})
+def save_setting(db: Database, ctx: Ctx, key: str, value: str) -> PageData:
+    settings_ops.set_value(db, ctx, key, value)
     return read(db, ctx)
 
 

@@ -1,10 +1,12 @@
 """Settings → Google, the calendars box: each active provider and the calendar of the
 connected account their appointments go to, picked from the account's calendar list
-(read on the Google thread) or typed as an id; "Make a calendar" creates
-"Receptionist – <provider>" in the account for the selected provider."""
+(read on the Google thread) or typed as an id (``chosen`` says so at once); "Make a
+calendar" creates "Receptionist – <provider>" in the account for the selected
+provider."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,6 +24,8 @@ from sync.google.account import CalendarChoice
 
 
 class CalendarsBox(QGroupBox):
+    chosen = Signal(str, str)  # provider id, calendar id ("" for none)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle(self.tr("Each provider's calendar"))
@@ -43,12 +47,10 @@ class CalendarsBox(QGroupBox):
         self.create_button.setToolTip(
             self.tr('Make "Receptionist – <provider>" in the account for the selected provider')
         )
-        self.save_button = self._button("googleSaveCalendars", self.tr("Sa&ve calendars"))
         row = QHBoxLayout()
         for button in (self.load_button, self.create_button):
             row.addWidget(button)
         row.addStretch(1)
-        row.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
@@ -76,7 +78,15 @@ class CalendarsBox(QGroupBox):
         combo.setObjectName(f"googleCalendar_{at}")
         combo.setEditable(True)  # an id typed from Google's calendar settings works too
         combo.setAccessibleName(self.tr("{0}'s Google calendar").format(name))
+        combo.activated.connect(lambda _i, at=at: self._picked(at))
+        line = combo.lineEdit()
+        if line is not None:  # an id typed: when the typing is done (Enter, or away)
+            line.editingFinished.connect(lambda at=at: self._picked(at))
         return combo
+
+    def _picked(self, at: int) -> None:
+        if 0 <= at < len(self.providers) and self.table.cellWidget(at, 1) is not None:
+            self.chosen.emit(self.providers[at][0], self.calendar_at(at))
 
     def show_choices(self, choices: list[CalendarChoice]) -> None:
         self.choices = choices
@@ -117,10 +127,6 @@ class CalendarsBox(QGroupBox):
         for at, (pid, _name) in enumerate(self.providers):
             if pid == provider_id:
                 self._fill(self.combo(at), calendar_id)
-
-    def wanted(self) -> dict[str, str]:
-        """Provider id → the calendar id chosen ("" for none)."""
-        return {pid: self.calendar_at(at) for at, (pid, _n) in enumerate(self.providers)}
 
     def selected(self) -> tuple[str, str] | None:
         at = self.table.currentRow()

@@ -4,10 +4,14 @@ flow, or an authorized-user file made elsewhere), disconnect it, see how sync st
 a calendar of the account, and choose what an event says of the patient and which
 PC is the Google station.
 
+Each choice applies at once (a calendar picked, a title chosen, a station code
+entered): the page holds no unsaved edits for the dialog to lose. Choosing to send
+initials or full names asks first (``confirm_names``), with a plain warning.
+
 Database work runs on the database worker (``DbOp``); every Google call (the browser
 flow, the calendar list, making a calendar) on the one Google thread
 (``ui.googlework``). Connecting needs "keys.manage" (an administrator); the rest
-"clinic.configure". ``choose_file`` is injectable for tests.
+"clinic.configure". ``choose_file`` and ``confirm_names`` are injectable for tests.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -47,12 +52,21 @@ if TYPE_CHECKING:
     from .dialog import SettingsDialog
 
 ChooseFile = Callable[[QWidget, str], str | None]
+Confirm = Callable[[QWidget, str], bool]
 TITLES = ("service", "initials", "full_name")
 
 
 def ask_for_file(parent: QWidget, caption: str) -> str | None:
     found, _filter = QFileDialog.getOpenFileName(parent, caption, "", "JSON (*.json)")
     return found or None
+
+
+def ask_names(parent: QWidget, warning: str) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Warning, parent.tr("Send patients' names?"), warning,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                      parent)  # fmt: skip
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 class GooglePage(QScrollArea):
@@ -66,24 +80,25 @@ class GooglePage(QScrollArea):
         self.setWidgetResizable(True)
         self.desk = desk
         self.choose_file: ChooseFile = ask_for_file
+        self.confirm_names: Confirm = ask_names
         self.page_data: data.PageData | None = None
         self.may_connect = desk.actor.may("keys.manage")
         self.may_configure = desk.actor.may("clinic.configure")
         inner = QWidget(self)
         layout = QVBoxLayout(inner)
         layout.addWidget(self._account_box())
-        self.calendars = CalendarsBox(inner)
-        layout.addWidget(self.calendars, 1)
-        layout.addWidget(self._settings_box())
-        self.note = QLabel(inner)
+        self.note = QLabel(inner)  # what the last action did, in sight at the top
         self.note.setObjectName("googleNote")
         self.note.setWordWrap(True)
         self.note.setAccessibleName(self.tr("What happened"))
         layout.addWidget(self.note)
+        self.calendars = CalendarsBox(inner)
+        layout.addWidget(self.calendars, 1)
+        layout.addWidget(self._settings_box())
         self.setWidget(inner)
         self.calendars.load_button.clicked.connect(self.read_calendars)
         self.calendars.create_button.clicked.connect(self.make_calendar)
-        self.calendars.save_button.clicked.connect(self.save_calendars)
+        self.calendars.chosen.connect(self.map_calendar)
         self._enable(busy=False)
 
     # --- building ----------------------------------------------------------------------
@@ -140,7 +155,7 @@ class GooglePage(QScrollArea):
             )
         )
         column.addWidget(self.title_warning)
-        self.titles.idToggled.connect(lambda _id, _on: self._show_warning())
+        self.titles.idClicked.connect(self.choose_title)
         self.station = QLineEdit(box)
         self.station.setObjectName("googleStation")
         self.station.setMaxLength(4)
@@ -149,16 +164,11 @@ class GooglePage(QScrollArea):
         self.station_note = QLabel(box)
         self.station_note.setObjectName("googleStationNote")
         self.station_note.setWordWrap(True)
-        self.save_button = self._button(box, "googleSave", self.tr("&Save"))
-        self.save_button.clicked.connect(self.save_settings)
+        self.station.editingFinished.connect(self.save_station)
         form = QFormLayout(box)
         form.addRow(self.tr("Event title"), column)
         form.addRow(self.tr("Google station (PC code)"), self.station)
         form.addRow("", self.station_note)
-        save_row = QHBoxLayout()
-        save_row.addStretch(1)
-        save_row.addWidget(self.save_button)
-        form.addRow("", save_row)
         return box
 
     def _button(self, parent: QWidget, name: str, text: str) -> QPushButton:
@@ -179,12 +189,8 @@ class GooglePage(QScrollArea):
         self.calendars.show_rows(
             found.providers, {m.provider_id: m.calendar_id for m in found.status.calendars}
         )
-        at = TITLES.index(found.summary) if found.summary in TITLES else 0
-        button = self.titles.button(at)
-        if button is not None:
-            button.setChecked(True)
+        self._check_title(found.summary)
         self.station.setText(found.station)
-        self._show_warning()
         self._enable(busy=False)
         self.loaded.emit()
 
@@ -236,7 +242,10 @@ class GooglePage(QScrollArea):
             "error": self.tr("some requests failed"),
         }.get(status, status)
 
-    def _show_warning(self) -> None:
+    def _check_title(self, title: str) -> None:
+        button = self.titles.button(TITLES.index(title) if title in TITLES else 0)
+        if button is not None:
+            button.setChecked(True)
         self.title_warning.setVisible(self.titles.checkedId() > 0)
 
     def _enable(self, *, busy: bool) -> None:
@@ -246,8 +255,7 @@ class GooglePage(QScrollArea):
         self.disconnect_button.setEnabled(self.may_connect and connected and not busy)
         for button in (self.calendars.load_button, self.calendars.create_button):
             button.setEnabled(self.may_configure and connected and not busy)
-        self.calendars.save_button.setEnabled(self.may_configure and not busy)
-        self.save_button.setEnabled(self.may_configure and not busy)
+        self.calendars.setEnabled(self.may_configure)
         self.station.setReadOnly(not self.may_configure)
         for choice in self.titles.buttons():
             choice.setEnabled(self.may_configure)
@@ -314,16 +322,41 @@ class GooglePage(QScrollArea):
 
         self._with_credentials(got)
 
-    def save_calendars(self) -> None:
-        ctx, wanted = self.desk.ctx(), self.calendars.wanted()
-        said = self.tr("Calendars saved; their appointments go at the next round.")
+    def map_calendar(self, provider_id: str, calendar_id: str) -> None:
+        """A calendar picked (or typed) for a provider: mapped at once."""
+        found = self.page_data
+        mapped = {m.provider_id: m.calendar_id for m in found.status.calendars} if found else {}
+        if calendar_id == mapped.get(provider_id, ""):
+            return
+        if not calendar_id:  # the core keeps a mapping until another replaces it
+            self._say(self.tr("A provider's calendar can be changed, not removed; pick another."))
+            self.calendars.choose(provider_id, mapped.get(provider_id, ""))
+            return
+        ctx, wanted = self.desk.ctx(), {provider_id: calendar_id}
+        said = self.tr("Calendar saved; its appointments go at the next round.")
         self._db(lambda db: data.save_mapping(db, ctx, wanted), said)
 
-    def save_settings(self) -> None:
+    def choose_title(self, at: int) -> None:
+        """A title chosen: names or initials only once confirmed; saved at once."""
+        found = self.page_data
+        current = found.summary if found is not None else TITLES[0]
+        title = TITLES[at]
+        if title == current:
+            return
+        if at > 0 and not self.confirm_names(self, self.title_warning.text()):
+            self._check_title(current)
+            return
         ctx = self.desk.ctx()
-        title = TITLES[max(self.titles.checkedId(), 0)]
-        station = self.station.text().strip().upper()
-        self._db(lambda db: data.save_settings(db, ctx, title, station), self.tr("Saved."))
+        said = self.tr("Event titles saved; Google follows at the next round.")
+        self._db(lambda db: data.save_setting(db, ctx, data.SUMMARY, title), said)
+
+    def save_station(self) -> None:
+        found = self.page_data
+        code = self.station.text().strip().upper()
+        if found is None or code == found.station or not self.may_configure:
+            return
+        ctx = self.desk.ctx()
+        self._db(lambda db: data.save_setting(db, ctx, data.STATION, code), self.tr("Saved."))
 
     # --- running -----------------------------------------------------------------------
     def _with_credentials(self, then: Callable[[str], None]) -> None:
