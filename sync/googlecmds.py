@@ -10,19 +10,25 @@ reconnecting): nothing is lost, what waits goes at the next round.
 from __future__ import annotations
 
 import argparse
-import json
+import sys
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
 from receptionist.cli.common import App, examples
+from receptionist.context import Ctx
 from receptionist.errors import ReceptionistError, ValidationError
-from receptionist.google import calendars, decisions
+from receptionist.google import account, calendars, decisions
 from receptionist.google import status as google_status
 from receptionist.ops import settings as settings_ops
+from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from .google import account as google_account
 from .google import round as google_round
 from .google import service
+from .google.calls import Failed, Stop
+from .google.connect import browser_flow
 from .google.worker import on_google_thread
 
 NOT_FINISHED = {
@@ -43,6 +49,15 @@ NOT_FINISHED = {
         "core", "Google refused part of the round; what failed is tried again at the next one."
     ),
 }
+
+
+ONE_OF_MAP = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "Give either the calendar's id or --create (a new calendar for the provider), "
+        "not both and not neither.",
+    )
+)
 
 
 class RoundStopped(ReceptionistError):
@@ -82,13 +97,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         **examples(
             "receptionist google map 'Dr Ayşe' abc123@group.calendar.google.com",
             "receptionist google map ayse primary",
+            "receptionist google map ayse --create",
         ),
     )
     m.add_argument("provider", help="the provider, by name (or part of it) or id")
     m.add_argument(
         "calendar_id",
         metavar="CALENDAR_ID",
+        nargs="?",
         help="the calendar's id (its settings in Google show it), or primary",
+    )
+    m.add_argument(
+        "--create",
+        action="store_true",
+        help='make a calendar "Receptionist – <provider>" in the account and map to it',
     )
     m.set_defaults(func=cmd_map)
     s = gsub.add_parser(
@@ -150,9 +172,11 @@ def cmd_connect(app: App) -> int:
     if a.authorized_user_file:
         info = service.checked_info(_read(Path(a.authorized_user_file)))
     else:
-        info = _browser(Path(a.client_secrets))
+        _read(Path(a.client_secrets))
+        with redirect_stdout(sys.stderr):  # the sign-in address, never in --json output
+            info = on_google_thread(lambda: browser_flow(Path(a.client_secrets)))
     with app.database() as db:
-        settings_ops.set_value(db, app.ctx(db), "google.credentials", json.dumps(info))
+        account.connect(db, app.ctx(db), info)
     app.emit(
         {"connected": True},
         "Google account connected; its authorisation is kept "
@@ -173,30 +197,14 @@ def _read(path: Path) -> str:
         ) from None
 
 
-def _browser(path: Path) -> dict[str, str]:
-    """The desktop flow: the browser signs in, the answer comes to 127.0.0.1 on a free
-    port; ``prompt=consent`` so a refresh token always comes back."""
-    from google_auth_oauthlib.flow import InstalledAppFlow
-
-    _read(path)
-    try:
-        flow = InstalledAppFlow.from_client_secrets_file(
-            str(path.expanduser()), list(service.SCOPES)
-        )
-    except ValueError:
-        raise ValidationError(
-            "client-secrets",
-            Text(QT_TRANSLATE_NOOP("core", "That is not an OAuth client file for a desktop app.")),
-        ) from None
-    creds = flow.run_local_server(
-        host="127.0.0.1", bind_addr="127.0.0.1", port=0, access_type="offline", prompt="consent"
-    )
-    return service.checked_info(creds.to_json())
-
-
 def cmd_map(app: App) -> int:
+    a = app.args
+    if bool(a.create) == bool(a.calendar_id):
+        raise ValidationError("calendar_id", ONE_OF_MAP)
     with app.database() as db:
-        made = calendars.map_provider(db, app.ctx(db), app.args.provider, app.args.calendar_id)
+        ctx = app.ctx(db)
+        calendar_id = a.calendar_id or _created(db, ctx, a.provider)
+        made = calendars.map_provider(db, ctx, a.provider, calendar_id)
     app.emit(
         {
             "provider_id": made.provider_id,
@@ -208,14 +216,34 @@ def cmd_map(app: App) -> int:
     return 0
 
 
+def _created(db: Database, ctx: Ctx, provider_key: str) -> str:
+    """A new "Receptionist – <provider>" calendar in the connected account: its id."""
+    kept = account.kept(db)
+    if not kept:
+        raise ValidationError("google", google_round.NOT_CONNECTED)
+    provider = calendars.provider_to_map(db, ctx, provider_key)
+    zone = settings_ops.clinic_info(db).timezone
+    try:
+        return on_google_thread(lambda: google_account.create_calendar(kept, provider, zone))
+    except (Stop, Failed) as exc:
+        raise RoundStopped(Text(NOT_FINISHED.get(_status(exc), NOT_FINISHED["error"]))) from None
+
+
+def _status(exc: Exception) -> str:
+    return exc.status if isinstance(exc, Stop) else "error"
+
+
 def cmd_status(app: App) -> int:
     with app.database() as db:
         found = google_status.status(db)
     data = _status_data(found)
     when = f"{found.last_round_at:%Y-%m-%d %H:%M} UTC" if found.last_round_at else "never"
+    where = found.station
+    runs = "this PC" if where.is_here else (f"PC {where.named}" if where.named else "no PC")
     lines = [
         f"{'connected' if found.connected else 'not connected'}; {found.status}; last round "
         f"{when}; {found.waiting} waiting; {len(found.decisions)} for the desk to decide",
+        f"Google station: {runs} (this PC is {where.here})",
         *(f"  {m.provider} -> {m.calendar_id}" for m in found.calendars),
         *(f"  {d.appointment_id[:8]} {d.kind}" for d in found.decisions),
     ]
@@ -226,6 +254,12 @@ def cmd_status(app: App) -> int:
 def _status_data(found: google_status.GoogleStatus) -> dict[str, Any]:
     return {
         "connected": found.connected,
+        "account": found.account or None,
+        "station": {
+            "named": found.station.named or None,
+            "this_pc": found.station.here,
+            "runs_here": found.station.is_here,
+        },
         "status": found.status,
         "last_error": found.last_error or None,
         "last_round_at": found.last_round_at,
@@ -277,6 +311,7 @@ def cmd_sync(app: App) -> int:
             "conflicts": counts.conflicts,
             "errors": counts.errors,
             "requests": counts.requests,
+            "retries": counts.retries,
         },
         f"Google: {counts.created} created, {counts.updated} updated, {counts.deleted} "
         f"deleted, {counts.blocked} blocked, {counts.conflicts} for the desk, "

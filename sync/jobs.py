@@ -1,12 +1,15 @@
 """The network's background jobs, added to the core's (``receptionist.jobs``) by the
 app and by ``receptionist scheduler``: cloud sync every few minutes while this PC is
-connected, and the reminders' dispatch every minute on the reminder station."""
+connected, the reminders' dispatch every minute on the reminder station, and a Google
+round every few minutes on the Google station (on the Google thread)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 
 from receptionist.clock import Clock
+from receptionist.google import account, station
 from receptionist.jobs.registry import Every, Job
 from receptionist.ops import reminders as reminder_ops
 from receptionist.ops import replica
@@ -15,8 +18,11 @@ from receptionist.store.storage import Database
 
 from . import cloud
 from .channels import build
+from .google import round as google_round
+from .google.worker import on_google_thread
 
 SYNC_MINUTES = 5
+GOOGLE_MINUTES = 5
 
 
 def cloud_sync(db: Database, clock: Clock) -> Mapping[str, int]:
@@ -49,6 +55,18 @@ def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
     }
 
 
+def google_sync(db: Database, clock: Clock) -> Mapping[str, int]:
+    """One Google round on the Google station with an account connected; else nothing
+    (another PC runs it, or none is connected here)."""
+    if not station.station(db).is_here:
+        return {"station": 0}
+    if not account.kept(db):
+        return {"station": 1, "connected": 0}
+    done = on_google_thread(lambda: google_round.run(db, clock))
+    return {"station": 1, "connected": 1, "ok": int(done.status == "ok"), **asdict(done.counts)}
+
+
 CLOUD_SYNC = Job("cloud.sync", cloud_sync, Every(SYNC_MINUTES), lease_minutes=30)
 REMINDERS = Job("reminders.dispatch", send_reminders, Every(1), lease_minutes=15)
-NETWORK_JOBS = (CLOUD_SYNC, REMINDERS)
+GOOGLE_SYNC = Job("google.sync", google_sync, Every(GOOGLE_MINUTES), lease_minutes=30)
+NETWORK_JOBS = (CLOUD_SYNC, REMINDERS, GOOGLE_SYNC)

@@ -33,8 +33,10 @@ def test_service_once_runs_what_is_due_then_nothing(
         ("backup", "ok"),
         ("cloud.sync", "ok"),
         ("reminders.dispatch", "ok"),
+        ("google.sync", "ok"),
     ]
     assert ran[2]["counts"] == {"connected": 0}
+    assert ran[4]["counts"] == {"station": 1, "connected": 0}, "no Google account connected"
     assert ran[3]["counts"]["active"] == 0, "reminders are off until the clinic turns them on"
     assert main(["--json", "scheduler", "--once"]) == 0
     assert json.loads(capsys.readouterr().out) == []
@@ -45,6 +47,7 @@ def test_service_once_runs_what_is_due_then_nothing(
         "backup",
         "cloud.sync",
         "reminders.dispatch",
+        "google.sync",
     ]
 
 
@@ -57,7 +60,7 @@ def test_the_blocking_scheduler_ticks_at_once_and_stops_on_request(db: Database)
         seen.append(one)
         tick = scheduler.get_jobs()[0]
         options.append((tick.misfire_grace_time, tick.coalesce, tick.max_instances))
-        if len(seen) == 4:
+        if len(seen) == 5:
             scheduler.shutdown(wait=False)
 
     clock = FixedClock(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
@@ -67,6 +70,7 @@ def test_the_blocking_scheduler_ticks_at_once_and_stops_on_request(db: Database)
         ("backup", "ok"),
         ("cloud.sync", "ok"),
         ("reminders.dispatch", "ok"),
+        ("google.sync", "ok"),
     ]
     # No grace limit (APScheduler's default of 1 s skips a late tick), coalesced, single.
     assert options[0] == (None, True, 1)

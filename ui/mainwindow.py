@@ -29,6 +29,7 @@ from .cloudsync import install as install_cloud_sync
 from .conflicts import install as install_conflicts
 from .desk import Desk
 from .events import POLL_MS, Refresh
+from .googlestatus import install as install_google_status
 from .lockscreen import LockScreen
 from .navbar import NavBar
 from .patients import install as install_patients
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.sync_status = SyncStatus(self.desk.sync, self)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.sync_status)
+        self.google_status = install_google_status(self)
         self.show_user()
 
     def _connect(self) -> None:

@@ -25,7 +25,16 @@ from receptionist.schedule.clinic import require_configure
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from .events import GoogleChanged
+
 MAX_CALENDAR_ID = 1024
+TAKEN = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "That calendar already shows another provider's appointments; give "
+        "each provider a calendar of their own.",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -38,34 +47,45 @@ class Mapping:
 
 def map_provider(db: Database, ctx: Ctx, provider_key: str, calendar_id: str) -> Mapping:
     """Send ``provider_key``'s appointments to ``calendar_id`` (audited)."""
-    wanted = _checked_calendar(calendar_id)
+    return map_many(db, ctx, {provider_key: calendar_id})[0]
+
+
+def map_many(db: Database, ctx: Ctx, wanted: dict[str, str]) -> list[Mapping]:
+    """Map each provider (by name or id) to its calendar, all or none (audited)."""
+    checked = {key: _checked_calendar(calendar_id) for key, calendar_id in wanted.items()}
     with db.write() as s:
         require_configure(ctx)
-        provider = catalog.find(s, Provider, provider_key)
-        taken = s.scalar(select(GoogleCalendar).where(GoogleCalendar.calendar_id == wanted))
-        if taken is not None and taken.provider_id != provider.id:
-            raise ValidationError(
-                "calendar",
-                Text(
-                    QT_TRANSLATE_NOOP(
-                        "core",
-                        "That calendar already shows another provider's appointments; give "
-                        "each provider a calendar of their own.",
-                    )
-                ),
-            )
-        row = s.get(GoogleCalendar, provider.id)
-        now = ctx.clock.now()
-        if row is None:
-            row = GoogleCalendar(provider_id=provider.id, calendar_id=wanted, mapped_at=now)
-            s.add(row)
-        elif row.calendar_id != wanted:
-            row.calendar_id, row.sync_token, row.mapped_at = wanted, "", now
-        row.full_push = True
-        state(s)
-        s.flush()
-        audit.record(s, ctx, "google_map", "provider", provider.id)
-        return Mapping(provider.id, provider.name, wanted, bool(row.sync_token))
+        made = [_map(s, ctx, key, calendar_id) for key, calendar_id in checked.items()]
+    db.events.publish(GoogleChanged("mapped"))
+    return made
+
+
+def _map(s: Session, ctx: Ctx, provider_key: str, wanted: str) -> Mapping:
+    provider = catalog.find(s, Provider, provider_key)
+    s.flush()
+    taken = s.scalar(select(GoogleCalendar).where(GoogleCalendar.calendar_id == wanted))
+    if taken is not None and taken.provider_id != provider.id:
+        raise ValidationError("calendar", TAKEN)
+    row = s.get(GoogleCalendar, provider.id)
+    now = ctx.clock.now()
+    if row is None:
+        row = GoogleCalendar(provider_id=provider.id, calendar_id=wanted, mapped_at=now)
+        s.add(row)
+    elif row.calendar_id != wanted:
+        row.calendar_id, row.sync_token, row.mapped_at = wanted, "", now
+    row.full_push = True
+    state(s)
+    s.flush()
+    audit.record(s, ctx, "google_map", "provider", provider.id)
+    return Mapping(provider.id, provider.name, wanted, bool(row.sync_token))
+
+
+def provider_to_map(db: Database, ctx: Ctx, provider_key: str) -> str:
+    """The name of the provider ``provider_key`` finds, checking first that ``ctx`` may
+    map it (before a calendar is made for it in Google)."""
+    with db.read() as s:
+        require_configure(ctx)
+        return catalog.find(s, Provider, provider_key).name
 
 
 def mappings(session: Session) -> list[Mapping]:

@@ -17,6 +17,7 @@ from receptionist.settings.google import CREDENTIALS
 from receptionist.store.storage import Database
 
 from . import calendars, outbox
+from . import station as stations
 
 
 @dataclass(frozen=True)
@@ -33,19 +34,44 @@ class Decision:
 @dataclass(frozen=True)
 class GoogleStatus:
     connected: bool
-    status: str  # never | ok | needs_reconnect | quota | offline | error
+    status: str  # never | connected | ok | needs_reconnect | quota | offline | error
     last_error: str
     last_round_at: datetime | None
     last_counts: dict[str, int]
     calendars: list[calendars.Mapping]
     waiting: int
     decisions: list[Decision] = field(default_factory=list)
+    account: str = ""  # the connected account's address, when known
+    station: stations.Station = field(default_factory=lambda: stations.Station("", "", False))
 
 
 def credentials(session: Session) -> str | None:
     """The connected account's authorized-user JSON, or None."""
     namespace = clinic_id(session)
     return secretstore.read(session, namespace, CREDENTIALS) if namespace else None
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What the status bar says: cheap to read every minute."""
+
+    connected: bool
+    status: str
+    last_round_at: datetime | None
+    mapped: bool  # a provider is mapped to a calendar
+    station: stations.Station
+
+
+def brief(db: Database) -> Brief:
+    with db.read() as s:
+        row = s.get(GoogleState, 1)
+        return Brief(
+            connected=bool(credentials(s)),
+            status=row.status if row else "never",
+            last_round_at=row.last_round_at if row else None,
+            mapped=bool(calendars.calendar_of(s)),
+            station=stations.of(s),
+        )
 
 
 def status(db: Database) -> GoogleStatus:
@@ -60,8 +86,9 @@ def status(db: Database) -> GoogleStatus:
         decisions = [
             Decision(f.appointment_id, f.state, f.proposed_start, f.proposed_end) for f in flagged
         ]
+        kept = credentials(s)
         return GoogleStatus(
-            connected=bool(credentials(s)),
+            connected=bool(kept),
             status=row.status if row else "never",
             last_error=row.last_error if row else "",
             last_round_at=row.last_round_at if row else None,
@@ -69,4 +96,16 @@ def status(db: Database) -> GoogleStatus:
             calendars=calendars.mappings(s),
             waiting=waiting,
             decisions=decisions,
+            account=_account(kept),
+            station=stations.of(s),
         )
+
+
+def _account(kept: str | None) -> str:
+    """The account's address as kept with its credentials ("" when unknown)."""
+    try:
+        found = json.loads(kept) if kept else None
+    except ValueError:
+        return ""
+    account = found.get("account") if isinstance(found, dict) else None
+    return account if isinstance(account, str) else ""

@@ -22,6 +22,7 @@ from receptionist.schedule.clinic import get_clinic
 from receptionist.store.storage import Database
 
 from . import calendars, eventbody, inbound, outbox
+from .events import GoogleChanged
 from .outbox import Push
 from .status import credentials
 
@@ -151,3 +152,4 @@ def _merge(s: Session, push: Push, found: dict[str, Any], now: datetime, tz: Zon
 def finish(db: Database, clock: Clock, status: str, error: str, counts: dict[str, int]) -> None:
     with db.write() as s:
         calendars.finish_round(s, status, error, counts, clock.now())
+    db.events.publish(GoogleChanged("round", status))

@@ -1,6 +1,7 @@
 """Google Calendar settings, declared in the registry: what an event says of the
-patient, whether a provider's own event titles are kept, and the connected account's
-credentials (a secret: the keychain, or the encrypted file where there is none)."""
+patient, whether a provider's own event titles are kept, which PC runs Google sync
+(the Google station), and the connected account's credentials (a secret: the
+keychain, or the encrypted file where there is none)."""
 
 from __future__ import annotations
 
@@ -62,5 +63,23 @@ CREDENTIALS = declare(
             )
         ),
         "keys.manage",
+    )
+)
+STATION = declare(
+    Setting(
+        "google.station",
+        "clinic",
+        Words(4, required=False),
+        "",
+        Text(QT_TRANSLATE_NOOP("core", "Google station")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The code of the one PC that runs Google sync (A, B, ... as the device list "
+                "shows them). Empty: this PC, when the clinic does not sync with a cloud; with "
+                "a cloud, no PC runs it until one is named.",
+            )
+        ),
+        CONFIGURE,
     )
 )

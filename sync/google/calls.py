@@ -1,5 +1,6 @@
-"""One Google call, with our own backoff: 429, 5xx and 403 rateLimitExceeded are
-tried again after a growing pause (1, 2, 4 ... 32 s, with a little jitter). The
+"""One Google call, paced (``pacing``: within the per-user quota), with our own
+backoff: 429, 5xx and 403 rateLimitExceeded are tried again after a growing pause
+(1, 2, 4 ... 32 s, with a little jitter; a rate limit also slows the pace). The
 client's own ``num_retries`` is left at 0: it sleeps with ``time.sleep`` and does not
 know 403 rateLimitExceeded from quotaExceeded; ours takes the sleep injected, so
 tests never wait; quotaExceeded stops the round; a revoked or expired refresh token
@@ -15,6 +16,8 @@ from typing import Any
 import httplib2
 from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
+
+from .pacing import Pacer
 
 Sleep = Callable[[float], None]
 TRIES = 6
@@ -57,11 +60,13 @@ def reason_of(error: HttpError) -> str:
 
 
 class Caller:
-    """Runs requests one at a time, counting them, with backoff."""
+    """Runs requests one at a time, paced, counting them and the retries, with backoff."""
 
-    def __init__(self, sleep: Sleep) -> None:
+    def __init__(self, sleep: Sleep, pacer: Pacer | None = None) -> None:
         self.sleep = sleep
+        self.pacer = pacer if pacer is not None else Pacer(sleep=sleep)
         self.requests = 0
+        self.retries = 0
 
     def run(self, request: Any, if_match: str = "") -> dict[str, Any]:
         if if_match:
@@ -69,15 +74,19 @@ class Caller:
         for attempt in range(TRIES):
             last = attempt == TRIES - 1
             try:
+                self.pacer.before()
                 self.requests += 1
                 answer = request.execute(num_retries=0)
+                self.pacer.went_through()
                 return answer if isinstance(answer, dict) else {}
             except HttpError as exc:
                 status, reason = int(exc.resp.status), reason_of(exc)
                 if status == 403 and reason in QUOTA:
                     raise QuotaExceeded(reason) from None
-                transient = status == 429 or status >= 500 or (status == 403 and reason in RATE)
-                if not transient or last:
+                limited = status == 429 or (status == 403 and reason in RATE)
+                if limited:
+                    self.pacer.slow_down()
+                if not (limited or status >= 500) or last:
                     raise Failed(status, reason) from None
             except RefreshError as exc:
                 if "invalid_grant" in str(exc) or not getattr(exc, "retryable", False):
@@ -87,5 +96,6 @@ class Caller:
             except (OSError, httplib2.HttpLib2Error, TransportError) as exc:
                 if last:
                     raise Offline(type(exc).__name__) from None
+            self.retries += 1
             self.sleep(min(32.0, 2.0**attempt) + random.random() / 4)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -18,12 +18,13 @@ from typing import Any
 from receptionist.clock import Clock
 from receptionist.context import Ctx
 from receptionist.errors import ValidationError
-from receptionist.google import inbound, steps
+from receptionist.google import inbound, station, steps
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import service
 from .calls import Caller, Failed, Sleep, Stop
+from .pacing import Pacer
 from .pull import pull
 from .push import push
 
@@ -37,6 +38,27 @@ NOT_CONNECTED = Text(
 )
 
 
+def not_station(here: station.Station) -> Text:
+    if here.named:
+        return Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "This PC ({here}) is not the Google station: PC {station} runs Google sync "
+                "(the setting google.station).",
+            ),
+            here=here.here,
+            station=here.named,
+        )
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "No PC is the Google station yet: name the one that runs Google sync, like "
+            "`receptionist settings set google.station {here}` to make it this one.",
+        ),
+        here=here.here,
+    )
+
+
 @dataclass
 class Counts:
     created: int = 0
@@ -46,6 +68,7 @@ class Counts:
     conflicts: int = 0
     errors: int = 0
     requests: int = 0
+    retries: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,12 +83,17 @@ def run(
     *,
     connect: Connect = service.build,
     sleep: Sleep = time.sleep,
+    pacer: Pacer | None = None,
 ) -> Outcome:
+    """One round; ``pacer`` spaces the requests (default: :class:`Pacer` with ``sleep``)."""
     ctx = Ctx(inbound.SYNC_ACTOR, clock)
+    here = station.station(db)
+    if not here.is_here:
+        raise ValidationError("google.station", not_station(here))
     begun = steps.begin(db, clock)
     if not begun.credentials:
         raise ValidationError("google", NOT_CONNECTED)
-    counts, caller = Counts(), Caller(sleep)
+    counts, caller = Counts(), Caller(sleep, pacer)
     status, error = "ok", ""
     api = None
     try:
@@ -88,7 +116,7 @@ def run(
     finally:
         if api is not None:
             api.close()  # the connections of this round's thread
-    counts.requests = caller.requests
+    counts.requests, counts.retries = caller.requests, caller.retries
     steps.finish(db, clock, status, error, asdict(counts))
     return Outcome(status, counts)
 

@@ -23,7 +23,14 @@ from googleapiclient.discovery_cache import get_static_doc
 from receptionist.errors import ValidationError
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-SCOPES = ("https://www.googleapis.com/auth/calendar.events",)
+# As narrow as the work allows: events on the calendars (push and pull), the list of
+# the account's calendars (to map a provider to one), and calendars this app makes
+# ("Receptionist – Dr X"); not the whole calendar scope (sharing, settings, ACLs).
+SCOPES = (
+    "https://www.googleapis.com/auth/calendar.events",
+    "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
+    "https://www.googleapis.com/auth/calendar.app.created",
+)
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_API = "https://www.googleapis.com/calendar/v3/"
 TIMEOUT_S = 30
@@ -49,7 +56,10 @@ def checked_info(text: str) -> dict[str, str]:
         isinstance(found.get(k), str) and found[k] for k in FIELDS
     ):
         raise ValidationError("authorized-user-file", BAD_FILE)
-    return {key: found[key] for key in FIELDS}
+    kept = {key: found[key] for key in FIELDS}
+    if isinstance(found.get("account"), str) and found["account"]:
+        kept["account"] = found["account"]
+    return kept
 
 
 def api_endpoint() -> str:

@@ -21,6 +21,7 @@ from receptionist.schedule import booking
 from receptionist.store.storage import Database
 from sync.google import round as google_round
 from sync.google import service
+from sync.google.pacing import unpaced
 from sync.google.worker import on_google_thread
 
 REFRESH = "refresh-1"
@@ -53,7 +54,9 @@ class Clinic:
             return service.build(info, endpoint=self.google.api, token_at=self.google.token_uri)
 
         return on_google_thread(
-            lambda: google_round.run(self.db, self.clock, connect=connect, sleep=self.sleeps.append)
+            lambda: google_round.run(
+                self.db, self.clock, connect=connect, sleep=self.sleeps.append, pacer=unpaced()
+            )
         )
 
     def book(self, start: datetime, patient: str = "p1") -> str:

@@ -1,6 +1,10 @@
 """A loopback Google Calendar (events only) and OAuth token endpoint, behaving as
 Google's documentation says, for tests and the benchmark. No network beyond 127.0.0.1.
 
+- ``GET /auth``: Google's consent screen, already agreed to: a redirect to the
+  ``redirect_uri`` with a code (PKCE ``S256`` challenge kept), as a browser would
+  follow it. ``POST /token`` with that code (and the verifier) gives an access token
+  and a refresh token.
 - ``POST /token``: a refresh grant gives an access token; a revoked refresh token
   answers 400 ``invalid_grant``. API calls need a live access token (401 otherwise,
   which google-auth answers with a refresh).
@@ -11,6 +15,11 @@ Google's documentation says, for tests and the benchmark. No network beyond 127.
   as ``status: cancelled`` tombstones; ``nextSyncToken`` on the last page only; a
   token older than :meth:`FakeGoogle.expire_sync_tokens` answers 410; the query
   parameters Google refuses with a syncToken are refused).
+- ``GET /calendar/v3/users/me/calendarList`` (``minAccessRole``, ``pageToken``; the
+  primary calendar's id is the account's address, :data:`ACCOUNT`) and
+  ``POST /calendar/v3/calendars`` (a new calendar the account owns).
+- A per-user rate (:meth:`FakeGoogle.limit`): beyond N requests in one second of an
+  injected clock, 403 ``rateLimitExceeded`` and 429 in turn, the request not done.
 - Errors on demand (:meth:`FakeGoogle.fail_next`: 403 rateLimitExceeded, 429, 500,
   403 quotaExceeded), and a lost answer (:meth:`FakeGoogle.lose_next_answer`).
 - The provider's side: :meth:`add_event`, :meth:`add_weekly`, :meth:`move_event`,
@@ -19,6 +28,8 @@ Google's documentation says, for tests and the benchmark. No network beyond 127.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import socket
@@ -30,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
 NOT_WITH_SYNC_TOKEN = (
@@ -44,6 +55,9 @@ NOT_WITH_SYNC_TOKEN = (
     "updatedMin",
 )
 PATH = re.compile(r"^/calendar/v3/calendars/([^/]+)/events(?:/([^/]+))?$")
+CALENDAR_LIST = "/calendar/v3/users/me/calendarList"
+CALENDARS = "/calendar/v3/calendars"
+ACCOUNT = "clinic@example.com"
 
 
 @dataclass
@@ -90,8 +104,21 @@ class FakeGoogle:
         self.lose_answer = 0
         self.meddlers: list[tuple[str, Callable[[], None]]] = []
         self.requests: Counter[str] = Counter()
+        self.authorized: list[dict[str, str]] = []  # each /auth request's query
+        self.per_second: int | None = None  # the per-user rate (limit)
+        self.clock: Callable[[], float] = lambda: 0.0
+        self.second_seen: Counter[int] = Counter()  # requests done in each second
+        self.limited = 0  # requests refused for the rate
+        self.inserted: Counter[str] = Counter()  # event ids made by a client's insert
+        self.codes: dict[str, dict[str, str]] = {}  # code -> that request's query
+        self.granted: list[dict[str, str]] = []  # each code grant's form
         self.refreshes = 0
         self.listed: list[dict[str, str]] = []
+        # The account's calendar list: id -> entry (its primary calendar's id is the
+        # account's address); calendars.insert adds an owned one.
+        self.calendars: dict[str, dict[str, Any]] = {
+            ACCOUNT: {"id": ACCOUNT, "summary": ACCOUNT, "primary": True, "accessRole": "owner"}
+        }
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -128,6 +155,22 @@ class FakeGoogle:
     ) -> None:
         with self.lock:
             self.failures += [Failure(status, reason, method) for _ in range(times)]
+
+    def limit(self, per_second: int, clock: Callable[[], float]) -> None:
+        """Refuse what goes beyond ``per_second`` requests in a second of ``clock``."""
+        with self.lock:
+            self.per_second, self.clock = per_second, clock
+
+    def _rate(self) -> None:
+        if self.per_second is None:
+            return
+        second = int(self.clock() // 1)
+        if self.second_seen[second] >= self.per_second:
+            self.limited += 1
+            if self.limited % 2:
+                raise error(403, "rateLimitExceeded", "Rate Limit Exceeded")
+            raise error(429, "rateLimitExceeded", "Too Many Requests")
+        self.second_seen[second] += 1
 
     def before_next(self, kind: str, meddle: Callable[[], None]) -> None:
         """Run ``meddle`` (a change by the provider, an expiry) just before the next
@@ -256,15 +299,64 @@ class FakeGoogle:
         if wanted and wanted != event["etag"]:
             raise error(412, "conditionNotMet", "Precondition Failed")
 
+    def add_calendar(self, summary: str, role: str = "owner") -> str:
+        with self.lock:
+            made = f"c{len(self.calendars):04d}@group.calendar.google.com"
+            self.calendars[made] = {"id": made, "summary": summary, "accessRole": role}
+            return made
+
+    def _calendar_list(self, query: dict[str, str]) -> dict[str, Any]:
+        ranks = ("freeBusyReader", "reader", "writer", "owner")
+        least = ranks.index(query.get("minAccessRole") or "freeBusyReader")
+        chosen = sorted(
+            (c for c in self.calendars.values() if ranks.index(c["accessRole"]) >= least),
+            key=lambda c: c["id"],
+        )
+        after = query.get("pageToken") or ""
+        chosen = [c for c in chosen if c["id"] > after]
+        size = int(query.get("maxResults") or 100)
+        shown = chosen[:size]
+        answer: dict[str, Any] = {"kind": "calendar#calendarList", "items": shown}
+        if len(chosen) > size:
+            answer["nextPageToken"] = shown[-1]["id"]
+        return answer
+
+    def _account_call(
+        self, method: str, path: str, query: dict[str, str], body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]] | None:
+        kinds = {(CALENDAR_LIST, "GET"): "calendarList", (CALENDARS, "POST"): "calendars.insert"}
+        found = kinds.get((path, method))
+        if found is None:
+            return None
+        self.requests[found] += 1
+        self._fail_if_asked(found)
+        if found == "calendarList":
+            return 200, self._calendar_list(query)
+        if not str(body.get("summary") or "").strip():
+            raise error(400, "required", "Missing title.")
+        made = self.add_calendar(body["summary"])
+        self.calendars[made]["timeZone"] = body.get("timeZone", "UTC")
+        return 200, {"kind": "calendar#calendar", **self.calendars[made]}
+
+    def _fail_if_asked(self, kind: str) -> None:
+        for failure in list(self.failures):
+            if failure.method in (None, kind):
+                self.failures.remove(failure)
+                raise error(failure.status, failure.reason, failure.reason)
+
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: Any, body: dict[str, Any]
     ) -> tuple[int, dict[str, Any] | None]:
-        match = PATH.match(path)
-        if match is None:
-            raise error(404, "notFound", "Not Found")
         auth = headers.get("Authorization", "")
         if auth.removeprefix("Bearer ") not in self.access:
             raise error(401, "authError", "Invalid Credentials")
+        self._rate()
+        answered = self._account_call(method, path, query, body)
+        if answered is not None:
+            return answered
+        match = PATH.match(path)
+        if match is None:
+            raise error(404, "notFound", "Not Found")
         calendar, event_id = unquote(match[1]), unquote(match[2]) if match[2] else None
         kind = {
             ("GET", False): "list",
@@ -282,15 +374,14 @@ class FakeGoogle:
                 self.meddlers.remove((wanted, meddle))
                 meddle()
                 break
-        for failure in list(self.failures):
-            if failure.method in (None, kind):
-                self.failures.remove(failure)
-                raise error(failure.status, failure.reason, failure.reason)
+        self._fail_if_asked(kind)
         if kind == "list":
             self.listed.append(dict(query))
             return 200, self._list(calendar, query)
         if kind == "insert":
-            return 200, self._insert(calendar, body)
+            made = self._insert(calendar, body)
+            self.inserted[made["id"]] += 1
+            return 200, made
         assert event_id is not None
         event = self._found(calendar, event_id)
         if kind == "get":
@@ -355,8 +446,40 @@ class FakeGoogle:
             answer["nextSyncToken"] = f"s{upto}"
         return answer
 
+    def authorize(self, query: dict[str, str]) -> str:
+        """The consent screen, agreed to: where the browser is sent next."""
+        self.authorized.append(query)
+        code = f"code-{len(self.authorized)}"
+        self.codes[code] = query
+        answer = {"code": code, "state": query.get("state", ""), "scope": query.get("scope", "")}
+        return f"{query['redirect_uri']}?{urlencode(answer)}"
+
+    def _code_grant(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        self.granted.append(form)
+        asked = self.codes.pop(form.get("code", ""), None)
+        verifier = form.get("code_verifier", "").encode()
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
+        if (
+            asked is None
+            or asked.get("redirect_uri") != form.get("redirect_uri")
+            or asked.get("code_challenge") != challenge.decode()
+        ):
+            return 400, {"error": "invalid_grant", "error_description": "Bad code."}
+        self.refreshes += 1
+        access = f"at-{self.refreshes}"
+        self.access.add(access)
+        return 200, {
+            "access_token": access,
+            "refresh_token": f"refresh-granted-{len(self.granted)}",
+            "expires_in": 3599,
+            "token_type": "Bearer",
+            "scope": asked.get("scope", ""),
+        }
+
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         self.requests["token"] += 1
+        if form.get("grant_type") == "authorization_code":
+            return self._code_grant(form)
         refresh = form.get("refresh_token", "")
         if form.get("grant_type") != "refresh_token" or not refresh or refresh in self.revoked:
             return 400, {
@@ -370,7 +493,7 @@ class FakeGoogle:
             "access_token": access,
             "expires_in": 3599,
             "token_type": "Bearer",
-            "scope": "https://www.googleapis.com/auth/calendar.events",
+            "scope": form.get("scope") or "https://www.googleapis.com/auth/calendar.events",
         }
 
 
@@ -390,6 +513,14 @@ def _handler(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            if parts.path == "/auth" and method == "GET":
+                with fake.lock:
+                    where = fake.authorize(query)
+                self.send_response(302)
+                self.send_header("Location", where)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             with fake.lock:
                 if parts.path == "/token" and method == "POST":
                     form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVB
 from .. import messages
 from ..desk import Desk
 from ..tasks import DbOp
+from . import googlepage
 from .catalogpages import RoomsPage, ServicesPage
 from .clinicpage import ClinicPage, SettingsPage, ThisPcPage
 from .data import Snapshot, load
@@ -105,6 +106,7 @@ class SettingsDialog(QDialog):
             if isinstance(page, ListPage):
                 page.confirm = lambda p=page: self.ask(p)
         tabs.addTab(self.jobs, self.tr("&Jobs"))
+        self.google = googlepage.install(self, tabs)
         self._shown: QWidget | None = tabs.currentWidget()
         tabs.currentChanged.connect(self._tab_changed)
         return tabs

@@ -1,0 +1,99 @@
+"""The account's calendars: read (the writable ones, primary first, every page), and
+a "Receptionist – Dr X" calendar made on request and mapped, by
+`receptionist google map PROVIDER --create`; a refusal by Google maps nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import INFO
+from fakegoogle import ACCOUNT, FakeGoogle
+from test_google_cli import clinic, run  # noqa: F401  (the CLI clinic fixture)
+
+from sync.cli import main
+from sync.google import account, service
+
+
+def connect(google: FakeGoogle) -> Any:
+    def build(info: dict[str, str]) -> Any:
+        return service.build(info, endpoint=google.api, token_at=google.token_uri)
+
+    return build
+
+
+def test_the_writable_calendars_primary_first_over_pages(google: FakeGoogle) -> None:
+    for n in range(300):
+        google.add_calendar(f"Room {n:03d}")
+    google.add_calendar("Holidays", role="reader")
+    found = account.calendars(json.dumps(INFO), connect=connect(google), sleep=lambda _s: None)
+    assert found.account == ACCOUNT
+    assert found.choices[0].calendar_id == ACCOUNT and found.choices[0].primary
+    assert [c.summary for c in found.choices[1:4]] == ["Room 000", "Room 001", "Room 002"]
+    assert len(found.choices) == 301 and "Holidays" not in {c.summary for c in found.choices}
+    assert google.requests["calendarList"] == found.requests == 2  # 250 a page: two pages
+
+
+def test_map_create_makes_the_calendar_and_maps_the_provider(
+    clinic: Path,  # noqa: F811
+    google: FakeGoogle,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run(capsys, "google", "connect", "--authorized-user-file", str(clinic))
+    made = run(capsys, "google", "map", "aksoy", "--create")
+    assert made["provider"] == "Dr Ayşe Aksoy"
+    calendar = google.calendars[made["calendar_id"]]
+    assert calendar["summary"] == "Receptionist – Dr Ayşe Aksoy"
+    assert calendar["timeZone"] == "Europe/London"
+    assert google.requests["calendars.insert"] == 1
+    run(capsys, "appointment", "book", "--patient", "A-1", "--provider", "aksoy",
+        "--service", "check", "--start", "2030-03-04T10:00")  # fmt: skip
+    assert run(capsys, "google", "sync")["created"] == 1
+    assert len(google.live(made["calendar_id"])) == 1
+    shown = run(capsys, "google", "status")
+    assert shown["calendars"][0]["calendar_id"] == made["calendar_id"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["google", "map", "aksoy"], "--create"),
+        (["google", "map", "aksoy", "primary", "--create"], "--create"),
+        (["google", "map", "nobody", "--create"], "provider"),
+    ],
+)
+def test_map_needs_one_calendar_or_create(
+    clinic: Path,  # noqa: F811
+    google: FakeGoogle,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    names: str,
+) -> None:
+    run(capsys, "google", "connect", "--authorized-user-file", str(clinic))
+    assert main(argv) == 2
+    assert names in capsys.readouterr().err
+    assert google.requests["calendars.insert"] == 0  # nothing made for a refused command
+
+
+def test_create_before_connecting_says_so(
+    clinic: Path,  # noqa: F811
+    google: FakeGoogle,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["google", "map", "aksoy", "--create"]) == 2
+    assert "connect" in capsys.readouterr().err
+    assert google.requests["calendars.insert"] == 0
+
+
+def test_a_refused_creation_maps_nothing(
+    clinic: Path,  # noqa: F811
+    google: FakeGoogle,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run(capsys, "google", "connect", "--authorized-user-file", str(clinic))
+    google.fail_next(403, "quotaExceeded", method="calendars.insert")
+    assert main(["google", "map", "aksoy", "--create"]) == 4
+    assert "quota" in capsys.readouterr().err
+    assert run(capsys, "google", "status")["calendars"] == []

@@ -1,0 +1,300 @@
+"""Settings → Google and the status bar's "Google: …" field, against the loopback
+Google of tests/google (``fakegoogle``): connect from an authorized-user file, read the
+account's calendars, map a provider, make a calendar, the event-title setting with
+its warning, the station; every Google call on the one Google thread."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import urllib.request
+import webbrowser
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from receptionist.context import Actor
+from receptionist.google import account, calendars
+from receptionist.google import status as google_status
+from receptionist.ops import settings as settings_ops
+from receptionist.store.storage import Database
+from sync.google import round as google_round
+from sync.google import service
+from sync.google.worker import on_google_thread
+from ui.desk import Desk
+from ui.mainwindow import MainWindow
+from ui.settings.dialog import SettingsDialog
+from ui.settings.googlepage import GooglePage
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "google"))
+from fakegoogle import ACCOUNT, FakeGoogle, serving
+
+INFO = {"client_id": "cid", "client_secret": "shh", "refresh_token": "refresh-1"}
+WAIT = 10_000
+
+
+@pytest.fixture
+def google(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGoogle]:
+    with serving() as fake:
+        monkeypatch.setenv("RECEPTIONIST_GOOGLE_API_ENDPOINT", fake.api)
+        monkeypatch.setenv("RECEPTIONIST_GOOGLE_TOKEN_URI", fake.token_uri)
+        yield fake
+
+
+@pytest.fixture
+def threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The thread each Calendar client was built on (every Google call uses one)."""
+    seen: list[str] = []
+    real = service.build
+
+    def build(info: dict[str, str], **kwargs: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        return real(info, **kwargs)
+
+    monkeypatch.setattr(service, "build", build)
+    from sync.google import account as google_account
+
+    monkeypatch.setattr(google_account, "build", build)
+    return seen
+
+
+@pytest.fixture
+def page(qtbot: QtBot, desk: Desk, google: FakeGoogle, tmp_path: Path) -> GooglePage:
+    desk.actor = Actor(user_id="u1", role="admin", source="ui")
+    dialog = SettingsDialog(desk)
+    qtbot.addWidget(dialog)
+    found = dialog.google
+    user_file = tmp_path / "authorized_user.json"
+    user_file.write_text(json.dumps(INFO), "utf-8")
+
+    def choose(_parent: QWidget, _caption: str) -> str:
+        return str(user_file)
+
+    found.choose_file = choose
+    with qtbot.waitSignal(found.loaded, timeout=WAIT):
+        dialog.load()
+    return found
+
+
+def connect(qtbot: QtBot, page: GooglePage) -> None:
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.file_button.click()
+
+
+def db_of(desk: Desk) -> Database:
+    assert desk.tasks.db is not None
+    return desk.tasks.db
+
+
+def test_connect_read_the_calendars_and_map_a_provider(
+    qtbot: QtBot,
+    desk: Desk,
+    page: GooglePage,
+    google: FakeGoogle,
+    threads: list[str],
+    tmp_path: Path,
+) -> None:
+    assert "No Google account" in page.account.text()
+    assert not page.calendars.load_button.isEnabled()  # nothing to read before connecting
+    ayse_calendar = google.add_calendar("Ayşe's clinic days")
+    connect(qtbot, page)
+    assert page.account.text() == f"Connected: {ACCOUNT}"
+    assert "No round yet" in page.last_round.text()
+    assert page.disconnect_button.isEnabled() and page.calendars.load_button.isEnabled()
+    with qtbot.waitSignal(page.calendarsRead, timeout=WAIT):
+        page.calendars.load_button.click()
+    combo = page.calendars.combo(0)
+    assert page.calendars.table.item(0, 0).text() == "Dr. Ayşe Demir"
+    at = combo.findData(ayse_calendar)
+    combo.setCurrentIndex(at)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):  # picked: mapped at once
+        combo.activated.emit(at)
+    mapped = google_status.status(db_of(desk)).calendars
+    assert [(m.provider, m.calendar_id) for m in mapped] == [("Dr. Ayşe Demir", ayse_calendar)]
+    assert threads and all(name.startswith("google") for name in threads), threads
+    dialog = page.window()
+    assert isinstance(dialog, SettingsDialog)
+    dialog.tabs.setCurrentWidget(page)
+    dialog.show()
+    assert dialog.grab().save(str(tmp_path / "google-page.png"))
+    kept = json.loads(account.kept(db_of(desk)) or "{}")
+    assert kept["account"] == ACCOUNT and kept["refresh_token"] == INFO["refresh_token"]
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.disconnect_button.click()
+    assert "No Google account" in page.account.text()
+    assert account.kept(db_of(desk)) is None
+    assert google_status.status(db_of(desk)).calendars == mapped  # the mapping is kept
+
+
+def test_make_a_calendar_for_the_selected_provider(
+    qtbot: QtBot, desk: Desk, page: GooglePage, google: FakeGoogle
+) -> None:
+    connect(qtbot, page)
+    page.calendars.table.selectRow(1)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.calendars.create_button.click()
+    made = [c for c in google.calendars.values() if c["summary"].startswith("Receptionist")]
+    assert [(c["summary"], c["timeZone"]) for c in made] == [
+        ("Receptionist – Dr. Omar Haddad", "Europe/Istanbul")
+    ]
+    mapped = google_status.status(db_of(desk)).calendars
+    assert [(m.provider, m.calendar_id) for m in mapped] == [("Dr. Omar Haddad", made[0]["id"])]
+    assert page.calendars.calendar_at(1) == made[0]["id"]
+    assert "made and mapped" in page.note.text()
+
+
+def test_names_go_to_google_only_once_confirmed(qtbot: QtBot, desk: Desk, page: GooglePage) -> None:
+    asked: list[str] = []
+    answer = [False]
+
+    def confirm(_parent: QWidget, warning: str) -> bool:
+        asked.append(warning)
+        return answer[0]
+
+    page.confirm_names = confirm
+    ctx = desk.ctx()
+
+    def title() -> object:
+        return settings_ops.get(db_of(desk), ctx, "google.summary").value
+
+    def choice(name: str) -> QWidget:
+        found = page.findChild(QWidget, f"googleTitle_{name}")
+        assert found is not None
+        return found
+
+    assert page.titles.checkedButton() is choice("service") and page.title_warning.isHidden()
+    choice("full_name").click()  # declined: nothing changes
+    assert asked and "Warning: patients' names" in asked[0]
+    assert page.titles.checkedButton() is choice("service") and page.title_warning.isHidden()
+    assert title() == "service"
+    answer[0] = True
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        choice("initials").click()
+    assert title() == "initials" and not page.title_warning.isHidden()
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        choice("service").click()  # back to no patient data: nothing to confirm
+    assert title() == "service" and len(asked) == 2 and page.title_warning.isHidden()
+
+
+def test_the_station_is_saved_when_typed(qtbot: QtBot, desk: Desk, page: GooglePage) -> None:
+    assert "This PC (A) runs Google sync" in page.station_note.text()
+    page.station.setText("b")
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.station.editingFinished.emit()
+    assert settings_ops.get(db_of(desk), desk.ctx(), "google.station").value == "B"
+    assert "PC B runs Google sync" in page.station_note.text()
+
+
+def test_a_receptionist_sees_the_page_but_changes_nothing(
+    qtbot: QtBot, desk: Desk, google: FakeGoogle
+) -> None:
+    dialog = SettingsDialog(desk)  # the desk's actor is a receptionist
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.google.loaded, timeout=WAIT):
+        dialog.load()
+    shown = dialog.google
+    for button in (shown.connect_button, shown.file_button):
+        assert not button.isEnabled()
+    assert shown.station.isReadOnly() and not shown.calendars.isEnabled()
+    assert not any(b.isEnabled() for b in shown.titles.buttons())
+
+
+def test_a_bad_file_is_said_plainly_and_connects_nothing(
+    qtbot: QtBot, desk: Desk, page: GooglePage, tmp_path: Path
+) -> None:
+    bad = tmp_path / "client_secret.json"
+    bad.write_text('{"installed": {}}', "utf-8")
+    page.choose_file = lambda _p, _c: str(bad)
+    with qtbot.waitSignal(page.failed, timeout=WAIT) as said:
+        page.file_button.click()
+    assert "authorized-user JSON" in said.args[0]
+    assert account.kept(db_of(desk)) is None
+    assert page.file_button.isEnabled()  # ready to try again
+
+
+def round_on_twin(desk: Desk, google: FakeGoogle) -> str:
+    twin = db_of(desk).twin()
+    try:
+
+        def run() -> str:
+            def connect(info: dict[str, str]) -> Any:
+                return service.build(info, endpoint=google.api, token_at=google.token_uri)
+
+            return google_round.run(twin, desk.clock, connect=connect, sleep=lambda _s: None).status
+
+        return on_google_thread(run)
+    finally:
+        twin.close()
+
+
+def test_the_status_bar_says_how_google_sync_stands(
+    qtbot: QtBot, window: MainWindow, google: FakeGoogle, tmp_path: Path
+) -> None:
+    desk, field = window.desk, window.google_status
+    qtbot.waitUntil(lambda: field.brief is not None, timeout=WAIT)
+    assert field.isHidden()  # never set up: no field at all
+    admin = Actor(user_id="u1", role="admin", source="ui")
+    desk.actor = admin
+    with qtbot.waitSignal(field.shown, timeout=WAIT):  # the core's event, not a timer
+        desk.tasks.run(lambda: account.connect(db_of(desk), desk.ctx(), INFO))
+    assert field.text() == "Google: connected" and field.isVisible()
+    with qtbot.waitSignal(field.shown, timeout=WAIT):
+        desk.tasks.run(lambda: calendars.map_provider(db_of(desk), desk.ctx(), "Omar", "primary"))
+    assert round_on_twin(desk, google) == "ok"
+    with qtbot.waitSignal(field.shown, timeout=WAIT):
+        field.refresh()
+    assert field.text().startswith("Google: last sync ")
+    google.revoke(INFO["refresh_token"])
+    assert round_on_twin(desk, google) == "needs_reconnect"
+    with qtbot.waitSignal(field.shown, timeout=WAIT):
+        field.refresh()
+    assert field.text() == "Google: needs reconnect" and field.property("state") == "alert"
+    qtbot.waitUntil(lambda: field.width() >= field.sizeHint().width(), timeout=WAIT)
+    assert window.statusBar().grab().save(str(tmp_path / "google-status.png"))
+    with qtbot.waitSignal(field.shown, timeout=WAIT):  # a clinic setting: the feed tells
+        desk.tasks.run(
+            lambda: settings_ops.set_value(db_of(desk), desk.ctx(), "google.station", "B")
+        )
+    assert field.text() == "Google: on PC B"
+
+
+def test_connect_in_the_browser_off_the_gui_thread(
+    qtbot: QtBot,
+    desk: Desk,
+    page: GooglePage,
+    google: FakeGoogle,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The desktop flow runs on the Google thread while the window stays live; a
+    browser that agrees at once follows the consent page to 127.0.0.1."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the loopback server is http
+    secrets = tmp_path / "client_secret.json"
+    client = {"client_id": "desk", "client_secret": "desk-secret",
+              "auth_uri": f"{google.base}/auth", "token_uri": google.token_uri,
+              "redirect_uris": ["http://localhost"]}  # fmt: skip
+    secrets.write_text(json.dumps({"installed": client}), "utf-8")
+    page.choose_file = lambda _p, _c: str(secrets)
+    opened: list[str] = []
+
+    class Browser(webbrowser.BaseBrowser):
+        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+            opened.append(threading.current_thread().name)
+            threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=10).read(),
+                             daemon=True).start()  # fmt: skip
+            return True
+
+    monkeypatch.setattr(webbrowser, "get", lambda _using=None: Browser())
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.connect_button.click()
+        assert not page.connect_button.isEnabled()  # busy while the browser is out
+    assert opened and opened[0].startswith("google")
+    assert page.account.text() == f"Connected: {ACCOUNT}"
+    kept = json.loads(account.kept(db_of(desk)) or "{}")
+    assert kept["refresh_token"] == "refresh-granted-1" and kept["client_id"] == "desk"
+    assert google.authorized[0]["prompt"] == "consent"

@@ -1,0 +1,141 @@
+"""The status bar's "Google: …" field: connected, the last sync's time, needs
+reconnect, paused (Google's daily quota), offline, or which other PC is the Google
+station. Hidden where Google sync was never set up.
+
+It reads ``receptionist.google.status.brief`` on the database worker whenever the
+core says Google's state changed (``GoogleChanged`` on the clinic's event hub: a
+connect, a mapping, a round run through this window's database), when the
+background jobs ran ``google.sync`` (on a database of their own), when a clinic
+setting changed (the station), and once a minute for rounds run by another process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTime, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QWidget
+
+from receptionist.google.events import GoogleChanged
+from receptionist.google.status import Brief, brief
+from receptionist.journal.feed import Changes
+from receptionist.safelog import describe
+
+from .desk import Desk
+from .tasks import DbOp
+
+if TYPE_CHECKING:
+    from .mainwindow import MainWindow
+
+log = logging.getLogger(__name__)
+REFRESH_MS = 60_000
+JOB = "google.sync"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("GoogleStatus", text)
+
+
+def words(found: Brief) -> str:
+    """The field's text ("" when Google sync was never set up here or elsewhere)."""
+    if found.station.elsewhere:
+        return _tr("Google: on PC {0}").format(found.station.elsewhere)
+    if not found.connected:
+        return _tr("Google: not connected") if found.mapped else ""
+    if not found.station.is_here:
+        return _tr("Google: no station (Settings → Google)")
+    when = _time(found)
+    return {
+        "needs_reconnect": _tr("Google: needs reconnect"),
+        "quota": _tr("Google: paused (daily quota)"),
+        "offline": _tr("Google: offline, last sync {0}").format(when),
+        "error": _tr("Google: last sync {0}, some failed").format(when),
+        "ok": _tr("Google: last sync {0}").format(when),
+    }.get(found.status, _tr("Google: connected"))
+
+
+def _time(found: Brief) -> str:
+    if found.last_round_at is None:
+        return _tr("never")
+    local = found.last_round_at.astimezone()
+    return QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
+
+
+class GoogleStatusField(QLabel):
+    shown = Signal(object)  # Brief: the field was redrawn from it
+
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("googleStatus")
+        self.setAccessibleName(self.tr("Google Calendar sync"))
+        self.setToolTip(self.tr("Google Calendar sync (Settings → Google)"))
+        self.setContentsMargins(0, 0, 10, 0)
+        self.desk = desk
+        self.brief: Brief | None = None
+        self._jobs_seen = False
+        self._unsubscribe: Callable[[], None] | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        desk.events.changed.connect(self._changed)
+        desk.tasks.shuttingDown.connect(self._stop)
+        self.hide()
+
+    def start(self) -> None:
+        """Listen to the core's Google events (subscribed on the worker) and read once."""
+        self.desk.tasks.run(self._subscribe, owner=self)
+        self.timer.start()
+        self.refresh()
+
+    def _subscribe(self) -> None:
+        hub = self.desk.tasks.database().events
+        post = self.desk.tasks.post
+        self._unsubscribe = hub.subscribe(GoogleChanged, lambda _e: post(self.refresh, self))
+
+    def _stop(self) -> None:
+        self.timer.stop()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.touches(("clinic_setting",)):
+            self.refresh()
+
+    def _ran(self, ran: list[object]) -> None:
+        if any(getattr(r, "job", "") == JOB for r in ran):
+            self.refresh()
+
+    def refresh(self) -> None:
+        jobs = self.desk.jobs
+        if jobs is not None and not self._jobs_seen:  # the jobs start after the window
+            self._jobs_seen = True
+            jobs.ran.connect(self._ran)
+        if not self.desk.tasks.closed():
+            op = DbOp(self.desk.tasks, brief, self).success(self.show_brief)
+            op.failure(_unread).run()  # the next event or minute tries again
+
+    def show_brief(self, found: Brief) -> None:
+        self.brief = found
+        text = words(found)
+        self.setText(text)
+        alert = found.connected and found.status in ("needs_reconnect", "quota", "offline")
+        self.setProperty("state", "alert" if alert else "")
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.setVisible(bool(text))
+        self.shown.emit(found)
+
+
+def _unread(exc: BaseException) -> None:
+    log.warning("the Google status was not read: %s", describe(exc))
+
+
+def install(window: MainWindow) -> GoogleStatusField:
+    """The field, in ``window``'s status bar before the sync fields; started now."""
+    field = GoogleStatusField(window.desk, window)
+    window.statusBar().addPermanentWidget(field)
+    field.start()
+    return field
