@@ -1,5 +1,6 @@
 """The Reminders view (Front desk > Reminders…, Ctrl+Shift+R): the messages to patients,
 queued, sent and failed, and Resend for one that failed, went unknown or was skipped.
+``install`` also starts the status bar's "Reminders: …" feed (``reminderstatus``).
 
 Everything goes through ``receptionist.ops.reminders`` on the worker; the view only
 shows rows. The reason column shows the core's short codes (``no_consent``, ``late``,
@@ -29,6 +30,7 @@ from .actions import menu_holding, window_action
 from .desk import Desk
 from .events import Refresh
 from .patients.table import short_datetime
+from .reminderstatus import ReminderStatusFeed
 from .rowsmodel import RowsModel, rows_table
 from .tasks import DbOp
 
@@ -150,6 +152,7 @@ class Reminders(QObject):
     """Opens the view and carries its work to the worker."""
 
     loaded = Signal()
+    resent = Signal()
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
@@ -188,6 +191,7 @@ class Reminders(QObject):
         op.success(lambda _: self._resent()).failure(messages.report_exception).run()
 
     def _resent(self) -> None:
+        self.resent.emit()
         messages.info(self.tr("The message goes again at the next round."))
         if self.view is not None:
             self.view.reload()
@@ -203,6 +207,9 @@ def install(window: Any) -> None:
         return
     controller = Reminders(window)
     window.userChanged.connect(controller.forget)
+    feed = ReminderStatusFeed(window.desk, window)
+    controller.resent.connect(feed.load)
+    feed.load()
     action = window_action(
         window, "reminders", controller.tr("&Reminders…"), "Ctrl+Shift+R",
         controller.tr("Messages to patients: queued, sent and failed"),

@@ -11,14 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
 from receptionist.models import Reminder
+from receptionist.models.base import UTCDateTime
 from receptionist.reminders import channelsettings as cs
-from receptionist.reminders import dispatch
+from receptionist.reminders import config, dispatch, station
 from receptionist.reminders.channels import Sender
 from receptionist.reminders.dispatch import Item, Round
 from receptionist.reminders.settings import CHANNELS
@@ -30,7 +31,10 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import settings as ops_settings
 
-__all__ = ["CHANNELS", "Item", "ReminderRow", "Round", "channel_setup", "listing", "run"]
+__all__ = [
+    "CHANNELS", "Item", "ReminderRow", "ReminderStatus", "Round", "channel_setup", "listing",
+    "run", "status",
+]  # fmt: skip
 
 STATES = ("pending", "sending", "sent", "failed", "skipped", "unknown", "withdrawn")
 LIST_LIMIT = 1000
@@ -91,6 +95,45 @@ def _row(r: Reminder) -> ReminderRow:
         r.id, r.appointment_id, r.patient_id, r.kind, r.rule, r.channel, r.state, r.reason,
         r.scheduled_for, r.send_at, r.appointment_start, r.attempts, r.provider_id, r.finished_at,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReminderStatus:
+    """What the status bar says of reminders (no patient data: counts and a time).
+
+    ``mode``: "off" (reminders not switched on), "here" (this PC is the station and
+    sends), "elsewhere" (``station`` names the PC that sends), "unnamed" (the clinic
+    syncs and no station is named: no PC sends). ``queued``: waiting or going now;
+    ``failed``: failed or unknown, waiting for a person; ``next_due``: when the next
+    queued message may go (None: none queued)."""
+
+    mode: str
+    station: str
+    queued: int
+    failed: int
+    next_due: datetime | None
+
+
+def status(db: Database) -> ReminderStatus:
+    """The reminders' state for the status bar: one read, counts only (any role)."""
+    r = Reminder
+    with db.read() as s:
+        cfg = config.load(s)
+        here = station.is_station(s, cfg.station)
+        queued = s.scalar(select(func.count()).where(r.state.in_(("pending", "sending"))))
+        failed = s.scalar(select(func.count()).where(r.state.in_(("failed", "unknown"))))
+        next_due = s.scalar(
+            select(func.min(func.coalesce(r.next_try_at, r.send_at), type_=UTCDateTime())).where(
+                r.state == "pending"
+            )
+        )
+    if not cfg.enabled:
+        mode = "off"
+    elif here:
+        mode = "here"
+    else:
+        mode = "elsewhere" if cfg.station else "unnamed"
+    return ReminderStatus(mode, cfg.station, queued or 0, failed or 0, next_due)
 
 
 @dataclass(frozen=True)
