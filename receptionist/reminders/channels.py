@@ -37,12 +37,14 @@ class Outgoing:
 @dataclass(frozen=True)
 class Outcome:
     """What became of a send. ``code`` is the provider's error code or a short word,
-    never the provider's text (it may quote the number); ``retry_after`` in seconds."""
+    never the provider's text (it may quote the number); ``retry_after`` in seconds;
+    ``http_status`` the HTTP (or SMTP) status of the provider's answer, if one came."""
 
     status: Status
     provider_id: str = ""
     code: str = ""
     retry_after: float | None = None
+    http_status: int | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ resent blindly: the provider's status lookup says whether it arrived (sent) or n
 (pending again), and where the provider cannot tell it becomes "unknown", for a
 person to look at.
 
-Every message sent or failed becomes an entry in the patient's communication log.
+Every message sent or failed becomes an entry in the patient's communication log, and
+every provider answer (a send's, a status lookup's) a row of the delivery log
+(``deliverylog``: no text, no address), in the transaction that settles the message.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from receptionist.safelog import describe
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import config, station
+from . import config, deliverylog, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, decide
 from .plan import plan
@@ -149,6 +151,7 @@ def _send(sender: Sender, message: Outgoing) -> Outcome:
 
 
 def _settle(s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int) -> Item:
+    deliverylog.note(s, r.id, r.channel, "send", now, outcome)
     if outcome.status == "sent":
         r.provider_id = outcome.provider_id[:128]
         _finish(r, "sent", "", now)
@@ -246,6 +249,7 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
             if r is None or r.state != "sending":
                 continue
             now = clock.now()
+            deliverylog.note(s, r.id, r.channel, "lookup", now, answer)
             if answer is not None and answer.status == "sent":
                 r.provider_id = answer.provider_id[:128]
                 _finish(r, "sent", "recovered", now)

@@ -61,7 +61,7 @@ class WhatsAppSender:
             found = json_of(answer).get("messages")
             first = found[0] if isinstance(found, list) and found else {}
             wamid = first.get("id", "") if isinstance(first, dict) else ""
-            return Outcome("sent", provider_id=str(wamid))
+            return Outcome("sent", provider_id=str(wamid), http_status=answer.status_code)
         return classify(answer)
 
     def lookup(self, lost: Lost) -> Outcome | None:
@@ -73,8 +73,9 @@ def classify(answer: httpx.Response) -> Outcome:
     raw = error.get("code") if isinstance(error, dict) else None
     code = raw if isinstance(raw, int) else 0
     name = NAMES.get(code, f"meta_{code}" if code else f"http_{answer.status_code}")
-    if answer.status_code == 429 or code in TRANSIENT:
-        return Outcome("transient", code=name, retry_after=retry_after(answer))
-    if answer.status_code >= 500:
-        return Outcome("transient", code=name)
-    return Outcome("permanent", code=name)
+    status = answer.status_code
+    if status == 429 or code in TRANSIENT:
+        return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
+    if status >= 500:
+        return Outcome("transient", code=name, http_status=status)
+    return Outcome("permanent", code=name, http_status=status)
