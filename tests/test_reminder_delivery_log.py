@@ -38,8 +38,7 @@ def log_rows(db: Database) -> list[tuple[str, str, str, str, str, int | None]]:
     with db.read() as s:
         rows = s.scalars(select(DeliveryLog).order_by(DeliveryLog.at, DeliveryLog.code))
         return [
-            (r.reminder_id, r.action, r.status, r.code, r.provider_id, r.http_status)
-            for r in rows
+            (r.reminder_id, r.action, r.status, r.code, r.provider_id, r.http_status) for r in rows
         ]
 
 
