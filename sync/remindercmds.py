@@ -9,7 +9,8 @@ from typing import Any
 
 from receptionist.cli.common import App, examples
 from receptionist.ops import reminders
-from receptionist.ops.reminders import Round
+from receptionist.ops.reminders import Item, Round
+from receptionist.reminders.reasons import explain
 
 from .channels.build import senders
 
@@ -44,8 +45,13 @@ def _data(done: Round) -> dict[str, Any]:
         "withdrawn": done.withdrawn,
     }
     for state in SHOWN:
-        data[state] = [asdict(i) for i in done.of(state)]
+        data[state] = [_item(i) for i in done.of(state)]
     return data
+
+
+def _item(item: Item) -> dict[str, Any]:
+    said = explain(item.reason)
+    return {**asdict(item), "explained": str(said) if said else None}
 
 
 def _text(data: dict[str, Any]) -> str:
@@ -62,6 +68,8 @@ def _text(data: dict[str, Any]) -> str:
             lines.append(
                 f"{state:<9} {item['kind']:<12} {item['rule']:<12} {item['channel'] or '-'}{why}"
             )
+            if item["explained"]:
+                lines.append(f"    {item['explained']}")
     return "\n".join(lines)
 
 

@@ -4,7 +4,9 @@ queued, sent and failed, and Resend for one that failed, went unknown or was ski
 
 Everything goes through ``receptionist.ops.reminders`` on the worker; the view only
 shows rows. The reason column shows the core's short codes (``no_consent``, ``late``,
-``permanent:invalid_number``) as they are: they are what the operator's guide lists.
+``permanent:invalid_number``) as they are: they are what the operator's guide lists;
+a code the core explains (``receptionist.reminders.reasons``: a WhatsApp template
+Meta refused) shows its sentence instead, with the code as the tooltip.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from receptionist.ops.reminders import RESENDABLE, ReminderRow
 
 from . import messages
 from .actions import menu_holding, window_action
+from .coretext import translated
 from .desk import Desk
 from .events import Refresh
 from .patients.table import short_datetime
@@ -71,13 +74,15 @@ class RemindersModel(RowsModel[ReminderRow]):
             kinds.get(row.kind, row.kind),
             row.channel or "-",
             states.get(row.state, row.state),
-            row.reason,
+            translated(row.explained) if row.explained else row.reason,
         )
         return values[column]
 
     def role_data(self, row: ReminderRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.UserRole + 1:
             return row.id
+        if role == Qt.ItemDataRole.ToolTipRole and column == 4 and row.reason:
+            return row.reason  # the code, as the operator's guide lists it
         return None
 
 

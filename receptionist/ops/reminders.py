@@ -19,7 +19,7 @@ from receptionist.errors import ValidationError
 from receptionist.models import Reminder
 from receptionist.models.base import UTCDateTime
 from receptionist.reminders import channelsettings as cs
-from receptionist.reminders import config, dispatch, station
+from receptionist.reminders import config, dispatch, reasons, station
 from receptionist.reminders.channels import Sender
 from receptionist.reminders.dispatch import Item, Round
 from receptionist.reminders.settings import CHANNELS
@@ -67,6 +67,7 @@ class ReminderRow:
     attempts: int
     provider_id: str
     finished_at: datetime | None
+    explained: Text | None = None  # the reason in words a person can act on, if any
 
 
 def listing(
@@ -94,6 +95,7 @@ def _row(r: Reminder) -> ReminderRow:
     return ReminderRow(
         r.id, r.appointment_id, r.patient_id, r.kind, r.rule, r.channel, r.state, r.reason,
         r.scheduled_for, r.send_at, r.appointment_start, r.attempts, r.provider_id, r.finished_at,
+        reasons.explain(r.reason),
     )  # fmt: skip
 
 

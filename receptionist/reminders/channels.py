@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from .watemplates import Call
+
 Status = Literal["sent", "transient", "permanent", "unknown"]
 
 
@@ -28,6 +30,8 @@ class Outgoing:
     subject: str
     body: str
     at: datetime  # when it went "sending"
+    # WhatsApp: the approved template to send instead of the text (None: the text).
+    template: Call | None = None
 
     @property
     def digest(self) -> str:

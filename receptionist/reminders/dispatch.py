@@ -139,7 +139,7 @@ def _take(r: Reminder, go: Go, now: datetime) -> Outgoing:
     r.state, r.channel, r.claimed_at, r.updated_at = "sending", go.channel, now, now
     r.attempts += 1
     r.digest = digest(go.channel, go.to, go.body)
-    return Outgoing(r.id, go.channel, go.to, go.subject, go.body, now)
+    return Outgoing(r.id, go.channel, go.to, go.subject, go.body, now, go.template)
 
 
 def _send(sender: Sender, message: Outgoing) -> Outcome:
