@@ -13,6 +13,7 @@ from receptionist.ops.reminders import Item, Round
 from receptionist.reminders.reasons import explain
 
 from .channels.build import senders
+from .jobs import reminder_lease
 
 SHOWN = ("sent", "skipped", "failed", "retrying", "unknown")
 
@@ -41,6 +42,7 @@ def _data(done: Round) -> dict[str, Any]:
     data: dict[str, Any] = {
         "active": done.active,
         "reason": done.reason,
+        "holder": done.holder,
         "planned": done.planned,
         "withdrawn": done.withdrawn,
     }
@@ -59,6 +61,9 @@ def _text(data: dict[str, Any]) -> str:
         reasons = {
             "disabled": "reminders are off (settings set reminders.enabled true)",
             "not_station": "this PC is not the reminder station (reminders.station)",
+            "lease_elsewhere": f"PC {data['holder']} holds the reminders' lease",
+            "lease_unreachable": "the cloud endpoint cannot be reached to claim the lease",
+            "no_lease": "this PC has no lease from the cloud endpoint",
         }
         return "Nothing sent: " + reasons.get(str(data["reason"]), str(data["reason"])) + "."
     lines = [f"planned {data['planned']}, withdrawn {data['withdrawn']}"]
@@ -77,7 +82,7 @@ def cmd_dispatch(app: App) -> int:
     with app.database() as db:
         ctx = app.ctx(db)
         made = senders(reminders.channel_setup(db))
-        done = reminders.run(db, ctx, app.clock, made)
+        done = reminders.run(db, ctx, app.clock, made, lease=reminder_lease(db, app.clock))
     data = _data(done)
     app.emit(data, _text(data))
     return 0

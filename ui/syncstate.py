@@ -24,8 +24,9 @@ class SyncSnapshot:
     reminders_queued: int | None = None
     sync_set_up: bool = False
     reminders_set_up: bool = False
-    # "here" (this PC sends), "elsewhere" (``reminders_station`` sends), "unnamed"
-    # (no PC is named to send), "" (not set up).
+    # "here" (this PC sends), "standby" (this PC sends while ``reminders_station`` is
+    # off), "elsewhere" (``reminders_station`` sends), "unnamed" (no PC is named to
+    # send), "" (not set up).
     reminders_mode: str = ""
     reminders_station: str = ""
     reminders_failed: int | None = None

@@ -141,6 +141,11 @@ class SyncStatus(QWidget):
             )
             label.setToolTip(self.tr("This PC is the reminder station: it sends the messages."))
             label.setProperty("state", "alert" if failed else "")
+        elif snap.reminders_mode == "standby":
+            label.setText(self.tr("Reminders: stand-by for PC {0}").format(snap.reminders_station))
+            label.setToolTip(
+                self.tr("This PC sends the reminders only while the reminder station is off.")
+            )
         elif snap.reminders_mode == "elsewhere":
             label.setText(self.tr("Reminders: sent by PC {0}").format(snap.reminders_station))
             label.setToolTip(self.tr("Another PC is the reminder station; this PC sends none."))

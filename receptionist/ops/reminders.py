@@ -44,11 +44,18 @@ CANNOT_SEE = Text(QT_TRANSLATE_NOOP("core", "Your role cannot see the reminders.
 CANNOT_SEND = Text(QT_TRANSLATE_NOOP("core", "Your role cannot send reminders; ask a manager."))
 
 
-def run(db: Database, ctx: Ctx, clock: Clock, senders: Mapping[str, Sender]) -> Round:
+def run(
+    db: Database,
+    ctx: Ctx,
+    clock: Clock,
+    senders: Mapping[str, Sender],
+    *,
+    lease: station.Lease | None = None,
+) -> Round:
     """One dispatch round now, asked for by a person (see
     ``receptionist.reminders.dispatch``; the scheduler calls ``dispatch.run`` itself)."""
     require(ctx, "clinic.configure", CANNOT_SEND)
-    return dispatch.run(db, clock, senders)
+    return dispatch.run(db, clock, senders, lease=lease)
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,8 @@ class ReminderStatus:
     """What the status bar says of reminders (no patient data: counts and a time).
 
     ``mode``: "off" (reminders not switched on), "here" (this PC is the station and
-    sends), "elsewhere" (``station`` names the PC that sends), "unnamed" (the clinic
+    sends), "standby" (this PC sends only when ``station`` has been off for the
+    takeover time), "elsewhere" (``station`` names the PC that sends), "unnamed" (the clinic
     syncs and no station is named: no PC sends). ``queued``: waiting or going now;
     ``failed``: failed or unknown, waiting for a person; ``next_due``: when the next
     queued message may go (None: none queued)."""
@@ -121,7 +129,7 @@ def status(db: Database) -> ReminderStatus:
     r = Reminder
     with db.read() as s:
         cfg = config.load(s)
-        here = station.is_station(s, cfg.station)
+        role = station.role(s, cfg.station, cfg.standby)
         queued = s.scalar(select(func.count()).where(r.state.in_(("pending", "sending"))))
         failed = s.scalar(select(func.count()).where(r.state.in_(("failed", "unknown"))))
         next_due = s.scalar(
@@ -131,8 +139,8 @@ def status(db: Database) -> ReminderStatus:
         )
     if not cfg.enabled:
         mode = "off"
-    elif here:
-        mode = "here"
+    elif role != "none":
+        mode = "here" if role == "station" else "standby"
     else:
         mode = "elsewhere" if cfg.station else "unnamed"
     return ReminderStatus(mode, cfg.station, queued or 0, failed or 0, next_due)

@@ -42,6 +42,8 @@ class Config:
     max_attempts: int
     clinic_rules: Rules
     service_rules: dict[str, Any] = field(default_factory=dict)
+    standby: str = ""  # stand-by stations' codes, "B,C"
+    takeover: timedelta = timedelta(hours=24)  # the lease's time to live
     # language -> the setting's text naming WhatsApp's approved templates (watemplates)
     whatsapp_templates: dict[str, str] = field(default_factory=dict)
 
@@ -75,7 +77,8 @@ def load(session: Session) -> Config:
     keys = [
         s.ENABLED, s.STATION, s.OFFSETS, s.QUIET_START, s.QUIET_END, s.QUIET_MODE,
         s.CONFIRMATION, s.RESCHEDULE, s.CANCELLATION, s.LATE_LIMIT, s.CHANNEL_ORDER,
-        s.MAX_ATTEMPTS, s.SERVICE_RULES, s.ADDRESS, clinic_settings.NAME,
+        s.MAX_ATTEMPTS, s.SERVICE_RULES, s.ADDRESS, s.STANDBY, s.TAKEOVER_HOURS,
+        clinic_settings.NAME,
         clinic_settings.TIMEZONE, clinic_settings.LOCALE, *watemplates.SETTINGS.values(),
     ]  # fmt: skip
     v = clinicstore.values(session, {k.key: k for k in keys})
@@ -101,6 +104,8 @@ def load(session: Session) -> Config:
             bool(v[s.CANCELLATION.key]),
         ),
         service_rules=dict(v[s.SERVICE_RULES.key]),  # type: ignore[call-overload]
+        standby=str(v[s.STANDBY.key]),
+        takeover=timedelta(hours=int(str(v[s.TAKEOVER_HOURS.key]))),
         whatsapp_templates={
             lang: str(v[setting.key]) for lang, setting in watemplates.SETTINGS.items()
         },
