@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 TICK_SECONDS = 60
@@ -63,6 +63,12 @@ class Drift:
 
 
 def rearm(scheduler: Any) -> None:
-    """Make ``scheduler``'s tick run now (it wakes to do so)."""
-    if scheduler.get_job(TICK_ID) is not None:
-        scheduler.modify_job(TICK_ID, next_run_time=datetime.now(UTC))
+    """Run ``scheduler``'s tick once now, and the regular ticks again from a minute on.
+    The one now is a job of its own: the tick may still be finishing (one instance at
+    a time), and a re-armed run of it would then be skipped."""
+    tick = scheduler.get_job(TICK_ID)
+    if tick is None:
+        return
+    now = datetime.now(UTC)
+    scheduler.modify_job(TICK_ID, next_run_time=now + timedelta(seconds=TICK_SECONDS))
+    scheduler.add_job(tick.func, misfire_grace_time=None)
