@@ -19,6 +19,8 @@ from channelservers import (
     whatsapp_route,
 )
 
+from receptionist.reminders.dispatch import Round
+from sync import remindercmds
 from sync.cli import main
 
 INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
@@ -132,3 +134,9 @@ def test_a_whatsapp_template_meta_does_not_know_fails_with_a_clear_message(
     listed = said(capsys, ["reminders", "list", "--state", "failed"])
     assert [r["reason"] for r in listed] == ["permanent:template_missing"]  # type: ignore[index]
     assert "132001" in listed[0]["explained"]  # type: ignore[index]
+
+
+def test_dispatch_says_which_pc_holds_the_lease() -> None:
+    data = remindercmds._data(Round(False, "lease_elsewhere", "B"))
+    assert data["holder"] == "B"
+    assert remindercmds._text(data) == "Nothing sent: PC B holds the reminders' lease."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
@@ -116,3 +117,27 @@ def test_the_status_bar_says_what_the_reminders_do(
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         set_reminders(desk, clock, enabled=False)
     assert label.text() == "Reminders: not set up"
+
+
+def test_a_template_refusal_is_explained_in_the_view_and_stand_by_in_the_status_bar(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = plant(desk, seeded, clock)
+
+    def refused(db: Any) -> None:
+        with db.write() as s:
+            row = s.get(Reminder, made["failed"])
+            row.channel, row.reason = "whatsapp", "permanent:template_missing"
+
+    on_worker(desk, refused)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("failed"))
+    qtbot.waitUntil(lambda: [r.state for r in view.model.rows()] == ["failed"], timeout=10_000)
+    row = view.model.rows()[0]
+    why = view.model.index(0, 4)
+    assert "no approved template" in view.model.cell(row, 4) and "132001" in why.data()
+    assert why.data(Qt.ItemDataRole.ToolTipRole) == "permanent:template_missing"
+    desk.sync.update_reminders("standby", station="A", queued=2)
+    assert window.sync_status.reminders.text() == "Reminders: stand-by for PC A"
