@@ -6,7 +6,8 @@ station as the preferred holder, a stand-by as a plain one (it gets the lease on
 once the station has not renewed it for that long). What the endpoint last confirmed
 is remembered in this process: while the endpoint cannot be reached, a PC that held
 the lease keeps sending until the lease it was given runs out (nobody else can take
-it before then), and one that did not hold it sends nothing.
+it before then), and one that did not hold it sends nothing. An endpoint older than
+leases (404) leaves it to the setting: the named station sends, a stand-by does not.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from receptionist.errors import ReceptionistError
 from receptionist.reminders.station import Hold
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
+from receptionist.texts import Text
 
 from . import cloud
+from .client import Refused
 from .round import Unreachable
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,11 @@ class EndpointLease:
         try:
             with cloud.client_for(self.db) as client:
                 answer = client.lease(NAME, int(ttl.total_seconds()), preferred=preferred)
+        except Refused as exc:
+            if _status(exc) == 404:  # an endpoint older than leases: the setting decides
+                return Hold(preferred, "", None, "" if preferred else "no_lease")
+            log.info("the reminders' lease was refused: %s", describe(exc))
+            return self._remembered(asked)
         except (Unreachable, ReceptionistError) as exc:
             log.info("the reminders' lease could not be claimed: %s", describe(exc))
             return self._remembered(asked)
@@ -90,6 +98,12 @@ class EndpointLease:
         if known is not None and now < known.until:
             return Hold(True, known.holder, known.cutoff)
         return Hold(False, "", None, "lease_unreachable")
+
+
+def _status(exc: Refused) -> int | None:
+    said = exc.args[0] if exc.args else None
+    status = said.params.get("status") if isinstance(said, Text) else None
+    return status if isinstance(status, int) else None
 
 
 def forget() -> None:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
@@ -26,10 +27,13 @@ from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.privacy.consents import record_consent
 from receptionist.reminders import dispatch
 from receptionist.reminders.dispatch import Round
+from receptionist.reminders.station import Hold
 from receptionist.schedule import booking, catalog
+from receptionist.store.storage import Database
 from receptionist.store.vault import create, open_clinic
 from sync import cloud, reminderlease
 from sync.channels.twilio import TwilioSender
+from sync.client import Client
 from sync.reminderlease import EndpointLease
 from sync.server.commands import NewClinic
 
@@ -148,3 +152,16 @@ def test_the_stand_by_takes_over_after_a_day_and_gives_the_lease_back(
     assert set(sent.values()) == {1}, "each message sent by one PC, once"
     assert sorted(sent) == sorted([(x, "confirmation"), (x, "48h"), (x, "2h"), (y, "confirmation")])
     assert len(server.messages) == 4
+
+
+def test_an_endpoint_older_than_leases_leaves_it_to_the_setting(
+    db: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def old_endpoint(_h: object, _method: str, _raw: bytes) -> tuple[int, dict[str, Any], dict]:
+        return 404, {"error": "not_found", "message": "Not Found"}, {}
+
+    with http_server(old_endpoint) as (url, _recorded):
+        monkeypatch.setattr(cloud, "client_for", lambda _db: Client(url, "token"))
+        lease = EndpointLease(db, clock)
+        assert lease(True, timedelta(hours=24)) == Hold(True, "", None, "")
+        assert lease(False, timedelta(hours=24)) == Hold(False, "", None, "no_lease")
