@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
-from receptionist.models import DeliveryLog, Reminder
+from receptionist.models import DeliveryLog, Patient, Reminder
 from receptionist.ops import retention
 from receptionist.reminders import config, dispatch
 from receptionist.reminders.plan import plan
@@ -40,6 +40,11 @@ def log_rows(db: Database) -> list[tuple[str, str, str, str, str, int | None]]:
         return [
             (r.reminder_id, r.action, r.status, r.code, r.provider_id, r.http_status) for r in rows
         ]
+
+
+def held_ids(db: Database) -> set[str]:
+    with db.read() as s:
+        return set(s.scalars(select(Reminder.id).where(Reminder.patient_id == "pt3")))
 
 
 def test_each_send_logs_the_provider_s_answer_and_nothing_of_the_message(
@@ -87,14 +92,18 @@ def test_the_sweep_removes_delivery_logs_and_finished_reminders_after_six_months
     sender, _server = twilio
     clinic.book(clinic.patient(1), at(2, 9))
     clinic.book(clinic.patient(2, phone=INVALID), at(2, 10))
+    clinic.book(clinic.patient(3, phone="+905550000003"), at(2, 9, 30))  # to be on hold
     first = clinic.clock.now()
     dispatch.run(clinic.db, clinic.clock, {"sms": sender})  # two confirmations: logged
     clinic.clock.advance(days=1, minutes=30)  # both 24h reminders due: logged a day later
     dispatch.run(clinic.db, clinic.clock, {"sms": sender})
-    assert len(log_rows(db)) == 4
+    assert len(log_rows(db)) == 6
     # Six months and half a day after the first round: its two rows are past the policy.
     clinic.clock.set(first.replace(month=first.month + 6) + timedelta(hours=12))
     admin = actor_ctx("admin", clinic.clock, source="cli")
+    with db.read() as s:
+        number = s.scalar(select(Patient.number).where(Patient.id == "pt3"))
+    retention.hold(db, admin, str(number), "complaint under review")
     folder = db.path.parent
     plan = retention.dry_run(db, admin, folder)
     assert (plan.counts["delivery_log"], plan.counts["reminder"]) == (2, 2)
@@ -104,7 +113,10 @@ def test_the_sweep_removes_delivery_logs_and_finished_reminders_after_six_months
     kinds = {r.kind: (r.count, r.policy) for r in swept.records}
     assert kinds["delivery_log"] == (2, "retention.delivery_log_months=6")
     left = log_rows(db)
-    assert len(left) == 2 and {row[1] for row in left} == {"send"}
+    assert len(left) == 4 and {row[1] for row in left} == {"send"}
     with db.read() as s:
-        kept = {r.kind for r in s.scalars(select(Reminder))}
-    assert "confirmation" not in kept and "reminder" in kept
+        kept = {(r.patient_id, r.kind) for r in s.scalars(select(Reminder))}
+    assert ("pt1", "confirmation") not in kept and ("pt1", "reminder") in kept
+    assert ("pt3", "confirmation") in kept, "a patient on hold keeps their delivery record"
+    on_hold = [row for row in left if row[0] in held_ids(db)]
+    assert len(on_hold) == 2

@@ -2,7 +2,8 @@
 message, written in the same transaction as the reminder's new state, and what the
 retention sweep removes of it (``retention.delivery_log_months``, 6 by default): log
 rows older than that, and finished reminder rows (their state, provider id and
-reason are the station's own delivery record) last touched before it.
+reason are the station's own delivery record) last touched before it; a patient on
+hold keeps theirs.
 
 No text and no address is kept: the reminder's id, channel, what was asked, the
 outcome, the provider's id and its error code."""
@@ -12,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from receptionist.models import DeliveryLog, Reminder
+from receptionist.models import DeliveryLog, Reminder, RetentionHold
 
 from .channels import Outcome
 
@@ -45,13 +46,24 @@ def of_reminder(s: Session, reminder_id: str) -> list[DeliveryLog]:
 
 def _old_reminders(before: datetime) -> ColumnElement[bool]:
     touched = func.coalesce(Reminder.finished_at, Reminder.updated_at)
-    return Reminder.state.in_(FINISHED) & (touched < before)
+    held = exists().where(RetentionHold.patient_id == Reminder.patient_id)
+    return Reminder.state.in_(FINISHED) & (touched < before) & ~held
+
+
+def _old_logs(before: datetime) -> ColumnElement[bool]:
+    """Log rows older than ``before``, but for a patient on hold."""
+    held = (
+        exists()
+        .where(Reminder.id == DeliveryLog.reminder_id)
+        .where(RetentionHold.patient_id == Reminder.patient_id)
+    )
+    return (DeliveryLog.at < before) & ~held
 
 
 def count_old(s: Session, before: datetime) -> dict[str, int]:
     """How many rows of each kind :func:`remove_old` would take (the dry run)."""
-    logs = s.scalar(select(func.count()).where(DeliveryLog.at < before)) or 0
-    done = s.scalar(select(func.count()).where(_old_reminders(before))) or 0
+    logs = s.scalar(select(func.count()).select_from(DeliveryLog).where(_old_logs(before))) or 0
+    done = s.scalar(select(func.count()).select_from(Reminder).where(_old_reminders(before))) or 0
     return {"delivery_log": int(logs), "reminder": int(done)}
 
 
@@ -59,7 +71,7 @@ def remove_old(s: Session, before: datetime, limit: int) -> dict[str, int]:
     """Delete up to ``limit`` log rows and ``limit`` finished reminders older than
     ``before``; rows per kind (both zero: nothing left)."""
     logs: Sequence[str] = s.scalars(
-        select(DeliveryLog.id).where(DeliveryLog.at < before).limit(limit)
+        select(DeliveryLog.id).where(_old_logs(before)).limit(limit)
     ).all()
     done: Sequence[str] = s.scalars(
         select(Reminder.id).where(_old_reminders(before)).limit(limit)
