@@ -169,6 +169,16 @@ class Client:
         found: dict[str, Any] = self._call("POST", f"/v1/devices/{device_id}/revoke")
         return found
 
+    # -- leases (sync/reminderlease.py) ------------------------------------------------
+
+    def lease(
+        self, name: str, ttl_seconds: int, *, preferred: bool = False, release: bool = False
+    ) -> dict[str, Any]:
+        """Acquire, renew or release the clinic's lease ``name``; who holds it after."""
+        body = {"ttl_seconds": ttl_seconds, "preferred": preferred, "release": release}
+        found: dict[str, Any] = self._call("POST", f"/v1/leases/{name}", json=body)
+        return found
+
     # -- the round (sync.round.Endpoint) -----------------------------------------------
 
     def push(self, changes: list[Change]) -> PushAnswer:

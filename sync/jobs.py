@@ -20,6 +20,7 @@ from . import cloud
 from .channels import build
 from .google import round as google_round
 from .google.worker import on_google_thread
+from .reminderlease import EndpointLease
 
 SYNC_MINUTES = 5
 GOOGLE_MINUTES = 5
@@ -40,11 +41,17 @@ def cloud_sync(db: Database, clock: Clock) -> Mapping[str, int]:
     }
 
 
+def reminder_lease(db: Database, clock: Clock) -> EndpointLease | None:
+    """The endpoint's lease for a PC connected to one (None: a clinic with no cloud)."""
+    return EndpointLease(db, clock) if replica.status(db).connected else None
+
+
 def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
     """One dispatch round (plan, then send what is due) with the channels set up; on a
-    PC that is not the reminder station, or with reminders off, nothing."""
+    PC that is not the reminder station (or a stand-by), with reminders off, or, with a
+    cloud, while another PC holds the endpoint's lease, nothing."""
     senders = build.senders(reminder_ops.channel_setup(db))
-    done = dispatch.run(db, clock, senders)
+    done = dispatch.run(db, clock, senders, lease=reminder_lease(db, clock))
     return {
         "active": int(done.active),
         "planned": done.planned,

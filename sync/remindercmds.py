@@ -9,9 +9,11 @@ from typing import Any
 
 from receptionist.cli.common import App, examples
 from receptionist.ops import reminders
-from receptionist.ops.reminders import Round
+from receptionist.ops.reminders import Item, Round
+from receptionist.reminders.reasons import explain
 
 from .channels.build import senders
+from .jobs import reminder_lease
 
 SHOWN = ("sent", "skipped", "failed", "retrying", "unknown")
 
@@ -40,12 +42,18 @@ def _data(done: Round) -> dict[str, Any]:
     data: dict[str, Any] = {
         "active": done.active,
         "reason": done.reason,
+        "holder": done.holder,
         "planned": done.planned,
         "withdrawn": done.withdrawn,
     }
     for state in SHOWN:
-        data[state] = [asdict(i) for i in done.of(state)]
+        data[state] = [_item(i) for i in done.of(state)]
     return data
+
+
+def _item(item: Item) -> dict[str, Any]:
+    said = explain(item.reason)
+    return {**asdict(item), "explained": str(said) if said else None}
 
 
 def _text(data: dict[str, Any]) -> str:
@@ -53,6 +61,9 @@ def _text(data: dict[str, Any]) -> str:
         reasons = {
             "disabled": "reminders are off (settings set reminders.enabled true)",
             "not_station": "this PC is not the reminder station (reminders.station)",
+            "lease_elsewhere": f"PC {data['holder']} holds the reminders' lease",
+            "lease_unreachable": "the cloud endpoint cannot be reached to claim the lease",
+            "no_lease": "this PC has no lease from the cloud endpoint",
         }
         return "Nothing sent: " + reasons.get(str(data["reason"]), str(data["reason"])) + "."
     lines = [f"planned {data['planned']}, withdrawn {data['withdrawn']}"]
@@ -62,6 +73,8 @@ def _text(data: dict[str, Any]) -> str:
             lines.append(
                 f"{state:<9} {item['kind']:<12} {item['rule']:<12} {item['channel'] or '-'}{why}"
             )
+            if item["explained"]:
+                lines.append(f"    {item['explained']}")
     return "\n".join(lines)
 
 
@@ -69,7 +82,7 @@ def cmd_dispatch(app: App) -> int:
     with app.database() as db:
         ctx = app.ctx(db)
         made = senders(reminders.channel_setup(db))
-        done = reminders.run(db, ctx, app.clock, made)
+        done = reminders.run(db, ctx, app.clock, made, lease=reminder_lease(db, app.clock))
     data = _data(done)
     app.emit(data, _text(data))
     return 0

@@ -3,10 +3,12 @@
 APScheduler's BlockingScheduler wakes one argument-free tick every minute (options
 in ``receptionist.jobs.scheduling``: no misfire grace limit, coalesced, one instance);
 the tick asks the database what is due and runs it (``receptionist.jobs.runner``).
-Nothing of ours lives in APScheduler's job store, so a PC that slept or was off, or
-whose clock jumped, needs no re-arming: the next tick sees the new time and runs
-each owed job once. The app runs the same jobs (``ui/scheduler.py``); leases in the
-file keep the two from running one job twice.
+Nothing of ours lives in APScheduler's job store, so a PC that slept or was off runs
+each owed job once at the next tick. APScheduler's next wake-up is a wall-clock time,
+though: :class:`Watchful` looks at least every half minute, and re-arms the tick to
+run now when the clock jumped (``scheduling.Drift``: put back, or a wake from sleep).
+The app runs the same jobs (``ui/scheduler.py``); leases in the file keep the two
+from running one job twice.
 """
 
 from __future__ import annotations
@@ -22,11 +24,26 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from receptionist.clock import Clock
 from receptionist.jobs.registry import Job
 from receptionist.jobs.runner import Ran, Runner
-from receptionist.jobs.scheduling import tick_options
+from receptionist.jobs.scheduling import WATCH_SECONDS, Drift, rearm, tick_options
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
 
 log = logging.getLogger(__name__)
+
+
+class Watchful(BlockingScheduler):  # type: ignore[misc]
+    """A BlockingScheduler that wakes at least every ``every`` seconds to look at the
+    clock, and re-arms the tick when it jumped."""
+
+    def __init__(self, drift: Drift | None = None, every: float = WATCH_SECONDS) -> None:
+        super().__init__(timezone=UTC)
+        self.drift, self.every = drift or Drift(), every
+
+    def _process_jobs(self) -> float:
+        if self.drift.jumped() is not None:
+            rearm(self)
+        wait = super()._process_jobs()
+        return self.every if wait is None else min(wait, self.every)
 
 
 def tick_for(
@@ -59,7 +76,7 @@ def serve(
     scheduler: Any = None,
 ) -> None:
     """Run the jobs until SIGTERM or Ctrl+C; the first tick at once (catch-up)."""
-    scheduler = scheduler or BlockingScheduler(timezone=UTC)
+    scheduler = scheduler or Watchful()
     tick = tick_for(db, clock, jobs, on_run)
     scheduler.add_job(tick, next_run_time=datetime.now(UTC), **tick_options())
 

@@ -25,6 +25,17 @@ TOKEN = "twilio-token"
 WA_PHONE_ID = "106540352242922"
 WA_TOKEN = "meta-token"
 
+# The WhatsApp templates the fake Meta knows as approved: (name, language code) -> the
+# number of body variables; the clinic's setting that names them.
+WA_NAMES = {
+    "reminder": "appointment_reminder",
+    "confirmation": "booking_confirmed",
+    "reschedule": "appointment_moved",
+    "cancellation": "appointment_cancelled",
+}
+WA_APPROVED = {(name, code): 6 for name in WA_NAMES.values() for code in ("en", "tr", "ar")}
+WA_SETTING = ", ".join(f"{kind}={name}" for kind, name in WA_NAMES.items())
+
 # Twilio's magic test numbers, answered with their documented errors.
 INVALID = "+15005550001"  # 21211
 OPTED_OUT = "+15005550004"  # 21610
@@ -39,6 +50,11 @@ class Recorded:
     received: threading.Event = field(default_factory=threading.Event)
     hold: threading.Event | None = None  # set: answer; unset: hold the answer back
     hold_before: bool = False  # hold before the message is taken (it never arrives)
+    # WhatsApp: the approved templates, paused ones, and the numbers whose patient
+    # wrote in the last 24 hours (free text goes only to them).
+    approved: dict[tuple[str, str], int] = field(default_factory=lambda: dict(WA_APPROVED))
+    paused: set[str] = field(default_factory=set)
+    open_windows: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def bodies(self) -> list[str]:
@@ -162,6 +178,11 @@ def meta_error(
 def whatsapp_route(
     h: _Handler, method: str, raw: bytes
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Meta's ``POST /{phone-number-id}/messages`` as its documentation describes it:
+    free text only within the 24-hour window (else 131047); a template message by
+    name and language code with its body variables, checked against the approved
+    templates (132001 no such template in that language, 132000 not its number of
+    variables, 132015 paused; a body not of the documented shape: 100)."""
     rec = h.recorded
     if method != "POST" or urlsplit(h.path).path != f"/v21.0/{WA_PHONE_ID}/messages":
         return 400, _meta_error(100, 400, "Unsupported request"), {}
@@ -171,11 +192,22 @@ def whatsapp_route(
     scripted = _scripted(rec)
     if scripted is not None:
         return scripted
-    if body.get("messaging_product") != "whatsapp" or body.get("type") != "text":
-        return 400, _meta_error(100, 400, "Invalid parameter"), {}
+    refused = _refusal(rec, body)
+    if refused is not None:
+        return refused
     wamid = "wamid." + secrets.token_hex(12)
+    taken = {"id": wamid, "to": body["to"], "type": body["type"]}
+    if body["type"] == "text":
+        taken["body"] = body["text"]["body"]
+    else:
+        template = body["template"]
+        values = [p["text"] for c in template.get("components", []) for p in c["parameters"]]
+        taken.update(
+            template=template["name"], language=template["language"]["code"],
+            parameters=values, body="\n".join(values),
+        )  # fmt: skip
     with rec.lock:
-        rec.messages.append({"id": wamid, "to": body["to"], "body": body["text"]["body"]})
+        rec.messages.append(taken)
     _hold(rec)
     return (
         200,
@@ -186,6 +218,59 @@ def whatsapp_route(
         },
         {},
     )
+
+
+def _refusal(rec: Recorded, body: Any) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+    invalid = 400, _meta_error(100, 400, "Invalid parameter"), {}
+    if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
+        return invalid
+    if not isinstance(body.get("to"), str) or body.get("type") not in ("text", "template"):
+        return invalid
+    if body["type"] == "text":
+        text = body.get("text")
+        if not isinstance(text, dict) or not isinstance(text.get("body"), str):
+            return invalid
+        if body["to"] not in rec.open_windows:
+            return meta_error(131047, 400, "Re-engagement message")
+        return None
+    template = body.get("template")
+    shape = _template_shape(template)
+    if shape is None:
+        return invalid
+    name, code, counts = shape
+    if (name, code) not in rec.approved:
+        return meta_error(132001, 404, f"Template name ({name}) does not exist in {code}")
+    if name in rec.paused:
+        return meta_error(132015, 400, "Template is paused")
+    if counts.get("body", 0) != rec.approved[(name, code)]:
+        return meta_error(132000, 400, "Number of parameters does not match")
+    return None
+
+
+def _template_shape(template: Any) -> tuple[str, str, dict[str, int]] | None:
+    """(name, language code, variables per component), or None if the template object
+    is not of the documented shape."""
+    if not isinstance(template, dict) or not isinstance(template.get("name"), str):
+        return None
+    language = template.get("language")
+    if not isinstance(language, dict) or not isinstance(language.get("code"), str):
+        return None
+    counts: dict[str, int] = {}
+    for component in template.get("components", []):
+        if not isinstance(component, dict) or component.get("type") not in (
+            "header", "body", "button",
+        ):  # fmt: skip
+            return None
+        values = component.get("parameters")
+        if not isinstance(values, list):
+            return None
+        for value in values:
+            if not isinstance(value, dict) or value.get("type") != "text":
+                return None
+            if not isinstance(value.get("text"), str) or not value["text"].strip():
+                return None
+        counts[component["type"]] = len(values)
+    return template["name"], language["code"], counts
 
 
 @contextmanager

@@ -199,6 +199,9 @@ def test_twilio_errors_are_sorted(twilio) -> None:
 def test_whatsapp_sends_json_with_a_bearer_token_and_keeps_the_wamid() -> None:
     with http_server(whatsapp_route) as (url, server):
         sender = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN)
+        shut = sender.send(message("+905551112233"))
+        assert (shut.status, shut.code) == ("permanent", "outside_window")
+        server.open_windows.add("905551112233")  # the patient wrote in the last 24 hours
         outcome = sender.send(message("+905551112233"))
         assert outcome.status == "sent" and outcome.provider_id.startswith("wamid.")
         assert server.messages[0]["to"] == "905551112233"

@@ -9,8 +9,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
+from channelservers import (
+    ACCOUNT,
+    TOKEN,
+    WA_PHONE_ID,
+    WA_TOKEN,
+    http_server,
+    twilio_route,
+    whatsapp_route,
+)
 
+from receptionist.reminders.dispatch import Round
+from sync import remindercmds
 from sync.cli import main
 
 INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
@@ -96,3 +106,37 @@ def test_a_pc_that_is_not_the_station_says_so(
     capsys.readouterr()
     assert main(["reminders", "dispatch"]) == 0
     assert "not the reminder station" in capsys.readouterr().out
+
+
+def test_a_whatsapp_template_meta_does_not_know_fails_with_a_clear_message(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_four_days = (datetime.now() + timedelta(days=4)).date().isoformat()
+    for argv in (
+        ["patient", "add", "--given-name", "Omar", "--family-name", "Haddad",
+         "--phone", "+905321114455", "--consent", "whatsapp"],
+        ["appointment", "book", "--patient", "A-2", "--provider", "Dr. Elif Aksoy",
+         "--service", "Check-up", "--start", f"{in_four_days}T10:00"],
+        ["settings", "set", "channels.whatsapp_templates_en",
+         "confirmation=booking_confirmd, reminder=appointment_reminder"],
+    ):  # fmt: skip
+        assert main(argv) == 0, (argv, capsys.readouterr().err)
+    with http_server(whatsapp_route) as (url, server):
+        monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", WA_TOKEN)
+        wa = ["channels", "set", "whatsapp", "--base-url", f"{url}/v21.0"]
+        said(capsys, [*wa, "--account", WA_PHONE_ID, "--sender", "+905001112233"])
+        capsys.readouterr()
+        assert main(["reminders", "dispatch"]) == 0
+        out = capsys.readouterr().out
+    assert "failed    confirmation confirmation whatsapp (permanent:template_missing)" in out
+    assert "no approved template of that name in the patient's language" in out
+    assert server.messages == []
+    listed = said(capsys, ["reminders", "list", "--state", "failed"])
+    assert [r["reason"] for r in listed] == ["permanent:template_missing"]  # type: ignore[index]
+    assert "132001" in listed[0]["explained"]  # type: ignore[index]
+
+
+def test_dispatch_says_which_pc_holds_the_lease() -> None:
+    data = remindercmds._data(Round(False, "lease_elsewhere", "B"))
+    assert data["holder"] == "B"
+    assert remindercmds._text(data) == "Nothing sent: PC B holds the reminders' lease."

@@ -18,6 +18,7 @@ from channelservers import (
     ACCOUNT,
     TOKEN,
     WA_PHONE_ID,
+    WA_SETTING,
     WA_TOKEN,
     http_server,
     twilio_route,
@@ -27,7 +28,7 @@ from reminderclinic import SENDER, Clinic, at, make
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
-from receptionist.ops import reminders
+from receptionist.ops import reminders, settings
 from receptionist.reminders import dispatch
 from receptionist.store.storage import Database
 from sync.channels.twilio import TwilioSender
@@ -113,6 +114,7 @@ def test_whatsapp_cannot_tell_so_the_message_is_unknown_and_not_resent(
     clinic: Clinic, data_dir: Path
 ) -> None:
     clinic.set(offsets="")
+    settings.set_many(clinic.db, clinic.ctx, {"channels.whatsapp_templates_en": WA_SETTING})
     clinic.book(clinic.patient(1, consents=("reminder_whatsapp",)), at(3, 10))
     with http_server(whatsapp_route) as (url, recorded):
         recorded.hold = threading.Event()

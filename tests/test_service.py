@@ -4,6 +4,7 @@ network's (cloud sync, a no-op while this PC is not connected)."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from receptionist.clock import FixedClock
 from receptionist.jobs.core import CORE
-from receptionist.jobs.registry import registry
+from receptionist.jobs.registry import Every, Job, registry
 from receptionist.jobs.runner import Ran
+from receptionist.jobs.scheduling import Drift
 from receptionist.store.storage import Database
 from sync import service
 from sync.cli import main
@@ -74,3 +76,30 @@ def test_the_blocking_scheduler_ticks_at_once_and_stops_on_request(db: Database)
     ]
     # No grace limit (APScheduler's default of 1 s skips a late tick), coalesced, single.
     assert options[0] == (None, True, 1)
+
+
+def test_the_service_re_arms_its_tick_when_the_clock_is_put_back(db: Database) -> None:
+    times = {"wall": 1_800_000_000.0, "mono": 500.0}
+    drift = Drift(lambda: times["wall"], lambda: times["mono"])
+    scheduler = service.Watchful(drift, every=0.01)
+    clock = FixedClock(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    seen: list[Ran] = []
+
+    def told(one: Ran) -> None:
+        seen.append(one)
+        if len(seen) == 1:
+            clock.advance(hours=2)  # the hourly job is owed again...
+            times["wall"] -= 3600  # ...and the clock was put back an hour
+        else:
+            scheduler.shutdown(wait=False)
+
+    hourly = Job("hourly", lambda _db, _clock: {}, Every(60))
+    # Only if the re-arming failed: the tick would wait a minute (APScheduler's
+    # wall-clock wake-up), so the test ends the service and fails.
+    guard = threading.Timer(20, lambda: scheduler.shutdown(wait=False))
+    guard.start()
+    try:
+        service.serve(db, clock, [hourly], told, scheduler)
+    finally:
+        guard.cancel()
+    assert [r.job for r in seen] == ["hourly", "hourly"]

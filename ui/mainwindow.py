@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(self)
         self.user_label.setObjectName("userLabel")
         self.user_label.setAccessibleName(self.tr("Signed-in user"))
-        self.sync_status = SyncStatus(self.desk.sync, self)
+        self.sync_status = SyncStatus(self.desk.sync, self, self.desk.clock.now)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.sync_status)
         self.google_status = install_google_status(self)

@@ -1,9 +1,12 @@
 """The Reminders view (Front desk > Reminders…, Ctrl+Shift+R): the messages to patients,
 queued, sent and failed, and Resend for one that failed, went unknown or was skipped.
+``install`` also starts the status bar's "Reminders: …" feed (``reminderstatus``).
 
 Everything goes through ``receptionist.ops.reminders`` on the worker; the view only
 shows rows. The reason column shows the core's short codes (``no_consent``, ``late``,
-``permanent:invalid_number``) as they are: they are what the operator's guide lists.
+``permanent:invalid_number``) as they are: they are what the operator's guide lists;
+a code the core explains (``receptionist.reminders.reasons``: a WhatsApp template
+Meta refused) shows its sentence instead, with the code as the tooltip.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from receptionist.ops.reminders import RESENDABLE, ReminderRow
 
 from . import messages
 from .actions import menu_holding, window_action
+from .coretext import translated
 from .desk import Desk
 from .events import Refresh
 from .patients.table import short_datetime
+from .reminderstatus import ReminderStatusFeed
 from .rowsmodel import RowsModel, rows_table
 from .tasks import DbOp
 
@@ -69,13 +74,15 @@ class RemindersModel(RowsModel[ReminderRow]):
             kinds.get(row.kind, row.kind),
             row.channel or "-",
             states.get(row.state, row.state),
-            row.reason,
+            translated(row.explained) if row.explained else row.reason,
         )
         return values[column]
 
     def role_data(self, row: ReminderRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.UserRole + 1:
             return row.id
+        if role == Qt.ItemDataRole.ToolTipRole and column == 4 and row.reason:
+            return row.reason  # the code, as the operator's guide lists it
         return None
 
 
@@ -150,6 +157,7 @@ class Reminders(QObject):
     """Opens the view and carries its work to the worker."""
 
     loaded = Signal()
+    resent = Signal()
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
@@ -188,6 +196,7 @@ class Reminders(QObject):
         op.success(lambda _: self._resent()).failure(messages.report_exception).run()
 
     def _resent(self) -> None:
+        self.resent.emit()
         messages.info(self.tr("The message goes again at the next round."))
         if self.view is not None:
             self.view.reload()
@@ -203,6 +212,9 @@ def install(window: Any) -> None:
         return
     controller = Reminders(window)
     window.userChanged.connect(controller.forget)
+    feed = ReminderStatusFeed(window.desk, window)
+    controller.resent.connect(feed.load)
+    feed.load()
     action = window_action(
         window, "reminders", controller.tr("&Reminders…"), "Ctrl+Shift+R",
         controller.tr("Messages to patients: queued, sent and failed"),

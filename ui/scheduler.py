@@ -9,15 +9,19 @@ window's clinic events notice the commit within a second (the change feed).
 
 The options (``receptionist.jobs.scheduling``): no misfire grace limit, coalesced, one
 instance; the first tick at start, so what the PC owes since it was last on runs
-once, at once. Nothing of ours is in APScheduler's store: after sleep or a clock
-change the next tick sees the new time (no re-arming needed). ``receptionist scheduler``
-may run beside the app: the leases in the file keep a job to one runner.
+once, at once. Nothing of ours is in APScheduler's store, but its next wake-up is a
+wall-clock time: every half minute the wall clock is compared with the monotonic one
+(``scheduling.Drift``), and after a jump (the clock was put back or forward, or the
+PC woke from sleep) the tick is re-armed to run now. When the network comes back
+(``ui/cloudsync/network.py``) the cloud sync job runs at once. ``receptionist
+scheduler`` may run beside the app: the leases in the file keep a job to one runner.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
@@ -27,13 +31,18 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from receptionist.clock import Clock
 from receptionist.jobs.registry import Job
 from receptionist.jobs.runner import Ran, Runner
-from receptionist.jobs.scheduling import tick_options
+from receptionist.jobs.scheduling import WATCH_SECONDS, Drift, rearm, tick_options
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
 
 from .tasks import TaskManager
 
 log = logging.getLogger(__name__)
+# The jobs run at once when the network comes back, at most once per BACK_GAP seconds
+# (reachability may flap).
+NETWORK_BACK = ("cloud.sync",)
+BACK_GAP = 10.0
+Watch = Callable[[Callable[[], None]], bool]
 
 
 class _QtScheduler(QtScheduler):  # type: ignore[misc]
@@ -65,7 +74,15 @@ class JobScheduler(QObject):
     _told = Signal(object)
 
     def __init__(
-        self, tasks: TaskManager, clock: Clock, jobs: Iterable[Job], parent: QObject | None = None
+        self,
+        tasks: TaskManager,
+        clock: Clock,
+        jobs: Iterable[Job],
+        parent: QObject | None = None,
+        *,
+        drift: Drift | None = None,
+        watch: Watch | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(parent)
         self.tasks = tasks
@@ -76,6 +93,12 @@ class JobScheduler(QObject):
         self._lock = threading.Lock()  # the tick and a "Run now" share the Database
         self._scheduler: _QtScheduler | None = None
         self._told.connect(self.ran)  # emitted from the pool: queued to the GUI thread
+        self.drift = drift or Drift()
+        self.watcher = QTimer(self)
+        self.watcher.setInterval(WATCH_SECONDS * 1000)
+        self.watcher.timeout.connect(self.look_at_clock)
+        self._watch, self._monotonic = watch, monotonic
+        self._back_at: float | None = None
 
     def start(self) -> None:
         if self._scheduler is not None:
@@ -84,6 +107,29 @@ class JobScheduler(QObject):
         self._scheduler.add_job(self._tick, next_run_time=datetime.now(UTC), **tick_options())
         self._scheduler.start()
         self.tasks.shuttingDown.connect(self.stop)
+        self.drift.jumped()  # from now on
+        self.watcher.start()
+        (self._watch or _network_watch)(self.network_back)
+
+    def look_at_clock(self) -> None:
+        """Re-arm the tick when the wall clock jumped (see the module's note)."""
+        moved = self.drift.jumped()
+        if moved is not None and self._scheduler is not None:
+            log.info("the clock moved by %+.0f s: the jobs' tick runs now", moved)
+            rearm(self._scheduler)
+
+    def network_back(self) -> None:
+        """The network is back: run the cloud sync job now (not twice within
+        ``BACK_GAP`` seconds)."""
+        if self._scheduler is None:
+            return
+        now = self._monotonic()
+        if self._back_at is not None and now - self._back_at < BACK_GAP:
+            return
+        self._back_at = now
+        for job in self.jobs:
+            if job.name in NETWORK_BACK:
+                self.run_now(job.name)
 
     def run_now(self, name: str) -> None:
         """Run ``name`` now on the pool (``ran`` tells how it went)."""
@@ -92,6 +138,7 @@ class JobScheduler(QObject):
 
     def stop(self) -> None:
         """Stop waking; wait for a job that is running, then close its database."""
+        self.watcher.stop()
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             scheduler.remove_all_jobs()
@@ -122,3 +169,11 @@ class JobScheduler(QObject):
                 return
         if ran:
             self._told.emit(ran)
+
+
+def _network_watch(on_back: Callable[[], None]) -> bool:
+    """``ui/cloudsync/network.watch`` (imported here: that package imports the desk,
+    which imports this module)."""
+    from .cloudsync import network
+
+    return network.watch(on_back)

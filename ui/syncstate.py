@@ -1,8 +1,9 @@
 """What the status bar says about sync and reminders, fed by whoever knows.
 
-This object knows nothing of the core or of sync: cloud sync, Google sync and the
-reminder scheduler (later work) call :meth:`SyncState.update`; until they exist every
-field is ``None``, which the status bar shows as "not set up".
+This object knows nothing of the core or of sync: cloud sync and Google sync call
+:meth:`SyncState.update`, the reminders' status feed (``ui/reminderstatus.py``)
+:meth:`SyncState.update_reminders`; until they do every field is ``None``, which the
+status bar shows as "not set up".
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ class SyncSnapshot:
     reminders_queued: int | None = None
     sync_set_up: bool = False
     reminders_set_up: bool = False
+    # "here" (this PC sends), "standby" (this PC sends while ``reminders_station`` is
+    # off), "elsewhere" (``reminders_station`` sends), "unnamed" (no PC is named to
+    # send), "" (not set up).
+    reminders_mode: str = ""
+    reminders_station: str = ""
+    reminders_failed: int | None = None
+    reminders_next: datetime | None = None
 
 
 class SyncState(QObject):
@@ -60,5 +68,22 @@ class SyncState(QObject):
             changes["sync_set_up"] = True
         if "reminders_queued" in changes:
             changes["reminders_set_up"] = True
+            changes.setdefault("reminders_mode", "here")
         self._snapshot = replace(self._snapshot, **changes)
         self.changed.emit(self._snapshot)
+
+    def update_reminders(
+        self, mode: str, *, station: str = "", queued: int = 0, failed: int = 0,
+        next_due: datetime | None = None,
+    ) -> None:  # fmt: skip
+        """The reminders' fields at once (``mode`` as in :class:`SyncSnapshot`; "off"
+        or "" is not set up); emits only when something changed."""
+        set_up = mode not in ("", "off")
+        snap = replace(
+            self._snapshot, reminders_set_up=set_up, reminders_mode=mode if set_up else "",
+            reminders_station=station, reminders_queued=queued if set_up else None,
+            reminders_failed=failed if set_up else None, reminders_next=next_due,
+        )  # fmt: skip
+        if snap != self._snapshot:
+            self._snapshot = snap
+            self.changed.emit(snap)

@@ -4,7 +4,10 @@ Each field has a small icon before it (``<name>Icon``), shown and hidden with it
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QLocale, QTime, Slot
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDate, QEvent, QLocale, QTime, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from . import icons
@@ -22,8 +25,14 @@ STATE_TINTS = {
 class SyncStatus(QWidget):
     """Five small labels; each says "not set up" until its feature feeds ``SyncState``."""
 
-    def __init__(self, state: SyncState, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        state: SyncState,
+        parent: QWidget | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.now = now or (lambda: datetime.now(UTC))
         self.setObjectName("syncStatus")
         self.setAccessibleName(self.tr("Sync and reminders status"))
         layout = QHBoxLayout(self)
@@ -110,15 +119,52 @@ class SyncStatus(QWidget):
         self.pending.setText(self.tr("Waiting: {0}").format(snap.pending_changes or 0))
         self.conflicts.setText(self.tr("Conflicts: {0}").format(snap.open_conflicts or 0))
         self.conflicts.setProperty("state", "alert" if snap.open_conflicts else "")
-        if snap.reminders_set_up:
-            count = snap.reminders_queued or 0
-            self.reminders.setText(self.tr("Reminders queued: {0}").format(count))
-        else:
-            self.reminders.setText(self.tr("Reminders: {0}").format(not_set_up))
+        self._show_reminders(snap)
         for label in self.labels():
             label.style().unpolish(label)
             label.style().polish(label)
         self._show_icons()
+
+    def _show_reminders(self, snap: SyncSnapshot) -> None:
+        """This PC sends: when the next goes, how many wait, how many failed; another
+        PC sends: which; none is named: says so; off: "not set up"."""
+        label, failed = self.reminders, snap.reminders_failed or 0
+        label.setProperty("state", "")
+        if not snap.reminders_set_up:
+            label.setText(self.tr("Reminders: {0}").format(self.tr("not set up")))
+            label.setToolTip(self.tr("Reminders are off (Settings > Clinic)."))
+        elif snap.reminders_mode == "here":
+            label.setText(
+                self.tr("Reminders: next {0}, queued {1}, failed {2}").format(
+                    self._next(snap), snap.reminders_queued or 0, failed
+                )
+            )
+            label.setToolTip(self.tr("This PC is the reminder station: it sends the messages."))
+            label.setProperty("state", "alert" if failed else "")
+        elif snap.reminders_mode == "standby":
+            label.setText(self.tr("Reminders: stand-by for PC {0}").format(snap.reminders_station))
+            label.setToolTip(
+                self.tr("This PC sends the reminders only while the reminder station is off.")
+            )
+        elif snap.reminders_mode == "elsewhere":
+            label.setText(self.tr("Reminders: sent by PC {0}").format(snap.reminders_station))
+            label.setToolTip(self.tr("Another PC is the reminder station; this PC sends none."))
+        else:
+            label.setText(self.tr("Reminders: no station"))
+            label.setToolTip(
+                self.tr("No PC is named the reminder station, so none sends (Settings > Clinic).")
+            )
+            label.setProperty("state", "alert")
+
+    def _next(self, snap: SyncSnapshot) -> str:
+        if snap.reminders_next is None:
+            return self.tr("none")
+        local = snap.reminders_next.astimezone()
+        shown = QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
+        if local.date() == self.now().astimezone().date():
+            return shown
+        day = QLocale().toString(QDate(local.year, local.month, local.day), "d MMM")
+        return f"{day} {shown}"
 
     def _when(self, snap: SyncSnapshot) -> str:
         if snap.last_sync is None:

@@ -106,6 +106,7 @@ def _data(row: ReminderRow, tz: ZoneInfo) -> dict[str, Any]:
         "channel": row.channel,
         "state": row.state,
         "reason": row.reason,
+        "explained": str(row.explained) if row.explained else None,
         "send_at": local(row.send_at),
         "appointment_start": local(row.appointment_start),
         "attempts": row.attempts,
@@ -117,7 +118,8 @@ def _data(row: ReminderRow, tz: ZoneInfo) -> dict[str, Any]:
 def _line(d: dict[str, Any]) -> str:
     when = d["send_at"][:16].replace("T", " ")
     why = f" ({d['reason']})" if d["reason"] else ""
-    return f"{when}  {d['kind']:<12} {d['rule']:<12} {d['channel'] or '-':<8} {d['state']}{why}"
+    line = f"{when}  {d['kind']:<12} {d['rule']:<12} {d['channel'] or '-':<8} {d['state']}{why}"
+    return f"{line}\n    {d['explained']}" if d["explained"] else line
 
 
 def cmd_list(app: App) -> int:

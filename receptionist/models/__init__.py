@@ -4,6 +4,7 @@ from receptionist.models.appointment import Appointment, CardKind
 from receptionist.models.base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
 from receptionist.models.changes import ChangeEntry, ChangeOrigin, FreedSlot
 from receptionist.models.clinic import BlockedTime, Clinic, Provider, Room, Service
+from receptionist.models.delivery import DeliveryLog
 from receptionist.models.google import (
     GoogleBlock,
     GoogleCalendar,
@@ -34,6 +35,7 @@ __all__ = [
     "ClinicSetting",
     "CommunicationEntry",
     "Consent",
+    "DeliveryLog",
     "DestructionRecord",
     "Device",
     "FreedSlot",

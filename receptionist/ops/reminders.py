@@ -11,14 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
 from receptionist.models import Reminder
+from receptionist.models.base import UTCDateTime
 from receptionist.reminders import channelsettings as cs
-from receptionist.reminders import dispatch
+from receptionist.reminders import config, dispatch, reasons, station
 from receptionist.reminders.channels import Sender
 from receptionist.reminders.dispatch import Item, Round
 from receptionist.reminders.settings import CHANNELS
@@ -30,7 +31,10 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import settings as ops_settings
 
-__all__ = ["CHANNELS", "Item", "ReminderRow", "Round", "channel_setup", "listing", "run"]
+__all__ = [
+    "CHANNELS", "Item", "ReminderRow", "ReminderStatus", "Round", "channel_setup", "listing",
+    "run", "status",
+]  # fmt: skip
 
 STATES = ("pending", "sending", "sent", "failed", "skipped", "unknown", "withdrawn")
 LIST_LIMIT = 1000
@@ -40,11 +44,18 @@ CANNOT_SEE = Text(QT_TRANSLATE_NOOP("core", "Your role cannot see the reminders.
 CANNOT_SEND = Text(QT_TRANSLATE_NOOP("core", "Your role cannot send reminders; ask a manager."))
 
 
-def run(db: Database, ctx: Ctx, clock: Clock, senders: Mapping[str, Sender]) -> Round:
+def run(
+    db: Database,
+    ctx: Ctx,
+    clock: Clock,
+    senders: Mapping[str, Sender],
+    *,
+    lease: station.Lease | None = None,
+) -> Round:
     """One dispatch round now, asked for by a person (see
     ``receptionist.reminders.dispatch``; the scheduler calls ``dispatch.run`` itself)."""
     require(ctx, "clinic.configure", CANNOT_SEND)
-    return dispatch.run(db, clock, senders)
+    return dispatch.run(db, clock, senders, lease=lease)
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,7 @@ class ReminderRow:
     attempts: int
     provider_id: str
     finished_at: datetime | None
+    explained: Text | None = None  # the reason in words a person can act on, if any
 
 
 def listing(
@@ -90,7 +102,48 @@ def _row(r: Reminder) -> ReminderRow:
     return ReminderRow(
         r.id, r.appointment_id, r.patient_id, r.kind, r.rule, r.channel, r.state, r.reason,
         r.scheduled_for, r.send_at, r.appointment_start, r.attempts, r.provider_id, r.finished_at,
+        reasons.explain(r.reason),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReminderStatus:
+    """What the status bar says of reminders (no patient data: counts and a time).
+
+    ``mode``: "off" (reminders not switched on), "here" (this PC is the station and
+    sends), "standby" (this PC sends only when ``station`` has been off for the
+    takeover time), "elsewhere" (``station`` names the PC that sends), "unnamed" (the clinic
+    syncs and no station is named: no PC sends). ``queued``: waiting or going now;
+    ``failed``: failed or unknown, waiting for a person; ``next_due``: when the next
+    queued message may go (None: none queued)."""
+
+    mode: str
+    station: str
+    queued: int
+    failed: int
+    next_due: datetime | None
+
+
+def status(db: Database) -> ReminderStatus:
+    """The reminders' state for the status bar: one read, counts only (any role)."""
+    r = Reminder
+    with db.read() as s:
+        cfg = config.load(s)
+        role = station.role(s, cfg.station, cfg.standby)
+        queued = s.scalar(select(func.count()).where(r.state.in_(("pending", "sending"))))
+        failed = s.scalar(select(func.count()).where(r.state.in_(("failed", "unknown"))))
+        next_due = s.scalar(
+            select(func.min(func.coalesce(r.next_try_at, r.send_at), type_=UTCDateTime())).where(
+                r.state == "pending"
+            )
+        )
+    if not cfg.enabled:
+        mode = "off"
+    elif role != "none":
+        mode = "here" if role == "station" else "standby"
+    else:
+        mode = "elsewhere" if cfg.station else "unnamed"
+    return ReminderStatus(mode, cfg.station, queued or 0, failed or 0, next_due)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from receptionist.errors import NotFound, ValidationError
 from receptionist.freetext import clean_text
 from receptionist.journal import audit
 from receptionist.ops import backups, lookup
+from receptionist.reminders import deliverylog
 from receptionist.retention import holds, policy, records, review
 from receptionist.retention import sweep as rules
 from receptionist.retention.holds import Hold
@@ -74,10 +75,12 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         counts = rules.lapsed_counts(s, rule.patients_before)
         patients = rules.lapsed_patients(s, rule.patients_before)
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
+        delivery = deliverylog.count_old(s, rule.delivery_before)
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
     found["communication_entry"] += old_log
     found["backup"] = len(expired)
+    found.update(delivery)
     return Plan(now, found, patients, expired, _policies(rule))
 
 
@@ -86,6 +89,7 @@ def _policies(rule: Policy) -> dict[str, str]:
     found = {kind: by_patient for kind in PATIENT_KINDS}
     found["communication_entry"] = f"{by_patient}; {rule.rule(policy.COMMLOG_MONTHS)}"
     found["backup"] = rule.rule(policy.BACKUP_DAYS)
+    found["delivery_log"] = found["reminder"] = rule.rule(policy.DELIVERY_MONTHS)
     return found
 
 
@@ -103,6 +107,7 @@ def sweep(db: Database, ctx: Ctx, root: Path, *, tell: Tell | None = None) -> Sw
     counts: Counter[str] = Counter()
     batches = _patients(db, rule, sweep_id, counts, tell)
     batches += _commlog(db, rule, sweep_id, counts, tell)
+    batches += _delivery_log(db, rule, sweep_id, counts, tell)
     gone = backups.remove_older(root, rule.backups_before)
     counts["backup"] = len(gone)
     with db.write() as s:
@@ -152,6 +157,26 @@ def _commlog(
         batches += 1
         if tell is not None:
             tell("communication_entry", counts["communication_entry"])
+
+
+def _delivery_log(
+    db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
+) -> int:
+    """The providers' delivery log, and the station's finished reminder rows, past
+    ``retention.delivery_log_months`` (``receptionist.reminders.deliverylog``)."""
+    batches, why = 0, rule.rule(policy.DELIVERY_MONTHS)
+    while True:
+        with db.write() as s:
+            removed = deliverylog.remove_old(s, rule.delivery_before, LOG_BATCH)
+            if not any(removed.values()):
+                return batches
+            for kind, n in removed.items():
+                if n:
+                    records.add(s, sweep_id, rule.now, kind, n, why)
+        counts.update(removed)
+        batches += 1
+        if tell is not None:
+            tell("delivery_log", counts["delivery_log"])
 
 
 def _vacuum(db: Database) -> bool:

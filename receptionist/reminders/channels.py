@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from .watemplates import Call
+
 Status = Literal["sent", "transient", "permanent", "unknown"]
 
 
@@ -28,6 +30,8 @@ class Outgoing:
     subject: str
     body: str
     at: datetime  # when it went "sending"
+    # WhatsApp: the approved template to send instead of the text (None: the text).
+    template: Call | None = None
 
     @property
     def digest(self) -> str:
@@ -37,12 +41,14 @@ class Outgoing:
 @dataclass(frozen=True)
 class Outcome:
     """What became of a send. ``code`` is the provider's error code or a short word,
-    never the provider's text (it may quote the number); ``retry_after`` in seconds."""
+    never the provider's text (it may quote the number); ``retry_after`` in seconds;
+    ``http_status`` the HTTP (or SMTP) status of the provider's answer, if one came."""
 
     status: Status
     provider_id: str = ""
     code: str = ""
     retry_after: float | None = None
+    http_status: int | None = None
 
 
 @dataclass(frozen=True)

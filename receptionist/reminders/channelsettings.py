@@ -143,3 +143,7 @@ WHATSAPP_TOKEN = _secret(
     Text(QT_TRANSLATE_NOOP("core", "WhatsApp token")),
     Text(QT_TRANSLATE_NOOP("core", "The Cloud API's access token, kept in the keychain.")),
 )
+
+
+# WhatsApp's approved templates per language are channel settings too (declared there).
+from . import watemplates  # noqa: E402, F401

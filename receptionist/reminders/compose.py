@@ -14,10 +14,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from receptionist.freetext import printable
 from receptionist.models import Appointment, Patient, Provider, Reminder
 from receptionist.privacy.consents import current_consents
 
-from . import templates
+from . import templates, watemplates
 from .config import Config
 from .quiet import ends_after, inside
 
@@ -30,6 +31,7 @@ class Go:
     to: str
     subject: str
     body: str
+    template: watemplates.Call | None = None
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,14 @@ def decide(
     patient = session.get(Patient, r.patient_id)
     if patient is None or patient.deleted_at is not None:
         return Stop("skipped", "patient_gone")
-    chosen = choose_channel(session, patient, cfg.channel_order, ready)
+    language = templates.language_for(patient.preferred_language, cfg.clinic_language)
+    usable = set(ready)
+    if "whatsapp" in usable and not _has_template(cfg, language, r.kind):
+        usable.discard("whatsapp")  # Meta takes only an approved template from the clinic
+    chosen = choose_channel(session, patient, cfg.channel_order, usable)
     if isinstance(chosen, Stop):
+        if chosen.reason == "no_channel" and "whatsapp" in set(ready) - usable:
+            return Stop("skipped", "no_whatsapp_template")
         return chosen
     channel, to = chosen
     return _go(session, r, appt, patient, channel, to, cfg)
@@ -126,4 +134,16 @@ def _go(
         "address": cfg.address,
     }
     filled = templates.render(templates.TEMPLATES[(language, channel, r.kind)], values)
-    return Go(channel, to, filled.subject, filled.body)
+    call = None
+    if channel == "whatsapp":
+        given = {k: printable(values[k], lines=False) for k in templates.PLACEHOLDERS}
+        call = watemplates.call(cfg.whatsapp_templates.get(language, ""), language, r.kind, given)
+    return Go(channel, to, filled.subject, filled.body, call)
+
+
+def _has_template(cfg: Config, language: str, kind: str) -> bool:
+    dummy = dict.fromkeys(templates.PLACEHOLDERS, "")
+    return (
+        watemplates.call(cfg.whatsapp_templates.get(language, ""), language, kind, dummy)
+        is not None
+    )

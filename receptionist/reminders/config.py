@@ -15,6 +15,7 @@ from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore
 
 from . import settings as s
+from . import watemplates
 from .settings import Rules, offsets_of
 
 
@@ -41,6 +42,10 @@ class Config:
     max_attempts: int
     clinic_rules: Rules
     service_rules: dict[str, Any] = field(default_factory=dict)
+    standby: str = ""  # stand-by stations' codes, "B,C"
+    takeover: timedelta = timedelta(hours=24)  # the lease's time to live
+    # language -> the setting's text naming WhatsApp's approved templates (watemplates)
+    whatsapp_templates: dict[str, str] = field(default_factory=dict)
 
     def rules_for(self, service_id: str) -> Rules:
         own = self.service_rules.get(service_id)
@@ -72,8 +77,9 @@ def load(session: Session) -> Config:
     keys = [
         s.ENABLED, s.STATION, s.OFFSETS, s.QUIET_START, s.QUIET_END, s.QUIET_MODE,
         s.CONFIRMATION, s.RESCHEDULE, s.CANCELLATION, s.LATE_LIMIT, s.CHANNEL_ORDER,
-        s.MAX_ATTEMPTS, s.SERVICE_RULES, s.ADDRESS, clinic_settings.NAME,
-        clinic_settings.TIMEZONE, clinic_settings.LOCALE,
+        s.MAX_ATTEMPTS, s.SERVICE_RULES, s.ADDRESS, s.STANDBY, s.TAKEOVER_HOURS,
+        clinic_settings.NAME,
+        clinic_settings.TIMEZONE, clinic_settings.LOCALE, *watemplates.SETTINGS.values(),
     ]  # fmt: skip
     v = clinicstore.values(session, {k.key: k for k in keys})
     start, end = _clock(str(v[s.QUIET_START.key])), _clock(str(v[s.QUIET_END.key]))
@@ -98,4 +104,9 @@ def load(session: Session) -> Config:
             bool(v[s.CANCELLATION.key]),
         ),
         service_rules=dict(v[s.SERVICE_RULES.key]),  # type: ignore[call-overload]
+        standby=str(v[s.STANDBY.key]),
+        takeover=timedelta(hours=int(str(v[s.TAKEOVER_HOURS.key]))),
+        whatsapp_templates={
+            lang: str(v[setting.key]) for lang, setting in watemplates.SETTINGS.items()
+        },
     )

@@ -11,7 +11,9 @@ resent blindly: the provider's status lookup says whether it arrived (sent) or n
 (pending again), and where the provider cannot tell it becomes "unknown", for a
 person to look at.
 
-Every message sent or failed becomes an entry in the patient's communication log.
+Every message sent or failed becomes an entry in the patient's communication log, and
+every provider answer (a send's, a status lookup's) a row of the delivery log
+(``deliverylog``: no text, no address), in the transaction that settles the message.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from receptionist.safelog import describe
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import config, station
+from . import config, deliverylog, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, decide
 from .plan import plan
@@ -64,6 +66,7 @@ class Round:
 
     active: bool
     reason: str = ""
+    holder: str = ""  # "lease_elsewhere": the code of the PC that holds the lease
     planned: int = 0
     withdrawn: int = 0
     items: list[Item] = field(default_factory=list)
@@ -73,27 +76,65 @@ class Round:
 
 
 def run(
-    db: Database, clock: Clock, senders: Mapping[str, Sender], *, limit: int = ROUND_LIMIT
+    db: Database,
+    clock: Clock,
+    senders: Mapping[str, Sender],
+    *,
+    limit: int = ROUND_LIMIT,
+    lease: station.Lease | None = None,
 ) -> Round:
     """One round: recover messages cut short, plan, then send what is due (at most
-    ``limit``), each in its own short transactions."""
+    ``limit``), each in its own short transactions. With a cloud, only while this PC
+    holds the endpoint's lease (``lease``; none given: nothing is sent)."""
     with db.read() as s:
         cfg = config.load(s)
-        here = station.is_station(s, cfg.station)
+        role = station.role(s, cfg.station, cfg.standby)
+        cloud = station.syncs(s)
     if not cfg.enabled:
         return Round(False, "disabled")
-    if not here:
+    if role == "none":
         return Round(False, "not_station")
+    cutoff = None
+    if cloud:
+        hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
+        if not hold.held:
+            why = hold.reason or ("lease_elsewhere" if hold.holder else "no_lease")
+            return Round(False, why, hold.holder)
+        cutoff = hold.cutoff
     result = Round(True)
     result.items += _recover(db, clock, senders)
     with db.write() as s:
         done = plan(s, clock.now(), cfg)
     result.planned, result.withdrawn = done.added, done.withdrawn
+    if cutoff is not None:
+        result.items += _handed_over(db, clock.now(), cutoff)
     for reminder_id in _due(db, clock.now(), limit):
         item = _one(db, clock, senders, reminder_id, cfg)
         if item is not None:
             result.items.append(item)
     return result
+
+
+def _handed_over(db: Database, now: datetime, cutoff: datetime) -> list[Item]:
+    """Messages the previous lease holder answered for (it sent them or let them go),
+    never sent a second time from here: reminders due before it last renewed the
+    lease, and the messages of bookings, moves and cancellations made before then
+    (a confirmation goes when it is planned, so its own time says nothing)."""
+    a, r = Appointment, Reminder
+    due = (r.kind == "reminder") & (r.send_at <= cutoff)
+    booked = (r.kind == "confirmation") & (a.created_at <= cutoff)
+    changed = r.kind.in_(("reschedule", "cancellation")) & (a.updated_at <= cutoff)
+    query = (
+        select(r)
+        .outerjoin(a, a.id == r.appointment_id)
+        .where(r.state == "pending", or_(due, booked, changed))
+        .limit(ROUND_LIMIT * 5)
+    )
+    with db.write() as s:
+        rows = list(s.scalars(query))
+        for row in rows:
+            _finish(row, "skipped", "other_station", now)
+        return [_item(row) for row in rows]
 
 
 def _due(db: Database, now: datetime, limit: int) -> list[str]:
@@ -137,7 +178,7 @@ def _take(r: Reminder, go: Go, now: datetime) -> Outgoing:
     r.state, r.channel, r.claimed_at, r.updated_at = "sending", go.channel, now, now
     r.attempts += 1
     r.digest = digest(go.channel, go.to, go.body)
-    return Outgoing(r.id, go.channel, go.to, go.subject, go.body, now)
+    return Outgoing(r.id, go.channel, go.to, go.subject, go.body, now, go.template)
 
 
 def _send(sender: Sender, message: Outgoing) -> Outcome:
@@ -149,6 +190,7 @@ def _send(sender: Sender, message: Outgoing) -> Outcome:
 
 
 def _settle(s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int) -> Item:
+    deliverylog.note(s, r.id, r.channel, "send", now, outcome)
     if outcome.status == "sent":
         r.provider_id = outcome.provider_id[:128]
         _finish(r, "sent", "", now)
@@ -246,6 +288,7 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
             if r is None or r.state != "sending":
                 continue
             now = clock.now()
+            deliverylog.note(s, r.id, r.channel, "lookup", now, answer)
             if answer is not None and answer.status == "sent":
                 r.provider_id = answer.provider_id[:128]
                 _finish(r, "sent", "recovered", now)

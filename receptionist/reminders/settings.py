@@ -74,6 +74,22 @@ def clock_rule(text: str, key: str, label: str) -> str:
     return text
 
 
+def codes_rule(text: str, key: str, label: str) -> str:
+    """Device codes, like "B" or "B,C" (or empty)."""
+    words = [w.strip().upper() for w in text.split(",") if w.strip()]
+    if any(not re.fullmatch(r"[A-Z]{1,4}", w) for w in words):
+        raise ValidationError(
+            key,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "{label} must be PC codes as the device list shows them, like B,C."
+                ),
+                label=label,
+            ),
+        )
+    return ",".join(dict.fromkeys(words))
+
+
 def order_rule(text: str, key: str, label: str) -> str:
     words = [w.strip().lower() for w in text.split(",") if w.strip()]
     if not words or len(set(words)) != len(words) or not set(words) <= set(CHANNELS):
@@ -160,6 +176,31 @@ STATION = _declare(
             "The code of the one PC that sends (A, B, ... as the device list shows them). "
             "Empty: this PC, when the clinic does not sync with a cloud; with a cloud, "
             "no PC sends until one is named.",
+        )
+    ),
+)
+STANDBY = _declare(
+    "reminders.standby",
+    Words(40, required=False, rule=codes_rule),
+    "",
+    Text(QT_TRANSLATE_NOOP("core", "Stand-by stations")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "With a cloud: the codes of PCs (like B or B,C) that send when the reminder "
+            "station has been off for the takeover time, until it comes back.",
+        )
+    ),
+)
+TAKEOVER_HOURS = _declare(
+    "reminders.takeover_hours",
+    Whole(1, 168, "h"),
+    24,
+    Text(QT_TRANSLATE_NOOP("core", "Takeover after")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "How long the reminder station may be off before a stand-by PC sends instead.",
         )
     ),
 )

@@ -1,8 +1,20 @@
 """Only the reminder station sends: the PC whose device code the clinic setting
 ``reminders.station`` names, or, where the clinic has no cloud (one file, one PC),
-this PC when the setting is empty. Every other PC plans and sends nothing."""
+this PC when the setting is empty. Every other PC plans and sends nothing.
+
+With a cloud, sending also needs the **lease** held at the endpoint (``Lease``: the
+network side is ``sync/reminderlease.py``): the station claims it every round as the
+preferred holder; a PC named in ``reminders.standby`` claims it too, and gets it only
+when the station has not renewed it for ``reminders.takeover_hours`` (off for a day),
+until the station comes back and takes it again. A holder that took the lease from
+another device leaves alone what was due before that device's last renewal
+(``Hold.cutoff``): the other may have sent it, and its reminder rows are its own."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,3 +38,37 @@ def is_station(session: Session, named: str) -> bool:
     if not named:
         return not cloud
     return bool(code) and code == named.upper()
+
+
+Role = Literal["station", "standby", "none"]
+
+
+def role(session: Session, named: str, standby: str) -> Role:
+    """Whether this PC sends as the station, stands by (with a cloud only), or not."""
+    if is_station(session, named):
+        return "station"
+    code, cloud = this_code(session)
+    codes = {c.strip().upper() for c in standby.split(",") if c.strip()}
+    return "standby" if cloud and code in codes else "none"
+
+
+def syncs(session: Session) -> bool:
+    return this_code(session)[1]
+
+
+@dataclass(frozen=True)
+class Hold:
+    """What the endpoint said of the lease. ``holder``: the code of the PC holding it
+    ("" nobody, or unknown: ``reason`` "unreachable"); ``cutoff`` (this PC holds it,
+    taken from another): messages due up to then were the other's."""
+
+    held: bool
+    holder: str = ""
+    cutoff: datetime | None = None
+    reason: str = ""
+
+
+class Lease(Protocol):
+    def __call__(self, preferred: bool, ttl: timedelta) -> Hold:
+        """Claim (or renew) the lease for ``ttl``; never raises for the network."""
+        ...

@@ -91,7 +91,7 @@ def _before_data(exc: BaseException) -> Outcome:
 
 def _by_code(code: int, exc: BaseException) -> Outcome:
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return Outcome("permanent", code="refused_credentials")
+        return Outcome("permanent", code="refused_credentials", http_status=code)
     if 400 <= code < 500:
-        return Outcome("transient", code=f"smtp_{code}")
-    return Outcome("permanent", code=f"smtp_{code}")
+        return Outcome("transient", code=f"smtp_{code}", http_status=code)
+    return Outcome("permanent", code=f"smtp_{code}", http_status=code)

@@ -56,7 +56,7 @@ class TwilioSender:
             return transport_failure(exc)
         if answer.status_code in (200, 201):
             sid = json_of(answer).get("sid")
-            return Outcome("sent", provider_id=str(sid or ""))
+            return Outcome("sent", provider_id=str(sid or ""), http_status=answer.status_code)
         return classify(answer)
 
     def lookup(self, lost: Lost) -> Outcome | None:
@@ -79,8 +79,8 @@ class TwilioSender:
             created = _when(found.get("date_created"))
             text = digest(self.channel, str(found.get("to", "")), str(found.get("body", "")))
             if text == lost.digest and (created is None or created >= since):
-                return Outcome("sent", provider_id=str(found.get("sid", "")))
-        return Outcome("permanent", code="absent")
+                return Outcome("sent", provider_id=str(found.get("sid", "")), http_status=200)
+        return Outcome("permanent", code="absent", http_status=200)
 
 
 def classify(answer: httpx.Response) -> Outcome:
@@ -88,11 +88,12 @@ def classify(answer: httpx.Response) -> Outcome:
     raw = body.get("code")
     code = raw if isinstance(raw, int) else 0
     name = NAMES.get(code, f"twilio_{code}" if code else f"http_{answer.status_code}")
-    if answer.status_code == 429 or code == 20429:
-        return Outcome("transient", code=name, retry_after=retry_after(answer))
-    if answer.status_code >= 500:
-        return Outcome("transient", code=name)
-    return Outcome("permanent", code=name)
+    status = answer.status_code
+    if status == 429 or code == 20429:
+        return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
+    if status >= 500:
+        return Outcome("transient", code=name, http_status=status)
+    return Outcome("permanent", code=name, http_status=status)
 
 
 def _when(value: object) -> datetime | None:

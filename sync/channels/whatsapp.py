@@ -3,13 +3,19 @@
 Send: ``POST {base}/{phone-number-id}/messages`` (the base carries the Graph API
 version, ``https://graph.facebook.com/v21.0``) with ``Authorization: Bearer <token>``
 and a JSON body ``{"messaging_product": "whatsapp", "recipient_type": "individual",
-"to": <digits>, "type": "text", "text": {"body": ...}}``; 200 answers
+"to": <digits>, "type": "template", "template": {"name", "language": {"policy":
+"deterministic", "code"}, "components": [{"type": "body", "parameters": [{"type":
+"text", "text"}, ...]}]}}`` (a message the clinic starts must be an approved template:
+``receptionist.reminders.watemplates``; free text, ``"type": "text"``, only within 24
+hours of the patient's last message); 200 answers
 ``{"messages": [{"id": "wamid..."}], ...}``. A refusal is Graph's JSON
 ``{"error": {"message", "type", "code", "error_data": {"details"}, "fbtrace_id"}}``.
 Transient: HTTP 429 or 5xx, and the codes of rate limits and passing trouble (4,
 80007, 130429, 131056, 131000, 131016, 133004, 1, 2). Permanent: every other refusal,
-among them 131026 (undeliverable), 131047 (outside the 24-hour window: Meta wants an
-approved template), 131030 (not an allowed recipient), 190 (expired token).
+among them 131026 (undeliverable), 131047 (free text outside the 24-hour window),
+131030 (not an allowed recipient), 190 (expired token), and the template's: 132001 (no
+template of that name in that language, or not approved), 132000 (not the template's
+number of variables), 132012 (a variable's format), 132015/132016 (paused, disabled).
 
 No lookup: the API cannot say whether a message cut short arrived, so such a message
 becomes "unknown" for a person.
@@ -34,6 +40,13 @@ NAMES = {
     131030: "not_allowed_recipient",
     190: "refused_credentials",
     133010: "not_registered",
+    132000: "template_params",
+    132001: "template_missing",
+    132005: "template_too_long",
+    132007: "template_policy",
+    132012: "template_format",
+    132015: "template_paused",
+    132016: "template_disabled",
 }
 
 
@@ -45,13 +58,7 @@ class WhatsAppSender:
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def send(self, message: Outgoing) -> Outcome:
-        body = {
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": message.to.lstrip("+"),
-            "type": "text",
-            "text": {"preview_url": False, "body": message.body},
-        }
+        body = request_body(message)
         try:
             with httpx.Client(timeout=TIMEOUT) as client:
                 answer = client.post(self.url, json=body, headers=self.headers)
@@ -61,11 +68,34 @@ class WhatsAppSender:
             found = json_of(answer).get("messages")
             first = found[0] if isinstance(found, list) and found else {}
             wamid = first.get("id", "") if isinstance(first, dict) else ""
-            return Outcome("sent", provider_id=str(wamid))
+            return Outcome("sent", provider_id=str(wamid), http_status=answer.status_code)
         return classify(answer)
 
     def lookup(self, lost: Lost) -> Outcome | None:
         return None
+
+
+def request_body(message: Outgoing) -> dict[str, object]:
+    """The message as Meta's ``/messages`` takes it: an approved template with its body
+    variables when the message names one, else free text (within the 24-hour window)."""
+    body: dict[str, object] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": message.to.lstrip("+"),
+    }
+    call = message.template
+    if call is None:
+        body["type"] = "text"
+        body["text"] = {"preview_url": False, "body": message.body}
+        return body
+    values = [{"type": "text", "text": value} for value in call.parameters]
+    body["type"] = "template"
+    body["template"] = {
+        "name": call.name,
+        "language": {"policy": "deterministic", "code": call.language},
+        "components": [{"type": "body", "parameters": values}],
+    }
+    return body
 
 
 def classify(answer: httpx.Response) -> Outcome:
@@ -73,8 +103,9 @@ def classify(answer: httpx.Response) -> Outcome:
     raw = error.get("code") if isinstance(error, dict) else None
     code = raw if isinstance(raw, int) else 0
     name = NAMES.get(code, f"meta_{code}" if code else f"http_{answer.status_code}")
-    if answer.status_code == 429 or code in TRANSIENT:
-        return Outcome("transient", code=name, retry_after=retry_after(answer))
-    if answer.status_code >= 500:
-        return Outcome("transient", code=name)
-    return Outcome("permanent", code=name)
+    status = answer.status_code
+    if status == 429 or code in TRANSIENT:
+        return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
+    if status >= 500:
+        return Outcome("transient", code=name, http_status=status)
+    return Outcome("permanent", code=name, http_status=status)

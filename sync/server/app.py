@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from receptionist.clock import Clock, SystemClock
 
-from . import anchors, bodies, conflicts, devices, pull, push, reseal
+from . import anchors, bodies, conflicts, devices, leases, pull, push, reseal
 from .auth import Caller, caller
 from .limits import LIMIT, BodyLimit
 from .problems import install
@@ -127,6 +127,13 @@ def my_anchor(service: Svc, me: Me) -> bodies.MyAnchorOut:
 @router.post("/anchors", summary="Keep the head of this device's audit log")
 def put_anchor(service: Svc, me: Me, body: bodies.AnchorIn) -> bodies.AnchorOut:
     return anchors.put(service.store, me, body, service.clock)
+
+
+@router.post("/leases/{name}", summary="Acquire, renew or release a lease; who holds it")
+def claim_lease(
+    service: Svc, me: Me, name: Literal["reminders"], body: leases.LeaseIn
+) -> leases.LeaseOut:
+    return leases.claim(service.store, me, name, body, service.clock)
 
 
 def create_app(

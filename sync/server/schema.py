@@ -191,3 +191,21 @@ audit_anchor = Table(
     Column("accepted_break", Boolean, nullable=False),
     Index("ix_audit_anchor_device_id", "device_id", "id"),
 )
+
+# Leases (docs/sync-protocol.md, "Leases"): the one device of a clinic that does a
+# thing only one may do (``reminders``: send the messages to patients) holds it until
+# ``expires_at``, renewing it; another takes it when it lapses, or, ``preferred`` (the
+# clinic's named reminder station), from a stand-by at once. ``handover_at``: the
+# previous holder's last renewal when this holder took it from another device.
+lease = Table(
+    "lease",
+    metadata,
+    Column("clinic_id", String(36), ForeignKey("clinic.id"), primary_key=True),
+    Column("name", String(32), primary_key=True),
+    Column("device_id", String(36), ForeignKey("device.id"), nullable=False),
+    Column("preferred", Boolean, nullable=False),
+    Column("acquired_at", UTCTime, nullable=False),
+    Column("renewed_at", UTCTime, nullable=False),
+    Column("expires_at", UTCTime, nullable=False),
+    Column("handover_at", UTCTime),
+)

@@ -4,7 +4,8 @@ Database of its own, catches up at start, and Settings > Jobs shows and runs the
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -12,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from receptionist.clock import Clock, FixedClock
 from receptionist.context import Actor
 from receptionist.jobs.registry import Every, Job
+from receptionist.jobs.scheduling import TICK_ID, Drift
 from receptionist.store.storage import Database
 from ui.desk import Desk
 from ui.scheduler import JobScheduler
@@ -84,3 +86,78 @@ def test_a_receptionist_sees_the_jobs_but_cannot_run_them(
     qtbot.addWidget(page)
     assert not page.run_button.isEnabled()
     assert "manager" in page.note.text()
+
+
+class FakeTimes:
+    """The wall and monotonic clocks the scheduler looks at, moved by the test."""
+
+    def __init__(self) -> None:
+        self.wall, self.mono = 1_800_000_000.0, 500.0
+
+    def drift(self) -> Drift:
+        return Drift(lambda: self.wall, lambda: self.mono)
+
+
+def test_a_clock_put_back_re_arms_the_tick_at_once(
+    qtbot: QtBot, desk: Desk, clock: FixedClock
+) -> None:
+    seen: list[tuple[str, bool, int]] = []
+    times = FakeTimes()
+    jobs = JobScheduler(desk.tasks, clock, [recording("hourly", seen)], drift=times.drift(),
+                        watch=lambda _back: False)  # fmt: skip
+    try:
+        with qtbot.waitSignal(jobs.ran, timeout=10_000):
+            jobs.start()
+        inner = jobs._scheduler
+        assert inner is not None
+        waiting = inner.get_job(TICK_ID).next_run_time
+        assert waiting > datetime.now(UTC) + timedelta(seconds=30)  # the next minute
+        times.mono += 30
+        times.wall += 31  # the clock runs on as it should: nothing to do
+        jobs.look_at_clock()
+        assert inner.get_job(TICK_ID).next_run_time == waiting
+        clock.advance(hours=2)  # the hourly job is owed again
+        times.mono += 30
+        times.wall -= 3600  # the clock was put back an hour
+        with qtbot.waitSignal(jobs.ran, timeout=10_000) as ran:
+            jobs.look_at_clock()  # the tick runs now, not in a minute (or an hour)
+        assert [r.job for r in ran.args[0]] == ["hourly"]
+        assert len(seen) == 2
+    finally:
+        jobs.stop()
+
+
+def test_the_network_coming_back_runs_the_cloud_sync_job(
+    qtbot: QtBot, desk: Desk, clock: FixedClock
+) -> None:
+    seen: list[tuple[str, bool, int]] = []
+    times = FakeTimes()
+    backs: list[Callable[[], None]] = []
+
+    def watch(on_back: Callable[[], None]) -> bool:
+        backs.append(on_back)
+        return True
+
+    jobs = JobScheduler(
+        desk.tasks, clock, [recording("cloud.sync", seen), recording("other", seen)],
+        drift=times.drift(), watch=watch, monotonic=lambda: times.mono,
+    )  # fmt: skip
+    try:
+        with qtbot.waitSignal(jobs.ran, timeout=10_000):
+            jobs.start()
+        assert len(backs) == 1 and len(seen) == 2
+        with qtbot.waitSignal(jobs.ran, timeout=10_000) as ran:
+            backs[0]()  # reachability: online again
+        assert [r.job for r in ran.args[0]] == ["cloud.sync"]
+        inner = jobs._scheduler
+        assert inner is not None
+        times.mono += 3
+        backs[0]()  # a flap three seconds later: not again
+        assert [j.id for j in inner.get_jobs()] == [TICK_ID]
+        times.mono += 10
+        with qtbot.waitSignal(jobs.ran, timeout=10_000) as again:
+            backs[0]()
+        assert [r.job for r in again.args[0]] == ["cloud.sync"]
+        assert [name for name, _gui, _db in seen].count("other") == 1
+    finally:
+        jobs.stop()

@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 from uiseed import Seeded
 
 from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
 from receptionist.models import Reminder
+from receptionist.ops import settings
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.reminders import Reminders, RemindersView
+from ui.reminderstatus import ReminderStatusFeed
 
 
 def on_worker(desk: Desk, fn: Any) -> Any:
@@ -79,3 +83,61 @@ def test_the_view_filters_and_resends_a_failed_message(
             return str(s.get(Reminder, made["failed"]).state)
 
     assert on_worker(desk, state) == "pending"
+
+
+def set_reminders(desk: Desk, clock: FixedClock, **values: object) -> None:
+    """As a manager would in Settings > Clinic (a write on the worker: a change-feed
+    event the window hears)."""
+    ctx = Ctx(Actor("u1", "manager", "ui"), clock)
+    chosen = {f"reminders.{k}": v for k, v in values.items()}
+    on_worker(desk, lambda db: settings.set_many(db, ctx, chosen))
+
+
+def test_the_status_bar_says_what_the_reminders_do(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    label = window.sync_status.reminders
+    feed = window.findChild(ReminderStatusFeed)
+    assert feed is not None
+    qtbot.waitUntil(lambda: desk.sync.snapshot.reminders_mode == "" and not feed._loading)
+    assert label.text() == "Reminders: not set up"
+    plant(desk, seeded, clock)
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        set_reminders(desk, clock, enabled=True)  # heard from the change feed
+    due = (clock.now() + timedelta(hours=1)).astimezone()
+    assert label.text() == f"Reminders: next {due:%H:%M}, queued 1, failed 1"
+    assert label.property("state") == "alert"
+    # The status bar's layout makes room for the longer text: the field is not cut off.
+    qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width(), timeout=5_000)
+    window.grab().save(str(seeded.root.parent / "status-here.png"))
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        set_reminders(desk, clock, station="C")
+    assert label.text() == "Reminders: sent by PC C"
+    assert label.property("state") == ""
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        set_reminders(desk, clock, enabled=False)
+    assert label.text() == "Reminders: not set up"
+
+
+def test_a_template_refusal_is_explained_in_the_view_and_stand_by_in_the_status_bar(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = plant(desk, seeded, clock)
+
+    def refused(db: Any) -> None:
+        with db.write() as s:
+            row = s.get(Reminder, made["failed"])
+            row.channel, row.reason = "whatsapp", "permanent:template_missing"
+
+    on_worker(desk, refused)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("failed"))
+    qtbot.waitUntil(lambda: [r.state for r in view.model.rows()] == ["failed"], timeout=10_000)
+    row = view.model.rows()[0]
+    why = view.model.index(0, 4)
+    assert "no approved template" in view.model.cell(row, 4) and "132001" in why.data()
+    assert why.data(Qt.ItemDataRole.ToolTipRole) == "permanent:template_missing"
+    desk.sync.update_reminders("standby", station="A", queued=2)
+    assert window.sync_status.reminders.text() == "Reminders: stand-by for PC A"

@@ -38,7 +38,7 @@ def test_sync_status_says_not_set_up_then_follows_the_feed(qtbot: QtBot) -> None
     assert widget.conflicts.text() == "Conflicts: 1"
     assert widget.reminders.text() == "Reminders: not set up"
     state.update(reminders_queued=5)
-    assert widget.reminders.text() == "Reminders queued: 5"
+    assert widget.reminders.text() == "Reminders: next none, queued 5, failed 0"
 
 
 def test_unlock_dialog_checks_empty_input_inline(qtbot: QtBot) -> None:

@@ -1,0 +1,61 @@
+"""What a message's reason code means, in words a person can act on: the Reminders
+view and ``receptionist reminders list`` show it beside the code. Codes with no
+sentence here are shown as they are (the operator's guide lists them)."""
+
+from __future__ import annotations
+
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+_TEMPLATE_SETTING = "channels.whatsapp_templates_en / _tr / _ar"
+_SAID: dict[str, str] = {
+    "permanent:template_missing": QT_TRANSLATE_NOOP(
+        "core",
+        "WhatsApp has no approved template of that name in the patient's language (Meta "
+        "error 132001). Check the names in Settings > Clinic ({setting}) against WhatsApp "
+        "Manager, then resend.",
+    ),
+    "permanent:template_params": QT_TRANSLATE_NOOP(
+        "core",
+        "The WhatsApp template does not take six variables (Meta error 132000): first "
+        "name, date, time, provider, clinic, address. Fix the template in WhatsApp "
+        "Manager, then resend.",
+    ),
+    "permanent:template_format": QT_TRANSLATE_NOOP(
+        "core",
+        "The WhatsApp template's variables are not plain text (Meta error 132012). Fix "
+        "the template in WhatsApp Manager, then resend.",
+    ),
+    "permanent:template_paused": QT_TRANSLATE_NOOP(
+        "core",
+        "Meta paused the WhatsApp template for its quality (error 132015). Look at it in "
+        "WhatsApp Manager, or name another in Settings > Clinic ({setting}), then resend.",
+    ),
+    "permanent:template_disabled": QT_TRANSLATE_NOOP(
+        "core",
+        "Meta disabled the WhatsApp template (error 132016). Name another in Settings > "
+        "Clinic ({setting}), then resend.",
+    ),
+    "permanent:outside_window": QT_TRANSLATE_NOOP(
+        "core",
+        "WhatsApp takes free text only within 24 hours of the patient's last message "
+        "(Meta error 131047); name an approved template in Settings > Clinic ({setting}).",
+    ),
+    "no_whatsapp_template": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent: the patient can only be reached by WhatsApp, and no approved template "
+        "is named for this message in their language (Settings > Clinic, {setting}).",
+    ),
+    "permanent:refused_credentials": QT_TRANSLATE_NOOP(
+        "core",
+        "The provider refused the clinic's credentials: set the token or password again "
+        "(receptionist channels set), then resend.",
+    ),
+}
+
+
+def explain(reason: str) -> Text | None:
+    """The sentence of ``reason``, or None when the code says enough."""
+    said = _SAID.get(reason)
+    if said is None:
+        return None
+    return Text(said, setting=_TEMPLATE_SETTING) if "{setting}" in said else Text(said)

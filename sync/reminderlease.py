@@ -1,0 +1,112 @@
+"""The reminder station's lease through the cloud endpoint (``POST /v1/leases/reminders``;
+docs/sync-protocol.md, "Leases"), as ``receptionist.reminders.dispatch`` asks for it.
+
+Each dispatch round claims the lease for ``reminders.takeover_hours``: the named
+station as the preferred holder, a stand-by as a plain one (it gets the lease only
+once the station has not renewed it for that long). What the endpoint last confirmed
+is remembered in this process: while the endpoint cannot be reached, a PC that held
+the lease keeps sending until the lease it was given runs out (nobody else can take
+it before then), and one that did not hold it sends nothing. An endpoint older than
+leases (404) leaves it to the setting: the named station sends, a stand-by does not.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from receptionist.clock import Clock
+from receptionist.errors import ReceptionistError
+from receptionist.reminders.station import Hold
+from receptionist.safelog import describe
+from receptionist.store.storage import Database
+from receptionist.texts import Text
+
+from . import cloud
+from .client import Refused
+from .round import Unreachable
+
+log = logging.getLogger(__name__)
+NAME = "reminders"
+
+
+@dataclass(frozen=True)
+class _Known:
+    until: datetime  # this PC's time when the lease it was given runs out
+    holder: str
+    cutoff: datetime | None
+
+
+_known: dict[str, _Known] = {}  # by the clinic file's path
+_lock = threading.Lock()
+
+
+class EndpointLease:
+    """``station.Lease`` through this PC's endpoint."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
+        self.key = str(db.path)
+
+    def __call__(self, preferred: bool, ttl: timedelta) -> Hold:
+        asked = self.clock.now()
+        try:
+            with cloud.client_for(self.db) as client:
+                answer = client.lease(NAME, int(ttl.total_seconds()), preferred=preferred)
+        except Refused as exc:
+            if _status(exc) == 404:  # an endpoint older than leases: the setting decides
+                return Hold(preferred, "", None, "" if preferred else "no_lease")
+            log.info("the reminders' lease was refused: %s", describe(exc))
+            return self._remembered(asked)
+        except (Unreachable, ReceptionistError) as exc:
+            log.info("the reminders' lease could not be claimed: %s", describe(exc))
+            return self._remembered(asked)
+        return self._keep(answer, asked)
+
+    def release(self) -> None:
+        """Let go of the lease if this PC holds it (the station was renamed away)."""
+        with cloud.client_for(self.db) as client:
+            client.lease(NAME, 60, release=True)
+        with _lock:
+            _known.pop(self.key, None)
+
+    def _keep(self, answer: dict[str, object], asked: datetime) -> Hold:
+        holder = answer.get("holder")
+        code = str(holder.get("code", "")) if isinstance(holder, dict) else ""
+        if not answer.get("held") or not isinstance(holder, dict):
+            with _lock:
+                _known.pop(self.key, None)
+            return Hold(False, code, None, "lease_elsewhere" if code else "")
+        left = datetime.fromisoformat(str(holder["expires_at"])) - datetime.fromisoformat(
+            str(holder["renewed_at"])
+        )
+        age = answer.get("handover_age_seconds")
+        cutoff = None
+        if isinstance(age, int | float):
+            # The previous holder's round may still have been sending a minute after
+            # it renewed: what was due up to then is its own too.
+            cutoff = asked - timedelta(seconds=float(age)) + timedelta(minutes=1)
+        with _lock:
+            _known[self.key] = _Known(asked + left, code, cutoff)
+        return Hold(True, code, cutoff)
+
+    def _remembered(self, now: datetime) -> Hold:
+        with _lock:
+            known = _known.get(self.key)
+        if known is not None and now < known.until:
+            return Hold(True, known.holder, known.cutoff)
+        return Hold(False, "", None, "lease_unreachable")
+
+
+def _status(exc: Refused) -> int | None:
+    said = exc.args[0] if exc.args else None
+    status = said.params.get("status") if isinstance(said, Text) else None
+    return status if isinstance(status, int) else None
+
+
+def forget() -> None:
+    """Forget what the endpoint confirmed (tests: a PC restarted)."""
+    with _lock:
+        _known.clear()

@@ -1,0 +1,124 @@
+"""Leases: the one device of a clinic that may do a thing only one may do
+(docs/sync-protocol.md, "Leases"). ``reminders``: the device that sends the clinic's
+messages to patients.
+
+``POST /v1/leases/{name}`` acquires or renews (``ttl_seconds`` from now) and answers
+who holds it. The caller gets it when nobody holds it, when the holder's lease has
+lapsed, or, ``preferred`` (the clinic's named station), from a holder that was not
+preferred (a stand-by) or has not renewed for :data:`STALE`. ``release`` lets go of a
+lease the caller holds. When the caller takes a lease from another device, the answer
+carries how long ago that device last renewed it (``handover_age_seconds``, in every
+later renewal too): what that device may have sent, the new holder leaves alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, Row, delete, insert, select, update
+
+from receptionist.clock import Clock
+
+from .auth import Caller, locked_device
+from .bodies import Strict
+from .schema import device, lease
+from .store import Store, lock_clinic
+
+NAMES = ("reminders",)
+STALE = timedelta(minutes=5)  # a preferred holder this quiet may be replaced by another
+MAX_TTL = 7 * 86_400
+
+
+class LeaseIn(Strict):
+    ttl_seconds: Annotated[int, Field(ge=60, le=MAX_TTL)] = Field(
+        description="how long the lease holds without a renewal"
+    )
+    preferred: bool = Field(
+        default=False, description="the clinic named this device: it takes over from a stand-by"
+    )
+    release: bool = Field(default=False, description="let go of the lease, if held")
+
+
+class Holder(BaseModel):
+    device_id: str
+    code: str
+    preferred: bool
+    acquired_at: datetime
+    renewed_at: datetime
+    expires_at: datetime
+
+
+class LeaseOut(BaseModel):
+    name: str
+    held: bool = Field(description="the caller holds the lease now")
+    holder: Holder | None = Field(description="who holds it; null: nobody")
+    handover_age_seconds: float | None = Field(
+        description="the caller holds it, taken from another device that last renewed it "
+        "this many seconds ago; null: no handover"
+    )
+
+
+def claim(store: Store, who: Caller, name: str, body: LeaseIn, clock: Clock) -> LeaseOut:
+    """Acquire, renew or release ``name`` for the caller; who holds it after."""
+    now = clock.now()
+    with store.write() as conn:
+        lock_clinic(conn, who.clinic_id)
+        locked_device(conn, who)
+        row = _row(conn, who.clinic_id, name)
+        if body.release:
+            if row is not None and row.device_id == who.id:
+                conn.execute(delete(lease).where(_key(who.clinic_id, name)))
+            return _answer(conn, who, name, now)
+        if row is None:
+            conn.execute(insert(lease).values(_taken(who, name, body, now, None)))
+        elif row.device_id == who.id:
+            conn.execute(
+                update(lease).where(_key(who.clinic_id, name)).values(
+                    preferred=body.preferred, renewed_at=now,
+                    expires_at=now + timedelta(seconds=body.ttl_seconds),
+                )
+            )  # fmt: skip
+        elif _may_take(row, body, now):
+            values = _taken(who, name, body, now, row.renewed_at)
+            conn.execute(update(lease).where(_key(who.clinic_id, name)).values(values))
+        return _answer(conn, who, name, now)
+
+
+def _may_take(row: Row[Any], body: LeaseIn, now: datetime) -> bool:
+    if row.expires_at <= now:
+        return True
+    return body.preferred and (not row.preferred or now - row.renewed_at > STALE)
+
+
+def _taken(
+    who: Caller, name: str, body: LeaseIn, now: datetime, handover: datetime | None
+) -> dict[str, Any]:
+    return {
+        "clinic_id": who.clinic_id, "name": name, "device_id": who.id,
+        "preferred": body.preferred, "acquired_at": now, "renewed_at": now,
+        "expires_at": now + timedelta(seconds=body.ttl_seconds), "handover_at": handover,
+    }  # fmt: skip
+
+
+def _key(clinic_id: str, name: str) -> Any:
+    return (lease.c.clinic_id == clinic_id) & (lease.c.name == name)
+
+
+def _row(conn: Connection, clinic_id: str, name: str) -> Row[Any] | None:
+    return conn.execute(select(lease).where(_key(clinic_id, name))).first()
+
+
+def _answer(conn: Connection, who: Caller, name: str, now: datetime) -> LeaseOut:
+    row = _row(conn, who.clinic_id, name)
+    if row is None or row.expires_at <= now:
+        return LeaseOut(name=name, held=False, holder=None, handover_age_seconds=None)
+    code = conn.execute(select(device.c.code).where(device.c.id == row.device_id)).scalar_one()
+    holder = Holder(
+        device_id=row.device_id, code=code, preferred=row.preferred,
+        acquired_at=row.acquired_at, renewed_at=row.renewed_at, expires_at=row.expires_at,
+    )  # fmt: skip
+    held = row.device_id == who.id
+    age = (now - row.handover_at).total_seconds() if held and row.handover_at else None
+    return LeaseOut(name=name, held=held, holder=holder, handover_age_seconds=age)

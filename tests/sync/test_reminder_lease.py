@@ -1,0 +1,167 @@
+"""The reminder station's lease through the endpoint (SQLite and PostgreSQL), with two
+PCs: the station (A) sends while it holds the lease and the stand-by (B) sends
+nothing; A is off for a day, B takes over and sends what is still due, leaving alone
+what A answered for; A comes back and takes the lease again. Every message reaches
+the provider exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
+from serverkit import Endpoint
+from sqlalchemy import select
+from test_two_pcs import Pc, admin, settle
+
+from receptionist.clock import FixedClock
+from receptionist.context import SYSTEM, Ctx
+from receptionist.models import Provider, Reminder, Service
+from receptionist.ops import reminders, settings
+from receptionist.ops.patients import NewPatient, add
+from receptionist.ops.setup import ClinicSpec, initialise
+from receptionist.privacy.consents import record_consent
+from receptionist.reminders import dispatch
+from receptionist.reminders.dispatch import Round
+from receptionist.reminders.station import Hold
+from receptionist.schedule import booking, catalog
+from receptionist.store.storage import Database
+from receptionist.store.vault import create, open_clinic
+from sync import cloud, reminderlease
+from sync.channels.twilio import TwilioSender
+from sync.client import Client
+from sync.reminderlease import EndpointLease
+from sync.server.commands import NewClinic
+
+
+@pytest.fixture
+def pcs(
+    tmp_path: Path, clock: FixedClock, endpoint: Endpoint, new_clinic: NewClinic
+) -> Iterator[tuple[Pc, Pc]]:
+    """A (the clinic's first PC, the station) and B (joined, the stand-by)."""
+    reminderlease.forget()
+    spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", "boss", "admin-password-1")
+    initialise(tmp_path / "a", spec, clock, passphrase="a long enough passphrase")
+    a = Pc(open_clinic(tmp_path / "a", env={"RECEPTIONIST_PASSPHRASE": "a long enough passphrase"}),
+           admin(clock))  # fmt: skip
+    create(tmp_path / "b", passphrase="another long passphrase")
+    b = Pc(open_clinic(tmp_path / "b", env={"RECEPTIONIST_PASSPHRASE": "another long passphrase"}),
+           Ctx(SYSTEM, clock))  # fmt: skip
+    with a.db.write() as s:
+        catalog.create_provider(s, a.ctx, name="Dr Aydın")
+        catalog.create_service(s, a.ctx, name="Check-up", duration_minutes=30)
+    settings.set_many(a.db, a.ctx, {
+        "reminders.enabled": True, "reminders.station": "A", "reminders.standby": "B",
+        "reminders.quiet_start": "",
+    })  # fmt: skip
+    cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
+    cloud.sync_once(a.db, clock)
+    cloud.join(b.db, b.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-2")
+    cloud.sync_once(b.db, clock)
+    try:
+        yield a, b
+    finally:
+        a.db.close()
+        b.db.close()
+        reminderlease.forget()
+
+
+def book(pc: Pc, name: str, hours_ahead: int, phone: str) -> str:
+    """A patient who consented to SMS, booked ``hours_ahead`` from now."""
+    ctx = admin(pc.ctx.clock)
+    patient = add(pc.db, ctx, NewPatient(name, "Test", phone)).id  # type: ignore[union-attr]
+    with pc.db.write() as s:
+        record_consent(s, ctx, patient, "reminder_sms", True)
+        doctor = catalog.find(s, Provider, "Aydın").id
+        service = catalog.find(s, Service, "Check-up").id
+        start = pc.ctx.clock.now() + timedelta(hours=hours_ahead)
+        made = booking.book(s, ctx, patient_id=patient, provider_id=doctor,
+                            service_id=service, start=start, override_reason="test")  # fmt: skip
+        return str(made.id)
+
+
+def round_of(pc: Pc, sender: TwilioSender) -> Round:
+    lease = EndpointLease(pc.db, pc.ctx.clock)
+    return dispatch.run(pc.db, pc.ctx.clock, {"sms": sender}, lease=lease)
+
+
+def states(pc: Pc, appointment: str) -> dict[str, tuple[str, str]]:
+    with pc.db.read() as s:
+        rows = s.scalars(select(Reminder).where(Reminder.appointment_id == appointment))
+        return {r.rule: (r.state, r.reason) for r in rows}
+
+
+@pytest.fixture
+def provider() -> Iterator[tuple[TwilioSender, object]]:
+    with http_server(twilio_route) as (url, recorded):
+        yield TwilioSender(url, ACCOUNT, "+15005550006", TOKEN), recorded
+
+
+def sent_rows(*pcs: Pc) -> Counter[tuple[str, str]]:
+    """(appointment, rule) of every message any PC sent, counted."""
+    found: Counter[tuple[str, str]] = Counter()
+    for pc in pcs:
+        with pc.db.read() as s:
+            rows = s.scalars(select(Reminder).where(Reminder.state == "sent"))
+            found.update((r.appointment_id, r.rule) for r in rows)
+    return found
+
+
+def test_the_stand_by_takes_over_after_a_day_and_gives_the_lease_back(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "48h,2h"})
+    x = book(a, "Xena", 50, "05321234567")  # the 48h reminder in 2 hours, the 2h one in 48
+    settle(a, b)
+    first = round_of(a, sender)
+    assert first.active and [i.kind for i in first.of("sent")] == ["confirmation"]
+    waiting = round_of(b, sender)
+    assert (waiting.active, waiting.reason, waiting.holder) == (False, "lease_elsewhere", "A")
+    assert reminders.status(b.db).mode == "standby"
+
+    clock.advance(hours=2)  # A sends X's 48h reminder, then is off for a day
+    assert [i.rule for i in round_of(a, sender).of("sent")] == ["48h"]
+    clock.advance(hours=12)
+    assert round_of(b, sender).reason == "lease_elsewhere", "half a day off: B waits"
+    clock.advance(hours=12)  # A has not renewed the lease for a day: B takes it
+    settle(b)
+    y = book(b, "Yusuf", 30, "05329876543")  # booked on B
+    taken = round_of(b, sender)
+    assert taken.active, taken.reason
+    assert states(b, x)["48h"] == ("skipped", "other_station"), "A sent it: not again"
+    assert [(i.appointment_id, i.rule) for i in taken.of("sent")] == [(y, "confirmation")]
+    clock.advance(hours=22)
+    later = round_of(b, sender)
+    assert [(i.appointment_id, i.rule) for i in later.of("sent")] == [(x, "2h")]
+
+    clock.advance(minutes=5)  # A is back: it takes the lease from the stand-by at once
+    settle(a, b)
+    back = round_of(a, sender)
+    assert back.active, back.reason
+    assert states(a, x)["2h"] == ("skipped", "other_station")
+    assert states(a, y)["confirmation"] == ("skipped", "other_station")
+    assert back.of("sent") == []
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    sent = sent_rows(a, b)
+    assert set(sent.values()) == {1}, "each message sent by one PC, once"
+    assert sorted(sent) == sorted([(x, "confirmation"), (x, "48h"), (x, "2h"), (y, "confirmation")])
+    assert len(server.messages) == 4
+
+
+def test_an_endpoint_older_than_leases_leaves_it_to_the_setting(
+    db: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def old_endpoint(_h: object, _method: str, _raw: bytes) -> tuple[int, dict[str, Any], dict]:
+        return 404, {"error": "not_found", "message": "Not Found"}, {}
+
+    with http_server(old_endpoint) as (url, _recorded):
+        monkeypatch.setattr(cloud, "client_for", lambda _db: Client(url, "token"))
+        lease = EndpointLease(db, clock)
+        assert lease(True, timedelta(hours=24)) == Hold(True, "", None, "")
+        assert lease(False, timedelta(hours=24)) == Hold(False, "", None, "no_lease")

@@ -1,0 +1,64 @@
+"""The endpoint's leases (``POST /v1/leases/reminders``, SQLite and PostgreSQL): one
+holder at a time, taken when it lapses or, by the preferred (named) station, from a
+stand-by or from a preferred holder gone quiet; released by its holder only; the
+answer says who holds it and, after a handover, how long ago the previous holder
+last renewed it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from serverkit import Endpoint, Joined
+
+DAY = 86_400
+
+
+def claim(pc: Joined, **body: Any) -> dict[str, Any]:
+    answer = pc.http.post("/v1/leases/reminders", json={"ttl_seconds": DAY, **body})
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def test_one_holder_until_it_lapses_then_the_stand_by_and_back(
+    endpoint: Endpoint, first_pc: Joined, second_pc: Joined
+) -> None:
+    a, b = first_pc, second_pc
+    got = claim(a, preferred=True)
+    assert got["held"] and got["holder"]["code"] == "A" and got["handover_age_seconds"] is None
+    refused = claim(b)
+    assert not refused["held"] and refused["holder"]["code"] == "A"
+    endpoint.clock.advance(hours=23)
+    assert not claim(b)["held"], "a day is not over"
+    endpoint.clock.advance(hours=1)
+    taken = claim(b)
+    assert taken["held"] and taken["holder"]["code"] == "B"
+    assert taken["handover_age_seconds"] == DAY
+    endpoint.clock.advance(minutes=1)
+    assert claim(b)["handover_age_seconds"] == DAY + 60, "said again at every renewal"
+    back = claim(a, preferred=True)  # the station is back: a stand-by gives way at once
+    assert back["held"] and back["handover_age_seconds"] == 0
+    assert not claim(b)["held"]
+
+
+def test_a_preferred_holder_keeps_it_while_it_renews_and_release_is_the_holder_s(
+    endpoint: Endpoint, first_pc: Joined, second_pc: Joined
+) -> None:
+    a, b = first_pc, second_pc
+    assert claim(a, preferred=True)["held"]
+    endpoint.clock.advance(minutes=4)
+    assert not claim(b, preferred=True)["held"], "two named stations: the live one keeps it"
+    endpoint.clock.advance(minutes=2)  # A was renamed away and stopped renewing
+    assert claim(b, preferred=True)["held"]
+    assert not claim(a, release=True)["held"], "not A's to release"
+    assert claim(b, release=True) == {
+        "name": "reminders", "held": False, "holder": None, "handover_age_seconds": None,
+    }  # fmt: skip
+    assert claim(a)["held"]
+
+
+def test_bad_claims_are_refused(first_pc: Joined) -> None:
+    wrong_name = first_pc.http.post("/v1/leases/backups", json={"ttl_seconds": DAY})
+    short = first_pc.http.post("/v1/leases/reminders", json={"ttl_seconds": 5})
+    text = first_pc.http.post("/v1/leases/reminders", json={"ttl_seconds": "86400"})
+    assert [r.status_code for r in (wrong_name, short, text)] == [400, 400, 400]
