@@ -96,7 +96,7 @@ class SettingsDialog(QDialog):
             self.rooms: self.tr("R&ooms"),
             self.services: self.tr("S&ervices"),
             self.staff: self.tr("Sta&ff"),
-            self.this_pc: self.tr("This P&C"),
+            self.this_pc: self.tr("&This PC"),
         }
         for page in self.pages():
             tabs.addTab(page, names[page])
