@@ -21,6 +21,7 @@ from .cloudsync import install as install_cloud_sync
 from .conflicts import install as install_conflicts
 from .desk import Desk
 from .events import POLL_MS, Refresh
+from .focusback import FocusBack
 from .lockscreen import LockScreen
 from .navbar import NavBar
 from .patients import install as install_patients
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self._build_status_bar()
         self.dialogs = messages.DialogSink(self)
+        self.focus_back = FocusBack(self)  # a closed dialog hands the keyboard back
         self.status_ops = StatusOps(desk, self.model, self, cancel_factory)
         self.booking = BookingLauncher(desk, self.model, self)
         self.booking.add_to_menu_of(self.actions_.book)

@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
-
-import pytest
-from everywindow import NOT_OPENED_ALONE, OPENERS, dialog_classes, every_window
+from everywindow import (
+    NOT_OPENED_ALONE,
+    OPENERS,
+    dialog_classes,
+    every_window,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
-from uiseed import Seeded
 from walk import menu_clashes, mnemonic, window_clashes
 
-from receptionist.context import Actor
-from receptionist.models import Patient
-from ui.desk import Desk
 from ui.mainwindow import MainWindow
-
-
-@pytest.fixture
-def admin_window(qtbot: QtBot, desk: Desk) -> MainWindow:
-    admin = dataclasses.replace(desk, actor=Actor(user_id=None, role="admin", source="ui"))
-    win = MainWindow(admin)
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.model.loaded, timeout=10_000):
-        win.start()
-    return win
-
-
-@pytest.fixture
-def ids(seeded: Seeded, desk: Desk) -> dict[str, str]:
-    def first_patient(db) -> str:  # type: ignore[no-untyped-def]
-        with db.session() as s:
-            return str(s.scalars(select(Patient.id).order_by(Patient.number)).first())
-
-    patient = desk.tasks.run(lambda: first_patient(desk.tasks.db)).result(30)
-    return {**seeded.ids, "patient": patient}
 
 
 def test_mnemonic_reads_the_letter_after_one_ampersand() -> None:
