@@ -22,6 +22,7 @@ from .conflicts import install as install_conflicts
 from .desk import Desk
 from .events import POLL_MS, Refresh
 from .focusback import FocusBack
+from .helpmenu import install as install_help
 from .lockscreen import LockScreen
 from .navbar import NavBar
 from .patients import install as install_patients
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         install_settings(self)
         install_conflicts(self)
         self.cloud_sync = install_cloud_sync(self)
+        self.help = install_help(self, self.schedule)
         icons.apply_action_icons(self)  # the actions the installs above added
         self.navbar.add_desk_actions(
             self.booking.action,

@@ -137,6 +137,8 @@ OPENERS: dict[str, Opener] = {
     "RestoreOffer": lambda _q, w, _i: RestoreOffer("The file is damaged.", _backup(), w),
     "SetupWizard": _wizard,
     "aboutBox": _about,
+    "ShortcutsSheet": lambda _q, w, _i: w.help.show_shortcuts(),
+    "UserGuide": lambda _q, w, _i: w.help.show_guide(),
 }
 
 # Dialog classes walked as part of another (a base class, or shown inside a window).
