@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         self.menuBar().setEnabled(False)
         self.navbar.hide()
         self.statusBar().clearMessage()
+        self.user_label.hide()  # who was signed in is no business of the next person
         self.status_sink.paused = True
         self.stack.setCurrentWidget(self.lock_screen)
 
@@ -211,6 +212,7 @@ class MainWindow(QMainWindow):
             action.setEnabled(enabled)
         self.menuBar().setEnabled(True)
         self.status_sink.paused = False
+        self.user_label.show()
         self.navbar.show()
         self.stack.setCurrentWidget(self.schedule)
         self.show_user()
