@@ -6,8 +6,10 @@ import argparse
 import importlib
 import logging
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -16,7 +18,7 @@ from time import perf_counter
 from types import ModuleType
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from receptionist import __version__
@@ -39,6 +41,7 @@ from .startup import DemoLogin, Startup
 from .tasks import TaskManager
 
 log = logging.getLogger("receptionist.ui")
+WAKE_MS = 300  # how often Python gets to see a Ctrl+C while Qt's loop runs
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -151,6 +154,7 @@ def _run(args: argparse.Namespace, extra_jobs: Sequence[Job] = ()) -> int:
         say(exception_text(exc))
         return 3
     install_excepthook()
+    quit_on_interrupt(app)
     tasks = TaskManager()
     idle = IdleWatcher(lock_after_seconds(args))
     startup = Startup(root, tasks, idle, clock=clock, demo=login, prepare=prepare)
@@ -173,6 +177,19 @@ def _run(args: argparse.Namespace, extra_jobs: Sequence[Job] = ()) -> int:
     if args.screenshots is not None:
         shutil.rmtree(root.parent, ignore_errors=True)  # the throwaway demo of the pictures
     return exit_code[0] or code
+
+
+def quit_on_interrupt(app: QApplication) -> None:
+    """Ctrl+C in the terminal ends the app (the way out when no window shows, under
+    QT_QPA_PLATFORM=offscreen): Qt's loop would keep Python from ever seeing it, so a
+    timer lets Python run its signal handler between Qt's events."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, lambda _signum, _frame: app.quit())
+    wake = QTimer(app)
+    wake.setObjectName("interruptWake")
+    wake.timeout.connect(lambda: None)
+    wake.start(WAKE_MS)
 
 
 def start_jobs(startup: Startup, extra: Sequence[Job]) -> None:
