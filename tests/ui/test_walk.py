@@ -11,7 +11,7 @@ from everywindow import (
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
-from walk import menu_clashes, mnemonic, window_clashes
+from walk import menu_clashes, mnemonic, unnamed_controls, window_clashes
 
 from ui.mainwindow import MainWindow
 
@@ -58,3 +58,12 @@ def test_views_and_patients_are_not_a_shift_apart(admin_window: MainWindow) -> N
     )  # fmt: skip
     assert a.by_provider.shortcut().toString() == "Ctrl+3"
     assert a.by_room.shortcut().toString() == "Ctrl+4"
+
+
+def test_every_control_has_a_name_a_screen_reader_can_say(
+    qtbot: QtBot, admin_window: MainWindow, ids: dict[str, str]
+) -> None:
+    found: list[str] = []
+    for shown in every_window(qtbot, admin_window, ids):
+        found += unnamed_controls(shown)
+    assert found == [], "\n".join(found)

@@ -9,13 +9,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
     QGroupBox,
     QLabel,
+    QLineEdit,
     QMenu,
     QMenuBar,
+    QPlainTextEdit,
+    QScrollBar,
     QTabWidget,
+    QTextEdit,
     QWidget,
 )
 
@@ -108,3 +117,48 @@ def window_clashes(window: QWidget) -> list[str]:
     for _ in _tab_states(window):
         found += [f"{title}: {c}" for c in _clashes(visible_mnemonics(window))]
     return sorted(set(found))
+
+
+CONTROLS = (
+    QAbstractButton,
+    QLineEdit,
+    QComboBox,
+    QAbstractSpinBox,
+    QAbstractItemView,
+    QTextEdit,
+    QPlainTextEdit,
+    QAbstractSlider,
+)
+
+
+def spoken_name(widget: QWidget) -> str:
+    """What a screen reader says the widget is called (its own name, a button's text, the
+    text of the label that is its buddy, ...), as Qt's accessibility reports it."""
+    iface = QAccessible.queryAccessibleInterface(widget)
+    return iface.text(QAccessible.Text.Name).strip() if iface is not None else ""
+
+
+def _part_of_another(widget: QWidget) -> bool:
+    """Qt's own parts of a control, spoken as the control: the line edit of a spin box
+    or a combo box, a line edit's clear button, a table's headers, scroll bars."""
+    parent = widget.parentWidget()
+    if isinstance(parent, QAbstractSpinBox | QComboBox | QLineEdit | QAbstractItemView):
+        return True
+    if isinstance(widget, QScrollBar):
+        return True
+    return widget.objectName().startswith("qt_")
+
+
+def unnamed_controls(window: QWidget) -> list[str]:
+    """The controls of ``window`` (on each of its tabs) a screen reader cannot name."""
+    found: set[str] = set()
+    title = window.objectName() or type(window).__name__
+    for _ in _tab_states(window):
+        for widget in window.findChildren(QWidget):
+            if not isinstance(widget, CONTROLS) or not widget.isVisibleTo(window):
+                continue
+            if _part_of_another(widget):
+                continue
+            if not spoken_name(widget):
+                found.add(f"{title}: {type(widget).__name__} {widget.objectName()!r}")
+    return sorted(found)
