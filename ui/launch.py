@@ -28,9 +28,10 @@ from receptionist.jobs.core import CORE
 from receptionist.jobs.registry import Job, registry
 from receptionist.logs import logging_for
 from receptionist.ops import settings
-from receptionist.settings.desk import LOCK_AFTER_MINUTES
+from receptionist.settings.desk import LARGER_TEXT, LOCK_AFTER_MINUTES
 from receptionist.store import folder, heap, vault
 
+from . import textsize
 from .app import install_excepthook, make_application
 from .coretext import exception_text
 from .idle import DEFAULT_MINUTES, IdleWatcher
@@ -134,6 +135,7 @@ def _run(args: argparse.Namespace, extra_jobs: Sequence[Job] = ()) -> int:
         login = DemoLogin(demo.DEMO_PASSPHRASE, demo.DEMO_USER, demo.DEMO_PASSWORD)
         prepare = partial(demo.ensure_demo, root, clock=clock)
     app = make_application(sys.argv[:1])
+    textsize.apply(app, settings.preference(LARGER_TEXT.key) is True)
     try:
         refuse_unfit_folder(root)
     except UserError as exc:

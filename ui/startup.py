@@ -19,7 +19,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from receptionist.clock import Clock, SystemClock
 from receptionist.context import Actor
@@ -27,11 +27,11 @@ from receptionist.errors import Damaged, UnlockError
 from receptionist.ops import backups, settings, setup, staff
 from receptionist.ops.backups import BackupInfo
 from receptionist.ops.settings import ClinicInfo
-from receptionist.settings.desk import LOCK_AFTER_MINUTES
+from receptionist.settings.desk import LARGER_TEXT, LOCK_AFTER_MINUTES
 from receptionist.store import migrate, vault
 from receptionist.store.storage import Database
 
-from . import messages
+from . import messages, textsize
 from .desk import Desk
 from .idle import IdleWatcher
 from .mainwindow import MainWindow
@@ -414,6 +414,10 @@ class Startup(QObject):
         entry = snapshot.entry(LOCK_AFTER_MINUTES.key)
         if entry is not None and isinstance(entry.value, int):
             self.idle.set_timeout(entry.value * 60)
+        larger = snapshot.entry(LARGER_TEXT.key)
+        app = QApplication.instance()
+        if larger is not None and isinstance(app, QApplication):
+            textsize.apply(app, larger.value is True)
 
     # --- the lock and the end --------------------------------------------------------
     def is_locked(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from .kinds import Whole
+from .kinds import Flag, Whole
 from .registry import Setting, declare
 
 LOCK_AFTER_MINUTES = declare(
@@ -19,6 +19,23 @@ LOCK_AFTER_MINUTES = declare(
                 "core",
                 "Minutes without a key press or click after which this PC locks the desk "
                 "(what was being typed is kept).",
+            )
+        ),
+    )
+)
+
+LARGER_TEXT = declare(
+    Setting(
+        "desk.larger_text",
+        "pc",
+        Flag(),
+        False,
+        Text(QT_TRANSLATE_NOOP("core", "Larger text")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "Text about a quarter larger on this PC: the schedule (its rows and columns "
+                "grow with it) and every window.",
             )
         ),
     )

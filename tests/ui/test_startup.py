@@ -10,7 +10,8 @@ import pytest
 import shiboken6
 from factories import downgrade
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSpinBox, QWidget
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
 from uiseed import PASSPHRASE, PASSWORD, USER, Seeded
 
@@ -268,6 +269,39 @@ def test_a_lock_time_saved_in_settings_applies_at_once(
     mono.now += 2
     startup.idle.check()
     assert window.is_locked()
+
+
+def test_larger_text_saved_in_settings_applies_at_once(
+    qtbot: QtBot,
+    seeded: Seeded,
+    made: Made,
+    make_startup: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    font = QFont(app.font())
+    startup = make_startup(seeded.root)
+    startup.start()
+    qtbot.waitUntil(lambda: bool(made.sign_ins), timeout=10_000)
+    window = _signed_in(qtbot, startup, made.sign_ins[0])
+    controller = window.findChild(Settings)
+    assert controller is not None
+    page = controller.show_dialog().this_pc
+    qtbot.waitUntil(lambda: page._snapshot is not None, timeout=10_000)
+    larger = page.editor("desk.larger_text")
+    assert isinstance(larger, QCheckBox)
+    before = window.schedule.font().pointSizeF()
+    try:
+        larger.setChecked(True)
+        with qtbot.waitSignal(controller.preferencesSaved, timeout=10_000):
+            page.save()
+        assert window.schedule.font().pointSizeF() == pytest.approx(before * 1.25)
+    finally:
+        app.setFont(font)
+        app.setProperty("receptionistBasePoints", None)
 
 
 def test_lock_from_the_menu(qtbot: QtBot, seeded: Seeded, made: Made, make_startup: Any) -> None:
