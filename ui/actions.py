@@ -26,9 +26,7 @@ class Actions(QObject):
         )
         # Works from every window of the app, patient windows included.
         self.lock.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.quit = self._make(
-            "quit", self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.tr("Close Receptionist")
-        )
+        self.quit = self._make("quit", self.tr("&Quit"), "Ctrl+Q", self.tr("Close Receptionist"))
         self.today = self._make("today", self.tr("&Today"), "Ctrl+T", self.tr("Go to today"))
         self.previous = self._make(
             "previous",

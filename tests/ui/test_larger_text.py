@@ -53,12 +53,15 @@ def test_larger_text_grows_the_schedule_and_the_dialogs_then_shrinks_back(
     geo = window.schedule.geo
     before = (geo.slot_px, geo.gutter, geo.header, geo.col_width)
     points = dialog.font().pointSizeF()
+    bar = window.schedule.verticalScrollBar()
+    top = bar.value() / geo.slot_px * geo.slot_minutes  # the minute at the top
     textsize.apply(app, True)
     assert dialog.font().pointSizeF() == pytest.approx(points * textsize.LARGER)
     assert window.schedule.font().pointSizeF() == pytest.approx(10 * textsize.LARGER)
     geo = window.schedule.geo
     after = (geo.slot_px, geo.gutter, geo.header, geo.col_width)
     assert all(a > b for a, b in zip(after[:3], before[:3], strict=True)), (before, after)
+    assert bar.value() / geo.slot_px * geo.slot_minutes == pytest.approx(top, abs=1)
     textsize.apply(app, False)
     geo = window.schedule.geo
     assert (geo.slot_px, geo.gutter, geo.header, geo.col_width) == before

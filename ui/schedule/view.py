@@ -121,7 +121,10 @@ class ScheduleView(QAbstractScrollArea):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:  # Settings > This PC > Larger text
+            bar, before = self.verticalScrollBar(), self.geo
+            minute = bar.value() / before.slot_px * before.slot_minutes  # stays on top
             self._relayout()
+            bar.setValue(round(self.geo.y(minute)))
             self._place_notice()
             self.viewport().update()
 
