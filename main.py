@@ -5,7 +5,9 @@
     python main.py --demo --screenshots DIR   each main screen as a PNG, then exit
     python main.py --verbose ...          the log's lines on stderr too (see receptionist.logs)
 
-With no display on Linux it says so plainly and exits 2 (see ``ui.display``).
+With no display on Linux, or without the system libraries of Qt's X11 plugin, it says
+so plainly (naming the Debian packages) and exits 2; with QT_QPA_PLATFORM=offscreen it
+says that no window will appear and that Ctrl+C quits (see ``ui.display``).
 """
 
 from __future__ import annotations
@@ -16,15 +18,19 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if "--screenshots" in args or any(a.startswith("--screenshots=") for a in args):
+    shots = "--screenshots" in args or any(a.startswith("--screenshots=") for a in args)
+    if shots:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from ui.display import display_problem
+    from ui.display import display_problem, headless_note, xcb_problem
 
     if "-h" not in args and "--help" not in args:
-        problem = display_problem(os.environ)
+        problem = display_problem(os.environ) or xcb_problem(os.environ)
         if problem is not None:
             print(problem, file=sys.stderr)
             return 2
+        note = headless_note(os.environ) if not shots else None
+        if note is not None:
+            print(note, file=sys.stderr, flush=True)
     try:
         from sync.jobs import NETWORK_JOBS
         from ui.launch import run

@@ -26,9 +26,7 @@ class Actions(QObject):
         )
         # Works from every window of the app, patient windows included.
         self.lock.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.quit = self._make(
-            "quit", self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.tr("Close Receptionist")
-        )
+        self.quit = self._make("quit", self.tr("&Quit"), "Ctrl+Q", self.tr("Close Receptionist"))
         self.today = self._make("today", self.tr("&Today"), "Ctrl+T", self.tr("Go to today"))
         self.previous = self._make(
             "previous",
@@ -52,12 +50,12 @@ class Actions(QObject):
         self.week_view = self._make("weekView", self.tr("&Week"), "Ctrl+2", self.tr("A week"))
         self.by_provider = self._make(
             "byProvider",
-            self.tr("&Providers"),
-            "Ctrl+Shift+P",
+            self.tr("Pro&viders"),
+            "Ctrl+3",
             self.tr("A column for each provider"),
         )
         self.by_room = self._make(
-            "byRoom", self.tr("&Rooms"), "Ctrl+Shift+R", self.tr("A column for each room")
+            "byRoom", self.tr("R&ooms"), "Ctrl+4", self.tr("A column for each room")
         )
         self.book = self._make(
             "book",

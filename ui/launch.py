@@ -6,8 +6,10 @@ import argparse
 import importlib
 import logging
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -16,7 +18,7 @@ from time import perf_counter
 from types import ModuleType
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from receptionist import __version__
@@ -26,9 +28,10 @@ from receptionist.jobs.core import CORE
 from receptionist.jobs.registry import Job, registry
 from receptionist.logs import logging_for
 from receptionist.ops import settings
-from receptionist.settings.desk import LOCK_AFTER_MINUTES
+from receptionist.settings.desk import LARGER_TEXT, LOCK_AFTER_MINUTES
 from receptionist.store import folder, heap, vault
 
+from . import textsize
 from .app import install_excepthook, make_application
 from .coretext import exception_text
 from .idle import DEFAULT_MINUTES, IdleWatcher
@@ -39,6 +42,7 @@ from .startup import DemoLogin, Startup
 from .tasks import TaskManager
 
 log = logging.getLogger("receptionist.ui")
+WAKE_MS = 300  # how often Python gets to see a Ctrl+C while Qt's loop runs
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -131,6 +135,7 @@ def _run(args: argparse.Namespace, extra_jobs: Sequence[Job] = ()) -> int:
         login = DemoLogin(demo.DEMO_PASSPHRASE, demo.DEMO_USER, demo.DEMO_PASSWORD)
         prepare = partial(demo.ensure_demo, root, clock=clock)
     app = make_application(sys.argv[:1])
+    textsize.apply(app, settings.preference(LARGER_TEXT.key) is True)
     try:
         refuse_unfit_folder(root)
     except UserError as exc:
@@ -151,6 +156,7 @@ def _run(args: argparse.Namespace, extra_jobs: Sequence[Job] = ()) -> int:
         say(exception_text(exc))
         return 3
     install_excepthook()
+    quit_on_interrupt(app)
     tasks = TaskManager()
     idle = IdleWatcher(lock_after_seconds(args))
     startup = Startup(root, tasks, idle, clock=clock, demo=login, prepare=prepare)
@@ -173,6 +179,19 @@ def _run(args: argparse.Namespace, extra_jobs: Sequence[Job] = ()) -> int:
     if args.screenshots is not None:
         shutil.rmtree(root.parent, ignore_errors=True)  # the throwaway demo of the pictures
     return exit_code[0] or code
+
+
+def quit_on_interrupt(app: QApplication) -> None:
+    """Ctrl+C in the terminal ends the app (the way out when no window shows, under
+    QT_QPA_PLATFORM=offscreen): Qt's loop would keep Python from ever seeing it, so a
+    timer lets Python run its signal handler between Qt's events."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, lambda _signum, _frame: app.quit())
+    wake = QTimer(app)
+    wake.setObjectName("interruptWake")
+    wake.timeout.connect(lambda: None)
+    wake.start(WAKE_MS)
 
 
 def start_jobs(startup: Startup, extra: Sequence[Job]) -> None:

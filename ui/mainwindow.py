@@ -30,6 +30,8 @@ from .conflicts import install as install_conflicts
 from .desk import Desk
 from .events import POLL_MS, Refresh
 from .googlestatus import install as install_google_status
+from .focusback import FocusBack
+from .helpmenu import install as install_help
 from .lockscreen import LockScreen
 from .navbar import NavBar
 from .patients import install as install_patients
@@ -89,6 +91,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self._build_status_bar()
         self.dialogs = messages.DialogSink(self)
+        self.focus_back = FocusBack(self)  # a closed dialog hands the keyboard back
         self.status_ops = StatusOps(desk, self.model, self, cancel_factory)
         self.undo = install_undo(self, desk)  # Ctrl+Z and the status bar's Undo
         self.booking = BookingLauncher(desk, self.model, self)
@@ -105,6 +108,7 @@ class MainWindow(QMainWindow):
         install_settings(self)
         install_conflicts(self)
         self.cloud_sync = install_cloud_sync(self)
+        self.help = install_help(self, self.schedule)
         icons.apply_action_icons(self)  # the actions the installs above added
         self.navbar.add_desk_actions(
             self.booking.action,
@@ -213,6 +217,7 @@ class MainWindow(QMainWindow):
         self.menuBar().setEnabled(False)
         self.navbar.hide()
         self.statusBar().clearMessage()
+        self.user_label.hide()  # who was signed in is no business of the next person
         self.status_sink.paused = True
         self.stack.setCurrentWidget(self.lock_screen)
 
@@ -226,6 +231,7 @@ class MainWindow(QMainWindow):
             action.setEnabled(enabled)
         self.menuBar().setEnabled(True)
         self.status_sink.paused = False
+        self.user_label.show()
         self.navbar.show()
         self.stack.setCurrentWidget(self.schedule)
         self.show_user()

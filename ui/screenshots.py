@@ -15,14 +15,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPixmap
-from PySide6.QtWidgets import QDialog, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QMenu, QWidget
 
 from receptionist.clock import Clock, FixedClock
 from receptionist.ops import appointments
 from receptionist.schedule.undo import Before, Undo
 from receptionist.store.storage import Database
 
-from . import messages
+from . import messages, textsize
 from .booking.dialog import BookingDialog
 from .cancel import CancelDialog
 from .mainwindow import MainWindow
@@ -133,6 +133,11 @@ class Screenshots(QObject):
             (None, lambda: self._open_patient_on("documents"), None),
             ("18-patient-documents", None, self._patient_window),
             ("19-schedule-closed-day", self._closed_day, self._plain),
+            (None, lambda: window.help.show_shortcuts(), None),
+            ("20-keyboard-shortcuts", None, lambda: self._over_window(window.help.sheet)),
+            ("21-larger-text", lambda: self._larger_text(True), self._plain),
+            (None, self._open_this_pc, None),
+            ("22-larger-text-settings", None, self._this_pc_then_usual_text),
         ]
         self._timer.start()
 
@@ -458,6 +463,38 @@ class Screenshots(QObject):
         assert self.window is not None
         settings = self.window.findChild(Settings)
         return self._over_window(settings.dialog if isinstance(settings, Settings) else None)
+
+    def _larger_text(self, larger: bool) -> None:
+        """Settings > This PC > Larger text, on the Monday after the closed Sunday."""
+        assert self.window is not None
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            textsize.apply(app, larger)
+        if larger:
+            self.window.model.set_day(self.window.model.day + timedelta(days=1))
+
+    def _open_this_pc(self) -> None:
+        self._open_settings()
+        assert self.window is not None
+        settings = self.window.findChild(Settings)
+        if isinstance(settings, Settings) and settings.dialog is not None:
+            settings.dialog.tabs.setCurrentWidget(settings.dialog.this_pc)
+
+    def _this_pc_then_usual_text(self) -> QPixmap | None:
+        """This PC with Larger text ticked (shown, not saved), then the usual size."""
+        assert self.window is not None
+        settings = self.window.findChild(Settings)
+        dialog = settings.dialog if isinstance(settings, Settings) else None
+        picture = None
+        if dialog is not None:
+            box = dialog.this_pc.editor("desk.larger_text")
+            if isinstance(box, QCheckBox):
+                box.setChecked(True)
+            picture = composite(self.window, dialog)
+            dialog.this_pc.revert()  # nothing is saved: the picture's tick is not kept
+            dialog.done(QDialog.DialogCode.Rejected)
+        self._larger_text(False)
+        return picture
 
     def _pin(self) -> None:
         assert self.window is not None

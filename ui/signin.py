@@ -12,8 +12,9 @@ from .formdialog import FormDialog
 class SignInDialog(FormDialog):
     """Asks for a user name and password; emits ``submitted(username, password)``.
 
-    In lock mode (after the idle lock) Escape and the close button do nothing: the
-    work behind the lock stays until someone signs in or presses Quit on purpose.
+    In lock mode (after Ctrl+L, or ``idle``: the idle lock) Escape and the close button
+    do nothing: the work behind the lock stays until someone signs in or presses Quit on
+    purpose.
     """
 
     submitted = Signal(str, str)
@@ -24,6 +25,7 @@ class SignInDialog(FormDialog):
         clinic_name: str = "",
         *,
         locked: bool = False,
+        idle: bool = False,
         username: str = "",
         password: str = "",
         note: str = "",
@@ -33,9 +35,11 @@ class SignInDialog(FormDialog):
         self.locked = locked
         self.escape_quits = not locked
         self.setWindowTitle(self.tr("Sign in to Receptionist"))
-        if locked:
+        if locked and idle:
             detail = self.tr("The desk was locked while nobody used it. Sign in to carry on;")
             detail += " " + self.tr("your work is kept.")
+        elif locked:
+            detail = self.tr("The desk is locked. Sign in to carry on; your work is kept.")
         else:
             detail = self.tr("Sign in with your staff account.")
         if note:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from receptionist.clock import Clock, SystemClock
 from receptionist.context import Actor
@@ -27,11 +27,11 @@ from receptionist.errors import Damaged, UnlockError
 from receptionist.ops import backups, settings, setup, staff
 from receptionist.ops.backups import BackupInfo
 from receptionist.ops.settings import ClinicInfo
-from receptionist.settings.desk import LOCK_AFTER_MINUTES
+from receptionist.settings.desk import LARGER_TEXT, LOCK_AFTER_MINUTES
 from receptionist.store import migrate, vault
 from receptionist.store.storage import Database
 
-from . import messages
+from . import messages, textsize
 from .desk import Desk
 from .idle import IdleWatcher
 from .mainwindow import MainWindow
@@ -137,7 +137,7 @@ class Startup(QObject):
         self.window: MainWindow | None = None
         self.desk: Desk | None = None
         self.quitting = False
-        idle.idle.connect(self.lock)
+        idle.idle.connect(lambda: self.lock(idle=True))
 
     def _may_quit(self) -> bool:
         """Quitting loses unsaved edits: at a locked desk it waits for a sign-in (the
@@ -341,7 +341,9 @@ class Startup(QObject):
             self.ask_sign_in(locked=False)
 
     # --- signing in ------------------------------------------------------------------
-    def ask_sign_in(self, locked: bool) -> None:
+    def ask_sign_in(self, locked: bool, *, idle: bool = False) -> None:
+        """The sign-in dialog; ``locked`` over the locked window, ``idle`` when the
+        desk locked itself (it then says so: after Ctrl+L it would be untrue)."""
         username = self.desk.username if self.desk else self.first_user
         demo = self.demo
         note = self.tr("Demo clinic: no real data. The demo account is filled in.") if demo else ""
@@ -349,6 +351,7 @@ class Startup(QObject):
             self.window,
             self.clinic.name,
             locked=locked,
+            idle=idle,
             username=demo.username if demo else username,
             password=demo.password if demo else "",
             note=note,
@@ -389,7 +392,7 @@ class Startup(QObject):
                 demo=self.demo is not None,
             )
             self.window = self.window_factory(self.desk)
-            self.window.lockRequested.connect(self.lock)
+            self.window.lockRequested.connect(lambda: self.lock(idle=False))
             self.window.quitRequested.connect(self.quit)
             self._follow_preferences(self.window)
             self.window.show()
@@ -411,18 +414,23 @@ class Startup(QObject):
         entry = snapshot.entry(LOCK_AFTER_MINUTES.key)
         if entry is not None and isinstance(entry.value, int):
             self.idle.set_timeout(entry.value * 60)
+        larger = snapshot.entry(LARGER_TEXT.key)
+        app = QApplication.instance()
+        if larger is not None and isinstance(app, QApplication):
+            textsize.apply(app, larger.value is True)
 
     # --- the lock and the end --------------------------------------------------------
     def is_locked(self) -> bool:
         return self.window is not None and self.window.is_locked()
 
-    def lock(self) -> None:
+    def lock(self, *, idle: bool = False) -> None:
+        """Lock the window and ask for a sign-in; ``idle``: nobody used the desk."""
         if self.window is None or self.is_locked():
             return
         self.idle.stop()
-        log.info("the desk is locked")
+        log.info("the desk is locked (%s)", "idle" if idle else "on request")
         self.window.lock()
-        self.ask_sign_in(locked=True)
+        self.ask_sign_in(locked=True, idle=idle)
 
     def quit(self) -> None:
         if self.quitting or not self._may_quit():

@@ -36,6 +36,18 @@ TODAY_PANEL = declare(
                 "core",
                 "Whether the today panel stays open beside the schedule on this PC; "
                 "the app opens it at start as it was left.",
+LARGER_TEXT = declare(
+    Setting(
+        "desk.larger_text",
+        "pc",
+        Flag(),
+        False,
+        Text(QT_TRANSLATE_NOOP("core", "Larger text")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "Text about a quarter larger on this PC: the schedule (its rows and columns "
+                "grow with it) and every window.",
             )
         ),
     )

@@ -6,6 +6,7 @@ warning (pytest-qt's ``qt_log_level_fail`` marker, added below).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,14 @@ import pytest
 from factories import CLOCK_START
 from PySide6.QtCore import QCoreApplication, QEvent
 from pytestqt.qtbot import QtBot
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
 from templates import Template, make_template
 from threadspy import ThreadSpy
 from uiseed import PASSPHRASE, USER, Seeded, seed
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor
+from receptionist.models import Patient
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.store import keys, storage, vault
 from ui import messages
@@ -148,3 +150,27 @@ def thread_spy(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> Iterator[Thre
     event.listen(Engine, "before_cursor_execute", statement)
     yield spy
     event.remove(Engine, "before_cursor_execute", statement)
+
+
+@pytest.fixture
+def admin_window(qtbot: QtBot, desk: Desk) -> MainWindow:
+    """The main window of an administrator: every menu and every settings tab."""
+    admin = dataclasses.replace(desk, actor=Actor(user_id=None, role="admin", source="ui"))
+    win = MainWindow(admin)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.model.loaded, timeout=10_000):
+        win.start()
+    return win
+
+
+@pytest.fixture
+def ids(seeded: Seeded, desk: Desk) -> dict[str, str]:
+    """The seeded clinic's ids, and "patient": the first patient's."""
+
+    def first_patient(db) -> str:  # type: ignore[no-untyped-def]
+        with db.session() as s:
+            return str(s.scalars(select(Patient.id).order_by(Patient.number)).first())
+
+    patient = desk.tasks.run(lambda: first_patient(desk.tasks.db)).result(30)
+    return {**seeded.ids, "patient": patient}

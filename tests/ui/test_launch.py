@@ -131,6 +131,7 @@ def test_the_folder_and_lock_the_app_makes_are_owner_only(qtbot: QtBot, tmp_path
 
 def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     shots = Screenshots(tmp_path / "shots")
+    points = window.font().pointSizeF()
     with qtbot.waitSignal(shots.done, timeout=30_000) as done:
         shots.run(window)
     assert done.args == [0]
@@ -157,6 +158,9 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "17-patient-communication.png",
         "18-patient-documents.png",
         "19-schedule-closed-day.png",
+        "20-keyboard-shortcuts.png",
+        "21-larger-text.png",
+        "22-larger-text-settings.png",
     ]
     day = QImage(str(tmp_path / "shots" / "01-schedule-day.png"))
     assert (day.width(), day.height()) == (1366, 768)
@@ -165,6 +169,7 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
     assert window.booking.dialog is None
     booking = QImage(str(tmp_path / "shots" / "09-booking-dialog-with-date.png"))
     assert (booking.width(), booking.height()) == (1366, 768)
+    assert window.font().pointSizeF() == points  # the larger text was for one picture
 
 
 @pytest.mark.slow
@@ -182,4 +187,4 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.png"))) == 21
+    assert len(list((tmp_path / "out").glob("*.png"))) == 24

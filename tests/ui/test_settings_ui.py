@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QSpinBox,
     QWidget,
@@ -567,11 +568,11 @@ def test_the_real_question_box(qtbot: QtBot, guarded: SettingsDialog) -> None:
 
 
 def test_the_providers_page_fits_the_first_size(qtbot: QtBot, dialog: SettingsDialog) -> None:
-    """Time off included, nothing needs scrolling at 940 x 660 in the app's style."""
+    """Time off included, nothing needs scrolling at 1160 x 660 in the app's style."""
     dialog.setStyleSheet(stylesheet())
     dialog.tabs.setCurrentWidget(dialog.providers)
     pick(dialog.providers, "Dr. Omar")
-    assert (dialog.width(), dialog.height()) == (940, 660)
+    assert (dialog.width(), dialog.height()) == (1160, 660)
     for _ in range(3):
         QApplication.sendPostedEvents()
         QApplication.processEvents()
@@ -596,3 +597,67 @@ def test_typing_while_a_save_runs_is_kept_as_unsaved(
         line(clinic, "clinic.name").setText("Second Name Clinic")  # the worker has not answered yet
     assert read(admin, lambda s: get_clinic(s).name) == "First Name Clinic"
     assert line(clinic, "clinic.name").text() == "Second Name Clinic" and clinic.unsaved()
+
+
+def test_one_save_and_one_close_for_the_whole_dialog(
+    qtbot: QtBot, dialog: SettingsDialog, admin: Desk
+) -> None:
+    shown = [b for b in dialog.findChildren(QPushButton) if b.isVisibleTo(dialog)]
+    saves = [b for b in shown if b.text().replace("&", "") == "Save"]
+    assert saves == [dialog.save_button]
+    page = dialog.providers
+    dialog.tabs.setCurrentWidget(page)
+    pick(page, "Dr. Ayşe")
+    page.name.setText("Dr. Ayşe Demir")
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        dialog.save_button.click()
+    assert read(admin, lambda s: s.scalars(select(Provider.name)).all()).count("Dr. Ayşe Demir")
+    dialog.tabs.setCurrentWidget(dialog.jobs)
+    assert not dialog.save_button.isVisible()
+
+
+def test_the_dialog_fits_a_small_laptop_screen_without_scrolling(
+    qtbot: QtBot, dialog: SettingsDialog
+) -> None:
+    """1366×768 less a taskbar and the title bar; no page scrolls at that size, in the
+    app's own style (its paddings make fields taller)."""
+    assert dialog.width() <= 1366 and dialog.height() <= 768 - 40 - 30
+    dialog.setStyleSheet(stylesheet())
+    scrolling = []
+    for index in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(index)
+        page = dialog.tabs.currentWidget()
+        sections = page.sections.titles if isinstance(page, SettingsPage) else None
+        for section in range(sections.count() if sections else 1):
+            if sections is not None:
+                sections.setCurrentRow(section)
+            for _ in range(3):
+                QApplication.sendPostedEvents()
+                QApplication.processEvents()
+            for area in dialog.findChildren(QScrollArea):
+                bars = area.verticalScrollBar(), area.horizontalScrollBar()
+                if area.isVisibleTo(dialog) and any(bar.maximum() > 0 for bar in bars):
+                    scrolling.append(f"{dialog.tabs.tabText(index)} {section}")
+            shot(dialog, f"settings-fits-{index}-{section}")
+    assert scrolling == []
+
+
+def test_time_off_is_picked_as_a_date_and_a_time(
+    qtbot: QtBot, dialog: SettingsDialog, admin: Desk
+) -> None:
+    page = dialog.providers
+    dialog.tabs.setCurrentWidget(page)
+    pick(page, "Dr. Ayşe")
+    box = page.time_off
+    assert box.start.day.calendarPopup() and box.start.time.displayFormat() == "HH:mm"
+    box.start.day.setDate(QDate(2026, 3, 4))
+    box.start.time.setTime(QTime(13, 7))
+    box.start.time.editingFinished.emit()
+    assert box.start.time.time() == QTime(13, 0)  # the clinic's 15-minute steps
+    box.end.day.setDate(QDate(2026, 3, 4))
+    box.end.time.setTime(QTime(15, 30))
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        box.add.click()
+    shown = QLocale().toString(QDateTime(QDate(2026, 3, 4), QTime(13, 0)), LIST_FORMAT)
+    until = QLocale().toString(QDateTime(QDate(2026, 3, 4), QTime(15, 30)), LIST_FORMAT)
+    assert box.model.data(box.model.index(0)) == f"{shown} – {until}"

@@ -10,7 +10,8 @@ import pytest
 import shiboken6
 from factories import downgrade
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSpinBox, QWidget
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
 from uiseed import PASSPHRASE, PASSWORD, USER, Seeded
 
@@ -222,6 +223,10 @@ def test_idle_lock_keeps_state(
     assert not window.actions_.next.isEnabled()
     lock_dialog = made.sign_ins[-1]
     assert lock_dialog.locked and lock_dialog.username.text() == USER
+    assert "locked while nobody used it" in _words(lock_dialog)
+    assert not window.user_label.isVisible()
+    assert "Signed in" not in " ".join(w.text() for w in window.statusBar().findChildren(QLabel)
+                                       if w.isVisible())  # fmt: skip
     qtbot.keyClick(lock_dialog, Qt.Key.Key_Escape)
     assert lock_dialog.isVisible(), "Escape does not dismiss the lock"
 
@@ -230,6 +235,7 @@ def test_idle_lock_keeps_state(
     assert (window.model.day, window.model.mode, window.schedule.slot_cursor) == before
     assert reason.isVisible() and reason.reason.currentText() == "half-typed reas"
     assert window.actions_.next.isEnabled() and startup.idle.armed
+    assert window.user_label.isVisible() and window.user_label.text().startswith("Signed in")
 
 
 def test_a_lock_time_saved_in_settings_applies_at_once(
@@ -265,6 +271,39 @@ def test_a_lock_time_saved_in_settings_applies_at_once(
     assert window.is_locked()
 
 
+def test_larger_text_saved_in_settings_applies_at_once(
+    qtbot: QtBot,
+    seeded: Seeded,
+    made: Made,
+    make_startup: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    font = QFont(app.font())
+    startup = make_startup(seeded.root)
+    startup.start()
+    qtbot.waitUntil(lambda: bool(made.sign_ins), timeout=10_000)
+    window = _signed_in(qtbot, startup, made.sign_ins[0])
+    controller = window.findChild(Settings)
+    assert controller is not None
+    page = controller.show_dialog().this_pc
+    qtbot.waitUntil(lambda: page._snapshot is not None, timeout=10_000)
+    larger = page.editor("desk.larger_text")
+    assert isinstance(larger, QCheckBox)
+    before = window.schedule.font().pointSizeF()
+    try:
+        larger.setChecked(True)
+        with qtbot.waitSignal(controller.preferencesSaved, timeout=10_000):
+            page.save()
+        assert window.schedule.font().pointSizeF() == pytest.approx(before * 1.25)
+    finally:
+        app.setFont(font)
+        app.setProperty("receptionistBasePoints", None)
+
+
 def test_lock_from_the_menu(qtbot: QtBot, seeded: Seeded, made: Made, make_startup: Any) -> None:
     startup = make_startup(seeded.root)
     startup.start()
@@ -273,6 +312,13 @@ def test_lock_from_the_menu(qtbot: QtBot, seeded: Seeded, made: Made, make_start
     assert window.actions_.lock.shortcut().toString() == "Ctrl+L"
     window.actions_.lock.trigger()
     assert window.is_locked() and len(made.sign_ins) == 2
+    words = _words(made.sign_ins[-1])
+    assert "The desk is locked." in words and "nobody used it" not in words
+    assert not window.user_label.isVisible()
+
+
+def _words(dialog: QWidget) -> str:
+    return " ".join(label.text() for label in dialog.findChildren(QLabel))
 
 
 def test_quit_with_unsaved_edits_asks_and_waits_for_sign_in_when_locked(

@@ -32,7 +32,7 @@ def install(window: MainWindow) -> CloudSync:
     action = window_action(
         window,
         "syncNow",
-        _tr("&Sync now"),
+        _tr("Sync &now"),
         "F9",
         _tr("Send what waits and fetch what the other PCs did, now"),
         _tr,

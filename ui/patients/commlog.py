@@ -135,7 +135,7 @@ class CommLogPage(QWidget):
         form = QGridLayout()
         form.setColumnStretch(4, 1)
         for column, (caption, editor) in enumerate(
-            ((self.tr("C&hannel"), self.channel), (self.tr("&Direction"), self.direction))
+            ((self.tr("C&hannel"), self.channel), (self.tr("Di&rection"), self.direction))
         ):
             label = QLabel(caption, self)
             label.setBuddy(editor)

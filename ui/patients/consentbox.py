@@ -57,7 +57,7 @@ class ConsentBox(QWidget):
             "reminder_whatsapp": self.tr("Reminders by &WhatsApp"),
             "reminder_email": self.tr("Reminders by &e-mail"),
             "marketing": self.tr("Mar&keting messages"),
-            "optional_data": self.tr("&Optional data (birth date, gender)"),
+            "optional_data": self.tr("O&ptional data (birth date, gender)"),
         }
 
     def _toggled(self, purpose: str, granted: bool) -> None:

@@ -69,7 +69,7 @@ def paint_gutter(p: QPainter, f: Frame, lo: int, hi: int) -> None:
         if (not on_hour and g.slot_px < 18) or under_now:
             continue
         p.setFont(f.font if on_hour else small)
-        p.setPen(look.AXIS_TEXT if on_hour else look.BLOCKED_HATCH)
+        p.setPen(look.AXIS_TEXT if on_hour else look.AXIS_MINOR)
         rect = QRectF(0, g.y(minute) + 1, g.gutter - 8, g.slot_px)
         p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, hhmm(minute))
     if show_now:

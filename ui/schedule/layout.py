@@ -171,10 +171,16 @@ class Geometry:
     col_width: int
     gutter: int = 64
     header: int = 48
+    scale: float = 1.0  # larger text: taller rows (the view scales gutter and header too)
+
+    @classmethod
+    def scaled(cls, slot_minutes: int, columns: int, col_width: int, scale: float) -> Geometry:
+        return cls(slot_minutes, columns, col_width, round(cls.gutter * scale),
+                   round(cls.header * scale), scale)  # fmt: skip
 
     @property
     def slot_px(self) -> int:
-        return max(MIN_SLOT_PX, round(HOUR_PX * self.slot_minutes / 60))
+        return max(MIN_SLOT_PX, round(HOUR_PX * self.scale * self.slot_minutes / 60))
 
     @property
     def rows(self) -> int:

@@ -16,15 +16,17 @@ STATUSES = ("booked", "confirmed", "arrived", "in_room", "completed", "no_show",
 # The status actions offered on a card, in the order the day goes.
 STATUS_ACTIONS = ("confirmed", "arrived", "in_room", "completed", "no_show")
 
+# White text on each (the pills) and each as text on white or on the board's amber
+# reads at 4.5:1 or more (WCAG AA; tests/ui/test_contrast.py).
 STATUS_COLOURS = {
-    "booked": "#6b7785",
-    "confirmed": "#2f6db3",
-    "arrived": "#b7791f",
+    "booked": "#4b5b75",
+    "confirmed": "#2a5f9e",
+    "arrived": "#855210",
     "in_room": "#6b46c1",
-    "completed": "#2f855a",
-    "no_show": "#c53030",
-    "cancelled": "#718096",
-    "late": "#b42318",  # not a status of its own: booked or confirmed, start passed
+    "completed": "#22684a",
+    "no_show": "#b42318",
+    "cancelled": "#5a5f66",
+    "late": "#c2410c",  # not a status of its own: booked or confirmed, start passed
 }
 
 OFF_HOURS = QColor("#e9ecf1")
@@ -37,6 +39,7 @@ DAY_SEPARATOR = QColor("#7d8796")
 HEADER_BG = QColor("#f6f7f9")
 HEADER_TEXT = QColor("#1f2733")
 AXIS_TEXT = QColor("#4a5568")
+AXIS_MINOR = QColor("#666e7b")  # the half hours: quieter than the hours, still 4.5:1
 NOW_LINE = QColor("#d92d20")
 CURSOR = QColor("#1d4ed8")
 GHOST = QColor("#1d4ed8")
@@ -110,6 +113,12 @@ def luminance(c: QColor) -> float:
         return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
 
     return 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """The WCAG contrast ratio of two colours, 1 to 21."""
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def text_on(fill: QColor) -> QColor:

@@ -52,6 +52,7 @@ from .viewport import Cell, Port
 MIN_COL_DAY = 150
 MIN_COL_WEEK = 112
 DEFAULT_START_MINUTE = 8 * 60
+BASE_POINTS = 10.0  # the app's usual text (ui/app.py): the schedule's sizes are made for it
 
 
 class ScheduleView(QAbstractScrollArea):
@@ -101,10 +102,11 @@ class ScheduleView(QAbstractScrollArea):
     # --- layout ----------------------------------------------------------------------
     def _relayout(self) -> None:
         columns = self.model.columns
-        avail = max(1, self.viewport().width() - Geometry.gutter)
-        min_w = MIN_COL_WEEK if self.model.mode == "week" else MIN_COL_DAY
+        scale = self.text_scale()
+        avail = max(1, self.viewport().width() - round(Geometry.gutter * scale))
+        min_w = round((MIN_COL_WEEK if self.model.mode == "week" else MIN_COL_DAY) * scale)
         width = max(min_w, avail // max(1, len(columns)))
-        self.geo = Geometry(self.model.desk.clinic.slot_minutes, len(columns), width)
+        self.geo = Geometry.scaled(self.model.desk.clinic.slot_minutes, len(columns), width, scale)
         body_h = self.viewport().height() - self.geo.header
         self.horizontalScrollBar().setRange(0, max(0, self.geo.width - avail))
         self.horizontalScrollBar().setPageStep(avail)
@@ -112,6 +114,21 @@ class ScheduleView(QAbstractScrollArea):
         self.verticalScrollBar().setRange(0, max(0, self.geo.height - body_h))
         self.verticalScrollBar().setPageStep(max(1, body_h))
         self.verticalScrollBar().setSingleStep(self.geo.slot_px)
+
+    def text_scale(self) -> float:
+        """How much larger than the app's usual text this view's text is (1 or more):
+        rows, columns, gutter and header grow with it, so cards still hold their words."""
+        return max(1.0, self.font().pointSizeF() / BASE_POINTS)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # Settings > This PC > Larger text
+            bar, before = self.verticalScrollBar(), self.geo
+            minute = bar.value() / before.slot_px * before.slot_minutes  # stays on top
+            self._relayout()
+            bar.setValue(round(self.geo.y(minute)))
+            self._place_notice()
+            self.viewport().update()
 
     def _on_loaded(self) -> None:
         self._relayout()

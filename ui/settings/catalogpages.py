@@ -30,7 +30,7 @@ class RoomsPage(ListPage):
         self.name = QLineEdit()
         self.active = QCheckBox(self.tr("In use"))
         form.add("name", self.tr("&Name"), self.name)
-        form.add("active", self.tr("Ac&tive"), self.active)
+        form.add("active", self.tr("Acti&ve"), self.active)
 
     def rows_of(self, snapshot: Snapshot) -> Sequence[RoomRow]:
         return snapshot.rooms
@@ -83,7 +83,7 @@ class ServicesPage(ListPage):
         ):
             form.add(field, caption, editor)
         form.add("colour", self.tr("Co&lour"), self.colour_field, self.colour_field.code)
-        form.add("active", self.tr("Ac&tive"), self.active)
+        form.add("active", self.tr("Acti&ve"), self.active)
 
     def colour(self, row: Any) -> str | None:
         return str(row.colour)

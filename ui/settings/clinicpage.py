@@ -1,8 +1,9 @@
 """Pages built from the settings registry: the clinic's settings, and this PC's.
 
 Each page shows every setting of its scope, grouped by the first part of the key
-(``clinic.``, ``schedule.``, ``desk.``) under a heading, each with its label, its
-editor (``editors.editor_for``) and its help. Save sends every value at once; the
+(``clinic.``, ``schedule.``, ``desk.``) in sections chosen from a list (``sections``:
+the page fits a 1366×768 screen), each with its label, its editor
+(``editors.editor_for``) and its help. Save sends every value at once; the
 core checks them all before writing any, and a refusal is shown under the setting it
 names. Adding a setting to the registry adds it here: no widget code.
 """
@@ -32,6 +33,7 @@ from ..tasks import DbOp
 from .data import Snapshot, save_settings
 from .editors import LocalProblem, SettingEditor, editor_for
 from .fields import FieldForm
+from .sections import Sections
 from .unsaved import State, TracksEdits, form_state
 
 
@@ -80,27 +82,29 @@ class SettingsPage(TracksEdits, QWidget):
             "schedule": self.tr("Schedule"),
             "desk": self.tr("Front desk"),
             "backup": self.tr("Backups"),
-            "retention": self.tr("Retention: how long data is kept"),
+            "retention": self.tr("Retention"),
+            "channels": self.tr("Message channels"),
+            "google": self.tr("Google Calendar"),
+            "reminders": self.tr("Reminders"),
+            "cloud": self.tr("Cloud sync"),
         }
 
     def _build_form(self) -> None:
-        group = None
         titles = self.group_titles()
+        groups: dict[str, list[Setting]] = {}
         for setting in settings_of(self.scope):
-            if setting.group != group:
-                group = setting.group
-                self._heading(titles.get(group, group.capitalize()))
-            editor = editor_for(setting)
-            self.editors[setting.key] = editor
-            self.form.add(setting.key, editor.label, self._with_help(editor), editor.focus)
-
-    def _heading(self, text: str) -> None:
-        heading = QLabel(text, self.form)
-        heading.setObjectName("settingsGroup")
-        font = heading.font()
-        font.setBold(True)
-        heading.setFont(font)
-        self.form.layout_.addRow(heading)
+            groups.setdefault(setting.group, []).append(setting)
+        self.sections = Sections(self.form)
+        self.form.layout_.addRow(self.sections)
+        for group, members in groups.items():
+            title = titles.get(group, group.capitalize())
+            forms = self.sections.add(title, [s.key for s in members])
+            per_column = -(-len(members) // len(forms))
+            for at, setting in enumerate(members):
+                editor = editor_for(setting)
+                self.editors[setting.key] = editor
+                self.form.add(setting.key, editor.label, self._with_help(editor), editor.focus,
+                              forms[at // per_column])  # fmt: skip
 
     def _with_help(self, editor: SettingEditor) -> QWidget:
         """The editor above its help, one or two sentences in a smaller grey line."""
@@ -178,8 +182,11 @@ class SettingsPage(TracksEdits, QWidget):
             try:
                 found[key] = editor.value()
             except LocalProblem:
+                self.sections.reveal(key)  # the editor marked its own problem
+                editor.focus.setFocus()
                 return None
             except ValidationError as exc:
+                self.sections.reveal(key)
                 self.form.show_error(key, exception_text(exc))
                 return None
         return found
@@ -210,6 +217,8 @@ class SettingsPage(TracksEdits, QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            self.sections.reveal(exc.field)
         self.form.explain_refusal(exc, self.note)
         self.refused.emit()
 

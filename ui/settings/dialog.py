@@ -15,7 +15,7 @@ A save that is refused brings its page back to the front.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
@@ -70,19 +70,47 @@ class SettingsDialog(QDialog):
         self.banner.setVisible(not configure)
         self.this_pc.saved.connect(self.preferencesSaved)
         self.tabs = self._make_tabs()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        close = buttons.button(QDialogButtonBox.StandardButton.Close)
-        if close is not None:  # Enter in a field must not close the dialog
-            close.setAutoDefault(False)
-            close.setDefault(False)
+        buttons = self._make_buttons()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 12)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
         self._save_shortcut()
-        self.resize(940, 660)
+        self.resize(1160, 660)  # fits 1366×768 with a taskbar (test_settings_ui)
+
+    def _make_buttons(self) -> QDialogButtonBox:
+        """One Save (the page in front) and one Close for the whole dialog; each page's
+        own Save button stays hidden, and this one follows whether it may be pressed."""
+        kinds = QDialogButtonBox.StandardButton
+        buttons = QDialogButtonBox(kinds.Save | kinds.Close, self)
+        buttons.rejected.connect(self.reject)
+        self.save_button = buttons.button(kinds.Save)
+        self.save_button.setText(self.tr("&Save"))
+        self.save_button.setObjectName("settingsSave")
+        self.save_button.clicked.connect(self.save_current)
+        for button in (self.save_button, buttons.button(kinds.Close)):
+            button.setAutoDefault(False)  # Enter in a field must neither save nor close
+            button.setDefault(False)
+        for page in self.pages():
+            page.save_button.hide()
+            page.save_button.installEventFilter(self)
+        self.tabs.currentChanged.connect(self._sync_save)
+        self._sync_save()
+        return buttons
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.EnabledChange:
+            self._sync_save()  # a page is saving (or done): the dialog's Save says so
+        return False
+
+    def _sync_save(self) -> None:
+        page = self.tabs.currentWidget()
+        if not isinstance(page, SettingsPage | ListPage):
+            self.save_button.hide()  # the Jobs tab: nothing there is saved
+            return
+        self.save_button.setVisible(page.editable)
+        self.save_button.setEnabled(page.editable and page.save_button.isEnabled())
 
     def pages(self) -> list[Page]:
         found: list[Page] = [self.clinic, self.providers, self.rooms, self.services]
@@ -97,7 +125,7 @@ class SettingsDialog(QDialog):
             self.rooms: self.tr("R&ooms"),
             self.services: self.tr("S&ervices"),
             self.staff: self.tr("Sta&ff"),
-            self.this_pc: self.tr("This P&C"),
+            self.this_pc: self.tr("&This PC"),
         }
         for page in self.pages():
             tabs.addTab(page, names[page])

@@ -26,8 +26,16 @@ class FieldForm(QWidget, FieldErrors):
         self.layout_.setVerticalSpacing(6)
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
 
-    def add(self, field: str, caption: str, editor: QWidget, focus: QWidget | None = None) -> None:
-        """Add ``editor`` for ``field``; ``focus`` is the part that takes the keyboard."""
+    def add(
+        self,
+        field: str,
+        caption: str,
+        editor: QWidget,
+        focus: QWidget | None = None,
+        layout: QFormLayout | None = None,
+    ) -> None:
+        """Add ``editor`` for ``field``; ``focus`` is the part that takes the keyboard;
+        ``layout``: a form layout of a section inside this form (default: the form's)."""
         plain = caption.replace("&", "")
         editor.setObjectName(editor.objectName() or f"field_{field}")
         target = focus or editor
@@ -36,7 +44,7 @@ class FieldForm(QWidget, FieldErrors):
         self.editors[field], self.errors[field], self.captions[field] = target, error, plain
         if isinstance(target, QLineEdit):  # typing again clears the old complaint
             target.textEdited.connect(lambda _t: error.hide())
-        add_row(self, self.layout_, caption, editor, error, target)
+        add_row(self, layout or self.layout_, caption, editor, error, target)
 
     def explain_refusal(self, exc: BaseException, note: QLabel) -> None:
         """A refused save: the core's message under the field it names (and a pointer in

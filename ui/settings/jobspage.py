@@ -41,6 +41,7 @@ class JobsPage(QWidget):
         self.rows: list[JobStatus] = []
         self.table = QTableWidget(0, 4, self)
         self.table.setObjectName("jobsTable")
+        self.table.setAccessibleName(self.tr("Background jobs"))
         self.table.setHorizontalHeaderLabels(
             [self.tr("Job"), self.tr("Last run"), self.tr("Outcome"), self.tr("Next due")]
         )

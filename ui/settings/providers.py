@@ -39,7 +39,7 @@ class ProvidersPage(ListPage):
         )
         form.add("name", self.tr("&Name"), self.name)
         form.add("colour", self.tr("Co&lour"), self.colour_field, self.colour_field.code)
-        form.add("active", self.tr("Ac&tive"), self.active)
+        form.add("active", self.tr("Acti&ve"), self.active)
         form.add("working_hours", self.tr("Weekly hours"), self.hours, self.hours.limited)
 
     def extras(self) -> list[QWidget]:

@@ -42,7 +42,7 @@ class StaffPage(ListPage):
         form.add("username", self.tr("&User name"), self.username)
         form.add("full_name", self.tr("Full na&me"), self.full_name)
         form.add("role", self.tr("&Role"), self.role)
-        form.add("active", self.tr("Ac&tive"), self.active)
+        form.add("active", self.tr("Acti&ve"), self.active)
         form.add("password", self.tr("Passwor&d"), self.password)
 
     def label(self, row: StaffRow) -> str:

@@ -1,7 +1,8 @@
 """A provider's time off: the coming blocks in a list, and a row to add one.
 
 Adding and removing take effect at once (each one audited by the core); times are
-typed in the clinic's time zone.
+picked in the clinic's time zone: a date (a calendar pops up) and a time, in the
+clinic's slot steps, for each end, shown in this PC's date format.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, Signal
 from PySide6.QtWidgets import (
-    QDateTimeEdit,
+    QDateEdit,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QPushButton,
+    QTimeEdit,
     QWidget,
 )
 
@@ -27,7 +30,8 @@ from ..tasks import DbOp
 from .data import Block, Saved, Snapshot, add_time_off, remove_time_off
 from .rows import RowModel
 
-FORMAT = "yyyy-MM-dd HH:mm"
+DAY_FORMAT = "ddd d MMM yyyy"  # the day's and month's names in this PC's language
+TIME_FORMAT = "HH:mm"
 LIST_FORMAT = "ddd d MMM yyyy HH:mm"
 LIST_LINES = 3  # a longer list scrolls: the page must fit the dialog's first size
 
@@ -41,6 +45,43 @@ def _py(value: QDateTime) -> datetime:
     """The wall time shown (naive: the clinic's zone is applied by the core)."""
     d, t = value.date(), value.time()
     return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute())
+
+
+class When(QWidget):
+    """One end of a time off: a date with a calendar, and a time in the clinic's steps."""
+
+    def __init__(self, name: str, accessible: str, step: int, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.day = QDateEdit(self)
+        self.day.setObjectName(f"{name}Day")
+        self.day.setAccessibleName(self.tr("{0}: date").format(accessible))
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat(DAY_FORMAT)
+        self.time = QTimeEdit(self)
+        self.time.setObjectName(f"{name}Time")
+        self.time.setAccessibleName(self.tr("{0}: time").format(accessible))
+        self.time.setDisplayFormat(TIME_FORMAT)
+        self.step = step
+        self.time.editingFinished.connect(self._to_step)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.day, 3)
+        row.addWidget(self.time, 2)
+
+    def _to_step(self) -> None:
+        """A typed 10:07 becomes the slot it falls in (10:00 with 15-minute slots)."""
+        t = self.time.time()
+        minutes = t.hour() * 60 + t.minute()
+        minutes -= minutes % self.step
+        self.time.setTime(QTime(minutes // 60, minutes % 60))
+
+    def dateTime(self) -> QDateTime:
+        return QDateTime(self.day.date(), self.time.time())
+
+    def setDateTime(self, value: QDateTime) -> None:
+        self.day.setDate(value.date())
+        self.time.setTime(value.time())
 
 
 class TimeOffBox(QGroupBox):
@@ -59,8 +100,8 @@ class TimeOffBox(QGroupBox):
         self.view.setModel(self.model)
         line = self.view.fontMetrics().height() + 4
         self.view.setFixedHeight(line * LIST_LINES + 2 * self.view.frameWidth() + 2)
-        self.start = self._when("timeOffStart", self.tr("Time off from"))
-        self.end = self._when("timeOffEnd", self.tr("Time off until"))
+        self.start = When("timeOffStart", self.tr("Time off from"), self._step(), self)
+        self.end = When("timeOffEnd", self.tr("Time off until"), self._step(), self)
         self.reason = QLineEdit(self)
         self.reason.setObjectName("timeOffReason")
         self.reason.setAccessibleName(self.tr("Reason for the time off"))
@@ -81,13 +122,8 @@ class TimeOffBox(QGroupBox):
         self._lay_out()
         self.set_provider(None, ())
 
-    def _when(self, name: str, accessible: str) -> QDateTimeEdit:
-        edit = QDateTimeEdit(self)
-        edit.setObjectName(name)
-        edit.setAccessibleName(accessible)
-        edit.setDisplayFormat(FORMAT)
-        edit.setCalendarPopup(True)
-        return edit
+    def _step(self) -> int:
+        return max(1, self.desk.clinic.slot_minutes)
 
     def _lay_out(self) -> None:
         grid = QGridLayout(self)
@@ -95,10 +131,13 @@ class TimeOffBox(QGroupBox):
         grid.setVerticalSpacing(4)
         grid.addWidget(self.view, 0, 0, 1, 4)
         grid.addWidget(self.remove, 0, 4, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(QLabel(self.tr("From"), self), 1, 0)
-        grid.addWidget(self.start, 1, 1)
-        grid.addWidget(QLabel(self.tr("until"), self), 1, 2)
-        grid.addWidget(self.end, 1, 3)
+        for column, (caption, when) in enumerate(
+            ((self.tr("Fro&m"), self.start), (self.tr("until"), self.end))
+        ):
+            label = QLabel(caption, self)
+            label.setBuddy(when.day)
+            grid.addWidget(label, 1, column * 2)
+            grid.addWidget(when, 1, column * 2 + 1)
         grid.addWidget(self.reason, 2, 0, 1, 4)
         grid.addWidget(self.add, 2, 4)
         grid.addWidget(self.error, 3, 0, 1, 5)

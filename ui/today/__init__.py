@@ -296,7 +296,7 @@ def install(window: MainWindow) -> None:
     board.triggered.connect(desk.toggle_board)
     waiting.triggered.connect(desk.show_waitlist)
     bar = window.menuBar()
-    menu = bar.addMenu(tr("&Front desk"))
+    menu = bar.addMenu(tr("Front &desk"))
     menu.addActions([board, waiting])
     help_menu = menu_holding(window, "action_about")
     if help_menu is not None:  # Help stays last

@@ -1,0 +1,177 @@
+"""Every window and dialog the app has, opened one after another on a real main window.
+
+``COVERED`` names the classes this opens; ``test_every_dialog_class_is_walked`` fails
+when ui/ gains a dialog this does not open, so a new dialog is walked (for mnemonic
+clashes, accessible names, ...) from the day it is written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget, QWizard
+from pytestqt.qtbot import QtBot
+
+import ui
+from receptionist.ops.backups import BackupInfo
+from receptionist.ops.conflictwords import ConflictView, Side
+from receptionist.texts import Text
+from ui.cancel import CancelDialog
+from ui.conflicts.dialogs import CallDialog, MoveDialog, ReasonDialog
+from ui.mainwindow import MainWindow
+from ui.patients import Patients
+from ui.progress import ProgressDialog
+from ui.reminders import Reminders
+from ui.restoreoffer import RestoreOffer
+from ui.schedule.override import OverrideDialog
+from ui.settings import Settings
+from ui.signin import SignInDialog
+from ui.tasks import TaskManager
+from ui.today import FrontDesk
+from ui.unlock import UnlockDialog
+from ui.wizard.wizard import SetupWizard
+
+Opener = Callable[[QtBot, MainWindow, dict[str, str]], QWidget]
+
+
+def _settings(qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
+    controller = window.findChild(Settings)
+    assert controller is not None
+    dialog = controller.show_dialog()
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+        dialog.load()
+    return dialog
+
+
+def _patient(qtbot: QtBot, window: MainWindow, ids: dict[str, str]) -> QWidget:
+    controller = window.findChild(Patients)
+    assert controller is not None
+    shown = controller.open_patient(ids["patient"])
+    qtbot.waitUntil(lambda: shown.record is not None, timeout=10_000)
+    return shown
+
+
+def _front_desk(window: MainWindow) -> FrontDesk:
+    found = window.findChild(FrontDesk)
+    assert found is not None
+    return found
+
+
+def _entry(qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
+    desk = _front_desk(window)
+    desk.show_waitlist()
+    desk.ask_entry()
+    qtbot.waitUntil(lambda: desk.entry is not None and desk.entry.isVisible(), timeout=10_000)
+    assert desk.entry is not None
+    return desk.entry
+
+
+def _reminders(_qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    return controller.show()
+
+
+def _conflicts(_qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
+    from ui.conflicts import Conflicts
+
+    controller = window.findChild(Conflicts)
+    assert controller is not None
+    return controller.show_panel()
+
+
+def _side(label: str) -> Side:
+    return Side(label, f"row-{label}", "pc", "Front desk PC", False, patient="A", phone="1")
+
+
+def _conflict() -> ConflictView:
+    now = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    return ConflictView(
+        "c1", "overlap", "appointment", "row-A", now, None, "", False, False,
+        Text("Two bookings at one time"), (_side("A"), _side("B")),
+    )  # fmt: skip
+
+
+def _about(_qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
+    window.actions_.about.trigger()
+    box = window.findChild(QMessageBox, "aboutBox")
+    assert box is not None
+    return box
+
+
+def _wizard(qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
+    tasks = TaskManager()
+    wizard = SetupWizard(None, Path(window.desk.root).parent / "new", tasks, window.desk.clock)
+    wizard.destroyed.connect(tasks.shutdown)
+    qtbot.addWidget(wizard)
+    return wizard
+
+
+def _backup() -> BackupInfo:
+    return BackupInfo(Path("b.rbak"), "c", datetime(2026, 3, 1, tzinfo=UTC), 1, "0016", True)
+
+
+OPENERS: dict[str, Opener] = {
+    "SettingsDialog": _settings,
+    "PatientSearch": lambda _q, w, _i: w.findChild(Patients).show_search(),  # type: ignore[union-attr]
+    "QuickFind": lambda _q, w, _i: w.findChild(Patients).show_quick_find(),  # type: ignore[union-attr]
+    "PatientWindow": _patient,
+    "BookingDialog": lambda _q, w, _i: w.booking.open(),
+    "TodayBoard": lambda _q, w, _i: _front_desk(w).show_board(),
+    "WaitlistView": lambda _q, w, _i: _front_desk(w).show_waitlist(),
+    "EntryDialog": _entry,
+    "RemindersView": _reminders,
+    "ConflictsPanel": _conflicts,
+    "MoveDialog": lambda _q, w, _i: MoveDialog(w.desk, _side("A"), _side("B"), w),
+    "ReasonDialog": lambda _q, w, _i: ReasonDialog(_conflict(), w),
+    "CallDialog": lambda _q, w, _i: CallDialog(_conflict(), w),
+    "CancelDialog": lambda _q, w, i: CancelDialog(i["a1"], "Ayşe Yılmaz", w),
+    "OverrideDialog": lambda _q, w, _i: OverrideDialog(["Dr Aksoy is busy then"], w),
+    "SignInDialog": lambda _q, w, _i: SignInDialog(w, "Şifa Clinic", locked=True),
+    "UnlockDialog": lambda _q, w, _i: UnlockDialog(w, "/data/clinic"),
+    "ProgressDialog": lambda _q, w, _i: ProgressDialog("Checking", "Checking…", w, delay_ms=0),
+    "RestoreOffer": lambda _q, w, _i: RestoreOffer("The file is damaged.", _backup(), w),
+    "SetupWizard": _wizard,
+    "aboutBox": _about,
+    "ShortcutsSheet": lambda _q, w, _i: w.help.show_shortcuts(),
+    "UserGuide": lambda _q, w, _i: w.help.show_guide(),
+}
+
+# Dialog classes walked as part of another (a base class, or shown inside a window).
+NOT_OPENED_ALONE = {"FormDialog", "_Asking"}
+
+
+def every_window(qtbot: QtBot, window: MainWindow, ids: dict[str, str]) -> Iterator[QWidget]:
+    """The main window, then each dialog in turn, shown; closed after the caller looked."""
+    yield window
+    for name, opener in OPENERS.items():
+        shown = opener(qtbot, window, ids)
+        shown.setProperty("walkName", name)
+        shown.show()
+        qtbot.waitUntil(shown.isVisible, timeout=10_000)
+        yield shown
+        if isinstance(shown, QDialog):
+            shown.done(QDialog.DialogCode.Rejected)
+        else:
+            shown.close()
+        if isinstance(shown, QWizard):
+            shown.deleteLater()
+
+
+def dialog_classes() -> set[str]:
+    """The name of every QDialog (and QWizard, QMessageBox) subclass in ui/."""
+    for info in pkgutil.walk_packages(ui.__path__, "ui."):
+        importlib.import_module(info.name)
+    found: set[str] = set()
+    todo: list[type] = [QDialog]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("ui."):
+                found.add(sub.__name__)
+    return found
