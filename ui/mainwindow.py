@@ -29,8 +29,8 @@ from .cloudsync import install as install_cloud_sync
 from .conflicts import install as install_conflicts
 from .desk import Desk
 from .events import POLL_MS, Refresh
-from .googlestatus import install as install_google_status
 from .focusback import FocusBack
+from .googlestatus import install as install_google_status
 from .helpmenu import install as install_help
 from .lockscreen import LockScreen
 from .navbar import NavBar

@@ -36,6 +36,11 @@ TODAY_PANEL = declare(
                 "core",
                 "Whether the today panel stays open beside the schedule on this PC; "
                 "the app opens it at start as it was left.",
+            )
+        ),
+    )
+)
+
 LARGER_TEXT = declare(
     Setting(
         "desk.larger_text",
