@@ -91,13 +91,25 @@ HELP = QT_TRANSLATE_NOOP(
     "takes six variables, in this order: first name, date, time, provider, clinic, "
     "address. Empty: no WhatsApp messages in this language.",
 )
+# The same help three times made the channels' section scroll: the others point to it.
+HELP_OTHERS = QT_TRANSLATE_NOOP(
+    "core", "As for English, the templates approved in this language; empty: none sent."
+)
 
 
 def _declare(lang: str) -> Setting:
     kind = Words(1000, required=False, rule=_rule)
     key = f"channels.whatsapp_templates_{lang}"
     return declare(
-        Setting(key, "clinic", kind, "", Text(_LABELS[lang]), Text(HELP), "clinic.configure")
+        Setting(
+            key,
+            "clinic",
+            kind,
+            "",
+            Text(_LABELS[lang]),
+            Text(HELP if lang == "en" else HELP_OTHERS),
+            "clinic.configure",
+        )
     )
 
 

@@ -26,7 +26,7 @@ STATUS_COLOURS = {
     "completed": "#22684a",
     "no_show": "#b42318",
     "cancelled": "#5a5f66",
-    "late": "#c2410c",  # not a status of its own: booked or confirmed, start passed
+    "late": "#9a3412",  # not a status of its own: booked or confirmed, start passed
 }
 
 OFF_HOURS = QColor("#e9ecf1")

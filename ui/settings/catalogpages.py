@@ -74,7 +74,7 @@ class ServicesPage(ListPage):
         self.active = QCheckBox(self.tr("Can be booked"))
         for field, caption, editor in (
             ("name", self.tr("&Name"), self.name),
-            ("category", self.tr("Cate&gory"), self.category),
+            ("category", self.tr("Categor&y"), self.category),
             ("duration_minutes", self.tr("&Duration"), self.duration),
             ("price_minor", self.tr("P&rice"), self.price),
             ("currency", self.tr("C&urrency"), self.currency),

@@ -42,6 +42,7 @@ class CalendarsBox(QGroupBox):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().hide()
+        self.table.setMinimumHeight(96)  # scrolls within itself: the page fits 1366×768
         self.load_button = self._button("googleLoadCalendars", self.tr("&Read the calendars"))
         self.create_button = self._button("googleCreateCalendar", self.tr("&Make a calendar"))
         self.create_button.setToolTip(

@@ -86,7 +86,10 @@ class GooglePage(QScrollArea):
         self.may_configure = desk.actor.may("clinic.configure")
         inner = QWidget(self)
         layout = QVBoxLayout(inner)
-        layout.addWidget(self._account_box())
+        top = QHBoxLayout()  # side by side, so the page fits 1366×768 without scrolling
+        top.addWidget(self._account_box(), 1)
+        top.addWidget(self._settings_box(), 1)
+        layout.addLayout(top)
         self.note = QLabel(inner)  # what the last action did, in sight at the top
         self.note.setObjectName("googleNote")
         self.note.setWordWrap(True)
@@ -94,7 +97,6 @@ class GooglePage(QScrollArea):
         layout.addWidget(self.note)
         self.calendars = CalendarsBox(inner)
         layout.addWidget(self.calendars, 1)
-        layout.addWidget(self._settings_box())
         self.setWidget(inner)
         self.calendars.load_button.clicked.connect(self.read_calendars)
         self.calendars.create_button.clicked.connect(self.make_calendar)

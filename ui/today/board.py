@@ -138,6 +138,7 @@ class TodayBoard(QWidget):
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setArrowType(Qt.ArrowType.RightArrow)
         button.setToolTip(self.tr("Show or fold the visits that are over"))
+        button.setAccessibleName(self.tr("Completed visits"))
         button.toggled.connect(self._fold)
         return button
 
