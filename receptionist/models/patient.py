@@ -40,6 +40,9 @@ class Patient(Synced, Base):
     preferred_language: Mapped[str | None] = mapped_column(String(16), default=None)
     preferred_channel: Mapped[str | None] = mapped_column(String(16), default=None)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The front-desk alert: one short line the desk must see when booking or receiving
+    # the patient ("needs wheelchair access"); "" for none. Patient data: synced sealed.
+    alert: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Folded "family<U+001F>given" (receptionist.patients.searchindex.sort_key): the order of
     # search_rowid, and the name part of the duplicate check. Never edited directly.
     sort_key: Mapped[str] = mapped_column(Text, default="")
