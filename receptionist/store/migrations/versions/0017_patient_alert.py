@@ -35,9 +35,14 @@ def upgrade() -> None:
     op.add_column(
         "patient", sa.Column("alert", sa.String(length=200), nullable=False, server_default="")
     )
+    # The schedule reads the few patients with an alert through this (schedule/alerts.py).
+    op.create_index(
+        "ix_patient_alert", "patient", ["id"], sqlite_where=sa.text("alert <> ''")
+    )
     feed.install("patient", AFTER)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_patient_alert", table_name="patient")
     feed.install("patient", BEFORE)  # first: the triggers name the column
     op.execute("ALTER TABLE patient DROP COLUMN alert")  # no table copy either
