@@ -33,6 +33,7 @@ class Frame:
     ghost: Ghost | None = None  # where a dragged or carried card would land
     pinned: frozenset[str] = frozenset()  # cards on the pinboard, drawn dashed
     who: dict[str, str] = field(default_factory=dict)  # provider names, on room cards
+    alerts: dict[str, str] = field(default_factory=dict)  # front-desk alerts, by card id
     # The part of the viewport this paint must cover (viewport coordinates); None is
     # all of it. A scroll moves the pixels already drawn and exposes only a strip.
     exposed: QRect | None = None

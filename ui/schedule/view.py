@@ -185,6 +185,7 @@ class ScheduleView(QAbstractScrollArea):
             ghost=self.judged(self.dragger.ghost() or self.carried_ghost()),
             pinned=frozenset(self.pinned),
             who=self.who(),
+            alerts=self.model.alerts(),
         )
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -365,7 +366,8 @@ class ScheduleView(QAbstractScrollArea):
         card = self.card_at(pos)
         if card is None:
             return ""
-        return tooltip(card.item, span(card), self.who().get(card.item.provider_id, ""))
+        who = self.who().get(card.item.provider_id, "")
+        return tooltip(card.item, span(card), who, self.model.alerts().get(card.item.id, ""))
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
