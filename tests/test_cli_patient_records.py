@@ -346,7 +346,9 @@ def test_every_subcommand_and_option_has_help_and_examples(command: str) -> None
         assert "--json" in leaf.format_help(), name
 
 
-def test_an_alert_is_set_shown_and_cleared(clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_alert_is_set_shown_and_cleared(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     number = new_patient(capsys)
     data = run_json(capsys, "patient", "update", number, "--alert", "Needs wheelchair access")
     assert data["alert"] == "Needs wheelchair access"

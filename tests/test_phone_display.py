@@ -17,7 +17,7 @@ from receptionist.patients.phones import display_phone, normalise_phone
         ("+442079460958", "GB", "020 7946 0958"),
         ("+905321234567", "ZZ", "+90 532 123 45 67"),  # no clinic region yet
         ("+14165550123", "US", "(416) 555-0123"),  # Canada shares +1: national in the US
-        ("+90\u202e5", "TR", "+90\u202e5"),  # not a number: as stored (shown through printable)
+        ("+90\u202e5", "TR", "+90\\u202e5"),  # not a number: as stored, escapes shown
         (None, "TR", ""),
         ("", "TR", ""),
     ],

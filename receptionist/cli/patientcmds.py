@@ -413,9 +413,7 @@ _NOTHING = Text(
 )
 
 
-_ALERT_TWICE = Text(
-    QT_TRANSLATE_NOOP("core", "Give --alert TEXT or --clear-alert, not both.")
-)
+_ALERT_TWICE = Text(QT_TRANSLATE_NOOP("core", "Give --alert TEXT or --clear-alert, not both."))
 
 
 def cmd_update(app: App) -> int:

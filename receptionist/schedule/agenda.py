@@ -118,7 +118,6 @@ def _read_clinic(session: Session) -> tuple[ClinicInfo, hours.Week | None]:
     return ClinicInfo(name, timezone, slot or 15, wait_alert or 15, str(region).upper()), week
 
 
-
 def providers(session: Session) -> list[Column]:
     return [Column(p.id, p.name, p.colour, "provider") for p in _staff(session, active_only=True)]
 

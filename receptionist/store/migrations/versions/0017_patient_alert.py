@@ -36,9 +36,7 @@ def upgrade() -> None:
         "patient", sa.Column("alert", sa.String(length=200), nullable=False, server_default="")
     )
     # The schedule reads the few patients with an alert through this (schedule/alerts.py).
-    op.create_index(
-        "ix_patient_alert", "patient", ["id"], sqlite_where=sa.text("alert <> ''")
-    )
+    op.create_index("ix_patient_alert", "patient", ["id"], sqlite_where=sa.text("alert <> ''"))
     feed.install("patient", AFTER)
 
 
