@@ -39,17 +39,12 @@ from .. import messages
 from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..tasks import DbOp
+from .alertlabel import alert_label, show_alert
 from .commlog import CommLogPage
 from .consentbox import ConsentBox
 from .documents import DocumentsPage
 from .form import DemographicsForm
 from .history import HistoryPage
-
-# Dark amber on pale amber (contrast 7:1), like the mark on the schedule card.
-ALERT_STYLE = (
-    "QLabel#patientAlert { background: #fff4e5; color: #7a3e00; border: 1px solid #b45309;"
-    " border-radius: 4px; padding: 4px 8px; font-weight: bold; }"
-)
 
 
 def _text_or_none(value: object) -> str | None:
@@ -72,12 +67,7 @@ class PatientWindow(QDialog):
         self.heading.setWordWrap(True)  # a 200-character name must not widen the window
         self.summary = QLabel(self)
         self.summary.setObjectName("patientSummary")
-        self.alert = QLabel(self)
-        self.alert.setObjectName("patientAlert")
-        self.alert.setWordWrap(True)
-        self.alert.setAccessibleName(self.tr("Front-desk alert"))
-        self.alert.setStyleSheet(ALERT_STYLE)
-        self.alert.hide()
+        self.alert = alert_label(self, "patientAlert")
         self.form = DemographicsForm()
         self.consents = ConsentBox(desk.clinic.tz)
         self.history = HistoryPage(desk.clinic.tz)
@@ -225,9 +215,7 @@ class PatientWindow(QDialog):
         phone = display_phone(_text_or_none(record.fields.get("phone")), region)
         said = phone or self.tr("no phone on file")
         self.summary.setText(self.tr("Patient {0} · {1}").format(record.number, said))
-        alert = printable(str(record.fields.get("alert") or ""), lines=False)
-        self.alert.setText(self.tr("Alert: {0}").format(alert))
-        self.alert.setVisible(bool(alert))
+        show_alert(self.alert, str(record.fields.get("alert") or ""))
 
     def _load_failed(self, exc: BaseException) -> None:
         self.heading.setText(self.tr("This record could not be opened."))
