@@ -5,9 +5,9 @@ every output (the CLI, its JSON, the app, and reminders and exports to come) fol
 
 * **One-line text** - names of patients, providers, services, rooms and the clinic, a
   service's category, a staff member's full name, a document's file name, the clinic's
-  locale - holds no control character at all (no line break, no tab) and no direction
-  control: no override, embedding or isolate (U+202A-U+202E, U+2066-U+2069)
-  (:func:`has_controls`).
+  locale, a patient's front-desk alert - holds no control character at all (no line
+  break, no tab) and no direction control: no override, embedding or isolate
+  (U+202A-U+202E, U+2066-U+2069) (:func:`has_controls`).
 * **Multi-line text** - a patient's notes and address, appointment notes, cancellation
   and override reasons, waitlist and document notes, a communication-log summary, a
   time-off reason - may hold line breaks and tabs, and the direction embeddings and
@@ -53,6 +53,7 @@ LABELS: dict[str, Text] = {
     "category": Text(QT_TRANSLATE_NOOP("core", "category")),
     "locale": Text(QT_TRANSLATE_NOOP("core", "locale")),
     "clinic_name": Text(QT_TRANSLATE_NOOP("core", "clinic name")),
+    "alert": Text(QT_TRANSLATE_NOOP("core", "front-desk alert")),
 }
 
 # What the rule refuses, as character classes: the control characters (Unicode's "Cc":

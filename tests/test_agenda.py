@@ -15,7 +15,8 @@ from receptionist.context import Actor, Ctx
 from receptionist.errors import PermissionDenied
 from receptionist.models import Appointment, BlockedTime, Patient, Provider, Room, Service
 from receptionist.schedule import agenda
-from receptionist.schedule.cards import NO_ROOM, window_query
+from receptionist.schedule.alerts import _ALERTS_SQL as ALERTS_SQL
+from receptionist.schedule.cards import NO_ROOM, dbapi, window_query
 from receptionist.schedule.cards import appointments as read_cards
 from receptionist.store.storage import Database
 
@@ -490,3 +491,21 @@ def test_next_open_day_after_a_closed_one(db: Database, seeded: dict[str, str]) 
         assert agenda.next_open_day(s, MON) is None
         assert agenda.next_open_day(s, MON + timedelta(days=1)) == MON + timedelta(days=7)
         assert agenda.next_open_day(s, MON + timedelta(days=6)) == MON + timedelta(days=7)
+
+
+def test_a_patients_front_desk_alert_marks_their_cards_in_the_window(
+    db: Database, ctx: Ctx, seeded: dict[str, str]
+) -> None:
+    start, end = agenda.day_window(MON, IST)
+    with db.read() as s:
+        assert agenda.load(s, ctx, start, end).alerts == {}
+        assert agenda.load(s, ctx, start, end).clinic.phone_region == "TR"
+    with db.write() as s:
+        s.execute(text("UPDATE patient SET alert = 'Needs wheelchair access'"))
+    with db.read() as s:
+        day = agenda.load(s, ctx, start, end)
+        explain = dbapi(s).execute("EXPLAIN QUERY PLAN " + ALERTS_SQL, (0, 0, 0))
+        plan = " ".join(str(row[-1]) for row in explain)
+    wheelchair = "Needs wheelchair access"
+    assert day.alerts == {seeded["first"]: wheelchair, seeded["second"]: wheelchair}
+    assert "ix_patient_alert" in plan and "ix_appointment_patient_start" in plan, plan

@@ -344,3 +344,31 @@ def test_every_subcommand_and_option_has_help_and_examples(command: str) -> None
         for action in leaf._actions:
             assert action.help, f"{command} {name}: {action.dest} needs a help line"
         assert "--json" in leaf.format_help(), name
+
+
+def test_an_alert_is_set_shown_and_cleared(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    number = new_patient(capsys)
+    data = run_json(capsys, "patient", "update", number, "--alert", "Needs wheelchair access")
+    assert data["alert"] == "Needs wheelchair access"
+    assert run_json(capsys, "patient", "show", number)["alert"] == "Needs wheelchair access"
+    assert main(["patient", "show", number]) == 0
+    assert "  front-desk alert: Needs wheelchair access" in capsys.readouterr().out
+    assert run_json(capsys, "patient", "update", number, "--clear-alert")["alert"] == ""
+    assert main(["patient", "show", number]) == 0
+    assert "front-desk alert" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--alert", "x" * 201], "error (alert): "),
+        (["--alert", "Ramp\x1b[2J"], "error (alert): "),
+        (["--alert", "Ramp", "--clear-alert"], "error (clear-alert): "),
+    ],
+)
+def test_a_bad_alert_is_refused_with_nothing_written(
+    clinic: Path, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    assert says in refused(capsys, clinic, ["patient", "update", "A-1", *argv])

@@ -8,7 +8,9 @@ from factories import add_clinic
 
 from receptionist.patients import record as patients
 
-MARKERS = ("Zzyzxquorble", "Przybylskiewicz", "905329998877", "zzyzx@example.org")
+MARKERS = (
+    "Zzyzxquorble", "Przybylskiewicz", "905329998877", "zzyzx@example.org", "Wheelchairquux",
+)  # fmt: skip
 
 
 def _scan(root: Path) -> list[str]:
@@ -38,6 +40,7 @@ def test_patient_never_in_clear(data_dir: Path, db, ctx) -> None:
             phone="0532 999 88 77",
             email="zzyzx@example.org",
             notes="Zzyzxquorble " * 200,
+            alert="Wheelchairquux ramp at the back door",
         )
     names = {p.name for p in data_dir.iterdir()}
     assert "clinic.db-wal" in names, "scan while the WAL holds the fresh pages"

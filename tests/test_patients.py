@@ -278,3 +278,35 @@ def test_birth_date_today_in_clinic_time(clinic: Database, ctx: Ctx, clock: Fixe
         p = create_patient(s, ctx, given_name="Bebek", family_name="Kaya",
                            birth_date=tomorrow_utc, consents={"optional_data": True})  # fmt: skip
         assert p.birth_date == tomorrow_utc
+
+
+def test_front_desk_alert_is_kept_audited_found_and_cleared(
+    clinic: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    with clinic.write() as s:
+        p = create_patient(s, ctx, given_name="Ayşe", family_name="Kaya", alert="  Wheelchair ")
+    assert p.alert == "Wheelchair", "stripped like every other text"
+    clock.advance(minutes=5)
+    with clinic.write() as s:
+        q = update_patient(s, ctx, p.id, alert="Pays by insurance X")
+        assert (q.alert, q.version) == ("Pays by insurance X", 2)
+    with clinic.read() as s:
+        assert [r.alert for r in search_patients(s, ctx, "ayşe kaya")] == ["Pays by insurance X"]
+    with clinic.write() as s:
+        assert update_patient(s, ctx, p.id, alert=None).alert == ""  # a blank one clears it
+    assert [e[0] for e in events(clinic)] == ["create", "update", "update"]
+
+
+@pytest.mark.parametrize(
+    "alert", ["x" * 201, "Wheelchair\x1b[2J", "two\nlines", "photo\u202egnp", "nul\x00"]
+)
+def test_front_desk_alert_refuses_long_text_and_escapes(
+    clinic: Database, ctx: Ctx, alert: str
+) -> None:
+    with clinic.write() as s:
+        p = create_patient(s, ctx, given_name="Ayşe", family_name="Kaya")
+    with pytest.raises(ValidationError) as refused, clinic.write() as s:
+        update_patient(s, ctx, p.id, alert=alert)
+    assert refused.value.field == "alert"
+    with clinic.read() as s:
+        assert s.get(Patient, p.id).alert == ""  # type: ignore[union-attr]

@@ -33,6 +33,7 @@ def rows(db: Database, ctx: Ctx) -> dict[str, str]:
         patient = patients.create_patient(
             s, ctx, given_name="Zeynep", family_name="Kılıç", phone="0532 123 45 67",
             notes="Allergic to penicillin", consents={"reminder_sms": True},
+            alert="Needs wheelchair access",
         ).id  # fmt: skip
         appointment = booking.book(
             s, ctx, patient_id=patient, provider_id=doctor, service_id=service, start=MON_11,
@@ -62,7 +63,7 @@ def test_the_server_sees_no_patient_data(db: Database, rows: dict[str, str]) -> 
         assert patient is not None and appointment is not None
         shipped = json.dumps([encode(r, CLINIC, KEY).to_json() for r in (patient, appointment)])
     for secret in ("Zeynep", "Kılıç", "K\\u0131l\\u0131\\u00e7", "5321234567", "penicillin",
-                   "X-ray", "Allergic"):  # fmt: skip
+                   "X-ray", "Allergic", "wheelchair"):  # fmt: skip
         assert secret not in shipped
     clear = encode_clear(db, rows["appointment"])
     assert set(clear) == {"provider_id", "room_id", "service_id", "start_utc", "end_utc",

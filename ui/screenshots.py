@@ -27,6 +27,7 @@ from .booking.dialog import BookingDialog
 from .cancel import CancelDialog
 from .mainwindow import MainWindow
 from .patients import Patients
+from .patientshots import PatientShots
 from .pinboard import Pinboard
 from .quickfind import QuickFind
 from .schedule import look
@@ -132,6 +133,7 @@ class Screenshots(QObject):
             ("17-patient-communication", None, self._patient_log),
             (None, lambda: self._open_patient_on("documents"), None),
             ("18-patient-documents", None, self._patient_window),
+            *PatientShots(self).steps(),
             ("19-schedule-closed-day", self._closed_day, self._plain),
             (None, lambda: window.help.show_shortcuts(), None),
             ("20-keyboard-shortcuts", None, lambda: self._over_window(window.help.sheet)),

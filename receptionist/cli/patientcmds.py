@@ -94,6 +94,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "birth date and gender",
     )
     p.add_argument(
+        "--clear-alert", action="store_true", help="remove the patient's front-desk alert"
+    )
+    p.add_argument(
         "--allow-duplicate",
         action="store_true",
         help="save even if the change makes the patient look like another",
@@ -117,6 +120,13 @@ def _field_options(p: argparse.ArgumentParser, *, adding: bool) -> None:
     channel: dict[str, Any] = {"choices": ("sms", "whatsapp", "email")} if adding else {}
     p.add_argument("--channel", help="preferred channel: sms, whatsapp or email", **channel)
     p.add_argument("--notes", default=blank, help="notes (up to 1 MB)")
+    p.add_argument(
+        "--alert",
+        default=blank,
+        metavar="TEXT",
+        help="front-desk alert shown on the schedule and when booking, one line of up "
+        'to 200 characters, e.g. "needs wheelchair access"',
+    )
     p.add_argument(
         "--consent",
         action="append",
@@ -272,7 +282,7 @@ def cmd_add(app: App) -> int:
     fields = {
         "email": a.email, "national_id": a.national_id, "birth_date": a.birth_date,
         "gender": a.gender, "address": a.address, "preferred_language": a.language,
-        "preferred_channel": a.channel, "notes": a.notes,
+        "preferred_channel": a.channel, "notes": a.notes, "alert": a.alert,
     }  # fmt: skip
     new = NewPatient(
         a.given_name,
@@ -372,15 +382,18 @@ def _shown(record: PatientRecord, app: App) -> dict[str, Any]:
 
 _SHOWN_FIELDS = (
     "phone", "email", "national_id", "birth_date", "gender", "preferred_language",
-    "preferred_channel", "address", "notes",
+    "preferred_channel", "address", "notes", "alert",
 )  # fmt: skip
+
+
+_CAPTION = {"alert": "front-desk alert"}
 
 
 def _text(data: Mapping[str, Any]) -> str:
     lines = [f"{data['number']}  {data['given_name']} {data['family_name']}"]
     for key in _SHOWN_FIELDS:
-        if data[key]:
-            lines.append(f"  {key.replace('_', ' ')}: {data[key]}")
+        if data.get(key):
+            lines.append(f"  {_CAPTION.get(key, key.replace('_', ' '))}: {data[key]}")
     given = [k for k, v in data["consents"].items() if v]
     lines.append(f"  consents: {', '.join(given) or 'none'}")
     for x in data.get("appointments", ()):
@@ -400,6 +413,9 @@ _NOTHING = Text(
 )
 
 
+_ALERT_TWICE = Text(QT_TRANSLATE_NOOP("core", "Give --alert TEXT or --clear-alert, not both."))
+
+
 def cmd_update(app: App) -> int:
     a = app.args
     _from_json(a, ("consents", "withdraw"))
@@ -407,8 +423,12 @@ def cmd_update(app: App) -> int:
         "given_name": a.given_name, "family_name": a.family_name, "phone": a.phone,
         "email": a.email, "national_id": a.national_id, "birth_date": a.birth_date,
         "gender": a.gender, "address": a.address, "preferred_language": a.language,
-        "preferred_channel": a.channel, "notes": a.notes,
+        "preferred_channel": a.channel, "notes": a.notes, "alert": a.alert,
     }  # fmt: skip
+    if a.clear_alert:
+        if a.alert:
+            raise ValidationError("clear-alert", _ALERT_TWICE)
+        given["alert"] = ""
     changes = {k: v for k, v in given.items() if v is not None}
     decisions = _decisions(a.consent, a.withdraw)
     if not changes and not decisions:

@@ -105,6 +105,22 @@ def tr_national_id(rng: random.Random) -> str:
     return "".join(map(str, d))
 
 
+# Front-desk alerts of the demo: one patient in ALERT_EVERY has one (chosen by number,
+# not by the random stream, so every other value of the demo stays as it was).
+ALERT_EVERY = 29
+DEMO_ALERTS = (
+    "Needs wheelchair access",
+    "Pays by insurance: Anadolu Sigorta",
+    "Hard of hearing: face them and speak clearly",
+    "Comes with an interpreter (Arabic)",
+    "Latex allergy: tell the nurse",
+)
+
+
+def _alert(i: int) -> str:
+    return DEMO_ALERTS[(i // ALERT_EVERY) % len(DEMO_ALERTS)] if i % ALERT_EVERY == 0 else ""
+
+
 def _patients(
     rng: random.Random, n: int, device_code: str, now: datetime
 ) -> Iterator[dict[str, Any]]:
@@ -130,6 +146,7 @@ def _patients(
             email=email,
             address="",
             notes="",
+            alert=_alert(i),
             preferred_language=rng.choice(("tr", "tr", "ar", "en")),
             preferred_channel=rng.choice(("sms", "whatsapp", "email", None)),
             sort_key=sort_key(given, family),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receptionist.models.base import Base, Synced
@@ -19,6 +19,8 @@ class Patient(Synced, Base):
         Index("ix_patient_email", "email"),
         Index("ix_patient_birth_date", "birth_date"),
         Index("ix_patient_sort_key", "sort_key", "search_rowid"),
+        # The few patients with a front-desk alert (receptionist.schedule.alerts).
+        Index("ix_patient_alert", "id", sqlite_where=text("alert <> ''")),
     )
 
     # Local to this file, never synced: the search index's place and name key.
@@ -40,6 +42,9 @@ class Patient(Synced, Base):
     preferred_language: Mapped[str | None] = mapped_column(String(16), default=None)
     preferred_channel: Mapped[str | None] = mapped_column(String(16), default=None)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The front-desk alert: one short line the desk must see when booking or receiving
+    # the patient ("needs wheelchair access"); "" for none. Patient data: synced sealed.
+    alert: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Folded "family<U+001F>given" (receptionist.patients.searchindex.sort_key): the order of
     # search_rowid, and the name part of the duplicate check. Never edited directly.
     sort_key: Mapped[str] = mapped_column(Text, default="")

@@ -108,7 +108,9 @@ class PatientRecord:
 
 def row_of(patient: Patient) -> PatientRow:
     name = f"{patient.given_name} {patient.family_name}".strip()
-    return PatientRow(patient.id, patient.number, name, patient.phone, patient.birth_date)
+    return PatientRow(
+        patient.id, patient.number, name, patient.phone, patient.birth_date, patient.alert or ""
+    )
 
 
 def find(

@@ -15,6 +15,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from receptionist.errors import ValidationError
+from receptionist.freetext import printable
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 MIN_DIGITS = 4  # the shortest run of digits a search looks for
@@ -119,3 +120,25 @@ def query_digits(query: str, region: str) -> str:
         if phonenumbers.is_valid_number(number):
             return str(phonenumbers.format_number(number, PhoneNumberFormat.E164)).lstrip("+")
     return digits
+
+
+def display_phone(stored: str | None, region: str) -> str:
+    """A stored (E.164) number as a person reads it: in the national format of the
+    clinic's ``region`` when it is a number of that country ("0532 123 45 67"), else
+    in the international format ("+44 20 7946 0958"). What does not parse (text stored
+    before the rules) is given back as stored, through ``printable``; "" for none.
+    Every place that shows a number to a person uses this; storage and search keep
+    E.164."""
+    if not stored:
+        return ""
+    try:
+        number = phonenumbers.parse(stored, None)
+    except NumberParseException:
+        return printable(stored, lines=False)
+    home = phonenumbers.country_code_for_region(region.upper()) if region else 0
+    style = (
+        PhoneNumberFormat.NATIONAL
+        if number.country_code == home
+        else PhoneNumberFormat.INTERNATIONAL
+    )
+    return str(phonenumbers.format_number(number, style))

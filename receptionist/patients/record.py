@@ -111,6 +111,7 @@ def create_patient(
     preferred_language: str | None = None,
     preferred_channel: str | None = None,
     notes: str = "",
+    alert: str = "",
     consents: Mapping[str, bool] | None = None,
     allow_duplicate: bool = False,
 ) -> Patient:
@@ -121,7 +122,7 @@ def create_patient(
         "given_name": given_name, "family_name": family_name, "phone": phone, "email": email,
         "national_id": national_id, "birth_date": birth_date, "gender": gender,
         "address": address, "preferred_language": preferred_language,
-        "preferred_channel": preferred_channel, "notes": notes,
+        "preferred_channel": preferred_channel, "notes": notes, "alert": alert,
     }  # fmt: skip
     cleaned = validation.clean(fields, region=region, today=today)
     decisions = check_decisions(consents or {})

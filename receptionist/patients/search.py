@@ -82,6 +82,7 @@ class PatientRow:
     display_name: str
     phone: str | None
     birth_date: date | None
+    alert: str = ""  # the front-desk alert, shown when the patient is picked to book
 
 
 _COLUMNS = (
@@ -91,13 +92,14 @@ _COLUMNS = (
     Patient.family_name,
     Patient.phone,
     Patient.birth_date,
+    Patient.alert,
     Patient.search_rowid,
 )
 
 
 def _row(r: Any) -> PatientRow:
     display = f"{r.given_name} {r.family_name}".strip()
-    return PatientRow(r.id, r.number, display, r.phone, r.birth_date)
+    return PatientRow(r.id, r.number, display, r.phone, r.birth_date, r.alert or "")
 
 
 def clinic_region(session: Session) -> str:

@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 
 from receptionist.errors import ValidationError
-from receptionist.freetext import has_controls, refuse_controls
+from receptionist.freetext import LABELS as FREETEXT_LABELS
+from receptionist.freetext import clean_text, has_controls, refuse_controls
 from receptionist.patients.phones import normalise_phone
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -28,6 +29,7 @@ EARLIEST_BIRTH = date(1900, 1, 1)
 GENDERS = ("female", "male", "other")
 CHANNELS = ("sms", "whatsapp", "email")
 MAX_NATIONAL_ID = 32
+MAX_ALERT = 200  # one line the desk reads at a glance on a card
 
 _EMAIL_LOCAL = re.compile(r"^[^\s@\x00-\x1f\x7f\"(),:;<>\[\\\]]{1,64}$")
 _EMAIL_LABEL = re.compile(r"^(?!-)[\w-]{1,63}(?<!-)$")
@@ -47,6 +49,7 @@ LABELS: dict[str, Text] = {
     "preferred_language": Text(QT_TRANSLATE_NOOP("core", "preferred language")),
     "preferred_channel": Text(QT_TRANSLATE_NOOP("core", "preferred channel")),
     "notes": Text(QT_TRANSLATE_NOOP("core", "notes")),
+    "alert": FREETEXT_LABELS["alert"],
 }
 
 
@@ -300,6 +303,16 @@ def address(value: object) -> str:
     return typed
 
 
+def alert(value: object) -> str:
+    """The front-desk alert: one line of at most :data:`MAX_ALERT` characters, no control
+    character, line break or direction override (:mod:`receptionist.freetext`); blank
+    or None clears it."""
+    if value is None:
+        return ""
+    stripped = value.strip() if isinstance(value, str) else value
+    return clean_text(stripped, "alert", MAX_ALERT, lines=False)
+
+
 def phone(value: object, region: str) -> str | None:
     raw = optional_text("phone", value)
     return None if raw is None else normalise_phone(raw, region)
@@ -317,6 +330,7 @@ FIELDS = (
     "preferred_language",
     "preferred_channel",
     "notes",
+    "alert",
 )
 
 
@@ -334,6 +348,7 @@ def clean(fields: Mapping[str, object], *, region: str, today: date) -> dict[str
         "preferred_language": language,
         "preferred_channel": lambda v: choice("preferred_channel", v, CHANNELS),
         "notes": notes,
+        "alert": alert,
     }
     cleaned: dict[str, object] = {}
     for field, value in fields.items():

@@ -21,7 +21,9 @@ from receptionist.context import Ctx
 from receptionist.errors import PermissionDenied
 from receptionist.models import Room, from_micros, to_micros
 from receptionist.schedule import hours
+from receptionist.schedule.alerts import window_alerts
 from receptionist.schedule.cards import NO_ROOM, AgendaItem, appointments, check_window, dbapi
+from receptionist.settings.clinic import PHONE_REGION
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 ColumnKind = Literal["provider", "room"]
@@ -34,6 +36,8 @@ class ClinicInfo:
     timezone: str
     slot_minutes: int
     wait_alert_minutes: int = 15  # the today board warns after this much waiting
+    # Whose phone numbers are shown in national form ("ZZ": none, before set-up).
+    phone_region: str = "ZZ"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -74,6 +78,8 @@ class Agenda:
     working: dict[str, list[Interval]] = field(default_factory=dict)
     blocked: dict[str, list[Block]] = field(default_factory=dict)
     providers: dict[str, str] = field(default_factory=dict)  # every provider's name, by id
+    # The front-desk alert of each card whose patient has one, by appointment id.
+    alerts: dict[str, str] = field(default_factory=dict)
 
 
 def clinic_info(session: Session) -> ClinicInfo:
@@ -87,6 +93,7 @@ _CLINIC_KEYS = (
     "schedule.slot_minutes",
     "desk.wait_alert_minutes",
     "schedule.opening_hours",
+    "clinic.phone_region",
 )
 _CLINIC_SQL = (
     "SELECT key, value FROM clinic_setting WHERE deleted_at IS NULL AND key IN ("
@@ -107,7 +114,8 @@ def _read_clinic(session: Session) -> tuple[ClinicInfo, hours.Week | None]:
     slot = json.loads(found.get("schedule.slot_minutes", "15"))
     wait_alert = json.loads(found.get("desk.wait_alert_minutes", "15"))
     week = hours.parse_week_json(found.get("schedule.opening_hours"))
-    return ClinicInfo(name, timezone, slot or 15, wait_alert or 15), week
+    region = json.loads(found.get("clinic.phone_region", "null")) or PHONE_REGION.default
+    return ClinicInfo(name, timezone, slot or 15, wait_alert or 15, str(region).upper()), week
 
 
 def providers(session: Session) -> list[Column]:
@@ -241,7 +249,10 @@ def load(
     # Room columns hold anyone's cards: they name the provider.
     everyone = staff if kind == "provider" else _staff(session, active_only=False)
     names = {p.id: p.name for p in everyone}
-    return Agenda(open_.info, kind, start_utc, end_utc, columns, items, working, blocked, names)
+    alerts = window_alerts(session, start_utc, end_utc)
+    return Agenda(
+        open_.info, kind, start_utc, end_utc, columns, items, working, blocked, names, alerts
+    )
 
 
 OPEN_DAY_SEARCH = 28  # how far ahead the next open day is looked for

@@ -255,8 +255,9 @@ def candidate(session: Session, ctx: Ctx, entry_id: str) -> Candidate:
     entry = _active(session, entry_id)
     patient = records.live(session, Patient, entry.patient_id, _NO_PATIENT)
     row = PatientRow(
-        patient.id, patient.number, patient.display_name, patient.phone, patient.birth_date
-    )
+        patient.id, patient.number, patient.display_name, patient.phone, patient.birth_date,
+        patient.alert or "",
+    )  # fmt: skip
     return Candidate(row_of(session, entry), row)
 
 

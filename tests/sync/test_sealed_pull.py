@@ -95,7 +95,10 @@ def test_a_record_changed_or_swapped_on_the_endpoint_is_refused_and_nothing_appl
         b.db.close()
 
 
-MARKERS = ["Zebulonia", "Quillfeatherby", "9876543", "Allergic to marker-penicillin"]
+MARKERS = [
+    "Zebulonia", "Quillfeatherby", "9876543", "Allergic to marker-penicillin",
+    "Wheelchair-marker-ramp",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -109,7 +112,7 @@ def test_a_dump_of_the_endpoints_postgresql_holds_no_patient_data(
         with a.db.write() as s:
             patients.create_patient(
                 s, a.admin(), given_name=MARKERS[0], family_name=MARKERS[1],
-                phone="0532 987 65 43", notes=MARKERS[3],
+                phone="0532 987 65 43", notes=MARKERS[3], alert=MARKERS[4],
             )  # fmt: skip
         cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
         assert cloud.sync_once(a.db, clock).uploaded > 5

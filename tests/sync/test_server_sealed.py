@@ -28,6 +28,7 @@ MARKERS = {
     "address": "Plovercrest Sokak",
     "patient note": "Allergic to marker-penicillin",
     "appointment note": "Bring the marker X-ray",
+    "front-desk alert": "Needs marker-wheelchair ramp",
 }
 
 
@@ -45,6 +46,7 @@ def pc_records(db: Database, ctx: Ctx, first_pc: Joined) -> list[dict[str, objec
             s, ctx, given_name=MARKERS["given name"], family_name=MARKERS["family name"],
             phone="0532 987 65 43", email=MARKERS["e-mail"], address=MARKERS["address"] + " 4",
             notes=MARKERS["patient note"], consents={"reminder_sms": True},
+            alert=MARKERS["front-desk alert"],
         ).id  # fmt: skip
         booking.book(
             s, ctx, patient_id=patient, provider_id=doctor, service_id=service, room_id=room,

@@ -11,7 +11,11 @@ import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
+from receptionist.context import Actor, Ctx
 from receptionist.errors import InstanceLocked
+from receptionist.patients import record as patients
+from receptionist.patients.search import rebuild_search_index, search_patients
+from receptionist.store.storage import Database
 from ui.display import display_problem
 from ui.launch import lock_after_seconds, parse_args
 from ui.mainwindow import MainWindow
@@ -129,7 +133,24 @@ def test_the_folder_and_lock_the_app_makes_are_owner_only(qtbot: QtBot, tmp_path
     assert stat.S_IMODE((root / "app.lock").stat().st_mode) == 0o600
 
 
+def _give_an_alert(window: MainWindow) -> None:
+    """Zeynep Kaya (on the day's schedule) gets a front-desk alert, for its two screens."""
+    desk = window.desk
+    admin = Ctx(Actor(user_id=None, role="admin", source="cli"), desk.clock)
+
+    def write(db: Database) -> None:
+        with db.write() as s:
+            rebuild_search_index(s)
+            (zeynep,) = [r for r in search_patients(s, admin, "zeynep kaya")]
+            patients.update_patient(s, admin, zeynep.id, alert="Needs wheelchair access")
+
+    desk.tasks.run(lambda: write(desk.tasks.database())).result(timeout=30)
+
+
 def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    _give_an_alert(window)
+    with qtbot.waitSignal(window.model.loaded, timeout=10_000):
+        window.model.reload()
     shots = Screenshots(tmp_path / "shots")
     points = window.font().pointSizeF()
     with qtbot.waitSignal(shots.done, timeout=30_000) as done:
@@ -161,6 +182,8 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "20-keyboard-shortcuts.png",
         "21-larger-text.png",
         "22-larger-text-settings.png",
+        "23-patient-window-with-book-and-alert.png",
+        "24-booking-with-patient-alert.png",
     ]
     day = QImage(str(tmp_path / "shots" / "01-schedule-day.png"))
     assert (day.width(), day.height()) == (1366, 768)
@@ -187,4 +210,4 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.png"))) == 24
+    assert len(list((tmp_path / "out").glob("*.png"))) == 26

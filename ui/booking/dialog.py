@@ -39,6 +39,7 @@ from receptionist.ops.patients import PatientRow
 from .. import messages
 from ..coretext import translated
 from ..desk import Desk
+from ..patients.alertlabel import alert_label, show_alert
 from ..tasks import DbOp
 from .asked import AskedTime, service_label
 from .conflictpanel import ConflictPanel
@@ -83,6 +84,7 @@ class BookingDialog(QDialog):
 
     def _build(self) -> None:
         self.picker = PatientPicker(self.desk, self)
+        self.alert = alert_label(self, "bookingPatientAlert")  # the picked patient's
         self.new_button = QPushButton(self.tr("&New patient…"), self)
         self.new_button.setObjectName("newPatientButton")
         self.new_button.setToolTip(self.tr("Add a patient who is not on file yet (Alt+N)"))
@@ -159,6 +161,7 @@ class BookingDialog(QDialog):
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.picker)
+        column.addWidget(self.alert)
         row = QHBoxLayout()
         row.addWidget(self.new_button)
         row.addStretch(1)
@@ -211,6 +214,7 @@ class BookingDialog(QDialog):
             self.picker.query.setFocus()
 
     def _patient_chosen(self, row: PatientRow | None) -> None:
+        show_alert(self.alert, row.alert if row is not None else "")
         if row is not None:
             self.service.setFocus()
         self.refresh_slots()

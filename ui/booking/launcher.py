@@ -7,7 +7,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
 
 from receptionist.patients.search import PatientRow
 
@@ -17,6 +17,14 @@ from ..schedule.model import ScheduleModel
 from .dialog import BookingDialog
 
 DialogFactory = Callable[..., BookingDialog]
+
+
+def active_patient() -> PatientRow | None:
+    """The patient of the active window when it is one patient's (it has a
+    ``booking_patient()``, as the patient window does); else None."""
+    pick = getattr(QApplication.activeWindow(), "booking_patient", None)
+    found = pick() if callable(pick) else None
+    return found if isinstance(found, PatientRow) else None
 
 
 class BookingLauncher(QObject):
@@ -39,7 +47,8 @@ class BookingLauncher(QObject):
         native = self.action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         self.action.setToolTip(self.tr("Book an appointment ({0})").format(native))
         self.action.setStatusTip(self.tr("Book an appointment"))
-        self.action.triggered.connect(lambda: self.open())
+        # From a patient's window, Ctrl+N books that patient.
+        self.action.triggered.connect(lambda: self.open(patient=active_patient()))
         window.addAction(self.action)
 
     def add_to_menu_of(self, neighbour: QAction) -> None:

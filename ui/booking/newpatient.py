@@ -141,7 +141,7 @@ class NewPatientForm(QFrame):
     def _offer(self, dup: Duplicates) -> None:
         self.matches.clear()
         for row in dup.matches:
-            item = QListWidgetItem(describe(row), self.matches)
+            item = QListWidgetItem(describe(row, self.desk.clinic.phone_region), self.matches)
             item.setData(Qt.ItemDataRole.UserRole, row)
         self.matches.setCurrentRow(0)
         self.warning.setText(translated(dup.message))

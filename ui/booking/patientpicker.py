@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 from receptionist.freetext import printable
 from receptionist.ops import patients
 from receptionist.ops.patients import PatientRow
+from receptionist.patients.phones import display_phone
 
 from .. import messages
 from ..desk import Desk
@@ -27,8 +28,10 @@ SEARCH_LIMIT = 20
 PICK_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
-def describe(row: PatientRow) -> str:
-    parts = [row.display_name, row.number, row.phone or "", short_date(row.birth_date)]
+def describe(row: PatientRow, region: str) -> str:
+    """The patient in one line: name, number, phone (as read in ``region``), birth date."""
+    phone = display_phone(row.phone, region)
+    parts = [row.display_name, row.number, phone, short_date(row.birth_date)]
     return printable("  ·  ".join(p for p in parts if p), lines=False)
 
 
@@ -98,7 +101,7 @@ class PatientPicker(QWidget):
     def _show_results(self, rows: list[PatientRow]) -> None:
         self.results.clear()
         for row in rows:
-            item = QListWidgetItem(describe(row), self.results)
+            item = QListWidgetItem(describe(row, self.desk.clinic.phone_region), self.results)
             item.setData(Qt.ItemDataRole.UserRole, row)
         self.results.setVisible(bool(rows))
         shown = min(len(rows), ROWS_SHOWN)
@@ -141,7 +144,7 @@ class PatientPicker(QWidget):
         self.query.setText(printable(row.display_name, lines=False))
         self.results.clear()
         self.results.hide()
-        self._say(self.tr("Patient: {0}").format(describe(row)))
+        self._say(self.tr("Patient: {0}").format(describe(row, self.desk.clinic.phone_region)))
         self.chosen.emit(row)
 
     def _say(self, text: str) -> None:

@@ -119,7 +119,7 @@ class Conflicts(QObject):
         self._open(dialog)
 
     def ask_call(self, conflict: ConflictView) -> None:
-        dialog = CallDialog(conflict, self._panel())
+        dialog = CallDialog(conflict, self._panel(), self.desk.clinic.phone_region)
         dialog.accepted.connect(lambda: self._resolve(conflict.id, Resolution("call"), None))
         self._open(dialog)
 

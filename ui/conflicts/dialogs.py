@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from receptionist.freetext import printable
 from receptionist.ops.conflicts import ConflictView, Side
+from receptionist.patients.phones import display_phone
 
 from ..booking.freetimes import FreeTimes
 from ..desk import Desk
@@ -108,13 +109,13 @@ class CallDialog(_Asking):
     """Call the patient: each side's patient and phone; OK notes the call (the conflict
     stays open until someone moves, cancels or keeps both)."""
 
-    def __init__(self, conflict: ConflictView, parent: QWidget | None) -> None:
+    def __init__(self, conflict: ConflictView, parent: QWidget | None, region: str = "ZZ") -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Call the patient"))
         self.setObjectName("conflictCallDialog")
         for side in conflict.sides:
             who = printable(side.patient, lines=False) or self.tr("a patient not on this PC")
-            phone = printable(side.phone, lines=False) or self.tr("no phone on file")
+            phone = display_phone(side.phone, region) or self.tr("no phone on file")
             line = QLabel(self.tr("{0}: {1} — {2}").format(side.label, who, phone), self)
             line.setObjectName(f"conflictPhone{side.label}")
             self.layout_.addWidget(line)

@@ -3,6 +3,11 @@
 The form edits text; the core cleans and checks it. ``changes`` is what differs from
 the record as loaded, and ``show_error(field, text)`` puts the core's
 ValidationError under the field it names.
+
+Values are shown as a person reads them and sent back as the core stores them: the
+phone in the clinic's national format (``display_phone``), the birth date as lists
+show dates ("23 Jul 1996", which is sent as ISO; ISO typed is taken too), the
+preferred language by its name ("Türkçe", kept as its code "tr").
 """
 
 from __future__ import annotations
@@ -22,8 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.freetext import printable
+from receptionist.patients.phones import display_phone
 
 from ..fielderrors import FieldErrors, add_row, error_line
+from .languages import language_choices, language_name
+from .table import parse_date, short_date
 
 Editor = QLineEdit | QComboBox | QPlainTextEdit
 
@@ -43,6 +51,7 @@ class DemographicsForm(QWidget, FieldErrors):
         self.errors: dict[str, QLabel] = {}
         self.captions: dict[str, str] = {}
         self._loaded: dict[str, str] = {}
+        self.region = "ZZ"  # the clinic's phone region: its numbers show in national form
         self.layout_ = QFormLayout(self)
         self.layout_.setContentsMargins(12, 12, 12, 12)
         self.layout_.setVerticalSpacing(6)
@@ -51,11 +60,14 @@ class DemographicsForm(QWidget, FieldErrors):
         self._line("phone", self.tr("&Phone"), self.tr("e.g. 0532 123 45 67"))
         self._line("email", self.tr("&E-mail"))
         self._line("national_id", self.tr("N&ational ID"))
-        self._line("birth_date", self.tr("&Birth date"), self.tr("YYYY-MM-DD"))
+        example = short_date(date(1996, 7, 23))
+        self._line("birth_date", self.tr("&Birth date"), self.tr("e.g. {0}").format(example))
         self._choice("gender", self.tr("Ge&nder"), self._genders())
         self._line("address", self.tr("Addre&ss"))
-        self._line("preferred_language", self.tr("&Language"), self.tr("e.g. tr, ar, en"))
+        languages = [("", self.tr("Not recorded")), *language_choices()]
+        self._choice("preferred_language", self.tr("&Language"), languages)
         self._choice("preferred_channel", self.tr("&Reminders by"), self._channels())
+        self._line("alert", self.tr("Front-des&k alert"), self.tr("e.g. needs wheelchair access"))
         self.notes_page = self._notes()
 
     def _genders(self) -> list[tuple[str, str]]:
@@ -119,15 +131,25 @@ class DemographicsForm(QWidget, FieldErrors):
     def set_value(self, field: str, value: object) -> None:
         """Show ``value`` in its editor; control characters and direction overrides saved
         before they were refused are shown as visible escapes (and saved so if edited)."""
-        text, editor = printable(as_text(value)), self.editors[field]
+        text, editor = self._shown(field, value), self.editors[field]
         if isinstance(editor, QComboBox):
             found = editor.findData(text)
+            if found < 0 and text and field == "preferred_language":  # not among the usual
+                editor.addItem(language_name(text), text)
+                found = editor.count() - 1
             editor.setCurrentIndex(max(found, 0))
         elif isinstance(editor, QPlainTextEdit):
             editor.setPlainText(text)
         else:
             editor.setText(text)
         self._loaded[field] = self.value(field)
+
+    def _shown(self, field: str, value: object) -> str:
+        if field == "phone":
+            return display_phone(value if isinstance(value, str) else None, self.region)
+        if field == "birth_date" and isinstance(value, date):
+            return short_date(value)
+        return printable(as_text(value))
 
     def load(self, fields: Mapping[str, object], only: tuple[str, ...] | None = None) -> None:
         for field in only or tuple(self.editors):
@@ -137,4 +159,8 @@ class DemographicsForm(QWidget, FieldErrors):
     def changes(self) -> dict[str, str]:
         """Fields whose text differs from the record as loaded."""
         now = {f: self.value(f) for f in self.editors}
-        return {f: v for f, v in now.items() if v != self._loaded.get(f)}
+        changed = {f: v for f, v in now.items() if v != self._loaded.get(f)}
+        typed = parse_date(changed.get("birth_date", ""))
+        if typed is not None:  # as the core takes it; other text goes as typed, to be refused
+            changed["birth_date"] = typed.isoformat()
+        return changed

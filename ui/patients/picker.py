@@ -46,6 +46,7 @@ class PatientPicker(QWidget):
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.desk = desk
         self.finder = PatientFinder(desk, self)
         self._shown_query = ""
         self._enter_pending = False
@@ -91,6 +92,7 @@ class PatientPicker(QWidget):
         return table
 
     def _show(self, query: str, rows: list[PatientRow]) -> None:
+        self.model.region = self.desk.clinic.phone_region
         self.model.set_rows(rows)
         self._shown_query = query
         if rows:
@@ -117,6 +119,13 @@ class PatientPicker(QWidget):
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.chosen.emit(str(index.data(ID_ROLE)))
+
+    def current_row(self) -> PatientRow | None:
+        """The highlighted patient (the first found, if none is highlighted)."""
+        index = self.table.currentIndex()
+        if not index.isValid() and self.model.rowCount() > 0:
+            index = self.model.index(0, 0)
+        return self.model.row_at(index.row()) if index.isValid() else None
 
     def choose_current(self) -> None:
         index = self.table.currentIndex()

@@ -1,4 +1,10 @@
-"""The Patients window: find anyone on file and open their record."""
+"""Find patients (Ctrl+P): a list to browse, beside the records it opens.
+
+Its role beside quick find (Ctrl+K, which jumps to one patient and closes): it stays
+open (modeless) with up to 100 patients in columns - number, name, phone, birth date -
+to look through, narrow by typing more, and open one record after another. Both offer
+Book and New patient.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from ..desk import Desk
+from .actionrow import PatientActions
 from .picker import PatientPicker
 
 
@@ -13,37 +20,42 @@ class PatientSearch(QDialog):
     """Modeless: it stays open beside the records it opens."""
 
     openRequested = Signal(str)  # patient id
+    bookRequested = Signal(object)  # the PatientRow to book
+    newRequested = Signal(str)  # what was typed
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("patientSearch")
-        self.setWindowTitle(self.tr("Patients"))
-        self.setAccessibleName(self.tr("Patients"))
-        heading = QLabel(self.tr("Find a patient"), self)
+        self.setWindowTitle(self.tr("Find patients"))
+        self.setAccessibleName(self.tr("Find patients"))
+        heading = QLabel(self.tr("Find patients"), self)
         heading.setObjectName("dialogHeading")
+        role = QLabel(
+            self.tr(
+                "Browse the patients on file: type part of a name, a phone or a number to "
+                "narrow the list; this window stays open beside the records you open."
+            ),
+            self,
+        )
+        role.setObjectName("dialogHint")
+        role.setWordWrap(True)
         self.picker = PatientPicker(desk, self)
         buttons = QDialogButtonBox(self)
-        self.open_button = buttons.addButton(
-            self.tr("&Open"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.open_button.setAccessibleName(self.tr("Open the highlighted patient"))
-        self.open_button.setAutoDefault(False)
+        self.actions_ = PatientActions(self.picker, buttons)
+        self.open_button = self.actions_.open
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         close.setAutoDefault(False)
-        buttons.accepted.connect(self.picker.choose_current)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
         layout.addWidget(heading)
+        layout.addWidget(role)
         layout.addWidget(self.picker, 1)
         layout.addWidget(buttons)
         self.picker.chosen.connect(self.openRequested)
-        self.picker.shown.connect(self._sync_button)
-        self._sync_button()
-        self.resize(640, 480)
-
-    def _sync_button(self) -> None:
-        self.open_button.setEnabled(self.picker.model.rowCount() > 0)
+        self.actions_.bookRequested.connect(self.bookRequested)
+        self.actions_.newRequested.connect(self.newRequested)
+        self.resize(720, 520)
 
     def present(self) -> None:
         """Show (or raise) with the cursor in the search field, its text selected."""

@@ -7,9 +7,15 @@ back under the field it names, a likely duplicate is told, and nothing is writte
 consent box records its decision as it is toggled (``ops.patients.consent``). The
 communication log and the documents load when their tab is first shown (and
 again after the record is reopened); they save on their own, not with Save.
+
+"Book…" (and Ctrl+N while this window is active: ``booking_patient`` is what the
+booking launcher asks the active window for) books this patient. The patient's
+front-desk alert shows under the name.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence
@@ -26,12 +32,14 @@ from PySide6.QtWidgets import (
 from receptionist.errors import ValidationError
 from receptionist.freetext import printable
 from receptionist.ops import patients
-from receptionist.ops.patients import Duplicates, PatientRecord
+from receptionist.ops.patients import Duplicates, PatientRecord, PatientRow
+from receptionist.patients.phones import display_phone
 
 from .. import messages
 from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..tasks import DbOp
+from .alertlabel import alert_label, show_alert
 from .commlog import CommLogPage
 from .consentbox import ConsentBox
 from .documents import DocumentsPage
@@ -39,10 +47,15 @@ from .form import DemographicsForm
 from .history import HistoryPage
 
 
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 class PatientWindow(QDialog):
     loaded = Signal()
     saved = Signal(str)  # patient id
     consentSaved = Signal(str, bool)  # purpose, granted
+    bookRequested = Signal(object)  # the PatientRow to book
 
     def __init__(self, desk: Desk, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +67,7 @@ class PatientWindow(QDialog):
         self.heading.setWordWrap(True)  # a 200-character name must not widen the window
         self.summary = QLabel(self)
         self.summary.setObjectName("patientSummary")
+        self.alert = alert_label(self, "patientAlert")
         self.form = DemographicsForm()
         self.consents = ConsentBox(desk.clinic.tz)
         self.history = HistoryPage(desk.clinic.tz)
@@ -66,7 +80,7 @@ class PatientWindow(QDialog):
         self.buttons = self._make_buttons()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
-        for widget in (self.heading, self.summary, self.tabs, self.note, self.buttons):
+        for widget in (self.heading, self.summary, self.alert, self.tabs, self.note, self.buttons):
             layout.addWidget(widget, 1 if widget is self.tabs else 0)
         self.consents.decided.connect(self.decide)
         self.form.edited.connect(self._edited)
@@ -107,6 +121,14 @@ class PatientWindow(QDialog):
         self.save_button.setToolTip(self.tr("Save the changes ({0})").format(native))
         self.save_button.setAccessibleName(self.tr("Save the changes"))
         self.save_button.setDefault(True)
+        self.book_button = buttons.addButton(
+            self.tr("&Book…"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.book_button.setObjectName("bookPatientButton")
+        self.book_button.setToolTip(self.tr("Book an appointment for this patient (Ctrl+N)"))
+        self.book_button.setAccessibleName(self.tr("Book an appointment for this patient"))
+        self.book_button.setAutoDefault(False)
+        self.book_button.clicked.connect(self.book)
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         close.setAutoDefault(False)
         buttons.accepted.connect(self.save)
@@ -116,6 +138,25 @@ class PatientWindow(QDialog):
     def _set_enabled(self, enabled: bool) -> None:
         self.tabs.setEnabled(enabled)
         self.save_button.setEnabled(enabled)
+        self.book_button.setEnabled(enabled)
+
+    # --- booking -----------------------------------------------------------------------
+    def booking_patient(self) -> PatientRow | None:
+        """This patient, to fill in the booking dialog (None until the record is open)."""
+        record = self.record
+        if record is None:
+            return None
+        f = record.fields
+        born = f.get("birth_date")
+        return PatientRow(
+            record.id, record.number, record.display_name, _text_or_none(f.get("phone")),
+            born if isinstance(born, date) else None, str(f.get("alert") or ""),
+        )  # fmt: skip
+
+    def book(self) -> None:
+        patient = self.booking_patient()
+        if patient is not None:
+            self.bookRequested.emit(patient)
 
     def _edited(self) -> None:
         self.note.setText("")
@@ -151,6 +192,7 @@ class PatientWindow(QDialog):
 
     def _show_record(self, record: PatientRecord) -> None:
         self.record = record
+        self.form.region = self.desk.clinic.phone_region
         self.form.load(record.fields)
         self.consents.show_state(record.consents, record.consent_dates)
         self.history.show_visits(record.visits, self.desk.clock.now())
@@ -169,8 +211,11 @@ class PatientWindow(QDialog):
         short = name if len(name) <= 60 else name[:59] + "…"
         self.setWindowTitle(self.tr("{0} – {1}").format(short, record.number))
         self.heading.setText(name)
-        phone = printable(str(record.fields.get("phone") or self.tr("no phone on file")))
-        self.summary.setText(self.tr("Patient {0} · {1}").format(record.number, phone))
+        region = self.desk.clinic.phone_region
+        phone = display_phone(_text_or_none(record.fields.get("phone")), region)
+        said = phone or self.tr("no phone on file")
+        self.summary.setText(self.tr("Patient {0} · {1}").format(record.number, said))
+        show_alert(self.alert, str(record.fields.get("alert") or ""))
 
     def _load_failed(self, exc: BaseException) -> None:
         self.heading.setText(self.tr("This record could not be opened."))

@@ -71,9 +71,14 @@ def details(item: AgendaItem, span: str, who: str = "") -> str:
     return f"{printable(who, lines=False)} · {text}" if who else text
 
 
-def tooltip(item: AgendaItem, span: str, who: str = "") -> str:
-    """The card in full, for its tooltip: name, service and time, status."""
+def tooltip(item: AgendaItem, span: str, who: str = "", alert: str = "") -> str:
+    """The card in full, for its tooltip: name, service and time, status; and the
+    patient's front-desk alert, where they have one (the card shows a mark)."""
     status = look.status_label(item.status)
-    return QCoreApplication.translate("schedule", "{0}\n{1}\n{2}").format(
+    text = QCoreApplication.translate("schedule", "{0}\n{1}\n{2}").format(
         printable(item.patient_name, lines=False), details(item, span, who), status
     )
+    if not alert:
+        return text
+    said = QCoreApplication.translate("schedule", "Alert: {0}")
+    return f"{text}\n{said.format(printable(alert, lines=False))}"

@@ -34,6 +34,7 @@ class Frame:
     pinned: frozenset[str] = frozenset()  # cards on the pinboard, drawn dashed
     who: dict[str, str] = field(default_factory=dict)  # provider names, on room cards
     now: datetime | None = None  # a card whose patient is late says "Late" (look.shown_status)
+    alerts: dict[str, str] = field(default_factory=dict)  # front-desk alerts, by card id
     # The part of the viewport this paint must cover (viewport coordinates); None is
     # all of it. A scroll moves the pixels already drawn and exposes only a strip.
     exposed: QRect | None = None

@@ -128,6 +128,10 @@ class ScheduleModel(QObject):
         """Each provider's name by id, as the window's agenda has them."""
         return self.agenda.providers if self.agenda is not None else {}
 
+    def alerts(self) -> dict[str, str]:
+        """The front-desk alert of each card whose patient has one, by appointment id."""
+        return self.agenda.alerts if self.agenda is not None else {}
+
     def items(self) -> list[Placed]:
         return [card for col in self.columns for card in col.cards]
 

@@ -8,7 +8,7 @@ the scroll offsets; the header and the time gutter stay put.
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
 from . import look
 from .axes import paint_gutter, paint_header
@@ -122,6 +122,21 @@ def _card(p: QPainter, f: Frame, i: int, card: Placed) -> None:
     said = card_text(item, span(card), inner.width(), inner.height(), fonts, who)
     _card_text(p, inner, said, fonts, text)
     _badge(p, rect, inner, said.badge, item.status, fonts)
+    if item.id in f.alerts:
+        _alert_mark(p, rect)
+
+
+def _alert_mark(p: QPainter, rect: QRectF) -> None:
+    """The patient has a front-desk alert (its text is in the tooltip): a dark amber
+    corner over the card's top-left, clear of the name."""
+    size = look.ALERT_MARK
+    corner = QPolygonF(
+        [rect.topLeft(), QPointF(rect.left() + size, rect.top()),
+         QPointF(rect.left(), rect.top() + size)]
+    )  # fmt: skip
+    p.setPen(QPen(look.CARD_TEXT_LIGHT, 1))
+    p.setBrush(look.ALERT)
+    p.drawPolygon(corner)
 
 
 def _ghost(p: QPainter, f: Frame, ghost: Ghost) -> None:

@@ -205,6 +205,7 @@ class ScheduleView(QAbstractScrollArea):
             pinned=frozenset(self.pinned),
             who=self.who(),
             now=now,
+            alerts=self.model.alerts(),
         )
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -387,7 +388,8 @@ class ScheduleView(QAbstractScrollArea):
         if card is None:
             return ""
         item = look.shown_item(card.item, self.clock.now())  # "Late", as the board says
-        return tooltip(item, span(card), self.who().get(card.item.provider_id, ""))
+        who = self.who().get(card.item.provider_id, "")
+        return tooltip(item, span(card), who, self.model.alerts().get(card.item.id, ""))
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
