@@ -119,6 +119,7 @@ OPENERS: dict[str, Opener] = {
     "SettingsDialog": _settings,
     "PatientSearch": lambda _q, w, _i: w.findChild(Patients).show_search(),  # type: ignore[union-attr]
     "QuickFind": lambda _q, w, _i: w.findChild(Patients).show_quick_find(),  # type: ignore[union-attr]
+    "NewPatientDialog": lambda _q, w, _i: w.findChild(Patients).show_new(),  # type: ignore[union-attr]
     "PatientWindow": _patient,
     "BookingDialog": lambda _q, w, _i: w.booking.open(),
     "TodayBoard": lambda _q, w, _i: _front_desk(w).show_board(),

@@ -61,7 +61,7 @@ class DemographicsForm(QWidget, FieldErrors):
         self._line("email", self.tr("&E-mail"))
         self._line("national_id", self.tr("N&ational ID"))
         example = short_date(date(1996, 7, 23))
-        self._line("birth_date", self.tr("&Birth date"), self.tr("e.g. {0}").format(example))
+        self._line("birth_date", self.tr("Birt&h date"), self.tr("e.g. {0}").format(example))
         self._choice("gender", self.tr("Ge&nder"), self._genders())
         self._line("address", self.tr("Addre&ss"))
         languages = [("", self.tr("Not recorded")), *language_choices()]
