@@ -126,6 +126,8 @@ class Screenshots(QObject):
             ("14-waitlist", None, self._waitlist),
             (None, self._open_settings, None),
             ("15-settings-providers", None, self._settings),
+            (None, self._open_settings_google, None),
+            ("15b-settings-google", None, self._settings),
             (None, self._pin, None),
             ("16-pinboard", None, self._pinboard),
             (None, lambda: self._open_patient_on("commlog"), None),
@@ -453,6 +455,12 @@ class Screenshots(QObject):
         assert isinstance(settings, Settings)
         dialog = settings.show_dialog()
         dialog.tabs.setCurrentWidget(dialog.providers)
+
+    def _open_settings_google(self) -> None:
+        assert self.window is not None
+        settings = self.window.findChild(Settings)
+        if isinstance(settings, Settings) and settings.dialog is not None:
+            settings.dialog.tabs.setCurrentWidget(settings.dialog.google)
 
     def _settings(self) -> QPixmap | None:
         assert self.window is not None
