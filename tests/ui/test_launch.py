@@ -183,4 +183,4 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.png"))) == 21
+    assert len(list((tmp_path / "out").glob("*.png"))) == 22
