@@ -22,14 +22,13 @@ from receptionist.ops import appointments
 from receptionist.schedule.undo import Before, Undo
 from receptionist.store.storage import Database
 
-from . import messages
+from . import messages, undo
 from .booking.dialog import BookingDialog
 from .cancel import CancelDialog
 from .mainwindow import MainWindow
 from .patients import Patients
 from .pinboard import Pinboard
 from .quickfind import QuickFind
-from .schedule import look
 from .settings import Settings
 from .signin import SignInDialog
 from .tasks import DbOp
@@ -434,7 +433,7 @@ class Screenshots(QObject):
             item = sample[0].item
             before = Before(item.status, None, "", item.start_utc, item.end_utc,
                             item.provider_id, item.room_id, None, "")  # fmt: skip
-            said = w.tr("Saved: the appointment is now {0}.").format(look.status_label("arrived"))
+            said = undo.saved(item.patient_name, "arrived")
             w.undo.offer(Undo(item.id, "status", before, 0), said)
         picture = self._plain()
         w.undo.drop()

@@ -199,12 +199,13 @@ def test_a_mark_on_the_board_is_undone_by_ctrl_z(
     qtbot.waitUntil(lambda: undo.bar.isVisible(), timeout=10_000)
     assert status(window.desk, a3) == "arrived"
     assert undo.action.isEnabled() and undo.bar.button.isVisible()
-    assert undo.bar.label.text() == "Saved: the appointment is now Arrived."
+    assert undo.bar.label.text() == "Saved: Layla Haddad is now Arrived."  # whose: the Undo's
     assert window.statusBar().currentMessage() == ""  # the message is the one with the button
     qtbot.keyClick(board.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: status(window.desk, a3) == "booked", timeout=10_000)
     assert last_action(window.desk) == "undo_status"
-    qtbot.waitUntil(lambda: any(m.text == "Undone." for m in told), timeout=10_000)
+    again = "Undone: Layla Haddad is Booked again, as before."
+    qtbot.waitUntil(lambda: any(m.text == again for m in told), timeout=10_000)
     assert not undo.bar.isVisible() and not undo.action.isEnabled()  # one press, one undo
     model = board.model
     qtbot.waitUntil(lambda: model.index(model.row_of(a3), STATUS_COLUMN).data() == "Booked")
