@@ -43,6 +43,7 @@ class StatusOps(QObject):
 
     def set_status(self, appointment_id: str, status: str) -> None:
         ctx = self.desk.ctx()
+        undo.starting()
         op = DbOp(
             self.desk.tasks,
             lambda db: undo_ops.set_status(db, ctx, appointment_id, status),
@@ -69,6 +70,7 @@ class StatusOps(QObject):
 
     def cancel(self, appointment_id: str, reason: str) -> None:
         ctx = self.desk.ctx()
+        undo.starting()
         op = DbOp(
             self.desk.tasks,
             lambda db: undo_ops.cancel(db, ctx, appointment_id, reason),

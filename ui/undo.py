@@ -41,6 +41,7 @@ class Offer:
 
 class UndoBridge(QObject):
     offered = Signal(object, str)  # Undo, what was done
+    starting = Signal()  # a new undoable change is on its way to the worker
 
 
 _bridge: UndoBridge | None = None
@@ -65,6 +66,12 @@ def undone(found: AppointmentInfo) -> str:
     return QCoreApplication.translate("undo", "Undone: {0} is {1} again, as before.").format(
         printable(found.patient_name, lines=False), look.status_label(found.status)
     )
+
+
+def starting() -> None:
+    """A new undoable change was asked for: the Undo on offer is withdrawn at once, so a
+    Ctrl+Z pressed before the new change is saved cannot take back the one before it."""
+    bridge().starting.emit()
 
 
 def offer(done: Done, what: str) -> None:
@@ -119,6 +126,7 @@ class UndoKeeper(QObject):
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
         bridge().offered.connect(self.offer)
+        bridge().starting.connect(self.drop)
 
     def offer(self, undo: Undo, what: str) -> None:
         """Offer ``undo``; ``what`` is the status message it belongs to (shown here,

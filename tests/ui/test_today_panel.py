@@ -227,6 +227,22 @@ def test_the_undo_stays_ten_seconds_and_more_by_the_clock(
     assert status(window.desk, seeded.ids["a3"]) == "confirmed"
 
 
+def test_a_ctrl_z_while_the_next_change_is_saved_never_undoes_the_one_before(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded, told: list[messages.Message]
+) -> None:
+    undo, a1, a3 = keeper(window), seeded.ids["a1"], seeded.ids["a3"]
+    window.status_ops.set_status(a3, "confirmed")
+    qtbot.waitUntil(lambda: undo.bar.isVisible(), timeout=10_000)
+    window.status_ops.set_status(a1, "arrived")  # on its way to the worker
+    assert not undo.action.isEnabled() and not undo.bar.isVisible()
+    undo.action.trigger()  # Ctrl+Z at once: nothing to take back yet
+    qtbot.waitUntil(lambda: undo.bar.isVisible(), timeout=10_000)
+    assert undo.bar.label.text() == "Saved: Zeynep Kaya is now Arrived."
+    undo.action.trigger()
+    qtbot.waitUntil(lambda: status(window.desk, a1) == "confirmed", timeout=10_000)
+    assert status(window.desk, a3) == "confirmed"  # the change before stays
+
+
 def test_a_cancel_is_undone_from_the_status_bar_button(
     qtbot: QtBot, window: MainWindow, seeded: Seeded
 ) -> None:

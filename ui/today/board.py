@@ -263,6 +263,7 @@ class TodayBoard(QWidget):
         if appointment_id is None:
             return
         ctx = self.desk.ctx()
+        undo.starting()
         op = DbOp(self.desk.tasks, lambda db: undo_ops.mark(db, ctx, appointment_id, status), self)
         op.success(lambda done: self._marked(appointment_id, status, done)).run()
 
