@@ -130,7 +130,11 @@ class UndoKeeper(QObject):
 
     def offer(self, undo: Undo, what: str) -> None:
         """Offer ``undo``; ``what`` is the status message it belongs to (shown here,
-        in place of the same message's plain text)."""
+        in place of the same message's plain text). Nothing while the window is locked:
+        a change the worker saved after Ctrl+L shows no patient and no button there."""
+        locked = getattr(self.window, "is_locked", None)
+        if callable(locked) and locked():
+            return
         self.current = Offer(undo, what, self.desk.clock.now())
         self.bar.label.setText(printable(what, lines=False))
         self.window.statusBar().clearMessage()

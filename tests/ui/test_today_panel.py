@@ -295,6 +295,19 @@ def test_an_undo_the_core_refuses_is_told(
     assert status(window.desk, a3) == "in_room"
 
 
+def test_a_change_saved_after_the_lock_offers_no_undo_on_the_lock_screen(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded
+) -> None:
+    undo = keeper(window)
+    with qtbot.waitSignal(window.status_ops.saved, timeout=10_000):
+        window.status_ops.set_status(seeded.ids["a3"], "confirmed")
+        window.lock()  # Ctrl+L before the worker answered
+    assert not undo.bar.isVisible() and not undo.action.isEnabled()
+    assert "Layla" not in undo.bar.label.text()  # no name behind the lock either
+    window.unlock()
+    assert not undo.action.isEnabled()
+
+
 def test_the_lock_drops_the_undo(qtbot: QtBot, window: MainWindow, seeded: Seeded) -> None:
     undo = keeper(window)
     window.status_ops.set_status(seeded.ids["a3"], "confirmed")
