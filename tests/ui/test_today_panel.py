@@ -25,6 +25,7 @@ from ui.mainwindow import MainWindow
 from ui.patients import Patients
 from ui.schedule import look
 from ui.schedule.layout import Placed
+from ui.tasks import DbOp
 from ui.today import FrontDesk, TodayBoard, TodayDock
 from ui.today.boardmodel import STATUS_COLUMN
 from ui.undo import UNDO_SECONDS, UndoKeeper
@@ -315,6 +316,23 @@ def test_the_lock_drops_the_undo(qtbot: QtBot, window: MainWindow, seeded: Seede
     window.lock()
     window.unlock()
     assert not undo.bar.isVisible() and not undo.action.isEnabled()
+
+
+def test_open_patient_or_book_next_answered_after_the_lock_opens_nothing(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded
+) -> None:
+    visits, patients = window.findChild(VisitOps), window.findChild(Patients)
+    assert isinstance(visits, VisitOps) and isinstance(patients, Patients)
+    opened: list[object] = []
+    visits.bookingOpened.connect(opened.append)
+    patients.opened.connect(opened.append)
+    visits.open_patient(seeded.ids["a3"])
+    visits.book_next(seeded.ids["a3"])
+    window.lock()  # before the worker answered
+    after: list[object] = []
+    DbOp(window.desk.tasks, lambda db: None, window).success(after.append).run()
+    qtbot.waitUntil(lambda: bool(after), timeout=10_000)  # the answers before it came too
+    assert opened == [] and not patients.windows
 
 
 # --- the card menu of a finished visit; the cancel dialog ------------------------------------
