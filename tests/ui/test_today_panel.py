@@ -393,6 +393,17 @@ def test_a_no_show_is_taken_back_from_its_card(
     # o1 overlapped it all along (two lanes): only a booking made since would refuse it.
 
 
+def test_a_no_show_of_a_day_gone_by_is_not_offered_for_taking_back(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded, clock: FixedClock
+) -> None:
+    o2 = seeded.ids["o2"]
+    finished_menu(qtbot, window, clock, o2, "no_show").close()
+    clock.advance(days=1)  # the schedule still shows that day
+    menu = window.schedule.open_card_menu(card(window, o2), QPoint(0, 0))
+    back = menu.findChild(QAction, "status_take_back")
+    assert back is not None and not back.isEnabled()
+
+
 def test_the_cancel_dialog_names_the_visit_and_keeps_it_by_default(
     qtbot: QtBot, window: MainWindow, seeded: Seeded
 ) -> None:
