@@ -170,9 +170,11 @@ def _extend_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def cmd_connect(app: App) -> int:
     a = app.args
     if a.authorized_user_file:
-        info = service.checked_info(_read(Path(a.authorized_user_file)))
+        info = service.checked_info(
+            service.read_file(Path(a.authorized_user_file), "authorized-user-file")
+        )
     else:
-        _read(Path(a.client_secrets))
+        service.read_file(Path(a.client_secrets), "client-secrets")
         with redirect_stdout(sys.stderr):  # the sign-in address, never in --json output
             info = on_google_thread(lambda: browser_flow(Path(a.client_secrets)))
     with app.database() as db:
@@ -183,18 +185,6 @@ def cmd_connect(app: App) -> int:
         "encrypted. Map each provider next: receptionist google map PROVIDER CALENDAR_ID",
     )
     return 0
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.expanduser().read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        raise ValidationError(
-            "authorized-user-file",
-            Text(
-                QT_TRANSLATE_NOOP("core", "{path} cannot be read; check the path."), path=str(path)
-            ),
-        ) from None
 
 
 def cmd_map(app: App) -> int:

@@ -33,7 +33,7 @@ from receptionist.journal import changefeed
 from receptionist.models import Appointment, AuditEvent
 from receptionist.ops import appointments, undo
 from receptionist.ops.appointments import KEEP, AppointmentInfo, BookRequest, MoveRequest
-from receptionist.schedule import booking
+from receptionist.schedule import blocked, booking
 from receptionist.store.storage import Database
 
 MON = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday; Istanbul is UTC+3
@@ -431,3 +431,45 @@ def test_a_clash_older_than_the_no_show_does_not_keep_it_from_coming_back(
     clock.advance(minutes=20)
     appointments.set_status(db, ctx, booked.id, "no_show")
     assert appointments.set_status(db, ctx, booked.id, "booked").status == "booked"
+
+
+def test_an_override_does_not_let_an_undo_land_on_a_time_booked_since(
+    db: Database, clock: FixedClock, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    """The reason an appointment was once booked over the hours covers the hours, not
+    a patient booked into its old time after it moved away."""
+    late = book(db, ctx, ids, start=at(18), patient_id=ids["omar"], override_reason="After hours")
+    done = undo.move(db, ctx, late.id, MoveRequest(start=at(14)))
+    assert done.undo is not None and done.appointment.override_reason == ""
+    clock.advance(minutes=1)
+    taker = book(db, ctx, ids, start=at(18), override_reason="Only time she can")
+    with pytest.raises(ConflictError, match="cannot be undone"):
+        undo.undo(db, ctx, done.undo)
+    assert appointments.show(db, ctx, late.id).start_utc == at(14)
+    appointments.cancel(db, ctx, taker.id, "Asked to")
+    back = undo.undo(db, ctx, done.undo)  # the hours alone: the kept reason still holds
+    assert (back.start_utc, back.override_reason) == (at(18), "After hours")
+
+
+def test_an_override_covers_a_block_that_was_there_but_not_one_added_since(
+    db: Database, clock: FixedClock, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    def block(start: datetime) -> None:
+        with db.write() as s:
+            blocked.add_blocked_time(
+                s, ctx, start=start, end=start + timedelta(hours=1), provider_id=ids["ayse"]
+            )
+
+    block(at(15))
+    over = book(db, ctx, ids, start=at(15), override_reason="Fits before the meeting")
+    done = undo.move(db, ctx, over.id, MoveRequest(start=at(11)))
+    assert done.undo is not None
+    back = undo.undo(db, ctx, done.undo)  # the block lived beside it before: it may again
+    assert (back.start_utc, back.override_reason) == (at(15), "Fits before the meeting")
+    clock.advance(minutes=1)
+    again = undo.move(db, ctx, over.id, MoveRequest(start=at(11)))
+    clock.advance(minutes=1)
+    block(at(15, 20))  # time off added after the move away
+    assert again.undo is not None
+    with pytest.raises(ConflictError, match="cannot be undone"):
+        undo.undo(db, ctx, again.undo)

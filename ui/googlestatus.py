@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QLocale, QTime, QTimer, Signal
@@ -38,15 +39,16 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("GoogleStatus", text)
 
 
-def words(found: Brief) -> str:
-    """The field's text ("" when Google sync was never set up here or elsewhere)."""
+def words(found: Brief, tz: tzinfo) -> str:
+    """The field's text ("" when Google sync was never set up here or elsewhere); the
+    last sync's time on the clinic's clock (``tz``), as Settings → Google shows it."""
     if found.station.elsewhere:
         return _tr("Google: on PC {0}").format(found.station.elsewhere)
     if not found.connected:
         return _tr("Google: not connected") if found.mapped else ""
     if not found.station.is_here:
         return _tr("Google: no station (Settings → Google)")
-    when = _time(found)
+    when = _time(found, tz)
     return {
         "needs_reconnect": _tr("Google: needs reconnect"),
         "quota": _tr("Google: paused (daily quota)"),
@@ -56,10 +58,10 @@ def words(found: Brief) -> str:
     }.get(found.status, _tr("Google: connected"))
 
 
-def _time(found: Brief) -> str:
+def _time(found: Brief, tz: tzinfo) -> str:
     if found.last_round_at is None:
         return _tr("never")
-    local = found.last_round_at.astimezone()
+    local = found.last_round_at.astimezone(tz)
     return QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
 
 
@@ -119,7 +121,7 @@ class GoogleStatusField(QLabel):
 
     def show_brief(self, found: Brief) -> None:
         self.brief = found
-        text = words(found)
+        text = words(found, self.desk.clinic.tz)
         self.setText(text)
         alert = found.connected and found.status in ("needs_reconnect", "quota", "offline")
         self.setProperty("state", "alert" if alert else "")

@@ -22,7 +22,7 @@ from receptionist.ops import appointments
 from receptionist.schedule.undo import Before, Undo
 from receptionist.store.storage import Database
 
-from . import messages, textsize
+from . import messages, textsize, undo
 from .booking.dialog import BookingDialog
 from .cancel import CancelDialog
 from .mainwindow import MainWindow
@@ -30,7 +30,6 @@ from .patients import Patients
 from .patientshots import PatientShots
 from .pinboard import Pinboard
 from .quickfind import QuickFind
-from .schedule import look
 from .settings import Settings
 from .signin import SignInDialog
 from .tasks import DbOp
@@ -127,6 +126,8 @@ class Screenshots(QObject):
             ("14-waitlist", None, self._waitlist),
             (None, self._open_settings, None),
             ("15-settings-providers", None, self._settings),
+            (None, self._open_settings_google, None),
+            ("15b-settings-google", None, self._settings),
             (None, self._pin, None),
             ("16-pinboard", None, self._pinboard),
             (None, lambda: self._open_patient_on("commlog"), None),
@@ -439,7 +440,7 @@ class Screenshots(QObject):
             item = sample[0].item
             before = Before(item.status, None, "", item.start_utc, item.end_utc,
                             item.provider_id, item.room_id, None, "")  # fmt: skip
-            said = w.tr("Saved: the appointment is now {0}.").format(look.status_label("arrived"))
+            said = undo.saved(item.patient_name, "arrived")
             w.undo.offer(Undo(item.id, "status", before, 0), said)
         picture = self._plain()
         w.undo.drop()
@@ -460,6 +461,12 @@ class Screenshots(QObject):
         assert isinstance(settings, Settings)
         dialog = settings.show_dialog()
         dialog.tabs.setCurrentWidget(dialog.providers)
+
+    def _open_settings_google(self) -> None:
+        assert self.window is not None
+        settings = self.window.findChild(Settings)
+        if isinstance(settings, Settings) and settings.dialog is not None:
+            settings.dialog.tabs.setCurrentWidget(settings.dialog.google)
 
     def _settings(self) -> QPixmap | None:
         assert self.window is not None

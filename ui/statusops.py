@@ -14,7 +14,6 @@ from receptionist.schedule.cards import AgendaItem
 from . import messages, undo
 from .cancel import CancelDialog
 from .desk import Desk
-from .schedule import look
 from .schedule.model import ScheduleModel
 from .tasks import DbOp
 
@@ -44,6 +43,7 @@ class StatusOps(QObject):
 
     def set_status(self, appointment_id: str, status: str) -> None:
         ctx = self.desk.ctx()
+        undo.starting()
         op = DbOp(
             self.desk.tasks,
             lambda db: undo_ops.set_status(db, ctx, appointment_id, status),
@@ -70,6 +70,7 @@ class StatusOps(QObject):
 
     def cancel(self, appointment_id: str, reason: str) -> None:
         ctx = self.desk.ctx()
+        undo.starting()
         op = DbOp(
             self.desk.tasks,
             lambda db: undo_ops.cancel(db, ctx, appointment_id, reason),
@@ -78,7 +79,7 @@ class StatusOps(QObject):
         op.success(lambda done: self._done(appointment_id, "cancelled", done)).run()
 
     def _done(self, appointment_id: str, status: str, done: Done) -> None:
-        said = self.tr("Saved: the appointment is now {0}.").format(look.status_label(status))
+        said = undo.saved(done.appointment.patient_name, status)
         messages.info(said)
         undo.offer(done, said)
         self.saved.emit(appointment_id, status)  # the schedule redraws from the change itself

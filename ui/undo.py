@@ -13,16 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QToolButton, QWidget
 
 from receptionist.freetext import printable
 from receptionist.ops import undo as undo_ops
+from receptionist.ops.appointmentinfo import AppointmentInfo
 from receptionist.ops.undo import Done, Undo
 
 from . import messages
 from .actions import window_action
 from .desk import Desk
+from .schedule import look
 from .tasks import DbOp
 
 UNDO_SECONDS = 15  # the Undo stays offered at least this long (the issue asks for 10)
@@ -39,6 +41,7 @@ class Offer:
 
 class UndoBridge(QObject):
     offered = Signal(object, str)  # Undo, what was done
+    starting = Signal()  # a new undoable change is on its way to the worker
 
 
 _bridge: UndoBridge | None = None
@@ -49,6 +52,26 @@ def bridge() -> UndoBridge:
     if _bridge is None:
         _bridge = UndoBridge()
     return _bridge
+
+
+def saved(patient_name: str, status: str) -> str:
+    """What a saved status change says beside its Undo: whose, and the status now (the
+    cursor may have moved on: the Undo must say what it would take back)."""
+    return QCoreApplication.translate("undo", "Saved: {0} is now {1}.").format(
+        printable(patient_name, lines=False), look.status_label(status)
+    )
+
+
+def undone(found: AppointmentInfo) -> str:
+    return QCoreApplication.translate("undo", "Undone: {0} is {1} again, as before.").format(
+        printable(found.patient_name, lines=False), look.status_label(found.status)
+    )
+
+
+def starting() -> None:
+    """A new undoable change was asked for: the Undo on offer is withdrawn at once, so a
+    Ctrl+Z pressed before the new change is saved cannot take back the one before it."""
+    bridge().starting.emit()
 
 
 def offer(done: Done, what: str) -> None:
@@ -103,10 +126,15 @@ class UndoKeeper(QObject):
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
         bridge().offered.connect(self.offer)
+        bridge().starting.connect(self.drop)
 
     def offer(self, undo: Undo, what: str) -> None:
         """Offer ``undo``; ``what`` is the status message it belongs to (shown here,
-        in place of the same message's plain text)."""
+        in place of the same message's plain text). Nothing while the window is locked:
+        a change the worker saved after Ctrl+L shows no patient and no button there."""
+        locked = getattr(self.window, "is_locked", None)
+        if callable(locked) and locked():
+            return
         self.current = Offer(undo, what, self.desk.clock.now())
         self.bar.label.setText(printable(what, lines=False))
         self.window.statusBar().clearMessage()
@@ -133,11 +161,11 @@ class UndoKeeper(QObject):
         self.drop()  # one press, one undo
         ctx, token = self.desk.ctx(), offer.undo
         op = DbOp(self.desk.tasks, lambda db: undo_ops.undo(db, ctx, token), self)
-        op.success(lambda _: self._undone(token)).run()
+        op.success(self._undone).run()
 
-    def _undone(self, token: Undo) -> None:
-        messages.info(self.tr("Undone."))
-        self.undone.emit(token.appointment_id)
+    def _undone(self, found: AppointmentInfo) -> None:
+        messages.info(undone(found))
+        self.undone.emit(found.id)
 
 
 def install(window: QMainWindow, desk: Desk) -> UndoKeeper:

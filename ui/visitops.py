@@ -35,9 +35,11 @@ class VisitOps(QObject):
         window.schedule.bookNextRequested.connect(self.book_next)
 
     def _visit(self, appointment_id: str, then: Callable[[NextVisit], None]) -> None:
+        """Read the visit, then ``then`` it - unless the window was locked meanwhile (no
+        patient's window or booking opens over the lock screen)."""
         ctx, desk = self.window.desk.ctx(), self.window.desk
         op = DbOp(desk.tasks, lambda db: visits.next_visit(db, ctx, appointment_id), self)
-        op.success(then).run()
+        op.success(lambda found: None if self.window.is_locked() else then(found)).run()
 
     def open_patient(self, appointment_id: str) -> None:
         self._visit(appointment_id, self._open)

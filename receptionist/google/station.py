@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from receptionist.models import Device, SyncState
-from receptionist.patients.numbering import FIRST_CODE
+from receptionist.patients.numbering import this_code
 from receptionist.settings import clinicstore
 from receptionist.settings.google import STATION
 from receptionist.store.storage import Database
@@ -37,16 +35,6 @@ class Station:
     def elsewhere(self) -> str:
         """The station's code when it is another PC ("" when it is this one or none)."""
         return self.named if self.named and not self.is_here else ""
-
-
-def this_code(session: Session) -> tuple[str, bool]:
-    """This PC's device code (a lone PC's first, "A", before it numbered a patient), and
-    whether it syncs with a cloud."""
-    state = session.scalar(select(SyncState.device_code))
-    if state:
-        return state.upper(), True
-    code = session.scalar(select(Device.code).order_by(Device.created_at, Device.id).limit(1))
-    return (code or FIRST_CODE).upper(), False
 
 
 def of(session: Session) -> Station:

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from receptionist import zones
 from receptionist.context import Ctx
 from receptionist.errors import ValidationError
+from receptionist.models import Appointment
 from receptionist.ops.appointmentinfo import AppointmentInfo, info, infos
 from receptionist.schedule import booking, lifecycle
 from receptionist.schedule.agenda import clinic_info
@@ -105,17 +108,21 @@ def move(db: Database, ctx: Ctx, appointment_id: str, req: MoveRequest) -> Appoi
     """Another time, length, provider or room, with the booking's conflict checks and
     override: the app's drag, the CLI's ``appointment move`` and sync alike."""
     with db.write() as s:
-        appt = booking.reschedule(
-            s,
-            ctx,
-            appointment_id,
-            start=req.start,
-            end=req.end,
-            provider_id=req.provider_id,
-            room_id=req.room_id,
-            override_reason=req.override_reason,
-        )
-        return info(s, appt)
+        return info(s, reschedule(s, ctx, appointment_id, req))
+
+
+def reschedule(s: Session, ctx: Ctx, appointment_id: str, req: MoveRequest) -> Appointment:
+    """:func:`move` inside a transaction of the caller's (``ops.undo.move`` too)."""
+    return booking.reschedule(
+        s,
+        ctx,
+        appointment_id,
+        start=req.start,
+        end=req.end,
+        provider_id=req.provider_id,
+        room_id=req.room_id,
+        override_reason=req.override_reason,
+    )
 
 
 def check_move(db: Database, ctx: Ctx, appointment_id: str, req: MoveRequest) -> list[str]:

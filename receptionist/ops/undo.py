@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx
 from receptionist.models import Appointment
 from receptionist.ops.appointmentinfo import AppointmentInfo, info
-from receptionist.ops.appointments import MoveRequest
+from receptionist.ops.appointments import MoveRequest, reschedule
 from receptionist.schedule import appointments, booking, today
 from receptionist.schedule import undo as rules
 from receptionist.schedule.undo import UNDO_WINDOW, Undo, UndoKind
@@ -61,20 +61,7 @@ def mark(db: Database, ctx: Ctx, appointment_id: str, status: str) -> Done:
 
 def move(db: Database, ctx: Ctx, appointment_id: str, req: MoveRequest) -> Done:
     """``ops.appointments.move`` (a drag, a drop from the pinboard), undoable."""
-
-    def change(s: Session) -> Appointment:
-        return booking.reschedule(
-            s,
-            ctx,
-            appointment_id,
-            start=req.start,
-            end=req.end,
-            provider_id=req.provider_id,
-            room_id=req.room_id,
-            override_reason=req.override_reason,
-        )
-
-    return _undoable(db, appointment_id, "move", change)
+    return _undoable(db, appointment_id, "move", lambda s: reschedule(s, ctx, appointment_id, req))
 
 
 def undo(db: Database, ctx: Ctx, done: Undo) -> AppointmentInfo:

@@ -14,7 +14,7 @@ from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
-from receptionist.models import Device, Patient, new_id
+from receptionist.models import Device, Patient, SyncState, new_id
 
 FIRST_CODE = "A"
 NUMBER = re.compile(r"^\s*([A-Za-z]{1,4})\s*-\s*(\d{1,12})\s*$")
@@ -28,6 +28,16 @@ def this_device(session: Session, clock: Clock) -> Device:
         session.add(device)
         session.flush()
     return device
+
+
+def this_code(session: Session) -> tuple[str, bool]:
+    """This PC's device code (a lone PC's first, "A", before it numbered a patient), and
+    whether it syncs with a cloud: what names a station (reminders, Google)."""
+    state = session.scalar(select(SyncState.device_code))
+    if state:
+        return state.upper(), True
+    code = session.scalar(select(Device.code).order_by(Device.created_at, Device.id).limit(1))
+    return (code or FIRST_CODE).upper(), False
 
 
 def next_patient_number(session: Session, clock: Clock) -> str:

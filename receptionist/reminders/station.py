@@ -16,21 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from receptionist.models import Device, SyncState
-from receptionist.patients.numbering import FIRST_CODE
-
-
-def this_code(session: Session) -> tuple[str, bool]:
-    """This PC's device code (a lone PC's first, "A", before it numbered a patient), and
-    whether it syncs with a cloud."""
-    state = session.scalar(select(SyncState.device_code))
-    if state:
-        return state.upper(), True
-    code = session.scalar(select(Device.code).order_by(Device.created_at, Device.id).limit(1))
-    return (code or FIRST_CODE).upper(), False
+from receptionist.patients.numbering import this_code
 
 
 def is_station(session: Session, named: str) -> bool:

@@ -123,12 +123,18 @@ def takes_back(current: str, new: str) -> bool:
     return new in TAKE_BACK.get(current, frozenset())
 
 
+def on_its_day(start_utc: datetime, now: datetime, tz: tzinfo) -> bool:
+    """Whether ``now`` is on the day (in ``tz``) of what starts at ``start_utc``: the
+    only day a no-show may be taken back (the card menu offers it only then)."""
+    return now.astimezone(tz).date() == start_utc.astimezone(tz).date()
+
+
 def check_take_back(start_utc: datetime, now: datetime, tz: tzinfo) -> None:
     """Raise IllegalTransition unless a no-show starting at ``start_utc`` is taken back
     on its own day (in ``tz``): later, the day is over and its slot long given away."""
-    day = start_utc.astimezone(tz).date()
-    if now.astimezone(tz).date() == day:
+    if on_its_day(start_utc, now, tz):
         return
+    day = start_utc.astimezone(tz).date()
     raise IllegalTransition(
         Text(
             QT_TRANSLATE_NOOP(

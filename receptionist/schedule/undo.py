@@ -4,8 +4,10 @@ A *take-back* books a no-show again (``lifecycle.takes_back``): on its own day o
 (``lifecycle.check_take_back``) and only while its time is still free - the booking's
 own checks (:mod:`drafts`) say whether it is; if not, their first reason is given.
 
-Only what came after the change counts against it: an appointment already there,
-unchanged, lived beside this one before (booked over a clash) and may again.
+Only what came after the change counts against it: an appointment or a block already
+there, unchanged, lived beside this one before (booked over a clash) and may again.
+An override reason the appointment had covers what no later change brought (the
+hours): never a patient booked, or a block added, since.
 
 An *undo* puts back what one change (a status, a move, a cancel) altered, from the
 :class:`Undo` the change handed out. It is refused, saying why, when the appointment
@@ -28,7 +30,7 @@ from receptionist import zones
 from receptionist.context import Ctx, require
 from receptionist.errors import ConflictError, IllegalTransition
 from receptionist.journal import records
-from receptionist.models import Appointment
+from receptionist.models import Appointment, BlockedTime
 from receptionist.schedule import appointments, drafts, lifecycle, overrides
 from receptionist.schedule.clinic import get_clinic
 from receptionist.schedule.conflicts import Conflict
@@ -116,7 +118,9 @@ def _clashes(session: Session, appt: Appointment, at: Before) -> list[Conflict]:
 
 
 def _older(session: Session, clash: Conflict, since: datetime) -> bool:
-    other = session.get(Appointment, clash.other_id) if clash.other_id else None
+    if clash.other_id is None:
+        return False
+    other = session.get(Appointment, clash.other_id) or session.get(BlockedTime, clash.other_id)
     return other is not None and other.updated_at <= since
 
 
@@ -192,10 +196,12 @@ def _check_free(
         tz = zones.zone(get_clinic(session).timezone)
         lifecycle.check_take_back(appt.start_utc, now, tz)
     found = _clashes(session, appt, before)
+    if before.override_reason and ctx.actor.may("booking.override"):
+        # Its reason still holds for the hours; not for an appointment or a block that
+        # came after the change (``_clashes`` kept only those).
+        found = [c for c in found if c.other_id is not None]
     if not found:
         return
-    if before.override_reason and ctx.actor.may("booking.override"):
-        return  # it was booked over these clashes, with a reason that still holds
     raise ConflictError(
         Text(
             QT_TRANSLATE_NOOP(

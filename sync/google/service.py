@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import google_auth_httplib2
@@ -60,6 +61,20 @@ def checked_info(text: str) -> dict[str, str]:
     if isinstance(found.get("account"), str) and found["account"]:
         kept["account"] = found["account"]
     return kept
+
+
+def read_file(path: Path, option: str) -> str:
+    """The text of a file the user named with ``option`` (an authorized-user file, an
+    OAuth client file), or ValidationError naming that option."""
+    try:
+        return path.expanduser().read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise ValidationError(
+            option,
+            Text(
+                QT_TRANSLATE_NOOP("core", "{path} cannot be read; check the path."), path=str(path)
+            ),
+        ) from None
 
 
 def api_endpoint() -> str:

@@ -123,3 +123,13 @@ def test_a_bad_authorized_user_file_or_client_file_exits_2(
     assert "refresh_token" in capsys.readouterr().err
     assert main(["google", "connect", "--client-secrets", str(bad)]) == 2
     assert "OAuth client file" in capsys.readouterr().err
+
+
+def test_an_unreadable_file_is_named_by_its_own_option(
+    clinic: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "nowhere.json")
+    for option in ("--client-secrets", "--authorized-user-file"):
+        assert main(["google", "connect", option, missing]) == 2
+        err = capsys.readouterr().err
+        assert f"({option[2:]})" in err and "cannot be read" in err, err

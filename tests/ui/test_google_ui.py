@@ -11,8 +11,10 @@ import threading
 import urllib.request
 import webbrowser
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtWidgets import QWidget
@@ -21,12 +23,15 @@ from pytestqt.qtbot import QtBot
 from receptionist.context import Actor
 from receptionist.google import account, calendars
 from receptionist.google import status as google_status
+from receptionist.google.station import Station
+from receptionist.google.status import Brief
 from receptionist.ops import settings as settings_ops
 from receptionist.store.storage import Database
 from sync.google import round as google_round
 from sync.google import service
 from sync.google.worker import on_google_thread
 from ui.desk import Desk
+from ui.googlestatus import words
 from ui.mainwindow import MainWindow
 from ui.settings.dialog import SettingsDialog
 from ui.settings.googlepage import GooglePage
@@ -298,3 +303,12 @@ def test_connect_in_the_browser_off_the_gui_thread(
     kept = json.loads(account.kept(db_of(desk)) or "{}")
     assert kept["refresh_token"] == "refresh-granted-1" and kept["client_id"] == "desk"
     assert google.authorized[0]["prompt"] == "consent"
+
+
+def test_the_fields_last_sync_is_on_the_clinics_clock() -> None:
+    """Settings → Google shows the round in the clinic's zone; so does the bar, whatever
+    zone this PC's own clock is set to."""
+    here = Station("", "A", False)
+    found = Brief(True, "ok", datetime(2026, 3, 9, 7, 5, tzinfo=UTC), True, here)
+    assert "10:05" in words(found, ZoneInfo("Europe/Istanbul"))
+    assert "07:05" in words(found, UTC)

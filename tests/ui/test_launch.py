@@ -175,6 +175,7 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "13b-undo-in-status-bar.png",
         "14-waitlist.png",
         "15-settings-providers.png",
+        "15b-settings-google.png",
         "16-pinboard.png",
         "17-patient-communication.png",
         "18-patient-documents.png",
@@ -210,4 +211,4 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.png"))) == 26
+    assert len(list((tmp_path / "out").glob("*.png"))) == 27

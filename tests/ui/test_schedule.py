@@ -156,7 +156,7 @@ def test_status_menu_saves_through_the_core(
         arrived.trigger()
     assert _status_in_db(seeded, ids["a3"]) == "arrived"
     assert next(p for p in window.model.items() if p.item.id == ids["a3"]).item.status == "arrived"
-    assert told[-1].text == "Saved: the appointment is now Arrived."
+    assert told[-1].text == "Saved: Layla Haddad is now Arrived."
 
 
 def test_a_refused_move_is_told_plainly(

@@ -25,6 +25,7 @@ from ui.mainwindow import MainWindow
 from ui.patients import Patients
 from ui.schedule import look
 from ui.schedule.layout import Placed
+from ui.tasks import DbOp
 from ui.today import FrontDesk, TodayBoard, TodayDock
 from ui.today.boardmodel import STATUS_COLUMN
 from ui.undo import UNDO_SECONDS, UndoKeeper
@@ -199,12 +200,13 @@ def test_a_mark_on_the_board_is_undone_by_ctrl_z(
     qtbot.waitUntil(lambda: undo.bar.isVisible(), timeout=10_000)
     assert status(window.desk, a3) == "arrived"
     assert undo.action.isEnabled() and undo.bar.button.isVisible()
-    assert undo.bar.label.text() == "Saved: the appointment is now Arrived."
+    assert undo.bar.label.text() == "Saved: Layla Haddad is now Arrived."  # whose: the Undo's
     assert window.statusBar().currentMessage() == ""  # the message is the one with the button
     qtbot.keyClick(board.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: status(window.desk, a3) == "booked", timeout=10_000)
     assert last_action(window.desk) == "undo_status"
-    qtbot.waitUntil(lambda: any(m.text == "Undone." for m in told), timeout=10_000)
+    again = "Undone: Layla Haddad is Booked again, as before."
+    qtbot.waitUntil(lambda: any(m.text == again for m in told), timeout=10_000)
     assert not undo.bar.isVisible() and not undo.action.isEnabled()  # one press, one undo
     model = board.model
     qtbot.waitUntil(lambda: model.index(model.row_of(a3), STATUS_COLUMN).data() == "Booked")
@@ -224,6 +226,22 @@ def test_the_undo_stays_ten_seconds_and_more_by_the_clock(
     undo.tick()
     assert not undo.bar.isVisible() and not undo.action.isEnabled()
     assert status(window.desk, seeded.ids["a3"]) == "confirmed"
+
+
+def test_a_ctrl_z_while_the_next_change_is_saved_never_undoes_the_one_before(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded, told: list[messages.Message]
+) -> None:
+    undo, a1, a3 = keeper(window), seeded.ids["a1"], seeded.ids["a3"]
+    window.status_ops.set_status(a3, "confirmed")
+    qtbot.waitUntil(lambda: undo.bar.isVisible(), timeout=10_000)
+    window.status_ops.set_status(a1, "arrived")  # on its way to the worker
+    assert not undo.action.isEnabled() and not undo.bar.isVisible()
+    undo.action.trigger()  # Ctrl+Z at once: nothing to take back yet
+    qtbot.waitUntil(lambda: undo.bar.isVisible(), timeout=10_000)
+    assert undo.bar.label.text() == "Saved: Zeynep Kaya is now Arrived."
+    undo.action.trigger()
+    qtbot.waitUntil(lambda: status(window.desk, a1) == "confirmed", timeout=10_000)
+    assert status(window.desk, a3) == "confirmed"  # the change before stays
 
 
 def test_a_cancel_is_undone_from_the_status_bar_button(
@@ -278,6 +296,19 @@ def test_an_undo_the_core_refuses_is_told(
     assert status(window.desk, a3) == "in_room"
 
 
+def test_a_change_saved_after_the_lock_offers_no_undo_on_the_lock_screen(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded
+) -> None:
+    undo = keeper(window)
+    with qtbot.waitSignal(window.status_ops.saved, timeout=10_000):
+        window.status_ops.set_status(seeded.ids["a3"], "confirmed")
+        window.lock()  # Ctrl+L before the worker answered
+    assert not undo.bar.isVisible() and not undo.action.isEnabled()
+    assert "Layla" not in undo.bar.label.text()  # no name behind the lock either
+    window.unlock()
+    assert not undo.action.isEnabled()
+
+
 def test_the_lock_drops_the_undo(qtbot: QtBot, window: MainWindow, seeded: Seeded) -> None:
     undo = keeper(window)
     window.status_ops.set_status(seeded.ids["a3"], "confirmed")
@@ -285,6 +316,23 @@ def test_the_lock_drops_the_undo(qtbot: QtBot, window: MainWindow, seeded: Seede
     window.lock()
     window.unlock()
     assert not undo.bar.isVisible() and not undo.action.isEnabled()
+
+
+def test_open_patient_or_book_next_answered_after_the_lock_opens_nothing(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded
+) -> None:
+    visits, patients = window.findChild(VisitOps), window.findChild(Patients)
+    assert isinstance(visits, VisitOps) and isinstance(patients, Patients)
+    opened: list[object] = []
+    visits.bookingOpened.connect(opened.append)
+    patients.opened.connect(opened.append)
+    visits.open_patient(seeded.ids["a3"])
+    visits.book_next(seeded.ids["a3"])
+    window.lock()  # before the worker answered
+    after: list[object] = []
+    DbOp(window.desk.tasks, lambda db: None, window).success(after.append).run()
+    qtbot.waitUntil(lambda: bool(after), timeout=10_000)  # the answers before it came too
+    assert opened == [] and not patients.windows
 
 
 # --- the card menu of a finished visit; the cancel dialog ------------------------------------
@@ -343,6 +391,17 @@ def test_a_no_show_is_taken_back_from_its_card(
     qtbot.waitUntil(lambda: status(window.desk, o2) == "booked", timeout=10_000)
     assert last_action(window.desk) == "take_back"
     # o1 overlapped it all along (two lanes): only a booking made since would refuse it.
+
+
+def test_a_no_show_of_a_day_gone_by_is_not_offered_for_taking_back(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded, clock: FixedClock
+) -> None:
+    o2 = seeded.ids["o2"]
+    finished_menu(qtbot, window, clock, o2, "no_show").close()
+    clock.advance(days=1)  # the schedule still shows that day
+    menu = window.schedule.open_card_menu(card(window, o2), QPoint(0, 0))
+    back = menu.findChild(QAction, "status_take_back")
+    assert back is not None and not back.isEnabled()
 
 
 def test_the_cancel_dialog_names_the_visit_and_keeps_it_by_default(

@@ -71,7 +71,7 @@ def build_card_menu(
         what.setObjectName("cardMenuDetail")
         what.setEnabled(False)
     if item.status in lifecycle.FINAL:
-        _finished(menu, item, on_status)
+        _finished(menu, item, on_status, when)
     else:
         _statuses(menu, item, on_status, when)
         menu.addSeparator()
@@ -101,13 +101,19 @@ def _statuses(
         action.triggered.connect(lambda _=False, s=status: on_status(item.id, s))
 
 
-def _finished(menu: QMenu, item: AgendaItem, on_status: Callable[[str, str], None]) -> None:
-    """A no-show may be taken back (the core says whether it still can: same day, the
-    slot still free)."""
+def _finished(
+    menu: QMenu,
+    item: AgendaItem,
+    on_status: Callable[[str, str], None],
+    when: tuple[datetime, tzinfo] | None,
+) -> None:
+    """A no-show may be taken back: offered on its own day only (the core's rule); the
+    core says whether its slot is still free."""
     if item.status != "no_show":
         return
     back = menu.addAction(QCoreApplication.translate("cardmenu", "&Take back the no-show"))
     back.setObjectName("status_take_back")
+    back.setEnabled(when is None or lifecycle.on_its_day(item.start_utc, *when))
     back.setToolTip(
         QCoreApplication.translate(
             "cardmenu", "Book it again: only on its day, while its time is still free"

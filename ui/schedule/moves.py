@@ -83,6 +83,7 @@ class MoveOps(QObject):
 
     def move(self, move: Move, reason: str | None = None) -> None:
         ctx = self.desk.ctx()
+        undo.starting()
         op = DbOp(self.desk.tasks, lambda db: save_move(db, ctx, move, reason), self)
         op.success(lambda done: self._saved(move, reason, done)).failure(
             lambda exc: self._refused(move, exc)

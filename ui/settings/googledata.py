@@ -77,15 +77,7 @@ def sign_in(client_secrets: Path) -> dict[str, str]:
 
 def from_file(path: Path) -> dict[str, str]:
     """An authorized-user JSON made elsewhere, checked, and its account's address."""
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        raise ValidationError(
-            "authorized-user-file",
-            Text(
-                QT_TRANSLATE_NOOP("core", "{path} cannot be read; check the path."), path=str(path)
-            ),
-        ) from None
+    text = service.read_file(path, "authorized-user-file")
     return _named(service.checked_info(text))
 
 

@@ -264,11 +264,12 @@ class TodayBoard(QWidget):
         if appointment_id is None:
             return
         ctx = self.desk.ctx()
+        undo.starting()
         op = DbOp(self.desk.tasks, lambda db: undo_ops.mark(db, ctx, appointment_id, status), self)
         op.success(lambda done: self._marked(appointment_id, status, done)).run()
 
     def _marked(self, appointment_id: str, status: str, done: Done) -> None:
-        said = self.tr("Saved: the appointment is now {0}.").format(look.status_label(status))
+        said = undo.saved(done.appointment.patient_name, status)
         messages.info(said)
         undo.offer(done, said)
         self.changed.emit(appointment_id, status)
