@@ -20,6 +20,7 @@ from receptionist.context import Ctx
 from receptionist.errors import ReceptionistError, ValidationError
 from receptionist.google import account, calendars, decisions
 from receptionist.google import status as google_status
+from receptionist.google.shared import Shared
 from receptionist.ops import settings as settings_ops
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -244,11 +245,36 @@ def cmd_status(app: App) -> int:
         f"{'connected' if found.connected else 'not connected'}; {found.status}; last round "
         f"{when}; {found.waiting} waiting; {len(found.decisions)} for the desk to decide",
         f"Google station: {runs} (this PC is {where.here})",
+        *_shared_line(found.shared),
         *(f"  {m.provider} -> {m.calendar_id}" for m in found.calendars),
         *(f"  {d.appointment_id[:8]} {d.kind}" for d in found.decisions),
     ]
     app.emit(data, "\n".join(lines))
     return 0
+
+
+def _shared_line(found: Shared | None) -> list[str]:
+    """How it stands on the station, as the station shared it (another PC only)."""
+    if found is None:
+        return []
+    when = f"{found.last_round_at:%Y-%m-%d %H:%M} UTC" if found.last_round_at else "never"
+    account = "connected" if found.connected else "not connected"
+    return [
+        f"  there: {account}; {found.status}; last round {when}; {found.changes} changes, "
+        f"{found.errors} errors"
+    ]
+
+
+def _shared_data(found: Shared | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "station": found.station,
+        "connected": found.connected,
+        "status": found.status,
+        "last_round_at": found.last_round_at,
+        "counts": found.counts,
+    }
 
 
 def _status_data(found: google_status.GoogleStatus) -> dict[str, Any]:
@@ -259,6 +285,7 @@ def _status_data(found: google_status.GoogleStatus) -> dict[str, Any]:
             "named": found.station.named or None,
             "this_pc": found.station.here,
             "runs_here": found.station.is_here,
+            "shared": _shared_data(found.shared),
         },
         "status": found.status,
         "last_error": found.last_error or None,

@@ -21,7 +21,7 @@ from receptionist.models import Appointment, GoogleCalendar, GoogleLink
 from receptionist.schedule.clinic import get_clinic
 from receptionist.store.storage import Database
 
-from . import calendars, eventbody, inbound, outbox
+from . import calendars, eventbody, inbound, outbox, shared
 from .events import GoogleChanged
 from .outbox import Push
 from .status import credentials
@@ -150,6 +150,8 @@ def _merge(s: Session, push: Push, found: dict[str, Any], now: datetime, tz: Zon
 
 
 def finish(db: Database, clock: Clock, status: str, error: str, counts: dict[str, int]) -> None:
+    """The round's outcome kept, and shared with the other PCs (``google.shared``)."""
     with db.write() as s:
         calendars.finish_round(s, status, error, counts, clock.now())
+        shared.share(s, Ctx(inbound.SYNC_ACTOR, clock), bool(credentials(s)))
     db.events.publish(GoogleChanged("round", status))

@@ -65,6 +65,9 @@ DECLARING = (
 
 IS_SET = Text(QT_TRANSLATE_NOOP("core", "set"))
 NOT_SET = Text(QT_TRANSLATE_NOOP("core", "not set"))
+MANAGED = QT_TRANSLATE_NOOP(
+    "core", "{key} is kept by Receptionist itself and cannot be changed by hand."
+)
 NO_CLINIC = Text(
     QT_TRANSLATE_NOOP("core", "The clinic has not been set up yet; secrets belong to a clinic.")
 )
@@ -98,8 +101,8 @@ class Entry:
 
 def declared(scope: Scope | None = None) -> list[Setting]:
     """The settings (of ``scope``) as declared: what a front end builds its pages from,
-    in the order their rooms declared them."""
-    return [s for s in registry.declared() if scope is None or s.scope == scope]
+    in the order their rooms declared them; the ones the app keeps itself left out."""
+    return [s for s in registry.declared() if (scope is None or s.scope == scope) and not s.managed]
 
 
 def clinic_info(db: Database) -> ClinicInfo:
@@ -172,6 +175,8 @@ def set_many(db: Database, ctx: Ctx, values: Mapping[str, object]) -> list[Entry
 
 
 def _check(ctx: Ctx, setting: Setting, value: object) -> object:
+    if setting.managed:
+        raise ValidationError(setting.key, Text(MANAGED, key=setting.key))
     if setting.permission:
         require(ctx, setting.permission, CANNOT_CONFIGURE)
     if setting.scope != "secret":
@@ -226,7 +231,8 @@ def _entry(ctx: Ctx, setting: Setting, value: object, is_set: bool) -> Entry:
         help=setting.help,
         text=(IS_SET if is_set else NOT_SET) if secret else setting.kind.show(value),
         is_set=is_set,
-        editable=not setting.permission or ctx.actor.may(setting.permission),
+        editable=not setting.managed
+        and (not setting.permission or ctx.actor.may(setting.permission)),
         kind=setting.kind,
     )
 

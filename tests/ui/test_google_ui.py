@@ -11,17 +11,22 @@ import threading
 import urllib.request
 import webbrowser
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QLocale, QTime
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from receptionist.context import Actor
+from receptionist.context import Actor, Ctx
 from receptionist.google import account, calendars
 from receptionist.google import status as google_status
+from receptionist.models import SyncState
 from receptionist.ops import settings as settings_ops
+from receptionist.settings import clinicstore
+from receptionist.settings.google import SHARED
 from receptionist.store.storage import Database
 from sync.google import round as google_round
 from sync.google import service
@@ -261,6 +266,53 @@ def test_the_status_bar_says_how_google_sync_stands(
             lambda: settings_ops.set_value(db_of(desk), desk.ctx(), "google.station", "B")
         )
     assert field.text() == "Google: on PC B"
+
+
+def share_from_b(db: Database, ctx: Ctx, status: str, at: datetime) -> None:
+    """PC B's state as cloud sync brings it: a clinic setting row."""
+    value = {"station": "B", "connected": True, "status": status, "at": at.isoformat(),
+             "counts": {"created": 2, "updated": 1, "errors": 0}}  # fmt: skip
+    with db.write() as s:
+        clinicstore.write(s, ctx, SHARED, value)
+
+
+def on_cloud_with_station_b(db: Database, ctx: Ctx) -> None:
+    with db.write() as s:
+        s.add(SyncState(id=1, server_url="https://example.invalid", clinic_id="c1",
+                        device_id="d1", device_code="A", device_name="Desk",
+                        private_key=b"k"))  # fmt: skip
+    settings_ops.set_value(db, ctx, "google.station", "B")
+
+
+def test_another_pc_shows_the_state_the_station_shared(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    desk, field = window.desk, window.google_status
+    qtbot.waitUntil(lambda: field.brief is not None, timeout=WAIT)
+    desk.actor = Actor(user_id="u1", role="admin", source="ui")
+    with qtbot.waitSignal(field.shown, timeout=WAIT):
+        desk.tasks.run(lambda: on_cloud_with_station_b(db_of(desk), desk.ctx()))
+    assert field.text() == "Google: on PC B"  # nothing shared yet
+    at = datetime(2026, 3, 9, 10, 42, tzinfo=UTC)
+    local = at.astimezone()
+    when = QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
+    with qtbot.waitSignal(field.shown, timeout=WAIT):  # a clinic setting: the feed tells
+        desk.tasks.run(lambda: share_from_b(db_of(desk), desk.ctx(), "ok", at))
+    assert field.text() == f"Google (on PC B): synced {when}, 3 changes"
+    assert field.property("state") == ""
+    with qtbot.waitSignal(field.shown, timeout=WAIT):
+        desk.tasks.run(lambda: share_from_b(db_of(desk), desk.ctx(), "needs_reconnect", at))
+    assert field.text() == "Google: needs reconnect on PC B"
+    assert field.property("state") == "alert"
+    dialog = SettingsDialog(desk)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.google.loaded, timeout=WAIT):
+        dialog.load()
+    shown = dialog.google
+    assert shown.account.text().startswith("Needs reconnect on PC B")
+    assert shown.last_round.text().startswith("Last round on PC B at 2026-03-09 ")
+    assert "2 created, 1 updated" in shown.last_round.text()
+    assert "PC B runs Google sync" in shown.station_note.text()
 
 
 def test_connect_in_the_browser_off_the_gui_thread(

@@ -1,6 +1,7 @@
 """Settings → Google (``googlePage``): connect the clinic's Google account (the browser
 flow, or an authorized-user file made elsewhere), disconnect it, see how sync stands
-(the account, the last round and its counts, "needs reconnect"), map each provider to
+(the account, the last round and its counts, "needs reconnect"; on the other PCs,
+as the Google station shared it), map each provider to
 a calendar of the account, and choose what an event says of the patient and which
 PC is the Google station.
 
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.google.shared import Shared
 from receptionist.google.status import GoogleStatus
 from sync.google.account import CalendarChoice
 
@@ -195,6 +197,54 @@ class GooglePage(QScrollArea):
         self.loaded.emit()
 
     def _show_status(self, found: GoogleStatus) -> None:
+        if found.station.elsewhere:
+            self._show_elsewhere(found.station.elsewhere, found.shared)
+        else:
+            self._show_here(found)
+        here = found.station
+        if here.elsewhere:
+            text = self.tr("PC {0} runs Google sync; above is its state as it shared it. This PC "
+                           "is {1}.")  # fmt: skip
+            self.station_note.setText(text.format(here.elsewhere, here.here))
+        elif here.is_here:
+            self.station_note.setText(self.tr("This PC ({0}) runs Google sync.").format(here.here))
+        else:
+            text = self.tr("No PC runs Google sync yet: name one. This PC is {0}.")
+            self.station_note.setText(text.format(here.here))
+
+    def _show_elsewhere(self, pc: str, found: Shared | None) -> None:
+        """The station's state as it shared it (cloud sync brings it here)."""
+        if found is None:
+            text = self.tr("PC {0} runs Google sync; how it stands shows here once PC {0} has "
+                           "shared it through cloud sync.")  # fmt: skip
+        elif not found.connected:
+            text = self.tr("No Google account is connected on PC {0}, the Google station.")
+        elif found.status == "needs_reconnect":
+            text = self.tr(
+                "Needs reconnect on PC {0}: Google refused the account (revoked or expired). "
+                "Google sync is paused there and what waits is kept; connect again on PC {0}."
+            )
+        else:
+            text = self.tr("Connected on PC {0}, the Google station.")
+        self.account.setText(text.format(pc))
+        self.last_round.setText(self._shared_round(pc, found) if found is not None else "")
+
+    def _shared_round(self, pc: str, found: Shared) -> str:
+        if found.last_round_at is None:
+            return self.tr("No round yet on PC {0}.").format(pc)
+        when = found.last_round_at.astimezone(self.desk.clinic.tz).strftime("%Y-%m-%d %H:%M")
+        c = found.counts
+        text = self.tr(
+            "Last round on PC {0} at {1} ({2}): {3} created, {4} updated, {5} deleted, "
+            "{6} blocked, {7} for the desk, {8} errors."
+        )
+        return text.format(
+            pc, when, self._status_word(found.status), c.get("created", 0),
+            c.get("updated", 0), c.get("deleted", 0), c.get("blocked", 0),
+            c.get("conflicts", 0), c.get("errors", 0),
+        )  # fmt: skip
+
+    def _show_here(self, found: GoogleStatus) -> None:
         if not found.connected:
             self.account.setText(self.tr("No Google account is connected on this PC."))
         elif found.status == "needs_reconnect":
@@ -208,15 +258,6 @@ class GooglePage(QScrollArea):
             who = found.account or self.tr("an account (its address shows once read)")
             self.account.setText(self.tr("Connected: {0}").format(who))
         self.last_round.setText(self._round_text(found))
-        here = found.station
-        if here.elsewhere:
-            text = self.tr("PC {0} runs Google sync; its state shows there. This PC is {1}.")
-            self.station_note.setText(text.format(here.elsewhere, here.here))
-        elif here.is_here:
-            self.station_note.setText(self.tr("This PC ({0}) runs Google sync.").format(here.here))
-        else:
-            text = self.tr("No PC runs Google sync yet: name one. This PC is {0}.")
-            self.station_note.setText(text.format(here.here))
 
     def _round_text(self, found: GoogleStatus) -> str:
         if found.last_round_at is None:
