@@ -1,4 +1,4 @@
-"""google connect|map|status|sync, and ``sync --google``: Google Calendar sync.
+"""google connect|map|unmap|status|decide|sync, and ``sync --google``: Google Calendar sync.
 
 ``sync`` itself is the cloud's command (``cloudcmds``); registered after it, this
 module adds its ``--google`` flag, which runs a Google round instead of a cloud one
@@ -114,6 +114,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help='make a calendar "Receptionist – <provider>" in the account and map to it',
     )
     m.set_defaults(func=cmd_map)
+    u = gsub.add_parser(
+        "unmap",
+        help="stop sending a provider's appointments to Google (the events sent stay there)",
+        description="Stop sending a provider's appointments to Google.\n\n"
+        "The events already in the calendar are left there (remove them in Google if\n"
+        "they should go); the blocked time read from the calendar's own events is\n"
+        "removed. Mapping the provider again later pushes afresh, with no duplicates\n"
+        "in the same calendar.",
+        **examples(
+            "receptionist google unmap 'Dr Ayşe'",
+            "receptionist google unmap ayse --json",
+        ),
+    )
+    u.add_argument("provider", help="the provider, by name (or part of it) or id")
+    u.set_defaults(func=cmd_unmap)
     s = gsub.add_parser(
         "status",
         help="how Google sync stands: account, calendars, last round, what the desk decides",
@@ -213,6 +228,24 @@ def cmd_map(app: App) -> int:
             "calendar_id": made.calendar_id,
         },
         f"{made.provider}'s appointments go to {made.calendar_id} from the next round.",
+    )
+    return 0
+
+
+def cmd_unmap(app: App) -> int:
+    with app.database() as db:
+        done = calendars.unmap(db, app.ctx(db), app.args.provider)
+    app.emit(
+        {
+            "provider_id": done.provider_id,
+            "provider": done.provider,
+            "calendar_id": done.calendar_id,
+            "events_left": done.links,
+            "blocks_removed": done.blocks,
+        },
+        f"{done.provider}'s appointments no longer go to {done.calendar_id}; the "
+        f"{done.links} events sent stay in Google, {done.blocks} blocked times read from "
+        "it were removed.",
     )
     return 0
 

@@ -2,25 +2,35 @@
 
 Mapping a provider (by name, as elsewhere) to a calendar id asks for all of the
 provider's appointments to be pushed at the next round; mapping it to another
-calendar moves them there. Calendar ids are the connected account's (an address such
-as ``abc123@group.calendar.google.com``, or ``primary``).
+calendar moves them there.
+Unmapping stops the sending and leaves the events already sent in Google. Calendar
+ids are the connected account's (an address such as
+``abc123@group.calendar.google.com``, or ``primary``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
-from receptionist.errors import ValidationError
+from receptionist.errors import NotFound, ValidationError
 from receptionist.freetext import has_controls
 from receptionist.journal import audit
-from receptionist.models import GoogleCalendar, GoogleState, Provider
-from receptionist.schedule import catalog
+from receptionist.models import (
+    Appointment,
+    GoogleBlock,
+    GoogleCalendar,
+    GoogleLink,
+    GoogleState,
+    Provider,
+)
+from receptionist.schedule import blocked, catalog
 from receptionist.schedule.clinic import require_configure
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -36,6 +46,11 @@ TAKEN = Text(
     )
 )
 
+NOT_MAPPED = QT_TRANSLATE_NOOP(
+    "core",
+    "{provider} has no Google calendar; `receptionist google status` lists the mapped providers.",
+)
+
 
 @dataclass(frozen=True)
 class Mapping:
@@ -43,6 +58,15 @@ class Mapping:
     provider: str
     calendar_id: str
     synced_once: bool  # a syncToken is kept: the calendar was read whole at least once
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    provider_id: str
+    provider: str
+    calendar_id: str
+    links: int  # appointments' events let go of (left in Google)
+    blocks: int  # blocked time made from the calendar's own events, removed
 
 
 def map_provider(db: Database, ctx: Ctx, provider_key: str, calendar_id: str) -> Mapping:
@@ -78,6 +102,47 @@ def _map(s: Session, ctx: Ctx, provider_key: str, wanted: str) -> Mapping:
     s.flush()
     audit.record(s, ctx, "google_map", "provider", provider.id)
     return Mapping(provider.id, provider.name, wanted, bool(row.sync_token))
+
+
+def unmap(db: Database, ctx: Ctx, provider_key: str) -> Unmapped:
+    """Stop sending ``provider_key``'s appointments to Google (audited).
+
+    The events already in its calendar are left there (the calendar may be gone, or
+    be the provider's own); what this PC knew of them is dropped, so mapping the
+    provider again pushes afresh, and to the same calendar without duplicates (each
+    event's id is derived from its appointment's). The blocked time made from the
+    calendar's own events is removed: they no longer block the desk."""
+    with db.write() as s:
+        require_configure(ctx)
+        provider = catalog.find(s, Provider, provider_key)
+        row = s.get(GoogleCalendar, provider.id)
+        if row is None:
+            raise ValidationError("provider", Text(NOT_MAPPED, provider=provider.name))
+        calendar_id = row.calendar_id
+        blocks = release_blocks(s, ctx, calendar_id)
+        links = _drop_links(s, provider.id)
+        s.delete(row)
+        s.flush()
+        audit.record(s, ctx, "google_unmap", "provider", provider.id)
+    db.events.publish(GoogleChanged("unmapped"))
+    return Unmapped(provider.id, provider.name, calendar_id, links, blocks)
+
+
+def _drop_links(s: Session, provider_id: str) -> int:
+    mine = select(Appointment.id).where(Appointment.provider_id == provider_id)
+    dropped = s.execute(delete(GoogleLink).where(GoogleLink.appointment_id.in_(mine)))
+    return int(getattr(dropped, "rowcount", 0) or 0)
+
+
+def release_blocks(s: Session, ctx: Ctx, calendar_id: str) -> int:
+    """Remove the blocked time made from ``calendar_id``'s own events; how many."""
+    rows = list(s.scalars(select(GoogleBlock).where(GoogleBlock.calendar_id == calendar_id)))
+    for row in rows:
+        with contextlib.suppress(NotFound):  # removed at the desk already
+            blocked.remove_blocked_time(s, ctx, row.block_id)
+        s.delete(row)
+    s.flush()
+    return len(rows)
 
 
 def provider_to_map(db: Database, ctx: Ctx, provider_key: str) -> str:

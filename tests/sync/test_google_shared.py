@@ -35,7 +35,7 @@ from sync.google.worker import on_google_thread
 from sync.server.commands import NewClinic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "google"))
-from fakegoogle import FakeGoogle, serving  # noqa: E402
+from fakegoogle import FakeGoogle, serving
 
 REFRESH = "refresh-1"
 INFO = {"client_id": "cid.apps.googleusercontent.com", "client_secret": "shh",
@@ -111,8 +111,9 @@ def google_round_on(pc: Pc, google: FakeGoogle) -> str:
         return service.build(info, endpoint=google.api, token_at=google.token_uri)
 
     done = on_google_thread(
-        lambda: google_round.run(pc.db, pc.ctx.clock, connect=connect, sleep=lambda _s: None,
-                                 pacer=unpaced())  # fmt: skip
+        lambda: google_round.run(
+            pc.db, pc.ctx.clock, connect=connect, sleep=lambda _s: None, pacer=unpaced()
+        )
     )
     return done.status
 

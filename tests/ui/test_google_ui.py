@@ -153,6 +153,38 @@ def test_make_a_calendar_for_the_selected_provider(
     assert "made and mapped" in page.note.text()
 
 
+def test_stop_sending_a_provider_to_google_once_confirmed(
+    qtbot: QtBot, desk: Desk, page: GooglePage
+) -> None:
+    calendars.map_provider(db_of(desk), desk.ctx(), "Ayşe", "primary")  # page: an admin's
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.refresh()
+    asked: list[str] = []
+    answer = [False]
+
+    def confirm(_parent: QWidget, question: str) -> bool:
+        asked.append(question)
+        return answer[0]
+
+    page.confirm_unmap = confirm
+    page.calendars.table.selectRow(0)
+    assert page.calendars.unmap_button.isEnabled()  # no account needed to stop sending
+    page.calendars.unmap_button.click()  # declined: nothing changes
+    assert "stay there" in asked[0] and "Dr. Ayşe Demir" in asked[0]
+    assert len(google_status.status(db_of(desk)).calendars) == 1
+    assert page.calendars.calendar_at(0) == "primary"
+    answer[0] = True
+    combo = page.calendars.combo(0)
+    combo.setCurrentIndex(combo.findData(""))  # "(not sent to Google)" picked: asks too
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        combo.activated.emit(combo.currentIndex())
+    assert len(asked) == 2 and google_status.status(db_of(desk)).calendars == []
+    assert "no longer go to Google" in page.note.text()
+    page.calendars.table.selectRow(0)
+    page.calendars.unmap_button.click()  # nothing mapped: said, not asked
+    assert len(asked) == 2 and "has no Google calendar" in page.note.text()
+
+
 def test_names_go_to_google_only_once_confirmed(qtbot: QtBot, desk: Desk, page: GooglePage) -> None:
     asked: list[str] = []
     answer = [False]
@@ -284,9 +316,7 @@ def on_cloud_with_station_b(db: Database, ctx: Ctx) -> None:
     settings_ops.set_value(db, ctx, "google.station", "B")
 
 
-def test_another_pc_shows_the_state_the_station_shared(
-    qtbot: QtBot, window: MainWindow
-) -> None:
+def test_another_pc_shows_the_state_the_station_shared(qtbot: QtBot, window: MainWindow) -> None:
     desk, field = window.desk, window.google_status
     qtbot.waitUntil(lambda: field.brief is not None, timeout=WAIT)
     desk.actor = Actor(user_id="u1", role="admin", source="ui")

@@ -7,12 +7,14 @@ PC is the Google station.
 
 Each choice applies at once (a calendar picked, a title chosen, a station code
 entered): the page holds no unsaved edits for the dialog to lose. Choosing to send
-initials or full names asks first (``confirm_names``), with a plain warning.
+initials or full names asks first (``confirm_names``), with a plain warning; so does
+removing a provider's calendar (``confirm_unmap``).
 
 Database work runs on the database worker (``DbOp``); every Google call (the browser
 flow, the calendar list, making a calendar) on the one Google thread
 (``ui.googlework``). Connecting needs "keys.manage" (an administrator); the rest
-"clinic.configure". ``choose_file`` and ``confirm_names`` are injectable for tests.
+"clinic.configure". ``choose_file``, ``confirm_names`` and ``confirm_unmap`` are
+injectable for tests.
 """
 
 from __future__ import annotations
@@ -71,6 +73,14 @@ def ask_names(parent: QWidget, warning: str) -> bool:
     return box.exec() == QMessageBox.StandardButton.Yes
 
 
+def ask_unmap(parent: QWidget, question: str) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Question, parent.tr("Stop sending to Google?"), question,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                      parent)  # fmt: skip
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
 class GooglePage(QScrollArea):
     loaded = Signal()
     calendarsRead = Signal()
@@ -83,6 +93,7 @@ class GooglePage(QScrollArea):
         self.desk = desk
         self.choose_file: ChooseFile = ask_for_file
         self.confirm_names: Confirm = ask_names
+        self.confirm_unmap: Confirm = ask_unmap
         self.page_data: data.PageData | None = None
         self.may_connect = desk.actor.may("keys.manage")
         self.may_configure = desk.actor.may("clinic.configure")
@@ -101,6 +112,7 @@ class GooglePage(QScrollArea):
         self.calendars.load_button.clicked.connect(self.read_calendars)
         self.calendars.create_button.clicked.connect(self.make_calendar)
         self.calendars.chosen.connect(self.map_calendar)
+        self.calendars.unmap_button.clicked.connect(self.unmap_selected)
         self._enable(busy=False)
 
     # --- building ----------------------------------------------------------------------
@@ -296,6 +308,7 @@ class GooglePage(QScrollArea):
         self.disconnect_button.setEnabled(self.may_connect and connected and not busy)
         for button in (self.calendars.load_button, self.calendars.create_button):
             button.setEnabled(self.may_configure and connected and not busy)
+        self.calendars.unmap_button.setEnabled(self.may_configure and not busy)
         self.calendars.setEnabled(self.may_configure)
         self.station.setReadOnly(not self.may_configure)
         for choice in self.titles.buttons():
@@ -369,13 +382,39 @@ class GooglePage(QScrollArea):
         mapped = {m.provider_id: m.calendar_id for m in found.status.calendars} if found else {}
         if calendar_id == mapped.get(provider_id, ""):
             return
-        if not calendar_id:  # the core keeps a mapping until another replaces it
-            self._say(self.tr("A provider's calendar can be changed, not removed; pick another."))
-            self.calendars.choose(provider_id, mapped.get(provider_id, ""))
+        if not calendar_id:  # "(not sent to Google)" picked: the mapping goes, once confirmed
+            self.unmap_provider(provider_id)
             return
         ctx, wanted = self.desk.ctx(), {provider_id: calendar_id}
         said = self.tr("Calendar saved; its appointments go at the next round.")
         self._db(lambda db: data.save_mapping(db, ctx, wanted), said)
+
+    def unmap_selected(self) -> None:
+        chosen = self.calendars.selected()
+        if chosen is not None:
+            self.unmap_provider(chosen[0])
+
+    def unmap_provider(self, provider_id: str) -> None:
+        """Stop sending a provider's appointments to Google, once confirmed."""
+        found = self.page_data
+        mapped = {m.provider_id: m for m in found.status.calendars} if found else {}
+        names = dict(found.providers) if found else {}
+        current = mapped.get(provider_id)
+        if current is None:
+            name = names.get(provider_id, "")
+            self._say(self.tr("{0} has no Google calendar.").format(name))
+            return
+        question = self.tr(
+            "Stop sending {0}'s appointments to Google? The events already in {1} stay "
+            "there (remove them in Google if they should go), and that calendar's own events "
+            "no longer block {0}'s time here."
+        ).format(current.provider, current.calendar_id)
+        if not self.confirm_unmap(self, question):
+            self.calendars.choose(provider_id, current.calendar_id)
+            return
+        ctx = self.desk.ctx()
+        said = self.tr("{0}'s appointments no longer go to Google; the events sent stay there.")
+        self._db(lambda db: data.unmap(db, ctx, provider_id), said.format(current.provider))
 
     def choose_title(self, at: int) -> None:
         """A title chosen: names or initials only once confirmed; saved at once."""
