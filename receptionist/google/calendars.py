@@ -2,7 +2,8 @@
 
 Mapping a provider (by name, as elsewhere) to a calendar id asks for all of the
 provider's appointments to be pushed at the next round; mapping it to another
-calendar moves them there.
+calendar moves them there (the blocked time read from the old one goes; the new one
+is read whole). Two providers' calendars can be swapped in one ``map_many``.
 Unmapping stops the sending and leaves the events already sent in Google. Calendar
 ids are the connected account's (an address such as
 ``abc123@group.calendar.google.com``, or ``primary``).
@@ -75,21 +76,42 @@ def map_provider(db: Database, ctx: Ctx, provider_key: str, calendar_id: str) ->
 
 
 def map_many(db: Database, ctx: Ctx, wanted: dict[str, str]) -> list[Mapping]:
-    """Map each provider (by name or id) to its calendar, all or none (audited)."""
+    """Map each provider (by name or id) to its calendar, all or none (audited).
+
+    Each calendar shows one provider's appointments once all of ``wanted`` is applied,
+    so two providers' calendars can be swapped in one call."""
     checked = {key: _checked_calendar(calendar_id) for key, calendar_id in wanted.items()}
     with db.write() as s:
         require_configure(ctx)
-        made = [_map(s, ctx, key, calendar_id) for key, calendar_id in checked.items()]
+        chosen = {catalog.find(s, Provider, key).id: cal for key, cal in checked.items()}
+        _check_free(s, chosen)
+        _vacate(s, ctx, chosen)
+        made = [_map(s, ctx, provider_id, cal) for provider_id, cal in chosen.items()]
     db.events.publish(GoogleChanged("mapped"))
     return made
 
 
-def _map(s: Session, ctx: Ctx, provider_key: str, wanted: str) -> Mapping:
-    provider = catalog.find(s, Provider, provider_key)
-    s.flush()
-    taken = s.scalar(select(GoogleCalendar).where(GoogleCalendar.calendar_id == wanted))
-    if taken is not None and taken.provider_id != provider.id:
+def _check_free(s: Session, chosen: dict[str, str]) -> None:
+    """Refuse a calendar that would show two providers' appointments."""
+    final = {**calendar_of(s), **chosen}
+    if len(set(final.values())) != len(final):
         raise ValidationError("calendar", TAKEN)
+
+
+def _vacate(s: Session, ctx: Ctx, chosen: dict[str, str]) -> None:
+    """The calendars being changed are let go of first (each its own placeholder, so a
+    swap never holds one calendar twice), with the blocked time they made."""
+    rows = [s.get(GoogleCalendar, provider_id) for provider_id in chosen]
+    moving = [r for r in rows if r is not None and r.calendar_id != chosen[r.provider_id]]
+    for row in moving:
+        release_blocks(s, ctx, row.calendar_id)
+        row.calendar_id = f"(changing) {row.provider_id}"
+    s.flush()
+
+
+def _map(s: Session, ctx: Ctx, provider_id: str, wanted: str) -> Mapping:
+    provider = s.get(Provider, provider_id)
+    assert provider is not None
     row = s.get(GoogleCalendar, provider.id)
     now = ctx.clock.now()
     if row is None:

@@ -1,6 +1,6 @@
 """A provider's calendar mapping removed (the events sent stay in Google, what this PC
 knew of them is dropped, the blocked time read from the calendar goes; mapped again,
-nothing is duplicated)."""
+nothing is duplicated), and two providers' calendars swapped in one step."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import CALENDAR, Clinic
+from factories import make_provider
 from sqlalchemy import func, select
 
 from receptionist.errors import NotFound, ValidationError
 from receptionist.google import calendars
 from receptionist.google.eventbody import event_id
 from receptionist.models import AuditEvent, BlockedTime, GoogleBlock, GoogleLink
+from receptionist.schedule import booking
 
 MONDAY_10 = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
 TUESDAY_8 = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
@@ -72,3 +74,55 @@ def test_unmapping_an_unmapped_or_unknown_provider_is_refused(clinic: Clinic) ->
     assert refused.value.field == "provider"
     with pytest.raises(NotFound):
         calendars.unmap(clinic.db, clinic.ctx, "Nobody")
+
+
+def with_emre(clinic: Clinic) -> str:
+    """Dr Emre, mapped to OTHER, with an appointment; its id."""
+    with clinic.db.write() as s:
+        clinic.ids["emre"] = make_provider(s, clinic.ctx, "Dr Emre").id
+        appt = booking.book(
+            s, clinic.ctx, patient_id=clinic.ids["p2"], provider_id=clinic.ids["emre"],
+            service_id=clinic.ids["checkup"], start=MONDAY_10, override_reason="test",
+        )  # fmt: skip
+    calendars.map_provider(clinic.db, clinic.ctx, "Emre", OTHER)
+    return appt.id
+
+
+def test_two_providers_swap_calendars_in_one_step(clinic: Clinic) -> None:
+    ayse, emre = clinic.book(MONDAY_10), with_emre(clinic)
+    own = clinic.google.add_event(CALENDAR, "Conference", TUESDAY_8, TUESDAY_8 + HOUR)["id"]
+    clinic.round()
+    assert len(live_blocks(clinic, "ayse")) == 1
+    with pytest.raises(ValidationError, match="another provider's"):
+        calendars.map_provider(clinic.db, clinic.ctx, "Ayşe", OTHER)  # one at a time: no
+    assert {m.provider: m.calendar_id for m in calendars_now(clinic)} == {
+        "Dr Ayşe": CALENDAR, "Dr Emre": OTHER,
+    }  # fmt: skip
+
+    calendars.map_many(clinic.db, clinic.ctx, {"Ayşe": OTHER, "Emre": CALENDAR})
+    assert {m.provider: m.calendar_id for m in calendars_now(clinic)} == {
+        "Dr Ayşe": OTHER, "Dr Emre": CALENDAR,
+    }  # fmt: skip
+    done = clinic.round()
+    assert done.counts.errors == 0
+    assert [e["id"] for e in clinic.google.live(OTHER)] == [event_id(ayse)]
+    assert {e["id"] for e in clinic.google.live(CALENDAR)} == {own, event_id(emre)}
+    # the calendar's own event now blocks the provider whose calendar it is
+    assert live_blocks(clinic, "ayse") == []
+    assert len(live_blocks(clinic, "emre")) == 1
+
+
+def test_a_calendar_for_two_providers_is_refused_whole(clinic: Clinic) -> None:
+    with_emre(clinic)
+    with pytest.raises(ValidationError, match="another provider's"):
+        calendars.map_many(clinic.db, clinic.ctx, {"Ayşe": X, "Emre": X})
+    with pytest.raises(NotFound):  # a swap with a provider not found: none of it
+        calendars.map_many(clinic.db, clinic.ctx, {"Ayşe": OTHER, "Emre": CALENDAR, "Nobody": X})
+    assert {m.provider: m.calendar_id for m in calendars_now(clinic)} == {
+        "Dr Ayşe": CALENDAR, "Dr Emre": OTHER,
+    }  # fmt: skip
+
+
+def calendars_now(clinic: Clinic) -> list[calendars.Mapping]:
+    with clinic.db.read() as s:
+        return calendars.mappings(s)

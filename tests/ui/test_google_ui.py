@@ -185,6 +185,38 @@ def test_stop_sending_a_provider_to_google_once_confirmed(
     assert len(asked) == 2 and "has no Google calendar" in page.note.text()
 
 
+def test_a_calendar_of_another_provider_picked_offers_a_swap(
+    qtbot: QtBot, desk: Desk, page: GooglePage
+) -> None:
+    omar = "omar@group.calendar.google.com"
+    calendars.map_many(db_of(desk), desk.ctx(), {"Ayşe": "primary", "Omar": omar})
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.refresh()
+    asked: list[str] = []
+    answer = [False]
+
+    def confirm(_parent: QWidget, question: str) -> bool:
+        asked.append(question)
+        return answer[0]
+
+    page.confirm_swap = confirm
+    combo = page.calendars.combo(0)  # Dr. Ayşe Demir's
+    line = combo.lineEdit()
+    assert line is not None
+    combo.setEditText(omar)
+    line.editingFinished.emit()  # declined: both keep their calendars
+    assert "Swap" in asked[0] and "Dr. Omar Haddad" in asked[0]
+    assert page.calendars.calendar_at(0) == "primary"
+    answer[0] = True
+    combo.setEditText(omar)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        line.editingFinished.emit()
+    mapped = {m.provider: m.calendar_id for m in google_status.status(db_of(desk)).calendars}
+    assert mapped == {"Dr. Ayşe Demir": omar, "Dr. Omar Haddad": "primary"}
+    assert "swapped" in page.note.text()
+    assert (page.calendars.calendar_at(0), page.calendars.calendar_at(1)) == (omar, "primary")
+
+
 def test_names_go_to_google_only_once_confirmed(qtbot: QtBot, desk: Desk, page: GooglePage) -> None:
     asked: list[str] = []
     answer = [False]

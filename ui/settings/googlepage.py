@@ -8,13 +8,14 @@ PC is the Google station.
 Each choice applies at once (a calendar picked, a title chosen, a station code
 entered): the page holds no unsaved edits for the dialog to lose. Choosing to send
 initials or full names asks first (``confirm_names``), with a plain warning; so does
-removing a provider's calendar (``confirm_unmap``).
+removing a provider's calendar (``confirm_unmap``), and picking a calendar that shows
+another provider's appointments offers to swap the two (``confirm_swap``).
 
 Database work runs on the database worker (``DbOp``); every Google call (the browser
 flow, the calendar list, making a calendar) on the one Google thread
 (``ui.googlework``). Connecting needs "keys.manage" (an administrator); the rest
-"clinic.configure". ``choose_file``, ``confirm_names`` and ``confirm_unmap`` are
-injectable for tests.
+"clinic.configure". ``choose_file`` and the ``confirm_...`` questions are injectable
+for tests.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.google.calendars import Mapping
 from receptionist.google.shared import Shared
 from receptionist.google.status import GoogleStatus
 from sync.google.account import CalendarChoice
@@ -73,8 +75,9 @@ def ask_names(parent: QWidget, warning: str) -> bool:
     return box.exec() == QMessageBox.StandardButton.Yes
 
 
-def ask_unmap(parent: QWidget, question: str) -> bool:
-    box = QMessageBox(QMessageBox.Icon.Question, parent.tr("Stop sending to Google?"), question,
+def ask(parent: QWidget, question: str) -> bool:
+    """A yes-or-cancel question about the providers' calendars (Cancel by default)."""
+    box = QMessageBox(QMessageBox.Icon.Question, parent.tr("Google calendars"), question,
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                       parent)  # fmt: skip
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
@@ -93,7 +96,8 @@ class GooglePage(QScrollArea):
         self.desk = desk
         self.choose_file: ChooseFile = ask_for_file
         self.confirm_names: Confirm = ask_names
-        self.confirm_unmap: Confirm = ask_unmap
+        self.confirm_unmap: Confirm = ask
+        self.confirm_swap: Confirm = ask
         self.page_data: data.PageData | None = None
         self.may_connect = desk.actor.may("keys.manage")
         self.may_configure = desk.actor.may("clinic.configure")
@@ -385,8 +389,30 @@ class GooglePage(QScrollArea):
         if not calendar_id:  # "(not sent to Google)" picked: the mapping goes, once confirmed
             self.unmap_provider(provider_id)
             return
+        holder = next(
+            (m for m in found.status.calendars if m.calendar_id == calendar_id.strip()), None
+        ) if found else None  # fmt: skip
+        if holder is not None and provider_id in mapped:
+            self._offer_swap(provider_id, holder, mapped[provider_id])
+            return
         ctx, wanted = self.desk.ctx(), {provider_id: calendar_id}
         said = self.tr("Calendar saved; its appointments go at the next round.")
+        self._db(lambda db: data.save_mapping(db, ctx, wanted), said)
+
+    def _offer_swap(self, provider_id: str, holder: Mapping, own: str) -> None:
+        """A calendar that shows another provider's appointments picked: the two
+        providers' calendars swapped in one step, once confirmed."""
+        name = dict(self.page_data.providers if self.page_data else ()).get(provider_id, "")
+        question = self.tr(
+            "{0} shows {1}'s appointments. Swap the two calendars: {2}'s appointments to "
+            "{0}, {1}'s to {3}?"
+        ).format(holder.calendar_id, holder.provider, name, own)
+        if not self.confirm_swap(self, question):
+            self.calendars.choose(provider_id, own)
+            return
+        ctx = self.desk.ctx()
+        wanted = {provider_id: holder.calendar_id, holder.provider_id: own}
+        said = self.tr("Calendars swapped; the appointments move at the next round.")
         self._db(lambda db: data.save_mapping(db, ctx, wanted), said)
 
     def unmap_selected(self) -> None:
