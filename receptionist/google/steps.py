@@ -116,6 +116,8 @@ def record(db: Database, clock: Clock, outcomes: Iterable[Done]) -> int:
 
 def _record(s: Session, done: Done, now: datetime, tz: ZoneInfo) -> int:
     push = done.push
+    if s.get(GoogleLink, push.appointment_id) is None:
+        return 0  # the provider was unmapped meanwhile: what was sent stays, as unmapping says
     if done.kind == "sent" and done.event is not None:
         outbox.sent(s, push, done.event, now, tz)
     elif done.kind == "removed":

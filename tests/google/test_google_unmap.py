@@ -126,3 +126,13 @@ def test_a_calendar_for_two_providers_is_refused_whole(clinic: Clinic) -> None:
 def calendars_now(clinic: Clinic) -> list[calendars.Mapping]:
     with clinic.db.read() as s:
         return calendars.mappings(s)
+
+
+def test_a_provider_unmapped_during_a_round_ends_the_round_cleanly(clinic: Clinic) -> None:
+    appt = clinic.book(MONDAY_10)
+    clinic.google.before_next("insert", lambda: calendars.unmap(clinic.db, clinic.ctx, "Ayşe"))
+    done = clinic.round()  # the insert was on its way: it lands, and is left there
+    assert done.status == "ok" and done.counts.errors == 0
+    assert count(clinic, GoogleLink) == 0  # no link made again for an unmapped provider
+    assert [e["id"] for e in clinic.google.live(CALENDAR)] == [event_id(appt)]
+    assert clinic.round().counts.created == 0
