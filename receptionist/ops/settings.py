@@ -8,7 +8,9 @@ the setting's key, and nothing is written.
 
 Scopes: ``clinic`` settings are rows of the encrypted database (audited, synced
 later); ``pc`` settings are this PC's preferences file; ``secret`` settings go to the
-OS keychain and are never read back: an entry says only whether one is set.
+OS keychain and are never read back: an entry says only whether one is set. A
+``managed`` setting is kept by the app itself (the Google station's shared state): it
+is listed, read-only, left off the pages, and refused here.
 """
 
 from __future__ import annotations

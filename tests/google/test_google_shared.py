@@ -19,6 +19,7 @@ from receptionist.models import ClinicSetting, SyncState
 from receptionist.ops import settings as settings_ops
 from receptionist.settings import clinicstore
 from receptionist.settings.google import SHARED
+from sync import googlecmds
 
 MONDAY_10 = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
 
@@ -113,6 +114,8 @@ def test_another_pc_reads_the_station_state_and_ignores_a_former_station(
     assert (found.station, found.status, found.changes) == ("B", "ok", 3)
     assert found.last_round_at == datetime(2026, 3, 9, 10, 42, tzinfo=UTC)
     assert google_status.status(clinic.db).shared == found
+    listed = googlecmds._status_data(google_status.status(clinic.db))["station"]["shared"]
+    assert listed["status"] == "ok" and listed["counts"] == {"created": 2, "blocked": 1}
     settings_ops.set_value(clinic.db, clinic.ctx, "google.station", "C")
     assert google_status.brief(clinic.db).shared is None  # B's state is not C's
 
