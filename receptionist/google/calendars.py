@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
@@ -66,7 +66,7 @@ class Unmapped:
     provider_id: str
     provider: str
     calendar_id: str
-    links: int  # appointments' events let go of (left in Google)
+    links: int  # the provider's events in Google, left there and let go of
     blocks: int  # blocked time made from the calendar's own events, removed
 
 
@@ -151,9 +151,14 @@ def unmap(db: Database, ctx: Ctx, provider_key: str) -> Unmapped:
 
 
 def _drop_links(s: Session, provider_id: str) -> int:
-    mine = select(Appointment.id).where(Appointment.provider_id == provider_id)
-    dropped = s.execute(delete(GoogleLink).where(GoogleLink.appointment_id.in_(mine)))
-    return int(getattr(dropped, "rowcount", 0) or 0)
+    """Forget the provider's appointments' events; how many of them are in Google."""
+    mine = GoogleLink.appointment_id.in_(
+        select(Appointment.id).where(Appointment.provider_id == provider_id)
+    )
+    there = select(func.count()).where(mine, GoogleLink.state.in_(("synced", "moved_in_google")))
+    left = int(s.scalar(there) or 0)
+    s.execute(delete(GoogleLink).where(mine))
+    return left
 
 
 def release_blocks(s: Session, ctx: Ctx, calendar_id: str) -> int:
