@@ -1,4 +1,4 @@
-"""google connect|map|status|sync, and ``sync --google``: Google Calendar sync.
+"""google connect|map|unmap|status|decide|sync, and ``sync --google``: Google Calendar sync.
 
 ``sync`` itself is the cloud's command (``cloudcmds``); registered after it, this
 module adds its ``--google`` flag, which runs a Google round instead of a cloud one
@@ -20,6 +20,7 @@ from receptionist.context import Ctx
 from receptionist.errors import ReceptionistError, ValidationError
 from receptionist.google import account, calendars, decisions
 from receptionist.google import status as google_status
+from receptionist.google.shared import Shared
 from receptionist.ops import settings as settings_ops
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -113,6 +114,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help='make a calendar "Receptionist – <provider>" in the account and map to it',
     )
     m.set_defaults(func=cmd_map)
+    u = gsub.add_parser(
+        "unmap",
+        help="stop sending a provider's appointments to Google (the events sent stay there)",
+        description="Stop sending a provider's appointments to Google.\n\n"
+        "The events already in the calendar are left there (remove them in Google if\n"
+        "they should go); the blocked time read from the calendar's own events is\n"
+        "removed. Mapping the provider again later pushes afresh, with no duplicates\n"
+        "in the same calendar.",
+        **examples(
+            "receptionist google unmap 'Dr Ayşe'",
+            "receptionist google unmap ayse --json",
+        ),
+    )
+    u.add_argument("provider", help="the provider, by name (or part of it) or id")
+    u.set_defaults(func=cmd_unmap)
     s = gsub.add_parser(
         "status",
         help="how Google sync stands: account, calendars, last round, what the desk decides",
@@ -206,6 +222,24 @@ def cmd_map(app: App) -> int:
     return 0
 
 
+def cmd_unmap(app: App) -> int:
+    with app.database() as db:
+        done = calendars.unmap(db, app.ctx(db), app.args.provider)
+    app.emit(
+        {
+            "provider_id": done.provider_id,
+            "provider": done.provider,
+            "calendar_id": done.calendar_id,
+            "events_left": done.links,
+            "blocks_removed": done.blocks,
+        },
+        f"{done.provider}'s appointments no longer go to {done.calendar_id}; the "
+        f"{done.links} events sent stay in Google, {done.blocks} blocked times read from "
+        "it were removed.",
+    )
+    return 0
+
+
 def _created(db: Database, ctx: Ctx, provider_key: str) -> str:
     """A new "Receptionist – <provider>" calendar in the connected account: its id."""
     kept = account.kept(db)
@@ -234,11 +268,36 @@ def cmd_status(app: App) -> int:
         f"{'connected' if found.connected else 'not connected'}; {found.status}; last round "
         f"{when}; {found.waiting} waiting; {len(found.decisions)} for the desk to decide",
         f"Google station: {runs} (this PC is {where.here})",
+        *_shared_line(found.shared),
         *(f"  {m.provider} -> {m.calendar_id}" for m in found.calendars),
         *(f"  {d.appointment_id[:8]} {d.kind}" for d in found.decisions),
     ]
     app.emit(data, "\n".join(lines))
     return 0
+
+
+def _shared_line(found: Shared | None) -> list[str]:
+    """How it stands on the station, as the station shared it (another PC only)."""
+    if found is None:
+        return []
+    when = f"{found.last_round_at:%Y-%m-%d %H:%M} UTC" if found.last_round_at else "never"
+    account = "connected" if found.connected else "not connected"
+    return [
+        f"  there: {account}; {found.status}; last round {when}; {found.changes} changes, "
+        f"{found.errors} errors"
+    ]
+
+
+def _shared_data(found: Shared | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "station": found.station,
+        "connected": found.connected,
+        "status": found.status,
+        "last_round_at": found.last_round_at,
+        "counts": found.counts,
+    }
 
 
 def _status_data(found: google_status.GoogleStatus) -> dict[str, Any]:
@@ -249,6 +308,7 @@ def _status_data(found: google_status.GoogleStatus) -> dict[str, Any]:
             "named": found.station.named or None,
             "this_pc": found.station.here,
             "runs_here": found.station.is_here,
+            "shared": _shared_data(found.shared),
         },
         "status": found.status,
         "last_error": found.last_error or None,

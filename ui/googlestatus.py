@@ -1,25 +1,29 @@
 """The status bar's "Google: …" field: connected, the last sync's time, needs
-reconnect, paused (Google's daily quota), offline, or which other PC is the Google
-station. Hidden where Google sync was never set up.
+reconnect, paused (Google's daily quota), offline; on the other PCs, the same as the
+Google station shared it ("Google (on PC B): synced 10:42, 3 changes", "Google: needs
+reconnect on PC B"), or which PC the station is before it shared anything. Hidden
+where Google sync was never set up.
 
 It reads ``receptionist.google.status.brief`` on the database worker whenever the
 core says Google's state changed (``GoogleChanged`` on the clinic's event hub: a
 connect, a mapping, a round run through this window's database), when the
 background jobs ran ``google.sync`` (on a database of their own), when a clinic
-setting changed (the station), and once a minute for rounds run by another process.
+setting changed (the station, or its shared state brought by cloud sync), and once a
+minute for rounds run by another process.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QLocale, QTime, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from receptionist.google.events import GoogleChanged
+from receptionist.google.shared import Shared
 from receptionist.google.status import Brief, brief
 from receptionist.journal.feed import Changes
 from receptionist.safelog import describe
@@ -43,7 +47,7 @@ def words(found: Brief, tz: tzinfo) -> str:
     """The field's text ("" when Google sync was never set up here or elsewhere); the
     last sync's time on the clinic's clock (``tz``), as Settings → Google shows it."""
     if found.station.elsewhere:
-        return _tr("Google: on PC {0}").format(found.station.elsewhere)
+        return _elsewhere(found.station.elsewhere, found.shared, tz)
     if not found.connected:
         return _tr("Google: not connected") if found.mapped else ""
     if not found.station.is_here:
@@ -58,10 +62,34 @@ def words(found: Brief, tz: tzinfo) -> str:
     }.get(found.status, _tr("Google: connected"))
 
 
+def _elsewhere(pc: str, found: Shared | None, tz: tzinfo) -> str:
+    """How it stands on the station, PC ``pc``, as it shared it (cloud sync brings it)."""
+    if found is None:
+        return _tr("Google: on PC {0}").format(pc)
+    if not found.connected:
+        return _tr("Google: not connected on PC {0}").format(pc)
+    when = _clock(found.last_round_at, tz)
+    if found.status == "ok" and not found.errors:
+        return _tr("Google (on PC {0}): synced {1}, {2} changes").format(pc, when, found.changes)
+    if found.status in ("ok", "error"):
+        text = _tr("Google (on PC {0}): synced {1}, {2} changes, some failed")
+        return text.format(pc, when, found.changes)
+    return {
+        "needs_reconnect": _tr("Google: needs reconnect on PC {0}").format(pc),
+        "quota": _tr("Google: paused on PC {0} (daily quota)").format(pc),
+        "offline": _tr("Google (on PC {0}): offline, last sync {1}").format(pc, when),
+    }.get(found.status, _tr("Google (on PC {0}): connected").format(pc))
+
+
 def _time(found: Brief, tz: tzinfo) -> str:
-    if found.last_round_at is None:
+    return _clock(found.last_round_at, tz)
+
+
+def _clock(at: datetime | None, tz: tzinfo) -> str:
+    """``at`` on the clinic's clock (``tz``), as Settings → Google shows it."""
+    if at is None:
         return _tr("never")
-    local = found.last_round_at.astimezone(tz)
+    local = at.astimezone(tz)
     return QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
 
 
@@ -123,12 +151,19 @@ class GoogleStatusField(QLabel):
         self.brief = found
         text = words(found, self.desk.clinic.tz)
         self.setText(text)
-        alert = found.connected and found.status in ("needs_reconnect", "quota", "offline")
+        alert = _alert(found)
         self.setProperty("state", "alert" if alert else "")
         self.style().unpolish(self)
         self.style().polish(self)
         self.setVisible(bool(text))
         self.shown.emit(found)
+
+
+def _alert(found: Brief) -> bool:
+    """Google sync is stopped (here, or on the station as it shared)."""
+    shown = found.shared if found.station.elsewhere else found
+    stopped = ("needs_reconnect", "quota", "offline")
+    return shown is not None and shown.connected and shown.status in stopped
 
 
 def _unread(exc: BaseException) -> None:

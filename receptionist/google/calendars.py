@@ -2,25 +2,36 @@
 
 Mapping a provider (by name, as elsewhere) to a calendar id asks for all of the
 provider's appointments to be pushed at the next round; mapping it to another
-calendar moves them there. Calendar ids are the connected account's (an address such
-as ``abc123@group.calendar.google.com``, or ``primary``).
+calendar moves them there (the blocked time read from the old one goes; the new one
+is read whole). Two providers' calendars can be swapped in one ``map_many``.
+Unmapping stops the sending and leaves the events already sent in Google. Calendar
+ids are the connected account's (an address such as
+``abc123@group.calendar.google.com``, or ``primary``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
-from receptionist.errors import ValidationError
+from receptionist.errors import NotFound, ValidationError
 from receptionist.freetext import has_controls
 from receptionist.journal import audit
-from receptionist.models import GoogleCalendar, GoogleState, Provider
-from receptionist.schedule import catalog
+from receptionist.models import (
+    Appointment,
+    GoogleBlock,
+    GoogleCalendar,
+    GoogleLink,
+    GoogleState,
+    Provider,
+)
+from receptionist.schedule import blocked, catalog
 from receptionist.schedule.clinic import require_configure
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -36,6 +47,11 @@ TAKEN = Text(
     )
 )
 
+NOT_MAPPED = QT_TRANSLATE_NOOP(
+    "core",
+    "{provider} has no Google calendar; `receptionist google status` lists the mapped providers.",
+)
+
 
 @dataclass(frozen=True)
 class Mapping:
@@ -45,27 +61,57 @@ class Mapping:
     synced_once: bool  # a syncToken is kept: the calendar was read whole at least once
 
 
+@dataclass(frozen=True)
+class Unmapped:
+    provider_id: str
+    provider: str
+    calendar_id: str
+    links: int  # the provider's events in Google, left there and let go of
+    blocks: int  # blocked time made from the calendar's own events, removed
+
+
 def map_provider(db: Database, ctx: Ctx, provider_key: str, calendar_id: str) -> Mapping:
     """Send ``provider_key``'s appointments to ``calendar_id`` (audited)."""
     return map_many(db, ctx, {provider_key: calendar_id})[0]
 
 
 def map_many(db: Database, ctx: Ctx, wanted: dict[str, str]) -> list[Mapping]:
-    """Map each provider (by name or id) to its calendar, all or none (audited)."""
+    """Map each provider (by name or id) to its calendar, all or none (audited).
+
+    Each calendar shows one provider's appointments once all of ``wanted`` is applied,
+    so two providers' calendars can be swapped in one call."""
     checked = {key: _checked_calendar(calendar_id) for key, calendar_id in wanted.items()}
     with db.write() as s:
         require_configure(ctx)
-        made = [_map(s, ctx, key, calendar_id) for key, calendar_id in checked.items()]
+        chosen = {catalog.find(s, Provider, key).id: cal for key, cal in checked.items()}
+        _check_free(s, chosen)
+        _vacate(s, ctx, chosen)
+        made = [_map(s, ctx, provider_id, cal) for provider_id, cal in chosen.items()]
     db.events.publish(GoogleChanged("mapped"))
     return made
 
 
-def _map(s: Session, ctx: Ctx, provider_key: str, wanted: str) -> Mapping:
-    provider = catalog.find(s, Provider, provider_key)
-    s.flush()
-    taken = s.scalar(select(GoogleCalendar).where(GoogleCalendar.calendar_id == wanted))
-    if taken is not None and taken.provider_id != provider.id:
+def _check_free(s: Session, chosen: dict[str, str]) -> None:
+    """Refuse a calendar that would show two providers' appointments."""
+    final = {**calendar_of(s), **chosen}
+    if len(set(final.values())) != len(final):
         raise ValidationError("calendar", TAKEN)
+
+
+def _vacate(s: Session, ctx: Ctx, chosen: dict[str, str]) -> None:
+    """The calendars being changed are let go of first (each its own placeholder, so a
+    swap never holds one calendar twice), with the blocked time they made."""
+    rows = [s.get(GoogleCalendar, provider_id) for provider_id in chosen]
+    moving = [r for r in rows if r is not None and r.calendar_id != chosen[r.provider_id]]
+    for row in moving:
+        release_blocks(s, ctx, row.calendar_id)
+        row.calendar_id = f"(changing) {row.provider_id}"
+    s.flush()
+
+
+def _map(s: Session, ctx: Ctx, provider_id: str, wanted: str) -> Mapping:
+    provider = s.get(Provider, provider_id)
+    assert provider is not None
     row = s.get(GoogleCalendar, provider.id)
     now = ctx.clock.now()
     if row is None:
@@ -78,6 +124,52 @@ def _map(s: Session, ctx: Ctx, provider_key: str, wanted: str) -> Mapping:
     s.flush()
     audit.record(s, ctx, "google_map", "provider", provider.id)
     return Mapping(provider.id, provider.name, wanted, bool(row.sync_token))
+
+
+def unmap(db: Database, ctx: Ctx, provider_key: str) -> Unmapped:
+    """Stop sending ``provider_key``'s appointments to Google (audited).
+
+    The events already in its calendar are left there (the calendar may be gone, or
+    be the provider's own); what this PC knew of them is dropped, so mapping the
+    provider again pushes afresh, and to the same calendar without duplicates (each
+    event's id is derived from its appointment's). The blocked time made from the
+    calendar's own events is removed: they no longer block the desk."""
+    with db.write() as s:
+        require_configure(ctx)
+        provider = catalog.find(s, Provider, provider_key)
+        row = s.get(GoogleCalendar, provider.id)
+        if row is None:
+            raise ValidationError("provider", Text(NOT_MAPPED, provider=provider.name))
+        calendar_id = row.calendar_id
+        blocks = release_blocks(s, ctx, calendar_id)
+        links = _drop_links(s, provider.id)
+        s.delete(row)
+        s.flush()
+        audit.record(s, ctx, "google_unmap", "provider", provider.id)
+    db.events.publish(GoogleChanged("unmapped"))
+    return Unmapped(provider.id, provider.name, calendar_id, links, blocks)
+
+
+def _drop_links(s: Session, provider_id: str) -> int:
+    """Forget the provider's appointments' events; how many of them are in Google."""
+    mine = GoogleLink.appointment_id.in_(
+        select(Appointment.id).where(Appointment.provider_id == provider_id)
+    )
+    there = select(func.count()).where(mine, GoogleLink.state.in_(("synced", "moved_in_google")))
+    left = int(s.scalar(there) or 0)
+    s.execute(delete(GoogleLink).where(mine))
+    return left
+
+
+def release_blocks(s: Session, ctx: Ctx, calendar_id: str) -> int:
+    """Remove the blocked time made from ``calendar_id``'s own events; how many."""
+    rows = list(s.scalars(select(GoogleBlock).where(GoogleBlock.calendar_id == calendar_id)))
+    for row in rows:
+        with contextlib.suppress(NotFound):  # removed at the desk already
+            blocked.remove_blocked_time(s, ctx, row.block_id)
+        s.delete(row)
+    s.flush()
+    return len(rows)
 
 
 def provider_to_map(db: Database, ctx: Ctx, provider_key: str) -> str:

@@ -1,5 +1,6 @@
 """How Google sync stands, for the status bar and ``google status``: connected or
-not, the last round, what waits, and what the desk has to decide."""
+not, the last round, what waits, and what the desk has to decide; on the other PCs,
+the state the Google station shared (``shared``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from receptionist.settings.google import CREDENTIALS
 from receptionist.store.storage import Database
 
 from . import calendars, outbox
+from . import shared as sharing
 from . import station as stations
 
 
@@ -43,6 +45,7 @@ class GoogleStatus:
     decisions: list[Decision] = field(default_factory=list)
     account: str = ""  # the connected account's address, when known
     station: stations.Station = field(default_factory=lambda: stations.Station("", "", False))
+    shared: sharing.Shared | None = None  # the station's state, when it is another PC
 
 
 def credentials(session: Session) -> str | None:
@@ -60,6 +63,7 @@ class Brief:
     last_round_at: datetime | None
     mapped: bool  # a provider is mapped to a calendar
     station: stations.Station
+    shared: sharing.Shared | None = None  # the station's state, when it is another PC
 
 
 def brief(db: Database) -> Brief:
@@ -71,6 +75,7 @@ def brief(db: Database) -> Brief:
             last_round_at=row.last_round_at if row else None,
             mapped=bool(calendars.calendar_of(s)),
             station=stations.of(s),
+            shared=sharing.of(s),
         )
 
 
@@ -98,6 +103,7 @@ def status(db: Database) -> GoogleStatus:
             decisions=decisions,
             account=_account(kept),
             station=stations.of(s),
+            shared=sharing.of(s),
         )
 
 

@@ -21,7 +21,7 @@ from receptionist.models import Appointment, GoogleCalendar, GoogleLink
 from receptionist.schedule.clinic import get_clinic
 from receptionist.store.storage import Database
 
-from . import calendars, eventbody, inbound, outbox
+from . import calendars, eventbody, inbound, outbox, shared
 from .events import GoogleChanged
 from .outbox import Push
 from .status import credentials
@@ -116,6 +116,8 @@ def record(db: Database, clock: Clock, outcomes: Iterable[Done]) -> int:
 
 def _record(s: Session, done: Done, now: datetime, tz: ZoneInfo) -> int:
     push = done.push
+    if s.get(GoogleLink, push.appointment_id) is None:
+        return 0  # the provider was unmapped meanwhile: what was sent stays, as unmapping says
     if done.kind == "sent" and done.event is not None:
         outbox.sent(s, push, done.event, now, tz)
     elif done.kind == "removed":
@@ -150,6 +152,8 @@ def _merge(s: Session, push: Push, found: dict[str, Any], now: datetime, tz: Zon
 
 
 def finish(db: Database, clock: Clock, status: str, error: str, counts: dict[str, int]) -> None:
+    """The round's outcome kept, and shared with the other PCs (``google.shared``)."""
     with db.write() as s:
         calendars.finish_round(s, status, error, counts, clock.now())
+        shared.share(s, Ctx(inbound.SYNC_ACTOR, clock), bool(credentials(s)))
     db.events.publish(GoogleChanged("round", status))

@@ -8,7 +8,9 @@ the setting's key, and nothing is written.
 
 Scopes: ``clinic`` settings are rows of the encrypted database (audited, synced
 later); ``pc`` settings are this PC's preferences file; ``secret`` settings go to the
-OS keychain and are never read back: an entry says only whether one is set.
+OS keychain and are never read back: an entry says only whether one is set. A
+``managed`` setting is kept by the app itself (the Google station's shared state): it
+is listed, read-only, left off the pages, and refused here.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ DECLARING = (
 
 IS_SET = Text(QT_TRANSLATE_NOOP("core", "set"))
 NOT_SET = Text(QT_TRANSLATE_NOOP("core", "not set"))
+MANAGED = QT_TRANSLATE_NOOP(
+    "core", "{key} is kept by Receptionist itself and cannot be changed by hand."
+)
 NO_CLINIC = Text(
     QT_TRANSLATE_NOOP("core", "The clinic has not been set up yet; secrets belong to a clinic.")
 )
@@ -98,8 +103,8 @@ class Entry:
 
 def declared(scope: Scope | None = None) -> list[Setting]:
     """The settings (of ``scope``) as declared: what a front end builds its pages from,
-    in the order their rooms declared them."""
-    return [s for s in registry.declared() if scope is None or s.scope == scope]
+    in the order their rooms declared them; the ones the app keeps itself left out."""
+    return [s for s in registry.declared() if (scope is None or s.scope == scope) and not s.managed]
 
 
 def clinic_info(db: Database) -> ClinicInfo:
@@ -172,6 +177,8 @@ def set_many(db: Database, ctx: Ctx, values: Mapping[str, object]) -> list[Entry
 
 
 def _check(ctx: Ctx, setting: Setting, value: object) -> object:
+    if setting.managed:
+        raise ValidationError(setting.key, Text(MANAGED, key=setting.key))
     if setting.permission:
         require(ctx, setting.permission, CANNOT_CONFIGURE)
     if setting.scope != "secret":
@@ -226,7 +233,8 @@ def _entry(ctx: Ctx, setting: Setting, value: object, is_set: bool) -> Entry:
         help=setting.help,
         text=(IS_SET if is_set else NOT_SET) if secret else setting.kind.show(value),
         is_set=is_set,
-        editable=not setting.permission or ctx.actor.may(setting.permission),
+        editable=not setting.managed
+        and (not setting.permission or ctx.actor.may(setting.permission)),
         kind=setting.kind,
     )
 

@@ -1,14 +1,18 @@
 """Google Calendar settings, declared in the registry: what an event says of the
 patient, whether a provider's own event titles are kept, which PC runs Google sync
-(the Google station), and the connected account's credentials (a secret: the
-keychain, or the encrypted file where there is none)."""
+(the Google station), the station's state shared with the other PCs (kept by the app
+itself), and the connected account's credentials (a secret: the keychain, or the
+encrypted file where there is none)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from receptionist.errors import ValidationError
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .clinic import CONFIGURE
-from .kinds import Choice, Flag, Words
+from .kinds import Choice, Flag, Kind, Words
 from .registry import Setting, declare
 
 SUMMARY_CHOICES = ("service", "initials", "full_name")
@@ -81,5 +85,65 @@ STATION = declare(
             )
         ),
         CONFIGURE,
+    )
+)
+
+
+# What the Google station shares: how its last round went, never patient data, the
+# account or its tokens.
+SHARED_STATUSES = ("never", "connected", "ok", "needs_reconnect", "quota", "offline", "error")
+SHARED_COUNTS = ("created", "updated", "deleted", "blocked", "conflicts", "errors")
+SHARED_KEYS = frozenset({"station", "connected", "status", "at", "counts"})
+NOT_SHARED_STATE = QT_TRANSLATE_NOOP(
+    "core", "{label} is not the Google station's state as Receptionist writes it."
+)
+
+
+@dataclass(frozen=True)
+class StationState(Kind):
+    """The Google station's state as the other PCs read it: ``{}`` before the station
+    shared any, else ``{"station": "B", "connected": true, "status": "ok", "at":
+    "2026-12-07T10:42:00+00:00" or null, "counts": {"created": 3, ...}}``."""
+
+    name = "json"
+
+    def check(self, value: object, key: str, label: str) -> object:
+        if value == {}:
+            return {}
+        if not (isinstance(value, dict) and set(value) == SHARED_KEYS and _fits(value)):
+            raise ValidationError(key, Text(NOT_SHARED_STATE, label=label))
+        return value
+
+
+def _fits(value: dict[str, object]) -> bool:
+    counts = value["counts"]
+    return (
+        isinstance(value["station"], str)
+        and 0 < len(value["station"]) <= 4
+        and isinstance(value["connected"], bool)
+        and value["status"] in SHARED_STATUSES
+        and (value["at"] is None or (isinstance(value["at"], str) and len(value["at"]) <= 40))
+        and isinstance(counts, dict)
+        and set(counts) <= set(SHARED_COUNTS)
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts.values())
+    )
+
+
+SHARED = declare(
+    Setting(
+        "google.shared",
+        "clinic",
+        StationState(),
+        {},
+        Text(QT_TRANSLATE_NOOP("core", "Google station's state")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "How Google sync stands on the Google station (its last round, the counts, "
+                "needs reconnect or paused), written by the station for the other PCs to "
+                "show; no patient data and no tokens.",
+            )
+        ),
+        managed=True,
     )
 )

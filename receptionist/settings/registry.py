@@ -33,6 +33,9 @@ class Setting:
     help: str  # a Text: one or two sentences
     # Who may change it: "clinic.configure" for the clinic's settings, "" for anyone.
     permission: str = ""
+    # Kept by the app itself (the Google station's shared state): not on the Settings
+    # pages, and refused when set by hand; its room writes it through ``clinicstore``.
+    managed: bool = False
 
     @property
     def group(self) -> str:

@@ -103,6 +103,10 @@ def test_a_revoked_account_exits_4_and_status_says_needs_reconnect(
         (["google", "connect"], "--authorized-user-file"),
         (["google", "connect", "--authorized-user-file", "/nonexistent/x.json"], "read"),
         (["google", "sync"], "google connect"),
+        (["google", "unmap", "nobody"], "provider"),
+        (["google", "unmap", "aksoy"], "has no Google calendar"),
+        (["google", "unmap"], "provider"),
+        (["settings", "set", "google.shared", "{}"], "kept by Receptionist itself"),
     ],
 )
 def test_bad_input_exits_2_naming_what_was_wrong(
@@ -133,3 +137,18 @@ def test_an_unreadable_file_is_named_by_its_own_option(
         assert main(["google", "connect", option, missing]) == 2
         err = capsys.readouterr().err
         assert f"({option[2:]})" in err and "cannot be read" in err, err
+
+
+def test_unmap_leaves_the_event_and_says_so(
+    clinic: Path, google: FakeGoogle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "google", "connect", "--authorized-user-file", str(clinic))
+    run(capsys, "google", "map", "aksoy", CAL)
+    run(capsys, "appointment", "book", "--patient", "A-1", "--provider", "aksoy",
+        "--service", "check", "--start", "2030-03-04T10:00")  # fmt: skip
+    run(capsys, "google", "sync")
+    gone = run(capsys, "google", "unmap", "aksoy")
+    assert gone["provider"] == "Dr Ayşe Aksoy" and gone["calendar_id"] == CAL
+    assert (gone["events_left"], gone["blocks_removed"]) == (1, 0)
+    assert run(capsys, "google", "status")["calendars"] == []
+    assert run(capsys, "google", "sync")["deleted"] == 0 and len(google.live(CAL)) == 1

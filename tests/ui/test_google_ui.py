@@ -17,15 +17,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from PySide6.QtCore import QLocale, QTime
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from receptionist.context import Actor
+from receptionist.context import Actor, Ctx
 from receptionist.google import account, calendars
 from receptionist.google import status as google_status
 from receptionist.google.station import Station
 from receptionist.google.status import Brief
+from receptionist.models import SyncState
 from receptionist.ops import settings as settings_ops
+from receptionist.settings import clinicstore
+from receptionist.settings.google import SHARED
 from receptionist.store.storage import Database
 from sync.google import round as google_round
 from sync.google import service
@@ -153,6 +157,70 @@ def test_make_a_calendar_for_the_selected_provider(
     assert "made and mapped" in page.note.text()
 
 
+def test_stop_sending_a_provider_to_google_once_confirmed(
+    qtbot: QtBot, desk: Desk, page: GooglePage
+) -> None:
+    calendars.map_provider(db_of(desk), desk.ctx(), "Ayşe", "primary")  # page: an admin's
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.refresh()
+    asked: list[str] = []
+    answer = [False]
+
+    def confirm(_parent: QWidget, question: str) -> bool:
+        asked.append(question)
+        return answer[0]
+
+    page.confirm_unmap = confirm
+    page.calendars.table.selectRow(0)
+    assert page.calendars.unmap_button.isEnabled()  # no account needed to stop sending
+    page.calendars.unmap_button.click()  # declined: nothing changes
+    assert "stay there" in asked[0] and "Dr. Ayşe Demir" in asked[0]
+    assert len(google_status.status(db_of(desk)).calendars) == 1
+    assert page.calendars.calendar_at(0) == "primary"
+    answer[0] = True
+    combo = page.calendars.combo(0)
+    combo.setCurrentIndex(combo.findData(""))  # "(not sent to Google)" picked: asks too
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        combo.activated.emit(combo.currentIndex())
+    assert len(asked) == 2 and google_status.status(db_of(desk)).calendars == []
+    assert "no longer go to Google" in page.note.text()
+    page.calendars.table.selectRow(0)
+    page.calendars.unmap_button.click()  # nothing mapped: said, not asked
+    assert len(asked) == 2 and "has no Google calendar" in page.note.text()
+
+
+def test_a_calendar_of_another_provider_picked_offers_a_swap(
+    qtbot: QtBot, desk: Desk, page: GooglePage
+) -> None:
+    omar = "omar@group.calendar.google.com"
+    calendars.map_many(db_of(desk), desk.ctx(), {"Ayşe": "primary", "Omar": omar})
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.refresh()
+    asked: list[str] = []
+    answer = [False]
+
+    def confirm(_parent: QWidget, question: str) -> bool:
+        asked.append(question)
+        return answer[0]
+
+    page.confirm_swap = confirm
+    combo = page.calendars.combo(0)  # Dr. Ayşe Demir's
+    line = combo.lineEdit()
+    assert line is not None
+    combo.setEditText(omar)
+    line.editingFinished.emit()  # declined: both keep their calendars
+    assert "Swap" in asked[0] and "Dr. Omar Haddad" in asked[0]
+    assert page.calendars.calendar_at(0) == "primary"
+    answer[0] = True
+    combo.setEditText(omar)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        line.editingFinished.emit()
+    mapped = {m.provider: m.calendar_id for m in google_status.status(db_of(desk)).calendars}
+    assert mapped == {"Dr. Ayşe Demir": omar, "Dr. Omar Haddad": "primary"}
+    assert "swapped" in page.note.text()
+    assert (page.calendars.calendar_at(0), page.calendars.calendar_at(1)) == (omar, "primary")
+
+
 def test_names_go_to_google_only_once_confirmed(qtbot: QtBot, desk: Desk, page: GooglePage) -> None:
     asked: list[str] = []
     answer = [False]
@@ -266,6 +334,51 @@ def test_the_status_bar_says_how_google_sync_stands(
             lambda: settings_ops.set_value(db_of(desk), desk.ctx(), "google.station", "B")
         )
     assert field.text() == "Google: on PC B"
+
+
+def share_from_b(db: Database, ctx: Ctx, status: str, at: datetime) -> None:
+    """PC B's state as cloud sync brings it: a clinic setting row."""
+    value = {"station": "B", "connected": True, "status": status, "at": at.isoformat(),
+             "counts": {"created": 2, "updated": 1, "errors": 0}}  # fmt: skip
+    with db.write() as s:
+        clinicstore.write(s, ctx, SHARED, value)
+
+
+def on_cloud_with_station_b(db: Database, ctx: Ctx) -> None:
+    with db.write() as s:
+        s.add(SyncState(id=1, server_url="https://example.invalid", clinic_id="c1",
+                        device_id="d1", device_code="A", device_name="Desk",
+                        private_key=b"k"))  # fmt: skip
+    settings_ops.set_value(db, ctx, "google.station", "B")
+
+
+def test_another_pc_shows_the_state_the_station_shared(qtbot: QtBot, window: MainWindow) -> None:
+    desk, field = window.desk, window.google_status
+    qtbot.waitUntil(lambda: field.brief is not None, timeout=WAIT)
+    desk.actor = Actor(user_id="u1", role="admin", source="ui")
+    with qtbot.waitSignal(field.shown, timeout=WAIT):
+        desk.tasks.run(lambda: on_cloud_with_station_b(db_of(desk), desk.ctx()))
+    assert field.text() == "Google: on PC B"  # nothing shared yet
+    at = datetime(2026, 3, 9, 10, 42, tzinfo=UTC)
+    local = at.astimezone()
+    when = QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
+    with qtbot.waitSignal(field.shown, timeout=WAIT):  # a clinic setting: the feed tells
+        desk.tasks.run(lambda: share_from_b(db_of(desk), desk.ctx(), "ok", at))
+    assert field.text() == f"Google (on PC B): synced {when}, 3 changes"
+    assert field.property("state") == ""
+    with qtbot.waitSignal(field.shown, timeout=WAIT):
+        desk.tasks.run(lambda: share_from_b(db_of(desk), desk.ctx(), "needs_reconnect", at))
+    assert field.text() == "Google: needs reconnect on PC B"
+    assert field.property("state") == "alert"
+    dialog = SettingsDialog(desk)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.google.loaded, timeout=WAIT):
+        dialog.load()
+    shown = dialog.google
+    assert shown.account.text().startswith("Needs reconnect on PC B")
+    assert shown.last_round.text().startswith("Last round on PC B at 2026-03-09 ")
+    assert "2 created, 1 updated" in shown.last_round.text()
+    assert "PC B runs Google sync" in shown.station_note.text()
 
 
 def test_connect_in_the_browser_off_the_gui_thread(

@@ -124,6 +124,12 @@ def save_mapping(db: Database, ctx: Ctx, wanted: dict[str, str]) -> PageData:
     return read(db, ctx)
 
 
+def unmap(db: Database, ctx: Ctx, provider_id: str) -> PageData:
+    """Stop sending the provider's appointments to Google (the events sent stay)."""
+    calendars.unmap(db, ctx, provider_id)
+    return read(db, ctx)
+
+
 def kept_credentials(db: Database) -> str:
     found = account.kept(db)
     if not found:

@@ -2,7 +2,8 @@
 connected account their appointments go to, picked from the account's calendar list
 (read on the Google thread) or typed as an id (``chosen`` says so at once); "Make a
 calendar" creates "Receptionist – <provider>" in the account for the selected
-provider."""
+provider; "Stop sending to Google" removes the selected provider's mapping (the page
+asks first)."""
 
 from __future__ import annotations
 
@@ -48,8 +49,15 @@ class CalendarsBox(QGroupBox):
         self.create_button.setToolTip(
             self.tr('Make "Receptionist – <provider>" in the account for the selected provider')
         )
+        self.unmap_button = self._button("googleUnmap", self.tr("&Stop sending to Google"))
+        self.unmap_button.setToolTip(
+            self.tr(
+                "The selected provider's appointments no longer go to Google; the events "
+                "already there stay"
+            )
+        )
         row = QHBoxLayout()
-        for button in (self.load_button, self.create_button):
+        for button in (self.load_button, self.create_button, self.unmap_button):
             row.addWidget(button)
         row.addStretch(1)
         layout = QVBoxLayout(self)

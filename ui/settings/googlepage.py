@@ -1,17 +1,21 @@
 """Settings → Google (``googlePage``): connect the clinic's Google account (the browser
 flow, or an authorized-user file made elsewhere), disconnect it, see how sync stands
-(the account, the last round and its counts, "needs reconnect"), map each provider to
+(the account, the last round and its counts, "needs reconnect"; on the other PCs,
+as the Google station shared it), map each provider to
 a calendar of the account, and choose what an event says of the patient and which
 PC is the Google station.
 
 Each choice applies at once (a calendar picked, a title chosen, a station code
 entered): the page holds no unsaved edits for the dialog to lose. Choosing to send
-initials or full names asks first (``confirm_names``), with a plain warning.
+initials or full names asks first (``confirm_names``), with a plain warning; so does
+removing a provider's calendar (``confirm_unmap``), and picking a calendar that shows
+another provider's appointments offers to swap the two (``confirm_swap``).
 
 Database work runs on the database worker (``DbOp``); every Google call (the browser
 flow, the calendar list, making a calendar) on the one Google thread
 (``ui.googlework``). Connecting needs "keys.manage" (an administrator); the rest
-"clinic.configure". ``choose_file`` and ``confirm_names`` are injectable for tests.
+"clinic.configure". ``choose_file`` and the ``confirm_...`` questions are injectable
+for tests.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.google.calendars import Mapping
+from receptionist.google.shared import Shared
 from receptionist.google.status import GoogleStatus
 from sync.google.account import CalendarChoice
 
@@ -69,6 +75,15 @@ def ask_names(parent: QWidget, warning: str) -> bool:
     return box.exec() == QMessageBox.StandardButton.Yes
 
 
+def ask(parent: QWidget, question: str) -> bool:
+    """A yes-or-cancel question about the providers' calendars (Cancel by default)."""
+    box = QMessageBox(QMessageBox.Icon.Question, parent.tr("Google calendars"), question,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                      parent)  # fmt: skip
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
 class GooglePage(QScrollArea):
     loaded = Signal()
     calendarsRead = Signal()
@@ -81,6 +96,8 @@ class GooglePage(QScrollArea):
         self.desk = desk
         self.choose_file: ChooseFile = ask_for_file
         self.confirm_names: Confirm = ask_names
+        self.confirm_unmap: Confirm = ask
+        self.confirm_swap: Confirm = ask
         self.page_data: data.PageData | None = None
         self.may_connect = desk.actor.may("keys.manage")
         self.may_configure = desk.actor.may("clinic.configure")
@@ -101,6 +118,7 @@ class GooglePage(QScrollArea):
         self.calendars.load_button.clicked.connect(self.read_calendars)
         self.calendars.create_button.clicked.connect(self.make_calendar)
         self.calendars.chosen.connect(self.map_calendar)
+        self.calendars.unmap_button.clicked.connect(self.unmap_selected)
         self._enable(busy=False)
 
     # --- building ----------------------------------------------------------------------
@@ -197,6 +215,54 @@ class GooglePage(QScrollArea):
         self.loaded.emit()
 
     def _show_status(self, found: GoogleStatus) -> None:
+        if found.station.elsewhere:
+            self._show_elsewhere(found.station.elsewhere, found.shared)
+        else:
+            self._show_here(found)
+        here = found.station
+        if here.elsewhere:
+            text = self.tr("PC {0} runs Google sync; above is its state as it shared it. This PC "
+                           "is {1}.")  # fmt: skip
+            self.station_note.setText(text.format(here.elsewhere, here.here))
+        elif here.is_here:
+            self.station_note.setText(self.tr("This PC ({0}) runs Google sync.").format(here.here))
+        else:
+            text = self.tr("No PC runs Google sync yet: name one. This PC is {0}.")
+            self.station_note.setText(text.format(here.here))
+
+    def _show_elsewhere(self, pc: str, found: Shared | None) -> None:
+        """The station's state as it shared it (cloud sync brings it here)."""
+        if found is None:
+            text = self.tr("PC {0} runs Google sync; how it stands shows here once PC {0} has "
+                           "shared it through cloud sync.")  # fmt: skip
+        elif not found.connected:
+            text = self.tr("No Google account is connected on PC {0}, the Google station.")
+        elif found.status == "needs_reconnect":
+            text = self.tr(
+                "Needs reconnect on PC {0}: Google refused the account (revoked or expired). "
+                "Google sync is paused there and what waits is kept; connect again on PC {0}."
+            )
+        else:
+            text = self.tr("Connected on PC {0}, the Google station.")
+        self.account.setText(text.format(pc))
+        self.last_round.setText(self._shared_round(pc, found) if found is not None else "")
+
+    def _shared_round(self, pc: str, found: Shared) -> str:
+        if found.last_round_at is None:
+            return self.tr("No round yet on PC {0}.").format(pc)
+        when = found.last_round_at.astimezone(self.desk.clinic.tz).strftime("%Y-%m-%d %H:%M")
+        c = found.counts
+        text = self.tr(
+            "Last round on PC {0} at {1} ({2}): {3} created, {4} updated, {5} deleted, "
+            "{6} blocked, {7} for the desk, {8} errors."
+        )
+        return text.format(
+            pc, when, self._status_word(found.status), c.get("created", 0),
+            c.get("updated", 0), c.get("deleted", 0), c.get("blocked", 0),
+            c.get("conflicts", 0), c.get("errors", 0),
+        )  # fmt: skip
+
+    def _show_here(self, found: GoogleStatus) -> None:
         if not found.connected:
             self.account.setText(self.tr("No Google account is connected on this PC."))
         elif found.status == "needs_reconnect":
@@ -210,15 +276,6 @@ class GooglePage(QScrollArea):
             who = found.account or self.tr("an account (its address shows once read)")
             self.account.setText(self.tr("Connected: {0}").format(who))
         self.last_round.setText(self._round_text(found))
-        here = found.station
-        if here.elsewhere:
-            text = self.tr("PC {0} runs Google sync; its state shows there. This PC is {1}.")
-            self.station_note.setText(text.format(here.elsewhere, here.here))
-        elif here.is_here:
-            self.station_note.setText(self.tr("This PC ({0}) runs Google sync.").format(here.here))
-        else:
-            text = self.tr("No PC runs Google sync yet: name one. This PC is {0}.")
-            self.station_note.setText(text.format(here.here))
 
     def _round_text(self, found: GoogleStatus) -> str:
         if found.last_round_at is None:
@@ -257,6 +314,7 @@ class GooglePage(QScrollArea):
         self.disconnect_button.setEnabled(self.may_connect and connected and not busy)
         for button in (self.calendars.load_button, self.calendars.create_button):
             button.setEnabled(self.may_configure and connected and not busy)
+        self.calendars.unmap_button.setEnabled(self.may_configure and not busy)
         self.calendars.setEnabled(self.may_configure)
         self.station.setReadOnly(not self.may_configure)
         for choice in self.titles.buttons():
@@ -330,13 +388,61 @@ class GooglePage(QScrollArea):
         mapped = {m.provider_id: m.calendar_id for m in found.status.calendars} if found else {}
         if calendar_id == mapped.get(provider_id, ""):
             return
-        if not calendar_id:  # the core keeps a mapping until another replaces it
-            self._say(self.tr("A provider's calendar can be changed, not removed; pick another."))
-            self.calendars.choose(provider_id, mapped.get(provider_id, ""))
+        if not calendar_id:  # "(not sent to Google)" picked: the mapping goes, once confirmed
+            self.unmap_provider(provider_id)
+            return
+        holder = next(
+            (m for m in found.status.calendars if m.calendar_id == calendar_id.strip()), None
+        ) if found else None  # fmt: skip
+        if holder is not None and provider_id in mapped:
+            self._offer_swap(provider_id, holder, mapped[provider_id])
             return
         ctx, wanted = self.desk.ctx(), {provider_id: calendar_id}
         said = self.tr("Calendar saved; its appointments go at the next round.")
         self._db(lambda db: data.save_mapping(db, ctx, wanted), said)
+
+    def _offer_swap(self, provider_id: str, holder: Mapping, own: str) -> None:
+        """A calendar that shows another provider's appointments picked: the two
+        providers' calendars swapped in one step, once confirmed."""
+        name = dict(self.page_data.providers if self.page_data else ()).get(provider_id, "")
+        question = self.tr(
+            "{0} shows {1}'s appointments. Swap the two calendars: {2}'s appointments to "
+            "{0}, {1}'s to {3}?"
+        ).format(holder.calendar_id, holder.provider, name, own)
+        if not self.confirm_swap(self, question):
+            self.calendars.choose(provider_id, own)
+            return
+        ctx = self.desk.ctx()
+        wanted = {provider_id: holder.calendar_id, holder.provider_id: own}
+        said = self.tr("Calendars swapped; the appointments move at the next round.")
+        self._db(lambda db: data.save_mapping(db, ctx, wanted), said)
+
+    def unmap_selected(self) -> None:
+        chosen = self.calendars.selected()
+        if chosen is not None:
+            self.unmap_provider(chosen[0])
+
+    def unmap_provider(self, provider_id: str) -> None:
+        """Stop sending a provider's appointments to Google, once confirmed."""
+        found = self.page_data
+        mapped = {m.provider_id: m for m in found.status.calendars} if found else {}
+        names = dict(found.providers) if found else {}
+        current = mapped.get(provider_id)
+        if current is None:
+            name = names.get(provider_id, "")
+            self._say(self.tr("{0} has no Google calendar.").format(name))
+            return
+        question = self.tr(
+            "Stop sending {0}'s appointments to Google? The events already in {1} stay "
+            "there (remove them in Google if they should go), and that calendar's own events "
+            "no longer block {0}'s time here."
+        ).format(current.provider, current.calendar_id)
+        if not self.confirm_unmap(self, question):
+            self.calendars.choose(provider_id, current.calendar_id)
+            return
+        ctx = self.desk.ctx()
+        said = self.tr("{0}'s appointments no longer go to Google; the events sent stay there.")
+        self._db(lambda db: data.unmap(db, ctx, provider_id), said.format(current.provider))
 
     def choose_title(self, at: int) -> None:
         """A title chosen: names or initials only once confirmed; saved at once."""
