@@ -651,6 +651,25 @@ def test_the_providers_page_fits_the_first_size(qtbot: QtBot, dialog: SettingsDi
     assert bottom < scroll.viewport().height()
 
 
+def test_three_spans_a_day_fit_the_providers_page(qtbot: QtBot, dialog: SettingsDialog) -> None:
+    """A split day and an evening: the third span takes the place of "Add"."""
+    dialog.setStyleSheet(stylesheet())
+    dialog.tabs.setCurrentWidget(dialog.providers)
+    pick(dialog.providers, "Dr. Ayşe")
+    monday = dialog.providers.hours.days["mon"]
+    monday.add_span()
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    assert monday.summary() == "09:00-12:30, 13:30-18:00, 19:00-23:00"
+    assert not monday.add.isVisibleTo(dialog)
+    scroll = dialog.providers.findChild(QScrollArea)
+    assert scroll is not None
+    assert scroll.horizontalScrollBar().maximum() == 0
+    qtbot.mouseClick(monday.spans[2].remove, Qt.MouseButton.LeftButton)
+    assert monday.add.isVisibleTo(dialog)
+
+
 def test_typing_while_a_save_runs_is_kept_as_unsaved(
     qtbot: QtBot, dialog: SettingsDialog, admin: Desk
 ) -> None:

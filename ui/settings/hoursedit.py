@@ -32,7 +32,7 @@ from ..coretext import exception_text
 
 MIDNIGHT = "24:00"
 FORMAT = "HH:mm"
-SPANS_SHOWN = 3  # "Add" stops here: three spans a day fit the row (more stored still show)
+SPANS_SHOWN = 3  # "Add" goes here: three spans a day fit the row (more stored still show)
 FIRST = (QTime(9, 0), QTime(17, 0))  # a new day's first span
 
 
@@ -173,7 +173,7 @@ class DayHours(QWidget):
 
     def _shown(self) -> None:
         self.off.setVisible(not self.spans)
-        self.add.setEnabled(len(self.spans) < SPANS_SHOWN)
+        self.add.setVisible(len(self.spans) < SPANS_SHOWN)  # its room goes to the third
         self.setAccessibleDescription(self.summary() or self.off.text())
 
 
