@@ -164,7 +164,7 @@ def test_a_bad_opening_hours_day_is_shown_on_its_line(qtbot: QtBot, admin: Desk)
     page = dialog.clinic
     hours = page.editors["schedule.opening_hours"].widget
     assert isinstance(hours, HoursEditor) and hours.limited.isChecked()
-    hours.days["sat"].setText("13:00-09:00")
+    hours.days["sat"].set_spans([["13:00", "09:00"]])
     page.save()
     assert hours.day_errors["sat"].isVisible()
     assert page.note.text() == "Not saved: fix the marked field."

@@ -145,10 +145,26 @@ def test_edit_a_providers_hours(qtbot: QtBot, dialog: SettingsDialog, admin: Des
     dialog.tabs.setCurrentWidget(page)
     pick(page, "Dr. Ayşe")
     assert page.hours.limited.isChecked()
-    assert page.hours.days["mon"].text() == "09:00-12:30, 13:30-18:00"
+    assert page.hours.days["mon"].summary() == "09:00-12:30, 13:30-18:00"
     tuesday = page.hours.days["tue"]
-    tuesday.setFocus()
-    qtbot.keyClicks(tuesday, "09:00-12:00, 13:00-17:00")
+    assert not tuesday.spans and tuesday.off.isVisibleTo(dialog)  # a day off says so
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=10_000)
+    tuesday.add.setFocus()  # by keyboard: Space adds a span, the times are typed
+    qtbot.keyClick(tuesday.add, Qt.Key.Key_Space)
+    assert len(tuesday.spans) == 1 and tuesday.spans[0].start.hasFocus()
+    assert not tuesday.off.isVisibleTo(dialog)
+    for keys in ("0900", "\t", "1200", "\t", "\t", " ", "1300", "\t", "1700"):
+        focus = QApplication.focusWidget()
+        assert focus is not None
+        if keys == "\t":
+            qtbot.keyClick(focus, Qt.Key.Key_Tab)
+        elif keys == " ":
+            assert focus is tuesday.add
+            qtbot.keyClick(focus, Qt.Key.Key_Space)
+        else:
+            qtbot.keyClicks(focus, keys)
+    assert tuesday.summary() == "09:00-12:00, 13:00-17:00"
     shot(dialog, "settings-providers")
     with qtbot.waitSignal(dialog.changed, timeout=10_000):
         qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
@@ -156,7 +172,47 @@ def test_edit_a_providers_hours(qtbot: QtBot, dialog: SettingsDialog, admin: Des
     assert hours["tue"] == [["09:00", "12:00"], ["13:00", "17:00"]]
     assert hours["mon"] == [["09:00", "12:30"], ["13:30", "18:00"]]
     assert page.note.text() == "Saved."
-    assert page.hours.days["tue"].text() == "09:00-12:00, 13:00-17:00"
+    assert page.hours.days["tue"].summary() == "09:00-12:00, 13:00-17:00"
+
+
+def test_a_span_removed_makes_a_day_off_and_midnight_ends_a_day(
+    qtbot: QtBot, dialog: SettingsDialog, admin: Desk
+) -> None:
+    page = dialog.providers
+    dialog.tabs.setCurrentWidget(page)
+    pick(page, "Dr. Ayşe")
+    monday, friday = page.hours.days["mon"], page.hours.days["fri"]
+    assert not page.unsaved()
+    qtbot.mouseClick(monday.spans[1].remove, Qt.MouseButton.LeftButton)
+    assert monday.summary() == "09:00-12:30" and page.unsaved()
+    qtbot.mouseClick(monday.spans[0].remove, Qt.MouseButton.LeftButton)
+    assert monday.spans == [] and monday.off.isVisibleTo(dialog) and monday.add.hasFocus()
+    late = friday.add_span()
+    late.set_times(QTime(18, 0), QTime(0, 0))  # to 00:00: until midnight
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        page.save()
+    hours = read(admin, lambda s: s.get(Provider, admin_ids(s)["ayse"]).working_hours)
+    assert hours["mon"] == [] and hours["fri"] == [["18:00", "24:00"]]
+    assert page.hours.days["fri"].spans[0].end.time() == QTime(0, 0)
+
+
+def test_not_limited_is_stored_as_not_set_and_ticking_starts_from_weekdays(
+    qtbot: QtBot, dialog: SettingsDialog, admin: Desk
+) -> None:
+    page = dialog.providers
+    dialog.tabs.setCurrentWidget(page)
+    pick(page, "Dr. Omar")
+    assert not page.hours.limited.isChecked()
+    assert not page.hours.days["mon"].isEnabled()
+    qtbot.keyClick(page.hours.limited, Qt.Key.Key_Space)
+    assert [page.hours.days[d].summary() for d in ("mon", "fri", "sat")] == [
+        "09:00-17:00", "09:00-17:00", ""
+    ]  # fmt: skip
+    qtbot.keyClick(page.hours.limited, Qt.Key.Key_Space)
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        page.save()
+    hours = read(admin, lambda s: s.get(Provider, admin_ids(s)["omar"]).working_hours)
+    assert hours == {}
 
 
 def admin_ids(s: Any) -> dict[str, str]:
@@ -169,17 +225,25 @@ def test_an_invalid_span_is_shown_by_its_day(
     page = dialog.providers
     dialog.tabs.setCurrentWidget(page)
     pick(page, "Dr. Ayşe")
-    page.hours.days["wed"].setText("17:00-09:00")
-    page.save()
+    wednesday = page.hours.days["wed"]
+    span = wednesday.add_span()
+    span.set_times(QTime(17, 0), QTime(9, 0))
     error = page.hours.day_errors["wed"]
+    assert error.isVisibleTo(dialog), "said as the day is changed"
+    assert "ends before it starts" in error.text()
+    span.set_times(QTime(9, 0), QTime(17, 0))
+    assert not error.isVisibleTo(dialog)
+    span.set_times(QTime(17, 0), QTime(9, 0))
+    page.save()
     assert error.isVisible()
     assert "ends before it starts" in error.text()
-    assert page.hours.days["wed"].hasFocus()
+    assert span.start.hasFocus()
     assert page.note.text() == "Not saved: fix the marked field."
     shot(dialog, "settings-hours-error")
-    page.hours.days["wed"].setText("9 to 5")
+    span.set_times(QTime(9, 0), QTime(13, 0))
+    wednesday.add_span().set_times(QTime(12, 0), QTime(17, 0))
     page.save()
-    assert "09:00-17:00" in error.text()
+    assert "overlap" in error.text()
     hours = read(admin, lambda s: s.get(Provider, admin_ids(s)["ayse"]).working_hours)
     assert "wed" not in hours  # nothing was written
 
@@ -359,7 +423,10 @@ def test_every_editor_has_an_accessible_name(dialog: SettingsDialog) -> None:
     for page in dialog.pages():
         for field, editor in page.form.editors.items():
             assert editor.accessibleName(), field
-    assert all(e.accessibleName() for e in dialog.providers.hours.days.values())
+    days = dialog.providers.hours.days.values()
+    assert all(e.accessibleName() and e.add.accessibleName() for e in days)
+    spans = [s for day in days for s in day.spans]
+    assert spans and all(e.accessibleName() for s in spans for e in (s.start, s.end, s.remove))
 
 
 def test_enter_in_a_field_keeps_the_dialog_open(qtbot: QtBot, dialog: SettingsDialog) -> None:
@@ -582,6 +649,25 @@ def test_the_providers_page_fits_the_first_size(qtbot: QtBot, dialog: SettingsDi
     box = dialog.providers.time_off
     bottom = box.add.mapTo(scroll.viewport(), box.add.rect().bottomLeft()).y()
     assert bottom < scroll.viewport().height()
+
+
+def test_three_spans_a_day_fit_the_providers_page(qtbot: QtBot, dialog: SettingsDialog) -> None:
+    """A split day and an evening: the third span takes the place of "Add"."""
+    dialog.setStyleSheet(stylesheet())
+    dialog.tabs.setCurrentWidget(dialog.providers)
+    pick(dialog.providers, "Dr. Ayşe")
+    monday = dialog.providers.hours.days["mon"]
+    monday.add_span()
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    assert monday.summary() == "09:00-12:30, 13:30-18:00, 19:00-23:00"
+    assert not monday.add.isVisibleTo(dialog)
+    scroll = dialog.providers.findChild(QScrollArea)
+    assert scroll is not None
+    assert scroll.horizontalScrollBar().maximum() == 0
+    qtbot.mouseClick(monday.spans[2].remove, Qt.MouseButton.LeftButton)
+    assert monday.add.isVisibleTo(dialog)
 
 
 def test_typing_while_a_save_runs_is_kept_as_unsaved(

@@ -15,6 +15,8 @@ front-desk alert shows under the name.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from datetime import date
 
 from PySide6.QtCore import Signal
@@ -32,12 +34,13 @@ from PySide6.QtWidgets import (
 from receptionist.errors import ValidationError
 from receptionist.freetext import printable
 from receptionist.ops import patients
-from receptionist.ops.patients import Duplicates, PatientRecord, PatientRow
+from receptionist.ops.patients import Duplicates, PatientRecord, PatientRow, Visit
 from receptionist.patients.phones import display_phone
 
 from .. import messages
 from ..coretext import exception_text, translated
 from ..desk import Desk
+from ..events import Refresh
 from ..tasks import DbOp
 from .alertlabel import alert_label, show_alert
 from .commlog import CommLogPage
@@ -45,6 +48,9 @@ from .consentbox import ConsentBox
 from .documents import DocumentsPage
 from .form import DemographicsForm
 from .history import HistoryPage
+
+# The rows whose changes the Appointments tab shows: the visits and the names they carry.
+VISIT_ENTITIES = ("appointment", "service", "provider", "room")
 
 
 def _text_or_none(value: object) -> str | None:
@@ -86,6 +92,7 @@ class PatientWindow(QDialog):
         self.form.edited.connect(self._edited)
         self._warned = False
         self._set_enabled(False)
+        Refresh(desk.events, VISIT_ENTITIES, self.reload_visits, self)
         self.setWindowTitle(self.tr("Patient"))
         self.resize(720, 640)
 
@@ -220,6 +227,21 @@ class PatientWindow(QDialog):
     def _load_failed(self, exc: BaseException) -> None:
         self.heading.setText(self.tr("This record could not be opened."))
         self.note.setText(messages.user_text(exc))
+
+    # --- the visits, following the change feed ----------------------------------------
+    def reload_visits(self) -> None:
+        """Read the patient's appointments again and show them; nothing else changes."""
+        if self.record is None:  # not open yet: the opening reads them
+            return
+        ctx, pid = self.desk.ctx(), self.patient_id
+        op = DbOp(self.desk.tasks, lambda db: patients.history(db, ctx, pid), self)
+        op.success(self._show_visits).failure(messages.report_exception).run()
+
+    def _show_visits(self, visits: Sequence[Visit]) -> None:
+        if self.record is None:
+            return
+        self.record = dataclasses.replace(self.record, visits=tuple(visits))
+        self.history.show_visits(self.record.visits, self.desk.clock.now())
 
     # --- saving ------------------------------------------------------------------------
     def save(self) -> None:
