@@ -37,7 +37,8 @@ CANNOT = Text(
         "core", "Only a manager or an administrator can sweep, or hold a patient's data."
     )
 )
-PATIENT_BATCH = 200
+PATIENT_BATCH = 500
+BATCH_ROWS = 2000  # appointments a batch deletes, about (a patient is never split)
 LOG_BATCH = 1000
 # Each kind a sweep may destroy, and the setting whose value is its policy.
 PATIENT_KINDS = (*rules.CHILDREN, "patient")
@@ -63,6 +64,11 @@ class Swept:
     batches: int
     vacuumed: bool  # the file gave its free pages back (auto_vacuum incremental)
     records: list[Record] = field(default_factory=list)
+
+
+def may_sweep(ctx: Ctx) -> None:
+    """PermissionDenied unless the actor may sweep (and hold)."""
+    require(ctx, "clinic.configure", CANNOT)
 
 
 def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
@@ -122,19 +128,19 @@ def sweep(db: Database, ctx: Ctx, root: Path, *, tell: Tell | None = None) -> Sw
 def _patients(
     db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
 ) -> int:
-    batches, after, why = 0, "", rule.rule(policy.APPOINTMENT_MONTHS)
-    while True:
+    batches, why = 0, rule.rule(policy.APPOINTMENT_MONTHS)
+    with db.read() as s:
+        lapsed = rules.lapsed_in_order(s, rule.patients_before)
+    for batch in rules.batched(lapsed, BATCH_ROWS, PATIENT_BATCH):
         with db.write() as s:
-            ids = rules.lapsed_ids(s, rule.patients_before, after, PATIENT_BATCH)
-            if not ids:
-                return batches
-            removed = rules.remove_patients(s, ids)
+            removed = rules.remove_patients(s, rules.still_lapsed(s, rule.patients_before, batch))
             for kind, n in removed.items():
                 records.add(s, sweep_id, rule.now, kind, n, why)
         counts.update(removed)
-        batches, after = batches + 1, ids[-1]
+        batches += 1
         if tell is not None:
             tell("patient", counts["patient"])
+    return batches
 
 
 def _commlog(
