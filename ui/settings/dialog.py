@@ -28,6 +28,7 @@ from .data import Snapshot, load
 from .jobspage import JobsPage
 from .listpage import ListPage
 from .providers import ProvidersPage
+from .retentionpage import RetentionPage
 from .staffpage import StaffPage
 from .unsaved import CANCEL, DISCARD, Confirm, ask_unsaved
 
@@ -105,6 +106,7 @@ class SettingsDialog(QDialog):
             if isinstance(page, ListPage):
                 page.confirm = lambda p=page: self.ask(p)
         tabs.addTab(self.jobs, self.tr("&Jobs"))
+        tabs.addTab(RetentionPage(self.desk, self), self.tr("Re&tention"))
         self._shown: QWidget | None = tabs.currentWidget()
         tabs.currentChanged.connect(self._tab_changed)
         return tabs
