@@ -35,6 +35,7 @@ from benchmarks.sweepclinic import Shape, build
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
 from receptionist.ops import retention
+from receptionist.store.migrate import upgrade
 from receptionist.store.storage import Database
 from receptionist.store.vault import DataDir, unlock
 
@@ -76,6 +77,7 @@ def main() -> None:
     shutil.copytree(source, work)
     key = unlock(work, env=ENV)
     db = Database(DataDir(work).db, key)
+    upgrade(db)  # a clinic built before the newest migration is brought up to it
     try:
         before = counts(db)
         size = DataDir(work).db.stat().st_size
@@ -91,6 +93,9 @@ def main() -> None:
             now = time.perf_counter()
             batches.append(now - last[0])
             last[0] = now
+            if len(batches) % 25 == 0:
+                print(f"  {len(batches)} batches, {kind}: {done:,} ({now - started:.0f} s)",
+                      flush=True)  # fmt: skip
 
         cpu = time.process_time()
         started = last[0] = time.perf_counter()

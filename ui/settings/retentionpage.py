@@ -246,7 +246,7 @@ class RetentionPage(QWidget):
         if not self.ask(self, question):
             return
         self.busy = True
-        total = plan.counts.get("patient", 0)
+        total = plan.counts.get("patient", 0) + plan.counts.get("appointment", 0)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(0)
         self.progress.setVisible(True)
@@ -260,7 +260,7 @@ class RetentionPage(QWidget):
 
     def _advanced(self, done: int, total: int) -> None:
         self.progress.setValue(done)
-        self.note.setText(self.tr("Sweeping… %1 of %2 patients removed.")
+        self.note.setText(self.tr("Sweeping… %1 of %2 patients and appointments removed.")
                           .replace("%1", f"{done:,}").replace("%2", f"{total:,}"))  # fmt: skip
 
     def _swept(self, swept: Swept) -> None:

@@ -56,10 +56,13 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> tuple[Plan, Look]:
 
 
 def sweep(db: Database, ctx: Ctx, root: Path, progress: Progress, total: int) -> Swept:
-    """Sweep now, telling ``progress`` how many patients are gone of ``total``."""
+    """Sweep now, telling ``progress`` how many of the ``total`` appointments and
+    patients the dry run found are gone."""
+    gone: dict[str, int] = {}
 
     def tell(kind: str, done: int) -> None:
-        if kind == "patient":
-            progress.report(min(done, total), total)
+        if kind in ("appointment", "patient"):
+            gone[kind] = done
+            progress.report(min(sum(gone.values()), total), total)
 
     return sweep_now(db, ctx, root, tell=tell)
