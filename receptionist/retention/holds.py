@@ -27,6 +27,7 @@ def place(session: Session, ctx: Ctx, patient_id: str, reason: str) -> Hold:
     synced row: it reaches every PC of the clinic with the next sync."""
     now = ctx.clock.now()
     row = _live(session, patient_id)
+    made = row is None
     if row is None:
         row = RetentionHold(patient_id=patient_id, created_at=now, updated_at=now)
         session.add(row)
@@ -36,6 +37,8 @@ def place(session: Session, ctx: Ctx, patient_id: str, reason: str) -> Hold:
     row.placed_at = now
     row.placed_by = ctx.actor.user_id
     session.flush()
+    if made:  # every synced row's creation is audited (journal/coverage.py)
+        audit.record(session, ctx, "create", "patient_hold", row.id)
     audit.record(session, ctx, "hold", "patient", patient_id)
     return _hold(row)
 

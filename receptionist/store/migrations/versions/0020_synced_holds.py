@@ -9,7 +9,9 @@ only: a hold placed at the front desk did not stop the sweep of the PC that runs
 the nightly job. ``patient_hold`` replaces it as a synced row (id, times, version,
 tombstone; change-feed triggers), so a hold reaches every PC with the next sync and
 lifting it (a tombstone) does too. The holds of ``retention_hold`` are copied over,
-each as a new row (so the feed sends them at the next sync).
+each as a new row (so the feed sends them at the next sync), each with its creation
+event in the audit log (source ``migration``), as the log's coverage asks of every
+synced row: written here with the chain's rule, frozen below.
 
 ``communication_entry.appointment_id`` references ``appointment``; with foreign keys
 on, SQLite looks for entries that still point at each appointment deleted, and with
@@ -19,6 +21,9 @@ appointments. The index makes each look-up one seek.
 """
 
 from __future__ import annotations
+
+import hashlib
+import time
 
 import sqlalchemy as sa
 from alembic import op
@@ -64,7 +69,37 @@ def upgrade() -> None:
         f" patient_id, reason, placed_at, placed_by) SELECT {NEW_ID}, placed_at, placed_at,"
         " 1, NULL, patient_id, reason, placed_at, placed_by FROM retention_hold"
     )
+    _audit_copies()
     op.drop_table("retention_hold")
+
+
+def _audit_copies() -> None:
+    """A ``create patient_hold`` event for each copied hold, chained on from the head
+    (``journal.audit``'s digest as of this revision)."""
+    bind = op.get_bind()
+    holds = [r[0] for r in bind.execute(sa.text("SELECT id FROM patient_hold ORDER BY rowid"))]
+    if not holds:
+        return
+    last = bind.execute(sa.text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
+    if last is None:
+        last = bind.execute(
+            sa.text("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+        ).first()
+    seq, prev = (int(last[0]), str(last[1])) if last else (0, "0" * 64)
+    at = time.time_ns() // 1000
+    for hold_id in holds:
+        seq += 1
+        parts = [prev, str(seq), str(at), "", "migration", "create", "patient_hold", hold_id]
+        digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+        bind.execute(
+            sa.text(
+                "INSERT INTO audit_event (seq, at, actor_id, source, action, entity_type,"
+                " entity_id, prev_hash, hash) VALUES (:seq, :at, NULL, 'migration', 'create',"
+                " 'patient_hold', :id, :prev, :hash)"
+            ),
+            {"seq": seq, "at": at, "id": hold_id, "prev": prev, "hash": digest},
+        )
+        prev = digest
 
 
 def downgrade() -> None:
