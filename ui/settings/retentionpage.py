@@ -45,7 +45,7 @@ T = TypeVar("T")
 Ask = Callable[[QWidget, str], bool]  # the confirmation: (parent, question) -> go ahead
 SHOWN_PATIENTS = 500  # the dry run lists this many patients, then says how many more
 KINDS = ("patient", "appointment", "communication_entry", "consent", "patient_document",
-         "waitlist_entry", "backup", "destruction_record")  # fmt: skip
+         "waitlist_entry", "patient_hold", "backup", "destruction_record")  # fmt: skip
 
 
 def ask_to_sweep(parent: QWidget, question: str) -> bool:
@@ -223,6 +223,7 @@ class RetentionPage(QWidget):
             "patient_document": self.tr("Documents"),
             "communication_entry": self.tr("Communication log entries"),
             "waitlist_entry": self.tr("Waitlist entries"),
+            "patient_hold": self.tr("Lifted holds"),
             "backup": self.tr("Backups"),
             "destruction_record": self.tr("Destruction records"),
         }.get(kind, kind)
