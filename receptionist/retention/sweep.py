@@ -67,15 +67,6 @@ class Lapsed:
     name: str
 
 
-def lapsed_ids(session: Session, before: datetime, after: str = "", limit: int = 200) -> list[str]:
-    """The next ``limit`` patients past their time, by id after ``after``."""
-    rows = session.execute(
-        text(f"{LAPSED} ORDER BY p.id LIMIT :limit"),
-        {"before": to_micros(before), "after": after, "limit": limit},
-    )
-    return [r[0] for r in rows]
-
-
 def lapsed_in_order(session: Session, before: datetime) -> list[str]:
     """Every patient past their time, by last appointment."""
     rows = session.execute(text(IN_ORDER), {"before": to_micros(before)})
@@ -134,11 +125,9 @@ def remove_appointments(session: Session, rowids: Sequence[int], before: datetim
     counts: Counter[str] = Counter()
     given = {"rowids": json.dumps(list(rowids)), "before": to_micros(before)}
     chosen = f"SELECT a.id FROM appointment a WHERE {_RUN} AND {STILL.format(col='a.patient_id')}"
-    for table, column in (("appointment", "row_id"), ("communication_entry", "row_id")):
-        owned = chosen if table == "appointment" else (
-            f"SELECT id FROM communication_entry WHERE appointment_id IN ({chosen})"
-        )  # fmt: skip
-        _run(session, f"DELETE FROM sync_base WHERE entity = '{table}' AND {column} IN ({owned})",
+    logged = f"SELECT id FROM communication_entry WHERE appointment_id IN ({chosen})"
+    for table, owned in (("appointment", chosen), ("communication_entry", logged)):
+        _run(session, f"DELETE FROM sync_base WHERE entity = '{table}' AND row_id IN ({owned})",
              given)  # fmt: skip
     counts["communication_entry"] = _run(
         session, f"DELETE FROM communication_entry WHERE appointment_id IN ({chosen})", given
