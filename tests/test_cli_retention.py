@@ -11,6 +11,8 @@ from factories import actor_ctx
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock, SystemClock
+from receptionist.jobs import lease
+from receptionist.jobs.core import SWEEP
 from receptionist.ops import patients
 from receptionist.store.vault import open_clinic
 
@@ -89,3 +91,21 @@ def test_a_receptionist_may_not_sweep(
     capsys.readouterr()
     assert main(["--user", "deniz", "sweep", "--dry-run"]) == 2
     assert "Only a manager or an administrator can sweep" in capsys.readouterr().err
+
+
+def test_sweep_exits_3_while_another_sweep_holds_the_lease(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
+    number = old_patient(cli_env)
+    db = open_clinic(cli_env)
+    try:
+        with db.write() as s:
+            assert lease.take(s, SWEEP.name, "the-nightly-sweep", SystemClock().now(), 60)
+    finally:
+        db.close()
+    capsys.readouterr()
+    assert main(["sweep"]) == 3
+    assert "A retention sweep is already running" in capsys.readouterr().err
+    assert main(["patient", "show", number]) == 0, "nothing was swept"

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import text
 
 from receptionist.clock import Clock, FixedClock
+from receptionist.context import Ctx
 from receptionist.jobs import runner as jobs
-from receptionist.jobs.core import CORE
+from receptionist.jobs.core import CORE, SWEEP, SweepRunning, sweep_now, sweep_running
 from receptionist.jobs.registry import Daily, Every, Job, registry
 from receptionist.jobs.runner import Runner
 from receptionist.ops import settings as settings_ops
@@ -141,6 +142,22 @@ def test_run_now_runs_a_job_that_is_not_due(db: Database) -> None:
     assert runner.run_due(db, clock) == []
     ran = runner.run_now(db, clock, "job")
     assert ran is not None and ran.counts == {"calls": 2}
+
+
+def test_a_persons_sweep_waits_for_the_scheduled_sweeps_lease(db: Database, ctx) -> None:
+    clock = FixedClock(MONDAY_10)
+    person = Ctx(ctx.actor, clock)
+    scheduler = Runner(CORE, holder="scheduler")
+    assert scheduler._claim(db, clock, SWEEP, True) is not None  # the nightly sweep runs
+    assert sweep_running(db, clock)
+    with pytest.raises(SweepRunning, match="already running"):
+        sweep_now(db, person, db.path.parent)
+    scheduler._finish(db, SWEEP, 1, "ok", {}, "", clock.now())
+    assert not sweep_running(db, clock)
+    swept = sweep_now(db, person, db.path.parent)
+    assert swept.batches == 0 and not sweep_running(db, clock)  # its own lease let go
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM job_lease")).scalar_one() == 0
 
 
 def test_job_names_are_unique() -> None:

@@ -4,7 +4,7 @@ stamps, is never echoed back, and edits made on both sides merge or are kept who
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
 from receptionist.models import Appointment, Patient, Provider, Service, SyncBase
-from receptionist.ops import replica
+from receptionist.ops import replica, retention
 from receptionist.ops.patients import NewPatient, PatientRow, add, find
 from receptionist.patients import record as patients
 from receptionist.replica.apply import Pulled, merge3
@@ -246,3 +246,26 @@ def test_a_pulled_tombstone_wins_over_this_pcs_own_deletion_and_edits(
         theirs = values_of(s.get(Patient, pid))  # type: ignore[arg-type]
     with b.read() as s:
         assert values_of(s.get(Patient, pid)) == theirs  # type: ignore[arg-type]
+
+
+def test_a_hold_placed_on_one_pc_keeps_the_patient_from_the_other_pcs_sweep(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    replica.apply_pull(b, admin(clock), everything(a), [], 1)
+    number = find(a, admin(clock), "zeynep")[0].number
+    later = FixedClock(clock.now() + timedelta(days=3 * 365))  # Zeynep's time is over
+    assert [p.number for p in retention.dry_run(b, admin(later), b.path.parent).patients] == [
+        number
+    ]
+    retention.hold(a, admin(clock), number, "court case 12/2026")
+    sent = [c for c in replica.batch(a) if c.record.entity == "patient_hold"]
+    assert len(sent) == 1, "the hold is a change this PC sends"
+    replica.apply_pull(b, admin(clock), everything(a), [], 2)
+    assert retention.dry_run(b, admin(later), b.path.parent).patients == []
+    assert retention.sweep(b, admin(later), b.path.parent).counts.get("patient", 0) == 0
+
+    retention.unhold(a, admin(clock), number)  # lifted on A: a tombstone travels
+    replica.apply_pull(b, admin(clock), everything(a), [], 3)
+    swept = retention.sweep(b, admin(later), b.path.parent)
+    assert swept.counts["patient"] == 1 and swept.counts["patient_hold"] == 1

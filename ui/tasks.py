@@ -104,6 +104,14 @@ class TaskManager(QObject):
         self._pool.submit(self._close_database)
         self._pool.shutdown(wait=True)
 
+    def release(self) -> None:
+        """Take no more work and let go of the thread without waiting: for a worker
+        that holds no database of its own (its tasks open and close theirs), owned by
+        a widget that is going away. Work already running finishes on its thread; its
+        callbacks are dropped with the widget."""
+        self._closed = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     def _close_database(self) -> None:
         """The last task on the worker: queued saves have run, now close the file."""
         db, self.db = self.db, None

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from receptionist.cli.common import App, examples
+from receptionist.jobs.core import sweep_now
 from receptionist.ops import retention as ops
 
 
@@ -52,7 +53,7 @@ def cmd_sweep(app: App) -> int:
             plan = ops.dry_run(db, ctx, app.data_dir)
             app.emit(_plan(plan), _plan_text(plan))
             return 0
-        swept = ops.sweep(db, ctx, app.data_dir, tell=_tell if not app.as_json else None)
+        swept = sweep_now(db, ctx, app.data_dir, tell=_tell if not app.as_json else None)
     data = {
         "sweep_id": swept.sweep_id,
         "at": swept.at,

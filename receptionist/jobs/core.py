@@ -7,14 +7,19 @@ data folder (the folder that holds the open file).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from receptionist.clock import Clock
 from receptionist.context import SYSTEM, Ctx
+from receptionist.errors import Busy
+from receptionist.jobs import lease
 from receptionist.jobs.registry import Daily, Job
+from receptionist.jobs.runner import new_holder
 from receptionist.ops import backups, retention
 from receptionist.retention.policy import SWEEP_HOUR
 from receptionist.settings.backups import HOUR as BACKUP_HOUR
 from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 
 def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
@@ -39,3 +44,41 @@ def backup(db: Database, clock: Clock) -> Mapping[str, int]:
 SWEEP = Job("retention.sweep", sweep, Daily(SWEEP_HOUR), lease_minutes=120)
 BACKUP = Job("backup", backup, Daily(BACKUP_HOUR), lease_minutes=120)
 CORE = (SWEEP, BACKUP)
+
+
+class SweepRunning(Busy):
+    """A sweep holds the sweep job's lease (the scheduler's, or another person's)."""
+
+
+SWEEP_RUNNING = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "A retention sweep is already running, on this PC or another. Wait for it to "
+        "finish (Settings > Jobs shows it), then try again.",
+    )
+)
+
+
+def sweep_now(
+    db: Database, ctx: Ctx, root: Path, *, tell: retention.Tell | None = None
+) -> retention.Swept:
+    """A person's sweep (``receptionist sweep``, the app's "Sweep now") under the
+    sweep job's lease, so it never runs beside the scheduled sweep or another
+    person's: :class:`SweepRunning` if one holds it. The lease is let go at the end,
+    whatever happened; a process that dies leaves it to lapse."""
+    retention.may_sweep(ctx)
+    holder = new_holder()
+    with db.write() as s:
+        if not lease.take(s, SWEEP.name, holder, ctx.clock.now(), SWEEP.lease_minutes):
+            raise SweepRunning(SWEEP_RUNNING)
+    try:
+        return retention.sweep(db, ctx, root, tell=tell)
+    finally:
+        with db.write() as s:
+            lease.release(s, SWEEP.name, holder)
+
+
+def sweep_running(db: Database, clock: Clock) -> bool:
+    """Whether a sweep holds the sweep job's lease now."""
+    with db.read() as s:
+        return lease.holder_of(s, SWEEP.name, clock.now()) is not None

@@ -42,6 +42,7 @@ from receptionist.models import (
     Patient,
     PatientDocument,
     Provider,
+    RetentionHold,
     Room,
     Service,
     StaffUser,
@@ -76,6 +77,7 @@ CREATED_BY: Final[dict[str, tuple[type[Synced], tuple[str, ...], str]]] = {
         QT_TRANSLATE_NOOP("core", "communication-log entry"),
     ),
     "patient_document": (PatientDocument, CREATE, QT_TRANSLATE_NOOP("core", "document")),
+    "patient_hold": (RetentionHold, CREATE, QT_TRANSLATE_NOOP("core", "retention hold")),
 }
 BULK: Final = "generate"
 # The first event of a PC that joined a clinic through the cloud endpoint (its file

@@ -38,7 +38,11 @@ class CommunicationEntry(Synced, Base):
     """
 
     __tablename__ = "communication_entry"
-    __table_args__ = (Index("ix_communication_entry_patient", "patient_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_communication_entry_patient", "patient_id", "occurred_at"),
+        # Deleting an appointment looks for entries pointing at it (the foreign key).
+        Index("ix_communication_entry_appointment", "appointment_id"),
+    )
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patient.id"))
     occurred_at: Mapped[datetime]

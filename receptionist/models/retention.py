@@ -1,8 +1,11 @@
-"""Retention's own rows: the destruction records and the holds. Local to this file.
+"""Retention's own rows: the destruction records (local) and the holds (synced).
 
 ``destruction_record`` is the record KVKK's erasure regulation asks for: what kind of
 data a sweep destroyed, how much, when, under which policy; never which patient.
-``retention_hold`` stops the sweep for a patient (a legal or medical hold).
+Local to this file: each PC records what its own sweeps destroyed.
+``patient_hold`` stops the sweep for a patient (a legal or medical hold). It is a
+synced row (migration 0020), so a hold placed on one PC keeps the patient on every
+PC that sweeps; lifting it tombstones the row, so the lifting travels too.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from receptionist.models.base import Base
+from receptionist.models.base import Base, Synced
 
 
 class DestructionRecord(Base):
@@ -32,12 +35,15 @@ class DestructionRecord(Base):
     policy: Mapped[str] = mapped_column(Text)  # the setting and its value, e.g. "...=24"
 
 
-class RetentionHold(Base):
-    """A legal or medical hold: the sweep leaves this patient's data alone."""
+class RetentionHold(Synced, Base):
+    """A legal or medical hold: the sweep leaves this patient's data alone. A live
+    hold (``deleted_at`` NULL) holds; a lifted one is a tombstone, purged with the
+    patient's record when the patient's time comes."""
 
-    __tablename__ = "retention_hold"
+    __tablename__ = "patient_hold"
+    __table_args__ = (Index("ix_patient_hold_patient", "patient_id"),)
 
-    patient_id: Mapped[str] = mapped_column(ForeignKey("patient.id"), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patient.id"))
     reason: Mapped[str] = mapped_column(Text)
     placed_at: Mapped[datetime]
     placed_by: Mapped[str | None] = mapped_column(String(36), default=None)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
 from receptionist.freetext import clean_text
@@ -38,7 +40,8 @@ CANNOT = Text(
         "core", "Only a manager or an administrator can sweep, or hold a patient's data."
     )
 )
-PATIENT_BATCH = 200
+PATIENT_BATCH = 500
+BATCH_ROWS = 2000  # appointments a batch deletes
 LOG_BATCH = 1000
 # Each kind a sweep may destroy, and the setting whose value is its policy.
 PATIENT_KINDS = (*rules.CHILDREN, "patient")
@@ -64,6 +67,11 @@ class Swept:
     batches: int
     vacuumed: bool  # the file gave its free pages back (auto_vacuum incremental)
     records: list[Record] = field(default_factory=list)
+
+
+def may_sweep(ctx: Ctx) -> None:
+    """PermissionDenied unless the actor may sweep (and hold)."""
+    require(ctx, "clinic.configure", CANNOT)
 
 
 def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
@@ -127,19 +135,36 @@ def sweep(db: Database, ctx: Ctx, root: Path, *, tell: Tell | None = None) -> Sw
 def _patients(
     db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
 ) -> int:
-    batches, after, why = 0, "", rule.rule(policy.APPOINTMENT_MONTHS)
-    while True:
+    """The lapsed patients' appointments in runs of neighbouring rows, then the
+    patients with the rest of their record; both lists are made at the start, and
+    each batch checks again, inside its write, that its patients are still to go."""
+    batches, why, before = 0, rule.rule(policy.APPOINTMENT_MONTHS), rule.patients_before
+    with db.read() as s:
+        rowids = rules.lapsed_appointments(s, before)
+        lapsed = rules.lapsed_in_order(s, before)
+    for run in rules.chunks(rowids, BATCH_ROWS):
         with db.write() as s:
-            ids = rules.lapsed_ids(s, rule.patients_before, after, PATIENT_BATCH)
-            if not ids:
-                return batches
-            removed = rules.remove_patients(s, ids)
-            for kind, n in removed.items():
-                records.add(s, sweep_id, rule.now, kind, n, why)
-        counts.update(removed)
-        batches, after = batches + 1, ids[-1]
-        if tell is not None:
-            tell("patient", counts["patient"])
+            removed = rules.remove_appointments(s, run, before)
+            _record(s, sweep_id, rule, removed, why)
+        batches += _told(counts, removed, "appointment", tell)
+    for ids in rules.chunks(lapsed, PATIENT_BATCH):
+        with db.write() as s:
+            removed = rules.remove_patients(s, rules.still_lapsed(s, before, ids))
+            _record(s, sweep_id, rule, removed, why)
+        batches += _told(counts, removed, "patient", tell)
+    return batches
+
+
+def _record(session: Session, sweep_id: str, rule: Policy, removed: Counter[str], why: str) -> None:
+    for kind, n in removed.items():
+        records.add(session, sweep_id, rule.now, kind, n, why)
+
+
+def _told(counts: Counter[str], removed: Counter[str], kind: str, tell: Tell | None) -> int:
+    counts.update(removed)
+    if tell is not None:
+        tell(kind, counts[kind])
+    return 1
 
 
 def _commlog(

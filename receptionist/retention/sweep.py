@@ -11,20 +11,29 @@ sync base (the row as the endpoint last had it) and the slots the deletion "free
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from receptionist.models import to_micros
 
+T = TypeVar("T")
 # What a patient's record holds besides the patient row, deleted in this order
-# (the communication log may point at an appointment).
-CHILDREN = ("communication_entry", "patient_document", "consent", "waitlist_entry", "appointment")
-NOT_HELD = "NOT EXISTS (SELECT 1 FROM retention_hold h WHERE h.patient_id = {col})"
+# (the communication log may point at an appointment). A lapsed patient's holds are
+# lifted ones (tombstones): they go with the record.
+CHILDREN = (
+    "communication_entry", "patient_document", "consent", "waitlist_entry", "patient_hold",
+    "appointment",
+)  # fmt: skip
+NOT_HELD = (
+    "NOT EXISTS (SELECT 1 FROM patient_hold h WHERE h.patient_id = {col} AND h.deleted_at IS NULL)"
+)
 # A patient's time ends ``appointment_months`` after the last appointment (or, with
 # none, after the record was made), whatever the appointments' status or tombstones.
 LAPSED = (
@@ -37,6 +46,18 @@ LAPSED = (
 )
 
 
+# Every patient past their time, in the order of their last appointment (or, with
+# none, their record's making): one pass over the appointments' patient index.
+IN_ORDER = (
+    "WITH last AS (SELECT patient_id, max(start_utc) AS at"
+    "  FROM appointment GROUP BY patient_id)"
+    " SELECT p.id, coalesce(l.at, p.created_at) AS t"
+    " FROM patient p LEFT JOIN last l ON l.patient_id = p.id"
+    f" WHERE coalesce(l.at, p.created_at) < :before AND {NOT_HELD.format(col='p.id')}"
+    " ORDER BY t, p.id"
+)
+
+
 @dataclass(frozen=True)
 class Lapsed:
     """A patient the sweep would remove (for the dry run: which patients)."""
@@ -46,13 +67,81 @@ class Lapsed:
     name: str
 
 
-def lapsed_ids(session: Session, before: datetime, after: str = "", limit: int = 200) -> list[str]:
-    """The next ``limit`` patients past their time, by id after ``after``."""
-    rows = session.execute(
-        text(f"{LAPSED} ORDER BY p.id LIMIT :limit"),
-        {"before": to_micros(before), "after": after, "limit": limit},
-    )
+def lapsed_in_order(session: Session, before: datetime) -> list[str]:
+    """Every patient past their time, by last appointment."""
+    rows = session.execute(text(IN_ORDER), {"before": to_micros(before)})
     return [r[0] for r in rows]
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for at in range(0, len(items), size):
+        yield items[at : at + size]
+
+
+# A patient of the sweep's list is still to go at the moment of the batch: no
+# appointment from the cut-off on (a booking made since keeps them), and not on hold.
+STILL = (
+    "NOT EXISTS (SELECT 1 FROM appointment b WHERE b.patient_id = {col}"
+    " AND b.start_utc >= :before)"
+    f" AND {NOT_HELD}"
+)
+
+
+def still_lapsed(session: Session, before: datetime, ids: Sequence[str]) -> list[str]:
+    """Those of ``ids`` (a list made at the sweep's start) still to go now, inside
+    the batch's write: a booking or a hold since keeps the patient."""
+    if not ids:
+        return []
+    rows = session.execute(
+        text(f"SELECT p.id FROM patient p WHERE p.id IN :ids AND {STILL.format(col='p.id')}")
+        .bindparams(bindparam("ids", expanding=True)),
+        {"before": to_micros(before), "ids": list(ids)},
+    )  # fmt: skip
+    return [r[0] for r in rows]
+
+
+# The appointments of every patient past their time, by rowid: the order they were
+# written in, about the order of their times. The sweep deletes them first, in runs
+# of neighbouring rows (the table and its time indexes change a page for many rows,
+# not one for each), then the patients with the rest of their record.
+LAPSED_APPOINTMENTS = (
+    "WITH last AS (SELECT patient_id, max(start_utc) AS at FROM appointment"
+    "  GROUP BY patient_id)"
+    " SELECT a.rowid FROM last l JOIN appointment a ON a.patient_id = l.patient_id"
+    f" WHERE l.at < :before AND {NOT_HELD.format(col='l.patient_id')} ORDER BY a.rowid"
+)
+_RUN = "a.rowid IN (SELECT value FROM json_each(:rowids))"
+
+
+def lapsed_appointments(session: Session, before: datetime) -> list[int]:
+    """The rowids of every appointment of a patient past their time, in order."""
+    rows = session.execute(text(LAPSED_APPOINTMENTS), {"before": to_micros(before)})
+    return [int(r[0]) for r in rows]
+
+
+def remove_appointments(session: Session, rowids: Sequence[int], before: datetime) -> Counter[str]:
+    """Delete these appointments (and the log entries about them) of patients still
+    to go; rows per table."""
+    counts: Counter[str] = Counter()
+    given = {"rowids": json.dumps(list(rowids)), "before": to_micros(before)}
+    chosen = f"SELECT a.id FROM appointment a WHERE {_RUN} AND {STILL.format(col='a.patient_id')}"
+    logged = f"SELECT id FROM communication_entry WHERE appointment_id IN ({chosen})"
+    for table, owned in (("appointment", chosen), ("communication_entry", logged)):
+        _run(session, f"DELETE FROM sync_base WHERE entity = '{table}' AND row_id IN ({owned})",
+             given)  # fmt: skip
+    counts["communication_entry"] = _run(
+        session, f"DELETE FROM communication_entry WHERE appointment_id IN ({chosen})", given
+    )
+    # The delete trigger offers the time an appointment held to the waitlist: these
+    # were past, and are not to be offered (this write's own rows, by number).
+    mark = session.execute(text("SELECT coalesce(max(seq), 0) FROM freed_slot")).scalar_one()
+    counts["appointment"] = _run(
+        session,
+        f"DELETE FROM appointment AS a WHERE {_RUN} AND {STILL.format(col='a.patient_id')}",
+        given,
+    )
+    _run(session, "DELETE FROM freed_slot WHERE seq > :mark", {"mark": mark})
+    return counts
 
 
 def lapsed_patients(session: Session, before: datetime) -> list[Lapsed]:

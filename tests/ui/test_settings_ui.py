@@ -351,7 +351,16 @@ def test_a_receptionist_sees_no_staff_and_cannot_save(
     dialog = open_dialog(qtbot, desk)
     assert dialog.staff is None
     titles = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
-    assert titles == ["Clinic", "Providers", "Rooms", "Services", "This PC", "Jobs", "Google"]
+    assert titles == [
+        "Clinic",
+        "Providers",
+        "Rooms",
+        "Services",
+        "This PC",
+        "Jobs",
+        "Google",
+        "Retention",
+    ]
     assert dialog.banner.isVisible()
     clinic = dialog.clinic
     assert not clinic.save_button.isEnabled() and not clinic.form.isEnabled()

@@ -29,6 +29,7 @@ from .data import Snapshot, load
 from .jobspage import JobsPage
 from .listpage import ListPage
 from .providers import ProvidersPage
+from .retentionpage import RetentionPage
 from .staffpage import StaffPage
 from .unsaved import CANCEL, DISCARD, Confirm, ask_unsaved
 
@@ -135,6 +136,7 @@ class SettingsDialog(QDialog):
                 page.confirm = lambda p=page: self.ask(p)
         tabs.addTab(self.jobs, self.tr("&Jobs"))
         self.google = googlepage.install(self, tabs)
+        tabs.addTab(RetentionPage(self.desk, self), self.tr("Re&tention"))
         self._shown: QWidget | None = tabs.currentWidget()
         tabs.currentChanged.connect(self._tab_changed)
         return tabs

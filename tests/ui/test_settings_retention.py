@@ -1,0 +1,149 @@
+"""Settings > Retention: the policy, the dry run, and "Sweep now" off the GUI thread."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from factories import actor_ctx
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import text
+
+from receptionist.clock import FixedClock
+from receptionist.context import Actor
+from receptionist.jobs.core import SWEEP
+from receptionist.jobs.lease import release, take
+from receptionist.ops import patients
+from receptionist.store.storage import Database
+from ui.app import stylesheet
+from ui.desk import Desk
+from ui.settings import SettingsDialog
+from ui.settings.retentionpage import RetentionPage
+
+
+def on_worker(desk: Desk, fn: Any) -> Any:
+    return desk.tasks.run(lambda: fn(desk.tasks.database())).result(timeout=30)
+
+
+def shot(widget: QWidget, name: str) -> None:
+    """Saved only when SETTINGS_SHOTS names a folder (to look at by eye)."""
+    folder = os.environ.get("SETTINGS_SHOTS")
+    if folder:
+        widget.setStyleSheet(stylesheet())
+        for _ in range(3):
+            QApplication.sendPostedEvents()
+            QApplication.processEvents()
+        widget.grab().save(str(Path(folder) / f"{name}.png"))
+        widget.setStyleSheet("")
+
+
+def old_patient(desk: Desk) -> str:
+    """A patient made three years ago and never seen since: past the default policy."""
+    then = FixedClock(desk.clock.now() - timedelta(days=3 * 365))
+
+    def add(db: Database) -> str:
+        made = patients.add(db, actor_ctx("admin", then), patients.NewPatient("Old", "Timer"))
+        return str(made.number)  # type: ignore[union-attr]
+
+    return str(on_worker(desk, add))
+
+
+def count_patients(desk: Desk, number: str) -> int:
+    def run(db: Database) -> int:
+        with db.read() as s:
+            sql = text("SELECT count(*) FROM patient WHERE number = :n")
+            return int(s.execute(sql, {"n": number}).scalar_one())
+
+    return int(on_worker(desk, run))
+
+
+class Asked:
+    def __init__(self, answer: bool) -> None:
+        self.answer = answer
+        self.questions: list[str] = []
+
+    def __call__(self, parent: Any, question: str) -> bool:
+        self.questions.append(question)
+        return self.answer
+
+
+def open_page(qtbot: QtBot, desk: Desk) -> tuple[SettingsDialog, RetentionPage]:
+    dialog = SettingsDialog(desk, confirm=lambda _parent, _page: "discard")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.findChild(RetentionPage)
+    assert page is not None
+    dialog.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.look is not None, timeout=10_000)
+    return dialog, page
+
+
+def test_a_dry_run_then_a_confirmed_sweep_removes_the_lapsed_patient(
+    qtbot: QtBot, desk: Desk
+) -> None:
+    admin = dataclasses.replace(desk, actor=Actor(user_id=None, role="admin", source="ui"))
+    number = old_patient(admin)
+    dialog, page = open_page(qtbot, admin)
+    titles = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
+    assert titles[-1] == "Retention"
+    shown = page.findChild(type(page.note), "policy:retention.appointment_months")
+    assert shown is not None and shown.text() == "24"
+    assert not page.sweep_button.isEnabled(), "no sweep before a dry run"
+
+    page.dry_button.click()
+    qtbot.waitUntil(lambda: page.plan is not None or not page.busy, timeout=20_000)
+    assert page.plan is not None, page.note.text()
+    assert page.counts.item(0, 0).text() == "Patients"
+    assert page.counts.item(0, 1).text() == "1"
+    assert [page.patients.item(i).text() for i in range(page.patients.count())] == [
+        f"{number}  Old Timer"
+    ]
+    assert page.sweep_button.isEnabled()
+    shot(dialog, "settings-retention-dry-run")
+
+    page.ask = no = Asked(False)
+    page.sweep_button.click()
+    assert no.questions and "Patients: 1" in no.questions[0]
+    assert count_patients(admin, number) == 1, "cancelled: nothing was swept"
+
+    page.ask = yes = Asked(True)
+    page.sweep_button.click()
+    qtbot.waitUntil(lambda: "Swept" in page.note.text(), timeout=30_000)
+    assert yes.questions and count_patients(admin, number) == 0
+    assert page.counts.item(0, 1).text() == "1" and not page.progress.isVisible()
+    assert not page.sweep_button.isEnabled(), "a new sweep wants a new dry run"
+    shot(dialog, "settings-retention-swept")
+
+
+def test_sweep_now_waits_while_a_sweep_runs_elsewhere(qtbot: QtBot, desk: Desk) -> None:
+    admin = dataclasses.replace(desk, actor=Actor(user_id=None, role="admin", source="ui"))
+    old_patient(admin)
+
+    def hold(db: Database) -> None:
+        with db.write() as s:
+            assert take(s, SWEEP.name, "another-pc", admin.clock.now(), 60)
+
+    on_worker(admin, hold)
+    _dialog, page = open_page(qtbot, admin)
+    page.dry_button.click()
+    qtbot.waitUntil(lambda: page.plan is not None, timeout=20_000)
+    assert not page.sweep_button.isEnabled()
+    assert "running now" in page.note.text()
+
+    def let_go(db: Database) -> None:
+        with db.write() as s:
+            release(s, SWEEP.name, "another-pc")
+
+    on_worker(admin, let_go)
+    page.refresh()
+    qtbot.waitUntil(page.sweep_button.isEnabled, timeout=10_000)
+
+
+def test_a_receptionist_may_not_dry_run_or_sweep(qtbot: QtBot, desk: Desk) -> None:
+    _dialog, page = open_page(qtbot, desk)
+    assert not page.dry_button.isEnabled() and not page.sweep_button.isEnabled()
+    assert "manager or an administrator" in page.note.text()

@@ -1,0 +1,299 @@
+"""Settings > Retention (``retentionPage``): the policy, a dry run, and "Sweep now".
+
+The policy is the clinic's retention settings (changed on the Clinic page; shown
+here as they are). "Dry run" shows what a sweep would destroy now: how many rows of
+each kind, under which policy, and which patients. "Sweep now" is for a manager or
+an administrator, after a dry run of the policy as it is, and asks first with the
+dry run's counts: what a sweep destroys cannot be brought back. It runs off the GUI
+thread and off the desk's worker (``retentionwork``), shows how many patients are
+gone so far, and then what it destroyed. While a sweep runs anywhere (the scheduled
+one, or another PC's: the sweep job's lease) the button waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from receptionist.ops.retention import Plan, Swept
+from receptionist.store.storage import Database
+
+from .. import messages
+from ..desk import Desk
+from ..tasks import Progress, TaskManager
+from . import retentionwork as work
+from .retentionwork import Look
+
+T = TypeVar("T")
+Ask = Callable[[QWidget, str], bool]  # the confirmation: (parent, question) -> go ahead
+SHOWN_PATIENTS = 500  # the dry run lists this many patients, then says how many more
+KINDS = ("patient", "appointment", "communication_entry", "consent", "patient_document",
+         "waitlist_entry", "patient_hold", "backup", "destruction_record")  # fmt: skip
+
+
+def ask_to_sweep(parent: QWidget, question: str) -> bool:
+    title = parent.tr("Sweep now")
+    answer = QMessageBox.warning(
+        parent,
+        title,
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class RetentionPage(QWidget):
+    def __init__(self, desk: Desk, parent: QWidget | None = None, ask: Ask = ask_to_sweep) -> None:
+        super().__init__(parent)
+        self.setObjectName("retentionPage")
+        self.desk, self.ask = desk, ask
+        self.allowed = desk.actor.may("clinic.configure")
+        self.worker = TaskManager(self, name="receptionist-retention")
+        self.destroyed.connect(self.worker.release)
+        self.plan: Plan | None = None
+        self.planned_under: tuple[str, ...] = ()  # the policy the dry run was made under
+        self.look: Look | None = None
+        self.busy = False
+        self.policies = QFormLayout()
+        self.counts = self._table()
+        self.patients = QListWidget(self)
+        self.patients.setObjectName("retentionPatients")
+        self.patients.setAccessibleName(self.tr("Patients a sweep would remove"))
+        self.dry_button = QPushButton(self.tr("&Dry run"), self)
+        self.dry_button.setObjectName("dryRunButton")
+        self.dry_button.clicked.connect(self.dry_run)
+        self.sweep_button = QPushButton(self.tr("S&weep now…"), self)
+        self.sweep_button.setObjectName("sweepNowButton")
+        self.sweep_button.clicked.connect(self.sweep)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("sweepProgress")
+        self.progress.setVisible(False)
+        self.note = QLabel(self)
+        self.note.setObjectName("retentionNote")
+        self.note.setWordWrap(True)
+        self._lay_out()
+        self._enable()
+
+    def _table(self) -> QTableWidget:
+        table = QTableWidget(0, 3, self)
+        table.setObjectName("retentionCounts")
+        table.setHorizontalHeaderLabels([self.tr("What"), self.tr("How many"), self.tr("Policy")])
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setStretchLastSection(True)
+        return table
+
+    def _lay_out(self) -> None:
+        policy = QGroupBox(self.tr("How long data is kept"), self)
+        policy.setLayout(self.policies)
+        where = QLabel(self.tr("Change these on the Clinic page."), self)
+        self.policies.addRow(where)
+        self.found = found = QGroupBox(self._would(), self)
+        lists = QHBoxLayout(found)
+        lists.addWidget(self.counts, 3)
+        lists.addWidget(self.patients, 2)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.note, 1)
+        buttons.addWidget(self.dry_button)
+        buttons.addWidget(self.sweep_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(policy)
+        layout.addWidget(found, 1)
+        layout.addWidget(self.progress)
+        layout.addLayout(buttons)
+
+    # --- reading ----------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the policy and whether a sweep runs (a changed policy voids the dry run)."""
+        self._on_twin(lambda db: work.look(db, self.desk.ctx()), self._show_look)
+
+    def dry_run(self) -> None:
+        if not self.allowed or self.busy:
+            return
+        self.busy = True
+        self.note.setText(self.tr("Looking for what the policy says must go…"))
+        self._enable()
+        ctx, root = self.desk.ctx(), self.desk.root
+        self._on_twin(lambda db: work.dry_run(db, ctx, root), self._show_plan, self._failed)
+
+    def _on_twin(
+        self,
+        fn: Callable[[Database], T],
+        ok: Callable[[T], None],
+        bad: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        main = self.desk.tasks.db
+        if main is None or self.worker.closed():
+            return
+        self.worker.run(lambda: work.on_twin(main, fn), ok, bad, self)
+
+    def _show_look(self, look: Look) -> None:
+        self.look = look
+        while self.policies.rowCount() > 1:
+            self.policies.removeRow(1)
+        for entry in look.policies:
+            value = QLabel(entry.text, self)
+            value.setObjectName(f"policy:{entry.key}")
+            value.setToolTip(entry.help)
+            self.policies.addRow(entry.label, value)
+        if self.plan is not None and self._policy() != self.planned_under:
+            self._clear_plan(self.tr("The policy changed: run the dry run again."))
+        elif look.running and not self.busy:
+            self.note.setText(self._running())
+        self._enable()
+
+    def _would(self) -> str:
+        return self.tr("What a sweep would destroy now")
+
+    def _running(self) -> str:
+        return self.tr("A sweep is running now, here or on another PC: wait for it to end.")
+
+    def _policy(self) -> tuple[str, ...]:
+        looked = self.look.policies if self.look is not None else ()
+        return tuple(f"{e.key}={e.text}" for e in looked)
+
+    def _show_plan(self, found: tuple[Plan, Look]) -> None:
+        plan, look = found
+        self.busy = False
+        self.plan = None
+        self._show_look(look)
+        self.plan, self.planned_under = plan, self._policy()
+        self.found.setTitle(self._would())
+        self._fill(plan.counts, plan.policies)
+        self.patients.clear()
+        for patient in plan.patients[:SHOWN_PATIENTS]:
+            self.patients.addItem(f"{patient.number}  {patient.name}")
+        more = len(plan.patients) - SHOWN_PATIENTS
+        if more > 0:
+            self.patients.addItem(self.tr("… and %n more", "", more))
+        total = sum(plan.counts.values())
+        self.note.setText(
+            self.tr("Nothing is past its time.")
+            if total == 0
+            else self.tr(
+                "Dry run: nothing was changed. %n patient(s) would be removed.",
+                "",
+                plan.counts.get("patient", 0),
+            )
+        )
+        if look.running:
+            self.note.setText(f"{self.note.text()} {self._running()}")
+        self._enable()
+
+    def _fill(self, counts: dict[str, int], policies: dict[str, str]) -> None:
+        order = {kind: at for at, kind in enumerate(KINDS)}
+        shown = sorted(
+            ((kind, n) for kind, n in counts.items() if n or kind in KINDS[:2]),
+            key=lambda found: order.get(found[0], len(order)),
+        )
+        self.counts.setRowCount(len(shown))
+        for row, (kind, n) in enumerate(shown):
+            cells = [self.kind_name(kind), f"{n:,}", policies.get(kind, "")]
+            for column, text in enumerate(cells):
+                self.counts.setItem(row, column, QTableWidgetItem(text))
+        self.counts.resizeColumnsToContents()
+
+    def kind_name(self, kind: str) -> str:
+        return {
+            "patient": self.tr("Patients"),
+            "appointment": self.tr("Appointments"),
+            "consent": self.tr("Consents"),
+            "patient_document": self.tr("Documents"),
+            "communication_entry": self.tr("Communication log entries"),
+            "waitlist_entry": self.tr("Waitlist entries"),
+            "patient_hold": self.tr("Lifted holds"),
+            "backup": self.tr("Backups"),
+            "destruction_record": self.tr("Destruction records"),
+        }.get(kind, kind)
+
+    def _clear_plan(self, why: str) -> None:
+        self.plan, self.planned_under = None, ()
+        self.counts.setRowCount(0)
+        self.patients.clear()
+        self.note.setText(why)
+
+    # --- sweeping ---------------------------------------------------------------------
+    def sweep(self) -> None:
+        plan = self.plan
+        if plan is None or self.busy or not self.sweep_button.isEnabled():
+            return
+        lines = [f"{self.kind_name(k)}: {n:,}" for k, n in plan.counts.items() if n]
+        question = self.tr(
+            "The sweep deletes for good what the dry run found:\n\n%1\n\n"
+            "It cannot be undone. Sweep now?"
+        ).replace("%1", "\n".join(lines) or self.tr("nothing"))
+        if not self.ask(self, question):
+            return
+        self.busy = True
+        total = plan.counts.get("patient", 0) + plan.counts.get("appointment", 0)
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.note.setText(self.tr("Sweeping…"))
+        self._enable()
+        progress = Progress(self.worker, self._advanced, owner=self)
+        ctx, root = self.desk.ctx(), self.desk.root
+        self._on_twin(
+            lambda db: work.sweep(db, ctx, root, progress, total), self._swept, self._failed
+        )
+
+    def _advanced(self, done: int, total: int) -> None:
+        self.progress.setValue(done)
+        self.note.setText(self.tr("Sweeping… %1 of %2 patients and appointments removed.")
+                          .replace("%1", f"{done:,}").replace("%2", f"{total:,}"))  # fmt: skip
+
+    def _swept(self, swept: Swept) -> None:
+        self.busy = False
+        self.progress.setVisible(False)
+        policies = {r.kind: r.policy for r in swept.records}
+        self.found.setTitle(self.tr("What the sweep destroyed"))
+        self._fill(swept.counts, policies)
+        self.patients.clear()
+        self.plan, self.planned_under = None, ()
+        self.note.setText(
+            self.tr("Swept in %1 s. The destruction record keeps what went (no patient data).")
+            .replace("%1", f"{swept.seconds:.1f}")
+        )  # fmt: skip
+        self._enable()
+        self.refresh()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self.progress.setVisible(False)
+        self.note.setText(messages.user_text(exc))
+        messages.report_exception(exc)
+        self._enable()
+        self.refresh()
+
+    def _enable(self) -> None:
+        running = self.look is not None and self.look.running
+        self.dry_button.setEnabled(self.allowed and not self.busy)
+        self.sweep_button.setEnabled(
+            self.allowed and not self.busy and not running and self.plan is not None
+        )
+        if not self.allowed:
+            self.note.setText(
+                self.tr("Only a manager or an administrator can run a dry run or a sweep.")
+            )
