@@ -19,6 +19,7 @@ from receptionist.context import Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
 from receptionist.models import SyncConflict, SyncState
+from receptionist.patients import bulkindex
 from receptionist.patients.numbering import this_device
 from receptionist.replica import state
 from receptionist.replica.apply import (
@@ -190,7 +191,8 @@ def apply_pull(
     and the cursor stays where it was until none waits: a pull stopped meanwhile
     resumes from before it, so nothing is skipped. On the ``last`` page the cursor
     moves all the same: a row the endpoint does not hold (a deleted patient's,
-    purged after the horizon) can only come later, past it."""
+    purged after the horizon) can only come later, past it. Patients the pull wrote in
+    bulk are placed in the search index on the ``last`` page, all at once."""
     applied = Applied()
     # The booking the endpoint refused is on no PC but its own: every PC gets it, so
     # all hold both bookings until a person decides.
@@ -221,6 +223,8 @@ def apply_pull(
             c.id for c in conflicts
             if c.kind == "edit" and not c.resolved and (c.entity, c.row_id) in merged
         ]  # fmt: skip
+        if last:  # patients written in bulk take their places in the search index
+            bulkindex.place_parked(s)
         if not applied.held or last:
             sync.pull_cursor = new_cursor
         if applied.held and last:
