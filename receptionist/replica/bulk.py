@@ -27,7 +27,7 @@ from receptionist.models import Base, Patient, SyncBase, Synced
 from receptionist.patients import bulkindex
 
 from .apply import Applied, Pulled, _plain
-from .records import PURGED, opened, values_of
+from .records import PURGED, checked, opened
 from .seal import ClinicKey
 
 _LOOKUP = 500  # ids per look-up of what this PC already holds
@@ -60,9 +60,11 @@ def apply_new(
         key = (pulled.record.entity, pulled.record.id)
         row = rows.get(key)
         if row is not None:  # the same values here (this PC's own push, come back)?
-            model, values, plain = opened(pulled.record, clinic_id, keys)
-            if PURGED not in values and _plain(values_of(row)) == _plain(values):
-                same.append(_New(pulled, model, values, plain))
+            # Compared as JSON holds them, not typed: most of a push's round comes
+            # back so (its own records), and typing each was a third of the pull.
+            model, raw, plain = checked(pulled.record, clinic_id, keys)
+            if PURGED not in raw and raw == _plain(row):
+                same.append(_New(pulled, model, raw, plain))
             else:
                 rest.append(pulled)
             continue
@@ -190,21 +192,23 @@ def _raw_insert(session: Session, table: Table, rows: list[dict[str, object]]) -
 
 def _held(
     session: Session, records: Iterable[Pulled]
-) -> tuple[dict[tuple[str, str], Synced], set[tuple[str, str]]]:
-    """The records' rows this PC holds; and which it holds, or holds a base of."""
+) -> tuple[dict[tuple[str, str], dict[str, object]], set[tuple[str, str]]]:
+    """The synced values of the records' rows this PC holds (read as plain rows: no
+    ORM objects); and which it holds, or holds a base of."""
     wanted: dict[str, list[str]] = {}
     for pulled in records:
         wanted.setdefault(pulled.record.entity, []).append(pulled.record.id)
     models = changefeed.synced_tables()
-    rows: dict[tuple[str, str], Synced] = {}
+    rows: dict[tuple[str, str], dict[str, object]] = {}
     found: set[tuple[str, str]] = set()
     for entity, ids in wanted.items():
         model = models.get(entity)
+        columns = [getattr(model, c) for c in changefeed.synced_columns(model)] if model else []
         for at in range(0, len(ids), _LOOKUP):
             part = ids[at : at + _LOOKUP]
             if model is not None:
-                rows.update(((entity, r.id), r) for r in session.scalars(
-                    select(model).where(model.id.in_(part))))  # fmt: skip
+                rows.update(((entity, r.id), r._asdict()) for r in session.execute(
+                    select(*columns).where(model.id.in_(part))))  # fmt: skip
             found.update((entity, i) for i in session.scalars(
                 select(SyncBase.row_id).where(SyncBase.entity == entity,
                                               SyncBase.row_id.in_(part))))  # fmt: skip
