@@ -177,13 +177,11 @@ def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
         result.uploaded, result.pushed = result.pushed, 0
         push_all(db, endpoint, result, lambda: replica.batch(db))
         pull_all(db, endpoint, result, Ctx(SYNC, clock))
-        # What pulling merged is a new change of this PC: send it now, not next round;
-        # then the conflicts it settled are closed for every PC.
+        # What pulling merged is a new change of this PC: send it now, not next round.
         push_all(db, endpoint, result, lambda: replica.batch(db))
-        for conflict_id in result.settled:
-            endpoint.resolve(conflict_id, "merged")
-        # What people settled on this PC: its changes went in the pushes above, so the
-        # endpoint closes each conflict after what settled it.
+        # What people and merges settled on this PC (kept with the merge or the
+        # person's change, so a round stopped here sends it next time): its changes
+        # went in the pushes above, so the endpoint closes each conflict after them.
         for conflict_id, code in conflicts.unsent(db):
             endpoint.resolve(conflict_id, code)
             conflicts.sent(db, conflict_id)

@@ -41,7 +41,15 @@ from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.journal import audit, changefeed, records
 from receptionist.models import Appointment, Patient, SyncConflict
-from receptionist.ops.conflictwords import CALLED, SEND, ConflictView, Side, stored, view
+from receptionist.ops.conflictwords import (
+    CALLED,
+    SEND,
+    ConflictView,
+    Side,
+    settle_here,
+    stored,
+    view,
+)
 from receptionist.patients.searchindex import index_patient
 from receptionist.replica import state
 from receptionist.replica.apply import decoded_values
@@ -110,7 +118,7 @@ def resolve(db: Database, ctx: Ctx, conflict_id: str, chosen: Resolution) -> Con
             row.resolution = CALLED
             audit.record(s, ctx, "conflict_call", "sync_conflict", row.id)
         else:
-            row.resolved_at, row.resolution = ctx.clock.now(), SEND + code
+            settle_here(row, ctx.clock.now(), code)
             audit.record(s, ctx, "conflict_resolve", "sync_conflict", row.id)
         s.flush()
         return view(s, row, state.keys(s), clinic_info(s).tz)

@@ -35,6 +35,12 @@ LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_SHOWN = 80  # characters of a value shown in a field's choice
 
 
+def settle_here(row: SyncConflict, now: datetime, code: str) -> None:
+    """The conflict settled on this PC as ``code``: closed here at once, and kept as a
+    resolution for the next round to send (again, until the endpoint answers)."""
+    row.resolved_at, row.resolution = now, SEND + code
+
+
 @dataclass(frozen=True)
 class Side:
     """One record of a conflict: one booking of a double booking, or one PC's version

@@ -19,6 +19,7 @@ from receptionist.context import Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
 from receptionist.models import SyncConflict, SyncState
+from receptionist.ops.conflictwords import settle_here
 from receptionist.patients import bulkindex
 from receptionist.patients.numbering import this_device
 from receptionist.replica import state
@@ -45,6 +46,7 @@ CANNOT = Text(
     QT_TRANSLATE_NOOP("core", "Only an administrator can connect this PC to a cloud endpoint.")
 )
 UPLOAD_PAGE = 500
+MERGED = "merged"  # the code of an edit conflict a merge settled (no field clashed)
 log = logging.getLogger(__name__)
 
 
@@ -223,6 +225,10 @@ def apply_pull(
             c.id for c in conflicts
             if c.kind == "edit" and not c.resolved and (c.entity, c.row_id) in merged
         ]  # fmt: skip
+        for conflict_id in applied.settled:  # sent by the round, again until answered
+            settled = s.get(SyncConflict, conflict_id)
+            if settled is not None and settled.resolved_at is None:
+                settle_here(settled, ctx.clock.now(), MERGED)
         if last:  # patients written in bulk take their places in the search index
             bulkindex.place_parked(s)
         if not applied.held or last:
