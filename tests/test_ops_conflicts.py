@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from factories import make_clinic, make_provider, make_service, weekdays
-from sqlalchemy import select
+from factories import downgrade, make_clinic, make_provider, make_service, weekdays
+from sqlalchemy import select, text
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
@@ -33,6 +33,7 @@ from receptionist.replica.apply import DeviceName, Pulled, PulledConflict
 from receptionist.replica.records import Record, encode
 from receptionist.replica.seal import ClinicKey
 from receptionist.schedule import booking
+from receptionist.store import migrate
 from receptionist.store.storage import Database
 from receptionist.store.vault import create, open_clinic
 
@@ -156,8 +157,15 @@ def test_moving_the_refused_booking_settles_it_and_is_pushed_as_new(
     # The endpoint never took Omar's booking: it goes as a new row (no base version).
     assert _batch(clash.a) == [(clash.omar, 0)]
     assert conflicts.unsent(clash.a) == [("c-1", "moved")]
+    with clash.a.read() as s:  # a state of its own, not a string convention
+        assert s.execute(select(SyncConflict.resolution, SyncConflict.unsent)
+                         .where(SyncConflict.id == "c-1")).one() == ("moved", True)  # fmt: skip
+    assert [c.id for c in conflicts.listing(clash.a, ctx, "unsent")] == ["c-1"]
+    assert [c.id for c in conflicts.listing(clash.a, ctx)] == []  # not open any more
     conflicts.sent(clash.a, "c-1")
     assert conflicts.unsent(clash.a) == []
+    assert conflicts.listing(clash.a, ctx, "unsent") == []
+    assert conflicts.show(clash.a, ctx, "c-1").resolution == "moved"
     assert conflicts.listing(clash.a, ctx) == []
     with pytest.raises(UserError, match="resolved already"):
         conflicts.resolve(clash.a, ctx, "c-1", Resolution("cancel", keep="A", reason="x"))
@@ -290,3 +298,18 @@ def test_an_unknown_conflict_is_named_as_such(clash: Clash, clock: FixedClock) -
         conflicts.resolve(clash.a, admin(clock), "nope", Resolution("call"))
     with clash.a.read() as s:
         assert s.scalar(select(SyncConflict.resolution)) == ""
+
+
+def test_an_older_file_keeps_its_unsent_resolutions(clash: Clash, clock: FixedClock) -> None:
+    """Migration 0018 turns the old "send:<code>" convention into the ``unsent`` column,
+    and its downgrade back."""
+    ctx = admin(clock)
+    conflicts.resolve(clash.a, ctx, "c-1", Resolution("cancel", keep="A", reason="Rebooked"))
+    downgrade(clash.a, "0016")
+    with clash.a.read() as s:
+        assert s.execute(
+            text("SELECT resolution FROM sync_conflict WHERE id = 'c-1'")
+        ).scalar() == ("send:cancelled")
+    migrate.upgrade(clash.a)
+    assert conflicts.unsent(clash.a) == [("c-1", "cancelled")]
+    assert conflicts.show(clash.a, ctx, "c-1").sending

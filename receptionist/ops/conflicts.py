@@ -43,7 +43,6 @@ from receptionist.journal import audit, changefeed, records
 from receptionist.models import Appointment, Patient, SyncConflict
 from receptionist.ops.conflictwords import (
     CALLED,
-    SEND,
     ConflictView,
     Side,
     settle_here,
@@ -87,14 +86,17 @@ class Resolution:
 
 
 def listing(db: Database, ctx: Ctx, state_: str = "open") -> list[ConflictView]:
-    """The conflicts this PC knows, newest first: open ones, or ``"all"``."""
+    """The conflicts this PC knows, newest first: ``"open"`` ones, ``"unsent"`` ones
+    (resolved here, the endpoint not told yet), or ``"all"``."""
     require(ctx, "patient.read", _CANNOT_SEE)
-    if state_ not in ("open", "all"):
-        raise ValidationError("state", Text(QT_TRANSLATE_NOOP("core", "Say open or all.")))
+    if state_ not in ("open", "unsent", "all"):
+        raise ValidationError("state", Text(QT_TRANSLATE_NOOP("core", "Say open, unsent or all.")))
     with db.read() as s:
         query = select(SyncConflict).order_by(SyncConflict.created_at.desc(), SyncConflict.id)
         if state_ == "open":
             query = query.where(SyncConflict.resolved_at.is_(None))
+        elif state_ == "unsent":
+            query = query.where(SyncConflict.unsent.is_(True))
         keys, tz = state.keys(s), clinic_info(s).tz
         return [view(s, row, keys, tz) for row in s.scalars(query)]
 
@@ -127,16 +129,16 @@ def resolve(db: Database, ctx: Ctx, conflict_id: str, chosen: Resolution) -> Con
 def unsent(db: Database) -> list[tuple[str, str]]:
     """(conflict id, resolution code) of each resolution made here and not yet sent."""
     with db.read() as s:
-        rows = s.scalars(select(SyncConflict).where(SyncConflict.resolution.like(SEND + "%")))
-        return [(r.id, r.resolution.removeprefix(SEND)) for r in rows]
+        rows = s.scalars(select(SyncConflict).where(SyncConflict.unsent.is_(True)))
+        return [(r.id, r.resolution) for r in rows]
 
 
 def sent(db: Database, conflict_id: str) -> None:
     """The endpoint took the resolution of ``conflict_id``."""
     with db.write() as s:
         row = s.get(SyncConflict, conflict_id)
-        if row is not None and row.resolution.startswith(SEND):
-            row.resolution = row.resolution.removeprefix(SEND)
+        if row is not None:
+            row.unsent = False
 
 
 # -- settling --------------------------------------------------------------------------

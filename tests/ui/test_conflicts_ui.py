@@ -122,7 +122,11 @@ def test_the_panel_says_who_was_booked_where_and_a_move_settles_it(
     with qtbot.waitSignal(controller.settled, timeout=10_000) as done:
         dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert done.args[1].resolution == "moved"
-    qtbot.waitUntil(lambda: panel.empty.isVisible(), timeout=10_000)
+    # Settled here, not yet sent: the panel says so, with nothing left to decide.
+    qtbot.waitUntil(lambda: _unsent(panel, conflicted) is not None, timeout=10_000)
+    settled = panel.card(conflicted)
+    assert settled is not None and settled.buttons == {} and not panel.empty.isVisible()
+    shot(panel, tmp_path, "conflicts-unsent")
     db = vault.open_clinic(seeded.root)
     try:
         with db.read() as s:
@@ -130,6 +134,11 @@ def test_the_panel_says_who_was_booked_where_and_a_move_settles_it(
             assert layla is not None and layla.start_utc == slot.start
     finally:
         db.close()
+
+
+def _unsent(panel: ConflictsPanel, conflict_id: str) -> QLabel | None:
+    card = panel.card(conflict_id)
+    return None if card is None else card.findChild(QLabel, "conflictUnsent")
 
 
 def test_the_status_bars_count_opens_the_panel(

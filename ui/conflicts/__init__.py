@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog
 
+from receptionist.context import Ctx
 from receptionist.ops import conflicts
 from receptionist.ops.conflicts import ConflictView, Resolution, Side
 from receptionist.schedule.slots import Slot
+from receptionist.store.storage import Database
 
 from .. import messages
 from ..actions import menu_holding, window_action
@@ -79,7 +81,7 @@ class Conflicts(QObject):
 
     def reload(self) -> None:
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: conflicts.listing(db, ctx), self)
+        op = DbOp(self.desk.tasks, lambda db: _shown(db, ctx), self)
         op.success(self._show).failure(messages.report_exception).run()
 
     def _show(self, found: list[ConflictView]) -> None:
@@ -154,6 +156,12 @@ class Conflicts(QObject):
             messages.info(self.tr("Conflict settled; the next sync settles it on every PC."))
         self.reload()
         self.settled.emit(done.id, done)
+
+
+def _shown(db: Database, ctx: Ctx) -> list[ConflictView]:
+    """The open conflicts, then those settled here that the endpoint has not been
+    told of yet (the panel says so: the next sync closes them on every PC)."""
+    return conflicts.listing(db, ctx) + conflicts.listing(db, ctx, "unsent")
 
 
 class _CountClicks(QObject):

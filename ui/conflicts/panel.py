@@ -48,6 +48,14 @@ class ConflictCard(QFrame):
             called = QLabel(self.tr("The patient is being called."), self)
             called.setObjectName("conflictCalled")
             layout.addWidget(called)
+        if conflict.sending:
+            sending = QLabel(
+                self.tr("Settled on this PC, not yet sent: the next sync closes it on every PC."),
+                self,
+            )
+            sending.setObjectName("conflictUnsent")
+            sending.setWordWrap(True)
+            layout.addWidget(sending)
         for side in conflict.sides:
             layout.addWidget(QLabel(self._side_text(side), self))
         for choice in conflict.fields:
@@ -57,9 +65,9 @@ class ConflictCard(QFrame):
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         layout.addLayout(row)
-        if conflict.kind == "overlap":
+        if conflict.open and conflict.kind == "overlap":
             self._booking_buttons(row, panel)
-        else:
+        elif conflict.open:  # one settled here has nothing left to decide
             for side in conflict.sides[:2]:
                 self._button(
                     row, f"choose{side.label}", self.tr("Keep {0}'s values").format(side.label),
