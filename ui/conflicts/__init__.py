@@ -76,6 +76,7 @@ class Conflicts(QObject):
             self.panel.keepBothRequested.connect(self.ask_keep_both)
             self.panel.callRequested.connect(self.ask_call)
             self.panel.chooseRequested.connect(self.choose)
+            self.panel.fieldsChosen.connect(self.choose_fields)
             self.panel.refreshRequested.connect(self.reload)
         return self.panel
 
@@ -127,6 +128,10 @@ class Conflicts(QObject):
 
     def choose(self, conflict: ConflictView, side: Side) -> None:
         self._resolve(conflict.id, Resolution("choose", choose=side.label), None)
+
+    def choose_fields(self, conflict: ConflictView, picked: dict[str, str]) -> None:
+        """Two edits settled field by field: each field keeps the side picked."""
+        self._resolve(conflict.id, Resolution("choose", fields=picked), None)
 
     def _open(self, dialog: QDialog) -> None:
         if self.asking is not None:
