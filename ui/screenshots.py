@@ -33,6 +33,7 @@ from .signin import SignInDialog
 from .tasks import DbOp
 from .today import FrontDesk
 from .unlock import UnlockDialog
+from .wizard.preview import join_downloading
 
 Prepare = Callable[[], object]
 Shoot = Callable[[], "QPixmap | None"]
@@ -121,6 +122,7 @@ class Screenshots(QObject):
             (None, lambda: self._open_patient_on("documents"), None),
             ("18-patient-documents", None, self._patient_window),
             ("19-schedule-closed-day", self._closed_day, self._plain),
+            ("20-wizard-join-downloading", None, self._join_page),
         ]
         self._timer.start()
 
@@ -397,6 +399,11 @@ class Screenshots(QObject):
         if self._real_clock is not None:
             self.window.desk.clock, self._real_clock = self._real_clock, None
         return picture
+
+    def _join_page(self) -> QPixmap:
+        assert self.window is not None
+        desk = self.window.desk
+        return join_downloading(desk.tasks, desk.clock, self.out_dir / "not-made")
 
     def _open_waitlist(self) -> None:
         self._front_desk().show_waitlist()

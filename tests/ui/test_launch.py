@@ -155,6 +155,7 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "17-patient-communication.png",
         "18-patient-documents.png",
         "19-schedule-closed-day.png",
+        "20-wizard-join-downloading.png",
     ]
     day = QImage(str(tmp_path / "shots" / "01-schedule-day.png"))
     assert (day.width(), day.height()) == (1366, 768)
@@ -180,4 +181,4 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.png"))) == 19
+    assert len(list((tmp_path / "out").glob("*.png"))) == 20
