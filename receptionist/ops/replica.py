@@ -11,8 +11,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
@@ -20,7 +22,7 @@ from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
 from receptionist.models import SyncConflict, SyncState
 from receptionist.ops.conflictwords import settle_here
-from receptionist.patients import bulkindex
+from receptionist.patients import bulkindex, documents
 from receptionist.patients.numbering import this_device
 from receptionist.replica import state
 from receptionist.replica.apply import (
@@ -33,7 +35,15 @@ from receptionist.replica.apply import (
     keep_conflicts,
 )
 from receptionist.replica.bulk import apply_new
-from receptionist.replica.outbox import Change, next_batch, pending, stage, waiting
+from receptionist.replica.outbox import (
+    BUDGET,
+    Change,
+    next_batch,
+    pending,
+    record_weight,
+    stage,
+    waiting,
+)
 from receptionist.replica.outbox import answered as outbox_answered
 from receptionist.replica.outbox import renumber as outbox_renumber
 from receptionist.replica.records import encode, live_rows
@@ -125,6 +135,26 @@ def _first_table() -> str:
     return _tables()[0]
 
 
+def check_uploadable(db: Database) -> None:
+    """Refused (before anything is sent) when this PC holds documents too large for the
+    cloud to take: its upload of the clinic could never finish."""
+    with db.read() as s:
+        count = documents.oversized_for_sync(s)
+    if count:
+        raise UserError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{count} patient document(s) are over {limit} MB, more than the cloud "
+                    "takes; remove them or attach smaller copies (the patient's Documents "
+                    "tab), then connect again.",
+                ),
+                count=count,
+                limit=documents.SYNC_MAX_BYTES // (1024 * 1024),
+            )
+        )
+
+
 def upload_page(db: Database) -> list[Change]:
     """The next page of the first PC's upload of the whole clinic, as a pending batch
     (empty when the upload is done). Resumable: it goes on from where it got."""
@@ -144,6 +174,7 @@ def upload_page(db: Database) -> list[Change]:
                 .limit(UPLOAD_PAGE)
                 .all()
             )
+            rows = _within_budget(s, sync.upload_table, rows)
             if rows:
                 sync.upload_after = rows[-1].id
                 return stage(s, [(encode(r, sync.clinic_id, key), 0) for r in rows])
@@ -151,6 +182,16 @@ def upload_page(db: Database) -> list[Change]:
             sync.upload_table = tables[following] if following < len(tables) else ""
             sync.upload_after = ""
         return []
+
+
+def _within_budget(s: Session, table: str, rows: list[Any]) -> list[Any]:
+    """The first of ``rows`` (at least one) whose records fit in one push."""
+    weight = 0
+    for i, row in enumerate(rows):
+        weight += record_weight(s, table, row.id)
+        if i and weight > BUDGET:
+            return rows[:i]
+    return rows
 
 
 def batch(db: Database) -> list[Change]:
