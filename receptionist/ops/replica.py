@@ -20,7 +20,7 @@ from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
-from receptionist.models import SyncConflict, SyncState
+from receptionist.models import SyncBase, SyncConflict, SyncState
 from receptionist.ops.conflictwords import settle_here
 from receptionist.patients import bulkindex, documents
 from receptionist.patients.numbering import this_device
@@ -48,6 +48,7 @@ from receptionist.replica.outbox import answered as outbox_answered
 from receptionist.replica.outbox import renumber as outbox_renumber
 from receptionist.replica.records import encode, live_rows
 from receptionist.replica.seal import ClinicKey
+from receptionist.replica.sweep import sweep
 from receptionist.settings import cloud, pcstore, secretstore
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -283,6 +284,23 @@ def apply_pull(
 def _created(entity: str) -> str:
     actions = coverage.CREATED_BY.get(entity)
     return actions[1][0] if actions else "create"
+
+
+def holds_bases(db: Database) -> bool:
+    """Whether this PC holds rows it had from the endpoint (not a first download)."""
+    with db.read() as s:
+        return s.scalar(select(SyncBase.row_id).where(SyncBase.version > 0).limit(1)) is not None
+
+
+def sweep_gone(db: Database, ctx: Ctx, seen: set[tuple[str, str]]) -> int:
+    """After a full download that brought ``seen``: the rows the endpoint no longer
+    holds (deleted, their tombstones purged past its horizon) deleted here, with the
+    live rows pointing at them (:mod:`receptionist.replica.sweep`); how many."""
+    with db.write() as s:
+        marked = sweep(s, ctx, seen)
+    if marked:
+        log.warning("%d row(s) the endpoint no longer holds were deleted here", len(marked))
+    return len(marked)
 
 
 def reset_cursor(db: Database) -> None:
