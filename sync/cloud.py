@@ -60,6 +60,7 @@ def connect(db: Database, ctx: Ctx, url: str, code: str, name: str) -> replica.J
     status = replica.status(db)
     if status.connected:
         raise UserError(Text(ALREADY, url=status.server_url))
+    replica.check_uploadable(db)
     private, public = envelopes.new_device_key()
     with Client(url) as anonymous:
         answer = anonymous.connect(code.strip(), name, _b64(public))

@@ -283,7 +283,8 @@ def cmd_sync(app: App) -> int:
     app.emit(
         {"pushed": done.pushed, "uploaded": done.uploaded, "pulled": done.pulled,
          "merged": done.merged, "conflicts": status.open_conflicts, "cursor": done.cursor,
-         "audit_problem": str(done.audit_problem) if done.audit_problem else None},
+         "audit_problem": str(done.audit_problem) if done.audit_problem else None,
+         "swept": done.swept},
         f"Synced: {done.pushed + done.uploaded} pushed, {done.pulled} pulled, "
         f"{done.merged} merged; {status.open_conflicts} open conflict(s)."
         + (f"\nWarning: {done.audit_problem}" if done.audit_problem else ""),

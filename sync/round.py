@@ -85,6 +85,7 @@ class RoundResult:
     # (rewritten, or restored from a backup); None when it does.
     audit_problem: Text | None = None
     resolved: int = 0  # resolutions made here and sent
+    swept: int = 0  # rows the endpoint no longer holds, removed after a full download
 
 
 def push_all(
@@ -114,16 +115,44 @@ def push_all(
 
 
 def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) -> None:
+    """Every page after this PC's cursor. A pull from cursor 0 by a PC that holds rows
+    from the endpoint (after a reset past the horizon) is a full download: at its end,
+    the rows it did not bring are swept (``replica.sweep_gone``); if it stops before,
+    the cursor goes back to 0, so the next round downloads in full again and sweeps."""
     cursor = replica.cursor(db)
     names: dict[str, DeviceName] | None = None
     held: list[Pulled] = []  # records waiting for a row a later page brings
+    seen: set[tuple[str, str]] | None = set() if cursor == 0 and replica.holds_bases(db) else None
+    full = [seen]  # the full download's rows so far, as _pages last knew them
+    try:
+        _pages(db, endpoint, result, ctx, cursor, names, held, full)
+    except BaseException:
+        if full[0] is not None:
+            replica.reset_cursor(db)
+        raise
+
+
+def _pages(
+    db: Database,
+    endpoint: Endpoint,
+    result: RoundResult,
+    ctx: Ctx,
+    cursor: int,
+    names: dict[str, DeviceName] | None,
+    held: list[Pulled],
+    full: list[set[tuple[str, str]] | None],
+) -> None:
+    seen = full[0]
     for _ in range(MAX_PAGES):
         try:
             page = endpoint.pull(cursor)
         except ResetRequired:
             replica.reset_cursor(db)
             cursor, held = 0, []
+            seen = full[0] = set() if replica.holds_bases(db) else None
             continue
+        if seen is not None:
+            seen.update((p.record.entity, p.record.id) for p in page.records)
         if page.conflicts and names is None:
             names = endpoint.device_names()  # kept with the conflicts: who booked where
         records = [*held, *page.records]
@@ -138,6 +167,8 @@ def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) ->
         result.conflicts += len([c for c in page.conflicts if not c.resolved])
         cursor = result.cursor = page.cursor
         if not page.more:
+            if seen is not None:
+                result.swept = replica.sweep_gone(db, ctx, seen)
             return
 
 
@@ -177,13 +208,11 @@ def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
         result.uploaded, result.pushed = result.pushed, 0
         push_all(db, endpoint, result, lambda: replica.batch(db))
         pull_all(db, endpoint, result, Ctx(SYNC, clock))
-        # What pulling merged is a new change of this PC: send it now, not next round;
-        # then the conflicts it settled are closed for every PC.
+        # What pulling merged is a new change of this PC: send it now, not next round.
         push_all(db, endpoint, result, lambda: replica.batch(db))
-        for conflict_id in result.settled:
-            endpoint.resolve(conflict_id, "merged")
-        # What people settled on this PC: its changes went in the pushes above, so the
-        # endpoint closes each conflict after what settled it.
+        # What people and merges settled on this PC (kept with the merge or the
+        # person's change, so a round stopped here sends it next time): its changes
+        # went in the pushes above, so the endpoint closes each conflict after them.
         for conflict_id, code in conflicts.unsent(db):
             endpoint.resolve(conflict_id, code)
             conflicts.sent(db, conflict_id)

@@ -4,14 +4,15 @@ reading it in plain words and settling it (move, cancel, keep both, call, choose
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from factories import make_clinic, make_provider, make_service, weekdays
-from sqlalchemy import select
+from factories import downgrade, make_clinic, make_provider, make_service, weekdays
+from sqlalchemy import select, text
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
@@ -33,6 +34,7 @@ from receptionist.replica.apply import DeviceName, Pulled, PulledConflict
 from receptionist.replica.records import Record, encode
 from receptionist.replica.seal import ClinicKey
 from receptionist.schedule import booking
+from receptionist.store import migrate
 from receptionist.store.storage import Database
 from receptionist.store.vault import create, open_clinic
 
@@ -156,8 +158,15 @@ def test_moving_the_refused_booking_settles_it_and_is_pushed_as_new(
     # The endpoint never took Omar's booking: it goes as a new row (no base version).
     assert _batch(clash.a) == [(clash.omar, 0)]
     assert conflicts.unsent(clash.a) == [("c-1", "moved")]
+    with clash.a.read() as s:  # a state of its own, not a string convention
+        assert s.execute(select(SyncConflict.resolution, SyncConflict.unsent)
+                         .where(SyncConflict.id == "c-1")).one() == ("moved", True)  # fmt: skip
+    assert [c.id for c in conflicts.listing(clash.a, ctx, "unsent")] == ["c-1"]
+    assert [c.id for c in conflicts.listing(clash.a, ctx)] == []  # not open any more
     conflicts.sent(clash.a, "c-1")
     assert conflicts.unsent(clash.a) == []
+    assert conflicts.listing(clash.a, ctx, "unsent") == []
+    assert conflicts.show(clash.a, ctx, "c-1").resolution == "moved"
     assert conflicts.listing(clash.a, ctx) == []
     with pytest.raises(UserError, match="resolved already"):
         conflicts.resolve(clash.a, ctx, "c-1", Resolution("cancel", keep="A", reason="x"))
@@ -290,3 +299,118 @@ def test_an_unknown_conflict_is_named_as_such(clash: Clash, clock: FixedClock) -
         conflicts.resolve(clash.a, admin(clock), "nope", Resolution("call"))
     with clash.a.read() as s:
         assert s.scalar(select(SyncConflict.resolution)) == ""
+
+
+def test_an_older_file_keeps_its_unsent_resolutions(clash: Clash, clock: FixedClock) -> None:
+    """Migration 0018 turns the old "send:<code>" convention into the ``unsent`` column,
+    and its downgrade back."""
+    ctx = admin(clock)
+    conflicts.resolve(clash.a, ctx, "c-1", Resolution("cancel", keep="A", reason="Rebooked"))
+    downgrade(clash.a, "0016")
+    with clash.a.read() as s:
+        assert s.execute(
+            text("SELECT resolution FROM sync_conflict WHERE id = 'c-1'")
+        ).scalar() == ("send:cancelled")
+    migrate.upgrade(clash.a)
+    assert conflicts.unsent(clash.a) == [("c-1", "cancelled")]
+    assert conflicts.show(clash.a, ctx, "c-1").sending
+
+
+def _edit_clash(clash: Clash, clock: FixedClock) -> str:
+    """Ayşe edited on both PCs while offline: phone and notes both differ. FRONT-2's
+    record is side A, FRONT-1's (this PC, ``clash.a``) side B. Her id."""
+    ctx = admin(clock)
+    ayse = _patient(clash.a, "Ayşe")
+    with clash.a.write() as s:
+        patients.update_patient(s, ctx, ayse, phone="05320000001", notes="From FRONT-1")
+    with clash.b.write() as s:
+        patients.update_patient(s, ctx, ayse, phone="05320000002", notes="From FRONT-2")
+    edit = PulledConflict(
+        "c-3", "edit", "patient", ayse,
+        [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)], clock.now(),
+        devices=("device-B", "device-A"),
+    )  # fmt: skip
+    replica.apply_pull(clash.a, ctx, [], [edit], 5, NAMES)
+    return ayse
+
+
+def _phone_notes(db: Database, patient_id: str) -> tuple[str | None, str | None]:
+    with db.read() as s:
+        row = s.get(Patient, patient_id)
+        assert row is not None
+        return row.phone, row.notes
+
+
+def test_two_edits_settled_field_by_field(clash: Clash, clock: FixedClock) -> None:
+    ctx = admin(clock)
+    ayse = _edit_clash(clash, clock)
+    found = conflicts.show(clash.a, ctx, "c-3")
+    assert sorted(f.field for f in found.fields) == ["notes", "phone"]
+    with pytest.raises(ValidationError, match="Choose a side for") as missing:
+        conflicts.resolve(clash.a, ctx, "c-3", Resolution("choose", fields={"phone": "A"}))
+    with pytest.raises(ValidationError, match="not a field these edits differ on") as unknown:
+        conflicts.resolve(clash.a, ctx, "c-3", Resolution("choose", fields={"email": "A"}))
+    with pytest.raises(ValidationError, match="sides A, B") as bad_side:
+        conflicts.resolve(clash.a, ctx, "c-3", Resolution("choose", fields={"phone": "C"}))
+    assert missing.value.field == unknown.value.field == bad_side.value.field == "field"
+    assert _phone_notes(clash.a, ayse) == ("+905320000001", "From FRONT-1"), "nothing written"
+    # This PC (FRONT-1, side B) keeps its own phone and takes FRONT-2's notes.
+    done = conflicts.resolve(
+        clash.a, ctx, "c-3", Resolution("choose", fields={"phone": "ours", "notes": "theirs"})
+    )
+    assert done.resolution == "chose_fields" and done.sending and not done.open
+    assert _phone_notes(clash.a, ayse) == ("+905320000001", "From FRONT-2")
+    assert ayse in [r for r, _ in _batch(clash.a)]
+
+
+def test_ours_and_theirs_name_nothing_on_a_pc_that_made_neither_edit(
+    clash: Clash, clock: FixedClock, tmp_path: Path
+) -> None:
+    ctx = admin(clock)
+    _edit_clash(clash, clock)
+    with clash.a.write() as s:  # as if this PC were a third one
+        s.execute(text("UPDATE sync_state SET device_id = 'device-C'"))
+    with pytest.raises(ValidationError, match="ours and theirs say nothing"):
+        conflicts.resolve(clash.a, ctx, "c-3", Resolution("choose", fields={"phone": "ours"}))
+    done = conflicts.resolve(
+        clash.a, ctx, "c-3", Resolution("choose", choose="B", fields={"notes": "a"})
+    )
+    assert done.resolution == "chose_fields"
+
+
+def _cli(db_root: Path, *args: str) -> int:
+    from receptionist.cli.main import main
+
+    resolve = ["conflicts", "resolve", "c-3-edit", *args]
+    return main(["--data-dir", str(db_root), "--json", *resolve])
+
+
+def test_the_cli_settles_two_edits_field_by_field(
+    clash: Clash, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from receptionist.staff import accounts
+
+    ayse = _edit_clash(clash, clock)
+    with clash.a.write() as s:
+        accounts.create_user(s, admin(clock), username="boss", password="admin-password-1",
+                             role="admin")  # fmt: skip
+        s.execute(text("UPDATE sync_conflict SET id = 'c-3-edit-conflict' WHERE id = 'c-3'"))
+    clash.a.close()
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", "correct horse battery")
+    root = tmp_path / "a"
+    for bad in (["--field", "phone"], ["--field", "phone=maybe"], ["--field", "fax=ours"],
+                ["--field", "phone=ours"], ["--field", "phone=ours", "--field", "phone=theirs"],
+                ["--keep", "A", "--field", "phone=ours"], []):  # fmt: skip
+        capsys.readouterr()
+        assert _cli(root, *bad) == 2, bad
+        said = capsys.readouterr().err
+        assert "(field)" in said or "(choose)" in said, (bad, said)
+    assert _cli(root, "--field", "phone=ours", "--field", "notes=theirs") == 0
+    done = json.loads(capsys.readouterr().out)
+    assert (done["resolution"], done["sent"], done["state"]) == ("chose_fields", False, "resolved")
+    reopened = open_clinic(root)
+    try:
+        assert _phone_notes(reopened, ayse) == ("+905320000001", "From FRONT-2")
+    finally:
+        reopened.close()

@@ -35,6 +35,7 @@ from .signin import SignInDialog
 from .tasks import DbOp
 from .today import FrontDesk
 from .unlock import UnlockDialog
+from .wizard.preview import join_downloading
 
 Prepare = Callable[[], object]
 Shoot = Callable[[], "QPixmap | None"]
@@ -141,6 +142,7 @@ class Screenshots(QObject):
             ("21-larger-text", lambda: self._larger_text(True), self._plain),
             (None, self._open_this_pc, None),
             ("22-larger-text-settings", None, self._this_pc_then_usual_text),
+            ("25-wizard-join-downloading", None, self._join_page),
         ]
         self._timer.start()
 
@@ -448,6 +450,11 @@ class Screenshots(QObject):
         if dock is not None:
             dock.hide()
         return picture
+
+    def _join_page(self) -> QPixmap:
+        assert self.window is not None
+        desk = self.window.desk
+        return join_downloading(desk.tasks, desk.clock, self.out_dir / "not-made")
 
     def _open_waitlist(self) -> None:
         self._front_desk().show_waitlist()

@@ -45,7 +45,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "--provider, --room or --no-room), keep one and cancel the other (--keep with "
             "--cancel-other --reason), or keep both (--keep-both --reason, managers). "
             "--called notes that the patient is being called; the conflict stays open. "
-            "Two edits of one record: --choose the side whose values stay."
+            "Two edits of one record: --choose the side whose values stay, or --field "
+            "NAME=ours|theirs for each field they differ on (ours: the edit made on this "
+            "PC; a side's label A, B works too), with --choose for the fields not named."
         ),
         **examples(
             "receptionist conflicts resolve 3f2a9c --keep A --move-to 2026-12-08T11:00",
@@ -56,10 +58,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "receptionist conflicts resolve 3f2a9c --keep-both --reason 'Twins, one visit'",
             "receptionist conflicts resolve 3f2a9c --called",
             "receptionist conflicts resolve 7b1d04 --choose B",
+            "receptionist conflicts resolve 7b1d04 --field phone=ours --field notes=theirs",
         ),
     )
     p.add_argument("id", help=ID_HELP)
-    how = p.add_mutually_exclusive_group(required=True)
+    how = p.add_mutually_exclusive_group()
     how.add_argument("--keep", metavar="SIDE", help="the booking that stays: " + SIDE_HELP)
     how.add_argument(
         "--keep-both", action="store_true", help="accept the double booking (needs --reason)"
@@ -68,6 +71,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--called", action="store_true", help="the patient is being called (stays open)"
     )
     how.add_argument("--choose", metavar="SIDE", help="two edits: the side whose values stay")
+    p.add_argument(
+        "--field", metavar="NAME=SIDE", action="append", default=[],
+        help="two edits: the value a field keeps, ours or theirs (repeatable)",
+    )  # fmt: skip
     p.add_argument(
         "--move-to",
         metavar="ISO",
@@ -141,6 +148,11 @@ def cmd_list(app: App) -> int:
 def _checked(a: argparse.Namespace) -> None:
     """Options that only go with --keep, and the reasons that are required, before
     the file is opened: bad input writes nothing."""
+    if not (a.keep or a.keep_both or a.called or a.choose or a.field):
+        raise ValidationError("choose", _HOW)
+    if a.field and (a.keep or a.keep_both or a.called):
+        raise ValidationError("field", _FIELD_ONLY)
+    _fields(a.field)
     moving = bool(a.move_to or a.provider or a.room or a.no_room)
     if not a.keep and (moving or a.cancel_other):
         option = "cancel-other" if a.cancel_other else "move-to"
@@ -156,8 +168,8 @@ def _checked(a: argparse.Namespace) -> None:
 def _resolution(db: Database, a: argparse.Namespace, tz: ZoneInfo) -> Resolution:
     if a.called:
         return Resolution("call")
-    if a.choose:
-        return Resolution("choose", choose=a.choose)
+    if a.choose or a.field:
+        return Resolution("choose", choose=a.choose or "", fields=_fields(a.field))
     if a.keep_both:
         return Resolution("keep_both", reason=a.reason)
     if a.cancel_other:
@@ -168,6 +180,20 @@ def _resolution(db: Database, a: argparse.Namespace, tz: ZoneInfo) -> Resolution
         provider_id=lookup.provider(db, a.provider).id if a.provider else None,
         room_id=None if a.no_room else (lookup.room(db, a.room).id if a.room else KEEP),
     )  # fmt: skip
+
+
+def _fields(given: list[str]) -> dict[str, str]:
+    """``--field NAME=SIDE`` options as field name -> side, each named once."""
+    found: dict[str, str] = {}
+    for item in given:
+        name, sep, side = item.partition("=")
+        name, side = name.strip(), side.strip()
+        if not sep or not name or not side:
+            raise ValidationError("field", _FIELD_FORM)
+        if name in found:
+            raise ValidationError("field", Text(_TWICE, name=name))
+        found[name] = side
+    return found
 
 
 def _conflict_id(db: Database, ctx: Ctx, key: str) -> str:
@@ -214,6 +240,18 @@ _MOVE_OR_CANCEL = Text(
     )
 )
 _REASON = Text(QT_TRANSLATE_NOOP("core", "Say why with --reason."))
+_HOW = Text(
+    QT_TRANSLATE_NOOP(
+        "core", "Say how to settle it: --keep, --keep-both, --called, --choose or --field."
+    )
+)
+_FIELD_ONLY = Text(
+    QT_TRANSLATE_NOOP("core", "--field settles two edits; it does not go with --keep or --called.")
+)
+_FIELD_FORM = Text(
+    QT_TRANSLATE_NOOP("core", "Write --field as NAME=ours or NAME=theirs, e.g. --field phone=ours.")
+)
+_TWICE = QT_TRANSLATE_NOOP("core", "--field names {name} twice; name each field once.")
 _REASON_ONLY = Text(QT_TRANSLATE_NOOP("core", "--reason goes with --keep-both or --cancel-other."))
 _SHORT = Text(QT_TRANSLATE_NOOP("core", "Give at least 6 characters of the conflict's id."))
 _NO_SUCH = Text(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receptionist.models.base import Base
@@ -80,4 +80,7 @@ class SyncConflict(Base):
     records: Mapped[str] = mapped_column(Text)  # the sealed records involved, JSON
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
-    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolution: Mapped[str] = mapped_column(Text, default="")  # the code; "called": a call
+    # Resolved on this PC, and the endpoint has not taken the resolution yet: the next
+    # sync round sends it (migration 0018).
+    unsent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

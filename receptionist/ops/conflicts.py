@@ -16,7 +16,10 @@ A double booking (kind ``overlap``) is settled by:
   sent to the endpoint: other PCs do not see it.
 
 A conflict of two edits (kind ``edit``) is settled by ``choose``: the side whose values
-the row takes for every field the two changed differently.
+the row takes for every field the two changed differently, or, field by field
+(``fields``: field name to side), a value from either side; a side is named by its
+label ("A", "B") or, from this PC's point of view, ``ours`` (the side this PC wrote)
+or ``theirs``.
 
 The booking the endpoint refused is on no row there: when it is kept (moved or not),
 it is touched after the other is moved or cancelled, so the next push sends it after
@@ -30,7 +33,8 @@ call "appointment.book". Each resolution is audited (``conflict_resolve`` or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -41,7 +45,14 @@ from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.journal import audit, changefeed, records
 from receptionist.models import Appointment, Patient, SyncConflict
-from receptionist.ops.conflictwords import CALLED, SEND, ConflictView, Side, stored, view
+from receptionist.ops.conflictwords import (
+    CALLED,
+    ConflictView,
+    Side,
+    settle_here,
+    stored,
+    view,
+)
 from receptionist.patients.searchindex import index_patient
 from receptionist.replica import state
 from receptionist.replica.apply import decoded_values
@@ -76,17 +87,23 @@ class Resolution:
     room_id: str | Keep | None = KEEP
     reason: str = ""  # keep_both: the override's reason; cancel: why
     choose: str = ""
+    # choose, field by field: field name -> side ("A", "B", "ours", "theirs"); a field
+    # not named takes ``choose``'s side
+    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 def listing(db: Database, ctx: Ctx, state_: str = "open") -> list[ConflictView]:
-    """The conflicts this PC knows, newest first: open ones, or ``"all"``."""
+    """The conflicts this PC knows, newest first: ``"open"`` ones, ``"unsent"`` ones
+    (resolved here, the endpoint not told yet), or ``"all"``."""
     require(ctx, "patient.read", _CANNOT_SEE)
-    if state_ not in ("open", "all"):
-        raise ValidationError("state", Text(QT_TRANSLATE_NOOP("core", "Say open or all.")))
+    if state_ not in ("open", "unsent", "all"):
+        raise ValidationError("state", Text(QT_TRANSLATE_NOOP("core", "Say open, unsent or all.")))
     with db.read() as s:
         query = select(SyncConflict).order_by(SyncConflict.created_at.desc(), SyncConflict.id)
         if state_ == "open":
             query = query.where(SyncConflict.resolved_at.is_(None))
+        elif state_ == "unsent":
+            query = query.where(SyncConflict.unsent.is_(True))
         keys, tz = state.keys(s), clinic_info(s).tz
         return [view(s, row, keys, tz) for row in s.scalars(query)]
 
@@ -110,7 +127,7 @@ def resolve(db: Database, ctx: Ctx, conflict_id: str, chosen: Resolution) -> Con
             row.resolution = CALLED
             audit.record(s, ctx, "conflict_call", "sync_conflict", row.id)
         else:
-            row.resolved_at, row.resolution = ctx.clock.now(), SEND + code
+            settle_here(row, ctx.clock.now(), code)
             audit.record(s, ctx, "conflict_resolve", "sync_conflict", row.id)
         s.flush()
         return view(s, row, state.keys(s), clinic_info(s).tz)
@@ -119,16 +136,16 @@ def resolve(db: Database, ctx: Ctx, conflict_id: str, chosen: Resolution) -> Con
 def unsent(db: Database) -> list[tuple[str, str]]:
     """(conflict id, resolution code) of each resolution made here and not yet sent."""
     with db.read() as s:
-        rows = s.scalars(select(SyncConflict).where(SyncConflict.resolution.like(SEND + "%")))
-        return [(r.id, r.resolution.removeprefix(SEND)) for r in rows]
+        rows = s.scalars(select(SyncConflict).where(SyncConflict.unsent.is_(True)))
+        return [(r.id, r.resolution) for r in rows]
 
 
 def sent(db: Database, conflict_id: str) -> None:
     """The endpoint took the resolution of ``conflict_id``."""
     with db.write() as s:
         row = s.get(SyncConflict, conflict_id)
-        if row is not None and row.resolution.startswith(SEND):
-            row.resolution = row.resolution.removeprefix(SEND)
+        if row is not None:
+            row.unsent = False
 
 
 # -- settling --------------------------------------------------------------------------
@@ -140,7 +157,7 @@ def _settle(
     if chosen.action == "choose":
         if row.kind != "edit":
             raise ValidationError("choose", _NOT_EDIT)
-        return _choose(s, ctx, row, found, chosen.choose)
+        return _choose(s, ctx, row, found, chosen)
     if row.kind != "overlap":
         raise ValidationError("action", _NOT_BOOKING)
     if chosen.action == "call":
@@ -192,24 +209,69 @@ def _send_again(s: Session, ctx: Ctx, kept: Side) -> None:
     s.flush()
 
 
-def _choose(s: Session, ctx: Ctx, row: SyncConflict, found: ConflictView, label: str) -> str:
-    side = _side(found, label, "choose")
+def _choose(
+    s: Session, ctx: Ctx, row: SyncConflict, found: ConflictView, chosen: Resolution
+) -> str:
     require(ctx, WRITE.get(row.entity, "clinic.configure"), _CANNOT)
     sync = state.required(s)
-    index = found.sides.index(side)
-    try:
-        values = decoded_values(Record.from_json(stored(row)[index]), sync.clinic_id, state.keys(s))
-    except (Tampered, ValueError):
-        raise UserError(_UNREADABLE) from None
+    picks = _picks(found, chosen, sync.device_id)
+    values: dict[str, dict[str, object]] = {}
+    for side in {side.label: side for side in picks.values()}.values():
+        index = found.sides.index(side)
+        try:
+            record = Record.from_json(stored(row)[index])
+            values[side.label] = decoded_values(record, sync.clinic_id, state.keys(s))
+        except (Tampered, ValueError):
+            raise UserError(_UNREADABLE) from None
     model = changefeed.synced_tables()[row.entity]
     target = s.get(model, row.row_id)
     if target is None or target.deleted_at is not None:
         raise NotFound(_GONE, "choose")
-    changes = {f.field: values.get(f.field) for f in found.fields}
+    changes = {name: values[side.label].get(name) for name, side in picks.items()}
     records.update(s, ctx, target, row.entity, changes)
     if isinstance(target, Patient):
         index_patient(s, target)
-    return f"chose_{side.label.lower()}"
+    labels = {side.label for side in picks.values()}
+    return f"chose_{labels.pop().lower()}" if len(labels) == 1 else "chose_fields"
+
+
+def _picks(found: ConflictView, chosen: Resolution, device_id: str) -> dict[str, Side]:
+    """The side each differing field takes: named field by field, else ``choose``'s."""
+    differing = [f.field for f in found.fields]
+    unknown = sorted(set(chosen.fields) - set(differing))
+    if unknown:
+        raise ValidationError("field", Text(
+            QT_TRANSLATE_NOOP("core", "{names}: not a field these edits differ on; they "
+                              "differ on {fields}."),
+            names=", ".join(unknown), fields=", ".join(differing),
+        ))  # fmt: skip
+    default = _named(found, chosen.choose, "choose", device_id) if chosen.choose else None
+    picks = {name: _named(found, side, "field", device_id) for name, side in chosen.fields.items()}
+    for name in differing:
+        if name in picks:
+            continue
+        if default is not None:
+            picks[name] = default
+        else:
+            raise ValidationError("field", Text(
+                QT_TRANSLATE_NOOP("core", "Choose a side for {name} too (or one side for "
+                                  "every field)."),
+                name=name,
+            ))  # fmt: skip
+    return picks
+
+
+def _named(found: ConflictView, name: str, option: str, device_id: str) -> Side:
+    """The side ``name`` means: a label, or ``ours`` / ``theirs`` (this PC's side, the
+    other one); refused when this PC wrote neither side or both."""
+    wanted = name.strip().lower()
+    if wanted not in ("ours", "theirs"):
+        return _side(found, name, option)
+    mine = [side for side in found.sides if side.device_id == device_id]
+    others = [side for side in found.sides if side.device_id != device_id]
+    if len(mine) != 1 or len(others) != 1:
+        raise ValidationError(option, _NOT_OURS)
+    return mine[0] if wanted == "ours" else others[0]
 
 
 def _side(found: ConflictView, label: str, option: str) -> Side:
@@ -263,6 +325,13 @@ _UNKNOWN = Text(QT_TRANSLATE_NOOP("core", "Choose move, cancel, keep both, call 
 _GONE = Text(
     QT_TRANSLATE_NOOP(
         "core", "That record is no longer on this PC; sync, then look at the conflict again."
+    )
+)
+_NOT_OURS = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "This PC did not make exactly one of these edits, so ours and theirs say nothing "
+        "here; name the side as `conflicts list` labels it (A, B).",
     )
 )
 _UNREADABLE = Text(

@@ -29,10 +29,15 @@ from receptionist.replica.records import Record
 from receptionist.replica.seal import ClinicKey, Tampered
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, When
 
-SEND = "send:"  # a resolution made here, not yet taken by the endpoint: "send:<code>"
 CALLED = "called"  # an open conflict whose patient was called (it stays open)
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_SHOWN = 80  # characters of a value shown in a field's choice
+
+
+def settle_here(row: SyncConflict, now: datetime, code: str) -> None:
+    """The conflict settled on this PC as ``code``: closed here at once, and kept as a
+    resolution for the next round to send (again, until the endpoint answers)."""
+    row.resolved_at, row.resolution, row.unsent = now, code, True
 
 
 @dataclass(frozen=True)
@@ -103,12 +108,11 @@ def view(
         for i, (data, values) in enumerate(zip(stored(row), opened, strict=True))
     )
     fields = _fields(row, opened, sides) if row.kind == "edit" else ()
-    resolution = row.resolution.removeprefix(SEND)
     return ConflictView(
         id=row.id, kind=row.kind, entity=row.entity, row_id=row.row_id,
         created_at=row.created_at, resolved_at=row.resolved_at,
-        resolution=resolution if row.resolved_at else "",
-        called=row.resolution == CALLED, sending=row.resolution.startswith(SEND),
+        resolution=row.resolution if row.resolved_at else "",
+        called=row.resolution == CALLED, sending=row.unsent,
         words=_words(session, row, sides, fields, tz), sides=sides, fields=fields,
     )  # fmt: skip
 

@@ -11,14 +11,18 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
-from receptionist.models import SyncConflict, SyncState
+from receptionist.models import SyncBase, SyncConflict, SyncState
+from receptionist.ops.conflictwords import settle_here
+from receptionist.patients import bulkindex, documents
 from receptionist.patients.numbering import this_device
 from receptionist.replica import state
 from receptionist.replica.apply import (
@@ -31,11 +35,20 @@ from receptionist.replica.apply import (
     keep_conflicts,
 )
 from receptionist.replica.bulk import apply_new
-from receptionist.replica.outbox import Change, next_batch, pending, stage, waiting
+from receptionist.replica.outbox import (
+    BUDGET,
+    Change,
+    next_batch,
+    pending,
+    record_weight,
+    stage,
+    waiting,
+)
 from receptionist.replica.outbox import answered as outbox_answered
 from receptionist.replica.outbox import renumber as outbox_renumber
 from receptionist.replica.records import encode, live_rows
 from receptionist.replica.seal import ClinicKey
+from receptionist.replica.sweep import sweep
 from receptionist.settings import cloud, pcstore, secretstore
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -44,6 +57,7 @@ CANNOT = Text(
     QT_TRANSLATE_NOOP("core", "Only an administrator can connect this PC to a cloud endpoint.")
 )
 UPLOAD_PAGE = 500
+MERGED = "merged"  # the code of an edit conflict a merge settled (no field clashed)
 log = logging.getLogger(__name__)
 
 
@@ -122,6 +136,26 @@ def _first_table() -> str:
     return _tables()[0]
 
 
+def check_uploadable(db: Database) -> None:
+    """Refused (before anything is sent) when this PC holds documents too large for the
+    cloud to take: its upload of the clinic could never finish."""
+    with db.read() as s:
+        count = documents.oversized_for_sync(s)
+    if count:
+        raise UserError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{count} patient document(s) are over {limit} MB, more than the cloud "
+                    "takes; remove them or attach smaller copies (the patient's Documents "
+                    "tab), then connect again.",
+                ),
+                count=count,
+                limit=documents.SYNC_MAX_BYTES // (1024 * 1024),
+            )
+        )
+
+
 def upload_page(db: Database) -> list[Change]:
     """The next page of the first PC's upload of the whole clinic, as a pending batch
     (empty when the upload is done). Resumable: it goes on from where it got."""
@@ -141,6 +175,7 @@ def upload_page(db: Database) -> list[Change]:
                 .limit(UPLOAD_PAGE)
                 .all()
             )
+            rows = _within_budget(s, sync.upload_table, rows)
             if rows:
                 sync.upload_after = rows[-1].id
                 return stage(s, [(encode(r, sync.clinic_id, key), 0) for r in rows])
@@ -148,6 +183,16 @@ def upload_page(db: Database) -> list[Change]:
             sync.upload_table = tables[following] if following < len(tables) else ""
             sync.upload_after = ""
         return []
+
+
+def _within_budget(s: Session, table: str, rows: list[Any]) -> list[Any]:
+    """The first of ``rows`` (at least one) whose records fit in one push."""
+    weight = 0
+    for i, row in enumerate(rows):
+        weight += record_weight(s, table, row.id)
+        if i and weight > BUDGET:
+            return rows[:i]
+    return rows
 
 
 def batch(db: Database) -> list[Change]:
@@ -190,7 +235,8 @@ def apply_pull(
     and the cursor stays where it was until none waits: a pull stopped meanwhile
     resumes from before it, so nothing is skipped. On the ``last`` page the cursor
     moves all the same: a row the endpoint does not hold (a deleted patient's,
-    purged after the horizon) can only come later, past it."""
+    purged after the horizon) can only come later, past it. Patients the pull wrote in
+    bulk are placed in the search index on the ``last`` page, all at once."""
     applied = Applied()
     # The booking the endpoint refused is on no PC but its own: every PC gets it, so
     # all hold both bookings until a person decides.
@@ -221,6 +267,12 @@ def apply_pull(
             c.id for c in conflicts
             if c.kind == "edit" and not c.resolved and (c.entity, c.row_id) in merged
         ]  # fmt: skip
+        for conflict_id in applied.settled:  # sent by the round, again until answered
+            settled = s.get(SyncConflict, conflict_id)
+            if settled is not None and settled.resolved_at is None:
+                settle_here(settled, ctx.clock.now(), MERGED)
+        if last:  # patients written in bulk take their places in the search index
+            bulkindex.place_parked(s)
         if not applied.held or last:
             sync.pull_cursor = new_cursor
         if applied.held and last:
@@ -232,6 +284,23 @@ def apply_pull(
 def _created(entity: str) -> str:
     actions = coverage.CREATED_BY.get(entity)
     return actions[1][0] if actions else "create"
+
+
+def holds_bases(db: Database) -> bool:
+    """Whether this PC holds rows it had from the endpoint (not a first download)."""
+    with db.read() as s:
+        return s.scalar(select(SyncBase.row_id).where(SyncBase.version > 0).limit(1)) is not None
+
+
+def sweep_gone(db: Database, ctx: Ctx, seen: set[tuple[str, str]]) -> int:
+    """After a full download that brought ``seen``: the rows the endpoint no longer
+    holds (deleted, their tombstones purged past its horizon) deleted here, with the
+    live rows pointing at them (:mod:`receptionist.replica.sweep`); how many."""
+    with db.write() as s:
+        marked = sweep(s, ctx, seen)
+    if marked:
+        log.warning("%d row(s) the endpoint no longer holds were deleted here", len(marked))
+    return len(marked)
 
 
 def reset_cursor(db: Database) -> None:

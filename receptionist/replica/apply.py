@@ -315,9 +315,9 @@ def keep_conflicts(
         row.records = json.dumps(_with_devices(c, names or {}))
         if c.resolved:
             row.resolved_at = c.resolved_at or c.created_at
-            row.resolution = c.resolution or "resolved"
+            row.resolution, row.unsent = c.resolution or "resolved", False
         elif known is None:
-            row.resolved_at, row.resolution = None, ""
+            row.resolved_at, row.resolution, row.unsent = None, "", False
         if known is None:
             session.add(row)
 

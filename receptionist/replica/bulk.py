@@ -5,8 +5,9 @@ A record is **new** when this PC has neither the row nor a base for it: there is
 nothing to merge, so theirs is written as it is (:mod:`.apply`'s first rule). New
 rows of a page are inserted with one statement per table (in the order tables refer
 to each other), their bases with one more, all logged in the change feed with their
-writer as origin (never echoed back); a new patient takes its place in the search
-index as :func:`~receptionist.patients.searchindex.index_patient` would give it.
+writer as origin (never echoed back); a new patient is parked, and placed in the
+search index with every other at the pull's end
+(:func:`~receptionist.patients.bulkindex.place_parked`).
 A record whose values this PC's row already has (its own push, come back to it) only
 moves the row's base on, in bulk too. Every other record goes through
 :func:`.apply.apply_record`, after these.
@@ -17,29 +18,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Table, select, text, update
+from sqlalchemy import Column, Table, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
 from receptionist.models import Base, Patient, SyncBase, Synced
-from receptionist.patients import searchindex
+from receptionist.patients import bulkindex
 
 from .apply import Applied, Pulled, _plain
-from .records import PURGED, opened, values_of
+from .records import PURGED, checked, opened
 from .seal import ClinicKey
 
 _LOOKUP = 500  # ids per look-up of what this PC already holds
-# searchindex._neighbours, straight on the driver: run once per new patient.
-_BEFORE = (
-    "SELECT search_rowid FROM patient WHERE sort_key <= ? AND search_rowid > 0"
-    " ORDER BY sort_key DESC, search_rowid DESC LIMIT 1"
-)
-_AFTER = (
-    "SELECT search_rowid FROM patient WHERE sort_key > ? AND search_rowid > 0"
-    " ORDER BY sort_key, search_rowid LIMIT 1"
-)
-_PARKED = -(1 << 61)  # rowids of new patients not yet placed (searchindex parks below)
 
 
 @dataclass(frozen=True)
@@ -69,9 +60,11 @@ def apply_new(
         key = (pulled.record.entity, pulled.record.id)
         row = rows.get(key)
         if row is not None:  # the same values here (this PC's own push, come back)?
-            model, values, plain = opened(pulled.record, clinic_id, keys)
-            if PURGED not in values and _plain(values_of(row)) == _plain(values):
-                same.append(_New(pulled, model, values, plain))
+            # Compared as JSON holds them, not typed: most of a push's round comes
+            # back so (its own records), and typing each was a third of the pull.
+            model, raw, plain = checked(pulled.record, clinic_id, keys)
+            if PURGED not in raw and raw == _plain(row):
+                same.append(_New(pulled, model, raw, plain))
             else:
                 rest.append(pulled)
             continue
@@ -175,17 +168,10 @@ def _insert(session: Session, run: list[_New]) -> None:
     model = run[0].model
     table: Table = model.__table__  # type: ignore[attr-defined]
     rows = [dict(n.values) for n in run]
-    crowded = _place_patients(session, rows) if model is Patient else []
+    if model is Patient:
+        bulkindex.park(session, rows)  # placed in the search index at the pull's end
     with changefeed.applying(session, run[0].pulled.device):
         _raw_insert(session, table, rows)
-    if model is Patient:
-        _place_crowded(session, crowded)
-        live = [r for r in rows if r["deleted_at"] is None]
-        if live:
-            session.execute(
-                text("INSERT INTO patient_search(rowid, terms) VALUES (:rowid, :terms)"),
-                [{"rowid": r["search_rowid"], "terms": _terms(r)} for r in live],
-            )
 
 
 def _raw_insert(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
@@ -204,79 +190,25 @@ def _raw_insert(session: Session, table: Table, rows: list[dict[str, object]]) -
     raw.executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", params)
 
 
-def _terms(row: dict[str, object]) -> str:
-    return searchindex.search_terms(
-        str(row["given_name"]), str(row["family_name"]), _opt(row["phone"]),
-        _opt(row["national_id"]), _opt(row["email"]),
-    )  # fmt: skip
-
-
-def _opt(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _place_patients(session: Session, rows: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Each new patient's sort key and search rowid, in alphabetical place among the
-    patients this PC holds (as ``index_patient`` places one): patients that fall in
-    the same gap share it evenly. Those of a gap too narrow to share get a parked
-    (negative) rowid and are returned, to be placed one at a time once inserted."""
-    for row in rows:
-        row["sort_key"] = searchindex.sort_key(str(row["given_name"]), str(row["family_name"]))
-    ordered = sorted(rows, key=lambda r: str(r["sort_key"]))
-    gaps: dict[tuple[int | None, int | None], list[dict[str, object]]] = {}
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    for row in ordered:
-        key = str(row["sort_key"])
-        before = raw.execute(_BEFORE, (key,)).fetchone()
-        after = raw.execute(_AFTER, (key,)).fetchone()
-        place = (before[0] if before else None, after[0] if after else None)
-        gaps.setdefault(place, []).append(row)
-    crowded: list[dict[str, object]] = []
-    for (before, after), members in gaps.items():
-        low = before if before is not None else 0
-        high = after if after is not None else searchindex.MAX_ROWID
-        spacing = (high - low) // (len(members) + 1)
-        if before is None and after is None:
-            low, spacing = searchindex.FIRST_ROWID - searchindex.GAP, searchindex.GAP
-        elif after is None:
-            spacing = min(spacing, searchindex.GAP)
-        if spacing >= 2:
-            for i, row in enumerate(members, start=1):
-                row["search_rowid"] = low + spacing * i
-        else:
-            crowded += members
-    for i, row in enumerate(crowded, start=1):
-        row["search_rowid"] = _PARKED - i
-    return crowded
-
-
-def _place_crowded(session: Session, crowded: list[dict[str, object]]) -> None:
-    """Patients inserted with a parked rowid, placed one at a time (re-spacing)."""
-    for row in crowded:
-        row["search_rowid"] = searchindex.reserve_rowid(session, str(row["sort_key"]))
-        session.execute(
-            update(Patient).where(Patient.id == row["id"]).values(search_rowid=row["search_rowid"])
-        )
-
-
 def _held(
     session: Session, records: Iterable[Pulled]
-) -> tuple[dict[tuple[str, str], Synced], set[tuple[str, str]]]:
-    """The records' rows this PC holds; and which it holds, or holds a base of."""
+) -> tuple[dict[tuple[str, str], dict[str, object]], set[tuple[str, str]]]:
+    """The synced values of the records' rows this PC holds (read as plain rows: no
+    ORM objects); and which it holds, or holds a base of."""
     wanted: dict[str, list[str]] = {}
     for pulled in records:
         wanted.setdefault(pulled.record.entity, []).append(pulled.record.id)
     models = changefeed.synced_tables()
-    rows: dict[tuple[str, str], Synced] = {}
+    rows: dict[tuple[str, str], dict[str, object]] = {}
     found: set[tuple[str, str]] = set()
     for entity, ids in wanted.items():
         model = models.get(entity)
+        columns = [getattr(model, c) for c in changefeed.synced_columns(model)] if model else []
         for at in range(0, len(ids), _LOOKUP):
             part = ids[at : at + _LOOKUP]
             if model is not None:
-                rows.update(((entity, r.id), r) for r in session.scalars(
-                    select(model).where(model.id.in_(part))))  # fmt: skip
+                rows.update(((entity, r.id), r._asdict()) for r in session.execute(
+                    select(*columns).where(model.id.in_(part))))  # fmt: skip
             found.update((entity, i) for i in session.scalars(
                 select(SyncBase.row_id).where(SyncBase.entity == entity,
                                               SyncBase.row_id.in_(part))))  # fmt: skip

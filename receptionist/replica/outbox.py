@@ -18,13 +18,18 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
-from receptionist.models import SyncBase, Synced, SyncPending
+from receptionist.models import PatientDocument, SyncBase, Synced, SyncPending
 
 from . import state
 from .records import Record, encode, tombstone
 
 BATCH = 1_000  # changes a push: 10,000 offline changes go in ten
 _LOOKUP = 500  # ids a query
+# What a push may carry: the endpoint takes bodies up to 16 MB. A record's bytes are
+# base64 twice (in the sealed JSON, then the seal), so a document of N bytes weighs
+# about 16/9 N; other rows a few KB at most.
+BUDGET = 12 * 1024 * 1024
+SMALL = 4 * 1024  # what a row other than a document is counted as
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,14 @@ def next_batch(session: Session, limit: int = BATCH) -> list[Change]:
     clinic, key = sync.clinic_id, state.current_key(session)
     rows: dict[tuple[str, str], changefeed.Change] = {}
     last = sync.pushed_change
+    weight = 0
     for page in changefeed.pages(session, sync.pushed_change, local_only=True):
         for change in page:
-            if len(rows) >= limit and (change.entity, change.row_id) not in rows:
-                break
+            if (change.entity, change.row_id) not in rows:
+                more = record_weight(session, change.entity, change.row_id)
+                if rows and (len(rows) >= limit or weight + more > BUDGET):
+                    break
+                weight += more
             rows[(change.entity, change.row_id)] = change
             last = change.seq
         else:
@@ -106,6 +115,14 @@ def next_batch(session: Session, limit: int = BATCH) -> list[Change]:
         staged.append((record, bases.get((entity, row_id), 0)))
     sync.pushed_change = last
     return stage(session, staged)
+
+
+def record_weight(session: Session, entity: str, row_id: str) -> int:
+    """About how many bytes the row's record adds to a push."""
+    if entity != PatientDocument.__tablename__:
+        return SMALL
+    size = session.scalar(select(PatientDocument.size_bytes).where(PatientDocument.id == row_id))
+    return SMALL + (size or 0) * 16 // 9
 
 
 def _load(

@@ -143,6 +143,27 @@ def opened(
     record: Record, clinic_id: str, keys: dict[int, ClinicKey]
 ) -> tuple[type[Synced], dict[str, object], str]:
     """:func:`decode`, and the values' JSON as it was sealed."""
+    model, raw, text = checked(record, clinic_id, keys)
+    types = _types(record.entity)
+    if raw.pop(PURGED, False) is True:
+        typed = {k: _from_json(types[k], v) for k, v in raw.items()}
+        return model, {**typed, PURGED: True}, text
+    return model, {k: _from_json(types[k], v) for k, v in raw.items()}, text
+
+
+def canonical(values: dict[str, object]) -> str:
+    """A row's synced values as JSON, as a record seals them: the same values give the
+    same text."""
+    plain = {k: _to_json(v) for k, v in values.items()}
+    return json.dumps(plain, ensure_ascii=False, sort_keys=True)
+
+
+def checked(
+    record: Record, clinic_id: str, keys: dict[int, ClinicKey]
+) -> tuple[type[Synced], dict[str, Any], str]:
+    """The model, the values as JSON holds them, and the JSON as it was sealed, of
+    ``record``, opened and checked (Tampered if not): :func:`opened` without typing
+    the values, for a caller that only compares the text."""
     model = _models().get(record.entity)
     key = keys.get(record.key_gen)
     place = Place(clinic_id, record.entity, record.id, record.version)
@@ -158,18 +179,16 @@ def opened(
         raise _unusable(record.entity)
     if (raw.get("deleted_at") is not None) != record.deleted:
         raise _unusable(record.entity)
-    types = _types(record.entity)
-    if raw.pop(PURGED, False) is True:
-        if not record.deleted or set(raw) != {"id", "version", "deleted_at"}:
+    if raw.get(PURGED, False) is True:
+        if not record.deleted or set(raw) != {"id", "version", "deleted_at", PURGED}:
             raise _unusable(record.entity)
-        typed = {k: _from_json(types[k], v) for k, v in raw.items()}
-        return model, {**typed, PURGED: True}, text
+        return model, raw, text
     for field in ROUTING.get(record.entity, ()):
         if record.clear.get(field) != raw.get(field):
             raise _unusable(record.entity)
     if set(raw) != _columns(record.entity):
         raise _unusable(record.entity)
-    return model, {k: _from_json(types[k], v) for k, v in raw.items()}, text
+    return model, raw, text
 
 
 @cache

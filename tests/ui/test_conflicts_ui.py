@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 from uiseed import DAY, Seeded, at
 
@@ -122,7 +122,11 @@ def test_the_panel_says_who_was_booked_where_and_a_move_settles_it(
     with qtbot.waitSignal(controller.settled, timeout=10_000) as done:
         dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert done.args[1].resolution == "moved"
-    qtbot.waitUntil(lambda: panel.empty.isVisible(), timeout=10_000)
+    # Settled here, not yet sent: the panel says so, with nothing left to decide.
+    qtbot.waitUntil(lambda: _unsent(panel, conflicted) is not None, timeout=10_000)
+    settled = panel.card(conflicted)
+    assert settled is not None and settled.buttons == {} and not panel.empty.isVisible()
+    shot(panel, tmp_path, "conflicts-unsent")
     db = vault.open_clinic(seeded.root)
     try:
         with db.read() as s:
@@ -130,6 +134,11 @@ def test_the_panel_says_who_was_booked_where_and_a_move_settles_it(
             assert layla is not None and layla.start_utc == slot.start
     finally:
         db.close()
+
+
+def _unsent(panel: ConflictsPanel, conflict_id: str) -> QLabel | None:
+    card = panel.card(conflict_id)
+    return None if card is None else card.findChild(QLabel, "conflictUnsent")
 
 
 def test_the_status_bars_count_opens_the_panel(
@@ -179,3 +188,64 @@ def test_keeping_both_is_refused_for_a_receptionist_in_words(
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
     assert "manager" in dialog.error.text()
     assert dialog.isVisible()
+
+
+@pytest.fixture
+def edited(seeded: Seeded, clock: FixedClock) -> tuple[str, str]:
+    """This PC (FRONT-1) and FRONT-2 both edited Layla's phone and notes offline; the
+    endpoint kept both as an edit conflict. Its id, and Layla's."""
+    db = vault.open_clinic(seeded.root)
+    try:
+        admin = Ctx(Actor(None, "admin", "ui"), clock)
+        joined = replica.Joined("http://127.0.0.1:9", "clinic-1", "device-A", "A", "FRONT-1")
+        replica.connected(db, admin, joined, b"\0" * 32, KEY, first=False)
+        with db.write() as s:
+            layla = s.query(Patient).filter(Patient.given_name == "Layla").one()
+            layla.phone, layla.notes = "+905320000002", "Prefers afternoons"
+            s.flush()
+            theirs = encode(layla, "clinic-1", KEY)
+            layla.phone, layla.notes = "+905320000001", "Prefers mornings"
+            s.flush()
+            mine = encode(layla, "clinic-1", KEY)
+            pulled = PulledConflict(
+                "c-2", "edit", "patient", layla.id, [theirs, mine], clock.now(),
+                devices=("device-B", "device-A"),
+            )  # fmt: skip
+            keep_conflicts(s, [pulled], {"device-B": DeviceName("FRONT-2", "B")})
+            return "c-2", layla.id
+    finally:
+        db.close()
+
+
+def test_two_edits_are_settled_field_by_field(
+    qtbot: QtBot, edited: tuple[str, str], window: MainWindow, tmp_path: Path, seeded: Seeded
+) -> None:
+    conflict_id, layla = edited
+    panel = _open(qtbot, window)
+    card = panel.card(conflict_id)
+    assert card is not None
+    assert set(card.buttons) == {"chooseA", "chooseB", "chooseFields"}
+    keep = card.buttons["chooseFields"]
+    assert not keep.isEnabled(), "not until every field has a value picked"
+    phone_b = card.findChild(QRadioButton, "pick_phone_B")
+    notes_a = card.findChild(QRadioButton, "pick_notes_A")
+    assert phone_b is not None and notes_a is not None
+    assert phone_b.text() == "B: +905320000001" and notes_a.text() == "A: Prefers afternoons"
+    phone_b.click()
+    assert not keep.isEnabled()
+    notes_a.click()
+    assert keep.isEnabled()
+    shot(card, tmp_path, "conflicts-fields")
+    controller = _controller(window)
+    with qtbot.waitSignal(controller.settled, timeout=10_000) as done:
+        keep.click()
+    assert done.args[1].resolution == "chose_fields"
+    db = vault.open_clinic(seeded.root)
+    try:
+        with db.read() as s:
+            row = s.get(Patient, layla)
+            assert row is not None and (row.phone, row.notes) == (
+                "+905320000001", "Prefers afternoons",
+            )  # fmt: skip
+    finally:
+        db.close()

@@ -185,6 +185,7 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "22-larger-text-settings.png",
         "23-patient-window-with-book-and-alert.png",
         "24-booking-with-patient-alert.png",
+        "25-wizard-join-downloading.png",
     ]
     day = QImage(str(tmp_path / "shots" / "01-schedule-day.png"))
     assert (day.width(), day.height()) == (1366, 768)
@@ -211,4 +212,4 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.png"))) == 27
+    assert len(list((tmp_path / "out").glob("*.png"))) == 28

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import importlib
+import os
 import socket
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,10 @@ from pytestqt.qtbot import QtBot
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
-from receptionist.ops.patients import NewPatient, add
+from receptionist.ops.patients import NewPatient, add, find
 from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.store import vault
+from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 from sync import cloud
 from sync.server.commands import add_clinic
@@ -34,6 +37,8 @@ from ui.signin import SignInDialog
 from ui.startup import Startup
 from ui.tasks import TaskManager
 from ui.wizard import SetupWizard
+from ui.wizard.joining import JoinCancelled, Request, join_clinic
+from ui.wizard.preview import join_downloading
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
 serverkit: Any = importlib.import_module("serverkit")  # the endpoint's test harness
@@ -47,6 +52,8 @@ BOSS, BOSS_PASSWORD = "boss", "admin-password-1"
 class FirstPc:
     url: str
     code: str  # an invitation for the new PC
+    invite: Callable[[], str]  # another invitation
+    devices: Callable[[], list[dict[str, Any]]]  # the clinic's devices, as the endpoint says
 
 
 @pytest.fixture
@@ -63,9 +70,17 @@ def first_pc(tmp_path: Path, clock: FixedClock, memory_keyring: Any) -> Iterator
             code = add_clinic(database, "Moda Dental", clock=clock, out=None).code
             cloud.connect(db, ctx, served.url, code, "FRONT-1")
             cloud.sync_once(db, clock)
-            yield FirstPc(served.url, cloud.invite(db, ctx).code)
+            yield FirstPc(
+                served.url, cloud.invite(db, ctx).code, lambda: cloud.invite(db, ctx).code,
+                lambda: _devices(db),
+            )  # fmt: skip
         finally:
             db.close()
+
+
+def _devices(db: Any) -> list[dict[str, Any]]:
+    with cloud.client_for(db) as client:
+        return client.devices()  # type: ignore[no-any-return]
 
 
 def _nowhere() -> str:
@@ -186,3 +201,76 @@ def test_the_join_page(qtbot: QtBot, tmp_path: Path, tasks: TaskManager, clock: 
     assert not page.busy and not (tmp_path / "c").exists()
     QApplication.processEvents()  # the error line laid out before the picture
     wizard.grab().save(str(tmp_path / "join-page.png"))
+
+
+def test_a_cancelled_join_keeps_nothing_withdraws_its_device_and_can_be_tried_again(
+    tmp_path: Path, clock: FixedClock, first_pc: FirstPc
+) -> None:
+    root = tmp_path / "second pc"
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def pulled(count: int) -> None:  # Cancel pressed as the first page came down
+        seen.append(count)
+        stop.set()
+
+    asked = Request(first_pc.url, first_pc.code, "FRONT-2")
+    with pytest.raises(JoinCancelled):
+        join_clinic(root, clock, asked, pulled, stop)
+    assert seen, "it stopped during the download"
+    assert not root.exists(), "no half-joined clinic is left"
+    front_2 = [d for d in first_pc.devices() if d["name"] == "FRONT-2"]
+    assert len(front_2) == 1 and front_2[0]["revoked_at"] is not None, "withdrawn"
+    again = join_clinic(
+        root, clock, Request(first_pc.url, first_pc.invite(), "FRONT-2"), seen.append
+    )
+    assert again.clinic_name == "Moda Dental" and again.pulled >= 5
+    db = Database(vault.DataDir(root).db, again.created.key)
+    try:
+        assert [
+            p.display_name for p in find(db, Ctx(Actor(None, "admin", "ui"), clock), "ayse")
+        ] == ["Ayşe Yılmaz"]
+    finally:
+        db.close()
+
+
+def test_cancel_during_the_wizards_join_stops_it_and_leaves_the_page_to_try_again(
+    qtbot: QtBot, tmp_path: Path, tasks: TaskManager, clock: FixedClock, first_pc: FirstPc
+) -> None:
+    root = tmp_path / "second pc"
+    wizard = SetupWizard(None, root, tasks, clock, zone="UTC", region="")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.start.join.setChecked(True)
+    wizard.next()
+    page = wizard.join
+    page.server.setText(first_pc.url)
+    page.code.setText(first_pc.code)
+    page.pc_name.setText("FRONT-2")
+    quits: list[bool] = []
+    wizard.quitRequested.connect(lambda: quits.append(True))
+    wizard.next()  # Join clinic: the worker starts
+    cancel = wizard.button(QWizard.WizardButton.CancelButton)
+    assert page.busy and cancel.isEnabled(), "a join under way may be cancelled"
+    cancel.click()
+    assert "Cancelling" in page.status.text()
+    qtbot.waitUntil(lambda: page.error.isVisible(), timeout=30_000)
+    assert "Join cancelled" in page.error.text() and "new one" in page.error.text()
+    assert not root.exists() and not quits, "nothing kept, and the app did not quit"
+    assert wizard.currentPage() is page and page.form.isEnabled() and not page.busy
+    # A new invitation, and the same page joins.
+    page.code.setText(first_pc.invite())
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.recovery, timeout=30_000)
+    assert "Moda Dental" in wizard.recovery.sheet()
+
+
+def test_the_join_page_while_downloading(
+    qtbot: QtBot, tmp_path: Path, tasks: TaskManager, clock: Any
+) -> None:
+    picture = join_downloading(tasks, clock, tmp_path / "not made")
+    assert not picture.isNull() and not (tmp_path / "not made").exists()
+    picture.save(str(tmp_path / "join-downloading.png"))
+    folder = os.environ.get("CONFLICT_SHOTS")
+    if folder:
+        picture.save(str(Path(folder) / "join-downloading.png"))

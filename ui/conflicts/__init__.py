@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog
 
+from receptionist.context import Ctx
 from receptionist.ops import conflicts
 from receptionist.ops.conflicts import ConflictView, Resolution, Side
 from receptionist.schedule.slots import Slot
+from receptionist.store.storage import Database
 
 from .. import messages
 from ..actions import menu_holding, window_action
@@ -74,12 +76,13 @@ class Conflicts(QObject):
             self.panel.keepBothRequested.connect(self.ask_keep_both)
             self.panel.callRequested.connect(self.ask_call)
             self.panel.chooseRequested.connect(self.choose)
+            self.panel.fieldsChosen.connect(self.choose_fields)
             self.panel.refreshRequested.connect(self.reload)
         return self.panel
 
     def reload(self) -> None:
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: conflicts.listing(db, ctx), self)
+        op = DbOp(self.desk.tasks, lambda db: _shown(db, ctx), self)
         op.success(self._show).failure(messages.report_exception).run()
 
     def _show(self, found: list[ConflictView]) -> None:
@@ -126,6 +129,10 @@ class Conflicts(QObject):
     def choose(self, conflict: ConflictView, side: Side) -> None:
         self._resolve(conflict.id, Resolution("choose", choose=side.label), None)
 
+    def choose_fields(self, conflict: ConflictView, picked: dict[str, str]) -> None:
+        """Two edits settled field by field: each field keeps the side picked."""
+        self._resolve(conflict.id, Resolution("choose", fields=picked), None)
+
     def _open(self, dialog: QDialog) -> None:
         if self.asking is not None:
             self.asking.deleteLater()
@@ -154,6 +161,12 @@ class Conflicts(QObject):
             messages.info(self.tr("Conflict settled; the next sync settles it on every PC."))
         self.reload()
         self.settled.emit(done.id, done)
+
+
+def _shown(db: Database, ctx: Ctx) -> list[ConflictView]:
+    """The open conflicts, then those settled here that the endpoint has not been
+    told of yet (the panel says so: the next sync closes them on every PC)."""
+    return conflicts.listing(db, ctx) + conflicts.listing(db, ctx, "unsent")
 
 
 class _CountClicks(QObject):

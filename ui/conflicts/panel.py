@@ -11,12 +11,14 @@ from functools import partial
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from receptionist.freetext import printable
 from receptionist.ops.conflicts import ConflictView, Side
+from receptionist.ops.conflictwords import FieldChoice
 
 from ..coretext import translated
 
@@ -48,24 +51,72 @@ class ConflictCard(QFrame):
             called = QLabel(self.tr("The patient is being called."), self)
             called.setObjectName("conflictCalled")
             layout.addWidget(called)
+        if conflict.sending:
+            sending = QLabel(
+                self.tr("Settled on this PC, not yet sent: the next sync closes it on every PC."),
+                self,
+            )
+            sending.setObjectName("conflictUnsent")
+            sending.setWordWrap(True)
+            layout.addWidget(sending)
         for side in conflict.sides:
             layout.addWidget(QLabel(self._side_text(side), self))
+        self.picks: dict[str, QButtonGroup] = {}  # field -> its sides' values, to pick one
         for choice in conflict.fields:
             line = QLabel(translated(choice.words), self)
             line.setWordWrap(True)
             layout.addWidget(line)
+            if conflict.open:
+                layout.addLayout(self._field_picker(choice))
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         layout.addLayout(row)
-        if conflict.kind == "overlap":
+        if conflict.open and conflict.kind == "overlap":
             self._booking_buttons(row, panel)
-        else:
+        elif conflict.open:  # one settled here has nothing left to decide
             for side in conflict.sides[:2]:
                 self._button(
                     row, f"choose{side.label}", self.tr("Keep {0}'s values").format(side.label),
                     partial(panel.chooseRequested.emit, conflict, side),
                 )  # fmt: skip
+            if self.picks:
+                self._button(
+                    row, "chooseFields", self.tr("Keep the values picked"),
+                    lambda: panel.fieldsChosen.emit(conflict, self.picked()),
+                )  # fmt: skip
+                self._update_picked()
         row.addStretch(1)
+
+    def _field_picker(self, choice: FieldChoice) -> QHBoxLayout:
+        """One radio button per side, with that side's value of the field."""
+        line = QHBoxLayout()
+        line.setContentsMargins(16, 0, 0, 0)
+        group = QButtonGroup(self)
+        for side, value in zip(self.conflict.sides, choice.values, strict=False):
+            shown = printable(value, lines=False) or self.tr("(empty)")
+            button = QRadioButton(self.tr("{0}: {1}").format(side.label, shown), self)
+            button.setObjectName(f"pick_{choice.field}_{side.label}")
+            button.setProperty("side", side.label)
+            group.addButton(button)
+            line.addWidget(button)
+        line.addStretch(1)
+        group.buttonToggled.connect(lambda *_: self._update_picked())
+        self.picks[choice.field] = group
+        return line
+
+    def picked(self) -> dict[str, str]:
+        """Each field's picked side (label), for the fields picked so far."""
+        found: dict[str, str] = {}
+        for name, group in self.picks.items():
+            checked = group.checkedButton()
+            if checked is not None:
+                found[name] = str(checked.property("side"))
+        return found
+
+    def _update_picked(self) -> None:
+        button = self.buttons.get("chooseFields")
+        if button is not None:
+            button.setEnabled(len(self.picked()) == len(self.picks))
 
     def _side_text(self, side: Side) -> str:
         who = printable(side.patient, lines=False) or self.tr("a patient not on this PC")
@@ -105,6 +156,7 @@ class ConflictsPanel(QDialog):
     keepBothRequested = Signal(object)  # ConflictView
     callRequested = Signal(object)  # ConflictView
     chooseRequested = Signal(object, object)  # ConflictView, Side
+    fieldsChosen = Signal(object, object)  # ConflictView, {field: side label}
     refreshRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:

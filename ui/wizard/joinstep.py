@@ -20,7 +20,7 @@ from sync.round import Unreachable
 from .. import messages
 from ..coretext import exception_text
 from ..settings.fields import FieldForm
-from .joining import Request
+from .joining import JoinCancelled, Request
 from .pageparts import lay_out, passphrase_rows
 from .passphrase import checked
 
@@ -143,9 +143,18 @@ class JoinStep(QWizardPage):
         self.passphrase_again.clear()
         self.set_busy(False)
 
+    def cancelling(self) -> None:
+        """Cancel was pressed: the join stops at its next step and removes what it made."""
+        self.status.setText(self.tr("Cancelling: stopping the download and removing it…"))
+
     def failed(self, exc: BaseException) -> None:
         self.set_busy(False)
-        if isinstance(exc, Unreachable):
+        if isinstance(exc, JoinCancelled):
+            text = self.tr(
+                "Join cancelled; nothing of it was kept on this PC. The invitation code "
+                "is used up: ask for a new one (receptionist cloud invite) to join again."
+            )
+        elif isinstance(exc, Unreachable):
             text = self.tr(
                 "The server at {0} cannot be reached; check its address and this PC's "
                 "network, then press Join clinic again."

@@ -11,6 +11,7 @@ clinic, and the next start offers the wizard again.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Signal
@@ -65,6 +66,7 @@ class SetupWizard(QWizard):
         self.resize(720, 560)
         self.root, self.tasks, self.clock = Path(root), tasks, clock
         self.created: Created | None = None
+        self._stop_join = threading.Event()  # set: the join under way stops
         self.clinic = ClinicStep(
             self.root,
             zone or choices.system_time_zone(),
@@ -117,8 +119,9 @@ class SetupWizard(QWizard):
     def _join(self, asked: Request) -> None:
         root, clock = self.root, self.clock
         progress = Progress(self.tasks, self.join.show_pulled, owner=self)
+        stop = self._stop_join = threading.Event()
         self.tasks.run(
-            lambda: join_clinic(root, clock, asked, lambda n: progress.report(n)),
+            lambda: join_clinic(root, clock, asked, lambda n: progress.report(n), stop),
             lambda joined: self._joined(joined, asked.passphrase is not None),
             self.join.failed,
             owner=self,
@@ -133,10 +136,13 @@ class SetupWizard(QWizard):
         self.next()
 
     def _busy(self, busy: bool) -> None:
+        """Back waits while work runs; Cancel too, but a join may be cancelled."""
         for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.CancelButton):
             button = self.button(which)
             if busy or which == QWizard.WizardButton.CancelButton:
                 button.setEnabled(not busy)
+        if busy and self.join.busy:
+            self.button(QWizard.WizardButton.CancelButton).setEnabled(True)
 
     def _created(self, created: Created, passphrase_set: bool) -> None:
         self.created = created
@@ -177,5 +183,9 @@ class SetupWizard(QWizard):
     def reject(self) -> None:
         """Escape or Cancel: before creation the app may quit; after it, nothing happens
         (the recovery code must be kept first)."""
-        if self.created is None and not self.admin.busy and not self.join.busy:
+        if self.join.busy:  # the join stops cleanly; the page says so, and it may start over
+            self._stop_join.set()
+            self.join.cancelling()
+            return
+        if self.created is None and not self.admin.busy:
             self.quitRequested.emit()

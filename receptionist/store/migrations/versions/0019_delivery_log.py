@@ -1,7 +1,7 @@
 """The providers' delivery log: every answer about a reminder's message
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-06
 
 ``delivery_log`` is local to the file (no change-feed triggers): one row per provider
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
