@@ -360,7 +360,7 @@ def test_another_pc_shows_the_state_the_station_shared(qtbot: QtBot, window: Mai
         desk.tasks.run(lambda: on_cloud_with_station_b(db_of(desk), desk.ctx()))
     assert field.text() == "Google: on PC B"  # nothing shared yet
     at = datetime(2026, 3, 9, 10, 42, tzinfo=UTC)
-    local = at.astimezone()
+    local = at.astimezone(desk.clinic.tz)  # the clinic's clock, not this PC's
     when = QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
     with qtbot.waitSignal(field.shown, timeout=WAIT):  # a clinic setting: the feed tells
         desk.tasks.run(lambda: share_from_b(db_of(desk), desk.ctx(), "ok", at))

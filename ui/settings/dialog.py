@@ -136,7 +136,7 @@ class SettingsDialog(QDialog):
                 page.confirm = lambda p=page: self.ask(p)
         tabs.addTab(self.jobs, self.tr("&Jobs"))
         self.google = googlepage.install(self, tabs)
-        tabs.addTab(RetentionPage(self.desk, self), self.tr("Re&tention"))
+        tabs.addTab(RetentionPage(self.desk, self), self.tr("Retention"))
         self._shown: QWidget | None = tabs.currentWidget()
         tabs.currentChanged.connect(self._tab_changed)
         return tabs

@@ -49,7 +49,7 @@ class CalendarsBox(QGroupBox):
         self.create_button.setToolTip(
             self.tr('Make "Receptionist – <provider>" in the account for the selected provider')
         )
-        self.unmap_button = self._button("googleUnmap", self.tr("&Stop sending to Google"))
+        self.unmap_button = self._button("googleUnmap", self.tr("Stop sending to Google"))
         self.unmap_button.setToolTip(
             self.tr(
                 "The selected provider's appointments no longer go to Google; the events "
