@@ -27,9 +27,9 @@ typecheck: $(STAMP)
 
 # One worker per core (-n auto): each test has its own folder and clinic, so they run apart.
 # Work stealing: a worker that runs out takes queued tests from the other, so neither
-# idles at the end behind one long test. Compiled bytecode is kept (an environment that
-# sets PYTHONDONTWRITEBYTECODE would have each of the suite's ~200 Python subprocesses
-# compile the package again: a third of a kill test's CPU).
+# idles at the end behind one long test. Compiled bytecode is kept (in an environment that
+# sets PYTHONDONTWRITEBYTECODE, each Python process the kill, server and benchmark tests
+# start compiled the package again: a third of a kill test's CPU).
 pytest: $(STAMP)
 	env -u PYTHONDONTWRITEBYTECODE QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto --dist worksteal
 
