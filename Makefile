@@ -26,8 +26,12 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 # One worker per core (-n auto): each test has its own folder and clinic, so they run apart.
+# Work stealing: a worker that runs out takes queued tests from the other, so neither
+# idles at the end behind one long test. Compiled bytecode is kept (in an environment that
+# sets PYTHONDONTWRITEBYTECODE, each Python process the kill, server and benchmark tests
+# start compiled the package again: a third of a kill test's CPU).
 pytest: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto
+	env -u PYTHONDONTWRITEBYTECODE QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto --dist worksteal
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py

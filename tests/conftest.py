@@ -13,6 +13,7 @@ from pathlib import Path
 import keyring
 import pytest
 from factories import CLOCK_START, actor_ctx
+from memos import ParserMemo, memoised
 from templates import (
     FAST_KDF,
     MemoryKeyring,
@@ -54,6 +55,21 @@ def templates_stay_untouched() -> Iterator[None]:
     """Each test works on its own copy of a template, never on the template itself."""
     yield
     assert not touched_templates(), f"tests wrote into templates: {touched_templates()}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def memos() -> Iterator[ParserMemo]:
+    """The newest schema revisions and the CLI's parser, worked out once (memos.py)."""
+    with pytest.MonkeyPatch.context() as patch, memoised(patch) as memo:
+        yield memo
+
+
+@pytest.fixture(autouse=True)
+def fresh_parser(memos: ParserMemo) -> Iterator[None]:
+    """Each test's command lines are parsed by a parser built in that test."""
+    memos.forget()
+    yield
+    memos.forget()
 
 
 @pytest.fixture(autouse=True)
