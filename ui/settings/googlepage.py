@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
@@ -93,6 +93,8 @@ class GooglePage(QScrollArea):
         super().__init__(parent)
         self.setObjectName("googlePage")
         self.setWidgetResizable(True)
+        # Never sideways: the boxes fit the dialog's width; a sideways bar only ate height.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.desk = desk
         self.choose_file: ChooseFile = ask_for_file
         self.confirm_names: Confirm = ask_names
@@ -140,14 +142,20 @@ class GooglePage(QScrollArea):
         self.connect_button.clicked.connect(self.connect_in_browser)
         self.file_button.clicked.connect(self.connect_from_file)
         self.disconnect_button.clicked.connect(self.disconnect_account)
+        # Two rows of buttons: the box sits beside "Events and station" and both must fit
+        # the dialog's width at 1366×768 (a third button in the row made it scroll sideways).
         row = QHBoxLayout()
-        for button in (self.connect_button, self.file_button, self.disconnect_button):
+        for button in (self.connect_button, self.file_button):
             row.addWidget(button)
         row.addStretch(1)
+        second = QHBoxLayout()
+        second.addWidget(self.disconnect_button)
+        second.addStretch(1)
         layout = QVBoxLayout(box)
         layout.addWidget(self.account)
         layout.addWidget(self.last_round)
         layout.addLayout(row)
+        layout.addLayout(second)
         return box
 
     def _settings_box(self) -> QGroupBox:
@@ -186,6 +194,7 @@ class GooglePage(QScrollArea):
         self.station_note.setWordWrap(True)
         self.station.editingFinished.connect(self.save_station)
         form = QFormLayout(box)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # narrow beside the account
         form.addRow(self.tr("Event title"), column)
         form.addRow(self.tr("Google station (PC code)"), self.station)
         form.addRow("", self.station_note)
