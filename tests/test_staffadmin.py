@@ -107,3 +107,14 @@ def test_reset_password(db: Database, ctx: Ctx, users: dict[str, str]) -> None:
             s.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == users["desk"]))
         )
     assert "password_reset" in actions
+
+
+def test_the_unknown_name_check_costs_what_a_real_one_does() -> None:
+    """The fixed hash an unknown name is checked against carries the parameters the
+    hasher gives new passwords (else a wrong name would answer faster than a wrong
+    password, telling which names exist)."""
+    from argon2 import PasswordHasher, extract_parameters
+
+    fresh = PasswordHasher().hash("any password")  # the product's hasher, unpatched
+    assert extract_parameters(staff.UNKNOWN_NAME_HASH) == extract_parameters(fresh)
+    assert PasswordHasher().verify(staff.UNKNOWN_NAME_HASH, "timing-equaliser")
