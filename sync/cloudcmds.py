@@ -44,6 +44,24 @@ def _offline(exc: Unreachable) -> Offline:
     )
 
 
+def _revoked_not_rotated(done: dict[str, Any], exc: Unreachable) -> Offline:
+    """The revoke went through; the rotation that must follow did not (no later sync
+    does it by itself)."""
+    return Offline(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "Revoked {name} (device {code}), but the clinic key was not rotated: the "
+                "cloud endpoint stopped answering ({why}). Run receptionist cloud rotate "
+                "once it answers, so the revoked PC cannot read what is written next.",
+            ),
+            name=done["name"],
+            code=done["code"],
+            why=str(exc),
+        )
+    )
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("cloud", help="this PC and the clinic's cloud endpoint")
     csub = p.add_subparsers(dest="cloud_cmd", required=True, metavar="ACTION")
@@ -186,10 +204,12 @@ def cmd_revoke(app: App) -> int:
                 if len(match) != 1:
                     raise _bad("device", f"No device has the code or id {wanted!r}.")
                 done = client.revoke(match[0]["id"])
-            # What is written from now on must be out of the revoked PC's reach.
-            rotated = cloud.rotate(db, ctx)
         except Unreachable as exc:
             raise _offline(exc) from None
+        try:  # what is written from now on must be out of the revoked PC's reach
+            rotated = cloud.rotate(db, ctx)
+        except Unreachable as exc:
+            raise _revoked_not_rotated(done, exc) from None
     app.emit(
         {**done, "generation": rotated.generation},
         f"Revoked {done['name']} (device {done['code']}); the clinic key was rotated to "

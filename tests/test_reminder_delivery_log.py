@@ -120,3 +120,20 @@ def test_the_sweep_removes_delivery_logs_and_finished_reminders_after_six_months
     assert ("pt3", "confirmation") in kept, "a patient on hold keeps their delivery record"
     on_hold = [row for row in left if row[0] in held_ids(db)]
     assert len(on_hold) == 2
+
+
+def test_a_lifted_hold_no_longer_keeps_the_delivery_record(
+    clinic: Clinic, twilio, db: Database
+) -> None:
+    sender, _server = twilio
+    clinic.book(clinic.patient(3, phone="+905550000003"), at(2, 9, 30))
+    first = clinic.clock.now()
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})  # the confirmation: logged
+    clinic.clock.set(first.replace(month=first.month + 6) + timedelta(hours=12))
+    admin = actor_ctx("admin", clinic.clock, source="cli")
+    with db.read() as s:
+        number = str(s.scalar(select(Patient.number).where(Patient.id == "pt3")))
+    retention.hold(db, admin, number, "complaint under review")
+    retention.unhold(db, admin, number)  # lifted: the row stays, marked deleted
+    plan = retention.dry_run(db, admin, db.path.parent)
+    assert (plan.counts["delivery_log"], plan.counts["reminder"]) == (1, 1)

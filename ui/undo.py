@@ -11,9 +11,9 @@ other. The app never reverts anything itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QToolButton, QWidget
 
 from receptionist.freetext import printable
@@ -62,10 +62,17 @@ def saved(patient_name: str, status: str) -> str:
     )
 
 
-def undone(found: AppointmentInfo) -> str:
-    return QCoreApplication.translate("undo", "Undone: {0} is {1} again, as before.").format(
-        printable(found.patient_name, lines=False), look.status_label(found.status)
-    )
+def undone(found: AppointmentInfo, kind: str, tz: tzinfo) -> str:
+    """What the undo gave back: the time for a move (its status never changed), else the
+    status."""
+    name = printable(found.patient_name, lines=False)
+    if kind == "move":
+        local = found.start_utc.astimezone(tz)
+        day = QLocale().toString(QDate(local.year, local.month, local.day), "ddd d MMM")
+        text = QCoreApplication.translate("undo", "Undone: {0} is back at {1} on {2}.")
+        return text.format(name, f"{local:%H:%M}", day)
+    text = QCoreApplication.translate("undo", "Undone: {0} is {1} again, as before.")
+    return text.format(name, look.status_label(found.status))
 
 
 def starting() -> None:
@@ -161,10 +168,11 @@ class UndoKeeper(QObject):
         self.drop()  # one press, one undo
         ctx, token = self.desk.ctx(), offer.undo
         op = DbOp(self.desk.tasks, lambda db: undo_ops.undo(db, ctx, token), self)
-        op.success(self._undone).run()
+        kind = offer.undo.kind
+        op.success(lambda found: self._undone(found, kind)).run()
 
-    def _undone(self, found: AppointmentInfo) -> None:
-        messages.info(undone(found))
+    def _undone(self, found: AppointmentInfo, kind: str) -> None:
+        messages.info(undone(found, kind, self.desk.clinic.tz))
         self.undone.emit(found.id)
 
 

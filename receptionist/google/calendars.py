@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx
 from receptionist.errors import NotFound, ValidationError
 from receptionist.freetext import has_controls
-from receptionist.journal import audit
+from receptionist.journal import audit, changefeed
 from receptionist.models import (
     Appointment,
     GoogleBlock,
@@ -198,8 +198,9 @@ def calendar_of(session: Session) -> dict[str, str]:
 def state(session: Session) -> GoogleState:
     """The round's state row, made on first use."""
     row = session.get(GoogleState, 1)
-    if row is None:
-        row = GoogleState(id=1, cursor=0, status="never", last_error="", last_counts="{}")
+    if row is None:  # the feed's past is not Google's business: a new map pushes HORIZON on
+        cursor = changefeed.last_seq(session)
+        row = GoogleState(id=1, cursor=cursor, status="never", last_error="", last_counts="{}")
         session.add(row)
         session.flush()
     return row

@@ -33,6 +33,7 @@ from receptionist.models import (
     Patient,
     Service,
 )
+from receptionist.models.setting import setting_id
 from receptionist.schedule.clinic import get_clinic
 from receptionist.settings import clinicstore
 from receptionist.settings.google import SUMMARY
@@ -76,6 +77,8 @@ def queue(session: Session, now: datetime) -> int:
         renamed = {c.row_id for c in page if c.entity == "service"}
         people = {c.row_id for c in page if c.entity == "patient"}
         _repush(session, people if shows_names else _erased(session, people), renamed)
+        if any(c.entity == "clinic_setting" and c.row_id == _SUMMARY_ID for c in page):
+            _retitle(session, str(clinicstore.value(session, SUMMARY)))
         cursor = page[-1].seq
     made += _first_push(session, mapped, now)
     row.cursor = cursor
@@ -130,6 +133,25 @@ def _repush(session: Session, patients: set[str], services: set[str]) -> None:
         session.execute(
             update(GoogleLink)
             .where(GoogleLink.appointment_id.in_(touched), GoogleLink.state != "removed")
+            .values(pushed_version=-1)
+        )
+
+
+_SUMMARY_ID = setting_id(SUMMARY.key)
+# What each title setting no longer shows: events sent under a setting that showed more
+# are sent again, so a clinic that turns names off takes them out of Google too.
+_SHOWS_LESS = {"service": ("initials", "full_name"), "initials": ("full_name",)}
+
+
+def _retitle(session: Session, summary: str) -> None:
+    """The events whose title shows more of the patient than ``summary`` now allows
+    (as the disclosure register recorded them) are pushed again."""
+    more = _SHOWS_LESS.get(summary, ())
+    if more:
+        told = select(GoogleDisclosure.appointment_id).where(GoogleDisclosure.what.in_(more))
+        session.execute(
+            update(GoogleLink)
+            .where(GoogleLink.appointment_id.in_(told), GoogleLink.state != "removed")
             .values(pushed_version=-1)
         )
 

@@ -80,7 +80,9 @@ class ReminderRow:
 def listing(
     db: Database, ctx: Ctx, *, states: tuple[str, ...] = (), limit: int = LIST_LIMIT
 ) -> list[ReminderRow]:
-    """The messages planned and sent, soonest to go first (``states`` filters)."""
+    """The messages planned and sent (``states`` filters): those still to go soonest
+    first; any list holding finished ones newest first (they are kept six months, and
+    the limit must not show only the oldest)."""
     require(ctx, "patient.read", CANNOT_SEE)
     for state in states:
         if state not in STATES:
@@ -91,7 +93,9 @@ def listing(
                     states=", ".join(STATES),
                 ),
             )
-    query = select(Reminder).order_by(Reminder.send_at, Reminder.id).limit(limit)
+    to_go = bool(states) and set(states) <= {"pending", "sending"}
+    order = (Reminder.send_at, Reminder.id) if to_go else (Reminder.send_at.desc(), Reminder.id)
+    query = select(Reminder).order_by(*order).limit(limit)
     if states:
         query = query.where(Reminder.state.in_(states))
     with db.read() as s:

@@ -15,7 +15,8 @@ from receptionist.settings.kinds import Choice, Kind, Whole, Words
 from receptionist.settings.registry import Setting, declare
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-KEYS_MANAGE = "clinic.configure"
+CONFIGURE = "clinic.configure"  # addresses and senders: a manager may
+KEYS_MANAGE = "keys.manage"  # passwords and tokens: an administrator, as every secret
 SECURITY = ("none", "starttls", "tls")
 
 
@@ -35,7 +36,7 @@ def url_rule(text: str, key: str, label: str) -> str:
 
 
 def _plain(key: str, kind: Kind, default: object, label: str, help: str) -> Setting:
-    return declare(Setting(key, "clinic", kind, default, label, help, KEYS_MANAGE))
+    return declare(Setting(key, "clinic", kind, default, label, help, CONFIGURE))
 
 
 def _secret(key: str, label: str, help: str) -> Setting:

@@ -16,7 +16,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from receptionist.models import DeliveryLog, Reminder, RetentionHold
+from receptionist.models import DeliveryLog, Reminder
+from receptionist.retention import holds
 
 from .channels import Outcome
 
@@ -46,8 +47,7 @@ def of_reminder(s: Session, reminder_id: str) -> list[DeliveryLog]:
 
 def _old_reminders(before: datetime) -> ColumnElement[bool]:
     touched = func.coalesce(Reminder.finished_at, Reminder.updated_at)
-    held = exists().where(RetentionHold.patient_id == Reminder.patient_id)
-    return Reminder.state.in_(FINISHED) & (touched < before) & ~held
+    return Reminder.state.in_(FINISHED) & (touched < before) & ~holds.held(Reminder.patient_id)
 
 
 def _old_logs(before: datetime) -> ColumnElement[bool]:
@@ -55,7 +55,7 @@ def _old_logs(before: datetime) -> ColumnElement[bool]:
     held = (
         exists()
         .where(Reminder.id == DeliveryLog.reminder_id)
-        .where(RetentionHold.patient_id == Reminder.patient_id)
+        .where(holds.held(Reminder.patient_id))
     )
     return (DeliveryLog.at < before) & ~held
 

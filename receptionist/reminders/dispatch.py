@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from receptionist.clock import Clock
+from receptionist.clock import Clock, FixedClock
 from receptionist.context import SYSTEM, Ctx
 from receptionist.models import Appointment, Patient, Reminder
 from receptionist.patients import commlog
@@ -251,7 +251,7 @@ def _log(s: Session, r: Reminder, now: datetime, outcome: Outcome) -> None:
     live = appt is not None and appt.deleted_at is None
     commlog.add(
         s,
-        Ctx(SYSTEM, _Fixed(now)),
+        Ctx(SYSTEM, FixedClock(now)),
         r.patient_id,
         channel=r.channel,
         direction="out",
@@ -259,14 +259,6 @@ def _log(s: Session, r: Reminder, now: datetime, outcome: Outcome) -> None:
         occurred_at=now,
         appointment_id=r.appointment_id if live else None,
     )
-
-
-class _Fixed:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
 
 
 def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[Item]:

@@ -3,16 +3,23 @@ whatever is retried, what the event says, updates and deletes with etags."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
-from conftest import CALENDAR, Clinic
+from conftest import CALENDAR, INFO, Clinic
+from factories import make_clinic, make_patient, make_provider, make_service
+from fakegoogle import FakeGoogle
 from sqlalchemy import func, select
 
+from receptionist.clock import FixedClock
+from receptionist.context import Ctx
+from receptionist.google import calendars
 from receptionist.google import status as google_status
 from receptionist.google.eventbody import event_id
 from receptionist.models import Appointment, GoogleDisclosure, GoogleLink
 from receptionist.ops import settings as settings_ops
 from receptionist.schedule import booking
+from receptionist.store.storage import Database
 
 MONDAY_10 = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
 
@@ -161,3 +168,36 @@ def test_a_deleted_patients_events_leave_google_whatever_the_title_shows(clinic:
     assert done.counts.deleted == 1
     assert [e["id"] for e in clinic.google.live(CALENDAR)] == [event_id(other)]
     assert event_id(first) not in {e["id"] for e in clinic.google.live(CALENDAR)}
+
+
+def test_turning_names_off_takes_them_out_of_google(clinic: Clinic) -> None:
+    settings_ops.set_value(clinic.db, clinic.ctx, "google.summary", "full_name")
+    named = clinic.book(MONDAY_10)
+    clinic.round()
+    assert clinic.event_of(named)["summary"] == "Zeynep Kaya – Check-up"
+    settings_ops.set_value(clinic.db, clinic.ctx, "google.summary", "service")
+    done = clinic.round()
+    assert clinic.event_of(named)["summary"] == "Appointment – Check-up"
+    assert done.counts.updated == 1
+
+
+def test_the_first_map_sends_only_the_recent_past_not_the_whole_history(
+    db: Database, ctx: Ctx, clock: FixedClock, google: FakeGoogle
+) -> None:
+    """Appointments booked long before Google was set up stay off Google; the recent
+    ones (from the outbox's HORIZON on) go with the first map."""
+    with db.write() as s:
+        make_clinic(s, ctx, tz="Europe/London")
+        ayse = make_provider(s, ctx, "Dr Ayşe")
+        checkup = make_service(s, ctx, "Check-up", 30)
+        p1 = make_patient(s, clock.now(), 1, "Zeynep", "Kaya")
+    ids = {"ayse": ayse.id, "checkup": checkup.id, "p1": p1.id}
+    clinic = Clinic(db, ctx, clock, google, ids)
+    old = clinic.book(clock.now() - timedelta(days=400))
+    recent = clinic.book(clock.now() + timedelta(days=1))
+    settings_ops.set_value(db, ctx, "google.credentials", json.dumps(INFO))
+    calendars.map_provider(db, ctx, "Dr Ayşe", CALENDAR)
+    clinic.round()
+    sent = {e["id"] for e in google.live(CALENDAR)}
+    assert event_id(recent) in sent
+    assert event_id(old) not in sent

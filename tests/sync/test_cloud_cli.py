@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from serverkit import Endpoint
 
+from sync import cloud
 from sync.cli import main
+from sync.round import Unreachable
 from sync.server.commands import NewClinic
 
 INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
@@ -94,3 +96,34 @@ def test_plain_http_off_loopback_is_refused(
     argv = ["--json", "cloud", "connect", "--server", "http://cloud.example.com", "--code", "X"]
     assert main(argv) == 2
     assert "https://" in str(said(capsys)["error"])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_revoke_whose_rotation_fails_says_what_is_left_to_do(
+    first: Path,
+    endpoint: Endpoint,
+    new_clinic: NewClinic,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The endpoint stops answering between the revoke and the rotation: the revoke
+    stands, and the message says the key still has to be rotated, and how."""
+    url = endpoint.url
+    assert main(["--json", "cloud", "connect", "--server", url, "--code", new_clinic.code]) == 0
+    capsys.readouterr()
+    assert main(["--json", "cloud", "invite"]) == 0
+    code = str(said(capsys)["code"])
+    other = tmp_path / "second-pc"
+    assert main(["--data-dir", str(other), "join", "--server", url, "--code", code]) == 0
+    capsys.readouterr()
+
+    def gone(*_args: object) -> object:
+        raise Unreachable("connection refused")
+
+    monkeypatch.setattr(cloud, "rotate", gone)
+    assert main(["--json", "cloud", "revoke", "B"]) == 4
+    error = str(said(capsys)["error"])
+    assert "Revoked" in error and "receptionist cloud rotate" in error
+    monkeypatch.undo()
+    assert main(["--data-dir", str(other), "--json", "sync"]) == 3, "B is revoked all the same"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from itertools import pairwise
 
-from PySide6.QtCore import QDate, QEvent, QLocale, Qt, QTime, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -323,11 +323,9 @@ class BookingDialog(QDialog):
         """ "Booked Ayşe Yılmaz with Dr Aksoy, Tue 9 Dec 10:00" """
         patient = self.picker.patient
         who = printable(patient.display_name, lines=False) if patient is not None else ""
-        local = request.start.astimezone(self.desk.clinic.tz)
-        day = QLocale().toString(QDate(local.year, local.month, local.day), "ddd d MMM")
-        when = QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
+        when = self.slot_list.when(request.start, gap=" ")  # as the slot list says it
         provider = self.slot_list.names.get(request.provider_id, "")
-        return self.tr("Booked {0} with {1}, {2} {3}").format(who, provider, day, when)
+        return self.tr("Booked {0} with {1}, {2}").format(who, provider, when)
 
     def _missing(self) -> tuple[str, QWidget | None] | None:
         """What still has to be filled in before booking, and where."""

@@ -34,12 +34,14 @@ class SlotList(QListWidget):
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
 
-    def when(self, start: datetime, end: datetime | None = None) -> str:
+    def when(self, start: datetime, end: datetime | None = None, gap: str = "  ") -> str:
+        """ "Tue 9 Dec  10:00" on the clinic's clock (``gap`` between day and time: two
+        spaces line the list up; a sentence takes one)."""
         local = start.astimezone(self.clinic.tz)
         day = QLocale().toString(QDate(local.year, local.month, local.day), "ddd d MMM")
         if end is None or end <= start:
-            return f"{day}  {local:%H:%M}"
-        return f"{day}  {local:%H:%M}–{end.astimezone(self.clinic.tz):%H:%M}"
+            return f"{day}{gap}{local:%H:%M}"
+        return f"{day}{gap}{local:%H:%M}–{end.astimezone(self.clinic.tz):%H:%M}"
 
     def show_slots(self, free: list[Slot], picked: Slot | None) -> None:
         """Fill the list; select the picked time if free, else the first free time."""

@@ -231,7 +231,7 @@ class PatientWindow(QDialog):
     # --- the visits, following the change feed ----------------------------------------
     def reload_visits(self) -> None:
         """Read the patient's appointments again and show them; nothing else changes."""
-        if self.record is None:  # not open yet: the opening reads them
+        if self.record is None or not self.isVisible():  # the opening (again) reads them
             return
         ctx, pid = self.desk.ctx(), self.patient_id
         op = DbOp(self.desk.tasks, lambda db: patients.history(db, ctx, pid), self)

@@ -45,7 +45,8 @@ T = TypeVar("T")
 Ask = Callable[[QWidget, str], bool]  # the confirmation: (parent, question) -> go ahead
 SHOWN_PATIENTS = 500  # the dry run lists this many patients, then says how many more
 KINDS = ("patient", "appointment", "communication_entry", "consent", "patient_document",
-         "waitlist_entry", "patient_hold", "backup", "destruction_record")  # fmt: skip
+         "waitlist_entry", "patient_hold", "backup", "destruction_record", "delivery_log",
+         "reminder")  # fmt: skip
 
 
 def ask_to_sweep(parent: QWidget, question: str) -> bool:
@@ -226,6 +227,8 @@ class RetentionPage(QWidget):
             "patient_hold": self.tr("Lifted holds"),
             "backup": self.tr("Backups"),
             "destruction_record": self.tr("Destruction records"),
+            "delivery_log": self.tr("Provider delivery log entries"),
+            "reminder": self.tr("Finished reminder messages"),
         }.get(kind, kind)
 
     def _clear_plan(self, why: str) -> None:
