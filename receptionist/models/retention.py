@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ColumnElement, ForeignKey, Index, Integer, String, Text, exists
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 
 from receptionist.models.base import Base, Synced
 
@@ -47,3 +47,14 @@ class RetentionHold(Synced, Base):
     reason: Mapped[str] = mapped_column(Text)
     placed_at: Mapped[datetime]
     placed_by: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
+def held(patient_id: QueryableAttribute[str] | ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether the patient in ``patient_id`` is on hold now: a lifted hold is a row kept
+    with ``deleted_at`` set and holds nothing (the SQL sweep says the same in
+    ``retention.sweep.NOT_HELD``)."""
+    return (
+        exists()
+        .where(RetentionHold.patient_id == patient_id)
+        .where(RetentionHold.deleted_at.is_(None))
+    )

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import DeliveryLog, Reminder
-from receptionist.retention import holds
+from receptionist.models.retention import held as on_hold
 
 from .channels import Outcome
 
@@ -47,15 +47,13 @@ def of_reminder(s: Session, reminder_id: str) -> list[DeliveryLog]:
 
 def _old_reminders(before: datetime) -> ColumnElement[bool]:
     touched = func.coalesce(Reminder.finished_at, Reminder.updated_at)
-    return Reminder.state.in_(FINISHED) & (touched < before) & ~holds.held(Reminder.patient_id)
+    return Reminder.state.in_(FINISHED) & (touched < before) & ~on_hold(Reminder.patient_id)
 
 
 def _old_logs(before: datetime) -> ColumnElement[bool]:
     """Log rows older than ``before``, but for a patient on hold."""
     held = (
-        exists()
-        .where(Reminder.id == DeliveryLog.reminder_id)
-        .where(holds.held(Reminder.patient_id))
+        exists().where(Reminder.id == DeliveryLog.reminder_id).where(on_hold(Reminder.patient_id))
     )
     return (DeliveryLog.at < before) & ~held
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
 from receptionist.journal import audit
@@ -20,17 +20,6 @@ class Hold:
     reason: str
     placed_at: datetime
     placed_by: str | None
-
-
-def held(patient_id: QueryableAttribute[str] | ColumnElement[str]) -> ColumnElement[bool]:
-    """Whether the patient in ``patient_id`` is on hold now (a lifted hold is a row kept
-    with ``deleted_at`` set: it holds nothing). The SQL sweep says the same in
-    ``sweep.NOT_HELD``."""
-    return (
-        exists()
-        .where(RetentionHold.patient_id == patient_id)
-        .where(RetentionHold.deleted_at.is_(None))
-    )
 
 
 def place(session: Session, ctx: Ctx, patient_id: str, reason: str) -> Hold:
