@@ -1,0 +1,113 @@
+"""Issue #16's last items: Undo in the Appointment menu, a past day's unmarked
+appointments, and the rest of what a new receptionist tripped on."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
+from uiseed import Seeded
+
+from receptionist.clock import FixedClock
+from receptionist.ops.undo import Done, Undo
+from receptionist.schedule.today import BoardRow
+from receptionist.schedule.undo import Before
+from ui import undo
+from ui.actions import menu_holding
+from ui.desk import Desk
+from ui.mainwindow import MainWindow
+from ui.schedule.layout import Placed
+from ui.tasks import TaskManager
+from ui.today.boardmodel import STATUS_COLUMN, BoardModel
+
+
+def card(window: MainWindow, appointment_id: str) -> Placed:
+    found = window.model.find(appointment_id)
+    assert found is not None
+    return found[1]
+
+
+# --- a past day's unmarked appointments ----------------------------------------------------
+
+
+def test_a_past_days_unmarked_appointment_asks_to_be_marked_not_late(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded, clock: FixedClock, tmp_path: Path
+) -> None:
+    a1 = seeded.ids["a1"]  # confirmed for 09:00 on Monday; it is 10:00: late
+    tip, view = window.schedule.tooltip_at, window.schedule
+    point = view.viewport_point(0, card(window, a1).top // view.geo.slot_minutes)
+    assert tip(point).endswith("\nLate")
+    clock.advance(days=1)  # Tuesday: Monday is over and nobody marked her
+    window.schedule.viewport().update()
+    assert tip(point).endswith("\nNot marked")
+    menu = window.schedule.open_card_menu(card(window, a1), QPoint(0, 0))
+    assert menu.title().endswith(": Not marked")
+    menu.close()
+    assert window.grab().save(str(tmp_path / "past-day-not-marked.png"))
+
+
+def test_the_board_says_not_marked_for_a_day_that_is_over(
+    window: MainWindow, clock: FixedClock
+) -> None:
+    tz = window.desk.clinic.tz
+    now = clock.now()
+    start = now - timedelta(hours=1)
+    row = BoardRow("x", start, start + timedelta(minutes=30), "p", "A B", "Dr", "Room 1",
+                   "Check-up", "booked", None)  # fmt: skip
+    board = BoardModel(tz, now)
+    board.set_rows([row])
+    assert board.index(0, STATUS_COLUMN).data() == "Late"
+    board.set_now(now + timedelta(days=1))
+    assert board.index(0, STATUS_COLUMN).data() == "Not marked"
+
+
+# --- Undo in the Appointment menu ----------------------------------------------------------
+
+
+def appointment_menu(window: MainWindow) -> QMenu:
+    found = menu_holding(window, "action_cardMenu")
+    assert found is not None and found.title() == "&Appointment"
+    return found
+
+
+def test_undo_sits_in_the_appointment_menu_named_for_what_it_takes_back(
+    qtbot: QtBot, window: MainWindow, seeded: Seeded, tmp_path: Path
+) -> None:
+    a3, keeper = seeded.ids["a3"], window.undo
+    menu = appointment_menu(window)
+    assert keeper.action in menu.actions()  # the same action as Ctrl+Z and the button
+    assert keeper.action.shortcut().toString() == "Ctrl+Z"
+    assert not keeper.action.isEnabled() and keeper.action.text() == "&Undo"
+    window.status_ops.set_status(a3, "confirmed")
+    qtbot.waitUntil(keeper.action.isEnabled, timeout=10_000)
+    assert keeper.action.text() == "&Undo status change"
+    assert keeper.bar.button.defaultAction() is keeper.action
+    menu.popup(window.mapToGlobal(QPoint(40, 40)))
+    qtbot.waitUntil(menu.isVisible)
+    assert menu.grab().save(str(tmp_path / "appointment-menu-undo.png"))
+    menu.close()
+    keeper.action.trigger()
+    qtbot.waitUntil(lambda: not keeper.action.isEnabled(), timeout=10_000)
+    assert keeper.action.text() == "&Undo"
+
+
+# --- one Undo line per desk ----------------------------------------------------------------
+
+
+def test_each_desk_has_its_own_undo_line(
+    qtbot: QtBot, window: MainWindow, desk: Desk, tasks: TaskManager, clock: FixedClock
+) -> None:
+    other = Desk(desk.root, tasks, desk.clinic, desk.actor, clock)
+    assert other.undo is not desk.undo
+    before = Before("booked", None, "", clock.now(), clock.now(), "p", None, None, "")
+    done = Done(cast(Any, None), Undo("x", "status", before, 1))
+    undo.offer(other, done, "Saved at the other desk.")
+    assert not window.undo.action.isEnabled()  # not this window's desk
+    undo.offer(desk, done, "Saved here.")
+    assert window.undo.action.isEnabled() and window.undo.bar.label.text() == "Saved here."
+    undo.starting(desk)
+    assert not window.undo.action.isEnabled()
