@@ -3,23 +3,28 @@ appointments, and the rest of what a new receptionist tripped on."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from PySide6.QtCore import QPoint
+import pytest
+from PySide6.QtCore import QLocale, QPoint
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 from uiseed import Seeded
 
 from receptionist.clock import FixedClock
+from receptionist.errors import ValidationError
 from receptionist.ops.undo import Done, Undo
+from receptionist.patients import validation
 from receptionist.schedule.today import BoardRow
 from receptionist.schedule.undo import Before
 from ui import undo
 from ui.actions import menu_holding
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
+from ui.patients.form import DemographicsForm
+from ui.patients.table import parse_date
 from ui.schedule.layout import Placed
 from ui.tasks import TaskManager
 from ui.today.boardmodel import STATUS_COLUMN, BoardModel
@@ -111,3 +116,29 @@ def test_each_desk_has_its_own_undo_line(
     assert window.undo.action.isEnabled() and window.undo.bar.label.text() == "Saved here."
     undo.starting(desk)
     assert not window.undo.action.isEnabled()
+
+
+# --- the birth date's hint and the core's error name the same forms ------------------------
+
+
+def test_the_birth_date_hint_names_the_forms_the_core_takes(qtbot: QtBot, tmp_path: Path) -> None:
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
+    try:
+        form = DemographicsForm()
+        qtbot.addWidget(form)
+        hint = form.editors["birth_date"].placeholderText()
+        with pytest.raises(ValidationError) as refused:
+            validation.birth_date("23/07/1996", date(2026, 3, 2))
+        offered = hint.removeprefix("e.g. ")
+        assert offered == "23 Jul 1996, 23.07.1996, 1996-07-23"
+        assert str(refused.value).endswith(f"{offered}.")  # the error asks for the same
+        for example in offered.split(", "):  # and each is taken, by the form and the core
+            assert parse_date(example) == date(1996, 7, 23), example
+            assert validation.birth_date(example, date(2026, 3, 2)) == date(1996, 7, 23)
+        assert parse_date("07/23/1996") is None  # no form that reads two ways
+        form.resize(520, 480)
+        form.show()
+        assert form.grab().save(str(tmp_path / "birth-date-hint.png"))
+    finally:
+        QLocale.setDefault(before)
