@@ -11,14 +11,18 @@ import pytest
 from PySide6.QtCore import QLocale, QPoint
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
-from uiseed import Seeded
+from uiseed import DAY, Seeded
 
 from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
 from receptionist.errors import ValidationError
 from receptionist.ops.undo import Done, Undo
 from receptionist.patients import validation
+from receptionist.schedule import blocked
+from receptionist.schedule.agenda import day_window
 from receptionist.schedule.today import BoardRow
 from receptionist.schedule.undo import Before
+from receptionist.store.storage import Database
 from ui import undo
 from ui.actions import menu_holding
 from ui.desk import Desk
@@ -26,8 +30,13 @@ from ui.mainwindow import MainWindow
 from ui.patients.form import DemographicsForm
 from ui.patients.table import parse_date
 from ui.schedule.layout import Placed
+from ui.schedule.model import LaidOut, fetch_laid_out
 from ui.tasks import TaskManager
 from ui.today.boardmodel import STATUS_COLUMN, BoardModel
+
+
+def on_worker(desk: Desk, fn: Any) -> Any:
+    return desk.tasks.run(lambda: fn(desk.tasks.database())).result(timeout=30)
 
 
 def card(window: MainWindow, appointment_id: str) -> Placed:
@@ -142,3 +151,44 @@ def test_the_birth_date_hint_names_the_forms_the_core_takes(qtbot: QtBot, tmp_pa
         assert form.grab().save(str(tmp_path / "birth-date-hint.png"))
     finally:
         QLocale.setDefault(before)
+
+
+# --- the closed day's next open day: one read, holidays skipped ----------------------------
+
+
+def test_the_next_open_day_skips_a_holiday_and_comes_in_the_schedules_one_read(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: FixedClock, tmp_path: Path
+) -> None:
+    tz = desk.clinic.tz
+    sunday, monday = DAY + timedelta(days=6), DAY + timedelta(days=7)
+    admin = Ctx(Actor(user_id=None, role="admin", source="cli"), clock)
+
+    def holiday(db: Database) -> None:  # all of Monday 9 March, for the whole clinic
+        with db.write() as s:
+            start, end = day_window(monday, tz)
+            blocked.add_blocked_time(s, admin, start=start, end=end, reason="Holiday")
+
+    def laid_out(db: Database) -> tuple[LaidOut, int]:
+        reads: list[int] = []
+        real = db.read
+
+        def read() -> Any:
+            reads.append(1)
+            return real()
+
+        db.read = read  # type: ignore[method-assign]
+        try:
+            found = fetch_laid_out(db, [sunday], admin, day_window(sunday, tz), "provider", None)
+        finally:
+            del db.read
+        return found, len(reads)
+
+    on_worker(desk, holiday)
+    (_fetched, _columns, reopens), reads = on_worker(desk, laid_out)
+    assert reopens == monday + timedelta(days=1)  # Monday is a holiday: Tuesday
+    assert reads == 1
+    with qtbot.waitSignal(window.model.loaded):
+        window.model.set_day(monday)  # the holiday itself says it is closed
+    notice = window.schedule.closed
+    assert notice.isVisible() and "Tue 10 Mar" in notice.button.text()
+    assert window.grab().save(str(tmp_path / "holiday-closed.png"))
