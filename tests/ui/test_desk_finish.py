@@ -3,13 +3,16 @@ appointments, and the rest of what a new receptionist tripped on."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 from PySide6.QtCore import QLocale, QPoint
-from PySide6.QtWidgets import QMenu
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QMenu, QScrollArea
 from pytestqt.qtbot import QtBot
 from uiseed import DAY, Seeded
 
@@ -23,14 +26,16 @@ from receptionist.schedule.agenda import day_window
 from receptionist.schedule.today import BoardRow
 from receptionist.schedule.undo import Before
 from receptionist.store.storage import Database
-from ui import undo
+from ui import textsize, undo
 from ui.actions import menu_holding
+from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.patients.form import DemographicsForm
 from ui.patients.table import parse_date
 from ui.schedule.layout import Placed
 from ui.schedule.model import LaidOut, fetch_laid_out
+from ui.settings import SettingsDialog
 from ui.tasks import TaskManager
 from ui.today.boardmodel import STATUS_COLUMN, BoardModel
 
@@ -192,3 +197,55 @@ def test_the_next_open_day_skips_a_holiday_and_comes_in_the_schedules_one_read(
     notice = window.schedule.closed
     assert notice.isVisible() and "Tue 10 Mar" in notice.button.text()
     assert window.grab().save(str(tmp_path / "holiday-closed.png"))
+
+
+# --- larger text, three spans a day: the Providers page at 1366×768 ------------------------
+
+
+@pytest.fixture
+def app() -> Iterator[QApplication]:
+    """The application, its font and stylesheet put back after the test."""
+    found = QApplication.instance()
+    assert isinstance(found, QApplication)
+    font, sheet = QFont(found.font()), found.styleSheet()
+    base = found.property("receptionistBasePoints")
+    yield found
+    found.setFont(font)
+    found.setStyleSheet(sheet)
+    found.setProperty("receptionistBasePoints", base)
+
+
+def test_larger_text_and_three_spans_fit_the_providers_page_on_a_small_laptop(
+    qtbot: QtBot, app: QApplication, desk: Desk, tmp_path: Path
+) -> None:
+    app.setFont(QFont(app.font().family(), 10))  # the app's usual size (ui/app.py)
+    app.setStyleSheet(stylesheet())
+    textsize.apply(app, True)
+    admin = dataclasses.replace(desk, actor=Actor(user_id=None, role="admin", source="ui"))
+    dialog = SettingsDialog(admin, confirm=lambda _parent, _page: "discard")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+        dialog.load()
+    page = dialog.providers
+    dialog.tabs.setCurrentWidget(page)
+    view = page.view
+    row = next(
+        r for r in range(view.model().rowCount()) if "Ayşe" in str(view.model().index(r, 0).data())
+    )
+    view.setCurrentIndex(view.model().index(row, 0))
+    qtbot.waitUntil(lambda: page.name.text().startswith("Dr. Ayşe"), timeout=10_000)
+    monday = page.hours.days["mon"]
+    monday.add_span()
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    assert len(monday.spans) == 3
+    assert dialog.width() <= 1366 and dialog.height() <= 768 - 40 - 30
+    assert dialog.grab().save(str(tmp_path / "providers-larger-text-three-spans.png"))
+    scroll = page.findChild(QScrollArea)
+    assert scroll is not None
+    bars = scroll.horizontalScrollBar().maximum(), scroll.verticalScrollBar().maximum()
+    assert bars == (0, 0)
+    textsize.apply(app, False)  # the usual text again: the dialog's usual size
+    assert (dialog.width(), dialog.height()) == (1160, 660)
