@@ -64,7 +64,7 @@ def test_demo_front_desk_is_at_work(tmp_path: Path, ctx, memory_keyring) -> None
             board = today.load_day(s, ctx)
             statuses = Counter(row.status for row in board)
             assert statuses["completed"] and statuses["in_room"] and statuses["arrived"]
-            late = [row for row in board if row.is_late(now)]
+            late = [row for row in board if row.is_late(now, ZoneInfo("Europe/Istanbul"))]
             started = [row for row in board if row.start_utc <= now]
             assert len(late) < len(started) / 2  # not a board of latecomers
             for row in board:

@@ -69,11 +69,25 @@ def test_active() -> None:
 def test_late_is_one_definition() -> None:
     start = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     after = start + timedelta(minutes=1)
-    assert lifecycle.is_late("booked", start, after)
-    assert lifecycle.is_late("confirmed", start, after)
-    assert not lifecycle.is_late("booked", start, start)  # due, not late yet
+    assert lifecycle.is_late("booked", start, after, UTC)
+    assert lifecycle.is_late("confirmed", start, after, UTC)
+    assert not lifecycle.is_late("booked", start, start, UTC)  # due, not late yet
     for status in ("arrived", "in_room", "completed", "no_show", "cancelled"):
-        assert not lifecycle.is_late(status, start, after), status
+        assert not lifecycle.is_late(status, start, after, UTC), status
+
+
+def test_late_ends_with_the_clinics_day_and_then_asks_to_be_marked() -> None:
+    ist = ZoneInfo("Europe/Istanbul")
+    start = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)  # 22:00 in Istanbul
+    before_midnight = start + timedelta(minutes=119)  # 23:59 there; UTC is on the 2nd
+    after_midnight = start + timedelta(minutes=121)  # 00:01 on the 3rd there
+    assert lifecycle.is_late("booked", start, before_midnight, ist)
+    assert not lifecycle.is_unrecorded("booked", start, before_midnight, ist)
+    assert not lifecycle.is_late("booked", start, after_midnight, ist)
+    assert lifecycle.is_unrecorded("booked", start, after_midnight, ist)
+    assert lifecycle.is_unrecorded("confirmed", start, after_midnight + timedelta(days=30), ist)
+    for status in ("arrived", "in_room", "completed", "no_show", "cancelled"):
+        assert not lifecycle.is_unrecorded(status, start, after_midnight, ist), status
 
 
 def test_only_a_no_show_is_taken_back_and_only_to_booked() -> None:

@@ -370,6 +370,36 @@ def test_a_cancel_is_undone_while_its_time_is_free(
     assert appointments.show(db, ctx, booked.id).status == "cancelled"
 
 
+def test_a_booking_synced_since_blocks_an_undo_though_its_clock_was_behind(
+    db: Database, clock: FixedClock, ctx: Ctx, ids: dict[str, str]
+) -> None:
+    """What came after the change is decided by the change feed's order (this PC's
+    commit order), not by ``updated_at``: another PC's clock may be behind."""
+    booked = book(db, ctx, ids, start=at(11))
+    done = undo.cancel(db, ctx, booked.id, "Asked to")
+    assert done.undo is not None
+    clock.advance(minutes=1)
+    with db.read() as s:
+        mine = s.get(Appointment, booked.id)
+        assert mine is not None
+        values = {c: getattr(mine, c) for c in changefeed.synced_columns(Appointment)}
+    behind = mine.updated_at - timedelta(hours=1)  # the other PC's clock is an hour slow
+    values |= {
+        "id": "0a0a0a0a-1111-2222-3333-444444444444",
+        "patient_id": ids["omar"],
+        "status": "booked",
+        "cancellation_reason": "",
+        "version": 1,
+        "created_at": behind,
+        "updated_at": behind,
+    }
+    with db.write() as s, changefeed.applying(s, "device-pc2"):
+        assert changefeed.upsert(s, Appointment, values) is not None
+    with pytest.raises(ConflictError, match="cannot be undone"):
+        undo.undo(db, ctx, done.undo)
+    assert appointments.show(db, ctx, booked.id).status == "cancelled"
+
+
 def test_a_move_is_undone(db: Database, ctx: Ctx, ids: dict[str, str]) -> None:
     booked = book(db, ctx, ids, start=at(11))
     done = undo.move(db, ctx, booked.id, MoveRequest(start=at(14), provider_id=ids["mehmet"]))

@@ -76,8 +76,8 @@ def test_waiting_minutes_from_the_clock(
 def test_late_and_no_show(db: Database, clock: FixedClock, ctx: Ctx, appts: dict[str, str]) -> None:
     with db.read() as s:
         rows = {r.id: r for r in today.load_day(s, ctx)}
-    assert rows[appts["late"]].is_late(clock.now())  # 09:30, and it is 10:00
-    assert not rows[appts["later"]].is_late(clock.now())
+    assert rows[appts["late"]].is_late(clock.now(), IST)  # 09:30, and it is 10:00
+    assert not rows[appts["later"]].is_late(clock.now(), IST)
     with db.write() as s:
         today.mark(s, ctx, appts["late"], "no_show")
     with db.read() as s:

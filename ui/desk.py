@@ -17,6 +17,7 @@ from .events import ClinicEvents
 from .scheduler import JobScheduler
 from .syncstate import SyncState
 from .tasks import TaskManager
+from .undobridge import UndoBridge
 
 
 @dataclass
@@ -33,9 +34,12 @@ class Desk:
     jobs: JobScheduler | None = None
     # The core's events as Qt signals (started by the main window).
     events: ClinicEvents = field(init=False)
+    # Undoable changes saved at this desk, on their way to the window's Undo (ui/undo.py).
+    undo: UndoBridge = field(init=False)
 
     def __post_init__(self) -> None:
         self.events = ClinicEvents(self.tasks, self.ctx, parent=self.tasks)
+        self.undo = UndoBridge(self.tasks)
 
     def ctx(self) -> Ctx:
         return Ctx(self.actor, self.clock)

@@ -43,7 +43,7 @@ class StatusOps(QObject):
 
     def set_status(self, appointment_id: str, status: str) -> None:
         ctx = self.desk.ctx()
-        undo.starting()
+        undo.starting(self.desk)
         op = DbOp(
             self.desk.tasks,
             lambda db: undo_ops.set_status(db, ctx, appointment_id, status),
@@ -70,7 +70,7 @@ class StatusOps(QObject):
 
     def cancel(self, appointment_id: str, reason: str) -> None:
         ctx = self.desk.ctx()
-        undo.starting()
+        undo.starting(self.desk)
         op = DbOp(
             self.desk.tasks,
             lambda db: undo_ops.cancel(db, ctx, appointment_id, reason),
@@ -81,5 +81,5 @@ class StatusOps(QObject):
     def _done(self, appointment_id: str, status: str, done: Done) -> None:
         said = undo.saved(done.appointment.patient_name, status)
         messages.info(said)
-        undo.offer(done, said)
+        undo.offer(self.desk, done, said)
         self.saved.emit(appointment_id, status)  # the schedule redraws from the change itself

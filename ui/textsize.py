@@ -24,6 +24,15 @@ def scaled_stylesheet(sheet: str, factor: float) -> str:
     return _POINTS.sub(lambda m: f"{float(m.group(1)) * factor:g}pt", sheet)
 
 
+def is_larger() -> bool:
+    """Whether the app's text is larger now (:func:`apply` chose it)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return False
+    base = app.property(_BASE)
+    return isinstance(base, float) and app.font().pointSizeF() > base * 1.01
+
+
 def apply(app: QApplication, larger: bool) -> None:
     """The app's text at its usual size, or ``LARGER`` times it."""
     base = app.property(_BASE)

@@ -2,7 +2,8 @@
 the Undo button of the status message that says what was saved.
 
 Whoever saves an undoable change (``ops.undo``) hands its :class:`Undo` to
-:func:`offer`; the window's :class:`UndoKeeper` keeps the latest for
+:func:`offer`, through the desk's ``UndoBridge`` (``Desk.undo``, one per desk);
+the window's :class:`UndoKeeper` keeps the latest for
 :data:`UNDO_SECONDS` by the desk's (injected) clock, then lets it go. The undo itself
 is the core's (``ops.undo.undo``): its rules decide, and a refusal is told as any
 other. The app never reverts anything itself.
@@ -22,7 +23,7 @@ from receptionist.ops.appointmentinfo import AppointmentInfo
 from receptionist.ops.undo import Done, Undo
 
 from . import messages
-from .actions import window_action
+from .actions import menu_holding, window_action
 from .desk import Desk
 from .schedule import look
 from .tasks import DbOp
@@ -37,21 +38,6 @@ class Offer:
     undo: Undo
     what: str  # what was done, shown beside the button
     at: datetime
-
-
-class UndoBridge(QObject):
-    offered = Signal(object, str)  # Undo, what was done
-    starting = Signal()  # a new undoable change is on its way to the worker
-
-
-_bridge: UndoBridge | None = None
-
-
-def bridge() -> UndoBridge:
-    global _bridge
-    if _bridge is None:
-        _bridge = UndoBridge()
-    return _bridge
 
 
 def saved(patient_name: str, status: str) -> str:
@@ -75,16 +61,18 @@ def undone(found: AppointmentInfo, kind: str, tz: tzinfo) -> str:
     return text.format(name, look.status_label(found.status))
 
 
-def starting() -> None:
-    """A new undoable change was asked for: the Undo on offer is withdrawn at once, so a
-    Ctrl+Z pressed before the new change is saved cannot take back the one before it."""
-    bridge().starting.emit()
+def starting(desk: Desk) -> None:
+    """A new undoable change was asked for at ``desk``: the Undo on offer is withdrawn at
+    once, so a Ctrl+Z pressed before the new change is saved cannot take back the one
+    before it."""
+    desk.undo.starting.emit()
 
 
-def offer(done: Done, what: str) -> None:
-    """Offer the undo of ``done`` (when it changed anything), saying ``what`` was done."""
+def offer(desk: Desk, done: Done, what: str) -> None:
+    """Offer the undo of ``done`` (when it changed anything) at ``desk``, saying
+    ``what`` was done."""
     if done.undo is not None:
-        bridge().offered.emit(done.undo, what)
+        desk.undo.offered.emit(done.undo, what)
 
 
 class UndoBar(QWidget):
@@ -124,6 +112,10 @@ class UndoKeeper(QObject):
         )
         self.action.setEnabled(False)
         self.action.triggered.connect(self.undo)
+        menu = menu_holding(window, "action_cardMenu")  # the Appointment menu
+        if menu is not None:
+            menu.addSeparator()
+            menu.addAction(self.action)
         self.window = window
         self.bar = UndoBar(self, window)
         window.statusBar().addWidget(self.bar, 1)
@@ -132,8 +124,8 @@ class UndoKeeper(QObject):
         self.timer.setObjectName("undoTimer")
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
-        bridge().offered.connect(self.offer)
-        bridge().starting.connect(self.drop)
+        desk.undo.offered.connect(self.offer)
+        desk.undo.starting.connect(self.drop)
 
     def offer(self, undo: Undo, what: str) -> None:
         """Offer ``undo``; ``what`` is the status message it belongs to (shown here,
@@ -146,8 +138,18 @@ class UndoKeeper(QObject):
         self.bar.label.setText(printable(what, lines=False))
         self.window.statusBar().clearMessage()
         self.bar.show()
+        self.action.setText(self.named(undo.kind))
         self.action.setEnabled(True)
         self.timer.start()
+
+    def named(self, kind: str) -> str:
+        """The Undo's name while ``kind`` of change is on offer (menu and button)."""
+        names = {
+            "status": self.tr("&Undo status change"),
+            "move": self.tr("&Undo move"),
+            "cancel": self.tr("&Undo cancel"),
+        }
+        return names.get(kind, self.tr("&Undo"))
 
     def tick(self) -> None:
         """Let the offer go once its time is up (by the desk's clock)."""
@@ -160,6 +162,7 @@ class UndoKeeper(QObject):
         self.timer.stop()
         self.bar.hide()
         self.action.setEnabled(False)
+        self.action.setText(self.tr("&Undo"))
 
     def undo(self) -> None:
         offer = self.current

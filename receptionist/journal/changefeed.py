@@ -12,7 +12,7 @@ is in the same transaction).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +50,18 @@ def _change(row: ChangeEntry) -> Change:
 def last_seq(session: Session) -> int:
     """The newest change's number (0 when nothing has been logged)."""
     return int(session.scalar(select(func.max(ChangeEntry.seq))) or 0)
+
+
+def last_change(session: Session, entities: Collection[str], row_id: str) -> int:
+    """The number of the newest change logged for the row ``row_id`` of one of the
+    tables ``entities`` (0: none logged, the row is older than the feed).
+
+    This is the row's place in this PC's commit order, whichever PC made the change:
+    unlike a row's ``updated_at`` it does not depend on any PC's clock."""
+    found = select(func.max(ChangeEntry.seq)).where(
+        ChangeEntry.entity.in_(entities), ChangeEntry.row_id == row_id
+    )
+    return int(session.scalar(found) or 0)
 
 
 def after(

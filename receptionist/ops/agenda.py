@@ -21,16 +21,18 @@ __all__ = [
     "clinic",
     "day_window",
     "load",
-    "next_open_day",
 ]
 
 
 @dataclass(frozen=True)
 class Window:
-    """The agenda of the window on screen, and every column the filter can offer."""
+    """The agenda of the window on screen, and every column the filter can offer; for
+    one day the clinic is closed on, the next day it opens (that day itself: none
+    within four weeks)."""
 
     agenda: Agenda
     columns: list[Column]
+    reopens: date | None = None
 
 
 def load(
@@ -41,19 +43,17 @@ def load(
     *,
     kind: ColumnKind = "provider",
     ids: Sequence[str] | None = None,
+    day: date | None = None,
 ) -> Window:
     """The cards, working and blocked time of ``[start_utc, end_utc)`` for the chosen
-    providers or rooms (``ids``; None: all), in one read."""
+    providers or rooms (``ids``; None: all), in one read; with ``day`` (a window of
+    that one day), whether the clinic is closed on it and when it opens next
+    (``agenda.next_open_day``: holidays and closures count), in the same read."""
     with db.read() as s:
         every = agenda.providers(s) if kind == "provider" else agenda.rooms(s)
-        return Window(agenda.load(s, ctx, start_utc, end_utc, kind=kind, ids=ids), every)
-
-
-def next_open_day(db: Database, ctx: Ctx, day: date) -> date | None:
-    """``None`` when the clinic opens on ``day``; else the next day it opens (``day``
-    itself when it opens on none of the next four weeks)."""
-    with db.read() as s:
-        return agenda.next_open_day(s, day)
+        found = agenda.load(s, ctx, start_utc, end_utc, kind=kind, ids=ids)
+        reopens = agenda.next_open_day(s, day) if day is not None else None
+        return Window(found, every, reopens)
 
 
 def clinic(db: Database, ctx: Ctx) -> ClinicInfo:

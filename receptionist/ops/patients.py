@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from receptionist.context import Ctx
 from receptionist.errors import DuplicatePatient
 from receptionist.models import Patient, Provider, Room, Service
 from receptionist.patients import record, search, validation
-from receptionist.patients.search import PatientRow
+from receptionist.patients.search import PatientRow, row_of
 from receptionist.privacy import consents as privacy
 from receptionist.schedule import appointments, catalog
 from receptionist.settings import clinic as clinic_settings
@@ -105,12 +105,18 @@ class PatientRecord:
     def display_name(self) -> str:
         return f"{self.fields['given_name']} {self.fields['family_name']}".strip()
 
-
-def row_of(patient: Patient) -> PatientRow:
-    name = f"{patient.given_name} {patient.family_name}".strip()
-    return PatientRow(
-        patient.id, patient.number, name, patient.phone, patient.birth_date, patient.alert or ""
-    )
+    def row(self) -> PatientRow:
+        """This patient as a search result shows it (to book them, say)."""
+        f = self.fields
+        born, phone, alert = f.get("birth_date"), f.get("phone"), f.get("alert")
+        return search.patient_row(
+            self.id,
+            self.number,
+            (str(f.get("given_name") or ""), str(f.get("family_name") or "")),
+            phone if isinstance(phone, str) and phone else None,
+            born if isinstance(born, date) else None,
+            alert if isinstance(alert, str) else None,
+        )
 
 
 def find(

@@ -97,9 +97,31 @@ _COLUMNS = (
 )
 
 
+def patient_row(
+    patient_id: str,
+    number: str,
+    names: tuple[str, str],
+    phone: str | None,
+    birth_date: date | None,
+    alert: str | None,
+) -> PatientRow:
+    """The one way a :class:`PatientRow` is made: ``names`` (given, family) joined as
+    every list shows them, no alert as ""."""
+    display = f"{names[0]} {names[1]}".strip()
+    return PatientRow(patient_id, number, display, phone, birth_date, alert or "")
+
+
+def row_of(patient: Patient) -> PatientRow:
+    """``patient`` as a search result shows it."""
+    names = (patient.given_name, patient.family_name)
+    return patient_row(
+        patient.id, patient.number, names, patient.phone, patient.birth_date, patient.alert
+    )
+
+
 def _row(r: Any) -> PatientRow:
-    display = f"{r.given_name} {r.family_name}".strip()
-    return PatientRow(r.id, r.number, display, r.phone, r.birth_date, r.alert or "")
+    names = (r.given_name, r.family_name)
+    return patient_row(r.id, r.number, names, r.phone, r.birth_date, r.alert)
 
 
 def clinic_region(session: Session) -> str:

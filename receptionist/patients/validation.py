@@ -19,6 +19,7 @@ from datetime import date
 from receptionist.errors import ValidationError
 from receptionist.freetext import LABELS as FREETEXT_LABELS
 from receptionist.freetext import clean_text, has_controls, refuse_controls
+from receptionist.patients import dates
 from receptionist.patients.phones import normalise_phone
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -209,21 +210,23 @@ def national_id(value: object, region: str) -> str | None:
 
 
 def birth_date(value: object, today: date) -> date | None:
-    """A date (or ISO "YYYY-MM-DD" text) from 1900 up to ``today``."""
+    """A date (or text in one of :data:`dates.FORMS`) from 1900 up to ``today``."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        try:
-            value = date.fromisoformat(text("birth_date", value).strip())
-        except ValueError:
+        found = dates.read(text("birth_date", value))
+        if found is None:
             raise ValidationError(
                 "birth_date",
                 Text(
                     QT_TRANSLATE_NOOP(
-                        "core", "The birth date is not a date; write it as YYYY-MM-DD."
-                    )
+                        "core",
+                        "The birth date is not a date; write it in one of these forms: {forms}.",
+                    ),
+                    forms=dates.examples(),
                 ),
-            ) from None
+            )
+        value = found
     if not isinstance(value, date) or type(value) is not date:
         raise ValidationError(
             "birth_date",

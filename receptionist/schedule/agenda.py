@@ -260,15 +260,37 @@ OPEN_DAY_SEARCH = 28  # how far ahead the next open day is looked for
 
 def next_open_day(session: Session, day: date) -> date | None:
     """``None`` when the clinic opens on ``day``; else the first day after it that it
-    opens (``day`` itself when none does within four weeks: nothing to offer)."""
+    opens (``day`` itself when none does within four weeks: nothing to offer).
+
+    A day is open when some of its opening hours are not blocked for the whole clinic
+    (a holiday, a closure): the hours and those blocks of the four weeks, read once."""
     info, week = _read_clinic(session)
-    if week is None or hours.day_intervals(week, day, info.tz):
+    if week is None:
         return None
-    for ahead in range(1, OPEN_DAY_SEARCH + 1):
-        later = day + timedelta(days=ahead)
-        if hours.day_intervals(week, later, info.tz):
-            return later
-    return day
+    closures = _clinic_closures(session, *day_window(day, info.tz, OPEN_DAY_SEARCH + 1))
+
+    def opens(on: date) -> bool:
+        parts = hours.day_intervals(week, on, info.tz)
+        return any(not hours.covers(closures, lo, hi) for lo, hi in parts)
+
+    if opens(day):
+        return None
+    return next(
+        (later for n in range(1, OPEN_DAY_SEARCH + 1) if opens(later := day + timedelta(days=n))),
+        day,
+    )
+
+
+def _clinic_closures(
+    session: Session, start_utc: datetime, end_utc: datetime
+) -> list[hours.Interval]:
+    """The clinic-wide blocks (neither provider nor room) touching the window, merged."""
+    rows = dbapi(session).execute(
+        "SELECT start_utc, end_utc FROM blocked_time WHERE deleted_at IS NULL"
+        " AND provider_id IS NULL AND room_id IS NULL AND start_utc < ? AND end_utc > ?",
+        [to_micros(end_utc), to_micros(start_utc)],
+    )
+    return hours.merge((from_micros(lo), from_micros(hi)) for lo, hi in rows)
 
 
 def _open(

@@ -13,7 +13,10 @@ a change just made is *undone* (:mod:`receptionist.schedule.undo`) when it was a
 step this table allows (:func:`undoes`).
 
 "Late" is read here too, once for every front end: an appointment is late while
-it is booked or confirmed and its start has passed (:func:`is_late`).
+it is booked or confirmed, its start has passed and its day (the clinic's day, in
+the clinic's zone) is not over (:func:`is_late`). Once that day is over, such an
+appointment is *unrecorded* (:func:`is_unrecorded`): nobody marked what became of
+it, and it asks for that, not for a call.
 """
 
 from __future__ import annotations
@@ -112,10 +115,16 @@ NOT_HERE_YET: Final[frozenset[str]] = frozenset({"booked", "confirmed"})
 TAKE_BACK: Final[dict[str, frozenset[str]]] = {"no_show": frozenset({"booked"})}
 
 
-def is_late(status: str, start_utc: datetime, now: datetime) -> bool:
-    """Due and not here yet (a candidate for a call, or for "no-show"): the one
-    definition the today board and the schedule's cards both show."""
-    return status in NOT_HERE_YET and now > start_utc
+def is_late(status: str, start_utc: datetime, now: datetime, tz: tzinfo) -> bool:
+    """Due and not here yet, on its own day in ``tz`` (a candidate for a call, or for
+    "no-show"): the one definition the today board and the schedule's cards both show."""
+    return status in NOT_HERE_YET and now > start_utc and on_its_day(start_utc, now, tz)
+
+
+def is_unrecorded(status: str, start_utc: datetime, now: datetime, tz: tzinfo) -> bool:
+    """Not here yet, and its day (in ``tz``) is over: it was never marked arrived,
+    completed or a no-show, and needs marking - no longer late, never late for ever."""
+    return status in NOT_HERE_YET and now.astimezone(tz).date() > start_utc.astimezone(tz).date()
 
 
 def takes_back(current: str, new: str) -> bool:

@@ -8,7 +8,7 @@ through :func:`booking.set_status`, so the lifecycle rules and the audit apply.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Final
 
 from sqlalchemy import select
@@ -47,9 +47,13 @@ class BoardRow:
             return None
         return max(0, int((now - self.arrived_at).total_seconds() // 60))
 
-    def is_late(self, now: datetime) -> bool:
-        """Due and not here yet (``lifecycle.is_late``, as the schedule's cards say)."""
-        return lifecycle.is_late(self.status, self.start_utc, now)
+    def is_late(self, now: datetime, tz: tzinfo) -> bool:
+        """Due and not here yet, today (``lifecycle.is_late``, as the schedule's cards say)."""
+        return lifecycle.is_late(self.status, self.start_utc, now, tz)
+
+    def is_unrecorded(self, now: datetime, tz: tzinfo) -> bool:
+        """Of a day that is over, never marked (``lifecycle.is_unrecorded``)."""
+        return lifecycle.is_unrecorded(self.status, self.start_utc, now, tz)
 
 
 def clinic_today(session: Session, ctx: Ctx) -> date:

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 from receptionist import zones
 from receptionist.context import Ctx, require
 from receptionist.errors import ConflictError, IllegalTransition
-from receptionist.journal import records
-from receptionist.models import Appointment, BlockedTime
+from receptionist.journal import changefeed, records
+from receptionist.models import Appointment
 from receptionist.schedule import appointments, drafts, lifecycle, overrides
 from receptionist.schedule.clinic import get_clinic
 from receptionist.schedule.conflicts import Conflict
@@ -38,6 +38,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 UndoKind = Literal["status", "move", "cancel"]
 UNDO_WINDOW: Final = timedelta(minutes=10)
+_ROWS: Final = ("appointment", "blocked_time")  # the tables a clash comes from
 
 
 @dataclass(frozen=True)
@@ -114,14 +115,18 @@ def _clashes(session: Session, appt: Appointment, at: Before) -> list[Conflict]:
         appt.patient_id, at.provider_id, appt.service_id, at.start_utc, at.end_utc, at.room_id
     )
     found = drafts.plan(session, draft, exclude_id=appt.id)[2]
-    return [c for c in found if not _older(session, c, appt.updated_at)]
+    since = changefeed.last_change(session, _ROWS, appt.id)
+    return [c for c in found if not _older(session, c, since)]
 
 
-def _older(session: Session, clash: Conflict, since: datetime) -> bool:
+def _older(session: Session, clash: Conflict, since: int) -> bool:
+    """Whether the clashing row was last changed before ``since`` (a change-feed number).
+
+    The feed's order is this PC's commit order: a booking synced from a PC whose clock
+    is behind carries an older ``updated_at`` yet came later, and must count as later."""
     if clash.other_id is None:
         return False
-    other = session.get(Appointment, clash.other_id) or session.get(BlockedTime, clash.other_id)
-    return other is not None and other.updated_at <= since
+    return changefeed.last_change(session, _ROWS, clash.other_id) < since
 
 
 # -- undoing a change -----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from receptionist.errors import ValidationError
 from receptionist.freetext import clean_text
 from receptionist.journal import records
 from receptionist.models import Appointment, Patient, Provider, Service, WaitlistEntry
+from receptionist.patients import search
 from receptionist.patients.search import PatientRow
 from receptionist.schedule import appointments, lifecycle
 from receptionist.schedule.agenda import clinic_info
@@ -254,11 +255,7 @@ def candidate(session: Session, ctx: Ctx, entry_id: str) -> Candidate:
     )
     entry = _active(session, entry_id)
     patient = records.live(session, Patient, entry.patient_id, _NO_PATIENT)
-    row = PatientRow(
-        patient.id, patient.number, patient.display_name, patient.phone, patient.birth_date,
-        patient.alert or "",
-    )  # fmt: skip
-    return Candidate(row_of(session, entry), row)
+    return Candidate(row_of(session, entry), search.row_of(patient))
 
 
 def list_entries(session: Session, ctx: Ctx, *, active_only: bool = True) -> list[WaitlistRow]:

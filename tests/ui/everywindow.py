@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 import ui
 from receptionist.ops.backups import BackupInfo
 from receptionist.ops.conflictwords import ConflictView, Side
+from receptionist.store.vault import Created
 from receptionist.texts import Text
 from ui.cancel import CancelDialog
 from ui.conflicts.dialogs import CallDialog, MoveDialog, ReasonDialog
@@ -108,6 +109,9 @@ def _wizard(qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
     wizard = SetupWizard(None, Path(window.desk.root).parent / "new", tasks, window.desk.clock)
     wizard.destroyed.connect(tasks.shutdown)
     qtbot.addWidget(wizard)
+    # The code page as after creating, with its note of a keychain that kept nothing.
+    made = Created("clinic-id", "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ", False, b"")
+    wizard.recovery.show_code("Şifa Clinic", made, passphrase_set=False)
     return wizard
 
 
@@ -147,20 +151,37 @@ NOT_OPENED_ALONE = {"FormDialog", "_Asking"}
 
 
 def every_window(qtbot: QtBot, window: MainWindow, ids: dict[str, str]) -> Iterator[QWidget]:
-    """The main window, then each dialog in turn, shown; closed after the caller looked."""
+    """The main window, then each dialog in turn, shown; closed after the caller looked.
+    A wizard is looked at once on each of its pages (:func:`wizard_pages`)."""
     yield window
     for name, opener in OPENERS.items():
         shown = opener(qtbot, window, ids)
         shown.setProperty("walkName", name)
         shown.show()
         qtbot.waitUntil(shown.isVisible, timeout=10_000)
-        yield shown
+        if isinstance(shown, QWizard):
+            yield from wizard_pages(qtbot, shown)
+        else:
+            yield shown
         if isinstance(shown, QDialog):
             shown.done(QDialog.DialogCode.Rejected)
         else:
             shown.close()
         if isinstance(shown, QWizard):
             shown.deleteLater()
+
+
+def wizard_pages(qtbot: QtBot, wizard: QWizard) -> Iterator[QWizard]:
+    """``wizard`` shown on each of its pages in turn (restarted on it: no page's checks
+    run, nothing is created), then back on its first."""
+    first = wizard.startId()
+    for page_id in wizard.pageIds():
+        wizard.setStartId(page_id)
+        wizard.restart()
+        qtbot.waitUntil(lambda page_id=page_id: wizard.currentId() == page_id, timeout=10_000)
+        yield wizard
+    wizard.setStartId(first)
+    wizard.restart()
 
 
 def dialog_classes() -> set[str]:

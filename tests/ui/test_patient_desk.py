@@ -6,6 +6,7 @@ booking."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from uiseed import Seeded
 
 from receptionist.context import Actor, Ctx
 from receptionist.models import Patient
+from receptionist.ops import patients as ops_patients
 from receptionist.patients import record as patients
 from receptionist.patients.search import rebuild_search_index
 from receptionist.store.storage import Database
@@ -31,6 +33,7 @@ from ui.quickfind import QuickFind
 from ui.schedule import look
 
 WAIT = 10_000
+ROOT = Path(__file__).resolve().parents[2]
 ALERT = "Needs wheelchair access"
 
 
@@ -108,6 +111,28 @@ def test_the_patient_windows_book_button_books_this_patient(
     dialog = booking_opened(qtbot, window)
     assert dialog.picker.patient is not None and dialog.picker.patient.id == ids["A-2"]
     dialog.close()
+
+
+def test_the_patient_to_book_is_the_row_a_search_finds_made_by_one_builder(
+    qtbot: QtBot, window: MainWindow, controller: Patients, ids: dict[str, str]
+) -> None:
+    """The window's patient to book, a search's row and the waitlist's are alike: one
+    builder (``search.patient_row``) makes every ``PatientRow``."""
+    shown = open_record(qtbot, controller, ids["A-1"])
+    ctx = window.desk.ctx()
+    found = on_worker(window.desk, lambda db: ops_patients.find(db, ctx, "Zeynep Kaya"))
+    row = next(r for r in found if r.id == ids["A-1"])
+    assert shown.booking_patient() == row
+    assert (row.display_name, row.alert) == ("Zeynep Kaya", ALERT)
+    assert row.birth_date == date(1990, 5, 17)
+    built = [
+        str(path.relative_to(ROOT))
+        for folder in ("receptionist", "ui")
+        for path in (ROOT / folder).rglob("*.py")
+        for line in path.read_text("utf-8").splitlines()
+        if "PatientRow(" in line and "class PatientRow" not in line
+    ]
+    assert built == ["receptionist/patients/search.py"], built
 
 
 def test_ctrl_n_in_the_patient_window_books_this_patient_and_elsewhere_nobody(

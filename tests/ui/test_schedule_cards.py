@@ -154,7 +154,7 @@ def test_the_week_shows_the_focused_providers_days_and_a_status_legend(
     legend = view.legend
     assert legend.isVisible() and legend.height() > 0
     assert legend.labels() == [
-        "Booked", "Confirmed", "Late", "Arrived", "In room", "Completed", "No-show",
+        "Booked", "Confirmed", "Late", "Not marked", "Arrived", "In room", "Completed", "No-show",
     ]  # fmt: skip
     assert legend.geometry().top() > view.viewport().geometry().bottom()  # under the grid
 

@@ -188,12 +188,36 @@ def test_a_span_removed_makes_a_day_off_and_midnight_ends_a_day(
     qtbot.mouseClick(monday.spans[0].remove, Qt.MouseButton.LeftButton)
     assert monday.spans == [] and monday.off.isVisibleTo(dialog) and monday.add.hasFocus()
     late = friday.add_span()
+    assert late is not None
     late.set_times(QTime(18, 0), QTime(0, 0))  # to 00:00: until midnight
     with qtbot.waitSignal(dialog.changed, timeout=10_000):
         page.save()
     hours = read(admin, lambda s: s.get(Provider, admin_ids(s)["ayse"]).working_hours)
     assert hours["mon"] == [] and hours["fri"] == [["18:00", "24:00"]]
     assert page.hours.days["fri"].spans[0].end.time() == QTime(0, 0)
+
+
+def test_add_after_a_span_to_midnight_is_off_and_offers_only_what_fits(
+    qtbot: QtBot, dialog: SettingsDialog, tmp_path: Path
+) -> None:
+    page = dialog.providers
+    dialog.tabs.setCurrentWidget(page)
+    pick(page, "Dr. Ayşe")
+    friday = page.hours.days["fri"]
+    friday.set_spans([["18:00", "24:00"]])  # runs to midnight: no room for another
+    assert not friday.add.isEnabled() and "midnight" in friday.add.toolTip()
+    assert friday.add_span() is None and friday.summary() == "18:00-24:00"
+    friday.spans[0].set_times(QTime(18, 0), QTime(22, 0))  # room again: "Add" offers it
+    assert friday.add.isEnabled()
+    qtbot.mouseClick(friday.add, Qt.MouseButton.LeftButton)
+    assert friday.summary() == "18:00-22:00, 23:00-24:00"  # an hour later, cut at midnight
+    assert not friday.add.isEnabled()
+    assert page.hours.day_errors["fri"].isHidden()  # what it offered is a valid day
+    friday.set_spans([["09:00", "23:30"]])
+    late = friday.add_span()
+    assert late is not None and late.value() == ["23:30", "24:00"]  # no hour left: right after
+    assert page.hours.day_errors["fri"].isHidden()
+    assert dialog.grab().save(str(tmp_path / "hours-add-after-midnight.png"))
 
 
 def test_not_limited_is_stored_as_not_set_and_ticking_starts_from_weekdays(
@@ -227,6 +251,7 @@ def test_an_invalid_span_is_shown_by_its_day(
     pick(page, "Dr. Ayşe")
     wednesday = page.hours.days["wed"]
     span = wednesday.add_span()
+    assert span is not None
     span.set_times(QTime(17, 0), QTime(9, 0))
     error = page.hours.day_errors["wed"]
     assert error.isVisibleTo(dialog), "said as the day is changed"
@@ -241,7 +266,9 @@ def test_an_invalid_span_is_shown_by_its_day(
     assert page.note.text() == "Not saved: fix the marked field."
     shot(dialog, "settings-hours-error")
     span.set_times(QTime(9, 0), QTime(13, 0))
-    wednesday.add_span().set_times(QTime(12, 0), QTime(17, 0))
+    again = wednesday.add_span()
+    assert again is not None
+    again.set_times(QTime(12, 0), QTime(17, 0))
     page.save()
     assert "overlap" in error.text()
     hours = read(admin, lambda s: s.get(Provider, admin_ids(s)["ayse"]).working_hours)

@@ -169,11 +169,13 @@ def test_the_board_and_the_cards_say_late_alike(
     qtbot: QtBot, window: MainWindow, seeded: Seeded, clock: FixedClock
 ) -> None:
     board = open_panel(qtbot, window)
-    now = clock.now()
+    now, tz = clock.now(), window.desk.clinic.tz
     late_on_cards = {
-        p.item.id for p in window.model.items() if look.shown_item(p.item, now).status == "late"
+        p.item.id
+        for p in window.model.items()
+        if look.shown_item(p.item, (now, tz)).status == "late"
     }
-    late_on_board = {r.id for r in board.model.rows() if r.is_late(now)}
+    late_on_board = {r.id for r in board.model.rows() if r.is_late(now, tz)}
     assert late_on_cards == late_on_board == {seeded.ids["a1"], seeded.ids["o2"]}
     assert "Late: 2" in board.summary.text()
     row = board.model.row_of(seeded.ids["a1"])

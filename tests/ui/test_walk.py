@@ -7,9 +7,11 @@ from everywindow import (
     OPENERS,
     dialog_classes,
     every_window,
+    wizard_pages,
 )
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 from walk import menu_clashes, mnemonic, unnamed_controls, window_clashes
 
@@ -34,6 +36,27 @@ def test_no_mnemonic_clashes_anywhere(
     for shown in every_window(qtbot, admin_window, ids):
         found += window_clashes(shown)
     assert found == [], "\n".join(found)
+
+
+def test_the_setup_wizard_is_walked_on_every_page(
+    qtbot: QtBot, admin_window: MainWindow, ids: dict[str, str]
+) -> None:
+    wizard = OPENERS["SetupWizard"](qtbot, admin_window, ids)
+    assert isinstance(wizard, QWizard)
+    wizard.show()
+    seen: list[str] = []
+    found: list[str] = []
+    for shown in wizard_pages(qtbot, wizard):
+        page = shown.currentPage()
+        assert page is not None and page.isVisible()
+        seen.append(page.objectName())
+        found += window_clashes(shown)
+    pages = [wizard.page(i).objectName() for i in wizard.pageIds()]
+    assert seen == pages and len(set(seen)) == len(pages) == 5, seen
+    assert wizard.currentId() == wizard.startId()
+    assert found == [], "\n".join(found)
+    wizard.close()
+    wizard.deleteLater()
 
 
 def test_no_two_window_actions_share_a_shortcut(admin_window: MainWindow) -> None:

@@ -31,7 +31,7 @@ from receptionist.patients.phones import display_phone
 
 from ..fielderrors import FieldErrors, add_row, error_line
 from .languages import language_choices, language_name
-from .table import parse_date, short_date
+from .table import date_examples, parse_date, short_date
 
 Editor = QLineEdit | QComboBox | QPlainTextEdit
 
@@ -60,8 +60,9 @@ class DemographicsForm(QWidget, FieldErrors):
         self._line("phone", self.tr("&Phone"), self.tr("e.g. 0532 123 45 67"))
         self._line("email", self.tr("&E-mail"))
         self._line("national_id", self.tr("N&ational ID"))
-        example = short_date(date(1996, 7, 23))
-        self._line("birth_date", self.tr("Birt&h date"), self.tr("e.g. {0}").format(example))
+        # The core's own list of the forms it takes (its error names the same ones).
+        hint = self.tr("e.g. {0}").format(date_examples())
+        self._line("birth_date", self.tr("Birt&h date"), hint)
         self._choice("gender", self.tr("Ge&nder"), self._genders())
         self._line("address", self.tr("Addre&ss"))
         languages = [("", self.tr("Not recorded")), *language_choices()]

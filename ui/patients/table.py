@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDate, QDateTime, QLocale, QObject, Qt, QTime
 
 from receptionist.ops.patients import PatientRow
+from receptionist.patients import dates
 from receptionist.patients.phones import display_phone
 
 from ..rowsmodel import RowsModel
@@ -28,22 +29,32 @@ def short_date(value: date | None) -> str:
     return str(QLocale().toString(day, DATE_FORMAT))
 
 
+def _qt_form(form: str) -> str:
+    """One of the core's birth-date forms (``receptionist.patients.dates.FORMS``) as a
+    Qt date format: "D MMM YYYY" -> "d MMM yyyy"."""
+    return form.replace("D", "d").replace("YYYY", "yyyy")
+
+
+def date_examples(day: date = dates.EXAMPLE) -> str:
+    """The core's accepted forms, by example, in the user's language (the month by its
+    name here): "23 Jul 1996, 23.07.1996, 1996-07-23"."""
+    shown = QDate(day.year, day.month, day.day)
+    return ", ".join(str(QLocale().toString(shown, _qt_form(f))) for f in dates.FORMS)
+
+
 def parse_date(text: str) -> date | None:
-    """A date typed as :func:`short_date` shows it ("5 Apr 2017"), in the locale's short
-    format, or as ISO ("2017-04-05"); None for anything else."""
+    """A date typed in one of the core's forms (``dates.FORMS``), with the month named
+    in the user's language or in English; None for anything else (the core then says
+    which forms it takes)."""
     text = text.strip()
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
     locale = QLocale()
-    for form in (DATE_FORMAT, locale.dateFormat(QLocale.FormatType.ShortFormat)):
-        day = locale.toDate(text, form)
+    for form in dates.FORMS:
+        day = locale.toDate(text, _qt_form(form))
         if day.isValid():
             return date(day.year(), day.month(), day.day())
-    return None
+    return dates.read(text)
 
 
 def short_datetime(at: datetime, tz: ZoneInfo) -> str:

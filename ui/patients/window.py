@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence
@@ -150,15 +149,7 @@ class PatientWindow(QDialog):
     # --- booking -----------------------------------------------------------------------
     def booking_patient(self) -> PatientRow | None:
         """This patient, to fill in the booking dialog (None until the record is open)."""
-        record = self.record
-        if record is None:
-            return None
-        f = record.fields
-        born = f.get("birth_date")
-        return PatientRow(
-            record.id, record.number, record.display_name, _text_or_none(f.get("phone")),
-            born if isinstance(born, date) else None, str(f.get("alert") or ""),
-        )  # fmt: skip
+        return None if self.record is None else self.record.row()
 
     def book(self) -> None:
         patient = self.booking_patient()

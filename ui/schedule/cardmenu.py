@@ -59,7 +59,7 @@ def build_card_menu(
     """
     menu = QMenu(parent)
     menu.setObjectName("cardMenu")
-    shown = look.shown_status(item.status, item.start_utc, when[0] if when else None)
+    shown = look.shown_status(item.status, item.start_utc, when)
     title = QCoreApplication.translate("cardmenu", "{0}: {1}").format(
         printable(item.patient_name, lines=False), look.status_label(shown)
     )

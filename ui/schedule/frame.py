@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 
 from PySide6.QtCore import QLocale, QRect, QRectF, Qt, QTime
@@ -33,7 +33,9 @@ class Frame:
     ghost: Ghost | None = None  # where a dragged or carried card would land
     pinned: frozenset[str] = frozenset()  # cards on the pinboard, drawn dashed
     who: dict[str, str] = field(default_factory=dict)  # provider names, on room cards
-    now: datetime | None = None  # a card whose patient is late says "Late" (look.shown_status)
+    # Now and the clinic's zone: a card whose patient is late says "Late", one of a day
+    # over that nobody marked "Not marked" (look.shown_status).
+    when: tuple[datetime, tzinfo] | None = None
     alerts: dict[str, str] = field(default_factory=dict)  # front-desk alerts, by card id
     # The part of the viewport this paint must cover (viewport coordinates); None is
     # all of it. A scroll moves the pixels already drawn and exposes only a strip.

@@ -16,9 +16,10 @@ GAP = 12
 
 def shown_statuses() -> list[str]:
     """What a card's pill can say on the grid (cancelled ones are not drawn; "late" is
-    a booked or confirmed patient whose start has passed)."""
+    a booked or confirmed patient whose start has passed today, "unrecorded" one of a
+    day that is over whom nobody marked)."""
     statuses = [s for s in look.STATUSES if s not in HIDDEN_STATUSES]
-    return [*statuses[:2], "late", *statuses[2:]]
+    return [*statuses[:2], "late", "unrecorded", *statuses[2:]]
 
 
 class StatusLegend(QWidget):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import lru_cache
 
 from PySide6.QtCore import QCoreApplication
@@ -27,7 +27,10 @@ STATUS_COLOURS = {
     "no_show": "#b42318",
     "cancelled": "#5a5f66",
     "late": "#9a3412",  # not a status of its own: booked or confirmed, start passed
+    "unrecorded": "#9d174d",  # nor this: booked or confirmed, its day over, never marked
 }
+
+When = tuple[datetime, tzinfo]  # now, and the clinic's zone (whose day it is)
 
 OFF_HOURS = QColor("#e9ecf1")
 WORKING = QColor("#ffffff")
@@ -62,20 +65,25 @@ def status_label(status: str) -> str:
         "no_show": QCoreApplication.translate("status", "No-show"),
         "cancelled": QCoreApplication.translate("status", "Cancelled"),
         "late": QCoreApplication.translate("status", "Late"),
+        "unrecorded": QCoreApplication.translate("status", "Not marked"),
     }
     return labels.get(status, status)
 
 
-def shown_status(status: str, start_utc: datetime, now: datetime | None) -> str:
-    """The status a card or a board row shows: "late" where the core's one definition
-    (``lifecycle.is_late``) says so, else the status itself."""
-    late = now is not None and lifecycle.is_late(status, start_utc, now)
-    return "late" if late else status
+def shown_status(status: str, start_utc: datetime, when: When | None) -> str:
+    """The status a card or a board row shows at ``when`` (now, the clinic's zone):
+    "late" where the core's one definition (``lifecycle.is_late``) says so, "unrecorded"
+    ("Not marked") once its day is over unmarked, else the status itself."""
+    if when is None:
+        return status
+    if lifecycle.is_late(status, start_utc, *when):
+        return "late"
+    return "unrecorded" if lifecycle.is_unrecorded(status, start_utc, *when) else status
 
 
-def shown_item(item: AgendaItem, now: datetime | None) -> AgendaItem:
-    """``item`` as its card shows it: with the status "late" where it is late."""
-    shown = shown_status(item.status, item.start_utc, now)
+def shown_item(item: AgendaItem, when: When | None) -> AgendaItem:
+    """``item`` as its card shows it: "late" or "unrecorded" where it is."""
+    shown = shown_status(item.status, item.start_utc, when)
     return item if shown == item.status else item._replace(status=shown)
 
 

@@ -41,22 +41,12 @@ def fetch_laid_out(
     ids: list[str] | None,
 ) -> LaidOut:
     """Runs on the worker: the agenda and its cards already placed in columns and lanes,
-    so the GUI thread only swaps the result in and paints."""
-    fetched = fetch(db, ctx, window, kind, ids)
-    reopens = agenda.next_open_day(db, ctx, days[0]) if len(days) == 1 else None
-    return fetched, build_columns(fetched[0], days, fetched[0].clinic.tz), reopens
-
-
-def fetch(
-    db: Database,
-    ctx: Ctx,
-    window: tuple[datetime, datetime],
-    kind: ColumnKind,
-    ids: list[str] | None,
-) -> Fetched:
-    """Runs on the worker: the window's agenda and every column the filter can offer."""
-    loaded = agenda.load(db, ctx, *window, kind=kind, ids=ids)
-    return loaded.agenda, loaded.columns
+    so the GUI thread only swaps the result in and paints; for one day, in the same
+    read, the next open day when the clinic is closed on it."""
+    one_day = days[0] if len(days) == 1 else None
+    loaded = agenda.load(db, ctx, *window, kind=kind, ids=ids, day=one_day)
+    fetched = loaded.agenda, loaded.columns
+    return fetched, build_columns(loaded.agenda, days, loaded.agenda.clinic.tz), loaded.reopens
 
 
 class ScheduleModel(QObject):

@@ -83,7 +83,7 @@ class MoveOps(QObject):
 
     def move(self, move: Move, reason: str | None = None) -> None:
         ctx = self.desk.ctx()
-        undo.starting()
+        undo.starting(self.desk)
         op = DbOp(self.desk.tasks, lambda db: save_move(db, ctx, move, reason), self)
         op.success(lambda done: self._saved(move, reason, done)).failure(
             lambda exc: self._refused(move, exc)
@@ -116,7 +116,7 @@ class MoveOps(QObject):
         else:
             said = self.tr("Moved.")
         messages.info(said)
-        undo.offer(done, said)
+        undo.offer(self.desk, done, said)
         # The schedule redraws from the change itself; the ghost stays until it lands.
         self.moved.emit(move.appointment_id)
 

@@ -100,7 +100,7 @@ def _grid(p: QPainter, f: Frame, lo: int, hi: int) -> None:
 
 def _card(p: QPainter, f: Frame, i: int, card: Placed) -> None:
     rect = f.geo.card_rect(i, card)
-    item = look.shown_item(card.item, f.now)
+    item = look.shown_item(card.item, f.when)
     fill, edge, outline, text = look.card_colours(item.service_colour)
     p.setPen(QPen(outline, 1))
     p.setBrush(fill)

@@ -204,7 +204,7 @@ class ScheduleView(QAbstractScrollArea):
             ghost=self.judged(self.dragger.ghost() or self.carried_ghost()),
             pinned=frozenset(self.pinned),
             who=self.who(),
-            now=now,
+            when=(now, tz),
             alerts=self.model.alerts(),
         )
 
@@ -387,7 +387,8 @@ class ScheduleView(QAbstractScrollArea):
         card = self.card_at(pos)
         if card is None:
             return ""
-        item = look.shown_item(card.item, self.clock.now())  # "Late", as the board says
+        when = (self.clock.now(), self.model.desk.clinic.tz)
+        item = look.shown_item(card.item, when)  # "Late", as the board says
         who = self.who().get(card.item.provider_id, "")
         return tooltip(item, span(card), who, self.model.alerts().get(card.item.id, ""))
 

@@ -15,11 +15,11 @@ A save that is refused brings its page back to the front.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from .. import messages
+from .. import messages, textsize
 from ..desk import Desk
 from ..tasks import DbOp
 from . import googlepage
@@ -34,6 +34,11 @@ from .staffpage import StaffPage
 from .unsaved import CANCEL, DISCARD, Confirm, ask_unsaved
 
 Page = SettingsPage | ListPage
+# Its first size fits 1366×768 less a taskbar and the title bar (test_settings_ui); with
+# larger text it takes all of that room, so the Providers page with three spans a day
+# still needs no scrolling (tests/ui/test_desk_finish.py).
+FIRST_SIZE = QSize(1160, 660)
+LARGER_TEXT_SIZE = QSize(1346, 698)
 
 
 class SettingsDialog(QDialog):
@@ -78,7 +83,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
         self._save_shortcut()
-        self.resize(1160, 660)  # fits 1366×768 with a taskbar (test_settings_ui)
+        self._fit()
 
     def _make_buttons(self) -> QDialogButtonBox:
         """One Save (the page in front) and one Close for the whole dialog; each page's
@@ -99,6 +104,15 @@ class SettingsDialog(QDialog):
         self.tabs.currentChanged.connect(self._sync_save)
         self._sync_save()
         return buttons
+
+    def _fit(self) -> None:
+        self.resize(LARGER_TEXT_SIZE if textsize.is_larger() else FIRST_SIZE)
+
+    def event(self, event: QEvent) -> bool:
+        done = super().event(event)
+        if event.type() == QEvent.Type.ApplicationFontChange:
+            self._fit()  # larger text turned on or off (Settings > This PC) while open
+        return done
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.EnabledChange:

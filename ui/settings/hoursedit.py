@@ -31,6 +31,7 @@ from receptionist.schedule import hours
 from ..coretext import exception_text
 
 MIDNIGHT = "24:00"
+DAY_END = 24 * 60
 FORMAT = "HH:mm"
 SPANS_SHOWN = 3  # "Add" goes here: three spans a day fit the row (more stored still show)
 FIRST = (QTime(9, 0), QTime(17, 0))  # a new day's first span
@@ -39,6 +40,16 @@ FIRST = (QTime(9, 0), QTime(17, 0))  # a new day's first span
 def _stored(time: QTime, *, end: bool) -> str:
     text = time.toString(FORMAT)
     return MIDNIGHT if end and text == "00:00" else text
+
+
+def _minutes(time: QTime, *, end: bool) -> int:
+    """Minutes since the day began; an end at 00:00 is midnight, the day's last minute."""
+    found = time.hour() * 60 + time.minute()
+    return DAY_END if end and found == 0 else found
+
+
+def _clock(minutes: int) -> QTime:
+    return QTime(0, 0) if minutes >= DAY_END else QTime(minutes // 60, minutes % 60)
 
 
 def _time(text: str) -> QTime:
@@ -96,7 +107,6 @@ class DayHours(QWidget):
         self.add = QToolButton(self)
         self.add.setObjectName("addSpanButton")
         self.add.setText(self.tr("+ Add"))
-        self.add.setToolTip(self.tr("Add a span of hours on {0}").format(day_name))
         self.add.setAccessibleName(self.tr("Add hours on {0}").format(day_name))
         self.add.clicked.connect(self._add_clicked)
         self.row = QHBoxLayout(self)
@@ -115,19 +125,30 @@ class DayHours(QWidget):
             self._append().set_times(_time(start), _time(end))
         self._shown()
 
-    def add_span(self) -> Span:
-        """A new span after the last (09:00–17:00 on a day off); it takes the focus."""
-        start, end = FIRST
-        if self.spans:
-            last = self.spans[-1].end.time()
-            start = last.addSecs(3600) if last.hour() < 23 else last
-            end = start.addSecs(4 * 3600) if start.hour() < 20 else QTime(0, 0)
+    def add_span(self) -> Span | None:
+        """A new span after the last (09:00–17:00 on a day off); it takes the focus.
+        None when the last span runs to midnight: the day has no room for another."""
+        offered = self.next_span()
+        if offered is None:
+            return None
         span = self._append()
-        span.set_times(start, end)
+        span.set_times(*offered)
         self._shown()
         span.start.setFocus()
         self.changed.emit()
         return span
+
+    def next_span(self) -> tuple[QTime, QTime] | None:
+        """What "Add" offers: an hour after the last span ends, four hours long, and
+        never past midnight (the span is cut there, or starts right after the last when
+        an hour later is already the next day); None when the last ends at midnight."""
+        if not self.spans:
+            return FIRST
+        last = _minutes(self.spans[-1].end.time(), end=True)
+        if last >= DAY_END:
+            return None
+        start = last + 60 if last + 60 < DAY_END else last
+        return _clock(start), _clock(min(start + 4 * 60, DAY_END))
 
     def remove_span(self, span: Span) -> None:
         at = self.spans.index(span)
@@ -153,6 +174,7 @@ class DayHours(QWidget):
     def _append(self) -> Span:
         span = Span(self.day_name, len(self.spans) + 1, self)
         span.changed.connect(self.changed)
+        span.changed.connect(self._shown)  # a last span moved to or from midnight
         span.removeRequested.connect(self.remove_span)
         self.row.insertWidget(len(self.spans), span)
         span.show()  # now, not when the layout gets to it: Tab and focus need it shown
@@ -174,6 +196,14 @@ class DayHours(QWidget):
     def _shown(self) -> None:
         self.off.setVisible(not self.spans)
         self.add.setVisible(len(self.spans) < SPANS_SHOWN)  # its room goes to the third
+        room = self.next_span() is not None
+        self.add.setEnabled(room)
+        tip = (
+            self.tr("Add a span of hours on {0}")
+            if room
+            else self.tr("{0}'s hours already run to midnight: change the last span to add another")
+        )
+        self.add.setToolTip(tip.format(self.day_name))
         self.setAccessibleDescription(self.summary() or self.off.text())
 
 

@@ -147,7 +147,7 @@ class TodayBoard(QWidget):
         opened = self.fold.isChecked()
         now = self.model.now
         for i, row in enumerate(self.model.rows()):
-            self.table.setRowHidden(i, not opened and group(row, now) == FINISHED)
+            self.table.setRowHidden(i, not opened and group(row, now, self.model.tz) == FINISHED)
         self.fold.setArrowType(Qt.ArrowType.DownArrow if opened else Qt.ArrowType.RightArrow)
         finished = self.model.finished()
         self.fold.setVisible(bool(finished))
@@ -236,7 +236,7 @@ class TodayBoard(QWidget):
         waiting = sum(1 for r in rows if r.waiting_minutes(now) is not None)
         long_wait = sum(1 for r in rows if self.model.is_amber(r))
         inside = sum(1 for r in rows if r.status == "in_room")
-        late = sum(1 for r in rows if r.is_late(now))
+        late = sum(1 for r in rows if r.is_late(now, self.model.tz))
         self.summary.setText(
             self.tr("Waiting: {0} (too long: {1}) · In a room: {2} · Late: {3}").format(
                 waiting, long_wait, inside, late
@@ -264,13 +264,13 @@ class TodayBoard(QWidget):
         if appointment_id is None:
             return
         ctx = self.desk.ctx()
-        undo.starting()
+        undo.starting(self.desk)
         op = DbOp(self.desk.tasks, lambda db: undo_ops.mark(db, ctx, appointment_id, status), self)
         op.success(lambda done: self._marked(appointment_id, status, done)).run()
 
     def _marked(self, appointment_id: str, status: str, done: Done) -> None:
         said = undo.saved(done.appointment.patient_name, status)
         messages.info(said)
-        undo.offer(done, said)
+        undo.offer(self.desk, done, said)
         self.changed.emit(appointment_id, status)
         self.reload()

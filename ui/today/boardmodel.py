@@ -5,7 +5,8 @@ waiting column and turns rows amber once a patient has waited longer than the
 threshold - no database work on a tick.
 
 Rows that need the desk come first - the late (``lifecycle.is_late``, the same
-definition and the same word as the schedule's cards), then who waits, who is in a
+definition and the same word as the schedule's cards) and, on a day that is over,
+those nobody marked (``lifecycle.is_unrecorded``: "Not marked"), then who waits, who is in a
 room, who is still to come - and the finished ones (completed, no-shows) last, where
 the board folds them. A tick that makes a patient late moves their row up.
 """
@@ -13,7 +14,7 @@ the board folds them. A tick that makes a patient late moves their row up.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,9 +37,9 @@ STATUS_COLUMN = 4
 LATE, WAITING, IN_ROOM, COMING, FINISHED = range(5)
 
 
-def group(row: BoardRow, now: datetime) -> int:
-    """Which of the board's groups ``row`` is in at ``now``."""
-    if row.is_late(now):
+def group(row: BoardRow, now: datetime, tz: tzinfo) -> int:
+    """Which of the board's groups ``row`` is in at ``now`` (the clinic in ``tz``)."""
+    if row.is_late(now, tz) or row.is_unrecorded(now, tz):
         return LATE
     if row.status == "arrived":
         return WAITING
@@ -47,9 +48,9 @@ def group(row: BoardRow, now: datetime) -> int:
     return FINISHED if row.status in lifecycle.FINAL else COMING
 
 
-def ordered(rows: Sequence[BoardRow], now: datetime) -> list[BoardRow]:
+def ordered(rows: Sequence[BoardRow], now: datetime, tz: tzinfo) -> list[BoardRow]:
     """Those that need the desk first, by time within each group; the finished last."""
-    return sorted(rows, key=lambda r: (group(r, now), r.start_utc, r.id))
+    return sorted(rows, key=lambda r: (group(r, now, tz), r.start_utc, r.id))
 
 
 class BoardModel(RowsModel[BoardRow]):
@@ -76,20 +77,20 @@ class BoardModel(RowsModel[BoardRow]):
         )
 
     def set_rows(self, rows: Sequence[BoardRow]) -> None:
-        super().set_rows(ordered(rows, self.now))
+        super().set_rows(ordered(rows, self.now, self.tz))
 
     def set_now(self, now: datetime) -> None:
         """Move the clock: waiting times, amber rows and late marks follow (a row that
         became late moves up)."""
         self.now = now
-        if ordered(self._rows, now) != self._rows:
+        if ordered(self._rows, now, self.tz) != self._rows:
             self.set_rows(self._rows)
         elif self._rows:
             last = self.index(len(self._rows) - 1, len(self._headers) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
 
     def finished(self) -> list[BoardRow]:
-        return [r for r in self._rows if group(r, self.now) == FINISHED]
+        return [r for r in self._rows if group(r, self.now, self.tz) == FINISHED]
 
     def row_of(self, appointment_id: str) -> int:
         return next((i for i, r in enumerate(self._rows) if r.id == appointment_id), -1)
@@ -121,4 +122,4 @@ class BoardModel(RowsModel[BoardRow]):
         return values[column] if 0 <= column < len(values) else ""
 
     def _shown(self, row: BoardRow) -> str:
-        return look.shown_status(row.status, row.start_utc, self.now)
+        return look.shown_status(row.status, row.start_utc, (self.now, self.tz))

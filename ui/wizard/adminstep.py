@@ -51,7 +51,7 @@ class AdminStep(QWizardPage):
         self.passphrase = self._line("adminPassphrase", secret=True)
         self.passphrase_again = self._line("adminPassphraseAgain", secret=True)
         self.form.add("username", self.tr("&User name"), self.username)
-        self.form.add("password", self.tr("&Password"), self.password)
+        self.form.add("password", self.tr("Pass&word"), self.password)
         self.form.add("password-again", self.tr("Password &again"), self.password_again)
         passphrase_rows(
             self,

@@ -97,7 +97,7 @@ class ClinicStep(QWizardPage):
         for minutes in choices.SLOT_CHOICES:
             self.slot.addItem(self.tr("{0} minutes").format(minutes), minutes)
         self.slot.setCurrentIndex(self.slot.findData(choices.DEFAULT_SLOT))
-        self.form.add("clinic-name", self.tr("Clinic &name"), self.name)
+        self.form.add("clinic-name", self.tr("Clinic na&me"), self.name)
         self.form.add("timezone", self.tr("&Time zone"), self.zone)
         self.form.add("region", self.tr("&Phone region"), self.region)
         self.form.add("locale", self.tr("&Language"), self.language)
