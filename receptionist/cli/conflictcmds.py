@@ -134,7 +134,15 @@ def _lines(d: dict[str, Any]) -> str:
     for side in d["sides"]:
         who = side["patient"] or "?"
         phone = f"  {side['phone']}" if side["phone"] else ""
-        lines.append(f"  {side['label']}: {who} on {side['device']}{phone}")
+        if d["kind"] != "overlap":
+            lines.append(f"  {side['label']}: {who} on {side['device']}{phone}")
+            continue
+        when = f", {side['start'].replace('T', ' ')[:16]}" if side["start"] else ""
+        # the appointment's id: what --keep takes besides the side's label
+        lines.append(
+            f"  {side['label']}: {who}{when} on {side['device']}{phone}"
+            f"  [appointment {side['row_id'][:8]}]"
+        )
     lines += [f"  {f['words']}" for f in d["fields"]]
     return "\n".join(lines)
 

@@ -131,6 +131,10 @@ def test_keeping_one_booking_by_its_id_cancels_the_other_and_closes_it_on_both(
     [listed] = json.loads(capsys.readouterr().out)
     ayse = next(s for s in listed["sides"] if s["patient"] == "Ayşe Yılmaz")
     omar = next(s for s in listed["sides"] if s["patient"] == "Omar Haddad")
+    assert main(["--data-dir", str(tmp_path / "b"), "conflicts", "list"]) == 0
+    text = capsys.readouterr().out  # each booking with its time and the id --keep takes
+    assert "Omar Haddad, 2026-12-08 10:00 on FRONT-2" in text
+    assert f"[appointment {omar['row_id'][:8]}]" in text
     resolve = ["conflicts", "resolve", listed["id"][:8], "--keep", omar["row_id"][:8],
                "--cancel-others", "--reason", "Ayşe rebooked by phone"]  # fmt: skip
     assert main(["--data-dir", str(tmp_path / "b"), "--json", *resolve]) == 0
