@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,7 +142,7 @@ def join(db: Database, ctx: Ctx, url: str, code: str, name: str) -> replica.Join
 
 
 def sync_once(
-    db: Database, clock: Clock, pulled: Callable[[int], None] | None = None
+    db: Database, clock: Clock, pulled: rounds.PullProgress | None = None
 ) -> rounds.RoundResult:
     """One round: the clinic key's new generations (after a rotation), then upload
     (the first PC, once), push, pull. ``pulled`` is told how many records have come
@@ -154,9 +153,7 @@ def sync_once(
         except rounds.Unreachable as exc:
             replica.finished(db, clock, str(exc) or "unreachable")
             raise
-        if pulled is None:
-            return rounds.run(db, client, clock)
-        return rounds.run(db, _Counting(client, pulled), clock)
+        return rounds.run(db, client, clock, pulled)
 
 
 def refresh_keys(db: Database, client: Client) -> list[int]:
@@ -210,34 +207,6 @@ def _reseal_all(db: Database, client: Client, clinic: str, key: ClinicKey) -> tu
         cursor = page.cursor
         if not page.more:
             return resealed, skipped
-
-
-class _Counting:
-    """An endpoint that counts the records it pulls, and says so after each page."""
-
-    def __init__(self, inner: rounds.Endpoint, report: Callable[[int], None]) -> None:
-        self.inner, self.report, self.pulled = inner, report, 0
-
-    def push(self, changes: list[replica.Change]) -> rounds.PushAnswer:
-        return self.inner.push(changes)
-
-    def pull(self, cursor: int) -> rounds.PullPage:
-        page = self.inner.pull(cursor)
-        self.pulled += len(page.records)
-        self.report(self.pulled)
-        return page
-
-    def resolve(self, conflict_id: str, resolution: str) -> None:
-        self.inner.resolve(conflict_id, resolution)
-
-    def device_names(self) -> dict[str, replica.DeviceName]:
-        return self.inner.device_names()
-
-    def my_anchor(self) -> Anchor | None:
-        return self.inner.my_anchor()
-
-    def put_anchor(self, anchor: Anchor, *, accepted_break: bool = False) -> bool:
-        return self.inner.put_anchor(anchor, accepted_break=accepted_break)
 
 
 @dataclass(frozen=True)

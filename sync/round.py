@@ -28,6 +28,11 @@ SYNC = Actor(
 )  # who applies what others did  # a round never loops for ever on an endpoint that always has more
 
 
+# A round's progress: told how many records have come down so far, after each page
+# (the join wizard's download count). Long work reports through a callback like this.
+PullProgress = Callable[[int], None]
+
+
 class Unreachable(Exception):
     """The endpoint could not be reached (or answered 5xx): try again later."""
 
@@ -114,7 +119,13 @@ def push_all(
         result.conflicts += answer.conflicts
 
 
-def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) -> None:
+def pull_all(
+    db: Database,
+    endpoint: Endpoint,
+    result: RoundResult,
+    ctx: Ctx,
+    pulled: PullProgress | None = None,
+) -> None:
     """Every page after this PC's cursor. A pull from cursor 0 by a PC that holds rows
     from the endpoint (after a reset past the horizon) is a full download: at its end,
     the rows it did not bring are swept (``replica.sweep_gone``); if it stops before,
@@ -125,7 +136,7 @@ def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) ->
     seen: set[tuple[str, str]] | None = set() if cursor == 0 and replica.holds_bases(db) else None
     full = [seen]  # the full download's rows so far, as _pages last knew them
     try:
-        _pages(db, endpoint, result, ctx, cursor, names, held, full)
+        _pages(db, endpoint, result, ctx, cursor, names, held, full, pulled)
     except BaseException:
         if full[0] is not None:
             replica.reset_cursor(db)
@@ -141,6 +152,7 @@ def _pages(
     names: dict[str, DeviceName] | None,
     held: list[Pulled],
     full: list[set[tuple[str, str]] | None],
+    pulled: PullProgress | None = None,
 ) -> None:
     seen = full[0]
     for _ in range(MAX_PAGES):
@@ -161,6 +173,8 @@ def _pages(
         )
         held = applied.held
         result.pulled += len(page.records)
+        if pulled is not None:
+            pulled(result.pulled)
         result.merged += applied.merged
         result.clashes += applied.clashes
         result.settled += applied.settled
@@ -181,7 +195,7 @@ def keep_anchor(db: Database, endpoint: Endpoint, clock: Clock) -> Text | None:
     if kept is not None:
         problem = audit_ops.log_holds(db, kept)
         if problem is not None:
-            return problem
+            return Text(LOST, problem=problem)
     now = audit_ops.head(db, clock)
     if kept is not None and now.head_seq <= kept.head_seq:
         return None
@@ -190,24 +204,39 @@ def keep_anchor(db: Database, endpoint: Endpoint, clock: Clock) -> Text | None:
     return None
 
 
+# What to do: the same for both; a restore from a backup is the usual cause.
+LOST = QT_TRANSLATE_NOOP(
+    "core",
+    "This PC's audit log no longer holds the anchor the cloud endpoint keeps of it: "
+    "{problem}. The data still syncs. If this clinic file was restored from a backup, "
+    "an administrator runs `receptionist cloud anchor --accept` to put the break on "
+    "record; if not, run `receptionist audit verify` and tell whoever looks after the "
+    "clinic's computers. Every sync says this until then.",
+)
 REGRESSED = Text(
     QT_TRANSLATE_NOOP(
         "core",
-        "The cloud endpoint holds a newer anchor of this PC's audit log than the log "
-        "has: the log was rewritten or restored since. Run `receptionist audit verify`.",
+        "The cloud endpoint holds a newer anchor of this PC's audit log than the log has: "
+        "the log was rewritten, or restored from a backup, since. The data still syncs. If "
+        "this clinic file was restored from a backup, an administrator runs `receptionist "
+        "cloud anchor --accept` to put the break on record; if not, run `receptionist audit "
+        "verify` and tell whoever looks after the clinic's computers.",
     )
 )
 
 
-def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
-    """Upload what the first PC has not yet, push, pull; the outcome is kept (the
-    status bar and `sync status` read it)."""
+def run(
+    db: Database, endpoint: Endpoint, clock: Clock, pulled: PullProgress | None = None
+) -> RoundResult:
+    """Upload what the first PC has not yet, push, pull (``pulled`` told how many
+    records have come down so far, after each page); the outcome is kept (the status
+    bar and `sync status` read it)."""
     result = RoundResult()
     try:
         push_all(db, endpoint, result, lambda: replica.upload_page(db))
         result.uploaded, result.pushed = result.pushed, 0
         push_all(db, endpoint, result, lambda: replica.batch(db))
-        pull_all(db, endpoint, result, Ctx(SYNC, clock))
+        pull_all(db, endpoint, result, Ctx(SYNC, clock), pulled)
         # What pulling merged is a new change of this PC: send it now, not next round.
         push_all(db, endpoint, result, lambda: replica.batch(db))
         # What people and merges settled on this PC (kept with the merge or the

@@ -220,6 +220,34 @@ def test_cancelling_one_keeps_the_other(clash: Clash, clock: FixedClock) -> None
     assert [r for r, _ in _batch(clash.a)] == [clash.ayse, clash.omar]
 
 
+def test_keeping_one_booking_by_its_id_cancels_the_others_in_one_step(
+    clash: Clash, clock: FixedClock
+) -> None:
+    """Keep this one, cancel the others: named by the appointment's id (or its first
+    characters), the others cancelled with the reason kept, audited, and the
+    resolution waiting for the next round, which closes it on every PC."""
+    ctx = admin(clock)
+    with pytest.raises(ValidationError, match="or its appointment's id") as unknown:
+        conflicts.resolve(clash.b, ctx, "c-1", Resolution("cancel", keep="zzzzzz", reason="x"))
+    assert unknown.value.field == "keep"
+    done = conflicts.resolve(
+        clash.b, ctx, "c-1", Resolution("cancel", keep=clash.ayse[:8].upper(), reason="Kept hers")
+    )
+    assert (done.open, done.resolution, done.sending) == (False, "cancelled", True)
+    with clash.b.read() as s:
+        kept, cancelled = s.get(Appointment, clash.ayse), s.get(Appointment, clash.omar)
+        assert kept is not None and kept.status == "booked"
+        assert cancelled is not None and cancelled.status == "cancelled"
+        assert cancelled.cancellation_reason == "Kept hers"
+        audited = s.execute(
+            select(AuditEvent.action, AuditEvent.entity_id)
+            .where(AuditEvent.entity_id.in_(["c-1", clash.omar, clash.ayse]))
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert audited[-2:] == [("cancel", clash.omar), ("conflict_resolve", "c-1")]
+    assert conflicts.unsent(clash.b) == [("c-1", "cancelled")]
+
+
 def test_a_call_is_noted_and_the_conflict_stays_open(clash: Clash, clock: FixedClock) -> None:
     done = conflicts.resolve(clash.a, admin(clock), "c-1", Resolution("call"))
     assert done.open and done.called
@@ -414,3 +442,34 @@ def test_the_cli_settles_two_edits_field_by_field(
         assert _phone_notes(reopened, ayse) == ("+905320000001", "From FRONT-2")
     finally:
         reopened.close()
+
+
+def test_a_conflict_is_found_by_its_id_prefix_in_sql_with_like_characters_taken_literally(
+    clash: Clash, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's conflict id prefix: found by the database, without opening (decrypting)
+    any conflict; ``%`` and ``_`` in what was typed match only themselves."""
+    from receptionist.ops import conflictwords, lookup
+
+    with clash.a.write() as s:
+        s.execute(text("UPDATE sync_conflict SET id = 'ab_cd-1111' WHERE id = 'c-1'"))
+        s.add(SyncConflict(id="abXcd-2222", kind="overlap", entity="appointment", row_id="r",
+                           records="[]", created_at=clock.now()))  # fmt: skip
+        s.add(SyncConflict(id="abXcd-3333", kind="overlap", entity="appointment", row_id="r",
+                           records="[]", created_at=clock.now()))  # fmt: skip
+
+    def never(*_args: object) -> None:
+        raise AssertionError("a lookup by id opens no conflict")
+
+    monkeypatch.setattr(conflictwords, "_opened", never)
+    monkeypatch.setattr(conflicts, "view", never)
+    assert lookup.conflict(clash.a, "ab_cd-") == "ab_cd-1111", "_ is not a wildcard"
+    assert lookup.conflict(clash.a, " AB_CD-1 ") == "ab_cd-1111"
+    assert lookup.conflict(clash.a, "abXcd-2222") == "abXcd-2222"
+    with pytest.raises(UserError, match="More than one conflict") as many:
+        lookup.conflict(clash.a, "abXcd-")
+    with pytest.raises(UserError, match="No conflict has that id") as none:
+        lookup.conflict(clash.a, "ab%cd-")  # % is not a wildcard either
+    with pytest.raises(ValidationError, match="at least 6 characters") as short:
+        lookup.conflict(clash.a, "ab_cd")
+    assert many.value.field == none.value.field == short.value.field == "id"

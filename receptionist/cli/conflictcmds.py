@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 
 from receptionist import zones
 from receptionist.cli.common import App, examples
-from receptionist.context import Ctx
-from receptionist.errors import ConflictError, NotFound, ValidationError
+from receptionist.errors import ConflictError, ValidationError
 from receptionist.ops import agenda, conflicts, lookup
 from receptionist.ops.appointments import KEEP
 from receptionist.ops.conflicts import ConflictView, Resolution
@@ -21,6 +20,10 @@ from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 SIDE_HELP = "a side of the conflict as `conflicts list` labels it: A, B, ..."
+KEEP_HELP = (
+    "the booking that stays: a side as `conflicts list` labels it (A, B, ...), or its "
+    "appointment's id (the first 6 characters or more)"
+)
 ID_HELP = "the conflict's id as `conflicts list` shows it, or its first 6 characters or more"
 NOT_MOVED = QT_TRANSLATE_NOOP(
     "core", "Not moved. {reasons} Pick another time (`receptionist slots` lists free ones)."
@@ -42,8 +45,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="settle a conflict; the next `receptionist sync` closes it on every PC",
         description=(
             "A double booking: keep one booking and move the other (--keep with --move-to, "
-            "--provider, --room or --no-room), keep one and cancel the other (--keep with "
-            "--cancel-other --reason), or keep both (--keep-both --reason, managers). "
+            "--provider, --room or --no-room), keep one and cancel all the others in one "
+            "step (--keep with --cancel-others --reason; the reason stays on each cancelled "
+            "booking), or keep both (--keep-both --reason, managers). --keep names a side "
+            "(A, B) or the booking's appointment id. "
             "--called notes that the patient is being called; the conflict stays open. "
             "Two edits of one record: --choose the side whose values stay, or --field "
             "NAME=ours|theirs for each field they differ on (ours: the edit made on this "
@@ -53,8 +58,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "receptionist conflicts resolve 3f2a9c --keep A --move-to 2026-12-08T11:00",
             "receptionist conflicts resolve 3f2a9c --keep B --move-to 2026-12-08T10:00 "
             "--provider Demir",
-            "receptionist conflicts resolve 3f2a9c --keep A --cancel-other --reason 'Patient "
+            "receptionist conflicts resolve 3f2a9c --keep A --cancel-others --reason 'Patient "
             "asked to cancel'",
+            "receptionist conflicts resolve 3f2a9c --keep 8d41e0c2 --cancel-others --reason "
+            "'Booked twice while offline'",
             "receptionist conflicts resolve 3f2a9c --keep-both --reason 'Twins, one visit'",
             "receptionist conflicts resolve 3f2a9c --called",
             "receptionist conflicts resolve 7b1d04 --choose B",
@@ -63,7 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("id", help=ID_HELP)
     how = p.add_mutually_exclusive_group()
-    how.add_argument("--keep", metavar="SIDE", help="the booking that stays: " + SIDE_HELP)
+    how.add_argument("--keep", metavar="SIDE|APPOINTMENT", help=KEEP_HELP)
     how.add_argument(
         "--keep-both", action="store_true", help="accept the double booking (needs --reason)"
     )
@@ -87,9 +94,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--no-room", action="store_true", help="with --keep: the other booking has no room"
     )
     p.add_argument(
-        "--cancel-other", action="store_true", help="with --keep: cancel the other booking(s)"
-    )
-    p.add_argument("--reason", help="why: for --keep-both and --cancel-other")
+        "--cancel-others", "--cancel-other", dest="cancel_other", action="store_true",
+        help="with --keep: cancel every other booking of the clash (needs --reason)",
+    )  # fmt: skip
+    p.add_argument("--reason", help="why: for --keep-both and --cancel-others")
     p.set_defaults(func=cmd_resolve)
 
 
@@ -126,7 +134,15 @@ def _lines(d: dict[str, Any]) -> str:
     for side in d["sides"]:
         who = side["patient"] or "?"
         phone = f"  {side['phone']}" if side["phone"] else ""
-        lines.append(f"  {side['label']}: {who} on {side['device']}{phone}")
+        if d["kind"] != "overlap":
+            lines.append(f"  {side['label']}: {who} on {side['device']}{phone}")
+            continue
+        when = f", {side['start'].replace('T', ' ')[:16]}" if side["start"] else ""
+        # the appointment's id: what --keep takes besides the side's label
+        lines.append(
+            f"  {side['label']}: {who}{when} on {side['device']}{phone}"
+            f"  [appointment {side['row_id'][:8]}]"
+        )
     lines += [f"  {f['words']}" for f in d["fields"]]
     return "\n".join(lines)
 
@@ -155,7 +171,7 @@ def _checked(a: argparse.Namespace) -> None:
     _fields(a.field)
     moving = bool(a.move_to or a.provider or a.room or a.no_room)
     if not a.keep and (moving or a.cancel_other):
-        option = "cancel-other" if a.cancel_other else "move-to"
+        option = "cancel-others" if a.cancel_other else "move-to"
         raise ValidationError(option, _ONLY_WITH_KEEP)
     if a.keep and moving == a.cancel_other:
         raise ValidationError("move-to", _MOVE_OR_CANCEL)
@@ -196,23 +212,13 @@ def _fields(given: list[str]) -> dict[str, str]:
     return found
 
 
-def _conflict_id(db: Database, ctx: Ctx, key: str) -> str:
-    wanted = key.strip().lower()
-    if len(wanted) < 6:
-        raise ValidationError("id", _SHORT)
-    found = [c.id for c in conflicts.listing(db, ctx, "all") if c.id.lower().startswith(wanted)]
-    if len(found) != 1:
-        raise NotFound(_AMBIGUOUS if found else _NO_SUCH, "id")
-    return found[0]
-
-
 def cmd_resolve(app: App) -> int:
     a = app.args
     _checked(a)
     with app.database() as db:
         ctx = app.ctx(db)
         tz = agenda.clinic(db, ctx).tz
-        conflict_id = _conflict_id(db, ctx, a.id)
+        conflict_id = lookup.conflict(db, a.id)
         try:
             done = conflicts.resolve(db, ctx, conflict_id, _resolution(db, a, tz))
         except ConflictError as exc:
@@ -229,14 +235,14 @@ def cmd_resolve(app: App) -> int:
 _OPTIONS = {"start": "move-to", "override_reason": "reason", "room_id": "room"}
 _ONLY_WITH_KEEP = Text(
     QT_TRANSLATE_NOOP(
-        "core", "--move-to, --provider, --room, --no-room and --cancel-other go with --keep."
+        "core", "--move-to, --provider, --room, --no-room and --cancel-others go with --keep."
     )
 )
 _MOVE_OR_CANCEL = Text(
     QT_TRANSLATE_NOOP(
         "core",
         "With --keep, say what becomes of the other booking: --move-to (and/or --provider, "
-        "--room, --no-room), or --cancel-other.",
+        "--room, --no-room), or --cancel-others.",
     )
 )
 _REASON = Text(QT_TRANSLATE_NOOP("core", "Say why with --reason."))
@@ -252,14 +258,4 @@ _FIELD_FORM = Text(
     QT_TRANSLATE_NOOP("core", "Write --field as NAME=ours or NAME=theirs, e.g. --field phone=ours.")
 )
 _TWICE = QT_TRANSLATE_NOOP("core", "--field names {name} twice; name each field once.")
-_REASON_ONLY = Text(QT_TRANSLATE_NOOP("core", "--reason goes with --keep-both or --cancel-other."))
-_SHORT = Text(QT_TRANSLATE_NOOP("core", "Give at least 6 characters of the conflict's id."))
-_NO_SUCH = Text(
-    QT_TRANSLATE_NOOP(
-        "core",
-        "No conflict has that id on this PC; `receptionist conflicts list --all` lists them.",
-    )
-)
-_AMBIGUOUS = Text(
-    QT_TRANSLATE_NOOP("core", "More than one conflict starts with that; give more of its id.")
-)
+_REASON_ONLY = Text(QT_TRANSLATE_NOOP("core", "--reason goes with --keep-both or --cancel-others."))

@@ -8,7 +8,9 @@ A double booking (kind ``overlap``) is settled by:
 - ``move``: keep one booking (``keep``) and move the other to another time, provider or
   room, through the booking rules (``schedule.booking.reschedule``: the new place must
   be free, or overridden by someone who may);
-- ``cancel``: keep one and cancel the others, saying why;
+- ``cancel``: keep one (``keep``) and cancel every other, saying why: the one step
+  out of any double booking, of two bookings or more. Each cancelled booking keeps
+  the reason, as any cancellation does, and is audited as one;
 - ``keep_both``: accept the double booking: the booking the endpoint refused is saved
   with an override and its reason (managers and administrators only, as any override);
 - ``call``: the patient is being called: noted, and the conflict **stays open** (a call
@@ -45,6 +47,7 @@ from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.journal import audit, changefeed, records
 from receptionist.models import Appointment, Patient, SyncConflict
+from receptionist.ops import lookup
 from receptionist.ops.conflictwords import (
     CALLED,
     ConflictView,
@@ -78,7 +81,8 @@ WRITE: dict[str, str] = {  # the permission to settle an edit conflict of each k
 
 @dataclass(frozen=True)
 class Resolution:
-    """What a person chose. ``keep`` and ``choose`` name a side ("A", "B", ...)."""
+    """What a person chose. ``keep`` and ``choose`` name a side ("A", "B", ...);
+    ``keep`` may name it by its appointment's id too (or the id's first characters)."""
 
     action: Action
     keep: str = ""
@@ -274,16 +278,25 @@ def _named(found: ConflictView, name: str, option: str, device_id: str) -> Side:
     return mine[0] if wanted == "ours" else others[0]
 
 
-def _side(found: ConflictView, label: str, option: str) -> Side:
-    wanted = label.strip().upper()
+def _side(found: ConflictView, name: str, option: str) -> Side:
+    """The side ``name`` names: its label ("A", "B", ...), or for a double booking its
+    appointment's id (or the id's first 6 characters or more, one side's only)."""
+    wanted = name.strip()
     for side in found.sides:
-        if side.label == wanted:
+        if side.label == wanted.upper():
             return side
+    if found.kind == "overlap" and len(wanted) >= lookup.SHORTEST:
+        booked = [s for s in found.sides if s.row_id.lower().startswith(wanted.lower())]
+        if len(booked) == 1:
+            return booked[0]
+    labels = ", ".join(s.label for s in found.sides)
+    if found.kind == "overlap":
+        raise ValidationError(option, Text(_BOOKINGS, labels=labels))
     raise ValidationError(
         option,
         Text(
             QT_TRANSLATE_NOOP("core", "This conflict has sides {labels}; name one of them."),
-            labels=", ".join(s.label for s in found.sides),
+            labels=labels,
         ),
     )
 
@@ -295,6 +308,11 @@ def _conflict(s: Session, conflict_id: str) -> SyncConflict:
     return row
 
 
+_BOOKINGS = QT_TRANSLATE_NOOP(
+    "core",
+    "This conflict has sides {labels}; name one of them, or its appointment's id (at "
+    "least its first 6 characters).",
+)
 _CANNOT_SEE = Text(QT_TRANSLATE_NOOP("core", "Your role cannot see patients' appointments."))
 _CANNOT = Text(QT_TRANSLATE_NOOP("core", "Your role cannot settle this conflict; ask a manager."))
 _NO_SUCH = Text(

@@ -1,5 +1,5 @@
-"""Finding what a person typed: a patient by number or id, an appointment by id or
-its first characters, a provider, service or room by id or name.
+"""Finding what a person typed: a patient by number or id, an appointment or a sync
+conflict by id or its first characters, a provider, service or room by id or name.
 
 Front ends that take text (the CLI, later an import) turn it into ids here, then call
 the operation with the ids; the app already holds ids and never needs this. Each
@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from receptionist.errors import Ambiguous, NotFound, ValidationError
 from receptionist.freetext import is_utf8
-from receptionist.models import Appointment, Patient, Provider, Room, Service
+from receptionist.models import Appointment, Patient, Provider, Room, Service, SyncConflict
 from receptionist.patients.numbering import normalise_number
 from receptionist.schedule import catalog
 from receptionist.store.storage import Database
@@ -25,6 +25,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PREFIX = re.compile(r"^[0-9a-f-]{6,36}$")
+SHORTEST = 6  # characters of an id prefix: fewer would name too many rows
 
 # How a message names what was looked for (the field is the option that named it).
 WHAT: dict[str, Text] = {
@@ -65,9 +66,7 @@ def by_id_or_prefix(session: Session, model: Any, key: str, field: str) -> Any:
                 what=what,
             ),
         )
-    rows = session.scalars(
-        select(model).where(model.id.like(key + "%"), model.deleted_at.is_(None)).limit(2)
-    ).all()
+    rows = starting(session, model, key, model.deleted_at.is_(None))
     if not rows:
         raise NotFound(
             Text(
@@ -89,6 +88,50 @@ def by_id_or_prefix(session: Session, model: Any, key: str, field: str) -> Any:
             field,
         )
     return rows[0]
+
+
+def starts_with(column: Any, key: str) -> ColumnElement[bool]:
+    """``column`` starts with ``key``, in SQL: ``%``, ``_`` (and the escape character)
+    in ``key`` match only themselves, never any text."""
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(escaped + "%", escape="\\")  # type: ignore[no-any-return]
+
+
+def starting(session: Session, model: Any, key: str, *where: Any) -> list[Any]:
+    """At most two rows of ``model`` whose id starts with ``key`` (two: not one)."""
+    query = select(model).where(starts_with(model.id, key), *where).limit(2)
+    return list(session.scalars(query).all())
+
+
+def conflict(db: Database, key: str, field: str = "id") -> str:
+    """The id of the sync conflict whose id is ``key`` or starts with it (at least 6
+    characters). The endpoint names conflicts, so any character may be in an id."""
+    key = key.strip()
+    with db.read() as s:
+        if s.get(SyncConflict, key) is not None:
+            return key
+        if len(key) < SHORTEST:
+            raise ValidationError(field, _SHORT_CONFLICT)
+        rows = starting(s, SyncConflict, key)
+    if len(rows) > 1:
+        raise Ambiguous(_AMBIGUOUS_CONFLICT, field)
+    if not rows:
+        raise NotFound(_NO_CONFLICT, field)
+    return str(rows[0].id)
+
+
+_SHORT_CONFLICT = Text(
+    QT_TRANSLATE_NOOP("core", "Give at least 6 characters of the conflict's id.")
+)
+_NO_CONFLICT = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "No conflict has that id on this PC; `receptionist conflicts list --all` lists them.",
+    )
+)
+_AMBIGUOUS_CONFLICT = Text(
+    QT_TRANSLATE_NOOP("core", "More than one conflict starts with that; give more of its id.")
+)
 
 
 def patient_row(session: Session, key: str, field: str = "patient") -> Patient:

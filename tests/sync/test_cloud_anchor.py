@@ -5,6 +5,7 @@ a restore from a backup is accepted by an administrator, and the break stays on 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,14 @@ def test_a_consistent_rewrite_is_caught_at_the_next_sync(
     assert said(capsys)["audit_problem"] == problem, "every round says it again"
     assert main(["--json", "cloud", "anchor"]) == 1
     assert said(capsys)["ok"] is False
+    # The warning says what to do, naming a command that exists and clears it.
+    assert "restored from a backup" in problem and "`receptionist audit verify`" in problem
+    command = re.findall(r"`receptionist (cloud anchor[^`]*)`", problem)
+    assert command == ["cloud anchor --accept"]
+    assert main(["--json", *command[0].split()]) == 0
+    assert said(capsys)["accepted"] is True
+    assert main(["--json", "sync"]) == 0
+    assert said(capsys)["audit_problem"] is None
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

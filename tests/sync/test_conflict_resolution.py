@@ -111,3 +111,44 @@ def test_a_conflict_the_endpoint_no_longer_holds_does_not_stop_the_rounds(
         client.resolve("0b0e2c1c-0000-4000-8000-000000000000", "moved")  # nothing to close
         with pytest.raises(Refused):
             client.resolve("0b0e2c1c-0000-4000-8000-000000000000", "Moved!")  # not a code
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_keeping_one_booking_by_its_id_cancels_the_other_and_closes_it_on_both(
+    joined: tuple[Pc, Pc],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`conflicts resolve ID --keep APPOINTMENT --cancel-others --reason ...`: one step
+    out of a double booking, named by the booking to keep."""
+    a, b = joined
+    _book_offline(a, b)
+    settle(a, b)
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", "a long enough passphrase")
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "b"), "--json", "conflicts", "list"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    ayse = next(s for s in listed["sides"] if s["patient"] == "Ayşe Yılmaz")
+    omar = next(s for s in listed["sides"] if s["patient"] == "Omar Haddad")
+    assert main(["--data-dir", str(tmp_path / "b"), "conflicts", "list"]) == 0
+    text = capsys.readouterr().out  # each booking with its time and the id --keep takes
+    assert "Omar Haddad, 2026-12-08 10:00 on FRONT-2" in text
+    assert f"[appointment {omar['row_id'][:8]}]" in text
+    resolve = ["conflicts", "resolve", listed["id"][:8], "--keep", omar["row_id"][:8],
+               "--cancel-others", "--reason", "Ayşe rebooked by phone"]  # fmt: skip
+    assert main(["--data-dir", str(tmp_path / "b"), "--json", *resolve]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert (done["state"], done["resolution"], done["sent"]) == ("resolved", "cancelled", False)
+    settle(a, b)
+    for pc in (a, b):
+        assert conflicts.listing(pc.db, admin(pc.ctx.clock)) == []
+        [closed] = conflicts.listing(pc.db, admin(pc.ctx.clock), "all")
+        assert closed.resolution == "cancelled" and not closed.sending
+        with pc.db.read() as s:
+            cancelled = s.get(Appointment, ayse["row_id"])
+            assert cancelled is not None and cancelled.status == "cancelled"
+            assert cancelled.cancellation_reason == "Ayşe rebooked by phone"
+            kept = s.get(Appointment, omar["row_id"])
+            assert kept is not None and kept.status == "booked" and kept.start_utc == TUE_10
+    assert replica_of(a.db) == replica_of(b.db)

@@ -22,7 +22,7 @@ from receptionist.ops.conflictwords import ConflictView, Side
 from receptionist.store.vault import Created
 from receptionist.texts import Text
 from ui.cancel import CancelDialog
-from ui.conflicts.dialogs import CallDialog, MoveDialog, ReasonDialog
+from ui.conflicts.dialogs import CallDialog, CancelOthersDialog, MoveDialog, ReasonDialog
 from ui.mainwindow import MainWindow
 from ui.patients import Patients
 from ui.progress import ProgressDialog
@@ -134,6 +134,9 @@ OPENERS: dict[str, Opener] = {
     "MoveDialog": lambda _q, w, _i: MoveDialog(w.desk, _side("A"), _side("B"), w),
     "ReasonDialog": lambda _q, w, _i: ReasonDialog(_conflict(), w),
     "CallDialog": lambda _q, w, _i: CallDialog(_conflict(), w),
+    "CancelOthersDialog": lambda _q, w, _i: CancelOthersDialog(
+        _conflict(), _side("A"), w.desk.clinic.tz, w
+    ),
     "CancelDialog": lambda _q, w, i: CancelDialog(i["a1"], "Ayşe Yılmaz", w),
     "OverrideDialog": lambda _q, w, _i: OverrideDialog(["Dr Aksoy is busy then"], w),
     "SignInDialog": lambda _q, w, _i: SignInDialog(w, "Şifa Clinic", locked=True),

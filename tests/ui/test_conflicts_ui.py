@@ -1,6 +1,8 @@
 """The Conflicts panel: a double booking pulled from the endpoint, read in plain words,
 opened from the menu or the status bar's count, and settled by moving one booking to
-a time the slot finder offers; a call is noted and leaves the conflict open."""
+a time the slot finder offers, or by keeping one and cancelling the others in one
+step; a call is noted and leaves the conflict open. Two edits are settled field by
+field, and the values picked survive the panel's rebuilds."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from receptionist.replica.seal import ClinicKey
 from receptionist.store import vault
 from ui.app import stylesheet
 from ui.conflicts import Conflicts, ConflictsPanel
-from ui.conflicts.dialogs import CallDialog, MoveDialog
+from ui.conflicts.dialogs import CallDialog, CancelOthersDialog, MoveDialog
 from ui.mainwindow import MainWindow
 
 KEY = ClinicKey(1, bytes(range(32)))
@@ -105,7 +107,9 @@ def test_the_panel_says_who_was_booked_where_and_a_move_settles_it(
     assert card is not None
     words = card.findChild(QLabel, "conflictWords")
     assert words is not None and words.text() == WORDS
-    assert set(card.buttons) == {"keepA", "keepB", "keepBoth", "call"}
+    assert set(card.buttons) == {
+        "cancelOthersA", "cancelOthersB", "keepA", "keepB", "keepBoth", "call",
+    }  # fmt: skip
     picture = shot(panel, tmp_path, "conflicts-panel")
     assert picture.stat().st_size > 0
     controller = _controller(window)
@@ -132,6 +136,48 @@ def test_the_panel_says_who_was_booked_where_and_a_move_settles_it(
         with db.read() as s:
             layla = s.get(Appointment, done.args[1].sides[0].row_id)
             assert layla is not None and layla.start_utc == slot.start
+    finally:
+        db.close()
+
+
+def test_keeping_one_booking_cancels_the_other_in_one_step(
+    qtbot: QtBot, conflicted: str, window: MainWindow, tmp_path: Path, seeded: Seeded
+) -> None:
+    panel = _open(qtbot, window)
+    card = panel.card(conflicted)
+    assert card is not None
+    sides = [card.findChild(QLabel, f"conflictSide{label}") for label in "AB"]
+    assert [s.text() if s else "" for s in sides] == [
+        "A: Layla Haddad, Tue 03 Mar 09:00, booked on FRONT-2",
+        "B: John Smith, Tue 03 Mar 09:00, booked on FRONT-1",
+    ]
+    assert card.buttons["cancelOthersB"].text() == "Keep B, cancel A…"
+    controller = _controller(window)
+    with qtbot.waitSignal(controller.asked) as asked:
+        card.buttons["cancelOthersB"].click()  # keep John's booking, cancel Layla's
+    dialog = asked.args[0]
+    assert isinstance(dialog, CancelOthersDialog)
+    kept, cancelled = (dialog.findChild(QLabel, n) for n in ("conflictKept", "conflictCancelA"))
+    assert kept is not None and kept.text() == (
+        "Keep B: John Smith, Tue 03 Mar 09:00, booked on FRONT-1"
+    )
+    assert cancelled is not None and cancelled.text() == (
+        "Cancel A: Layla Haddad, Tue 03 Mar 09:00, booked on FRONT-2"
+    )
+    assert dialog.reason.text(), "a reason is offered: one step, still recorded"
+    shot(dialog, tmp_path, "conflicts-cancel-others")
+    with qtbot.waitSignal(controller.settled, timeout=10_000) as done:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert done.args[1].resolution == "cancelled" and done.args[1].sending
+    qtbot.waitUntil(lambda: _unsent(panel, conflicted) is not None, timeout=10_000)
+    db = vault.open_clinic(seeded.root)
+    try:
+        with db.read() as s:
+            layla = s.get(Appointment, done.args[1].sides[0].row_id)
+            john = s.get(Appointment, seeded.ids["next"])
+            assert layla is not None and layla.status == "cancelled"
+            assert layla.cancellation_reason == dialog.reason.text()
+            assert john is not None and john.status == "booked"
     finally:
         db.close()
 
@@ -249,3 +295,33 @@ def test_two_edits_are_settled_field_by_field(
             )  # fmt: skip
     finally:
         db.close()
+
+
+def test_values_picked_field_by_field_survive_a_rebuild_until_the_conflict_closes(
+    qtbot: QtBot, edited: tuple[str, str], window: MainWindow, tmp_path: Path
+) -> None:
+    conflict_id, _ = edited
+    panel = _open(qtbot, window)
+    controller = _controller(window)
+    card = panel.card(conflict_id)
+    assert card is not None
+    phone_b = card.findChild(QRadioButton, "pick_phone_B")
+    assert phone_b is not None
+    phone_b.click()
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        controller.reload()  # as after any change (a pull, another window's edit)
+    rebuilt = panel.card(conflict_id)
+    assert rebuilt is not None and rebuilt is not card
+    picked = rebuilt.findChild(QRadioButton, "pick_phone_B")
+    assert picked is not None and picked.isChecked(), "the pick survives the rebuild"
+    assert rebuilt.picked() == {"phone": "B"}
+    assert not rebuilt.buttons["chooseFields"].isEnabled()
+    notes_a = rebuilt.findChild(QRadioButton, "pick_notes_A")
+    assert notes_a is not None
+    notes_a.click()
+    assert rebuilt.buttons["chooseFields"].isEnabled()
+    shot(rebuilt, tmp_path, "conflicts-fields-kept")
+    with qtbot.waitSignal(controller.settled, timeout=10_000):
+        rebuilt.buttons["chooseFields"].click()
+    qtbot.waitUntil(lambda: _unsent(panel, conflict_id) is not None, timeout=10_000)
+    assert panel.chosen == {}, "dropped once the conflict closed"

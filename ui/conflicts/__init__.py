@@ -3,12 +3,15 @@
 ``install(window)`` adds "Conflicts…" (Ctrl+Shift+K) to the Front desk menu (or a
 Sync menu), and makes the status bar's conflicts count open the panel when clicked.
 The panel lists the open conflicts in plain words (``receptionist.ops.conflicts``)
-with their actions: keep one booking and move the other (the booking dialog's slot
+with their actions: keep one booking and cancel the others (one step; says whom and
+when each is, and asks why), keep one and move the other (the booking dialog's slot
 finder offers the free times), keep both (asks why), call the patient (shows each
 patient's phone; noting the call leaves the conflict open), and for two edits keep
-one side's values. It reloads when appointments or patients change (a pull applies
-them) and when the status bar's count of open conflicts changes (the sync loop
-feeds it); the settled conflict reaches the endpoint with the next sync round.
+one side's values, or pick a side field by field (the picks outlive the panel's
+reloads until applied or the conflict closes). It reloads when appointments or
+patients change (a pull applies them) and when the status bar's count of open
+conflicts changes (the sync loop feeds it); the settled conflict reaches the endpoint
+with the next sync round.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from ..actions import menu_holding, window_action
 from ..events import Refresh
 from ..syncstate import SyncSnapshot
 from ..tasks import DbOp
-from .dialogs import CallDialog, MoveDialog, ReasonDialog
+from .dialogs import CallDialog, CancelOthersDialog, MoveDialog, ReasonDialog
 from .panel import ConflictCard, ConflictsPanel
 
 if TYPE_CHECKING:
@@ -71,8 +74,9 @@ class Conflicts(QObject):
 
     def _panel(self) -> ConflictsPanel:
         if self.panel is None:
-            self.panel = ConflictsPanel(self.window)
+            self.panel = ConflictsPanel(self.window, self.desk.clinic.tz)
             self.panel.moveRequested.connect(self.ask_move)
+            self.panel.cancelOthersRequested.connect(self.ask_cancel_others)
             self.panel.keepBothRequested.connect(self.ask_keep_both)
             self.panel.callRequested.connect(self.ask_call)
             self.panel.chooseRequested.connect(self.choose)
@@ -112,6 +116,16 @@ class Conflicts(QObject):
         dialog.moveChosen.connect(chosen)
         self._open(dialog)
 
+    def ask_cancel_others(self, conflict: ConflictView, kept: Side) -> None:
+        """Keep ``kept``, cancel every other booking of the clash (one core operation)."""
+        dialog = CancelOthersDialog(conflict, kept, self.desk.clinic.tz, self._panel())
+        dialog.reasonGiven.connect(
+            lambda reason: self._resolve(
+                conflict.id, Resolution("cancel", keep=kept.label, reason=reason), dialog
+            )
+        )
+        self._open(dialog)
+
     def ask_keep_both(self, conflict: ConflictView) -> None:
         dialog = ReasonDialog(conflict, self._panel())
         dialog.reasonGiven.connect(
@@ -141,7 +155,10 @@ class Conflicts(QObject):
         self.asked.emit(dialog)
 
     def _resolve(
-        self, conflict_id: str, res: Resolution, dialog: MoveDialog | ReasonDialog | None
+        self,
+        conflict_id: str,
+        res: Resolution,
+        dialog: MoveDialog | ReasonDialog | CancelOthersDialog | None,
     ) -> None:
         ctx = self.desk.ctx()
         op = DbOp(self.desk.tasks, lambda db: conflicts.resolve(db, ctx, conflict_id, res), self)

@@ -1,7 +1,10 @@
 """What a resolution asks before it is done: where the other booking goes (the booking
-dialog's slot finder), why both are kept, and the patient's phone for a call."""
+dialog's slot finder), why the others are cancelled or both kept, and the patient's
+phone for a call."""
 
 from __future__ import annotations
+
+from datetime import tzinfo
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -18,7 +21,9 @@ from receptionist.ops.conflicts import ConflictView, Side
 from receptionist.patients.phones import display_phone
 
 from ..booking.freetimes import FreeTimes
+from ..coretext import translated
 from ..desk import Desk
+from .panel import side_when
 
 
 class _Asking(QDialog):
@@ -105,6 +110,69 @@ class ReasonDialog(_Asking):
         self.reasonGiven.emit(text)
 
 
+class CancelOthersDialog(_Asking):
+    """Keep one booking, cancel every other: who and when each one is, and why (said
+    for the person, changeable; each cancelled booking keeps it)."""
+
+    reasonGiven = Signal(str)
+
+    def __init__(
+        self, conflict: ConflictView, kept: Side, tz: tzinfo, parent: QWidget | None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Keep one booking, cancel the others"))
+        self.setObjectName("conflictCancelDialog")
+        self.setMinimumWidth(460)
+        others = [side for side in conflict.sides if side.label != kept.label]
+        self._line(
+            "conflictKept", self.tr("Keep {0}: {1}").format(kept.label, _who(self, kept, tz))
+        )
+        for side in others:
+            self._line(
+                f"conflictCancel{side.label}",
+                self.tr("Cancel {0}: {1}").format(side.label, _who(self, side, tz)),
+            )
+        self.layout_.addWidget(QLabel(self.tr("Why (kept with each cancelled booking):"), self))
+        self.reason = QLineEdit(self.tr("Booked twice while offline; the other booking was kept."))
+        self.reason.setParent(self)
+        self.reason.setObjectName("conflictCancelReason")
+        self.reason.setAccessibleName(self.tr("Why the other bookings are cancelled"))
+        self.layout_.addWidget(self.reason)
+        self.finish_layout()
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(
+            self.tr("Cancel {0}").format(others[0].label)
+            if len(others) == 1
+            else self.tr("Cancel the others")
+        )
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setText(self.tr("Go back"))  # "Cancel" here would read as the action
+        self.buttons.accepted.connect(self._given)
+
+    def _line(self, name: str, text: str) -> None:
+        line = QLabel(text, self)
+        line.setObjectName(name)
+        line.setWordWrap(True)
+        self.layout_.addWidget(line)
+
+    def _given(self) -> None:
+        text = self.reason.text().strip()
+        if not text:
+            self.show_error(self.tr("Say why the other bookings are cancelled."))
+            return
+        self.reasonGiven.emit(text)
+
+
+def _who(widget: QWidget, side: Side, tz: tzinfo) -> str:
+    """A side's patient, time and PC: "Ayşe Yılmaz, Tue 03 Mar 10:00, booked on FRONT-1"."""
+    who = printable(side.patient, lines=False) or widget.tr("a patient not on this PC")
+    device = printable(translated(side.device), lines=False)
+    when = side_when(side, tz)
+    if not when:
+        return widget.tr("{0}, booked on {1}").format(who, device)
+    return widget.tr("{0}, {1}, booked on {2}").format(who, when, device)
+
+
 class CallDialog(_Asking):
     """Call the patient: each side's patient and phone; OK notes the call (the conflict
     stays open until someone moves, cancels or keeps both)."""
@@ -124,4 +192,4 @@ class CallDialog(_Asking):
         self.buttons.accepted.connect(self.accept)
 
 
-__all__ = ["CallDialog", "MoveDialog", "ReasonDialog"]
+__all__ = ["CallDialog", "CancelOthersDialog", "MoveDialog", "ReasonDialog"]

@@ -1,12 +1,15 @@
 """The Conflicts panel: each conflict in plain words, its sides, and what can be done.
 
 It only shows and asks: the buttons emit what was asked for, and the controller
-(``ui/conflicts/__init__.py``) does it on the worker.
+(``ui/conflicts/__init__.py``) does it on the worker. The values picked field by field
+for two edits, not yet applied, outlive the panel's rebuilds (a pull, another change):
+the panel keeps them by conflict and field until the conflict closes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, tzinfo
 from functools import partial
 
 from PySide6.QtCore import Signal
@@ -27,8 +30,16 @@ from PySide6.QtWidgets import (
 from receptionist.freetext import printable
 from receptionist.ops.conflicts import ConflictView, Side
 from receptionist.ops.conflictwords import FieldChoice
+from receptionist.texts import When
 
-from ..coretext import translated
+from ..coretext import translated, when_text
+
+
+def side_when(side: Side, tz: tzinfo) -> str:
+    """When a side's booking starts, in the clinic's time zone ("Tue 03 Mar 09:00")."""
+    if side.start_utc is None:
+        return ""
+    return when_text(When(side.start_utc.astimezone(tz), "day_time"))
 
 
 class ConflictCard(QFrame):
@@ -36,10 +47,10 @@ class ConflictCard(QFrame):
 
     def __init__(self, conflict: ConflictView, panel: ConflictsPanel, parent: QWidget) -> None:
         super().__init__(parent)
-        self.conflict = conflict
+        self.conflict, self.panel = conflict, panel
         self.setObjectName("conflictCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        layout = QVBoxLayout(self)
+        self.box = layout = QVBoxLayout(self)
         words = QLabel(translated(conflict.words), self)
         words.setObjectName("conflictWords")
         words.setWordWrap(True)
@@ -60,7 +71,9 @@ class ConflictCard(QFrame):
             sending.setWordWrap(True)
             layout.addWidget(sending)
         for side in conflict.sides:
-            layout.addWidget(QLabel(self._side_text(side), self))
+            line = QLabel(self._side_text(side), self)
+            line.setObjectName(f"conflictSide{side.label}")
+            layout.addWidget(line)
         self.picks: dict[str, QButtonGroup] = {}  # field -> its sides' values, to pick one
         for choice in conflict.fields:
             line = QLabel(translated(choice.words), self)
@@ -99,10 +112,17 @@ class ConflictCard(QFrame):
             button.setProperty("side", side.label)
             group.addButton(button)
             line.addWidget(button)
+            if self.panel.chosen.get((self.conflict.id, choice.field)) == side.label:
+                button.setChecked(True)  # picked before the panel was rebuilt
         line.addStretch(1)
-        group.buttonToggled.connect(lambda *_: self._update_picked())
+        group.buttonToggled.connect(partial(self._toggled, choice.field))
         self.picks[choice.field] = group
         return line
+
+    def _toggled(self, name: str, button: QRadioButton, checked: bool) -> None:
+        if checked:
+            self.panel.chosen[(self.conflict.id, name)] = str(button.property("side"))
+        self._update_picked()
 
     def picked(self) -> dict[str, str]:
         """Each field's picked side (label), for the fields picked so far."""
@@ -123,10 +143,27 @@ class ConflictCard(QFrame):
         device = printable(translated(side.device), lines=False)
         if self.conflict.kind != "overlap":
             return self.tr("{0}: changed on {1}").format(side.label, device)
-        return self.tr("{0}: {1}, booked on {2}").format(side.label, who, device)
+        when = side_when(side, self.panel.tz)
+        if not when:
+            return self.tr("{0}: {1}, booked on {2}").format(side.label, who, device)
+        return self.tr("{0}: {1}, {2}, booked on {3}").format(side.label, who, when, device)
 
     def _booking_buttons(self, row: QHBoxLayout, panel: ConflictsPanel) -> None:
         conflict = self.conflict
+        keeping = QHBoxLayout()  # keep one, cancel the others: one button per side
+        self.box.addLayout(keeping)
+        for kept in conflict.sides:
+            others = [s.label for s in conflict.sides if s.label != kept.label]
+            text = (
+                self.tr("Keep {0}, cancel {1}…").format(kept.label, others[0])
+                if len(others) == 1
+                else self.tr("Keep {0}, cancel the others…").format(kept.label)
+            )
+            self._button(
+                keeping, f"cancelOthers{kept.label}", text,
+                partial(panel.cancelOthersRequested.emit, conflict, kept),
+            )  # fmt: skip
+        keeping.addStretch(1)
         if len(conflict.sides) == 2:
             for kept, other in (conflict.sides, conflict.sides[::-1]):
                 self._button(
@@ -153,14 +190,19 @@ class ConflictsPanel(QDialog):
     """The open conflicts, newest first."""
 
     moveRequested = Signal(object, object, object)  # ConflictView, kept Side, moved Side
+    cancelOthersRequested = Signal(object, object)  # ConflictView, the Side kept
     keepBothRequested = Signal(object)  # ConflictView
     callRequested = Signal(object)  # ConflictView
     chooseRequested = Signal(object, object)  # ConflictView, Side
     fieldsChosen = Signal(object, object)  # ConflictView, {field: side label}
     refreshRequested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, tz: tzinfo = UTC) -> None:
         super().__init__(parent)
+        self.tz = tz  # the clinic's: the times each side is booked at
+        # Values picked field by field and not yet applied, kept across rebuilds:
+        # (conflict id, field) -> the side's label. Dropped once the conflict closes.
+        self.chosen: dict[tuple[str, str], str] = {}
         self.setObjectName("conflictsPanel")
         self.setWindowTitle(self.tr("Conflicts"))
         self.setModal(False)
@@ -194,6 +236,8 @@ class ConflictsPanel(QDialog):
         self.resize(720, 420)
 
     def show_conflicts(self, found: list[ConflictView]) -> None:
+        still_open = {c.id for c in found if c.open}
+        self.chosen = {key: side for key, side in self.chosen.items() if key[0] in still_open}
         for card in self.cards:
             card.setParent(None)
             card.deleteLater()
