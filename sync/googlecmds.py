@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import redirect_stdout
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +193,8 @@ def cmd_connect(app: App) -> int:
     else:
         service.read_file(Path(a.client_secrets), "client-secrets")
         with redirect_stdout(sys.stderr):  # the sign-in address, never in --json output
-            info = on_google_thread(lambda: browser_flow(Path(a.client_secrets)))
+            info = browser_flow(Path(a.client_secrets))  # not on the Google thread: no httplib2
+    info = on_google_thread(partial(google_account.named, info))  # the account's address
     with app.database() as db:
         account.connect(db, app.ctx(db), info)
     app.emit(

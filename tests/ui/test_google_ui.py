@@ -6,6 +6,7 @@ its warning, the station; every Google call on the one Google thread."""
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import threading
 import urllib.request
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +34,7 @@ from receptionist.settings import clinicstore
 from receptionist.settings.google import SHARED
 from receptionist.store.storage import Database
 from sync.google import round as google_round
-from sync.google import service
+from sync.google import service, worker
 from sync.google.worker import on_google_thread
 from ui.desk import Desk
 from ui.googlestatus import words
@@ -391,12 +393,7 @@ def test_connect_in_the_browser_off_the_gui_thread(
 ) -> None:
     """The desktop flow runs on the Google thread while the window stays live; a
     browser that agrees at once follows the consent page to 127.0.0.1."""
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the loopback server is http
-    secrets = tmp_path / "client_secret.json"
-    client = {"client_id": "desk", "client_secret": "desk-secret",
-              "auth_uri": f"{google.base}/auth", "token_uri": google.token_uri,
-              "redirect_uris": ["http://localhost"]}  # fmt: skip
-    secrets.write_text(json.dumps({"installed": client}), "utf-8")
+    secrets = client_file(google, tmp_path, monkeypatch)
     page.choose_file = lambda _p, _c: str(secrets)
     opened: list[str] = []
 
@@ -411,11 +408,59 @@ def test_connect_in_the_browser_off_the_gui_thread(
     with qtbot.waitSignal(page.loaded, timeout=WAIT):
         page.connect_button.click()
         assert not page.connect_button.isEnabled()  # busy while the browser is out
-    assert opened and opened[0].startswith("google")
+    assert opened == ["google-sign-in"]  # its own thread: the Google thread stays free
     assert page.account.text() == f"Connected: {ACCOUNT}"
     kept = json.loads(account.kept(db_of(desk)) or "{}")
     assert kept["refresh_token"] == "refresh-granted-1" and kept["client_id"] == "desk"
     assert google.authorized[0]["prompt"] == "consent"
+
+
+def client_file(google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The clinic's OAuth client file (a desktop app) naming the loopback server."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the loopback server is http
+    secrets = tmp_path / "client_secret.json"
+    client = {"client_id": "desk", "client_secret": "desk-secret",
+              "auth_uri": f"{google.base}/auth", "token_uri": google.token_uri,
+              "redirect_uris": ["http://localhost"]}  # fmt: skip
+    secrets.write_text(json.dumps({"installed": client}), "utf-8")
+    return secrets
+
+
+def test_a_browser_sign_in_holds_no_round_and_can_be_cancelled(
+    qtbot: QtBot,
+    desk: Desk,
+    page: GooglePage,
+    google: FakeGoogle,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the browser is out, Google jobs still run on the Google thread; Cancel
+    shuts the redirect server at once and connects nothing."""
+    secrets = client_file(google, tmp_path, monkeypatch)
+    page.choose_file = lambda _p, _c: str(secrets)
+    opened: list[str] = []
+
+    class Browser(webbrowser.BaseBrowser):  # the person never answers
+        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+            opened.append(url)
+            return True
+
+    monkeypatch.setattr(webbrowser, "get", lambda _using=None: Browser())
+    assert page.cancel_button.isHidden()
+    page.connect_button.click()
+    qtbot.waitUntil(lambda: bool(opened), timeout=WAIT)
+    assert not page.cancel_button.isHidden() and not page.connect_button.isEnabled()
+    assert worker.submit(lambda: "a round").result(timeout=WAIT / 1000) == "a round"
+    redirect = parse_qs(urlsplit(opened[0]).query)["redirect_uri"][0]
+    port = urlsplit(redirect).port
+    assert port
+    with qtbot.waitSignal(page.signInEnded, timeout=WAIT):
+        page.cancel_button.click()
+    assert "cancelled" in page.note.text() and page.cancel_button.isHidden()
+    assert page.connect_button.isEnabled()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    assert account.kept(db_of(desk)) is None and google.granted == []
 
 
 def test_the_fields_last_sync_is_on_the_clinics_clock() -> None:

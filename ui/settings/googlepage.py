@@ -45,7 +45,9 @@ from PySide6.QtWidgets import (
 from receptionist.google.calendars import Mapping
 from receptionist.google.shared import Shared
 from receptionist.google.status import GoogleStatus
+from sync.google import worker
 from sync.google.account import CalendarChoice
+from sync.google.connect import Cancelled, SignIn
 
 from ..coretext import exception_text, translated
 from ..desk import Desk
@@ -88,6 +90,7 @@ class GooglePage(QScrollArea):
     loaded = Signal()
     calendarsRead = Signal()
     failed = Signal(str)  # what the note says
+    signInEnded = Signal()  # the browser sign-in ended: signed in, failed or cancelled
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +104,7 @@ class GooglePage(QScrollArea):
         self.confirm_unmap: Confirm = ask
         self.confirm_swap: Confirm = ask
         self.page_data: data.PageData | None = None
+        self.signing: SignIn | None = None  # the browser sign-in under way
         self.may_connect = desk.actor.may("keys.manage")
         self.may_configure = desk.actor.may("clinic.configure")
         inner = QWidget(self)
@@ -139,6 +143,9 @@ class GooglePage(QScrollArea):
             box, "googleConnectFile", self.tr("Connect with an &authorized-user file…")
         )
         self.disconnect_button = self._button(box, "googleDisconnect", self.tr("&Disconnect"))
+        self.cancel_button = self._button(box, "googleCancelSignIn", self.tr("&Cancel sign-in"))
+        self.cancel_button.hide()  # shown while the browser sign-in waits
+        self.cancel_button.clicked.connect(self.cancel_sign_in)
         self.connect_button.clicked.connect(self.connect_in_browser)
         self.file_button.clicked.connect(self.connect_from_file)
         self.disconnect_button.clicked.connect(self.disconnect_account)
@@ -150,6 +157,7 @@ class GooglePage(QScrollArea):
         row.addStretch(1)
         second = QHBoxLayout()
         second.addWidget(self.disconnect_button)
+        second.addWidget(self.cancel_button)
         second.addStretch(1)
         layout = QVBoxLayout(box)
         layout.addWidget(self.account)
@@ -342,9 +350,37 @@ class GooglePage(QScrollArea):
     # --- connecting --------------------------------------------------------------------
     def connect_in_browser(self) -> None:
         path = self.choose_file(self, self.tr("The clinic's OAuth client file (desktop app)"))
-        if path:
-            self._say(self.tr("A browser window opens: sign in to Google there and allow access."))
-            self._on_google(lambda: data.sign_in(Path(path)), self._store)
+        if not path:
+            return
+        self._say(self.tr("A browser window opens: sign in to Google there and allow access."))
+        signing = self.signing = SignIn()
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
+        self._enable(busy=True)
+        on_google(self.desk.tasks, lambda: data.sign_in(signing, Path(path)), self._signed_in,
+                  self._not_signed_in, self, run_on=worker.apart)  # fmt: skip
+
+    def cancel_sign_in(self) -> None:
+        """Stop waiting for the browser: its redirect server shuts; nothing connects."""
+        if self.signing is not None:
+            self.signing.cancel()
+            self.cancel_button.setEnabled(False)
+
+    def _signed_in(self, info: dict[str, str]) -> None:
+        self.signing = None
+        self.cancel_button.hide()
+        self.signInEnded.emit()
+        self._on_google(lambda: data.named(info), self._store)
+
+    def _not_signed_in(self, exc: BaseException) -> None:
+        self.signing = None
+        self.cancel_button.hide()
+        if isinstance(exc, Cancelled):
+            self._say(self.tr("Sign-in cancelled; nothing was connected."))
+            self._enable(busy=False)
+        else:
+            self._failed(exc)
+        self.signInEnded.emit()
 
     def connect_from_file(self) -> None:
         path = self.choose_file(self, self.tr("An authorized-user JSON file"))
