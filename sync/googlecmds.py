@@ -196,12 +196,22 @@ def cmd_connect(app: App) -> int:
             info = browser_flow(Path(a.client_secrets))  # not on the Google thread: no httplib2
     info = on_google_thread(partial(google_account.named, info))  # the account's address
     with app.database() as db:
-        account.connect(db, app.ctx(db), info)
-    app.emit(
-        {"connected": True},
-        "Google account connected; its authorisation is kept "
-        "encrypted. Map each provider next: receptionist google map PROVIDER CALENDAR_ID",
+        done = account.connect(db, app.ctx(db), info)
+    data: dict[str, Any] = {"connected": True, "account": done.account or None}
+    said = (
+        f"Google account {done.account or ''} connected; its authorisation is kept "
+        "encrypted. Map each provider next: receptionist google map PROVIDER CALENDAR_ID"
     )
+    if done.switched:
+        data |= {"previous_account": done.previous, "unmapped": done.unmapped}
+        said = (
+            f"Google account {done.account} connected, a different account than "
+            f"{done.previous}: the mapping of {done.unmapped} providers to {done.previous}'s "
+            "calendars was let go, with what this PC knew of their events; the appointments "
+            "here are untouched. Map each provider again: receptionist google map PROVIDER "
+            "CALENDAR_ID"
+        )
+    app.emit(data, said)
     return 0
 
 

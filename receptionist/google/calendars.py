@@ -150,6 +150,21 @@ def unmap(db: Database, ctx: Ctx, provider_key: str) -> Unmapped:
     return Unmapped(provider.id, provider.name, calendar_id, links, blocks)
 
 
+def forget_all(s: Session, ctx: Ctx) -> int:
+    """Another account connected: every provider's mapping goes (its calendars are
+    the old account's), with the blocked time read from them and the event map (what
+    this PC knew of the events). Appointments are not touched; mapping a provider
+    again pushes its appointments afresh. How many providers were mapped."""
+    rows = list(s.scalars(select(GoogleCalendar)))
+    for row in rows:
+        release_blocks(s, ctx, row.calendar_id)
+        s.delete(row)
+        audit.record(s, ctx, "google_unmap", "provider", row.provider_id)
+    s.execute(delete(GoogleLink))
+    s.flush()
+    return len(rows)
+
+
 def _drop_links(s: Session, provider_id: str) -> int:
     """Forget the provider's appointments' events; how many of them are in Google."""
     mine = GoogleLink.appointment_id.in_(

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import keyring
 import pytest
-from fakegoogle import FakeGoogle
+from fakegoogle import ACCOUNT, FakeGoogle
 from keyring.backends.null import Keyring as NoKeychain
 from templates import MemoryKeyring
 from test_google_cli import clinic, run  # noqa: F401  (the CLI clinic fixture)
@@ -137,7 +137,7 @@ def test_connect_in_the_browser_keeps_the_tokens_encrypted(
     monkeypatch.setattr(webbrowser, "get", lambda _using=None: ClickingBrowser())
     assert main(["--json", "google", "connect", "--client-secrets", str(secrets)]) == 0
     said = capsys.readouterr()
-    assert json.loads(said.out) == {"connected": True}
+    assert json.loads(said.out) == {"connected": True, "account": ACCOUNT}
     assert "http://127.0.0.1" in said.err or f"{google.base}/auth" in said.err  # the address
     shown = run(capsys, "google", "status")
     assert shown["connected"] is True

@@ -142,6 +142,24 @@ def test_connect_read_the_calendars_and_map_a_provider(
     assert google_status.status(db_of(desk)).calendars == mapped  # the mapping is kept
 
 
+def test_another_account_connected_says_the_mapping_was_let_go(
+    qtbot: QtBot, desk: Desk, page: GooglePage, google: FakeGoogle
+) -> None:
+    connect(qtbot, page)
+    assert page.note.text() == "Google account connected."
+    calendars.map_provider(db_of(desk), desk.ctx(), "Ayşe", "primary")
+    other = "other.clinic@example.com"
+    google.calendars = {other: {"id": other, "summary": other, "primary": True,
+                                "accessRole": "owner"}}  # fmt: skip
+    connect(qtbot, page)
+    said = page.note.text()
+    assert f"Connected {other}, a different account than {ACCOUNT}" in said
+    assert "appointments here are untouched" in said
+    assert google_status.status(db_of(desk)).calendars == []
+    assert page.calendars.calendar_at(0) == ""  # shown as not sent to Google
+    assert page.account.text() == f"Connected: {other}"
+
+
 def test_make_a_calendar_for_the_selected_provider(
     qtbot: QtBot, desk: Desk, page: GooglePage, google: FakeGoogle
 ) -> None:

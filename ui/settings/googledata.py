@@ -95,9 +95,9 @@ def new_calendar(credentials: str, provider: str, zone: str) -> str:
 # -- on the database worker -------------------------------------------------------------
 
 
-def connect(db: Database, ctx: Ctx, info: dict[str, str]) -> PageData:
-    account.connect(db, ctx, info)
-    return read(db, ctx)
+def connect(db: Database, ctx: Ctx, info: dict[str, str]) -> tuple[account.Connected, PageData]:
+    done = account.connect(db, ctx, info)
+    return done, read(db, ctx)
 
 
 def disconnect(db: Database, ctx: Ctx) -> PageData:

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.google import account
 from receptionist.google.calendars import Mapping
 from receptionist.google.shared import Shared
 from receptionist.google.status import GoogleStatus
@@ -389,7 +390,25 @@ class GooglePage(QScrollArea):
 
     def _store(self, info: dict[str, str]) -> None:
         ctx = self.desk.ctx()
-        self._db(lambda db: data.connect(db, ctx, info), self.tr("Google account connected."))
+
+        def done(found: tuple[account.Connected, data.PageData]) -> None:
+            connected, shown = found
+            self.show_data(shown)
+            self._say(self._connected_text(connected))
+
+        op = DbOp(self.desk.tasks, lambda db: data.connect(db, ctx, info), self)
+        op.success(done).failure(self._failed).run()
+
+    def _connected_text(self, done: account.Connected) -> str:
+        if not done.switched:
+            return self.tr("Google account connected.")
+        text = self.tr(
+            "Connected {0}, a different account than {1}: the providers' calendars were "
+            "{1}'s, so their mapping was let go ({2} providers), with what this PC knew of "
+            "their events. The appointments here are untouched; map each provider to a "
+            "calendar of {0} and they are sent there."
+        )
+        return text.format(done.account, done.previous, done.unmapped)
 
     def disconnect_account(self) -> None:
         ctx = self.desk.ctx()
