@@ -10,6 +10,7 @@ reconnecting): nothing is lost, what waits goes at the next round.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from contextlib import redirect_stdout
 from functools import partial
@@ -23,6 +24,7 @@ from receptionist.google import account, calendars, decisions
 from receptionist.google import status as google_status
 from receptionist.google.shared import Shared
 from receptionist.ops import settings as settings_ops
+from receptionist.safelog import describe
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -33,6 +35,7 @@ from .google.calls import Failed, Stop
 from .google.connect import browser_flow
 from .google.worker import on_google_thread
 
+log = logging.getLogger(__name__)
 NOT_FINISHED = {
     "needs_reconnect": QT_TRANSLATE_NOOP(
         "core",
@@ -66,6 +69,48 @@ class RoundStopped(ReceptionistError):
     """A round could not finish: exit 4, nothing lost."""
 
     exit_code = 4
+
+
+class GoogleUnavailable(ReceptionistError):
+    """Google cannot do it now (the account refused, the quota spent, no network,
+    Google busy): exit 3, as for a locked or busy file; nothing was changed."""
+
+    exit_code = 3
+
+
+class GoogleRefused(ReceptionistError):
+    """Google refused the request itself (exit 1: not the input's fault; logged)."""
+
+
+NOT_MADE = {
+    "needs_reconnect": QT_TRANSLATE_NOOP(
+        "core",
+        "No calendar was made for {provider}: Google refused the connected account (revoked "
+        "or expired). Run `receptionist google connect` again, then this command.",
+    ),
+    "quota": QT_TRANSLATE_NOOP(
+        "core",
+        "No calendar was made for {provider}: Google's daily quota for this account is "
+        "spent. Try again tomorrow, or map a calendar the account has: receptionist google "
+        "map PROVIDER CALENDAR_ID.",
+    ),
+    "offline": QT_TRANSLATE_NOOP(
+        "core",
+        "No calendar was made for {provider}: Google cannot be reached. Check the network "
+        "and run this command again.",
+    ),
+    "busy": QT_TRANSLATE_NOOP(
+        "core",
+        "No calendar was made for {provider}: Google was busy ({detail}) and still is after "
+        "retries. Run this command again later.",
+    ),
+    "refused": QT_TRANSLATE_NOOP(
+        "core",
+        "No calendar was made for {provider}: Google refused to make it ({detail}). Check "
+        "that the connected account may create calendars, or map a calendar it has: "
+        "receptionist google map PROVIDER CALENDAR_ID.",
+    ),
+}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -261,12 +306,16 @@ def _created(db: Database, ctx: Ctx, provider_key: str) -> str:
     zone = settings_ops.clinic_info(db).timezone
     try:
         return on_google_thread(lambda: google_account.create_calendar(kept, provider, zone))
-    except (Stop, Failed) as exc:
-        raise RoundStopped(Text(NOT_FINISHED.get(_status(exc), NOT_FINISHED["error"]))) from None
-
-
-def _status(exc: Exception) -> str:
-    return exc.status if isinstance(exc, Stop) else "error"
+    except Stop as exc:
+        why = exc.status if exc.status in NOT_MADE else "offline"
+        raise GoogleUnavailable(Text(NOT_MADE[why], provider=provider)) from None
+    except Failed as exc:
+        detail = f"HTTP {exc.status} {exc.reason}".strip()
+        if exc.status >= 500 or exc.status == 429:
+            busy = Text(NOT_MADE["busy"], provider=provider, detail=detail)
+            raise GoogleUnavailable(busy) from None
+        log.error("google map --create refused: %s", describe(exc))
+        raise GoogleRefused(Text(NOT_MADE["refused"], provider=provider, detail=detail)) from None
 
 
 def cmd_status(app: App) -> int:
