@@ -22,13 +22,15 @@ import pytest
 from PySide6.QtCore import QLocale, QTime
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
 
 from receptionist.context import Actor, Ctx
 from receptionist.google import account, calendars
 from receptionist.google import status as google_status
 from receptionist.google.station import Station
 from receptionist.google.status import Brief
-from receptionist.models import SyncState
+from receptionist.models import AuditEvent, SyncState
+from receptionist.ops import catalog
 from receptionist.ops import settings as settings_ops
 from receptionist.settings import clinicstore
 from receptionist.settings.google import SHARED
@@ -39,6 +41,7 @@ from sync.google.worker import on_google_thread
 from ui.desk import Desk
 from ui.googlestatus import words
 from ui.mainwindow import MainWindow
+from ui.settings import googledata
 from ui.settings.dialog import SettingsDialog
 from ui.settings.googlepage import GooglePage
 
@@ -239,6 +242,32 @@ def test_a_calendar_of_another_provider_picked_offers_a_swap(
     assert mapped == {"Dr. Ayşe Demir": omar, "Dr. Omar Haddad": "primary"}
     assert "swapped" in page.note.text()
     assert (page.calendars.calendar_at(0), page.calendars.calendar_at(1)) == (omar, "primary")
+
+
+def test_saving_a_mapping_reads_the_status_once_for_the_page(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, ctx = db_of(desk), Ctx(Actor(user_id="u1", role="admin", source="ui"), desk.clock)
+    ayse = catalog.providers(db, ctx)[0].id
+    read: list[int] = []
+    whole = google_status.status
+
+    def status(db: Database) -> google_status.GoogleStatus:
+        read.append(1)
+        return whole(db)
+
+    monkeypatch.setattr(googledata.google_status, "status", status)
+    found = googledata.save_mapping(db, ctx, {ayse: "primary"})
+    assert [m.calendar_id for m in found.status.calendars] == ["primary"]
+    assert read == [1]  # the page's redraw; the comparison reads only the mapping
+    audited = count_audit(db)
+    googledata.save_mapping(db, ctx, {ayse: " primary "})  # unchanged: nothing written
+    assert count_audit(db) == audited and read == [1, 1]
+
+
+def count_audit(db: Database) -> int:
+    with db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(AuditEvent)) or 0)
 
 
 def test_names_go_to_google_only_once_confirmed(qtbot: QtBot, desk: Desk, page: GooglePage) -> None:

@@ -112,7 +112,8 @@ def save_setting(db: Database, ctx: Ctx, key: str, value: str) -> PageData:
 
 def save_mapping(db: Database, ctx: Ctx, wanted: dict[str, str]) -> PageData:
     """Map each provider id to its calendar id (unchanged ones write nothing)."""
-    current = {m.provider_id: m.calendar_id for m in google_status.status(db).calendars}
+    with db.read() as s:
+        current = calendars.calendar_of(s)  # not the whole status: the mapping is enough
     changed = {p: c for p, c in wanted.items() if c and current.get(p) != c.strip()}
     if changed:
         calendars.map_many(db, ctx, changed)
