@@ -204,6 +204,12 @@ def mappings(session: Session) -> list[Mapping]:
     return [Mapping(r.provider_id, name, r.calendar_id, bool(r.sync_token)) for r, name in rows]
 
 
+def mapped(db: Database) -> dict[str, str]:
+    """Each mapped provider's calendar id, read on its own (the mapping alone)."""
+    with db.read() as s:
+        return calendar_of(s)
+
+
 def calendar_of(session: Session) -> dict[str, str]:
     """Each mapped provider's calendar id."""
     rows = session.execute(select(GoogleCalendar.provider_id, GoogleCalendar.calendar_id))

@@ -112,8 +112,7 @@ def save_setting(db: Database, ctx: Ctx, key: str, value: str) -> PageData:
 
 def save_mapping(db: Database, ctx: Ctx, wanted: dict[str, str]) -> PageData:
     """Map each provider id to its calendar id (unchanged ones write nothing)."""
-    with db.read() as s:
-        current = calendars.calendar_of(s)  # not the whole status: the mapping is enough
+    current = calendars.mapped(db)  # not the whole status: the mapping is enough
     changed = {p: c for p, c in wanted.items() if c and current.get(p) != c.strip()}
     if changed:
         calendars.map_many(db, ctx, changed)
