@@ -1,4 +1,4 @@
-"""google connect|map|unmap|status|decide|sync, and ``sync --google``: Google Calendar sync.
+"""google connect|map|swap|unmap|status|decide|sync, and ``sync --google``: Google Calendar sync.
 
 ``sync`` itself is the cloud's command (``cloudcmds``); registered after it, this
 module adds its ``--google`` flag, which runs a Google round instead of a cloud one
@@ -160,6 +160,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help='make a calendar "Receptionist – <provider>" in the account and map to it',
     )
     m.set_defaults(func=cmd_map)
+    w = gsub.add_parser(
+        "swap",
+        help="swap two providers' calendars in one step (each one's appointments move to "
+        "the other's calendar at the next round)",
+        **examples("receptionist google swap 'Dr Ayşe' 'Dr Omar'", "receptionist google swap "
+                   "ayse omar --json"),
+    )  # fmt: skip
+    w.add_argument("provider", help="a mapped provider, by name (or part of it) or id")
+    w.add_argument("other", metavar="OTHER_PROVIDER", help="the other mapped provider")
+    w.set_defaults(func=cmd_swap)
     u = gsub.add_parser(
         "unmap",
         help="stop sending a provider's appointments to Google (the events sent stay there)",
@@ -276,6 +286,18 @@ def cmd_map(app: App) -> int:
         },
         f"{made.provider}'s appointments go to {made.calendar_id} from the next round.",
     )
+    return 0
+
+
+def cmd_swap(app: App) -> int:
+    with app.database() as db:
+        made = calendars.swap(db, app.ctx(db), app.args.provider, app.args.other)
+    app.emit(
+        [{"provider_id": m.provider_id, "provider": m.provider, "calendar_id": m.calendar_id}
+         for m in made],
+        "\n".join(f"{m.provider}'s appointments go to {m.calendar_id} from the next round."
+                   for m in made),
+    )  # fmt: skip
     return 0
 
 

@@ -3,7 +3,7 @@
 Mapping a provider (by name, as elsewhere) to a calendar id asks for all of the
 provider's appointments to be pushed at the next round; mapping it to another
 calendar moves them there (the blocked time read from the old one goes; the new one
-is read whole). Two providers' calendars can be swapped in one ``map_many``.
+is read whole). Two providers' calendars can be swapped in one ``map_many`` (``swap``).
 Unmapping stops the sending and leaves the events already sent in Google. Calendar
 ids are the connected account's (an address such as
 ``abc123@group.calendar.google.com``, or ``primary``).
@@ -47,6 +47,9 @@ TAKEN = Text(
     )
 )
 
+SAME_PROVIDER = Text(
+    QT_TRANSLATE_NOOP("core", "Name two different providers to swap their calendars.")
+)
 NOT_MAPPED = QT_TRANSLATE_NOOP(
     "core",
     "{provider} has no Google calendar; `receptionist google status` lists the mapped providers.",
@@ -89,6 +92,22 @@ def map_many(db: Database, ctx: Ctx, wanted: dict[str, str]) -> list[Mapping]:
         made = [_map(s, ctx, provider_id, cal) for provider_id, cal in chosen.items()]
     db.events.publish(GoogleChanged("mapped"))
     return made
+
+
+def swap(db: Database, ctx: Ctx, first_key: str, second_key: str) -> list[Mapping]:
+    """Swap two mapped providers' calendars in one step (audited): each one's
+    appointments move to the other's calendar at the next round."""
+    with db.read() as s:
+        require_configure(ctx)
+        found = [catalog.find(s, Provider, key) for key in (first_key, second_key)]
+        if found[0].id == found[1].id:
+            raise ValidationError("provider", SAME_PROVIDER)
+        rows = [s.get(GoogleCalendar, p.id) for p in found]
+        for provider, row in zip(found, rows, strict=True):
+            if row is None:
+                raise ValidationError("provider", Text(NOT_MAPPED, provider=provider.name))
+        first, second = (row.calendar_id for row in rows if row is not None)
+    return map_many(db, ctx, {found[0].id: second, found[1].id: first})
 
 
 def _check_free(s: Session, chosen: dict[str, str]) -> None:

@@ -171,3 +171,27 @@ def test_connecting_another_account_lets_go_of_the_old_mapping(
     assert main(["google", "connect", "--authorized-user-file", str(clinic)]) == 0
     said = capsys.readouterr().out
     assert f"Google account {other} connected" in said and "let go" not in said
+
+
+def test_swap_two_providers_calendars_in_one_step(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["provider", "add", "Dr Omar Haddad", "--hours", "mon-fri 09:00-17:00"]) == 0
+    capsys.readouterr()
+    omar = "omar@group.calendar.google.com"
+    run(capsys, "google", "map", "aksoy", CAL)
+    run(capsys, "google", "map", "omar", omar)
+    done = run(capsys, "google", "swap", "aksoy", "omar")
+    assert [(m["provider"], m["calendar_id"]) for m in done] == [
+        ("Dr Ayşe Aksoy", omar), ("Dr Omar Haddad", CAL),
+    ]  # fmt: skip
+    shown = {m["provider"]: m["calendar_id"] for m in run(capsys, "google", "status")["calendars"]}
+    assert shown == {"Dr Ayşe Aksoy": omar, "Dr Omar Haddad": CAL}
+    run(capsys, "google", "unmap", "omar")
+    assert main(["google", "swap", "aksoy", "omar"]) == 2
+    assert "error (provider): Dr Omar Haddad has no Google calendar" in capsys.readouterr().err
+    assert main(["google", "swap", "aksoy", "ayşe"]) == 2
+    assert "two different providers" in capsys.readouterr().err
+    assert main(["google", "swap", "aksoy", "nobody"]) == 2
+    shown = {m["provider"]: m["calendar_id"] for m in run(capsys, "google", "status")["calendars"]}
+    assert shown == {"Dr Ayşe Aksoy": omar}  # nothing changed by the refusals
