@@ -6,6 +6,7 @@ its warning, the station; every Google call on the one Google thread."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
 import threading
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QLocale, QTime
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -38,6 +39,7 @@ from receptionist.store.storage import Database
 from sync.google import round as google_round
 from sync.google import service, worker
 from sync.google.worker import on_google_thread
+from ui.app import stylesheet
 from ui.desk import Desk
 from ui.googlestatus import words
 from ui.mainwindow import MainWindow
@@ -46,6 +48,7 @@ from ui.settings.dialog import SettingsDialog
 from ui.settings.googlepage import GooglePage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "google"))
+from factories import make_provider
 from fakegoogle import ACCOUNT, FakeGoogle, serving
 
 INFO = {"client_id": "cid", "client_secret": "shh", "refresh_token": "refresh-1"}
@@ -161,6 +164,46 @@ def test_another_account_connected_says_the_mapping_was_let_go(
     assert google_status.status(db_of(desk)).calendars == []
     assert page.calendars.calendar_at(0) == ""  # shown as not sent to Google
     assert page.account.text() == f"Connected: {other}"
+
+
+def test_the_page_fits_1366x768_with_six_providers(
+    qtbot: QtBot, desk: Desk, page: GooglePage, google: FakeGoogle, tmp_path: Path
+) -> None:
+    """Six providers, connected, a round done, initials in the titles (its warning
+    shown), a long note, in the app's own style: no scrollbar on the page, and every
+    provider's row in sight."""
+    admin = Ctx(Actor(user_id="u1", role="admin", source="ui"), desk.clock)
+    db = db_of(desk)
+    with db.write() as s:
+        for name in ("Dr. Cem Yıldız", "Dr. Deniz Aydın", "Dr. Elif Şahin", "Dr. Fatma Koç"):
+            make_provider(s, admin, name)
+    connect(qtbot, page)
+    ids = [p.id for p in catalog.providers(db, admin)]
+    calendars.map_many(db, admin, {p: google.add_calendar(f"Cal {p[:4]}") for p in ids})
+    settings_ops.set_value(db, admin, "google.summary", "initials")
+    assert round_on_twin(desk, google) == "ok"
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.refresh()
+    with qtbot.waitSignal(page.calendarsRead, timeout=WAIT):
+        page.calendars.load_button.click()
+    page.cancel_button.show()  # as while a sign-in waits
+    page.say(page._connected_text(account.Connected("new@example.com", ACCOUNT, 6)))
+    dialog = page.window()
+    assert isinstance(dialog, SettingsDialog)
+    dialog.setStyleSheet(stylesheet())
+    dialog.tabs.setCurrentWidget(page)
+    dialog.show()
+    assert dialog.width() <= 1366 and dialog.height() <= 768 - 40 - 30
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    picture = dialog.grab()
+    assert picture.save(str(tmp_path / "google-six.png"))
+    if os.environ.get("GOOGLE_SHOTS"):
+        picture.save(str(Path(os.environ["GOOGLE_SHOTS"]) / "google-six.png"))
+    assert page.calendars.table.rowCount() == 6
+    assert page.verticalScrollBar().maximum() == 0, "the page scrolls"
+    assert page.calendars.table.verticalScrollBar().maximum() == 0, "a provider is out of sight"
 
 
 def test_make_a_calendar_for_the_selected_provider(
