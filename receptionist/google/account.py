@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
+from receptionist.models import GoogleState
 from receptionist.ops import settings as settings_ops
 from receptionist.schedule.clinic import clinic_id
 from receptionist.settings import secretstore
@@ -26,8 +27,9 @@ from receptionist.settings.google import ACCOUNT, CREDENTIALS
 from receptionist.store.storage import Database
 
 from . import calendars, shared
+from .calendars import CONNECTED, NOT_CONNECTED
 from .events import GoogleChanged
-from .status import CONNECTED, NOT_CONNECTED, account_of, credentials
+from .status import account_of, credentials, linked
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,19 @@ def disconnect(db: Database, ctx: Ctx) -> None:
         row.status, row.last_error = NOT_CONNECTED, ""  # the last round's time stays
         shared.share(s, ctx, connected=False)
     db.events.publish(GoogleChanged("disconnected"))
+
+
+def recheck(db: Database) -> bool:
+    """Whether an account is connected, as its credentials say; the state row's cached
+    "connected" (what the status bar reads) is corrected when it says otherwise."""
+    with db.read() as s:
+        connected = bool(credentials(s))
+        agrees = linked(s.get(GoogleState, 1)) == connected
+    if not agrees:
+        with db.write() as s:
+            calendars.cache_link(s, connected)
+        db.events.publish(GoogleChanged("connected" if connected else "disconnected"))
+    return connected
 
 
 def kept(db: Database) -> str | None:

@@ -39,6 +39,8 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from .events import GoogleChanged
 
 MAX_CALENDAR_ID = 1024
+NOT_CONNECTED = "never"  # the state row's status while no account is connected here
+CONNECTED = "connected"  # ... once one is, until the next round says how it went
 TAKEN = Text(
     QT_TRANSLATE_NOOP(
         "core",
@@ -244,6 +246,17 @@ def state(session: Session) -> GoogleState:
         session.add(row)
         session.flush()
     return row
+
+
+def cache_link(session: Session, connected: bool) -> None:
+    """Keep the state row's "connected" as the credentials say (the status bar reads
+    the row, never the keychain): they may have been set or forgotten by hand since
+    the last connect, or kept by an older version."""
+    row = state(session)
+    if connected and row.status == NOT_CONNECTED:
+        row.status = CONNECTED
+    elif not connected and row.status != NOT_CONNECTED:
+        row.status, row.last_error = NOT_CONNECTED, ""
 
 
 def finish_round(

@@ -54,14 +54,10 @@ def credentials(session: Session) -> str | None:
     return secretstore.read(session, namespace, CREDENTIALS) if namespace else None
 
 
-NOT_CONNECTED = "never"  # the state row's status while no account is connected here
-CONNECTED = "connected"  # ... once one is, until the next round says how it went
-
-
 def linked(row: GoogleState | None) -> bool:
     """An account is connected here, as the state row caches it (connect, disconnect
     and each round write it): no keychain read, so the status bar may ask every minute."""
-    return row is not None and row.status != NOT_CONNECTED
+    return row is not None and row.status != calendars.NOT_CONNECTED
 
 
 @dataclass(frozen=True)

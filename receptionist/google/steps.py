@@ -24,7 +24,7 @@ from receptionist.store.storage import Database
 from . import calendars, eventbody, inbound, outbox, shared
 from .events import GoogleChanged
 from .outbox import Push
-from .status import CONNECTED, NOT_CONNECTED, credentials
+from .status import credentials
 
 
 @dataclass(frozen=True)
@@ -37,19 +37,9 @@ def begin(db: Database, clock: Clock) -> Begun:
     """Queue what the change feed holds; the credentials and calendars to read."""
     with db.write() as s:
         found = credentials(s)
-        _cache_link(s, bool(found))
+        calendars.cache_link(s, bool(found))
         outbox.queue(s, clock.now())
         return Begun(found, list(s.scalars(select(GoogleCalendar.provider_id))))
-
-
-def _cache_link(s: Session, connected: bool) -> None:
-    """Keep the state row's "connected" as the credentials say (the status bar reads
-    the row, never the keychain): set by hand, or forgotten, since the last connect."""
-    row = calendars.state(s)
-    if connected and row.status == NOT_CONNECTED:
-        row.status = CONNECTED
-    elif not connected and row.status != NOT_CONNECTED:
-        row.status, row.last_error = NOT_CONNECTED, ""
 
 
 def calendar(db: Database, provider_id: str) -> tuple[str, str] | None:

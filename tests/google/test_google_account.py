@@ -89,3 +89,15 @@ def test_another_account_lets_go_of_the_old_accounts_calendars(clinic: Clinic) -
     assert not again.switched and len(google_status.status(clinic.db).calendars) == 1
     unnamed = account.connect(clinic.db, clinic.ctx, INFO)  # Google not asked: kept as is
     assert not unnamed.switched and len(google_status.status(clinic.db).calendars) == 1
+
+
+def test_the_job_corrects_a_link_cleared_by_hand(clinic: Clinic) -> None:
+    """Credentials forgotten other than by disconnecting (by hand, or in an older
+    version): the job runs no round, yet the status bar stops saying connected."""
+    from sync.jobs import google_sync
+
+    assert clinic.round().status == "ok"
+    settings_ops.set_value(clinic.db, clinic.ctx, "google.credentials", "")
+    assert google_status.brief(clinic.db).connected  # the cache, not yet corrected
+    assert google_sync(clinic.db, clinic.clock) == {"station": 1, "connected": 0}
+    assert not google_status.brief(clinic.db).connected

@@ -551,6 +551,12 @@ def test_a_browser_sign_in_holds_no_round_and_can_be_cancelled(
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
     assert account.kept(db_of(desk)) is None and google.granted == []
+    page.connect_button.click()  # again, then the dialog closed: the wait ends with it
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=WAIT)
+    with qtbot.waitSignal(page.signInEnded, timeout=WAIT):
+        dialog = page.window()
+        assert isinstance(dialog, SettingsDialog)
+        dialog.reject()
 
 
 def test_the_fields_last_sync_is_on_the_clinics_clock() -> None:

@@ -256,4 +256,5 @@ def install(dialog: SettingsDialog, tabs: QTabWidget) -> GooglePage:
     page = GooglePage(dialog.desk, dialog)
     tabs.addTab(page, dialog.tr("&Google"))
     dialog.loaded.connect(page.refresh)
+    dialog.finished.connect(page.cancel_sign_in)  # closed: the browser's wait ends too
     return page
