@@ -129,4 +129,6 @@ class AccountBox(QGroupBox):
             "quota": self.tr("paused: daily quota spent"),
             "offline": self.tr("Google not reached"),
             "error": self.tr("some requests failed"),
+            "never": self.tr("no account connected since"),
+            "connected": self.tr("connected since"),
         }.get(status, status)
