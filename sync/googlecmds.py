@@ -1,4 +1,4 @@
-"""google connect|map|unmap|status|decide|sync, and ``sync --google``: Google Calendar sync.
+"""google connect|map|swap|unmap|status|decide|sync, and ``sync --google``: Google Calendar sync.
 
 ``sync`` itself is the cloud's command (``cloudcmds``); registered after it, this
 module adds its ``--google`` flag, which runs a Google round instead of a cloud one
@@ -10,8 +10,10 @@ reconnecting): nothing is lost, what waits goes at the next round.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from contextlib import redirect_stdout
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from receptionist.google import account, calendars, decisions
 from receptionist.google import status as google_status
 from receptionist.google.shared import Shared
 from receptionist.ops import settings as settings_ops
+from receptionist.safelog import describe
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -32,6 +35,7 @@ from .google.calls import Failed, Stop
 from .google.connect import browser_flow
 from .google.worker import on_google_thread
 
+log = logging.getLogger(__name__)
 NOT_FINISHED = {
     "needs_reconnect": QT_TRANSLATE_NOOP(
         "core",
@@ -65,6 +69,48 @@ class RoundStopped(ReceptionistError):
     """A round could not finish: exit 4, nothing lost."""
 
     exit_code = 4
+
+
+class GoogleUnavailable(ReceptionistError):
+    """Google cannot do it now (the account refused, the quota spent, no network,
+    Google busy): exit 3, as for a locked or busy file; nothing was changed."""
+
+    exit_code = 3
+
+
+class GoogleRefused(ReceptionistError):
+    """Google refused the request itself (exit 1: not the input's fault; logged)."""
+
+
+NOT_MADE = {
+    "needs_reconnect": QT_TRANSLATE_NOOP(
+        "core",
+        "No calendar was made for {provider}: Google refused the connected account (revoked "
+        "or expired). Run `receptionist google connect` again, then this command.",
+    ),
+    "quota": QT_TRANSLATE_NOOP(
+        "core",
+        "No calendar was made for {provider}: Google's daily quota for this account is "
+        "spent. Try again tomorrow, or map a calendar the account has: receptionist google "
+        "map PROVIDER CALENDAR_ID.",
+    ),
+    "offline": QT_TRANSLATE_NOOP(
+        "core",
+        "No calendar was made for {provider}: Google cannot be reached. Check the network "
+        "and run this command again.",
+    ),
+    "busy": QT_TRANSLATE_NOOP(
+        "core",
+        "No calendar was made for {provider}: Google was busy ({detail}) and still is after "
+        "retries. Run this command again later.",
+    ),
+    "refused": QT_TRANSLATE_NOOP(
+        "core",
+        "No calendar was made for {provider}: Google refused to make it ({detail}). Check "
+        "that the connected account may create calendars, or map a calendar it has: "
+        "receptionist google map PROVIDER CALENDAR_ID.",
+    ),
+}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -114,6 +160,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help='make a calendar "Receptionist – <provider>" in the account and map to it',
     )
     m.set_defaults(func=cmd_map)
+    w = gsub.add_parser(
+        "swap",
+        help="swap two providers' calendars in one step (each one's appointments move to "
+        "the other's calendar at the next round)",
+        **examples("receptionist google swap 'Dr Ayşe' 'Dr Omar'", "receptionist google swap "
+                   "ayse omar --json"),
+    )  # fmt: skip
+    w.add_argument("provider", help="a mapped provider, by name (or part of it) or id")
+    w.add_argument("other", metavar="OTHER_PROVIDER", help="the other mapped provider")
+    w.set_defaults(func=cmd_swap)
     u = gsub.add_parser(
         "unmap",
         help="stop sending a provider's appointments to Google (the events sent stay there)",
@@ -192,14 +248,25 @@ def cmd_connect(app: App) -> int:
     else:
         service.read_file(Path(a.client_secrets), "client-secrets")
         with redirect_stdout(sys.stderr):  # the sign-in address, never in --json output
-            info = on_google_thread(lambda: browser_flow(Path(a.client_secrets)))
+            info = browser_flow(Path(a.client_secrets))  # not on the Google thread: no httplib2
+    info = on_google_thread(partial(google_account.named, info))  # the account's address
     with app.database() as db:
-        account.connect(db, app.ctx(db), info)
-    app.emit(
-        {"connected": True},
-        "Google account connected; its authorisation is kept "
-        "encrypted. Map each provider next: receptionist google map PROVIDER CALENDAR_ID",
+        done = account.connect(db, app.ctx(db), info)
+    data: dict[str, Any] = {"connected": True, "account": done.account or None}
+    said = (
+        f"Google account {done.account or ''} connected; its authorisation is kept "
+        "encrypted. Map each provider next: receptionist google map PROVIDER CALENDAR_ID"
     )
+    if done.switched:
+        data |= {"previous_account": done.previous, "unmapped": done.unmapped}
+        said = (
+            f"Google account {done.account} connected, a different account than "
+            f"{done.previous}: the mapping of {done.unmapped} providers to {done.previous}'s "
+            "calendars was let go, with what this PC knew of their events; the appointments "
+            "here are untouched. Map each provider again: receptionist google map PROVIDER "
+            "CALENDAR_ID"
+        )
+    app.emit(data, said)
     return 0
 
 
@@ -219,6 +286,18 @@ def cmd_map(app: App) -> int:
         },
         f"{made.provider}'s appointments go to {made.calendar_id} from the next round.",
     )
+    return 0
+
+
+def cmd_swap(app: App) -> int:
+    with app.database() as db:
+        made = calendars.swap(db, app.ctx(db), app.args.provider, app.args.other)
+    app.emit(
+        [{"provider_id": m.provider_id, "provider": m.provider, "calendar_id": m.calendar_id}
+         for m in made],
+        "\n".join(f"{m.provider}'s appointments go to {m.calendar_id} from the next round."
+                   for m in made),
+    )  # fmt: skip
     return 0
 
 
@@ -249,12 +328,16 @@ def _created(db: Database, ctx: Ctx, provider_key: str) -> str:
     zone = settings_ops.clinic_info(db).timezone
     try:
         return on_google_thread(lambda: google_account.create_calendar(kept, provider, zone))
-    except (Stop, Failed) as exc:
-        raise RoundStopped(Text(NOT_FINISHED.get(_status(exc), NOT_FINISHED["error"]))) from None
-
-
-def _status(exc: Exception) -> str:
-    return exc.status if isinstance(exc, Stop) else "error"
+    except Stop as exc:
+        why = exc.status if exc.status in NOT_MADE else "offline"
+        raise GoogleUnavailable(Text(NOT_MADE[why], provider=provider)) from None
+    except Failed as exc:
+        detail = f"HTTP {exc.status} {exc.reason}".strip()
+        if exc.status >= 500 or exc.status == 429:
+            busy = Text(NOT_MADE["busy"], provider=provider, detail=detail)
+            raise GoogleUnavailable(busy) from None
+        log.error("google map --create refused: %s", describe(exc))
+        raise GoogleRefused(Text(NOT_MADE["refused"], provider=provider, detail=detail)) from None
 
 
 def cmd_status(app: App) -> int:

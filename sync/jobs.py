@@ -67,7 +67,7 @@ def google_sync(db: Database, clock: Clock) -> Mapping[str, int]:
     (another PC runs it, or none is connected here)."""
     if not station.station(db).is_here:
         return {"station": 0}
-    if not account.kept(db):
+    if not account.recheck(db):  # and what the status bar reads corrected, if need be
         return {"station": 1, "connected": 0}
     done = on_google_thread(lambda: google_round.run(db, clock))
     return {"station": 1, "connected": 1, "ok": int(done.status == "ok"), **asdict(done.counts)}

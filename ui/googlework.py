@@ -24,10 +24,11 @@ def on_google(
     ok: Callable[[T], None],
     bad: Callable[[BaseException], None],
     owner: QObject,
+    run_on: Callable[[Callable[[], T]], Future[T]] = worker.submit,
 ) -> Future[T]:
-    """Run ``work`` on the Google thread; ``ok(result)`` or ``bad(error)`` on the GUI
-    thread afterwards."""
-    future = worker.submit(work)
+    """Run ``work`` on the Google thread (or ``run_on``: ``worker.apart`` for a browser
+    sign-in); ``ok(result)`` or ``bad(error)`` on the GUI thread afterwards."""
+    future = run_on(work)
 
     def deliver(done: Future[T]) -> None:
         error = done.exception()

@@ -2,37 +2,75 @@
 never a plain file), forgotten, and named.
 
 What is kept is the authorized-user JSON (client id and secret, refresh token) and,
-when known, the account's address (the id of its primary calendar). Connecting again
-after "needs reconnect" lets the next round carry on with the queue as it was;
-disconnecting keeps the mapping and the queue, so connecting again carries on too.
+when known, the account's address (the id of its primary calendar), kept apart too so
+that it outlives a disconnect. Connecting again after "needs reconnect" lets the next
+round carry on with the queue as it was; disconnecting keeps the mapping and the
+queue, so connecting the same account again carries on too. Connecting a different
+account lets go of the mapping and the event map (the calendars were the old
+account's); the appointments here are not touched.
 On the Google station, either is shared with the other PCs (``shared``).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
+from receptionist.models import GoogleState
 from receptionist.ops import settings as settings_ops
-from receptionist.settings.google import CREDENTIALS
+from receptionist.schedule.clinic import clinic_id
+from receptionist.settings import secretstore
+from receptionist.settings.google import ACCOUNT, CREDENTIALS
 from receptionist.store.storage import Database
 
 from . import calendars, shared
+from .calendars import CONNECTED, NOT_CONNECTED
 from .events import GoogleChanged
-from .status import credentials
-
-RECONNECTED = "connected"  # the state after a (re)connect, until the next round
+from .status import account_of, credentials, linked
 
 
-def connect(db: Database, ctx: Ctx, info: dict[str, str]) -> None:
-    """Keep ``info`` (authorized-user fields, and ``account`` if known), audited."""
+@dataclass(frozen=True)
+class Connected:
+    account: str  # the address connected ("" when Google did not say)
+    previous: str  # the address connected before ("" when none was known)
+    unmapped: int  # providers whose calendars were let go: they were another account's
+
+    @property
+    def switched(self) -> bool:
+        """A different account than the one connected before."""
+        return bool(self.account and self.previous) and self.account != self.previous
+
+
+def connect(db: Database, ctx: Ctx, info: dict[str, str]) -> Connected:
+    """Keep ``info`` (authorized-user fields, and ``account`` if known), audited. When
+    ``account`` differs from the address connected before, the providers' mapping and
+    the event map go (the old account's calendars); appointments are not touched."""
+    with db.read() as s:
+        previous = _address(s)
     settings_ops.set_value(db, ctx, CREDENTIALS.key, json.dumps(info, sort_keys=True))
+    now = info.get("account", "").strip().lower()
     with db.write() as s:
+        done = Connected(now, previous, 0)
+        if done.switched:
+            done = Connected(now, previous, calendars.forget_all(s, ctx))
+        if now and now != previous:
+            secretstore.write(s, ctx, clinic_id(s) or "", ACCOUNT, now)
         row = calendars.state(s)
-        if row.status == "needs_reconnect":
-            row.status, row.last_error = RECONNECTED, ""
+        if row.status in ("needs_reconnect", NOT_CONNECTED):
+            row.status, row.last_error = CONNECTED, ""
         shared.share(s, ctx, connected=True)
     db.events.publish(GoogleChanged("connected"))
+    return done
+
+
+def _address(s: Session) -> str:
+    """The address connected last (kept past a disconnect), else the credentials'."""
+    namespace = clinic_id(s)
+    kept = secretstore.read(s, namespace, ACCOUNT) if namespace else None
+    return (kept or account_of(credentials(s))).strip().lower()
 
 
 def disconnect(db: Database, ctx: Ctx) -> None:
@@ -40,8 +78,23 @@ def disconnect(db: Database, ctx: Ctx) -> None:
     security page); the mapping and what waits are kept."""
     settings_ops.set_value(db, ctx, CREDENTIALS.key, "")
     with db.write() as s:
+        row = calendars.state(s)
+        row.status, row.last_error = NOT_CONNECTED, ""  # the last round's time stays
         shared.share(s, ctx, connected=False)
     db.events.publish(GoogleChanged("disconnected"))
+
+
+def recheck(db: Database) -> bool:
+    """Whether an account is connected, as its credentials say; the state row's cached
+    "connected" (what the status bar reads) is corrected when it says otherwise."""
+    with db.read() as s:
+        connected = bool(credentials(s))
+        agrees = linked(s.get(GoogleState, 1)) == connected
+    if not agrees:
+        with db.write() as s:
+            calendars.cache_link(s, connected)
+        db.events.publish(GoogleChanged("connected" if connected else "disconnected"))
+    return connected
 
 
 def kept(db: Database) -> str | None:

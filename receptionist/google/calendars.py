@@ -3,7 +3,7 @@
 Mapping a provider (by name, as elsewhere) to a calendar id asks for all of the
 provider's appointments to be pushed at the next round; mapping it to another
 calendar moves them there (the blocked time read from the old one goes; the new one
-is read whole). Two providers' calendars can be swapped in one ``map_many``.
+is read whole). Two providers' calendars can be swapped in one ``map_many`` (``swap``).
 Unmapping stops the sending and leaves the events already sent in Google. Calendar
 ids are the connected account's (an address such as
 ``abc123@group.calendar.google.com``, or ``primary``).
@@ -39,6 +39,8 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from .events import GoogleChanged
 
 MAX_CALENDAR_ID = 1024
+NOT_CONNECTED = "never"  # the state row's status while no account is connected here
+CONNECTED = "connected"  # ... once one is, until the next round says how it went
 TAKEN = Text(
     QT_TRANSLATE_NOOP(
         "core",
@@ -47,6 +49,9 @@ TAKEN = Text(
     )
 )
 
+SAME_PROVIDER = Text(
+    QT_TRANSLATE_NOOP("core", "Name two different providers to swap their calendars.")
+)
 NOT_MAPPED = QT_TRANSLATE_NOOP(
     "core",
     "{provider} has no Google calendar; `receptionist google status` lists the mapped providers.",
@@ -89,6 +94,22 @@ def map_many(db: Database, ctx: Ctx, wanted: dict[str, str]) -> list[Mapping]:
         made = [_map(s, ctx, provider_id, cal) for provider_id, cal in chosen.items()]
     db.events.publish(GoogleChanged("mapped"))
     return made
+
+
+def swap(db: Database, ctx: Ctx, first_key: str, second_key: str) -> list[Mapping]:
+    """Swap two mapped providers' calendars in one step (audited): each one's
+    appointments move to the other's calendar at the next round."""
+    with db.read() as s:
+        require_configure(ctx)
+        found = [catalog.find(s, Provider, key) for key in (first_key, second_key)]
+        if found[0].id == found[1].id:
+            raise ValidationError("provider", SAME_PROVIDER)
+        rows = [s.get(GoogleCalendar, p.id) for p in found]
+        for provider, row in zip(found, rows, strict=True):
+            if row is None:
+                raise ValidationError("provider", Text(NOT_MAPPED, provider=provider.name))
+        first, second = (row.calendar_id for row in rows if row is not None)
+    return map_many(db, ctx, {found[0].id: second, found[1].id: first})
 
 
 def _check_free(s: Session, chosen: dict[str, str]) -> None:
@@ -150,6 +171,21 @@ def unmap(db: Database, ctx: Ctx, provider_key: str) -> Unmapped:
     return Unmapped(provider.id, provider.name, calendar_id, links, blocks)
 
 
+def forget_all(s: Session, ctx: Ctx) -> int:
+    """Another account connected: every provider's mapping goes (its calendars are
+    the old account's), with the blocked time read from them and the event map (what
+    this PC knew of the events). Appointments are not touched; mapping a provider
+    again pushes its appointments afresh. How many providers were mapped."""
+    rows = list(s.scalars(select(GoogleCalendar)))
+    for row in rows:
+        release_blocks(s, ctx, row.calendar_id)
+        s.delete(row)
+        audit.record(s, ctx, "google_unmap", "provider", row.provider_id)
+    s.execute(delete(GoogleLink))
+    s.flush()
+    return len(rows)
+
+
 def _drop_links(s: Session, provider_id: str) -> int:
     """Forget the provider's appointments' events; how many of them are in Google."""
     mine = GoogleLink.appointment_id.in_(
@@ -189,6 +225,12 @@ def mappings(session: Session) -> list[Mapping]:
     return [Mapping(r.provider_id, name, r.calendar_id, bool(r.sync_token)) for r, name in rows]
 
 
+def mapped(db: Database) -> dict[str, str]:
+    """Each mapped provider's calendar id, read on its own (the mapping alone)."""
+    with db.read() as s:
+        return calendar_of(s)
+
+
 def calendar_of(session: Session) -> dict[str, str]:
     """Each mapped provider's calendar id."""
     rows = session.execute(select(GoogleCalendar.provider_id, GoogleCalendar.calendar_id))
@@ -204,6 +246,17 @@ def state(session: Session) -> GoogleState:
         session.add(row)
         session.flush()
     return row
+
+
+def cache_link(session: Session, connected: bool) -> None:
+    """Keep the state row's "connected" as the credentials say (the status bar reads
+    the row, never the keychain): they may have been set or forgotten by hand since
+    the last connect, or kept by an older version."""
+    row = state(session)
+    if connected and row.status == NOT_CONNECTED:
+        row.status = CONNECTED
+    elif not connected and row.status != NOT_CONNECTED:
+        row.status, row.last_error = NOT_CONNECTED, ""
 
 
 def finish_round(

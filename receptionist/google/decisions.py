@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
-from receptionist.errors import Ambiguous, NotFound, ValidationError
-from receptionist.models import GoogleLink
+from receptionist.errors import NotFound, ValidationError
+from receptionist.models import Appointment, GoogleLink
+from receptionist.ops import lookup
 from receptionist.schedule import booking
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -55,20 +55,11 @@ def decide(
 
 
 def _flagged(s: Session, key: str) -> GoogleLink:
-    wanted = key.strip().lower()
-    rows = (
-        s.scalars(
-            select(GoogleLink)
-            .where(
-                GoogleLink.appointment_id.like(wanted + "%"),
-                GoogleLink.state.in_(tuple(CHOICES)),
-            )
-            .limit(2)
-        ).all()
-        if len(wanted) >= 6
-        else []
-    )
-    if not rows:
+    """The flagged link of the appointment ``key`` names (its id, or its first 6
+    characters or more, found as everywhere else: ``ops.lookup``)."""
+    appointment = lookup.by_id_or_prefix(s, Appointment, key, "appointment")
+    link = s.get(GoogleLink, appointment.id)
+    if link is None or link.state not in CHOICES:
         raise NotFound(
             Text(
                 QT_TRANSLATE_NOOP(
@@ -79,9 +70,4 @@ def _flagged(s: Session, key: str) -> GoogleLink:
             ),
             "appointment",
         )
-    if len(rows) > 1:
-        raise Ambiguous(
-            Text(QT_TRANSLATE_NOOP("core", "More than one appointment's id starts so; type more.")),
-            "appointment",
-        )
-    return rows[0]
+    return link

@@ -54,9 +54,15 @@ def credentials(session: Session) -> str | None:
     return secretstore.read(session, namespace, CREDENTIALS) if namespace else None
 
 
+def linked(row: GoogleState | None) -> bool:
+    """An account is connected here, as the state row caches it (connect, disconnect
+    and each round write it): no keychain read, so the status bar may ask every minute."""
+    return row is not None and row.status != calendars.NOT_CONNECTED
+
+
 @dataclass(frozen=True)
 class Brief:
-    """What the status bar says: cheap to read every minute."""
+    """What the status bar says: cheap to read every minute, and no secret read."""
 
     connected: bool
     status: str
@@ -70,7 +76,7 @@ def brief(db: Database) -> Brief:
     with db.read() as s:
         row = s.get(GoogleState, 1)
         return Brief(
-            connected=bool(credentials(s)),
+            connected=linked(row),
             status=row.status if row else "never",
             last_round_at=row.last_round_at if row else None,
             mapped=bool(calendars.calendar_of(s)),
@@ -101,13 +107,13 @@ def status(db: Database) -> GoogleStatus:
             calendars=calendars.mappings(s),
             waiting=waiting,
             decisions=decisions,
-            account=_account(kept),
+            account=account_of(kept),
             station=stations.of(s),
             shared=sharing.of(s),
         )
 
 
-def _account(kept: str | None) -> str:
+def account_of(kept: str | None) -> str:
     """The account's address as kept with its credentials ("" when unknown)."""
     try:
         found = json.loads(kept) if kept else None

@@ -37,6 +37,7 @@ def begin(db: Database, clock: Clock) -> Begun:
     """Queue what the change feed holds; the credentials and calendars to read."""
     with db.write() as s:
         found = credentials(s)
+        calendars.cache_link(s, bool(found))
         outbox.queue(s, clock.now())
         return Begun(found, list(s.scalars(select(GoogleCalendar.provider_id))))
 

@@ -1,8 +1,8 @@
 """Google Calendar settings, declared in the registry: what an event says of the
 patient, whether a provider's own event titles are kept, which PC runs Google sync
 (the Google station), the station's state shared with the other PCs (kept by the app
-itself), and the connected account's credentials (a secret: the keychain, or the
-encrypted file where there is none)."""
+itself), and the connected account's credentials and address (secrets: the keychain,
+or the encrypted file where there is none)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,24 @@ CREDENTIALS = declare(
             )
         ),
         "keys.manage",
+    )
+)
+ACCOUNT = declare(
+    Setting(
+        "google.account",
+        "secret",
+        Words(320),
+        "",
+        Text(QT_TRANSLATE_NOOP("core", "Google account's address")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The address of the account last connected here, kept after a disconnect so "
+                "that connecting a different account lets go of the old one's calendars.",
+            )
+        ),
+        "keys.manage",
+        managed=True,
     )
 )
 STATION = declare(

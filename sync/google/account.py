@@ -4,12 +4,13 @@ made on request. Run these on the Google thread (``worker``), like a round."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .calls import Caller, Sleep
+from .calls import Caller, Failed, Sleep, Stop
 from .service import build, checked_info
 
 Connect = Callable[[dict[str, str]], Any]  # authorized-user info -> the Calendar service
@@ -66,10 +67,10 @@ def create_calendar(
     zone: str,
     *,
     connect: Connect | None = None,
-    sleep: Sleep = time.sleep,
+    sleep: Sleep | None = None,
 ) -> str:
     """Make "Receptionist – <provider>" in the account (in the clinic's zone); its id."""
-    caller = Caller(sleep)
+    caller = Caller(sleep or time.sleep)  # looked up now: a test may stand in for it
     api = (connect or build)(checked_info(credentials))
     try:
         body = {"summary": TITLE.format(provider=provider), "timeZone": zone}
@@ -77,3 +78,13 @@ def create_calendar(
     finally:
         api.close()
     return str(made["id"])
+
+
+def named(info: dict[str, str], *, connect: Connect | None = None) -> dict[str, str]:
+    """``info`` with the account's address (its primary calendar's id) when Google
+    lists it; as it was when Google cannot be asked now (it is read again later)."""
+    try:
+        listed = calendars(json.dumps(info), connect=connect)
+    except (Stop, Failed):
+        return info
+    return {**info, "account": listed.account} if listed.account else info

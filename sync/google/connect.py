@@ -9,14 +9,21 @@ What comes back is the authorized-user JSON the core keeps encrypted
 
 from __future__ import annotations
 
+import threading
+import time
+import webbrowser
+import wsgiref.simple_server
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from receptionist.errors import ValidationError
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .service import SCOPES, checked_info
 
-WAIT_S = 300  # the Google thread is not held for ever by a sign-in left unfinished
+WAIT_S = 300  # a sign-in left unfinished ends after five minutes
+TICK_S = 0.25  # how often the wait looks for a cancel
 
 NOT_A_CLIENT = Text(
     QT_TRANSLATE_NOOP(
@@ -45,38 +52,91 @@ NO_REFRESH = Text(
 )
 
 
+class Cancelled(Exception):
+    """The person cancelled the sign-in (nothing was connected)."""
+
+
+class SignIn:
+    """One browser sign-in that another thread may :meth:`cancel`.
+
+    It does what ``InstalledAppFlow.run_local_server`` does (the same redirect server
+    and page), but waits for the browser's answer in short ticks, so a cancel shuts
+    the redirect server within one tick, and the wait ends after ``wait_s`` seconds by
+    ``now`` (injected: tests reach the end without waiting). It makes no httplib2 call
+    (the code exchange uses requests), so it runs on a thread of its own, never
+    holding the Google thread the rounds use."""
+
+    def __init__(self, *, wait_s: float = WAIT_S, now: Callable[[], float] = time.monotonic):
+        self.wait_s, self.now = wait_s, now
+        self._cancelled = threading.Event()
+        self.port = 0  # the redirect server's, once it listens
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def run(
+        self, client_secrets: Path, *, open_browser: bool = True, prompt: str | None = None
+    ) -> dict[str, str]:
+        """Sign in in the browser; the authorized-user fields (ValidationError when the
+        file is not a desktop client, no answer came in time, or no refresh token came
+        back; Cancelled when cancelled). ``prompt`` is printed with the sign-in address
+        (``{url}``; None: the library's own words; "": nothing)."""
+        from google_auth_oauthlib.flow import InstalledAppFlow
+        from oauthlib.oauth2.rfc6749.errors import OAuth2Error  # type: ignore[import-untyped]
+
+        try:
+            flow = InstalledAppFlow.from_client_secrets_file(
+                str(client_secrets.expanduser()), list(SCOPES)
+            )
+        except (ValueError, KeyError, OSError):
+            raise ValidationError("client-secrets", NOT_A_CLIENT) from None
+        try:
+            creds = self._serve(flow, open_browser, prompt)
+        except OAuth2Error as exc:  # refused at the consent screen, or the code was
+            refused = Text(REFUSED, error=str(exc.error or "")[:80])
+            raise ValidationError("client-secrets", refused) from None
+        if not creds.refresh_token:
+            raise ValidationError("client-secrets", NO_REFRESH)
+        return checked_info(creds.to_json())
+
+    def _serve(self, flow: Any, open_browser: bool, prompt: str | None) -> Any:
+        from google_auth_oauthlib import flow as flows
+
+        answer = flows._RedirectWSGIApp(flows.InstalledAppFlow._DEFAULT_WEB_SUCCESS_MESSAGE)
+        server = wsgiref.simple_server.make_server(
+            "127.0.0.1", 0, answer, server_class=flows._ExclusiveWSGIServer,
+            handler_class=flows._WSGIRequestHandler,
+        )  # fmt: skip
+        try:
+            self.port = server.server_port
+            flow.redirect_uri = f"http://127.0.0.1:{self.port}/"
+            url, _state = flow.authorization_url(access_type="offline", prompt="consent")
+            if open_browser:
+                webbrowser.get().open(url, new=1, autoraise=True)
+            said = flows.InstalledAppFlow._DEFAULT_AUTH_PROMPT_MESSAGE if prompt is None else prompt
+            if said:  # the address, for when no browser opens
+                print(said.format(url=url))
+            self._wait(server, answer)
+            # https: oauthlib insists on it; the answer came on 127.0.0.1 all the same
+            got = answer.last_request_uri.replace("http", "https")
+            flow.fetch_token(authorization_response=got)
+        finally:
+            server.server_close()
+        return flow.credentials
+
+    def _wait(self, server: Any, answer: Any) -> None:
+        server.timeout = TICK_S
+        ends = self.now() + self.wait_s
+        while answer.last_request_uri is None:
+            if self._cancelled.is_set():
+                raise Cancelled()
+            if self.now() >= ends:
+                raise ValidationError("client-secrets", NO_ANSWER)
+            server.handle_request()
+
+
 def browser_flow(
     client_secrets: Path, *, open_browser: bool = True, prompt: str | None = None
 ) -> dict[str, str]:
-    """Sign in in the browser; the authorized-user fields (ValidationError when the file
-    is not a desktop client, or no refresh token came back). ``prompt`` is printed
-    with the sign-in address (``{url}``) when no browser is opened."""
-    from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
-    from oauthlib.oauth2.rfc6749.errors import OAuth2Error  # type: ignore[import-untyped]
-
-    try:
-        flow = InstalledAppFlow.from_client_secrets_file(
-            str(client_secrets.expanduser()), list(SCOPES)
-        )
-    except (ValueError, KeyError, OSError):
-        raise ValidationError("client-secrets", NOT_A_CLIENT) from None
-    extra = {} if prompt is None else {"authorization_prompt_message": prompt}
-    try:
-        creds = flow.run_local_server(
-            host="127.0.0.1",
-            bind_addr="127.0.0.1",
-            port=0,
-            open_browser=open_browser,
-            timeout_seconds=WAIT_S,
-            access_type="offline",
-            prompt="consent",
-            **extra,
-        )
-    except WSGITimeoutError:
-        raise ValidationError("client-secrets", NO_ANSWER) from None
-    except OAuth2Error as exc:  # refused at the consent screen, or the code was
-        refused = Text(REFUSED, error=str(exc.error or "")[:80])
-        raise ValidationError("client-secrets", refused) from None
-    if not creds.refresh_token:
-        raise ValidationError("client-secrets", NO_REFRESH)
-    return checked_info(creds.to_json())
+    """A sign-in no one cancels (the CLI's: Ctrl-C stops it); see :class:`SignIn`."""
+    return SignIn().run(client_secrets, open_browser=open_browser, prompt=prompt)

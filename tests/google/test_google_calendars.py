@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -87,13 +88,39 @@ def test_create_before_connecting_says_so(
     assert google.requests["calendars.insert"] == 0
 
 
-def test_a_refused_creation_maps_nothing(
+@pytest.mark.parametrize(
+    ("failure", "code", "says"),
+    [
+        ((403, "quotaExceeded", 1), 3, "Google's daily quota for this account is spent. Try"),
+        ((503, "backendError", 6), 3, "Google was busy (HTTP 503 backendError)"),
+        ((403, "forbidden", 1), 1, "Google refused to make it (HTTP 403 forbidden). Check"),
+        (None, 3, "Google refused the connected account (revoked or expired). Run"),
+    ],
+    ids=["quota", "busy", "refused", "revoked"],
+)
+def test_a_failed_creation_maps_nothing_and_says_what_to_do(
     clinic: Path,  # noqa: F811
     google: FakeGoogle,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    failure: tuple[int, str, int] | None,
+    code: int,
+    says: str,
 ) -> None:
+    """Exit 3 when Google cannot do it now (the account, the quota, busy), 1 when it
+    refuses the request itself; never the round's exit 4 and words."""
+    slept: list[float] = []
+    monkeypatch.setattr(account, "time", SimpleNamespace(sleep=slept.append))  # no waiting
     run(capsys, "google", "connect", "--authorized-user-file", str(clinic))
-    google.fail_next(403, "quotaExceeded", method="calendars.insert")
-    assert main(["google", "map", "aksoy", "--create"]) == 4
-    assert "quota" in capsys.readouterr().err
+    if failure is None:
+        google.revoke(INFO["refresh_token"])
+    else:
+        status, reason, times = failure
+        google.fail_next(status, reason, times=times, method="calendars.insert")
+    assert main(["google", "map", "aksoy", "--create"]) == code
+    err = capsys.readouterr().err
+    assert "No calendar was made for Dr Ayşe Aksoy: " + says in err, err
+    assert "round" not in err
+    backoff = [s for s in slept if s >= 1]  # the pacing's own waits are shorter
+    assert len(backoff) == (5 if failure and failure[0] == 503 else 0)  # busy: retried
     assert run(capsys, "google", "status")["calendars"] == []

@@ -11,7 +11,7 @@ from typing import Any
 import keyring
 import pytest
 from conftest import INFO, REFRESH
-from fakegoogle import FakeGoogle
+from fakegoogle import ACCOUNT, FakeGoogle
 from keyring.backends.null import Keyring as NoKeychain
 
 from sync.cli import main
@@ -51,7 +51,8 @@ def test_connect_map_book_and_a_round(
     clinic: Path, google: FakeGoogle, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(capsys, "google", "connect", "--authorized-user-file", str(clinic)) == {
-        "connected": True
+        "connected": True,
+        "account": ACCOUNT,  # read from Google, kept as the app's connect keeps it
     }
     mapped = run(capsys, "google", "map", "aksoy", CAL)
     assert mapped["provider"] == "Dr Ayşe Aksoy" and mapped["calendar_id"] == CAL
@@ -64,6 +65,7 @@ def test_connect_map_book_and_a_round(
     assert run(capsys, "google", "sync")["created"] == 0
     shown = run(capsys, "google", "status")
     assert shown["connected"] and shown["status"] == "ok" and shown["waiting"] == 0
+    assert shown["account"] == ACCOUNT
     assert shown["calendars"][0]["calendar_id"] == CAL and shown["calendars"][0]["synced_once"]
 
 
@@ -152,3 +154,44 @@ def test_unmap_leaves_the_event_and_says_so(
     assert (gone["events_left"], gone["blocks_removed"]) == (1, 0)
     assert run(capsys, "google", "status")["calendars"] == []
     assert run(capsys, "google", "sync")["deleted"] == 0 and len(google.live(CAL)) == 1
+
+
+def test_connecting_another_account_lets_go_of_the_old_mapping(
+    clinic: Path, google: FakeGoogle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "google", "connect", "--authorized-user-file", str(clinic))
+    run(capsys, "google", "map", "aksoy", CAL)
+    other = "other.clinic@example.com"
+    google.calendars = {other: {"id": other, "summary": other, "primary": True,
+                                "accessRole": "owner"}}  # fmt: skip
+    done = run(capsys, "google", "connect", "--authorized-user-file", str(clinic))
+    assert done == {"connected": True, "account": other, "previous_account": ACCOUNT,
+                    "unmapped": 1}  # fmt: skip
+    assert run(capsys, "google", "status")["calendars"] == []
+    assert main(["google", "connect", "--authorized-user-file", str(clinic)]) == 0
+    said = capsys.readouterr().out
+    assert f"Google account {other} connected" in said and "let go" not in said
+
+
+def test_swap_two_providers_calendars_in_one_step(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["provider", "add", "Dr Omar Haddad", "--hours", "mon-fri 09:00-17:00"]) == 0
+    capsys.readouterr()
+    omar = "omar@group.calendar.google.com"
+    run(capsys, "google", "map", "aksoy", CAL)
+    run(capsys, "google", "map", "omar", omar)
+    done = run(capsys, "google", "swap", "aksoy", "omar")
+    assert [(m["provider"], m["calendar_id"]) for m in done] == [
+        ("Dr Ayşe Aksoy", omar), ("Dr Omar Haddad", CAL),
+    ]  # fmt: skip
+    shown = {m["provider"]: m["calendar_id"] for m in run(capsys, "google", "status")["calendars"]}
+    assert shown == {"Dr Ayşe Aksoy": omar, "Dr Omar Haddad": CAL}
+    run(capsys, "google", "unmap", "omar")
+    assert main(["google", "swap", "aksoy", "omar"]) == 2
+    assert "error (provider): Dr Omar Haddad has no Google calendar" in capsys.readouterr().err
+    assert main(["google", "swap", "aksoy", "ayşe"]) == 2
+    assert "two different providers" in capsys.readouterr().err
+    assert main(["google", "swap", "aksoy", "nobody"]) == 2
+    shown = {m["provider"]: m["calendar_id"] for m in run(capsys, "google", "status")["calendars"]}
+    assert shown == {"Dr Ayşe Aksoy": omar}  # nothing changed by the refusals

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import queue
+import socket
 import threading
 import urllib.request
 import webbrowser
@@ -19,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import keyring
 import pytest
-from fakegoogle import FakeGoogle
+from fakegoogle import ACCOUNT, FakeGoogle
 from keyring.backends.null import Keyring as NoKeychain
 from templates import MemoryKeyring
 from test_google_cli import clinic, run  # noqa: F401  (the CLI clinic fixture)
@@ -27,8 +28,8 @@ from test_google_cli import clinic, run  # noqa: F401  (the CLI clinic fixture)
 from receptionist.errors import ValidationError
 from sync.cli import main
 from sync.google import service
-from sync.google.connect import browser_flow
-from sync.google.worker import submit
+from sync.google.connect import Cancelled, SignIn, browser_flow
+from sync.google.worker import apart, submit
 
 WAIT_S = 20
 NARROW = {
@@ -136,7 +137,7 @@ def test_connect_in_the_browser_keeps_the_tokens_encrypted(
     monkeypatch.setattr(webbrowser, "get", lambda _using=None: ClickingBrowser())
     assert main(["--json", "google", "connect", "--client-secrets", str(secrets)]) == 0
     said = capsys.readouterr()
-    assert json.loads(said.out) == {"connected": True}
+    assert json.loads(said.out) == {"connected": True, "account": ACCOUNT}
     assert "http://127.0.0.1" in said.err or f"{google.base}/auth" in said.err  # the address
     shown = run(capsys, "google", "status")
     assert shown["connected"] is True
@@ -155,3 +156,30 @@ def test_connect_in_the_browser_keeps_the_tokens_encrypted(
         assert b"desk-secret" not in data or path == secrets, path
     run(capsys, "google", "map", "aksoy", "primary")
     assert run(capsys, "google", "sync")["status"] == "ok"  # the stored token works
+
+
+def test_an_unanswered_sign_in_ends_at_its_timeout(google: FakeGoogle, secrets: Path) -> None:
+    """The wait is counted on the clock injected: past five minutes, it ends plainly."""
+    moments = iter([0.0, SignIn().wait_s + 1])
+    signing = SignIn(now=lambda: next(moments))
+    with pytest.raises(ValidationError, match="No answer came from the browser within 5"):
+        signing.run(secrets, open_browser=False)
+    assert google.authorized == [] and google.granted == []
+
+
+def test_a_cancelled_sign_in_shuts_its_redirect_server(google: FakeGoogle, secrets: Path) -> None:
+    prompts = Prompts()
+    signing = SignIn()
+    with redirect_stdout(prompts):
+        flow = apart(lambda: signing.run(secrets, open_browser=False, prompt="{url}"))
+        url = prompts.urls.get(timeout=WAIT_S)
+    port = urlsplit(parse_qs(urlsplit(url).query)["redirect_uri"][0]).port
+    assert port == signing.port
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT_S):
+        pass  # listening while it waits
+    signing.cancel()
+    with pytest.raises(Cancelled):
+        flow.result(timeout=WAIT_S)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=WAIT_S).close()
+    assert google.granted == []

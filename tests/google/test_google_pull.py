@@ -204,6 +204,22 @@ def test_the_desk_puts_a_deleted_event_back_or_cancels_and_the_flag_goes(clinic:
         decisions.decide(clinic.db, clinic.ctx, kept, "put_back")
 
 
+@pytest.mark.parametrize("key", ["%%%%%%", "______", "%", "'; --"])
+def test_a_decision_names_its_appointment_as_everywhere_else(clinic: Clinic, key: str) -> None:
+    """The id prefix is found by the core's lookup: a LIKE wildcard matches nothing."""
+    from receptionist.errors import ValidationError
+    from receptionist.google import decisions
+
+    appt = clinic.book(MONDAY_10)
+    clinic.round()
+    clinic.google.delete_event(CALENDAR, event_id(appt))
+    assert clinic.round().counts.conflicts == 1
+    with pytest.raises(ValidationError, match="at least its first 6 characters") as said:
+        decisions.decide(clinic.db, clinic.ctx, key, "put_back")
+    assert said.value.field == "appointment"
+    assert len(google_status.status(clinic.db).decisions) == 1  # still the desk's to decide
+
+
 def test_the_desk_moves_to_googles_time_or_keeps_its_own(clinic: Clinic) -> None:
     from receptionist.google import decisions
 

@@ -6,6 +6,8 @@ its warning, the station; every Google call on the one Google thread."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sys
 import threading
 import urllib.request
@@ -14,33 +16,39 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QLocale, QTime
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
 
 from receptionist.context import Actor, Ctx
 from receptionist.google import account, calendars
 from receptionist.google import status as google_status
 from receptionist.google.station import Station
 from receptionist.google.status import Brief
-from receptionist.models import SyncState
+from receptionist.models import AuditEvent, SyncState
+from receptionist.ops import catalog
 from receptionist.ops import settings as settings_ops
 from receptionist.settings import clinicstore
 from receptionist.settings.google import SHARED
 from receptionist.store.storage import Database
 from sync.google import round as google_round
-from sync.google import service
+from sync.google import service, worker
 from sync.google.worker import on_google_thread
+from ui.app import stylesheet
 from ui.desk import Desk
 from ui.googlestatus import words
 from ui.mainwindow import MainWindow
+from ui.settings import googledata
 from ui.settings.dialog import SettingsDialog
 from ui.settings.googlepage import GooglePage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "google"))
+from factories import make_provider
 from fakegoogle import ACCOUNT, FakeGoogle, serving
 
 INFO = {"client_id": "cid", "client_secret": "shh", "refresh_token": "refresh-1"}
@@ -140,6 +148,64 @@ def test_connect_read_the_calendars_and_map_a_provider(
     assert google_status.status(db_of(desk)).calendars == mapped  # the mapping is kept
 
 
+def test_another_account_connected_says_the_mapping_was_let_go(
+    qtbot: QtBot, desk: Desk, page: GooglePage, google: FakeGoogle
+) -> None:
+    connect(qtbot, page)
+    assert page.note.text() == "Google account connected."
+    calendars.map_provider(db_of(desk), desk.ctx(), "Ayşe", "primary")
+    other = "other.clinic@example.com"
+    google.calendars = {other: {"id": other, "summary": other, "primary": True,
+                                "accessRole": "owner"}}  # fmt: skip
+    connect(qtbot, page)
+    said = page.note.text()
+    assert f"Connected {other}, a different account than {ACCOUNT}" in said
+    assert "appointments here are untouched" in said
+    assert google_status.status(db_of(desk)).calendars == []
+    assert page.calendars.calendar_at(0) == ""  # shown as not sent to Google
+    assert page.account.text() == f"Connected: {other}"
+
+
+def test_the_page_fits_1366x768_with_six_providers(
+    qtbot: QtBot, desk: Desk, page: GooglePage, google: FakeGoogle, tmp_path: Path
+) -> None:
+    """Six providers, connected, a round done, initials in the titles (its warning
+    shown), a long note, in the app's own style: no scrollbar on the page, and every
+    provider's row in sight."""
+    admin = Ctx(Actor(user_id="u1", role="admin", source="ui"), desk.clock)
+    db = db_of(desk)
+    with db.write() as s:
+        for name in ("Dr. Cem Yıldız", "Dr. Deniz Aydın", "Dr. Elif Şahin", "Dr. Fatma Koç"):
+            make_provider(s, admin, name)
+    connect(qtbot, page)
+    ids = [p.id for p in catalog.providers(db, admin)]
+    calendars.map_many(db, admin, {p: google.add_calendar(f"Cal {p[:4]}") for p in ids})
+    settings_ops.set_value(db, admin, "google.summary", "initials")
+    assert round_on_twin(desk, google) == "ok"
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.refresh()
+    with qtbot.waitSignal(page.calendarsRead, timeout=WAIT):
+        page.calendars.load_button.click()
+    page.cancel_button.show()  # as while a sign-in waits
+    page.say(page._connected_text(account.Connected("new@example.com", ACCOUNT, 6)))
+    dialog = page.window()
+    assert isinstance(dialog, SettingsDialog)
+    dialog.setStyleSheet(stylesheet())
+    dialog.tabs.setCurrentWidget(page)
+    dialog.show()
+    assert dialog.width() <= 1366 and dialog.height() <= 768 - 40 - 30
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    picture = dialog.grab()
+    assert picture.save(str(tmp_path / "google-six.png"))
+    if os.environ.get("GOOGLE_SHOTS"):
+        picture.save(str(Path(os.environ["GOOGLE_SHOTS"]) / "google-six.png"))
+    assert page.calendars.table.rowCount() == 6
+    assert page.verticalScrollBar().maximum() == 0, "the page scrolls"
+    assert page.calendars.table.verticalScrollBar().maximum() == 0, "a provider is out of sight"
+
+
 def test_make_a_calendar_for_the_selected_provider(
     qtbot: QtBot, desk: Desk, page: GooglePage, google: FakeGoogle
 ) -> None:
@@ -219,6 +285,32 @@ def test_a_calendar_of_another_provider_picked_offers_a_swap(
     assert mapped == {"Dr. Ayşe Demir": omar, "Dr. Omar Haddad": "primary"}
     assert "swapped" in page.note.text()
     assert (page.calendars.calendar_at(0), page.calendars.calendar_at(1)) == (omar, "primary")
+
+
+def test_saving_a_mapping_reads_the_status_once_for_the_page(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, ctx = db_of(desk), Ctx(Actor(user_id="u1", role="admin", source="ui"), desk.clock)
+    ayse = catalog.providers(db, ctx)[0].id
+    read: list[int] = []
+    whole = google_status.status
+
+    def status(db: Database) -> google_status.GoogleStatus:
+        read.append(1)
+        return whole(db)
+
+    monkeypatch.setattr(googledata.google_status, "status", status)
+    found = googledata.save_mapping(db, ctx, {ayse: "primary"})
+    assert [m.calendar_id for m in found.status.calendars] == ["primary"]
+    assert read == [1]  # the page's redraw; the comparison reads only the mapping
+    audited = count_audit(db)
+    googledata.save_mapping(db, ctx, {ayse: " primary "})  # unchanged: nothing written
+    assert count_audit(db) == audited and read == [1, 1]
+
+
+def count_audit(db: Database) -> int:
+    with db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(AuditEvent)) or 0)
 
 
 def test_names_go_to_google_only_once_confirmed(qtbot: QtBot, desk: Desk, page: GooglePage) -> None:
@@ -391,12 +483,7 @@ def test_connect_in_the_browser_off_the_gui_thread(
 ) -> None:
     """The desktop flow runs on the Google thread while the window stays live; a
     browser that agrees at once follows the consent page to 127.0.0.1."""
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the loopback server is http
-    secrets = tmp_path / "client_secret.json"
-    client = {"client_id": "desk", "client_secret": "desk-secret",
-              "auth_uri": f"{google.base}/auth", "token_uri": google.token_uri,
-              "redirect_uris": ["http://localhost"]}  # fmt: skip
-    secrets.write_text(json.dumps({"installed": client}), "utf-8")
+    secrets = client_file(google, tmp_path, monkeypatch)
     page.choose_file = lambda _p, _c: str(secrets)
     opened: list[str] = []
 
@@ -411,11 +498,65 @@ def test_connect_in_the_browser_off_the_gui_thread(
     with qtbot.waitSignal(page.loaded, timeout=WAIT):
         page.connect_button.click()
         assert not page.connect_button.isEnabled()  # busy while the browser is out
-    assert opened and opened[0].startswith("google")
+    assert opened == ["google-sign-in"]  # its own thread: the Google thread stays free
     assert page.account.text() == f"Connected: {ACCOUNT}"
     kept = json.loads(account.kept(db_of(desk)) or "{}")
     assert kept["refresh_token"] == "refresh-granted-1" and kept["client_id"] == "desk"
     assert google.authorized[0]["prompt"] == "consent"
+
+
+def client_file(google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The clinic's OAuth client file (a desktop app) naming the loopback server."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the loopback server is http
+    secrets = tmp_path / "client_secret.json"
+    client = {"client_id": "desk", "client_secret": "desk-secret",
+              "auth_uri": f"{google.base}/auth", "token_uri": google.token_uri,
+              "redirect_uris": ["http://localhost"]}  # fmt: skip
+    secrets.write_text(json.dumps({"installed": client}), "utf-8")
+    return secrets
+
+
+def test_a_browser_sign_in_holds_no_round_and_can_be_cancelled(
+    qtbot: QtBot,
+    desk: Desk,
+    page: GooglePage,
+    google: FakeGoogle,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the browser is out, Google jobs still run on the Google thread; Cancel
+    shuts the redirect server at once and connects nothing."""
+    secrets = client_file(google, tmp_path, monkeypatch)
+    page.choose_file = lambda _p, _c: str(secrets)
+    opened: list[str] = []
+
+    class Browser(webbrowser.BaseBrowser):  # the person never answers
+        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+            opened.append(url)
+            return True
+
+    monkeypatch.setattr(webbrowser, "get", lambda _using=None: Browser())
+    assert page.cancel_button.isHidden()
+    page.connect_button.click()
+    qtbot.waitUntil(lambda: bool(opened), timeout=WAIT)
+    assert not page.cancel_button.isHidden() and not page.connect_button.isEnabled()
+    assert worker.submit(lambda: "a round").result(timeout=WAIT / 1000) == "a round"
+    redirect = parse_qs(urlsplit(opened[0]).query)["redirect_uri"][0]
+    port = urlsplit(redirect).port
+    assert port
+    with qtbot.waitSignal(page.signInEnded, timeout=WAIT):
+        page.cancel_button.click()
+    assert "cancelled" in page.note.text() and page.cancel_button.isHidden()
+    assert page.connect_button.isEnabled()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    assert account.kept(db_of(desk)) is None and google.granted == []
+    page.connect_button.click()  # again, then the dialog closed: the wait ends with it
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=WAIT)
+    with qtbot.waitSignal(page.signInEnded, timeout=WAIT):
+        dialog = page.window()
+        assert isinstance(dialog, SettingsDialog)
+        dialog.reject()
 
 
 def test_the_fields_last_sync_is_on_the_clinics_clock() -> None:

@@ -3,7 +3,6 @@ Google thread (``ui.googlework``); plain frozen rows back to the GUI thread."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from sync.google import account as google_account
 from sync.google import service
 from sync.google.calls import Failed, Stop
-from sync.google.connect import browser_flow
+from sync.google.connect import SignIn
 
 SUMMARY, STATION = "google.summary", "google.station"
 NOT_CONNECTED = Text(
@@ -69,24 +68,20 @@ def as_message(exc: BaseException) -> Text | None:
 # -- on the Google thread ------------------------------------------------------------
 
 
-def sign_in(client_secrets: Path) -> dict[str, str]:
-    """The browser flow, then the account's address (its primary calendar's id)."""
-    info = browser_flow(client_secrets)
-    return _named(info)
+def sign_in(signing: SignIn, client_secrets: Path) -> dict[str, str]:
+    """The browser flow (on a thread of its own: ``worker.apart``; it may wait minutes)."""
+    return signing.run(client_secrets)
+
+
+def named(info: dict[str, str]) -> dict[str, str]:
+    """``info`` with the account's address (its primary calendar's id), when read."""
+    return google_account.named(info)
 
 
 def from_file(path: Path) -> dict[str, str]:
     """An authorized-user JSON made elsewhere, checked, and its account's address."""
     text = service.read_file(path, "authorized-user-file")
-    return _named(service.checked_info(text))
-
-
-def _named(info: dict[str, str]) -> dict[str, str]:
-    try:
-        listed = google_account.calendars(json.dumps(info))
-    except (Stop, Failed):
-        return info  # connected all the same; the address shows once calendars are read
-    return {**info, "account": listed.account} if listed.account else info
+    return google_account.named(service.checked_info(text))
 
 
 def calendar_choices(credentials: str) -> list[google_account.CalendarChoice]:
@@ -100,9 +95,9 @@ def new_calendar(credentials: str, provider: str, zone: str) -> str:
 # -- on the database worker -------------------------------------------------------------
 
 
-def connect(db: Database, ctx: Ctx, info: dict[str, str]) -> PageData:
-    account.connect(db, ctx, info)
-    return read(db, ctx)
+def connect(db: Database, ctx: Ctx, info: dict[str, str]) -> tuple[account.Connected, PageData]:
+    done = account.connect(db, ctx, info)
+    return done, read(db, ctx)
 
 
 def disconnect(db: Database, ctx: Ctx) -> PageData:
@@ -117,7 +112,7 @@ def save_setting(db: Database, ctx: Ctx, key: str, value: str) -> PageData:
 
 def save_mapping(db: Database, ctx: Ctx, wanted: dict[str, str]) -> PageData:
     """Map each provider id to its calendar id (unchanged ones write nothing)."""
-    current = {m.provider_id: m.calendar_id for m in google_status.status(db).calendars}
+    current = calendars.mapped(db)  # not the whole status: the mapping is enough
     changed = {p: c for p, c in wanted.items() if c and current.get(p) != c.strip()}
     if changed:
         calendars.map_many(db, ctx, changed)
