@@ -40,7 +40,7 @@ CANNOT = Text(
         "core", "Only a manager or an administrator can sweep, or hold a patient's data."
     )
 )
-PATIENT_BATCH = 500
+PATIENT_BATCH = 1000  # patients a batch deletes (their rows write ~2 pages each)
 BATCH_ROWS = 2000  # appointments a batch deletes
 LOG_BATCH = 1000
 # Each kind a sweep may destroy, and the setting whose value is its policy.
