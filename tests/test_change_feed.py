@@ -69,9 +69,8 @@ def test_the_feed_is_append_only_with_no_index_beyond_its_sequence(db: Database)
     and each logged change (a sweep's every deletion) paid a random page for; every
     reader still seeks by ``seq``."""
     with db.read() as s:
-        indexes = s.execute(
-            text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'change_log'")
-        ).scalars().all()
+        names = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'change_log'"
+        indexes = s.execute(text(names)).scalars().all()
         assert indexes == []
         for sql in FEED_READS:
             plan = " ".join(row[-1] for row in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
