@@ -43,7 +43,7 @@ def verify(db: Database, ctx: Ctx, anchor: Anchor | None = None) -> VerifyResult
     and, given ``anchor``, that it still holds the event the anchor recorded."""
     require(ctx, "audit.read", CANNOT_READ)
     with db.read() as s:
-        return audit.verify(s, anchor=anchor)
+        return audit.verify(s, anchor=anchor, now=ctx.clock.now())
 
 
 def log_holds(db: Database, anchor: Anchor) -> Text | None:
