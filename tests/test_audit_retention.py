@@ -190,6 +190,8 @@ def test_an_anchor_too_young_for_the_cut_is_refused(db: Database, old_log: int) 
     young = Anchor(clinic, 0, recent.head_seq, recent.head_hash, recent.head_at, NOW)
     result = verify(db, young)
     assert not result.ok and "too recent" in result.problem
+    with db.read() as s:  # the sync round's quick check of the endpoint's anchor
+        assert "too recent" in str(audit.holds(s, young, NOW))
     old = Anchor(clinic, 0, young.head_seq, young.head_hash, OPENED, OPENED)
     assert verify(db, old).ok  # an anchor of events old enough to go: nothing left to check
 

@@ -189,14 +189,14 @@ def verify(
     return VerifyResult(False, walked.count, seq, text, anchor)
 
 
-def holds(session: Session, anchor: Anchor) -> Text | None:
+def holds(session: Session, anchor: Anchor, now: datetime | None = None) -> Text | None:
     """Why the log no longer holds ``anchor``'s event with its hash (None: it does).
 
     The quick check a sync round makes, without walking the chain: a rewrite that
     recomputed the hashes changes the anchored event's hash, and one that did not
     breaks the chain, which :func:`verify` reports."""
     head = session.get(AuditHead, 1)
-    problem = _against_anchor(session, anchor, head.seq if head is not None else 0)
+    problem = _against_anchor(session, anchor, head.seq if head is not None else 0, now)
     return problem[1] if problem is not None else None
 
 
