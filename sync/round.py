@@ -193,7 +193,7 @@ def keep_anchor(db: Database, endpoint: Endpoint, clock: Clock) -> Text | None:
     (``receptionist cloud anchor --accept``), and every round says so."""
     kept = endpoint.my_anchor()
     if kept is not None:
-        problem = audit_ops.log_holds(db, kept)
+        problem = audit_ops.log_holds(db, kept, clock.now())
         if problem is not None:
             return Text(LOST, problem=problem)
     now = audit_ops.head(db, clock)

@@ -54,6 +54,30 @@ def test_every_synced_column_is_watched_by_the_triggers(db: Database) -> None:
         assert f"tr_feed_{table}_insert" in sql and f"tr_feed_{table}_delete" in sql
 
 
+# Every query of the feed in the code: each pages by ``seq`` (the table's key).
+FEED_READS = (
+    "SELECT seq, entity, row_id, version, kind, origin, at FROM change_log WHERE seq > 5"
+    " ORDER BY seq",
+    "SELECT seq, entity, row_id, at FROM change_log WHERE seq < 9 ORDER BY seq DESC LIMIT 50",
+    "SELECT * FROM change_log WHERE seq > 5 AND origin IS NULL ORDER BY seq LIMIT 500",
+    "SELECT max(seq) FROM change_log",
+)
+
+
+def test_the_feed_is_append_only_with_no_index_beyond_its_sequence(db: Database) -> None:
+    """Migration 0021: the feed keeps no (entity, row_id) index, which no reader used
+    and each logged change (a sweep's every deletion) paid a random page for; every
+    reader still seeks by ``seq``."""
+    with db.read() as s:
+        names = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'change_log'"
+        indexes = s.execute(text(names)).scalars().all()
+        assert indexes == []
+        for sql in FEED_READS:
+            plan = " ".join(row[-1] for row in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+            assert "INTEGER PRIMARY KEY" in plan or "SEARCH change_log" in plan, (sql, plan)
+            assert "SCAN change_log" not in plan or "max(" in sql, (sql, plan)
+
+
 def test_insert_update_tombstone_and_purge_are_logged_in_order(db: Database, ctx: Ctx) -> None:
     start = last(db)
     with db.write() as s:

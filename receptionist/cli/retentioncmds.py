@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from receptionist.cli.common import App, examples
 from receptionist.jobs.core import sweep_now
+from receptionist.ops import audit as audit_ops
 from receptionist.ops import retention as ops
 
 
@@ -18,12 +20,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         **examples(
             "receptionist sweep --dry-run --json",
             "receptionist sweep --json",
+            "receptionist sweep --audit-anchor anchor-2026-12-06.json --json",
         ),
     )
     p.add_argument(
         "--dry-run",
         action="store_true",
         help="only say what would go (counts per kind, and which patients); write nothing",
+    )
+    p.add_argument(
+        "--audit-anchor",
+        metavar="FILE",
+        help="an anchor kept off this PC (`audit anchor --json`) that vouches for the audit "
+        "log: audit events past retention.audit_years go only behind one (or a backup's)",
     )
     p.set_defaults(func=cmd_sweep)
 
@@ -47,13 +56,17 @@ def register_holds(psub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_sweep(app: App) -> int:
+    given = app.args.audit_anchor
+    kept = audit_ops.read_anchor(Path(given)) if given and not app.args.dry_run else None
     with app.database() as db:
         ctx = app.ctx(db)
         if app.args.dry_run:
             plan = ops.dry_run(db, ctx, app.data_dir)
             app.emit(_plan(plan), _plan_text(plan))
             return 0
-        swept = sweep_now(db, ctx, app.data_dir, tell=_tell if not app.as_json else None)
+        swept = sweep_now(
+            db, ctx, app.data_dir, tell=_tell if not app.as_json else None, audit_anchor=kept
+        )
     data = {
         "sweep_id": swept.sweep_id,
         "at": swept.at,
@@ -61,6 +74,7 @@ def cmd_sweep(app: App) -> int:
         "seconds": round(swept.seconds, 2),
         "batches": swept.batches,
         "vacuumed": swept.vacuumed,
+        "audit_waiting": swept.audit_waiting,
         "records": [
             {"kind": r.kind, "count": r.count, "policy": r.policy, "at": r.at}
             for r in swept.records
@@ -71,6 +85,12 @@ def cmd_sweep(app: App) -> int:
     ]
     if not swept.records:
         lines = ["Nothing was past its time; nothing was destroyed."]
+    if swept.audit_waiting:
+        lines.append(
+            f"{swept.audit_waiting} audit events past their time were kept: no anchor kept"
+            " outside this PC vouches for the log past them (make a backup, or give one"
+            " with --audit-anchor FILE)."
+        )
     app.emit(data, "\n".join(lines))
     return 0
 

@@ -15,6 +15,7 @@ from receptionist.errors import Busy
 from receptionist.jobs import lease
 from receptionist.jobs.registry import Daily, Job
 from receptionist.jobs.runner import new_holder
+from receptionist.journal.anchor import Anchor
 from receptionist.ops import backups, retention
 from receptionist.retention.policy import SWEEP_HOUR
 from receptionist.settings.backups import HOUR as BACKUP_HOUR
@@ -60,7 +61,12 @@ SWEEP_RUNNING = Text(
 
 
 def sweep_now(
-    db: Database, ctx: Ctx, root: Path, *, tell: retention.Tell | None = None
+    db: Database,
+    ctx: Ctx,
+    root: Path,
+    *,
+    tell: retention.Tell | None = None,
+    audit_anchor: Anchor | None = None,
 ) -> retention.Swept:
     """A person's sweep (``receptionist sweep``, the app's "Sweep now") under the
     sweep job's lease, so it never runs beside the scheduled sweep or another
@@ -72,7 +78,7 @@ def sweep_now(
         if not lease.take(s, SWEEP.name, holder, ctx.clock.now(), SWEEP.lease_minutes):
             raise SweepRunning(SWEEP_RUNNING)
     try:
-        return retention.sweep(db, ctx, root, tell=tell)
+        return retention.sweep(db, ctx, root, tell=tell, audit_anchor=audit_anchor)
     finally:
         with db.write() as s:
             lease.release(s, SWEEP.name, holder)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx
-from receptionist.journal import coverage
+from receptionist.journal import checkpoint, coverage
 from receptionist.journal.anchor import Anchor
 from receptionist.journal.coverage import Problem
 from receptionist.models import AuditEvent, AuditHead, to_micros
@@ -168,13 +168,19 @@ class _Walked:
     problem: Problem | None = None
 
 
-def verify(session: Session, anchor: Anchor | None = None) -> VerifyResult:
+def verify(
+    session: Session, anchor: Anchor | None = None, now: datetime | None = None
+) -> VerifyResult:
     """Check the chain, its end against the head, its start and length against the
-    file's rows (``coverage``) and, when given, that it still holds ``anchor``."""
+    file's rows (``coverage``) and, when given, that it still holds ``anchor``.
+
+    The chain is walked from the newest checkpoint, when the retention sweep removed
+    the oldest events (``checkpoint.py``). ``now`` (the PC's clock) lets an anchor
+    whose event the sweep removed be refused when it is too young for that."""
     walked = _walk(session)
     problem = walked.problem or _against_head(session, walked)
     if problem is None and anchor is not None:
-        problem = _against_anchor(session, anchor, walked.last)
+        problem = _against_anchor(session, anchor, walked.last, now)
     if problem is None:
         problem = _against_rows(session, walked.count)
     if problem is None:
@@ -183,22 +189,26 @@ def verify(session: Session, anchor: Anchor | None = None) -> VerifyResult:
     return VerifyResult(False, walked.count, seq, text, anchor)
 
 
-def holds(session: Session, anchor: Anchor) -> Text | None:
+def holds(session: Session, anchor: Anchor, now: datetime | None = None) -> Text | None:
     """Why the log no longer holds ``anchor``'s event with its hash (None: it does).
 
     The quick check a sync round makes, without walking the chain: a rewrite that
     recomputed the hashes changes the anchored event's hash, and one that did not
     breaks the chain, which :func:`verify` reports."""
     head = session.get(AuditHead, 1)
-    problem = _against_anchor(session, anchor, head.seq if head is not None else 0)
+    problem = _against_anchor(session, anchor, head.seq if head is not None else 0, now)
     return problem[1] if problem is not None else None
 
 
 def _walk(session: Session) -> _Walked:
-    prev = GENESIS
-    expected_seq = 1
+    point = checkpoint.newest(session)
+    prev = point.hash if point is not None else GENESIS
+    expected_seq = point.seq + 1 if point is not None else 1
     count = 0
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
+    after = point.seq if point is not None else 0
+    rows = session.execute(
+        select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq)
+    ).scalars()
     for ev in rows:
         count += 1
         problem: Text | None = None
@@ -246,7 +256,9 @@ def _against_head(session: Session, walked: _Walked) -> Problem | None:
     return None
 
 
-def _against_anchor(session: Session, anchor: Anchor, last: int) -> Problem | None:
+def _against_anchor(
+    session: Session, anchor: Anchor, last: int, now: datetime | None = None
+) -> Problem | None:
     """The chain is whole up to ``last``; does it still hold the anchor's event?"""
     if anchor.clinic_id != (coverage.clinic_id(session) or ""):
         return None, Text(
@@ -270,6 +282,10 @@ def _against_anchor(session: Session, anchor: Anchor, last: int) -> Problem | No
             seq=anchor.head_seq,
             taken=anchor.taken,
         )
+    point = checkpoint.newest(session)
+    if point is not None and anchor.head_seq <= point.seq:
+        taken = anchor.head_at or anchor.taken_at
+        return checkpoint.anchor_problem(session, anchor.head_seq, anchor.head_hash, taken, now)
     held = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == anchor.head_seq))
     if held != anchor.head_hash:
         return anchor.head_seq, Text(

@@ -51,6 +51,8 @@ from receptionist.models import (
 )
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from . import checkpoint
+
 # A day after the first ``init`` that audited the clinic row (853b008): a clinic row
 # made earlier may have its log begin with its first administrator instead.
 CLINIC_AUDITED_SINCE: Final = datetime(2026, 11, 23, tzinfo=UTC)
@@ -106,6 +108,9 @@ def start_problem(session: Session) -> Problem | None:
     ).first()
     if clinic is None:
         return None
+    point = checkpoint.newest(session)
+    if point is not None:  # the retention sweep removed the first events
+        return checkpoint.start_problem(session, point)
     first = session.get(AuditEvent, 1)
     if first is not None and (first.action, first.entity_type) == (JOINED, "clinic"):
         return None  # a PC that joined a clinic: its rows came from the endpoint
@@ -159,4 +164,7 @@ def _uncovered(session: Session, kind: str, model: type[Synced], actions: tuple[
     )
     if generated is not None:
         query = query.where(model.created_at > generated)
+    point = checkpoint.newest(session)
+    if point is not None:  # their creation events may have gone with the sweep
+        query = query.where(model.created_at > point.at)
     return session.scalar(query) or 0

@@ -1,6 +1,7 @@
 """The domain model. Import from here: ``from receptionist.models import Patient``."""
 
 from receptionist.models.appointment import Appointment, CardKind
+from receptionist.models.auditcheckpoint import AuditCheckpoint
 from receptionist.models.base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
 from receptionist.models.changes import ChangeEntry, ChangeOrigin, FreedSlot
 from receptionist.models.clinic import BlockedTime, Clinic, Provider, Room, Service
@@ -24,6 +25,7 @@ from receptionist.models.waitlist import WaitlistEntry
 
 __all__ = [
     "Appointment",
+    "AuditCheckpoint",
     "AuditEvent",
     "AuditHead",
     "Base",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receptionist.models.base import Base
@@ -25,10 +25,9 @@ class ChangeEntry(Base):
     """
 
     __tablename__ = "change_log"
-    __table_args__ = (
-        Index("ix_change_log_row", "entity", "row_id"),
-        {"sqlite_autoincrement": True},
-    )
+    # No index beyond ``seq``: every reader pages by it (migration 0021 dropped the
+    # one on (entity, row_id), which no query read and every sweep paid for).
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entity: Mapped[str] = mapped_column(String(32))

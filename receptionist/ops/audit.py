@@ -7,6 +7,7 @@ The log itself, its checks and the anchor's format are in ``receptionist.journal
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from receptionist.clock import Clock
@@ -43,14 +44,14 @@ def verify(db: Database, ctx: Ctx, anchor: Anchor | None = None) -> VerifyResult
     and, given ``anchor``, that it still holds the event the anchor recorded."""
     require(ctx, "audit.read", CANNOT_READ)
     with db.read() as s:
-        return audit.verify(s, anchor=anchor)
+        return audit.verify(s, anchor=anchor, now=ctx.clock.now())
 
 
-def log_holds(db: Database, anchor: Anchor) -> Text | None:
+def log_holds(db: Database, anchor: Anchor, now: datetime | None = None) -> Text | None:
     """Why this PC's log no longer holds ``anchor`` (kept on the cloud endpoint), or
     None. For sync, which acts for no user: it reads no patient data."""
     with db.read() as s:
-        return audit.holds(s, anchor)
+        return audit.holds(s, anchor, now)
 
 
 def head(db: Database, clock: Clock) -> Anchor:

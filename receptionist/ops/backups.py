@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
 from receptionist import __version__
 from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx, require
@@ -30,7 +28,6 @@ from receptionist.errors import ReceptionistError, UserError
 from receptionist.journal import anchor as anchors
 from receptionist.journal import audit
 from receptionist.journal.coverage import clinic_id as clinic_id_of
-from receptionist.models import AuditEvent
 from receptionist.settings import backups as settings
 from receptionist.settings import clinicstore, pcstore
 from receptionist.store import backup as files
@@ -156,8 +153,8 @@ def log_against_backups(db: Database, folder: Path, clinic: str) -> str:
         if not result.ok:
             return str(result.message)
         for older in kept[1:]:
-            held = s.scalar(select(AuditEvent.hash).where(AuditEvent.seq == older.head_seq))
-            if older.head_seq and held != older.head_hash:
+            # The event itself, or (when the sweep removed it) the checkpoint past it.
+            if older.head_seq and audit.holds(s, older) is not None:
                 return Text(
                     QT_TRANSLATE_NOOP(
                         "core",
@@ -256,6 +253,21 @@ def remove_older(root: Path, before: datetime) -> list[Path]:
                 info.path.unlink()
             removed.append(info.path)
     return removed
+
+
+def kept_anchors(root: Path) -> list[anchors.Anchor]:
+    """The audit anchors in this clinic's backups, newest first: copies of the log's
+    head kept outside the file (the retention sweep's warrant to cut the log)."""
+    folder = folder_for(root)
+    if not folder.is_dir():
+        return []
+    found = []
+    for info in _listing(folder, clinic_id(root)):
+        manifest = files.read_manifest(info.path) if info.this_clinic else None
+        if manifest is not None and manifest.anchor is not None:
+            with contextlib.suppress(UserError):
+                found.append(anchors.parse(_json_bytes(manifest.anchor)))
+    return found
 
 
 def expired(root: Path, before: datetime) -> list[Path]:

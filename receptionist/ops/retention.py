@@ -24,9 +24,10 @@ from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
 from receptionist.freetext import clean_text
 from receptionist.journal import audit
+from receptionist.journal.anchor import Anchor
 from receptionist.ops import backups, lookup
 from receptionist.reminders import deliverylog
-from receptionist.retention import holds, policy, records, review
+from receptionist.retention import auditlog, holds, policy, records, review
 from receptionist.retention import sweep as rules
 from receptionist.retention.holds import Hold
 from receptionist.retention.policy import Policy
@@ -40,7 +41,7 @@ CANNOT = Text(
         "core", "Only a manager or an administrator can sweep, or hold a patient's data."
     )
 )
-PATIENT_BATCH = 500
+PATIENT_BATCH = 1000  # patients a batch deletes (their rows write ~2 pages each)
 BATCH_ROWS = 2000  # appointments a batch deletes
 LOG_BATCH = 1000
 # Each kind a sweep may destroy, and the setting whose value is its policy.
@@ -67,6 +68,9 @@ class Swept:
     batches: int
     vacuumed: bool  # the file gave its free pages back (auto_vacuum incremental)
     records: list[Record] = field(default_factory=list)
+    # Audit events past their time that stayed: no anchor outside the file vouched
+    # for the log past them (make a backup, or give one: --audit-anchor).
+    audit_waiting: int = 0
 
 
 def may_sweep(ctx: Ctx) -> None:
@@ -84,11 +88,13 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         patients = rules.lapsed_patients(s, rule.patients_before)
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
         delivery = deliverylog.count_old(s, rule.delivery_before)
+        old_audit = auditlog.due(s, rule.audit_before)
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
     found["communication_entry"] += old_log
     found["backup"] = len(expired)
     found.update(delivery)
+    found["audit_event"] = old_audit.count if old_audit is not None else 0
     return Plan(now, found, patients, expired, _policies(rule))
 
 
@@ -98,14 +104,25 @@ def _policies(rule: Policy) -> dict[str, str]:
     found["communication_entry"] = f"{by_patient}; {rule.rule(policy.COMMLOG_MONTHS)}"
     found["backup"] = rule.rule(policy.BACKUP_DAYS)
     found["delivery_log"] = found["reminder"] = rule.rule(policy.DELIVERY_MONTHS)
+    found["audit_event"] = rule.rule(policy.AUDIT_YEARS)
     return found
 
 
 Tell = Callable[[str, int], None]  # (kind, rows so far): progress of a long sweep
 
 
-def sweep(db: Database, ctx: Ctx, root: Path, *, tell: Tell | None = None) -> Swept:
-    """Destroy what the policy says is past its time, in batches; record it all."""
+def sweep(
+    db: Database,
+    ctx: Ctx,
+    root: Path,
+    *,
+    tell: Tell | None = None,
+    audit_anchor: Anchor | None = None,
+) -> Swept:
+    """Destroy what the policy says is past its time, in batches; record it all.
+
+    Audit events past their time go only behind an anchor kept outside the file:
+    ``audit_anchor`` (a person's), or one of the clinic's backups."""
     require(ctx, "clinic.configure", CANNOT)
     started = time.monotonic()
     sweep_id = str(uuid.uuid4())
@@ -116,6 +133,9 @@ def sweep(db: Database, ctx: Ctx, root: Path, *, tell: Tell | None = None) -> Sw
     batches = _patients(db, rule, sweep_id, counts, tell)
     batches += _commlog(db, rule, sweep_id, counts, tell)
     batches += _delivery_log(db, rule, sweep_id, counts, tell)
+    anchors = [audit_anchor] if audit_anchor is not None else []
+    waiting, more = _audit(db, ctx, rule, sweep_id, counts, [*anchors, *backups.kept_anchors(root)])
+    batches += more
     gone = backups.remove_older(root, rule.backups_before)
     counts["backup"] = len(gone)
     with db.write() as s:
@@ -129,7 +149,8 @@ def sweep(db: Database, ctx: Ctx, root: Path, *, tell: Tell | None = None) -> Sw
         with db.write() as s:
             rules.purge_index(s)
     vacuumed = _vacuum(db)
-    return Swept(sweep_id, now, dict(counts), time.monotonic() - started, batches, vacuumed, kept)
+    took = time.monotonic() - started
+    return Swept(sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting)
 
 
 def _patients(
@@ -202,6 +223,30 @@ def _delivery_log(
         batches += 1
         if tell is not None:
             tell("delivery_log", counts["delivery_log"])
+
+
+def _audit(
+    db: Database, ctx: Ctx, rule: Policy, sweep_id: str, counts: Counter[str], anchors: list[Anchor]
+) -> tuple[int, int]:
+    """The audit events past ``retention.audit_years``, removed behind a checkpoint
+    when one of ``anchors`` vouches for the log past them; (events left waiting for
+    an anchor, batches)."""
+    with db.read() as s:
+        found = auditlog.due(s, rule.audit_before)
+        if found is None:
+            return 0, 0
+        anchor = auditlog.vouching(s, anchors, found, rule.now)
+    if anchor is None:
+        return found.count, 0
+    batches, why = 0, rule.rule(policy.AUDIT_YEARS)
+    while True:
+        with db.write() as s:
+            n = auditlog.prune(s, ctx, found.upto, anchor, sweep_id)
+            if not n:
+                return 0, batches
+            records.add(s, sweep_id, rule.now, "audit_event", n, why)
+        counts["audit_event"] += n
+        batches += 1
 
 
 def _vacuum(db: Database) -> bool:

@@ -6,8 +6,10 @@ them, the patient's record: consents, documents, communication log, waitlist
 entries); the communication log of patients still kept goes after 12 months; the
 providers' delivery logs after 6 (they arrive with the reminders); backups older than
 180 days; destruction records are kept at least 3 years (KVKK). Audit events hold no
-patient data (ids and kinds only) and are kept for ever: their hash chain proves the
-log whole from the clinic's creation.
+patient data (ids and kinds only); the seeds name no period for them, so they are
+kept 10 years by default (``retention.audit_years``, at least 3), and the sweep
+removes older ones only behind a checkpoint an anchor outside the file vouches for
+(``retention/auditlog.py``).
 """
 
 from __future__ import annotations
@@ -92,6 +94,24 @@ RECORD_YEARS = declare(
         CONFIGURE,
     )
 )
+AUDIT_YEARS = declare(
+    Setting(
+        "retention.audit_years",
+        "clinic",
+        Whole(3, 100),
+        10,
+        Text(QT_TRANSLATE_NOOP("core", "Keep audit events, years")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "Who did what and when (no patient data). Older events are removed by the "
+                "sweep once a backup's or a given anchor vouches for the log past them; the "
+                "law may ask for longer: set it as yours requires.",
+            )
+        ),
+        CONFIGURE,
+    )
+)
 SWEEP_HOUR = declare(
     Setting(
         "retention.sweep_hour",
@@ -121,6 +141,7 @@ class Policy:
     delivery_log_months: int
     backup_days: int
     record_years: int
+    audit_years: int
 
     @property
     def patients_before(self) -> datetime:
@@ -142,6 +163,10 @@ class Policy:
     def records_before(self) -> datetime:
         return months_before(self.now, 12 * self.record_years)
 
+    @property
+    def audit_before(self) -> datetime:
+        return months_before(self.now, 12 * self.audit_years)
+
     def rule(self, setting: Setting) -> str:
         """The policy a destruction record names: ``key=value``."""
         return f"{setting.key}={getattr(self, setting.key.split('.', 1)[1])}"
@@ -160,6 +185,7 @@ def read(session: Session, now: datetime) -> Policy:
         whole(DELIVERY_MONTHS),
         whole(BACKUP_DAYS),
         whole(RECORD_YEARS),
+        whole(AUDIT_YEARS),
     )
 
 

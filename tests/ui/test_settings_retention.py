@@ -92,6 +92,11 @@ def test_a_dry_run_then_a_confirmed_sweep_removes_the_lapsed_patient(
     assert titles[-1] == "Retention"
     shown = page.findChild(type(page.note), "policy:retention.appointment_months")
     assert shown is not None and shown.text() == "24"
+    kept = page.findChild(type(page.note), "policy:retention.audit_years")
+    assert kept is not None and kept.text() == "10"  # audit events, years
+    page._fill({"patient": 0, "appointment": 0, "audit_event": 7}, {})
+    assert page.counts.item(2, 0).text() == "Audit events"
+    assert page.counts.item(2, 1).text() == "7"
     assert not page.sweep_button.isEnabled(), "no sweep before a dry run"
 
     page.dry_button.click()

@@ -46,7 +46,7 @@ Ask = Callable[[QWidget, str], bool]  # the confirmation: (parent, question) -> 
 SHOWN_PATIENTS = 500  # the dry run lists this many patients, then says how many more
 KINDS = ("patient", "appointment", "communication_entry", "consent", "patient_document",
          "waitlist_entry", "patient_hold", "backup", "destruction_record", "delivery_log",
-         "reminder")  # fmt: skip
+         "reminder", "audit_event")  # fmt: skip
 
 
 def ask_to_sweep(parent: QWidget, question: str) -> bool:
@@ -229,6 +229,7 @@ class RetentionPage(QWidget):
             "destruction_record": self.tr("Destruction records"),
             "delivery_log": self.tr("Provider delivery log entries"),
             "reminder": self.tr("Finished reminder messages"),
+            "audit_event": self.tr("Audit events"),
         }.get(kind, kind)
 
     def _clear_plan(self, why: str) -> None:
@@ -275,10 +276,17 @@ class RetentionPage(QWidget):
         self._fill(swept.counts, policies)
         self.patients.clear()
         self.plan, self.planned_under = None, ()
-        self.note.setText(
-            self.tr("Swept in %1 s. The destruction record keeps what went (no patient data).")
-            .replace("%1", f"{swept.seconds:.1f}")
-        )  # fmt: skip
+        done = self.tr(
+            "Swept in %1 s. The destruction record keeps what went (no patient data)."
+        ).replace("%1", f"{swept.seconds:.1f}")
+        if swept.audit_waiting:
+            done += " " + self.tr(
+                "%n audit event(s) past their time were kept: no anchor kept outside this PC "
+                "vouches for the log past them yet (the next backup will).",
+                "",
+                swept.audit_waiting,
+            )
+        self.note.setText(done)
         self._enable()
         self.refresh()
 
