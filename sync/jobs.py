@@ -49,7 +49,8 @@ def reminder_lease(db: Database, clock: Clock) -> EndpointLease | None:
 def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
     """One dispatch round (plan, then send what is due) with the channels set up; on a
     PC that is not the reminder station (or a stand-by), with reminders off, or, with a
-    cloud, while another PC holds the endpoint's lease, nothing."""
+    cloud, while another PC holds the endpoint's lease, nothing. ``needs_attention``
+    counts the channels stopped because their provider refused the credentials."""
     senders = build.senders(reminder_ops.channel_setup(db))
     done = dispatch.run(db, clock, senders, lease=reminder_lease(db, clock))
     return {
@@ -59,6 +60,10 @@ def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
         "sent": len(done.of("sent")),
         "failed": len(done.of("failed")),
         "skipped": len(done.of("skipped")),
+        "held": len(done.of("held")),
+        # A channel whose provider refused the credentials: the run's record says so.
+        "needs_attention": len(done.halted),
+        **{f"credentials_refused_{channel}": 1 for channel in sorted(done.halted)},
     }
 
 

@@ -10,12 +10,13 @@ from typing import Any
 from receptionist.cli.common import App, examples
 from receptionist.ops import reminders
 from receptionist.ops.reminders import Item, Round
+from receptionist.reminders import halt
 from receptionist.reminders.reasons import explain
 
 from .channels.build import senders
 from .jobs import reminder_lease
 
-SHOWN = ("sent", "skipped", "failed", "retrying", "unknown")
+SHOWN = ("sent", "skipped", "failed", "retrying", "unknown", "held")
 
 
 def _reminders_actions(
@@ -45,6 +46,7 @@ def _data(done: Round) -> dict[str, Any]:
         "holder": done.holder,
         "planned": done.planned,
         "withdrawn": done.withdrawn,
+        "needs_attention": {c: str(halt.attention(c)) for c in sorted(done.halted)},
     }
     for state in SHOWN:
         data[state] = [_item(i) for i in done.of(state)]
@@ -75,6 +77,7 @@ def _text(data: dict[str, Any]) -> str:
             )
             if item["explained"]:
                 lines.append(f"    {item['explained']}")
+    lines += list(data["needs_attention"].values())
     return "\n".join(lines)
 
 

@@ -1,5 +1,5 @@
-"""reminders list, channels set email|sms|whatsapp: the reminders' commands that need
-no network (``reminders dispatch`` sends, so it lives in ``sync/remindercmds.py``)."""
+"""reminders list|status, channels set email|sms|whatsapp: the reminders' commands that
+need no network (``reminders dispatch`` sends, so it lives in ``sync/remindercmds.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from receptionist import zones
 from receptionist.cli.common import App, examples, read_secret, whole_number
 from receptionist.cli.patientcmds import options_named
 from receptionist.ops import patients, reminders
-from receptionist.ops.reminders import LIST_LIMIT, STATES, ReminderRow
+from receptionist.ops.reminders import LIST_LIMIT, STATES, ReminderRow, ReminderStatus
 
 SECRET_ENV = "RECEPTIONIST_CHANNEL_SECRET"
 SECURITY = ("none", "starttls", "tls")
@@ -41,6 +41,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"at most this many, 1 to {LIST_LIMIT} (default 200)",
     )
     p.set_defaults(func=cmd_list)
+    st = rsub.add_parser(
+        "status",
+        help="who sends, what waits, what failed, and any channel that needs attention",
+        **examples("receptionist reminders status", "receptionist reminders status --json"),
+    )
+    st.set_defaults(func=cmd_status)
     _channels(sub)
 
 
@@ -155,4 +161,45 @@ def cmd_set(app: App) -> int:
             entries = reminders.set_channel(db, ctx, a.channel, values, secret)
     data = {e.key: e.text for e in entries}
     app.emit(data, "\n".join(f"{k} = {v}" for k, v in data.items()))
+    return 0
+
+
+MODES = {
+    "off": "reminders are off (settings set reminders.enabled true)",
+    "here": "this PC sends reminders",
+    "standby": "this PC stands by for the reminder station",
+    "elsewhere": "reminders are sent by PC {station}",
+    "unnamed": "no PC is named the reminder station, so none sends (reminders.station)",
+}
+
+
+def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "mode": found.mode,
+        "station": found.station,
+        "queued": found.queued,
+        "failed": found.failed,
+        "next_due": found.next_due.astimezone(tz).isoformat(timespec="minutes")
+        if found.next_due
+        else None,
+        "needs_attention": {c: str(t) for c, t in zip(found.attention, found.attention_texts())},
+    }
+
+
+def status_text(data: dict[str, Any]) -> str:
+    lines = [
+        MODES.get(data["mode"], data["mode"]).format(station=data["station"]).capitalize() + ".",
+        f"queued {data['queued']}, failed {data['failed']}, next "
+        + (data["next_due"][:16].replace("T", " ") if data["next_due"] else "none"),
+    ]
+    return "\n".join(lines + list(data["needs_attention"].values()))
+
+
+def cmd_status(app: App) -> int:
+    with app.database() as db:
+        app.ctx(db)
+        found = reminders.status(db)
+        tz = zones.zone(patients.clinic_zone(db))
+    data = status_data(found, tz)
+    app.emit(data, status_text(data))
     return 0

@@ -146,5 +146,18 @@ WHATSAPP_TOKEN = _secret(
 )
 
 
+# Each channel's settings: saving any of them again resumes a channel whose provider
+# refused the credentials (``halt``).
+BY_CHANNEL: dict[str, frozenset[str]] = {
+    "email": frozenset(
+        s.key for s in (EMAIL_HOST, EMAIL_PORT, EMAIL_SECURITY, EMAIL_SENDER, EMAIL_USERNAME,
+                        EMAIL_PASSWORD)
+    ),
+    "sms": frozenset(s.key for s in (SMS_BASE_URL, SMS_ACCOUNT, SMS_SENDER, SMS_TOKEN)),
+    "whatsapp": frozenset(
+        s.key for s in (WHATSAPP_BASE_URL, WHATSAPP_ACCOUNT, WHATSAPP_SENDER, WHATSAPP_TOKEN)
+    ),
+}  # fmt: skip
+
 # WhatsApp's approved templates per language are channel settings too (declared there).
 from . import watemplates  # noqa: E402, F401

@@ -45,6 +45,12 @@ _SAID: dict[str, str] = {
         "Not sent: the patient can only be reached by WhatsApp, and no approved template "
         "is named for this message in their language (Settings > Clinic, {setting}).",
     ),
+    "credentials_refused": QT_TRANSLATE_NOOP(
+        "core",
+        "Waiting: the provider refused the clinic's credentials for this channel, which "
+        "is stopped. Re-enter them (receptionist channels set); the message goes once "
+        "they are saved.",
+    ),
     "permanent:refused_credentials": QT_TRANSLATE_NOOP(
         "core",
         "The provider refused the clinic's credentials: set the token or password again "
