@@ -140,3 +140,31 @@ def test_dispatch_says_which_pc_holds_the_lease() -> None:
     data = remindercmds._data(Round(False, "lease_elsewhere", "B"))
     assert data["holder"] == "B"
     assert remindercmds._text(data) == "Nothing sent: PC B holds the reminders' lease."
+
+
+def test_a_refused_token_shows_in_reminders_status_until_it_is_set_again(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with http_server(twilio_route) as (url, server):
+        sms = ["channels", "set", "sms", "--base-url", url, "--account", ACCOUNT,
+               "--sender", "+15005550006"]  # fmt: skip
+        monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", "not-the-token")
+        said(capsys, sms)
+        first = said(capsys, ["reminders", "dispatch"])
+        status = said(capsys, ["reminders", "status"])
+        capsys.readouterr()
+        assert main(["reminders", "status"]) == 0
+        shown = capsys.readouterr().out
+        monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
+        said(capsys, sms)
+        resumed = said(capsys, ["reminders", "status"])
+        second = said(capsys, ["reminders", "dispatch"])
+    assert first["failed"] == [] and [i["kind"] for i in first["held"]] == ["confirmation"]  # type: ignore[index]
+    assert "sms" in first["needs_attention"]  # type: ignore[index]
+    assert status["mode"] == "here" and status["queued"] >= 1  # type: ignore[index]
+    attention = status["needs_attention"]["sms"]  # type: ignore[index]
+    assert "needs attention: the provider refused the credentials" in attention
+    assert "sms: needs attention" in shown and "This PC sends reminders." in shown
+    assert resumed["needs_attention"] == {}  # type: ignore[index]
+    assert [i["kind"] for i in second["sent"]] == ["confirmation"]  # type: ignore[index]
+    assert len(server.messages) == 1

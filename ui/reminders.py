@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.ops import reminders
-from receptionist.ops.reminders import RESENDABLE, ReminderRow
+from receptionist.ops.reminders import RESENDABLE, ReminderRow, ReminderStatus
+from receptionist.store.storage import Database
 
 from . import messages
 from .actions import menu_holding, window_action
@@ -117,7 +118,15 @@ class RemindersView(QDialog):
         top.addWidget(shown)
         top.addWidget(self.filter, 1)
         top.addWidget(self.resend)
+        # A channel whose provider refused the credentials: what to do, above the list.
+        self.attention = QLabel(self)
+        self.attention.setObjectName("remindersAttention")
+        self.attention.setProperty("state", "alert")
+        self.attention.setWordWrap(True)
+        self.attention.setAccessibleName(self.tr("Channels that need attention"))
+        self.attention.hide()
         layout = QVBoxLayout(self)
+        layout.addWidget(self.attention)
         layout.addLayout(top)
         layout.addWidget(self.table)
         self.resize(820, 480)
@@ -129,8 +138,11 @@ class RemindersView(QDialog):
     def reload(self) -> None:
         self.reloadRequested.emit(self.states())
 
-    def show_rows(self, rows: list[ReminderRow]) -> None:
+    def show_rows(self, rows: list[ReminderRow], attention: list[str] | None = None) -> None:
         self.model.set_rows(rows)
+        said = attention or []
+        self.attention.setText("\n".join(said))
+        self.attention.setVisible(bool(said))
         self._enable()
 
     def current(self) -> ReminderRow | None:
@@ -182,12 +194,17 @@ class Reminders(QObject):
 
     def load(self, states: tuple[str, ...]) -> None:
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: reminders.listing(db, ctx, states=states), self)
+
+        def read(db: Database) -> tuple[list[ReminderRow], ReminderStatus]:
+            return reminders.listing(db, ctx, states=states), reminders.status(db)
+
+        op = DbOp(self.desk.tasks, read, self)
         op.success(self._show).failure(messages.report_exception).run()
 
-    def _show(self, rows: list[ReminderRow]) -> None:
+    def _show(self, found: tuple[list[ReminderRow], ReminderStatus]) -> None:
+        rows, status = found
         if self.view is not None:
-            self.view.show_rows(rows)
+            self.view.show_rows(rows, [translated(t) for t in status.attention_texts()])
         self.loaded.emit()
 
     def resend(self, reminder_id: str) -> None:

@@ -18,6 +18,7 @@ from receptionist.ops import reminders
 from receptionist.ops.reminders import ReminderStatus
 from receptionist.safelog import describe
 
+from .coretext import translated
 from .desk import Desk
 from .events import Refresh
 from .tasks import DbOp
@@ -66,7 +67,8 @@ class ReminderStatusFeed(QObject):
     def _show(self, found: ReminderStatus) -> None:
         self.desk.sync.update_reminders(
             found.mode, station=found.station, queued=found.queued, failed=found.failed,
-            next_due=found.next_due,
+            next_due=found.next_due, attention=found.attention,
+            attention_said=tuple(translated(t) for t in found.attention_texts()),
         )  # fmt: skip
         self.loaded.emit(found)
         self._done()

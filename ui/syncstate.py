@@ -31,6 +31,9 @@ class SyncSnapshot:
     reminders_station: str = ""
     reminders_failed: int | None = None
     reminders_next: datetime | None = None
+    # The channels whose provider refused the credentials, and what to do, in words.
+    reminders_attention: tuple[str, ...] = ()
+    reminders_attention_said: tuple[str, ...] = ()
 
 
 class SyncState(QObject):
@@ -74,7 +77,8 @@ class SyncState(QObject):
 
     def update_reminders(
         self, mode: str, *, station: str = "", queued: int = 0, failed: int = 0,
-        next_due: datetime | None = None,
+        next_due: datetime | None = None, attention: tuple[str, ...] = (),
+        attention_said: tuple[str, ...] = (),
     ) -> None:  # fmt: skip
         """The reminders' fields at once (``mode`` as in :class:`SyncSnapshot`; "off"
         or "" is not set up); emits only when something changed."""
@@ -83,6 +87,8 @@ class SyncState(QObject):
             self._snapshot, reminders_set_up=set_up, reminders_mode=mode if set_up else "",
             reminders_station=station, reminders_queued=queued if set_up else None,
             reminders_failed=failed if set_up else None, reminders_next=next_due,
+            reminders_attention=attention if set_up else (),
+            reminders_attention_said=attention_said if set_up else (),
         )  # fmt: skip
         if snap != self._snapshot:
             self._snapshot = snap

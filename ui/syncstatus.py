@@ -130,7 +130,15 @@ class SyncStatus(QWidget):
         PC sends: which; none is named: says so; off: "not set up"."""
         label, failed = self.reminders, snap.reminders_failed or 0
         label.setProperty("state", "")
-        if not snap.reminders_set_up:
+        if snap.reminders_set_up and snap.reminders_attention:
+            label.setText(
+                self.tr("Reminders: needs attention ({0}), queued {1}").format(
+                    ", ".join(snap.reminders_attention), snap.reminders_queued or 0
+                )
+            )
+            label.setToolTip("\n".join(snap.reminders_attention_said))
+            label.setProperty("state", "alert")
+        elif not snap.reminders_set_up:
             label.setText(self.tr("Reminders: {0}").format(self.tr("not set up")))
             label.setToolTip(self.tr("Reminders are off (Settings > Clinic)."))
         elif snap.reminders_mode == "here":

@@ -12,6 +12,7 @@ from receptionist.cli.common import App, examples, read_secret, whole_number
 from receptionist.cli.patientcmds import options_named
 from receptionist.ops import patients, reminders
 from receptionist.ops.reminders import LIST_LIMIT, STATES, ReminderRow, ReminderStatus
+from receptionist.reminders.halt import attention
 
 SECRET_ENV = "RECEPTIONIST_CHANNEL_SECRET"
 SECURITY = ("none", "starttls", "tls")
@@ -182,13 +183,14 @@ def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
         "next_due": found.next_due.astimezone(tz).isoformat(timespec="minutes")
         if found.next_due
         else None,
-        "needs_attention": {c: str(t) for c, t in zip(found.attention, found.attention_texts())},
+        "needs_attention": {c: str(attention(c)) for c in found.attention},
     }
 
 
 def status_text(data: dict[str, Any]) -> str:
+    said = MODES.get(data["mode"], data["mode"]).format(station=data["station"])
     lines = [
-        MODES.get(data["mode"], data["mode"]).format(station=data["station"]).capitalize() + ".",
+        said[:1].upper() + said[1:] + ".",
         f"queued {data['queued']}, failed {data['failed']}, next "
         + (data["next_due"][:16].replace("T", " ") if data["next_due"] else "none"),
     ]

@@ -15,6 +15,7 @@ from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Reminder
 from receptionist.ops import settings
+from receptionist.reminders import halt
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.reminders import Reminders, RemindersView
@@ -141,3 +142,40 @@ def test_a_template_refusal_is_explained_in_the_view_and_stand_by_in_the_status_
     assert why.data(Qt.ItemDataRole.ToolTipRole) == "permanent:template_missing"
     desk.sync.update_reminders("standby", station="A", queued=2)
     assert window.sync_status.reminders.text() == "Reminders: stand-by for PC A"
+
+
+def test_a_channel_whose_credentials_were_refused_needs_attention(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = plant(desk, seeded, clock)
+
+    def stopped(db: Any) -> None:
+        with db.write() as s:
+            row = s.get(Reminder, made["pending"])
+            row.channel, row.reason = "sms", halt.HALTED
+
+    on_worker(desk, stopped)
+    label = window.sync_status.reminders
+    feed = window.findChild(ReminderStatusFeed)
+    assert feed is not None
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        set_reminders(desk, clock, enabled=True)
+    assert label.text() == "Reminders: needs attention (sms), queued 1"
+    assert label.property("state") == "alert"
+    assert "needs attention: the provider refused the credentials" in label.toolTip()
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+    assert not view.attention.isHidden()
+    assert "receptionist channels set sms" in view.attention.text()
+    assert [r.reason for r in view.model.rows()] == [halt.HALTED]
+    assert "refused the clinic's credentials" in view.model.cell(view.model.rows()[0], 4)
+    ctx = Ctx(Actor("u1", "admin", "ui"), clock)
+    on_worker(desk, lambda db: settings.set_many(db, ctx, {"channels.sms_token": "new"}))
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        feed.load()  # as each minute, or after the jobs ran
+    assert label.text().startswith("Reminders: next")
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.reload()
+    assert view.attention.isHidden()
