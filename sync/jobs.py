@@ -11,7 +11,6 @@ from dataclasses import asdict
 from receptionist.clock import Clock
 from receptionist.google import account, station
 from receptionist.jobs.registry import Every, Job
-from receptionist.ops import reminders as reminder_ops
 from receptionist.ops import replica
 from receptionist.reminders import dispatch
 from receptionist.store.storage import Database
@@ -51,7 +50,7 @@ def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
     PC that is not the reminder station (or a stand-by), with reminders off, or, with a
     cloud, while another PC holds the endpoint's lease, nothing. ``needs_attention``
     counts the channels stopped because their provider refused the credentials."""
-    senders = build.senders(reminder_ops.channel_setup(db))
+    senders = build.Senders(db)  # secrets read only when something goes
     done = dispatch.run(db, clock, senders, lease=reminder_lease(db, clock))
     return {
         "active": int(done.active),

@@ -13,7 +13,7 @@ from receptionist.ops.reminders import Item, Round
 from receptionist.reminders import halt
 from receptionist.reminders.reasons import explain
 
-from .channels.build import senders
+from .channels.build import Senders
 from .jobs import reminder_lease
 
 SHOWN = ("sent", "skipped", "failed", "retrying", "unknown", "held")
@@ -84,7 +84,7 @@ def _text(data: dict[str, Any]) -> str:
 def cmd_dispatch(app: App) -> int:
     with app.database() as db:
         ctx = app.ctx(db)
-        made = senders(reminders.channel_setup(db))
+        made = Senders(db)
         done = reminders.run(db, ctx, app.clock, made, lease=reminder_lease(db, app.clock))
     data = _data(done)
     app.emit(data, _text(data))

@@ -7,7 +7,7 @@ touches the network.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -184,14 +184,19 @@ class ChannelSetup:
     whatsapp: HttpSetup | None
 
 
-def channel_setup(db: Database) -> ChannelSetup:
-    """What the senders need. Only the station's own process asks (no acting user)."""
+def channel_setup(db: Database, secrets: Collection[str] | None = None) -> ChannelSetup:
+    """What the senders need. Only the station's own process asks (no acting user).
+    The keychain is read only for the channels named in ``secrets`` (None: every
+    channel; the others' secrets are left empty)."""
     with db.read() as s:
         v = clinicstore.values(s, {k.key: k for k in _PLAIN})
-        ns = clinic_id(s) or ""
+        ns = (clinic_id(s) or "") if secrets is None or secrets else ""
 
         def secret(setting: Setting) -> str:
-            return (secretstore.read(s, ns, setting) or "") if ns else ""
+            channel = next(c for c, key in SECRETS.items() if key == setting.key)
+            if not ns or (secrets is not None and channel not in secrets):
+                return ""
+            return secretstore.read(s, ns, setting) or ""
 
         email = None
         if v[cs.EMAIL_HOST.key] and v[cs.EMAIL_SENDER.key]:
