@@ -168,3 +168,27 @@ def test_a_refused_token_shows_in_reminders_status_until_it_is_set_again(
     assert resumed["needs_attention"] == {}  # type: ignore[index]
     assert [i["kind"] for i in second["sent"]] == ["confirmation"]  # type: ignore[index]
     assert len(server.messages) == 1
+
+
+def test_a_plain_http_address_is_refused_at_save_unless_it_is_this_pc(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
+    for channel, url in (
+        ("sms", "http://api.twilio.com"),
+        ("whatsapp", "http://graph.facebook.com/v21.0"),
+        ("sms", "http://127.0.0.1.example.org"),
+        ("sms", "http://user@localhost.example.org:8080"),
+    ):
+        err = refused(capsys, ["channels", "set", channel, "--base-url", url, "--account",
+                               ACCOUNT, "--sender", "+1"])  # fmt: skip
+        assert "(base-url)" in err and "https is required" in err, err
+    for url in ("http://127.0.0.1:8080", "http://[::1]:8080/", "http://localhost/relay",
+                "https://api.twilio.com"):  # fmt: skip
+        done = said(capsys, ["channels", "set", "sms", "--base-url", url, "--account",
+                             ACCOUNT, "--sender", "+1"])  # fmt: skip
+        assert done["channels.sms_base_url"] == url.rstrip("/")  # type: ignore[index]
+    capsys.readouterr()
+    assert main(["settings", "set", "channels.whatsapp_base_url", "http://graph.example"]) == 2
+    err = capsys.readouterr().err
+    assert "WhatsApp API must be a web address starting https://" in err
