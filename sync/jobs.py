@@ -19,7 +19,7 @@ from . import cloud
 from .channels import build
 from .google import round as google_round
 from .google.worker import on_google_thread
-from .reminderlease import EndpointLease
+from .reminderlease import PEEK_EVERY, EndpointLease
 
 SYNC_MINUTES = 5
 GOOGLE_MINUTES = 5
@@ -51,7 +51,10 @@ def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
     cloud, while another PC holds the endpoint's lease, nothing. ``needs_attention``
     counts the channels stopped because their provider refused the credentials."""
     senders = build.Senders(db)  # secrets read only when something goes
-    done = dispatch.run(db, clock, senders, lease=reminder_lease(db, clock))
+    lease = reminder_lease(db, clock)
+    done = dispatch.run(db, clock, senders, lease=lease)
+    if lease is not None and done.reason == "not_station":  # the status bar shows who sends
+        lease.peek(unless_newer_than=PEEK_EVERY)
     return {
         "active": int(done.active),
         "planned": done.planned,

@@ -1,5 +1,6 @@
 """reminders dispatch: one dispatch round now, through the channels the clinic set up
-(SMTP, SMS, WhatsApp: network, so here and not in the core's command line)."""
+(SMTP, SMS, WhatsApp: network, so here and not in the core's command line); and
+reminders status, the core's, with the PC holding the cloud's reminders lease."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
+from receptionist import zones
 from receptionist.cli.common import App, examples
-from receptionist.ops import reminders
+from receptionist.cli.remindercmds import status_data, status_text
+from receptionist.ops import patients, reminders
 from receptionist.ops.reminders import Item, Round
 from receptionist.reminders import halt
 from receptionist.reminders.reasons import explain
@@ -37,6 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         **examples("receptionist reminders dispatch", "receptionist reminders dispatch --json"),
     )
     p.set_defaults(func=cmd_dispatch)
+    _reminders_actions(sub).choices["status"].set_defaults(func=cmd_status)
 
 
 def _data(done: Round) -> dict[str, Any]:
@@ -88,4 +92,23 @@ def cmd_dispatch(app: App) -> int:
         done = reminders.run(db, ctx, app.clock, made, lease=reminder_lease(db, app.clock))
     data = _data(done)
     app.emit(data, _text(data))
+    return 0
+
+
+def cmd_status(app: App) -> int:
+    """The core's ``reminders status``; with a cloud, also which PC holds the reminders'
+    lease (asked of the endpoint, claiming nothing), by its name."""
+    with app.database() as db:
+        app.ctx(db)
+        found = reminders.status(db)
+        tz = zones.zone(patients.clinic_zone(db))
+        lease = reminder_lease(db, app.clock)
+        heard = lease.peek() if lease is not None else None
+    data = status_data(found, tz)
+    text = status_text(data)
+    if heard is not None and heard.code:
+        data["sender"] = {"code": heard.code, "name": heard.name, "this_pc": heard.here}
+        said = "This PC sends reminders." if heard.here else f"Reminders sent by PC {heard.name}."
+        text = "\n".join([said, *text.splitlines()[1:]])
+    app.emit(data, text)
     return 0

@@ -16,6 +16,7 @@ from receptionist.context import Actor, Ctx
 from receptionist.models import Reminder
 from receptionist.ops import settings
 from receptionist.reminders import halt
+from sync import reminderlease
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.reminders import Reminders, RemindersView
@@ -106,14 +107,14 @@ def test_the_status_bar_says_what_the_reminders_do(
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         set_reminders(desk, clock, enabled=True)  # heard from the change feed
     due = (clock.now() + timedelta(hours=1)).astimezone()
-    assert label.text() == f"Reminders: next {due:%H:%M}, queued 1, failed 1"
+    assert label.text() == f"This PC sends reminders: next {due:%H:%M}, queued 1, failed 1"
     assert label.property("state") == "alert"
     # The status bar's layout makes room for the longer text: the field is not cut off.
     qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width(), timeout=5_000)
     window.grab().save(str(seeded.root.parent / "status-here.png"))
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         set_reminders(desk, clock, station="C")
-    assert label.text() == "Reminders: sent by PC C"
+    assert label.text() == "Reminders sent by PC C"
     assert label.property("state") == ""
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         set_reminders(desk, clock, enabled=False)
@@ -175,7 +176,24 @@ def test_a_channel_whose_credentials_were_refused_needs_attention(
     on_worker(desk, lambda db: settings.set_many(db, ctx, {"channels.sms_token": "new"}))
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         feed.load()  # as each minute, or after the jobs ran
-    assert label.text().startswith("Reminders: next")
+    assert label.text().startswith("This PC sends reminders: next")
     with qtbot.waitSignal(controller.loaded, timeout=10_000):
         view.reload()
     assert view.attention.isHidden()
+
+
+def test_the_status_bar_names_the_pc_holding_the_lease(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: FixedClock, monkeypatch: Any
+) -> None:
+    """What the dispatch job last heard from the cloud endpoint (no network here)."""
+    heard = reminderlease.Seen("B", "Front desk", False, clock.now())
+    monkeypatch.setattr(reminderlease, "seen", lambda _db: heard)
+    feed = window.findChild(ReminderStatusFeed)
+    assert feed is not None
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        set_reminders(desk, clock, enabled=True)
+    assert window.sync_status.reminders.text() == "Reminders sent by PC Front desk"
+    heard = reminderlease.Seen("A", "Desk 1", True, clock.now())
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        feed.load()
+    assert window.sync_status.reminders.text().startswith("This PC sends reminders: next")
