@@ -192,3 +192,37 @@ def test_a_plain_http_address_is_refused_at_save_unless_it_is_this_pc(
     assert main(["settings", "set", "channels.whatsapp_base_url", "http://graph.example"]) == 2
     err = capsys.readouterr().err
     assert "WhatsApp API must be a web address starting https://" in err
+
+
+def test_reminders_log_shows_each_provider_answer_newest_first(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with http_server(twilio_route) as (url, _server):
+        sms = ["channels", "set", "sms", "--base-url", url, "--account", ACCOUNT,
+               "--sender", "+15005550006"]  # fmt: skip
+        monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", "not-the-token")
+        said(capsys, sms)
+        said(capsys, ["reminders", "dispatch"])
+        monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
+        said(capsys, sms)
+        said(capsys, ["reminders", "dispatch"])
+    log = said(capsys, ["reminders", "log"])
+    assert [(r["outcome"], r["http_status"], r["code"]) for r in log] == [  # type: ignore[index, union-attr]
+        ("sent", 201, ""),
+        ("permanent", 401, "refused_credentials"),
+    ]
+    (booked,) = said(capsys, ["appointment", "list", "--days", "7"])  # type: ignore[misc]
+    assert {r["appointment_id"] for r in log} == {booked["id"]}  # type: ignore[index, union-attr]
+    assert log[0]["provider_id"].startswith("SM") and log[0]["channel"] == "sms"  # type: ignore[index]
+    assert "Ayşe" not in json.dumps(log) and "+90532" not in json.dumps(log)
+    assert said(capsys, ["reminders", "log", "--channel", "email"]) == []
+    assert len(said(capsys, ["reminders", "log", "--outcome", "permanent"])) == 1  # type: ignore[arg-type]
+    assert said(capsys, ["reminders", "log", "--since", "2199-01-01"]) == []
+    assert len(said(capsys, ["reminders", "log", "--since", "2020-01-01T09:00"])) == 2  # type: ignore[arg-type]
+    assert "since" in refused(capsys, ["reminders", "log", "--since", "yesterday"])
+    assert "--channel" in refused(capsys, ["reminders", "log", "--channel", "fax"])
+    capsys.readouterr()
+    assert main(["reminders", "log"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "sms" in lines[0] and "sent" in lines[0] and booked["id"][:8] in lines[0]
+    assert "401 refused_credentials" in lines[1]

@@ -1,4 +1,4 @@
-"""reminders list|status, channels set email|sms|whatsapp: the reminders' commands that
+"""reminders list|status|log, channels set email|sms|whatsapp: the reminders' commands that
 need no network (``reminders dispatch`` sends, so it lives in ``sync/remindercmds.py``)."""
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from receptionist import zones
 from receptionist.cli.common import App, examples, read_secret, whole_number
 from receptionist.cli.patientcmds import options_named
-from receptionist.ops import patients, reminders
+from receptionist.ops import deliveries, patients, reminders
+from receptionist.ops.deliveries import OUTCOMES, DeliveryRow
 from receptionist.ops.reminders import LIST_LIMIT, STATES, ReminderRow, ReminderStatus
 from receptionist.reminders.halt import attention
+from receptionist.reminders.settings import CHANNELS
 
 SECRET_ENV = "RECEPTIONIST_CHANNEL_SECRET"
 SECURITY = ("none", "starttls", "tls")
@@ -48,7 +50,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         **examples("receptionist reminders status", "receptionist reminders status --json"),
     )
     st.set_defaults(func=cmd_status)
+    _log(rsub)
     _channels(sub)
+
+
+def _log(rsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = rsub.add_parser(
+        "log",
+        help="the providers' delivery log, newest first: each answer a provider gave "
+        "(no text, no address)",
+        **examples(
+            "receptionist reminders log",
+            "receptionist reminders log --channel sms --since 2026-12-01 --json",
+            "receptionist reminders log --outcome permanent",
+        ),
+    )
+    p.add_argument("--channel", choices=CHANNELS, help="only this channel: " + ", ".join(CHANNELS))
+    p.add_argument("--outcome", choices=OUTCOMES, help="only this outcome: " + ", ".join(OUTCOMES))
+    p.add_argument(
+        "--since", help="only answers from this local date or time on, like 2026-12-01 or "
+        "2026-12-01T09:00"
+    )  # fmt: skip
+    p.add_argument(
+        "--limit",
+        type=whole_number(1, deliveries.LIMIT),
+        default=200,
+        help=f"at most this many, 1 to {deliveries.LIMIT} (default 200)",
+    )
+    p.set_defaults(func=cmd_log)
 
 
 def _channels(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -204,4 +233,41 @@ def cmd_status(app: App) -> int:
         tz = zones.zone(patients.clinic_zone(db))
     data = status_data(found, tz)
     app.emit(data, status_text(data))
+    return 0
+
+
+def _delivery(row: DeliveryRow, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "at": row.at.astimezone(tz).isoformat(timespec="seconds"),
+        "channel": row.channel,
+        "action": row.action,
+        "outcome": row.outcome,
+        "http_status": row.http_status,
+        "code": row.code,
+        "provider_id": row.provider_id,
+        "reminder_id": row.reminder_id,
+        "appointment_id": row.appointment_id or None,
+    }
+
+
+def _delivery_line(d: dict[str, Any]) -> str:
+    status = " ".join(str(p) for p in (d["http_status"], d["code"]) if p) or "-"
+    appointment = (d["appointment_id"] or "-")[:8]
+    return (
+        f"{d['at'][:19].replace('T', ' ')}  {d['channel']:<8} {d['action']:<6} "
+        f"{d['outcome']:<9} {status:<28} {appointment}"
+    )
+
+
+def cmd_log(app: App) -> int:
+    a = app.args
+    with app.database() as db:
+        ctx = app.ctx(db)
+        tz = zones.zone(patients.clinic_zone(db))
+        since = zones.local_to_utc(a.since, tz, field="since", boundary=True) if a.since else None
+        rows = deliveries.listing(
+            db, ctx, channel=a.channel, outcome=a.outcome, since=since, limit=a.limit
+        )
+    data = [_delivery(r, tz) for r in rows]
+    app.emit(data, "\n".join(_delivery_line(d) for d in data) or "No provider answers logged.")
     return 0
