@@ -1,6 +1,7 @@
 """The Reminders view (Front desk > Reminders…, Ctrl+Shift+R): the messages to patients,
 queued, sent and failed, and Resend for one that failed, went unknown or was skipped.
-``install`` also starts the status bar's "Reminders: …" feed (``reminderstatus``).
+Delivery log… opens the providers' answers (``deliverylog``). ``install`` also starts
+the status bar's "Reminders: …" feed (``reminderstatus``).
 
 Everything goes through ``receptionist.ops.reminders`` on the worker; the view only
 shows rows. The reason column shows the core's short codes (``no_consent``, ``late``,
@@ -31,6 +32,7 @@ from receptionist.store.storage import Database
 from . import messages
 from .actions import menu_holding, window_action
 from .coretext import translated
+from .deliverylog import DeliveryLog, DeliveryLogView
 from .desk import Desk
 from .events import Refresh
 from .patients.table import short_datetime
@@ -92,6 +94,7 @@ class RemindersView(QDialog):
 
     reloadRequested = Signal(tuple)  # the states to show
     resendRequested = Signal(str)  # reminder id
+    logRequested = Signal()  # the providers' delivery log
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,12 +115,17 @@ class RemindersView(QDialog):
         self.resend = QPushButton(self.tr("&Resend"), self)
         self.resend.setObjectName("remindersResend")
         self.resend.clicked.connect(self._resend)
+        self.log = QPushButton(self.tr("&Delivery log…"), self)
+        self.log.setObjectName("remindersDeliveryLog")
+        self.log.setToolTip(self.tr("Each answer the providers gave: no text, no address"))
+        self.log.clicked.connect(self.logRequested)
         top = QHBoxLayout()
         shown = QLabel(self.tr("&Show:"), self)
         shown.setBuddy(self.filter)
         top.addWidget(shown)
         top.addWidget(self.filter, 1)
         top.addWidget(self.resend)
+        top.addWidget(self.log)
         # A channel whose provider refused the credentials: what to do, above the list.
         self.attention = QLabel(self)
         self.attention.setObjectName("remindersAttention")
@@ -176,21 +184,34 @@ class Reminders(QObject):
         self.window = window
         self.desk: Desk = window.desk
         self.view: RemindersView | None = None
+        self.log: DeliveryLog | None = None
         Refresh(self.desk.events, ENTITIES, self._changed, self)
 
     def forget(self) -> None:
         if self.view is not None:
             self.view.deleteLater()
         self.view = None
+        self.log = None  # the view was its parent
 
-    def show(self) -> RemindersView:
+    def show_log(self) -> DeliveryLogView:
+        """The providers' delivery log, over the Reminders view."""
+        if self.log is None:
+            self.log = DeliveryLog(self.desk, self._view())
+        return self.log.show()
+
+    def _view(self) -> RemindersView:
         if self.view is None:
             self.view = RemindersView(self.desk, self.window)
             self.view.reloadRequested.connect(self.load)
             self.view.resendRequested.connect(self.resend)
-        self.view.present()
-        self.view.reload()
+            self.view.logRequested.connect(self.show_log)
         return self.view
+
+    def show(self) -> RemindersView:
+        view = self._view()
+        view.present()
+        view.reload()
+        return view
 
     def load(self, states: tuple[str, ...]) -> None:
         ctx = self.desk.ctx()

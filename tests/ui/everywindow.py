@@ -126,6 +126,7 @@ OPENERS: dict[str, Opener] = {
     "WaitlistView": lambda _q, w, _i: _front_desk(w).show_waitlist(),
     "EntryDialog": _entry,
     "RemindersView": _reminders,
+    "DeliveryLogView": lambda _q, w, _i: w.findChild(Reminders).show_log(),  # type: ignore[union-attr]
     "ConflictsPanel": _conflicts,
     "MoveDialog": lambda _q, w, _i: MoveDialog(w.desk, _side("A"), _side("B"), w),
     "ReasonDialog": lambda _q, w, _i: ReasonDialog(_conflict(), w),
