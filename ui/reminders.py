@@ -148,10 +148,13 @@ class RemindersView(QDialog):
 
     def show_rows(self, rows: list[ReminderRow], attention: list[str] | None = None) -> None:
         self.model.set_rows(rows)
-        said = attention or []
+        self.show_attention(attention or [])
+        self._enable()
+
+    def show_attention(self, said: list[str]) -> None:
+        """What to do about each channel whose provider refused the credentials."""
         self.attention.setText("\n".join(said))
         self.attention.setVisible(bool(said))
-        self._enable()
 
     def current(self) -> ReminderRow | None:
         index = self.table.currentIndex()
@@ -239,6 +242,12 @@ class Reminders(QObject):
         if self.view is not None:
             self.view.reload()
 
+    def status_read(self, found: ReminderStatus) -> None:
+        """The status bar's feed read the reminders' state (after the jobs ran, each
+        minute): the line above the list follows it, the rows stay as they are."""
+        if self.view is not None:
+            self.view.show_attention([translated(t) for t in found.attention_texts()])
+
     def _changed(self) -> None:
         if self.view is not None and self.view.isVisible():
             self.view.reload()
@@ -252,6 +261,7 @@ def install(window: Any) -> None:
     window.userChanged.connect(controller.forget)
     feed = ReminderStatusFeed(window.desk, window)
     controller.resent.connect(feed.load)
+    feed.loaded.connect(controller.status_read)
     feed.load()
     action = window_action(
         window, "reminders", controller.tr("&Reminders…"), "Ctrl+Shift+R",

@@ -197,3 +197,27 @@ def test_the_status_bar_names_the_pc_holding_the_lease(
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         feed.load()
     assert window.sync_status.reminders.text().startswith("This PC sends reminders: next")
+
+
+def test_the_attention_line_follows_the_status_feed_without_reloading_the_rows(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = plant(desk, seeded, clock)
+    controller = window.findChild(Reminders)
+    feed = window.findChild(ReminderStatusFeed)
+    assert controller is not None and feed is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+    assert view.attention.isHidden()
+    view.table.setCurrentIndex(view.model.index(0, 0))
+
+    def stopped(db: Any) -> None:  # as the dispatch job does: no change-feed event
+        with db.write() as s:
+            row = s.get(Reminder, made["pending"])
+            row.channel, row.reason = "whatsapp", halt.HALTED
+
+    on_worker(desk, stopped)
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        feed.load()  # as after the jobs ran
+    assert not view.attention.isHidden() and "whatsapp" in view.attention.text()
+    assert view.table.currentIndex().row() == 0, "the selection stays"
