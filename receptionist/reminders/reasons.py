@@ -47,9 +47,8 @@ _SAID: dict[str, str] = {
     ),
     "credentials_refused": QT_TRANSLATE_NOOP(
         "core",
-        "Waiting: the provider refused the clinic's credentials for this channel, which "
-        "is stopped. Re-enter them (receptionist channels set); the message goes once "
-        "they are saved.",
+        "Waiting: the provider refused the clinic's credentials; it goes once they are "
+        "re-entered (receptionist channels set).",
     ),
     "permanent:refused_credentials": QT_TRANSLATE_NOOP(
         "core",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 from uiseed import Seeded
 
@@ -17,10 +19,12 @@ from receptionist.models import Reminder
 from receptionist.ops import settings
 from receptionist.reminders import halt
 from sync import reminderlease
+from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.reminders import Reminders, RemindersView
 from ui.reminderstatus import ReminderStatusFeed
+from ui.screenshots import composite
 
 
 def on_worker(desk: Desk, fn: Any) -> Any:
@@ -171,6 +175,14 @@ def test_a_channel_whose_credentials_were_refused_needs_attention(
     assert not view.attention.isHidden()
     assert "receptionist channels set sms" in view.attention.text()
     assert [r.reason for r in view.model.rows()] == [halt.HALTED]
+    window.resize(1366, 768)
+    window.setStyleSheet(stylesheet())
+    QApplication.processEvents()
+    picture = composite(window, view)
+    assert picture.save(str(seeded.root.parent / "reminders-attention.png"))
+    if os.environ.get("REMINDER_SHOTS"):
+        picture.save(str(Path(os.environ["REMINDER_SHOTS"]) / "reminders-attention.png"))
+    window.setStyleSheet("")
     assert "refused the clinic's credentials" in view.model.cell(view.model.rows()[0], 4)
     ctx = Ctx(Actor("u1", "admin", "ui"), clock)
     on_worker(desk, lambda db: settings.set_many(db, ctx, {"channels.sms_token": "new"}))
