@@ -179,6 +179,11 @@ class Client:
         found: dict[str, Any] = self._call("POST", f"/v1/leases/{name}", json=body)
         return found
 
+    def lease_holder(self, name: str) -> dict[str, Any]:
+        """Who holds the clinic's lease ``name``, claiming nothing."""
+        found: dict[str, Any] = self._call("GET", f"/v1/leases/{name}")
+        return found
+
     # -- the round (sync.round.Endpoint) -----------------------------------------------
 
     def push(self, changes: list[Change]) -> PushAnswer:

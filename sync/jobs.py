@@ -11,7 +11,6 @@ from dataclasses import asdict
 from receptionist.clock import Clock
 from receptionist.google import account, station
 from receptionist.jobs.registry import Every, Job
-from receptionist.ops import reminders as reminder_ops
 from receptionist.ops import replica
 from receptionist.reminders import dispatch
 from receptionist.store.storage import Database
@@ -20,7 +19,7 @@ from . import cloud
 from .channels import build
 from .google import round as google_round
 from .google.worker import on_google_thread
-from .reminderlease import EndpointLease
+from .reminderlease import PEEK_EVERY, EndpointLease
 
 SYNC_MINUTES = 5
 GOOGLE_MINUTES = 5
@@ -49,9 +48,13 @@ def reminder_lease(db: Database, clock: Clock) -> EndpointLease | None:
 def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
     """One dispatch round (plan, then send what is due) with the channels set up; on a
     PC that is not the reminder station (or a stand-by), with reminders off, or, with a
-    cloud, while another PC holds the endpoint's lease, nothing."""
-    senders = build.senders(reminder_ops.channel_setup(db))
-    done = dispatch.run(db, clock, senders, lease=reminder_lease(db, clock))
+    cloud, while another PC holds the endpoint's lease, nothing. ``needs_attention``
+    counts the channels stopped because their provider refused the credentials."""
+    senders = build.Senders(db)  # secrets read only when something goes
+    lease = reminder_lease(db, clock)
+    done = dispatch.run(db, clock, senders, lease=lease)
+    if lease is not None and done.reason == "not_station":  # the status bar shows who sends
+        lease.peek(unless_newer_than=PEEK_EVERY)
     return {
         "active": int(done.active),
         "planned": done.planned,
@@ -59,6 +62,10 @@ def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
         "sent": len(done.of("sent")),
         "failed": len(done.of("failed")),
         "skipped": len(done.of("skipped")),
+        "held": len(done.of("held")),
+        # A channel whose provider refused the credentials: the run's record says so.
+        "needs_attention": len(done.halted),
+        **{f"credentials_refused_{channel}": 1 for channel in sorted(done.halted)},
     }
 
 

@@ -1,5 +1,6 @@
 """reminders dispatch: one dispatch round now, through the channels the clinic set up
-(SMTP, SMS, WhatsApp: network, so here and not in the core's command line)."""
+(SMTP, SMS, WhatsApp: network, so here and not in the core's command line); and
+reminders status, the core's, with the PC holding the cloud's reminders lease."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
+from receptionist import zones
 from receptionist.cli.common import App, examples
-from receptionist.ops import reminders
+from receptionist.cli.remindercmds import status_data, status_text
+from receptionist.ops import patients, reminders
 from receptionist.ops.reminders import Item, Round
+from receptionist.reminders import halt
 from receptionist.reminders.reasons import explain
 
-from .channels.build import senders
+from .channels.build import Senders
 from .jobs import reminder_lease
 
-SHOWN = ("sent", "skipped", "failed", "retrying", "unknown")
+SHOWN = ("sent", "skipped", "failed", "retrying", "unknown", "held")
 
 
 def _reminders_actions(
@@ -36,6 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         **examples("receptionist reminders dispatch", "receptionist reminders dispatch --json"),
     )
     p.set_defaults(func=cmd_dispatch)
+    _reminders_actions(sub).choices["status"].set_defaults(func=cmd_status)
 
 
 def _data(done: Round) -> dict[str, Any]:
@@ -45,6 +50,7 @@ def _data(done: Round) -> dict[str, Any]:
         "holder": done.holder,
         "planned": done.planned,
         "withdrawn": done.withdrawn,
+        "needs_attention": {c: str(halt.attention(c)) for c in sorted(done.halted)},
     }
     for state in SHOWN:
         data[state] = [_item(i) for i in done.of(state)]
@@ -75,14 +81,34 @@ def _text(data: dict[str, Any]) -> str:
             )
             if item["explained"]:
                 lines.append(f"    {item['explained']}")
+    lines += list(data["needs_attention"].values())
     return "\n".join(lines)
 
 
 def cmd_dispatch(app: App) -> int:
     with app.database() as db:
         ctx = app.ctx(db)
-        made = senders(reminders.channel_setup(db))
+        made = Senders(db)
         done = reminders.run(db, ctx, app.clock, made, lease=reminder_lease(db, app.clock))
     data = _data(done)
     app.emit(data, _text(data))
+    return 0
+
+
+def cmd_status(app: App) -> int:
+    """The core's ``reminders status``; with a cloud, also which PC holds the reminders'
+    lease (asked of the endpoint, claiming nothing), by its name."""
+    with app.database() as db:
+        app.ctx(db)
+        found = reminders.status(db)
+        tz = zones.zone(patients.clinic_zone(db))
+        lease = reminder_lease(db, app.clock)
+        heard = lease.peek() if lease is not None else None
+    data = status_data(found, tz)
+    text = status_text(data)
+    if heard is not None and heard.code:
+        data["sender"] = {"code": heard.code, "name": heard.name, "this_pc": heard.here}
+        said = "This PC sends reminders." if heard.here else f"Reminders sent by PC {heard.name}."
+        text = "\n".join([said, *text.splitlines()[1:]])
+    app.emit(data, text)
     return 0

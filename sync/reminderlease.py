@@ -39,8 +39,37 @@ class _Known:
     cutoff: datetime | None
 
 
+@dataclass(frozen=True)
+class Seen:
+    """Who held the lease when the endpoint last said (``code`` "": nobody); ``name``
+    is that device's name as it joined the clinic; ``here``: this PC. No patient data."""
+
+    code: str
+    name: str
+    here: bool
+    at: datetime  # this PC's time of the answer
+
+
 _known: dict[str, _Known] = {}  # by the clinic file's path
+_seen: dict[str, Seen] = {}  # by the clinic file's path: what the status bar shows
 _lock = threading.Lock()
+PEEK_EVERY = timedelta(minutes=5)  # a PC that does not claim asks who holds it this often
+
+
+def seen(db: Database) -> Seen | None:
+    """Who this process last heard holds the lease (None: never asked, or no cloud)."""
+    with _lock:
+        return _seen.get(str(db.path))
+
+
+def _note(key: str, answer: dict[str, object], at: datetime) -> None:
+    holder = answer.get("holder")
+    if isinstance(holder, dict):
+        code, name = str(holder.get("code", "")), str(holder.get("name") or "")
+    else:
+        code, name = "", ""
+    with _lock:
+        _seen[key] = Seen(code, name or code, bool(answer.get("held")), at)
 
 
 class EndpointLease:
@@ -72,7 +101,25 @@ class EndpointLease:
         with _lock:
             _known.pop(self.key, None)
 
+    def peek(self, *, unless_newer_than: timedelta | None = None) -> Seen | None:
+        """Ask who holds the lease, claiming nothing (a PC that does not send), unless
+        an answer newer than ``unless_newer_than`` is known; never raises for the
+        network (what was known stays)."""
+        now = self.clock.now()
+        known = seen(self.db)
+        if known is not None and unless_newer_than and now - known.at < unless_newer_than:
+            return known
+        try:
+            with cloud.client_for(self.db) as client:
+                answer = client.lease_holder(NAME)
+        except (Refused, Unreachable, ReceptionistError) as exc:
+            log.info("the reminders' lease holder could not be asked: %s", describe(exc))
+            return known
+        _note(self.key, answer, now)
+        return seen(self.db)
+
     def _keep(self, answer: dict[str, object], asked: datetime) -> Hold:
+        _note(self.key, answer, asked)
         holder = answer.get("holder")
         code = str(holder.get("code", "")) if isinstance(holder, dict) else ""
         if not answer.get("held") or not isinstance(holder, dict):
@@ -110,3 +157,4 @@ def forget() -> None:
     """Forget what the endpoint confirmed (tests: a PC restarted)."""
     with _lock:
         _known.clear()
+        _seen.clear()

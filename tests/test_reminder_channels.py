@@ -225,3 +225,14 @@ def test_plain_http_goes_only_to_this_pc() -> None:
         HttpSetup("http://127.0.0.1:9/v21.0", WA_PHONE_ID, "", WA_TOKEN),
     )
     assert sorted(senders(setup)) == ["email", "whatsapp"]
+
+
+def test_any_401_is_a_refusal_of_the_credentials(twilio) -> None:
+    url, server = twilio
+    server.script.append((401, {"message": "Unauthorized"}, {}))
+    sms = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN).send(message("+905551112233"))
+    assert (sms.status, sms.code, sms.http_status) == ("permanent", "refused_credentials", 401)
+    with http_server(whatsapp_route) as (wa_url, wa_server):
+        wa_server.script.append((401, {"error": {"message": "Invalid OAuth token"}}, {}))
+        wa = WhatsAppSender(wa_url + "/v21.0", WA_PHONE_ID, WA_TOKEN).send(message("+90555"))
+    assert (wa.status, wa.code) == ("permanent", "refused_credentials")

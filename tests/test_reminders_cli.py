@@ -140,3 +140,89 @@ def test_dispatch_says_which_pc_holds_the_lease() -> None:
     data = remindercmds._data(Round(False, "lease_elsewhere", "B"))
     assert data["holder"] == "B"
     assert remindercmds._text(data) == "Nothing sent: PC B holds the reminders' lease."
+
+
+def test_a_refused_token_shows_in_reminders_status_until_it_is_set_again(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with http_server(twilio_route) as (url, server):
+        sms = ["channels", "set", "sms", "--base-url", url, "--account", ACCOUNT,
+               "--sender", "+15005550006"]  # fmt: skip
+        monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", "not-the-token")
+        said(capsys, sms)
+        first = said(capsys, ["reminders", "dispatch"])
+        status = said(capsys, ["reminders", "status"])
+        capsys.readouterr()
+        assert main(["reminders", "status"]) == 0
+        shown = capsys.readouterr().out
+        monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
+        said(capsys, sms)
+        resumed = said(capsys, ["reminders", "status"])
+        second = said(capsys, ["reminders", "dispatch"])
+    assert first["failed"] == [] and [i["kind"] for i in first["held"]] == ["confirmation"]  # type: ignore[index]
+    assert "sms" in first["needs_attention"]  # type: ignore[index]
+    assert status["mode"] == "here" and status["queued"] >= 1  # type: ignore[index]
+    attention = status["needs_attention"]["sms"]  # type: ignore[index]
+    assert "needs attention: the provider refused the credentials" in attention
+    assert "sms: needs attention" in shown and "This PC sends reminders." in shown
+    assert resumed["needs_attention"] == {}  # type: ignore[index]
+    assert [i["kind"] for i in second["sent"]] == ["confirmation"]  # type: ignore[index]
+    assert len(server.messages) == 1
+
+
+def test_a_plain_http_address_is_refused_at_save_unless_it_is_this_pc(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
+    for channel, url in (
+        ("sms", "http://api.twilio.com"),
+        ("whatsapp", "http://graph.facebook.com/v21.0"),
+        ("sms", "http://127.0.0.1.example.org"),
+        ("sms", "http://user@localhost.example.org:8080"),
+    ):
+        err = refused(capsys, ["channels", "set", channel, "--base-url", url, "--account",
+                               ACCOUNT, "--sender", "+1"])  # fmt: skip
+        assert "(base-url)" in err and "https is required" in err, err
+    for url in ("http://127.0.0.1:8080", "http://[::1]:8080/", "http://localhost/relay",
+                "https://api.twilio.com"):  # fmt: skip
+        done = said(capsys, ["channels", "set", "sms", "--base-url", url, "--account",
+                             ACCOUNT, "--sender", "+1"])  # fmt: skip
+        assert done["channels.sms_base_url"] == url.rstrip("/")  # type: ignore[index]
+    capsys.readouterr()
+    assert main(["settings", "set", "channels.whatsapp_base_url", "http://graph.example"]) == 2
+    err = capsys.readouterr().err
+    assert "WhatsApp API must be a web address starting https://" in err
+
+
+def test_reminders_log_shows_each_provider_answer_newest_first(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with http_server(twilio_route) as (url, _server):
+        sms = ["channels", "set", "sms", "--base-url", url, "--account", ACCOUNT,
+               "--sender", "+15005550006"]  # fmt: skip
+        monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", "not-the-token")
+        said(capsys, sms)
+        said(capsys, ["reminders", "dispatch"])
+        monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
+        said(capsys, sms)
+        said(capsys, ["reminders", "dispatch"])
+    log = said(capsys, ["reminders", "log"])
+    assert [(r["outcome"], r["http_status"], r["code"]) for r in log] == [  # type: ignore[index, union-attr]
+        ("sent", 201, ""),
+        ("permanent", 401, "refused_credentials"),
+    ]
+    (booked,) = said(capsys, ["appointment", "list", "--days", "7"])  # type: ignore[misc]
+    assert {r["appointment_id"] for r in log} == {booked["id"]}  # type: ignore[index, union-attr]
+    assert log[0]["provider_id"].startswith("SM") and log[0]["channel"] == "sms"  # type: ignore[index]
+    assert "Ayşe" not in json.dumps(log) and "+90532" not in json.dumps(log)
+    assert said(capsys, ["reminders", "log", "--channel", "email"]) == []
+    assert len(said(capsys, ["reminders", "log", "--outcome", "permanent"])) == 1  # type: ignore[arg-type]
+    assert said(capsys, ["reminders", "log", "--since", "2199-01-01"]) == []
+    assert len(said(capsys, ["reminders", "log", "--since", "2020-01-01T09:00"])) == 2  # type: ignore[arg-type]
+    assert "since" in refused(capsys, ["reminders", "log", "--since", "yesterday"])
+    assert "--channel" in refused(capsys, ["reminders", "log", "--channel", "fax"])
+    capsys.readouterr()
+    assert main(["reminders", "log"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "sms" in lines[0] and "sent" in lines[0] and booked["id"][:8] in lines[0]
+    assert "401 refused_credentials" in lines[1]

@@ -1,6 +1,7 @@
 """The Reminders view (Front desk > Reminders…, Ctrl+Shift+R): the messages to patients,
 queued, sent and failed, and Resend for one that failed, went unknown or was skipped.
-``install`` also starts the status bar's "Reminders: …" feed (``reminderstatus``).
+Delivery log… opens the providers' answers (``deliverylog``). ``install`` also starts
+the status bar's "Reminders: …" feed (``reminderstatus``).
 
 Everything goes through ``receptionist.ops.reminders`` on the worker; the view only
 shows rows. The reason column shows the core's short codes (``no_consent``, ``late``,
@@ -25,11 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.ops import reminders
-from receptionist.ops.reminders import RESENDABLE, ReminderRow
+from receptionist.ops.reminders import RESENDABLE, ReminderRow, ReminderStatus
+from receptionist.store.storage import Database
 
 from . import messages
 from .actions import menu_holding, window_action
 from .coretext import translated
+from .deliverylog import DeliveryLog, DeliveryLogView
 from .desk import Desk
 from .events import Refresh
 from .patients.table import short_datetime
@@ -91,6 +94,7 @@ class RemindersView(QDialog):
 
     reloadRequested = Signal(tuple)  # the states to show
     resendRequested = Signal(str)  # reminder id
+    logRequested = Signal()  # the providers' delivery log
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,13 +115,26 @@ class RemindersView(QDialog):
         self.resend = QPushButton(self.tr("&Resend"), self)
         self.resend.setObjectName("remindersResend")
         self.resend.clicked.connect(self._resend)
+        self.log = QPushButton(self.tr("&Delivery log…"), self)
+        self.log.setObjectName("remindersDeliveryLog")
+        self.log.setToolTip(self.tr("Each answer the providers gave: no text, no address"))
+        self.log.clicked.connect(self.logRequested)
         top = QHBoxLayout()
         shown = QLabel(self.tr("&Show:"), self)
         shown.setBuddy(self.filter)
         top.addWidget(shown)
         top.addWidget(self.filter, 1)
         top.addWidget(self.resend)
+        top.addWidget(self.log)
+        # A channel whose provider refused the credentials: what to do, above the list.
+        self.attention = QLabel(self)
+        self.attention.setObjectName("remindersAttention")
+        self.attention.setProperty("state", "alert")
+        self.attention.setWordWrap(True)
+        self.attention.setAccessibleName(self.tr("Channels that need attention"))
+        self.attention.hide()
         layout = QVBoxLayout(self)
+        layout.addWidget(self.attention)
         layout.addLayout(top)
         layout.addWidget(self.table)
         self.resize(820, 480)
@@ -129,9 +146,15 @@ class RemindersView(QDialog):
     def reload(self) -> None:
         self.reloadRequested.emit(self.states())
 
-    def show_rows(self, rows: list[ReminderRow]) -> None:
+    def show_rows(self, rows: list[ReminderRow], attention: list[str] | None = None) -> None:
         self.model.set_rows(rows)
+        self.show_attention(attention or [])
         self._enable()
+
+    def show_attention(self, said: list[str]) -> None:
+        """What to do about each channel whose provider refused the credentials."""
+        self.attention.setText("\n".join(said))
+        self.attention.setVisible(bool(said))
 
     def current(self) -> ReminderRow | None:
         index = self.table.currentIndex()
@@ -164,30 +187,48 @@ class Reminders(QObject):
         self.window = window
         self.desk: Desk = window.desk
         self.view: RemindersView | None = None
+        self.log: DeliveryLog | None = None
         Refresh(self.desk.events, ENTITIES, self._changed, self)
 
     def forget(self) -> None:
         if self.view is not None:
             self.view.deleteLater()
         self.view = None
+        self.log = None  # the view was its parent
 
-    def show(self) -> RemindersView:
+    def show_log(self) -> DeliveryLogView:
+        """The providers' delivery log, over the Reminders view."""
+        if self.log is None:
+            self.log = DeliveryLog(self.desk, self._view())
+        return self.log.show()
+
+    def _view(self) -> RemindersView:
         if self.view is None:
             self.view = RemindersView(self.desk, self.window)
             self.view.reloadRequested.connect(self.load)
             self.view.resendRequested.connect(self.resend)
-        self.view.present()
-        self.view.reload()
+            self.view.logRequested.connect(self.show_log)
         return self.view
+
+    def show(self) -> RemindersView:
+        view = self._view()
+        view.present()
+        view.reload()
+        return view
 
     def load(self, states: tuple[str, ...]) -> None:
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: reminders.listing(db, ctx, states=states), self)
+
+        def read(db: Database) -> tuple[list[ReminderRow], ReminderStatus]:
+            return reminders.listing(db, ctx, states=states), reminders.status(db)
+
+        op = DbOp(self.desk.tasks, read, self)
         op.success(self._show).failure(messages.report_exception).run()
 
-    def _show(self, rows: list[ReminderRow]) -> None:
+    def _show(self, found: tuple[list[ReminderRow], ReminderStatus]) -> None:
+        rows, status = found
         if self.view is not None:
-            self.view.show_rows(rows)
+            self.view.show_rows(rows, [translated(t) for t in status.attention_texts()])
         self.loaded.emit()
 
     def resend(self, reminder_id: str) -> None:
@@ -200,6 +241,12 @@ class Reminders(QObject):
         messages.info(self.tr("The message goes again at the next round."))
         if self.view is not None:
             self.view.reload()
+
+    def status_read(self, found: ReminderStatus) -> None:
+        """The status bar's feed read the reminders' state (after the jobs ran, each
+        minute): the line above the list follows it, the rows stay as they are."""
+        if self.view is not None:
+            self.view.show_attention([translated(t) for t in found.attention_texts()])
 
     def _changed(self) -> None:
         if self.view is not None and self.view.isVisible():
@@ -214,6 +261,7 @@ def install(window: Any) -> None:
     window.userChanged.connect(controller.forget)
     feed = ReminderStatusFeed(window.desk, window)
     controller.resent.connect(feed.load)
+    feed.loaded.connect(controller.status_read)
     feed.load()
     action = window_action(
         window, "reminders", controller.tr("&Reminders…"), "Ctrl+Shift+R",

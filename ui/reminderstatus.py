@@ -4,7 +4,9 @@ It reloads (through the database worker: one read, counts only) when the clinic'
 events say appointments, patients, consents, messages or settings changed (from this
 window or another process), when the background jobs ran (the dispatch job plans and
 sends: reminder rows are local and not in the change feed), when the Reminders view
-resent a message, and once a minute (the "next" time moves on). What it reads goes
+resent a message, and once a minute (the "next" time moves on). With a cloud, it also
+shows which PC holds the reminders' lease (by its name), as the dispatch job last heard
+from the endpoint. What it reads goes
 to ``desk.sync.update_reminders``; ``ui/syncstatus.py`` shows it.
 """
 
@@ -17,7 +19,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from receptionist.ops import reminders
 from receptionist.ops.reminders import ReminderStatus
 from receptionist.safelog import describe
+from receptionist.store.storage import Database
+from sync import reminderlease
+from sync.reminderlease import Seen
 
+from .coretext import translated
 from .desk import Desk
 from .events import Refresh
 from .tasks import DbOp
@@ -25,6 +31,12 @@ from .tasks import DbOp
 log = logging.getLogger("receptionist.ui")
 ENTITIES = ("appointment", "patient", "consent", "communication_entry", "clinic_setting")
 EVERY_MS = 60_000
+
+
+def read(db: Database) -> tuple[ReminderStatus, Seen | None]:
+    """The core's counts, and who holds the cloud's reminders lease as this process last
+    heard it (the dispatch job asks the endpoint: no network here)."""
+    return reminders.status(db), reminderlease.seen(db)
 
 
 class ReminderStatusFeed(QObject):
@@ -53,7 +65,7 @@ class ReminderStatusFeed(QObject):
             self._again = True
             return
         self._loading = True
-        op = DbOp(self.desk.tasks, reminders.status, self)
+        op = DbOp(self.desk.tasks, read, self)
         op.success(self._show).failure(self._failed).run()
 
     def _follow_jobs(self) -> None:
@@ -63,10 +75,15 @@ class ReminderStatusFeed(QObject):
             self._jobs = jobs
             jobs.ran.connect(lambda _ran: self.load())
 
-    def _show(self, found: ReminderStatus) -> None:
+    def _show(self, read: tuple[ReminderStatus, Seen | None]) -> None:
+        found, lease = read
+        holder = lease if lease is not None and lease.code else None
         self.desk.sync.update_reminders(
             found.mode, station=found.station, queued=found.queued, failed=found.failed,
-            next_due=found.next_due,
+            next_due=found.next_due, attention=found.attention,
+            attention_said=tuple(translated(t) for t in found.attention_texts()),
+            sender=holder.name if holder else "", sender_code=holder.code if holder else "",
+            sender_here=holder.here if holder else None,
         )  # fmt: skip
         self.loaded.emit(found)
         self._done()

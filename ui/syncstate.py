@@ -31,6 +31,14 @@ class SyncSnapshot:
     reminders_station: str = ""
     reminders_failed: int | None = None
     reminders_next: datetime | None = None
+    # The channels whose provider refused the credentials, and what to do, in words.
+    reminders_attention: tuple[str, ...] = ()
+    reminders_attention_said: tuple[str, ...] = ()
+    # With a cloud: the name (and code) of the PC holding the reminders' lease ("":
+    # unknown or nobody), and whether it is this PC (None: unknown).
+    reminders_sender: str = ""
+    reminders_sender_code: str = ""
+    reminders_sender_here: bool | None = None
 
 
 class SyncState(QObject):
@@ -74,7 +82,9 @@ class SyncState(QObject):
 
     def update_reminders(
         self, mode: str, *, station: str = "", queued: int = 0, failed: int = 0,
-        next_due: datetime | None = None,
+        next_due: datetime | None = None, attention: tuple[str, ...] = (),
+        attention_said: tuple[str, ...] = (), sender: str = "", sender_code: str = "",
+        sender_here: bool | None = None,
     ) -> None:  # fmt: skip
         """The reminders' fields at once (``mode`` as in :class:`SyncSnapshot`; "off"
         or "" is not set up); emits only when something changed."""
@@ -83,6 +93,11 @@ class SyncState(QObject):
             self._snapshot, reminders_set_up=set_up, reminders_mode=mode if set_up else "",
             reminders_station=station, reminders_queued=queued if set_up else None,
             reminders_failed=failed if set_up else None, reminders_next=next_due,
+            reminders_attention=attention if set_up else (),
+            reminders_attention_said=attention_said if set_up else (),
+            reminders_sender=sender if set_up else "",
+            reminders_sender_code=sender_code if set_up else "",
+            reminders_sender_here=sender_here if set_up else None,
         )  # fmt: skip
         if snap != self._snapshot:
             self._snapshot = snap

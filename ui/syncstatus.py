@@ -126,28 +126,60 @@ class SyncStatus(QWidget):
         self._show_icons()
 
     def _show_reminders(self, snap: SyncSnapshot) -> None:
-        """This PC sends: when the next goes, how many wait, how many failed; another
-        PC sends: which; none is named: says so; off: "not set up"."""
-        label, failed = self.reminders, snap.reminders_failed or 0
+        """A channel needs attention: which; this PC sends: when the next goes, how many
+        wait, how many failed; another PC sends: which (with a cloud, the PC holding the
+        reminders' lease, by its name); none is named: says so; off: "not set up"."""
+        label = self.reminders
         label.setProperty("state", "")
-        if not snap.reminders_set_up:
-            label.setText(self.tr("Reminders: {0}").format(self.tr("not set up")))
-            label.setToolTip(self.tr("Reminders are off (Settings > Clinic)."))
-        elif snap.reminders_mode == "here":
+        lease_here = snap.reminders_sender_here
+        if snap.reminders_set_up and snap.reminders_attention:
             label.setText(
-                self.tr("Reminders: next {0}, queued {1}, failed {2}").format(
-                    self._next(snap), snap.reminders_queued or 0, failed
+                self.tr("Reminders: needs attention ({0}), queued {1}").format(
+                    ", ".join(snap.reminders_attention), snap.reminders_queued or 0
                 )
             )
-            label.setToolTip(self.tr("This PC is the reminder station: it sends the messages."))
-            label.setProperty("state", "alert" if failed else "")
-        elif snap.reminders_mode == "standby":
+            label.setToolTip("\n".join(snap.reminders_attention_said))
+            label.setProperty("state", "alert")
+        elif not snap.reminders_set_up:
+            label.setText(self.tr("Reminders: {0}").format(self.tr("not set up")))
+            label.setToolTip(self.tr("Reminders are off (Settings > Clinic)."))
+        elif lease_here or (lease_here is None and snap.reminders_mode == "here"):
+            self._sent_here(snap)
+        elif snap.reminders_sender:
+            label.setText(self.tr("Reminders sent by PC {0}").format(snap.reminders_sender))
+            label.setToolTip(
+                self.tr(
+                    "PC {0} ({1}) holds the reminders' lease at the cloud endpoint: it sends "
+                    "the messages; this PC sends none while it does."
+                ).format(snap.reminders_sender, snap.reminders_sender_code)
+            )
+        else:
+            self._sent_elsewhere(snap)
+
+    def _sent_here(self, snap: SyncSnapshot) -> None:
+        failed = snap.reminders_failed or 0
+        self.reminders.setText(
+            self.tr("This PC sends reminders: next {0}, queued {1}, failed {2}").format(
+                self._next(snap), snap.reminders_queued or 0, failed
+            )
+        )
+        self.reminders.setToolTip(
+            self.tr("This PC is the reminder station: it sends the messages.")
+            if snap.reminders_mode == "here"
+            else self.tr("This PC stands by, and sends while the reminder station is off.")
+        )
+        self.reminders.setProperty("state", "alert" if failed else "")
+
+    def _sent_elsewhere(self, snap: SyncSnapshot) -> None:
+        """Who sends as the settings say (no word from the cloud endpoint yet)."""
+        label = self.reminders
+        if snap.reminders_mode == "standby":
             label.setText(self.tr("Reminders: stand-by for PC {0}").format(snap.reminders_station))
             label.setToolTip(
                 self.tr("This PC sends the reminders only while the reminder station is off.")
             )
         elif snap.reminders_mode == "elsewhere":
-            label.setText(self.tr("Reminders: sent by PC {0}").format(snap.reminders_station))
+            label.setText(self.tr("Reminders sent by PC {0}").format(snap.reminders_station))
             label.setToolTip(self.tr("Another PC is the reminder station; this PC sends none."))
         else:
             label.setText(self.tr("Reminders: no station"))

@@ -1,5 +1,5 @@
-"""reminders list, channels set email|sms|whatsapp: the reminders' commands that need
-no network (``reminders dispatch`` sends, so it lives in ``sync/remindercmds.py``)."""
+"""reminders list|status|log, channels set email|sms|whatsapp: the reminders' commands that
+need no network (``reminders dispatch`` sends, so it lives in ``sync/remindercmds.py``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo
 from receptionist import zones
 from receptionist.cli.common import App, examples, read_secret, whole_number
 from receptionist.cli.patientcmds import options_named
-from receptionist.ops import patients, reminders
-from receptionist.ops.reminders import LIST_LIMIT, STATES, ReminderRow
+from receptionist.ops import deliveries, patients, reminders
+from receptionist.ops.deliveries import OUTCOMES, DeliveryRow
+from receptionist.ops.reminders import LIST_LIMIT, STATES, ReminderRow, ReminderStatus
+from receptionist.reminders.halt import attention
+from receptionist.reminders.settings import CHANNELS
 
 SECRET_ENV = "RECEPTIONIST_CHANNEL_SECRET"
 SECURITY = ("none", "starttls", "tls")
@@ -41,7 +44,40 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"at most this many, 1 to {LIST_LIMIT} (default 200)",
     )
     p.set_defaults(func=cmd_list)
+    st = rsub.add_parser(
+        "status",
+        help="who sends, what waits, what failed, and any channel that needs attention",
+        **examples("receptionist reminders status", "receptionist reminders status --json"),
+    )
+    st.set_defaults(func=cmd_status)
+    _log(rsub)
     _channels(sub)
+
+
+def _log(rsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = rsub.add_parser(
+        "log",
+        help="the providers' delivery log, newest first: each answer a provider gave "
+        "(no text, no address)",
+        **examples(
+            "receptionist reminders log",
+            "receptionist reminders log --channel sms --since 2026-12-01 --json",
+            "receptionist reminders log --outcome permanent",
+        ),
+    )
+    p.add_argument("--channel", choices=CHANNELS, help="only this channel: " + ", ".join(CHANNELS))
+    p.add_argument("--outcome", choices=OUTCOMES, help="only this outcome: " + ", ".join(OUTCOMES))
+    p.add_argument(
+        "--since", help="only answers from this local date or time on, like 2026-12-01 or "
+        "2026-12-01T09:00"
+    )  # fmt: skip
+    p.add_argument(
+        "--limit",
+        type=whole_number(1, deliveries.LIMIT),
+        default=200,
+        help=f"at most this many, 1 to {deliveries.LIMIT} (default 200)",
+    )
+    p.set_defaults(func=cmd_log)
 
 
 def _channels(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -155,4 +191,83 @@ def cmd_set(app: App) -> int:
             entries = reminders.set_channel(db, ctx, a.channel, values, secret)
     data = {e.key: e.text for e in entries}
     app.emit(data, "\n".join(f"{k} = {v}" for k, v in data.items()))
+    return 0
+
+
+MODES = {
+    "off": "reminders are off (settings set reminders.enabled true)",
+    "here": "this PC sends reminders",
+    "standby": "this PC stands by for the reminder station",
+    "elsewhere": "reminders are sent by PC {station}",
+    "unnamed": "no PC is named the reminder station, so none sends (reminders.station)",
+}
+
+
+def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "mode": found.mode,
+        "station": found.station,
+        "queued": found.queued,
+        "failed": found.failed,
+        "next_due": found.next_due.astimezone(tz).isoformat(timespec="minutes")
+        if found.next_due
+        else None,
+        "needs_attention": {c: str(attention(c)) for c in found.attention},
+    }
+
+
+def status_text(data: dict[str, Any]) -> str:
+    said = MODES.get(data["mode"], data["mode"]).format(station=data["station"])
+    lines = [
+        said[:1].upper() + said[1:] + ".",
+        f"queued {data['queued']}, failed {data['failed']}, next "
+        + (data["next_due"][:16].replace("T", " ") if data["next_due"] else "none"),
+    ]
+    return "\n".join(lines + list(data["needs_attention"].values()))
+
+
+def cmd_status(app: App) -> int:
+    with app.database() as db:
+        app.ctx(db)
+        found = reminders.status(db)
+        tz = zones.zone(patients.clinic_zone(db))
+    data = status_data(found, tz)
+    app.emit(data, status_text(data))
+    return 0
+
+
+def _delivery(row: DeliveryRow, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "at": row.at.astimezone(tz).isoformat(timespec="seconds"),
+        "channel": row.channel,
+        "action": row.action,
+        "outcome": row.outcome,
+        "http_status": row.http_status,
+        "code": row.code,
+        "provider_id": row.provider_id,
+        "reminder_id": row.reminder_id,
+        "appointment_id": row.appointment_id or None,
+    }
+
+
+def _delivery_line(d: dict[str, Any]) -> str:
+    status = " ".join(str(p) for p in (d["http_status"], d["code"]) if p) or "-"
+    appointment = (d["appointment_id"] or "-")[:8]
+    return (
+        f"{d['at'][:19].replace('T', ' ')}  {d['channel']:<8} {d['action']:<6} "
+        f"{d['outcome']:<9} {status:<28} {appointment}"
+    )
+
+
+def cmd_log(app: App) -> int:
+    a = app.args
+    with app.database() as db:
+        ctx = app.ctx(db)
+        tz = zones.zone(patients.clinic_zone(db))
+        since = zones.local_to_utc(a.since, tz, field="since", boundary=True) if a.since else None
+        rows = deliveries.listing(
+            db, ctx, channel=a.channel, outcome=a.outcome, since=since, limit=a.limit
+        )
+    data = [_delivery(r, tz) for r in rows]
+    app.emit(data, "\n".join(_delivery_line(d) for d in data) or "No provider answers logged.")
     return 0

@@ -1,8 +1,9 @@
 """Only the Google station runs Google sync: the PC whose device code the clinic
 setting ``google.station`` names, or, where the clinic has no cloud (one file, one
-PC), this PC when the setting is empty. The rule is the reminder station's
-(``receptionist.reminders.station``): one PC talks to Google, so two PCs never push
-the same appointment or read the same calendar into two copies of blocked time.
+PC), this PC when the setting is empty. The rule is the reminder station's, one
+function for both (``receptionist.patients.numbering.runs_here``): one PC talks to
+Google, so two PCs never push the same appointment or read the same calendar into two
+copies of blocked time.
 
 Google's own state (the link, the tokens, the last round) is local to the station's
 file; the other PCs show which PC the station is.
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from receptionist.patients import numbering
 from receptionist.patients.numbering import this_code
 from receptionist.settings import clinicstore
 from receptionist.settings.google import STATION
@@ -28,8 +30,8 @@ class Station:
 
     @property
     def is_here(self) -> bool:
-        """This PC runs Google sync."""
-        return self.here == self.named if self.named else not self.cloud
+        """This PC runs Google sync (the rule is every station's: ``runs_here``)."""
+        return numbering.runs_here(self.named, self.here, self.cloud)
 
     @property
     def elsewhere(self) -> str:

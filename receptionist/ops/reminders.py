@@ -7,7 +7,7 @@ touches the network.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +19,7 @@ from receptionist.errors import ValidationError
 from receptionist.models import Reminder
 from receptionist.models.base import UTCDateTime
 from receptionist.reminders import channelsettings as cs
-from receptionist.reminders import config, dispatch, reasons, station
+from receptionist.reminders import config, dispatch, halt, reasons, station
 from receptionist.reminders.channels import Sender
 from receptionist.reminders.dispatch import Item, Round
 from receptionist.reminders.settings import CHANNELS
@@ -119,13 +119,19 @@ class ReminderStatus:
     takeover time), "elsewhere" (``station`` names the PC that sends), "unnamed" (the clinic
     syncs and no station is named: no PC sends). ``queued``: waiting or going now;
     ``failed``: failed or unknown, waiting for a person; ``next_due``: when the next
-    queued message may go (None: none queued)."""
+    queued message may go (None: none queued); ``attention``: the channels stopped
+    because their provider refused the credentials (``reminders.halt``)."""
 
     mode: str
     station: str
     queued: int
     failed: int
     next_due: datetime | None
+    attention: tuple[str, ...] = ()
+
+    def attention_texts(self) -> list[Text]:
+        """What to do about each stopped channel, in words."""
+        return [halt.attention(channel) for channel in self.attention]
 
 
 def status(db: Database) -> ReminderStatus:
@@ -141,13 +147,14 @@ def status(db: Database) -> ReminderStatus:
                 r.state == "pending"
             )
         )
+        attention = tuple(sorted(halt.halted(s)))
     if not cfg.enabled:
         mode = "off"
     elif role != "none":
         mode = "here" if role == "station" else "standby"
     else:
         mode = "elsewhere" if cfg.station else "unnamed"
-    return ReminderStatus(mode, cfg.station, queued or 0, failed or 0, next_due)
+    return ReminderStatus(mode, cfg.station, queued or 0, failed or 0, next_due, attention)
 
 
 @dataclass(frozen=True)
@@ -177,14 +184,19 @@ class ChannelSetup:
     whatsapp: HttpSetup | None
 
 
-def channel_setup(db: Database) -> ChannelSetup:
-    """What the senders need. Only the station's own process asks (no acting user)."""
+def channel_setup(db: Database, secrets: Collection[str] | None = None) -> ChannelSetup:
+    """What the senders need. Only the station's own process asks (no acting user).
+    The keychain is read only for the channels named in ``secrets`` (None: every
+    channel; the others' secrets are left empty)."""
     with db.read() as s:
         v = clinicstore.values(s, {k.key: k for k in _PLAIN})
-        ns = clinic_id(s) or ""
+        ns = (clinic_id(s) or "") if secrets is None or secrets else ""
 
         def secret(setting: Setting) -> str:
-            return (secretstore.read(s, ns, setting) or "") if ns else ""
+            channel = next(c for c, key in SECRETS.items() if key == setting.key)
+            if not ns or (secrets is not None and channel not in secrets):
+                return ""
+            return secretstore.read(s, ns, setting) or ""
 
         email = None
         if v[cs.EMAIL_HOST.key] and v[cs.EMAIL_SENDER.key]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
-from receptionist.reminders import channelsettings
+from receptionist.reminders import channelsettings, halt
 from receptionist.reminders import settings as reminder_settings
 from receptionist.retention import policy as retention
 from receptionist.schedule import agenda, clinicsettings
@@ -169,11 +169,18 @@ def set_many(db: Database, ctx: Ctx, values: Mapping[str, object]) -> list[Entry
                 clinicstore.write(session, ctx, setting, value)
             elif setting.scope == "secret":
                 secretstore.write(session, ctx, _namespace(session), setting, str(value))
+        _resume_channels(session, ctx, {s.key for s, _ in checked})
         # This PC's file last: once the database's part is sure to commit.
         for setting, value in checked:  # a value left as it was is not pinned
             if setting.scope == "pc" and value != pcstore.value(setting):
                 pcstore.write(setting, value)
         return _entries(session, ctx, [s for s, _ in checked])
+
+
+def _resume_channels(session: Session, ctx: Ctx, keys: set[str]) -> None:
+    """A channel whose settings were saved again may send again (``reminders.halt``)."""
+    saved = [name for name, own in channelsettings.BY_CHANNEL.items() if own & keys]
+    halt.resume(session, saved, ctx.clock.now())
 
 
 def _check(ctx: Ctx, setting: Setting, value: object) -> object:

@@ -40,6 +40,21 @@ def this_code(session: Session) -> tuple[str, bool]:
     return (code or FIRST_CODE).upper(), False
 
 
+def runs_here(named: str, code: str, cloud: bool) -> bool:
+    """The station rule, one for every station (the reminders', Google's): the PC whose
+    device ``code`` the setting ``named`` names; named none, this PC only where the
+    clinic has no cloud (one file, one PC: with a cloud, two PCs would both run it)."""
+    if not named:
+        return not cloud
+    return bool(code) and code == named.upper()
+
+
+def is_station(session: Session, named: str) -> bool:
+    """Whether this PC is the station the setting ``named`` names (:func:`runs_here`)."""
+    code, cloud = this_code(session)
+    return runs_here(named, code, cloud)
+
+
 def next_patient_number(session: Session, clock: Clock) -> str:
     """The next free number of this device; call inside a write transaction.
 

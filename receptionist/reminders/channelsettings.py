@@ -8,6 +8,7 @@ URL is empty is not set up, and nothing goes through it.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from receptionist.errors import ValidationError
@@ -21,18 +22,35 @@ SECURITY = ("none", "starttls", "tls")
 
 
 def url_rule(text: str, key: str, label: str) -> str:
-    """An http(s) base URL, without a trailing slash (or empty)."""
-    if text and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", text):
+    """An https:// base URL, without a trailing slash (or empty); plain http:// only to
+    this PC (127.0.0.1, ::1, localhost: a test server, a local relay), as the senders
+    send patient data only encrypted."""
+    found = re.fullmatch(r"(https?)://([^\s/?#]+)(/[^\s?#]*)?", text)
+    if text and (found is None or (found[1] == "http" and not loopback(found[2]))):
         raise ValidationError(
             key,
             Text(
                 QT_TRANSLATE_NOOP(
-                    "core", "{label} must be a web address starting https:// (or empty)."
+                    "core",
+                    "{label} must be a web address starting https:// (or empty): https is "
+                    "required; plain http:// only to this PC (127.0.0.1, ::1 or localhost).",
                 ),
                 label=label,
             ),
         )
     return text.rstrip("/")
+
+
+def loopback(authority: str) -> bool:
+    """Whether a URL's host (``user@host:port``, ``[::1]:80``) is this PC."""
+    host = authority.rpartition("@")[2]
+    host = host[1 : host.find("]")] if host.startswith("[") else host.partition(":")[0]
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _plain(key: str, kind: Kind, default: object, label: str, help: str) -> Setting:
@@ -145,6 +163,19 @@ WHATSAPP_TOKEN = _secret(
     Text(QT_TRANSLATE_NOOP("core", "The Cloud API's access token, kept in the keychain.")),
 )
 
+
+# Each channel's settings: saving any of them again resumes a channel whose provider
+# refused the credentials (``halt``).
+BY_CHANNEL: dict[str, frozenset[str]] = {
+    "email": frozenset(
+        s.key for s in (EMAIL_HOST, EMAIL_PORT, EMAIL_SECURITY, EMAIL_SENDER, EMAIL_USERNAME,
+                        EMAIL_PASSWORD)
+    ),
+    "sms": frozenset(s.key for s in (SMS_BASE_URL, SMS_ACCOUNT, SMS_SENDER, SMS_TOKEN)),
+    "whatsapp": frozenset(
+        s.key for s in (WHATSAPP_BASE_URL, WHATSAPP_ACCOUNT, WHATSAPP_SENDER, WHATSAPP_TOKEN)
+    ),
+}  # fmt: skip
 
 # WhatsApp's approved templates per language are channel settings too (declared there).
 from . import watemplates  # noqa: E402, F401

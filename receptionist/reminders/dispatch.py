@@ -11,6 +11,10 @@ resent blindly: the provider's status lookup says whether it arrived (sent) or n
 (pending again), and where the provider cannot tell it becomes "unknown", for a
 person to look at.
 
+A provider that refuses the clinic's credentials stops its channel (``halt``): the
+message stays queued, and so does every later one on that channel, until the
+channel's settings are saved again.
+
 Every message sent or failed becomes an entry in the patient's communication log, and
 every provider answer (a send's, a status lookup's) a row of the delivery log
 (``deliverylog``: no text, no address), in the transaction that settles the message.
@@ -34,7 +38,7 @@ from receptionist.safelog import describe
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import config, deliverylog, station
+from . import config, deliverylog, halt, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, decide
 from .plan import plan
@@ -70,6 +74,8 @@ class Round:
     planned: int = 0
     withdrawn: int = 0
     items: list[Item] = field(default_factory=list)
+    # Channels stopped at the round's end: their provider refused the credentials.
+    halted: set[str] = field(default_factory=set)
 
     def of(self, *states: str) -> list[Item]:
         return [i for i in self.items if i.state in states]
@@ -105,11 +111,12 @@ def run(
     result.items += _recover(db, clock, senders)
     with db.write() as s:
         done = plan(s, clock.now(), cfg)
+        result.halted = halt.halted(s)
     result.planned, result.withdrawn = done.added, done.withdrawn
     if cutoff is not None:
         result.items += _handed_over(db, clock.now(), cutoff)
     for reminder_id in _due(db, clock.now(), limit):
-        item = _one(db, clock, senders, reminder_id, cfg)
+        item = _one(db, clock, senders, reminder_id, cfg, result.halted)
         if item is not None:
             result.items.append(item)
     return result
@@ -141,7 +148,7 @@ def _due(db: Database, now: datetime, limit: int) -> list[str]:
     r = Reminder
     query = (
         select(r.id)
-        .where(r.state == "pending", r.send_at <= now)
+        .where(r.state == "pending", r.send_at <= now, r.reason != halt.HALTED)
         .where(or_(r.next_try_at.is_(None), r.next_try_at <= now))
         .order_by(r.send_at, r.id)
         .limit(limit)
@@ -151,8 +158,9 @@ def _due(db: Database, now: datetime, limit: int) -> list[str]:
 
 
 def _one(
-    db: Database, clock: Clock, senders: Mapping[str, Sender], reminder_id: str, cfg: config.Config
-) -> Item | None:
+    db: Database, clock: Clock, senders: Mapping[str, Sender], reminder_id: str,
+    cfg: config.Config, halted: set[str],
+) -> Item | None:  # fmt: skip
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         if r is None or r.state != "pending":
@@ -165,12 +173,18 @@ def _one(
         if isinstance(decision, Stop):
             _finish(r, decision.state, decision.reason, now)
             return _item(r)
+        if decision.channel in halted:
+            halt.hold(r, decision.channel, now)
+            return _item(r, "held")
         message = _take(r, decision, now)
     outcome = _send(senders[message.channel], message)
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         assert r is not None
-        return _settle(s, r, outcome, clock.now(), cfg.max_attempts)
+        item = _settle(s, r, outcome, clock.now(), cfg.max_attempts)
+    if item.state == "held":
+        halted.add(item.channel)
+    return item
 
 
 def _take(r: Reminder, go: Go, now: datetime) -> Outgoing:
@@ -191,6 +205,10 @@ def _send(sender: Sender, message: Outgoing) -> Outcome:
 
 def _settle(s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int) -> Item:
     deliverylog.note(s, r.id, r.channel, "send", now, outcome)
+    if halt.refused(outcome):  # the channel stops; the message waits, not counted a try
+        r.attempts -= 1
+        halt.hold(r, r.channel, now)
+        return _item(r, "held")
     if outcome.status == "sent":
         r.provider_id = outcome.provider_id[:128]
         _finish(r, "sent", "", now)

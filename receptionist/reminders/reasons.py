@@ -45,6 +45,11 @@ _SAID: dict[str, str] = {
         "Not sent: the patient can only be reached by WhatsApp, and no approved template "
         "is named for this message in their language (Settings > Clinic, {setting}).",
     ),
+    "credentials_refused": QT_TRANSLATE_NOOP(
+        "core",
+        "Waiting: the provider refused the clinic's credentials; it goes once they are "
+        "re-entered (receptionist channels set).",
+    ),
     "permanent:refused_credentials": QT_TRANSLATE_NOOP(
         "core",
         "The provider refused the clinic's credentials: set the token or password again "

@@ -18,14 +18,13 @@ from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session
 
+from receptionist.patients import numbering
 from receptionist.patients.numbering import this_code
 
 
 def is_station(session: Session, named: str) -> bool:
-    code, cloud = this_code(session)
-    if not named:
-        return not cloud
-    return bool(code) and code == named.upper()
+    """This PC sends (the rule is every station's: ``numbering.is_station``)."""
+    return numbering.is_station(session, named)
 
 
 Role = Literal["station", "standby", "none"]

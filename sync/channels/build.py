@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
+from receptionist.ops import reminders as reminder_ops
 from receptionist.ops.reminders import ChannelSetup
 from receptionist.reminders.channels import Sender
+from receptionist.store.storage import Database
 
 from .smtp import SmtpSender
 from .twilio import TwilioSender
@@ -27,3 +31,29 @@ def senders(setup: ChannelSetup) -> dict[str, Sender]:
         w = setup.whatsapp
         made["whatsapp"] = WhatsAppSender(w.base_url, w.account, w.token)
     return made
+
+
+class Senders(Mapping[str, Sender]):
+    """The senders of one dispatch round, each made the first time the round sends (or
+    looks up) through it: its password or token is read from the keychain then, once
+    for the round, and never on a round with nothing to send (reminders off, this PC
+    not the station, nothing due). Its keys (the channels set up) need no secret."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._channels = list(senders(reminder_ops.channel_setup(db, secrets=())))
+        self._made: dict[str, Sender] = {}
+
+    def __getitem__(self, channel: str) -> Sender:
+        if channel not in self._channels:
+            raise KeyError(channel)
+        if channel not in self._made:
+            setup = reminder_ops.channel_setup(self.db, secrets=(channel,))
+            self._made[channel] = senders(setup)[channel]
+        return self._made[channel]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._channels)
+
+    def __len__(self) -> int:
+        return len(self._channels)

@@ -6,7 +6,8 @@ auth (the Account SID and its auth token) and a form body ``To``, ``From``, ``Bo
 JSON body ``{"code": 21211, "message": ..., "more_info": ..., "status": 400}``.
 Transient: 429 or code 20429 (honouring ``Retry-After``), any 5xx, no connection.
 Permanent: every other refusal, among them 21211 (invalid number), 21610 (the patient
-replied STOP), 21612/21614 (unroutable, not a mobile), 20003 (refused credentials).
+replied STOP), 21612/21614 (unroutable, not a mobile), 20003 or any 401 (refused
+credentials: the channel stops, ``receptionist.reminders.halt``).
 
 Lookup after a crash: ``GET .../Messages.json?To=...`` lists the newest messages to
 that number; one created after the send began whose (number, text) has the digest
@@ -89,6 +90,8 @@ def classify(answer: httpx.Response) -> Outcome:
     code = raw if isinstance(raw, int) else 0
     name = NAMES.get(code, f"twilio_{code}" if code else f"http_{answer.status_code}")
     status = answer.status_code
+    if status == 401:  # whatever the body says: the credentials were refused
+        name = "refused_credentials"
     if status == 429 or code == 20429:
         return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
     if status >= 500:

@@ -136,6 +136,11 @@ def claim_lease(
     return leases.claim(service.store, me, name, body, service.clock)
 
 
+@router.get("/leases/{name}", summary="Who holds a lease, claiming nothing")
+def lease_holder(service: Svc, me: Me, name: Literal["reminders"]) -> leases.LeaseOut:
+    return leases.holder_of(service.store, me, name, service.clock)
+
+
 def create_app(
     store: Store,
     clock: Clock | None = None,

@@ -3,9 +3,10 @@
 messages to patients.
 
 ``POST /v1/leases/{name}`` acquires or renews (``ttl_seconds`` from now) and answers
-who holds it. The caller gets it when nobody holds it, when the holder's lease has
-lapsed, or, ``preferred`` (the clinic's named station), from a holder that was not
-preferred (a stand-by) or has not renewed for :data:`STALE`. ``release`` lets go of a
+who holds it (its code and name); ``GET /v1/leases/{name}`` only answers who holds
+it. The caller gets it when nobody holds it, when the holder's lease has lapsed, or,
+``preferred`` (the clinic's named station), from a holder that was not preferred (a
+stand-by) or has not renewed for :data:`STALE`. ``release`` lets go of a
 lease the caller holds. When the caller takes a lease from another device, the answer
 carries how long ago that device last renewed it (``handover_age_seconds``, in every
 later renewal too): what that device may have sent, the new holder leaves alone.
@@ -44,6 +45,7 @@ class LeaseIn(Strict):
 class Holder(BaseModel):
     device_id: str
     code: str
+    name: str = Field(default="", description="the device's name, as it joined the clinic")
     preferred: bool
     acquired_at: datetime
     renewed_at: datetime
@@ -58,6 +60,12 @@ class LeaseOut(BaseModel):
         description="the caller holds it, taken from another device that last renewed it "
         "this many seconds ago; null: no handover"
     )
+
+
+def holder_of(store: Store, who: Caller, name: str, clock: Clock) -> LeaseOut:
+    """Who holds ``name`` now, claiming nothing (a PC that does not send shows it)."""
+    with store.read() as conn:
+        return _answer(conn, who, name, clock.now())
 
 
 def claim(store: Store, who: Caller, name: str, body: LeaseIn, clock: Clock) -> LeaseOut:
@@ -114,9 +122,11 @@ def _answer(conn: Connection, who: Caller, name: str, now: datetime) -> LeaseOut
     row = _row(conn, who.clinic_id, name)
     if row is None or row.expires_at <= now:
         return LeaseOut(name=name, held=False, holder=None, handover_age_seconds=None)
-    code = conn.execute(select(device.c.code).where(device.c.id == row.device_id)).scalar_one()
+    code, device_name = conn.execute(
+        select(device.c.code, device.c.name).where(device.c.id == row.device_id)
+    ).one()
     holder = Holder(
-        device_id=row.device_id, code=code, preferred=row.preferred,
+        device_id=row.device_id, code=code, name=device_name, preferred=row.preferred,
         acquired_at=row.acquired_at, renewed_at=row.renewed_at, expires_at=row.expires_at,
     )  # fmt: skip
     held = row.device_id == who.id

@@ -127,3 +127,36 @@ def test_a_revoke_whose_rotation_fails_says_what_is_left_to_do(
     assert "Revoked" in error and "receptionist cloud rotate" in error
     monkeypatch.undo()
     assert main(["--data-dir", str(other), "--json", "sync"]) == 3, "B is revoked all the same"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_reminders_status_names_the_pc_holding_the_lease(
+    first: Path,
+    endpoint: Endpoint,
+    new_clinic: NewClinic,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sync import reminderlease
+
+    reminderlease.forget()
+    url = endpoint.url
+    assert main(["cloud", "connect", "--server", url, "--code", new_clinic.code,
+                 "--name", "Front desk"]) == 0  # fmt: skip
+    for argv in (["settings", "set", "reminders.enabled", "true"],
+                 ["settings", "set", "reminders.station", "A"], ["reminders", "dispatch"],
+                 ["--json", "cloud", "invite"]):  # fmt: skip
+        assert main(argv) == 0
+    code = str(said(capsys)["code"])
+    other = tmp_path / "second-pc"
+    assert main(["--data-dir", str(other), "join", "--server", url, "--code", code]) == 0
+    capsys.readouterr()
+    reminderlease.forget()  # another process: it heard nothing yet
+    assert main(["--data-dir", str(other), "--json", "reminders", "status"]) == 0
+    status = said(capsys)
+    assert status["sender"] == {"code": "A", "name": "Front desk", "this_pc": False}
+    assert main(["--data-dir", str(other), "reminders", "status"]) == 0
+    assert capsys.readouterr().out.startswith("Reminders sent by PC Front desk.")
+    assert main(["reminders", "status"]) == 0
+    assert capsys.readouterr().out.startswith("This PC sends reminders.")
+    reminderlease.forget()

@@ -34,6 +34,7 @@ from receptionist.store.vault import create, open_clinic
 from sync import cloud, reminderlease
 from sync.channels.twilio import TwilioSender
 from sync.client import Client
+from sync.jobs import send_reminders
 from sync.reminderlease import EndpointLease
 from sync.server.commands import NewClinic
 
@@ -165,3 +166,33 @@ def test_an_endpoint_older_than_leases_leaves_it_to_the_setting(
         lease = EndpointLease(db, clock)
         assert lease(True, timedelta(hours=24)) == Hold(True, "", None, "")
         assert lease(False, timedelta(hours=24)) == Hold(False, "", None, "no_lease")
+
+
+def test_every_pc_hears_which_pc_holds_the_lease_by_its_name(
+    pcs: tuple[Pc, Pc], clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = pcs
+    settings.set_many(a.db, a.ctx, {"reminders.standby": ""})  # B neither sends nor stands by
+    settle(a, b)
+    assert send_reminders(a.db, clock)["active"] == 1  # A claims the lease
+    assert reminderlease.seen(a.db) == reminderlease.Seen("A", "FRONT-1", True, clock.now())
+    assert reminderlease.seen(b.db) is None
+    assert send_reminders(b.db, clock)["active"] == 0  # not the station: asks, claims nothing
+    assert reminderlease.seen(b.db) == reminderlease.Seen("A", "FRONT-1", False, clock.now())
+    asked: list[str] = []
+    real = Client.lease_holder
+
+    def counted(self: Client, name: str) -> dict[str, Any]:
+        asked.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(Client, "lease_holder", counted)
+    clock.advance(minutes=1)
+    send_reminders(b.db, clock)
+    assert asked == [], "asked again only every few minutes"
+    clock.advance(minutes=5)
+    send_reminders(b.db, clock)
+    assert asked == ["reminders"]
+    assert round_of(b, TwilioSender("https://127.0.0.1:9", ACCOUNT, "+1", TOKEN)).active is False
+    with b.db.read() as s:
+        assert s.scalar(select(Reminder.id).where(Reminder.state == "sent")) is None

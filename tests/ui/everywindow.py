@@ -77,6 +77,14 @@ def _reminders(_qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidg
     return controller.show()
 
 
+def _delivery_log(_qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
+    """Opened from the Reminders view, as a person opens it (the view stays under it)."""
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    controller.show()
+    return controller.show_log()
+
+
 def _conflicts(_qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
     from ui.conflicts import Conflicts
 
@@ -130,6 +138,7 @@ OPENERS: dict[str, Opener] = {
     "WaitlistView": lambda _q, w, _i: _front_desk(w).show_waitlist(),
     "EntryDialog": _entry,
     "RemindersView": _reminders,
+    "DeliveryLogView": _delivery_log,
     "ConflictsPanel": _conflicts,
     "MoveDialog": lambda _q, w, _i: MoveDialog(w.desk, _side("A"), _side("B"), w),
     "ReasonDialog": lambda _q, w, _i: ReasonDialog(_conflict(), w),

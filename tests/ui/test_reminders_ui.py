@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 from uiseed import Seeded
 
@@ -15,10 +17,14 @@ from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Reminder
 from receptionist.ops import settings
+from receptionist.reminders import halt
+from sync import reminderlease
+from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.reminders import Reminders, RemindersView
 from ui.reminderstatus import ReminderStatusFeed
+from ui.screenshots import composite
 
 
 def on_worker(desk: Desk, fn: Any) -> Any:
@@ -105,14 +111,14 @@ def test_the_status_bar_says_what_the_reminders_do(
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         set_reminders(desk, clock, enabled=True)  # heard from the change feed
     due = (clock.now() + timedelta(hours=1)).astimezone()
-    assert label.text() == f"Reminders: next {due:%H:%M}, queued 1, failed 1"
+    assert label.text() == f"This PC sends reminders: next {due:%H:%M}, queued 1, failed 1"
     assert label.property("state") == "alert"
     # The status bar's layout makes room for the longer text: the field is not cut off.
     qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width(), timeout=5_000)
     window.grab().save(str(seeded.root.parent / "status-here.png"))
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         set_reminders(desk, clock, station="C")
-    assert label.text() == "Reminders: sent by PC C"
+    assert label.text() == "Reminders sent by PC C"
     assert label.property("state") == ""
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         set_reminders(desk, clock, enabled=False)
@@ -141,3 +147,89 @@ def test_a_template_refusal_is_explained_in_the_view_and_stand_by_in_the_status_
     assert why.data(Qt.ItemDataRole.ToolTipRole) == "permanent:template_missing"
     desk.sync.update_reminders("standby", station="A", queued=2)
     assert window.sync_status.reminders.text() == "Reminders: stand-by for PC A"
+
+
+def test_a_channel_whose_credentials_were_refused_needs_attention(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = plant(desk, seeded, clock)
+
+    def stopped(db: Any) -> None:
+        with db.write() as s:
+            row = s.get(Reminder, made["pending"])
+            row.channel, row.reason = "sms", halt.HALTED
+
+    on_worker(desk, stopped)
+    label = window.sync_status.reminders
+    feed = window.findChild(ReminderStatusFeed)
+    assert feed is not None
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        set_reminders(desk, clock, enabled=True)
+    assert label.text() == "Reminders: needs attention (sms), queued 1"
+    assert label.property("state") == "alert"
+    assert "needs attention: the provider refused the credentials" in label.toolTip()
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+    assert not view.attention.isHidden()
+    assert "receptionist channels set sms" in view.attention.text()
+    assert [r.reason for r in view.model.rows()] == [halt.HALTED]
+    window.resize(1366, 768)
+    window.setStyleSheet(stylesheet())
+    QApplication.processEvents()
+    picture = composite(window, view)
+    assert picture.save(str(seeded.root.parent / "reminders-attention.png"))
+    if os.environ.get("REMINDER_SHOTS"):
+        picture.save(str(Path(os.environ["REMINDER_SHOTS"]) / "reminders-attention.png"))
+    window.setStyleSheet("")
+    assert "refused the clinic's credentials" in view.model.cell(view.model.rows()[0], 4)
+    ctx = Ctx(Actor("u1", "admin", "ui"), clock)
+    on_worker(desk, lambda db: settings.set_many(db, ctx, {"channels.sms_token": "new"}))
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        feed.load()  # as each minute, or after the jobs ran
+    assert label.text().startswith("This PC sends reminders: next")
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.reload()
+    assert view.attention.isHidden()
+
+
+def test_the_status_bar_names_the_pc_holding_the_lease(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: FixedClock, monkeypatch: Any
+) -> None:
+    """What the dispatch job last heard from the cloud endpoint (no network here)."""
+    heard = reminderlease.Seen("B", "Front desk", False, clock.now())
+    monkeypatch.setattr(reminderlease, "seen", lambda _db: heard)
+    feed = window.findChild(ReminderStatusFeed)
+    assert feed is not None
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        set_reminders(desk, clock, enabled=True)
+    assert window.sync_status.reminders.text() == "Reminders sent by PC Front desk"
+    heard = reminderlease.Seen("A", "Desk 1", True, clock.now())
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        feed.load()
+    assert window.sync_status.reminders.text().startswith("This PC sends reminders: next")
+
+
+def test_the_attention_line_follows_the_status_feed_without_reloading_the_rows(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = plant(desk, seeded, clock)
+    controller = window.findChild(Reminders)
+    feed = window.findChild(ReminderStatusFeed)
+    assert controller is not None and feed is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+    assert view.attention.isHidden()
+    view.table.setCurrentIndex(view.model.index(0, 0))
+
+    def stopped(db: Any) -> None:  # as the dispatch job does: no change-feed event
+        with db.write() as s:
+            row = s.get(Reminder, made["pending"])
+            row.channel, row.reason = "whatsapp", halt.HALTED
+
+    on_worker(desk, stopped)
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        feed.load()  # as after the jobs ran
+    assert not view.attention.isHidden() and "whatsapp" in view.attention.text()
+    assert view.table.currentIndex().row() == 0, "the selection stays"

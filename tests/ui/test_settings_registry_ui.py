@@ -219,3 +219,26 @@ def test_every_setting_editor_has_an_accessible_name_and_description(wide: Clini
     for key, editor in wide.editors.items():
         assert editor.focus.accessibleName(), key
         assert editor.focus.accessibleDescription(), key
+
+
+def test_a_plain_http_provider_address_is_refused_by_its_field(qtbot: QtBot, admin: Desk) -> None:
+    dialog = open_dialog(qtbot, admin)
+    page = dialog.clinic
+    url = page.editor("channels.sms_base_url")
+    assert isinstance(url, QLineEdit)
+    url.setText("http://api.twilio.com")
+    with qtbot.waitSignal(page.refused, timeout=10_000):
+        page.save()
+    error = page.form.errors["channels.sms_base_url"]
+    assert "SMS provider must be a web address starting https://" in error.text()
+    assert "https is required" in error.text()
+    ctx = admin.ctx()
+    assert (
+        on_worker(admin, lambda db: registry_ops.get(db, ctx, "channels.sms_base_url").value) == ""
+    )
+    url.setText("http://127.0.0.1:8080")  # a relay on this PC
+    with qtbot.waitSignal(page.saved, timeout=10_000):
+        page.save()
+    assert on_worker(
+        admin, lambda db: registry_ops.get(db, ctx, "channels.sms_base_url").value
+    ) == ("http://127.0.0.1:8080")

@@ -38,7 +38,18 @@ def test_sync_status_says_not_set_up_then_follows_the_feed(qtbot: QtBot) -> None
     assert widget.conflicts.text() == "Conflicts: 1"
     assert widget.reminders.text() == "Reminders: not set up"
     state.update(reminders_queued=5)
-    assert widget.reminders.text() == "Reminders: next none, queued 5, failed 0"
+    assert widget.reminders.text() == "This PC sends reminders: next none, queued 5, failed 0"
+    # With a cloud: the PC holding the reminders' lease, by its name.
+    state.update_reminders("elsewhere", station="A", sender="Front desk", sender_code="A",
+                           sender_here=False)  # fmt: skip
+    assert widget.reminders.text() == "Reminders sent by PC Front desk"
+    assert "holds the reminders' lease" in widget.reminders.toolTip()
+    state.update_reminders("here", station="A", sender="Back office", sender_code="C",
+                           sender_here=False)  # fmt: skip
+    assert widget.reminders.text() == "Reminders sent by PC Back office"
+    state.update_reminders("standby", station="A", queued=2, sender="Desk 2", sender_here=True)
+    assert widget.reminders.text() == "This PC sends reminders: next none, queued 2, failed 0"
+    assert "stands by" in widget.reminders.toolTip()
 
 
 def test_unlock_dialog_checks_empty_input_inline(qtbot: QtBot) -> None:

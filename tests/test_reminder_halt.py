@@ -1,0 +1,170 @@
+"""A provider that refuses the clinic's credentials stops its channel: SMTP 535 (a real
+aiosmtpd server), Twilio 401 / 20003 and Meta 401 / 190 (loopback servers answering
+as their documentation says). The messages stay queued, never failed; the status, the
+dispatch job's record and the round say so; saving the credentials again resumes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from channelservers import (
+    ACCOUNT,
+    TOKEN,
+    WA_PHONE_ID,
+    WA_SETTING,
+    WA_TOKEN,
+    http_server,
+    smtp_server,
+    twilio_route,
+    whatsapp_route,
+)
+from reminderclinic import SENDER, Clinic, at, make
+from sqlalchemy import select
+
+from receptionist.clock import FixedClock
+from receptionist.context import Ctx
+from receptionist.jobs.runner import Runner
+from receptionist.models import JobRun
+from receptionist.ops import commlog, reminders, settings
+from receptionist.reminders import dispatch, halt
+from receptionist.reminders.channels import Sender
+from receptionist.store.storage import Database
+from sync.channels.smtp import SmtpSender
+from sync.channels.twilio import TwilioSender
+from sync.channels.whatsapp import WhatsAppSender
+from sync.jobs import REMINDERS
+
+
+@pytest.fixture
+def clinic(db: Database, ctx: Ctx, clock: FixedClock) -> Clinic:
+    made = make(db, ctx, clock)
+    made.set(offsets="")  # only the booking confirmations: one message per booking
+    return made
+
+
+def book_three(clinic: Clinic, **patient: Any) -> list[str]:
+    pids = [clinic.patient(n, **patient) for n in (1, 2, 3)]
+    for n, pid in enumerate(pids):
+        clinic.book(pid, at(3, 9 + n))
+    return pids
+
+
+def by_state(clinic: Clinic) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for row in reminders.listing(clinic.db, clinic.ctx):
+        found[row.state] = found.get(row.state, 0) + 1
+    return found
+
+
+def assert_stopped(clinic: Clinic, channel: str, senders: dict[str, Sender]) -> None:
+    done = dispatch.run(clinic.db, clinic.clock, senders)
+    assert done.halted == {channel}
+    assert done.of("failed") == [] and done.of("sent") == []
+    assert len(done.of("held")) == 3
+    assert by_state(clinic) == {"pending": 3}
+    status = reminders.status(clinic.db)
+    assert status.attention == (channel,) and status.queued == 3 and status.failed == 0
+    (said,) = status.attention_texts()
+    assert "needs attention: the provider refused the credentials" in str(said)
+    # The next round does not ask the provider again.
+    clinic.clock.advance(minutes=1)
+    again = dispatch.run(clinic.db, clinic.clock, senders)
+    assert again.items == [] and again.halted == {channel}
+
+
+def test_a_refused_twilio_token_stops_sms_and_keeps_the_messages_queued(clinic: Clinic) -> None:
+    pids = book_three(clinic)
+    with http_server(twilio_route) as (url, server):
+        wrong = TwilioSender(url, ACCOUNT, SENDER, "not-the-token")
+        assert_stopped(clinic, "sms", {"sms": wrong})
+        assert server.messages == []
+        assert all(commlog.listing(clinic.db, clinic.ctx, pid) == [] for pid in pids)
+        reminders.set_channel(
+            clinic.db, clinic.ctx, "sms",
+            {"base_url": url, "account": ACCOUNT, "sender": SENDER}, TOKEN,
+        )  # fmt: skip
+        assert reminders.status(clinic.db).attention == ()
+        right = TwilioSender(url, ACCOUNT, SENDER, TOKEN)
+        done = dispatch.run(clinic.db, clinic.clock, {"sms": right})
+    assert len(done.of("sent")) == 3 and done.halted == set()
+    assert len(server.messages) == 3
+    assert by_state(clinic) == {"sent": 3}
+
+
+def test_a_refused_meta_token_stops_whatsapp(clinic: Clinic) -> None:
+    settings.set_many(clinic.db, clinic.ctx, {"channels.whatsapp_templates_en": WA_SETTING})
+    book_three(clinic, consents=("reminder_whatsapp",))
+    with http_server(whatsapp_route) as (url, server):
+        expired = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, "expired")
+        assert_stopped(clinic, "whatsapp", {"whatsapp": expired})
+        assert server.messages == []
+        settings.set_many(clinic.db, clinic.ctx, {"channels.whatsapp_token": WA_TOKEN})
+        fresh = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN)
+        done = dispatch.run(clinic.db, clinic.clock, {"whatsapp": fresh})
+    assert len(done.of("sent")) == 3 and len(server.messages) == 3
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret"
+    return AuthResult(success=ok, handled=False)
+
+
+def test_an_smtp_535_stops_email(clinic: Clinic) -> None:
+    book_three(clinic, email="hasta@example.org", consents=("reminder_email",))
+    options = {"authenticator": _authenticator, "auth_require_tls": False}
+    with smtp_server(**options) as (port, inbox):
+
+        def mailer(password: str) -> SmtpSender:
+            return SmtpSender(
+                "127.0.0.1", port, "desk@moda.example", security="none", username="desk",
+                password=password,
+            )  # fmt: skip
+
+        assert_stopped(clinic, "email", {"email": mailer("wrong")})
+        assert inbox.mails == []
+        settings.set_many(clinic.db, clinic.ctx, {"channels.email_password": "s3cret"})
+        done = dispatch.run(clinic.db, clinic.clock, {"email": mailer("s3cret")})
+    assert len(done.of("sent")) == 3 and len(inbox.mails) == 3
+
+
+def test_another_channel_goes_on_while_one_is_stopped(clinic: Clinic) -> None:
+    clinic.book(clinic.patient(1), at(3, 9))
+    clinic.book(clinic.patient(2, email="b@example.org", consents=("reminder_email",)), at(3, 10))
+    with http_server(twilio_route) as (url, _), smtp_server() as (port, inbox):
+        senders: dict[str, Sender] = {
+            "sms": TwilioSender(url, ACCOUNT, SENDER, "wrong"),
+            "email": SmtpSender("127.0.0.1", port, "desk@moda.example", security="none"),
+        }
+        done = dispatch.run(clinic.db, clinic.clock, senders)
+    assert done.halted == {"sms"} and [i.channel for i in done.of("sent")] == ["email"]
+    assert len(inbox.mails) == 1
+
+
+@pytest.fixture
+def refusing_twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    with http_server(twilio_route) as (url, _):
+        yield url
+
+
+def test_the_dispatch_job_s_record_says_a_channel_needs_attention(
+    clinic: Clinic, refusing_twilio: str
+) -> None:
+    book_three(clinic)
+    reminders.set_channel(
+        clinic.db, clinic.ctx, "sms",
+        {"base_url": refusing_twilio, "account": ACCOUNT, "sender": SENDER}, "wrong-token",
+    )  # fmt: skip
+    (ran,) = Runner([REMINDERS]).run_due(clinic.db, clinic.clock)
+    assert ran.outcome == "ok"
+    assert ran.counts["needs_attention"] == 1 and ran.counts["credentials_refused_sms"] == 1
+    assert ran.counts["failed"] == 0 and ran.counts["held"] == 3
+    with clinic.db.read() as s:
+        record = s.scalars(select(JobRun).where(JobRun.job == REMINDERS.name)).one()
+        assert json.loads(record.counts)["credentials_refused_sms"] == 1
+    with clinic.db.read() as s:
+        assert halt.halted(s) == {"sms"}
