@@ -107,10 +107,10 @@ class Timed:
         finally:
             self.pushes.append(time.perf_counter() - began)
 
-    def pull(self, cursor: int) -> rounds.PullPage:
+    def pull(self, cursor: int, horizon: int = 0) -> rounds.PullPage:
         began = time.perf_counter()
         try:
-            return self.inner.pull(cursor)  # type: ignore[no-any-return]
+            return self.inner.pull(cursor, horizon)  # type: ignore[no-any-return]
         finally:
             self.pulls.append(time.perf_counter() - began)
 

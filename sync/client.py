@@ -200,16 +200,21 @@ class Client:
         conflicts = sum(1 for r in answer["results"] if r["outcome"] in ("conflict", "refused"))
         return PushAnswer(int(answer["last_seq"]), conflicts)
 
-    def pull(self, cursor: int) -> PullPage:
+    def pull(self, cursor: int, horizon: int = 0) -> PullPage:
+        params = {"cursor": cursor, "limit": PULL_LIMIT, "horizon": horizon}
         try:
-            page = self._call("GET", "/v1/pull", params={"cursor": cursor, "limit": PULL_LIMIT})
+            page = self._call("GET", "/v1/pull", params=params)
         except _ResetAnswer:
             raise ResetRequired() from None
         records = [
             Pulled(Record.from_json(r), str(r.get("device") or "endpoint")) for r in page["records"]
         ]
         conflicts = [_conflict(c) for c in page["conflicts"]]
-        return PullPage(records, conflicts, int(page["cursor"]), bool(page["more"]))
+        found = page.get("horizon")  # an endpoint older than 0022's PCs says none
+        return PullPage(
+            records, conflicts, int(page["cursor"]), bool(page["more"]),
+            int(found) if isinstance(found, int) else 0,
+        )  # fmt: skip
 
     def reseal(self, records: list[Record]) -> list[str]:
         """Records sealed again under a newer generation; each one's outcome."""

@@ -195,9 +195,9 @@ def rotate(db: Database, ctx: Ctx) -> Rotated:
 def _reseal_all(db: Database, client: Client, clinic: str, key: ClinicKey) -> tuple[int, int]:
     """Every record of the endpoint under an older generation, sealed under ``key``."""
     keys = replica.keys_of(db)
-    cursor, resealed, skipped = 0, 0, 0
+    cursor, horizon, resealed, skipped = 0, 0, 0, 0
     while True:
-        page = client.pull(cursor)
+        page = client.pull(cursor, horizon)
         again = [
             reseal_record(p.record, clinic, keys, key)
             for p in page.records
@@ -207,7 +207,7 @@ def _reseal_all(db: Database, client: Client, clinic: str, key: ClinicKey) -> tu
             outcomes = client.reseal(again)
             resealed += outcomes.count("resealed")
             skipped += len(outcomes) - outcomes.count("resealed")
-        cursor = page.cursor
+        cursor, horizon = page.cursor, page.horizon
         if not page.more:
             return resealed, skipped
 
@@ -221,8 +221,8 @@ class _Counting:
     def push(self, changes: list[replica.Change]) -> rounds.PushAnswer:
         return self.inner.push(changes)
 
-    def pull(self, cursor: int) -> rounds.PullPage:
-        page = self.inner.pull(cursor)
+    def pull(self, cursor: int, horizon: int = 0) -> rounds.PullPage:
+        page = self.inner.pull(cursor, horizon)
         self.pulled += len(page.records)
         self.report(self.pulled)
         return page

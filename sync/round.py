@@ -56,12 +56,13 @@ class PullPage:
     conflicts: list[PulledConflict]
     cursor: int
     more: bool
+    horizon: int = 0  # the endpoint's horizon as the page read it: sent with the next pull
 
 
 class Endpoint(Protocol):
     def push(self, changes: list[Change]) -> PushAnswer: ...
 
-    def pull(self, cursor: int) -> PullPage: ...
+    def pull(self, cursor: int, horizon: int = 0) -> PullPage: ...
 
     def resolve(self, conflict_id: str, resolution: str) -> None: ...
 
@@ -86,6 +87,7 @@ class RoundResult:
     audit_problem: Text | None = None
     resolved: int = 0  # resolutions made here and sent
     swept: int = 0  # rows the endpoint no longer holds, removed after a full download
+    erased: int = 0  # rows of erased patients removed here (a booking made offline for her)
 
 
 def push_all(
@@ -115,60 +117,37 @@ def push_all(
 
 
 def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) -> None:
-    """Every page after this PC's cursor. A pull from cursor 0 by a PC that holds rows
-    from the endpoint (after a reset past the horizon) is a full download: at its end,
-    the rows it did not bring are swept (``replica.sweep_gone``); if it stops before,
-    the cursor goes back to 0, so the next round downloads in full again and sweeps."""
-    cursor = replica.cursor(db)
+    """Every page after this PC's cursor, each applied with its cursor, so a pull cut
+    short (the network lost, the PC killed) resumes after its last page. A pull from
+    cursor 0 by a PC that holds rows from the endpoint (after a reset past the
+    horizon) is a full download: its last page, in whichever round it comes, sweeps
+    the rows it did not bring (``replica.sweep_gone``)."""
+    cursor, horizon = replica.position(db)
+    replica.begin_full(db)
     names: dict[str, DeviceName] | None = None
-    held: list[Pulled] = []  # records waiting for a row a later page brings
-    seen: set[tuple[str, str]] | None = set() if cursor == 0 and replica.holds_bases(db) else None
-    full = [seen]  # the full download's rows so far, as _pages last knew them
-    try:
-        _pages(db, endpoint, result, ctx, cursor, names, held, full)
-    except BaseException:
-        if full[0] is not None:
-            replica.reset_cursor(db)
-        raise
-
-
-def _pages(
-    db: Database,
-    endpoint: Endpoint,
-    result: RoundResult,
-    ctx: Ctx,
-    cursor: int,
-    names: dict[str, DeviceName] | None,
-    held: list[Pulled],
-    full: list[set[tuple[str, str]] | None],
-) -> None:
-    seen = full[0]
     for _ in range(MAX_PAGES):
         try:
-            page = endpoint.pull(cursor)
+            page = endpoint.pull(cursor, horizon)
         except ResetRequired:
             replica.reset_cursor(db)
-            cursor, held = 0, []
-            seen = full[0] = set() if replica.holds_bases(db) else None
+            cursor = horizon = 0
             continue
-        if seen is not None:
-            seen.update((p.record.entity, p.record.id) for p in page.records)
         if page.conflicts and names is None:
             names = endpoint.device_names()  # kept with the conflicts: who booked where
-        records = [*held, *page.records]
         applied = replica.apply_pull(
-            db, ctx, records, page.conflicts, page.cursor, names, last=not page.more
-        )
-        held = applied.held
+            db, ctx, page.records, page.conflicts, page.cursor, names, last=not page.more,
+            horizon=page.horizon,
+        )  # fmt: skip
         result.pulled += len(page.records)
         result.merged += applied.merged
+        result.erased += applied.erased
         result.clashes += applied.clashes
         result.settled += applied.settled
         result.conflicts += len([c for c in page.conflicts if not c.resolved])
-        cursor = result.cursor = page.cursor
+        cursor, horizon = page.cursor, page.horizon
+        result.cursor = cursor
         if not page.more:
-            if seen is not None:
-                result.swept = replica.sweep_gone(db, ctx, seen)
+            result.swept = replica.sweep_gone(db, ctx)
             return
 
 

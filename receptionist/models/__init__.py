@@ -16,7 +16,16 @@ from receptionist.models.jobs import JobLease, JobRun
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
 from receptionist.models.reminder import Reminder
-from receptionist.models.replica import SyncBase, SyncConflict, SyncKey, SyncPending, SyncState
+from receptionist.models.replica import (
+    SyncBase,
+    SyncConflict,
+    SyncGone,
+    SyncHeld,
+    SyncKey,
+    SyncPending,
+    SyncSeen,
+    SyncState,
+)
 from receptionist.models.retention import DestructionRecord, RetentionHold
 from receptionist.models.setting import ClinicSetting, LocalSecret, setting_id
 from receptionist.models.staff import AuditEvent, AuditHead, Device, StaffUser
@@ -57,8 +66,11 @@ __all__ = [
     "StaffUser",
     "SyncBase",
     "SyncConflict",
+    "SyncGone",
+    "SyncHeld",
     "SyncKey",
     "SyncPending",
+    "SyncSeen",
     "SyncState",
     "Synced",
     "UTCDateTime",

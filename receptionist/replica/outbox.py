@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from receptionist.journal import changefeed
 from receptionist.models import PatientDocument, SyncBase, Synced, SyncPending
 
-from . import state
+from . import gone, state
 from .records import Record, encode, tombstone
 
 BATCH = 1_000  # changes a push: 10,000 offline changes go in ten
@@ -105,14 +105,18 @@ def next_batch(session: Session, limit: int = BATCH) -> list[Change]:
             continue
         break
     held, bases = _load(session, list(rows))
+    purged = [k for k in rows if k not in held]
+    routing = gone.routing_of(session, purged)  # a deleted appointment's clear fields
     staged: list[tuple[Record, int]] = []
     for (entity, row_id), logged in sorted(rows.items(), key=lambda item: item[1].seq):
         row = held.get((entity, row_id))
         if row is not None:
             record = encode(row, clinic, key)
         else:
-            record = tombstone(entity, row_id, logged.version, logged.at, clinic, key)
+            clear = routing.get((entity, row_id))
+            record = tombstone(entity, row_id, logged.version, logged.at, clinic, key, clear)
         staged.append((record, bases.get((entity, row_id), 0)))
+    gone.forget(session, purged)
     sync.pushed_change = last
     return stage(session, staged)
 

@@ -118,14 +118,17 @@ def encode(row: Synced, clinic_id: str, key: ClinicKey) -> Record:
 
 
 def tombstone(
-    entity: str, row_id: str, version: int, at: datetime, clinic_id: str, key: ClinicKey
-) -> Record:
+    entity: str, row_id: str, version: int, at: datetime, clinic_id: str, key: ClinicKey,
+    clear: dict[str, Any] | None = None,
+) -> Record:  # fmt: skip
     """The record of a row that is gone from this PC (purged): its id, last version and
-    when it went, sealed like any other."""
+    when it went, sealed like any other; ``clear``, the routing fields it had (an
+    appointment's, which the endpoint checks: ``replica.gone``)."""
     values = {"id": row_id, "version": version, "deleted_at": _to_json(at), PURGED: True}
     plaintext = json.dumps(values, sort_keys=True).encode("utf-8")
     place = Place(clinic_id, entity, row_id, version)
-    return Record(entity, row_id, version, True, key.generation, {}, seal(key, place, plaintext))
+    sealed = seal(key, place, plaintext)
+    return Record(entity, row_id, version, True, key.generation, clear or {}, sealed)
 
 
 def decode(

@@ -103,8 +103,9 @@ def pull_changes(
     me: Me,
     cursor: Annotated[int, Query(ge=0, le=bodies.MAX_NUMBER)] = 0,
     limit: Annotated[int, Query(ge=1, le=pull.MAX_PAGE)] = pull.PAGE,
+    horizon: Annotated[int, Query(ge=0, le=bodies.MAX_NUMBER)] = 0,
 ) -> bodies.PullOut:
-    return pull.pull(service.store, me, cursor, limit, service.clock)
+    return pull.pull(service.store, me, cursor, limit, service.clock, horizon)
 
 
 @router.get("/conflicts", summary="The clinic's conflicts, newest first")
