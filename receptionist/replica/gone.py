@@ -59,4 +59,3 @@ def _clear(entity: str, values: dict[str, Any], *, stored: bool) -> dict[str, An
         clear[name] = value
     clear["override"] = bool(values.get("override_reason"))
     return clear
-
