@@ -114,6 +114,12 @@ class Timed:
         finally:
             self.pulls.append(time.perf_counter() - began)
 
+    def put_chunk(self, chunk: Any) -> None:
+        self.inner.put_chunk(chunk)
+
+    def chunk(self, wanted: Any, index: int) -> tuple[int, str]:
+        return self.inner.chunk(wanted, index)  # type: ignore[no-any-return]
+
     def resolve(self, conflict_id: str, resolution: str) -> None:
         self.inner.resolve(conflict_id, resolution)
 

@@ -18,6 +18,7 @@ from receptionist.ops import audit as audit_ops
 from receptionist.ops import replica, rotation
 from receptionist.ops.audit import Anchor, VerifyResult
 from receptionist.replica import envelopes
+from receptionist.replica.chunks import Chunk, Wanted
 from receptionist.replica.rotate import reseal_record
 from receptionist.replica.seal import ClinicKey
 from receptionist.replica.state import NOT_CONNECTED
@@ -226,6 +227,12 @@ class _Counting:
         self.pulled += len(page.records)
         self.report(self.pulled)
         return page
+
+    def put_chunk(self, chunk: Chunk) -> None:
+        self.inner.put_chunk(chunk)
+
+    def chunk(self, wanted: Wanted, index: int) -> tuple[int, str]:
+        return self.inner.chunk(wanted, index)
 
     def resolve(self, conflict_id: str, resolution: str) -> None:
         self.inner.resolve(conflict_id, resolution)

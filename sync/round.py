@@ -19,6 +19,7 @@ from receptionist.journal.anchor import Anchor
 from receptionist.ops import audit as audit_ops
 from receptionist.ops import conflicts, replica
 from receptionist.ops.replica import Change, DeviceName, Pulled, PulledConflict
+from receptionist.replica.chunks import Chunk, Wanted
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -64,6 +65,10 @@ class Endpoint(Protocol):
 
     def pull(self, cursor: int, horizon: int = 0) -> PullPage: ...
 
+    def put_chunk(self, chunk: Chunk) -> None: ...
+
+    def chunk(self, wanted: Wanted, index: int) -> tuple[int, str]: ...
+
     def resolve(self, conflict_id: str, resolution: str) -> None: ...
 
     def my_anchor(self) -> Anchor | None: ...
@@ -97,6 +102,8 @@ def push_all(
         batch = step()
         if not batch:
             return
+        for chunk in replica.chunks_of(db, batch):  # a large document's bytes go first
+            endpoint.put_chunk(chunk)
         try:
             answer = endpoint.push(batch)
         except Gap as gap:
@@ -134,8 +141,9 @@ def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) ->
             continue
         if page.conflicts and names is None:
             names = endpoint.device_names()  # kept with the conflicts: who booked where
+        pulled = replica.made_whole(db, page.records, lambda w: _chunks(endpoint, w))
         applied = replica.apply_pull(
-            db, ctx, page.records, page.conflicts, page.cursor, names, last=not page.more,
+            db, ctx, pulled, page.conflicts, page.cursor, names, last=not page.more,
             horizon=page.horizon,
         )  # fmt: skip
         result.pulled += len(page.records)
@@ -149,6 +157,10 @@ def pull_all(db: Database, endpoint: Endpoint, result: RoundResult, ctx: Ctx) ->
         if not page.more:
             result.swept = replica.sweep_gone(db, ctx)
             return
+
+
+def _chunks(endpoint: Endpoint, wanted: Wanted) -> list[tuple[int, str]]:
+    return [endpoint.chunk(wanted, index) for index in range(wanted.count)]
 
 
 def keep_anchor(db: Database, endpoint: Endpoint, clock: Clock) -> Text | None:

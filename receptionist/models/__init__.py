@@ -18,6 +18,7 @@ from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
 from receptionist.models.reminder import Reminder
 from receptionist.models.replica import (
     SyncBase,
+    SyncChunk,
     SyncConflict,
     SyncGone,
     SyncHeld,
@@ -65,6 +66,7 @@ __all__ = [
     "Service",
     "StaffUser",
     "SyncBase",
+    "SyncChunk",
     "SyncConflict",
     "SyncGone",
     "SyncHeld",

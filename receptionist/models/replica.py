@@ -127,3 +127,18 @@ class SyncGone(Base):
     entity: Mapped[str] = mapped_column(String(32), primary_key=True)
     row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     clear: Mapped[str] = mapped_column(Text)  # the row's routing columns as stored, JSON
+
+
+class SyncChunk(Base):
+    """A sealed chunk of a large document's bytes, kept with the pending batch whose
+    record it goes with: sent before each push of it, dropped once it is answered."""
+
+    __tablename__ = "sync_chunk"
+
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    key_gen: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[str] = mapped_column(Text)

@@ -8,7 +8,7 @@ pages → :func:`apply_pull` until the endpoint has no more; then :func:`finishe
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +35,7 @@ from receptionist.replica.apply import (
     keep_conflicts,
 )
 from receptionist.replica.bulk import apply_new
+from receptionist.replica.chunks import Chunk, Wanted, encode_staged, outgoing, wanted, whole
 from receptionist.replica.erased import erase_leftovers
 from receptionist.replica.outbox import (
     BUDGET,
@@ -47,7 +48,7 @@ from receptionist.replica.outbox import (
 )
 from receptionist.replica.outbox import answered as outbox_answered
 from receptionist.replica.outbox import renumber as outbox_renumber
-from receptionist.replica.records import encode, live_rows
+from receptionist.replica.records import live_rows
 from receptionist.replica.seal import ClinicKey
 from receptionist.replica.sweep import sweep
 from receptionist.settings import cloud, pcstore, secretstore
@@ -179,7 +180,7 @@ def upload_page(db: Database) -> list[Change]:
             rows = _within_budget(s, sync.upload_table, rows)
             if rows:
                 sync.upload_after = rows[-1].id
-                return stage(s, [(encode(r, sync.clinic_id, key), 0) for r in rows])
+                return stage(s, [(encode_staged(s, r, sync.clinic_id, key), 0) for r in rows])
             following = tables.index(sync.upload_table) + 1
             sync.upload_table = tables[following] if following < len(tables) else ""
             sync.upload_after = ""
@@ -194,6 +195,35 @@ def _within_budget(s: Session, table: str, rows: list[Any]) -> list[Any]:
         if i and weight > BUDGET:
             return rows[:i]
     return rows
+
+
+def chunks_of(db: Database, batch: list[Change]) -> list[Chunk]:
+    """The sealed chunks of the batch's large documents, to send before it."""
+    with db.read() as s:
+        return outgoing(s, [c.record for c in batch])
+
+
+def made_whole(
+    db: Database, records: list[Pulled], fetch: Callable[[Wanted], list[tuple[int, str]]]
+) -> list[Pulled]:
+    """``records`` with every large document's bytes in its payload, checked and sealed
+    again here (:mod:`receptionist.replica.chunks`): this PC's own copy when it holds
+    the same bytes, else its chunks from ``fetch``. Tampered when they are not it."""
+    with db.read() as s:
+        sync = state.required(s)
+        clinic, keys = sync.clinic_id, state.keys(s)
+        needed, here = wanted(s, clinic, keys, [p.record for p in records])
+    if not needed and not here:
+        return records
+    fetched = {(w.entity, w.id): fetch(w) for w in needed}
+    done: list[Pulled] = []
+    for p in records:
+        key = (p.record.entity, p.record.id)
+        if key in here or key in fetched:
+            rec = whole(p.record, clinic, keys, here.get(key), fetched.get(key, ()))
+            p = Pulled(rec, p.device, refused=p.refused)
+        done.append(p)
+    return done
 
 
 def batch(db: Database) -> list[Change]:

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from receptionist.journal import changefeed
 from receptionist.models import PatientDocument, SyncBase, Synced, SyncPending
 
-from . import gone, state
-from .records import Record, encode, tombstone
+from . import chunks, gone, state
+from .records import CHUNK_BYTES, Record, tombstone
 
 BATCH = 1_000  # changes a push: 10,000 offline changes go in ten
 _LOOKUP = 500  # ids a query
@@ -111,7 +111,7 @@ def next_batch(session: Session, limit: int = BATCH) -> list[Change]:
     for (entity, row_id), logged in sorted(rows.items(), key=lambda item: item[1].seq):
         row = held.get((entity, row_id))
         if row is not None:
-            record = encode(row, clinic, key)
+            record = chunks.encode_staged(session, row, clinic, key)
         else:
             clear = routing.get((entity, row_id))
             record = tombstone(entity, row_id, logged.version, logged.at, clinic, key, clear)
@@ -126,6 +126,8 @@ def record_weight(session: Session, entity: str, row_id: str) -> int:
     if entity != PatientDocument.__tablename__:
         return SMALL
     size = session.scalar(select(PatientDocument.size_bytes).where(PatientDocument.id == row_id))
+    if (size or 0) > CHUNK_BYTES:
+        return SMALL  # its bytes go in chunks, before the push
     return SMALL + (size or 0) * 16 // 9
 
 
@@ -155,6 +157,7 @@ def _load(
 def answered(session: Session, last_seq: int) -> None:
     """The endpoint applied (or skipped as applied) everything up to ``last_seq``."""
     session.execute(delete(SyncPending).where(SyncPending.device_seq <= last_seq))
+    chunks.forget_sent(session)
 
 
 def renumber(session: Session, last_seq: int) -> None:

@@ -1,4 +1,5 @@
-"""A download cut short resumes; a row deleted outright keeps its routing fields
+"""A download cut short resumes; a row deleted outright keeps its routing fields;
+large documents go in chunks
 
 Revision ID: 0022
 Revises: 0020
@@ -19,7 +20,10 @@ tombstone with no clear routing fields, which the endpoint refuses for an
 appointment. A trigger keeps its routing columns in ``sync_gone`` as the row goes
 (not while sync applies another PC's purge), and its tombstone carries them.
 
-All three tables are local to the file: no change-feed triggers.
+A document over 4 MB travels in sealed chunks beside its record (docs/sync-protocol.md,
+"Large documents"): ``sync_chunk`` keeps them, sealed, with the pending batch.
+
+These tables are local to the file: no change-feed triggers.
 """
 
 from __future__ import annotations
@@ -75,11 +79,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("entity", "row_id", name=op.f("pk_sync_gone")),
     )
     op.execute(GONE_TRIGGER)
+    op.create_table(
+        "sync_chunk",
+        sa.Column("entity", sa.String(length=32), nullable=False),
+        sa.Column("row_id", sa.String(length=36), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("idx", sa.Integer(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("key_gen", sa.Integer(), nullable=False),
+        sa.Column("sealed", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("entity", "row_id", "version", "idx", name=op.f("pk_sync_chunk")),
+    )
 
 
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS tr_sync_gone_appointment")
-    for table in ("sync_gone", "sync_held", "sync_seen"):
+    for table in ("sync_chunk", "sync_gone", "sync_held", "sync_seen"):
         op.drop_table(table)
     with op.batch_alter_table("sync_state") as batch_op:
         batch_op.drop_column("pull_horizon")
