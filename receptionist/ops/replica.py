@@ -344,11 +344,14 @@ def begin_full(db: Database) -> bool:
     """At the start of a pull: whether it is a full download (kept in the file, so a
     download cut short resumes as one). A cursor at 0 on a PC that holds rows from the
     endpoint is one (a reset before this PC kept the state)."""
+    with db.read() as s:
+        sync = state.required(s)
+        if sync.full_download or sync.pull_cursor != 0 or not _holds_bases(s):
+            return sync.full_download
     with db.write() as s:
         sync = state.required(s)
-        if not sync.full_download and sync.pull_cursor == 0 and _holds_bases(s):
-            resume.restart(s, sync, full=True)
-        return sync.full_download
+        resume.restart(s, sync, full=True)
+        return True
 
 
 def sweep_gone(db: Database, ctx: Ctx) -> int:
