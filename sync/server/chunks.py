@@ -6,8 +6,10 @@ carries the record); ``GET /v1/chunks`` gives one back. The endpoint checks what
 can see (the entity is one the PCs sync, the index is below the count) and keeps the
 sealed text as it came: each chunk is sealed by the PC with the clinic key and bound
 to the clinic, the row, its version, the chunk's index and count, so a chunk moved,
-swapped or replayed does not open. Storing a chunk of a newer version of a row drops
-the chunks of its older versions: no PC pulls an older version again.
+swapped or replayed does not open. Storing a chunk drops the clinic's chunks no PC
+can pull any more: those of an older version of its row, and those of a row whose
+record the endpoint holds deleted or at a newer version (a document removed, or
+replaced by a version that carries its bytes inline).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, delete, insert, select
+from sqlalchemy import ColumnElement, and_, delete, exists, insert, or_, select, true
 
 from receptionist.clock import Clock
 
@@ -24,7 +26,7 @@ from .auth import Caller
 from .bodies import Positive, RowId, Strict
 from .incoming import entities
 from .problems import bad_request, not_found, unknown_entity
-from .schema import chunk
+from .schema import chunk, record
 from .store import Store, lock_clinic
 
 MAX_CHUNKS = 64  # 64 chunks of 4 MB: more than any document a PC keeps
@@ -64,6 +66,7 @@ def put(store: Store, who: Caller, body: ChunkIn, clock: Clock) -> ChunkOut:
     with store.write() as conn:
         lock_clinic(conn, who.clinic_id)
         conn.execute(delete(chunk).where(row, chunk.c.version < body.version))
+        conn.execute(delete(chunk).where(chunk.c.clinic_id == who.clinic_id, _stale()))
         conn.execute(delete(chunk).where(row, chunk.c.version == body.version,
                                          chunk.c.idx == body.index))  # fmt: skip
         conn.execute(insert(chunk).values(
@@ -87,6 +90,15 @@ def get(store: Store, who: Caller, entity: str, row_id: str, version: int, index
         entity=found.entity, id=found.row_id, version=found.version, index=found.idx,
         count=found._mapping["count"], key_gen=found.key_gen, sealed=found.sealed,
         created_at=found.created_at,
+    )  # fmt: skip
+
+
+def _stale() -> ColumnElement[bool]:
+    """A chunk whose row the endpoint holds deleted, or at a newer version."""
+    return exists().where(
+        record.c.clinic_id == chunk.c.clinic_id, record.c.entity == chunk.c.entity,
+        record.c.id == chunk.c.row_id,
+        or_(record.c.deleted == true(), record.c.version > chunk.c.version),
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from serverkit import Endpoint, Joined, connect, sealed, snapshot
+from serverkit import Endpoint, Joined, connect, push_body, record, sealed, snapshot
 
 from sync.server.commands import add_clinic
 
@@ -62,3 +62,15 @@ def test_another_clinics_chunk_looks_like_none(
     with stranger.http:
         answer = _get(stranger)
     assert answer.status_code == 404 and answer.json()["error"] == "not_found"
+
+
+def test_the_chunks_of_a_removed_document_go_at_the_next_chunk_stored(first_pc: Joined) -> None:
+    first_pc.http.put("/v1/chunks", json=_chunk())
+    first_pc.http.post("/v1/push", json=push_body(1, record("patient_document", "d-1")))
+    assert _get(first_pc).status_code == 200, "its record's version: kept"
+    removed = push_body(2, record("patient_document", "d-1", 2, deleted=True), base=1)
+    first_pc.http.post("/v1/push", json=removed)
+    first_pc.http.put("/v1/chunks", json=_chunk(id="d-2"))
+    assert _get(first_pc).status_code == 404, "the removed document's chunks are gone"
+    params = {"entity": "patient_document", "id": "d-2", "version": 1, "index": 0}
+    assert first_pc.http.get("/v1/chunks", params=params).status_code == 200
