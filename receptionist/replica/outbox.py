@@ -127,7 +127,9 @@ def record_weight(session: Session, entity: str, row_id: str) -> int:
         return SMALL
     size = session.scalar(select(PatientDocument.size_bytes).where(PatientDocument.id == row_id))
     if (size or 0) > CHUNK_BYTES:
-        return SMALL  # its bytes go in chunks, before the push
+        # Its bytes go in chunks before the push, sealed and kept with the batch: a
+        # batch holds about a budget of them (one document at least), not hundreds.
+        return SMALL + (size or 0)
     return SMALL + (size or 0) * 16 // 9
 
 

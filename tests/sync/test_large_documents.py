@@ -128,3 +128,14 @@ def test_a_document_over_the_limit_is_refused_naming_it(joined: tuple[Pc, Pc]) -
         _attach(a, ayse, documents.MAX_BYTES + 1, "x-ray.tiff")
     assert refused.value.field == "content"
     assert _count(a) == 0 and replica.status(a.db).waiting == 0, "nothing written"
+
+
+@SQLITE
+def test_a_batch_stages_about_a_budget_of_chunked_bytes(joined: tuple[Pc, Pc]) -> None:
+    a, b = joined
+    ayse = _patient(a, "ayse")
+    for n in range(2):
+        _attach(a, ayse, 9 * MB, f"scan-{n}.pdf")
+    assert len(replica.batch(a.db)) == 1, "18 MB of chunks would pass the 12 MB budget"
+    settle(a, b)
+    assert _count(b) == 2
