@@ -107,12 +107,18 @@ class Timed:
         finally:
             self.pushes.append(time.perf_counter() - began)
 
-    def pull(self, cursor: int) -> rounds.PullPage:
+    def pull(self, cursor: int, horizon: int = 0) -> rounds.PullPage:
         began = time.perf_counter()
         try:
-            return self.inner.pull(cursor)  # type: ignore[no-any-return]
+            return self.inner.pull(cursor, horizon)  # type: ignore[no-any-return]
         finally:
             self.pulls.append(time.perf_counter() - began)
+
+    def put_chunk(self, chunk: Any) -> None:
+        self.inner.put_chunk(chunk)
+
+    def chunk(self, wanted: Any, index: int) -> tuple[int, str]:
+        return self.inner.chunk(wanted, index)  # type: ignore[no-any-return]
 
     def resolve(self, conflict_id: str, resolution: str) -> None:
         self.inner.resolve(conflict_id, resolution)

@@ -22,6 +22,7 @@ import httpx
 from receptionist.errors import ReceptionistError, UnlockError, UserError
 from receptionist.journal.anchor import Anchor
 from receptionist.ops.replica import Change, DeviceName, Pulled, PulledConflict
+from receptionist.replica.chunks import Chunk, Wanted
 from receptionist.replica.records import Record
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -205,16 +206,32 @@ class Client:
         conflicts = sum(1 for r in answer["results"] if r["outcome"] in ("conflict", "refused"))
         return PushAnswer(int(answer["last_seq"]), conflicts)
 
-    def pull(self, cursor: int) -> PullPage:
+    def pull(self, cursor: int, horizon: int = 0) -> PullPage:
+        params = {"cursor": cursor, "limit": PULL_LIMIT, "horizon": horizon}
         try:
-            page = self._call("GET", "/v1/pull", params={"cursor": cursor, "limit": PULL_LIMIT})
+            page = self._call("GET", "/v1/pull", params=params)
         except _ResetAnswer:
             raise ResetRequired() from None
         records = [
             Pulled(Record.from_json(r), str(r.get("device") or "endpoint")) for r in page["records"]
         ]
         conflicts = [_conflict(c) for c in page["conflicts"]]
-        return PullPage(records, conflicts, int(page["cursor"]), bool(page["more"]))
+        found = page.get("horizon")  # an endpoint older than 0022's PCs says none
+        return PullPage(
+            records, conflicts, int(page["cursor"]), bool(page["more"]),
+            int(found) if isinstance(found, int) else 0,
+        )  # fmt: skip
+
+    def put_chunk(self, chunk: Chunk) -> None:
+        """Keep one sealed chunk of a large document on the endpoint."""
+        self._call("PUT", "/v1/chunks", json=chunk.to_json())
+
+    def chunk(self, wanted: Wanted, index: int) -> tuple[int, str]:
+        """One sealed chunk of a large document: its key generation and sealed text."""
+        params = {"entity": wanted.entity, "id": wanted.id, "version": wanted.version,
+                  "index": index}  # fmt: skip
+        found = self._call("GET", "/v1/chunks", params=params)
+        return int(found["key_gen"]), str(found["sealed"])
 
     def reseal(self, records: list[Record]) -> list[str]:
         """Records sealed again under a newer generation; each one's outcome."""

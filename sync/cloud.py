@@ -192,9 +192,9 @@ def rotate(db: Database, ctx: Ctx) -> Rotated:
 def _reseal_all(db: Database, client: Client, clinic: str, key: ClinicKey) -> tuple[int, int]:
     """Every record of the endpoint under an older generation, sealed under ``key``."""
     keys = replica.keys_of(db)
-    cursor, resealed, skipped = 0, 0, 0
+    cursor, horizon, resealed, skipped = 0, 0, 0, 0
     while True:
-        page = client.pull(cursor)
+        page = client.pull(cursor, horizon)
         again = [
             reseal_record(p.record, clinic, keys, key)
             for p in page.records
@@ -204,7 +204,7 @@ def _reseal_all(db: Database, client: Client, clinic: str, key: ClinicKey) -> tu
             outcomes = client.reseal(again)
             resealed += outcomes.count("resealed")
             skipped += len(outcomes) - outcomes.count("resealed")
-        cursor = page.cursor
+        cursor, horizon = page.cursor, page.horizon
         if not page.more:
             return resealed, skipped
 

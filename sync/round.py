@@ -19,6 +19,7 @@ from receptionist.journal.anchor import Anchor
 from receptionist.ops import audit as audit_ops
 from receptionist.ops import conflicts, replica
 from receptionist.ops.replica import Change, DeviceName, Pulled, PulledConflict
+from receptionist.replica.chunks import Chunk, Wanted
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -61,12 +62,17 @@ class PullPage:
     conflicts: list[PulledConflict]
     cursor: int
     more: bool
+    horizon: int = 0  # the endpoint's horizon as the page read it: sent with the next pull
 
 
 class Endpoint(Protocol):
     def push(self, changes: list[Change]) -> PushAnswer: ...
 
-    def pull(self, cursor: int) -> PullPage: ...
+    def pull(self, cursor: int, horizon: int = 0) -> PullPage: ...
+
+    def put_chunk(self, chunk: Chunk) -> None: ...
+
+    def chunk(self, wanted: Wanted, index: int) -> tuple[int, str]: ...
 
     def resolve(self, conflict_id: str, resolution: str) -> None: ...
 
@@ -91,6 +97,7 @@ class RoundResult:
     audit_problem: Text | None = None
     resolved: int = 0  # resolutions made here and sent
     swept: int = 0  # rows the endpoint no longer holds, removed after a full download
+    erased: int = 0  # rows of erased patients removed here (a booking made offline for her)
 
 
 def push_all(
@@ -100,6 +107,8 @@ def push_all(
         batch = step()
         if not batch:
             return
+        for chunk in replica.chunks_of(db, batch):  # a large document's bytes go first
+            endpoint.put_chunk(chunk)
         try:
             answer = endpoint.push(batch)
         except Gap as gap:
@@ -126,64 +135,46 @@ def pull_all(
     ctx: Ctx,
     pulled: PullProgress | None = None,
 ) -> None:
-    """Every page after this PC's cursor. A pull from cursor 0 by a PC that holds rows
-    from the endpoint (after a reset past the horizon) is a full download: at its end,
-    the rows it did not bring are swept (``replica.sweep_gone``); if it stops before,
-    the cursor goes back to 0, so the next round downloads in full again and sweeps."""
-    cursor = replica.cursor(db)
+    """Every page after this PC's cursor, each applied with its cursor, so a pull cut
+    short (the network lost, the PC killed) resumes after its last page. A pull from
+    cursor 0 by a PC that holds rows from the endpoint (after a reset past the
+    horizon) is a full download: its last page, in whichever round it comes, sweeps
+    the rows it did not bring (``replica.sweep_gone``). ``pulled`` hears the records
+    pulled so far after each page."""
+    cursor, horizon = replica.position(db)
+    replica.begin_full(db)
     names: dict[str, DeviceName] | None = None
-    held: list[Pulled] = []  # records waiting for a row a later page brings
-    seen: set[tuple[str, str]] | None = set() if cursor == 0 and replica.holds_bases(db) else None
-    full = [seen]  # the full download's rows so far, as _pages last knew them
-    try:
-        _pages(db, endpoint, result, ctx, cursor, names, held, full, pulled)
-    except BaseException:
-        if full[0] is not None:
-            replica.reset_cursor(db)
-        raise
-
-
-def _pages(
-    db: Database,
-    endpoint: Endpoint,
-    result: RoundResult,
-    ctx: Ctx,
-    cursor: int,
-    names: dict[str, DeviceName] | None,
-    held: list[Pulled],
-    full: list[set[tuple[str, str]] | None],
-    pulled: PullProgress | None = None,
-) -> None:
-    seen = full[0]
     for _ in range(MAX_PAGES):
         try:
-            page = endpoint.pull(cursor)
+            page = endpoint.pull(cursor, horizon)
         except ResetRequired:
             replica.reset_cursor(db)
-            cursor, held = 0, []
-            seen = full[0] = set() if replica.holds_bases(db) else None
+            cursor = horizon = 0
             continue
-        if seen is not None:
-            seen.update((p.record.entity, p.record.id) for p in page.records)
         if page.conflicts and names is None:
             names = endpoint.device_names()  # kept with the conflicts: who booked where
-        records = [*held, *page.records]
+        whole = replica.made_whole(db, page.records, lambda w: _chunks(endpoint, w))
         applied = replica.apply_pull(
-            db, ctx, records, page.conflicts, page.cursor, names, last=not page.more
-        )
-        held = applied.held
+            db, ctx, whole, page.conflicts, page.cursor, names, last=not page.more,
+            horizon=page.horizon,
+        )  # fmt: skip
         result.pulled += len(page.records)
         if pulled is not None:
             pulled(result.pulled)
         result.merged += applied.merged
+        result.erased += applied.erased
         result.clashes += applied.clashes
         result.settled += applied.settled
         result.conflicts += len([c for c in page.conflicts if not c.resolved])
-        cursor = result.cursor = page.cursor
+        cursor, horizon = page.cursor, page.horizon
+        result.cursor = cursor
         if not page.more:
-            if seen is not None:
-                result.swept = replica.sweep_gone(db, ctx, seen)
+            result.swept = replica.sweep_gone(db, ctx)
             return
+
+
+def _chunks(endpoint: Endpoint, wanted: Wanted) -> list[tuple[int, str]]:
+    return [endpoint.chunk(wanted, index) for index in range(wanted.count)]
 
 
 def keep_anchor(db: Database, endpoint: Endpoint, clock: Clock) -> Text | None:

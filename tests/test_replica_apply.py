@@ -203,9 +203,11 @@ def test_a_page_pulled_again_changes_nothing_this_pc_has_not_pushed(
     assert [(c.base_version, c.record.version) for c in pushed] == [(1, version)]
 
 
-def test_a_row_pointing_at_one_not_here_yet_waits_and_the_cursor_stays(
+def test_a_row_pointing_at_one_not_here_yet_waits_in_the_file_and_the_cursor_moves(
     pcs: tuple[Database, Database], clock: FixedClock
 ) -> None:
+    """The waiting record is kept with the page's cursor: a pull cut short after this
+    page resumes after it, and the next page takes the record up again."""
     a, b = pcs
     page = everything(a)
     patient = [p for p in page if p.record.entity == "patient"]
@@ -221,8 +223,8 @@ def test_a_row_pointing_at_one_not_here_yet_waits_and_the_cursor_stays(
         appointment = Pulled(encode(row, "clinic-1", KEY), "device-A")
     first = replica.apply_pull(b, admin(clock), [*rest, appointment], [], 7)
     assert [p.record.id for p in first.held] == [booked.id]
-    assert replica.cursor(b) == 0, "not past a record still waiting"
-    then = replica.apply_pull(b, admin(clock), [*first.held, *patient], [], 9)
+    assert replica.cursor(b) == 7, "past it: the record waits in the file"
+    then = replica.apply_pull(b, admin(clock), patient, [], 9)
     assert then.held == [] and replica.cursor(b) == 9
     assert rows_of(b) == rows_of(a)
 

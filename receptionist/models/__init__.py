@@ -17,7 +17,17 @@ from receptionist.models.jobs import JobLease, JobRun
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
 from receptionist.models.reminder import Reminder
-from receptionist.models.replica import SyncBase, SyncConflict, SyncKey, SyncPending, SyncState
+from receptionist.models.replica import (
+    SyncBase,
+    SyncChunk,
+    SyncConflict,
+    SyncGone,
+    SyncHeld,
+    SyncKey,
+    SyncPending,
+    SyncSeen,
+    SyncState,
+)
 from receptionist.models.retention import DestructionRecord, RetentionHold
 from receptionist.models.setting import ClinicSetting, LocalSecret, setting_id
 from receptionist.models.staff import AuditEvent, AuditHead, Device, StaffUser
@@ -58,9 +68,13 @@ __all__ = [
     "Service",
     "StaffUser",
     "SyncBase",
+    "SyncChunk",
     "SyncConflict",
+    "SyncGone",
+    "SyncHeld",
     "SyncKey",
     "SyncPending",
+    "SyncSeen",
     "SyncState",
     "Synced",
     "UTCDateTime",

@@ -27,12 +27,20 @@ class SyncState(Base):
     pushed_change: Mapped[int] = mapped_column(Integer, default=0)  # change_log seq batched
     next_device_seq: Mapped[int] = mapped_column(Integer, default=1)
     pull_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    # The endpoint's horizon as the page that set the cursor read it, sent with the
+    # next pull: a cursor below the horizon is refused only if tombstones were purged
+    # since (migration 0022).
+    pull_horizon: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The first PC's upload of the whole clinic, resumable: the table and the last id
     # sent ("" and "" once it is done).
     upload_table: Mapped[str] = mapped_column(String(32), default="")
     upload_after: Mapped[str] = mapped_column(String(36), default="")
     last_sync_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # A full download under way (the cursor was reset past the endpoint's horizon):
+    # its rows so far are in ``sync_seen``, and its last page sweeps what did not come
+    # (migration 0022). It survives a download cut short, which resumes from the cursor.
+    full_download: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SyncKey(Base):
@@ -84,3 +92,53 @@ class SyncConflict(Base):
     # Resolved on this PC, and the endpoint has not taken the resolution yet: the next
     # sync round sends it (migration 0018).
     unsent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class SyncSeen(Base):
+    """A row a full download brought so far (``SyncState.full_download``): kept with
+    each page, so a download cut short resumes and still sweeps at its end."""
+
+    __tablename__ = "sync_seen"
+
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class SyncHeld(Base):
+    """A pulled record waiting for a row it points at (a later page brings it): kept
+    with the page's cursor, so a pull cut short resumes after its last page."""
+
+    __tablename__ = "sync_held"
+
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device: Mapped[str] = mapped_column(String(64))  # who wrote it
+    refused: Mapped[bool] = mapped_column(Boolean)  # a booking the endpoint refused
+    record: Mapped[str] = mapped_column(Text)  # the record as pulled, JSON
+
+
+class SyncGone(Base):
+    """The clear routing fields of a row this PC deleted outright (a retention sweep),
+    written by a trigger as the row goes: its tombstone carries them, so the endpoint
+    can check it as any appointment's. Removed once the tombstone is staged."""
+
+    __tablename__ = "sync_gone"
+
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    clear: Mapped[str] = mapped_column(Text)  # the row's routing columns as stored, JSON
+
+
+class SyncChunk(Base):
+    """A sealed chunk of a large document's bytes, kept with the pending batch whose
+    record it goes with: sent before each push of it, dropped once it is answered."""
+
+    __tablename__ = "sync_chunk"
+
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    key_gen: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[str] = mapped_column(Text)

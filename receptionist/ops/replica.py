@@ -8,7 +8,7 @@ pages → :func:`apply_pull` until the endpoint has no more; then :func:`finishe
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,7 @@ from receptionist.models import SyncBase, SyncConflict, SyncState
 from receptionist.ops.conflictwords import settle_here
 from receptionist.patients import bulkindex, documents
 from receptionist.patients.numbering import this_device
-from receptionist.replica import state
+from receptionist.replica import resume, state
 from receptionist.replica.apply import (
     Applied,
     DeviceName,
@@ -35,6 +35,8 @@ from receptionist.replica.apply import (
     keep_conflicts,
 )
 from receptionist.replica.bulk import apply_new
+from receptionist.replica.chunks import Chunk, Wanted, encode_staged, outgoing, wanted, whole
+from receptionist.replica.erased import erase_leftovers
 from receptionist.replica.outbox import (
     BUDGET,
     Change,
@@ -46,7 +48,7 @@ from receptionist.replica.outbox import (
 )
 from receptionist.replica.outbox import answered as outbox_answered
 from receptionist.replica.outbox import renumber as outbox_renumber
-from receptionist.replica.records import encode, live_rows
+from receptionist.replica.records import live_rows
 from receptionist.replica.seal import ClinicKey
 from receptionist.replica.sweep import sweep
 from receptionist.settings import cloud, pcstore, secretstore
@@ -178,7 +180,7 @@ def upload_page(db: Database) -> list[Change]:
             rows = _within_budget(s, sync.upload_table, rows)
             if rows:
                 sync.upload_after = rows[-1].id
-                return stage(s, [(encode(r, sync.clinic_id, key), 0) for r in rows])
+                return stage(s, [(encode_staged(s, r, sync.clinic_id, key), 0) for r in rows])
             following = tables.index(sync.upload_table) + 1
             sync.upload_table = tables[following] if following < len(tables) else ""
             sync.upload_after = ""
@@ -193,6 +195,35 @@ def _within_budget(s: Session, table: str, rows: list[Any]) -> list[Any]:
         if i and weight > BUDGET:
             return rows[:i]
     return rows
+
+
+def chunks_of(db: Database, batch: list[Change]) -> list[Chunk]:
+    """The sealed chunks of the batch's large documents, to send before it."""
+    with db.read() as s:
+        return outgoing(s, [c.record for c in batch])
+
+
+def made_whole(
+    db: Database, records: list[Pulled], fetch: Callable[[Wanted], list[tuple[int, str]]]
+) -> list[Pulled]:
+    """``records`` with every large document's bytes in its payload, checked and sealed
+    again here (:mod:`receptionist.replica.chunks`): this PC's own copy when it holds
+    the same bytes, else its chunks from ``fetch``. Tampered when they are not it."""
+    with db.read() as s:
+        sync = state.required(s)
+        clinic, keys = sync.clinic_id, state.keys(s)
+        needed, here = wanted(s, clinic, keys, [p.record for p in records])
+    if not needed and not here:
+        return records
+    fetched = {(w.entity, w.id): fetch(w) for w in needed}
+    done: list[Pulled] = []
+    for p in records:
+        key = (p.record.entity, p.record.id)
+        if key in here or key in fetched:
+            rec = whole(p.record, clinic, keys, here.get(key), fetched.get(key, ()))
+            p = Pulled(rec, p.device, refused=p.refused)
+        done.append(p)
+    return done
 
 
 def batch(db: Database) -> list[Change]:
@@ -217,6 +248,14 @@ def cursor(db: Database) -> int:
         return state.required(s).pull_cursor
 
 
+def position(db: Database) -> tuple[int, int]:
+    """Where the next pull starts: the cursor, and the endpoint's horizon as the page
+    that set it read it."""
+    with db.read() as s:
+        sync = state.required(s)
+        return sync.pull_cursor, sync.pull_horizon
+
+
 def apply_pull(
     db: Database,
     ctx: Ctx,
@@ -226,17 +265,20 @@ def apply_pull(
     devices: Mapping[str, DeviceName] | None = None,
     *,
     last: bool = False,
+    horizon: int = 0,
 ) -> Applied:
     """One page of a pull, applied in one transaction with its cursor. Each row it adds
     is audited as created (by ``ctx``, from "sync"), as every way of adding rows is.
     ``devices`` names the clinic's devices, kept with the conflicts for people to read.
 
     A record pointing at a row not here yet waits (``Applied.held``) for a later page,
-    and the cursor stays where it was until none waits: a pull stopped meanwhile
-    resumes from before it, so nothing is skipped. On the ``last`` page the cursor
-    moves all the same: a row the endpoint does not hold (a deleted patient's,
-    purged after the horizon) can only come later, past it. Patients the pull wrote in
-    bulk are placed in the search index on the ``last`` page, all at once."""
+    kept in the file with the page's cursor (:mod:`receptionist.replica.resume`): a
+    pull stopped meanwhile resumes after its last page, and takes them up again. On
+    the ``last`` page they are let go: a row the endpoint does not hold (a deleted
+    patient's, purged after the horizon) can only come later. During a full download
+    the page's rows are kept as seen, for the sweep at its end (:func:`sweep_gone`).
+    Patients the pull wrote in bulk are placed in the search index on the ``last``
+    page, all at once."""
     applied = Applied()
     # The booking the endpoint refused is on no PC but its own: every PC gets it, so
     # all hold both bookings until a person decides.
@@ -245,13 +287,18 @@ def apply_pull(
         for c in conflicts
         if c.kind == "overlap" and c.records and not c.resolved
     ]
-    # Each row once, as its newest record (one held from an earlier page may be older).
-    todo = list({(p.record.entity, p.record.id): p for p in [*records, *refused]}.values())
     with db.write() as s:
         sync = state.required(s)
         keys = state.keys(s)
+        before = resume.waiting(s)
+        # Each row once, as its newest record (one held from an earlier page may be older).
+        todo = list({
+            (p.record.entity, p.record.id): p for p in [*before.values(), *records, *refused]
+        }.values())  # fmt: skip
+        resume.saw(s, sync, records)
         keep_conflicts(s, conflicts, devices)
         open_rows = conflict_rows(conflicts)
+        every = list(todo)
         while todo:  # again for those waiting on a row later in the page
             applied.held = []
             fresh = [p for p in todo if not p.refused]
@@ -259,6 +306,8 @@ def apply_pull(
             for pulled in [*rest, *(p for p in todo if p.refused)]:
                 apply_record(s, sync.clinic_id, keys, pulled, applied, conflicted=open_rows)
             todo = applied.held if len(applied.held) < len(todo) else []
+        # An erasure wins over any edit: a booking made for her offline included.
+        applied.erased = erase_leftovers(s, ctx, every)
         audit.record_many(s, ctx, [
             (_created(entity), entity, row_id) for entity, row_id in applied.inserted_rows
         ])  # fmt: skip
@@ -273,8 +322,8 @@ def apply_pull(
                 settle_here(settled, ctx.clock.now(), MERGED)
         if last:  # patients written in bulk take their places in the search index
             bulkindex.place_parked(s)
-        if not applied.held or last:
-            sync.pull_cursor = new_cursor
+        resume.keep_waiting(s, before, [] if last else applied.held)
+        sync.pull_cursor, sync.pull_horizon = new_cursor, horizon
         if applied.held and last:
             log.warning("%d pulled record(s) point at rows the endpoint does not hold",
                         len(applied.held))  # fmt: skip
@@ -286,18 +335,36 @@ def _created(entity: str) -> str:
     return actions[1][0] if actions else "create"
 
 
-def holds_bases(db: Database) -> bool:
+def _holds_bases(s: Session) -> bool:
     """Whether this PC holds rows it had from the endpoint (not a first download)."""
+    return s.scalar(select(SyncBase.row_id).where(SyncBase.version > 0).limit(1)) is not None
+
+
+def begin_full(db: Database) -> bool:
+    """At the start of a pull: whether it is a full download (kept in the file, so a
+    download cut short resumes as one). A cursor at 0 on a PC that holds rows from the
+    endpoint is one (a reset before this PC kept the state)."""
     with db.read() as s:
-        return s.scalar(select(SyncBase.row_id).where(SyncBase.version > 0).limit(1)) is not None
-
-
-def sweep_gone(db: Database, ctx: Ctx, seen: set[tuple[str, str]]) -> int:
-    """After a full download that brought ``seen``: the rows the endpoint no longer
-    holds (deleted, their tombstones purged past its horizon) deleted here, with the
-    live rows pointing at them (:mod:`receptionist.replica.sweep`); how many."""
+        sync = state.required(s)
+        if sync.full_download or sync.pull_cursor != 0 or not _holds_bases(s):
+            return sync.full_download
     with db.write() as s:
-        marked = sweep(s, ctx, seen)
+        sync = state.required(s)
+        resume.restart(s, sync, full=True)
+        return True
+
+
+def sweep_gone(db: Database, ctx: Ctx) -> int:
+    """At a pull's end: if it ends a full download, the rows the endpoint no longer
+    holds (a base here, not brought by the download: deleted there, their tombstones
+    purged past its horizon) deleted here, with the live rows pointing at them
+    (:mod:`receptionist.replica.sweep`), in one transaction; how many."""
+    with db.write() as s:
+        sync = state.required(s)
+        if not sync.full_download:
+            return 0
+        marked = sweep(s, ctx, resume.seen(s))
+        resume.finish_full(s, sync)
     if marked:
         log.warning("%d row(s) the endpoint no longer holds were deleted here", len(marked))
     return len(marked)
@@ -305,9 +372,10 @@ def sweep_gone(db: Database, ctx: Ctx, seen: set[tuple[str, str]]) -> int:
 
 def reset_cursor(db: Database) -> None:
     """The endpoint said the cursor is older than its horizon: download again from the
-    start; what this PC has not pushed stays in its outbox."""
+    start, as a full download (swept at its end) when this PC holds rows from the
+    endpoint; what this PC has not pushed stays in its outbox."""
     with db.write() as s:
-        state.required(s).pull_cursor = 0
+        resume.restart(s, state.required(s), full=_holds_bases(s))
 
 
 def finished(db: Database, clock: Clock, error: str = "") -> None:

@@ -23,15 +23,15 @@ from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
 from receptionist.freetext import clean_text, refuse_controls
 from receptionist.journal import audit, records
-from receptionist.models import Patient, PatientDocument, SyncState
+from receptionist.models import Patient, PatientDocument
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 ENTITY: Final = "patient_document"
 MAX_BYTES: Final = 25 * 1024 * 1024
-# A clinic that syncs through its cloud endpoint: a document travels whole in one push
-# (bodies up to 16 MB), its bytes base64 twice (in the sealed JSON, then the seal):
-# about 16/9 of its size. Larger ones could never be pushed (docs/sync-protocol.md).
-SYNC_MAX_BYTES: Final = 8 * 1024 * 1024
+# A clinic that syncs through its cloud endpoint takes the same documents: one over
+# 4 MB travels in sealed chunks beside its record (docs/sync-protocol.md, "Large
+# documents"). Before, it travelled whole in one 16 MB push, and the limit was 8 MB.
+SYNC_MAX_BYTES: Final = MAX_BYTES
 MAX_NAME_CHARS: Final = 255
 MAX_NOTE_CHARS: Final = 1000
 FALLBACK_TYPE: Final = "application/octet-stream"
@@ -83,8 +83,6 @@ def attach(
     )
     name = clean_name(file_name)
     content = check_size(data)
-    if len(content) > SYNC_MAX_BYTES and session.get(SyncState, 1) is not None:
-        raise ValidationError("content", too_big_to_sync())
     document = PatientDocument(
         patient_id=patient_id,
         file_name=name,
@@ -147,18 +145,6 @@ def too_big_message() -> Text:
             "core", "The file is larger than {limit} MB; attach a smaller or compressed copy."
         ),
         limit=MAX_BYTES // (1024 * 1024),
-    )
-
-
-def too_big_to_sync() -> Text:
-    return Text(
-        QT_TRANSLATE_NOOP(
-            "core",
-            "This clinic syncs through its cloud, which takes documents up to {limit} MB "
-            "each; attach a smaller or compressed copy (a scan at a lower resolution, or "
-            "split it into parts).",
-        ),
-        limit=SYNC_MAX_BYTES // (1024 * 1024),
     )
 
 

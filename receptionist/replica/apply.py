@@ -58,6 +58,7 @@ class Applied:
     inserted_rows: list[tuple[str, str]] = field(default_factory=list)  # new on this PC
     settled: list[str] = field(default_factory=list)  # the endpoint's conflicts a merge settled
     held: list[Pulled] = field(default_factory=list)  # waiting for a row they point at
+    erased: int = 0  # rows of an erased patient removed here (``replica.erased``)
 
 
 @dataclass(frozen=True)

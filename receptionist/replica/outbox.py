@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from receptionist.journal import changefeed
 from receptionist.models import PatientDocument, SyncBase, Synced, SyncPending
 
-from . import state
-from .records import Record, encode, tombstone
+from . import chunks, gone, state
+from .records import CHUNK_BYTES, Record, tombstone
 
 BATCH = 1_000  # changes a push: 10,000 offline changes go in ten
 _LOOKUP = 500  # ids a query
@@ -105,14 +105,18 @@ def next_batch(session: Session, limit: int = BATCH) -> list[Change]:
             continue
         break
     held, bases = _load(session, list(rows))
+    purged = [k for k in rows if k not in held]
+    routing = gone.routing_of(session, purged)  # a deleted appointment's clear fields
     staged: list[tuple[Record, int]] = []
     for (entity, row_id), logged in sorted(rows.items(), key=lambda item: item[1].seq):
         row = held.get((entity, row_id))
         if row is not None:
-            record = encode(row, clinic, key)
+            record = chunks.encode_staged(session, row, clinic, key)
         else:
-            record = tombstone(entity, row_id, logged.version, logged.at, clinic, key)
+            clear = routing.get((entity, row_id))
+            record = tombstone(entity, row_id, logged.version, logged.at, clinic, key, clear)
         staged.append((record, bases.get((entity, row_id), 0)))
+    gone.forget(session, purged)
     sync.pushed_change = last
     return stage(session, staged)
 
@@ -122,6 +126,10 @@ def record_weight(session: Session, entity: str, row_id: str) -> int:
     if entity != PatientDocument.__tablename__:
         return SMALL
     size = session.scalar(select(PatientDocument.size_bytes).where(PatientDocument.id == row_id))
+    if (size or 0) > CHUNK_BYTES:
+        # Its bytes go in chunks before the push, sealed and kept with the batch: a
+        # batch holds about a budget of them (one document at least), not hundreds.
+        return SMALL + (size or 0)
     return SMALL + (size or 0) * 16 // 9
 
 
@@ -151,6 +159,7 @@ def _load(
 def answered(session: Session, last_seq: int) -> None:
     """The endpoint applied (or skipped as applied) everything up to ``last_seq``."""
     session.execute(delete(SyncPending).where(SyncPending.device_seq <= last_seq))
+    chunks.forget_sent(session)
 
 
 def renumber(session: Session, last_seq: int) -> None:

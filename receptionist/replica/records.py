@@ -24,6 +24,11 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from .seal import ClinicKey, Place, Tampered, open_sealed, seal
 
 PURGED = "purged"  # in a payload: the row is gone, only its id and version travel
+# In a document's payload: its bytes travel beside it in sealed chunks (``.chunks``),
+# {"count": chunks, "size": bytes}; its ``content`` is then empty.
+CHUNKED = "chunked"
+DOCUMENT = "patient_document"
+CHUNK_BYTES = 4 * 1024 * 1024  # a document's bytes a chunk (over this, they go chunked)
 
 # What the server may see of each entity (to order, route and check); all else sealed.
 ROUTING: dict[str, tuple[str, ...]] = {
@@ -106,6 +111,10 @@ def encode(row: Synced, clinic_id: str, key: ClinicKey) -> Record:
     """``row`` as a record: its values sealed for its place, its routing fields clear."""
     entity = type(row).__tablename__  # type: ignore[attr-defined]
     values = {k: _to_json(v) for k, v in values_of(row).items()}
+    content = getattr(row, "content", b"") if entity == DOCUMENT else b""
+    if len(content) > CHUNK_BYTES:
+        values["content"] = ""
+        values[CHUNKED] = {"count": -(-len(content) // CHUNK_BYTES), "size": len(content)}
     plaintext = json.dumps(values, ensure_ascii=False, sort_keys=True).encode("utf-8")
     place = Place(clinic_id, entity, row.id, row.version)
     clear = {field: values[field] for field in ROUTING.get(entity, ())}
@@ -118,14 +127,17 @@ def encode(row: Synced, clinic_id: str, key: ClinicKey) -> Record:
 
 
 def tombstone(
-    entity: str, row_id: str, version: int, at: datetime, clinic_id: str, key: ClinicKey
-) -> Record:
+    entity: str, row_id: str, version: int, at: datetime, clinic_id: str, key: ClinicKey,
+    clear: dict[str, Any] | None = None,
+) -> Record:  # fmt: skip
     """The record of a row that is gone from this PC (purged): its id, last version and
-    when it went, sealed like any other."""
+    when it went, sealed like any other; ``clear``, the routing fields it had (an
+    appointment's, which the endpoint checks: ``replica.gone``)."""
     values = {"id": row_id, "version": version, "deleted_at": _to_json(at), PURGED: True}
     plaintext = json.dumps(values, sort_keys=True).encode("utf-8")
     place = Place(clinic_id, entity, row_id, version)
-    return Record(entity, row_id, version, True, key.generation, {}, seal(key, place, plaintext))
+    sealed = seal(key, place, plaintext)
+    return Record(entity, row_id, version, True, key.generation, clear or {}, sealed)
 
 
 def decode(
@@ -145,6 +157,7 @@ def opened(
     """:func:`decode`, and the values' JSON as it was sealed."""
     model, raw, text = checked(record, clinic_id, keys)
     types = _types(record.entity)
+    raw.pop(CHUNKED, None)  # the bytes are beside it: only ``.chunks.whole`` applies one
     if raw.pop(PURGED, False) is True:
         typed = {k: _from_json(types[k], v) for k, v in raw.items()}
         return model, {**typed, PURGED: True}, text
@@ -186,9 +199,18 @@ def checked(
     for field in ROUTING.get(record.entity, ()):
         if record.clear.get(field) != raw.get(field):
             raise _unusable(record.entity)
-    if set(raw) != _columns(record.entity):
+    extra = {CHUNKED} if record.entity == DOCUMENT and _chunk_info(raw) else set()
+    if set(raw) - extra != _columns(record.entity):
         raise _unusable(record.entity)
     return model, raw, text
+
+
+def _chunk_info(raw: dict[str, Any]) -> bool:
+    found = raw.get(CHUNKED)
+    return (
+        isinstance(found, dict) and set(found) == {"count", "size"}
+        and all(_whole(v) for v in found.values())
+    )  # fmt: skip
 
 
 @cache

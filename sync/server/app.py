@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from receptionist.clock import Clock, SystemClock
 
-from . import anchors, bodies, conflicts, devices, leases, pull, push, reseal
+from . import anchors, bodies, chunks, conflicts, devices, leases, pull, push, reseal
 from .auth import Caller, caller
 from .limits import LIMIT, BodyLimit
 from .problems import install
@@ -103,8 +103,26 @@ def pull_changes(
     me: Me,
     cursor: Annotated[int, Query(ge=0, le=bodies.MAX_NUMBER)] = 0,
     limit: Annotated[int, Query(ge=1, le=pull.MAX_PAGE)] = pull.PAGE,
+    horizon: Annotated[int, Query(ge=0, le=bodies.MAX_NUMBER)] = 0,
 ) -> bodies.PullOut:
-    return pull.pull(service.store, me, cursor, limit, service.clock)
+    return pull.pull(service.store, me, cursor, limit, service.clock, horizon)
+
+
+@router.put("/chunks", summary="Keep one sealed chunk of a large document's bytes")
+def put_chunk(service: Svc, me: Me, body: chunks.ChunkIn) -> chunks.ChunkOut:
+    return chunks.put(service.store, me, body, service.clock)
+
+
+@router.get("/chunks", summary="One sealed chunk of a large document's bytes")
+def get_chunk(
+    service: Svc,
+    me: Me,
+    entity: Annotated[str, Query(min_length=1, max_length=32)],
+    id: Annotated[str, Query(min_length=1, max_length=64)],
+    version: Annotated[int, Query(ge=1, le=bodies.MAX_NUMBER)],
+    index: Annotated[int, Query(ge=0, lt=chunks.MAX_CHUNKS)],
+) -> chunks.ChunkOut:
+    return chunks.get(service.store, me, entity, id, version, index)
 
 
 @router.get("/conflicts", summary="The clinic's conflicts, newest first")

@@ -117,6 +117,8 @@ class PullOut(BaseModel):
     conflicts: list[ConflictOut]
     cursor: int
     more: bool
+    # The clinic's horizon as this page read it: the PC sends it with its next pull.
+    horizon: int = 0
 
 
 class ConflictsOut(BaseModel):

@@ -27,10 +27,16 @@ MAX_PAGE = 5_000
 SEEN_EVERY = timedelta(minutes=1)
 
 
-def pull(store: Store, who: Caller, cursor: int, limit: int, clock: Clock) -> bodies.PullOut:
+def pull(
+    store: Store, who: Caller, cursor: int, limit: int, clock: Clock, horizon: int = 0
+) -> bodies.PullOut:
+    """``horizon``: the one the PC's last page said (0: none). A cursor below the
+    clinic's horizon is refused only when tombstones were purged since (the horizon
+    moved on): a download from cursor 0 pages on below a horizon older than itself."""
     with store.read() as conn:
         place = conn.execute(select(clinic).where(clinic.c.id == who.clinic_id)).one()
-        if cursor and (cursor < place.horizon_seq or cursor >= place.next_seq):
+        purged_since = cursor < place.horizon_seq and horizon < place.horizon_seq
+        if cursor and (purged_since or cursor >= place.next_seq):
             raise reset_required()
         records = conn.execute(
             select(record)
@@ -53,6 +59,7 @@ def pull(store: Store, who: Caller, cursor: int, limit: int, clock: Clock) -> bo
         conflicts=[conflict_out(row) for _, is_conflict, row in page if is_conflict],
         cursor=int(page[-1][0]) if page else cursor,
         more=len(records) + len(conflicts) > limit,
+        horizon=int(place.horizon_seq),
     )
 
 

@@ -209,3 +209,22 @@ lease = Table(
     Column("expires_at", UTCTime, nullable=False),
     Column("handover_at", UTCTime),
 )
+
+# A large document's bytes, in sealed chunks beside its record (docs/sync-protocol.md,
+# "Large documents"; server migration s0004): each chunk sealed by the PC with the
+# clinic key, bound to the row, its version and the chunk's index. The endpoint keeps
+# the chunks of a row's newest version it was sent; no patient data in the clear.
+chunk = Table(
+    "chunk",
+    metadata,
+    Column("clinic_id", String(36), ForeignKey("clinic.id"), primary_key=True),
+    Column("entity", String(32), primary_key=True),
+    Column("row_id", String(64), primary_key=True),
+    Column("version", BigInteger, primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("key_gen", Integer, nullable=False),
+    Column("sealed", Text, nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("created_at", UTCTime, nullable=False),
+)

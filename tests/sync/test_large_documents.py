@@ -1,33 +1,38 @@
-"""Patient documents and the cloud's 16 MB push body. A record travels whole in one
-push, its bytes base64 twice (about 16/9 of a document's size): before, two 7 MB
-documents went in one push the endpoint refused (413), resent as it was every round,
-so the PC never synced again; one of 10 MB could never be pushed at all. Now a push
-carries what fits (a batch is cut by weight), a PC that syncs refuses at add time a
-document over 8 MB, naming the limit and what to do, and a first PC holding one
-cannot connect until it is replaced."""
+"""Patient documents and the cloud's 16 MB push body. A record travels in one push, its
+bytes base64 twice (about 16/9 of a document's size): a push carries what fits (a
+batch is cut by weight). A document over 4 MB travels in sealed chunks beside its
+record (`PUT /v1/chunks` before the push, `GET /v1/chunks` on pull), each bound to
+the row, its version and its index: before, a syncing PC refused any document over
+8 MB, and a first PC holding one could not connect. Now a 20 MB scan syncs, through
+the upload of the first PC and through a push alike; a chunk moved or swapped on the
+endpoint is refused by the PC that pulls it, which applies nothing of that page."""
 
 # ruff: noqa: F811  (the fixtures of test_two_pcs, taken as arguments)
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
-from sqlalchemy import func, select
+from serverkit import Endpoint
+from sqlalchemy import create_engine, func, select, text
 from test_two_pcs import Pc, _patient, joined, pc_a, pc_b, settle  # noqa: F401  (fixtures)
 
-from receptionist.errors import UserError, ValidationError
+from receptionist.errors import ValidationError
 from receptionist.models import PatientDocument
 from receptionist.ops import replica
 from receptionist.patients import documents
+from receptionist.replica.seal import Tampered
 from sync import cloud
+from sync.server.commands import NewClinic
 
 MB = 1024 * 1024
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-def _attach(pc: Pc, patient_id: str, size: int, name: str) -> None:
+def _attach(pc: Pc, patient_id: str, size: int, name: str) -> str:
     with pc.db.write() as s:
-        documents.attach(s, pc.ctx, patient_id, name, os.urandom(size))
+        return documents.attach(s, pc.ctx, patient_id, name, os.urandom(size)).id
 
 
 def _count(pc: Pc) -> int:
@@ -35,12 +40,29 @@ def _count(pc: Pc) -> int:
         return int(s.scalar(select(func.count()).select_from(PatientDocument)) or 0)
 
 
+def _bytes(pc: Pc, document_id: str) -> bytes:
+    with pc.db.read() as s:
+        row = s.get(PatientDocument, document_id)
+        assert row is not None
+        return bytes(row.content)
+
+
+def _chunks(database_url: str) -> list[tuple[str, int, int, str]]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT row_id, version, idx, sealed FROM chunk ORDER BY idx"))
+            return [(r.row_id, int(r.version), int(r.idx), str(r.sealed)) for r in rows]
+    finally:
+        engine.dispose()
+
+
 @SQLITE
 def test_documents_that_fit_one_push_each_reach_the_other_pc(joined: tuple[Pc, Pc]) -> None:
     a, b = joined
     ayse = _patient(a, "ayse")
-    _attach(a, ayse, 7 * MB, "scan-1.pdf")
-    _attach(a, ayse, 7 * MB, "scan-2.pdf")
+    _attach(a, ayse, 7 * MB // 2, "scan-1.pdf")
+    _attach(a, ayse, 7 * MB // 2, "scan-2.pdf")
     first = replica.batch(a.db)
     assert len(first) == 1, "two would not fit in one push"
     assert len(first[0].record.sealed) < 16 * MB - 64 * 1024, "one fits under the limit"
@@ -48,21 +70,72 @@ def test_documents_that_fit_one_push_each_reach_the_other_pc(joined: tuple[Pc, P
     assert _count(b) == 2 and replica.status(a.db).waiting == 0
 
 
+def test_a_20_mb_scan_pushed_in_chunks_reaches_the_other_pc(
+    joined: tuple[Pc, Pc], database_url: str
+) -> None:
+    a, b = joined
+    ayse = _patient(a, "ayse")
+    scan = _attach(a, ayse, 20 * MB, "scan.pdf")
+    batch = replica.batch(a.db)
+    assert len(batch[0].record.sealed) < 64 * 1024, "the record goes without the bytes"
+    settle(a, b)
+    assert _bytes(b, scan) == _bytes(a, scan)
+    with b.db.read() as s:
+        row = s.get(PatientDocument, scan)
+        assert row is not None and row.sha256 == hashlib.sha256(row.content).hexdigest()
+    assert [c[2] for c in _chunks(database_url)] == [0, 1, 2, 3, 4], "five sealed chunks"
+    assert replica.status(a.db).waiting == 0
+
+
 @SQLITE
-def test_a_pc_that_syncs_refuses_a_document_too_large_to_push(joined: tuple[Pc, Pc]) -> None:
+def test_a_first_pc_holding_a_20_mb_scan_connects_and_uploads_it(
+    endpoint: Endpoint, new_clinic: NewClinic, pc_a: Pc, pc_b: Pc
+) -> None:
+    scan = _attach(pc_a, _patient(pc_a, "ayse"), 20 * MB, "mri.dcm")
+    cloud.connect(pc_a.db, pc_a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
+    cloud.sync_once(pc_a.db, pc_a.ctx.clock)
+    invitation = cloud.invite(pc_a.db, pc_a.ctx)
+    cloud.join(pc_b.db, pc_b.ctx, endpoint.url, invitation.code, "FRONT-2")
+    cloud.sync_once(pc_b.db, pc_b.ctx.clock)
+    assert _bytes(pc_b, scan) == _bytes(pc_a, scan)
+
+
+@SQLITE
+def test_a_chunk_swapped_on_the_endpoint_is_refused(
+    joined: tuple[Pc, Pc], database_url: str
+) -> None:
+    a, b = joined
+    scan = _attach(a, _patient(a, "ayse"), 9 * MB, "scan.pdf")
+    cloud.sync_once(a.db, a.ctx.clock)
+    first, second = _chunks(database_url)[:2]
+    engine = create_engine(database_url)
+    with engine.begin() as conn:  # the endpoint (or anyone there) swaps two chunks
+        for idx, sealed in ((0, second[3]), (1, first[3])):
+            conn.execute(
+                text("UPDATE chunk SET sealed = :s WHERE idx = :i"), {"s": sealed, "i": idx}
+            )
+    engine.dispose()
+    with pytest.raises(Tampered):
+        cloud.sync_once(b.db, b.ctx.clock)
+    with b.db.read() as s:
+        assert s.get(PatientDocument, scan) is None, "nothing of it applied"
+
+
+def test_a_document_over_the_limit_is_refused_naming_it(joined: tuple[Pc, Pc]) -> None:
     a, _ = joined
     ayse = _patient(a, "ayse")
-    with pytest.raises(ValidationError, match="up to 8 MB") as refused:
-        _attach(a, ayse, documents.SYNC_MAX_BYTES + 1, "x-ray.tiff")
+    with pytest.raises(ValidationError, match="larger than 25 MB") as refused:
+        _attach(a, ayse, documents.MAX_BYTES + 1, "x-ray.tiff")
     assert refused.value.field == "content"
     assert _count(a) == 0 and replica.status(a.db).waiting == 0, "nothing written"
-    _attach(a, ayse, documents.SYNC_MAX_BYTES, "x-ray.jpg")  # the limit itself is taken
-    assert len(replica.batch(a.db)) == 1
 
 
-def test_a_first_pc_holding_a_document_too_large_cannot_connect(pc_a: Pc) -> None:
-    ayse = _patient(pc_a, "ayse")
-    _attach(pc_a, ayse, 10 * MB, "mri.dcm")  # a PC alone takes it (up to 25 MB)
-    with pytest.raises(UserError, match="over 8 MB"):
-        cloud.connect(pc_a.db, pc_a.ctx, "http://127.0.0.1:9", "ABCDE-FGHJK-MNPQR-STVWX", "A")
-    assert not replica.status(pc_a.db).connected
+@SQLITE
+def test_a_batch_stages_about_a_budget_of_chunked_bytes(joined: tuple[Pc, Pc]) -> None:
+    a, b = joined
+    ayse = _patient(a, "ayse")
+    for n in range(2):
+        _attach(a, ayse, 9 * MB, f"scan-{n}.pdf")
+    assert len(replica.batch(a.db)) == 1, "18 MB of chunks would pass the 12 MB budget"
+    settle(a, b)
+    assert _count(b) == 2

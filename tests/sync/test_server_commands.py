@@ -130,9 +130,12 @@ def test_the_openapi_document_describes_the_protocol(endpoint: Endpoint) -> None
     assert {
         "/v1/connect", "/v1/invitations", "/v1/join", "/v1/envelopes", "/v1/devices",
         "/v1/devices/{device_id}/revoke", "/v1/push", "/v1/pull", "/v1/conflicts",
-        "/v1/conflicts/{conflict_id}/resolve", "/v1/reseal",
+        "/v1/conflicts/{conflict_id}/resolve", "/v1/reseal", "/v1/chunks",
     } <= set(document["paths"])  # fmt: skip
-    assert {"PushIn", "PushOut", "PullOut", "ConflictOut"} <= set(document["components"]["schemas"])
+    assert {"get", "put"} <= set(document["paths"]["/v1/chunks"])
+    schemas = document["components"]["schemas"]
+    assert {"PushIn", "PushOut", "PullOut", "ConflictOut", "ChunkIn", "ChunkOut"} <= set(schemas)
+    assert "horizon" in schemas["PullOut"]["properties"]
     assert "HTTPBearer" in document["components"]["securitySchemes"]
 
 

@@ -174,7 +174,7 @@ def test_a_pull_pages_records_and_conflicts_in_server_order(first_pc: Joined) ->
     assert sorted(seqs) == list(range(1, 11))
     assert cursor == 10
     last = first_pc.http.get("/v1/pull", params={"cursor": cursor}).json()
-    assert last == {"records": [], "conflicts": [], "cursor": 10, "more": False}
+    assert last == {"records": [], "conflicts": [], "cursor": 10, "more": False, "horizon": 0}
 
 
 def test_a_slot_freed_earlier_in_the_same_push_can_be_booked(first_pc: Joined) -> None:

@@ -259,3 +259,31 @@ def test_a_refusal_names_the_field(first_pc: Joined) -> None:
     answer = first_pc.http.post("/v1/push", json=with_change(seq="1"))
     assert "changes.0.seq" in answer.json()["message"]
     assert json.dumps(answer.json()).count("p-1") == 0  # nothing sent is echoed
+
+
+def test_a_download_from_0_pages_on_below_a_horizon_older_than_itself(
+    endpoint: Endpoint, first_pc: Joined, second_pc: Joined
+) -> None:
+    first_pc.http.post("/v1/push", json=push_body(1, record("patient", "p-1"),
+                                                    record("patient", "p-2")))  # fmt: skip
+    erased = push_body(3, record("patient", "p-1", 2, deleted=True))
+    erased["changes"][0]["base_version"] = 1
+    first_pc.http.post("/v1/push", json=erased)
+    endpoint.clock.advance(days=91)  # the tombstone passes the horizon; a push purges it
+    first_pc.http.post("/v1/push", json=push_body(4, record("patient", "p-3")))
+
+    page = second_pc.http.get("/v1/pull", params={"cursor": 0, "limit": 1}).json()
+    assert page["more"] and page["horizon"] > page["cursor"], "the next page starts below it"
+    after = {"cursor": page["cursor"], "limit": 1, "horizon": page["horizon"]}
+    assert second_pc.http.get("/v1/pull", params=after).status_code == 200, "nothing purged since"
+    blind = {"cursor": page["cursor"], "limit": 1}
+    assert second_pc.http.get("/v1/pull", params=blind).status_code == 410, "as before: no horizon"
+
+    endpoint.clock.advance(days=1)  # p-3 goes; its tombstone is purged 91 days on
+    gone = push_body(5, record("patient", "p-3", 2, deleted=True))
+    gone["changes"][0]["base_version"] = 1
+    first_pc.http.post("/v1/push", json=gone)
+    endpoint.clock.advance(days=91)
+    first_pc.http.post("/v1/push", json=push_body(6, record("patient", "p-4")))
+    stale = second_pc.http.get("/v1/pull", params=after)
+    assert stale.status_code == 410, "purged since that page: the download starts again"

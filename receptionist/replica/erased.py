@@ -1,0 +1,84 @@
+"""A patient's erasure wins over any edit, bookings made for her offline included
+(docs/sync-protocol.md, "Erasure").
+
+The endpoint cannot see whom a booking is for (``patient_id`` is sealed), so a PC that
+booked her offline, before it learnt of her erasure, pushes a live booking the
+endpoint takes. Every PC undoes it as it applies a pull: once this PC holds a patient
+as a tombstone, and a page brings her tombstone or a live row pointing at her, every
+live row of hers here goes as this PC's own change (audited, from "sync"), pushed in
+the same round: appointments (the time they held is freed on the endpoint too),
+waiting-list entries and consents are deleted, documents and communication entries
+wiped as the erasure wiped hers. A legal or medical hold stays: lifting one is a
+person's decision. The deletions of several PCs meet on the endpoint as tombstones
+over a tombstone, which change nothing, so all converge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from receptionist.context import Ctx
+from receptionist.journal import records
+from receptionist.models import (
+    Appointment,
+    CommunicationEntry,
+    Consent,
+    Patient,
+    PatientDocument,
+    Synced,
+    WaitlistEntry,
+)
+from receptionist.patients import commlog, documents
+
+from .apply import Pulled
+
+DELETED: tuple[type[Synced], ...] = (Appointment, WaitlistEntry, Consent)
+WIPED: tuple[type[Synced], ...] = (PatientDocument, CommunicationEntry)
+_LOOKUP = 500
+
+
+def erase_leftovers(session: Session, ctx: Ctx, pulled: Iterable[Pulled]) -> int:
+    """After a page is applied: the live rows of the erased patients the page touched
+    (her tombstone, or a live row pointing at her), gone here; how many."""
+    keys = [(p.record.entity, p.record.id) for p in pulled]
+    patients = _erased(session, {i for e, i in keys if e == Patient.__tablename__})
+    for model in (*DELETED, *WIPED):
+        ids = [i for e, i in keys if e == model.__tablename__]  # type: ignore[attr-defined]
+        patients |= _owners_erased(session, model, ids)
+    return sum(_erase_rows_of(session, ctx, patient) for patient in sorted(patients))
+
+
+def _erased(session: Session, ids: set[str]) -> set[str]:
+    """Those of ``ids`` this PC holds as deleted patients."""
+    found: set[str] = set()
+    listed = sorted(ids)
+    for at in range(0, len(listed), _LOOKUP):
+        part = listed[at : at + _LOOKUP]
+        gone = Patient.deleted_at.is_not(None)
+        found.update(session.scalars(select(Patient.id).where(Patient.id.in_(part), gone)))
+    return found
+
+
+def _owners_erased(session: Session, model: type[Synced], ids: list[str]) -> set[str]:
+    """The deleted patients the live rows ``ids`` of ``model`` belong to."""
+    owner = getattr(model, "patient_id")  # noqa: B009 - every model here has one
+    found: set[str] = set()
+    for at in range(0, len(ids), _LOOKUP):
+        found.update(session.scalars(
+            select(owner).join(Patient, Patient.id == owner).where(
+                model.id.in_(ids[at : at + _LOOKUP]), model.deleted_at.is_(None),
+                Patient.deleted_at.is_not(None))))  # fmt: skip
+    return found
+
+
+def _erase_rows_of(session: Session, ctx: Ctx, patient_id: str) -> int:
+    gone = documents.remove_all_of(session, ctx, patient_id)
+    gone += commlog.remove_all_of(session, ctx, patient_id)
+    for model in DELETED:
+        for row in records.live_of_patient(session, model, patient_id):
+            records.tombstone(session, ctx, row, model.__tablename__)  # type: ignore[attr-defined]
+            gone += 1
+    return gone

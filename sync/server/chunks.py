@@ -1,0 +1,110 @@
+"""A large document's bytes, in sealed chunks beside its record (docs/sync-protocol.md,
+"Large documents").
+
+``PUT /v1/chunks`` keeps one chunk (the PC sends them all before the push that
+carries the record); ``GET /v1/chunks`` gives one back. The endpoint checks what it
+can see (the entity is one the PCs sync, the index is below the count) and keeps the
+sealed text as it came: each chunk is sealed by the PC with the clinic key and bound
+to the clinic, the row, its version, the chunk's index and count, so a chunk moved,
+swapped or replayed does not open. Storing a chunk drops the clinic's chunks no PC
+can pull any more: those of an older version of its row, and those of a row whose
+record the endpoint holds deleted or at a newer version (a document removed, or
+replaced by a version that carries its bytes inline).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, and_, delete, exists, insert, or_, select, true
+
+from receptionist.clock import Clock
+
+from .auth import Caller
+from .bodies import Positive, RowId, Strict
+from .incoming import entities
+from .problems import bad_request, not_found, unknown_entity
+from .schema import chunk, record
+from .store import Store, lock_clinic
+
+MAX_CHUNKS = 64  # 64 chunks of 4 MB: more than any document a PC keeps
+Entity = Annotated[str, Field(min_length=1, max_length=32)]
+Index = Annotated[int, Field(ge=0, lt=MAX_CHUNKS)]
+Count = Annotated[int, Field(ge=1, le=MAX_CHUNKS)]
+
+
+class ChunkIn(Strict):
+    entity: Entity
+    id: RowId
+    version: Positive
+    index: Index
+    count: Count
+    key_gen: Positive
+    sealed: Annotated[str, Field(min_length=1)]
+
+
+class ChunkOut(BaseModel):
+    entity: str
+    id: str
+    version: int
+    index: int
+    count: int
+    key_gen: int
+    sealed: str
+    created_at: datetime
+
+
+def put(store: Store, who: Caller, body: ChunkIn, clock: Clock) -> ChunkOut:
+    if body.entity not in entities():
+        raise unknown_entity("entity")
+    if body.index >= body.count:
+        raise bad_request("index", "a chunk's index must be below its count")
+    now = clock.now()
+    row = _row(who, body.entity, body.id)
+    with store.write() as conn:
+        lock_clinic(conn, who.clinic_id)
+        conn.execute(delete(chunk).where(row, chunk.c.version < body.version))
+        conn.execute(delete(chunk).where(chunk.c.clinic_id == who.clinic_id, _stale()))
+        conn.execute(delete(chunk).where(row, chunk.c.version == body.version,
+                                         chunk.c.idx == body.index))  # fmt: skip
+        conn.execute(insert(chunk).values(
+            clinic_id=who.clinic_id, entity=body.entity, row_id=body.id,
+            version=body.version, idx=body.index, count=body.count, key_gen=body.key_gen,
+            sealed=body.sealed, device_id=who.id, created_at=now,
+        ))  # fmt: skip
+    return ChunkOut(**body.model_dump(), created_at=now)
+
+
+def get(store: Store, who: Caller, entity: str, row_id: str, version: int, index: int) -> ChunkOut:
+    with store.read() as conn:
+        found = conn.execute(
+            select(chunk).where(
+                _row(who, entity, row_id), chunk.c.version == version, chunk.c.idx == index
+            )
+        ).first()
+    if found is None:
+        raise not_found("chunk")
+    return ChunkOut(
+        entity=found.entity, id=found.row_id, version=found.version, index=found.idx,
+        count=found._mapping["count"], key_gen=found.key_gen, sealed=found.sealed,
+        created_at=found.created_at,
+    )  # fmt: skip
+
+
+def _stale() -> ColumnElement[bool]:
+    """A chunk whose row the endpoint holds deleted, or at a newer version."""
+    return exists().where(
+        record.c.clinic_id == chunk.c.clinic_id, record.c.entity == chunk.c.entity,
+        record.c.id == chunk.c.row_id,
+        or_(record.c.deleted == true(), record.c.version > chunk.c.version),
+    )  # fmt: skip
+
+
+def _row(who: Caller, entity: str, row_id: str) -> ColumnElement[bool]:
+    return and_(chunk.c.clinic_id == who.clinic_id, chunk.c.entity == entity,
+                chunk.c.row_id == row_id)  # fmt: skip
+
+
+__all__ = ["ChunkIn", "ChunkOut", "get", "put"]

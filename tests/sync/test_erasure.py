@@ -1,0 +1,134 @@
+"""A patient's erasure wins over any edit, a booking made for her offline included: the
+PC that booked her before it learnt of the erasure pushes a live booking the endpoint
+cannot tell from any other (whom it is for is sealed); the PCs that apply it, knowing
+she is erased, delete it as their own change, so it is live nowhere, the endpoint
+included, and the time it held is free again. Through a real endpoint (SQLite and
+PostgreSQL), each PC its own encrypted file, none of them re-downloading."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from faultkit import Pc, catalogue, joined_pcs, tokens_in_files
+from serverkit import Endpoint
+from sqlalchemy import create_engine, select, text
+
+from receptionist.clock import FixedClock
+from receptionist.models import Appointment, Consent, WaitlistEntry
+from receptionist.ops import replica
+from receptionist.ops.patients import NewPatient, add, find
+from receptionist.patients import record as patients
+from receptionist.privacy import consents
+from receptionist.schedule import booking, waitlist
+from sync import cloud
+from sync import round as rounds
+from sync.server.commands import NewClinic
+
+TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
+
+
+@pytest.fixture
+def pcs(
+    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock
+) -> Iterator[list[Pc]]:
+    tokens_in_files()
+    joined = joined_pcs(endpoint.url, new_clinic.code, tmp_path, clock)
+    yield joined
+    for pc in joined:
+        pc.db.close()
+
+
+def _endpoint_live(database_url: str, row_id: str) -> bool | None:
+    """Whether the endpoint holds the appointment live (None: not at all)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT deleted FROM record WHERE entity = 'appointment' AND id = :id"),
+                {"id": row_id},
+            ).first()
+    finally:
+        engine.dispose()
+    return None if found is None else not found.deleted
+
+
+def _live(pc: Pc, row_id: str) -> bool:
+    with pc.db.read() as s:
+        row = s.get(Appointment, row_id)
+        return row is not None and row.deleted_at is None
+
+
+def _booked_offline_for_the_erased(a: Pc, b: Pc) -> tuple[str, str]:
+    """Layla on both PCs; B, offline, books her; meanwhile A erases her and syncs.
+    Her id and B's booking's."""
+    layla = add(a.db, a.admin(), NewPatient("Layla", "Haddad")).id
+    assert layla
+    cloud.sync_once(a.db, a.ctx.clock)
+    cloud.sync_once(b.db, b.ctx.clock)
+    doctor, service = catalogue(b)
+    with b.db.write() as s:
+        mine = booking.book(s, b.admin(), patient_id=layla, provider_id=doctor,
+                            service_id=service, start=TUE_10).id  # fmt: skip
+    with a.db.write() as s:
+        patients.delete_patient(s, a.admin(), layla)
+    cloud.sync_once(a.db, a.ctx.clock)
+    return layla, mine
+
+
+def _slot_is_free(a: Pc) -> None:
+    """The time the booking held is free on the endpoint: A books it, no conflict."""
+    doctor, service = catalogue(a)
+    omar = find(a.db, a.admin(), "omar")[0].id
+    with a.db.write() as s:
+        booking.book(s, a.admin(), patient_id=omar, provider_id=doctor, service_id=service,
+                     start=TUE_10)  # fmt: skip
+    assert cloud.sync_once(a.db, a.ctx.clock).conflicts == 0
+
+
+def test_the_pc_that_booked_her_offline_takes_its_booking_back_in_the_same_round(
+    pcs: list[Pc], database_url: str
+) -> None:
+    a, b = pcs
+    layla, mine = _booked_offline_for_the_erased(a, b)
+    doctor, service = catalogue(b)
+    with b.db.write() as s:  # her waiting-list entry, made offline too
+        waitlist.add(s, b.admin(), patient_id=layla, provider_id=doctor, service_id=service)
+
+    done = cloud.sync_once(b.db, b.ctx.clock)
+
+    assert done.erased >= 2
+    assert _endpoint_live(database_url, mine) is False, "the endpoint holds it deleted"
+    assert not _live(b, mine)
+    cloud.sync_once(a.db, a.ctx.clock)
+    assert not _live(a, mine)
+    with a.db.read() as s:
+        assert not s.scalars(select(WaitlistEntry).where(WaitlistEntry.deleted_at.is_(None))).all()
+    _slot_is_free(a)
+    assert replica.status(b.db).waiting == 0
+
+
+def test_a_booking_for_her_pushed_by_a_pc_that_never_pulls_is_taken_back_by_the_others(
+    pcs: list[Pc], database_url: str
+) -> None:
+    a, b = pcs
+    layla, mine = _booked_offline_for_the_erased(a, b)
+    with b.db.write() as s:
+        consents.record_consent(s, b.admin(), layla, "reminder_sms", True)
+    # B pushes, and goes away for good before it pulls.
+    with cloud.client_for(b.db) as client:
+        rounds.push_all(b.db, client, rounds.RoundResult(), lambda: replica.batch(b.db))
+    assert _endpoint_live(database_url, mine) is True, "the endpoint cannot tell"
+
+    done = cloud.sync_once(a.db, a.ctx.clock)
+
+    assert done.erased >= 2, "her booking and her consent, made on B"
+    assert not _live(a, mine)
+    assert _endpoint_live(database_url, mine) is False
+    with a.db.read() as s:
+        assert not s.scalars(select(Consent).where(
+            Consent.patient_id == layla, Consent.deleted_at.is_(None))).all()  # fmt: skip
+    _slot_is_free(a)
+    assert cloud.sync_once(a.db, a.ctx.clock).erased == 0, "once"

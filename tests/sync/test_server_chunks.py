@@ -1,0 +1,76 @@
+"""The endpoint's chunk routes (`PUT` / `GET /v1/chunks`): a large document's sealed
+chunks kept as sent, given back to any device of the clinic and to no other clinic's,
+refused cleanly (4xx, nothing written) when they cannot be one; a newer version's
+chunk drops the older version's. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from serverkit import Endpoint, Joined, connect, push_body, record, sealed, snapshot
+
+from sync.server.commands import add_clinic
+
+
+def _chunk(version: int = 1, index: int = 0, **more: Any) -> dict[str, Any]:
+    return {"entity": "patient_document", "id": "d-1", "version": version, "index": index,
+            "count": 2, "key_gen": 1, "sealed": sealed(), **more}  # fmt: skip
+
+
+def _get(pc: Joined, version: int = 1, index: int = 0) -> Any:
+    params = {"entity": "patient_document", "id": "d-1", "version": version, "index": index}
+    return pc.http.get("/v1/chunks", params=params)
+
+
+def test_a_chunk_is_kept_as_sent_and_given_to_the_clinics_devices(
+    first_pc: Joined, second_pc: Joined
+) -> None:
+    sent = _chunk()
+    assert first_pc.http.put("/v1/chunks", json=sent).status_code == 200
+    got = _get(second_pc)
+    assert got.status_code == 200
+    assert {k: got.json()[k] for k in sent} == sent
+    assert _get(second_pc, index=1).status_code == 404, "not sent yet"
+    first_pc.http.put("/v1/chunks", json=_chunk(version=2))
+    assert _get(second_pc).status_code == 404, "an older version's chunks are dropped"
+    assert _get(second_pc, version=2).status_code == 200
+
+
+def test_chunks_that_cannot_be_one_are_refused_and_write_nothing(
+    endpoint: Endpoint, first_pc: Joined
+) -> None:
+    before = snapshot(endpoint.store)
+    for body, code in (
+        (_chunk(index=2), "bad_request"),  # past its count
+        (_chunk(entity="nothing"), "unknown_entity"),
+        (_chunk(version="1"), "bad_request"),  # no coercion
+        (_chunk(count=65), "bad_request"),
+        ({k: v for k, v in _chunk().items() if k != "sealed"}, "bad_request"),
+    ):
+        answer = first_pc.http.put("/v1/chunks", json=body)
+        assert answer.status_code == 400 and answer.json()["error"] == code, body
+    assert snapshot(endpoint.store) == before
+
+
+def test_another_clinics_chunk_looks_like_none(
+    endpoint: Endpoint, first_pc: Joined, clock: Any
+) -> None:
+    first_pc.http.put("/v1/chunks", json=_chunk())
+    other = add_clinic(str(endpoint.store.engine.url.render_as_string(hide_password=False)),
+                       "Other", clock=clock, out=None)  # fmt: skip
+    stranger = connect(endpoint, other.code, "ELSEWHERE")
+    with stranger.http:
+        answer = _get(stranger)
+    assert answer.status_code == 404 and answer.json()["error"] == "not_found"
+
+
+def test_the_chunks_of_a_removed_document_go_at_the_next_chunk_stored(first_pc: Joined) -> None:
+    first_pc.http.put("/v1/chunks", json=_chunk())
+    first_pc.http.post("/v1/push", json=push_body(1, record("patient_document", "d-1")))
+    assert _get(first_pc).status_code == 200, "its record's version: kept"
+    removed = push_body(2, record("patient_document", "d-1", 2, deleted=True), base=1)
+    first_pc.http.post("/v1/push", json=removed)
+    first_pc.http.put("/v1/chunks", json=_chunk(id="d-2"))
+    assert _get(first_pc).status_code == 404, "the removed document's chunks are gone"
+    params = {"entity": "patient_document", "id": "d-2", "version": 1, "index": 0}
+    assert first_pc.http.get("/v1/chunks", params=params).status_code == 200
