@@ -182,6 +182,39 @@ def test_keeping_one_booking_cancels_the_other_in_one_step(
         db.close()
 
 
+@pytest.fixture
+def john_gone(conflicted: str, seeded: Seeded, clock: FixedClock) -> str:
+    """The conflict, with John's booking (side B) no longer on this PC."""
+    db = vault.open_clinic(seeded.root)
+    try:
+        with db.write() as s:
+            john = s.get(Appointment, seeded.ids["next"])
+            assert john is not None
+            john.deleted_at = clock.now()
+    finally:
+        db.close()
+    return conflicted
+
+
+def test_what_needs_a_booking_not_on_this_pc_is_greyed_saying_why(
+    qtbot: QtBot, john_gone: str, window: MainWindow, tmp_path: Path
+) -> None:
+    panel = _open(qtbot, window)
+    card = panel.card(john_gone)
+    assert card is not None
+    why = (
+        "Booking B is not on this PC: it was removed here, or has not arrived yet. Sync "
+        "and look again, or settle this conflict on a PC that holds it."
+    )
+    said = card.findChild(QLabel, "conflictNotHereB")
+    assert said is not None and said.text() == why
+    assert card.findChild(QLabel, "conflictNotHereA") is None
+    greyed = {name for name, button in card.buttons.items() if not button.isEnabled()}
+    assert greyed == {"cancelOthersA", "keepA"}  # both change B: cancel it, move it
+    assert card.buttons["cancelOthersA"].toolTip() == why
+    shot(panel, tmp_path, "conflicts-not-here")
+
+
 def _unsent(panel: ConflictsPanel, conflict_id: str) -> QLabel | None:
     card = panel.card(conflict_id)
     return None if card is None else card.findChild(QLabel, "conflictUnsent")
