@@ -4,7 +4,6 @@ appointments, and the rest of what a new receptionist tripped on."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -200,19 +199,6 @@ def test_the_next_open_day_skips_a_holiday_and_comes_in_the_schedules_one_read(
 
 
 # --- larger text, three spans a day: the Providers page at 1366×768 ------------------------
-
-
-@pytest.fixture
-def app() -> Iterator[QApplication]:
-    """The application, its font and stylesheet put back after the test."""
-    found = QApplication.instance()
-    assert isinstance(found, QApplication)
-    font, sheet = QFont(found.font()), found.styleSheet()
-    base = found.property("receptionistBasePoints")
-    yield found
-    found.setFont(font)
-    found.setStyleSheet(sheet)
-    found.setProperty("receptionistBasePoints", base)
 
 
 def test_larger_text_and_three_spans_fit_the_providers_page_on_a_small_laptop(
