@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 from uiseed import DAY, Seeded, at
 
 from receptionist.clock import FixedClock
@@ -178,6 +179,41 @@ def test_keeping_one_booking_cancels_the_other_in_one_step(
             assert layla is not None and layla.status == "cancelled"
             assert layla.cancellation_reason == dialog.reason.text()
             assert john is not None and john.status == "booked"
+    finally:
+        db.close()
+
+
+def test_enter_in_the_cancel_others_dialog_goes_back_cancelling_nothing(
+    qtbot: QtBot, conflicted: str, window: MainWindow, seeded: Seeded
+) -> None:
+    """As the cancel dialog's: the safe button is the default, so an Enter pressed in
+    the (already filled) reason cancels nobody's booking."""
+    panel = _open(qtbot, window)
+    card = panel.card(conflicted)
+    assert card is not None
+    controller = _controller(window)
+    with qtbot.waitSignal(controller.asked) as asked:
+        card.buttons["cancelOthersB"].click()
+    dialog = asked.args[0]
+    assert isinstance(dialog, CancelOthersDialog)
+    given: list[str] = []
+    dialog.reasonGiven.connect(given.append)
+    go_back = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    assert go_back.isDefault()
+    dialog.reason.setFocus()
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    assert given == []
+    db = vault.open_clinic(seeded.root)
+    try:
+        with db.read() as s:
+            john = s.get(Appointment, seeded.ids["next"])
+            assert john is not None
+            both = s.scalars(select(Appointment.status).where(
+                Appointment.start_utc == john.start_utc,
+                Appointment.provider_id == john.provider_id,
+            )).all()  # fmt: skip
+            assert both == ["booked", "booked"]
     finally:
         db.close()
 
