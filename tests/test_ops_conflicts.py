@@ -255,6 +255,23 @@ def test_keeping_one_booking_by_its_id_cancels_the_others_in_one_step(
     assert conflicts.unsent(clash.b) == [("c-1", "cancelled")]
 
 
+def test_a_booking_cancelled_since_is_left_as_it_is_and_the_conflict_closes(
+    clash: Clash, clock: FixedClock
+) -> None:
+    """The patient phoned and their booking was cancelled from the schedule before
+    anyone settled the conflict: "keep the other, cancel this one" has nothing left to
+    cancel, and settles it (its reason stays the patient's)."""
+    ctx = admin(clock)
+    with clash.a.write() as s:
+        booking.cancel(s, ctx, clash.omar, "Patient phoned")
+    done = conflicts.resolve(clash.a, ctx, "c-1", Resolution("cancel", keep="B", reason="x"))
+    assert (done.open, done.resolution) == (False, "cancelled")
+    with clash.a.read() as s:
+        omar, ayse = s.get(Appointment, clash.omar), s.get(Appointment, clash.ayse)
+        assert omar is not None and omar.cancellation_reason == "Patient phoned"
+        assert ayse is not None and ayse.status == "booked"
+
+
 def _remove(db: Database, appointment_id: str, clock: FixedClock) -> None:
     with db.write() as s:
         found = s.get(Appointment, appointment_id)

@@ -10,7 +10,8 @@ A double booking (kind ``overlap``) is settled by:
   be free, or overridden by someone who may);
 - ``cancel``: keep one (``keep``) and cancel every other, saying why: the one step
   out of any double booking, of two bookings or more. Each cancelled booking keeps
-  the reason, as any cancellation does, and is audited as one;
+  the reason, as any cancellation does, and is audited as one; one cancelled since
+  (the patient phoned) stays as it is;
 - ``keep_both``: accept the double booking: the booking the endpoint refused is saved
   with an override and its reason (managers and administrators only, as any override);
 - ``call``: the patient is being called: noted, and the conflict **stays open** (a call
@@ -187,8 +188,11 @@ def _settle(
             room_id=chosen.room_id,
         )  # fmt: skip
     elif chosen.action == "cancel":
+        require(ctx, "appointment.book", _CANNOT)
         for other in others:
-            booking.cancel(s, ctx, other.row_id, chosen.reason)
+            # One cancelled since (the patient phoned) stays as it is, with its reason.
+            if appointments.load(s, other.row_id).status != "cancelled":
+                booking.cancel(s, ctx, other.row_id, chosen.reason)
     else:
         raise ValidationError("action", _UNKNOWN)
     _send_again(s, ctx, kept)
