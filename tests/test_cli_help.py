@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from receptionist.cli.main import ENVIRONMENT, build_parser
+from receptionist.patients import dates
 from sync.cli import NETWORK
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,3 +215,13 @@ def test_the_readme_names_every_environment_variable_a_command_may_read() -> Non
     assert stale == set(), "README's table names variables that nothing reads"
     listed = {name for name, _ in ENVIRONMENT}
     assert listed <= in_readme and {n for n in in_code if not n.endswith("_FILE")} >= listed
+
+
+def test_the_birth_dates_help_names_the_forms_the_core_reads() -> None:
+    """One list of birth-date forms (``receptionist/patients/dates.py``): the help of
+    ``--birth-date`` offers each of them, as the core's error and the app's hint do."""
+    for name in ("patient add", "patient update"):
+        [option] = [a for a in LEAVES[name]._actions if "--birth-date" in a.option_strings]
+        assert option.help is not None
+        for form in dates.FORMS:
+            assert dates.written(dates.EXAMPLE, form) in option.help, (name, form)

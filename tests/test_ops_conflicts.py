@@ -14,9 +14,16 @@ import pytest
 from factories import downgrade, make_clinic, make_provider, make_service, weekdays
 from sqlalchemy import select, text
 
+from receptionist.cli.conflictcmds import described
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
-from receptionist.errors import ConflictError, PermissionDenied, UserError, ValidationError
+from receptionist.errors import (
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    UserError,
+    ValidationError,
+)
 from receptionist.journal import changefeed
 from receptionist.models import (
     Appointment,
@@ -246,6 +253,71 @@ def test_keeping_one_booking_by_its_id_cancels_the_others_in_one_step(
         ).all()
     assert audited[-2:] == [("cancel", clash.omar), ("conflict_resolve", "c-1")]
     assert conflicts.unsent(clash.b) == [("c-1", "cancelled")]
+
+
+def test_a_booking_cancelled_since_is_left_as_it_is_and_the_conflict_closes(
+    clash: Clash, clock: FixedClock
+) -> None:
+    """The patient phoned and their booking was cancelled from the schedule before
+    anyone settled the conflict: "keep the other, cancel this one" has nothing left to
+    cancel, and settles it (its reason stays the patient's)."""
+    ctx = admin(clock)
+    with clash.a.write() as s:
+        booking.cancel(s, ctx, clash.omar, "Patient phoned")
+    done = conflicts.resolve(clash.a, ctx, "c-1", Resolution("cancel", keep="B", reason="x"))
+    assert (done.open, done.resolution) == (False, "cancelled")
+    with clash.a.read() as s:
+        omar, ayse = s.get(Appointment, clash.omar), s.get(Appointment, clash.ayse)
+        assert omar is not None and omar.cancellation_reason == "Patient phoned"
+        assert ayse is not None and ayse.status == "booked"
+
+
+def _remove(db: Database, appointment_id: str, clock: FixedClock) -> None:
+    with db.write() as s:
+        found = s.get(Appointment, appointment_id)
+        assert found is not None
+        found.deleted_at = clock.now()
+
+
+def test_a_booking_not_on_this_pc_is_named_and_nothing_is_written(
+    clash: Clash, clock: FixedClock
+) -> None:
+    """A side whose booking is not on this PC (removed here, or not synced yet) cannot
+    be cancelled, moved or kept from here: the conflict says which, every action that
+    would change it is refused in those words, writing nothing, and what does not touch
+    it still works."""
+    ctx = admin(clock)
+    _remove(clash.b, clash.ayse, clock)  # B: the booking the endpoint took
+    [found] = conflicts.listing(clash.b, ctx)
+    assert [side.here for side in found.sides] == [True, False]
+    assert [side["here"] for side in described(found, UTC)["sides"]] == [True, False]
+    assert conflicts.not_here(found, "cancel", "A") == (
+        "Booking B is not on this PC: it was removed here, or has not arrived yet. Sync "
+        "and look again, or settle this conflict on a PC that holds it."
+    )
+    assert conflicts.not_here(found, "move", "A") is not None
+    assert conflicts.not_here(found, "cancel", "B") is None  # only A is changed
+    assert conflicts.not_here(found, "keep_both") is None  # only A, the refused one
+    assert conflicts.not_here(found, "call") is None
+    for chosen in (
+        Resolution("cancel", keep="A", reason="x"),
+        Resolution("move", keep="A", start=TUE_10 + timedelta(hours=1)),
+    ):
+        with pytest.raises(NotFound, match="Booking B is not on this PC") as refused:
+            conflicts.resolve(clash.b, ctx, "c-1", chosen)
+        assert refused.value.field == "keep"
+    with clash.b.read() as s:
+        omar = s.get(Appointment, clash.omar)
+        assert omar is not None and omar.status == "booked" and omar.start_utc == TUE_10
+    assert conflicts.listing(clash.b, ctx)[0].open
+    # The refused booking (A) missing: every action changes or sends it again.
+    _remove(clash.a, clash.omar, clock)
+    [found] = conflicts.listing(clash.a, ctx)
+    assert [side.here for side in found.sides] == [False, True]
+    for action, keep in (("cancel", "A"), ("cancel", "B"), ("move", "A"), ("keep_both", "")):
+        assert conflicts.not_here(found, action, keep) is not None, (action, keep)
+    with pytest.raises(NotFound, match="Booking A is not on this PC"):
+        conflicts.resolve(clash.a, ctx, "c-1", Resolution("keep_both", reason="Twins"))
 
 
 def test_a_call_is_noted_and_the_conflict_stays_open(clash: Clash, clock: FixedClock) -> None:

@@ -116,7 +116,7 @@ def described(c: ConflictView, tz: ZoneInfo) -> dict[str, Any]:
                 "label": s.label, "row_id": s.row_id, "device": str(s.device),
                 "device_id": s.device_id, "refused": s.refused, "patient_id": s.patient_id,
                 "patient": s.patient, "phone": s.phone, "provider_id": s.provider_id,
-                "room_id": s.room_id,
+                "room_id": s.room_id, "here": s.here,
                 "start": s.start_utc.astimezone(tz).isoformat(timespec="minutes")
                 if s.start_utc else None,
             }
@@ -139,9 +139,10 @@ def _lines(d: dict[str, Any]) -> str:
             continue
         when = f", {side['start'].replace('T', ' ')[:16]}" if side["start"] else ""
         # the appointment's id: what --keep takes besides the side's label
+        where = "" if side["here"] else ", not on this PC"
         lines.append(
             f"  {side['label']}: {who}{when} on {side['device']}{phone}"
-            f"  [appointment {side['row_id'][:8]}]"
+            f"  [appointment {side['row_id'][:8]}{where}]"
         )
     lines += [f"  {f['words']}" for f in d["fields"]]
     return "\n".join(lines)

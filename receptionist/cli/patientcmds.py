@@ -19,6 +19,7 @@ from receptionist.errors import DuplicatePatient, UserError, ValidationError
 from receptionist.ops import lookup
 from receptionist.ops import patients as ops
 from receptionist.ops.patients import Duplicates, NewPatient, PatientRecord
+from receptionist.patients import dates
 from receptionist.patients.search import MAX_LIMIT
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
@@ -113,7 +114,9 @@ def _field_options(p: argparse.ArgumentParser, *, adding: bool) -> None:
     p.add_argument("--phone", help="phone number, e.g. 0532 123 45 67 or +44 20 7946 0958")
     p.add_argument("--email", help="e-mail address")
     p.add_argument("--national-id", help="national ID (a T.C. Kimlik No is checked)")
-    p.add_argument("--birth-date", help="YYYY-MM-DD (needs the optional-data consent)")
+    p.add_argument(  # the forms the core reads: its one list (patients/dates.py)
+        "--birth-date", help=f"e.g. {dates.examples()} (needs the optional-data consent)"
+    )
     p.add_argument("--gender", help="female, male or other (needs the optional-data consent)")
     p.add_argument("--address", default=blank, help="postal address")
     p.add_argument("--language", help="preferred language, e.g. tr, ar, en")

@@ -10,7 +10,8 @@ A double booking (kind ``overlap``) is settled by:
   be free, or overridden by someone who may);
 - ``cancel``: keep one (``keep``) and cancel every other, saying why: the one step
   out of any double booking, of two bookings or more. Each cancelled booking keeps
-  the reason, as any cancellation does, and is audited as one;
+  the reason, as any cancellation does, and is audited as one; one cancelled since
+  (the patient phoned) stays as it is;
 - ``keep_both``: accept the double booking: the booking the endpoint refused is saved
   with an override and its reason (managers and administrators only, as any override);
 - ``call``: the patient is being called: noted, and the conflict **stays open** (a call
@@ -67,7 +68,10 @@ from receptionist.schedule.booking import KEEP, Keep
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-__all__ = ["ACTIONS", "ConflictView", "Side", "listing", "resolve", "sent", "show", "unsent"]
+__all__ = [
+    "ACTIONS", "ConflictView", "Side", "listing", "missing_words", "not_here", "resolve",
+    "sent", "show", "unsent",
+]  # fmt: skip
 
 Action = Literal["move", "cancel", "keep_both", "call", "choose"]
 ACTIONS: tuple[Action, ...] = ("move", "cancel", "keep_both", "call", "choose")
@@ -168,9 +172,11 @@ def _settle(
         require(ctx, "appointment.book", _CANNOT)
         return CALLED
     if chosen.action == "keep_both":
+        _check_here(found, "keep_both")
         _keep_both(s, ctx, found, chosen.reason)
         return CODES["keep_both"]
     kept = _side(found, chosen.keep, "keep")
+    _check_here(found, chosen.action, kept.label)
     others = [side for side in found.sides if side.label != kept.label]
     if chosen.action == "move":
         if len(others) != 1:
@@ -182,12 +188,48 @@ def _settle(
             room_id=chosen.room_id,
         )  # fmt: skip
     elif chosen.action == "cancel":
+        require(ctx, "appointment.book", _CANNOT)
         for other in others:
-            booking.cancel(s, ctx, other.row_id, chosen.reason)
+            # One cancelled since (the patient phoned) stays as it is, with its reason.
+            if appointments.load(s, other.row_id).status != "cancelled":
+                booking.cancel(s, ctx, other.row_id, chosen.reason)
     else:
         raise ValidationError("action", _UNKNOWN)
     _send_again(s, ctx, kept)
     return CODES[chosen.action]
+
+
+def not_here(found: ConflictView, action: str, keep: str = "") -> Text | None:
+    """Why ``action`` (keeping the side labelled ``keep``) cannot be done on this PC: a
+    booking it changes is not here (removed here, or not synced yet); None when each
+    is. The one rule: the panel asks it before offering an action, :func:`resolve`
+    before doing one. A cancel changes every other booking, a move the other one,
+    keeping both the refused one; a kept booking the endpoint refused is sent again."""
+    if found.kind != "overlap" or not found.sides:
+        return None
+    if action == "keep_both":
+        changed = [found.sides[0]]
+    elif action in ("move", "cancel"):
+        others = [side for side in found.sides if side.label != keep]
+        if action == "move" and len(others) != 1:
+            return None  # refused for that reason (_MORE_THAN_TWO)
+        changed = list(others)
+        changed += [side for side in found.sides if side.label == keep and side.refused]
+    else:
+        return None
+    missing = next((side for side in changed if not side.here), None)
+    return None if missing is None else missing_words(missing)
+
+
+def missing_words(side: Side) -> Text:
+    """What a booking not on this PC means for settling its conflict here."""
+    return Text(_NOT_HERE, label=side.label)
+
+
+def _check_here(found: ConflictView, action: str, keep: str = "") -> None:
+    problem = not_here(found, action, keep)
+    if problem is not None:
+        raise NotFound(problem, "keep")
 
 
 def _keep_both(s: Session, ctx: Ctx, found: ConflictView, reason: str) -> None:
@@ -344,6 +386,11 @@ _GONE = Text(
     QT_TRANSLATE_NOOP(
         "core", "That record is no longer on this PC; sync, then look at the conflict again."
     )
+)
+_NOT_HERE = QT_TRANSLATE_NOOP(
+    "core",
+    "Booking {label} is not on this PC: it was removed here, or has not arrived yet. Sync "
+    "and look again, or settle this conflict on a PC that holds it.",
 )
 _NOT_OURS = Text(
     QT_TRANSLATE_NOOP(

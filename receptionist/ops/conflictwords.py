@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from receptionist.models import Patient, Provider, Room, SyncConflict, SyncState
+from receptionist.models import Appointment, Patient, Provider, Room, SyncConflict, SyncState
 from receptionist.patients.validation import label
 from receptionist.replica.apply import STAMPS, decoded_values
 from receptionist.replica.records import Record
@@ -59,6 +59,9 @@ class Side:
     provider: str = ""  # the provider's name
     start_utc: datetime | None = None
     end_utc: datetime | None = None
+    # A booking: whether it is on this PC (not removed here, not still on its way);
+    # what changes it (cancel, move, keep) can be done only where it is.
+    here: bool = True
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,16 @@ def _side(
         provider_id=values.get("provider_id"), room_id=values.get("room_id"),
         service_id=values.get("service_id"), provider=_provider(session, values.get("provider_id")),
         start_utc=values.get("start_utc"), end_utc=values.get("end_utc"),
+        here=_here(session, data),
     )  # fmt: skip
+
+
+def _here(session: Session, data: dict[str, Any]) -> bool:
+    """Whether the booking ``data`` records is live on this PC (other records: True)."""
+    if data.get("entity") != "appointment":
+        return True
+    found = session.get(Appointment, str(data.get("id") or ""))
+    return found is not None and found.deleted_at is None
 
 
 def _provider(session: Session, provider_id: object) -> str:

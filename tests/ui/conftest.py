@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from factories import CLOCK_START
 from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, event, select
 from templates import Template, make_template
@@ -116,6 +118,20 @@ def window(qtbot: QtBot, desk: Desk) -> MainWindow:
     with qtbot.waitSignal(win.model.loaded, timeout=10_000):
         win.start()
     return win
+
+
+@pytest.fixture
+def app() -> Iterator[QApplication]:
+    """The application, its font and stylesheet put back after the test (larger
+    text changes them)."""
+    found = QApplication.instance()
+    assert isinstance(found, QApplication)
+    font, sheet = QFont(found.font()), found.styleSheet()
+    base = found.property("receptionistBasePoints")
+    yield found
+    found.setFont(font)
+    found.setStyleSheet(sheet)
+    found.setProperty("receptionistBasePoints", base)
 
 
 @pytest.fixture

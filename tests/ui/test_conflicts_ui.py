@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QRadioButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 from uiseed import DAY, Seeded, at
 
 from receptionist.clock import FixedClock
@@ -27,7 +28,7 @@ from receptionist.replica.seal import ClinicKey
 from receptionist.store import vault
 from ui.app import stylesheet
 from ui.conflicts import Conflicts, ConflictsPanel
-from ui.conflicts.dialogs import CallDialog, CancelOthersDialog, MoveDialog
+from ui.conflicts.dialogs import CallDialog, CancelOthersDialog, MoveDialog, ReasonDialog
 from ui.mainwindow import MainWindow
 
 KEY = ClinicKey(1, bytes(range(32)))
@@ -182,6 +183,79 @@ def test_keeping_one_booking_cancels_the_other_in_one_step(
         db.close()
 
 
+def test_enter_in_the_cancel_others_dialog_goes_back_cancelling_nothing(
+    qtbot: QtBot, conflicted: str, window: MainWindow, seeded: Seeded
+) -> None:
+    """As the cancel dialog's: the safe button is the default, so an Enter pressed in
+    the (already filled) reason cancels nobody's booking."""
+    dialog = _asked(qtbot, window, conflicted, "cancelOthersB")
+    assert isinstance(dialog, CancelOthersDialog)
+    given: list[str] = []
+    dialog.reasonGiven.connect(given.append)
+    go_back = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    assert go_back.isDefault()
+    dialog.reason.setFocus()
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    assert given == []
+    db = vault.open_clinic(seeded.root)
+    try:
+        with db.read() as s:
+            john = s.get(Appointment, seeded.ids["next"])
+            assert john is not None
+            both = s.scalars(select(Appointment.status).where(
+                Appointment.start_utc == john.start_utc,
+                Appointment.provider_id == john.provider_id,
+            )).all()  # fmt: skip
+            assert both == ["booked", "booked"]
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def john_gone(conflicted: str, seeded: Seeded, clock: FixedClock) -> str:
+    """The conflict, with John's booking (side B) no longer on this PC."""
+    db = vault.open_clinic(seeded.root)
+    try:
+        with db.write() as s:
+            john = s.get(Appointment, seeded.ids["next"])
+            assert john is not None
+            john.deleted_at = clock.now()
+    finally:
+        db.close()
+    return conflicted
+
+
+def test_what_needs_a_booking_not_on_this_pc_is_greyed_saying_why(
+    qtbot: QtBot, john_gone: str, window: MainWindow, tmp_path: Path
+) -> None:
+    panel = _open(qtbot, window)
+    card = panel.card(john_gone)
+    assert card is not None
+    why = (
+        "Booking B is not on this PC: it was removed here, or has not arrived yet. Sync "
+        "and look again, or settle this conflict on a PC that holds it."
+    )
+    said = card.findChild(QLabel, "conflictNotHereB")
+    assert said is not None and said.text() == why
+    assert card.findChild(QLabel, "conflictNotHereA") is None
+    greyed = {name for name, button in card.buttons.items() if not button.isEnabled()}
+    assert greyed == {"cancelOthersA", "keepA"}  # both change B: cancel it, move it
+    assert card.buttons["cancelOthersA"].toolTip() == why
+    shot(panel, tmp_path, "conflicts-not-here")
+
+
+def _asked(qtbot: QtBot, window: MainWindow, conflict_id: str, button: str) -> QDialog:
+    """The dialog the conflict's ``button`` asks with, in the panel opened for it."""
+    card = _open(qtbot, window).card(conflict_id)
+    assert card is not None
+    with qtbot.waitSignal(_controller(window).asked) as asked:
+        card.buttons[button].click()
+    dialog = asked.args[0]
+    assert isinstance(dialog, QDialog)
+    return dialog
+
+
 def _unsent(panel: ConflictsPanel, conflict_id: str) -> QLabel | None:
     card = panel.card(conflict_id)
     return None if card is None else card.findChild(QLabel, "conflictUnsent")
@@ -200,20 +274,15 @@ def test_the_status_bars_count_opens_the_panel(
 def test_a_call_shows_the_phone_and_leaves_the_conflict_open(
     qtbot: QtBot, conflicted: str, window: MainWindow
 ) -> None:
-    panel = _open(qtbot, window)
-    card = panel.card(conflicted)
-    assert card is not None
-    controller = _controller(window)
-    with qtbot.waitSignal(controller.asked) as asked:
-        card.buttons["call"].click()
-    dialog = asked.args[0]
+    dialog = _asked(qtbot, window, conflicted, "call")
     assert isinstance(dialog, CallDialog)
     phone = dialog.findChild(QLabel, "conflictPhoneA")
     assert phone is not None and "0532 123 45 67" in phone.text()  # as the clinic writes it
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
 
     def called() -> bool:  # after the reload the call caused (another may land first)
-        card = panel.card(conflicted)
+        panel = _controller(window).panel
+        card = None if panel is None else panel.card(conflicted)
         return card is not None and card.findChild(QLabel, "conflictCalled") is not None
 
     qtbot.waitUntil(called, timeout=10_000)
@@ -222,13 +291,8 @@ def test_a_call_shows_the_phone_and_leaves_the_conflict_open(
 def test_keeping_both_is_refused_for_a_receptionist_in_words(
     qtbot: QtBot, conflicted: str, window: MainWindow
 ) -> None:
-    panel = _open(qtbot, window)
-    card = panel.card(conflicted)
-    assert card is not None
-    controller = _controller(window)
-    with qtbot.waitSignal(controller.asked) as asked:
-        card.buttons["keepBoth"].click()
-    dialog = asked.args[0]
+    dialog = _asked(qtbot, window, conflicted, "keepBoth")
+    assert isinstance(dialog, ReasonDialog)
     dialog.reason.setText("Twins")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)

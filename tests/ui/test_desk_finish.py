@@ -4,7 +4,6 @@ appointments, and the rest of what a new receptionist tripped on."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -199,20 +198,32 @@ def test_the_next_open_day_skips_a_holiday_and_comes_in_the_schedules_one_read(
     assert window.grab().save(str(tmp_path / "holiday-closed.png"))
 
 
+def test_a_holiday_with_bookings_left_on_it_shows_them_not_a_closed_notice_over_them(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: FixedClock, seeded: Seeded,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """A holiday added after patients were booked on it: the receptionist must see the
+    cards to move them, so no notice covers the grid (the blocked day still shows)."""
+    tz = desk.clinic.tz
+    admin = Ctx(Actor(user_id=None, role="admin", source="cli"), clock)
+
+    def holiday(db: Database) -> None:  # all of Monday 2 March, booked already
+        with db.write() as s:
+            start, end = day_window(DAY, tz)
+            blocked.add_blocked_time(s, admin, start=start, end=end, reason="Holiday")
+
+    on_worker(desk, holiday)
+    with qtbot.waitSignal(window.model.loaded):
+        window.model.set_day(DAY + timedelta(days=1))
+    with qtbot.waitSignal(window.model.loaded):
+        window.model.set_day(DAY)
+    assert window.model.reopens is not None  # the clinic is closed on it
+    assert window.model.find(seeded.ids["a1"]) is not None  # yet patients are booked
+    assert window.schedule.closed.isHidden()
+    assert window.grab().save(str(tmp_path / "holiday-with-bookings.png"))
+
+
 # --- larger text, three spans a day: the Providers page at 1366×768 ------------------------
-
-
-@pytest.fixture
-def app() -> Iterator[QApplication]:
-    """The application, its font and stylesheet put back after the test."""
-    found = QApplication.instance()
-    assert isinstance(found, QApplication)
-    font, sheet = QFont(found.font()), found.styleSheet()
-    base = found.property("receptionistBasePoints")
-    yield found
-    found.setFont(font)
-    found.setStyleSheet(sheet)
-    found.setProperty("receptionistBasePoints", base)
 
 
 def test_larger_text_and_three_spans_fit_the_providers_page_on_a_small_laptop(

@@ -3,8 +3,6 @@ larger at once (and the schedule's rows and columns with it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QCheckBox
@@ -16,19 +14,6 @@ from ui import textsize
 from ui.app import stylesheet
 from ui.mainwindow import MainWindow
 from ui.settings import Settings
-
-
-@pytest.fixture
-def app() -> Iterator[QApplication]:
-    """The application, its font and stylesheet put back after the test."""
-    found = QApplication.instance()
-    assert isinstance(found, QApplication)
-    font, sheet = QFont(found.font()), found.styleSheet()
-    base = found.property("receptionistBasePoints")
-    yield found
-    found.setFont(font)
-    found.setStyleSheet(sheet)
-    found.setProperty("receptionistBasePoints", base)
 
 
 def test_the_setting_is_this_pcs_and_off_unless_chosen() -> None:

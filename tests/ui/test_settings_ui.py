@@ -217,6 +217,13 @@ def test_add_after_a_span_to_midnight_is_off_and_offers_only_what_fits(
     late = friday.add_span()
     assert late is not None and late.value() == ["23:30", "24:00"]  # no hour left: right after
     assert page.hours.day_errors["fri"].isHidden()
+    # The spans as typed need not be in order: "Add" goes after the one that ends last.
+    friday.set_spans([["14:00", "20:00"], ["08:00", "10:00"]])
+    after = friday.add_span()
+    assert after is not None and after.value() == ["21:00", "24:00"]
+    assert page.hours.day_errors["fri"].isHidden()
+    friday.set_spans([["14:00", "24:00"], ["08:00", "10:00"]])
+    assert not friday.add.isEnabled()  # the day already runs to midnight
     assert dialog.grab().save(str(tmp_path / "hours-add-after-midnight.png"))
 
 

@@ -147,6 +147,10 @@ class CancelOthersDialog(_Asking):
         )
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         cancel.setText(self.tr("Go back"))  # "Cancel" here would read as the action
+        # As the cancel dialog's (ui/cancel.py): Enter, in the reason already filled in,
+        # goes back; cancelling a patient's booking takes the button itself.
+        ok.setAutoDefault(False)
+        cancel.setDefault(True)
         self.buttons.accepted.connect(self._given)
 
     def _line(self, name: str, text: str) -> None:

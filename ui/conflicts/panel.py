@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.freetext import printable
+from receptionist.ops import conflicts
 from receptionist.ops.conflicts import ConflictView, Side
 from receptionist.ops.conflictwords import FieldChoice
-from receptionist.texts import When
+from receptionist.texts import Text, When
 
 from ..coretext import translated, when_text
 
@@ -74,6 +75,12 @@ class ConflictCard(QFrame):
             line = QLabel(self._side_text(side), self)
             line.setObjectName(f"conflictSide{side.label}")
             layout.addWidget(line)
+        for side in conflict.sides if conflict.open else ():
+            if not side.here:  # what would change it is offered greyed, saying why
+                missing = QLabel(translated(conflicts.missing_words(side)), self)
+                missing.setObjectName(f"conflictNotHere{side.label}")
+                missing.setWordWrap(True)
+                layout.addWidget(missing)
         self.picks: dict[str, QButtonGroup] = {}  # field -> its sides' values, to pick one
         for choice in conflict.fields:
             line = QLabel(translated(choice.words), self)
@@ -162,6 +169,7 @@ class ConflictCard(QFrame):
             self._button(
                 keeping, f"cancelOthers{kept.label}", text,
                 partial(panel.cancelOthersRequested.emit, conflict, kept),
+                conflicts.not_here(conflict, "cancel", kept.label),
             )  # fmt: skip
         keeping.addStretch(1)
         if len(conflict.sides) == 2:
@@ -170,18 +178,32 @@ class ConflictCard(QFrame):
                     row, f"keep{kept.label}",
                     self.tr("Keep {0}, move {1}…").format(kept.label, other.label),
                     partial(panel.moveRequested.emit, conflict, kept, other),
+                    conflicts.not_here(conflict, "move", kept.label),
                 )  # fmt: skip
         self._button(
-            row, "keepBoth", self.tr("Keep both…"), lambda: panel.keepBothRequested.emit(conflict)
-        )
+            row, "keepBoth", self.tr("Keep both…"), lambda: panel.keepBothRequested.emit(conflict),
+            conflicts.not_here(conflict, "keep_both"),
+        )  # fmt: skip
         self._button(
             row, "call", self.tr("Call the patient…"), lambda: panel.callRequested.emit(conflict)
         )
 
-    def _button(self, row: QHBoxLayout, name: str, text: str, clicked: Callable[[], None]) -> None:
+    def _button(
+        self,
+        row: QHBoxLayout,
+        name: str,
+        text: str,
+        clicked: Callable[[], None],
+        blocked: Text | None = None,
+    ) -> None:
+        """A button; greyed, its tooltip saying why, where ``blocked`` says it cannot
+        be done on this PC (``conflicts.not_here``)."""
         button = QPushButton(text, self)
         button.setObjectName(f"conflict_{name}")
         button.clicked.connect(lambda _checked=False: clicked())
+        if blocked is not None:
+            button.setEnabled(False)
+            button.setToolTip(translated(blocked))
         row.addWidget(button)
         self.buttons[name] = button
 

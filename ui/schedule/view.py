@@ -145,7 +145,10 @@ class ScheduleView(QAbstractScrollArea):
         self._select_at_cursor()
         self.verdicts.clear()
         self.dragger.settle()
-        self.closed.show_for(self.model.day, self.model.reopens)
+        # A closed day with patients still booked on it (a holiday added since): their
+        # cards must be seen to be moved, so no notice covers them.
+        reopens = None if self.model.items() else self.model.reopens
+        self.closed.show_for(self.model.day, reopens)
         self._place_notice()
 
     def _place_notice(self) -> None:

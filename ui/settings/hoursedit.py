@@ -139,12 +139,13 @@ class DayHours(QWidget):
         return span
 
     def next_span(self) -> tuple[QTime, QTime] | None:
-        """What "Add" offers: an hour after the last span ends, four hours long, and
-        never past midnight (the span is cut there, or starts right after the last when
-        an hour later is already the next day); None when the last ends at midnight."""
+        """What "Add" offers: an hour after the span that ends last (the spans as typed
+        need not be in order), four hours long, and never past midnight (the span is cut
+        there, or starts right after the last when an hour later is already the next
+        day); None when the day already runs to midnight."""
         if not self.spans:
             return FIRST
-        last = _minutes(self.spans[-1].end.time(), end=True)
+        last = max(_minutes(span.end.time(), end=True) for span in self.spans)
         if last >= DAY_END:
             return None
         start = last + 60 if last + 60 < DAY_END else last
