@@ -103,6 +103,7 @@ def test_the_openapi_document_describes_the_protocol(endpoint: Endpoint) -> None
     assert "HTTPBearer" in document["components"]["securitySchemes"]
 
 
+@pytest.mark.empty_database
 def test_the_migrations_make_the_schema_the_code_reads(endpoint: Endpoint) -> None:
     engine = endpoint.store.engine
     with engine.connect() as conn:
