@@ -11,6 +11,9 @@ sentence a person can act on (a ``ReceptionistError``) for a refusal.
 from __future__ import annotations
 
 import ipaddress
+import os
+import ssl
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +36,40 @@ TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # each connect, and each wait for b
 # trips a read timeout, yet a round must end (as "unreachable", losing nothing).
 DEADLINE = 300.0
 PULL_LIMIT = 2_000  # records a page: a first download of 700,000 is 350 transactions
+
+
+_CONTEXTS: dict[tuple[object, ...], ssl.SSLContext] = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
+    """The context a client verifies the endpoint's certificate with: the authorities
+    httpx trusts (certifi's bundle, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``), or only
+    those in ``ca_file`` (a file or a folder of them).
+
+    Made once per process for each set of authorities and shared by every client:
+    loading the bundle costs about 25 ms of CPU, and a client is made for every round,
+    even for a plain ``http://`` endpoint on this PC. A CA file is read again once it
+    changes (a new time or size), so a replaced one is never ignored. Threads may share a
+    context: connections only read it (httpx sets the same ALPN list on it each time)."""
+    if ca_file is None:
+        key: tuple[object, ...] = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    else:
+        found = ca_file.stat()  # a missing file: FileNotFoundError, as httpx would raise
+        key = (str(ca_file.resolve()), found.st_mtime_ns, found.st_size)
+    with _CONTEXTS_LOCK:
+        context = _CONTEXTS.get(key)
+        if context is None:
+            context = _CONTEXTS[key] = _new_context(ca_file)
+        return context
+
+
+def _new_context(ca_file: Path | None) -> ssl.SSLContext:
+    if ca_file is None:
+        return httpx.create_ssl_context()
+    if ca_file.is_dir():
+        return ssl.create_default_context(capath=str(ca_file))
+    return ssl.create_default_context(cafile=str(ca_file))
 
 
 class Refused(ReceptionistError):
@@ -88,10 +125,13 @@ class Client:
     ) -> None:
         self.url = checked_url(url)
         self.deadline = deadline
-        verify: Any = str(ca_file) if ca_file else True
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=timeout, verify=verify, transport=transport
+            base_url=self.url,
+            headers=headers,
+            timeout=timeout,
+            verify=tls_context(ca_file),
+            transport=transport,
         )
 
     def close(self) -> None:

@@ -273,6 +273,9 @@ def _template_shape(template: Any) -> tuple[str, str, dict[str, int]] | None:
     return template["name"], language["code"], counts
 
 
+POLL_SECONDS = 0.01  # how soon a stopped server notices (socketserver's default: 0.5)
+
+
 @contextmanager
 def http_server(
     route: Callable[[_Handler, str, bytes], tuple[int, dict[str, Any], dict[str, str]]],
@@ -282,7 +285,11 @@ def http_server(
     handler = type("Handler", (_Handler,), {"recorded": recorded, "route": staticmethod(route)})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # serve_forever looks for shutdown() every poll_interval: 0.5 s by default, which
+    # each test's stop waited out (a quarter of a second on average).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", recorded

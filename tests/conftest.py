@@ -32,6 +32,7 @@ from receptionist.store.storage import Database
 from receptionist.store.vault import Created, create, open_clinic
 
 __all__ = ["FAST_KDF", "MemoryKeyring"]  # as before, for any test that takes them from here
+pytest_plugins = ["watchdog"]
 PASSPHRASE = "correct horse battery"
 
 

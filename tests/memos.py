@@ -16,11 +16,12 @@ worked out once (see the ``memos`` fixture in conftest.py).
   never across tests: each test's first command line is parsed by a parser built under
   that test's own patches, exactly as before. Parsing does not change a parser.
 - httpx's TLS context for the default certificate authorities. Every ``httpx.Client``
-  (every sync round's client, every test's) loads certifi's bundle into a new
-  ``SSLContext`` (about 25 ms of CPU), even for a plain ``http://`` endpoint; a tenth
-  of the sync tests' CPU. The bundle does not change during a run, and one context may
-  serve many connections. A context for a CA file a test made (``verify=PATH``), or with
-  a client certificate, is still made afresh each time.
+  (every test's own, the reminder channels') loads certifi's bundle into a new
+  ``SSLContext`` (about 25 ms of CPU), even for a plain ``http://`` endpoint. (The sync
+  round's client keeps its context itself: ``sync.client.tls_context``.) The bundle does
+  not change during a run, and one context may serve many connections. A context for a
+  CA file a test made (``verify=PATH``), or with a client certificate, is still made
+  afresh each time.
 """
 
 from __future__ import annotations

@@ -11,8 +11,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from factories import downgrade, make_clinic, make_provider, make_service, weekdays
+from factories import (
+    CLOCK_START,
+    downgrade,
+    make_clinic,
+    make_provider,
+    make_service,
+    weekdays,
+)
 from sqlalchemy import select, text
+from templates import Template, make_template
 
 from receptionist.cli.conflictcmds import described
 from receptionist.clock import FixedClock
@@ -100,17 +108,44 @@ def _patient(db: Database, given: str) -> str:
         return s.scalar(select(Patient.id).where(Patient.given_name == given))  # type: ignore[return-value]
 
 
+Made = tuple[str, str, PulledConflict]  # Ayşe's and Omar's appointments, the conflict
+
+
+@pytest.fixture(scope="module")
+def clash_template(tmp_path_factory: pytest.TempPathFactory) -> Template[Made]:
+    """The two PCs as :func:`_make_clash` leaves them at the ``clock`` fixture's first
+    moment, made once (tests/templates.py); each test opens its own copy."""
+    root = tmp_path_factory.mktemp("clash") / "pcs"
+    return make_template(root, lambda r: _make_clash(r, FixedClock(CLOCK_START)))
+
+
 @pytest.fixture
-def clash(tmp_path: Path, clock: FixedClock) -> Iterator[Clash]:
+def clash(tmp_path: Path, clock: FixedClock, clash_template: Template[Made]) -> Iterator[Clash]:
+    """FRONT-1 in ``tmp_path / "a"``, FRONT-2 in ``tmp_path / "b"``."""
+    if clock.now() == CLOCK_START:
+        ayse, omar, conflict = clash_template.copy_to(tmp_path / "pcs")
+        for pc in ("a", "b"):
+            (tmp_path / "pcs" / pc).rename(tmp_path / pc)
+    else:  # a clock set elsewhere first: made at its time
+        ayse, omar, conflict = _make_clash(tmp_path, clock)
+    a, b = open_clinic(tmp_path / "a"), open_clinic(tmp_path / "b")
+    yield Clash(a, b, ayse, omar, conflict)
+    a.close()
+    b.close()
+
+
+def _make_clash(root: Path, clock: FixedClock) -> Made:
+    """FRONT-1 and FRONT-2 of one clinic, each with a booking of the same doctor at the
+    same time; the endpoint took FRONT-1's, refused FRONT-2's, and both PCs pulled that."""
     ctx = admin(clock)
-    a = _pc(tmp_path / "a", clock, "A", first=True)
+    a = _pc(root / "a", clock, "A", first=True)
     with a.write() as s:
         make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
         make_provider(s, ctx, "Dr Aydın")
         make_service(s, ctx, "Check-up", 30)
     add(a, ctx, NewPatient("Ayşe", "Yılmaz", "05321234567"))
     add(a, ctx, NewPatient("Omar", "Haddad", "05339876543"))
-    b = _pc(tmp_path / "b", clock, "B", first=False)
+    b = _pc(root / "b", clock, "B", first=False)
     replica.apply_pull(b, ctx, _everything(a), [], 1)
     ayse = _book(a, ctx, _patient(a, "Ayşe"))
     omar = _book(b, ctx, _patient(b, "Omar"))
@@ -125,9 +160,9 @@ def clash(tmp_path: Path, clock: FixedClock) -> Iterator[Clash]:
         replica.apply_pull(db, ctx, [taken], [conflict], 2, NAMES)
         while pushed := replica.batch(db):  # all that was pushed: the outbox is empty
             replica.answered(db, pushed[-1].seq)
-    yield Clash(a, b, ayse, omar, conflict)
     a.close()
     b.close()
+    return ayse, omar, conflict
 
 
 def test_a_double_booking_reads_in_plain_words_on_every_pc(clash: Clash, clock: FixedClock) -> None:

@@ -71,15 +71,20 @@ class Screenshots(QObject):
 
     done = Signal(int)
 
-    def __init__(self, out_dir: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self, out_dir: Path, parent: QObject | None = None, *, poll_ms: int = POLL_MS
+    ) -> None:
+        """``poll_ms``: how often to look whether the window is ready for the next step
+        (a test looks more often; each step waits for two idle looks)."""
         super().__init__(parent)
         self.out_dir = Path(out_dir)
         self.saved: list[Path] = []
         self.window: MainWindow | None = None
         self._steps: list[Step] = []
         self._pending: tuple[str, Shoot] | None = None
+        self._poll_ms = poll_ms
         self._timer = QTimer(self)
-        self._timer.setInterval(POLL_MS)
+        self._timer.setInterval(poll_ms)
         self._timer.timeout.connect(self._poll)
         self._waited = 0
         self._idle_polls = 0
@@ -151,7 +156,7 @@ class Screenshots(QObject):
         return w is None or w.model.loading or w.desk.tasks.pending() > 0
 
     def _poll(self) -> None:
-        self._waited += POLL_MS
+        self._waited += self._poll_ms
         if self._waited > TIMEOUT_MS:
             self._finish(1)
             return

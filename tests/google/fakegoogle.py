@@ -120,7 +120,11 @@ class FakeGoogle:
             ACCOUNT: {"id": ACCOUNT, "summary": ACCOUNT, "primary": True, "accessRole": "owner"}
         }
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # serve_forever looks for shutdown() every poll_interval (0.5 s by default, which
+        # each test's stop waited out); here every 10 ms.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     # -- the server -------------------------------------------------------------------
 

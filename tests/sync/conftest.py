@@ -18,6 +18,7 @@ from serverkit import (
     join,
     new_database,
     pg_bin_dir,
+    sqlite_template,
 )
 
 from receptionist.clock import FixedClock
@@ -38,6 +39,12 @@ def pg_cluster() -> Iterator[PgCluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_endpoint_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite endpoint database each test copies (serverkit.new_database)."""
+    return sqlite_template(tmp_path_factory.mktemp("endpoint-template"))
 
 
 @pytest.fixture(params=BACKENDS)

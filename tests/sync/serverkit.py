@@ -4,7 +4,10 @@ as PCs send them."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
+import ipaddress
 import os
 import pwd
 import re
@@ -17,12 +20,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from receptionist.clock import FixedClock
@@ -61,6 +69,7 @@ class PgCluster:
     port: int = 55432
     user: str | None = None  # who runs the server (initdb refuses to run as root)
     databases: int = 0
+    template_made: bool = False
 
     @property
     def data(self) -> Path:
@@ -96,17 +105,26 @@ class PgCluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@/{database}?host={self.root}&port={self.port}"
 
-    def new_database(self) -> str:
-        """A fresh, empty database; its URL."""
-        import psycopg
+    def new_database(self, *, empty: bool = False) -> str:
+        """A fresh database, its URL: a copy of :data:`TEMPLATE` (the endpoint's
+        migrations run once, in it), or with ``empty`` one that has nothing in it."""
 
+        if not empty and not self.template_made:
+            self._create(TEMPLATE, "")
+            open_store(self.url(TEMPLATE)).close()  # its last connection closed: copyable
+            self.template_made = True
         self.databases += 1
         name = f"endpoint_{self.databases}"
+        self._create(name, "" if empty else f" TEMPLATE {TEMPLATE}")
+        return self.url(name)
+
+    def _create(self, name: str, template: str) -> None:
+        import psycopg
+
         with psycopg.connect(
             f"host={self.root} port={self.port} user=postgres dbname=postgres", autocommit=True
         ) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
-        return self.url(name)
+            conn.execute(f"CREATE DATABASE {name}{template}")
 
     def checkpoint(self) -> None:
         import psycopg
@@ -136,16 +154,82 @@ def _free_port() -> int:
 # -- databases ---------------------------------------------------------------------------
 
 
+# The endpoint's migrations run once a session for each backend, into a template that
+# each test gets a copy of (as tests/templates.py does for clinics): on a new database
+# they cost 0.1 s (SQLite: a commit with fsync for each step) to 0.3 s (PostgreSQL).
+# A test of the migrations themselves is marked ``empty_database`` and gets an empty one.
+TEMPLATE = "endpoint_template"
+
+
 def new_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
-    """A fresh, empty database for the endpoint: a file in ``folder``, or one of the
-    session's PostgreSQL cluster."""
+    """A fresh database for the endpoint, its schema made by the endpoint's migrations:
+    a file in ``folder``, or one of the session's PostgreSQL cluster. Empty for a test
+    marked ``empty_database``."""
+    empty = request.node.get_closest_marker("empty_database") is not None
     if backend == "sqlite":
-        return f"sqlite:///{folder / 'endpoint.db'}"
+        path = folder / "endpoint.db"
+        if not empty:
+            made: Path = request.getfixturevalue("sqlite_endpoint_template")
+            shutil.copy2(made, path)  # its mode too: 0600, as the endpoint makes it
+        return f"sqlite:///{path}"
     cluster: PgCluster = request.getfixturevalue("pg_cluster")
-    return cluster.new_database()
+    return cluster.new_database(empty=empty)
+
+
+def sqlite_template(folder: Path) -> Path:
+    """An SQLite endpoint database its migrations made, whole in one file."""
+    path = folder / "endpoint.db"
+    open_store(f"sqlite:///{path}").close()
+    leftovers = [p.name for p in folder.iterdir() if p != path]
+    assert not leftovers, f"the template is not one file: {leftovers}"
+    return path
 
 
 # -- the endpoint, served ---------------------------------------------------------------
+
+
+class PromptServer(uvicorn.Server):
+    """uvicorn's server, stopped as soon as a test says so.
+
+    uvicorn looks at ``should_exit`` every 0.1 s and, once it has, waits a fixed 0.1 s
+    for connections to close before it looks whether they have: about 0.2 s of sleep
+    for each endpoint a test serves, some hundreds of them a run. Here a stop wakes the
+    main loop at once, and the shutdown looks every 5 ms. Everything else is uvicorn's:
+    the same closing of the listener and of each connection, the same wait for every
+    connection and task to end.
+    """
+
+    wake: asyncio.Event | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self.loop, self.wake = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), 0.1)  # uvicorn's tick, or a stop
+            should_exit = await self.on_tick(counter)
+
+    def stop(self) -> None:
+        self.should_exit = True
+        if self.loop is not None and self.wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed already
+                self.loop.call_soon_threadsafe(self.wake.set)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        while self.server_state.connections or self.server_state.tasks:
+            await asyncio.sleep(0.005)
+        for server in self.servers:
+            await server.wait_closed()
+        await self.lifespan.shutdown()
 
 
 @dataclass
@@ -155,7 +239,7 @@ class Endpoint:
     store: Store
     clock: FixedClock
     url: str
-    server: uvicorn.Server
+    server: PromptServer
     thread: threading.Thread
 
     def client(self, token: str | None = None, base: str | None = None) -> httpx.Client:
@@ -188,7 +272,7 @@ def serving(
     config = server_config(
         store, "127.0.0.1", 0, certfile=certfile, keyfile=keyfile, clock=clock, quiet=True
     )
-    server = uvicorn.Server(config)
+    server = PromptServer(config)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
@@ -204,9 +288,41 @@ def serving(
     try:
         yield Endpoint(store, clock, f"{scheme}://127.0.0.1:{port}", server, thread)
     finally:
-        server.should_exit = True
+        server.stop()
         thread.join(WAIT)
         sock.close()
+
+
+# -- TLS ---------------------------------------------------------------------------------
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that is its own authority, and its key (PEM files)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "endpoint test")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
 
 
 # -- PCs ---------------------------------------------------------------------------------

@@ -4,21 +4,16 @@ the schema its migrations make, and the OpenAPI document."""
 from __future__ import annotations
 
 import io
-import ipaddress
 import socket
 import ssl
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-from serverkit import Endpoint, serving
+from serverkit import Endpoint, self_signed, serving
 from sqlalchemy import text
 
 from receptionist.clock import FixedClock
@@ -81,34 +76,6 @@ def test_plain_http_is_served_only_on_loopback(tmp_path: Path) -> None:
     assert port.value.field == "port"
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "endpoint test")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 def test_the_endpoint_speaks_tls_with_the_files_given(tmp_path: Path, clock: FixedClock) -> None:
     cert, key = self_signed(tmp_path)
     store = open_store(f"sqlite:///{tmp_path / 'e.db'}")
@@ -139,6 +106,7 @@ def test_the_openapi_document_describes_the_protocol(endpoint: Endpoint) -> None
     assert "HTTPBearer" in document["components"]["securitySchemes"]
 
 
+@pytest.mark.empty_database
 def test_the_migrations_make_the_schema_the_code_reads(endpoint: Endpoint) -> None:
     engine = endpoint.store.engine
     with engine.connect() as conn:

@@ -151,7 +151,7 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
     _give_an_alert(window)
     with qtbot.waitSignal(window.model.loaded, timeout=10_000):
         window.model.reload()
-    shots = Screenshots(tmp_path / "shots")
+    shots = Screenshots(tmp_path / "shots", poll_ms=5)  # main.py's run looks every 25 ms
     points = window.font().pointSizeF()
     with qtbot.waitSignal(shots.done, timeout=30_000) as done:
         shots.run(window)
