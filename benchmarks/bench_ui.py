@@ -203,12 +203,12 @@ class Schedule:
         self.items: list[int] = []
         self.painted_at = 0.0
         self.loads = 0
-        real_fetch = schedule_model.fetch
+        real_fetch = schedule_model.agenda.load  # the window's one read
         real_build = getattr(schedule_model, "build_columns")  # noqa: B009 (not exported)
 
-        def fetch(*args: Any) -> Any:
+        def fetch(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
-            out = real_fetch(*args)
+            out = real_fetch(*args, **kwargs)
             self.fetch_ms.append((time.perf_counter() - t0) * 1000)
             return out
 
@@ -219,7 +219,7 @@ class Schedule:
             self.build_cpu.append((time.thread_time() - c0) * 1000)
             return out
 
-        setattr(schedule_model, "fetch", fetch)  # noqa: B010 (wrapped to time it)
+        setattr(schedule_model.agenda, "load", fetch)  # noqa: B010 (wrapped to time it)
         setattr(schedule_model, "build_columns", build)  # noqa: B010
         self.model.loaded.connect(self._loaded)  # after the view's own slot
 
