@@ -101,3 +101,40 @@ def test_the_job_corrects_a_link_cleared_by_hand(clinic: Clinic) -> None:
     assert google_status.brief(clinic.db).connected  # the cache, not yet corrected
     assert google_sync(clinic.db, clinic.clock) == {"station": 1, "connected": 0}
     assert not google_status.brief(clinic.db).connected
+
+
+def round_meanwhile(clinic: Clinic, meanwhile: Any) -> str:
+    """A round during which ``meanwhile`` runs (as the desk may, on the database
+    worker, while the Google thread's round is under way); the round's status."""
+    from sync.google import round as google_round
+    from sync.google import service
+    from sync.google.pacing import unpaced
+    from sync.google.worker import on_google_thread
+
+    def connect(info: dict[str, str]) -> Any:
+        meanwhile()  # after the round has read the credentials, before its requests
+        return service.build(info, endpoint=clinic.google.api, token_at=clinic.google.token_uri)
+
+    return on_google_thread(
+        lambda: google_round.run(clinic.db, clinic.clock, connect=connect, pacer=unpaced())
+    ).status
+
+
+def test_a_round_ending_after_a_disconnect_does_not_say_connected(clinic: Clinic) -> None:
+    assert round_meanwhile(clinic, lambda: account.disconnect(clinic.db, clinic.ctx)) == "ok"
+    shown = google_status.brief(clinic.db)
+    assert not shown.connected, shown.status  # the status bar: no account, as the secret says
+    assert google_status.status(clinic.db).status == "never"
+
+
+def test_a_round_of_the_old_token_does_not_mark_the_new_one_refused(clinic: Clinic) -> None:
+    """Reconnected while a round with the revoked token was under way: "needs reconnect"
+    was the old token's; the new one is connected, not refused."""
+    clinic.google.revoke(REFRESH)
+    again = {**INFO, "refresh_token": "r2"}
+    done = round_meanwhile(clinic, lambda: account.connect(clinic.db, clinic.ctx, again))
+    assert done == "needs_reconnect"
+    assert (google_status.brief(clinic.db).connected, google_status.brief(clinic.db).status) == (
+        True, "connected",
+    )  # fmt: skip
+    assert google_status.status(clinic.db).last_error == ""
