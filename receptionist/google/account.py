@@ -58,9 +58,8 @@ def connect(db: Database, ctx: Ctx, info: dict[str, str]) -> Connected:
             done = Connected(now, previous, calendars.forget_all(s, ctx))
         if now and now != previous:
             secretstore.write(s, ctx, clinic_id(s) or "", ACCOUNT, now)
-        row = calendars.state(s)
-        if row.status in ("needs_reconnect", NOT_CONNECTED):
-            row.status, row.last_error = CONNECTED, ""
+        row = calendars.state(s)  # what the last round said was of the old link
+        row.status, row.last_error = CONNECTED, ""
         shared.share(s, ctx, connected=True)
     db.events.publish(GoogleChanged("connected"))
     return done

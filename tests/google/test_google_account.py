@@ -138,3 +138,15 @@ def test_a_round_of_the_old_token_does_not_mark_the_new_one_refused(clinic: Clin
         True, "connected",
     )  # fmt: skip
     assert google_status.status(clinic.db).last_error == ""
+
+
+def test_connecting_again_clears_what_the_last_round_said_of_the_old_link(clinic: Clinic) -> None:
+    """A round stopped by the old link (the quota, no network): the status bar does not
+    go on saying so of the account just connected, until a round of its own says."""
+    clinic.book(MONDAY_10)
+    clinic.google.fail_next(403, "quotaExceeded")
+    assert clinic.round().status == "quota"
+    account.connect(clinic.db, clinic.ctx, {**INFO, "refresh_token": "r2", "account": OTHER})
+    shown = google_status.status(clinic.db)
+    assert (shown.status, shown.last_error) == ("connected", "")
+    assert google_status.brief(clinic.db).status == "connected"
