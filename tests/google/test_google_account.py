@@ -4,6 +4,7 @@ calendars and event map, leaving the appointments here as they were."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -150,3 +151,23 @@ def test_connecting_again_clears_what_the_last_round_said_of_the_old_link(clinic
     shown = google_status.status(clinic.db)
     assert (shown.status, shown.last_error) == ("connected", "")
     assert google_status.brief(clinic.db).status == "connected"
+
+
+def test_a_connect_that_fails_half_way_keeps_the_old_account_whole(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another account's connect failing while it lets go of the old mapping writes
+    nothing: the old credentials stay with their mapping (never the new account's
+    credentials over the old account's calendars, for a round to push to)."""
+    account.connect(clinic.db, clinic.ctx, {**INFO, "account": ACCOUNT})
+
+    def fails(*_args: object) -> int:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(calendars, "forget_all", fails)
+    with pytest.raises(RuntimeError):
+        account.connect(clinic.db, clinic.ctx, {**INFO, "refresh_token": "r2",
+                                                "account": OTHER})  # fmt: skip
+    kept = json.loads(account.kept(clinic.db) or "{}")
+    assert (kept["refresh_token"], kept["account"]) == (REFRESH, ACCOUNT)
+    assert len(google_status.status(clinic.db).calendars) == 1
