@@ -23,7 +23,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .service import SCOPES, checked_info
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("receptionist.sync")  # under the logged one (cli.log, app.log)
 WAIT_S = 300  # a sign-in left unfinished ends after five minutes
 TICK_S = 0.25  # how often the wait looks for a cancel
 READ_S = 5.0  # how long a connection to the redirect server may take to ask
