@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
+from receptionist.errors import NotFound
 from receptionist.models import GoogleState
 from receptionist.ops import settings as settings_ops
 from receptionist.schedule.clinic import clinic_id
@@ -54,7 +55,9 @@ def connect(db: Database, ctx: Ctx, info: dict[str, str]) -> Connected:
     text = str(CREDENTIALS.check(json.dumps(info, sort_keys=True)))
     now = info.get("account", "").strip().lower()
     with db.write() as s:
-        namespace = clinic_id(s) or ""
+        namespace = clinic_id(s)
+        if namespace is None:  # as the settings say it when there is no clinic yet
+            raise NotFound(settings_ops.NO_CLINIC)
         done = Connected(now, _address(s), 0)
         if done.switched:
             done = Connected(now, done.previous, calendars.forget_all(s, ctx))
