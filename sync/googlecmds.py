@@ -23,6 +23,7 @@ from receptionist.errors import ReceptionistError, ValidationError
 from receptionist.google import account, calendars, decisions
 from receptionist.google import status as google_status
 from receptionist.google.shared import Shared
+from receptionist.logs import FILE_ONLY
 from receptionist.ops import settings as settings_ops
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
@@ -35,7 +36,7 @@ from .google.calls import Failed, Stop
 from .google.connect import browser_flow
 from .google.worker import on_google_thread
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("receptionist.sync.google")  # under the CLI's log (cli.log)
 NOT_FINISHED = {
     "needs_reconnect": QT_TRANSLATE_NOOP(
         "core",
@@ -336,7 +337,7 @@ def _created(db: Database, ctx: Ctx, provider_key: str) -> str:
         if exc.status >= 500 or exc.status == 429:
             busy = Text(NOT_MADE["busy"], provider=provider, detail=detail)
             raise GoogleUnavailable(busy) from None
-        log.error("google map --create refused: %s", describe(exc))
+        log.error("google map --create refused: %s", describe(exc), extra=FILE_ONLY)
         raise GoogleRefused(Text(NOT_MADE["refused"], provider=provider, detail=detail)) from None
 
 

@@ -28,7 +28,7 @@ from . import cloud
 from .client import Refused
 from .round import Unreachable
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("receptionist.sync")  # under the logged one (cli.log, app.log)
 NAME = "reminders"
 
 

@@ -28,7 +28,7 @@ from receptionist.jobs.scheduling import WATCH_SECONDS, Drift, rearm, tick_optio
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("receptionist.sync")  # under the logged one (cli.log, app.log)
 
 
 class Watchful(BlockingScheduler):  # type: ignore[misc]

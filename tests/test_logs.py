@@ -151,3 +151,18 @@ def test_the_log_folder_is_the_platforms_unless_told_otherwise() -> None:
         expected = platformdirs.user_log_dir("receptionist", False)
         assert logs.log_dir({}) == Path(expected)
         assert str(logs.log_dir({})).endswith("receptionist/log")
+
+
+def test_the_front_ends_loggers_hang_from_the_logged_one() -> None:
+    """The log file takes the "receptionist" logger's lines: a front end's logger named
+    by its module (``sync.service``) lost its lines (a failed jobs' tick, a Google
+    refusal) to no file at all. (The endpoint, ``sync/server``, logs on its own.)"""
+    root = Path(__file__).resolve().parent.parent
+    stray = [
+        str(path.relative_to(root))
+        for folder in ("sync", "ui")
+        for path in sorted((root / folder).rglob("*.py"))
+        if "server" not in path.relative_to(root).parts
+        and "getLogger(__name__)" in path.read_text("utf-8")
+    ]
+    assert stray == []

@@ -34,7 +34,7 @@ from .tasks import DbOp
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("receptionist.ui")
 REFRESH_MS = 60_000
 JOB = "google.sync"
 

@@ -37,7 +37,7 @@ from receptionist.store.storage import Database
 
 from .tasks import TaskManager
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("receptionist.ui")
 # The jobs run at once when the network comes back, at most once per BACK_GAP seconds
 # (reachability may flap).
 NETWORK_BACK = ("cloud.sync",)

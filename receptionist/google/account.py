@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
+from receptionist.errors import NotFound
 from receptionist.models import GoogleState
 from receptionist.ops import settings as settings_ops
 from receptionist.schedule.clinic import clinic_id
@@ -47,21 +48,25 @@ class Connected:
 def connect(db: Database, ctx: Ctx, info: dict[str, str]) -> Connected:
     """Keep ``info`` (authorized-user fields, and ``account`` if known), audited. When
     ``account`` differs from the address connected before, the providers' mapping and
-    the event map go (the old account's calendars); appointments are not touched."""
-    with db.read() as s:
-        previous = _address(s)
-    settings_ops.set_value(db, ctx, CREDENTIALS.key, json.dumps(info, sort_keys=True))
+    the event map go (the old account's calendars); appointments are not touched.
+    One transaction, the credentials kept last (the keychain is no part of it): a
+    failure on the way leaves the old account with its mapping, and no round ever
+    reads the new credentials with the old account's calendars."""
+    text = str(CREDENTIALS.check(json.dumps(info, sort_keys=True)))
     now = info.get("account", "").strip().lower()
     with db.write() as s:
-        done = Connected(now, previous, 0)
+        namespace = clinic_id(s)
+        if namespace is None:  # as the settings say it when there is no clinic yet
+            raise NotFound(settings_ops.NO_CLINIC)
+        done = Connected(now, _address(s), 0)
         if done.switched:
-            done = Connected(now, previous, calendars.forget_all(s, ctx))
-        if now and now != previous:
-            secretstore.write(s, ctx, clinic_id(s) or "", ACCOUNT, now)
-        row = calendars.state(s)
-        if row.status in ("needs_reconnect", NOT_CONNECTED):
-            row.status, row.last_error = CONNECTED, ""
+            done = Connected(now, done.previous, calendars.forget_all(s, ctx))
+        row = calendars.state(s)  # what the last round said was of the old link
+        row.status, row.last_error = CONNECTED, ""
         shared.share(s, ctx, connected=True)
+        if now and now != done.previous:
+            secretstore.write(s, ctx, namespace, ACCOUNT, now)
+        secretstore.write(s, ctx, namespace, CREDENTIALS, text)
     db.events.publish(GoogleChanged("connected"))
     return done
 

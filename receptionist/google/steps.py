@@ -152,9 +152,20 @@ def _merge(s: Session, push: Push, found: dict[str, Any], now: datetime, tz: Zon
     return inbound.propose_move(link, times, now)
 
 
-def finish(db: Database, clock: Clock, status: str, error: str, counts: dict[str, int]) -> None:
-    """The round's outcome kept, and shared with the other PCs (``google.shared``)."""
+def finish(
+    db: Database, clock: Clock, status: str, error: str, counts: dict[str, int], used: str
+) -> None:
+    """The round's outcome kept, and shared with the other PCs (``google.shared``).
+    When the account was disconnected or connected again while the round ran (on the
+    Google thread, with the credentials it began with: ``used``), the round's status
+    was the old link's: the state row says how the link stands now instead, so the
+    status bar never says "connected" with no account, nor "needs reconnect" of a new
+    one because the old token was refused."""
     with db.write() as s:
+        current = credentials(s)
+        if current != used:
+            status = calendars.CONNECTED if current else calendars.NOT_CONNECTED
+            error = ""
         calendars.finish_round(s, status, error, counts, clock.now())
-        shared.share(s, Ctx(inbound.SYNC_ACTOR, clock), bool(credentials(s)))
+        shared.share(s, Ctx(inbound.SYNC_ACTOR, clock), bool(current))
     db.events.publish(GoogleChanged("round", status))

@@ -82,7 +82,8 @@ def create_calendar(
 
 def named(info: dict[str, str], *, connect: Connect | None = None) -> dict[str, str]:
     """``info`` with the account's address (its primary calendar's id) when Google
-    lists it; as it was when Google cannot be asked now (it is read again later)."""
+    lists it; as it was when Google cannot be asked now (the address is then unknown
+    until the next connect, and a connect with no address keeps the mapping)."""
     try:
         listed = calendars(json.dumps(info), connect=connect)
     except (Stop, Failed):

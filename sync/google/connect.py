@@ -9,6 +9,7 @@ What comes back is the authorized-user JSON the core keeps encrypted
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import webbrowser
@@ -22,8 +23,10 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .service import SCOPES, checked_info
 
+log = logging.getLogger("receptionist.sync")  # under the logged one (cli.log, app.log)
 WAIT_S = 300  # a sign-in left unfinished ends after five minutes
 TICK_S = 0.25  # how often the wait looks for a cancel
+READ_S = 5.0  # how long a connection to the redirect server may take to ask
 
 NOT_A_CLIENT = Text(
     QT_TRANSLATE_NOOP(
@@ -66,8 +69,14 @@ class SignIn:
     (the code exchange uses requests), so it runs on a thread of its own, never
     holding the Google thread the rounds use."""
 
-    def __init__(self, *, wait_s: float = WAIT_S, now: Callable[[], float] = time.monotonic):
-        self.wait_s, self.now = wait_s, now
+    def __init__(
+        self,
+        *,
+        wait_s: float = WAIT_S,
+        now: Callable[[], float] = time.monotonic,
+        read_s: float = READ_S,
+    ):
+        self.wait_s, self.now, self.read_s = wait_s, now, read_s
         self._cancelled = threading.Event()
         self.port = 0  # the redirect server's, once it listens
 
@@ -104,8 +113,8 @@ class SignIn:
 
         answer = flows._RedirectWSGIApp(flows.InstalledAppFlow._DEFAULT_WEB_SUCCESS_MESSAGE)
         server = wsgiref.simple_server.make_server(
-            "127.0.0.1", 0, answer, server_class=flows._ExclusiveWSGIServer,
-            handler_class=flows._WSGIRequestHandler,
+            "127.0.0.1", 0, answer, server_class=_redirect_server(),
+            handler_class=_handler(self.read_s),
         )  # fmt: skip
         try:
             self.port = server.server_port
@@ -133,6 +142,29 @@ class SignIn:
             if self.now() >= ends:
                 raise ValidationError("client-secrets", NO_ANSWER)
             server.handle_request()
+
+
+def _handler(read_s: float) -> type[wsgiref.simple_server.WSGIRequestHandler]:
+    """The library's request handler, giving up on a connection that asks nothing
+    within ``read_s`` (a browser's preconnect): else one such connection would hold
+    the wait, and with it a cancel and the timeout, for as long as the browser kept it."""
+    from google_auth_oauthlib import flow as flows
+
+    class Handler(flows._WSGIRequestHandler):  # type: ignore[misc]
+        timeout = read_s
+
+    return Handler
+
+
+def _redirect_server() -> type[wsgiref.simple_server.WSGIServer]:
+    from google_auth_oauthlib import flow as flows
+
+    class Server(flows._ExclusiveWSGIServer):  # type: ignore[misc]
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            """A connection given up on, or dropped: logged, not printed to stderr."""
+            log.info("sign-in redirect: a connection was given up on")
+
+    return Server
 
 
 def browser_flow(

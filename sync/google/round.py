@@ -117,7 +117,7 @@ def run(
         if api is not None:
             api.close()  # the connections of this round's thread
     counts.requests, counts.retries = caller.requests, caller.retries
-    steps.finish(db, clock, status, error, asdict(counts))
+    steps.finish(db, clock, status, error, asdict(counts), begun.credentials)
     return Outcome(status, counts)
 
 

@@ -4,6 +4,7 @@ calendars and event map, leaving the appointments here as they were."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -101,3 +102,72 @@ def test_the_job_corrects_a_link_cleared_by_hand(clinic: Clinic) -> None:
     assert google_status.brief(clinic.db).connected  # the cache, not yet corrected
     assert google_sync(clinic.db, clinic.clock) == {"station": 1, "connected": 0}
     assert not google_status.brief(clinic.db).connected
+
+
+def round_meanwhile(clinic: Clinic, meanwhile: Any) -> str:
+    """A round during which ``meanwhile`` runs (as the desk may, on the database
+    worker, while the Google thread's round is under way); the round's status."""
+    from sync.google import round as google_round
+    from sync.google import service
+    from sync.google.pacing import unpaced
+    from sync.google.worker import on_google_thread
+
+    def connect(info: dict[str, str]) -> Any:
+        meanwhile()  # after the round has read the credentials, before its requests
+        return service.build(info, endpoint=clinic.google.api, token_at=clinic.google.token_uri)
+
+    return on_google_thread(
+        lambda: google_round.run(clinic.db, clinic.clock, connect=connect, pacer=unpaced())
+    ).status
+
+
+def test_a_round_ending_after_a_disconnect_does_not_say_connected(clinic: Clinic) -> None:
+    assert round_meanwhile(clinic, lambda: account.disconnect(clinic.db, clinic.ctx)) == "ok"
+    shown = google_status.brief(clinic.db)
+    assert not shown.connected, shown.status  # the status bar: no account, as the secret says
+    assert google_status.status(clinic.db).status == "never"
+
+
+def test_a_round_of_the_old_token_does_not_mark_the_new_one_refused(clinic: Clinic) -> None:
+    """Reconnected while a round with the revoked token was under way: "needs reconnect"
+    was the old token's; the new one is connected, not refused."""
+    clinic.google.revoke(REFRESH)
+    again = {**INFO, "refresh_token": "r2"}
+    done = round_meanwhile(clinic, lambda: account.connect(clinic.db, clinic.ctx, again))
+    assert done == "needs_reconnect"
+    assert (google_status.brief(clinic.db).connected, google_status.brief(clinic.db).status) == (
+        True, "connected",
+    )  # fmt: skip
+    assert google_status.status(clinic.db).last_error == ""
+
+
+def test_connecting_again_clears_what_the_last_round_said_of_the_old_link(clinic: Clinic) -> None:
+    """A round stopped by the old link (the quota, no network): the status bar does not
+    go on saying so of the account just connected, until a round of its own says."""
+    clinic.book(MONDAY_10)
+    clinic.google.fail_next(403, "quotaExceeded")
+    assert clinic.round().status == "quota"
+    account.connect(clinic.db, clinic.ctx, {**INFO, "refresh_token": "r2", "account": OTHER})
+    shown = google_status.status(clinic.db)
+    assert (shown.status, shown.last_error) == ("connected", "")
+    assert google_status.brief(clinic.db).status == "connected"
+
+
+def test_a_connect_that_fails_half_way_keeps_the_old_account_whole(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another account's connect failing while it lets go of the old mapping writes
+    nothing: the old credentials stay with their mapping (never the new account's
+    credentials over the old account's calendars, for a round to push to)."""
+    account.connect(clinic.db, clinic.ctx, {**INFO, "account": ACCOUNT})
+
+    def fails(*_args: object) -> int:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(calendars, "forget_all", fails)
+    with pytest.raises(RuntimeError):
+        account.connect(clinic.db, clinic.ctx, {**INFO, "refresh_token": "r2",
+                                                "account": OTHER})  # fmt: skip
+    kept = json.loads(account.kept(clinic.db) or "{}")
+    assert (kept["refresh_token"], kept["account"]) == (REFRESH, ACCOUNT)
+    assert len(google_status.status(clinic.db).calendars) == 1

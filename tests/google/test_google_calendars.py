@@ -124,3 +124,23 @@ def test_a_failed_creation_maps_nothing_and_says_what_to_do(
     backoff = [s for s in slept if s >= 1]  # the pacing's own waits are shorter
     assert len(backoff) == (5 if failure and failure[0] == 503 else 0)  # busy: retried
     assert run(capsys, "google", "status")["calendars"] == []
+
+
+def test_a_refused_creation_is_logged_in_the_file_not_printed_raw(
+    clinic: Path,  # noqa: F811
+    google: FakeGoogle,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Exit 1 is a bug's exit: its details go to cli.log (without patient data), and
+    stderr says only the sentence for the person."""
+    monkeypatch.setenv("RECEPTIONIST_LOG_DIR", str(tmp_path / "logs"))
+    run(capsys, "google", "connect", "--authorized-user-file", str(clinic))
+    google.fail_next(403, "forbidden", method="calendars.insert")
+    assert main(["google", "map", "aksoy", "--create"]) == 1
+    err = capsys.readouterr().err
+    assert "--create refused" not in err and "Failed" not in err, err
+    logged = (tmp_path / "logs" / "cli.log").read_text("utf-8")
+    assert "ERROR receptionist.sync.google: google map --create refused: Failed" in logged
+    assert "Ayşe" not in logged

@@ -183,3 +183,23 @@ def test_a_cancelled_sign_in_shuts_its_redirect_server(google: FakeGoogle, secre
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=WAIT_S).close()
     assert google.granted == []
+
+
+def test_a_connection_that_never_asks_does_not_hold_off_a_cancel(
+    google: FakeGoogle, secrets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A browser may open a connection ahead and send nothing on it (a preconnect):
+    the redirect server gives up on it after ``read_s``, so a cancel still ends the wait
+    (and the server's traceback of that timeout is not printed)."""
+    prompts = Prompts()
+    signing = SignIn(read_s=0.2)
+    with redirect_stdout(prompts):
+        flow = apart(lambda: signing.run(secrets, open_browser=False, prompt="{url}"))
+        prompts.urls.get(timeout=WAIT_S)
+    with socket.create_connection(("127.0.0.1", signing.port), timeout=WAIT_S) as idle:
+        signing.cancel()
+        with pytest.raises(Cancelled):
+            flow.result(timeout=WAIT_S)
+        assert idle.recv(1) == b""  # the server let go of it
+    assert google.granted == []
+    assert "Traceback" not in capsys.readouterr().err

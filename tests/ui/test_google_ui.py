@@ -481,7 +481,7 @@ def test_connect_in_the_browser_off_the_gui_thread(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The desktop flow runs on the Google thread while the window stays live; a
+    """The desktop flow runs on a thread of its own while the window stays live; a
     browser that agrees at once follows the consent page to 127.0.0.1."""
     secrets = client_file(google, tmp_path, monkeypatch)
     page.choose_file = lambda _p, _c: str(secrets)

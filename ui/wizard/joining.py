@@ -30,7 +30,7 @@ from receptionist.store.vault import Created, DataDir
 from sync import cloud
 from sync.round import Unreachable
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("receptionist.ui")
 
 
 @dataclass(frozen=True)
