@@ -20,6 +20,7 @@ from receptionist.journal.anchor import Anchor
 from receptionist.ops import backups, retention
 from receptionist.ops import patients as patient_ops
 from receptionist.ops.setup import ClinicSpec, initialise
+from receptionist.retention import auditlog
 from receptionist.store.storage import Database
 from receptionist.store.vault import clinic_id, open_clinic
 
@@ -114,7 +115,7 @@ def test_a_backups_anchor_vouches_for_the_cut(db: Database, old_log: int) -> Non
     assert swept.counts["audit_event"] == old_log
     assert verify(db).ok
     # The backup's anchor still holds, for `backup create` and `backup verify`.
-    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent)) == ""
+    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent), NOW) == ""
 
 
 def test_a_backup_whose_anchored_event_went_still_holds(db: Database) -> None:
@@ -130,11 +131,11 @@ def test_a_backup_whose_anchored_event_went_still_holds(db: Database) -> None:
     assert swept.counts["audit_event"] > 0
     with db.read() as s:
         assert s.execute(text("SELECT count(*) FROM audit_event WHERE seq <= 2")).scalar_one() == 0
-    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent)) == ""
+    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent), NOW) == ""
     newer = backups.create(db, at(NOW + timedelta(hours=1)), db.path.parent)
     assert newer.log_problem == ""
     # The newest backup's anchor is checked with the chain, the older one on its own.
-    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent)) == ""
+    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent), NOW) == ""
     assert verify(db).ok
 
 
@@ -224,3 +225,27 @@ def test_sweep_with_an_audit_anchor_through_the_cli(
     assert json.loads(capsys.readouterr().out)["ok"]
     assert main(["sweep", "--audit-anchor", str(tmp_path / "nowhere.json")]) == 2
     assert "anchor" in capsys.readouterr().err
+
+
+def test_a_cut_by_hand_of_recent_events_is_found_by_an_older_backups_anchor(
+    db: Database,
+) -> None:
+    """An attacker with the file removes last month's events behind a checkpoint of
+    their own (the sweep's code, called without its age rule) vouched for by the
+    newest backup's anchor. The chain from the checkpoint holds that anchor, but last
+    week's backup anchored an event the cut removed, far too young for any sweep: the
+    next backup (and `backup verify`) must say so."""
+    with db.write() as s:
+        make_clinic(s, at(NOW - timedelta(days=30)))
+    patient_ops.add(db, at(NOW - timedelta(days=20)), patient_ops.NewPatient("A", "One"))
+    older = backups.create(db, at(NOW - timedelta(days=7)), db.path.parent)
+    patient_ops.add(db, at(NOW - timedelta(days=5)), patient_ops.NewPatient("B", "Two"))
+    backups.create(db, at(NOW - timedelta(days=1)), db.path.parent)
+    newest = backups.kept_anchors(db.path.parent)[0]
+    week_old = backups.kept_anchors(db.path.parent)[1]
+    assert week_old.head_seq < newest.head_seq - 1
+    with db.write() as s:
+        auditlog.prune(s, at(NOW), week_old.head_seq + 1, newest, "f" * 36)
+    assert verify(db, newest).ok  # the newest anchor alone cannot tell
+    found = backups.log_against_backups(db, older.path.parent, clinic_id(db.path.parent), NOW)
+    assert "no longer holds the event the backup of" in found
