@@ -100,7 +100,7 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
     clinic = clinic_id(root)  # the data folder's (its key file's): what a restore checks
     problem = log_against_backups(db, folder, clinic, ctx.clock.now())
     with db.read() as s:
-        problem = problem or _log_problem(audit.verify(s))
+        problem = problem or _log_problem(audit.verify(s, now=ctx.clock.now()))
         taken = audit.anchor(s, ctx.clock)
     revision = current_revision(db) or ""
     name = files.backup_name(clinic, ctx.clock.now())
@@ -309,7 +309,7 @@ def verify(
             try:
                 kept = anchors.parse(_json_bytes(manifest.anchor)) if manifest.anchor else None
                 with copy.read() as s:
-                    result = audit.verify(s, anchor=kept)
+                    result = audit.verify(s, anchor=kept, now=manifest.created_at)
             finally:
                 copy.close()
             problem = _log_problem(result)
