@@ -5,12 +5,13 @@ Only a prefix goes: events ``1..P`` where ``P+1`` is the newest event older than
 that event stays, the log's first, and its time (under the chain's hashes, unlike the
 checkpoint) is what lets ``audit verify`` refuse a cut of younger events. The prefix
 goes only when an anchor kept outside the file (a backup's, or one a person gives:
-``receptionist sweep --audit-anchor FILE``) was taken at an event after ``P``, and the log verifies against it: the chain is whole up to that event
-and the event has the hash the anchor recorded, so the events about to go are
-exactly the ones the anchor vouched for, and every anchor taken since still pins
-the checkpoint that replaces them. Each batch is one short write: the events up to
-the batch's last, a checkpoint row naming that event's hash (the next event's
-``prev_hash``), and a "prune" event for the sweep (``journal/checkpoint.py``).
+``receptionist sweep --audit-anchor FILE``) was taken at an event after ``P``, and
+the log verifies against it: the chain is whole up to that event and the event has
+the hash the anchor recorded, so the events about to go are exactly the ones the
+anchor vouched for, and every anchor taken since still pins the checkpoint that
+replaces them. Each batch is one short write: the events up to the batch's last, a
+checkpoint row naming that event's hash (the next event's ``prev_hash``), and a
+"prune" event for the sweep (``journal/checkpoint.py``).
 """
 
 from __future__ import annotations
