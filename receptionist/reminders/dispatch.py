@@ -177,7 +177,7 @@ def _one(
             halt.hold(r, decision.channel, now)
             return _item(r, "held")
         message = _take(r, decision, now)
-    outcome = _send(senders[message.channel], message)
+    outcome = _send(_sender(db, senders, message), message)
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         assert r is not None
@@ -185,6 +185,20 @@ def _one(
     if item.state == "held":
         halted.add(item.channel)
     return item
+
+
+def _sender(db: Database, senders: Mapping[str, Sender], message: Outgoing) -> Sender:
+    """The channel's sender, made on first use (its secret read then): if that fails,
+    the claimed message goes back to the queue, unsent and its try not counted, instead
+    of waiting "sending" for a lookup that can only call it "unknown"."""
+    try:
+        return senders[message.channel]
+    except Exception:
+        with db.write() as s:
+            r = s.get(Reminder, message.reminder_id)
+            if r is not None and r.state == "sending":
+                r.state, r.attempts, r.claimed_at = "pending", r.attempts - 1, None
+        raise
 
 
 def _take(r: Reminder, go: Go, now: datetime) -> Outgoing:
