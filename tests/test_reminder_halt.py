@@ -168,3 +168,25 @@ def test_the_dispatch_job_s_record_says_a_channel_needs_attention(
         assert json.loads(record.counts)["credentials_refused_sms"] == 1
     with clinic.db.read() as s:
         assert halt.halted(s) == {"sms"}
+
+
+def test_a_message_waiting_on_a_stopped_channel_is_skipped_once_its_appointment_began(
+    clinic: Clinic,
+) -> None:
+    """Not left "waiting for the credentials" for ever, to go late or never: the first
+    round after the appointment's start skips it, as it skips any message then."""
+    book_three(clinic)
+    with http_server(twilio_route) as (url, server):
+        wrong: dict[str, Sender] = {"sms": TwilioSender(url, ACCOUNT, SENDER, "wrong")}
+        assert dispatch.run(clinic.db, clinic.clock, wrong).halted == {"sms"}
+        clinic.clock.set(at(3, 10, 30))  # the first two appointments began
+        done = dispatch.run(clinic.db, clinic.clock, wrong)
+        assert [(i.state, i.reason) for i in done.items] == [("skipped", "started")] * 2
+        assert by_state(clinic) == {"skipped": 2, "pending": 1}
+        assert done.halted == {"sms"} and reminders.status(clinic.db).attention == ("sms",)
+        # Resumed: the last confirmation, days past its time, is not sent late either.
+        right = TwilioSender(url, ACCOUNT, SENDER, TOKEN)
+        settings.set_many(clinic.db, clinic.ctx, {"channels.sms_token": TOKEN})
+        done = dispatch.run(clinic.db, clinic.clock, {"sms": right})
+        assert [(i.state, i.reason) for i in done.items] == [("skipped", "late")]
+    assert server.messages == []

@@ -40,7 +40,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import config, deliverylog, halt, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
-from .compose import Go, Stop, Wait, decide
+from .compose import Go, Stop, Wait, appointment_stop, decide
 from .plan import plan
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ def run(
     result.items += _recover(db, clock, senders)
     with db.write() as s:
         done = plan(s, clock.now(), cfg)
+        result.items += _past_held(s, clock.now())
         result.halted = halt.halted(s)
     result.planned, result.withdrawn = done.added, done.withdrawn
     if cutoff is not None:
@@ -185,6 +186,18 @@ def _one(
     if item.state == "held":
         halted.add(item.channel)
     return item
+
+
+def _past_held(s: Session, now: datetime) -> list[Item]:
+    """Messages waiting on a stopped channel whose appointment began (or went): they
+    are skipped now, not left "waiting" for credentials, to go never (or late)."""
+    items = []
+    for r in s.scalars(select(Reminder).where(*halt.WAITING)):
+        stop = appointment_stop(r, s.get(Appointment, r.appointment_id), now)
+        if stop is not None:
+            _finish(r, stop.state, stop.reason, now)
+            items.append(_item(r))
+    return items
 
 
 def _sender(db: Database, senders: Mapping[str, Sender], message: Outgoing) -> Sender:
