@@ -267,3 +267,5 @@ def test_a_cut_by_hand_of_recent_events_fails_verify_even_with_the_newest_anchor
         assert not result.ok and "removed by hand" in result.problem, result.problem
     with db.read() as s:  # an anchor taken now would vouch for the cut log
         assert not audit.verify(s, now=NOW).ok
+        # The sync round's quick check of the endpoint's anchor finds it too.
+        assert "removed by hand" in str(audit.holds(s, hand_cut, NOW))

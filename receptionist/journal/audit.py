@@ -200,6 +200,9 @@ def holds(session: Session, anchor: Anchor, now: datetime | None = None) -> Text
     breaks the chain, which :func:`verify` reports."""
     head = session.get(AuditHead, 1)
     problem = _against_anchor(session, anchor, head.seq if head is not None else 0, now)
+    point = checkpoint.newest(session) if now is not None else None
+    if problem is None and point is not None and now is not None:
+        problem = checkpoint.age_problem(session, point, now)  # a cut too young for a sweep
     return problem[1] if problem is not None else None
 
 
