@@ -183,6 +183,29 @@ def test_tampering_with_what_remains_is_still_found(
     assert not result.ok and found in result.problem, result.problem
 
 
+def test_a_checkpoint_time_set_late_excuses_no_record_written_outside_the_app(
+    db: Database, cut: Anchor
+) -> None:
+    """The checkpoint's time is not under the hashes: set in the future, it must not
+    excuse a record with no creation event (here an old patient, whose creation event
+    went with the cut, passed off as made yesterday)."""
+    yesterday = int((NOW - timedelta(days=1)).timestamp() * 1e6)
+    with db.write() as s:
+        s.execute(
+            text(
+                "UPDATE patient SET created_at = :t WHERE created_at = (SELECT min(created_at)"
+                " FROM patient)"
+            ),
+            {"t": yesterday},
+        )
+    before = verify(db)
+    assert not before.ok and "no creation event" in before.problem
+    with db.write() as s:
+        s.execute(text("UPDATE audit_checkpoint SET at = :t"), {"t": yesterday + 10**12})
+    result = verify(db)
+    assert not result.ok and "no creation event" in result.problem, result.problem
+
+
 def test_an_anchor_too_young_for_the_cut_is_refused(db: Database, old_log: int) -> None:
     """A checkpoint past an anchor of last month's log: no sweep removes a month-old event."""
     recent = Anchor("", 0, old_log - 2, "0" * 64, NOW - timedelta(days=30), NOW)
