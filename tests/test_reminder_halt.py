@@ -190,3 +190,27 @@ def test_a_message_waiting_on_a_stopped_channel_is_skipped_once_its_appointment_
         done = dispatch.run(clinic.db, clinic.clock, {"sms": right})
         assert [(i.state, i.reason) for i in done.items] == [("skipped", "late")]
     assert server.messages == []
+
+
+def test_credentials_saved_while_a_round_runs_resume_the_channel_in_that_round(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The round asks whether a channel is stopped as each message goes, not once at
+    its start: credentials saved meanwhile (the desk, while the station's round runs)
+    must not see the round hold the next message, stopping the channel again."""
+    clinic.book(clinic.patient(1), at(3, 9))
+    with http_server(twilio_route) as (url, server):
+        wrong: dict[str, Sender] = {"sms": TwilioSender(url, ACCOUNT, SENDER, "wrong")}
+        assert dispatch.run(clinic.db, clinic.clock, wrong).halted == {"sms"}
+        clinic.book(clinic.patient(2), at(3, 10))
+        real_due = dispatch._due
+
+        def saved_meanwhile(*args: Any) -> list[str]:
+            settings.set_many(clinic.db, clinic.ctx, {"channels.sms_token": TOKEN})
+            return real_due(*args)
+
+        monkeypatch.setattr(dispatch, "_due", saved_meanwhile)
+        right = TwilioSender(url, ACCOUNT, SENDER, TOKEN)
+        done = dispatch.run(clinic.db, clinic.clock, {"sms": right})
+    assert len(done.of("sent")) == 2 and done.halted == set()
+    assert len(server.messages) == 2 and reminders.status(clinic.db).attention == ()

@@ -112,14 +112,15 @@ def run(
     with db.write() as s:
         done = plan(s, clock.now(), cfg)
         result.items += _past_held(s, clock.now())
-        result.halted = halt.halted(s)
     result.planned, result.withdrawn = done.added, done.withdrawn
     if cutoff is not None:
         result.items += _handed_over(db, clock.now(), cutoff)
     for reminder_id in _due(db, clock.now(), limit):
-        item = _one(db, clock, senders, reminder_id, cfg, result.halted)
+        item = _one(db, clock, senders, reminder_id, cfg)
         if item is not None:
             result.items.append(item)
+    with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
+        result.halted = halt.halted(s)
     return result
 
 
@@ -160,7 +161,7 @@ def _due(db: Database, now: datetime, limit: int) -> list[str]:
 
 def _one(
     db: Database, clock: Clock, senders: Mapping[str, Sender], reminder_id: str,
-    cfg: config.Config, halted: set[str],
+    cfg: config.Config,
 ) -> Item | None:  # fmt: skip
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
@@ -174,7 +175,7 @@ def _one(
         if isinstance(decision, Stop):
             _finish(r, decision.state, decision.reason, now)
             return _item(r)
-        if decision.channel in halted:
+        if halt.is_halted(s, decision.channel):  # asked now: not the round's start
             halt.hold(r, decision.channel, now)
             return _item(r, "held")
         message = _take(r, decision, now)
@@ -182,10 +183,7 @@ def _one(
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         assert r is not None
-        item = _settle(s, r, outcome, clock.now(), cfg.max_attempts)
-    if item.state == "held":
-        halted.add(item.channel)
-    return item
+        return _settle(s, r, outcome, clock.now(), cfg.max_attempts)
 
 
 def _past_held(s: Session, now: datetime) -> list[Item]:

@@ -54,6 +54,12 @@ def halted(s: Session) -> set[str]:
     return set(s.scalars(query.distinct()))
 
 
+def is_halted(s: Session, channel: str) -> bool:
+    """Whether ``channel`` is stopped now (a message waits on it for its credentials)."""
+    query = select(Reminder.id).where(*WAITING, Reminder.channel == channel).limit(1)
+    return s.scalar(query) is not None
+
+
 def hold(r: Reminder, channel: str, now: datetime) -> None:
     """Keep ``r`` queued for ``channel`` until the credentials are saved again."""
     r.state, r.channel, r.reason = "pending", channel, HALTED
