@@ -20,6 +20,7 @@ from receptionist.journal.anchor import Anchor
 from receptionist.ops import backups, retention
 from receptionist.ops import patients as patient_ops
 from receptionist.ops.setup import ClinicSpec, initialise
+from receptionist.retention import auditlog
 from receptionist.store.storage import Database
 from receptionist.store.vault import clinic_id, open_clinic
 
@@ -75,19 +76,20 @@ def test_old_events_go_behind_a_checkpoint_and_the_log_still_verifies(
 ) -> None:
     assert old_log > 3
     plan = retention.dry_run(db, at(NOW), db.path.parent)
-    assert plan.counts["audit_event"] == old_log
+    # The newest event past its time stays, the first of the log (its time is hashed).
+    assert plan.counts["audit_event"] == old_log - 1
     assert plan.policies["audit_event"] == "retention.audit_years=10"
     kept = anchor_now(db)
 
     swept = retention.sweep(db, at(NOW), db.path.parent, audit_anchor=kept)
 
-    assert swept.counts["audit_event"] == old_log and swept.audit_waiting == 0
-    assert ("audit_event", old_log, "retention.audit_years=10") in {
+    assert swept.counts["audit_event"] == old_log - 1 and swept.audit_waiting == 0
+    assert ("audit_event", old_log - 1, "retention.audit_years=10") in {
         (r.kind, r.count, r.policy) for r in swept.records
     }
-    assert one(db, f"SELECT count(*) FROM audit_event WHERE at < {int(CUT.timestamp() * 1e6)}") == 0
-    assert one(db, "SELECT min(seq) FROM audit_event") == old_log + 1
-    assert one(db, "SELECT seq FROM audit_checkpoint") == old_log
+    assert one(db, f"SELECT count(*) FROM audit_event WHERE at < {int(CUT.timestamp() * 1e6)}") == 1
+    assert one(db, "SELECT min(seq) FROM audit_event") == old_log
+    assert one(db, "SELECT seq FROM audit_checkpoint") == old_log - 1
     first_prev = one(db, "SELECT prev_hash FROM audit_event ORDER BY seq LIMIT 1")
     assert one(db, "SELECT hash FROM audit_checkpoint") == first_prev
     # The patients made eleven years ago lost their creation events, and stay.
@@ -103,7 +105,7 @@ def test_old_events_go_behind_a_checkpoint_and_the_log_still_verifies(
 def test_with_no_anchor_outside_the_file_no_event_goes(db: Database, old_log: int) -> None:
     before = one(db, "SELECT count(*) FROM audit_event")
     swept = retention.sweep(db, at(NOW), db.path.parent)
-    assert swept.audit_waiting == old_log and swept.counts.get("audit_event", 0) == 0
+    assert swept.audit_waiting == old_log - 1 and swept.counts.get("audit_event", 0) == 0
     assert one(db, "SELECT count(*) FROM audit_event") == int(before) + 1  # the sweep's event
     assert one(db, "SELECT count(*) FROM audit_checkpoint") == 0
 
@@ -111,10 +113,10 @@ def test_with_no_anchor_outside_the_file_no_event_goes(db: Database, old_log: in
 def test_a_backups_anchor_vouches_for_the_cut(db: Database, old_log: int) -> None:
     made = backups.create(db, at(NOW), db.path.parent)
     swept = retention.sweep(db, at(NOW + timedelta(hours=1)), db.path.parent)
-    assert swept.counts["audit_event"] == old_log
+    assert swept.counts["audit_event"] == old_log - 1
     assert verify(db).ok
     # The backup's anchor still holds, for `backup create` and `backup verify`.
-    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent)) == ""
+    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent), NOW) == ""
 
 
 def test_a_backup_whose_anchored_event_went_still_holds(db: Database) -> None:
@@ -130,11 +132,11 @@ def test_a_backup_whose_anchored_event_went_still_holds(db: Database) -> None:
     assert swept.counts["audit_event"] > 0
     with db.read() as s:
         assert s.execute(text("SELECT count(*) FROM audit_event WHERE seq <= 2")).scalar_one() == 0
-    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent)) == ""
+    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent), NOW) == ""
     newer = backups.create(db, at(NOW + timedelta(hours=1)), db.path.parent)
     assert newer.log_problem == ""
     # The newest backup's anchor is checked with the chain, the older one on its own.
-    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent)) == ""
+    assert backups.log_against_backups(db, made.path.parent, clinic_id(db.path.parent), NOW) == ""
     assert verify(db).ok
 
 
@@ -144,7 +146,8 @@ def test_a_log_that_fails_its_anchor_is_not_cut(db: Database, old_log: int) -> N
     with db.write() as s:
         s.execute(text("UPDATE audit_event SET action = 'read' WHERE seq = 2"))
     swept = retention.sweep(db, at(NOW), db.path.parent, audit_anchor=kept)
-    assert swept.audit_waiting == old_log and one(db, "SELECT count(*) FROM audit_checkpoint") == 0
+    assert swept.audit_waiting == old_log - 1
+    assert one(db, "SELECT count(*) FROM audit_checkpoint") == 0
     assert not verify(db).ok
 
 
@@ -180,9 +183,32 @@ def test_tampering_with_what_remains_is_still_found(
     assert not result.ok and found in result.problem, result.problem
 
 
+def test_a_checkpoint_time_set_late_excuses_no_record_written_outside_the_app(
+    db: Database, cut: Anchor
+) -> None:
+    """The checkpoint's time is not under the hashes: set in the future, it must not
+    excuse a record with no creation event (here an old patient, whose creation event
+    went with the cut, passed off as made yesterday)."""
+    yesterday = int((NOW - timedelta(days=1)).timestamp() * 1e6)
+    with db.write() as s:
+        s.execute(
+            text(
+                "UPDATE patient SET created_at = :t WHERE created_at = (SELECT min(created_at)"
+                " FROM patient)"
+            ),
+            {"t": yesterday},
+        )
+    before = verify(db)
+    assert not before.ok and "no creation event" in before.problem
+    with db.write() as s:
+        s.execute(text("UPDATE audit_checkpoint SET at = :t"), {"t": yesterday + 10**12})
+    result = verify(db)
+    assert not result.ok and "no creation event" in result.problem, result.problem
+
+
 def test_an_anchor_too_young_for_the_cut_is_refused(db: Database, old_log: int) -> None:
     """A checkpoint past an anchor of last month's log: no sweep removes a month-old event."""
-    recent = Anchor("", 0, old_log - 1, "0" * 64, NOW - timedelta(days=30), NOW)
+    recent = Anchor("", 0, old_log - 2, "0" * 64, NOW - timedelta(days=30), NOW)
     kept = anchor_now(db)
     retention.sweep(db, at(NOW), db.path.parent, audit_anchor=kept)
     with db.read() as s:
@@ -218,9 +244,51 @@ def test_sweep_with_an_audit_anchor_through_the_cli(
     kept.write_text(capsys.readouterr().out)
     assert main(["--json", "sweep", "--audit-anchor", str(kept)]) == 0
     swept = json.loads(capsys.readouterr().out)
-    # Every event was old but the newest, which the first sweep's own event followed.
-    assert swept["counts"]["audit_event"] == planned + 1 and swept["audit_waiting"] == 0
+    # Every event was old but the newest, which stays: the first sweep's event is new.
+    assert swept["counts"]["audit_event"] == planned and swept["audit_waiting"] == 0
     assert main(["--json", "audit", "verify", "--anchor", str(kept)]) == 0
     assert json.loads(capsys.readouterr().out)["ok"]
     assert main(["sweep", "--audit-anchor", str(tmp_path / "nowhere.json")]) == 2
     assert "anchor" in capsys.readouterr().err
+
+
+@pytest.fixture
+def hand_cut(db: Database) -> Anchor:
+    """An attacker with the file removed last month's events behind a checkpoint of
+    their own (the sweep's code, called without its age rule), vouched for by the
+    newest backup's anchor (returned); last week's backup anchored a removed event."""
+    with db.write() as s:
+        make_clinic(s, at(NOW - timedelta(days=30)))
+    patient_ops.add(db, at(NOW - timedelta(days=20)), patient_ops.NewPatient("A", "One"))
+    backups.create(db, at(NOW - timedelta(days=7)), db.path.parent)
+    patient_ops.add(db, at(NOW - timedelta(days=5)), patient_ops.NewPatient("B", "Two"))
+    backups.create(db, at(NOW - timedelta(days=1)), db.path.parent)
+    newest, week_old = backups.kept_anchors(db.path.parent)[:2]
+    assert week_old.head_seq < newest.head_seq - 1
+    with db.write() as s:
+        auditlog.prune(s, at(NOW), week_old.head_seq + 1, newest, "f" * 36)
+    return newest
+
+
+def test_a_cut_by_hand_of_recent_events_is_found_by_the_backups(
+    db: Database, hand_cut: Anchor
+) -> None:
+    """The next backup (and `backup verify`) must say so: last week's anchor names a
+    removed event far too young for any sweep."""
+    folder = backups.folder_for(db.path.parent)
+    found = backups.log_against_backups(db, folder, clinic_id(db.path.parent), NOW)
+    assert "no longer holds the event" in found or "removed by hand" in found, found
+
+
+def test_a_cut_by_hand_of_recent_events_fails_verify_even_with_the_newest_anchor(
+    db: Database, hand_cut: Anchor
+) -> None:
+    """The chain from the forged checkpoint holds the newest anchor; the log's first
+    event, whose time that anchor pins, is a month old: no sweep cut before it."""
+    for anchor in (hand_cut, None):
+        result = verify(db, anchor)
+        assert not result.ok and "removed by hand" in result.problem, result.problem
+    with db.read() as s:  # an anchor taken now would vouch for the cut log
+        assert not audit.verify(s, now=NOW).ok
+        # The sync round's quick check of the endpoint's anchor finds it too.
+        assert "removed by hand" in str(audit.holds(s, hand_cut, NOW))

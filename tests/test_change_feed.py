@@ -6,12 +6,14 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from factories import make_clinic, make_patients, make_provider, make_service, weekdays
 from sqlalchemy import delete, text, update
+from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
 from receptionist.journal import changefeed
@@ -206,6 +208,7 @@ def test_the_follower_publishes_after_commit_and_sees_other_processes(
 
 WRITER = """
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from receptionist.models import Room
 from receptionist.store.vault import open_clinic
@@ -290,3 +293,50 @@ def test_synced_models_are_the_tables_with_triggers() -> None:
     assert all(issubclass(m, Synced) for m in changefeed.synced_tables().values())
     assert "appointment" in changefeed.synced_tables()
     assert Appointment.__tablename__ == "appointment"
+
+
+def _steps(db: Database, call: Callable[[Session], object]) -> int:
+    """How many hundreds of SQLite VM steps ``call`` takes (its queries' real cost)."""
+    ticks = [0]
+
+    def tick() -> int:
+        ticks[0] += 1
+        return 0
+
+    with db.read() as s:
+        raw = s.connection().connection.driver_connection
+        raw.set_progress_handler(tick, 100)
+        try:
+            call(s)
+        finally:
+            raw.set_progress_handler(None, 100)
+    return ticks[0]
+
+
+def test_an_undo_s_questions_to_the_feed_read_only_its_newest_part(db: Database) -> None:
+    """The feed has no index by row (0021): an undo asks when the appointment last
+    changed (just now) and whether a clashing one changed since; neither may read the
+    whole feed, which a five-year clinic's is millions of rows."""
+    old, moved = "0" * 36, "1" * 36
+    with db.write() as s:
+        fill = (
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000)"
+            " INSERT INTO change_log (entity, row_id, version, kind, at)"
+            " SELECT 'patient', printf('%036d', i + 9), 1, 'update', 0 FROM n"
+        )
+        add = (
+            "INSERT INTO change_log (entity, row_id, version, kind, at)"
+            " VALUES (:e, :r, 1, 'update', 0)"
+        )
+        s.execute(text(add), {"e": "appointment", "r": old})
+        s.execute(text(fill))
+        s.execute(text(add), {"e": "appointment", "r": moved})
+    rows = ("appointment", "blocked_time")
+    with db.read() as s:
+        since = changefeed.last_change(s, rows, moved)
+        assert since == changefeed.last_seq(s)
+        assert changefeed.last_change(s, rows, old) < since
+        assert not changefeed.changed_since(s, rows, old, since)
+        assert changefeed.changed_since(s, rows, moved, since)
+    assert _steps(db, lambda s: changefeed.last_change(s, rows, moved)) < 20
+    assert _steps(db, lambda s: changefeed.changed_since(s, rows, old, since)) < 20

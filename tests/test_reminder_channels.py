@@ -30,8 +30,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from receptionist.errors import ValidationError
 from receptionist.ops.reminders import ChannelSetup, EmailSetup, HttpSetup
 from receptionist.reminders.channels import Outgoing
+from receptionist.reminders.channelsettings import url_rule
 from sync.channels.build import senders
 from sync.channels.smtp import SmtpSender
 from sync.channels.twilio import TwilioSender
@@ -236,3 +238,27 @@ def test_any_401_is_a_refusal_of_the_credentials(twilio) -> None:
         wa_server.script.append((401, {"error": {"message": "Invalid OAuth token"}}, {}))
         wa = WhatsAppSender(wa_url + "/v21.0", WA_PHONE_ID, WA_TOKEN).send(message("+90555"))
     assert (wa.status, wa.code) == ("permanent", "refused_credentials")
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("HTTPS://api.twilio.com/", "HTTPS://api.twilio.com"),  # the scheme in any case
+        ("https://graph.facebook.com/v21.0", "https://graph.facebook.com/v21.0"),
+        ("http://[::1]:8080/relay", "http://[::1]:8080/relay"),
+        ("HTTP://LOCALHOST:9", "HTTP://LOCALHOST:9"),
+    ],
+)
+def test_the_settings_take_an_address_the_senders_use(url: str, kept: str) -> None:
+    assert url_rule(url, "channels.sms_base_url", "SMS provider address") == kept
+    assert senders(ChannelSetup(None, HttpSetup(kept, ACCOUNT, "+1", TOKEN), None))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["HTTP://sms.example.org", "http://127.0.0.1.evil.example", "http://localhost.evil.example",
+     "http://127.0.0.1:80@evil.example", "http://[::ffff:7f00:1]", "ftp://127.0.0.1"],
+)  # fmt: skip
+def test_the_settings_refuse_plain_http_elsewhere(url: str) -> None:
+    with pytest.raises(ValidationError, match="https"):
+        url_rule(url, "channels.sms_base_url", "SMS provider address")

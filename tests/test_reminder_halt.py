@@ -168,3 +168,49 @@ def test_the_dispatch_job_s_record_says_a_channel_needs_attention(
         assert json.loads(record.counts)["credentials_refused_sms"] == 1
     with clinic.db.read() as s:
         assert halt.halted(s) == {"sms"}
+
+
+def test_a_message_waiting_on_a_stopped_channel_is_skipped_once_its_appointment_began(
+    clinic: Clinic,
+) -> None:
+    """Not left "waiting for the credentials" for ever, to go late or never: the first
+    round after the appointment's start skips it, as it skips any message then."""
+    book_three(clinic)
+    with http_server(twilio_route) as (url, server):
+        wrong: dict[str, Sender] = {"sms": TwilioSender(url, ACCOUNT, SENDER, "wrong")}
+        assert dispatch.run(clinic.db, clinic.clock, wrong).halted == {"sms"}
+        clinic.clock.set(at(3, 10, 30))  # the first two appointments began
+        done = dispatch.run(clinic.db, clinic.clock, wrong)
+        assert [(i.state, i.reason) for i in done.items] == [("skipped", "started")] * 2
+        assert by_state(clinic) == {"skipped": 2, "pending": 1}
+        assert done.halted == {"sms"} and reminders.status(clinic.db).attention == ("sms",)
+        # Resumed: the last confirmation, days past its time, is not sent late either.
+        right = TwilioSender(url, ACCOUNT, SENDER, TOKEN)
+        settings.set_many(clinic.db, clinic.ctx, {"channels.sms_token": TOKEN})
+        done = dispatch.run(clinic.db, clinic.clock, {"sms": right})
+        assert [(i.state, i.reason) for i in done.items] == [("skipped", "late")]
+    assert server.messages == []
+
+
+def test_credentials_saved_while_a_round_runs_resume_the_channel_in_that_round(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The round asks whether a channel is stopped as each message goes, not once at
+    its start: credentials saved meanwhile (the desk, while the station's round runs)
+    must not see the round hold the next message, stopping the channel again."""
+    clinic.book(clinic.patient(1), at(3, 9))
+    with http_server(twilio_route) as (url, server):
+        wrong: dict[str, Sender] = {"sms": TwilioSender(url, ACCOUNT, SENDER, "wrong")}
+        assert dispatch.run(clinic.db, clinic.clock, wrong).halted == {"sms"}
+        clinic.book(clinic.patient(2), at(3, 10))
+        real_due = dispatch._due
+
+        def saved_meanwhile(*args: Any) -> list[str]:
+            settings.set_many(clinic.db, clinic.ctx, {"channels.sms_token": TOKEN})
+            return real_due(*args)
+
+        monkeypatch.setattr(dispatch, "_due", saved_meanwhile)
+        right = TwilioSender(url, ACCOUNT, SENDER, TOKEN)
+        done = dispatch.run(clinic.db, clinic.clock, {"sms": right})
+    assert len(done.of("sent")) == 2 and done.halted == set()
+    assert len(server.messages) == 2 and reminders.status(clinic.db).attention == ()

@@ -10,13 +10,19 @@ import keyring
 import pytest
 from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
 from reminderclinic import SENDER, Clinic, at, make
+from sqlalchemy import select
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
+from receptionist.errors import Busy
 from receptionist.jobs.runner import Runner
+from receptionist.models import Reminder
 from receptionist.ops import reminders
+from receptionist.reminders import dispatch
 from receptionist.settings import secretstore
 from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+from sync.channels import build
 from sync.jobs import REMINDERS
 
 
@@ -87,3 +93,26 @@ def test_a_secret_is_read_once_a_round_and_only_when_something_goes(
     reads.clear()
     assert run_job(clinic)["sent"] == 0
     assert reads == []
+
+
+def test_a_secret_that_cannot_be_read_leaves_the_message_queued(
+    clinic: Clinic, twilio_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The secret is read after the message is claimed ("sending"): when that read
+    fails (the file busy), the round fails, and the message is queued again, its try
+    not counted, not left "sending" for a lookup that could only call it unknown."""
+    set_up_sms(clinic, twilio_url)
+    clinic.book(clinic.patient(1), at(3, 9))
+
+    def busy(*_: object) -> str:
+        raise Busy(Text(QT_TRANSLATE_NOOP("core", "The clinic's file is busy.")))
+
+    monkeypatch.setattr(secretstore, "read", busy)
+    clinic.clock.advance(minutes=1)
+    with pytest.raises(Busy):
+        dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+    with clinic.db.read() as s:
+        (r,) = s.scalars(select(Reminder)).all()
+        assert (r.state, r.attempts, r.claimed_at) == ("pending", 0, None)
+    monkeypatch.undo()
+    assert run_job(clinic)["sent"] == 1

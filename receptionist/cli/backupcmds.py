@@ -126,7 +126,8 @@ def cmd_verify(app: App) -> int:
         else:
             raise UserError("There is no backup of this clinic to check; make one first.")
         folder = backups.folder_for(app.data_dir, _folder(app.args.folder))
-        live = backups.log_against_backups(db, folder, ours[0].clinic_id) if ours else ""
+        clinic = ours[0].clinic_id if ours else ""
+        live = backups.log_against_backups(db, folder, clinic, ctx.clock.now()) if ours else ""
     checked = backups.verify(path, ask=terminal_ask())
     text = (
         f"The backup {path.name} is whole; its audit log ({checked.events} events) verifies."

@@ -175,10 +175,13 @@ def verify(
     file's rows (``coverage``) and, when given, that it still holds ``anchor``.
 
     The chain is walked from the newest checkpoint, when the retention sweep removed
-    the oldest events (``checkpoint.py``). ``now`` (the PC's clock) lets an anchor
-    whose event the sweep removed be refused when it is too young for that."""
+    the oldest events (``checkpoint.py``). ``now`` (the PC's clock) lets a cut, or an
+    anchor whose event the cut removed, be refused when it is too young for a sweep."""
     walked = _walk(session)
     problem = walked.problem or _against_head(session, walked)
+    point = checkpoint.newest(session) if now is not None else None
+    if problem is None and point is not None and now is not None:
+        problem = checkpoint.age_problem(session, point, now)
     if problem is None and anchor is not None:
         problem = _against_anchor(session, anchor, walked.last, now)
     if problem is None:
@@ -197,6 +200,9 @@ def holds(session: Session, anchor: Anchor, now: datetime | None = None) -> Text
     breaks the chain, which :func:`verify` reports."""
     head = session.get(AuditHead, 1)
     problem = _against_anchor(session, anchor, head.seq if head is not None else 0, now)
+    point = checkpoint.newest(session) if now is not None else None
+    if problem is None and point is not None and now is not None:
+        problem = checkpoint.age_problem(session, point, now)  # a cut too young for a sweep
     return problem[1] if problem is not None else None
 
 

@@ -57,11 +57,29 @@ def last_change(session: Session, entities: Collection[str], row_id: str) -> int
     tables ``entities`` (0: none logged, the row is older than the feed).
 
     This is the row's place in this PC's commit order, whichever PC made the change:
-    unlike a row's ``updated_at`` it does not depend on any PC's clock."""
-    found = select(func.max(ChangeEntry.seq)).where(
-        ChangeEntry.entity.in_(entities), ChangeEntry.row_id == row_id
+    unlike a row's ``updated_at`` it does not depend on any PC's clock. The feed has
+    no index by row (migration 0021): this reads it backwards from its end and stops
+    at the row's newest change, a few steps for a row changed just now (an undo's)."""
+    found = (
+        select(ChangeEntry.seq)
+        .where(ChangeEntry.entity.in_(entities), ChangeEntry.row_id == row_id)
+        .order_by(ChangeEntry.seq.desc())
+        .limit(1)
     )
     return int(session.scalar(found) or 0)
+
+
+def changed_since(session: Session, entities: Collection[str], row_id: str, seq: int) -> bool:
+    """Whether the row ``row_id`` of one of ``entities`` has a change numbered ``seq``
+    or later: the feed read from ``seq`` on only (by its key), however long ago the
+    row last changed (``last_change`` of such a row would read the whole feed)."""
+    found = (
+        select(ChangeEntry.seq)
+        .where(ChangeEntry.seq >= seq)
+        .where(ChangeEntry.entity.in_(entities), ChangeEntry.row_id == row_id)
+        .limit(1)
+    )
+    return session.scalar(found) is not None
 
 
 def after(

@@ -62,6 +62,37 @@ def start_problem(session: Session, point: AuditCheckpoint) -> Problem | None:
     return None
 
 
+def excused_until(session: Session, point: AuditCheckpoint) -> datetime:
+    """Rows made by this time may have lost their creation event with the cut: the
+    checkpoint's time, but never past the log's first event, whose time is under the
+    chain's hashes (the checkpoint row is not: set in the future, it would excuse
+    every row written outside the app)."""
+    first = session.scalar(
+        select(AuditEvent.at).where(AuditEvent.seq > point.seq).order_by(AuditEvent.seq).limit(1)
+    )
+    return point.at if first is None else min(point.at, first)
+
+
+def age_problem(session: Session, point: AuditCheckpoint, now: datetime) -> Problem | None:
+    """Why the log's first event, past ``point``, shows the cut was not the sweep's:
+    the sweep keeps the newest event past its time (``retention/auditlog.py``), so the
+    first event is at least :data:`SHORTEST` old at ``now``. Its time is under the
+    chain's hashes (every anchor at or after it pins it), unlike the checkpoint row,
+    which anyone with the file can write: a cut of younger events is found here."""
+    first = session.scalar(
+        select(AuditEvent.at).where(AuditEvent.seq > point.seq).order_by(AuditEvent.seq).limit(1)
+    )
+    if first is None or first < now - SHORTEST:
+        return None
+    return point.seq + 1, Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "the log begins after a checkpoint with an event too recent for the retention "
+            "sweep to have removed the events before it: they were removed by hand",
+        )
+    )
+
+
 def anchor_problem(
     session: Session, seq: int, digest: str, taken: datetime, now: datetime | None
 ) -> Problem | None:

@@ -166,5 +166,5 @@ def _uncovered(session: Session, kind: str, model: type[Synced], actions: tuple[
         query = query.where(model.created_at > generated)
     point = checkpoint.newest(session)
     if point is not None:  # their creation events may have gone with the sweep
-        query = query.where(model.created_at > point.at)
+        query = query.where(model.created_at > checkpoint.excused_until(session, point))
     return session.scalar(query) or 0

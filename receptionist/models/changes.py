@@ -25,8 +25,9 @@ class ChangeEntry(Base):
     """
 
     __tablename__ = "change_log"
-    # No index beyond ``seq``: every reader pages by it (migration 0021 dropped the
-    # one on (entity, row_id), which no query read and every sweep paid for).
+    # No index beyond ``seq``: every reader seeks by it (migration 0021 dropped the one
+    # on (entity, row_id), which every sweep paid for; an undo's questions about one
+    # row read only the feed's newest part: ``changefeed.last_change``).
     __table_args__ = ({"sqlite_autoincrement": True},)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

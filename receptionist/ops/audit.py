@@ -65,7 +65,7 @@ def take_anchor(db: Database, ctx: Ctx) -> Anchor:
     no anchor (:class:`LogTampered`): it would vouch for a tampered log."""
     require(ctx, "audit.read", CANNOT_READ)
     with db.read() as s:
-        found = audit.verify(s)
+        found = audit.verify(s, now=ctx.clock.now())
         if not found.ok:
             raise LogTampered(
                 Text(

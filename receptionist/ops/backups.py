@@ -98,9 +98,9 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
     folder = folder_for(root, to)
     make_private_dir(folder)
     clinic = clinic_id(root)  # the data folder's (its key file's): what a restore checks
-    problem = log_against_backups(db, folder, clinic)
+    problem = log_against_backups(db, folder, clinic, ctx.clock.now())
     with db.read() as s:
-        problem = problem or _log_problem(audit.verify(s))
+        problem = problem or _log_problem(audit.verify(s, now=ctx.clock.now()))
         taken = audit.anchor(s, ctx.clock)
     revision = current_revision(db) or ""
     name = files.backup_name(clinic, ctx.clock.now())
@@ -135,12 +135,14 @@ def _log_problem(result: audit.VerifyResult) -> str:
     return "" if result.ok else str(result.message)
 
 
-def log_against_backups(db: Database, folder: Path, clinic: str) -> str:
+def log_against_backups(db: Database, folder: Path, clinic: str, now: datetime) -> str:
     """The clinic's log held to the anchors kept in its backups in ``folder``: a
     sentence when it no longer holds one of them (rewritten since), else "".
 
     The newest anchor is checked with the whole chain; since the chain is whole up to
-    it, an older anchor holds when its event still has the hash it recorded."""
+    it, an older anchor holds when its event still has the hash it recorded. ``now``
+    (this PC's clock) refuses an anchor whose event is gone from the log though it is
+    too young for the retention sweep to have removed it (a cut made by hand)."""
     kept = [
         anchors.parse(_json_bytes(m.anchor))
         for m in (files.read_manifest(b.path) for b in _listing(folder, clinic) if b.this_clinic)
@@ -149,12 +151,12 @@ def log_against_backups(db: Database, folder: Path, clinic: str) -> str:
     if not kept:
         return ""
     with db.read() as s:
-        result = audit.verify(s, anchor=kept[0])
+        result = audit.verify(s, anchor=kept[0], now=now)
         if not result.ok:
             return str(result.message)
         for older in kept[1:]:
             # The event itself, or (when the sweep removed it) the checkpoint past it.
-            if older.head_seq and audit.holds(s, older) is not None:
+            if older.head_seq and audit.holds(s, older, now) is not None:
                 return Text(
                     QT_TRANSLATE_NOOP(
                         "core",
@@ -307,7 +309,7 @@ def verify(
             try:
                 kept = anchors.parse(_json_bytes(manifest.anchor)) if manifest.anchor else None
                 with copy.read() as s:
-                    result = audit.verify(s, anchor=kept)
+                    result = audit.verify(s, anchor=kept, now=manifest.created_at)
             finally:
                 copy.close()
             problem = _log_problem(result)

@@ -25,8 +25,9 @@ def url_rule(text: str, key: str, label: str) -> str:
     """An https:// base URL, without a trailing slash (or empty); plain http:// only to
     this PC (127.0.0.1, ::1, localhost: a test server, a local relay), as the senders
     send patient data only encrypted."""
-    found = re.fullmatch(r"(https?)://([^\s/?#]+)(/[^\s?#]*)?", text)
-    if text and (found is None or (found[1] == "http" and not loopback(found[2]))):
+    # The scheme in any case (RFC 3986, and what the senders accept): "HTTPS://" is https.
+    found = re.fullmatch(r"(?i:(https?))://([^\s/?#]+)(/[^\s?#]*)?", text)
+    if text and (found is None or (found[1].lower() == "http" and not loopback(found[2]))):
         raise ValidationError(
             key,
             Text(

@@ -50,7 +50,7 @@ def decide(
 ) -> Go | Stop | Wait:
     """What to do with ``r`` now; ``ready`` names the channels that have a sender."""
     appt = session.get(Appointment, r.appointment_id)
-    stop = _appointment_stop(r, appt, now)
+    stop = appointment_stop(r, appt, now)
     if stop is not None or appt is None:
         return stop or Stop("withdrawn", "appointment_gone")
     if inside(now, cfg.quiet_start, cfg.quiet_end, cfg.tz) and cfg.quiet_end is not None:
@@ -76,7 +76,8 @@ def decide(
     return _go(session, r, appt, patient, channel, to, cfg)
 
 
-def _appointment_stop(r: Reminder, appt: Appointment | None, now: datetime) -> Stop | None:
+def appointment_stop(r: Reminder, appt: Appointment | None, now: datetime) -> Stop | None:
+    """Why ``r`` may no longer go, whatever its channel: its appointment (None: it may)."""
     if appt is None or appt.deleted_at is not None:
         return Stop("withdrawn", "appointment_gone")
     if appt.status == "cancelled" and r.kind != "cancellation":

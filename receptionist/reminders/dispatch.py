@@ -40,7 +40,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import config, deliverylog, halt, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
-from .compose import Go, Stop, Wait, decide
+from .compose import Go, Stop, Wait, appointment_stop, decide
 from .plan import plan
 
 log = logging.getLogger(__name__)
@@ -111,14 +111,16 @@ def run(
     result.items += _recover(db, clock, senders)
     with db.write() as s:
         done = plan(s, clock.now(), cfg)
-        result.halted = halt.halted(s)
+        result.items += _past_held(s, clock.now())
     result.planned, result.withdrawn = done.added, done.withdrawn
     if cutoff is not None:
         result.items += _handed_over(db, clock.now(), cutoff)
     for reminder_id in _due(db, clock.now(), limit):
-        item = _one(db, clock, senders, reminder_id, cfg, result.halted)
+        item = _one(db, clock, senders, reminder_id, cfg)
         if item is not None:
             result.items.append(item)
+    with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
+        result.halted = halt.halted(s)
     return result
 
 
@@ -159,7 +161,7 @@ def _due(db: Database, now: datetime, limit: int) -> list[str]:
 
 def _one(
     db: Database, clock: Clock, senders: Mapping[str, Sender], reminder_id: str,
-    cfg: config.Config, halted: set[str],
+    cfg: config.Config,
 ) -> Item | None:  # fmt: skip
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
@@ -173,18 +175,41 @@ def _one(
         if isinstance(decision, Stop):
             _finish(r, decision.state, decision.reason, now)
             return _item(r)
-        if decision.channel in halted:
+        if halt.is_halted(s, decision.channel):  # asked now: not the round's start
             halt.hold(r, decision.channel, now)
             return _item(r, "held")
         message = _take(r, decision, now)
-    outcome = _send(senders[message.channel], message)
+    outcome = _send(_sender(db, senders, message), message)
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         assert r is not None
-        item = _settle(s, r, outcome, clock.now(), cfg.max_attempts)
-    if item.state == "held":
-        halted.add(item.channel)
-    return item
+        return _settle(s, r, outcome, clock.now(), cfg.max_attempts)
+
+
+def _past_held(s: Session, now: datetime) -> list[Item]:
+    """Messages waiting on a stopped channel whose appointment began (or went): they
+    are skipped now, not left "waiting" for credentials, to go never (or late)."""
+    items = []
+    for r in s.scalars(select(Reminder).where(*halt.WAITING)):
+        stop = appointment_stop(r, s.get(Appointment, r.appointment_id), now)
+        if stop is not None:
+            _finish(r, stop.state, stop.reason, now)
+            items.append(_item(r))
+    return items
+
+
+def _sender(db: Database, senders: Mapping[str, Sender], message: Outgoing) -> Sender:
+    """The channel's sender, made on first use (its secret read then): if that fails,
+    the claimed message goes back to the queue, unsent and its try not counted, instead
+    of waiting "sending" for a lookup that can only call it "unknown"."""
+    try:
+        return senders[message.channel]
+    except Exception:
+        with db.write() as s:
+            r = s.get(Reminder, message.reminder_id)
+            if r is not None and r.state == "sending":
+                r.state, r.attempts, r.claimed_at = "pending", r.attempts - 1, None
+        raise
 
 
 def _take(r: Reminder, go: Go, now: datetime) -> Outgoing:

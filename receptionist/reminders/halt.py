@@ -5,7 +5,8 @@ the credentials are right.
 
 The message that met the refusal goes back to the queue, and every message later due
 on that channel stays queued, with the reason :data:`HALTED` (``pending``, never
-``failed``); a round leaves such messages alone. The channel is stopped while a
+``failed``); a round leaves such messages alone, but skips one whose appointment
+began (or went) meanwhile (``dispatch._past_held``). The channel is stopped while a
 message waits on it (:func:`halted`). Saving the channel's settings again (its token
 or password, its account, its address: ``ops.settings.set_many``) resumes it
 (:func:`resume`): the messages go at the next round, with every check of sending.
@@ -43,10 +44,20 @@ def attention(channel: str) -> Text:
     return Text(NEEDS_ATTENTION, channel=channel)
 
 
+# A message waiting on a stopped channel (a round skips it once its appointment began).
+WAITING = (Reminder.state == "pending", Reminder.reason == HALTED)
+
+
 def halted(s: Session) -> set[str]:
     """The channels stopped now: those a queued message waits on for its credentials."""
-    query = select(Reminder.channel).where(Reminder.state == "pending", Reminder.reason == HALTED)
+    query = select(Reminder.channel).where(*WAITING)
     return set(s.scalars(query.distinct()))
+
+
+def is_halted(s: Session, channel: str) -> bool:
+    """Whether ``channel`` is stopped now (a message waits on it for its credentials)."""
+    query = select(Reminder.id).where(*WAITING, Reminder.channel == channel).limit(1)
+    return s.scalar(query) is not None
 
 
 def hold(r: Reminder, channel: str, now: datetime) -> None:

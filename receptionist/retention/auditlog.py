@@ -1,15 +1,17 @@
 """The audit log's oldest events, removed behind a checkpoint (docs/privacy.md).
 
-Only a prefix goes: events ``1..P`` where ``P`` is the newest event older than
-``retention.audit_years`` with every event before it older too (and never the newest
-event). It goes only when an anchor kept outside the file (a backup's, or one a
-person gives: ``receptionist sweep --audit-anchor FILE``) was taken at an event
-after ``P``, and the log verifies against it: the chain is whole up to that event
-and the event has the hash the anchor recorded, so the events about to go are
-exactly the ones the anchor vouched for, and every anchor taken since still pins
-the checkpoint that replaces them. Each batch is one short write: the events up to
-the batch's last, a checkpoint row naming that event's hash (the next event's
-``prev_hash``), and a "prune" event for the sweep (``journal/checkpoint.py``).
+Only a prefix goes: events ``1..P`` where ``P+1`` is the newest event older than
+``retention.audit_years`` with every event before it older too (or the newest event):
+that event stays, the log's first, and its time (under the chain's hashes, unlike the
+checkpoint) is what lets ``audit verify`` refuse a cut of younger events. The prefix
+goes only when an anchor kept outside the file (a backup's, or one a person gives:
+``receptionist sweep --audit-anchor FILE``) was taken at an event after ``P``, and
+the log verifies against it: the chain is whole up to that event and the event has
+the hash the anchor recorded, so the events about to go are exactly the ones the
+anchor vouched for, and every anchor taken since still pins the checkpoint that
+replaces them. Each batch is one short write: the events up to the batch's last, a
+checkpoint row naming that event's hash (the next event's ``prev_hash``), and a
+"prune" event for the sweep (``journal/checkpoint.py``).
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ def due(session: Session, before: datetime) -> Due | None:
     first_new = session.scalar(
         select(func.min(AuditEvent.seq)).where(AuditEvent.seq > after, AuditEvent.at >= before)
     )
-    upto = min(last - 1, first_new - 1 if first_new is not None else last)
+    # The newest event past its time stays, the first of the log: its time, under the
+    # chain's hashes, shows every event before it was old (``checkpoint.age_problem``).
+    upto = first_new - 2 if first_new is not None else last - 1
     if upto <= after:
         return None
     count = session.scalar(

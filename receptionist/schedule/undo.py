@@ -126,7 +126,8 @@ def _older(session: Session, clash: Conflict, since: int) -> bool:
     is behind carries an older ``updated_at`` yet came later, and must count as later."""
     if clash.other_id is None:
         return False
-    return changefeed.last_change(session, _ROWS, clash.other_id) < since
+    # ``since`` 0 (the appointment's change is older than the feed): nothing is older.
+    return since > 0 and not changefeed.changed_since(session, _ROWS, clash.other_id, since)
 
 
 # -- undoing a change -----------------------------------------------------------------------
