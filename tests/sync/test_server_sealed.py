@@ -17,8 +17,8 @@ from receptionist.context import Ctx
 from receptionist.journal import changefeed
 from receptionist.patients import documents
 from receptionist.patients import record as patients
-from receptionist.replica.chunks import outgoing
 from receptionist.replica.chunks import encode_staged as encode
+from receptionist.replica.chunks import outgoing
 from receptionist.replica.seal import ClinicKey
 from receptionist.schedule import booking
 from receptionist.store.storage import Database
