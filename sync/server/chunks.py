@@ -64,6 +64,8 @@ class ChunkOut(BaseModel):
 def put(store: Store, who: Caller, body: ChunkIn, clock: Clock) -> ChunkOut:
     if body.entity not in entities():
         raise unknown_entity("entity")
+    if body.entity != DOCUMENT:  # kept, it would never be dropped (see drop_stale)
+        raise bad_request("entity", "only a patient_document's bytes travel in chunks")
     if body.index >= body.count:
         raise bad_request("index", "a chunk's index must be below its count")
     now = clock.now()

@@ -45,6 +45,7 @@ def test_chunks_that_cannot_be_one_are_refused_and_write_nothing(
     for body, code in (
         (_chunk(index=2), "bad_request"),  # past its count
         (_chunk(entity="nothing"), "unknown_entity"),
+        (_chunk(entity="patient"), "bad_request"),  # only a document's bytes: never dropped
         (_chunk(version="1"), "bad_request"),  # no coercion
         (_chunk(count=65), "bad_request"),
         ({k: v for k, v in _chunk().items() if k != "sealed"}, "bad_request"),
