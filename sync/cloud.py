@@ -17,14 +17,15 @@ from receptionist.ops import audit as audit_ops
 from receptionist.ops import replica, rotation
 from receptionist.ops.audit import Anchor, VerifyResult
 from receptionist.replica import envelopes
-from receptionist.replica.rotate import reseal_record
+from receptionist.replica.chunks import Chunk, Wanted, chunked
+from receptionist.replica.rotate import reseal_chunk, reseal_record
 from receptionist.replica.seal import ClinicKey
 from receptionist.replica.state import NOT_CONNECTED
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import round as rounds
-from .client import Client
+from .client import Client, Refused
 
 ALREADY = QT_TRANSLATE_NOOP(
     "core", "This PC is connected to a cloud endpoint already ({url}); nothing was changed."
@@ -169,6 +170,7 @@ class Rotated:
     devices: int  # the devices given the new key (not revoked)
     resealed: int
     skipped: int  # changed since they were read (sealed anew by their writer)
+    chunks: int = 0  # large documents' chunks sealed again
 
 
 def rotate(db: Database, ctx: Ctx) -> Rotated:
@@ -184,29 +186,52 @@ def rotate(db: Database, ctx: Ctx) -> Rotated:
             for d in active
         ])  # fmt: skip
         refresh_keys(db, client)  # this PC's own envelope: from now on it seals with it
-        resealed, skipped = _reseal_all(db, client, clinic, key)
+        resealed, skipped, chunks = _reseal_all(db, client, clinic, key)
     rotation.rotated(db, ctx)
-    return Rotated(key.generation, len(active), resealed, skipped)
+    return Rotated(key.generation, len(active), resealed, skipped, chunks)
 
 
-def _reseal_all(db: Database, client: Client, clinic: str, key: ClinicKey) -> tuple[int, int]:
-    """Every record of the endpoint under an older generation, sealed under ``key``."""
+def _reseal_all(db: Database, client: Client, clinic: str, key: ClinicKey) -> tuple[int, int, int]:
+    """Every record of the endpoint under an older generation, sealed under ``key``,
+    and the chunks of its large documents: how many records re-sealed, skipped, and
+    chunks re-sealed."""
     keys = replica.keys_of(db)
-    cursor, horizon, resealed, skipped = 0, 0, 0, 0
+    cursor, horizon, resealed, skipped, chunks = 0, 0, 0, 0, 0
     while True:
         page = client.pull(cursor, horizon)
-        again = [
-            reseal_record(p.record, clinic, keys, key)
-            for p in page.records
-            if p.record.key_gen < key.generation
-        ]
-        if again:
-            outcomes = client.reseal(again)
+        older = [p.record for p in page.records if p.record.key_gen < key.generation]
+        if older:
+            outcomes = client.reseal([reseal_record(r, clinic, keys, key) for r in older])
             resealed += outcomes.count("resealed")
             skipped += len(outcomes) - outcomes.count("resealed")
+        for found in filter(None, (chunked(r, clinic, keys) for r in older)):
+            chunks += _reseal_chunks(client, found, clinic, keys, key)
         cursor, horizon = page.cursor, page.horizon
         if not page.more:
-            return resealed, skipped
+            return resealed, skipped, chunks
+
+
+def _reseal_chunks(
+    client: Client, found: Wanted, clinic: str, keys: dict[int, ClinicKey], key: ClinicKey
+) -> int:
+    """A large document's chunks under an older generation, sealed under ``key`` for
+    the same place and stored again (``PUT /v1/chunks`` replaces one); how many. None
+    when the endpoint no longer holds them (a newer version replaced the document)."""
+    done = 0
+    for index in range(found.count):
+        try:
+            generation, sealed = client.chunk(found, index)
+        except Refused as exc:
+            said = exc.args[0] if exc.args else None
+            if isinstance(said, Text) and said.params.get("code") == "not_found":
+                return done
+            raise
+        if generation >= key.generation:
+            continue
+        old = Chunk(found.entity, found.id, found.version, index, found.count, generation, sealed)
+        client.put_chunk(reseal_chunk(old, clinic, keys, key))
+        done += 1
+    return done
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,7 @@ def cmd_rotate(app: App) -> int:
             raise _offline(exc) from None
     app.emit(
         {"generation": done.generation, "devices": done.devices, "resealed": done.resealed,
-         "skipped": done.skipped},
+         "skipped": done.skipped, "chunks": done.chunks},
         f"The clinic key is now generation {done.generation}, held by {done.devices} PC(s); "
         f"{done.resealed:,} records sealed again under it.",
     )  # fmt: skip

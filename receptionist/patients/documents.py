@@ -247,13 +247,18 @@ def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
 
 
 def _wipe(session: Session, ctx: Ctx, document: PatientDocument) -> None:
+    blank(document)
+    records.tombstone(session, ctx, document, ENTITY)
+
+
+def blank(document: PatientDocument) -> None:
+    """Wipe what the document held (its bytes, name and note), as a removal does."""
     document.content = b""
     document.file_name = ""
     document.note = ""
     document.sha256 = ""
     document.media_type = FALLBACK_TYPE
     document.size_bytes = 0
-    records.tombstone(session, ctx, document, ENTITY)
 
 
 def _info(d: PatientDocument) -> DocumentInfo:

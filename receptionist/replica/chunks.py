@@ -133,6 +133,15 @@ def wanted(
     return fetch, here
 
 
+def chunked(record: Record, clinic_id: str, keys: dict[int, ClinicKey]) -> Wanted | None:
+    """The chunks of ``record`` when it is a live document whose bytes travel beside it
+    (a key rotation seals them again, ``.rotate.reseal_chunk``); else None."""
+    info = _info(record, clinic_id, keys)
+    if info is None:
+        return None
+    return Wanted(record.entity, record.id, record.version, info[1])
+
+
 def whole(
     record: Record,
     clinic_id: str,

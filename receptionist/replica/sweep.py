@@ -13,7 +13,9 @@ recursively, whether the endpoint holds it (another PC's booking of the erased
 patient, which no new PC can apply) or only this PC does (a booking made here
 offline): no PC ends with a live row pointing at a patient it cannot have. Those
 dependants are deleted as this PC's own change (audited, from "sync"), so the next
-push sends their tombstones and the endpoint frees the time they held.
+push sends their tombstones and the endpoint frees the time they held. Documents and
+communication entries are wiped as they go, as an erasure wipes them: a tombstone
+that kept them would carry the erased patient's scan or call to every PC.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
 from receptionist.journal import changefeed, records
-from receptionist.models import Base, Patient, SyncBase, Synced
+from receptionist.models import Base, CommunicationEntry, Patient, PatientDocument, SyncBase, Synced
+from receptionist.patients import documents
 from receptionist.patients.searchindex import unindex_patient
 
 from .apply import ENDPOINT
@@ -51,9 +54,11 @@ def sweep(session: Session, ctx: Ctx, seen: set[Key]) -> list[Key]:
         if row is not None and row.deleted_at is None:
             if key in gone:  # the endpoint's doing (deleted there): not pushed back
                 with changefeed.applying(session, ENDPOINT):
+                    _wipe(row)
                     row.deleted_at = ctx.clock.now()
                     session.flush()
             else:  # this PC's: pushed, so the endpoint frees the time it held too
+                _wipe(row)
                 records.tombstone(session, ctx, row, entity)
             if isinstance(row, Patient):
                 unindex_patient(session, row)
@@ -64,6 +69,14 @@ def sweep(session: Session, ctx: Ctx, seen: set[Key]) -> list[Key]:
                 delete(SyncBase).where(SyncBase.entity == entity, SyncBase.row_id == row_id)
             )
     return marked
+
+
+def _wipe(row: Synced) -> None:
+    """What an erasure wipes of a row (a document's bytes, a call's summary)."""
+    if isinstance(row, PatientDocument):
+        documents.blank(row)
+    elif isinstance(row, CommunicationEntry):
+        row.summary = ""
 
 
 def _with_dependants(session: Session, gone: Iterable[Key]) -> set[Key]:

@@ -9,16 +9,19 @@ to the clinic, the row, its version, the chunk's index and count, so a chunk mov
 swapped or replayed does not open. Storing a chunk drops the clinic's chunks no PC
 can pull any more: those of an older version of its row, and those of a row whose
 record the endpoint holds deleted or at a newer version (a document removed, or
-replaced by a version that carries its bytes inline).
+replaced by a version that carries its bytes inline). A push that deletes or
+replaces a document drops its chunks at once (:func:`drop_stale`), and a purge of
+tombstones drops those of the rows it purges (``push.purge``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, delete, exists, insert, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, or_, select, true
 
 from receptionist.clock import Clock
 
@@ -29,9 +32,11 @@ from .problems import bad_request, not_found, unknown_entity
 from .schema import chunk, record
 from .store import Store, lock_clinic
 
+DOCUMENT = "patient_document"
 MAX_CHUNKS = 64  # 64 chunks of 4 MB: more than any document a PC keeps
 Entity = Annotated[str, Field(min_length=1, max_length=32)]
 Index = Annotated[int, Field(ge=0, lt=MAX_CHUNKS)]
+_LOOKUP = 500  # ids a statement
 Count = Annotated[int, Field(ge=1, le=MAX_CHUNKS)]
 
 
@@ -59,6 +64,8 @@ class ChunkOut(BaseModel):
 def put(store: Store, who: Caller, body: ChunkIn, clock: Clock) -> ChunkOut:
     if body.entity not in entities():
         raise unknown_entity("entity")
+    if body.entity != DOCUMENT:  # kept, it would never be dropped (see drop_stale)
+        raise bad_request("entity", "only a patient_document's bytes travel in chunks")
     if body.index >= body.count:
         raise bad_request("index", "a chunk's index must be below its count")
     now = clock.now()
@@ -66,7 +73,6 @@ def put(store: Store, who: Caller, body: ChunkIn, clock: Clock) -> ChunkOut:
     with store.write() as conn:
         lock_clinic(conn, who.clinic_id)
         conn.execute(delete(chunk).where(row, chunk.c.version < body.version))
-        conn.execute(delete(chunk).where(chunk.c.clinic_id == who.clinic_id, _stale()))
         conn.execute(delete(chunk).where(row, chunk.c.version == body.version,
                                          chunk.c.idx == body.index))  # fmt: skip
         conn.execute(insert(chunk).values(
@@ -74,6 +80,8 @@ def put(store: Store, who: Caller, body: ChunkIn, clock: Clock) -> ChunkOut:
             version=body.version, idx=body.index, count=body.count, key_gen=body.key_gen,
             sealed=body.sealed, device_id=who.id, created_at=now,
         ))  # fmt: skip
+        # After it: a chunk sent again for a document deleted meanwhile goes at once.
+        conn.execute(delete(chunk).where(chunk.c.clinic_id == who.clinic_id, _stale()))
     return ChunkOut(**body.model_dump(), created_at=now)
 
 
@@ -93,6 +101,17 @@ def get(store: Store, who: Caller, entity: str, row_id: str, version: int, index
     )  # fmt: skip
 
 
+def drop_stale(conn: Connection, clinic_id: str, row_ids: Iterable[str]) -> None:
+    """The chunks of these documents (a push's) no PC can pull any more: their record
+    deleted, or at a newer version."""
+    ids = sorted(set(row_ids))
+    for at in range(0, len(ids), _LOOKUP):
+        conn.execute(delete(chunk).where(
+            chunk.c.clinic_id == clinic_id, chunk.c.entity == DOCUMENT,
+            chunk.c.row_id.in_(ids[at : at + _LOOKUP]), _stale(),
+        ))  # fmt: skip
+
+
 def _stale() -> ColumnElement[bool]:
     """A chunk whose row the endpoint holds deleted, or at a newer version."""
     return exists().where(
@@ -107,4 +126,4 @@ def _row(who: Caller, entity: str, row_id: str) -> ColumnElement[bool]:
                 chunk.c.row_id == row_id)  # fmt: skip
 
 
-__all__ = ["ChunkIn", "ChunkOut", "get", "put"]
+__all__ = ["ChunkIn", "ChunkOut", "drop_stale", "get", "put"]

@@ -28,6 +28,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    exists,
     false,
     func,
     insert,
@@ -41,11 +42,11 @@ from sqlalchemy.exc import IntegrityError
 from receptionist.clock import Clock
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import bodies, conflicts
+from . import bodies, chunks, conflicts
 from .auth import Caller, locked_device
 from .incoming import Change, check
 from .problems import ApiError
-from .schema import INACTIVE_STATUSES, clinic, device, record
+from .schema import INACTIVE_STATUSES, chunk, clinic, device, record
 from .shapes import record_json, record_out
 from .store import Store, lock_clinic
 
@@ -175,6 +176,8 @@ def push(
             for change in changes
         ]
         batch.flush_all()
+        # A document deleted (or replaced) takes its chunks with it: no PC pulls them.
+        chunks.drop_stale(conn, who.clinic_id, [c.id for c in new if c.entity == chunks.DOCUMENT])
         last_seq = max([me.last_seq, *(c.seq for c in changes)])
         horizon_seq = purge(conn, who.clinic_id, batch.now - horizon, place.horizon_seq)
         conn.execute(
@@ -363,5 +366,9 @@ def purge(conn: Connection, clinic_id: str, before: datetime, horizon_seq: int) 
     highest = conn.scalar(select(func.max(record.c.seq)).where(*old))
     if highest is None:
         return horizon_seq
+    purged = exists().where(
+        record.c.entity == chunk.c.entity, record.c.id == chunk.c.row_id, *old
+    )  # the chunks of a document purged with it (any a push left: stored after it)
+    conn.execute(delete(chunk).where(chunk.c.clinic_id == clinic_id, purged))
     conn.execute(delete(record).where(*old))
     return max(horizon_seq, int(highest))

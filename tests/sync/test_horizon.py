@@ -15,8 +15,9 @@ from serverkit import Endpoint
 from sqlalchemy import select
 
 from receptionist.clock import FixedClock
-from receptionist.models import Appointment, Patient
+from receptionist.models import Appointment, CommunicationEntry, Patient, PatientDocument
 from receptionist.ops.patients import NewPatient, add, find
+from receptionist.patients import commlog, documents
 from receptionist.patients import record as patients
 from receptionist.schedule import booking
 from sync import cloud
@@ -74,6 +75,48 @@ def test_a_pc_back_after_the_horizon_drops_the_erased_patient_and_what_points_at
         cloud.sync_once(a.db, clock)  # B's offline booking went as a tombstone: none live
         assert theirs not in _live_bookings(a.db) and mine not in _live_bookings(a.db)
         assert cloud.sync_once(b.db, clock).swept == 0, "an ordinary round sweeps nothing"
+    finally:
+        a.db.close()
+        b.db.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_what_a_pc_back_after_the_horizon_wrote_for_the_erased_patient_is_wiped_everywhere(
+    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock
+) -> None:
+    """B, away, attached a scan and logged a call for Layla; she was erased and her
+    tombstone purged. B's sweep deleted them without wiping them, as an erasure does:
+    their tombstones carried the scan's bytes and the call's summary to the endpoint
+    and into every PC's file."""
+    tokens_in_files()
+    a, b = joined_pcs(endpoint.url, new_clinic.code, tmp_path, clock)
+    try:
+        layla = add(a.db, a.admin(), NewPatient("Layla", "Haddad")).id
+        assert layla
+        cloud.sync_once(a.db, clock)
+        cloud.sync_once(b.db, clock)
+        with b.db.write() as s:  # B, away
+            scan = documents.attach(s, b.admin(), layla, "scan.pdf", b"%PDF marker" * 999).id
+            call = commlog.add(s, b.admin(), layla, channel="phone", direction="in",
+                               summary="Asked about her marker results").id  # fmt: skip
+        with a.db.write() as s:  # A erases her, and the horizon passes
+            patients.delete_patient(s, a.admin(), layla)
+        cloud.sync_once(a.db, clock)
+        clock.advance(days=91)
+        with a.db.write() as s:
+            omar = find(a.db, a.admin(), "omar")[0].id
+            patients.update_patient(s, a.admin(), omar, notes="Seen in June")
+        cloud.sync_once(a.db, clock)
+
+        assert cloud.sync_once(b.db, clock).swept >= 3  # 410, a full download, the sweep
+        cloud.sync_once(a.db, clock)
+
+        for pc in (a, b):
+            with pc.db.read() as s:
+                doc, entry = s.get(PatientDocument, scan), s.get(CommunicationEntry, call)
+                assert doc is not None and doc.deleted_at is not None
+                assert (doc.content, doc.file_name) == (b"", ""), "the scan wiped"
+                assert entry is not None and entry.summary == "", "the call's summary wiped"
     finally:
         a.db.close()
         b.db.close()

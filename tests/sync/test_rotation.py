@@ -6,6 +6,7 @@ and even holding the endpoint's rows it cannot open anything written after."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -19,14 +20,17 @@ from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
 from receptionist.errors import UnlockError
 from receptionist.journal import audit
+from receptionist.models import PatientDocument
 from receptionist.ops import replica
 from receptionist.ops.patients import NewPatient, add
+from receptionist.patients import documents
+from receptionist.replica.chunks import Chunk
 from receptionist.replica.records import Record, decode
-from receptionist.replica.rotate import reseal_record
+from receptionist.replica.rotate import reseal_chunk, reseal_record
 from receptionist.replica.seal import ClinicKey, Tampered
 from receptionist.store.vault import create, open_clinic
 from sync import cloud
-from sync.server.schema import record
+from sync.server.schema import chunk, record
 
 __all__ = ["joined", "pc_a", "pc_b"]  # fixtures, from the two-PC tests
 
@@ -104,3 +108,45 @@ def test_a_rotation_again_reseals_only_what_is_older_and_reports_a_changed_row(
     assert second.resealed == first.resealed
     cloud.sync_once(b.db, b.ctx.clock)
     assert sorted(replica.keys_of(b.db)) == [1, 2, 3]
+
+
+def _chunk_rows(endpoint: Endpoint) -> list[tuple[str, int, int, int, int, str]]:
+    with endpoint.store.read() as conn:
+        rows = conn.execute(select(chunk).order_by(chunk.c.idx)).all()
+    return [(r.row_id, r.version, r.idx, r._mapping["count"], r.key_gen, r.sealed) for r in rows]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_rotation_seals_a_large_documents_chunks_again(
+    endpoint: Endpoint, joined: tuple[Pc, Pc], pc_c: Pc
+) -> None:
+    """Before, a rotation re-sealed the records, not the chunks: a 9 MB scan's bytes
+    stayed under the old generation, which a revoked PC holds; and a PC that joined
+    after the rotation (given the newest generation only) could not open them."""
+    a, _ = joined
+    ayse = add(a.db, a.ctx, NewPatient("Ayşe", "Yılmaz", "05551112233")).id
+    with a.db.write() as s:
+        scan = documents.attach(s, a.ctx, ayse, "scan.pdf", os.urandom(9 * 1024 * 1024)).id
+    cloud.sync_once(a.db, a.ctx.clock)
+    before = _chunk_rows(endpoint)
+    assert [c[4] for c in before] == [1, 1, 1]
+
+    done = cloud.rotate(a.db, a.ctx)
+
+    after = _chunk_rows(endpoint)
+    assert done.chunks == 3 and [c[4] for c in after] == [2, 2, 2]
+    assert [c[:4] for c in after] == [c[:4] for c in before], "the same places"
+    clinic = replica.clinic_of(a.db)
+    old = {1: replica.keys_of(a.db)[1]}
+    for row_id, version, idx, count, gen, sealed in after:
+        stored = Chunk("patient_document", row_id, version, idx, count, gen, sealed)
+        with pytest.raises(Tampered):  # the revoked generation opens none of them
+            reseal_chunk(stored, clinic, {**old, 2: old[1]}, ClinicKey(3, bytes(32)))
+    assert cloud.rotate(a.db, a.ctx).chunks == 3, "again: each under the newest"
+
+    cloud.join(pc_c.db, pc_c.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-3")
+    cloud.sync_once(pc_c.db, pc_c.ctx.clock)
+    assert sorted(replica.keys_of(pc_c.db)) == [3], "a PC joined after holds the newest only"
+    with pc_c.db.read() as s, a.db.read() as t:
+        got, mine = s.get(PatientDocument, scan), t.get(PatientDocument, scan)
+        assert got is not None and mine is not None and got.content == mine.content

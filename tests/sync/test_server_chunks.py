@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from serverkit import Endpoint, Joined, connect, push_body, record, sealed, snapshot
+from sqlalchemy import insert
 
 from sync.server.commands import add_clinic
+from sync.server.schema import chunk
 
 
 def _chunk(version: int = 1, index: int = 0, **more: Any) -> dict[str, Any]:
@@ -43,6 +45,7 @@ def test_chunks_that_cannot_be_one_are_refused_and_write_nothing(
     for body, code in (
         (_chunk(index=2), "bad_request"),  # past its count
         (_chunk(entity="nothing"), "unknown_entity"),
+        (_chunk(entity="patient"), "bad_request"),  # only a document's bytes: never dropped
         (_chunk(version="1"), "bad_request"),  # no coercion
         (_chunk(count=65), "bad_request"),
         ({k: v for k, v in _chunk().items() if k != "sealed"}, "bad_request"),
@@ -74,3 +77,40 @@ def test_the_chunks_of_a_removed_document_go_at_the_next_chunk_stored(first_pc: 
     assert _get(first_pc).status_code == 404, "the removed document's chunks are gone"
     params = {"entity": "patient_document", "id": "d-2", "version": 1, "index": 0}
     assert first_pc.http.get("/v1/chunks", params=params).status_code == 200
+
+
+def test_a_removed_documents_chunks_go_with_the_push_of_its_tombstone(
+    endpoint: Endpoint, first_pc: Joined
+) -> None:
+    """Before, they stayed (sealed) until the clinic's next chunk was stored, which
+    may be never."""
+    first_pc.http.put("/v1/chunks", json=_chunk())
+    first_pc.http.put("/v1/chunks", json=_chunk(id="d-2"))  # its push yet to come: kept
+    first_pc.http.post("/v1/push", json=push_body(1, record("patient_document", "d-1")))
+    removed = push_body(2, record("patient_document", "d-1", 2, deleted=True), base=1)
+    assert first_pc.http.post("/v1/push", json=removed).status_code == 200
+    assert _get(first_pc).status_code == 404, "gone with the push"
+    params = {"entity": "patient_document", "id": "d-2", "version": 1, "index": 0}
+    assert first_pc.http.get("/v1/chunks", params=params).status_code == 200
+    again = first_pc.http.put("/v1/chunks", json=_chunk())  # a resend from a stale batch
+    assert again.status_code == 200 and _get(first_pc).status_code == 404, "not kept"
+    assert [r[2] for r in snapshot(endpoint.store)["chunk"]] == ["d-2"]
+
+
+def test_chunks_left_of_a_document_go_when_its_tombstone_is_purged(
+    endpoint: Endpoint, first_pc: Joined, clock: Any
+) -> None:
+    """Chunks a push did not drop (stored by an endpoint before it did) go with the
+    tombstone at the horizon, not never."""
+    first_pc.http.post("/v1/push", json=push_body(1, record("patient_document", "d-1")))
+    removed = push_body(2, record("patient_document", "d-1", 2, deleted=True), base=1)
+    first_pc.http.post("/v1/push", json=removed)
+    with endpoint.store.write() as conn:  # left over, as before the fix
+        conn.execute(insert(chunk).values(
+            clinic_id=first_pc.clinic_id, entity="patient_document", row_id="d-1", version=1,
+            idx=0, count=2, key_gen=1, sealed=sealed(), device_id=first_pc.device_id,
+            created_at=clock.now(),
+        ))  # fmt: skip
+    clock.advance(days=91)
+    first_pc.http.post("/v1/push", json=push_body(3, record("patient", "p-1")))
+    assert snapshot(endpoint.store)["chunk"] == []

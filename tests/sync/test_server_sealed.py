@@ -1,7 +1,8 @@
 """The endpoint's files hold no patient's name, phone or note: a PC clinic with a
 marker patient is pushed whole, as ``receptionist.replica.records.encode`` seals it,
 and every byte of the server's database (SQLite's file and WAL; PostgreSQL's data
-folder, after a checkpoint) is searched for the markers."""
+folder, after a checkpoint) is searched for the markers. A scan over 4 MB goes as its
+sealed chunks (``PUT /v1/chunks``, as ``replica.chunks`` seals them): its text too."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from sqlalchemy.engine import make_url
 
 from receptionist.context import Ctx
 from receptionist.journal import changefeed
+from receptionist.patients import documents
 from receptionist.patients import record as patients
-from receptionist.replica.records import encode
+from receptionist.replica.chunks import encode_staged as encode
+from receptionist.replica.chunks import outgoing
 from receptionist.replica.seal import ClinicKey
 from receptionist.schedule import booking
 from receptionist.store.storage import Database
@@ -29,6 +32,8 @@ MARKERS = {
     "patient note": "Allergic to marker-penicillin",
     "appointment note": "Bring the marker X-ray",
     "front-desk alert": "Needs marker-wheelchair ramp",
+    "document's name": "marker-mri-report.pdf",
+    "document's text": "Diagnosis: marker-meniscus tear",
 }
 
 
@@ -52,13 +57,19 @@ def pc_records(db: Database, ctx: Ctx, first_pc: Joined) -> list[dict[str, objec
             s, ctx, patient_id=patient, provider_id=doctor, service_id=service, room_id=room,
             start=datetime(2026, 3, 2, 8, 0, tzinfo=UTC), notes=MARKERS["appointment note"],
         )  # fmt: skip
+        text = (MARKERS["document's text"] + "\n").encode() * 200_000  # 6.4 MB: chunked
+        documents.attach(s, ctx, patient, MARKERS["document's name"], text)
     key = ClinicKey.new(1)
-    with db.read() as s:
-        return [
-            encode(row, first_pc.clinic_id, key).to_json()
+    with db.write() as s:
+        records = [
+            encode(s, row, first_pc.clinic_id, key)
             for model in changefeed.synced_tables().values()
             for row in s.query(model).all()
         ]
+        sent = [c.to_json() for c in outgoing(s, records)]
+        assert len(sent) == 2, "the scan's two chunks"
+        s.rollback()
+    return [*[r.to_json() for r in records], *({"chunk": c} for c in sent)]
 
 
 def server_files(endpoint: Endpoint, request: pytest.FixtureRequest) -> list[Path]:
@@ -85,6 +96,9 @@ def test_the_endpoint_keeps_no_patient_data_in_its_files(
     pc_records: list[dict[str, object]],
     request: pytest.FixtureRequest,
 ) -> None:
+    for sent in [r["chunk"] for r in pc_records if "chunk" in r]:
+        assert first_pc.http.put("/v1/chunks", json=sent).status_code == 200
+    pc_records = [r for r in pc_records if "chunk" not in r]
     answer = first_pc.http.post("/v1/push", json=push_body(1, *pc_records))
     assert answer.status_code == 200, answer.text
     assert {r["outcome"] for r in answer.json()["results"]} == {"applied"}
