@@ -236,7 +236,12 @@ def apply_pull(
     resumes from before it, so nothing is skipped. On the ``last`` page the cursor
     moves all the same: a row the endpoint does not hold (a deleted patient's,
     purged after the horizon) can only come later, past it. Patients the pull wrote in
-    bulk are placed in the search index on the ``last`` page, all at once."""
+    bulk are placed in the search index on the ``last`` page, all at once.
+
+    A page before the ``last`` is committed relaxed (``Database.write``): a power cut
+    may undo it, with its cursor, and the pull brings it again. The ``last`` page's
+    ordinary commit makes every page before it durable too, before the round hands
+    the endpoint its audit log's head."""
     applied = Applied()
     # The booking the endpoint refused is on no PC but its own: every PC gets it, so
     # all hold both bookings until a person decides.
@@ -247,7 +252,7 @@ def apply_pull(
     ]
     # Each row once, as its newest record (one held from an earlier page may be older).
     todo = list({(p.record.entity, p.record.id): p for p in [*records, *refused]}.values())
-    with db.write() as s:
+    with db.write(relaxed=not last) as s:
         sync = state.required(s)
         keys = state.keys(s)
         keep_conflicts(s, conflicts, devices)

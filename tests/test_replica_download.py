@@ -1,0 +1,150 @@
+"""A first download, as the round runs it: rows written in bulk are stored exactly as
+the ORM stores them; the pages before the last are committed relaxed (not waiting for
+the disk) and the last one durably; a download cut short resumes and converges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from factories import make_clinic, make_provider, make_service, weekdays
+from sqlalchemy import event, select
+from test_replica_apply import _pc, admin, everything, rows_of
+
+from receptionist.clock import FixedClock
+from receptionist.context import Ctx
+from receptionist.journal import audit, changefeed
+from receptionist.models import Patient
+from receptionist.ops import replica
+from receptionist.ops.patients import find
+from receptionist.patients import documents
+from receptionist.patients import record as patients
+from receptionist.replica.apply import DeviceName, Pulled
+from receptionist.schedule import waitlist
+from receptionist.store.storage import Database
+from sync import round as rounds
+
+FULL, NORMAL = 2, 1  # PRAGMA synchronous
+
+
+@pytest.fixture
+def pcs(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database]]:
+    """A: a clinic with a value of every kind a column holds (times, a date, bytes,
+    JSON, true and false); B: a new PC, nothing downloaded."""
+    a = _pc(tmp_path / "a", clock, "A", first=True)
+    with a.write() as s:
+        ctx = admin(clock)
+        make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
+        provider = make_provider(s, ctx, "Dr Ayşe")
+        service = make_service(s, ctx, "Check-up", 30)
+        ids = []
+        for i, (given, family) in enumerate([("Zeynep", "Kaya"), ("Omar", "Haddad")] * 6):
+            made = patients.create_patient(
+                s, ctx, given_name=given, family_name=family, phone=f"05321234{i:03d}",
+                email=f"p{i}@example.org", birth_date=date(1980 + i, 1 + i, 2 + i),
+                consents={"optional_data": True},
+            )  # fmt: skip
+            ids.append(made.id)
+        s.flush()
+        documents.attach(s, ctx, ids[0], "scan.png", b"\x89PNG\x00\xff" * 40)
+        waitlist.add(
+            s, ctx, patient_id=ids[1], service_id=service.id, provider_id=provider.id,
+            earliest=date(2026, 12, 1), times_of_day=["morning"], weekdays=["mon", "thu"],
+        )  # fmt: skip
+    b = _pc(tmp_path / "b", clock, "B", first=False)
+    yield a, b
+    a.close()
+    b.close()
+
+
+def _stored(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every synced table's synced columns as SQLite holds them (no ORM typing)."""
+    found = {}
+    with db.raw() as conn:
+        for entity, model in changefeed.synced_tables().items():
+            names = ", ".join(changefeed.synced_columns(model))
+            found[entity] = conn.execute(f"SELECT {names} FROM {entity} ORDER BY id").fetchall()
+    return found
+
+
+def _upload_order(records: list[Pulled]) -> list[Pulled]:
+    order = {name: i for i, name in enumerate(replica._tables())}
+    return sorted(records, key=lambda p: order[p.record.entity])
+
+
+class Pages:
+    """An endpoint that hands out ``records`` a few a page, and stops answering after
+    ``answers`` pages."""
+
+    def __init__(self, records: list[Pulled], size: int, answers: int = 10_000) -> None:
+        self.pages = [records[at : at + size] for at in range(0, len(records), size)]
+        self.answers = answers
+
+    def pull(self, cursor: int) -> rounds.PullPage:
+        if self.answers == 0:
+            raise rounds.Unreachable("cut")
+        self.answers -= 1
+        return rounds.PullPage(
+            self.pages[cursor], [], cursor + 1, more=cursor + 1 < len(self.pages)
+        )
+
+    def device_names(self) -> dict[str, DeviceName]:
+        return {}
+
+
+def test_rows_written_in_bulk_are_stored_as_the_orm_stores_them(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    replica.apply_pull(b, admin(clock), everything(a), [], 1, last=True)
+    mine, theirs = _stored(a), _stored(b)
+    assert theirs["patient_document"] and theirs["waitlist_entry"]
+    for entity, rows in mine.items():
+        assert theirs[entity] == rows, entity
+
+
+def test_pages_before_the_last_are_committed_relaxed_the_last_durably(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    seen: list[int] = []
+
+    def at_commit(conn: Any) -> None:
+        if conn.get_execution_options().get("begin_immediate"):  # a write, not a read
+            seen.append(int(conn.exec_driver_sql("PRAGMA synchronous").scalar()))
+
+    event.listen(b.engine, "commit", at_commit)
+    records = _upload_order(everything(a))
+    rounds.pull_all(b, Pages(records, 5), rounds.RoundResult(), Ctx(rounds.SYNC, clock))
+    pages = -(-len(records) // 5)
+    assert seen == [NORMAL] * (pages - 1) + [FULL]
+    with b.write() as s:  # the connection went back to the pool durable
+        assert s.connection().exec_driver_sql("PRAGMA synchronous").scalar() == FULL
+
+
+def test_a_download_cut_short_resumes_from_its_cursor_and_converges(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    records = _upload_order(everything(a))
+    ctx = Ctx(rounds.SYNC, clock)
+    with pytest.raises(rounds.Unreachable):
+        rounds.pull_all(b, Pages(records, 4, answers=3), rounds.RoundResult(), ctx)
+    cursor = replica.cursor(b)
+    assert 0 < cursor <= 3
+    with b.read() as s:  # what the committed pages brought, and nothing of the rest
+        here = {(e, r) for e, m in changefeed.synced_tables().items() for r in s.scalars(
+            select(m.id))}  # fmt: skip
+    assert here == {(p.record.entity, p.record.id) for p in records[: cursor * 4]}
+    rounds.pull_all(b, Pages(records, 4), rounds.RoundResult(), ctx)
+    assert rows_of(b) == rows_of(a)
+    with b.read() as s:
+        verified = audit.verify(s)
+        parked = s.scalar(select(Patient.id).where(Patient.search_rowid < 0))
+    assert verified.ok, verified.problem
+    assert parked is None, "every patient was placed in the search index"
+    assert len(find(b, admin(clock), "haddad")) == 6
+    assert replica.batch(b) == [], "nothing pulled is echoed back"
