@@ -12,18 +12,18 @@ from typing import Any
 import pytest
 from factories import make_clinic, make_provider, make_service, weekdays
 from sqlalchemy import event, select
-from test_replica_apply import _pc, admin, everything, rows_of
+from test_replica_apply import MON_11, _pc, admin, everything, rows_of
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.journal import audit, changefeed
-from receptionist.models import Patient
+from receptionist.models import Appointment, Patient, Provider, Service
 from receptionist.ops import replica
 from receptionist.ops.patients import find
 from receptionist.patients import documents
 from receptionist.patients import record as patients
 from receptionist.replica.apply import DeviceName, Pulled
-from receptionist.schedule import waitlist
+from receptionist.schedule import booking, waitlist
 from receptionist.store.storage import Database
 from sync import round as rounds
 
@@ -148,3 +148,57 @@ def test_a_download_cut_short_resumes_from_its_cursor_and_converges(
     assert parked is None, "every patient was placed in the search index"
     assert len(find(b, admin(clock), "haddad")) == 6
     assert replica.batch(b) == [], "nothing pulled is echoed back"
+
+
+def test_a_pulled_change_looks_up_only_the_rows_it_points_at_anew(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    replica.apply_pull(b, admin(clock), everything(a), [], 1, last=True)
+    with a.write() as s:
+        pid = s.scalars(select(Patient.id)).first()
+        assert pid is not None
+        booked = booking.book(
+            s, admin(clock), patient_id=pid,
+            provider_id=s.scalars(select(Provider.id)).one(),
+            service_id=s.scalars(select(Service.id)).one(), start=MON_11,
+        )  # fmt: skip
+    replica.apply_pull(b, admin(clock), _records_of(a, Appointment, booked.id), [], 2, last=True)
+    with a.write() as s:
+        row = s.get(Appointment, booked.id)
+        assert row is not None
+        row.notes, row.version = "bring the X-ray", row.version + 1
+    asked: list[str] = []
+
+    def look(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        asked.append(" ".join(statement.split()))
+
+    event.listen(b.engine, "before_cursor_execute", look)
+    replica.apply_pull(b, admin(clock), _records_of(a, Appointment, booked.id), [], 3, last=True)
+    event.remove(b.engine, "before_cursor_execute", look)
+    assert not [q for q in asked if "FROM patient WHERE patient.id =" in q]
+    assert not [q for q in asked if "FROM provider WHERE provider.id =" in q]
+    assert rows_of(b) == rows_of(a)
+
+
+def _records_of(db: Database, model: Any, row_id: str) -> list[Pulled]:
+    return [p for p in everything(db) if p.record.id == row_id]
+
+
+def test_the_first_pcs_upload_is_cut_by_the_weight_of_its_documents(
+    pcs: tuple[Database, Database], clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, _ = pcs
+    with a.write() as s:
+        pid = s.scalars(select(Patient.id)).first()
+        assert pid is not None
+        for i in range(3):
+            documents.attach(s, admin(clock), pid, f"scan-{i}.png", b"x" * 40_000)
+    monkeypatch.setattr(replica, "BUDGET", 100_000)  # a document weighs about 75 KB
+    sizes = []
+    while batch := replica.upload_page(a):
+        sizes.append((batch[0].record.entity, len(batch)))
+        replica.answered(a, batch[-1].seq)
+    pages = [n for entity, n in sizes if entity == "patient_document"]
+    assert sum(pages) == 4 and len(pages) >= 3, "no page holds two documents of 40 KB"
+    assert ("patient", 12) in sizes

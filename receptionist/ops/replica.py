@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
@@ -40,9 +39,9 @@ from receptionist.replica.outbox import (
     Change,
     next_batch,
     pending,
-    record_weight,
     stage,
     waiting,
+    weight,
 )
 from receptionist.replica.outbox import answered as outbox_answered
 from receptionist.replica.outbox import renumber as outbox_renumber
@@ -175,7 +174,7 @@ def upload_page(db: Database) -> list[Change]:
                 .limit(UPLOAD_PAGE)
                 .all()
             )
-            rows = _within_budget(s, sync.upload_table, rows)
+            rows = _within_budget(sync.upload_table, rows)
             if rows:
                 sync.upload_after = rows[-1].id
                 return stage(s, [(encode(r, sync.clinic_id, key), 0) for r in rows])
@@ -185,12 +184,13 @@ def upload_page(db: Database) -> list[Change]:
         return []
 
 
-def _within_budget(s: Session, table: str, rows: list[Any]) -> list[Any]:
-    """The first of ``rows`` (at least one) whose records fit in one push."""
-    weight = 0
+def _within_budget(table: str, rows: list[Any]) -> list[Any]:
+    """The first of ``rows`` (at least one) whose records fit in one push (weighed
+    from the rows as loaded: a document's size is on its row)."""
+    total = 0
     for i, row in enumerate(rows):
-        weight += record_weight(s, table, row.id)
-        if i and weight > BUDGET:
+        total += weight(table, getattr(row, "size_bytes", None))
+        if i and total > BUDGET:
             return rows[:i]
     return rows
 

@@ -123,7 +123,14 @@ def record_weight(session: Session, entity: str, row_id: str) -> int:
     if entity != PatientDocument.__tablename__:
         return SMALL
     size = session.scalar(select(PatientDocument.size_bytes).where(PatientDocument.id == row_id))
-    return SMALL + (size or 0) * 16 // 9
+    return weight(entity, size)
+
+
+def weight(entity: str, size_bytes: int | None) -> int:
+    """:func:`record_weight` of a row whose size (a document's) is known already."""
+    if entity != PatientDocument.__tablename__:
+        return SMALL
+    return SMALL + (size_bytes or 0) * 16 // 9
 
 
 def answered(session: Session, last_seq: int) -> None:
