@@ -9,7 +9,9 @@ page is applied with its cursor or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -199,9 +201,37 @@ REGRESSED = Text(
 )
 
 
+# Python's cycle collector, during a round: a first collection after this many new
+# objects (700 by default), and a full one after 1,000 of those.
+ROUND_GC = (50_000, 20, 1_000)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Python's cycle collector walks every object alive at each full collection. A
+    round keeps tens of thousands alive (a page of records, the rows they become), and
+    the collector walked them, and the program's own (its modules, SQLAlchemy's
+    mappers), hundreds of times: a seventh of a download's time. For the round, what
+    was alive before it is set aside (``gc.freeze``) and collections come rarer;
+    both are undone after."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*ROUND_GC)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
 def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
     """Upload what the first PC has not yet, push, pull; the outcome is kept (the
     status bar and `sync status` read it)."""
+    with fewer_collections():
+        return _run(db, endpoint, clock)
+
+
+def _run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:
     result = RoundResult()
     try:
         push_all(db, endpoint, result, lambda: replica.upload_page(db))

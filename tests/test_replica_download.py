@@ -4,6 +4,7 @@ the disk) and the last one durably; a download cut short resumes and converges."
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -202,3 +203,30 @@ def test_the_first_pcs_upload_is_cut_by_the_weight_of_its_documents(
     pages = [n for entity, n in sizes if entity == "patient_document"]
     assert sum(pages) == 4 and len(pages) >= 3, "no page holds two documents of 40 KB"
     assert ("patient", 12) in sizes
+
+
+class Cut:
+    """An endpoint that answers nothing but a pull, and that by going away; it notes
+    how often Python's cycle collector ran meanwhile."""
+
+    def __init__(self) -> None:
+        self.threshold: tuple[int, int, int] | None = None
+
+    def pull(self, cursor: int) -> rounds.PullPage:
+        self.threshold = gc.get_threshold()
+        raise rounds.Unreachable("gone")
+
+    def push(self, changes: list[Any]) -> rounds.PushAnswer:
+        raise AssertionError("nothing to push")
+
+
+def test_a_round_collects_cycles_rarely_and_puts_the_collector_back_after(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    _, b = pcs
+    before = gc.get_threshold()
+    endpoint = Cut()
+    with pytest.raises(rounds.Unreachable):
+        rounds.run(b, endpoint, clock)  # type: ignore[arg-type]
+    assert endpoint.threshold == rounds.ROUND_GC != before
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
