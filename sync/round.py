@@ -10,6 +10,7 @@ page is applied with its cursor or not at all.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -206,22 +207,32 @@ REGRESSED = Text(
 ROUND_GC = (50_000, 20, 1_000)
 
 
+_collector = threading.Lock()
+_rounds: list[tuple[int, int, int]] = []  # the collector's thresholds, once per round running
+
+
 @contextmanager
 def fewer_collections() -> Iterator[None]:
     """Python's cycle collector walks every object alive at each full collection. A
     round keeps tens of thousands alive (a page of records, the rows they become), and
     the collector walked them, and the program's own (its modules, SQLAlchemy's
     mappers), hundreds of times: a seventh of a download's time. For the round, what
-    was alive before it is set aside (``gc.freeze``) and collections come rarer;
-    both are undone after."""
-    before = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*ROUND_GC)
+    was alive before it is set aside (``gc.freeze``) and collections come rarer; the
+    last round running (the app's loop and a command may overlap) undoes both."""
+    with _collector:
+        _rounds.append(gc.get_threshold())
+        if len(_rounds) == 1:
+            gc.freeze()
+            gc.set_threshold(*ROUND_GC)
     try:
         yield
     finally:
-        gc.set_threshold(*before)
-        gc.unfreeze()
+        with _collector:
+            first = _rounds[0]
+            _rounds.pop()
+            if not _rounds:
+                gc.set_threshold(*first)
+                gc.unfreeze()
 
 
 def run(db: Database, endpoint: Endpoint, clock: Clock) -> RoundResult:

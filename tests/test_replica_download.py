@@ -230,3 +230,14 @@ def test_a_round_collects_cycles_rarely_and_puts_the_collector_back_after(
         rounds.run(b, endpoint, clock)  # type: ignore[arg-type]
     assert endpoint.threshold == rounds.ROUND_GC != before
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_rounds_that_overlap_put_the_collector_back_when_the_last_ends() -> None:
+    before = gc.get_threshold()
+    first, second = rounds.fewer_collections(), rounds.fewer_collections()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the app's round ends while a command's runs on
+    assert gc.get_threshold() == rounds.ROUND_GC
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
