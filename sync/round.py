@@ -146,14 +146,17 @@ def _pages(
     full: list[set[tuple[str, str]] | None],
 ) -> None:
     seen = full[0]
+    ahead = _Ahead(endpoint)
     for _ in range(MAX_PAGES):
         try:
-            page = endpoint.pull(cursor)
+            page = ahead.take(cursor)
         except ResetRequired:
             replica.reset_cursor(db)
             cursor, held = 0, []
             seen = full[0] = set() if replica.holds_bases(db) else None
             continue
+        if page.more:
+            ahead.ask(page.cursor)  # the next page comes while this one is written
         if seen is not None:
             seen.update((p.record.entity, p.record.id) for p in page.records)
         if page.conflicts and names is None:
@@ -173,6 +176,45 @@ def _pages(
             if seen is not None:
                 result.swept = replica.sweep_gone(db, ctx, seen)
             return
+
+
+class _Ahead:
+    """A pull's next page asked for while the PC writes this one: the endpoint, its
+    database and the network work meanwhile (in a first download they were a fifth of
+    its time, spent waiting). Pages are still asked for one at a time, each after the
+    one before arrived, with the cursor it ended at: the same requests as one after
+    another, answered in the same order. A page asked for and not taken (the round
+    stopped) is left to finish on its own; nothing of it is applied."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.cursor: int | None = None
+        self.fetching: threading.Thread | None = None
+        self.answer: list[PullPage | BaseException] = []
+
+    def ask(self, cursor: int) -> None:
+        answer: list[PullPage | BaseException] = []
+
+        def fetch() -> None:
+            try:
+                answer.append(self.endpoint.pull(cursor))
+            except BaseException as exc:  # handed to the round, which takes the page
+                answer.append(exc)
+
+        self.cursor, self.answer = cursor, answer
+        self.fetching = threading.Thread(target=fetch, name="pull-ahead", daemon=True)
+        self.fetching.start()
+
+    def take(self, cursor: int) -> PullPage:
+        """The page after ``cursor``: the one asked for ahead, else asked for now."""
+        fetching, self.fetching = self.fetching, None
+        if fetching is None or self.cursor != cursor:
+            return self.endpoint.pull(cursor)
+        fetching.join()
+        found = self.answer[0]
+        if isinstance(found, BaseException):
+            raise found
+        return found
 
 
 def keep_anchor(db: Database, endpoint: Endpoint, clock: Clock) -> Text | None:

@@ -5,6 +5,7 @@ the disk) and the last one durably; a download cut short resumes and converges."
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -241,3 +242,35 @@ def test_rounds_that_overlap_put_the_collector_back_when_the_last_ends() -> None
     assert gc.get_threshold() == rounds.ROUND_GC
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+class Watched(Pages):
+    """:class:`Pages` that notes each page asked for, as it is asked for."""
+
+    def __init__(self, records: list[Pulled], size: int) -> None:
+        super().__init__(records, size)
+        self.asked = [threading.Event() for _ in self.pages]
+
+    def pull(self, cursor: int) -> rounds.PullPage:
+        self.asked[cursor].set()
+        return super().pull(cursor)
+
+
+def test_the_next_page_is_asked_for_while_this_one_is_written(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    endpoint = Watched(_upload_order(everything(a)), 5)
+    asked_before_commit: list[bool] = []
+    writes = iter(range(1, len(endpoint.pages)))
+
+    def at_commit(conn: Any) -> None:
+        if conn.get_execution_options().get("begin_immediate"):  # a page's write
+            following = next(writes, None)
+            if following is not None:
+                asked_before_commit.append(endpoint.asked[following].wait(10))
+
+    event.listen(b.engine, "commit", at_commit)
+    rounds.pull_all(b, endpoint, rounds.RoundResult(), Ctx(rounds.SYNC, clock))  # type: ignore[arg-type]
+    assert asked_before_commit == [True] * (len(endpoint.pages) - 1)
+    assert rows_of(b) == rows_of(a)
