@@ -295,7 +295,8 @@ class Database:
         on the busy timeout instead of failing with "database is locked" mid-way.
 
         ``relaxed``: committed without waiting for the disk (``synchronous = NORMAL``
-        in WAL mode, for this transaction only). A power cut (not a crash of the
+        in WAL mode, for this transaction only), and its pages left in the WAL until
+        it holds :data:`RELAXED_CHECKPOINT` of them. A power cut (not a crash of the
         program) may then undo it, whole, with every relaxed one after it; never a
         part of one, and the file stays sound. The next ordinary commit makes it
         durable. Only for work that is simply done again when undone: a pulled page
@@ -356,6 +357,7 @@ def _on_begin(conn: Any) -> None:
     options = conn.get_execution_options()
     if options.get("relaxed"):  # set outside a transaction: SQLite refuses it inside
         conn.exec_driver_sql("PRAGMA synchronous = NORMAL")
+        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {RELAXED_CHECKPOINT}")
         conn.connection.info[_RELAXED] = True
     if options.get("begin_immediate"):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -364,12 +366,18 @@ def _on_begin(conn: Any) -> None:
 
 
 _RELAXED = "relaxed"
+# WAL pages a relaxed write may leave before its commit folds them into the file (64 MB;
+# SQLite's default, kept otherwise, is 1,000): a download's pages, each thousands of
+# pages, were folded in at every commit, the same pages again and again.
+RELAXED_CHECKPOINT = 16_384
+CHECKPOINT = 1_000
 
 
 def _on_checkin(dbapi_connection: Any, record: Any) -> None:
     """A connection that committed a relaxed write goes back to the pool durable."""
     if record.info.pop(_RELAXED, False) and dbapi_connection is not None:
         dbapi_connection.execute("PRAGMA synchronous = FULL")
+        dbapi_connection.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT}")
 
 
 def db_files(path: Path) -> list[Path]:
