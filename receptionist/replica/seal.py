@@ -59,8 +59,8 @@ class Place:
 
 @lru_cache(maxsize=8)
 def _cipher(key: bytes) -> AESGCMSIV:
-    """The cipher of a clinic key, made once: making it was a quarter of each record's
-    opening, and a download opens 700,000 records under one or two keys."""
+    """The cipher of a clinic key, made once: making it was a quarter of each
+    decryption's time, and a download opens 700,000 records under one or two keys."""
     return AESGCMSIV(key)
 
 
