@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from receptionist.errors import UnlockError
 from receptionist.store import migrate
-from receptionist.store.storage import PLAINTEXT_MAGIC, Database
+from receptionist.store.storage import PLAINTEXT_MAGIC, RELAXED_CHECKPOINT, Database
 from receptionist.store.vault import DataDir, create, open_clinic, unlock
 
 
@@ -34,3 +34,29 @@ def test_recovery_code_unlocks(tmp_path: Path, memory_keyring) -> None:
     key = unlock(tmp_path / "c", ask=lambda _prompt: next(answers), env={})
     assert len(key) == 32
     open_clinic(tmp_path / "c").close()
+
+
+def test_a_relaxed_write_waits_for_no_disk_and_leaves_every_connection_durable(
+    db: Database,
+) -> None:
+    def synchronous(session: object) -> int:
+        return int(session.connection().exec_driver_sql("PRAGMA synchronous").scalar())  # type: ignore[attr-defined]
+
+    with db.write() as s:
+        assert synchronous(s) == 2  # FULL
+
+    def checkpoint(session: object) -> int:
+        return int(session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar())  # type: ignore[attr-defined]
+
+    with db.write(relaxed=True) as s:
+        assert synchronous(s) == 1  # NORMAL, for this transaction
+        assert checkpoint(s) == RELAXED_CHECKPOINT
+        s.execute(text("CREATE TABLE scratch (x INTEGER)"))
+    with pytest.raises(RuntimeError), db.write(relaxed=True) as s:
+        s.execute(text("INSERT INTO scratch VALUES (1)"))
+        raise RuntimeError("undone")
+    for _ in range(3):  # whichever pooled connection comes next
+        with db.write() as s:
+            assert synchronous(s) == 2
+            assert checkpoint(s) == 1_000
+            assert s.execute(text("SELECT count(*) FROM scratch")).scalar() == 0

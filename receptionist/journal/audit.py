@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
@@ -43,10 +43,24 @@ def _digest(
     entity_type: str,
     entity_id: str | None,
 ) -> str:
+    return _chained(prev, seq, to_micros(at), actor, source, action, entity_type, entity_id)
+
+
+def _chained(
+    prev: str,
+    seq: int,
+    micros: int,
+    actor: str | None,
+    source: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+) -> str:
+    """:func:`_digest`, given the time as stored (microseconds)."""
     parts = [
         prev,
         str(seq),
-        str(to_micros(at)),
+        str(micros),
         actor or "",
         source,
         action,
@@ -89,8 +103,8 @@ def record(
 
 def record_many(session: Session, ctx: Ctx, events: list[tuple[str, str, str | None]]) -> None:
     """:func:`record` for each (action, entity type, entity id) of ``events``, in order,
-    written in one statement: for rows added in bulk (a sync download), each still
-    with its own event in the chain."""
+    written in one statement on the driver: for rows added in bulk (a sync download),
+    each still with its own event in the chain."""
     if not events:
         return
     session.flush()
@@ -101,17 +115,22 @@ def record_many(session: Session, ctx: Ctx, events: list[tuple[str, str, str | N
         ).first()
     seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
     at, actor = ctx.clock.now(), ctx.actor
+    stamp = to_micros(at)
     rows = []
     for action, entity_type, entity_id in events:
         seq += 1
-        digest = _digest(prev, seq, at, actor.user_id, actor.source, action, entity_type, entity_id)
-        rows.append(
-            {"seq": seq, "at": at, "actor_id": actor.user_id, "source": actor.source,
-             "action": action, "entity_type": entity_type, "entity_id": entity_id,
-             "prev_hash": prev, "hash": digest}
-        )  # fmt: skip
+        digest = _chained(prev, seq, stamp, actor.user_id, actor.source, action, entity_type,
+                          entity_id)  # fmt: skip
+        rows.append((seq, stamp, actor.user_id, actor.source, action, entity_type, entity_id,
+                     prev, digest))  # fmt: skip
         prev = digest
-    session.execute(insert(AuditEvent), rows)
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    raw.executemany(
+        "INSERT INTO audit_event (seq, at, actor_id, source, action, entity_type, entity_id,"
+        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 @dataclass(frozen=True)

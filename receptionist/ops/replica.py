@@ -42,9 +42,9 @@ from receptionist.replica.outbox import (
     Change,
     next_batch,
     pending,
-    record_weight,
     stage,
     waiting,
+    weight,
 )
 from receptionist.replica.outbox import answered as outbox_answered
 from receptionist.replica.outbox import renumber as outbox_renumber
@@ -177,7 +177,7 @@ def upload_page(db: Database) -> list[Change]:
                 .limit(UPLOAD_PAGE)
                 .all()
             )
-            rows = _within_budget(s, sync.upload_table, rows)
+            rows = _within_budget(sync.upload_table, rows)
             if rows:
                 sync.upload_after = rows[-1].id
                 return stage(s, [(encode_staged(s, r, sync.clinic_id, key), 0) for r in rows])
@@ -187,12 +187,13 @@ def upload_page(db: Database) -> list[Change]:
         return []
 
 
-def _within_budget(s: Session, table: str, rows: list[Any]) -> list[Any]:
-    """The first of ``rows`` (at least one) whose records fit in one push."""
-    weight = 0
+def _within_budget(table: str, rows: list[Any]) -> list[Any]:
+    """The first of ``rows`` (at least one) whose records fit in one push (weighed
+    from the rows as loaded: a document's size is on its row)."""
+    total = 0
     for i, row in enumerate(rows):
-        weight += record_weight(s, table, row.id)
-        if i and weight > BUDGET:
+        total += weight(table, getattr(row, "size_bytes", None))
+        if i and total > BUDGET:
             return rows[:i]
     return rows
 
@@ -278,7 +279,12 @@ def apply_pull(
     patient's, purged after the horizon) can only come later. During a full download
     the page's rows are kept as seen, for the sweep at its end (:func:`sweep_gone`).
     Patients the pull wrote in bulk are placed in the search index on the ``last``
-    page, all at once."""
+    page, all at once.
+
+    A page before the ``last`` is committed relaxed (``Database.write``): a power cut
+    may undo it, with its cursor, and the pull brings it again. The ``last`` page's
+    ordinary commit makes every page before it durable too, before the round hands
+    the endpoint its audit log's head."""
     applied = Applied()
     # The booking the endpoint refused is on no PC but its own: every PC gets it, so
     # all hold both bookings until a person decides.
@@ -287,7 +293,7 @@ def apply_pull(
         for c in conflicts
         if c.kind == "overlap" and c.records and not c.resolved
     ]
-    with db.write() as s:
+    with db.write(relaxed=not last) as s:
         sync = state.required(s)
         keys = state.keys(s)
         before = resume.waiting(s)

@@ -188,10 +188,10 @@ def apply_record(
             delete(SyncBase).where(SyncBase.entity == entity, SyncBase.row_id == row_id)
         )
         return
-    if _waits_for_parent(session, model, theirs):
+    row = session.get(model, row_id)
+    if _waits_for_parent(session, model, theirs, row):
         applied.held.append(pulled)
         return
-    row = session.get(model, row_id)
     base = _base(session, entity, row_id)
     if row is not None and _is_base(base, record.version, theirs):
         applied.unchanged += 1  # pulled again (a pull resumed): nothing new
@@ -236,17 +236,26 @@ def _untouched(base: SyncBase | None, mine: dict[str, object], version: int) -> 
     return base.version == version
 
 
-def _waits_for_parent(session: Session, model: type[Synced], theirs: dict[str, object]) -> bool:
+def _waits_for_parent(
+    session: Session, model: type[Synced], theirs: dict[str, object], row: Synced | None
+) -> bool:
     """Whether ``theirs`` points at a row this PC does not have yet. The endpoint keeps
     each row's newest record at its newest sequence, so a patient edited after a
-    booking comes after the booking; the booking waits for it."""
-    for column in model.__table__.columns:  # type: ignore[attr-defined]
-        value = theirs.get(column.key)
-        for key in column.foreign_keys if value is not None else ():
-            found = session.execute(select(key.column).where(key.column == value)).first()
-            if found is None:
-                return True
+    booking comes after the booking; the booking waits for it. A reference ``row``
+    (this PC's copy) holds already is not looked up: the row it names is here."""
+    for column, target in _references(model):
+        value = theirs.get(column)
+        if value is None or (row is not None and getattr(row, column) == value):
+            continue
+        if session.execute(select(target).where(target == value)).first() is None:
+            return True
     return False
+
+
+def _references(model: type[Synced]) -> list[tuple[str, Any]]:
+    """The columns of ``model`` that point at another row, and the column they name."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return [(c.key, fk.column) for c in table.columns for fk in c.foreign_keys]
 
 
 def _is_base(base: SyncBase | None, version: int, theirs: dict[str, object]) -> bool:

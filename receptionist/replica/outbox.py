@@ -18,13 +18,14 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
-from receptionist.models import PatientDocument, SyncBase, Synced, SyncPending
+from receptionist.models import PatientDocument, SyncPending
 
 from . import chunks, gone, state
+from .held import base_versions
+from .held import rows as rows_of
 from .records import CHUNK_BYTES, Record, tombstone
 
-BATCH = 1_000  # changes a push: 10,000 offline changes go in ten
-_LOOKUP = 500  # ids a query
+BATCH = 3_000  # changes a push: 10,000 offline changes go in four
 # What a push may carry: the endpoint takes bodies up to 16 MB. A record's bytes are
 # base64 twice (in the sealed JSON, then the seal), so a document of N bytes weighs
 # about 16/9 N; other rows a few KB at most.
@@ -104,7 +105,7 @@ def next_batch(session: Session, limit: int = BATCH) -> list[Change]:
         else:
             continue
         break
-    held, bases = _load(session, list(rows))
+    held, bases = rows_of(session, list(rows)), base_versions(session, list(rows))
     purged = [k for k in rows if k not in held]
     routing = gone.routing_of(session, purged)  # a deleted appointment's clear fields
     staged: list[tuple[Record, int]] = []
@@ -126,34 +127,18 @@ def record_weight(session: Session, entity: str, row_id: str) -> int:
     if entity != PatientDocument.__tablename__:
         return SMALL
     size = session.scalar(select(PatientDocument.size_bytes).where(PatientDocument.id == row_id))
-    if (size or 0) > CHUNK_BYTES:
+    return weight(entity, size)
+
+
+def weight(entity: str, size_bytes: int | None) -> int:
+    """:func:`record_weight` of a row whose size (a document's) is known already."""
+    if entity != PatientDocument.__tablename__:
+        return SMALL
+    if (size_bytes or 0) > CHUNK_BYTES:
         # Its bytes go in chunks before the push, sealed and kept with the batch: a
         # batch holds about a budget of them (one document at least), not hundreds.
-        return SMALL + (size or 0)
-    return SMALL + (size or 0) * 16 // 9
-
-
-def _load(
-    session: Session, keys: list[tuple[str, str]]
-) -> tuple[dict[tuple[str, str], Synced], dict[tuple[str, str], int]]:
-    """The rows ``keys`` name (those still here), and their base versions: a few
-    queries for a batch, not two a row."""
-    models = changefeed.synced_tables()
-    wanted: dict[str, list[str]] = {}
-    for entity, row_id in keys:
-        wanted.setdefault(entity, []).append(row_id)
-    rows: dict[tuple[str, str], Synced] = {}
-    bases: dict[tuple[str, str], int] = {}
-    for entity, ids in wanted.items():
-        model = models[entity]
-        for at in range(0, len(ids), _LOOKUP):
-            part = ids[at : at + _LOOKUP]
-            rows.update(((entity, r.id), r) for r in session.scalars(
-                select(model).where(model.id.in_(part))))  # fmt: skip
-            bases.update(((entity, b.row_id), b.version) for b in session.execute(
-                select(SyncBase.row_id, SyncBase.version).where(
-                    SyncBase.entity == entity, SyncBase.row_id.in_(part))))  # fmt: skip
-    return rows, bases
+        return SMALL + (size_bytes or 0)
+    return SMALL + (size_bytes or 0) * 16 // 9
 
 
 def answered(session: Session, last_seq: int) -> None:

@@ -198,10 +198,15 @@ class Database:
             max_overflow=4,
         )
         event.listen(self.engine, "begin", _on_begin)
+        event.listen(self.engine, "checkin", _on_checkin)
         event.listen(self.engine, "handle_error", self._on_error)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(begin_immediate=True), expire_on_commit=False
+        )
+        self._relaxed = sessionmaker(
+            self.engine.execution_options(begin_immediate=True, relaxed=True),
+            expire_on_commit=False,
         )
         # What the core tells listeners about this clinic (journal.feed publishes the
         # changes each commit made; reactions and the app's views listen).
@@ -283,15 +288,23 @@ class Database:
         return self._sessions()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, relaxed: bool = False) -> Iterator[Session]:
         """A write transaction: BEGIN IMMEDIATE, committed on success, rolled back on error.
 
         Taking the write lock up front means two processes (the app and the CLI) queue
         on the busy timeout instead of failing with "database is locked" mid-way.
+
+        ``relaxed``: committed without waiting for the disk (``synchronous = NORMAL``
+        in WAL mode, for this transaction only), and its pages left in the WAL until
+        it holds :data:`RELAXED_CHECKPOINT` of them. A power cut (not a crash of the
+        program) may then undo it, whole, with every relaxed one after it; never a
+        part of one, and the file stays sound. The next ordinary commit makes it
+        durable. Only for work that is simply done again when undone: a pulled page
+        with its cursor (a first download commits hundreds).
         """
         self._refuse_if_damaged()
         try:
-            with self._writer() as session, session.begin():
+            with (self._relaxed if relaxed else self._writer)() as session, session.begin():
                 yield session
         except Exception as exc:
             self._raise_plainly(exc, writing=True)
@@ -341,10 +354,30 @@ class Database:
 
 
 def _on_begin(conn: Any) -> None:
-    if conn.get_execution_options().get("begin_immediate"):
+    options = conn.get_execution_options()
+    if options.get("relaxed"):  # set outside a transaction: SQLite refuses it inside
+        conn.exec_driver_sql("PRAGMA synchronous = NORMAL")
+        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {RELAXED_CHECKPOINT}")
+        conn.connection.info[_RELAXED] = True
+    if options.get("begin_immediate"):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
+
+
+_RELAXED = "relaxed"
+# WAL pages a relaxed write may leave before its commit folds them into the file (64 MB;
+# SQLite's default, kept otherwise, is 1,000): a download's pages, each thousands of
+# pages, were folded in at every commit, the same pages again and again.
+RELAXED_CHECKPOINT = 16_384
+CHECKPOINT = 1_000
+
+
+def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+    """A connection that committed a relaxed write goes back to the pool durable."""
+    if record.info.pop(_RELAXED, False) and dbapi_connection is not None:
+        dbapi_connection.execute("PRAGMA synchronous = FULL")
+        dbapi_connection.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT}")
 
 
 def db_files(path: Path) -> list[Path]:
