@@ -10,7 +10,6 @@ sentence a person can act on (a ``ReceptionistError``) for a refusal.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import ssl
 import threading
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from receptionist.errors import ReceptionistError, UnlockError, UserError
+from receptionist.hosts import loopback
 from receptionist.journal.anchor import Anchor
 from receptionist.ops.replica import Change, DeviceName, Pulled, PulledConflict
 from receptionist.replica.chunks import Chunk, Wanted
@@ -76,15 +76,6 @@ class Refused(ReceptionistError):
     """The endpoint refused a request (a 4xx other than the protocol's own answers)."""
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def checked_url(url: str) -> str:
     """``url`` without a trailing slash; UserError for one that is not http(s), or is
     plain HTTP to a host other than this PC."""
@@ -97,7 +88,7 @@ def checked_url(url: str) -> str:
                 )
             ),
         )
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not loopback(parts.hostname):
         raise UserError(
             Text(
                 QT_TRANSLATE_NOOP(

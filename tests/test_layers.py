@@ -14,8 +14,8 @@ CORE = ROOT / "receptionist"
 
 # The kernel: small modules at the top of the core that every room may import.
 KERNEL = {
-    "clock", "context", "errors", "events", "folding", "freetext", "logs", "roles", "safelog",
-    "texts", "zones",
+    "clock", "context", "errors", "events", "folding", "freetext", "hosts", "logs", "roles",
+    "safelog", "texts", "zones",
 }  # fmt: skip
 BASE = {"kernel", "models"}
 # room -> the rooms it may import (besides itself).

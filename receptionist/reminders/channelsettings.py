@@ -8,10 +8,10 @@ URL is empty is not set up, and nothing goes through it.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from receptionist.errors import ValidationError
+from receptionist.hosts import loopback
 from receptionist.settings.kinds import Choice, Kind, Whole, Words
 from receptionist.settings.registry import Setting, declare
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -40,18 +40,6 @@ def url_rule(text: str, key: str, label: str) -> str:
             ),
         )
     return text.rstrip("/")
-
-
-def loopback(authority: str) -> bool:
-    """Whether a URL's host (``user@host:port``, ``[::1]:80``) is this PC."""
-    host = authority.rpartition("@")[2]
-    host = host[1 : host.find("]")] if host.startswith("[") else host.partition(":")[0]
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _plain(key: str, kind: Kind, default: object, label: str, help: str) -> Setting:

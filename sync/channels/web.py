@@ -3,23 +3,14 @@ this PC), the client, and sorting a failure that is not the provider's answer.""
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 import httpx
 
+from receptionist.hosts import loopback
 from receptionist.reminders.channels import Outcome
 
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
-
-
-def loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def usable(base_url: str) -> bool:

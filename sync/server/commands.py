@@ -8,7 +8,6 @@ certificate and key files given, unless told it sits behind a proxy that does
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import sys
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import uvicorn
 from receptionist.clock import Clock, SystemClock
 from receptionist.errors import ReceptionistError, ValidationError
 from receptionist.freetext import clean_text
+from receptionist.hosts import loopback
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import devices
@@ -169,12 +169,7 @@ def server_config(
 
 
 def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return loopback(host)
 
 
 def check_listen(
