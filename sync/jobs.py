@@ -76,6 +76,8 @@ def google_sync(db: Database, clock: Clock) -> Mapping[str, int]:
         return {"station": 0}
     if not account.recheck(db):  # and what the status bar reads corrected, if need be
         return {"station": 1, "connected": 0}
+    if account.paused(db):  # the token was refused: paused until a person reconnects
+        return {"station": 1, "connected": 1, "needs_reconnect": 1}
     done = on_google_thread(lambda: google_round.run(db, clock))
     return {"station": 1, "connected": 1, "ok": int(done.status == "ok"), **asdict(done.counts)}
 

@@ -102,6 +102,16 @@ def recheck(db: Database) -> bool:
     return connected
 
 
+def paused(db: Database) -> bool:
+    """Whether Google refused this link's token ("needs reconnect"): the scheduled
+    rounds wait for a person to connect again (which clears it), rather than ask
+    Google every few minutes with a token it refused. A round a person asks for
+    (``sync --google``) still tries."""
+    with db.read() as s:
+        row = s.get(GoogleState, 1)
+        return row is not None and row.status == calendars.NEEDS_RECONNECT
+
+
 def kept(db: Database) -> str | None:
     """The kept authorized-user JSON (for the Google thread's calls), or None."""
     with db.read() as s:

@@ -41,6 +41,7 @@ from .events import GoogleChanged
 MAX_CALENDAR_ID = 1024
 NOT_CONNECTED = "never"  # the state row's status while no account is connected here
 CONNECTED = "connected"  # ... once one is, until the next round says how it went
+NEEDS_RECONNECT = "needs_reconnect"  # Google refused the token: a person connects again
 TAKEN = Text(
     QT_TRANSLATE_NOOP(
         "core",

@@ -17,6 +17,8 @@ import httplib2
 from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 
+from receptionist.google import calendars
+
 from .pacing import Pacer
 
 Sleep = Callable[[float], None]
@@ -32,7 +34,7 @@ class Stop(Exception):
 
 
 class NeedsReconnect(Stop):
-    status = "needs_reconnect"
+    status = calendars.NEEDS_RECONNECT
 
 
 class QuotaExceeded(Stop):

@@ -104,6 +104,21 @@ def test_the_job_corrects_a_link_cleared_by_hand(clinic: Clinic) -> None:
     assert not google_status.brief(clinic.db).connected
 
 
+def test_the_job_waits_for_a_reconnect_after_google_refused_the_token(clinic: Clinic) -> None:
+    """invalid_grant pauses Google sync: the scheduled rounds stop asking Google with
+    the refused token (one refused refresh every few minutes) until a person connects
+    again; a round asked for by hand still tries."""
+    from sync.jobs import google_sync
+
+    clinic.google.revoke(REFRESH)
+    assert clinic.round().status == "needs_reconnect"
+    ran = google_sync(clinic.db, clinic.clock)
+    assert ran == {"station": 1, "connected": 1, "needs_reconnect": 1}  # no round ran
+    assert clinic.round().status == "needs_reconnect"  # by hand: tried again
+    account.connect(clinic.db, clinic.ctx, {**INFO, "refresh_token": "r2"})
+    assert not account.paused(clinic.db)
+
+
 def round_meanwhile(clinic: Clinic, meanwhile: Any) -> str:
     """A round during which ``meanwhile`` runs (as the desk may, on the database
     worker, while the Google thread's round is under way); the round's status."""
