@@ -103,7 +103,9 @@ class AccountBox(QGroupBox):
                 )
             )
         else:
-            who = found.account or self.tr("an account (its address shows once read)")
+            who = found.account or self.tr(
+                "an account whose address Google did not give (connect again to read it)"
+            )
             self.account.setText(self.tr("Connected: {0}").format(who))
         self.last_round.setText(self._round_text(found, tz))
 
