@@ -449,6 +449,7 @@ class Screenshots(QObject):
                             item.provider_id, item.room_id, None, "")  # fmt: skip
             said = undo.saved(item.patient_name, "arrived")
             w.undo.offer(Undo(item.id, "status", before, 0), said)
+            QCoreApplication.processEvents()  # the bar laid out for the button's new name
         picture = self._plain()
         w.undo.drop()
         dock = self._front_desk().dock
