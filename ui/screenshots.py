@@ -478,8 +478,11 @@ class Screenshots(QObject):
     def _open_settings_google(self) -> None:
         assert self.window is not None
         settings = self.window.findChild(Settings)
-        if isinstance(settings, Settings) and settings.dialog is not None:
-            settings.dialog.tabs.setCurrentWidget(settings.dialog.google)
+        if isinstance(settings, Settings):
+            # Shown again (the last picture closed it): a page first laid out while its
+            # dialog is hidden keeps a stale scroll bar.
+            dialog = settings.show_dialog()
+            dialog.tabs.setCurrentWidget(dialog.google)
 
     def _settings(self) -> QPixmap | None:
         assert self.window is not None
