@@ -168,10 +168,6 @@ def server_config(
     )
 
 
-def is_loopback(host: str) -> bool:
-    return loopback(host)
-
-
 def check_listen(
     host: str, port: int, certfile: str | None, keyfile: str | None, *, allow_plain_http: bool
 ) -> None:
@@ -195,7 +191,7 @@ def check_listen(
                     path=path,
                 ),
             )
-    if certfile is None and not allow_plain_http and not is_loopback(host):
+    if certfile is None and not allow_plain_http and not loopback(host):
         raise ValidationError(
             "host",
             Text(
