@@ -15,10 +15,18 @@ from receptionist.patients.phones import display_phone
 from ..rowsmodel import RowsModel
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-# Unambiguous in every locale: the month by name, the year in full ("5 Apr 2017"). A
-# locale's short format can read "5 04 17" (5 April or 4 May? which century?).
-DATE_FORMAT = "d MMM yyyy"
-DATETIME_FORMAT = "d MMM yyyy HH:mm"
+
+
+def _qt_form(form: str) -> str:
+    """One of the core's birth-date forms (``receptionist.patients.dates.FORMS``) as a
+    Qt date format: "D MMM YYYY" -> "d MMM yyyy"."""
+    return form.replace("D", "d").replace("YYYY", "yyyy")
+
+
+# Unambiguous in every locale: the month by name, the year in full ("5 Apr 2017"), the
+# core's first form. A locale's short format can read "5 04 17" (5 April or 4 May?).
+DATE_FORMAT = _qt_form(dates.FORMS[0])
+DATETIME_FORMAT = f"{DATE_FORMAT} HH:mm"
 
 
 def short_date(value: date | None) -> str:
@@ -27,12 +35,6 @@ def short_date(value: date | None) -> str:
         return ""
     day = QDate(value.year, value.month, value.day)
     return str(QLocale().toString(day, DATE_FORMAT))
-
-
-def _qt_form(form: str) -> str:
-    """One of the core's birth-date forms (``receptionist.patients.dates.FORMS``) as a
-    Qt date format: "D MMM YYYY" -> "d MMM yyyy"."""
-    return form.replace("D", "d").replace("YYYY", "yyyy")
 
 
 def date_examples(day: date = dates.EXAMPLE) -> str:
