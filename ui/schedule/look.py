@@ -27,7 +27,7 @@ STATUS_COLOURS = {
     "no_show": "#b42318",
     "cancelled": "#5a5f66",
     "late": "#9a3412",  # not a status of its own: booked or confirmed, start passed
-    "unrecorded": "#9d174d",  # nor this: booked or confirmed, its day over, never marked
+    "unrecorded": "#0e7490",  # nor this: booked or confirmed, its day over, never marked
 }
 
 When = tuple[datetime, tzinfo]  # now, and the clinic's zone (whose day it is)
