@@ -13,14 +13,15 @@ import logging
 import threading
 import time
 import webbrowser
-import wsgiref.simple_server
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 from receptionist.errors import ValidationError
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from . import redirect
 from .service import SCOPES, checked_info
 
 log = logging.getLogger("receptionist.sync")  # under the logged one (cli.log, app.log)
@@ -62,9 +63,9 @@ class Cancelled(Exception):
 class SignIn:
     """One browser sign-in that another thread may :meth:`cancel`.
 
-    It does what ``InstalledAppFlow.run_local_server`` does (the same redirect server
-    and page), but waits for the browser's answer in short ticks, so a cancel shuts
-    the redirect server within one tick, and the wait ends after ``wait_s`` seconds by
+    It does what ``InstalledAppFlow.run_local_server`` does, with a redirect server of
+    our own (``redirect.py``), but waits for the browser's answer in short ticks, so a
+    cancel shuts the redirect server within one tick, and the wait ends after ``wait_s`` seconds by
     ``now`` (injected: tests reach the end without waiting). It makes no httplib2 call
     (the code exchange uses requests), so it runs on a thread of its own, never
     holding the Google thread the rounds use."""
@@ -89,7 +90,7 @@ class SignIn:
         """Sign in in the browser; the authorized-user fields (ValidationError when the
         file is not a desktop client, no answer came in time, or no refresh token came
         back; Cancelled when cancelled). ``prompt`` is printed with the sign-in address
-        (``{url}``; None: the library's own words; "": nothing)."""
+        (``{url}``; None: ``redirect.VISIT``; "": nothing)."""
         from google_auth_oauthlib.flow import InstalledAppFlow
         from oauthlib.oauth2.rfc6749.errors import OAuth2Error  # type: ignore[import-untyped]
 
@@ -109,31 +110,26 @@ class SignIn:
         return checked_info(creds.to_json())
 
     def _serve(self, flow: Any, open_browser: bool, prompt: str | None) -> Any:
-        from google_auth_oauthlib import flow as flows
-
-        answer = flows._RedirectWSGIApp(flows.InstalledAppFlow._DEFAULT_WEB_SUCCESS_MESSAGE)
-        server = wsgiref.simple_server.make_server(
-            "127.0.0.1", 0, answer, server_class=_redirect_server(),
-            handler_class=_handler(self.read_s),
-        )  # fmt: skip
+        answer = redirect.Answer()
+        server = redirect.serve(answer, self.read_s)
         try:
             self.port = server.server_port
             flow.redirect_uri = f"http://127.0.0.1:{self.port}/"
             url, _state = flow.authorization_url(access_type="offline", prompt="consent")
             if open_browser:
                 webbrowser.get().open(url, new=1, autoraise=True)
-            said = flows.InstalledAppFlow._DEFAULT_AUTH_PROMPT_MESSAGE if prompt is None else prompt
+            said = redirect.VISIT if prompt is None else prompt
             if said:  # the address, for when no browser opens
                 print(said.format(url=url))
-            self._wait(server, answer)
             # https: oauthlib insists on it; the answer came on 127.0.0.1 all the same
-            got = answer.last_request_uri.replace("http", "https")
+            got = self._wait(server, answer).replace("http", "https")
             flow.fetch_token(authorization_response=got)
         finally:
             server.server_close()
         return flow.credentials
 
-    def _wait(self, server: Any, answer: Any) -> None:
+    def _wait(self, server: WSGIServer, answer: redirect.Answer) -> str:
+        """The address the browser came back to."""
         server.timeout = TICK_S
         ends = self.now() + self.wait_s
         while answer.last_request_uri is None:
@@ -142,29 +138,7 @@ class SignIn:
             if self.now() >= ends:
                 raise ValidationError("client-secrets", NO_ANSWER)
             server.handle_request()
-
-
-def _handler(read_s: float) -> type[wsgiref.simple_server.WSGIRequestHandler]:
-    """The library's request handler, giving up on a connection that asks nothing
-    within ``read_s`` (a browser's preconnect): else one such connection would hold
-    the wait, and with it a cancel and the timeout, for as long as the browser kept it."""
-    from google_auth_oauthlib import flow as flows
-
-    class Handler(flows._WSGIRequestHandler):  # type: ignore[misc]
-        timeout = read_s
-
-    return Handler
-
-
-def _redirect_server() -> type[wsgiref.simple_server.WSGIServer]:
-    from google_auth_oauthlib import flow as flows
-
-    class Server(flows._ExclusiveWSGIServer):  # type: ignore[misc]
-        def handle_error(self, request: Any, client_address: Any) -> None:
-            """A connection given up on, or dropped: logged, not printed to stderr."""
-            log.info("sign-in redirect: a connection was given up on")
-
-    return Server
+        return answer.last_request_uri
 
 
 def browser_flow(

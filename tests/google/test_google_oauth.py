@@ -27,7 +27,7 @@ from test_google_cli import clinic, run  # noqa: F401  (the CLI clinic fixture)
 
 from receptionist.errors import ValidationError
 from sync.cli import main
-from sync.google import service
+from sync.google import redirect, service
 from sync.google.connect import Cancelled, SignIn, browser_flow
 from sync.google.worker import apart, submit
 
@@ -69,9 +69,14 @@ class Prompts(io.TextIOBase):
 
 def browse(url: str) -> str:
     """The browser's part: open the consent page, follow its redirect to 127.0.0.1."""
+    return visit(url)[0]
+
+
+def visit(url: str) -> tuple[str, str]:
+    """Where the browser landed, and the page it shows there."""
     with urllib.request.urlopen(url, timeout=WAIT_S) as answer:
         assert answer.status == 200
-        return str(answer.url)
+        return str(answer.url), answer.read().decode("utf-8")
 
 
 def test_the_flow_asks_offline_consent_narrow_scopes_on_127_0_0_1(
@@ -80,8 +85,9 @@ def test_the_flow_asks_offline_consent_narrow_scopes_on_127_0_0_1(
     prompts = Prompts()
     with redirect_stdout(prompts):
         flow = submit(lambda: browser_flow(secrets, open_browser=False, prompt="{url}"))
-        landed = browse(prompts.urls.get(timeout=WAIT_S))
+        landed, page = visit(prompts.urls.get(timeout=WAIT_S))
         info = flow.result(timeout=WAIT_S)
+    assert page == redirect.DONE  # the browser's tab says it is done, in our words
     [asked] = google.authorized
     assert asked["access_type"] == "offline" and asked["prompt"] == "consent"
     assert set(asked["scope"].split()) == NARROW == set(service.SCOPES)
