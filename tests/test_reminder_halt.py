@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from channelservers import (
     ACCOUNT,
+    PORTAL,
     TOKEN,
     WA_PHONE_ID,
     WA_SETTING,
     WA_TOKEN,
     http_server,
+    not_the_provider,
     smtp_server,
     twilio_route,
     whatsapp_route,
@@ -214,3 +216,23 @@ def test_credentials_saved_while_a_round_runs_resume_the_channel_in_that_round(
         done = dispatch.run(clinic.db, clinic.clock, {"sms": right})
     assert len(done.of("sent")) == 2 and done.halted == set()
     assert len(server.messages) == 2 and reminders.status(clinic.db).attention == ()
+
+
+def test_a_proxy_s_401_is_retried_and_does_not_stop_the_channel(clinic: Clinic) -> None:
+    """A captive portal's or a proxy's 401/407 page is not the provider refusing the
+    clinic's credentials: the messages retry with backoff, the channel goes on, and
+    the Reminders view says what was seen."""
+    book_three(clinic)
+    with http_server(twilio_route) as (url, server):
+        server.script += [not_the_provider(401, "text/html", PORTAL)] * 3
+        sender: dict[str, Sender] = {"sms": TwilioSender(url, ACCOUNT, SENDER, TOKEN)}
+        done = dispatch.run(clinic.db, clinic.clock, sender)
+        assert done.halted == set() and reminders.status(clinic.db).attention == ()
+        assert [(i.state, i.reason) for i in done.items] == [
+            ("retrying", "retry:not_provider_401")
+        ] * 3
+        row = reminders.listing(clinic.db, clinic.ctx)[0]
+        assert row.explained is not None and "HTTP 401: a proxy" in str(row.explained)
+        clinic.clock.advance(minutes=2)  # the backoff passed; the portal is gone
+        again = dispatch.run(clinic.db, clinic.clock, sender)
+    assert len(again.of("sent")) == 3 and len(server.messages) == 3

@@ -6,8 +6,10 @@ auth (the Account SID and its auth token) and a form body ``To``, ``From``, ``Bo
 JSON body ``{"code": 21211, "message": ..., "more_info": ..., "status": 400}``.
 Transient: 429 or code 20429 (honouring ``Retry-After``), any 5xx, no connection.
 Permanent: every other refusal, among them 21211 (invalid number), 21610 (the patient
-replied STOP), 21612/21614 (unroutable, not a mobile), 20003 or any 401 (refused
-credentials: the channel stops, ``receptionist.reminders.halt``).
+replied STOP), 21612/21614 (unroutable, not a mobile), 20003 (refused credentials:
+the channel stops, ``receptionist.reminders.halt``). A 401 or 407 whose body is not
+Twilio's error (no integer ``code`` and text ``message``: a proxy's or a portal's
+page) is transient (``web.not_provider``).
 
 Lookup after a crash: ``GET .../Messages.json?To=...`` lists the newest messages to
 that number; one created after the send began whose (number, text) has the digest
@@ -23,7 +25,7 @@ import httpx
 
 from receptionist.reminders.channels import Lost, Outcome, Outgoing, digest
 
-from .web import TIMEOUT, json_of, retry_after, transport_failure
+from .web import NOT_PROVIDER, TIMEOUT, json_of, not_provider, retry_after, transport_failure
 
 NAMES = {
     21211: "invalid_number",
@@ -87,11 +89,11 @@ class TwilioSender:
 def classify(answer: httpx.Response) -> Outcome:
     body = json_of(answer)
     raw = body.get("code")
-    code = raw if isinstance(raw, int) else 0
-    name = NAMES.get(code, f"twilio_{code}" if code else f"http_{answer.status_code}")
+    code = raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
     status = answer.status_code
-    if status == 401:  # whatever the body says: the credentials were refused
-        name = "refused_credentials"
+    if status in NOT_PROVIDER and not (code and isinstance(body.get("message"), str)):
+        return not_provider("sms", answer)  # not Twilio's error body: not its refusal
+    name = NAMES.get(code, f"twilio_{code}" if code else f"http_{status}")
     if status == 429 or code == 20429:
         return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
     if status >= 500:
