@@ -9,7 +9,9 @@ write transaction, and writes are serialised. A message found still "sending" lo
 after a round began it (the PC crashed, or the process was killed mid-send) is never
 resent blindly: the provider's status lookup says whether it arrived (sent) or not
 (pending again), and where the provider cannot tell it becomes "unknown", for a
-person to look at.
+person to look at. A lookup the provider refuses for the credentials leaves the
+message "sending" and stops the channel (``halt``) until they are saved again; one
+that meets a transient failure is asked again at the next round.
 
 A provider that refuses the clinic's credentials stops its channel (``halt``): the
 message stays queued, and so does every later one on that channel, until the
@@ -312,11 +314,17 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
         lost = [
             Lost(r.id, r.channel, "", r.digest, r.claimed_at or r.updated_at)
             for r in s.scalars(
-                select(Reminder).where(Reminder.state == "sending", Reminder.claimed_at < cutoff)
+                select(Reminder)
+                .where(Reminder.state == "sending", Reminder.claimed_at < cutoff)
+                # A lookup the provider refused waits for the credentials (``halt``).
+                .where(Reminder.reason != halt.HALTED)
             )
         ]
     items = []
     for found in lost:
+        with db.read() as s:
+            if halt.is_halted(s, found.channel):  # refused this round: not asked again
+                continue
         answer = _ask(db, senders, found)
         with db.write() as s:
             r = s.get(Reminder, found.reminder_id)
@@ -324,17 +332,27 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
                 continue
             now = clock.now()
             deliverylog.note(s, r.id, r.channel, "lookup", now, answer)
-            if answer is not None and answer.status == "sent":
-                r.provider_id = answer.provider_id[:128]
-                _finish(r, "sent", "recovered", now)
-                _log(s, r, now, answer)
-            elif answer is not None and answer.code == "absent":
-                r.state, r.reason, r.updated_at = "pending", "recovered_absent", now
-                r.next_try_at = now
-            else:
-                _finish(r, "unknown", "interrupted", now)
-            items.append(_item(r))
+            items.append(_looked_up(s, r, answer, now))
     return items
+
+
+def _looked_up(s: Session, r: Reminder, answer: Outcome | None, now: datetime) -> Item:
+    """Settle a send cut short by its provider's answer to the lookup."""
+    if answer is not None and halt.refused(answer):  # as a send's refusal would
+        halt.await_lookup(r, now)
+        return _item(r, "held")
+    if answer is not None and answer.status == "transient":
+        r.updated_at = now  # the provider busy, a proxy's page: asked next round
+    elif answer is not None and answer.status == "sent":
+        r.provider_id = answer.provider_id[:128]
+        _finish(r, "sent", "recovered", now)
+        _log(s, r, now, answer)
+    elif answer is not None and answer.code == "absent":
+        r.state, r.reason, r.updated_at = "pending", "recovered_absent", now
+        r.next_try_at = now
+    else:
+        _finish(r, "unknown", "interrupted", now)
+    return _item(r)
 
 
 def _ask(db: Database, senders: Mapping[str, Sender], found: Lost) -> Outcome | None:

@@ -13,7 +13,9 @@ page) is transient (``web.not_provider``).
 
 Lookup after a crash: ``GET .../Messages.json?To=...`` lists the newest messages to
 that number; one created after the send began whose (number, text) has the digest
-kept in the reminder row is the message (sent). None such: it never arrived.
+kept in the reminder row is the message (sent). None such: it never arrived. A lookup
+refused is sorted as a send's refusal: 20003 stops the channel with the message left
+"sending" until the credentials are saved again; a transient one is asked again later.
 """
 
 from __future__ import annotations
@@ -70,8 +72,8 @@ class TwilioSender:
                 )
         except httpx.HTTPError:
             return None
-        if answer.status_code != 200:
-            return None
+        if answer.status_code != 200:  # refused credentials stop the channel, as a send's
+            return classify(answer)
         listed = json_of(answer).get("messages")
         if not isinstance(listed, list):
             return None
