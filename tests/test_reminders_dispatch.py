@@ -307,3 +307,25 @@ def test_a_failed_message_can_be_resent_once_the_number_is_fixed(clinic: Clinic,
     done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
     assert [i.reminder_id for i in done.of("sent")] == [failed.reminder_id]
     assert [m["to"] for m in server.messages] == ["+905550001122"]
+
+
+def test_a_booking_first_seen_more_than_a_day_late_is_still_confirmed(
+    clinic: Clinic, twilio
+) -> None:
+    """A booking the station first plans two days after it was made (no round ran
+    meanwhile: the booking came from a PC offline, or the station was off) still gets
+    its confirmation while the appointment is ahead; one made before reminders were
+    switched on, more than a day before, does not."""
+    sender, server = twilio
+    clinic.set(offsets="", enabled=False)
+    clinic.clock.advance(minutes=1)
+    before = clinic.book(clinic.patient(1), at(3, 9))  # reminders still off
+    clinic.clock.advance(hours=2)
+    clinic.set(enabled=True)
+    clinic.clock.advance(minutes=1)
+    late = clinic.book(clinic.patient(2), at(3, 10))
+    clinic.clock.advance(days=2)  # no round ran since
+    done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert [(i.appointment_id, i.kind) for i in done.of("sent")] == [(late, "confirmation")]
+    assert before not in {i.appointment_id for i in done.items}
+    assert len(server.bodies()) == 1

@@ -28,13 +28,20 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock, FixedClock
 from receptionist.context import SYSTEM, Ctx
-from receptionist.models import Appointment, Patient, Reminder
+from receptionist.models import (
+    Appointment,
+    ChangeEntry,
+    CommunicationEntry,
+    Patient,
+    Reminder,
+)
 from receptionist.patients import commlog
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
@@ -44,6 +51,7 @@ from . import config, deliverylog, halt, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, appointment_stop, decide
 from .plan import plan
+from .settings import CHANNELS
 
 log = logging.getLogger(__name__)
 ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the rest
@@ -102,13 +110,13 @@ def run(
         return Round(False, "disabled")
     if role == "none":
         return Round(False, "not_station")
-    cutoff = None
+    cutoff, previous = None, ""
     if cloud:
         hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
         if not hold.held:
             why = hold.reason or ("lease_elsewhere" if hold.holder else "no_lease")
             return Round(False, why, hold.holder)
-        cutoff = hold.cutoff
+        cutoff, previous = hold.cutoff, hold.previous
     result = Round(True)
     result.items += _recover(db, clock, senders)
     with db.write() as s:
@@ -116,7 +124,7 @@ def run(
         result.items += _past_held(s, clock.now())
     result.planned, result.withdrawn = done.added, done.withdrawn
     if cutoff is not None:
-        result.items += _handed_over(db, clock.now(), cutoff)
+        result.items += _handed_over(db, clock.now(), cutoff, previous)
     for reminder_id in _due(db, clock.now(), limit):
         item = _one(db, clock, senders, reminder_id, cfg)
         if item is not None:
@@ -126,26 +134,65 @@ def run(
     return result
 
 
-def _handed_over(db: Database, now: datetime, cutoff: datetime) -> list[Item]:
+def _handed_over(db: Database, now: datetime, cutoff: datetime, previous: str) -> list[Item]:
     """Messages the previous lease holder answered for (it sent them or let them go),
     never sent a second time from here: reminders due before it last renewed the
-    lease, and the messages of bookings, moves and cancellations made before then
-    (a confirmation goes when it is planned, so its own time says nothing)."""
+    lease, and the messages of moves and cancellations made before then.
+
+    A confirmation goes when the booking is first planned, so the booking's own time
+    says nothing of whether the previous holder saw it: one made on a PC that was
+    offline, or on a third PC the previous holder had not heard from before it went
+    off, reaches this PC later and still gets its confirmation. It is the previous
+    holder's when another PC's reminders logged a message for the booking (the
+    communication log syncs), or when the booking was made on the previous holder
+    (``previous``, its device id; "" not known: on any other PC) before the cutoff:
+    a station plans its own bookings at once."""
     a, r = Appointment, Reminder
     due = (r.kind == "reminder") & (r.send_at <= cutoff)
-    booked = (r.kind == "confirmation") & (a.created_at <= cutoff)
     changed = r.kind.in_(("reschedule", "cancellation")) & (a.updated_at <= cutoff)
     query = (
         select(r)
         .outerjoin(a, a.id == r.appointment_id)
-        .where(r.state == "pending", or_(due, booked, changed))
+        .where(r.state == "pending", or_(due, changed))
         .limit(ROUND_LIMIT * 5)
     )
     with db.write() as s:
-        rows = list(s.scalars(query))
+        rows = list(s.scalars(query)) + _confirmed_elsewhere(s, cutoff, previous)
         for row in rows:
             _finish(row, "skipped", "other_station", now)
         return [_item(row) for row in rows]
+
+
+def _confirmed_elsewhere(s: Session, cutoff: datetime, previous: str) -> list[Reminder]:
+    a, r = Appointment, Reminder
+    pending = (r.state == "pending") & (r.kind == "confirmation")
+    query = select(r).where(pending, _dealt_with_elsewhere(r.appointment_id))
+    found = list(s.scalars(query.limit(ROUND_LIMIT)))
+    early = select(r).join(a, a.id == r.appointment_id).where(pending, a.created_at <= cutoff)
+    candidates = {row.appointment_id: row for row in s.scalars(early.limit(ROUND_LIMIT))}
+    candidates = {k: v for k, v in candidates.items() if v not in found}
+    if candidates:  # who made each (the feed's first entry of the row: its origin)
+        made = (
+            select(ChangeEntry.row_id, ChangeEntry.origin)
+            .where(ChangeEntry.entity == "appointment", ChangeEntry.kind == "insert")
+            .where(ChangeEntry.row_id.in_(list(candidates)))
+        )
+        made_by = {row_id: origin for row_id, origin in s.execute(made)}
+        for appointment_id, row in candidates.items():
+            origin = made_by.get(appointment_id)
+            if origin is not None and (origin == previous or not previous):
+                found.append(row)
+    return found
+
+
+def _dealt_with_elsewhere(appointment_id: Any) -> Any:
+    """Another PC's reminders logged a message for the appointment: that PC planned
+    (and sent or failed) its confirmation when it first saw the booking."""
+    c = CommunicationEntry
+    return exists().where(
+        c.appointment_id == appointment_id, c.direction == "out", c.recorded_by.is_(None),
+        c.channel.in_(CHANNELS), c.deleted_at.is_(None),
+    )  # fmt: skip
 
 
 def _due(db: Database, now: datetime, limit: int) -> list[str]:
