@@ -189,8 +189,9 @@ _SAVED_AS = ("clinic_setting", "setting")  # the audit's entity types of setting
 
 def channels_saved(db: Database, after: int) -> tuple[int, set[str]]:
     """The audit log's newest event, and the channels any of whose settings or secret
-    were saved (here, or synced from another PC) after event ``after``: a sender made
-    before then is stale. Reads only the events since ``after`` (the log's key)."""
+    were saved on this PC after event ``after``: a sender made before then is stale.
+    (A setting changed on another PC arrives by sync unaudited as an update; the next
+    round's senders read it.) Reads only the events since ``after`` (the log's key)."""
     ids = {setting_id(key): channel for channel, keys in cs.BY_CHANNEL.items() for key in keys}
     with db.read() as s:
         newest = s.scalar(select(func.max(AuditEvent.seq))) or 0
