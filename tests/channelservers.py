@@ -61,6 +61,21 @@ class Recorded:
         return [m["body"] for m in self.messages]
 
 
+RAW = "raw page"  # a scripted answer's key: (content type, bytes) sent as they are
+
+
+def not_the_provider(
+    status: int, kind: str, page: bytes
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """An answer from something between the PC and the provider (a proxy, a captive
+    portal): its own page, not the provider's error body."""
+    return status, {RAW: (kind, page)}, {"Proxy-Authenticate": 'Basic realm="corp"'}
+
+
+PORTAL = b"<html><body><h1>Hotel Wi-Fi</h1><p>Sign in to continue</p></body></html>"
+PROXY_JSON = b'{"error": "proxy_auth_required", "message": "Sign in to the proxy"}'
+
+
 def _twilio_error(code: int, status: int, message: str) -> tuple[int, dict[str, Any]]:
     return status, {
         "code": code,
@@ -81,9 +96,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         status, body, headers = type(self).route(self, method, raw)
-        data = json.dumps(body).encode()
+        raw_page = body.get(RAW)
+        kind, data = raw_page or ("application/json", json.dumps(body).encode())
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)
@@ -149,6 +165,13 @@ def twilio_route(
         rec.messages.append(message)
     _hold(rec)
     return 201, message, {}
+
+
+def twilio_error(
+    code: int, status: int, message: str
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """A Twilio refusal as its docs show it (20003, 401: the credentials refused)."""
+    return (*_twilio_error(code, status, message), {})
 
 
 def rate_limited(retry_after: int = 0) -> tuple[int, dict[str, Any], dict[str, str]]:

@@ -14,14 +14,18 @@ from channelservers import (
     ACCOUNT,
     INVALID,
     OPTED_OUT,
+    PORTAL,
+    PROXY_JSON,
     TOKEN,
     WA_PHONE_ID,
     WA_TOKEN,
     free_port,
     http_server,
     meta_error,
+    not_the_provider,
     rate_limited,
     smtp_server,
+    twilio_error,
     twilio_route,
     whatsapp_route,
 )
@@ -229,15 +233,43 @@ def test_plain_http_goes_only_to_this_pc() -> None:
     assert sorted(senders(setup)) == ["email", "whatsapp"]
 
 
-def test_any_401_is_a_refusal_of_the_credentials(twilio) -> None:
+PROXY_ANSWERS = [
+    not_the_provider(401, "text/html", PORTAL),  # a captive portal's sign-in page
+    not_the_provider(407, "text/html", PORTAL),  # a corporate proxy wants its own login
+    not_the_provider(407, "application/json", PROXY_JSON),  # JSON, but not the provider's
+    (401, {"message": "Unauthorized"}, {}),  # no error code: not Twilio's shape
+]
+
+
+@pytest.mark.parametrize("answer", PROXY_ANSWERS)
+def test_a_401_or_407_that_is_not_twilio_s_error_is_transient(twilio, answer) -> None:
+    """Only Twilio's own refusal (its JSON error with code 20003) means the credentials
+    were refused; a page from something in between is tried again later."""
     url, server = twilio
-    server.script.append((401, {"message": "Unauthorized"}, {}))
+    server.script.append(answer)
     sms = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN).send(message("+905551112233"))
-    assert (sms.status, sms.code, sms.http_status) == ("permanent", "refused_credentials", 401)
-    with http_server(whatsapp_route) as (wa_url, wa_server):
-        wa_server.script.append((401, {"error": {"message": "Invalid OAuth token"}}, {}))
-        wa = WhatsAppSender(wa_url + "/v21.0", WA_PHONE_ID, WA_TOKEN).send(message("+90555"))
-    assert (wa.status, wa.code) == ("permanent", "refused_credentials")
+    status = answer[0]
+    assert (sms.status, sms.code, sms.http_status) == (
+        "transient", f"not_provider_{status}", status,
+    )  # fmt: skip
+    server.script.append(twilio_error(20003, 401, "Authenticate"))
+    refused = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN).send(message("+905551112233"))
+    assert (refused.status, refused.code) == ("permanent", "refused_credentials")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [*PROXY_ANSWERS[:3], (401, {"error": {"message": "Invalid OAuth token"}}, {})],
+)
+def test_a_401_or_407_that_is_not_graph_s_error_is_transient(answer) -> None:
+    with http_server(whatsapp_route) as (url, server):
+        server.script.append(answer)
+        wa = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN).send(message("+90555"))
+        server.script.append(meta_error(190, 401, "Error validating access token"))
+        refused = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN).send(message("+90555"))
+    assert (wa.status, wa.code, wa.http_status) == ("transient", f"not_provider_{answer[0]}",
+                                                     answer[0])  # fmt: skip
+    assert (refused.status, refused.code) == ("permanent", "refused_credentials")
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from channelservers import (
     ACCOUNT,
+    PORTAL,
     TOKEN,
     WA_PHONE_ID,
     WA_SETTING,
     WA_TOKEN,
     http_server,
+    not_the_provider,
     smtp_server,
     twilio_route,
     whatsapp_route,
@@ -32,6 +34,7 @@ from receptionist.ops import commlog, reminders, settings
 from receptionist.reminders import dispatch, halt
 from receptionist.reminders.channels import Sender
 from receptionist.store.storage import Database
+from sync.channels import build
 from sync.channels.smtp import SmtpSender
 from sync.channels.twilio import TwilioSender
 from sync.channels.whatsapp import WhatsAppSender
@@ -214,3 +217,53 @@ def test_credentials_saved_while_a_round_runs_resume_the_channel_in_that_round(
         done = dispatch.run(clinic.db, clinic.clock, {"sms": right})
     assert len(done.of("sent")) == 2 and done.halted == set()
     assert len(server.messages) == 2 and reminders.status(clinic.db).attention == ()
+
+
+def test_a_proxy_s_401_is_retried_and_does_not_stop_the_channel(clinic: Clinic) -> None:
+    """A captive portal's or a proxy's 401/407 page is not the provider refusing the
+    clinic's credentials: the messages retry with backoff, the channel goes on, and
+    the Reminders view says what was seen."""
+    book_three(clinic)
+    with http_server(twilio_route) as (url, server):
+        server.script += [not_the_provider(401, "text/html", PORTAL)] * 3
+        sender: dict[str, Sender] = {"sms": TwilioSender(url, ACCOUNT, SENDER, TOKEN)}
+        done = dispatch.run(clinic.db, clinic.clock, sender)
+        assert done.halted == set() and reminders.status(clinic.db).attention == ()
+        assert [(i.state, i.reason) for i in done.items] == [
+            ("retrying", "retry:not_provider_401")
+        ] * 3
+        row = reminders.listing(clinic.db, clinic.ctx)[0]
+        assert row.explained is not None and "HTTP 401: a proxy" in str(row.explained)
+        clinic.clock.advance(minutes=2)  # the backoff passed; the portal is gone
+        again = dispatch.run(clinic.db, clinic.clock, sender)
+    assert len(again.of("sent")) == 3 and len(server.messages) == 3
+
+
+def test_credentials_saved_mid_round_are_used_by_that_round_s_next_message(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job's senders (``build.Senders``) are checked as each message goes: the
+    first message meets a refused token; the desk saves the right one while the round
+    runs; the round's next message goes with it (a sender made once per round kept the
+    refused token and stopped the channel again)."""
+    book_three(clinic)
+    with http_server(twilio_route) as (url, server):
+        reminders.set_channel(
+            clinic.db, clinic.ctx, "sms",
+            {"base_url": url, "account": ACCOUNT, "sender": SENDER}, "wrong-token",
+        )  # fmt: skip
+        real_one = dispatch._one
+
+        def saved_after_the_refusal(*args: Any) -> dispatch.Item | None:
+            item = real_one(*args)
+            if item is not None and item.state == "held":  # the desk re-enters the token
+                settings.set_many(clinic.db, clinic.ctx, {"channels.sms_token": TOKEN})
+            return item
+
+        monkeypatch.setattr(dispatch, "_one", saved_after_the_refusal)
+        done = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+        assert [i.state for i in done.items] == ["held", "sent", "sent"]
+        assert done.halted == set() and len(server.messages) == 2
+        clinic.clock.advance(minutes=1)
+        later = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+    assert [i.state for i in later.items] == ["sent"] and len(server.messages) == 3

@@ -12,15 +12,18 @@ import sys
 import textwrap
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from channelservers import (
     ACCOUNT,
+    PORTAL,
     TOKEN,
     WA_PHONE_ID,
     WA_SETTING,
     WA_TOKEN,
     http_server,
+    not_the_provider,
     twilio_route,
     whatsapp_route,
 )
@@ -128,3 +131,69 @@ def test_whatsapp_cannot_tell_so_the_message_is_unknown_and_not_resent(
         dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender})
         assert len(recorded.messages) == 1
         assert only(clinic).state == "unknown"
+
+
+def test_a_lookup_refused_for_the_credentials_waits_for_them_then_settles(
+    clinic: Clinic, data_dir: Path
+) -> None:
+    """Not "unknown" for a refused lookup: the message stays "sending" (it may have
+    arrived), the channel stops with the credentials warning, nothing is asked or sent
+    meanwhile; once the credentials are saved the lookup runs and settles it, once."""
+    clinic.set(offsets="")
+    clinic.book(clinic.patient(1), at(3, 10))
+    with http_server(twilio_route) as (url, recorded):
+        recorded.hold = threading.Event()
+        kill_mid_send(data_dir, clinic, "sms", url, recorded)
+        recorded.hold.set()
+        recorded.hold = None
+        clinic.book(clinic.patient(2), at(3, 11))  # a later message on the same channel
+        clinic.clock.advance(minutes=11)
+        wrong = TwilioSender(url, ACCOUNT, SENDER, "rotated-token")
+        done = dispatch.run(clinic.db, clinic.clock, {"sms": wrong})
+        assert done.halted == {"sms"}
+        assert [i.state for i in done.items] == ["held", "held"]
+        assert sorted(r.state for r in reminders.listing(clinic.db, clinic.ctx)) == [
+            "pending", "sending",
+        ]  # fmt: skip
+        assert reminders.status(clinic.db).attention == ("sms",)
+        clinic.clock.advance(minutes=1)
+        assert dispatch.run(clinic.db, clinic.clock, {"sms": wrong}).items == []
+        settings.set_many(clinic.db, clinic.ctx, {"channels.sms_token": TOKEN})
+        right = TwilioSender(url, ACCOUNT, SENDER, TOKEN)
+        done = dispatch.run(clinic.db, clinic.clock, {"sms": right})
+    assert sorted((i.state, i.reason) for i in done.items) == [
+        ("sent", ""), ("sent", "recovered"),
+    ]  # fmt: skip
+    assert len(recorded.messages) == 2, "the first arrived once, the second went once"
+    assert reminders.status(clinic.db).attention == ()
+
+
+def test_a_lookup_that_meets_a_proxy_or_a_busy_provider_is_asked_again(
+    clinic: Clinic, data_dir: Path
+) -> None:
+    """Neither a proxy's 401 page nor a 503 says whether the message arrived: it stays
+    "sending" (not "unknown"), the channel goes on, and the next round asks again."""
+    clinic.set(offsets="")
+    clinic.book(clinic.patient(1), at(3, 10))
+    answers = [not_the_provider(401, "text/html", PORTAL), (503, {"code": 20500}, {})]
+
+    def flaky(h: Any, method: str, raw: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if method == "GET" and answers:
+            return answers.pop(0)
+        return twilio_route(h, method, raw)
+
+    with http_server(flaky) as (url, recorded):
+        recorded.hold = threading.Event()
+        kill_mid_send(data_dir, clinic, "sms", url, recorded)
+        recorded.hold.set()
+        recorded.hold = None
+        sender = TwilioSender(url, ACCOUNT, SENDER, TOKEN)
+        for _ in answers[:]:
+            clinic.clock.advance(minutes=11)
+            done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+            assert [i.state for i in done.items] == ["sending"] and done.halted == set()
+        clinic.clock.advance(minutes=1)
+        dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    row = only(clinic)
+    assert (row.state, row.reason) == ("sent", "recovered")
+    assert len(recorded.messages) == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from channelservers import (
@@ -28,6 +29,8 @@ from receptionist.errors import ValidationError
 from receptionist.models import Appointment, Patient
 from receptionist.ops import commlog, reminders
 from receptionist.reminders import dispatch
+from receptionist.schedule import series
+from receptionist.schedule.drafts import Draft
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 from sync.channels.smtp import SmtpSender
@@ -307,3 +310,46 @@ def test_a_failed_message_can_be_resent_once_the_number_is_fixed(clinic: Clinic,
     done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
     assert [i.reminder_id for i in done.of("sent")] == [failed.reminder_id]
     assert [m["to"] for m in server.messages] == ["+905550001122"]
+
+
+def test_a_booking_first_seen_more_than_a_day_late_is_still_confirmed(
+    clinic: Clinic, twilio
+) -> None:
+    """A booking the station first plans two days after it was made (no round ran
+    meanwhile: the booking came from a PC offline, or the station was off) still gets
+    its confirmation while the appointment is ahead; one made before reminders were
+    switched on, more than a day before, does not."""
+    sender, server = twilio
+    clinic.set(offsets="", enabled=False)
+    clinic.clock.advance(minutes=1)
+    before = clinic.book(clinic.patient(1), at(3, 9))  # reminders still off
+    clinic.clock.advance(hours=2)
+    clinic.set(enabled=True)
+    clinic.clock.advance(minutes=1)
+    late = clinic.book(clinic.patient(2), at(3, 10))
+    clinic.clock.advance(days=2)  # no round ran since
+    done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert [(i.appointment_id, i.kind) for i in done.of("sent")] == [(late, "confirmation")]
+    assert before not in {i.appointment_id for i in done.items}
+    assert len(server.bodies()) == 1
+
+
+def test_a_weekly_series_gets_its_reminders_for_every_occurrence(clinic: Clinic, twilio) -> None:
+    """Recurring appointments (a weekly series, booked at once) get the 24h and 2h
+    reminders of each occurrence, once each, as it comes near."""
+    sender, server = twilio
+    clinic.set(confirmation=False)
+    first = Draft(clinic.patient(1), clinic.provider, clinic.service, at(1, 11))
+    with clinic.db.write() as s:
+        booked = series.book_series(s, clinic.ctx, first, count=3).booked
+    assert len(booked) == 3
+    ids = [o.appointment_id for o in booked]
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    for week in range(3):
+        for before in (timedelta(hours=24), timedelta(hours=2)):
+            clinic.clock.set(at(1 + 7 * week, 11) - before + timedelta(minutes=1))
+            done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+            assert [i.appointment_id for i in done.of("sent")] == [ids[week]]
+    found = states(clinic)
+    assert {found[(a, rule)] for a in ids for rule in ("24h", "2h")} == {"sent"}
+    assert len(server.messages) == 6

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
-from receptionist.models import Reminder
+from receptionist.models import AuditEvent, Reminder, setting_id
 from receptionist.models.base import UTCDateTime
 from receptionist.reminders import channelsettings as cs
 from receptionist.reminders import config, dispatch, halt, reasons, station
@@ -182,6 +182,26 @@ class ChannelSetup:
     email: EmailSetup | None
     sms: HttpSetup | None
     whatsapp: HttpSetup | None
+
+
+_SAVED_AS = ("clinic_setting", "setting")  # the audit's entity types of settings, secrets
+
+
+def channels_saved(db: Database, after: int) -> tuple[int, set[str]]:
+    """The audit log's newest event, and the channels any of whose settings or secret
+    were saved on this PC after event ``after``: a sender made before then is stale.
+    (A setting changed on another PC arrives by sync unaudited as an update; the next
+    round's senders read it.) Reads only the events since ``after`` (the log's key)."""
+    ids = {setting_id(key): channel for channel, keys in cs.BY_CHANNEL.items() for key in keys}
+    with db.read() as s:
+        newest = s.scalar(select(func.max(AuditEvent.seq))) or 0
+        if newest <= after:
+            return newest, set()
+        query = select(AuditEvent.entity_id).where(
+            AuditEvent.seq > after, AuditEvent.seq <= newest,
+            AuditEvent.entity_type.in_(_SAVED_AS),
+        )  # fmt: skip
+        return newest, {ids[i] for i in s.scalars(query) if i in ids}
 
 
 def channel_setup(db: Database, secrets: Collection[str] | None = None) -> ChannelSetup:

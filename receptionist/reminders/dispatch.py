@@ -9,7 +9,9 @@ write transaction, and writes are serialised. A message found still "sending" lo
 after a round began it (the PC crashed, or the process was killed mid-send) is never
 resent blindly: the provider's status lookup says whether it arrived (sent) or not
 (pending again), and where the provider cannot tell it becomes "unknown", for a
-person to look at.
+person to look at. A lookup the provider refuses for the credentials leaves the
+message "sending" and stops the channel (``halt``) until they are saved again; one
+that meets a transient failure is asked again at the next round.
 
 A provider that refuses the clinic's credentials stops its channel (``halt``): the
 message stays queued, and so does every later one on that channel, until the
@@ -26,13 +28,20 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock, FixedClock
 from receptionist.context import SYSTEM, Ctx
-from receptionist.models import Appointment, Patient, Reminder
+from receptionist.models import (
+    Appointment,
+    ChangeEntry,
+    CommunicationEntry,
+    Patient,
+    Reminder,
+)
 from receptionist.patients import commlog
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
@@ -42,6 +51,7 @@ from . import config, deliverylog, halt, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, appointment_stop, decide
 from .plan import plan
+from .settings import CHANNELS
 
 log = logging.getLogger(__name__)
 ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the rest
@@ -100,13 +110,13 @@ def run(
         return Round(False, "disabled")
     if role == "none":
         return Round(False, "not_station")
-    cutoff = None
+    cutoff, previous = None, ""
     if cloud:
         hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
         if not hold.held:
             why = hold.reason or ("lease_elsewhere" if hold.holder else "no_lease")
             return Round(False, why, hold.holder)
-        cutoff = hold.cutoff
+        cutoff, previous = hold.cutoff, hold.previous
     result = Round(True)
     result.items += _recover(db, clock, senders)
     with db.write() as s:
@@ -114,7 +124,7 @@ def run(
         result.items += _past_held(s, clock.now())
     result.planned, result.withdrawn = done.added, done.withdrawn
     if cutoff is not None:
-        result.items += _handed_over(db, clock.now(), cutoff)
+        result.items += _handed_over(db, clock.now(), cutoff, previous)
     for reminder_id in _due(db, clock.now(), limit):
         item = _one(db, clock, senders, reminder_id, cfg)
         if item is not None:
@@ -124,26 +134,65 @@ def run(
     return result
 
 
-def _handed_over(db: Database, now: datetime, cutoff: datetime) -> list[Item]:
+def _handed_over(db: Database, now: datetime, cutoff: datetime, previous: str) -> list[Item]:
     """Messages the previous lease holder answered for (it sent them or let them go),
     never sent a second time from here: reminders due before it last renewed the
-    lease, and the messages of bookings, moves and cancellations made before then
-    (a confirmation goes when it is planned, so its own time says nothing)."""
+    lease, and the messages of moves and cancellations made before then.
+
+    A confirmation goes when the booking is first planned, so the booking's own time
+    says nothing of whether the previous holder saw it: one made on a PC that was
+    offline, or on a third PC the previous holder had not heard from before it went
+    off, reaches this PC later and still gets its confirmation. It is the previous
+    holder's when another PC's reminders logged a message for the booking (the
+    communication log syncs), or when the booking was made on the previous holder
+    (``previous``, its device id; "" not known: on any other PC) before the cutoff:
+    a station plans its own bookings at once."""
     a, r = Appointment, Reminder
     due = (r.kind == "reminder") & (r.send_at <= cutoff)
-    booked = (r.kind == "confirmation") & (a.created_at <= cutoff)
     changed = r.kind.in_(("reschedule", "cancellation")) & (a.updated_at <= cutoff)
     query = (
         select(r)
         .outerjoin(a, a.id == r.appointment_id)
-        .where(r.state == "pending", or_(due, booked, changed))
+        .where(r.state == "pending", or_(due, changed))
         .limit(ROUND_LIMIT * 5)
     )
     with db.write() as s:
-        rows = list(s.scalars(query))
+        rows = list(s.scalars(query)) + _confirmed_elsewhere(s, cutoff, previous)
         for row in rows:
             _finish(row, "skipped", "other_station", now)
         return [_item(row) for row in rows]
+
+
+def _confirmed_elsewhere(s: Session, cutoff: datetime, previous: str) -> list[Reminder]:
+    a, r = Appointment, Reminder
+    pending = (r.state == "pending") & (r.kind == "confirmation")
+    query = select(r).where(pending, _dealt_with_elsewhere(r.appointment_id))
+    found = list(s.scalars(query.limit(ROUND_LIMIT)))
+    early = select(r).join(a, a.id == r.appointment_id).where(pending, a.created_at <= cutoff)
+    candidates = {row.appointment_id: row for row in s.scalars(early.limit(ROUND_LIMIT))}
+    candidates = {k: v for k, v in candidates.items() if v not in found}
+    if candidates:  # who made each (the feed's first entry of the row: its origin)
+        made = (
+            select(ChangeEntry.row_id, ChangeEntry.origin)
+            .where(ChangeEntry.entity == "appointment", ChangeEntry.kind == "insert")
+            .where(ChangeEntry.row_id.in_(list(candidates)))
+        )
+        made_by = {row_id: origin for row_id, origin in s.execute(made)}
+        for appointment_id, row in candidates.items():
+            origin = made_by.get(appointment_id)
+            if origin is not None and (origin == previous or not previous):
+                found.append(row)
+    return found
+
+
+def _dealt_with_elsewhere(appointment_id: Any) -> Any:
+    """Another PC's reminders logged a message for the appointment: that PC planned
+    (and sent or failed) its confirmation when it first saw the booking."""
+    c = CommunicationEntry
+    return exists().where(
+        c.appointment_id == appointment_id, c.direction == "out", c.recorded_by.is_(None),
+        c.channel.in_(CHANNELS), c.deleted_at.is_(None),
+    )  # fmt: skip
 
 
 def _due(db: Database, now: datetime, limit: int) -> list[str]:
@@ -312,11 +361,17 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
         lost = [
             Lost(r.id, r.channel, "", r.digest, r.claimed_at or r.updated_at)
             for r in s.scalars(
-                select(Reminder).where(Reminder.state == "sending", Reminder.claimed_at < cutoff)
+                select(Reminder)
+                .where(Reminder.state == "sending", Reminder.claimed_at < cutoff)
+                # A lookup the provider refused waits for the credentials (``halt``).
+                .where(Reminder.reason != halt.HALTED)
             )
         ]
     items = []
     for found in lost:
+        with db.read() as s:
+            if halt.is_halted(s, found.channel):  # refused this round: not asked again
+                continue
         answer = _ask(db, senders, found)
         with db.write() as s:
             r = s.get(Reminder, found.reminder_id)
@@ -324,17 +379,27 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
                 continue
             now = clock.now()
             deliverylog.note(s, r.id, r.channel, "lookup", now, answer)
-            if answer is not None and answer.status == "sent":
-                r.provider_id = answer.provider_id[:128]
-                _finish(r, "sent", "recovered", now)
-                _log(s, r, now, answer)
-            elif answer is not None and answer.code == "absent":
-                r.state, r.reason, r.updated_at = "pending", "recovered_absent", now
-                r.next_try_at = now
-            else:
-                _finish(r, "unknown", "interrupted", now)
-            items.append(_item(r))
+            items.append(_looked_up(s, r, answer, now))
     return items
+
+
+def _looked_up(s: Session, r: Reminder, answer: Outcome | None, now: datetime) -> Item:
+    """Settle a send cut short by its provider's answer to the lookup."""
+    if answer is not None and halt.refused(answer):  # as a send's refusal would
+        halt.await_lookup(r, now)
+        return _item(r, "held")
+    if answer is not None and answer.status == "transient":
+        r.updated_at = now  # the provider busy, a proxy's page: asked next round
+    elif answer is not None and answer.status == "sent":
+        r.provider_id = answer.provider_id[:128]
+        _finish(r, "sent", "recovered", now)
+        _log(s, r, now, answer)
+    elif answer is not None and answer.code == "absent":
+        r.state, r.reason, r.updated_at = "pending", "recovered_absent", now
+        r.next_try_at = now
+    else:
+        _finish(r, "unknown", "interrupted", now)
+    return _item(r)
 
 
 def _ask(db: Database, senders: Mapping[str, Sender], found: Lost) -> Outcome | None:

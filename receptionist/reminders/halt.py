@@ -6,7 +6,9 @@ the credentials are right.
 The message that met the refusal goes back to the queue, and every message later due
 on that channel stays queued, with the reason :data:`HALTED` (``pending``, never
 ``failed``); a round leaves such messages alone, but skips one whose appointment
-began (or went) meanwhile (``dispatch._past_held``). The channel is stopped while a
+began (or went) meanwhile (``dispatch._past_held``). A send cut short whose status
+lookup met the refusal stays ``sending`` with that reason (:data:`LOOKUP`: it may have
+arrived), never skipped, and is looked up again once resumed. The channel is stopped while a
 message waits on it (:func:`halted`). Saving the channel's settings again (its token
 or password, its account, its address: ``ops.settings.set_many``) resumes it
 (:func:`resume`): the messages go at the next round, with every check of sending.
@@ -46,17 +48,21 @@ def attention(channel: str) -> Text:
 
 # A message waiting on a stopped channel (a round skips it once its appointment began).
 WAITING = (Reminder.state == "pending", Reminder.reason == HALTED)
+# ... or a send cut short whose status lookup the provider refused: still "sending"
+# (it may have arrived), looked up again once the credentials are saved, never skipped.
+LOOKUP = (Reminder.state == "sending", Reminder.reason == HALTED)
+_STOPPED = (Reminder.state.in_(("pending", "sending")), Reminder.reason == HALTED)
 
 
 def halted(s: Session) -> set[str]:
-    """The channels stopped now: those a queued message waits on for its credentials."""
-    query = select(Reminder.channel).where(*WAITING)
+    """The channels stopped now: those a message waits on for its credentials."""
+    query = select(Reminder.channel).where(*_STOPPED)
     return set(s.scalars(query.distinct()))
 
 
 def is_halted(s: Session, channel: str) -> bool:
     """Whether ``channel`` is stopped now (a message waits on it for its credentials)."""
-    query = select(Reminder.id).where(*WAITING, Reminder.channel == channel).limit(1)
+    query = select(Reminder.id).where(*_STOPPED, Reminder.channel == channel).limit(1)
     return s.scalar(query) is not None
 
 
@@ -67,6 +73,12 @@ def hold(r: Reminder, channel: str, now: datetime) -> None:
     r.updated_at = now
 
 
+def await_lookup(r: Reminder, now: datetime) -> None:
+    """Keep ``r`` "sending" (its lookup was refused) until the credentials are saved
+    again; its channel is stopped meanwhile."""
+    r.reason, r.updated_at = HALTED, now
+
+
 def resume(s: Session, channels: Iterable[str], now: datetime) -> int:
     """Let the messages waiting on ``channels`` go at the next round; how many."""
     chosen = list(channels)
@@ -74,8 +86,7 @@ def resume(s: Session, channels: Iterable[str], now: datetime) -> int:
         return 0
     done = s.execute(
         update(Reminder)
-        .where(Reminder.state == "pending", Reminder.reason == HALTED)
-        .where(Reminder.channel.in_(chosen))
+        .where(*_STOPPED, Reminder.channel.in_(chosen))
         .values(reason="", next_try_at=None, updated_at=now)
     )
     return int(done.rowcount)  # type: ignore[attr-defined]

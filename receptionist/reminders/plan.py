@@ -7,8 +7,12 @@ day) and the messages already planned for them, and then, per appointment:
   planned (if on) when the station had planned anything for it before;
 - a moved one (messages planned for another start): those still pending are
   withdrawn, a reschedule message is planned (if on), and reminders for the new start;
-- a new one (nothing planned, booked within the last day): a booking confirmation
-  (if on);
+- a new one to this station (nothing planned here for it, booked within the last day
+  or since reminders and confirmations were last switched on, whichever is earlier):
+  a booking confirmation (if on), however late
+  it reached this PC (synced from a PC that was offline, or after the lease moved
+  here), as long as it has not started; one another PC already sent is left alone at
+  sending (``dispatch._handed_over``);
 - every live one: a reminder per offset, unless its time passed before the booking
   (or the move) made it one to send. One whose time passed while the station was off
   is planned anyway, and dispatch skips it as late, with that reason.
@@ -32,6 +36,7 @@ from receptionist.models import from_micros, new_id, to_micros
 
 from .config import Config
 from .quiet import send_time
+from .settings import CONFIRMATION, ENABLED
 
 LIVE = ("booked", "confirmed")
 NEW_BOOKING = timedelta(days=1)
@@ -90,10 +95,11 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
     rows.update(_planned_for(session, [a.id for a in later]))
     adds: list[dict[str, object]] = []
     withdraw: dict[str, str] = {}
+    since = min(confirm_since(session), to_micros(now - NEW_BOOKING))
     for appt in sorted(appts, key=lambda a: a.start):  # the soonest first
         if len(adds) >= MAX_ADDS:
             break  # the next round plans the rest: this transaction stays short
-        _one(appt, rows.get(appt.id, ()), at, cfg, adds, withdraw)
+        _one(appt, rows.get(appt.id, ()), (at, since), cfg, adds, withdraw)
     if adds:
         session.execute(_INSERT, adds)
     for reason in set(withdraw.values()):
@@ -108,6 +114,19 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
                 {"reason": reason, "now": at, "ids": ids[chunk : chunk + CHUNK]},
             )
     return Planned(len(adds), len(withdraw))
+
+
+_SWITCHED_ON = text(
+    "SELECT max(updated_at) FROM clinic_setting WHERE deleted_at IS NULL AND key IN (:a, :b)"
+)
+
+
+def confirm_since(session: Session) -> int:
+    """Bookings made since then get a confirmation when first planned: the latest time
+    reminders or confirmations were switched (the clinic's settings, the same on every
+    PC), so switching them on confirms only the last day's bookings made before."""
+    keys = {"a": ENABLED.key, "b": CONFIRMATION.key}
+    return int(session.execute(_SWITCHED_ON, keys).scalar() or 0)
 
 
 def _expanding() -> BindParameter[list[str]]:
@@ -165,11 +184,12 @@ def _planned(session: Session, at: int, until: int) -> dict[str, list[_Row]]:
 def _one(
     appt: _Appt,
     rows: list[_Row] | tuple[()],
-    at: int,
+    times: tuple[int, int],  # now, and since when bookings are confirmed
     cfg: Config,
     adds: list[dict[str, object]],
     withdraw: dict[str, str],
 ) -> None:
+    at, since = times
     rules = cfg.rules_for(appt.service_id)
     keys = {(r[RULE], r[SCHEDULED]) for r in rows}
 
@@ -197,7 +217,7 @@ def _one(
                 withdraw[r[ID]] = "moved"
     if moved and rules.reschedule:
         add("reschedule", "reschedule", appt.start, at)
-    if not rows and rules.confirmation and appt.created_at >= at - _NEW_BOOKING_US:
+    if not rows and rules.confirmation and appt.created_at >= since:
         add("confirmation", "confirmation", appt.start, at)
     for label, offset in rules.offsets:
         scheduled = appt.start - offset // _US
@@ -207,7 +227,6 @@ def _one(
 
 
 _US = timedelta(microseconds=1)
-_NEW_BOOKING_US = NEW_BOOKING // _US
 
 
 def _new(

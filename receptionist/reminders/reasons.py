@@ -58,9 +58,24 @@ _SAID: dict[str, str] = {
 }
 
 
+# A 401/407 that was not the provider's error body (``sync/channels/web.py``), as a
+# message waiting to try again ("retry:...") or failed after its last try.
+NOT_PROVIDER = "not_provider_"
+_NOT_PROVIDER = QT_TRANSLATE_NOOP(
+    "core",
+    "Something that is not the provider answered (HTTP {status}: a proxy, a captive "
+    "portal or a sign-in page between this PC and the provider), so the credentials "
+    "were not refused; the message is tried again later. If it lasts, check this PC's "
+    "network or proxy.",
+)
+
+
 def explain(reason: str) -> Text | None:
     """The sentence of ``reason``, or None when the code says enough."""
     said = _SAID.get(reason)
+    code = reason.rpartition(":")[2]
+    if said is None and code.startswith(NOT_PROVIDER):
+        return Text(_NOT_PROVIDER, status=code.removeprefix(NOT_PROVIDER))
     if said is None:
         return None
     return Text(said, setting=_TEMPLATE_SETTING) if "{setting}" in said else Text(said)

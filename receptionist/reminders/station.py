@@ -53,6 +53,9 @@ class Hold:
     holder: str = ""
     cutoff: datetime | None = None
     reason: str = ""
+    # Taken from another device: that device's id as the endpoint named it ("" not
+    # known: this process never heard who held it before).
+    previous: str = ""
 
 
 class Lease(Protocol):

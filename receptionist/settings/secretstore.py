@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.journal import audit
-from receptionist.models import LocalSecret
+from receptionist.models import LocalSecret, setting_id
 
 from .clinicstore import CANNOT_CONFIGURE
 from .registry import Setting
@@ -54,7 +54,10 @@ def write(session: Session, ctx: Ctx, namespace: str, setting: Setting, secret: 
     if secret and not _to_keychain(name, secret):
         session.add(LocalSecret(key=name, value=secret))
     session.flush()
-    audit.record(session, ctx, "set_secret" if secret else "clear_secret", "setting", None)
+    # Audited by the setting's id, never the value: a channel's sender made before is
+    # made again (``ops.reminders.channels_saved``).
+    action = "set_secret" if secret else "clear_secret"
+    audit.record(session, ctx, action, "setting", setting_id(setting.key))
 
 
 def _to_keychain(name: str, secret: str) -> bool:

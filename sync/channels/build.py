@@ -35,18 +35,27 @@ def senders(setup: ChannelSetup) -> dict[str, Sender]:
 
 class Senders(Mapping[str, Sender]):
     """The senders of one dispatch round, each made the first time the round sends (or
-    looks up) through it: its password or token is read from the keychain then, once
-    for the round, and never on a round with nothing to send (reminders off, this PC
-    not the station, nothing due). Its keys (the channels set up) need no secret."""
+    looks up) through it: its password or token is read from the keychain then, and
+    never on a round with nothing to send (reminders off, this PC not the station,
+    nothing due). Its keys (the channels set up) need no secret.
+
+    Checked as each message goes: a sender whose channel's settings or secret were
+    saved since it was made (after a provider refused the credentials, the desk saves
+    new ones while the round runs) is made again, from what is saved now, so the
+    round's next message goes with them; a stale sender never keeps going."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._channels = list(senders(reminder_ops.channel_setup(db, secrets=())))
         self._made: dict[str, Sender] = {}
+        self._seen = reminder_ops.channels_saved(db, 1 << 62)[0]  # the log's newest event
 
     def __getitem__(self, channel: str) -> Sender:
         if channel not in self._channels:
             raise KeyError(channel)
+        self._seen, saved = reminder_ops.channels_saved(self.db, self._seen)
+        for stale in saved:
+            self._made.pop(stale, None)
         if channel not in self._made:
             setup = reminder_ops.channel_setup(self.db, secrets=(channel,))
             self._made[channel] = senders(setup)[channel]

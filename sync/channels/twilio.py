@@ -6,12 +6,16 @@ auth (the Account SID and its auth token) and a form body ``To``, ``From``, ``Bo
 JSON body ``{"code": 21211, "message": ..., "more_info": ..., "status": 400}``.
 Transient: 429 or code 20429 (honouring ``Retry-After``), any 5xx, no connection.
 Permanent: every other refusal, among them 21211 (invalid number), 21610 (the patient
-replied STOP), 21612/21614 (unroutable, not a mobile), 20003 or any 401 (refused
-credentials: the channel stops, ``receptionist.reminders.halt``).
+replied STOP), 21612/21614 (unroutable, not a mobile), 20003 (refused credentials:
+the channel stops, ``receptionist.reminders.halt``). A 401 or 407 whose body is not
+Twilio's error (no integer ``code`` and text ``message``: a proxy's or a portal's
+page) is transient (``web.not_provider``).
 
 Lookup after a crash: ``GET .../Messages.json?To=...`` lists the newest messages to
 that number; one created after the send began whose (number, text) has the digest
-kept in the reminder row is the message (sent). None such: it never arrived.
+kept in the reminder row is the message (sent). None such: it never arrived. A lookup
+refused is sorted as a send's refusal: 20003 stops the channel with the message left
+"sending" until the credentials are saved again; a transient one is asked again later.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import httpx
 
 from receptionist.reminders.channels import Lost, Outcome, Outgoing, digest
 
-from .web import TIMEOUT, json_of, retry_after, transport_failure
+from .web import NOT_PROVIDER, TIMEOUT, json_of, not_provider, retry_after, transport_failure
 
 NAMES = {
     21211: "invalid_number",
@@ -68,8 +72,8 @@ class TwilioSender:
                 )
         except httpx.HTTPError:
             return None
-        if answer.status_code != 200:
-            return None
+        if answer.status_code != 200:  # refused credentials stop the channel, as a send's
+            return classify(answer)
         listed = json_of(answer).get("messages")
         if not isinstance(listed, list):
             return None
@@ -87,11 +91,11 @@ class TwilioSender:
 def classify(answer: httpx.Response) -> Outcome:
     body = json_of(answer)
     raw = body.get("code")
-    code = raw if isinstance(raw, int) else 0
-    name = NAMES.get(code, f"twilio_{code}" if code else f"http_{answer.status_code}")
+    code = raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
     status = answer.status_code
-    if status == 401:  # whatever the body says: the credentials were refused
-        name = "refused_credentials"
+    if status in NOT_PROVIDER and not (code and isinstance(body.get("message"), str)):
+        return not_provider("sms", answer)  # not Twilio's error body: not its refusal
+    name = NAMES.get(code, f"twilio_{code}" if code else f"http_{status}")
     if status == 429 or code == 20429:
         return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
     if status >= 500:

@@ -1,8 +1,15 @@
 """What the two HTTP senders share: the base URL's rule (HTTPS, or plain HTTP only to
-this PC), the client, and sorting a failure that is not the provider's answer."""
+this PC), the client, and sorting a failure that is not the provider's answer.
+
+A 401 or 407 whose body is not the provider's documented error (a captive portal's
+sign-in page, a corporate proxy's "authentication required", any HTML) says nothing
+about the clinic's credentials: it is a transient failure (tried again with backoff),
+coded ``not_provider_401`` / ``not_provider_407`` so the Reminders view, the delivery
+log and the operator's log say what was seen, never the channel stopped for it."""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 import httpx
@@ -11,6 +18,8 @@ from receptionist.hosts import loopback
 from receptionist.reminders.channels import Outcome
 
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+NOT_PROVIDER = (401, 407)  # statuses a proxy or a portal answers with its own page
+log = logging.getLogger(__name__)
 
 
 def usable(base_url: str) -> bool:
@@ -43,3 +52,16 @@ def json_of(response: httpx.Response) -> dict[str, object]:
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def not_provider(channel: str, response: httpx.Response) -> Outcome:
+    """A 401/407 that is not the provider's error body: something between this PC and
+    the provider answered (a proxy, a captive portal). Transient, and said so."""
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip() or "no type"
+    log.warning(
+        "%s: HTTP %s with a body that is not the provider's (%s): a proxy or a sign-in "
+        "page between this PC and the provider? Trying again later.",
+        channel, response.status_code, kind[:40],
+    )  # fmt: skip
+    status = response.status_code
+    return Outcome("transient", code=f"not_provider_{status}", http_status=status)

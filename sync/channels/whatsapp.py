@@ -13,10 +13,13 @@ hours of the patient's last message); 200 answers
 Transient: HTTP 429 or 5xx, and the codes of rate limits and passing trouble (4,
 80007, 130429, 131056, 131000, 131016, 133004, 1, 2). Permanent: every other refusal,
 among them 131026 (undeliverable), 131047 (free text outside the 24-hour window),
-131030 (not an allowed recipient), 190 or any 401 (expired or refused token: the
-channel stops, ``receptionist.reminders.halt``), and the template's: 132001 (no
+131030 (not an allowed recipient), 190 (expired or refused token: the channel
+stops, ``receptionist.reminders.halt``), and the template's: 132001 (no
 template of that name in that language, or not approved), 132000 (not the template's
 number of variables), 132012 (a variable's format), 132015/132016 (paused, disabled).
+A 401 or 407 whose body is not Graph's error (no ``error`` object with an integer
+``code`` and a text ``message``: a proxy's or a portal's page) is transient
+(``web.not_provider``).
 
 No lookup: the API cannot say whether a message cut short arrived, so such a message
 becomes "unknown" for a person.
@@ -28,7 +31,7 @@ import httpx
 
 from receptionist.reminders.channels import Lost, Outcome, Outgoing
 
-from .web import TIMEOUT, json_of, retry_after, transport_failure
+from .web import NOT_PROVIDER, TIMEOUT, json_of, not_provider, retry_after, transport_failure
 
 TRANSIENT = {1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133004}
 NAMES = {
@@ -102,11 +105,12 @@ def request_body(message: Outgoing) -> dict[str, object]:
 def classify(answer: httpx.Response) -> Outcome:
     error = json_of(answer).get("error")
     raw = error.get("code") if isinstance(error, dict) else None
-    code = raw if isinstance(raw, int) else 0
-    name = NAMES.get(code, f"meta_{code}" if code else f"http_{answer.status_code}")
+    code = raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
     status = answer.status_code
-    if status == 401:  # whatever the body says: the credentials were refused
-        name = "refused_credentials"
+    shaped = isinstance(error, dict) and code and isinstance(error.get("message"), str)
+    if status in NOT_PROVIDER and not shaped:
+        return not_provider("whatsapp", answer)  # not Graph's error body: not its refusal
+    name = NAMES.get(code, f"meta_{code}" if code else f"http_{status}")
     if status == 429 or code in TRANSIENT:
         return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
     if status >= 500:

@@ -196,3 +196,50 @@ def test_every_pc_hears_which_pc_holds_the_lease_by_its_name(
     assert round_of(b, TwilioSender("https://127.0.0.1:9", ACCOUNT, "+1", TOKEN)).active is False
     with b.db.read() as s:
         assert s.scalar(select(Reminder.id).where(Reminder.state == "sent")) is None
+
+
+def test_a_booking_the_old_holder_never_saw_gets_its_confirmation_after_the_move(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
+) -> None:
+    """The lease moves from A (off for a day) to B. A confirmed its own booking (X) and
+    went off before its log of it was synced: B leaves it alone. A booking made on B while it
+    stood by (Z), and one made on a third PC offline (Q) that reaches B only after the
+    move, were never A's to confirm: B sends their confirmations, though both were
+    booked before A's last renewal. A comes back: nothing goes twice."""
+    a, b = pcs
+    sender, server = provider
+    create(tmp_path / "c", passphrase="a third long passphrase")
+    c = Pc(open_clinic(tmp_path / "c", env={"RECEPTIONIST_PASSPHRASE": "a third long passphrase"}),
+           Ctx(SYSTEM, clock))  # fmt: skip
+    try:
+        cloud.join(c.db, c.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-3")
+        settle(a, b, c)
+        settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
+        settle(a, b, c)
+        x = book(a, "Xena", 50, "05321234567")
+        settle(a)  # X reaches the endpoint; A's log of its confirmation never does
+        assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [x]
+        z = book(b, "Zeynep", 40, "05329876543")  # on B, never synced while A sends
+        q = book(c, "Kaan", 45, "05321112233")  # on C, offline for now
+        assert round_of(b, sender).reason == "lease_elsewhere"  # B hears A holds it
+        clock.advance(hours=25)  # A is off: B takes the lease
+        settle(b)
+        taken = round_of(b, sender)
+        assert taken.active, taken.reason
+        assert [i.appointment_id for i in taken.of("sent")] == [z]
+        settle(c, b)  # C's booking reaches B after the move
+        later = round_of(b, sender)
+        assert [i.appointment_id for i in later.of("sent")] == [q]
+        clock.advance(hours=2)  # X comes within B's planning horizon: A confirmed it
+        assert round_of(b, sender).of("sent") == []
+        assert states(b, x)["confirmation"] == ("skipped", "other_station")
+        clock.advance(minutes=5)  # A is back: it takes the lease again
+        settle(a, b, c)
+        back = round_of(a, sender)
+        assert back.active and back.of("sent") == []
+        sent = sent_rows(a, b)
+        assert set(sent.values()) == {1}, "each confirmation sent by one PC, once"
+        assert sorted(sent) == sorted((i, "confirmation") for i in (x, z, q))
+        assert len(server.messages) == 3
+    finally:
+        c.db.close()
