@@ -6,12 +6,16 @@ carries the record); ``GET /v1/chunks`` gives one back. The endpoint checks what
 can see (the entity is one the PCs sync, the index is below the count) and keeps the
 sealed text as it came: each chunk is sealed by the PC with the clinic key and bound
 to the clinic, the row, its version, the chunk's index and count, so a chunk moved,
-swapped or replayed does not open. Storing a chunk drops the clinic's chunks no PC
-can pull any more: those of an older version of its row, and those of a row whose
-record the endpoint holds deleted or at a newer version (a document removed, or
-replaced by a version that carries its bytes inline). A push that deletes or
-replaces a document drops its chunks at once (:func:`drop_stale`), and a purge of
-tombstones drops those of the rows it purges (``push.purge``).
+swapped or replayed does not open.
+
+A newer version's chunks do not drop the older version's: until the push that
+carries the newer record is accepted, the endpoint holds the older record, and every
+PC that pulls it must find its chunks (a PC may stop between its chunks and its
+push: a crash, a lost answer, an outage). Chunks go once no PC can pull them: those
+of a row whose record the endpoint holds deleted or at a newer version, dropped by
+the push that moves the record on, in its transaction (:func:`drop_stale`), and by
+any chunk stored after it; a purge of tombstones drops those of the rows it purges
+(``push.purge``).
 """
 
 from __future__ import annotations
@@ -72,7 +76,6 @@ def put(store: Store, who: Caller, body: ChunkIn, clock: Clock) -> ChunkOut:
     row = _row(who, body.entity, body.id)
     with store.write() as conn:
         lock_clinic(conn, who.clinic_id)
-        conn.execute(delete(chunk).where(row, chunk.c.version < body.version))
         conn.execute(delete(chunk).where(row, chunk.c.version == body.version,
                                          chunk.c.idx == body.index))  # fmt: skip
         conn.execute(insert(chunk).values(
