@@ -31,6 +31,7 @@ class Service:
     store: Store
     clock: Clock
     horizon: timedelta
+    unclaimed: chunks.Unclaimed
 
 
 def _service(request: Request) -> Service:
@@ -89,7 +90,7 @@ def revoke(service: Svc, me: Me, device_id: Id) -> bodies.DeviceOut:
 
 @router.post("/push", summary="Apply this device's changes, in order, in one transaction")
 def push_changes(service: Svc, me: Me, body: bodies.PushIn) -> bodies.PushOut:
-    return push.push(service.store, me, body, service.clock, service.horizon)
+    return push.push(service.store, me, body, service.clock, service.horizon, service.unclaimed.age)
 
 
 @router.post("/reseal", summary="Records sealed again under a newer clinic key generation")
@@ -110,7 +111,7 @@ def pull_changes(
 
 @router.put("/chunks", summary="Keep one sealed chunk of a large document's bytes")
 def put_chunk(service: Svc, me: Me, body: chunks.ChunkIn) -> chunks.ChunkOut:
-    return chunks.put(service.store, me, body, service.clock)
+    return chunks.put(service.store, me, body, service.clock, service.unclaimed)
 
 
 @router.get("/chunks", summary="One sealed chunk of a large document's bytes")
@@ -165,6 +166,7 @@ def create_app(
     *,
     horizon: timedelta = HORIZON,
     body_limit: int = LIMIT,
+    unclaimed: chunks.Unclaimed | None = None,
 ) -> FastAPI:
     """The endpoint over ``store`` (already migrated: :func:`store.open_store`)."""
     app = FastAPI(
@@ -175,7 +177,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    app.state.service = Service(store, clock or SystemClock(), horizon)
+    app.state.service = Service(
+        store, clock or SystemClock(), horizon, unclaimed or chunks.Unclaimed()
+    )
     app.include_router(router)
 
     @app.get("/health", summary="The endpoint and its database answer")

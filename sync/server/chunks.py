@@ -16,23 +16,45 @@ of a row whose record the endpoint holds deleted or at a newer version, dropped 
 the push that moves the record on, in its transaction (:func:`drop_stale`), and by
 any chunk stored after it; a purge of tombstones drops those of the rows it purges
 (``push.purge``).
+
+Chunks no record claims (of a row and version whose record never came: a PC stopped
+before its push, or a broken or hostile device) are bounded (:class:`Unclaimed`):
+a device may hold at most ``limit`` bytes of them (a chunk past it is refused,
+``413 chunks_unclaimed``, nothing written), and the clinic's that are older than
+``age`` go at the next chunk stored or push (:func:`drop_unclaimed`). A PC sends its
+chunks again before every push of its batch, so one dropped meanwhile comes back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    true,
+)
 
 from receptionist.clock import Clock
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .auth import Caller
 from .bodies import Positive, RowId, Strict
 from .incoming import entities
-from .problems import bad_request, not_found, unknown_entity
+from .problems import ApiError, bad_request, not_found, unknown_entity
 from .schema import chunk, record
 from .store import Store, lock_clinic
 
@@ -42,6 +64,16 @@ Entity = Annotated[str, Field(min_length=1, max_length=32)]
 Index = Annotated[int, Field(ge=0, lt=MAX_CHUNKS)]
 _LOOKUP = 500  # ids a statement
 Count = Annotated[int, Field(ge=1, le=MAX_CHUNKS)]
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Unclaimed:
+    """The bounds on chunks no record claims: the bytes of sealed text a device may
+    hold (a 25 MB document is about 34 MB sealed), and how long any are kept."""
+
+    limit: int = 256 * MB
+    age: timedelta = timedelta(days=1)
 
 
 class ChunkIn(Strict):
@@ -65,7 +97,9 @@ class ChunkOut(BaseModel):
     created_at: datetime
 
 
-def put(store: Store, who: Caller, body: ChunkIn, clock: Clock) -> ChunkOut:
+def put(
+    store: Store, who: Caller, body: ChunkIn, clock: Clock, bounds: Unclaimed | None = None
+) -> ChunkOut:
     if body.entity not in entities():
         raise unknown_entity("entity")
     if body.entity != DOCUMENT:  # kept, it would never be dropped (see drop_stale)
@@ -85,7 +119,42 @@ def put(store: Store, who: Caller, body: ChunkIn, clock: Clock) -> ChunkOut:
         ))  # fmt: skip
         # After it: a chunk sent again for a document deleted meanwhile goes at once.
         conn.execute(delete(chunk).where(chunk.c.clinic_id == who.clinic_id, _stale()))
+        bounds = bounds or Unclaimed()
+        drop_unclaimed(conn, who.clinic_id, now - bounds.age)
+        if _unclaimed_bytes(conn, who) > bounds.limit:
+            raise too_many_unclaimed(bounds)  # rolls back: this chunk is not kept
     return ChunkOut(**body.model_dump(), created_at=now)
+
+
+def drop_unclaimed(conn: Connection, clinic_id: str, before: datetime) -> None:
+    """The clinic's chunks stored before ``before`` that no record claims."""
+    conn.execute(delete(chunk).where(
+        chunk.c.clinic_id == clinic_id, chunk.c.created_at < before, not_(_claimed()),
+    ))  # fmt: skip
+
+
+def _unclaimed_bytes(conn: Connection, who: Caller) -> int:
+    total = conn.scalar(select(func.sum(func.length(chunk.c.sealed))).where(
+        chunk.c.clinic_id == who.clinic_id, chunk.c.device_id == who.id, not_(_claimed()),
+    ))  # fmt: skip
+    return int(total or 0)
+
+
+def too_many_unclaimed(bounds: Unclaimed) -> ApiError:
+    return ApiError(
+        413,
+        "chunks_unclaimed",
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "This device holds more document chunks without their record than the "
+                "endpoint keeps ({limit} MB); those older than {hours} hours are cleared.",
+            ),
+            limit=bounds.limit // MB,
+            hours=int(bounds.age.total_seconds() // 3600),
+        ),
+        limit=bounds.limit,
+    )
 
 
 def get(store: Store, who: Caller, entity: str, row_id: str, version: int, index: int) -> ChunkOut:
@@ -124,9 +193,21 @@ def _stale() -> ColumnElement[bool]:
     )  # fmt: skip
 
 
+def _claimed() -> ColumnElement[bool]:
+    """A chunk of the version of its row the endpoint holds, live: one a PC pulls."""
+    return exists().where(
+        record.c.clinic_id == chunk.c.clinic_id, record.c.entity == chunk.c.entity,
+        record.c.id == chunk.c.row_id, record.c.version == chunk.c.version,
+        record.c.deleted == false(),
+    )  # fmt: skip
+
+
 def _row(who: Caller, entity: str, row_id: str) -> ColumnElement[bool]:
     return and_(chunk.c.clinic_id == who.clinic_id, chunk.c.entity == entity,
                 chunk.c.row_id == row_id)  # fmt: skip
 
 
-__all__ = ["ChunkIn", "ChunkOut", "drop_stale", "get", "put"]
+__all__ = [
+    "ChunkIn", "ChunkOut", "Unclaimed", "drop_stale", "drop_unclaimed", "get", "put",
+    "too_many_unclaimed",
+]  # fmt: skip
