@@ -90,7 +90,7 @@ def revoke(service: Svc, me: Me, device_id: Id) -> bodies.DeviceOut:
 
 @router.post("/push", summary="Apply this device's changes, in order, in one transaction")
 def push_changes(service: Svc, me: Me, body: bodies.PushIn) -> bodies.PushOut:
-    return push.push(service.store, me, body, service.clock, service.horizon, service.unclaimed.age)
+    return push.push(service.store, me, body, service.clock, service.horizon)
 
 
 @router.post("/reseal", summary="Records sealed again under a newer clinic key generation")

@@ -21,8 +21,10 @@ Chunks no record claims (of a row and version whose record never came: a PC stop
 before its push, or a broken or hostile device) are bounded (:class:`Unclaimed`):
 a device may hold at most ``limit`` bytes of them (a chunk past it is refused,
 ``413 chunks_unclaimed``, nothing written), and the clinic's that are older than
-``age`` go at the next chunk stored or push (:func:`drop_unclaimed`). A PC sends its
-chunks again before every push of its batch, so one dropped meanwhile comes back.
+``age`` go at its next chunk stored (:func:`drop_unclaimed`: chunks only grow by
+being stored, so pushes are spared the look). A PC sends its chunks again before
+every push of its batch, so one dropped meanwhile comes back. Both read
+``ix_chunk_device`` and each chunk's ``size``, never the sealed text.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Delete,
+    Select,
     and_,
     delete,
     exists,
@@ -115,29 +119,33 @@ def put(
         conn.execute(insert(chunk).values(
             clinic_id=who.clinic_id, entity=body.entity, row_id=body.id,
             version=body.version, idx=body.index, count=body.count, key_gen=body.key_gen,
-            sealed=body.sealed, device_id=who.id, created_at=now,
+            sealed=body.sealed, device_id=who.id, created_at=now, size=len(body.sealed.encode()),
         ))  # fmt: skip
         # After it: a chunk sent again for a document deleted meanwhile goes at once.
         conn.execute(delete(chunk).where(chunk.c.clinic_id == who.clinic_id, _stale()))
         bounds = bounds or Unclaimed()
         drop_unclaimed(conn, who.clinic_id, now - bounds.age)
-        if _unclaimed_bytes(conn, who) > bounds.limit:
+        if int(conn.scalar(unclaimed_bytes(who.clinic_id, who.id)) or 0) > bounds.limit:
             raise too_many_unclaimed(bounds)  # rolls back: this chunk is not kept
     return ChunkOut(**body.model_dump(), created_at=now)
 
 
 def drop_unclaimed(conn: Connection, clinic_id: str, before: datetime) -> None:
     """The clinic's chunks stored before ``before`` that no record claims."""
-    conn.execute(delete(chunk).where(
-        chunk.c.clinic_id == clinic_id, chunk.c.created_at < before, not_(_claimed()),
-    ))  # fmt: skip
+    conn.execute(unclaimed_before(clinic_id, before))
 
 
-def _unclaimed_bytes(conn: Connection, who: Caller) -> int:
-    total = conn.scalar(select(func.sum(func.length(chunk.c.sealed))).where(
-        chunk.c.clinic_id == who.clinic_id, chunk.c.device_id == who.id, not_(_claimed()),
-    ))  # fmt: skip
-    return int(total or 0)
+def unclaimed_before(clinic_id: str, before: datetime) -> Delete:
+    return delete(chunk).where(
+        chunk.c.clinic_id == clinic_id, chunk.c.created_at < before, not_(_claimed())
+    )
+
+
+def unclaimed_bytes(clinic_id: str, device_id: str) -> Select[tuple[int | None]]:
+    """SQL: the bytes of the device's chunks that no record claims."""
+    return select(func.sum(chunk.c.size)).where(
+        chunk.c.clinic_id == clinic_id, chunk.c.device_id == device_id, not_(_claimed())
+    )
 
 
 def too_many_unclaimed(bounds: Unclaimed) -> ApiError:
@@ -209,5 +217,5 @@ def _row(who: Caller, entity: str, row_id: str) -> ColumnElement[bool]:
 
 __all__ = [
     "ChunkIn", "ChunkOut", "Unclaimed", "drop_stale", "drop_unclaimed", "get", "put",
-    "too_many_unclaimed",
+    "too_many_unclaimed", "unclaimed_before", "unclaimed_bytes",
 ]  # fmt: skip

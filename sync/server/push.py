@@ -159,12 +159,7 @@ class _Slot:
 
 
 def push(
-    store: Store,
-    who: Caller,
-    body: bodies.PushIn,
-    clock: Clock,
-    horizon: timedelta,
-    unclaimed_age: timedelta = chunks.Unclaimed.age,
+    store: Store, who: Caller, body: bodies.PushIn, clock: Clock, horizon: timedelta
 ) -> bodies.PushOut:
     changes = check(body)
     with store.write() as conn:
@@ -183,7 +178,6 @@ def push(
         batch.flush_all()
         # A document deleted (or replaced) takes its chunks with it: no PC pulls them.
         chunks.drop_stale(conn, who.clinic_id, [c.id for c in new if c.entity == chunks.DOCUMENT])
-        chunks.drop_unclaimed(conn, who.clinic_id, batch.now - unclaimed_age)
         last_seq = max([me.last_seq, *(c.seq for c in changes)])
         horizon_seq = purge(conn, who.clinic_id, batch.now - horizon, place.horizon_seq)
         conn.execute(
