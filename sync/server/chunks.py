@@ -114,8 +114,10 @@ def put(
     row = _row(who, body.entity, body.id)
     with store.write() as conn:
         lock_clinic(conn, who.clinic_id)
-        conn.execute(delete(chunk).where(row, chunk.c.version == body.version,
-                                         chunk.c.idx == body.index))  # fmt: skip
+        place = and_(row, chunk.c.version == body.version, chunk.c.idx == body.index)
+        if _held_for_another(conn, who, place, body.key_gen):
+            return ChunkOut(**body.model_dump(), created_at=now)  # its push is a conflict
+        conn.execute(delete(chunk).where(place))
         conn.execute(insert(chunk).values(
             clinic_id=who.clinic_id, entity=body.entity, row_id=body.id,
             version=body.version, idx=body.index, count=body.count, key_gen=body.key_gen,
@@ -201,13 +203,27 @@ def _stale() -> ColumnElement[bool]:
     )  # fmt: skip
 
 
-def _claimed() -> ColumnElement[bool]:
+def _claimed(*more: ColumnElement[bool]) -> ColumnElement[bool]:
     """A chunk of the version of its row the endpoint holds, live: one a PC pulls."""
     return exists().where(
         record.c.clinic_id == chunk.c.clinic_id, record.c.entity == chunk.c.entity,
         record.c.id == chunk.c.row_id, record.c.version == chunk.c.version,
-        record.c.deleted == false(),
+        record.c.deleted == false(), *more,
     )  # fmt: skip
+
+
+def _held_for_another(
+    conn: Connection, who: Caller, place: ColumnElement[bool], key_gen: int
+) -> bool:
+    """Whether the chunk at ``place`` is claimed by another device's record, sealed under
+    ``key_gen`` or a newer generation. A chunk sent for an edit made from the same base
+    on another PC (same row, version and index) must not replace it: every PC pulling
+    the record would get bytes that are not its own. A re-seal (a newer generation,
+    the same bytes) does replace it, and so does the record's own device."""
+    held = select(chunk.c.idx).where(
+        place, chunk.c.key_gen >= key_gen, _claimed(record.c.device_id != who.id)
+    )
+    return conn.execute(held).first() is not None
 
 
 def _row(who: Caller, entity: str, row_id: str) -> ColumnElement[bool]:
