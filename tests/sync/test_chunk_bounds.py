@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from alembic import command
 from serverkit import Endpoint, Joined, push_body, record, serving, snapshot
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from receptionist.clock import FixedClock
 from receptionist.replica.chunks import Chunk
 from sync.client import Client, Refused
-from sync.server import chunks
+from sync.server import chunks, migrate
 from sync.server.chunks import Unclaimed
 
 SIZE = 400  # the sealed text of each chunk here
@@ -107,3 +109,23 @@ def test_the_pcs_message_names_what_to_do(tight: Endpoint, first_pc: Joined) -> 
         with pytest.raises(Refused, match="Sync again tomorrow") as refused:
             client.put_chunk(Chunk("patient_document", "d-2", 1, 0, 2, 1, "A" * SIZE))
     assert "without their records" in str(refused.value)
+
+
+def test_the_migration_gives_the_chunks_already_kept_their_size(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'endpoint.db'}")
+    try:
+        cfg = migrate._config()
+        with engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "s0004")
+            conn.execute(text(
+                "INSERT INTO chunk (clinic_id, entity, row_id, version, idx, count, key_gen, "
+                "sealed, device_id, created_at) VALUES ('c', 'patient_document', 'd-1', 1, 0, "
+                "1, 1, :sealed, 'd', '2026-12-07 05:00:00')"
+            ), {"sealed": "A" * SIZE})  # fmt: skip
+            conn.commit()
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT size FROM chunk")) == SIZE
+    finally:
+        engine.dispose()
