@@ -380,6 +380,19 @@ def _refusal(response: httpx.Response) -> Exception:
                 )
             )
         )
+    if code == "chunks_unclaimed":
+        return Refused(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The cloud endpoint holds more of this PC's document chunks without their "
+                    "records than it keeps ({limit} MB); nothing was lost here. Sync again "
+                    "tomorrow, once it has cleared the old ones; if this repeats, ask the "
+                    "endpoint's operator.",
+                ),
+                limit=int(body.get("limit", 0)) // (1024 * 1024),
+            )
+        )
     if code == "unauthorized":
         return UnlockError(
             Text(

@@ -31,6 +31,7 @@ class Service:
     store: Store
     clock: Clock
     horizon: timedelta
+    unclaimed: chunks.Unclaimed
 
 
 def _service(request: Request) -> Service:
@@ -110,7 +111,7 @@ def pull_changes(
 
 @router.put("/chunks", summary="Keep one sealed chunk of a large document's bytes")
 def put_chunk(service: Svc, me: Me, body: chunks.ChunkIn) -> chunks.ChunkOut:
-    return chunks.put(service.store, me, body, service.clock)
+    return chunks.put(service.store, me, body, service.clock, service.unclaimed)
 
 
 @router.get("/chunks", summary="One sealed chunk of a large document's bytes")
@@ -165,6 +166,7 @@ def create_app(
     *,
     horizon: timedelta = HORIZON,
     body_limit: int = LIMIT,
+    unclaimed: chunks.Unclaimed | None = None,
 ) -> FastAPI:
     """The endpoint over ``store`` (already migrated: :func:`store.open_store`)."""
     app = FastAPI(
@@ -175,7 +177,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    app.state.service = Service(store, clock or SystemClock(), horizon)
+    app.state.service = Service(
+        store, clock or SystemClock(), horizon, unclaimed or chunks.Unclaimed()
+    )
     app.include_router(router)
 
     @app.get("/health", summary="The endpoint and its database answer")

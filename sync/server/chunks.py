@@ -6,29 +6,59 @@ carries the record); ``GET /v1/chunks`` gives one back. The endpoint checks what
 can see (the entity is one the PCs sync, the index is below the count) and keeps the
 sealed text as it came: each chunk is sealed by the PC with the clinic key and bound
 to the clinic, the row, its version, the chunk's index and count, so a chunk moved,
-swapped or replayed does not open. Storing a chunk drops the clinic's chunks no PC
-can pull any more: those of an older version of its row, and those of a row whose
-record the endpoint holds deleted or at a newer version (a document removed, or
-replaced by a version that carries its bytes inline). A push that deletes or
-replaces a document drops its chunks at once (:func:`drop_stale`), and a purge of
-tombstones drops those of the rows it purges (``push.purge``).
+swapped or replayed does not open.
+
+A newer version's chunks do not drop the older version's: until the push that
+carries the newer record is accepted, the endpoint holds the older record, and every
+PC that pulls it must find its chunks (a PC may stop between its chunks and its
+push: a crash, a lost answer, an outage). Chunks go once no PC can pull them: those
+of a row whose record the endpoint holds deleted or at a newer version, dropped by
+the push that moves the record on, in its transaction (:func:`drop_stale`), and by
+any chunk stored after it; a purge of tombstones drops those of the rows it purges
+(``push.purge``).
+
+Chunks no record claims (of a row and version whose record never came: a PC stopped
+before its push, or a broken or hostile device) are bounded (:class:`Unclaimed`):
+a device may hold at most ``limit`` bytes of them (a chunk past it is refused,
+``413 chunks_unclaimed``, nothing written), and the clinic's that are older than
+``age`` go at its next chunk stored (:func:`drop_unclaimed`: chunks only grow by
+being stored, so pushes are spared the look). A PC sends its chunks again before
+every push of its batch, so one dropped meanwhile comes back. Both read
+``ix_chunk_device`` and each chunk's ``size``, never the sealed text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Delete,
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    true,
+)
 
 from receptionist.clock import Clock
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .auth import Caller
 from .bodies import Positive, RowId, Strict
 from .incoming import entities
-from .problems import bad_request, not_found, unknown_entity
+from .problems import ApiError, bad_request, not_found, unknown_entity
 from .schema import chunk, record
 from .store import Store, lock_clinic
 
@@ -38,6 +68,16 @@ Entity = Annotated[str, Field(min_length=1, max_length=32)]
 Index = Annotated[int, Field(ge=0, lt=MAX_CHUNKS)]
 _LOOKUP = 500  # ids a statement
 Count = Annotated[int, Field(ge=1, le=MAX_CHUNKS)]
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Unclaimed:
+    """The bounds on chunks no record claims: the bytes of sealed text a device may
+    hold (a 25 MB document is about 34 MB sealed), and how long any are kept."""
+
+    limit: int = 256 * MB
+    age: timedelta = timedelta(days=1)
 
 
 class ChunkIn(Strict):
@@ -61,7 +101,9 @@ class ChunkOut(BaseModel):
     created_at: datetime
 
 
-def put(store: Store, who: Caller, body: ChunkIn, clock: Clock) -> ChunkOut:
+def put(
+    store: Store, who: Caller, body: ChunkIn, clock: Clock, bounds: Unclaimed | None = None
+) -> ChunkOut:
     if body.entity not in entities():
         raise unknown_entity("entity")
     if body.entity != DOCUMENT:  # kept, it would never be dropped (see drop_stale)
@@ -72,17 +114,57 @@ def put(store: Store, who: Caller, body: ChunkIn, clock: Clock) -> ChunkOut:
     row = _row(who, body.entity, body.id)
     with store.write() as conn:
         lock_clinic(conn, who.clinic_id)
-        conn.execute(delete(chunk).where(row, chunk.c.version < body.version))
-        conn.execute(delete(chunk).where(row, chunk.c.version == body.version,
-                                         chunk.c.idx == body.index))  # fmt: skip
+        place = and_(row, chunk.c.version == body.version, chunk.c.idx == body.index)
+        if _held_for_another(conn, who, place, body.key_gen):
+            return ChunkOut(**body.model_dump(), created_at=now)  # its push is a conflict
+        conn.execute(delete(chunk).where(place))
         conn.execute(insert(chunk).values(
             clinic_id=who.clinic_id, entity=body.entity, row_id=body.id,
             version=body.version, idx=body.index, count=body.count, key_gen=body.key_gen,
-            sealed=body.sealed, device_id=who.id, created_at=now,
+            sealed=body.sealed, device_id=who.id, created_at=now, size=len(body.sealed.encode()),
         ))  # fmt: skip
         # After it: a chunk sent again for a document deleted meanwhile goes at once.
         conn.execute(delete(chunk).where(chunk.c.clinic_id == who.clinic_id, _stale()))
+        bounds = bounds or Unclaimed()
+        drop_unclaimed(conn, who.clinic_id, now - bounds.age)
+        if int(conn.scalar(unclaimed_bytes(who.clinic_id, who.id)) or 0) > bounds.limit:
+            raise too_many_unclaimed(bounds)  # rolls back: this chunk is not kept
     return ChunkOut(**body.model_dump(), created_at=now)
+
+
+def drop_unclaimed(conn: Connection, clinic_id: str, before: datetime) -> None:
+    """The clinic's chunks stored before ``before`` that no record claims."""
+    conn.execute(unclaimed_before(clinic_id, before))
+
+
+def unclaimed_before(clinic_id: str, before: datetime) -> Delete:
+    return delete(chunk).where(
+        chunk.c.clinic_id == clinic_id, chunk.c.created_at < before, not_(_claimed())
+    )
+
+
+def unclaimed_bytes(clinic_id: str, device_id: str) -> Select[tuple[int | None]]:
+    """SQL: the bytes of the device's chunks that no record claims."""
+    return select(func.sum(chunk.c.size)).where(
+        chunk.c.clinic_id == clinic_id, chunk.c.device_id == device_id, not_(_claimed())
+    )
+
+
+def too_many_unclaimed(bounds: Unclaimed) -> ApiError:
+    return ApiError(
+        413,
+        "chunks_unclaimed",
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "This device holds more document chunks without their record than the "
+                "endpoint keeps ({limit} MB); those older than {hours} hours are cleared.",
+            ),
+            limit=bounds.limit // MB,
+            hours=int(bounds.age.total_seconds() // 3600),
+        ),
+        limit=bounds.limit,
+    )
 
 
 def get(store: Store, who: Caller, entity: str, row_id: str, version: int, index: int) -> ChunkOut:
@@ -121,9 +203,35 @@ def _stale() -> ColumnElement[bool]:
     )  # fmt: skip
 
 
+def _claimed(*more: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A chunk of the version of its row the endpoint holds, live: one a PC pulls."""
+    return exists().where(
+        record.c.clinic_id == chunk.c.clinic_id, record.c.entity == chunk.c.entity,
+        record.c.id == chunk.c.row_id, record.c.version == chunk.c.version,
+        record.c.deleted == false(), *more,
+    )  # fmt: skip
+
+
+def _held_for_another(
+    conn: Connection, who: Caller, place: ColumnElement[bool], key_gen: int
+) -> bool:
+    """Whether the chunk at ``place`` is claimed by another device's record, sealed under
+    ``key_gen`` or a newer generation. A chunk sent for an edit made from the same base
+    on another PC (same row, version and index) must not replace it: every PC pulling
+    the record would get bytes that are not its own. A re-seal (a newer generation,
+    the same bytes) does replace it, and so does the record's own device."""
+    held = select(chunk.c.idx).where(
+        place, chunk.c.key_gen >= key_gen, _claimed(record.c.device_id != who.id)
+    )
+    return conn.execute(held).first() is not None
+
+
 def _row(who: Caller, entity: str, row_id: str) -> ColumnElement[bool]:
     return and_(chunk.c.clinic_id == who.clinic_id, chunk.c.entity == entity,
                 chunk.c.row_id == row_id)  # fmt: skip
 
 
-__all__ = ["ChunkIn", "ChunkOut", "drop_stale", "get", "put"]
+__all__ = [
+    "ChunkIn", "ChunkOut", "Unclaimed", "drop_stale", "drop_unclaimed", "get", "put",
+    "too_many_unclaimed", "unclaimed_before", "unclaimed_bytes",
+]  # fmt: skip

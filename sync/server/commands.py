@@ -25,6 +25,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import devices
 from .app import create_app
+from .chunks import Unclaimed
 from .credentials import new_connect_code
 from .store import Store, open_store
 
@@ -149,12 +150,13 @@ def server_config(
     keyfile: str | None = None,
     clock: Clock | None = None,
     quiet: bool = False,
+    unclaimed: Unclaimed | None = None,
 ) -> uvicorn.Config:
     """uvicorn's settings for the endpoint over ``store`` (tests run it in a thread,
     ``quiet``: leaving the process's logging as it is, and logging no requests)."""
     extra: dict[str, Any] = {"log_config": None, "access_log": False} if quiet else {}
     return uvicorn.Config(
-        create_app(store, clock),
+        create_app(store, clock, unclaimed=unclaimed),
         host=host,
         port=port,
         ssl_certfile=certfile,

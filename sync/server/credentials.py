@@ -26,8 +26,12 @@ def new_token() -> str:
 
 def new_invite_id() -> str:
     """An invitation's id (128 bits, URL-safe, never a "."): the PC prints
-    ``<invite id>.<secret>``, and only the id reaches the endpoint."""
-    return secrets.token_urlsafe(16)
+    ``<invite id>.<secret>``, and only the id reaches the endpoint. It never starts
+    with "-": ``join --code -x...`` reads the code as an option (one code in 64 was
+    refused so, as "expected one argument")."""
+    while (found := secrets.token_urlsafe(16)).startswith("-"):
+        pass
+    return found
 
 
 def new_connect_code() -> str:

@@ -212,8 +212,10 @@ lease = Table(
 
 # A large document's bytes, in sealed chunks beside its record (docs/sync-protocol.md,
 # "Large documents"; server migration s0004): each chunk sealed by the PC with the
-# clinic key, bound to the row, its version and the chunk's index. The endpoint keeps
-# the chunks of a row's newest version it was sent; no patient data in the clear.
+# clinic key, bound to the row, its version and the chunk's index; no patient data in
+# the clear. ``size`` is the sealed text's (s0006); ``ix_chunk_device`` holds all the
+# bounds on unclaimed chunks read, so they never read the sealed text.
+CHUNK_BY_DEVICE = ("clinic_id", "device_id", "created_at", "entity", "row_id", "version", "size")
 chunk = Table(
     "chunk",
     metadata,
@@ -227,4 +229,6 @@ chunk = Table(
     Column("sealed", Text, nullable=False),
     Column("device_id", String(36), nullable=False),
     Column("created_at", UTCTime, nullable=False),
+    Column("size", Integer, nullable=False, server_default="0"),
+    Index("ix_chunk_device", *CHUNK_BY_DEVICE),
 )

@@ -34,6 +34,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from receptionist.clock import FixedClock
+from sync.server.chunks import Unclaimed
 from sync.server.commands import server_config
 from sync.server.schema import metadata
 from sync.server.store import Store, open_store
@@ -266,12 +267,14 @@ def serving(
     certfile: str | None = None,
     keyfile: str | None = None,
     port: int = 0,
+    unclaimed: Unclaimed | None = None,
 ) -> Iterator[Endpoint]:
     """``store`` served on loopback, on ``port`` (0: any free one; a given one lets a
     test stop the endpoint and start it again where the PCs look for it)."""
     config = server_config(
-        store, "127.0.0.1", 0, certfile=certfile, keyfile=keyfile, clock=clock, quiet=True
-    )
+        store, "127.0.0.1", 0, certfile=certfile, keyfile=keyfile, clock=clock, quiet=True,
+        unclaimed=unclaimed,
+    )  # fmt: skip
     server = PromptServer(config)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -58,12 +58,15 @@ def test_connect_invite_join_and_sync(
     assert main(["--data-dir", str(other), "--json", "sync"]) == 0
     assert said(capsys)["pushed"] == 1
     assert main(["--json", "sync"]) == 0
-    assert said(capsys)["pulled"] >= 1  # type: ignore[operator]
+    synced = said(capsys)
+    assert synced["pulled"] >= 1  # type: ignore[operator]
+    assert {"pushed", "conflicts", "cursor"} <= synced.keys() and synced["cursor"], "the issue's"
     assert main(["--json", "patient", "search", "omar"]) == 0
     assert [r["number"] for r in json.loads(capsys.readouterr().out)] == ["B-1"]
     assert main(["--json", "sync", "status"]) == 0
     status = said(capsys)
     assert (status["online"], status["waiting"], status["open_conflicts"]) == (True, 0, 0)
+    assert status["last_sync_at"], "the last successful sync"
     assert main(["--json", "cloud", "devices"]) == 0
     assert [d["code"] for d in json.loads(capsys.readouterr().out)] == ["A", "B"]
     assert main(["--json", "cloud", "rotate"]) == 0

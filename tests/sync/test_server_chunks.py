@@ -1,7 +1,7 @@
 """The endpoint's chunk routes (`PUT` / `GET /v1/chunks`): a large document's sealed
 chunks kept as sent, given back to any device of the clinic and to no other clinic's,
-refused cleanly (4xx, nothing written) when they cannot be one; a newer version's
-chunk drops the older version's. SQLite and PostgreSQL."""
+refused cleanly (4xx, nothing written) when they cannot be one; an older version's
+chunks kept until the push that moves its record on. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -34,7 +34,20 @@ def test_a_chunk_is_kept_as_sent_and_given_to_the_clinics_devices(
     assert {k: got.json()[k] for k in sent} == sent
     assert _get(second_pc, index=1).status_code == 404, "not sent yet"
     first_pc.http.put("/v1/chunks", json=_chunk(version=2))
-    assert _get(second_pc).status_code == 404, "an older version's chunks are dropped"
+    assert _get(second_pc).status_code == 200, "kept until a record moves past it"
+    assert _get(second_pc, version=2).status_code == 200
+
+
+def test_an_older_versions_chunks_go_with_the_push_that_moves_its_record_on(
+    first_pc: Joined, second_pc: Joined
+) -> None:
+    first_pc.http.put("/v1/chunks", json=_chunk())
+    first_pc.http.post("/v1/push", json=push_body(1, record("patient_document", "d-1")))
+    first_pc.http.put("/v1/chunks", json=_chunk(version=2))
+    assert _get(second_pc).status_code == 200, "version 1 is the one a PC pulls"
+    second = push_body(2, record("patient_document", "d-1", 2), base=1)
+    assert first_pc.http.post("/v1/push", json=second).status_code == 200
+    assert _get(second_pc).status_code == 404, "gone with the push"
     assert _get(second_pc, version=2).status_code == 200
 
 
@@ -114,3 +127,28 @@ def test_chunks_left_of_a_document_go_when_its_tombstone_is_purged(
     clock.advance(days=91)
     first_pc.http.post("/v1/push", json=push_body(3, record("patient", "p-1")))
     assert snapshot(endpoint.store)["chunk"] == []
+
+
+def test_a_conflicting_edits_chunk_does_not_replace_the_one_its_record_claims(
+    first_pc: Joined, second_pc: Joined
+) -> None:
+    """Two PCs edit a document from one base: both make version 2. The one pushed first
+    is the endpoint's; the other's chunks, sent before its push (which becomes a
+    conflict), replaced those at the same place, and every PC pulling version 2 got
+    bytes that were not its record's (refused as tampered)."""
+    first_pc.http.put("/v1/chunks", json=_chunk())
+    first_pc.http.post("/v1/push", json=push_body(1, record("patient_document", "d-1")))
+    theirs = _chunk(version=2)
+    second_pc.http.put("/v1/chunks", json=theirs)
+    second = push_body(1, record("patient_document", "d-1", 2), base=1)
+    assert second_pc.http.post("/v1/push", json=second).json()["results"][0]["outcome"] == "applied"
+    assert first_pc.http.put("/v1/chunks", json=_chunk(version=2)).status_code == 200
+    assert _get(first_pc, version=2).json()["sealed"] == theirs["sealed"], "the record's own"
+    mine = push_body(2, record("patient_document", "d-1", 2), base=1)
+    assert first_pc.http.post("/v1/push", json=mine).json()["results"][0]["outcome"] == "conflict"
+    again = _chunk(version=2)
+    assert second_pc.http.put("/v1/chunks", json=again).status_code == 200
+    assert _get(first_pc, version=2).json()["sealed"] == again["sealed"], "its own device's"
+    resealed = _chunk(version=2, key_gen=2)
+    first_pc.http.put("/v1/chunks", json=resealed)
+    assert _get(first_pc, version=2).json()["sealed"] == resealed["sealed"], "a re-seal's"

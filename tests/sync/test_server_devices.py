@@ -146,3 +146,13 @@ def test_a_clinic_sees_and_touches_only_its_own_rows(
     assert [(r["id"], r["version"], r["sealed"]) for r in pulled["records"]] == [
         (r["id"], 1, r["sealed"]) for r in mine
     ]
+
+
+def test_an_invitations_id_never_starts_with_a_dash() -> None:
+    """``receptionist join --code -x...`` reads the code as an option ("expected one
+    argument", exit 2): before, one invitation in 64 could not be typed as shown."""
+    from sync.server.credentials import new_invite_id
+
+    made = [new_invite_id() for _ in range(3000)]  # a dash first: 47 expected before
+    assert not [code for code in made if code.startswith("-")]
+    assert len(set(made)) == len(made) and all(len(code) == 22 for code in made)

@@ -2,7 +2,9 @@
 marker patient is pushed whole, as ``receptionist.replica.records.encode`` seals it,
 and every byte of the server's database (SQLite's file and WAL; PostgreSQL's data
 folder, after a checkpoint) is searched for the markers. A scan over 4 MB goes as its
-sealed chunks (``PUT /v1/chunks``, as ``replica.chunks`` seals them): its text too."""
+sealed chunks (``PUT /v1/chunks``, as ``replica.chunks`` seals them): its text too.
+The national ID, birth date and a call's summary are searched for too (the issue
+names them; before, no marker stood for them)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from receptionist.context import Ctx
 from receptionist.journal import changefeed
-from receptionist.patients import documents
+from receptionist.patients import commlog, documents
 from receptionist.patients import record as patients
 from receptionist.replica.chunks import encode_staged as encode
 from receptionist.replica.chunks import outgoing
@@ -34,6 +36,9 @@ MARKERS = {
     "front-desk alert": "Needs marker-wheelchair ramp",
     "document's name": "marker-mri-report.pdf",
     "document's text": "Diagnosis: marker-meniscus tear",
+    "national ID": "10000000146",
+    "birth date": "1937-02-11",
+    "call's summary": "Asked about the marker-invoice",
 }
 
 
@@ -50,9 +55,12 @@ def pc_records(db: Database, ctx: Ctx, first_pc: Joined) -> list[dict[str, objec
         patient = patients.create_patient(
             s, ctx, given_name=MARKERS["given name"], family_name=MARKERS["family name"],
             phone="0532 987 65 43", email=MARKERS["e-mail"], address=MARKERS["address"] + " 4",
-            notes=MARKERS["patient note"], consents={"reminder_sms": True},
-            alert=MARKERS["front-desk alert"],
+            notes=MARKERS["patient note"], consents={"reminder_sms": True, "optional_data": True},
+            alert=MARKERS["front-desk alert"], national_id=MARKERS["national ID"],
+            birth_date=MARKERS["birth date"],
         ).id  # fmt: skip
+        commlog.add(s, ctx, patient, channel="phone", direction="in",
+                    summary=MARKERS["call's summary"])  # fmt: skip
         booking.book(
             s, ctx, patient_id=patient, provider_id=doctor, service_id=service, room_id=room,
             start=datetime(2026, 3, 2, 8, 0, tzinfo=UTC), notes=MARKERS["appointment note"],
@@ -102,6 +110,7 @@ def test_the_endpoint_keeps_no_patient_data_in_its_files(
     answer = first_pc.http.post("/v1/push", json=push_body(1, *pc_records))
     assert answer.status_code == 200, answer.text
     assert {r["outcome"] for r in answer.json()["results"]} == {"applied"}
+    assert {"patient_document", "communication_entry"} <= {r["entity"] for r in pc_records}
     (appointment,) = [r for r in pc_records if r["entity"] == "appointment"]
     provider_id = appointment["clear"]["provider_id"]  # type: ignore[index]
 
