@@ -239,9 +239,10 @@ def _audit(
     if anchor is None:
         return found.count, 0
     batches, why = 0, rule.rule(policy.AUDIT_YEARS)
+    marks = sorted({a.head_seq for a in anchors if 0 < a.head_seq <= found.upto})
     while True:
         with db.write() as s:
-            n = auditlog.prune(s, ctx, found.upto, anchor, sweep_id)
+            n = auditlog.prune(s, ctx, found.upto, anchor, sweep_id, marks=marks)
             if not n:
                 return 0, batches
             records.add(s, sweep_id, rule.now, "audit_event", n, why)

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
-from receptionist.journal import audit, checkpoint
+from receptionist.journal import audit, checkpoint, coverage
 from receptionist.journal.anchor import Anchor
 from receptionist.models import AuditCheckpoint, AuditEvent
 
@@ -71,17 +71,56 @@ def vouching(
     if not after:
         return None
     newest = max(after, key=lambda a: a.head_seq)
-    return newest if audit.verify(session, anchor=newest, now=now).ok else None
+    return newest if holds_up_to(session, newest, now) else None
+
+
+def holds_up_to(session: Session, anchor: Anchor, now: datetime) -> bool:
+    """Whether the log verifies up to ``anchor``'s event, walking only the events no
+    earlier cut walked: from the newest checkpoint's own anchor, when the log still
+    holds that event with that hash (the chain up to it was walked by that sweep and
+    is pinned by that anchor, kept outside the file), else from the checkpoint. The
+    events about to go are bound all the same: event ``A``'s hash covers them."""
+    if anchor.clinic_id != (coverage.clinic_id(session) or ""):
+        return False
+    point = checkpoint.newest(session)
+    start, prev = (0, audit.GENESIS) if point is None else (point.seq, point.hash)
+    if point is not None:
+        if checkpoint.start_problem(session, point) or checkpoint.age_problem(session, point, now):
+            return False
+        held = session.execute(
+            select(AuditEvent.hash, AuditEvent.prev_hash).where(AuditEvent.seq == point.anchor_seq)
+        ).first()
+        if (
+            held is not None
+            and held.hash == point.anchor_hash
+            and point.anchor_seq < anchor.head_seq
+        ):
+            # From that event itself: its fields are checked against its hash again.
+            start, prev = point.anchor_seq - 1, held.prev_hash
+    walked = audit.walk(session, start, prev, upto=anchor.head_seq)
+    if walked.problem is not None or walked.last != anchor.head_seq:
+        return False
+    if walked.last_hash != anchor.head_hash:
+        return False
+    return (coverage.start_problem(session) or coverage.uncovered_problem(session)) is None
 
 
 def prune(
-    session: Session, ctx: Ctx, upto: int, anchor: Anchor, sweep_id: str, limit: int = BATCH
+    session: Session,
+    ctx: Ctx,
+    upto: int,
+    anchor: Anchor,
+    sweep_id: str,
+    limit: int = BATCH,
+    marks: Sequence[int] = (),
 ) -> int:
     """Remove the next events up to ``upto`` (at most ``limit``), behind a checkpoint;
-    how many went (0: none left to go)."""
+    how many went (0: none left to go). A batch ends at each event of ``marks`` (the
+    events other anchors recorded: the backups'), so a checkpoint keeps that event's
+    hash and those anchors can still be checked once their event is gone."""
     point = checkpoint.newest(session)
     after = point.seq if point is not None else 0
-    end = min(upto, after + limit, anchor.head_seq - 1)
+    end = min(upto, after + limit, anchor.head_seq - 1, *(m for m in marks if m > after))
     if end <= after:
         return 0
     digest, at = session.execute(
