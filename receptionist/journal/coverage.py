@@ -51,7 +51,7 @@ from receptionist.models import (
 )
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import checkpoint
+from . import checkpoint, notary
 
 # A day after the first ``init`` that audited the clinic row (853b008): a clinic row
 # made earlier may have its log begin with its first administrator instead.
@@ -110,7 +110,8 @@ def start_problem(session: Session) -> Problem | None:
         return None
     point = checkpoint.newest(session)
     if point is not None:  # the retention sweep removed the first events
-        return checkpoint.start_problem(session, point)
+        found = checkpoint.start_problem(session, point)
+        return found or notary.signature_problem(session, clinic.id, point)
     first = session.get(AuditEvent, 1)
     if first is not None and (first.action, first.entity_type) == (JOINED, "clinic"):
         return None  # a PC that joined a clinic: its rows came from the endpoint

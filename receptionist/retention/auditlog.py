@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
-from receptionist.journal import audit, checkpoint, coverage
+from receptionist.journal import audit, checkpoint, coverage, notary
 from receptionist.journal.anchor import Anchor
 from receptionist.models import AuditCheckpoint, AuditEvent
 
@@ -105,6 +105,55 @@ def holds_up_to(session: Session, anchor: Anchor, now: datetime) -> bool:
     return (coverage.start_problem(session) or coverage.uncovered_problem(session)) is None
 
 
+def next_cut(
+    session: Session, upto: int, anchor: Anchor, limit: int = BATCH, marks: Sequence[int] = ()
+) -> notary.Proposal | None:
+    """The checkpoint the next batch would write (None: none left to go). A batch
+    ends at each event of ``marks`` (the events other anchors recorded: the
+    backups'), so a checkpoint keeps that event's hash and those anchors can still be
+    checked once their event is gone."""
+    point = checkpoint.newest(session)
+    after = point.seq if point is not None else 0
+    end = min(upto, after + limit, anchor.head_seq - 1, *(m for m in marks if m > after))
+    if end <= after:
+        return None
+    digest, at = session.execute(
+        select(AuditEvent.hash, AuditEvent.at).where(AuditEvent.seq == end)
+    ).one()
+    return notary.Proposal(anchor.clinic_id, end, digest, at, anchor.head_seq, anchor.head_hash)
+
+
+def cut(
+    session: Session,
+    ctx: Ctx,
+    step: notary.Proposal,
+    sweep_id: str,
+    signed: tuple[str, str] | None = None,
+) -> int:
+    """Remove the events up to ``step.seq`` behind its checkpoint (with the endpoint's
+    ``signed`` signature and key, in a clinic that syncs); how many went. 0 when the
+    log changed since ``step`` was planned (another sweep cut first)."""
+    point = checkpoint.newest(session)
+    after = point.seq if point is not None else 0
+    held = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == step.seq))
+    if step.seq <= after or held != step.hash:
+        return 0
+    removed = session.execute(
+        delete(AuditEvent).where(AuditEvent.seq > after, AuditEvent.seq <= step.seq)
+    ).rowcount  # type: ignore[attr-defined]
+    signature, signer = signed if signed is not None else (None, None)
+    session.add(
+        AuditCheckpoint(
+            seq=step.seq, hash=step.hash, at=step.at, removed=int(removed),
+            made_at=ctx.clock.now(), sweep_id=sweep_id, anchor_seq=step.anchor_seq,
+            anchor_hash=step.anchor_hash, signature=signature, signed_by=signer,
+        )
+    )  # fmt: skip
+    session.flush()
+    audit.record(session, ctx, checkpoint.PRUNE, checkpoint.KIND, sweep_id)
+    return int(removed)
+
+
 def prune(
     session: Session,
     ctx: Ctx,
@@ -114,27 +163,7 @@ def prune(
     limit: int = BATCH,
     marks: Sequence[int] = (),
 ) -> int:
-    """Remove the next events up to ``upto`` (at most ``limit``), behind a checkpoint;
-    how many went (0: none left to go). A batch ends at each event of ``marks`` (the
-    events other anchors recorded: the backups'), so a checkpoint keeps that event's
-    hash and those anchors can still be checked once their event is gone."""
-    point = checkpoint.newest(session)
-    after = point.seq if point is not None else 0
-    end = min(upto, after + limit, anchor.head_seq - 1, *(m for m in marks if m > after))
-    if end <= after:
-        return 0
-    digest, at = session.execute(
-        select(AuditEvent.hash, AuditEvent.at).where(AuditEvent.seq == end)
-    ).one()
-    removed = session.execute(
-        delete(AuditEvent).where(AuditEvent.seq > after, AuditEvent.seq <= end)
-    ).rowcount  # type: ignore[attr-defined]
-    session.add(
-        AuditCheckpoint(
-            seq=end, hash=digest, at=at, removed=int(removed), made_at=ctx.clock.now(),
-            sweep_id=sweep_id, anchor_seq=anchor.head_seq, anchor_hash=anchor.head_hash,
-        )
-    )  # fmt: skip
-    session.flush()
-    audit.record(session, ctx, checkpoint.PRUNE, checkpoint.KIND, sweep_id)
-    return int(removed)
+    """Remove the next events up to ``upto`` (at most ``limit``), behind an unsigned
+    checkpoint (:func:`next_cut`, :func:`cut`); how many went (0: none left to go)."""
+    step = next_cut(session, upto, anchor, limit, marks)
+    return 0 if step is None else cut(session, ctx, step, sweep_id)
