@@ -158,7 +158,7 @@ def test_the_endpoint_refuses_a_checkpoint_its_anchor_does_not_vouch_for(synced:
             notary.Proposal(head.clinic_id, 3, "a" * 64, at, held.head_seq - 1, held.head_hash),
             notary.Proposal(
                 head.clinic_id, held.head_seq, "a" * 64, at, held.head_seq, held.head_hash
-            ),  # fmt: skip
+            ),
             notary.Proposal("another-log", 3, "a" * 64, at, held.head_seq, held.head_hash),
         ):
             assert client.sign_checkpoint(bad) is None, bad
