@@ -81,8 +81,10 @@ def main() -> None:
             ctx = Ctx(SYSTEM, FixedClock(NOW))
             started = time.monotonic()
             first = retention.sweep(db, ctx, root, audit_anchor=anchor_at(db, NOW))
-            print(f"first cut ({n:,} events, whole log walked): "
-                  f"{time.monotonic() - started:.1f} s, {first.counts['audit_event']:,} removed")
+            print(
+                f"first cut ({n:,} events, whole log walked): "
+                f"{time.monotonic() - started:.1f} s, {first.counts['audit_event']:,} removed"
+            )
             later = NOW + YEAR
             fill(db, 1000, later - timedelta(days=1), later - timedelta(hours=1))
             anchor = anchor_at(db, later)
@@ -96,8 +98,10 @@ def main() -> None:
                 assert auditlog.holds_up_to(s, anchor, later)
                 partial = time.monotonic() - t0
             left = n - first.counts["audit_event"]
-            print(f"second cut's check ({left:,} events left): whole log {whole:.1f} s, "
-                  f"from the last walked point {partial:.2f} s")
+            print(
+                f"second cut's check ({left:,} events left): whole log {whole:.1f} s, "
+                f"from the last walked point {partial:.2f} s"
+            )
         finally:
             db.close()
 

@@ -8,6 +8,7 @@ when ``sync`` is loaded, so the nightly job, ``receptionist sweep`` and the app'
 from __future__ import annotations
 
 from receptionist.context import Ctx
+from receptionist.errors import ReceptionistError
 from receptionist.journal.anchor import Anchor
 from receptionist.journal.notary import Notary, Proposal
 from receptionist.ops import audit as audit_ops
@@ -16,6 +17,7 @@ from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .client import Client
+from .round import Unreachable
 
 OTHER_KEY = Text(
     QT_TRANSLATE_NOOP(
@@ -34,16 +36,24 @@ class EndpointNotary:
         self.db = db
 
     def held_anchor(self) -> Anchor | None:
+        """None also when the endpoint is out of reach: the audit events wait, the
+        rest of the sweep goes on."""
         from .cloud import client_for
 
-        with client_for(self.db) as client:
-            return client.my_anchor()
+        try:
+            with client_for(self.db) as client:
+                return client.my_anchor()
+        except (ReceptionistError, Unreachable):
+            return None
 
     def sign(self, proposal: Proposal) -> tuple[str, str] | None:
         from .cloud import client_for
 
-        with client_for(self.db) as client:
-            found = client.sign_checkpoint(proposal)
+        try:
+            with client_for(self.db) as client:
+                found = client.sign_checkpoint(proposal)
+        except (ReceptionistError, Unreachable):
+            return None
         if found is not None and found[1] != audit_ops.pinned_endpoint(self.db):
             return None  # not the endpoint this PC pinned: the cut waits
         return found

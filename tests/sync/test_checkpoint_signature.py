@@ -182,3 +182,13 @@ class _Silent:
 
     def sign(self, proposal: notary.Proposal) -> None:
         return None
+
+
+def test_with_the_endpoint_out_of_reach_the_sweep_goes_on_and_audit_events_wait(
+    synced: Pc,
+) -> None:
+    with synced.db.write() as s:
+        s.execute(text("UPDATE sync_state SET server_url = 'http://127.0.0.1:9'"))
+    done = retention.sweep(synced.db, synced.ctx(), synced.db.path.parent)
+    assert done.counts.get("audit_event", 0) == 0 and done.audit_waiting > 0
+    assert verify(synced).ok
