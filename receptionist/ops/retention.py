@@ -266,12 +266,7 @@ def _audit(
         if found is None:
             return 0, 0
         syncs = notary.pinned(s) is not None
-    vouchers = anchors
-    if syncs:
-        held = signer.held_anchor() if signer is not None else None
-        vouchers = [held] if held is not None else []
-    with db.read() as s:
-        anchor = auditlog.vouching(s, vouchers, found, rule.now)
+    anchor = _vouching(db, found, anchors if not syncs else _held(signer), rule.now)
     if anchor is None:
         return found.count, 0
     batches, why = 0, rule.rule(policy.AUDIT_YEARS)
@@ -291,6 +286,20 @@ def _audit(
             records.add(s, sweep_id, rule.now, "audit_event", n, why)
         counts["audit_event"] += n
         batches += 1
+
+
+def _held(signer: notary.Notary | None) -> list[Anchor]:
+    """The endpoint's newest anchor of this PC: in a clinic that syncs, the only one
+    that vouches for a cut (none when the endpoint is out of reach)."""
+    held = signer.held_anchor() if signer is not None else None
+    return [held] if held is not None else []
+
+
+def _vouching(
+    db: Database, found: auditlog.Due, anchors: list[Anchor], now: datetime
+) -> Anchor | None:
+    with db.read() as s:
+        return auditlog.vouching(s, anchors, found, now)
 
 
 def _vacuum(db: Database) -> bool:
