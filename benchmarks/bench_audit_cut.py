@@ -95,7 +95,7 @@ def main() -> None:
                 assert audit.verify(s, anchor=anchor, now=later).ok
                 whole = time.monotonic() - t0
                 t0 = time.monotonic()
-                assert auditlog.holds_up_to(s, anchor, later)
+                assert auditlog.holds_up_to(s, anchor, later, found.upto)
                 partial = time.monotonic() - t0
             left = n - first.counts["audit_event"]
             print(

@@ -134,3 +134,31 @@ def test_a_later_cut_still_finds_tampering_in_what_it_walks(
         s.execute(text(f"UPDATE audit_event SET action = 'read' WHERE seq = {first.head_seq}"))
     swept = retention.sweep(db, at(later), db.path.parent, audit_anchor=second)
     assert swept.counts.get("audit_event", 0) == 0 and swept.audit_waiting > 0
+
+
+def test_a_later_cut_refuses_a_row_it_would_excuse_without_its_creation_event(
+    db: Database, old_backup: Anchor
+) -> None:
+    """A patient passed off as eleven years old whose creation event was renamed
+    (before the first cut's anchor, where the later cut no longer walks the chain):
+    cutting would excuse it for good, so nothing goes."""
+    first = anchor_now(db)
+    retention.sweep(db, at(NOW), db.path.parent, audit_anchor=first)
+    later = NOW + 8 * YEAR
+    add(db, later - timedelta(days=1), "F")
+    second = anchor_now(db, later)
+    with db.write() as s:
+        newest = s.execute(text("SELECT id FROM patient ORDER BY created_at DESC LIMIT 1 OFFSET 1"))
+        patient = newest.scalar_one()
+        old = int((NOW - 4 * YEAR).timestamp() * 1e6)  # in the second cut's window
+        s.execute(text(f"UPDATE patient SET created_at = {old} WHERE id = '{patient}'"))
+        s.execute(
+            text(
+                "UPDATE audit_event SET entity_id = 'gone'"
+                f" WHERE entity_id = '{patient}' AND action = 'create'"
+            )
+        )
+    swept = retention.sweep(db, at(later), db.path.parent, audit_anchor=second)
+    assert swept.counts.get("audit_event", 0) == 0 and swept.audit_waiting > 0
+    swept = retention.sweep(db, at(later), db.path.parent, audit_anchor=second)
+    assert swept.counts.get("audit_event", 0) == 0 and swept.audit_waiting > 0

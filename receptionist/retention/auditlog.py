@@ -71,10 +71,10 @@ def vouching(
     if not after:
         return None
     newest = max(after, key=lambda a: a.head_seq)
-    return newest if holds_up_to(session, newest, now) else None
+    return newest if holds_up_to(session, newest, now, found.upto) else None
 
 
-def holds_up_to(session: Session, anchor: Anchor, now: datetime) -> bool:
+def holds_up_to(session: Session, anchor: Anchor, now: datetime, upto: int) -> bool:
     """Whether the log verifies up to ``anchor``'s event, walking only the events no
     earlier cut walked: from the newest checkpoint's own anchor, when the log still
     holds that event with that hash (the chain up to it was walked by that sweep and
@@ -102,7 +102,12 @@ def holds_up_to(session: Session, anchor: Anchor, now: datetime) -> bool:
         return False
     if walked.last_hash != anchor.head_hash:
         return False
-    return (coverage.start_problem(session) or coverage.uncovered_problem(session)) is None
+    if coverage.start_problem(session) is not None:
+        return False
+    if point is None:  # the first cut walked the whole log: the whole coverage check
+        return coverage.uncovered_problem(session) is None
+    until = session.scalar(select(AuditEvent.at).where(AuditEvent.seq == upto))
+    return until is not None and coverage.newly_excused(session, point.seq, upto, until)
 
 
 def next_cut(
