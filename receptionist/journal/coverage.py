@@ -203,7 +203,7 @@ def newly_excused(session: Session, after: int, upto: int, until: datetime) -> b
     return True
 
 
-def _made_of(session: Session, made: Select[tuple[str | None]], ids: list[str]) -> set[str | None]:
+def _made_of(session: Session, made: Select[str | None], ids: list[str]) -> set[str | None]:
     """The ids of ``ids`` that ``made`` (creation events) names, asked 500 at a time."""
     found: set[str | None] = set()
     for i in range(0, len(ids), 500):
