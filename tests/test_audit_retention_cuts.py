@@ -5,22 +5,26 @@ cut walked (docs/privacy.md, "Keeping audit events for a limited time")."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from factories import actor_ctx, make_clinic
 from sqlalchemy import text
 
-from receptionist.clock import FixedClock
+from receptionist.cli.main import main
+from receptionist.clock import FixedClock, SystemClock
 from receptionist.context import Ctx
 from receptionist.journal import audit
 from receptionist.journal.anchor import Anchor
 from receptionist.models import AuditCheckpoint
 from receptionist.ops import backups, retention
 from receptionist.ops import patients as patient_ops
+from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.store.storage import Database
-from receptionist.store.vault import clinic_id
+from receptionist.store.vault import clinic_id, open_clinic
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 YEAR = timedelta(days=365)
@@ -162,3 +166,33 @@ def test_a_later_cut_refuses_a_row_it_would_excuse_without_its_creation_event(
     assert swept.counts.get("audit_event", 0) == 0 and swept.audit_waiting > 0
     swept = retention.sweep(db, at(later), db.path.parent, audit_anchor=second)
     assert swept.counts.get("audit_event", 0) == 0 and swept.audit_waiting > 0
+
+
+def test_backup_verify_names_a_backup_whose_anchor_can_no_longer_be_checked(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A backup kept in another folder (the sweep never saw it) anchored an event the
+    sweep removed: `backup verify` says it cannot be checked, not that it verifies."""
+    now = SystemClock().now()
+    spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", "admin", "admin-password")
+    initialise(cli_env, spec, FixedClock(now - 12 * YEAR))
+    other = tmp_path / "nas"
+    db = open_clinic(cli_env)
+    try:
+        for years, name in ((11.5, "A"), (11.4, None), (11, "B"), (10.5, "C"), (3, "D")):
+            if name is None:
+                backups.create(db, at(now - years * YEAR), cli_env, to=other)
+            else:
+                made = patient_ops.add(
+                    db, at(now - years * YEAR), patient_ops.NewPatient("O", name)
+                )
+                retention.hold(db, at(now - years * YEAR), made.number, "kept")  # type: ignore[union-attr]
+        swept = retention.sweep(db, at(now), cli_env, audit_anchor=anchor_now(db, now))
+        assert swept.counts["audit_event"] > 0
+    finally:
+        db.close()
+    capsys.readouterr()
+    assert main(["--json", "backup", "verify", "--folder", str(other)]) == 0
+    assert len(json.loads(capsys.readouterr().out)["unchecked_backups"]) == 1
+    assert main(["backup", "verify", "--folder", str(other)]) == 0
+    assert "can no longer be checked" in capsys.readouterr().out
