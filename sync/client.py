@@ -24,6 +24,7 @@ import httpx
 from receptionist.errors import ReceptionistError, UnlockError, UserError
 from receptionist.hosts import loopback
 from receptionist.journal.anchor import Anchor
+from receptionist.journal.notary import Proposal
 from receptionist.ops.replica import Change, DeviceName, Pulled, PulledConflict
 from receptionist.replica.chunks import Chunk, Wanted
 from receptionist.replica.records import Record
@@ -306,6 +307,30 @@ class Client:
         except _Regressed:
             return False
         return True
+
+    def endpoint_key(self) -> str:
+        """The endpoint's Ed25519 public key (base64), which signs audit checkpoints."""
+        return str(self._call("GET", "/v1/endpoint-key")["public_key"])
+
+    def sign_checkpoint(self, proposal: Proposal) -> tuple[str, str] | None:
+        """The endpoint's (signature, public key) over ``proposal``; None when it
+        refuses: the newest anchor it holds of this PC does not vouch for it."""
+        body = {
+            "log_id": proposal.log_id,
+            "seq": proposal.seq,
+            "hash": proposal.hash,
+            "at": proposal.at.isoformat(),
+            "anchor_seq": proposal.anchor_seq,
+            "anchor_hash": proposal.anchor_hash,
+        }
+        try:
+            found = self._call("POST", "/v1/anchors/checkpoint", json=body)
+        except Refused as exc:
+            said = exc.args[0] if exc.args else None
+            if isinstance(said, Text) and said.params.get("code") == "checkpoint_unvouched":
+                return None
+            raise
+        return str(found["signature"]), str(found["public_key"])
 
 
 def _anchor(data: dict[str, Any]) -> Anchor:

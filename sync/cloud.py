@@ -24,6 +24,7 @@ from receptionist.replica.state import NOT_CONNECTED
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from . import notary
 from . import round as rounds
 from .client import Client, Refused
 
@@ -73,6 +74,7 @@ def connect(db: Database, ctx: Ctx, url: str, code: str, name: str) -> replica.J
     with client_for(db) as client:
         blob = envelopes.wrap_for_device(key, public, joined.clinic_id)
         client.put_envelopes([{"device_id": joined.device_id, "generation": 1, "blob": blob}])
+        notary.pin(db, ctx, client)
     return joined
 
 
@@ -139,6 +141,7 @@ def join(db: Database, ctx: Ctx, url: str, code: str, name: str) -> replica.Join
         client.put_envelopes(
             [{"device_id": joined.device_id, "generation": key.generation, "blob": blob}]
         )
+        notary.pin(db, ctx, client)
     return joined
 
 
@@ -154,7 +157,10 @@ def sync_once(
         except rounds.Unreachable as exc:
             replica.finished(db, clock, str(exc) or "unreachable")
             raise
-        return rounds.run(db, client, clock, pulled)
+        result = rounds.run(db, client, clock, pulled)
+        if audit_ops.pinned_endpoint(db) is None:  # a PC joined before keys were pinned
+            notary.pin(db, Ctx(rounds.SYNC, clock), client)
+        return result
 
 
 def refresh_keys(db: Database, client: Client) -> list[int]:

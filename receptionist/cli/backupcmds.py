@@ -10,6 +10,7 @@ from receptionist.cli.common import App, examples, terminal_ask
 from receptionist.errors import UserError
 from receptionist.ops import backups
 from receptionist.store.storage import human_size
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 FOLDER_HELP = "the backup folder (default: the backup.folder setting, else <data dir>/backups)"
 
@@ -128,6 +129,7 @@ def cmd_verify(app: App) -> int:
         folder = backups.folder_for(app.data_dir, _folder(app.args.folder))
         clinic = ours[0].clinic_id if ours else ""
         live = backups.log_against_backups(db, folder, clinic, ctx.clock.now()) if ours else ""
+        lost = backups.unchecked_anchors(db, folder, clinic) if ours else []
     checked = backups.verify(path, ask=terminal_ask())
     text = (
         f"The backup {path.name} is whole; its audit log ({checked.events} events) verifies."
@@ -136,12 +138,26 @@ def cmd_verify(app: App) -> int:
     )
     if live:
         text += f"\nThe clinic's own log: {live}"
+    if lost:
+        text += "\n" + str(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The anchors of {count} older backups ({taken}) can no longer be "
+                    "checked against the clinic's log: the retention sweep removed the "
+                    "events they recorded without keeping their hashes.",
+                ),
+                count=len(lost),
+                taken=", ".join(a.taken for a in lost),
+            )
+        )
     data = {
         "path": str(path),
         "ok": checked.ok,
         "problem": checked.problem or None,
         "events": checked.events,
         "log_problem": live or None,
+        "unchecked_backups": [a.taken_at for a in lost],
     }
     app.emit(data, text)
     return 0 if checked.ok and not live else 1

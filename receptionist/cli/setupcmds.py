@@ -370,6 +370,7 @@ def cmd_audit_verify(app: App) -> int:
             "first_bad_seq": result.first_bad_seq,
             "problem": result.problem,
             "anchor": result.anchor.to_json() if result.anchor else None,
+            "anchor_unchecked": result.unchecked,
             "message": result.message,
         },
         result.message,

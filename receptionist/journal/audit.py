@@ -144,10 +144,23 @@ class VerifyResult:
     first_bad_seq: int | None = None
     problem: str = ""
     anchor: Anchor | None = None
+    unchecked: bool = False  # the anchor's event went with the sweep, its hash too
 
     @property
     def message(self) -> Text:
         """The finding in one sentence, as ``receptionist audit verify`` prints it."""
+        if self.ok and self.anchor is not None and self.unchecked:
+            return Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The audit log is intact ({events} events), but the anchor of {taken} "
+                    "cannot be checked: the retention sweep removed event {seq}, which it "
+                    "recorded, and no checkpoint kept that event's hash.",
+                ),
+                events=self.events,
+                seq=self.anchor.head_seq,
+                taken=self.anchor.taken,
+            )
         if self.ok and self.anchor is not None:
             return Text(
                 QT_TRANSLATE_NOOP(
@@ -177,7 +190,7 @@ class VerifyResult:
 
 
 @dataclass(frozen=True)
-class _Walked:
+class Walked:
     """How far the chain held: ``count`` events read, the last one ``last`` (hash
     ``last_hash``), or the ``problem`` that stopped it."""
 
@@ -206,7 +219,8 @@ def verify(
     if problem is None:
         problem = _against_rows(session, walked.count)
     if problem is None:
-        return VerifyResult(True, walked.count, anchor=anchor)
+        lost = anchor is not None and checkpoint.unchecked(session, anchor.head_seq)
+        return VerifyResult(True, walked.count, anchor=anchor, unchecked=lost)
     seq, text = problem
     return VerifyResult(False, walked.count, seq, text, anchor)
 
@@ -225,15 +239,21 @@ def holds(session: Session, anchor: Anchor, now: datetime | None = None) -> Text
     return problem[1] if problem is not None else None
 
 
-def _walk(session: Session) -> _Walked:
+def _walk(session: Session) -> Walked:
     point = checkpoint.newest(session)
-    prev = point.hash if point is not None else GENESIS
-    expected_seq = point.seq + 1 if point is not None else 1
+    if point is None:
+        return walk(session, 0, GENESIS)
+    return walk(session, point.seq, point.hash)
+
+
+def walk(session: Session, after: int, prev: str, upto: int | None = None) -> Walked:
+    """The chain from event ``after`` (hash ``prev``) on, up to ``upto`` (None: its end)."""
+    expected_seq = after + 1
     count = 0
-    after = point.seq if point is not None else 0
-    rows = session.execute(
-        select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq)
-    ).scalars()
+    found = select(AuditEvent).where(AuditEvent.seq > after)
+    if upto is not None:
+        found = found.where(AuditEvent.seq <= upto)
+    rows = session.execute(found.order_by(AuditEvent.seq)).scalars()
     for ev in rows:
         count += 1
         problem: Text | None = None
@@ -246,13 +266,13 @@ def _walk(session: Session) -> _Walked:
         ):
             problem = Text(QT_TRANSLATE_NOOP("core", "this event was altered"))
         if problem is not None:
-            return _Walked(count, expected_seq - 1, prev, (ev.seq, problem))
+            return Walked(count, expected_seq - 1, prev, (ev.seq, problem))
         prev = ev.hash
         expected_seq += 1
-    return _Walked(count, expected_seq - 1, prev)
+    return Walked(count, expected_seq - 1, prev)
 
 
-def _against_head(session: Session, walked: _Walked) -> Problem | None:
+def _against_head(session: Session, walked: Walked) -> Problem | None:
     """The chain is whole; does it end where the head says?"""
     count, last = walked.count, walked.last
     head = session.get(AuditHead, 1)

@@ -121,3 +121,13 @@ def anchor_problem(
             )
         )
     return None
+
+
+def unchecked(session: Session, seq: int) -> bool:
+    """Whether an anchor of event ``seq`` can no longer be checked at all: the sweep
+    removed its event, and no checkpoint kept that event's hash (the anchor was not
+    known to the sweep: a backup kept elsewhere, a printed one)."""
+    point = newest(session)
+    if point is None or not 0 < seq <= point.seq:
+        return False
+    return session.get(AuditCheckpoint, seq) is None

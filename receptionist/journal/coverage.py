@@ -29,7 +29,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Final
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import (
@@ -51,7 +51,7 @@ from receptionist.models import (
 )
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import checkpoint
+from . import checkpoint, notary
 
 # A day after the first ``init`` that audited the clinic row (853b008): a clinic row
 # made earlier may have its log begin with its first administrator instead.
@@ -110,7 +110,8 @@ def start_problem(session: Session) -> Problem | None:
         return None
     point = checkpoint.newest(session)
     if point is not None:  # the retention sweep removed the first events
-        return checkpoint.start_problem(session, point)
+        found = checkpoint.start_problem(session, point)
+        return found or notary.signature_problem(session, clinic.id, point)
     first = session.get(AuditEvent, 1)
     if first is not None and (first.action, first.entity_type) == (JOINED, "clinic"):
         return None  # a PC that joined a clinic: its rows came from the endpoint
@@ -168,3 +169,50 @@ def _uncovered(session: Session, kind: str, model: type[Synced], actions: tuple[
     if point is not None:  # their creation events may have gone with the sweep
         query = query.where(model.created_at > checkpoint.excused_until(session, point))
     return session.scalar(query) or 0
+
+
+def newly_excused(session: Session, after: int, upto: int, until: datetime) -> bool:
+    """Whether every row a cut of events ``after+1 .. upto`` would newly excuse (made
+    after what the newest checkpoint excuses, by ``until``: event ``upto``'s time)
+    has its creation event: the part of :func:`uncovered_problem` a cut changes,
+    without reading the whole log. A row's creation event is looked for among the
+    events about to go (read by number), and only a row not found there (a row
+    another PC made, pulled later) is looked for in the rest."""
+    point = checkpoint.newest(session)
+    since = checkpoint.excused_until(session, point) if point is not None else None
+    generated: dict[str, datetime] | None = None  # read once, and only if needed
+    for kind, (model, actions, _label) in CREATED_BY.items():
+        rows = select(model.id).where(model.created_at <= until)
+        if since is not None:
+            rows = rows.where(model.created_at > since)
+        ids = set(session.scalars(rows))
+        if not ids:
+            continue
+        generated = _generated(session) if generated is None else generated
+        if kind in generated:
+            ids = set(session.scalars(rows.where(model.created_at > generated[kind])))
+        made = select(AuditEvent.entity_id).where(
+            AuditEvent.entity_type == kind, AuditEvent.action.in_(actions)
+        )
+        ids -= set(session.scalars(made.where(AuditEvent.seq > after, AuditEvent.seq <= upto)))
+        if ids and ids - _made_of(session, made, sorted(ids)):
+            return False
+    return True
+
+
+def _generated(session: Session) -> dict[str, datetime]:
+    """The newest "generate" event's time of each kind the demo wrote in bulk."""
+    found = session.execute(
+        select(AuditEvent.entity_type, func.max(AuditEvent.at))
+        .where(AuditEvent.action == BULK)
+        .group_by(AuditEvent.entity_type)
+    )
+    return {kind: at for kind, at in found}
+
+
+def _made_of(session: Session, made: Select[str | None], ids: list[str]) -> set[str | None]:
+    """The ids of ``ids`` that ``made`` (creation events) names, asked 500 at a time."""
+    found: set[str | None] = set()
+    for i in range(0, len(ids), 500):
+        found.update(session.scalars(made.where(AuditEvent.entity_id.in_(ids[i : i + 500]))))
+    return found

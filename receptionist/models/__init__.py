@@ -1,7 +1,7 @@
 """The domain model. Import from here: ``from receptionist.models import Patient``."""
 
 from receptionist.models.appointment import Appointment, CardKind
-from receptionist.models.auditcheckpoint import AuditCheckpoint
+from receptionist.models.auditcheckpoint import AuditCheckpoint, AuditNotary
 from receptionist.models.base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
 from receptionist.models.changes import ChangeEntry, ChangeOrigin, FreedSlot
 from receptionist.models.clinic import BlockedTime, Clinic, Provider, Room, Service
@@ -38,6 +38,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "AuditHead",
+    "AuditNotary",
     "Base",
     "BlockedTime",
     "CardKind",

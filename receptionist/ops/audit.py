@@ -14,7 +14,7 @@ from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import ReceptionistError
 from receptionist.journal import anchor as anchors
-from receptionist.journal import audit
+from receptionist.journal import audit, notary
 from receptionist.journal.anchor import Anchor
 from receptionist.journal.audit import VerifyResult
 from receptionist.store.storage import Database
@@ -94,3 +94,17 @@ def accept_break(db: Database, ctx: Ctx) -> Anchor:
     with db.write() as s:
         audit.record(s, ctx, "audit.anchor_break_accepted", "audit_log", None)
     return take_anchor(db, ctx)
+
+
+def pin_endpoint(db: Database, ctx: Ctx, public_key: str) -> bool:
+    """Pin the cloud endpoint's signing key (the first one seen: trust on first use);
+    False when another key is pinned already (never replaced silently)."""
+    with db.write() as s:
+        return notary.pin(s, ctx, public_key)
+
+
+def pinned_endpoint(db: Database) -> str | None:
+    """The cloud endpoint's key this PC pinned (base64), if it did."""
+    with db.read() as s:
+        held = notary.pinned(s)
+        return held.public_key if held is not None else None

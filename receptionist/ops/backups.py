@@ -26,7 +26,7 @@ from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx, require
 from receptionist.errors import ReceptionistError, UserError
 from receptionist.journal import anchor as anchors
-from receptionist.journal import audit
+from receptionist.journal import audit, checkpoint
 from receptionist.journal.coverage import clinic_id as clinic_id_of
 from receptionist.settings import backups as settings
 from receptionist.settings import clinicstore, pcstore
@@ -166,6 +166,20 @@ def log_against_backups(db: Database, folder: Path, clinic: str, now: datetime) 
                     taken=older.taken,
                 )
     return ""
+
+
+def unchecked_anchors(db: Database, folder: Path, clinic: str) -> list[anchors.Anchor]:
+    """The anchors of this clinic's backups in ``folder`` that can no longer be checked:
+    the retention sweep removed the event each recorded, and no checkpoint kept its
+    hash (the sweep did not know the backup). :func:`log_against_backups` passes them
+    (an old anchor's event may have gone); this says so rather than "verified"."""
+    kept = [
+        anchors.parse(_json_bytes(m.anchor))
+        for m in (files.read_manifest(b.path) for b in _listing(folder, clinic) if b.this_clinic)
+        if m.anchor is not None
+    ]
+    with db.read() as s:
+        return [a for a in kept if checkpoint.unchecked(s, a.head_seq)]
 
 
 def _json_bytes(data: Mapping[str, object]) -> bytes:

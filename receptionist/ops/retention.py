@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
 from receptionist.freetext import clean_text
-from receptionist.journal import audit
+from receptionist.journal import audit, notary
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import backups, lookup
 from receptionist.reminders import deliverylog
@@ -110,6 +110,26 @@ def _policies(rule: Policy) -> dict[str, str]:
 
 Tell = Callable[[str, int], None]  # (kind, rows so far): progress of a long sweep
 
+# The cloud endpoint, as the sweep needs it to sign a checkpoint: the front end that
+# syncs registers how to reach it (``sync/notary.py``); the core never imports it.
+Notaries = Callable[[Database], "notary.Notary | None"]
+_NOTARIES: list[Notaries] = []
+
+
+def register_signer(make: Notaries) -> None:
+    """Let sweeps reach the cloud endpoint through ``make`` (once per front end)."""
+    if make not in _NOTARIES:
+        _NOTARIES.append(make)
+
+
+def registered(db: Database) -> notary.Notary | None:
+    """The cloud endpoint of this clinic, if a front end registered one that reaches it."""
+    for make in _NOTARIES:
+        found = make(db)
+        if found is not None:
+            return found
+    return None
+
 
 def sweep(
     db: Database,
@@ -118,6 +138,7 @@ def sweep(
     *,
     tell: Tell | None = None,
     audit_anchor: Anchor | None = None,
+    signer: notary.Notary | None = None,
 ) -> Swept:
     """Destroy what the policy says is past its time, in batches; record it all.
 
@@ -134,7 +155,8 @@ def sweep(
     batches += _commlog(db, rule, sweep_id, counts, tell)
     batches += _delivery_log(db, rule, sweep_id, counts, tell)
     anchors = [audit_anchor] if audit_anchor is not None else []
-    waiting, more = _audit(db, ctx, rule, sweep_id, counts, [*anchors, *backups.kept_anchors(root)])
+    vouchers = [*anchors, *backups.kept_anchors(root)]
+    waiting, more = _audit(db, ctx, rule, sweep_id, counts, vouchers, signer or registered(db))
     batches += more
     gone = backups.remove_older(root, rule.backups_before)
     counts["backup"] = len(gone)
@@ -226,27 +248,58 @@ def _delivery_log(
 
 
 def _audit(
-    db: Database, ctx: Ctx, rule: Policy, sweep_id: str, counts: Counter[str], anchors: list[Anchor]
+    db: Database,
+    ctx: Ctx,
+    rule: Policy,
+    sweep_id: str,
+    counts: Counter[str],
+    anchors: list[Anchor],
+    signer: notary.Notary | None,
 ) -> tuple[int, int]:
     """The audit events past ``retention.audit_years``, removed behind a checkpoint
     when one of ``anchors`` vouches for the log past them; (events left waiting for
-    an anchor, batches)."""
+    an anchor, batches). Once this PC pinned the cloud endpoint's key, only the
+    endpoint's newest anchor of it vouches, and each checkpoint goes only with the
+    endpoint's signature (``signer``; without one nothing goes)."""
     with db.read() as s:
         found = auditlog.due(s, rule.audit_before)
         if found is None:
             return 0, 0
-        anchor = auditlog.vouching(s, anchors, found, rule.now)
+        syncs = notary.pinned(s) is not None
+    anchor = _vouching(db, found, anchors if not syncs else _held(signer), rule.now)
     if anchor is None:
         return found.count, 0
     batches, why = 0, rule.rule(policy.AUDIT_YEARS)
+    marks = sorted({a.head_seq for a in anchors if 0 < a.head_seq <= found.upto})
     while True:
+        with db.read() as s:
+            step = auditlog.next_cut(s, found.upto, anchor, marks=marks)
+        if step is None:
+            return 0, batches
+        signed = signer.sign(step) if syncs and signer is not None else None
+        if syncs and signed is None:  # the endpoint refused: the rest waits
+            return found.count - counts["audit_event"], batches
         with db.write() as s:
-            n = auditlog.prune(s, ctx, found.upto, anchor, sweep_id)
+            n = auditlog.cut(s, ctx, step, sweep_id, signed)
             if not n:
                 return 0, batches
             records.add(s, sweep_id, rule.now, "audit_event", n, why)
         counts["audit_event"] += n
         batches += 1
+
+
+def _held(signer: notary.Notary | None) -> list[Anchor]:
+    """The endpoint's newest anchor of this PC: in a clinic that syncs, the only one
+    that vouches for a cut (none when the endpoint is out of reach)."""
+    held = signer.held_anchor() if signer is not None else None
+    return [held] if held is not None else []
+
+
+def _vouching(
+    db: Database, found: auditlog.Due, anchors: list[Anchor], now: datetime
+) -> Anchor | None:
+    with db.read() as s:
+        return auditlog.vouching(s, anchors, found, now)
 
 
 def _vacuum(db: Database) -> bool:

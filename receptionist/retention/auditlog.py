@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
-from receptionist.journal import audit, checkpoint
+from receptionist.journal import audit, checkpoint, coverage, notary
 from receptionist.journal.anchor import Anchor
 from receptionist.models import AuditCheckpoint, AuditEvent
 
@@ -71,31 +71,104 @@ def vouching(
     if not after:
         return None
     newest = max(after, key=lambda a: a.head_seq)
-    return newest if audit.verify(session, anchor=newest, now=now).ok else None
+    return newest if holds_up_to(session, newest, now, found.upto) else None
 
 
-def prune(
-    session: Session, ctx: Ctx, upto: int, anchor: Anchor, sweep_id: str, limit: int = BATCH
-) -> int:
-    """Remove the next events up to ``upto`` (at most ``limit``), behind a checkpoint;
-    how many went (0: none left to go)."""
+def holds_up_to(session: Session, anchor: Anchor, now: datetime, upto: int) -> bool:
+    """Whether the log verifies up to ``anchor``'s event, walking only the events no
+    earlier cut walked: from the newest checkpoint's own anchor, when the log still
+    holds that event with that hash (the chain up to it was walked by that sweep and
+    is pinned by that anchor, kept outside the file), else from the checkpoint. The
+    events about to go are bound all the same: event ``A``'s hash covers them."""
+    if anchor.clinic_id != (coverage.clinic_id(session) or ""):
+        return False
+    point = checkpoint.newest(session)
+    start, prev = (0, audit.GENESIS) if point is None else (point.seq, point.hash)
+    if point is not None:
+        if checkpoint.age_problem(session, point, now):  # its start: coverage, below
+            return False
+        held = session.execute(
+            select(AuditEvent.hash, AuditEvent.prev_hash).where(AuditEvent.seq == point.anchor_seq)
+        ).first()
+        if (
+            held is not None
+            and held.hash == point.anchor_hash
+            and point.anchor_seq < anchor.head_seq
+        ):
+            # From that event itself: its fields are checked against its hash again.
+            start, prev = point.anchor_seq - 1, held.prev_hash
+    walked = audit.walk(session, start, prev, upto=anchor.head_seq)
+    if walked.problem is not None or walked.last != anchor.head_seq:
+        return False
+    if walked.last_hash != anchor.head_hash:
+        return False
+    if coverage.start_problem(session) is not None:
+        return False
+    if point is None:  # the first cut walked the whole log: the whole coverage check
+        return coverage.uncovered_problem(session) is None
+    until = session.scalar(select(AuditEvent.at).where(AuditEvent.seq == upto))
+    return until is not None and coverage.newly_excused(session, point.seq, upto, until)
+
+
+def next_cut(
+    session: Session, upto: int, anchor: Anchor, limit: int = BATCH, marks: Sequence[int] = ()
+) -> notary.Proposal | None:
+    """The checkpoint the next batch would write (None: none left to go). A batch
+    ends at each event of ``marks`` (the events other anchors recorded: the
+    backups'), so a checkpoint keeps that event's hash and those anchors can still be
+    checked once their event is gone."""
     point = checkpoint.newest(session)
     after = point.seq if point is not None else 0
-    end = min(upto, after + limit, anchor.head_seq - 1)
+    end = min(upto, after + limit, anchor.head_seq - 1, *(m for m in marks if m > after))
     if end <= after:
-        return 0
+        return None
     digest, at = session.execute(
         select(AuditEvent.hash, AuditEvent.at).where(AuditEvent.seq == end)
     ).one()
+    return notary.Proposal(anchor.clinic_id, end, digest, at, anchor.head_seq, anchor.head_hash)
+
+
+def cut(
+    session: Session,
+    ctx: Ctx,
+    step: notary.Proposal,
+    sweep_id: str,
+    signed: tuple[str, str] | None = None,
+) -> int:
+    """Remove the events up to ``step.seq`` behind its checkpoint (with the endpoint's
+    ``signed`` signature and key, in a clinic that syncs); how many went. 0 when the
+    log changed since ``step`` was planned (another sweep cut first)."""
+    point = checkpoint.newest(session)
+    after = point.seq if point is not None else 0
+    held = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == step.seq))
+    if step.seq <= after or held != step.hash:
+        return 0
     removed = session.execute(
-        delete(AuditEvent).where(AuditEvent.seq > after, AuditEvent.seq <= end)
+        delete(AuditEvent).where(AuditEvent.seq > after, AuditEvent.seq <= step.seq)
     ).rowcount  # type: ignore[attr-defined]
+    signature, signer = signed if signed is not None else (None, None)
     session.add(
         AuditCheckpoint(
-            seq=end, hash=digest, at=at, removed=int(removed), made_at=ctx.clock.now(),
-            sweep_id=sweep_id, anchor_seq=anchor.head_seq, anchor_hash=anchor.head_hash,
+            seq=step.seq, hash=step.hash, at=step.at, removed=int(removed),
+            made_at=ctx.clock.now(), sweep_id=sweep_id, anchor_seq=step.anchor_seq,
+            anchor_hash=step.anchor_hash, signature=signature, signed_by=signer,
         )
     )  # fmt: skip
     session.flush()
     audit.record(session, ctx, checkpoint.PRUNE, checkpoint.KIND, sweep_id)
     return int(removed)
+
+
+def prune(
+    session: Session,
+    ctx: Ctx,
+    upto: int,
+    anchor: Anchor,
+    sweep_id: str,
+    limit: int = BATCH,
+    marks: Sequence[int] = (),
+) -> int:
+    """Remove the next events up to ``upto`` (at most ``limit``), behind an unsigned
+    checkpoint (:func:`next_cut`, :func:`cut`); how many went (0: none left to go)."""
+    step = next_cut(session, upto, anchor, limit, marks)
+    return 0 if step is None else cut(session, ctx, step, sweep_id)

@@ -54,6 +54,11 @@ def put(store: Store, who: Caller, body: bodies.AnchorIn, clock: Clock) -> bodie
     return _out(row)
 
 
+def newest_of(conn: Connection, who: Caller) -> Row[Any] | None:
+    """The caller's newest anchor (None: none yet)."""
+    return _newest(conn, who)
+
+
 def _newest(conn: Connection, who: Caller) -> Row[Any] | None:
     return conn.execute(
         select(audit_anchor)

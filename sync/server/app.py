@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from receptionist.clock import Clock, SystemClock
 
-from . import anchors, bodies, chunks, conflicts, devices, leases, pull, push, reseal
+from . import anchors, bodies, chunks, conflicts, devices, leases, notary, pull, push, reseal
 from .auth import Caller, caller
 from .limits import LIMIT, BodyLimit
 from .problems import install
@@ -148,6 +148,16 @@ def put_anchor(service: Svc, me: Me, body: bodies.AnchorIn) -> bodies.AnchorOut:
     return anchors.put(service.store, me, body, service.clock)
 
 
+@router.get("/endpoint-key", summary="The endpoint's Ed25519 public key (PCs pin it)")
+def endpoint_key(service: Svc, me: Me) -> bodies.EndpointKeyOut:
+    return notary.public_key(service.store, service.clock)
+
+
+@router.post("/anchors/checkpoint", summary="Sign an audit checkpoint the newest anchor vouches")
+def sign_checkpoint(service: Svc, me: Me, body: bodies.CheckpointIn) -> bodies.SignedOut:
+    return notary.sign(service.store, me, body, service.clock)
+
+
 @router.post("/leases/{name}", summary="Acquire, renew or release a lease; who holds it")
 def claim_lease(
     service: Svc, me: Me, name: Literal["reminders"], body: leases.LeaseIn
@@ -180,6 +190,7 @@ def create_app(
     app.state.service = Service(
         store, clock or SystemClock(), horizon, unclaimed or chunks.Unclaimed()
     )
+    notary.ensure_key(store, app.state.service.clock)  # made at the first start
     app.include_router(router)
 
     @app.get("/health", summary="The endpoint and its database answer")

@@ -235,3 +235,24 @@ class AnchorOut(BaseModel):
 
 class MyAnchorOut(BaseModel):
     anchor: AnchorOut | None = Field(description="this device's newest anchor; null: none yet")
+
+
+class CheckpointIn(Strict):
+    """An audit checkpoint the PC proposes before its retention sweep removes events
+    up to ``seq`` (``receptionist.journal.notary.Proposal``)."""
+
+    log_id: Annotated[str, Field(min_length=1, max_length=64)]
+    seq: Count
+    hash: Hash
+    at: Annotated[AwareDatetime, Field(strict=False, description="event seq's time")]
+    anchor_seq: Count
+    anchor_hash: Hash
+
+
+class SignedOut(BaseModel):
+    signature: str = Field(description="Ed25519 over the checkpoint, base64")
+    public_key: str = Field(description="the endpoint's public key, base64")
+
+
+class EndpointKeyOut(BaseModel):
+    public_key: str = Field(description="the endpoint's Ed25519 public key, base64")

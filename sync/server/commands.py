@@ -23,7 +23,7 @@ from receptionist.freetext import clean_text
 from receptionist.hosts import loopback
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import devices
+from . import devices, notary
 from .app import create_app
 from .chunks import Unclaimed
 from .credentials import new_connect_code
@@ -79,6 +79,7 @@ def add_clinic(
     try:
         with store.write() as conn:
             clinic_id = devices.new_clinic(conn, cleaned, code, now)
+        notary.ensure_key(store, clock or SystemClock())  # the endpoint's, made once
     finally:
         store.close()
     added = NewClinic(clinic_id, cleaned, code, now + devices.CONNECT_CODE_LIFE)

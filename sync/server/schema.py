@@ -192,6 +192,19 @@ audit_anchor = Table(
     Index("ix_audit_anchor_device_id", "device_id", "id"),
 )
 
+# The endpoint's own Ed25519 key (one row, made at ``server add-clinic`` or the first
+# start): it signs the audit checkpoints a PC proposes, once the anchor the endpoint
+# holds of that PC vouches for them. Kept in the database, beside the anchors it
+# stands on (docs/operations.md says why).
+signing_key = Table(
+    "signing_key",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("private_key", Text, nullable=False),  # raw 32 bytes, base64
+    Column("public_key", String(64), nullable=False),  # raw 32 bytes, base64
+    Column("created_at", UTCTime, nullable=False),
+)
+
 # Leases (docs/sync-protocol.md, "Leases"): the one device of a clinic that does a
 # thing only one may do (``reminders``: send the messages to patients) holds it until
 # ``expires_at``, renewing it; another takes it when it lapses, or, ``preferred`` (the

@@ -98,6 +98,7 @@ def test_the_openapi_document_describes_the_protocol(endpoint: Endpoint) -> None
         "/v1/connect", "/v1/invitations", "/v1/join", "/v1/envelopes", "/v1/devices",
         "/v1/devices/{device_id}/revoke", "/v1/push", "/v1/pull", "/v1/conflicts",
         "/v1/conflicts/{conflict_id}/resolve", "/v1/reseal", "/v1/chunks",
+        "/v1/endpoint-key", "/v1/anchors/checkpoint",
     } <= set(document["paths"])  # fmt: skip
     assert {"get", "put"} <= set(document["paths"]["/v1/chunks"])
     schemas = document["components"]["schemas"]

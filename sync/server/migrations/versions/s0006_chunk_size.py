@@ -3,7 +3,7 @@ record claims (docs/sync-protocol.md, "Large documents") are checked without rea
 any chunk's sealed text (on SQLite, a column after it costs a walk through all of it)
 
 Revision ID: s0006
-Revises: s0004
+Revises: s0005
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s0006"
-down_revision = "s0004"  # the lead re-chains it after s0005
+down_revision = "s0005"
 branch_labels = None
 depends_on = None
 

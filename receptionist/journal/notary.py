@@ -1,0 +1,130 @@
+"""The cloud endpoint's signature over an audit checkpoint (docs/privacy.md,
+"Keeping audit events for a limited time").
+
+In a clinic that syncs, the endpoint holds an anchor of this PC's log from every
+round. Before the retention sweep cuts a prefix, it proposes the checkpoint (event
+``P``, its hash and time, and the anchor it stands on) and the endpoint signs it
+with its Ed25519 key only if that anchor is the newest it holds of this PC and lies
+past ``P``. The PC pinned the endpoint's public key when it connected or joined
+(trust on first use; a PC joined before pins it at its next round), so a checkpoint
+a script writes later needs a signature it cannot make. ``audit verify`` checks the
+signature of the checkpoint the log begins at, and refuses an unsigned one whose
+anchor is after the pinning.
+
+No network here: the sweep is handed a :class:`Notary` by the front end that syncs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.orm import Session
+
+from receptionist.context import Ctx
+from receptionist.journal.anchor import Anchor
+from receptionist.models import AuditCheckpoint, AuditNotary, to_micros
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+DOMAIN: Final = "receptionist-audit-checkpoint-v1"
+PIN: Final = "pin"
+KIND: Final = "endpoint_key"
+
+Problem = tuple[int | None, Text]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A checkpoint the sweep means to write: events up to ``seq`` go; event ``seq``
+    had ``hash`` and time ``at``; the anchor of event ``anchor_seq`` vouches for it."""
+
+    log_id: str
+    seq: int
+    hash: str
+    at: datetime
+    anchor_seq: int
+    anchor_hash: str
+
+    def message(self) -> bytes:
+        """What the endpoint signs: every field, in a fixed order, under a domain."""
+        parts = [DOMAIN, self.log_id, str(self.seq), self.hash, str(to_micros(self.at)),
+                 str(self.anchor_seq), self.anchor_hash]  # fmt: skip
+        return "\x1f".join(parts).encode("utf-8")
+
+
+def of_checkpoint(log_id: str, point: AuditCheckpoint) -> Proposal:
+    return Proposal(log_id, point.seq, point.hash, point.at, point.anchor_seq, point.anchor_hash)
+
+
+class Notary(Protocol):
+    """The cloud endpoint, as the sweep needs it (``sync/notary.py``)."""
+
+    def held_anchor(self) -> Anchor | None:
+        """The newest anchor the endpoint holds of this PC (None: none yet)."""
+
+    def sign(self, proposal: Proposal) -> tuple[str, str] | None:
+        """(signature, the endpoint's public key), both base64; None: refused."""
+
+
+def signed(public_key: str, message: bytes, signature: str) -> bool:
+    """Whether ``signature`` (base64) is the Ed25519 signature of ``message`` by
+    ``public_key`` (base64, 32 bytes)."""
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key, validate=True))
+        key.verify(base64.b64decode(signature, validate=True), message)
+    except (ValueError, binascii.Error, InvalidSignature):
+        return False
+    return True
+
+
+def pinned(session: Session) -> AuditNotary | None:
+    return session.get(AuditNotary, 1)
+
+
+def pin(session: Session, ctx: Ctx, public_key: str) -> bool:
+    """Pin the endpoint's key (first use); False when another key is pinned already:
+    it is never replaced silently."""
+    from receptionist.journal import audit  # audit imports checkpoint, which imports us
+
+    held = pinned(session)
+    if held is not None:
+        return held.public_key == public_key
+    event = audit.record(session, ctx, PIN, KIND, public_key[:36])
+    session.add(AuditNotary(id=1, public_key=public_key, pinned_at=ctx.clock.now(),
+                            pinned_seq=event.seq))  # fmt: skip
+    session.flush()
+    return True
+
+
+def signature_problem(session: Session, log_id: str, point: AuditCheckpoint) -> Problem | None:
+    """Why the checkpoint the log begins at is not one the pinned endpoint signed,
+    when it should be (None: signed, or made before any key was pinned)."""
+    held = pinned(session)
+    if held is None:
+        return None
+    if point.signature is None:
+        if point.anchor_seq < held.pinned_seq:
+            return None  # cut before this PC pinned the endpoint's key
+        return point.seq + 1, Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "the log begins with a checkpoint the cloud endpoint should have signed "
+                "and did not: its first events were removed outside the retention sweep",
+            )
+        )
+    if point.signed_by != held.public_key or not signed(
+        held.public_key, of_checkpoint(log_id, point).message(), point.signature
+    ):
+        return point.seq + 1, Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "the log begins with a checkpoint whose signature is not the cloud "
+                "endpoint's: its first events were removed outside the retention sweep",
+            )
+        )
+    return None

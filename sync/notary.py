@@ -1,0 +1,76 @@
+"""The cloud endpoint as the retention sweep's notary: it hands the sweep the newest
+anchor it holds of this PC and signs each checkpoint the sweep proposes
+(``receptionist.journal.notary``; docs/privacy.md). Registered with the core's sweep
+when ``sync`` is loaded, so the nightly job, ``receptionist sweep`` and the app's
+"Sweep now" all use it on a PC that syncs.
+"""
+
+from __future__ import annotations
+
+from receptionist.context import Ctx
+from receptionist.errors import ReceptionistError
+from receptionist.journal.anchor import Anchor
+from receptionist.journal.notary import Notary, Proposal
+from receptionist.ops import audit as audit_ops
+from receptionist.ops import replica, retention
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+from .client import Client
+from .round import Unreachable
+
+OTHER_KEY = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "The cloud endpoint signs with another key than the one this PC pinned when it "
+        "connected: it is not the same endpoint, or its key was replaced. Audit events "
+        "wait; tell the endpoint's operator.",
+    )
+)
+
+
+class EndpointNotary:
+    """The endpoint this PC syncs with (a request per call)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def held_anchor(self) -> Anchor | None:
+        """None also when the endpoint is out of reach: the audit events wait, the
+        rest of the sweep goes on."""
+        from .cloud import client_for
+
+        try:
+            with client_for(self.db) as client:
+                return client.my_anchor()
+        except (ReceptionistError, Unreachable):
+            return None
+
+    def sign(self, proposal: Proposal) -> tuple[str, str] | None:
+        from .cloud import client_for
+
+        try:
+            with client_for(self.db) as client:
+                found = client.sign_checkpoint(proposal)
+        except (ReceptionistError, Unreachable):
+            return None
+        if found is not None and found[1] != audit_ops.pinned_endpoint(self.db):
+            return None  # not the endpoint this PC pinned: the cut waits
+        return found
+
+
+def notary_for(db: Database) -> Notary | None:
+    """The endpoint, on a PC that syncs with one."""
+    return EndpointNotary(db) if replica.status(db).connected else None
+
+
+def pin(db: Database, ctx: Ctx, client: Client) -> Text | None:
+    """Pin the endpoint's key if this PC has none yet (trust on first use: at the
+    connect, the join, or, for a PC joined before, its next round); a sentence when
+    the endpoint now shows another key."""
+    if audit_ops.pin_endpoint(db, ctx, client.endpoint_key()):
+        return None
+    return OTHER_KEY
+
+
+retention.register_signer(notary_for)

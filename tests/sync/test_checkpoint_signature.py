@@ -1,0 +1,194 @@
+"""The cloud endpoint's signature over an audit checkpoint, with a real endpoint on
+loopback: a PC pins the endpoint's key when it connects (or, joined before, at its
+next round); the retention sweep of a PC that syncs cuts only behind checkpoints the
+endpoint signed after checking them against the newest anchor it holds of the PC;
+`audit verify` accepts them and refuses a forged or missing signature; the endpoint
+refuses to sign a checkpoint its anchor does not vouch for."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from serverkit import Endpoint
+from sqlalchemy import select, text
+
+from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
+from receptionist.journal import audit, notary
+from receptionist.models import AuditCheckpoint
+from receptionist.ops import audit as audit_ops
+from receptionist.ops import retention
+from receptionist.ops.patients import NewPatient, add
+from receptionist.ops.setup import ClinicSpec, initialise
+from receptionist.store.storage import Database
+from receptionist.store.vault import open_clinic
+from sync import cloud
+from sync.server.commands import NewClinic
+
+YEAR = timedelta(days=365)
+SECRET = "a long enough passphrase"
+
+
+@dataclass
+class Pc:
+    db: Database
+    now: datetime
+
+    def ctx(self, when: datetime | None = None) -> Ctx:
+        return Ctx(Actor(None, "admin", "ui"), FixedClock(when or self.now))
+
+
+@pytest.fixture
+def old_pc(tmp_path: Path, clock: FixedClock) -> Iterator[Pc]:
+    """A clinic opened twelve years before the endpoint's clock, with patients (on
+    hold) added over the years: its oldest audit events are past their time."""
+    now = clock.now()
+    spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", "boss", "admin-password-1")
+    initialise(tmp_path / "a", spec, FixedClock(now - 12 * YEAR), passphrase=SECRET)
+    db = open_clinic(tmp_path / "a", env={"RECEPTIONIST_PASSPHRASE": SECRET})
+    pc = Pc(db, now)
+    for years in (11.5, 11, 10.5, 3, 1):
+        when = now - years * YEAR
+        made = add(db, pc.ctx(when), NewPatient("Old", f"Timer{years}"))
+        retention.hold(db, pc.ctx(when), made.number, "kept")  # type: ignore[union-attr]
+    yield pc
+    db.close()
+
+
+@pytest.fixture
+def synced(endpoint: Endpoint, new_clinic: NewClinic, old_pc: Pc) -> Pc:
+    cloud.connect(old_pc.db, old_pc.ctx(), endpoint.url, new_clinic.code, "FRONT-1")
+    cloud.sync_once(old_pc.db, FixedClock(old_pc.now))  # the endpoint holds an anchor
+    return old_pc
+
+
+def endpoint_key(endpoint: Endpoint) -> str:
+    with endpoint.store.read() as conn:
+        return str(conn.execute(text("SELECT public_key FROM signing_key")).scalar_one())
+
+
+def verify(pc: Pc) -> audit.VerifyResult:
+    with pc.db.read() as s:
+        return audit.verify(s, now=pc.now)
+
+
+@pytest.fixture
+def swept(synced: Pc) -> Pc:
+    done = retention.sweep(synced.db, synced.ctx(), synced.db.path.parent)
+    assert done.counts["audit_event"] > 0 and done.audit_waiting == 0
+    return synced
+
+
+def test_the_pc_pins_the_endpoints_key_when_it_connects(endpoint: Endpoint, synced: Pc) -> None:
+    assert audit_ops.pinned_endpoint(synced.db) == endpoint_key(endpoint)
+
+
+def test_a_pc_joined_before_pins_the_key_at_its_next_round(endpoint: Endpoint, synced: Pc) -> None:
+    with synced.db.write() as s:
+        s.execute(text("DELETE FROM audit_notary"))
+    cloud.sync_once(synced.db, FixedClock(synced.now))
+    assert audit_ops.pinned_endpoint(synced.db) == endpoint_key(endpoint)
+
+
+def test_the_sweep_cuts_behind_checkpoints_the_endpoint_signed(
+    endpoint: Endpoint, swept: Pc
+) -> None:
+    with swept.db.read() as s:
+        points = s.scalars(select(AuditCheckpoint)).all()
+        assert points and all(p.signed_by == endpoint_key(endpoint) for p in points)
+        clinic = audit.anchor(s, FixedClock(swept.now)).clinic_id
+        for p in points:
+            assert p.signature is not None
+            message = notary.of_checkpoint(clinic, p).message()
+            assert notary.signed(endpoint_key(endpoint), message, p.signature)
+    assert verify(swept).ok, verify(swept).message
+    # The next round's check of the endpoint's anchor passes too.
+    assert cloud.sync_once(swept.db, FixedClock(swept.now)).audit_problem is None
+
+
+def other_signature(message: bytes) -> tuple[str, str]:
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    return (
+        base64.b64encode(key.sign(message)).decode(),
+        base64.b64encode(public).decode(),
+    )
+
+
+@pytest.mark.parametrize("forgery", ["made_up", "other_key", "signed_as_other_key", "none"])
+def test_a_forged_checkpoint_is_refused(swept: Pc, forgery: str) -> None:
+    with swept.db.write() as s:
+        point = s.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc())).first()
+        assert point is not None and point.signature is not None
+        clinic = audit.anchor(s, FixedClock(swept.now)).clinic_id
+        signature, key = other_signature(notary.of_checkpoint(clinic, point).message())
+        if forgery == "made_up":
+            point.signature = base64.b64encode(b"\x01" * 64).decode()
+        elif forgery == "other_key":  # another endpoint's signature, named as ours
+            point.signature = signature
+        elif forgery == "signed_as_other_key":
+            point.signature, point.signed_by = signature, key
+        else:
+            point.signature = point.signed_by = None
+    result = verify(swept)
+    assert not result.ok
+    assert ("should have signed" if forgery == "none" else "not the cloud") in result.problem
+
+
+def test_the_endpoint_refuses_a_checkpoint_its_anchor_does_not_vouch_for(synced: Pc) -> None:
+    with synced.db.read() as s:
+        head = audit.anchor(s, FixedClock(synced.now))
+    with cloud.client_for(synced.db) as client:
+        held = client.my_anchor()
+        assert held is not None and held.head_seq == head.head_seq
+        at = synced.now - 11 * YEAR
+        good = notary.Proposal(head.clinic_id, 3, "a" * 64, at, held.head_seq, held.head_hash)
+        assert client.sign_checkpoint(good) is not None
+        for bad in (
+            notary.Proposal(head.clinic_id, 3, "a" * 64, at, held.head_seq, "b" * 64),
+            notary.Proposal(head.clinic_id, 3, "a" * 64, at, held.head_seq - 1, held.head_hash),
+            notary.Proposal(
+                head.clinic_id, held.head_seq, "a" * 64, at, held.head_seq, held.head_hash
+            ),
+            notary.Proposal("another-log", 3, "a" * 64, at, held.head_seq, held.head_hash),
+        ):
+            assert client.sign_checkpoint(bad) is None, bad
+
+
+def test_without_the_endpoint_a_pc_that_syncs_cuts_nothing(synced: Pc) -> None:
+    """A PC that pinned the endpoint's key, swept with the endpoint unreachable to it
+    (no notary): an anchor a person gives is not enough; the events wait."""
+    with synced.db.read() as s:
+        kept = audit.anchor(s, FixedClock(synced.now))
+    retention_sweep = retention.sweep
+    done = retention_sweep(
+        synced.db, synced.ctx(), synced.db.path.parent, audit_anchor=kept, signer=_Silent()
+    )
+    assert done.counts.get("audit_event", 0) == 0 and done.audit_waiting > 0
+
+
+class _Silent:
+    def held_anchor(self) -> None:
+        return None
+
+    def sign(self, proposal: notary.Proposal) -> None:
+        return None
+
+
+def test_with_the_endpoint_out_of_reach_the_sweep_goes_on_and_audit_events_wait(
+    synced: Pc,
+) -> None:
+    with synced.db.write() as s:
+        s.execute(text("UPDATE sync_state SET server_url = 'http://127.0.0.1:9'"))
+    done = retention.sweep(synced.db, synced.ctx(), synced.db.path.parent)
+    assert done.counts.get("audit_event", 0) == 0 and done.audit_waiting > 0
+    assert verify(synced).ok
