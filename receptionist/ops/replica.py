@@ -40,6 +40,7 @@ from receptionist.replica.erased import erase_leftovers
 from receptionist.replica.outbox import (
     BUDGET,
     Change,
+    mended,
     next_batch,
     pending,
     stage,
@@ -164,7 +165,7 @@ def upload_page(db: Database) -> list[Change]:
     with db.write() as s:
         found = pending(s)
         if found:
-            return found
+            return mended(s, found)
         sync = state.required(s)
         key, models = state.current_key(s), changefeed.synced_tables()
         tables = _tables()
