@@ -20,7 +20,7 @@ from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
-from receptionist.models import SyncBase, SyncConflict, SyncState
+from receptionist.models import Patient, SyncBase, SyncConflict, SyncState
 from receptionist.ops.conflictwords import settle_here
 from receptionist.patients import bulkindex, documents
 from receptionist.patients.numbering import this_device
@@ -334,6 +334,8 @@ def apply_pull(
         if applied.held and last:
             log.warning("%d pulled record(s) point at rows the endpoint does not hold",
                         len(applied.held))  # fmt: skip
+    if any(p.record.entity == Patient.__tablename__ and p.record.deleted for p in records):
+        db.checkpoint()  # an erasure: the WAL's older copies of her pages go too
     return applied
 
 
