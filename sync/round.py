@@ -231,7 +231,7 @@ def keep_anchor(db: Database, endpoint: Endpoint, clock: Clock) -> Text | None:
     if kept is not None:
         problem = audit_ops.log_holds(db, kept, clock.now())
         if problem is not None:
-            return Text(LOST, problem=problem)
+            return Text(LOST, problem=problem, advice=ADVICE)
     now = audit_ops.head(db, clock)
     if kept is not None and now.head_seq <= kept.head_seq:
         return None
@@ -240,24 +240,29 @@ def keep_anchor(db: Database, endpoint: Endpoint, clock: Clock) -> Text | None:
     return None
 
 
-# What to do: the same for both; a restore from a backup is the usual cause.
+# What to do, said once: the same for both warnings; a restore from a backup is the
+# usual cause.
+ADVICE = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "The data still syncs. If this clinic file was restored from a backup, an "
+        "administrator runs `receptionist cloud anchor --accept` to put the break on record; "
+        "if not, run `receptionist audit verify` and tell whoever looks after the clinic's "
+        "computers.",
+    )
+)
 LOST = QT_TRANSLATE_NOOP(
     "core",
     "This PC's audit log no longer holds the anchor the cloud endpoint keeps of it: "
-    "{problem}. The data still syncs. If this clinic file was restored from a backup, "
-    "an administrator runs `receptionist cloud anchor --accept` to put the break on "
-    "record; if not, run `receptionist audit verify` and tell whoever looks after the "
-    "clinic's computers. Every sync says this until then.",
+    "{problem}. {advice} Every sync says this until then.",
 )
 REGRESSED = Text(
     QT_TRANSLATE_NOOP(
         "core",
         "The cloud endpoint holds a newer anchor of this PC's audit log than the log has: "
-        "the log was rewritten, or restored from a backup, since. The data still syncs. If "
-        "this clinic file was restored from a backup, an administrator runs `receptionist "
-        "cloud anchor --accept` to put the break on record; if not, run `receptionist audit "
-        "verify` and tell whoever looks after the clinic's computers.",
-    )
+        "the log was rewritten, or restored from a backup, since. {advice}",
+    ),
+    advice=ADVICE,
 )
 
 

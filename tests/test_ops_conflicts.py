@@ -498,6 +498,53 @@ def test_two_edits_settled_field_by_field(clash: Clash, clock: FixedClock) -> No
     assert ayse in [r for r, _ in _batch(clash.a)]
 
 
+def _pull_edit_again(clash: Clash, clock: FixedClock, ayse: str, swapped: bool) -> None:
+    """The endpoint's c-3 pulled again: FRONT-2 (``clash.b``) changed the phone since,
+    or the same records come in the other order."""
+    ctx = admin(clock)
+    if not swapped:
+        with clash.b.write() as s:
+            patients.update_patient(s, ctx, ayse, phone="05320000009")
+    records = [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)]
+    devices = ("device-B", "device-A")
+    if swapped:
+        records, devices = records[::-1], devices[::-1]
+    edit = PulledConflict("c-3", "edit", "patient", ayse, records, clock.now(), devices=devices)
+    replica.apply_pull(clash.a, ctx, [], [edit], 6, NAMES)
+
+
+def test_a_pick_is_kept_by_the_value_seen_not_by_the_side_letter(
+    clash: Clash, clock: FixedClock
+) -> None:
+    ctx = admin(clock)
+    ayse = _edit_clash(clash, clock)
+    found = conflicts.show(clash.a, ctx, "c-3")
+    picked = {"phone": "A", "notes": "A"}  # FRONT-2's values, as the screen showed them
+    shown = conflicts.seen(found, picked)
+    assert set(shown) == {"phone", "notes"} and "+905320000002" not in str(shown)
+    _pull_edit_again(clash, clock, ayse, swapped=True)  # FRONT-2's record is side B now
+    with pytest.raises(UserError, match="brought again with other values"):
+        conflicts.resolve(clash.a, ctx, "c-3", Resolution("choose", fields=picked, seen=shown))
+    assert _phone_notes(clash.a, ayse) == ("+905320000001", "From FRONT-1"), "nothing written"
+    _pull_edit_again(clash, clock, ayse, swapped=False)  # side A: a phone nobody saw
+    again = conflicts.show(clash.a, ctx, "c-3")
+    assert [f.values[0] for f in again.fields if f.field == "phone"] == ["+905320000009"]
+    for chosen in (
+        Resolution("choose", fields=picked, seen=shown),
+        Resolution("choose", choose="A", seen=shown),
+    ):
+        with pytest.raises(UserError, match="brought again with other values"):
+            conflicts.resolve(clash.a, ctx, "c-3", chosen)
+    assert _phone_notes(clash.a, ayse) == ("+905320000001", "From FRONT-1"), "nothing written"
+    # What the person sees now, picked again: applied.
+    done = conflicts.resolve(
+        clash.a, ctx, "c-3",
+        Resolution("choose", fields=picked, seen=conflicts.seen(again, picked)),
+    )  # fmt: skip
+    assert done.resolution == "chose_a"
+    assert _phone_notes(clash.a, ayse) == ("+905320000009", "From FRONT-2")
+
+
 def test_ours_and_theirs_name_nothing_on_a_pc_that_made_neither_edit(
     clash: Clash, clock: FixedClock, tmp_path: Path
 ) -> None:

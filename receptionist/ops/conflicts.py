@@ -22,7 +22,10 @@ A conflict of two edits (kind ``edit``) is settled by ``choose``: the side whose
 the row takes for every field the two changed differently, or, field by field
 (``fields``: field name to side), a value from either side; a side is named by its
 label ("A", "B") or, from this PC's point of view, ``ours`` (the side this PC wrote)
-or ``theirs``.
+or ``theirs``. A pick made on a screen is kept by the value the person saw
+(``seen``: field name to the value's digest, ``conflictwords.value_digest``), not by
+the side's letter: when the conflict was pulled again meanwhile with other values on
+that side, the choice is refused and the person looks again.
 
 The booking the endpoint refused is on no row there: when it is kept (moved or not),
 it is touched after the other is moved or cancelled, so the next push sends it after
@@ -55,6 +58,7 @@ from receptionist.ops.conflictwords import (
     Side,
     settle_here,
     stored,
+    value_digest,
     view,
 )
 from receptionist.patients.searchindex import index_patient
@@ -70,7 +74,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 __all__ = [
     "ACTIONS", "ConflictView", "Side", "listing", "missing_words", "not_here", "resolve",
-    "sent", "show", "unsent",
+    "seen", "sent", "show", "unsent",
 ]  # fmt: skip
 
 Action = Literal["move", "cancel", "keep_both", "call", "choose"]
@@ -98,6 +102,22 @@ class Resolution:
     # choose, field by field: field name -> side ("A", "B", "ours", "theirs"); a field
     # not named takes ``choose``'s side
     fields: Mapping[str, str] = field(default_factory=dict)
+    # choose, from a screen: field name -> digest of the value the person saw picked
+    # (:func:`seen`); refused when that side holds another value now
+    seen: Mapping[str, str] = field(default_factory=dict)
+
+
+def seen(found: ConflictView, picked: Mapping[str, str]) -> dict[str, str]:
+    """The digest of the value each pick in ``picked`` (field name -> side label) shows
+    in ``found``: what the person saw, for :attr:`Resolution.seen`."""
+    labels = [side.label for side in found.sides]
+    digests = {choice.field: choice.digests for choice in found.fields}
+    kept: dict[str, str] = {}
+    for name, label in picked.items():
+        index = labels.index(label) if label in labels else -1
+        if 0 <= index < len(digests.get(name, ())):
+            kept[name] = digests[name][index]
+    return kept
 
 
 def listing(db: Database, ctx: Ctx, state_: str = "open") -> list[ConflictView]:
@@ -274,6 +294,8 @@ def _choose(
     if target is None or target.deleted_at is not None:
         raise NotFound(_GONE, "choose")
     changes = {name: values[side.label].get(name) for name, side in picks.items()}
+    if any(value_digest(changes.get(name)) != digest for name, digest in chosen.seen.items()):
+        raise UserError(_CHANGED)
     records.update(s, ctx, target, row.entity, changes)
     if isinstance(target, Patient):
         index_patient(s, target)
@@ -391,6 +413,13 @@ _NOT_HERE = QT_TRANSLATE_NOOP(
     "core",
     "Booking {label} is not on this PC: it was removed here, or has not arrived yet. Sync "
     "and look again, or settle this conflict on a PC that holds it.",
+)
+_CHANGED = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "This conflict was brought again with other values since they were picked; "
+        "nothing changed. Look at it again and pick the values to keep.",
+    )
 )
 _NOT_OURS = Text(
     QT_TRANSLATE_NOOP(

@@ -13,6 +13,7 @@ network. A device the list did not name reads as "PC <code>", or "another PC".
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,11 +67,24 @@ class Side:
 
 @dataclass(frozen=True)
 class FieldChoice:
-    """A field two PCs changed to different values: each side's value, as text."""
+    """A field two PCs changed to different values: each side's value, as text, and
+    each value's digest (:func:`value_digest`): what a pick is kept by, so a pick
+    follows the value a person saw, never a side letter whose value may have changed."""
 
     field: str
     values: tuple[str, ...]  # by side, in the sides' order
     words: Text
+    digests: tuple[str, ...] = ()  # by side, in the sides' order
+
+
+def value_digest(value: object) -> str:
+    """A short digest of one side's value of a field, as the record holds it (not as it
+    is shown, which is cut short): it names the value a person picked without holding
+    it. Kept in memory only, never logged or stored."""
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    plain = json.dumps(value, default=str, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(plain.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -205,7 +219,8 @@ def _fields(
             field=label(name), first=values[0], first_device=sides[0].device,
             second=values[1], second_device=sides[1].device,
         )  # fmt: skip
-        found.append(FieldChoice(name, values, words))
+        digests = tuple(value_digest(o.get(name)) for o in opened[:2])
+        found.append(FieldChoice(name, values, words, digests))
     return tuple(found)
 
 

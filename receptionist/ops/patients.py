@@ -222,10 +222,14 @@ def history(
 
 
 def delete(db: Database, ctx: Ctx, patient_id: str) -> None:
-    """Tombstone the record, take it out of search, and wipe its documents and
-    communication log (``patients.record.delete_patient``)."""
+    """Tombstone the record wiped of everything that identifies or describes her,
+    take it out of search, and wipe its documents and communication log
+    (``patients.record.delete_patient``). Then the WAL is folded into the file and
+    emptied: ``secure_delete`` zeroed her bytes in the pages, and the WAL's older
+    copies of them go too."""
     with db.write() as s:
         record.delete_patient(s, ctx, patient_id)
+    db.checkpoint()
 
 
 def clinic_zone(db: Database) -> str:

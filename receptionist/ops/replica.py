@@ -20,7 +20,7 @@ from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
-from receptionist.models import SyncBase, SyncConflict, SyncState
+from receptionist.models import Patient, SyncBase, SyncConflict, SyncState
 from receptionist.ops.conflictwords import settle_here
 from receptionist.patients import bulkindex, documents
 from receptionist.patients.numbering import this_device
@@ -40,6 +40,7 @@ from receptionist.replica.erased import erase_leftovers
 from receptionist.replica.outbox import (
     BUDGET,
     Change,
+    mended,
     next_batch,
     pending,
     stage,
@@ -164,7 +165,7 @@ def upload_page(db: Database) -> list[Change]:
     with db.write() as s:
         found = pending(s)
         if found:
-            return found
+            return mended(s, found)
         sync = state.required(s)
         key, models = state.current_key(s), changefeed.synced_tables()
         tables = _tables()
@@ -333,6 +334,8 @@ def apply_pull(
         if applied.held and last:
             log.warning("%d pulled record(s) point at rows the endpoint does not hold",
                         len(applied.held))  # fmt: skip
+    if any(p.record.entity == Patient.__tablename__ and p.record.deleted for p in records):
+        db.checkpoint()  # an erasure: the WAL's older copies of her pages go too
     return applied
 
 

@@ -24,7 +24,7 @@ from receptionist.context import Ctx
 from receptionist.errors import NotFound, PermissionDenied, ValidationError
 from receptionist.journal import audit
 from receptionist.models import Clinic, Patient
-from receptionist.patients import commlog, documents, validation
+from receptionist.patients import commlog, documents, erasure, validation
 from receptionist.patients.duplicates import refuse_duplicates
 from receptionist.patients.numbering import next_patient_number, normalise_number
 from receptionist.patients.searchindex import index_patient, unindex_patient
@@ -210,15 +210,18 @@ def open_by_number(session: Session, ctx: Ctx, number: str) -> Patient:
 
 
 def delete_patient(session: Session, ctx: Ctx, patient_id: str) -> None:
-    """Tombstone the record (so the deletion can sync), take it out of search, and
-    wipe the documents and the communication log kept with it."""
+    """Tombstone the record (so the deletion can sync), wiping every field that
+    identifies or describes her at once (``patients.erasure``: the tombstone keeps her
+    id, version and number), take it out of search, and wipe the documents and the
+    communication log kept with it."""
     _require(ctx, "patient.write")
     patient = _get(session, patient_id)
     documents.remove_all_of(session, ctx, patient.id)
     commlog.remove_all_of(session, ctx, patient.id)
     now = ctx.clock.now()
+    unindex_patient(session, patient)
+    erasure.wipe(session, patient)
     patient.deleted_at = now
     patient.touch(now)
-    unindex_patient(session, patient)
     session.flush()
     audit.record(session, ctx, "delete", "patient", patient.id)

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
 from receptionist.models import Patient, SyncBase, SyncConflict, Synced
+from receptionist.patients import erasure
 from receptionist.patients.searchindex import index_patient, unindex_patient
 
 from .records import PURGED, Record, _from_json, _to_json, decode, values_of
@@ -189,6 +190,11 @@ def apply_record(
         )
         return
     row = session.get(model, row_id)
+    if model is Patient and theirs.get("deleted_at") is not None:
+        theirs = erasure.wiped(theirs)  # erased: nothing of her is kept (older PCs sent it)
+    elif isinstance(row, Patient) and row.deleted_at is not None:
+        applied.unchanged += 1  # an edit of a patient erased here: the erasure wins
+        return
     if _waits_for_parent(session, model, theirs, row):
         applied.held.append(pulled)
         return

@@ -23,13 +23,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Dialect, Integer, String, Table
 from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
 from receptionist.models import Base, Patient, Synced, UTCDateTime
-from receptionist.patients import bulkindex
+from receptionist.patients import bulkindex, erasure
 
 from . import held as holding
 from .apply import Applied, Pulled, _plain
@@ -46,6 +47,12 @@ class _New:
     model: type[Synced]
     values: dict[str, object]  # as JSON holds them (as sealed), not typed
     plain: str  # the values' JSON as sealed (sorted keys, as encode writes it): the base
+
+
+def _unwiped_erasure(model: type[Synced], values: dict[str, Any]) -> bool:
+    """An erased patient's record that still holds her values (sent by an older PC)."""
+    erased = model is Patient and values.get("deleted_at") is not None
+    return erased and not erasure.is_wiped(values)
 
 
 def apply_new(
@@ -82,6 +89,9 @@ def apply_new(
         held.add(key)  # a record of the same row later in the page is not new
         if values.get(PURGED) is True:
             continue  # gone, and never here: nothing to remove
+        if _unwiped_erasure(model, values):
+            rest.append(pulled)  # an older PC's erasure, with her values: wiped there
+            continue
         new.append(_New(pulled, model, values, plain))
     _keep_bases(session, same)
     applied.unchanged += len(same)

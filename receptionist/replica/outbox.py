@@ -11,10 +11,10 @@ the endpoint last had (``sync_base``), 0 for a row it never had.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
@@ -23,7 +23,7 @@ from receptionist.models import PatientDocument, SyncPending
 from . import chunks, gone, state
 from .held import base_versions
 from .held import rows as rows_of
-from .records import CHUNK_BYTES, Record, tombstone
+from .records import CHUNK_BYTES, ROUTING, Record, tombstone
 
 BATCH = 3_000  # changes a push: 10,000 offline changes go in four
 # What a push may carry: the endpoint takes bodies up to 16 MB. A record's bytes are
@@ -87,7 +87,7 @@ def next_batch(session: Session, limit: int = BATCH) -> list[Change]:
     feed (and written to ``sync_pending`` in the caller's write transaction)."""
     found = pending(session)
     if found:
-        return found
+        return mended(session, found)
     sync = state.required(session)
     clinic, key = sync.clinic_id, state.current_key(session)
     rows: dict[tuple[str, str], changefeed.Change] = {}
@@ -120,6 +120,36 @@ def next_batch(session: Session, limit: int = BATCH) -> list[Change]:
     gone.forget(session, purged)
     sync.pushed_change = last
     return stage(session, staged)
+
+
+def mended(session: Session, batch: list[Change]) -> list[Change]:
+    """``batch`` with the routing fields filled in of each appointment's tombstone
+    staged without them (before they travelled, the endpoint refused such a batch whole,
+    every round), from what this PC still knows (``gone.routing_of``), in the caller's
+    write transaction. One with nothing known goes as it is: the endpoint takes the
+    fields from its own copy of the row, or drops a tombstone of a row it never had."""
+    bare = [
+        (c.record.entity, c.record.id)
+        for c in batch
+        if c.record.deleted and not c.record.clear and c.record.entity in ROUTING
+    ]
+    routing = gone.routing_of(session, bare) if bare else {}
+    if not routing:
+        return batch
+    found = []
+    for change in batch:
+        clear = routing.get((change.record.entity, change.record.id))
+        if clear and change.record.deleted and not change.record.clear:
+            change = Change(change.seq, change.base_version, replace(change.record, clear=clear))
+            session.execute(
+                update(SyncPending)
+                .where(SyncPending.device_seq == change.seq)
+                .values(record=json.dumps(change.record.to_json()))
+            )
+        found.append(change)
+    gone.forget(session, list(routing))
+    session.flush()
+    return found
 
 
 def record_weight(session: Session, entity: str, row_id: str) -> int:

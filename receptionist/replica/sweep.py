@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx
 from receptionist.journal import changefeed, records
 from receptionist.models import Base, CommunicationEntry, Patient, PatientDocument, SyncBase, Synced
-from receptionist.patients import documents
+from receptionist.patients import documents, erasure
 from receptionist.patients.searchindex import unindex_patient
 
 from .apply import ENDPOINT
@@ -54,11 +54,11 @@ def sweep(session: Session, ctx: Ctx, seen: set[Key]) -> list[Key]:
         if row is not None and row.deleted_at is None:
             if key in gone:  # the endpoint's doing (deleted there): not pushed back
                 with changefeed.applying(session, ENDPOINT):
-                    _wipe(row)
+                    _wipe(session, row)
                     row.deleted_at = ctx.clock.now()
                     session.flush()
             else:  # this PC's: pushed, so the endpoint frees the time it held too
-                _wipe(row)
+                _wipe(session, row)
                 records.tombstone(session, ctx, row, entity)
             if isinstance(row, Patient):
                 unindex_patient(session, row)
@@ -71,9 +71,12 @@ def sweep(session: Session, ctx: Ctx, seen: set[Key]) -> list[Key]:
     return marked
 
 
-def _wipe(row: Synced) -> None:
-    """What an erasure wipes of a row (a document's bytes, a call's summary)."""
-    if isinstance(row, PatientDocument):
+def _wipe(session: Session, row: Synced) -> None:
+    """What an erasure wipes of a row (a patient's every identifying field, a
+    document's bytes, a call's summary)."""
+    if isinstance(row, Patient):
+        erasure.wipe(session, row)
+    elif isinstance(row, PatientDocument):
         documents.blank(row)
     elif isinstance(row, CommunicationEntry):
         row.summary = ""

@@ -58,6 +58,10 @@ class Change:
     clear: str  # JSON, as it is kept and given back
     sealed: str
     slot: Slot | None
+    # An appointment's tombstone sent with no routing fields (staged by a PC before its
+    # tombstones carried them): the push takes them from the endpoint's own copy of the
+    # row, or acknowledges and drops it when it holds none (``push.routed``).
+    borrowed: bool = False
 
     def travel(self, device_id: str) -> dict[str, Any]:
         """The record as it travels, with the device that sent it."""
@@ -85,14 +89,21 @@ def _change(change: bodies.ChangeIn, where: str) -> Change:
         raise unknown_entity(f"{where}.record.entity")
     if change.base_version is not None and rec.version <= change.base_version:
         raise bad_request(f"{where}.record.version", "a change's version must pass its base")
-    slot = _slot(rec.clear, f"{where}.record.clear") if rec.entity == "appointment" else None
+    borrowed = rec.entity in ROUTING and rec.deleted and not rec.clear
+    routed = rec.entity == "appointment" and not borrowed
+    slot = _slot(rec.clear, f"{where}.record.clear") if routed else None
     if slot is None and rec.clear:
         raise bad_request(f"{where}.record.clear", "only an appointment has clear fields")
     clear = json.dumps(rec.clear, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return Change(
         change.seq, change.base_version, rec.entity, rec.id, rec.version, rec.deleted,
-        rec.key_gen, clear, rec.sealed, slot,
+        rec.key_gen, clear, rec.sealed, slot, borrowed,
     )  # fmt: skip
+
+
+def slot_of(clear: dict[str, Any], where: str) -> Slot:
+    """An appointment's routing fields, checked (ApiError 400 naming what is wrong)."""
+    return _slot(clear, where)
 
 
 def _slot(clear: dict[str, Any], where: str) -> Slot:

@@ -4,7 +4,10 @@ Each change, in device-sequence order (docs/sync-protocol.md, "Push"):
 
 - at or below the device's last sequence: a repeat, applied already (``duplicate``);
 - a tombstone: applied whatever the versions (an erasure wins); over a tombstone of
-  the same or a newer version it changes nothing (``dropped``);
+  the same or a newer version it changes nothing (``dropped``). An appointment's
+  tombstone with no routing fields (staged by a PC before they travelled) takes them
+  from the endpoint's own copy of the row; of a row it never had, it is acknowledged
+  and dropped (``dropped``): nothing holds time there to free;
 - an edit of a row the server holds as deleted, or of a row with a base version the
   server no longer holds (erased, and its tombstone purged): ``dropped``;
 - a new row, or an edit made on the server's current version (or on this device's
@@ -18,7 +21,8 @@ Each change, in device-sequence order (docs/sync-protocol.md, "Push"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,7 +48,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import bodies, chunks, conflicts
 from .auth import Caller, locked_device
-from .incoming import Change, check
+from .incoming import APPOINTMENT_CLEAR, Change, check, slot_of
 from .problems import ApiError
 from .schema import INACTIVE_STATUSES, chunk, clinic, device, record
 from .shapes import record_json, record_out
@@ -233,6 +237,11 @@ def _apply(batch: Batch, change: Change) -> bodies.ChangeResult:
     if (change.entity, change.id) in batch.slot_rows:
         batch.flush_all()  # its row's fate in the group decides what this change meets
     current = batch.rows.get((change.entity, change.id))
+    if change.borrowed:
+        with_routing = routed(change, current)
+        if with_routing is None:
+            return _result(change, "dropped", current)  # nothing of it holds time here
+        change = with_routing
     if current is None:
         if change.base_version is not None and not change.deleted:
             return _result(change, "dropped")  # erased, its tombstone purged since
@@ -252,6 +261,17 @@ def _apply(batch: Batch, change: Change) -> bodies.ChangeResult:
         [change.travel(batch.who.id), record_json(current)], seq, batch.now,
     )  # fmt: skip
     return _result(change, "conflict", current, found)
+
+
+def routed(change: Change, current: Stored | None) -> Change | None:
+    """A tombstone sent with no routing fields, given those of the endpoint's own copy
+    of its row; None when the endpoint holds no routed copy of it."""
+    kept = json.loads(current.clear) if current is not None and current.clear else {}
+    if not isinstance(kept, dict) or set(kept) != APPOINTMENT_CLEAR:
+        return None
+    slot = slot_of(kept, "record.clear")
+    assert current is not None
+    return replace(change, clear=current.clear, slot=slot, borrowed=False)
 
 
 def _result(

@@ -130,3 +130,21 @@ def test_the_endpoint_refuses_an_anchor_that_goes_back(first_pc: Joined) -> None
     assert first_pc.http.post("/v1/anchors", json=naive).status_code == 400
     wrong_type = first_pc.http.post("/v1/anchors", json={**body, "events": "10"})
     assert (wrong_type.status_code, wrong_type.json()["error"]) == (400, "bad_request")
+
+
+def test_both_anchor_warnings_say_the_advice_once_from_one_text() -> None:
+    """The advice (what to do after a restore, else) is one Text both warnings compose."""
+    from receptionist.texts import Text
+    from sync import round as rounds
+
+    templates = [
+        value.template if isinstance(value, Text) else value
+        for name, value in vars(rounds).items()
+        if name.isupper() and isinstance(value, str)
+    ]
+    advising = [t for t in templates if "`receptionist audit verify`" in t]
+    assert len(advising) == 1, "the advice sentence is written once"
+    lost = Text(rounds.LOST, problem="the anchor's event is missing", advice=rounds.ADVICE)
+    for warning in (lost, rounds.REGRESSED):
+        assert str(rounds.ADVICE) in warning
+        assert warning.count("audit verify") == 1

@@ -69,6 +69,7 @@ def test_a_pc_back_after_the_horizon_drops_the_erased_patient_and_what_points_at
         with b.db.read() as s:
             gone = s.get(Patient, layla)
             assert gone is not None and gone.deleted_at is not None, "a tombstone, as on A"
+            assert (gone.given_name, gone.family_name) == ("", ""), "wiped, as on A"
             held = set(s.scalars(select(Patient.id).where(Patient.deleted_at.is_(None))))
         assert theirs not in _live_bookings(b.db) and mine not in _live_bookings(b.db)
         assert set(_live_bookings(b.db).values()) <= held

@@ -389,3 +389,72 @@ def test_values_picked_field_by_field_survive_a_rebuild_until_the_conflict_close
         rebuilt.buttons["chooseFields"].click()
     qtbot.waitUntil(lambda: _unsent(panel, conflict_id) is not None, timeout=10_000)
     assert panel.chosen == {}, "dropped once the conflict closed"
+
+
+def _pulled_again(root: Path, layla: str, theirs_phone: str, swapped: bool) -> None:
+    """c-2 pulled again: FRONT-2's phone is ``theirs_phone`` now; ``swapped`` puts its
+    record second (side B) and this PC's first."""
+    db = vault.open_clinic(root)
+    try:
+        with db.write() as s:
+            row = s.get(Patient, layla)
+            assert row is not None
+            kept = (row.phone, row.notes)
+            row.phone, row.notes = theirs_phone, "Prefers afternoons"
+            s.flush()
+            theirs = encode(row, "clinic-1", KEY)
+            row.phone, row.notes = "+905320000001", "Prefers mornings"
+            s.flush()
+            mine = encode(row, "clinic-1", KEY)
+            row.phone, row.notes = kept
+            records, devices = [theirs, mine], ("device-B", "device-A")
+            if swapped:
+                records, devices = records[::-1], devices[::-1]
+            pulled = PulledConflict(
+                "c-2", "edit", "patient", layla, records, row.updated_at, devices=devices
+            )
+            keep_conflicts(s, [pulled], {"device-B": DeviceName("FRONT-2", "B")})
+    finally:
+        db.close()
+
+
+def _wait_for_pick(
+    qtbot: QtBot, panel: ConflictsPanel, conflict_id: str, name: str, shown: str
+) -> None:
+    """Until the panel's card shows ``shown`` (a reload begun before the pull may land
+    first)."""
+
+    def there() -> bool:
+        card = panel.card(conflict_id)
+        button = None if card is None else card.findChild(QRadioButton, name)
+        return button is not None and button.text() == shown
+
+    qtbot.waitUntil(there, timeout=10_000)
+
+
+def test_a_pick_follows_the_value_seen_and_is_dropped_once_no_side_holds_it(
+    qtbot: QtBot, edited: tuple[str, str], window: MainWindow, seeded: Seeded
+) -> None:
+    conflict_id, layla = edited
+    panel = _open(qtbot, window)
+    controller = _controller(window)
+    card = panel.card(conflict_id)
+    assert card is not None
+    for name in ("pick_phone_A", "pick_notes_A"):  # FRONT-2's phone and notes
+        button = card.findChild(QRadioButton, name)
+        assert button is not None
+        button.click()
+    _pulled_again(seeded.root, layla, "+905320000002", swapped=True)
+    controller.reload()
+    _wait_for_pick(qtbot, panel, conflict_id, "pick_phone_B", "B: +905320000002")
+    rebuilt = panel.card(conflict_id)
+    assert rebuilt is not None
+    assert rebuilt.picked() == {"phone": "B", "notes": "B"}, "the picks follow the values seen"
+    _pulled_again(seeded.root, layla, "+905320000003", swapped=False)  # a phone nobody saw
+    controller.reload()
+    _wait_for_pick(qtbot, panel, conflict_id, "pick_phone_A", "A: +905320000003")
+    again = panel.card(conflict_id)
+    assert again is not None
+    assert again.picked() == {"notes": "A"}, "the phone picked is on no side now: asked again"
+    assert (conflict_id, "phone") not in panel.chosen
+    assert not again.buttons["chooseFields"].isEnabled()

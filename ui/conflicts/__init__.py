@@ -141,11 +141,16 @@ class Conflicts(QObject):
         self._open(dialog)
 
     def choose(self, conflict: ConflictView, side: Side) -> None:
-        self._resolve(conflict.id, Resolution("choose", choose=side.label), None)
+        """One side's values, as the card showed them (refused if pulled again since
+        with others)."""
+        shown = conflicts.seen(conflict, {f.field: side.label for f in conflict.fields})
+        self._resolve(conflict.id, Resolution("choose", choose=side.label, seen=shown), None)
 
     def choose_fields(self, conflict: ConflictView, picked: dict[str, str]) -> None:
-        """Two edits settled field by field: each field keeps the side picked."""
-        self._resolve(conflict.id, Resolution("choose", fields=picked), None)
+        """Two edits settled field by field: each field keeps the value picked, as the
+        card showed it (refused if the conflict was pulled again since with others)."""
+        shown = conflicts.seen(conflict, picked)
+        self._resolve(conflict.id, Resolution("choose", fields=picked, seen=shown), None)
 
     def _open(self, dialog: QDialog) -> None:
         if self.asking is not None:

@@ -3,7 +3,10 @@
 It only shows and asks: the buttons emit what was asked for, and the controller
 (``ui/conflicts/__init__.py``) does it on the worker. The values picked field by field
 for two edits, not yet applied, outlive the panel's rebuilds (a pull, another change):
-the panel keeps them by conflict and field until the conflict closes.
+the panel keeps them by conflict and field until the conflict closes, each as the
+digest of the value picked, not its side's letter. A conflict pulled again with the
+sides in another order keeps the pick on the value; one whose picked value is on no
+side any more drops the pick, and the person is asked again.
 """
 
 from __future__ import annotations
@@ -112,15 +115,24 @@ class ConflictCard(QFrame):
         line = QHBoxLayout()
         line.setContentsMargins(16, 0, 0, 0)
         group = QButtonGroup(self)
-        for side, value in zip(self.conflict.sides, choice.values, strict=False):
+        key = (self.conflict.id, choice.field)
+        kept = self.panel.chosen.get(key)
+        found = False
+        for side, value, digest in zip(
+            self.conflict.sides, choice.values, choice.digests, strict=False
+        ):
             shown = printable(value, lines=False) or self.tr("(empty)")
             button = QRadioButton(self.tr("{0}: {1}").format(side.label, shown), self)
             button.setObjectName(f"pick_{choice.field}_{side.label}")
             button.setProperty("side", side.label)
+            button.setProperty("digest", digest)
             group.addButton(button)
             line.addWidget(button)
-            if self.panel.chosen.get((self.conflict.id, choice.field)) == side.label:
-                button.setChecked(True)  # picked before the panel was rebuilt
+            if kept == digest and not found:
+                button.setChecked(True)  # the value picked before the panel was rebuilt
+                found = True
+        if kept is not None and not found:
+            del self.panel.chosen[key]  # its value is on no side now: asked again
         line.addStretch(1)
         group.buttonToggled.connect(partial(self._toggled, choice.field))
         self.picks[choice.field] = group
@@ -128,7 +140,7 @@ class ConflictCard(QFrame):
 
     def _toggled(self, name: str, button: QRadioButton, checked: bool) -> None:
         if checked:
-            self.panel.chosen[(self.conflict.id, name)] = str(button.property("side"))
+            self.panel.chosen[(self.conflict.id, name)] = str(button.property("digest"))
         self._update_picked()
 
     def picked(self) -> dict[str, str]:
@@ -223,7 +235,9 @@ class ConflictsPanel(QDialog):
         super().__init__(parent)
         self.tz = tz  # the clinic's: the times each side is booked at
         # Values picked field by field and not yet applied, kept across rebuilds:
-        # (conflict id, field) -> the side's label. Dropped once the conflict closes.
+        # (conflict id, field) -> the digest of the value picked (what the person saw,
+        # whichever side holds it now). Dropped once the conflict closes, or its value
+        # is on no side of it any more.
         self.chosen: dict[tuple[str, str], str] = {}
         self.setObjectName("conflictsPanel")
         self.setWindowTitle(self.tr("Conflicts"))

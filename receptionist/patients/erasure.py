@@ -1,0 +1,49 @@
+"""An erased patient's row, wiped at once: nothing that identifies or describes her
+stays in it, on the PC that erased her or on any PC her tombstone reaches
+(docs/privacy.md, "erasure"; docs/sync-protocol.md, "Erasure").
+
+What stays is what the row needs to exist as a tombstone: its id, version and times,
+when it was deleted, and its number (a chart on paper or a booking may still name
+it). Everything else of :class:`Patient` is set to empty. The row's base (the row as
+the endpoint last had it, ``sync_base``) is wiped too, so no copy of her values is
+left in the file; the caller takes her out of the search index.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from receptionist.models import Patient, SyncBase
+
+# Each synced field of a patient that identifies or describes her, and its empty value.
+WIPED: dict[str, Any] = {
+    "given_name": "", "family_name": "", "national_id": None, "birth_date": None,
+    "gender": None, "phone": None, "email": None, "address": "",
+    "preferred_language": None, "preferred_channel": None, "notes": "", "alert": "",
+}  # fmt: skip
+# What an erased patient's row keeps (``sort_key`` is local, and wiped with the names).
+KEPT = frozenset({"id", "created_at", "updated_at", "version", "deleted_at", "number"})
+LOCAL_WIPED: dict[str, Any] = {"sort_key": ""}
+
+
+def wipe(session: Session, patient: Patient) -> None:
+    """Empty every identifying and describing field of ``patient`` and of her base."""
+    for name, value in (WIPED | LOCAL_WIPED).items():
+        setattr(patient, name, value)
+    base = session.get(SyncBase, (Patient.__tablename__, patient.id))
+    if base is not None:
+        payload = json.loads(base.payload)
+        if isinstance(payload, dict):
+            base.payload = json.dumps(wiped(payload), ensure_ascii=False, sort_keys=True)
+
+
+def wiped(values: dict[str, Any]) -> dict[str, Any]:
+    """A deleted patient's values (as a pulled record or a base holds them), wiped."""
+    return {**values, **{name: value for name, value in WIPED.items() if name in values}}
+
+
+def is_wiped(values: dict[str, Any]) -> bool:
+    return all(values.get(name, value) == value for name, value in WIPED.items())

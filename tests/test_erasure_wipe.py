@@ -1,0 +1,177 @@
+"""An erased patient's row keeps nothing of her, at once (issue #13): names, phone,
+e-mail, national ID, birth date, address, notes, alert and search terms are wiped
+on the PC that erases her and on every PC that applies her tombstone (one an older
+PC sealed with her values included), the search index and the row's base lose her
+too, and her bytes leave the encrypted file (read raw, every page decrypted). No
+network: two PCs' files sharing one clinic key, records handed over as a pull."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import plainpages
+import pytest
+from factories import make_clinic, weekdays
+from sqlalchemy import select
+
+from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
+from receptionist.journal import changefeed
+from receptionist.models import Patient, SyncBase
+from receptionist.ops import patients as patient_ops
+from receptionist.ops import replica
+from receptionist.patients import erasure
+from receptionist.patients import record as patients
+from receptionist.replica.apply import Pulled
+from receptionist.replica.records import decode, encode
+from receptionist.replica.seal import ClinicKey
+from receptionist.store.storage import Database
+from receptionist.store.vault import create, open_clinic, unlock
+
+KEY = ClinicKey(1, bytes(range(32)))
+NEEDLES = (
+    b"Zebulonia", b"Quixoteson", b"zebulonia", b"quixoteson", b"905321112233",
+    b"zq@example.org", b"Kalamisfener", b"Wheelchairquux", b"Morningsquux",
+    b"10000000146", b"1987-06-05",
+)  # fmt: skip
+
+
+def admin(clock: FixedClock) -> Ctx:
+    return Ctx(Actor(None, "admin", "ui"), clock)
+
+
+def _pc(root: Path, clock: FixedClock, code: str, *, first: bool) -> Database:
+    create(root, passphrase="correct horse battery")
+    db = open_clinic(root)
+    joined = replica.Joined(
+        "http://127.0.0.1:9", "clinic-1", f"device-{code}", code, f"FRONT-{code}"
+    )
+    replica.connected(db, admin(clock), joined, b"\0" * 32, KEY, first=first)
+    return db
+
+
+@pytest.fixture
+def pcs(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database, str]]:
+    """PC A with Zebulonia on it, every field filled; PC B, which pulled her. Her id."""
+    a = _pc(tmp_path / "a", clock, "A", first=True)
+    ctx = admin(clock)
+    with a.write() as s:
+        make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
+    with a.write() as s:
+        zeb = patients.create_patient(
+            s, ctx, given_name="Zebulonia", family_name="Quixoteson", phone="05321112233",
+            email="zq@example.org", national_id="10000000146", birth_date="1987-06-05",
+            gender="female", address="Kalamisfener Sokak 12", notes="Morningsquux only",
+            alert="Wheelchairquux ramp", preferred_language="tr", preferred_channel="sms",
+            consents={"optional_data": True},
+        ).id  # fmt: skip
+    b = _pc(tmp_path / "b", clock, "B", first=False)
+    replica.apply_pull(b, ctx, everything(a), [], 1, last=True)
+    replica.apply_pull(a, ctx, everything(a), [], 1, last=True)  # A's own, come back
+    yield a, b, zeb
+    a.close()
+    b.close()
+
+
+def everything(db: Database) -> list[Pulled]:
+    with db.read() as s:
+        return [
+            Pulled(encode(row, "clinic-1", KEY), "device-A")
+            for model in changefeed.synced_tables().values()
+            for row in s.scalars(select(model))
+        ]
+
+
+def _record_of(db: Database, patient_id: str) -> Pulled:
+    with db.read() as s:
+        row = s.get(Patient, patient_id)
+        assert row is not None
+        return Pulled(encode(row, "clinic-1", KEY), "device-A")
+
+
+def _in_file(db: Database) -> list[bytes]:
+    """The needles some page of the file or its WAL holds, decrypted (the WAL as the
+    erasure left it: folded into the file and emptied)."""
+    key = unlock(db.path.parent)
+    return [n for n in NEEDLES if plainpages.holds(db.path, key, n)]
+
+
+def _assert_wiped(db: Database, patient_id: str, number: str, clock: FixedClock) -> None:
+    with db.read() as s:
+        row = s.get(Patient, patient_id)
+        assert row is not None and row.deleted_at is not None, "a tombstone stays"
+        assert row.number == number
+        assert (row.given_name, row.family_name, row.address, row.notes) == ("", "", "", "")
+        assert row.sort_key.strip("\x1f") == "", "the folded name key is empty too"
+        assert (row.phone, row.email, row.national_id, row.birth_date, row.gender) == (
+            (None,) * 5
+        )  # fmt: skip
+        assert (row.alert, row.preferred_language, row.preferred_channel) == ("", None, None)
+        base = s.get(SyncBase, ("patient", patient_id))
+        assert base is None or erasure.is_wiped(json.loads(base.payload))
+    assert patient_ops.find(db, admin(clock), "zebulonia") == []
+    assert patient_ops.find(db, admin(clock), "0532 111 22 33") == []
+    assert _in_file(db) == [], "her bytes are gone from the file"
+
+
+def test_every_field_of_a_patient_is_wiped_or_kept_on_purpose() -> None:
+    """A column added later must be placed: wiped at erasure, or kept by the tombstone."""
+    columns = {c.key for c in Patient.__mapper__.column_attrs}
+    placed = set(erasure.WIPED) | erasure.KEPT | set(erasure.LOCAL_WIPED) | {"search_rowid"}
+    assert columns == placed
+
+
+def test_an_erased_patient_is_wiped_at_once_here_and_on_the_pc_her_tombstone_reaches(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    a, b, zeb = pcs
+    with a.read() as s:
+        number = s.get(Patient, zeb).number  # type: ignore[union-attr]
+    assert _in_file(a) and _in_file(b), "the decryption finds what is there"
+
+    patient_ops.delete(a, admin(clock), zeb)
+
+    _assert_wiped(a, zeb, number, clock)
+    tombstone = _record_of(a, zeb)
+    _, sealed = decode(tombstone.record, "clinic-1", {1: KEY})
+    assert erasure.is_wiped(sealed), "the sealed tombstone carries nothing of her"
+    replica.apply_pull(b, admin(clock), [tombstone], [], 2)
+    _assert_wiped(b, zeb, number, clock)
+
+
+def test_an_older_pcs_tombstone_holding_her_values_is_wiped_where_it_is_applied(
+    pcs: tuple[Database, Database, str], clock: FixedClock, tmp_path: Path
+) -> None:
+    a, b, zeb = pcs
+    with a.write() as s:  # as an erasure sealed before this fix: her values kept
+        row = s.get(Patient, zeb)
+        assert row is not None
+        row.deleted_at = clock.now()
+        row.touch(clock.now())
+        number = row.number
+    old = _record_of(a, zeb)
+    replica.apply_pull(b, admin(clock), [old], [], 2)
+    _assert_wiped(b, zeb, number, clock)
+    fresh = _pc(tmp_path / "c", clock, "C", first=False)  # never held her: the bulk path
+    try:
+        replica.apply_pull(fresh, admin(clock), everything(a), [], 1)
+        _assert_wiped(fresh, zeb, number, clock)
+    finally:
+        fresh.close()
+
+
+def test_an_edit_of_her_pulled_after_her_erasure_here_brings_nothing_of_her_back(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    a, b, zeb = pcs
+    with b.write() as s:  # B edits her offline, not knowing
+        patients.update_patient(s, admin(clock), zeb, notes="Morningsquux again")
+    edit = _record_of(b, zeb)
+    with a.read() as s:
+        number = s.get(Patient, zeb).number  # type: ignore[union-attr]
+    patient_ops.delete(a, admin(clock), zeb)
+    applied = replica.apply_pull(a, admin(clock), [edit], [], 2)
+    assert applied.clashes == [] and applied.merged == 0
+    _assert_wiped(a, zeb, number, clock)
