@@ -42,7 +42,7 @@ from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
 from receptionist.ops import retention
 from receptionist.store.migrate import upgrade
-from receptionist.store.storage import Database
+from receptionist.store.storage import DEFAULT_CACHE_MB, Database
 from receptionist.store.vault import DataDir, unlock
 
 ENV = {"RECEPTIONIST_PASSPHRASE": PASSPHRASE}
@@ -76,6 +76,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="1.0: 2,000,000 appointments")
     ap.add_argument("--keep", action="store_true", help="keep the swept copy")
+    ap.add_argument("--cache-mb", type=int, default=None, help="the page cache of the connection")
     ap.add_argument("--profile", metavar="FILE", help="write a cProfile of the sweep to FILE")
     args = ap.parse_args()
     source = built(args.scale)
@@ -83,7 +84,7 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(source, work)
     key = unlock(work, env=ENV)
-    db = Database(DataDir(work).db, key)
+    db = Database(DataDir(work).db, key, cache_mb=args.cache_mb or DEFAULT_CACHE_MB)
     upgrade(db)  # a clinic built before the newest migration is brought up to it
     try:
         before = counts(db)
