@@ -77,6 +77,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="1.0: 2,000,000 appointments")
     ap.add_argument("--keep", action="store_true", help="keep the swept copy")
     ap.add_argument("--cache-mb", type=int, default=None, help="the page cache of the connection")
+    ap.add_argument("--no-pages", action="store_true", help="no checkpoint after each commit")
     ap.add_argument("--profile", metavar="FILE", help="write a cProfile of the sweep to FILE")
     args = ap.parse_args()
     source = built(args.scale)
@@ -96,7 +97,7 @@ def main() -> None:
         print(f"dry run: {time.perf_counter() - started:.1f} s, {plan.counts}", flush=True)
         batches: list[float] = []
         last = [time.perf_counter()]
-        meter = Meter(db)
+        meter = Meter(db, pages=not args.no_pages)
 
         def tell(kind: str, done: int) -> None:
             now = time.perf_counter()

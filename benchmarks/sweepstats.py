@@ -26,7 +26,7 @@ def _kind(sql: str) -> str:
 class Meter:
     """Pages written per commit and CPU per statement kind, of one ``Database``."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, pages: bool = True) -> None:
         self.db = db
         self.frames: list[int] = []
         self.cpu: Counter[str] = Counter()
@@ -36,9 +36,11 @@ class Meter:
         self._cpu = time.process_time()
         self.by_kind: Counter[str] = Counter()  # pages written by batches of each kind
         self.cpu_by_kind: Counter[str] = Counter()
+        self.batch_cpu: list[float] = []  # each batch's CPU: its time on a quiet PC
         event.listen(db.engine, "before_cursor_execute", self._before)
         event.listen(db.engine, "after_cursor_execute", self._after)
-        db.after_commit(self._committed)
+        if pages:  # a checkpoint after each commit: off to measure the sweep's own
+            db.after_commit(self._committed)
 
     def _before(self, *args: Any) -> None:
         self._started = time.process_time()
@@ -60,10 +62,16 @@ class Meter:
         self._counted = len(self.frames)
         now = time.process_time()
         self.cpu_by_kind[kind] += now - self._cpu
+        self.batch_cpu.append(now - self._cpu)
         self._cpu = now
 
     def report(self, top: int = 14) -> str:
-        lines = [f"pages written: {sum(self.frames):,} in {len(self.frames)} commits"]
+        ms = sorted(c * 1000 for c in self.batch_cpu) or [0.0]
+        lines = [
+            f"batch CPU: median {ms[len(ms) // 2]:.0f} ms,"
+            f" p95 {ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]:.0f} ms, max {ms[-1]:.0f} ms",
+            f"pages written: {sum(self.frames):,} in {len(self.frames)} commits",
+        ]
         for kind, pages in self.by_kind.most_common():
             lines.append(f"  {kind}: {pages:,} pages, {self.cpu_by_kind[kind]:.1f} s CPU")
         for kind, cpu in self.cpu.most_common(top):
