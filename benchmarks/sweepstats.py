@@ -36,11 +36,22 @@ class Meter:
         self._cpu = time.process_time()
         self.by_kind: Counter[str] = Counter()  # pages written by batches of each kind
         self.cpu_by_kind: Counter[str] = Counter()
-        self.batch_cpu: list[float] = []  # each batch's CPU: its time on a quiet PC
+        # Each write's CPU from its BEGIN to the end of its commit: the time it holds
+        # the write lock on a quiet PC (the desk's longest wait for a write).
+        self.batch_cpu: list[float] = []
+        self._began = 0.0
+        event.listen(db.engine, "begin", self._begin)
+        db.after_commit(self._written)
         event.listen(db.engine, "before_cursor_execute", self._before)
         event.listen(db.engine, "after_cursor_execute", self._after)
         if pages:  # a checkpoint after each commit: off to measure the sweep's own
             db.after_commit(self._committed)
+
+    def _begin(self, *args: Any) -> None:
+        self._began = time.process_time()
+
+    def _written(self) -> None:
+        self.batch_cpu.append(time.process_time() - self._began)
 
     def _before(self, *args: Any) -> None:
         self._started = time.process_time()
@@ -62,7 +73,6 @@ class Meter:
         self._counted = len(self.frames)
         now = time.process_time()
         self.cpu_by_kind[kind] += now - self._cpu
-        self.batch_cpu.append(now - self._cpu)
         self._cpu = now
 
     def report(self, top: int = 14) -> str:
