@@ -24,6 +24,7 @@ each session are in CHANGELOG.md.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import shutil
 import statistics
 import sys
@@ -36,11 +37,12 @@ from sqlalchemy import text
 
 from benchmarks.common import NOW, PASSPHRASE, ROOT
 from benchmarks.sweepclinic import Shape, build
+from benchmarks.sweepstats import Meter
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
 from receptionist.ops import retention
 from receptionist.store.migrate import upgrade
-from receptionist.store.storage import Database
+from receptionist.store.storage import DEFAULT_CACHE_MB, Database
 from receptionist.store.vault import DataDir, unlock
 
 ENV = {"RECEPTIONIST_PASSPHRASE": PASSPHRASE}
@@ -74,13 +76,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="1.0: 2,000,000 appointments")
     ap.add_argument("--keep", action="store_true", help="keep the swept copy")
+    ap.add_argument("--cache-mb", type=int, default=None, help="the page cache of the connection")
+    ap.add_argument("--no-pages", action="store_true", help="no checkpoint after each commit")
+    ap.add_argument("--profile", metavar="FILE", help="write a cProfile of the sweep to FILE")
     args = ap.parse_args()
     source = built(args.scale)
     work = ROOT / f"sweep5y-{args.scale}-run"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(source, work)
     key = unlock(work, env=ENV)
-    db = Database(DataDir(work).db, key)
+    db = Database(DataDir(work).db, key, cache_mb=args.cache_mb or DEFAULT_CACHE_MB)
     upgrade(db)  # a clinic built before the newest migration is brought up to it
     try:
         before = counts(db)
@@ -92,24 +97,33 @@ def main() -> None:
         print(f"dry run: {time.perf_counter() - started:.1f} s, {plan.counts}", flush=True)
         batches: list[float] = []
         last = [time.perf_counter()]
+        meter = Meter(db, pages=not args.no_pages)
 
         def tell(kind: str, done: int) -> None:
             now = time.perf_counter()
             batches.append(now - last[0])
             last[0] = now
+            meter.batch(kind)
             if len(batches) % 25 == 0:
                 print(f"  {len(batches)} batches, {kind}: {done:,} ({now - started:.0f} s)",
                       flush=True)  # fmt: skip
 
+        profile = cProfile.Profile() if args.profile else None
         cpu = time.process_time()
         started = last[0] = time.perf_counter()
+        if profile is not None:
+            profile.enable()
         swept = retention.sweep(db, ctx, work, tell=tell)
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(args.profile)
         took = time.perf_counter() - started
         cpu = time.process_time() - cpu
         after = counts(db)
     finally:
         db.close()
     report(swept, took, cpu, batches, after, DataDir(work).db.stat().st_size)
+    print(meter.report())
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -280,3 +280,35 @@ def test_holds_of_an_older_file_become_synced_rows_with_their_creation_audited(
         assert sent == 1
         assert audit.verify(s).ok, audit.verify(s).message
     assert number not in {p.number for p in retention.dry_run(db, clinic, db.path.parent).patients}
+
+
+def _batch_sizes(
+    db: Database, clinic: Ctx, monkeypatch: pytest.MonkeyPatch, seconds: float
+) -> tuple[list[int], dict[str, int]]:
+    """The appointment batches' sizes of a sweep whose every batch takes ``seconds``."""
+    ticks = iter(range(10**6))
+    monkeypatch.setattr(retention, "batch_clock", lambda: next(ticks) * seconds)
+    monkeypatch.setattr(retention, "BATCH_ROWS", (40, 10, 160))
+    done: list[int] = []
+
+    def tell(kind: str, so_far: int) -> None:
+        if kind == "appointment":
+            done.append(so_far - sum(done))
+
+    swept = retention.sweep(db, clinic, db.path.parent, tell=tell)
+    return done, swept.counts
+
+
+@pytest.mark.parametrize(
+    ("seconds", "sizes"),
+    [(0.01, [40, 80, 160, 160]), (5.0, [40, 20, 10, 10])],
+    ids=["quick: doubled up to the most", "slow: halved down to the least"],
+)
+def test_batches_grow_while_quick_and_shrink_when_slow(
+    db: Database, clinic: Ctx, monkeypatch: pytest.MonkeyPatch, seconds: float, sizes: list[int]
+) -> None:
+    expected = retention.dry_run(db, clinic, db.path.parent).counts["appointment"]
+    assert expected > 600, "enough appointments for several batches"
+    done, counts = _batch_sizes(db, clinic, monkeypatch, seconds)
+    assert done[:4] == sizes
+    assert counts["appointment"] == sum(done) == expected

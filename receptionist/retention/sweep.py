@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from receptionist.models import to_micros
@@ -93,10 +93,9 @@ def still_lapsed(session: Session, before: datetime, ids: Sequence[str]) -> list
     if not ids:
         return []
     rows = session.execute(
-        text(f"SELECT p.id FROM patient p WHERE p.id IN :ids AND {STILL.format(col='p.id')}")
-        .bindparams(bindparam("ids", expanding=True)),
-        {"before": to_micros(before), "ids": list(ids)},
-    )  # fmt: skip
+        text(f"SELECT p.id FROM patient p WHERE p.id IN {_EACH} AND {STILL.format(col='p.id')}"),
+        {"before": to_micros(before), **_each(ids)},
+    )
     return [r[0] for r in rows]
 
 
@@ -111,6 +110,9 @@ LAPSED_APPOINTMENTS = (
     f" WHERE l.at < :before AND {NOT_HELD.format(col='l.patient_id')} ORDER BY a.rowid"
 )
 _RUN = "a.rowid IN (SELECT value FROM json_each(:rowids))"
+# The rows a batch removes, chosen once (the checks run once a row) and read by each
+# of the batch's deletions; a table of this connection's memory, emptied each batch.
+_CHOSEN = "CREATE TEMP TABLE IF NOT EXISTS sweep_chosen (rid INTEGER PRIMARY KEY, id TEXT)"
 
 
 def lapsed_appointments(session: Session, before: datetime) -> list[int]:
@@ -119,29 +121,47 @@ def lapsed_appointments(session: Session, before: datetime) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
+def _choose(session: Session, sql: str, params: Mapping[str, object]) -> None:
+    """Fill ``temp.sweep_chosen`` with the (rowid, id) pairs ``sql`` selects."""
+    session.execute(text(_CHOSEN))
+    session.execute(text("DELETE FROM temp.sweep_chosen"))
+    session.execute(text(f"INSERT INTO temp.sweep_chosen (rid, id) {sql}"), params)
+
+
+CHOSEN_IDS = "SELECT id FROM temp.sweep_chosen"
+
+
 def remove_appointments(session: Session, rowids: Sequence[int], before: datetime) -> Counter[str]:
     """Delete these appointments (and the log entries about them) of patients still
     to go; rows per table."""
     counts: Counter[str] = Counter()
     given = {"rowids": json.dumps(list(rowids)), "before": to_micros(before)}
-    chosen = f"SELECT a.id FROM appointment a WHERE {_RUN} AND {STILL.format(col='a.patient_id')}"
-    logged = f"SELECT id FROM communication_entry WHERE appointment_id IN ({chosen})"
-    for table, owned in (("appointment", chosen), ("communication_entry", logged)):
-        _run(session, f"DELETE FROM sync_base WHERE entity = '{table}' AND row_id IN ({owned})",
-             given)  # fmt: skip
+    still = STILL.format(col="a.patient_id")
+    _choose(session, f"SELECT a.rowid, a.id FROM appointment a WHERE {_RUN} AND {still}", given)
+    logged = f"SELECT id FROM communication_entry WHERE appointment_id IN ({CHOSEN_IDS})"
+    for table, owned in (("appointment", CHOSEN_IDS), ("communication_entry", logged)):
+        _unbase(session, table, owned)
     counts["communication_entry"] = _run(
-        session, f"DELETE FROM communication_entry WHERE appointment_id IN ({chosen})", given
+        session, f"DELETE FROM communication_entry WHERE appointment_id IN ({CHOSEN_IDS})", {}
     )
     # The delete trigger offers the time an appointment held to the waitlist: these
     # were past, and are not to be offered (this write's own rows, by number).
     mark = session.execute(text("SELECT coalesce(max(seq), 0) FROM freed_slot")).scalar_one()
     counts["appointment"] = _run(
-        session,
-        f"DELETE FROM appointment AS a WHERE {_RUN} AND {STILL.format(col='a.patient_id')}",
-        given,
+        session, "DELETE FROM appointment WHERE rowid IN (SELECT rid FROM temp.sweep_chosen)", {}
     )
     _run(session, "DELETE FROM freed_slot WHERE seq > :mark", {"mark": mark})
     return counts
+
+
+def _unbase(
+    session: Session, table: str, owned: str, params: Mapping[str, object] | None = None
+) -> None:
+    """Drop the sync base (the row as the endpoint last had it) of ``owned`` rows of
+    ``table``; nothing to do in a clinic that does not sync."""
+    if session.execute(text("SELECT EXISTS (SELECT 1 FROM sync_base)")).scalar_one():
+        sql = f"DELETE FROM sync_base WHERE entity = '{table}' AND row_id IN ({owned})"
+        _run(session, sql, params or {})
 
 
 def lapsed_patients(session: Session, before: datetime) -> list[Lapsed]:
@@ -173,32 +193,29 @@ def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     if not ids:
         return counts
-    given = {"ids": list(ids)}
+    _choose(session, f"SELECT rowid, id FROM patient WHERE id IN {_EACH}", _each(ids))
     for table in CHILDREN:
-        owned = f"SELECT id FROM {table} WHERE patient_id IN :ids"
-        _run(
-            session,
-            f"DELETE FROM sync_base WHERE entity = '{table}' AND row_id IN ({owned})",
-            given,
-        )
-        counts[table] = _run(session, f"DELETE FROM {table} WHERE patient_id IN :ids", given)
+        _unbase(session, table, f"SELECT id FROM {table} WHERE patient_id IN ({CHOSEN_IDS})")
+        counts[table] = _run(session, f"DELETE FROM {table} WHERE patient_id IN ({CHOSEN_IDS})", {})
     # The delete trigger offers the time an appointment held to the waitlist: these
     # were past, and are not to be offered.
-    _run(session, "DELETE FROM freed_slot WHERE patient_id IN :ids", given)
-    _run(session, "DELETE FROM sync_base WHERE entity = 'patient' AND row_id IN :ids", given)
-    rowids = (
-        session.execute(
-            text("SELECT search_rowid FROM patient WHERE id IN :ids").bindparams(
-                bindparam("ids", expanding=True)
-            ),
-            given,
-        )
-        .scalars()
-        .all()
-    )
-    counts["patient"] = _run(session, "DELETE FROM patient WHERE id IN :ids", given)
-    unindex(session, rowids)
+    _run(session, f"DELETE FROM freed_slot WHERE patient_id IN ({CHOSEN_IDS})", {})
+    _unbase(session, "patient", CHOSEN_IDS)
+    chosen = "rowid IN (SELECT rid FROM temp.sweep_chosen)"
+    rowids = session.execute(text(f"SELECT search_rowid FROM patient WHERE {chosen}"))
+    found = [int(r[0]) for r in rowids]
+    counts["patient"] = _run(session, f"DELETE FROM patient WHERE {chosen}", {})
+    unindex(session, found)
     return counts
+
+
+# A list of ids given as one JSON parameter: one statement whatever its length, where
+# an expanded IN list is compiled anew for each length.
+_EACH = "(SELECT value FROM json_each(:ids))"
+
+
+def _each(ids: Sequence[str]) -> dict[str, object]:
+    return {"ids": json.dumps(list(ids))}
 
 
 def unindex(session: Session, rowids: Sequence[int]) -> None:
@@ -253,18 +270,10 @@ def count_old_commlog(session: Session, before: datetime, patients_before: datet
 
 
 def remove_commlog(session: Session, ids: Sequence[str]) -> int:
-    given = {"ids": list(ids)}
-    _run(
-        session,
-        "DELETE FROM sync_base WHERE entity = 'communication_entry' AND row_id IN :ids",
-        given,
-    )
-    return _run(session, "DELETE FROM communication_entry WHERE id IN :ids", given)
+    _unbase(session, "communication_entry", "SELECT value FROM json_each(:ids)", _each(ids))
+    return _run(session, f"DELETE FROM communication_entry WHERE id IN {_EACH}", _each(ids))
 
 
 def _run(session: Session, sql: str, params: Mapping[str, object]) -> int:
-    statement = text(sql)
-    if ":ids" in sql:
-        statement = statement.bindparams(bindparam("ids", expanding=True))
-    result = session.execute(statement, params)
+    result = session.execute(text(sql), params)
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,89 @@
+"""What a sweep costs, measured from inside the benchmark's process.
+
+``Meter`` counts the pages each committed write put in the WAL (load-independent,
+unlike times on a shared machine: each is encrypted once at the commit) and the CPU
+time spent in each kind of statement (its first words), so a change to the sweep
+is judged by pages and CPU rather than by a wall clock that other work moves.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import event
+
+from receptionist.store.storage import Database
+
+
+def _kind(sql: str) -> str:
+    words = re.sub(r"\s+", " ", sql).strip()
+    return words[:70]
+
+
+class Meter:
+    """Pages written per commit and CPU per statement kind, of one ``Database``."""
+
+    def __init__(self, db: Database, *, pages: bool = True) -> None:
+        self.db = db
+        self.frames: list[int] = []
+        self.cpu: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        self._started: float = 0.0
+        self._counted = 0
+        self._cpu = time.process_time()
+        self.by_kind: Counter[str] = Counter()  # pages written by batches of each kind
+        self.cpu_by_kind: Counter[str] = Counter()
+        # Each write's CPU from its BEGIN to the end of its commit: the time it holds
+        # the write lock on a quiet PC (the desk's longest wait for a write).
+        self.batch_cpu: list[float] = []
+        self._began = 0.0
+        event.listen(db.engine, "begin", self._begin)
+        db.after_commit(self._written)
+        event.listen(db.engine, "before_cursor_execute", self._before)
+        event.listen(db.engine, "after_cursor_execute", self._after)
+        if pages:  # a checkpoint after each commit: off to measure the sweep's own
+            db.after_commit(self._committed)
+
+    def _begin(self, *args: Any) -> None:
+        self._began = time.process_time()
+
+    def _written(self) -> None:
+        self.batch_cpu.append(time.process_time() - self._began)
+
+    def _before(self, *args: Any) -> None:
+        self._started = time.process_time()
+
+    def _after(self, conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        self.cpu[_kind(sql)] += time.process_time() - self._started
+        self.calls[_kind(sql)] += 1
+
+    def _committed(self) -> None:
+        # The frames in the WAL now: the commit just made (its commit ran the
+        # automatic checkpoint, and the WAL restarts at the next write).
+        with self.db.raw() as conn:
+            _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        self.frames.append(int(frames))
+
+    def batch(self, kind: str) -> None:
+        """A batch of ``kind`` ended: its commits' pages and its CPU go to ``kind``."""
+        self.by_kind[kind] += sum(self.frames[self._counted :])
+        self._counted = len(self.frames)
+        now = time.process_time()
+        self.cpu_by_kind[kind] += now - self._cpu
+        self._cpu = now
+
+    def report(self, top: int = 14) -> str:
+        ms = sorted(c * 1000 for c in self.batch_cpu) or [0.0]
+        lines = [
+            f"batch CPU: median {ms[len(ms) // 2]:.0f} ms,"
+            f" p95 {ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]:.0f} ms, max {ms[-1]:.0f} ms",
+            f"pages written: {sum(self.frames):,} in {len(self.frames)} commits",
+        ]
+        for kind, pages in self.by_kind.most_common():
+            lines.append(f"  {kind}: {pages:,} pages, {self.cpu_by_kind[kind]:.1f} s CPU")
+        for kind, cpu in self.cpu.most_common(top):
+            lines.append(f"  {cpu:7.2f} s CPU {self.calls[kind]:6d}x  {kind}")
+        return "\n".join(lines)
