@@ -17,8 +17,8 @@ little; CPU is what a quiet machine would need too.
 from __future__ import annotations
 
 import json
-import sys
 import resource
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Generator
