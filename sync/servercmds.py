@@ -6,8 +6,6 @@ import argparse
 
 from receptionist.cli.common import App, examples
 
-from .server.commands import add_clinic, serve
-
 DATABASE_HELP = "sqlite:///PATH (a small clinic) or postgresql+psycopg://USER@HOST/DB (recommended)"
 
 
@@ -51,6 +49,8 @@ def cmd_serve(app: App) -> int:
         from receptionist.errors import ValidationError
 
         raise ValidationError("database", "Give the endpoint's database: --database URL.")
+    from .server.commands import serve  # the endpoint (FastAPI, uvicorn): only to run it
+
     serve(
         a.database, a.host, a.port, certfile=a.tls_cert, keyfile=a.tls_key,
         allow_plain_http=a.allow_plain_http,
@@ -59,6 +59,8 @@ def cmd_serve(app: App) -> int:
 
 
 def cmd_add_clinic(app: App) -> int:
+    from .server.commands import add_clinic
+
     made = add_clinic(app.args.database, app.args.name, out=None)
     app.emit(
         {"clinic_id": made.clinic_id, "code": made.code, "expires_at": made.expires_at},
