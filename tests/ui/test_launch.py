@@ -176,6 +176,7 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "14-waitlist.png",
         "15-settings-providers.png",
         "15b-settings-google.png",
+        "15c-message-templates.png",
         "16-pinboard.png",
         "17-patient-communication.png",
         "18-patient-documents.png",
