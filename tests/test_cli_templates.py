@@ -92,3 +92,12 @@ def test_list_set_reset_and_bad_input(
                 "--kind", "reminder")  # fmt: skip
     assert not back["overridden"] and back["body"] == back["builtin_body"]  # type: ignore[index]
     assert overridden(capsys) == ["tr_email_confirmation"]
+
+
+def test_the_front_ends_of_templates_open_no_transaction() -> None:
+    """The CLI's and the app's template code call ``receptionist.ops.templates`` only."""
+    root = Path(__file__).resolve().parent.parent
+    for name in ("receptionist/cli/templatecmds.py", "ui/templateeditor.py"):
+        source = (root / name).read_text("utf-8")
+        for banned in ("sqlalchemy", "receptionist.models", ".read()", ".write()", ".raw()"):
+            assert banned not in source, (name, banned)

@@ -110,9 +110,21 @@ def test_a_refused_template_writes_nothing_and_names_the_field(db: Database, ctx
     with pytest.raises(ValidationError) as unknown:
         templates.set_template(db, ctx, "de", "sms", "reminder", "Hi")
     assert unknown.value.field == "language"
-    with pytest.raises(ValidationError):  # the generic settings path checks the same
-        settings.set_value(db, ctx, "templates.en_sms_reminder", {"body": "Hi {x}"})
+    with pytest.raises(ValidationError):  # not through `settings set`: it is managed
+        settings.set_value(db, ctx, "templates.en_sms_reminder", {"body": "Hi {first_name}"})
     assert _stored(db) == []
+
+
+def test_a_stored_value_is_checked_as_the_editor_checks_it() -> None:
+    """What arrives by sync is read through the setting's kind: the same check."""
+    setting = overrides.SETTINGS[("en", "email", "reminder")]
+    assert setting.check({}) == {}
+    kept = setting.check({"subject": "On {date}", "body": "Hi {first_name}"})
+    assert kept == {"subject": "On {date}", "body": "Hi {first_name}"}
+    for bad in ({"body": "Hi {x}"}, {"body": 3}, {"body": "Hi", "extra": ""}, "text"):
+        with pytest.raises(ValidationError) as refused:
+            setting.check(bad)
+        assert refused.value.field == "templates.en_email_reminder"
 
 
 def test_only_a_manager_changes_a_template(db: Database, clock: FixedClock) -> None:

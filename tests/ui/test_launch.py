@@ -213,4 +213,4 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.png"))) == 28
+    assert len(list((tmp_path / "out").glob("*.png"))) == 29  # 15c: message templates
