@@ -134,6 +134,8 @@ class Screenshots(QObject):
             ("15-settings-providers", None, self._settings),
             (None, self._open_settings_google, None),
             ("15b-settings-google", None, self._settings),
+            (None, self._open_templates, None),
+            ("15c-message-templates", None, self._templates),
             (None, self._pin, None),
             ("16-pinboard", None, self._pinboard),
             (None, lambda: self._open_patient_on("commlog"), None),
@@ -483,6 +485,26 @@ class Screenshots(QObject):
             # dialog is hidden keeps a stale scroll bar.
             dialog = settings.show_dialog()
             dialog.tabs.setCurrentWidget(dialog.google)
+
+    def _open_templates(self) -> None:
+        """Settings > Reminders > Message templates…, on the Turkish SMS reminder."""
+        assert self.window is not None
+        settings = self.window.findChild(Settings)
+        if isinstance(settings, Settings):
+            dialog = settings.show_dialog()
+            dialog.tabs.setCurrentWidget(dialog.clinic)
+            shown = dialog.clinic.show_templates()
+            shown.language.setCurrentIndex(shown.language.findData("tr"))
+
+    def _templates(self) -> QPixmap | None:
+        assert self.window is not None
+        settings = self.window.findChild(Settings)
+        dialog = settings.dialog if isinstance(settings, Settings) else None
+        if dialog is None or dialog.clinic.templates is None:
+            return None
+        picture = self._over_window(dialog.clinic.templates)
+        dialog.done(QDialog.DialogCode.Rejected)
+        return picture
 
     def _settings(self) -> QPixmap | None:
         assert self.window is not None

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from receptionist import zones
+from receptionist.cli import templatecmds
 from receptionist.cli.common import App, examples, read_secret, whole_number
 from receptionist.cli.patientcmds import options_named
 from receptionist.ops import deliveries, patients, reminders
@@ -51,6 +52,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     st.set_defaults(func=cmd_status)
     _log(rsub)
+    templatecmds.register(rsub)
     _channels(sub)
 
 

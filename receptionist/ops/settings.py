@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
-from receptionist.reminders import channelsettings, halt
+from receptionist.reminders import channelsettings, halt, overrides
 from receptionist.reminders import settings as reminder_settings
 from receptionist.retention import policy as retention
 from receptionist.schedule import agenda, clinicsettings
@@ -62,7 +62,7 @@ __all__ = [
 # Every module that declares settings: once they are imported, the registry is complete.
 DECLARING = (
     clinic, clinicsettings, desk, backups, cloud, google, reminder_settings, channelsettings,
-    retention,
+    retention, overrides,
 )  # fmt: skip
 
 IS_SET = Text(QT_TRANSLATE_NOOP("core", "set"))

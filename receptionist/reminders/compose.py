@@ -134,7 +134,7 @@ def _go(
         "clinic": cfg.clinic_name,
         "address": cfg.address,
     }
-    filled = templates.render(templates.TEMPLATES[(language, channel, r.kind)], values)
+    filled = templates.render(cfg.template(language, channel, r.kind), values)
     call = None
     if channel == "whatsapp":
         given = {k: printable(values[k], lines=False) for k in templates.PLACEHOLDERS}

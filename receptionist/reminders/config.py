@@ -14,9 +14,10 @@ from receptionist import zones
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore
 
+from . import overrides, watemplates
 from . import settings as s
-from . import watemplates
 from .settings import Rules, offsets_of
+from .templates import Template
 
 
 def _clock(text: str) -> time | None:
@@ -46,6 +47,12 @@ class Config:
     takeover: timedelta = timedelta(hours=24)  # the lease's time to live
     # language -> the setting's text naming WhatsApp's approved templates (watemplates)
     whatsapp_templates: dict[str, str] = field(default_factory=dict)
+    # (language, channel, kind) -> the clinic's own text of that message (overrides)
+    templates: dict[tuple[str, str, str], Template] = field(default_factory=dict)
+
+    def template(self, language: str, channel: str, kind: str) -> Template:
+        """The text a message uses: the clinic's own, else the built-in one."""
+        return overrides.effective(self.templates, (language, channel, kind))
 
     def rules_for(self, service_id: str) -> Rules:
         own = self.service_rules.get(service_id)
@@ -80,6 +87,7 @@ def load(session: Session) -> Config:
         s.MAX_ATTEMPTS, s.SERVICE_RULES, s.ADDRESS, s.STANDBY, s.TAKEOVER_HOURS,
         clinic_settings.NAME,
         clinic_settings.TIMEZONE, clinic_settings.LOCALE, *watemplates.SETTINGS.values(),
+        *overrides.SETTINGS.values(),
     ]  # fmt: skip
     v = clinicstore.values(session, {k.key: k for k in keys})
     start, end = _clock(str(v[s.QUIET_START.key])), _clock(str(v[s.QUIET_END.key]))
@@ -109,4 +117,5 @@ def load(session: Session) -> Config:
         whatsapp_templates={
             lang: str(v[setting.key]) for lang, setting in watemplates.SETTINGS.items()
         },
+        templates=overrides.from_values(v),
     )

@@ -85,6 +85,16 @@ def _delivery_log(_qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QW
     return controller.show_log()
 
 
+def _templates(qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
+    """Opened from Settings > Reminders, as a person opens it."""
+    controller = window.findChild(Settings)
+    assert controller is not None
+    page = controller.show_dialog().clinic
+    dialog = page.show_templates()
+    qtbot.waitUntil(lambda: bool(dialog.rows), timeout=10_000)
+    return dialog
+
+
 def _conflicts(_qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
     from ui.conflicts import Conflicts
 
@@ -139,6 +149,7 @@ OPENERS: dict[str, Opener] = {
     "EntryDialog": _entry,
     "RemindersView": _reminders,
     "DeliveryLogView": _delivery_log,
+    "TemplatesDialog": _templates,
     "ConflictsPanel": _conflicts,
     "MoveDialog": lambda _q, w, _i: MoveDialog(w.desk, _side("A"), _side("B"), w),
     "ReasonDialog": lambda _q, w, _i: ReasonDialog(_conflict(), w),

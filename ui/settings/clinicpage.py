@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -30,6 +31,7 @@ from receptionist.settings.registry import Scope, Setting
 from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..tasks import DbOp
+from ..templateeditor import TemplatesDialog, open_templates
 from .data import Snapshot, save_settings
 from .editors import LocalProblem, SettingEditor, editor_for
 from .fields import FieldForm
@@ -96,9 +98,11 @@ class SettingsPage(TracksEdits, QWidget):
             groups.setdefault(setting.group, []).append(setting)
         self.sections = Sections(self.form)
         self.form.layout_.addRow(self.sections)
+        self.section_forms: dict[str, list[QFormLayout]] = {}
         for group, members in groups.items():
             title = titles.get(group, group.capitalize())
             forms = self.sections.add(title, [s.key for s in members])
+            self.section_forms[group] = forms
             per_column = -(-len(members) // len(forms))
             for at, setting in enumerate(members):
                 editor = editor_for(setting)
@@ -229,6 +233,25 @@ class ClinicPage(SettingsPage):
     def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
         super().__init__(desk, "clinic", editable, parent)
         self.setObjectName("clinicPage")
+        self.templates: TemplatesDialog | None = None
+        forms = self.section_forms.get("reminders")
+        if forms:  # the messages' texts: a dialog of their own, from the reminders' section
+            self.templates_button = QPushButton(self.tr("Message te&mplates…"), self)
+            self.templates_button.setObjectName("openTemplates")
+            self.templates_button.setAutoDefault(False)
+            self.templates_button.setToolTip(
+                self.tr("The text of each reminder and message, per language and channel")
+            )
+            self.templates_button.clicked.connect(self.show_templates)
+            forms[-1].addRow(self.templates_button)
+
+    def show_templates(self) -> TemplatesDialog:
+        """The templates dialog over the settings (one; raised if open)."""
+        if self.templates is None or not self.templates.isVisible():
+            self.templates = open_templates(self.desk, self.editable, self.window())
+        self.templates.raise_()
+        self.templates.activateWindow()
+        return self.templates
 
 
 class ThisPcPage(SettingsPage):
