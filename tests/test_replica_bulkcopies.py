@@ -16,7 +16,7 @@ from test_replica_apply import _pc, admin, everything
 from receptionist.clock import FixedClock
 from receptionist.demo.generate import Sizes, generate
 from receptionist.ops import replica
-from receptionist.replica import bulkcards
+from receptionist.replica import bulkcards, deferred
 from receptionist.store.storage import Database
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -96,3 +96,18 @@ def test_a_failed_bulk_insert_leaves_the_trigger(pcs: tuple[Database, Database])
         raw = s.connection().connection.driver_connection
         bulkcards.insert(raw, names, rows)
     assert bulkcards.TRIGGER in {name for _, name, _ in schema(b)}
+
+
+def test_a_first_download_builds_its_big_tables_indexes_at_its_end(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    before = schema(b)
+    pulled = sorted(everything(a), key=lambda p: p.record.entity != "patient")
+    replica.apply_pull(b, admin(clock), pulled[:40], [], 1)
+    with b.raw() as conn:
+        left = {str(ix.name) for ix in deferred.missing(conn)}
+    assert left >= {str(ix.name) for ix in deferred.secondary("patient")}
+    replica.apply_pull(b, admin(clock), pulled[40:], [], 2, last=True)
+    assert schema(b) == before
+    assert copies(b) == copies(a)
