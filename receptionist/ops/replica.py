@@ -330,8 +330,8 @@ def apply_pull(
             if settled is not None and settled.resolved_at is None:
                 settle_here(settled, ctx.clock.now(), MERGED)
         if last:  # patients written in bulk take their places in the search index
-            deferred.restore(driver(s))
             bulkindex.place_parked(s)
+            deferred.restore(driver(s))  # after: placing sets what they index
         resume.keep_waiting(s, before, [] if last else applied.held)
         sync.pull_cursor, sync.pull_horizon = new_cursor, horizon
         if applied.held and last:
