@@ -9,7 +9,7 @@ later encrypted again a page of its own. Built at the end, an index is one sort.
 A page that brings rows into one of these tables while it is still empty, and is
 not the pull's last, drops the table's secondary indexes (never a unique one: those
 keep their rows right), in its own transaction. They are built again, as the models
-define them (the schema the migrations made: ``tests/test_replica_deferred.py``),
+define them (the schema the migrations made: ``tests/test_replica_bulkcopies.py``),
 by the pull's last page, in its transaction; and, should the download stop before
 it (the network lost, the PC killed), at the start of the next pull or as this one
 fails (``sync/round.py``), which then goes on with them.
