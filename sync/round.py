@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -144,6 +144,22 @@ def pull_all(
     horizon) is a full download: its last page, in whichever round it comes, sweeps
     the rows it did not bring (``replica.sweep_gone``). ``pulled`` hears the records
     pulled so far after each page."""
+    replica.restore_indexes(db)  # a download stopped before its end left them
+    try:
+        _pull_pages(db, endpoint, result, ctx, pulled)
+    except Exception:
+        with suppress(Exception):  # else the next pull builds them; this error is the one told
+            replica.restore_indexes(db)  # the pull resumes with them
+        raise
+
+
+def _pull_pages(
+    db: Database,
+    endpoint: Endpoint,
+    result: RoundResult,
+    ctx: Ctx,
+    pulled: PullProgress | None = None,
+) -> None:
     cursor, horizon = replica.position(db)
     replica.begin_full(db)
     names: dict[str, DeviceName] | None = None

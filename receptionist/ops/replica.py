@@ -24,7 +24,7 @@ from receptionist.models import Patient, SyncBase, SyncConflict, SyncState
 from receptionist.ops.conflictwords import settle_here
 from receptionist.patients import bulkindex, documents
 from receptionist.patients.numbering import this_device
-from receptionist.replica import resume, state
+from receptionist.replica import deferred, resume, state
 from receptionist.replica.apply import (
     Applied,
     DeviceName,
@@ -37,6 +37,7 @@ from receptionist.replica.apply import (
 from receptionist.replica.bulk import apply_new
 from receptionist.replica.chunks import Chunk, Wanted, encode_staged, outgoing, wanted, whole
 from receptionist.replica.erased import erase_leftovers
+from receptionist.replica.held import driver
 from receptionist.replica.outbox import (
     BUDGET,
     Change,
@@ -303,6 +304,8 @@ def apply_pull(
             (p.record.entity, p.record.id): p for p in [*before.values(), *records, *refused]
         }.values())  # fmt: skip
         resume.saw(s, sync, records)
+        if not last:  # a first download's big tables: their indexes built at its end
+            deferred.defer(driver(s), {p.record.entity for p in todo})
         keep_conflicts(s, conflicts, devices)
         open_rows = conflict_rows(conflicts)
         every = list(todo)
@@ -329,6 +332,7 @@ def apply_pull(
                 settle_here(settled, ctx.clock.now(), MERGED)
         if last:  # patients written in bulk take their places in the search index
             bulkindex.place_parked(s)
+            deferred.restore(driver(s))  # after: placing sets what they index
         resume.keep_waiting(s, before, [] if last else applied.held)
         sync.pull_cursor, sync.pull_horizon = new_cursor, horizon
         if applied.held and last:
@@ -337,6 +341,19 @@ def apply_pull(
     if any(p.record.entity == Patient.__tablename__ and p.record.deleted for p in records):
         db.checkpoint()  # an erasure: the WAL's older copies of her pages go too
     return applied
+
+
+def restore_indexes(db: Database) -> list[str]:
+    """The indexes a download stopped before its end left unbuilt, built (for a pull
+    that starts, or fails: :mod:`receptionist.replica.deferred`); their names."""
+    with db.read() as s:
+        if not deferred.missing(driver(s)):
+            return []
+    with db.write() as s:
+        built = deferred.restore(driver(s))
+    if built:
+        log.info("built %d index(es) a download had left for its end", len(built))
+    return built
 
 
 def _created(entity: str) -> str:
@@ -448,6 +465,7 @@ __all__ = [
     "keys_of",
     "live_rows",
     "reset_cursor",
+    "restore_indexes",
     "status",
     "token",
     "upload_page",

@@ -32,6 +32,7 @@ from receptionist.journal import changefeed
 from receptionist.models import Base, Patient, Synced, UTCDateTime
 from receptionist.patients import bulkindex, erasure
 
+from . import bulkcards
 from . import held as holding
 from .apply import Applied, Pulled, _plain
 from .records import PURGED, _from_json, checked
@@ -204,6 +205,8 @@ def _raw_insert(session: Session, table: Table, rows: list[dict[str, object]]) -
         tuple(b(row[name]) if b else row[name] for name, b in zip(names, binders, strict=True))
         for row in rows
     ]
+    if table.name == "appointment" and bulkcards.insert(raw, names, params):
+        return
     marks = ", ".join("?" * len(names))
     raw.executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", params)
 
