@@ -37,6 +37,9 @@ TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # each connect, and each wait for b
 # trips a read timeout, yet a round must end (as "unreachable", losing nothing).
 DEADLINE = 300.0
 PULL_LIMIT = 5_000  # records a page (the most the endpoint gives): 700,000 are 140 transactions
+# An idle connection is let go of after this long: under uvicorn's 5 s (and a load
+# balancer's usual minute), so the client seldom sends on one the server is closing.
+KEEPALIVE_S = 2.0
 
 
 _CONTEXTS: dict[tuple[object, ...], ssl.SSLContext] = {}
@@ -124,6 +127,7 @@ class Client:
             timeout=timeout,
             verify=tls_context(ca_file),
             transport=transport,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_S),
         )
 
     def close(self) -> None:
@@ -139,7 +143,7 @@ class Client:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = self._exchange(method, path, **kwargs)
+            response = self._sent(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise Unreachable(f"{type(exc).__name__} reaching {self.url}") from exc
         if response.status_code >= 500:
@@ -147,6 +151,17 @@ class Client:
         if response.status_code >= 400:
             raise _refusal(response)
         return response.json()
+
+    def _sent(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A kept-alive connection the server closed just as the request went out
+        ("disconnected without sending a response") is a race, not an outage: a read
+        (GET, which changes nothing) is sent once more, on a new connection."""
+        try:
+            return self._exchange(method, path, **kwargs)
+        except httpx.RemoteProtocolError:
+            if method != "GET":
+                raise
+            return self._exchange(method, path, **kwargs)
 
     def _exchange(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """The response, read whole within the deadline."""
