@@ -17,6 +17,7 @@ from receptionist.context import Ctx
 from receptionist.journal import changefeed
 from receptionist.patients import documents
 from receptionist.patients import record as patients
+from receptionist.privacy import restriction
 from receptionist.replica.chunks import encode_staged as encode
 from receptionist.replica.chunks import outgoing
 from receptionist.replica.seal import ClinicKey
@@ -32,6 +33,7 @@ MARKERS = {
     "patient note": "Allergic to marker-penicillin",
     "appointment note": "Bring the marker X-ray",
     "front-desk alert": "Needs marker-wheelchair ramp",
+    "restriction reason": "marker-dispute over her record",
     "document's name": "marker-mri-report.pdf",
     "document's text": "Diagnosis: marker-meniscus tear",
 }
@@ -53,6 +55,7 @@ def pc_records(db: Database, ctx: Ctx, first_pc: Joined) -> list[dict[str, objec
             notes=MARKERS["patient note"], consents={"reminder_sms": True},
             alert=MARKERS["front-desk alert"],
         ).id  # fmt: skip
+        restriction.restrict(s, ctx, patient, MARKERS["restriction reason"])
         booking.book(
             s, ctx, patient_id=patient, provider_id=doctor, service_id=service, room_id=room,
             start=datetime(2026, 3, 2, 8, 0, tzinfo=UTC), notes=MARKERS["appointment note"],
