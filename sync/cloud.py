@@ -25,7 +25,7 @@ from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import round as rounds
-from .client import Client, Refused
+from .client import Client, Refused, Revoked
 
 ALREADY = QT_TRANSLATE_NOOP(
     "core", "This PC is connected to a cloud endpoint already ({url}); nothing was changed."
@@ -151,10 +151,15 @@ def sync_once(
     with client_for(db) as client:
         try:
             refresh_keys(db, client)
+            return rounds.run(db, client, clock, pulled)
         except rounds.Unreachable as exc:
             replica.finished(db, clock, str(exc) or "unreachable")
             raise
-        return rounds.run(db, client, clock, pulled)
+        except Revoked:
+            # A revoked PC's token opens nothing now: it is kept no longer than the
+            # session it served (the retention policy's authentication tokens).
+            replica.forget_token(db)
+            raise
 
 
 def refresh_keys(db: Database, client: Client) -> list[int]:
