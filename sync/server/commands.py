@@ -26,6 +26,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from . import devices
 from .app import create_app
 from .credentials import new_connect_code
+from .spent import forget_all
 from .store import Store, open_store
 
 
@@ -101,6 +102,8 @@ def serve(
     try:
         store = open_store(database_url)
         try:
+            with store.write() as conn:  # what was spent while the endpoint was down
+                forget_all(conn, SystemClock().now())
             config = server_config(store, host, port, certfile=certfile, keyfile=keyfile)
             uvicorn.Server(config).run(sockets=[listening])
         finally:
