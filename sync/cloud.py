@@ -158,7 +158,7 @@ def sync_once(
         except Revoked:
             # A revoked PC's token opens nothing now: it is kept no longer than the
             # session it served (the retention policy's authentication tokens).
-            replica.forget_token(db)
+            replica.forget_token(db, clock)
             raise
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from receptionist.clock import Clock, SystemClock
+from receptionist.clock import Clock
 from receptionist.context import SYSTEM, Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
@@ -403,12 +403,12 @@ def keep_token(db: Database, ctx: Ctx, token: str) -> None:
         secretstore.write(s, ctx, _namespace(state.required(s)), cloud.DEVICE_TOKEN, token)
 
 
-def forget_token(db: Database) -> None:
+def forget_token(db: Database, clock: Clock) -> None:
     """Forget this PC's device token (the endpoint revoked the PC): the keychain's
     entry and the file's row both go, audited as a cleared secret."""
     with db.write() as s:
         sync = state.required(s)
-        secretstore.write(s, Ctx(SYSTEM, SystemClock()), _namespace(sync), cloud.DEVICE_TOKEN, "")
+        secretstore.write(s, Ctx(SYSTEM, clock), _namespace(sync), cloud.DEVICE_TOKEN, "")
 
 
 def token(db: Database) -> str:
