@@ -375,6 +375,10 @@ def _conflict(data: dict[str, Any]) -> PulledConflict:
     )
 
 
+class Revoked(UnlockError):
+    """The endpoint revoked this PC: its device token serves no session any more."""
+
+
 class _GapAnswer(Exception):
     def __init__(self, last_seq: int) -> None:
         self.last_seq = last_seq
@@ -401,7 +405,7 @@ def _refusal(response: httpx.Response) -> Exception:
     if response.status_code == 409 and code == "anchor_regressed":
         return _Regressed()
     if code == "revoked":
-        return UnlockError(
+        return Revoked(
             Text(
                 QT_TRANSLATE_NOOP(
                     "core",

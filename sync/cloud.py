@@ -26,7 +26,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import notary
 from . import round as rounds
-from .client import Client, Refused
+from .client import Client, Refused, Revoked
 
 ALREADY = QT_TRANSLATE_NOOP(
     "core", "This PC is connected to a cloud endpoint already ({url}); nothing was changed."
@@ -153,14 +153,26 @@ def sync_once(
     down so far, after each page (the app's download progress)."""
     with client_for(db) as client:
         try:
-            refresh_keys(db, client)
-        except rounds.Unreachable as exc:
-            replica.finished(db, clock, str(exc) or "unreachable")
+            return _round(db, clock, client, pulled)
+        except Revoked:
+            # A revoked PC's token opens nothing now: it is kept no longer than the
+            # session it served (the retention policy's authentication tokens).
+            replica.forget_token(db, clock)
             raise
-        result = rounds.run(db, client, clock, pulled)
-        if audit_ops.pinned_endpoint(db) is None:  # a PC joined before keys were pinned
-            notary.pin(db, Ctx(rounds.SYNC, clock), client)
-        return result
+
+
+def _round(
+    db: Database, clock: Clock, client: Client, pulled: rounds.PullProgress | None
+) -> rounds.RoundResult:
+    try:
+        refresh_keys(db, client)
+    except rounds.Unreachable as exc:
+        replica.finished(db, clock, str(exc) or "unreachable")
+        raise
+    result = rounds.run(db, client, clock, pulled)
+    if audit_ops.pinned_endpoint(db) is None:  # a PC joined before keys were pinned
+        notary.pin(db, Ctx(rounds.SYNC, clock), client)
+    return result
 
 
 def refresh_keys(db: Database, client: Client) -> list[int]:

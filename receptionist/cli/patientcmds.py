@@ -81,7 +81,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         'an empty value such as --email "" clears an optional field)',
         **examples(
             'receptionist patient update A-12 --phone "0533 765 43 21" --consent sms',
-            "receptionist patient update A-12 --withdraw marketing --from-json - < changes.json",
+            'receptionist patient update A-12 --restrict --reason "disputes her record"',
         ),
     )
     p.add_argument("patient", help=PATIENT_HELP)
@@ -101,6 +101,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--allow-duplicate",
         action="store_true",
         help="save even if the change makes the patient look like another",
+    )
+    p.add_argument(
+        "--restrict",
+        action="store_true",
+        help="restrict the processing of the patient's data from now (GDPR art. 18, KVKK "
+        "art. 11): no reminder or other message goes to her, Google shows no name",
+    )
+    p.add_argument(
+        "--unrestrict",
+        action="store_true",
+        help="lift the restriction: her reminders still ahead are queued again",
+    )
+    p.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="why the processing is restricted (with --restrict; optional, kept sealed)",
     )
     p.set_defaults(func=cmd_update)
     retentioncmds.register_holds(psub)
@@ -354,7 +370,15 @@ def cmd_show(app: App) -> int:
 
 
 def _fields(record: PatientRecord) -> dict[str, Any]:
-    return {"id": record.id, "number": record.number, **record.fields}
+    since = record.restricted_at
+    return {
+        "id": record.id,
+        "number": record.number,
+        **record.fields,
+        "restricted": record.restricted,
+        "restricted_at": since.isoformat(timespec="seconds") if since else None,
+        "restriction_reason": record.restriction_reason,
+    }
 
 
 def _shown(record: PatientRecord, app: App) -> dict[str, Any]:
@@ -397,6 +421,9 @@ def _text(data: Mapping[str, Any]) -> str:
     for key in _SHOWN_FIELDS:
         if data.get(key):
             lines.append(f"  {_CAPTION.get(key, key.replace('_', ' '))}: {data[key]}")
+    if data.get("restricted"):
+        why = f" ({data['restriction_reason']})" if data.get("restriction_reason") else ""
+        lines.append(f"  processing restricted since {data['restricted_at']}{why}")
     given = [k for k, v in data["consents"].items() if v]
     lines.append(f"  consents: {', '.join(given) or 'none'}")
     for x in data.get("appointments", ()):
@@ -417,6 +444,12 @@ _NOTHING = Text(
 
 
 _ALERT_TWICE = Text(QT_TRANSLATE_NOOP("core", "Give --alert TEXT or --clear-alert, not both."))
+_RESTRICT_TWICE = Text(QT_TRANSLATE_NOOP("core", "Give --restrict or --unrestrict, not both."))
+_REASON_ALONE = Text(
+    QT_TRANSLATE_NOOP(
+        "core", "--reason goes with --restrict: it says why the processing is restricted."
+    )
+)
 
 
 def cmd_update(app: App) -> int:
@@ -434,20 +467,31 @@ def cmd_update(app: App) -> int:
         given["alert"] = ""
     changes = {k: v for k, v in given.items() if v is not None}
     decisions = _decisions(a.consent, a.withdraw)
-    if not changes and not decisions:
+    restrict = _restriction(a)
+    if not changes and not decisions and restrict is None:
         raise UserError(_NOTHING)
     with app.database() as db:
         ctx = app.ctx(db)
         found = lookup.patient(db, a.patient)
         saved = ops.update(
-            db, ctx, found.id, changes, consents=decisions, allow_duplicate=a.allow_duplicate
-        )
+            db, ctx, found.id, changes, consents=decisions, allow_duplicate=a.allow_duplicate,
+            restrict=restrict, reason=a.reason or "",
+        )  # fmt: skip
         if isinstance(saved, Duplicates):
             raise _refused(saved, adding=False)
     data = _fields(saved)
     data["consents"] = dict(saved.consents)
     app.emit(data, f"Updated patient {saved.number}.\n{_text(data)}")
     return 0
+
+
+def _restriction(a: argparse.Namespace) -> bool | None:
+    """--restrict (True), --unrestrict (False) or neither (None)."""
+    if a.restrict and a.unrestrict:
+        raise ValidationError("unrestrict", _RESTRICT_TWICE)
+    if a.reason is not None and not a.restrict:
+        raise ValidationError("reason", _REASON_ALONE)
+    return True if a.restrict else False if a.unrestrict else None
 
 
 def _decisions(given: Sequence[str], withdrawn: Sequence[str]) -> dict[str, bool]:

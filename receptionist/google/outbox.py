@@ -34,6 +34,7 @@ from receptionist.models import (
     Service,
 )
 from receptionist.models.setting import setting_id
+from receptionist.privacy import restriction
 from receptionist.schedule.clinic import get_clinic
 from receptionist.settings import clinicstore
 from receptionist.settings.google import SUMMARY
@@ -276,7 +277,8 @@ def _settle(link: GoogleLink, version: int) -> Push:
 
 def _shown(session: Session, appt: Appointment) -> eventbody.Shown:
     service = session.get(Service, appt.service_id)
-    patient = session.get(Patient, appt.patient_id)
+    found = session.get(Patient, appt.patient_id)
+    patient = found if restriction.shows_name(found) else None  # restricted: no name
     return eventbody.Shown(
         appointment_id=appt.id,
         version=appt.version,

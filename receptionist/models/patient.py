@@ -21,6 +21,8 @@ class Patient(Synced, Base):
         Index("ix_patient_sort_key", "sort_key", "search_rowid"),
         # The few patients with a front-desk alert (receptionist.schedule.alerts).
         Index("ix_patient_alert", "id", sqlite_where=text("alert <> ''")),
+        # The few restricted patients (receptionist.patients.restriction).
+        Index("ix_patient_restricted", "id", sqlite_where=text("restricted_at IS NOT NULL")),
     )
 
     # Local to this file, never synced: the search index's place and name key.
@@ -48,6 +50,12 @@ class Patient(Synced, Base):
     # Folded "family<U+001F>given" (receptionist.patients.searchindex.sort_key): the order of
     # search_rowid, and the name part of the duplicate check. Never edited directly.
     sort_key: Mapped[str] = mapped_column(Text, default="")
+    # Restriction of processing (GDPR art. 18, KVKK art. 11): since when, and why (""
+    # when no reason was given); None while not restricted. While set, no message goes
+    # to the patient and Google shows no name (receptionist.patients.restriction).
+    # Patient data: synced sealed like the other fields.
+    restricted_at: Mapped[datetime | None] = mapped_column(default=None)
+    restriction_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @property
     def display_name(self) -> str:

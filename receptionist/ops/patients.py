@@ -23,6 +23,7 @@ from receptionist.models import Patient, Provider, Room, Service
 from receptionist.patients import record, search, validation
 from receptionist.patients.search import PatientRow, row_of
 from receptionist.privacy import consents as privacy
+from receptionist.privacy import restriction
 from receptionist.schedule import appointments, catalog
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore
@@ -44,6 +45,8 @@ __all__ = [
     "delete",
     "find",
     "history",
+    "lift_restriction",
+    "restrict",
     "row_of",
     "show",
     "update",
@@ -100,6 +103,13 @@ class PatientRecord:
     consent_dates: Mapping[str, datetime]  # purpose -> when the latest decision was made
     visits: tuple[Visit, ...]  # by start, oldest first
     timezone: str = "UTC"  # the clinic's zone, in which its times are shown
+    # Restriction of processing: since when (None: not restricted), and why.
+    restricted_at: datetime | None = None
+    restriction_reason: str = ""
+
+    @property
+    def restricted(self) -> bool:
+        return self.restricted_at is not None
 
     @property
     def display_name(self) -> str:
@@ -180,11 +190,14 @@ def update(
     *,
     consents: Mapping[str, bool] | None = None,
     allow_duplicate: bool = False,
+    restrict: bool | None = None,
+    reason: str = "",
 ) -> PatientRecord | Duplicates:
-    """Change the given fields (a blank text clears an optional one) and record the
-    consent decisions given, in one transaction; the record as saved comes back. A
-    refused field (ValidationError naming it) or a likely duplicate (unless allowed,
-    as :class:`Duplicates`) writes nothing."""
+    """Change the given fields (a blank text clears an optional one), record the
+    consent decisions given, and restrict (``restrict=True``, with ``reason``) or lift
+    (``False``) the processing of her data, in one transaction; the record as saved
+    comes back. A refused field (ValidationError naming it) or a likely duplicate
+    (unless allowed, as :class:`Duplicates`) writes nothing."""
     try:
         with db.write() as s:
             patient = record.update_patient(
@@ -195,6 +208,9 @@ def update(
                 allow_duplicate=allow_duplicate,
                 **changes,
             )
+            if restrict is not None:
+                change = restriction.restrict if restrict else _lift
+                patient = change(s, ctx, patient_id, reason)
             return _record(s, ctx, patient)
     except DuplicatePatient as exc:
         return _duplicates(db, exc)
@@ -210,6 +226,24 @@ def consent(
         patient = s.get(Patient, patient_id)
         assert patient is not None  # record_consent refuses a missing patient
         return _record(s, ctx, patient)
+
+
+def restrict(db: Database, ctx: Ctx, patient_id: str, reason: str = "") -> PatientRecord:
+    """Restrict the processing of the patient's data (no message goes to her, Google
+    shows no name) from now, with an optional reason; audited. The record after it."""
+    with db.write() as s:
+        return _record(s, ctx, restriction.restrict(s, ctx, patient_id, reason))
+
+
+def lift_restriction(db: Database, ctx: Ctx, patient_id: str) -> PatientRecord:
+    """Lift the patient's restriction (her reminders still ahead are queued again at
+    the next planning); audited. The record after it."""
+    with db.write() as s:
+        return _record(s, ctx, restriction.lift(s, ctx, patient_id))
+
+
+def _lift(s: Session, ctx: Ctx, patient_id: str, _reason: str) -> Patient:
+    return restriction.lift(s, ctx, patient_id)
 
 
 def history(
@@ -254,6 +288,8 @@ def _record(s: Session, ctx: Ctx, patient: Patient) -> PatientRecord:
         consent_dates=privacy.decision_dates(s, patient.id),
         visits=_visits(s, ctx, patient.id, None),
         timezone=str(clinicstore.value(s, clinic_settings.TIMEZONE)),
+        restricted_at=patient.restricted_at,
+        restriction_reason=patient.restriction_reason,
     )
 
 

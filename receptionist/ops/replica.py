@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
-from receptionist.context import Ctx, require
+from receptionist.context import SYSTEM, Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
 from receptionist.models import Patient, SyncBase, SyncConflict, SyncState
@@ -423,6 +423,14 @@ def keep_token(db: Database, ctx: Ctx, token: str) -> None:
         secretstore.write(s, ctx, _namespace(state.required(s)), cloud.DEVICE_TOKEN, token)
 
 
+def forget_token(db: Database, clock: Clock) -> None:
+    """Forget this PC's device token (the endpoint revoked the PC): the keychain's
+    entry and the file's row both go, audited as a cleared secret."""
+    with db.write() as s:
+        sync = state.required(s)
+        secretstore.write(s, Ctx(SYSTEM, clock), _namespace(sync), cloud.DEVICE_TOKEN, "")
+
+
 def token(db: Database) -> str:
     with db.read() as s:
         found = secretstore.read(s, _namespace(state.required(s)), cloud.DEVICE_TOKEN)
@@ -461,6 +469,7 @@ __all__ = [
     "connected",
     "cursor",
     "finished",
+    "forget_token",
     "keep_token",
     "keys_of",
     "live_rows",

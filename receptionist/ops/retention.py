@@ -28,7 +28,7 @@ from receptionist.journal import audit, notary
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import backups, lookup
 from receptionist.reminders import deliverylog
-from receptionist.retention import auditlog, holds, policy, records, review
+from receptionist.retention import auditlog, holds, policy, records, review, tokens
 from receptionist.retention import sweep as rules
 from receptionist.retention.holds import Hold
 from receptionist.retention.pacing import Pace
@@ -56,6 +56,20 @@ LOG_BATCH = (1000, 200, 20_000)  # log entries
 batch_clock: Callable[[], float] = time.thread_time
 # Each kind a sweep may destroy, and the setting whose value is its policy.
 PATIENT_KINDS = (*rules.CHILDREN, "patient")
+
+
+@dataclass(frozen=True)
+class FixedRule:
+    """A rule of the policy that is no setting (shown, never edited)."""
+
+    key: str
+    label: str  # Text
+    text: str  # Text
+    help: str  # Text
+
+
+# Authentication tokens: only as long as a session needs (``retention.tokens``).
+FIXED = (FixedRule("retention.auth_tokens", tokens.LABEL, tokens.TEXT, tokens.HELP),)
 
 
 @dataclass(frozen=True)
@@ -99,12 +113,14 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
         delivery = deliverylog.count_old(s, rule.delivery_before)
         old_audit = auditlog.due(s, rule.audit_before)
+        spent = len(tokens.spent(s))
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
     found["communication_entry"] += old_log
     found["backup"] = len(expired)
     found.update(delivery)
     found["audit_event"] = old_audit.count if old_audit is not None else 0
+    found[tokens.KIND] = spent
     return Plan(now, found, patients, expired, _policies(rule))
 
 
@@ -115,6 +131,7 @@ def _policies(rule: Policy) -> dict[str, str]:
     found["backup"] = rule.rule(policy.BACKUP_DAYS)
     found["delivery_log"] = found["reminder"] = rule.rule(policy.DELIVERY_MONTHS)
     found["audit_event"] = rule.rule(policy.AUDIT_YEARS)
+    found[tokens.KIND] = tokens.RULE
     return found
 
 
@@ -173,6 +190,8 @@ def sweep(
     gone = backups.remove_older(root, rule.backups_before)
     counts["backup"] = len(gone)
     with db.write() as s:
+        counts[tokens.KIND] = tokens.forget(s, tokens.spent(s))
+        records.add(s, sweep_id, now, tokens.KIND, counts[tokens.KIND], tokens.RULE)
         records.add(s, sweep_id, now, "backup", len(gone), rule.rule(policy.BACKUP_DAYS))
         pruned = records.prune(s, rule.records_before)
         records.add(s, sweep_id, now, "destruction_record", pruned, rule.rule(policy.RECORD_YEARS))

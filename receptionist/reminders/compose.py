@@ -2,8 +2,8 @@
 
 Checked again at the moment it would go, whatever planning said: the appointment is
 still there, not cancelled (but for a cancellation message), not moved, not started;
-the patient is on file, consented to the channel and can be reached by it; it is not
-quiet hours; it is not long past its time.
+the patient is on file, not restricted (``privacy.restriction``), consented to the
+channel and can be reached by it; it is not quiet hours; it is not long past its time.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from receptionist.freetext import printable
 from receptionist.models import Appointment, Patient, Provider, Reminder
 from receptionist.privacy.consents import current_consents
+from receptionist.privacy.restriction import REASON as RESTRICTED
+from receptionist.privacy.restriction import is_restricted
 
 from . import templates, watemplates
 from .config import Config
@@ -63,6 +65,8 @@ def decide(
     patient = session.get(Patient, r.patient_id)
     if patient is None or patient.deleted_at is not None:
         return Stop("skipped", "patient_gone")
+    if is_restricted(patient):
+        return Stop("skipped", RESTRICTED)
     language = templates.language_for(patient.preferred_language, cfg.clinic_language)
     usable = set(ready)
     if "whatsapp" in usable and not _has_template(cfg, language, r.kind):

@@ -15,7 +15,11 @@ day) and the messages already planned for them, and then, per appointment:
   sending (``dispatch._handed_over``);
 - every live one: a reminder per offset, unless its time passed before the booking
   (or the move) made it one to send. One whose time passed while the station was off
-  is planned anyway, and dispatch skips it as late, with that reason.
+  is planned anyway, and dispatch skips it as late, with that reason;
+- a restricted patient's (``privacy.restriction``): what would be planned is written
+  skipped, and what was queued is skipped, with reason "restricted"; once lifted, her
+  reminders still ahead are queued again (a confirmation, reschedule or cancellation
+  message of the restricted time stays skipped: it was news then).
 
 Each message's dedupe key (appointment, rule, scheduled time) is unique in the table;
 planning twice finds the rows there and adds nothing. Quiet hours move a message to
@@ -33,6 +37,8 @@ from sqlalchemy import BindParameter, bindparam, text
 from sqlalchemy.orm import Session
 
 from receptionist.models import from_micros, new_id, to_micros
+from receptionist.privacy.restriction import REASON as RESTRICTED
+from receptionist.privacy.restriction import restricted_ids
 
 from .config import Config
 from .quiet import send_time
@@ -96,10 +102,14 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
     adds: list[dict[str, object]] = []
     withdraw: dict[str, str] = {}
     since = min(confirm_since(session), to_micros(now - NEW_BOOKING))
+    restricted = restricted_ids(session)
     for appt in sorted(appts, key=lambda a: a.start):  # the soonest first
         if len(adds) >= MAX_ADDS:
             break  # the next round plans the rest: this transaction stays short
+        first = len(adds)
         _one(appt, rows.get(appt.id, ()), (at, since), cfg, adds, withdraw)
+        if appt.patient_id in restricted:
+            _restrict(adds[first:], at)
     if adds:
         session.execute(_INSERT, adds)
     for reason in set(withdraw.values()):
@@ -113,7 +123,49 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
                 ).bindparams(_expanding()),
                 {"reason": reason, "now": at, "ids": ids[chunk : chunk + CHUNK]},
             )
+    _hold(session, restricted, at)
+    _resume(session, at)
     return Planned(len(adds), len(withdraw))
+
+
+def _restrict(added: list[dict[str, object]], at: int) -> None:
+    """A restricted patient's messages just planned: written skipped, not queued."""
+    for new in added:
+        if new["state"] == "pending":
+            new.update(state="skipped", reason=RESTRICTED, finished_at=at)
+
+
+def _hold(session: Session, restricted: set[str], at: int) -> None:
+    """The queued messages of restricted patients (whenever their appointment is):
+    skipped, with the reason "restricted"."""
+    ids = sorted(restricted)
+    for chunk in range(0, len(ids), CHUNK):
+        session.execute(
+            text(
+                "UPDATE reminder SET state = 'skipped', reason = :reason, finished_at = :now,"
+                " updated_at = :now WHERE state = 'pending' AND patient_id IN :ids"
+            ).bindparams(_expanding()),
+            {"reason": RESTRICTED, "now": at, "ids": ids[chunk : chunk + CHUNK]},
+        )
+
+
+# Reminders skipped for a restriction since lifted, still ahead and still for the
+# appointment's start: queued again (a confirmation, reschedule or cancellation
+# message of the restricted time stays skipped: it was news then). Few rows: the
+# skipped ones still ahead, read through ``ix_reminder_due``.
+_RESUME = text(
+    "UPDATE reminder SET state = 'pending', reason = '', finished_at = NULL,"
+    " updated_at = :now WHERE state = 'skipped' AND send_at > :now AND reason = :reason"
+    " AND kind = 'reminder' AND patient_id NOT IN"
+    " (SELECT id FROM patient WHERE restricted_at IS NOT NULL)"
+    " AND EXISTS (SELECT 1 FROM appointment a WHERE a.id = reminder.appointment_id"
+    " AND a.deleted_at IS NULL AND a.status IN ('booked', 'confirmed')"
+    " AND a.start_utc = reminder.appointment_start)"
+)
+
+
+def _resume(session: Session, at: int) -> None:
+    session.execute(_RESUME, {"now": at, "reason": RESTRICTED})
 
 
 _SWITCHED_ON = text(

@@ -45,6 +45,11 @@ _SAID: dict[str, str] = {
         "Not sent: the patient can only be reached by WhatsApp, and no approved template "
         "is named for this message in their language (Settings > Clinic, {setting}).",
     ),
+    "restricted": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent: the processing of the patient's data is restricted. Her reminders still "
+        "ahead are queued again once the restriction is lifted in her record.",
+    ),
     "credentials_refused": QT_TRANSLATE_NOOP(
         "core",
         "Waiting: the provider refused the clinic's credentials; it goes once they are "

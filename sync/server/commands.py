@@ -27,6 +27,7 @@ from . import devices, notary
 from .app import create_app
 from .chunks import Unclaimed
 from .credentials import new_connect_code
+from .spent import forget_all
 from .store import Store, open_store
 
 
@@ -103,6 +104,8 @@ def serve(
     try:
         store = open_store(database_url)
         try:
+            with store.write() as conn:  # what was spent while the endpoint was down
+                forget_all(conn, SystemClock().now())
             config = server_config(store, host, port, certfile=certfile, keyfile=keyfile)
             uvicorn.Server(config).run(sockets=[listening])
         finally:

@@ -24,6 +24,7 @@ from .auth import Caller, locked_device
 from .credentials import connect_code_digest, device_code, digest, new_invite_id, new_token
 from .problems import bad_request, code_refused, not_found
 from .schema import clinic, connect_code, device, invitation, key_envelope
+from .spent import forget_spent
 from .store import Store, lock_clinic
 
 CONNECT_CODE_LIFE = timedelta(hours=24)
@@ -47,6 +48,7 @@ def connect(store: Store, body: bodies.ConnectIn, clock: Clock) -> bodies.Joined
             .where(connect_code.c.code_hash == code.code_hash)
             .values(used_at=now, used_by=joined.device_id)
         )
+        forget_spent(conn, code.clinic_id, now)
     return joined
 
 
@@ -65,6 +67,7 @@ def invite(
                 wrapped_key=body.wrapped_key, created_at=now, expires_at=expires,
             )
         )  # fmt: skip
+        forget_spent(conn, who.clinic_id, now)
     return bodies.InvitationOut(invite_id=invite_id, expires_at=expires)
 
 
@@ -86,6 +89,7 @@ def join(store: Store, body: bodies.JoinIn, clock: Clock) -> bodies.Joined:
             .where(invitation.c.id_hash == found.id_hash)
             .values(used_at=now, used_by=joined.device_id, wrapped_key="")
         )
+        forget_spent(conn, found.clinic_id, now)
     return joined.model_copy(update={"wrapped_key": found.wrapped_key})
 
 
@@ -160,6 +164,7 @@ def revoke(store: Store, who: Caller, device_id: str, clock: Clock) -> bodies.De
             conn.execute(
                 update(device).where(device.c.id == device_id).values(revoked_at=clock.now())
             )
+        forget_spent(conn, who.clinic_id, clock.now())
         row = conn.execute(select(device).where(device.c.id == device_id)).one()
     return device_out(row)
 

@@ -19,6 +19,7 @@ from receptionist.context import Ctx
 from receptionist.journal import changefeed
 from receptionist.patients import commlog, documents
 from receptionist.patients import record as patients
+from receptionist.privacy import restriction
 from receptionist.replica.chunks import encode_staged as encode
 from receptionist.replica.chunks import outgoing
 from receptionist.replica.seal import ClinicKey
@@ -34,6 +35,7 @@ MARKERS = {
     "patient note": "Allergic to marker-penicillin",
     "appointment note": "Bring the marker X-ray",
     "front-desk alert": "Needs marker-wheelchair ramp",
+    "restriction reason": "marker-dispute over her record",
     "document's name": "marker-mri-report.pdf",
     "document's text": "Diagnosis: marker-meniscus tear",
     "national ID": "10000000146",
@@ -61,6 +63,7 @@ def pc_records(db: Database, ctx: Ctx, first_pc: Joined) -> list[dict[str, objec
         ).id  # fmt: skip
         commlog.add(s, ctx, patient, channel="phone", direction="in",
                     summary=MARKERS["call's summary"])  # fmt: skip
+        restriction.restrict(s, ctx, patient, MARKERS["restriction reason"])
         booking.book(
             s, ctx, patient_id=patient, provider_id=doctor, service_id=service, room_id=room,
             start=datetime(2026, 3, 2, 8, 0, tzinfo=UTC), notes=MARKERS["appointment note"],

@@ -19,9 +19,10 @@ from receptionist.context import SYSTEM, Actor, Ctx
 from receptionist.journal import audit, changefeed
 from receptionist.models import Appointment, Patient, Provider, Service, SyncConflict
 from receptionist.ops import replica
-from receptionist.ops.patients import NewPatient, add, find
+from receptionist.ops.patients import NewPatient, add, find, lift_restriction, restrict
 from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.patients import record as patients
+from receptionist.privacy.restriction import restricted_ids
 from receptionist.replica.records import values_of
 from receptionist.schedule import booking, catalog
 from receptionist.store.storage import Database
@@ -151,4 +152,24 @@ def test_a_double_booking_made_offline_reaches_both_pcs_as_a_conflict(
             assert {x.patient_id for x in booked} == {ayse, omar}, "both bookings on every PC"
             open_ = s.scalars(select(SyncConflict).where(SyncConflict.resolved_at.is_(None))).all()
             assert [c.kind for c in open_] == ["overlap"]
+    assert replica_of(a.db) == replica_of(b.db)
+
+
+def test_a_restriction_marked_on_one_pc_holds_on_the_other(joined: tuple[Pc, Pc]) -> None:
+    """The restriction of processing travels sealed with the patient (issue #14): the
+    reminder station on the other PC honours it, and lifting it travels too."""
+    a, b = joined
+    ayse = _patient(a, "ayse")
+    restrict(a.db, admin(a.ctx.clock), ayse, "disputes her address")
+    settle(a, b)
+    with b.db.read() as s:
+        row = s.get(Patient, ayse)
+        assert row is not None and row.restricted_at is not None
+        assert row.restriction_reason == "disputes her address"
+        assert restricted_ids(s) == {ayse}
+    lift_restriction(b.db, admin(b.ctx.clock), ayse)
+    settle(a, b)
+    with a.db.read() as s:
+        row = s.get(Patient, ayse)
+        assert row is not None and (row.restricted_at, row.restriction_reason) == (None, "")
     assert replica_of(a.db) == replica_of(b.db)

@@ -49,7 +49,12 @@ class ConsentBox(QWidget):
         note.setWordWrap(True)
         note.setObjectName("hintLabel")
         grid.addWidget(note, len(PURPOSES), 0, 1, 2)
-        grid.setRowStretch(len(PURPOSES) + 1, 1)
+        grid.setRowStretch(len(PURPOSES) + 2, 1)
+        self.grid = grid
+
+    def add_below(self, widget: QWidget) -> None:
+        """Show ``widget`` under the consents (the restriction of processing)."""
+        self.grid.addWidget(widget, len(PURPOSES) + 1, 0, 1, 2)
 
     def _names(self) -> dict[str, str]:
         return {

@@ -10,7 +10,9 @@ again after the record is reopened); they save on their own, not with Save.
 
 "Book…" (and Ctrl+N while this window is active: ``booking_patient`` is what the
 booking launcher asks the active window for) books this patient. The patient's
-front-desk alert shows under the name.
+front-desk alert shows under the name, and a badge while the processing of her data
+is restricted; the Consents tab restricts or lifts it (``ops.patients.restrict`` /
+``lift_restriction``), saved as pressed like a consent.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from receptionist.freetext import printable
 from receptionist.ops import patients
 from receptionist.ops.patients import Duplicates, PatientRecord, PatientRow, Visit
 from receptionist.patients.phones import display_phone
+from receptionist.store.storage import Database
 
 from .. import messages
 from ..coretext import exception_text, translated
@@ -47,6 +50,7 @@ from .consentbox import ConsentBox
 from .documents import DocumentsPage
 from .form import DemographicsForm
 from .history import HistoryPage
+from .restrictionbox import RestrictionBox, restriction_badge, show_badge
 
 # The rows whose changes the Appointments tab shows: the visits and the names they carry.
 VISIT_ENTITIES = ("appointment", "service", "provider", "room")
@@ -60,6 +64,7 @@ class PatientWindow(QDialog):
     loaded = Signal()
     saved = Signal(str)  # patient id
     consentSaved = Signal(str, bool)  # purpose, granted
+    restrictionSaved = Signal(bool)  # restricted
     bookRequested = Signal(object)  # the PatientRow to book
 
     def __init__(self, desk: Desk, patient_id: str, parent: QWidget | None = None) -> None:
@@ -73,8 +78,11 @@ class PatientWindow(QDialog):
         self.summary = QLabel(self)
         self.summary.setObjectName("patientSummary")
         self.alert = alert_label(self, "patientAlert")
+        self.badge = restriction_badge(self)
         self.form = DemographicsForm()
         self.consents = ConsentBox(desk.clinic.tz)
+        self.restriction = RestrictionBox(desk.clinic.tz)
+        self.consents.add_below(self.restriction)
         self.history = HistoryPage(desk.clinic.tz)
         self.commlog = CommLogPage(desk, patient_id)
         self.documents = DocumentsPage(desk, patient_id)
@@ -85,9 +93,12 @@ class PatientWindow(QDialog):
         self.buttons = self._make_buttons()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
-        for widget in (self.heading, self.summary, self.alert, self.tabs, self.note, self.buttons):
+        shown = (self.heading, self.summary, self.alert, self.badge, self.tabs, self.note)
+        for widget in (*shown, self.buttons):
             layout.addWidget(widget, 1 if widget is self.tabs else 0)
         self.consents.decided.connect(self.decide)
+        self.restriction.restrict.connect(lambda reason: self.set_restricted(True, reason))
+        self.restriction.lift.connect(lambda: self.set_restricted(False, ""))
         self.form.edited.connect(self._edited)
         self._warned = False
         self._set_enabled(False)
@@ -193,6 +204,7 @@ class PatientWindow(QDialog):
         self.form.region = self.desk.clinic.phone_region
         self.form.load(record.fields)
         self.consents.show_state(record.consents, record.consent_dates)
+        self._show_restriction(record)
         self.history.show_visits(record.visits, self.desk.clock.now())
         self._show_heading(record)
         self._set_enabled(True)
@@ -292,6 +304,43 @@ class PatientWindow(QDialog):
             self.form.load(record.fields, only=("birth_date", "gender"))
         self.note.setText(self.tr("Consent decision recorded."))
         self.consentSaved.emit(purpose, granted)
+
+    # --- restriction of processing ------------------------------------------------------
+    def set_restricted(self, restricted: bool, reason: str) -> None:
+        ctx, pid = self.desk.ctx(), self.patient_id
+
+        def change(db: Database) -> PatientRecord:
+            if restricted:
+                return patients.restrict(db, ctx, pid, reason)
+            return patients.lift_restriction(db, ctx, pid)
+
+        op = DbOp(self.desk.tasks, change, self)
+        op.success(lambda r: self._restriction_saved(r, restricted))
+        op.failure(self._restriction_failed).run()
+
+    def _show_restriction(self, record: PatientRecord) -> None:
+        self.restriction.show_state(record.restricted_at, record.restriction_reason)
+        show_badge(self.badge, record.restricted_at, self.desk.clinic.tz)
+
+    def _restriction_saved(self, record: PatientRecord, restricted: bool) -> None:
+        self.record = dataclasses.replace(
+            self.record or record,
+            restricted_at=record.restricted_at,
+            restriction_reason=record.restriction_reason,
+        )
+        self._show_restriction(record)
+        if restricted:
+            self.note.setText(self.tr("Processing restricted: no messages go to the patient."))
+        else:
+            self.note.setText(self.tr("Restriction lifted."))
+        self.restrictionSaved.emit(restricted)
+
+    def _restriction_failed(self, exc: BaseException) -> None:
+        if self.record is not None:
+            self._show_restriction(self.record)
+        text = messages.user_text(exc)
+        self.note.setText(text)
+        messages.error(text)
 
     def _consent_failed(self, exc: BaseException) -> None:
         if self.record is not None:

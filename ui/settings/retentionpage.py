@@ -32,10 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.ops import retention
 from receptionist.ops.retention import Plan, Swept
 from receptionist.store.storage import Database
 
 from .. import messages
+from ..coretext import translated
 from ..desk import Desk
 from ..tasks import Progress, TaskManager
 from . import retentionwork as work
@@ -46,7 +48,7 @@ Ask = Callable[[QWidget, str], bool]  # the confirmation: (parent, question) -> 
 SHOWN_PATIENTS = 500  # the dry run lists this many patients, then says how many more
 KINDS = ("patient", "appointment", "communication_entry", "consent", "patient_document",
          "waitlist_entry", "patient_hold", "backup", "destruction_record", "delivery_log",
-         "reminder", "audit_event")  # fmt: skip
+         "reminder", "audit_event", "auth_token")  # fmt: skip
 
 
 def ask_to_sweep(parent: QWidget, question: str) -> bool:
@@ -159,6 +161,11 @@ class RetentionPage(QWidget):
             value.setObjectName(f"policy:{entry.key}")
             value.setToolTip(entry.help)
             self.policies.addRow(entry.label, value)
+        for rule in retention.FIXED:  # shown as the policy says, not editable
+            fixed = QLabel(translated(rule.text), self)
+            fixed.setObjectName(f"policy:{rule.key}")
+            fixed.setToolTip(translated(rule.help))
+            self.policies.addRow(translated(rule.label), fixed)
         if self.plan is not None and self._policy() != self.planned_under:
             self._clear_plan(self.tr("The policy changed: run the dry run again."))
         elif look.running and not self.busy:
@@ -230,6 +237,7 @@ class RetentionPage(QWidget):
             "delivery_log": self.tr("Provider delivery log entries"),
             "reminder": self.tr("Finished reminder messages"),
             "audit_event": self.tr("Audit events"),
+            "auth_token": self.tr("Spent authentication tokens"),
         }.get(kind, kind)
 
     def _clear_plan(self, why: str) -> None:
