@@ -15,7 +15,8 @@ Lookup after a crash: ``GET .../Messages.json?To=...`` lists the newest messages
 that number; one created after the send began whose (number, text) has the digest
 kept in the reminder row is the message (sent). None such: it never arrived. A lookup
 refused is sorted as a send's refusal: 20003 stops the channel with the message left
-"sending" until the credentials are saved again; a transient one is asked again later.
+"sending" until the credentials are saved again; a transient one, or one that got no
+answer at all (a GET changes nothing, so any cut-short request), is asked again later.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ class TwilioSender:
                 answer = client.get(
                     self.base, params={"To": lost.to, "PageSize": LOOKUP_PAGE}, auth=self.auth
                 )
-        except httpx.HTTPError:
-            return None
+        except httpx.HTTPError as exc:  # no answer (the network not up yet): ask again later
+            return Outcome("transient", code=transport_failure(exc).code)
         if answer.status_code != 200:  # refused credentials stop the channel, as a send's
             return classify(answer)
         listed = json_of(answer).get("messages")
