@@ -294,3 +294,17 @@ def test_the_settings_take_an_address_the_senders_use(url: str, kept: str) -> No
 def test_the_settings_refuse_plain_http_elsewhere(url: str) -> None:
     with pytest.raises(ValidationError, match="https"):
         url_rule(url, "channels.sms_base_url", "SMS provider address")
+
+
+def test_the_provider_s_own_401_stops_the_channel_whatever_its_code(twilio) -> None:
+    """A 401 in the provider's own error shape is its refusal of the credentials, with
+    any code (Twilio's 20005 "account not active", Graph's 102 "session invalid"): the
+    channel stops and the message waits, not failed for good like a wrong number."""
+    url, server = twilio
+    server.script.append(twilio_error(20005, 401, "Account not active"))
+    sms = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN).send(message("+905551112233"))
+    assert (sms.status, sms.code) == ("permanent", "refused_credentials")
+    with http_server(whatsapp_route) as (wa_url, wa_server):
+        wa_server.script.append(meta_error(102, 401, "Session key invalid"))
+        wa = WhatsAppSender(wa_url + "/v21.0", WA_PHONE_ID, WA_TOKEN).send(message("+90555"))
+    assert (wa.status, wa.code) == ("permanent", "refused_credentials")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -194,6 +195,39 @@ def test_a_lookup_that_meets_a_proxy_or_a_busy_provider_is_asked_again(
             assert [i.state for i in done.items] == ["sending"] and done.halted == set()
         clinic.clock.advance(minutes=1)
         dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    row = only(clinic)
+    assert (row.state, row.reason) == ("sent", "recovered")
+    assert len(recorded.messages) == 1
+
+
+def _closed_url() -> str:
+    """A loopback URL nothing listens on: the provider cannot be reached."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_a_lookup_that_cannot_reach_the_provider_is_asked_again(
+    clinic: Clinic, data_dir: Path
+) -> None:
+    """A PC restarted after a crash often has no network yet: a lookup that got no
+    answer says nothing of whether the message arrived, so it stays "sending" (not
+    "unknown" for good) and the next round asks again, then settles it once."""
+    clinic.set(offsets="")
+    clinic.book(clinic.patient(1), at(3, 10))
+    with http_server(twilio_route) as (url, recorded):
+        recorded.hold = threading.Event()
+        kill_mid_send(data_dir, clinic, "sms", url, recorded)
+        recorded.hold.set()
+        recorded.hold = None
+        clinic.clock.advance(minutes=11)
+        offline = TwilioSender(_closed_url(), ACCOUNT, SENDER, TOKEN)
+        done = dispatch.run(clinic.db, clinic.clock, {"sms": offline})
+        assert [i.state for i in done.items] == ["sending"]
+        assert only(clinic).state == "sending"
+        clinic.clock.advance(minutes=1)
+        dispatch.run(clinic.db, clinic.clock, {"sms": TwilioSender(url, ACCOUNT, SENDER, TOKEN)})
     row = only(clinic)
     assert (row.state, row.reason) == ("sent", "recovered")
     assert len(recorded.messages) == 1

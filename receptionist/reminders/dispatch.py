@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the rest
 STALE_SENDING = timedelta(minutes=10)  # far longer than any send may take
 MAX_BACKOFF = timedelta(hours=1)
+CHUNK = 500  # ids in one IN (...)
 
 
 @dataclass(frozen=True)
@@ -157,27 +158,42 @@ def _handed_over(db: Database, now: datetime, cutoff: datetime, previous: str) -
         .limit(ROUND_LIMIT * 5)
     )
     with db.write() as s:
-        rows = list(s.scalars(query)) + _confirmed_elsewhere(s, cutoff, previous)
+        rows = _confirmed_elsewhere(s, cutoff, previous)
         for row in rows:
             _finish(row, "skipped", "other_station", now)
-        return [_item(row) for row in rows]
+        items = [_item(row) for row in rows]
+    # Every one, batch after batch, before anything is sent: one left pending would go
+    # out a second time in this very round (its time is due).
+    while True:
+        with db.write() as s:
+            rows = list(s.scalars(query))
+            for row in rows:
+                _finish(row, "skipped", "other_station", now)
+            items += [_item(row) for row in rows]
+        if len(rows) < ROUND_LIMIT * 5:
+            return items
 
 
 def _confirmed_elsewhere(s: Session, cutoff: datetime, previous: str) -> list[Reminder]:
     a, r = Appointment, Reminder
     pending = (r.state == "pending") & (r.kind == "confirmation")
+    # No limit: the pending confirmations are what planning made (a round's adds at
+    # most), and one not looked at here would be sent again in this round.
     query = select(r).where(pending, _dealt_with_elsewhere(r.appointment_id))
-    found = list(s.scalars(query.limit(ROUND_LIMIT)))
+    found = list(s.scalars(query))
     early = select(r).join(a, a.id == r.appointment_id).where(pending, a.created_at <= cutoff)
-    candidates = {row.appointment_id: row for row in s.scalars(early.limit(ROUND_LIMIT))}
+    candidates = {row.appointment_id: row for row in s.scalars(early)}
     candidates = {k: v for k, v in candidates.items() if v not in found}
     if candidates:  # who made each (the feed's first entry of the row: its origin)
-        made = (
-            select(ChangeEntry.row_id, ChangeEntry.origin)
-            .where(ChangeEntry.entity == "appointment", ChangeEntry.kind == "insert")
-            .where(ChangeEntry.row_id.in_(list(candidates)))
-        )
-        made_by = {row_id: origin for row_id, origin in s.execute(made)}
+        ids = sorted(candidates)
+        made_by: dict[str, str | None] = {}
+        for start in range(0, len(ids), CHUNK):
+            made = (
+                select(ChangeEntry.row_id, ChangeEntry.origin)
+                .where(ChangeEntry.entity == "appointment", ChangeEntry.kind == "insert")
+                .where(ChangeEntry.row_id.in_(ids[start : start + CHUNK]))
+            )
+            made_by.update({row_id: origin for row_id, origin in s.execute(made)})
         for appointment_id, row in candidates.items():
             origin = made_by.get(appointment_id)
             if origin is not None and (origin == previous or not previous):

@@ -6,8 +6,8 @@ auth (the Account SID and its auth token) and a form body ``To``, ``From``, ``Bo
 JSON body ``{"code": 21211, "message": ..., "more_info": ..., "status": 400}``.
 Transient: 429 or code 20429 (honouring ``Retry-After``), any 5xx, no connection.
 Permanent: every other refusal, among them 21211 (invalid number), 21610 (the patient
-replied STOP), 21612/21614 (unroutable, not a mobile), 20003 (refused credentials:
-the channel stops, ``receptionist.reminders.halt``). A 401 or 407 whose body is not
+replied STOP), 21612/21614 (unroutable, not a mobile), 20003 or any 401 in Twilio's
+error shape (refused credentials: the channel stops, ``receptionist.reminders.halt``). A 401 or 407 whose body is not
 Twilio's error (no integer ``code`` and text ``message``: a proxy's or a portal's
 page) is transient (``web.not_provider``).
 
@@ -15,7 +15,8 @@ Lookup after a crash: ``GET .../Messages.json?To=...`` lists the newest messages
 that number; one created after the send began whose (number, text) has the digest
 kept in the reminder row is the message (sent). None such: it never arrived. A lookup
 refused is sorted as a send's refusal: 20003 stops the channel with the message left
-"sending" until the credentials are saved again; a transient one is asked again later.
+"sending" until the credentials are saved again; a transient one, or one that got no
+answer at all (a GET changes nothing, so any cut-short request), is asked again later.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ class TwilioSender:
                 answer = client.get(
                     self.base, params={"To": lost.to, "PageSize": LOOKUP_PAGE}, auth=self.auth
                 )
-        except httpx.HTTPError:
-            return None
+        except httpx.HTTPError as exc:  # no answer (the network not up yet): ask again later
+            return Outcome("transient", code=transport_failure(exc).code)
         if answer.status_code != 200:  # refused credentials stop the channel, as a send's
             return classify(answer)
         listed = json_of(answer).get("messages")
@@ -96,6 +97,8 @@ def classify(answer: httpx.Response) -> Outcome:
     if status in NOT_PROVIDER and not (code and isinstance(body.get("message"), str)):
         return not_provider("sms", answer)  # not Twilio's error body: not its refusal
     name = NAMES.get(code, f"twilio_{code}" if code else f"http_{status}")
+    if status == 401:  # Twilio's own error body: its refusal of the credentials, any code
+        name = "refused_credentials"
     if status == 429 or code == 20429:
         return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
     if status >= 500:

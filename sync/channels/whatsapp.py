@@ -13,8 +13,8 @@ hours of the patient's last message); 200 answers
 Transient: HTTP 429 or 5xx, and the codes of rate limits and passing trouble (4,
 80007, 130429, 131056, 131000, 131016, 133004, 1, 2). Permanent: every other refusal,
 among them 131026 (undeliverable), 131047 (free text outside the 24-hour window),
-131030 (not an allowed recipient), 190 (expired or refused token: the channel
-stops, ``receptionist.reminders.halt``), and the template's: 132001 (no
+131030 (not an allowed recipient), 190 or any 401 in Graph's error shape (expired or
+refused token: the channel stops, ``receptionist.reminders.halt``), and the template's: 132001 (no
 template of that name in that language, or not approved), 132000 (not the template's
 number of variables), 132012 (a variable's format), 132015/132016 (paused, disabled).
 A 401 or 407 whose body is not Graph's error (no ``error`` object with an integer
@@ -111,6 +111,8 @@ def classify(answer: httpx.Response) -> Outcome:
     if status in NOT_PROVIDER and not shaped:
         return not_provider("whatsapp", answer)  # not Graph's error body: not its refusal
     name = NAMES.get(code, f"meta_{code}" if code else f"http_{status}")
+    if status == 401 and code not in TRANSIENT:  # Graph's own error: its refusal, any code
+        name = "refused_credentials"
     if status == 429 or code in TRANSIENT:
         return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
     if status >= 500:

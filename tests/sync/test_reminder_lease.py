@@ -243,3 +243,28 @@ def test_a_booking_the_old_holder_never_saw_gets_its_confirmation_after_the_move
         assert len(server.messages) == 3
     finally:
         c.db.close()
+
+
+def test_more_confirmations_the_old_holder_sent_than_a_round_takes_are_not_sent_again(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new holder plans a confirmation for every booking ahead it has none for, and
+    leaves alone those the old holder sent (its log of them synced): all of them, not
+    only the first batch, even when there are more than a round's batch (made 1 here)."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
+    booked = [book(a, name, 30, phone) for name, phone in (
+        ("Xena", "05321234567"), ("Yusuf", "05329876543"), ("Zeynep", "05321112233"),
+    )]  # fmt: skip
+    assert len(round_of(a, sender).of("sent")) == 3
+    settle(a, b)  # the bookings and A's log of their confirmations reach B
+    clock.advance(hours=25)  # A is off for a day: B takes the lease
+    settle(b)
+    monkeypatch.setattr(dispatch, "ROUND_LIMIT", 1)
+    taken = round_of(b, sender)
+    assert taken.active, taken.reason
+    assert taken.of("sent") == []
+    for appointment in booked:
+        assert states(b, appointment)["confirmation"] == ("skipped", "other_station")
+    assert len(server.messages) == 3
