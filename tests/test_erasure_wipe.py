@@ -175,3 +175,25 @@ def test_an_edit_of_her_pulled_after_her_erasure_here_brings_nothing_of_her_back
     applied = replica.apply_pull(a, admin(clock), [edit], [], 2)
     assert applied.clashes == [] and applied.merged == 0
     _assert_wiped(a, zeb, number, clock)
+
+
+def test_her_restriction_and_its_reason_go_with_her_erasure_here_and_on_the_other_pc(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """Restriction of processing came after the wipe: its reason (why she objected, in
+    words) describes her, and an erased patient has nothing left to restrict."""
+    a, b, zeb = pcs
+    patient_ops.restrict(a, admin(clock), zeb, "Disputesquux her address")
+    replica.apply_pull(b, admin(clock), [_record_of(a, zeb)], [], 2)
+    with b.read() as s:
+        assert s.get(Patient, zeb).restriction_reason  # type: ignore[union-attr]
+
+    patient_ops.delete(a, admin(clock), zeb)
+    replica.apply_pull(b, admin(clock), [_record_of(a, zeb)], [], 3)
+
+    for db in (a, b):
+        with db.read() as s:
+            row = s.get(Patient, zeb)
+            assert row is not None
+            assert (row.restriction_reason, row.restricted_at) == ("", None)
+        assert not plainpages.holds(db.path, unlock(db.path.parent), b"Disputesquux")
