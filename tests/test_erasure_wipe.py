@@ -197,3 +197,21 @@ def test_her_restriction_and_its_reason_go_with_her_erasure_here_and_on_the_othe
             assert row is not None
             assert (row.restriction_reason, row.restricted_at) == ("", None)
         assert not plainpages.holds(db.path, unlock(db.path.parent), b"Disputesquux")
+
+
+def test_a_full_downloads_sweep_that_erases_her_empties_the_wal_too(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """Her tombstone purged on the endpoint past its horizon: the full download that
+    follows does not bring her, and its sweep erases her here. Her bytes leave the file
+    as they do when her tombstone is pulled: the WAL's older copies of her pages too."""
+    a, b, zeb = pcs
+    with b.read() as s:
+        number = s.get(Patient, zeb).number  # type: ignore[union-attr]
+    assert _in_file(b)
+    replica.reset_cursor(b)  # a cursor past the horizon: downloaded again, as a whole
+    rest = [p for p in everything(a) if p.record.id != zeb and p.record.entity != "consent"]
+    replica.apply_pull(b, admin(clock), rest, [], 9, last=True)
+    assert replica.sweep_gone(b, admin(clock)) >= 1
+    _assert_wiped(b, zeb, number, clock)
+    assert _in_file(b) == [], "her bytes are gone from the file"

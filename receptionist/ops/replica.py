@@ -384,7 +384,9 @@ def sweep_gone(db: Database, ctx: Ctx) -> int:
     """At a pull's end: if it ends a full download, the rows the endpoint no longer
     holds (a base here, not brought by the download: deleted there, their tombstones
     purged past its horizon) deleted here, with the live rows pointing at them
-    (:mod:`receptionist.replica.sweep`), in one transaction; how many."""
+    (:mod:`receptionist.replica.sweep`), in one transaction; how many. A patient so
+    deleted is erased: wiped, and the WAL folded and emptied after, as when her
+    tombstone is pulled (:func:`apply_pull`)."""
     with db.write() as s:
         sync = state.required(s)
         if not sync.full_download:
@@ -393,6 +395,8 @@ def sweep_gone(db: Database, ctx: Ctx) -> int:
         resume.finish_full(s, sync)
     if marked:
         log.warning("%d row(s) the endpoint no longer holds were deleted here", len(marked))
+    if any(entity == Patient.__tablename__ for entity, _ in marked):
+        db.checkpoint()  # an erasure (wiped by the sweep): the WAL's older copies go too
     return len(marked)
 
 
