@@ -19,12 +19,14 @@ from sqlalchemy import select
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
-from receptionist.models import Patient, SyncBase
+from receptionist.models import Patient, SyncBase, SyncConflict
+from receptionist.ops import conflicts
 from receptionist.ops import patients as patient_ops
 from receptionist.ops import replica
 from receptionist.patients import erasure
 from receptionist.patients import record as patients
-from receptionist.replica.apply import Pulled
+from receptionist.ops.conflictwords import stored
+from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
 from receptionist.replica.seal import ClinicKey
 from receptionist.store.storage import Database
@@ -215,3 +217,39 @@ def test_a_full_downloads_sweep_that_erases_her_empties_the_wal_too(
     assert replica.sweep_gone(b, admin(clock)) >= 1
     _assert_wiped(b, zeb, number, clock)
     assert _in_file(b) == [], "her bytes are gone from the file"
+
+
+def _her_conflict(a: Database, b: Database, zeb: str, clock: FixedClock) -> PulledConflict:
+    """An edit conflict on her row: A's record and B's, both holding her values."""
+    with b.write() as s:
+        patients.update_patient(s, admin(clock), zeb, notes="Morningsquux, B's words")
+    records = [_record_of(a, zeb).record, _record_of(b, zeb).record]
+    return PulledConflict(
+        "conflict-zeb", "edit", "patient", zeb, records, clock.now(), devices=("device-A", "device-B")
+    )
+
+
+def test_an_open_conflict_on_her_row_shows_nothing_of_her_once_she_is_erased(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """The conflict keeps both sides' records: erased, she would still be read there
+    (her name, phone, notes), here and on every PC, until someone settled it, which
+    nobody could (her row is gone). Erasure closes it and forgets its records."""
+    a, b, zeb = pcs
+    conflict = _her_conflict(a, b, zeb, clock)
+    for db in (a, b):
+        replica.apply_pull(db, admin(clock), [], [conflict], 2)
+        assert [c.id for c in conflicts.listing(db, admin(clock))] == [conflict.id]
+
+    patient_ops.delete(a, admin(clock), zeb)
+    replica.apply_pull(b, admin(clock), [_record_of(a, zeb)], [conflict], 3)
+    replica.apply_pull(a, admin(clock), [], [conflict], 3)  # the endpoint: still open
+
+    for db in (a, b):
+        assert conflicts.listing(db, admin(clock)) == []
+        assert conflicts.unsent(db) == [(conflict.id, "erased")]
+        with db.read() as s:
+            row = s.get(SyncConflict, conflict.id)
+            assert row is not None and stored(row) == [], "no sealed copy of her kept"
+        seen = conflicts.listing(db, admin(clock), "all")
+        assert "Zebulonia" not in str([c.words for c in seen])
