@@ -20,12 +20,11 @@ from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
 from receptionist.models import Patient, SyncBase, SyncConflict
-from receptionist.ops import conflicts
+from receptionist.ops import conflicts, replica
 from receptionist.ops import patients as patient_ops
-from receptionist.ops import replica
+from receptionist.ops.conflictwords import stored
 from receptionist.patients import erasure
 from receptionist.patients import record as patients
-from receptionist.ops.conflictwords import stored
 from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
 from receptionist.replica.seal import ClinicKey
@@ -225,7 +224,13 @@ def _her_conflict(a: Database, b: Database, zeb: str, clock: FixedClock) -> Pull
         patients.update_patient(s, admin(clock), zeb, notes="Morningsquux, B's words")
     records = [_record_of(a, zeb).record, _record_of(b, zeb).record]
     return PulledConflict(
-        "conflict-zeb", "edit", "patient", zeb, records, clock.now(), devices=("device-A", "device-B")
+        "conflict-zeb",
+        "edit",
+        "patient",
+        zeb,
+        records,
+        clock.now(),
+        devices=("device-A", "device-B"),
     )
 
 
