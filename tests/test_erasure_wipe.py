@@ -19,12 +19,13 @@ from sqlalchemy import select
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
-from receptionist.models import Patient, SyncBase
+from receptionist.models import Patient, SyncBase, SyncConflict
+from receptionist.ops import conflicts, replica
 from receptionist.ops import patients as patient_ops
-from receptionist.ops import replica
+from receptionist.ops.conflictwords import stored
 from receptionist.patients import erasure
 from receptionist.patients import record as patients
-from receptionist.replica.apply import Pulled
+from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
 from receptionist.replica.seal import ClinicKey
 from receptionist.store.storage import Database
@@ -175,3 +176,85 @@ def test_an_edit_of_her_pulled_after_her_erasure_here_brings_nothing_of_her_back
     applied = replica.apply_pull(a, admin(clock), [edit], [], 2)
     assert applied.clashes == [] and applied.merged == 0
     _assert_wiped(a, zeb, number, clock)
+
+
+def test_her_restriction_and_its_reason_go_with_her_erasure_here_and_on_the_other_pc(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """Restriction of processing came after the wipe: its reason (why she objected, in
+    words) describes her, and an erased patient has nothing left to restrict."""
+    a, b, zeb = pcs
+    patient_ops.restrict(a, admin(clock), zeb, "Disputesquux her address")
+    replica.apply_pull(b, admin(clock), [_record_of(a, zeb)], [], 2)
+    with b.read() as s:
+        assert s.get(Patient, zeb).restriction_reason  # type: ignore[union-attr]
+
+    patient_ops.delete(a, admin(clock), zeb)
+    replica.apply_pull(b, admin(clock), [_record_of(a, zeb)], [], 3)
+
+    for db in (a, b):
+        with db.read() as s:
+            row = s.get(Patient, zeb)
+            assert row is not None
+            assert (row.restriction_reason, row.restricted_at) == ("", None)
+        assert not plainpages.holds(db.path, unlock(db.path.parent), b"Disputesquux")
+
+
+def test_a_full_downloads_sweep_that_erases_her_empties_the_wal_too(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """Her tombstone purged on the endpoint past its horizon: the full download that
+    follows does not bring her, and its sweep erases her here. Her bytes leave the file
+    as they do when her tombstone is pulled: the WAL's older copies of her pages too."""
+    a, b, zeb = pcs
+    with b.read() as s:
+        number = s.get(Patient, zeb).number  # type: ignore[union-attr]
+    assert _in_file(b)
+    replica.reset_cursor(b)  # a cursor past the horizon: downloaded again, as a whole
+    rest = [p for p in everything(a) if p.record.id != zeb and p.record.entity != "consent"]
+    replica.apply_pull(b, admin(clock), rest, [], 9, last=True)
+    assert replica.sweep_gone(b, admin(clock)) >= 1
+    _assert_wiped(b, zeb, number, clock)
+    assert _in_file(b) == [], "her bytes are gone from the file"
+
+
+def _her_conflict(a: Database, b: Database, zeb: str, clock: FixedClock) -> PulledConflict:
+    """An edit conflict on her row: A's record and B's, both holding her values."""
+    with b.write() as s:
+        patients.update_patient(s, admin(clock), zeb, notes="Morningsquux, B's words")
+    records = [_record_of(a, zeb).record, _record_of(b, zeb).record]
+    return PulledConflict(
+        "conflict-zeb",
+        "edit",
+        "patient",
+        zeb,
+        records,
+        clock.now(),
+        devices=("device-A", "device-B"),
+    )
+
+
+def test_an_open_conflict_on_her_row_shows_nothing_of_her_once_she_is_erased(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """The conflict keeps both sides' records: erased, she would still be read there
+    (her name, phone, notes), here and on every PC, until someone settled it, which
+    nobody could (her row is gone). Erasure closes it and forgets its records."""
+    a, b, zeb = pcs
+    conflict = _her_conflict(a, b, zeb, clock)
+    for db in (a, b):
+        replica.apply_pull(db, admin(clock), [], [conflict], 2)
+        assert [c.id for c in conflicts.listing(db, admin(clock))] == [conflict.id]
+
+    patient_ops.delete(a, admin(clock), zeb)
+    replica.apply_pull(b, admin(clock), [_record_of(a, zeb)], [conflict], 3)
+    replica.apply_pull(a, admin(clock), [], [conflict], 3)  # the endpoint: still open
+
+    for db in (a, b):
+        assert conflicts.listing(db, admin(clock)) == []
+        assert conflicts.unsent(db) == [(conflict.id, "erased")]
+        with db.read() as s:
+            row = s.get(SyncConflict, conflict.id)
+            assert row is not None and stored(row) == [], "no sealed copy of her kept"
+        seen = conflicts.listing(db, admin(clock), "all")
+        assert "Zebulonia" not in str([c.words for c in seen])

@@ -627,3 +627,34 @@ def test_a_conflict_is_found_by_its_id_prefix_in_sql_with_like_characters_taken_
     with pytest.raises(ValidationError, match="at least 6 characters") as short:
         lookup.conflict(clash.a, "ab_cd")
     assert many.value.field == none.value.field == short.value.field == "id"
+
+
+def test_one_side_chosen_on_a_screen_is_refused_when_a_field_nobody_saw_differs_now(
+    clash: Clash, clock: FixedClock
+) -> None:
+    """The card showed phone and notes; pulled again since, FRONT-2's side changed her
+    e-mail too. Its phone and notes are as seen, but choosing that side would write an
+    e-mail no one was shown: refused, nothing written, as for a value changed."""
+    ctx = admin(clock)
+    ayse = _edit_clash(clash, clock)
+    found = conflicts.show(clash.a, ctx, "c-3")
+    shown = conflicts.seen(found, {f.field: "A" for f in found.fields})
+    with clash.b.write() as s:
+        patients.update_patient(s, ctx, ayse, email="unseen@example.org")
+    edit = PulledConflict(
+        "c-3", "edit", "patient", ayse,
+        [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)], clock.now(),
+        devices=("device-B", "device-A"),
+    )  # fmt: skip
+    replica.apply_pull(clash.a, ctx, [], [edit], 6, NAMES)
+    again = conflicts.show(clash.a, ctx, "c-3")
+    assert sorted(f.field for f in again.fields) == ["email", "notes", "phone"]
+    with pytest.raises(UserError, match="brought again with other values"):
+        conflicts.resolve(clash.a, ctx, "c-3", Resolution("choose", choose="A", seen=shown))
+    with clash.a.read() as s:
+        assert s.get(Patient, ayse).email != "unseen@example.org"  # type: ignore[union-attr]
+    # What the person sees now, chosen again: applied.
+    now_seen = conflicts.seen(again, {f.field: "A" for f in again.fields})
+    conflicts.resolve(clash.a, ctx, "c-3", Resolution("choose", choose="A", seen=now_seen))
+    with clash.a.read() as s:
+        assert s.get(Patient, ayse).email == "unseen@example.org"  # type: ignore[union-attr]

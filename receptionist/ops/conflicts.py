@@ -25,7 +25,8 @@ label ("A", "B") or, from this PC's point of view, ``ours`` (the side this PC wr
 or ``theirs``. A pick made on a screen is kept by the value the person saw
 (``seen``: field name to the value's digest, ``conflictwords.value_digest``), not by
 the side's letter: when the conflict was pulled again meanwhile with other values on
-that side, the choice is refused and the person looks again.
+that side, or with a field differing now that the person was not shown, the choice is
+refused and the person looks again.
 
 The booking the endpoint refused is on no row there: when it is kept (moved or not),
 it is touched after the other is moved or cancelled, so the next push sends it after
@@ -103,7 +104,8 @@ class Resolution:
     # not named takes ``choose``'s side
     fields: Mapping[str, str] = field(default_factory=dict)
     # choose, from a screen: field name -> digest of the value the person saw picked
-    # (:func:`seen`); refused when that side holds another value now
+    # (:func:`seen`); refused when that side holds another value now, or when a field
+    # not in it differs now
     seen: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -296,6 +298,8 @@ def _choose(
     changes = {name: values[side.label].get(name) for name, side in picks.items()}
     if any(value_digest(changes.get(name)) != digest for name, digest in chosen.seen.items()):
         raise UserError(_CHANGED)
+    if chosen.seen and set(changes) - set(chosen.seen):
+        raise UserError(_CHANGED)  # a field that differs now, its value shown to no one
     records.update(s, ctx, target, row.entity, changes)
     if isinstance(target, Patient):
         index_patient(s, target)

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import Appointment, Patient, Provider, Room, SyncConflict, SyncState
@@ -31,6 +32,7 @@ from receptionist.replica.seal import ClinicKey, Tampered
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, When
 
 CALLED = "called"  # an open conflict whose patient was called (it stays open)
+ERASED = "erased"  # a conflict on the row of a patient erased since: nothing left to settle
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_SHOWN = 80  # characters of a value shown in a field's choice
 
@@ -39,6 +41,30 @@ def settle_here(row: SyncConflict, now: datetime, code: str) -> None:
     """The conflict settled on this PC as ``code``: closed here at once, and kept as a
     resolution for the next round to send (again, until the endpoint answers)."""
     row.resolved_at, row.resolution, row.unsent = now, code, True
+
+
+def close_erased(session: Session, now: datetime) -> int:
+    """The conflicts on the rows of erased patients (deleted here: an erasure, hers or
+    one pulled or swept) closed as :data:`ERASED` and their records forgotten: each
+    side's record holds her values, which a person would read in the conflict, here
+    and on every PC, and her row is gone, so no one could settle it. Run after an
+    erasure and after the endpoint's conflicts are kept; how many were still open."""
+    erased = select(Patient.id).where(Patient.deleted_at.is_not(None))
+    rows = session.scalars(
+        select(SyncConflict).where(
+            SyncConflict.entity == Patient.__tablename__,
+            SyncConflict.row_id.in_(erased),
+            or_(SyncConflict.records != "[]", SyncConflict.resolved_at.is_(None)),
+        )
+    )
+    closed = 0
+    for row in rows:
+        row.records = "[]"
+        if row.resolved_at is None:
+            settle_here(row, now, ERASED)
+            closed += 1
+    session.flush()
+    return closed
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx
 from receptionist.errors import DuplicatePatient
 from receptionist.models import Patient, Provider, Room, Service
+from receptionist.ops.conflictwords import close_erased
 from receptionist.patients import record, search, validation
 from receptionist.patients.search import PatientRow, row_of
 from receptionist.privacy import consents as privacy
@@ -263,6 +264,7 @@ def delete(db: Database, ctx: Ctx, patient_id: str) -> None:
     copies of them go too."""
     with db.write() as s:
         record.delete_patient(s, ctx, patient_id)
+        close_erased(s, ctx.clock.now())  # a conflict on her row would still show her
     db.checkpoint()
 
 

@@ -21,7 +21,7 @@ from receptionist.context import SYSTEM, Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
 from receptionist.models import Patient, SyncBase, SyncConflict, SyncState
-from receptionist.ops.conflictwords import settle_here
+from receptionist.ops.conflictwords import close_erased, settle_here
 from receptionist.patients import bulkindex, documents
 from receptionist.patients.numbering import this_device
 from receptionist.replica import deferred, resume, state
@@ -318,6 +318,7 @@ def apply_pull(
             todo = applied.held if len(applied.held) < len(todo) else []
         # An erasure wins over any edit: a booking made for her offline included.
         applied.erased = erase_leftovers(s, ctx, every)
+        close_erased(s, ctx.clock.now())  # her conflicts, kept above or before, show her
         audit.record_many(s, ctx, [
             (_created(entity), entity, row_id) for entity, row_id in applied.inserted_rows
         ])  # fmt: skip
@@ -384,15 +385,20 @@ def sweep_gone(db: Database, ctx: Ctx) -> int:
     """At a pull's end: if it ends a full download, the rows the endpoint no longer
     holds (a base here, not brought by the download: deleted there, their tombstones
     purged past its horizon) deleted here, with the live rows pointing at them
-    (:mod:`receptionist.replica.sweep`), in one transaction; how many."""
+    (:mod:`receptionist.replica.sweep`), in one transaction; how many. A patient so
+    deleted is erased: wiped, and the WAL folded and emptied after, as when her
+    tombstone is pulled (:func:`apply_pull`)."""
     with db.write() as s:
         sync = state.required(s)
         if not sync.full_download:
             return 0
         marked = sweep(s, ctx, resume.seen(s))
+        close_erased(s, ctx.clock.now())
         resume.finish_full(s, sync)
     if marked:
         log.warning("%d row(s) the endpoint no longer holds were deleted here", len(marked))
+    if any(entity == Patient.__tablename__ for entity, _ in marked):
+        db.checkpoint()  # an erasure (wiped by the sweep): the WAL's older copies go too
     return len(marked)
 
 

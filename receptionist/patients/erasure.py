@@ -23,6 +23,9 @@ WIPED: dict[str, Any] = {
     "given_name": "", "family_name": "", "national_id": None, "birth_date": None,
     "gender": None, "phone": None, "email": None, "address": "",
     "preferred_language": None, "preferred_channel": None, "notes": "", "alert": "",
+    # a restriction of processing: its reason is in her words; erased, nothing is left
+    # to restrict
+    "restricted_at": None, "restriction_reason": "",
 }  # fmt: skip
 # What an erased patient's row keeps (``sort_key`` is local, and wiped with the names).
 KEPT = frozenset({"id", "created_at", "updated_at", "version", "deleted_at", "number"})
