@@ -29,10 +29,12 @@ from benchmarks.common import (
     ROOT,
     Figures,
     cipher_clinic,
+    fast_keys,
     machine_speed,
     plain_clinic,
     probe,
     read_through,
+    smoke_options,
     timed,
 )
 from receptionist.clock import FixedClock
@@ -218,7 +220,10 @@ def main() -> None:
     ap.add_argument("--patients-typed", type=int, default=60)
     ap.add_argument("--weeks", type=int, default=60)
     ap.add_argument("--bookings", type=int, default=200)
+    smoke_options(ap)
     args = ap.parse_args()
+    if args.fast_keys:
+        fast_keys()
     ctx = Ctx(Actor(None, "admin", "cli"), FixedClock(NOW))
     dbs = {
         "sqlcipher": cipher_clinic(args.scale, args.cache_mb),
@@ -227,7 +232,7 @@ def main() -> None:
     heap.settle()  # as the app does once its window is up (receptionist.store.heap)
     cached = read_through([db.path for db in dbs.values()])
     print(f"read both files into the OS cache first: {cached:.1f} s")
-    speed = [machine_speed()]
+    speed = [machine_speed(args.speed_runs)]
     rng = random.Random(11)
     # Distinct weeks, and others again for the second "first look": none is read twice.
     drawn = [NOW - timedelta(weeks=k) for k in rng.sample(range(-20, 401), 2 * args.weeks)]
@@ -273,7 +278,7 @@ def main() -> None:
         print(f"\n[{label}]  scale {args.scale}, cache {args.cache_mb} MB")
         for key in names:
             print("  " + results[label][key].line(targets[key]))
-    speed.append(machine_speed())
+    speed.append(machine_speed(args.speed_runs))
     print("\n[this machine, before and after the runs above]")
     for fig in speed:
         print("  " + fig.line())

@@ -42,7 +42,7 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks"), str(REPO / "tests" / "sync"
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 from bench_sync_server import bench_pulls, endpoint  # noqa: E402
-from common import QUIET_LOOP_MS, probe  # noqa: E402
+from common import QUIET_LOOP_MS, fast_keys, probe  # noqa: E402
 from serverkit import PgCluster, pg_bin_dir  # noqa: E402
 from sqlalchemy import text, update  # noqa: E402
 
@@ -370,17 +370,6 @@ def database(given: str | None, folder: Path) -> Iterator[str]:
     finally:
         PG_DATA.clear()
         cluster.stop()
-
-
-def fast_keys() -> None:
-    """Making a PC's file derives keys from passphrases (seconds each, by design);
-    none of it is timed, and a quick run need not wait for it."""
-    from receptionist.staff import accounts
-    from receptionist.store import keys
-
-    keys.DEFAULT_KDF = keys.KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
-    accounts._hasher = accounts.PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
-    accounts._DUMMY_HASH = accounts._hasher.hash("timing-equaliser")
 
 
 def load() -> str:

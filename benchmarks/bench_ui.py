@@ -46,7 +46,15 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import func, select
 
-from benchmarks.common import NOW, ROOT, Figures, cipher_clinic, machine_speed
+from benchmarks.common import (
+    NOW,
+    ROOT,
+    Figures,
+    cipher_clinic,
+    fast_keys,
+    machine_speed,
+    smoke_options,
+)
 from receptionist.clock import FixedClock
 from receptionist.context import Actor
 from receptionist.models import Patient
@@ -410,7 +418,10 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=30)
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--patients-typed", type=int, default=16)
+    smoke_options(ap)
     args = ap.parse_args()
+    if args.fast_keys:
+        fast_keys()
     rng = random.Random(7)
 
     qInstallMessageHandler(_quiet)
@@ -454,7 +465,7 @@ def main() -> None:
     search = bench_search_typeahead(win, typed, dog)
     settle(tasks)
     dog.enter("teardown")
-    speed = machine_speed()
+    speed = machine_speed(args.speed_runs)
 
     appts = sched.items[1:] or [0]
     print(

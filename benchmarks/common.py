@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import time
@@ -173,6 +174,29 @@ def probe() -> float:
     t0 = time.perf_counter()
     _reference_loop(20_000)
     return (time.perf_counter() - t0) * 10_000
+
+
+def fast_keys() -> None:
+    """Cheap passphrase key derivation and password hashing for a quick run (making a
+    clinic derives keys from passphrases: a quarter of a second each, by design)."""
+    from receptionist.staff import accounts
+    from receptionist.store import keys
+
+    keys.DEFAULT_KDF = keys.KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
+    accounts._hasher = accounts.PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    accounts._DUMMY_HASH = accounts._hasher.hash("timing-equaliser")
+
+
+def smoke_options(ap: argparse.ArgumentParser) -> None:
+    """``--fast-keys`` and ``--speed-runs``: what a smoke run (tests/test_bench_smoke.py)
+    turns down, where the figures mean nothing and only the script's running counts."""
+    ap.add_argument(
+        "--fast-keys", action="store_true",
+        help="cheap key derivation (the passphrase figures then mean nothing): a quick run",
+    )  # fmt: skip
+    ap.add_argument(
+        "--speed-runs", type=int, default=60, help="runs of the machine-speed loop (default 60)"
+    )
 
 
 def machine_speed(repeat: int = 60) -> Figures:

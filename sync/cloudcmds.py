@@ -19,7 +19,6 @@ from receptionist.store.storage import Database
 from receptionist.store.vault import Created, DataDir
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import cloud
 from .round import Unreachable
 
 SERVER_HELP = "the endpoint's address, https://... (http:// only for one on this PC)"
@@ -138,6 +137,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_connect(app: App) -> int:
+    from . import cloud  # httpx and the sync client: only to reach the endpoint
+
     a = app.args
     with app.database() as db:
         ctx = app.ctx(db)
@@ -156,6 +157,8 @@ def cmd_connect(app: App) -> int:
 
 
 def cmd_invite(app: App) -> int:
+    from . import cloud  # httpx and the sync client: only to reach the endpoint
+
     hours = app.args.hours
     if not 1 <= hours <= 168:
         raise _bad("hours", "--hours is 1 to 168.")
@@ -177,6 +180,8 @@ def _bad(field: str, message: str) -> ReceptionistError:
 
 
 def cmd_devices(app: App) -> int:
+    from . import cloud  # httpx and the sync client: only to reach the endpoint
+
     with app.database() as db:
         try:
             with cloud.client_for(db) as client:
@@ -193,6 +198,8 @@ def cmd_devices(app: App) -> int:
 
 
 def cmd_revoke(app: App) -> int:
+    from . import cloud  # httpx and the sync client: only to reach the endpoint
+
     wanted = app.args.device.strip()
     with app.database() as db:
         ctx = app.ctx(db)
@@ -219,6 +226,8 @@ def cmd_revoke(app: App) -> int:
 
 
 def cmd_rotate(app: App) -> int:
+    from . import cloud  # httpx and the sync client: only to reach the endpoint
+
     with app.database() as db:
         ctx = app.ctx(db)
         try:
@@ -235,6 +244,8 @@ def cmd_rotate(app: App) -> int:
 
 
 def cmd_join(app: App) -> int:
+    from . import cloud  # httpx and the sync client: only to reach the endpoint
+
     a = app.args
     passphrase = read_secret("RECEPTIONIST_PASSPHRASE", "Admin passphrase for this PC's file")
     said: dict[str, Any] = {}
@@ -264,6 +275,8 @@ def cmd_join(app: App) -> int:
 
 
 def cmd_anchor(app: App) -> int:
+    from . import cloud  # httpx and the sync client: only to reach the endpoint
+
     with app.database() as db:
         ctx = app.ctx(db)
         try:
@@ -292,6 +305,8 @@ def cmd_anchor(app: App) -> int:
 
 
 def cmd_sync(app: App) -> int:
+    from . import cloud  # httpx and the sync client: only to reach the endpoint
+
     with app.database() as db:
         if app.args.what == "status":
             return _status(app, replica.status(db))

@@ -29,12 +29,10 @@ from receptionist.safelog import describe
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from .google import account as google_account
-from .google import round as google_round
-from .google import service
-from .google.calls import Failed, Stop
-from .google.connect import browser_flow
 from .google.worker import on_google_thread
+
+# The Google client libraries (googleapiclient, google-auth, httplib2) are imported by
+# the commands that call Google, not by every command line (as servercmds.py does).
 
 log = logging.getLogger("receptionist.sync.google")  # under the CLI's log (cli.log)
 NOT_FINISHED = {
@@ -241,6 +239,10 @@ def _extend_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def cmd_connect(app: App) -> int:
+    from .google import account as google_account
+    from .google import service
+    from .google.connect import browser_flow
+
     a = app.args
     if a.authorized_user_file:
         info = service.checked_info(
@@ -322,6 +324,10 @@ def cmd_unmap(app: App) -> int:
 
 def _created(db: Database, ctx: Ctx, provider_key: str) -> str:
     """A new "Receptionist – <provider>" calendar in the connected account: its id."""
+    from .google import account as google_account
+    from .google import round as google_round
+    from .google.calls import Failed, Stop
+
     kept = account.kept(db)
     if not kept:
         raise ValidationError("google", google_round.NOT_CONNECTED)
@@ -432,6 +438,8 @@ def cmd_decide(app: App) -> int:
 
 
 def cmd_sync(app: App) -> int:
+    from .google import round as google_round
+
     with app.database() as db:
         done = on_google_thread(lambda: google_round.run(db, app.clock))
     counts = done.counts

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from receptionist.clock import Clock
 from receptionist.google import account, station
@@ -15,11 +16,13 @@ from receptionist.ops import replica
 from receptionist.reminders import dispatch
 from receptionist.store.storage import Database
 
-from . import cloud
-from .channels import build
-from .google import round as google_round
 from .google.worker import on_google_thread
-from .reminderlease import PEEK_EVERY, EndpointLease
+
+if TYPE_CHECKING:
+    from .reminderlease import EndpointLease
+
+# The network's client libraries (httpx, the Google client, the channels' senders) are
+# imported when a job runs, not by every command line that lists the jobs.
 
 SYNC_MINUTES = 5
 GOOGLE_MINUTES = 5
@@ -29,6 +32,8 @@ def cloud_sync(db: Database, clock: Clock) -> Mapping[str, int]:
     """One sync round when this PC is connected to a clinic's endpoint; else nothing."""
     if not replica.status(db).connected:
         return {"connected": 0}
+    from . import cloud
+
     done = cloud.sync_once(db, clock)
     return {
         "connected": 1,
@@ -42,6 +47,8 @@ def cloud_sync(db: Database, clock: Clock) -> Mapping[str, int]:
 
 def reminder_lease(db: Database, clock: Clock) -> EndpointLease | None:
     """The endpoint's lease for a PC connected to one (None: a clinic with no cloud)."""
+    from .reminderlease import EndpointLease
+
     return EndpointLease(db, clock) if replica.status(db).connected else None
 
 
@@ -50,6 +57,9 @@ def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
     PC that is not the reminder station (or a stand-by), with reminders off, or, with a
     cloud, while another PC holds the endpoint's lease, nothing. ``needs_attention``
     counts the channels stopped because their provider refused the credentials."""
+    from .channels import build
+    from .reminderlease import PEEK_EVERY
+
     senders = build.Senders(db)  # secrets read only when something goes
     lease = reminder_lease(db, clock)
     done = dispatch.run(db, clock, senders, lease=lease)
@@ -78,6 +88,8 @@ def google_sync(db: Database, clock: Clock) -> Mapping[str, int]:
         return {"station": 1, "connected": 0}
     if account.paused(db):  # the token was refused: paused until a person reconnects
         return {"station": 1, "connected": 1, "needs_reconnect": 1}
+    from .google import round as google_round
+
     done = on_google_thread(lambda: google_round.run(db, clock))
     return {"station": 1, "connected": 1, "ok": int(done.status == "ok"), **asdict(done.counts)}
 

@@ -16,7 +16,6 @@ from receptionist.ops.reminders import Item, Round
 from receptionist.reminders import halt
 from receptionist.reminders.reasons import explain
 
-from .channels.build import Senders
 from .jobs import reminder_lease
 
 SHOWN = ("sent", "skipped", "failed", "retrying", "unknown", "held")
@@ -86,6 +85,8 @@ def _text(data: dict[str, Any]) -> str:
 
 
 def cmd_dispatch(app: App) -> int:
+    from .channels.build import Senders  # httpx, smtplib: only to send
+
     with app.database() as db:
         ctx = app.ctx(db)
         made = Senders(db)

@@ -31,9 +31,21 @@ pytestmark = [
 
 # Runs the CLI with one function stopped before or after its call (argv[1] is
 # "module:function:before|after"), and says so on stderr: the test kills it there.
+# Its key derivation and password hashing are the tests' cheap ones (templates.py), as
+# in the test's own process, which opens what the child left: the same steps run and
+# are killed; a quarter of a second of Argon2id per key slot and password is not what
+# these tests are about (test_cli_flow.py runs a real-cost init in a process of its own).
 DRIVER = textwrap.dedent(
     """
     import importlib, os, signal, sys
+    from argon2 import PasswordHasher
+    from receptionist.staff import accounts
+    from receptionist.store import keys
+
+    keys.DEFAULT_KDF = keys.KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    accounts._DUMMY_HASH = accounts._hasher.hash("timing-equaliser")
+
     from receptionist.cli.main import main
 
     module, name, when = sys.argv[1].split(":")
