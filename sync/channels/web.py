@@ -19,7 +19,7 @@ from receptionist.reminders.channels import Outcome
 
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 NOT_PROVIDER = (401, 407)  # statuses a proxy or a portal answers with its own page
-log = logging.getLogger(__name__)
+log = logging.getLogger("receptionist.sync.channels")  # under the logged one (cli.log, app.log)
 
 
 def usable(base_url: str) -> bool:
