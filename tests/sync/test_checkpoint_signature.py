@@ -192,3 +192,19 @@ def test_with_the_endpoint_out_of_reach_the_sweep_goes_on_and_audit_events_wait(
     done = retention.sweep(synced.db, synced.ctx(), synced.db.path.parent)
     assert done.counts.get("audit_event", 0) == 0 and done.audit_waiting > 0
     assert verify(synced).ok
+
+
+def test_removing_the_pinned_key_does_not_excuse_an_unsigned_checkpoint(swept: Pc) -> None:
+    """A script with the file's key deletes the pinned key's row and the newest
+    checkpoint's signature; the next round pins the key again, at a later event. The
+    pin event kept in the chain still says since when checkpoints must be signed."""
+    with swept.db.write() as s:
+        s.execute(text("DELETE FROM audit_notary"))
+        point = s.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc())).first()
+        assert point is not None
+        point.signature = point.signed_by = None
+    assert not verify(swept).ok  # no key pinned, but the log holds the pinning
+    cloud.sync_once(swept.db, FixedClock(swept.now))  # pins again, at a later event
+    result = verify(swept)
+    assert not result.ok
+    assert "should have signed" in result.problem
