@@ -22,6 +22,7 @@ from sqlalchemy import select, text
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import audit, notary
+from receptionist.journal.anchor import Anchor
 from receptionist.models import AuditCheckpoint
 from receptionist.ops import audit as audit_ops
 from receptionist.ops import retention
@@ -30,6 +31,7 @@ from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 from sync import cloud
+from sync.notary import EndpointNotary
 from sync.server.commands import NewClinic
 
 YEAR = timedelta(days=365)
@@ -208,3 +210,27 @@ def test_removing_the_pinned_key_does_not_excuse_an_unsigned_checkpoint(swept: P
     result = verify(swept)
     assert not result.ok
     assert "should have signed" in result.problem
+
+
+class _Garbled:
+    """The endpoint as a broken proxy or a bad release shows it: its anchor, and a
+    signature that is not one, named as the pinned key's."""
+
+    def __init__(self, pc: Pc) -> None:
+        self.real = EndpointNotary(pc.db)
+
+    def held_anchor(self) -> Anchor | None:
+        return self.real.held_anchor()
+
+    def sign(self, proposal: notary.Proposal) -> tuple[str, str] | None:
+        found = self.real.sign(proposal)
+        assert found is not None
+        return base64.b64encode(b"\x02" * 64).decode(), found[1]
+
+
+def test_a_signature_that_does_not_verify_cuts_nothing(synced: Pc) -> None:
+    """The sweep checks the signature before it cuts: a cut behind one that does not
+    verify would leave a log `audit verify` refuses for good."""
+    done = retention.sweep(synced.db, synced.ctx(), synced.db.path.parent, signer=_Garbled(synced))
+    assert done.counts.get("audit_event", 0) == 0 and done.audit_waiting > 0
+    assert verify(synced).ok, verify(synced).message
