@@ -435,7 +435,7 @@ def token(db: Database) -> str:
     with db.read() as s:
         found = secretstore.read(s, _namespace(state.required(s)), cloud.DEVICE_TOKEN)
     if not found:
-        raise UserError(state.NOT_CONNECTED)
+        raise UserError(state.NO_TOKEN)
     return found
 
 
