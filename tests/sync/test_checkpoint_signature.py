@@ -32,7 +32,11 @@ from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 from sync import cloud
 from sync.notary import EndpointNotary
+from sync.server import notary as server_notary
+from sync.server.auth import Caller
+from sync.server.bodies import CheckpointIn
 from sync.server.commands import NewClinic
+from sync.server.problems import ApiError
 
 YEAR = timedelta(days=365)
 SECRET = "a long enough passphrase"
@@ -234,3 +238,25 @@ def test_a_signature_that_does_not_verify_cuts_nothing(synced: Pc) -> None:
     done = retention.sweep(synced.db, synced.ctx(), synced.db.path.parent, signer=_Garbled(synced))
     assert done.counts.get("audit_event", 0) == 0 and done.audit_waiting > 0
     assert verify(synced).ok, verify(synced).message
+
+
+def test_a_device_revoked_while_its_request_was_on_the_way_gets_no_signature(
+    endpoint: Endpoint, synced: Pc
+) -> None:
+    """The caller's token was checked, then an admin revoked the device: the signature
+    is refused under the clinic's lock, as an anchor would be."""
+    with synced.db.read() as s:
+        head = audit.anchor(s, FixedClock(synced.now))
+    with endpoint.store.read() as conn:
+        row = conn.execute(text("SELECT id, clinic_id, code FROM device")).one()
+    who = Caller(row.id, row.clinic_id, row.code, None)
+    body = CheckpointIn(
+        log_id=head.clinic_id, seq=3, hash="a" * 64, at=synced.now - 11 * YEAR,
+        anchor_seq=head.head_seq, anchor_hash=head.head_hash,
+    )  # fmt: skip
+    assert server_notary.sign(endpoint.store, who, body, endpoint.clock).signature
+    with endpoint.store.write() as conn:
+        conn.execute(text("UPDATE device SET revoked_at = created_at"))
+    with pytest.raises(ApiError) as refused:
+        server_notary.sign(endpoint.store, who, body, endpoint.clock)
+    assert refused.value.status == 401
