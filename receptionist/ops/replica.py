@@ -414,7 +414,7 @@ def finished(db: Database, clock: Clock, error: str = "") -> None:
 
 def _namespace(sync: SyncState) -> str:
     """Where the token is kept: per device, since one keychain may serve several."""
-    return f"cloud:{sync.clinic_id}:{sync.device_id}"
+    return cloud.token_namespace(sync.clinic_id, sync.device_id)
 
 
 def keep_token(db: Database, ctx: Ctx, token: str) -> None:
