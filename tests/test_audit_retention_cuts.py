@@ -119,9 +119,13 @@ def test_a_later_cut_walks_only_from_the_last_anchor_walked(
     add(db, later - timedelta(days=1), "F")
     second = anchor_now(db, later)
     began.clear()
+    with db.read() as s:
+        start = s.execute(text("SELECT max(seq) FROM audit_checkpoint")).scalar_one()
     swept = retention.sweep(db, at(later), db.path.parent, audit_anchor=second)
     assert swept.counts["audit_event"] > 0
-    assert began == [first.head_seq - 1]  # not the events the first cut walked
+    # The events about to go (from the checkpoint), then from the first cut's anchor:
+    # not the events the first cut walked and this one keeps.
+    assert began == [start, first.head_seq - 1]
     with db.read() as s:
         assert audit.verify(s, anchor=second, now=later).ok
 
@@ -196,3 +200,26 @@ def test_backup_verify_names_a_backup_whose_anchor_can_no_longer_be_checked(
     assert len(json.loads(capsys.readouterr().out)["unchecked_backups"]) == 1
     assert main(["backup", "verify", "--folder", str(other)]) == 0
     assert "can no longer be checked" in capsys.readouterr().out
+
+
+def test_a_later_cut_refuses_to_remove_an_event_altered_since_the_first_cut(
+    db: Database, old_backup: Anchor
+) -> None:
+    """An event between the first cut's checkpoint and that cut's anchor, altered
+    afterwards, is evidence: the later cut would remove it, so nothing goes (the
+    anchored event's hash is unchanged, the altered event's own is not)."""
+    first = anchor_now(db)
+    retention.sweep(db, at(NOW), db.path.parent, audit_anchor=first)
+    later = NOW + 8 * YEAR
+    add(db, later - timedelta(days=1), "F")
+    second = anchor_now(db, later)
+    with db.write() as s:
+        start = s.execute(text("SELECT min(seq) FROM audit_event")).scalar_one()
+        assert start + 1 < first.head_seq
+        s.execute(text(f"UPDATE audit_event SET source = 'ui' WHERE seq = {start + 1}"))
+    with db.read() as s:
+        assert not audit.verify(s, anchor=second, now=later).ok  # the tampering shows
+    swept = retention.sweep(db, at(later), db.path.parent, audit_anchor=second)
+    assert swept.counts.get("audit_event", 0) == 0 and swept.audit_waiting > 0
+    with db.read() as s:
+        assert not audit.verify(s, anchor=second, now=later).ok  # and still shows

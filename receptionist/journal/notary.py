@@ -24,11 +24,12 @@ from typing import Final, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
 from receptionist.journal.anchor import Anchor
-from receptionist.models import AuditCheckpoint, AuditNotary, to_micros
+from receptionist.models import AuditCheckpoint, AuditEvent, AuditNotary, to_micros
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 DOMAIN: Final = "receptionist-audit-checkpoint-v1"
@@ -101,14 +102,35 @@ def pin(session: Session, ctx: Ctx, public_key: str) -> bool:
     return True
 
 
+def first_pin(session: Session) -> int | None:
+    """The first pinning of an endpoint's key the log still holds (None: none)."""
+    return session.scalar(
+        select(func.min(AuditEvent.seq)).where(
+            AuditEvent.action == PIN, AuditEvent.entity_type == KIND
+        )
+    )
+
+
 def signature_problem(session: Session, log_id: str, point: AuditCheckpoint) -> Problem | None:
     """Why the checkpoint the log begins at is not one the pinned endpoint signed,
     when it should be (None: signed, or made before any key was pinned)."""
     held = pinned(session)
+    first = first_pin(session)
     if held is None:
-        return None
+        if first is None and point.signature is None:
+            return None  # this PC never pinned an endpoint's key
+        return point.seq + 1, Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "the cloud endpoint's key this PC pinned was removed from the file, so "
+                "the checkpoint the log begins at cannot be checked",
+            )
+        )
     if point.signature is None:
-        if point.anchor_seq < held.pinned_seq:
+        # The pin event under the chain, not only the row (which a script may delete
+        # to have the key pinned again, at a later event).
+        since = held.pinned_seq if first is None else min(first, held.pinned_seq)
+        if point.anchor_seq < since:
             return None  # cut before this PC pinned the endpoint's key
         return point.seq + 1, Text(
             QT_TRANSLATE_NOOP(

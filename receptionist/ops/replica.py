@@ -420,7 +420,7 @@ def finished(db: Database, clock: Clock, error: str = "") -> None:
 
 def _namespace(sync: SyncState) -> str:
     """Where the token is kept: per device, since one keychain may serve several."""
-    return f"cloud:{sync.clinic_id}:{sync.device_id}"
+    return cloud.token_namespace(sync.clinic_id, sync.device_id)
 
 
 def keep_token(db: Database, ctx: Ctx, token: str) -> None:
@@ -441,7 +441,7 @@ def token(db: Database) -> str:
     with db.read() as s:
         found = secretstore.read(s, _namespace(state.required(s)), cloud.DEVICE_TOKEN)
     if not found:
-        raise UserError(state.NOT_CONNECTED)
+        raise UserError(state.NO_TOKEN)
     return found
 
 

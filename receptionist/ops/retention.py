@@ -332,7 +332,7 @@ def _audit(
         if step is None:
             return 0, batches
         signed = signer.sign(step) if syncs and signer is not None else None
-        if syncs and signed is None:  # the endpoint refused: the rest waits
+        if syncs and not _genuine(db, step, signed):  # refused, or not its: the rest waits
             return found.count - counts["audit_event"], batches
         with db.write() as s:
             n = auditlog.cut(s, ctx, step, sweep_id, signed)
@@ -341,6 +341,21 @@ def _audit(
             records.add(s, sweep_id, rule.now, "audit_event", n, why)
         counts["audit_event"] += n
         batches += 1
+
+
+def _genuine(db: Database, step: notary.Proposal, signed: tuple[str, str] | None) -> bool:
+    """Whether ``signed`` is the pinned endpoint's signature over ``step``: checked
+    before the cut, as ``audit verify`` checks it after (a cut behind one that is not
+    would leave a log it refuses for good)."""
+    if signed is None:
+        return False
+    with db.read() as s:
+        held = notary.pinned(s)
+    return (
+        held is not None
+        and signed[1] == held.public_key
+        and notary.signed(held.public_key, step.message(), signed[0])
+    )
 
 
 def _held(signer: notary.Notary | None) -> list[Anchor]:

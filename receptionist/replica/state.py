@@ -25,6 +25,19 @@ def state(session: Session) -> SyncState | None:
     return session.get(SyncState, 1)
 
 
+# A PC whose sync state is kept but not its device token: the endpoint revoked it
+# (``sync.cloud.sync_once`` forgets the token then) or the keychain lost it.
+NO_TOKEN = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "This PC keeps no device token for its cloud endpoint any more (the endpoint "
+        "revoked it, or the keychain lost it); it keeps working alone. To sync again, "
+        "an administrator makes an invitation on another PC, and this PC joins with it "
+        "into a new data folder (`receptionist --data-dir NEW join`).",
+    )
+)
+
+
 def required(session: Session) -> SyncState:
     found = state(session)
     if found is None:

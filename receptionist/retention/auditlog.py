@@ -95,8 +95,16 @@ def holds_up_to(session: Session, anchor: Anchor, now: datetime, upto: int) -> b
             and held.hash == point.anchor_hash
             and point.anchor_seq < anchor.head_seq
         ):
-            # From that event itself: its fields are checked against its hash again.
+            # The events about to go are walked all the same: they are the evidence of
+            # an edit made since that cut (event ``A``'s stored hash does not change
+            # when an event before it is altered; only a walk finds it).
+            goes = audit.walk(session, point.seq, point.hash, upto=upto)
+            if goes.problem is not None or goes.last != upto:
+                return False
+            # Then from that event itself: its fields are checked against its hash again.
             start, prev = point.anchor_seq - 1, held.prev_hash
+            if upto >= start:
+                start, prev = upto, goes.last_hash
     walked = audit.walk(session, start, prev, upto=anchor.head_seq)
     if walked.problem is not None or walked.last != anchor.head_seq:
         return False

@@ -25,7 +25,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import LocalSecret, SyncState
-from receptionist.settings.cloud import DEVICE_TOKEN
+from receptionist.settings import secretstore
+from receptionist.settings.cloud import DEVICE_TOKEN, token_namespace
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 KIND = "auth_token"
@@ -62,4 +63,4 @@ def forget(session: Session, names: list[str]) -> int:
 
 def _name(clinic_id: str, device_id: str) -> str:
     """As ``ops.replica`` keeps the token: per device, under the clinic."""
-    return f"cloud:{clinic_id}:{device_id}:{DEVICE_TOKEN.key}"
+    return secretstore.stored_name(token_namespace(clinic_id, device_id), DEVICE_TOKEN)

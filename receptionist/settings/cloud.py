@@ -58,3 +58,10 @@ INTERVAL_SECONDS = declare(
         ),
     )
 )
+
+
+def token_namespace(clinic_id: str, device_id: str) -> str:
+    """Where a device's token is kept (``secretstore``): per device, since one keychain
+    may serve several. The one rule for ``ops.replica``, which keeps this PC's token,
+    and ``retention.tokens``, which sweeps every other device's."""
+    return f"cloud:{clinic_id}:{device_id}"

@@ -30,6 +30,11 @@ def _name(namespace: str, setting: Setting) -> str:
     return f"{namespace}:{setting.key}"
 
 
+def stored_name(namespace: str, setting: Setting) -> str:
+    """The name a secret is kept under (a ``LocalSecret`` key, a keychain entry)."""
+    return _name(namespace, setting)
+
+
 def read(session: Session, namespace: str, setting: Setting) -> str | None:
     """The secret, or None when it is not set."""
     try:

@@ -25,10 +25,10 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import bodies
 from .anchors import newest_of
-from .auth import Caller
+from .auth import Caller, locked_device
 from .problems import ApiError
 from .schema import signing_key
-from .store import Store
+from .store import Store, lock_clinic
 
 
 def ensure_key(store: Store, clock: Clock) -> str:
@@ -69,7 +69,9 @@ def sign(store: Store, who: Caller, body: bodies.CheckpointIn, clock: Clock) -> 
     """The endpoint's signature over ``body``; 409 ``checkpoint_unvouched`` unless the
     newest anchor it holds of the caller is the checkpoint's, past its event."""
     public = ensure_key(store, clock)
-    with store.read() as conn:
+    with store.write() as conn:  # under the clinic's lock: a device revoked since its
+        lock_clinic(conn, who.clinic_id)  # token was checked gets no signature
+        locked_device(conn, who)
         anchor = newest_of(conn, who)
         private = conn.scalar(select(signing_key.c.private_key).where(signing_key.c.id == 1))
     if (

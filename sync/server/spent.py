@@ -2,8 +2,8 @@
 session needs). The endpoint keeps only SHA-256 hashes of device tokens, connect codes
 and invitation ids, and an invitation's clinic key as the inviting PC wrapped it.
 
-- An invitation past its time: its wrapped clinic key is emptied at once (a used one's
-  is emptied when used, ``devices.join``).
+- An invitation past its time: its wrapped clinic key is emptied at the next run (a
+  used one's is emptied when used, ``devices.join``).
 - Used or expired invitations and connect codes: the rows go :data:`GRACE` after, so a
   code typed again within that time is still told "used" or "expired".
 - A device revoked :data:`GRACE` ago: its token's hash is replaced by a mark

@@ -22,6 +22,7 @@ from sqlalchemy import select, text
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import audit, notary
+from receptionist.journal.anchor import Anchor
 from receptionist.models import AuditCheckpoint
 from receptionist.ops import audit as audit_ops
 from receptionist.ops import retention
@@ -30,7 +31,12 @@ from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 from sync import cloud
+from sync.notary import EndpointNotary
+from sync.server import notary as server_notary
+from sync.server.auth import Caller
+from sync.server.bodies import CheckpointIn
 from sync.server.commands import NewClinic
+from sync.server.problems import ApiError
 
 YEAR = timedelta(days=365)
 SECRET = "a long enough passphrase"
@@ -192,3 +198,65 @@ def test_with_the_endpoint_out_of_reach_the_sweep_goes_on_and_audit_events_wait(
     done = retention.sweep(synced.db, synced.ctx(), synced.db.path.parent)
     assert done.counts.get("audit_event", 0) == 0 and done.audit_waiting > 0
     assert verify(synced).ok
+
+
+def test_removing_the_pinned_key_does_not_excuse_an_unsigned_checkpoint(swept: Pc) -> None:
+    """A script with the file's key deletes the pinned key's row and the newest
+    checkpoint's signature; the next round pins the key again, at a later event. The
+    pin event kept in the chain still says since when checkpoints must be signed."""
+    with swept.db.write() as s:
+        s.execute(text("DELETE FROM audit_notary"))
+        point = s.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc())).first()
+        assert point is not None
+        point.signature = point.signed_by = None
+    assert not verify(swept).ok  # no key pinned, but the log holds the pinning
+    cloud.sync_once(swept.db, FixedClock(swept.now))  # pins again, at a later event
+    result = verify(swept)
+    assert not result.ok
+    assert "should have signed" in result.problem
+
+
+class _Garbled:
+    """The endpoint as a broken proxy or a bad release shows it: its anchor, and a
+    signature that is not one, named as the pinned key's."""
+
+    def __init__(self, pc: Pc) -> None:
+        self.real = EndpointNotary(pc.db)
+
+    def held_anchor(self) -> Anchor | None:
+        return self.real.held_anchor()
+
+    def sign(self, proposal: notary.Proposal) -> tuple[str, str] | None:
+        found = self.real.sign(proposal)
+        assert found is not None
+        return base64.b64encode(b"\x02" * 64).decode(), found[1]
+
+
+def test_a_signature_that_does_not_verify_cuts_nothing(synced: Pc) -> None:
+    """The sweep checks the signature before it cuts: a cut behind one that does not
+    verify would leave a log `audit verify` refuses for good."""
+    done = retention.sweep(synced.db, synced.ctx(), synced.db.path.parent, signer=_Garbled(synced))
+    assert done.counts.get("audit_event", 0) == 0 and done.audit_waiting > 0
+    assert verify(synced).ok, verify(synced).message
+
+
+def test_a_device_revoked_while_its_request_was_on_the_way_gets_no_signature(
+    endpoint: Endpoint, synced: Pc
+) -> None:
+    """The caller's token was checked, then an admin revoked the device: the signature
+    is refused under the clinic's lock, as an anchor would be."""
+    with synced.db.read() as s:
+        head = audit.anchor(s, FixedClock(synced.now))
+    with endpoint.store.read() as conn:
+        row = conn.execute(text("SELECT id, clinic_id, code FROM device")).one()
+    who = Caller(row.id, row.clinic_id, row.code, None)
+    body = CheckpointIn(
+        log_id=head.clinic_id, seq=3, hash="a" * 64, at=synced.now - 11 * YEAR,
+        anchor_seq=head.head_seq, anchor_hash=head.head_hash,
+    )  # fmt: skip
+    assert server_notary.sign(endpoint.store, who, body, endpoint.clock).signature
+    with endpoint.store.write() as conn:
+        conn.execute(text("UPDATE device SET revoked_at = created_at"))
+    with pytest.raises(ApiError) as refused:
+        server_notary.sign(endpoint.store, who, body, endpoint.clock)
+    assert refused.value.status == 401

@@ -48,6 +48,13 @@ def test_a_revoked_pc_forgets_its_device_token(
         cloud.sync_once(pc_c.db, pc_c.ctx.clock)
     with pytest.raises(UserError):
         replica.token(pc_c.db)
+    # The next round says what happened and what to do: not "run cloud connect", which
+    # refuses a PC that is connected already.
+    with pytest.raises(UserError) as told:
+        cloud.sync_once(pc_c.db, pc_c.ctx.clock)
+    said = str(told.value)
+    assert "revoked" in said and "join" in said
+    assert "cloud connect" not in said
     assert token
     assert not keyring.get_password(
         secretstore.SERVICE, f"{name}{_device(pc_c)}:cloud.device_token"
