@@ -20,6 +20,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 MIN_DIGITS = 4  # the shortest run of digits a search looks for
 _DIGITS = re.compile(r"\d+")
+_E164 = re.compile(r"\+[1-9][0-9]{2,16}")
 
 
 def example_for(region: str) -> str:
@@ -95,12 +96,40 @@ def normalise_phone(raw: str, region: str, field: str = "phone") -> str:
 
 def search_forms(e164: str) -> list[str]:
     """The digit strings of a stored number that the search index holds."""
-    number = phonenumbers.parse(e164, None)
+    number = _stored(e164) or phonenumbers.parse(e164, None)
     national = "".join(
         _DIGITS.findall(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
     )
     international = e164.lstrip("+")
     return [national, international] if national and national != international else [international]
+
+
+def _stored(e164: str) -> phonenumbers.PhoneNumber | None:
+    """``e164`` as ``phonenumbers.parse(e164, None)`` reads it, without its text
+    handling (half a new patient's indexing in a first download), when the number is
+    plain E.164 and nothing of it would be read as a national prefix; None otherwise
+    (then parse it). Its steps are parse's own for such a number: the country code is
+    the first of its 1-3 leading digits that is one; the rest is the national number,
+    unless it begins with a zero (Italy's leading zero: left to parse) or the region's
+    national prefix for parsing matches its start (parse might strip it: left too)."""
+    if not _E164.fullmatch(e164):
+        return None
+    digits = e164[1:]
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return None
+    national = digits[size:]
+    if len(national) < 2 or national[0] == "0":
+        return None
+    region = phonenumbers.region_code_for_country_code(code)
+    meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    prefix = meta.national_prefix_for_parsing if meta is not None else None
+    if meta is None or (prefix and re.match(prefix, national)):
+        return None
+    return phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
 
 
 def query_digits(query: str, region: str) -> str:

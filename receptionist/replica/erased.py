@@ -43,11 +43,13 @@ _LOOKUP = 500
 def erase_leftovers(session: Session, ctx: Ctx, pulled: Iterable[Pulled]) -> int:
     """After a page is applied: the live rows of the erased patients the page touched
     (her tombstone, or a live row pointing at her), gone here; how many."""
-    keys = [(p.record.entity, p.record.id) for p in pulled]
-    patients = _erased(session, {i for e, i in keys if e == Patient.__tablename__})
+    ids: dict[str, list[str]] = {}  # entity: the page's rows of it
+    for p in pulled:
+        ids.setdefault(p.record.entity, []).append(p.record.id)
+    patients = _erased(session, set(ids.get(Patient.__tablename__, ())))
     for model in (*DELETED, *WIPED):
-        ids = [i for e, i in keys if e == model.__tablename__]  # type: ignore[attr-defined]
-        patients |= _owners_erased(session, model, ids)
+        table: str = model.__tablename__  # type: ignore[attr-defined]
+        patients |= _owners_erased(session, model, ids.get(table, []))
     return sum(_erase_rows_of(session, ctx, patient) for patient in sorted(patients))
 
 
