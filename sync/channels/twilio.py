@@ -7,9 +7,9 @@ JSON body ``{"code": 21211, "message": ..., "more_info": ..., "status": 400}``.
 Transient: 429 or code 20429 (honouring ``Retry-After``), any 5xx, no connection.
 Permanent: every other refusal, among them 21211 (invalid number), 21610 (the patient
 replied STOP), 21612/21614 (unroutable, not a mobile), 20003 or any 401 in Twilio's
-error shape (refused credentials: the channel stops, ``receptionist.reminders.halt``). A 401 or 407 whose body is not
-Twilio's error (no integer ``code`` and text ``message``: a proxy's or a portal's
-page) is transient (``web.not_provider``).
+error shape (refused credentials: the channel stops, ``receptionist.reminders.halt``).
+A 401 or 407 whose body is not Twilio's error (no integer ``code`` and text
+``message``: a proxy's or a portal's page) is transient (``web.not_provider``).
 
 Lookup after a crash: ``GET .../Messages.json?To=...`` lists the newest messages to
 that number; one created after the send began whose (number, text) has the digest
