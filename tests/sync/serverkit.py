@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from receptionist.clock import FixedClock
 from sync.server.chunks import Unclaimed
@@ -117,6 +118,13 @@ class PgCluster:
         self.databases += 1
         name = f"endpoint_{self.databases}"
         self._create(name, "" if empty else f" TEMPLATE {TEMPLATE}")
+        return self.url(name)
+
+    def copy_of(self, url: str) -> str:
+        """A new database made from the one at ``url`` (none may be connected to it)."""
+        self.databases += 1
+        name = f"endpoint_{self.databases}"
+        self._create(name, f" TEMPLATE {make_url(url).database}")
         return self.url(name)
 
     def _create(self, name: str, template: str) -> None:

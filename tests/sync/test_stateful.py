@@ -1,14 +1,16 @@
 """Three PCs of one clinic, a real endpoint on loopback, and Hypothesis choosing what
 the front desks do: book (on a small grid of times and two doctors, so clashes
-happen), move, cancel, edit a patient, delete a patient, sync, lose the network.
-Afterwards everyone syncs: every replica is equal, the endpoint holds no two active
-bookings of one doctor at once, and every write a PC acknowledged is there, or is in
-a conflict every PC sees (or its patient was deleted: an erasure wins)."""
+happen), move, cancel, edit a patient, delete a patient, sync, lose the network; the
+endpoint on SQLite and on PostgreSQL. Afterwards everyone syncs: every replica is
+equal, the endpoint holds no two active bookings of one doctor at once, and every
+write a PC acknowledged is there, or is in a conflict every PC sees (or its patient
+was deleted: an erasure wins)."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,7 +31,7 @@ from faultkit import (
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
-from serverkit import endpoint_at
+from serverkit import BACKENDS, PgCluster, endpoint_at
 from sqlalchemy import create_engine, select, text
 
 from receptionist.clock import FixedClock
@@ -64,6 +66,8 @@ class Write:
 
 class Clinic(RuleBasedStateMachine):
     template: ClassVar[Path]
+    # This example's own copy of the endpoint's database (its data folder given), its URL.
+    endpoint_copy: ClassVar[Callable[[Path], str]]
 
     def __init__(self) -> None:
         super().__init__()
@@ -71,7 +75,7 @@ class Clinic(RuleBasedStateMachine):
         shutil.copytree(self.template, self.folder, dirs_exist_ok=True)
         self.clock = FixedClock(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
         self.stack = ExitStack()
-        self.url = f"sqlite:///{self.folder / 'endpoint.db'}"
+        self.url = Clinic.endpoint_copy(self.folder)
         self.endpoint = self.stack.enter_context(endpoint_at(self.url, self.clock))
         self.pcs: list[Pc] = []
         for n in range(1, PCS + 1):
@@ -236,11 +240,20 @@ def _overlaps(url: str) -> list[tuple[str, str]]:
         engine.dispose()
 
 
-def test_pcs_converge_whatever_they_do_offline(tmp_path: Path, clock: FixedClock) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_pcs_converge_whatever_they_do_offline(
+    tmp_path: Path, clock: FixedClock, backend: str, request: pytest.FixtureRequest
+) -> None:
     tokens_in_files()
     template = tmp_path / "template"
-    url = f"sqlite:///{template / 'endpoint.db'}"
     template.mkdir()
+    if backend == "sqlite":
+        url = f"sqlite:///{template / 'endpoint.db'}"
+        Clinic.endpoint_copy = lambda folder: f"sqlite:///{folder / 'endpoint.db'}"
+    else:  # each example gets a database made from this one (PostgreSQL's TEMPLATE)
+        cluster: PgCluster = request.getfixturevalue("pg_cluster")
+        url = cluster.new_database()
+        Clinic.endpoint_copy = lambda _folder: cluster.copy_of(url)
     made = add_clinic(url, "Moda Dental", clock=clock, out=None)
     with endpoint_at(url, clock) as served:
         pcs = joined_pcs(served.url, made.code, template, clock, count=PCS)
