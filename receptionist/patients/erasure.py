@@ -13,9 +13,8 @@ left in the file, and so are the addresses her reminders went to (the station's
 from __future__ import annotations
 
 import json
-from typing import Any
-
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session

@@ -10,9 +10,9 @@ after a round began it (the PC crashed, or the process was killed mid-send) is n
 resent blindly: the provider's status lookup, about the address the message went to
 (kept on the row as it went "sending": the patient's may have changed since), says
 whether it arrived (sent) or not (pending again), and where the provider cannot tell
-it becomes "unknown", for a person to look at. A lookup the provider refuses for the credentials leaves the
-message "sending" and stops the channel (``halt``) until they are saved again; one
-that meets a transient failure is asked again at the next round.
+it becomes "unknown", for a person to look at. A lookup the provider refuses for the
+credentials leaves the message "sending" and stops the channel (``halt``) until they
+are saved again; one that meets a transient failure is asked again at the next round.
 
 A provider that refuses the clinic's credentials stops its channel (``halt``): the
 message stays queued, and so does every later one on that channel, until the
