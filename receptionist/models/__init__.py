@@ -14,7 +14,6 @@ from receptionist.models.google import (
     GoogleState,
 )
 from receptionist.models.jobs import JobLease, JobRun
-from receptionist.models.keychain import KeychainEntry
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
 from receptionist.models.reminder import Reminder
@@ -60,7 +59,6 @@ __all__ = [
     "GoogleState",
     "JobLease",
     "JobRun",
-    "KeychainEntry",
     "LocalSecret",
     "Patient",
     "PatientDocument",
