@@ -275,6 +275,7 @@ def _sender(db: Database, senders: Mapping[str, Sender], message: Outgoing) -> S
             r = s.get(Reminder, message.reminder_id)
             if r is not None and r.state == "sending":
                 r.state, r.attempts, r.claimed_at = "pending", r.attempts - 1, None
+                r.sent_to = ""  # nothing went
         raise
 
 
