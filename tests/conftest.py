@@ -6,6 +6,7 @@ files and keychain entry ``vault.create`` would have made, at a fraction of the 
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,6 +60,20 @@ def log_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         folder = tmp_path_factory.mktemp("logs")
         patch.setenv("RECEPTIONIST_LOG_DIR", str(folder))
         yield folder
+
+
+@pytest.fixture(autouse=True)
+def config_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """This PC's preferences and token book (``settings.pcstore``, ``tokenbook``) go to a
+    folder of each test's own, never the home folder's, made only when written."""
+    folder = tmp_path_factory.getbasetemp() / "config" / str(next(_CONFIGS))
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(folder))
+    return folder
+
+
+_CONFIGS = itertools.count()
 
 
 @pytest.fixture(autouse=True, scope="session")

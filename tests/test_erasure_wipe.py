@@ -19,7 +19,7 @@ from sqlalchemy import select
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
-from receptionist.models import Patient, SyncBase, SyncConflict
+from receptionist.models import Patient, Reminder, SyncBase, SyncConflict
 from receptionist.ops import conflicts, replica
 from receptionist.ops import patients as patient_ops
 from receptionist.ops.conflictwords import stored
@@ -258,3 +258,43 @@ def test_an_open_conflict_on_her_row_shows_nothing_of_her_once_she_is_erased(
             assert row is not None and stored(row) == [], "no sealed copy of her kept"
         seen = conflicts.listing(db, admin(clock), "all")
         assert "Zebulonia" not in str([c.words for c in seen])
+
+
+def _sent_her(db: Database, patient_id: str, clock: FixedClock) -> None:
+    """A message this PC's reminder station sent her, with the address it went to."""
+    at = clock.now()
+    with db.write() as s:
+        s.add(
+            Reminder(
+                appointment_id="a1", patient_id=patient_id, kind="confirmation",
+                rule="confirmation", scheduled_for=at, send_at=at, appointment_start=at,
+                state="sent", channel="sms", finished_at=at, sent_to="+905329998877",
+                created_at=at, updated_at=at,
+            )
+        )  # fmt: skip
+
+
+def _sent_to(db: Database) -> list[str]:
+    with db.read() as s:
+        return [r.sent_to for r in s.scalars(select(Reminder))]
+
+
+def test_the_address_her_reminders_went_to_goes_with_her_erasure_here_and_where_pulled(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """The station keeps the number each message went to (for a lookup after a crash):
+    her erasure empties it, on the PC that erases her and on the station her tombstone
+    reaches; the rows stay, as the station's record of what it sent."""
+    a, b, zeb = pcs
+    for db in (a, b):
+        _sent_her(db, zeb, clock)
+        db.checkpoint()
+        assert plainpages.holds(db.path, unlock(db.path.parent), b"905329998877")
+
+    patient_ops.delete(a, admin(clock), zeb)
+    replica.apply_pull(b, admin(clock), [_record_of(a, zeb)], [], 2)
+
+    for db in (a, b):
+        assert _sent_to(db) == [""]
+        db.checkpoint()
+        assert not plainpages.holds(db.path, unlock(db.path.parent), b"905329998877")

@@ -71,12 +71,13 @@ def test_each_send_logs_the_provider_s_answer_and_nothing_of_the_message(
 
 def test_a_status_lookup_after_a_crash_is_logged(clinic: Clinic, twilio, db: Database) -> None:
     sender, _server = twilio
-    clinic.book(clinic.patient(1), at(2, 9))
+    clinic.book(clinic.patient(1, phone="+905550000001"), at(2, 9))
     # A round that went "sending" and never came back (the provider never got it).
     with db.write() as s:
         plan(s, clinic.clock.now(), config.load(s))
         r = s.scalars(select(Reminder).where(Reminder.kind == "confirmation")).one()
         r.state, r.channel, r.claimed_at, r.digest = "sending", "sms", clinic.clock.now(), "x"
+        r.sent_to = "+905550000001"  # where it went, kept as it went "sending"
         lost = r.id
     clinic.clock.advance(minutes=11)
     dispatch.run(clinic.db, clinic.clock, {"sms": sender})
@@ -137,3 +138,21 @@ def test_a_lifted_hold_no_longer_keeps_the_delivery_record(
     retention.unhold(db, admin, number)  # lifted: the row stays, marked deleted
     plan = retention.dry_run(db, admin, db.path.parent)
     assert (plan.counts["delivery_log"], plan.counts["reminder"]) == (1, 1)
+
+
+def test_a_send_cut_short_before_its_address_was_kept_is_unknown_not_asked(
+    clinic: Clinic, twilio, db: Database
+) -> None:
+    """A row left "sending" by a version that kept no address (before migration 0027):
+    the patient's number now may not be where it went, so nobody is asked and nothing
+    is sent: it is "unknown", for a person."""
+    sender, server = twilio
+    clinic.book(clinic.patient(1), at(2, 9))
+    with db.write() as s:
+        plan(s, clinic.clock.now(), config.load(s))
+        r = s.scalars(select(Reminder).where(Reminder.kind == "confirmation")).one()
+        r.state, r.channel, r.claimed_at, r.digest = "sending", "sms", clinic.clock.now(), "x"
+    clinic.clock.advance(minutes=11)
+    done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert [(i.state, i.reason) for i in done.items] == [("unknown", "interrupted")]
+    assert server.messages == []

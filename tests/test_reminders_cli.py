@@ -78,6 +78,7 @@ def test_set_up_sms_then_one_round_sends_the_confirmation(
     assert len(server.messages) == 1 and "Ayşe" in server.messages[0]["body"]
     listed = said(capsys, ["reminders", "list", "--state", "sent"])
     assert [(r["kind"], r["channel"]) for r in listed] == [("confirmation", "sms")]  # type: ignore[union-attr]
+    assert [r["sent_to"] for r in listed] == [server.messages[0]["to"]]  # type: ignore[union-attr]
     pending = said(capsys, ["reminders", "list", "--state", "pending"])
     assert sorted(r["rule"] for r in pending) == ["24h", "2h"]  # type: ignore[union-attr]
 

@@ -14,6 +14,7 @@ import textwrap
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from channelservers import (
@@ -33,6 +34,7 @@ from reminderclinic import SENDER, Clinic, at, make
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.ops import reminders, settings
+from receptionist.patients import record as patients
 from receptionist.reminders import dispatch
 from receptionist.store.storage import Database
 from sync.channels.twilio import TwilioSender
@@ -231,3 +233,40 @@ def test_a_lookup_that_cannot_reach_the_provider_is_asked_again(
     row = only(clinic)
     assert (row.state, row.reason) == ("sent", "recovered")
     assert len(recorded.messages) == 1
+
+
+@pytest.mark.parametrize("arrived", [True, False], ids=["arrived", "never-arrived"])
+def test_the_lookup_asks_about_the_number_it_went_to_not_the_patients_new_one(
+    clinic: Clinic, data_dir: Path, arrived: bool
+) -> None:
+    """Her number changed between the crash and the restart: the lookup asks about the
+    old one (where the message went), so an arrived message is found and not sent
+    again to the new one; one that never arrived goes once, to her number now."""
+    clinic.set(offsets="")
+    old, new = "+905550000101", "+905550000202"
+    pid = clinic.patient(1, phone=old)
+    clinic.book(pid, at(3, 10))
+    asked: list[str] = []
+
+    def route(h: Any, method: str, raw: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if method == "GET":
+            asked.extend(parse_qs(urlsplit(h.path).query).get("To", []))
+        return twilio_route(h, method, raw)
+
+    with http_server(route) as (url, recorded):
+        recorded.hold = threading.Event()
+        recorded.hold_before = not arrived
+        kill_mid_send(data_dir, clinic, "sms", url, recorded)
+        recorded.hold.set()
+        recorded.hold, recorded.hold_before = None, False
+        with clinic.db.write() as s:
+            patients.update_patient(s, clinic.ctx, pid, phone=new)
+        assert only(clinic).sent_to == old, "kept as it went sending"
+        clinic.clock.advance(minutes=11)
+        dispatch.run(clinic.db, clinic.clock, {"sms": TwilioSender(url, ACCOUNT, SENDER, TOKEN)})
+    assert asked == [old]
+    row = only(clinic)
+    assert row.state == "sent"
+    assert [m["to"] for m in recorded.messages] == ([old] if arrived else [new])
+    assert row.reason == ("recovered" if arrived else "")
+    assert row.sent_to == (old if arrived else new)

@@ -11,14 +11,14 @@ from pathlib import Path
 import plainpages
 import pytest
 from factories import actor_ctx, downgrade, make_clinic
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.demo.generate import Sizes, generate
 from receptionist.errors import NotFound, PermissionDenied, ValidationError
 from receptionist.journal import audit
-from receptionist.models import to_micros
+from receptionist.models import Reminder, to_micros
 from receptionist.ops import commlog, retention
 from receptionist.ops import patients as patient_ops
 from receptionist.retention.policy import months_before
@@ -190,6 +190,15 @@ def test_expired_backups_and_old_destruction_records_go(db: Database, clinic: Ct
     )
 
 
+def unknown_sent_to(patient_id: str, to: str, at: datetime) -> Reminder:
+    """A message the station sent to ``to`` that went "unknown" at ``at``."""
+    return Reminder(
+        appointment_id="zq", patient_id=patient_id, kind="reminder", rule="24h",
+        scheduled_for=at, send_at=at, appointment_start=at, state="unknown", channel="sms",
+        finished_at=at, sent_to=to, created_at=at, updated_at=at,
+    )  # fmt: skip
+
+
 def test_a_swept_name_is_gone_from_the_file(db: Database, clinic: Ctx) -> None:
     then = Ctx(clinic.actor, FixedClock(NOW - timedelta(days=3 * 365)))
     added = patient_ops.add(
@@ -212,15 +221,19 @@ def test_a_swept_name_is_gone_from_the_file(db: Database, clinic: Ctx) -> None:
             {"t": start, "p": patient_id, "pr": provider, "sv": service},
         )
     commlog.add(db, then, patient_id, channel="phone", direction="in", summary="Quixoteson rang")
+    with db.write() as s:  # a message the station sent her lately, its address kept
+        s.add(unknown_sent_to(patient_id, "+905329876543", NOW - timedelta(days=1)))
     db.checkpoint()
     key = unlock(db.path.parent)
-    for needle in (b"Zebulonia", b"Quixoteson"):
+    for needle in (b"Zebulonia", b"Quixoteson", b"905329876543"):
         assert plainpages.holds(db.path, key, needle), "the decryption finds what is there"
 
     retention.sweep(db, clinic, db.path.parent)
 
-    for needle in (b"Zebulonia", b"Quixoteson", b"zebulonia", b"quixoteson"):
+    for needle in (b"Zebulonia", b"Quixoteson", b"zebulonia", b"quixoteson", b"905329876543"):
         assert not plainpages.holds(db.path, key, needle), needle
+    with db.read() as s:  # the row is the delivery log's, by its own time: kept, emptied
+        assert [r.sent_to for r in s.scalars(select(Reminder))] == [""]
     assert not Path(f"{db.path}-wal").exists() or Path(f"{db.path}-wal").stat().st_size == 0
 
 

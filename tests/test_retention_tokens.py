@@ -6,18 +6,20 @@ at once when the account is disconnected; sign-ins keep no token at all."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import keyring
-from factories import make_clinic
+from factories import actor_ctx, make_clinic
 from sqlalchemy import inspect, select
 from templates import MemoryKeyring
 
 from receptionist.context import Ctx
 from receptionist.google import account
 from receptionist.models import LocalSecret, SyncState
-from receptionist.ops import retention
+from receptionist.ops import replica, retention
+from receptionist.replica.seal import ClinicKey
 from receptionist.retention import tokens
-from receptionist.settings import secretstore
+from receptionist.settings import secretstore, tokenbook
 from receptionist.store.storage import Database
 
 OLD = "cloud:clinic-1:device-old:cloud.device_token"
@@ -70,7 +72,7 @@ def test_a_pc_that_syncs_no_more_keeps_no_device_token(db: Database, ctx: Ctx) -
         make_clinic(s, ctx)
     keep(db, OLD, NOW)
     with db.read() as s:
-        assert tokens.spent(s) == sorted([OLD, NOW])
+        assert tokens.spent(s, db.path.parent).in_file == sorted([OLD, NOW])
     assert retention.sweep(db, ctx, db.path.parent).counts["auth_token"] == 2
     assert kept(db) == set()
 
@@ -97,3 +99,67 @@ def test_sign_in_keeps_no_session_token(db: Database) -> None:
         tables = set(inspect(s.connection()).get_table_names())
     suspects = {t for t in tables if any(w in t for w in ("session", "token", "invit", "reset"))}
     assert suspects == set(), suspects
+
+
+def joined_as(db: Database, ctx: Ctx, device: str, token: str) -> None:
+    """This PC connects (or joins again) as ``device``, keeping its token as the app does."""
+    joined = replica.Joined("https://sync.example", "clinic-1", device, "B", "Front")
+    replica.connected(db, ctx, joined, b"k" * 32, ClinicKey(1, bytes(32)), first=False)
+    replica.keep_token(db, ctx, token)
+
+
+def in_keychain(memory_keyring: MemoryKeyring) -> set[tuple[str, str]]:
+    return set(memory_keyring.store)
+
+
+def test_spent_device_tokens_in_the_keychain_are_found_and_swept(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    """The keychain keeps a token under its device's name: this PC joined again (a new
+    device, in this folder), and another data folder of this PC that is gone had one.
+    Both are swept; this device's, a living folder's, another clinic's and another
+    app's entries stay."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-old", "t-old")
+    joined_as(db, admin, "device-now", "t-now")
+    service = secretstore.SERVICE
+    assert (service, OLD) in memory_keyring.store, "the old device's token is still there"
+    other_pc_folder, gone_folder = tmp_path / "two", tmp_path / "gone"
+    other_pc_folder.mkdir()
+    elsewhere = {
+        "cloud:clinic-1:device-two:cloud.device_token": other_pc_folder,  # in use there
+        "cloud:clinic-1:device-gone:cloud.device_token": gone_folder,  # its folder gone
+        "cloud:clinic-2:device-x:cloud.device_token": tmp_path / "clinic2",  # not ours
+    }
+    for name, folder in elsewhere.items():
+        keyring.set_password(service, name, "t")
+        tokenbook.kept(folder, name)
+    keyring.set_password("Other app", OLD, "theirs")  # another app's, the same name
+    keyring.set_password(service, CHANNEL, "standing credentials")
+    before = in_keychain(memory_keyring)
+
+    plan = retention.dry_run(db, admin, db.path.parent)
+    assert plan.counts["auth_token"] == 2
+    assert in_keychain(memory_keyring) == before, "a dry run removes nothing"
+    swept = retention.sweep(db, admin, db.path.parent)
+
+    assert swept.counts["auth_token"] == 2
+    gone = {(service, OLD), (service, "cloud:clinic-1:device-gone:cloud.device_token")}
+    assert in_keychain(memory_keyring) == before - gone
+    assert (service, NOW) in memory_keyring.store
+    assert retention.dry_run(db, admin, db.path.parent).counts["auth_token"] == 0
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 0
+
+
+def test_a_revoked_pcs_token_leaves_the_book_with_the_keychain(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring
+) -> None:
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-now", "t-now")
+    replica.forget_token(db, ctx.clock)
+    assert (secretstore.SERVICE, NOW) not in memory_keyring.store
+    assert tokenbook.unused(db.path.parent, None, "cloud:clinic-1:") == []

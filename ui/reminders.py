@@ -86,6 +86,8 @@ class RemindersModel(RowsModel[ReminderRow]):
             return row.id
         if role == Qt.ItemDataRole.ToolTipRole and column == 4 and row.reason:
             return row.reason  # the code, as the operator's guide lists it
+        if role == Qt.ItemDataRole.ToolTipRole and column == 2 and row.sent_to:
+            return self.tr("Went to {0}").format(row.sent_to)
         return None
 
 
@@ -163,6 +165,12 @@ class RemindersView(QDialog):
     def _enable(self) -> None:
         row = self.current()
         self.resend.setEnabled(row is not None and row.state in RESENDABLE)
+        went = row.sent_to if row is not None and row.state in RESENDABLE else ""
+        self.resend.setToolTip(
+            self.tr("It went to {0}; sent again, it goes to the patient's address now").format(went)
+            if went
+            else ""
+        )
 
     def _resend(self) -> None:
         row = self.current()

@@ -150,6 +150,7 @@ def _data(row: ReminderRow, tz: ZoneInfo) -> dict[str, Any]:
         "attempts": row.attempts,
         "provider_id": row.provider_id,
         "finished_at": local(row.finished_at),
+        "sent_to": row.sent_to or None,  # where it went (a resend goes to the address now)
     }
 
 

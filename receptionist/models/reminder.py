@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receptionist.models.base import Base, new_id
@@ -49,8 +49,13 @@ class Reminder(Base):
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     provider_id: Mapped[str] = mapped_column(String(128), default="")
     # SHA-256 of (channel, address, text) as it went "sending": what a provider's status
-    # lookup matches after a crash, without keeping the text or the address.
+    # lookup matches after a crash, without keeping the text.
     digest: Mapped[str] = mapped_column(String(64), default="")
     reason: Mapped[str] = mapped_column(String(64), default="")
+    # The address (number, e-mail) it went to, kept as it went "sending" (migration
+    # 0027): a lookup after a crash asks about it, not the patient's address now, and
+    # the Reminders view shows it. Patient data: gone with the row (the sweep), and
+    # emptied when the patient is erased (``patients.erasure.forget_sent_to``).
+    sent_to: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -75,6 +75,7 @@ class ReminderRow:
     provider_id: str
     finished_at: datetime | None
     explained: Text | None = None  # the reason in words a person can act on, if any
+    sent_to: str = ""  # the address it went to ("": not sent yet); patient data
 
 
 def listing(
@@ -106,7 +107,7 @@ def _row(r: Reminder) -> ReminderRow:
     return ReminderRow(
         r.id, r.appointment_id, r.patient_id, r.kind, r.rule, r.channel, r.state, r.reason,
         r.scheduled_for, r.send_at, r.appointment_start, r.attempts, r.provider_id, r.finished_at,
-        reasons.explain(r.reason),
+        reasons.explain(r.reason), r.sent_to,
     )  # fmt: skip
 
 

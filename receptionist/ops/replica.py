@@ -53,7 +53,7 @@ from receptionist.replica.outbox import renumber as outbox_renumber
 from receptionist.replica.records import live_rows
 from receptionist.replica.seal import ClinicKey
 from receptionist.replica.sweep import sweep
-from receptionist.settings import cloud, pcstore, secretstore
+from receptionist.settings import cloud, pcstore, secretstore, tokenbook
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -424,17 +424,22 @@ def _namespace(sync: SyncState) -> str:
 
 
 def keep_token(db: Database, ctx: Ctx, token: str) -> None:
-    """Keep this PC's device token: the keychain, else the encrypted file."""
+    """Keep this PC's device token: the keychain, else the encrypted file. Its name goes
+    in the token book, as this data folder's now (a token of a device this folder was
+    before is then spent: the retention sweep removes it)."""
     with db.write() as s:
-        secretstore.write(s, ctx, _namespace(state.required(s)), cloud.DEVICE_TOKEN, token)
+        namespace = _namespace(state.required(s))
+        secretstore.write(s, ctx, namespace, cloud.DEVICE_TOKEN, token)
+    tokenbook.kept(db.path.parent, secretstore.stored_name(namespace, cloud.DEVICE_TOKEN))
 
 
 def forget_token(db: Database, clock: Clock) -> None:
     """Forget this PC's device token (the endpoint revoked the PC): the keychain's
     entry and the file's row both go, audited as a cleared secret."""
     with db.write() as s:
-        sync = state.required(s)
-        secretstore.write(s, Ctx(SYSTEM, clock), _namespace(sync), cloud.DEVICE_TOKEN, "")
+        namespace = _namespace(state.required(s))
+        secretstore.write(s, Ctx(SYSTEM, clock), namespace, cloud.DEVICE_TOKEN, "")
+    tokenbook.released(db.path.parent, secretstore.stored_name(namespace, cloud.DEVICE_TOKEN))
 
 
 def token(db: Database) -> str:

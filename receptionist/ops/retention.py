@@ -113,7 +113,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
         delivery = deliverylog.count_old(s, rule.delivery_before)
         old_audit = auditlog.due(s, rule.audit_before)
-        spent = len(tokens.spent(s))
+        spent = tokens.spent(s, db.path.parent).count
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
     found["communication_entry"] += old_log
@@ -190,7 +190,8 @@ def sweep(
     gone = backups.remove_older(root, rule.backups_before)
     counts["backup"] = len(gone)
     with db.write() as s:
-        counts[tokens.KIND] = tokens.forget(s, tokens.spent(s))
+        folder = db.path.parent
+        counts[tokens.KIND] = tokens.forget(s, folder, tokens.spent(s, folder))
         records.add(s, sweep_id, now, tokens.KIND, counts[tokens.KIND], tokens.RULE)
         records.add(s, sweep_id, now, "backup", len(gone), rule.rule(policy.BACKUP_DAYS))
         pruned = records.prune(s, rule.records_before)

@@ -6,17 +6,20 @@ What stays is what the row needs to exist as a tombstone: its id, version and ti
 when it was deleted, and its number (a chart on paper or a booking may still name
 it). Everything else of :class:`Patient` is set to empty. The row's base (the row as
 the endpoint last had it, ``sync_base``) is wiped too, so no copy of her values is
-left in the file; the caller takes her out of the search index.
+left in the file, and so are the addresses her reminders went to (the station's
+``reminder`` rows); the caller takes her out of the search index.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from receptionist.models import Patient, SyncBase
+from receptionist.models import Patient, Reminder, SyncBase
 
 # Each synced field of a patient that identifies or describes her, and its empty value.
 WIPED: dict[str, Any] = {
@@ -36,11 +39,24 @@ def wipe(session: Session, patient: Patient) -> None:
     """Empty every identifying and describing field of ``patient`` and of her base."""
     for name, value in (WIPED | LOCAL_WIPED).items():
         setattr(patient, name, value)
+    forget_sent_to(session, [patient.id])
     base = session.get(SyncBase, (Patient.__tablename__, patient.id))
     if base is not None:
         payload = json.loads(base.payload)
         if isinstance(payload, dict):
             base.payload = json.dumps(wiped(payload), ensure_ascii=False, sort_keys=True)
+
+
+def forget_sent_to(session: Session, patient_ids: Iterable[str]) -> None:
+    """The addresses her messages went to (``Reminder.sent_to``), emptied: the rows
+    stay, as the station's record of what it sent, with nothing of her."""
+    ids = list(patient_ids)
+    if ids:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.patient_id.in_(ids), Reminder.sent_to != "")
+            .values(sent_to="")
+        )
 
 
 def wiped(values: dict[str, Any]) -> dict[str, Any]:

@@ -7,11 +7,12 @@ with a backoff) in another one after it. Two rounds at once (two threads, two
 processes) cannot take one message twice: taking it is a conditional update in a
 write transaction, and writes are serialised. A message found still "sending" long
 after a round began it (the PC crashed, or the process was killed mid-send) is never
-resent blindly: the provider's status lookup says whether it arrived (sent) or not
-(pending again), and where the provider cannot tell it becomes "unknown", for a
-person to look at. A lookup the provider refuses for the credentials leaves the
-message "sending" and stops the channel (``halt``) until they are saved again; one
-that meets a transient failure is asked again at the next round.
+resent blindly: the provider's status lookup, about the address the message went to
+(kept on the row as it went "sending": the patient's may have changed since), says
+whether it arrived (sent) or not (pending again), and where the provider cannot tell
+it becomes "unknown", for a person to look at. A lookup the provider refuses for the
+credentials leaves the message "sending" and stops the channel (``halt``) until they
+are saved again; one that meets a transient failure is asked again at the next round.
 
 A provider that refuses the clinic's credentials stops its channel (``halt``): the
 message stays queued, and so does every later one on that channel, until the
@@ -274,6 +275,7 @@ def _sender(db: Database, senders: Mapping[str, Sender], message: Outgoing) -> S
             r = s.get(Reminder, message.reminder_id)
             if r is not None and r.state == "sending":
                 r.state, r.attempts, r.claimed_at = "pending", r.attempts - 1, None
+                r.sent_to = ""  # nothing went
         raise
 
 
@@ -281,7 +283,7 @@ def _take(r: Reminder, go: Go, now: datetime) -> Outgoing:
     """State "sending", committed by the caller before anything is sent."""
     r.state, r.channel, r.claimed_at, r.updated_at = "sending", go.channel, now, now
     r.attempts += 1
-    r.digest = digest(go.channel, go.to, go.body)
+    r.digest, r.sent_to = digest(go.channel, go.to, go.body), go.to
     return Outgoing(r.id, go.channel, go.to, go.subject, go.body, now, go.template)
 
 
@@ -375,7 +377,7 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
     cutoff = clock.now() - STALE_SENDING
     with db.read() as s:
         lost = [
-            Lost(r.id, r.channel, "", r.digest, r.claimed_at or r.updated_at)
+            Lost(r.id, r.channel, r.sent_to, r.digest, r.claimed_at or r.updated_at)
             for r in s.scalars(
                 select(Reminder)
                 .where(Reminder.state == "sending", Reminder.claimed_at < cutoff)
@@ -419,17 +421,15 @@ def _looked_up(s: Session, r: Reminder, answer: Outcome | None, now: datetime) -
 
 
 def _ask(db: Database, senders: Mapping[str, Sender], found: Lost) -> Outcome | None:
+    """The provider's answer about the address the message went to (kept on the row as
+    it went "sending"), never the patient's address now: changed since, the lookup
+    would find nothing and the message would go twice. A row from before the address
+    was kept has none: not asked, so "unknown" for a person."""
     sender = senders.get(found.channel)
-    if sender is None:
-        return None
-    with db.read() as s:
-        r = s.get(Reminder, found.reminder_id)
-        patient = s.get(Patient, r.patient_id) if r else None
-        to = (patient.email if found.channel == "email" else patient.phone) if patient else None
-    if not to:
+    if sender is None or not found.to:
         return None
     try:
-        return sender.lookup(Lost(found.reminder_id, found.channel, to, found.digest, found.at))
+        return sender.lookup(found)
     except Exception as exc:
         log.error("status lookup failed: %s", describe(exc))
         return None

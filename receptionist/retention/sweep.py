@@ -200,6 +200,9 @@ def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
     # The delete trigger offers the time an appointment held to the waitlist: these
     # were past, and are not to be offered.
     _run(session, f"DELETE FROM freed_slot WHERE patient_id IN ({CHOSEN_IDS})", {})
+    # Her finished reminders go by the delivery log's own time; the addresses they went
+    # to go with her now.
+    _run(session, f"UPDATE reminder SET sent_to = '' WHERE patient_id IN ({CHOSEN_IDS})", {})
     _unbase(session, "patient", CHOSEN_IDS)
     chosen = "rowid IN (SELECT rid FROM temp.sweep_chosen)"
     rowids = session.execute(text(f"SELECT search_rowid FROM patient WHERE {chosen}"))

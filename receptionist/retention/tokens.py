@@ -11,9 +11,12 @@ Every kind of token the product keeps, and when it goes:
   from the keychain and the file at once when the account is disconnected
   (``google.account.disconnect``: ``settings.secretstore.write`` with "" deletes both);
 - this PC's cloud device token: forgotten at once when the endpoint answers that this
-  PC was revoked (``sync.cloud.sync_once``); one left in the file for a device this PC
-  no longer is (it joined again, under a new device) is removed by the sweep:
-  :data:`KIND`, counted in the dry run and the destruction records;
+  PC was revoked (``sync.cloud.sync_once``); one left for a device this PC no longer
+  is (it joined again, under a new device, in its data folder or a new one) is removed
+  by the sweep, from the file and from the keychain (which cannot be listed: the
+  token book, ``settings.tokenbook``, names what this PC put there, and which data
+  folder uses which): :data:`KIND`, counted in the dry run and the destruction
+  records;
 - a cloud invitation's secret is shown once and never kept on a PC; the endpoint keeps
   only hashes of invitations, connect codes and device tokens, and lets go of spent
   ones itself (``sync.server.spent``).
@@ -21,11 +24,14 @@ Every kind of token the product keeps, and when it goes:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import LocalSecret, SyncState
-from receptionist.settings import secretstore
+from receptionist.settings import secretstore, tokenbook
 from receptionist.settings.cloud import DEVICE_TOKEN, token_namespace
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -43,22 +49,53 @@ HELP = Text(
 )
 
 
-def spent(session: Session) -> list[str]:
-    """The cloud device tokens kept in the file that serve no session: those of a
-    device this PC no longer is (all of them when it syncs with no cloud)."""
+@dataclass(frozen=True)
+class Spent:
+    """The device tokens that serve no session: rows of the file (``in_file``), entries
+    of the keychain (``in_keychain``), and names the book holds that the keychain no
+    longer does (``absent``: only the book forgets them, uncounted)."""
+
+    in_file: list[str]
+    in_keychain: list[str]
+    absent: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.in_file) + len(self.in_keychain)
+
+
+def spent(session: Session, folder: Path) -> Spent:
+    """The cloud device tokens that serve no session: in the file, those of a device
+    this PC no longer is (all of them when it syncs with no cloud); in the keychain,
+    those of this clinic the token book (``settings.tokenbook``) knows that no data
+    folder of this PC uses now (``folder``, this file's, uses this device's)."""
     state = session.get(SyncState, 1)
     current = _name(state.clinic_id, state.device_id) if state is not None else None
     suffix = ":" + DEVICE_TOKEN.key
     kept = session.scalars(select(LocalSecret.key).where(LocalSecret.key.like("cloud:%")))
-    return sorted(k for k in kept if k.endswith(suffix) and k != current)
+    in_file = sorted(k for k in kept if k.endswith(suffix) and k != current)
+    there: list[str] = []
+    absent: list[str] = []
+    if state is not None:
+        prefix = token_namespace(state.clinic_id, "")  # this clinic's, any device
+        for name in tokenbook.unused(folder, current, prefix):
+            if name.endswith(suffix):
+                (there if secretstore.in_keychain(name) else absent).append(name)
+    return Spent(in_file, there, absent)
 
 
-def forget(session: Session, names: list[str]) -> int:
-    """Delete the tokens ``names`` (``secure_delete`` overwrites their bytes); how many."""
-    if not names:
-        return 0
-    session.execute(delete(LocalSecret).where(LocalSecret.key.in_(names)))
-    return len(names)
+def forget(session: Session, folder: Path, found: Spent) -> int:
+    """Delete the tokens ``found`` (``secure_delete`` overwrites the file's bytes), from
+    the file and the keychain; how many went. One the keychain refuses to delete (a
+    locked collection) stays in the book, for the next sweep."""
+    if found.in_file:
+        session.execute(delete(LocalSecret).where(LocalSecret.key.in_(found.in_file)))
+    dropped = [name for name in found.in_keychain if secretstore.drop_from_keychain(name)]
+    tokenbook.forgotten([*dropped, *found.absent])
+    state = session.get(SyncState, 1)
+    if state is not None:  # a file from before the book: this device's entry goes in
+        tokenbook.kept(folder, _name(state.clinic_id, state.device_id))
+    return len(found.in_file) + len(dropped)
 
 
 def _name(clinic_id: str, device_id: str) -> str:

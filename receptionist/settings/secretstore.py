@@ -65,6 +65,27 @@ def write(session: Session, ctx: Ctx, namespace: str, setting: Setting, secret: 
     audit.record(session, ctx, action, "setting", setting_id(setting.key))
 
 
+def in_keychain(name: str) -> bool:
+    """Whether this app's keychain holds an entry ``name`` (its value is not kept)."""
+    try:
+        return keyring.get_password(SERVICE, name) is not None
+    except _FAILURES:
+        return False
+
+
+def drop_from_keychain(name: str) -> bool:
+    """Delete this app's keychain entry ``name``; False when there was none or the
+    keychain refused (a locked collection: the next sweep tries again)."""
+    try:
+        keyring.delete_password(SERVICE, name)
+    except PasswordDeleteError:
+        return False
+    except _FAILURES as exc:
+        log.info("keychain entry not deleted (%s)", type(exc).__name__)
+        return False
+    return True
+
+
 def _to_keychain(name: str, secret: str) -> bool:
     try:
         keyring.set_password(SERVICE, name, secret)

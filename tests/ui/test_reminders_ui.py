@@ -47,6 +47,7 @@ def plant(desk: Desk, seeded: Seeded, clock: FixedClock) -> dict[str, str]:
                     channel="sms" if state != "pending" else "",
                     reason="permanent:invalid_number" if state == "failed" else "",
                     provider_id="", digest="", attempts=0, created_at=now, updated_at=now,
+                    sent_to="+905550001122" if state == "failed" else "",
                 )  # fmt: skip
                 s.add(r)
                 s.flush()
@@ -80,6 +81,9 @@ def test_the_view_filters_and_resends_a_failed_message(
     view.table.setCurrentIndex(view.model.index(0, 0))
     assert view.resend.isEnabled()
     assert view.model.cell(view.model.rows()[0], 4) == "permanent:invalid_number"
+    went = view.model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+    assert went == "Went to +905550001122", "the address it went to, not the patient's now"
+    assert "+905550001122" in view.resend.toolTip()
     with qtbot.waitSignal(controller.loaded, timeout=10_000):
         view.resend.click()
     assert view.model.rows() == []

@@ -1,0 +1,101 @@
+"""The cloud device tokens this PC put in the OS keychain, and which data folder uses
+which: a small JSON file beside the preferences (``pcstore.config_dir``).
+
+A keychain cannot be listed, and one keychain serves every data folder of this PC's
+user. A PC that joined again (in its folder, or in a new one) leaves its old device's
+token there under the old device's name. This book is how the retention sweep finds
+it (``retention.tokens``): every name written here, less the ones a folder that still
+exists uses now; only names this book holds are ever removed, so another app's
+entries, and another clinic's, are never touched. Names only (clinic and device ids),
+never a token; readable by its owner only. A damaged file reads as an empty book.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from receptionist.store.keyfile import atomic_write
+
+from .pcstore import config_dir
+
+log = logging.getLogger(__name__)
+FILE_NAME = "device-tokens.json"
+
+
+@dataclass
+class Book:
+    written: set[str] = field(default_factory=set)  # every name put in the keychain
+    in_use: dict[str, str] = field(default_factory=dict)  # data folder -> its name now
+
+
+def kept(folder: Path, name: str) -> None:
+    """The data folder ``folder`` keeps its device token under ``name`` now."""
+    book = _read()
+    book.written.add(name)
+    book.in_use[_key(folder)] = name
+    _write(book)
+
+
+def released(folder: Path, name: str) -> None:
+    """``folder``'s token ``name`` was forgotten (the PC was revoked): it uses none."""
+    book = _read()
+    book.written.discard(name)
+    if book.in_use.get(_key(folder)) == name:
+        del book.in_use[_key(folder)]
+    _write(book)
+
+
+def unused(folder: Path, current: str | None, prefix: str) -> list[str]:
+    """The names starting with ``prefix`` that no data folder of this PC uses: ``folder``
+    uses ``current`` (None: none), any other its last one while it exists."""
+    book = _read()
+    using = {current} if current else set()
+    for other, name in book.in_use.items():
+        if other != _key(folder) and Path(other).is_dir():
+            using.add(name)
+    return sorted(n for n in book.written if n.startswith(prefix) and n not in using)
+
+
+def forgotten(names: Collection[str]) -> None:
+    """``names`` are gone from the keychain: out of the book too."""
+    if not names:
+        return
+    book = _read()
+    book.written -= set(names)
+    book.in_use = {f: n for f, n in book.in_use.items() if n not in names}
+    _write(book)
+
+
+def _key(folder: Path) -> str:
+    return str(folder.resolve())
+
+
+def _read() -> Book:
+    try:
+        data = json.loads((config_dir() / FILE_NAME).read_text("utf-8"))
+    except FileNotFoundError:
+        return Book()
+    except (OSError, ValueError) as exc:
+        log.warning("device token book unreadable (%s); starting a new one", type(exc).__name__)
+        return Book()
+    if not isinstance(data, dict):
+        return Book()
+    written = data.get("written", [])
+    in_use = data.get("in_use", {})
+    return Book(
+        {n for n in written if isinstance(n, str)} if isinstance(written, list) else set(),
+        {str(f): n for f, n in in_use.items() if isinstance(n, str)}
+        if isinstance(in_use, dict)
+        else {},
+    )
+
+
+def _write(book: Book) -> None:
+    folder = config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {"written": sorted(book.written), "in_use": dict(sorted(book.in_use.items()))}
+    atomic_write(folder / FILE_NAME, json.dumps(data, indent=2).encode("utf-8"))
