@@ -143,7 +143,7 @@ def test_a_lifted_hold_no_longer_keeps_the_delivery_record(
 def test_a_send_cut_short_before_its_address_was_kept_is_unknown_not_asked(
     clinic: Clinic, twilio, db: Database
 ) -> None:
-    """A row left "sending" by a version that kept no address (before migration 0027):
+    """A row left "sending" by a version that kept no address (before migration 0025):
     the patient's number now may not be where it went, so nobody is asked and nothing
     is sent: it is "unknown", for a person."""
     sender, server = twilio

@@ -30,6 +30,7 @@ class Reminder(Base):
         # Also the index of an appointment's messages (its first column).
         UniqueConstraint("appointment_id", "rule", "scheduled_for", name="uq_reminder_key"),
         Index("ix_reminder_due", "state", "send_at"),
+        Index("ix_reminder_patient", "patient_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -53,7 +54,7 @@ class Reminder(Base):
     digest: Mapped[str] = mapped_column(String(64), default="")
     reason: Mapped[str] = mapped_column(String(64), default="")
     # The address (number, e-mail) it went to, kept as it went "sending" (migration
-    # 0027): a lookup after a crash asks about it, not the patient's address now, and
+    # 0025): a lookup after a crash asks about it, not the patient's address now, and
     # the Reminders view shows it. Patient data: gone with the row (the sweep), and
     # emptied when the patient is erased (``patients.erasure.forget_sent_to``).
     sent_to: Mapped[str] = mapped_column(Text, default="")
