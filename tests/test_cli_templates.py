@@ -101,3 +101,14 @@ def test_the_front_ends_of_templates_open_no_transaction() -> None:
         source = (root / name).read_text("utf-8")
         for banned in ("sqlalchemy", "receptionist.models", ".read()", ".write()", ".raw()"):
             assert banned not in source, (name, banned)
+
+
+def test_a_whatsapp_text_is_refused_naming_the_channel_and_what_to_do(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(INIT) == 0
+    err = refused(capsys, "reminders", "template", "set", "--language", "en", "--channel",
+                  "whatsapp", "--kind", "reminder", "--body", "Hi {first_name}")  # fmt: skip
+    assert err.startswith("--channel") and "WhatsApp Manager" in err, err
+    assert "settings set channels.whatsapp_templates_en" in err
+    assert overridden(capsys) == []
