@@ -142,12 +142,12 @@ class SettingsPage(TracksEdits, QWidget):
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.note, 1)
-        bottom.addWidget(self.save_button)
+        self.bottom = QHBoxLayout()
+        self.bottom.addWidget(self.note, 1)
+        self.bottom.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
-        layout.addLayout(bottom)
+        layout.addLayout(self.bottom)
 
     def editor(self, key: str) -> QWidget:
         """The widget that takes the keyboard for setting ``key``."""
@@ -243,7 +243,10 @@ class ClinicPage(SettingsPage):
                 self.tr("The text of each reminder and message, per language and channel")
             )
             self.templates_button.clicked.connect(self.show_templates)
-            forms[-1].addRow(self.templates_button)
+            if editable:
+                forms[-1].addRow(self.templates_button)
+            else:  # the read-only form is disabled: from beside it, to read what is sent
+                self.bottom.insertWidget(0, self.templates_button)
 
     def show_templates(self) -> TemplatesDialog:
         """The templates dialog over the settings (one; raised if open)."""
