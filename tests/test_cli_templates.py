@@ -112,3 +112,22 @@ def test_a_whatsapp_text_is_refused_naming_the_channel_and_what_to_do(
     assert err.startswith("--channel") and "WhatsApp Manager" in err, err
     assert "settings set channels.whatsapp_templates_en" in err
     assert overridden(capsys) == []
+
+
+def test_whatsapp_is_listed_as_the_approved_template_it_sends(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(INIT) == 0
+    wa = ["reminders", "templates", "--language", "en", "--channel", "whatsapp"]
+    rows = said(capsys, *wa, "--kind", "reminder")
+    assert isinstance(rows, list)
+    assert rows[0]["whatsapp"]["template"] is None and rows[0]["whatsapp"]["code"] == "en"
+    assert rows[0]["whatsapp"]["values"][4] == "Moda Dental"  # {{5}}: the clinic's name
+    said(capsys, "settings", "set", "channels.whatsapp_templates_en",
+         "reminder=appointment_reminder, code=en_US")  # fmt: skip
+    assert main([*wa, "--kind", "reminder"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("en whatsapp reminder: Meta's approved template appointment_reminder")
+    assert "(en_US)" in out and "{{1}} Christabelle" in out and "Hello" not in out
+    assert main([*wa, "--kind", "cancellation"]) == 0
+    assert "not sent by WhatsApp" in capsys.readouterr().out
