@@ -396,13 +396,7 @@ class TemplatesDialog(QDialog):
         ctx = self.desk.ctx()
         self.save_button.setEnabled(False)
         if channel == WHATSAPP:
-            name, code = self.whatsapp.typed()
-            op = DbOp(
-                self.desk.tasks,
-                lambda db: wanames.set_name(db, ctx, language, kind, name, code),
-                self,
-            )
-            op.success(self._wa_done).failure(self._failed).run()
+            self._save_names(language, kind)
             return
         subject = self.subject.text() if channel == "email" else ""
         body = self.body.toPlainText()
@@ -412,6 +406,15 @@ class TemplatesDialog(QDialog):
 
         op = DbOp(self.desk.tasks, write, self)
         op.success(lambda row: self._done(row, self.tr("Saved."))).failure(self._failed).run()
+
+    def _save_names(self, language: str, kind: str) -> None:
+        """WhatsApp: the approved template's name of ``kind`` and the language's code."""
+        name, code = self.whatsapp.typed()
+        ctx = self.desk.ctx()
+        op = DbOp(
+            self.desk.tasks, lambda db: wanames.set_name(db, ctx, language, kind, name, code), self
+        )
+        op.success(self._wa_done).failure(self._failed).run()
 
     def reset(self) -> None:
         language, channel, kind = self.chosen()
