@@ -3,9 +3,9 @@ language, channel and kind; edit the subject (e-mail) and the text; see its SMS 
 as you type; insert placeholders; save the clinic's own text or go back to the
 built-in one.
 
-The size line is ``receptionist.ops.templates.measure`` (pure, no database) on every
-edit; a text the core refuses is shown under the editor, as the core words it, both
-while typing (``templates.check``) and when saving. Reads and writes go through
+The text, subject and SMS size line are ``ui.templatetext``; a text the core refuses
+is shown under the editor, as the core words it, both while typing
+(``templates.check``) and when saving. Reads and writes go through
 ``receptionist.ops.templates`` and ``receptionist.ops.wanames`` on the worker.
 
 Typed work is never dropped silently: choosing another language, channel or message,
@@ -29,11 +29,8 @@ from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -50,6 +47,7 @@ from .choices import choice_box
 from .coretext import exception_text
 from .desk import Desk
 from .tasks import DbOp
+from .templatetext import TextPanel
 from .wapanel import WhatsAppPanel
 
 Key = tuple[str, str, str]
@@ -114,21 +112,12 @@ class TemplatesDialog(QDialog):
     def _make_fields(self) -> None:
         self.origin = QLabel(self)
         self.origin.setObjectName("templateOrigin")
-        self.subject = QLineEdit(self)
-        self.subject.setObjectName("templateSubject")
-        self.subject.setAccessibleName(self.tr("Subject"))
-        self.subject.setMaxLength(templates.SUBJECT_LIMIT)
-        self.subject.setReadOnly(not self.editable)
-        self.subject.textEdited.connect(self._edited)
-        self.body = QPlainTextEdit(self)
-        self.body.setObjectName("templateBody")
-        self.body.setAccessibleName(self.tr("Message text"))
-        self.body.setTabChangesFocus(True)
-        self.body.setReadOnly(not self.editable)
-        self.body.textChanged.connect(self._edited)
+        self.text = TextPanel(self.editable, self)
+        self.text.edited.connect(self._edited)
+        self.subject, self.body = self.text.subject, self.text.body
+        self.size_line = self.text.size_line
         self.whatsapp = WhatsAppPanel(self.editable, self)
         self.whatsapp.edited.connect(self._wa_edited)
-        self.size_line = self._line("templateSize")
         self.error = self._line("templateError")
         self.error.setStyleSheet("color: #b00020;")
         self.error.hide()
@@ -149,23 +138,6 @@ class TemplatesDialog(QDialog):
         label.setWordWrap(True)
         return label
 
-    def _placeholders(self) -> QWidget:
-        row = QWidget(self)
-        row.setObjectName("templateInsert")
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(QLabel(self.tr("Insert:"), row))
-        for name in templates.PLACEHOLDERS:
-            button = QPushButton("{" + name + "}", row)
-            button.setObjectName(f"insert_{name}")
-            button.setAutoDefault(False)
-            button.setToolTip(self.tr("Insert {0} where the cursor is").format("{" + name + "}"))
-            button.clicked.connect(lambda _=False, n=name: self.insert(n))
-            line.addWidget(button)
-        line.addStretch(1)
-        row.setVisible(self.editable)
-        return row
-
     def _pick_row(self) -> QHBoxLayout:
         pick = QHBoxLayout()
         for text, box in (
@@ -178,21 +150,6 @@ class TemplatesDialog(QDialog):
             pick.addWidget(label)
             pick.addWidget(box, 1)
         return pick
-
-    def _text_panel(self) -> QWidget:
-        panel = QWidget(self)
-        panel.setObjectName("templateText")
-        form = QFormLayout(panel)
-        form.setContentsMargins(0, 0, 0, 0)
-        self.subject_label = QLabel(self.tr("S&ubject:"), panel)
-        self.subject_label.setBuddy(self.subject)
-        form.addRow(self.subject_label, self.subject)
-        body_label = QLabel(self.tr("&Text:"), panel)
-        body_label.setBuddy(self.body)
-        form.addRow(body_label, self.body)
-        form.addRow(self._placeholders())
-        form.addRow(self.size_line)
-        return panel
 
     def _buttons(self) -> QHBoxLayout:
         self.save_button = QPushButton(self.tr("&Save"), self)
@@ -215,12 +172,11 @@ class TemplatesDialog(QDialog):
         return bottom
 
     def _lay_out(self) -> None:
-        self.text_panel = self._text_panel()
         layout = QVBoxLayout(self)
         layout.addWidget(self.read_only)
         layout.addLayout(self._pick_row())
         layout.addWidget(self.origin)
-        layout.addWidget(self.text_panel, 1)
+        layout.addWidget(self.text, 1)
         layout.addWidget(self.whatsapp, 1)
         layout.addWidget(self.error)
         layout.addLayout(self._buttons())
@@ -257,8 +213,7 @@ class TemplatesDialog(QDialog):
         self._shown = key
         self._filling = True
         try:
-            self.subject.setText(row.subject)
-            self.body.setPlainText(row.body)
+            self.text.show_row(row)
             self.whatsapp.show_row(wa)
         finally:
             self._filling = False
@@ -267,10 +222,8 @@ class TemplatesDialog(QDialog):
         self._edited()
 
     def _show_channel(self, row: TemplateRow) -> None:
-        email, whatsapp = row.channel == "email", row.channel == WHATSAPP
-        self.subject.setVisible(email)
-        self.subject_label.setVisible(email)
-        self.text_panel.setVisible(not whatsapp)
+        whatsapp = row.channel == WHATSAPP
+        self.text.setVisible(not whatsapp)
         self.whatsapp.setVisible(whatsapp)
         if whatsapp:
             self.origin.setText(self.tr("The template approved in WhatsApp Manager."))
@@ -295,9 +248,7 @@ class TemplatesDialog(QDialog):
         language, channel, kind = self._shown
         if channel == WHATSAPP:
             return self.whatsapp.differs(self.wa_rows[(language, kind)])
-        row = self.rows[self._shown]
-        subject_changed = channel == "email" and self.subject.text() != row.subject
-        return subject_changed or self.body.toPlainText() != row.body
+        return self.text.differs(self.rows[self._shown])
 
     def _picked(self) -> None:
         """Another language, channel or message was chosen: ask first about edits."""
@@ -343,50 +294,28 @@ class TemplatesDialog(QDialog):
     # --- editing ---------------------------------------------------------------------
     def insert(self, name: str) -> None:
         """Put ``{name}`` where the cursor is in the text."""
-        cursor = self.body.textCursor()
-        cursor.insertText("{" + name + "}")
-        self.body.setTextCursor(cursor)
-        self.body.setFocus()
+        self.text.insert(name)
 
     def _edited(self) -> None:
-        if self._filling:
+        """A refusal by the core's check shown as the user types; the SMS size line."""
+        row = self.rows.get(self.chosen())
+        if self._filling or row is None:
             return
-        language, channel, _ = self.chosen()
-        subject, body = self.subject.text(), self.body.toPlainText()
+        if row.channel == WHATSAPP:
+            self.error.hide()  # nothing typed here is checked by the core until saved
+            return
         try:
-            if channel != WHATSAPP:
-                templates.check(channel, subject if channel == "email" else "", body)
+            templates.check(row.channel, *self.text.typed(row.channel))
         except UserError as exc:
             self.error.setText(exception_text(exc))
             self.error.show()
         else:
             self.error.hide()
-        self.size_line.setVisible(channel == "sms")  # parts and encodings are an SMS's
-        if channel == "sms":
-            self.size_line.setText(self.size_text(language, body))
+        self.text.show_size(row)
 
     def _wa_edited(self) -> None:
         self.error.hide()
         self.note.clear()
-
-    def size_text(self, language: str, body: str) -> str:
-        row = self.rows.get(self.chosen())
-        clinic, address = (row.clinic, row.address) if row else ("", "")
-        size = templates.measure(body, language, clinic, address)
-        encoding = "GSM-7" if size.encoding == "gsm7" else "UCS-2"
-        said = self.tr("SMS: %n part(s) (%1, %2 of %3 characters)", "", size.parts)
-        said = said.replace("%1", encoding).replace("%2", str(size.units))
-        said = said.replace("%3", str(size.capacity))
-        if size.forcing and size.from_values:
-            said += " — " + self.tr(
-                "'%1' in a filled-in value (a name, a date, the clinic's name or address) "
-                "makes the message UCS-2"
-            ).replace("%1", size.forcing)
-        elif size.forcing:
-            said += " — " + self.tr("'%1' in the text makes the message UCS-2").replace(
-                "%1", size.forcing
-            )
-        return said
 
     # --- saving ----------------------------------------------------------------------
     def save(self) -> None:
@@ -398,8 +327,7 @@ class TemplatesDialog(QDialog):
         if channel == WHATSAPP:
             self._save_names(language, kind)
             return
-        subject = self.subject.text() if channel == "email" else ""
-        body = self.body.toPlainText()
+        subject, body = self.text.typed(channel)
 
         def write(db: Database) -> TemplateRow:
             return templates.set_template(db, ctx, language, channel, kind, body, subject=subject)

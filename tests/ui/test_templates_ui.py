@@ -197,7 +197,7 @@ def test_whatsapp_shows_the_approved_template_s_name_code_and_values(
 ) -> None:
     dialog = _open(qtbot, admin_window)
     _pick(dialog, "en", "whatsapp", "reminder")
-    assert dialog.text_panel.isHidden() and not dialog.whatsapp.isHidden()
+    assert dialog.text.isHidden() and not dialog.whatsapp.isHidden()
     assert dialog.reset_button.isHidden() and "WhatsApp Manager" in dialog.origin.text()
     panel = dialog.whatsapp
     assert panel.name.text() == "" and not panel.missing.isHidden()
