@@ -66,6 +66,7 @@ def ask_template(parent: QWidget, which: str) -> str:
 class TemplatesDialog(QDialog):
     loaded = Signal()  # the templates were read (after opening, a save or a reset)
     saved = Signal()
+    namesSaved = Signal(str)  # the key of the clinic setting naming WhatsApp's templates
 
     def __init__(
         self,
@@ -364,6 +365,7 @@ class TemplatesDialog(QDialog):
             if held.language == row.language:
                 self.wa_rows[key] = replace(held, code=row.code)
         self.wa_rows[(row.language, row.kind)] = row
+        self.namesSaved.emit(wanames.setting_key(row.language))
         self._finished((row.language, WHATSAPP, row.kind), self.tr("Saved."))
 
     def _finished(self, key: Key, said: str) -> None:

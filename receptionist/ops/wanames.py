@@ -28,7 +28,7 @@ from receptionist.store.storage import Database
 
 from .templates import CONFIGURE, one_of
 
-__all__ = ["WhatsAppRow", "listing", "set_name"]
+__all__ = ["WhatsAppRow", "listing", "set_name", "setting_key"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ def _rows(session: Session, languages: tuple[str, ...]) -> list[WhatsAppRow]:
         sent = tuple(sample[k] or watemplates.EMPTY for k in PLACEHOLDERS)
         rows += [WhatsAppRow(language, k, names.get(k, ""), code, sent) for k in KINDS]
     return rows
+
+
+def setting_key(language: str) -> str:
+    """The clinic setting naming ``language``'s templates (the Clinic page shows it too)."""
+    return watemplates.SETTINGS[language].key
 
 
 def listing(db: Database, ctx: Ctx) -> list[WhatsAppRow]:

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from receptionist.ops import settings, templates
@@ -18,7 +18,10 @@ from ui.asksave import CANCEL, DISCARD, SAVE
 from ui.mainwindow import MainWindow
 from ui.screenshots import composite
 from ui.settings import Settings
+from ui.settings.clinicpage import ClinicPage
 from ui.templateeditor import TemplatesDialog
+
+KEY = "channels.whatsapp_templates_en"
 
 
 def _open(qtbot: QtBot, window: MainWindow) -> TemplatesDialog:
@@ -212,13 +215,18 @@ def test_whatsapp_shows_the_approved_template_s_name_code_and_values(
     panel.name.textEdited.emit("appointment_reminder")
     assert dialog.unsaved() and panel.missing.isHidden()
     _shoot(dialog, admin_window, tmp_path, "templates-whatsapp.png")
-    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+    page = _clinic_page(admin_window)
+    names, other = page.editor(KEY), page.editor("clinic.name")
+    assert isinstance(names, QLineEdit) and isinstance(other, QLineEdit)
+    other.setText("Şifa Clinic Moda")  # an edit of the page's own, unsaved
+    with qtbot.waitSignals([dialog.saved, page.refreshed], timeout=10_000):
         dialog.save_button.click()
+    assert names.text() == "reminder=appointment_reminder, code=en_US"  # the page shows it...
+    other.setText("Şifa Clinic")
+    assert not page.unsaved()  # ...as saved: its own Save would not write the old value back
     ctx = admin_window.desk.ctx()
     tasks = admin_window.desk.tasks
-    stored = tasks.run(
-        lambda: settings.get(tasks.database(), ctx, "channels.whatsapp_templates_en").value
-    ).result(timeout=30)
+    stored = tasks.run(lambda: settings.get(tasks.database(), ctx, KEY).value).result(timeout=30)
     assert stored == "reminder=appointment_reminder, code=en_US"
     _pick(dialog, "en", "whatsapp", "confirmation")  # the code is the language's
     assert (panel.name.text(), panel.code.text()) == ("", "en_US") and not dialog.unsaved()
@@ -227,6 +235,12 @@ def test_whatsapp_shows_the_approved_template_s_name_code_and_values(
     dialog.save()
     qtbot.waitUntil(lambda: dialog.note.text() == "Not saved.", timeout=10_000)
     assert "lower-case" in dialog.error.text() and dialog.unsaved()
+
+
+def _clinic_page(window: MainWindow) -> ClinicPage:
+    controller = window.findChild(Settings)
+    assert controller is not None and controller.dialog is not None
+    return controller.dialog.clinic
 
 
 def test_one_helper_makes_the_choice_boxes() -> None:

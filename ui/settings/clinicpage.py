@@ -32,7 +32,7 @@ from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..tasks import DbOp
 from ..templateeditor import TemplatesDialog, open_templates
-from .data import Snapshot, save_settings
+from .data import Snapshot, load, save_settings
 from .editors import LocalProblem, SettingEditor, editor_for
 from .fields import FieldForm
 from .sections import Sections
@@ -230,6 +230,8 @@ class SettingsPage(TracksEdits, QWidget):
 class ClinicPage(SettingsPage):
     """The clinic's settings (stored in the clinic's file, the same on every PC)."""
 
+    refreshed = Signal()  # a setting saved elsewhere is shown (``reread``)
+
     def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
         super().__init__(desk, "clinic", editable, parent)
         self.setObjectName("clinicPage")
@@ -252,9 +254,33 @@ class ClinicPage(SettingsPage):
         """The templates dialog over the settings (one; raised if open)."""
         if self.templates is None or not self.templates.isVisible():
             self.templates = open_templates(self.desk, self.editable, self.window())
+            self.templates.namesSaved.connect(self.reread)
         self.templates.raise_()
         self.templates.activateWindow()
         return self.templates
+
+    def reread(self, key: str) -> None:
+        """Setting ``key`` was saved elsewhere (the templates dialog names WhatsApp's
+        templates): show what was saved, so a later Save of this page does not write
+        back the value it showed before. Other unsaved edits stay."""
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: load(db, ctx), self)
+        op.success(lambda snapshot: self.take(snapshot, key)).run()
+
+    def take(self, snapshot: Snapshot, key: str) -> None:
+        entry, editor = snapshot.entry(key), self.editors.get(key)
+        if entry is None or editor is None:
+            return
+        self._snapshot = snapshot
+        before = form_state(self.form)
+        editor.set_value(entry.value)
+        after = form_state(self.form)
+        if self._baseline is not None:  # what changed here is saved; the rest is as it was
+            self._baseline = tuple(
+                now if now != was else base
+                for now, was, base in zip(after, before, self._baseline, strict=True)
+            )
+        self.refreshed.emit()
 
 
 class ThisPcPage(SettingsPage):
