@@ -231,6 +231,11 @@ def test_whatsapp_shows_the_approved_template_s_name_code_and_values(
     _pick(dialog, "en", "whatsapp", "confirmation")  # the code is the language's
     assert (panel.name.text(), panel.code.text()) == ("", "en_US") and not dialog.unsaved()
 
+    names.setText("reminder=from_the_page, confirmation=booked, code=en_GB")
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):  # the page saved: the dialog reads
+        page.save()
+    assert (panel.name.text(), panel.code.text()) == ("booked", "en_GB")
+
     panel.name.setText("Booking Confirmed")
     dialog.save()
     qtbot.waitUntil(lambda: dialog.note.text() == "Not saved.", timeout=10_000)

@@ -236,6 +236,7 @@ class ClinicPage(SettingsPage):
         super().__init__(desk, "clinic", editable, parent)
         self.setObjectName("clinicPage")
         self.templates: TemplatesDialog | None = None
+        self.saved.connect(lambda _snapshot: self._reread_templates())
         forms = self.section_forms.get("reminders")
         if forms:  # the messages' texts: a dialog of their own, from the reminders' section
             self.templates_button = QPushButton(self.tr("Message te&mplates…"), self)
@@ -258,6 +259,13 @@ class ClinicPage(SettingsPage):
         self.templates.raise_()
         self.templates.activateWindow()
         return self.templates
+
+    def _reread_templates(self) -> None:
+        """This page was saved (WhatsApp's template names are on it too): the open
+        templates dialog reads again, unless it holds edits."""
+        shown = self.templates
+        if shown is not None and shown.isVisible() and not shown.unsaved():
+            shown.load()
 
     def reread(self, key: str) -> None:
         """Setting ``key`` was saved elsewhere (the templates dialog names WhatsApp's
