@@ -101,3 +101,33 @@ def test_the_front_ends_of_templates_open_no_transaction() -> None:
         source = (root / name).read_text("utf-8")
         for banned in ("sqlalchemy", "receptionist.models", ".read()", ".write()", ".raw()"):
             assert banned not in source, (name, banned)
+
+
+def test_a_whatsapp_text_is_refused_naming_the_channel_and_what_to_do(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(INIT) == 0
+    err = refused(capsys, "reminders", "template", "set", "--language", "en", "--channel",
+                  "whatsapp", "--kind", "reminder", "--body", "Hi {first_name}")  # fmt: skip
+    assert err.startswith("--channel") and "WhatsApp Manager" in err, err
+    assert "settings set channels.whatsapp_templates_en" in err
+    assert overridden(capsys) == []
+
+
+def test_whatsapp_is_listed_as_the_approved_template_it_sends(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(INIT) == 0
+    wa = ["reminders", "templates", "--language", "en", "--channel", "whatsapp"]
+    rows = said(capsys, *wa, "--kind", "reminder")
+    assert isinstance(rows, list)
+    assert rows[0]["whatsapp"]["template"] is None and rows[0]["whatsapp"]["code"] == "en"
+    assert rows[0]["whatsapp"]["values"][4] == "Moda Dental"  # {{5}}: the clinic's name
+    said(capsys, "settings", "set", "channels.whatsapp_templates_en",
+         "reminder=appointment_reminder, code=en_US")  # fmt: skip
+    assert main([*wa, "--kind", "reminder"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("en whatsapp reminder: Meta's approved template appointment_reminder")
+    assert "(en_US)" in out and "{{1}} Christabelle" in out and "Hello" not in out
+    assert main([*wa, "--kind", "cancellation"]) == 0
+    assert "not sent by WhatsApp" in capsys.readouterr().out

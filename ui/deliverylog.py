@@ -12,7 +12,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -25,6 +24,7 @@ from receptionist.ops import deliveries
 from receptionist.ops.deliveries import DeliveryRow
 
 from . import messages
+from .choices import choice_box
 from .desk import Desk
 from .patients.table import short_datetime
 from .rowsmodel import RowsModel, rows_table
@@ -83,16 +83,16 @@ class DeliveryLogView(QDialog):
         self.setObjectName("deliveryLog")
         self.setWindowTitle(self.tr("Delivery log"))
         self.model = DeliveryLogModel(desk, self)
-        self.channel = self._choice(
-            "deliveryChannel", self.tr("Channel"),
+        self.channel = choice_box(
+            self, "deliveryChannel", self.tr("Channel"),
             [("", self.tr("All")), ("sms", self.tr("SMS")), ("whatsapp", self.tr("WhatsApp")),
-             ("email", self.tr("E-mail"))],
+             ("email", self.tr("E-mail"))], self.reload,
         )  # fmt: skip
-        self.outcome = self._choice(
-            "deliveryOutcome", self.tr("Outcome"),
+        self.outcome = choice_box(
+            self, "deliveryOutcome", self.tr("Outcome"),
             [("", self.tr("All")), ("sent", self.tr("Sent")),
              ("transient", self.tr("Try again later")), ("permanent", self.tr("Refused")),
-             ("unknown", self.tr("Unknown")), ("none", self.tr("No answer"))],
+             ("unknown", self.tr("Unknown")), ("none", self.tr("No answer"))], self.reload,
         )  # fmt: skip
         self.table = rows_table(self, self.model, self.tr("Delivery log"), name="deliveryTable")
         self.empty = QLabel(self.tr("No provider answers logged."), self)
@@ -115,15 +115,6 @@ class DeliveryLogView(QDialog):
         layout.addWidget(self.empty)
         layout.addWidget(buttons)
         self.resize(760, 460)
-
-    def _choice(self, name: str, said: str, items: list[tuple[str, str]]) -> QComboBox:
-        box = QComboBox(self)
-        box.setObjectName(name)
-        box.setAccessibleName(said)
-        for key, label in items:
-            box.addItem(label, key)
-        box.currentIndexChanged.connect(lambda _: self.reload())
-        return box
 
     def reload(self) -> None:
         self.reloadRequested.emit(str(self.channel.currentData()), str(self.outcome.currentData()))

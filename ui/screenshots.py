@@ -33,6 +33,7 @@ from .quickfind import QuickFind
 from .settings import Settings
 from .signin import SignInDialog
 from .tasks import DbOp
+from .templateeditor import TemplatesDialog, open_templates
 from .today import FrontDesk
 from .unlock import UnlockDialog
 from .wizard.preview import join_downloading
@@ -83,6 +84,7 @@ class Screenshots(QObject):
         self._steps: list[Step] = []
         self._pending: tuple[str, Shoot] | None = None
         self._poll_ms = poll_ms
+        self._read_only: TemplatesDialog | None = None  # the templates as a receptionist reads
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
         self._timer.timeout.connect(self._poll)
@@ -136,6 +138,10 @@ class Screenshots(QObject):
             ("15b-settings-google", None, self._settings),
             (None, self._open_templates, None),
             ("15c-message-templates", None, self._templates),
+            (None, self._open_templates_read_only, None),
+            ("15d-message-templates-read-only", None, self._templates_read_only),
+            (None, lambda: self._open_templates("en", "whatsapp"), None),
+            ("15e-message-templates-whatsapp", None, self._templates),
             (None, self._pin, None),
             ("16-pinboard", None, self._pinboard),
             (None, lambda: self._open_patient_on("commlog"), None),
@@ -486,15 +492,29 @@ class Screenshots(QObject):
             dialog = settings.show_dialog()
             dialog.tabs.setCurrentWidget(dialog.google)
 
-    def _open_templates(self) -> None:
-        """Settings > Reminders > Message templates…, on the Turkish SMS reminder."""
+    def _open_templates(self, language: str = "tr", channel: str = "sms") -> None:
+        """Settings > Reminders > Message templates…, on the reminder of ``language`` and
+        ``channel`` (the Turkish SMS; WhatsApp: its approved template's name and values)."""
         assert self.window is not None
         settings = self.window.findChild(Settings)
         if isinstance(settings, Settings):
             dialog = settings.show_dialog()
             dialog.tabs.setCurrentWidget(dialog.clinic)
             shown = dialog.clinic.show_templates()
-            shown.language.setCurrentIndex(shown.language.findData("tr"))
+            shown.language.setCurrentIndex(shown.language.findData(language))
+            shown.channel.setCurrentIndex(shown.channel.findData(channel))
+
+    def _open_templates_read_only(self) -> None:
+        """The templates as a receptionist reads them (no "clinic.configure")."""
+        assert self.window is not None
+        self._read_only = open_templates(self.window.desk, False, self.window)
+
+    def _templates_read_only(self) -> QPixmap | None:
+        shown, self._read_only = self._read_only, None
+        picture = self._over_window(shown)
+        if shown is not None:
+            shown.deleteLater()
+        return picture
 
     def _templates(self) -> QPixmap | None:
         assert self.window is not None

@@ -1,5 +1,7 @@
 """reminders templates, reminders template set|reset: the clinic's own wording of the
-messages to patients, with each one's SMS size (``receptionist.ops.templates``)."""
+messages to patients, with each one's SMS size (``receptionist.ops.templates``); for
+WhatsApp, the approved template Meta sends instead and its six values
+(``receptionist.ops.wanames``): a WhatsApp text is refused."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from typing import Any
 from receptionist.cli.common import App, examples
 from receptionist.cli.patientcmds import options_named
 from receptionist.errors import ValidationError
-from receptionist.ops import templates
+from receptionist.ops import templates, wanames
 from receptionist.ops.templates import CHANNELS, KINDS, LANGUAGES, TemplateRow
+from receptionist.ops.wanames import WhatsAppRow
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 FILE_LIMIT = 64 * 1024
@@ -34,7 +37,8 @@ def register(rsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tsub = top.add_subparsers(dest="template_cmd", required=True, metavar="ACTION")
     s = tsub.add_parser(
         "set",
-        help="the clinic's own text of one message; placeholders: "
+        help="the clinic's own text of one SMS or e-mail message (WhatsApp sends the "
+        "template approved at Meta: channels.whatsapp_templates_*); placeholders: "
         + ", ".join("{" + n + "}" for n in templates.PLACEHOLDERS),
         **examples(
             "receptionist reminders template set --language en --channel sms --kind reminder "
@@ -109,7 +113,25 @@ def size_line(d: dict[str, Any]) -> str:
     return line
 
 
+def _whatsapp(row: WhatsAppRow) -> dict[str, Any]:
+    return {"template": row.name or None, "code": row.code, "values": list(row.parameters)}
+
+
+def _wa_text(d: dict[str, Any]) -> str:
+    wa = d["whatsapp"]
+    head = f"{d['language']} whatsapp {d['kind']}"
+    if wa["template"] is None:
+        said = "no approved template named: not sent by WhatsApp"
+    else:
+        said = f"Meta's approved template {wa['template']} ({wa['code']})"
+    where = f"  (names: settings set channels.whatsapp_templates_{d['language']} ...)"
+    values = "  Values: " + " | ".join(f"{{{{{n}}}}} {v}" for n, v in enumerate(wa["values"], 1))
+    return "\n".join([f"{head}: {said}", values, where])
+
+
 def _text(d: dict[str, Any]) -> str:
+    if "whatsapp" in d:
+        return _wa_text(d)
     own = "clinic's own" if d["overridden"] else "built-in"
     lines = [f"{d['language']} {d['channel']} {d['kind']} ({own})"]
     if d["subject"]:
@@ -125,7 +147,11 @@ def cmd_list(app: App) -> int:
     with app.database() as db:
         ctx = app.ctx(db)
         rows = templates.listing(db, ctx, language=a.language, channel=a.channel, kind=a.kind)
+        names = {(r.language, r.kind): r for r in wanames.listing(db, ctx)}
     data = [_data(r) for r in rows]
+    for d in data:  # WhatsApp sends Meta's approved template, never the text
+        if d["channel"] == "whatsapp":
+            d["whatsapp"] = _whatsapp(names[(d["language"], d["kind"])])
     app.emit(data, "\n\n".join(_text(d) for d in data))
     return 0
 

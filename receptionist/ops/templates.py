@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
-from receptionist.reminders import overrides
+from receptionist.reminders import overrides, watemplates
 from receptionist.reminders import settings as reminder_settings
 from receptionist.reminders.overrides import BODY_LIMIT, EMAIL_BODY_LIMIT, SUBJECT_LIMIT, Key
 from receptionist.reminders.preview import SmsSize, sample_values, sms_size
@@ -37,7 +37,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 __all__ = [
     "BODY_LIMIT", "CHANNELS", "EMAIL_BODY_LIMIT", "KINDS", "LANGUAGES", "PLACEHOLDERS",
-    "SUBJECT_LIMIT", "SmsSize", "TemplateRow", "check", "listing", "measure", "reset",
+    "SUBJECT_LIMIT", "SmsSize", "TemplateRow", "check", "listing", "measure", "one_of", "reset",
     "sample_values", "set_template", "show",
 ]  # fmt: skip
 
@@ -63,7 +63,7 @@ class TemplateRow:
     address: str
 
 
-def _one_of(field: str, value: str, allowed: tuple[str, ...]) -> str:
+def one_of(field: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ValidationError(
             field,
@@ -78,9 +78,9 @@ def _one_of(field: str, value: str, allowed: tuple[str, ...]) -> str:
 
 def _key(language: str, channel: str, kind: str) -> Key:
     return (
-        _one_of("language", language, LANGUAGES),
-        _one_of("channel", channel, CHANNELS),
-        _one_of("kind", kind, KINDS),
+        one_of("language", language, LANGUAGES),
+        one_of("channel", channel, CHANNELS),
+        one_of("kind", kind, KINDS),
     )
 
 
@@ -113,9 +113,9 @@ def listing(
     """Every template (or those of ``language``, ``channel``, ``kind``), by language,
     channel and kind."""
     wanted = (
-        _one_of("language", language, LANGUAGES) if language else None,
-        _one_of("channel", channel, CHANNELS) if channel else None,
-        _one_of("kind", kind, KINDS) if kind else None,
+        one_of("language", language, LANGUAGES) if language else None,
+        one_of("channel", channel, CHANNELS) if channel else None,
+        one_of("kind", kind, KINDS) if kind else None,
     )
     keys = [
         k
@@ -137,14 +137,34 @@ def set_template(
     db: Database, ctx: Ctx, language: str, channel: str, kind: str, body: str, subject: str = ""
 ) -> TemplateRow:
     """Make the clinic's own text of one template; checked first (ValidationError
-    naming "body" or "subject"), audited as a change of its clinic setting."""
+    naming "body" or "subject"), audited as a change of its clinic setting. WhatsApp is
+    refused (naming "channel"): Meta sends only its approved template (``wanames``)."""
     key = _key(language, channel, kind)
     require(ctx, CONFIGURE, CANNOT_CONFIGURE)
+    if channel == overrides.WHATSAPP:
+        raise _not_for_whatsapp(language, kind)
     checked = overrides.validate(channel, subject, body)
     value = {"subject": checked.subject, "body": checked.body}
     with db.write() as s:
         clinicstore.write(s, ctx, overrides.SETTINGS[key], value)
         return _rows(s, [key])[0]
+
+
+def _not_for_whatsapp(language: str, kind: str) -> ValidationError:
+    return ValidationError(
+        "channel",
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "WhatsApp sends only a template that Meta approved, never a text set here. "
+                "Write the text in WhatsApp Manager, then name the template in Settings, "
+                "Reminders, Message templates, or with: receptionist settings set {key} "
+                '"{kind}=TEMPLATE_NAME" (keep the names of the other kinds in that value).',
+            ),
+            key=watemplates.SETTINGS[language].key,
+            kind=kind,
+        ),
+    )
 
 
 def reset(db: Database, ctx: Ctx, language: str, channel: str, kind: str) -> TemplateRow:
@@ -159,10 +179,10 @@ def reset(db: Database, ctx: Ctx, language: str, channel: str, kind: str) -> Tem
 
 def measure(body: str, language: str, clinic: str = "", address: str = "") -> SmsSize:
     """The SMS size of ``body`` as it is being typed (no database; pure)."""
-    return sms_size(body, _one_of("language", language, LANGUAGES), clinic, address)
+    return sms_size(body, one_of("language", language, LANGUAGES), clinic, address)
 
 
 def check(channel: str, subject: str, body: str) -> Template:
     """``overrides.validate``: what :func:`set_template` would refuse, without writing
     (the editor shows it as the user types)."""
-    return overrides.validate(_one_of("channel", channel, CHANNELS), subject, body)
+    return overrides.validate(one_of("channel", channel, CHANNELS), subject, body)

@@ -9,6 +9,11 @@ overwrite each other. The settings are ``managed``: they are changed through
 ``receptionist.ops.templates`` (and the Templates dialog, ``reminders template set``),
 not the generic settings pages.
 
+WhatsApp is the exception: Meta sends only an approved template (named per language in
+``watemplates``), never a text of ours, so a WhatsApp text is refused when set
+(``receptionist.ops.templates.set_template``) and ignored when found (:func:`from_values`).
+Its settings stay declared so a value stored (or synced from an older PC) still reads.
+
 :func:`validate` is the one place a template's text is checked: a body that is not
 empty, at most :data:`BODY_LIMIT` characters (:data:`EMAIL_BODY_LIMIT` for e-mail), no
 control characters but line breaks and tabs; placeholders only the six of
@@ -38,6 +43,7 @@ SUBJECT_LIMIT = 200
 ALLOWED = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
 
 Key = tuple[str, str, str]  # (language, channel, kind)
+WHATSAPP = "whatsapp"  # its text is Meta's approved template's, not one of these
 
 
 def _bad_placeholder(field: str, bad: str) -> ValidationError:
@@ -194,9 +200,14 @@ SETTINGS: dict[Key, Setting] = {
 
 def from_values(values: Mapping[str, object]) -> dict[Key, Template]:
     """The overrides among clinic setting ``values`` (key -> value), by (language,
-    channel, kind); a template not overridden is left out."""
+    channel, kind); a template not overridden is left out, and so is every WhatsApp
+    one: Meta sends only the approved template ``watemplates`` names, never this text
+    (a WhatsApp text stored before it was refused is ignored, and dropped when that
+    language's WhatsApp templates are next saved: ``receptionist.ops.wanames``)."""
     found: dict[Key, Template] = {}
     for key, setting in SETTINGS.items():
+        if key[1] == WHATSAPP:
+            continue
         value = values.get(setting.key)
         if isinstance(value, dict) and value.get("body"):
             found[key] = Template(str(value.get("subject", "")), str(value["body"]))

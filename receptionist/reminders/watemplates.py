@@ -116,6 +116,39 @@ def _declare(lang: str) -> Setting:
 SETTINGS: dict[str, Setting] = {lang: _declare(lang) for lang in LANGUAGES}
 
 
+def _bad(field: str, said: str, example: str) -> ValidationError:
+    return ValidationError(field, Text(said, example=example))
+
+
+def with_name(text: str, language: str, kind: str, name: str, code: str) -> str:
+    """The setting's ``text`` with the template of ``kind`` named ``name`` (``""``:
+    none, so that kind is not sent by WhatsApp) and Meta's language code ``code``
+    (``""`` or the language itself: the default); ValidationError naming "name" or
+    "code" when one is not written as WhatsApp Manager writes it."""
+    name, code = name.strip(), code.strip()
+    if name and not _NAME.match(name):
+        said = QT_TRANSLATE_NOOP(
+            "core",
+            "A WhatsApp template's name is written as in WhatsApp Manager: lower-case "
+            "letters, digits and _, like {example}.",
+        )
+        raise _bad("name", said, "appointment_reminder")
+    if code and not _CODE.match(code):
+        said = QT_TRANSLATE_NOOP(
+            "core",
+            "A WhatsApp language code is written as in WhatsApp Manager, like {example}; "
+            "leave it empty for the language itself.",
+        )
+        raise _bad("code", said, "en_US")
+    try:
+        _, names = parse(text, language)
+    except ValueError:
+        names = {}
+    names = {k: v for k, v in names.items() if k != kind} | ({kind: name} if name else {})
+    parts = [f"{k}={names[k]}" for k in KINDS if k in names]
+    return ", ".join(parts + ([f"code={code}"] if code and code != language else []))
+
+
 def call(setting_text: str, language: str, kind: str, values: dict[str, str]) -> Call | None:
     """The template message of ``kind`` in ``language``, or None when the clinic named
     no template for it."""

@@ -32,6 +32,7 @@ from ui.schedule.override import OverrideDialog
 from ui.settings import Settings
 from ui.signin import SignInDialog
 from ui.tasks import TaskManager
+from ui.templateeditor import TemplatesDialog, open_templates
 from ui.today import FrontDesk
 from ui.unlock import UnlockDialog
 from ui.wizard.wizard import SetupWizard
@@ -95,6 +96,21 @@ def _templates(qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidge
     return dialog
 
 
+def _templates_read_only(qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
+    """As a receptionist reads them: no Save, no Reset, no buttons to insert."""
+    dialog = open_templates(window.desk, False, window)
+    qtbot.waitUntil(lambda: bool(dialog.rows), timeout=10_000)
+    return dialog
+
+
+def _templates_whatsapp(qtbot: QtBot, window: MainWindow, ids: dict[str, str]) -> QWidget:
+    """On WhatsApp: the approved template's name and language code take the keyboard."""
+    dialog = _templates(qtbot, window, ids)
+    assert isinstance(dialog, TemplatesDialog)
+    dialog.channel.setCurrentIndex(dialog.channel.findData("whatsapp"))
+    return dialog
+
+
 def _conflicts(_qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
     from ui.conflicts import Conflicts
 
@@ -150,6 +166,8 @@ OPENERS: dict[str, Opener] = {
     "RemindersView": _reminders,
     "DeliveryLogView": _delivery_log,
     "TemplatesDialog": _templates,
+    "TemplatesDialog read-only": _templates_read_only,
+    "TemplatesDialog WhatsApp": _templates_whatsapp,
     "ConflictsPanel": _conflicts,
     "MoveDialog": lambda _q, w, _i: MoveDialog(w.desk, _side("A"), _side("B"), w),
     "ReasonDialog": lambda _q, w, _i: ReasonDialog(_conflict(), w),

@@ -177,6 +177,8 @@ def test_screenshots_of_every_screen(qtbot: QtBot, window: MainWindow, tmp_path:
         "15-settings-providers.png",
         "15b-settings-google.png",
         "15c-message-templates.png",
+        "15d-message-templates-read-only.png",
+        "15e-message-templates-whatsapp.png",
         "16-pinboard.png",
         "17-patient-communication.png",
         "18-patient-documents.png",
@@ -213,4 +215,4 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.png"))) == 29  # 15c: message templates
+    assert len(list((tmp_path / "out").glob("*.png"))) == 31  # 15d, 15e: templates read, WhatsApp

@@ -8,16 +8,20 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from receptionist.ops import templates
+from receptionist.ops import settings, templates
 from receptionist.reminders.templates import TEMPLATES
 from ui.app import stylesheet
+from ui.asksave import CANCEL, DISCARD, SAVE
 from ui.mainwindow import MainWindow
 from ui.screenshots import composite
 from ui.settings import Settings
-from ui.templateeditor import TemplatesDialog, open_templates
+from ui.settings.clinicpage import ClinicPage
+from ui.templateeditor import TemplatesDialog
+
+KEY = "channels.whatsapp_templates_en"
 
 
 def _open(qtbot: QtBot, window: MainWindow) -> TemplatesDialog:
@@ -97,27 +101,170 @@ def test_edit_with_the_sms_size_live_save_and_reset(
     assert "built-in" in dialog.origin.text() and not dialog.reset_button.isEnabled()
 
 
-def test_a_receptionist_sees_the_templates_but_cannot_change_them(
-    qtbot: QtBot, window: MainWindow
+def test_a_receptionist_opens_the_templates_read_only(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
+    """They answer "what will the message say?": they read every message, change none."""
     controller = window.findChild(Settings)
     assert controller is not None
-    page = controller.show_dialog().clinic
-    assert not page.templates_button.isEnabled()  # the clinic's page is read-only for them
-    dialog = open_templates(window.desk, False, window)
+    settings = controller.show_dialog()
+    with qtbot.waitSignal(settings.loaded, timeout=10_000):
+        settings.load()
+    page = settings.clinic
+    assert not page.form.isEnabled()  # the clinic's settings are read-only for them...
+    assert page.templates_button.isVisible() and page.templates_button.isEnabled()
+    page.templates_button.click()  # ...but the messages can be read
+    dialog = page.templates
+    assert dialog is not None
     qtbot.waitUntil(lambda: bool(dialog.rows), timeout=10_000)
     assert dialog.body.toPlainText() == TEMPLATES[("en", "sms", "reminder")].body
-    assert not dialog.body.isEnabled() and not dialog.save_button.isEnabled()
+    assert dialog.body.isReadOnly() and dialog.subject.isReadOnly()
+    assert dialog.save_button.isHidden() and dialog.reset_button.isHidden()
+    assert dialog.findChild(QWidget, "templateInsert").isHidden()  # type: ignore[union-attr]
+    assert not dialog.read_only.isHidden() and "manager" in dialog.read_only.text()
+    assert "SMS: " in dialog.size_line.text()  # the size is there to read too
+    _pick(dialog, "tr", "email", "confirmation")  # no question: nothing can be typed
+    assert dialog.subject.text() == TEMPLATES[("tr", "email", "confirmation")].subject
+    _shoot(dialog, window, tmp_path, "templates-read-only.png")
+    _pick(dialog, "en", "whatsapp", "reminder")
+    assert dialog.whatsapp.name.isReadOnly() and dialog.whatsapp.code.isReadOnly()
+    dialog.save()  # no way to press it; and called, it writes nothing
+    assert not dialog.unsaved()
+    dialog.reject()
+    assert not dialog.isVisible()
 
 
-def _shoot(dialog: TemplatesDialog, window: MainWindow, tmp_path: Path) -> None:
+class Answers:
+    """A ``confirm`` that answers as told, noting what it was asked about."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers, self.asked = list(answers), list[str]()
+
+    def __call__(self, _parent: QWidget, which: str) -> str:
+        self.asked.append(which)
+        return self.answers.pop(0)
+
+
+def test_typed_text_is_not_lost_on_another_message_or_on_closing(
+    qtbot: QtBot, admin_window: MainWindow
+) -> None:
+    dialog = _open(qtbot, admin_window)
+    dialog.confirm = answers = Answers(CANCEL, DISCARD, SAVE, CANCEL, SAVE)
+    builtin = TEMPLATES[("en", "sms", "reminder")].body
+    _pick(dialog, "en", "sms", "reminder")
+    dialog.body.setPlainText("Hi {first_name}, see you at {time}.")
+    assert dialog.unsaved() and dialog in admin_window.unsaved_windows()  # the quit guard
+    dialog.language.setCurrentIndex(dialog.language.findData("tr"))  # Cancel: stay
+    assert answers.asked == ["English, SMS, Reminder"]
+    assert dialog.chosen() == ("en", "sms", "reminder")
+    assert dialog.body.toPlainText() == "Hi {first_name}, see you at {time}."
+
+    dialog.kind.setCurrentIndex(dialog.kind.findData("cancellation"))  # Discard: go
+    assert dialog.chosen() == ("en", "sms", "cancellation") and not dialog.unsaved()
+    _pick(dialog, "en", "sms", "reminder")
+    assert dialog.body.toPlainText() == builtin  # dropped, as asked
+
+    dialog.body.setPlainText("Hi {first_name}, see you at {time}.")
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):  # Save: saved, then go
+        dialog.channel.setCurrentIndex(dialog.channel.findData("email"))
+    qtbot.waitUntil(lambda: dialog.chosen() == ("en", "email", "reminder"), timeout=10_000)
+    assert dialog.rows[("en", "sms", "reminder")].body == "Hi {first_name}, see you at {time}."
+    assert not dialog.subject.isHidden() and dialog.note.text() == "Saved."
+
+    dialog.subject.setText("Your visit on {date}")
+    dialog.reject()  # Cancel: still open, still typed
+    assert dialog.isVisible() and dialog.subject.text() == "Your visit on {date}"
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+        dialog.reject()  # Save: saved, then closed
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    assert dialog.rows[("en", "email", "reminder")].subject == "Your visit on {date}"
+    assert answers.asked[1:] == ["English, SMS, Reminder"] * 2 + ["English, E-mail, Reminder"] * 2
+
+
+def test_a_refused_save_keeps_the_text_and_the_message_in_front(
+    qtbot: QtBot, admin_window: MainWindow
+) -> None:
+    dialog = _open(qtbot, admin_window)
+    dialog.confirm = Answers(SAVE, DISCARD)
+    dialog.body.setPlainText("Hi {fist_name}")
+    dialog.kind.setCurrentIndex(dialog.kind.findData("confirmation"))
+    qtbot.waitUntil(lambda: dialog.note.text() == "Not saved.", timeout=10_000)
+    assert dialog.chosen() == ("en", "sms", "reminder")
+    assert dialog.body.toPlainText() == "Hi {fist_name}" and "{fist_name}" in dialog.error.text()
+    dialog.reject()  # Discard: closed, nothing written
+    assert not dialog.isVisible() and not dialog.rows[("en", "sms", "reminder")].overridden
+
+
+def test_whatsapp_shows_the_approved_template_s_name_code_and_values(
+    qtbot: QtBot, admin_window: MainWindow, tmp_path: Path
+) -> None:
+    dialog = _open(qtbot, admin_window)
+    _pick(dialog, "en", "whatsapp", "reminder")
+    assert dialog.text.isHidden() and not dialog.whatsapp.isHidden()
+    assert dialog.reset_button.isHidden() and "WhatsApp Manager" in dialog.origin.text()
+    panel = dialog.whatsapp
+    assert panel.name.text() == "" and not panel.missing.isHidden()
+    said = panel.values.text().splitlines()
+    assert said[1:] == [
+        "{{1}}  first name: Christabelle", "{{2}}  date: Wednesday 16 September 2026",
+        "{{3}}  time: 23:45", "{{4}}  provider: Dr. Alexandra Whitfield",
+        "{{5}}  clinic: Şifa Clinic", "{{6}}  address: 12 Harbour Street, Suite 4",
+    ]  # fmt: skip
+    panel.name.setText("appointment_reminder")
+    panel.code.setText("en_US")
+    panel.name.textEdited.emit("appointment_reminder")
+    assert dialog.unsaved() and panel.missing.isHidden()
+    _shoot(dialog, admin_window, tmp_path, "templates-whatsapp.png")
+    page = _clinic_page(admin_window)
+    names, other = page.editor(KEY), page.editor("clinic.name")
+    assert isinstance(names, QLineEdit) and isinstance(other, QLineEdit)
+    other.setText("Şifa Clinic Moda")  # an edit of the page's own, unsaved
+    with qtbot.waitSignals([dialog.saved, page.refreshed], timeout=10_000):
+        dialog.save_button.click()
+    assert names.text() == "reminder=appointment_reminder, code=en_US"  # the page shows it...
+    other.setText("Şifa Clinic")
+    assert not page.unsaved()  # ...as saved: its own Save would not write the old value back
+    ctx = admin_window.desk.ctx()
+    tasks = admin_window.desk.tasks
+    stored = tasks.run(lambda: settings.get(tasks.database(), ctx, KEY).value).result(timeout=30)
+    assert stored == "reminder=appointment_reminder, code=en_US"
+    _pick(dialog, "en", "whatsapp", "confirmation")  # the code is the language's
+    assert (panel.name.text(), panel.code.text()) == ("", "en_US") and not dialog.unsaved()
+
+    names.setText("reminder=from_the_page, confirmation=booked, code=en_GB")
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):  # the page saved: the dialog reads
+        page.save()
+    assert (panel.name.text(), panel.code.text()) == ("booked", "en_GB")
+
+    panel.name.setText("Booking Confirmed")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.note.text() == "Not saved.", timeout=10_000)
+    assert "lower-case" in dialog.error.text() and dialog.unsaved()
+
+
+def _clinic_page(window: MainWindow) -> ClinicPage:
+    controller = window.findChild(Settings)
+    assert controller is not None and controller.dialog is not None
+    return controller.dialog.clinic
+
+
+def test_one_helper_makes_the_choice_boxes() -> None:
+    root = Path(__file__).resolve().parents[2]
+    for name in ("ui/templateeditor.py", "ui/deliverylog.py"):
+        source = (root / name).read_text("utf-8")
+        assert "choice_box(" in source and "def _choice" not in source, name
+
+
+def _shoot(
+    dialog: TemplatesDialog, window: MainWindow, tmp_path: Path, name: str = "templates.png"
+) -> None:
     window.resize(1366, 768)
     window.setStyleSheet(stylesheet())
     QApplication.processEvents()
     picture = composite(window, dialog)
     assert dialog.width() <= 1366 and dialog.height() <= 768
-    assert picture.save(str(tmp_path / "templates.png"))
+    assert picture.save(str(tmp_path / name))
     folder = os.environ.get("TEMPLATE_SHOTS")
     if folder:
-        picture.save(str(Path(folder) / "templates.png"))
+        picture.save(str(Path(folder) / name))
     window.setStyleSheet("")

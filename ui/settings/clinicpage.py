@@ -32,7 +32,7 @@ from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..tasks import DbOp
 from ..templateeditor import TemplatesDialog, open_templates
-from .data import Snapshot, save_settings
+from .data import Snapshot, load, save_settings
 from .editors import LocalProblem, SettingEditor, editor_for
 from .fields import FieldForm
 from .sections import Sections
@@ -142,12 +142,12 @@ class SettingsPage(TracksEdits, QWidget):
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.note, 1)
-        bottom.addWidget(self.save_button)
+        self.bottom = QHBoxLayout()
+        self.bottom.addWidget(self.note, 1)
+        self.bottom.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
-        layout.addLayout(bottom)
+        layout.addLayout(self.bottom)
 
     def editor(self, key: str) -> QWidget:
         """The widget that takes the keyboard for setting ``key``."""
@@ -230,10 +230,13 @@ class SettingsPage(TracksEdits, QWidget):
 class ClinicPage(SettingsPage):
     """The clinic's settings (stored in the clinic's file, the same on every PC)."""
 
+    refreshed = Signal()  # a setting saved elsewhere is shown (``reread``)
+
     def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
         super().__init__(desk, "clinic", editable, parent)
         self.setObjectName("clinicPage")
         self.templates: TemplatesDialog | None = None
+        self.saved.connect(lambda _snapshot: self._reread_templates())
         forms = self.section_forms.get("reminders")
         if forms:  # the messages' texts: a dialog of their own, from the reminders' section
             self.templates_button = QPushButton(self.tr("Message te&mplates…"), self)
@@ -243,15 +246,49 @@ class ClinicPage(SettingsPage):
                 self.tr("The text of each reminder and message, per language and channel")
             )
             self.templates_button.clicked.connect(self.show_templates)
-            forms[-1].addRow(self.templates_button)
+            if editable:
+                forms[-1].addRow(self.templates_button)
+            else:  # the read-only form is disabled: from beside it, to read what is sent
+                self.bottom.insertWidget(0, self.templates_button)
 
     def show_templates(self) -> TemplatesDialog:
         """The templates dialog over the settings (one; raised if open)."""
         if self.templates is None or not self.templates.isVisible():
             self.templates = open_templates(self.desk, self.editable, self.window())
+            self.templates.namesSaved.connect(self.reread)
         self.templates.raise_()
         self.templates.activateWindow()
         return self.templates
+
+    def _reread_templates(self) -> None:
+        """This page was saved (WhatsApp's template names are on it too): the open
+        templates dialog reads again, unless it holds edits."""
+        shown = self.templates
+        if shown is not None and shown.isVisible() and not shown.unsaved():
+            shown.load()
+
+    def reread(self, key: str) -> None:
+        """Setting ``key`` was saved elsewhere (the templates dialog names WhatsApp's
+        templates): show what was saved, so a later Save of this page does not write
+        back the value it showed before. Other unsaved edits stay."""
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: load(db, ctx), self)
+        op.success(lambda snapshot: self.take(snapshot, key)).run()
+
+    def take(self, snapshot: Snapshot, key: str) -> None:
+        entry, editor = snapshot.entry(key), self.editors.get(key)
+        if entry is None or editor is None:
+            return
+        self._snapshot = snapshot
+        before = form_state(self.form)
+        editor.set_value(entry.value)
+        after = form_state(self.form)
+        if self._baseline is not None:  # what changed here is saved; the rest is as it was
+            self._baseline = tuple(
+                now if now != was else base
+                for now, was, base in zip(after, before, self._baseline, strict=True)
+            )
+        self.refreshed.emit()
 
 
 class ThisPcPage(SettingsPage):

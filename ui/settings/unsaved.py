@@ -9,7 +9,7 @@ small modal box; tests pass one that answers at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
@@ -17,13 +17,21 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QLineEdit,
-    QMessageBox,
     QWidget,
 )
 
-SAVE: Final = "save"
-DISCARD: Final = "discard"
-CANCEL: Final = "cancel"
+from ..asksave import CANCEL, DISCARD, SAVE, ask_save
+
+__all__ = [
+    "CANCEL",
+    "DISCARD",
+    "SAVE",
+    "Confirm",
+    "State",
+    "TracksEdits",
+    "ask_unsaved",
+    "form_state",
+]
 
 # (parent, the page's name) -> SAVE, DISCARD or CANCEL
 Confirm = Callable[[QWidget, str], str]
@@ -76,7 +84,6 @@ def form_state(root: QWidget) -> State:
 def ask_unsaved(parent: QWidget, page: str) -> str:
     """Ask whether to save the changes on ``page`` (page names, comma-separated when
     several): SAVE, DISCARD or CANCEL."""
-    buttons = QMessageBox.StandardButton
     if ", " in page:
         question = QCoreApplication.translate(
             "SettingsDialog", "The changes on these pages are not saved: {0}. Save them now?"
@@ -85,19 +92,4 @@ def ask_unsaved(parent: QWidget, page: str) -> str:
         question = QCoreApplication.translate(
             "SettingsDialog", "The changes on the {0} page are not saved. Save them now?"
         )
-    box = QMessageBox(
-        QMessageBox.Icon.Warning,
-        QCoreApplication.translate("SettingsDialog", "Unsaved changes"),
-        question.format(page),
-        buttons.Save | buttons.Discard | buttons.Cancel,
-        parent,
-    )
-    box.setObjectName("unsavedChangesBox")
-    box.setDefaultButton(buttons.Save)
-    box.setEscapeButton(buttons.Cancel)
-    answer = box.exec()
-    if answer == buttons.Save:
-        return SAVE
-    if answer == buttons.Discard:
-        return DISCARD
-    return CANCEL
+    return ask_save(parent, question.format(page))
