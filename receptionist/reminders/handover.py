@@ -61,6 +61,16 @@ def note(session: Session, kind: Kind, cutoff: datetime, now: datetime) -> None:
     session.flush()
 
 
+def restored(session: Session, now: datetime) -> None:
+    """This file was just restored from a backup: it takes over from itself as it was."""
+    row = session.get(ReminderHandover, "restore")
+    if row is None:
+        session.add(ReminderHandover(kind="restore", cutoff=now, mark=None, updated_at=now))
+    else:
+        row.cutoff, row.mark, row.updated_at = now, None, now
+    session.flush()
+
+
 def current(session: Session, now: datetime) -> list[Handover]:
     """The handovers kept, each with its mark set once a sync after its cutoff is known
     to have finished."""
