@@ -58,3 +58,32 @@ def test_a_restored_station_does_not_send_again_what_it_sent_after_the_backup(
         assert len(server.messages) == 3
     finally:
         db.close()
+
+
+def test_a_message_planned_before_the_restore_for_later_still_goes(
+    data_dir: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, twilio, tmp_path: Path
+) -> None:
+    """A confirmation held back by the quiet hours until the morning was in the backup
+    and could not have gone before the restore (the night before): it goes."""
+    sender, server = twilio
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
+    clock.set(at(0, 21, 30))  # Monday 21:30 in Istanbul: quiet until 08:00
+    db = open_clinic(data_dir)
+    ctx = Ctx(Actor(None, "admin", "cli"), clock)
+    clinic = make(db, ctx, clock)
+    clinic.set(offsets="", quiet_start="21:00", quiet_end="08:00")
+    y = clinic.book(clinic.patient(1), at(1, 14))
+    assert dispatch.run(db, clock, {"sms": sender}).of("sent") == []
+    backup = backups.create(db, ctx, data_dir, to=tmp_path / "backups")
+    db.close()
+    clock.advance(minutes=30)
+    backups.restore(data_dir, backup.path, clock)
+    db = open_clinic(data_dir)
+    try:
+        assert dispatch.run(db, clock, {"sms": sender}).of("skipped") == []
+        clock.set(at(1, 8, 1))
+        sent = dispatch.run(db, clock, {"sms": sender}).of("sent")
+        assert [(i.appointment_id, i.kind) for i in sent] == [(y, "confirmation")]
+        assert len(server.messages) == 1
+    finally:
+        db.close()

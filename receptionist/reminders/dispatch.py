@@ -162,19 +162,26 @@ def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[
     messages of moves and cancellations made up to then, and the confirmations of the
     bookings made up to then: unless the booking, or the change, reached this PC only
     after the mark (the previous sender never saw it). A confirmation another PC's
-    reminders logged a message for (the communication log syncs) is skipped too."""
+    reminders logged a message for (the communication log syncs) is skipped too.
+
+    After a restore, a message this file had planned before the restore for a time
+    after it is left alone: the file before the restore held the same row, and could
+    not have sent it yet."""
     a, r = Appointment, Reminder
     cutoff, seen = taken.cutoff, _seen_before(taken.mark)
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     changed = r.kind.in_(("reschedule", "cancellation")) & (a.updated_at <= cutoff)
+    theirs = r.state == "pending"
+    if taken.kind == "restore":
+        theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
     query = (
         select(r)
         .outerjoin(a, a.id == r.appointment_id)
-        .where(r.state == "pending", or_(due, changed & seen(a.id, False)))
+        .where(theirs, or_(due, changed & seen(a.id, False)))
         .limit(ROUND_LIMIT * 5)
     )
     with db.write() as s:
-        rows = _confirmed_elsewhere(s, cutoff, seen)
+        rows = _confirmed_elsewhere(s, cutoff, seen, theirs)
         for row in rows:
             _finish(row, "skipped", taken.reason, now)
         items = [_item(row) for row in rows]
@@ -204,9 +211,9 @@ def _seen_before(mark: int | None) -> Any:
     return seen
 
 
-def _confirmed_elsewhere(s: Session, cutoff: datetime, seen: Any) -> list[Reminder]:
+def _confirmed_elsewhere(s: Session, cutoff: datetime, seen: Any, theirs: Any) -> list[Reminder]:
     a, r = Appointment, Reminder
-    pending = (r.state == "pending") & (r.kind == "confirmation")
+    pending = theirs & (r.kind == "confirmation")
     # No limit: the pending confirmations are what planning made (a round's adds at
     # most), and one not looked at here would be sent again in this round.
     early = (a.created_at <= cutoff) & seen(a.id, True)
