@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
-from conftest import PASSPHRASE
 from reminderclinic import SENDER, at, make
 from sqlalchemy import select
 
@@ -20,6 +19,8 @@ from receptionist.ops import backups
 from receptionist.reminders import dispatch
 from receptionist.store.vault import open_clinic
 from sync.channels.twilio import TwilioSender
+
+PASSPHRASE = "correct horse battery"  # the test clinic's (conftest.data_dir)
 
 
 @pytest.fixture
