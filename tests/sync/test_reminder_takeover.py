@@ -15,7 +15,7 @@ from test_two_pcs import Pc, admin, settle
 
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
-from receptionist.ops import settings
+from receptionist.ops import backups, settings
 from receptionist.schedule import booking
 from receptionist.store.vault import create, open_clinic
 from sync import cloud, reminderlease
@@ -141,3 +141,34 @@ def test_a_confirmation_the_old_holder_sent_but_never_logged_is_not_sent_again(
         assert len(server.messages) == 2
     finally:
         c.db.close()
+
+
+def test_a_restored_station_does_not_confirm_again_what_came_back_from_the_endpoint(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path
+) -> None:
+    """A (the station) is restored from a backup taken before X was booked and
+    confirmed there; X (and A's log of its confirmation) come back from the endpoint:
+    X is not confirmed a second time. A booking made after the restore is."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
+    settle(a, b)
+    backup = backups.create(a.db, admin(clock), tmp_path / "a", to=tmp_path / "backups")
+    x = book(a, "Xena", 30, "05321234567")
+    assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [x]
+    settle(a)
+    a.db.close()
+    clock.advance(minutes=30)
+    env = {"RECEPTIONIST_PASSPHRASE": "a long enough passphrase"}
+    backups.restore(tmp_path / "a", backup.path, clock, env=env)
+    a.db = open_clinic(tmp_path / "a", env=env)
+    settle(a)  # X comes back
+    again = round_of(a, sender)
+    assert again.active, again.reason
+    assert again.of("sent") == []
+    assert states(a, x)["confirmation"] == ("skipped", "restored")
+    clock.advance(minutes=15)
+    settle(a)
+    y = book(a, "Yusuf", 30, "05329876543")
+    assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [y]
+    assert len(server.messages) == 2
