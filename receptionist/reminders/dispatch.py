@@ -17,6 +17,10 @@ A provider that refuses the clinic's credentials stops its channel (``halt``): t
 message stays queued, and so does every later one on that channel, until the
 channel's settings are saved again.
 
+A PC that took over the sending (the cloud's lease moved here, or its file was
+restored from a backup: ``handover``) never sends what the previous sender answered
+for (``_handed_over``).
+
 Every message sent or failed becomes an entry in the patient's communication log, and
 every provider answer (a send's, a status lookup's) a row of the delivery log
 (``deliverylog``: no text, no address), in the transaction that settles the message.
