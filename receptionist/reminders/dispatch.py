@@ -152,10 +152,10 @@ def _stand_by(db: Database, now: datetime, cfg: config.Config) -> tuple[int, int
     (a move or cancellation made after a takeover needs its message, which only the
     earlier plan shows), and leave what is due now to the holder: skipped,
     "other_station". What stays queued is what this PC sends if it takes over."""
+    due = select(Reminder).where(Reminder.state == "pending", Reminder.send_at <= now)
     with db.write() as s:
         done = plan(s, now, cfg)
-        for row in s.scalars(select(Reminder).where(Reminder.state == "pending",
-                                                    Reminder.send_at <= now)):  # fmt: skip
+        for row in s.scalars(due):
             _finish(row, "skipped", "other_station", now)
     return done.added, done.withdrawn
 
