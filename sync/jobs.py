@@ -54,8 +54,9 @@ def reminder_lease(db: Database, clock: Clock) -> EndpointLease | None:
 
 def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
     """One dispatch round (plan, then send what is due) with the channels set up; on a
-    PC that is not the reminder station (or a stand-by), with reminders off, or, with a
-    cloud, while another PC holds the endpoint's lease, nothing. ``needs_attention``
+    PC that is not the reminder station (or a stand-by), or with reminders off, nothing;
+    with a cloud, while another PC holds the endpoint's lease, it plans and sends
+    nothing (``dispatch._stand_by``). ``needs_attention``
     counts the channels stopped because their provider refused the credentials."""
     from .channels import build
     from .reminderlease import PEEK_EVERY

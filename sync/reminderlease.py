@@ -37,7 +37,6 @@ class _Known:
     until: datetime  # this PC's time when the lease it was given runs out
     holder: str
     cutoff: datetime | None
-    previous: str = ""  # the device it was taken from ("" not known)
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,6 @@ class Seen:
 
 
 _known: dict[str, _Known] = {}  # by the clinic file's path
-_other: dict[str, str] = {}  # by path: the device id of the last other holder heard of
 _seen: dict[str, Seen] = {}  # by the clinic file's path: what the status bar shows
 _lock = threading.Lock()
 PEEK_EVERY = timedelta(minutes=5)  # a PC that does not claim asks who holds it this often
@@ -72,8 +70,6 @@ def _note(key: str, answer: dict[str, object], at: datetime) -> None:
         code, name = "", ""
     with _lock:
         _seen[key] = Seen(code, name or code, bool(answer.get("held")), at)
-        if isinstance(holder, dict) and not answer.get("held") and holder.get("device_id"):
-            _other[key] = str(holder["device_id"])
 
 
 class EndpointLease:
@@ -140,15 +136,14 @@ class EndpointLease:
             # it renewed: what was due up to then is its own too.
             cutoff = asked - timedelta(seconds=float(age)) + timedelta(minutes=1)
         with _lock:
-            previous = _other.get(self.key, "") if cutoff is not None else ""
-            _known[self.key] = _Known(asked + left, code, cutoff, previous)
-        return Hold(True, code, cutoff, previous=previous)
+            _known[self.key] = _Known(asked + left, code, cutoff)
+        return Hold(True, code, cutoff)
 
     def _remembered(self, now: datetime) -> Hold:
         with _lock:
             known = _known.get(self.key)
         if known is not None and now < known.until:
-            return Hold(True, known.holder, known.cutoff, previous=known.previous)
+            return Hold(True, known.holder, known.cutoff)
         return Hold(False, "", None, "lease_unreachable")
 
 
@@ -163,4 +158,3 @@ def forget() -> None:
     with _lock:
         _known.clear()
         _seen.clear()
-        _other.clear()

@@ -13,6 +13,7 @@ from receptionist.models.google import (
     GoogleLink,
     GoogleState,
 )
+from receptionist.models.handover import ReminderHandover
 from receptionist.models.jobs import JobLease, JobRun
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
@@ -64,6 +65,7 @@ __all__ = [
     "PatientDocument",
     "Provider",
     "Reminder",
+    "ReminderHandover",
     "RetentionHold",
     "Room",
     "Service",

@@ -28,6 +28,7 @@ from receptionist.errors import ReceptionistError, UserError
 from receptionist.journal import anchor as anchors
 from receptionist.journal import audit, checkpoint
 from receptionist.journal.coverage import clinic_id as clinic_id_of
+from receptionist.reminders import handover
 from receptionist.settings import backups as settings
 from receptionist.settings import clinicstore, pcstore
 from receptionist.store import backup as files
@@ -381,6 +382,9 @@ def restore(
     try:
         with db.write() as s:
             audit.record(s, Ctx(Actor(None, "admin", "cli"), clock), "restore", "clinic", None)
+            # What the reminder station sent after the backup was taken is not in the
+            # file: it does not go again (reminders/handover.py).
+            handover.restored(s, clock.now())
     finally:
         db.close()
     return Restored(ddir.root, manifest.created_at, aside, superseded)

@@ -18,6 +18,10 @@ A provider that refuses the clinic's credentials stops its channel (``halt``): t
 message stays queued, and so does every later one on that channel, until the
 channel's settings are saved again.
 
+A PC that took over the sending (the cloud's lease moved here, or its file was
+restored from a backup: ``handover``) never sends what the previous sender answered
+for (``_handed_over``).
+
 Every message sent or failed becomes an entry in the patient's communication log, and
 every provider answer (a send's, a status lookup's) a row of the delivery log
 (``deliverylog``: no text, no address), in the transaction that settles the message.
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock, FixedClock
@@ -48,7 +52,7 @@ from receptionist.safelog import describe
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import config, deliverylog, halt, station
+from . import config, deliverylog, halt, handover, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, appointment_stop, decide
 from .plan import plan
@@ -58,7 +62,6 @@ log = logging.getLogger(__name__)
 ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the rest
 STALE_SENDING = timedelta(minutes=10)  # far longer than any send may take
 MAX_BACKOFF = timedelta(hours=1)
-CHUNK = 500  # ids in one IN (...)
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,8 @@ def run(
 ) -> Round:
     """One round: recover messages cut short, plan, then send what is due (at most
     ``limit``), each in its own short transactions. With a cloud, only while this PC
-    holds the endpoint's lease (``lease``; none given: nothing is sent)."""
+    holds the endpoint's lease (``lease``; none given: nothing is sent); while another
+    PC holds it, a station or stand-by plans and sends nothing (``_stand_by``)."""
     with db.read() as s:
         cfg = config.load(s)
         role = station.role(s, cfg.station, cfg.standby)
@@ -112,21 +116,28 @@ def run(
         return Round(False, "disabled")
     if role == "none":
         return Round(False, "not_station")
-    cutoff, previous = None, ""
+    cutoff = None
     if cloud:
         hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
         if not hold.held:
             why = hold.reason or ("lease_elsewhere" if hold.holder else "no_lease")
-            return Round(False, why, hold.holder)
-        cutoff, previous = hold.cutoff, hold.previous
+            waiting = Round(False, why, hold.holder)
+            if why == "lease_elsewhere":
+                waiting.planned, waiting.withdrawn = _stand_by(db, clock.now(), cfg)
+            return waiting
+        cutoff = hold.cutoff
     result = Round(True)
     result.items += _recover(db, clock, senders)
     with db.write() as s:
-        done = plan(s, clock.now(), cfg)
-        result.items += _past_held(s, clock.now())
+        now = clock.now()
+        done = plan(s, now, cfg)
+        result.items += _past_held(s, now)
+        if cutoff is not None:
+            handover.note(s, "lease", cutoff, now)
+        handovers = handover.current(s, now)
     result.planned, result.withdrawn = done.added, done.withdrawn
-    if cutoff is not None:
-        result.items += _handed_over(db, clock.now(), cutoff, previous)
+    for taken in handovers:
+        result.items += _handed_over(db, clock.now(), taken)
     for reminder_id in _due(db, clock.now(), limit):
         item = _one(db, clock, senders, reminder_id, cfg)
         if item is not None:
@@ -136,32 +147,48 @@ def run(
     return result
 
 
-def _handed_over(db: Database, now: datetime, cutoff: datetime, previous: str) -> list[Item]:
-    """Messages the previous lease holder answered for (it sent them or let them go),
-    never sent a second time from here: reminders due before it last renewed the
-    lease, and the messages of moves and cancellations made before then.
+def _stand_by(db: Database, now: datetime, cfg: config.Config) -> tuple[int, int]:
+    """While another PC holds the lease (the endpoint said so just now), plan as the
+    sender would, so this PC knows each booking's start and status as it saw them
+    (a move or cancellation made after a takeover needs its message, which only the
+    earlier plan shows), and leave what is due now to the holder: skipped,
+    "other_station". What stays queued is what this PC sends if it takes over."""
+    due = select(Reminder).where(Reminder.state == "pending", Reminder.send_at <= now)
+    with db.write() as s:
+        done = plan(s, now, cfg)
+        for row in s.scalars(due):
+            _finish(row, "skipped", "other_station", now)
+    return done.added, done.withdrawn
 
-    A confirmation goes when the booking is first planned, so the booking's own time
-    says nothing of whether the previous holder saw it: one made on a PC that was
-    offline, or on a third PC the previous holder had not heard from before it went
-    off, reaches this PC later and still gets its confirmation. It is the previous
-    holder's when another PC's reminders logged a message for the booking (the
-    communication log syncs), or when the booking was made on the previous holder
-    (``previous``, its device id; "" not known: on any other PC) before the cutoff:
-    a station plans its own bookings at once."""
+
+def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[Item]:
+    """Messages the previous sender answered for (it sent them or let them go), never
+    sent a second time from here (``handover``): reminders due up to the cutoff, the
+    messages of moves and cancellations made up to then, and the confirmations of the
+    bookings made up to then: unless the booking, or the change, reached this PC only
+    after the mark (the previous sender never saw it). A confirmation another PC's
+    reminders logged a message for (the communication log syncs) is skipped too.
+
+    After a restore, a message this file had planned before the restore for a time
+    after it is left alone: the file before the restore held the same row, and could
+    not have sent it yet."""
     a, r = Appointment, Reminder
-    due = (r.kind == "reminder") & (r.send_at <= cutoff)
+    cutoff, seen = taken.cutoff, _seen_before(taken.mark)
+    due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     changed = r.kind.in_(("reschedule", "cancellation")) & (a.updated_at <= cutoff)
+    theirs = r.state == "pending"
+    if taken.kind == "restore":
+        theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
     query = (
         select(r)
         .outerjoin(a, a.id == r.appointment_id)
-        .where(r.state == "pending", or_(due, changed))
+        .where(theirs, or_(due, changed & seen(a.id, False)))
         .limit(ROUND_LIMIT * 5)
     )
     with db.write() as s:
-        rows = _confirmed_elsewhere(s, cutoff, previous)
+        rows = _confirmed_elsewhere(s, cutoff, seen, theirs)
         for row in rows:
-            _finish(row, "skipped", "other_station", now)
+            _finish(row, "skipped", taken.reason, now)
         items = [_item(row) for row in rows]
     # Every one, batch after batch, before anything is sent: one left pending would go
     # out a second time in this very round (its time is due).
@@ -169,37 +196,38 @@ def _handed_over(db: Database, now: datetime, cutoff: datetime, previous: str) -
         with db.write() as s:
             rows = list(s.scalars(query))
             for row in rows:
-                _finish(row, "skipped", "other_station", now)
+                _finish(row, "skipped", taken.reason, now)
             items += [_item(row) for row in rows]
         if len(rows) < ROUND_LIMIT * 5:
             return items
 
 
-def _confirmed_elsewhere(s: Session, cutoff: datetime, previous: str) -> list[Reminder]:
+def _seen_before(mark: int | None) -> Any:
+    """A condition on an appointment id: it was here (inserted, or any change of it:
+    ``inserted`` False) before the mark, so the previous sender may have seen it."""
+
+    def seen(appointment_id: Any, inserted: bool) -> Any:
+        if mark is None:
+            return true()
+        c = ChangeEntry
+        late = select(c.row_id).where(c.seq > mark, c.entity == "appointment")
+        return appointment_id.not_in(late.where(c.kind == "insert") if inserted else late)
+
+    return seen
+
+
+def _confirmed_elsewhere(s: Session, cutoff: datetime, seen: Any, theirs: Any) -> list[Reminder]:
     a, r = Appointment, Reminder
-    pending = (r.state == "pending") & (r.kind == "confirmation")
+    pending = theirs & (r.kind == "confirmation")
     # No limit: the pending confirmations are what planning made (a round's adds at
     # most), and one not looked at here would be sent again in this round.
-    query = select(r).where(pending, _dealt_with_elsewhere(r.appointment_id))
-    found = list(s.scalars(query))
-    early = select(r).join(a, a.id == r.appointment_id).where(pending, a.created_at <= cutoff)
-    candidates = {row.appointment_id: row for row in s.scalars(early)}
-    candidates = {k: v for k, v in candidates.items() if v not in found}
-    if candidates:  # who made each (the feed's first entry of the row: its origin)
-        ids = sorted(candidates)
-        made_by: dict[str, str | None] = {}
-        for start in range(0, len(ids), CHUNK):
-            made = (
-                select(ChangeEntry.row_id, ChangeEntry.origin)
-                .where(ChangeEntry.entity == "appointment", ChangeEntry.kind == "insert")
-                .where(ChangeEntry.row_id.in_(ids[start : start + CHUNK]))
-            )
-            made_by.update({row_id: origin for row_id, origin in s.execute(made)})
-        for appointment_id, row in candidates.items():
-            origin = made_by.get(appointment_id)
-            if origin is not None and (origin == previous or not previous):
-                found.append(row)
-    return found
+    early = (a.created_at <= cutoff) & seen(a.id, True)
+    query = (
+        select(r)
+        .outerjoin(a, a.id == r.appointment_id)
+        .where(pending, or_(early, _dealt_with_elsewhere(r.appointment_id)))
+    )
+    return list(s.scalars(query))
 
 
 def _dealt_with_elsewhere(appointment_id: Any) -> Any:

@@ -50,6 +50,17 @@ _SAID: dict[str, str] = {
         "Not sent: the processing of the patient's data is restricted. Her reminders still "
         "ahead are queued again once the restriction is lifted in her record.",
     ),
+    "other_station": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent from this PC: another PC held the reminders' lease when it was due (or "
+        "when the booking or change was made), and may have sent it. Resend it if the "
+        "patient's communication log shows it never went.",
+    ),
+    "restored": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent: it was due before this PC's file was restored from a backup, and may "
+        "have gone before the restore. Resend it if the patient did not get it.",
+    ),
     "credentials_refused": QT_TRANSLATE_NOOP(
         "core",
         "Waiting: the provider refused the clinic's credentials; it goes once they are "

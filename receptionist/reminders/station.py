@@ -7,8 +7,8 @@ network side is ``sync/reminderlease.py``): the station claims it every round as
 preferred holder; a PC named in ``reminders.standby`` claims it too, and gets it only
 when the station has not renewed it for ``reminders.takeover_hours`` (off for a day),
 until the station comes back and takes it again. A holder that took the lease from
-another device leaves alone what was due before that device's last renewal
-(``Hold.cutoff``): the other may have sent it, and its reminder rows are its own."""
+another device leaves alone what that device answered for (``Hold.cutoff``, its last
+renewal; ``handover``): the other may have sent it, and its reminder rows are its own."""
 
 from __future__ import annotations
 
@@ -53,9 +53,6 @@ class Hold:
     holder: str = ""
     cutoff: datetime | None = None
     reason: str = ""
-    # Taken from another device: that device's id as the endpoint named it ("" not
-    # known: this process never heard who held it before).
-    previous: str = ""
 
 
 class Lease(Protocol):

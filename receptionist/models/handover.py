@@ -1,0 +1,32 @@
+"""What a reminder station takes over from: local to this file, never synced.
+
+A PC that starts sending a clinic's messages where another sender left off (the
+endpoint's ``reminders`` lease moved here, or this PC's file was restored from a
+backup: it takes over from itself as it was before) leaves alone what the other may
+have sent. ``reminder_handover`` keeps, per way of taking over, the time up to which
+the other answered for the messages (``cutoff``) and the change feed's sequence from
+which a booking reached this PC too late for the other to have seen it (``mark``),
+so both outlive a restart. No patient data: times and a sequence number.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from receptionist.models.base import Base
+
+
+class ReminderHandover(Base):
+    """``kind``: "lease" (taken from another PC) or "restore" (from a backup)."""
+
+    __tablename__ = "reminder_handover"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    cutoff: Mapped[datetime]
+    # change_log seq: an appointment inserted here after it reached this PC after a
+    # sync that began after ``cutoff`` (None: no such sync yet).
+    mark: Mapped[int | None] = mapped_column(Integer, default=None)
+    updated_at: Mapped[datetime]

@@ -1,0 +1,84 @@
+"""Taking over the sending from another sender, kept in the file (``ReminderHandover``).
+
+Two ways a PC starts sending where another sender left off, and cannot know exactly
+what that one sent:
+
+- ``lease``: the endpoint's reminders lease moved here from another PC; the endpoint
+  says, in every answer while this PC holds it, how long ago the other last renewed
+  it: the ``cutoff`` (``sync/reminderlease.py``);
+- ``restore``: this file was restored from a backup; its reminder rows are back to
+  the backup's state, while this PC may have sent more before the restore. The
+  sender it takes over from is itself as it was, and the cutoff is the restore.
+
+The rule is the same (``dispatch._handed_over``): the previous sender answered for
+what was due, and for the moves and cancellations made, up to the cutoff, and for
+the confirmation of every booking made before it that it could have seen. A booking
+it could not have seen is one that reached this PC only after a sync that began after
+the cutoff: the ``mark`` is the change feed's sequence when such a sync is first
+known to have finished. A missed confirmation is preferred to a double one: the
+reminders of the booking still go. Kept in the file, so a restart changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from receptionist.models import ChangeEntry, ReminderHandover, SyncState
+
+Kind = Literal["lease", "restore"]
+# Cutoffs this close are one handover: the endpoint answers an age, which this PC's
+# clock turns into a time a little different each round.
+SAME = timedelta(minutes=5)
+# A sync round that finished this long after the cutoff began after it (a round's
+# pull takes seconds; a long download resumes in the next).
+SYNC_SLACK = timedelta(minutes=10)
+REASONS: dict[str, str] = {"lease": "other_station", "restore": "restored"}
+
+
+@dataclass(frozen=True)
+class Handover:
+    kind: str
+    cutoff: datetime
+    mark: int | None  # None: every booking here before the cutoff could have been seen
+
+    @property
+    def reason(self) -> str:
+        return REASONS[self.kind]
+
+
+def note(session: Session, kind: Kind, cutoff: datetime, now: datetime) -> None:
+    """This PC took over at ``cutoff`` (kept, unless it is the handover already kept)."""
+    row = session.get(ReminderHandover, kind)
+    if row is None:
+        session.add(ReminderHandover(kind=kind, cutoff=cutoff, mark=None, updated_at=now))
+    elif abs(row.cutoff - cutoff) > SAME:
+        row.cutoff, row.mark, row.updated_at = cutoff, None, now
+    session.flush()
+
+
+def restored(session: Session, now: datetime) -> None:
+    """This file was just restored from a backup: it takes over from itself as it was."""
+    row = session.get(ReminderHandover, "restore")
+    if row is None:
+        session.add(ReminderHandover(kind="restore", cutoff=now, mark=None, updated_at=now))
+    else:
+        row.cutoff, row.mark, row.updated_at = now, None, now
+    session.flush()
+
+
+def current(session: Session, now: datetime) -> list[Handover]:
+    """The handovers kept, each with its mark set once a sync after its cutoff is known
+    to have finished."""
+    rows = list(session.scalars(select(ReminderHandover).order_by(ReminderHandover.kind)))
+    if any(row.mark is None for row in rows):
+        synced = session.scalar(select(SyncState.last_sync_at))
+        for row in rows:
+            if row.mark is None and synced is not None and synced > row.cutoff + SYNC_SLACK:
+                row.mark = session.scalar(select(func.max(ChangeEntry.seq))) or 0
+                row.updated_at = now
+    return [Handover(row.kind, row.cutoff, row.mark) for row in rows]

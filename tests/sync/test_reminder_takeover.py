@@ -1,0 +1,174 @@
+"""What the lease's new holder sends after a takeover (docs/operators-guide.md, "Reminders
+and their channels"), with the endpoint on loopback and two or three PCs: the messages
+of moves and cancellations made after the old holder's last renewal, the handover kept
+across a restart of the new holder, and no confirmation twice when the old holder's log
+of it never synced."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from serverkit import Endpoint
+from test_reminder_lease import book, pcs, provider, round_of, sent_rows, states
+from test_two_pcs import Pc, admin, settle
+
+from receptionist.clock import FixedClock
+from receptionist.context import SYSTEM, Ctx
+from receptionist.ops import backups, settings
+from receptionist.schedule import booking
+from receptionist.store.vault import create, open_clinic
+from sync import cloud, reminderlease
+
+__all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
+
+
+def move(pc: Pc, appointment: str, hours: int) -> None:
+    with pc.db.write() as s:
+        appt = booking.appointments.load(s, appointment)
+        by = timedelta(hours=hours)
+        start, end = appt.start_utc + by, appt.end_utc + by
+        booking.reschedule(s, admin(pc.ctx.clock), appointment, start=start, end=end,
+                           override_reason="test")  # fmt: skip
+
+
+def cancel(pc: Pc, appointment: str) -> None:
+    with pc.db.write() as s:
+        booking.cancel(s, admin(pc.ctx.clock), appointment, "patient called")
+
+
+def third_pc(a: Pc, tmp_path: Path, endpoint: Endpoint, clock: FixedClock) -> Pc:
+    create(tmp_path / "c", passphrase="a third long passphrase")
+    c = Pc(open_clinic(tmp_path / "c", env={"RECEPTIONIST_PASSPHRASE": "a third long passphrase"}),
+           Ctx(SYSTEM, clock))  # fmt: skip
+    cloud.join(c.db, c.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-3")
+    return c
+
+
+def test_a_move_and_a_cancellation_after_the_takeover_get_their_messages(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """A planned and confirmed X, Y and W, and sent W's reschedule message before it
+    went off. After B took the lease, X is moved and Y cancelled (on B, before B's
+    first round as the holder): B sends their messages, which only a plan made before
+    the change shows, and not W's again."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "2h"})
+    x = book(a, "Xena", 60, "05321234567")
+    y = book(a, "Yusuf", 62, "05329876543")
+    w = book(a, "Wim", 64, "05321112233")
+    settle(a, b)
+    assert [i.kind for i in round_of(a, sender).of("sent")] == ["confirmation"] * 3
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans, and leaves it to A
+    move(a, w, 1)
+    assert [(i.appointment_id, i.kind) for i in round_of(a, sender).of("sent")] == [
+        (w, "reschedule")
+    ]
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    clock.advance(hours=25)  # A is off for a day
+    settle(b)
+    move(b, x, 3)
+    cancel(b, y)
+    taken = round_of(b, sender)
+    assert taken.active, taken.reason
+    assert sorted((i.appointment_id, i.kind) for i in taken.of("sent")) == sorted(
+        [(x, "reschedule"), (y, "cancellation")]
+    )
+    assert states(b, w)["reschedule"] == ("skipped", "other_station")
+    clock.advance(hours=36)  # X's 2h reminder, for its new start, goes once
+    assert [(i.appointment_id, i.rule) for i in round_of(b, sender).of("sent")] == [(x, "2h")]
+    sent = sent_rows(a, b)
+    assert set(sent.values()) == {1}, "each message sent by one PC, once"
+    assert len(server.messages) == 3 + 1 + 2 + 1
+
+
+def test_the_handover_outlives_a_restart_of_the_new_holder(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
+) -> None:
+    """Q, booked on C (offline) before A's last renewal, reaches B after B took the
+    lease, and B restarts before its next round: A never saw Q, and B still knows it."""
+    a, b = pcs
+    sender, server = provider
+    c = third_pc(a, tmp_path, endpoint, clock)
+    try:
+        settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
+        settle(a, b, c)
+        q = book(c, "Kaan", 45, "05321112233")  # on C, offline for now
+        assert round_of(a, sender).of("sent") == []
+        assert round_of(b, sender).reason == "lease_elsewhere"
+        clock.advance(hours=25)  # A is off: B takes the lease
+        settle(b)
+        assert round_of(b, sender).active
+        settle(c, b)  # Q reaches B
+        reminderlease.forget()  # B restarts
+        later = round_of(b, sender)
+        assert later.active, later.reason
+        assert [(i.appointment_id, i.kind) for i in later.of("sent")] == [(q, "confirmation")]
+        assert len(server.messages) == 1
+    finally:
+        c.db.close()
+
+
+def test_a_confirmation_the_old_holder_sent_but_never_logged_is_not_sent_again(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
+) -> None:
+    """V is booked on C; A pulls it and confirms it, and goes off before its log of the
+    confirmation syncs. B cannot tell whether A saw V: it reached the endpoint before
+    A's last renewal, so it was A's to confirm. B leaves it (a missed confirmation
+    rather than a double one); V's reminder still goes from B."""
+    a, b = pcs
+    sender, server = provider
+    c = third_pc(a, tmp_path, endpoint, clock)
+    try:
+        settings.set_many(a.db, a.ctx, {"reminders.offsets": "2h"})
+        settle(a, b, c)
+        v = book(c, "Veli", 30, "05321112233")
+        settle(c, a)  # V reaches A (and the endpoint); A's log of it never leaves A
+        assert [(i.appointment_id, i.kind) for i in round_of(a, sender).of("sent")] == [
+            (v, "confirmation")
+        ]
+        assert round_of(b, sender).reason == "lease_elsewhere"  # B hears A holds it
+        clock.advance(hours=25)  # A is off: B takes the lease
+        settle(c, b)
+        taken = round_of(b, sender)
+        assert taken.active, taken.reason
+        assert taken.of("sent") == []
+        assert states(b, v)["confirmation"] == ("skipped", "other_station")
+        clock.advance(hours=3)
+        assert [(i.appointment_id, i.rule) for i in round_of(b, sender).of("sent")] == [(v, "2h")]
+        assert len(server.messages) == 2
+    finally:
+        c.db.close()
+
+
+def test_a_restored_station_does_not_confirm_again_what_came_back_from_the_endpoint(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path
+) -> None:
+    """A (the station) is restored from a backup taken before X was booked and
+    confirmed there; X (and A's log of its confirmation) come back from the endpoint:
+    X is not confirmed a second time. A booking made after the restore is."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
+    settle(a, b)
+    backup = backups.create(a.db, admin(clock), tmp_path / "a", to=tmp_path / "backups")
+    x = book(a, "Xena", 30, "05321234567")
+    assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [x]
+    settle(a)
+    a.db.close()
+    clock.advance(minutes=30)
+    env = {"RECEPTIONIST_PASSPHRASE": "a long enough passphrase"}
+    backups.restore(tmp_path / "a", backup.path, clock, env=env)
+    a.db = open_clinic(tmp_path / "a", env=env)
+    settle(a)  # X comes back
+    again = round_of(a, sender)
+    assert again.active, again.reason
+    assert again.of("sent") == []
+    assert states(a, x)["confirmation"] == ("skipped", "restored")
+    clock.advance(minutes=15)
+    settle(a)
+    y = book(a, "Yusuf", 30, "05329876543")
+    assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [y]
+    assert len(server.messages) == 2
