@@ -98,6 +98,8 @@ def read(
     if since is not None:
         query = query.where(destruction.c.day >= since.isoformat())
     return [
-        Destroyed(r.clinic_id, r.day, r.kind, r.rule, int(r.count), r.first_at, r.last_at)
+        Destroyed(
+            r.clinic_id, r.day, r.kind, r.rule, int(r._mapping["count"]), r.first_at, r.last_at
+        )
         for r in conn.execute(query)
     ]
