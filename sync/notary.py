@@ -67,11 +67,10 @@ def notary_for(db: Database) -> Notary | None:
     return EndpointNotary(db) if replica.status(db).connected else None
 
 
-def pin(db: Database, ctx: Ctx, client: Client) -> Text | None:
+def pin(db: Database, ctx: Ctx, client: Client) -> None:
     """At a person's connect or join: pin the endpoint's key (after any pinned before:
     the new endpoint signs this log's checkpoints from now on; audited)."""
     audit_ops.pin_endpoint(db, ctx, client.endpoint_key(), again=True)
-    return None
 
 
 def check(db: Database, clock: Clock, client: Client) -> Text | None:
