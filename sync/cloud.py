@@ -170,8 +170,7 @@ def _round(
         replica.finished(db, clock, str(exc) or "unreachable")
         raise
     result = rounds.run(db, client, clock, pulled)
-    if audit_ops.pinned_endpoint(db) is None:  # a PC joined before keys were pinned
-        notary.pin(db, Ctx(rounds.SYNC, clock), client)
+    result.notary_problem = notary.check(db, clock, client)
     return result
 
 

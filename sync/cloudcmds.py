@@ -319,10 +319,12 @@ def cmd_sync(app: App) -> int:
         {"pushed": done.pushed, "uploaded": done.uploaded, "pulled": done.pulled,
          "merged": done.merged, "conflicts": status.open_conflicts, "cursor": done.cursor,
          "audit_problem": str(done.audit_problem) if done.audit_problem else None,
+         "notary_problem": str(done.notary_problem) if done.notary_problem else None,
          "swept": done.swept, "erased": done.erased},
         f"Synced: {done.pushed + done.uploaded} pushed, {done.pulled} pulled, "
         f"{done.merged} merged; {status.open_conflicts} open conflict(s)."
-        + (f"\nWarning: {done.audit_problem}" if done.audit_problem else ""),
+        + (f"\nWarning: {done.audit_problem}" if done.audit_problem else "")
+        + (f"\nWarning: {done.notary_problem}" if done.notary_problem else ""),
     )  # fmt: skip
     return 0
 

@@ -7,6 +7,7 @@ when ``sync`` is loaded, so the nightly job, ``receptionist sweep`` and the app'
 
 from __future__ import annotations
 
+from receptionist.clock import Clock
 from receptionist.context import Ctx
 from receptionist.errors import ReceptionistError
 from receptionist.journal.anchor import Anchor
@@ -17,14 +18,16 @@ from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .client import Client
-from .round import Unreachable
+from .round import SYNC, Unreachable
 
 OTHER_KEY = Text(
     QT_TRANSLATE_NOOP(
         "core",
         "The cloud endpoint signs with another key than the one this PC pinned when it "
-        "connected: it is not the same endpoint, or its key was replaced. Audit events "
-        "wait; tell the endpoint's operator.",
+        "connected: its key was replaced, or it is not the same endpoint. The data still "
+        "syncs, but audit events past their time are kept until it signs with the pinned "
+        "key again: tell the endpoint's operator (its signing key is in the endpoint's "
+        "database and its backups).",
     )
 )
 
@@ -64,13 +67,26 @@ def notary_for(db: Database) -> Notary | None:
     return EndpointNotary(db) if replica.status(db).connected else None
 
 
-def pin(db: Database, ctx: Ctx, client: Client) -> Text | None:
-    """Pin the endpoint's key if this PC has none yet (trust on first use: at the
-    connect, the join, or, for a PC joined before, its next round); a sentence when
-    the endpoint now shows another key."""
-    if audit_ops.pin_endpoint(db, ctx, client.endpoint_key()):
+def pin(db: Database, ctx: Ctx, client: Client) -> None:
+    """At a person's connect or join: pin the endpoint's key (after any pinned before:
+    the new endpoint signs this log's checkpoints from now on; audited)."""
+    audit_ops.pin_endpoint(db, ctx, client.endpoint_key(), again=True)
+
+
+def check(db: Database, clock: Clock, client: Client) -> Text | None:
+    """After a round: pin the endpoint's key if this PC has none yet (a PC joined
+    before keys were pinned: trust on first use), else compare it with the pinned one;
+    a sentence when it differs (recorded in the log, so the sweep and `audit verify`
+    say why audit events wait). A round never pins another key."""
+    ctx = Ctx(SYNC, clock)
+    try:
+        key = client.endpoint_key()
+    except Unreachable:
+        return None  # the round's work is done; the next round looks again
+    if audit_ops.pinned_endpoint(db) is None:
+        audit_ops.pin_endpoint(db, ctx, key)
         return None
-    return OTHER_KEY
+    return None if audit_ops.saw_endpoint(db, ctx, key) else OTHER_KEY
 
 
 retention.register_signer(notary_for)

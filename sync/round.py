@@ -98,6 +98,8 @@ class RoundResult:
     # Why this PC's audit log no longer holds the anchor the endpoint kept of it
     # (rewritten, or restored from a backup); None when it does.
     audit_problem: Text | None = None
+    # The endpoint signs with another key than the one this PC pinned (``notary.check``).
+    notary_problem: Text | None = None
     resolved: int = 0  # resolutions made here and sent
     swept: int = 0  # rows the endpoint no longer holds, removed after a full download
     erased: int = 0  # rows of erased patients removed here (a booking made offline for her)

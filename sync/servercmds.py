@@ -1,10 +1,14 @@
-"""server [add-clinic]: run the cloud endpoint, or add a clinic to it."""
+"""server [add-clinic|destructions]: run the cloud endpoint, add a clinic to it, or read
+what its housekeeping destroyed."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import date
 
 from receptionist.cli.common import App, examples
+from receptionist.errors import ValidationError
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 DATABASE_HELP = "sqlite:///PATH (a small clinic) or postgresql+psycopg://USER@HOST/DB (recommended)"
 
@@ -41,6 +45,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--database", required=True, help=DATABASE_HELP)
     a.add_argument("--name", required=True, help="the clinic's name, as the operator knows it")
     a.set_defaults(func=cmd_add_clinic)
+    d = ssub.add_parser(
+        "destructions",
+        help="what the endpoint's housekeeping destroyed, per day, kind and rule (kept 3 years)",
+        **examples(
+            "receptionist server destructions --database sqlite:///srv/endpoint.db --json",
+            "receptionist server destructions --database sqlite:///srv/endpoint.db "
+            "--since 2026-06-01 --clinic 5f0c...",
+        ),
+    )
+    d.add_argument("--database", required=True, help=DATABASE_HELP)
+    d.add_argument("--clinic", help="only this clinic's records (its id, as add-clinic printed)")
+    d.add_argument("--since", help="only from this UTC day on, like 2026-06-01")
+    d.set_defaults(func=cmd_destructions)
 
 
 def cmd_serve(app: App) -> int:
@@ -68,3 +85,24 @@ def cmd_add_clinic(app: App) -> int:
         "On the clinic's first PC: receptionist cloud connect --server URL --code CODE",
     )
     return 0
+
+
+def cmd_destructions(app: App) -> int:
+    from .server.commands import destructions
+
+    a = app.args
+    found = destructions(a.database, clinic_id=a.clinic, since=_day(a.since) if a.since else None)
+    lines = [f"{r.day}  {r.clinic_id}  {r.kind}: {r.count} ({r.rule})" for r in found] or [
+        "No destruction records."
+    ]
+    app.emit([r.as_json() for r in found], "\n".join(lines))
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(
+            "since", Text(QT_TRANSLATE_NOOP("core", "The --since day must look like 2026-06-01."))
+        ) from None

@@ -75,6 +75,7 @@ def cmd_sweep(app: App) -> int:
         "batches": swept.batches,
         "vacuumed": swept.vacuumed,
         "audit_waiting": swept.audit_waiting,
+        "audit_waiting_why": why.as_json() if (why := swept.audit_waiting_why) else None,
         "records": [
             {"kind": r.kind, "count": r.count, "policy": r.policy, "at": r.at}
             for r in swept.records
@@ -85,7 +86,9 @@ def cmd_sweep(app: App) -> int:
     ]
     if not swept.records:
         lines = ["Nothing was past its time; nothing was destroyed."]
-    if swept.audit_waiting:
+    if swept.audit_waiting_why is not None:
+        lines.append(str(swept.audit_waiting_why.message))
+    elif swept.audit_waiting:
         lines.append(
             f"{swept.audit_waiting} audit events past their time were kept: no anchor kept"
             " outside this PC vouches for the log past them (make a backup, or give one"

@@ -17,7 +17,7 @@ from receptionist.cli.common import (
 from receptionist.context import Ctx
 from receptionist.errors import ReceptionistError, UserError
 from receptionist.ops import audit as audit_ops
-from receptionist.ops import encryption, maintenance
+from receptionist.ops import auditwait, encryption, maintenance
 from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.store.storage import human_size
 from receptionist.store.vault import Created
@@ -363,6 +363,7 @@ def cmd_audit_verify(app: App) -> int:
     kept = audit_ops.read_anchor(Path(app.args.anchor)) if app.args.anchor else None
     with app.database() as db:
         result = audit_ops.verify(db, app.ctx(db), kept)
+        waiting = auditwait.why(db)
     app.emit(
         {
             "ok": result.ok,
@@ -372,8 +373,9 @@ def cmd_audit_verify(app: App) -> int:
             "anchor": result.anchor.to_json() if result.anchor else None,
             "anchor_unchecked": result.unchecked,
             "message": result.message,
+            "audit_waiting_why": waiting.as_json() if waiting else None,
         },
-        result.message,
+        result.message + (f"\n{waiting.message}" if waiting else ""),
     )
     return 0 if result.ok else 1
 

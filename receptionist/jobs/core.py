@@ -29,7 +29,12 @@ def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
     if not retention.reviewed(db):
         return {"awaiting_person": 1}
     swept = retention.sweep(db, Ctx(SYSTEM, clock), db.path.parent)
-    return {kind: n for kind, n in swept.counts.items() if n}
+    counts = {kind: n for kind, n in swept.counts.items() if n}
+    if swept.audit_waiting:
+        counts["audit_waiting"] = swept.audit_waiting
+    if swept.audit_waiting_why is not None:  # e.g. audit_waiting_revoked: 1
+        counts[f"audit_waiting_{swept.audit_waiting_why.code}"] = 1
+    return counts
 
 
 def backup(db: Database, clock: Clock) -> Mapping[str, int]:

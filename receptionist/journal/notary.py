@@ -35,6 +35,10 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 DOMAIN: Final = "receptionist-audit-checkpoint-v1"
 PIN: Final = "pin"
 KIND: Final = "endpoint_key"
+# A sync round saw the endpoint sign with another key than the pinned one / the pinned
+# one again (``saw``).
+OTHER: Final = "endpoint_key.other"
+SAME: Final = "endpoint_key.same"
 
 Problem = tuple[int | None, Text]
 
@@ -84,22 +88,81 @@ def signed(public_key: str, message: bytes, signature: str) -> bool:
 
 
 def pinned(session: Session) -> AuditNotary | None:
-    return session.get(AuditNotary, 1)
+    """The endpoint's key pinned last (None: this PC never pinned one)."""
+    return session.scalars(select(AuditNotary).order_by(AuditNotary.id.desc()).limit(1)).first()
 
 
-def pin(session: Session, ctx: Ctx, public_key: str) -> bool:
+def pins(session: Session) -> list[AuditNotary]:
+    """Every key this PC pinned, oldest first (a new one only at a connect or join)."""
+    return list(session.scalars(select(AuditNotary).order_by(AuditNotary.id)))
+
+
+def pin(session: Session, ctx: Ctx, public_key: str, *, again: bool = False) -> bool:
     """Pin the endpoint's key (first use); False when another key is pinned already:
-    it is never replaced silently."""
+    it is never replaced silently. ``again``: a person connects or joins this PC to an
+    endpoint (``sync/cloud.py``): its key is pinned after the others, audited, and
+    signs the checkpoints whose anchor is after that event (the older keys stay, for
+    the checkpoints they signed)."""
     from receptionist.journal import audit  # audit imports checkpoint, which imports us
 
     held = pinned(session)
-    if held is not None:
+    if held is not None and (held.public_key == public_key or not again):
         return held.public_key == public_key
     event = audit.record(session, ctx, PIN, KIND, public_key[:36])
-    session.add(AuditNotary(id=1, public_key=public_key, pinned_at=ctx.clock.now(),
+    number = held.id + 1 if held is not None else 1
+    session.add(AuditNotary(id=number, public_key=public_key, pinned_at=ctx.clock.now(),
                             pinned_seq=event.seq))  # fmt: skip
     session.flush()
     return True
+
+
+def seen(session: Session, public_key: str) -> tuple[bool, str | None]:
+    """Whether ``public_key`` is the pinned key, and what :func:`saw` would record."""
+    held = pinned(session)
+    if held is None:
+        return False, None
+    state = _key_state(session)
+    if held.public_key == public_key:
+        return True, SAME if state is not None and state[0] == OTHER else None
+    return False, OTHER if state != (OTHER, public_key[:36]) else None
+
+
+def saw(session: Session, ctx: Ctx, public_key: str) -> bool:
+    """A sync round saw the endpoint's key: whether it is the pinned one. The first
+    round that sees another key records it (``endpoint_key.other``), the first that
+    sees the pinned key again after that records that too (``endpoint_key.same``), so
+    the sweep and ``audit verify`` can say why audit events wait (:func:`key_changed`)."""
+    from receptionist.journal import audit
+
+    same, action = seen(session, public_key)
+    if action is not None:
+        audit.record(session, ctx, action, KIND, public_key[:36])
+    return same
+
+
+def key_changed(session: Session) -> bool:
+    """Whether the last sync round that looked saw the endpoint sign with another key
+    than the pinned one (since the last pinning)."""
+    state = _key_state(session)
+    return state is not None and state[0] == OTHER
+
+
+def _key_state(session: Session) -> tuple[str, str | None] | None:
+    found = session.execute(
+        select(AuditEvent.action, AuditEvent.entity_id)
+        .where(AuditEvent.entity_type == KIND, AuditEvent.action.in_((PIN, OTHER, SAME)))
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    return (found.action, found.entity_id) if found is not None else None
+
+
+def key_at(session: Session, anchor_seq: int) -> AuditNotary | None:
+    """The key pinned when the anchor of event ``anchor_seq`` was taken: the newest
+    pinned before it (else the first)."""
+    held = pins(session)
+    before = [p for p in held if p.pinned_seq <= anchor_seq]
+    return before[-1] if before else (held[0] if held else None)
 
 
 def first_pin(session: Session) -> int | None:
@@ -129,7 +192,8 @@ def signature_problem(session: Session, log_id: str, point: AuditCheckpoint) -> 
     if point.signature is None:
         # The pin event under the chain, not only the row (which a script may delete
         # to have the key pinned again, at a later event).
-        since = held.pinned_seq if first is None else min(first, held.pinned_seq)
+        earliest = pins(session)[0].pinned_seq
+        since = earliest if first is None else min(first, earliest)
         if point.anchor_seq < since:
             return None  # cut before this PC pinned the endpoint's key
         return point.seq + 1, Text(
@@ -139,8 +203,11 @@ def signature_problem(session: Session, log_id: str, point: AuditCheckpoint) -> 
                 "and did not: its first events were removed outside the retention sweep",
             )
         )
-    if point.signed_by != held.public_key or not signed(
-        held.public_key, of_checkpoint(log_id, point).message(), point.signature
+    key = key_at(session, point.anchor_seq) or held
+    if (
+        point.signed_by != key.public_key
+        or _unlike_its_event(session, key)
+        or not signed(key.public_key, of_checkpoint(log_id, point).message(), point.signature)
     ):
         return point.seq + 1, Text(
             QT_TRANSLATE_NOOP(
@@ -150,3 +217,12 @@ def signature_problem(session: Session, log_id: str, point: AuditCheckpoint) -> 
             )
         )
     return None
+
+
+def _unlike_its_event(session: Session, key: AuditNotary) -> bool:
+    """Whether the log still holds the pinning of ``key`` and it names another key (the
+    row is not under the chain's hashes; the event is)."""
+    event = session.get(AuditEvent, key.pinned_seq)
+    if event is None:
+        return False  # cut since: earlier sweeps checked it
+    return (event.action, event.entity_type, event.entity_id) != (PIN, KIND, key.public_key[:36])

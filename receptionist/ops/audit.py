@@ -96,11 +96,23 @@ def accept_break(db: Database, ctx: Ctx) -> Anchor:
     return take_anchor(db, ctx)
 
 
-def pin_endpoint(db: Database, ctx: Ctx, public_key: str) -> bool:
-    """Pin the cloud endpoint's signing key (the first one seen: trust on first use);
-    False when another key is pinned already (never replaced silently)."""
+def pin_endpoint(db: Database, ctx: Ctx, public_key: str, *, again: bool = False) -> bool:
+    """Pin the cloud endpoint's key (the first one seen: trust on first use); False when
+    another key is pinned already (never replaced silently). ``again``: a person
+    connects or joins this PC to an endpoint, which pins its key after the others."""
     with db.write() as s:
-        return notary.pin(s, ctx, public_key)
+        return notary.pin(s, ctx, public_key, again=again)
+
+
+def saw_endpoint(db: Database, ctx: Ctx, public_key: str) -> bool:
+    """A sync round saw the endpoint's key: whether it is the pinned one (a change
+    either way is recorded in the log: ``journal.notary.saw``)."""
+    with db.read() as s:
+        same, action = notary.seen(s, public_key)
+    if action is None:
+        return same
+    with db.write() as s:
+        return notary.saw(s, ctx, public_key)
 
 
 def pinned_endpoint(db: Database) -> str | None:

@@ -26,7 +26,7 @@ from receptionist.errors import NotFound, ValidationError
 from receptionist.freetext import clean_text
 from receptionist.journal import audit, notary
 from receptionist.journal.anchor import Anchor
-from receptionist.ops import backups, lookup
+from receptionist.ops import auditwait, backups, lookup
 from receptionist.reminders import deliverylog
 from receptionist.retention import auditlog, holds, policy, records, review, tokens
 from receptionist.retention import sweep as rules
@@ -95,6 +95,9 @@ class Swept:
     # Audit events past their time that stayed: no anchor outside the file vouched
     # for the log past them (make a backup, or give one: --audit-anchor).
     audit_waiting: int = 0
+    # Why no endpoint will sign this log's checkpoints until a person acts (a PC that
+    # syncs: its endpoint's key changed, or it was revoked), whether or not any wait.
+    audit_waiting_why: auditwait.Waiting | None = None
 
 
 def may_sweep(ctx: Ctx) -> None:
@@ -204,7 +207,8 @@ def sweep(
             rules.purge_index(s)
     vacuumed = _vacuum(db)
     took = time.monotonic() - started
-    return Swept(sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting)
+    why = auditwait.why(db)
+    return Swept(sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting, why)
 
 
 def _patients(

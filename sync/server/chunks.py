@@ -55,6 +55,7 @@ from sqlalchemy import (
 from receptionist.clock import Clock
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from . import destroyed
 from .auth import Caller
 from .bodies import Positive, RowId, Strict
 from .incoming import entities
@@ -69,6 +70,7 @@ Index = Annotated[int, Field(ge=0, lt=MAX_CHUNKS)]
 _LOOKUP = 500  # ids a statement
 Count = Annotated[int, Field(ge=1, le=MAX_CHUNKS)]
 MB = 1024 * 1024
+STALE = "record deleted or newer"  # the destruction records' rule for stale chunks
 
 
 @dataclass(frozen=True)
@@ -124,17 +126,22 @@ def put(
             sealed=body.sealed, device_id=who.id, created_at=now, size=len(body.sealed.encode()),
         ))  # fmt: skip
         # After it: a chunk sent again for a document deleted meanwhile goes at once.
-        conn.execute(delete(chunk).where(chunk.c.clinic_id == who.clinic_id, _stale()))
+        stale = conn.execute(delete(chunk).where(chunk.c.clinic_id == who.clinic_id, _stale()))
+        destroyed.note(conn, who.clinic_id, now, destroyed.CHUNK_STALE, stale.rowcount, STALE)
         bounds = bounds or Unclaimed()
-        drop_unclaimed(conn, who.clinic_id, now - bounds.age)
+        drop_unclaimed(conn, who.clinic_id, now, bounds.age)
         if int(conn.scalar(unclaimed_bytes(who.clinic_id, who.id)) or 0) > bounds.limit:
             raise too_many_unclaimed(bounds)  # rolls back: this chunk is not kept
     return ChunkOut(**body.model_dump(), created_at=now)
 
 
-def drop_unclaimed(conn: Connection, clinic_id: str, before: datetime) -> None:
-    """The clinic's chunks stored before ``before`` that no record claims."""
-    conn.execute(unclaimed_before(clinic_id, before))
+def drop_unclaimed(conn: Connection, clinic_id: str, now: datetime, age: timedelta) -> int:
+    """The clinic's chunks stored ``age`` before ``now`` that no record claims; how many
+    (added to the day's destruction records)."""
+    gone = int(conn.execute(unclaimed_before(clinic_id, now - age)).rowcount)
+    rule = f"unclaimed for {int(age.total_seconds() // 3600)} hours"
+    destroyed.note(conn, clinic_id, now, destroyed.CHUNK_UNCLAIMED, gone, rule)
+    return gone
 
 
 def unclaimed_before(clinic_id: str, before: datetime) -> Delete:
@@ -183,15 +190,17 @@ def get(store: Store, who: Caller, entity: str, row_id: str, version: int, index
     )  # fmt: skip
 
 
-def drop_stale(conn: Connection, clinic_id: str, row_ids: Iterable[str]) -> None:
+def drop_stale(conn: Connection, clinic_id: str, row_ids: Iterable[str], now: datetime) -> int:
     """The chunks of these documents (a push's) no PC can pull any more: their record
-    deleted, or at a newer version."""
-    ids = sorted(set(row_ids))
+    deleted, or at a newer version; how many (added to the day's destruction records)."""
+    ids, gone = sorted(set(row_ids)), 0
     for at in range(0, len(ids), _LOOKUP):
-        conn.execute(delete(chunk).where(
+        gone += int(conn.execute(delete(chunk).where(
             chunk.c.clinic_id == clinic_id, chunk.c.entity == DOCUMENT,
             chunk.c.row_id.in_(ids[at : at + _LOOKUP]), _stale(),
-        ))  # fmt: skip
+        )).rowcount)  # fmt: skip
+    destroyed.note(conn, clinic_id, now, destroyed.CHUNK_STALE, gone, STALE)
+    return gone
 
 
 def _stale() -> ColumnElement[bool]:

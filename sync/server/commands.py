@@ -1,5 +1,5 @@
 """What the endpoint's operator runs (the CLI's ``receptionist server ...`` calls these):
-:func:`add_clinic` and :func:`serve`.
+:func:`add_clinic`, :func:`destructions` and :func:`serve`.
 
 Plain HTTP is served only on loopback. Anywhere else the endpoint speaks TLS with the
 certificate and key files given, unless told it sits behind a proxy that does
@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -23,7 +23,7 @@ from receptionist.freetext import clean_text
 from receptionist.hosts import loopback
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import devices, notary
+from . import destroyed, devices, notary
 from .app import create_app
 from .chunks import Unclaimed
 from .credentials import new_connect_code
@@ -87,6 +87,18 @@ def add_clinic(
     if out is not None:
         print(added.message(), file=out)
     return added
+
+
+def destructions(
+    database_url: str, *, clinic_id: str | None = None, since: date | None = None
+) -> list[destroyed.Destroyed]:
+    """The endpoint's destruction records (of one clinic, from a day on, when given)."""
+    store = open_store(database_url)
+    try:
+        with store.read() as conn:
+            return destroyed.read(conn, clinic_id=clinic_id, since=since)
+    finally:
+        store.close()
 
 
 def serve(

@@ -19,12 +19,12 @@ from receptionist.clock import Clock
 from receptionist.freetext import clean_text
 from receptionist.models import new_id
 
-from . import bodies
+from . import bodies, destroyed
 from .auth import Caller, locked_device
 from .credentials import connect_code_digest, device_code, digest, new_invite_id, new_token
 from .problems import bad_request, code_refused, not_found
 from .schema import clinic, connect_code, device, invitation, key_envelope
-from .spent import forget_spent
+from .spent import USED_KEY, forget_spent
 from .store import Store, lock_clinic
 
 CONNECT_CODE_LIFE = timedelta(hours=24)
@@ -89,6 +89,7 @@ def join(store: Store, body: bodies.JoinIn, clock: Clock) -> bodies.Joined:
             .where(invitation.c.id_hash == found.id_hash)
             .values(used_at=now, used_by=joined.device_id, wrapped_key="")
         )
+        destroyed.note(conn, found.clinic_id, now, destroyed.INVITATION_KEY, 1, USED_KEY)
         forget_spent(conn, found.clinic_id, now)
     return joined.model_copy(update={"wrapped_key": found.wrapped_key})
 

@@ -46,7 +46,7 @@ from sqlalchemy.exc import IntegrityError
 from receptionist.clock import Clock
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import bodies, chunks, conflicts
+from . import bodies, chunks, conflicts, destroyed
 from .auth import Caller, locked_device
 from .incoming import APPOINTMENT_CLEAR, Change, check, slot_of
 from .problems import ApiError
@@ -181,9 +181,10 @@ def push(
         ]
         batch.flush_all()
         # A document deleted (or replaced) takes its chunks with it: no PC pulls them.
-        chunks.drop_stale(conn, who.clinic_id, [c.id for c in new if c.entity == chunks.DOCUMENT])
+        documents = [c.id for c in new if c.entity == chunks.DOCUMENT]
+        chunks.drop_stale(conn, who.clinic_id, documents, batch.now)
         last_seq = max([me.last_seq, *(c.seq for c in changes)])
-        horizon_seq = purge(conn, who.clinic_id, batch.now - horizon, place.horizon_seq)
+        horizon_seq = purge(conn, who.clinic_id, batch.now, horizon, place.horizon_seq)
         conn.execute(
             update(clinic)
             .where(clinic.c.id == who.clinic_id)
@@ -375,9 +376,13 @@ def overlapping(clinic_id: str, change: Change) -> Any:
     )
 
 
-def purge(conn: Connection, clinic_id: str, before: datetime, horizon_seq: int) -> int:
-    """Delete the clinic's tombstones written before ``before``; the new horizon (the
-    highest server sequence purged: a pull from an older cursor must reset)."""
+def purge(
+    conn: Connection, clinic_id: str, now: datetime, horizon: timedelta, horizon_seq: int
+) -> int:
+    """Delete the clinic's tombstones written ``horizon`` before ``now`` (added to the
+    day's destruction records); the new horizon (the highest server sequence purged: a
+    pull from an older cursor must reset)."""
+    before = now - horizon
     old = (
         record.c.clinic_id == clinic_id,
         record.c.deleted == true(),
@@ -389,6 +394,9 @@ def purge(conn: Connection, clinic_id: str, before: datetime, horizon_seq: int) 
     purged = exists().where(
         record.c.entity == chunk.c.entity, record.c.id == chunk.c.row_id, *old
     )  # the chunks of a document purged with it (any a push left: stored after it)
-    conn.execute(delete(chunk).where(chunk.c.clinic_id == clinic_id, purged))
-    conn.execute(delete(record).where(*old))
+    chunks_gone = conn.execute(delete(chunk).where(chunk.c.clinic_id == clinic_id, purged))
+    records_gone = conn.execute(delete(record).where(*old))
+    rule = f"tombstone older than {horizon.days} days"
+    destroyed.note(conn, clinic_id, now, destroyed.CHUNK_PURGED, chunks_gone.rowcount, rule)
+    destroyed.note(conn, clinic_id, now, destroyed.TOMBSTONE, records_gone.rowcount, rule)
     return max(horizon_seq, int(highest))

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 NAMING = {
@@ -244,4 +245,23 @@ chunk = Table(
     Column("created_at", UTCTime, nullable=False),
     Column("size", Integer, nullable=False, server_default="0"),
     Index("ix_chunk_device", *CHUNK_BY_DEVICE),
+)
+
+# Destruction records (issue #14: KVKK's erasure regulation asks for a record of each
+# destruction, kept at least three years; server migration s0007): what the endpoint's
+# housekeeping removed, per clinic, UTC day, kind and rule: how many, first and last
+# time that day. No ids of what went, no content (``destroyed.py``).
+destruction = Table(
+    "destruction",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("clinic_id", String(36), nullable=False),
+    Column("day", String(10), nullable=False),  # YYYY-MM-DD, UTC
+    Column("kind", String(32), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("first_at", UTCTime, nullable=False),
+    Column("last_at", UTCTime, nullable=False),
+    UniqueConstraint("clinic_id", "day", "kind", "rule", name="uq_destruction_run"),
+    Index("ix_destruction_day", "day"),
 )

@@ -13,7 +13,8 @@ and invitation ids, and an invitation's clinic key as the inviting PC wrapped it
 
 Run in the same transaction as each write that hands out or takes back a credential
 (connect, invite, join, revoke), for that clinic, and for every clinic when the
-endpoint starts.
+endpoint starts. What goes is added to the day's destruction records (``destroyed.py``),
+and those past three years go then too.
 """
 
 from __future__ import annotations
@@ -22,10 +23,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, literal, or_, select, update
 
+from . import destroyed
 from .schema import clinic, connect_code, device, invitation
 
 GRACE = timedelta(days=7)
 REVOKED = "revoked:"
+# Under which rule each kind goes (the destruction records name it).
+RULES = {
+    destroyed.INVITATION_KEY: "invitation expired",
+    destroyed.INVITATION: f"used or expired, {GRACE.days} days on",
+    destroyed.CONNECT_CODE: f"used or expired, {GRACE.days} days on",
+    destroyed.DEVICE_TOKEN: f"device revoked, {GRACE.days} days on",
+}
+USED_KEY = "invitation used"  # its key is emptied by the join that uses it
 
 
 def forget_spent(conn: Connection, clinic_id: str, now: datetime) -> dict[str, int]:
@@ -55,10 +65,14 @@ def forget_spent(conn: Connection, clinic_id: str, now: datetime) -> dict[str, i
         .where(device.c.token_hash.not_like(REVOKED + "%"))
         .values(token_hash=literal(REVOKED) + device.c.id)
     ).rowcount
-    return {
-        "invitation_key": emptied, "invitation": invites, "connect_code": codes,
-        "device_token": devices,
+    counts = {
+        destroyed.INVITATION_KEY: emptied, destroyed.INVITATION: invites,
+        destroyed.CONNECT_CODE: codes, destroyed.DEVICE_TOKEN: devices,
     }  # fmt: skip
+    for kind, count in counts.items():
+        destroyed.note(conn, clinic_id, now, kind, count, RULES[kind])
+    destroyed.prune(conn, clinic_id, now)
+    return counts
 
 
 def forget_all(conn: Connection, now: datetime) -> None:

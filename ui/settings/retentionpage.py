@@ -287,7 +287,9 @@ class RetentionPage(QWidget):
         done = self.tr(
             "Swept in %1 s. The destruction record keeps what went (no patient data)."
         ).replace("%1", f"{swept.seconds:.1f}")
-        if swept.audit_waiting:
+        if swept.audit_waiting_why is not None:  # no signature comes until a person acts
+            done += " " + translated(swept.audit_waiting_why.message)
+        elif swept.audit_waiting:
             done += " " + self.tr(
                 "%n audit event(s) past their time were kept: no anchor kept outside this PC "
                 "vouches for the log past them yet (the next backup will).",
