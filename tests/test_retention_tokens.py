@@ -163,3 +163,36 @@ def test_a_revoked_pcs_token_leaves_the_book_with_the_keychain(
     replica.forget_token(db, ctx.clock)
     assert (secretstore.SERVICE, NOW) not in memory_keyring.store
     assert tokenbook.unused(db.path.parent, None, "cloud:clinic-1:") == []
+
+
+def test_a_folder_on_a_drive_not_mounted_keeps_its_token(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    """A data folder on a USB stick or network share that is not mounted at the sweep's
+    time is not there, but is not gone: its token stays. The book recorded the volume
+    it lived on; that volume is not where its path now leads (an empty mount point on
+    this disk), so nothing proves the folder gone. One whose own volume is there and
+    holds no such folder is gone: its token is swept."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-now", "t-now")
+    stick = tmp_path / "media" / "usb-stick" / "clinic"  # not mounted now
+    stick_name = "cloud:clinic-1:device-stick:cloud.device_token"
+    keyring.set_password(secretstore.SERVICE, stick_name, "t")
+    tokenbook.kept(stick, stick_name)
+    book_file = tokenbook.config_dir() / tokenbook.FILE_NAME
+    book = json.loads(book_file.read_text("utf-8"))
+    here = tmp_path.stat().st_dev
+    # As kept() wrote it while the stick was mounted: the stick's own volume.
+    book.setdefault("volumes", {})[str(stick.resolve())] = here + 1
+    book_file.write_text(json.dumps(book), "utf-8")
+
+    assert retention.dry_run(db, admin, db.path.parent).counts["auth_token"] == 0
+    retention.sweep(db, admin, db.path.parent)
+    assert (secretstore.SERVICE, stick_name) in memory_keyring.store
+
+    book["volumes"][str(stick.resolve())] = here  # this disk's: the folder was deleted
+    book_file.write_text(json.dumps(book), "utf-8")
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
+    assert (secretstore.SERVICE, stick_name) not in memory_keyring.store
