@@ -196,3 +196,22 @@ def test_a_folder_on_a_drive_not_mounted_keeps_its_token(
     book_file.write_text(json.dumps(book), "utf-8")
     assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
     assert (secretstore.SERVICE, stick_name) not in memory_keyring.store
+
+
+def test_a_token_book_that_cannot_be_written_fails_neither_joining_nor_the_sweep(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring
+) -> None:
+    """The book is an index for the sweep: one that cannot be written (a folder not
+    writable, a file another process holds open on Windows) must not turn a join that
+    kept its token into an error after the fact (the clinic key not yet handed to the
+    endpoint), nor roll back a sweep whose keychain entries are already gone. A name it
+    misses is only swept later: never a token in use."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    (tokenbook.config_dir() / tokenbook.FILE_NAME).mkdir(parents=True)  # not writable
+    joined_as(db, admin, "device-old", "t-old")
+    joined_as(db, admin, "device-now", "t-now")
+    assert replica.token(db) == "t-now"
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 0
+    assert (secretstore.SERVICE, NOW) in memory_keyring.store

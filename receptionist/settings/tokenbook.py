@@ -7,7 +7,8 @@ token there under the old device's name. This book is how the retention sweep fi
 it (``retention.tokens``): every name written here, less the ones a folder that still
 exists uses now; only names this book holds are ever removed, so another app's
 entries, and another clinic's, are never touched. Names only (clinic and device ids),
-never a token; readable by its owner only. A damaged file reads as an empty book.
+never a token; readable by its owner only. A damaged file reads as an empty book, and
+one that cannot be written is logged and left (see :func:`_write`).
 
 A folder that is not there is not always gone: one on a USB stick or a network share
 that is not mounted at the sweep's time comes back, and needs its token. So the book
@@ -131,6 +132,16 @@ def _read() -> Book:
 
 
 def _write(book: Book) -> None:
+    """Write ``book``; one that cannot be written is logged, not raised: a join that
+    kept its token, or a sweep whose keychain entries are gone, is not undone for an
+    index (a name it misses is swept later, or never: never one in use)."""
+    try:
+        _write_file(book)
+    except OSError as exc:
+        log.warning("device token book not written (%s)", type(exc).__name__)
+
+
+def _write_file(book: Book) -> None:
     folder = config_dir()
     folder.mkdir(parents=True, exist_ok=True)
     volumes = {f: v for f, v in sorted(book.volumes.items()) if f in book.in_use}
