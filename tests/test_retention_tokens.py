@@ -10,6 +10,7 @@ from pathlib import Path
 
 import keyring
 from factories import actor_ctx, make_clinic
+from keyring.errors import KeyringLocked
 from sqlalchemy import inspect, select
 from templates import MemoryKeyring
 
@@ -214,4 +215,40 @@ def test_a_token_book_that_cannot_be_written_fails_neither_joining_nor_the_sweep
     joined_as(db, admin, "device-now", "t-now")
     assert replica.token(db) == "t-now"
     assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 0
+    assert (secretstore.SERVICE, NOW) in memory_keyring.store
+
+
+class LockedKeyring(MemoryKeyring):
+    """The same entries, behind a locked collection (a headless scheduler's session,
+    a login keychain not unlocked): every read and delete is refused."""
+
+    def __init__(self, held: MemoryKeyring) -> None:
+        super().__init__()
+        self.store = held.store
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise KeyringLocked("locked")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise KeyringLocked("locked")
+
+
+def test_a_locked_keychain_leaves_the_book_for_the_next_sweep(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring
+) -> None:
+    """A sweep that cannot read the keychain cannot tell a spent token there from one
+    gone: the book keeps naming it, and the sweep after the keychain is unlocked
+    removes it (it was dropped from the book as "absent", and left in the keychain for
+    good)."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-old", "t-old")
+    joined_as(db, admin, "device-now", "t-now")
+    keyring.set_keyring(LockedKeyring(memory_keyring))
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 0
+    assert (secretstore.SERVICE, OLD) in memory_keyring.store
+    keyring.set_keyring(memory_keyring)
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
+    assert (secretstore.SERVICE, OLD) not in memory_keyring.store
     assert (secretstore.SERVICE, NOW) in memory_keyring.store
