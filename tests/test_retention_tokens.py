@@ -20,7 +20,7 @@ from receptionist.models import LocalSecret, SyncState
 from receptionist.ops import replica, retention
 from receptionist.replica.seal import ClinicKey
 from receptionist.retention import tokens
-from receptionist.settings import secretstore, tokenbook
+from receptionist.settings import pcstore, secretstore, tokenbook
 from receptionist.store.storage import Database
 
 OLD = "cloud:clinic-1:device-old:cloud.device_token"
@@ -182,7 +182,7 @@ def test_a_folder_on_a_drive_not_mounted_keeps_its_token(
     stick_name = "cloud:clinic-1:device-stick:cloud.device_token"
     keyring.set_password(secretstore.SERVICE, stick_name, "t")
     tokenbook.kept(stick, stick_name)
-    book_file = tokenbook.config_dir() / tokenbook.FILE_NAME
+    book_file = pcstore.config_dir() / tokenbook.FILE_NAME
     book = json.loads(book_file.read_text("utf-8"))
     here = tmp_path.stat().st_dev
     # As kept() wrote it while the stick was mounted: the stick's own volume.
@@ -210,7 +210,7 @@ def test_a_token_book_that_cannot_be_written_fails_neither_joining_nor_the_sweep
     admin = actor_ctx("admin", ctx.clock)
     with db.write() as s:
         make_clinic(s, admin)
-    (tokenbook.config_dir() / tokenbook.FILE_NAME).mkdir(parents=True)  # not writable
+    (pcstore.config_dir() / tokenbook.FILE_NAME).mkdir(parents=True)  # not writable
     joined_as(db, admin, "device-old", "t-old")
     joined_as(db, admin, "device-now", "t-now")
     assert replica.token(db) == "t-now"
