@@ -252,3 +252,28 @@ def test_a_locked_keychain_leaves_the_book_for_the_next_sweep(
     assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
     assert (secretstore.SERVICE, OLD) not in memory_keyring.store
     assert (secretstore.SERVICE, NOW) in memory_keyring.store
+
+
+def test_a_folder_the_system_cannot_look_at_neither_stops_the_sweep_nor_loses_its_token(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    """Asking whether a folder is there can fail (a share whose credentials lapsed:
+    EACCES; a stale NFS handle: ESTALE; here a name the file system refuses): that
+    folder may well be alive, so its token stays, and the rest of the sweep goes on."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-old", "t-old")
+    joined_as(db, admin, "device-now", "t-now")
+    share = tmp_path / ("x" * 300) / "clinic"  # stat: ENAMETOOLONG
+    share_name = "cloud:clinic-1:device-share:cloud.device_token"
+    keyring.set_password(secretstore.SERVICE, share_name, "t")
+    book_file = pcstore.config_dir() / tokenbook.FILE_NAME
+    book = json.loads(book_file.read_text("utf-8"))
+    book["written"].append(share_name)
+    book["in_use"][str(share)] = share_name
+    book_file.write_text(json.dumps(book), "utf-8")
+
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1  # the old
+    assert (secretstore.SERVICE, share_name) in memory_keyring.store
+    assert (secretstore.SERVICE, OLD) not in memory_keyring.store

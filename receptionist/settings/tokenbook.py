@@ -101,8 +101,12 @@ def _volume(folder: Path) -> int | None:
 
 def _gone(folder: Path, volume: int | None) -> bool:
     """``folder`` was deleted: not there, though its path leads to the volume it lived
-    on (see the module's docstring)."""
-    if folder.is_dir() or volume is None:
+    on (see the module's docstring). A folder the system cannot look at (a share whose
+    credentials lapsed, a stale handle) may be alive: not gone."""
+    try:
+        if folder.is_dir() or volume is None:
+            return False
+    except OSError:
         return False
     return _volume(folder) == volume
 
