@@ -262,10 +262,10 @@ class ClinicPage(SettingsPage):
 
     def _reread_templates(self) -> None:
         """This page was saved (WhatsApp's template names are on it too): the open
-        templates dialog reads again, unless it holds edits."""
+        templates dialog reads again (once the edits it holds are saved or discarded)."""
         shown = self.templates
-        if shown is not None and shown.isVisible() and not shown.unsaved():
-            shown.load()
+        if shown is not None and shown.isVisible():
+            shown.reread()
 
     def reread(self, key: str) -> None:
         """Setting ``key`` was saved elsewhere (the templates dialog names WhatsApp's
