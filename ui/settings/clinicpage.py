@@ -230,7 +230,7 @@ class SettingsPage(TracksEdits, QWidget):
 class ClinicPage(SettingsPage):
     """The clinic's settings (stored in the clinic's file, the same on every PC)."""
 
-    refreshed = Signal()  # a setting saved elsewhere is shown (``reread``)
+    refreshed = Signal()  # a setting saved elsewhere is shown, or kept as edited (``reread``)
 
     def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
         super().__init__(desk, "clinic", editable, parent)
