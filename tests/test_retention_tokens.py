@@ -10,6 +10,7 @@ from pathlib import Path
 
 import keyring
 from factories import actor_ctx, make_clinic
+from keyring.errors import KeyringLocked
 from sqlalchemy import inspect, select
 from templates import MemoryKeyring
 
@@ -19,7 +20,7 @@ from receptionist.models import LocalSecret, SyncState
 from receptionist.ops import replica, retention
 from receptionist.replica.seal import ClinicKey
 from receptionist.retention import tokens
-from receptionist.settings import secretstore, tokenbook
+from receptionist.settings import pcstore, secretstore, tokenbook
 from receptionist.store.storage import Database
 
 OLD = "cloud:clinic-1:device-old:cloud.device_token"
@@ -163,3 +164,116 @@ def test_a_revoked_pcs_token_leaves_the_book_with_the_keychain(
     replica.forget_token(db, ctx.clock)
     assert (secretstore.SERVICE, NOW) not in memory_keyring.store
     assert tokenbook.unused(db.path.parent, None, "cloud:clinic-1:") == []
+
+
+def test_a_folder_on_a_drive_not_mounted_keeps_its_token(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    """A data folder on a USB stick or network share that is not mounted at the sweep's
+    time is not there, but is not gone: its token stays. The book recorded the volume
+    it lived on; that volume is not where its path now leads (an empty mount point on
+    this disk), so nothing proves the folder gone. One whose own volume is there and
+    holds no such folder is gone: its token is swept."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-now", "t-now")
+    stick = tmp_path / "media" / "usb-stick" / "clinic"  # not mounted now
+    stick_name = "cloud:clinic-1:device-stick:cloud.device_token"
+    keyring.set_password(secretstore.SERVICE, stick_name, "t")
+    tokenbook.kept(stick, stick_name)
+    book_file = pcstore.config_dir() / tokenbook.FILE_NAME
+    book = json.loads(book_file.read_text("utf-8"))
+    here = tmp_path.stat().st_dev
+    # As kept() wrote it while the stick was mounted: the stick's own volume.
+    book.setdefault("volumes", {})[str(stick.resolve())] = here + 1
+    book_file.write_text(json.dumps(book), "utf-8")
+
+    assert retention.dry_run(db, admin, db.path.parent).counts["auth_token"] == 0
+    retention.sweep(db, admin, db.path.parent)
+    assert (secretstore.SERVICE, stick_name) in memory_keyring.store
+
+    book["volumes"][str(stick.resolve())] = here  # this disk's: the folder was deleted
+    book_file.write_text(json.dumps(book), "utf-8")
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
+    assert (secretstore.SERVICE, stick_name) not in memory_keyring.store
+
+
+def test_a_token_book_that_cannot_be_written_fails_neither_joining_nor_the_sweep(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring
+) -> None:
+    """The book is an index for the sweep: one that cannot be written (a folder not
+    writable, a file another process holds open on Windows) must not turn a join that
+    kept its token into an error after the fact (the clinic key not yet handed to the
+    endpoint), nor roll back a sweep whose keychain entries are already gone. A name it
+    misses is only swept later: never a token in use."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    (pcstore.config_dir() / tokenbook.FILE_NAME).mkdir(parents=True)  # not writable
+    joined_as(db, admin, "device-old", "t-old")
+    joined_as(db, admin, "device-now", "t-now")
+    assert replica.token(db) == "t-now"
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 0
+    assert (secretstore.SERVICE, NOW) in memory_keyring.store
+
+
+class LockedKeyring(MemoryKeyring):
+    """The same entries, behind a locked collection (a headless scheduler's session,
+    a login keychain not unlocked): every read and delete is refused."""
+
+    def __init__(self, held: MemoryKeyring) -> None:
+        super().__init__()
+        self.store = held.store
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise KeyringLocked("locked")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise KeyringLocked("locked")
+
+
+def test_a_locked_keychain_leaves_the_book_for_the_next_sweep(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring
+) -> None:
+    """A sweep that cannot read the keychain cannot tell a spent token there from one
+    gone: the book keeps naming it, and the sweep after the keychain is unlocked
+    removes it (it was dropped from the book as "absent", and left in the keychain for
+    good)."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-old", "t-old")
+    joined_as(db, admin, "device-now", "t-now")
+    keyring.set_keyring(LockedKeyring(memory_keyring))
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 0
+    assert (secretstore.SERVICE, OLD) in memory_keyring.store
+    keyring.set_keyring(memory_keyring)
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
+    assert (secretstore.SERVICE, OLD) not in memory_keyring.store
+    assert (secretstore.SERVICE, NOW) in memory_keyring.store
+
+
+def test_a_folder_the_system_cannot_look_at_neither_stops_the_sweep_nor_loses_its_token(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    """Asking whether a folder is there can fail (a share whose credentials lapsed:
+    EACCES; a stale NFS handle: ESTALE; here a name the file system refuses): that
+    folder may well be alive, so its token stays, and the rest of the sweep goes on."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-old", "t-old")
+    joined_as(db, admin, "device-now", "t-now")
+    share = tmp_path / ("x" * 300) / "clinic"  # stat: ENAMETOOLONG
+    share_name = "cloud:clinic-1:device-share:cloud.device_token"
+    keyring.set_password(secretstore.SERVICE, share_name, "t")
+    book_file = pcstore.config_dir() / tokenbook.FILE_NAME
+    book = json.loads(book_file.read_text("utf-8"))
+    book["written"].append(share_name)
+    book["in_use"][str(share)] = share_name
+    book_file.write_text(json.dumps(book), "utf-8")
+
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1  # the old
+    assert (secretstore.SERVICE, share_name) in memory_keyring.store
+    assert (secretstore.SERVICE, OLD) not in memory_keyring.store

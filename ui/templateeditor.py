@@ -83,6 +83,7 @@ class TemplatesDialog(QDialog):
         self._shown: Key | None = None  # the message the fields hold
         self._after_save: Key | None = None  # where to go once the save is done
         self._closing = False  # close once the save is done
+        self._stale = False  # saved elsewhere while edits were held: read again after
         self.setObjectName("templatesDialog")
         self.setWindowTitle(self.tr("Message templates"))
         self._make_pickers()
@@ -192,6 +193,7 @@ class TemplatesDialog(QDialog):
         )
 
     def load(self) -> None:
+        self._stale = False
         ctx = self.desk.ctx()
 
         def read(db: Database) -> tuple[list[TemplateRow], list[WhatsAppRow]]:
@@ -199,6 +201,15 @@ class TemplatesDialog(QDialog):
 
         op = DbOp(self.desk.tasks, read, self)
         op.success(lambda found: self._loaded(*found)).failure(self._failed).run()
+
+    def reread(self) -> None:
+        """Saved elsewhere (the Clinic page holds WhatsApp's names too): read again now,
+        or, while edits are in front, once they are saved or discarded (shown from
+        before, the names saved there would be saved back over them)."""
+        if self.unsaved():
+            self._stale = True
+        else:
+            self.load()
 
     def _loaded(self, rows: list[TemplateRow], wa_rows: list[WhatsAppRow]) -> None:
         self.rows = {(r.language, r.channel, r.kind): r for r in rows}
@@ -260,6 +271,8 @@ class TemplatesDialog(QDialog):
             answer = self.confirm(self, self.which(self._shown))
             if answer == DISCARD:
                 self._show_chosen()
+                if self._stale:
+                    self.load()
                 return
             self._pick(self._shown)  # stay on it: cancelled, or until it is saved
             if answer == SAVE:
@@ -378,10 +391,13 @@ class TemplatesDialog(QDialog):
         if self._closing:
             self._closing = False
             super().reject()
-        elif going is not None:
+            return
+        if going is not None:
             self._pick(going)
             self._show_chosen()
             self.note.setText(said)
+        if self._stale and not self.unsaved():
+            self.load()  # what was saved elsewhere meanwhile
 
     def _failed(self, exc: BaseException) -> None:
         self._after_save, self._closing = None, False  # stay with the edits

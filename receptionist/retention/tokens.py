@@ -53,7 +53,9 @@ HELP = Text(
 class Spent:
     """The device tokens that serve no session: rows of the file (``in_file``), entries
     of the keychain (``in_keychain``), and names the book holds that the keychain no
-    longer does (``absent``: only the book forgets them, uncounted)."""
+    longer does (``absent``: only the book forgets them, uncounted). A name the
+    keychain cannot be asked about (locked) is in neither: the book keeps it for the
+    next sweep."""
 
     in_file: list[str]
     in_keychain: list[str]
@@ -79,8 +81,9 @@ def spent(session: Session, folder: Path) -> Spent:
     if state is not None:
         prefix = token_namespace(state.clinic_id, "")  # this clinic's, any device
         for name in tokenbook.unused(folder, current, prefix):
-            if name.endswith(suffix):
-                (there if secretstore.in_keychain(name) else absent).append(name)
+            held = secretstore.in_keychain(name) if name.endswith(suffix) else None
+            if held is not None:  # None: the keychain cannot say (locked): next sweep
+                (there if held else absent).append(name)
     return Spent(in_file, there, absent)
 
 

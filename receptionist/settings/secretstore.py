@@ -65,12 +65,14 @@ def write(session: Session, ctx: Ctx, namespace: str, setting: Setting, secret: 
     audit.record(session, ctx, action, "setting", setting_id(setting.key))
 
 
-def in_keychain(name: str) -> bool:
-    """Whether this app's keychain holds an entry ``name`` (its value is not kept)."""
+def in_keychain(name: str) -> bool | None:
+    """Whether this app's keychain holds an entry ``name`` (its value is not kept);
+    None when the keychain cannot say (locked, or none in this session)."""
     try:
         return keyring.get_password(SERVICE, name) is not None
-    except _FAILURES:
-        return False
+    except _FAILURES as exc:
+        log.info("keychain not read (%s)", type(exc).__name__)
+        return None
 
 
 def drop_from_keychain(name: str) -> bool:

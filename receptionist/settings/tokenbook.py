@@ -7,7 +7,15 @@ token there under the old device's name. This book is how the retention sweep fi
 it (``retention.tokens``): every name written here, less the ones a folder that still
 exists uses now; only names this book holds are ever removed, so another app's
 entries, and another clinic's, are never touched. Names only (clinic and device ids),
-never a token; readable by its owner only. A damaged file reads as an empty book.
+never a token; readable by its owner only. A damaged file reads as an empty book, and
+one that cannot be written is logged and left (see :func:`_write`).
+
+A folder that is not there is not always gone: one on a USB stick or a network share
+that is not mounted at the sweep's time comes back, and needs its token. So the book
+also keeps the volume each folder lived on (``st_dev``); a folder missing from its path
+counts as gone only when that path leads to its own volume still (the folder was
+deleted there), never when it leads elsewhere (an empty mount point) or nowhere (a
+drive letter not mapped), nor when the book does not know its volume.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ FILE_NAME = "device-tokens.json"
 class Book:
     written: set[str] = field(default_factory=set)  # every name put in the keychain
     in_use: dict[str, str] = field(default_factory=dict)  # data folder -> its name now
+    volumes: dict[str, int] = field(default_factory=dict)  # data folder -> its st_dev
 
 
 def kept(folder: Path, name: str) -> None:
@@ -37,6 +46,9 @@ def kept(folder: Path, name: str) -> None:
     book = _read()
     book.written.add(name)
     book.in_use[_key(folder)] = name
+    volume = _volume(Path(_key(folder)))
+    if volume is not None:
+        book.volumes[_key(folder)] = volume
     _write(book)
 
 
@@ -55,7 +67,7 @@ def unused(folder: Path, current: str | None, prefix: str) -> list[str]:
     book = _read()
     using = {current} if current else set()
     for other, name in book.in_use.items():
-        if other != _key(folder) and Path(other).is_dir():
+        if other != _key(folder) and not _gone(Path(other), book.volumes.get(other)):
             using.add(name)
     return sorted(n for n in book.written if n.startswith(prefix) and n not in using)
 
@@ -74,6 +86,31 @@ def _key(folder: Path) -> str:
     return str(folder.resolve())
 
 
+def _volume(folder: Path) -> int | None:
+    """The volume (``st_dev``) ``folder`` is on: its nearest ancestor's that is there;
+    None when none is (a drive letter not mapped) or cannot be read."""
+    for there in (folder, *folder.parents):
+        try:
+            return there.stat().st_dev
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return None
+    return None
+
+
+def _gone(folder: Path, volume: int | None) -> bool:
+    """``folder`` was deleted: not there, though its path leads to the volume it lived
+    on (see the module's docstring). A folder the system cannot look at (a share whose
+    credentials lapsed, a stale handle) may be alive: not gone."""
+    try:
+        if folder.is_dir() or volume is None:
+            return False
+    except OSError:
+        return False
+    return _volume(folder) == volume
+
+
 def _read() -> Book:
     try:
         data = json.loads((config_dir() / FILE_NAME).read_text("utf-8"))
@@ -86,16 +123,35 @@ def _read() -> Book:
         return Book()
     written = data.get("written", [])
     in_use = data.get("in_use", {})
+    volumes = data.get("volumes", {})
     return Book(
         {n for n in written if isinstance(n, str)} if isinstance(written, list) else set(),
         {str(f): n for f, n in in_use.items() if isinstance(n, str)}
         if isinstance(in_use, dict)
         else {},
+        {str(f): v for f, v in volumes.items() if isinstance(v, int)}
+        if isinstance(volumes, dict)
+        else {},
     )
 
 
 def _write(book: Book) -> None:
+    """Write ``book``; one that cannot be written is logged, not raised: a join that
+    kept its token, or a sweep whose keychain entries are gone, is not undone for an
+    index (a name it misses is swept later, or never: never one in use)."""
+    try:
+        _write_file(book)
+    except OSError as exc:
+        log.warning("device token book not written (%s)", type(exc).__name__)
+
+
+def _write_file(book: Book) -> None:
     folder = config_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    data = {"written": sorted(book.written), "in_use": dict(sorted(book.in_use.items()))}
+    volumes = {f: v for f, v in sorted(book.volumes.items()) if f in book.in_use}
+    data = {
+        "written": sorted(book.written),
+        "in_use": dict(sorted(book.in_use.items())),
+        "volumes": volumes,
+    }
     atomic_write(folder / FILE_NAME, json.dumps(data, indent=2).encode("utf-8"))

@@ -242,6 +242,49 @@ def test_whatsapp_shows_the_approved_template_s_name_code_and_values(
     assert "lower-case" in dialog.error.text() and dialog.unsaved()
 
 
+def test_names_typed_on_the_clinic_page_stay_when_the_dialog_saves_that_language(
+    qtbot: QtBot, admin_window: MainWindow
+) -> None:
+    """The Clinic page shows what the dialog saved, but not over an edit of that very
+    field typed on the page and not yet saved: typed work is never dropped silently.
+    It stays, unsaved (the page asks about it on closing)."""
+    dialog = _open(qtbot, admin_window)
+    page = _clinic_page(admin_window)
+    names = page.editor(KEY)
+    assert isinstance(names, QLineEdit)
+    names.setText("reminder=typed_on_the_page")
+    assert page.unsaved()
+    _pick(dialog, "en", "whatsapp", "confirmation")
+    dialog.whatsapp.name.setText("booking_confirmed")
+    dialog.whatsapp.name.textEdited.emit("booking_confirmed")
+    with qtbot.waitSignals([dialog.saved, page.refreshed], timeout=10_000):
+        dialog.save_button.click()
+    assert names.text() == "reminder=typed_on_the_page"
+    assert page.unsaved() and "your edit of it here is kept" in page.note.text()
+
+
+def test_names_the_page_saved_while_the_dialog_held_edits_are_shown_once_they_go(
+    qtbot: QtBot, admin_window: MainWindow
+) -> None:
+    """The Clinic page saved the names while the dialog held an edit (so it did not
+    read them again then): once that edit is discarded, the dialog reads them, and does
+    not show, and so save back, the names from before."""
+    dialog = _open(qtbot, admin_window)
+    page = _clinic_page(admin_window)
+    _pick(dialog, "en", "whatsapp", "reminder")
+    dialog.whatsapp.name.setText("typed_in_the_dialog")
+    dialog.whatsapp.name.textEdited.emit("typed_in_the_dialog")
+    names = page.editor(KEY)
+    assert isinstance(names, QLineEdit) and dialog.unsaved()
+    names.setText("confirmation=from_the_page")
+    with qtbot.waitSignal(page.saved, timeout=10_000):
+        page.save()
+    dialog.confirm = Answers(DISCARD)
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+        _pick(dialog, "en", "whatsapp", "confirmation")
+    assert dialog.whatsapp.name.text() == "from_the_page" and not dialog.unsaved()
+
+
 def _clinic_page(window: MainWindow) -> ClinicPage:
     controller = window.findChild(Settings)
     assert controller is not None and controller.dialog is not None

@@ -230,7 +230,7 @@ class SettingsPage(TracksEdits, QWidget):
 class ClinicPage(SettingsPage):
     """The clinic's settings (stored in the clinic's file, the same on every PC)."""
 
-    refreshed = Signal()  # a setting saved elsewhere is shown (``reread``)
+    refreshed = Signal()  # a setting saved elsewhere is shown, or kept as edited (``reread``)
 
     def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
         super().__init__(desk, "clinic", editable, parent)
@@ -262,15 +262,16 @@ class ClinicPage(SettingsPage):
 
     def _reread_templates(self) -> None:
         """This page was saved (WhatsApp's template names are on it too): the open
-        templates dialog reads again, unless it holds edits."""
+        templates dialog reads again (once the edits it holds are saved or discarded)."""
         shown = self.templates
-        if shown is not None and shown.isVisible() and not shown.unsaved():
-            shown.load()
+        if shown is not None and shown.isVisible():
+            shown.reread()
 
     def reread(self, key: str) -> None:
         """Setting ``key`` was saved elsewhere (the templates dialog names WhatsApp's
         templates): show what was saved, so a later Save of this page does not write
-        back the value it showed before. Other unsaved edits stay."""
+        back the value it showed before. Other unsaved edits stay, and so does an
+        unsaved edit of ``key`` itself (the note says it was saved elsewhere)."""
         ctx = self.desk.ctx()
         op = DbOp(self.desk.tasks, lambda db: load(db, ctx), self)
         op.success(lambda snapshot: self.take(snapshot, key)).run()
@@ -278,6 +279,16 @@ class ClinicPage(SettingsPage):
     def take(self, snapshot: Snapshot, key: str) -> None:
         entry, editor = snapshot.entry(key), self.editors.get(key)
         if entry is None or editor is None:
+            return
+        if self._edited_here(editor, key):  # typed work is never dropped silently
+            self._snapshot = snapshot
+            self.note.setText(
+                self.tr(
+                    "{0} was saved in the Message templates window; your edit of it here "
+                    "is kept, not saved yet."
+                ).format(editor.label)
+            )
+            self.refreshed.emit()
             return
         self._snapshot = snapshot
         before = form_state(self.form)
@@ -289,6 +300,18 @@ class ClinicPage(SettingsPage):
                 for now, was, base in zip(after, before, self._baseline, strict=True)
             )
         self.refreshed.emit()
+
+    def _edited_here(self, editor: SettingEditor, key: str) -> bool:
+        """``editor`` (of ``key``) holds other than the value this page last showed
+        as saved: an edit typed here, not saved (it stays unsaved, asked about on
+        closing; a Save writes it, as shown)."""
+        shown = self._snapshot.entry(key) if self._snapshot is not None else None
+        if shown is None:
+            return False
+        try:
+            return editor.value() != shown.value
+        except (LocalProblem, ValidationError):
+            return True  # what is typed cannot even be read: typed, certainly
 
 
 class ThisPcPage(SettingsPage):
