@@ -19,6 +19,7 @@ from receptionist.ops import backups, settings
 from receptionist.schedule import booking
 from receptionist.store.vault import create, open_clinic
 from sync import cloud, reminderlease
+from sync.client import Client
 
 __all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
 
@@ -172,3 +173,31 @@ def test_a_restored_station_does_not_confirm_again_what_came_back_from_the_endpo
     y = book(a, "Yusuf", 30, "05329876543")
     assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [y]
     assert len(server.messages) == 2
+
+
+def test_a_stand_by_cut_off_from_the_endpoint_stops_sending_when_the_station_is_back(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch
+) -> None:
+    """B took the lease while A was off; A comes back and takes it at once (it is the
+    station, B a stand-by). B, cut off from the endpoint just then, cannot hear it: the
+    lease B was given has hours left, but a station may take a stand-by's lease at any
+    moment, so B sends nothing on what it remembers. X's confirmation goes once (A)."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
+    settle(a, b)
+    assert round_of(a, sender).active
+    clock.advance(hours=25)  # A is off for a day: B takes the lease
+    settle(b)
+    assert round_of(b, sender).active
+    clock.advance(minutes=5)  # A is back: it takes the lease from the stand-by at once
+    settle(a, b)
+    assert round_of(a, sender).active
+    x = book(a, "Xena", 30, "05321234567")
+    settle(a, b)  # X reaches B; then B loses the endpoint
+    monkeypatch.setattr(cloud, "client_for", lambda _db: Client("https://127.0.0.1:9", "token"))
+    cut_off = round_of(b, sender)
+    assert (cut_off.active, cut_off.reason) == (False, "lease_unreachable")
+    assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [x]
+    assert sent_rows(a, b)[(x, "confirmation")] == 1
+    assert len(server.messages) == 1
