@@ -151,9 +151,13 @@ def _stand_by(db: Database, now: datetime, cfg: config.Config) -> tuple[int, int
     """While another PC holds the lease (the endpoint said so just now), plan as the
     sender would, so this PC knows each booking's start and status as it saw them
     (a move or cancellation made after a takeover needs its message, which only the
-    earlier plan shows), and leave what is due now to the holder: skipped,
-    "other_station". What stays queued is what this PC sends if it takes over."""
-    due = select(Reminder).where(Reminder.state == "pending", Reminder.send_at <= now)
+    earlier plan shows), and send nothing. What is due stays queued for the late
+    limit: the holder may have been silent since before it fell due (its lease runs a
+    day), and then it is this PC's to send if it takes over (the takeover leaves what
+    fell due up to the holder's last renewal: ``_handed_over``). Past the late limit
+    it could not go anyway: skipped, "other_station"."""
+    stale = now - cfg.late_limit
+    due = select(Reminder).where(Reminder.state == "pending", Reminder.send_at < stale)
     with db.write() as s:
         done = plan(s, now, cfg)
         for row in s.scalars(due):

@@ -201,3 +201,35 @@ def test_a_stand_by_cut_off_from_the_endpoint_stops_sending_when_the_station_is_
     assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [x]
     assert sent_rows(a, b)[(x, "confirmation")] == 1
     assert len(server.messages) == 1
+
+
+def test_news_made_while_the_station_is_silent_goes_when_the_stand_by_takes_over(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """A confirms W and goes off; its lease runs a day. Late in that day, with A long
+    silent, Z is booked and W moved on B, whose rounds still hear that A holds the
+    lease. When B takes the lease within the late limit, Z's confirmation and W's
+    reschedule message go (after the cutoff: the new holder's), each once."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # no reminders: news only
+    w = book(a, "Wim", 60, "05321112233")
+    settle(a, b)
+    assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [w]
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans W as A did
+    clock.advance(hours=23, minutes=30)  # A has been off since; its lease still runs
+    settle(b)
+    z = book(b, "Zeynep", 40, "05329876543")
+    move(b, w, 2)
+    waiting = round_of(b, sender)
+    assert waiting.reason == "lease_elsewhere"
+    assert waiting.of("sent") == []
+    clock.advance(hours=1)  # A's lease ran out: B takes it
+    taken = round_of(b, sender)
+    assert taken.active, taken.reason
+    assert sorted((i.appointment_id, i.kind) for i in taken.of("sent")) == sorted(
+        [(z, "confirmation"), (w, "reschedule")]
+    )
+    assert set(sent_rows(a, b).values()) == {1}
+    assert len(server.messages) == 3
