@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from receptionist.clock import Clock
 from receptionist.errors import ReceptionistError
@@ -128,7 +128,9 @@ class EndpointLease:
         if not answer.get("held") or not isinstance(holder, dict):
             with _lock:
                 _known.pop(self.key, None)
-            return Hold(False, code, None, "lease_elsewhere" if code else "")
+            if not code or not isinstance(holder, dict):
+                return Hold(False, code, None, "")
+            return Hold(False, code, None, "lease_elsewhere", renewed=_time(holder))
         left = datetime.fromisoformat(str(holder["expires_at"])) - datetime.fromisoformat(
             str(holder["renewed_at"])
         )
@@ -150,6 +152,15 @@ class EndpointLease:
         if known is not None and known.preferred and now < known.until:
             return Hold(True, known.holder, known.cutoff)
         return Hold(False, "", None, "lease_unreachable")
+
+
+def _time(holder: dict[str, object]) -> datetime | None:
+    """The holder's last renewal as the endpoint said it (None: not said, or not a time)."""
+    try:
+        said = datetime.fromisoformat(str(holder.get("renewed_at")))
+    except ValueError:
+        return None
+    return said if said.tzinfo is not None else said.replace(tzinfo=UTC)
 
 
 def _status(exc: Refused) -> int | None:

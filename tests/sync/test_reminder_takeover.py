@@ -233,3 +233,34 @@ def test_news_made_while_the_station_is_silent_goes_when_the_stand_by_takes_over
     )
     assert set(sent_rows(a, b).values()) == {1}
     assert len(server.messages) == 3
+
+
+def test_a_booking_that_reached_the_stand_by_after_the_station_went_silent_is_confirmed(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
+) -> None:
+    """Q is booked on C, offline, while A holds the lease; A goes off. Q reaches B late
+    in the day A's lease still runs, after B had synced since A's last renewal: A never
+    saw Q, so B confirms it when it takes the lease (docs/operators-guide.md, "At a
+    takeover")."""
+    a, b = pcs
+    sender, server = provider
+    c = third_pc(a, tmp_path, endpoint, clock)
+    try:
+        settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
+        settle(a, b, c)
+        q = book(c, "Kaan", 45, "05321112233")  # on C, offline for now
+        assert round_of(a, sender).of("sent") == []  # A's last renewal
+        assert round_of(b, sender).reason == "lease_elsewhere"
+        clock.advance(minutes=11)
+        settle(b)  # a pull begun after A's last renewal: Q is not on the endpoint yet
+        assert round_of(b, sender).reason == "lease_elsewhere"
+        clock.advance(hours=23, minutes=30)
+        settle(c, b)  # Q reaches B
+        assert round_of(b, sender).reason == "lease_elsewhere"
+        clock.advance(hours=1)  # A's lease ran out: B takes it
+        taken = round_of(b, sender)
+        assert taken.active, taken.reason
+        assert [(i.appointment_id, i.kind) for i in taken.of("sent")] == [(q, "confirmation")]
+        assert len(server.messages) == 1
+    finally:
+        c.db.close()
