@@ -130,11 +130,14 @@ def run(
     result.items += _recover(db, clock, senders)
     with db.write() as s:
         now = clock.now()
+        restored = handover.cut_short(s, db.path.parent, now)
         done = plan(s, now, cfg)
         result.items += _past_held(s, now)
         if cutoff is not None:
             handover.note(s, "lease", cutoff, now)
         handovers = handover.current(s, now)
+    if restored:
+        handover.restore_written(db.path.parent)
     result.planned, result.withdrawn = done.added, done.withdrawn
     for taken in handovers:
         result.items += _handed_over(db, clock.now(), taken)

@@ -21,14 +21,17 @@ reminders of the booking still go. Kept in the file, so a restart changes nothin
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import ChangeEntry, ReminderHandover, SyncState
+from receptionist.store.storage import fsync_dir
 
 Kind = Literal["lease", "restore"]
 # Cutoffs this close are one handover: the endpoint answers an age, which this PC's
@@ -107,6 +110,43 @@ def restored(session: Session, now: datetime) -> None:
     else:
         row.cutoff, row.mark, row.updated_at = now, None, now
     session.flush()
+
+
+# Beside the clinic file while a restore puts the backup's file in place and until it
+# has written ``restored`` in it: a restore cut short between the two is still known.
+RESTORING = "reminders-restoring"
+
+
+def restoring(root: Path, now: datetime) -> None:
+    """A restore is about to put a backup's file in place in the data folder ``root``:
+    its time, kept beside it (on the disk) until :func:`restore_written`."""
+    marker = root / RESTORING
+    with open(marker, "w", encoding="ascii") as out:
+        out.write(now.isoformat())
+        out.flush()
+        os.fsync(out.fileno())
+    fsync_dir(root)
+
+
+def restore_written(root: Path) -> None:
+    """The restore's handover is in the file (or the restore put nothing in place)."""
+    (root / RESTORING).unlink(missing_ok=True)
+
+
+def cut_short(session: Session, root: Path, now: datetime) -> bool:
+    """A restore that put its file in place and stopped before it wrote ``restored``
+    in it: written now, with the restore's time (True: the caller removes the marker
+    once this is committed). Nothing is sent before this is asked."""
+    try:
+        said = (root / RESTORING).read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return False
+    try:
+        at = datetime.fromisoformat(said)
+    except ValueError:
+        at = now  # unreadable: the restore was no later than now
+    restored(session, at if at.tzinfo is not None else now)
+    return True
 
 
 def current(session: Session, now: datetime) -> list[Handover]:
