@@ -4,10 +4,12 @@ docs/sync-protocol.md, "Leases"), as ``receptionist.reminders.dispatch`` asks fo
 Each dispatch round claims the lease for ``reminders.takeover_hours``: the named
 station as the preferred holder, a stand-by as a plain one (it gets the lease only
 once the station has not renewed it for that long). What the endpoint last confirmed
-is remembered in this process: while the endpoint cannot be reached, a PC that held
-the lease keeps sending until the lease it was given runs out (nobody else can take
-it before then), and one that did not hold it sends nothing. An endpoint older than
-leases (404) leaves it to the setting: the named station sends, a stand-by does not.
+is remembered in this process: while the endpoint cannot be reached, the station that
+held the lease keeps sending until the lease it was given runs out (nobody else can
+take it before then), and any other PC sends nothing: a stand-by's lease is the
+station's to take back at its first round, which a stand-by cut off cannot hear. An
+endpoint older than leases (404) leaves it to the setting: the named station sends, a
+stand-by does not.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from receptionist.clock import Clock
 from receptionist.errors import ReceptionistError
@@ -37,6 +39,7 @@ class _Known:
     until: datetime  # this PC's time when the lease it was given runs out
     holder: str
     cutoff: datetime | None
+    preferred: bool  # claimed as the station: no other PC takes it before ``until``
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class EndpointLease:
         except (Unreachable, ReceptionistError) as exc:
             log.info("the reminders' lease could not be claimed: %s", describe(exc))
             return self._remembered(asked)
-        return self._keep(answer, asked)
+        return self._keep(answer, asked, preferred)
 
     def release(self) -> None:
         """Let go of the lease if this PC holds it (the station was renamed away)."""
@@ -118,14 +121,16 @@ class EndpointLease:
         _note(self.key, answer, now)
         return seen(self.db)
 
-    def _keep(self, answer: dict[str, object], asked: datetime) -> Hold:
+    def _keep(self, answer: dict[str, object], asked: datetime, preferred: bool) -> Hold:
         _note(self.key, answer, asked)
         holder = answer.get("holder")
         code = str(holder.get("code", "")) if isinstance(holder, dict) else ""
         if not answer.get("held") or not isinstance(holder, dict):
             with _lock:
                 _known.pop(self.key, None)
-            return Hold(False, code, None, "lease_elsewhere" if code else "")
+            if not code or not isinstance(holder, dict):
+                return Hold(False, code, None, "")
+            return Hold(False, code, None, "lease_elsewhere", renewed=_time(holder))
         left = datetime.fromisoformat(str(holder["expires_at"])) - datetime.fromisoformat(
             str(holder["renewed_at"])
         )
@@ -136,15 +141,26 @@ class EndpointLease:
             # it renewed: what was due up to then is its own too.
             cutoff = asked - timedelta(seconds=float(age)) + timedelta(minutes=1)
         with _lock:
-            _known[self.key] = _Known(asked + left, code, cutoff)
+            _known[self.key] = _Known(asked + left, code, cutoff, preferred)
         return Hold(True, code, cutoff)
 
     def _remembered(self, now: datetime) -> Hold:
         with _lock:
             known = _known.get(self.key)
-        if known is not None and now < known.until:
+        # Only the station's: the station takes a stand-by's lease back at once (the
+        # endpoint's ``preferred``), and a stand-by cut off would not hear it.
+        if known is not None and known.preferred and now < known.until:
             return Hold(True, known.holder, known.cutoff)
         return Hold(False, "", None, "lease_unreachable")
+
+
+def _time(holder: dict[str, object]) -> datetime | None:
+    """The holder's last renewal as the endpoint said it (None: not said, or not a time)."""
+    try:
+        said = datetime.fromisoformat(str(holder.get("renewed_at")))
+    except ValueError:
+        return None
+    return said if said.tzinfo is not None else said.replace(tzinfo=UTC)
 
 
 def _status(exc: Refused) -> int | None:

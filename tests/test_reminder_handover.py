@@ -4,10 +4,12 @@ and a restore's own."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from receptionist.clock import FixedClock
-from receptionist.models import ReminderHandover
+from receptionist.models import ReminderHandover, SyncState
 from receptionist.reminders import handover
 from receptionist.store.storage import Database
 
@@ -33,3 +35,41 @@ def test_a_handover_is_kept_across_rounds_and_replaced_by_the_next(
         handover.Handover("restore", later, None),  # no sync since: no mark
     ]
     assert [h.reason for h in found] == ["other_station", "restored"]
+
+
+def _synced(s: object, at: datetime) -> None:
+    """This PC's last sync finished at ``at`` (a sync_state row, as a joined PC has)."""
+    assert isinstance(s, Session)
+    row = s.get(SyncState, 1)
+    if row is None:
+        row = SyncState(id=1, server_url="https://x", clinic_id="c", device_id="d",
+                        device_code="B", device_name="B", private_key=b"k")  # fmt: skip
+        s.add(row)
+    row.last_sync_at = at
+
+
+def test_a_stand_by_takes_the_mark_it_watched_only_for_the_renewal_it_heard(
+    db: Database, clock: FixedClock
+) -> None:
+    """The mark a stand-by watched (a sync finished ten minutes after it last heard the
+    holder renew) is the takeover's when the cutoff follows that renewal; not when the
+    holder renewed later, unheard (the stand-by was off): then nothing is known."""
+    heard = clock.now()
+    renewed = heard - timedelta(seconds=3)  # the endpoint's time of the renewal
+    with db.write() as s:
+        handover.watch(s, renewed, heard)
+        _synced(s, heard + timedelta(minutes=5))
+        handover.watch(s, renewed, heard + timedelta(minutes=6))  # too soon: no mark
+        assert s.get(ReminderHandover, handover.WATCH).mark is None  # type: ignore[union-attr]
+        _synced(s, heard + timedelta(minutes=11))
+        handover.watch(s, renewed, heard + timedelta(minutes=12))
+        watched = s.get(ReminderHandover, handover.WATCH).mark  # type: ignore[union-attr]
+        assert watched is not None
+        assert handover.current(s, heard) == []  # the watch is no handover
+    later = heard + timedelta(days=1)
+    with db.write() as s:  # the holder renewed hours later, unheard: no mark known
+        handover.note(s, "lease", heard + timedelta(hours=5), later)
+        assert s.get(ReminderHandover, "lease").mark is None  # type: ignore[union-attr]
+    with db.write() as s:  # the cutoff follows the renewal heard: the watched mark
+        handover.note(s, "lease", heard + timedelta(minutes=1), later)
+        assert s.get(ReminderHandover, "lease").mark == watched  # type: ignore[union-attr]

@@ -4,6 +4,9 @@ backup's state, and it takes over from itself as it was (reminders/handover.py).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,5 +89,57 @@ def test_a_message_planned_before_the_restore_for_later_still_goes(
         sent = dispatch.run(db, clock, {"sms": sender}).of("sent")
         assert [(i.appointment_id, i.kind) for i in sent] == [(y, "confirmation")]
         assert len(server.messages) == 1
+    finally:
+        db.close()
+
+
+# A restore killed once the backup's file is in place, before the restore is written
+# in it (the process dies where it would open the restored file).
+KILLED_RESTORE = """
+import os, sys
+from datetime import datetime
+from pathlib import Path
+from receptionist.clock import FixedClock
+from receptionist.ops import backups
+
+def killed(*_args, **_kwargs):
+    os._exit(9)
+
+backups.open_clinic = killed
+clock = FixedClock(datetime.fromisoformat(sys.argv[3]))
+backups.restore(Path(sys.argv[1]), Path(sys.argv[2]), clock)
+"""
+
+
+def test_a_restore_killed_after_the_swap_still_keeps_the_station_from_sending_again(
+    data_dir: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, twilio, tmp_path: Path
+) -> None:
+    """The restore dies between putting the backup's file in place and writing in it
+    that it was restored: the station's next round still knows, and does not send again
+    what it sent after the backup was taken."""
+    sender, server = twilio
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
+    db = open_clinic(data_dir)
+    ctx = Ctx(Actor(None, "admin", "cli"), clock)
+    clinic = make(db, ctx, clock)
+    clinic.set(offsets="24h,2h")
+    x = clinic.book(clinic.patient(1), at(1, 14))  # Tuesday 14:00
+    assert [i.kind for i in dispatch.run(db, clock, {"sms": sender}).of("sent")] == ["confirmation"]
+    backup = backups.create(db, ctx, data_dir, to=tmp_path / "backups")
+    clock.advance(hours=4)  # X's 24h reminder goes after the backup was taken
+    assert [i.rule for i in dispatch.run(db, clock, {"sms": sender}).of("sent")] == ["24h"]
+    db.close()
+    clock.advance(minutes=30)
+    argv = [str(data_dir), str(backup.path), clock.now().isoformat()]
+    done = subprocess.run([sys.executable, "-c", KILLED_RESTORE, *argv], env=os.environ.copy())
+    assert done.returncode == 9
+    db = open_clinic(data_dir)
+    try:
+        again = dispatch.run(db, clock, {"sms": sender})
+        assert again.of("sent") == []
+        with db.read() as s:
+            row = s.scalars(select(Reminder).where(Reminder.rule == "24h")).one()
+            assert (row.appointment_id, row.state, row.reason) == (x, "skipped", "restored")
+        assert len(server.messages) == 2
     finally:
         db.close()

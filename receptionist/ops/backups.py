@@ -370,11 +370,15 @@ def restore(
         app_lock = contextlib.nullcontext() if holding_lock else InstanceLock(ddir.lock)
         with app_lock, exclusive_use(ddir.db):
             aside = _set_aside(ddir, clock.now())
+            # Kept until the restore is written in the file: a restore cut short after
+            # the swap still keeps the station from sending again (reminders/handover.py).
+            handover.restoring(ddir.root, clock.now())
             try:
                 os.replace(keys_copy, ddir.keyfile)
                 os.replace(db_copy, ddir.db)
             except BaseException:
                 _put_back(aside)
+                handover.restore_written(ddir.root)
                 raise
             fsync_dir(ddir.root)
     superseded = _supersede_newer(path.parent, manifest, clock.now())
@@ -387,6 +391,7 @@ def restore(
             handover.restored(s, clock.now())
     finally:
         db.close()
+    handover.restore_written(ddir.root)
     return Restored(ddir.root, manifest.created_at, aside, superseded)
 
 

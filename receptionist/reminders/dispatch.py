@@ -123,18 +123,21 @@ def run(
             why = hold.reason or ("lease_elsewhere" if hold.holder else "no_lease")
             waiting = Round(False, why, hold.holder)
             if why == "lease_elsewhere":
-                waiting.planned, waiting.withdrawn = _stand_by(db, clock.now(), cfg)
+                waiting.planned, waiting.withdrawn = _stand_by(db, clock.now(), cfg, hold)
             return waiting
         cutoff = hold.cutoff
     result = Round(True)
     result.items += _recover(db, clock, senders)
     with db.write() as s:
         now = clock.now()
+        restored = handover.cut_short(s, db.path.parent, now)
         done = plan(s, now, cfg)
         result.items += _past_held(s, now)
         if cutoff is not None:
             handover.note(s, "lease", cutoff, now)
         handovers = handover.current(s, now)
+    if restored:
+        handover.restore_written(db.path.parent)
     result.planned, result.withdrawn = done.added, done.withdrawn
     for taken in handovers:
         result.items += _handed_over(db, clock.now(), taken)
@@ -147,14 +150,23 @@ def run(
     return result
 
 
-def _stand_by(db: Database, now: datetime, cfg: config.Config) -> tuple[int, int]:
+def _stand_by(
+    db: Database, now: datetime, cfg: config.Config, hold: station.Hold
+) -> tuple[int, int]:
     """While another PC holds the lease (the endpoint said so just now), plan as the
     sender would, so this PC knows each booking's start and status as it saw them
     (a move or cancellation made after a takeover needs its message, which only the
-    earlier plan shows), and leave what is due now to the holder: skipped,
-    "other_station". What stays queued is what this PC sends if it takes over."""
-    due = select(Reminder).where(Reminder.state == "pending", Reminder.send_at <= now)
+    earlier plan shows), and send nothing. What is due stays queued for the late
+    limit: the holder may have been silent since before it fell due (its lease runs a
+    day), and then it is this PC's to send if it takes over (the takeover leaves what
+    fell due up to the holder's last renewal: ``_handed_over``). Past the late limit
+    it could not go anyway: skipped, "other_station". It watches the holder renew
+    (``handover.watch``): what reached this PC after the holder fell silent is not
+    the holder's to have seen."""
+    stale = now - cfg.late_limit
+    due = select(Reminder).where(Reminder.state == "pending", Reminder.send_at < stale)
     with db.write() as s:
+        handover.watch(s, hold.renewed, now)
         done = plan(s, now, cfg)
         for row in s.scalars(due):
             _finish(row, "skipped", "other_station", now)

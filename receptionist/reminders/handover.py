@@ -21,14 +21,17 @@ reminders of the booking still go. Kept in the file, so a restart changes nothin
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import ChangeEntry, ReminderHandover, SyncState
+from receptionist.store.storage import fsync_dir
 
 Kind = Literal["lease", "restore"]
 # Cutoffs this close are one handover: the endpoint answers an age, which this PC's
@@ -38,6 +41,7 @@ SAME = timedelta(minutes=5)
 # pull takes seconds; a long download resumes in the next).
 SYNC_SLACK = timedelta(minutes=10)
 REASONS: dict[str, str] = {"lease": "other_station", "restore": "restored"}
+WATCH = "watch"  # not a handover: what a stand-by saw of the holder (``watch``)
 
 
 @dataclass(frozen=True)
@@ -52,13 +56,50 @@ class Handover:
 
 
 def note(session: Session, kind: Kind, cutoff: datetime, now: datetime) -> None:
-    """This PC took over at ``cutoff`` (kept, unless it is the handover already kept)."""
+    """This PC took over at ``cutoff`` (kept, unless it is the handover already kept).
+    A lease's mark is the one this PC watched while standing by, if it saw the holder's
+    last renewal (``watch``)."""
     row = session.get(ReminderHandover, kind)
+    if row is not None and abs(row.cutoff - cutoff) <= SAME:
+        return
+    mark = _watched(session, cutoff) if kind == "lease" else None
     if row is None:
-        session.add(ReminderHandover(kind=kind, cutoff=cutoff, mark=None, updated_at=now))
-    elif abs(row.cutoff - cutoff) > SAME:
-        row.cutoff, row.mark, row.updated_at = cutoff, None, now
+        session.add(ReminderHandover(kind=kind, cutoff=cutoff, mark=mark, updated_at=now))
+    else:
+        row.cutoff, row.mark, row.updated_at = cutoff, mark, now
     session.flush()
+
+
+def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
+    """A stand-by's round heard that another PC holds the lease, last renewed at
+    ``renewed`` (the endpoint's time). The ``watch`` row keeps that renewal as its
+    ``cutoff`` and, as ``updated_at``, this PC's time when it first heard of it; once
+    the holder has not renewed since and a sync finished over ``SYNC_SLACK`` after
+    then, its ``mark`` is the change feed's sequence: what reaches this PC after it
+    was never on the endpoint while the holder renewed. A takeover whose cutoff is
+    that renewal takes the mark (``note``): a booking made offline that reached this
+    PC late in the day the holder's lease ran after it went silent is confirmed."""
+    if renewed is None:
+        return
+    row = session.get(ReminderHandover, WATCH)
+    if row is None:
+        session.add(ReminderHandover(kind=WATCH, cutoff=renewed, mark=None, updated_at=now))
+    elif row.cutoff != renewed:  # the holder renewed since: it may see what is here now
+        row.cutoff, row.mark, row.updated_at = renewed, None, now
+    elif row.mark is None:
+        synced = session.scalar(select(SyncState.last_sync_at))
+        if synced is not None and synced > row.updated_at + SYNC_SLACK:
+            row.mark = session.scalar(select(func.max(ChangeEntry.seq))) or 0
+    session.flush()
+
+
+def _watched(session: Session, cutoff: datetime) -> int | None:
+    """The mark watched while standing by, if this PC heard the renewal the cutoff
+    follows (first heard within ``SAME`` of it; else None: not known)."""
+    row = session.get(ReminderHandover, WATCH)
+    if row is None or row.mark is None or abs(row.updated_at - cutoff) > SAME:
+        return None
+    return row.mark
 
 
 def restored(session: Session, now: datetime) -> None:
@@ -71,10 +112,48 @@ def restored(session: Session, now: datetime) -> None:
     session.flush()
 
 
+# Beside the clinic file while a restore puts the backup's file in place and until it
+# has written ``restored`` in it: a restore cut short between the two is still known.
+RESTORING = "reminders-restoring"
+
+
+def restoring(root: Path, now: datetime) -> None:
+    """A restore is about to put a backup's file in place in the data folder ``root``:
+    its time, kept beside it (on the disk) until :func:`restore_written`."""
+    marker = root / RESTORING
+    with open(marker, "w", encoding="ascii") as out:
+        out.write(now.isoformat())
+        out.flush()
+        os.fsync(out.fileno())
+    fsync_dir(root)
+
+
+def restore_written(root: Path) -> None:
+    """The restore's handover is in the file (or the restore put nothing in place)."""
+    (root / RESTORING).unlink(missing_ok=True)
+
+
+def cut_short(session: Session, root: Path, now: datetime) -> bool:
+    """A restore that put its file in place and stopped before it wrote ``restored``
+    in it: written now, with the restore's time (True: the caller removes the marker
+    once this is committed). Nothing is sent before this is asked."""
+    try:
+        said = (root / RESTORING).read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return False
+    try:
+        at = datetime.fromisoformat(said)
+    except ValueError:
+        at = now  # unreadable: the restore was no later than now
+    restored(session, at if at.tzinfo is not None else now)
+    return True
+
+
 def current(session: Session, now: datetime) -> list[Handover]:
     """The handovers kept, each with its mark set once a sync after its cutoff is known
     to have finished."""
-    rows = list(session.scalars(select(ReminderHandover).order_by(ReminderHandover.kind)))
+    kept = select(ReminderHandover).where(ReminderHandover.kind != WATCH)
+    rows = list(session.scalars(kept.order_by(ReminderHandover.kind)))
     if any(row.mark is None for row in rows):
         synced = session.scalar(select(SyncState.last_sync_at))
         for row in rows:

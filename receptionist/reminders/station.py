@@ -53,6 +53,9 @@ class Hold:
     holder: str = ""
     cutoff: datetime | None = None
     reason: str = ""
+    # Another PC holds it: its last renewal, in the endpoint's time (a stand-by tells
+    # from it whether the holder is still renewing: ``handover.watch``).
+    renewed: datetime | None = None
 
 
 class Lease(Protocol):

@@ -19,6 +19,7 @@ from receptionist.ops import backups, settings
 from receptionist.schedule import booking
 from receptionist.store.vault import create, open_clinic
 from sync import cloud, reminderlease
+from sync.client import Client
 
 __all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
 
@@ -172,3 +173,94 @@ def test_a_restored_station_does_not_confirm_again_what_came_back_from_the_endpo
     y = book(a, "Yusuf", 30, "05329876543")
     assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [y]
     assert len(server.messages) == 2
+
+
+def test_a_stand_by_cut_off_from_the_endpoint_stops_sending_when_the_station_is_back(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch
+) -> None:
+    """B took the lease while A was off; A comes back and takes it at once (it is the
+    station, B a stand-by). B, cut off from the endpoint just then, cannot hear it: the
+    lease B was given has hours left, but a station may take a stand-by's lease at any
+    moment, so B sends nothing on what it remembers. X's confirmation goes once (A)."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
+    settle(a, b)
+    assert round_of(a, sender).active
+    clock.advance(hours=25)  # A is off for a day: B takes the lease
+    settle(b)
+    assert round_of(b, sender).active
+    clock.advance(minutes=5)  # A is back: it takes the lease from the stand-by at once
+    settle(a, b)
+    assert round_of(a, sender).active
+    x = book(a, "Xena", 30, "05321234567")
+    settle(a, b)  # X reaches B; then B loses the endpoint
+    monkeypatch.setattr(cloud, "client_for", lambda _db: Client("https://127.0.0.1:9", "token"))
+    cut_off = round_of(b, sender)
+    assert (cut_off.active, cut_off.reason) == (False, "lease_unreachable")
+    assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [x]
+    assert sent_rows(a, b)[(x, "confirmation")] == 1
+    assert len(server.messages) == 1
+
+
+def test_news_made_while_the_station_is_silent_goes_when_the_stand_by_takes_over(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """A confirms W and goes off; its lease runs a day. Late in that day, with A long
+    silent, Z is booked and W moved on B, whose rounds still hear that A holds the
+    lease. When B takes the lease within the late limit, Z's confirmation and W's
+    reschedule message go (after the cutoff: the new holder's), each once."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # no reminders: news only
+    w = book(a, "Wim", 60, "05321112233")
+    settle(a, b)
+    assert [i.appointment_id for i in round_of(a, sender).of("sent")] == [w]
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans W as A did
+    clock.advance(hours=23, minutes=30)  # A has been off since; its lease still runs
+    settle(b)
+    z = book(b, "Zeynep", 40, "05329876543")
+    move(b, w, 2)
+    waiting = round_of(b, sender)
+    assert waiting.reason == "lease_elsewhere"
+    assert waiting.of("sent") == []
+    clock.advance(hours=1)  # A's lease ran out: B takes it
+    taken = round_of(b, sender)
+    assert taken.active, taken.reason
+    assert sorted((i.appointment_id, i.kind) for i in taken.of("sent")) == sorted(
+        [(z, "confirmation"), (w, "reschedule")]
+    )
+    assert set(sent_rows(a, b).values()) == {1}
+    assert len(server.messages) == 3
+
+
+def test_a_booking_that_reached_the_stand_by_after_the_station_went_silent_is_confirmed(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
+) -> None:
+    """Q is booked on C, offline, while A holds the lease; A goes off. Q reaches B late
+    in the day A's lease still runs, after B had synced since A's last renewal: A never
+    saw Q, so B confirms it when it takes the lease (docs/operators-guide.md, "At a
+    takeover")."""
+    a, b = pcs
+    sender, server = provider
+    c = third_pc(a, tmp_path, endpoint, clock)
+    try:
+        settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
+        settle(a, b, c)
+        q = book(c, "Kaan", 45, "05321112233")  # on C, offline for now
+        assert round_of(a, sender).of("sent") == []  # A's last renewal
+        assert round_of(b, sender).reason == "lease_elsewhere"
+        clock.advance(minutes=11)
+        settle(b)  # a pull begun after A's last renewal: Q is not on the endpoint yet
+        assert round_of(b, sender).reason == "lease_elsewhere"
+        clock.advance(hours=23, minutes=30)
+        settle(c, b)  # Q reaches B
+        assert round_of(b, sender).reason == "lease_elsewhere"
+        clock.advance(hours=1)  # A's lease ran out: B takes it
+        taken = round_of(b, sender)
+        assert taken.active, taken.reason
+        assert [(i.appointment_id, i.kind) for i in taken.of("sent")] == [(q, "confirmation")]
+        assert len(server.messages) == 1
+    finally:
+        c.db.close()
