@@ -17,7 +17,7 @@ from receptionist.ops import replica, retention
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from .client import Client
+from .client import Client, Refused
 from .round import SYNC, Unreachable
 
 OTHER_KEY = Text(
@@ -81,8 +81,10 @@ def check(db: Database, clock: Clock, client: Client) -> Text | None:
     ctx = Ctx(SYNC, clock)
     try:
         key = client.endpoint_key()
-    except Unreachable:
-        return None  # the round's work is done; the next round looks again
+    except (Unreachable, Refused):
+        # The round's work is done: an endpoint out of reach, or one not yet updated
+        # that has no key to show (404), fails nothing; the next round looks again.
+        return None
     if audit_ops.pinned_endpoint(db) is None:
         audit_ops.pin_endpoint(db, ctx, key)
         return None

@@ -18,6 +18,7 @@ import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -34,6 +35,7 @@ from receptionist.journal import audit, notary
 from receptionist.models import AuditCheckpoint, AuditEvent
 from receptionist.ops import audit as audit_ops
 from receptionist.ops import auditwait, replica, retention
+from receptionist.ops.patients import NewPatient, add
 from receptionist.store.vault import create, open_clinic
 from sync import cloud
 from sync.cli import main
@@ -224,3 +226,29 @@ def test_claiming_to_have_left_sync_cuts_nothing_unsigned(synced: Pc) -> None:
     assert done.counts.get("audit_event", 0) == 0 and done.audit_waiting > 0
     assert done.audit_waiting_why is not None
     assert done.audit_waiting_why.code == "not_syncing"
+
+
+def test_an_endpoint_without_the_key_route_does_not_fail_a_round_that_synced(
+    endpoint: Endpoint, synced: Pc
+) -> None:
+    """An endpoint not yet updated answers 404 to the key asked after each round: the
+    round's work is done and reported; only the key's comparison waits (as when out of
+    reach), and nothing is recorded about a key."""
+    served = endpoint.server.config.loaded_app  # each new connection is handed it
+
+    async def older(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/endpoint-key":
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+            await send({"type": "http.response.body", "body": b'{"detail":"Not Found"}'})
+            return
+        await served(scope, receive, send)
+
+    endpoint.server.config.loaded_app = older
+    with endpoint.client(replica.token(synced.db)) as http:
+        assert http.get("/v1/endpoint-key").status_code == 404  # as an older endpoint
+    add(synced.db, synced.ctx(), NewPatient("New", "Comer"))
+    done = cloud.sync_once(synced.db, FixedClock(synced.now))
+    assert done.pushed >= 1 and done.notary_problem is None
+    assert events(synced, notary.OTHER) == 0
+    assert replica.status(synced.db).connected
