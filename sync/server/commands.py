@@ -28,7 +28,7 @@ from .app import create_app
 from .chunks import Unclaimed
 from .credentials import new_connect_code
 from .spent import forget_all
-from .store import Store, open_store
+from .store import Store, open_store, parse_url
 
 
 class PortInUse(ReceptionistError):
@@ -92,7 +92,22 @@ def add_clinic(
 def destructions(
     database_url: str, *, clinic_id: str | None = None, since: date | None = None
 ) -> list[destroyed.Destroyed]:
-    """The endpoint's destruction records (of one clinic, from a day on, when given)."""
+    """The endpoint's destruction records (of one clinic, from a day on, when given).
+    A SQLite file that is not there is refused, not made: a mistyped path would read
+    as an endpoint that destroyed nothing."""
+    url = parse_url(database_url)
+    if url.get_backend_name() == "sqlite" and not Path(str(url.database)).is_file():
+        raise ValidationError(
+            "database",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "There is no endpoint database at {path}; check the --database value "
+                    "(the file the endpoint is served from).",
+                ),
+                path=str(url.database),
+            ),
+        )
     store = open_store(database_url)
     try:
         with store.read() as conn:
