@@ -252,3 +252,24 @@ def test_an_endpoint_without_the_key_route_does_not_fail_a_round_that_synced(
     assert done.pushed >= 1 and done.notary_problem is None
     assert events(synced, notary.OTHER) == 0
     assert replica.status(synced.db).connected
+
+
+def test_a_pc_that_syncs_is_not_told_a_backup_lets_its_audit_events_go(
+    synced: Pc, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the endpoint out of reach, the audit events of a PC that pinned its key
+    wait for its signature: the sweep says that, not "make a backup, or give one with
+    --audit-anchor" (neither counts for a PC that syncs)."""
+    with synced.db.write() as s:
+        s.execute(text("UPDATE sync_state SET server_url = 'http://127.0.0.1:9'"))
+    swept = retention.sweep(synced.db, synced.ctx(), synced.db.path.parent)
+    assert swept.audit_waiting > 0 and swept.audit_waiting_why is None
+    assert swept.audit_by_endpoint
+    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(synced.db.path.parent))
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", SECRET)
+    synced.db.close()  # the command opens the folder itself
+    assert main(["sweep"]) == 0
+    said = capsys.readouterr().out
+    assert "audit events past their time were kept" in said
+    assert "cloud endpoint" in said and "sync" in said
+    assert "backup" not in said and "--audit-anchor" not in said
