@@ -40,7 +40,7 @@ from receptionist.store.vault import create, open_clinic
 from sync import cloud
 from sync.cli import main
 from sync.notary import OTHER_KEY
-from sync.server.commands import add_clinic
+from sync.server.commands import NewClinic, add_clinic
 
 __all__ = ["old_pc", "swept", "synced"]  # fixtures, from the signature tests
 
@@ -228,12 +228,9 @@ def test_claiming_to_have_left_sync_cuts_nothing_unsigned(synced: Pc) -> None:
     assert done.audit_waiting_why.code == "not_syncing"
 
 
-def test_an_endpoint_without_the_key_route_does_not_fail_a_round_that_synced(
-    endpoint: Endpoint, synced: Pc
-) -> None:
-    """An endpoint not yet updated answers 404 to the key asked after each round: the
-    round's work is done and reported; only the key's comparison waits (as when out of
-    reach), and nothing is recorded about a key."""
+def as_older(endpoint: Endpoint) -> Any:
+    """The endpoint as one not yet updated shows it: 404 to ``GET /v1/endpoint-key``
+    (on connections made from now on); what it served before, to put back."""
     served = endpoint.server.config.loaded_app  # each new connection is handed it
 
     async def older(scope: Any, receive: Any, send: Any) -> None:
@@ -245,6 +242,16 @@ def test_an_endpoint_without_the_key_route_does_not_fail_a_round_that_synced(
         await served(scope, receive, send)
 
     endpoint.server.config.loaded_app = older
+    return served
+
+
+def test_an_endpoint_without_the_key_route_does_not_fail_a_round_that_synced(
+    endpoint: Endpoint, synced: Pc
+) -> None:
+    """An endpoint not yet updated answers 404 to the key asked after each round: the
+    round's work is done and reported; only the key's comparison waits (as when out of
+    reach), and nothing is recorded about a key."""
+    as_older(endpoint)
     with endpoint.client(replica.token(synced.db)) as http:
         assert http.get("/v1/endpoint-key").status_code == 404  # as an older endpoint
     add(synced.db, synced.ctx(), NewPatient("New", "Comer"))
@@ -273,3 +280,19 @@ def test_a_pc_that_syncs_is_not_told_a_backup_lets_its_audit_events_go(
     assert "audit events past their time were kept" in said
     assert "cloud endpoint" in said and "sync" in said
     assert "backup" not in said and "--audit-anchor" not in said
+
+
+def test_a_connect_whose_key_is_not_shown_is_connected_and_pins_at_a_later_round(
+    endpoint: Endpoint, new_clinic: NewClinic, old_pc: Pc
+) -> None:
+    """The connect registers the PC before it asks the endpoint's key: a refusal (an
+    endpoint not yet updated) or no answer then must not fail a connect that happened
+    (a second try is told "already connected"); the key is pinned at a later round."""
+    served = as_older(endpoint)
+    cloud.connect(old_pc.db, old_pc.ctx(), endpoint.url, new_clinic.code, "FRONT-1")
+    assert replica.status(old_pc.db).connected
+    assert audit_ops.pinned_endpoint(old_pc.db) is None
+    assert cloud.sync_once(old_pc.db, FixedClock(old_pc.now)).pushed >= 0
+    endpoint.server.config.loaded_app = served  # the endpoint updated
+    cloud.sync_once(old_pc.db, FixedClock(old_pc.now))
+    assert audit_ops.pinned_endpoint(old_pc.db) == endpoint_key(endpoint)
