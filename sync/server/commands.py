@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import uvicorn
+from sqlalchemy import Connection, select
 
 from receptionist.clock import Clock, SystemClock
 from receptionist.errors import ReceptionistError, ValidationError
@@ -27,6 +28,7 @@ from . import destroyed, devices, notary
 from .app import create_app
 from .chunks import Unclaimed
 from .credentials import new_connect_code
+from .schema import clinic
 from .spent import forget_all
 from .store import Store, open_store, parse_url
 
@@ -111,9 +113,27 @@ def destructions(
     store = open_store(database_url)
     try:
         with store.read() as conn:
+            if clinic_id is not None:
+                _known_clinic(conn, clinic_id)
             return destroyed.read(conn, clinic_id=clinic_id, since=since)
     finally:
         store.close()
+
+
+def _known_clinic(conn: Connection, clinic_id: str) -> None:
+    """A mistyped id is not a clinic nothing was destroyed of: refused, naming --clinic."""
+    if conn.scalar(select(clinic.c.id).where(clinic.c.id == clinic_id)) is None:
+        raise ValidationError(
+            "clinic",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The endpoint has no clinic {clinic}; give the id `server add-clinic` "
+                    "printed, or leave --clinic out to see every clinic's.",
+                ),
+                clinic=clinic_id,
+            ),
+        )
 
 
 def serve(
