@@ -17,7 +17,7 @@ from receptionist.ops import replica, retention
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from .client import Client
+from .client import Client, Refused
 from .round import SYNC, Unreachable
 
 OTHER_KEY = Text(
@@ -69,8 +69,14 @@ def notary_for(db: Database) -> Notary | None:
 
 def pin(db: Database, ctx: Ctx, client: Client) -> None:
     """At a person's connect or join: pin the endpoint's key (after any pinned before:
-    the new endpoint signs this log's checkpoints from now on; audited)."""
-    audit_ops.pin_endpoint(db, ctx, client.endpoint_key(), again=True)
+    the new endpoint signs this log's checkpoints from now on; audited). The PC is
+    connected already: an endpoint out of reach, or one not yet updated (404), fails
+    nothing; a PC with no key pinned pins it at a later round (:func:`check`)."""
+    try:
+        key = client.endpoint_key()
+    except (Unreachable, Refused):
+        return
+    audit_ops.pin_endpoint(db, ctx, key, again=True)
 
 
 def check(db: Database, clock: Clock, client: Client) -> Text | None:
@@ -81,8 +87,10 @@ def check(db: Database, clock: Clock, client: Client) -> Text | None:
     ctx = Ctx(SYNC, clock)
     try:
         key = client.endpoint_key()
-    except Unreachable:
-        return None  # the round's work is done; the next round looks again
+    except (Unreachable, Refused):
+        # The round's work is done: an endpoint out of reach, or one not yet updated
+        # that has no key to show (404), fails nothing; the next round looks again.
+        return None
     if audit_ops.pinned_endpoint(db) is None:
         audit_ops.pin_endpoint(db, ctx, key)
         return None

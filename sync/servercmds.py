@@ -16,7 +16,7 @@ DATABASE_HELP = "sqlite:///PATH (a small clinic) or postgresql+psycopg://USER@HO
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "server",
-        help="run the clinic's cloud endpoint (or: server add-clinic)",
+        help="run the clinic's cloud endpoint (or: server add-clinic | destructions)",
         **examples(
             "receptionist server --database sqlite:///srv/endpoint.db --host 127.0.0.1 --port 8443",
             "receptionist server --database postgresql+psycopg://rc@db/rc --host 0.0.0.0 "

@@ -88,6 +88,13 @@ def cmd_sweep(app: App) -> int:
         lines = ["Nothing was past its time; nothing was destroyed."]
     if swept.audit_waiting_why is not None:
         lines.append(str(swept.audit_waiting_why.message))
+    elif swept.audit_waiting and swept.audit_by_endpoint:
+        lines.append(
+            f"{swept.audit_waiting} audit events past their time were kept: the cloud"
+            " endpoint has not signed a checkpoint for them (it was out of reach, or does"
+            " not hold this PC's newest audit anchor yet); they go at a sweep after the"
+            " next sync."
+        )
     elif swept.audit_waiting:
         lines.append(
             f"{swept.audit_waiting} audit events past their time were kept: no anchor kept"

@@ -93,11 +93,16 @@ class Swept:
     vacuumed: bool  # the file gave its free pages back (auto_vacuum incremental)
     records: list[Record] = field(default_factory=list)
     # Audit events past their time that stayed: no anchor outside the file vouched
-    # for the log past them (make a backup, or give one: --audit-anchor).
+    # for the log past them (make a backup, or give one: --audit-anchor; a PC that
+    # syncs: the endpoint's signature, see audit_by_endpoint).
     audit_waiting: int = 0
     # Why no endpoint will sign this log's checkpoints until a person acts (a PC that
     # syncs: its endpoint's key changed, or it was revoked), whether or not any wait.
     audit_waiting_why: auditwait.Waiting | None = None
+    # This PC pinned the cloud endpoint's key: only the endpoint's signature lets audit
+    # events go (a backup's anchor or --audit-anchor never does), so events waiting
+    # for no reason above wait for a sweep after the next sync.
+    audit_by_endpoint: bool = False
 
 
 def may_sweep(ctx: Ctx) -> None:
@@ -208,7 +213,11 @@ def sweep(
     vacuumed = _vacuum(db)
     took = time.monotonic() - started
     why = auditwait.why(db)
-    return Swept(sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting, why)
+    with db.read() as s:
+        by_endpoint = notary.pinned(s) is not None
+    return Swept(
+        sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting, why, by_endpoint
+    )
 
 
 def _patients(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import uvicorn
+from sqlalchemy import Connection, select
 
 from receptionist.clock import Clock, SystemClock
 from receptionist.errors import ReceptionistError, ValidationError
@@ -27,8 +28,9 @@ from . import destroyed, devices, notary
 from .app import create_app
 from .chunks import Unclaimed
 from .credentials import new_connect_code
+from .schema import clinic
 from .spent import forget_all
-from .store import Store, open_store
+from .store import Store, open_store, parse_url
 
 
 class PortInUse(ReceptionistError):
@@ -92,13 +94,46 @@ def add_clinic(
 def destructions(
     database_url: str, *, clinic_id: str | None = None, since: date | None = None
 ) -> list[destroyed.Destroyed]:
-    """The endpoint's destruction records (of one clinic, from a day on, when given)."""
+    """The endpoint's destruction records (of one clinic, from a day on, when given).
+    A SQLite file that is not there is refused, not made: a mistyped path would read
+    as an endpoint that destroyed nothing."""
+    url = parse_url(database_url)
+    if url.get_backend_name() == "sqlite" and not Path(str(url.database)).is_file():
+        raise ValidationError(
+            "database",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "There is no endpoint database at {path}; check the --database value "
+                    "(the file the endpoint is served from).",
+                ),
+                path=str(url.database),
+            ),
+        )
     store = open_store(database_url)
     try:
         with store.read() as conn:
+            if clinic_id is not None:
+                _known_clinic(conn, clinic_id)
             return destroyed.read(conn, clinic_id=clinic_id, since=since)
     finally:
         store.close()
+
+
+def _known_clinic(conn: Connection, clinic_id: str) -> None:
+    """A mistyped id is not a clinic nothing was destroyed of: refused, naming --clinic."""
+    if conn.scalar(select(clinic.c.id).where(clinic.c.id == clinic_id)) is None:
+        raise ValidationError(
+            "clinic",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "The endpoint has no clinic {clinic}; give the id `server add-clinic` "
+                    "printed, or leave --clinic out to see every clinic's.",
+                ),
+                clinic=clinic_id,
+            ),
+        )
 
 
 def serve(

@@ -18,6 +18,7 @@ import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -34,11 +35,12 @@ from receptionist.journal import audit, notary
 from receptionist.models import AuditCheckpoint, AuditEvent
 from receptionist.ops import audit as audit_ops
 from receptionist.ops import auditwait, replica, retention
+from receptionist.ops.patients import NewPatient, add
 from receptionist.store.vault import create, open_clinic
 from sync import cloud
 from sync.cli import main
 from sync.notary import OTHER_KEY
-from sync.server.commands import add_clinic
+from sync.server.commands import NewClinic, add_clinic
 
 __all__ = ["old_pc", "swept", "synced"]  # fixtures, from the signature tests
 
@@ -224,3 +226,73 @@ def test_claiming_to_have_left_sync_cuts_nothing_unsigned(synced: Pc) -> None:
     assert done.counts.get("audit_event", 0) == 0 and done.audit_waiting > 0
     assert done.audit_waiting_why is not None
     assert done.audit_waiting_why.code == "not_syncing"
+
+
+def as_older(endpoint: Endpoint) -> Any:
+    """The endpoint as one not yet updated shows it: 404 to ``GET /v1/endpoint-key``
+    (on connections made from now on); what it served before, to put back."""
+    served = endpoint.server.config.loaded_app  # each new connection is handed it
+
+    async def older(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/endpoint-key":
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+            await send({"type": "http.response.body", "body": b'{"detail":"Not Found"}'})
+            return
+        await served(scope, receive, send)
+
+    endpoint.server.config.loaded_app = older
+    return served
+
+
+def test_an_endpoint_without_the_key_route_does_not_fail_a_round_that_synced(
+    endpoint: Endpoint, synced: Pc
+) -> None:
+    """An endpoint not yet updated answers 404 to the key asked after each round: the
+    round's work is done and reported; only the key's comparison waits (as when out of
+    reach), and nothing is recorded about a key."""
+    as_older(endpoint)
+    with endpoint.client(replica.token(synced.db)) as http:
+        assert http.get("/v1/endpoint-key").status_code == 404  # as an older endpoint
+    add(synced.db, synced.ctx(), NewPatient("New", "Comer"))
+    done = cloud.sync_once(synced.db, FixedClock(synced.now))
+    assert done.pushed >= 1 and done.notary_problem is None
+    assert events(synced, notary.OTHER) == 0
+    assert replica.status(synced.db).connected
+
+
+def test_a_pc_that_syncs_is_not_told_a_backup_lets_its_audit_events_go(
+    synced: Pc, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the endpoint out of reach, the audit events of a PC that pinned its key
+    wait for its signature: the sweep says that, not "make a backup, or give one with
+    --audit-anchor" (neither counts for a PC that syncs)."""
+    with synced.db.write() as s:
+        s.execute(text("UPDATE sync_state SET server_url = 'http://127.0.0.1:9'"))
+    swept = retention.sweep(synced.db, synced.ctx(), synced.db.path.parent)
+    assert swept.audit_waiting > 0 and swept.audit_waiting_why is None
+    assert swept.audit_by_endpoint
+    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(synced.db.path.parent))
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", SECRET)
+    synced.db.close()  # the command opens the folder itself
+    assert main(["sweep"]) == 0
+    said = capsys.readouterr().out
+    assert "audit events past their time were kept" in said
+    assert "cloud endpoint" in said and "sync" in said
+    assert "backup" not in said and "--audit-anchor" not in said
+
+
+def test_a_connect_whose_key_is_not_shown_is_connected_and_pins_at_a_later_round(
+    endpoint: Endpoint, new_clinic: NewClinic, old_pc: Pc
+) -> None:
+    """The connect registers the PC before it asks the endpoint's key: a refusal (an
+    endpoint not yet updated) or no answer then must not fail a connect that happened
+    (a second try is told "already connected"); the key is pinned at a later round."""
+    served = as_older(endpoint)
+    cloud.connect(old_pc.db, old_pc.ctx(), endpoint.url, new_clinic.code, "FRONT-1")
+    assert replica.status(old_pc.db).connected
+    assert audit_ops.pinned_endpoint(old_pc.db) is None
+    assert cloud.sync_once(old_pc.db, FixedClock(old_pc.now)).pushed >= 0
+    endpoint.server.config.loaded_app = served  # the endpoint updated
+    cloud.sync_once(old_pc.db, FixedClock(old_pc.now))
+    assert audit_ops.pinned_endpoint(old_pc.db) == endpoint_key(endpoint)

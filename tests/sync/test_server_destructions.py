@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from serverkit import Endpoint, Joined, join, push_body, record, serving, snapshot
@@ -163,3 +164,26 @@ def test_a_bad_day_is_refused_naming_the_option(
 ) -> None:
     code = main(["server", "destructions", "--database", database_url, "--since", "June"])
     assert code == 2 and "--since" in capsys.readouterr().err
+
+
+def test_a_database_file_that_is_not_there_is_refused_not_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped path is not an endpoint that destroyed nothing: reading the records
+    makes no new database there, and says which option to check."""
+    missing = tmp_path / "endpiont.db"
+    code = main(["server", "destructions", "--database", f"sqlite:///{missing}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--database" in err and str(missing) in err
+    assert not missing.exists()
+
+
+def test_a_clinic_the_endpoint_does_not_have_is_refused_naming_the_option(
+    endpoint: Endpoint, first_pc: Joined, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped clinic id is not a clinic whose data nothing destroyed."""
+    first_pc.http.post("/v1/invitations", json={"wrapped_key": "a2V5"})
+    args = ["server", "destructions", "--database", database_url, "--clinic", "5f0c-typo"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--clinic" in err and "5f0c-typo" in err

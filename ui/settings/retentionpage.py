@@ -289,6 +289,14 @@ class RetentionPage(QWidget):
         ).replace("%1", f"{swept.seconds:.1f}")
         if swept.audit_waiting_why is not None:  # no signature comes until a person acts
             done += " " + translated(swept.audit_waiting_why.message)
+        elif swept.audit_waiting and swept.audit_by_endpoint:  # only its signature counts
+            done += " " + self.tr(
+                "%n audit event(s) past their time were kept: the cloud endpoint has not "
+                "signed a checkpoint for them (it was out of reach, or does not hold this "
+                "PC's newest audit anchor yet); they go at a sweep after the next sync.",
+                "",
+                swept.audit_waiting,
+            )
         elif swept.audit_waiting:
             done += " " + self.tr(
                 "%n audit event(s) past their time were kept: no anchor kept outside this PC "
