@@ -5,7 +5,7 @@ is gone from the file's bytes."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import plainpages
@@ -21,6 +21,7 @@ from receptionist.journal import audit
 from receptionist.models import to_micros
 from receptionist.ops import commlog, retention
 from receptionist.ops import patients as patient_ops
+from receptionist.patients import duplicates
 from receptionist.retention.policy import months_before
 from receptionist.store.migrate import upgrade
 from receptionist.store.storage import Database
@@ -331,3 +332,72 @@ def test_the_search_index_entries_go_in_the_index_order(db: Database, clinic: Ct
         event.remove(db.engine, "before_cursor_execute", seen)
     assert sum(len(run) for run in deleted) == swept.counts["patient"] > 50
     assert all(run == sorted(run) for run in deleted)
+
+
+def test_a_sweep_offers_no_freed_time_and_leaves_no_mark(db: Database, clinic: Ctx) -> None:
+    """Migration 0025: inside a sweep's batch the appointment delete trigger writes no
+    ``freed_slot`` row (the times are past; they used to be written, then deleted):
+    the table's counter does not move. Outside a sweep a deletion still frees its
+    time for the waitlist, since the sweep's mark is gone after each batch."""
+    counter = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'freed_slot'"
+    with db.read() as s:
+        before = s.execute(text(counter)).scalar_one()
+    swept = retention.sweep(db, clinic, db.path.parent)
+    assert swept.counts["appointment"] > 500
+    with db.read() as s:
+        assert s.execute(text(counter)).scalar_one() == before
+        assert s.execute(text("SELECT count(*) FROM sweep_mark")).scalar_one() == 0
+    live = "status NOT IN ('cancelled', 'no_show') AND deleted_at IS NULL"
+    with db.write() as s:
+        last = f"SELECT max(rowid) FROM appointment WHERE {live}"
+        s.execute(text(f"DELETE FROM appointment WHERE rowid = ({last})"))
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM freed_slot")).scalar_one() == 1
+
+
+def test_the_patient_indexes_are_those_a_query_reads(db: Database) -> None:
+    """Every index on ``patient`` costs each removed patient a page (none shares a
+    page with the others in a sweep's batch); each one left is read by a query:
+    the id, number and search key (unique), phone and national ID (the digit search,
+    the duplicate check), the name key (the search's order; the duplicate check's
+    name and birth date), and the two partial ones of a few rows. E-mail and birth
+    date went (migration 0025): no query seeks by them."""
+    with db.read() as s:
+        names = s.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'patient'")
+        ).scalars()
+        made = {n for n in names if not n.startswith("sqlite_autoindex")}
+        auto = s.execute(
+            text("SELECT count(*) FROM pragma_index_list('patient') WHERE origin <> 'c'")
+        ).scalar_one()
+    assert made == {
+        "ix_patient_phone", "ix_patient_national_id", "ix_patient_sort_key",
+        "ix_patient_alert", "ix_patient_restricted",
+    }  # fmt: skip
+    assert auto == 3  # the id, the number, the search key
+
+
+def test_the_duplicate_check_seeks_its_three_tests_by_index(db: Database) -> None:
+    """Same phone, same national ID, or same folded name and birth date: each is an
+    index search (the last by the name key, since no index is on the birth date)."""
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn: object, cursor: object, sql: str, params: object, *rest: object) -> None:
+        if "FROM patient" in sql:
+            seen.append((sql, params))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        with db.read() as s:
+            duplicates.likely_duplicates(
+                s, phone="+905321234567", national_id="12345678901",
+                sort_key="yilmaz\x1fayse", birth_date=date(1980, 1, 2),
+            )  # fmt: skip
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    sql, params = seen[0]
+    with db.raw() as conn:
+        plan = [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    searches = [p for p in plan if p.startswith("SEARCH patient")]
+    assert not [p for p in plan if p.startswith("SCAN patient")], plan
+    assert len(searches) == 3 and "ix_patient_sort_key (sort_key=?)" in searches[2], plan

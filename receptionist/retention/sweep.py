@@ -6,7 +6,9 @@ more than a moment. Rows are deleted, not hidden: the change feed's triggers log
 deletion as a ``purge`` (so the cloud and the other PCs drop the row too), the file's
 connections run with ``secure_delete`` (the freed bytes are overwritten), and the
 copies kept elsewhere in the file go with the row: the search index's entry, the
-sync base (the row as the endpoint last had it) and the slots the deletion "freed".
+sync base (the row as the endpoint last had it) and the slots the patient's earlier
+cancellations freed. A swept appointment's time is past, so its deletion frees none
+(:func:`sweeping`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -144,14 +147,22 @@ def remove_appointments(session: Session, rowids: Sequence[int], before: datetim
     counts["communication_entry"] = _run(
         session, f"DELETE FROM communication_entry WHERE appointment_id IN ({CHOSEN_IDS})", {}
     )
-    # The delete trigger offers the time an appointment held to the waitlist: these
-    # were past, and are not to be offered (this write's own rows, by number).
-    mark = session.execute(text("SELECT coalesce(max(seq), 0) FROM freed_slot")).scalar_one()
-    counts["appointment"] = _run(
-        session, "DELETE FROM appointment WHERE rowid IN (SELECT rid FROM temp.sweep_chosen)", {}
-    )
-    _run(session, "DELETE FROM freed_slot WHERE seq > :mark", {"mark": mark})
+    with sweeping(session):
+        chosen = "rowid IN (SELECT rid FROM temp.sweep_chosen)"
+        counts["appointment"] = _run(session, f"DELETE FROM appointment WHERE {chosen}", {})
     return counts
+
+
+@contextmanager
+def sweeping(session: Session) -> Iterator[None]:
+    """Mark this write as the sweep's while the block runs: the appointment delete
+    trigger then offers no freed time to the waitlist (migration 0025); the times a
+    sweep frees are past. The mark is gone before the commit, whatever happens."""
+    session.execute(text("INSERT OR REPLACE INTO sweep_mark (id) VALUES (1)"))
+    try:
+        yield
+    finally:
+        session.execute(text("DELETE FROM sweep_mark"))
 
 
 def _unbase(
@@ -194,11 +205,13 @@ def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
     if not ids:
         return counts
     _choose(session, f"SELECT rowid, id FROM patient WHERE id IN {_EACH}", _each(ids))
-    for table in CHILDREN:
-        _unbase(session, table, f"SELECT id FROM {table} WHERE patient_id IN ({CHOSEN_IDS})")
-        counts[table] = _run(session, f"DELETE FROM {table} WHERE patient_id IN ({CHOSEN_IDS})", {})
-    # The delete trigger offers the time an appointment held to the waitlist: these
-    # were past, and are not to be offered.
+    with sweeping(session):
+        for table in CHILDREN:
+            _unbase(session, table, f"SELECT id FROM {table} WHERE patient_id IN ({CHOSEN_IDS})")
+            counts[table] = _run(
+                session, f"DELETE FROM {table} WHERE patient_id IN ({CHOSEN_IDS})", {}
+            )
+    # Times the patient's appointments freed before (a cancellation): they name her.
     _run(session, f"DELETE FROM freed_slot WHERE patient_id IN ({CHOSEN_IDS})", {})
     _unbase(session, "patient", CHOSEN_IDS)
     chosen = "rowid IN (SELECT rid FROM temp.sweep_chosen)"
