@@ -4,6 +4,7 @@ is gone from the file's bytes."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -401,3 +402,28 @@ def test_the_duplicate_check_seeks_its_three_tests_by_index(db: Database) -> Non
     searches = [p for p in plan if p.startswith("SEARCH patient")]
     assert not [p for p in plan if p.startswith("SCAN patient")], plan
     assert len(searches) == 3 and "ix_patient_sort_key (sort_key=?)" in searches[2], plan
+
+
+def test_patients_go_in_the_search_index_order(
+    db: Database, clinic: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each patient batch takes neighbours in the search index's order, so they share
+    the pages of the index's content and name keys (their appointments went in the
+    sweep's first phase)."""
+    monkeypatch.setattr(retention, "PATIENT_BATCH", (20, 20, 20))
+    batches: list[list[str]] = []
+
+    def seen(conn: object, cursor: object, sql: str, params: object, *rest: object) -> None:
+        if "SELECT rowid, id FROM patient WHERE id IN" in sql and isinstance(params, tuple):
+            batches.append(json.loads(params[0]))
+
+    with db.read() as s:
+        place = {r[0]: r[1] for r in s.execute(text("SELECT id, search_rowid FROM patient"))}
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        swept = retention.sweep(db, clinic, db.path.parent)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert sum(len(b) for b in batches) == swept.counts["patient"] > 50 and len(batches) > 3
+    spans = [(min(place[p] for p in b), max(place[p] for p in b)) for b in batches]
+    assert all(spans[k][1] < spans[k + 1][0] for k in range(len(spans) - 1)), spans

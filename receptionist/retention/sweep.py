@@ -49,15 +49,19 @@ LAPSED = (
 )
 
 
-# Every patient past their time, in the order of their last appointment (or, with
-# none, their record's making): one pass over the appointments' patient index.
+# Every patient past their time (by their last appointment or, with none, their
+# record's making), in the search index's order: a batch of neighbours there shares
+# the pages of the index's content, of the name key and of the search key, where
+# patients in the order they lapsed touched a page of each for nearly every one
+# (measured at 200,000 patients, a batch of 1,800: 3.9 -> 3.0 pages a patient; the
+# table, in the order records were made, takes the random pages instead, and is the
+# cheaper of the two). The appointments are gone by then (the sweep's first phase).
 IN_ORDER = (
     "WITH last AS (SELECT patient_id, max(start_utc) AS at"
     "  FROM appointment GROUP BY patient_id)"
-    " SELECT p.id, coalesce(l.at, p.created_at) AS t"
-    " FROM patient p LEFT JOIN last l ON l.patient_id = p.id"
+    " SELECT p.id FROM patient p LEFT JOIN last l ON l.patient_id = p.id"
     f" WHERE coalesce(l.at, p.created_at) < :before AND {NOT_HELD.format(col='p.id')}"
-    " ORDER BY t, p.id"
+    " ORDER BY p.search_rowid, p.id"
 )
 
 
@@ -71,7 +75,7 @@ class Lapsed:
 
 
 def lapsed_in_order(session: Session, before: datetime) -> list[str]:
-    """Every patient past their time, by last appointment."""
+    """Every patient past their time, in the search index's order."""
     rows = session.execute(text(IN_ORDER), {"before": to_micros(before)})
     return [r[0] for r in rows]
 
