@@ -267,10 +267,11 @@ def purge_index(session: Session, pages: int) -> bool:
     it; whether there was work to do (call it, each time in a write of its own, until
     there is none: the index is then one segment, as ``optimize`` leaves it, in steps
     the desk waits for a moment each instead of one write of seconds)."""
-    before = session.execute(text("SELECT total_changes()")).scalar_one()
+    changes = text("SELECT total_changes()")
+    before = int(session.execute(changes).scalar_one())
     session.execute(text(f"{_FTS_OPTION} ('merge', :pages)"), {"pages": -pages})
     # FTS5 counts two changes or more when a merge wrote something.
-    return int(session.execute(text("SELECT total_changes()")).scalar_one()) - before >= 2
+    return int(session.execute(changes).scalar_one()) - before >= 2
 
 
 _FTS_OPTION = "INSERT INTO patient_search(patient_search, rank) VALUES"
