@@ -10,8 +10,8 @@ patient and read by no query: nothing seeks a patient by e-mail (the search find
 address through the full-text index), and the duplicate check's "same name and birth
 date" seeks by the folded name (``ix_patient_sort_key``), which leaves a handful of
 rows to test the date on. Their entries are random to any order the sweep could take,
-so each removed patient wrote a page of each (measured at 200,000 patients: about a
-tenth of the pages of the sweep's patient batches).
+so each removed patient wrote a page of each (measured at 200,000 patients, a batch
+of 1,800: 4.7 -> 3.9 pages a patient).
 
 ``tr_freed_slot_delete`` (0012) offers the time a deleted appointment held to the
 waitlist. The retention sweep deletes only past appointments, whose time is not to be
