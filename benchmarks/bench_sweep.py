@@ -19,8 +19,8 @@ batch's time (the longest a write by the desk waits).
 On a shared machine, measure a smaller scale and extrapolate: ``--scale 0.1`` is the
 suggested 200,000 appointments (five providers; the same shares swept). Figures of
 each session are in CHANGELOG.md; the last (session 12, 2M, ``--no-pages``, load
-8-9 on 2 cores): 62.7 s CPU, 198 s wall, 121 batches, each write's CPU median
-490 ms, p95 555, max 652 (74.4 s CPU before that session's changes).
+8-9 on 2 cores): 62.7-66.2 s CPU, 198-291 s wall, 121-128 batches, each write's CPU
+median 490 ms, p95 555, max 652 (74.4 s CPU before that session's changes).
 ``--target`` measures another pacing target than ``retention.pacing.TARGET_SECONDS``.
 """
 
