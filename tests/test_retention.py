@@ -4,8 +4,9 @@ is gone from the file's bytes."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import plainpages
@@ -21,6 +22,8 @@ from receptionist.journal import audit
 from receptionist.models import Reminder, to_micros
 from receptionist.ops import commlog, retention
 from receptionist.ops import patients as patient_ops
+from receptionist.patients import duplicates
+from receptionist.retention import sweep as rules
 from receptionist.retention.policy import months_before
 from receptionist.store.migrate import upgrade
 from receptionist.store.storage import Database
@@ -199,7 +202,22 @@ def unknown_sent_to(patient_id: str, to: str, at: datetime) -> Reminder:
     )  # fmt: skip
 
 
-def test_a_swept_name_is_gone_from_the_file(db: Database, clinic: Ctx) -> None:
+@pytest.mark.parametrize("step", [None, 1], ids=["purged in one step", "in many short writes"])
+def test_a_swept_name_is_gone_from_the_file(
+    db: Database, clinic: Ctx, monkeypatch: pytest.MonkeyPatch, step: int | None
+) -> None:
+    """Also when the search index is rewritten in steps of one page, each its own
+    write (the desk waits a moment each, not seconds for one): its last step leaves
+    no deleted entry in the index."""
+    if step is not None:
+        monkeypatch.setattr(rules, "PURGE_PAGES", step)
+    merges: list[str] = []
+
+    def seen(conn: object, cursor: object, sql: str, *rest: object) -> None:
+        if "'merge'" in sql:
+            merges.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
     then = Ctx(clinic.actor, FixedClock(NOW - timedelta(days=3 * 365)))
     added = patient_ops.add(
         db, then, patient_ops.NewPatient("Zebulonia", "Quixoteson", "+905321234567")
@@ -230,6 +248,15 @@ def test_a_swept_name_is_gone_from_the_file(db: Database, clinic: Ctx) -> None:
 
     retention.sweep(db, clinic, db.path.parent)
 
+    event.remove(db.engine, "before_cursor_execute", seen)
+    assert len(merges) >= (2 if step is None else 5)  # the last one finds nothing to do
+    index = "SELECT id, block FROM patient_search_data ORDER BY id"
+    with db.read() as s:
+        merged = s.execute(text(index)).all()
+    with db.write() as s:  # the steps left what one optimize leaves: it finds nothing to do
+        s.execute(text("INSERT INTO patient_search(patient_search) VALUES ('optimize')"))
+    with db.read() as s:
+        assert s.execute(text(index)).all() == merged
     for needle in (b"Zebulonia", b"Quixoteson", b"zebulonia", b"quixoteson", b"905329876543"):
         assert not plainpages.holds(db.path, key, needle), needle
     with db.read() as s:  # the row is the delivery log's, by its own time: kept, emptied
@@ -344,3 +371,97 @@ def test_the_search_index_entries_go_in_the_index_order(db: Database, clinic: Ct
         event.remove(db.engine, "before_cursor_execute", seen)
     assert sum(len(run) for run in deleted) == swept.counts["patient"] > 50
     assert all(run == sorted(run) for run in deleted)
+
+
+def test_a_sweep_offers_no_freed_time_and_leaves_no_mark(db: Database, clinic: Ctx) -> None:
+    """Migration 0027: inside a sweep's batch the appointment delete trigger writes no
+    ``freed_slot`` row (the times are past; they used to be written, then deleted):
+    the table's counter does not move. Outside a sweep a deletion still frees its
+    time for the waitlist, since the sweep's mark is gone after each batch."""
+    counter = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'freed_slot'"
+    with db.read() as s:
+        before = s.execute(text(counter)).scalar_one()
+    swept = retention.sweep(db, clinic, db.path.parent)
+    assert swept.counts["appointment"] > 500
+    with db.read() as s:
+        assert s.execute(text(counter)).scalar_one() == before
+        assert s.execute(text("SELECT count(*) FROM sweep_mark")).scalar_one() == 0
+    live = "status NOT IN ('cancelled', 'no_show') AND deleted_at IS NULL"
+    with db.write() as s:
+        last = f"SELECT max(rowid) FROM appointment WHERE {live}"
+        s.execute(text(f"DELETE FROM appointment WHERE rowid = ({last})"))
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM freed_slot")).scalar_one() == 1
+
+
+def test_the_patient_indexes_are_those_a_query_reads(db: Database) -> None:
+    """Every index on ``patient`` costs each removed patient a page (none shares a
+    page with the others in a sweep's batch); each one left is read by a query:
+    the id, number and search key (unique), phone and national ID (the digit search,
+    the duplicate check), the name key (the search's order; the duplicate check's
+    name and birth date), and the two partial ones of a few rows. E-mail and birth
+    date went (migration 0027): no query seeks by them."""
+    with db.read() as s:
+        names = s.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'patient'")
+        ).scalars()
+        made = {n for n in names if not n.startswith("sqlite_autoindex")}
+        auto = s.execute(
+            text("SELECT count(*) FROM pragma_index_list('patient') WHERE origin <> 'c'")
+        ).scalar_one()
+    assert made == {
+        "ix_patient_phone", "ix_patient_national_id", "ix_patient_sort_key",
+        "ix_patient_alert", "ix_patient_restricted",
+    }  # fmt: skip
+    assert auto == 3  # the id, the number, the search key
+
+
+def test_the_duplicate_check_seeks_its_three_tests_by_index(db: Database) -> None:
+    """Same phone, same national ID, or same folded name and birth date: each is an
+    index search (the last by the name key, since no index is on the birth date)."""
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn: object, cursor: object, sql: str, params: object, *rest: object) -> None:
+        if "FROM patient" in sql:
+            seen.append((sql, params))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        with db.read() as s:
+            duplicates.likely_duplicates(
+                s, phone="+905321234567", national_id="12345678901",
+                sort_key="yilmaz\x1fayse", birth_date=date(1980, 1, 2),
+            )  # fmt: skip
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    sql, params = seen[0]
+    with db.raw() as conn:
+        plan = [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    searches = [p for p in plan if p.startswith("SEARCH patient")]
+    assert not [p for p in plan if p.startswith("SCAN patient")], plan
+    assert len(searches) == 3 and "ix_patient_sort_key (sort_key=?)" in searches[2], plan
+
+
+def test_patients_go_in_the_search_index_order(
+    db: Database, clinic: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each patient batch takes neighbours in the search index's order, so they share
+    the pages of the index's content and name keys (their appointments went in the
+    sweep's first phase)."""
+    monkeypatch.setattr(retention, "PATIENT_BATCH", (20, 20, 20))
+    batches: list[list[str]] = []
+
+    def seen(conn: object, cursor: object, sql: str, params: object, *rest: object) -> None:
+        if "SELECT rowid, id FROM patient WHERE id IN" in sql and isinstance(params, tuple):
+            batches.append(json.loads(params[0]))
+
+    with db.read() as s:
+        place = {r[0]: r[1] for r in s.execute(text("SELECT id, search_rowid FROM patient"))}
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        swept = retention.sweep(db, clinic, db.path.parent)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert sum(len(b) for b in batches) == swept.counts["patient"] > 50 and len(batches) > 3
+    spans = [(min(place[p] for p in b), max(place[p] for p in b)) for b in batches]
+    assert all(spans[k][1] < spans[k + 1][0] for k in range(len(spans) - 1)), spans

@@ -32,6 +32,7 @@ from receptionist.models.replica import (
 from receptionist.models.retention import DestructionRecord, RetentionHold
 from receptionist.models.setting import ClinicSetting, LocalSecret, setting_id
 from receptionist.models.staff import AuditEvent, AuditHead, Device, StaffUser
+from receptionist.models.sweepmark import SweepMark
 from receptionist.models.waitlist import WaitlistEntry
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "Room",
     "Service",
     "StaffUser",
+    "SweepMark",
     "SyncBase",
     "SyncChunk",
     "SyncConflict",

@@ -16,8 +16,9 @@ class Patient(Synced, Base):
     __table_args__ = (
         Index("ix_patient_phone", "phone"),
         Index("ix_patient_national_id", "national_id"),
-        Index("ix_patient_email", "email"),
-        Index("ix_patient_birth_date", "birth_date"),
+        # The search's order, and the duplicate check's name-and-birth-date test (the
+        # folded name narrows it to a handful). No index on e-mail or birth date: no
+        # query seeks by them, and every sweep paid a page for each (migration 0027).
         Index("ix_patient_sort_key", "sort_key", "search_rowid"),
         # The few patients with a front-desk alert (receptionist.schedule.alerts).
         Index("ix_patient_alert", "id", sqlite_where=text("alert <> ''")),

@@ -208,8 +208,7 @@ def sweep(
         audit.record(s, ctx, "sweep", "retention", sweep_id)
         kept = records.of_sweep(s, sweep_id)
     if counts["patient"]:
-        with db.write() as s:
-            rules.purge_index(s)
+        _purge_index(db)
     vacuumed = _vacuum(db)
     took = time.monotonic() - started
     why = auditwait.why(db)
@@ -246,6 +245,15 @@ def _patients(
     for removed in _paced(db, lapsed, Pace(*PATIENT_BATCH), patients):
         batches += _told(counts, removed, "patient", tell)
     return batches
+
+
+def _purge_index(db: Database) -> None:
+    """The search index rewritten without the swept patients' entries, in short
+    writes (one ``optimize`` took a write of 2 s at 200,000 patients)."""
+    more = True
+    while more:
+        with db.write() as s:
+            more = rules.purge_index(s, rules.PURGE_PAGES)
 
 
 def _paced(
