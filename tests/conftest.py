@@ -13,6 +13,7 @@ from pathlib import Path
 import keyring
 import pytest
 from factories import CLOCK_START, actor_ctx
+from leaks import let_go_of_compiled_statements
 from memos import ParserMemo, memoised
 from templates import (
     FAST_KDF,
@@ -81,6 +82,14 @@ def fresh_parser(memos: ParserMemo) -> Iterator[None]:
     memos.forget()
     yield
     memos.forget()
+
+
+@pytest.fixture(autouse=True)
+def orm_caches_let_go() -> Iterator[None]:
+    """Each test's clinics are freed when it ends, not kept to the end of the run
+    (leaks.py)."""
+    yield
+    let_go_of_compiled_statements()
 
 
 @pytest.fixture(autouse=True)
