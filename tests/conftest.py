@@ -13,7 +13,7 @@ from pathlib import Path
 import keyring
 import pytest
 from factories import CLOCK_START, actor_ctx
-from leaks import let_go_of_compiled_statements
+from leaks import FrozenHeap, let_go_of_compiled_statements
 from memos import ParserMemo, memoised
 from templates import (
     FAST_KDF,
@@ -35,6 +35,7 @@ from receptionist.store.vault import Created, create, open_clinic
 __all__ = ["FAST_KDF", "MemoryKeyring"]  # as before, for any test that takes them from here
 pytest_plugins = ["watchdog"]
 PASSPHRASE = "correct horse battery"
+FROZEN = FrozenHeap()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -90,6 +91,13 @@ def orm_caches_let_go() -> Iterator[None]:
     (leaks.py)."""
     yield
     let_go_of_compiled_statements()
+
+
+@pytest.fixture(autouse=True)
+def frozen_heap() -> None:
+    """The heap alive when a test starts is kept out of the cycle collector's passes
+    (leaks.FrozenHeap)."""
+    FROZEN.before_test()
 
 
 @pytest.fixture(autouse=True)
