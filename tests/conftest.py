@@ -124,6 +124,20 @@ def clinic_template(tmp_path_factory: pytest.TempPathFactory) -> Template[Create
     return make_template(root, lambda r: create(r, passphrase=PASSPHRASE))
 
 
+@pytest.fixture(scope="session")
+def pc_installs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Template[Created]]:
+    """For each of three PCs ("A", "B", "C"), a new clinic as ``vault.create(root,
+    passphrase=...)`` makes it, each with its own clinic id and key, made once; the
+    tests of PCs that exchange records copy one for each PC (``Template.copy_to``)."""
+    return {
+        code: make_template(
+            tmp_path_factory.mktemp(f"pc-{code}") / "clinic",
+            lambda root: create(root, passphrase=PASSPHRASE),
+        )
+        for code in "ABC"
+    }
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, clinic_template: Template[Created]) -> Path:
     """This test's own new clinic (a copy of :func:`clinic_template`): its key is in the

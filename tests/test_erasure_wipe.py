@@ -15,7 +15,7 @@ import plainpages
 import pytest
 from factories import make_clinic, weekdays
 from sqlalchemy import select
-from templates import Template, make_template
+from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
@@ -30,7 +30,7 @@ from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
 from receptionist.replica.seal import ClinicKey
 from receptionist.store.storage import Database
-from receptionist.store.vault import Created, create, open_clinic, unlock
+from receptionist.store.vault import Created, open_clinic, unlock
 
 KEY = ClinicKey(1, bytes(range(32)))
 NEEDLES = (
@@ -42,19 +42,6 @@ NEEDLES = (
 
 def admin(clock: FixedClock) -> Ctx:
     return Ctx(Actor(None, "admin", "ui"), clock)
-
-
-@pytest.fixture(scope="module")
-def installs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Template[Created]]:
-    """For each PC ("A", "B", "C"), a new clinic as ``vault.create`` makes it (each its
-    own id and key), made once for the module; each test's PCs are copies of these."""
-    return {
-        code: make_template(
-            tmp_path_factory.mktemp(f"pc-{code}") / "clinic",
-            lambda root: create(root, passphrase="correct horse battery"),
-        )
-        for code in "ABC"
-    }
 
 
 def _pc(
@@ -71,10 +58,10 @@ def _pc(
 
 @pytest.fixture
 def pcs(
-    tmp_path: Path, clock: FixedClock, installs: dict[str, Template[Created]]
+    tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
 ) -> Iterator[tuple[Database, Database, str]]:
     """PC A with Zebulonia on it, every field filled; PC B, which pulled her. Her id."""
-    a = _pc(tmp_path / "a", clock, "A", installs, first=True)
+    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
     ctx = admin(clock)
     with a.write() as s:
         make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
@@ -86,7 +73,7 @@ def pcs(
             alert="Wheelchairquux ramp", preferred_language="tr", preferred_channel="sms",
             consents={"optional_data": True},
         ).id  # fmt: skip
-    b = _pc(tmp_path / "b", clock, "B", installs, first=False)
+    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     replica.apply_pull(b, ctx, everything(a), [], 1, last=True)
     replica.apply_pull(a, ctx, everything(a), [], 1, last=True)  # A's own, come back
     yield a, b, zeb
@@ -164,7 +151,7 @@ def test_an_older_pcs_tombstone_holding_her_values_is_wiped_where_it_is_applied(
     pcs: tuple[Database, Database, str],
     clock: FixedClock,
     tmp_path: Path,
-    installs: dict[str, Template[Created]],
+    pc_installs: dict[str, Template[Created]],
 ) -> None:
     a, b, zeb = pcs
     with a.write() as s:  # as an erasure sealed before this fix: her values kept
@@ -176,7 +163,8 @@ def test_an_older_pcs_tombstone_holding_her_values_is_wiped_where_it_is_applied(
     old = _record_of(a, zeb)
     replica.apply_pull(b, admin(clock), [old], [], 2)
     _assert_wiped(b, zeb, number, clock)
-    fresh = _pc(tmp_path / "c", clock, "C", installs, first=False)  # never held her: the bulk path
+    # never held her: the bulk path
+    fresh = _pc(tmp_path / "c", clock, "C", pc_installs, first=False)
     try:
         replica.apply_pull(fresh, admin(clock), everything(a), [], 1)
         _assert_wiped(fresh, zeb, number, clock)
