@@ -14,6 +14,7 @@ from pathlib import Path
 import keyring
 import pytest
 from factories import CLOCK_START, actor_ctx
+from leaks import FrozenHeap, let_go_of_compiled_statements
 from memos import ParserMemo, memoised
 from templates import (
     FAST_KDF,
@@ -35,6 +36,7 @@ from receptionist.store.vault import Created, create, open_clinic
 __all__ = ["FAST_KDF", "MemoryKeyring"]  # as before, for any test that takes them from here
 pytest_plugins = ["watchdog"]
 PASSPHRASE = "correct horse battery"
+FROZEN = FrozenHeap()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -99,6 +101,21 @@ def fresh_parser(memos: ParserMemo) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def orm_caches_let_go() -> Iterator[None]:
+    """Each test's clinics are freed when it ends, not kept to the end of the run
+    (leaks.py)."""
+    yield
+    let_go_of_compiled_statements()
+
+
+@pytest.fixture(autouse=True)
+def frozen_heap() -> None:
+    """The heap alive when a test starts is kept out of the cycle collector's passes
+    (leaks.FrozenHeap)."""
+    FROZEN.before_test()
+
+
+@pytest.fixture(autouse=True)
 def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     backend = MemoryKeyring()
     previous = keyring.get_keyring()
@@ -120,6 +137,20 @@ def clinic_template(tmp_path_factory: pytest.TempPathFactory) -> Template[Create
     """A new clinic as ``vault.create(root, passphrase=...)`` makes it, made once."""
     root = tmp_path_factory.mktemp("template") / "clinic"
     return make_template(root, lambda r: create(r, passphrase=PASSPHRASE))
+
+
+@pytest.fixture(scope="session")
+def pc_installs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Template[Created]]:
+    """For each of three PCs ("A", "B", "C"), a new clinic as ``vault.create(root,
+    passphrase=...)`` makes it, each with its own clinic id and key, made once; the
+    tests of PCs that exchange records copy one for each PC (``Template.copy_to``)."""
+    return {
+        code: make_template(
+            tmp_path_factory.mktemp(f"pc-{code}") / "clinic",
+            lambda root: create(root, passphrase=PASSPHRASE),
+        )
+        for code in "ABC"
+    }
 
 
 @pytest.fixture

@@ -388,15 +388,35 @@ def test_a_day_whose_midnight_never_happens_still_lists(
     assert capsys.readouterr().err.startswith("error (days): The days listed must end before")
 
 
-def _init(root: Path, stdout: Any) -> subprocess.CompletedProcess[str]:
-    """``receptionist --data-dir ROOT init ...`` in a process of its own, no keychain."""
+# The CLI with the tests' cheap key derivation and password hashing (templates.py), for
+# an init whose subject is what it does when its output fails, not what Argon2id costs.
+CHEAP_KEYS = """
+import sys
+from argon2 import PasswordHasher
+from receptionist.staff import accounts
+from receptionist.store import keys
+
+keys.DEFAULT_KDF = keys.KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
+accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+accounts._DUMMY_HASH = accounts._hasher.hash("timing-equaliser")
+
+from receptionist.cli.main import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _init(root: Path, stdout: Any, *, real_keys: bool = True) -> subprocess.CompletedProcess[str]:
+    """``receptionist --data-dir ROOT init ...`` in a process of its own, no keychain;
+    with the real cost of its keys and password, unless ``real_keys`` is false."""
     env = {
         **os.environ,
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         "RECEPTIONIST_ADMIN_PASSWORD": "admin-password-1",
         "RECEPTIONIST_PASSPHRASE": "a long enough passphrase",
     }
-    argv = [sys.executable, "-m", "receptionist.cli.main", "--data-dir", str(root), "init",
+    program = ["-m", "receptionist.cli.main"] if real_keys else ["-c", CHEAP_KEYS]
+    argv = [sys.executable, *program, "--data-dir", str(root), "init",
             "--clinic-name", "Moda", "--timezone", "UTC", "--region", "GB",
             "--admin-user", "admin"]  # fmt: skip
     return subprocess.run(
@@ -410,7 +430,7 @@ def test_init_whose_code_cannot_be_shown_sets_nothing_up(tmp_path: Path) -> None
     if it cannot be written out, no clinic is left behind."""
     root = tmp_path / "clinic"
     with open("/dev/full", "w") as full:
-        done = _init(root, full)
+        done = _init(root, full, real_keys=False)
     assert done.returncode == 1, done.stderr
     assert "could not be written out (No space left on device), so nothing was set up" in (
         done.stderr
@@ -511,7 +531,7 @@ def test_a_failed_init_in_a_folder_in_use_takes_only_its_own_files(tmp_path: Pat
     root.mkdir()
     root.chmod(0o755)
     with open("/dev/full", "w") as full:
-        done = _init(root, full)
+        done = _init(root, full, real_keys=False)
     assert done.returncode == 1, done.stderr
     assert sorted(p.name for p in root.iterdir()) == []
     assert stat.S_IMODE(root.stat().st_mode) == 0o755

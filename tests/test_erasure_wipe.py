@@ -15,6 +15,7 @@ import plainpages
 import pytest
 from factories import make_clinic, weekdays
 from sqlalchemy import select
+from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
@@ -29,7 +30,7 @@ from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
 from receptionist.replica.seal import ClinicKey
 from receptionist.store.storage import Database
-from receptionist.store.vault import create, open_clinic, unlock
+from receptionist.store.vault import Created, open_clinic, unlock
 
 KEY = ClinicKey(1, bytes(range(32)))
 NEEDLES = (
@@ -43,8 +44,10 @@ def admin(clock: FixedClock) -> Ctx:
     return Ctx(Actor(None, "admin", "ui"), clock)
 
 
-def _pc(root: Path, clock: FixedClock, code: str, *, first: bool) -> Database:
-    create(root, passphrase="correct horse battery")
+def _pc(
+    root: Path, clock: FixedClock, code: str, installs: dict[str, Template[Created]], *, first: bool
+) -> Database:
+    installs[code].copy_to(root)
     db = open_clinic(root)
     joined = replica.Joined(
         "http://127.0.0.1:9", "clinic-1", f"device-{code}", code, f"FRONT-{code}"
@@ -54,9 +57,11 @@ def _pc(root: Path, clock: FixedClock, code: str, *, first: bool) -> Database:
 
 
 @pytest.fixture
-def pcs(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database, str]]:
+def pcs(
+    tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
+) -> Iterator[tuple[Database, Database, str]]:
     """PC A with Zebulonia on it, every field filled; PC B, which pulled her. Her id."""
-    a = _pc(tmp_path / "a", clock, "A", first=True)
+    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
     ctx = admin(clock)
     with a.write() as s:
         make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
@@ -68,7 +73,7 @@ def pcs(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database,
             alert="Wheelchairquux ramp", preferred_language="tr", preferred_channel="sms",
             consents={"optional_data": True},
         ).id  # fmt: skip
-    b = _pc(tmp_path / "b", clock, "B", first=False)
+    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     replica.apply_pull(b, ctx, everything(a), [], 1, last=True)
     replica.apply_pull(a, ctx, everything(a), [], 1, last=True)  # A's own, come back
     yield a, b, zeb
@@ -143,7 +148,10 @@ def test_an_erased_patient_is_wiped_at_once_here_and_on_the_pc_her_tombstone_rea
 
 
 def test_an_older_pcs_tombstone_holding_her_values_is_wiped_where_it_is_applied(
-    pcs: tuple[Database, Database, str], clock: FixedClock, tmp_path: Path
+    pcs: tuple[Database, Database, str],
+    clock: FixedClock,
+    tmp_path: Path,
+    pc_installs: dict[str, Template[Created]],
 ) -> None:
     a, b, zeb = pcs
     with a.write() as s:  # as an erasure sealed before this fix: her values kept
@@ -155,7 +163,8 @@ def test_an_older_pcs_tombstone_holding_her_values_is_wiped_where_it_is_applied(
     old = _record_of(a, zeb)
     replica.apply_pull(b, admin(clock), [old], [], 2)
     _assert_wiped(b, zeb, number, clock)
-    fresh = _pc(tmp_path / "c", clock, "C", first=False)  # never held her: the bulk path
+    # never held her: the bulk path
+    fresh = _pc(tmp_path / "c", clock, "C", pc_installs, first=False)
     try:
         replica.apply_pull(fresh, admin(clock), everything(a), [], 1)
         _assert_wiped(fresh, zeb, number, clock)

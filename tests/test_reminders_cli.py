@@ -18,6 +18,7 @@ from channelservers import (
     twilio_route,
     whatsapp_route,
 )
+from templates import Template, cli_env_for, make_template
 
 from receptionist.reminders.dispatch import Round
 from sync import remindercmds
@@ -39,21 +40,35 @@ def refused(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     return capsys.readouterr().err
 
 
-@pytest.fixture
-def clinic(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
+    """The clinic of :func:`clinic`, made by its commands once for the module (in the
+    ``cli_env`` environment, as each test made it before)."""
+    root = tmp_path_factory.mktemp("reminders") / "clinic"
     in_three_days = (datetime.now() + timedelta(days=3)).date().isoformat()
-    for argv in (
-        INIT,
-        ["provider", "add", "Dr. Elif Aksoy", "--hours", "mon-sun 08:00-20:00"],
-        ["service", "add", "Check-up", "--minutes", "30"],
-        ["patient", "add", "--given-name", "Ayşe", "--family-name", "Yılmaz",
-         "--phone", "+905321112233", "--consent", "sms"],
-        ["appointment", "book", "--patient", "A-1", "--provider", "Dr. Elif Aksoy",
-         "--service", "Check-up", "--start", f"{in_three_days}T10:00"],
-        ["settings", "set", "reminders.enabled", "true"],
-        ["settings", "set", "reminders.quiet_start", ""],  # the real clock: any hour
-    ):  # fmt: skip
-        assert main(argv) == 0, (argv, capsys.readouterr().err)
+
+    def build(_root: Path) -> None:
+        for argv in (
+            INIT,
+            ["provider", "add", "Dr. Elif Aksoy", "--hours", "mon-sun 08:00-20:00"],
+            ["service", "add", "Check-up", "--minutes", "30"],
+            ["patient", "add", "--given-name", "Ayşe", "--family-name", "Yılmaz",
+             "--phone", "+905321112233", "--consent", "sms"],
+            ["appointment", "book", "--patient", "A-1", "--provider", "Dr. Elif Aksoy",
+             "--service", "Check-up", "--start", f"{in_three_days}T10:00"],
+            ["settings", "set", "reminders.enabled", "true"],
+            ["settings", "set", "reminders.quiet_start", ""],  # the real clock: any hour
+        ):  # fmt: skip
+            assert main(argv) == 0, argv
+
+    return make_template(root, build, env=cli_env_for(root))
+
+
+@pytest.fixture
+def clinic(cli_env: Path, made: Template[None]) -> Path:
+    """This test's own copy of a clinic with an appointment in three days for a patient
+    who consented to SMS, and reminders on; the CLI is pointed at it."""
+    made.copy_to(cli_env)
     return cli_env
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from factories import make_clinic, make_provider, make_service, weekdays
 from sqlalchemy import select
+from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
@@ -23,7 +24,7 @@ from receptionist.replica.records import encode, values_of
 from receptionist.replica.seal import ClinicKey, Tampered
 from receptionist.schedule import booking
 from receptionist.store.storage import Database
-from receptionist.store.vault import create, open_clinic
+from receptionist.store.vault import Created, open_clinic
 
 KEY = ClinicKey(1, bytes(range(32)))
 MON_11 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -44,8 +45,10 @@ def admin(clock: FixedClock) -> Ctx:
     return Ctx(Actor(None, "admin", "ui"), clock)
 
 
-def _pc(root: Path, clock: FixedClock, code: str, *, first: bool) -> Database:
-    create(root, passphrase="correct horse battery")
+def _pc(
+    root: Path, clock: FixedClock, code: str, installs: dict[str, Template[Created]], *, first: bool
+) -> Database:
+    installs[code].copy_to(root)  # a new clinic, as vault.create makes it (conftest)
     db = open_clinic(root)
     joined = replica.Joined(
         "http://127.0.0.1:9", "clinic-1", f"device-{code}", code, f"FRONT-{code}"
@@ -55,8 +58,10 @@ def _pc(root: Path, clock: FixedClock, code: str, *, first: bool) -> Database:
 
 
 @pytest.fixture
-def pcs(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database]]:
-    a = _pc(tmp_path / "a", clock, "A", first=True)
+def pcs(
+    tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
+) -> Iterator[tuple[Database, Database]]:
+    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
     with a.write() as s:
         ctx = admin(clock)
         make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
@@ -65,7 +70,7 @@ def pcs(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database]
         patients.create_patient(
             s, ctx, given_name="Zeynep", family_name="Kaya", phone="05321234567"
         )
-    b = _pc(tmp_path / "b", clock, "B", first=False)
+    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     yield a, b
     a.close()
     b.close()

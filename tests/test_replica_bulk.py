@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from factories import make_clinic, weekdays
 from sqlalchemy import func, select, text
+from templates import Template
 from test_replica_apply import KEY, _pc, admin, everything, rows_of
 
 from receptionist.clock import FixedClock
@@ -25,6 +26,7 @@ from receptionist.patients import record as patients
 from receptionist.replica.apply import Pulled
 from receptionist.replica.records import encode
 from receptionist.store.storage import Database
+from receptionist.store.vault import Created
 
 NAMES = [
     ("Zeynep", "Kaya"), ("Ali", "Çelik"), ("Omar", "Haddad"), ("Ayşe", "Yılmaz"),
@@ -33,9 +35,11 @@ NAMES = [
 
 
 @pytest.fixture
-def pcs(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database]]:
-    a = _pc(tmp_path / "a", clock, "A", first=True)
-    b = _pc(tmp_path / "b", clock, "B", first=False)
+def pcs(
+    tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
+) -> Iterator[tuple[Database, Database]]:
+    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
+    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     with a.write() as s:
         make_clinic(s, admin(clock), hours=weekdays(("08:00", "18:00")))
         for given, family in NAMES * 3:
@@ -109,11 +113,13 @@ def encode_other(db: Database, row_id: str) -> object:
 
 
 @pytest.fixture
-def one_name(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database]]:
+def one_name(
+    tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
+) -> Iterator[tuple[Database, Database]]:
     """A: one "Zeynep Zorlu" and 150 "Ayşe Yılmaz" (who sort before her); B: the
     clinic's catalogue, no patient."""
-    a = _pc(tmp_path / "a", clock, "A", first=True)
-    b = _pc(tmp_path / "b", clock, "B", first=False)
+    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
+    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     with a.write() as s:
         make_clinic(s, admin(clock), hours=weekdays(("08:00", "18:00")))
         patients.create_patient(s, admin(clock), given_name="Zeynep", family_name="Zorlu")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from factories import make_clinic, weekdays
+from templates import Template
 from test_replica_apply import _pc, admin, everything
 
 from receptionist.clock import FixedClock
@@ -18,6 +19,7 @@ from receptionist.demo.generate import Sizes, generate
 from receptionist.ops import replica
 from receptionist.replica import bulkcards, deferred
 from receptionist.store.storage import Database
+from receptionist.store.vault import Created
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SIZES = Sizes(providers=3, rooms=2, patients=25, appointments=150, days_back=10,
@@ -29,9 +31,11 @@ COPIES = (
 
 
 @pytest.fixture
-def pcs(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database]]:
-    a = _pc(tmp_path / "a", clock, "A", first=True)
-    b = _pc(tmp_path / "b", clock, "B", first=False)
+def pcs(
+    tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
+) -> Iterator[tuple[Database, Database]]:
+    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
+    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     with a.write() as s:
         make_clinic(s, admin(clock), hours=weekdays(("08:00", "18:00")))
         generate(s.connection(), SIZES, NOW)

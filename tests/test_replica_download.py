@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from factories import make_clinic, make_provider, make_service, weekdays
 from sqlalchemy import event, select
+from templates import Template
 from test_replica_apply import MON_11, _pc, admin, everything, rows_of
 
 from receptionist.clock import FixedClock
@@ -27,16 +28,19 @@ from receptionist.patients import record as patients
 from receptionist.replica.apply import DeviceName, Pulled
 from receptionist.schedule import booking, waitlist
 from receptionist.store.storage import Database
+from receptionist.store.vault import Created
 from sync import round as rounds
 
 FULL, NORMAL = 2, 1  # PRAGMA synchronous
 
 
 @pytest.fixture
-def pcs(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database]]:
+def pcs(
+    tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
+) -> Iterator[tuple[Database, Database]]:
     """A: a clinic with a value of every kind a column holds (times, a date, bytes,
     JSON, true and false); B: a new PC, nothing downloaded."""
-    a = _pc(tmp_path / "a", clock, "A", first=True)
+    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
     with a.write() as s:
         ctx = admin(clock)
         make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
@@ -56,7 +60,7 @@ def pcs(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Database, Database]
             s, ctx, patient_id=ids[1], service_id=service.id, provider_id=provider.id,
             earliest=date(2026, 12, 1), times_of_day=["morning"], weekdays=["mon", "thu"],
         )  # fmt: skip
-    b = _pc(tmp_path / "b", clock, "B", first=False)
+    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     yield a, b
     a.close()
     b.close()

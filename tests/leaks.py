@@ -1,0 +1,58 @@
+"""What would keep one test's objects alive into the next ones, let go of.
+
+Each mapper keeps the INSERT and UPDATE statements it compiled in a cache keyed by the
+engine's dialect, 100 entries deep (``Mapper._compiled_cache``). Through the dialect's
+listeners, that key holds the ``Database`` that wrote, its engine and the engine's own
+cache of compiled statements. A program opens one clinic and keeps it; a test run opens
+thousands, and after a few hundred tests a worker held ~100 closed clinics and millions
+of objects, all walked by each full pass of the cycle collector (up to 4 s of CPU a
+pass by the end of a run). The cache is only a cache: emptying it changes no result,
+and a statement is compiled again on its next use.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from receptionist.models.base import Base
+
+
+def let_go_of_compiled_statements() -> None:
+    """Empty every mapper's cache of compiled statements (the ``orm_caches_let_go``
+    fixture does it after each test)."""
+    for mapper in Base.registry.mappers:
+        compiled = mapper.__dict__.get("_compiled_cache")  # made on a mapper's first write
+        if compiled is not None:
+            compiled.clear()
+
+
+class FrozenHeap:
+    """What is alive when a test starts, set aside from the cycle collector
+    (``gc.freeze``), as the app does once its window is up (``heap.settle``).
+
+    Every full pass of the collector walks each object alive: the modules, SQLAlchemy's
+    mappers and tables, Qt's wrappers, pytest's own items, some 170,000 objects a
+    worker keeps all run long, walked again some 30 times in 180 tests (0.15 s a
+    pass). Frozen, they are not walked; what a test makes is still collected as before.
+    Objects that are garbage are collected first (a full pass), so none is frozen.
+
+    Code under test may undo a freeze (``gc.unfreeze``: a sync round does at its end,
+    and the tests of ``heap``); the heap is frozen again at the start of a later test,
+    at most once every ``every`` tests, so that a file of sync tests does not pay a
+    full pass for each.
+    """
+
+    def __init__(self, every: int = 25) -> None:
+        self.every = every
+        self.since: int | None = None  # tests since the last freeze; None: none yet
+        self.frozen = 0  # how many times the heap was frozen
+
+    def before_test(self) -> None:
+        due = self.since is None or self.since >= self.every
+        if due and gc.get_freeze_count() == 0:
+            gc.collect()
+            gc.freeze()
+            self.since = 0
+            self.frozen += 1
+        if self.since is not None:
+            self.since += 1

@@ -1,0 +1,53 @@
+"""A closed clinic is freed once its test ends (leaks.py), not kept to the end of the run."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from pathlib import Path
+
+from factories import CLOCK_START, make_patient
+from leaks import FrozenHeap, let_go_of_compiled_statements
+
+from receptionist.store.vault import open_clinic
+
+
+def test_a_closed_clinic_that_wrote_through_the_orm_is_freed_once_let_go(
+    data_dir: Path,
+) -> None:
+    db = open_clinic(data_dir)
+    with db.write() as session:
+        make_patient(session, CLOCK_START, 1)  # compiles an INSERT in the mapper's cache
+    db.close()
+    gone = weakref.ref(db)
+    del db, session
+    gc.collect()
+    assert gone() is not None, "the mappers' caches hold a closed clinic (the cause)"
+    let_go_of_compiled_statements()
+    gc.collect()
+    assert gone() is None, "nothing else keeps it"
+
+
+class Node:
+    def __init__(self) -> None:
+        self.other: Node | None = None
+
+
+def test_the_heap_is_frozen_once_its_garbage_is_gone_and_again_only_every_few_tests() -> None:
+    heap = FrozenHeap(every=3)
+    gc.unfreeze()  # as a sync round does at its end
+    a, b = Node(), Node()
+    a.other, b.other = b, a  # a cycle only the cycle collector frees
+    gone = weakref.ref(a)
+    del a, b
+    heap.before_test()
+    assert gone() is None, "garbage is collected, never frozen"
+    assert gc.get_freeze_count() > 0 and heap.frozen == 1
+    gc.unfreeze()
+    heap.before_test()
+    heap.before_test()
+    assert gc.get_freeze_count() == 0, "not frozen again before three tests have run"
+    heap.before_test()
+    assert gc.get_freeze_count() > 0 and heap.frozen == 2
+    heap.before_test()
+    assert heap.frozen == 2, "a heap still frozen is left as it is"
