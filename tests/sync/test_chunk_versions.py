@@ -5,14 +5,13 @@ PC that pulls it must find that version's chunks. Before, storing version N+1's
 first chunk dropped version N's, and every PC pulling then failed to open the
 document; now N's chunks go with the push that moves the record to N+1."""
 
-# ruff: noqa: F811  (the fixtures of test_two_pcs, taken as arguments)
 from __future__ import annotations
 
 import os
 
 import pytest
 from sqlalchemy import create_engine, text
-from test_two_pcs import Pc, _patient, joined, pc_a, pc_b  # noqa: F401  (fixtures)
+from test_two_pcs import Pc, _patient
 
 from receptionist.models import PatientDocument
 from receptionist.ops import replica

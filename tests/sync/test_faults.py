@@ -66,13 +66,9 @@ def no_keychain(memory_keyring: object) -> None:
 
 
 @pytest.fixture
-def pcs(
-    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock
-) -> Iterator[list[Pc]]:
-    joined = joined_pcs(endpoint.url, new_clinic.code, tmp_path, clock)
-    yield joined
-    for pc in joined:
-        pc.db.close()
+def pcs(two_pcs: list[Pc]) -> list[Pc]:
+    """Two PCs joined through the endpoint (a copy: tests/sync/pairkit.py)."""
+    return two_pcs
 
 
 def offline_work(pc: Pc) -> dict[str, str]:

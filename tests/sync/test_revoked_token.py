@@ -9,7 +9,7 @@ from pathlib import Path
 import keyring
 import pytest
 from serverkit import Endpoint
-from test_two_pcs import Pc, joined, pc_a, pc_b
+from test_two_pcs import Pc
 
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
@@ -19,8 +19,6 @@ from receptionist.replica import state
 from receptionist.settings import secretstore
 from receptionist.store.vault import create, open_clinic
 from sync import cloud
-
-__all__ = ["joined", "pc_a", "pc_b"]  # fixtures, from the two-PC tests
 
 
 @pytest.fixture

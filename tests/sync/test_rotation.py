@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from serverkit import Endpoint
 from sqlalchemy import select
-from test_two_pcs import Pc, admin, find, joined, pc_a, pc_b, replica_of, settle
+from test_two_pcs import Pc, admin, find, replica_of, settle
 
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
@@ -31,8 +31,6 @@ from receptionist.replica.seal import ClinicKey, Tampered
 from receptionist.store.vault import create, open_clinic
 from sync import cloud
 from sync.server.schema import chunk, record
-
-__all__ = ["joined", "pc_a", "pc_b"]  # fixtures, from the two-PC tests
 
 
 @pytest.fixture
