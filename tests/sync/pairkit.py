@@ -143,8 +143,14 @@ class PairTemplates:
         return self.made[(kind, backend)]
 
     def endpoint_copy(self, request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
-        """A copy of the pair's endpoint database for this test (in ``folder``)."""
-        backend = request.param
+        """A copy of the pair's endpoint database for this test (in ``folder``), on the
+        backend its ``database_url`` was given (``request`` is that fixture's)."""
+        return self.database_copy(request, kind, request.param, folder)
+
+    def database_copy(
+        self, request: pytest.FixtureRequest, kind: str, backend: str, folder: Path
+    ) -> str:
+        """A copy of the pair's endpoint database (SQLite: ``folder``/endpoint.db)."""
         made = self.get(request, kind, backend)
         if backend == "sqlite":
             shutil.copy(made.root / "endpoint.db", folder / "endpoint.db")  # its mode too
@@ -197,9 +203,15 @@ def copy_pcs(template: Template[Made], kind: str, folder: Path) -> list[Path]:
 def open_at(root: Path, passphrase: str, endpoint_url: str) -> Database:
     """A copied PC's file, opened, its endpoint's address now this test's endpoint."""
     db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": passphrase})
+    point_at(db, endpoint_url)
+    return db
+
+
+def point_at(db: Database, endpoint_url: str) -> None:
+    """The PC syncs with the endpoint at ``endpoint_url`` from now on (the address it
+    was joined at is the template's, or a proxy stands between them)."""
     with db.write() as s:
         s.execute(update(SyncState).values(server_url=endpoint_url))
-    return db
 
 
 def keychain_pair(template: Template[Made], folder: Path, url: str, clock: FixedClock) -> list[Pc]:
