@@ -10,7 +10,16 @@ from pathlib import Path
 
 import faultkit
 import pytest
-from pairkit import PairTemplates, Pc, backend_of, files_pair, keychain_pair, pair_of
+from pairkit import (
+    PASSPHRASE_C,
+    PairTemplates,
+    Pc,
+    backend_of,
+    files_pair,
+    keychain_pair,
+    make_pc_b,
+    pair_of,
+)
 from serverkit import (
     BACKENDS,
     Endpoint,
@@ -121,3 +130,11 @@ def two_pcs(
     yield pcs
     for pc in pcs:
         pc.db.close()
+
+
+@pytest.fixture
+def pc_c(tmp_path: Path, clock: FixedClock) -> Iterator[Pc]:
+    """A third PC's empty encrypted file (tmp_path/c), to join ``joined``'s clinic with."""
+    pc = make_pc_b(tmp_path / "c", clock, PASSPHRASE_C)
+    yield pc
+    pc.db.close()

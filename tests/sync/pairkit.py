@@ -54,6 +54,7 @@ from sync.server.commands import NewClinic, add_clinic
 
 PASSPHRASE_A = "a long enough passphrase"
 PASSPHRASE_B = "another long passphrase"
+PASSPHRASE_C = "a third long passphrase"
 CLINIC = "Kadıköy Clinic"
 # The fixtures that give a test a copied pair, and which pair each gives.
 PAIRS = {"joined": "keychain", "two_pcs": "files"}
@@ -88,10 +89,10 @@ def make_pc_a(root: Path, clock: FixedClock) -> Pc:
     return Pc(db, ctx)
 
 
-def make_pc_b(root: Path, clock: FixedClock) -> Pc:
+def make_pc_b(root: Path, clock: FixedClock, passphrase: str = PASSPHRASE_B) -> Pc:
     """A new PC's empty encrypted file, to join with."""
-    create(root, passphrase=PASSPHRASE_B)
-    db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE_B})
+    create(root, passphrase=passphrase)
+    db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": passphrase})
     return Pc(db, Ctx(SYSTEM, clock))
 
 
