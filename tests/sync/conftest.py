@@ -32,6 +32,7 @@ from serverkit import (
     pg_bin_dir,
     sqlite_template,
 )
+from templates import Template, cli_commands, cli_env_for, make_template
 
 from receptionist.clock import FixedClock
 from sync.server.commands import NewClinic, add_clinic
@@ -62,6 +63,28 @@ def sqlite_endpoint_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def pair_templates(tmp_path_factory: pytest.TempPathFactory) -> PairTemplates:
     return PairTemplates(tmp_path_factory)
+
+
+# A clinic's first PC as the CLI makes it: ``init`` and one patient (test_cloud_cli,
+# test_cloud_anchor); its connect and join stay in the tests.
+INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+        "--region", "TR", "--admin-user", "admin"]  # fmt: skip
+FIRST_PATIENT = ["patient", "add", "--given-name", "Ayşe", "--family-name", "Yılmaz"]
+
+
+@pytest.fixture(scope="session")
+def cli_first_template(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
+    """The clinic of :func:`cli_first`, made through the CLI once a session."""
+    root = tmp_path_factory.mktemp("cli-first") / "clinic"
+    return make_template(root, cli_commands(INIT, FIRST_PATIENT), env=cli_env_for(root))
+
+
+@pytest.fixture
+def cli_first(cli_env: Path, cli_first_template: Template[None]) -> Path:
+    """A copy of a clinic made by ``init`` and ``patient add`` (Ayşe Yılmaz) in the
+    ``cli_env`` folder, the CLI pointed at it; not connected."""
+    cli_first_template.copy_to(cli_env)
+    return cli_env
 
 
 @pytest.fixture(params=BACKENDS)
