@@ -17,6 +17,7 @@ from pairkit import (
     backend_of,
     files_pair,
     keychain_pair,
+    make_first_pc,
     make_pc_b,
     pair_of,
 )
@@ -85,6 +86,13 @@ def cli_first(cli_env: Path, cli_first_template: Template[None]) -> Path:
     ``cli_env`` folder, the CLI pointed at it; not connected."""
     cli_first_template.copy_to(cli_env)
     return cli_env
+
+
+@pytest.fixture(scope="session")
+def first_pc_template(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
+    """faultkit.first_pc's PC, not connected, made once a session (pairkit.copy_first_pc
+    copies it for a test)."""
+    return make_template(tmp_path_factory.mktemp("first-pc") / "pc", make_first_pc)
 
 
 @pytest.fixture(params=BACKENDS)

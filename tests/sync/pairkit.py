@@ -185,7 +185,21 @@ def _make(kind: str, database_url: str, root: Path) -> Made:
     return Made(clinic, database_url)
 
 
+def make_first_pc(root: Path) -> None:
+    """faultkit.first_pc's clinic (not connected), its tokens and keys in no keychain."""
+    faultkit.tokens_in_files()
+    faultkit.first_pc(root, FixedClock(CLOCK_START)).db.close()
+
+
 # -- a test's copy ---------------------------------------------------------------------------
+
+
+def copy_first_pc(template: Template[None], root: Path, clock: FixedClock) -> faultkit.Pc:
+    """What ``faultkit.first_pc(root, clock)`` makes, copied from ``template`` (for a
+    test that has called ``faultkit.tokens_in_files``)."""
+    template.copy_to(root)
+    db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": faultkit.PASSPHRASE})
+    return faultkit.Pc(root, db, admin(clock))
 
 
 def copy_pcs(template: Template[Made], kind: str, folder: Path) -> list[Path]:

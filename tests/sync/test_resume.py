@@ -21,13 +21,14 @@ from faultkit import (
     blank_pc,
     catalogue,
     child_env,
-    first_pc,
     kill_when_said,
     replica_of,
     tokens_in_files,
 )
+from pairkit import copy_first_pc
 from serverkit import Endpoint
 from sqlalchemy import select
+from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.models import Appointment, Patient, SyncHeld, SyncState
@@ -98,9 +99,14 @@ def _busy_clinic(a: Pc) -> None:
 
 
 def test_a_first_download_cut_short_resumes_after_its_last_page(
-    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock, pulls: Pulls
+    endpoint: Endpoint,
+    new_clinic: NewClinic,
+    tmp_path: Path,
+    clock: FixedClock,
+    pulls: Pulls,
+    first_pc_template: Template[None],
 ) -> None:
-    a = first_pc(tmp_path / "a", clock)
+    a = copy_first_pc(first_pc_template, tmp_path / "a", clock)
     b = blank_pc(tmp_path / "b", clock)
     try:
         cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
