@@ -5,22 +5,24 @@ PC that pulls it must find that version's chunks. Before, storing version N+1's
 first chunk dropped version N's, and every PC pulling then failed to open the
 document; now N's chunks go with the push that moves the record to N+1."""
 
-# ruff: noqa: F811  (the fixtures of test_two_pcs, taken as arguments)
 from __future__ import annotations
 
 import os
 
 import pytest
 from sqlalchemy import create_engine, text
-from test_two_pcs import Pc, _patient, joined, pc_a, pc_b  # noqa: F401  (fixtures)
+from test_two_pcs import Pc, _patient
 
 from receptionist.models import PatientDocument
 from receptionist.ops import replica
 from receptionist.patients import documents
+from receptionist.replica.records import CHUNK_BYTES
 from sync import client, cloud
 from sync.round import Unreachable
 
-MB = 1024 * 1024
+# Two chunks, the second a short one: as chunked as a document gets (9 MB before: three
+# chunks, the same paths at nearly twice the sealing, sending and storing).
+SIZE = CHUNK_BYTES + 1024 * 1024
 
 
 def _versions(database_url: str) -> list[int]:
@@ -45,7 +47,7 @@ def test_a_pc_pulling_between_the_next_versions_chunks_and_its_push_opens_the_do
 ) -> None:
     a, b = joined
     with a.db.write() as s:
-        scan = documents.attach(s, a.ctx, _patient(a, "ayse"), "scan.pdf", os.urandom(9 * MB))
+        scan = documents.attach(s, a.ctx, _patient(a, "ayse"), "scan.pdf", os.urandom(SIZE))
         scan_id = scan.id
     cloud.sync_once(a.db, a.ctx.clock)
     with a.db.write() as s:  # version 2: its bytes travel again, sealed for version 2

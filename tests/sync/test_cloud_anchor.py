@@ -12,7 +12,7 @@ import pytest
 from serverkit import Endpoint, Joined
 from sqlalchemy import select, text
 from tamper import rechain
-from test_cloud_cli import INIT, said
+from test_cloud_cli import said
 
 from receptionist.store.vault import open_clinic
 from sync.cli import main
@@ -22,13 +22,11 @@ from sync.server.schema import audit_anchor
 
 @pytest.fixture
 def connected(
-    cli_env: Path, endpoint: Endpoint, new_clinic: NewClinic, capsys: pytest.CaptureFixture[str]
+    cli_first: Path, endpoint: Endpoint, new_clinic: NewClinic, capsys: pytest.CaptureFixture[str]
 ) -> Path:
-    assert main(INIT) == 0
-    assert main(["patient", "add", "--given-name", "Ayşe", "--family-name", "Yılmaz"]) == 0
     assert main(["cloud", "connect", "--server", endpoint.url, "--code", new_clinic.code]) == 0
     capsys.readouterr()
-    return cli_env
+    return cli_first
 
 
 def anchors(endpoint: Endpoint) -> list[tuple[int, bool]]:

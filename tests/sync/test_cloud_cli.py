@@ -16,16 +16,11 @@ from sync.cli import main
 from sync.round import Unreachable
 from sync.server.commands import NewClinic
 
-INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
-        "--region", "TR", "--admin-user", "admin"]  # fmt: skip
-
 
 @pytest.fixture
-def first(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    assert main(INIT) == 0
-    assert main(["patient", "add", "--given-name", "Ayşe", "--family-name", "Yılmaz"]) == 0
-    capsys.readouterr()
-    return cli_env
+def first(cli_first: Path) -> Path:
+    """The first PC: ``init`` and one patient (a copy: conftest's ``cli_first``)."""
+    return cli_first
 
 
 def said(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_two_pcs import TUE_10, Pc, _patient, admin, joined, pc_a, pc_b, replica_of, settle
+from test_two_pcs import TUE_10, Pc, _patient, admin, replica_of, settle
 
 from receptionist.models import Appointment, Provider, Service
 from receptionist.ops import conflicts, replica
@@ -18,8 +18,6 @@ from receptionist.schedule import booking, catalog
 from sync import cloud
 from sync.cli import main
 from sync.client import Refused
-
-__all__ = ["joined", "pc_a", "pc_b"]  # fixtures of test_two_pcs, used here
 
 
 def _book_offline(a: Pc, b: Pc) -> None:

@@ -15,12 +15,13 @@ from faultkit import (
     PASSPHRASE,
     blank_pc,
     child_env,
-    first_pc,
     kill_when_said,
     replica_of,
     tokens_in_files,
 )
+from pairkit import copy_first_pc
 from serverkit import Endpoint
+from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.models import SyncState
@@ -78,8 +79,9 @@ def test_a_first_download_killed_midway_gets_its_indexes_and_resumes(
     tmp_path: Path,
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
+    first_pc_template: Template[None],
 ) -> None:
-    a = first_pc(tmp_path / "a", clock)
+    a = copy_first_pc(first_pc_template, tmp_path / "a", clock)
     b = blank_pc(tmp_path / "b", clock)
     try:
         cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")

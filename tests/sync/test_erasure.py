@@ -7,16 +7,12 @@ PostgreSQL), each PC its own encrypted file, none of them re-downloading."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from faultkit import Pc, catalogue, joined_pcs, tokens_in_files
-from serverkit import Endpoint
+from faultkit import Pc, catalogue
 from sqlalchemy import create_engine, select, text
 
-from receptionist.clock import FixedClock
 from receptionist.models import Appointment, Consent, WaitlistEntry
 from receptionist.ops import replica
 from receptionist.ops.patients import NewPatient, add, find
@@ -25,20 +21,14 @@ from receptionist.privacy import consents
 from receptionist.schedule import booking, waitlist
 from sync import cloud
 from sync import round as rounds
-from sync.server.commands import NewClinic
 
 TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
 
 
 @pytest.fixture
-def pcs(
-    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock
-) -> Iterator[list[Pc]]:
-    tokens_in_files()
-    joined = joined_pcs(endpoint.url, new_clinic.code, tmp_path, clock)
-    yield joined
-    for pc in joined:
-        pc.db.close()
+def pcs(two_pcs: list[Pc]) -> list[Pc]:
+    """Two PCs joined through the endpoint (a copy: tests/sync/pairkit.py)."""
+    return two_pcs
 
 
 def _endpoint_live(database_url: str, row_id: str) -> bool | None:

@@ -5,13 +5,9 @@ endpoint carries nothing of her, and search finds her nowhere (issue #13)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import plainpages
 import pytest
-from faultkit import PASSPHRASE, Pc, joined_pcs, tokens_in_files
-from serverkit import Endpoint
+from faultkit import PASSPHRASE, Pc
 from sqlalchemy import create_engine, text
 
 from receptionist.clock import FixedClock
@@ -24,20 +20,14 @@ from receptionist.replica.records import Record, decode
 from receptionist.store.storage import Database
 from receptionist.store.vault import unlock
 from sync import cloud
-from sync.server.commands import NewClinic
 
 NEEDLES = (b"Zebulonia", b"Quixoteson", b"zebulonia", b"905321112233", b"Morningsquux")
 
 
 @pytest.fixture
-def pcs(
-    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock
-) -> Iterator[list[Pc]]:
-    tokens_in_files()
-    joined = joined_pcs(endpoint.url, new_clinic.code, tmp_path, clock)
-    yield joined
-    for pc in joined:
-        pc.db.close()
+def pcs(two_pcs: list[Pc]) -> list[Pc]:
+    """Two PCs joined through the endpoint (a copy: tests/sync/pairkit.py)."""
+    return two_pcs
 
 
 def _in_file(pc: Pc) -> list[bytes]:

@@ -37,6 +37,7 @@ from faultkit import (
     tokens_in_files,
     versions_of,
 )
+from pairkit import point_at
 from serverkit import Endpoint, LosingProxy, serving
 from sqlalchemy import select
 
@@ -52,7 +53,7 @@ from sync import round as rounds
 from sync.cli import main
 from sync.client import Client
 from sync.round import Gap, Unreachable
-from sync.server.commands import NewClinic, add_clinic
+from sync.server.commands import add_clinic
 from sync.server.store import open_store
 
 pytestmark = pytest.mark.slow
@@ -66,13 +67,9 @@ def no_keychain(memory_keyring: object) -> None:
 
 
 @pytest.fixture
-def pcs(
-    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock
-) -> Iterator[list[Pc]]:
-    joined = joined_pcs(endpoint.url, new_clinic.code, tmp_path, clock)
-    yield joined
-    for pc in joined:
-        pc.db.close()
+def pcs(two_pcs: list[Pc]) -> list[Pc]:
+    """Two PCs joined through the endpoint (a copy: tests/sync/pairkit.py)."""
+    return two_pcs
 
 
 def offline_work(pc: Pc) -> dict[str, str]:
@@ -222,33 +219,31 @@ def test_duplicate_and_reordered_pushes_apply_each_change_once(
 
 @SQLITE
 def test_a_burst_of_502_and_503_is_offline_exit_4_then_a_round_completes(
-    endpoint: Endpoint, new_clinic: NewClinic, database_url: str, tmp_path: Path,
-    clock: FixedClock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    endpoint: Endpoint, pcs: list[Pc], database_url: str,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
+    a, b = pcs
     with bad_network(endpoint.url) as balancer:
-        a, b = joined_pcs(balancer.url, new_clinic.code, tmp_path, clock)
-        try:
-            ids = offline_work(a)
-            waiting = replica.status(a.db).waiting
-            balancer.answered, balancer.statuses = [], [502, 503, 503]
-            monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(a.root))
-            monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
-            for status in (502, 503, 503):
-                assert main(["--json", "sync"]) == 4
-                said = json.loads(capsys.readouterr().out)
-                assert "cannot be reached" in said["error"] and str(status) in said["error"]
-                assert replica.status(a.db).waiting == waiting, "nothing lost, nothing sent"
-            assert main(["--json", "sync", "status"]) == 0
-            status = json.loads(capsys.readouterr().out)
-            assert status["online"] is False and status["waiting"] == waiting
-            assert main(["--json", "sync"]) == 0, "the endpoint is back"
-            done = json.loads(capsys.readouterr().out)
-            assert done["pushed"] + done["uploaded"] == waiting
-            assert balancer.answered[:3] == [502, 503, 503]
-            arrived_once([a, b], database_url, ids)
-        finally:
-            a.db.close()
-            b.db.close()
+        for pc in pcs:  # the PCs reach the endpoint through the load balancer
+            point_at(pc.db, balancer.url)
+        ids = offline_work(a)
+        waiting = replica.status(a.db).waiting
+        balancer.answered, balancer.statuses = [], [502, 503, 503]
+        monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(a.root))
+        monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
+        for status in (502, 503, 503):
+            assert main(["--json", "sync"]) == 4
+            said = json.loads(capsys.readouterr().out)
+            assert "cannot be reached" in said["error"] and str(status) in said["error"]
+            assert replica.status(a.db).waiting == waiting, "nothing lost, nothing sent"
+        assert main(["--json", "sync", "status"]) == 0
+        status = json.loads(capsys.readouterr().out)
+        assert status["online"] is False and status["waiting"] == waiting
+        assert main(["--json", "sync"]) == 0, "the endpoint is back"
+        done = json.loads(capsys.readouterr().out)
+        assert done["pushed"] + done["uploaded"] == waiting
+        assert balancer.answered[:3] == [502, 503, 503]
+        arrived_once([a, b], database_url, ids)
 
 
 # -- a slow link ---------------------------------------------------------------------------

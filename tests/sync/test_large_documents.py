@@ -16,7 +16,7 @@ import os
 import pytest
 from serverkit import Endpoint
 from sqlalchemy import create_engine, func, select, text
-from test_two_pcs import Pc, _patient, joined, pc_a, pc_b, settle  # noqa: F401  (fixtures)
+from test_two_pcs import Pc, _patient, pc_a, pc_b, settle  # noqa: F401  (fixtures)
 
 from receptionist.errors import ValidationError
 from receptionist.models import PatientDocument

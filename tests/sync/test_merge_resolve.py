@@ -12,7 +12,7 @@ import pytest
 from faultkit import free_port
 from serverkit import Endpoint, LosingProxy
 from sqlalchemy import select
-from test_two_pcs import Pc, _patient, joined, pc_a, pc_b, settle  # noqa: F401  (fixtures)
+from test_two_pcs import Pc, _patient, settle
 
 from receptionist.models import Patient, SyncConflict
 from receptionist.ops import conflicts, replica
@@ -45,7 +45,7 @@ def _conflicts(pc: Pc) -> list[tuple[str, bool, str]]:
 @pytest.mark.parametrize("lost", ["answer", "request"])
 def test_a_merge_whose_resolve_was_not_answered_closes_the_conflict_on_both_pcs(
     endpoint: Endpoint,
-    joined: tuple[Pc, Pc],  # noqa: F811  (the fixture)
+    joined: tuple[Pc, Pc],
     lost: str,
 ) -> None:
     """``answer``: the endpoint closed the conflict, the PC did not hear it;

@@ -13,12 +13,13 @@ from faultkit import (
     audit_intact,
     blank_pc,
     catalogue,
-    first_pc,
     replica_of,
     settle,
     tokens_in_files,
 )
+from pairkit import copy_first_pc
 from serverkit import Endpoint
+from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.ops import replica
@@ -36,10 +37,11 @@ TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)
 def test_a_row_pulled_before_the_row_it_points_at_is_applied_once_that_arrives(
     endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch, page: int,
+    first_pc_template: Template[None],
 ) -> None:  # fmt: skip
     tokens_in_files()
     monkeypatch.setattr(client, "PULL_LIMIT", page)
-    a = first_pc(tmp_path / "a", clock)
+    a = copy_first_pc(first_pc_template, tmp_path / "a", clock)
     cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
     cloud.sync_once(a.db, clock)
     b = blank_pc(tmp_path / "b", clock)
@@ -74,13 +76,17 @@ def test_a_row_pulled_before_the_row_it_points_at_is_applied_once_that_arrives(
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_row_whose_parent_the_endpoint_no_longer_holds_does_not_stall_the_cursor(
-    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock
+    endpoint: Endpoint,
+    new_clinic: NewClinic,
+    tmp_path: Path,
+    clock: FixedClock,
+    first_pc_template: Template[None],
 ) -> None:
     """A deleted patient's tombstone is purged after the horizon, her booking stays:
     a PC joining later cannot apply the booking, and its pull still ends past it
     (rather than downloading everything after it again in every round)."""
     tokens_in_files()
-    a = first_pc(tmp_path / "a", clock)
+    a = copy_first_pc(first_pc_template, tmp_path / "a", clock)
     cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
     try:
         doctor, service = catalogue(a)

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 from faultkit import (
+    Pc,
     audit_intact,
     catalogue,
-    joined_pcs,
     replica_of,
     server_versions,
     settle,
-    tokens_in_files,
 )
 from serverkit import Endpoint
 from sqlalchemy import select
@@ -25,42 +24,36 @@ from receptionist.models import Appointment, SyncConflict
 from receptionist.ops.patients import find
 from receptionist.schedule import booking
 from sync import cloud
-from sync.server.commands import NewClinic
 
 TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_refused_booking_moved_to_a_free_time_reaches_everyone(
-    endpoint: Endpoint, new_clinic: NewClinic, database_url: str, tmp_path: Path,
+    endpoint: Endpoint, two_pcs: list[Pc], database_url: str, tmp_path: Path,
     clock: FixedClock,
 ) -> None:  # fmt: skip
-    tokens_in_files()
-    a, b = joined_pcs(endpoint.url, new_clinic.code, tmp_path, clock)
-    try:
-        doctor, service = catalogue(a)
-        booked = {}
-        for pc, name in ((a, "ayse"), (b, "omar")):  # both offline, one doctor, one time
-            patient = find(pc.db, pc.admin(), name)[0].id
-            with pc.db.write() as s:
-                booked[name] = booking.book(
-                    s, pc.admin(), patient_id=patient, provider_id=doctor,
-                    service_id=service, start=TUE_10,
-                ).id  # fmt: skip
-        cloud.sync_once(a.db, clock)
-        assert cloud.sync_once(b.db, clock).conflicts  # refused: Omar's booking
-        with b.db.write() as s:  # FRONT-2 settles it: Omar comes an hour later
-            booking.reschedule(s, b.admin(), booked["omar"], start=TUE_10 + timedelta(hours=1))
-        settle(a, b)
+    a, b = two_pcs
+    doctor, service = catalogue(a)
+    booked = {}
+    for pc, name in ((a, "ayse"), (b, "omar")):  # both offline, one doctor, one time
+        patient = find(pc.db, pc.admin(), name)[0].id
+        with pc.db.write() as s:
+            booked[name] = booking.book(
+                s, pc.admin(), patient_id=patient, provider_id=doctor,
+                service_id=service, start=TUE_10,
+            ).id  # fmt: skip
+    cloud.sync_once(a.db, clock)
+    assert cloud.sync_once(b.db, clock).conflicts  # refused: Omar's booking
+    with b.db.write() as s:  # FRONT-2 settles it: Omar comes an hour later
+        booking.reschedule(s, b.admin(), booked["omar"], start=TUE_10 + timedelta(hours=1))
+    settle(a, b)
 
-        for pc in (a, b):
-            with pc.db.read() as s:
-                omar = s.get(Appointment, booked["omar"])
-                assert omar is not None and omar.start_utc == TUE_10 + timedelta(hours=1)
-                assert len(s.scalars(select(SyncConflict)).all()) == 1
-        assert ("appointment", booked["omar"]) in server_versions(database_url)
-        assert replica_of(a.db) == replica_of(b.db)
-        audit_intact(a, b)
-    finally:
-        a.db.close()
-        b.db.close()
+    for pc in (a, b):
+        with pc.db.read() as s:
+            omar = s.get(Appointment, booked["omar"])
+            assert omar is not None and omar.start_utc == TUE_10 + timedelta(hours=1)
+            assert len(s.scalars(select(SyncConflict)).all()) == 1
+    assert ("appointment", booked["omar"]) in server_versions(database_url)
+    assert replica_of(a.db) == replica_of(b.db)
+    audit_intact(a, b)

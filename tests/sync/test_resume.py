@@ -21,14 +21,14 @@ from faultkit import (
     blank_pc,
     catalogue,
     child_env,
-    first_pc,
-    joined_pcs,
     kill_when_said,
     replica_of,
     tokens_in_files,
 )
+from pairkit import copy_first_pc
 from serverkit import Endpoint
 from sqlalchemy import select
+from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.models import Appointment, Patient, SyncHeld, SyncState
@@ -99,9 +99,14 @@ def _busy_clinic(a: Pc) -> None:
 
 
 def test_a_first_download_cut_short_resumes_after_its_last_page(
-    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock, pulls: Pulls
+    endpoint: Endpoint,
+    new_clinic: NewClinic,
+    tmp_path: Path,
+    clock: FixedClock,
+    pulls: Pulls,
+    first_pc_template: Template[None],
 ) -> None:
-    a = first_pc(tmp_path / "a", clock)
+    a = copy_first_pc(first_pc_template, tmp_path / "a", clock)
     b = blank_pc(tmp_path / "b", clock)
     try:
         cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
@@ -171,36 +176,32 @@ def _swept_everywhere(a: Pc, b: Pc, layla: str, theirs: str, mine: str) -> None:
 
 
 def test_a_full_download_cut_by_the_network_resumes_and_still_sweeps(
-    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock, pulls: Pulls
+    endpoint: Endpoint, two_pcs: list[Pc], tmp_path: Path, clock: FixedClock, pulls: Pulls
 ) -> None:
-    a, b = joined_pcs(endpoint.url, new_clinic.code, tmp_path, clock)
-    try:
-        layla, theirs, mine = _erase_past_the_horizon(a, b, clock)
-        pulls.again(cut=4)  # 410, then two pages, then the network goes
-        with pytest.raises(Unreachable):
-            cloud.sync_once(b.db, clock)
-        cursor, full, _ = _state(b)
-        assert cursor == pulls.cursors[-1] > 0, "two pages in, kept"
-        assert full, "a full download, still"
-        # Meanwhile B works on: its change must not be lost by the download.
-        ayse = find(b.db, b.admin(), "ayse")[0].id
-        with b.db.write() as s:
-            patients.update_patient(s, b.admin(), ayse, notes="Call after 5")
+    a, b = two_pcs
+    layla, theirs, mine = _erase_past_the_horizon(a, b, clock)
+    pulls.again(cut=4)  # 410, then two pages, then the network goes
+    with pytest.raises(Unreachable):
+        cloud.sync_once(b.db, clock)
+    cursor, full, _ = _state(b)
+    assert cursor == pulls.cursors[-1] > 0, "two pages in, kept"
+    assert full, "a full download, still"
+    # Meanwhile B works on: its change must not be lost by the download.
+    ayse = find(b.db, b.admin(), "ayse")[0].id
+    with b.db.write() as s:
+        patients.update_patient(s, b.admin(), ayse, notes="Call after 5")
 
-        pulls.again()
-        back = cloud.sync_once(b.db, clock)
+    pulls.again()
+    back = cloud.sync_once(b.db, clock)
 
-        assert pulls.cursors[0] == cursor, "resumed where it stopped, not from 0"
-        assert back.swept >= 3, "Layla, and the two bookings pointing at her"
-        assert not _state(b)[1], "the download is over"
-        _swept_everywhere(a, b, layla, theirs, mine)
-        with a.db.read() as s:
-            kept = s.get(Patient, ayse)
-            assert kept is not None and kept.notes == "Call after 5"
-        assert cloud.sync_once(b.db, clock).swept == 0, "an ordinary round sweeps nothing"
-    finally:
-        a.db.close()
-        b.db.close()
+    assert pulls.cursors[0] == cursor, "resumed where it stopped, not from 0"
+    assert back.swept >= 3, "Layla, and the two bookings pointing at her"
+    assert not _state(b)[1], "the download is over"
+    _swept_everywhere(a, b, layla, theirs, mine)
+    with a.db.read() as s:
+        kept = s.get(Patient, ayse)
+        assert kept is not None and kept.notes == "Call after 5"
+    assert cloud.sync_once(b.db, clock).swept == 0, "an ordinary round sweeps nothing"
 
 
 # The PC's own `receptionist sync`, killed as it asks for its fourth page: the 410,
@@ -228,30 +229,26 @@ sys.exit(main(["sync"]))
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_full_download_cut_by_a_kill_resumes_and_still_sweeps(
-    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock, pulls: Pulls
+    endpoint: Endpoint, two_pcs: list[Pc], tmp_path: Path, clock: FixedClock, pulls: Pulls
 ) -> None:
-    a, b = joined_pcs(endpoint.url, new_clinic.code, tmp_path, clock)
-    try:
-        layla, theirs, mine = _erase_past_the_horizon(a, b, clock)
-        env = child_env(RECEPTIONIST_DATA_DIR=str(b.root), RECEPTIONIST_PASSPHRASE=PASSPHRASE)
-        proc = subprocess.Popen(
-            [sys.executable, "-c", KILLED], env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        kill_when_said(proc, "cut").join(60)
-        assert proc.wait(60) == -signal.SIGKILL, proc.stderr.read() if proc.stderr else ""
-        for pipe in (proc.stdout, proc.stderr):
-            assert pipe is not None
-            pipe.close()
-        cursor, full, _ = _state(b)
-        assert cursor > 0, "two pages in"
-        assert full, "a full download, still"
+    a, b = two_pcs
+    layla, theirs, mine = _erase_past_the_horizon(a, b, clock)
+    env = child_env(RECEPTIONIST_DATA_DIR=str(b.root), RECEPTIONIST_PASSPHRASE=PASSPHRASE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    kill_when_said(proc, "cut").join(60)
+    assert proc.wait(60) == -signal.SIGKILL, proc.stderr.read() if proc.stderr else ""
+    for pipe in (proc.stdout, proc.stderr):
+        assert pipe is not None
+        pipe.close()
+    cursor, full, _ = _state(b)
+    assert cursor > 0, "two pages in"
+    assert full, "a full download, still"
 
-        pulls.again()
-        back = cloud.sync_once(b.db, clock)
+    pulls.again()
+    back = cloud.sync_once(b.db, clock)
 
-        assert back.swept >= 3, "a download cut short is never taken for a whole one"
-        _swept_everywhere(a, b, layla, theirs, mine)
-    finally:
-        a.db.close()
-        b.db.close()
+    assert back.swept >= 3, "a download cut short is never taken for a whole one"
+    _swept_everywhere(a, b, layla, theirs, mine)

@@ -3,32 +3,16 @@ only as long as a session needs): the endpoint's refusal is the end of its sessi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import keyring
 import pytest
 from serverkit import Endpoint
-from test_two_pcs import Pc, joined, pc_a, pc_b
+from test_two_pcs import Pc
 
-from receptionist.clock import FixedClock
-from receptionist.context import SYSTEM, Ctx
 from receptionist.errors import UnlockError, UserError
 from receptionist.ops import replica
 from receptionist.replica import state
 from receptionist.settings import secretstore
-from receptionist.store.vault import create, open_clinic
 from sync import cloud
-
-__all__ = ["joined", "pc_a", "pc_b"]  # fixtures, from the two-PC tests
-
-
-@pytest.fixture
-def pc_c(tmp_path: Path, clock: FixedClock) -> Iterator[Pc]:
-    create(tmp_path / "c", passphrase="a third long passphrase")
-    db = open_clinic(tmp_path / "c", env={"RECEPTIONIST_PASSPHRASE": "a third long passphrase"})
-    yield Pc(db, Ctx(SYSTEM, clock))
-    db.close()
 
 
 def test_a_revoked_pc_forgets_its_device_token(

@@ -7,17 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from serverkit import Endpoint
 from sqlalchemy import select
-from test_two_pcs import Pc, admin, find, joined, pc_a, pc_b, replica_of, settle
+from test_two_pcs import Pc, admin, find, replica_of, settle
 
-from receptionist.clock import FixedClock
-from receptionist.context import SYSTEM, Ctx
 from receptionist.errors import UnlockError
 from receptionist.journal import audit
 from receptionist.models import PatientDocument
@@ -28,19 +24,8 @@ from receptionist.replica.chunks import Chunk
 from receptionist.replica.records import Record, decode
 from receptionist.replica.rotate import reseal_chunk, reseal_record
 from receptionist.replica.seal import ClinicKey, Tampered
-from receptionist.store.vault import create, open_clinic
 from sync import cloud
 from sync.server.schema import chunk, record
-
-__all__ = ["joined", "pc_a", "pc_b"]  # fixtures, from the two-PC tests
-
-
-@pytest.fixture
-def pc_c(tmp_path: Path, clock: FixedClock) -> Iterator[Pc]:
-    create(tmp_path / "c", passphrase="a third long passphrase")
-    db = open_clinic(tmp_path / "c", env={"RECEPTIONIST_PASSPHRASE": "a third long passphrase"})
-    yield Pc(db, Ctx(SYSTEM, clock))
-    db.close()
 
 
 def server_records(endpoint: Endpoint) -> list[Record]:

@@ -11,10 +11,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from faultkit import PASSPHRASE, blank_pc, first_pc, replica_of, tokens_in_files
+from faultkit import PASSPHRASE, blank_pc, replica_of, tokens_in_files
+from pairkit import copy_first_pc
 from serverkit import Endpoint, PgCluster
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.models import Patient
@@ -62,9 +64,10 @@ def test_a_record_changed_or_swapped_on_the_endpoint_is_refused_and_nothing_appl
     endpoint: Endpoint, new_clinic: NewClinic, database_url: str, tmp_path: Path,
     clock: FixedClock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     how: str,
+    first_pc_template: Template[None],
 ) -> None:  # fmt: skip
     tokens_in_files()
-    a = first_pc(tmp_path / "a", clock)
+    a = copy_first_pc(first_pc_template, tmp_path / "a", clock)
     b = blank_pc(tmp_path / "b", clock)
     try:
         cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
@@ -105,9 +108,10 @@ MARKERS = [
 def test_a_dump_of_the_endpoints_postgresql_holds_no_patient_data(
     endpoint: Endpoint, new_clinic: NewClinic, database_url: str, tmp_path: Path,
     clock: FixedClock, request: pytest.FixtureRequest,
+    first_pc_template: Template[None],
 ) -> None:  # fmt: skip
     tokens_in_files()
-    a = first_pc(tmp_path / "a", clock)
+    a = copy_first_pc(first_pc_template, tmp_path / "a", clock)
     try:
         with a.db.write() as s:
             patients.create_patient(

@@ -9,13 +9,10 @@ loopback (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from faultkit import Pc, catalogue, joined_pcs, tokens_in_files
-from serverkit import Endpoint
+from faultkit import Pc, catalogue
 from sqlalchemy import create_engine, delete, select, text
 
 from receptionist.clock import FixedClock
@@ -24,20 +21,14 @@ from receptionist.ops import replica, retention
 from receptionist.ops.patients import find
 from receptionist.schedule import booking
 from sync import cloud
-from sync.server.commands import NewClinic
 
 TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
 
 
 @pytest.fixture
-def pcs(
-    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock
-) -> Iterator[list[Pc]]:
-    tokens_in_files()
-    joined = joined_pcs(endpoint.url, new_clinic.code, tmp_path, clock)
-    yield joined
-    for pc in joined:
-        pc.db.close()
+def pcs(two_pcs: list[Pc]) -> list[Pc]:
+    """Two PCs joined through the endpoint (a copy: tests/sync/pairkit.py)."""
+    return two_pcs
 
 
 def _endpoint_row(database_url: str, row_id: str) -> dict[str, object] | None:

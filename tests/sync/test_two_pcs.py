@@ -6,76 +6,50 @@ conflict; all replicas end equal."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pairkit import Pc, admin, join_pair, make_pc_a, make_pc_b
 from serverkit import Endpoint
 from sqlalchemy import select
 
 from receptionist.clock import FixedClock
-from receptionist.context import SYSTEM, Actor, Ctx
 from receptionist.journal import audit, changefeed
 from receptionist.models import Appointment, Patient, Provider, Service, SyncConflict
 from receptionist.ops import replica
 from receptionist.ops.patients import NewPatient, add, find, lift_restriction, restrict
-from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.patients import record as patients
 from receptionist.privacy.restriction import restricted_ids
 from receptionist.replica.records import values_of
 from receptionist.schedule import booking, catalog
 from receptionist.store.storage import Database
-from receptionist.store.vault import create, open_clinic
 from sync import cloud
 from sync.server.commands import NewClinic
 
 TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
 
 
-@dataclass
-class Pc:
-    db: Database
-    ctx: Ctx
-
-
-def admin(clock: FixedClock) -> Ctx:
-    return Ctx(Actor(None, "admin", "ui"), clock)
-
-
 @pytest.fixture
 def pc_a(tmp_path: Path, clock: FixedClock) -> Iterator[Pc]:
-    spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", "boss", "admin-password-1")
-    initialise(tmp_path / "a", spec, clock, passphrase="a long enough passphrase")
-    db = open_clinic(tmp_path / "a", env={"RECEPTIONIST_PASSPHRASE": "a long enough passphrase"})
-    ctx = admin(clock)
-    with db.write() as s:
-        doctor = catalog.create_provider(s, ctx, name="Dr Aydın")
-        catalog.create_service(s, ctx, name="Check-up", duration_minutes=30)
-        assert doctor.id
-    add(db, ctx, NewPatient("Ayşe", "Yılmaz", "05321234567"))
-    add(db, ctx, NewPatient("Omar", "Haddad"))
-    yield Pc(db, ctx)
-    db.close()
+    pc = make_pc_a(tmp_path / "a", clock)
+    yield pc
+    pc.db.close()
 
 
 @pytest.fixture
 def pc_b(tmp_path: Path, clock: FixedClock) -> Iterator[Pc]:
-    create(tmp_path / "b", passphrase="another long passphrase")
-    db = open_clinic(tmp_path / "b", env={"RECEPTIONIST_PASSPHRASE": "another long passphrase"})
-    yield Pc(db, Ctx(SYSTEM, clock))
-    db.close()
+    pc = make_pc_b(tmp_path / "b", clock)
+    yield pc
+    pc.db.close()
 
 
 @pytest.fixture
-def joined(endpoint: Endpoint, new_clinic: NewClinic, pc_a: Pc, pc_b: Pc) -> tuple[Pc, Pc]:
-    cloud.connect(pc_a.db, pc_a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
-    first = cloud.sync_once(pc_a.db, pc_a.ctx.clock)
-    assert first.uploaded > 10 and first.pushed == 0
-    invitation = cloud.invite(pc_a.db, pc_a.ctx)
-    cloud.join(pc_b.db, pc_b.ctx, endpoint.url, invitation.code, "FRONT-2")
-    got = cloud.sync_once(pc_b.db, pc_b.ctx.clock)
-    assert got.pulled >= first.uploaded
+def joined_here(endpoint: Endpoint, new_clinic: NewClinic, pc_a: Pc, pc_b: Pc) -> tuple[Pc, Pc]:
+    """The pair the other tests take as ``joined`` (copied from one made once a session,
+    tests/sync/pairkit.py), made here by the product's connect, upload, join and
+    download, for the test of that."""
+    join_pair(endpoint.url, new_clinic.code, pc_a, pc_b)
     return pc_a, pc_b
 
 
@@ -94,8 +68,8 @@ def settle(*pcs: Pc) -> None:
             cloud.sync_once(pc.db, pc.ctx.clock)
 
 
-def test_the_second_pc_gets_the_clinic_and_both_end_equal(joined: tuple[Pc, Pc]) -> None:
-    a, b = joined
+def test_the_second_pc_gets_the_clinic_and_both_end_equal(joined_here: tuple[Pc, Pc]) -> None:
+    a, b = joined_here
     assert replica_of(b.db) == replica_of(a.db)
     for pc in (a, b):  # rows from the endpoint are audited as created, from "sync"
         with pc.db.read() as s:
