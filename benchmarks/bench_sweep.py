@@ -19,8 +19,10 @@ batch's time (the longest a write by the desk waits).
 On a shared machine, measure a smaller scale and extrapolate: ``--scale 0.1`` is the
 suggested 200,000 appointments (five providers; the same shares swept). Figures of
 each session are in CHANGELOG.md; the last (session 12, 2M, ``--no-pages``, load
-8-9 on 2 cores): 62.7-66.2 s CPU, 198-291 s wall, 121-128 batches, each write's CPU
-median 490 ms, p95 555, max 652 (74.4 s CPU before that session's changes).
+about 1 on 2 cores, batches relaxed writes): 59.5 and 60.9 s wall, 53.2 and 52.7 s
+CPU, 101-102 batches, each write's CPU median 390-394 ms, p95 675-678, max 729-741
+(at load 8-9 before the batches were relaxed: 62.7-66.2 s CPU, 198-291 s wall; 74.4 s
+CPU before that session's changes).
 ``--target`` measures another pacing target than ``retention.pacing.TARGET_SECONDS``.
 """
 

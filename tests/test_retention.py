@@ -13,6 +13,7 @@ import plainpages
 import pytest
 from factories import actor_ctx, downgrade, make_clinic
 from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
@@ -465,3 +466,26 @@ def test_patients_go_in_the_search_index_order(
     assert sum(len(b) for b in batches) == swept.counts["patient"] > 50 and len(batches) > 3
     spans = [(min(place[p] for p in b), max(place[p] for p in b)) for b in batches]
     assert all(spans[k][1] < spans[k + 1][0] for k in range(len(spans) - 1)), spans
+
+
+def test_batches_wait_for_no_disk_and_the_sweep_ends_durable(
+    db: Database, clinic: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch is a relaxed write (``synchronous = NORMAL``: no wait for the disk at
+    its commit, and its pages folded into the file 64 MB at a time): a power cut may
+    undo whole batches, which the next sweep simply takes again. The sweep's record
+    and audit event are an ordinary write, which makes every batch before it durable,
+    and the connections go back to the pool durable (``synchronous = FULL``: 2)."""
+    seen: list[int] = []
+    real = rules.remove_appointments
+
+    def remove(s: Session, *args: object) -> object:
+        seen.append(s.execute(text("PRAGMA synchronous")).scalar_one())
+        return real(s, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rules, "remove_appointments", remove)
+    swept = retention.sweep(db, clinic, db.path.parent)
+
+    assert swept.counts["appointment"] > 500 and seen and set(seen) == {1}
+    with db.write() as s:
+        assert s.execute(text("PRAGMA synchronous")).scalar_one() == 2

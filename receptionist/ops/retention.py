@@ -259,13 +259,20 @@ def _purge_index(db: Database) -> None:
 def _paced(
     db: Database, items: Sequence[T], pace: Pace, work: Callable[[Session, Sequence[T]], R]
 ) -> Iterator[R]:
-    """``work`` on ``items`` in batches, each its own write, sized by ``pace``."""
+    """``work`` on ``items`` in batches, each its own write, sized by ``pace``.
+
+    Each write is relaxed (``Database.write``): its commit waits for no disk, and its
+    pages are folded into the file 64 MB at a time instead of at every commit (the
+    same index pages, written by batch after batch, were folded again each time). A
+    power cut may undo whole batches, with their destruction records; the next sweep
+    takes those rows again. The sweep's last, ordinary write makes them all durable.
+    Measured at 2M appointments: 65.7 s wall, 58.0 s CPU -> 59.5-60.9 s, 52.7-53.2."""
     at = 0
     while at < len(items):
         run = items[at : at + pace.size]
         at += len(run)
         started = batch_clock()
-        with db.write() as s:
+        with db.write(relaxed=True) as s:
             done = work(s, run)
         pace.took(len(run), batch_clock() - started)
         yield done

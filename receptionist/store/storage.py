@@ -300,7 +300,8 @@ class Database:
         program) may then undo it, whole, with every relaxed one after it; never a
         part of one, and the file stays sound. The next ordinary commit makes it
         durable. Only for work that is simply done again when undone: a pulled page
-        with its cursor (a first download commits hundreds).
+        with its cursor (a first download commits hundreds), a batch of the retention
+        sweep (the next sweep finds its rows again).
         """
         self._refuse_if_damaged()
         try:
