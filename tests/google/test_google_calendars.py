@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import INFO
 from fakegoogle import ACCOUNT, FakeGoogle
-from test_google_cli import clinic, run  # noqa: F401  (the CLI clinic fixture)
+from test_google_cli import clinic, made, run  # noqa: F401  (the CLI clinic fixtures)
 
 from sync.cli import main
 from sync.google import account, service
@@ -43,18 +43,18 @@ def test_map_create_makes_the_calendar_and_maps_the_provider(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     run(capsys, "google", "connect", "--authorized-user-file", str(clinic))
-    made = run(capsys, "google", "map", "aksoy", "--create")
-    assert made["provider"] == "Dr Ayşe Aksoy"
-    calendar = google.calendars[made["calendar_id"]]
+    mapped = run(capsys, "google", "map", "aksoy", "--create")
+    assert mapped["provider"] == "Dr Ayşe Aksoy"
+    calendar = google.calendars[mapped["calendar_id"]]
     assert calendar["summary"] == "Receptionist – Dr Ayşe Aksoy"
     assert calendar["timeZone"] == "Europe/London"
     assert google.requests["calendars.insert"] == 1
     run(capsys, "appointment", "book", "--patient", "A-1", "--provider", "aksoy",
         "--service", "check", "--start", "2030-03-04T10:00")  # fmt: skip
     assert run(capsys, "google", "sync")["created"] == 1
-    assert len(google.live(made["calendar_id"])) == 1
+    assert len(google.live(mapped["calendar_id"])) == 1
     shown = run(capsys, "google", "status")
-    assert shown["calendars"][0]["calendar_id"] == made["calendar_id"]
+    assert shown["calendars"][0]["calendar_id"] == mapped["calendar_id"]
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ def old_pc(tmp_path: Path, clock: FixedClock) -> Iterator[Pc]:
         made = add(db, pc.ctx(when), NewPatient("Old", f"Timer{years}"))
         retention.hold(db, pc.ctx(when), made.number, "kept")  # type: ignore[union-attr]
     yield pc
-    db.close()
+    pc.db.close()  # a test may have opened the folder again (pc.db)
 
 
 @pytest.fixture
