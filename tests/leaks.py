@@ -37,8 +37,8 @@ class FrozenHeap:
     pass). Frozen, they are not walked; what a test makes is still collected as before.
     Objects that are garbage are collected first (a full pass), so none is frozen.
 
-    Code under test may undo a freeze (``gc.unfreeze``: a sync round does at its end,
-    and the tests of ``heap``); the heap is frozen again at the start of a later test,
+    Code under test may undo a freeze (``gc.unfreeze``: the tests of ``heap`` and of
+    the sync round's own freeze); the heap is frozen again at the start of a later test,
     at most once every ``every`` tests, so that a file of sync tests does not pay a
     full pass for each.
     """
