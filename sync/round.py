@@ -291,6 +291,7 @@ ROUND_GC = (50_000, 20, 1_000)
 
 _collector = threading.Lock()
 _rounds: list[tuple[int, int, int]] = []  # the collector's thresholds, once per round running
+_froze = False  # whether the first of the rounds running froze the heap (nothing had)
 
 
 @contextmanager
@@ -300,11 +301,16 @@ def fewer_collections() -> Iterator[None]:
     the collector walked them, and the program's own (its modules, SQLAlchemy's
     mappers), hundreds of times: a seventh of a download's time. For the round, what
     was alive before it is set aside (``gc.freeze``) and collections come rarer; the
-    last round running (the app's loop and a command may overlap) undoes both."""
+    last round running (the app's loop and a command may overlap) undoes both. A heap
+    frozen before (the app's, ``heap.settle``) is left frozen: unfreezing it put the
+    collector back to walking all of it."""
+    global _froze
     with _collector:
         _rounds.append(gc.get_threshold())
         if len(_rounds) == 1:
-            gc.freeze()
+            _froze = gc.get_freeze_count() == 0
+            if _froze:
+                gc.freeze()
             gc.set_threshold(*ROUND_GC)
     try:
         yield
@@ -314,7 +320,8 @@ def fewer_collections() -> Iterator[None]:
             _rounds.pop()
             if not _rounds:
                 gc.set_threshold(*first)
-                gc.unfreeze()
+                if _froze:
+                    gc.unfreeze()
 
 
 def run(

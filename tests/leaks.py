@@ -2,8 +2,9 @@
 
 Each mapper keeps the INSERT and UPDATE statements it compiled in a cache keyed by the
 engine's dialect, 100 entries deep (``Mapper._compiled_cache``). Through the dialect's
-listeners, that key holds the ``Database`` that wrote, its engine and the engine's own
-cache of compiled statements. A program opens one clinic and keeps it; a test run opens
+listeners, that key held the ``Database`` that wrote, its engine and the engine's own
+cache of compiled statements (``Database.close`` now takes its listener off; the
+dialects themselves stay in the caches). A program opens one clinic and keeps it; a test run opens
 thousands, and after a few hundred tests a worker held ~100 closed clinics and millions
 of objects, all walked by each full pass of the cycle collector (up to 4 s of CPU a
 pass by the end of a run). The cache is only a cache: emptying it changes no result,
@@ -36,8 +37,8 @@ class FrozenHeap:
     pass). Frozen, they are not walked; what a test makes is still collected as before.
     Objects that are garbage are collected first (a full pass), so none is frozen.
 
-    Code under test may undo a freeze (``gc.unfreeze``: a sync round does at its end,
-    and the tests of ``heap``); the heap is frozen again at the start of a later test,
+    Code under test may undo a freeze (``gc.unfreeze``: the tests of ``heap`` and of
+    the sync round's own freeze); the heap is frozen again at the start of a later test,
     at most once every ``every`` tests, so that a file of sync tests does not pay a
     full pass for each.
     """

@@ -21,11 +21,28 @@ def test_a_closed_clinic_that_wrote_through_the_orm_is_freed_once_let_go(
     db.close()
     gone = weakref.ref(db)
     del db, session
-    gc.collect()
-    assert gone() is not None, "the mappers' caches hold a closed clinic (the cause)"
     let_go_of_compiled_statements()
     gc.collect()
     assert gone() is None, "nothing else keeps it"
+
+
+def test_closed_clinics_are_freed_though_the_mappers_caches_keep_their_dialects(
+    data_dir: Path,
+) -> None:
+    """A long-running process (the app, the scheduler) opens and closes clinics; the
+    mappers' caches of compiled statements, keyed by each engine's dialect, must not
+    keep the closed ones (and their engines and statement caches) alive."""
+    gone = []
+    for n in range(5):
+        db = open_clinic(data_dir)
+        with db.write() as session:
+            make_patient(session, CLOCK_START, n + 1)
+        db.close()
+        gone.append(weakref.ref(db))
+        del db, session
+    gc.collect()
+    alive = [ref for ref in gone if ref() is not None]
+    assert not alive, f"{len(alive)} of 5 closed clinics still alive"
 
 
 class Node:

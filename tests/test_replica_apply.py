@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from factories import make_clinic, make_provider, make_service, weekdays
-from sqlalchemy import select
+from sqlalchemy import select, text
 from templates import Template
 
 from receptionist.clock import FixedClock
@@ -276,3 +276,30 @@ def test_a_hold_placed_on_one_pc_keeps_the_patient_from_the_other_pcs_sweep(
     replica.apply_pull(b, admin(clock), everything(a), [], 3)
     swept = retention.sweep(b, admin(later), b.path.parent)
     assert swept.counts["patient"] == 1 and swept.counts["patient_hold"] == 1
+
+
+def test_a_patient_swept_on_one_pc_leaves_no_freed_slot_naming_her_on_another(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    """Her appointment's purge, applied on B, frees its time there (the delete trigger,
+    as for any deletion another PC made; A's sweep marks its own write, B's apply
+    cannot); her own purge then takes those rows with her, as A's sweep does on A."""
+    a, b = pcs
+    pid = _patient(a)
+    with a.write() as s:
+        booking.book(
+            s, admin(clock), patient_id=pid, provider_id=s.scalars(select(Provider.id)).one(),
+            service_id=s.scalars(select(Service.id)).one(), start=MON_11,
+        )  # fmt: skip
+    replica.apply_pull(b, admin(clock), everything(a), [], 1)
+    later = FixedClock(clock.now() + timedelta(days=3 * 365))
+    swept = retention.sweep(a, admin(later), a.path.parent)
+    assert swept.counts["patient"] == 1 and swept.counts["appointment"] == 1
+    purges = [Pulled(c.record, "device-A") for c in replica.batch(a)]
+    replica.apply_pull(b, admin(clock), purges, [], 2)
+    naming = text("SELECT count(*) FROM freed_slot WHERE patient_id = :p")
+    with b.read() as s:
+        assert s.get(Patient, pid) is None and s.scalars(select(Appointment)).all() == []
+        assert s.execute(naming, {"p": pid}).scalar_one() == 0
+    with a.read() as s:
+        assert s.execute(naming, {"p": pid}).scalar_one() == 0

@@ -27,6 +27,7 @@ from receptionist.patients import documents
 from receptionist.patients import record as patients
 from receptionist.replica.apply import DeviceName, Pulled
 from receptionist.schedule import booking, waitlist
+from receptionist.store import heap
 from receptionist.store.storage import Database
 from receptionist.store.vault import Created
 from sync import round as rounds
@@ -231,15 +232,16 @@ def test_a_round_collects_cycles_rarely_and_puts_the_collector_back_after(
     pcs: tuple[Database, Database], clock: FixedClock
 ) -> None:
     _, b = pcs
-    before = gc.get_threshold()
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
     endpoint = Cut()
     with pytest.raises(rounds.Unreachable):
         rounds.run(b, endpoint, clock)  # type: ignore[arg-type]
     assert endpoint.threshold == rounds.ROUND_GC != before
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
 
 
 def test_rounds_that_overlap_put_the_collector_back_when_the_last_ends() -> None:
+    gc.unfreeze()  # a command's process: nothing frozen before its round
     before = gc.get_threshold()
     first, second = rounds.fewer_collections(), rounds.fewer_collections()
     first.__enter__()
@@ -248,6 +250,20 @@ def test_rounds_that_overlap_put_the_collector_back_when_the_last_ends() -> None
     assert gc.get_threshold() == rounds.ROUND_GC
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_a_round_leaves_frozen_the_heap_the_app_froze() -> None:
+    """The app freezes its heap once its window is up (``heap.settle``); a round that
+    unfroze it at its end put the collector back to walking all of it at each full
+    pass. A round freezes (and unfreezes) only a heap nothing had frozen."""
+    gc.unfreeze()
+    with rounds.fewer_collections():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    frozen = heap.settle()
+    with rounds.fewer_collections():
+        pass
+    assert gc.get_freeze_count() >= frozen > 0
 
 
 class Watched(Pages):

@@ -265,6 +265,38 @@ def test_a_swept_name_is_gone_from_the_file(
     assert not Path(f"{db.path}-wal").exists() or Path(f"{db.path}-wal").stat().st_size == 0
 
 
+def test_a_sweep_stopped_inside_its_index_purge_has_the_next_one_finish_it(
+    db: Database, clinic: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The purge's steps are writes of their own: a sweep stopped between two (killed,
+    a full disk) has removed its patients but left their entries in the index's pages.
+    The next sweep finishes the purge, though it has no patient left to remove."""
+    monkeypatch.setattr(rules, "PURGE_PAGES", 1)
+    real = rules.purge_index
+    steps: list[bool] = []
+
+    def stopped(session: object, pages: int) -> bool:
+        if len(steps) == 2:
+            raise RuntimeError("the sweep stops here")  # its write is rolled back, as at a kill
+        steps.append(real(session, pages))  # type: ignore[arg-type]
+        return steps[-1]
+
+    monkeypatch.setattr(rules, "purge_index", stopped)
+    with pytest.raises(RuntimeError):
+        retention.sweep(db, clinic, db.path.parent)
+    assert steps == [True, True]
+    monkeypatch.setattr(rules, "purge_index", real)
+    again = retention.sweep(db, clinic, db.path.parent)
+    assert not again.counts.get("patient")
+    index = "SELECT id, block FROM patient_search_data ORDER BY id"
+    with db.read() as s:
+        merged = s.execute(text(index)).all()
+    with db.write() as s:  # nothing left for one optimize to do: no deleted entry is left
+        s.execute(text("INSERT INTO patient_search(patient_search) VALUES ('optimize')"))
+    with db.read() as s:
+        assert s.execute(text(index)).all() == merged
+
+
 def test_the_scheduled_sweep_waits_for_a_person_after_each_policy_change(
     db: Database, clinic: Ctx
 ) -> None:

@@ -34,7 +34,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
-from receptionist.models import Patient, SyncBase, SyncConflict, Synced
+from receptionist.models import FreedSlot, Patient, SyncBase, SyncConflict, Synced
 from receptionist.patients import erasure
 from receptionist.patients.searchindex import index_patient, unindex_patient
 
@@ -165,6 +165,11 @@ def _purge(session: Session, model: type[Synced], row_id: str, origin: str) -> b
             erasure.forget_sent_to(session, [row.id])
         session.delete(row)
         session.flush()
+        if isinstance(row, Patient):
+            # The times her appointments freed here name her: those her cancellations
+            # freed, and those the purges of her swept appointments freed on this PC
+            # (the sweep's own PC writes none; its sweep removes the rest with her).
+            session.execute(delete(FreedSlot).where(FreedSlot.patient_id == row_id))
     return True
 
 

@@ -350,6 +350,11 @@ class Database:
         for hook in self._on_close:
             hook()
         self._on_close.clear()
+        # The error listener sits on the engine's dialect, which the mappers' caches of
+        # compiled statements keep as a key: left there, it kept this closed database
+        # (its engine, its statement cache) alive in a process that opens many.
+        if event.contains(self.engine, "handle_error", self._on_error):
+            event.remove(self.engine, "handle_error", self._on_error)
         self.engine.dispose()
         self._use.release()
 
