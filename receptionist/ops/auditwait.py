@@ -85,5 +85,8 @@ def standing(session: Session) -> Waiting | None:
         return Waiting("not_syncing", NOT_SYNCING)
     namespace = cloud.token_namespace(sync.clinic_id, sync.device_id)
     if not secretstore.read(session, namespace, cloud.DEVICE_TOKEN):
+        name = secretstore.stored_name(namespace, cloud.DEVICE_TOKEN)
+        if secretstore.in_keychain(name) is None:
+            return None  # a keychain that cannot say (locked, no session) is no revocation
         return Waiting("revoked", REVOKED)
     return None

@@ -20,12 +20,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from serverkit import Endpoint, endpoint_at
 from sqlalchemy import func, select, text
+from templates import MemoryKeyring
 from test_checkpoint_signature import SECRET, Pc, endpoint_key, old_pc, swept, synced, verify
+from test_retention_tokens import LockedKeyring
 
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
@@ -189,6 +192,17 @@ def test_a_revoked_pc_says_why_its_audit_events_wait(synced: Pc, second: Pc) -> 
     swept = retention.sweep(second.db, second.ctx(), second.db.path.parent)
     assert swept.audit_waiting_why is not None and swept.audit_waiting_why.code == "revoked"
     assert "join" in str(swept.audit_waiting_why.message)
+
+
+def test_a_keychain_that_cannot_be_read_is_not_called_a_revocation(
+    synced: Pc, memory_keyring: MemoryKeyring
+) -> None:
+    """A sweep from a session where the keychain is locked (cron, SSH, a login keychain
+    not unlocked) cannot read the device token: that is not "revoked", whose advice is
+    to join again into a new data folder."""
+    assert auditwait.why(synced.db) is None
+    keyring.set_keyring(LockedKeyring(memory_keyring))
+    assert auditwait.why(synced.db) is None
 
 
 def test_a_revoked_pc_that_joins_again_is_a_new_device_and_pins_again(
