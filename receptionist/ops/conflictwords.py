@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import Appointment, Patient, Provider, Room, SyncConflict, SyncState
@@ -49,13 +49,11 @@ def close_erased(session: Session, now: datetime) -> int:
     side's record holds her values, which a person would read in the conflict, here
     and on every PC, and her row is gone, so no one could settle it. Run after an
     erasure and after the endpoint's conflicts are kept; how many were still open."""
-    # Each conflict's patient looked up by her key (an IN over the erased patients
-    # read the whole patient table, at every page of every pull).
-    erased = exists().where(Patient.id == SyncConflict.row_id, Patient.deleted_at.is_not(None))
+    erased = select(Patient.id).where(Patient.deleted_at.is_not(None))
     rows = session.scalars(
         select(SyncConflict).where(
             SyncConflict.entity == Patient.__tablename__,
-            erased,
+            SyncConflict.row_id.in_(erased),
             or_(SyncConflict.records != "[]", SyncConflict.resolved_at.is_(None)),
         )
     )
