@@ -21,14 +21,14 @@ class Cycle:
         self.freed_on.append(threading.current_thread().name)
 
 
-def garbage_made_on_a_worker(freed_on: list[str]) -> None:
-    """A cycle dropped on a worker, then enough allocation there that Python's own
-    trigger would run a pass on that thread many times over."""
+def garbage_made_on_a_worker(freed_on: list[str], kept: list[object]) -> None:
+    """A cycle dropped on a worker, then enough allocation there (kept alive in
+    ``kept``: objects freed again take their count back) that Python's own trigger
+    would run a pass on that thread many times over."""
 
     def work() -> None:
         Cycle(freed_on)
-        churn: list[list[int]] = [[] for _ in range(gc.get_threshold()[0] * 20)]
-        del churn
+        kept.extend([] for _ in range(gc.get_threshold()[0] * 20))
 
     worker = threading.Thread(target=work, name="db-worker")
     worker.start()
@@ -40,7 +40,8 @@ def test_a_cycle_dropped_on_a_worker_is_freed_on_the_gui_thread(
 ) -> None:
     assert not gc.isenabled()
     freed_on: list[str] = []
-    garbage_made_on_a_worker(freed_on)
+    kept: list[object] = []
+    garbage_made_on_a_worker(freed_on, kept)
     assert freed_on == []  # no pass ran on the worker
     qtbot.waitUntil(lambda: freed_on != [], timeout=5_000)  # the timer's pass
     assert freed_on == [threading.main_thread().name]
@@ -52,7 +53,7 @@ def test_without_it_python_runs_the_pass_on_the_worker(gui_collector: GuiCollect
     try:
         assert gc.isenabled()
         freed_on: list[str] = []
-        garbage_made_on_a_worker(freed_on)
+        garbage_made_on_a_worker(freed_on, [])
         assert freed_on == ["db-worker"]
     finally:
         gui_collector.start()
