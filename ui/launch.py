@@ -31,7 +31,7 @@ from receptionist.ops import settings
 from receptionist.settings.desk import LARGER_TEXT, LOCK_AFTER_MINUTES
 from receptionist.store import folder, heap, vault
 
-from . import textsize
+from . import collector, textsize
 from .app import install_excepthook, make_application
 from .coretext import exception_text
 from .idle import DEFAULT_MINUTES, IdleWatcher
@@ -157,6 +157,7 @@ def _run(args: argparse.Namespace, extra_jobs: Sequence[Job] = ()) -> int:
         return 3
     install_excepthook()
     quit_on_interrupt(app)
+    collector.install(app)  # cycle passes on this thread, never on a worker (see collector)
     tasks = TaskManager()
     idle = IdleWatcher(lock_after_seconds(args))
     startup = Startup(root, tasks, idle, clock=clock, demo=login, prepare=prepare)

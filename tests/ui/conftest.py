@@ -28,6 +28,7 @@ from receptionist.models import Patient
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.store import keys, storage, vault
 from ui import messages
+from ui.collector import GuiCollector
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.tasks import TaskManager
@@ -52,6 +53,21 @@ def pc_preferences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "pc-preferences"
     monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def collector(qapp: QApplication) -> GuiCollector:
+    return GuiCollector(qapp)
+
+
+@pytest.fixture(autouse=True)
+def gui_collector(collector: GuiCollector) -> Iterator[GuiCollector]:
+    """Cycle passes on the GUI thread only, as the app runs them (ui/collector.py): a
+    pass on the database worker once froze a test for good. Python collects by itself
+    again after the test (a worker runs other files' tests too)."""
+    collector.start()
+    yield collector
+    collector.stop()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,0 +1,88 @@
+"""The cycle collector runs on the GUI thread, never on a worker (ui/collector.py)."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from pytestqt.qtbot import QtBot
+
+from ui.collector import GuiCollector
+
+
+class Cycle:
+    """An object in a reference cycle that notes which thread freed it."""
+
+    def __init__(self, freed_on: list[str]) -> None:
+        self.me = self
+        self.freed_on = freed_on
+
+    def __del__(self) -> None:
+        self.freed_on.append(threading.current_thread().name)
+
+
+def garbage_made_on_a_worker(freed_on: list[str], kept: list[object]) -> None:
+    """A cycle dropped on a worker, then enough allocation there (kept alive in
+    ``kept``: objects freed again take their count back) that Python's own trigger
+    would run a pass on that thread many times over."""
+
+    def work() -> None:
+        Cycle(freed_on)
+        kept.extend([] for _ in range(gc.get_threshold()[0] * 20))
+
+    worker = threading.Thread(target=work, name="db-worker")
+    worker.start()
+    worker.join()
+
+
+def test_a_cycle_dropped_on_a_worker_is_freed_on_the_gui_thread(
+    qtbot: QtBot, gui_collector: GuiCollector
+) -> None:
+    assert not gc.isenabled()
+    freed_on: list[str] = []
+    kept: list[object] = []
+    garbage_made_on_a_worker(freed_on, kept)
+    assert freed_on == []  # no pass ran on the worker
+    qtbot.waitUntil(lambda: freed_on != [], timeout=5_000)  # the timer's pass
+    assert freed_on == [threading.main_thread().name]
+
+
+def test_without_it_python_runs_the_pass_on_the_worker(gui_collector: GuiCollector) -> None:
+    """What the collector prevents (the control of the test above)."""
+    gui_collector.stop()
+    try:
+        assert gc.isenabled()
+        freed_on: list[str] = []
+        garbage_made_on_a_worker(freed_on, [])
+        assert freed_on == ["db-worker"]
+    finally:
+        gui_collector.start()
+
+
+def test_a_pass_takes_the_generations_python_would() -> None:
+    collector = GuiCollector()
+    gc.collect()
+    assert collector.check() == 0  # counts under the threshold: no pass
+    before = gc.get_count()
+    assert before[0] <= gc.get_threshold()[0]
+    freed_on: list[str] = []
+    collector.start()
+    try:
+        Cycle(freed_on)
+        keep: list[list[int]] = [[] for _ in range(gc.get_threshold()[0] * 2)]
+        assert collector.check() >= 1 and freed_on == [threading.current_thread().name]
+        assert gc.get_count()[0] < len(keep)  # the young generation was emptied
+    finally:
+        collector.stop()
+
+
+def test_stop_hands_collecting_back_as_it_was(gui_collector: GuiCollector) -> None:
+    gui_collector.stop()
+    gc.disable()
+    try:
+        gui_collector.start()
+        gui_collector.stop()
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
+        gui_collector.start()
