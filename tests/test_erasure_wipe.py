@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import plainpages
 import pytest
-from factories import make_clinic, weekdays
+from factories import make_clinic, make_provider, make_service, weekdays
 from sqlalchemy import select
 from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
-from receptionist.models import Patient, Reminder, SyncBase, SyncConflict
+from receptionist.models import FreedSlot, Patient, Reminder, SyncBase, SyncConflict
 from receptionist.ops import conflicts, replica
 from receptionist.ops import patients as patient_ops
 from receptionist.ops.conflictwords import stored
@@ -29,10 +30,12 @@ from receptionist.patients import record as patients
 from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
 from receptionist.replica.seal import ClinicKey
+from receptionist.schedule import booking
 from receptionist.store.storage import Database
 from receptionist.store.vault import Created, open_clinic, unlock
 
 KEY = ClinicKey(1, bytes(range(32)))
+MON_11 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NEEDLES = (
     b"Zebulonia", b"Quixoteson", b"zebulonia", b"quixoteson", b"905321112233",
     b"zq@example.org", b"Kalamisfener", b"Wheelchairquux", b"Morningsquux",
@@ -307,3 +310,45 @@ def test_the_address_her_reminders_went_to_goes_with_her_erasure_here_and_where_
         assert _sent_to(db) == [""]
         db.checkpoint()
         assert not plainpages.holds(db.path, unlock(db.path.parent), b"905329998877")
+
+
+def _freed(db: Database) -> list[tuple[str, str, datetime, str]]:
+    """Each time freed for the waitlist: (patient, appointment, start, reason)."""
+    with db.read() as s:
+        return [
+            (r.patient_id, r.appointment_id, r.start_utc, r.reason)
+            for r in s.scalars(select(FreedSlot).order_by(FreedSlot.seq))
+        ]
+
+
+def test_the_times_her_bookings_freed_name_her_no_more_once_she_is_erased(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """``freed_slot`` keeps her id, her appointment's, and its time, for the waitlist.
+    Her erasure deletes those written before it (offered then, or never), here and on
+    the PC her tombstone reaches; the time her still-held booking frees there (deleted
+    by the pull) stays for the waitlist, naming nobody."""
+    a, b, zeb = pcs
+    ctx = admin(clock)
+    with a.write() as s:
+        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
+        s.flush()
+        booked = [
+            booking.book(
+                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
+                start=start,
+            ).id
+            for start in (MON_11, MON_11 + timedelta(hours=1))
+        ]  # fmt: skip
+    replica.apply_pull(b, ctx, everything(a), [], 2)
+    with a.write() as s:
+        booking.cancel(s, ctx, booked[0], "ill")
+    replica.apply_pull(b, ctx, [p for p in everything(a) if p.record.id == booked[0]], [], 3)
+    for db in (a, b):
+        assert _freed(db) == [(zeb, booked[0], MON_11, "cancelled")], "the cancel freed it"
+
+    patient_ops.delete(a, ctx, zeb)
+    replica.apply_pull(b, ctx, [_record_of(a, zeb)], [], 4)
+
+    assert _freed(a) == [], "the one her cancellation freed, gone"
+    assert _freed(b) == [("", "", MON_11 + timedelta(hours=1), "deleted")]

@@ -7,7 +7,9 @@ when it was deleted, and its number (a chart on paper or a booking may still nam
 it). Everything else of :class:`Patient` is set to empty. The row's base (the row as
 the endpoint last had it, ``sync_base``) is wiped too, so no copy of her values is
 left in the file, and so are the addresses her reminders went to (the station's
-``reminder`` rows); the caller takes her out of the search index.
+``reminder`` rows); the caller takes her out of the search index, and, once the
+erasure's other deletions are done, forgets the times freed for the waitlist that
+name her (:func:`forget_freed`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from receptionist.models import Patient, Reminder, SyncBase
+from receptionist.models import FreedSlot, Patient, Reminder, SyncBase
 
 # Each synced field of a patient that identifies or describes her, and its empty value.
 WIPED: dict[str, Any] = {
@@ -33,6 +35,7 @@ WIPED: dict[str, Any] = {
 # What an erased patient's row keeps (``sort_key`` is local, and wiped with the names).
 KEPT = frozenset({"id", "created_at", "updated_at", "version", "deleted_at", "number"})
 LOCAL_WIPED: dict[str, Any] = {"sort_key": ""}
+_BY_KEY = 500  # keys in one IN (well under SQLite's bound on parameters)
 
 
 def wipe(session: Session, patient: Patient) -> None:
@@ -57,6 +60,43 @@ def forget_sent_to(session: Session, patient_ids: Iterable[str]) -> None:
             .where(Reminder.patient_id.in_(ids), Reminder.sent_to != "")
             .values(sent_to="")
         )
+
+
+def freed_mark(session: Session) -> int:
+    """The newest ``freed_slot`` row's seq: taken before an erasure, what its own
+    deletions of her bookings write comes after it (:func:`forget_freed`)."""
+    return int(session.scalar(select(func.max(FreedSlot.seq))) or 0)
+
+
+def forget_freed(session: Session, patient_ids: Iterable[str], mark: int) -> None:
+    """The times freed for the waitlist (``freed_slot``) that name an erased patient:
+    her id, her appointment's, and its times. Those written before the erasure (up to
+    ``mark``) of ``patient_ids`` are deleted: the waitlist was offered each as it was
+    written, or never will be (it reads only rows written while the app is open).
+    Those written since ``mark`` for any erased patient (the erasure's own deletions of
+    her bookings, here or pulled) stay, for the waitlist to be offered the time, but
+    name nobody: her id and her appointment's are emptied. Reads no patient when
+    nothing was freed since ``mark``."""
+    ids = sorted(set(patient_ids))
+    for at in range(0, len(ids), _BY_KEY):
+        part = ids[at : at + _BY_KEY]
+        session.execute(
+            delete(FreedSlot).where(FreedSlot.seq <= mark, FreedSlot.patient_id.in_(part))
+        )
+    fresh = sorted(
+        set(session.scalars(select(FreedSlot.patient_id).where(FreedSlot.seq > mark))) - {""}
+    )
+    for at in range(0, len(fresh), _BY_KEY):
+        erased = select(Patient.id).where(
+            Patient.id.in_(fresh[at : at + _BY_KEY]), Patient.deleted_at.is_not(None)
+        )
+        found = list(session.scalars(erased))
+        if found:
+            session.execute(
+                update(FreedSlot)
+                .where(FreedSlot.seq > mark, FreedSlot.patient_id.in_(found))
+                .values(patient_id="", appointment_id="")
+            )
 
 
 def wiped(values: dict[str, Any]) -> dict[str, Any]:

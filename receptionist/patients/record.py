@@ -213,9 +213,11 @@ def delete_patient(session: Session, ctx: Ctx, patient_id: str) -> None:
     """Tombstone the record (so the deletion can sync), wiping every field that
     identifies or describes her at once (``patients.erasure``: the tombstone keeps her
     id, version and number), take it out of search, and wipe the documents and the
-    communication log kept with it."""
+    communication log kept with it, and the times her cancellations freed for the
+    waitlist (``erasure.forget_freed``)."""
     _require(ctx, "patient.write")
     patient = _get(session, patient_id)
+    freed = erasure.freed_mark(session)
     documents.remove_all_of(session, ctx, patient.id)
     commlog.remove_all_of(session, ctx, patient.id)
     now = ctx.clock.now()
@@ -224,4 +226,5 @@ def delete_patient(session: Session, ctx: Ctx, patient_id: str) -> None:
     patient.deleted_at = now
     patient.touch(now)
     session.flush()
+    erasure.forget_freed(session, [patient.id], freed)
     audit.record(session, ctx, "delete", "patient", patient.id)
