@@ -21,7 +21,16 @@ from templates import Template
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
-from receptionist.models import FreedSlot, Patient, Reminder, SyncBase, SyncConflict
+from receptionist.models import (
+    Appointment,
+    Consent,
+    FreedSlot,
+    Patient,
+    Reminder,
+    SyncBase,
+    SyncConflict,
+    WaitlistEntry,
+)
 from receptionist.ops import conflicts, replica
 from receptionist.ops import patients as patient_ops
 from receptionist.ops.conflictwords import stored
@@ -30,7 +39,7 @@ from receptionist.patients import record as patients
 from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
 from receptionist.replica.seal import ClinicKey
-from receptionist.schedule import booking
+from receptionist.schedule import booking, reactions, waitlist
 from receptionist.store.storage import Database
 from receptionist.store.vault import Created, open_clinic, unlock
 
@@ -326,8 +335,8 @@ def test_the_times_her_bookings_freed_name_her_no_more_once_she_is_erased(
 ) -> None:
     """``freed_slot`` keeps her id, her appointment's, and its time, for the waitlist.
     Her erasure deletes those written before it (offered then, or never), here and on
-    the PC her tombstone reaches; the time her still-held booking frees there (deleted
-    by the pull) stays for the waitlist, naming nobody."""
+    the PC her tombstone reaches; the time her still-held booking frees (deleted by the
+    erasure, and by the pull there) stays for the waitlist, naming nobody."""
     a, b, zeb = pcs
     ctx = admin(clock)
     with a.write() as s:
@@ -350,5 +359,39 @@ def test_the_times_her_bookings_freed_name_her_no_more_once_she_is_erased(
     patient_ops.delete(a, ctx, zeb)
     replica.apply_pull(b, ctx, [_record_of(a, zeb)], [], 4)
 
-    assert _freed(a) == [], "the one her cancellation freed, gone"
-    assert _freed(b) == [("", "", MON_11 + timedelta(hours=1), "deleted")]
+    for db in (a, b):  # the one her cancellation freed, gone; her booking's, nameless
+        assert _freed(db) == [("", "", MON_11 + timedelta(hours=1), "deleted")]
+
+
+def test_the_erasing_pc_deletes_her_bookings_waitlist_entries_and_consents_at_once(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """A clinic that never syncs never pulls her tombstone back: her erasure itself
+    deletes her live rows (before, they stayed: her waiting-list entry was offered
+    freed times under an empty name). The time her booking held is offered to the
+    next on the waitlist, and nothing names her."""
+    a, _, zeb = pcs
+    ctx = admin(clock)
+    with a.write() as s:
+        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
+        omar = patients.create_patient(s, ctx, given_name="Omar", family_name="Haddad").id
+        s.flush()
+        booked = booking.book(
+            s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id, start=MON_11
+        ).id
+        for who in (zeb, omar):
+            waitlist.add(s, ctx, patient_id=who, service_id=service.id)
+    with a.read() as s:
+        mark = erasure.freed_mark(s)
+
+    patient_ops.delete(a, ctx, zeb)
+
+    with a.read() as s:
+        for model in (Appointment, WaitlistEntry, Consent):
+            live = select(model).where(model.patient_id == zeb, model.deleted_at.is_(None))
+            assert s.scalars(live).all() == [], model.__tablename__
+        offered, _ = reactions.offers(s, ctx, mark)
+    assert [(o.slot.start_utc, o.slot.appointment_id) for o in offered] == [(MON_11, "")]
+    assert [c.patient_id for c in offered[0].slot.candidates] == [omar]
+    assert _freed(a) == [("", "", MON_11, "deleted")]
+    assert booked not in str(_freed(a))

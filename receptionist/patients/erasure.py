@@ -21,7 +21,19 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from receptionist.models import FreedSlot, Patient, Reminder, SyncBase
+from receptionist.context import Ctx
+from receptionist.journal import records
+from receptionist.models import (
+    Appointment,
+    Consent,
+    FreedSlot,
+    Patient,
+    Reminder,
+    SyncBase,
+    Synced,
+    WaitlistEntry,
+)
+from receptionist.patients import commlog, documents
 
 # Each synced field of a patient that identifies or describes her, and its empty value.
 WIPED: dict[str, Any] = {
@@ -35,6 +47,9 @@ WIPED: dict[str, Any] = {
 # What an erased patient's row keeps (``sort_key`` is local, and wiped with the names).
 KEPT = frozenset({"id", "created_at", "updated_at", "version", "deleted_at", "number"})
 LOCAL_WIPED: dict[str, Any] = {"sort_key": ""}
+# Her rows an erasure deletes (tombstones, so the deletions sync), here and on every PC
+# her tombstone reaches (``replica.erased``); her documents and log entries are wiped.
+DELETED: tuple[type[Synced], ...] = (Appointment, WaitlistEntry, Consent)
 _BY_KEY = 500  # keys in one IN (well under SQLite's bound on parameters)
 
 
@@ -48,6 +63,20 @@ def wipe(session: Session, patient: Patient) -> None:
         payload = json.loads(base.payload)
         if isinstance(payload, dict):
             base.payload = json.dumps(wiped(payload), ensure_ascii=False, sort_keys=True)
+
+
+def remove_rows_of(session: Session, ctx: Ctx, patient_id: str) -> int:
+    """Every live row of hers gone, each as an audited change of ``ctx``: her documents
+    and communication entries wiped and deleted, her appointments, waiting-list entries
+    and consents deleted (the times her bookings held are free again). A legal or
+    medical hold stays: lifting one is a person's decision. How many rows."""
+    gone = documents.remove_all_of(session, ctx, patient_id)
+    gone += commlog.remove_all_of(session, ctx, patient_id)
+    for model in DELETED:
+        for row in records.live_of_patient(session, model, patient_id):
+            records.tombstone(session, ctx, row, model.__tablename__)  # type: ignore[attr-defined]
+            gone += 1
+    return gone
 
 
 def forget_sent_to(session: Session, patient_ids: Iterable[str]) -> None:
