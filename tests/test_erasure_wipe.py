@@ -395,3 +395,36 @@ def test_the_erasing_pc_deletes_her_bookings_waitlist_entries_and_consents_at_on
     assert [c.patient_id for c in offered[0].slot.candidates] == [omar]
     assert _freed(a) == [("", "", MON_11, "deleted")]
     assert booked not in str(_freed(a))
+
+
+def test_a_full_downloads_sweep_that_erases_her_forgets_the_times_her_bookings_freed(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """Her tombstone (and her bookings') purged on the endpoint: the full download's
+    sweep erases her on B. The time her cancellation freed goes; the time her booking
+    still held, freed by the sweep, stays for the waitlist naming nobody."""
+    a, b, zeb = pcs
+    ctx = admin(clock)
+    with a.write() as s:
+        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
+        s.flush()
+        booked = [
+            booking.book(
+                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
+                start=start,
+            ).id
+            for start in (MON_11, MON_11 + timedelta(hours=1))
+        ]  # fmt: skip
+    replica.apply_pull(b, ctx, everything(a), [], 2)
+    with a.write() as s:
+        booking.cancel(s, ctx, booked[0], "ill")
+    replica.apply_pull(b, ctx, [p for p in everything(a) if p.record.id == booked[0]], [], 3)
+    assert _freed(b) == [(zeb, booked[0], MON_11, "cancelled")]
+
+    replica.reset_cursor(b)
+    hers = {zeb, *booked}
+    rest = [p for p in everything(a) if p.record.id not in hers and p.record.entity != "consent"]
+    replica.apply_pull(b, ctx, rest, [], 9, last=True)
+    assert replica.sweep_gone(b, ctx) >= 1
+
+    assert _freed(b) == [("", "", MON_11 + timedelta(hours=1), "deleted")]
