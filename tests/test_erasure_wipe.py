@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import plainpages
 import pytest
-from factories import make_clinic, weekdays
+from factories import make_clinic, make_provider, make_service, weekdays
 from sqlalchemy import select
 from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
-from receptionist.models import Patient, Reminder, SyncBase, SyncConflict
+from receptionist.models import (
+    Appointment,
+    Consent,
+    FreedSlot,
+    Patient,
+    Reminder,
+    SyncBase,
+    SyncConflict,
+    WaitlistEntry,
+)
 from receptionist.ops import conflicts, replica
 from receptionist.ops import patients as patient_ops
 from receptionist.ops.conflictwords import stored
@@ -29,10 +39,12 @@ from receptionist.patients import record as patients
 from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
 from receptionist.replica.seal import ClinicKey
+from receptionist.schedule import booking, reactions, waitlist
 from receptionist.store.storage import Database
 from receptionist.store.vault import Created, open_clinic, unlock
 
 KEY = ClinicKey(1, bytes(range(32)))
+MON_11 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NEEDLES = (
     b"Zebulonia", b"Quixoteson", b"zebulonia", b"quixoteson", b"905321112233",
     b"zq@example.org", b"Kalamisfener", b"Wheelchairquux", b"Morningsquux",
@@ -307,3 +319,112 @@ def test_the_address_her_reminders_went_to_goes_with_her_erasure_here_and_where_
         assert _sent_to(db) == [""]
         db.checkpoint()
         assert not plainpages.holds(db.path, unlock(db.path.parent), b"905329998877")
+
+
+def _freed(db: Database) -> list[tuple[str, str, datetime, str]]:
+    """Each time freed for the waitlist: (patient, appointment, start, reason)."""
+    with db.read() as s:
+        return [
+            (r.patient_id, r.appointment_id, r.start_utc, r.reason)
+            for r in s.scalars(select(FreedSlot).order_by(FreedSlot.seq))
+        ]
+
+
+def test_the_times_her_bookings_freed_name_her_no_more_once_she_is_erased(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """``freed_slot`` keeps her id, her appointment's, and its time, for the waitlist.
+    Her erasure deletes those written before it (offered then, or never), here and on
+    the PC her tombstone reaches; the time her still-held booking frees (deleted by the
+    erasure, and by the pull there) stays for the waitlist, naming nobody."""
+    a, b, zeb = pcs
+    ctx = admin(clock)
+    with a.write() as s:
+        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
+        s.flush()
+        booked = [
+            booking.book(
+                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
+                start=start,
+            ).id
+            for start in (MON_11, MON_11 + timedelta(hours=1))
+        ]  # fmt: skip
+    replica.apply_pull(b, ctx, everything(a), [], 2)
+    with a.write() as s:
+        booking.cancel(s, ctx, booked[0], "ill")
+    replica.apply_pull(b, ctx, [p for p in everything(a) if p.record.id == booked[0]], [], 3)
+    for db in (a, b):
+        assert _freed(db) == [(zeb, booked[0], MON_11, "cancelled")], "the cancel freed it"
+
+    patient_ops.delete(a, ctx, zeb)
+    replica.apply_pull(b, ctx, [_record_of(a, zeb)], [], 4)
+
+    for db in (a, b):  # the one her cancellation freed, gone; her booking's, nameless
+        assert _freed(db) == [("", "", MON_11 + timedelta(hours=1), "deleted")]
+
+
+def test_the_erasing_pc_deletes_her_bookings_waitlist_entries_and_consents_at_once(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """A clinic that never syncs never pulls her tombstone back: her erasure itself
+    deletes her live rows (before, they stayed: her waiting-list entry was offered
+    freed times under an empty name). The time her booking held is offered to the
+    next on the waitlist, and nothing names her."""
+    a, _, zeb = pcs
+    ctx = admin(clock)
+    with a.write() as s:
+        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
+        omar = patients.create_patient(s, ctx, given_name="Omar", family_name="Haddad").id
+        s.flush()
+        booked = booking.book(
+            s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id, start=MON_11
+        ).id
+        for who in (zeb, omar):
+            waitlist.add(s, ctx, patient_id=who, service_id=service.id)
+    with a.read() as s:
+        mark = erasure.freed_mark(s)
+
+    patient_ops.delete(a, ctx, zeb)
+
+    with a.read() as s:
+        for model in (Appointment, WaitlistEntry, Consent):
+            live = select(model).where(model.patient_id == zeb, model.deleted_at.is_(None))
+            assert s.scalars(live).all() == [], model.__tablename__
+        offered, _ = reactions.offers(s, ctx, mark)
+    assert [(o.slot.start_utc, o.slot.appointment_id) for o in offered] == [(MON_11, "")]
+    assert [c.patient_id for c in offered[0].slot.candidates] == [omar]
+    assert _freed(a) == [("", "", MON_11, "deleted")]
+    assert booked not in str(_freed(a))
+
+
+def test_a_full_downloads_sweep_that_erases_her_forgets_the_times_her_bookings_freed(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """Her tombstone (and her bookings') purged on the endpoint: the full download's
+    sweep erases her on B. The time her cancellation freed goes; the time her booking
+    still held, freed by the sweep, stays for the waitlist naming nobody."""
+    a, b, zeb = pcs
+    ctx = admin(clock)
+    with a.write() as s:
+        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
+        s.flush()
+        booked = [
+            booking.book(
+                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
+                start=start,
+            ).id
+            for start in (MON_11, MON_11 + timedelta(hours=1))
+        ]  # fmt: skip
+    replica.apply_pull(b, ctx, everything(a), [], 2)
+    with a.write() as s:
+        booking.cancel(s, ctx, booked[0], "ill")
+    replica.apply_pull(b, ctx, [p for p in everything(a) if p.record.id == booked[0]], [], 3)
+    assert _freed(b) == [(zeb, booked[0], MON_11, "cancelled")]
+
+    replica.reset_cursor(b)
+    hers = {zeb, *booked}
+    rest = [p for p in everything(a) if p.record.id not in hers and p.record.entity != "consent"]
+    replica.apply_pull(b, ctx, rest, [], 9, last=True)
+    assert replica.sweep_gone(b, ctx) >= 1
+
+    assert _freed(b) == [("", "", MON_11 + timedelta(hours=1), "deleted")]

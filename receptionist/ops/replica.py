@@ -22,7 +22,7 @@ from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
 from receptionist.models import Patient, SyncBase, SyncConflict, SyncState
 from receptionist.ops.conflictwords import close_erased, settle_here
-from receptionist.patients import bulkindex, documents
+from receptionist.patients import bulkindex, documents, erasure
 from receptionist.patients.numbering import this_device
 from receptionist.replica import deferred, resume, state
 from receptionist.replica.apply import (
@@ -299,6 +299,7 @@ def apply_pull(
         sync = state.required(s)
         keys = state.keys(s)
         before = resume.waiting(s)
+        freed = erasure.freed_mark(s)
         # Each row once, as its newest record (one held from an earlier page may be older).
         todo = list({
             (p.record.entity, p.record.id): p for p in [*before.values(), *records, *refused]
@@ -319,6 +320,8 @@ def apply_pull(
         # An erasure wins over any edit: a booking made for her offline included.
         applied.erased = erase_leftovers(s, ctx, every)
         close_erased(s, ctx.clock.now())  # her conflicts, kept above or before, show her
+        # The times freed for the waitlist that name her (her bookings deleted above too).
+        erasure.forget_freed(s, _erased_in(every), freed)
         audit.record_many(s, ctx, [
             (_created(entity), entity, row_id) for entity, row_id in applied.inserted_rows
         ])  # fmt: skip
@@ -357,6 +360,13 @@ def restore_indexes(db: Database) -> list[str]:
     return built
 
 
+def _erased_in(pulled: list[Pulled]) -> list[str]:
+    """The patients whose tombstones ``pulled`` holds."""
+    return [
+        p.record.id for p in pulled if p.record.entity == Patient.__tablename__ and p.record.deleted
+    ]
+
+
 def _created(entity: str) -> str:
     actions = coverage.CREATED_BY.get(entity)
     return actions[1][0] if actions else "create"
@@ -392,8 +402,10 @@ def sweep_gone(db: Database, ctx: Ctx) -> int:
         sync = state.required(s)
         if not sync.full_download:
             return 0
+        freed = erasure.freed_mark(s)
         marked = sweep(s, ctx, resume.seen(s))
         close_erased(s, ctx.clock.now())
+        erasure.forget_freed(s, [r for e, r in marked if e == Patient.__tablename__], freed)
         resume.finish_full(s, sync)
     if marked:
         log.warning("%d row(s) the endpoint no longer holds were deleted here", len(marked))

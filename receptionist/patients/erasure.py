@@ -7,7 +7,9 @@ when it was deleted, and its number (a chart on paper or a booking may still nam
 it). Everything else of :class:`Patient` is set to empty. The row's base (the row as
 the endpoint last had it, ``sync_base``) is wiped too, so no copy of her values is
 left in the file, and so are the addresses her reminders went to (the station's
-``reminder`` rows); the caller takes her out of the search index.
+``reminder`` rows); the caller takes her out of the search index, and, once the
+erasure's other deletions are done, forgets the times freed for the waitlist that
+name her (:func:`forget_freed`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,22 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from receptionist.models import Patient, Reminder, SyncBase
+from receptionist.context import Ctx
+from receptionist.journal import records
+from receptionist.models import (
+    Appointment,
+    Consent,
+    FreedSlot,
+    Patient,
+    Reminder,
+    SyncBase,
+    Synced,
+    WaitlistEntry,
+)
+from receptionist.patients import commlog, documents
 
 # Each synced field of a patient that identifies or describes her, and its empty value.
 WIPED: dict[str, Any] = {
@@ -33,6 +47,10 @@ WIPED: dict[str, Any] = {
 # What an erased patient's row keeps (``sort_key`` is local, and wiped with the names).
 KEPT = frozenset({"id", "created_at", "updated_at", "version", "deleted_at", "number"})
 LOCAL_WIPED: dict[str, Any] = {"sort_key": ""}
+# Her rows an erasure deletes (tombstones, so the deletions sync), here and on every PC
+# her tombstone reaches (``replica.erased``); her documents and log entries are wiped.
+DELETED: tuple[type[Synced], ...] = (Appointment, WaitlistEntry, Consent)
+_BY_KEY = 500  # keys in one IN (well under SQLite's bound on parameters)
 
 
 def wipe(session: Session, patient: Patient) -> None:
@@ -47,6 +65,20 @@ def wipe(session: Session, patient: Patient) -> None:
             base.payload = json.dumps(wiped(payload), ensure_ascii=False, sort_keys=True)
 
 
+def remove_rows_of(session: Session, ctx: Ctx, patient_id: str) -> int:
+    """Every live row of hers gone, each as an audited change of ``ctx``: her documents
+    and communication entries wiped and deleted, her appointments, waiting-list entries
+    and consents deleted (the times her bookings held are free again). A legal or
+    medical hold stays: lifting one is a person's decision. How many rows."""
+    gone = documents.remove_all_of(session, ctx, patient_id)
+    gone += commlog.remove_all_of(session, ctx, patient_id)
+    for model in DELETED:
+        for row in records.live_of_patient(session, model, patient_id):
+            records.tombstone(session, ctx, row, model.__tablename__)  # type: ignore[attr-defined]
+            gone += 1
+    return gone
+
+
 def forget_sent_to(session: Session, patient_ids: Iterable[str]) -> None:
     """The addresses her messages went to (``Reminder.sent_to``), emptied: the rows
     stay, as the station's record of what it sent, with nothing of her."""
@@ -57,6 +89,43 @@ def forget_sent_to(session: Session, patient_ids: Iterable[str]) -> None:
             .where(Reminder.patient_id.in_(ids), Reminder.sent_to != "")
             .values(sent_to="")
         )
+
+
+def freed_mark(session: Session) -> int:
+    """The newest ``freed_slot`` row's seq: taken before an erasure, what its own
+    deletions of her bookings write comes after it (:func:`forget_freed`)."""
+    return int(session.scalar(select(func.max(FreedSlot.seq))) or 0)
+
+
+def forget_freed(session: Session, patient_ids: Iterable[str], mark: int) -> None:
+    """The times freed for the waitlist (``freed_slot``) that name an erased patient:
+    her id, her appointment's, and its times. Those written before the erasure (up to
+    ``mark``) of ``patient_ids`` are deleted: the waitlist was offered each as it was
+    written, or never will be (it reads only rows written while the app is open).
+    Those written since ``mark`` for any erased patient (the erasure's own deletions of
+    her bookings, here or pulled) stay, for the waitlist to be offered the time, but
+    name nobody: her id and her appointment's are emptied. Reads no patient when
+    nothing was freed since ``mark``."""
+    ids = sorted(set(patient_ids))
+    for at in range(0, len(ids), _BY_KEY):
+        part = ids[at : at + _BY_KEY]
+        session.execute(
+            delete(FreedSlot).where(FreedSlot.seq <= mark, FreedSlot.patient_id.in_(part))
+        )
+    fresh = sorted(
+        set(session.scalars(select(FreedSlot.patient_id).where(FreedSlot.seq > mark))) - {""}
+    )
+    for at in range(0, len(fresh), _BY_KEY):
+        erased = select(Patient.id).where(
+            Patient.id.in_(fresh[at : at + _BY_KEY]), Patient.deleted_at.is_not(None)
+        )
+        found = list(session.scalars(erased))
+        if found:
+            session.execute(
+                update(FreedSlot)
+                .where(FreedSlot.seq > mark, FreedSlot.patient_id.in_(found))
+                .values(patient_id="", appointment_id="")
+            )
 
 
 def wiped(values: dict[str, Any]) -> dict[str, Any]:

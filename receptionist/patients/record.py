@@ -24,7 +24,7 @@ from receptionist.context import Ctx
 from receptionist.errors import NotFound, PermissionDenied, ValidationError
 from receptionist.journal import audit
 from receptionist.models import Clinic, Patient
-from receptionist.patients import commlog, documents, erasure, validation
+from receptionist.patients import erasure, validation
 from receptionist.patients.duplicates import refuse_duplicates
 from receptionist.patients.numbering import next_patient_number, normalise_number
 from receptionist.patients.searchindex import index_patient, unindex_patient
@@ -212,16 +212,19 @@ def open_by_number(session: Session, ctx: Ctx, number: str) -> Patient:
 def delete_patient(session: Session, ctx: Ctx, patient_id: str) -> None:
     """Tombstone the record (so the deletion can sync), wiping every field that
     identifies or describes her at once (``patients.erasure``: the tombstone keeps her
-    id, version and number), take it out of search, and wipe the documents and the
-    communication log kept with it."""
+    id, version and number), take it out of search, wipe the documents and the
+    communication log kept with it, delete her appointments, waiting-list entries and
+    consents (``erasure.remove_rows_of``), and forget the times her bookings freed for
+    the waitlist (``erasure.forget_freed``)."""
     _require(ctx, "patient.write")
     patient = _get(session, patient_id)
-    documents.remove_all_of(session, ctx, patient.id)
-    commlog.remove_all_of(session, ctx, patient.id)
+    freed = erasure.freed_mark(session)
+    erasure.remove_rows_of(session, ctx, patient.id)
     now = ctx.clock.now()
     unindex_patient(session, patient)
     erasure.wipe(session, patient)
     patient.deleted_at = now
     patient.touch(now)
     session.flush()
+    erasure.forget_freed(session, [patient.id], freed)
     audit.record(session, ctx, "delete", "patient", patient.id)

@@ -8,7 +8,8 @@ as a tombstone, and a page brings her tombstone or a live row pointing at her, e
 live row of hers here goes as this PC's own change (audited, from "sync"), pushed in
 the same round: appointments (the time they held is freed on the endpoint too),
 waiting-list entries and consents are deleted, documents and communication entries
-wiped as the erasure wiped hers. A legal or medical hold stays: lifting one is a
+wiped as the erasure wiped hers (``patients.erasure.remove_rows_of``, which the
+erasure itself runs too). A legal or medical hold stays: lifting one is a
 person's decision. The deletions of several PCs meet on the endpoint as tombstones
 over a tombstone, which change nothing, so all converge.
 """
@@ -20,22 +21,13 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
-from receptionist.journal import records
-from receptionist.models import (
-    Appointment,
-    CommunicationEntry,
-    Consent,
-    Patient,
-    PatientDocument,
-    Synced,
-    WaitlistEntry,
-)
-from receptionist.patients import commlog, documents
+from receptionist.models import CommunicationEntry, Patient, PatientDocument, Synced
+from receptionist.patients import erasure
+from receptionist.patients.erasure import DELETED
 
 from .apply import Pulled
 from .held import driver
 
-DELETED: tuple[type[Synced], ...] = (Appointment, WaitlistEntry, Consent)
 WIPED: tuple[type[Synced], ...] = (PatientDocument, CommunicationEntry)
 _LOOKUP = 500
 
@@ -50,7 +42,7 @@ def erase_leftovers(session: Session, ctx: Ctx, pulled: Iterable[Pulled]) -> int
     for model in (*DELETED, *WIPED):
         table: str = model.__tablename__  # type: ignore[attr-defined]
         patients |= _owners_erased(session, model, ids.get(table, []))
-    return sum(_erase_rows_of(session, ctx, patient) for patient in sorted(patients))
+    return sum(erasure.remove_rows_of(session, ctx, patient) for patient in sorted(patients))
 
 
 def _erased(session: Session, ids: set[str]) -> set[str]:
@@ -84,13 +76,3 @@ def _owners_erased(session: Session, model: type[Synced], ids: list[str]) -> set
         )
         found.update(patient for (patient,) in raw.execute(sql, part))
     return found
-
-
-def _erase_rows_of(session: Session, ctx: Ctx, patient_id: str) -> int:
-    gone = documents.remove_all_of(session, ctx, patient_id)
-    gone += commlog.remove_all_of(session, ctx, patient_id)
-    for model in DELETED:
-        for row in records.live_of_patient(session, model, patient_id):
-            records.tombstone(session, ctx, row, model.__tablename__)  # type: ignore[attr-defined]
-            gone += 1
-    return gone
