@@ -375,18 +375,14 @@ def _audit(
 
 
 def _genuine(db: Database, step: notary.Proposal, signed: tuple[str, str] | None) -> bool:
-    """Whether ``signed`` is the pinned endpoint's signature over ``step``: checked
-    before the cut, as ``audit verify`` checks it after (a cut behind one that is not
-    would leave a log it refuses for good)."""
+    """Whether ``signed`` is the endpoint's signature over ``step`` by the key pinned
+    when its anchor was taken: checked before the cut exactly as ``audit verify``
+    checks it after (``notary.by_key_of_its_time``; a cut behind one it refuses would
+    leave a log it refuses for good)."""
     if signed is None:
         return False
     with db.read() as s:
-        held = notary.pinned(s)
-    return (
-        held is not None
-        and signed[1] == held.public_key
-        and notary.signed(held.public_key, step.message(), signed[0])
-    )
+        return notary.by_key_of_its_time(s, step, signed[0], signed[1])
 
 
 def _held(signer: notary.Notary | None) -> list[Anchor]:
