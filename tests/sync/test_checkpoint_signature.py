@@ -298,9 +298,7 @@ def test_the_sweep_checks_a_signature_with_the_key_audit_verify_uses(
     with old_pc.db.write() as s:
         assert notary.pin(s, old_pc.ctx(), public_of(second), again=True)
     key = first if signed_with == "key_at_the_anchor" else second
-    done = retention.sweep(
-        old_pc.db, old_pc.ctx(), old_pc.db.path.parent, signer=_Keyed(held, key)
-    )
+    done = retention.sweep(old_pc.db, old_pc.ctx(), old_pc.db.path.parent, signer=_Keyed(held, key))
     if signed_with == "key_at_the_anchor":
         assert done.counts.get("audit_event", 0) > 0 and done.audit_waiting == 0
     else:
