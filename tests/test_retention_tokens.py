@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import keyring
+import sqlcipher3
 from factories import actor_ctx, make_clinic
 from keyring.errors import KeyringLocked
 from sqlalchemy import inspect, select
@@ -73,7 +74,7 @@ def test_a_pc_that_syncs_no_more_keeps_no_device_token(db: Database, ctx: Ctx) -
         make_clinic(s, ctx)
     keep(db, OLD, NOW)
     with db.read() as s:
-        assert tokens.spent(s, db.path.parent).in_file == sorted([OLD, NOW])
+        assert tokens.unused(s, db.path.parent).in_file == sorted([OLD, NOW])
     assert retention.sweep(db, ctx, db.path.parent).counts["auth_token"] == 2
     assert kept(db) == set()
 
@@ -277,3 +278,54 @@ def test_a_folder_the_system_cannot_look_at_neither_stops_the_sweep_nor_loses_it
     assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1  # the old
     assert (secretstore.SERVICE, share_name) in memory_keyring.store
     assert (secretstore.SERVICE, OLD) not in memory_keyring.store
+
+
+class DeskWatchingKeyring(MemoryKeyring):
+    """The same entries; each read or delete first looks whether the clinic's write
+    lock is held (another connection's BEGIN IMMEDIATE refused at once), as a desk PC's
+    save would find it while a keychain's unlock prompt waits for a person."""
+
+    def __init__(self, held: MemoryKeyring, db: Database) -> None:
+        super().__init__()
+        self.store, self.db = held.store, db
+        self.calls: list[tuple[str, bool]] = []  # (what, the write lock was held)
+
+    def _look(self, what: str) -> None:
+        conn = self.db.connect()
+        try:
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlcipher3.OperationalError:
+                self.calls.append((what, True))
+            else:
+                conn.execute("ROLLBACK")
+                self.calls.append((what, False))
+        finally:
+            conn.close()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self._look("read")
+        return super().get_password(service, username)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._look("delete")
+        super().delete_password(service, username)
+
+
+def test_the_sweep_asks_the_keychain_while_holding_no_write(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring
+) -> None:
+    """A keychain may stop to ask for its unlock (a Linux desktop's prompt): the sweep
+    reads and deletes there outside its writes, so the desk can save meanwhile."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-old", "t-old")
+    joined_as(db, admin, "device-now", "t-now")
+    watching = DeskWatchingKeyring(memory_keyring, db)
+    keyring.set_keyring(watching)
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
+    assert (secretstore.SERVICE, OLD) not in memory_keyring.store
+    assert {what for what, _ in watching.calls} == {"read", "delete"}
+    assert not [call for call in watching.calls if call[1]], watching.calls

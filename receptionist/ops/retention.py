@@ -121,7 +121,8 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
         delivery = deliverylog.count_old(s, rule.delivery_before)
         old_audit = auditlog.due(s, rule.audit_before)
-        spent = tokens.spent(s, db.path.parent).count
+        unused = tokens.unused(s, db.path.parent)
+    spent = tokens.asked(unused).count  # the keychain: outside the transaction
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
     found["communication_entry"] += old_log
@@ -197,9 +198,9 @@ def sweep(
     batches += more
     gone = backups.remove_older(root, rule.backups_before)
     counts["backup"] = len(gone)
+    dropped = _keychain_tokens(db)
     with db.write() as s:
-        folder = db.path.parent
-        counts[tokens.KIND] = tokens.forget(s, folder, tokens.spent(s, folder))
+        counts[tokens.KIND] = tokens.forget_in_file(s) + len(dropped)
         records.add(s, sweep_id, now, tokens.KIND, counts[tokens.KIND], tokens.RULE)
         records.add(s, sweep_id, now, "backup", len(gone), rule.rule(policy.BACKUP_DAYS))
         pruned = records.prune(s, rule.records_before)
@@ -219,6 +220,16 @@ def sweep(
     return Swept(
         sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting, why, by_endpoint
     )
+
+
+def _keychain_tokens(db: Database) -> list[str]:
+    """The spent device tokens deleted from the keychain, which may stop to ask a
+    person for its unlock (a Linux desktop's prompt): so it is asked holding no
+    write, never inside one (the desk would wait on the prompt)."""
+    folder = db.path.parent
+    with db.read() as s:
+        found = tokens.unused(s, folder)
+    return tokens.drop(tokens.asked(found), folder, found.current)
 
 
 def _patients(
