@@ -329,3 +329,22 @@ def test_the_sweep_asks_the_keychain_while_holding_no_write(
     assert (secretstore.SERVICE, OLD) not in memory_keyring.store
     assert {what for what, _ in watching.calls} == {"read", "delete"}
     assert not [call for call in watching.calls if call[1]], watching.calls
+
+
+def test_a_sweep_that_drops_no_token_leaves_the_book_unwritten(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring
+) -> None:
+    """Every sweep looks at the book; one that changes nothing in it writes nothing
+    (the same file: its inode and time of change stay)."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-old", "t-old")
+    joined_as(db, admin, "device-now", "t-now")
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
+    book_file = pcstore.config_dir() / tokenbook.FILE_NAME
+    before = book_file.stat()
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 0
+    after = book_file.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert tokenbook.unused(db.path.parent, NOW, "cloud:clinic-1:") == []

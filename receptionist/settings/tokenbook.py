@@ -138,7 +138,8 @@ def _read() -> Book:
 def _write(book: Book) -> None:
     """Write ``book``; one that cannot be written is logged, not raised: a join that
     kept its token, or a sweep whose keychain entries are gone, is not undone for an
-    index (a name it misses is swept later, or never: never one in use)."""
+    index (a name it misses is swept later, or never: never one in use). A book the
+    file holds already, byte for byte, is not written again."""
     try:
         _write_file(book)
     except OSError as exc:
@@ -154,4 +155,15 @@ def _write_file(book: Book) -> None:
         "in_use": dict(sorted(book.in_use.items())),
         "volumes": volumes,
     }
-    atomic_write(folder / FILE_NAME, json.dumps(data, indent=2).encode("utf-8"))
+    text = json.dumps(data, indent=2).encode("utf-8")
+    if _held(folder / FILE_NAME) == text:
+        return  # nothing changed: every sweep looks at the book, few change it
+    atomic_write(folder / FILE_NAME, text)
+
+
+def _held(path: Path) -> bytes | None:
+    """The book's bytes as the file holds them now (None: none, or unreadable)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
