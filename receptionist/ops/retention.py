@@ -121,7 +121,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
         delivery = deliverylog.count_old(s, rule.delivery_before)
         old_audit = auditlog.due(s, rule.audit_before)
-        unused = tokens.unused(s, db.path.parent)
+        unused = tokens.unused(s, db.path.parent, now)
     spent = tokens.asked(unused).count  # the keychain: outside the transaction
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
@@ -198,7 +198,7 @@ def sweep(
     batches += more
     gone = backups.remove_older(root, rule.backups_before)
     counts["backup"] = len(gone)
-    dropped = _keychain_tokens(db)
+    dropped = _keychain_tokens(db, now)
     with db.write() as s:
         counts[tokens.KIND] = tokens.forget_in_file(s) + len(dropped)
         records.add(s, sweep_id, now, tokens.KIND, counts[tokens.KIND], tokens.RULE)
@@ -222,14 +222,14 @@ def sweep(
     )
 
 
-def _keychain_tokens(db: Database) -> list[str]:
+def _keychain_tokens(db: Database, now: datetime) -> list[str]:
     """The spent device tokens deleted from the keychain, which may stop to ask a
     person for its unlock (a Linux desktop's prompt): so it is asked holding no
     write, never inside one (the desk would wait on the prompt)."""
     folder = db.path.parent
     with db.read() as s:
-        found = tokens.unused(s, folder)
-    return tokens.drop(tokens.asked(found), folder, found.current)
+        found = tokens.unused(s, folder, now)
+    return tokens.drop(tokens.asked(found), folder, found.current, now)
 
 
 def _patients(

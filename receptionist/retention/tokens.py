@@ -12,11 +12,12 @@ Every kind of token the product keeps, and when it goes:
   (``google.account.disconnect``: ``settings.secretstore.write`` with "" deletes both);
 - this PC's cloud device token: forgotten at once when the endpoint answers that this
   PC was revoked (``sync.cloud.sync_once``); one left for a device this PC no longer
-  is (it joined again, under a new device, in its data folder or a new one) is removed
-  by the sweep, from the file and from the keychain (which cannot be listed: the
-  token book, ``settings.tokenbook``, names what this PC put there, and which data
-  folder uses which): :data:`KIND`, counted in the dry run and the destruction
-  records;
+  is (it joined again, under a new device, in its data folder or a new one; a data
+  folder's once sweeps have missed the folder for 30 days, since it may have been
+  moved) is removed by the sweep, from the file and from the keychain (which cannot
+  be listed: the token book, ``settings.tokenbook``, names what this PC put there, and
+  which data folder uses which): :data:`KIND`, counted in the dry run and the
+  destruction records;
 - a cloud invitation's secret is shown once and never kept on a PC; the endpoint keeps
   only hashes of invitations, connect codes and device tokens, and lets go of spent
   ones itself (``sync.server.spent``).
@@ -25,6 +26,7 @@ Every kind of token the product keeps, and when it goes:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -79,18 +81,18 @@ class Unused:
     current: str | None
 
 
-def unused(session: Session, folder: Path) -> Unused:
+def unused(session: Session, folder: Path, now: datetime) -> Unused:
     """The cloud device tokens that serve no session, as far as the file and the book
     tell (no keychain: safe inside a transaction): in the file, those of a device this
     PC no longer is (all of them when it syncs with no cloud); in the book, those of
-    this clinic that no data folder of this PC uses now (``folder``, this file's, uses
-    this device's)."""
+    this clinic that no data folder of this PC uses at ``now`` (``folder``, this
+    file's, uses this device's; ``settings.tokenbook`` says when another is gone)."""
     state = session.get(SyncState, 1)
     current = _name(state.clinic_id, state.device_id) if state is not None else None
     names: list[str] = []
     if state is not None:
         prefix = token_namespace(state.clinic_id, "")  # this clinic's, any device
-        names = [n for n in tokenbook.unused(folder, current, prefix) if n.endswith(_SUFFIX)]
+        names = [n for n in tokenbook.unused(folder, current, prefix, now) if n.endswith(_SUFFIX)]
     return Unused(_in_file(session, current), names, current)
 
 
@@ -107,15 +109,17 @@ def asked(found: Unused) -> Spent:
     return Spent(found.in_file, there, absent)
 
 
-def drop(found: Spent, folder: Path, current: str | None) -> list[str]:
+def drop(found: Spent, folder: Path, current: str | None, now: datetime) -> list[str]:
     """Delete the keychain's spent entries (outside any transaction, as :func:`asked`);
     the names deleted. One the keychain refuses to delete (a locked collection) stays
     in the book, for the next sweep. ``folder``'s entry in the book names ``current``
-    (a file from before the book: this device's entry goes in)."""
+    (a file from before the book: this device's entry goes in), and the book notes the
+    data folders this sweep (at ``now``) missed."""
     dropped = [name for name in found.in_keychain if secretstore.drop_from_keychain(name)]
     tokenbook.forgotten([*dropped, *found.absent])
     if current is not None:
         tokenbook.kept(folder, current)
+    tokenbook.missed(now)
     return dropped
 
 
