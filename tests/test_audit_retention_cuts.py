@@ -24,7 +24,7 @@ from receptionist.ops import backups, retention
 from receptionist.ops import patients as patient_ops
 from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.store.storage import Database
-from receptionist.store.vault import clinic_id, open_clinic
+from receptionist.store.vault import open_clinic
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 YEAR = timedelta(days=365)
@@ -90,9 +90,10 @@ def test_an_anchor_the_sweep_never_knew_is_said_to_be_unchecked(
     assert result.ok and result.unchecked
     assert "cannot be checked" in str(result.message)
     backups.create(db, at(NOW), db.path.parent, to=elsewhere)
-    clinic = clinic_id(db.path.parent)
-    assert backups.unchecked_anchors(db, elsewhere, clinic) == []  # its event is kept
-    assert backups.unchecked_anchors(db, backups.folder_for(db.path.parent), clinic) == []
+    root = db.path.parent
+    there = backups.listing(db, at(NOW), root, folder=elsewhere)
+    assert there and backups.unchecked_anchors(db, there) == []  # its event is kept
+    assert backups.unchecked_anchors(db, backups.listing(db, at(NOW), root)) == []
 
 
 def walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:

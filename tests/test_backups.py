@@ -3,6 +3,7 @@ the audit log's anchor kept in each, so a log rewritten since is found at the ne
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zipfile
@@ -249,3 +250,35 @@ def test_after_restoring_an_older_backup_the_newer_ones_move_aside_and_checks_pa
         assert made(root, back, clock, folder).log_problem == ""
     finally:
         back.close()
+
+
+def test_cli_backup_verify_opens_each_backup_once(
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`backup verify` lists the folder, holds the clinic's log to every backup's
+    anchor and says which anchors can no longer be checked: one reading of each
+    archive serves all three (on a network share each opening is a round trip). The
+    backup it checks whole is opened once more, to unpack it."""
+    root, db = clinic
+    folder = tmp_path / "nas"
+    for days in (2, 1, 0):
+        backups.create(db, admin(FixedClock(clock.now() - timedelta(days=days))), root, to=folder)
+    db.close()
+    opened: list[str] = []
+    real = files._archive
+
+    def counting(path: Path) -> contextlib.AbstractContextManager[zipfile.ZipFile]:
+        opened.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(files, "_archive", counting)
+    assert main(["--data-dir", str(root), "backup", "verify", "--folder", str(folder)]) == 0
+    assert "is whole" in capsys.readouterr().out
+    names = sorted(p.name for p in files.found_in(folder))
+    assert len(names) == 3
+    newest = max(names)  # named by the time each was made
+    assert sorted(opened) == sorted([*names, newest]), opened

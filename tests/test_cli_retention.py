@@ -13,7 +13,8 @@ from receptionist.cli.main import main
 from receptionist.clock import FixedClock, SystemClock
 from receptionist.jobs import lease
 from receptionist.jobs.core import SWEEP
-from receptionist.ops import patients
+from receptionist.journal import notary
+from receptionist.ops import auditwait, patients
 from receptionist.store.vault import open_clinic
 
 
@@ -109,3 +110,27 @@ def test_sweep_exits_3_while_another_sweep_holds_the_lease(
     assert main(["sweep"]) == 3
     assert "A retention sweep is already running" in capsys.readouterr().err
     assert main(["patient", "show", number]) == 0, "nothing was swept"
+
+
+def test_sweep_says_waiting_only_when_something_waits(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A PC that pinned an endpoint's key and keeps no sync state: no signature would
+    come for a cut (``not_syncing``), but nothing is past its time, so neither the text
+    nor the JSON speaks of waiting."""
+    assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
+    db = open_clinic(cli_env)
+    try:
+        with db.write() as s:
+            assert notary.pin(s, actor_ctx("admin", SystemClock()), "A" * 43 + "=")
+        assert auditwait.why(db) is not None  # the reason a cut would wait stands
+    finally:
+        db.close()
+    capsys.readouterr()
+    assert main(["sweep"]) == 0
+    shown = capsys.readouterr().out
+    assert "Nothing was past its time" in shown and "Waiting" not in shown
+    code, swept = run(capsys, "sweep")
+    assert code == 0 and swept["audit_waiting"] == 0  # type: ignore[index]
+    assert swept["audit_waiting_why"] is None  # type: ignore[index]

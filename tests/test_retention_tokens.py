@@ -6,14 +6,18 @@ at once when the account is disconnected; sign-ins keep no token at all."""
 from __future__ import annotations
 
 import json
+import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import keyring
+import sqlcipher3
 from factories import actor_ctx, make_clinic
 from keyring.errors import KeyringLocked
 from sqlalchemy import inspect, select
-from templates import MemoryKeyring
+from templates import MemoryKeyring, Template
 
+from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.google import account
 from receptionist.models import LocalSecret, SyncState
@@ -22,6 +26,7 @@ from receptionist.replica.seal import ClinicKey
 from receptionist.retention import tokens
 from receptionist.settings import pcstore, secretstore, tokenbook
 from receptionist.store.storage import Database
+from receptionist.store.vault import Created, open_clinic
 
 OLD = "cloud:clinic-1:device-old:cloud.device_token"
 NOW = "cloud:clinic-1:device-now:cloud.device_token"
@@ -73,7 +78,7 @@ def test_a_pc_that_syncs_no_more_keeps_no_device_token(db: Database, ctx: Ctx) -
         make_clinic(s, ctx)
     keep(db, OLD, NOW)
     with db.read() as s:
-        assert tokens.spent(s, db.path.parent).in_file == sorted([OLD, NOW])
+        assert tokens.unused(s, db.path.parent, ctx.clock.now()).in_file == sorted([OLD, NOW])
     assert retention.sweep(db, ctx, db.path.parent).counts["auth_token"] == 2
     assert kept(db) == set()
 
@@ -118,7 +123,8 @@ def test_spent_device_tokens_in_the_keychain_are_found_and_swept(
 ) -> None:
     """The keychain keeps a token under its device's name: this PC joined again (a new
     device, in this folder), and another data folder of this PC that is gone had one.
-    Both are swept; this device's, a living folder's, another clinic's and another
+    Both are swept (the gone folder's once sweeps have missed it for 30 days: it may
+    have been moved); this device's, a living folder's, another clinic's and another
     app's entries stay."""
     admin = actor_ctx("admin", ctx.clock)
     with db.write() as s:
@@ -142,16 +148,19 @@ def test_spent_device_tokens_in_the_keychain_are_found_and_swept(
     before = in_keychain(memory_keyring)
 
     plan = retention.dry_run(db, admin, db.path.parent)
-    assert plan.counts["auth_token"] == 2
+    assert plan.counts["auth_token"] == 1
     assert in_keychain(memory_keyring) == before, "a dry run removes nothing"
-    swept = retention.sweep(db, admin, db.path.parent)
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
+    assert in_keychain(memory_keyring) == before - {(service, OLD)}
+    month = actor_ctx("admin", FixedClock(ctx.clock.now() + tokenbook.GRACE))
+    assert retention.dry_run(db, month, db.path.parent).counts["auth_token"] == 1
+    assert retention.sweep(db, month, db.path.parent).counts["auth_token"] == 1
 
-    assert swept.counts["auth_token"] == 2
     gone = {(service, OLD), (service, "cloud:clinic-1:device-gone:cloud.device_token")}
     assert in_keychain(memory_keyring) == before - gone
     assert (service, NOW) in memory_keyring.store
-    assert retention.dry_run(db, admin, db.path.parent).counts["auth_token"] == 0
-    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 0
+    assert retention.dry_run(db, month, db.path.parent).counts["auth_token"] == 0
+    assert retention.sweep(db, month, db.path.parent).counts["auth_token"] == 0
 
 
 def test_a_revoked_pcs_token_leaves_the_book_with_the_keychain(
@@ -163,7 +172,7 @@ def test_a_revoked_pcs_token_leaves_the_book_with_the_keychain(
     joined_as(db, admin, "device-now", "t-now")
     replica.forget_token(db, ctx.clock)
     assert (secretstore.SERVICE, NOW) not in memory_keyring.store
-    assert tokenbook.unused(db.path.parent, None, "cloud:clinic-1:") == []
+    assert tokenbook.unused(db.path.parent, None, "cloud:clinic-1:", ctx.clock.now()) == []
 
 
 def test_a_folder_on_a_drive_not_mounted_keeps_its_token(
@@ -195,7 +204,9 @@ def test_a_folder_on_a_drive_not_mounted_keeps_its_token(
 
     book["volumes"][str(stick.resolve())] = here  # this disk's: the folder was deleted
     book_file.write_text(json.dumps(book), "utf-8")
-    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 0  # missed
+    month = actor_ctx("admin", FixedClock(ctx.clock.now() + tokenbook.GRACE))
+    assert retention.sweep(db, month, db.path.parent).counts["auth_token"] == 1
     assert (secretstore.SERVICE, stick_name) not in memory_keyring.store
 
 
@@ -277,3 +288,128 @@ def test_a_folder_the_system_cannot_look_at_neither_stops_the_sweep_nor_loses_it
     assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1  # the old
     assert (secretstore.SERVICE, share_name) in memory_keyring.store
     assert (secretstore.SERVICE, OLD) not in memory_keyring.store
+
+
+class DeskWatchingKeyring(MemoryKeyring):
+    """The same entries; each read or delete first looks whether the clinic's write
+    lock is held (another connection's BEGIN IMMEDIATE refused at once), as a desk PC's
+    save would find it while a keychain's unlock prompt waits for a person."""
+
+    def __init__(self, held: MemoryKeyring, db: Database) -> None:
+        super().__init__()
+        self.store, self.db = held.store, db
+        self.calls: list[tuple[str, bool]] = []  # (what, the write lock was held)
+
+    def _look(self, what: str) -> None:
+        conn = self.db.connect()
+        try:
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlcipher3.OperationalError:
+                self.calls.append((what, True))
+            else:
+                conn.execute("ROLLBACK")
+                self.calls.append((what, False))
+        finally:
+            conn.close()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self._look("read")
+        return super().get_password(service, username)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._look("delete")
+        super().delete_password(service, username)
+
+
+def test_the_sweep_asks_the_keychain_while_holding_no_write(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring
+) -> None:
+    """A keychain may stop to ask for its unlock (a Linux desktop's prompt): the sweep
+    reads and deletes there outside its writes, so the desk can save meanwhile."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-old", "t-old")
+    joined_as(db, admin, "device-now", "t-now")
+    watching = DeskWatchingKeyring(memory_keyring, db)
+    keyring.set_keyring(watching)
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
+    assert (secretstore.SERVICE, OLD) not in memory_keyring.store
+    assert {what for what, _ in watching.calls} == {"read", "delete"}
+    assert not [call for call in watching.calls if call[1]], watching.calls
+
+
+def test_a_sweep_that_drops_no_token_leaves_the_book_unwritten(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring
+) -> None:
+    """Every sweep looks at the book; one that changes nothing in it writes nothing
+    (the same file: its inode and time of change stay)."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-old", "t-old")
+    joined_as(db, admin, "device-now", "t-now")
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 1
+    book_file = pcstore.config_dir() / tokenbook.FILE_NAME
+    before = book_file.stat()
+    assert retention.sweep(db, admin, db.path.parent).counts["auth_token"] == 0
+    after = book_file.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert tokenbook.unused(db.path.parent, NOW, "cloud:clinic-1:", ctx.clock.now()) == []
+
+
+def test_a_moved_data_folder_keeps_its_token(
+    data_dir: Path,
+    clinic_template: Template[Created],
+    ctx: Ctx,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+) -> None:
+    """Two data folders of one clinic on this PC (a joined-again PC kept the old one).
+    The first is moved (same disk, new path) while the second sweeps: its old path is
+    not there, on a disk that is, which is what a deleted folder looks like. Its token
+    stays: a folder counts as deleted only when not seen for 30 days, and the moved
+    one, opened and synced, is known under its new path at its first round. Once it
+    is deleted for good, its token goes 30 days after a sweep first missed it."""
+    admin = actor_ctx("admin", ctx.clock)
+    first = open_clinic(data_dir)
+    with first.write() as s:
+        make_clinic(s, admin)
+    joined_as(first, admin, "device-a", "t-a")
+    first.close()
+    clinic_template.copy_to(tmp_path / "b")
+    second = open_clinic(tmp_path / "b")
+    try:
+        with second.write() as s:
+            make_clinic(s, admin)
+        joined_as(second, admin, "device-b", "t-b")
+        moved = data_dir.rename(tmp_path / "moved")
+        a_name = "cloud:clinic-1:device-a:cloud.device_token"
+
+        def sweep(days: int) -> int:
+            later = actor_ctx("admin", FixedClock(ctx.clock.now() + timedelta(days=days)))
+            return retention.sweep(second, later, second.path.parent).counts["auth_token"]
+
+        assert sweep(0) == 0
+        assert (secretstore.SERVICE, a_name) in memory_keyring.store
+        again = open_clinic(moved)
+        try:
+            assert replica.token(again) == "t-a"  # its first round, under its new path
+        finally:
+            again.close()
+        assert sweep(60) == 0
+        assert (secretstore.SERVICE, a_name) in memory_keyring.store
+        shutil.rmtree(moved)  # deleted for good
+        assert sweep(61) == 0  # first missed: not yet
+
+        def planned(days: int) -> int:
+            later = actor_ctx("admin", FixedClock(ctx.clock.now() + timedelta(days=days)))
+            return retention.dry_run(second, later, second.path.parent).counts["auth_token"]
+
+        assert (planned(90), planned(91)) == (0, 1)  # missed for 29 days, then 30
+        assert sweep(92) == 1
+        assert (secretstore.SERVICE, a_name) not in memory_keyring.store
+    finally:
+        second.close()

@@ -126,10 +126,9 @@ def cmd_verify(app: App) -> int:
             path = ours[0].path
         else:
             raise UserError("There is no backup of this clinic to check; make one first.")
-        folder = backups.folder_for(app.data_dir, _folder(app.args.folder))
-        clinic = ours[0].clinic_id if ours else ""
-        live = backups.log_against_backups(db, folder, clinic, ctx.clock.now()) if ours else ""
-        lost = backups.unchecked_anchors(db, folder, clinic) if ours else []
+        # The listing read each archive's anchor: the checks open none again.
+        live = backups.log_against(db, ours, ctx.clock.now()) if ours else ""
+        lost = backups.unchecked_anchors(db, ours)
     checked = backups.verify(path, ask=terminal_ask())
     text = (
         f"The backup {path.name} is whole; its audit log ({checked.events} events) verifies."

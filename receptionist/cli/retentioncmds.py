@@ -67,6 +67,8 @@ def cmd_sweep(app: App) -> int:
         swept = sweep_now(
             db, ctx, app.data_dir, tell=_tell if not app.as_json else None, audit_anchor=kept
         )
+    # Why audit events wait for a person, said only when some do (text and JSON alike).
+    why = swept.audit_waiting_why if swept.audit_waiting else None
     data = {
         "sweep_id": swept.sweep_id,
         "at": swept.at,
@@ -75,7 +77,7 @@ def cmd_sweep(app: App) -> int:
         "batches": swept.batches,
         "vacuumed": swept.vacuumed,
         "audit_waiting": swept.audit_waiting,
-        "audit_waiting_why": why.as_json() if (why := swept.audit_waiting_why) else None,
+        "audit_waiting_why": why.as_json() if why is not None else None,
         "records": [
             {"kind": r.kind, "count": r.count, "policy": r.policy, "at": r.at}
             for r in swept.records
@@ -86,8 +88,8 @@ def cmd_sweep(app: App) -> int:
     ]
     if not swept.records:
         lines = ["Nothing was past its time; nothing was destroyed."]
-    if swept.audit_waiting_why is not None:
-        lines.append(str(swept.audit_waiting_why.message))
+    if why is not None:
+        lines.append(str(why.message))
     elif swept.audit_waiting and swept.audit_by_endpoint:
         lines.append(
             f"{swept.audit_waiting} audit events past their time were kept: the cloud"

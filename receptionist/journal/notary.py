@@ -203,11 +203,8 @@ def signature_problem(session: Session, log_id: str, point: AuditCheckpoint) -> 
                 "and did not: its first events were removed outside the retention sweep",
             )
         )
-    key = key_at(session, point.anchor_seq) or held
-    if (
-        point.signed_by != key.public_key
-        or _unlike_its_event(session, key)
-        or not signed(key.public_key, of_checkpoint(log_id, point).message(), point.signature)
+    if not by_key_of_its_time(
+        session, of_checkpoint(log_id, point), point.signature, point.signed_by
     ):
         return point.seq + 1, Text(
             QT_TRANSLATE_NOOP(
@@ -217,6 +214,24 @@ def signature_problem(session: Session, log_id: str, point: AuditCheckpoint) -> 
             )
         )
     return None
+
+
+def by_key_of_its_time(
+    session: Session, proposal: Proposal, signature: str, signed_by: str | None
+) -> bool:
+    """Whether ``signature`` over ``proposal`` is by the key this PC pinned when the
+    anchor it stands on was taken (:func:`key_at`), named as that key, and that key is
+    the one its pinning event names: the check ``audit verify`` makes of the checkpoint
+    the log begins at, and the sweep makes before it cuts behind one."""
+    held = pinned(session)
+    if held is None:
+        return False
+    key = key_at(session, proposal.anchor_seq) or held
+    return (
+        signed_by == key.public_key
+        and not _unlike_its_event(session, key)
+        and signed(key.public_key, proposal.message(), signature)
+    )
 
 
 def _unlike_its_event(session: Session, key: AuditNotary) -> bool:

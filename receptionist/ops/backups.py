@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -51,6 +51,9 @@ class BackupInfo:
     size: int
     revision: str
     this_clinic: bool
+    # The audit anchor its manifest holds (None: none), read with the listing, so the
+    # checks against the clinic's log open no archive again.
+    anchor: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,11 +147,13 @@ def log_against_backups(db: Database, folder: Path, clinic: str, now: datetime) 
     it, an older anchor holds when its event still has the hash it recorded. ``now``
     (this PC's clock) refuses an anchor whose event is gone from the log though it is
     too young for the retention sweep to have removed it (a cut made by hand)."""
-    kept = [
-        anchors.parse(_json_bytes(m.anchor))
-        for m in (files.read_manifest(b.path) for b in _listing(folder, clinic) if b.this_clinic)
-        if m.anchor is not None
-    ]
+    return log_against(db, _listing(folder, clinic), now)
+
+
+def log_against(db: Database, found: Sequence[BackupInfo], now: datetime) -> str:
+    """:func:`log_against_backups`, for the backups a listing ``found`` already (each
+    archive read once: the anchors came with the listing)."""
+    kept = _anchors(found)
     if not kept:
         return ""
     with db.read() as s:
@@ -169,18 +174,24 @@ def log_against_backups(db: Database, folder: Path, clinic: str, now: datetime) 
     return ""
 
 
-def unchecked_anchors(db: Database, folder: Path, clinic: str) -> list[anchors.Anchor]:
-    """The anchors of this clinic's backups in ``folder`` that can no longer be checked:
-    the retention sweep removed the event each recorded, and no checkpoint kept its
-    hash (the sweep did not know the backup). :func:`log_against_backups` passes them
-    (an old anchor's event may have gone); this says so rather than "verified"."""
-    kept = [
-        anchors.parse(_json_bytes(m.anchor))
-        for m in (files.read_manifest(b.path) for b in _listing(folder, clinic) if b.this_clinic)
-        if m.anchor is not None
-    ]
+def unchecked_anchors(db: Database, found: Sequence[BackupInfo]) -> list[anchors.Anchor]:
+    """The anchors of this clinic's backups among ``found`` (a listing) that can no
+    longer be checked: the retention sweep removed the event each recorded, and no
+    checkpoint kept its hash (the sweep did not know the backup). :func:`log_against`
+    passes them (an old anchor's event may have gone); this says so rather than
+    "verified"."""
+    kept = _anchors(found)
     with db.read() as s:
         return [a for a in kept if checkpoint.unchecked(s, a.head_seq)]
+
+
+def _anchors(found: Sequence[BackupInfo]) -> list[anchors.Anchor]:
+    """The anchors of this clinic's backups among ``found``, in its order."""
+    return [
+        anchors.parse(_json_bytes(b.anchor))
+        for b in found
+        if b.this_clinic and b.anchor is not None
+    ]
 
 
 def _json_bytes(data: Mapping[str, object]) -> bytes:
@@ -211,9 +222,8 @@ def _listing(folder: Path, clinic: str) -> list[BackupInfo]:
         except files.NotABackup:
             continue
         size = path.stat().st_size
-        found.append(
-            BackupInfo(path, m.clinic_id, m.created_at, size, m.revision, m.clinic_id == clinic)
-        )
+        ours = m.clinic_id == clinic
+        found.append(BackupInfo(path, m.clinic_id, m.created_at, size, m.revision, ours, m.anchor))
     return sorted(found, key=lambda b: b.created_at, reverse=True)
 
 
@@ -280,10 +290,9 @@ def kept_anchors(root: Path) -> list[anchors.Anchor]:
         return []
     found = []
     for info in _listing(folder, clinic_id(root)):
-        manifest = files.read_manifest(info.path) if info.this_clinic else None
-        if manifest is not None and manifest.anchor is not None:
+        if info.this_clinic and info.anchor is not None:
             with contextlib.suppress(UserError):
-                found.append(anchors.parse(_json_bytes(manifest.anchor)))
+                found.append(anchors.parse(_json_bytes(info.anchor)))
     return found
 
 

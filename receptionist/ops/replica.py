@@ -20,7 +20,7 @@ from receptionist.clock import Clock
 from receptionist.context import SYSTEM, Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage
-from receptionist.models import Patient, SyncBase, SyncConflict, SyncState
+from receptionist.models import LocalSecret, Patient, SyncBase, SyncConflict, SyncState
 from receptionist.ops.conflictwords import close_erased, settle_here
 from receptionist.patients import bulkindex, documents, erasure
 from receptionist.patients.numbering import this_device
@@ -455,10 +455,19 @@ def forget_token(db: Database, clock: Clock) -> None:
 
 
 def token(db: Database) -> str:
+    """This PC's device token. One kept in the keychain names this data folder in the
+    token book at every round, so a folder moved since it joined is known under its
+    new path (``settings.tokenbook``: its token is then never taken for a deleted
+    folder's); the book is written only when that changes it."""
     with db.read() as s:
-        found = secretstore.read(s, _namespace(state.required(s)), cloud.DEVICE_TOKEN)
+        namespace = _namespace(state.required(s))
+        name = secretstore.stored_name(namespace, cloud.DEVICE_TOKEN)
+        found = secretstore.read(s, namespace, cloud.DEVICE_TOKEN)
+        in_file = s.get(LocalSecret, name) is not None
     if not found:
         raise UserError(state.NO_TOKEN)
+    if not in_file:
+        tokenbook.kept(db.path.parent, name)
     return found
 
 

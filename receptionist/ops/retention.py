@@ -121,7 +121,8 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
         delivery = deliverylog.count_old(s, rule.delivery_before)
         old_audit = auditlog.due(s, rule.audit_before)
-        spent = tokens.spent(s, db.path.parent).count
+        unused = tokens.unused(s, db.path.parent, now)
+    spent = tokens.asked(unused).count  # the keychain: outside the transaction
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
     found["communication_entry"] += old_log
@@ -197,9 +198,9 @@ def sweep(
     batches += more
     gone = backups.remove_older(root, rule.backups_before)
     counts["backup"] = len(gone)
+    dropped = _keychain_tokens(db, now)
     with db.write() as s:
-        folder = db.path.parent
-        counts[tokens.KIND] = tokens.forget(s, folder, tokens.spent(s, folder))
+        counts[tokens.KIND] = tokens.forget_in_file(s) + len(dropped)
         records.add(s, sweep_id, now, tokens.KIND, counts[tokens.KIND], tokens.RULE)
         records.add(s, sweep_id, now, "backup", len(gone), rule.rule(policy.BACKUP_DAYS))
         pruned = records.prune(s, rule.records_before)
@@ -219,6 +220,16 @@ def sweep(
     return Swept(
         sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting, why, by_endpoint
     )
+
+
+def _keychain_tokens(db: Database, now: datetime) -> list[str]:
+    """The spent device tokens deleted from the keychain, which may stop to ask a
+    person for its unlock (a Linux desktop's prompt): so it is asked holding no
+    write, never inside one (the desk would wait on the prompt)."""
+    folder = db.path.parent
+    with db.read() as s:
+        found = tokens.unused(s, folder, now)
+    return tokens.drop(tokens.asked(found), folder, found.current, now)
 
 
 def _patients(
@@ -375,18 +386,14 @@ def _audit(
 
 
 def _genuine(db: Database, step: notary.Proposal, signed: tuple[str, str] | None) -> bool:
-    """Whether ``signed`` is the pinned endpoint's signature over ``step``: checked
-    before the cut, as ``audit verify`` checks it after (a cut behind one that is not
-    would leave a log it refuses for good)."""
+    """Whether ``signed`` is the endpoint's signature over ``step`` by the key pinned
+    when its anchor was taken: checked before the cut exactly as ``audit verify``
+    checks it after (``notary.by_key_of_its_time``; a cut behind one it refuses would
+    leave a log it refuses for good)."""
     if signed is None:
         return False
     with db.read() as s:
-        held = notary.pinned(s)
-    return (
-        held is not None
-        and signed[1] == held.public_key
-        and notary.signed(held.public_key, step.message(), signed[0])
-    )
+        return notary.by_key_of_its_time(s, step, signed[0], signed[1])
 
 
 def _held(signer: notary.Notary | None) -> list[Anchor]:

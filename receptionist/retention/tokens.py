@@ -12,11 +12,12 @@ Every kind of token the product keeps, and when it goes:
   (``google.account.disconnect``: ``settings.secretstore.write`` with "" deletes both);
 - this PC's cloud device token: forgotten at once when the endpoint answers that this
   PC was revoked (``sync.cloud.sync_once``); one left for a device this PC no longer
-  is (it joined again, under a new device, in its data folder or a new one) is removed
-  by the sweep, from the file and from the keychain (which cannot be listed: the
-  token book, ``settings.tokenbook``, names what this PC put there, and which data
-  folder uses which): :data:`KIND`, counted in the dry run and the destruction
-  records;
+  is (it joined again, under a new device, in its data folder or a new one; a data
+  folder's once sweeps have missed the folder for 30 days, since it may have been
+  moved) is removed by the sweep, from the file and from the keychain (which cannot
+  be listed: the token book, ``settings.tokenbook``, names what this PC put there, and
+  which data folder uses which): :data:`KIND`, counted in the dry run and the
+  destruction records;
 - a cloud invitation's secret is shown once and never kept on a PC; the endpoint keeps
   only hashes of invitations, connect codes and device tokens, and lets go of spent
   ones itself (``sync.server.spent``).
@@ -25,6 +26,7 @@ Every kind of token the product keeps, and when it goes:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -36,6 +38,7 @@ from receptionist.settings.cloud import DEVICE_TOKEN, token_namespace
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 KIND = "auth_token"
+_SUFFIX = ":" + DEVICE_TOKEN.key  # a device token's name ends so
 RULE = "retention.auth_tokens=session"  # the policy a destruction record names
 LABEL = Text(QT_TRANSLATE_NOOP("core", "Authentication tokens"))
 TEXT = Text(QT_TRANSLATE_NOOP("core", "As long as a session needs (fixed)"))
@@ -66,39 +69,75 @@ class Spent:
         return len(self.in_file) + len(self.in_keychain)
 
 
-def spent(session: Session, folder: Path) -> Spent:
-    """The cloud device tokens that serve no session: in the file, those of a device
-    this PC no longer is (all of them when it syncs with no cloud); in the keychain,
-    those of this clinic the token book (``settings.tokenbook``) knows that no data
-    folder of this PC uses now (``folder``, this file's, uses this device's)."""
+@dataclass(frozen=True)
+class Unused:
+    """What the file and the token book say may be spent, before the keychain is
+    asked: rows of the file (``in_file``), the names the book holds that no data
+    folder of this PC uses (``names``, for :func:`asked`), and this device's name
+    (``current``; None: this PC does not sync)."""
+
+    in_file: list[str]
+    names: list[str]
+    current: str | None
+
+
+def unused(session: Session, folder: Path, now: datetime) -> Unused:
+    """The cloud device tokens that serve no session, as far as the file and the book
+    tell (no keychain: safe inside a transaction): in the file, those of a device this
+    PC no longer is (all of them when it syncs with no cloud); in the book, those of
+    this clinic that no data folder of this PC uses at ``now`` (``folder``, this
+    file's, uses this device's; ``settings.tokenbook`` says when another is gone)."""
     state = session.get(SyncState, 1)
     current = _name(state.clinic_id, state.device_id) if state is not None else None
-    suffix = ":" + DEVICE_TOKEN.key
-    kept = session.scalars(select(LocalSecret.key).where(LocalSecret.key.like("cloud:%")))
-    in_file = sorted(k for k in kept if k.endswith(suffix) and k != current)
-    there: list[str] = []
-    absent: list[str] = []
+    names: list[str] = []
     if state is not None:
         prefix = token_namespace(state.clinic_id, "")  # this clinic's, any device
-        for name in tokenbook.unused(folder, current, prefix):
-            held = secretstore.in_keychain(name) if name.endswith(suffix) else None
-            if held is not None:  # None: the keychain cannot say (locked): next sweep
-                (there if held else absent).append(name)
-    return Spent(in_file, there, absent)
+        names = [n for n in tokenbook.unused(folder, current, prefix, now) if n.endswith(_SUFFIX)]
+    return Unused(_in_file(session, current), names, current)
 
 
-def forget(session: Session, folder: Path, found: Spent) -> int:
-    """Delete the tokens ``found`` (``secure_delete`` overwrites the file's bytes), from
-    the file and the keychain; how many went. One the keychain refuses to delete (a
-    locked collection) stays in the book, for the next sweep."""
-    if found.in_file:
-        session.execute(delete(LocalSecret).where(LocalSecret.key.in_(found.in_file)))
+def asked(found: Unused) -> Spent:
+    """``found`` with the keychain asked which of its names it holds. The keychain may
+    wait for a person (an unlock prompt): call this outside any transaction, never
+    while holding the database's write."""
+    there: list[str] = []
+    absent: list[str] = []
+    for name in found.names:
+        held = secretstore.in_keychain(name)
+        if held is not None:  # None: the keychain cannot say (locked): next sweep
+            (there if held else absent).append(name)
+    return Spent(found.in_file, there, absent)
+
+
+def drop(found: Spent, folder: Path, current: str | None, now: datetime) -> list[str]:
+    """Delete the keychain's spent entries (outside any transaction, as :func:`asked`);
+    the names deleted. One the keychain refuses to delete (a locked collection) stays
+    in the book, for the next sweep. ``folder``'s entry in the book names ``current``
+    (a file from before the book: this device's entry goes in), and the book notes the
+    data folders this sweep (at ``now``) missed."""
     dropped = [name for name in found.in_keychain if secretstore.drop_from_keychain(name)]
     tokenbook.forgotten([*dropped, *found.absent])
+    if current is not None:
+        tokenbook.kept(folder, current)
+    tokenbook.missed(now)
+    return dropped
+
+
+def forget_in_file(session: Session) -> int:
+    """Delete the file's spent tokens (``secure_delete`` overwrites their bytes), found
+    again inside this write (a join since the sweep read them changes which device
+    this PC is); how many went."""
     state = session.get(SyncState, 1)
-    if state is not None:  # a file from before the book: this device's entry goes in
-        tokenbook.kept(folder, _name(state.clinic_id, state.device_id))
-    return len(found.in_file) + len(dropped)
+    current = _name(state.clinic_id, state.device_id) if state is not None else None
+    found = _in_file(session, current)
+    if found:
+        session.execute(delete(LocalSecret).where(LocalSecret.key.in_(found)))
+    return len(found)
+
+
+def _in_file(session: Session, current: str | None) -> list[str]:
+    kept = session.scalars(select(LocalSecret.key).where(LocalSecret.key.like("cloud:%")))
+    return sorted(k for k in kept if k.endswith(_SUFFIX) and k != current)
 
 
 def _name(clinic_id: str, device_id: str) -> str:

@@ -16,6 +16,13 @@ also keeps the volume each folder lived on (``st_dev``); a folder missing from i
 counts as gone only when that path leads to its own volume still (the folder was
 deleted there), never when it leads elsewhere (an empty mount point) or nowhere (a
 drive letter not mapped), nor when the book does not know its volume.
+
+A folder missing from its path on its own volume may also have been moved (same
+clinic, a new path): its token is still in use there. So a folder counts as gone only
+once sweeps have missed it for :data:`GRACE` (the first sweep that misses it notes
+when: ``gone_since``; one that finds it again forgets that), and a data folder that
+syncs names itself here at every round (``ops.replica.token``): a moved folder opened
+within that time is known under its new path, and keeps its token for good.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import json
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from receptionist.store.keyfile import atomic_write
@@ -32,6 +40,9 @@ from .pcstore import config_dir
 
 log = logging.getLogger(__name__)
 FILE_NAME = "device-tokens.json"
+# How long sweeps must have missed a data folder before it counts as deleted (a moved
+# one that syncs names its new path at its first round: see the module's docstring).
+GRACE = timedelta(days=30)
 
 
 @dataclass
@@ -39,6 +50,8 @@ class Book:
     written: set[str] = field(default_factory=set)  # every name put in the keychain
     in_use: dict[str, str] = field(default_factory=dict)  # data folder -> its name now
     volumes: dict[str, int] = field(default_factory=dict)  # data folder -> its st_dev
+    # data folder -> when a sweep first missed it (see the module's docstring)
+    gone_since: dict[str, datetime] = field(default_factory=dict)
 
 
 def kept(folder: Path, name: str) -> None:
@@ -61,15 +74,34 @@ def released(folder: Path, name: str) -> None:
     _write(book)
 
 
-def unused(folder: Path, current: str | None, prefix: str) -> list[str]:
-    """The names starting with ``prefix`` that no data folder of this PC uses: ``folder``
-    uses ``current`` (None: none), any other its last one while it exists."""
+def unused(folder: Path, current: str | None, prefix: str, now: datetime) -> list[str]:
+    """The names starting with ``prefix`` that no data folder of this PC uses at
+    ``now``: ``folder`` uses ``current`` (None: none), any other its last one until it
+    is gone (deleted, and missed by sweeps for :data:`GRACE`)."""
     book = _read()
     using = {current} if current else set()
     for other, name in book.in_use.items():
-        if other != _key(folder) and not _gone(Path(other), book.volumes.get(other)):
+        if other != _key(folder) and not _long_gone(book, other, now):
             using.add(name)
     return sorted(n for n in book.written if n.startswith(prefix) and n not in using)
+
+
+def missed(now: datetime) -> None:
+    """A sweep looked at ``now``: each data folder the book names that is not there
+    (see :func:`_gone`) is noted as missed since then, unless it was already; one that
+    is there again is no longer."""
+    book = _read()
+    book.gone_since = {
+        f: book.gone_since.get(f, now) for f in book.in_use if _gone(Path(f), book.volumes.get(f))
+    }
+    _write(book)
+
+
+def _long_gone(book: Book, folder: str, now: datetime) -> bool:
+    since = book.gone_since.get(folder)
+    return (
+        since is not None and now - since >= GRACE and _gone(Path(folder), book.volumes.get(folder))
+    )
 
 
 def forgotten(names: Collection[str]) -> None:
@@ -124,6 +156,7 @@ def _read() -> Book:
     written = data.get("written", [])
     in_use = data.get("in_use", {})
     volumes = data.get("volumes", {})
+    gone = data.get("gone_since", {})
     return Book(
         {n for n in written if isinstance(n, str)} if isinstance(written, list) else set(),
         {str(f): n for f, n in in_use.items() if isinstance(n, str)}
@@ -132,13 +165,29 @@ def _read() -> Book:
         {str(f): v for f, v in volumes.items() if isinstance(v, int)}
         if isinstance(volumes, dict)
         else {},
+        _times(gone),
     )
+
+
+def _times(data: object) -> dict[str, datetime]:
+    """``gone_since`` as written; an entry that is no aware time is left out (its
+    folder is then missed afresh: later, never sooner)."""
+    found: dict[str, datetime] = {}
+    for folder, at in data.items() if isinstance(data, dict) else ():
+        try:
+            when = datetime.fromisoformat(at) if isinstance(at, str) else None
+        except ValueError:
+            when = None
+        if when is not None and when.tzinfo is not None:
+            found[str(folder)] = when
+    return found
 
 
 def _write(book: Book) -> None:
     """Write ``book``; one that cannot be written is logged, not raised: a join that
     kept its token, or a sweep whose keychain entries are gone, is not undone for an
-    index (a name it misses is swept later, or never: never one in use)."""
+    index (a name it misses is swept later, or never: never one in use). A book the
+    file holds already, byte for byte, is not written again."""
     try:
         _write_file(book)
     except OSError as exc:
@@ -149,9 +198,22 @@ def _write_file(book: Book) -> None:
     folder = config_dir()
     folder.mkdir(parents=True, exist_ok=True)
     volumes = {f: v for f, v in sorted(book.volumes.items()) if f in book.in_use}
+    gone = {f: at.isoformat() for f, at in sorted(book.gone_since.items()) if f in book.in_use}
     data = {
         "written": sorted(book.written),
         "in_use": dict(sorted(book.in_use.items())),
         "volumes": volumes,
+        "gone_since": gone,
     }
-    atomic_write(folder / FILE_NAME, json.dumps(data, indent=2).encode("utf-8"))
+    text = json.dumps(data, indent=2).encode("utf-8")
+    if _held(folder / FILE_NAME) == text:
+        return  # nothing changed: every sweep looks at the book, few change it
+    atomic_write(folder / FILE_NAME, text)
+
+
+def _held(path: Path) -> bytes | None:
+    """The book's bytes as the file holds them now (None: none, or unreadable)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None

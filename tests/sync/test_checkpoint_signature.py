@@ -260,3 +260,47 @@ def test_a_device_revoked_while_its_request_was_on_the_way_gets_no_signature(
     with pytest.raises(ApiError) as refused:
         server_notary.sign(endpoint.store, who, body, endpoint.clock)
     assert refused.value.status == 401
+
+
+class _Keyed:
+    """An endpoint as a PC reconnected to a new one may meet it: it holds an anchor of
+    this PC taken before the new key was pinned, and signs with ``key``."""
+
+    def __init__(self, held: Anchor, key: Ed25519PrivateKey) -> None:
+        self.held, self.key = held, key
+
+    def held_anchor(self) -> Anchor:
+        return self.held
+
+    def sign(self, proposal: notary.Proposal) -> tuple[str, str]:
+        return base64.b64encode(self.key.sign(proposal.message())).decode(), public_of(self.key)
+
+
+def public_of(key: Ed25519PrivateKey) -> str:
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+@pytest.mark.parametrize("signed_with", ["key_at_the_anchor", "newest_key"])
+def test_the_sweep_checks_a_signature_with_the_key_audit_verify_uses(
+    old_pc: Pc, signed_with: str
+) -> None:
+    """Two pins: key A, then (this PC connected to an endpoint with a new key) key B.
+    The anchor the endpoint holds was taken between them: `audit verify` checks the
+    checkpoint it vouches for with A (the key pinned at the anchor's time), so the
+    sweep cuts behind A's signature, and behind B's cuts nothing (a cut there would
+    leave a log `audit verify` refuses for good)."""
+    first, second = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    with old_pc.db.write() as s:
+        assert notary.pin(s, old_pc.ctx(), public_of(first))
+    with old_pc.db.read() as s:
+        held = audit.anchor(s, FixedClock(old_pc.now))
+    with old_pc.db.write() as s:
+        assert notary.pin(s, old_pc.ctx(), public_of(second), again=True)
+    key = first if signed_with == "key_at_the_anchor" else second
+    done = retention.sweep(old_pc.db, old_pc.ctx(), old_pc.db.path.parent, signer=_Keyed(held, key))
+    if signed_with == "key_at_the_anchor":
+        assert done.counts.get("audit_event", 0) > 0 and done.audit_waiting == 0
+    else:
+        assert done.counts.get("audit_event", 0) == 0 and done.audit_waiting > 0
+    assert verify(old_pc).ok, verify(old_pc).message
