@@ -204,6 +204,8 @@ def test_whatsapp_shows_the_approved_template_s_name_code_and_values(
     assert dialog.reset_button.isHidden() and "WhatsApp Manager" in dialog.origin.text()
     panel = dialog.whatsapp
     assert panel.name.text() == "" and not panel.missing.isHidden()
+    assert panel.name.placeholderText() == "e.g. appointment_reminder"  # not a saved name
+    _shoot(dialog, admin_window, tmp_path, "templates-whatsapp-unnamed.png")
     said = panel.values.text().splitlines()
     assert said[1:] == [
         "{{1}}  first name: Christabelle", "{{2}}  date: Wednesday 16 September 2026",
