@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from receptionist.ops import settings, templates
@@ -95,10 +95,46 @@ def test_edit_with_the_sms_size_live_save_and_reset(
     _shoot(dialog, admin_window, tmp_path)
 
     _pick(dialog, "en", "sms", "reminder")
+    asked = answer_the_box(QMessageBox.StandardButton.No, admin_window, dialog, tmp_path)
+    dialog.reset_button.click()  # asked first; "Keep it": nothing changes
+    assert asked == ["Replace the clinic's own text of the message English, SMS, Reminder "
+                     "with the built-in text? The clinic's own text is deleted."]  # fmt: skip
+    assert dialog.rows[("en", "sms", "reminder")].overridden and dialog.reset_button.isEnabled()
+    assert dialog.body.toPlainText() == "Hi {first_name}, {date} {time}. {clinic}"
+    answer_the_box(QMessageBox.StandardButton.Yes, admin_window, dialog, tmp_path)
     with qtbot.waitSignal(dialog.saved, timeout=10_000):
         dialog.reset_button.click()
     assert dialog.body.toPlainText() == TEMPLATES[("en", "sms", "reminder")].body
     assert "built-in" in dialog.origin.text() and not dialog.reset_button.isEnabled()
+
+
+def answer_the_box(
+    button: QMessageBox.StandardButton, window: MainWindow, dialog: QWidget, tmp_path: Path
+) -> list[str]:
+    """Press ``button`` in the next message box once it is up (its picture saved, over
+    the window and the dialog); the list gets the box's question."""
+    asked: list[str] = []
+
+    def press() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, press)
+            return
+        asked.append(box.text())
+        window.resize(1366, 768)
+        window.setStyleSheet(stylesheet())
+        picture = composite(window, dialog, box)
+        window.setStyleSheet("")
+        picture.save(str(tmp_path / "templates-reset-asked.png"))
+        folder = os.environ.get("TEMPLATE_SHOTS")
+        if folder:
+            picture.save(str(Path(folder) / "templates-reset-asked.png"))
+        clicked = box.button(button)
+        assert clicked is not None
+        clicked.click()
+
+    QTimer.singleShot(0, press)
+    return asked
 
 
 def test_a_receptionist_opens_the_templates_read_only(
