@@ -64,6 +64,12 @@ def test_list_set_reset_and_bad_input(
     assert main(["reminders", "templates", "--language", "tr", "--channel", "email",
                  "--kind", "confirmation"]) == 0  # fmt: skip
     assert "clinic's own" in capsys.readouterr().out
+    assert main(["reminders", "templates", "--language", "en", "--channel", "sms",
+                 "--kind", "reminder"]) == 0  # fmt: skip
+    assert capsys.readouterr().out.endswith(  # measured with a long name and date: said so
+        "  SMS: about 1 part(s) with long example names and dates (GSM-7, 50 of 160 "
+        "characters; 30 as typed)\n"
+    )
 
     for argv, option in [
         ([*WHICH, "--body", "Hi {name}"], "--body"),

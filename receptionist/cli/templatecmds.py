@@ -145,9 +145,18 @@ def _data(row: TemplateRow) -> dict[str, Any]:
 
 
 def size_line(d: dict[str, Any]) -> str:
+    """The SMS size as a long case would send it; with placeholders, said so (as the
+    app's editor says it), with the length as typed."""
     s = d["sms"]
     encoding = "GSM-7" if s["encoding"] == "gsm7" else "UCS-2"
-    line = f"SMS: {s['parts']} part(s) ({encoding}, {s['units']} of {s['capacity']} characters)"
+    counted = f"{encoding}, {s['units']} of {s['capacity']} characters"
+    if any("{" + name + "}" in d["body"] for name in templates.PLACEHOLDERS):
+        line = (
+            f"SMS: about {s['parts']} part(s) with long example names and dates "
+            f"({counted}; {len(d['body'])} as typed)"
+        )
+    else:
+        line = f"SMS: {s['parts']} part(s) ({counted})"
     if s["forcing_character"]:
         where = "a sample value" if s["forced_by_sample_values"] else "the text"
         line += f"; {s['forcing_character']!r} in {where} makes it UCS-2"

@@ -67,7 +67,19 @@ def test_edit_with_the_sms_size_live_save_and_reset(
                      Qt.MouseButton.LeftButton)  # fmt: skip
     assert dialog.body.toPlainText() == "Hi {first_name}"
     said = dialog.size_line.text()
-    assert said == "SMS: 1 part(s) (GSM-7, 15 of 160 characters)" and dialog.error.isHidden()
+    assert (
+        said
+        == (  # measured with a long example name: said so, and the length typed
+            "SMS: about 1 part(s) with long example names and dates (GSM-7, 15 of 160 "
+            "characters; 15 as typed)"
+        )
+        and dialog.error.isHidden()
+    )
+    dialog.body.setPlainText("Hi {first_name}, see you {date}")  # 31 typed, 52 sent
+    said = dialog.size_line.text()
+    assert said.endswith("(GSM-7, 52 of 160 characters; 31 as typed)"), said
+    dialog.body.setPlainText("Closed on Friday.")  # nothing filled in: nothing to explain
+    assert dialog.size_line.text() == "SMS: 1 part(s) (GSM-7, 17 of 160 characters)"
 
     dialog.body.setPlainText("Hi {fist_name}")
     assert not dialog.error.isHidden() and "{fist_name}" in dialog.error.text()
@@ -90,7 +102,10 @@ def test_edit_with_the_sms_size_live_save_and_reset(
     assert not dialog.subject.isHidden() and dialog.subject.text()
     assert dialog.size_line.isHidden()  # parts are an SMS's
     _pick(dialog, "tr", "sms", "reminder")  # a Turkish text: UCS-2, in several parts
-    assert dialog.size_line.text().startswith("SMS: 2 part(s) (UCS-2, ")
+    said = dialog.size_line.text()
+    typed = len(TEMPLATES[("tr", "sms", "reminder")].body)
+    assert said.startswith("SMS: about 2 part(s) with long example names and dates (UCS-2, ")
+    assert f"characters; {typed} as typed)" in said, said
     assert dialog.subject.isHidden() and not dialog.size_line.isHidden()
     _shoot(dialog, admin_window, tmp_path)
 
