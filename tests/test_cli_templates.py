@@ -64,6 +64,12 @@ def test_list_set_reset_and_bad_input(
     assert main(["reminders", "templates", "--language", "tr", "--channel", "email",
                  "--kind", "confirmation"]) == 0  # fmt: skip
     assert "clinic's own" in capsys.readouterr().out
+    assert main(["reminders", "templates", "--language", "en", "--channel", "sms",
+                 "--kind", "reminder"]) == 0  # fmt: skip
+    assert capsys.readouterr().out.endswith(  # measured with a long name and date: said so
+        "  SMS: about 1 part(s) with long example names and dates (GSM-7, 50 of 160 "
+        "characters; 30 as typed)\n"
+    )
 
     for argv, option in [
         ([*WHICH, "--body", "Hi {name}"], "--body"),
@@ -110,7 +116,7 @@ def test_a_whatsapp_text_is_refused_naming_the_channel_and_what_to_do(
     err = refused(capsys, "reminders", "template", "set", "--language", "en", "--channel",
                   "whatsapp", "--kind", "reminder", "--body", "Hi {first_name}")  # fmt: skip
     assert err.startswith("--channel") and "WhatsApp Manager" in err, err
-    assert "settings set channels.whatsapp_templates_en" in err
+    assert "reminders template whatsapp-name --language en --kind reminder --name" in err
     assert overridden(capsys) == []
 
 
@@ -131,3 +137,40 @@ def test_whatsapp_is_listed_as_the_approved_template_it_sends(
     assert "(en_US)" in out and "{{1}} Christabelle" in out and "Hello" not in out
     assert main([*wa, "--kind", "cancellation"]) == 0
     assert "not sent by WhatsApp" in capsys.readouterr().out
+
+
+def test_whatsapp_name_names_one_template_and_keeps_the_others_and_the_code(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(INIT) == 0
+    name = ["reminders", "template", "whatsapp-name"]
+    done = said(capsys, *name, "--language", "en", "--kind", "reminder",
+                "--name", "appointment_reminder", "--code", "en_US")  # fmt: skip
+    assert done == {  # as `reminders templates --channel whatsapp` lists it
+        "language": "en", "channel": "whatsapp", "kind": "reminder",
+        "whatsapp": {"template": "appointment_reminder", "code": "en_US",
+                     "values": done["whatsapp"]["values"]},  # type: ignore[index]
+    }  # fmt: skip
+    said(capsys, *name, "--language", "en", "--kind", "confirmation", "--name", "booked")
+    stored = said(capsys, "settings", "get", "channels.whatsapp_templates_en")
+    assert stored["value"] == "reminder=appointment_reminder, confirmation=booked, code=en_US"  # type: ignore[index]
+
+    assert main([*name, "--language", "en", "--kind", "reminder", "--none"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("en whatsapp reminder: no approved template named"), out
+    assert "whatsapp-name --language en --kind reminder --name NAME" in out
+    stored = said(capsys, "settings", "get", "channels.whatsapp_templates_en")
+    assert stored["value"] == "confirmation=booked, code=en_US"  # type: ignore[index]
+
+    for argv, option in [
+        (["--kind", "reminder", "--name", "Reminder-1"], "--name"),
+        (["--kind", "reminder", "--name", "ok", "--code", "english"], "--code"),
+        (["--kind", "birthday", "--name", "ok"], "--kind"),
+        (["--kind", "reminder"], "--name"),
+    ]:  # fmt: skip
+        err = refused(capsys, *name, "--language", "en", *argv)
+        assert option in err.strip().splitlines()[-1], (argv, err)  # not the usage line
+    assert "lower-case" in refused(capsys, *name, "--language", "en", "--kind", "reminder",
+                                   "--name", "Reminder-1")  # fmt: skip
+    stored = said(capsys, "settings", "get", "channels.whatsapp_templates_en")
+    assert stored["value"] == "confirmation=booked, code=en_US"  # type: ignore[index]

@@ -40,7 +40,8 @@ def test_a_whatsapp_text_is_refused_and_says_what_to_do(db: Database, ctx: Ctx) 
     said = message(refused.value)
     assert refused.value.field == "channel"
     assert "WhatsApp Manager" in said and "approved" in said
-    assert 'settings set channels.whatsapp_templates_tr "reminder=TEMPLATE_NAME"' in said
+    named = "reminders template whatsapp-name --language tr --kind reminder --name TEMPLATE_NAME"
+    assert named in said  # the command that names one, not the setting's whole value
     assert _value(db, "templates.tr_whatsapp_reminder") == {}
 
 

@@ -128,6 +128,7 @@ ICONS: Final[dict[str, str]] = {
     "lastSync": "clock-clockwise",
     "pending": "cloud-arrow-up",
     "conflicts": "warning",
+    "endpointKey": "shield-warning",
     "reminders": "bell-simple",
 }
 

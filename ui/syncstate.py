@@ -39,6 +39,9 @@ class SyncSnapshot:
     reminders_sender: str = ""
     reminders_sender_code: str = ""
     reminders_sender_here: bool | None = None
+    # Cloud sync: the endpoint signs with another key than the one this PC pinned; what
+    # to do, in words ("": nothing wrong, or not known yet).
+    endpoint_warning: str = ""
 
 
 class SyncState(QObject):
@@ -60,6 +63,7 @@ class SyncState(QObject):
         pending_changes: int | None = None,
         open_conflicts: int | None = None,
         reminders_queued: int | None = None,
+        endpoint_warning: str | None = None,
     ) -> None:
         """Set the fields given; a sync field marks sync set up, a reminder field reminders."""
         given = {
@@ -68,6 +72,7 @@ class SyncState(QObject):
             "pending_changes": pending_changes,
             "open_conflicts": open_conflicts,
             "reminders_queued": reminders_queued,
+            "endpoint_warning": endpoint_warning,
         }
         changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
         if not changes:

@@ -1,16 +1,19 @@
 """The status-bar widget for sync and reminders: online, last sync, waiting, conflicts.
 
-Each field has a small icon before it (``<name>Icon``), shown and hidden with it."""
+Each field has a small icon before it (``<name>Icon``), shown and hidden with it. One
+more field shows only while something needs a person: the cloud endpoint signs with
+another key than the one this PC pinned (what to do in its tooltip, and in a box when
+it is clicked)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDate, QEvent, QLocale, QTime, Slot
+from PySide6.QtCore import QDate, QEvent, QLocale, QObject, Qt, QTime, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from . import icons
+from . import icons, messages
 from .syncstate import SyncSnapshot, SyncState
 
 ICON_PX = 16
@@ -44,6 +47,11 @@ class SyncStatus(QWidget):
         self.pending = self._label("syncPending", self.tr("Changes waiting to be sent"))
         self.conflicts = self._label("syncConflicts", self.tr("Conflicts waiting for a person"))
         self.reminders = self._label("syncReminders", self.tr("Reminders queued to send"))
+        self.endpoint_key = self._label(
+            "syncEndpointKey", self.tr("The cloud endpoint's signing key changed")
+        )
+        self.endpoint_key.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.endpoint_key.installEventFilter(self)  # a click says it all in a box
         for label in self.labels():
             label.setContentsMargins(0, 0, 10, 0)  # the gap to the next field, gone with it
             layout.addWidget(self.pictures[label])
@@ -54,13 +62,17 @@ class SyncStatus(QWidget):
             self.pending: "pending",
             self.conflicts: "conflicts",
             self.reminders: "reminders",
+            self.endpoint_key: "endpointKey",
         }
         self._show_icons()
         state.changed.connect(self.show_snapshot)
         self.show_snapshot(state.snapshot)
 
     def labels(self) -> list[QLabel]:
-        return [self.network, self.last_sync, self.pending, self.conflicts, self.reminders]
+        return [
+            self.network, self.last_sync, self.pending, self.conflicts, self.reminders,
+            self.endpoint_key,
+        ]  # fmt: skip
 
     def _label(self, name: str, description: str) -> QLabel:
         label = QLabel(self)
@@ -87,6 +99,16 @@ class SyncStatus(QWidget):
         screen of another scaling (the pictures are drawn for the screen's pixels)."""
         for label, name in self._names.items():
             self._set_icon(label, name)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.endpoint_key
+            and event.type() == QEvent.Type.MouseButtonRelease
+            and self.endpoint_key.toolTip()
+        ):
+            messages.warning(self.endpoint_key.toolTip())
+            return True
+        return super().eventFilter(watched, event)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -120,10 +142,22 @@ class SyncStatus(QWidget):
         self.conflicts.setText(self.tr("Conflicts: {0}").format(snap.open_conflicts or 0))
         self.conflicts.setProperty("state", "alert" if snap.open_conflicts else "")
         self._show_reminders(snap)
+        self._show_endpoint_key(snap)
         for label in self.labels():
             label.style().unpolish(label)
             label.style().polish(label)
         self._show_icons()
+
+    def _show_endpoint_key(self, snap: SyncSnapshot) -> None:
+        """The endpoint signs with another key than the one pinned: said, with what to
+        do (the tooltip and the accessible description hold the whole sentence)."""
+        warned = bool(snap.sync_set_up and snap.endpoint_warning)
+        label = self.endpoint_key
+        label.setVisible(warned)
+        label.setProperty("state", "alert" if warned else "")
+        label.setText(self.tr("Endpoint key changed: tell its operator") if warned else "")
+        label.setToolTip(snap.endpoint_warning if warned else "")
+        label.setAccessibleDescription(snap.endpoint_warning if warned else "")
 
     def _show_reminders(self, snap: SyncSnapshot) -> None:
         """A channel needs attention: which; this PC sends: when the next goes, how many

@@ -1,7 +1,7 @@
 """The reminder templates dialog (Settings > Reminders > Message templates…): pick a
 language, channel and kind; edit the subject (e-mail) and the text; see its SMS size
 as you type; insert placeholders; save the clinic's own text or go back to the
-built-in one.
+built-in one (asked first: the clinic's own text is deleted).
 
 The text, subject and SMS size line are ``ui.templatetext``; a text the core refuses
 is shown under the editor, as the core words it, both while typing
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -52,6 +53,7 @@ from .wapanel import WhatsAppPanel
 
 Key = tuple[str, str, str]
 Confirm = Callable[[QWidget, str], str]  # (parent, the message's name) -> SAVE, DISCARD...
+AskReset = Callable[[QWidget, str], bool]  # (parent, the message's name) -> reset it
 WHATSAPP = "whatsapp"
 
 
@@ -61,6 +63,29 @@ def ask_template(parent: QWidget, which: str) -> str:
         "TemplatesDialog", "The changes to the message {0} are not saved. Save them now?"
     )
     return ask_save(parent, question.format(which))
+
+
+def ask_reset(parent: QWidget, which: str) -> bool:
+    """Go back to the built-in text of ``which``, deleting the clinic's own? No (the
+    default, and Esc) keeps it."""
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        QCoreApplication.translate("TemplatesDialog", "Reset to built-in"),
+        QCoreApplication.translate(
+            "TemplatesDialog",
+            "Replace the clinic's own text of the message {0} with the built-in text? "
+            "The clinic's own text is deleted.",
+        ).format(which),
+        buttons.Yes | buttons.No,
+        parent,
+    )
+    box.setObjectName("templateResetBox")
+    box.button(buttons.Yes).setText(QCoreApplication.translate("TemplatesDialog", "&Reset"))
+    box.button(buttons.No).setText(QCoreApplication.translate("TemplatesDialog", "&Keep it"))
+    box.setDefaultButton(buttons.No)
+    box.setEscapeButton(buttons.No)
+    return box.exec() == buttons.Yes
 
 
 class TemplatesDialog(QDialog):
@@ -74,9 +99,11 @@ class TemplatesDialog(QDialog):
         editable: bool,
         parent: QWidget | None = None,
         confirm: Confirm = ask_template,
+        confirm_reset: AskReset = ask_reset,
     ) -> None:
         super().__init__(parent)
         self.desk, self.editable, self.confirm = desk, editable, confirm
+        self.confirm_reset = confirm_reset
         self.rows: dict[Key, TemplateRow] = {}
         self.wa_rows: dict[tuple[str, str], WhatsAppRow] = {}
         self._filling = False
@@ -359,7 +386,11 @@ class TemplatesDialog(QDialog):
         op.success(self._wa_done).failure(self._failed).run()
 
     def reset(self) -> None:
-        language, channel, kind = self.chosen()
+        """Back to the built-in text, once asked (the clinic's own text is deleted)."""
+        key = self.chosen()
+        if not self.editable or not self.confirm_reset(self, self.which(key)):
+            return
+        language, channel, kind = key
         ctx = self.desk.ctx()
         self.reset_button.setEnabled(False)
         op = DbOp(

@@ -4,6 +4,9 @@ the text, buttons that insert a placeholder, and the SMS size line, worded from
 
 Read-only (no "clinic.configure"): the fields can be read and copied, not changed, and
 the insert buttons are hidden. The dialog fills the fields and saves what they hold.
+
+The size line measures the text filled in with long example values (a 12-letter name,
+the longest date); when the text has placeholders it says so, with its length as typed.
 """
 
 from __future__ import annotations
@@ -109,9 +112,19 @@ class TextPanel(QWidget):
             self.size_line.setText(self.size_text(row, self.body.toPlainText()))
 
     def size_text(self, row: TemplateRow, body: str) -> str:
+        """The size as a long case would send it; with placeholders, said so, and the
+        length as typed beside it (a short text in 3 parts looked wrong unexplained)."""
         size = templates.measure(body, row.language, row.clinic, row.address)
         encoding = "GSM-7" if size.encoding == "gsm7" else "UCS-2"
-        said = self.tr("SMS: %n part(s) (%1, %2 of %3 characters)", "", size.parts)
+        if not any("{" + name + "}" in body for name in templates.PLACEHOLDERS):
+            said = self.tr("SMS: %n part(s) (%1, %2 of %3 characters)", "", size.parts)
+        else:
+            said = self.tr(
+                "SMS: about %n part(s) with long example names and dates "
+                "(%1, %2 of %3 characters; %4 as typed)",
+                "",
+                size.parts,
+            ).replace("%4", str(len(body)))
         said = said.replace("%1", encoding).replace("%2", str(size.units))
         said = said.replace("%3", str(size.capacity))
         if size.forcing and size.from_values:

@@ -31,7 +31,8 @@ class WhatsAppPanel(QWidget):
         )
         self.explain.setWordWrap(True)
         self.name = self._line("templateWaName", self.tr("WhatsApp template name"), editable)
-        self.name.setPlaceholderText("appointment_reminder")
+        # An example, said as one: a bare name in grey read as a name already saved.
+        self.name.setPlaceholderText(self.tr("e.g. appointment_reminder"))
         self.code = self._line("templateWaCode", self.tr("Meta's language code"), editable)
         self.values = QLabel(self)
         self.values.setObjectName("templateWaValues")

@@ -1,7 +1,8 @@
 """reminders templates, reminders template set|reset: the clinic's own wording of the
 messages to patients, with each one's SMS size (``receptionist.ops.templates``); for
 WhatsApp, the approved template Meta sends instead and its six values
-(``receptionist.ops.wanames``): a WhatsApp text is refused."""
+(``receptionist.ops.wanames``): a WhatsApp text is refused, and reminders template
+whatsapp-name names the approved template of one message instead."""
 
 from __future__ import annotations
 
@@ -64,6 +65,46 @@ def register(rsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _which(r, required=True)
     r.set_defaults(func=cmd_reset)
+    _register_whatsapp(tsub)
+
+
+def _register_whatsapp(tsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    w = tsub.add_parser(
+        "whatsapp-name",
+        help="name the template approved in WhatsApp Manager that WhatsApp sends for one "
+        "message in one language (WhatsApp sends no text of ours)",
+        **examples(
+            "receptionist reminders template whatsapp-name --language en --kind reminder "
+            "--name appointment_reminder --code en_US",
+            "receptionist reminders template whatsapp-name --language tr --kind confirmation "
+            "--name randevu_onay",
+            "receptionist reminders template whatsapp-name --language tr --kind reminder --none",
+        ),
+    )
+    for option, values in (("language", LANGUAGES), ("kind", KINDS)):
+        w.add_argument(
+            f"--{option}",
+            required=True,
+            choices=values,
+            help=f"this {option}: " + ", ".join(values),
+        )
+    name = w.add_mutually_exclusive_group(required=True)
+    name.add_argument(
+        "--name",
+        help="the template's name exactly as in WhatsApp Manager: lower-case letters, digits "
+        "and _, like appointment_reminder",
+    )
+    name.add_argument(
+        "--none",
+        action="store_true",
+        help="no template: this message is not sent by WhatsApp (the patient's next channel)",
+    )
+    w.add_argument(
+        "--code",
+        help="Meta's language code of the templates in this language, like en_US (default: "
+        "the one saved; '' for the language itself)",
+    )
+    w.set_defaults(func=cmd_whatsapp_name)
 
 
 def _which(p: argparse.ArgumentParser, *, required: bool) -> None:
@@ -104,9 +145,18 @@ def _data(row: TemplateRow) -> dict[str, Any]:
 
 
 def size_line(d: dict[str, Any]) -> str:
+    """The SMS size as a long case would send it; with placeholders, said so (as the
+    app's editor says it), with the length as typed."""
     s = d["sms"]
     encoding = "GSM-7" if s["encoding"] == "gsm7" else "UCS-2"
-    line = f"SMS: {s['parts']} part(s) ({encoding}, {s['units']} of {s['capacity']} characters)"
+    counted = f"{encoding}, {s['units']} of {s['capacity']} characters"
+    if any("{" + name + "}" in d["body"] for name in templates.PLACEHOLDERS):
+        line = (
+            f"SMS: about {s['parts']} part(s) with long example names and dates "
+            f"({counted}; {len(d['body'])} as typed)"
+        )
+    else:
+        line = f"SMS: {s['parts']} part(s) ({counted})"
     if s["forcing_character"]:
         where = "a sample value" if s["forced_by_sample_values"] else "the text"
         line += f"; {s['forcing_character']!r} in {where} makes it UCS-2"
@@ -124,9 +174,22 @@ def _wa_text(d: dict[str, Any]) -> str:
         said = "no approved template named: not sent by WhatsApp"
     else:
         said = f"Meta's approved template {wa['template']} ({wa['code']})"
-    where = f"  (names: settings set channels.whatsapp_templates_{d['language']} ...)"
+    where = (
+        f"  (name it: reminders template whatsapp-name --language {d['language']} "
+        f"--kind {d['kind']} --name NAME; all of them: settings set "
+        f"{wanames.setting_key(d['language'])})"
+    )
     values = "  Values: " + " | ".join(f"{{{{{n}}}}} {v}" for n, v in enumerate(wa["values"], 1))
     return "\n".join([f"{head}: {said}", values, where])
+
+
+def _wa_data(row: WhatsAppRow) -> dict[str, Any]:
+    return {
+        "language": row.language,
+        "channel": "whatsapp",
+        "kind": row.kind,
+        "whatsapp": _whatsapp(row),
+    }
 
 
 def _text(d: dict[str, Any]) -> str:
@@ -199,5 +262,15 @@ def cmd_reset(app: App) -> int:
         ctx = app.ctx(db)
         row = templates.reset(db, ctx, a.language, a.channel, a.kind)
     data = _data(row)
+    app.emit(data, _text(data))
+    return 0
+
+
+def cmd_whatsapp_name(app: App) -> int:
+    a = app.args
+    name = "" if a.none else str(a.name)
+    with app.database() as db:
+        row = wanames.set_name(db, app.ctx(db), a.language, a.kind, name, a.code)
+    data = _wa_data(row)
     app.emit(data, _text(data))
     return 0

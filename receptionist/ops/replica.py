@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from receptionist.clock import Clock
 from receptionist.context import SYSTEM, Ctx, require
 from receptionist.errors import UserError
-from receptionist.journal import audit, changefeed, coverage
+from receptionist.journal import audit, changefeed, coverage, notary
 from receptionist.models import LocalSecret, Patient, SyncBase, SyncConflict, SyncState
 from receptionist.ops.conflictwords import close_erased, settle_here
 from receptionist.patients import bulkindex, documents, erasure
@@ -77,6 +77,9 @@ class SyncStatus:
     last_error: str = ""
     cursor: int = 0
     uploading: bool = False
+    # The last round saw the endpoint sign with another key than the one this PC
+    # pinned (``journal.notary.key_changed``): the desk says so until it is back.
+    endpoint_key_changed: bool = False
 
 
 def status(db: Database) -> SyncStatus:
@@ -90,7 +93,7 @@ def status(db: Database) -> SyncStatus:
         return SyncStatus(
             True, sync.server_url, sync.device_name, sync.device_code, sync.last_sync_at,
             waiting(s), int(open_ or 0), sync.last_error, sync.pull_cursor,
-            bool(sync.upload_table),
+            bool(sync.upload_table), notary.key_changed(s),
         )  # fmt: skip
 
 

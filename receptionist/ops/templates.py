@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
-from receptionist.reminders import overrides, watemplates
+from receptionist.reminders import overrides
 from receptionist.reminders import settings as reminder_settings
 from receptionist.reminders.overrides import BODY_LIMIT, EMAIL_BODY_LIMIT, SUBJECT_LIMIT, Key
 from receptionist.reminders.preview import SmsSize, sample_values, sms_size
@@ -158,10 +158,10 @@ def _not_for_whatsapp(language: str, kind: str) -> ValidationError:
                 "core",
                 "WhatsApp sends only a template that Meta approved, never a text set here. "
                 "Write the text in WhatsApp Manager, then name the template in Settings, "
-                "Reminders, Message templates, or with: receptionist settings set {key} "
-                '"{kind}=TEMPLATE_NAME" (keep the names of the other kinds in that value).',
+                "Reminders, Message templates, or with: receptionist reminders template "
+                "whatsapp-name --language {language} --kind {kind} --name TEMPLATE_NAME",
             ),
-            key=watemplates.SETTINGS[language].key,
+            language=language,
             kind=kind,
         ),
     )

@@ -66,6 +66,14 @@ def setting_key(language: str) -> str:
     return watemplates.SETTINGS[language].key
 
 
+def _saved_code(text: str, language: str) -> str:
+    """Meta's language code the setting ``text`` holds ("" when it cannot be read)."""
+    try:
+        return watemplates.parse(text, language)[0]
+    except ValueError:
+        return ""
+
+
 def listing(db: Database, ctx: Ctx) -> list[WhatsAppRow]:
     """Every language's and kind's WhatsApp template, by language and kind."""
     with db.read() as s:
@@ -73,17 +81,20 @@ def listing(db: Database, ctx: Ctx) -> list[WhatsAppRow]:
 
 
 def set_name(
-    db: Database, ctx: Ctx, language: str, kind: str, name: str, code: str = ""
+    db: Database, ctx: Ctx, language: str, kind: str, name: str, code: str | None = None
 ) -> WhatsAppRow:
     """Name the approved template of ``kind`` in ``language`` (``""``: none) and Meta's
-    language code (``""``: the language itself); ValidationError naming "name" or
-    "code" and nothing written when one is not as WhatsApp Manager writes it."""
+    language code (``""``: the language itself; None: the one saved stays);
+    ValidationError naming "name" or "code" and nothing written when one is not as
+    WhatsApp Manager writes it."""
     one_of("language", language, LANGUAGES)
     one_of("kind", kind, KINDS)
     require(ctx, CONFIGURE, CANNOT_CONFIGURE)
     setting = watemplates.SETTINGS[language]
     with db.write() as s:
-        text = watemplates.with_name(str(clinicstore.value(s, setting)), language, kind, name, code)
+        saved = str(clinicstore.value(s, setting))
+        kept = _saved_code(saved, language) if code is None else code
+        text = watemplates.with_name(saved, language, kind, name, kept)
         clinicstore.write(s, ctx, setting, text)
         for other in KINDS:  # a text that was never sent: gone now (see the docstring)
             stale = overrides.SETTINGS[(language, overrides.WHATSAPP, other)]

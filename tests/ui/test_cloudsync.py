@@ -6,6 +6,7 @@ open schedule, and the status bar says offline while the endpoint is down and on
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -15,8 +16,9 @@ from typing import Any, TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import select, text
 from uiseed import at
 
 from receptionist.clock import FixedClock
@@ -31,6 +33,7 @@ from receptionist.store.vault import create, open_clinic
 from sync import cloud
 from sync.server.commands import add_clinic
 from sync.server.store import Store, open_store
+from ui.app import stylesheet
 from ui.cloudsync import CloudSync
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
@@ -262,3 +265,50 @@ def test_a_revoked_pc_is_told_once_and_shows_offline(
         "Ask an administrator to invite it again."
     ], "said once, not at every retry"
     assert window.sync_status.network.text() == "Offline"
+
+
+def test_the_endpoint_signing_with_another_key_is_shown_with_what_to_do(
+    qtbot: QtBot, connected: Cloud, window: MainWindow, told: list[Any], tmp_path: Path
+) -> None:
+    """The endpoint's signing key was replaced (its operator lost it): the status bar
+    says so, from the log, until a round sees the pinned key again; a click tells what
+    to do. Nothing of it shows while the key is the pinned one."""
+    loop = loop_of(window)
+    qtbot.waitUntil(lambda: settled(loop), timeout=20_000)
+    label = window.sync_status.endpoint_key
+    assert label.isHidden() and window.desk.sync.snapshot.endpoint_warning == ""
+    with connected.store.write() as conn:
+        old = tuple(conn.execute(text("SELECT * FROM signing_key")).one())
+        conn.execute(text("DELETE FROM signing_key"))  # a new key is made at the next ask
+    with qtbot.waitSignal(loop.roundFinished, timeout=20_000) as done:
+        loop.sync_now()
+    assert done.args[0].ok and done.args[0].status.endpoint_key_changed
+    assert not label.isHidden() and label.text() == "Endpoint key changed: tell its operator"
+    assert label.property("state") == "alert"
+    assert "another key than the one this PC pinned" in label.toolTip()
+    assert "tell the endpoint's operator" in label.toolTip()
+    assert window.sync_status.network.text() == "Online", "the data still syncs"
+    window.resize(1366, 768)
+    window.setStyleSheet(stylesheet())
+    QApplication.processEvents()  # laid out again in the style's bold alert font
+    picture = window.statusBar().grab()
+    window.setStyleSheet("")
+    assert picture.save(str(tmp_path / "status-endpoint-key.png"))
+    folder = os.environ.get("SYNC_SHOTS")
+    if folder:
+        picture.save(str(Path(folder) / "status-endpoint-key.png"))
+    told.clear()
+    qtbot.mouseClick(label, Qt.MouseButton.LeftButton)
+    assert [m.text for m in told] == [label.toolTip()]
+
+    # Kept in the log, so any reading of the state says it (the app started again too).
+    assert on_desk(window.desk, replica.status).endpoint_key_changed
+
+    with connected.store.write() as conn:  # the operator puts the key back
+        conn.execute(text("DELETE FROM signing_key"))
+        conn.execute(text("INSERT INTO signing_key VALUES (:i, :p, :k, :a)"),
+                     dict(zip(("i", "p", "k", "a"), old, strict=True)))  # fmt: skip
+    with qtbot.waitSignal(loop.roundFinished, timeout=20_000) as done:
+        loop.sync_now()
+    assert not done.args[0].status.endpoint_key_changed
+    assert label.isHidden() and window.desk.sync.snapshot.endpoint_warning == ""

@@ -3,6 +3,7 @@ Consents tab, a badge under the name while it holds, what the file holds each ti
 
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,12 @@ from sqlalchemy import select
 
 from receptionist.models import Patient
 from receptionist.patients.search import rebuild_search_index
+from receptionist.privacy import restriction
 from receptionist.store.storage import Database
 from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
-from ui.patients import Patients, PatientWindow, install
+from ui.patients import Patients, PatientWindow, install, restrictionbox
 
 
 def on_worker(desk: Desk, fn: Any) -> Any:
@@ -95,14 +97,49 @@ def test_restrict_and_lift_from_the_patient_window(
     assert not shown.badge.isVisible() and box.reason.text() == ""
 
 
-def test_a_refused_reason_says_why_and_writes_nothing(
-    qtbot: QtBot, window: MainWindow, controller: Patients, ids: dict[str, str]
+def test_a_refused_reason_says_why_writes_nothing_and_keeps_the_reason_typed(
+    qtbot: QtBot,
+    window: MainWindow,
+    controller: Patients,
+    ids: dict[str, str],
+    told: list[Any],
+    tmp_path: Path,
 ) -> None:
     shown = open_record(qtbot, controller, ids["A-3"])
+    shown.show()
+    shown.tabs.setCurrentWidget(shown.consents)
     box = shown.restriction
-    box.reason.setText("bad\x07reason")
+    box.reason.setText("She disputes her address\x07")
     box.button.click()
     qtbot.waitUntil(lambda: box.isEnabled(), timeout=10_000)
-    assert "reason" in shown.note.text()
+    assert "reason" in shown.note.text() and told, "said, in the window and a box"
     assert stored(window.desk, ids["A-3"]) == (False, "")
     assert not shown.badge.isVisible() and "Restrict" in box.button.text()
+    assert box.reason.text() == "She disputes her address\x07", "kept, to correct"
+    assert not box.reason.isReadOnly()
+    shown.setStyleSheet(stylesheet())
+    assert shown.grab().save(str(tmp_path / "restriction-refused.png"))
+    folder = os.environ.get("PATIENT_SHOTS")
+    if folder:
+        shown.grab().save(str(Path(folder) / "restriction_refused.png"))
+    shown.setStyleSheet("")
+    box.reason.setText("She disputes her address")  # corrected, pressed again: saved
+    with qtbot.waitSignal(shown.restrictionSaved, timeout=10_000):
+        box.button.click()
+    assert stored(window.desk, ids["A-3"]) == (True, "She disputes her address")
+
+
+def test_the_reason_s_limit_is_the_core_s() -> None:
+    """One number: the box's limit is ``privacy.restriction.MAX_REASON`` itself."""
+    source = Path(restrictionbox.__file__).read_text("utf-8")
+    tree = ast.parse(source)
+    assigned = [
+        t.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    ]
+    assert "MAX_REASON" not in assigned
+    assert "from receptionist.privacy.restriction import MAX_REASON" in source
+    assert restrictionbox.MAX_REASON == restriction.MAX_REASON

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from receptionist.ops import settings, templates
@@ -67,7 +67,19 @@ def test_edit_with_the_sms_size_live_save_and_reset(
                      Qt.MouseButton.LeftButton)  # fmt: skip
     assert dialog.body.toPlainText() == "Hi {first_name}"
     said = dialog.size_line.text()
-    assert said == "SMS: 1 part(s) (GSM-7, 15 of 160 characters)" and dialog.error.isHidden()
+    assert (
+        said
+        == (  # measured with a long example name: said so, and the length typed
+            "SMS: about 1 part(s) with long example names and dates (GSM-7, 15 of 160 "
+            "characters; 15 as typed)"
+        )
+        and dialog.error.isHidden()
+    )
+    dialog.body.setPlainText("Hi {first_name}, see you {date}")  # 31 typed, 52 sent
+    said = dialog.size_line.text()
+    assert said.endswith("(GSM-7, 52 of 160 characters; 31 as typed)"), said
+    dialog.body.setPlainText("Closed on Friday.")  # nothing filled in: nothing to explain
+    assert dialog.size_line.text() == "SMS: 1 part(s) (GSM-7, 17 of 160 characters)"
 
     dialog.body.setPlainText("Hi {fist_name}")
     assert not dialog.error.isHidden() and "{fist_name}" in dialog.error.text()
@@ -90,15 +102,54 @@ def test_edit_with_the_sms_size_live_save_and_reset(
     assert not dialog.subject.isHidden() and dialog.subject.text()
     assert dialog.size_line.isHidden()  # parts are an SMS's
     _pick(dialog, "tr", "sms", "reminder")  # a Turkish text: UCS-2, in several parts
-    assert dialog.size_line.text().startswith("SMS: 2 part(s) (UCS-2, ")
+    said = dialog.size_line.text()
+    typed = len(TEMPLATES[("tr", "sms", "reminder")].body)
+    assert said.startswith("SMS: about 2 part(s) with long example names and dates (UCS-2, ")
+    assert f"characters; {typed} as typed)" in said, said
     assert dialog.subject.isHidden() and not dialog.size_line.isHidden()
     _shoot(dialog, admin_window, tmp_path)
 
     _pick(dialog, "en", "sms", "reminder")
+    asked = answer_the_box(QMessageBox.StandardButton.No, admin_window, dialog, tmp_path)
+    dialog.reset_button.click()  # asked first; "Keep it": nothing changes
+    assert asked == ["Replace the clinic's own text of the message English, SMS, Reminder "
+                     "with the built-in text? The clinic's own text is deleted."]  # fmt: skip
+    assert dialog.rows[("en", "sms", "reminder")].overridden and dialog.reset_button.isEnabled()
+    assert dialog.body.toPlainText() == "Hi {first_name}, {date} {time}. {clinic}"
+    answer_the_box(QMessageBox.StandardButton.Yes, admin_window, dialog, tmp_path)
     with qtbot.waitSignal(dialog.saved, timeout=10_000):
         dialog.reset_button.click()
     assert dialog.body.toPlainText() == TEMPLATES[("en", "sms", "reminder")].body
     assert "built-in" in dialog.origin.text() and not dialog.reset_button.isEnabled()
+
+
+def answer_the_box(
+    button: QMessageBox.StandardButton, window: MainWindow, dialog: QWidget, tmp_path: Path
+) -> list[str]:
+    """Press ``button`` in the next message box once it is up (its picture saved, over
+    the window and the dialog); the list gets the box's question."""
+    asked: list[str] = []
+
+    def press() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, press)
+            return
+        asked.append(box.text())
+        window.resize(1366, 768)
+        window.setStyleSheet(stylesheet())
+        picture = composite(window, dialog, box)
+        window.setStyleSheet("")
+        picture.save(str(tmp_path / "templates-reset-asked.png"))
+        folder = os.environ.get("TEMPLATE_SHOTS")
+        if folder:
+            picture.save(str(Path(folder) / "templates-reset-asked.png"))
+        clicked = box.button(button)
+        assert clicked is not None
+        clicked.click()
+
+    QTimer.singleShot(0, press)
+    return asked
 
 
 def test_a_receptionist_opens_the_templates_read_only(
@@ -204,6 +255,8 @@ def test_whatsapp_shows_the_approved_template_s_name_code_and_values(
     assert dialog.reset_button.isHidden() and "WhatsApp Manager" in dialog.origin.text()
     panel = dialog.whatsapp
     assert panel.name.text() == "" and not panel.missing.isHidden()
+    assert panel.name.placeholderText() == "e.g. appointment_reminder"  # not a saved name
+    _shoot(dialog, admin_window, tmp_path, "templates-whatsapp-unnamed.png")
     said = panel.values.text().splitlines()
     assert said[1:] == [
         "{{1}}  first name: Christabelle", "{{2}}  date: Wednesday 16 September 2026",

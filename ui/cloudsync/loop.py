@@ -11,7 +11,9 @@ a clinic that never connects never opens the second database.
 Rounds follow :class:`~receptionist.replica.backoff.Schedule`: the interval of this PC's
 setting ``cloud.sync_interval_seconds`` after a success, a growing wait with jitter after
 failures; "Sync now" and the network coming back start one at once. What each round
-leaves is fed to the status bar (:class:`~ui.syncstate.SyncState`); what it pulled
+leaves is fed to the status bar (:class:`~ui.syncstate.SyncState`), with the endpoint
+signing with another key than the one pinned, read from the log, so said from the start
+until a round sees the pinned key again (``sync.notary.OTHER_KEY``); what it pulled
 reaches the open views through the change feed (the desk's follower notices commits
 of other connections within a second).
 """
@@ -31,9 +33,11 @@ from receptionist.safelog import describe
 from receptionist.settings.cloud import INTERVAL_SECONDS
 from receptionist.store.storage import Database
 from sync import cloud
+from sync.notary import OTHER_KEY
 from sync.round import Unreachable
 
 from .. import messages
+from ..coretext import translated
 from ..desk import Desk
 from ..tasks import TaskManager
 
@@ -225,6 +229,7 @@ class CloudSync(QObject):
             last_sync=status.last_sync_at,
             pending_changes=status.waiting,
             open_conflicts=status.open_conflicts,
+            endpoint_warning=translated(OTHER_KEY) if status.endpoint_key_changed else "",
         )
 
     def _changed(self, _changes: object) -> None:

@@ -4,8 +4,9 @@ reason and one button that restricts or lifts it.
 
 Pressing the button asks for the change (``restrict`` with the reason, or ``lift``);
 the box stays disabled until the saved state comes back (``show_state``), so what it
-says is what is on file. The rules (no message, no name in Google) live in the core:
-``receptionist.privacy.restriction``.
+says is what is on file; a restriction refused or failed keeps the reason typed. The
+reason's limit is the core's (``MAX_REASON``). The rules (no message, no name in
+Google) live in the core: ``receptionist.privacy.restriction``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from receptionist.freetext import printable
+from receptionist.privacy.restriction import MAX_REASON
 
 from .table import short_datetime
 
@@ -25,7 +27,6 @@ BADGE_STYLE = (
     "QLabel { background: #fdecec; color: #8a1111; border: 1px solid #b91c1c;"
     " border-radius: 4px; padding: 4px 8px; font-weight: bold; }"
 )
-MAX_REASON = 500  # as the core's rule (privacy.restriction.MAX_REASON)
 
 
 def restriction_badge(parent: QWidget) -> QLabel:
@@ -95,14 +96,17 @@ class RestrictionBox(QGroupBox):
         else:
             self.restrict.emit(self.reason.text())
 
-    def show_state(self, since: datetime | None, reason: str) -> None:
+    def show_state(self, since: datetime | None, reason: str, *, keep_typed: bool = False) -> None:
+        """What is on file; ``keep_typed``: a change was refused or failed, so a reason
+        typed for a restriction not saved stays, to correct or press again."""
         self.restricted = since is not None
         self.setEnabled(True)
         if since is None:
             self.state.setText(self.tr("Not restricted: the record is used as usual."))
             self.button.setText(self.tr("&Restrict processing"))
             self.reason.setReadOnly(False)
-            self.reason.clear()
+            if not keep_typed:
+                self.reason.clear()
             return
         when = short_datetime(since, self.tz)
         self.state.setText(self.tr("Restricted since {0}.").format(when))

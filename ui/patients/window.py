@@ -318,8 +318,10 @@ class PatientWindow(QDialog):
         op.success(lambda r: self._restriction_saved(r, restricted))
         op.failure(self._restriction_failed).run()
 
-    def _show_restriction(self, record: PatientRecord) -> None:
-        self.restriction.show_state(record.restricted_at, record.restriction_reason)
+    def _show_restriction(self, record: PatientRecord, *, keep_typed: bool = False) -> None:
+        self.restriction.show_state(
+            record.restricted_at, record.restriction_reason, keep_typed=keep_typed
+        )
         show_badge(self.badge, record.restricted_at, self.desk.clinic.tz)
 
     def _restriction_saved(self, record: PatientRecord, restricted: bool) -> None:
@@ -337,7 +339,7 @@ class PatientWindow(QDialog):
 
     def _restriction_failed(self, exc: BaseException) -> None:
         if self.record is not None:
-            self._show_restriction(self.record)
+            self._show_restriction(self.record, keep_typed=True)  # the typed reason stays
         text = messages.user_text(exc)
         self.note.setText(text)
         messages.error(text)
