@@ -47,8 +47,9 @@ _SAID: dict[str, str] = {
     ),
     "restricted": QT_TRANSLATE_NOOP(
         "core",
-        "Not sent: the processing of the patient's data is restricted. Her reminders still "
-        "ahead are queued again once the restriction is lifted in her record.",
+        "Not sent: the processing of the patient's data is restricted. The patient's "
+        "reminders still ahead are queued again once the restriction is lifted in the "
+        "patient's record.",
     ),
     "other_station": QT_TRANSLATE_NOOP(
         "core",
