@@ -16,9 +16,9 @@ day) and the messages already planned for them, and then, per appointment:
 - every live one: a reminder per offset, unless its time passed before the booking
   (or the move) made it one to send. One whose time passed while the station was off
   is planned anyway, and dispatch skips it as late, with that reason;
-- a restricted patient's (``privacy.restriction``): what would be planned is written
-  skipped, and what was queued is skipped, with reason "restricted"; once lifted, her
-  reminders still ahead are queued again (a confirmation, reschedule or cancellation
+- a restricted patient's (``privacy.restriction``): what was queued, and what this
+  plan wrote, is skipped, with reason "restricted" (``_hold``); once lifted, the
+  patient's reminders still ahead are queued again (a confirmation, reschedule or cancellation
   message of the restricted time stays skipped: it was news then).
 
 Each message's dedupe key (appointment, rule, scheduled time) is unique in the table;
@@ -106,10 +106,7 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
     for appt in sorted(appts, key=lambda a: a.start):  # the soonest first
         if len(adds) >= MAX_ADDS:
             break  # the next round plans the rest: this transaction stays short
-        first = len(adds)
         _one(appt, rows.get(appt.id, ()), (at, since), cfg, adds, withdraw)
-        if appt.patient_id in restricted:
-            _restrict(adds[first:], at)
     if adds:
         session.execute(_INSERT, adds)
     for reason in set(withdraw.values()):
@@ -128,16 +125,9 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
     return Planned(len(adds), len(withdraw))
 
 
-def _restrict(added: list[dict[str, object]], at: int) -> None:
-    """A restricted patient's messages just planned: written skipped, not queued."""
-    for new in added:
-        if new["state"] == "pending":
-            new.update(state="skipped", reason=RESTRICTED, finished_at=at)
-
-
 def _hold(session: Session, restricted: set[str], at: int) -> None:
-    """The queued messages of restricted patients (whenever their appointment is):
-    skipped, with the reason "restricted"."""
+    """The queued messages of restricted patients (whenever their appointment is), those
+    this plan just wrote among them: skipped, with the reason "restricted"."""
     ids = sorted(restricted)
     for chunk in range(0, len(ids), CHUNK):
         session.execute(
