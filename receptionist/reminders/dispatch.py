@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, true
+from sqlalchemy import exists, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock, FixedClock
@@ -55,7 +55,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from . import config, deliverylog, halt, handover, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, appointment_stop, decide
-from .plan import plan
+from .plan import ROLE_LOST, plan
 from .settings import CHANNELS
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def run(
     if not cfg.enabled:
         return Round(False, "disabled")
     if role == "none":
-        return Round(False, "not_station")
+        return Round(False, "not_station", withdrawn=_role_lost(db, clock.now()))
     cutoff = None
     if cloud:
         hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
@@ -171,6 +171,25 @@ def _stand_by(
         for row in s.scalars(due):
             _finish(row, "skipped", "other_station", now)
     return done.added, done.withdrawn
+
+
+def _role_lost(db: Database, now: datetime) -> int:
+    """This PC neither sends nor stands by (any more): what it had queued, as the
+    station or a stand-by, is withdrawn ("role_lost"), never sent from a plan grown
+    stale if it sends again one day; it then plans afresh (``plan.ROLE_LOST``). A
+    message left "sending" stays, for a person (or its recovery, if it sends again).
+    One read a round while there is nothing to withdraw."""
+    queued = select(Reminder.id).where(Reminder.state == "pending").limit(1)
+    with db.read() as s:
+        if s.scalar(queued) is None:
+            return 0
+    with db.write() as s:
+        done = s.execute(
+            update(Reminder)
+            .where(Reminder.state == "pending")
+            .values(state="withdrawn", reason=ROLE_LOST, finished_at=now, updated_at=now)
+        )
+        return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[Item]:

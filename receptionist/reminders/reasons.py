@@ -51,6 +51,12 @@ _SAID: dict[str, str] = {
         "reminders still ahead are queued again once the restriction is lifted in the "
         "patient's record.",
     ),
+    "role_lost": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent from this PC: it stopped being the reminder station (or its stand-by) "
+        "before the message was due; the PC that sends now plans its own. If this PC "
+        "sends again one day, it plans afresh.",
+    ),
     "other_station": QT_TRANSLATE_NOOP(
         "core",
         "Not sent from this PC: another PC held the reminders' lease when it was due (or "

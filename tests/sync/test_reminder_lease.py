@@ -304,3 +304,43 @@ def test_a_stand_by_counts_what_it_planned_as_the_station_s_not_as_queued(
 def _only_appointment(pc: Pc) -> str:
     with pc.db.read() as s:
         return str(s.scalars(select(Reminder.appointment_id)).first())
+
+
+def test_a_pc_that_loses_the_role_withdraws_its_queue_and_plans_afresh_if_it_regains_it(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B stands by and plans X as A does; B is taken off stand-by: its queued rows are
+    withdrawn ("role_lost"), not left to go one day from a stale plan. Ten hours later
+    B is named the station: it plans X afresh (the reminder still ahead goes, once,
+    from B) and A, no longer the sender, withdraws its own."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "24h"})
+    x = book(a, "Xena", 50, "05321234567")
+    settle(a, b)
+    assert [i.kind for i in round_of(a, sender).of("sent")] == ["confirmation"]
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    assert states(b, x)["24h"] == ("pending", "")
+    settings.set_many(a.db, a.ctx, {"reminders.standby": ""})
+    settle(a, b)
+    dropped = round_of(b, sender)
+    assert (dropped.reason, dropped.withdrawn) == ("not_station", 2)
+    assert states(b, x) == {
+        "confirmation": ("withdrawn", "role_lost"), "24h": ("withdrawn", "role_lost"),
+    }  # fmt: skip
+    assert round_of(b, sender).withdrawn == 0  # nothing left to withdraw
+
+    clock.advance(hours=10)
+    settings.set_many(a.db, a.ctx, {"reminders.station": "B"})
+    settle(a, b)
+    assert round_of(a, sender).withdrawn == 1  # A's 24h reminder: B's to send now
+    assert states(a, x)["24h"] == ("withdrawn", "role_lost")
+    taken = round_of(b, sender)
+    assert taken.active, taken.reason
+    assert taken.of("sent") == []
+    assert states(b, x)["24h"] == ("pending", "")  # planned again, afresh
+    clock.advance(hours=16)
+    assert [(i.appointment_id, i.rule) for i in round_of(b, sender).of("sent")] == [(x, "24h")]
+    assert round_of(a, sender).of("sent") == []
+    assert set(sent_rows(a, b).values()) == {1}
+    assert len(server.messages) == 2
