@@ -57,6 +57,7 @@ from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, appointment_stop, decide
 from .plan import ROLE_LOST, plan
 from .settings import CHANNELS
+from .watemplates import Call
 
 log = logging.getLogger(__name__)
 ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the rest
@@ -308,7 +309,7 @@ def _one(
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         assert r is not None
-        return _settle(s, r, outcome, clock.now(), cfg.max_attempts)
+        return _settle(s, r, outcome, clock.now(), cfg.max_attempts, message.template)
 
 
 def _past_held(s: Session, now: datetime) -> list[Item]:
@@ -354,7 +355,9 @@ def _send(sender: Sender, message: Outgoing) -> Outcome:
         return Outcome("unknown", code="sender_error")
 
 
-def _settle(s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int) -> Item:
+def _settle(
+    s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int, template: Call | None
+) -> Item:
     deliverylog.note(s, r.id, r.channel, "send", now, outcome)
     if halt.refused(outcome):  # the channel stops; the message waits, not counted a try
         r.attempts -= 1
@@ -363,7 +366,7 @@ def _settle(s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int)
     if outcome.status == "sent":
         r.provider_id = outcome.provider_id[:128]
         _finish(r, "sent", "", now)
-        _log(s, r, now, outcome)
+        _log(s, r, now, template)
     elif outcome.status == "unknown":
         _finish(r, "unknown", outcome.code or "no_answer", now)
     elif outcome.status == "transient" and r.attempts < most:
@@ -375,7 +378,7 @@ def _settle(s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int)
         return _item(r, "retrying")
     else:
         _finish(r, "failed", _code(outcome.status, outcome.code), now)
-        _log(s, r, now, outcome)
+        _log(s, r, now, template)
     return _item(r)
 
 
@@ -405,9 +408,18 @@ WHAT = {
 }
 
 
-def _log(s: Session, r: Reminder, now: datetime, outcome: Outcome) -> None:
+# WhatsApp sends the clinic's approved template, not our text: the entry names it.
+AS_TEMPLATE = QT_TRANSLATE_NOOP(
+    "core", "{said} WhatsApp template {name}, language {language}, values: {values}."
+)
+MAX_VALUES = 1000  # characters of the values kept (the summary holds 2,000 at most)
+
+
+def _log(s: Session, r: Reminder, now: datetime, template: Call | None) -> None:
     """The communication-log entry of a message sent or failed (no text kept: the
-    template and the appointment say what it said)."""
+    template and the appointment say what it said). A WhatsApp message's names what
+    went: the approved template, its language code and the values sent in it (the
+    message's own data, no more)."""
     patient = s.get(Patient, r.patient_id)
     if patient is None or patient.deleted_at is not None:
         return
@@ -416,6 +428,10 @@ def _log(s: Session, r: Reminder, now: datetime, outcome: Outcome) -> None:
         summary = Text(SENT, what=what, channel=r.channel, provider_id=r.provider_id)
     else:
         summary = Text(FAILED, what=what, channel=r.channel, reason=r.reason)
+    if template is not None:
+        values = " | ".join(template.parameters)[:MAX_VALUES]
+        summary = Text(AS_TEMPLATE, said=summary, name=template.name,
+                       language=template.language, values=values)  # fmt: skip
     appt = s.get(Appointment, r.appointment_id)
     live = appt is not None and appt.deleted_at is None
     commlog.add(
@@ -470,7 +486,7 @@ def _looked_up(s: Session, r: Reminder, answer: Outcome | None, now: datetime) -
     elif answer is not None and answer.status == "sent":
         r.provider_id = answer.provider_id[:128]
         _finish(r, "sent", "recovered", now)
-        _log(s, r, now, answer)
+        _log(s, r, now, None)
     elif answer is not None and answer.code == "absent":
         r.state, r.reason, r.updated_at = "pending", "recovered_absent", now
         r.next_try_at = now
