@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, true, update
+from sqlalchemy import exists, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock, FixedClock
@@ -46,6 +46,7 @@ from receptionist.models import (
     CommunicationEntry,
     Patient,
     Reminder,
+    from_micros,
 )
 from receptionist.patients import commlog
 from receptionist.safelog import describe
@@ -55,7 +56,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from . import config, deliverylog, halt, handover, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, appointment_stop, decide
-from .plan import ROLE_LOST, plan
+from .plan import NEW_BOOKING, ROLE_LOST, confirm_since, plan
 from .settings import CHANNELS
 from .watemplates import Call
 
@@ -133,6 +134,7 @@ def run(
         now = clock.now()
         restored = handover.cut_short(s, db.path.parent, now)
         done = plan(s, now, cfg)
+        top = s.scalar(select(func.max(ChangeEntry.seq))) or 0  # what the plan saw
         result.items += _past_held(s, now)
         if cutoff is not None:
             handover.note(s, "lease", cutoff, now)
@@ -146,6 +148,7 @@ def run(
         item = _one(db, clock, senders, reminder_id, cfg)
         if item is not None:
             result.items.append(item)
+    _advance(db, clock.now(), handovers, top)  # what was due went: weighed
     with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
         result.halted = halt.halted(s)
     return result
@@ -232,6 +235,17 @@ def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[
             items += [_item(row) for row in rows]
         if len(rows) < ROUND_LIMIT * 5:
             return items
+
+
+def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: int) -> None:
+    """Each handover's mark moved on past what this round planned and weighed."""
+    behind = [t.kind for t in taken if t.mark is not None and t.mark < top]
+    if not behind:
+        return
+    with db.write() as s:
+        since = min(from_micros(confirm_since(s)), now - NEW_BOOKING)
+        for kind in behind:
+            handover.advance(s, kind, top, since, now)
 
 
 def _seen_before(mark: int | None) -> Any:
