@@ -101,10 +101,10 @@ def cmd_status(app: App) -> int:
     lease (asked of the endpoint, claiming nothing), by its name."""
     with app.database() as db:
         app.ctx(db)
-        found = reminders.status(db)
         tz = zones.zone(patients.clinic_zone(db))
         lease = reminder_lease(db, app.clock)
         heard = lease.peek() if lease is not None else None
+        found = reminders.status(db, heard.here if heard is not None and heard.code else None)
     data = status_data(found, tz)
     text = status_text(data)
     if heard is not None and heard.code:

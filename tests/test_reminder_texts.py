@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time
 
 import pytest
 
 from receptionist import zones
 from receptionist.errors import ValidationError
-from receptionist.reminders import templates
+from receptionist.reminders import reasons, templates
 from receptionist.reminders.quiet import inside, send_time
 from receptionist.reminders.segments import count
 from receptionist.reminders.settings import SERVICE_RULES, offsets_rule
@@ -103,3 +104,14 @@ def test_the_rules_are_checked_naming_the_setting() -> None:
         with pytest.raises(ValidationError):
             SERVICE_RULES.check(bad)
     assert datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_reason_sentences_say_nothing_of_the_patients_gender() -> None:
+    """A reason is shown for every patient: "the patient", never "her" or "his"."""
+    gendered = re.compile(r"\b(she|her|hers|he|him|his)\b", re.IGNORECASE)
+    for code in reasons._SAID:
+        said = reasons.explain(code)
+        assert said is not None
+        assert not gendered.search(said.template), code
+    restricted = reasons.explain("restricted")
+    assert restricted is not None and "The patient's reminders" in restricted.template

@@ -61,6 +61,34 @@ def test_a_confirmation_goes_as_the_approved_template_in_the_patient_s_language(
     assert (tr["language"], tr["parameters"][1]) == ("tr", "4 Mart 2026 Çarşamba")
 
 
+def test_the_communication_log_names_the_template_and_the_values_that_went(
+    clinic: Clinic, meta
+) -> None:
+    """What the patient got by WhatsApp is the clinic's approved template with its six
+    values, not our built-in text: the log entry says which template, in which
+    language code, with which values (the message's own data), sent or failed."""
+    sender, server = meta
+    templates(clinic, tr=WA_SETTING + ", code=tr")
+    turkish = clinic.patient(1, consents=("reminder_whatsapp",), language="tr")
+    clinic.book(turkish, at(2, 9))
+    done = dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender})
+    assert [i.channel for i in done.of("sent")] == ["whatsapp"]
+    entry = commlog.listing(clinic.db, clinic.ctx, turkish)[0].entry
+    went = server.messages[0]
+    assert "WhatsApp template booking_confirmed, language tr" in entry.summary
+    assert " | ".join(went["parameters"]) in entry.summary
+    assert "4 Mart 2026 Çarşamba" in entry.summary
+    assert entry.summary.startswith("Booking confirmation sent by whatsapp")
+    server.paused.add("booking_confirmed")
+    other = clinic.patient(2, consents=("reminder_whatsapp",), language="tr")
+    clinic.book(other, at(2, 10))
+    assert [i.state for i in dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender}).items] == [
+        "failed"
+    ]
+    failed = commlog.listing(clinic.db, clinic.ctx, other)[0].entry.summary
+    assert "not sent by whatsapp" in failed and "template booking_confirmed, language tr" in failed
+
+
 def test_with_no_template_named_whatsapp_is_not_used(clinic: Clinic, meta) -> None:
     sender, server = meta
     only_whatsapp = clinic.patient(1, consents=("reminder_whatsapp",))

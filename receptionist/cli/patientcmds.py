@@ -106,7 +106,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--restrict",
         action="store_true",
         help="restrict the processing of the patient's data from now (GDPR art. 18, KVKK "
-        "art. 11): no reminder or other message goes to her, Google shows no name",
+        "art. 11): no reminder or other message goes to the patient, Google shows no name",
     )
     p.add_argument(
         "--unrestrict",

@@ -216,6 +216,8 @@ def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
         if found.next_due
         else None,
         "needs_attention": {c: str(attention(c)) for c in found.attention},
+        # Planned here as the sender would, for a takeover: not this PC's to send now.
+        "kept_for_takeover": found.kept,
     }
 
 
@@ -226,6 +228,11 @@ def status_text(data: dict[str, Any]) -> str:
         f"queued {data['queued']}, failed {data['failed']}, next "
         + (data["next_due"][:16].replace("T", " ") if data["next_due"] else "none"),
     ]
+    if data["kept_for_takeover"]:
+        lines.append(
+            f"{data['kept_for_takeover']} planned as the sending PC would, sent from here "
+            "only if this PC takes over"
+        )
     return "\n".join(lines + list(data["needs_attention"].values()))
 
 

@@ -230,7 +230,7 @@ def consent(
 
 
 def restrict(db: Database, ctx: Ctx, patient_id: str, reason: str = "") -> PatientRecord:
-    """Restrict the processing of the patient's data (no message goes to her, Google
+    """Restrict the processing of the patient's data (no message goes to the patient, Google
     shows no name) from now, with an optional reason; audited. The record after it."""
     with db.write() as s:
         return _record(s, ctx, restriction.restrict(s, ctx, patient_id, reason))

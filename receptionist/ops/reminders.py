@@ -121,7 +121,10 @@ class ReminderStatus:
     syncs and no station is named: no PC sends). ``queued``: waiting or going now;
     ``failed``: failed or unknown, waiting for a person; ``next_due``: when the next
     queued message may go (None: none queued); ``attention``: the channels stopped
-    because their provider refused the credentials (``reminders.halt``)."""
+    because their provider refused the credentials (``reminders.halt``); ``kept``: on
+    a PC that does not send now (a stand-by, or a station while another PC holds the
+    lease), the messages it planned as the sender would: the sender's, not queued here,
+    sent from here only if this PC takes over (``dispatch._stand_by``)."""
 
     mode: str
     station: str
@@ -129,20 +132,24 @@ class ReminderStatus:
     failed: int
     next_due: datetime | None
     attention: tuple[str, ...] = ()
+    kept: int = 0
 
     def attention_texts(self) -> list[Text]:
         """What to do about each stopped channel, in words."""
         return [halt.attention(channel) for channel in self.attention]
 
 
-def status(db: Database) -> ReminderStatus:
-    """The reminders' state for the status bar: one read, counts only (any role)."""
+def status(db: Database, sending: bool | None = None) -> ReminderStatus:
+    """The reminders' state for the status bar: one read, counts only (any role).
+    ``sending``: whether this PC holds the cloud's reminders lease, as last heard (None:
+    not known, or no cloud; then the station sends and a stand-by does not). Where this
+    PC does not send, its pending messages are ``kept``, not queued."""
     r = Reminder
     with db.read() as s:
         cfg = config.load(s)
         role = station.role(s, cfg.station, cfg.standby)
-        queued = s.scalar(select(func.count()).where(r.state.in_(("pending", "sending"))))
-        failed = s.scalar(select(func.count()).where(r.state.in_(("failed", "unknown"))))
+        by_state = select(r.state, func.count()).where(r.state.in_(_COUNTED)).group_by(r.state)
+        counts: dict[str, int] = {state: n for state, n in s.execute(by_state)}
         next_due = s.scalar(
             select(func.min(func.coalesce(r.next_try_at, r.send_at), type_=UTCDateTime())).where(
                 r.state == "pending"
@@ -155,7 +162,17 @@ def status(db: Database) -> ReminderStatus:
         mode = "here" if role == "station" else "standby"
     else:
         mode = "elsewhere" if cfg.station else "unnamed"
-    return ReminderStatus(mode, cfg.station, queued or 0, failed or 0, next_due, attention)
+    sends = role == "station" if sending is None else sending and role != "none"
+    pending, failed = counts.get("pending", 0), counts.get("failed", 0) + counts.get("unknown", 0)
+    if not sends:  # planned as the sender would, for a takeover: the sender's messages
+        return ReminderStatus(
+            mode, cfg.station, counts.get("sending", 0), failed, None, attention, kept=pending
+        )
+    queued = pending + counts.get("sending", 0)
+    return ReminderStatus(mode, cfg.station, queued, failed, next_due, attention)
+
+
+_COUNTED = ("pending", "sending", "failed", "unknown")
 
 
 @dataclass(frozen=True)

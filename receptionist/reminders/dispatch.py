@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, true
+from sqlalchemy import exists, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock, FixedClock
@@ -46,6 +46,7 @@ from receptionist.models import (
     CommunicationEntry,
     Patient,
     Reminder,
+    from_micros,
 )
 from receptionist.patients import commlog
 from receptionist.safelog import describe
@@ -55,8 +56,9 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from . import config, deliverylog, halt, handover, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, appointment_stop, decide
-from .plan import plan
+from .plan import NEW_BOOKING, ROLE_LOST, confirm_since, plan
 from .settings import CHANNELS
+from .watemplates import Call
 
 log = logging.getLogger(__name__)
 ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the rest
@@ -115,7 +117,7 @@ def run(
     if not cfg.enabled:
         return Round(False, "disabled")
     if role == "none":
-        return Round(False, "not_station")
+        return Round(False, "not_station", withdrawn=_role_lost(db, clock.now()))
     cutoff = None
     if cloud:
         hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
@@ -132,6 +134,7 @@ def run(
         now = clock.now()
         restored = handover.cut_short(s, db.path.parent, now)
         done = plan(s, now, cfg)
+        top = s.scalar(select(func.max(ChangeEntry.seq))) or 0  # what the plan saw
         result.items += _past_held(s, now)
         if cutoff is not None:
             handover.note(s, "lease", cutoff, now)
@@ -145,6 +148,7 @@ def run(
         item = _one(db, clock, senders, reminder_id, cfg)
         if item is not None:
             result.items.append(item)
+    _advance(db, clock.now(), handovers, top)  # what was due went: weighed
     with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
         result.halted = halt.halted(s)
     return result
@@ -171,6 +175,25 @@ def _stand_by(
         for row in s.scalars(due):
             _finish(row, "skipped", "other_station", now)
     return done.added, done.withdrawn
+
+
+def _role_lost(db: Database, now: datetime) -> int:
+    """This PC neither sends nor stands by (any more): what it had queued, as the
+    station or a stand-by, is withdrawn ("role_lost"), never sent from a plan grown
+    stale if it sends again one day; it then plans afresh (``plan.ROLE_LOST``). A
+    message left "sending" stays, for a person (or its recovery, if it sends again).
+    One read a round while there is nothing to withdraw."""
+    queued = select(Reminder.id).where(Reminder.state == "pending").limit(1)
+    with db.read() as s:
+        if s.scalar(queued) is None:
+            return 0
+    with db.write() as s:
+        done = s.execute(
+            update(Reminder)
+            .where(Reminder.state == "pending")
+            .values(state="withdrawn", reason=ROLE_LOST, finished_at=now, updated_at=now)
+        )
+        return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[Item]:
@@ -212,6 +235,17 @@ def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[
             items += [_item(row) for row in rows]
         if len(rows) < ROUND_LIMIT * 5:
             return items
+
+
+def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: int) -> None:
+    """Each handover's mark moved on past what this round planned and weighed."""
+    behind = [t.kind for t in taken if t.mark is not None and t.mark < top]
+    if not behind:
+        return
+    with db.write() as s:
+        since = min(from_micros(confirm_since(s)), now - NEW_BOOKING)
+        for kind in behind:
+            handover.advance(s, kind, top, since, now)
 
 
 def _seen_before(mark: int | None) -> Any:
@@ -289,7 +323,7 @@ def _one(
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         assert r is not None
-        return _settle(s, r, outcome, clock.now(), cfg.max_attempts)
+        return _settle(s, r, outcome, clock.now(), cfg.max_attempts, message.template)
 
 
 def _past_held(s: Session, now: datetime) -> list[Item]:
@@ -335,7 +369,9 @@ def _send(sender: Sender, message: Outgoing) -> Outcome:
         return Outcome("unknown", code="sender_error")
 
 
-def _settle(s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int) -> Item:
+def _settle(
+    s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int, template: Call | None
+) -> Item:
     deliverylog.note(s, r.id, r.channel, "send", now, outcome)
     if halt.refused(outcome):  # the channel stops; the message waits, not counted a try
         r.attempts -= 1
@@ -344,7 +380,7 @@ def _settle(s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int)
     if outcome.status == "sent":
         r.provider_id = outcome.provider_id[:128]
         _finish(r, "sent", "", now)
-        _log(s, r, now, outcome)
+        _log(s, r, now, template)
     elif outcome.status == "unknown":
         _finish(r, "unknown", outcome.code or "no_answer", now)
     elif outcome.status == "transient" and r.attempts < most:
@@ -356,7 +392,7 @@ def _settle(s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int)
         return _item(r, "retrying")
     else:
         _finish(r, "failed", _code(outcome.status, outcome.code), now)
-        _log(s, r, now, outcome)
+        _log(s, r, now, template)
     return _item(r)
 
 
@@ -386,9 +422,18 @@ WHAT = {
 }
 
 
-def _log(s: Session, r: Reminder, now: datetime, outcome: Outcome) -> None:
+# WhatsApp sends the clinic's approved template, not our text: the entry names it.
+AS_TEMPLATE = QT_TRANSLATE_NOOP(
+    "core", "{said} WhatsApp template {name}, language {language}, values: {values}."
+)
+MAX_VALUES = 1000  # characters of the values kept (the summary holds 2,000 at most)
+
+
+def _log(s: Session, r: Reminder, now: datetime, template: Call | None) -> None:
     """The communication-log entry of a message sent or failed (no text kept: the
-    template and the appointment say what it said)."""
+    template and the appointment say what it said). A WhatsApp message's names what
+    went: the approved template, its language code and the values sent in it (the
+    message's own data, no more)."""
     patient = s.get(Patient, r.patient_id)
     if patient is None or patient.deleted_at is not None:
         return
@@ -397,6 +442,10 @@ def _log(s: Session, r: Reminder, now: datetime, outcome: Outcome) -> None:
         summary = Text(SENT, what=what, channel=r.channel, provider_id=r.provider_id)
     else:
         summary = Text(FAILED, what=what, channel=r.channel, reason=r.reason)
+    if template is not None:
+        values = " | ".join(template.parameters)[:MAX_VALUES]
+        summary = Text(AS_TEMPLATE, said=summary, name=template.name,
+                       language=template.language, values=values)  # fmt: skip
     appt = s.get(Appointment, r.appointment_id)
     live = appt is not None and appt.deleted_at is None
     commlog.add(
@@ -451,7 +500,7 @@ def _looked_up(s: Session, r: Reminder, answer: Outcome | None, now: datetime) -
     elif answer is not None and answer.status == "sent":
         r.provider_id = answer.provider_id[:128]
         _finish(r, "sent", "recovered", now)
-        _log(s, r, now, answer)
+        _log(s, r, now, None)
     elif answer is not None and answer.code == "absent":
         r.state, r.reason, r.updated_at = "pending", "recovered_absent", now
         r.next_try_at = now

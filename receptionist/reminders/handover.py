@@ -17,6 +17,11 @@ it could not have seen is one that reached this PC only after a sync that began 
 the cutoff: the ``mark`` is the change feed's sequence when such a sync is first
 known to have finished. A missed confirmation is preferred to a double one: the
 reminders of the booking still go. Kept in the file, so a restart changes nothing.
+
+Each round reads the change feed after the mark (``dispatch._seen_before``); the
+feed only grows, so once every appointment whose change came after the mark is
+planned here and its messages weighed, the mark moves on to the feed's end as that
+round planned (``advance``): nothing the old mark would decide otherwise is left.
 """
 
 from __future__ import annotations
@@ -27,11 +32,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from receptionist.models import ChangeEntry, ReminderHandover, SyncState
+from receptionist.models import ChangeEntry, ReminderHandover, SyncState, to_micros
 from receptionist.store.storage import fsync_dir
+
+from .plan import ROLE_LOST
 
 Kind = Literal["lease", "restore"]
 # Cutoffs this close are one handover: the endpoint answers an age, which this PC's
@@ -147,6 +154,52 @@ def cut_short(session: Session, root: Path, now: datetime) -> bool:
         at = now  # unreadable: the restore was no later than now
     restored(session, at if at.tzinfo is not None else now)
     return True
+
+
+# The first change, after a handover's mark and up to the feed's end as a round
+# planned it, of an appointment the mark may still decide for: one made before the
+# cutoff (a later one's messages are this PC's whatever the mark says) and not begun,
+# with a message the handover has yet to weigh (a confirmation, reschedule or
+# cancellation still queued), or one a later plan may still write for it: a
+# confirmation (nothing planned for it yet, booked recently enough to be confirmed), a
+# reschedule (planned for another start), a cancellation (cancelled, planned before,
+# no cancellation yet). Rows withdrawn when this PC lost the role are not its plan.
+_UNDECIDED = text(
+    "SELECT min(c.seq) FROM change_log c JOIN appointment a ON a.id = c.row_id"
+    " WHERE c.entity = 'appointment' AND c.seq > :mark AND c.seq <= :top"
+    " AND a.deleted_at IS NULL AND a.start_utc > :now AND a.created_at <= :cutoff AND ("
+    " EXISTS (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id AND r.state = 'pending'"
+    " AND r.kind != 'reminder')"
+    " OR (a.status IN ('booked', 'confirmed') AND a.created_at >= :since AND NOT EXISTS"
+    " (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id AND r.reason != :lost))"
+    " OR (a.status IN ('booked', 'confirmed') AND EXISTS (SELECT 1 FROM reminder r"
+    " WHERE r.appointment_id = a.id AND r.reason != :lost) AND NOT EXISTS"
+    " (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id AND r.reason != :lost"
+    " AND r.appointment_start = a.start_utc))"
+    " OR (a.status = 'cancelled' AND EXISTS (SELECT 1 FROM reminder r"
+    " WHERE r.appointment_id = a.id AND r.reason != :lost AND r.kind != 'cancellation')"
+    " AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id"
+    " AND r.kind = 'cancellation')))"
+)
+
+
+def advance(session: Session, kind: str, top: int, since: datetime, now: datetime) -> None:
+    """Move the ``kind`` handover's mark on to ``top`` (the feed's end when the round
+    planned), or to just before the first change the mark may still decide for
+    (``_UNDECIDED``): what reached this PC up to there is planned here and weighed, so
+    the rounds read the feed from there on, not from an ever older mark. ``since``:
+    bookings made since then are confirmed when first planned (``plan``)."""
+    row = session.get(ReminderHandover, kind)
+    if row is None or row.mark is None or row.mark >= top:
+        return
+    params = {
+        "mark": row.mark, "top": top, "now": to_micros(now), "cutoff": to_micros(row.cutoff),
+        "since": to_micros(since), "lost": ROLE_LOST,
+    }  # fmt: skip
+    first = session.scalar(_UNDECIDED, params)
+    moved_to = top if first is None else int(first) - 1
+    if moved_to > row.mark:
+        row.mark, row.updated_at = moved_to, now
 
 
 def current(session: Session, now: datetime) -> list[Handover]:

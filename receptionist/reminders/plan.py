@@ -16,9 +16,9 @@ day) and the messages already planned for them, and then, per appointment:
 - every live one: a reminder per offset, unless its time passed before the booking
   (or the move) made it one to send. One whose time passed while the station was off
   is planned anyway, and dispatch skips it as late, with that reason;
-- a restricted patient's (``privacy.restriction``): what would be planned is written
-  skipped, and what was queued is skipped, with reason "restricted"; once lifted, her
-  reminders still ahead are queued again (a confirmation, reschedule or cancellation
+- a restricted patient's (``privacy.restriction``): what was queued, and what this
+  plan wrote, is skipped, with reason "restricted" (``_hold``); once lifted, the
+  patient's reminders still ahead are queued again (a confirmation, reschedule or cancellation
   message of the restricted time stays skipped: it was news then).
 
 Each message's dedupe key (appointment, rule, scheduled time) is unique in the table;
@@ -55,16 +55,28 @@ CHUNK = 500
 # reads every planned row of the horizon, and converting each to a datetime would be
 # most of its cost.
 _APPT = "SELECT id, patient_id, service_id, start_utc, status, created_at FROM appointment"
+# What this PC planned before it lost the role (withdrawn, ``ROLE_LOST``) is not its
+# plan any more: planning again, as a sender, it plans afresh, as a new PC would, and a
+# message of the same key takes that row's place (the dedupe key is unique).
+ROLE_LOST = "role_lost"
 _ROWS = (
     "SELECT r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start,"
     " r.state FROM reminder r"
 )
+_MINE = f"r.reason != '{ROLE_LOST}'"
 _INSERT = text(
     "INSERT INTO reminder (id, appointment_id, patient_id, kind, rule, scheduled_for, send_at,"
     " appointment_start, state, channel, attempts, next_try_at, claimed_at, finished_at,"
     " provider_id, digest, reason, created_at, updated_at) VALUES (:id, :appointment_id,"
     " :patient_id, :kind, :rule, :scheduled_for, :send_at, :appointment_start, :state, '', 0,"
     " NULL, NULL, :finished_at, '', '', :reason, :now, :now)"
+    " ON CONFLICT (appointment_id, rule, scheduled_for) DO UPDATE SET"
+    " patient_id = excluded.patient_id, kind = excluded.kind, send_at = excluded.send_at,"
+    " appointment_start = excluded.appointment_start, state = excluded.state, channel = '',"
+    " attempts = 0, next_try_at = NULL, claimed_at = NULL, finished_at = excluded.finished_at,"
+    " provider_id = '', digest = '', sent_to = '', reason = excluded.reason,"
+    " created_at = excluded.created_at, updated_at = excluded.updated_at"
+    f" WHERE reminder.reason = '{ROLE_LOST}'"
 )
 
 
@@ -106,10 +118,7 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
     for appt in sorted(appts, key=lambda a: a.start):  # the soonest first
         if len(adds) >= MAX_ADDS:
             break  # the next round plans the rest: this transaction stays short
-        first = len(adds)
         _one(appt, rows.get(appt.id, ()), (at, since), cfg, adds, withdraw)
-        if appt.patient_id in restricted:
-            _restrict(adds[first:], at)
     if adds:
         session.execute(_INSERT, adds)
     for reason in set(withdraw.values()):
@@ -128,16 +137,9 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
     return Planned(len(adds), len(withdraw))
 
 
-def _restrict(added: list[dict[str, object]], at: int) -> None:
-    """A restricted patient's messages just planned: written skipped, not queued."""
-    for new in added:
-        if new["state"] == "pending":
-            new.update(state="skipped", reason=RESTRICTED, finished_at=at)
-
-
 def _hold(session: Session, restricted: set[str], at: int) -> None:
-    """The queued messages of restricted patients (whenever their appointment is):
-    skipped, with the reason "restricted"."""
+    """The queued messages of restricted patients (whenever their appointment is), those
+    this plan just wrote among them: skipped, with the reason "restricted"."""
     ids = sorted(restricted)
     for chunk in range(0, len(ids), CHUNK):
         session.execute(
@@ -214,7 +216,8 @@ def _changed(session: Session, now: datetime, known: set[str]) -> list[_Appt]:
 
 
 def _planned_for(session: Session, ids: list[str]) -> dict[str, list[_Row]]:
-    query = text(_ROWS + " WHERE r.appointment_id IN :ids").bindparams(_expanding())
+    query = text(_ROWS + f" WHERE {_MINE} AND r.appointment_id IN :ids")
+    query = query.bindparams(_expanding())
     found: dict[str, list[_Row]] = defaultdict(list)
     for chunk in range(0, len(ids), CHUNK):
         for row in session.execute(query, {"ids": ids[chunk : chunk + CHUNK]}).all():
@@ -226,6 +229,7 @@ def _planned(session: Session, at: int, until: int) -> dict[str, list[_Row]]:
     query = text(
         _ROWS + " JOIN appointment a ON a.id = r.appointment_id"
         " WHERE a.start_utc > :at AND a.start_utc <= :until AND a.deleted_at IS NULL"
+        f" AND {_MINE}"
     )
     found: dict[str, list[_Row]] = defaultdict(list)
     for row in session.execute(query, {"at": at, "until": until}).all():

@@ -47,8 +47,15 @@ _SAID: dict[str, str] = {
     ),
     "restricted": QT_TRANSLATE_NOOP(
         "core",
-        "Not sent: the processing of the patient's data is restricted. Her reminders still "
-        "ahead are queued again once the restriction is lifted in her record.",
+        "Not sent: the processing of the patient's data is restricted. The patient's "
+        "reminders still ahead are queued again once the restriction is lifted in the "
+        "patient's record.",
+    ),
+    "role_lost": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent from this PC: it stopped being the reminder station (or its stand-by) "
+        "before the message was due; the PC that sends now plans its own. If this PC "
+        "sends again one day, it plans afresh.",
     ),
     "other_station": QT_TRANSLATE_NOOP(
         "core",

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
@@ -18,6 +19,7 @@ from serverkit import Endpoint
 from sqlalchemy import select
 from test_two_pcs import Pc, admin, settle
 
+from receptionist.cli.remindercmds import status_data, status_text
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
 from receptionist.models import Provider, Reminder, Service
@@ -271,3 +273,74 @@ def test_more_confirmations_the_old_holder_sent_than_a_round_takes_are_not_sent_
     for appointment in booked:
         assert states(b, appointment)["confirmation"] == ("skipped", "other_station")
     assert len(server.messages) == 3
+
+
+def test_a_stand_by_counts_what_it_planned_as_the_station_s_not_as_queued(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B plans as A would while A holds the lease: those rows wait for a takeover, and
+    the status (the status bar's, ``reminders status``) does not call them queued on B;
+    once B is heard to hold the lease, they are."""
+    a, b = pcs
+    sender, _server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "24h,2h"})
+    book(a, "Xena", 50, "05321234567")
+    settle(a, b)
+    assert round_of(a, sender).active
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    assert len(states(b, book_id := _only_appointment(b))) == 3, book_id  # B planned all
+    on_a, on_b = reminders.status(a.db), reminders.status(b.db)
+    assert (on_a.mode, on_a.queued, on_a.kept) == ("here", 2, 0)
+    assert on_a.next_due is not None
+    assert (on_b.mode, on_b.queued, on_b.kept, on_b.next_due) == ("standby", 0, 3, None)
+    data = status_data(on_b, ZoneInfo("Europe/Istanbul"))
+    assert (data["queued"], data["kept_for_takeover"], data["next_due"]) == (0, 3, None)
+    assert "only if this PC takes over" in status_text(data)
+    taken_over = reminders.status(b.db, sending=True)
+    assert (taken_over.queued, taken_over.kept) == (3, 0)
+    assert (reminders.status(a.db, sending=False).queued, reminders.status(a.db).kept) == (0, 0)
+
+
+def _only_appointment(pc: Pc) -> str:
+    with pc.db.read() as s:
+        return str(s.scalars(select(Reminder.appointment_id)).first())
+
+
+def test_a_pc_that_loses_the_role_withdraws_its_queue_and_plans_afresh_if_it_regains_it(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B stands by and plans X as A does; B is taken off stand-by: its queued rows are
+    withdrawn ("role_lost"), not left to go one day from a stale plan. Ten hours later
+    B is named the station: it plans X afresh (the reminder still ahead goes, once,
+    from B) and A, no longer the sender, withdraws its own."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "24h"})
+    x = book(a, "Xena", 50, "05321234567")
+    settle(a, b)
+    assert [i.kind for i in round_of(a, sender).of("sent")] == ["confirmation"]
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    assert states(b, x)["24h"] == ("pending", "")
+    settings.set_many(a.db, a.ctx, {"reminders.standby": ""})
+    settle(a, b)
+    dropped = round_of(b, sender)
+    assert (dropped.reason, dropped.withdrawn) == ("not_station", 2)
+    assert states(b, x) == {
+        "confirmation": ("withdrawn", "role_lost"), "24h": ("withdrawn", "role_lost"),
+    }  # fmt: skip
+    assert round_of(b, sender).withdrawn == 0  # nothing left to withdraw
+
+    clock.advance(hours=10)
+    settings.set_many(a.db, a.ctx, {"reminders.station": "B"})
+    settle(a, b)
+    assert round_of(a, sender).withdrawn == 1  # A's 24h reminder: B's to send now
+    assert states(a, x)["24h"] == ("withdrawn", "role_lost")
+    taken = round_of(b, sender)
+    assert taken.active, taken.reason
+    assert taken.of("sent") == []
+    assert states(b, x)["24h"] == ("pending", "")  # planned again, afresh
+    clock.advance(hours=16)
+    assert [(i.appointment_id, i.rule) for i in round_of(b, sender).of("sent")] == [(x, "24h")]
+    assert round_of(a, sender).of("sent") == []
+    assert set(sent_rows(a, b).values()) == {1}
+    assert len(server.messages) == 2
