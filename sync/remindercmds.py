@@ -17,6 +17,7 @@ from receptionist.reminders import halt
 from receptionist.reminders.reasons import explain
 
 from .jobs import reminder_lease
+from .reminderlease import sending
 
 SHOWN = ("sent", "skipped", "failed", "retrying", "unknown", "held")
 
@@ -104,7 +105,7 @@ def cmd_status(app: App) -> int:
         tz = zones.zone(patients.clinic_zone(db))
         lease = reminder_lease(db, app.clock)
         heard = lease.peek() if lease is not None else None
-        found = reminders.status(db, heard.here if heard is not None and heard.code else None)
+        found = reminders.status(db, sending(heard))
     data = status_data(found, tz)
     text = status_text(data)
     if heard is not None and heard.code:

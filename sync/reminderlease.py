@@ -65,6 +65,12 @@ def seen(db: Database) -> Seen | None:
         return _seen.get(str(db.path))
 
 
+def sending(heard: Seen | None) -> bool | None:
+    """Whether this PC sends, by what was last heard of the lease, for
+    ``reminders.status`` (None: not known, or no holder heard of: the settings decide)."""
+    return heard.here if heard is not None and heard.code else None
+
+
 def _note(key: str, answer: dict[str, object], at: datetime) -> None:
     holder = answer.get("holder")
     if isinstance(holder, dict):

@@ -46,3 +46,28 @@ def test_the_status_counts_what_waits_and_what_failed_and_says_who_sends(
     clinic.set(station="B")
     elsewhere = reminders.status(clinic.db)
     assert (elsewhere.mode, elsewhere.station) == ("elsewhere", "B")
+
+
+def test_the_desk_reads_the_status_as_the_lease_was_last_heard(
+    clinic: Clinic, sender: TwilioSender
+) -> None:
+    """The status bar and the Reminders view count as ``reminders status`` does: while
+    another PC was last heard to hold the cloud's lease, this station's planned rows
+    wait for a takeover; they are not called queued (``reminderlease.sending``)."""
+    from sync import reminderlease
+    from ui import reminderstatus
+
+    clinic.set(enabled=True)
+    clinic.book(clinic.patient(1), at(2, 9))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert reminderstatus.read(clinic.db)[0].queued == 2  # nothing heard: the setting says
+    holder = {"code": "B-2", "name": "Front desk 2"}
+    reminderlease._note(str(clinic.db.path), {"holder": holder, "held": False}, at(1, 8))
+    try:
+        elsewhere, heard = reminderstatus.read(clinic.db)
+        assert heard is not None and (heard.code, heard.here) == ("B-2", False)
+        assert (elsewhere.queued, elsewhere.kept) == (0, 2)
+        reminderlease._note(str(clinic.db.path), {"holder": holder, "held": True}, at(1, 8))
+        assert reminderstatus.read(clinic.db)[0].queued == 2
+    finally:
+        reminderlease._seen.pop(str(clinic.db.path), None)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from receptionist.ops import reminders
 from receptionist.ops.reminders import RESENDABLE, ReminderRow, ReminderStatus
 from receptionist.store.storage import Database
+from sync import reminderlease
 
 from . import messages
 from .actions import menu_holding, window_action
@@ -228,7 +229,8 @@ class Reminders(QObject):
         ctx = self.desk.ctx()
 
         def read(db: Database) -> tuple[list[ReminderRow], ReminderStatus]:
-            return reminders.listing(db, ctx, states=states), reminders.status(db)
+            sending = reminderlease.sending(reminderlease.seen(db))
+            return reminders.listing(db, ctx, states=states), reminders.status(db, sending)
 
         op = DbOp(self.desk.tasks, read, self)
         op.success(self._show).failure(messages.report_exception).run()

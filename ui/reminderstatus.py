@@ -36,7 +36,8 @@ EVERY_MS = 60_000
 def read(db: Database) -> tuple[ReminderStatus, Seen | None]:
     """The core's counts, and who holds the cloud's reminders lease as this process last
     heard it (the dispatch job asks the endpoint: no network here)."""
-    return reminders.status(db), reminderlease.seen(db)
+    heard = reminderlease.seen(db)
+    return reminders.status(db, reminderlease.sending(heard)), heard
 
 
 class ReminderStatusFeed(QObject):
