@@ -375,13 +375,15 @@ def _audit(
 
 
 def _genuine(db: Database, step: notary.Proposal, signed: tuple[str, str] | None) -> bool:
-    """Whether ``signed`` is the pinned endpoint's signature over ``step``: checked
-    before the cut, as ``audit verify`` checks it after (a cut behind one that is not
-    would leave a log it refuses for good)."""
+    """Whether ``signed`` is the signature over ``step`` of the key pinned when its
+    anchor was taken (``notary.key_at``): checked before the cut, as ``audit verify``
+    checks it after (a cut behind one that is not would leave a log it refuses for
+    good). A key pinned after that anchor (a pin a connect owed, made by a later
+    round) waits for an anchor after its pinning."""
     if signed is None:
         return False
     with db.read() as s:
-        held = notary.pinned(s)
+        held = notary.key_at(s, step.anchor_seq)
     return (
         held is not None
         and signed[1] == held.public_key
