@@ -34,7 +34,8 @@ __all__ = ["old_pc", "synced"]  # fixtures, from the signature tests
 def failing_key(endpoint: Endpoint, times: int) -> list[int]:
     """The endpoint's key route answers 503 ``times`` times (on connections made from
     now on), then as before; the list fills with the statuses it gave."""
-    served, given = endpoint.server.config.loaded_app, []
+    served = endpoint.server.config.loaded_app
+    given: list[int] = []
 
     async def flaky(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/v1/endpoint-key":
