@@ -71,19 +71,36 @@ def pin(db: Database, ctx: Ctx, client: Client) -> None:
     """At a person's connect or join: pin the endpoint's key (after any pinned before:
     the new endpoint signs this log's checkpoints from now on; audited). The PC is
     connected already: an endpoint out of reach, or one not yet updated (404), fails
-    nothing; a PC with no key pinned pins it at a later round (:func:`check`)."""
+    nothing; the pin is owed, audited, and the next round that fetches the key makes
+    it (:func:`settle`, :func:`check`)."""
     try:
         key = client.endpoint_key()
     except (Unreachable, Refused):
+        audit_ops.owe_endpoint(db, ctx)
         return
     audit_ops.pin_endpoint(db, ctx, key, again=True)
 
 
+def settle(db: Database, clock: Clock, client: Client) -> None:
+    """Before a round's work: the pin a connect or join owes, made now if the key can
+    be fetched, so the anchor the round hands the endpoint is after it (the pinned key
+    signs the checkpoints whose anchor is after its pinning: ``journal.notary.key_at``).
+    Out of reach or refused: :func:`check` tries again after the round."""
+    if not audit_ops.endpoint_owed(db):
+        return
+    try:
+        key = client.endpoint_key()
+    except (Unreachable, Refused):
+        return
+    audit_ops.pin_endpoint(db, Ctx(SYNC, clock), key, again=True)
+
+
 def check(db: Database, clock: Clock, client: Client) -> Text | None:
     """After a round: pin the endpoint's key if this PC has none yet (a PC joined
-    before keys were pinned: trust on first use), else compare it with the pinned one;
-    a sentence when it differs (recorded in the log, so the sweep and `audit verify`
-    say why audit events wait). A round never pins another key."""
+    before keys were pinned: trust on first use) or a connect or join still owes its
+    pin (its fetch failed), else compare it with the pinned one; a sentence when it
+    differs (recorded in the log, so the sweep and `audit verify` say why audit events
+    wait). A round never pins another key otherwise."""
     ctx = Ctx(SYNC, clock)
     try:
         key = client.endpoint_key()
@@ -91,8 +108,8 @@ def check(db: Database, clock: Clock, client: Client) -> Text | None:
         # The round's work is done: an endpoint out of reach, or one not yet updated
         # that has no key to show (404), fails nothing; the next round looks again.
         return None
-    if audit_ops.pinned_endpoint(db) is None:
-        audit_ops.pin_endpoint(db, ctx, key)
+    if audit_ops.pinned_endpoint(db) is None or audit_ops.endpoint_owed(db):
+        audit_ops.pin_endpoint(db, ctx, key, again=True)
         return None
     return None if audit_ops.saw_endpoint(db, ctx, key) else OTHER_KEY
 

@@ -39,6 +39,9 @@ KIND: Final = "endpoint_key"
 # one again (``saw``).
 OTHER: Final = "endpoint_key.other"
 SAME: Final = "endpoint_key.same"
+# A person's connect or join could not fetch the endpoint's key (out of reach, or not
+# answering it): the next round that can pins it, as that connect would have (``owe``).
+OWED: Final = "endpoint_key.owed"
 
 Problem = tuple[int | None, Text]
 
@@ -100,7 +103,8 @@ def pins(session: Session) -> list[AuditNotary]:
 def pin(session: Session, ctx: Ctx, public_key: str, *, again: bool = False) -> bool:
     """Pin the endpoint's key (first use); False when another key is pinned already:
     it is never replaced silently. ``again``: a person connects or joins this PC to an
-    endpoint (``sync/cloud.py``): its key is pinned after the others, audited, and
+    endpoint (``sync/cloud.py``), or the round that fetches the key such a connect
+    could not (:func:`owed`): its key is pinned after the others, audited, and
     signs the checkpoints whose anchor is after that event (the older keys stay, for
     the checkpoints they signed)."""
     from receptionist.journal import audit  # audit imports checkpoint, which imports us
@@ -114,6 +118,26 @@ def pin(session: Session, ctx: Ctx, public_key: str, *, again: bool = False) -> 
                             pinned_seq=event.seq))  # fmt: skip
     session.flush()
     return True
+
+
+def owe(session: Session, ctx: Ctx) -> None:
+    """A person connected or joined this PC to an endpoint whose key could not be
+    fetched: the pin that connect owes is made by the next round that fetches it
+    (:func:`owed`), after the keys pinned before, as the connect would have made it."""
+    from receptionist.journal import audit
+
+    audit.record(session, ctx, OWED, KIND, None)
+
+
+def owed(session: Session) -> bool:
+    """Whether the last connect or join still owes its pin (none made since)."""
+    found = session.scalar(
+        select(AuditEvent.action)
+        .where(AuditEvent.entity_type == KIND, AuditEvent.action.in_((PIN, OWED)))
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+    return found == OWED
 
 
 def seen(session: Session, public_key: str) -> tuple[bool, str | None]:
@@ -150,7 +174,7 @@ def key_changed(session: Session) -> bool:
 def _key_state(session: Session) -> tuple[str, str | None] | None:
     found = session.execute(
         select(AuditEvent.action, AuditEvent.entity_id)
-        .where(AuditEvent.entity_type == KIND, AuditEvent.action.in_((PIN, OTHER, SAME)))
+        .where(AuditEvent.entity_type == KIND, AuditEvent.action.in_((PIN, OTHER, SAME, OWED)))
         .order_by(AuditEvent.seq.desc())
         .limit(1)
     ).first()

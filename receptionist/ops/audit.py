@@ -104,6 +104,19 @@ def pin_endpoint(db: Database, ctx: Ctx, public_key: str, *, again: bool = False
         return notary.pin(s, ctx, public_key, again=again)
 
 
+def owe_endpoint(db: Database, ctx: Ctx) -> None:
+    """A person's connect or join could not fetch the endpoint's key: the next sync
+    round that can pins it (``journal.notary.owe``; audited)."""
+    with db.write() as s:
+        notary.owe(s, ctx)
+
+
+def endpoint_owed(db: Database) -> bool:
+    """Whether a connect or join still owes the pinning of the endpoint's key."""
+    with db.read() as s:
+        return notary.owed(s)
+
+
 def saw_endpoint(db: Database, ctx: Ctx, public_key: str) -> bool:
     """A sync round saw the endpoint's key: whether it is the pinned one (a change
     either way is recorded in the log: ``journal.notary.saw``)."""

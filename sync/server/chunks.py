@@ -14,7 +14,7 @@ PC that pulls it must find its chunks (a PC may stop between its chunks and its
 push: a crash, a lost answer, an outage). Chunks go once no PC can pull them: those
 of a row whose record the endpoint holds deleted or at a newer version, dropped by
 the push that moves the record on, in its transaction (:func:`drop_stale`), and by
-any chunk stored after it; a purge of tombstones drops those of the rows it purges
+a chunk of the row stored after it; a purge of tombstones drops those of the rows it purges
 (``push.purge``).
 
 Chunks no record claims (of a row and version whose record never came: a PC stopped
@@ -23,8 +23,11 @@ a device may hold at most ``limit`` bytes of them (a chunk past it is refused,
 ``413 chunks_unclaimed``, nothing written), and the clinic's that are older than
 ``age`` go at its next chunk stored (:func:`drop_unclaimed`: chunks only grow by
 being stored, so pushes are spared the look). A PC sends its chunks again before
-every push of its batch, so one dropped meanwhile comes back. Both read
-``ix_chunk_device`` and each chunk's ``size``, never the sealed text.
+every push of its batch, so one dropped meanwhile comes back. A chunk is marked
+``claimed`` when the live record of its row and version is held (when stored, or by
+the push that brings the record: :func:`claim`), and both bounds read partial
+indexes over the unclaimed chunks only (``ix_chunk_unclaimed``, ``ix_chunk_device``)
+and each chunk's ``size``: never the sealed text, nor the clinic's claimed chunks.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    update,
 )
 
 from receptionist.clock import Clock
@@ -120,13 +124,17 @@ def put(
         if _held_for_another(conn, who, place, body.key_gen):
             return ChunkOut(**body.model_dump(), created_at=now)  # its push is a conflict
         conn.execute(delete(chunk).where(place))
+        claimed = conn.scalar(select(_held(who, body)))
         conn.execute(insert(chunk).values(
             clinic_id=who.clinic_id, entity=body.entity, row_id=body.id,
             version=body.version, idx=body.index, count=body.count, key_gen=body.key_gen,
             sealed=body.sealed, device_id=who.id, created_at=now, size=len(body.sealed.encode()),
+            claimed=bool(claimed),
         ))  # fmt: skip
-        # After it: a chunk sent again for a document deleted meanwhile goes at once.
-        stale = conn.execute(delete(chunk).where(chunk.c.clinic_id == who.clinic_id, _stale()))
+        # After it: a chunk sent again for a document deleted meanwhile goes at once. Only
+        # this row's can have gone stale since: a push drops those of the rows it moves
+        # on (drop_stale), in its transaction.
+        stale = conn.execute(delete(chunk).where(row, _stale()))
         destroyed.note(conn, who.clinic_id, now, destroyed.CHUNK_STALE, stale.rowcount, STALE)
         bounds = bounds or Unclaimed()
         drop_unclaimed(conn, who.clinic_id, now, bounds.age)
@@ -137,24 +145,45 @@ def put(
 
 def drop_unclaimed(conn: Connection, clinic_id: str, now: datetime, age: timedelta) -> int:
     """The clinic's chunks stored ``age`` before ``now`` that no record claims; how many
-    (added to the day's destruction records)."""
-    gone = int(conn.execute(unclaimed_before(clinic_id, now - age)).rowcount)
+    (added to the day's destruction records). Read through ``ix_chunk_unclaimed``:
+    only the unclaimed chunks that old, each checked against its record all the same
+    (one found claimed is marked so, never dropped)."""
+    before = now - age
+    gone = int(conn.execute(unclaimed_before(clinic_id, before)).rowcount)
+    conn.execute(
+        update(chunk).where(*_unclaimed_before(clinic_id, before), _claimed()).values(claimed=True)
+    )
     rule = f"unclaimed for {int(age.total_seconds() // 3600)} hours"
     destroyed.note(conn, clinic_id, now, destroyed.CHUNK_UNCLAIMED, gone, rule)
     return gone
 
 
 def unclaimed_before(clinic_id: str, before: datetime) -> Delete:
-    return delete(chunk).where(
-        chunk.c.clinic_id == clinic_id, chunk.c.created_at < before, not_(_claimed())
-    )
+    return delete(chunk).where(*_unclaimed_before(clinic_id, before), not_(_claimed()))
+
+
+def _unclaimed_before(clinic_id: str, before: datetime) -> tuple[ColumnElement[bool], ...]:
+    return chunk.c.clinic_id == clinic_id, not_(chunk.c.claimed), chunk.c.created_at < before
 
 
 def unclaimed_bytes(clinic_id: str, device_id: str) -> Select[tuple[int | None]]:
-    """SQL: the bytes of the device's chunks that no record claims."""
+    """SQL: the bytes of the device's chunks that no record claims (``ix_chunk_device``,
+    over the unclaimed chunks only)."""
     return select(func.sum(chunk.c.size)).where(
-        chunk.c.clinic_id == clinic_id, chunk.c.device_id == device_id, not_(_claimed())
+        chunk.c.clinic_id == clinic_id, chunk.c.device_id == device_id, not_(chunk.c.claimed)
     )
+
+
+def claim(conn: Connection, clinic_id: str, row_ids: Iterable[str]) -> int:
+    """Mark the chunks of these documents (a push's) that their record now claims (the
+    record of their version, live); how many."""
+    ids, done = sorted(set(row_ids)), 0
+    for at in range(0, len(ids), _LOOKUP):
+        done += int(conn.execute(update(chunk).where(
+            chunk.c.clinic_id == clinic_id, chunk.c.entity == DOCUMENT,
+            chunk.c.row_id.in_(ids[at : at + _LOOKUP]), not_(chunk.c.claimed), _claimed(),
+        ).values(claimed=True)).rowcount)  # fmt: skip
+    return done
 
 
 def too_many_unclaimed(bounds: Unclaimed) -> ApiError:
@@ -221,6 +250,14 @@ def _claimed(*more: ColumnElement[bool]) -> ColumnElement[bool]:
     )  # fmt: skip
 
 
+def _held(who: Caller, body: ChunkIn) -> ColumnElement[bool]:
+    """SQL: the endpoint holds the record of the chunk's row and version, live."""
+    return exists().where(
+        record.c.clinic_id == who.clinic_id, record.c.entity == body.entity,
+        record.c.id == body.id, record.c.version == body.version, record.c.deleted == false(),
+    )  # fmt: skip
+
+
 def _held_for_another(
     conn: Connection, who: Caller, place: ColumnElement[bool], key_gen: int
 ) -> bool:
@@ -241,6 +278,6 @@ def _row(who: Caller, entity: str, row_id: str) -> ColumnElement[bool]:
 
 
 __all__ = [
-    "ChunkIn", "ChunkOut", "Unclaimed", "drop_stale", "drop_unclaimed", "get", "put",
+    "ChunkIn", "ChunkOut", "Unclaimed", "claim", "drop_stale", "drop_unclaimed", "get", "put",
     "too_many_unclaimed", "unclaimed_before", "unclaimed_bytes",
 ]  # fmt: skip

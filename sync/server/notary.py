@@ -13,10 +13,11 @@ writes later, or one past an anchor the endpoint never saw, has no signature.
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Row, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from receptionist.clock import Clock
@@ -67,13 +68,14 @@ def public_key(store: Store, clock: Clock) -> bodies.EndpointKeyOut:
 
 def sign(store: Store, who: Caller, body: bodies.CheckpointIn, clock: Clock) -> bodies.SignedOut:
     """The endpoint's signature over ``body``; 409 ``checkpoint_unvouched`` unless the
-    newest anchor it holds of the caller is the checkpoint's, past its event."""
-    public = ensure_key(store, clock)
-    with store.write() as conn:  # under the clinic's lock: a device revoked since its
-        lock_clinic(conn, who.clinic_id)  # token was checked gets no signature
-        locked_device(conn, who)
-        anchor = newest_of(conn, who)
-        private = conn.scalar(select(signing_key.c.private_key).where(signing_key.c.id == 1))
+    newest anchor it holds of the caller is the checkpoint's, past its event. The key
+    is read in the request's one transaction, never cached: one the operator replaced
+    signs from the next request on. Only when none is held (removed from the database)
+    is one made first, in transactions of its own (:func:`ensure_key`)."""
+    anchor, key = _vouching(store, who)
+    if key is None:
+        ensure_key(store, clock)
+        anchor, key = _vouching(store, who)
     if (
         anchor is None
         or anchor.log_id != body.log_id
@@ -82,11 +84,26 @@ def sign(store: Store, who: Caller, body: bodies.CheckpointIn, clock: Clock) -> 
         or body.anchor_seq <= body.seq
     ):
         raise unvouched(anchor.head_seq if anchor is not None else 0)
+    assert key is not None
     proposal = Proposal(body.log_id, body.seq, body.hash, body.at, body.anchor_seq,
                         body.anchor_hash)  # fmt: skip
-    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(str(private)))
-    signature = key.sign(proposal.message())
-    return bodies.SignedOut(signature=_b64(signature), public_key=public)
+    private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(str(key.private_key)))
+    signature = private.sign(proposal.message())
+    return bodies.SignedOut(signature=_b64(signature), public_key=str(key.public_key))
+
+
+def _vouching(store: Store, who: Caller) -> tuple[Row[Any] | None, Row[Any] | None]:
+    """The newest anchor the endpoint holds of the caller, and its signing key (both
+    halves), read in one transaction under the clinic's lock: a device revoked since
+    its token was checked gets no signature."""
+    with store.write() as conn:
+        lock_clinic(conn, who.clinic_id)
+        locked_device(conn, who)
+        anchor = newest_of(conn, who)
+        key: Row[Any] | None = conn.execute(
+            select(signing_key).where(signing_key.c.id == 1)
+        ).first()
+    return anchor, key
 
 
 def unvouched(head_seq: int) -> ApiError:

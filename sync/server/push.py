@@ -183,6 +183,7 @@ def push(
         # A document deleted (or replaced) takes its chunks with it: no PC pulls them.
         documents = [c.id for c in new if c.entity == chunks.DOCUMENT]
         chunks.drop_stale(conn, who.clinic_id, documents, batch.now)
+        chunks.claim(conn, who.clinic_id, documents)  # theirs now: no longer bounded
         last_seq = max([me.last_seq, *(c.seq for c in changes)])
         horizon_seq = purge(conn, who.clinic_id, batch.now, horizon, place.horizon_seq)
         conn.execute(

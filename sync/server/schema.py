@@ -25,6 +25,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 
 NAMING = {
@@ -227,9 +229,19 @@ lease = Table(
 # A large document's bytes, in sealed chunks beside its record (docs/sync-protocol.md,
 # "Large documents"; server migration s0004): each chunk sealed by the PC with the
 # clinic key, bound to the row, its version and the chunk's index; no patient data in
-# the clear. ``size`` is the sealed text's (s0006); ``ix_chunk_device`` holds all the
-# bounds on unclaimed chunks read, so they never read the sealed text.
-CHUNK_BY_DEVICE = ("clinic_id", "device_id", "created_at", "entity", "row_id", "version", "size")
+# the clear. ``size`` is the sealed text's (s0006). ``claimed`` (s0008): the record of
+# its row and version is held live, set when the chunk is stored or by the push that
+# brings that record (a claimed chunk stays so until it goes). The bounds on unclaimed
+# chunks read only the two partial indexes over the unclaimed ones (a device's, by
+# age; the clinic's, by age), so they never read the sealed text, nor the claimed
+# chunks, and a chunk stored costs the same however many the clinic holds.
+# ``claimed`` in them too: SQLite counts an index covering only when it holds every
+# column the statement names.
+CHUNK_BY_DEVICE = ("clinic_id", "device_id", "created_at", "entity", "row_id", "version", "size",
+                   "claimed")  # fmt: skip
+CHUNK_BY_AGE = ("clinic_id", "created_at", "entity", "row_id", "version", "idx", "claimed")
+# As each dialect writes ``not_(chunk.c.claimed)``: a query's condition must match it.
+UNCLAIMED_SQLITE, UNCLAIMED_PG = "claimed = 0", "NOT claimed"
 chunk = Table(
     "chunk",
     metadata,
@@ -244,8 +256,12 @@ chunk = Table(
     Column("device_id", String(36), nullable=False),
     Column("created_at", UTCTime, nullable=False),
     Column("size", Integer, nullable=False, server_default="0"),
-    Index("ix_chunk_device", *CHUNK_BY_DEVICE),
-)
+    Column("claimed", Boolean, nullable=False, server_default=false()),
+    Index("ix_chunk_device", *CHUNK_BY_DEVICE, sqlite_where=text(UNCLAIMED_SQLITE),
+          postgresql_where=text(UNCLAIMED_PG)),
+    Index("ix_chunk_unclaimed", *CHUNK_BY_AGE, sqlite_where=text(UNCLAIMED_SQLITE),
+          postgresql_where=text(UNCLAIMED_PG)),
+)  # fmt: skip
 
 # Destruction records (issue #14: KVKK's erasure regulation asks for a record of each
 # destruction, kept at least three years; server migration s0007): what the endpoint's
