@@ -104,6 +104,13 @@ class Swept:
     # for no reason above wait for a sweep after the next sync.
     audit_by_endpoint: bool = False
 
+    @property
+    def waiting_why(self) -> auditwait.Waiting | None:
+        """:attr:`audit_waiting_why` when audit events do wait (``audit_waiting``), else
+        None: what a person is told after a sweep (the CLI, Settings > Retention, the
+        scheduled job's counts); a sweep with nothing waiting asks nobody to act."""
+        return self.audit_waiting_why if self.audit_waiting else None
+
 
 def may_sweep(ctx: Ctx) -> None:
     """PermissionDenied unless the actor may sweep (and hold)."""
