@@ -125,9 +125,7 @@ def test_a_dry_run_then_a_confirmed_sweep_removes_the_lapsed_patient(
     shot(dialog, "settings-retention-swept")
 
 
-def test_a_sweep_with_no_audit_event_waiting_asks_nobody_to_act(
-    qtbot: QtBot, desk: Desk
-) -> None:
+def test_a_sweep_with_no_audit_event_waiting_asks_nobody_to_act(qtbot: QtBot, desk: Desk) -> None:
     """A PC that pinned an endpoint's key and keeps no sync state: no signature would
     come for a cut (``not_syncing``), but no audit event is past its time, so the note
     after "Sweep now" says nothing of waiting (as the CLI's ``sweep``)."""
