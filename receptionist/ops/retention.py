@@ -207,7 +207,7 @@ def sweep(
     counts["backup"] = len(gone)
     dropped = _keychain_tokens(db, now)
     with db.write() as s:
-        counts[tokens.KIND] = tokens.forget_in_file(s) + len(dropped)
+        counts[tokens.KIND] = tokens.forget_in_file(s, db.path.parent) + len(dropped)
         records.add(s, sweep_id, now, tokens.KIND, counts[tokens.KIND], tokens.RULE)
         records.add(s, sweep_id, now, "backup", len(gone), rule.rule(policy.BACKUP_DAYS))
         pruned = records.prune(s, rule.records_before)
@@ -236,7 +236,7 @@ def _keychain_tokens(db: Database, now: datetime) -> list[str]:
     folder = db.path.parent
     with db.read() as s:
         found = tokens.unused(s, folder, now)
-    return tokens.drop(tokens.asked(found), folder, found.current, now)
+    return tokens.drop(tokens.asked(found), now)
 
 
 def _patients(
