@@ -413,3 +413,30 @@ def test_a_moved_data_folder_keeps_its_token(
         assert (secretstore.SERVICE, a_name) not in memory_keyring.store
     finally:
         second.close()
+
+
+def test_a_join_while_the_sweep_asks_the_keychain_keeps_the_new_token_in_use(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    """The sweep reads which device this folder is, then asks the keychain outside its
+    write; a join in this folder meanwhile makes it a new device. The book must name
+    the new device as this folder's, not the one the sweep read before: else a sweep
+    of another data folder of the clinic takes the new token for spent and deletes it
+    from the keychain, and this folder can no longer sync."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    joined_as(db, admin, "device-old", "t-old")
+    folder, now = db.path.parent, ctx.clock.now()
+    with db.read() as s:
+        found = tokens.unused(s, folder, now)  # the sweep's read: this folder is device-old
+    assert found.current == OLD
+    joined_as(db, admin, "device-now", "t-now")  # a join, while the sweep asks the keychain
+    asked = tokens.asked(found)
+    tokens.drop(asked, now)
+    with db.write() as s:
+        tokens.forget_in_file(s, folder)  # the sweep's write
+    other = tmp_path / "other"  # another data folder of this clinic, on this PC
+    other.mkdir()
+    assert NOW not in tokenbook.unused(other, None, "cloud:clinic-1:", now)
+    assert (secretstore.SERVICE, NOW) in memory_keyring.store

@@ -67,8 +67,7 @@ def cmd_sweep(app: App) -> int:
         swept = sweep_now(
             db, ctx, app.data_dir, tell=_tell if not app.as_json else None, audit_anchor=kept
         )
-    # Why audit events wait for a person, said only when some do (text and JSON alike).
-    why = swept.audit_waiting_why if swept.audit_waiting else None
+    why = swept.waiting_why  # said only when audit events do wait (text and JSON alike)
     data = {
         "sweep_id": swept.sweep_id,
         "at": swept.at,

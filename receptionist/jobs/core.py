@@ -32,8 +32,8 @@ def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
     counts = {kind: n for kind, n in swept.counts.items() if n}
     if swept.audit_waiting:
         counts["audit_waiting"] = swept.audit_waiting
-    if swept.audit_waiting_why is not None:  # e.g. audit_waiting_revoked: 1
-        counts[f"audit_waiting_{swept.audit_waiting_why.code}"] = 1
+    if swept.waiting_why is not None:  # e.g. audit_waiting_revoked: 1
+        counts[f"audit_waiting_{swept.waiting_why.code}"] = 1
     return counts
 
 

@@ -104,6 +104,13 @@ class Swept:
     # for no reason above wait for a sweep after the next sync.
     audit_by_endpoint: bool = False
 
+    @property
+    def waiting_why(self) -> auditwait.Waiting | None:
+        """:attr:`audit_waiting_why` when audit events do wait (``audit_waiting``), else
+        None: what a person is told after a sweep (the CLI, Settings > Retention, the
+        scheduled job's counts); a sweep with nothing waiting asks nobody to act."""
+        return self.audit_waiting_why if self.audit_waiting else None
+
 
 def may_sweep(ctx: Ctx) -> None:
     """PermissionDenied unless the actor may sweep (and hold)."""
@@ -200,7 +207,7 @@ def sweep(
     counts["backup"] = len(gone)
     dropped = _keychain_tokens(db, now)
     with db.write() as s:
-        counts[tokens.KIND] = tokens.forget_in_file(s) + len(dropped)
+        counts[tokens.KIND] = tokens.forget_in_file(s, db.path.parent) + len(dropped)
         records.add(s, sweep_id, now, tokens.KIND, counts[tokens.KIND], tokens.RULE)
         records.add(s, sweep_id, now, "backup", len(gone), rule.rule(policy.BACKUP_DAYS))
         pruned = records.prune(s, rule.records_before)
@@ -229,7 +236,7 @@ def _keychain_tokens(db: Database, now: datetime) -> list[str]:
     folder = db.path.parent
     with db.read() as s:
         found = tokens.unused(s, folder, now)
-    return tokens.drop(tokens.asked(found), folder, found.current, now)
+    return tokens.drop(tokens.asked(found), now)
 
 
 def _patients(

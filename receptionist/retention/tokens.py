@@ -109,29 +109,31 @@ def asked(found: Unused) -> Spent:
     return Spent(found.in_file, there, absent)
 
 
-def drop(found: Spent, folder: Path, current: str | None, now: datetime) -> list[str]:
+def drop(found: Spent, now: datetime) -> list[str]:
     """Delete the keychain's spent entries (outside any transaction, as :func:`asked`);
     the names deleted. One the keychain refuses to delete (a locked collection) stays
-    in the book, for the next sweep. ``folder``'s entry in the book names ``current``
-    (a file from before the book: this device's entry goes in), and the book notes the
-    data folders this sweep (at ``now``) missed."""
+    in the book, for the next sweep. The book notes the data folders this sweep (at
+    ``now``) missed."""
     dropped = [name for name in found.in_keychain if secretstore.drop_from_keychain(name)]
     tokenbook.forgotten([*dropped, *found.absent])
-    if current is not None:
-        tokenbook.kept(folder, current)
     tokenbook.missed(now)
     return dropped
 
 
-def forget_in_file(session: Session) -> int:
+def forget_in_file(session: Session, folder: Path) -> int:
     """Delete the file's spent tokens (``secure_delete`` overwrites their bytes), found
     again inside this write (a join since the sweep read them changes which device
-    this PC is); how many went."""
+    this PC is); how many went. ``folder``'s entry in the book names this device, as
+    this write reads it (a file from before the book: its entry goes in), never the
+    one the sweep read before the keychain: a join meanwhile made a new device, and a
+    book naming the old one would let another folder's sweep delete the new token."""
     state = session.get(SyncState, 1)
     current = _name(state.clinic_id, state.device_id) if state is not None else None
     found = _in_file(session, current)
     if found:
         session.execute(delete(LocalSecret).where(LocalSecret.key.in_(found)))
+    if current is not None:
+        tokenbook.kept(folder, current)
     return len(found)
 
 

@@ -17,7 +17,8 @@ from receptionist.clock import FixedClock
 from receptionist.context import Actor
 from receptionist.jobs.core import SWEEP
 from receptionist.jobs.lease import release, take
-from receptionist.ops import patients
+from receptionist.journal import notary
+from receptionist.ops import auditwait, patients
 from receptionist.store.storage import Database
 from ui.app import stylesheet
 from ui.desk import Desk
@@ -122,6 +123,29 @@ def test_a_dry_run_then_a_confirmed_sweep_removes_the_lapsed_patient(
     assert page.counts.item(0, 1).text() == "1" and not page.progress.isVisible()
     assert not page.sweep_button.isEnabled(), "a new sweep wants a new dry run"
     shot(dialog, "settings-retention-swept")
+
+
+def test_a_sweep_with_no_audit_event_waiting_asks_nobody_to_act(qtbot: QtBot, desk: Desk) -> None:
+    """A PC that pinned an endpoint's key and keeps no sync state: no signature would
+    come for a cut (``not_syncing``), but no audit event is past its time, so the note
+    after "Sweep now" says nothing of waiting (as the CLI's ``sweep``)."""
+    admin = dataclasses.replace(desk, actor=Actor(user_id=None, role="admin", source="ui"))
+
+    def pin(db: Database) -> bool:
+        with db.write() as s:
+            return notary.pin(s, actor_ctx("admin", desk.clock), "A" * 43 + "=")
+
+    assert on_worker(admin, pin)
+    assert on_worker(admin, auditwait.why) is not None  # the reason a cut would wait stands
+    old_patient(admin)
+    _dialog, page = open_page(qtbot, admin)
+    page.dry_button.click()
+    qtbot.waitUntil(lambda: page.plan is not None or not page.busy, timeout=20_000)
+    assert page.plan is not None, page.note.text()
+    page.ask = Asked(True)
+    page.sweep_button.click()
+    qtbot.waitUntil(lambda: "Swept" in page.note.text(), timeout=30_000)
+    assert "Waiting" not in page.note.text(), page.note.text()
 
 
 def test_sweep_now_waits_while_a_sweep_runs_elsewhere(qtbot: QtBot, desk: Desk) -> None:

@@ -287,8 +287,8 @@ class RetentionPage(QWidget):
         done = self.tr(
             "Swept in %1 s. The destruction record keeps what went (no patient data)."
         ).replace("%1", f"{swept.seconds:.1f}")
-        if swept.audit_waiting_why is not None:  # no signature comes until a person acts
-            done += " " + translated(swept.audit_waiting_why.message)
+        if swept.waiting_why is not None:  # no signature comes until a person acts
+            done += " " + translated(swept.waiting_why.message)
         elif swept.audit_waiting and swept.audit_by_endpoint:  # only its signature counts
             done += " " + self.tr(
                 "%n audit event(s) past their time were kept: the cloud endpoint has not "
