@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pairkit import make_old_pc, open_at
 from serverkit import Endpoint
 from sqlalchemy import select, text
 
@@ -26,16 +27,12 @@ from receptionist.journal.anchor import Anchor
 from receptionist.models import AuditCheckpoint
 from receptionist.ops import audit as audit_ops
 from receptionist.ops import retention
-from receptionist.ops.patients import NewPatient, add
-from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.store.storage import Database
-from receptionist.store.vault import open_clinic
 from sync import cloud
 from sync.notary import EndpointNotary
 from sync.server import notary as server_notary
 from sync.server.auth import Caller
 from sync.server.bodies import CheckpointIn
-from sync.server.commands import NewClinic
 from sync.server.problems import ApiError
 
 YEAR = timedelta(days=365)
@@ -55,24 +52,18 @@ class Pc:
 def old_pc(tmp_path: Path, clock: FixedClock) -> Iterator[Pc]:
     """A clinic opened twelve years before the endpoint's clock, with patients (on
     hold) added over the years: its oldest audit events are past their time."""
-    now = clock.now()
-    spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", "boss", "admin-password-1")
-    initialise(tmp_path / "a", spec, FixedClock(now - 12 * YEAR), passphrase=SECRET)
-    db = open_clinic(tmp_path / "a", env={"RECEPTIONIST_PASSPHRASE": SECRET})
-    pc = Pc(db, now)
-    for years in (11.5, 11, 10.5, 3, 1):
-        when = now - years * YEAR
-        made = add(db, pc.ctx(when), NewPatient("Old", f"Timer{years}"))
-        retention.hold(db, pc.ctx(when), made.number, "kept")  # type: ignore[union-attr]
+    pc = Pc(make_old_pc(tmp_path / "a", clock.now()), clock.now())
     yield pc
     pc.db.close()  # a test may have opened the folder again (pc.db)
 
 
 @pytest.fixture
-def synced(endpoint: Endpoint, new_clinic: NewClinic, old_pc: Pc) -> Pc:
-    cloud.connect(old_pc.db, old_pc.ctx(), endpoint.url, new_clinic.code, "FRONT-1")
-    cloud.sync_once(old_pc.db, FixedClock(old_pc.now))  # the endpoint holds an anchor
-    return old_pc
+def synced(synced_pc: Path, endpoint: Endpoint, clock: FixedClock) -> Iterator[Pc]:
+    """``old_pc`` connected and synced once (the endpoint holds an anchor): a copy of
+    the one pairkit.make_synced_pc made once a session."""
+    pc = Pc(open_at(synced_pc, SECRET, endpoint.url), clock.now())
+    yield pc
+    pc.db.close()  # a test may have opened the folder again (pc.db)
 
 
 def endpoint_key(endpoint: Endpoint) -> str:
