@@ -65,6 +65,7 @@ from receptionist.settings import tokenbook
 from receptionist.store.storage import Database
 from receptionist.store.vault import create, open_clinic
 from sync import cloud, reminderlease
+from sync.round import RoundResult
 from sync.server.commands import NewClinic, add_clinic
 
 PASSPHRASE_A = "a long enough passphrase"
@@ -181,6 +182,15 @@ def make_synced_pc(root: Path, url: str, code: str, clock: FixedClock) -> None:
         cloud.sync_once(db, clock)
     finally:
         db.close()
+
+
+def moved(done: RoundResult) -> bool:
+    """Whether a sync round sent, got, merged or settled anything: a time round of
+    every PC in which none did is the last a settle needs (another would move nothing:
+    every PC has sent all it holds and holds all the endpoint holds)."""
+    counts = (done.uploaded, done.pushed, done.pulled, done.merged, done.conflicts,
+              done.resolved, done.swept, done.erased)  # fmt: skip
+    return any(counts) or bool(done.clashes or done.settled)
 
 
 # -- the templates -------------------------------------------------------------------------

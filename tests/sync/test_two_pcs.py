@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pairkit import Pc, admin, join_pair, make_pc_a, make_pc_b
+from pairkit import Pc, admin, join_pair, make_pc_a, make_pc_b, moved
 from serverkit import Endpoint
 from sqlalchemy import select
 from templates import MemoryKeyring
@@ -28,7 +28,6 @@ from receptionist.schedule import booking, catalog
 from receptionist.settings import secretstore, tokenbook
 from receptionist.store.storage import Database
 from sync import cloud
-from sync.round import RoundResult
 from sync.server.commands import NewClinic
 
 TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
@@ -66,20 +65,11 @@ def replica_of(db: Database) -> dict[str, list[dict[str, object]]]:
 
 
 def settle(*pcs: Pc) -> None:
-    """Sync every PC until nothing moves (at most three times round): a time round in
-    which no PC's round moved anything is the last, as another would move nothing too
-    (every PC has sent all it holds and has all the endpoint holds)."""
+    """Sync every PC until nothing moves (at most three times round; pairkit.moved)."""
     for _ in range(3):
         rounds = [cloud.sync_once(pc.db, pc.ctx.clock) for pc in pcs]  # every PC's
         if not any(moved(done) for done in rounds):
             return
-
-
-def moved(done: RoundResult) -> bool:
-    """Whether a round sent, got, merged or settled anything."""
-    counts = (done.uploaded, done.pushed, done.pulled, done.merged, done.conflicts,
-              done.resolved, done.swept, done.erased)  # fmt: skip
-    return any(counts) or bool(done.clashes or done.settled)
 
 
 def test_the_second_pc_gets_the_clinic_and_both_end_equal(
