@@ -33,6 +33,7 @@ from sync.notary import EndpointNotary
 from sync.server import notary as server_notary
 from sync.server.auth import Caller
 from sync.server.bodies import CheckpointIn
+from sync.server.commands import NewClinic
 from sync.server.problems import ApiError
 
 YEAR = timedelta(days=365)
@@ -83,8 +84,12 @@ def swept(synced: Pc) -> Pc:
     return synced
 
 
-def test_the_pc_pins_the_endpoints_key_when_it_connects(endpoint: Endpoint, synced: Pc) -> None:
-    assert audit_ops.pinned_endpoint(synced.db) == endpoint_key(endpoint)
+def test_the_pc_pins_the_endpoints_key_when_it_connects(
+    endpoint: Endpoint, new_clinic: NewClinic, old_pc: Pc
+) -> None:
+    """The connect itself, here (``synced`` is a copy of one made once a session)."""
+    cloud.connect(old_pc.db, old_pc.ctx(), endpoint.url, new_clinic.code, "FRONT-1")
+    assert audit_ops.pinned_endpoint(old_pc.db) == endpoint_key(endpoint)
 
 
 def test_a_pc_joined_before_pins_the_key_at_its_next_round(endpoint: Endpoint, synced: Pc) -> None:
