@@ -15,6 +15,7 @@ from pairkit import (
     PairTemplates,
     Pc,
     backend_of,
+    copy_pcs,
     files_pair,
     keychain_pair,
     make_first_pc,
@@ -161,6 +162,29 @@ def two_pcs(
     yield pcs
     for pc in pcs:
         pc.db.close()
+
+
+@pytest.fixture
+def station_pair(
+    request: pytest.FixtureRequest, endpoint: Endpoint, database_url: str,
+    pair_templates: PairTemplates, tmp_path: Path,
+) -> list[Path]:  # fmt: skip
+    """test_reminder_lease's A (tmp_path/a: the reminder station, connected and uploaded)
+    and B (tmp_path/b: its stand-by, joined and downloaded), copied (pairkit.py): their
+    folders, to open with pairkit.open_at."""
+    template = pair_templates.get(request, "station", backend_of(database_url))
+    return copy_pcs(template, "station", tmp_path)
+
+
+@pytest.fixture
+def synced_pc(
+    request: pytest.FixtureRequest, endpoint: Endpoint, database_url: str,
+    pair_templates: PairTemplates, tmp_path: Path,
+) -> Path:  # fmt: skip
+    """test_checkpoint_signature's twelve-year-old clinic (tmp_path/a), connected and
+    synced once, copied (pairkit.py): its folder, to open with pairkit.open_at."""
+    template = pair_templates.get(request, "synced", backend_of(database_url))
+    return copy_pcs(template, "synced", tmp_path)[0]
 
 
 @pytest.fixture

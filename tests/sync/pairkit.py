@@ -14,22 +14,35 @@ Tests of connecting and joining themselves keep doing it for real (the first tes
 test_two_pcs, test_cloud_cli, and the pull-order, resume, progress and sealed-pull
 tests whose pages or order during the download are their point).
 
-Two pairs, as the tests made them:
+The shapes, as the tests made them:
 
 - ``joined`` (test_two_pcs): folders ``a`` and ``b``, each PC its own passphrase, the
   device tokens in the keychain; a tuple of :class:`Pc`.
 - ``two_pcs`` (faultkit): folders ``pc-1`` and ``pc-2``, one passphrase, the device
   tokens in the files (no keychain); a list of ``faultkit.Pc``.
+- ``station_pair`` (test_reminder_lease's ``pcs``): folders ``a`` (the reminder station,
+  device code A) and ``b`` (its stand-by, B), as ``joined`` but with the reminder
+  settings set before the connect; the folders' paths.
+- ``synced_pc`` (test_checkpoint_signature's ``synced``): folder ``a``, a clinic opened
+  twelve years before the clock with patients on hold, connected and synced once; the
+  folder's path.
 
-A test that takes either fixture gets the pair's endpoint database as its
+A test that takes any of these fixtures gets the pair's endpoint database as its
 ``database_url`` and the pair's clinic as its ``new_clinic`` (tests/sync/conftest.py).
+
+Connecting writes the device token book (``settings.tokenbook``) in this PC's config
+folder: the making keeps it in a folder of its own (never the home folder, nor the
+config folder of the test that happened to ask first), and a copy writes the same
+entries for its own folders into the test's config folder, as the connect would have.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import faultkit
@@ -44,12 +57,15 @@ from templates import Template, make_template
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Actor, Ctx
 from receptionist.models import SyncState
+from receptionist.ops import retention, settings
 from receptionist.ops.patients import NewPatient, add
 from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.schedule import catalog
+from receptionist.settings import tokenbook
 from receptionist.store.storage import Database
 from receptionist.store.vault import create, open_clinic
-from sync import cloud
+from sync import cloud, reminderlease
+from sync.round import RoundResult
 from sync.server.commands import NewClinic, add_clinic
 
 PASSPHRASE_A = "a long enough passphrase"
@@ -57,8 +73,11 @@ PASSPHRASE_B = "another long passphrase"
 PASSPHRASE_C = "a third long passphrase"
 CLINIC = "Kadıköy Clinic"
 # The fixtures that give a test a copied pair, and which pair each gives.
-PAIRS = {"joined": "keychain", "two_pcs": "files"}
-FOLDERS = {"keychain": ("a", "b"), "files": ("pc-1", "pc-2")}
+PAIRS = {"joined": "keychain", "two_pcs": "files", "station_pair": "station",
+         "synced_pc": "synced"}  # fmt: skip
+FOLDERS = {"keychain": ("a", "b"), "files": ("pc-1", "pc-2"), "station": ("a", "b"),
+           "synced": ("a",)}  # fmt: skip
+YEAR = timedelta(days=365)
 
 
 # -- the keychain pair's PCs (test_two_pcs) ----------------------------------------------
@@ -107,6 +126,73 @@ def join_pair(url: str, code: str, a: Pc, b: Pc) -> None:
     assert got.pulled >= first.uploaded
 
 
+# -- the reminder station and its stand-by (test_reminder_lease) ---------------------------
+
+
+def make_station_pair(root: Path, url: str, code: str, clock: FixedClock) -> None:
+    """A (``root``/a: the clinic's first PC, the station) connected with ``code`` and
+    uploaded, and B (``root``/b: joined, the stand-by) downloaded; both closed."""
+    reminderlease.forget()
+    spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", "boss", "admin-password-1")
+    initialise(root / "a", spec, clock, passphrase=PASSPHRASE_A)
+    a = Pc(open_clinic(root / "a", env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE_A}), admin(clock))
+    create(root / "b", passphrase=PASSPHRASE_B)
+    b = Pc(open_clinic(root / "b", env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE_B}),
+           Ctx(SYSTEM, clock))  # fmt: skip
+    try:
+        with a.db.write() as s:
+            catalog.create_provider(s, a.ctx, name="Dr Aydın")
+            catalog.create_service(s, a.ctx, name="Check-up", duration_minutes=30)
+        settings.set_many(a.db, a.ctx, {
+            "reminders.enabled": True, "reminders.station": "A", "reminders.standby": "B",
+            "reminders.quiet_start": "",
+        })  # fmt: skip
+        cloud.connect(a.db, a.ctx, url, code, "FRONT-1")
+        cloud.sync_once(a.db, clock)
+        cloud.join(b.db, b.ctx, url, cloud.invite(a.db, a.ctx).code, "FRONT-2")
+        cloud.sync_once(b.db, clock)
+    finally:
+        a.db.close()
+        b.db.close()
+        reminderlease.forget()
+
+
+# -- a clinic twelve years old, connected (test_checkpoint_signature) ----------------------
+
+
+def make_old_pc(root: Path, now: datetime) -> Database:
+    """A clinic opened twelve years before ``now``, with patients (on hold) added over
+    the years: its oldest audit events are past their time. Open; not connected."""
+    spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", "boss", "admin-password-1")
+    initialise(root, spec, FixedClock(now - 12 * YEAR), passphrase=PASSPHRASE_A)
+    db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE_A})
+    for years in (11.5, 11, 10.5, 3, 1):
+        when = FixedClock(now - years * YEAR)
+        made = add(db, admin(when), NewPatient("Old", f"Timer{years}"))
+        retention.hold(db, admin(when), made.number, "kept")  # type: ignore[union-attr]
+    return db
+
+
+def make_synced_pc(root: Path, url: str, code: str, clock: FixedClock) -> None:
+    """:func:`make_old_pc` in ``root``/a, connected with ``code`` and synced once (the
+    endpoint holds an anchor); closed."""
+    db = make_old_pc(root / "a", clock.now())
+    try:
+        cloud.connect(db, admin(clock), url, code, "FRONT-1")
+        cloud.sync_once(db, clock)
+    finally:
+        db.close()
+
+
+def moved(done: RoundResult) -> bool:
+    """Whether a sync round sent, got, merged or settled anything: a time round of
+    every PC in which none did is the last a settle needs (another would move nothing:
+    every PC has sent all it holds and holds all the endpoint holds)."""
+    counts = (done.uploaded, done.pushed, done.pulled, done.merged, done.conflicts,
+              done.resolved, done.swept, done.erased)  # fmt: skip
+    return any(counts) or bool(done.clashes or done.settled)
+
+
 # -- the templates -------------------------------------------------------------------------
 
 
@@ -140,7 +226,8 @@ class PairTemplates:
         if (kind, backend) not in self.made:
             root = self.factory.mktemp(f"pair-{kind}-{backend}")
             url = self._database(request, backend, root)
-            self.made[(kind, backend)] = make_template(root, lambda r: _make(kind, url, r))
+            env = {"RECEPTIONIST_CONFIG_DIR": str(config_of(root))}
+            self.made[(kind, backend)] = make_template(root, lambda r: _make(kind, url, r), env=env)
         return self.made[(kind, backend)]
 
     def endpoint_copy(self, request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
@@ -178,11 +265,20 @@ def _make(kind: str, database_url: str, root: Path) -> Made:
             finally:
                 a.db.close()
                 b.db.close()
+        elif kind == "station":
+            make_station_pair(root, served.url, clinic.code, clock)
+        elif kind == "synced":
+            make_synced_pc(root, served.url, clinic.code, clock)
         else:
             faultkit.tokens_in_files()
             for pc in faultkit.joined_pcs(served.url, clinic.code, root, clock):
                 pc.db.close()
     return Made(clinic, database_url)
+
+
+def config_of(root: Path) -> Path:
+    """The config folder a template in ``root`` was made with (beside it, not in it)."""
+    return root.parent / f"{root.name}-config"
 
 
 def make_first_pc(root: Path) -> None:
@@ -212,7 +308,19 @@ def copy_pcs(template: Template[Made], kind: str, folder: Path) -> list[Path]:
     for (service, username), secret in template.keychain.items():
         with contextlib.suppress(KeyringError, RuntimeError, OSError):
             keyring.set_password(service, username, secret)
+    book = tokens_in_use(template.root)
+    for name in FOLDERS[kind]:
+        if name in book:
+            tokenbook.kept(folder / name, book[name])  # as the connect or join wrote it
     return roots
+
+
+def tokens_in_use(root: Path) -> dict[str, str]:
+    """The device token each of the template's PC folders uses, by folder name, as the
+    token book its making wrote says."""
+    book = config_of(root) / tokenbook.FILE_NAME
+    in_use = json.loads(book.read_text("utf-8"))["in_use"] if book.exists() else {}
+    return {Path(f).name: n for f, n in in_use.items() if Path(f).parent == root.resolve()}
 
 
 def open_at(root: Path, passphrase: str, endpoint_url: str) -> Database:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pairkit import make_old_pc, open_at
 from serverkit import Endpoint
 from sqlalchemy import select, text
 
@@ -26,10 +27,7 @@ from receptionist.journal.anchor import Anchor
 from receptionist.models import AuditCheckpoint
 from receptionist.ops import audit as audit_ops
 from receptionist.ops import retention
-from receptionist.ops.patients import NewPatient, add
-from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.store.storage import Database
-from receptionist.store.vault import open_clinic
 from sync import cloud
 from sync.notary import EndpointNotary
 from sync.server import notary as server_notary
@@ -55,24 +53,18 @@ class Pc:
 def old_pc(tmp_path: Path, clock: FixedClock) -> Iterator[Pc]:
     """A clinic opened twelve years before the endpoint's clock, with patients (on
     hold) added over the years: its oldest audit events are past their time."""
-    now = clock.now()
-    spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", "boss", "admin-password-1")
-    initialise(tmp_path / "a", spec, FixedClock(now - 12 * YEAR), passphrase=SECRET)
-    db = open_clinic(tmp_path / "a", env={"RECEPTIONIST_PASSPHRASE": SECRET})
-    pc = Pc(db, now)
-    for years in (11.5, 11, 10.5, 3, 1):
-        when = now - years * YEAR
-        made = add(db, pc.ctx(when), NewPatient("Old", f"Timer{years}"))
-        retention.hold(db, pc.ctx(when), made.number, "kept")  # type: ignore[union-attr]
+    pc = Pc(make_old_pc(tmp_path / "a", clock.now()), clock.now())
     yield pc
     pc.db.close()  # a test may have opened the folder again (pc.db)
 
 
 @pytest.fixture
-def synced(endpoint: Endpoint, new_clinic: NewClinic, old_pc: Pc) -> Pc:
-    cloud.connect(old_pc.db, old_pc.ctx(), endpoint.url, new_clinic.code, "FRONT-1")
-    cloud.sync_once(old_pc.db, FixedClock(old_pc.now))  # the endpoint holds an anchor
-    return old_pc
+def synced(synced_pc: Path, endpoint: Endpoint, clock: FixedClock) -> Iterator[Pc]:
+    """``old_pc`` connected and synced once (the endpoint holds an anchor): a copy of
+    the one pairkit.make_synced_pc made once a session."""
+    pc = Pc(open_at(synced_pc, SECRET, endpoint.url), clock.now())
+    yield pc
+    pc.db.close()  # a test may have opened the folder again (pc.db)
 
 
 def endpoint_key(endpoint: Endpoint) -> str:
@@ -92,8 +84,12 @@ def swept(synced: Pc) -> Pc:
     return synced
 
 
-def test_the_pc_pins_the_endpoints_key_when_it_connects(endpoint: Endpoint, synced: Pc) -> None:
-    assert audit_ops.pinned_endpoint(synced.db) == endpoint_key(endpoint)
+def test_the_pc_pins_the_endpoints_key_when_it_connects(
+    endpoint: Endpoint, new_clinic: NewClinic, old_pc: Pc
+) -> None:
+    """The connect itself, here (``synced`` is a copy of one made once a session)."""
+    cloud.connect(old_pc.db, old_pc.ctx(), endpoint.url, new_clinic.code, "FRONT-1")
+    assert audit_ops.pinned_endpoint(old_pc.db) == endpoint_key(endpoint)
 
 
 def test_a_pc_joined_before_pins_the_key_at_its_next_round(endpoint: Endpoint, synced: Pc) -> None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
+from pairkit import PASSPHRASE_A, PASSPHRASE_B, open_at
 from serverkit import Endpoint
 from sqlalchemy import select
 from test_two_pcs import Pc, admin, settle
@@ -25,7 +26,6 @@ from receptionist.context import SYSTEM, Ctx
 from receptionist.models import Provider, Reminder, Service
 from receptionist.ops import reminders, settings
 from receptionist.ops.patients import NewPatient, add
-from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.privacy.consents import record_consent
 from receptionist.reminders import dispatch
 from receptionist.reminders.dispatch import Round
@@ -38,33 +38,15 @@ from sync.channels.twilio import TwilioSender
 from sync.client import Client
 from sync.jobs import send_reminders
 from sync.reminderlease import EndpointLease
-from sync.server.commands import NewClinic
 
 
 @pytest.fixture
-def pcs(
-    tmp_path: Path, clock: FixedClock, endpoint: Endpoint, new_clinic: NewClinic
-) -> Iterator[tuple[Pc, Pc]]:
-    """A (the clinic's first PC, the station) and B (joined, the stand-by)."""
+def pcs(station_pair: list[Path], clock: FixedClock, endpoint: Endpoint) -> Iterator[tuple[Pc, Pc]]:
+    """A (the clinic's first PC, the station) and B (joined, the stand-by): copies of
+    the pair pairkit.make_station_pair connected and joined once a session."""
     reminderlease.forget()
-    spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", "boss", "admin-password-1")
-    initialise(tmp_path / "a", spec, clock, passphrase="a long enough passphrase")
-    a = Pc(open_clinic(tmp_path / "a", env={"RECEPTIONIST_PASSPHRASE": "a long enough passphrase"}),
-           admin(clock))  # fmt: skip
-    create(tmp_path / "b", passphrase="another long passphrase")
-    b = Pc(open_clinic(tmp_path / "b", env={"RECEPTIONIST_PASSPHRASE": "another long passphrase"}),
-           Ctx(SYSTEM, clock))  # fmt: skip
-    with a.db.write() as s:
-        catalog.create_provider(s, a.ctx, name="Dr Aydın")
-        catalog.create_service(s, a.ctx, name="Check-up", duration_minutes=30)
-    settings.set_many(a.db, a.ctx, {
-        "reminders.enabled": True, "reminders.station": "A", "reminders.standby": "B",
-        "reminders.quiet_start": "",
-    })  # fmt: skip
-    cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
-    cloud.sync_once(a.db, clock)
-    cloud.join(b.db, b.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-2")
-    cloud.sync_once(b.db, clock)
+    a = Pc(open_at(station_pair[0], PASSPHRASE_A, endpoint.url), admin(clock))
+    b = Pc(open_at(station_pair[1], PASSPHRASE_B, endpoint.url), Ctx(SYSTEM, clock))
     try:
         yield a, b
     finally:

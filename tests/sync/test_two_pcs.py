@@ -5,14 +5,16 @@ conflict; all replicas end equal."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pairkit import Pc, admin, join_pair, make_pc_a, make_pc_b
+from pairkit import Pc, admin, join_pair, make_pc_a, make_pc_b, moved
 from serverkit import Endpoint
 from sqlalchemy import select
+from templates import MemoryKeyring
 
 from receptionist.clock import FixedClock
 from receptionist.journal import audit, changefeed
@@ -23,6 +25,7 @@ from receptionist.patients import record as patients
 from receptionist.privacy.restriction import restricted_ids
 from receptionist.replica.records import values_of
 from receptionist.schedule import booking, catalog
+from receptionist.settings import secretstore, tokenbook
 from receptionist.store.storage import Database
 from sync import cloud
 from sync.server.commands import NewClinic
@@ -62,14 +65,18 @@ def replica_of(db: Database) -> dict[str, list[dict[str, object]]]:
 
 
 def settle(*pcs: Pc) -> None:
-    """Sync every PC until nothing moves (at most three times round)."""
+    """Sync every PC until nothing moves (at most three times round; pairkit.moved)."""
     for _ in range(3):
-        for pc in pcs:
-            cloud.sync_once(pc.db, pc.ctx.clock)
+        rounds = [cloud.sync_once(pc.db, pc.ctx.clock) for pc in pcs]  # every PC's
+        if not any(moved(done) for done in rounds):
+            return
 
 
-def test_the_second_pc_gets_the_clinic_and_both_end_equal(joined_here: tuple[Pc, Pc]) -> None:
+def test_the_second_pc_gets_the_clinic_and_both_end_equal(
+    joined_here: tuple[Pc, Pc], tmp_path: Path, config_folder: Path, memory_keyring: MemoryKeyring
+) -> None:
     a, b = joined_here
+    assert_book(tmp_path, config_folder, memory_keyring)  # the connect's and the join's
     assert replica_of(b.db) == replica_of(a.db)
     for pc in (a, b):  # rows from the endpoint are audited as created, from "sync"
         with pc.db.read() as s:
@@ -85,6 +92,24 @@ def _patient(pc: Pc, name: str) -> str:
     found = find(pc.db, admin(pc.ctx.clock), name)
     assert len(found) == 1
     return found[0].id
+
+
+def assert_book(tmp_path: Path, config_folder: Path, keychain: MemoryKeyring) -> None:
+    """The device token book (settings.tokenbook) in this test's config folder names
+    folders ``a`` and ``b``, each with the name its token has in the keychain."""
+    book = json.loads((config_folder / tokenbook.FILE_NAME).read_text("utf-8"))
+    assert set(book["written"]) == set(book["in_use"].values())
+    assert sorted(book["in_use"]) == [str((tmp_path / name).resolve()) for name in "ab"]
+    for name in book["in_use"].values():
+        assert keychain.get_password(secretstore.SERVICE, name)
+
+
+def test_a_copied_pair_writes_its_device_tokens_in_the_tests_book(
+    joined: tuple[Pc, Pc], tmp_path: Path, config_folder: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """A copied pair leaves in this test's token book what the product's connect and
+    join write there (test_the_second_pc_gets_the_clinic_and_both_end_equal)."""
+    assert_book(tmp_path, config_folder, memory_keyring)
 
 
 def test_edits_on_both_pcs_reach_the_other(joined: tuple[Pc, Pc]) -> None:
