@@ -83,7 +83,10 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="1.0: 2,000,000 appointments")
     ap.add_argument("--keep", action="store_true", help="keep the swept copy")
     ap.add_argument("--cache-mb", type=int, default=None, help="the page cache of the connection")
-    ap.add_argument("--no-pages", action="store_true", help="no checkpoint after each commit")
+    ap.add_argument(
+        "--no-pages", action="store_true",
+        help="no checkpoint after each commit (the pages are read from the WAL's index)",
+    )  # fmt: skip
     ap.add_argument("--profile", metavar="FILE", help="write a cProfile of the sweep to FILE")
     ap.add_argument("--target", type=float, help="another pacing target (s of CPU a batch)")
     args = ap.parse_args()
