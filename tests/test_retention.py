@@ -551,12 +551,19 @@ def test_the_batches_fold_nothing_and_the_sweep_folds_between_them(
         steps.append("fold")
         real_fold(self)
 
+    def remove_log(s: Session, *args: object) -> int:
+        steps.append(f"log:{s.execute(text('PRAGMA wal_autocheckpoint')).scalar_one()}")
+        return real_log(s, *args)  # type: ignore[arg-type]
+
+    real_log = rules.remove_commlog
     monkeypatch.setattr(rules, "remove_appointments", remove)
+    monkeypatch.setattr(rules, "remove_commlog", remove_log)
     monkeypatch.setattr(Database, "fold", fold)
     swept = retention.sweep(db, clinic, db.path.parent)
 
     batches = [s for s in steps if s.startswith("batch")]
     assert swept.counts["appointment"] > 200 and set(batches) == {"batch:0"}
+    assert {s for s in steps if s.startswith("log")} == {"log:0"}  # the log's batches too
     # Each batch's timed span is one tick (0.5 s): a fold after every second batch.
     assert steps[:6] == ["batch:0", "batch:0", "fold", "batch:0", "batch:0", "fold"]
     with db.write() as s:  # the pool's connections fold at their commits again

@@ -278,20 +278,33 @@ def _paced(
     of the write lock and out of the batch's time: folded by a batch's commit, it
     made that batch the desk's longest wait (p95 of a write's CPU 630-650 ms at
     160,895 appointments -> 540-580), and the pacing shrank the next batch for it."""
-    at, unfolded = 0, 0.0
+    at, folding = 0, _Folding(db)
     while at < len(items):
         run = items[at : at + pace.size]
         at += len(run)
         started = batch_clock()
         with db.write(relaxed=True, fold=False) as s:
             done = work(s, run)
-        took = batch_clock() - started
-        pace.took(len(run), took)
-        unfolded += took
-        if unfolded >= FOLD_AFTER:
-            db.fold()
-            unfolded = 0.0
+        folding.after(pace, len(run), batch_clock() - started)
         yield done
+
+
+@dataclass
+class _Folding:
+    """The pages of the sweep's batches, folded into the file between batches once
+    those since the last fold held the write lock ``FOLD_AFTER`` seconds."""
+
+    db: Database
+    unfolded: float = 0.0
+
+    def after(self, pace: Pace, rows: int, took: float) -> None:
+        """A batch of ``rows`` took ``took`` (its write's time): pace the next one,
+        and fold, out of that time, when it is due."""
+        pace.took(rows, took)
+        self.unfolded += took
+        if self.unfolded >= FOLD_AFTER:
+            self.db.fold()
+            self.unfolded = 0.0
 
 
 def _record(session: Session, sweep_id: str, rule: Policy, removed: Counter[str], why: str) -> None:
@@ -310,15 +323,16 @@ def _commlog(
     db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
 ) -> int:
     batches, why, pace = 0, rule.rule(policy.COMMLOG_MONTHS), Pace(*LOG_BATCH)
-    while True:
+    folding = _Folding(db)
+    while True:  # relaxed and folded between batches as the patients' (``_paced``)
         started = batch_clock()
-        with db.write() as s:
+        with db.write(relaxed=True, fold=False) as s:
             ids = rules.old_commlog_ids(s, rule.commlog_before, pace.size)
             if not ids:
                 return batches
             n = rules.remove_commlog(s, ids)
             records.add(s, sweep_id, rule.now, "communication_entry", n, why)
-        pace.took(len(ids), batch_clock() - started)
+        folding.after(pace, len(ids), batch_clock() - started)
         counts["communication_entry"] += n
         batches += 1
         if tell is not None:
@@ -331,16 +345,17 @@ def _delivery_log(
     """The providers' delivery log, and the station's finished reminder rows, past
     ``retention.delivery_log_months`` (``receptionist.reminders.deliverylog``)."""
     batches, why, pace = 0, rule.rule(policy.DELIVERY_MONTHS), Pace(*LOG_BATCH)
-    while True:
+    folding = _Folding(db)
+    while True:  # relaxed and folded between batches as the patients' (``_paced``)
         started = batch_clock()
-        with db.write() as s:
+        with db.write(relaxed=True, fold=False) as s:
             removed = deliverylog.remove_old(s, rule.delivery_before, pace.size)
             if not any(removed.values()):
                 return batches
             for kind, n in removed.items():
                 if n:
                     records.add(s, sweep_id, rule.now, kind, n, why)
-        pace.took(max(removed.values()), batch_clock() - started)
+        folding.after(pace, max(removed.values()), batch_clock() - started)
         counts.update(removed)
         batches += 1
         if tell is not None:
