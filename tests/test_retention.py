@@ -531,7 +531,7 @@ def test_the_batches_fold_nothing_and_the_sweep_folds_between_them(
     The sweep folds between batches instead, with the write lock let go (another
     connection writes meanwhile), and not inside the batch's timed span."""
     ticks = iter(range(10**6))
-    monkeypatch.setattr(retention, "batch_clock", lambda: next(ticks) * 0.5)
+    monkeypatch.setattr(retention, "batch_clock", lambda: next(ticks) * 0.25)
     monkeypatch.setattr(retention, "BATCH_ROWS", (40, 40, 40))
     steps: list[str] = []
     real_remove, real_fold = rules.remove_appointments, Database.fold
@@ -564,7 +564,7 @@ def test_the_batches_fold_nothing_and_the_sweep_folds_between_them(
     batches = [s for s in steps if s.startswith("batch")]
     assert swept.counts["appointment"] > 200 and set(batches) == {"batch:0"}
     assert {s for s in steps if s.startswith("log")} == {"log:0"}  # the log's batches too
-    # Each batch's timed span is one tick (0.5 s): a fold after every second batch.
+    # Each batch's timed span is one tick (0.25 s): a fold after every second batch.
     assert steps[:6] == ["batch:0", "batch:0", "fold", "batch:0", "batch:0", "fold"]
     with db.write() as s:  # the pool's connections fold at their commits again
         assert s.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == 1_000

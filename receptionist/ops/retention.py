@@ -55,10 +55,12 @@ LOG_BATCH = (1000, 200, 20_000)  # log entries
 # pages written at a load of 15 on 2 cores), while the desk, as slowed, gains nothing.
 batch_clock: Callable[[], float] = time.thread_time
 # The batches' pages are folded into the file between batches, once the batches since
-# the last fold held the write lock this long (CPU s; about two batches, some 16,000
-# to 26,000 pages at 2M appointments), not by a batch's commit: the desk does not wait
-# for a fold, and a batch's time (its pacing) no longer counts one now and then.
-FOLD_AFTER = 1.0
+# the last fold held the write lock this long (CPU s: about each batch, some 10,000 to
+# 13,000 pages at 2M appointments), not by a batch's commit: the sweep's batch does
+# not hold the write lock through a fold, and its time (its pacing) no longer counts
+# one now and then. Not less often: a desk's commit folds what the WAL holds unfolded,
+# and this keeps that within the 64 MB (16,384 pages) a batch's commit used to leave.
+FOLD_AFTER = 0.5
 # Each kind a sweep may destroy, and the setting whose value is its policy.
 PATIENT_KINDS = (*rules.CHILDREN, "patient")
 
@@ -193,9 +195,10 @@ def sweep(
     with db.read() as s:
         rule = policy.read(s, now)
     counts: Counter[str] = Counter()
-    batches = _patients(db, rule, sweep_id, counts, tell)
-    batches += _commlog(db, rule, sweep_id, counts, tell)
-    batches += _delivery_log(db, rule, sweep_id, counts, tell)
+    folding = _Folding(db)  # one for all the batches: nothing left over between kinds
+    batches = _patients(db, rule, sweep_id, counts, tell, folding)
+    batches += _commlog(db, rule, sweep_id, counts, tell, folding)
+    batches += _delivery_log(db, rule, sweep_id, counts, tell, folding)
     anchors = [audit_anchor] if audit_anchor is not None else []
     vouchers = [*anchors, *backups.kept_anchors(root)]
     waiting, more = _audit(db, ctx, rule, sweep_id, counts, vouchers, signer or registered(db))
@@ -227,7 +230,12 @@ def sweep(
 
 
 def _patients(
-    db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
+    db: Database,
+    rule: Policy,
+    sweep_id: str,
+    counts: Counter[str],
+    tell: Tell | None,
+    folding: _Folding,
 ) -> int:
     """The lapsed patients' appointments in runs of neighbouring rows, then the
     patients with the rest of their record; both lists are made at the start, and
@@ -247,9 +255,9 @@ def _patients(
         _record(s, sweep_id, rule, removed, why)
         return removed
 
-    for removed in _paced(db, rowids, Pace(*BATCH_ROWS), appointments):
+    for removed in _paced(db, rowids, Pace(*BATCH_ROWS), appointments, folding):
         batches += _told(counts, removed, "appointment", tell)
-    for removed in _paced(db, lapsed, Pace(*PATIENT_BATCH), patients):
+    for removed in _paced(db, lapsed, Pace(*PATIENT_BATCH), patients, folding):
         batches += _told(counts, removed, "patient", tell)
     return batches
 
@@ -264,21 +272,25 @@ def _purge_index(db: Database) -> None:
 
 
 def _paced(
-    db: Database, items: Sequence[T], pace: Pace, work: Callable[[Session, Sequence[T]], R]
+    db: Database,
+    items: Sequence[T],
+    pace: Pace,
+    work: Callable[[Session, Sequence[T]], R],
+    folding: _Folding,
 ) -> Iterator[R]:
     """``work`` on ``items`` in batches, each its own write, sized by ``pace``.
 
     Each write is relaxed (``Database.write``): its commit waits for no disk, and its
-    pages are folded into the file some two batches at a time instead of at every
-    commit (the same index pages, written by batch after batch, were folded again each
-    time). A power cut may undo whole batches, with their destruction records; the
-    next sweep takes those rows again. The sweep's last, ordinary write makes them all
-    durable. Measured at 2M appointments: 65.7 s wall, 58.0 s CPU -> 59.5-60.9 s,
-    52.7-53.2. The fold is the sweep's own step between batches (``FOLD_AFTER``), out
-    of the write lock and out of the batch's time: folded by a batch's commit, it
-    made that batch the desk's longest wait (p95 of a write's CPU 630-650 ms at
-    160,895 appointments -> 540-580), and the pacing shrank the next batch for it."""
-    at, folding = 0, _Folding(db)
+    pages are folded into the file between batches, not at every commit (the same
+    index pages, written by batch after batch, were folded again each time). A power
+    cut may undo whole batches, with their destruction records; the next sweep takes
+    those rows again. The sweep's last, ordinary write makes them all durable.
+    Measured at 2M appointments: 65.7 s wall, 58.0 s CPU -> 59.5-60.9 s, 52.7-53.2.
+    The fold is the sweep's own step (``FOLD_AFTER``), out of the write lock and out
+    of the batch's time: done by a batch's commit once the WAL held 64 MB, it made
+    that batch the desk's longest wait (p95 of a write's CPU 630-650 ms at 160,895
+    appointments -> 530-545), and the pacing shrank the next batch for it."""
+    at = 0
     while at < len(items):
         run = items[at : at + pace.size]
         at += len(run)
@@ -320,10 +332,14 @@ def _told(counts: Counter[str], removed: Counter[str], kind: str, tell: Tell | N
 
 
 def _commlog(
-    db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
+    db: Database,
+    rule: Policy,
+    sweep_id: str,
+    counts: Counter[str],
+    tell: Tell | None,
+    folding: _Folding,
 ) -> int:
     batches, why, pace = 0, rule.rule(policy.COMMLOG_MONTHS), Pace(*LOG_BATCH)
-    folding = _Folding(db)
     while True:  # relaxed and folded between batches as the patients' (``_paced``)
         started = batch_clock()
         with db.write(relaxed=True, fold=False) as s:
@@ -340,12 +356,16 @@ def _commlog(
 
 
 def _delivery_log(
-    db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
+    db: Database,
+    rule: Policy,
+    sweep_id: str,
+    counts: Counter[str],
+    tell: Tell | None,
+    folding: _Folding,
 ) -> int:
     """The providers' delivery log, and the station's finished reminder rows, past
     ``retention.delivery_log_months`` (``receptionist.reminders.deliverylog``)."""
     batches, why, pace = 0, rule.rule(policy.DELIVERY_MONTHS), Pace(*LOG_BATCH)
-    folding = _Folding(db)
     while True:  # relaxed and folded between batches as the patients' (``_paced``)
         started = batch_clock()
         with db.write(relaxed=True, fold=False) as s:
