@@ -18,11 +18,17 @@ batch's time (the longest a write by the desk waits).
 
 On a shared machine, measure a smaller scale and extrapolate: ``--scale 0.1`` is the
 suggested 200,000 appointments (five providers; the same shares swept). Figures of
-each session are in CHANGELOG.md; the last (session 12, 2M, ``--no-pages``, load
-about 1 on 2 cores, batches relaxed writes): 59.5 and 60.9 s wall, 53.2 and 52.7 s
-CPU, 101-102 batches, each write's CPU median 390-394 ms, p95 675-678, max 729-741
-(at load 8-9 before the batches were relaxed: 62.7-66.2 s CPU, 198-291 s wall; 74.4 s
-CPU before that session's changes).
+each session are in CHANGELOG.md. Session 12, 2M, ``--no-pages``, load about 1 on 2
+cores, batches relaxed writes: 59.5 and 60.9 s wall, 53.2 and 52.7 s CPU, 101-102
+batches, each write's CPU median 390-394 ms, p95 675-678, max 729-741 (at load 8-9
+before the batches were relaxed: 62.7-66.2 s CPU, 198-291 s wall; 74.4 s CPU before
+that session's changes). Session 13 (the batches fold nothing at their commit; the
+sweep folds between them), 2M at load 6-10, each run beside one of the code before
+it: 72.9 s CPU (73.2 before), 119 batches (136), 1,388,724 pages (1,425,550), each
+write's CPU median 485 ms, p95 574, max 645 (415 / 736 / 779); wall 244-268 s, the
+load's. With a fold each second of batches instead of each half: 62.2 s CPU (70.8),
+106 batches (131). The pages written are the load-independent figure: ``--no-pages``
+reads them from the WAL's index after each commit.
 ``--target`` measures another pacing target than ``retention.pacing.TARGET_SECONDS``.
 """
 
@@ -83,7 +89,10 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="1.0: 2,000,000 appointments")
     ap.add_argument("--keep", action="store_true", help="keep the swept copy")
     ap.add_argument("--cache-mb", type=int, default=None, help="the page cache of the connection")
-    ap.add_argument("--no-pages", action="store_true", help="no checkpoint after each commit")
+    ap.add_argument(
+        "--no-pages", action="store_true",
+        help="no checkpoint after each commit (the pages are read from the WAL's index)",
+    )  # fmt: skip
     ap.add_argument("--profile", metavar="FILE", help="write a cProfile of the sweep to FILE")
     ap.add_argument("--target", type=float, help="another pacing target (s of CPU a batch)")
     args = ap.parse_args()

@@ -9,6 +9,7 @@ is judged by pages and CPU rather than by a wall clock that other work moves.
 from __future__ import annotations
 
 import re
+import struct
 import time
 from collections import Counter
 from typing import Any
@@ -40,12 +41,15 @@ class Meter:
         # the write lock on a quiet PC (the desk's longest wait for a write).
         self.batch_cpu: list[float] = []
         self._began = 0.0
+        self._mx, self._salt = 0, b""  # the WAL's frames after the last commit, its salt
         event.listen(db.engine, "begin", self._begin)
         db.after_commit(self._written)
         event.listen(db.engine, "before_cursor_execute", self._before)
         event.listen(db.engine, "after_cursor_execute", self._after)
         if pages:  # a checkpoint after each commit: off to measure the sweep's own
             db.after_commit(self._committed)
+        else:  # read from the WAL's index, which the sweep's writes keep as they run
+            db.after_commit(self._framed)
 
     def _begin(self, *args: Any) -> None:
         self._began = time.process_time()
@@ -66,6 +70,17 @@ class Meter:
         with self.db.raw() as conn:
             _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         self.frames.append(int(frames))
+
+    def _framed(self) -> None:
+        # mxFrame, the frames in the WAL, at offset 16 of the wal-index header
+        # (sqlite.org/walformat.html, native byte order), and the salt at 32, which
+        # changes when the WAL restarts from its start (all of it folded): a commit
+        # added the difference, or after a restart all the WAL holds.
+        with open(f"{self.db.path}-shm", "rb") as fh:
+            head = fh.read(48)
+        mx, salt = int(struct.unpack("=I", head[16:20])[0]), head[32:40]
+        self.frames.append(mx - self._mx if salt == self._salt else mx)
+        self._mx, self._salt = mx, salt
 
     def batch(self, kind: str) -> None:
         """A batch of ``kind`` ended: its commits' pages and its CPU go to ``kind``."""

@@ -504,7 +504,7 @@ def test_batches_wait_for_no_disk_and_the_sweep_ends_durable(
     db: Database, clinic: Ctx, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each batch is a relaxed write (``synchronous = NORMAL``: no wait for the disk at
-    its commit, and its pages folded into the file 64 MB at a time): a power cut may
+    its commit, and its pages folded into the file between batches): a power cut may
     undo whole batches, which the next sweep simply takes again. The sweep's record
     and audit event are an ordinary write, which makes every batch before it durable,
     and the connections go back to the pool durable (``synchronous = FULL``: 2)."""
@@ -521,3 +521,50 @@ def test_batches_wait_for_no_disk_and_the_sweep_ends_durable(
     assert swept.counts["appointment"] > 500 and seen and set(seen) == {1}
     with db.write() as s:
         assert s.execute(text("PRAGMA synchronous")).scalar_one() == 2
+
+
+def test_the_batches_fold_nothing_and_the_sweep_folds_between_them(
+    db: Database, clinic: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's commit folds no pages into the file (``wal_autocheckpoint = 0`` in it):
+    folded there, the fold was that batch's wait for the desk and its pacing's time.
+    The sweep folds between batches instead, with the write lock let go (another
+    connection writes meanwhile), and not inside the batch's timed span."""
+    ticks = iter(range(10**6))
+    monkeypatch.setattr(retention, "batch_clock", lambda: next(ticks) * 0.25)
+    monkeypatch.setattr(retention, "BATCH_ROWS", (40, 40, 40))
+    steps: list[str] = []
+    real_remove, real_fold = rules.remove_appointments, Database.fold
+
+    def remove(s: Session, *args: object) -> object:
+        steps.append(f"batch:{s.execute(text('PRAGMA wal_autocheckpoint')).scalar_one()}")
+        return real_remove(s, *args)  # type: ignore[arg-type]
+
+    def fold(self: Database) -> None:
+        other = self.twin()
+        try:  # the write lock is free: a desk's write goes through at once
+            with other.write() as s:
+                s.execute(text("PRAGMA busy_timeout = 0"))
+                s.execute(text("UPDATE clinic_setting SET key = key WHERE 0"))
+        finally:
+            other.close()
+        steps.append("fold")
+        real_fold(self)
+
+    def remove_log(s: Session, *args: object) -> int:
+        steps.append(f"log:{s.execute(text('PRAGMA wal_autocheckpoint')).scalar_one()}")
+        return real_log(s, *args)  # type: ignore[arg-type]
+
+    real_log = rules.remove_commlog
+    monkeypatch.setattr(rules, "remove_appointments", remove)
+    monkeypatch.setattr(rules, "remove_commlog", remove_log)
+    monkeypatch.setattr(Database, "fold", fold)
+    swept = retention.sweep(db, clinic, db.path.parent)
+
+    batches = [s for s in steps if s.startswith("batch")]
+    assert swept.counts["appointment"] > 200 and set(batches) == {"batch:0"}
+    assert {s for s in steps if s.startswith("log")} == {"log:0"}  # the log's batches too
+    # Each batch's timed span is one tick (0.25 s): a fold after every second batch.
+    assert steps[:6] == ["batch:0", "batch:0", "fold", "batch:0", "batch:0", "fold"]
+    with db.write() as s:  # the pool's connections fold at their commits again
+        assert s.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == 1_000

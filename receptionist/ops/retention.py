@@ -54,6 +54,13 @@ LOG_BATCH = (1000, 200, 20_000)  # log entries
 # work for the same rows just when the PC has least to spare (measured: 40 % more
 # pages written at a load of 15 on 2 cores), while the desk, as slowed, gains nothing.
 batch_clock: Callable[[], float] = time.thread_time
+# The batches' pages are folded into the file between batches, once the batches since
+# the last fold held the write lock this long (CPU s: about each batch, some 10,000 to
+# 13,000 pages at 2M appointments), not by a batch's commit: the sweep's batch does
+# not hold the write lock through a fold, and its time (its pacing) no longer counts
+# one now and then. Not less often: a desk's commit folds what the WAL holds unfolded,
+# and this keeps that within the 64 MB (16,384 pages) a batch's commit used to leave.
+FOLD_AFTER = 0.5
 # Each kind a sweep may destroy, and the setting whose value is its policy.
 PATIENT_KINDS = (*rules.CHILDREN, "patient")
 
@@ -196,9 +203,10 @@ def sweep(
     with db.read() as s:
         rule = policy.read(s, now)
     counts: Counter[str] = Counter()
-    batches = _patients(db, rule, sweep_id, counts, tell)
-    batches += _commlog(db, rule, sweep_id, counts, tell)
-    batches += _delivery_log(db, rule, sweep_id, counts, tell)
+    folding = _Folding(db)  # one for all the batches: nothing left over between kinds
+    batches = _patients(db, rule, sweep_id, counts, tell, folding)
+    batches += _commlog(db, rule, sweep_id, counts, tell, folding)
+    batches += _delivery_log(db, rule, sweep_id, counts, tell, folding)
     anchors = [audit_anchor] if audit_anchor is not None else []
     vouchers = [*anchors, *backups.kept_anchors(root)]
     waiting, more = _audit(db, ctx, rule, sweep_id, counts, vouchers, signer or registered(db))
@@ -240,7 +248,12 @@ def _keychain_tokens(db: Database, now: datetime) -> list[str]:
 
 
 def _patients(
-    db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
+    db: Database,
+    rule: Policy,
+    sweep_id: str,
+    counts: Counter[str],
+    tell: Tell | None,
+    folding: _Folding,
 ) -> int:
     """The lapsed patients' appointments in runs of neighbouring rows, then the
     patients with the rest of their record; both lists are made at the start, and
@@ -260,9 +273,9 @@ def _patients(
         _record(s, sweep_id, rule, removed, why)
         return removed
 
-    for removed in _paced(db, rowids, Pace(*BATCH_ROWS), appointments):
+    for removed in _paced(db, rowids, Pace(*BATCH_ROWS), appointments, folding):
         batches += _told(counts, removed, "appointment", tell)
-    for removed in _paced(db, lapsed, Pace(*PATIENT_BATCH), patients):
+    for removed in _paced(db, lapsed, Pace(*PATIENT_BATCH), patients, folding):
         batches += _told(counts, removed, "patient", tell)
     return batches
 
@@ -277,25 +290,51 @@ def _purge_index(db: Database) -> None:
 
 
 def _paced(
-    db: Database, items: Sequence[T], pace: Pace, work: Callable[[Session, Sequence[T]], R]
+    db: Database,
+    items: Sequence[T],
+    pace: Pace,
+    work: Callable[[Session, Sequence[T]], R],
+    folding: _Folding,
 ) -> Iterator[R]:
     """``work`` on ``items`` in batches, each its own write, sized by ``pace``.
 
     Each write is relaxed (``Database.write``): its commit waits for no disk, and its
-    pages are folded into the file 64 MB at a time instead of at every commit (the
-    same index pages, written by batch after batch, were folded again each time). A
-    power cut may undo whole batches, with their destruction records; the next sweep
-    takes those rows again. The sweep's last, ordinary write makes them all durable.
-    Measured at 2M appointments: 65.7 s wall, 58.0 s CPU -> 59.5-60.9 s, 52.7-53.2."""
+    pages are folded into the file between batches, not at every commit (the same
+    index pages, written by batch after batch, were folded again each time). A power
+    cut may undo whole batches, with their destruction records; the next sweep takes
+    those rows again. The sweep's last, ordinary write makes them all durable.
+    Measured at 2M appointments: 65.7 s wall, 58.0 s CPU -> 59.5-60.9 s, 52.7-53.2.
+    The fold is the sweep's own step (``FOLD_AFTER``), out of the write lock and out
+    of the batch's time: done by a batch's commit once the WAL held 64 MB, it made
+    that batch the desk's longest wait (p95 of a write's CPU 630-650 ms at 160,895
+    appointments -> 530-545), and the pacing shrank the next batch for it."""
     at = 0
     while at < len(items):
         run = items[at : at + pace.size]
         at += len(run)
         started = batch_clock()
-        with db.write(relaxed=True) as s:
+        with db.write(relaxed=True, fold=False) as s:
             done = work(s, run)
-        pace.took(len(run), batch_clock() - started)
+        folding.after(pace, len(run), batch_clock() - started)
         yield done
+
+
+@dataclass
+class _Folding:
+    """The pages of the sweep's batches, folded into the file between batches once
+    those since the last fold held the write lock ``FOLD_AFTER`` seconds."""
+
+    db: Database
+    unfolded: float = 0.0
+
+    def after(self, pace: Pace, rows: int, took: float) -> None:
+        """A batch of ``rows`` took ``took`` (its write's time): pace the next one,
+        and fold, out of that time, when it is due."""
+        pace.took(rows, took)
+        self.unfolded += took
+        if self.unfolded >= FOLD_AFTER:
+            self.db.fold()
+            self.unfolded = 0.0
 
 
 def _record(session: Session, sweep_id: str, rule: Policy, removed: Counter[str], why: str) -> None:
@@ -311,18 +350,23 @@ def _told(counts: Counter[str], removed: Counter[str], kind: str, tell: Tell | N
 
 
 def _commlog(
-    db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
+    db: Database,
+    rule: Policy,
+    sweep_id: str,
+    counts: Counter[str],
+    tell: Tell | None,
+    folding: _Folding,
 ) -> int:
     batches, why, pace = 0, rule.rule(policy.COMMLOG_MONTHS), Pace(*LOG_BATCH)
-    while True:
+    while True:  # relaxed and folded between batches as the patients' (``_paced``)
         started = batch_clock()
-        with db.write() as s:
+        with db.write(relaxed=True, fold=False) as s:
             ids = rules.old_commlog_ids(s, rule.commlog_before, pace.size)
             if not ids:
                 return batches
             n = rules.remove_commlog(s, ids)
             records.add(s, sweep_id, rule.now, "communication_entry", n, why)
-        pace.took(len(ids), batch_clock() - started)
+        folding.after(pace, len(ids), batch_clock() - started)
         counts["communication_entry"] += n
         batches += 1
         if tell is not None:
@@ -330,21 +374,26 @@ def _commlog(
 
 
 def _delivery_log(
-    db: Database, rule: Policy, sweep_id: str, counts: Counter[str], tell: Tell | None
+    db: Database,
+    rule: Policy,
+    sweep_id: str,
+    counts: Counter[str],
+    tell: Tell | None,
+    folding: _Folding,
 ) -> int:
     """The providers' delivery log, and the station's finished reminder rows, past
     ``retention.delivery_log_months`` (``receptionist.reminders.deliverylog``)."""
     batches, why, pace = 0, rule.rule(policy.DELIVERY_MONTHS), Pace(*LOG_BATCH)
-    while True:
+    while True:  # relaxed and folded between batches as the patients' (``_paced``)
         started = batch_clock()
-        with db.write() as s:
+        with db.write(relaxed=True, fold=False) as s:
             removed = deliverylog.remove_old(s, rule.delivery_before, pace.size)
             if not any(removed.values()):
                 return batches
             for kind, n in removed.items():
                 if n:
                     records.add(s, sweep_id, rule.now, kind, n, why)
-        pace.took(max(removed.values()), batch_clock() - started)
+        folding.after(pace, max(removed.values()), batch_clock() - started)
         counts.update(removed)
         batches += 1
         if tell is not None:

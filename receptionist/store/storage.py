@@ -208,6 +208,10 @@ class Database:
             self.engine.execution_options(begin_immediate=True, relaxed=True),
             expire_on_commit=False,
         )
+        self._unfolded = sessionmaker(
+            self.engine.execution_options(begin_immediate=True, relaxed=True, unfolded=True),
+            expire_on_commit=False,
+        )
         # What the core tells listeners about this clinic (journal.feed publishes the
         # changes each commit made; reactions and the app's views listen).
         self.events = Hub()
@@ -288,7 +292,7 @@ class Database:
         return self._sessions()
 
     @contextmanager
-    def write(self, *, relaxed: bool = False) -> Iterator[Session]:
+    def write(self, *, relaxed: bool = False, fold: bool = True) -> Iterator[Session]:
         """A write transaction: BEGIN IMMEDIATE, committed on success, rolled back on error.
 
         Taking the write lock up front means two processes (the app and the CLI) queue
@@ -302,10 +306,15 @@ class Database:
         durable. Only for work that is simply done again when undone: a pulled page
         with its cursor (a first download commits hundreds), a batch of the retention
         sweep (the next sweep finds its rows again).
+
+        ``fold=False`` (with ``relaxed``): its commit folds no pages into the file
+        whatever the WAL holds; the caller folds them (:meth:`fold`) once it has let go
+        of the write lock (the sweep, between its batches).
         """
         self._refuse_if_damaged()
+        maker = self._writer if not relaxed else self._relaxed if fold else self._unfolded
         try:
-            with (self._relaxed if relaxed else self._writer)() as session, session.begin():
+            with maker() as session, session.begin():
                 yield session
         except Exception as exc:
             self._raise_plainly(exc, writing=True)
@@ -340,6 +349,13 @@ class Database:
             raise exc
         raise clear from exc
 
+    def fold(self) -> None:
+        """Fold what the WAL holds into the main file as far as readers allow, waiting
+        for no one and holding no write lock (a desk's write may commit meanwhile)."""
+        self._refuse_if_damaged()
+        with self.raw() as conn:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     def checkpoint(self) -> None:
         """Fold the WAL into the main file and truncate it."""
         self._refuse_if_damaged()
@@ -363,7 +379,8 @@ def _on_begin(conn: Any) -> None:
     options = conn.get_execution_options()
     if options.get("relaxed"):  # set outside a transaction: SQLite refuses it inside
         conn.exec_driver_sql("PRAGMA synchronous = NORMAL")
-        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {RELAXED_CHECKPOINT}")
+        folded = 0 if options.get("unfolded") else RELAXED_CHECKPOINT  # 0: never at commit
+        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {folded}")
         conn.connection.info[_RELAXED] = True
     if options.get("begin_immediate"):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
