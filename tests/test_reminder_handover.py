@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from reminderclinic import at, make
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from receptionist.clock import FixedClock
-from receptionist.models import ReminderHandover, SyncState
-from receptionist.reminders import handover
+from receptionist.context import Ctx
+from receptionist.models import ChangeEntry, Reminder, ReminderHandover, SyncState
+from receptionist.reminders import config, dispatch, handover, plan
 from receptionist.store.storage import Database
 
 
@@ -73,3 +76,40 @@ def test_a_stand_by_takes_the_mark_it_watched_only_for_the_renewal_it_heard(
     with db.write() as s:  # the cutoff follows the renewal heard: the watched mark
         handover.note(s, "lease", heard + timedelta(minutes=1), later)
         assert s.get(ReminderHandover, "lease").mark == watched  # type: ignore[union-attr]
+
+
+def test_the_mark_stays_before_a_cancellation_a_plan_afresh_will_write(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    """X was cancelled before the cutoff, its change reached this PC after the mark; its
+    cancellation message, queued, was withdrawn when this PC lost the role ("role_lost").
+    Sending again, the plan writes that message afresh (``plan.ROLE_LOST``), and whether
+    it is the previous sender's is the mark's to say: the mark may not move past X."""
+    clinic = make(db, ctx, clock)
+    clinic.set(offsets="24h")
+    now = clock.now()
+    x = clinic.book(clinic.patient(1), at(4, 10))
+    with db.read() as s:
+        mark = int(s.scalar(select(func.min(ChangeEntry.seq)).where(ChangeEntry.row_id == x)))
+    mark -= 1  # X's booking and cancellation came after it
+    with db.write() as s:
+        plan.plan(s, now, config.load(s))
+    clinic.cancel(x)
+    with db.write() as s:
+        plan.plan(s, now, config.load(s))
+    assert dispatch._role_lost(db, now) == 1  # its cancellation message, queued
+    with db.write() as s:
+        kinds = {r.kind: (r.state, r.reason) for r in s.scalars(select(Reminder))}
+        assert kinds == {"confirmation": ("withdrawn", "cancelled"),
+                         "reminder": ("withdrawn", "cancelled"),
+                         "cancellation": ("withdrawn", "role_lost")}  # fmt: skip
+        s.add(ReminderHandover(kind="lease", cutoff=now + timedelta(minutes=5), mark=mark,
+                               updated_at=now))  # fmt: skip
+    with db.write() as s:
+        top = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+        handover.advance(s, "lease", top, now - timedelta(days=1), now)
+        assert s.get(ReminderHandover, "lease").mark == mark  # type: ignore[union-attr]
+        plan.plan(s, now, config.load(s))  # the PC sends again: X's message, afresh
+        assert s.scalars(select(Reminder.state).where(Reminder.kind == "cancellation")).all() == [
+            "pending"
+        ]

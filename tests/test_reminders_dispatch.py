@@ -242,6 +242,33 @@ def test_a_pc_that_is_not_the_station_sends_nothing(clinic: Clinic, twilio) -> N
     assert len(server.bodies()) == 1
 
 
+def test_a_role_lost_for_one_round_loses_no_reminder_waiting_for_quiet_hours(
+    clinic: Clinic, twilio
+) -> None:
+    """X moved to Monday 20:00 + 1 day: its 24h reminder (Monday 20:00) waits for the end
+    of quiet hours (22:00). At 21:00 the station setting names another PC for one round
+    (changed and changed back): the queued reminder is withdrawn ("role_lost"), and
+    planning afresh must not take it for one whose time passed before the move made
+    it one to send: it goes at 22:00, once."""
+    sender, server = twilio
+    clinic.set(offsets="24h", confirmation=False, reschedule=False,
+               quiet_start="19:00", quiet_end="22:00")  # fmt: skip
+    x = clinic.book(clinic.patient(1), at(2, 10))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    clinic.move(x, at(1, 20))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    clinic.clock.set(at(0, 21))
+    assert dispatch.run(clinic.db, clinic.clock, {"sms": sender}).items == []
+    clinic.set(station="B")  # this PC is A: for one round, not the station
+    assert dispatch.run(clinic.db, clinic.clock, {"sms": sender}).withdrawn == 1
+    clinic.set(station="")
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    clinic.clock.set(at(0, 22, 1))
+    sent = dispatch.run(clinic.db, clinic.clock, {"sms": sender}).of("sent")
+    assert [(i.appointment_id, i.rule) for i in sent] == [(x, "24h")]
+    assert len(server.bodies()) == 1
+
+
 def test_no_reminder_after_the_appointment_started(clinic: Clinic, twilio) -> None:
     sender, server = twilio
     clinic.set(late_limit_minutes=1440, confirmation=False)

@@ -15,7 +15,9 @@ dialog.)
 the GUI thread instead, by the same thresholds Python uses (the pattern of
 pyqtgraph's ``GarbageCollector``). Workers still allocate and free by reference
 counting as before; only the cycle passes move. ``heap.paused`` leaves the
-collector off when it was off, so its pauses do not switch it back on.
+collector off when it was off, so its pauses do not switch it back on; the switch
+goes through ``heap.automatic``, so a pause under way when the collector starts (a
+worker's burst) does not switch Python's passes back on when it ends.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import gc
 from typing import Final
 
 from PySide6.QtCore import QObject, QTimer
+
+from receptionist.store import heap
 
 INTERVAL_MS: Final = 500  # how often the GUI thread looks at the collector's counts
 
@@ -41,8 +45,7 @@ class GuiCollector(QObject):
 
     def start(self) -> None:
         if not self.timer.isActive():
-            self._restore = gc.isenabled()
-            gc.disable()
+            self._restore = heap.automatic(False)  # a pause under way keeps it so
             self.timer.start()
 
     def stop(self) -> None:
@@ -50,7 +53,7 @@ class GuiCollector(QObject):
         if self.timer.isActive():
             self.timer.stop()
             if self._restore:
-                gc.enable()
+                heap.automatic(True)
 
     def check(self) -> int:
         """Collect the generations whose counts passed their thresholds, as Python's

@@ -163,7 +163,8 @@ def cut_short(session: Session, root: Path, now: datetime) -> bool:
 # cancellation still queued), or one a later plan may still write for it: a
 # confirmation (nothing planned for it yet, booked recently enough to be confirmed), a
 # reschedule (planned for another start), a cancellation (cancelled, planned before,
-# no cancellation yet). Rows withdrawn when this PC lost the role are not its plan.
+# no cancellation yet). Rows withdrawn when this PC lost the role are not its plan, in
+# every clause (a plan afresh writes their messages again: ``plan.ROLE_LOST``).
 _UNDECIDED = text(
     "SELECT min(c.seq) FROM change_log c JOIN appointment a ON a.id = c.row_id"
     " WHERE c.entity = 'appointment' AND c.seq > :mark AND c.seq <= :top"
@@ -179,7 +180,7 @@ _UNDECIDED = text(
     " OR (a.status = 'cancelled' AND EXISTS (SELECT 1 FROM reminder r"
     " WHERE r.appointment_id = a.id AND r.reason != :lost AND r.kind != 'cancellation')"
     " AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id"
-    " AND r.kind = 'cancellation')))"
+    " AND r.reason != :lost AND r.kind = 'cancellation')))"
 )
 
 

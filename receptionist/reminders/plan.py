@@ -57,13 +57,15 @@ CHUNK = 500
 _APPT = "SELECT id, patient_id, service_id, start_utc, status, created_at FROM appointment"
 # What this PC planned before it lost the role (withdrawn, ``ROLE_LOST``) is not its
 # plan any more: planning again, as a sender, it plans afresh, as a new PC would, and a
-# message of the same key takes that row's place (the dedupe key is unique).
+# message of the same key takes that row's place (the dedupe key is unique). One thing
+# it keeps from them: a reminder it had planned for the appointment's start now was
+# one to send, though its time passed since (``_one``): a role lost for a round (a
+# setting changed and changed back) loses no reminder waiting for quiet hours' end.
 ROLE_LOST = "role_lost"
 _ROWS = (
     "SELECT r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start,"
-    " r.state FROM reminder r"
+    " r.state, r.reason FROM reminder r"
 )
-_MINE = f"r.reason != '{ROLE_LOST}'"
 _INSERT = text(
     "INSERT INTO reminder (id, appointment_id, patient_id, kind, rule, scheduled_for, send_at,"
     " appointment_start, state, channel, attempts, next_try_at, claimed_at, finished_at,"
@@ -99,7 +101,7 @@ class _Appt(NamedTuple):
 # appointment_start, state), kept as the result row itself and indexed by these
 # names: copying 30,000 rows into tuples or named tuples cost a third of the read.
 _Row = tuple[Any, ...]
-ID, KIND, RULE, SCHEDULED, START, STATE = range(1, 7)
+ID, KIND, RULE, SCHEDULED, START, STATE, REASON = range(1, 8)
 
 
 def plan(session: Session, now: datetime, cfg: Config) -> Planned:
@@ -216,7 +218,7 @@ def _changed(session: Session, now: datetime, known: set[str]) -> list[_Appt]:
 
 
 def _planned_for(session: Session, ids: list[str]) -> dict[str, list[_Row]]:
-    query = text(_ROWS + f" WHERE {_MINE} AND r.appointment_id IN :ids")
+    query = text(_ROWS + " WHERE r.appointment_id IN :ids")
     query = query.bindparams(_expanding())
     found: dict[str, list[_Row]] = defaultdict(list)
     for chunk in range(0, len(ids), CHUNK):
@@ -229,7 +231,6 @@ def _planned(session: Session, at: int, until: int) -> dict[str, list[_Row]]:
     query = text(
         _ROWS + " JOIN appointment a ON a.id = r.appointment_id"
         " WHERE a.start_utc > :at AND a.start_utc <= :until AND a.deleted_at IS NULL"
-        f" AND {_MINE}"
     )
     found: dict[str, list[_Row]] = defaultdict(list)
     for row in session.execute(query, {"at": at, "until": until}).all():
@@ -247,6 +248,10 @@ def _one(
 ) -> None:
     at, since = times
     rules = cfg.rules_for(appt.service_id)
+    lost = {
+        (r[RULE], r[SCHEDULED]) for r in rows if r[REASON] == ROLE_LOST and r[START] == appt.start
+    }
+    rows = [r for r in rows if r[REASON] != ROLE_LOST]
     keys = {(r[RULE], r[SCHEDULED]) for r in rows}
 
     def add(kind: str, rule: str, scheduled: int, due: int) -> None:
@@ -277,7 +282,8 @@ def _one(
         add("confirmation", "confirmation", appt.start, at)
     for label, offset in rules.offsets:
         scheduled = appt.start - offset // _US
-        if scheduled <= at and (moved or appt.created_at > scheduled):
+        passed = scheduled <= at and (moved or appt.created_at > scheduled)
+        if passed and (label, scheduled) not in lost:  # planned here before: one to send
             continue  # its time passed before it was one to send
         add("reminder", label, scheduled, scheduled)
 

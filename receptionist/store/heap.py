@@ -56,3 +56,21 @@ def paused() -> Iterator[None]:
             _pause_depth -= 1
             if _pause_depth == 0 and _pause_restores:
                 gc.enable()
+
+
+def automatic(on: bool) -> bool:
+    """Switch Python's automatic collector on or off for good (the app's GUI-thread
+    collector: ``ui/collector.py``); returns whether it was on. A pause under way keeps
+    it off until its end, and then leaves it as set here, not as it was when the pause
+    began (that would switch it back on under the GUI collector's feet)."""
+    global _pause_restores
+    with _pause_lock:
+        if _pause_depth:
+            was, _pause_restores = _pause_restores, on
+            return was
+        was = gc.isenabled()
+        if on:
+            gc.enable()
+        else:
+            gc.disable()
+        return was

@@ -7,6 +7,7 @@ import threading
 
 from pytestqt.qtbot import QtBot
 
+from receptionist.store import heap
 from ui.collector import GuiCollector
 
 
@@ -83,6 +84,28 @@ def test_stop_hands_collecting_back_as_it_was(gui_collector: GuiCollector) -> No
         gui_collector.start()
         gui_collector.stop()
         assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
+        gui_collector.start()
+
+
+def test_a_pause_under_way_does_not_switch_python_s_passes_back_on(
+    gui_collector: GuiCollector,
+) -> None:
+    """The collector starting while a burst is built under ``heap.paused`` (a database
+    worker's week, in the app or a test left running): when the pause ends, Python's
+    automatic passes stay off, and stopping the collector later brings them back."""
+    gui_collector.stop()
+    try:
+        assert gc.isenabled()
+        with heap.paused():
+            gui_collector.start()
+        assert not gc.isenabled()  # the pause ended: still the GUI thread's alone
+        gui_collector.stop()
+        with heap.paused():
+            gui_collector.start()
+            gui_collector.stop()
+        assert gc.isenabled()  # handed back as it was before the start
     finally:
         gc.enable()
         gui_collector.start()
