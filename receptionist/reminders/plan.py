@@ -71,12 +71,14 @@ _ROWS = (
 _MINE = f"r.reason != '{ROLE_LOST}'"
 # The start each appointment's reminder messages named (their communication-log
 # entries, synced; the desk's own entries name none), oldest first: the latest wins.
+# Of two logged at the same moment, the one naming the start now wins: a message
+# not sent is preferred to one sent twice.
 _TOLD = (
     "SELECT c.appointment_id, c.appointment_start FROM communication_entry c"
     " JOIN appointment a ON a.id = c.appointment_id"
     " WHERE c.appointment_start IS NOT NULL AND c.deleted_at IS NULL AND a.deleted_at IS NULL"
 )
-_TOLD_ORDER = " ORDER BY c.occurred_at, c.created_at, c.id"
+_TOLD_ORDER = " ORDER BY c.occurred_at, c.appointment_start = a.start_utc, c.created_at, c.id"
 _INSERT = text(
     "INSERT INTO reminder (id, appointment_id, patient_id, kind, rule, scheduled_for, send_at,"
     " appointment_start, state, channel, attempts, next_try_at, claimed_at, finished_at,"
