@@ -35,6 +35,9 @@ class CommunicationEntry(Synced, Base):
 
     ``channel`` is phone | sms | email | whatsapp | in_person | letter | other and
     ``direction`` is in (from the patient) or out (to the patient).
+    ``appointment_start``: on the entry of a reminder message (sent or failed), the
+    appointment's start the message named; None on one the desk wrote. Synced: every
+    PC knows the start the patient was last told (``reminders/plan.py``).
     """
 
     __tablename__ = "communication_entry"
@@ -51,3 +54,4 @@ class CommunicationEntry(Synced, Base):
     summary: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str | None] = mapped_column(String(36), default=None)
     appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointment.id"), default=None)
+    appointment_start: Mapped[datetime | None] = mapped_column(default=None)

@@ -60,8 +60,10 @@ def add(
     summary: str,
     occurred_at: datetime | None = None,
     appointment_id: str | None = None,
+    appointment_start: datetime | None = None,
 ) -> CommEntry:
-    """Log a call or message; ``occurred_at`` defaults to now. Bad input writes nothing."""
+    """Log a call or message; ``occurred_at`` defaults to now. Bad input writes nothing.
+    ``appointment_start``: the start a reminder message named (with ``appointment_id``)."""
     require(
         ctx,
         "patient.write",
@@ -84,6 +86,9 @@ def add(
         summary=clean_summary(summary),
         recorded_by=ctx.actor.user_id,
         appointment_id=_appointment(session, patient_id, appointment_id),
+        appointment_start=as_utc(appointment_start, "appointment_start")
+        if appointment_start is not None and appointment_id is not None
+        else None,
     )
     records.insert(session, ctx, entry, ENTITY)
     return _entry(entry)
@@ -98,7 +103,7 @@ def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
     )
     rows = records.live_of_patient(session, CommunicationEntry, patient_id)
     for entry in rows:
-        entry.summary = ""
+        entry.summary, entry.appointment_start = "", None
         records.tombstone(session, ctx, entry, ENTITY)
     return len(rows)
 

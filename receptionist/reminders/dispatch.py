@@ -431,9 +431,10 @@ MAX_VALUES = 1000  # characters of the values kept (the summary holds 2,000 at m
 
 def _log(s: Session, r: Reminder, now: datetime, template: Call | None) -> None:
     """The communication-log entry of a message sent or failed (no text kept: the
-    template and the appointment say what it said). A WhatsApp message's names what
-    went: the approved template, its language code and the values sent in it (the
-    message's own data, no more)."""
+    template and the appointment say what it said), with the start the message named:
+    synced, it tells every PC the start the patient was last told (``plan``). A
+    WhatsApp message's names what went: the approved template, its language code and
+    the values sent in it (the message's own data, no more)."""
     patient = s.get(Patient, r.patient_id)
     if patient is None or patient.deleted_at is not None:
         return
@@ -457,6 +458,7 @@ def _log(s: Session, r: Reminder, now: datetime, template: Call | None) -> None:
         summary=summary,
         occurred_at=now,
         appointment_id=r.appointment_id if live else None,
+        appointment_start=r.appointment_start if live else None,
     )
 
 

@@ -5,8 +5,13 @@ day) and the messages already planned for them, and then, per appointment:
 
 - a cancelled one: its pending messages are withdrawn, and a cancellation message is
   planned (if on) when the station had planned anything for it before;
-- a moved one (messages planned for another start): those still pending are
-  withdrawn, a reschedule message is planned (if on), and reminders for the new start;
+- a moved one (messages planned for another start, or the patient last told of
+  another start: the start its latest message named, on the communication-log entry
+  of it, which syncs, whichever PC sent it): those still pending are withdrawn, a
+  reschedule message is planned (if on), and reminders for the new start. A stand-by
+  that heard of a booking and its move in one sync round (no rows at the old start)
+  so plans the reschedule message the station would have; one the station sent named
+  the new start, and none is planned again;
 - a new one to this station (nothing planned here for it, booked within the last day
   or since reminders and confirmations were last switched on, whichever is earlier):
   a booking confirmation (if on), however late
@@ -66,6 +71,16 @@ _ROWS = (
     "SELECT r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start,"
     " r.state, r.reason FROM reminder r"
 )
+# The start each appointment's reminder messages named (their communication-log
+# entries, synced; the desk's own entries name none), oldest first: the latest wins.
+# Of two logged at the same moment, the one naming the start now wins: a message
+# not sent is preferred to one sent twice.
+_TOLD = (
+    "SELECT c.appointment_id, c.appointment_start FROM communication_entry c"
+    " JOIN appointment a ON a.id = c.appointment_id"
+    " WHERE c.appointment_start IS NOT NULL AND c.deleted_at IS NULL AND a.deleted_at IS NULL"
+)
+_TOLD_ORDER = " ORDER BY c.occurred_at, c.appointment_start = a.start_utc, c.created_at, c.id"
 _INSERT = text(
     "INSERT INTO reminder (id, appointment_id, patient_id, kind, rule, scheduled_for, send_at,"
     " appointment_start, state, channel, attempts, next_try_at, claimed_at, finished_at,"
@@ -113,6 +128,8 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
     later = [a for a in _changed(session, now, known) if a.start > at]
     appts += later
     rows.update(_planned_for(session, [a.id for a in later]))
+    told = _told(session, at, until)
+    told.update(_told_for(session, [a.id for a in later]))
     adds: list[dict[str, object]] = []
     withdraw: dict[str, str] = {}
     since = min(confirm_since(session), to_micros(now - NEW_BOOKING))
@@ -120,7 +137,7 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
     for appt in sorted(appts, key=lambda a: a.start):  # the soonest first
         if len(adds) >= MAX_ADDS:
             break  # the next round plans the rest: this transaction stays short
-        _one(appt, rows.get(appt.id, ()), (at, since), cfg, adds, withdraw)
+        _one(appt, (rows.get(appt.id, ()), told.get(appt.id)), (at, since), cfg, adds, withdraw)
     if adds:
         session.execute(_INSERT, adds)
     for reason in set(withdraw.values()):
@@ -238,15 +255,31 @@ def _planned(session: Session, at: int, until: int) -> dict[str, list[_Row]]:
     return found
 
 
+def _told(session: Session, at: int, until: int) -> dict[str, int]:
+    """The start the patient was last told, of each appointment within the horizon."""
+    query = text(_TOLD + " AND a.start_utc > :at AND a.start_utc <= :until" + _TOLD_ORDER)
+    return {row[0]: row[1] for row in session.execute(query, {"at": at, "until": until})}
+
+
+def _told_for(session: Session, ids: list[str]) -> dict[str, int]:
+    query = text(_TOLD + " AND a.id IN :ids" + _TOLD_ORDER).bindparams(_expanding())
+    found: dict[str, int] = {}
+    for chunk in range(0, len(ids), CHUNK):
+        for row in session.execute(query, {"ids": ids[chunk : chunk + CHUNK]}):
+            found[row[0]] = row[1]
+    return found
+
+
 def _one(
     appt: _Appt,
-    rows: list[_Row] | tuple[()],
+    known: tuple[list[_Row] | tuple[()], int | None],  # its rows here, the start told
     times: tuple[int, int],  # now, and since when bookings are confirmed
     cfg: Config,
     adds: list[dict[str, object]],
     withdraw: dict[str, str],
 ) -> None:
     at, since = times
+    rows, told = known
     rules = cfg.rules_for(appt.service_id)
     lost = {
         (r[RULE], r[SCHEDULED]) for r in rows if r[REASON] == ROLE_LOST and r[START] == appt.start
@@ -270,7 +303,7 @@ def _one(
     if appt.status not in LIVE:
         return
     start = appt.start
-    moved = False
+    moved = told is not None and told != start  # the patient last heard of another start
     for r in rows:
         if r[START] != start:
             moved = True

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from serverkit import Endpoint
 from sqlalchemy import event, func, select
 from test_reminder_lease import book, pcs, provider, round_of, sent_rows, states
@@ -352,20 +351,14 @@ def test_the_takeover_s_mark_moves_on_once_what_came_after_it_is_planned_and_wei
         c.db.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#14 item 3: the move of a booking made before the cutoff, heard together "
-    "with the booking, leaves no trace a stand-by can plan a reschedule from: the "
-    "endpoint keeps each row's latest version only; a fix needs a synced record of "
-    "the start the patient was told (a schema change)",
-)
 def test_a_move_heard_with_its_booking_by_the_new_holder_gets_its_reschedule_message(
     pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
 ) -> None:
     """A confirms X and goes silent; X is moved on C an hour later (after A's last
     renewal: the new holder's to announce). B, off meanwhile, hears of X and its move
     in one sync round and takes the lease: the station, had it seen the move, would
-    send the reschedule message; B must too."""
+    send the reschedule message; B must too: A's log entry of the confirmation, which
+    synced before A went silent, names the start the patient was told (#14)."""
     a, b = pcs
     sender, server = provider
     c = third_pc(a, tmp_path, endpoint, clock)
@@ -375,6 +368,7 @@ def test_a_move_heard_with_its_booking_by_the_new_holder_gets_its_reschedule_mes
         x = book(a, "Xena", 60, "05321234567")
         settle(a)
         assert [i.kind for i in round_of(a, sender).of("sent")] == ["confirmation"]
+        settle(a)  # its log entry of the confirmation, naming X's start, syncs
         clock.advance(hours=1)  # A is silent from here on
         settle(c)
         move(c, x, 2)
