@@ -48,13 +48,15 @@ class ParserMemo:
 
     def __init__(self, build: Build) -> None:
         self.build = build
-        self.parsers: dict[tuple[Any, ...], argparse.ArgumentParser] = {}
+        self.parsers: dict[tuple[tuple[Any, ...], str | None], argparse.ArgumentParser] = {}
         self.built = 0
 
-    def __call__(self, extra: Sequence[Any] = ()) -> argparse.ArgumentParser:
-        key = tuple(extra)
+    def __call__(
+        self, extra: Sequence[Any] = (), command: str | None = None
+    ) -> argparse.ArgumentParser:
+        key = (tuple(extra), command)
         if key not in self.parsers:
-            self.parsers[key] = self.build(extra)
+            self.parsers[key] = self.build(extra, command)
             self.built += 1
         return self.parsers[key]
 

@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from factories import CLOCK_START
 from sqlalchemy import text
 from tamper import PASSPHRASE, genuine_clinic, rechain, seq_of
+from templates import Template, make_template
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
@@ -28,16 +30,37 @@ from receptionist.store.vault import clinic_id, open_clinic
 MARKER = "Zümrüt Backupson"
 
 
+@pytest.fixture(scope="module")
+def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
+    """A genuine clinic (``tamper.genuine_clinic``) with the marked patient added, made
+    once for the module; the time its making left the clock at."""
+
+    def build(root: Path) -> datetime:
+        clock = FixedClock(CLOCK_START)
+        db = genuine_clinic(root, clock)
+        try:
+            given, family = MARKER.split()
+            add(db, admin(clock), NewPatient(given, family))
+        finally:
+            db.close()
+        return clock.now()
+
+    return make_template(tmp_path_factory.mktemp("genuine") / "clinic", build)
+
+
 @pytest.fixture
 def clinic(
-    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    genuine: Template[datetime],
 ) -> Iterator[tuple[Path, Database]]:
+    """This test's own copy of :func:`genuine`, open; ``clock`` where the making left it."""
     monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
     root = tmp_path / "clinic"
-    db = genuine_clinic(root, clock)
-    given, family = MARKER.split()
-    add(db, admin(clock), NewPatient(given, family))
+    clock.set(genuine.copy_to(root))
+    db = open_clinic(root)
     yield root, db
     db.close()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from factories import actor_ctx
+from templates import Template, cli_commands, cli_env_for, make_template
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock, SystemClock
@@ -16,6 +17,17 @@ from receptionist.jobs.core import SWEEP
 from receptionist.journal import notary
 from receptionist.ops import auditwait, patients, retention
 from receptionist.store.vault import open_clinic
+
+INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+        "--region", "TR", "--admin-user", "admin"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
+    """A clinic as ``init`` makes it (in the ``cli_env`` environment, as each test made
+    it before), made once for the module; each test copies it into ``cli_env``."""
+    root = tmp_path_factory.mktemp("retention") / "clinic"
+    return make_template(root, cli_commands(INIT), env=cli_env_for(root))
 
 
 def run(capsys: pytest.CaptureFixture[str], *words: str) -> tuple[int, object]:
@@ -36,10 +48,12 @@ def old_patient(root: Path) -> str:
 
 
 def test_sweep_hold_and_jobs_through_the_cli(
-    cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    cli_env: Path,
+    made: Template[None],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
-                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
+    made.copy_to(cli_env)
     number = old_patient(cli_env)
     capsys.readouterr()
 
@@ -83,10 +97,12 @@ def test_sweep_hold_and_jobs_through_the_cli(
 
 
 def test_a_receptionist_may_not_sweep(
-    cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    cli_env: Path,
+    made: Template[None],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
-                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
+    made.copy_to(cli_env)
     monkeypatch.setenv("RECEPTIONIST_USER_PASSWORD", "desk-password-1")
     assert main(["user", "add", "deniz", "--role", "receptionist"]) == 0
     capsys.readouterr()
@@ -95,10 +111,9 @@ def test_a_receptionist_may_not_sweep(
 
 
 def test_sweep_exits_3_while_another_sweep_holds_the_lease(
-    cli_env: Path, capsys: pytest.CaptureFixture[str]
+    cli_env: Path, made: Template[None], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
-                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
+    made.copy_to(cli_env)
     number = old_patient(cli_env)
     db = open_clinic(cli_env)
     try:

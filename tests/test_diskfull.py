@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from factories import downgrade
 from sqlalchemy import text
+from templates import Template, make_template
 from test_migrate import seed_rows
 
 from receptionist.errors import DiskFull, UnlockError
@@ -33,11 +34,22 @@ PASS = "correct horse battery"
 ENV = {"RECEPTIONIST_PASSPHRASE": PASS}
 
 
+@pytest.fixture(scope="module")
+def older_template(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
+    """:func:`older`'s clinic, made once for the module."""
+    return make_template(tmp_path_factory.mktemp("older") / "clinic", _make_older)
+
+
 @pytest.fixture
-def older(tmp_path: Path) -> Path:
+def older(tmp_path: Path, older_template: Template[None]) -> Path:
     """A clinic from before 0008 (the step that rewrites every appointment), so
-    opening it writes a copy before upgrading."""
+    opening it writes a copy before upgrading: this test's own copy."""
     root = tmp_path / "clinic"
+    older_template.copy_to(root)
+    return root
+
+
+def _make_older(root: Path) -> None:
     created = create(root, passphrase=PASS)
     db = Database(DataDir(root).db, created.key)
     with db.write() as s:
@@ -58,7 +70,6 @@ def older(tmp_path: Path) -> Path:
         )
     downgrade(db, "0007")
     db.close()
-    return root
 
 
 def _digests(root: Path) -> dict[str, str]:

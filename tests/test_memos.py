@@ -46,6 +46,7 @@ def test_the_cli_parser_is_kept_within_a_test_and_built_again_after() -> None:
     assert network is not first, "each set of extra commands has its own parser"
     memo.forget()
     assert memo() is not first and memo.built == 3
+    assert memo(command="patient") is memo(command="patient") and memo.built == 4
 
 
 def test_only_the_default_authorities_context_is_kept() -> None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import actor_ctx
+from factories import CLOCK_START, actor_ctx
 from sqlalchemy import text
 from tamper import PASSPHRASE, genuine_clinic
+from templates import Template, make_template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
@@ -37,10 +39,24 @@ from receptionist.store.vault import DataDir, open_clinic, unlock
 from receptionist.texts import Text
 
 
+@pytest.fixture(scope="module")
+def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
+    """A clinic as ``init`` makes it, with a patient (``tamper.genuine_clinic``), made
+    once for the module; the time its making left the clock at."""
+
+    def build(root: Path) -> datetime:
+        clock = FixedClock(CLOCK_START)
+        genuine_clinic(root, clock).close()
+        return clock.now()
+
+    return make_template(tmp_path_factory.mktemp("genuine") / "clinic", build)
+
+
 @pytest.fixture
-def root(tmp_path: Path, clock: FixedClock) -> Path:
-    """A clinic as ``init`` makes it, with a patient; closed."""
-    genuine_clinic(tmp_path / "clinic", clock).close()
+def root(tmp_path: Path, clock: FixedClock, genuine: Template[datetime]) -> Path:
+    """This test's own copy of :func:`genuine`, closed; ``clock`` where the making left
+    it."""
+    clock.set(genuine.copy_to(tmp_path / "clinic"))
     return tmp_path / "clinic"
 
 
