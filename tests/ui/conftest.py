@@ -136,18 +136,17 @@ def window(qtbot: QtBot, desk: Desk) -> MainWindow:
     return win
 
 
-@pytest.fixture
-def app() -> Iterator[QApplication]:
-    """The application, its font and stylesheet put back after the test (larger
-    text changes them)."""
-    found = QApplication.instance()
-    assert isinstance(found, QApplication)
-    font, sheet = QFont(found.font()), found.styleSheet()
-    base = found.property("receptionistBasePoints")
-    yield found
-    found.setFont(font)
-    found.setStyleSheet(sheet)
-    found.setProperty("receptionistBasePoints", base)
+@pytest.fixture(autouse=True)
+def app(qapp: QApplication) -> Iterator[QApplication]:
+    """The application, its font and stylesheet put back after every test here (larger
+    text changes them, and so do the screenshot walk and the desk's preferences: a
+    test that left them larger once made a later test measure another font)."""
+    font, sheet = QFont(qapp.font()), qapp.styleSheet()
+    base = qapp.property("receptionistBasePoints")
+    yield qapp
+    qapp.setFont(font)
+    qapp.setStyleSheet(sheet)
+    qapp.setProperty("receptionistBasePoints", base)
 
 
 @pytest.fixture
