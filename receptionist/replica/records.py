@@ -37,11 +37,12 @@ ROUTING: dict[str, tuple[str, ...]] = {
 # Synced columns added by a migration after records began to travel, and the value a
 # record sealed by a PC without that migration stands for: the endpoint keeps such
 # records as they were sealed (a first download reads them years later, and a PC not
-# yet updated still pushes them), so they open with it, not refused. A migration that
-# adds a synced column adds it here. (A PC without the migration cannot open a record
-# that carries the column: it says so, and is updated.)
+# yet updated still pushes them), so they open with it, not refused. Only for a row
+# never edited (a log entry): an older PC's edit of an edited row (a patient's
+# restriction, 0024) would read as setting the column to that value, so such records
+# are still refused. (A PC without the migration cannot open a record that carries
+# the column: it says so, and is updated.)
 ADDED: dict[str, dict[str, object]] = {
-    "patient": {"alert": "", "restricted_at": None, "restriction_reason": ""},  # 0017, 0024
     "communication_entry": {"appointment_start": None},  # 0028: a start told, none known
 }
 
