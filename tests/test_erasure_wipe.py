@@ -23,6 +23,7 @@ from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
 from receptionist.models import (
     Appointment,
+    CommunicationEntry,
     Consent,
     FreedSlot,
     Patient,
@@ -34,7 +35,7 @@ from receptionist.models import (
 from receptionist.ops import conflicts, replica
 from receptionist.ops import patients as patient_ops
 from receptionist.ops.conflictwords import stored
-from receptionist.patients import erasure
+from receptionist.patients import commlog, erasure
 from receptionist.patients import record as patients
 from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
@@ -428,3 +429,39 @@ def test_a_full_downloads_sweep_that_erases_her_forgets_the_times_her_bookings_f
     assert replica.sweep_gone(b, ctx) >= 1
 
     assert _freed(b) == [("", "", MON_11 + timedelta(hours=1), "deleted")]
+
+
+def test_a_full_downloads_sweep_wipes_the_start_her_reminder_entry_named(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """Her tombstone and her booking purged on the endpoint: the full download's sweep
+    erases her on B, and wipes her reminder message's log entry as her erasure does
+    (``commlog.remove_all_of``): the summary and the appointment start it named. Before,
+    the sweep kept the start, and the entry's tombstone carried it to every PC."""
+    a, b, zeb = pcs
+    ctx = admin(clock)
+    with a.write() as s:
+        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
+        s.flush()
+        booked = booking.book(
+            s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
+            start=MON_11,
+        ).id  # fmt: skip
+        entry = commlog.add(
+            s, ctx, zeb, channel="sms", direction="out", summary="Reminder: Morningsquux",
+            appointment_id=booked, appointment_start=MON_11,
+        ).id  # fmt: skip
+    replica.apply_pull(b, ctx, everything(a), [], 2)
+    with b.read() as s:
+        assert s.get(CommunicationEntry, entry).appointment_start == MON_11  # type: ignore[union-attr]
+
+    replica.reset_cursor(b)
+    hers = {zeb, booked}
+    rest = [p for p in everything(a) if p.record.id not in hers and p.record.entity != "consent"]
+    replica.apply_pull(b, ctx, rest, [], 9, last=True)
+    assert replica.sweep_gone(b, ctx) >= 1
+
+    with b.read() as s:
+        row = s.get(CommunicationEntry, entry)
+        assert row is not None and row.deleted_at is not None
+        assert (row.summary, row.appointment_start) == ("", None)

@@ -36,7 +36,7 @@ DOMAIN: Final = "receptionist-audit-checkpoint-v1"
 PIN: Final = "pin"
 KIND: Final = "endpoint_key"
 # A sync round saw the endpoint sign with another key than the pinned one / the pinned
-# one again (``saw``).
+# one again (``saw``); SAME also settles an owed pin whose key was pinned already (``pin``).
 OTHER: Final = "endpoint_key.other"
 SAME: Final = "endpoint_key.same"
 # A person's connect or join could not fetch the endpoint's key (out of reach, or not
@@ -110,8 +110,12 @@ def pin(session: Session, ctx: Ctx, public_key: str, *, again: bool = False) -> 
     from receptionist.journal import audit  # audit imports checkpoint, which imports us
 
     held = pinned(session)
-    if held is not None and (held.public_key == public_key or not again):
-        return held.public_key == public_key
+    if held is not None and held.public_key == public_key:
+        if again and owed(session):  # the pin owed is of the key pinned already: settled,
+            audit.record(session, ctx, SAME, KIND, public_key[:36])  # else owed for good
+        return True
+    if held is not None and not again:
+        return False
     event = audit.record(session, ctx, PIN, KIND, public_key[:36])
     number = held.id + 1 if held is not None else 1
     session.add(AuditNotary(id=number, public_key=public_key, pinned_at=ctx.clock.now(),
@@ -130,10 +134,11 @@ def owe(session: Session, ctx: Ctx) -> None:
 
 
 def owed(session: Session) -> bool:
-    """Whether the last connect or join still owes its pin (none made since)."""
+    """Whether the last connect or join still owes its pin (none made since, nor the
+    key it would have pinned found pinned already: ``endpoint_key.same`` then)."""
     found = session.scalar(
         select(AuditEvent.action)
-        .where(AuditEvent.entity_type == KIND, AuditEvent.action.in_((PIN, OWED)))
+        .where(AuditEvent.entity_type == KIND, AuditEvent.action.in_((PIN, OWED, SAME)))
         .order_by(AuditEvent.seq.desc())
         .limit(1)
     )

@@ -103,9 +103,15 @@ def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
     )
     rows = records.live_of_patient(session, CommunicationEntry, patient_id)
     for entry in rows:
-        entry.summary, entry.appointment_start = "", None
+        wipe(entry)
         records.tombstone(session, ctx, entry, ENTITY)
     return len(rows)
+
+
+def wipe(entry: CommunicationEntry) -> None:
+    """What an erasure wipes of an entry (here, and a full download's sweep,
+    ``replica/sweep.py``): its summary and the appointment start a reminder named."""
+    entry.summary, entry.appointment_start = "", None
 
 
 def clean_summary(value: object) -> str:

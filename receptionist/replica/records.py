@@ -34,6 +34,17 @@ CHUNK_BYTES = 4 * 1024 * 1024  # a document's bytes a chunk (over this, they go 
 ROUTING: dict[str, tuple[str, ...]] = {
     "appointment": ("provider_id", "room_id", "service_id", "start_utc", "end_utc", "status"),
 }
+# Synced columns added by a migration after records began to travel, and the value a
+# record sealed by a PC without that migration stands for: the endpoint keeps such
+# records as they were sealed (a first download reads them years later, and a PC not
+# yet updated still pushes them), so they open with it, not refused. Only for a row
+# never edited (a log entry): an older PC's edit of an edited row (a patient's
+# restriction, 0024) would read as setting the column to that value, so such records
+# are still refused. (A PC without the migration cannot open a record that carries
+# the column: it says so, and is updated.)
+ADDED: dict[str, dict[str, object]] = {
+    "communication_entry": {"appointment_start": None},  # 0028: a start told, none known
+}
 
 
 @dataclass(frozen=True)
@@ -200,8 +211,11 @@ def checked(
         if record.clear.get(field) != raw.get(field):
             raise _unusable(record.entity)
     extra = {CHUNKED} if record.entity == DOCUMENT and _chunk_info(raw) else set()
-    if set(raw) - extra != _columns(record.entity):
+    older = ADDED.get(record.entity, {})
+    missing = _columns(record.entity) - set(raw)
+    if set(raw) - extra - _columns(record.entity) or missing - set(older):
         raise _unusable(record.entity)
+    raw.update({name: older[name] for name in missing})  # as the older PC's row stood
     return model, raw, text
 
 

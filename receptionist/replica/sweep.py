@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx
 from receptionist.journal import changefeed, records
 from receptionist.models import Base, CommunicationEntry, Patient, PatientDocument, SyncBase, Synced
-from receptionist.patients import documents, erasure
+from receptionist.patients import commlog, documents, erasure
 from receptionist.patients.searchindex import unindex_patient
 
 from .apply import ENDPOINT
@@ -73,13 +73,13 @@ def sweep(session: Session, ctx: Ctx, seen: set[Key]) -> list[Key]:
 
 def _wipe(session: Session, row: Synced) -> None:
     """What an erasure wipes of a row (a patient's every identifying field, a
-    document's bytes, a call's summary)."""
+    document's bytes, a call's summary and the start a reminder named)."""
     if isinstance(row, Patient):
         erasure.wipe(session, row)
     elif isinstance(row, PatientDocument):
         documents.blank(row)
     elif isinstance(row, CommunicationEntry):
-        row.summary = ""
+        commlog.wipe(row)
 
 
 def _with_dependants(session: Session, gone: Iterable[Key]) -> set[Key]:

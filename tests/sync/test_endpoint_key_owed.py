@@ -122,3 +122,31 @@ def test_a_pin_made_after_the_rounds_anchor_waits_for_the_next_anchor(
     cut = retention.sweep(synced.db, synced.ctx(), synced.db.path.parent)
     assert cut.counts["audit_event"] > 0 and cut.audit_waiting == 0
     assert verify(synced).ok, verify(synced).message
+
+
+def test_an_owed_pin_of_the_key_pinned_already_is_settled_and_a_later_key_is_not_pinned(
+    endpoint: Endpoint, database_url: str, synced: Pc
+) -> None:
+    """A reconnect to an endpoint under the key pinned already, whose fetch failed: the
+    next round finds that key, so nothing is owed any longer. Before, nothing settled
+    it (the pin of a key pinned already records nothing), and every round after, for
+    good, pinned whatever key the endpoint showed: a replaced key was taken silently
+    instead of said to be another."""
+    given = failing_key(endpoint, 1)
+    old = audit_ops.pinned_endpoint(synced.db)
+    code = add_clinic(database_url, "Moda", clock=endpoint.clock, out=None).code
+    with synced.db.write() as s:
+        for table in ("sync_key", "sync_state"):
+            s.execute(text(f"DELETE FROM {table}"))
+    cloud.connect(synced.db, synced.ctx(), endpoint.url, code, "FRONT-1")
+    assert given == [503] and audit_ops.endpoint_owed(synced.db)
+    assert cloud.sync_once(synced.db, FixedClock(synced.now)).notary_problem is None
+    assert audit_ops.pinned_endpoint(synced.db) == old == endpoint_key(endpoint)
+    assert not audit_ops.endpoint_owed(synced.db), "settled: the key is the one pinned"
+    with endpoint.store.write() as conn:  # the endpoint's key replaced, no connect
+        conn.execute(text("DELETE FROM signing_key"))
+    done = cloud.sync_once(synced.db, FixedClock(synced.now))
+    assert endpoint_key(endpoint) != old
+    assert done.notary_problem is not None, "another key, said so"
+    assert audit_ops.pinned_endpoint(synced.db) == old, "never pinned silently"
+    assert [key for key, _ in pins(synced)] == [old]
