@@ -116,7 +116,7 @@ class TextPanel(QWidget):
         length as typed beside it (a short text in 3 parts looked wrong unexplained)."""
         size = templates.measure(body, row.language, row.clinic, row.address)
         encoding = "GSM-7" if size.encoding == "gsm7" else "UCS-2"
-        if not any("{" + name + "}" in body for name in templates.PLACEHOLDERS):
+        if not templates.has_placeholders(body):
             said = self.tr("SMS: %n part(s) (%1, %2 of %3 characters)", "", size.parts)
         else:
             said = self.tr(

@@ -127,7 +127,7 @@ def cmd_verify(app: App) -> int:
         else:
             raise UserError("There is no backup of this clinic to check; make one first.")
         # The listing read each archive's anchor: the checks open none again.
-        live = backups.log_against(db, ours, ctx.clock.now()) if ours else ""
+        live = backups.log_against(db, ours, ctx.clock.now())
         lost = backups.unchecked_anchors(db, ours)
     checked = backups.verify(path, ask=terminal_ask())
     text = (

@@ -53,7 +53,9 @@ MODULES = [
 ]  # fmt: skip
 # The module that registers each command: a command line whose command is named first
 # builds that module's parsers only (the whole tree is some 500 ``add_argument`` calls,
-# 20 to 30 ms of CPU, at every run).
+# 20 to 30 ms of CPU). Only without extra modules: the installed ``receptionist`` adds
+# sync's commands (some extend core ones) and builds the whole tree; the in-process
+# CLI of the tests and ``python -m receptionist.cli.main`` gain.
 OWNERS: dict[str, Any] = {
     **dict.fromkeys(("audit", "check", "compact", "init", "passphrase", "rekey"), setupcmds),
     "user": staffcmds, "settings": settingscmds, "provider": catalogcmds,
@@ -283,11 +285,13 @@ def _parse(
 def _command_first(line: list[str]) -> str | None:
     """The command's name, when it is the first word but for the program's own options
     spelled in full (``--data-dir DIR``, ``--user=NAME``, ``--verbose``); else None."""
+    valued = [option for option, settings in GLOBAL_OPTIONS if "action" not in settings]
+    flags = [option for option, settings in GLOBAL_OPTIONS if "action" in settings]
     words = iter(line)
     for word in words:
-        if word in ("--data-dir", "--user"):
+        if word in valued:
             next(words, None)
-        elif word != "--verbose" and not word.startswith(("--data-dir=", "--user=")):
+        elif word not in flags and not word.startswith(tuple(o + "=" for o in valued)):
             return word if word in OWNERS else None
     return None
 

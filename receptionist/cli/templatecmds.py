@@ -81,13 +81,7 @@ def _register_whatsapp(tsub: argparse._SubParsersAction[argparse.ArgumentParser]
             "receptionist reminders template whatsapp-name --language tr --kind reminder --none",
         ),
     )
-    for option, values in (("language", LANGUAGES), ("kind", KINDS)):
-        w.add_argument(
-            f"--{option}",
-            required=True,
-            choices=values,
-            help=f"this {option}: " + ", ".join(values),
-        )
+    _which(w, required=True, channel=False)
     name = w.add_mutually_exclusive_group(required=True)
     name.add_argument(
         "--name",
@@ -107,9 +101,10 @@ def _register_whatsapp(tsub: argparse._SubParsersAction[argparse.ArgumentParser]
     w.set_defaults(func=cmd_whatsapp_name)
 
 
-def _which(p: argparse.ArgumentParser, *, required: bool) -> None:
+def _which(p: argparse.ArgumentParser, *, required: bool, channel: bool = True) -> None:
     only = "" if required else "only "
-    for option, values in (("language", LANGUAGES), ("channel", CHANNELS), ("kind", KINDS)):
+    which = (("language", LANGUAGES), ("channel", CHANNELS), ("kind", KINDS))
+    for option, values in which if channel else (which[0], which[2]):
         p.add_argument(
             f"--{option}",
             required=required,
@@ -150,7 +145,7 @@ def size_line(d: dict[str, Any]) -> str:
     s = d["sms"]
     encoding = "GSM-7" if s["encoding"] == "gsm7" else "UCS-2"
     counted = f"{encoding}, {s['units']} of {s['capacity']} characters"
-    if any("{" + name + "}" in d["body"] for name in templates.PLACEHOLDERS):
+    if templates.has_placeholders(d["body"]):
         line = (
             f"SMS: about {s['parts']} part(s) with long example names and dates "
             f"({counted}; {len(d['body'])} as typed)"

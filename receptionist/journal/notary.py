@@ -252,10 +252,9 @@ def by_key_of_its_time(
     anchor it stands on was taken (:func:`key_at`), named as that key, and that key is
     the one its pinning event names: the check ``audit verify`` makes of the checkpoint
     the log begins at, and the sweep makes before it cuts behind one."""
-    held = pinned(session)
-    if held is None:
-        return False
-    key = key_at(session, proposal.anchor_seq) or held
+    key = key_at(session, proposal.anchor_seq)
+    if key is None:
+        return False  # no key pinned
     return (
         signed_by == key.public_key
         and not _unlike_its_event(session, key)

@@ -229,8 +229,8 @@ def sweep(
     _purge_index(db)
     vacuumed = _vacuum(db)
     took = time.monotonic() - started
-    why = auditwait.why(db)
     with db.read() as s:
+        why = auditwait.standing(s)
         by_endpoint = notary.pinned(s) is not None
     return Swept(
         sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting, why, by_endpoint

@@ -20,7 +20,7 @@ from receptionist.errors import ValidationError
 from receptionist.reminders import overrides
 from receptionist.reminders import settings as reminder_settings
 from receptionist.reminders.overrides import BODY_LIMIT, EMAIL_BODY_LIMIT, SUBJECT_LIMIT, Key
-from receptionist.reminders.preview import SmsSize, sample_values, sms_size
+from receptionist.reminders.preview import SmsSize, has_placeholders, sample_values, sms_size
 from receptionist.reminders.templates import (
     CHANNELS,
     KINDS,
@@ -37,8 +37,8 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 __all__ = [
     "BODY_LIMIT", "CHANNELS", "EMAIL_BODY_LIMIT", "KINDS", "LANGUAGES", "PLACEHOLDERS",
-    "SUBJECT_LIMIT", "SmsSize", "TemplateRow", "check", "listing", "measure", "one_of", "reset",
-    "sample_values", "set_template", "show",
+    "SUBJECT_LIMIT", "SmsSize", "TemplateRow", "check", "has_placeholders", "listing", "measure",
+    "one_of", "reset", "sample_values", "set_template", "show",
 ]  # fmt: skip
 
 CONFIGURE = "clinic.configure"

@@ -97,6 +97,11 @@ def sms_size(body: str, language: str, clinic: str = "", address: str = "") -> S
     )
 
 
+def has_placeholders(body: str) -> bool:
+    """Whether ``body`` names any placeholder (its size then counts example values)."""
+    return _without_placeholders(body) != body
+
+
 def _without_placeholders(body: str) -> str:
     for name in PLACEHOLDERS:
         body = body.replace("{" + name + "}", "")
