@@ -1,78 +1,180 @@
 """Records sealed by a PC of an older version (before a migration added a synced
 column): the endpoint keeps them as they were sealed, so a PC of this version pulls
 them from its history (a first download) and from a PC not yet updated. They apply,
-the column as an older PC's row stands for it; they do not stop the sync."""
+and the columns their sender did not know are not theirs to say: an edited row keeps
+this PC's (a restriction, an alert), a row new here takes the migration's value. A
+record with a column this version does not know is refused: update this PC."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from factories import make_clinic, weekdays
+from sqlalchemy import select
+from templates import Template
 
-from receptionist.context import Ctx
+from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
-from receptionist.models import CommunicationEntry, Patient
+from receptionist.models import CommunicationEntry, Patient, Synced
+from receptionist.ops import conflicts, replica
+from receptionist.ops.conflicts import Resolution
 from receptionist.patients import commlog
 from receptionist.patients import record as patients
-from receptionist.replica.records import Record, decode, encode
+from receptionist.privacy import restriction
+from receptionist.replica.apply import Pulled, PulledConflict
+from receptionist.replica.records import ADDED, Record, encode
 from receptionist.replica.seal import ClinicKey, Place, Tampered, open_sealed, seal
 from receptionist.store.storage import Database
+from receptionist.store.vault import Created, open_clinic
 
 CLINIC = "clinic-1"
 KEY = ClinicKey(1, bytes(range(32)))
+PATIENT_ADDED = tuple(ADDED["patient"])  # alert (0017), restricted_at, restriction_reason (0024)
 
 
-def _older(record: Record, *dropped: str) -> Record:
-    """``record`` as a PC without ``dropped`` columns sealed it."""
+def admin(clock: FixedClock) -> Ctx:
+    return Ctx(Actor(None, "admin", "ui"), clock)
+
+
+def _pc(
+    root: Path, clock: FixedClock, code: str, installs: dict[str, Template[Created]]
+) -> Database:
+    installs[code].copy_to(root)
+    db = open_clinic(root)
+    joined = replica.Joined("http://127.0.0.1:9", CLINIC, f"device-{code}", code, f"FRONT-{code}")
+    replica.connected(db, admin(clock), joined, b"\0" * 32, KEY, first=code == "A")
+    return db
+
+
+@pytest.fixture
+def pcs(
+    tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
+) -> Iterator[tuple[Database, Database]]:
+    """A: where the rows an older PC edits are made; B: this PC (this version)."""
+    a, b = (
+        _pc(tmp_path / "a", clock, "A", pc_installs),
+        _pc(tmp_path / "b", clock, "B", pc_installs),
+    )
+    yield a, b
+    a.close()
+    b.close()
+
+
+def _older(record: Record, *dropped: str, **changed: object) -> Record:
+    """``record`` as a PC without the ``dropped`` columns sealed it, with ``changed``
+    values (as JSON holds them; a ``version`` moves the record's too)."""
     place = Place(CLINIC, record.entity, record.id, record.version)
-    values = json.loads(open_sealed(KEY, place, record.sealed))
+    values = {**json.loads(open_sealed(KEY, place, record.sealed)), **changed}
     for name in dropped:
         del values[name]
+    version = int(values["version"])
     plain = json.dumps(values, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    sealed = seal(KEY, Place(CLINIC, record.entity, record.id, version), plain)
     return Record(
-        record.entity, record.id, record.version, record.deleted, record.key_gen,
-        record.clear, seal(KEY, place, plain),
+        record.entity, record.id, version, record.deleted, record.key_gen, record.clear, sealed
+    )
+
+
+def _record(db: Database, model: type[Synced], row_id: str) -> Record:
+    with db.read() as s:
+        row = s.get(model, row_id)
+        assert row is not None
+        return encode(row, CLINIC, KEY)
+
+
+def _everything(db: Database) -> list[Pulled]:
+    with db.read() as s:
+        return [
+            Pulled(encode(row, CLINIC, KEY), "device-A")
+            for model in changefeed.synced_tables().values()
+            for row in s.scalars(select(model))
+        ]
+
+
+def _edit(db: Database, row_id: str, **changed: object) -> Record:
+    """An older PC's edit of the patient as ``db`` has her: its next version."""
+    record = _record(db, Patient, row_id)
+    return _older(record, *PATIENT_ADDED, version=record.version + 1, **changed)
+
+
+def test_an_older_pcs_edits_keep_what_it_did_not_know_and_new_rows_take_the_defaults(
+    pcs: tuple[Database, Database], clock: FixedClock
+) -> None:
+    a, b = pcs
+    ctx = admin(clock)
+    with a.write() as s:
+        make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
+        new = patients.create_patient
+        zeynep = new(s, ctx, given_name="Zeynep", family_name="Kaya").id
+        omar = new(s, ctx, given_name="Omar", family_name="Haddad", alert="Wheelchair").id
+        deniz = new(s, ctx, given_name="Deniz", family_name="Ak", notes="Call first").id
+    replica.apply_pull(b, ctx, _everything(a), [], 1)  # B has them as A made them (bases)
+    with b.write() as s:  # restricted on B, not pushed yet
+        restriction.restrict(s, ctx, zeynep, "Disputes her address")
+        restriction.restrict(s, ctx, deniz, "Objects to reminders")
+        patients.update_patient(s, ctx, deniz, notes="Call after 5")
+        since = s.get(Patient, zeynep).restricted_at  # type: ignore[union-attr]
+    with a.write() as s:  # made on A, pulled by B as an older PC sealed them
+        leyla = new(s, ctx, given_name="Leyla", family_name="Su", alert="Interpreter")
+        can = new(s, ctx, given_name="Can", family_name="Er", alert="Deaf: write").id
+        restriction.restrict(s, ctx, leyla.id, "Objects")
+        entry = commlog.add(s, ctx, zeynep, channel="phone", direction="in", summary="Parking?")
+    older_deniz = _edit(a, deniz, notes="Call before 9")
+    mine_deniz = _record(b, Patient, deniz)
+    page = [
+        Pulled(_edit(a, zeynep, family_name="Kaya-Demir"), "device-O"),
+        Pulled(_edit(a, omar, phone="+905321110000"), "device-O"),
+        Pulled(older_deniz, "device-O"),
+        Pulled(_older(_record(a, Patient, leyla.id), *PATIENT_ADDED), "device-O"),
+        Pulled(_record(a, Patient, can), "device-O"),  # sealed after O was updated
+        Pulled(_older(_record(a, CommunicationEntry, entry.id), "appointment_start"), "device-O"),
+    ]
+    clash = PulledConflict(  # the endpoint took the older PC's edit of Deniz, not B's
+        "c-1", "edit", "patient", deniz, [older_deniz, mine_deniz], clock.now(),
+        devices=("device-O", "device-B"),
     )  # fmt: skip
+    applied = replica.apply_pull(b, ctx, page, [clash], 2)
+    assert applied.clashes == [("patient", deniz)] and applied.merged_rows == [("patient", zeynep)]
+    with b.read() as s:
+        z, o, d = (s.get(Patient, i) for i in (zeynep, omar, deniz))
+        assert z is not None and o is not None and d is not None
+        # Merged: the older PC's name, B's restriction (pushed next, on top of it).
+        assert (z.family_name, z.restricted_at, z.restriction_reason) == (
+            "Kaya-Demir", since, "Disputes her address",
+        )  # fmt: skip
+        assert (o.phone, o.alert) == ("+905321110000", "Wheelchair"), "untouched: theirs"
+        # A clash the endpoint holds: the row takes theirs, but not in what they did
+        # not know: B's restriction stays, and goes out on top of theirs.
+        assert (d.notes, d.restriction_reason) == ("Call before 9", "Objects to reminders")
+        new_here = s.get(Patient, leyla.id)
+        assert new_here is not None
+        assert (new_here.alert, new_here.restricted_at, new_here.restriction_reason) == (
+            "", None, "",
+        ), "new here: as the migrations made them"  # fmt: skip
+        assert s.get(Patient, can).alert == "Deaf: write"  # type: ignore[union-attr]
+        told = s.get(CommunicationEntry, entry.id)
+        assert told is not None and (told.summary, told.appointment_start) == ("Parking?", None)
+    pushed = {c.record.id: (c.base_version, c.record.version) for c in replica.batch(b)}
+    assert pushed == {  # each a new version on top of the older PC's
+        zeynep: (page[0].record.version, page[0].record.version + 1),
+        deniz: (older_deniz.version, older_deniz.version + 1),
+    }
 
+    # The conflict: the older side has no say on the restriction, so only the notes
+    # differ, and choosing its side leaves her restricted.
+    found = conflicts.show(b, ctx, "c-1")
+    assert [f.field for f in found.fields] == ["notes"]
+    conflicts.resolve(b, ctx, "c-1", Resolution("choose", choose="A"))
+    with b.read() as s:
+        d = s.get(Patient, deniz)
+        assert d is not None and d.notes == "Call before 9" and d.restricted_at is not None
 
-def test_an_entry_sealed_before_migration_0028_opens_with_no_start_told(
-    db: Database, ctx: Ctx
-) -> None:
-    with db.write() as s:
-        make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
-        patient = patients.create_patient(s, ctx, given_name="Zeynep", family_name="Kılıç").id
-        entry = commlog.add(
-            s, ctx, patient, channel="phone", direction="in", summary="Asked about parking"
-        ).id
-    with db.read() as s:
-        row = s.get(CommunicationEntry, entry)
-        assert row is not None
-        record = _older(encode(row, CLINIC, KEY), "appointment_start")
-    model, values = decode(record, CLINIC, {1: KEY})
-    assert model is CommunicationEntry
-    assert values["appointment_start"] is None
-    assert values["summary"] == "Asked about parking"
-    with db.write() as s:  # it applies as any pulled row does
-        assert changefeed.upsert(s, model, {**values, "version": record.version + 1})
-
-
-def test_a_column_unknown_here_or_missing_from_an_edited_row_is_still_refused(
-    db: Database, ctx: Ctx
-) -> None:
-    with db.write() as s:
-        make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
-        patient = patients.create_patient(s, ctx, given_name="Zeynep", family_name="Kılıç").id
-    with db.read() as s:
-        row = s.get(Patient, patient)
-        assert row is not None
-        record = encode(row, CLINIC, KEY)
-    place = Place(CLINIC, record.entity, record.id, record.version)
-    values = {**json.loads(open_sealed(KEY, place, record.sealed)), "later": 1}
-    newer = replace(record, sealed=seal(KEY, place, json.dumps(values).encode("utf-8")))
-    with pytest.raises(Tampered):
-        decode(newer, CLINIC, {1: KEY})
-    # A patient's edit from a PC without 0024 would lift her restriction: still refused.
-    with pytest.raises(Tampered):
-        decode(_older(record, "restricted_at", "restriction_reason"), CLINIC, {1: KEY})
+    # A column this version does not know: refused, nothing of the page applied.
+    newer = _older(_record(a, Patient, omar), later=1)
+    with pytest.raises(Tampered, match=r"newer version of Receptionist.*update Receptionist"):
+        replica.apply_pull(b, ctx, [Pulled(newer, "device-N")], [], 3)
+    assert replica.cursor(b) == 2

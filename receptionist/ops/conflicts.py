@@ -288,7 +288,7 @@ def _choose(
         index = found.sides.index(side)
         try:
             record = Record.from_json(stored(row)[index])
-            values[side.label] = decoded_values(record, sync.clinic_id, state.keys(s))
+            values[side.label] = decoded_values(s, record, sync.clinic_id, state.keys(s))
         except (Tampered, ValueError):
             raise UserError(_UNREADABLE) from None
     model = changefeed.synced_tables()[row.entity]

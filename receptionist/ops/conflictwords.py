@@ -164,7 +164,7 @@ def view(
 ) -> ConflictView:
     sync = session.get(SyncState, 1)
     clinic = sync.clinic_id if sync else ""
-    opened = [_opened(data, clinic, keys) for data in stored(row)]
+    opened = [_opened(session, data, clinic, keys) for data in stored(row)]
     sides = tuple(
         _side(
             session, LABELS[i % len(LABELS)], data, values, row.kind == "overlap" and i == 0, sync
@@ -181,9 +181,11 @@ def view(
     )  # fmt: skip
 
 
-def _opened(data: dict[str, Any], clinic: str, keys: Mapping[int, ClinicKey]) -> dict[str, Any]:
+def _opened(
+    session: Session, data: dict[str, Any], clinic: str, keys: Mapping[int, ClinicKey]
+) -> dict[str, Any]:
     try:
-        return decoded_values(Record.from_json(data), clinic, dict(keys))
+        return decoded_values(session, Record.from_json(data), clinic, dict(keys))
     except (Tampered, ValueError):
         return {}  # a record this PC cannot open reads as unknown, never as a crash
 

@@ -38,7 +38,16 @@ from receptionist.models import FreedSlot, Patient, SyncBase, SyncConflict, Sync
 from receptionist.patients import erasure
 from receptionist.patients.searchindex import index_patient, unindex_patient
 
-from .records import PURGED, Record, _from_json, _to_json, decode, values_of
+from .records import (
+    PURGED,
+    Record,
+    _from_json,
+    _to_json,
+    completed,
+    decode,
+    unknown_to_sender,
+    values_of,
+)
 from .seal import ClinicKey
 
 ENDPOINT = "endpoint"  # the origin of a record whose writer the endpoint did not say
@@ -197,6 +206,10 @@ def apply_record(
         )
         return
     row = session.get(model, row_id)
+    base = _base(session, entity, row_id)
+    unknown = unknown_to_sender(entity, theirs)  # its sealer's version lacks them
+    if unknown:
+        theirs = completed(entity, theirs, _as_sent_over(model, base, row))
     if model is Patient and theirs.get("deleted_at") is not None:
         theirs = erasure.wiped(theirs)  # erased: nothing of her is kept (older PCs sent it)
     elif isinstance(row, Patient) and row.deleted_at is not None:
@@ -205,7 +218,6 @@ def apply_record(
     if _waits_for_parent(session, model, theirs, row):
         applied.held.append(pulled)
         return
-    base = _base(session, entity, row_id)
     if row is not None and _is_base(base, record.version, theirs):
         applied.unchanged += 1  # pulled again (a pull resumed): nothing new
         return
@@ -222,7 +234,9 @@ def apply_record(
             # PC's own tombstone (the endpoint dropped it, holding another).
             _write_theirs(session, model, theirs, pulled.device)
             applied.updated += 1
-        elif not _merged(session, row, base, mine, theirs, (entity, row_id) in conflicted, applied):
+        elif not _merged(
+            session, row, base, (mine, theirs), (entity, row_id) in conflicted, applied, unknown
+        ):
             return  # a clash the endpoint has not seen yet: mine and the old base stay
     if not pulled.refused:
         set_base(session, entity, row_id, record.version, theirs)
@@ -278,28 +292,64 @@ def _is_base(base: SyncBase | None, version: int, theirs: dict[str, object]) -> 
     )
 
 
+def _as_sent_over(
+    model: type[Synced], base: SyncBase | None, row: Synced | None
+) -> dict[str, object] | None:
+    """The row as a record from a PC of an older version was sealed over (its columns
+    that PC does not know, :func:`.records.completed`): the endpoint's row as this PC
+    last had it (its base), else this PC's row; None for a row new here. A change of
+    such a column made here and not pushed yet is then mine alone, merged and pushed."""
+    if base is not None:
+        entity = model.__tablename__  # type: ignore[attr-defined]
+        return _typed(model, _base_values(entity, base))
+    return values_of(row) if row is not None else None
+
+
+def _base_values(entity: str, base: SyncBase) -> dict[str, object]:
+    """A base's values as JSON holds them; one kept before this PC's migration that
+    added a column says the migration's value for it, as the row took then."""
+    return completed(entity, json.loads(base.payload), None, typed=False)
+
+
 def _merged(
     session: Session,
     row: Synced,
     base: SyncBase | None,
-    mine: dict[str, object],
-    theirs: dict[str, object],
+    sides: tuple[dict[str, object], dict[str, object]],
     endpoint_knows: bool,
     applied: Applied,
+    unknown: list[str],
 ) -> bool:
     """Both sides changed the row: merge, or keep the clash for a person. False when
-    the row keeps mine and its old base (the endpoint has not seen the clash yet)."""
-    before = json.loads(base.payload) if base is not None else {}
-    merged, clashes = merge3(before, _plain(mine), _plain(theirs))
+    the row keeps mine and its old base (the endpoint has not seen the clash yet).
+    ``unknown``: the columns theirs was sealed without (:func:`_as_sent_over`)."""
+    mine, theirs = sides
     entity = type(row).__tablename__  # type: ignore[attr-defined]
+    before = _base_values(entity, base) if base is not None else {}
+    merged, clashes = merge3(before, _plain(mine), _plain(theirs))
     if clashes:
         applied.clashes.append((entity, row.id))
         if not endpoint_knows:
             return False
         _write_theirs(session, type(row), theirs, ENDPOINT)
+        # A column its sender did not know is no part of the clash: a change of it
+        # made here (a restriction) stays, and is pushed on top of theirs.
+        kept = {n: mine[n] for n in unknown if _plain({n: mine[n]}) != _plain({n: theirs[n]})}
+        if kept:
+            _stamp_over(session, row, _plain(kept), theirs)
         return True
-    # A new change of this PC, on top of theirs: it is pushed next.
-    typed = _typed(type(row), merged)
+    _stamp_over(session, row, merged, theirs)
+    applied.merged += 1
+    applied.merged_rows.append((entity, row.id))
+    return True
+
+
+def _stamp_over(
+    session: Session, row: Synced, values: dict[str, object], theirs: dict[str, object]
+) -> None:
+    """``values`` (as JSON holds them) written on ``row`` as a new change of this PC, on
+    top of theirs: it is pushed next."""
+    typed = _typed(type(row), values)
     for name, value in typed.items():
         if name not in ("id", "created_at", "version", "updated_at"):
             setattr(row, name, value)
@@ -310,9 +360,6 @@ def _merged(
     session.flush()
     if isinstance(row, Patient):
         index_patient(session, row)
-    applied.merged += 1
-    applied.merged_rows.append((entity, row.id))
-    return True
 
 
 def _typed(model: type[Synced], plain: dict[str, object]) -> dict[str, object]:
@@ -365,7 +412,13 @@ def conflict_rows(conflicts: Iterable[PulledConflict]) -> frozenset[tuple[str, s
     return frozenset((c.entity, c.row_id) for c in conflicts if not c.resolved)
 
 
-def decoded_values(record: Record, clinic_id: str, keys: dict[int, ClinicKey]) -> dict[str, Any]:
-    """A record's values, for showing a conflict (both sides) to a person."""
-    _, values = decode(record, clinic_id, keys)
-    return values
+def decoded_values(
+    session: Session, record: Record, clinic_id: str, keys: dict[int, ClinicKey]
+) -> dict[str, Any]:
+    """A record's values, for showing a conflict (both sides) to a person, and for
+    settling it. A column its sealer's version did not know reads as this PC's row
+    has it (as the migration made it, for a row not here): that side has no say on
+    it, so choosing that side leaves it as it is (a restriction stays)."""
+    model, values = decode(record, clinic_id, keys)
+    row = session.get(model, record.id)
+    return completed(record.entity, values, values_of(row) if row is not None else None)

@@ -19,6 +19,7 @@ value and then binding it through SQLAlchemy was a third of a download's time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,7 +36,7 @@ from receptionist.patients import bulkindex, erasure
 from . import bulkcards
 from . import held as holding
 from .apply import Applied, Pulled, _plain
-from .records import PURGED, _from_json, checked
+from .records import PURGED, _from_json, checked, completed, unknown_to_sender
 from .seal import ClinicKey
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -77,6 +78,7 @@ def apply_new(
         if row is not None:  # the same values here (this PC's own push, come back)?
             # Compared as JSON holds them, not typed: most of a push's round comes
             # back so (its own records), and typing each was a third of the pull.
+            # (One sealed by an older version lacks columns the row has: apply_record.)
             model, raw, plain = checked(pulled.record, clinic_id, keys)
             if PURGED not in raw and raw == _plain(row):
                 same.append(_New(pulled, model, raw, plain))
@@ -93,6 +95,9 @@ def apply_new(
         if _unwiped_erasure(model, values):
             rest.append(pulled)  # an older PC's erasure, with her values: wiped there
             continue
+        if unknown_to_sender(key[0], values):  # sealed by an older version: a new row
+            values = completed(key[0], values, None, typed=False)  # takes the defaults
+            plain = json.dumps(values, ensure_ascii=False, sort_keys=True)
         new.append(_New(pulled, model, values, plain))
     _keep_bases(session, same)
     applied.unchanged += len(same)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -34,16 +35,28 @@ CHUNK_BYTES = 4 * 1024 * 1024  # a document's bytes a chunk (over this, they go 
 ROUTING: dict[str, tuple[str, ...]] = {
     "appointment": ("provider_id", "room_id", "service_id", "start_utc", "end_utc", "status"),
 }
-# Synced columns added by a migration after records began to travel, and the value a
-# record sealed by a PC without that migration stands for: the endpoint keeps such
-# records as they were sealed (a first download reads them years later, and a PC not
-# yet updated still pushes them), so they open with it, not refused. Only for a row
-# never edited (a log entry): an older PC's edit of an edited row (a patient's
-# restriction, 0024) would read as setting the column to that value, so such records
-# are still refused. (A PC without the migration cannot open a record that carries
-# the column: it says so, and is updated.)
-ADDED: dict[str, dict[str, object]] = {
-    "communication_entry": {"appointment_start": None},  # 0028: a start told, none known
+
+
+@dataclass(frozen=True)
+class Added:
+    """A synced column a migration added after records began to travel (0013): which
+    migration, and the value a row took from it, as JSON holds it."""
+
+    migration: str
+    default: object
+
+
+# Every such column. The endpoint keeps records as they were sealed (a first download
+# reads them years later, and a PC not yet updated still pushes them), so a record
+# without one opens; the column is not the sender's to say (:func:`completed`). A
+# record with a column this PC does not know is refused: update this PC.
+ADDED: dict[str, dict[str, Added]] = {
+    "patient": {
+        "alert": Added("0017", ""),  # a front-desk alert: none
+        "restricted_at": Added("0024", None),  # restriction of processing: none
+        "restriction_reason": Added("0024", ""),
+    },
+    "communication_entry": {"appointment_start": Added("0028", None)},  # none told
 }
 
 
@@ -211,12 +224,54 @@ def checked(
         if record.clear.get(field) != raw.get(field):
             raise _unusable(record.entity)
     extra = {CHUNKED} if record.entity == DOCUMENT and _chunk_info(raw) else set()
-    older = ADDED.get(record.entity, {})
-    missing = _columns(record.entity) - set(raw)
-    if set(raw) - extra - _columns(record.entity) or missing - set(older):
+    if set(raw) - extra - _columns(record.entity):
+        raise _newer(record.entity)  # sealed whole with a column this version lacks
+    if _columns(record.entity) - set(raw) - set(ADDED.get(record.entity, {})):
         raise _unusable(record.entity)
-    raw.update({name: older[name] for name in missing})  # as the older PC's row stood
-    return model, raw, text
+    return model, raw, text  # without the columns its sealer did not know: completed()
+
+
+def unknown_to_sender(entity: str, values: Mapping[str, object]) -> list[str]:
+    """The synced columns an opened record's ``values`` lack: added (:data:`ADDED`) by a
+    migration its sealer's version did not have."""
+    if values.get(PURGED) is True:
+        return []
+    return [name for name in ADDED.get(entity, {}) if name not in values]
+
+
+def completed(
+    entity: str,
+    values: dict[str, object],
+    kept: Mapping[str, object] | None,
+    *,
+    typed: bool = True,
+) -> dict[str, object]:
+    """``values`` (an opened record's) with each column its sealer did not know as
+    ``kept`` holds it (this PC's values of the row, typed or as JSON as ``values``
+    are), or, ``kept`` None (a row new here), as the migration made it.
+
+    Safe by the version rules (docs/sync-protocol.md, "Across versions"): a PC refuses
+    a record carrying a column it does not know, so it bases its edits only on records
+    without it, and seals them without it. The endpoint takes an edit only over the
+    version it was based on, or over its own device's record (a PC, once updated,
+    never seals without the column again: older code refuses a newer file); else it
+    keeps its record and a conflict. A tombstone goes over any version, but an erasure
+    wipes the column with the rest. So a record without the column is never taken over
+    one with it: its sender left the column as the migration made it, and a value this
+    PC holds was set here (pushed, or to be pushed on top of it)."""
+    missing = unknown_to_sender(entity, values)
+    if not missing:
+        return values
+    added = ADDED[entity]
+    types = _types(entity)
+    filled = dict(values)
+    for name in missing:
+        if kept is not None and name in kept:
+            filled[name] = kept[name]
+        else:
+            default = added[name].default
+            filled[name] = _from_json(types[name], default) if typed else default
+    return filled
 
 
 def _chunk_info(raw: dict[str, Any]) -> bool:
@@ -251,6 +306,20 @@ def _no_key(entity: str) -> Tampered:
                 "A {entity} record from the cloud endpoint is sealed with a clinic key this "
                 "PC does not hold (the key was rotated). Nothing of it was applied; sync "
                 "again, and if this PC was revoked, ask an administrator to invite it again.",
+            ),
+            entity=entity,
+        )
+    )
+
+
+def _newer(entity: str) -> Tampered:
+    return Tampered(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "A {entity} record from the cloud endpoint was sealed by a newer version of "
+                "Receptionist: it holds a field this version does not know. Nothing of it "
+                "was applied; update Receptionist on this PC, then sync again.",
             ),
             entity=entity,
         )
