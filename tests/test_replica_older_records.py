@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from factories import make_clinic, weekdays
-from sqlalchemy import select
+from factories import downgrade, make_clinic, weekdays
+from sqlalchemy import select, text
 from templates import Template
 
 from receptionist.clock import FixedClock
@@ -178,3 +178,25 @@ def test_an_older_pcs_edits_keep_what_it_did_not_know_and_new_rows_take_the_defa
     with pytest.raises(Tampered, match=r"newer version of Receptionist.*update Receptionist"):
         replica.apply_pull(b, ctx, [Pulled(newer, "device-N")], [], 3)
     assert replica.cursor(b) == 2
+
+
+def test_added_names_every_synced_column_a_migration_added_since_records_travel(
+    db: Database,
+) -> None:
+    """Records began to travel at 0013 (sync's state): each synced column the file has
+    now and did not have then is in ``ADDED``, with the migration that added it."""
+    downgrade(db, "0013")
+    with db.read() as s:
+        then = {
+            entity: {row[1] for row in s.execute(text(f"PRAGMA table_info({entity})"))}
+            for entity in changefeed.synced_tables()
+        }
+    since = {
+        entity: set(changefeed.synced_columns(model)) - then[entity]
+        for entity, model in changefeed.synced_tables().items()
+        if then[entity]  # a table made since: a PC without it refuses its records whole
+    }
+    assert {e: c for e, c in since.items() if c} == {e: set(c) for e, c in ADDED.items()}
+    assert {c: a.migration for c, a in ADDED["patient"].items()} == {
+        "alert": "0017", "restricted_at": "0024", "restriction_reason": "0024",
+    }  # fmt: skip
