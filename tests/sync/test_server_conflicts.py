@@ -116,6 +116,15 @@ def test_two_edits_from_one_base_keep_both_records_in_a_conflict(
     assert [r["sealed"] for r in conflict["records"]] == [theirs["sealed"], mine["sealed"]]
     # The PC that wrote the server's version may build on it without a pull between.
     assert push(first_pc, 3, record("patient", "p-1", 3))["results"][0]["outcome"] == "applied"
+    # Only on the version it wrote: once another PC's version is the server's (one
+    # that may carry a column the first PC's version lacks), the first PC's edit built
+    # on its own older one is a conflict, never taken over it (docs/sync-protocol.md,
+    # "Across versions").
+    assert push(second_pc, 2, record("patient", "p-1", 4), base=3)["results"][0]["outcome"] == (
+        "applied"
+    )
+    late = push(first_pc, 4, record("patient", "p-1", 5), base=3)["results"][0]
+    assert late["outcome"] == "conflict" and late["record"]["version"] == 4
 
 
 def test_an_erasure_wins_over_any_edit(first_pc: Joined, second_pc: Joined) -> None:
