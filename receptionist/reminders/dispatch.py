@@ -210,14 +210,18 @@ def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[
     a, r = Appointment, Reminder
     cutoff, seen = taken.cutoff, _seen_before(taken.mark)
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
-    changed = r.kind.in_(("reschedule", "cancellation")) & (a.updated_at <= cutoff)
+    news = r.kind.in_(("reschedule", "cancellation"))
+    changed = news & (a.updated_at <= cutoff)
+    # Planned here by the cutoff: the move or cancellation it announces was here (so on
+    # the endpoint) by then, whatever changed in the booking since.
+    heard = news & (r.created_at <= cutoff)
     theirs = r.state == "pending"
     if taken.kind == "restore":
         theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
     query = (
         select(r)
         .outerjoin(a, a.id == r.appointment_id)
-        .where(theirs, or_(due, changed & seen(a.id, False)))
+        .where(theirs, or_(due, heard, changed & seen(a.id, False)))
         .limit(ROUND_LIMIT * 5)
     )
     with db.write() as s:

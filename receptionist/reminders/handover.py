@@ -162,9 +162,17 @@ def cut_short(session: Session, root: Path, now: datetime) -> bool:
 # with a message the handover has yet to weigh (a confirmation, reschedule or
 # cancellation still queued), or one a later plan may still write for it: a
 # confirmation (nothing planned for it yet, booked recently enough to be confirmed), a
-# reschedule (planned for another start), a cancellation (cancelled, planned before,
-# no cancellation yet). Rows withdrawn when this PC lost the role are not its plan, in
+# reschedule (planned for another start, or the patient last told another start, and
+# none planned for this one), a cancellation (cancelled, planned before or a message of
+# it logged, no cancellation yet). Rows withdrawn when this PC lost the role are not its plan, in
 # every clause (a plan afresh writes their messages again: ``plan.ROLE_LOST``).
+# The start the patient was last told of the appointment ``a`` (``plan._TOLD``'s
+# order, newest first), or NULL where no message of it is logged.
+_LAST_TOLD = (
+    "SELECT c.appointment_start FROM communication_entry c WHERE c.appointment_id = a.id"
+    " AND c.appointment_start IS NOT NULL AND c.deleted_at IS NULL ORDER BY c.occurred_at"
+    " DESC, c.appointment_start = a.start_utc DESC, c.created_at DESC, c.id DESC LIMIT 1"
+)
 _UNDECIDED = text(
     "SELECT min(c.seq) FROM change_log c JOIN appointment a ON a.id = c.row_id"
     " WHERE c.entity = 'appointment' AND c.seq > :mark AND c.seq <= :top"
@@ -177,8 +185,12 @@ _UNDECIDED = text(
     " WHERE r.appointment_id = a.id AND r.reason != :lost) AND NOT EXISTS"
     " (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id AND r.reason != :lost"
     " AND r.appointment_start = a.start_utc))"
-    " OR (a.status = 'cancelled' AND EXISTS (SELECT 1 FROM reminder r"
+    " OR (a.status IN ('booked', 'confirmed') AND (" + _LAST_TOLD + ") != a.start_utc"
+    " AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id"
+    " AND r.reason != :lost AND r.kind = 'reschedule' AND r.appointment_start = a.start_utc))"
+    " OR (a.status = 'cancelled' AND (EXISTS (SELECT 1 FROM reminder r"
     " WHERE r.appointment_id = a.id AND r.reason != :lost AND r.kind != 'cancellation')"
+    " OR EXISTS (" + _LAST_TOLD + "))"
     " AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id"
     " AND r.reason != :lost AND r.kind = 'cancellation')))"
 )

@@ -67,6 +67,7 @@ _APPT = "SELECT id, patient_id, service_id, start_utc, status, created_at FROM a
 # one to send, though its time passed since (``_one``): a role lost for a round (a
 # setting changed and changed back) loses no reminder waiting for quiet hours' end.
 ROLE_LOST = "role_lost"
+TOLD = "told"  # a reschedule message withdrawn: the patient was last told this start
 _ROWS = (
     "SELECT r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start,"
     " r.state, r.reason FROM reminder r"
@@ -297,7 +298,9 @@ def _one(
         for r in rows:
             if r[STATE] == "pending" and r[KIND] != "cancellation":
                 withdraw[r[ID]] = "cancelled"
-        if rules.cancellation and any(r[KIND] != "cancellation" for r in rows):
+        # The patient heard of it: planned here, or a message of it logged on any PC.
+        heard = told is not None or any(r[KIND] != "cancellation" for r in rows)
+        if rules.cancellation and heard:
             add("cancellation", "cancellation", appt.start, at)
         return
     if appt.status not in LIVE:
@@ -309,8 +312,14 @@ def _one(
             moved = True
             if r[STATE] == "pending":
                 withdraw[r[ID]] = "moved"
-    if moved and rules.reschedule:
+    # The start last told, where known (whichever PC told it), says whether a reschedule
+    # message is due; rows planned here for another start say so only where none is.
+    if (moved if told is None else told != start) and rules.reschedule:
         add("reschedule", "reschedule", appt.start, at)
+    elif told == start:  # told this start already: a reschedule queued here is not news
+        for r in rows:
+            if r[KIND] == "reschedule" and r[STATE] == "pending" and r[START] == start:
+                withdraw[r[ID]] = TOLD
     if not rows and rules.confirmation and appt.created_at >= since:
         add("confirmation", "confirmation", appt.start, at)
     for label, offset in rules.offsets:
