@@ -7,7 +7,8 @@ cancellation message exactly once, whichever PC told the patient what before.
 - a stand-by that planned a booking at its old start, then heard of its move and of
   the old holder's reschedule message together, sends no second one when the booking
   changes again after the cutoff; nor when it heard the move before the cutoff (the
-  old holder's to announce) though the old holder's log entry never synced;
+  old holder's to announce) though the old holder's log entry never synced; and
+  none for a booking it heard of only with its change, nothing told of it known;
 - the takeover's mark stays before an appointment whose told start is not its start
   until its reschedule message is planned and weighed (``handover._UNDECIDED``).
 """
@@ -86,7 +87,9 @@ def test_a_move_the_stand_by_heard_before_the_cutoff_is_not_announced_twice(
     in its last round and goes off before its log entry syncs; the clinic's stand-by
     takes over after an hour, within the message's late limit. W is confirmed after
     A's last renewal: the move was A's to announce (B heard of it before the cutoff),
-    and B does not send it again."""
+    and B does not send it again. V, confirmed in that round, reaches B only then and
+    is moved: with nothing told of it known, B sends no reschedule message (#14's
+    choice: none, rather than one for every change it cannot tell from a move)."""
     a, b = pcs
     sender, server = provider
     settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
@@ -98,13 +101,19 @@ def test_a_move_the_stand_by_heard_before_the_cutoff_is_not_announced_twice(
     settle(a, b)
     assert round_of(b, sender).reason == "lease_elsewhere"
     assert states(b, w)["reschedule"] == ("pending", "")  # kept for a takeover
-    assert sent_by(a, sender) == [(w, "reschedule")]  # A's last round: never synced
-    clock.advance(minutes=65)  # A's lease ran out; the message is within the late limit
-    settle(b)
+    v = book(a, "Veli", 40, "05324445566")
+    settle(a)  # V reaches the endpoint (not B yet)
+    assert sent_by(a, sender) == sorted([(w, "reschedule"), (v, "confirmation")])
+    clock.advance(minutes=65)  # A's lease ran out; the messages are within the late limit
+    settle(b)  # A's last round's log entries never synced: B knows nothing told of V
     confirm(b, w)
+    move(b, v, 3)
     assert sent_by(b, sender) == []
     assert states(b, w)["reschedule"] == ("skipped", "other_station")
-    assert len(server.messages) == 2
+    # V was A's to confirm, and B cannot tell a move from any other change it heard of
+    # with V: no reschedule message (docs/operators-guide.md, "At a takeover").
+    assert states(b, v) == {"confirmation": ("skipped", "other_station")}
+    assert len(server.messages) == 3
 
 
 def test_the_mark_stays_before_a_booking_whose_patient_was_told_another_start(
