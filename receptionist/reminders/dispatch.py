@@ -199,7 +199,8 @@ def _role_lost(db: Database, now: datetime) -> int:
 def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[Item]:
     """Messages the previous sender answered for (it sent them or let them go), never
     sent a second time from here (``handover``): reminders due up to the cutoff, the
-    messages of moves and cancellations made up to then, and the confirmations of the
+    messages of moves and cancellations made up to then (or planned here by then: the
+    booking changed again since), and the confirmations of the
     bookings made up to then: unless the booking, or the change, reached this PC only
     after the mark (the previous sender never saw it). A confirmation another PC's
     reminders logged a message for (the communication log syncs) is skipped too.

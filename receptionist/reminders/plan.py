@@ -4,14 +4,18 @@ One pass reads the appointments starting within the horizon (the longest offset 
 day) and the messages already planned for them, and then, per appointment:
 
 - a cancelled one: its pending messages are withdrawn, and a cancellation message is
-  planned (if on) when the station had planned anything for it before;
+  planned (if on) when the patient heard of it: the station had planned anything for
+  it before, or a message of it is logged (on any PC: the log syncs);
 - a moved one (messages planned for another start, or the patient last told of
   another start: the start its latest message named, on the communication-log entry
-  of it, which syncs, whichever PC sent it): those still pending are withdrawn, a
-  reschedule message is planned (if on), and reminders for the new start. A stand-by
-  that heard of a booking and its move in one sync round (no rows at the old start)
-  so plans the reschedule message the station would have; one the station sent named
-  the new start, and none is planned again;
+  of it, which syncs, whichever PC sent it): those still pending are withdrawn, and
+  reminders for the new start planned; a reschedule message (if on) when the start
+  last told, where one is known, is not the start now (rows planned here for another
+  start decide only where none is); told it already, one queued here is withdrawn
+  (``TOLD``). A stand-by that heard of a booking and its move in one sync round (no
+  rows at the old start) so plans the reschedule message the station would have; one
+  the station sent named the new start, and none is planned again, even by a stand-by
+  that had planned the booking at its old start;
 - a new one to this station (nothing planned here for it, booked within the last day
   or since reminders and confirmations were last switched on, whichever is earlier):
   a booking confirmation (if on), however late
