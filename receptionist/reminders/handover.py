@@ -161,7 +161,8 @@ def cut_short(session: Session, root: Path, now: datetime) -> bool:
 # cutoff (a later one's messages are this PC's whatever the mark says) and not begun,
 # with a message the handover has yet to weigh (a confirmation, reschedule or
 # cancellation still queued), or one a later plan may still write for it: a
-# confirmation (nothing planned for it yet, booked recently enough to be confirmed), a
+# confirmation (nothing planned for it yet, booked recently enough to be confirmed; or
+# one withdrawn "role_lost" for its start, planned again), a
 # reschedule (planned for another start, or the patient last told another start, and
 # none planned for this one), a cancellation (cancelled, planned before or a message of
 # it logged, no cancellation yet). Rows withdrawn when this PC lost the role are not its plan, in
@@ -181,6 +182,9 @@ _UNDECIDED = text(
     " AND r.kind != 'reminder')"
     " OR (a.status IN ('booked', 'confirmed') AND a.created_at >= :since AND NOT EXISTS"
     " (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id AND r.reason != :lost))"
+    " OR (a.status IN ('booked', 'confirmed') AND EXISTS (SELECT 1 FROM reminder r"
+    " WHERE r.appointment_id = a.id AND r.reason = :lost AND r.kind = 'confirmation'"
+    " AND r.appointment_start = a.start_utc))"
     " OR (a.status IN ('booked', 'confirmed') AND EXISTS (SELECT 1 FROM reminder r"
     " WHERE r.appointment_id = a.id AND r.reason != :lost) AND NOT EXISTS"
     " (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id AND r.reason != :lost"

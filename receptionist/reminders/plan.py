@@ -67,9 +67,10 @@ _APPT = "SELECT id, patient_id, service_id, start_utc, status, created_at FROM a
 # What this PC planned before it lost the role (withdrawn, ``ROLE_LOST``) is not its
 # plan any more: planning again, as a sender, it plans afresh, as a new PC would, and a
 # message of the same key takes that row's place (the dedupe key is unique). One thing
-# it keeps from them: a reminder it had planned for the appointment's start now was
-# one to send, though its time passed since (``_one``): a role lost for a round (a
-# setting changed and changed back) loses no reminder waiting for quiet hours' end.
+# it keeps from them: a reminder or confirmation it had planned for the appointment's
+# start now was one to send, though its time passed since or another row of the booking
+# kept its state (``_one``): a role lost for a round (a setting changed and changed
+# back) loses no message waiting for quiet hours' end.
 ROLE_LOST = "role_lost"
 TOLD = "told"  # a reschedule message withdrawn: the patient was last told this start
 _ROWS = (
@@ -324,7 +325,8 @@ def _one(
         for r in rows:
             if r[KIND] == "reschedule" and r[STATE] == "pending" and r[START] == start:
                 withdraw[r[ID]] = TOLD
-    if not rows and rules.confirmation and appt.created_at >= since:
+    new = not rows and appt.created_at >= since
+    if rules.confirmation and (new or ("confirmation", start) in lost):  # lost: it was to go
         add("confirmation", "confirmation", appt.start, at)
     for label, offset in rules.offsets:
         scheduled = appt.start - offset // _US
