@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from reminderclinic import at, make
 from sqlalchemy import func, select, update
 from test_reminder_lease import book, pcs, provider, round_of, states
@@ -33,6 +34,9 @@ from receptionist.schedule import booking
 from receptionist.store.storage import Database
 
 __all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
+# The endpoint's backend is not these tests' subject (test_reminder_lease runs the lease
+# on both): one is enough.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def confirm(pc: Pc, appointment: str) -> None:
@@ -47,6 +51,7 @@ def sent_by(pc: Pc, sender: object) -> list[tuple[str, str]]:
     return sorted((i.appointment_id, i.kind) for i in taken.of("sent"))
 
 
+@SQLITE_ONLY
 def test_after_the_takeover_a_cancellation_and_a_move_the_old_holder_announced(
     pcs: tuple[Pc, Pc], provider, clock: FixedClock
 ) -> None:
@@ -80,6 +85,7 @@ def test_after_the_takeover_a_cancellation_and_a_move_the_old_holder_announced(
     assert len(server.messages) == 6
 
 
+@SQLITE_ONLY
 def test_a_move_the_stand_by_heard_before_the_cutoff_is_not_announced_twice(
     pcs: tuple[Pc, Pc], provider, clock: FixedClock
 ) -> None:
