@@ -9,13 +9,14 @@ cancellation message exactly once, whichever PC told the patient what before.
   changes again after the cutoff; nor when it heard the move before the cutoff (the
   old holder's to announce) though the old holder's log entry never synced; and
   none for a booking it heard of only with its change, nothing told of it known;
-- the takeover's mark stays before an appointment whose told start is not its start
-  until its reschedule message is planned and weighed (``handover._UNDECIDED``).
+- the takeover's mark stays before an appointment whose told start is not its start,
+  or a cancelled one the patient was told of, until its message is planned and
+  weighed (``handover._UNDECIDED``).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from reminderclinic import at, make
@@ -122,35 +123,54 @@ def test_a_move_the_stand_by_heard_before_the_cutoff_is_not_announced_twice(
     assert len(server.messages) == 3
 
 
-def test_the_mark_stays_before_a_booking_whose_patient_was_told_another_start(
+def test_the_mark_stays_before_bookings_whose_message_the_told_start_calls_for(
     db: Database, ctx: Ctx, clock: FixedClock
 ) -> None:
-    """X came after the mark and is planned here at its start, its confirmation weighed
-    (skipped: the old holder's); then the log entry of a
-    message that named another start arrives (the old holder told the patient of it).
-    The next plan writes X's reschedule message, and whether it is the previous
-    sender's is the mark's to say: the mark may not move past X before."""
+    """Y and X came after the mark. Y was booked and cancelled before any plan here, and
+    the log entry of a message of it arrives: its cancellation message is still to be
+    planned. X is planned here at its start, its confirmation weighed; then the entry of
+    a message that named another start arrives (the old holder told the patient of it):
+    its reschedule message is still to be planned. Whether each is the previous sender's
+    is the mark's to say: the mark may not move past either before."""
     clinic = make(db, ctx, clock)
     clinic.set(offsets="24h")
     now = clock.now()
     patient = clinic.patient(1)
+    y = clinic.book(patient, at(4, 14))
+    clinic.cancel(y)
     x = clinic.book(patient, at(4, 10))
+
+    def tell(appointment: str, start: datetime) -> None:  # the old holder's log entry
+        with db.write() as s:
+            commlog.add(s, Ctx(SYSTEM, clock), patient, channel="sms", direction="out",
+                        summary="Booking confirmation sent by sms.", occurred_at=now,
+                        appointment_id=appointment, appointment_start=start)  # fmt: skip
+
+    def advanced() -> int | None:
+        with db.write() as s:
+            top = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+            handover.advance(s, "lease", top, now - timedelta(days=1), now)
+            return s.get(ReminderHandover, "lease").mark  # type: ignore[union-attr]
+
     with db.write() as s:
-        mark = int(s.scalar(select(func.min(ChangeEntry.seq)).where(ChangeEntry.row_id == x)))
-        mark -= 1  # X came after it
+        first = {
+            row: int(s.scalar(select(func.min(ChangeEntry.seq)).where(ChangeEntry.row_id == row)))
+            for row in (y, x)
+        }
+        s.add(ReminderHandover(kind="lease", cutoff=now + timedelta(minutes=5),
+                               mark=first[y] - 1, updated_at=now))  # fmt: skip
+    tell(y, at(4, 14))
+    assert advanced() == first[y] - 1, "Y's cancellation message is still to be planned"
+    with db.write() as s:
         plan.plan(s, now, config.load(s))
-        s.execute(update(Reminder).where(Reminder.kind == "confirmation")
+        s.execute(update(Reminder).where(Reminder.kind != "reminder")
                   .values(state="skipped", reason="other_station"))  # weighed  # fmt: skip
-        s.add(ReminderHandover(kind="lease", cutoff=now + timedelta(minutes=5), mark=mark,
-                               updated_at=now))  # fmt: skip
-    with db.write() as s:  # the old holder's entry: it told the patient of the day before
-        commlog.add(s, Ctx(SYSTEM, clock), patient, channel="sms", direction="out",
-                    summary="Booking confirmation sent by sms.", occurred_at=now,
-                    appointment_id=x, appointment_start=at(3, 10))  # fmt: skip
+        assert s.scalars(select(Reminder.kind).where(Reminder.appointment_id == y)).all() == [
+            "cancellation"
+        ]
+    tell(x, at(3, 10))
+    assert advanced() == first[x] - 1, "X's reschedule message is still to be planned"
     with db.write() as s:
-        top = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
-        handover.advance(s, "lease", top, now - timedelta(days=1), now)
-        assert s.get(ReminderHandover, "lease").mark == mark  # type: ignore[union-attr]
         plan.plan(s, now, config.load(s))
         query = select(Reminder.state).where(Reminder.kind == "reschedule")
         assert s.scalars(query).all() == ["pending"]
