@@ -11,7 +11,8 @@ what that one sent:
   sender it takes over from is itself as it was, and the cutoff is the restore.
 
 The rule is the same (``dispatch._handed_over``): the previous sender answered for
-what was due, and for the moves and cancellations made, up to the cutoff, and for
+what was due, and for the moves and cancellations made (or heard of here), up to the
+cutoff, and for
 the confirmation of every booking made before it that it could have seen. A booking
 it could not have seen is one that reached this PC only after a sync that began after
 the cutoff: the ``mark`` is the change feed's sequence when such a sync is first
