@@ -157,17 +157,6 @@ def cut_short(session: Session, root: Path, now: datetime) -> bool:
     return True
 
 
-# The first change, after a handover's mark and up to the feed's end as a round
-# planned it, of an appointment the mark may still decide for: one made before the
-# cutoff (a later one's messages are this PC's whatever the mark says) and not begun,
-# with a message the handover has yet to weigh (a confirmation, reschedule or
-# cancellation still queued), or one a later plan may still write for it: a
-# confirmation (nothing planned for it yet, booked recently enough to be confirmed; or
-# one withdrawn "role_lost" for its start, planned again), a
-# reschedule (planned for another start, or the patient last told another start, and
-# none planned for this one), a cancellation (cancelled, planned before or a message of
-# it logged, no cancellation yet). Rows withdrawn when this PC lost the role are not its plan, in
-# every clause (a plan afresh writes their messages again: ``plan.ROLE_LOST``).
 # The start the patient was last told of the appointment ``a`` (``plan._TOLD``'s
 # order, newest first), or NULL where no message of it is logged.
 _LAST_TOLD = (
@@ -175,6 +164,19 @@ _LAST_TOLD = (
     " AND c.appointment_start IS NOT NULL AND c.deleted_at IS NULL ORDER BY c.occurred_at"
     " DESC, c.appointment_start = a.start_utc DESC, c.created_at DESC, c.id DESC LIMIT 1"
 )
+
+
+# The first change, after a handover's mark and up to the feed's end as a round
+# planned it, of an appointment the mark may still decide for: one made before the
+# cutoff (a later one's messages are this PC's whatever the mark says) and not begun,
+# with a message the handover has yet to weigh (a confirmation, reschedule or
+# cancellation still queued), or one a later plan may still write for it: a
+# confirmation (nothing planned for it yet, booked recently enough to be confirmed; or
+# one withdrawn "role_lost" for its start, planned again), a reschedule (planned for
+# another start, or the patient last told another start, and none planned for this
+# one), a cancellation (cancelled, planned before or a message of it logged, no
+# cancellation yet). Rows withdrawn when this PC lost the role are not its plan, in
+# every clause (a plan afresh writes their messages again: ``plan.ROLE_LOST``).
 _UNDECIDED = text(
     "SELECT min(c.seq) FROM change_log c JOIN appointment a ON a.id = c.row_id"
     " WHERE c.entity = 'appointment' AND c.seq > :mark AND c.seq <= :top"
