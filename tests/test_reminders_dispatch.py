@@ -269,6 +269,32 @@ def test_a_role_lost_for_one_round_loses_no_reminder_waiting_for_quiet_hours(
     assert len(server.bodies()) == 1
 
 
+def test_a_role_lost_for_one_round_loses_no_confirmation_beside_a_row_kept(
+    clinic: Clinic, twilio
+) -> None:
+    """X, booked at 20:00 (quiet hours 19:00-22:00) for tomorrow 20:30: its confirmation
+    waits for 22:00; its 1h reminder (tomorrow 19:30, quiet until after the start) is
+    skipped when planned. At 21:00 the station setting names another PC for one round:
+    the confirmation is withdrawn ("role_lost"), the skipped reminder stays as it was.
+    Planning afresh must still take X for a booking nothing was planned for here: its
+    confirmation goes at 22:00, once."""
+    sender, server = twilio
+    clinic.set(offsets="1h", quiet_start="19:00", quiet_end="22:00")
+    clinic.clock.set(at(0, 20))
+    x = clinic.book(clinic.patient(1), at(1, 20, 30))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert states(clinic) == {(x, "confirmation"): "pending", (x, "1h"): "skipped"}
+    clinic.clock.set(at(0, 21))
+    clinic.set(station="B")  # this PC is A: for one round, not the station
+    assert dispatch.run(clinic.db, clinic.clock, {"sms": sender}).withdrawn == 1
+    clinic.set(station="")
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    clinic.clock.set(at(0, 22, 1))
+    sent = dispatch.run(clinic.db, clinic.clock, {"sms": sender}).of("sent")
+    assert [(i.appointment_id, i.rule) for i in sent] == [(x, "confirmation")]
+    assert len(server.bodies()) == 1
+
+
 def test_no_reminder_after_the_appointment_started(clinic: Clinic, twilio) -> None:
     sender, server = twilio
     clinic.set(late_limit_minutes=1440, confirmation=False)

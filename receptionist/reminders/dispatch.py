@@ -199,7 +199,8 @@ def _role_lost(db: Database, now: datetime) -> int:
 def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[Item]:
     """Messages the previous sender answered for (it sent them or let them go), never
     sent a second time from here (``handover``): reminders due up to the cutoff, the
-    messages of moves and cancellations made up to then, and the confirmations of the
+    messages of moves and cancellations made up to then (or planned here by then: the
+    booking changed again since), and the confirmations of the
     bookings made up to then: unless the booking, or the change, reached this PC only
     after the mark (the previous sender never saw it). A confirmation another PC's
     reminders logged a message for (the communication log syncs) is skipped too.
@@ -210,14 +211,18 @@ def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[
     a, r = Appointment, Reminder
     cutoff, seen = taken.cutoff, _seen_before(taken.mark)
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
-    changed = r.kind.in_(("reschedule", "cancellation")) & (a.updated_at <= cutoff)
+    news = r.kind.in_(("reschedule", "cancellation"))
+    changed = news & (a.updated_at <= cutoff)
+    # Planned here by the cutoff: the move or cancellation it announces was here (so on
+    # the endpoint) by then, whatever changed in the booking since.
+    heard = news & (r.created_at <= cutoff)
     theirs = r.state == "pending"
     if taken.kind == "restore":
         theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
     query = (
         select(r)
         .outerjoin(a, a.id == r.appointment_id)
-        .where(theirs, or_(due, changed & seen(a.id, False)))
+        .where(theirs, or_(due, heard, changed & seen(a.id, False)))
         .limit(ROUND_LIMIT * 5)
     )
     with db.write() as s:

@@ -11,7 +11,8 @@ what that one sent:
   sender it takes over from is itself as it was, and the cutoff is the restore.
 
 The rule is the same (``dispatch._handed_over``): the previous sender answered for
-what was due, and for the moves and cancellations made, up to the cutoff, and for
+what was due, and for the moves and cancellations made (or heard of here), up to the
+cutoff, and for
 the confirmation of every booking made before it that it could have seen. A booking
 it could not have seen is one that reached this PC only after a sync that began after
 the cutoff: the ``mark`` is the change feed's sequence when such a sync is first
@@ -156,14 +157,25 @@ def cut_short(session: Session, root: Path, now: datetime) -> bool:
     return True
 
 
+# The start the patient was last told of the appointment ``a`` (``plan._TOLD``'s
+# order, newest first), or NULL where no message of it is logged.
+_LAST_TOLD = (
+    "SELECT c.appointment_start FROM communication_entry c WHERE c.appointment_id = a.id"
+    " AND c.appointment_start IS NOT NULL AND c.deleted_at IS NULL ORDER BY c.occurred_at"
+    " DESC, c.appointment_start = a.start_utc DESC, c.created_at DESC, c.id DESC LIMIT 1"
+)
+
+
 # The first change, after a handover's mark and up to the feed's end as a round
 # planned it, of an appointment the mark may still decide for: one made before the
 # cutoff (a later one's messages are this PC's whatever the mark says) and not begun,
 # with a message the handover has yet to weigh (a confirmation, reschedule or
 # cancellation still queued), or one a later plan may still write for it: a
-# confirmation (nothing planned for it yet, booked recently enough to be confirmed), a
-# reschedule (planned for another start), a cancellation (cancelled, planned before,
-# no cancellation yet). Rows withdrawn when this PC lost the role are not its plan, in
+# confirmation (nothing planned for it yet, booked recently enough to be confirmed; or
+# one withdrawn "role_lost" for its start, planned again), a reschedule (planned for
+# another start, or the patient last told another start, and none planned for this
+# one), a cancellation (cancelled, planned before or a message of it logged, no
+# cancellation yet). Rows withdrawn when this PC lost the role are not its plan, in
 # every clause (a plan afresh writes their messages again: ``plan.ROLE_LOST``).
 _UNDECIDED = text(
     "SELECT min(c.seq) FROM change_log c JOIN appointment a ON a.id = c.row_id"
@@ -174,11 +186,18 @@ _UNDECIDED = text(
     " OR (a.status IN ('booked', 'confirmed') AND a.created_at >= :since AND NOT EXISTS"
     " (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id AND r.reason != :lost))"
     " OR (a.status IN ('booked', 'confirmed') AND EXISTS (SELECT 1 FROM reminder r"
+    " WHERE r.appointment_id = a.id AND r.reason = :lost AND r.kind = 'confirmation'"
+    " AND r.appointment_start = a.start_utc))"
+    " OR (a.status IN ('booked', 'confirmed') AND EXISTS (SELECT 1 FROM reminder r"
     " WHERE r.appointment_id = a.id AND r.reason != :lost) AND NOT EXISTS"
     " (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id AND r.reason != :lost"
     " AND r.appointment_start = a.start_utc))"
-    " OR (a.status = 'cancelled' AND EXISTS (SELECT 1 FROM reminder r"
+    " OR (a.status IN ('booked', 'confirmed') AND (" + _LAST_TOLD + ") != a.start_utc"
+    " AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id"
+    " AND r.reason != :lost AND r.kind = 'reschedule' AND r.appointment_start = a.start_utc))"
+    " OR (a.status = 'cancelled' AND (EXISTS (SELECT 1 FROM reminder r"
     " WHERE r.appointment_id = a.id AND r.reason != :lost AND r.kind != 'cancellation')"
+    " OR EXISTS (" + _LAST_TOLD + "))"
     " AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id"
     " AND r.reason != :lost AND r.kind = 'cancellation')))"
 )

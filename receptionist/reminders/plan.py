@@ -4,14 +4,18 @@ One pass reads the appointments starting within the horizon (the longest offset 
 day) and the messages already planned for them, and then, per appointment:
 
 - a cancelled one: its pending messages are withdrawn, and a cancellation message is
-  planned (if on) when the station had planned anything for it before;
+  planned (if on) when the patient heard of it: the station had planned anything for
+  it before, or a message of it is logged (on any PC: the log syncs);
 - a moved one (messages planned for another start, or the patient last told of
   another start: the start its latest message named, on the communication-log entry
-  of it, which syncs, whichever PC sent it): those still pending are withdrawn, a
-  reschedule message is planned (if on), and reminders for the new start. A stand-by
-  that heard of a booking and its move in one sync round (no rows at the old start)
-  so plans the reschedule message the station would have; one the station sent named
-  the new start, and none is planned again;
+  of it, which syncs, whichever PC sent it): those still pending are withdrawn, and
+  reminders for the new start planned; a reschedule message (if on) when the start
+  last told, where one is known, is not the start now (rows planned here for another
+  start decide only where none is); told it already, one queued here is withdrawn
+  (``TOLD``). A stand-by that heard of a booking and its move in one sync round (no
+  rows at the old start) so plans the reschedule message the station would have; one
+  the station sent named the new start, and none is planned again, even by a stand-by
+  that had planned the booking at its old start;
 - a new one to this station (nothing planned here for it, booked within the last day
   or since reminders and confirmations were last switched on, whichever is earlier):
   a booking confirmation (if on), however late
@@ -63,10 +67,12 @@ _APPT = "SELECT id, patient_id, service_id, start_utc, status, created_at FROM a
 # What this PC planned before it lost the role (withdrawn, ``ROLE_LOST``) is not its
 # plan any more: planning again, as a sender, it plans afresh, as a new PC would, and a
 # message of the same key takes that row's place (the dedupe key is unique). One thing
-# it keeps from them: a reminder it had planned for the appointment's start now was
-# one to send, though its time passed since (``_one``): a role lost for a round (a
-# setting changed and changed back) loses no reminder waiting for quiet hours' end.
+# it keeps from them: a reminder or confirmation it had planned for the appointment's
+# start now was one to send, though its time passed since or another row of the booking
+# kept its state (``_one``): a role lost for a round (a setting changed and changed
+# back) loses no message waiting for quiet hours' end.
 ROLE_LOST = "role_lost"
+TOLD = "told"  # a reschedule message withdrawn: the patient was last told this start
 _ROWS = (
     "SELECT r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start,"
     " r.state, r.reason FROM reminder r"
@@ -297,7 +303,9 @@ def _one(
         for r in rows:
             if r[STATE] == "pending" and r[KIND] != "cancellation":
                 withdraw[r[ID]] = "cancelled"
-        if rules.cancellation and any(r[KIND] != "cancellation" for r in rows):
+        # The patient heard of it: planned here, or a message of it logged on any PC.
+        heard = told is not None or any(r[KIND] != "cancellation" for r in rows)
+        if rules.cancellation and heard:
             add("cancellation", "cancellation", appt.start, at)
         return
     if appt.status not in LIVE:
@@ -309,9 +317,16 @@ def _one(
             moved = True
             if r[STATE] == "pending":
                 withdraw[r[ID]] = "moved"
-    if moved and rules.reschedule:
+    # The start last told, where known (whichever PC told it), says whether a reschedule
+    # message is due; rows planned here for another start say so only where none is.
+    if (moved if told is None else told != start) and rules.reschedule:
         add("reschedule", "reschedule", appt.start, at)
-    if not rows and rules.confirmation and appt.created_at >= since:
+    elif told == start:  # told this start already: a reschedule queued here is not news
+        for r in rows:
+            if r[KIND] == "reschedule" and r[STATE] == "pending" and r[START] == start:
+                withdraw[r[ID]] = TOLD
+    new = not rows and appt.created_at >= since
+    if rules.confirmation and (new or ("confirmation", start) in lost):  # lost: it was to go
         add("confirmation", "confirmation", appt.start, at)
     for label, offset in rules.offsets:
         scheduled = appt.start - offset // _US
