@@ -25,9 +25,11 @@ from receptionist.context import Ctx
 from receptionist.journal import records
 from receptionist.models import (
     Appointment,
+    CommunicationEntry,
     Consent,
     FreedSlot,
     Patient,
+    PatientDocument,
     Reminder,
     SyncBase,
     Synced,
@@ -50,6 +52,8 @@ LOCAL_WIPED: dict[str, Any] = {"sort_key": ""}
 # Her rows an erasure deletes (tombstones, so the deletions sync), here and on every PC
 # her tombstone reaches (``replica.erased``); her documents and log entries are wiped.
 DELETED: tuple[type[Synced], ...] = (Appointment, WaitlistEntry, Consent)
+# Every kind of row of hers an erasure removes, as :func:`counts_of` counts them.
+REMOVED: tuple[type[Synced], ...] = (*DELETED, PatientDocument, CommunicationEntry)
 _BY_KEY = 500  # keys in one IN (well under SQLite's bound on parameters)
 
 
@@ -77,6 +81,16 @@ def remove_rows_of(session: Session, ctx: Ctx, patient_id: str) -> int:
             records.tombstone(session, ctx, row, model.__tablename__)  # type: ignore[attr-defined]
             gone += 1
     return gone
+
+
+def counts_of(session: Session, patient_id: str) -> dict[str, int]:
+    """How many live rows of each kind (by table) her erasure would remove."""
+    found: dict[str, int] = {}
+    for model in REMOVED:
+        owner = getattr(model, "patient_id")  # noqa: B009 - not every Synced has one
+        query = select(func.count()).where(owner == patient_id, model.deleted_at.is_(None))
+        found[model.__tablename__] = int(session.scalar(query) or 0)  # type: ignore[attr-defined]
+    return found
 
 
 def forget_sent_to(session: Session, patient_ids: Iterable[str]) -> None:
