@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
 from receptionist.errors import DuplicatePatient, UserError
+from receptionist.folding import fold
 from receptionist.models import Patient, Provider, Room, Service, new_id
 from receptionist.ops.conflicterasure import close_erased
 from receptionist.patients import erasure, record, search, validation
@@ -274,6 +275,12 @@ class ErasurePlan:
     name: str
     counts: Mapping[str, int]
     hold_reason: str | None = None
+
+    def typed_back(self, answer: str) -> bool:
+        """Whether ``answer``, typed to confirm, is her number or full name (case,
+        accents and spacing aside)."""
+        said = fold(" ".join(answer.split()))
+        return bool(said) and said in (fold(self.number), fold(" ".join(self.name.split())))
 
 
 def erasure_plan(db: Database, ctx: Ctx, patient_id: str) -> ErasurePlan:
