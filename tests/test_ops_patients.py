@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import NotFound, PermissionDenied, UserError, ValidationError
-from receptionist.models import AuditEvent, Patient, PatientDocument, SyncConflict
+from receptionist.models import (
+    Appointment,
+    AuditEvent,
+    Patient,
+    PatientDocument,
+    SyncConflict,
+)
 from receptionist.ops import patients, retention
 from receptionist.ops.patients import Duplicates, NewPatient, PatientRecord, Visit
 from receptionist.patients import documents
@@ -232,6 +238,9 @@ def test_an_erasure_is_a_managers_stops_at_a_hold_and_closes_her_booking_conflic
     ]
     with db.write() as s:
         documents.attach(s, ctx, pid, "referral.pdf", b"%PDF-1.7 secret")
+        booked = s.get(Appointment, hers)
+        assert booked is not None
+        booked.notes, booked.override_reason = "knee pain since the fall", "her cousin's slot"
         _conflict(s, "edit", "edit", hers, [hers, hers])
         _conflict(s, "pair", "overlap", his[0], [his[0], hers])
         _conflict(s, "three", "overlap", his[0], [his[0], hers, his[1]])
@@ -256,6 +265,9 @@ def test_an_erasure_is_a_managers_stops_at_a_hold_and_closes_her_booking_conflic
     assert gone == {"patient": 1, **plan.counts}
     with db.read() as s:
         kept = {r.kind: (r.count, r.policy) for r in destruction.recent(s)}
+        booked = s.get(Appointment, hers)
+        assert booked is not None and booked.deleted_at is not None
+        assert (booked.notes, booked.override_reason) == ("", ""), "her words go too"
         rows = {c.id: c for c in s.scalars(select(SyncConflict))}
     assert kept == {
         "patient": (1, "erasure=request"), "appointment": (1, "erasure=request"),
