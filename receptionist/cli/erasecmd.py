@@ -22,9 +22,11 @@ KINDS = {
     "communication_entry": "communication-log entry(ies)",
 }
 STAYS = (
-    "What stays: the record's number on an empty record (so paper charts and other PCs "
-    "can tell it was erased), the audit log's entries (who did what, when; ids only), "
-    "and the erasure's destruction record (what kinds, how many, when)."
+    "What stays: the patient number on an empty record (so paper charts and other PCs "
+    "can tell it was erased); the deleted appointments' times, providers and statuses, "
+    "with no name or notes, until the retention sweep purges them; the audit log's "
+    "entries (who did what, when; ids only); and the erasure's destruction record (what "
+    "kinds, how many, when)."
 )
 
 

@@ -119,8 +119,10 @@ class EraseDialog(QDialog):
     def _stays_text(self) -> str:
         return self.tr(
             "What stays: her patient number on an empty record (so a paper chart or another "
-            "PC can tell she was erased), the audit log (who did what, when; no names), and "
-            "the erasure's destruction record (what kinds, how many, when)."
+            "PC can tell she was erased); her deleted appointments' times, providers and "
+            "statuses, with no name or notes, until the retention sweep purges them; the "
+            "audit log (who did what, when; no names); and the erasure's destruction record "
+            "(what kinds, how many, when)."
         )
 
     def _typed(self, text: str) -> None:
