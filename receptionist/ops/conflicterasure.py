@@ -25,17 +25,27 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import Appointment, Patient, SyncBase, SyncConflict, SyncState
-from receptionist.ops.conflictwords import settle_here, stored
+from receptionist.ops.conflictwords import settle_here
 
 ERASED = "erased"  # a conflict on the rows of a patient erased since: nothing left to settle
 _BY_KEY = 500  # keys in one IN (well under SQLite's bound on parameters)
 _BOOKING = Appointment.__tablename__
+
+
+class _Seen(NamedTuple):
+    """A conflict as :func:`close_erased` reads it: no ORM row unless it changes."""
+
+    id: str
+    entity: str
+    kind: str
+    row_id: str
+    records: list[dict[str, Any]]
 
 
 def close_erased(session: Session, now: datetime) -> int:
@@ -46,45 +56,65 @@ def close_erased(session: Session, now: datetime) -> int:
 
     It runs at every page of every pull, so it reads only the conflicts that could
     still show her (open, or holding records), usually none, then only their bookings
-    and patients, by key: never the whole patient table (no index on ``deleted_at``)."""
-    candidates = list(
-        session.scalars(
-            select(SyncConflict).where(
-                SyncConflict.entity.in_((Patient.__tablename__, _BOOKING)),
-                or_(SyncConflict.resolved_at.is_(None), SyncConflict.records != "[]"),
-            )
+    and patients, by key: never the whole patient table (no index on ``deleted_at``);
+    an ORM row is loaded only for a conflict that changes."""
+    found = session.execute(
+        select(
+            SyncConflict.id, SyncConflict.entity, SyncConflict.kind, SyncConflict.row_id,
+            SyncConflict.records,
+        ).where(
+            SyncConflict.entity.in_((Patient.__tablename__, _BOOKING)),
+            or_(SyncConflict.resolved_at.is_(None), SyncConflict.records != "[]"),
         )
-    )
-    if not candidates:
+    ).all()  # fmt: skip
+    if not found:
         return 0
+    candidates = [_Seen(c.id, c.entity, c.kind, c.row_id, _parsed(c.records)) for c in found]
     owners = _owners(session, candidates)
     erased = _erased(session, sorted(set(owners.values()) | _patient_rows(candidates)))
-    closed = 0
-    for row in candidates:
-        if row.entity == Patient.__tablename__:
-            hers = row.row_id in erased
+    changed: dict[str, str | None] = {}  # conflict id: its records left (None: closed)
+    for seen in candidates:
+        if seen.entity == Patient.__tablename__:
+            if seen.row_id in erased:
+                changed[seen.id] = None
         else:
-            hers = _booking_hers(session, row, owners, erased, now)
-        if hers:
-            row.records = "[]"
-            if row.resolved_at is None:
+            _booking_hers(session, seen, owners, erased, now, changed)
+    return _apply(session, changed, now)
+
+
+def _parsed(records: str) -> list[dict[str, Any]]:
+    found = json.loads(records)
+    return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
+
+
+def _apply(session: Session, changed: dict[str, str | None], now: datetime) -> int:
+    """Each changed conflict's records replaced, or it closed and its records forgotten;
+    how many were closed that were open."""
+    ids = sorted(changed)
+    closed = 0
+    for at in range(0, len(ids), _BY_KEY):
+        part = ids[at : at + _BY_KEY]
+        for row in session.scalars(select(SyncConflict).where(SyncConflict.id.in_(part))):
+            left = changed[row.id]
+            row.records = "[]" if left is None else left
+            if left is None and row.resolved_at is None:
                 settle_here(row, now, ERASED)
                 closed += 1
     session.flush()
     return closed
 
 
-def _patient_rows(candidates: Iterable[SyncConflict]) -> set[str]:
+def _patient_rows(candidates: Iterable[_Seen]) -> set[str]:
     return {c.row_id for c in candidates if c.entity == Patient.__tablename__}
 
 
-def _bookings(row: SyncConflict) -> list[str]:
+def _bookings(seen: _Seen) -> list[str]:
     """The bookings a booking conflict names: its row, then each record's."""
-    found = [row.row_id] if row.kind != "overlap" else []
-    return found + [str(r.get("id") or "") for r in stored(row)]
+    found = [seen.row_id] if seen.kind != "overlap" else []
+    return found + [str(r.get("id") or "") for r in seen.records]
 
 
-def _owners(session: Session, candidates: list[SyncConflict]) -> dict[str, str]:
+def _owners(session: Session, candidates: list[_Seen]) -> dict[str, str]:
     """Each booking the booking conflicts name, and its patient (those on this PC)."""
     ids = sorted({b for c in candidates if c.entity == _BOOKING for b in _bookings(c)} - {""})
     found: dict[str, str] = {}
@@ -110,24 +140,32 @@ def _erased(session: Session, patient_ids: list[str]) -> set[str]:
 
 
 def _booking_hers(
-    session: Session, row: SyncConflict, owners: dict[str, str], erased: set[str], now: datetime
-) -> bool:
-    """Whether the booking conflict ``row`` is closed for an erasure (see the module);
-    a double booking of hers and two others keeps its other records and stays open."""
-    if row.kind != "overlap":
-        return owners.get(row.row_id) in erased
-    records = stored(row)
+    session: Session,
+    seen: _Seen,
+    owners: dict[str, str],
+    erased: set[str],
+    now: datetime,
+    changed: dict[str, str | None],
+) -> None:
+    """Whether the booking conflict ``seen`` is closed for an erasure (see the module),
+    told in ``changed``; a double booking of hers and two others keeps its other
+    records and stays open."""
+    if seen.kind != "overlap":
+        if owners.get(seen.row_id) in erased:
+            changed[seen.id] = None
+        return
+    records = seen.records
     theirs = [r for r in records if owners.get(str(r.get("id") or "")) in erased]
     if not theirs:
-        return False
+        return
     others = [r for r in records if r not in theirs]
     if len(others) >= 2:
         if records[0] not in theirs:  # the refused one keeps its place, first
-            row.records = json.dumps(others)
-        return False
+            changed[seen.id] = json.dumps(others)
+        return
     if others and others[0] is records[0]:
         _send_refused_again(session, others[0], now)
-    return True
+    changed[seen.id] = None
 
 
 def _send_refused_again(session: Session, record: dict[str, Any], now: datetime) -> None:
