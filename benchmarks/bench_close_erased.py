@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from benchmarks.common import NOW, PASSPHRASE
 from receptionist.models import Patient, SyncConflict
-from receptionist.ops.conflictwords import close_erased
+from receptionist.ops.conflicterasure import close_erased
 from receptionist.store.storage import Database
 from receptionist.store.vault import create, open_clinic
 

@@ -10,6 +10,8 @@ ROLES: tuple[Role, ...] = ("admin", "manager", "receptionist", "provider")
 _PERMISSIONS: dict[str, frozenset[Role]] = {
     "patient.read": frozenset(ROLES),
     "patient.write": frozenset({"admin", "manager", "receptionist"}),
+    # Erasing a patient (right to erasure): everything of hers goes, on every PC.
+    "patient.erase": frozenset({"admin", "manager"}),
     "appointment.book": frozenset({"admin", "manager", "receptionist"}),
     "appointment.status": frozenset(ROLES),
     "booking.override": frozenset({"admin", "manager"}),

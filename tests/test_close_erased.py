@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.models import SyncConflict
-from receptionist.ops.conflictwords import ERASED, close_erased
+from receptionist.ops.conflicterasure import ERASED, close_erased
 from receptionist.patients import record as patients
 from receptionist.store.storage import Database
 

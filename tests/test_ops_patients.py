@@ -5,19 +5,28 @@ refusal writes nothing, and what comes back is plain data."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from factories import actor_ctx, make_clinic, make_provider, make_room, make_service, weekdays
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
-from receptionist.errors import NotFound, PermissionDenied, ValidationError
-from receptionist.models import AuditEvent, Patient, PatientDocument
-from receptionist.ops import patients
+from receptionist.errors import NotFound, PermissionDenied, UserError, ValidationError
+from receptionist.models import (
+    Appointment,
+    AuditEvent,
+    Patient,
+    PatientDocument,
+    SyncConflict,
+)
+from receptionist.ops import patients, retention
 from receptionist.ops.patients import Duplicates, NewPatient, PatientRecord, Visit
 from receptionist.patients import documents
+from receptionist.retention import records as destruction
 from receptionist.schedule import booking
 from receptionist.store.storage import Database
 
@@ -203,3 +212,69 @@ def test_delete_takes_the_patient_out_of_search_and_wipes_their_documents(
             AuditEvent.action == "delete", AuditEvent.entity_id == pid)) == 1  # fmt: skip
     with pytest.raises(NotFound):
         patients.show(db, ctx, pid)
+
+
+def _conflict(s: Session, cid: str, kind: str, row_id: str, bookings: list[str]) -> None:
+    records = json.dumps([{"id": b, "device": "another-pc"} for b in bookings])
+    s.add(SyncConflict(id=cid, kind=kind, entity="appointment", row_id=row_id,
+                       records=records, created_at=AT_10))  # fmt: skip
+
+
+def test_an_erasure_is_a_managers_stops_at_a_hold_and_closes_her_booking_conflicts(
+    db: Database, ctx: Ctx, clinic: dict[str, str]
+) -> None:
+    """Issue #14: erasure needs ``patient.erase`` (a receptionist may not); a patient
+    on legal or medical hold is refused with the hold's reason, nothing written; the
+    plan counts what goes, the erasure removes it, writes its destruction records (no
+    patient data) and closes the conflicts on her bookings: an edit of one, a double
+    booking of hers and one other's; one of hers and two others' stays open for a
+    person, her sealed record dropped from it."""
+    pid = clinic["patient"]
+    hers = book(db, ctx, clinic, AT_10)
+    omar = patients.add(db, ctx, NewPatient("Omar", "Haddad"))
+    assert not isinstance(omar, Duplicates)
+    his = [
+        book(db, ctx, {**clinic, "patient": omar.id}, AT_10 + timedelta(hours=h)) for h in (1, 2)
+    ]
+    with db.write() as s:
+        documents.attach(s, ctx, pid, "referral.pdf", b"%PDF-1.7 secret")
+        booked = s.get(Appointment, hers)
+        assert booked is not None
+        booked.notes, booked.override_reason = "knee pain since the fall", "her cousin's slot"
+        _conflict(s, "edit", "edit", hers, [hers, hers])
+        _conflict(s, "pair", "overlap", his[0], [his[0], hers])
+        _conflict(s, "three", "overlap", his[0], [his[0], hers, his[1]])
+    desk = actor_ctx("receptionist", ctx.clock)
+    for call in (patients.erasure_plan, patients.delete):
+        with pytest.raises(PermissionDenied, match="may not erase"):
+            call(db, desk, pid)
+    retention.hold(db, ctx, pid, "court case 2026/114")
+    plan = patients.erasure_plan(db, ctx, pid)
+    assert (plan.number, plan.name, plan.hold_reason) == (
+        stored(db, pid).number, "Ayşe Yılmaz", "court case 2026/114",
+    )  # fmt: skip
+    assert plan.counts == {"appointment": 1, "waitlist_entry": 0, "consent": 0,
+                           "patient_document": 1, "communication_entry": 0}  # fmt: skip
+    with pytest.raises(UserError, match=r"on legal or medical hold \(court case 2026/114\)"):
+        patients.delete(db, ctx, pid)
+    assert stored(db, pid).deleted_at is None, "refused: nothing written"
+    retention.unhold(db, ctx, pid)
+
+    gone = patients.delete(db, ctx, pid)
+
+    assert gone == {"patient": 1, **plan.counts}
+    with db.read() as s:
+        kept = {r.kind: (r.count, r.policy) for r in destruction.recent(s)}
+        booked = s.get(Appointment, hers)
+        assert booked is not None and booked.deleted_at is not None
+        assert (booked.notes, booked.override_reason) == ("", ""), "her words go too"
+        rows = {c.id: c for c in s.scalars(select(SyncConflict))}
+    assert kept == {
+        "patient": (1, "erasure=request"), "appointment": (1, "erasure=request"),
+        "patient_document": (1, "erasure=request"),
+    }  # fmt: skip
+    for cid in ("edit", "pair"):
+        assert (rows[cid].resolution, rows[cid].records, rows[cid].unsent) == ("erased", "[]", True)
+    three = rows["three"]
+    assert three.resolved_at is None
+    assert [r["id"] for r in json.loads(three.records)] == his

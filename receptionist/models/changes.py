@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, String, Text
+from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receptionist.models.base import Base
@@ -56,7 +56,11 @@ class FreedSlot(Base):
     offered the time after a cancel from the app, the CLI or another PC alike."""
 
     __tablename__ = "freed_slot"
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    # By patient: an erasure and the sweep forget the times that name her (0029).
+    __table_args__ = (
+        Index("ix_freed_slot_patient", "patient_id"),
+        {"sqlite_autoincrement": True},
+    )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     appointment_id: Mapped[str] = mapped_column(String(36))

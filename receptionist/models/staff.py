@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receptionist.models.base import Base, Synced
@@ -44,6 +44,9 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_event"
+    # By kind and action: the questions asked of the log at every status read
+    # (``journal.notary.key_changed``) and by its checks, answered without a scan (0029).
+    __table_args__ = (Index("ix_audit_event_kind", "entity_type", "action"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime]

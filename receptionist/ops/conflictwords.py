@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import Appointment, Patient, Provider, Room, SyncConflict, SyncState
@@ -32,60 +31,14 @@ from receptionist.replica.seal import ClinicKey, Tampered
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, When
 
 CALLED = "called"  # an open conflict whose patient was called (it stays open)
-ERASED = "erased"  # a conflict on the row of a patient erased since: nothing left to settle
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_SHOWN = 80  # characters of a value shown in a field's choice
-_BY_KEY = 500  # keys in one IN (well under SQLite's bound on parameters)
 
 
 def settle_here(row: SyncConflict, now: datetime, code: str) -> None:
     """The conflict settled on this PC as ``code``: closed here at once, and kept as a
     resolution for the next round to send (again, until the endpoint answers)."""
     row.resolved_at, row.resolution, row.unsent = now, code, True
-
-
-def close_erased(session: Session, now: datetime) -> int:
-    """The conflicts on the rows of erased patients (deleted here: an erasure, hers or
-    one pulled or swept) closed as :data:`ERASED` and their records forgotten: each
-    side's record holds her values, which a person would read in the conflict, here
-    and on every PC, and her row is gone, so no one could settle it. Run after an
-    erasure and after the endpoint's conflicts are kept; how many were still open.
-
-    It runs at every page of every pull, so it reads only the patient conflicts that
-    could still show her (open, or holding records), usually none, and then only their
-    patients, by key: never the whole patient table (no index on ``deleted_at``)."""
-    candidates = session.execute(
-        select(SyncConflict.id, SyncConflict.row_id).where(
-            SyncConflict.entity == Patient.__tablename__,
-            or_(SyncConflict.resolved_at.is_(None), SyncConflict.records != "[]"),
-        )
-    ).all()
-    erased = _erased(session, sorted({row_id for _, row_id in candidates}))
-    ids = [conflict_id for conflict_id, row_id in candidates if row_id in erased]
-    closed = 0
-    for at in range(0, len(ids), _BY_KEY):
-        for row in session.scalars(
-            select(SyncConflict).where(SyncConflict.id.in_(ids[at : at + _BY_KEY]))
-        ):
-            row.records = "[]"
-            if row.resolved_at is None:
-                settle_here(row, now, ERASED)
-                closed += 1
-    session.flush()
-    return closed
-
-
-def _erased(session: Session, patient_ids: list[str]) -> set[str]:
-    """Those of ``patient_ids`` that are erased here, each looked up by its key."""
-    found: set[str] = set()
-    for at in range(0, len(patient_ids), _BY_KEY):
-        part = patient_ids[at : at + _BY_KEY]
-        found.update(
-            session.scalars(
-                select(Patient.id).where(Patient.id.in_(part), Patient.deleted_at.is_not(None))
-            )
-        )
-    return found
 
 
 @dataclass(frozen=True)

@@ -18,23 +18,27 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
-from receptionist.errors import DuplicatePatient
-from receptionist.models import Patient, Provider, Room, Service
-from receptionist.ops.conflictwords import close_erased
-from receptionist.patients import record, search, validation
+from receptionist.errors import DuplicatePatient, UserError
+from receptionist.folding import fold
+from receptionist.models import Patient, Provider, Room, Service, new_id
+from receptionist.ops.conflicterasure import close_erased
+from receptionist.patients import erasure, record, search, validation
 from receptionist.patients.search import PatientRow, row_of
 from receptionist.privacy import consents as privacy
 from receptionist.privacy import restriction
+from receptionist.retention import holds
+from receptionist.retention import records as destruction
 from receptionist.schedule import appointments, catalog
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore
 from receptionist.store.storage import Database
-from receptionist.texts import message
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 __all__ = [
     "CONSENT_PURPOSES",
     "FIELDS",
     "Duplicates",
+    "ErasurePlan",
     "NewPatient",
     "PatientRecord",
     "PatientRow",
@@ -44,6 +48,7 @@ __all__ = [
     "clinic_zone",
     "consent",
     "delete",
+    "erasure_plan",
     "find",
     "history",
     "lift_restriction",
@@ -55,6 +60,8 @@ __all__ = [
 
 FIELDS = validation.FIELDS  # the fields of a record, in the order a form shows them
 CONSENT_PURPOSES = privacy.PURPOSES
+# The policy an erasure's destruction records name: a person's request, not a period.
+ERASURE_POLICY = "erasure=request"
 # A patient's whole history: appointments outside these years cannot be booked.
 _EVER = (datetime(1900, 1, 1, tzinfo=UTC), datetime(2201, 1, 1, tzinfo=UTC))
 T = TypeVar("T")
@@ -256,16 +263,79 @@ def history(
         return _visits(s, ctx, patient_id, since)
 
 
-def delete(db: Database, ctx: Ctx, patient_id: str) -> None:
-    """Tombstone the record wiped of everything that identifies or describes her,
-    take it out of search, and wipe its documents and communication log
-    (``patients.record.delete_patient``). Then the WAL is folded into the file and
-    emptied: ``secure_delete`` zeroed her bytes in the pages, and the WAL's older
-    copies of them go too."""
+@dataclass(frozen=True)
+class ErasurePlan:
+    """What erasing a patient would remove (live rows by table: ``appointment``,
+    ``waitlist_entry``, ``consent``, ``patient_document``, ``communication_entry``),
+    and the hold that stops it (its reason; None: none). The name and number are for
+    the confirmation a person types back, on the screen only."""
+
+    patient_id: str
+    number: str
+    name: str
+    counts: Mapping[str, int]
+    hold_reason: str | None = None
+
+    def typed_back(self, answer: str) -> bool:
+        """Whether ``answer``, typed to confirm, is her number or full name (case,
+        accents and spacing aside)."""
+        said = fold(" ".join(answer.split()))
+        return bool(said) and said in (fold(self.number), fold(" ".join(self.name.split())))
+
+
+def erasure_plan(db: Database, ctx: Ctx, patient_id: str) -> ErasurePlan:
+    """What :func:`delete` would remove, read only (the same permission)."""
+    with db.read() as s:
+        patient = _erasable(s, ctx, patient_id)
+        held = holds.of(s, patient.id)
+        return ErasurePlan(
+            patient.id, patient.number, patient.display_name,
+            erasure.counts_of(s, patient.id), held.reason if held is not None else None,
+        )  # fmt: skip
+
+
+def delete(db: Database, ctx: Ctx, patient_id: str) -> dict[str, int]:
+    """Erase the patient: tombstone the record wiped of everything that identifies or
+    describes her, take it out of search, wipe its documents and communication log
+    and delete her appointments, waiting-list entries and consents
+    (``patients.record.delete_patient``); close the sync conflicts that would still
+    show her (``close_erased``); write the erasure's destruction records (what kind,
+    how many, under :data:`ERASURE_POLICY`: no patient data). Refused, with the
+    hold's reason, for a patient on legal or medical hold; only a manager or an
+    administrator may. Then the WAL is folded into the file and emptied:
+    ``secure_delete`` zeroed her bytes in the pages, and the WAL's older copies of
+    them go too. How many rows of each kind went (``patient`` 1)."""
     with db.write() as s:
-        record.delete_patient(s, ctx, patient_id)
-        close_erased(s, ctx.clock.now())  # a conflict on her row would still show her
+        patient = _erasable(s, ctx, patient_id)
+        held = holds.of(s, patient.id)
+        if held is not None:
+            raise UserError(
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "Patient {number} is on legal or medical hold ({reason}), so the "
+                        "record cannot be erased; lift the hold first if the erasure may go "
+                        "ahead.",
+                    ),
+                    number=patient.number,
+                    reason=held.reason,
+                )
+            )
+        gone = {"patient": 1, **erasure.counts_of(s, patient.id)}
+        record.delete_patient(s, ctx, patient.id)
+        now = ctx.clock.now()
+        close_erased(s, now)  # a conflict on her row or her bookings would still show her
+        erased_id = new_id()
+        for kind, count in gone.items():
+            destruction.add(s, erased_id, now, kind, count, ERASURE_POLICY)
     db.checkpoint()
+    return gone
+
+
+def _erasable(s: Session, ctx: Ctx, patient_id: str) -> Patient:
+    """The live patient ``patient_id``, if the actor may erase her."""
+    record.require_erase(ctx)
+    return record.live(s, patient_id)
 
 
 def clinic_zone(db: Database) -> str:

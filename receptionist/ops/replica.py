@@ -21,7 +21,8 @@ from receptionist.context import SYSTEM, Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage, notary
 from receptionist.models import LocalSecret, Patient, SyncBase, SyncConflict, SyncState
-from receptionist.ops.conflictwords import close_erased, settle_here
+from receptionist.ops.conflicterasure import close_erased
+from receptionist.ops.conflictwords import settle_here
 from receptionist.patients import bulkindex, documents, erasure
 from receptionist.patients.numbering import this_device
 from receptionist.replica import deferred, resume, state

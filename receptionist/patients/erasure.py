@@ -25,9 +25,11 @@ from receptionist.context import Ctx
 from receptionist.journal import records
 from receptionist.models import (
     Appointment,
+    CommunicationEntry,
     Consent,
     FreedSlot,
     Patient,
+    PatientDocument,
     Reminder,
     SyncBase,
     Synced,
@@ -50,6 +52,15 @@ LOCAL_WIPED: dict[str, Any] = {"sort_key": ""}
 # Her rows an erasure deletes (tombstones, so the deletions sync), here and on every PC
 # her tombstone reaches (``replica.erased``); her documents and log entries are wiped.
 DELETED: tuple[type[Synced], ...] = (Appointment, WaitlistEntry, Consent)
+# The free text of those rows, in a person's words about her (a booking's notes, why it
+# was cancelled or overridden, a waiting-list note): emptied as they are deleted, so
+# the tombstones, here and on every PC they reach, keep only times, ids and statuses.
+FREE_TEXT: dict[type[Synced], tuple[str, ...]] = {
+    Appointment: ("notes", "cancellation_reason", "override_reason"),
+    WaitlistEntry: ("note",),
+}
+# Every kind of row of hers an erasure removes, as :func:`counts_of` counts them.
+REMOVED: tuple[type[Synced], ...] = (*DELETED, PatientDocument, CommunicationEntry)
 _BY_KEY = 500  # keys in one IN (well under SQLite's bound on parameters)
 
 
@@ -68,15 +79,28 @@ def wipe(session: Session, patient: Patient) -> None:
 def remove_rows_of(session: Session, ctx: Ctx, patient_id: str) -> int:
     """Every live row of hers gone, each as an audited change of ``ctx``: her documents
     and communication entries wiped and deleted, her appointments, waiting-list entries
-    and consents deleted (the times her bookings held are free again). A legal or
-    medical hold stays: lifting one is a person's decision. How many rows."""
+    and consents deleted, their free text emptied (:data:`FREE_TEXT`; the times her
+    bookings held are free again). A legal or medical hold stays: lifting one is a
+    person's decision. How many rows."""
     gone = documents.remove_all_of(session, ctx, patient_id)
     gone += commlog.remove_all_of(session, ctx, patient_id)
     for model in DELETED:
         for row in records.live_of_patient(session, model, patient_id):
+            for name in FREE_TEXT.get(model, ()):
+                setattr(row, name, "")
             records.tombstone(session, ctx, row, model.__tablename__)  # type: ignore[attr-defined]
             gone += 1
     return gone
+
+
+def counts_of(session: Session, patient_id: str) -> dict[str, int]:
+    """How many live rows of each kind (by table) her erasure would remove."""
+    found: dict[str, int] = {}
+    for model in REMOVED:
+        owner = getattr(model, "patient_id")  # noqa: B009 - not every Synced has one
+        query = select(func.count()).where(owner == patient_id, model.deleted_at.is_(None))
+        found[model.__tablename__] = int(session.scalar(query) or 0)  # type: ignore[attr-defined]
+    return found
 
 
 def forget_sent_to(session: Session, patient_ids: Iterable[str]) -> None:

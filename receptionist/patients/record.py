@@ -40,6 +40,16 @@ _DUPLICATE_KEYS = ("given_name", "family_name", "phone", "national_id", "birth_d
 
 def _require(ctx: Ctx, permission: str) -> None:
     if not ctx.actor.may(permission):
+        if permission == "patient.erase":
+            raise PermissionDenied(
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "Your role may not erase patient records; ask a manager or an "
+                        "administrator.",
+                    )
+                )
+            )
         if permission == "patient.write":
             raise PermissionDenied(
                 Text(
@@ -53,6 +63,11 @@ def _require(ctx: Ctx, permission: str) -> None:
                 QT_TRANSLATE_NOOP("core", "Your role may not open patient records; ask a manager.")
             )
         )
+
+
+def require_erase(ctx: Ctx) -> None:
+    """Refuse unless the actor may erase a patient (``patient.erase``)."""
+    _require(ctx, "patient.erase")
 
 
 def _clinic_today(session: Session, ctx: Ctx) -> tuple[str, date]:
@@ -85,6 +100,11 @@ def _check_optional(cleaned: Mapping[str, object], consented: bool) -> None:
                     field=validation.label(field),
                 ),
             )
+
+
+def live(session: Session, patient_id: str) -> Patient:
+    """The patient ``patient_id``, not deleted (else NotFound, saying to search again)."""
+    return _get(session, patient_id)
 
 
 def _get(session: Session, patient_id: str) -> Patient:
@@ -215,8 +235,9 @@ def delete_patient(session: Session, ctx: Ctx, patient_id: str) -> None:
     id, version and number), take it out of search, wipe the documents and the
     communication log kept with it, delete her appointments, waiting-list entries and
     consents (``erasure.remove_rows_of``), and forget the times her bookings freed for
-    the waitlist (``erasure.forget_freed``)."""
-    _require(ctx, "patient.write")
+    the waitlist (``erasure.forget_freed``). Only a manager or an administrator may
+    (``patient.erase``)."""
+    _require(ctx, "patient.erase")
     patient = _get(session, patient_id)
     freed = erasure.freed_mark(session)
     erasure.remove_rows_of(session, ctx, patient.id)

@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 
 import pytest
 from faultkit import Pc, catalogue
+from pairkit import moved
 from sqlalchemy import create_engine, select, text
 
-from receptionist.models import Appointment, Consent, WaitlistEntry
+from receptionist.models import Appointment, Consent, SyncConflict, WaitlistEntry
 from receptionist.ops import replica
-from receptionist.ops.patients import NewPatient, add, find
+from receptionist.ops.conflicterasure import ERASED
+from receptionist.ops.patients import NewPatient, add, delete, find
 from receptionist.patients import record as patients
 from receptionist.privacy import consents
 from receptionist.schedule import booking, waitlist
@@ -122,3 +124,60 @@ def test_a_booking_for_her_pushed_by_a_pc_that_never_pulls_is_taken_back_by_the_
             Consent.patient_id == layla, Consent.deleted_at.is_(None))).all()  # fmt: skip
     _slot_is_free(a)
     assert cloud.sync_once(a.db, a.ctx.clock).erased == 0, "once"
+
+
+def settle(*pcs: Pc) -> None:
+    """Sync every PC until nothing moves (at most three times round)."""
+    for _ in range(3):
+        rounds_done = [cloud.sync_once(pc.db, pc.ctx.clock) for pc in pcs]  # every PC's
+        if not any(moved(done) for done in rounds_done):
+            return
+
+
+def _conflict(pc: Pc) -> SyncConflict:
+    with pc.db.read() as s:
+        [row] = s.scalars(select(SyncConflict)).all()
+        s.expunge(row)
+        return row
+
+
+# What is closed is this PC's business; the endpoint only takes a push: one backend.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_double_booking_of_hers_is_closed_where_she_is_erased_and_where_it_arrives(
+    pcs: list[Pc], database_url: str
+) -> None:
+    """A books Layla, B books Omar at the same time, offline: the endpoint takes A's and
+    refuses B's. A erases Layla: the double booking is closed as "erased" there at
+    once (the erasing PC's path), its sealed records (her booking, its notes) gone.
+    B learns of it by sync (the pull's path): closed there too, and, as B wrote the
+    refused booking, B sends it again after her booking's deletion freed the time,
+    so the endpoint takes it and Omar keeps his appointment everywhere."""
+    a, b = pcs
+    layla = add(a.db, a.admin(), NewPatient("Layla", "Haddad")).id
+    assert layla
+    settle(a, b)
+    doctor, service = catalogue(a)
+    omar = find(b.db, b.admin(), "omar")[0].id
+    for pc, patient in ((a, layla), (b, omar)):
+        with pc.db.write() as s:
+            booking.book(s, pc.admin(), patient_id=patient, provider_id=doctor,
+                         service_id=service, start=TUE_10, notes="knee")  # fmt: skip
+    settle(a, b)
+    with b.db.read() as s:
+        his = s.scalars(select(Appointment.id).where(Appointment.patient_id == omar)).one()
+    assert _endpoint_live(database_url, his) is None, "refused: on no row there"
+    assert (_conflict(a).kind, _conflict(a).resolved_at) == ("overlap", None)
+
+    gone = delete(a.db, a.admin(), layla)
+
+    assert gone["appointment"] == 1
+    hers = _conflict(a)
+    assert (hers.resolution, hers.records, hers.unsent) == (ERASED, "[]", True)
+    assert _conflict(b).resolved_at is None, "B has not heard yet"
+    settle(a, b)
+    for pc in (a, b):
+        closed = _conflict(pc)
+        assert (closed.resolution, closed.records) == (ERASED, "[]")
+        assert replica.status(pc.db).open_conflicts == 0
+        assert _live(pc, his)
+    assert _endpoint_live(database_url, his) is True, "B sent Omar's booking again"

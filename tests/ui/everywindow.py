@@ -19,12 +19,14 @@ from pytestqt.qtbot import QtBot
 import ui
 from receptionist.ops.backups import BackupInfo
 from receptionist.ops.conflictwords import ConflictView, Side
+from receptionist.ops.patients import ErasurePlan
 from receptionist.store.vault import Created
 from receptionist.texts import Text
 from ui.cancel import CancelDialog
 from ui.conflicts.dialogs import CallDialog, CancelOthersDialog, MoveDialog, ReasonDialog
 from ui.mainwindow import MainWindow
 from ui.patients import Patients
+from ui.patients.erasedialog import EraseDialog
 from ui.progress import ProgressDialog
 from ui.reminders import Reminders
 from ui.restoreoffer import RestoreOffer
@@ -176,6 +178,9 @@ OPENERS: dict[str, Opener] = {
         _conflict(), _side("A"), w.desk.clinic.tz, w
     ),
     "CancelDialog": lambda _q, w, i: CancelDialog(i["a1"], "Ayşe Yılmaz", w),
+    "EraseDialog": lambda _q, w, _i: EraseDialog(
+        ErasurePlan("p1", "A-1", "Zeynep Kaya", {"appointment": 2, "consent": 3}), w
+    ),
     "OverrideDialog": lambda _q, w, _i: OverrideDialog(["Dr Aksoy is busy then"], w),
     "SignInDialog": lambda _q, w, _i: SignInDialog(w, "Şifa Clinic", locked=True),
     "UnlockDialog": lambda _q, w, _i: UnlockDialog(w, "/data/clinic"),

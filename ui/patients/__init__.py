@@ -81,6 +81,7 @@ class Patients(QObject):
             shown = PatientWindow(self.window.desk, patient_id, self.window)
             shown.saved.connect(self._refresh_search)
             shown.bookRequested.connect(self.book)
+            shown.erased.connect(self._erased)
             self.windows[patient_id] = shown
         if shown.record is None or not shown.form.changes():
             shown.load()
@@ -99,6 +100,13 @@ class Patients(QObject):
         self.search = None
         self.quick = None
         self.new = None
+
+    def _erased(self, patient_id: str) -> None:
+        """Her window goes (nothing of her is left to show) and the search forgets her."""
+        shown = self.windows.pop(patient_id, None)
+        if shown is not None:
+            shown.deleteLater()
+        self._refresh_search()
 
     def _refresh_search(self) -> None:
         """A saved name or phone shows in the search results at once."""

@@ -13,6 +13,11 @@ booking launcher asks the active window for) books this patient. The patient's
 front-desk alert shows under the name, and a badge while the processing of her data
 is restricted; the Consents tab restricts or lifts it (``ops.patients.restrict`` /
 ``lift_restriction``), saved as pressed like a consent.
+
+"Erase patient…" (managers and administrators: ``patient.erase``) reads what an
+erasure would remove (``ops.patients.erasure_plan``), asks in an :class:`EraseDialog`
+for her number or name typed back, erases her on the worker (``ops.patients.delete``)
+and closes the window.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from PySide6.QtWidgets import (
 from receptionist.errors import ValidationError
 from receptionist.freetext import printable
 from receptionist.ops import patients
-from receptionist.ops.patients import Duplicates, PatientRecord, PatientRow, Visit
+from receptionist.ops.patients import Duplicates, ErasurePlan, PatientRecord, PatientRow, Visit
 from receptionist.patients.phones import display_phone
 from receptionist.store.storage import Database
 
@@ -48,6 +53,7 @@ from .alertlabel import alert_label, show_alert
 from .commlog import CommLogPage
 from .consentbox import ConsentBox
 from .documents import DocumentsPage
+from .erasedialog import EraseDialog
 from .form import DemographicsForm
 from .history import HistoryPage
 from .restrictionbox import RestrictionBox, restriction_badge, show_badge
@@ -66,6 +72,7 @@ class PatientWindow(QDialog):
     consentSaved = Signal(str, bool)  # purpose, granted
     restrictionSaved = Signal(bool)  # restricted
     bookRequested = Signal(object)  # the PatientRow to book
+    erased = Signal(str)  # patient id
 
     def __init__(self, desk: Desk, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -146,6 +153,17 @@ class PatientWindow(QDialog):
         self.book_button.setAccessibleName(self.tr("Book an appointment for this patient"))
         self.book_button.setAutoDefault(False)
         self.book_button.clicked.connect(self.book)
+        self.erase_button = buttons.addButton(
+            self.tr("Erase patient…"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.erase_button.setObjectName("erasePatientButton")
+        self.erase_button.setToolTip(
+            self.tr("Erase this patient at her request: her record and everything of hers")
+        )
+        self.erase_button.setAccessibleName(self.tr("Erase this patient"))
+        self.erase_button.setAutoDefault(False)
+        self.erase_button.setVisible(self.desk.actor.may("patient.erase"))
+        self.erase_button.clicked.connect(self.ask_erase)
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         close.setAutoDefault(False)
         buttons.accepted.connect(self.save)
@@ -156,6 +174,7 @@ class PatientWindow(QDialog):
         self.tabs.setEnabled(enabled)
         self.save_button.setEnabled(enabled)
         self.book_button.setEnabled(enabled)
+        self.erase_button.setEnabled(enabled)
 
     # --- booking -----------------------------------------------------------------------
     def booking_patient(self) -> PatientRow | None:
@@ -340,6 +359,38 @@ class PatientWindow(QDialog):
     def _restriction_failed(self, exc: BaseException) -> None:
         if self.record is not None:
             self._show_restriction(self.record, keep_typed=True)  # the typed reason stays
+        text = messages.user_text(exc)
+        self.note.setText(text)
+        messages.error(text)
+
+    # --- erasure ----------------------------------------------------------------------
+    def ask_erase(self) -> None:
+        """Read what her erasure would remove, then ask (:class:`EraseDialog`)."""
+        ctx, pid = self.desk.ctx(), self.patient_id
+        op = DbOp(self.desk.tasks, lambda db: patients.erasure_plan(db, ctx, pid), self)
+        op.success(self._ask_erase).failure(self._erase_failed).run()
+
+    def _ask_erase(self, plan: ErasurePlan) -> None:
+        self.erase_dialog = EraseDialog(plan, self)
+        self.erase_dialog.confirmed.connect(self.erase)
+        self.erase_dialog.open()
+
+    def erase(self) -> None:
+        self._set_enabled(False)
+        self.note.setText(self.tr("Erasing…"))
+        ctx, pid = self.desk.ctx(), self.patient_id
+        op = DbOp(self.desk.tasks, lambda db: patients.delete(db, ctx, pid), self)
+        op.success(self._erased).failure(self._erase_failed).run()
+
+    def _erased(self, _gone: object) -> None:
+        number = self.record.number if self.record is not None else ""
+        self.record = None
+        messages.info(self.tr("Patient {0} is erased.").format(number))
+        self.erased.emit(self.patient_id)
+        QDialog.done(self, QDialog.DialogCode.Accepted)
+
+    def _erase_failed(self, exc: BaseException) -> None:
+        self._set_enabled(self.record is not None)
         text = messages.user_text(exc)
         self.note.setText(text)
         messages.error(text)

@@ -1,0 +1,183 @@
+"""The conflicts an erasure leaves nothing to settle in, closed (docs/privacy.md,
+"erasure"; docs/sync-protocol.md, "Erasure").
+
+A conflict on an erased patient's row (two PCs' edits of her) or on her bookings (two
+PCs' edits of one of her appointments; a double booking one side of which was hers)
+could not be settled, since her rows are gone, and each side's sealed record holds
+her values (her name, her appointment's notes), which a person would read in it, here
+and on every PC. At her erasure, and whenever the endpoint's conflicts are kept or her
+tombstone arrives, each is closed as :data:`ERASED` and its records forgotten.
+
+A double booking of hers and one or more others':
+
+- with one other booking, the time is no longer double booked: closed. When the other
+  is the booking the endpoint refused (the first record) and this PC wrote it, it is
+  touched so the next push sends it again, after her booking's deletion that freed
+  its time, and the endpoint takes it (as keeping it would, ``ops/conflicts``); only
+  its writer does, and only while the endpoint holds no copy of it (its base here, if
+  any, at version 0);
+- with two others or more, they still clash: it stays open for a person, her records
+  dropped (unless hers is the refused one, whose place the records keep).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from receptionist.models import Appointment, Patient, SyncBase, SyncConflict, SyncState
+from receptionist.ops.conflictwords import settle_here
+
+ERASED = "erased"  # a conflict on the rows of a patient erased since: nothing left to settle
+_BY_KEY = 500  # keys in one IN (well under SQLite's bound on parameters)
+_BOOKING = Appointment.__tablename__
+
+
+class _Seen(NamedTuple):
+    """A conflict as :func:`close_erased` reads it: no ORM row unless it changes."""
+
+    id: str
+    entity: str
+    kind: str
+    row_id: str
+    records: list[dict[str, Any]]
+
+
+def close_erased(session: Session, now: datetime) -> int:
+    """The conflicts on the rows and bookings of erased patients (deleted here: an
+    erasure, hers or one pulled or swept) closed as :data:`ERASED` and their records
+    forgotten; run after an erasure and after the endpoint's conflicts are kept; how
+    many were still open.
+
+    It runs at every page of every pull, so it reads only the conflicts that could
+    still show her (open, or holding records), usually none, then only their bookings
+    and patients, by key: never the whole patient table (no index on ``deleted_at``);
+    an ORM row is loaded only for a conflict that changes."""
+    found = session.execute(
+        select(
+            SyncConflict.id, SyncConflict.entity, SyncConflict.kind, SyncConflict.row_id,
+            SyncConflict.records,
+        ).where(
+            SyncConflict.entity.in_((Patient.__tablename__, _BOOKING)),
+            or_(SyncConflict.resolved_at.is_(None), SyncConflict.records != "[]"),
+        )
+    ).all()  # fmt: skip
+    if not found:
+        return 0
+    candidates = [_Seen(c.id, c.entity, c.kind, c.row_id, _parsed(c.records)) for c in found]
+    owners = _owners(session, candidates)
+    erased = _erased(session, sorted(set(owners.values()) | _patient_rows(candidates)))
+    changed: dict[str, str | None] = {}  # conflict id: its records left (None: closed)
+    for seen in candidates:
+        if seen.entity == Patient.__tablename__:
+            if seen.row_id in erased:
+                changed[seen.id] = None
+        else:
+            _booking_hers(session, seen, owners, erased, now, changed)
+    return _apply(session, changed, now)
+
+
+def _parsed(records: str) -> list[dict[str, Any]]:
+    found = json.loads(records)
+    return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
+
+
+def _apply(session: Session, changed: dict[str, str | None], now: datetime) -> int:
+    """Each changed conflict's records replaced, or it closed and its records forgotten;
+    how many were closed that were open."""
+    ids = sorted(changed)
+    closed = 0
+    for at in range(0, len(ids), _BY_KEY):
+        part = ids[at : at + _BY_KEY]
+        for row in session.scalars(select(SyncConflict).where(SyncConflict.id.in_(part))):
+            left = changed[row.id]
+            row.records = "[]" if left is None else left
+            if left is None and row.resolved_at is None:
+                settle_here(row, now, ERASED)
+                closed += 1
+    session.flush()
+    return closed
+
+
+def _patient_rows(candidates: Iterable[_Seen]) -> set[str]:
+    return {c.row_id for c in candidates if c.entity == Patient.__tablename__}
+
+
+def _bookings(seen: _Seen) -> list[str]:
+    """The bookings a booking conflict names: its row, then each record's."""
+    found = [seen.row_id] if seen.kind != "overlap" else []
+    return found + [str(r.get("id") or "") for r in seen.records]
+
+
+def _owners(session: Session, candidates: list[_Seen]) -> dict[str, str]:
+    """Each booking the booking conflicts name, and its patient (those on this PC)."""
+    ids = sorted({b for c in candidates if c.entity == _BOOKING for b in _bookings(c)} - {""})
+    found: dict[str, str] = {}
+    for at in range(0, len(ids), _BY_KEY):
+        query = select(Appointment.id, Appointment.patient_id).where(
+            Appointment.id.in_(ids[at : at + _BY_KEY])
+        )
+        found.update({booking: patient for booking, patient in session.execute(query)})
+    return found
+
+
+def _erased(session: Session, patient_ids: list[str]) -> set[str]:
+    """Those of ``patient_ids`` that are erased here, each looked up by its key."""
+    found: set[str] = set()
+    for at in range(0, len(patient_ids), _BY_KEY):
+        part = patient_ids[at : at + _BY_KEY]
+        found.update(
+            session.scalars(
+                select(Patient.id).where(Patient.id.in_(part), Patient.deleted_at.is_not(None))
+            )
+        )
+    return found
+
+
+def _booking_hers(
+    session: Session,
+    seen: _Seen,
+    owners: dict[str, str],
+    erased: set[str],
+    now: datetime,
+    changed: dict[str, str | None],
+) -> None:
+    """Whether the booking conflict ``seen`` is closed for an erasure (see the module),
+    told in ``changed``; a double booking of hers and two others keeps its other
+    records and stays open."""
+    if seen.kind != "overlap":
+        if owners.get(seen.row_id) in erased:
+            changed[seen.id] = None
+        return
+    records = seen.records
+    theirs = [r for r in records if owners.get(str(r.get("id") or "")) in erased]
+    if not theirs:
+        return
+    others = [r for r in records if r not in theirs]
+    if len(others) >= 2:
+        if records[0] not in theirs:  # the refused one keeps its place, first
+            changed[seen.id] = json.dumps(others)
+        return
+    if others and others[0] is records[0]:
+        _send_refused_again(session, others[0], now)
+    changed[seen.id] = None
+
+
+def _send_refused_again(session: Session, record: dict[str, Any], now: datetime) -> None:
+    """The booking the endpoint refused, left alone by her erasure: touched on the PC
+    that wrote it, while the endpoint holds no copy, so the next push sends it."""
+    sync = session.get(SyncState, 1)
+    booking_id = str(record.get("id") or "")
+    if sync is None or record.get("device") != sync.device_id:
+        return
+    base = session.get(SyncBase, (_BOOKING, booking_id))
+    if base is not None and base.version != 0:  # 0: a refused booking's (replica.apply)
+        return
+    booking = session.get(Appointment, booking_id)
+    if booking is not None and booking.deleted_at is None:
+        booking.touch(now)
