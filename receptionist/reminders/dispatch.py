@@ -57,6 +57,7 @@ from . import config, deliverylog, halt, handover, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, appointment_stop, decide
 from .plan import NEW_BOOKING, ROLE_LOST, confirm_since, plan
+from .quiet import send_time
 from .settings import CHANNELS
 from .watemplates import Call
 
@@ -143,7 +144,7 @@ def run(
         handover.restore_written(db.path.parent)
     result.planned, result.withdrawn = done.added, done.withdrawn
     for taken in handovers:
-        result.items += _handed_over(db, clock.now(), taken)
+        result.items += _handed_over(db, clock.now(), taken, cfg)
     for reminder_id in _due(db, clock.now(), limit):
         item = _one(db, clock, senders, reminder_id, cfg)
         if item is not None:
@@ -196,7 +197,9 @@ def _role_lost(db: Database, now: datetime) -> int:
         return int(done.rowcount)  # type: ignore[attr-defined]
 
 
-def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[Item]:
+def _handed_over(
+    db: Database, now: datetime, taken: handover.Handover, cfg: config.Config
+) -> list[Item]:
     """Messages the previous sender answered for (it sent them or let them go), never
     sent a second time from here (``handover``): reminders due up to the cutoff, the
     messages of moves and cancellations made up to then (or planned here by then: the
@@ -219,6 +222,10 @@ def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[
     theirs = r.state == "pending"
     if taken.kind == "restore":
         theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
+    with db.read() as s:
+        waited = _quiet_past(s, cutoff, cfg, theirs & news)
+    if waited:
+        theirs = theirs & r.id.not_in(waited)
     query = (
         select(r)
         .outerjoin(a, a.id == r.appointment_id)
@@ -240,6 +247,28 @@ def _handed_over(db: Database, now: datetime, taken: handover.Handover) -> list[
             items += [_item(row) for row in rows]
         if len(rows) < ROUND_LIMIT * 5:
             return items
+
+
+def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> list[str]:
+    """The pending move and cancellation messages (``news``) the previous sender could
+    not have sent by the cutoff: the booking's last change was made in quiet hours that
+    end after it, so a message of it, planned on any PC no earlier than the change, waits
+    for their end (``quiet.send_time``). Nobody else sends them."""
+    a, r = Appointment, Reminder
+    if cfg.quiet_end is None:
+        return []
+    query = (
+        select(r.id, a.updated_at, a.start_utc)
+        .join(a, a.id == r.appointment_id)
+        .where(news, r.send_at > cutoff, a.updated_at <= cutoff)
+    )
+    window = (cfg.quiet_start, cfg.quiet_end)
+    return [
+        row_id
+        for row_id, changed, start in s.execute(query)
+        if (at := send_time(changed, start, window, cfg.quiet_mode, cfg.tz)) is not None
+        and at > cutoff
+    ]
 
 
 def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: int) -> None:

@@ -17,6 +17,7 @@ cancellation message exactly once, whichever PC told the patient what before.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from reminderclinic import at, make
@@ -174,3 +175,44 @@ def test_the_mark_stays_before_bookings_whose_message_the_told_start_calls_for(
         plan.plan(s, now, config.load(s))
         query = select(Reminder.state).where(Reminder.kind == "reschedule")
         assert s.scalars(query).all() == ["pending"]
+
+
+@SQLITE_ONLY
+def test_a_move_waiting_for_quiet_hours_past_the_cutoff_is_sent_by_the_new_holder(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """A moves W during quiet hours: its reschedule message waits for their end. B,
+    standing by, plans it too; A goes off and B takes over before quiet hours end. A
+    could not have sent it by its last renewal (a message of a change made in quiet
+    hours goes at their end, after it), so it is B's: it goes once quiet hours end. A
+    move made before quiet hours (V), which A sent at once, is not sent again."""
+    a, b = pcs
+    sender, server = provider
+    istanbul = ZoneInfo("Europe/Istanbul")
+    quiet = (clock.now() + timedelta(hours=2)).astimezone(istanbul)
+    settings.set_many(a.db, a.ctx, {
+        "reminders.offsets": "", "reminders.takeover_hours": 1,
+        "reminders.quiet_start": quiet.strftime("%H:%M"),
+        "reminders.quiet_end": (quiet + timedelta(hours=5)).strftime("%H:%M"),
+    })  # fmt: skip
+    w = book(a, "Wim", 64, "05321112233")
+    v = book(a, "Veli", 40, "05324445566")
+    assert sent_by(a, sender) == sorted([(w, "confirmation"), (v, "confirmation")])
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans W and V
+    move(a, v, 3)
+    assert sent_by(a, sender) == [(v, "reschedule")]  # before quiet hours: sent
+    clock.advance(hours=3)  # quiet hours
+    move(a, w, 2)
+    assert sent_by(a, sender) == []  # W's reschedule waits for quiet hours' end
+    settle(a, b)  # A's last renewal; then A goes off
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    assert states(b, w)["reschedule"] == ("pending", "")
+    clock.advance(minutes=65)  # A's lease ran out; still quiet hours
+    settle(b)
+    assert sent_by(b, sender) == []
+    assert states(b, w)["reschedule"] == ("pending", ""), "nobody would send it"
+    assert "reschedule" not in states(b, v)  # A's log entry of it came with its move
+    clock.advance(hours=3)  # quiet hours over
+    assert sent_by(b, sender) == [(w, "reschedule")]
+    assert len(server.messages) == 4
