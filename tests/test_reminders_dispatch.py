@@ -406,3 +406,34 @@ def test_a_weekly_series_gets_its_reminders_for_every_occurrence(clinic: Clinic,
     found = states(clinic)
     assert {found[(a, rule)] for a in ids for rule in ("24h", "2h")} == {"sent"}
     assert len(server.messages) == 6
+
+
+def test_a_booking_moved_away_and_back_gets_its_reminders_and_each_move_its_message(
+    clinic: Clinic, twilio
+) -> None:
+    """Moved from 5 March to 6 March, back, and to 6 March again: each move's reschedule
+    message goes (the patient was last told another start), and the reminders of the
+    start it is back at go (they were withdrawn when it moved away): the rows of the
+    same key take the new plan's place."""
+    sender, server = twilio
+    appt = clinic.book(clinic.patient(1), at(3, 10))
+
+    def moved(start: object) -> list[str]:
+        clinic.clock.advance(minutes=10)
+        clinic.move(appt, start)  # type: ignore[arg-type]
+        return [i.kind for i in dispatch.run(clinic.db, clinic.clock, {"sms": sender}).of("sent")]
+
+    assert [i.kind for i in dispatch.run(clinic.db, clinic.clock, {"sms": sender}).of("sent")] == [
+        "confirmation"
+    ]
+    assert moved(at(4, 16)) == ["reschedule"]
+    assert moved(at(3, 10)) == ["reschedule"]
+    back = {(r.rule, r.state) for r in reminders.listing(clinic.db, clinic.ctx)
+            if r.appointment_start == at(3, 10)}  # fmt: skip
+    assert {("24h", "pending"), ("2h", "pending")} <= back
+    assert moved(at(4, 16)) == ["reschedule"]
+    clinic.clock.set(at(3, 16))  # the 24h reminder of 6 March is due
+    assert [i.rule for i in dispatch.run(clinic.db, clinic.clock, {"sms": sender}).of("sent")] == [
+        "24h"
+    ]
+    assert len(server.bodies()) == 5  # confirmation, three reschedules, 24h

@@ -99,7 +99,9 @@ _INSERT = text(
     " attempts = 0, next_try_at = NULL, claimed_at = NULL, finished_at = excluded.finished_at,"
     " provider_id = '', digest = '', sent_to = '', reason = excluded.reason,"
     " created_at = excluded.created_at, updated_at = excluded.updated_at"
-    f" WHERE reminder.reason = '{ROLE_LOST}'"
+    f" WHERE reminder.reason = '{ROLE_LOST}' OR (reminder.appointment_start ="
+    " excluded.appointment_start AND ((reminder.state = 'withdrawn' AND reminder.reason ="
+    " 'moved') OR (reminder.kind = 'reschedule' AND reminder.state = 'sent')))"
 )
 
 
@@ -290,7 +292,8 @@ def _one(
     lost = {
         (r[RULE], r[SCHEDULED]) for r in rows if r[REASON] == ROLE_LOST and r[START] == appt.start
     }
-    rows = [r for r in rows if r[REASON] != ROLE_LOST]
+    past = _past(rows, appt.start, told)
+    rows = [r for r in rows if r[REASON] != ROLE_LOST and r[ID] not in past]
     keys = {(r[RULE], r[SCHEDULED]) for r in rows}
 
     def add(kind: str, rule: str, scheduled: int, due: int) -> None:
@@ -337,6 +340,23 @@ def _one(
 
 
 _US = timedelta(microseconds=1)
+
+
+def _past(rows: list[_Row] | tuple[()], start: int, told: int | None) -> set[str]:
+    """The rows of the appointment's start now that are no part of its plan any more,
+    the booking having moved away and back since they were written: reminders
+    withdrawn "moved" (its reminders go again), and a reschedule message that told the
+    patient this start before another was told since (it goes again). A message of the
+    same key takes each one's place (``_INSERT``)."""
+    return {
+        r[ID]
+        for r in rows
+        if r[START] == start
+        and (
+            (r[STATE] == "withdrawn" and r[REASON] == "moved")
+            or (r[KIND] == "reschedule" and r[STATE] == "sent" and told not in (None, start))
+        )
+    }
 
 
 def _new(
