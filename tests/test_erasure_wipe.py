@@ -465,3 +465,48 @@ def test_a_full_downloads_sweep_wipes_the_start_her_reminder_entry_named(
         row = s.get(CommunicationEntry, entry)
         assert row is not None and row.deleted_at is not None
         assert (row.summary, row.appointment_start) == ("", None)
+
+
+def test_a_full_downloads_sweep_empties_the_free_text_of_her_bookings_and_waitlist_entry(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """Her tombstone and her rows purged on the endpoint: the full download's sweep
+    erases her on B and tombstones her bookings (A's, pulled; B's own, made offline and
+    pushed as a tombstone) and her waiting-list entry, emptying their notes and reasons
+    as her erasure does (``erasure.FREE_TEXT``): no tombstone carries a person's words
+    about her, here or to every PC."""
+    a, b, zeb = pcs
+    ctx = admin(clock)
+    with a.write() as s:
+        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
+        s.flush()
+        theirs = booking.book(
+            s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
+            start=MON_11, notes="Morningsquux only",
+        ).id  # fmt: skip
+    replica.apply_pull(b, ctx, everything(a), [], 2)
+    with b.write() as s:
+        mine = booking.book(
+            s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
+            start=MON_11 + timedelta(hours=1), notes="Wheelchairquux",
+            override_reason="Kalamisfener",
+        ).id  # fmt: skip
+        waiting = waitlist.add(
+            s, ctx, patient_id=zeb, service_id=service.id, note="Morningsquux calls"
+        ).id  # fmt: skip
+
+    replica.reset_cursor(b)
+    hers = {zeb, theirs}
+    rest = [p for p in everything(a) if p.record.id not in hers and p.record.entity != "consent"]
+    replica.apply_pull(b, ctx, rest, [], 9, last=True)
+    assert replica.sweep_gone(b, ctx) >= 1
+
+    with b.read() as s:
+        for booked in (theirs, mine):
+            row = s.get(Appointment, booked)
+            assert row is not None and row.deleted_at is not None
+            assert (row.notes, row.cancellation_reason or "", row.override_reason or "") == (
+                "", "", ""
+            )  # fmt: skip
+        entry = s.get(WaitlistEntry, waiting)
+        assert entry is not None and entry.deleted_at is not None and entry.note == ""

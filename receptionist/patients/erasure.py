@@ -86,11 +86,17 @@ def remove_rows_of(session: Session, ctx: Ctx, patient_id: str) -> int:
     gone += commlog.remove_all_of(session, ctx, patient_id)
     for model in DELETED:
         for row in records.live_of_patient(session, model, patient_id):
-            for name in FREE_TEXT.get(model, ()):
-                setattr(row, name, "")
+            empty_free_text(row)
             records.tombstone(session, ctx, row, model.__tablename__)  # type: ignore[attr-defined]
             gone += 1
     return gone
+
+
+def empty_free_text(row: Synced) -> None:
+    """The row's free text about her (:data:`FREE_TEXT`) emptied, as it is deleted for
+    her erasure (here, or by a full download's sweep: ``replica.sweep``)."""
+    for name in FREE_TEXT.get(type(row), ()):
+        setattr(row, name, "")
 
 
 def counts_of(session: Session, patient_id: str) -> dict[str, int]:

@@ -14,7 +14,8 @@ patient, which no new PC can apply) or only this PC does (a booking made here
 offline): no PC ends with a live row pointing at a patient it cannot have. Those
 dependants are deleted as this PC's own change (audited, from "sync"), so the next
 push sends their tombstones and the endpoint frees the time they held. Documents and
-communication entries are wiped as they go, as an erasure wipes them: a tombstone
+communication entries are wiped as they go, and bookings' and waiting-list entries'
+free text emptied, as an erasure does: a tombstone
 that kept them would carry the erased patient's scan or call to every PC.
 """
 
@@ -73,13 +74,16 @@ def sweep(session: Session, ctx: Ctx, seen: set[Key]) -> list[Key]:
 
 def _wipe(session: Session, row: Synced) -> None:
     """What an erasure wipes of a row (a patient's every identifying field, a
-    document's bytes, a call's summary and the start a reminder named)."""
+    document's bytes, a call's summary and the start a reminder named, a booking's
+    notes and reasons, a waiting-list note)."""
     if isinstance(row, Patient):
         erasure.wipe(session, row)
     elif isinstance(row, PatientDocument):
         documents.blank(row)
     elif isinstance(row, CommunicationEntry):
         commlog.wipe(row)
+    else:
+        erasure.empty_free_text(row)  # a booking's notes and reasons, a waiting-list note
 
 
 def _with_dependants(session: Session, gone: Iterable[Key]) -> set[Key]:
