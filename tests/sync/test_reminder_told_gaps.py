@@ -216,3 +216,28 @@ def test_a_move_waiting_for_quiet_hours_past_the_cutoff_is_sent_by_the_new_holde
     clock.advance(hours=3)  # quiet hours over
     assert sent_by(b, sender) == [(w, "reschedule")]
     assert len(server.messages) == 4
+
+
+@pytest.mark.xfail(strict=True, reason="s14-review1: open, needs a column (see the docstring)")
+@SQLITE_ONLY
+def test_a_booking_made_on_the_stand_by_not_pushed_by_the_cutoff_is_confirmed_by_it(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """Q is booked on B, the stand-by, and not pushed before A's last renewal; A goes
+    off. A never saw Q, so its confirmation is B's. B skips it (other_station): its own
+    change is in its feed before the takeover's mark, which tells only what B pulled
+    late, not what B pushed late. Fixing it needs B to know how far it had pushed when
+    the holder last renewed (``SyncState.pushed_change`` kept on the ``watch`` row),
+    a schema change this review had no migration for."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    q = book(b, "Kaan", 40, "05321112233")  # on B, not pushed yet
+    assert sent_by(a, sender) == []  # A's last renewal: A never saw Q
+    clock.advance(minutes=65)  # A's lease ran out
+    settle(b)  # Q reaches the endpoint only now
+    assert sent_by(b, sender) == [(q, "confirmation")]
+    assert len(server.messages) == 1
