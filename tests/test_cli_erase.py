@@ -67,6 +67,10 @@ def test_erase_from_the_cli(
     said = capsys.readouterr()
     assert "It removes: 0 appointment(s)" in said.out and "nothing was erased" in said.err
     assert _found(capsys, "leyla") == 1
+    monkeypatch.setattr("sys.stdin", Terminal(""))  # Ctrl-D: nothing typed
+    assert main(["patient", "erase", leyla]) == 2
+    assert "nothing was erased" in capsys.readouterr().err
+    assert _found(capsys, "leyla") == 1
 
     monkeypatch.setattr("sys.stdin", Terminal("  leyla   DEMİR \n"))
     assert main(["patient", "erase", leyla]) == 0

@@ -78,7 +78,10 @@ def _confirm(plan: ErasurePlan) -> None:
     print(f"Erasing patient {plan.number} ({plan.name}) cannot be undone.")
     print(f"It removes: {_counts(plan.counts)}.")
     print(STAYS)
-    answer = input(f"Type the patient's number ({plan.number}) or full name to erase: ")
+    try:
+        answer = input(f"Type the patient's number ({plan.number}) or full name to erase: ")
+    except (EOFError, UnicodeDecodeError):  # Ctrl-D, or a terminal not set to UTF-8
+        answer = ""
     if not plan.typed_back(answer):
         raise UserError(
             f"What was typed is not patient {plan.number}'s number or name; nothing was erased."
