@@ -96,12 +96,20 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Template[dict[s
 
 
 @pytest.fixture
-def seeded(tmp_path: Path, clock: FixedClock, seeded_template: Template[dict[str, str]]) -> Seeded:
+def seeded_source(seeded_template: Template[dict[str, str]]) -> Template[dict[str, str]]:
+    """The template :func:`seeded` copies: the seeded clinic, or, where a test module
+    says so, that clinic taken further the same way for each of its tests (connected
+    to an endpoint, ...)."""
+    return seeded_template
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, clock: FixedClock, seeded_source: Template[dict[str, str]]) -> Seeded:
     """This test's own seeded clinic: a copy of the template, or, for a test whose clock
     was set elsewhere before, one seeded at its clock's time."""
     root = tmp_path / "clinic"
     if clock.now() == CLOCK_START:
-        return Seeded(root, seeded_template.copy_to(root))
+        return Seeded(root, seeded_source.copy_to(root))
     return Seeded(root, _make_seeded(root, clock))
 
 
