@@ -23,7 +23,7 @@ from factories import (
     make_service,
 )
 from fakegoogle import FakeGoogle, serving
-from templates import Template, make_template
+from templates import Template, cli_env_for, make_template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
@@ -32,6 +32,7 @@ from receptionist.ops import settings as settings_ops
 from receptionist.schedule import booking
 from receptionist.store.storage import Database
 from receptionist.store.vault import Created, open_clinic
+from sync.cli import main as cli_main
 from sync.google import round as google_round
 from sync.google import service
 from sync.google.pacing import unpaced
@@ -45,6 +46,14 @@ INFO = {
     "type": "authorized_user",
 }
 CALENDAR = "dr.ayse@group.calendar.google.com"
+# The clinic of test_google_cli's clinic fixture, as these commands make it.
+CLI_SETUP = (
+    ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/London", "--region", "GB",
+     "--admin-user", "admin"],
+    ["provider", "add", "Dr Ayşe Aksoy", "--hours", "mon-fri 09:00-17:00"],
+    ["service", "add", "Check-up", "--minutes", "30"],
+    ["patient", "add", "--given-name", "Zeynep", "--family-name", "Kaya"],
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -151,3 +160,17 @@ def clinic(
         yield Clinic(db, ctx, clock, google, ids)
     finally:
         db.close()
+
+
+@pytest.fixture(scope="session")
+def cli_made(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
+    """The clinic of test_google_cli's ``clinic`` (which the calendar and OAuth tests
+    take too), made by ``CLI_SETUP`` once a session (in the ``cli_env`` environment, as
+    each test made it before; each of the three modules made its own)."""
+    root = tmp_path_factory.mktemp("google-cli") / "clinic"
+
+    def build(_root: Path) -> None:
+        for argv in CLI_SETUP:
+            assert cli_main(argv) == 0, argv
+
+    return make_template(root, build, env=cli_env_for(root))
