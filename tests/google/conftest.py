@@ -1,5 +1,8 @@
 """A clinic mapped to a loopback Google Calendar (``fakegoogle``), connected with an
-authorized-user JSON, and a round run on the Google thread with no real sleeping."""
+authorized-user JSON, and a round run on the Google thread with no real sleeping.
+
+The clinic of :func:`clinic` is made once a session (``mapped_template``: the same
+rows, settings and keychain entries :func:`make` writes) and copied for each test."""
 
 from __future__ import annotations
 
@@ -7,11 +10,20 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import make_clinic, make_patient, make_provider, make_service
+from factories import (
+    CLOCK_START,
+    actor_ctx,
+    make_clinic,
+    make_patient,
+    make_provider,
+    make_service,
+)
 from fakegoogle import FakeGoogle, serving
+from templates import Template, cli_env_for, make_template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
@@ -19,6 +31,8 @@ from receptionist.google import calendars
 from receptionist.ops import settings as settings_ops
 from receptionist.schedule import booking
 from receptionist.store.storage import Database
+from receptionist.store.vault import Created, open_clinic
+from sync.cli import main as cli_main
 from sync.google import round as google_round
 from sync.google import service
 from sync.google.pacing import unpaced
@@ -32,6 +46,14 @@ INFO = {
     "type": "authorized_user",
 }
 CALENDAR = "dr.ayse@group.calendar.google.com"
+# The clinic of test_google_cli's clinic fixture, as these commands make it.
+CLI_SETUP = (
+    ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/London", "--region", "GB",
+     "--admin-user", "admin"],
+    ["provider", "add", "Dr Ayşe Aksoy", "--hours", "mon-fri 09:00-17:00"],
+    ["service", "add", "Check-up", "--minutes", "30"],
+    ["patient", "add", "--given-name", "Zeynep", "--family-name", "Kaya"],
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -79,6 +101,12 @@ class Clinic:
 
 
 def make(db: Database, ctx: Ctx, clock: FixedClock, google: FakeGoogle, tz: str) -> Clinic:
+    return Clinic(db, ctx, clock, google, fill(db, ctx, clock, tz))
+
+
+def fill(db: Database, ctx: Ctx, clock: FixedClock, tz: str) -> dict[str, str]:
+    """A provider, a service and two patients; the account connected, the provider
+    mapped to ``CALENDAR``. Returns their ids."""
     with db.write() as s:
         make_clinic(s, ctx, tz=tz)
         ayse = make_provider(s, ctx, "Dr Ayşe")
@@ -88,9 +116,61 @@ def make(db: Database, ctx: Ctx, clock: FixedClock, google: FakeGoogle, tz: str)
         ids = {"ayse": ayse.id, "checkup": checkup.id, "p1": p1.id, "p2": p2.id}
     settings_ops.set_value(db, ctx, "google.credentials", json.dumps(INFO))
     calendars.map_provider(db, ctx, "Dr Ayşe", CALENDAR)
-    return Clinic(db, ctx, clock, google, ids)
+    return ids
+
+
+@pytest.fixture(scope="session")
+def mapped_template(
+    tmp_path_factory: pytest.TempPathFactory, clinic_template: Template[Created]
+) -> Template[dict[str, str]]:
+    """The clinic of :func:`clinic`: a new clinic (``data_dir``'s) filled by :func:`fill`
+    as the ``ctx`` and ``clock`` fixtures would, made once."""
+    root = tmp_path_factory.mktemp("google-clinic") / "clinic"
+
+    def build(folder: Path) -> dict[str, str]:
+        clinic_template.copy_to(folder)
+        db = open_clinic(folder)
+        try:
+            clock = FixedClock(CLOCK_START)
+            return fill(db, actor_ctx("admin", clock, source="cli"), clock, "Europe/London")
+        finally:
+            db.close()
+
+    return make_template(root, build)
 
 
 @pytest.fixture
-def clinic(db: Database, ctx: Ctx, clock: FixedClock, google: FakeGoogle) -> Clinic:
-    return make(db, ctx, clock, google, "Europe/London")
+def clinic(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    ctx: Ctx,
+    clock: FixedClock,
+    google: FakeGoogle,
+    mapped_template: Template[dict[str, str]],
+) -> Iterator[Clinic]:
+    """This test's own copy of the mapped clinic in Europe/London (made afresh for a
+    clock set elsewhere before)."""
+    if clock.now() != CLOCK_START:
+        yield make(request.getfixturevalue("db"), ctx, clock, google, "Europe/London")
+        return
+    root = tmp_path / "clinic"
+    ids = mapped_template.copy_to(root)
+    db = open_clinic(root)
+    try:
+        yield Clinic(db, ctx, clock, google, ids)
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="session")
+def cli_made(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
+    """The clinic of test_google_cli's ``clinic`` (which the calendar and OAuth tests
+    take too), made by ``CLI_SETUP`` once a session (in the ``cli_env`` environment, as
+    each test made it before; each of the three modules made its own)."""
+    root = tmp_path_factory.mktemp("google-cli") / "clinic"
+
+    def build(_root: Path) -> None:
+        for argv in CLI_SETUP:
+            assert cli_main(argv) == 0, argv
+
+    return make_template(root, build, env=cli_env_for(root))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import INFO
 from fakegoogle import ACCOUNT, FakeGoogle
-from test_google_cli import clinic, made, run  # noqa: F401  (the CLI clinic fixtures)
+from test_google_cli import clinic, run  # noqa: F401  (the CLI clinic fixtures)
 
 from sync.cli import main
 from sync.google import account, service

@@ -13,42 +13,21 @@ import pytest
 from conftest import INFO, REFRESH
 from fakegoogle import ACCOUNT, FakeGoogle
 from keyring.backends.null import Keyring as NoKeychain
-from templates import Template, cli_env_for, make_template
+from templates import Template
 
 from sync.cli import main
 
-INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/London",
-        "--region", "GB", "--admin-user", "admin"]  # fmt: skip
 CAL = "ayse@group.calendar.google.com"
-SETUP = (
-    INIT,
-    ["provider", "add", "Dr Ayşe Aksoy", "--hours", "mon-fri 09:00-17:00"],
-    ["service", "add", "Check-up", "--minutes", "30"],
-    ["patient", "add", "--given-name", "Zeynep", "--family-name", "Kaya"],
-)
-
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
-    """The clinic of :func:`clinic`, made by these commands once for the module (in the
-    ``cli_env`` environment, as each test made it before)."""
-    root = tmp_path_factory.mktemp("google") / "clinic"
-
-    def build(_root: Path) -> None:
-        for argv in SETUP:
-            assert main(argv) == 0, argv
-
-    return make_template(root, build, env=cli_env_for(root))
 
 
 @pytest.fixture
 def clinic(
-    cli_env: Path, made: Template[None], google: FakeGoogle, monkeypatch: pytest.MonkeyPatch,
+    cli_env: Path, cli_made: Template[None], google: FakeGoogle, monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> Path:  # fmt: skip
     """This test's own copy of a clinic with a provider, a service and a patient; the
     CLI is pointed at it and at the loopback Google. Returns an authorized-user file."""
-    made.copy_to(cli_env)
+    cli_made.copy_to(cli_env)
     monkeypatch.setenv("RECEPTIONIST_GOOGLE_API_ENDPOINT", google.api)
     monkeypatch.setenv("RECEPTIONIST_GOOGLE_TOKEN_URI", google.token_uri)
     (tmp_path / "authorized_user.json").write_text(json.dumps(INFO), "utf-8")

@@ -23,7 +23,7 @@ import pytest
 from fakegoogle import ACCOUNT, FakeGoogle
 from keyring.backends.null import Keyring as NoKeychain
 from templates import MemoryKeyring
-from test_google_cli import clinic, made, run  # noqa: F401  (the CLI clinic fixtures)
+from test_google_cli import clinic, run  # noqa: F401  (the CLI clinic fixtures)
 
 from receptionist.errors import ValidationError
 from sync.cli import main

@@ -36,20 +36,20 @@ class VirtualTime:
 
 
 def book_many(clinic: Clinic, count: int) -> list[str]:
-    """``count`` appointments, one every 30 minutes (rows as the booking writes them)."""
-    made = []
+    """``count`` appointments, one every 30 minutes (rows as the booking writes them),
+    inserted in one flush (a flush per row cost a third of a second a thousand)."""
     with clinic.db.write() as s:
         now = clinic.clock.now()
+        rows = []
         for n in range(count):
             start = START + timedelta(minutes=30 * n)
-            row = Appointment(patient_id=clinic.ids["p1"], provider_id=clinic.ids["ayse"],
-                              service_id=clinic.ids["checkup"], start_utc=start,
-                              end_utc=start + timedelta(minutes=30), created_at=now,
-                              updated_at=now)  # fmt: skip
-            s.add(row)
-            s.flush()
-            made.append(row.id)
-    return made
+            rows.append(Appointment(patient_id=clinic.ids["p1"], provider_id=clinic.ids["ayse"],
+                                    service_id=clinic.ids["checkup"], start_utc=start,
+                                    end_utc=start + timedelta(minutes=30), created_at=now,
+                                    updated_at=now))  # fmt: skip
+        s.add_all(rows)
+        s.flush()
+        return [row.id for row in rows]
 
 
 def paced_round(clinic: Clinic, time: VirtualTime) -> google_round.Outcome:

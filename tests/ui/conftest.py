@@ -20,13 +20,14 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, event, select
 from templates import Template, make_template
 from threadspy import ThreadSpy
-from uiseed import PASSPHRASE, USER, Seeded, seed
+from uiseed import USER, Seeded, seed
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor
 from receptionist.models import Patient
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.store import keys, storage, vault
+from receptionist.store.vault import Created
 from ui import messages
 from ui.collector import GuiCollector
 from ui.desk import Desk
@@ -79,8 +80,11 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-def _make_seeded(root: Path, clock: FixedClock) -> dict[str, str]:
-    vault.create(root, passphrase=PASSPHRASE)
+def _make_seeded(root: Path, clock: FixedClock, new: Template[Created]) -> dict[str, str]:
+    """The seeded clinic in ``root``: a new clinic (``new``, the clinic
+    ``vault.create(root, passphrase=PASSPHRASE)`` makes, made once a session for the
+    whole suite) seeded at ``clock``'s time."""
+    new.copy_to(root)
     db = vault.open_clinic(root)
     try:
         return seed(db, clock)
@@ -89,20 +93,35 @@ def _make_seeded(root: Path, clock: FixedClock) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Template[dict[str, str]]:
+def seeded_template(
+    tmp_path_factory: pytest.TempPathFactory, clinic_template: Template[Created]
+) -> Template[dict[str, str]]:
     """The seeded clinic as the ``clock`` fixture's first moment makes it, made once."""
     root = tmp_path_factory.mktemp("seeded") / "clinic"
-    return make_template(root, lambda r: _make_seeded(r, FixedClock(CLOCK_START)))
+    return make_template(root, lambda r: _make_seeded(r, FixedClock(CLOCK_START), clinic_template))
 
 
 @pytest.fixture
-def seeded(tmp_path: Path, clock: FixedClock, seeded_template: Template[dict[str, str]]) -> Seeded:
+def seeded_source(seeded_template: Template[dict[str, str]]) -> Template[dict[str, str]]:
+    """The template :func:`seeded` copies: the seeded clinic, or, where a test module
+    says so, that clinic taken further the same way for each of its tests (connected
+    to an endpoint, ...)."""
+    return seeded_template
+
+
+@pytest.fixture
+def seeded(
+    tmp_path: Path,
+    clock: FixedClock,
+    seeded_source: Template[dict[str, str]],
+    clinic_template: Template[Created],
+) -> Seeded:
     """This test's own seeded clinic: a copy of the template, or, for a test whose clock
     was set elsewhere before, one seeded at its clock's time."""
     root = tmp_path / "clinic"
     if clock.now() == CLOCK_START:
-        return Seeded(root, seeded_template.copy_to(root))
-    return Seeded(root, _make_seeded(root, clock))
+        return Seeded(root, seeded_source.copy_to(root))
+    return Seeded(root, _make_seeded(root, clock, clinic_template))
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ open schedule, and the status bar says offline while the endpoint is down and on
 from __future__ import annotations
 
 import importlib
+import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -15,18 +17,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from factories import CLOCK_START
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select, text
-from uiseed import at
+from sqlalchemy import select, text, update
+from templates import Template, make_template
+from uiseed import Seeded, at
 
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Actor, Ctx
-from receptionist.models import Patient, Service
+from receptionist.models import Patient, Service, SyncState
 from receptionist.ops import replica
 from receptionist.schedule import booking
-from receptionist.settings import pcstore
+from receptionist.settings import pcstore, tokenbook
 from receptionist.settings.cloud import INTERVAL_SECONDS
 from receptionist.store.storage import Database
 from receptionist.store.vault import create, open_clinic
@@ -72,8 +76,51 @@ class Cloud:
             self.served = None
 
 
+@pytest.fixture(scope="module")
+def uploaded(
+    tmp_path_factory: pytest.TempPathFactory, seeded_template: Template[dict[str, str]]
+) -> Template[dict[str, str]]:
+    """The seeded clinic as :func:`connected` leaves it (connected as FRONT-1 and
+    uploaded, on the clock's first moment), made once for the module; its endpoint's
+    database is ``endpoint.db`` beside it, and the token book the connect wrote is in
+    ``config`` beside it."""
+    folder = tmp_path_factory.mktemp("uploaded")
+    config = folder / "config"
+
+    def build(root: Path) -> dict[str, str]:
+        ids = seeded_template.copy_to(root)
+        clock = FixedClock(CLOCK_START)
+        url = f"sqlite:///{folder / 'endpoint.db'}"
+        store = open_store(url)
+        db = open_clinic(root)
+        try:
+            with serverkit.serving(store, clock) as served:
+                code = add_clinic(url, "Şifa", clock=clock, out=None)
+                cloud.connect(db, admin(clock), served.url, code.code, "FRONT-1")
+                cloud.sync_once(db, clock)
+        finally:
+            db.close()
+            store.close()
+        return ids
+
+    return make_template(folder / "clinic", build, env={"RECEPTIONIST_CONFIG_DIR": str(config)})
+
+
 @pytest.fixture
-def endpoint(tmp_path: Path, clock: FixedClock) -> Iterator[Cloud]:
+def seeded_source(
+    request: pytest.FixtureRequest, seeded_template: Template[dict[str, str]]
+) -> Template[dict[str, str]]:
+    """For a test that takes :func:`connected`, the seeded clinic already connected."""
+    if "connected" in request.fixturenames:
+        return request.getfixturevalue("uploaded")  # type: ignore[no-any-return]
+    return seeded_template
+
+
+@pytest.fixture
+def endpoint(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Cloud]:
+    if "connected" in request.fixturenames and clock.now() == CLOCK_START:
+        made: Template[dict[str, str]] = request.getfixturevalue("uploaded")
+        shutil.copy(made.root.parent / "endpoint.db", tmp_path / "endpoint.db")
     url = f"sqlite:///{tmp_path / 'endpoint.db'}"
     store = open_store(url)
     served = serverkit.serving(store, clock)
@@ -88,15 +135,37 @@ def endpoint(tmp_path: Path, clock: FixedClock) -> Iterator[Cloud]:
 
 
 @pytest.fixture
-def connected(desk: Desk, endpoint: Cloud, clock: FixedClock, tmp_path: Path) -> Cloud:
-    """The app's clinic, the first PC, connected and uploaded (before its window opens)."""
-    code = add_clinic(f"sqlite:///{tmp_path / 'endpoint.db'}", "Şifa", clock=clock, out=None)
+def connected(
+    request: pytest.FixtureRequest,
+    desk: Desk,
+    seeded: Seeded,
+    endpoint: Cloud,
+    clock: FixedClock,
+    tmp_path: Path,
+) -> Cloud:
+    """The app's clinic, the first PC, connected and uploaded (before its window opens):
+    a copy of :func:`uploaded`, pointed at this test's endpoint, its device token
+    written in the token book as the connect wrote it (or connected here, for a test
+    whose clock was set elsewhere before)."""
+    if clock.now() != CLOCK_START:
+        code = add_clinic(f"sqlite:///{tmp_path / 'endpoint.db'}", "Şifa", clock=clock, out=None)
 
-    def connect(db: Database) -> None:
-        cloud.connect(db, admin(clock), endpoint.url, code.code, "FRONT-1")
-        cloud.sync_once(db, clock)
+        def connect(db: Database) -> None:
+            cloud.connect(db, admin(clock), endpoint.url, code.code, "FRONT-1")
+            cloud.sync_once(db, clock)
 
-    on_desk(desk, connect)
+        on_desk(desk, connect)
+        return endpoint
+    made: Template[dict[str, str]] = request.getfixturevalue("uploaded")
+
+    def point_at(db: Database) -> None:
+        with db.write() as s:
+            s.execute(update(SyncState).values(server_url=endpoint.url))
+
+    on_desk(desk, point_at)
+    book = json.loads((made.root.parent / "config" / tokenbook.FILE_NAME).read_text("utf-8"))
+    (name,) = book["in_use"].values()
+    tokenbook.kept(seeded.root, name)
     return endpoint
 
 

@@ -98,13 +98,14 @@ def test_a_folder_holding_others_files_is_refused_before_the_lock_goes_in(
     tmp_path: Path,
 ) -> None:
     """``--data-dir`` naming a shared folder with no clinic in it: the app says why and
-    ends before putting its lock file there or offering to set a clinic up in it."""
+    ends before putting its lock file there or offering to set a clinic up in it, and
+    before loading its window (``-X importtime`` names each module loaded)."""
     shared = tmp_path / "shared"
     shared.mkdir()
     (shared / "notes.txt").write_text("someone else's", encoding="utf-8")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     done = subprocess.run(
-        [sys.executable, str(REPO / "main.py"), "--data-dir", str(shared)],
+        [sys.executable, "-X", "importtime", str(REPO / "main.py"), "--data-dir", str(shared)],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -115,6 +116,8 @@ def test_a_folder_holding_others_files_is_refused_before_the_lock_goes_in(
     assert done.returncode == 2, done.stderr
     assert "not Receptionist's" in done.stderr and "Traceback" not in done.stderr
     assert [p.name for p in shared.iterdir()] == ["notes.txt"]
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "ui.launch" in loaded and "ui.mainwindow" not in loaded
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")

@@ -30,7 +30,7 @@ from receptionist.settings.registry import Setting
 from receptionist.texts import Text
 from ui.app import stylesheet
 from ui.desk import Desk
-from ui.settings import SettingsDialog
+from ui.settings import SettingsDialog, editors
 from ui.settings.clinicpage import ClinicPage, SettingsPage
 from ui.settings.colour import ColourField
 from ui.settings.hoursedit import HoursEditor
@@ -242,3 +242,20 @@ def test_a_plain_http_provider_address_is_refused_by_its_field(qtbot: QtBot, adm
     assert on_worker(
         admin, lambda db: registry_ops.get(db, ctx, "channels.sms_base_url").value
     ) == ("http://127.0.0.1:8080")
+
+
+def test_the_zone_box_offers_every_regional_zone_read_once_a_run(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each Settings dialog has a zone box; the zone database is walked for the first."""
+    real = editors.available_timezones
+    walks: list[int] = []
+    monkeypatch.setattr(editors, "available_timezones", lambda: walks.append(1) or real())
+    editors.zone_names.cache_clear()
+    boxes = [editors.zone_box(), editors.zone_box()]
+    for box in boxes:
+        qtbot.addWidget(box)
+    offered = [[box.itemText(i) for i in range(box.count())] for box in boxes]
+    assert offered[0] == offered[1] == sorted(z for z in real() if "/" in z)
+    assert "Europe/Istanbul" in offered[0] and "UTC" not in offered[0]
+    assert walks == [1]

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import importlib
+import json
 import os
+import shutil
 import socket
 import sys
 import threading
@@ -18,14 +20,19 @@ from typing import Any
 
 import pytest
 import shiboken6
+from factories import CLOCK_START
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget, QWizard
 from pytestqt.qtbot import QtBot
+from sqlalchemy import update
+from templates import Template, make_template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
+from receptionist.models import SyncState
 from receptionist.ops.patients import NewPatient, add, find
 from receptionist.ops.setup import ClinicSpec, initialise
+from receptionist.settings import tokenbook
 from receptionist.store import vault
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
@@ -56,26 +63,60 @@ class FirstPc:
     devices: Callable[[], list[dict[str, Any]]]  # the clinic's devices, as the endpoint says
 
 
-@pytest.fixture
-def first_pc(tmp_path: Path, clock: FixedClock, memory_keyring: Any) -> Iterator[FirstPc]:
-    """The clinic's first PC (its administrator "boss"), connected, with an invitation."""
-    database = f"sqlite:///{tmp_path / 'endpoint.db'}"
-    spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", BOSS, BOSS_PASSWORD)
-    initialise(tmp_path / "a", spec, clock, passphrase=A_PASSPHRASE)
-    db = open_clinic(tmp_path / "a", env={"RECEPTIONIST_PASSPHRASE": A_PASSPHRASE})
-    ctx = Ctx(Actor(None, "admin", "ui"), clock)
-    add(db, ctx, NewPatient("Ayşe", "Yılmaz"))
-    with serverkit.endpoint_at(database, clock) as served:
+@pytest.fixture(scope="module")
+def first_pc_made(tmp_path_factory: pytest.TempPathFactory) -> Template[None]:
+    """The clinic's first PC as :func:`first_pc` had it before its invitation: set up
+    (its administrator "boss"), a patient added, connected as FRONT-1 and synced once,
+    on the clock's first moment. Made once for the module; the endpoint's database is
+    ``endpoint.db`` beside it, and the token book the connect wrote is in ``config``."""
+    folder = tmp_path_factory.mktemp("first-pc")
+
+    def build(root: Path) -> None:
+        clock = FixedClock(CLOCK_START)
+        database = f"sqlite:///{folder / 'endpoint.db'}"
+        spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", BOSS, BOSS_PASSWORD)
+        initialise(root, spec, clock, passphrase=A_PASSPHRASE)
+        db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": A_PASSPHRASE})
+        ctx = Ctx(Actor(None, "admin", "ui"), clock)
         try:
-            code = add_clinic(database, "Moda Dental", clock=clock, out=None).code
-            cloud.connect(db, ctx, served.url, code, "FRONT-1")
-            cloud.sync_once(db, clock)
+            add(db, ctx, NewPatient("Ayşe", "Yılmaz"))
+            with serverkit.endpoint_at(database, clock) as served:
+                code = add_clinic(database, "Moda Dental", clock=clock, out=None).code
+                cloud.connect(db, ctx, served.url, code, "FRONT-1")
+                cloud.sync_once(db, clock)
+        finally:
+            db.close()
+
+    config = {"RECEPTIONIST_CONFIG_DIR": str(folder / "config")}
+    return make_template(folder / "a", build, env=config)
+
+
+@pytest.fixture
+def first_pc(
+    tmp_path: Path, clock: FixedClock, memory_keyring: Any, first_pc_made: Template[None]
+) -> Iterator[FirstPc]:
+    """The clinic's first PC (its administrator "boss"), connected, with an invitation:
+    this test's copy of :func:`first_pc_made` and of its endpoint's database, pointed at
+    this test's endpoint, its device token in the token book as the connect wrote it."""
+    assert clock.now() == CLOCK_START, "the first PC was made on the clock's first moment"
+    root = tmp_path / "a"
+    first_pc_made.copy_to(root)
+    shutil.copy(first_pc_made.root.parent / "endpoint.db", tmp_path / "endpoint.db")
+    book = first_pc_made.root.parent / "config" / tokenbook.FILE_NAME
+    (token_name,) = json.loads(book.read_text("utf-8"))["in_use"].values()
+    tokenbook.kept(root, token_name)
+    db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": A_PASSPHRASE})
+    ctx = Ctx(Actor(None, "admin", "ui"), clock)
+    try:
+        with serverkit.endpoint_at(f"sqlite:///{tmp_path / 'endpoint.db'}", clock) as served:
+            with db.write() as s:  # the endpoint listens elsewhere now
+                s.execute(update(SyncState).values(server_url=served.url))
             yield FirstPc(
                 served.url, cloud.invite(db, ctx).code, lambda: cloud.invite(db, ctx).code,
                 lambda: _devices(db),
             )  # fmt: skip
-        finally:
-            db.close()
+    finally:
+        db.close()
 
 
 def _devices(db: Any) -> list[dict[str, Any]]:
