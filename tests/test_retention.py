@@ -568,3 +568,36 @@ def test_the_batches_fold_nothing_and_the_sweep_folds_between_them(
     assert steps[:6] == ["batch:0", "batch:0", "fold", "batch:0", "batch:0", "fold"]
     with db.write() as s:  # the pool's connections fold at their commits again
         assert s.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == 1_000
+
+
+def test_a_batch_s_index_deletions_merge_no_older_segment(db: Database) -> None:
+    """The search index's deletions of a batch are flushed as one new segment and
+    merge nothing (``automerge`` off in the batch: the sweep's purge merges all once,
+    at its end); the option is set back, and the rows are gone from the search."""
+    segments = "SELECT id >> 37, id, block FROM patient_search_data WHERE id > 10"
+    option = "INSERT INTO patient_search(patient_search, rank) VALUES"
+    with db.write() as s:  # small pages: a few rows' deletions are many leaf pages
+        s.execute(text(f"{option} ('pgsz', 64)"))
+        s.execute(text(f"{option} ('automerge', 0)"))
+    for first in range(1, 301, 50):  # six segments, one a write
+        with db.write() as s:
+            rows = [
+                {"r": r, "t": f"zq{r:05d} patient {r * 7919 % 10007:05d}"}
+                for r in range(first, first + 50)
+            ]
+            s.execute(text("INSERT INTO patient_search(rowid, terms) VALUES (:r, :t)"), rows)
+    with db.write() as s:
+        s.execute(text(f"{option} ('automerge', 4)"))
+    with db.read() as s:
+        before = s.execute(text(segments)).all()
+    with db.write() as s:
+        rules.unindex(s, list(range(1, 121)))
+    with db.read() as s:
+        after = s.execute(text(segments)).all()
+        merge = s.execute(text("SELECT v FROM patient_search_config WHERE k = 'automerge'"))
+        assert merge.scalar_one() == 4
+        found = s.execute(text("SELECT rowid FROM patient_search WHERE terms MATCH 'zq001'"))
+        assert sorted(found.scalars()) == list(range(121, 200))
+    old = {r[0] for r in before}
+    assert len(old) == 6 and {r for r in after if r[0] in old} == set(before)
+    assert len({r[0] for r in after} - old) == 1  # the deletions' segment, nothing more

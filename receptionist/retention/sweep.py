@@ -246,9 +246,18 @@ def unindex(session: Session, rowids: Sequence[int]) -> None:
     a sweep. Here it is off for this transaction only (the option is set back before
     the commit, so no crash leaves it off); :func:`purge_index` then rewrites the
     index without the deleted entries, and ``secure_delete`` zeroes the pages it
-    frees."""
+    frees.
+
+    FTS5's ``automerge`` is off for the transaction too (set back as ``secure-delete``
+    is): the deletions are flushed as one new segment, where with it on the flush
+    went on to merge older segments, some pages for each page of deletions and more
+    the larger the index, work :func:`purge_index` does again, once, at the end
+    (measured at 160,895 appointments: the patient batches 31,229 -> 22,521 pages).
+    Its ``crisismerge`` stays: a level of many segments is still merged."""
     if not rowids:
         return
+    merge = _automerge(session)
+    session.execute(text(f"{_FTS_OPTION} ('automerge', 0)"))
     session.execute(text(f"{_FTS_OPTION} ('secure-delete', 0)"))
     # In the index's order: its content table's rows, found by rowid, are then read
     # page after page (the rowids follow the names, not the order the patients are
@@ -256,7 +265,21 @@ def unindex(session: Session, rowids: Sequence[int]) -> None:
     session.execute(
         text("DELETE FROM patient_search WHERE rowid = :r"), [{"r": r} for r in sorted(rowids)]
     )
+    # Setting an option first flushes the deletions (FTS5), here with neither option.
     session.execute(text(f"{_FTS_OPTION} ('secure-delete', 1)"))
+    session.execute(text(f"{_FTS_OPTION} ('automerge', :n)"), {"n": merge})
+
+
+# FTS5's ``automerge`` where the index's config table holds none.
+AUTOMERGE_DEFAULT = 4
+
+
+def _automerge(session: Session) -> int:
+    """The search index's ``automerge`` option as it is now."""
+    found = session.execute(
+        text("SELECT v FROM patient_search_config WHERE k = 'automerge'")
+    ).scalar_one_or_none()
+    return int(found) if found is not None else AUTOMERGE_DEFAULT
 
 
 # The pages of the search index one step of :func:`purge_index` writes at most: some
