@@ -507,20 +507,48 @@ def test_batches_wait_for_no_disk_and_the_sweep_ends_durable(
     its commit, and its pages folded into the file between batches): a power cut may
     undo whole batches, which the next sweep simply takes again. The sweep's record
     and audit event are an ordinary write, which makes every batch before it durable,
-    and the connections go back to the pool durable (``synchronous = FULL``: 2)."""
-    seen: list[int] = []
-    real = rules.remove_appointments
+    and the connections go back to the pool durable (``synchronous = FULL``: 2).
+    The appointments' batches check no foreign keys (each deletes the rows referring
+    to its appointments first); the patients' batches do, and so does every write
+    after the sweep."""
+    seen: list[tuple[str, int, int]] = []
+    real, real_patients = rules.remove_appointments, rules.remove_patients
+
+    def pragmas(s: Session, kind: str) -> None:
+        on = [s.execute(text(f"PRAGMA {p}")).scalar_one() for p in ("synchronous", "foreign_keys")]
+        seen.append((kind, *on))
 
     def remove(s: Session, *args: object) -> object:
-        seen.append(s.execute(text("PRAGMA synchronous")).scalar_one())
+        pragmas(s, "appointment")
         return real(s, *args)  # type: ignore[arg-type]
 
+    def remove_patients(s: Session, *args: object) -> object:
+        pragmas(s, "patient")
+        return real_patients(s, *args)  # type: ignore[arg-type]
+
     monkeypatch.setattr(rules, "remove_appointments", remove)
+    monkeypatch.setattr(rules, "remove_patients", remove_patients)
     swept = retention.sweep(db, clinic, db.path.parent)
 
-    assert swept.counts["appointment"] > 500 and seen and set(seen) == {1}
+    assert swept.counts["appointment"] > 500 and swept.counts["patient"] > 50
+    assert set(seen) == {("appointment", 1, 0), ("patient", 1, 1)}
     with db.write() as s:
         assert s.execute(text("PRAGMA synchronous")).scalar_one() == 2
+        assert s.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+
+
+def test_the_appointment_batches_delete_every_row_that_refers_to_one(db: Database) -> None:
+    """Unchecked as they are, the appointments' batches delete first every row whose
+    foreign key refers to an appointment: the schema's list is the sweep's."""
+    with db.read() as s:
+        tables = s.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars()
+        referring = {
+            (table, str(fk[3]))
+            for table in list(tables)
+            for fk in s.execute(text(f"PRAGMA foreign_key_list('{table}')"))
+            if fk[2] == "appointment"
+        }
+    assert referring == set(rules.REFERRING)
 
 
 def test_the_batches_fold_nothing_and_the_sweep_folds_between_them(

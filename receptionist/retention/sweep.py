@@ -138,19 +138,23 @@ def _choose(session: Session, sql: str, params: Mapping[str, object]) -> None:
 CHOSEN_IDS = "SELECT id FROM temp.sweep_chosen"
 
 
+# Every (table, column) whose foreign key refers to an appointment. The batches
+# delete those rows first, then the appointments with foreign keys unchecked
+# (``Database.write``'s ``checked``); a test compares this with the schema.
+REFERRING = (("communication_entry", "appointment_id"),)
+
+
 def remove_appointments(session: Session, rowids: Sequence[int], before: datetime) -> Counter[str]:
-    """Delete these appointments (and the log entries about them) of patients still
-    to go; rows per table."""
+    """Delete these appointments (and the rows that refer to them, :data:`REFERRING`:
+    the log entries about them) of patients still to go; rows per table."""
     counts: Counter[str] = Counter()
     given = {"rowids": json.dumps(list(rowids)), "before": to_micros(before)}
     still = STILL.format(col="a.patient_id")
     _choose(session, f"SELECT a.rowid, a.id FROM appointment a WHERE {_RUN} AND {still}", given)
-    logged = f"SELECT id FROM communication_entry WHERE appointment_id IN ({CHOSEN_IDS})"
-    for table, owned in (("appointment", CHOSEN_IDS), ("communication_entry", logged)):
-        _unbase(session, table, owned)
-    counts["communication_entry"] = _run(
-        session, f"DELETE FROM communication_entry WHERE appointment_id IN ({CHOSEN_IDS})", {}
-    )
+    _unbase(session, "appointment", CHOSEN_IDS)
+    for table, column in REFERRING:
+        _unbase(session, table, f"SELECT id FROM {table} WHERE {column} IN ({CHOSEN_IDS})")
+        counts[table] = _run(session, f"DELETE FROM {table} WHERE {column} IN ({CHOSEN_IDS})", {})
     with sweeping(session):
         chosen = "rowid IN (SELECT rid FROM temp.sweep_chosen)"
         counts["appointment"] = _run(session, f"DELETE FROM appointment WHERE {chosen}", {})
