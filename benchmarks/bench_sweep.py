@@ -36,7 +36,10 @@ and 79.9 s (80.2), 129 batches (133), 1,419,713 pages (1,417,140): within the lo
 noise as a whole. Load-independent, each change alone: the search index's work at
 2M, 3,000 patients a batch and the purge, 100,544 -> 81,188 pages; the appointment
 delete statement 14.2 -> 12.8 and 18.0 -> 13.6 s CPU; at ``--scale 0.3`` the sweep
-273,398-284,170 -> 248,843-252,076 pages, 16.1-17.9 -> 12.7-14.1 s CPU.
+273,398-284,170 -> 248,843-252,076 pages, 16.1-17.9 -> 12.7-14.1 s CPU. Then the
+batches' connection's page cache 256 -> 512 MB (``storage.SWEEP_CACHE_MB``): 2M at
+load 7-9, 68.4 s CPU, 112 batches, 1,358,100 pages (``--cache-mb 512`` for every
+connection: 61.5 s, 101 batches; 1,024: 63.2 s). Each kind's longest write is printed.
 ``--target`` measures another pacing target than ``retention.pacing.TARGET_SECONDS``.
 The runs' copies go to ``RECEPTIONIST_BENCH_DIR`` (default ``bench-data``): point it
 at a folder of your own, holding (or linking) the built clinic, on a shared machine.

@@ -27,7 +27,7 @@ from receptionist.patients import duplicates
 from receptionist.retention import sweep as rules
 from receptionist.retention.policy import months_before
 from receptionist.store.migrate import upgrade
-from receptionist.store.storage import Database
+from receptionist.store.storage import SWEEP_CACHE_MB, Database
 from receptionist.store.vault import unlock
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
@@ -517,6 +517,7 @@ def test_batches_wait_for_no_disk_and_the_sweep_ends_durable(
     def pragmas(s: Session, kind: str) -> None:
         on = [s.execute(text(f"PRAGMA {p}")).scalar_one() for p in ("synchronous", "foreign_keys")]
         seen.append((kind, *on))
+        assert s.execute(text("PRAGMA cache_size")).scalar_one() == -SWEEP_CACHE_MB * 1024
 
     def remove(s: Session, *args: object) -> object:
         pragmas(s, "appointment")
