@@ -28,8 +28,21 @@ it: 72.9 s CPU (73.2 before), 119 batches (136), 1,388,724 pages (1,425,550), ea
 write's CPU median 485 ms, p95 574, max 645 (415 / 736 / 779); wall 244-268 s, the
 load's. With a fold each second of batches instead of each half: 62.2 s CPU (70.8),
 106 batches (131). The pages written are the load-independent figure: ``--no-pages``
-reads them from the WAL's index after each commit.
+reads them from the WAL's index after each commit. Session 14 (FTS5 ``automerge`` off
+in the patient batches; no foreign-key lookups in the appointment batches), each 2M
+run beside one of session 13's code, load 5-15: 77.0 s CPU (76.3 before), 122
+batches (124), 1,386,190 pages (1,404,254; the patient batches 199,808 <- 216,655),
+and 79.9 s (80.2), 129 batches (133), 1,419,713 pages (1,417,140): within the load's
+noise as a whole. Load-independent, each change alone: the search index's work at
+2M, 3,000 patients a batch and the purge, 100,544 -> 81,188 pages; the appointment
+delete statement 14.2 -> 12.8 and 18.0 -> 13.6 s CPU; at ``--scale 0.3`` the sweep
+273,398-284,170 -> 248,843-252,076 pages, 16.1-17.9 -> 12.7-14.1 s CPU. Then the
+batches' connection's page cache 256 -> 512 MB (``storage.SWEEP_CACHE_MB``): 2M at
+load 7-9, 68.4 s CPU, 112 batches, 1,358,100 pages (``--cache-mb 512`` for every
+connection: 61.5 s, 101 batches; 1,024: 63.2 s). Each kind's longest write is printed.
 ``--target`` measures another pacing target than ``retention.pacing.TARGET_SECONDS``.
+The runs' copies go to ``RECEPTIONIST_BENCH_DIR`` (default ``bench-data``): point it
+at a folder of your own, holding (or linking) the built clinic, on a shared machine.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import struct
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from sqlalchemy import event
@@ -37,6 +37,8 @@ class Meter:
         self._cpu = time.process_time()
         self.by_kind: Counter[str] = Counter()  # pages written by batches of each kind
         self.cpu_by_kind: Counter[str] = Counter()
+        self.longest: dict[str, float] = defaultdict(float)  # each kind's longest write
+        self._writes = 0
         # Each write's CPU from its BEGIN to the end of its commit: the time it holds
         # the write lock on a quiet PC (the desk's longest wait for a write).
         self.batch_cpu: list[float] = []
@@ -86,6 +88,9 @@ class Meter:
         """A batch of ``kind`` ended: its commits' pages and its CPU go to ``kind``."""
         self.by_kind[kind] += sum(self.frames[self._counted :])
         self._counted = len(self.frames)
+        writes = self.batch_cpu[self._writes :] or [0.0]
+        self.longest[kind] = max(self.longest[kind], max(writes))
+        self._writes = len(self.batch_cpu)
         now = time.process_time()
         self.cpu_by_kind[kind] += now - self._cpu
         self._cpu = now
@@ -98,7 +103,10 @@ class Meter:
             f"pages written: {sum(self.frames):,} in {len(self.frames)} commits",
         ]
         for kind, pages in self.by_kind.most_common():
-            lines.append(f"  {kind}: {pages:,} pages, {self.cpu_by_kind[kind]:.1f} s CPU")
+            lines.append(
+                f"  {kind}: {pages:,} pages, {self.cpu_by_kind[kind]:.1f} s CPU,"
+                f" longest write {self.longest[kind] * 1000:.0f} ms"
+            )
         for kind, cpu in self.cpu.most_common(top):
             lines.append(f"  {cpu:7.2f} s CPU {self.calls[kind]:6d}x  {kind}")
         return "\n".join(lines)

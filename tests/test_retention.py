@@ -27,7 +27,7 @@ from receptionist.patients import duplicates
 from receptionist.retention import sweep as rules
 from receptionist.retention.policy import months_before
 from receptionist.store.migrate import upgrade
-from receptionist.store.storage import Database
+from receptionist.store.storage import SWEEP_CACHE_MB, Database
 from receptionist.store.vault import unlock
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
@@ -507,20 +507,49 @@ def test_batches_wait_for_no_disk_and_the_sweep_ends_durable(
     its commit, and its pages folded into the file between batches): a power cut may
     undo whole batches, which the next sweep simply takes again. The sweep's record
     and audit event are an ordinary write, which makes every batch before it durable,
-    and the connections go back to the pool durable (``synchronous = FULL``: 2)."""
-    seen: list[int] = []
-    real = rules.remove_appointments
+    and the connections go back to the pool durable (``synchronous = FULL``: 2).
+    The appointments' batches check no foreign keys (each deletes the rows referring
+    to its appointments first); the patients' batches do, and so does every write
+    after the sweep."""
+    seen: list[tuple[str, int, int]] = []
+    real, real_patients = rules.remove_appointments, rules.remove_patients
+
+    def pragmas(s: Session, kind: str) -> None:
+        on = [s.execute(text(f"PRAGMA {p}")).scalar_one() for p in ("synchronous", "foreign_keys")]
+        seen.append((kind, *on))
+        assert s.execute(text("PRAGMA cache_size")).scalar_one() == -SWEEP_CACHE_MB * 1024
 
     def remove(s: Session, *args: object) -> object:
-        seen.append(s.execute(text("PRAGMA synchronous")).scalar_one())
+        pragmas(s, "appointment")
         return real(s, *args)  # type: ignore[arg-type]
 
+    def remove_patients(s: Session, *args: object) -> object:
+        pragmas(s, "patient")
+        return real_patients(s, *args)  # type: ignore[arg-type]
+
     monkeypatch.setattr(rules, "remove_appointments", remove)
+    monkeypatch.setattr(rules, "remove_patients", remove_patients)
     swept = retention.sweep(db, clinic, db.path.parent)
 
-    assert swept.counts["appointment"] > 500 and seen and set(seen) == {1}
+    assert swept.counts["appointment"] > 500 and swept.counts["patient"] > 50
+    assert set(seen) == {("appointment", 1, 0), ("patient", 1, 1)}
     with db.write() as s:
         assert s.execute(text("PRAGMA synchronous")).scalar_one() == 2
+        assert s.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+
+
+def test_the_appointment_batches_delete_every_row_that_refers_to_one(db: Database) -> None:
+    """Unchecked as they are, the appointments' batches delete first every row whose
+    foreign key refers to an appointment: the schema's list is the sweep's."""
+    with db.read() as s:
+        tables = s.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars()
+        referring = {
+            (table, str(fk[3]))
+            for table in list(tables)
+            for fk in s.execute(text(f"PRAGMA foreign_key_list('{table}')"))
+            if fk[2] == "appointment"
+        }
+    assert referring == set(rules.REFERRING)
 
 
 def test_the_batches_fold_nothing_and_the_sweep_folds_between_them(
@@ -568,3 +597,36 @@ def test_the_batches_fold_nothing_and_the_sweep_folds_between_them(
     assert steps[:6] == ["batch:0", "batch:0", "fold", "batch:0", "batch:0", "fold"]
     with db.write() as s:  # the pool's connections fold at their commits again
         assert s.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == 1_000
+
+
+def test_a_batch_s_index_deletions_merge_no_older_segment(db: Database) -> None:
+    """The search index's deletions of a batch are flushed as one new segment and
+    merge nothing (``automerge`` off in the batch: the sweep's purge merges all once,
+    at its end); the option is set back, and the rows are gone from the search."""
+    segments = "SELECT id >> 37, id, block FROM patient_search_data WHERE id > 10"
+    option = "INSERT INTO patient_search(patient_search, rank) VALUES"
+    with db.write() as s:  # small pages: a few rows' deletions are many leaf pages
+        s.execute(text(f"{option} ('pgsz', 64)"))
+        s.execute(text(f"{option} ('automerge', 0)"))
+    for first in range(1, 301, 50):  # six segments, one a write
+        with db.write() as s:
+            rows = [
+                {"r": r, "t": f"zq{r:05d} patient {r * 7919 % 10007:05d}"}
+                for r in range(first, first + 50)
+            ]
+            s.execute(text("INSERT INTO patient_search(rowid, terms) VALUES (:r, :t)"), rows)
+    with db.write() as s:
+        s.execute(text(f"{option} ('automerge', 4)"))
+    with db.read() as s:
+        before = s.execute(text(segments)).all()
+    with db.write() as s:
+        rules.unindex(s, list(range(1, 121)))
+    with db.read() as s:
+        after = s.execute(text(segments)).all()
+        merge = s.execute(text("SELECT v FROM patient_search_config WHERE k = 'automerge'"))
+        assert merge.scalar_one() == 4
+        found = s.execute(text("SELECT rowid FROM patient_search WHERE terms MATCH 'zq001'"))
+        assert sorted(found.scalars()) == list(range(121, 200))
+    old = {r[0] for r in before}
+    assert len(old) == 6 and {r for r in after if r[0] in old} == set(before)
+    assert len({r[0] for r in after} - old) == 1  # the deletions' segment, nothing more

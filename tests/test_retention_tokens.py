@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import keyring
+import pytest
 import sqlcipher3
 from factories import actor_ctx, make_clinic
 from keyring.errors import KeyringLocked
@@ -23,7 +24,7 @@ from receptionist.google import account
 from receptionist.models import LocalSecret, SyncState
 from receptionist.ops import replica, retention
 from receptionist.replica.seal import ClinicKey
-from receptionist.retention import tokens
+from receptionist.retention import records, tokens
 from receptionist.settings import pcstore, secretstore, tokenbook
 from receptionist.store.storage import Database
 from receptionist.store.vault import Created, open_clinic
@@ -430,13 +431,68 @@ def test_a_join_while_the_sweep_asks_the_keychain_keeps_the_new_token_in_use(
     folder, now = db.path.parent, ctx.clock.now()
     with db.read() as s:
         found = tokens.unused(s, folder, now)  # the sweep's read: this folder is device-old
+        before = tokens.earlier(s, folder, "sweep-1")
     assert found.current == OLD
     joined_as(db, admin, "device-now", "t-now")  # a join, while the sweep asks the keychain
     asked = tokens.asked(found)
-    tokens.drop(asked, now)
+    tokens.drop(asked, now, folder, before)
     with db.write() as s:
         tokens.forget_in_file(s, folder)  # the sweep's write
     other = tmp_path / "other"  # another data folder of this clinic, on this PC
     other.mkdir()
     assert NOW not in tokenbook.unused(other, None, "cloud:clinic-1:", now)
     assert (secretstore.SERVICE, NOW) in memory_keyring.store
+
+
+def test_a_sweep_stopped_after_deleting_keychain_tokens_has_them_counted_once(
+    db: Database, ctx: Ctx, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep notes in the book which tokens it is deleting before it deletes them.
+    Stopped after the keychain's deletion, before the book's write or the sweep's own
+    record (a kill, a full disk), its count would be lost: the next sweep finds the
+    note with no record of that sweep in the file, and counts them. Stopped after its
+    record, before the note went, the next sweep finds the record: no second count."""
+    admin = actor_ctx("admin", ctx.clock)
+    with db.write() as s:
+        make_clinic(s, admin)
+    folder = db.path.parent
+    real_forgotten, real_forget_in_file, real_settled = (
+        tokenbook.forgotten, tokens.forget_in_file, tokens.settled,
+    )  # fmt: skip
+
+    def stopped(*args: object) -> None:
+        raise RuntimeError("the sweep stops here")
+
+    def join(device: str) -> str:  # this PC joins (again): the device before is spent
+        joined_as(db, admin, device, f"t-{device}")
+        return f"cloud:clinic-1:{device}:cloud.device_token"
+
+    def sweep_stopped_in(module: object, name: str, real: object) -> None:
+        monkeypatch.setattr(module, name, stopped)
+        with pytest.raises(RuntimeError):
+            retention.sweep(db, admin, folder)
+        monkeypatch.setattr(module, name, real)
+
+    def sweep() -> int:
+        return retention.sweep(db, admin, folder).counts["auth_token"]
+
+    first = join("device-1")
+    second = join("device-2")
+    sweep_stopped_in(tokenbook, "forgotten", real_forgotten)  # the keychain's went; no book
+    assert (secretstore.SERVICE, first) not in memory_keyring.store
+    assert tokenbook.written() >= {first}, "the book still names it"
+    assert (sweep(), sweep()) == (1, 0)
+
+    join("device-3")
+    sweep_stopped_in(tokens, "forget_in_file", real_forget_in_file)  # the book's went; no record
+    assert second not in tokenbook.written() and tokenbook.pending(folder)
+    assert (sweep(), sweep()) == (1, 0)
+
+    join("device-4")
+    sweep_stopped_in(tokens, "settled", real_settled)  # its record is written; the note stays
+    assert tokenbook.pending(folder)
+    assert (sweep(), sweep()) == (0, 0)
+    assert tokenbook.pending(folder) == {}
+    with db.read() as s:
+        kept_records = [r for r in records.recent(s) if r.kind == "auth_token"]
+    assert sum(r.count for r in kept_records) == 3  # one for each token deleted

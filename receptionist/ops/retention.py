@@ -213,9 +213,9 @@ def sweep(
     batches += more
     gone = backups.remove_older(root, rule.backups_before)
     counts["backup"] = len(gone)
-    dropped = _keychain_tokens(db, now)
+    dropped = _keychain_tokens(db, now, sweep_id)
     with db.write() as s:
-        counts[tokens.KIND] = tokens.forget_in_file(s, db.path.parent) + len(dropped)
+        counts[tokens.KIND] = tokens.forget_in_file(s, db.path.parent) + dropped
         records.add(s, sweep_id, now, tokens.KIND, counts[tokens.KIND], tokens.RULE)
         records.add(s, sweep_id, now, "backup", len(gone), rule.rule(policy.BACKUP_DAYS))
         pruned = records.prune(s, rule.records_before)
@@ -223,6 +223,7 @@ def sweep(
         counts["destruction_record"] = pruned
         audit.record(s, ctx, "sweep", "retention", sweep_id)
         kept = records.of_sweep(s, sweep_id)
+    tokens.settled(db.path.parent, sweep_id)  # the record is written: its notes go
     # Also when no patient went now: a sweep stopped between the steps (killed, a full
     # disk) left its patients' entries in the index's pages. Nothing to merge (the
     # index one segment) is one quick step; a day's sweep removes patients anyway.
@@ -237,14 +238,16 @@ def sweep(
     )
 
 
-def _keychain_tokens(db: Database, now: datetime) -> list[str]:
-    """The spent device tokens deleted from the keychain, which may stop to ask a
-    person for its unlock (a Linux desktop's prompt): so it is asked holding no
-    write, never inside one (the desk would wait on the prompt)."""
+def _keychain_tokens(db: Database, now: datetime, sweep_id: str) -> int:
+    """How many spent device tokens this sweep destroyed in the keychain, which may
+    stop to ask a person for its unlock (a Linux desktop's prompt): so it is asked
+    holding no write, never inside one (the desk would wait on the prompt). Counted
+    with them: those an earlier sweep deleted but did not record (``tokens.drop``)."""
     folder = db.path.parent
     with db.read() as s:
         found = tokens.unused(s, folder, now)
-    return tokens.drop(tokens.asked(found), now)
+        before = tokens.earlier(s, folder, sweep_id)
+    return tokens.drop(tokens.asked(found), now, folder, before)
 
 
 def _patients(
@@ -273,7 +276,9 @@ def _patients(
         _record(s, sweep_id, rule, removed, why)
         return removed
 
-    for removed in _paced(db, rowids, Pace(*BATCH_ROWS), appointments, folding):
+    # Unchecked: each batch deletes the rows that refer to its appointments first, the
+    # log entries about them (``rules.REFERRING``); its patients' batches stay checked.
+    for removed in _paced(db, rowids, Pace(*BATCH_ROWS), appointments, folding, checked=False):
         batches += _told(counts, removed, "appointment", tell)
     for removed in _paced(db, lapsed, Pace(*PATIENT_BATCH), patients, folding):
         batches += _told(counts, removed, "patient", tell)
@@ -295,6 +300,8 @@ def _paced(
     pace: Pace,
     work: Callable[[Session, Sequence[T]], R],
     folding: _Folding,
+    *,
+    checked: bool = True,
 ) -> Iterator[R]:
     """``work`` on ``items`` in batches, each its own write, sized by ``pace``.
 
@@ -307,13 +314,14 @@ def _paced(
     The fold is the sweep's own step (``FOLD_AFTER``), out of the write lock and out
     of the batch's time: done by a batch's commit once the WAL held 64 MB, it made
     that batch the desk's longest wait (p95 of a write's CPU 630-650 ms at 160,895
-    appointments -> 530-545), and the pacing shrank the next batch for it."""
+    appointments -> 530-545), and the pacing shrank the next batch for it.
+    ``checked=False``: foreign keys are not enforced in the writes (``Database.write``)."""
     at = 0
     while at < len(items):
         run = items[at : at + pace.size]
         at += len(run)
         started = batch_clock()
-        with db.write(relaxed=True, fold=False) as s:
+        with db.write(relaxed=True, fold=False, checked=checked) as s:
             done = work(s, run)
         folding.after(pace, len(run), batch_clock() - started)
         yield done

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from receptionist.models import LocalSecret, SyncState
+from receptionist.models import AuditEvent, LocalSecret, SyncState
 from receptionist.settings import secretstore, tokenbook
 from receptionist.settings.cloud import DEVICE_TOKEN, token_namespace
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -109,15 +109,72 @@ def asked(found: Unused) -> Spent:
     return Spent(found.in_file, there, absent)
 
 
-def drop(found: Spent, now: datetime) -> list[str]:
+@dataclass(frozen=True)
+class Earlier:
+    """What earlier sweeps of a data folder noted they were deleting from the keychain
+    (``tokenbook.pending``): the names of those that wrote their record (``closed``:
+    the sweep's audit event is in the file) and of those that did not (``unclosed``),
+    and of these the ones the book forgot (``forgotten``: deleted, then forgotten);
+    and this sweep's note, whose ``after`` is the audit log's head now."""
+
+    closed: list[str]
+    unclosed: list[str]
+    forgotten: set[str]
+    note: tokenbook.Pending
+
+
+def earlier(session: Session, folder: Path, sweep_id: str) -> Earlier:
+    """Read inside the sweep's transaction that finds :func:`unused` (no keychain)."""
+    head = session.execute(select(func.max(AuditEvent.seq))).scalar_one_or_none() or 0
+    closed: list[str] = []
+    unclosed: list[str] = []
+    for name, note in tokenbook.pending(folder).items():
+        if note.sweep != sweep_id:
+            (closed if _closed(session, note) else unclosed).append(name)
+    forgotten = set(unclosed) - tokenbook.written()
+    return Earlier(closed, unclosed, forgotten, tokenbook.note(folder, sweep_id, head))
+
+
+def _closed(session: Session, note: tokenbook.Pending) -> bool:
+    """Whether the sweep of ``note`` wrote its record: its audit event is there."""
+    found = session.execute(
+        select(AuditEvent.seq).where(
+            AuditEvent.seq > note.after,
+            AuditEvent.action == "sweep",
+            AuditEvent.entity_type == "retention",
+            AuditEvent.entity_id == note.sweep,
+        )
+    )
+    return found.first() is not None
+
+
+def drop(found: Spent, now: datetime, folder: Path, before: Earlier) -> int:
     """Delete the keychain's spent entries (outside any transaction, as :func:`asked`);
-    the names deleted. One the keychain refuses to delete (a locked collection) stays
-    in the book, for the next sweep. The book notes the data folders this sweep (at
-    ``now``) missed."""
+    how many this sweep destroyed. One the keychain refuses to delete (a locked
+    collection) stays in the book, for the next sweep. The book notes the data
+    folders this sweep (at ``now``) missed.
+
+    The names are noted in the book first (``tokenbook.deleting``); the sweep's
+    caller lets go of the note once its record is written (``tokenbook.settled``).
+    A note of an earlier sweep that wrote no record (killed, or failed, after it
+    deleted them) counts here: a name gone from the keychain since, or from the book
+    (forgotten once deleted). One that is in the keychain still is deleted and
+    counted as any; one the keychain cannot say of waits, noted."""
+    carried = [
+        name
+        for name in before.unclosed
+        if name not in found.in_keychain and (name in found.absent or name in before.forgotten)
+    ]
+    tokenbook.deleting(folder, before.note, [*found.in_keychain, *carried], before.closed)
     dropped = [name for name in found.in_keychain if secretstore.drop_from_keychain(name)]
-    tokenbook.forgotten([*dropped, *found.absent])
-    tokenbook.missed(now)
-    return dropped
+    tokenbook.forgotten([*dropped, *found.absent], now)
+    return len(dropped) + len(carried)
+
+
+def settled(folder: Path, sweep_id: str) -> None:
+    """The sweep ``sweep_id`` wrote its record: the book's notes of it go (call it
+    after that write's commit; see :func:`drop`)."""
+    tokenbook.settled(folder, sweep_id)
 
 
 def forget_in_file(session: Session, folder: Path) -> int:

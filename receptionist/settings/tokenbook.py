@@ -23,23 +23,38 @@ once sweeps have missed it for :data:`GRACE` (the first sweep that misses it not
 when: ``gone_since``; one that finds it again forgets that), and a data folder that
 syncs names itself here at every round (``ops.replica.token``): a moved folder opened
 within that time is known under its new path, and keeps its token for good.
+
+Several processes change the book (the app's sweep and its sync rounds, a
+``receptionist sweep``, another data folder's app): each change reads, changes and
+writes it holding a lock file beside it (``store.lock.waited``), so none is lost
+and no old ``gone_since`` comes back. A sweep notes the names it is about to delete
+from the keychain, and under which sweep (``pending``), before it deletes them: one
+killed before its destruction record was written leaves them there, and the next
+sweep counts them (``retention.tokens``). A book that cannot be read or written is
+logged once while that lasts, not at every round.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Collection
+import threading
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from receptionist.store.keyfile import atomic_write
+from receptionist.store.lock import waited
 
 from .pcstore import config_dir
 
 log = logging.getLogger(__name__)
 FILE_NAME = "device-tokens.json"
+LOCK_NAME = "device-tokens.lock"  # held through each change of the book
+_THREADS = threading.Lock()  # the same between this process's threads
 # How long sweeps must have missed a data folder before it counts as deleted (a moved
 # one that syncs names its new path at its first round: see the module's docstring).
 GRACE = timedelta(days=30)
@@ -52,26 +67,51 @@ class Book:
     volumes: dict[str, int] = field(default_factory=dict)  # data folder -> its st_dev
     # data folder -> when a sweep first missed it (see the module's docstring)
     gone_since: dict[str, datetime] = field(default_factory=dict)
+    # name -> the sweep about to delete it from the keychain (see :class:`Pending`)
+    pending: dict[str, Pending] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A keychain entry a sweep of ``folder`` is deleting: ``sweep`` (its id) ends
+    with an audit event after event ``after`` of that folder's log."""
+
+    folder: str
+    sweep: str
+    after: int
+
+
+@contextmanager
+def _changing() -> Iterator[Book]:
+    """The book, read, changed by the block and written back, with no other change
+    (another process's or thread's) in between: it holds the lock file beside the
+    book (one that cannot be had is logged once, and the change goes on unlocked)."""
+    folder = config_dir()
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+    with _THREADS, waited(folder / LOCK_NAME) as locked:
+        _trouble("locked", None if locked else "not held")
+        book = _read()
+        yield book
+        _write(book)
 
 
 def kept(folder: Path, name: str) -> None:
     """The data folder ``folder`` keeps its device token under ``name`` now."""
-    book = _read()
-    book.written.add(name)
-    book.in_use[_key(folder)] = name
-    volume = _volume(Path(_key(folder)))
-    if volume is not None:
-        book.volumes[_key(folder)] = volume
-    _write(book)
+    with _changing() as book:
+        book.written.add(name)
+        book.in_use[_key(folder)] = name
+        volume = _volume(Path(_key(folder)))
+        if volume is not None:
+            book.volumes[_key(folder)] = volume
 
 
 def released(folder: Path, name: str) -> None:
     """``folder``'s token ``name`` was forgotten (the PC was revoked): it uses none."""
-    book = _read()
-    book.written.discard(name)
-    if book.in_use.get(_key(folder)) == name:
-        del book.in_use[_key(folder)]
-    _write(book)
+    with _changing() as book:
+        book.written.discard(name)
+        if book.in_use.get(_key(folder)) == name:
+            del book.in_use[_key(folder)]
 
 
 def unused(folder: Path, current: str | None, prefix: str, now: datetime) -> list[str]:
@@ -86,15 +126,13 @@ def unused(folder: Path, current: str | None, prefix: str, now: datetime) -> lis
     return sorted(n for n in book.written if n.startswith(prefix) and n not in using)
 
 
-def missed(now: datetime) -> None:
-    """A sweep looked at ``now``: each data folder the book names that is not there
+def missed(book: Book, now: datetime) -> None:
+    """A sweep looked at ``now``: each data folder ``book`` names that is not there
     (see :func:`_gone`) is noted as missed since then, unless it was already; one that
     is there again is no longer."""
-    book = _read()
     book.gone_since = {
         f: book.gone_since.get(f, now) for f in book.in_use if _gone(Path(f), book.volumes.get(f))
     }
-    _write(book)
 
 
 def _long_gone(book: Book, folder: str, now: datetime) -> bool:
@@ -104,14 +142,48 @@ def _long_gone(book: Book, folder: str, now: datetime) -> bool:
     )
 
 
-def forgotten(names: Collection[str]) -> None:
-    """``names`` are gone from the keychain: out of the book too."""
-    if not names:
-        return
-    book = _read()
-    book.written -= set(names)
-    book.in_use = {f: n for f, n in book.in_use.items() if n not in names}
-    _write(book)
+def note(folder: Path, sweep: str, after: int) -> Pending:
+    """The note a sweep ``sweep`` of ``folder`` leaves (:func:`deleting`)."""
+    return Pending(_key(folder), sweep, after)
+
+
+def written() -> set[str]:
+    """Every name the book holds as put in the keychain."""
+    return _read().written
+
+
+def pending(folder: Path) -> dict[str, Pending]:
+    """The names sweeps of ``folder`` noted as being deleted (:func:`deleting`)."""
+    return {n: p for n, p in _read().pending.items() if p.folder == _key(folder)}
+
+
+def deleting(folder: Path, pend: Pending, names: Collection[str], done: Collection[str]) -> None:
+    """A sweep of ``folder`` (``pend``) is about to delete ``names`` from the keychain
+    (noted first: a sweep killed before its record is written leaves them for the
+    next one to count); ``done``, noted by earlier sweeps, need no note any more."""
+    with _changing() as book:
+        for name in done:
+            if name in book.pending and book.pending[name].folder == pend.folder:
+                del book.pending[name]
+        book.pending.update(dict.fromkeys(names, pend))
+
+
+def forgotten(names: Collection[str], now: datetime) -> None:
+    """A sweep at ``now`` found ``names`` gone from the keychain (or deleted them):
+    out of the book too; and the data folders it missed are noted (:func:`missed`)."""
+    with _changing() as book:
+        book.written -= set(names)
+        book.in_use = {f: n for f, n in book.in_use.items() if n not in names}
+        missed(book, now)
+
+
+def settled(folder: Path, sweep: str) -> None:
+    """The sweep ``sweep`` of ``folder`` wrote its destruction record: its notes go."""
+    with _changing() as book:
+        key = _key(folder)
+        book.pending = {
+            n: p for n, p in book.pending.items() if (p.folder, p.sweep) != (key, sweep)
+        }
 
 
 def _key(folder: Path) -> str:
@@ -147,10 +219,12 @@ def _read() -> Book:
     try:
         data = json.loads((config_dir() / FILE_NAME).read_text("utf-8"))
     except FileNotFoundError:
+        _trouble("read", None)
         return Book()
     except (OSError, ValueError) as exc:
-        log.warning("device token book unreadable (%s); starting a new one", type(exc).__name__)
+        _trouble("read", type(exc).__name__)
         return Book()
+    _trouble("read", None)
     if not isinstance(data, dict):
         return Book()
     written = data.get("written", [])
@@ -166,7 +240,35 @@ def _read() -> Book:
         if isinstance(volumes, dict)
         else {},
         _times(gone),
+        _pending(data.get("pending", {})),
     )
+
+
+def _pending(data: object) -> dict[str, Pending]:
+    """``pending`` as written; an entry not in its form is left out (uncounted)."""
+    found: dict[str, Pending] = {}
+    for name, entry in data.items() if isinstance(data, dict) else ():
+        if not isinstance(entry, dict):
+            continue
+        folder, sweep, after = entry.get("folder"), entry.get("sweep"), entry.get("after")
+        if isinstance(folder, str) and isinstance(sweep, str) and isinstance(after, int):
+            found[str(name)] = Pending(folder, sweep, after)
+    return found
+
+
+# What of the book (read, written, locked) last failed, and why: logged once while it
+# lasts (a sync loop's every round met it again), and its end once.
+_failing: dict[str, str] = {}
+
+
+def _trouble(what: str, why: str | None) -> None:
+    if why is None:
+        if _failing.pop(what, None) is not None:
+            log.info("device token book %s again", what)
+        return
+    if _failing.get(what) != why:
+        log.warning("device token book not %s (%s); said once while it lasts", what, why)
+    _failing[what] = why
 
 
 def _times(data: object) -> dict[str, datetime]:
@@ -184,14 +286,17 @@ def _times(data: object) -> dict[str, datetime]:
 
 
 def _write(book: Book) -> None:
-    """Write ``book``; one that cannot be written is logged, not raised: a join that
-    kept its token, or a sweep whose keychain entries are gone, is not undone for an
-    index (a name it misses is swept later, or never: never one in use). A book the
-    file holds already, byte for byte, is not written again."""
+    """Write ``book``; one that cannot be written is logged (once while that lasts),
+    not raised: a join that kept its token, or a sweep whose keychain entries are
+    gone, is not undone for an index (a name it misses is swept later, or never:
+    never one in use). A book the file holds already, byte for byte, is not written
+    again."""
     try:
         _write_file(book)
     except OSError as exc:
-        log.warning("device token book not written (%s)", type(exc).__name__)
+        _trouble("written", type(exc).__name__)
+    else:
+        _trouble("written", None)
 
 
 def _write_file(book: Book) -> None:
@@ -199,12 +304,17 @@ def _write_file(book: Book) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     volumes = {f: v for f, v in sorted(book.volumes.items()) if f in book.in_use}
     gone = {f: at.isoformat() for f, at in sorted(book.gone_since.items()) if f in book.in_use}
-    data = {
+    data: dict[str, object] = {
         "written": sorted(book.written),
         "in_use": dict(sorted(book.in_use.items())),
         "volumes": volumes,
         "gone_since": gone,
     }
+    if book.pending:  # only while a sweep deletes (or one was killed doing so)
+        data["pending"] = {
+            n: {"folder": p.folder, "sweep": p.sweep, "after": p.after}
+            for n, p in sorted(book.pending.items())
+        }
     text = json.dumps(data, indent=2).encode("utf-8")
     if _held(folder / FILE_NAME) == text:
         return  # nothing changed: every sweep looks at the book, few change it

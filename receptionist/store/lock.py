@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -148,6 +149,33 @@ def exclusive_use(db_path: Path) -> Iterator[None]:
         finally:
             if RANGES is not None:
                 RANGES.unlock(fh, REWRITE_BYTE, FIRST_SLOT + SLOTS)
+
+
+@contextmanager
+def waited(path: Path, *, seconds: float = 10.0) -> Iterator[bool]:
+    """An exclusive lock on the file ``path`` (made, owner-only, if missing), waited
+    for up to ``seconds``, for a short read-modify-write of a small file that several
+    processes change. Yields whether it is held: False when the file cannot be made or
+    locked in time (a folder not writable; a holder that hangs), and the caller goes
+    on unlocked. The OS drops the lock of a process that dies."""
+    try:
+        fh = open_private(path)
+    except OSError:
+        yield False
+        return
+    with fh:
+        deadline = time.monotonic() + seconds
+        while not (locked := _try_lock(fh)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield locked  # closing the file lets go of the lock
+
+
+def _try_lock(fh: IO[bytes]) -> bool:
+    try:
+        _lock(fh)
+    except OSError:
+        return False
+    return True
 
 
 def open_private(path: Path) -> IO[bytes]:

@@ -1,0 +1,77 @@
+"""The device token book (``settings.tokenbook``) under several writers: each change
+is a read-modify-write held under a lock file, so none is lost; a book that cannot
+be written is logged once while that lasts, not at every sync round."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from pathlib import Path
+
+import pytest
+
+from receptionist.settings import pcstore, tokenbook
+from receptionist.store import lock
+
+A = "cloud:clinic-1:device-a:cloud.device_token"
+B = "cloud:clinic-1:device-b:cloud.device_token"
+
+
+def test_two_changes_at_once_lose_neither(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A change under way (a sweep's) holds the lock from its read to its write; a
+    second one (a sync round's ``kept``) meanwhile waits for it, then reads what it
+    wrote. Through the lock file alone, as between two processes: each thread opens
+    the file itself, and the in-process lock is left out here."""
+    monkeypatch.setattr(tokenbook, "_THREADS", contextlib.nullcontext())
+    waiting, done = threading.Event(), threading.Event()
+    real = lock._try_lock
+
+    def trying(fh: object) -> bool:
+        got = real(fh)  # type: ignore[arg-type]
+        if not got:
+            waiting.set()  # the second change waits for the lock
+        return got
+
+    def second() -> None:
+        tokenbook.kept(tmp_path / "b", B)
+        done.set()
+        waiting.set()  # (unlocked, it would get here at once)
+
+    monkeypatch.setattr(lock, "_try_lock", trying)
+    other = threading.Thread(target=second)
+    with tokenbook._changing() as book:  # the first change, between its read and write
+        book.written.add(A)
+        other.start()
+        waiting.wait()
+        assert not done.is_set(), "the second change went through the first one's lock"
+    other.join()
+    assert tokenbook.written() == {A, B}  # the second read what the first wrote
+
+
+def test_a_book_that_cannot_be_written_is_logged_once_while_that_lasts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A sync loop names its folder at every round (``ops.replica.token``): a book it
+    cannot write was logged each time. Now once, then once more after it was written
+    again and failed anew."""
+    monkeypatch.setattr(tokenbook, "_failing", {})
+    book = pcstore.config_dir() / tokenbook.FILE_NAME
+    book.mkdir(parents=True)  # not writable as a file
+    caplog.set_level(logging.INFO, logger=tokenbook.__name__)
+
+    def warnings() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+    for n in range(3):
+        tokenbook.kept(tmp_path / "a", A if n % 2 else B)  # a new name each round
+    said = "device token book not {} (IsADirectoryError); said once while it lasts"
+    assert warnings() == [said.format("read"), said.format("written")]
+    book.rmdir()
+    tokenbook.kept(tmp_path / "a", A)
+    assert tokenbook.written() == {A}
+    assert "device token book written again" in caplog.messages
+    book.unlink()
+    book.mkdir()
+    tokenbook.kept(tmp_path / "a", B)
+    assert len(warnings()) == 4  # a new failure: said again
