@@ -63,7 +63,7 @@ from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.schedule import catalog
 from receptionist.settings import tokenbook
 from receptionist.store.storage import Database
-from receptionist.store.vault import create, open_clinic
+from receptionist.store.vault import Created, create, open_clinic
 from sync import cloud, reminderlease
 from sync.round import RoundResult
 from sync.server.commands import NewClinic, add_clinic
@@ -221,6 +221,7 @@ class PairTemplates:
     def __init__(self, factory: pytest.TempPathFactory) -> None:
         self.factory = factory
         self.made: dict[tuple[str, str], Template[Made]] = {}
+        self.empty: dict[str, Template[Created]] = {}
 
     def get(self, request: pytest.FixtureRequest, kind: str, backend: str) -> Template[Made]:
         if (kind, backend) not in self.made:
@@ -229,6 +230,14 @@ class PairTemplates:
             env = {"RECEPTIONIST_CONFIG_DIR": str(config_of(root))}
             self.made[(kind, backend)] = make_template(root, lambda r: _make(kind, url, r), env=env)
         return self.made[(kind, backend)]
+
+    def empty_pc(self, passphrase: str) -> Template[Created]:
+        """A new PC's empty encrypted file (:func:`make_pc_b`'s ``create``), made the
+        first time a test asks for one with ``passphrase``."""
+        if passphrase not in self.empty:
+            root = self.factory.mktemp("empty-pc") / "pc"
+            self.empty[passphrase] = make_template(root, lambda r: create(r, passphrase=passphrase))
+        return self.empty[passphrase]
 
     def endpoint_copy(self, request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
         """A copy of the pair's endpoint database for this test (in ``folder``), on the
@@ -296,6 +305,15 @@ def copy_first_pc(template: Template[None], root: Path, clock: FixedClock) -> fa
     template.copy_to(root)
     db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": faultkit.PASSPHRASE})
     return faultkit.Pc(root, db, admin(clock))
+
+
+def copy_empty_pc(templates: PairTemplates, root: Path, clock: FixedClock, passphrase: str) -> Pc:
+    """What ``make_pc_b(root, clock, passphrase)`` makes (a new PC's empty encrypted
+    file, open, to join with), copied from one made once a session: a third PC of a
+    test that joins it costs the join, not a file made with every migration."""
+    templates.empty_pc(passphrase).copy_to(root)
+    db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": passphrase})
+    return Pc(db, Ctx(SYSTEM, clock))
 
 
 def copy_pcs(template: Template[Made], kind: str, folder: Path) -> list[Path]:
