@@ -184,13 +184,22 @@ def make_synced_pc(root: Path, url: str, code: str, clock: FixedClock) -> None:
         db.close()
 
 
-def moved(done: RoundResult) -> bool:
-    """Whether a sync round sent, got, merged or settled anything: a time round of
-    every PC in which none did is the last a settle needs (another would move nothing:
-    every PC has sent all it holds and holds all the endpoint holds)."""
-    counts = (done.uploaded, done.pushed, done.pulled, done.merged, done.conflicts,
-              done.resolved, done.swept, done.erased)  # fmt: skip
-    return any(counts) or bool(done.clashes or done.settled)
+def sent(done: RoundResult) -> bool:
+    """Whether a sync round gave the endpoint anything for the other PCs: an upload, a
+    push (what merging pulled rows changed goes in the round's own push after its
+    pull), a resolution. A round that only got, swept, erased what pointed at an
+    erased patient or kept a clash for a person gave nothing."""
+    return bool(done.uploaded or done.pushed or done.resolved)
+
+
+def owed(rounds: list[RoundResult]) -> bool:
+    """Whether, after a time round of every PC (``rounds``, in the order they ran), a PC
+    has yet to get what another sent: only what a PC after the first sent can be
+    owed, to the PCs whose round came before (each round pulls after its own push, and
+    every later round after all of it). A time round after which nothing is owed is
+    the last a settle needs: another would move nothing (every PC has sent all it
+    holds and holds all the endpoint holds)."""
+    return any(sent(done) for done in rounds[1:])
 
 
 # -- the templates -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pairkit import Pc, admin, join_pair, make_pc_a, make_pc_b, moved
+from pairkit import Pc, admin, join_pair, make_pc_a, make_pc_b, owed
 from serverkit import Endpoint
 from sqlalchemy import event, select
 from templates import MemoryKeyring
@@ -66,10 +66,11 @@ def replica_of(db: Database) -> dict[str, list[dict[str, object]]]:
 
 
 def settle(*pcs: Pc) -> None:
-    """Sync every PC until nothing moves (at most three times round; pairkit.moved)."""
+    """Sync every PC until each holds what every other sent (at most three times
+    round; pairkit.owed)."""
     for _ in range(3):
         rounds = [cloud.sync_once(pc.db, pc.ctx.clock) for pc in pcs]  # every PC's
-        if not any(moved(done) for done in rounds):
+        if not owed(rounds):
             return
 
 
