@@ -230,7 +230,7 @@ class PairTemplates:
     def __init__(self, factory: pytest.TempPathFactory) -> None:
         self.factory = factory
         self.made: dict[tuple[str, str], Template[Made]] = {}
-        self.empty: dict[str, Template[Created]] = {}
+        self.empty: dict[tuple[str, str], Template[Created]] = {}
 
     def get(self, request: pytest.FixtureRequest, kind: str, backend: str) -> Template[Made]:
         if (kind, backend) not in self.made:
@@ -240,13 +240,16 @@ class PairTemplates:
             self.made[(kind, backend)] = make_template(root, lambda r: _make(kind, url, r), env=env)
         return self.made[(kind, backend)]
 
-    def empty_pc(self, passphrase: str) -> Template[Created]:
+    def empty_pc(self, passphrase: str, name: str = "pc") -> Template[Created]:
         """A new PC's empty encrypted file (:func:`make_pc_b`'s ``create``), made the
-        first time a test asks for one with ``passphrase``."""
-        if passphrase not in self.empty:
-            root = self.factory.mktemp("empty-pc") / "pc"
-            self.empty[passphrase] = make_template(root, lambda r: create(r, passphrase=passphrase))
-        return self.empty[passphrase]
+        first time a test asks for one with ``passphrase``; a test that makes two new
+        files asks for the second under another ``name`` (a clinic id and key of its
+        own, as two files ``create`` made would have)."""
+        if (passphrase, name) not in self.empty:
+            root = self.factory.mktemp(f"empty-{name}") / "pc"
+            made = make_template(root, lambda r: create(r, passphrase=passphrase))
+            self.empty[(passphrase, name)] = made
+        return self.empty[(passphrase, name)]
 
     def endpoint_copy(self, request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
         """A copy of the pair's endpoint database for this test (in ``folder``), on the
