@@ -27,6 +27,9 @@ The shapes, as the tests made them:
   twelve years before the clock with patients on hold, connected and synced once; the
   folder's path.
 
+A third PC's empty encrypted file (``create``, every migration), which a test then joins
+itself, is copied too (:func:`copy_empty_pc`, ``PairTemplates.empty_pc``).
+
 A test that takes any of these fixtures gets the pair's endpoint database as its
 ``database_url`` and the pair's clinic as its ``new_clinic`` (tests/sync/conftest.py).
 
