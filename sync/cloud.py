@@ -20,7 +20,6 @@ from receptionist.replica import envelopes
 from receptionist.replica.chunks import Chunk, Wanted, chunked
 from receptionist.replica.rotate import reseal_chunk, reseal_record
 from receptionist.replica.seal import ClinicKey
-from receptionist.replica.state import NOT_CONNECTED
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -46,11 +45,9 @@ def _b64(raw: bytes) -> str:
 
 def client_for(db: Database) -> Client:
     """A client of the endpoint this PC is connected to, as this device."""
-    status = replica.status(db)
-    if not status.connected:
-        raise UserError(NOT_CONNECTED)
+    url, token = replica.endpoint(db)  # UserError when not connected
     ca = replica.ca_file()
-    return Client(status.server_url, replica.token(db), ca_file=Path(ca) if ca else None)
+    return Client(url, token, ca_file=Path(ca) if ca else None)
 
 
 def connect(db: Database, ctx: Ctx, url: str, code: str, name: str) -> replica.Joined:

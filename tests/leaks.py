@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 
 from receptionist.models.base import Base
+from receptionist.store import heap
 
 
 def let_go_of_compiled_statements() -> None:
@@ -29,7 +30,8 @@ def let_go_of_compiled_statements() -> None:
 
 class FrozenHeap:
     """What is alive when a test starts, set aside from the cycle collector
-    (``gc.freeze``), as the app does once its window is up (``heap.settle``).
+    (``gc.freeze``) by ``heap.settle``, as the app does once its window is up: a sync
+    round leaves it frozen, as it leaves the app's.
 
     Every full pass of the collector walks each object alive: the modules, SQLAlchemy's
     mappers and tables, Qt's wrappers, pytest's own items, some 170,000 objects a
@@ -58,5 +60,5 @@ class FrozenHeap:
         self.since = 1
         if gc.get_freeze_count() == 0:
             gc.collect()
-            gc.freeze()
+            heap.settle()  # as the app does: a sync round then leaves it frozen
             self.frozen += 1

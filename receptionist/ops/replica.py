@@ -463,16 +463,27 @@ def token(db: Database) -> str:
     token book at every round, so a folder moved since it joined is known under its
     new path (``settings.tokenbook``: its token is then never taken for a deleted
     folder's); the book is written only when that changes it."""
+    return endpoint(db)[1]
+
+
+def endpoint(db: Database) -> tuple[str, str]:
+    """The address of the endpoint this PC syncs with and its device token there
+    (:func:`token`), in one read: a client is made for every round and every lease
+    check, and asked the whole :func:`status` before (conflicts and waiting changes
+    counted, the notary's key looked up), to take two fields of it. UserError when the
+    PC is not connected, or has lost its token."""
     with db.read() as s:
-        namespace = _namespace(state.required(s))
+        sync = state.required(s)
+        namespace = _namespace(sync)
         name = secretstore.stored_name(namespace, cloud.DEVICE_TOKEN)
         found = secretstore.read(s, namespace, cloud.DEVICE_TOKEN)
         in_file = s.get(LocalSecret, name) is not None
+        url = sync.server_url
     if not found:
         raise UserError(state.NO_TOKEN)
     if not in_file:
         tokenbook.kept(db.path.parent, name)
-    return found
+    return url, found
 
 
 def clinic_of(db: Database) -> str:
@@ -504,6 +515,7 @@ __all__ = [
     "ca_file",
     "connected",
     "cursor",
+    "endpoint",
     "finished",
     "forget_token",
     "keep_token",

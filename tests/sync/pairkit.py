@@ -27,6 +27,9 @@ The shapes, as the tests made them:
   twelve years before the clock with patients on hold, connected and synced once; the
   folder's path.
 
+A third PC's empty encrypted file (``create``, every migration), which a test then joins
+itself, is copied too (:func:`copy_empty_pc`, ``PairTemplates.empty_pc``).
+
 A test that takes any of these fixtures gets the pair's endpoint database as its
 ``database_url`` and the pair's clinic as its ``new_clinic`` (tests/sync/conftest.py).
 
@@ -63,7 +66,7 @@ from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.schedule import catalog
 from receptionist.settings import tokenbook
 from receptionist.store.storage import Database
-from receptionist.store.vault import create, open_clinic
+from receptionist.store.vault import Created, create, open_clinic
 from sync import cloud, reminderlease
 from sync.round import RoundResult
 from sync.server.commands import NewClinic, add_clinic
@@ -184,13 +187,22 @@ def make_synced_pc(root: Path, url: str, code: str, clock: FixedClock) -> None:
         db.close()
 
 
-def moved(done: RoundResult) -> bool:
-    """Whether a sync round sent, got, merged or settled anything: a time round of
-    every PC in which none did is the last a settle needs (another would move nothing:
-    every PC has sent all it holds and holds all the endpoint holds)."""
-    counts = (done.uploaded, done.pushed, done.pulled, done.merged, done.conflicts,
-              done.resolved, done.swept, done.erased)  # fmt: skip
-    return any(counts) or bool(done.clashes or done.settled)
+def sent(done: RoundResult) -> bool:
+    """Whether a sync round gave the endpoint anything for the other PCs: an upload, a
+    push (what merging pulled rows changed goes in the round's own push after its
+    pull), a resolution. A round that only got, swept, erased what pointed at an
+    erased patient or kept a clash for a person gave nothing."""
+    return bool(done.uploaded or done.pushed or done.resolved)
+
+
+def owed(rounds: list[RoundResult]) -> bool:
+    """Whether, after a time round of every PC (``rounds``, in the order they ran), a PC
+    has yet to get what another sent: only what a PC after the first sent can be
+    owed, to the PCs whose round came before (each round pulls after its own push, and
+    every later round after all of it). A time round after which nothing is owed is
+    the last a settle needs: another would move nothing (every PC has sent all it
+    holds and holds all the endpoint holds)."""
+    return any(sent(done) for done in rounds[1:])
 
 
 # -- the templates -------------------------------------------------------------------------
@@ -221,6 +233,7 @@ class PairTemplates:
     def __init__(self, factory: pytest.TempPathFactory) -> None:
         self.factory = factory
         self.made: dict[tuple[str, str], Template[Made]] = {}
+        self.empty: dict[tuple[str, str], Template[Created]] = {}
 
     def get(self, request: pytest.FixtureRequest, kind: str, backend: str) -> Template[Made]:
         if (kind, backend) not in self.made:
@@ -229,6 +242,17 @@ class PairTemplates:
             env = {"RECEPTIONIST_CONFIG_DIR": str(config_of(root))}
             self.made[(kind, backend)] = make_template(root, lambda r: _make(kind, url, r), env=env)
         return self.made[(kind, backend)]
+
+    def empty_pc(self, passphrase: str, name: str = "pc") -> Template[Created]:
+        """A new PC's empty encrypted file (:func:`make_pc_b`'s ``create``), made the
+        first time a test asks for one with ``passphrase``; a test that makes two new
+        files asks for the second under another ``name`` (a clinic id and key of its
+        own, as two files ``create`` made would have)."""
+        if (passphrase, name) not in self.empty:
+            root = self.factory.mktemp(f"empty-{name}") / "pc"
+            made = make_template(root, lambda r: create(r, passphrase=passphrase))
+            self.empty[(passphrase, name)] = made
+        return self.empty[(passphrase, name)]
 
     def endpoint_copy(self, request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
         """A copy of the pair's endpoint database for this test (in ``folder``), on the
@@ -296,6 +320,15 @@ def copy_first_pc(template: Template[None], root: Path, clock: FixedClock) -> fa
     template.copy_to(root)
     db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": faultkit.PASSPHRASE})
     return faultkit.Pc(root, db, admin(clock))
+
+
+def copy_empty_pc(templates: PairTemplates, root: Path, clock: FixedClock, passphrase: str) -> Pc:
+    """What ``make_pc_b(root, clock, passphrase)`` makes (a new PC's empty encrypted
+    file, open, to join with), copied from one made once a session: a third PC of a
+    test that joins it costs the join, not a file made with every migration."""
+    templates.empty_pc(passphrase).copy_to(root)
+    db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": passphrase})
+    return Pc(db, Ctx(SYSTEM, clock))
 
 
 def copy_pcs(template: Template[Made], kind: str, folder: Path) -> list[Path]:

@@ -24,6 +24,7 @@ import keyring
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pairkit import PairTemplates
 from serverkit import Endpoint, endpoint_at
 from sqlalchemy import func, select, text
 from templates import MemoryKeyring
@@ -39,7 +40,7 @@ from receptionist.models import AuditCheckpoint, AuditEvent
 from receptionist.ops import audit as audit_ops
 from receptionist.ops import auditwait, replica, retention
 from receptionist.ops.patients import NewPatient, add
-from receptionist.store.vault import create, open_clinic
+from receptionist.store.vault import open_clinic
 from sync import cloud
 from sync.cli import main
 from sync.notary import OTHER_KEY
@@ -161,15 +162,19 @@ def test_a_key_a_script_pins_does_not_make_its_signature_good(swept: Pc) -> None
 
 
 @pytest.fixture
-def second(tmp_path: Path, endpoint: Endpoint, synced: Pc) -> Iterator[Pc]:
+def second(
+    tmp_path: Path, endpoint: Endpoint, synced: Pc, pair_templates: PairTemplates
+) -> Iterator[Pc]:
     """A second PC of the clinic, joined with an invitation."""
-    pc = _joined(tmp_path / "b", endpoint, synced)
+    pc = _joined(tmp_path / "b", endpoint, synced, pair_templates)
     yield pc
     pc.db.close()
 
 
-def _joined(root: Path, endpoint: Endpoint, first: Pc) -> Pc:
-    create(root, passphrase=SECRET)
+def _joined(root: Path, endpoint: Endpoint, first: Pc, pairs: PairTemplates) -> Pc:
+    """A new PC's empty file in ``root`` (a copy of one made once a session, one for
+    each folder name), joined and synced."""
+    pairs.empty_pc(SECRET, root.name).copy_to(root)
     pc = Pc(open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": SECRET}), first.now)
     invitation = cloud.invite(first.db, first.ctx())
     cloud.join(pc.db, Ctx(SYSTEM, FixedClock(pc.now)), endpoint.url, invitation.code, "FRONT-2")
@@ -206,11 +211,11 @@ def test_a_keychain_that_cannot_be_read_is_not_called_a_revocation(
 
 
 def test_a_revoked_pc_that_joins_again_is_a_new_device_and_pins_again(
-    tmp_path: Path, endpoint: Endpoint, synced: Pc, second: Pc
+    tmp_path: Path, endpoint: Endpoint, synced: Pc, second: Pc, pair_templates: PairTemplates
 ) -> None:
     old_device = replica.status(second.db).device_code
     _revoke(synced, second)
-    again = _joined(tmp_path / "b-again", endpoint, synced)
+    again = _joined(tmp_path / "b-again", endpoint, synced, pair_templates)
     try:
         assert replica.status(again.db).device_code != old_device
         assert audit_ops.pinned_endpoint(again.db) == endpoint_key(endpoint)

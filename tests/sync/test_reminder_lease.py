@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
-from pairkit import PASSPHRASE_A, PASSPHRASE_B, open_at
+from pairkit import PASSPHRASE_A, PASSPHRASE_B, PASSPHRASE_C, PairTemplates, copy_empty_pc, open_at
 from serverkit import Endpoint
 from sqlalchemy import select
 from test_two_pcs import Pc, admin, settle
@@ -32,7 +32,6 @@ from receptionist.reminders.dispatch import Round
 from receptionist.reminders.station import Hold
 from receptionist.schedule import booking, catalog
 from receptionist.store.storage import Database
-from receptionist.store.vault import create, open_clinic
 from sync import cloud, reminderlease
 from sync.channels.twilio import TwilioSender
 from sync.client import Client
@@ -183,8 +182,9 @@ def test_every_pc_hears_which_pc_holds_the_lease_by_its_name(
 
 
 def test_a_booking_the_old_holder_never_saw_gets_its_confirmation_after_the_move(
-    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
-) -> None:
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint,
+    pair_templates: PairTemplates,
+) -> None:  # fmt: skip
     """The lease moves from A (off for a day) to B. A confirmed its own booking (X) and
     went off before its log of it was synced: B leaves it alone. A booking made on B
     while A held the lease (Z) was A's to confirm (B stood by: a missed confirmation
@@ -193,9 +193,7 @@ def test_a_booking_the_old_holder_never_saw_gets_its_confirmation_after_the_move
     though it was booked before A's last renewal. A comes back: nothing goes twice."""
     a, b = pcs
     sender, server = provider
-    create(tmp_path / "c", passphrase="a third long passphrase")
-    c = Pc(open_clinic(tmp_path / "c", env={"RECEPTIONIST_PASSPHRASE": "a third long passphrase"}),
-           Ctx(SYSTEM, clock))  # fmt: skip
+    c = copy_empty_pc(pair_templates, tmp_path / "c", clock, PASSPHRASE_C)
     try:
         cloud.join(c.db, c.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-3")
         settle(a, b, c)

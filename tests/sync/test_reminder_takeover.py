@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pairkit import PASSPHRASE_C, PairTemplates, copy_empty_pc
 from serverkit import Endpoint
 from sqlalchemy import event, func, select
 from test_reminder_lease import book, pcs, provider, round_of, sent_rows, states
 from test_two_pcs import Pc, admin, settle
 
 from receptionist.clock import FixedClock
-from receptionist.context import SYSTEM, Ctx
 from receptionist.models import ChangeEntry, ReminderHandover
 from receptionist.ops import backups, settings
 from receptionist.schedule import booking
-from receptionist.store.vault import create, open_clinic
+from receptionist.store.vault import open_clinic
 from sync import cloud, reminderlease
 from sync.client import Client
 
@@ -43,10 +43,11 @@ def cancel(pc: Pc, appointment: str) -> None:
         booking.cancel(s, admin(pc.ctx.clock), appointment, "patient called")
 
 
-def third_pc(a: Pc, tmp_path: Path, endpoint: Endpoint, clock: FixedClock) -> Pc:
-    create(tmp_path / "c", passphrase="a third long passphrase")
-    c = Pc(open_clinic(tmp_path / "c", env={"RECEPTIONIST_PASSPHRASE": "a third long passphrase"}),
-           Ctx(SYSTEM, clock))  # fmt: skip
+def third_pc(
+    a: Pc, pairs: PairTemplates, tmp_path: Path, endpoint: Endpoint, clock: FixedClock
+) -> Pc:
+    """A third PC (tmp_path/c), its new empty file joined to A's clinic (not synced)."""
+    c = copy_empty_pc(pairs, tmp_path / "c", clock, PASSPHRASE_C)
     cloud.join(c.db, c.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-3")
     return c
 
@@ -91,13 +92,14 @@ def test_a_move_and_a_cancellation_after_the_takeover_get_their_messages(
 
 
 def test_the_handover_outlives_a_restart_of_the_new_holder(
-    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
-) -> None:
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint,
+    pair_templates: PairTemplates,
+) -> None:  # fmt: skip
     """Q, booked on C (offline) before A's last renewal, reaches B after B took the
     lease, and B restarts before its next round: A never saw Q, and B still knows it."""
     a, b = pcs
     sender, server = provider
-    c = third_pc(a, tmp_path, endpoint, clock)
+    c = third_pc(a, pair_templates, tmp_path, endpoint, clock)
     try:
         settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
         settle(a, b, c)
@@ -118,15 +120,16 @@ def test_the_handover_outlives_a_restart_of_the_new_holder(
 
 
 def test_a_confirmation_the_old_holder_sent_but_never_logged_is_not_sent_again(
-    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
-) -> None:
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint,
+    pair_templates: PairTemplates,
+) -> None:  # fmt: skip
     """V is booked on C; A pulls it and confirms it, and goes off before its log of the
     confirmation syncs. B cannot tell whether A saw V: it reached the endpoint before
     A's last renewal, so it was A's to confirm. B leaves it (a missed confirmation
     rather than a double one); V's reminder still goes from B."""
     a, b = pcs
     sender, server = provider
-    c = third_pc(a, tmp_path, endpoint, clock)
+    c = third_pc(a, pair_templates, tmp_path, endpoint, clock)
     try:
         settings.set_many(a.db, a.ctx, {"reminders.offsets": "2h"})
         settle(a, b, c)
@@ -241,15 +244,16 @@ def test_news_made_while_the_station_is_silent_goes_when_the_stand_by_takes_over
 
 
 def test_a_booking_that_reached_the_stand_by_after_the_station_went_silent_is_confirmed(
-    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
-) -> None:
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint,
+    pair_templates: PairTemplates,
+) -> None:  # fmt: skip
     """Q is booked on C, offline, while A holds the lease; A goes off. Q reaches B late
     in the day A's lease still runs, after B had synced since A's last renewal: A never
     saw Q, so B confirms it when it takes the lease (docs/operators-guide.md, "At a
     takeover")."""
     a, b = pcs
     sender, server = provider
-    c = third_pc(a, tmp_path, endpoint, clock)
+    c = third_pc(a, pair_templates, tmp_path, endpoint, clock)
     try:
         settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
         settle(a, b, c)
@@ -302,8 +306,9 @@ def _marks_read(pc: Pc, sender: object) -> set[int]:
 
 
 def test_the_takeover_s_mark_moves_on_once_what_came_after_it_is_planned_and_weighed(
-    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
-) -> None:
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint,
+    pair_templates: PairTemplates,
+) -> None:  # fmt: skip
     """B took the lease: its rounds read the change feed after the takeover's mark, to
     tell what A could not have seen. Q (booked on C before A went off) reaches B after
     the mark; its confirmation waits for the end of quiet hours, so the mark still
@@ -312,7 +317,7 @@ def test_the_takeover_s_mark_moves_on_once_what_came_after_it_is_planned_and_wei
     round reads the feed from there, not from the takeover's."""
     a, b = pcs
     sender, server = provider
-    c = third_pc(a, tmp_path, endpoint, clock)
+    c = third_pc(a, pair_templates, tmp_path, endpoint, clock)
     try:
         arrival = (clock.now() + timedelta(hours=25)).astimezone(ZoneInfo("Europe/Istanbul"))
         settings.set_many(a.db, a.ctx, {
@@ -352,8 +357,9 @@ def test_the_takeover_s_mark_moves_on_once_what_came_after_it_is_planned_and_wei
 
 
 def test_a_move_heard_with_its_booking_by_the_new_holder_gets_its_reschedule_message(
-    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint
-) -> None:
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint,
+    pair_templates: PairTemplates,
+) -> None:  # fmt: skip
     """A confirms X and goes silent; X is moved on C an hour later (after A's last
     renewal: the new holder's to announce). B, off meanwhile, hears of X and its move
     in one sync round and takes the lease: the station, had it seen the move, would
@@ -361,7 +367,7 @@ def test_a_move_heard_with_its_booking_by_the_new_holder_gets_its_reschedule_mes
     synced before A went silent, names the start the patient was told (#14)."""
     a, b = pcs
     sender, server = provider
-    c = third_pc(a, tmp_path, endpoint, clock)
+    c = third_pc(a, pair_templates, tmp_path, endpoint, clock)
     try:
         settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # news only
         settle(a, b, c)

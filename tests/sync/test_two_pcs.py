@@ -6,14 +6,15 @@ conflict; all replicas end equal."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pairkit import Pc, admin, join_pair, make_pc_a, make_pc_b, moved
+from pairkit import Pc, admin, join_pair, make_pc_a, make_pc_b, owed
 from serverkit import Endpoint
-from sqlalchemy import select
+from sqlalchemy import event, select
 from templates import MemoryKeyring
 
 from receptionist.clock import FixedClock
@@ -65,10 +66,11 @@ def replica_of(db: Database) -> dict[str, list[dict[str, object]]]:
 
 
 def settle(*pcs: Pc) -> None:
-    """Sync every PC until nothing moves (at most three times round; pairkit.moved)."""
+    """Sync every PC until each holds what every other sent (at most three times
+    round; pairkit.owed)."""
     for _ in range(3):
         rounds = [cloud.sync_once(pc.db, pc.ctx.clock) for pc in pcs]  # every PC's
-        if not any(moved(done) for done in rounds):
+        if not owed(rounds):
             return
 
 
@@ -108,8 +110,25 @@ def test_a_copied_pair_writes_its_device_tokens_in_the_tests_book(
     joined: tuple[Pc, Pc], tmp_path: Path, config_folder: Path, memory_keyring: MemoryKeyring
 ) -> None:
     """A copied pair leaves in this test's token book what the product's connect and
-    join write there (test_the_second_pc_gets_the_clinic_and_both_end_equal)."""
+    join write there (test_the_second_pc_gets_the_clinic_and_both_end_equal). A client
+    of the endpoint (made for every round and every lease check) reads the PC's sync
+    state and token and nothing more: not the conflicts, the waiting changes or the
+    notary's keys a whole status counts."""
     assert_book(tmp_path, config_folder, memory_keyring)
+    a, _ = joined
+    read: list[str] = []
+
+    def seen(*args: object) -> None:
+        read.append(str(args[2]))
+
+    event.listen(a.db.engine, "before_cursor_execute", seen)
+    with cloud.client_for(a.db) as client:
+        event.remove(a.db.engine, "before_cursor_execute", seen)
+        assert client.http.headers["Authorization"] == f"Bearer {replica.token(a.db)}"
+        assert client.url == replica.status(a.db).server_url
+    assert read and not [
+        sql for sql in read if re.search(r"sync_conflict|change_log|audit_event", sql)
+    ]
 
 
 def test_edits_on_both_pcs_reach_the_other(joined: tuple[Pc, Pc]) -> None:
