@@ -4,7 +4,8 @@ Making a clinic costs seconds; tests that only feed the CLI input share one per
 module (:func:`shared_clinic`) and point the environment at it for each test
 (:func:`use_clinic`). It is made with the fast key derivation and password hashing of
 the tests and no keychain (as on a headless server); each test then unlocks it with the
-passphrase.
+passphrase. It is made once a process (templates.py) and each module gets its own copy:
+seven modules made the same clinic through the same five commands each.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import keyring
 import pytest
 from keyring.backends.null import Keyring as NoKeychain
 from templates import FAST_KDF as FAST_KDF  # kept for tests that import it from here
-from templates import fast_crypto
+from templates import Template, fast_crypto, make_template
 
 from receptionist.cli.main import main
 
@@ -37,9 +38,21 @@ def use_clinic(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+_MADE: list[Template[None]] = []  # the one clinic of this process, once made
+
+
 @contextmanager
 def shared_clinic(root: Path) -> Iterator[Path]:
-    """A clinic in ``root``: a provider working weekdays, a service, a room, a patient."""
+    """A clinic in ``root``: a provider working weekdays, a service, a room, a patient.
+    A copy of one made the first time a module asks, in a folder beside that module's
+    (in pytest's base folder: ``root`` is ``BASE/NAME/clinic``)."""
+    if not _MADE:
+        _MADE.append(make_template(root.parent.parent / "cliclinic" / "clinic", _made_by_cli))
+    _MADE[0].copy_to(root)
+    yield root
+
+
+def _made_by_cli(root: Path) -> None:
     previous = keyring.get_keyring()
     keyring.set_keyring(NoKeychain())
     try:
@@ -57,4 +70,3 @@ def shared_clinic(root: Path) -> Iterator[Path]:
                 assert main(argv) == 0, argv
     finally:
         keyring.set_keyring(previous)
-    yield root

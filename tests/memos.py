@@ -14,7 +14,11 @@ worked out once (see the ``memos`` fixture in conftest.py).
   the CLI a dozen command lines did it a dozen times. A parser built is kept for the
   rest of the one test it was built in (and for the module fixtures set up after it),
   never across tests: each test's first command line is parsed by a parser built under
-  that test's own patches, exactly as before. Parsing does not change a parser.
+  that test's own patches, exactly as before. Parsing does not change a parser; a
+  command that changed its own (a list default extended in place: ``patient update
+  --from-json`` did) would have reached the test's next lines, so before a kept parser
+  is given out again its options and defaults are checked against what they were when
+  built, and a changed one is built afresh.
 - httpx's TLS context for the default certificate authorities. Every ``httpx.Client``
   (every test's own, the reminder channels') loads certifi's bundle into a new
   ``SSLContext`` (about 25 ms of CPU), even for a plain ``http://`` endpoint. (The sync
@@ -41,27 +45,50 @@ from alembic.script import ScriptDirectory
 from receptionist.cli import main as cli_main
 
 Build = Callable[..., argparse.ArgumentParser]
+Key = tuple[tuple[Any, ...], str | None]
 
 
 class ParserMemo:
-    """``build_parser`` as the CLI calls it, each parser kept until :meth:`forget`."""
+    """``build_parser`` as the CLI calls it, each parser kept (for each set of extra
+    modules and command) until :meth:`forget`, or until it is found changed."""
 
     def __init__(self, build: Build) -> None:
         self.build = build
-        self.parsers: dict[tuple[tuple[Any, ...], str | None], argparse.ArgumentParser] = {}
+        self.parsers: dict[Key, tuple[argparse.ArgumentParser, list[object]]] = {}
         self.built = 0
+        self.changed = 0  # kept parsers found changed (and built again)
 
     def __call__(
         self, extra: Sequence[Any] = (), command: str | None = None
     ) -> argparse.ArgumentParser:
         key = (tuple(extra), command)
-        if key not in self.parsers:
-            self.parsers[key] = self.build(extra, command)
-            self.built += 1
-        return self.parsers[key]
+        if key in self.parsers:
+            parser, built = self.parsers[key]
+            if shape(parser) == built:
+                return parser
+            self.changed += 1
+        parser = self.build(extra, command)
+        self.parsers[key] = (parser, shape(parser))
+        self.built += 1
+        return parser
 
     def forget(self) -> None:
         self.parsers.clear()
+
+
+def shape(parser: argparse.ArgumentParser) -> list[object]:
+    """Every option of ``parser`` and of its commands, with its default and choices
+    (as text: a list default extended in place shows)."""
+    found: list[object] = [parser.prog, repr(sorted(parser._defaults.items(), key=str))]
+    for action in parser._actions:
+        choices = action.choices
+        found.append(
+            (type(action).__name__, action.option_strings, action.dest, repr(action.default),
+             None if isinstance(choices, dict) else repr(choices), action.required, action.nargs)
+        )  # fmt: skip
+        if isinstance(action, argparse._SubParsersAction):
+            found.extend((name, shape(child)) for name, child in action.choices.items())
+    return found
 
 
 class ScriptsMemo:

@@ -38,20 +38,23 @@ class Listed:
     environment at it, with a new, empty folder for this PC's settings), so the listing
     after one case's refused command is the listing before the next one's. Any other
     test in between (one that changes the clinic and puts it back) and the next case
-    lists the clinic itself again. The listing after the command is always made afresh.
+    lists the clinic itself again; so does a case on another clinic than the kept
+    listing's (the module's clinic is made again when tests of other files ran in
+    between, as in a shuffled order). The listing after the command is always made
+    afresh.
     """
 
     def __init__(self) -> None:
         self.tests = 0  # tests that used the clinic in this process so far
-        self.last: tuple[int, list[object]] | None = None
+        self.last: tuple[int, Path, list[object]] | None = None
 
-    def before(self, capsys: Capture) -> list[object]:
-        if self.last is not None and self.last[0] == self.tests - 1:
-            return self.last[1]
+    def before(self, capsys: Capture, clinic: Path) -> list[object]:
+        if self.last is not None and self.last[:2] == (self.tests - 1, clinic):
+            return self.last[2]
         return everything(capsys)
 
-    def after(self, listed: list[object]) -> None:
-        self.last = (self.tests, listed)
+    def after(self, clinic: Path, listed: list[object]) -> None:
+        self.last = (self.tests, clinic, listed)
 
 
 LISTED = Listed()
@@ -179,13 +182,13 @@ BAD_INPUT = [
 def test_bad_input_is_exit_2_named_and_writes_nothing(
     clinic: Path, capsys: Capture, argv: list[str], said: str
 ) -> None:
-    before = LISTED.before(capsys)
+    before = LISTED.before(capsys, clinic)
     err = refused(capsys, argv)
     assert said in err, err
     assert "Traceback" not in err
     after = everything(capsys)
     assert after == before
-    LISTED.after(after)
+    LISTED.after(clinic, after)
 
 
 def test_a_receptionist_changes_nothing(

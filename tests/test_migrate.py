@@ -63,7 +63,17 @@ def test_old_file_is_copied_then_migrated(
     old_clinic: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("INFO")
-    db = open_clinic(old_clinic)
+    reads: list[object] = []
+    read = ScriptDirectory.from_config  # the session's memo (memos.py), counted here
+
+    def counted(cls: type[ScriptDirectory], cfg: object) -> ScriptDirectory:
+        reads.append(cfg)
+        return read(cfg)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ScriptDirectory, "from_config", classmethod(counted))
+        db = open_clinic(old_clinic)
+    assert len(reads) == 1, "the folder of scripts is read once, not again at each step"
     try:
         said = [(r.name, r.getMessage()) for r in caplog.records if r.levelname == "INFO"]
         assert not [name for name, _ in said if name.startswith("alembic")], "one line, not 20"

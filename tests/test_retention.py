@@ -14,6 +14,7 @@ import pytest
 from factories import actor_ctx, downgrade, make_clinic
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
+from templates import Template, make_template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
@@ -28,7 +29,7 @@ from receptionist.retention import sweep as rules
 from receptionist.retention.policy import months_before
 from receptionist.store.migrate import upgrade
 from receptionist.store.storage import SWEEP_CACHE_MB, Database
-from receptionist.store.vault import unlock
+from receptionist.store.vault import Created, open_clinic, unlock
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 FIVE_YEARS = Sizes(
@@ -41,10 +42,13 @@ TABLES = (
 )  # fmt: skip
 
 
-@pytest.fixture
-def clinic(db: Database) -> Ctx:
+def _ctx() -> Ctx:
+    return actor_ctx("admin", FixedClock(NOW), source="cli")
+
+
+def _fill(db: Database) -> None:
     """Five years of a clinic whose patients come and go, with a communication log."""
-    ctx = actor_ctx("admin", FixedClock(NOW), source="cli")
+    ctx = _ctx()
     with db.write() as s:
         make_clinic(s, ctx)
         generate(s.connection(), FIVE_YEARS, NOW, seed=11)
@@ -61,7 +65,46 @@ def clinic(db: Database) -> Ctx:
                 {"id": f"c{n}", "at": start, "p": patient_id, "a": appointment_id},
             )
             audit.record(s, ctx, "create", "communication_entry", f"c{n}")
-    return ctx
+
+
+@pytest.fixture(scope="module")
+def five_years(
+    tmp_path_factory: pytest.TempPathFactory, clinic_template: Template[Created]
+) -> Template[None]:
+    """A new clinic (the session's, copied) filled by :func:`_fill` once for the module:
+    the same rows, ids and audit chain a test's own filling made (the generation is
+    seeded, the clock fixed), a third of a second and more of CPU each time."""
+
+    def build(root: Path) -> None:
+        clinic_template.copy_to(root)
+        db = open_clinic(root)
+        try:
+            _fill(db)
+        finally:
+            db.close()
+
+    return make_template(tmp_path_factory.mktemp("five-years") / "clinic", build)
+
+
+@pytest.fixture
+def data_dir(
+    request: pytest.FixtureRequest, tmp_path: Path, clinic_template: Template[Created]
+) -> Path:
+    """This test's own clinic: a copy of :func:`five_years` for a test that takes
+    ``clinic``, else of the session's new clinic (as conftest's ``data_dir``)."""
+    root = tmp_path / "clinic"
+    if "clinic" in request.fixturenames:
+        request.getfixturevalue("five_years").copy_to(root)
+    else:
+        clinic_template.copy_to(root)
+    return root
+
+
+@pytest.fixture
+def clinic(db: Database) -> Ctx:
+    """Five years of a clinic whose patients come and go, with a communication log
+    (``db`` is a copy of :func:`five_years`)."""
+    return _ctx()
 
 
 def snapshot(db: Database) -> dict[str, set[str]]:

@@ -263,9 +263,10 @@ def _from_json(a: argparse.Namespace, lists: Sequence[str] = ("consents",)) -> N
         option = _OPTION_OF.get(key, key)
         if getattr(a, option) in (None, "") and value is not None:
             setattr(a, option, value)
-    a.consent.extend(_json_consents(data.get("consents", []), "consents"))
+    # New lists: the ones parsed may be the parser's own defaults, never to be changed.
+    a.consent = [*a.consent, *_json_consents(data.get("consents", []), "consents")]
     if "withdraw" in lists:
-        a.withdraw.extend(_json_consents(data.get("withdraw", []), "withdraw"))
+        a.withdraw = [*a.withdraw, *_json_consents(data.get("withdraw", []), "withdraw")]
 
 
 def _json_consents(given: object, key: str) -> list[str]:
