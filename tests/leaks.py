@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 
 from receptionist.models.base import Base
+from receptionist.store import heap
 
 
 def let_go_of_compiled_statements() -> None:
@@ -58,5 +59,5 @@ class FrozenHeap:
         self.since = 1
         if gc.get_freeze_count() == 0:
             gc.collect()
-            gc.freeze()
+            heap.freeze()  # known frozen: a sync round leaves it so (heap.frozen)
             self.frozen += 1
