@@ -303,18 +303,16 @@ def fewer_collections() -> Iterator[None]:
     mappers), hundreds of times: a seventh of a download's time. For the round, what
     was alive before it is set aside (``gc.freeze``) and collections come rarer; the
     last round running (the app's loop and a command may overlap) undoes both. A heap
-    set aside before or meanwhile (the app's, ``heap.settle``) is left frozen:
-    unfreezing it put the collector back to walking all of it. Whether it was is
-    asked of ``heap.settled``, not counted: ``gc.get_freeze_count`` walks the whole
-    frozen heap (20 ms for a test worker's 170,000 objects, a fifth of its rounds'
-    time)."""
+    frozen before (the app's, ``heap.settle``) is left frozen: unfreezing it put the
+    collector back to walking all of it. Whether it was is ``heap.frozen()``'s answer:
+    ``gc.get_freeze_count`` counts the frozen objects one by one, 13-30 ms a round."""
     global _froze
     with _collector:
         _rounds.append(gc.get_threshold())
         if len(_rounds) == 1:
-            _froze = not heap.settled()
+            _froze = not heap.frozen()
             if _froze:
-                gc.freeze()
+                gc.freeze()  # the round's own: not heap.freeze(), undone below
             gc.set_threshold(*ROUND_GC)
     try:
         yield
@@ -324,7 +322,7 @@ def fewer_collections() -> Iterator[None]:
             _rounds.pop()
             if not _rounds:
                 gc.set_threshold(*first)
-                if _froze and not heap.settled():
+                if _froze and not heap.frozen():  # the app may have settled meanwhile
                     gc.unfreeze()
 
 

@@ -30,8 +30,7 @@ def let_go_of_compiled_statements() -> None:
 
 class FrozenHeap:
     """What is alive when a test starts, set aside from the cycle collector
-    (``gc.freeze``) by ``heap.settle``, as the app does once its window is up: a sync
-    round leaves it frozen, as it leaves the app's.
+    (``gc.freeze``), as the app does once its window is up (``heap.settle``).
 
     Every full pass of the collector walks each object alive: the modules, SQLAlchemy's
     mappers and tables, Qt's wrappers, pytest's own items, some 170,000 objects a
@@ -60,5 +59,5 @@ class FrozenHeap:
         self.since = 1
         if gc.get_freeze_count() == 0:
             gc.collect()
-            heap.settle()  # as the app does: a sync round then leaves it frozen
+            heap.freeze()  # known frozen: a sync round leaves it so (heap.frozen)
             self.frozen += 1

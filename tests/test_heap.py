@@ -25,10 +25,10 @@ def test_settle_collects_garbage_then_freezes_the_survivors() -> None:
         assert frozen == gc.get_freeze_count() > 0
         assert gc.is_tracked(kept)
         assert not any(o is kept for o in gc.get_objects()), "survivors are out of sight"
-        assert heap.settled()
+        assert heap.frozen()
     finally:
         heap.thaw()
-    assert gc.get_freeze_count() == 0 and not heap.settled()
+    assert not heap.frozen() and gc.get_freeze_count() == 0
 
 
 def test_paused_holds_the_collector_off_and_restores_it() -> None:

@@ -9,6 +9,10 @@ the benchmark clinic those passes made one week in twenty take 90-130 ms instead
 at what was made since. It skips the full collection first: on the app's heap that
 alone blocked the window for ~95 ms, to free a few start-up cycles that may as well
 stay. The app calls it once its main window is up; it is safe to call again.
+
+Whether the heap is frozen is kept here (``frozen``): Python can only count the frozen
+objects one by one (``gc.get_freeze_count``, 13-30 ms for a large heap), and a sync
+round asks at each start whether the heap was frozen before it.
 """
 
 from __future__ import annotations
@@ -18,32 +22,37 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_settled = False  # whether settle() set the heap aside, and no thaw() since
+_frozen = False  # whether freeze() froze the heap, and thaw() has not let it go since
 
 
 def settle() -> int:
     """Collect the young generations, then move every surviving object out of the
     collector's sight. Returns how many objects are now frozen.
     """
-    global _settled
     gc.collect(1)
-    gc.freeze()
-    _settled = True
+    freeze()
     return gc.get_freeze_count()
 
 
-def settled() -> bool:
-    """Whether the heap is set aside (:func:`settle`), known without counting it:
-    ``gc.get_freeze_count`` walks every frozen object one by one (some 20 ms for a
-    large heap), and a sync round that asked it each time paid that walk a round."""
-    return _settled
+def freeze() -> None:
+    """Move every object alive out of the collector's sight (``gc.freeze``), for good:
+    until :func:`thaw`."""
+    global _frozen
+    gc.freeze()
+    _frozen = True
 
 
 def thaw() -> None:
-    """Undo :func:`settle`: every frozen object back in the collector's sight."""
-    global _settled
+    """Give every frozen object back to the collector (``gc.unfreeze``)."""
+    global _frozen
     gc.unfreeze()
-    _settled = False
+    _frozen = False
+
+
+def frozen() -> bool:
+    """Whether the heap was frozen (:func:`freeze`, :func:`settle`) and not thawed since:
+    known at once, without counting the frozen objects."""
+    return _frozen
 
 
 _pause_lock = threading.Lock()

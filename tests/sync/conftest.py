@@ -96,6 +96,12 @@ def first_pc_template(tmp_path_factory: pytest.TempPathFactory) -> Template[None
     return make_template(tmp_path_factory.mktemp("first-pc") / "pc", make_first_pc)
 
 
+@pytest.fixture(scope="session")
+def blank_pcs(tmp_path_factory: pytest.TempPathFactory) -> faultkit.BlankPcs:
+    """New PCs' empty files, made once a session, copied (faultkit.BlankPcs)."""
+    return faultkit.BlankPcs(tmp_path_factory)
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The endpoint's database: a copy of the pair's, for a test that takes a pair."""

@@ -20,8 +20,10 @@ from typing import IO, Any
 import httpx
 import keyring
 import keyring.backends.null
+import pytest
 from serverkit import WAIT, _read_message
 from sqlalchemy import create_engine, select, text
+from templates import Template, make_template
 
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Actor, Ctx
@@ -77,6 +79,28 @@ def blank_pc(root: Path, clock: FixedClock) -> Pc:
     return Pc(
         root, open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE}), Ctx(SYSTEM, clock)
     )
+
+
+class BlankPcs:
+    """New PCs' empty encrypted files as :func:`blank_pc` makes them, each made once a
+    session (``vault.create`` runs every migration: about half a second of CPU) and
+    copied for a test that joins with one. A test's second blank PC is a copy of
+    another file than its first: each has its own clinic id and key, as two files
+    ``create`` made would."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory = factory
+        self.made: list[Template[Any]] = []
+
+    def copy(self, n: int, root: Path, clock: FixedClock) -> Pc:
+        """What ``blank_pc(root, clock)`` makes, copied from the session's ``n``-th
+        (from 0) blank file; a test gives each of its PCs another ``n``."""
+        while len(self.made) <= n:
+            folder = self.factory.mktemp(f"blank-pc-{len(self.made)}") / "pc"
+            self.made.append(make_template(folder, lambda r: create(r, passphrase=PASSPHRASE)))
+        self.made[n].copy_to(root)
+        db = open_clinic(root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+        return Pc(root, db, Ctx(SYSTEM, clock))
 
 
 def joined_pcs(url: str, code: str, folder: Path, clock: FixedClock, count: int = 2) -> list[Pc]:

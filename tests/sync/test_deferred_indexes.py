@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from faultkit import (
     PASSPHRASE,
-    blank_pc,
+    BlankPcs,
     child_env,
     kill_when_said,
     replica_of,
@@ -80,9 +80,10 @@ def test_a_first_download_killed_midway_gets_its_indexes_and_resumes(
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
     first_pc_template: Template[None],
+    blank_pcs: BlankPcs,
 ) -> None:
     a = copy_first_pc(first_pc_template, tmp_path / "a", clock)
-    b = blank_pc(tmp_path / "b", clock)
+    b = blank_pcs.copy(0, tmp_path / "b", clock)
     try:
         cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
         for n in range(12):

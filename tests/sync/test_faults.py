@@ -22,13 +22,13 @@ import httpx
 import pytest
 from faultkit import (
     PASSPHRASE,
+    BlankPcs,
     Pc,
     audit_intact,
     bad_network,
     catalogue,
     child_env,
     free_port,
-    joined_pcs,
     kill_when_said,
     replica_of,
     server_process,
@@ -37,9 +37,10 @@ from faultkit import (
     tokens_in_files,
     versions_of,
 )
-from pairkit import point_at
+from pairkit import copy_first_pc, point_at
 from serverkit import Endpoint, LosingProxy, serving
 from sqlalchemy import select
+from templates import Template
 
 from receptionist.clock import FixedClock, SystemClock
 from receptionist.models import Appointment, Patient
@@ -112,8 +113,9 @@ def arrived_once(pcs: list[Pc], database_url: str, ids: dict[str, str]) -> None:
 
 
 def test_an_endpoint_killed_mid_push_loses_nothing_and_applies_nothing_twice(
-    database_url: str, tmp_path: Path, clock: FixedClock
-) -> None:
+    database_url: str, tmp_path: Path, clock: FixedClock,
+    first_pc_template: Template[None], blank_pcs: BlankPcs,
+) -> None:  # fmt: skip
     """Only the endpoint that is killed runs in a process of its own; the one the PCs
     join before it and the one started again after it on the same database and port
     are served in this process (each Python process started costs ~1.6 s of CPU)."""
@@ -121,7 +123,7 @@ def test_an_endpoint_killed_mid_push_loses_nothing_and_applies_nothing_twice(
     url = f"http://127.0.0.1:{port}"
     made = add_clinic(database_url, "Kadıköy Clinic", out=None)  # on the process's clock
     with served_here(database_url, port):
-        a, b = joined_pcs(url, made.code, tmp_path, clock)
+        a, b = join_copies(url, made.code, tmp_path, clock, first_pc_template, blank_pcs)
     try:
         before = server_sequences(database_url)
         ids = offline_work(a)
@@ -138,6 +140,21 @@ def test_an_endpoint_killed_mid_push_loses_nothing_and_applies_nothing_twice(
     finally:
         a.db.close()
         b.db.close()
+
+
+def join_copies(
+    url: str, code: str, folder: Path, clock: FixedClock, first: Template[None], blanks: BlankPcs
+) -> list[Pc]:
+    """The two PCs ``faultkit.joined_pcs(url, code, folder, clock)`` makes, their files
+    copied from ones made once a session (pairkit.copy_first_pc, faultkit.BlankPcs); the
+    connect, upload, invitation, join and download made here, as it makes them."""
+    a = copy_first_pc(first, folder / "pc-1", clock)
+    cloud.connect(a.db, a.ctx, url, code, "FRONT-1")
+    cloud.sync_once(a.db, clock)
+    b = blanks.copy(0, folder / "pc-2", clock)
+    cloud.join(b.db, b.ctx, url, cloud.invite(a.db, a.ctx).code, "FRONT-2")
+    cloud.sync_once(b.db, clock)
+    return [a, b]
 
 
 @contextmanager

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from faultkit import (
+    BlankPcs,
     audit_intact,
-    blank_pc,
     catalogue,
     replica_of,
     settle,
@@ -37,14 +37,14 @@ TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)
 def test_a_row_pulled_before_the_row_it_points_at_is_applied_once_that_arrives(
     endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch, page: int,
-    first_pc_template: Template[None],
+    first_pc_template: Template[None], blank_pcs: BlankPcs,
 ) -> None:  # fmt: skip
     tokens_in_files()
     monkeypatch.setattr(client, "PULL_LIMIT", page)
     a = copy_first_pc(first_pc_template, tmp_path / "a", clock)
     cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
     cloud.sync_once(a.db, clock)
-    b = blank_pc(tmp_path / "b", clock)
+    b = blank_pcs.copy(0, tmp_path / "b", clock)
     cloud.join(b.db, b.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-2")
     cloud.sync_once(b.db, clock)
     try:
@@ -60,7 +60,7 @@ def test_a_row_pulled_before_the_row_it_points_at_is_applied_once_that_arrives(
         got = cloud.sync_once(b.db, clock)  # a PC that was away catches up
 
         assert got.pulled >= 2
-        c = blank_pc(tmp_path / "c", clock)  # and a new PC joins
+        c = blank_pcs.copy(1, tmp_path / "c", clock)  # and a new PC joins
         cloud.join(c.db, c.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-3")
         cloud.sync_once(c.db, clock)
         settle(a, b, c)
@@ -81,6 +81,7 @@ def test_a_row_whose_parent_the_endpoint_no_longer_holds_does_not_stall_the_curs
     tmp_path: Path,
     clock: FixedClock,
     first_pc_template: Template[None],
+    blank_pcs: BlankPcs,
 ) -> None:
     """A deleted patient's tombstone is purged after the horizon, her booking stays:
     a PC joining later cannot apply the booking, and its pull still ends past it
@@ -103,7 +104,7 @@ def test_a_row_whose_parent_the_endpoint_no_longer_holds_does_not_stall_the_curs
                                     notes="Seen in June")  # fmt: skip
         cloud.sync_once(a.db, clock)
 
-        c = blank_pc(tmp_path / "c", clock)
+        c = blank_pcs.copy(0, tmp_path / "c", clock)
         cloud.join(c.db, c.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-3")
         cloud.sync_once(c.db, clock)
         assert replica.cursor(c.db) == replica.cursor(a.db)

@@ -8,7 +8,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from faultkit import blank_pc, first_pc
+from faultkit import BlankPcs, first_pc
 from serverkit import Endpoint
 
 from receptionist.clock import FixedClock
@@ -21,14 +21,14 @@ from sync.server.commands import NewClinic
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_round_tells_its_callback_the_records_pulled_after_each_page(
     endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, blank_pcs: BlankPcs,
 ) -> None:  # fmt: skip
     a = first_pc(tmp_path / "a", clock)
     cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
     for given in ("Ayşe", "Omar", "Layla", "Deniz", "Selin"):
         add(a.db, a.admin(), NewPatient(given, "Yılmaz"))
     cloud.sync_once(a.db, clock)
-    b = blank_pc(tmp_path / "b", clock)
+    b = blank_pcs.copy(0, tmp_path / "b", clock)
     try:
         cloud.join(b.db, b.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-2")
         monkeypatch.setattr(client, "PULL_LIMIT", 2)

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from faultkit import (
     PASSPHRASE,
+    BlankPcs,
     Pc,
-    blank_pc,
     catalogue,
     child_env,
     kill_when_said,
@@ -105,9 +105,10 @@ def test_a_first_download_cut_short_resumes_after_its_last_page(
     clock: FixedClock,
     pulls: Pulls,
     first_pc_template: Template[None],
+    blank_pcs: BlankPcs,
 ) -> None:
     a = copy_first_pc(first_pc_template, tmp_path / "a", clock)
-    b = blank_pc(tmp_path / "b", clock)
+    b = blank_pcs.copy(0, tmp_path / "b", clock)
     try:
         cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
         cloud.sync_once(a.db, clock)

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from faultkit import PASSPHRASE, blank_pc, replica_of, tokens_in_files
+from faultkit import PASSPHRASE, BlankPcs, replica_of, tokens_in_files
 from pairkit import copy_first_pc
 from serverkit import Endpoint, PgCluster
 from sqlalchemy import create_engine, select, text
@@ -64,11 +64,11 @@ def test_a_record_changed_or_swapped_on_the_endpoint_is_refused_and_nothing_appl
     endpoint: Endpoint, new_clinic: NewClinic, database_url: str, tmp_path: Path,
     clock: FixedClock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     how: str,
-    first_pc_template: Template[None],
+    first_pc_template: Template[None], blank_pcs: BlankPcs,
 ) -> None:  # fmt: skip
     tokens_in_files()
     a = copy_first_pc(first_pc_template, tmp_path / "a", clock)
-    b = blank_pc(tmp_path / "b", clock)
+    b = blank_pcs.copy(0, tmp_path / "b", clock)
     try:
         cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
         cloud.sync_once(a.db, clock)

@@ -20,9 +20,9 @@ from typing import Any, ClassVar
 import pytest
 from faultkit import (
     PASSPHRASE,
+    BlankPcs,
     Pc,
     audit_intact,
-    blank_pc,
     catalogue,
     free_port,
     replica_of,
@@ -244,7 +244,7 @@ def _overlaps(url: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_pcs_converge_whatever_they_do_offline(
     tmp_path: Path, clock: FixedClock, backend: str, request: pytest.FixtureRequest,
-    pair_templates: PairTemplates,
+    pair_templates: PairTemplates, blank_pcs: BlankPcs,
 ) -> None:  # fmt: skip
     tokens_in_files()
     template = tmp_path / "template"
@@ -260,8 +260,8 @@ def test_pcs_converge_whatever_they_do_offline(
         Clinic.endpoint_copy = lambda _folder: cluster.copy_of(url)
     with endpoint_at(url, clock) as served:
         pcs = files_pair(pair, template, served.url, clock)
-        for n in range(len(pcs) + 1, PCS + 1):
-            pc = blank_pc(template / f"pc-{n}", clock)
+        for k, n in enumerate(range(len(pcs) + 1, PCS + 1)):
+            pc = blank_pcs.copy(k, template / f"pc-{n}", clock)
             invitation = cloud.invite(pcs[0].db, pcs[0].ctx)
             cloud.join(pc.db, pc.ctx, served.url, invitation.code, f"FRONT-{n}")
             cloud.sync_once(pc.db, clock)
