@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 from faultkit import Pc, catalogue
-from pairkit import moved
+from pairkit import owed
 from sqlalchemy import create_engine, select, text
 
 from receptionist.models import Appointment, Consent, SyncConflict, WaitlistEntry
@@ -127,10 +127,10 @@ def test_a_booking_for_her_pushed_by_a_pc_that_never_pulls_is_taken_back_by_the_
 
 
 def settle(*pcs: Pc) -> None:
-    """Sync every PC until nothing moves (at most three times round)."""
+    """Sync every PC until none is owed what another sent (at most three times round)."""
     for _ in range(3):
         rounds_done = [cloud.sync_once(pc.db, pc.ctx.clock) for pc in pcs]  # every PC's
-        if not any(moved(done) for done in rounds_done):
+        if not owed(rounds_done):
             return
 
 
