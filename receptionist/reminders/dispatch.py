@@ -212,7 +212,7 @@ def _handed_over(
     after it is left alone: the file before the restore held the same row, and could
     not have sent it yet."""
     a, r = Appointment, Reminder
-    cutoff, seen = taken.cutoff, _seen_before(taken.mark)
+    cutoff, seen = taken.cutoff, _seen_before(taken.mark, taken.pushed)
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     news = r.kind.in_(("reschedule", "cancellation"))
     changed = news & (a.updated_at <= cutoff)
@@ -273,7 +273,11 @@ def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> 
 
 def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: int) -> None:
     """Each handover's mark moved on past what this round planned and weighed."""
-    behind = [t.kind for t in taken if t.mark is not None and t.mark < top]
+    behind = [
+        t.kind
+        for t in taken
+        if t.mark is not None and min(t.mark, top if t.pushed is None else t.pushed) < top
+    ]
     if not behind:
         return
     with db.write() as s:
@@ -282,15 +286,19 @@ def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: i
             handover.advance(s, kind, top, since, now)
 
 
-def _seen_before(mark: int | None) -> Any:
+def _seen_before(mark: int | None, pushed: int | None = None) -> Any:
     """A condition on an appointment id: it was here (inserted, or any change of it:
-    ``inserted`` False) before the mark, so the previous sender may have seen it."""
+    ``inserted`` False) before the mark, and, if made here, pushed by ``pushed``; so
+    the previous sender may have seen it."""
 
     def seen(appointment_id: Any, inserted: bool) -> Any:
-        if mark is None:
-            return true()
         c = ChangeEntry
-        late = select(c.row_id).where(c.seq > mark, c.entity == "appointment")
+        after = [c.seq > mark] if mark is not None else []
+        if pushed is not None:
+            after.append((c.seq > pushed) & c.origin.is_(None))
+        if not after:
+            return true()
+        late = select(c.row_id).where(or_(*after), c.entity == "appointment")
         return appointment_id.not_in(late.where(c.kind == "insert") if inserted else late)
 
     return seen
