@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, true, update
+from sqlalchemy import exists, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock, FixedClock
@@ -217,8 +217,9 @@ def _handed_over(
     news = r.kind.in_(("reschedule", "cancellation"))
     changed = news & (a.updated_at <= cutoff)
     # Planned here by the cutoff: the move or cancellation it announces was here (so on
-    # the endpoint) by then, whatever changed in the booking since.
-    heard = news & (r.created_at <= cutoff)
+    # the endpoint) by then, whatever changed in the booking since; unless this PC had
+    # changed the booking itself before planning it and pushed that only after the cutoff.
+    heard = news & (r.created_at <= cutoff) & ~_own_late(taken.pushed, r)
     theirs = r.state == "pending"
     if taken.kind == "restore":
         theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
@@ -302,6 +303,19 @@ def _seen_before(mark: int | None, pushed: int | None = None) -> Any:
         return appointment_id.not_in(late.where(c.kind == "insert") if inserted else late)
 
     return seen
+
+
+def _own_late(pushed: int | None, r: type[Reminder]) -> Any:
+    """A condition on a reminder row: its appointment was changed here, after what this
+    PC had pushed at the cutoff (``pushed``), no later than the row was planned: the
+    change it announces may be one the previous sender never saw."""
+    if pushed is None:
+        return false()
+    c = ChangeEntry
+    return exists().where(
+        c.seq > pushed, c.origin.is_(None), c.entity == "appointment",
+        c.row_id == r.appointment_id, c.at <= r.created_at,
+    )  # fmt: skip
 
 
 def _confirmed_elsewhere(s: Session, cutoff: datetime, seen: Any, theirs: Any) -> list[Reminder]:
