@@ -6,7 +6,8 @@ backup: it takes over from itself as it was before) leaves alone what the other 
 have sent. ``reminder_handover`` keeps, per way of taking over, the time up to which
 the other answered for the messages (``cutoff``) and the change feed's sequence from
 which a booking reached this PC too late for the other to have seen it (``mark``),
-so both outlive a restart. No patient data: times and a sequence number.
+and how far this PC had pushed its own changes at the cutoff (``pushed``), so they
+outlive a restart. No patient data: times and a sequence number.
 """
 
 from __future__ import annotations
@@ -32,4 +33,8 @@ class ReminderHandover(Base):
     # change_log seq: an appointment inserted here after it reached this PC after a
     # sync that began after ``cutoff`` (None: no such sync yet).
     mark: Mapped[int | None] = mapped_column(Integer, default=None)
+    # change_log seq: this PC's ``SyncState.pushed_change`` when it first heard the
+    # holder's renewal (``cutoff``): a change made here after it was pushed after that
+    # renewal, never seen by the holder (None: not known). 0030.
+    pushed: Mapped[int | None] = mapped_column(Integer, default=None)
     updated_at: Mapped[datetime]

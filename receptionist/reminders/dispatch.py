@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, true, update
+from sqlalchemy import exists, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock, FixedClock
@@ -212,13 +212,14 @@ def _handed_over(
     after it is left alone: the file before the restore held the same row, and could
     not have sent it yet."""
     a, r = Appointment, Reminder
-    cutoff, seen = taken.cutoff, _seen_before(taken.mark)
+    cutoff, seen = taken.cutoff, _seen_before(taken.mark, taken.pushed)
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     news = r.kind.in_(("reschedule", "cancellation"))
     changed = news & (a.updated_at <= cutoff)
     # Planned here by the cutoff: the move or cancellation it announces was here (so on
-    # the endpoint) by then, whatever changed in the booking since.
-    heard = news & (r.created_at <= cutoff)
+    # the endpoint) by then, whatever changed in the booking since; unless this PC had
+    # changed the booking itself before planning it and pushed that only after the cutoff.
+    heard = news & (r.created_at <= cutoff) & ~_own_late(taken.pushed, r)
     theirs = r.state == "pending"
     if taken.kind == "restore":
         theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
@@ -273,7 +274,11 @@ def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> 
 
 def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: int) -> None:
     """Each handover's mark moved on past what this round planned and weighed."""
-    behind = [t.kind for t in taken if t.mark is not None and t.mark < top]
+    behind = [
+        t.kind
+        for t in taken
+        if t.mark is not None and min(t.mark, top if t.pushed is None else t.pushed) < top
+    ]
     if not behind:
         return
     with db.write() as s:
@@ -282,18 +287,35 @@ def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: i
             handover.advance(s, kind, top, since, now)
 
 
-def _seen_before(mark: int | None) -> Any:
+def _seen_before(mark: int | None, pushed: int | None = None) -> Any:
     """A condition on an appointment id: it was here (inserted, or any change of it:
-    ``inserted`` False) before the mark, so the previous sender may have seen it."""
+    ``inserted`` False) before the mark, and, if made here, pushed by ``pushed``; so
+    the previous sender may have seen it."""
 
     def seen(appointment_id: Any, inserted: bool) -> Any:
-        if mark is None:
-            return true()
         c = ChangeEntry
-        late = select(c.row_id).where(c.seq > mark, c.entity == "appointment")
+        after = [c.seq > mark] if mark is not None else []
+        if pushed is not None:
+            after.append((c.seq > pushed) & c.origin.is_(None))
+        if not after:
+            return true()
+        late = select(c.row_id).where(or_(*after), c.entity == "appointment")
         return appointment_id.not_in(late.where(c.kind == "insert") if inserted else late)
 
     return seen
+
+
+def _own_late(pushed: int | None, r: type[Reminder]) -> Any:
+    """A condition on a reminder row: its appointment was changed here, after what this
+    PC had pushed at the cutoff (``pushed``), no later than the row was planned: the
+    change it announces may be one the previous sender never saw."""
+    if pushed is None:
+        return false()
+    c = ChangeEntry
+    return exists().where(
+        c.seq > pushed, c.origin.is_(None), c.entity == "appointment",
+        c.row_id == r.appointment_id, c.at <= r.created_at,
+    )  # fmt: skip
 
 
 def _confirmed_elsewhere(s: Session, cutoff: datetime, seen: Any, theirs: Any) -> list[Reminder]:

@@ -16,13 +16,17 @@ cutoff, and for
 the confirmation of every booking made before it that it could have seen. A booking
 it could not have seen is one that reached this PC only after a sync that began after
 the cutoff: the ``mark`` is the change feed's sequence when such a sync is first
-known to have finished. A missed confirmation is preferred to a double one: the
+known to have finished; or one made on this PC and pushed only after the cutoff:
+``pushed`` is how far this PC had pushed its own changes when it heard the renewal
+that is the cutoff (``watch``), and a change of its own after it is not the previous
+sender's. A missed confirmation is preferred to a double one: the
 reminders of the booking still go. Kept in the file, so a restart changes nothing.
 
 Each round reads the change feed after the mark (``dispatch._seen_before``); the
 feed only grows, so once every appointment whose change came after the mark is
-planned here and its messages weighed, the mark moves on to the feed's end as that
-round planned (``advance``): nothing the old mark would decide otherwise is left.
+planned here and its messages weighed, the mark (and ``pushed``) moves on to the
+feed's end as that round planned (``advance``): nothing the old mark would decide
+otherwise is left.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class Handover:
     kind: str
     cutoff: datetime
     mark: int | None  # None: every booking here before the cutoff could have been seen
+    # Only this PC's own changes after it were pushed after the cutoff (None: not known)
+    pushed: int | None = None
 
     @property
     def reason(self) -> str:
@@ -70,11 +76,12 @@ def note(session: Session, kind: Kind, cutoff: datetime, now: datetime) -> None:
     row = session.get(ReminderHandover, kind)
     if row is not None and abs(row.cutoff - cutoff) <= SAME:
         return
-    mark = _watched(session, cutoff) if kind == "lease" else None
+    mark, pushed = _watched(session, cutoff) if kind == "lease" else (None, None)
     if row is None:
-        session.add(ReminderHandover(kind=kind, cutoff=cutoff, mark=mark, updated_at=now))
+        row = ReminderHandover(kind=kind, cutoff=cutoff, mark=mark, pushed=pushed, updated_at=now)
+        session.add(row)
     else:
-        row.cutoff, row.mark, row.updated_at = cutoff, mark, now
+        row.cutoff, row.mark, row.pushed, row.updated_at = cutoff, mark, pushed, now
     session.flush()
 
 
@@ -86,14 +93,20 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
     then, its ``mark`` is the change feed's sequence: what reaches this PC after it
     was never on the endpoint while the holder renewed. A takeover whose cutoff is
     that renewal takes the mark (``note``): a booking made offline that reached this
-    PC late in the day the holder's lease ran after it went silent is confirmed."""
+    PC late in the day the holder's lease ran after it went silent is confirmed.
+    Its ``pushed`` is how far this PC had pushed its own changes then: one made here
+    after it reached the endpoint after that renewal (a booking made on the stand-by
+    and pushed late is the stand-by's to confirm)."""
     if renewed is None:
         return
     row = session.get(ReminderHandover, WATCH)
+    pushed = session.scalar(select(SyncState.pushed_change))
     if row is None:
-        session.add(ReminderHandover(kind=WATCH, cutoff=renewed, mark=None, updated_at=now))
+        session.add(
+            ReminderHandover(kind=WATCH, cutoff=renewed, mark=None, pushed=pushed, updated_at=now)
+        )
     elif row.cutoff != renewed:  # the holder renewed since: it may see what is here now
-        row.cutoff, row.mark, row.updated_at = renewed, None, now
+        row.cutoff, row.mark, row.pushed, row.updated_at = renewed, None, pushed, now
     elif row.mark is None:
         synced = session.scalar(select(SyncState.last_sync_at))
         if synced is not None and synced > row.updated_at + SYNC_SLACK:
@@ -101,13 +114,14 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
     session.flush()
 
 
-def _watched(session: Session, cutoff: datetime) -> int | None:
-    """The mark watched while standing by, if this PC heard the renewal the cutoff
-    follows (first heard within ``SAME`` of it; else None: not known)."""
+def _watched(session: Session, cutoff: datetime) -> tuple[int | None, int | None]:
+    """The mark and the pushed sequence watched while standing by, if this PC heard
+    the renewal the cutoff follows (first heard within ``SAME`` of it; else None: not
+    known)."""
     row = session.get(ReminderHandover, WATCH)
-    if row is None or row.mark is None or abs(row.updated_at - cutoff) > SAME:
-        return None
-    return row.mark
+    if row is None or abs(row.updated_at - cutoff) > SAME:
+        return None, None
+    return row.mark, row.pushed
 
 
 def restored(session: Session, now: datetime) -> None:
@@ -210,16 +224,25 @@ def advance(session: Session, kind: str, top: int, since: datetime, now: datetim
     the rounds read the feed from there on, not from an ever older mark. ``since``:
     bookings made since then are confirmed when first planned (``plan``)."""
     row = session.get(ReminderHandover, kind)
-    if row is None or row.mark is None or row.mark >= top:
+    if row is None or row.mark is None:
+        return
+    low = min(row.mark, _pushed(row, top))  # a change after either may still decide
+    if low >= top:
         return
     params = {
-        "mark": row.mark, "top": top, "now": to_micros(now), "cutoff": to_micros(row.cutoff),
+        "mark": low, "top": top, "now": to_micros(now), "cutoff": to_micros(row.cutoff),
         "since": to_micros(since), "lost": ROLE_LOST,
     }  # fmt: skip
     first = session.scalar(_UNDECIDED, params)
     moved_to = top if first is None else int(first) - 1
     if moved_to > row.mark:
         row.mark, row.updated_at = moved_to, now
+    if row.pushed is not None and moved_to > row.pushed:
+        row.pushed, row.updated_at = moved_to, now
+
+
+def _pushed(row: ReminderHandover, top: int) -> int:
+    return top if row.pushed is None else row.pushed
 
 
 def current(session: Session, now: datetime) -> list[Handover]:
@@ -233,4 +256,4 @@ def current(session: Session, now: datetime) -> list[Handover]:
             if row.mark is None and synced is not None and synced > row.cutoff + SYNC_SLACK:
                 row.mark = session.scalar(select(func.max(ChangeEntry.seq))) or 0
                 row.updated_at = now
-    return [Handover(row.kind, row.cutoff, row.mark) for row in rows]
+    return [Handover(row.kind, row.cutoff, row.mark, row.pushed) for row in rows]

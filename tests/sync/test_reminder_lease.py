@@ -187,8 +187,8 @@ def test_a_booking_the_old_holder_never_saw_gets_its_confirmation_after_the_move
 ) -> None:  # fmt: skip
     """The lease moves from A (off for a day) to B. A confirmed its own booking (X) and
     went off before its log of it was synced: B leaves it alone. A booking made on B
-    while A held the lease (Z) was A's to confirm (B stood by: a missed confirmation
-    rather than a double one, docs/operators-guide.md). One made on a third PC offline
+    while A held the lease and not pushed by A's last renewal (Z) A never saw: B's to
+    confirm, but a day late, past the late limit: ``late`` (#14). One made on a third PC offline
     (Q) reaches B only after the move, so A never saw it: B sends its confirmation,
     though it was booked before A's last renewal. A comes back: nothing goes twice."""
     a, b = pcs
@@ -211,7 +211,7 @@ def test_a_booking_the_old_holder_never_saw_gets_its_confirmation_after_the_move
         taken = round_of(b, sender)
         assert taken.active, taken.reason
         assert taken.of("sent") == []
-        assert states(b, z)["confirmation"] == ("skipped", "other_station")
+        assert states(b, z)["confirmation"] == ("skipped", "late")
         settle(c, b)  # C's booking reaches B after the move
         later = round_of(b, sender)
         assert [i.appointment_id for i in later.of("sent")] == [q]

@@ -218,7 +218,6 @@ def test_a_move_waiting_for_quiet_hours_past_the_cutoff_is_sent_by_the_new_holde
     assert len(server.messages) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="s14-review1: open, needs a column (see the docstring)")
 @SQLITE_ONLY
 def test_a_booking_made_on_the_stand_by_not_pushed_by_the_cutoff_is_confirmed_by_it(
     pcs: tuple[Pc, Pc], provider, clock: FixedClock
@@ -241,3 +240,40 @@ def test_a_booking_made_on_the_stand_by_not_pushed_by_the_cutoff_is_confirmed_by
     settle(b)  # Q reaches the endpoint only now
     assert sent_by(b, sender) == [(q, "confirmation")]
     assert len(server.messages) == 1
+
+
+@SQLITE_ONLY
+def test_what_was_on_the_endpoint_at_the_cutoff_is_not_sent_twice(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """P is booked on A, the holder, R on B, the stand-by; both reach the endpoint and A
+    confirms them in its last round, whose renewal B hears; A goes off before its log
+    entries sync. Then, on B, Q is booked and P moved, and B's next round plans P's
+    reschedule message within the minute after the cutoff; both reach the endpoint only
+    once A's lease ran out. B sends Q's confirmation and P's reschedule message (A
+    never saw either change), and not P's or R's confirmation: P reached B before the
+    cutoff (pulled: not B's own change, whatever B had pushed), and R, B's own, was
+    pushed by A's last renewal (``handover.watch`` keeps how far B had pushed when it
+    heard it, not when it heard an earlier one)."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B watches: nothing pushed yet
+    p = book(a, "Pelin", 40, "05321112233")
+    r = book(b, "Rana", 42, "05321234567")
+    settle(b, a)  # R reaches A, P reaches B
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == sorted([(p, "confirmation"), (r, "confirmation")])
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears A's last renewal
+    q = book(b, "Kaan", 44, "05329876543")
+    move(b, p, 2)
+    clock.advance(seconds=30)
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    assert states(b, p)["reschedule"] == ("pending", "")  # planned by the cutoff
+    clock.advance(minutes=65)
+    settle(b)  # Q and P's move reach the endpoint only now; A's log entries never do
+    assert sent_by(b, sender) == sorted([(q, "confirmation"), (p, "reschedule")])
+    assert states(b, r)["confirmation"] == ("skipped", "other_station")
+    assert len(server.messages) == 4
