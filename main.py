@@ -35,13 +35,20 @@ def main(argv: list[str] | None = None) -> int:
         from sync.jobs import NETWORK_JOBS
         from ui.launch import run
     except ImportError as exc:  # a missing Qt library: say which, plainly
-        print(
-            f"Receptionist could not load its user interface ({exc}). Reinstall it, or "
-            "on Linux install the system libraries Qt needs (libEGL, libxkbcommon).",
-            file=sys.stderr,
-        )
-        return 2
-    return run(args, NETWORK_JOBS)
+        return cannot_load(exc)
+    try:
+        return run(args, NETWORK_JOBS)
+    except ImportError as exc:  # the window's modules load once the folder's lock is held
+        return cannot_load(exc)
+
+
+def cannot_load(exc: ImportError) -> int:
+    print(
+        f"Receptionist could not load its user interface ({exc}). Reinstall it, or "
+        "on Linux install the system libraries Qt needs (libEGL, libxkbcommon).",
+        file=sys.stderr,
+    )
+    return 2
 
 
 if __name__ == "__main__":

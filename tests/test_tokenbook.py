@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,42 @@ def test_a_book_that_cannot_be_written_is_logged_once_while_that_lasts(
     book.mkdir()
     tokenbook.kept(tmp_path / "a", B)
     assert len(warnings()) == 4  # a new failure: said again
+
+
+def test_the_data_folders_are_looked_at_holding_no_lock(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Whether a data folder is gone is asked of the file system (``stat``), which for
+    one on a share that does not answer takes long: the book's lock is not held then,
+    or every other change of the book (a sync round's, a lease check's, in this process
+    or another) would wait for it. What a sweep notes of the folders is the same."""
+    here, gone = tmp_path / "here", tmp_path / "gone"
+    here.mkdir()
+    gone.mkdir()
+    tokenbook.kept(here, A)
+    tokenbook.kept(gone, B)
+    gone_key = str(gone.resolve())
+    gone.rmdir()
+    lock_file = pcstore.config_dir() / tokenbook.LOCK_NAME
+    held: list[bool] = []
+    real_gone, real_volume = tokenbook._gone, tokenbook._volume
+
+    def lock_held() -> bool:
+        with lock.waited(lock_file, seconds=0) as got:
+            return not got
+
+    def looking_gone(folder: Path, volume: int | None) -> bool:
+        held.append(lock_held())
+        return real_gone(folder, volume)
+
+    def looking_volume(folder: Path) -> int | None:
+        held.append(lock_held())
+        return real_volume(folder)
+
+    monkeypatch.setattr(tokenbook, "_gone", looking_gone)
+    monkeypatch.setattr(tokenbook, "_volume", looking_volume)
+    now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    tokenbook.forgotten([], now)  # a sweep's
+    tokenbook.kept(here, A)  # a sync round's
+    assert len(held) >= 3 and not any(held), held
+    assert tokenbook._read().gone_since == {gone_key: now}

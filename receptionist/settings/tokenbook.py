@@ -40,7 +40,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -98,12 +98,13 @@ def _changing() -> Iterator[Book]:
 
 def kept(folder: Path, name: str) -> None:
     """The data folder ``folder`` keeps its device token under ``name`` now."""
+    key = _key(folder)
+    volume = _volume(Path(key))  # asked holding no lock (see :func:`forgotten`)
     with _changing() as book:
         book.written.add(name)
-        book.in_use[_key(folder)] = name
-        volume = _volume(Path(_key(folder)))
+        book.in_use[key] = name
         if volume is not None:
-            book.volumes[_key(folder)] = volume
+            book.volumes[key] = volume
 
 
 def released(folder: Path, name: str) -> None:
@@ -126,13 +127,20 @@ def unused(folder: Path, current: str | None, prefix: str, now: datetime) -> lis
     return sorted(n for n in book.written if n.startswith(prefix) and n not in using)
 
 
-def missed(book: Book, now: datetime) -> None:
+def missed(book: Book, now: datetime, looked: Mapping[str, bool]) -> None:
     """A sweep looked at ``now``: each data folder ``book`` names that is not there
-    (see :func:`_gone`) is noted as missed since then, unless it was already; one that
-    is there again is no longer."""
+    (see :func:`_gone`; ``looked``: what :func:`looked_at` found of each) is noted as
+    missed since then, unless it was already; one that is there again is no longer."""
     book.gone_since = {
-        f: book.gone_since.get(f, now) for f in book.in_use if _gone(Path(f), book.volumes.get(f))
+        f: book.gone_since.get(f, now)
+        for f in book.in_use
+        if (looked[f] if f in looked else _gone(Path(f), book.volumes.get(f)))
     }
+
+
+def looked_at(book: Book) -> dict[str, bool]:
+    """Whether each data folder ``book`` names is gone (:func:`_gone`)."""
+    return {f: _gone(Path(f), book.volumes.get(f)) for f in book.in_use}
 
 
 def _long_gone(book: Book, folder: str, now: datetime) -> bool:
@@ -170,11 +178,15 @@ def deleting(folder: Path, pend: Pending, names: Collection[str], done: Collecti
 
 def forgotten(names: Collection[str], now: datetime) -> None:
     """A sweep at ``now`` found ``names`` gone from the keychain (or deleted them):
-    out of the book too; and the data folders it missed are noted (:func:`missed`)."""
+    out of the book too; and the data folders it missed are noted (:func:`missed`).
+    The folders are looked at before the book's lock is taken: one on a share that
+    does not answer may take long, and every other change of the book (a sync
+    round's, a lease check's, in this process or another) would wait for it."""
+    looked = looked_at(_read())
     with _changing() as book:
         book.written -= set(names)
         book.in_use = {f: n for f, n in book.in_use.items() if n not in names}
-        missed(book, now)
+        missed(book, now, looked)
 
 
 def settled(folder: Path, sweep: str) -> None:

@@ -120,6 +120,32 @@ def test_a_folder_holding_others_files_is_refused_before_the_lock_goes_in(
     assert "ui.launch" in loaded and "ui.mainwindow" not in loaded
 
 
+@pytest.mark.slow
+def test_a_window_module_that_cannot_load_is_said_plainly(tmp_path: Path) -> None:
+    """The window's modules load only once the folder's lock is held (``ui.launch``):
+    one that cannot load there (a PySide6 without QtPrintSupport, which Debian ships
+    as a package of its own) is said as a Qt module missing at start is, not as a
+    traceback."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "import sys\nsys.modules['PySide6.QtPrintSupport'] = None\n", encoding="utf-8"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(hooks))
+    done = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--data-dir", str(tmp_path / "clinic")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "could not load its user interface" in done.stderr, done.stderr
+    assert "QtPrintSupport" in done.stderr and "Traceback" not in done.stderr
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 def test_the_folder_and_lock_the_app_makes_are_owner_only(qtbot: QtBot, tmp_path: Path) -> None:
     import stat
