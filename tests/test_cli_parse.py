@@ -109,8 +109,10 @@ def test_the_installed_command_says_and_exits_as_its_whole_tree(
 
 def _drawn(parser: argparse.ArgumentParser) -> list[str]:
     """A parser and the commands under it: their options, defaults and choices (no
-    object's address: ``sync --google`` makes its function at each build), and help."""
-    found = [re.sub(r" at 0x[0-9a-f]+", "", repr(shape(parser))), parser.format_help()]
+    object's address: ``sync --google`` makes its function at each build), the module
+    of the function run (``reminders status``: the network's), and help."""
+    func = getattr(parser.get_default("func"), "__module__", None)
+    found = [re.sub(r" at 0x[0-9a-f]+", "", repr(shape(parser))), str(func), parser.format_help()]
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             found += [text for child in action.choices.values() for text in _drawn(child)]
