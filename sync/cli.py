@@ -1,7 +1,10 @@
 """The ``receptionist`` command: the core's commands and the network's.
 
 The core's command line (``receptionist.cli.main``) cannot import ``sync/``; this
-entry point adds the network's commands (the cloud endpoint, joining, syncing) to it.
+entry point adds the network's commands (the cloud endpoint, joining, syncing) to it,
+each module by name and by the commands it adds or extends, imported only when a
+command line needs it: a core command (``receptionist appointment list``) imports none
+of them, nor httpx, the Google client or the scheduler they import (issue #12).
 """
 
 from __future__ import annotations
@@ -10,11 +13,16 @@ import sys
 from collections.abc import Sequence
 
 from receptionist.cli import main as core
+from receptionist.cli.lazy import Commands
 
-from . import cloudcmds, googlecmds, remindercmds, servercmds, servicecmd
-
-# googlecmds after cloudcmds: it extends `sync`
-NETWORK = (cloudcmds, servercmds, googlecmds, remindercmds, servicecmd)
+# In the whole tree's order: googlecmds after cloudcmds (it extends `sync`).
+NETWORK = (
+    Commands("sync.cloudcmds", adds=("cloud", "join", "sync")),
+    Commands("sync.servercmds", adds=("server",)),
+    Commands("sync.googlecmds", adds=("google",), extends=("sync",)),
+    Commands("sync.remindercmds", adds=(), extends=("reminders",)),
+    Commands("sync.servicecmd", adds=("scheduler",), jobs=True),
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,9 @@ from receptionist.cli.main import main
 INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul", "--region", "TR",
         "--admin-user", "admin"]  # fmt: skip
 ADMIN = {"RECEPTIONIST_ADMIN_PASSWORD": "admin-password-1"}
+# What only the network's commands need (tests/test_layers.py keeps them out of the core).
+NETWORK_LIBRARIES = {"httpx", "httpcore", "googleapiclient", "google", "httplib2", "apscheduler",
+                     "uvicorn", "fastapi", "starlette", "smtplib", "psycopg"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +206,9 @@ def test_output_into_a_closed_pipe_is_not_a_failure_to_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`receptionist ... | head -1`: the reader stops early. No traceback, no
-    'something unexpected went wrong' logged; exit 1 ("anything else")."""
+    'something unexpected went wrong' logged; exit 1 ("anything else"). The installed
+    command (``sync.cli``) runs it, and imports none of the network's modules for it
+    (issue #12): not sync's commands, nor httpx, the Google client, the scheduler."""
 
     monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(tmp_path / "clinic"))
     monkeypatch.setenv("RECEPTIONIST_ADMIN_PASSWORD", "admin-password-1")
@@ -214,7 +219,7 @@ def test_output_into_a_closed_pipe_is_not_a_failure_to_report(
     read, write = os.pipe()
     os.close(read)  # a reader that has already gone
     done = subprocess.run(
-        [sys.executable, "-m", "receptionist.cli.main", "provider", "list"],
+        [sys.executable, "-X", "importtime", "-m", "sync.cli", "provider", "list"],
         stdout=write,
         stderr=subprocess.PIPE,
         text=True,
@@ -225,8 +230,13 @@ def test_output_into_a_closed_pipe_is_not_a_failure_to_report(
         timeout=60,
     )
     os.close(write)
+    timed = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
     assert done.returncode == 1, done.stderr
-    assert done.stderr == ""
+    assert len(timed) > 100 and len(done.stderr.splitlines()) == len(timed), "nothing else said"
+    imported = {line.rsplit("|", 1)[1].strip() for line in timed}
+    assert {"sync", "receptionist.cli.main", "receptionist.cli.catalogcmds"} <= imported
+    network = {m for m in imported if m.split(".")[0] in NETWORK_LIBRARIES}
+    assert network | {m for m in imported if m.startswith("sync.")} == set()  # sync.cli: __main__
 
 
 def test_no_plaintext_anywhere(clinic: Path, capsys) -> None:

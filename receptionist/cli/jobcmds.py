@@ -1,7 +1,8 @@
 """jobs list|run: the background jobs, their last run and next due time; run one now.
 
 The jobs are the core's (``receptionist.jobs.core``) and those the front end adds
-(the ``receptionist`` command of ``sync/`` adds cloud sync): ``args.extra_jobs``.
+(the ``receptionist`` command of ``sync/`` adds cloud sync): ``args.extra_jobs()``,
+which imports them only when called.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def jobs_of(app: App) -> tuple[Job, ...]:
-    return registry(CORE, getattr(app.args, "extra_jobs", ()))
+    return registry(CORE, getattr(app.args, "extra_jobs", tuple)())
 
 
 def cmd_list(app: App) -> int:

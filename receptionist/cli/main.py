@@ -38,6 +38,7 @@ from receptionist.cli import (
     waitlistcmds,
 )
 from receptionist.cli.common import App, default_clock, stdout_to_devnull
+from receptionist.cli.lazy import Commands
 from receptionist.errors import Damaged, ReceptionistError
 from receptionist.freetext import json_printable, printable
 from receptionist.logs import FILE_ONLY, logging_for
@@ -53,9 +54,9 @@ MODULES = [
 ]  # fmt: skip
 # The module that registers each command: a command line whose command is named first
 # builds that module's parsers only (the whole tree is some 500 ``add_argument`` calls,
-# 20 to 30 ms of CPU). Only without extra modules: the installed ``receptionist`` adds
-# sync's commands (some extend core ones) and builds the whole tree; the in-process
-# CLI of the tests and ``python -m receptionist.cli.main`` gain.
+# 20 to 30 ms of CPU), and those of the extra modules (``lazy.Commands``) that add or
+# extend that command: the installed ``receptionist`` (``sync/cli.py``) imports none of
+# the network's modules for a core command.
 OWNERS: dict[str, Any] = {
     **dict.fromkeys(("audit", "check", "compact", "init", "passphrase", "rekey"), setupcmds),
     "user": staffcmds, "settings": settingscmds, "provider": catalogcmds,
@@ -164,9 +165,9 @@ def build_parser(
     extra: Sequence[CommandModule] = (), command: str | None = None
 ) -> argparse.ArgumentParser:
     """The whole command line: the core's commands, and ``extra`` ones (the network's,
-    from ``sync/``, which the core cannot import). With ``command`` (a key of
-    ``OWNERS``, and no ``extra``), only the module that registers it: the same parsers
-    for that command, none for the others."""
+    from ``sync/``, which the core cannot import). With ``command`` (one that
+    ``_command_first`` knows), only the modules that register or extend it: the same
+    parsers for that command, none (or few) for the others."""
     parser = _Parser(
         prog="receptionist",
         description="Receptionist: the clinic front desk, administered.",
@@ -178,11 +179,41 @@ def build_parser(
         parser.add_argument(option, **settings)
     parser.add_argument("--json", action="store_true", help=JSON_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    modules = [OWNERS[command]] if command is not None and not extra else MODULES
-    for module in (*modules, *extra):
+    for module in _modules(extra, command):
         module.register(sub)
     _global_options_on(sub)
     return parser
+
+
+def _modules(extra: Sequence[CommandModule], command: str | None) -> list[CommandModule]:
+    """The modules whose parsers a line of ``command`` needs, in the whole tree's order:
+    all of them without a command, or when an extra module is not a ``Commands`` (it
+    does not say what it adds)."""
+    if command is None or not all(isinstance(m, Commands) for m in extra):
+        return [*MODULES, *extra]
+    own: list[CommandModule] = [OWNERS[command]] if command in OWNERS else []
+    return own + [m for m in extra if isinstance(m, Commands) and m.needed_by(command)]
+
+
+def _known(extra: Sequence[CommandModule]) -> set[str]:
+    """The commands whose modules are known without importing any: none when an extra
+    module does not say what it adds."""
+    added = [m.adds for m in extra if isinstance(m, Commands)]
+    if len(added) < len(extra):
+        return set()
+    return {*OWNERS, *(command for adds in added for command in adds)}
+
+
+def _jobs(extra: Sequence[CommandModule]) -> tuple[Any, ...]:
+    """The front end's background jobs (``jobs list|run`` add them to the core's),
+    its modules imported only now, when a command asks for them."""
+    found: list[Any] = []
+    for module in extra:
+        if isinstance(module, Commands):
+            found.extend(module.carried_jobs())
+        else:
+            found.extend(getattr(module, "JOBS", ()))
+    return tuple(found)
 
 
 def _global_options_on(action: argparse._SubParsersAction[Any]) -> None:
@@ -227,8 +258,9 @@ def _run(words: list[str], extra: Sequence[CommandModule] = ()) -> tuple[str, in
         name = bad.parser.prog.removeprefix("receptionist").strip()  # built by the parser
         return name or "(no command)", 2, "bad arguments"
     args.json = as_json
-    # A front end's background jobs ride with its commands (sync/ adds cloud sync).
-    args.extra_jobs = tuple(job for module in extra for job in getattr(module, "JOBS", ()))
+    # A front end's background jobs ride with its commands (sync/ adds cloud sync),
+    # imported only by the command that asks for them.
+    args.extra_jobs = lambda: _jobs(extra)
     name = command_name(parser, args)
     app = App(args, default_clock())
     try:
@@ -268,7 +300,7 @@ def _parse(
     does not know, no command) is parsed again by the whole command line, so that each
     refusal and each help text is the one the whole tree gives. A refusal by the
     command's own parsers is the same in both: the same parsers, given the same words."""
-    command = None if extra else _command_first(line)
+    command = _command_first(line, _known(extra))
     if command is None:
         parser = build_parser(extra)
         return parser, parser.parse_args(line)
@@ -282,9 +314,10 @@ def _parse(
     return parser, parser.parse_args(line)
 
 
-def _command_first(line: list[str]) -> str | None:
+def _command_first(line: list[str], known: set[str]) -> str | None:
     """The command's name, when it is the first word but for the program's own options
-    spelled in full (``--data-dir DIR``, ``--user=NAME``, ``--verbose``); else None."""
+    spelled in full (``--data-dir DIR``, ``--user=NAME``, ``--verbose``) and one of
+    ``known``; else None."""
     valued = [option for option, settings in GLOBAL_OPTIONS if "action" not in settings]
     flags = [option for option, settings in GLOBAL_OPTIONS if "action" in settings]
     words = iter(line)
@@ -292,7 +325,7 @@ def _command_first(line: list[str]) -> str | None:
         if word in valued:
             next(words, None)
         elif word not in flags and not word.startswith(tuple(o + "=" for o in valued)):
-            return word if word in OWNERS else None
+            return word if word in known else None
     return None
 
 
