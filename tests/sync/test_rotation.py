@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from pairkit import PASSPHRASE_C, PairTemplates, copy_empty_pc
 from serverkit import Endpoint
 from sqlalchemy import select
 from test_two_pcs import Pc, admin, find, replica_of, settle
 
+from receptionist.clock import FixedClock
 from receptionist.errors import UnlockError
 from receptionist.journal import audit
 from receptionist.models import PatientDocument
@@ -26,6 +30,15 @@ from receptionist.replica.rotate import reseal_chunk, reseal_record
 from receptionist.replica.seal import ClinicKey, Tampered
 from sync import cloud
 from sync.server.schema import chunk, record
+
+
+@pytest.fixture
+def pc_c(tmp_path: Path, clock: FixedClock, pair_templates: PairTemplates) -> Iterator[Pc]:
+    """The third PC's empty file (conftest's ``pc_c``), copied from one made once a
+    session by the same ``create`` (pairkit.copy_empty_pc); its join is the test's."""
+    pc = copy_empty_pc(pair_templates, tmp_path / "c", clock, PASSPHRASE_C)
+    yield pc
+    pc.db.close()
 
 
 def server_records(endpoint: Endpoint) -> list[Record]:
