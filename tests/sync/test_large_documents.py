@@ -26,6 +26,7 @@ from receptionist.errors import ValidationError
 from receptionist.models import PatientDocument
 from receptionist.ops import replica
 from receptionist.patients import documents
+from receptionist.replica.outbox import BUDGET
 from receptionist.replica.seal import Tampered
 from sync import cloud
 from sync.server.commands import NewClinic
@@ -149,8 +150,10 @@ def test_a_document_over_the_limit_is_refused_naming_it(joined: tuple[Pc, Pc]) -
 def test_a_batch_stages_about_a_budget_of_chunked_bytes(joined: tuple[Pc, Pc]) -> None:
     a, b = joined
     ayse = _patient(a, "ayse")
+    # Each chunked (over 4 MB) and over half the budget: 13 MB of chunks would pass it
+    # (9 MB each before: the same batch at half as much again sealed and sent).
     for n in range(2):
-        _attach(a, ayse, 9 * MB, f"scan-{n}.pdf")
-    assert len(replica.batch(a.db)) == 1, "18 MB of chunks would pass the 12 MB budget"
+        _attach(a, ayse, BUDGET // 2 + MB // 2, f"scan-{n}.pdf")
+    assert len(replica.batch(a.db)) == 1, "13 MB of chunks would pass the 12 MB budget"
     settle(a, b)
     assert _count(b) == 2
