@@ -27,6 +27,7 @@ from receptionist.models import PatientDocument
 from receptionist.ops import replica
 from receptionist.patients import documents
 from receptionist.replica.outbox import BUDGET
+from receptionist.replica.records import CHUNK_BYTES
 from receptionist.replica.seal import Tampered
 from sync import cloud
 from sync.server.commands import NewClinic
@@ -121,9 +122,10 @@ def test_a_chunk_swapped_on_the_endpoint_is_refused(
     joined: tuple[Pc, Pc], database_url: str
 ) -> None:
     a, b = joined
-    scan = _attach(a, _patient(a, "ayse"), 9 * MB, "scan.pdf")
+    # Two chunks, the second short (9 MB before: a third chunk, never swapped).
+    scan = _attach(a, _patient(a, "ayse"), CHUNK_BYTES + MB, "scan.pdf")
     cloud.sync_once(a.db, a.ctx.clock)
-    first, second = _chunks(database_url)[:2]
+    first, second = _chunks(database_url)
     engine = create_engine(database_url)
     with engine.begin() as conn:  # the endpoint (or anyone there) swaps two chunks
         for idx, sealed in ((0, second[3]), (1, first[3])):
