@@ -7,21 +7,27 @@ the row, its version and its index: before, a syncing PC refused any document ov
 the upload of the first PC and through a push alike; a chunk moved or swapped on the
 endpoint is refused by the PC that pulls it, which applies nothing of that page."""
 
-# ruff: noqa: F811  (the fixtures of test_two_pcs, taken as arguments)
 from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 
 import pytest
+from faultkit import BlankPcs, tokens_in_files
+from pairkit import copy_first_pc
 from serverkit import Endpoint
 from sqlalchemy import create_engine, func, select, text
-from test_two_pcs import Pc, _patient, pc_a, pc_b, settle  # noqa: F401  (fixtures)
+from templates import Template
+from test_two_pcs import Pc, _patient, settle
 
+from receptionist.clock import FixedClock
 from receptionist.errors import ValidationError
 from receptionist.models import PatientDocument
 from receptionist.ops import replica
 from receptionist.patients import documents
+from receptionist.replica.outbox import BUDGET
+from receptionist.replica.records import CHUNK_BYTES
 from receptionist.replica.seal import Tampered
 from sync import cloud
 from sync.server.commands import NewClinic
@@ -89,15 +95,26 @@ def test_a_20_mb_scan_pushed_in_chunks_reaches_the_other_pc(
 
 @SQLITE
 def test_a_first_pc_holding_a_20_mb_scan_connects_and_uploads_it(
-    endpoint: Endpoint, new_clinic: NewClinic, pc_a: Pc, pc_b: Pc
-) -> None:
-    scan = _attach(pc_a, _patient(pc_a, "ayse"), 20 * MB, "mri.dcm")
-    cloud.connect(pc_a.db, pc_a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
-    cloud.sync_once(pc_a.db, pc_a.ctx.clock)
-    invitation = cloud.invite(pc_a.db, pc_a.ctx)
-    cloud.join(pc_b.db, pc_b.ctx, endpoint.url, invitation.code, "FRONT-2")
-    cloud.sync_once(pc_b.db, pc_b.ctx.clock)
-    assert _bytes(pc_b, scan) == _bytes(pc_a, scan)
+    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock,
+    first_pc_template: Template[None], blank_pcs: BlankPcs,
+) -> None:  # fmt: skip
+    # The first PC (a clinic not connected) and the new one: copies of files made once
+    # a session (pairkit.copy_first_pc, faultkit.BlankPcs); their tokens in the files.
+    tokens_in_files()
+    first = copy_first_pc(first_pc_template, tmp_path / "a", clock)
+    blank = blank_pcs.copy(0, tmp_path / "b", clock)
+    try:
+        pc_a, pc_b = Pc(first.db, first.ctx), Pc(blank.db, blank.ctx)
+        scan = _attach(pc_a, _patient(pc_a, "ayse"), 20 * MB, "mri.dcm")
+        cloud.connect(pc_a.db, pc_a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
+        cloud.sync_once(pc_a.db, pc_a.ctx.clock)
+        invitation = cloud.invite(pc_a.db, pc_a.ctx)
+        cloud.join(pc_b.db, pc_b.ctx, endpoint.url, invitation.code, "FRONT-2")
+        cloud.sync_once(pc_b.db, pc_b.ctx.clock)
+        assert _bytes(pc_b, scan) == _bytes(pc_a, scan)
+    finally:
+        first.db.close()
+        blank.db.close()
 
 
 @SQLITE
@@ -105,9 +122,10 @@ def test_a_chunk_swapped_on_the_endpoint_is_refused(
     joined: tuple[Pc, Pc], database_url: str
 ) -> None:
     a, b = joined
-    scan = _attach(a, _patient(a, "ayse"), 9 * MB, "scan.pdf")
+    # Two chunks, the second short (9 MB before: a third chunk, never swapped).
+    scan = _attach(a, _patient(a, "ayse"), CHUNK_BYTES + MB, "scan.pdf")
     cloud.sync_once(a.db, a.ctx.clock)
-    first, second = _chunks(database_url)[:2]
+    first, second = _chunks(database_url)
     engine = create_engine(database_url)
     with engine.begin() as conn:  # the endpoint (or anyone there) swaps two chunks
         for idx, sealed in ((0, second[3]), (1, first[3])):
@@ -134,8 +152,10 @@ def test_a_document_over_the_limit_is_refused_naming_it(joined: tuple[Pc, Pc]) -
 def test_a_batch_stages_about_a_budget_of_chunked_bytes(joined: tuple[Pc, Pc]) -> None:
     a, b = joined
     ayse = _patient(a, "ayse")
+    # Each chunked (over 4 MB) and over half the budget: 13 MB of chunks would pass it
+    # (9 MB each before: the same batch at half as much again sealed and sent).
     for n in range(2):
-        _attach(a, ayse, 9 * MB, f"scan-{n}.pdf")
-    assert len(replica.batch(a.db)) == 1, "18 MB of chunks would pass the 12 MB budget"
+        _attach(a, ayse, BUDGET // 2 + MB // 2, f"scan-{n}.pdf")
+    assert len(replica.batch(a.db)) == 1, "13 MB of chunks would pass the 12 MB budget"
     settle(a, b)
     assert _count(b) == 2

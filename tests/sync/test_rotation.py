@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from pairkit import PASSPHRASE_C, PairTemplates, copy_empty_pc
 from serverkit import Endpoint
 from sqlalchemy import select
 from test_two_pcs import Pc, admin, find, replica_of, settle
 
+from receptionist.clock import FixedClock
 from receptionist.errors import UnlockError
 from receptionist.journal import audit
 from receptionist.models import PatientDocument
@@ -21,11 +25,25 @@ from receptionist.ops import replica
 from receptionist.ops.patients import NewPatient, add
 from receptionist.patients import documents
 from receptionist.replica.chunks import Chunk
-from receptionist.replica.records import Record, decode
+from receptionist.replica.records import CHUNK_BYTES, Record, decode
 from receptionist.replica.rotate import reseal_chunk, reseal_record
 from receptionist.replica.seal import ClinicKey, Tampered
 from sync import cloud
 from sync.server.schema import chunk, record
+
+
+@pytest.fixture
+def pc_c(tmp_path: Path, clock: FixedClock, pair_templates: PairTemplates) -> Iterator[Pc]:
+    """The third PC's empty file (conftest's ``pc_c``), copied from one made once a
+    session by the same ``create`` (pairkit.copy_empty_pc); its join is the test's."""
+    pc = copy_empty_pc(pair_templates, tmp_path / "c", clock, PASSPHRASE_C)
+    yield pc
+    pc.db.close()
+
+
+# Two chunks, the second a short one (9 MB before: a third, the same paths at nearly
+# twice the sealing, sending and storing; as test_chunk_versions).
+SIZE = CHUNK_BYTES + 1024 * 1024
 
 
 def server_records(endpoint: Endpoint) -> list[Record]:
@@ -105,21 +123,21 @@ def _chunk_rows(endpoint: Endpoint) -> list[tuple[str, int, int, int, int, str]]
 def test_a_rotation_seals_a_large_documents_chunks_again(
     endpoint: Endpoint, joined: tuple[Pc, Pc], pc_c: Pc
 ) -> None:
-    """Before, a rotation re-sealed the records, not the chunks: a 9 MB scan's bytes
+    """Before, a rotation re-sealed the records, not the chunks: a large scan's bytes
     stayed under the old generation, which a revoked PC holds; and a PC that joined
     after the rotation (given the newest generation only) could not open them."""
     a, _ = joined
     ayse = add(a.db, a.ctx, NewPatient("Ayşe", "Yılmaz", "05551112233")).id
     with a.db.write() as s:
-        scan = documents.attach(s, a.ctx, ayse, "scan.pdf", os.urandom(9 * 1024 * 1024)).id
+        scan = documents.attach(s, a.ctx, ayse, "scan.pdf", os.urandom(SIZE)).id
     cloud.sync_once(a.db, a.ctx.clock)
     before = _chunk_rows(endpoint)
-    assert [c[4] for c in before] == [1, 1, 1]
+    assert [c[4] for c in before] == [1, 1]
 
     done = cloud.rotate(a.db, a.ctx)
 
     after = _chunk_rows(endpoint)
-    assert done.chunks == 3 and [c[4] for c in after] == [2, 2, 2]
+    assert done.chunks == 2 and [c[4] for c in after] == [2, 2]
     assert [c[:4] for c in after] == [c[:4] for c in before], "the same places"
     clinic = replica.clinic_of(a.db)
     old = {1: replica.keys_of(a.db)[1]}
@@ -127,7 +145,7 @@ def test_a_rotation_seals_a_large_documents_chunks_again(
         stored = Chunk("patient_document", row_id, version, idx, count, gen, sealed)
         with pytest.raises(Tampered):  # the revoked generation opens none of them
             reseal_chunk(stored, clinic, {**old, 2: old[1]}, ClinicKey(3, bytes(32)))
-    assert cloud.rotate(a.db, a.ctx).chunks == 3, "again: each under the newest"
+    assert cloud.rotate(a.db, a.ctx).chunks == 2, "again: each under the newest"
 
     cloud.join(pc_c.db, pc_c.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-3")
     cloud.sync_once(pc_c.db, pc_c.ctx.clock)
