@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from factories import actor_ctx, make_clinic
 from sqlalchemy import text
+from templates import Template, make_template
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock, SystemClock
@@ -22,38 +23,70 @@ from receptionist.ops import patients as patient_ops
 from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.retention import auditlog
 from receptionist.store.storage import Database
-from receptionist.store.vault import clinic_id, open_clinic
+from receptionist.store.vault import Created, clinic_id, create, open_clinic
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 OPENED = NOW - timedelta(days=12 * 365)  # the clinic opened twelve years ago
 CUT = datetime(2016, 11, 16, 9, 0, tzinfo=UTC)  # ten years before NOW
+PASSPHRASE = "correct horse battery"  # as the clinic_template's (conftest)
 
 
 def at(when: datetime) -> Ctx:
     return actor_ctx("admin", FixedClock(when), source="cli")
 
 
-@pytest.fixture
-def old_log(db: Database) -> int:
+def _grow_old(root: Path) -> int:
     """A clinic opened twelve years ago, with patients added over the years (on hold,
     so their records stay whatever the patients' policy); how many of its events are
     older than ten years."""
-    with db.write() as s:
-        make_clinic(s, at(OPENED))
-    made = [
-        patient_ops.add(db, at(NOW - timedelta(days=years * 365)),
-                        patient_ops.NewPatient("Old", f"Timer{years}"))
-        for years in (11.5, 11, 10.5, 3, 1)
-    ]  # fmt: skip
-    for patient in made:
-        retention.hold(db, at(NOW), patient.number, "kept for the test")  # type: ignore[union-attr]
-    with db.read() as s:
-        return int(
-            s.execute(
-                text("SELECT count(*) FROM audit_event WHERE at < :cut"),
-                {"cut": CUT.timestamp() * 1e6},
-            ).scalar_one()
-        )
+    create(root, passphrase=PASSPHRASE)
+    db = open_clinic(root)
+    try:
+        with db.write() as s:
+            make_clinic(s, at(OPENED))
+        made = [
+            patient_ops.add(db, at(NOW - timedelta(days=years * 365)),
+                            patient_ops.NewPatient("Old", f"Timer{years}"))
+            for years in (11.5, 11, 10.5, 3, 1)
+        ]  # fmt: skip
+        for patient in made:
+            retention.hold(db, at(NOW), patient.number, "kept for the test")  # type: ignore[union-attr]
+        with db.read() as s:
+            return int(
+                s.execute(
+                    text("SELECT count(*) FROM audit_event WHERE at < :cut"),
+                    {"cut": CUT.timestamp() * 1e6},
+                ).scalar_one()
+            )
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="module")
+def old_template(tmp_path_factory: pytest.TempPathFactory) -> Template[int]:
+    """The old clinic (``_grow_old``), made once for the module."""
+    return make_template(tmp_path_factory.mktemp("old") / "clinic", _grow_old)
+
+
+@pytest.fixture
+def data_dir(
+    request: pytest.FixtureRequest, tmp_path: Path, clinic_template: Template[Created]
+) -> Path:
+    """This test's own clinic: a copy of the old one when it asks for ``old_log``,
+    else of a new one (as everywhere)."""
+    root = tmp_path / "clinic"
+    if "old_log" in request.fixturenames:
+        request.getfixturevalue("old_template").copy_to(root)
+    else:
+        clinic_template.copy_to(root)
+    return root
+
+
+@pytest.fixture
+def old_log(db: Database, old_template: Template[int]) -> int:
+    """``db`` is a copy of the old clinic (``data_dir``); how many of its events are
+    older than ten years."""
+    return old_template.made
 
 
 def anchor_now(db: Database, when: datetime = NOW) -> Anchor:

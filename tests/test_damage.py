@@ -28,7 +28,11 @@ from sqlalchemy import text
 from templates import fast_crypto
 
 from receptionist.cli.main import main
+from receptionist.clock import SystemClock
 from receptionist.errors import Damaged
+from receptionist.ops import patients as patient_ops
+from receptionist.ops import staff as staff_ops
+from receptionist.ops.patients import Duplicates, NewPatient
 from receptionist.store import pages
 from receptionist.store.storage import DAMAGED, Database, key_pragma_value
 from receptionist.store.vault import DataDir, open_clinic, unlock
@@ -71,13 +75,26 @@ def sound(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                  "--region", "TR", "--admin-user", "admin")  # fmt: skip
             _run("provider", "add", "Dr. Elif Aksoy", "--hours", "mon-fri 09:00-17:00")
             _run("service", "add", "Check-up", "--minutes", "30")
-            for n in range(30):
-                _run("patient", "add", "--given-name", f"Name{n}", "--family-name", f"Fam{n}")
+            _add_patients(root, 30)
             _run("appointment", "book", "--patient", "A-1", "--provider", "aksoy",
                  "--service", "check", "--start", "2030-03-04T09:00")  # fmt: skip
     finally:
         keyring.set_keyring(previous)
     yield root
+
+
+def _add_patients(root: Path, count: int) -> None:
+    """``count`` patients, A-1 onwards, as ``patient add`` adds them (the same call, as
+    the first administrator from the CLI), in one open of the file rather than
+    ``count`` runs of the CLI (each an unlock and the look at open): the same file."""
+    db = open_clinic(root, env=ENV)
+    try:
+        ctx = staff_ops.acting(db, SystemClock(), None, "cli")
+        for n in range(count):
+            added = patient_ops.add(db, ctx, NewPatient(f"Name{n}", f"Fam{n}"))
+            assert not isinstance(added, Duplicates)
+    finally:
+        db.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from receptionist.errors import UnlockError
-from receptionist.store import migrate
+from receptionist.store import migrate, storage
 from receptionist.store.storage import PLAINTEXT_MAGIC, RELAXED_CHECKPOINT, Database
 from receptionist.store.vault import DataDir, create, open_clinic, unlock
 
@@ -60,3 +60,32 @@ def test_a_relaxed_write_waits_for_no_disk_and_leaves_every_connection_durable(
             assert synchronous(s) == 2
             assert checkpoint(s) == 1_000
             assert s.execute(text("SELECT count(*) FROM scratch")).scalar() == 0
+
+
+def test_the_connection_the_look_at_open_used_serves_the_first_query(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a connection reads and parses the whole schema: an open and one query
+    make one, not two; an open closed unused leaves none behind."""
+    opened: list[object] = []
+    real = storage.raw_connect
+
+    def counted(*args: object, **kwargs: object) -> object:
+        conn = real(*args, **kwargs)  # type: ignore[arg-type]
+        opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(storage, "raw_connect", counted)
+    key = unlock(data_dir)
+    db = Database(DataDir(data_dir).db, key)
+    try:
+        with db.read() as s:
+            assert s.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
+        assert len(opened) == 1
+    finally:
+        db.close()
+    unused = Database(DataDir(data_dir).db, key)
+    unused.close()
+    assert len(opened) == 2
+    with pytest.raises(Exception, match="closed"):
+        opened[1].execute("SELECT 1")  # type: ignore[attr-defined]

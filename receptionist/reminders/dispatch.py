@@ -113,8 +113,7 @@ def run(
     PC holds it, a station or stand-by plans and sends nothing (``_stand_by``)."""
     with db.read() as s:
         cfg = config.load(s)
-        role = station.role(s, cfg.station, cfg.standby)
-        cloud = station.syncs(s)
+        role, cloud = station.place(s, cfg.station, cfg.standby)
     if not cfg.enabled:
         return Round(False, "disabled")
     if role == "none":

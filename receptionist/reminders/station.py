@@ -32,11 +32,17 @@ Role = Literal["station", "standby", "none"]
 
 def role(session: Session, named: str, standby: str) -> Role:
     """Whether this PC sends as the station, stands by (with a cloud only), or not."""
-    if is_station(session, named):
-        return "station"
+    return place(session, named, standby)[0]
+
+
+def place(session: Session, named: str, standby: str) -> tuple[Role, bool]:
+    """This PC's role and whether it syncs with a cloud, from one look at its device
+    code (a dispatch round asks every minute: once, not three times)."""
     code, cloud = this_code(session)
+    if numbering.runs_here(named, code, cloud):
+        return "station", cloud
     codes = {c.strip().upper() for c in standby.split(",") if c.strip()}
-    return "standby" if cloud and code in codes else "none"
+    return ("standby" if cloud and code in codes else "none"), cloud
 
 
 def syncs(session: Session) -> bool:

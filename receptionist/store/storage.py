@@ -187,6 +187,7 @@ class Database:
         self._key = key
         self.cache_mb = cache_mb
         self.damaged = False
+        self._spare: Any = None  # the connection ``_verify`` opened, till the pool takes it
         # Held first: a rewrite (``compact``) cannot swap the file while we look at it.
         self._use = SharedUse(self.path)
         self._use.acquire()
@@ -248,18 +249,24 @@ class Database:
 
     def _verify(self) -> None:
         """Fail now, with a clear message, rather than at the first query: the key
-        opens the file, and (unless ``check`` is examining it) its pages look whole."""
-        conn = self.connect()
+        opens the file, and (unless ``check`` is examining it) its pages look whole.
+        The connection that passed becomes the pool's first (``connect``): opening one
+        reads and parses the whole schema, which a one-shot command would pay twice."""
+        conn = raw_connect(self.path, self._key, cache_mb=self.cache_mb)
         try:
             found = None if _examining.get() else pages.problem(conn, self.path, self._key)
         except sqlcipher3.DatabaseError as exc:
+            conn.close()
             if not is_damage(exc):
                 raise
             found = f"{type(exc).__name__} while looking at the pages"
-        finally:
+        except BaseException:
             conn.close()
+            raise
         if found is not None:
+            conn.close()
             raise damage_error(found)
+        self._spare = conn
 
     def file_problem(self) -> str | None:
         """What the look at the pages made at open finds now (for ``check``)."""
@@ -297,7 +304,11 @@ class Database:
         return Database(self.path, self._key, cache_mb=self.cache_mb)
 
     def connect(self) -> Any:
-        """A new keyed, verified DB-API connection (the engine's pool calls this)."""
+        """A new keyed, verified DB-API connection (the engine's pool calls this): the
+        first is the one the look at open used, outside any transaction."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            return spare
         return raw_connect(self.path, self._key, cache_mb=self.cache_mb)
 
     def session(self) -> Session:
@@ -396,6 +407,9 @@ class Database:
         # (its engine, its statement cache) alive in a process that opens many.
         if event.contains(self.engine, "handle_error", self._on_error):
             event.remove(self.engine, "handle_error", self._on_error)
+        spare, self._spare = self._spare, None
+        if spare is not None:  # never taken: no query was made
+            spare.close()
         self.engine.dispose()
         self._use.release()
 
