@@ -62,7 +62,13 @@ def test_bench_scripts_run_on_a_tiny_clinic(tmp_path: Path) -> None:
     ui = _start(
         "bench_ui.py", tmp_path / "ui", "--weeks", "3", "--frames", "10", "--patients-typed", "2"
     )
-    core_out, ui_out = _output(core), _output(ui)
+    try:
+        core_out, ui_out = _output(core), _output(ui)
+    finally:  # one failed: the other is not left running into later tests
+        for proc in (core, ui):
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
 
     for name in ("search as you type", "week, 20 providers", "booking", "open + unlock"):
         assert name in core_out, core_out

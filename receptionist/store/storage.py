@@ -252,7 +252,7 @@ class Database:
         opens the file, and (unless ``check`` is examining it) its pages look whole.
         The connection that passed becomes the pool's first (``connect``): opening one
         reads and parses the whole schema, which a one-shot command would pay twice."""
-        conn = raw_connect(self.path, self._key, cache_mb=self.cache_mb)
+        conn = self.connect()  # a subclass's own (a plain reference file's), or ours
         try:
             found = None if _examining.get() else pages.problem(conn, self.path, self._key)
         except sqlcipher3.DatabaseError as exc:
