@@ -39,7 +39,14 @@ delete statement 14.2 -> 12.8 and 18.0 -> 13.6 s CPU; at ``--scale 0.3`` the swe
 273,398-284,170 -> 248,843-252,076 pages, 16.1-17.9 -> 12.7-14.1 s CPU. Then the
 batches' connection's page cache 256 -> 512 MB (``storage.SWEEP_CACHE_MB``): 2M at
 load 7-9, 68.4 s CPU, 112 batches, 1,358,100 pages (``--cache-mb 512`` for every
-connection: 61.5 s, 101 batches; 1,024: 63.2 s). Each kind's longest write is printed.
+connection: 61.5 s, 101 batches; 1,024: 63.2 s). On a quiet machine at the session's
+end (``--no-pages``, twice): **55.1 and 55.5 s wall** (target 60),
+49.8 / 49.7 s CPU, 84 batches, batch median 614 / 625 ms, p95 859 / 875 ms, max 2,166
+/ 2,025 ms; each write's CPU median 483 / 484 ms, max 675 / 676 ms; 1,236,929 /
+1,241,524 pages in 94 commits (the appointment batches 983,673 pages, 37.4 s CPU,
+longest write 564 ms; the patient batches 149,936 pages, 7.2 s, longest 675 ms).
+Session 13's quiet figures were 62.8 / 63.1 s wall, 55.4 / 56.3 s CPU, 94 batches.
+Each kind's longest write is printed.
 ``--target`` measures another pacing target than ``retention.pacing.TARGET_SECONDS``.
 The runs' copies go to ``RECEPTIONIST_BENCH_DIR`` (default ``bench-data``): point it
 at a folder of your own, holding (or linking) the built clinic, on a shared machine.
