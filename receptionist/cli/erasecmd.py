@@ -33,10 +33,10 @@ STAYS = (
 def register(psub: argparse._SubParsersAction[argparse.ArgumentParser], patient_help: str) -> None:
     p = psub.add_parser(
         "erase",
-        help="erase a patient at her request (right to erasure): her record is emptied and "
-        "her appointments, waiting-list entries, consents, documents and communication log "
-        "removed, here and on every PC that syncs; cannot be undone (managers and "
-        "administrators; refused while she is on legal or medical hold)",
+        help="erase a patient at their request (right to erasure): the record is emptied and "
+        "the patient's appointments, waiting-list entries, consents, documents and "
+        "communication log removed, here and on every PC that syncs; cannot be undone "
+        "(managers and administrators; refused while the patient is on legal or medical hold)",
         **examples(
             "receptionist patient erase A-12            # asks for the number, typed back",
             "receptionist patient erase A-12 --yes --json",

@@ -105,7 +105,7 @@ class EraseDialog(QDialog):
         counts = self.plan.counts
         lines = [
             self.tr("This cannot be undone. Erased here and on every PC that syncs:"),
-            self.tr("• her record: name, phone, e-mail, ID, address, notes and alert"),
+            self.tr("• the record: name, phone, e-mail, ID, address, notes and alert"),
             self.tr("• appointments: {0}").format(counts.get("appointment", 0)),
             self.tr("• waiting-list entries: {0}").format(counts.get("waitlist_entry", 0)),
             self.tr("• consent decisions: {0}").format(counts.get("consent", 0)),
@@ -118,8 +118,8 @@ class EraseDialog(QDialog):
 
     def _stays_text(self) -> str:
         return self.tr(
-            "What stays: her patient number on an empty record (so a paper chart or another "
-            "PC can tell she was erased); her deleted appointments' times, providers and "
+            "What stays: the patient number on an empty record (so a paper chart or another "
+            "PC can tell it was erased); the deleted appointments' times, providers and "
             "statuses, with no name or notes, until the retention sweep purges them; the "
             "audit log (who did what, when; no names); and the erasure's destruction record "
             "(what kinds, how many, when)."
