@@ -12,6 +12,8 @@ _PERMISSIONS: dict[str, frozenset[Role]] = {
     "patient.write": frozenset({"admin", "manager", "receptionist"}),
     # Erasing a patient (right to erasure): everything of hers goes, on every PC.
     "patient.erase": frozenset({"admin", "manager"}),
+    # A patient's whole record copied to a file, unencrypted, for her (right of access).
+    "patient.export": frozenset({"admin", "manager"}),
     "appointment.book": frozenset({"admin", "manager", "receptionist"}),
     "appointment.status": frozenset(ROLES),
     "booking.override": frozenset({"admin", "manager"}),

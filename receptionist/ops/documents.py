@@ -139,7 +139,7 @@ def save_copy(
     """Write the document's bytes to ``to``, whole or not at all, readable by its owner
     only. An existing file there is refused unless ``replace``; a missing folder is
     refused before the document is read."""
-    _check_target(to, replace)
+    check_target(to, replace)
     info, content = read(db, ctx, document_id)
     try:
         _write_private(to, content, replace)
@@ -157,7 +157,9 @@ def remove(db: Database, ctx: Ctx, document_id: str) -> None:
         documents.remove(s, ctx, document_id)
 
 
-def _check_target(to: Path, replace: bool) -> None:
+def check_target(to: Path, replace: bool) -> None:
+    """Refuse ``to`` before anything is read: a folder, a missing folder, or a name
+    taken (unless ``replace``); each a ValidationError on ``to``."""
     if to.is_dir():
         raise ValidationError("to", A_FOLDER)
     if not to.parent.is_dir():
@@ -176,14 +178,14 @@ def _write_private(path: Path, content: bytes, replace: bool) -> None:
         if replace:
             os.replace(tmp, path)
         else:
-            _place_new(tmp, path)
+            place_new(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
 
-def _place_new(tmp: str, path: Path) -> None:
+def place_new(tmp: str, path: Path) -> None:
     """Give the written file ``tmp`` the name ``path`` unless that name is taken."""
     try:
         os.link(tmp, path)  # refuses a name taken meanwhile, atomically

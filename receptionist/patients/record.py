@@ -50,6 +50,16 @@ def _require(ctx: Ctx, permission: str) -> None:
                     )
                 )
             )
+        if permission == "patient.export":
+            raise PermissionDenied(
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "Your role may not export a patient's record; ask a manager or an "
+                        "administrator.",
+                    )
+                )
+            )
         if permission == "patient.write":
             raise PermissionDenied(
                 Text(
@@ -68,6 +78,11 @@ def _require(ctx: Ctx, permission: str) -> None:
 def require_erase(ctx: Ctx) -> None:
     """Refuse unless the actor may erase a patient (``patient.erase``)."""
     _require(ctx, "patient.erase")
+
+
+def require_export(ctx: Ctx) -> None:
+    """Refuse unless the actor may export a patient's whole record (``patient.export``)."""
+    _require(ctx, "patient.export")
 
 
 def _clinic_today(session: Session, ctx: Ctx) -> tuple[str, date]:

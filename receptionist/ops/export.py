@@ -1,0 +1,160 @@
+"""A patient's copy of her record (right of access and portability: KVKK art. 11,
+GDPR art. 15 and 20): one zip file holding ``record.json`` (``ops.access``, schema
+versioned), ``record.html`` (``ops.accesspage``, plain and printable) and
+``documents/`` with the documents' files themselves.
+
+The record is read in one read transaction (one consistent picture of her) and the
+zip written to a temporary file beside ``dest``, readable by its owner only; then, in
+one write transaction, the export is audited (``patient.export`` on her id, and a
+``read`` of each document copied, as saving one copy is) and the file given its name.
+A failure anywhere leaves no file and no event. Only a manager or an administrator
+may (``patient.export``); an unknown or erased patient is refused. The file is not
+encrypted: it is for the patient.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from receptionist.context import Ctx
+from receptionist.errors import NotFound, UserError, ValidationError
+from receptionist.journal import audit
+from receptionist.models import Patient
+from receptionist.ops import access, accesspage
+from receptionist.ops.documents import TAKEN, check_target, place_new
+from receptionist.patients import documents, record
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+from receptionist.zones import zone
+
+ACTION: Final = "patient.export"
+JSON_NAME: Final = "record.json"
+HTML_NAME: Final = "record.html"
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What was written: where, how big, and how many of each kind it holds."""
+
+    patient_id: str
+    number: str
+    path: Path
+    size_bytes: int
+    counts: dict[str, int]
+
+
+def export_patient(
+    db: Database,
+    ctx: Ctx,
+    patient_id: str,
+    dest: Path,
+    *,
+    replace: bool = False,
+    words: accesspage.Words = str,
+) -> Exported:
+    """Write the patient's whole record to the zip file ``dest`` (see the module's
+    docstring); ``replace`` allows a file already there. ``words`` gives the page's
+    own words in the reader's language (the app's translator; English by default)."""
+    record.require_export(ctx)
+    check_target(dest, replace)
+    now = ctx.clock.now()
+    fd, tmp = tempfile.mkstemp(prefix=".receptionist-", suffix=".tmp", dir=dest.parent)
+    try:
+        data = _write(db, fd, patient_id, words, now)
+        size = os.path.getsize(tmp)
+        _record_and_place(db, ctx, data, tmp, dest, replace)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    patient = data["patient"]
+    return Exported(patient["id"], patient["number"], dest, size, access.counts(data))
+
+
+def _write(
+    db: Database, fd: int, patient_id: str, words: accesspage.Words, now: datetime
+) -> dict[str, Any]:
+    """Her record, read in one transaction and written as the zip to ``fd``."""
+    try:
+        with os.fdopen(fd, "wb") as handle, db.read() as s:  # mkstemp made it owner-only
+            data = access.gather(s, _exportable(s, patient_id), now)
+            _write_zip(handle, s, data, words, now)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:  # the disk, not the database (whose errors are its own)
+        reason = exc.strerror or type(exc).__name__
+        raise UserError(documents.not_saved(reason)) from None
+    return data
+
+
+def _exportable(s: Session, patient_id: str) -> Patient:
+    """The live patient ``patient_id``; an erased one is refused, saying so."""
+    found = s.get(Patient, patient_id)
+    if found is not None and found.deleted_at is not None:
+        raise NotFound(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "Patient {number} was erased: no record of theirs is left to copy.",
+                ),
+                number=found.number,
+            )
+        )
+    return record.live(s, patient_id)
+
+
+def _write_zip(
+    handle: Any, s: Session, data: dict[str, Any], words: accesspage.Words, now: datetime
+) -> None:
+    stamp = now.astimezone(zone(data["clinic"]["timezone"])).timetuple()[:6]
+    with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as zf:
+        dumped = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+        zf.writestr(zipfile.ZipInfo(JSON_NAME, stamp), dumped, zipfile.ZIP_DEFLATED)
+        page = accesspage.page(data, words)
+        zf.writestr(zipfile.ZipInfo(HTML_NAME, stamp), page, zipfile.ZIP_DEFLATED)
+        for document_id, name in access.document_ids(data):
+            content = access.document_bytes(s, document_id)
+            zf.writestr(zipfile.ZipInfo(name, stamp), content, zipfile.ZIP_DEFLATED)
+
+
+def _record_and_place(
+    db: Database, ctx: Ctx, data: dict[str, Any], tmp: str, dest: Path, replace: bool
+) -> None:
+    """Audit the export and give the file its name, together: if the commit fails the
+    file goes again."""
+    placed = False
+    try:
+        with db.write() as s:
+            patient = _exportable(s, data["patient"]["id"])  # not erased meanwhile
+            events = [("read", documents.ENTITY, d) for d, _ in access.document_ids(data)]
+            audit.record_many(s, ctx, [*events, (ACTION, "patient", patient.id)])
+            _place(tmp, dest, replace)
+            placed = True
+    except BaseException:
+        if placed:
+            with contextlib.suppress(OSError):
+                os.unlink(dest)
+        raise
+
+
+def _place(tmp: str, dest: Path, replace: bool) -> None:
+    try:
+        if replace:
+            os.replace(tmp, dest)
+        else:
+            place_new(tmp, dest)
+    except FileExistsError:
+        raise ValidationError("to", TAKEN) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UserError(documents.not_saved(reason)) from None

@@ -1,0 +1,149 @@
+"""A patient's copy of her record (right of access and portability, ``ops.export``):
+one zip holding ``record.json`` (every part of her record, and who received her data),
+``record.html`` (a printable page naming her) and her documents' own bytes; written
+whole or not at all, readable by its owner only, audited by her id; refused to a
+receptionist, for an unknown or an erased patient, and over a file already there."""
+
+from __future__ import annotations
+
+import json
+import stat
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from factories import actor_ctx, make_clinic, make_provider, make_service, weekdays
+from sqlalchemy import select
+
+from receptionist.clock import FixedClock
+from receptionist.context import Ctx
+from receptionist.errors import NotFound, PermissionDenied, ValidationError
+from receptionist.models import AuditEvent, Base, GoogleDisclosure, Reminder
+from receptionist.ops import access, commlog, patients, retention
+from receptionist.ops import export as exporting
+from receptionist.ops.patients import NewPatient
+from receptionist.patients import documents
+from receptionist.schedule import booking
+from receptionist.store.storage import Database
+
+AT_10 = datetime(2026, 3, 3, 7, 0, tzinfo=UTC)  # Tuesday 10:00 in Istanbul
+SCAN = b"%PDF-1.4 referral letter\x00\xff"
+
+
+def _her(db: Database, ctx: Ctx) -> str:
+    """Ayşe: two appointments (one with notes), consents given and withdrawn, a document,
+    a log entry, a hold, a message sent by SMS and a Google disclosure."""
+    with db.write() as s:
+        make_clinic(s, ctx)
+        aksoy = make_provider(s, ctx, "Dr. Elif Aksoy", weekdays(("09:00", "17:00")))
+        checkup = make_service(s, ctx, "Check-up", 30)
+    new = NewPatient("Ayşe", "Yılmaz", "0532 123 45 67", consents={"reminder_sms": True})
+    pid = patients.add(db, ctx, new).id  # type: ignore[union-attr]
+    patients.consent(db, ctx, pid, "reminder_sms", False)
+    with db.write() as s:
+        for start, notes in ((AT_10, "bring the x-ray"), (AT_10 + timedelta(days=7), "")):
+            booking.book(s, ctx, patient_id=pid, provider_id=aksoy.id, service_id=checkup.id,
+                         start=start, notes=notes)  # fmt: skip
+        documents.attach(s, ctx, pid, "referral.pdf", SCAN, note="from Dr. Kaya")
+        at = ctx.clock.now()
+        s.add(GoogleDisclosure(patient_id=pid, appointment_id="a1", what="initials",
+                               recipient="Google Calendar aksoy@group", at=at))  # fmt: skip
+        s.add(Reminder(appointment_id="a1", patient_id=pid, kind="reminder", rule="24h",
+                       scheduled_for=at, send_at=at, appointment_start=AT_10, state="sent",
+                       channel="sms", finished_at=at, sent_to="+905321234567",
+                       created_at=at, updated_at=at))  # fmt: skip
+    commlog.add(db, ctx, pid, channel="phone", direction="in", summary="asked to move the visit")
+    retention.hold(db, ctx, "A-1", "court case 2026/114")
+    return pid
+
+
+def _events(db: Database, action: str) -> list[str | None]:
+    with db.read() as s:
+        query = select(AuditEvent.entity_id).where(AuditEvent.action == action)
+        return list(s.scalars(query.order_by(AuditEvent.seq)))
+
+
+def test_a_patient_gets_her_whole_record_in_one_zip(
+    db: Database, ctx: Ctx, clock: FixedClock, tmp_path: Path
+) -> None:
+    pid = _her(db, ctx)
+    out = tmp_path / "out"
+    out.mkdir()
+    dest = out / "ayse.zip"
+    done = exporting.export_patient(db, ctx, pid, dest)
+    assert done.number == "A-1" and done.size_bytes == dest.stat().st_size
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    assert [p.name for p in out.iterdir()] == ["ayse.zip"], "no temporary file left"
+    assert done.counts == {"appointments": 2, "waiting_list": 0, "communication_log": 1,
+                           "messages_sent": 1, "documents": 1, "consent_decisions": 2,
+                           "google_disclosures": 1}  # fmt: skip
+    with zipfile.ZipFile(dest) as zf:
+        data = json.loads(zf.read("record.json"))
+        page = zf.read("record.html").decode()
+        assert zf.read("documents/01-referral.pdf") == SCAN
+    assert data["schema"] == access.SCHEMA and data["schema_version"] == 1
+    assert data["patient"]["given_name"] == "Ayşe" and data["patient"]["phone"] == "+905321234567"
+    assert data["clinic"]["timezone"] == "Europe/Istanbul"
+    assert [(c["purpose"], c["granted"]) for c in data["consents"]["history"]] == [
+        ("reminder_sms", True), ("reminder_sms", False)]  # fmt: skip
+    assert data["consents"]["current"]["reminder_sms"] is False
+    first = data["appointments"][0]
+    assert (first["start"], first["provider"], first["service"], first["notes"]) == (
+        AT_10.isoformat(),
+        "Dr. Elif Aksoy",
+        "Check-up",
+        "bring the x-ray",
+    )
+    assert data["hold"]["reason"] == "court case 2026/114"
+    assert data["communication_log"][0]["summary"] == "asked to move the visit"
+    assert data["messages_sent"][0]["sent_to"] == "+905321234567"
+    doc = data["documents"][0]
+    assert (doc["name"], doc["note"], doc["size_bytes"]) == (
+        "referral.pdf",
+        "from Dr. Kaya",
+        len(SCAN),
+    )
+    recipients = data["recipients"]
+    assert recipients["google_calendar"][0]["recipient"] == "Google Calendar aksoy@group"
+    assert recipients["reminder_channels"][0]["channel"] == "sms"
+    assert "Ayşe Yılmaz" in page and "Google Calendar aksoy@group" in page
+    assert "2026-03-03 10:00" in page, "times in the clinic's zone"
+    assert _events(db, exporting.ACTION) == [pid]
+    assert _events(db, "read") == [doc["id"]], "the document's copy is audited as a read"
+
+
+def test_the_refusals_write_nothing(
+    db: Database, ctx: Ctx, clock: FixedClock, tmp_path: Path
+) -> None:
+    pid = _her(db, ctx)
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    taken = tmp_path / "taken.zip"
+    taken.write_bytes(b"mine")
+    refusals: list[tuple[Ctx, str, Path, type[Exception], str]] = [
+        (actor_ctx("receptionist", clock), pid, tmp_path / "a.zip", PermissionDenied,
+         "ask a manager or an administrator"),
+        (ctx, "no-such-id", tmp_path / "b.zip", NotFound, "not on file"),
+        (ctx, pid, taken, ValidationError, "already there"),
+        (ctx, pid, tmp_path / "nowhere" / "c.zip", ValidationError, "does not exist"),
+    ]  # fmt: skip
+    for who, patient_id, dest, error, said in refusals:
+        with pytest.raises(error, match=said):
+            exporting.export_patient(db, who, patient_id, dest)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.zip"]
+    assert taken.read_bytes() == b"mine"
+    assert _events(db, exporting.ACTION) == []
+    retention.unhold(db, ctx, "A-1")
+    patients.delete(db, ctx, pid)
+    with pytest.raises(NotFound, match="Patient A-1 was erased"):
+        exporting.export_patient(db, ctx, pid, tmp_path / "d.zip")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.zip"]
+
+
+def test_every_table_with_rows_of_a_patient_has_its_place_in_the_copy() -> None:
+    """A new table holding a patient's rows must be exported, or say why not."""
+    with_patients = {
+        name for name, table in Base.metadata.tables.items() if "patient_id" in table.columns
+    }
+    assert with_patients | {"patient"} == set(access.COVERED)
