@@ -1,4 +1,4 @@
-"""patient add|search|show|update|erase, through ``receptionist.ops.patients``."""
+"""patient add|search|show|update|erase|export, through ``receptionist.ops.patients``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from receptionist import zones
-from receptionist.cli import erasecmd, retentioncmds
+from receptionist.cli import erasecmd, exportcmd, retentioncmds
 from receptionist.cli.appointmentcmds import span_text
 from receptionist.cli.common import App, examples, whole_number
 from receptionist.errors import DuplicatePatient, UserError, ValidationError
@@ -36,7 +36,7 @@ SHOWN_DAYS = 365
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    pat = sub.add_parser("patient", help="add, find, show, change and erase patients")
+    pat = sub.add_parser("patient", help="add, find, show, change, export and erase patients")
     psub = pat.add_subparsers(dest="patient_cmd", required=True)
     p = psub.add_parser(
         "add",
@@ -121,6 +121,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_update)
     retentioncmds.register_holds(psub)
     erasecmd.register(psub, PATIENT_HELP)
+    exportcmd.register(psub, PATIENT_HELP)
 
 
 def _field_options(p: argparse.ArgumentParser, *, adding: bool) -> None:
