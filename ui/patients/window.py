@@ -18,6 +18,9 @@ is restricted; the Consents tab restricts or lifts it (``ops.patients.restrict``
 erasure would remove (``ops.patients.erasure_plan``), asks in an :class:`EraseDialog`
 for her number or name typed back, erases her on the worker (``ops.patients.delete``)
 and closes the window.
+
+"Export record…" (the same roles: ``patient.export``) writes her copy of the whole
+record to a zip file she is given (``recordexport.RecordExport``).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from .documents import DocumentsPage
 from .erasedialog import EraseDialog
 from .form import DemographicsForm
 from .history import HistoryPage
+from .recordexport import RecordExport
 from .restrictionbox import RestrictionBox, restriction_badge, show_badge
 
 # The rows whose changes the Appointments tab shows: the visits and the names they carry.
@@ -97,6 +101,7 @@ class PatientWindow(QDialog):
         self.note = QLabel(self)
         self.note.setObjectName("windowNote")
         self.note.setAccessibleName(self.tr("What happened"))
+        self.record_export = RecordExport(self, desk, patient_id, self.note)
         self.buttons = self._make_buttons()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
@@ -164,6 +169,17 @@ class PatientWindow(QDialog):
         self.erase_button.setAutoDefault(False)
         self.erase_button.setVisible(self.desk.actor.may("patient.erase"))
         self.erase_button.clicked.connect(self.ask_erase)
+        self.export_button = buttons.addButton(
+            self.tr("E&xport record…"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.export_button.setObjectName("exportPatientButton")
+        self.export_button.setToolTip(
+            self.tr("Export the whole record to a file, for the patient who asked for a copy")
+        )
+        self.export_button.setAccessibleName(self.tr("Export the patient's record"))
+        self.export_button.setAutoDefault(False)
+        self.export_button.setVisible(self.desk.actor.may("patient.export"))
+        self.export_button.clicked.connect(self.ask_export)
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         close.setAutoDefault(False)
         buttons.accepted.connect(self.save)
@@ -175,6 +191,7 @@ class PatientWindow(QDialog):
         self.save_button.setEnabled(enabled)
         self.book_button.setEnabled(enabled)
         self.erase_button.setEnabled(enabled)
+        self.export_button.setEnabled(enabled)
 
     # --- booking -----------------------------------------------------------------------
     def booking_patient(self) -> PatientRow | None:
@@ -362,6 +379,11 @@ class PatientWindow(QDialog):
         text = messages.user_text(exc)
         self.note.setText(text)
         messages.error(text)
+
+    # --- export (right of access) ------------------------------------------------------
+    def ask_export(self) -> None:
+        if self.record is not None:
+            self.record_export.ask(self.record.number)
 
     # --- erasure ----------------------------------------------------------------------
     def ask_erase(self) -> None:
