@@ -63,6 +63,9 @@ def test_export_from_the_patient_window(qtbot: QtBot, desk: Desk, tmp_path: Path
     qtbot.mouseClick(win.export_button, Qt.MouseButton.LeftButton)
     assert asked and asked[0].isVisible()
     assert asked[0].selectedFiles()[0].endswith("A-2-record.zip")
+    win.record_export.export_to(str(tmp_path / "nowhere" / "x.zip"))
+    qtbot.waitUntil(lambda: "does not exist" in win.note.text(), timeout=10_000)
+    assert not win.record_export.busy and win.record_export.box is None
     target = tmp_path / "A-2-record.zip"
     with qtbot.waitSignal(win.record_export.exported, timeout=10_000):
         asked[0].fileSelected.emit(str(target))

@@ -55,6 +55,7 @@ class RecordExport(QObject):
         self.save_factory: SaveDialogFactory = export_dialog
         self.box_factory: DoneBoxFactory = done_box
         self.box: QMessageBox | None = None
+        self.busy = False  # one export at a time
 
     def ask(self, number: str) -> None:
         suggested = str(Path(QDir.homePath()) / f"{number}-record.zip")
@@ -65,8 +66,9 @@ class RecordExport(QObject):
         dialog.open()
 
     def export_to(self, path: str) -> None:
-        if not path:
+        if not path or self.busy:
             return
+        self.busy = True
         ctx, pid, target = self.desk.ctx(), self.patient_id, Path(path)
         self.note.setText(self.tr("Exporting the record…"))
 
@@ -77,6 +79,7 @@ class RecordExport(QObject):
         op.success(self._done).failure(self._failed).run()
 
     def _done(self, done: Exported) -> None:
+        self.busy = False
         text = self.tr(
             "Patient {0}'s record is saved to {1}. The file holds the patient's data "
             "unencrypted: hand it to the patient, then delete it; keep no copy."
@@ -87,6 +90,7 @@ class RecordExport(QObject):
         self.exported.emit(str(done.path))
 
     def _failed(self, exc: BaseException) -> None:
+        self.busy = False
         text = messages.user_text(exc)
         self.note.setText(text)
         messages.error(text)
