@@ -177,18 +177,18 @@ def _check_unclaimed(conn: Connection, who: Caller, body: ChunkIn, bounds: Uncla
     besides the document of ``body`` (stored before this one; before, its own document
     counted too, so an upload in flight was refused by its own chunks), or when that
     document's unclaimed chunks pass ``bounds.document``."""
-    found = conn.execute(
+    parked, own = conn.execute(
         unclaimed_bytes(who.clinic_id, who.id, body.entity, body.id, body.version)
     ).one()
-    if int(found[0] or 0) > bounds.limit:
+    if int(parked or 0) > bounds.limit:
         raise too_many_unclaimed(bounds.limit, bounds.age)
-    if int(found[1] or 0) > bounds.document:
+    if int(own or 0) > bounds.document:
         raise too_many_unclaimed(bounds.document, bounds.age)
 
 
 def unclaimed_bytes(
     clinic_id: str, device_id: str, entity: str = "", row_id: str = "", version: int = 0
-) -> Select[tuple[int | None, int | None]]:
+) -> Select[int | None, int | None]:
     """SQL: the bytes of the device's chunks that no record claims, besides those of the
     document (``entity``, ``row_id``, ``version``), and that document's
     (``ix_chunk_device``, over the unclaimed chunks only)."""
