@@ -166,9 +166,9 @@ def _round(
     except rounds.Unreachable as exc:
         replica.finished(db, clock, str(exc) or "unreachable")
         raise
-    notary.settle(db, clock, client)  # a pin a connect or join could not make
+    asked = notary.settle(db, clock, client)  # a pin a connect or join could not make
     result = rounds.run(db, client, clock, pulled)
-    result.notary_problem = notary.check(db, clock, client)
+    result.notary_problem = notary.check(db, clock, client, asked)
     return result
 
 

@@ -7,6 +7,8 @@ when ``sync`` is loaded, so the nightly job, ``receptionist sweep`` and the app'
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from receptionist.clock import Clock
 from receptionist.context import Ctx
 from receptionist.errors import ReceptionistError
@@ -81,30 +83,47 @@ def pin(db: Database, ctx: Ctx, client: Client) -> None:
     audit_ops.pin_endpoint(db, ctx, key, again=True)
 
 
-def settle(db: Database, clock: Clock, client: Client) -> None:
+@dataclass(frozen=True)
+class Asked:
+    """What a round's look at the endpoint's key found: the key, or None when the
+    endpoint answered without one (a 404: not yet updated; asking again in the same
+    round would cost a request and find the same)."""
+
+    key: str | None
+
+
+def settle(db: Database, clock: Clock, client: Client) -> Asked | None:
     """Before a round's work: the pin a connect or join owes, made now if the key can
     be fetched, so the anchor the round hands the endpoint is after it (the pinned key
     signs the checkpoints whose anchor is after its pinning: ``journal.notary.key_at``).
-    Out of reach or refused: :func:`check` tries again after the round."""
+    What it found, for :func:`check` to use rather than ask again; None when it did
+    not ask (nothing owed) or the endpoint was out of reach (5xx): :func:`check` tries
+    again after the round."""
     if not audit_ops.endpoint_owed(db):
-        return
+        return None
     try:
         key = client.endpoint_key()
-    except (Unreachable, Refused):
-        return
+    except Unreachable:
+        return None
+    except Refused:
+        return Asked(None)
     audit_ops.pin_endpoint(db, Ctx(SYNC, clock), key, again=True)
+    return Asked(key)
 
 
-def check(db: Database, clock: Clock, client: Client) -> Text | None:
+def check(db: Database, clock: Clock, client: Client, asked: Asked | None = None) -> Text | None:
     """After a round: pin the endpoint's key if this PC has none yet (a PC joined
     before keys were pinned: trust on first use) or a connect or join still owes its
     pin (its fetch failed), else compare it with the pinned one; a sentence when it
     differs (recorded in the log, so the sweep and `audit verify` say why audit events
-    wait). A round never pins another key otherwise."""
+    wait). A round never pins another key otherwise. ``asked``: what :func:`settle`
+    found this round (the key is not fetched twice)."""
     ctx = Ctx(SYNC, clock)
     try:
-        key = client.endpoint_key()
+        key = client.endpoint_key() if asked is None else asked.key
     except (Unreachable, Refused):
+        key = None
+    if key is None:
         # The round's work is done: an endpoint out of reach, or one not yet updated
         # that has no key to show (404), fails nothing; the next round looks again.
         return None

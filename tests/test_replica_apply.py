@@ -3,6 +3,9 @@ stamps, is never echoed back, and edits made on both sides merge or are kept who
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +22,7 @@ from receptionist.models import Appointment, Patient, Provider, Service, SyncBas
 from receptionist.ops import replica, retention
 from receptionist.ops.patients import NewPatient, PatientRow, add, find
 from receptionist.patients import record as patients
+from receptionist.replica import bases
 from receptionist.replica.apply import Pulled, merge3
 from receptionist.replica.records import encode, values_of
 from receptionist.replica.seal import ClinicKey, Tampered
@@ -39,6 +43,27 @@ def test_merge_takes_each_sides_own_changes_and_names_clashes() -> None:
     assert clashes == ["email"]
     same, none = merge3(base, {**base, "notes": "x"}, {**base, "notes": "x"})
     assert none == [] and same["notes"] == "x"
+
+
+def test_a_documents_base_keeps_the_digest_of_its_bytes_and_merges_as_before() -> None:
+    """The base keeps a document's bytes as their digest (issue #14): the merge reads
+    the bytes unchanged on a side that holds the base's, and a base kept whole before
+    0034 compares as the same."""
+    raw, other = b"scan" * 100, b"other scan"
+    sent, changed = base64.b64encode(raw).decode(), base64.b64encode(other).decode()
+    kept = json.loads(bases.payload("patient_document", {"content": sent, "note": ""}))
+    assert kept == {"content": f"sha256:{hashlib.sha256(raw).hexdigest()}:400", "note": ""}
+    for base in (kept, {"content": sent, "note": ""}):  # kept now, or whole before 0034
+        merged, clashes = merge3(
+            base, {"content": sent, "note": "signed"}, {"content": changed, "note": ""},
+            "patient_document",
+        )  # fmt: skip
+        assert clashes == [] and merged == {"content": changed, "note": "signed"}
+        _, clashes = merge3(
+            base, {"content": changed, "note": ""}, {"content": sent + "AAAA", "note": ""},
+            "patient_document",
+        )  # fmt: skip
+        assert clashes == ["content"], "both sides' bytes changed, differently"
 
 
 def admin(clock: FixedClock) -> Ctx:

@@ -38,6 +38,7 @@ from receptionist.models import FreedSlot, Patient, SyncBase, SyncConflict, Sync
 from receptionist.patients import erasure
 from receptionist.patients.searchindex import index_patient, unindex_patient
 
+from .bases import kept, payload, said, without_digests
 from .records import (
     PURGED,
     Record,
@@ -110,22 +111,26 @@ def _plain(values: dict[str, object]) -> dict[str, object]:
 
 
 def merge3(
-    base: dict[str, object], mine: dict[str, object], theirs: dict[str, object]
+    base: dict[str, object],
+    mine: dict[str, object],
+    theirs: dict[str, object],
+    entity: str = "",
 ) -> tuple[dict[str, object], list[str]]:
     """Mine and theirs merged field by field against base; and the fields that clash.
 
     ``version``, ``updated_at`` and ``created_at`` are not data: the merge keeps
-    theirs (the caller stamps the merged row)."""
+    theirs (the caller stamps the merged row). Values compare as the base of
+    ``entity`` keeps them (a document's bytes by their digest, :mod:`.bases`)."""
     merged: dict[str, object] = dict(theirs)
     clashes: list[str] = []
     for name in set(mine) | set(theirs):
         if name in STAMPS:
             continue
-        b, m, t = base.get(name), mine.get(name), theirs.get(name)
-        if _plain({"x": m}) == _plain({"x": t}) or _plain({"x": m}) == _plain({"x": b}):
+        b, m, t = (said(entity, name, _to_json(v.get(name))) for v in (base, mine, theirs))
+        if m in (t, b):
             continue  # same on both sides, or only theirs changed: theirs stands
-        if _plain({"x": t}) == _plain({"x": b}):
-            merged[name] = m  # only mine changed
+        if t == b:
+            merged[name] = mine.get(name)  # only mine changed
         else:
             clashes.append(name)
     return merged, sorted(clashes)
@@ -138,8 +143,8 @@ def _base(session: Session, entity: str, row_id: str) -> SyncBase | None:
 def set_base(
     session: Session, entity: str, row_id: str, version: int, values: dict[str, object]
 ) -> None:
-    payload = json.dumps(_plain(values), ensure_ascii=False, sort_keys=True)
-    session.merge(SyncBase(entity=entity, row_id=row_id, version=version, payload=payload))
+    kept = payload(entity, _plain(values))  # a document's bytes as their digest
+    session.merge(SyncBase(entity=entity, row_id=row_id, version=version, payload=kept))
 
 
 def _write_theirs(
@@ -247,8 +252,8 @@ def apply_record(
 def _as_base(mine: dict[str, object], base: SyncBase) -> bool:
     """Whether this PC's row says what its base says (its stamps aside): nothing was
     changed here, so theirs replaces it (a refused booking another PC settled)."""
-    before = json.loads(base.payload)
-    now = _plain(mine)
+    before = kept(base.entity, json.loads(base.payload))
+    now = kept(base.entity, _plain(mine))
     return {k: v for k, v in now.items() if k not in STAMPS} == {
         k: v for k, v in before.items() if k not in STAMPS
     }
@@ -287,9 +292,10 @@ def _references(model: type[Synced]) -> list[tuple[str, Any]]:
 
 def _is_base(base: SyncBase | None, version: int, theirs: dict[str, object]) -> bool:
     """Whether ``theirs`` is the record this PC holds as its base already."""
-    return (
-        base is not None and base.version == version and json.loads(base.payload) == _plain(theirs)
-    )
+    if base is None or base.version != version:
+        return False
+    entity = base.entity
+    return kept(entity, json.loads(base.payload)) == kept(entity, _plain(theirs))
 
 
 def _as_sent_over(
@@ -301,7 +307,7 @@ def _as_sent_over(
     such a column made here and not pushed yet is then mine alone, merged and pushed."""
     if base is not None:
         entity = model.__tablename__  # type: ignore[attr-defined]
-        return _typed(model, _base_values(entity, base))
+        return _typed(model, without_digests(entity, _base_values(entity, base)))
     return values_of(row) if row is not None else None
 
 
@@ -326,7 +332,7 @@ def _merged(
     mine, theirs = sides
     entity = type(row).__tablename__  # type: ignore[attr-defined]
     before = _base_values(entity, base) if base is not None else {}
-    merged, clashes = merge3(before, _plain(mine), _plain(theirs))
+    merged, clashes = merge3(before, _plain(mine), _plain(theirs), entity)
     if clashes:
         applied.clashes.append((entity, row.id))
         if not endpoint_knows:

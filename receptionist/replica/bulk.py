@@ -36,6 +36,7 @@ from receptionist.patients import bulkindex, erasure
 from . import bulkcards
 from . import held as holding
 from .apply import Applied, Pulled, _plain
+from .bases import payload_of_text
 from .records import PURGED, _from_json, checked, completed, unknown_to_sender
 from .seal import ClinicKey
 
@@ -182,8 +183,8 @@ def _keep_bases(session: Session, records: list[_New]) -> None:
         "INSERT INTO sync_base (entity, row_id, version, payload) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (entity, row_id) DO UPDATE"
         " SET version = excluded.version, payload = excluded.payload",
-        [(n.pulled.record.entity, n.pulled.record.id, n.pulled.record.version, n.plain)
-         for n in records],
+        [(n.pulled.record.entity, n.pulled.record.id, n.pulled.record.version,
+          payload_of_text(n.pulled.record.entity, n.plain)) for n in records],
     )  # fmt: skip
 
 

@@ -19,8 +19,11 @@ a chunk of the row stored after it; a purge of tombstones drops those of the row
 
 Chunks no record claims (of a row and version whose record never came: a PC stopped
 before its push, or a broken or hostile device) are bounded (:class:`Unclaimed`):
-a device may hold at most ``limit`` bytes of them (a chunk past it is refused,
-``413 chunks_unclaimed``, nothing written), and the clinic's that are older than
+a device may park at most ``limit`` bytes of them besides the document it is sending,
+and that document's own chunks at most ``document`` bytes (a chunk past either is
+refused, ``413 chunks_unclaimed``, nothing written): a PC's upload in flight, sent
+again after a lost answer, is not counted against itself, and a device parks at most
+``limit`` plus one document. The clinic's unclaimed chunks that are older than
 ``age`` go at its next chunk stored (:func:`drop_unclaimed`: chunks only grow by
 being stored, so pushes are spared the look). A PC sends its chunks again before
 every push of its batch, so one dropped meanwhile comes back. A chunk is marked
@@ -44,6 +47,7 @@ from sqlalchemy import (
     Delete,
     Select,
     and_,
+    case,
     delete,
     exists,
     false,
@@ -80,10 +84,13 @@ STALE = "record deleted or newer"  # the destruction records' rule for stale chu
 @dataclass(frozen=True)
 class Unclaimed:
     """The bounds on chunks no record claims: the bytes of sealed text a device may
-    hold (a 25 MB document is about 34 MB sealed), and how long any are kept."""
+    park besides the document it is sending, how long any are kept, and the bytes of
+    that one document (a 25 MB document, the largest a PC keeps, is about 34 MB
+    sealed)."""
 
     limit: int = 256 * MB
     age: timedelta = timedelta(days=1)
+    document: int = 48 * MB
 
 
 class ChunkIn(Strict):
@@ -138,8 +145,7 @@ def put(
         destroyed.note(conn, who.clinic_id, now, destroyed.CHUNK_STALE, stale.rowcount, STALE)
         bounds = bounds or Unclaimed()
         drop_unclaimed(conn, who.clinic_id, now, bounds.age)
-        if int(conn.scalar(unclaimed_bytes(who.clinic_id, who.id)) or 0) > bounds.limit:
-            raise too_many_unclaimed(bounds)  # rolls back: this chunk is not kept
+        _check_unclaimed(conn, who, body, bounds)  # past a bound, rolls back: not kept
     return ChunkOut(**body.model_dump(), created_at=now)
 
 
@@ -166,12 +172,31 @@ def _unclaimed_before(clinic_id: str, before: datetime) -> tuple[ColumnElement[b
     return chunk.c.clinic_id == clinic_id, not_(chunk.c.claimed), chunk.c.created_at < before
 
 
-def unclaimed_bytes(clinic_id: str, device_id: str) -> Select[tuple[int | None]]:
-    """SQL: the bytes of the device's chunks that no record claims (``ix_chunk_device``,
-    over the unclaimed chunks only)."""
-    return select(func.sum(chunk.c.size)).where(
-        chunk.c.clinic_id == clinic_id, chunk.c.device_id == device_id, not_(chunk.c.claimed)
-    )
+def _check_unclaimed(conn: Connection, who: Caller, body: ChunkIn, bounds: Unclaimed) -> None:
+    """Refused when the device parks more than ``bounds.limit`` bytes of unclaimed chunks
+    besides the document of ``body`` (stored before this one; before, its own document
+    counted too, so an upload in flight was refused by its own chunks), or when that
+    document's unclaimed chunks pass ``bounds.document``."""
+    parked, own = conn.execute(
+        unclaimed_bytes(who.clinic_id, who.id, body.entity, body.id, body.version)
+    ).one()
+    if int(parked or 0) > bounds.limit:
+        raise too_many_unclaimed(bounds.limit, bounds.age)
+    if int(own or 0) > bounds.document:
+        raise too_many_unclaimed(bounds.document, bounds.age)
+
+
+def unclaimed_bytes(
+    clinic_id: str, device_id: str, entity: str = "", row_id: str = "", version: int = 0
+) -> Select[int | None, int | None]:
+    """SQL: the bytes of the device's chunks that no record claims, besides those of the
+    document (``entity``, ``row_id``, ``version``), and that document's
+    (``ix_chunk_device``, over the unclaimed chunks only)."""
+    this = and_(chunk.c.entity == entity, chunk.c.row_id == row_id, chunk.c.version == version)
+    return select(
+        func.sum(case((this, 0), else_=chunk.c.size)),
+        func.sum(case((this, chunk.c.size), else_=0)),
+    ).where(chunk.c.clinic_id == clinic_id, chunk.c.device_id == device_id, not_(chunk.c.claimed))
 
 
 def claim(conn: Connection, clinic_id: str, row_ids: Iterable[str]) -> int:
@@ -186,7 +211,7 @@ def claim(conn: Connection, clinic_id: str, row_ids: Iterable[str]) -> int:
     return done
 
 
-def too_many_unclaimed(bounds: Unclaimed) -> ApiError:
+def too_many_unclaimed(limit: int, age: timedelta) -> ApiError:
     return ApiError(
         413,
         "chunks_unclaimed",
@@ -196,10 +221,10 @@ def too_many_unclaimed(bounds: Unclaimed) -> ApiError:
                 "This device holds more document chunks without their record than the "
                 "endpoint keeps ({limit} MB); those older than {hours} hours are cleared.",
             ),
-            limit=bounds.limit // MB,
-            hours=int(bounds.age.total_seconds() // 3600),
+            limit=limit // MB,
+            hours=int(age.total_seconds() // 3600),
         ),
-        limit=bounds.limit,
+        limit=limit,
     )
 
 

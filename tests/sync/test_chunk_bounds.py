@@ -26,7 +26,7 @@ from sync.server import chunks, migrate
 from sync.server.chunks import Unclaimed
 
 SIZE = 400  # the sealed text of each chunk here
-BOUNDS = Unclaimed(limit=1000, age=timedelta(days=1))
+BOUNDS = Unclaimed(limit=1000, age=timedelta(days=1), document=1000)
 
 
 @pytest.fixture
@@ -36,13 +36,13 @@ def tight(endpoint: Endpoint, clock: FixedClock) -> Iterator[Endpoint]:
         yield served
 
 
-def _chunk(row_id: str, index: int = 0, version: int = 1) -> dict[str, Any]:
+def _chunk(row_id: str, index: int = 0, version: int = 1, count: int = 2) -> dict[str, Any]:
     return {"entity": "patient_document", "id": row_id, "version": version, "index": index,
-            "count": 2, "key_gen": 1, "sealed": "A" * SIZE}  # fmt: skip
+            "count": count, "key_gen": 1, "sealed": "A" * SIZE}  # fmt: skip
 
 
-def _put(http: httpx.Client, row_id: str, index: int = 0) -> int:
-    return http.put("/v1/chunks", json=_chunk(row_id, index)).status_code
+def _put(http: httpx.Client, row_id: str, index: int = 0, count: int = 2) -> int:
+    return http.put("/v1/chunks", json=_chunk(row_id, index, count=count)).status_code
 
 
 def _rows(endpoint: Endpoint) -> list[tuple[str, int]]:
@@ -52,20 +52,31 @@ def _rows(endpoint: Endpoint) -> list[tuple[str, int]]:
 def test_a_device_past_its_unclaimed_bytes_is_refused_and_nothing_is_written(
     endpoint: Endpoint, tight: Endpoint, first_pc: Joined, second_pc: Joined
 ) -> None:
+    """What a device parks besides the document it sends is bounded, and that document
+    by itself; before, the document's own chunks counted, so an honest upload (or its
+    retry after a lost answer) was refused by its own bytes (d-2 here)."""
     with tight.client(first_pc.token) as mine, tight.client(second_pc.token) as other:
-        assert _put(mine, "d-1", 0) == 200 and _put(mine, "d-1", 1) == 200
+        assert _put(mine, "d-1", 0) == 200 and _put(mine, "d-1", 1) == 200  # 800 parked
+        assert _put(mine, "d-2", 0) == 200, "a document in flight is not counted against itself"
+        assert _put(mine, "d-2", 1) == 200 and _put(mine, "d-2", 1) == 200, "nor sent again"
+        assert _put(mine, "d-1", 0) == 200, "a chunk sent again replaces itself"
         before = snapshot(endpoint.store)
-        refused = mine.put("/v1/chunks", json=_chunk("d-2"))
+        refused = mine.put("/v1/chunks", json=_chunk("d-3"))  # 1600 parked besides it
         assert refused.status_code == 413
         assert refused.json()["error"] == "chunks_unclaimed"
         assert refused.json()["limit"] == 1000 and "24 hours" in refused.json()["message"]
         assert snapshot(endpoint.store) == before, "nothing written"
-        assert _put(mine, "d-1", 0) == 200, "a chunk sent again replaces itself"
-        assert _put(other, "d-2") == 200, "each device has its own bound"
+        assert _put(other, "d-3") == 200, "each device has its own bound"
+        assert [_put(other, "d-4", i, count=3) for i in range(3)] == [200, 200, 413], (
+            "one document's chunks past the document bound"
+        )
         pushed = mine.post("/v1/push", json=push_body(1, record("patient_document", "d-1")))
         assert pushed.status_code == 200
-        assert _put(mine, "d-3") == 200, "chunks its record claims no longer count"
-    assert _rows(endpoint) == [("d-1", 0), ("d-1", 1), ("d-2", 0), ("d-3", 0)]
+        assert _put(mine, "d-5") == 200, "chunks its record claims no longer count"
+    assert _rows(endpoint) == [
+        ("d-1", 0), ("d-1", 1), ("d-2", 0), ("d-2", 1), ("d-3", 0), ("d-4", 0), ("d-4", 1),
+        ("d-5", 0),
+    ]  # fmt: skip
 
 
 def test_unclaimed_chunks_older_than_the_age_go_and_claimed_ones_stay(
@@ -104,10 +115,10 @@ def test_the_bounds_read_no_sealed_text(endpoint: Endpoint, first_pc: Joined) ->
 
 def test_the_pcs_message_names_what_to_do(tight: Endpoint, first_pc: Joined) -> None:
     with Client(tight.url, first_pc.token) as client:
-        for index in range(2):
-            client.put_chunk(Chunk("patient_document", "d-1", 1, index, 2, 1, "A" * SIZE))
+        for row_id, index in (("d-1", 0), ("d-1", 1), ("d-2", 0), ("d-2", 1)):
+            client.put_chunk(Chunk("patient_document", row_id, 1, index, 2, 1, "A" * SIZE))
         with pytest.raises(Refused, match="Sync again tomorrow") as refused:
-            client.put_chunk(Chunk("patient_document", "d-2", 1, 0, 2, 1, "A" * SIZE))
+            client.put_chunk(Chunk("patient_document", "d-3", 1, 0, 2, 1, "A" * SIZE))
     assert "without their records" in str(refused.value)
 
 

@@ -150,3 +150,45 @@ def test_an_owed_pin_of_the_key_pinned_already_is_settled_and_a_later_key_is_not
     assert done.notary_problem is not None, "another key, said so"
     assert audit_ops.pinned_endpoint(synced.db) == old, "never pinned silently"
     assert [key for key, _ in pins(synced)] == [old]
+
+
+class KeyRoute:
+    """The endpoint's key route as one not yet updated has it (404) while ``missing``;
+    ``given`` fills with the statuses it gave."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.missing, self.given = True, list[int]()
+        served = endpoint.server.config.loaded_app
+
+        async def route(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and scope["path"] == "/v1/endpoint-key":
+                self.given.append(404 if self.missing else 200)
+                if self.missing:
+                    await send({"type": "http.response.start", "status": 404,
+                                "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+                    await send({"type": "http.response.body", "body": b'{"error": "not_found"}'})
+                    return
+            await served(scope, receive, send)
+
+        endpoint.server.config.loaded_app = route
+
+
+def test_an_endpoint_with_no_key_to_show_is_asked_once_a_round_while_the_pin_is_owed(
+    endpoint: Endpoint, database_url: str, synced: Pc
+) -> None:
+    """An endpoint not yet updated answers 404 for its key: a round that owed the pin
+    asked twice (before its work and after), for the same 404; now once. Once the
+    endpoint shows its key, one request pins it (after the old one, audited)."""
+    route = KeyRoute(endpoint)
+    old = reconnect_with_a_new_key(endpoint, database_url, synced)
+    assert route.given == [404] and audit_ops.endpoint_owed(synced.db)
+    for _ in range(2):
+        done = cloud.sync_once(synced.db, FixedClock(synced.now))
+        assert done.notary_problem is None and audit_ops.endpoint_owed(synced.db)
+    assert route.given == [404, 404, 404], "one request a round"
+    assert audit_ops.pinned_endpoint(synced.db) == old
+    route.missing = False  # the endpoint updated
+    assert cloud.sync_once(synced.db, FixedClock(synced.now)).notary_problem is None
+    assert route.given == [404, 404, 404, 200], "pinned with the key the round fetched"
+    assert pins(synced) == [(old, "ui"), (endpoint_key(endpoint), "sync")]
+    assert not audit_ops.endpoint_owed(synced.db) and events(synced, notary.OTHER) == 0

@@ -10,6 +10,7 @@ endpoint is refused by the PC that pulls it, which applies nothing of that page.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from test_two_pcs import Pc, _patient, settle
 
 from receptionist.clock import FixedClock
 from receptionist.errors import ValidationError
-from receptionist.models import PatientDocument
+from receptionist.models import PatientDocument, SyncBase
 from receptionist.ops import replica
 from receptionist.patients import documents
 from receptionist.replica.outbox import BUDGET
@@ -91,6 +92,12 @@ def test_a_20_mb_scan_pushed_in_chunks_reaches_the_other_pc(
         assert row is not None and row.sha256 == hashlib.sha256(row.content).hexdigest()
     assert [c[2] for c in _chunks(database_url)] == [0, 1, 2, 3, 4], "five sealed chunks"
     assert replica.status(a.db).waiting == 0
+    digest = f"sha256:{hashlib.sha256(_bytes(a, scan)).hexdigest()}:{20 * MB}"
+    for pc in (a, b):  # the base keeps the bytes' digest: before, ~27 MB of base64
+        with pc.db.read() as s:
+            base = s.get(SyncBase, ("patient_document", scan))
+            assert base is not None and json.loads(base.payload)["content"] == digest
+            assert len(base.payload) < 1024
 
 
 @SQLITE

@@ -94,11 +94,11 @@ def test_purged_tombstones_and_chunks_are_recorded(
 def test_a_run_rolled_back_records_nothing(
     endpoint: Endpoint, first_pc: Joined, clock: FixedClock
 ) -> None:
-    """A chunk refused (past the device's bound) rolls back the unclaimed chunks its
+    """A chunk refused (past its document's bound) rolls back the unclaimed chunks its
     run dropped: they are still there, and no record says they went."""
     chunk = {"entity": "patient_document", "id": "d-1", "version": 1, "index": 0,
              "count": 1, "key_gen": 1, "sealed": "A" * 400}  # fmt: skip
-    bounds = Unclaimed(1000, timedelta(days=1))
+    bounds = Unclaimed(1000, timedelta(days=1), document=1000)
     with (
         serving(endpoint.store, clock, unclaimed=bounds) as tight,
         tight.client(first_pc.token) as mine,
