@@ -287,9 +287,10 @@ def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: i
 
 
 def _seen_before(mark: int | None, pushed: int | None = None) -> Any:
-    """A condition on an appointment id: it was here (inserted, or any change of it:
-    ``inserted`` False) before the mark, and, if made here, pushed by ``pushed``; so
-    the previous sender may have seen it."""
+    """A condition on an appointment id: it was here (inserted, or any move or
+    cancellation of it: ``inserted`` False) before the mark, and, if made here, pushed
+    by ``pushed``; so the previous sender may have seen it. A change that moved
+    nothing (a status, a note: ``_NEWS``) is no news of a move it could have missed."""
 
     def seen(appointment_id: Any, inserted: bool) -> Any:
         c = ChangeEntry
@@ -299,21 +300,29 @@ def _seen_before(mark: int | None, pushed: int | None = None) -> Any:
         if not after:
             return true()
         late = select(c.row_id).where(or_(*after), c.entity == "appointment")
-        return appointment_id.not_in(late.where(c.kind == "insert") if inserted else late)
+        return appointment_id.not_in(late.where(c.kind == "insert" if inserted else _NEWS))
 
     return seen
 
 
+# A change of an appointment that may be what a reschedule or cancellation message
+# announces: one the feed says moved or cancelled it, an insert, or one from before
+# the feed said so (``ChangeEntry.moved`` None).
+_NEWS = ChangeEntry.moved.is_not(False)
+
+
 def _own_late(pushed: int | None, r: type[Reminder]) -> Any:
-    """A condition on a reminder row: its appointment was changed here, after what this
-    PC had pushed at the cutoff (``pushed``), no later than the row was planned: the
-    change it announces may be one the previous sender never saw."""
+    """A condition on a reminder row: its appointment was moved or cancelled here
+    (``_NEWS``), after what this PC had pushed at the cutoff (``pushed``), no later
+    than the row was planned: the change it announces may be one the previous sender
+    never saw. Another change made here (the stand-by confirmed the booking after it
+    heard of the holder's move) leaves the message the previous sender's."""
     if pushed is None:
         return false()
     c = ChangeEntry
     return exists().where(
         c.seq > pushed, c.origin.is_(None), c.entity == "appointment",
-        c.row_id == r.appointment_id, c.at <= r.created_at,
+        c.row_id == r.appointment_id, c.at <= r.created_at, _NEWS,
     )  # fmt: skip
 
 

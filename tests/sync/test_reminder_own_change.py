@@ -1,0 +1,69 @@
+"""A stand-by's own changes at a takeover (#14): only its own unpushed MOVE (or
+cancellation) is news the old holder never saw; any other change it made to a booking
+(a status, a note) does not make the old holder's reschedule message its own to send.
+
+The feed records whether an appointment's change moved or cancelled it (``moved``,
+migration 0032): ``dispatch._own_late`` and ``dispatch._seen_before`` weigh only such
+changes (and inserts) of this PC's made after what it had pushed at the cutoff.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_reminder_lease import book, pcs, provider, round_of, states
+from test_reminder_takeover import move
+from test_reminder_told_gaps import confirm, sent_by
+from test_two_pcs import Pc, settle
+
+from receptionist.clock import FixedClock
+from receptionist.models import Appointment
+from receptionist.ops import settings
+
+__all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def annotate(pc: Pc, appointment: str) -> None:
+    """A note on the booking (the patient called): a change that is not a move."""
+    with pc.db.write() as s:
+        appt = s.get(Appointment, appointment)
+        assert appt is not None
+        appt.notes = "called: parking?"
+        appt.touch(pc.ctx.clock.now())
+
+
+@SQLITE_ONLY
+def test_the_stand_by_s_own_change_is_news_only_if_it_moved_the_booking(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """A moves W; B hears the move, then confirms W itself (not a move) and moves V
+    itself, neither pushed when A last renews; A sends W's reschedule message in that
+    round and goes off before its log entry syncs. B, which planned both reschedule
+    messages while standing by, takes over, noting a call on W first (a change after
+    the cutoff: whether W's message is A's is its plan's time to say, not W's last
+    change): W's is A's (B's own change of W before it is no move), V's is B's (A never
+    saw that move): sent once, and not again in the next round."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    w = book(a, "Wim", 64, "05321112233")
+    v = book(a, "Veli", 40, "05324445566")
+    assert sent_by(a, sender) == sorted([(w, "confirmation"), (v, "confirmation")])
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans W and V at their starts
+    move(a, w, 2)
+    settle(a, b)  # B hears W's move (A has not announced it yet)
+    confirm(b, w)  # B's own change of W: not a move
+    move(b, v, 3)  # B's own move of V
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == [(w, "reschedule")]  # A's last renewal: the cutoff
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it, plans both
+    assert states(b, w)["reschedule"] == ("pending", "")
+    assert states(b, v)["reschedule"] == ("pending", "")
+    clock.advance(minutes=65)  # A's lease ran out; the messages are within the late limit
+    annotate(b, w)
+    settle(b)  # B's changes reach the endpoint only now; A's log entry never does
+    assert sent_by(b, sender) == [(v, "reschedule")]
+    assert states(b, w)["reschedule"] == ("skipped", "other_station")
+    assert sent_by(b, sender) == []  # exactly once
+    assert len(server.messages) == 4
