@@ -9,15 +9,24 @@ changes (and inserts) of this PC's made after what it had pushed at the cutoff.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from reminderclinic import at, make
+from sqlalchemy import func, select, update
 from test_reminder_lease import book, pcs, provider, round_of, states
 from test_reminder_takeover import move
 from test_reminder_told_gaps import confirm, sent_by
 from test_two_pcs import Pc, settle
 
 from receptionist.clock import FixedClock
-from receptionist.models import Appointment
+from receptionist.context import Ctx
+from receptionist.journal import changefeed
+from receptionist.models import Appointment, ChangeEntry, Reminder
 from receptionist.ops import settings
+from receptionist.reminders import config, dispatch, handover, plan
+from receptionist.schedule import booking
+from receptionist.store.storage import Database
 
 __all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -67,3 +76,50 @@ def test_the_stand_by_s_own_change_is_news_only_if_it_moved_the_booking(
     assert states(b, w)["reschedule"] == ("skipped", "other_station")
     assert sent_by(b, sender) == []  # exactly once
     assert len(server.messages) == 4
+
+
+def test_the_feed_says_which_change_moved_and_the_takeover_weighs_only_those(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    """The feed's ``moved``: a move heard from another PC, a move and a cancellation made
+    here say so; a confirmation made here says not; an insert says nothing. X, moved by
+    the old holder and then confirmed here, and Y, moved here, both after what this PC
+    had pushed at the cutoff, get their reschedule messages planned only after the
+    cutoff: X's is the old holder's (skipped), Y's this PC's (left to go)."""
+    clinic = make(db, ctx, clock)
+    clinic.set(offsets="")  # news only
+    patient = clinic.patient(1)
+    x, y, z = (clinic.book(patient, at(4, hour)) for hour in (10, 12, 14))
+    with db.write() as s:
+        plan.plan(s, clock.now(), config.load(s))
+        s.execute(update(Reminder).values(state="sent"))  # the old holder's confirmations
+        pushed = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+        with changefeed.applying(s, "old-holder"):
+            appt = s.get(Appointment, x)
+            assert appt is not None
+            appt.start_utc, appt.end_utc = at(4, 11), at(4, 11, 30)
+            appt.touch(clock.now())
+    with db.write() as s:
+        booking.set_status(s, ctx, x, "confirmed")
+    clinic.move(y, at(4, 13))
+    clinic.cancel(z)
+    with db.read() as s:
+        query = select(ChangeEntry.row_id, ChangeEntry.kind, ChangeEntry.origin, ChangeEntry.moved)
+        feed = s.execute(query.where(ChangeEntry.entity == "appointment")).all()
+    assert [(row, kind, moved) for row, kind, _, moved in feed] == [
+        (x, "insert", None), (y, "insert", None), (z, "insert", None),
+        (x, "update", True), (x, "update", False), (y, "update", True), (z, "update", True),
+    ]  # fmt: skip
+    assert [origin for _, _, origin, _ in feed][3:5] == ["old-holder", None]
+    cutoff = clock.now() + timedelta(minutes=1)
+    clock.advance(minutes=2)
+    with db.write() as s:
+        plan.plan(s, clock.now(), config.load(s))
+        top = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+        cfg = config.load(s)
+    taken = handover.Handover("lease", cutoff, top, pushed)
+    skipped = dispatch._handed_over(db, clock.now(), taken, cfg)
+    assert [(i.appointment_id, i.kind) for i in skipped] == [(x, "reschedule")]
+    with db.read() as s:
+        left = select(Reminder.appointment_id, Reminder.kind).where(Reminder.state == "pending")
+        assert sorted(s.execute(left).all()) == sorted([(y, "reschedule"), (z, "cancellation")])
