@@ -66,6 +66,11 @@ ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the 
 STALE_SENDING = timedelta(minutes=10)  # far longer than any send may take
 MAX_BACKOFF = timedelta(hours=1)
 
+# A change of an appointment that may be what a reschedule or cancellation message
+# announces: one the feed says moved or cancelled it, an insert, or one from before
+# the feed said so (``ChangeEntry.moved`` None).
+_NEWS = ChangeEntry.moved.is_not(False)
+
 
 @dataclass(frozen=True)
 class Item:
@@ -251,24 +256,43 @@ def _handed_over(
 
 def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> list[str]:
     """The pending move and cancellation messages (``news``) the previous sender could
-    not have sent by the cutoff: the booking's last change was made in quiet hours that
-    end after it, so a message of it, planned on any PC no earlier than the change, waits
-    for their end (``quiet.send_time``). Nobody else sends them."""
+    not have sent by the cutoff: the booking's last move or cancellation (its last
+    change, unless the feed says a later one moved nothing: ``_last_news``) was made in
+    quiet hours that end after it, so a message of it, planned on any PC no earlier than
+    the change, waits for their end (``quiet.send_time``). Nobody else sends them."""
     a, r = Appointment, Reminder
     if cfg.quiet_end is None:
         return []
     query = (
-        select(r.id, a.updated_at, a.start_utc)
+        select(r.id, a.id, a.updated_at, a.start_utc)
         .join(a, a.id == r.appointment_id)
         .where(news, r.send_at > cutoff, a.updated_at <= cutoff)
     )
     window = (cfg.quiet_start, cfg.quiet_end)
+
+    def waits(changed: datetime, start: datetime) -> bool:
+        at = send_time(changed, start, window, cfg.quiet_mode, cfg.tz)
+        return at is not None and at > cutoff
+
     return [
         row_id
-        for row_id, changed, start in s.execute(query)
-        if (at := send_time(changed, start, window, cfg.quiet_mode, cfg.tz)) is not None
-        and at > cutoff
+        for row_id, appt_id, changed, start in s.execute(query)
+        if waits(changed, start) and waits(_last_news(s, appt_id, changed), start)
     ]
+
+
+def _last_news(s: Session, appointment_id: str, changed: datetime) -> datetime:
+    """When the appointment was last moved or cancelled (``_NEWS``), as the feed says
+    (its newest such entry: read from the feed's end, a few rows for a booking changed
+    within the night); ``changed`` (its last change) where the feed has none."""
+    c = ChangeEntry
+    query = (
+        select(c.at)
+        .where(c.entity == "appointment", c.row_id == appointment_id, _NEWS)
+        .order_by(c.seq.desc())
+        .limit(1)
+    )
+    return s.scalar(query) or changed
 
 
 def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: int) -> None:
@@ -303,12 +327,6 @@ def _seen_before(mark: int | None, pushed: int | None = None) -> Any:
         return appointment_id.not_in(late.where(c.kind == "insert" if inserted else _NEWS))
 
     return seen
-
-
-# A change of an appointment that may be what a reschedule or cancellation message
-# announces: one the feed says moved or cancelled it, an insert, or one from before
-# the feed said so (``ChangeEntry.moved`` None).
-_NEWS = ChangeEntry.moved.is_not(False)
 
 
 def _own_late(pushed: int | None, r: type[Reminder]) -> Any:

@@ -9,7 +9,7 @@ changes (and inserts) of this PC's made after what it had pushed at the cutoff.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from reminderclinic import at, make
@@ -78,6 +78,15 @@ def test_the_stand_by_s_own_change_is_news_only_if_it_moved_the_booking(
     assert len(server.messages) == 4
 
 
+def pulled_move(db: Database, clock: FixedClock, appointment: str, start: datetime) -> None:
+    """The old holder's move of the booking, as sync applies it here."""
+    with db.write() as s, changefeed.applying(s, "old-holder"):
+        appt = s.get(Appointment, appointment)
+        assert appt is not None
+        appt.start_utc, appt.end_utc = start, start + timedelta(minutes=30)
+        appt.touch(clock.now())
+
+
 def test_the_feed_says_which_change_moved_and_the_takeover_weighs_only_those(
     db: Database, ctx: Ctx, clock: FixedClock
 ) -> None:
@@ -94,11 +103,7 @@ def test_the_feed_says_which_change_moved_and_the_takeover_weighs_only_those(
         plan.plan(s, clock.now(), config.load(s))
         s.execute(update(Reminder).values(state="sent"))  # the old holder's confirmations
         pushed = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
-        with changefeed.applying(s, "old-holder"):
-            appt = s.get(Appointment, x)
-            assert appt is not None
-            appt.start_utc, appt.end_utc = at(4, 11), at(4, 11, 30)
-            appt.touch(clock.now())
+    pulled_move(db, clock, x, at(4, 11))
     with db.write() as s:
         booking.set_status(s, ctx, x, "confirmed")
     clinic.move(y, at(4, 13))
@@ -123,3 +128,46 @@ def test_the_feed_says_which_change_moved_and_the_takeover_weighs_only_those(
     with db.read() as s:
         left = select(Reminder.appointment_id, Reminder.kind).where(Reminder.state == "pending")
         assert sorted(s.execute(left).all()) == sorted([(y, "reschedule"), (z, "cancellation")])
+
+
+def test_a_change_in_quiet_hours_after_a_move_made_before_them_is_no_news(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    """Quiet hours 22:00-07:00. The old holder moved X at 20:00 (its message went then)
+    and Y at 23:10 (its message waits for 07:00); this PC planned both at 23:15 and
+    confirmed both at 23:30; the cutoff is 23:45. X's message is the old holder's
+    (skipped): the confirmation in quiet hours is not the move it announces. Y's is
+    this PC's (left to go at 07:00): the old holder could not have sent it yet."""
+    clinic = make(db, ctx, clock)
+    clinic.set(offsets="", quiet_start="22:00", quiet_end="07:00")
+    patient = clinic.patient(1)
+    x, y = clinic.book(patient, at(4, 10)), clinic.book(patient, at(4, 14))
+    with db.write() as s:
+        plan.plan(s, clock.now(), config.load(s))
+        s.execute(update(Reminder).values(state="sent"))  # the old holder's confirmations
+    clock.set(at(0, 20))
+    pulled_move(db, clock, x, at(4, 11))
+    clock.set(at(0, 23, 10))
+    pulled_move(db, clock, y, at(4, 15))
+    pushed = _top(db)
+    clock.set(at(0, 23, 15))
+    with db.write() as s:
+        plan.plan(s, clock.now(), config.load(s))
+    clock.set(at(0, 23, 30))
+    for appointment in (x, y):
+        with db.write() as s:
+            booking.set_status(s, ctx, appointment, "confirmed")
+    clock.set(at(1, 1))
+    with db.read() as s:
+        cfg = config.load(s)
+    taken = handover.Handover("lease", at(0, 23, 45), _top(db), pushed)
+    skipped = dispatch._handed_over(db, clock.now(), taken, cfg)
+    assert [(i.appointment_id, i.kind) for i in skipped] == [(x, "reschedule")]
+    with db.read() as s:
+        left = select(Reminder.appointment_id, Reminder.send_at).where(Reminder.state == "pending")
+        assert s.execute(left).all() == [(y, at(1, 7))]
+
+
+def _top(db: Database) -> int:
+    with db.read() as s:
+        return int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
