@@ -219,7 +219,7 @@ def _handed_over(
     cutoff, seen = taken.cutoff, _seen_before(taken.mark, taken.pushed)
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     news = r.kind.in_(("reschedule", "cancellation"))
-    changed = news & (a.updated_at <= cutoff)
+    changed = news & (a.updated_at <= cutoff)  # or moved by then, changed since: below
     # Planned here by the cutoff: the move or cancellation it announces was here (so on
     # the endpoint) by then, whatever changed in the booking since; unless this PC had
     # changed the booking itself before planning it and pushed that only after the cutoff.
@@ -229,8 +229,11 @@ def _handed_over(
         theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
     with db.read() as s:
         waited = _quiet_past(s, cutoff, cfg, theirs & news)
+        moved_by = _moved_by(s, cutoff, theirs & news)
     if waited:
         theirs = theirs & r.id.not_in(waited)
+    if moved_by:
+        changed = changed | r.id.in_(moved_by)
     query = (
         select(r)
         .outerjoin(a, a.id == r.appointment_id)
@@ -278,6 +281,24 @@ def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> 
         row_id
         for row_id, appt_id, changed, start in s.execute(query)
         if waits(changed, start) and waits(_last_news(s, appt_id, changed), start)
+    ]
+
+
+def _moved_by(s: Session, cutoff: datetime, news: Any) -> list[str]:
+    """The pending move and cancellation messages (``news``) of bookings changed after
+    the cutoff whose last move or cancellation was made by then (``_last_news``): the
+    later change moved nothing (the desk confirmed the booking, noted a call), and the
+    message is the previous sender's as if the booking had not changed since."""
+    a, r = Appointment, Reminder
+    query = (
+        select(r.id, a.id, a.updated_at)
+        .join(a, a.id == r.appointment_id)
+        .where(news, a.updated_at > cutoff)
+    )
+    return [
+        row_id
+        for row_id, appt_id, changed in s.execute(query)
+        if _last_news(s, appt_id, changed) <= cutoff
     ]
 
 

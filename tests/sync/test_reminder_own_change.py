@@ -171,3 +171,34 @@ def test_a_change_in_quiet_hours_after_a_move_made_before_them_is_no_news(
 def _top(db: Database) -> int:
     with db.read() as s:
         return int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+
+
+def test_a_booking_moved_before_the_cutoff_and_changed_only_after_it_is_the_old_holder_s(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    """This PC was off: it hears the old holder's move of X (made before the cutoff)
+    after it, confirms X, and moves Y itself, both after the cutoff; then plans both
+    reschedule messages. X's is the old holder's (its last move was before the cutoff;
+    the confirmation after it moved nothing); Y's is this PC's."""
+    clinic = make(db, ctx, clock)
+    clinic.set(offsets="")
+    patient = clinic.patient(1)
+    x, y = clinic.book(patient, at(4, 10)), clinic.book(patient, at(4, 14))
+    with db.write() as s:
+        plan.plan(s, clock.now(), config.load(s))
+        s.execute(update(Reminder).values(state="sent"))  # the old holder's confirmations
+    pulled_move(db, clock, x, at(4, 11))
+    cutoff = clock.advance(minutes=1)
+    mark = _top(db)  # the sync that brought X's move finished: the takeover's mark
+    clock.advance(minutes=1)
+    clinic.move(y, at(4, 15))
+    with db.write() as s:
+        booking.set_status(s, ctx, x, "confirmed")
+        plan.plan(s, clock.now(), config.load(s))
+        cfg = config.load(s)
+    taken = handover.Handover("lease", cutoff, mark, None)
+    skipped = dispatch._handed_over(db, clock.now(), taken, cfg)
+    assert [(i.appointment_id, i.kind) for i in skipped] == [(x, "reschedule")]
+    with db.read() as s:
+        left = select(Reminder.appointment_id, Reminder.kind).where(Reminder.state == "pending")
+        assert s.execute(left).all() == [(y, "reschedule")]
