@@ -260,16 +260,17 @@ def _handed_over(
 def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> list[str]:
     """The pending move and cancellation messages (``news``) the previous sender could
     not have sent by the cutoff: the booking's last move or cancellation (its last
-    change, unless the feed says a later one moved nothing: ``_last_news``) was made in
-    quiet hours that end after it, so a message of it, planned on any PC no earlier than
-    the change, waits for their end (``quiet.send_time``). Nobody else sends them."""
+    change, unless the feed says a later one, before or after the cutoff, moved
+    nothing: ``_last_news``) was made in quiet hours that end after it, so a message of
+    it, planned on any PC no earlier than the change, waits for their end
+    (``quiet.send_time``). Nobody else sends them."""
     a, r = Appointment, Reminder
     if cfg.quiet_end is None:
         return []
     query = (
         select(r.id, a.id, a.updated_at, a.start_utc)
         .join(a, a.id == r.appointment_id)
-        .where(news, r.send_at > cutoff, a.updated_at <= cutoff)
+        .where(news, r.send_at > cutoff)
     )
     window = (cfg.quiet_start, cfg.quiet_end)
 
@@ -277,11 +278,14 @@ def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> 
         at = send_time(changed, start, window, cfg.quiet_mode, cfg.tz)
         return at is not None and at > cutoff
 
-    return [
-        row_id
-        for row_id, appt_id, changed, start in s.execute(query)
-        if waits(changed, start) and waits(_last_news(s, appt_id, changed), start)
-    ]
+    found = []
+    for row_id, appt_id, changed, start in s.execute(query):
+        if changed <= cutoff and not waits(changed, start):
+            continue  # its last change by then did not wait: nor did an earlier move
+        moved = _last_news(s, appt_id, changed)  # changed since the cutoff: moved when?
+        if moved <= cutoff and waits(moved, start):
+            found.append(row_id)
+    return found
 
 
 def _moved_by(s: Session, cutoff: datetime, news: Any) -> list[str]:
