@@ -70,6 +70,7 @@ MAX_BACKOFF = timedelta(hours=1)
 # announces: one the feed says moved or cancelled it, an insert, or one from before
 # the feed said so (``ChangeEntry.moved`` None).
 _NEWS = ChangeEntry.moved.is_not(False)
+NEWS_DEPTH = 20_000  # feed entries read back for a booking's last move at most
 
 
 @dataclass(frozen=True)
@@ -307,13 +308,17 @@ def _moved_by(s: Session, cutoff: datetime, news: Any) -> list[str]:
 
 
 def _last_news(s: Session, appointment_id: str, changed: datetime) -> datetime:
-    """When the appointment was last moved or cancelled (``_NEWS``), as the feed says
-    (its newest such entry: read from the feed's end, a few rows for a booking changed
-    within the night); ``changed`` (its last change) where the feed has none."""
+    """When the appointment was last moved or cancelled (``_NEWS``), as the feed says:
+    its newest such entry, read from the feed's end back at most ``NEWS_DEPTH``
+    entries (a booking whose message is still queued changed lately; a message held
+    for days, its channel stopped, is asked about every round); ``changed`` (its last
+    change, the rule before the feed said so) where none is found."""
     c = ChangeEntry
+    top = s.scalar(select(func.max(c.seq))) or 0
     query = (
         select(c.at)
-        .where(c.entity == "appointment", c.row_id == appointment_id, _NEWS)
+        .where(c.seq > top - NEWS_DEPTH, c.entity == "appointment")
+        .where(c.row_id == appointment_id, _NEWS)
         .order_by(c.seq.desc())
         .limit(1)
     )
