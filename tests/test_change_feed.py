@@ -63,6 +63,9 @@ FEED_READS = (
     "SELECT seq, entity, row_id, at FROM change_log WHERE seq < 9 ORDER BY seq DESC LIMIT 50",
     "SELECT * FROM change_log WHERE seq > 5 AND origin IS NULL ORDER BY seq LIMIT 500",
     "SELECT max(seq) FROM change_log",
+    # dispatch._last_news: a booking's last move, read back from the feed's end
+    "SELECT at FROM change_log WHERE seq > 5 AND entity = 'appointment' AND row_id = 'x'"
+    " AND moved IS NOT 0 ORDER BY seq DESC LIMIT 1",
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receptionist.models.base import Base
@@ -21,7 +21,12 @@ class ChangeEntry(Base):
     ``seq`` only grows, and writes are serialised (BEGIN IMMEDIATE), so reading
     "after N" in ``seq`` order is reading in commit order. ``origin`` is None for a
     change made on this PC, else the id of the device it came from (sync sets it
-    through ``change_origin`` while it applies another PC's rows).
+    through ``change_origin`` while it applies another PC's rows). ``moved``, on an
+    appointment's update (migration 0032): True when it moved the booking (its start)
+    or cancelled it, cancelled no more, or deleted it: what a reschedule or
+    cancellation message announces; False for any other change (a status, a note).
+    None elsewhere (an insert, a purge, another table, an entry from before 0032): not
+    said.
     """
 
     __tablename__ = "change_log"
@@ -37,6 +42,7 @@ class ChangeEntry(Base):
     kind: Mapped[str] = mapped_column(String(8))  # insert | update | delete | purge
     origin: Mapped[str | None] = mapped_column(String(36), default=None)
     at: Mapped[datetime]
+    moved: Mapped[bool | None] = mapped_column(Boolean, default=None)
 
 
 class ChangeOrigin(Base):

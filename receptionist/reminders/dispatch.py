@@ -66,6 +66,12 @@ ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the 
 STALE_SENDING = timedelta(minutes=10)  # far longer than any send may take
 MAX_BACKOFF = timedelta(hours=1)
 
+# A change of an appointment that may be what a reschedule or cancellation message
+# announces: one the feed says moved or cancelled it, an insert, or one from before
+# the feed said so (``ChangeEntry.moved`` None).
+_NEWS = ChangeEntry.moved.is_not(False)
+NEWS_DEPTH = 20_000  # feed entries read back for a booking's last move at most
+
 
 @dataclass(frozen=True)
 class Item:
@@ -214,7 +220,7 @@ def _handed_over(
     cutoff, seen = taken.cutoff, _seen_before(taken.mark, taken.pushed)
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     news = r.kind.in_(("reschedule", "cancellation"))
-    changed = news & (a.updated_at <= cutoff)
+    changed = news & (a.updated_at <= cutoff)  # or moved by then, changed since: below
     # Planned here by the cutoff: the move or cancellation it announces was here (so on
     # the endpoint) by then, whatever changed in the booking since; unless this PC had
     # changed the booking itself before planning it and pushed that only after the cutoff.
@@ -224,8 +230,11 @@ def _handed_over(
         theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
     with db.read() as s:
         waited = _quiet_past(s, cutoff, cfg, theirs & news)
+        moved_by = _moved_by(s, cutoff, theirs & news)
     if waited:
         theirs = theirs & r.id.not_in(waited)
+    if moved_by:
+        changed = changed | r.id.in_(moved_by)
     query = (
         select(r)
         .outerjoin(a, a.id == r.appointment_id)
@@ -251,24 +260,69 @@ def _handed_over(
 
 def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> list[str]:
     """The pending move and cancellation messages (``news``) the previous sender could
-    not have sent by the cutoff: the booking's last change was made in quiet hours that
-    end after it, so a message of it, planned on any PC no earlier than the change, waits
-    for their end (``quiet.send_time``). Nobody else sends them."""
+    not have sent by the cutoff: the booking's last move or cancellation (its last
+    change, unless the feed says a later one, before or after the cutoff, moved
+    nothing: ``_last_news``) was made in quiet hours that end after it, so a message of
+    it, planned on any PC no earlier than the change, waits for their end
+    (``quiet.send_time``). Nobody else sends them."""
     a, r = Appointment, Reminder
     if cfg.quiet_end is None:
         return []
     query = (
-        select(r.id, a.updated_at, a.start_utc)
+        select(r.id, a.id, a.updated_at, a.start_utc)
         .join(a, a.id == r.appointment_id)
-        .where(news, r.send_at > cutoff, a.updated_at <= cutoff)
+        .where(news, r.send_at > cutoff)
     )
     window = (cfg.quiet_start, cfg.quiet_end)
+
+    def waits(changed: datetime, start: datetime) -> bool:
+        at = send_time(changed, start, window, cfg.quiet_mode, cfg.tz)
+        return at is not None and at > cutoff
+
+    found = []
+    for row_id, appt_id, changed, start in s.execute(query):
+        if changed <= cutoff and not waits(changed, start):
+            continue  # its last change by then did not wait: nor did an earlier move
+        moved = _last_news(s, appt_id, changed)  # changed since the cutoff: moved when?
+        if moved <= cutoff and waits(moved, start):
+            found.append(row_id)
+    return found
+
+
+def _moved_by(s: Session, cutoff: datetime, news: Any) -> list[str]:
+    """The pending move and cancellation messages (``news``) of bookings changed after
+    the cutoff whose last move or cancellation was made by then (``_last_news``): the
+    later change moved nothing (the desk confirmed the booking, noted a call), and the
+    message is the previous sender's as if the booking had not changed since."""
+    a, r = Appointment, Reminder
+    query = (
+        select(r.id, a.id, a.updated_at)
+        .join(a, a.id == r.appointment_id)
+        .where(news, a.updated_at > cutoff)
+    )
     return [
         row_id
-        for row_id, changed, start in s.execute(query)
-        if (at := send_time(changed, start, window, cfg.quiet_mode, cfg.tz)) is not None
-        and at > cutoff
+        for row_id, appt_id, changed in s.execute(query)
+        if _last_news(s, appt_id, changed) <= cutoff
     ]
+
+
+def _last_news(s: Session, appointment_id: str, changed: datetime) -> datetime:
+    """When the appointment was last moved or cancelled (``_NEWS``), as the feed says:
+    its newest such entry, read from the feed's end back at most ``NEWS_DEPTH``
+    entries (a booking whose message is still queued changed lately; a message held
+    for days, its channel stopped, is asked about every round); ``changed`` (its last
+    change, the rule before the feed said so) where none is found."""
+    c = ChangeEntry
+    top = s.scalar(select(func.max(c.seq))) or 0
+    query = (
+        select(c.at)
+        .where(c.seq > top - NEWS_DEPTH, c.entity == "appointment")
+        .where(c.row_id == appointment_id, _NEWS)
+        .order_by(c.seq.desc())
+        .limit(1)
+    )
+    return s.scalar(query) or changed
 
 
 def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: int) -> None:
@@ -287,9 +341,10 @@ def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: i
 
 
 def _seen_before(mark: int | None, pushed: int | None = None) -> Any:
-    """A condition on an appointment id: it was here (inserted, or any change of it:
-    ``inserted`` False) before the mark, and, if made here, pushed by ``pushed``; so
-    the previous sender may have seen it."""
+    """A condition on an appointment id: it was here (inserted, or any move or
+    cancellation of it: ``inserted`` False) before the mark, and, if made here, pushed
+    by ``pushed``; so the previous sender may have seen it. A change that moved
+    nothing (a status, a note: ``_NEWS``) is no news of a move it could have missed."""
 
     def seen(appointment_id: Any, inserted: bool) -> Any:
         c = ChangeEntry
@@ -299,21 +354,23 @@ def _seen_before(mark: int | None, pushed: int | None = None) -> Any:
         if not after:
             return true()
         late = select(c.row_id).where(or_(*after), c.entity == "appointment")
-        return appointment_id.not_in(late.where(c.kind == "insert") if inserted else late)
+        return appointment_id.not_in(late.where(c.kind == "insert" if inserted else _NEWS))
 
     return seen
 
 
 def _own_late(pushed: int | None, r: type[Reminder]) -> Any:
-    """A condition on a reminder row: its appointment was changed here, after what this
-    PC had pushed at the cutoff (``pushed``), no later than the row was planned: the
-    change it announces may be one the previous sender never saw."""
+    """A condition on a reminder row: its appointment was moved or cancelled here
+    (``_NEWS``), after what this PC had pushed at the cutoff (``pushed``), no later
+    than the row was planned: the change it announces may be one the previous sender
+    never saw. Another change made here (the stand-by confirmed the booking after it
+    heard of the holder's move) leaves the message the previous sender's."""
     if pushed is None:
         return false()
     c = ChangeEntry
     return exists().where(
         c.seq > pushed, c.origin.is_(None), c.entity == "appointment",
-        c.row_id == r.appointment_id, c.at <= r.created_at,
+        c.row_id == r.appointment_id, c.at <= r.created_at, _NEWS,
     )  # fmt: skip
 
 
