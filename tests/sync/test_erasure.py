@@ -7,6 +7,7 @@ PostgreSQL), each PC its own encrypted file, none of them re-downloading."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from faultkit import Pc, catalogue
 from pairkit import owed
 from sqlalchemy import create_engine, select, text
 
+from receptionist.clock import FixedClock
 from receptionist.models import Appointment, Consent, SyncConflict, WaitlistEntry
 from receptionist.ops import conflicts, replica
 from receptionist.ops.conflicterasure import ERASED
@@ -193,14 +195,15 @@ def _views(pc: Pc) -> dict[str, ConflictView]:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_double_booking_of_hers_and_two_others_is_closed_when_hers_was_refused(
-    pcs: list[Pc], database_url: str
+    pcs: list[Pc], database_url: str, clock: FixedClock
 ) -> None:
     """Two hour-long bookings A made offline, each refused for two half-hour bookings B
     had pushed: at 10:00 Omar's (refused) against Layla's and Ayşe's; at 14:00 Layla's
     (refused) against Omar's and Ayşe's. Layla is erased on A. At 10:00 Omar's still
     clashes with Ayşe's: open, Layla's record dropped. At 14:00 the endpoint took both
     others (it takes no two that clash): nothing is double booked, closed as erased,
-    its records forgotten. On both PCs, nothing of hers in any record or words."""
+    its records forgotten. On both PCs, nothing of hers in any record or words; on the
+    endpoint, the closed one's records go past its horizon."""
     a, b = pcs
     layla = add(a.db, a.admin(), NewPatient("Layla", "Karaca")).id
     assert layla
@@ -236,3 +239,27 @@ def test_a_double_booking_of_hers_and_two_others_is_closed_when_hers_was_refused
         with pc.db.read() as s:
             kept = " ".join(s.scalars(select(SyncConflict.records)))
         assert not [h for h in hers if h in kept], "no record of hers is kept"
+    # The endpoint keeps the closed one's sealed records until every PC has had its
+    # closing (B sent its refused booking again from them), then forgets them with
+    # the tombstones past its horizon: a new PC's download gets it empty. The open
+    # one's copy there keeps hers until it is settled (no way to change a conflict's
+    # records there).
+    assert [r for r in _endpoint_records(database_url)[hers[1]] if r in hers] == [hers[1]]
+    clock.advance(days=91)
+    with a.db.write() as s:  # A's next push purges the tombstones past the horizon
+        patients.update_patient(s, a.admin(), ayse, notes="Seen in June")
+    cloud.sync_once(a.db, clock)
+    there = _endpoint_records(database_url)
+    assert there[hers[1]] == []
+    assert [r for r in there[still.row_id] if r in hers] == [hers[0]]
+
+
+def _endpoint_records(database_url: str) -> dict[str, list[str]]:
+    """Each conflict the endpoint holds, by its row: the bookings its records are of."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT row_id, records FROM conflict")).all()
+    finally:
+        engine.dispose()
+    return {row.row_id: [r["id"] for r in json.loads(row.records)] for row in rows}
