@@ -2,7 +2,8 @@
 fills what the file can tell: a sending whose event is gone from Google (its link
 removed, or deleted there) was withdrawn when its link last changed; the rows of an
 erased or swept patient name her no more (her appointment's id kept only while its
-event is still in Google). The downgrade drops the column and keeps the rows."""
+event is still in Google); an index finds an appointment's rows. The downgrade drops
+the column and keeps the rows."""
 
 from __future__ import annotations
 
@@ -46,3 +47,7 @@ def test_0033_marks_what_left_google_and_unnames_the_erased(db: Database) -> Non
         ("", "a-still", None),  # erased, her event still there: found when it goes
         ("", "", GONE),  # swept (no patient row), deleted in Google
     ]
+    with db.read() as s:  # each push's withdrawal finds its rows by key, not by a scan
+        plan = s.execute(text("EXPLAIN QUERY PLAN UPDATE google_disclosure SET "
+                              "withdrawn_at = 1 WHERE appointment_id = 'a-out'")).all()  # fmt: skip
+    assert "ix_google_disclosure_appointment" in str(plan[-1][-1])

@@ -80,6 +80,8 @@ class GoogleDisclosure(Base):
     __tablename__ = "google_disclosure"
     __table_args__ = (
         Index("ix_google_disclosure_patient", "patient_id", "at"),
+        # each push's withdrawal finds its appointment's rows by key (migration 0033)
+        Index("ix_google_disclosure_appointment", "appointment_id"),
         {"sqlite_autoincrement": True},
     )
 

@@ -9,7 +9,8 @@ name left Google again (her event deleted, or sent again with a title showing le
 NULL while they are still there. Once withdrawn, the row of an erased or swept patient
 keeps no id of hers or of her appointment: an anonymous record that names went to
 calendar X on date D and were withdrawn on date E (docs/privacy.md, "Google
-Calendar"). Local to the file: no change-feed triggers.
+Calendar"). Local to the file: no change-feed triggers. An index on the appointment's
+id: every push to Google withdraws by it (``google/register.withdraw``).
 
 The upgrade fills what the file can tell: a row whose event is gone from Google (its
 link ``removed``, or deleted there by the provider) was withdrawn when the link last
@@ -41,6 +42,7 @@ _ERASED = (
 
 def upgrade() -> None:
     op.add_column("google_disclosure", sa.Column("withdrawn_at", sa.BigInteger(), nullable=True))
+    op.create_index("ix_google_disclosure_appointment", "google_disclosure", ["appointment_id"])
     op.execute(f"UPDATE google_disclosure SET withdrawn_at = ({_GONE}) WHERE EXISTS ({_GONE})")
     op.execute(
         "UPDATE google_disclosure SET patient_id = '', appointment_id = CASE WHEN "
@@ -49,5 +51,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_google_disclosure_appointment", table_name="google_disclosure")
     with op.batch_alter_table("google_disclosure") as batch:
         batch.drop_column("withdrawn_at")
