@@ -26,6 +26,7 @@ from receptionist.models import (
     CommunicationEntry,
     Consent,
     FreedSlot,
+    GoogleDisclosure,
     Patient,
     Reminder,
     SyncBase,
@@ -306,12 +307,21 @@ def test_the_address_her_reminders_went_to_goes_with_her_erasure_here_and_where_
 ) -> None:
     """The station keeps the number each message went to (for a lookup after a crash):
     her erasure empties it, on the PC that erases her and on the station her tombstone
-    reaches; the rows stay, as the station's record of what it sent."""
+    reaches; the rows stay, as the station's record of what it sent. So with the Google
+    disclosure register's rows of her (issue #14): her id goes from both, her
+    appointment's from the one withdrawn from Google (the other keeps it until her
+    event's deletion there is recorded against it)."""
     a, b, zeb = pcs
+    now = clock.now()
     for db in (a, b):
         _sent_her(db, zeb, clock)
         db.checkpoint()
         assert plainpages.holds(db.path, unlock(db.path.parent), b"905329998877")
+        with db.write() as s:
+            for appt, withdrawn in (("gone-appt", now), ("out-appt", None)):
+                s.add(GoogleDisclosure(patient_id=zeb, appointment_id=appt, what="initials",
+                                       recipient="Google Calendar c", at=now,
+                                       withdrawn_at=withdrawn))  # fmt: skip
 
     patient_ops.delete(a, admin(clock), zeb)
     replica.apply_pull(b, admin(clock), [_record_of(a, zeb)], [], 2)
@@ -320,6 +330,9 @@ def test_the_address_her_reminders_went_to_goes_with_her_erasure_here_and_where_
         assert _sent_to(db) == [""]
         db.checkpoint()
         assert not plainpages.holds(db.path, unlock(db.path.parent), b"905329998877")
+        with db.read() as s:
+            rows = s.scalars(select(GoogleDisclosure).order_by(GoogleDisclosure.seq)).all()
+            assert [(r.patient_id, r.appointment_id) for r in rows] == [("", ""), ("", "out-appt")]
 
 
 def _freed(db: Database) -> list[tuple[str, str, datetime, str]]:

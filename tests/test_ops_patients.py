@@ -227,8 +227,10 @@ def test_an_erasure_is_a_managers_stops_at_a_hold_and_closes_her_booking_conflic
     on legal or medical hold is refused with the hold's reason, nothing written; the
     plan counts what goes, the erasure removes it, writes its destruction records (no
     patient data) and closes the conflicts on her bookings: an edit of one, a double
-    booking of hers and one other's; one of hers and two others' stays open for a
-    person, her sealed record dropped from it."""
+    booking of hers and one other's, and one of hers and two others' when hers is the
+    booking the endpoint refused (it took the others: they cannot clash); one of hers
+    and two others', one of which the endpoint refused, stays open for a person, her
+    sealed record dropped from it."""
     pid = clinic["patient"]
     hers = book(db, ctx, clinic, AT_10)
     omar = patients.add(db, ctx, NewPatient("Omar", "Haddad"))
@@ -244,6 +246,7 @@ def test_an_erasure_is_a_managers_stops_at_a_hold_and_closes_her_booking_conflic
         _conflict(s, "edit", "edit", hers, [hers, hers])
         _conflict(s, "pair", "overlap", his[0], [his[0], hers])
         _conflict(s, "three", "overlap", his[0], [his[0], hers, his[1]])
+        _conflict(s, "refused", "overlap", hers, [hers, his[0], his[1]])
     desk = actor_ctx("receptionist", ctx.clock)
     for call in (patients.erasure_plan, patients.delete):
         with pytest.raises(PermissionDenied, match="may not erase"):
@@ -273,7 +276,7 @@ def test_an_erasure_is_a_managers_stops_at_a_hold_and_closes_her_booking_conflic
         "patient": (1, "erasure=request"), "appointment": (1, "erasure=request"),
         "patient_document": (1, "erasure=request"),
     }  # fmt: skip
-    for cid in ("edit", "pair"):
+    for cid in ("edit", "pair", "refused"):
         assert (rows[cid].resolution, rows[cid].records, rows[cid].unsent) == ("erased", "[]", True)
     three = rows["three"]
     assert three.resolved_at is None

@@ -19,15 +19,17 @@ from templates import Template
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.journal import changefeed
-from receptionist.models import CommunicationEntry, Patient, Synced
+from receptionist.models import CommunicationEntry, Patient, RetentionHold, Synced
 from receptionist.ops import conflicts, replica
 from receptionist.ops.conflicts import Resolution
 from receptionist.patients import commlog
 from receptionist.patients import record as patients
 from receptionist.privacy import restriction
+from receptionist.replica import records
 from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import ADDED, Record, encode
 from receptionist.replica.seal import ClinicKey, Place, Tampered, open_sealed, seal
+from receptionist.retention import holds
 from receptionist.store.storage import Database
 from receptionist.store.vault import Created, open_clinic
 
@@ -200,3 +202,53 @@ def test_added_names_every_synced_column_a_migration_added_since_records_travel(
     assert {c: a.migration for c, a in ADDED["patient"].items()} == {
         "alert": "0017", "restricted_at": "0024", "restriction_reason": "0024",
     }  # fmt: skip
+
+
+def test_a_pc_older_than_a_kind_of_record_stops_at_it_and_takes_it_once_updated(
+    pcs: tuple[Database, Database], clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #14: ``patient_hold`` (0020) is a kind of record a PC older than 0020 does
+    not know. B plays such a PC (this version's decoding, without the table: the path
+    an older PC's decoding takes for it is the same, its words aside). A page with A's
+    hold is refused whole, with words saying to update this PC, not tampering; the
+    cursor stays, so each round stops there again and nothing after it arrives (a
+    booking made after the hold). Updated, B pulls the same page: the hold, and
+    everything with it, applies; nothing was lost. A record of an unknown kind that
+    does not open with the clinic key is still told as tampering."""
+    a, b = pcs
+    ctx = admin(clock)
+    with a.write() as s:
+        make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
+        zeynep = patients.create_patient(s, ctx, given_name="Zeynep", family_name="Kaya").id
+    replica.apply_pull(b, ctx, _everything(a), [], 1)
+    with a.write() as s:
+        hold = holds.place(s, ctx, zeynep, "Court case 2026/114")
+        omar = patients.create_patient(s, ctx, given_name="Omar", family_name="Haddad").id
+    with a.read() as s:
+        row = s.scalars(select(RetentionHold)).one()
+        page = [Pulled(encode(row, CLINIC, KEY), "device-A")]
+    page.append(Pulled(_record(a, Patient, omar), "device-A"))
+    assert hold.patient_id == zeynep
+    known = records._models()
+    monkeypatch.setattr(records, "_models", lambda: {
+        e: m for e, m in known.items() if e != RetentionHold.__tablename__})  # fmt: skip
+    for _ in range(2):  # every round, the same
+        with pytest.raises(Tampered) as told:
+            replica.apply_pull(b, ctx, page, [], 2)
+        words = str(told.value)
+        assert "patient_hold record" in words and "update Receptionist on this PC" in words
+        assert "operator" not in words and "changed, moved" not in words
+        assert replica.cursor(b) == 1
+    with b.read() as s:
+        assert s.get(Patient, omar) is None, "nothing of the page"
+    forged = Record("visit_note", omar, 1, False, KEY.generation, {}, page[1].record.sealed)
+    with pytest.raises(Tampered, match="does not open with the clinic key"):
+        replica.apply_pull(b, ctx, [Pulled(forged, "device-A")], [], 2)
+
+    monkeypatch.undo()  # B updated
+    replica.apply_pull(b, ctx, page, [], 2)
+    assert replica.cursor(b) == 2
+    with b.read() as s:
+        assert s.get(Patient, omar) is not None
+        kept = s.scalars(select(RetentionHold)).one()
+        assert (kept.patient_id, kept.reason) == (zeynep, "Court case 2026/114")

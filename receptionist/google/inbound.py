@@ -35,7 +35,7 @@ from receptionist.settings import clinicstore
 from receptionist.settings.google import BLOCK_TITLES
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import eventbody
+from . import eventbody, register
 from .outbox import HORIZON, NOT_SHOWN
 
 SYNC_ACTOR = Actor(user_id=None, role="admin", source="sync")
@@ -97,7 +97,7 @@ def _ours(session: Session, how: Reading, link: GoogleLink, event: dict[str, Any
     appt = session.get(Appointment, link.appointment_id)
     now = how.ctx.clock.now()
     if event.get("status") == "cancelled":
-        return flag_deleted(link, appt, now)
+        return flag_deleted(session, link, appt, now)
     if str(event.get("etag", "")) == link.etag:
         return 0  # our own write coming back
     link.etag = str(event.get("etag", ""))
@@ -124,13 +124,17 @@ def _adopt(
     return 0
 
 
-def flag_deleted(link: GoogleLink, appt: Appointment | None, now: datetime) -> int:
+def flag_deleted(
+    session: Session, link: GoogleLink, appt: Appointment | None, now: datetime
+) -> int:
     """Our event is gone from Google: the desk decides, unless the appointment no
-    longer wants one (then the link is simply removed)."""
+    longer wants one (then the link is simply removed). Either way what the register
+    says went with it is withdrawn."""
     if link.state not in LIVE:
         return 0
     live = appt is not None and appt.deleted_at is None and appt.status not in NOT_SHOWN
     link.etag, link.updated_at = "", now
+    register.withdraw(session, link.appointment_id, now)
     if not live:
         link.state = "removed"
         return 0
@@ -234,6 +238,6 @@ def forget_unseen(session: Session, how: Reading, seen: set[str]) -> Tally:
     for link in list(links):
         if link.event_id not in seen:
             appt = session.get(Appointment, link.appointment_id)
-            tally.conflicts += flag_deleted(link, appt, now)
+            tally.conflicts += flag_deleted(session, link, appt, now)
     session.flush()
     return tally

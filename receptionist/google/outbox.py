@@ -39,7 +39,7 @@ from receptionist.schedule.clinic import get_clinic
 from receptionist.settings import clinicstore
 from receptionist.settings.google import SUMMARY
 
-from . import calendars, eventbody
+from . import calendars, eventbody, register
 
 # A provider's appointments that ended longer ago than this are not pushed when the
 # provider is first mapped (their day is over); any later change still is.
@@ -306,13 +306,15 @@ def sent(session: Session, push: Push, event: dict[str, Any], now: datetime, tz:
         link.state, link.proposed_start, link.proposed_end = "synced", None, None
     link.pushed_start, link.pushed_end = times if times else (None, None)
     link.updated_at = now
+    # What it showed before and shows no more (names turned off, a restriction) left.
+    register.withdraw(session, push.appointment_id, now, shown=push.disclosed)
     if push.disclosed and push.patient_id:
         session.add(
             GoogleDisclosure(
                 patient_id=push.patient_id,
                 appointment_id=push.appointment_id,
                 what=push.disclosed,
-                recipient=f"Google Calendar {push.calendar_id}",
+                recipient=register.recipient(push.calendar_id),
                 at=now,
             )
         )
@@ -324,15 +326,19 @@ def removed(session: Session, push: Push, now: datetime) -> None:
     link = _link_of(session, push)
     link.state, link.etag, link.pushed_version, link.updated_at = "removed", "", push.version, now
     link.proposed_start = link.proposed_end = None
+    register.withdraw(session, push.appointment_id, now)
     session.flush()
 
 
-def settled(session: Session, push: Push) -> None:
-    """Nothing to send; a link the provider deleted is let go (the desk cancelled)."""
+def settled(session: Session, push: Push, now: datetime) -> None:
+    """Nothing to send; a link the provider deleted is let go (the desk cancelled).
+    The event is not in Google: what the register says went with it is withdrawn (an
+    erased patient's rows made anonymous)."""
     link = _link_of(session, push)
     link.pushed_version = push.version
     if link.state == "deleted_in_google":
         link.state = "removed"
+    register.withdraw(session, push.appointment_id, now)
     session.flush()
 
 
@@ -340,6 +346,7 @@ def relocated(session: Session, push: Push, now: datetime) -> None:
     """The event left its old calendar; it is inserted into the new one next."""
     link = _link_of(session, push)
     link.calendar_id, link.state, link.etag, link.updated_at = push.calendar_id, "pending", "", now
+    register.withdraw(session, push.appointment_id, now, calendar=push.old_calendar)
     session.flush()
 
 

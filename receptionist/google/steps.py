@@ -124,13 +124,13 @@ def _record(s: Session, done: Done, now: datetime, tz: ZoneInfo) -> int:
     elif done.kind == "removed":
         outbox.removed(s, push, now)
     elif done.kind == "settled":
-        outbox.settled(s, push)
+        outbox.settled(s, push, now)
     elif done.kind == "relocated":
         outbox.relocated(s, push, now)
     elif done.kind == "gone":
         link = s.get(GoogleLink, push.appointment_id)
         appt = s.get(Appointment, push.appointment_id)
-        return inbound.flag_deleted(link, appt, now) if link is not None else 0
+        return inbound.flag_deleted(s, link, appt, now) if link is not None else 0
     elif done.kind == "seen" and done.event is not None:
         return _merge(s, push, done.event, now, tz)
     return 0

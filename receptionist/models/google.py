@@ -69,11 +69,19 @@ class GoogleBlock(Base):
 
 class GoogleDisclosure(Base):
     """One sending of a patient's data (initials or full name) to Google: the
-    disclosure register a patient may ask to see (docs/privacy.md)."""
+    disclosure register a patient may ask to see (docs/privacy.md).
+
+    ``withdrawn_at``: when the data left Google again (the event deleted, or sent again
+    with a title showing less; migration 0033). A withdrawn row of a patient erased or
+    swept keeps neither her id nor her appointment's (both ""): an anonymous record
+    that names went to a calendar on a date and were withdrawn on another; the sweep
+    deletes it with the destruction records (``google/register.py``)."""
 
     __tablename__ = "google_disclosure"
     __table_args__ = (
         Index("ix_google_disclosure_patient", "patient_id", "at"),
+        # each push's withdrawal finds its appointment's rows by key (migration 0033)
+        Index("ix_google_disclosure_appointment", "appointment_id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -83,6 +91,7 @@ class GoogleDisclosure(Base):
     what: Mapped[str] = mapped_column(String(16))  # initials | full_name
     recipient: Mapped[str] = mapped_column(Text)  # "Google Calendar <calendar id>"
     at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class GoogleState(Base):

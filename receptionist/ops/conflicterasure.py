@@ -16,8 +16,14 @@ A double booking of hers and one or more others':
   its time, and the endpoint takes it (as keeping it would, ``ops/conflicts``); only
   its writer does, and only while the endpoint holds no copy of it (its base here, if
   any, at version 0);
-- with two others or more, they still clash: it stays open for a person, her records
-  dropped (unless hers is the refused one, whose place the records keep).
+- with two others or more, and hers the booking the endpoint refused (the first
+  record): the endpoint took each other one, and it takes no two that clash (its
+  database refuses them: same provider or room, overlapping times, neither cancelled
+  nor overridden), so nothing is double booked any more: closed;
+- with two others or more, one of them the refused one: it still clashes with each
+  other one (the endpoint named them for overlapping it): it stays open for a person,
+  the refused one's record first, hers dropped, so neither the records nor the words
+  the conflicts view builds from them hold anything of hers.
 """
 
 from __future__ import annotations
@@ -148,8 +154,8 @@ def _booking_hers(
     changed: dict[str, str | None],
 ) -> None:
     """Whether the booking conflict ``seen`` is closed for an erasure (see the module),
-    told in ``changed``; a double booking of hers and two others keeps its other
-    records and stays open."""
+    told in ``changed``; a double booking of hers and two others, one of them the
+    refused one, keeps its other records and stays open."""
     if seen.kind != "overlap":
         if owners.get(seen.row_id) in erased:
             changed[seen.id] = None
@@ -159,9 +165,9 @@ def _booking_hers(
     if not theirs:
         return
     others = [r for r in records if r not in theirs]
-    if len(others) >= 2:
-        if records[0] not in theirs:  # the refused one keeps its place, first
-            changed[seen.id] = json.dumps(others)
+    if len(others) >= 2 and records[0] not in theirs:
+        # The refused one still clashes with each other one: open, it first, hers gone.
+        changed[seen.id] = json.dumps(others)
         return
     if others and others[0] is records[0]:
         _send_refused_again(session, others[0], now)

@@ -28,7 +28,7 @@ from receptionist.journal import audit, notary
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import auditwait, backups, lookup
 from receptionist.reminders import deliverylog
-from receptionist.retention import auditlog, holds, policy, records, review, tokens
+from receptionist.retention import auditlog, disclosures, holds, policy, records, review, tokens
 from receptionist.retention import sweep as rules
 from receptionist.retention.holds import Hold
 from receptionist.retention.pacing import Pace
@@ -136,6 +136,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         delivery = deliverylog.count_old(s, rule.delivery_before)
         old_audit = auditlog.due(s, rule.audit_before)
         unused = tokens.unused(s, db.path.parent, now)
+        withdrawn = disclosures.count_due(s, rule.records_before)
     spent = tokens.asked(unused).count  # the keychain: outside the transaction
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
@@ -144,6 +145,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
     found.update(delivery)
     found["audit_event"] = old_audit.count if old_audit is not None else 0
     found[tokens.KIND] = spent
+    found[disclosures.KIND] = withdrawn
     return Plan(now, found, patients, expired, _policies(rule))
 
 
@@ -155,6 +157,7 @@ def _policies(rule: Policy) -> dict[str, str]:
     found["delivery_log"] = found["reminder"] = rule.rule(policy.DELIVERY_MONTHS)
     found["audit_event"] = rule.rule(policy.AUDIT_YEARS)
     found[tokens.KIND] = tokens.RULE
+    found[disclosures.KIND] = rule.rule(policy.RECORD_YEARS)
     return found
 
 
@@ -221,6 +224,9 @@ def sweep(
         pruned = records.prune(s, rule.records_before)
         records.add(s, sweep_id, now, "destruction_record", pruned, rule.rule(policy.RECORD_YEARS))
         counts["destruction_record"] = pruned
+        counts[disclosures.KIND] = disclosures.prune(s, rule.records_before)
+        records.add(s, sweep_id, now, disclosures.KIND, counts[disclosures.KIND],
+                    rule.rule(policy.RECORD_YEARS))  # fmt: skip
         audit.record(s, ctx, "sweep", "retention", sweep_id)
         kept = records.of_sweep(s, sweep_id)
     tokens.settled(db.path.parent, sweep_id)  # the record is written: its notes go

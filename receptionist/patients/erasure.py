@@ -7,9 +7,9 @@ when it was deleted, and its number (a chart on paper or a booking may still nam
 it). Everything else of :class:`Patient` is set to empty. The row's base (the row as
 the endpoint last had it, ``sync_base``) is wiped too, so no copy of her values is
 left in the file, and so are the addresses her reminders went to (the station's
-``reminder`` rows); the caller takes her out of the search index, and, once the
-erasure's other deletions are done, forgets the times freed for the waitlist that
-name her (:func:`forget_freed`).
+``reminder`` rows) and her ids in the Google disclosure register (:func:`forget_sent`);
+the caller takes her out of the search index, and, once the erasure's other deletions
+are done, forgets the times freed for the waitlist that name her (:func:`forget_freed`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
@@ -28,6 +28,7 @@ from receptionist.models import (
     CommunicationEntry,
     Consent,
     FreedSlot,
+    GoogleDisclosure,
     Patient,
     PatientDocument,
     Reminder,
@@ -68,7 +69,7 @@ def wipe(session: Session, patient: Patient) -> None:
     """Empty every identifying and describing field of ``patient`` and of her base."""
     for name, value in (WIPED | LOCAL_WIPED).items():
         setattr(patient, name, value)
-    forget_sent_to(session, [patient.id])
+    forget_sent(session, [patient.id])
     base = session.get(SyncBase, (Patient.__tablename__, patient.id))
     if base is not None:
         payload = json.loads(base.payload)
@@ -107,6 +108,38 @@ def counts_of(session: Session, patient_id: str) -> dict[str, int]:
         query = select(func.count()).where(owner == patient_id, model.deleted_at.is_(None))
         found[model.__tablename__] = int(session.scalar(query) or 0)  # type: ignore[attr-defined]
     return found
+
+
+def forget_sent(session: Session, patient_ids: Iterable[str]) -> None:
+    """What left the clinic about erased (or purged) patients, emptied of them: the
+    addresses her messages went to (:func:`forget_sent_to`) and her ids in the Google
+    disclosure register (:func:`forget_disclosed`)."""
+    ids = list(patient_ids)
+    forget_sent_to(session, ids)
+    forget_disclosed(session, ids)
+
+
+def forget_disclosed(session: Session, patient_ids: Iterable[str]) -> None:
+    """Her rows of the Google disclosure register (``google_disclosure``, on the PC that
+    runs Google sync) name her no more: her id is emptied at once; her appointment's
+    too once the sending was withdrawn (her event gone from Google). A row whose event
+    is still there keeps the appointment's id, so its deletion, which the next Google
+    round makes, is recorded against it (``google/register.withdraw``), and then it is
+    emptied too. What stays: what went (initials or name), to which calendar, when,
+    and when it was withdrawn."""
+    ids = sorted(set(patient_ids))
+    for at in range(0, len(ids), _BY_KEY):
+        session.execute(
+            update(GoogleDisclosure)
+            .where(GoogleDisclosure.patient_id.in_(ids[at : at + _BY_KEY]))
+            .values(
+                patient_id="",
+                appointment_id=case(
+                    (GoogleDisclosure.withdrawn_at.is_(None), GoogleDisclosure.appointment_id),
+                    else_="",
+                ),
+            )
+        )
 
 
 def forget_sent_to(session: Session, patient_ids: Iterable[str]) -> None:

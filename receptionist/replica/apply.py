@@ -164,7 +164,7 @@ def _write_theirs(
             index_patient(session, row)  # places a new one (and adds it), or refreshes
             if row.deleted_at is not None:
                 unindex_patient(session, row)
-                erasure.forget_sent_to(session, [row.id])
+                erasure.forget_sent(session, [row.id])
         session.flush()
     return row
 
@@ -176,7 +176,7 @@ def _purge(session: Session, model: type[Synced], row_id: str, origin: str) -> b
     with changefeed.applying(session, origin):
         if isinstance(row, Patient):
             unindex_patient(session, row)
-            erasure.forget_sent_to(session, [row.id])
+            erasure.forget_sent(session, [row.id])
         session.delete(row)
         session.flush()
         if isinstance(row, Patient):

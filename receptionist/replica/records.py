@@ -204,11 +204,11 @@ def checked(
     model = _models().get(record.entity)
     key = keys.get(record.key_gen)
     place = Place(clinic_id, record.entity, record.id, record.version)
-    if model is None:
-        raise _unusable(record.entity)
     if key is None:
         raise _no_key(record.entity)
     text = open_sealed(key, place, record.sealed).decode("utf-8")
+    if model is None:  # opens, so a PC of the clinic sealed it: a kind made since
+        raise _newer_kind(record.entity)
     raw = json.loads(text)
     if not isinstance(raw, dict) or raw.get("id") != record.id:
         raise _unusable(record.entity)
@@ -320,6 +320,25 @@ def _newer(entity: str) -> Tampered:
                 "A {entity} record from the cloud endpoint was sealed by a newer version of "
                 "Receptionist: it holds a field this version does not know. Nothing of it "
                 "was applied; update Receptionist on this PC, then sync again.",
+            ),
+            entity=entity,
+        )
+    )
+
+
+def _newer_kind(entity: str) -> Tampered:
+    """A record of a kind (a table) this version does not know, sealed by a PC of the
+    clinic: a newer version made it. The whole page waits, so nothing is lost: once
+    this PC is updated, its next pull applies it (docs/sync-protocol.md, "Across
+    versions")."""
+    return Tampered(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "A {entity} record from the cloud endpoint was sealed by a newer version of "
+                "Receptionist: this version does not know that kind of record. Nothing more "
+                "is applied on this PC until it is updated: update Receptionist on this PC, "
+                "then sync again.",
             ),
             entity=entity,
         )

@@ -224,6 +224,8 @@ def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
     # Her finished reminders go by the delivery log's own time; the addresses they went
     # to go with her now.
     _run(session, f"UPDATE reminder SET sent_to = '' WHERE patient_id IN ({CHOSEN_IDS})", {})
+    # The Google disclosure register names her no more (patients/erasure.forget_disclosed).
+    _run(session, f"UPDATE google_disclosure SET {_UNNAMED} WHERE patient_id IN ({CHOSEN_IDS})", {})
     _unbase(session, "patient", CHOSEN_IDS)
     chosen = "rowid IN (SELECT rid FROM temp.sweep_chosen)"
     rowids = session.execute(text(f"SELECT search_rowid FROM patient WHERE {chosen}"))
@@ -231,6 +233,12 @@ def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
     counts["patient"] = _run(session, f"DELETE FROM patient WHERE {chosen}", {})
     unindex(session, found)
     return counts
+
+
+_UNNAMED = (
+    "patient_id = '', appointment_id = CASE WHEN withdrawn_at IS NULL THEN appointment_id "
+    "ELSE '' END"
+)
 
 
 # A list of ids given as one JSON parameter: one statement whatever its length, where

@@ -50,7 +50,7 @@ from . import bodies, chunks, conflicts, destroyed
 from .auth import Caller, locked_device
 from .incoming import APPOINTMENT_CLEAR, Change, check, slot_of
 from .problems import ApiError
-from .schema import INACTIVE_STATUSES, chunk, clinic, device, record
+from .schema import INACTIVE_STATUSES, chunk, clinic, conflict, device, record
 from .shapes import record_json, record_out
 from .store import Store, lock_clinic
 
@@ -400,4 +400,31 @@ def purge(
     rule = f"tombstone older than {horizon.days} days"
     destroyed.note(conn, clinic_id, now, destroyed.CHUNK_PURGED, chunks_gone.rowcount, rule)
     destroyed.note(conn, clinic_id, now, destroyed.TOMBSTONE, records_gone.rowcount, rule)
+    forgotten = _forget_erased_conflicts(conn, clinic_id, before)
+    destroyed.note(conn, clinic_id, now, destroyed.CONFLICT_RECORDS, forgotten, rule)
     return max(horizon_seq, int(highest))
+
+
+# A conflict a PC closed because its patient was erased (``ops.conflicterasure.ERASED``).
+ERASED = "erased"
+
+
+def _forget_erased_conflicts(conn: Connection, clinic_id: str, before: datetime) -> int:
+    """The sealed records of the conflicts closed as erased before ``before`` (the
+    horizon), emptied; how many conflicts. They hold her values (her booking, its
+    notes) and nobody will settle them. Only past the horizon: her tombstones went
+    before the closing, so they are purged by now, and a PC that has not pulled the
+    closing either pulled them (and closed it itself, sending again a refused booking
+    it wrote, from these records) or must download the clinic again, and a download
+    gets them empty."""
+    done = conn.execute(
+        update(conflict)
+        .where(
+            conflict.c.clinic_id == clinic_id,
+            conflict.c.resolution == ERASED,
+            conflict.c.resolved_at < before,
+            conflict.c.records != "[]",
+        )
+        .values(records="[]")
+    )
+    return int(done.rowcount)

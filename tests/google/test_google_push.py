@@ -176,9 +176,13 @@ def test_turning_names_off_takes_them_out_of_google(clinic: Clinic) -> None:
     clinic.round()
     assert clinic.event_of(named)["summary"] == "Zeynep Kaya – Check-up"
     settings_ops.set_value(clinic.db, clinic.ctx, "google.summary", "service")
+    clinic.clock.advance(hours=1)
     done = clinic.round()
     assert clinic.event_of(named)["summary"] == "Appointment – Check-up"
     assert done.counts.updated == 1
+    with clinic.db.read() as s:  # the register says when her name left (issue #14)
+        [row] = s.scalars(select(GoogleDisclosure)).all()
+        assert (row.patient_id, row.withdrawn_at) == (clinic.ids["p1"], clinic.clock.now())
 
 
 def test_the_first_map_sends_only_the_recent_past_not_the_whole_history(

@@ -7,16 +7,19 @@ PostgreSQL), each PC its own encrypted file, none of them re-downloading."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from faultkit import Pc, catalogue
 from pairkit import owed
 from sqlalchemy import create_engine, select, text
 
+from receptionist.clock import FixedClock
 from receptionist.models import Appointment, Consent, SyncConflict, WaitlistEntry
-from receptionist.ops import replica
+from receptionist.ops import conflicts, replica
 from receptionist.ops.conflicterasure import ERASED
+from receptionist.ops.conflictwords import ConflictView
 from receptionist.ops.patients import NewPatient, add, delete, find
 from receptionist.patients import record as patients
 from receptionist.privacy import consents
@@ -25,6 +28,7 @@ from sync import cloud
 from sync import round as rounds
 
 TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
+HALF = timedelta(minutes=30)
 
 
 @pytest.fixture
@@ -181,3 +185,81 @@ def test_a_double_booking_of_hers_is_closed_where_she_is_erased_and_where_it_arr
         assert replica.status(pc.db).open_conflicts == 0
         assert _live(pc, his)
     assert _endpoint_live(database_url, his) is True, "B sent Omar's booking again"
+
+
+def _views(pc: Pc) -> dict[str, ConflictView]:
+    """Every conflict of ``pc`` as the conflicts view shows it, by the refused booking."""
+    return {v.sides[0].row_id if v.sides else v.row_id: v
+            for v in conflicts.listing(pc.db, pc.admin(), "all")}  # fmt: skip
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_double_booking_of_hers_and_two_others_is_closed_when_hers_was_refused(
+    pcs: list[Pc], database_url: str, clock: FixedClock
+) -> None:
+    """Two hour-long bookings A made offline, each refused for two half-hour bookings B
+    had pushed: at 10:00 Omar's (refused) against Layla's and Ayşe's; at 14:00 Layla's
+    (refused) against Omar's and Ayşe's. Layla is erased on A. At 10:00 Omar's still
+    clashes with Ayşe's: open, Layla's record dropped. At 14:00 the endpoint took both
+    others (it takes no two that clash): nothing is double booked, closed as erased,
+    its records forgotten. On both PCs, nothing of hers in any record or words; on the
+    endpoint, the closed one's records go past its horizon."""
+    a, b = pcs
+    layla = add(a.db, a.admin(), NewPatient("Layla", "Karaca")).id
+    assert layla
+    settle(a, b)
+    doctor, service = catalogue(a)
+    omar, ayse = (find(b.db, b.admin(), name)[0].id for name in ("omar", "ayşe"))
+    two_pm = TUE_10 + timedelta(hours=4)
+    hers: list[str] = []
+    with b.db.write() as s:
+        for patient, start in ((layla, TUE_10), (ayse, TUE_10 + HALF), (omar, two_pm),
+                               (ayse, two_pm + HALF)):  # fmt: skip
+            made = booking.book(s, b.admin(), patient_id=patient, provider_id=doctor,
+                                service_id=service, start=start, notes="knee")  # fmt: skip
+            hers += [made.id] if patient == layla else []
+    cloud.sync_once(b.db, b.ctx.clock)
+    with a.db.write() as s:
+        for patient, start in ((omar, TUE_10), (layla, two_pm)):
+            made = booking.book(s, a.admin(), patient_id=patient, provider_id=doctor,
+                                service_id=service, start=start, end=start + 2 * HALF)  # fmt: skip
+            hers += [made.id] if patient == layla else []
+    settle(a, b)
+    assert sorted(len(v.sides) for v in _views(a).values() if v.open) == [3, 3]
+
+    delete(a.db, a.admin(), layla)
+    settle(a, b)
+
+    for pc in (a, b):
+        views = _views(pc)
+        assert views[hers[1]].resolution == ERASED and views[hers[1]].sides == ()
+        [still] = [v for v in views.values() if v.open]
+        assert [side.patient for side in still.sides] == ["Omar Haddad", "Ayşe Yılmaz"]
+        assert "Layla" not in str(still.words) and "Karaca" not in str(still.words)
+        with pc.db.read() as s:
+            kept = " ".join(s.scalars(select(SyncConflict.records)))
+        assert not [h for h in hers if h in kept], "no record of hers is kept"
+    # The endpoint keeps the closed one's sealed records until every PC has had its
+    # closing (B sent its refused booking again from them), then forgets them with
+    # the tombstones past its horizon: a new PC's download gets it empty. The open
+    # one's copy there keeps hers until it is settled (no way to change a conflict's
+    # records there).
+    assert [r for r in _endpoint_records(database_url)[hers[1]] if r in hers] == [hers[1]]
+    clock.advance(days=91)
+    with a.db.write() as s:  # A's next push purges the tombstones past the horizon
+        patients.update_patient(s, a.admin(), ayse, notes="Seen in June")
+    cloud.sync_once(a.db, clock)
+    there = _endpoint_records(database_url)
+    assert there[hers[1]] == []
+    assert [r for r in there[still.row_id] if r in hers] == [hers[0]]
+
+
+def _endpoint_records(database_url: str) -> dict[str, list[str]]:
+    """Each conflict the endpoint holds, by its row: the bookings its records are of."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT row_id, records FROM conflict")).all()
+    finally:
+        engine.dispose()
+    return {row.row_id: [r["id"] for r in json.loads(row.records)] for row in rows}

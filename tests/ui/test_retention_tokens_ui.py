@@ -1,5 +1,6 @@
 """Settings > Retention shows the fixed rule for authentication tokens beside the
-settings it cannot change, and names the kind in a dry run's counts."""
+settings it cannot change, and names the kind in a dry run's counts (and the Google
+disclosure register's anonymous rows, issue #14)."""
 
 from __future__ import annotations
 
@@ -24,5 +25,7 @@ def test_the_policy_shows_authentication_tokens_as_a_fixed_rule(qtbot: QtBot, de
     page.refresh()  # read again: still one row
     qtbot.waitUntil(lambda: page.look is not None, timeout=10_000)
     assert len(page.findChildren(QLabel, "policy:retention.auth_tokens")) == 1
-    page._fill({"patient": 0, "appointment": 0, "auth_token": 2}, {})
+    page._fill({"patient": 0, "appointment": 0, "google_disclosure": 3, "auth_token": 2}, {})
     assert page.counts.item(2, 0).text() == "Spent authentication tokens"
+    # issue #14: the register's anonymous rows the sweep deletes, named, last
+    assert page.counts.item(3, 0).text() == "Withdrawn Google disclosures (anonymous)"

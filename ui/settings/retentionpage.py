@@ -48,7 +48,7 @@ Ask = Callable[[QWidget, str], bool]  # the confirmation: (parent, question) -> 
 SHOWN_PATIENTS = 500  # the dry run lists this many patients, then says how many more
 KINDS = ("patient", "appointment", "communication_entry", "consent", "patient_document",
          "waitlist_entry", "patient_hold", "backup", "destruction_record", "delivery_log",
-         "reminder", "audit_event", "auth_token")  # fmt: skip
+         "reminder", "audit_event", "auth_token", "google_disclosure")  # fmt: skip
 
 
 def ask_to_sweep(parent: QWidget, question: str) -> bool:
@@ -238,6 +238,7 @@ class RetentionPage(QWidget):
             "reminder": self.tr("Finished reminder messages"),
             "audit_event": self.tr("Audit events"),
             "auth_token": self.tr("Spent authentication tokens"),
+            "google_disclosure": self.tr("Withdrawn Google disclosures (anonymous)"),
         }.get(kind, kind)
 
     def _clear_plan(self, why: str) -> None:
