@@ -33,8 +33,9 @@ class ReminderHandover(Base):
     # change_log seq: an appointment inserted here after it reached this PC after a
     # sync that began after ``cutoff`` (None: no such sync yet).
     mark: Mapped[int | None] = mapped_column(Integer, default=None)
-    # change_log seq: this PC's ``SyncState.pushed_change`` when it first heard the
-    # holder's renewal (``cutoff``): a change made here after it was pushed after that
-    # renewal, never seen by the holder (None: not known). 0030.
+    # change_log seq: how far the endpoint had accepted this PC's changes
+    # (``SyncState.accepted_change``, 0031) when it first heard the holder's renewal
+    # (``cutoff``): a change made here after it was pushed after that renewal, never
+    # seen by the holder (None: not known). 0030.
     pushed: Mapped[int | None] = mapped_column(Integer, default=None)
     updated_at: Mapped[datetime]

@@ -17,9 +17,10 @@ the confirmation of every booking made before it that it could have seen. A book
 it could not have seen is one that reached this PC only after a sync that began after
 the cutoff: the ``mark`` is the change feed's sequence when such a sync is first
 known to have finished; or one made on this PC and pushed only after the cutoff:
-``pushed`` is how far this PC had pushed its own changes when it heard the renewal
-that is the cutoff (``watch``), and a change of its own after it is not the previous
-sender's. A missed confirmation is preferred to a double one: the
+``pushed`` is how far the endpoint had accepted this PC's own changes when it heard
+the renewal that is the cutoff (``watch``; a batch packed and still waiting, its push
+failed or refused, is not accepted: ``SyncState.accepted_change``), and a change of
+its own after it is not the previous sender's. A missed confirmation is preferred to a double one: the
 reminders of the booking still go. Kept in the file, so a restart changes nothing.
 
 Each round reads the change feed after the mark (``dispatch._seen_before``); the
@@ -94,13 +95,14 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
     was never on the endpoint while the holder renewed. A takeover whose cutoff is
     that renewal takes the mark (``note``): a booking made offline that reached this
     PC late in the day the holder's lease ran after it went silent is confirmed.
-    Its ``pushed`` is how far this PC had pushed its own changes then: one made here
-    after it reached the endpoint after that renewal (a booking made on the stand-by
-    and pushed late is the stand-by's to confirm)."""
+    Its ``pushed`` is how far the endpoint had accepted this PC's own changes then
+    (``_ACCEPTED``: not a batch still waiting for its answer): one made here after it
+    reached the endpoint after that renewal (a booking made on the stand-by and pushed
+    late, or whose push failed, is the stand-by's to confirm)."""
     if renewed is None:
         return
     row = session.get(ReminderHandover, WATCH)
-    pushed = session.scalar(select(SyncState.pushed_change))
+    pushed = session.scalar(select(_ACCEPTED))
     if row is None:
         session.add(
             ReminderHandover(kind=WATCH, cutoff=renewed, mark=None, pushed=pushed, updated_at=now)
@@ -112,6 +114,11 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
         if synced is not None and synced > row.updated_at + SYNC_SLACK:
             row.mark = session.scalar(select(func.max(ChangeEntry.seq))) or 0
     session.flush()
+
+
+# How far the endpoint had accepted this PC's own changes (0031): a batch packed and
+# still waiting (its push failed or was refused) never reached the holder.
+_ACCEPTED = func.coalesce(SyncState.accepted_change, SyncState.pushed_change)
 
 
 def _watched(session: Session, cutoff: datetime) -> tuple[int | None, int | None]:
