@@ -20,8 +20,8 @@ known to have finished; or one made on this PC and pushed only after the cutoff:
 ``pushed`` is how far the endpoint had accepted this PC's own changes when it heard
 the renewal that is the cutoff (``watch``; a batch packed and still waiting, its push
 failed or refused, is not accepted: ``SyncState.accepted_change``), and a change of
-its own after it is not the previous sender's. A missed confirmation is preferred to a double one: the
-reminders of the booking still go. Kept in the file, so a restart changes nothing.
+its own after it is not the previous sender's. A missed confirmation is preferred to
+a double one: the reminders of the booking still go. Kept in the file, so a restart changes nothing.
 
 Each round reads the change feed after the mark (``dispatch._seen_before``); the
 feed only grows, so once every appointment whose change came after the mark is
