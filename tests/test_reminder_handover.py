@@ -139,3 +139,17 @@ def test_a_stand_by_keeps_how_far_it_had_pushed_when_it_heard_the_renewal(
         row.mark = 12
         handover.advance(s, "lease", 12, heard, heard + timedelta(days=1))
         assert (row.mark, row.pushed) == (12, 12)
+
+
+def test_pushed_moves_on_while_the_mark_is_not_known_yet(db: Database, clock: FixedClock) -> None:
+    """A takeover whose mark waits for a sync after the cutoff still reads the change
+    feed after ``pushed`` (this PC's own changes): once what came after it is planned
+    and weighed, ``pushed`` moves on as the mark would (#14), and the mark stays unknown."""
+    now = clock.now()
+    cutoff = now - timedelta(hours=1)
+    with db.write() as s:
+        s.add(ReminderHandover(kind="lease", cutoff=cutoff, mark=None, pushed=3, updated_at=now))
+    dispatch._advance(db, now, [handover.Handover("lease", cutoff, None, 3)], 12)
+    with db.read() as s:
+        row = s.get(ReminderHandover, "lease")
+        assert row is not None and (row.mark, row.pushed) == (None, 12)

@@ -273,11 +273,7 @@ def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> 
 
 def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: int) -> None:
     """Each handover's mark moved on past what this round planned and weighed."""
-    behind = [
-        t.kind
-        for t in taken
-        if t.mark is not None and min(t.mark, top if t.pushed is None else t.pushed) < top
-    ]
+    behind = [t.kind for t in taken if handover.behind(t.mark, t.pushed, top) is not None]
     if not behind:
         return
     with db.write() as s:

@@ -25,9 +25,9 @@ a double one: the reminders of the booking still go. Kept in the file, so a rest
 
 Each round reads the change feed after the mark (``dispatch._seen_before``); the
 feed only grows, so once every appointment whose change came after the mark is
-planned here and its messages weighed, the mark (and ``pushed``) moves on to the
-feed's end as that round planned (``advance``): nothing the old mark would decide
-otherwise is left.
+planned here and its messages weighed, the mark (and ``pushed``, also while the mark
+waits for its sync) moves on to the feed's end as that round planned (``advance``):
+nothing the old mark would decide otherwise is left.
 """
 
 from __future__ import annotations
@@ -225,16 +225,15 @@ _UNDECIDED = text(
 
 
 def advance(session: Session, kind: str, top: int, since: datetime, now: datetime) -> None:
-    """Move the ``kind`` handover's mark on to ``top`` (the feed's end when the round
-    planned), or to just before the first change the mark may still decide for
-    (``_UNDECIDED``): what reached this PC up to there is planned here and weighed, so
-    the rounds read the feed from there on, not from an ever older mark. ``since``:
+    """Move the ``kind`` handover's mark and ``pushed`` on to ``top`` (the feed's end
+    when the round planned), or to just before the first change the mark may still
+    decide for (``_UNDECIDED``): what reached this PC up to there is planned here and
+    weighed, so the rounds read the feed from there on, not from an ever older mark;
+    ``pushed`` moves on while the mark is not known yet too. ``since``:
     bookings made since then are confirmed when first planned (``plan``)."""
     row = session.get(ReminderHandover, kind)
-    if row is None or row.mark is None:
-        return
-    low = min(row.mark, _pushed(row, top))  # a change after either may still decide
-    if low >= top:
+    low = behind(row.mark, row.pushed, top) if row is not None else None
+    if row is None or low is None:
         return
     params = {
         "mark": low, "top": top, "now": to_micros(now), "cutoff": to_micros(row.cutoff),
@@ -242,14 +241,20 @@ def advance(session: Session, kind: str, top: int, since: datetime, now: datetim
     }  # fmt: skip
     first = session.scalar(_UNDECIDED, params)
     moved_to = top if first is None else int(first) - 1
-    if moved_to > row.mark:
+    if row.mark is not None and moved_to > row.mark:
         row.mark, row.updated_at = moved_to, now
     if row.pushed is not None and moved_to > row.pushed:
         row.pushed, row.updated_at = moved_to, now
 
 
-def _pushed(row: ReminderHandover, top: int) -> int:
-    return top if row.pushed is None else row.pushed
+def behind(mark: int | None, pushed: int | None, top: int) -> int | None:
+    """Where a handover's check reads the change feed from, if that is before ``top``
+    (None: it reads nothing before it): the lower of the mark and ``pushed``; a change
+    after either may still decide. ``pushed`` moves on while the mark waits for a sync
+    after the cutoff (None: not known yet)."""
+    known = [at for at in (mark, pushed) if at is not None]
+    low = min(known) if known else None
+    return low if low is not None and low < top else None
 
 
 def current(session: Session, now: datetime) -> list[Handover]:
