@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from receptionist.models import ChangeEntry, ReminderHandover, SyncState, to_micros
 from receptionist.store.storage import fsync_dir
 
-from .plan import ROLE_LOST
+from .plan import ROLE_LOST, TOLD_ORDER, TOLD_WHERE
 
 Kind = Literal["lease", "restore"]
 # Cutoffs this close are one handover: the endpoint answers an age, which this PC's
@@ -178,12 +178,12 @@ def cut_short(session: Session, root: Path, now: datetime) -> bool:
     return True
 
 
-# The start the patient was last told of the appointment ``a`` (``plan._TOLD``'s
-# order, newest first), or NULL where no message of it is logged.
+# The start the patient was last told of the appointment ``a`` (as planning reads it:
+# ``plan.TOLD_ORDER``, newest first), or NULL where no message of it is logged.
+_NEWEST_FIRST = ", ".join(f"{key} DESC" for key in TOLD_ORDER)
 _LAST_TOLD = (
-    "SELECT c.appointment_start FROM communication_entry c WHERE c.appointment_id = a.id"
-    " AND c.appointment_start IS NOT NULL AND c.deleted_at IS NULL ORDER BY c.occurred_at"
-    " DESC, c.appointment_start = a.start_utc DESC, c.created_at DESC, c.id DESC LIMIT 1"
+    "SELECT c.appointment_start FROM communication_entry c"
+    f" WHERE c.appointment_id = a.id AND {TOLD_WHERE} ORDER BY {_NEWEST_FIRST} LIMIT 1"
 )
 
 
