@@ -53,6 +53,11 @@ SAME = timedelta(minutes=5)
 # A sync round that finished this long after the cutoff began after it (a round's
 # pull takes seconds; a long download resumes in the next).
 SYNC_SLACK = timedelta(minutes=10)
+# A lease's cutoff is this long after the previous holder's last renewal: its round may
+# still have been sending then (``sync/reminderlease.py``).
+SENDING_AFTER = timedelta(minutes=1)
+# What this PC's clock and the endpoint's age in seconds may round a renewal's time by.
+ROUNDING = timedelta(seconds=1)
 REASONS: dict[str, str] = {"lease": "other_station", "restore": "restored"}
 WATCH = "watch"  # not a handover: what a stand-by saw of the holder (``watch``)
 
@@ -123,10 +128,15 @@ _ACCEPTED = func.coalesce(SyncState.accepted_change, SyncState.pushed_change)
 
 def _watched(session: Session, cutoff: datetime) -> tuple[int | None, int | None]:
     """The mark and the pushed sequence watched while standing by, if this PC heard
-    the renewal the cutoff follows (first heard within ``SAME`` of it; else None: not
-    known)."""
+    the renewal the cutoff follows (else None: not known). It did if it first heard its
+    renewal no earlier than the cutoff's (``SENDING_AFTER`` before it: a renewal heard
+    earlier was followed by one it never heard, when the holder may have seen what this
+    PC pushed since), and within ``SAME`` after the cutoff."""
     row = session.get(ReminderHandover, WATCH)
-    if row is None or abs(row.updated_at - cutoff) > SAME:
+    if row is None:
+        return None, None
+    renewed = cutoff - SENDING_AFTER  # the holder's last renewal, in this PC's time
+    if row.updated_at < renewed - ROUNDING or row.updated_at - cutoff > SAME:
         return None, None
     return row.mark, row.pushed
 

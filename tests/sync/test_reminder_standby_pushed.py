@@ -57,3 +57,30 @@ def test_a_batch_waiting_for_the_endpoint_at_the_last_renewal_is_the_stand_by_s(
     assert sent_by(b, sender) == [(q, "confirmation")]
     assert states(b, r)["confirmation"] == ("skipped", "other_station")
     assert len(server.messages) == 2
+
+
+@SQLITE_ONLY
+def test_a_stand_by_that_missed_the_last_renewal_does_not_confirm_what_it_pushed_before(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B, the stand-by, hears A renew; a minute later Q is booked on B and pushed, and
+    reaches A, which renews and confirms it: A's last renewal, which B never hears (no
+    round of B's ran between it and A going off). At the takeover B does not confirm Q
+    again: the renewal B heard is not the cutoff's, so how far B had pushed then says
+    nothing of what A saw."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears this renewal
+    clock.advance(minutes=1)
+    q = book(b, "Kaan", 40, "05321112233")
+    settle(b, a)  # Q is accepted, and reaches A
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == [(q, "confirmation")]  # A's last renewal, unheard by B
+    clock.advance(minutes=65)  # A's lease ran out
+    settle(b)
+    assert sent_by(b, sender) == []
+    assert states(b, q)["confirmation"] == ("skipped", "other_station")
+    assert len(server.messages) == 1
