@@ -1,7 +1,7 @@
 """Migration 0031 (issue #14): ``sync_state.accepted_change``, how far the endpoint has
-accepted this PC's changes. The upgrade from 0030 sets it from ``pushed_change`` when no
-batch waits, and leaves it NULL (not known) while one does; the downgrade drops it and
-keeps the row."""
+accepted this PC's changes, and ``reminder_handover_late``. The upgrade from 0030 sets
+the column from ``pushed_change`` when no batch waits, and leaves it NULL (not known)
+while one does, and makes the table; the downgrade drops both and keeps the row."""
 
 from __future__ import annotations
 
@@ -20,6 +20,11 @@ def _accepted(db: Database) -> int | None:
         return row.accepted_change
 
 
+def _tables(db: Database) -> set[str]:
+    with db.read() as s:
+        return set(s.scalars(text("SELECT name FROM sqlite_master WHERE type = 'table'")))
+
+
 def test_0031_adds_accepted_from_pushed_unless_a_batch_waits(db: Database) -> None:
     with db.write() as s:
         s.add(SyncState(id=1, server_url="https://x", clinic_id="c", device_id="d",
@@ -31,9 +36,11 @@ def test_0031_adds_accepted_from_pushed_unless_a_batch_waits(db: Database) -> No
     with db.read() as s:
         columns = {str(r[1]) for r in s.execute(text("PRAGMA table_info(sync_state)"))}
     assert "accepted_change" not in columns
+    assert "reminder_handover_late" not in _tables(db)
     migrate.upgrade(db)
     assert migrate.current_revision(db) == migrate.head_revision() == "0031"
     assert _accepted(db) is None, "a batch waited: not known"
+    assert "reminder_handover_late" in _tables(db)
     with db.write() as s:
         s.execute(delete(SyncPending))
     downgrade(db, "0030")

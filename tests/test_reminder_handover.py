@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from receptionist.clock import FixedClock
-from receptionist.context import Ctx
+from receptionist.context import SYSTEM, Ctx
 from receptionist.models import ChangeEntry, Reminder, ReminderHandover, SyncState
+from receptionist.patients import commlog
 from receptionist.reminders import config, dispatch, handover, plan
 from receptionist.store.storage import Database
 
@@ -153,3 +154,51 @@ def test_pushed_moves_on_while_the_mark_is_not_known_yet(db: Database, clock: Fi
     with db.read() as s:
         row = s.get(ReminderHandover, "lease")
         assert row is not None and (row.mark, row.pushed) == (None, 12)
+
+
+def test_the_mark_moves_past_a_booking_beyond_the_horizon_and_still_decides_for_it(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    """X, a month ahead, reached this PC after the mark (its booking and the old holder's
+    log entry naming another start: a move the old holder never saw), and is left
+    unplanned while it is beyond the planning horizon. The mark moves on meanwhile, not
+    holding every round's read of the feed back for weeks (#14); and when X comes within
+    the horizon, its reschedule message is still this PC's to send."""
+    clinic = make(db, ctx, clock)
+    clinic.set(offsets="24h")  # the horizon: two days
+    start = clock.now()
+    patient = clinic.patient(1)
+    x = clinic.book(patient, at(30, 10))
+    with db.write() as s:
+        commlog.add(s, Ctx(SYSTEM, clock), patient, channel="sms", direction="out",
+                    summary="Booking confirmation sent by sms.", occurred_at=start,
+                    appointment_id=x, appointment_start=at(29, 10))  # fmt: skip
+        first = int(s.scalar(select(func.min(ChangeEntry.seq)).where(ChangeEntry.row_id == x)))
+        cutoff = start + timedelta(minutes=5)
+        s.add(ReminderHandover(kind="lease", cutoff=cutoff, mark=first - 1, updated_at=start))
+    clock.advance(days=2)  # X's changes are older than a day: no plan looks at X yet
+    now = clock.now()
+    with db.write() as s:
+        cfg = config.load(s)
+        plan.plan(s, now, cfg)
+        top = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+        assert s.scalar(select(func.count()).select_from(Reminder)) == 0
+    taken = [handover.Handover("lease", cutoff, first - 1)]
+    dispatch._advance(db, now, taken, top, cfg.horizon)
+    with db.read() as s:
+        assert s.get(ReminderHandover, "lease").mark == top  # type: ignore[union-attr]
+    clock.advance(days=27)  # X is within the horizon: its reschedule message is planned
+    now = clock.now()
+    with db.write() as s:
+        cfg = config.load(s)
+        plan.plan(s, now, cfg)
+        kept = handover.current(s, now)
+    skipped = dispatch._handed_over(db, now, kept[0], cfg)  # its log entry: told
+    assert [i.kind for i in skipped] == ["confirmation"]
+    with db.read() as s:
+        query = select(Reminder.state).where(Reminder.kind == "reschedule")
+        assert s.scalars(query).all() == ["pending"]
+    with db.write() as s:  # the lease moved again: what the old handover kept goes
+        assert s.scalars(handover.late("lease", True)).all() == [x]
+        handover.note(s, "lease", now, now)
+        assert s.scalars(handover.late("lease", False)).all() == []
