@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
-from receptionist.models import ChangeEntry, Reminder, ReminderHandover, SyncState
+from receptionist.models import (
+    ChangeEntry,
+    Reminder,
+    ReminderHandover,
+    ReminderHandoverLate,
+    SyncState,
+)
 from receptionist.patients import commlog
 from receptionist.reminders import config, dispatch, handover, plan
 from receptionist.store.storage import Database
@@ -198,7 +204,10 @@ def test_the_mark_moves_past_a_booking_beyond_the_horizon_and_still_decides_for_
     with db.read() as s:
         query = select(Reminder.state).where(Reminder.kind == "reschedule")
         assert s.scalars(query).all() == ["pending"]
-    with db.write() as s:  # the lease moved again: what the old handover kept goes
+    with db.write() as s:  # kept until X begins
         assert s.scalars(handover.late("lease", True)).all() == [x]
-        handover.note(s, "lease", now, now)
+        handover.advance(s, "lease", top + 1, now, at(30, 11))
+        assert s.scalars(handover.late("lease", False)).all() == []
+        s.add(ReminderHandoverLate(kind="lease", appointment_id=x, inserted=False))
+        handover.note(s, "lease", now, now)  # the lease moved again: what it kept goes
         assert s.scalars(handover.late("lease", False)).all() == []

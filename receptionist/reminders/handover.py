@@ -269,9 +269,10 @@ _KEEP_LATE = text(
     " VALUES (:kind, :id, :inserted) ON CONFLICT (kind, appointment_id)"
     " DO UPDATE SET inserted = inserted OR excluded.inserted"
 )
-_GONE_LATE = text(
-    "DELETE FROM reminder_handover_late WHERE kind = :kind AND appointment_id NOT IN"
-    " (SELECT id FROM appointment WHERE start_utc > :now AND deleted_at IS NULL)"
+_GONE_LATE = text(  # a look-up by id per row kept: not a list of every appointment ahead
+    "DELETE FROM reminder_handover_late WHERE kind = :kind AND NOT EXISTS"
+    " (SELECT 1 FROM appointment a WHERE a.id = reminder_handover_late.appointment_id"
+    " AND a.start_utc > :now AND a.deleted_at IS NULL)"
 )
 _NEVER = 1 << 62  # a sequence no change reaches: no mark (or no ``pushed``) known
 
