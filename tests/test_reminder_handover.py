@@ -125,16 +125,19 @@ def test_the_mark_stays_before_a_cancellation_a_plan_afresh_will_write(
 def test_a_stand_by_keeps_how_far_it_had_pushed_when_it_heard_the_renewal(
     db: Database, clock: FixedClock
 ) -> None:
-    """``pushed`` is the stand-by's pushed sequence when it first heard a renewal (a
-    push after that, same renewal, changes nothing; the next renewal takes the new one),
-    a takeover following that renewal takes it, one after an unheard renewal does not;
-    and the mark's advance moves it on with the mark, even when the mark is there."""
+    """``pushed`` is how far the endpoint had accepted the stand-by's changes when it
+    first heard a renewal (not a batch packed and waiting; a push after that, same
+    renewal, changes nothing; the next renewal takes the new one), a takeover following
+    that renewal takes it, one after an unheard renewal does not; and the mark's advance
+    moves it on with the mark, even when the mark is there."""
     heard = clock.now()
     with db.write() as s:
         _synced(s, heard - timedelta(hours=1))
-        s.get(SyncState, 1).pushed_change = 5  # type: ignore[union-attr]
+        sync = s.get(SyncState, 1)
+        assert sync is not None
+        sync.pushed_change, sync.accepted_change = 7, 5  # a batch waits
         handover.watch(s, heard - timedelta(seconds=3), heard)
-        s.get(SyncState, 1).pushed_change = 9  # type: ignore[union-attr]
+        sync.pushed_change = sync.accepted_change = 9
         handover.watch(s, heard - timedelta(seconds=3), heard + timedelta(seconds=30))
         assert s.get(ReminderHandover, handover.WATCH).pushed == 5  # type: ignore[union-attr]
         handover.note(s, "lease", heard + timedelta(hours=5), heard + timedelta(days=1))
