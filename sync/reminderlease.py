@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from receptionist.clock import Clock
 from receptionist.errors import ReceptionistError
+from receptionist.reminders import handover
 from receptionist.reminders.station import Hold
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
@@ -145,7 +146,7 @@ class EndpointLease:
         if isinstance(age, int | float):
             # The previous holder's round may still have been sending a minute after
             # it renewed: what was due up to then is its own too.
-            cutoff = asked - timedelta(seconds=float(age)) + timedelta(minutes=1)
+            cutoff = asked - timedelta(seconds=float(age)) + handover.SENDING_AFTER
         with _lock:
             _known[self.key] = _Known(asked + left, code, cutoff, preferred)
         return Hold(True, code, cutoff)

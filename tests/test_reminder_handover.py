@@ -11,8 +11,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from receptionist.clock import FixedClock
-from receptionist.context import Ctx
-from receptionist.models import ChangeEntry, Reminder, ReminderHandover, SyncState
+from receptionist.context import SYSTEM, Ctx
+from receptionist.models import (
+    ChangeEntry,
+    Reminder,
+    ReminderHandover,
+    ReminderHandoverLate,
+    SyncState,
+)
+from receptionist.patients import commlog
 from receptionist.reminders import config, dispatch, handover, plan
 from receptionist.store.storage import Database
 
@@ -118,16 +125,19 @@ def test_the_mark_stays_before_a_cancellation_a_plan_afresh_will_write(
 def test_a_stand_by_keeps_how_far_it_had_pushed_when_it_heard_the_renewal(
     db: Database, clock: FixedClock
 ) -> None:
-    """``pushed`` is the stand-by's pushed sequence when it first heard a renewal (a
-    push after that, same renewal, changes nothing; the next renewal takes the new one),
-    a takeover following that renewal takes it, one after an unheard renewal does not;
-    and the mark's advance moves it on with the mark, even when the mark is there."""
+    """``pushed`` is how far the endpoint had accepted the stand-by's changes when it
+    first heard a renewal (not a batch packed and waiting; a push after that, same
+    renewal, changes nothing; the next renewal takes the new one), a takeover following
+    that renewal takes it, one after an unheard renewal does not; and the mark's advance
+    moves it on with the mark, even when the mark is there."""
     heard = clock.now()
     with db.write() as s:
         _synced(s, heard - timedelta(hours=1))
-        s.get(SyncState, 1).pushed_change = 5  # type: ignore[union-attr]
+        sync = s.get(SyncState, 1)
+        assert sync is not None
+        sync.pushed_change, sync.accepted_change = 7, 5  # a batch waits
         handover.watch(s, heard - timedelta(seconds=3), heard)
-        s.get(SyncState, 1).pushed_change = 9  # type: ignore[union-attr]
+        sync.pushed_change = sync.accepted_change = 9
         handover.watch(s, heard - timedelta(seconds=3), heard + timedelta(seconds=30))
         assert s.get(ReminderHandover, handover.WATCH).pushed == 5  # type: ignore[union-attr]
         handover.note(s, "lease", heard + timedelta(hours=5), heard + timedelta(days=1))
@@ -139,3 +149,68 @@ def test_a_stand_by_keeps_how_far_it_had_pushed_when_it_heard_the_renewal(
         row.mark = 12
         handover.advance(s, "lease", 12, heard, heard + timedelta(days=1))
         assert (row.mark, row.pushed) == (12, 12)
+
+
+def test_pushed_moves_on_while_the_mark_is_not_known_yet(db: Database, clock: FixedClock) -> None:
+    """A takeover whose mark waits for a sync after the cutoff still reads the change
+    feed after ``pushed`` (this PC's own changes): once what came after it is planned
+    and weighed, ``pushed`` moves on as the mark would (#14), and the mark stays unknown."""
+    now = clock.now()
+    cutoff = now - timedelta(hours=1)
+    with db.write() as s:
+        s.add(ReminderHandover(kind="lease", cutoff=cutoff, mark=None, pushed=3, updated_at=now))
+    dispatch._advance(db, now, [handover.Handover("lease", cutoff, None, 3)], 12)
+    with db.read() as s:
+        row = s.get(ReminderHandover, "lease")
+        assert row is not None and (row.mark, row.pushed) == (None, 12)
+
+
+def test_the_mark_moves_past_a_booking_beyond_the_horizon_and_still_decides_for_it(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    """X, a month ahead, reached this PC after the mark (its booking and the old holder's
+    log entry naming another start: a move the old holder never saw), and is left
+    unplanned while it is beyond the planning horizon. The mark moves on meanwhile, not
+    holding every round's read of the feed back for weeks (#14); and when X comes within
+    the horizon, its reschedule message is still this PC's to send."""
+    clinic = make(db, ctx, clock)
+    clinic.set(offsets="24h")  # the horizon: two days
+    start = clock.now()
+    patient = clinic.patient(1)
+    x = clinic.book(patient, at(30, 10))
+    with db.write() as s:
+        commlog.add(s, Ctx(SYSTEM, clock), patient, channel="sms", direction="out",
+                    summary="Booking confirmation sent by sms.", occurred_at=start,
+                    appointment_id=x, appointment_start=at(29, 10))  # fmt: skip
+        first = int(s.scalar(select(func.min(ChangeEntry.seq)).where(ChangeEntry.row_id == x)))
+        cutoff = start + timedelta(minutes=5)
+        s.add(ReminderHandover(kind="lease", cutoff=cutoff, mark=first - 1, updated_at=start))
+    clock.advance(days=2)  # X's changes are older than a day: no plan looks at X yet
+    now = clock.now()
+    with db.write() as s:
+        cfg = config.load(s)
+        plan.plan(s, now, cfg)
+        top = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+        assert s.scalar(select(func.count()).select_from(Reminder)) == 0
+    taken = [handover.Handover("lease", cutoff, first - 1)]
+    dispatch._advance(db, now, taken, top, cfg.horizon)
+    with db.read() as s:
+        assert s.get(ReminderHandover, "lease").mark == top  # type: ignore[union-attr]
+    clock.advance(days=27)  # X is within the horizon: its reschedule message is planned
+    now = clock.now()
+    with db.write() as s:
+        cfg = config.load(s)
+        plan.plan(s, now, cfg)
+        kept = handover.current(s, now)
+    skipped = dispatch._handed_over(db, now, kept[0], cfg)  # its log entry: told
+    assert [i.kind for i in skipped] == ["confirmation"]
+    with db.read() as s:
+        query = select(Reminder.state).where(Reminder.kind == "reschedule")
+        assert s.scalars(query).all() == ["pending"]
+    with db.write() as s:  # kept until X begins
+        assert s.scalars(handover.late("lease", True)).all() == [x]
+        handover.advance(s, "lease", top + 1, now, at(30, 11))
+        assert s.scalars(handover.late("lease", False)).all() == []
+        s.add(ReminderHandoverLate(kind="lease", appointment_id=x, inserted=False))
+        handover.note(s, "lease", now, now)  # the lease moved again: what it kept goes
+        assert s.scalars(handover.late("lease", False)).all() == []

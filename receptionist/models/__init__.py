@@ -13,7 +13,7 @@ from receptionist.models.google import (
     GoogleLink,
     GoogleState,
 )
-from receptionist.models.handover import ReminderHandover
+from receptionist.models.handover import ReminderHandover, ReminderHandoverLate
 from receptionist.models.jobs import JobLease, JobRun
 from receptionist.models.patient import Consent, Patient
 from receptionist.models.patientfiles import CommunicationEntry, PatientDocument
@@ -67,6 +67,7 @@ __all__ = [
     "Provider",
     "Reminder",
     "ReminderHandover",
+    "ReminderHandoverLate",
     "RetentionHold",
     "Room",
     "Service",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receptionist.models.base import Base
@@ -33,8 +33,24 @@ class ReminderHandover(Base):
     # change_log seq: an appointment inserted here after it reached this PC after a
     # sync that began after ``cutoff`` (None: no such sync yet).
     mark: Mapped[int | None] = mapped_column(Integer, default=None)
-    # change_log seq: this PC's ``SyncState.pushed_change`` when it first heard the
-    # holder's renewal (``cutoff``): a change made here after it was pushed after that
-    # renewal, never seen by the holder (None: not known). 0030.
+    # change_log seq: how far the endpoint had accepted this PC's changes
+    # (``SyncState.accepted_change``, 0031) when it first heard the holder's renewal
+    # (``cutoff``): a change made here after it was pushed after that renewal, never
+    # seen by the holder (None: not known). 0030.
     pushed: Mapped[int | None] = mapped_column(Integer, default=None)
     updated_at: Mapped[datetime]
+
+
+class ReminderHandoverLate(Base):
+    """An appointment whose change (``inserted``: its booking itself) reached this PC
+    after a handover's mark, or was made here after its ``pushed``, so the previous
+    sender never saw it, and that no plan had looked at yet (beyond the planning
+    horizon) when the mark moved past it (``handover.advance``): still this PC's news
+    to send once it is planned. Until the appointment starts or goes, or the handover
+    of ``kind`` is replaced. No patient data: an id. 0031."""
+
+    __tablename__ = "reminder_handover_late"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    inserted: Mapped[bool] = mapped_column(Boolean)

@@ -25,6 +25,10 @@ class SyncState(Base):
     device_name: Mapped[str] = mapped_column(String(64))
     private_key: Mapped[bytes] = mapped_column(LargeBinary)  # X25519, for key envelopes
     pushed_change: Mapped[int] = mapped_column(Integer, default=0)  # change_log seq batched
+    # change_log seq: the endpoint answered for this PC's changes up to here (a batch
+    # packed and still waiting, its push failed or refused, is past it); None: not known,
+    # a batch waited when 0031 came (``pushed_change`` stands in until it is answered).
+    accepted_change: Mapped[int | None] = mapped_column(Integer, default=None)
     next_device_seq: Mapped[int] = mapped_column(Integer, default=1)
     pull_cursor: Mapped[int] = mapped_column(Integer, default=0)
     # The endpoint's horizon as the page that set the cursor read it, sent with the

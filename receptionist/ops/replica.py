@@ -121,7 +121,8 @@ def connected(
             id=1, server_url=joined.server_url, clinic_id=joined.clinic_id,
             device_id=joined.device_id, device_code=joined.device_code,
             device_name=joined.device_name, private_key=private_key,
-            pushed_change=changefeed.last_seq(s), next_device_seq=1, pull_cursor=0,
+            pushed_change=changefeed.last_seq(s), accepted_change=changefeed.last_seq(s),
+            next_device_seq=1, pull_cursor=0,
             upload_table=_first_table() if first else "", upload_after="", last_error="",
         )  # fmt: skip
         s.merge(sync)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, false, func, or_, select, true, update
+from sqlalchemy import and_, exists, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock, FixedClock
@@ -154,7 +154,7 @@ def run(
         item = _one(db, clock, senders, reminder_id, cfg)
         if item is not None:
             result.items.append(item)
-    _advance(db, clock.now(), handovers, top)  # what was due went: weighed
+    _advance(db, clock.now(), handovers, top, cfg.horizon)  # what was due went: weighed
     with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
         result.halted = halt.halted(s)
     return result
@@ -217,7 +217,7 @@ def _handed_over(
     after it is left alone: the file before the restore held the same row, and could
     not have sent it yet."""
     a, r = Appointment, Reminder
-    cutoff, seen = taken.cutoff, _seen_before(taken.mark, taken.pushed)
+    cutoff, seen = taken.cutoff, _seen_before(taken.mark, taken.pushed, taken.kind)
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     news = r.kind.in_(("reschedule", "cancellation"))
     changed = news & (a.updated_at <= cutoff)  # or moved by then, changed since: below
@@ -325,36 +325,41 @@ def _last_news(s: Session, appointment_id: str, changed: datetime) -> datetime:
     return s.scalar(query) or changed
 
 
-def _advance(db: Database, now: datetime, taken: list[handover.Handover], top: int) -> None:
-    """Each handover's mark moved on past what this round planned and weighed."""
-    behind = [
-        t.kind
-        for t in taken
-        if t.mark is not None and min(t.mark, top if t.pushed is None else t.pushed) < top
-    ]
+def _advance(
+    db: Database, now: datetime, taken: list[handover.Handover], top: int,
+    horizon: timedelta | None = None,
+) -> None:  # fmt: skip
+    """Each handover's mark moved on past what this round planned and weighed, and
+    past what no plan looks at before the ``horizon`` (``handover.advance``)."""
+    behind = [t.kind for t in taken if handover.behind(t.mark, t.pushed, top) is not None]
     if not behind:
         return
     with db.write() as s:
         since = min(from_micros(confirm_since(s)), now - NEW_BOOKING)
         for kind in behind:
-            handover.advance(s, kind, top, since, now)
+            handover.advance(s, kind, top, since, now, now + horizon if horizon else None)
 
 
-def _seen_before(mark: int | None, pushed: int | None = None) -> Any:
+def _seen_before(mark: int | None, pushed: int | None = None, kind: str | None = None) -> Any:
     """A condition on an appointment id: it was here (inserted, or any move or
     cancellation of it: ``inserted`` False) before the mark, and, if made here, pushed
     by ``pushed``; so the previous sender may have seen it. A change that moved
-    nothing (a status, a note: ``_NEWS``) is no news of a move it could have missed."""
+    nothing (a status, a note: ``_NEWS``) is no news of a move it could have missed.
+    Nor is one the ``kind`` handover's mark moved past before any plan looked at it
+    (``handover.late``)."""
 
     def seen(appointment_id: Any, inserted: bool) -> Any:
         c = ChangeEntry
         after = [c.seq > mark] if mark is not None else []
         if pushed is not None:
             after.append((c.seq > pushed) & c.origin.is_(None))
-        if not after:
-            return true()
-        late = select(c.row_id).where(or_(*after), c.entity == "appointment")
-        return appointment_id.not_in(late.where(c.kind == "insert" if inserted else _NEWS))
+        found = [appointment_id.not_in(handover.late(kind, inserted))] if kind else []
+        if after:
+            late = select(c.row_id).where(or_(*after), c.entity == "appointment")
+            found.append(
+                appointment_id.not_in(late.where(c.kind == "insert" if inserted else _NEWS))
+            )
+        return and_(*found) if found else true()
 
     return seen
 

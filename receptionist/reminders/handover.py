@@ -17,16 +17,21 @@ the confirmation of every booking made before it that it could have seen. A book
 it could not have seen is one that reached this PC only after a sync that began after
 the cutoff: the ``mark`` is the change feed's sequence when such a sync is first
 known to have finished; or one made on this PC and pushed only after the cutoff:
-``pushed`` is how far this PC had pushed its own changes when it heard the renewal
-that is the cutoff (``watch``), and a change of its own after it is not the previous
-sender's. A missed confirmation is preferred to a double one: the
-reminders of the booking still go. Kept in the file, so a restart changes nothing.
+``pushed`` is how far the endpoint had accepted this PC's own changes when it heard
+the renewal that is the cutoff (``watch``; a batch packed and still waiting, its push
+failed or refused, is not accepted: ``SyncState.accepted_change``), and a change of
+its own after it is not the previous sender's. A missed confirmation is preferred to
+a double one: the reminders of the booking still go. Kept in the file, so a restart changes nothing.
 
 Each round reads the change feed after the mark (``dispatch._seen_before``); the
 feed only grows, so once every appointment whose change came after the mark is
-planned here and its messages weighed, the mark (and ``pushed``) moves on to the
-feed's end as that round planned (``advance``): nothing the old mark would decide
-otherwise is left.
+planned here and its messages weighed, the mark (and ``pushed``, also while the mark
+waits for its sync) moves on to the feed's end as that round planned (``advance``):
+nothing the old mark would decide otherwise is left. An appointment no plan looks at
+yet (beyond the planning horizon, its change older than a day) does not hold the mark
+back for weeks: the mark moves past it, and if its change is one the previous sender
+never saw, the appointment is kept (``reminder_handover_late``, ``late``) and counts
+as after the mark until it begins.
 """
 
 from __future__ import annotations
@@ -37,13 +42,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, delete, func, select, text
 from sqlalchemy.orm import Session
 
-from receptionist.models import ChangeEntry, ReminderHandover, SyncState, to_micros
+from receptionist.models import (
+    ChangeEntry,
+    ReminderHandover,
+    ReminderHandoverLate,
+    SyncState,
+    to_micros,
+)
 from receptionist.store.storage import fsync_dir
 
-from .plan import ROLE_LOST
+from .plan import NEW_BOOKING, ROLE_LOST, TOLD_ORDER, TOLD_WHERE
 
 Kind = Literal["lease", "restore"]
 # Cutoffs this close are one handover: the endpoint answers an age, which this PC's
@@ -52,6 +63,11 @@ SAME = timedelta(minutes=5)
 # A sync round that finished this long after the cutoff began after it (a round's
 # pull takes seconds; a long download resumes in the next).
 SYNC_SLACK = timedelta(minutes=10)
+# A lease's cutoff is this long after the previous holder's last renewal: its round may
+# still have been sending then (``sync/reminderlease.py``).
+SENDING_AFTER = timedelta(minutes=1)
+# What this PC's clock and the endpoint's age in seconds may round a renewal's time by.
+ROUNDING = timedelta(seconds=1)
 REASONS: dict[str, str] = {"lease": "other_station", "restore": "restored"}
 WATCH = "watch"  # not a handover: what a stand-by saw of the holder (``watch``)
 
@@ -77,12 +93,18 @@ def note(session: Session, kind: Kind, cutoff: datetime, now: datetime) -> None:
     if row is not None and abs(row.cutoff - cutoff) <= SAME:
         return
     mark, pushed = _watched(session, cutoff) if kind == "lease" else (None, None)
+    _forget_late(session, kind)
     if row is None:
         row = ReminderHandover(kind=kind, cutoff=cutoff, mark=mark, pushed=pushed, updated_at=now)
         session.add(row)
     else:
         row.cutoff, row.mark, row.pushed, row.updated_at = cutoff, mark, pushed, now
     session.flush()
+
+
+def _forget_late(session: Session, kind: str) -> None:
+    """A new handover of ``kind``: what the one it replaces kept is not its own."""
+    session.execute(delete(ReminderHandoverLate).where(ReminderHandoverLate.kind == kind))
 
 
 def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
@@ -94,13 +116,14 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
     was never on the endpoint while the holder renewed. A takeover whose cutoff is
     that renewal takes the mark (``note``): a booking made offline that reached this
     PC late in the day the holder's lease ran after it went silent is confirmed.
-    Its ``pushed`` is how far this PC had pushed its own changes then: one made here
-    after it reached the endpoint after that renewal (a booking made on the stand-by
-    and pushed late is the stand-by's to confirm)."""
+    Its ``pushed`` is how far the endpoint had accepted this PC's own changes then
+    (``_ACCEPTED``: not a batch still waiting for its answer): one made here after it
+    reached the endpoint after that renewal (a booking made on the stand-by and pushed
+    late, or whose push failed, is the stand-by's to confirm)."""
     if renewed is None:
         return
     row = session.get(ReminderHandover, WATCH)
-    pushed = session.scalar(select(SyncState.pushed_change))
+    pushed = session.scalar(select(_ACCEPTED))
     if row is None:
         session.add(
             ReminderHandover(kind=WATCH, cutoff=renewed, mark=None, pushed=pushed, updated_at=now)
@@ -114,12 +137,22 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
     session.flush()
 
 
+# How far the endpoint had accepted this PC's own changes (0031): a batch packed and
+# still waiting (its push failed or was refused) never reached the holder.
+_ACCEPTED = func.coalesce(SyncState.accepted_change, SyncState.pushed_change)
+
+
 def _watched(session: Session, cutoff: datetime) -> tuple[int | None, int | None]:
     """The mark and the pushed sequence watched while standing by, if this PC heard
-    the renewal the cutoff follows (first heard within ``SAME`` of it; else None: not
-    known)."""
+    the renewal the cutoff follows (else None: not known). It did if it first heard its
+    renewal no earlier than the cutoff's (``SENDING_AFTER`` before it: a renewal heard
+    earlier was followed by one it never heard, when the holder may have seen what this
+    PC pushed since), and within ``SAME`` after the cutoff."""
     row = session.get(ReminderHandover, WATCH)
-    if row is None or abs(row.updated_at - cutoff) > SAME:
+    if row is None:
+        return None, None
+    renewed = cutoff - SENDING_AFTER  # the holder's last renewal, in this PC's time
+    if row.updated_at < renewed - ROUNDING or row.updated_at - cutoff > SAME:
         return None, None
     return row.mark, row.pushed
 
@@ -127,6 +160,7 @@ def _watched(session: Session, cutoff: datetime) -> tuple[int | None, int | None
 def restored(session: Session, now: datetime) -> None:
     """This file was just restored from a backup: it takes over from itself as it was."""
     row = session.get(ReminderHandover, "restore")
+    _forget_late(session, "restore")
     if row is None:
         session.add(ReminderHandover(kind="restore", cutoff=now, mark=None, updated_at=now))
     else:
@@ -171,17 +205,17 @@ def cut_short(session: Session, root: Path, now: datetime) -> bool:
     return True
 
 
-# The start the patient was last told of the appointment ``a`` (``plan._TOLD``'s
-# order, newest first), or NULL where no message of it is logged.
+# The start the patient was last told of the appointment ``a`` (as planning reads it:
+# ``plan.TOLD_ORDER``, newest first), or NULL where no message of it is logged.
+_NEWEST_FIRST = ", ".join(f"{key} DESC" for key in TOLD_ORDER)
 _LAST_TOLD = (
-    "SELECT c.appointment_start FROM communication_entry c WHERE c.appointment_id = a.id"
-    " AND c.appointment_start IS NOT NULL AND c.deleted_at IS NULL ORDER BY c.occurred_at"
-    " DESC, c.appointment_start = a.start_utc DESC, c.created_at DESC, c.id DESC LIMIT 1"
+    "SELECT c.appointment_start FROM communication_entry c"
+    f" WHERE c.appointment_id = a.id AND {TOLD_WHERE} ORDER BY {_NEWEST_FIRST} LIMIT 1"
 )
 
 
-# The first change, after a handover's mark and up to the feed's end as a round
-# planned it, of an appointment the mark may still decide for: one made before the
+# A change, after a handover's mark and up to the feed's end as a round planned it,
+# of an appointment the mark may still decide for (the condition): one made before the
 # cutoff (a later one's messages are this PC's whatever the mark says) and not begun,
 # with a message the handover has yet to weigh (a confirmation, reschedule or
 # cancellation still queued), or one a later plan may still write for it: a
@@ -191,9 +225,8 @@ _LAST_TOLD = (
 # one), a cancellation (cancelled, planned before or a message of it logged, no
 # cancellation yet). Rows withdrawn when this PC lost the role are not its plan, in
 # every clause (a plan afresh writes their messages again: ``plan.ROLE_LOST``).
-_UNDECIDED = text(
-    "SELECT min(c.seq) FROM change_log c JOIN appointment a ON a.id = c.row_id"
-    " WHERE c.entity = 'appointment' AND c.seq > :mark AND c.seq <= :top"
+_UNDECIDED = (
+    " c.entity = 'appointment' AND c.seq > :mark AND c.seq <= :top"
     " AND a.deleted_at IS NULL AND a.start_utc > :now AND a.created_at <= :cutoff AND ("
     " EXISTS (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id AND r.state = 'pending'"
     " AND r.kind != 'reminder')"
@@ -215,34 +248,95 @@ _UNDECIDED = text(
     " AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.appointment_id = a.id"
     " AND r.reason != :lost AND r.kind = 'cancellation')))"
 )
+_CHANGES = "FROM change_log c JOIN appointment a ON a.id = c.row_id WHERE"
+# Of those, a change no plan looks at yet: its appointment beyond the planning horizon
+# (``:until``), the change older than a day (``plan._changed``), nothing of it queued.
+# It may stay undecided for weeks: the mark moves past it, the appointment kept in
+# ``reminder_handover_late`` if the change is one the previous sender never saw
+# (``_LATE``: after the mark, or made here after ``pushed``).
+_FAR = (
+    "(a.start_utc > :until AND c.at < :recent AND NOT EXISTS (SELECT 1 FROM reminder r"
+    " WHERE r.appointment_id = a.id AND r.state = 'pending' AND r.kind != 'reminder'))"
+)
+_LATE = "(c.seq > :late_mark OR (c.seq > :late_pushed AND c.origin IS NULL))"
+_FIRST_NEAR = text(f"SELECT min(c.seq) {_CHANGES}{_UNDECIDED} AND NOT {_FAR}")
+_FAR_LATE = text(
+    f"SELECT c.row_id, max(c.kind = 'insert') {_CHANGES}{_UNDECIDED} AND {_FAR} AND {_LATE}"
+    " GROUP BY c.row_id"
+)
+_KEEP_LATE = text(
+    "INSERT INTO reminder_handover_late (kind, appointment_id, inserted)"
+    " VALUES (:kind, :id, :inserted) ON CONFLICT (kind, appointment_id)"
+    " DO UPDATE SET inserted = inserted OR excluded.inserted"
+)
+_GONE_LATE = text(  # a look-up by id per row kept: not a list of every appointment ahead
+    "DELETE FROM reminder_handover_late WHERE kind = :kind AND NOT EXISTS"
+    " (SELECT 1 FROM appointment a WHERE a.id = reminder_handover_late.appointment_id"
+    " AND a.start_utc > :now AND a.deleted_at IS NULL)"
+)
+_NEVER = 1 << 62  # a sequence no change reaches: no mark (or no ``pushed``) known
 
 
-def advance(session: Session, kind: str, top: int, since: datetime, now: datetime) -> None:
-    """Move the ``kind`` handover's mark on to ``top`` (the feed's end when the round
-    planned), or to just before the first change the mark may still decide for
-    (``_UNDECIDED``): what reached this PC up to there is planned here and weighed, so
-    the rounds read the feed from there on, not from an ever older mark. ``since``:
-    bookings made since then are confirmed when first planned (``plan``)."""
+def advance(
+    session: Session, kind: str, top: int, since: datetime, now: datetime,
+    until: datetime | None = None,
+) -> None:  # fmt: skip
+    """Move the ``kind`` handover's mark and ``pushed`` on to ``top`` (the feed's end
+    when the round planned), or to just before the first change the mark may still
+    decide for (``_UNDECIDED``): what reached this PC up to there is planned here and
+    weighed, so the rounds read the feed from there on, not from an ever older mark;
+    ``pushed`` moves on while the mark is not known yet too. ``since``:
+    bookings made since then are confirmed when first planned (``plan``). ``until``:
+    the planning horizon's end; a change no plan looks at before it does not hold the
+    mark back (``_FAR``: kept in ``reminder_handover_late``; None: every one does)."""
     row = session.get(ReminderHandover, kind)
-    if row is None or row.mark is None:
-        return
-    low = min(row.mark, _pushed(row, top))  # a change after either may still decide
-    if low >= top:
+    low = behind(row.mark, row.pushed, top) if row is not None else None
+    if row is None or low is None:
         return
     params = {
         "mark": low, "top": top, "now": to_micros(now), "cutoff": to_micros(row.cutoff),
-        "since": to_micros(since), "lost": ROLE_LOST,
+        "since": to_micros(since), "lost": ROLE_LOST, "kind": kind,
+        "until": to_micros(until) if until is not None else _NEVER,
+        "recent": to_micros(now - NEW_BOOKING),
     }  # fmt: skip
-    first = session.scalar(_UNDECIDED, params)
+    first = session.scalar(_FIRST_NEAR, params)
+    _keep_late(session, row, params)
     moved_to = top if first is None else int(first) - 1
-    if moved_to > row.mark:
+    if row.mark is not None and moved_to > row.mark:
         row.mark, row.updated_at = moved_to, now
     if row.pushed is not None and moved_to > row.pushed:
         row.pushed, row.updated_at = moved_to, now
 
 
-def _pushed(row: ReminderHandover, top: int) -> int:
-    return top if row.pushed is None else row.pushed
+def _keep_late(session: Session, row: ReminderHandover, params: dict[str, object]) -> None:
+    """The appointments the mark moves past undecided (``_FAR``) whose change the
+    previous sender never saw, kept; those begun or gone since, dropped."""
+    late = {
+        "late_mark": _NEVER if row.mark is None else row.mark,
+        "late_pushed": _NEVER if row.pushed is None else row.pushed,
+    }
+    found = session.execute(_FAR_LATE, {**params, **late}).all()
+    if found:
+        rows = [{"kind": row.kind, "id": i, "inserted": bool(ins)} for i, ins in found]
+        session.execute(_KEEP_LATE, rows)
+    session.execute(_GONE_LATE, params)
+
+
+def late(kind: str, inserted: bool) -> Select[str]:
+    """The appointments kept for the ``kind`` handover (``_keep_late``) whose change
+    (``inserted``: whose booking) the previous sender never saw."""
+    found = select(ReminderHandoverLate.appointment_id).where(ReminderHandoverLate.kind == kind)
+    return found.where(ReminderHandoverLate.inserted) if inserted else found
+
+
+def behind(mark: int | None, pushed: int | None, top: int) -> int | None:
+    """Where a handover's check reads the change feed from, if that is before ``top``
+    (None: it reads nothing before it): the lower of the mark and ``pushed``; a change
+    after either may still decide. ``pushed`` moves on while the mark waits for a sync
+    after the cutoff (None: not known yet)."""
+    known = [at for at in (mark, pushed) if at is not None]
+    low = min(known) if known else None
+    return low if low is not None and low < top else None
 
 
 def current(session: Session, now: datetime) -> list[Handover]:

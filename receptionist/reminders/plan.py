@@ -78,15 +78,18 @@ _ROWS = (
     " r.state, r.reason FROM reminder r"
 )
 # The start each appointment's reminder messages named (their communication-log
-# entries, synced; the desk's own entries name none), oldest first: the latest wins.
-# Of two logged at the same moment, the one naming the start now wins: a message
-# not sent is preferred to one sent twice.
+# entries ``c`` of the appointment ``a``, synced; the desk's own entries name none),
+# in ``TOLD_ORDER``, oldest first: the latest wins. Of two logged at the same moment,
+# the one naming the start now wins: a message not sent is preferred to one sent
+# twice. ``handover`` reads the last told start by the same two.
+TOLD_WHERE = "c.appointment_start IS NOT NULL AND c.deleted_at IS NULL"
+TOLD_ORDER = ("c.occurred_at", "c.appointment_start = a.start_utc", "c.created_at", "c.id")
 _TOLD = (
     "SELECT c.appointment_id, c.appointment_start FROM communication_entry c"
     " JOIN appointment a ON a.id = c.appointment_id"
-    " WHERE c.appointment_start IS NOT NULL AND c.deleted_at IS NULL AND a.deleted_at IS NULL"
+    " WHERE " + TOLD_WHERE + " AND a.deleted_at IS NULL"
 )
-_TOLD_ORDER = " ORDER BY c.occurred_at, c.appointment_start = a.start_utc, c.created_at, c.id"
+_TOLD_ORDER = " ORDER BY " + ", ".join(TOLD_ORDER)
 _INSERT = text(
     "INSERT INTO reminder (id, appointment_id, patient_id, kind, rule, scheduled_for, send_at,"
     " appointment_start, state, channel, attempts, next_try_at, claimed_at, finished_at,"

@@ -172,9 +172,13 @@ def weight(entity: str, size_bytes: int | None) -> int:
 
 
 def answered(session: Session, last_seq: int) -> None:
-    """The endpoint applied (or skipped as applied) everything up to ``last_seq``."""
+    """The endpoint applied (or skipped as applied) everything up to ``last_seq``; once
+    no batch waits, it has accepted this PC's changes up to ``pushed_change``."""
     session.execute(delete(SyncPending).where(SyncPending.device_seq <= last_seq))
     chunks.forget_sent(session)
+    if session.scalar(select(SyncPending.device_seq).limit(1)) is None:
+        sync = state.required(session)
+        sync.accepted_change = sync.pushed_change
 
 
 def renumber(session: Session, last_seq: int) -> None:

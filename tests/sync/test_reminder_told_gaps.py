@@ -223,11 +223,10 @@ def test_a_booking_made_on_the_stand_by_not_pushed_by_the_cutoff_is_confirmed_by
     pcs: tuple[Pc, Pc], provider, clock: FixedClock
 ) -> None:
     """Q is booked on B, the stand-by, and not pushed before A's last renewal; A goes
-    off. A never saw Q, so its confirmation is B's. B skips it (other_station): its own
-    change is in its feed before the takeover's mark, which tells only what B pulled
-    late, not what B pushed late. Fixing it needs B to know how far it had pushed when
-    the holder last renewed (``SyncState.pushed_change`` kept on the ``watch`` row),
-    a schema change this review had no migration for."""
+    off. A never saw Q, so its confirmation is B's, and B sends it: its own change is in
+    its feed before the takeover's mark (which tells only what B pulled late), but after
+    how far the endpoint had accepted B's changes when B heard A's last renewal
+    (``handover.watch`` keeps it on the ``watch`` row, migrations 0030 and 0031)."""
     a, b = pcs
     sender, server = provider
     settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})

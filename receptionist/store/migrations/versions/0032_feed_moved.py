@@ -24,7 +24,7 @@ from alembic import op
 from receptionist.store.migrations import feed
 
 revision = "0032"
-down_revision = "0030"  # the lead renumbers at merge: "0031" once that is in
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,86 @@
+"""How far a stand-by had pushed when it heard the holder's last renewal (#14,
+``handover.watch``): what the endpoint had accepted of its own changes, not what it had
+packed into a batch still waiting for an answer.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_reminder_lease import book, pcs, provider, round_of, states
+from test_reminder_told_gaps import SQLITE_ONLY, sent_by
+from test_two_pcs import Pc, settle
+
+from receptionist.clock import FixedClock
+from receptionist.ops import settings
+from sync import client, cloud
+from sync.round import Unreachable
+
+__all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
+
+
+def failed_push(pc: Pc, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync round whose push never reaches the endpoint: the batch is packed (and
+    kept, to go again), and nothing of it is accepted."""
+
+    def outage(self: client.Client, changes: object) -> object:
+        raise Unreachable("the network went down during the push")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(client.Client, "push", outage)
+        with pytest.raises(Unreachable):
+            cloud.sync_once(pc.db, pc.ctx.clock)
+
+
+@SQLITE_ONLY
+def test_a_batch_waiting_for_the_endpoint_at_the_last_renewal_is_the_stand_by_s(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R is booked on B, the stand-by, and pushed; Q is booked on B too, but B's push of
+    it fails (the batch is packed and waits). A renews (it saw R, never Q) and confirms
+    R; B hears that renewal, then A goes off. When B takes over, Q is B's to confirm
+    (it reached the endpoint only after A's last renewal), and R is not (A did)."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    r = book(b, "Rana", 42, "05321234567")
+    settle(b, a)  # R reaches A
+    q = book(b, "Kaan", 40, "05321112233")
+    failed_push(b, monkeypatch)  # Q packed, not accepted
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == [(r, "confirmation")]  # A's last renewal: never saw Q
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it
+    clock.advance(minutes=65)  # A's lease ran out
+    settle(b)  # Q reaches the endpoint only now
+    assert sent_by(b, sender) == [(q, "confirmation")]
+    assert states(b, r)["confirmation"] == ("skipped", "other_station")
+    assert len(server.messages) == 2
+
+
+@SQLITE_ONLY
+def test_a_stand_by_that_missed_the_last_renewal_does_not_confirm_what_it_pushed_before(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B, the stand-by, hears A renew; a minute later Q is booked on B and pushed, and
+    reaches A, which renews and confirms it: A's last renewal, which B never hears (no
+    round of B's ran between it and A going off). At the takeover B does not confirm Q
+    again: the renewal B heard is not the cutoff's, so how far B had pushed then says
+    nothing of what A saw."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears this renewal
+    clock.advance(minutes=1)
+    q = book(b, "Kaan", 40, "05321112233")
+    settle(b, a)  # Q is accepted, and reaches A
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == [(q, "confirmation")]  # A's last renewal, unheard by B
+    clock.advance(minutes=65)  # A's lease ran out
+    settle(b)
+    assert sent_by(b, sender) == []
+    assert states(b, q)["confirmation"] == ("skipped", "other_station")
+    assert len(server.messages) == 1
