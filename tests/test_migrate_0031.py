@@ -38,7 +38,7 @@ def test_0031_adds_accepted_from_pushed_unless_a_batch_waits(db: Database) -> No
     assert "accepted_change" not in columns
     assert "reminder_handover_late" not in _tables(db)
     migrate.upgrade(db)
-    assert migrate.current_revision(db) == migrate.head_revision() == "0031"
+    assert migrate.current_revision(db) == migrate.head_revision()
     assert _accepted(db) is None, "a batch waited: not known"
     assert "reminder_handover_late" in _tables(db)
     with db.write() as s:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from factories import downgrade, make_clinic, weekdays
 from sqlalchemy import select, text
 from templates import Template
@@ -30,6 +31,7 @@ from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import ADDED, Record, encode
 from receptionist.replica.seal import ClinicKey, Place, Tampered, open_sealed, seal
 from receptionist.retention import holds
+from receptionist.store import migrate
 from receptionist.store.storage import Database
 from receptionist.store.vault import Created, open_clinic
 
@@ -182,24 +184,30 @@ def test_an_older_pcs_edits_keep_what_it_did_not_know_and_new_rows_take_the_defa
     assert replica.cursor(b) == 2
 
 
-def test_added_names_every_synced_column_a_migration_added_since_records_travel(
+def test_added_names_every_synced_column_added_after_its_table_began_to_sync(
     db: Database,
 ) -> None:
-    """Records began to travel at 0013 (sync's state): each synced column the file has
-    now and did not have then is in ``ADDED``, with the migration that added it."""
-    downgrade(db, "0013")
-    with db.read() as s:
-        then = {
-            entity: {row[1] for row in s.execute(text(f"PRAGMA table_info({entity})"))}
-            for entity in changefeed.synced_tables()
-        }
-    since = {
-        entity: set(changefeed.synced_columns(model)) - then[entity]
-        for entity, model in changefeed.synced_tables().items()
-        if then[entity]  # a table made since: a PC without it refuses its records whole
-    }
-    assert {e: c for e, c in since.items() if c} == {e: set(c) for e, c in ADDED.items()}
-    assert {c: a.migration for c, a in ADDED["patient"].items()} == {
+    """Records began to travel at 0013 (sync's state), each table's once its change
+    feed's triggers were made (with it, or later: holds at 0020). Every synced column a
+    migration added after that, to any synced table (one made after 0013 too), is in
+    ``ADDED`` with that migration: the file is taken down one migration at a time to
+    0013, and what each synced table's columns were at each revision is read."""
+    script = ScriptDirectory.from_config(migrate._config())
+    revisions = [r.revision for r in script.walk_revisions(base="0013", head="heads")]
+    assert revisions[0] == migrate.head_revision() and revisions[-1] == "0013"
+    seen: dict[str, dict[str, set[str]]] = {}  # revision -> synced table -> its columns
+    for at, below in zip(revisions, [*revisions[1:], None], strict=True):
+        seen[at] = _syncing(db)
+        if below is not None:
+            downgrade(db, below)
+    added: dict[str, dict[str, str]] = {}
+    for entity, model in changefeed.synced_tables().items():
+        for column in changefeed.synced_columns(model):
+            lacked = [r for r in revisions if entity in seen[r] and column not in seen[r][entity]]
+            if lacked:  # the revision above the newest that lacked it added it
+                added.setdefault(entity, {})[column] = revisions[revisions.index(lacked[0]) - 1]
+    assert added == {e: {c: a.migration for c, a in cols.items()} for e, cols in ADDED.items()}
+    assert added["patient"] == {
         "alert": "0017", "restricted_at": "0024", "restriction_reason": "0024",
     }  # fmt: skip
 
@@ -252,3 +260,13 @@ def test_a_pc_older_than_a_kind_of_record_stops_at_it_and_takes_it_once_updated(
         assert s.get(Patient, omar) is not None
         kept = s.scalars(select(RetentionHold)).one()
         assert (kept.patient_id, kept.reason) == (zeynep, "Court case 2026/114")
+
+
+FEEDS = "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tr_feed_%_insert'"
+
+
+def _syncing(db: Database) -> dict[str, set[str]]:
+    """Each table whose changes the feed logs now (its triggers made), and its columns."""
+    with db.read() as s:
+        tables = s.execute(text(FEEDS)).scalars()
+        return {t: {row[1] for row in s.execute(text(f"PRAGMA table_info({t})"))} for t in tables}

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
@@ -115,3 +117,46 @@ def test_the_data_folders_are_looked_at_holding_no_lock(
     tokenbook.kept(here, A)  # a sync round's
     assert len(held) >= 3 and not any(held), held
     assert tokenbook._read().gone_since == {gone_key: now}
+
+
+@pytest.mark.skipif(os.name == "nt", reason="looks at the lock with fcntl.flock")
+def test_the_lock_is_let_go_before_its_file_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows drops the lock of a closed handle only when the system gets to it, so a
+    change lets go of the book's lock explicitly (``store.lock._unlock``), as it took
+    it, before it closes the lock file: here the lock is free when the file closes."""
+    import fcntl
+
+    lock_file = pcstore.config_dir() / tokenbook.LOCK_NAME
+    free_at_close: list[bool] = []
+    real_open = lock.open_private
+
+    def free() -> bool:  # through an open file of its own, as another process
+        with open(lock_file, "rb") as other:
+            try:
+                fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return False
+            return True
+
+    class Watched:
+        def __init__(self, fh: IO[bytes]) -> None:
+            self._fh = fh
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._fh, name)
+
+        def __enter__(self) -> Watched:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            free_at_close.append(free())
+            self._fh.close()
+
+    def opening(path: Path) -> Any:
+        fh = real_open(path)
+        return Watched(fh) if path == lock_file else fh
+
+    monkeypatch.setattr(lock, "open_private", opening)
+    tokenbook.kept(pcstore.config_dir(), A)
+    assert free_at_close == [True]
+    assert tokenbook.written() == {A}

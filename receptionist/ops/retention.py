@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -206,13 +206,14 @@ def sweep(
     with db.read() as s:
         rule = policy.read(s, now)
     counts: Counter[str] = Counter()
-    folding = _Folding(db)  # one for all the batches: nothing left over between kinds
-    batches = _patients(db, rule, sweep_id, counts, tell, folding)
-    batches += _commlog(db, rule, sweep_id, counts, tell, folding)
-    batches += _delivery_log(db, rule, sweep_id, counts, tell, folding)
+    # One _Folding for all the batches: nothing left over between kinds.
+    step = Step(db, rule, sweep_id, counts, tell, _Folding(db))
+    batches = _patients(step)
+    batches += _commlog(step)
+    batches += _delivery_log(step)
     anchors = [audit_anchor] if audit_anchor is not None else []
     vouchers = [*anchors, *backups.kept_anchors(root)]
-    waiting, more = _audit(db, ctx, rule, sweep_id, counts, vouchers, signer or registered(db))
+    waiting, more = _audit(step, ctx, vouchers, signer or registered(db))
     batches += more
     gone = backups.remove_older(root, rule.backups_before)
     counts["backup"] = len(gone)
@@ -256,38 +257,58 @@ def _keychain_tokens(db: Database, now: datetime, sweep_id: str) -> int:
     return tokens.drop(tokens.asked(found), now, folder, before)
 
 
-def _patients(
-    db: Database,
-    rule: Policy,
-    sweep_id: str,
-    counts: Counter[str],
-    tell: Tell | None,
-    folding: _Folding,
-) -> int:
+@dataclass(frozen=True)
+class Step:
+    """What each step of one sweep (a kind's batches) works with: the database, the
+    policy read at its start, its id, the rows removed so far per kind (added to),
+    whom to tell its progress, and the folding of its batches' pages."""
+
+    db: Database
+    rule: Policy
+    sweep_id: str
+    counts: Counter[str]
+    tell: Tell | None
+    folding: _Folding
+
+    def record(self, session: Session, removed: Mapping[str, int], why: str) -> None:
+        """The destruction records of a batch that removed ``removed``."""
+        for kind, n in removed.items():
+            records.add(session, self.sweep_id, self.rule.now, kind, n, why)
+
+    def told(self, removed: Mapping[str, int], kind: str) -> int:
+        """A batch removed ``removed``: counted, and ``kind``'s rows so far told."""
+        self.counts.update(removed)
+        if self.tell is not None:
+            self.tell(kind, self.counts[kind])
+        return 1
+
+
+def _patients(step: Step) -> int:
     """The lapsed patients' appointments in runs of neighbouring rows, then the
     patients with the rest of their record; both lists are made at the start, and
     each batch checks again, inside its write, that its patients are still to go."""
+    rule = step.rule
     batches, why, before = 0, rule.rule(policy.APPOINTMENT_MONTHS), rule.patients_before
-    with db.read() as s:
+    with step.db.read() as s:
         rowids = rules.lapsed_appointments(s, before)
         lapsed = rules.lapsed_in_order(s, before)
 
     def appointments(s: Session, run: Sequence[int]) -> Counter[str]:
         removed = rules.remove_appointments(s, run, before)
-        _record(s, sweep_id, rule, removed, why)
+        step.record(s, removed, why)
         return removed
 
     def patients(s: Session, ids: Sequence[str]) -> Counter[str]:
         removed = rules.remove_patients(s, rules.still_lapsed(s, before, ids))
-        _record(s, sweep_id, rule, removed, why)
+        step.record(s, removed, why)
         return removed
 
     # Unchecked: each batch deletes the rows that refer to its appointments first, the
     # log entries about them (``rules.REFERRING``); its patients' batches stay checked.
-    for removed in _paced(db, rowids, Pace(*BATCH_ROWS), appointments, folding, checked=False):
-        batches += _told(counts, removed, "appointment", tell)
-    for removed in _paced(db, lapsed, Pace(*PATIENT_BATCH), patients, folding):
-        batches += _told(counts, removed, "patient", tell)
+    for removed in _paced(step, rowids, Pace(*BATCH_ROWS), appointments, checked=False):
+        batches += step.told(removed, "appointment")
+    for removed in _paced(step, lapsed, Pace(*PATIENT_BATCH), patients):
+        batches += step.told(removed, "patient")
     return batches
 
 
@@ -301,11 +322,10 @@ def _purge_index(db: Database) -> None:
 
 
 def _paced(
-    db: Database,
+    step: Step,
     items: Sequence[T],
     pace: Pace,
     work: Callable[[Session, Sequence[T]], R],
-    folding: _Folding,
     *,
     checked: bool = True,
 ) -> Iterator[R]:
@@ -327,9 +347,9 @@ def _paced(
         run = items[at : at + pace.size]
         at += len(run)
         started = batch_clock()
-        with db.write(relaxed=True, fold=False, checked=checked) as s:
+        with step.db.write(relaxed=True, fold=False, checked=checked) as s:
             done = work(s, run)
-        folding.after(pace, len(run), batch_clock() - started)
+        step.folding.after(pace, len(run), batch_clock() - started)
         yield done
 
 
@@ -351,83 +371,46 @@ class _Folding:
             self.unfolded = 0.0
 
 
-def _record(session: Session, sweep_id: str, rule: Policy, removed: Counter[str], why: str) -> None:
-    for kind, n in removed.items():
-        records.add(session, sweep_id, rule.now, kind, n, why)
-
-
-def _told(counts: Counter[str], removed: Counter[str], kind: str, tell: Tell | None) -> int:
-    counts.update(removed)
-    if tell is not None:
-        tell(kind, counts[kind])
-    return 1
-
-
-def _commlog(
-    db: Database,
-    rule: Policy,
-    sweep_id: str,
-    counts: Counter[str],
-    tell: Tell | None,
-    folding: _Folding,
-) -> int:
+def _commlog(step: Step) -> int:
+    rule = step.rule
     batches, why, pace = 0, rule.rule(policy.COMMLOG_MONTHS), Pace(*LOG_BATCH)
     while True:  # relaxed and folded between batches as the patients' (``_paced``)
         started = batch_clock()
-        with db.write(relaxed=True, fold=False) as s:
+        with step.db.write(relaxed=True, fold=False) as s:
             ids = rules.old_commlog_ids(s, rule.commlog_before, pace.size)
             if not ids:
                 return batches
             n = rules.remove_commlog(s, ids)
-            records.add(s, sweep_id, rule.now, "communication_entry", n, why)
-        folding.after(pace, len(ids), batch_clock() - started)
-        counts["communication_entry"] += n
-        batches += 1
-        if tell is not None:
-            tell("communication_entry", counts["communication_entry"])
+            records.add(s, step.sweep_id, rule.now, "communication_entry", n, why)
+        step.folding.after(pace, len(ids), batch_clock() - started)
+        batches += step.told({"communication_entry": n}, "communication_entry")
 
 
-def _delivery_log(
-    db: Database,
-    rule: Policy,
-    sweep_id: str,
-    counts: Counter[str],
-    tell: Tell | None,
-    folding: _Folding,
-) -> int:
+def _delivery_log(step: Step) -> int:
     """The providers' delivery log, and the station's finished reminder rows, past
     ``retention.delivery_log_months`` (``receptionist.reminders.deliverylog``)."""
+    rule = step.rule
     batches, why, pace = 0, rule.rule(policy.DELIVERY_MONTHS), Pace(*LOG_BATCH)
     while True:  # relaxed and folded between batches as the patients' (``_paced``)
         started = batch_clock()
-        with db.write(relaxed=True, fold=False) as s:
+        with step.db.write(relaxed=True, fold=False) as s:
             removed = deliverylog.remove_old(s, rule.delivery_before, pace.size)
             if not any(removed.values()):
                 return batches
-            for kind, n in removed.items():
-                if n:
-                    records.add(s, sweep_id, rule.now, kind, n, why)
-        folding.after(pace, max(removed.values()), batch_clock() - started)
-        counts.update(removed)
-        batches += 1
-        if tell is not None:
-            tell("delivery_log", counts["delivery_log"])
+            step.record(s, {kind: n for kind, n in removed.items() if n}, why)
+        step.folding.after(pace, max(removed.values()), batch_clock() - started)
+        batches += step.told(removed, "delivery_log")
 
 
 def _audit(
-    db: Database,
-    ctx: Ctx,
-    rule: Policy,
-    sweep_id: str,
-    counts: Counter[str],
-    anchors: list[Anchor],
-    signer: notary.Notary | None,
+    step: Step, ctx: Ctx, anchors: list[Anchor], signer: notary.Notary | None
 ) -> tuple[int, int]:
     """The audit events past ``retention.audit_years``, removed behind a checkpoint
     when one of ``anchors`` vouches for the log past them; (events left waiting for
     an anchor, batches). Once this PC pinned the cloud endpoint's key, only the
     endpoint's newest anchor of it vouches, and each checkpoint goes only with the
     endpoint's signature (``signer``; without one nothing goes)."""
+    db, rule, counts = step.db, step.rule, step.counts
     with db.read() as s:
         found = auditlog.due(s, rule.audit_before)
         if found is None:
@@ -440,17 +423,17 @@ def _audit(
     marks = sorted({a.head_seq for a in anchors if 0 < a.head_seq <= found.upto})
     while True:
         with db.read() as s:
-            step = auditlog.next_cut(s, found.upto, anchor, marks=marks)
-        if step is None:
+            cut = auditlog.next_cut(s, found.upto, anchor, marks=marks)
+        if cut is None:
             return 0, batches
-        signed = signer.sign(step) if syncs and signer is not None else None
-        if syncs and not _genuine(db, step, signed):  # refused, or not its: the rest waits
+        signed = signer.sign(cut) if syncs and signer is not None else None
+        if syncs and not _genuine(db, cut, signed):  # refused, or not its: the rest waits
             return found.count - counts["audit_event"], batches
         with db.write() as s:
-            n = auditlog.cut(s, ctx, step, sweep_id, signed)
+            n = auditlog.cut(s, ctx, cut, step.sweep_id, signed)
             if not n:
                 return 0, batches
-            records.add(s, sweep_id, rule.now, "audit_event", n, why)
+            records.add(s, step.sweep_id, rule.now, "audit_event", n, why)
         counts["audit_event"] += n
         batches += 1
 

@@ -39,8 +39,10 @@ ROUTING: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Added:
-    """A synced column a migration added after records began to travel (0013): which
-    migration, and the value a row took from it, as JSON holds it."""
+    """A synced column a migration added after its table's records began to travel
+    (0013, or later where the table's change feed began later: holds at 0020): which
+    migration, and the value a row took from it, as JSON holds it. A test takes the
+    file down one migration at a time and fails on such a column missing here."""
 
     migration: str
     default: object

@@ -26,8 +26,9 @@ within that time is known under its new path, and keeps its token for good.
 
 Several processes change the book (the app's sweep and its sync rounds, a
 ``receptionist sweep``, another data folder's app): each change reads, changes and
-writes it holding a lock file beside it (``store.lock.waited``), so none is lost
-and no old ``gone_since`` comes back. A sweep notes the names it is about to delete
+writes it holding a lock file beside it (``store.lock.waited``: ``flock``, or
+``msvcrt.locking`` on Windows, let go of explicitly before the file is closed), so none
+is lost and no old ``gone_since`` comes back. A sweep notes the names it is about to delete
 from the keychain, and under which sweep (``pending``), before it deletes them: one
 killed before its destruction record was written leaves them there, and the next
 sweep counts them (``retention.tokens``). A book that cannot be read or written is

@@ -47,6 +47,7 @@ class InstanceLock:
 
     def release(self) -> None:
         if self._fh is not None:
+            _unlock(self._fh)
             self._fh.close()
             self._fh = None
 
@@ -68,6 +69,24 @@ def _lock(fh: IO[bytes]) -> None:
         import fcntl
 
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(fh: IO[bytes]) -> None:
+    """Let go of :func:`_lock`'s lock now, before ``fh`` is closed. Closing would drop
+    it too, but Windows drops the locks of a closed handle only when the system gets to
+    it ("depends upon available system resources"), and a waiter could time out in
+    between; on POSIX another holder of the same open file (a duplicated descriptor)
+    would keep it."""
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        fh.seek(0)
+        with contextlib.suppress(OSError):  # not held: nothing to let go of
+            msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+    else:
+        import fcntl
+
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 class SharedUse:
@@ -157,7 +176,8 @@ def waited(path: Path, *, seconds: float = 10.0) -> Iterator[bool]:
     for up to ``seconds``, for a short read-modify-write of a small file that several
     processes change. Yields whether it is held: False when the file cannot be made or
     locked in time (a folder not writable; a holder that hangs), and the caller goes
-    on unlocked. The OS drops the lock of a process that dies."""
+    on unlocked. The lock is let go of explicitly (:func:`_unlock`) before the file is
+    closed, on every platform; the OS drops the lock of a process that dies."""
     try:
         fh = open_private(path)
     except OSError:
@@ -167,7 +187,11 @@ def waited(path: Path, *, seconds: float = 10.0) -> Iterator[bool]:
         deadline = time.monotonic() + seconds
         while not (locked := _try_lock(fh)) and time.monotonic() < deadline:
             time.sleep(0.01)
-        yield locked  # closing the file lets go of the lock
+        try:
+            yield locked
+        finally:
+            if locked:
+                _unlock(fh)
 
 
 def _try_lock(fh: IO[bytes]) -> bool:

@@ -18,6 +18,7 @@ import errno
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -188,6 +189,10 @@ class Database:
         self.cache_mb = cache_mb
         self.damaged = False
         self._spare: Any = None  # the connection ``_verify`` opened, till the pool takes it
+        # Held while the spare changes hands: the pool calls ``connect`` from whichever
+        # thread wants a connection (the app's database worker, a job), and two threads
+        # that both read the spare before either cleared it were given one connection.
+        self._spare_lock = threading.Lock()
         # Held first: a rewrite (``compact``) cannot swap the file while we look at it.
         self._use = SharedUse(self.path)
         self._use.acquire()
@@ -306,10 +311,16 @@ class Database:
     def connect(self) -> Any:
         """A new keyed, verified DB-API connection (the engine's pool calls this): the
         first is the one the look at open used, outside any transaction."""
-        spare, self._spare = self._spare, None
+        spare = self._take_spare()
         if spare is not None:
             return spare
         return raw_connect(self.path, self._key, cache_mb=self.cache_mb)
+
+    def _take_spare(self) -> Any:
+        """The spare connection, to one caller only (None once taken)."""
+        with self._spare_lock:
+            spare, self._spare = self._spare, None
+        return spare
 
     def session(self) -> Session:
         """A session for reading (a deferred transaction)."""
@@ -407,7 +418,7 @@ class Database:
         # (its engine, its statement cache) alive in a process that opens many.
         if event.contains(self.engine, "handle_error", self._on_error):
             event.remove(self.engine, "handle_error", self._on_error)
-        spare, self._spare = self._spare, None
+        spare = self._take_spare()
         if spare is not None:  # never taken: no query was made
             spare.close()
         self.engine.dispose()

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import CALENDAR, INFO, REFRESH, Clinic
 from fakegoogle import ACCOUNT
+from googlekit import CALENDAR, INFO, REFRESH, Clinic
 from sqlalchemy import func, select
 
 from receptionist.errors import ValidationError

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import CALENDAR, INFO, REFRESH, Clinic
+from googlekit import CALENDAR, INFO, REFRESH, Clinic
 
 from receptionist.errors import ValidationError
 from receptionist.google import status as google_status

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import INFO
 from fakegoogle import ACCOUNT, FakeGoogle
+from googlekit import INFO
 from test_google_cli import clinic, run  # noqa: F401  (the CLI clinic fixtures)
 
 from sync.cli import main

@@ -10,8 +10,8 @@ from typing import Any
 
 import keyring
 import pytest
-from conftest import INFO, REFRESH
 from fakegoogle import ACCOUNT, FakeGoogle
+from googlekit import INFO, REFRESH
 from keyring.backends.null import Keyring as NoKeychain
 from templates import Template
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import CALENDAR, Clinic
+from googlekit import CALENDAR, Clinic
 from sqlalchemy import func, select
 
 from receptionist.errors import ReceptionistError

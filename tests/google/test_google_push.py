@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from conftest import CALENDAR, INFO, Clinic
 from factories import make_clinic, make_patient, make_provider, make_service
 from fakegoogle import FakeGoogle
+from googlekit import CALENDAR, INFO, Clinic
 from sqlalchemy import func, select
 
 from receptionist.clock import FixedClock

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import CALENDAR, Clinic
+from googlekit import CALENDAR, Clinic
 
 from receptionist.models import Appointment
 from sync.google import pacing, service

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from conftest import CALENDAR, REFRESH, Clinic
+from googlekit import CALENDAR, REFRESH, Clinic
 from sqlalchemy import select
 
 from receptionist.errors import ValidationError

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import CALENDAR, Clinic
+from googlekit import CALENDAR, Clinic
 
 from receptionist.errors import ValidationError
 from receptionist.google import station

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import CALENDAR, Clinic
 from factories import make_provider
+from googlekit import CALENDAR, Clinic
 from sqlalchemy import func, select
 
 from receptionist.errors import NotFound, ValidationError

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import CALENDAR, Clinic, make
 from fakegoogle import FakeGoogle
+from googlekit import CALENDAR, Clinic, make
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
