@@ -52,7 +52,8 @@ def look(db: Database, ctx: Ctx) -> Look:
 
 
 def dry_run(db: Database, ctx: Ctx, root: Path) -> tuple[Plan, Look]:
-    return retention.dry_run(db, ctx, root), look(db, ctx)
+    """A person's dry run, audited: the core lets a sweep go after it (``review``)."""
+    return retention.review(db, ctx, root), look(db, ctx)
 
 
 def sweep(db: Database, ctx: Ctx, root: Path, progress: Progress, total: int) -> Swept:
