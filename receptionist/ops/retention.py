@@ -6,6 +6,11 @@ short leaves every batch done whole and recorded. It ends with one audit event
 (``sweep``, entity ``retention``, the sweep's id: its destruction records hold the
 counts), an incremental vacuum where the file allows one, and a checkpoint, so the
 overwritten pages reach the file and the WAL is emptied.
+
+A person's sweep follows a person's dry run under the policy as it is: ``review`` is
+that dry run (audited), ``need_dry_run`` the one rule the CLI and the app meet
+(through ``jobs.core.sweep_now``). A sweep that destroyed nothing leaves a destruction
+record of kind ``nothing``, so the periodic destruction KVKK asks for is provable.
 """
 
 from __future__ import annotations
