@@ -270,12 +270,12 @@ def test_sweep_with_an_audit_anchor_through_the_cli(
     assert main(["--json", "sweep", "--dry-run"]) == 0
     planned = json.loads(capsys.readouterr().out)["counts"]["audit_event"]
     assert planned > 0
-    assert main(["--json", "sweep"]) == 0
+    assert main(["--json", "sweep", "--yes"]) == 0
     assert json.loads(capsys.readouterr().out)["audit_waiting"] == planned
     assert main(["--json", "audit", "anchor"]) == 0
     kept = tmp_path / "anchor.json"
     kept.write_text(capsys.readouterr().out)
-    assert main(["--json", "sweep", "--audit-anchor", str(kept)]) == 0
+    assert main(["--json", "sweep", "--yes", "--audit-anchor", str(kept)]) == 0
     swept = json.loads(capsys.readouterr().out)
     # Every event was old but the newest, which stays: the first sweep's event is new.
     assert swept["counts"]["audit_event"] == planned and swept["audit_waiting"] == 0

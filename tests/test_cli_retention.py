@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,7 +68,7 @@ def test_sweep_hold_and_jobs_through_the_cli(
     assert run(capsys, "patient", "hold", number, "--reason", "court case")[0] == 0
     code, plan = run(capsys, "sweep", "--dry-run")
     assert plan["counts"]["patient"] == 0 and plan["patients"] == []  # type: ignore[index]
-    code, swept = run(capsys, "sweep")
+    code, swept = run(capsys, "sweep", "--yes")  # after the dry runs above
     assert code == 0 and swept["records"] == []  # type: ignore[index]
     assert main(["patient", "hold", number, "--reason", " "]) == 2
     assert "reason" in capsys.readouterr().err
@@ -72,7 +76,7 @@ def test_sweep_hold_and_jobs_through_the_cli(
     assert run(capsys, "patient", "unhold", number)[0] == 0
     assert main(["patient", "unhold", number]) != 0
     capsys.readouterr()
-    code, swept = run(capsys, "sweep")
+    code, swept = run(capsys, "sweep", "--yes")
     assert code == 0 and swept["counts"]["patient"] == 1  # type: ignore[index]
     assert {"kind": "patient", "count": 1} in [
         {k: r[k] for k in ("kind", "count")}
@@ -121,8 +125,9 @@ def test_sweep_exits_3_while_another_sweep_holds_the_lease(
             assert lease.take(s, SWEEP.name, "the-nightly-sweep", SystemClock().now(), 60)
     finally:
         db.close()
+    assert main(["sweep", "--dry-run"]) == 0
     capsys.readouterr()
-    assert main(["sweep"]) == 3
+    assert main(["sweep", "--yes"]) == 3
     assert "A retention sweep is already running" in capsys.readouterr().err
     assert main(["patient", "show", number]) == 0, "nothing was swept"
 
@@ -142,11 +147,12 @@ def test_sweep_says_waiting_only_when_something_waits(
         assert auditwait.why(db) is not None  # the reason a cut would wait stands
     finally:
         db.close()
+    assert main(["sweep", "--dry-run"]) == 0
     capsys.readouterr()
-    assert main(["sweep"]) == 0
+    assert main(["sweep", "--yes"]) == 0
     shown = capsys.readouterr().out
     assert "Nothing was past its time" in shown and "Waiting" not in shown
-    code, swept = run(capsys, "sweep")
+    code, swept = run(capsys, "sweep", "--yes")
     assert code == 0 and swept["audit_waiting"] == 0  # type: ignore[index]
     assert swept["audit_waiting_why"] is None  # type: ignore[index]
     db = open_clinic(cli_env)
@@ -156,3 +162,68 @@ def test_sweep_says_waiting_only_when_something_waits(
     finally:
         db.close()
     assert not [k for k in counts if k.startswith("audit_waiting")], counts
+
+
+@contextlib.contextmanager
+def terminal(typed: str) -> Iterator[None]:
+    """stdin a real terminal (a pseudo-terminal) on which ``typed`` waits to be read."""
+    main_fd, other_fd = os.openpty()
+    os.write(main_fd, typed.encode())
+    try:
+        with open(other_fd, encoding="utf-8") as tty, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sys, "stdin", tty)
+            yield
+    finally:
+        os.close(main_fd)
+
+
+def test_the_cli_sweep_asks_or_needs_yes_after_a_dry_run_of_the_policy_as_it_is(
+    cli_env: Path,
+    made: Template[None],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made.copy_to(cli_env)
+    number = old_patient(cli_env)
+    code, status = run(capsys, "sweep", "status")
+    assert code == 0 and status["waiting_for_person"] and status["last_sweep"] is None  # type: ignore[index]
+    assert "waiting for a person" in status["warnings"][0]  # type: ignore[index]
+    assert main(["sweep"]) == 2  # no terminal, no --yes
+    assert "no terminal to ask on" in capsys.readouterr().err
+    assert main(["sweep", "--yes"]) == 2  # --yes, but no dry run
+    assert "receptionist sweep --dry-run" in capsys.readouterr().err
+    assert main(["patient", "show", number]) == 0, "nothing was swept"
+    capsys.readouterr()
+    assert run(capsys, "sweep", "--dry-run")[0] == 0
+    assert main(["settings", "set", "retention.commlog_months", "6"]) == 0
+    capsys.readouterr()
+    assert main(["sweep", "--yes"]) == 2, "the policy changed after the dry run"
+    assert "needs a dry run" in capsys.readouterr().err
+
+    with terminal("no\n"):
+        assert main(["sweep"]) == 2
+    said = capsys.readouterr().err
+    assert "would destroy" in said and "Type yes" in said and "nothing was swept" in said
+    assert main(["patient", "show", number]) == 0
+    capsys.readouterr()
+    with terminal("yes\n"):
+        code, swept = run(capsys, "sweep")
+    assert code == 0 and swept["counts"]["patient"] == 1  # type: ignore[index]
+    assert main(["patient", "show", number]) != 0  # gone
+    capsys.readouterr()
+
+    code, status = run(capsys, "sweep", "status")
+    assert status["warnings"] == [] and status["last_sweep"] >= swept["at"]  # type: ignore[index]
+    code, found = run(capsys, "sweep", "records", "--since", swept["at"][:10])  # type: ignore[index]
+    assert code == 0 and {"kind": "patient", "count": 1} in [
+        {k: r[k] for k in ("kind", "count")}
+        for r in found  # type: ignore[union-attr]
+    ]
+    assert all(r["sweep_id"] == swept["sweep_id"] for r in found)  # type: ignore[union-attr, index]
+    assert "Timer" not in json.dumps(found) and number not in json.dumps(found)
+    assert main(["sweep", "records", "--csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "at,sweep_id,kind,count,policy" and len(lines) == len(found) + 1  # type: ignore[arg-type]
+    assert run(capsys, "sweep", "records", "--since", "2999-01-01")[1] == []
+    assert main(["sweep", "records", "--since", "June"]) == 2
+    assert "--since" in capsys.readouterr().err

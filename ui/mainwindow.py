@@ -41,6 +41,7 @@ from .schedule.model import ScheduleModel
 from .schedule.view import ScheduleView
 from .settings import install as install_settings
 from .statusops import CancelFactory, StatusOps
+from .sweepnote import install as install_sweep_note
 from .syncstatus import SyncStatus
 from .today import install as install_today
 from .undo import install as install_undo
@@ -135,6 +136,8 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.sync_status)
         self.google_status = install_google_status(self)
+        self.sweep_note = install_sweep_note(self)
+        self.userChanged.connect(self.sweep_note.refresh)  # only those who can sweep see it
         self.show_user()
 
     def _connect(self) -> None:

@@ -49,13 +49,20 @@ def cmd_list(app: App) -> int:
     rows = [_row(s) for s in found]
     lines = [
         f"{s.name:<18} {s.trigger:<34} last: "
-        + (f"{s.last_started:%Y-%m-%d %H:%M} UTC {s.outcome}" if s.last_started else "never")
+        + (f"{s.last_started:%Y-%m-%d %H:%M} UTC {_said(s)}" if s.last_started else "never")
         + f"; next: {s.next_due:%Y-%m-%d %H:%M} UTC"
         + (" (running)" if s.running else "")
         for s in found
     ]
     app.emit(rows, "\n".join(lines))
     return 0
+
+
+def _said(s: runner.JobStatus) -> str:
+    """The outcome; the sweep that waits for a person's first sweep is not "ok" to read."""
+    if s.outcome == "ok" and s.counts.get("awaiting_person"):
+        return "waiting for a person's first sweep (`receptionist sweep`, or Settings > Retention)"
+    return s.outcome or ""
 
 
 def _row(s: runner.JobStatus) -> dict[str, Any]:

@@ -1,16 +1,31 @@
-"""sweep [--dry-run]; patient hold|unhold (added to ``patient`` by patientcmds)."""
+"""sweep [--dry-run] [--yes], sweep status, sweep records; patient hold|unhold (added to
+``patient`` by patientcmds).
+
+A sweep destroys for good, so it follows the core's rule (``ops.retention.need_dry_run``):
+a person's dry run under the policy as it is comes first. At a terminal ``sweep`` makes
+that dry run itself, shows its counts and asks for "yes" typed back; without one it
+needs ``--yes`` and an earlier ``sweep --dry-run`` (exit 2 otherwise, saying what to run).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from receptionist.cli.common import App, examples
-from receptionist.jobs.core import sweep_now
+from receptionist.context import Ctx
+from receptionist.errors import UserError, ValidationError
+from receptionist.jobs.core import SWEEP, sweep_now
+from receptionist.jobs.runner import status as job_status
 from receptionist.ops import audit as audit_ops
 from receptionist.ops import retention as ops
+from receptionist.ops import sweepstatus
+from receptionist.retention import records
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,14 +34,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="destroy what the retention policy says is past its time (or show it: --dry-run)",
         **examples(
             "receptionist sweep --dry-run --json",
-            "receptionist sweep --json",
+            "receptionist sweep                # shows the dry run's counts, asks for yes",
+            "receptionist sweep --yes --json   # no terminal: after sweep --dry-run",
             "receptionist sweep --audit-anchor anchor-2026-12-06.json --json",
+            "receptionist sweep status --json",
+            "receptionist sweep records --since 2026-06-01 --json",
         ),
     )
     p.add_argument(
         "--dry-run",
         action="store_true",
-        help="only say what would go (counts per kind, and which patients); write nothing",
+        help="only say what would go (counts per kind, and which patients); changes nothing "
+        "but the audit event that lets a sweep follow under the policy as it is",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask (needed without a terminal); still only after a `sweep --dry-run` "
+        "under the policy as it is",
     )
     p.add_argument(
         "--audit-anchor",
@@ -35,6 +60,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "log: audit events past retention.audit_years go only behind one (or a backup's)",
     )
     p.set_defaults(func=cmd_sweep)
+    more = p.add_subparsers(dest="sweep_cmd", metavar="[status|records]")
+    st = more.add_parser(
+        "status",
+        help="the last sweep, and whether the nightly sweep waits for a person or none ran "
+        "in six months (KVKK)",
+        **examples("receptionist sweep status", "receptionist sweep status --json"),
+    )
+    st.set_defaults(func=cmd_status)
+    rec = more.add_parser(
+        "records",
+        help="the destruction records (KVKK): what each sweep destroyed, how many, when, "
+        "under which policy; no patient data",
+        **examples(
+            "receptionist sweep records --json",
+            "receptionist sweep records --since 2026-06-01 --csv > destruction-records.csv",
+        ),
+    )
+    rec.add_argument("--since", metavar="DAY", help="only from this UTC day on, like 2026-06-01")
+    rec.add_argument(
+        "--csv", action="store_true", help="print CSV (for an inspector) instead of lines"
+    )
+    rec.set_defaults(func=cmd_records)
 
 
 def register_holds(psub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,9 +108,11 @@ def cmd_sweep(app: App) -> int:
     with app.database() as db:
         ctx = app.ctx(db)
         if app.args.dry_run:
-            plan = ops.dry_run(db, ctx, app.data_dir)
+            plan = ops.review(db, ctx, app.data_dir)
             app.emit(_plan(plan), _plan_text(plan))
             return 0
+        if not app.args.yes:
+            _confirm(db, ctx, app.data_dir)
         swept = sweep_now(
             db, ctx, app.data_dir, tell=_tell if not app.as_json else None, audit_anchor=kept
         )
@@ -104,6 +153,89 @@ def cmd_sweep(app: App) -> int:
         )
     app.emit(data, "\n".join(lines))
     return 0
+
+
+def _confirm(db: Database, ctx: Ctx, root: Path) -> None:
+    """At a terminal: a person's dry run (audited, so the sweep may follow), its counts
+    on stderr, and "yes" typed back; without one, refused (exit 2)."""
+    if not sys.stdin.isatty():
+        raise UserError(NO_TERMINAL)
+    plan = ops.review(db, ctx, root)
+    print(_plan_text(plan), file=sys.stderr)
+    print("This cannot be undone. Type yes to sweep now: ", end="", file=sys.stderr, flush=True)
+    try:
+        answer = sys.stdin.readline()
+    except UnicodeDecodeError:  # a terminal not set to UTF-8
+        answer = ""
+    if answer.strip().lower() != "yes":
+        raise UserError(NOT_YES)
+
+
+NO_TERMINAL = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "A sweep destroys for good and there is no terminal to ask on: run `receptionist "
+        "sweep --dry-run`, read what would go, then `receptionist sweep --yes`.",
+    )
+)
+NOT_YES = Text(QT_TRANSLATE_NOOP("core", "The answer was not yes; nothing was swept."))
+BAD_DAY = Text(QT_TRANSLATE_NOOP("core", "The --since day must look like 2026-06-01."))
+
+
+def cmd_status(app: App) -> int:
+    with app.database() as db:
+        found = sweepstatus.sweep_status(db, app.clock)
+        nightly = job_status(db, app.clock, (SWEEP,))[0]
+    warnings = found.warnings()
+    data = {
+        "last_sweep": found.last_sweep,
+        "overdue": found.overdue,
+        "waiting_for_person": found.waiting_for_person,
+        "dry_run_current": found.dry_run_current,
+        "warnings": [str(w) for w in warnings],
+        "nightly": {
+            "last_started": nightly.last_started,
+            "outcome": nightly.outcome,
+            "counts": nightly.counts,
+            "next_due": nightly.next_due,
+        },
+    }
+    last = f"{found.last_sweep:%Y-%m-%d %H:%M} UTC" if found.last_sweep else "never"
+    lines = [
+        f"Last sweep: {last}",
+        f"Nightly sweep next due: {nightly.next_due:%Y-%m-%d %H:%M} UTC",
+    ]
+    lines += [f"Warning: {w}" for w in warnings] or ["The periodic destruction is on time."]
+    app.emit(data, "\n".join(lines))
+    return 0
+
+
+def cmd_records(app: App) -> int:
+    since = _since(app.args.since) if app.args.since else None
+    with app.database() as db:
+        found = ops.destruction_records(db, app.ctx(db), since=since)
+    if app.args.csv:
+        sys.stdout.write(records.as_csv(found))
+        return 0
+    rows = [
+        {"at": r.at, "sweep_id": r.sweep_id, "kind": r.kind, "count": r.count, "policy": r.policy}
+        for r in found
+    ]
+    lines = [
+        f"{r.at:%Y-%m-%d %H:%M} UTC  {r.sweep_id[:8]}  "
+        + ("nothing past its time" if r.kind == records.NOTHING else f"{r.kind}: {r.count}")
+        + f"  ({r.policy})"
+        for r in found
+    ] or ["No destruction records."]
+    app.emit(rows, "\n".join(lines))
+    return 0
+
+
+def _since(text: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(text.strip()), time(), UTC)
+    except ValueError:
+        raise ValidationError("since", BAD_DAY) from None
 
 
 def _tell(kind: str, done: int) -> None:

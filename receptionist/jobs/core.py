@@ -76,8 +76,10 @@ def sweep_now(
     """A person's sweep (``receptionist sweep``, the app's "Sweep now") under the
     sweep job's lease, so it never runs beside the scheduled sweep or another
     person's: :class:`SweepRunning` if one holds it. The lease is let go at the end,
-    whatever happened; a process that dies leaves it to lapse."""
+    whatever happened; a process that dies leaves it to lapse. Only after a person's
+    dry run under the policy as it is (``retention.DryRunNeeded`` else)."""
     retention.may_sweep(ctx)
+    retention.need_dry_run(db)
     holder = new_holder()
     with db.write() as s:
         if not lease.take(s, SWEEP.name, holder, ctx.clock.now(), SWEEP.lease_minutes):

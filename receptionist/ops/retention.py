@@ -6,6 +6,11 @@ short leaves every batch done whole and recorded. It ends with one audit event
 (``sweep``, entity ``retention``, the sweep's id: its destruction records hold the
 counts), an incremental vacuum where the file allows one, and a checkpoint, so the
 overwritten pages reach the file and the WAL is emptied.
+
+A person's sweep follows a person's dry run under the policy as it is: ``review`` is
+that dry run (audited), ``need_dry_run`` the one rule the CLI and the app meet
+(through ``jobs.core.sweep_now``). A sweep that destroyed nothing leaves a destruction
+record of kind ``nothing``, so the periodic destruction KVKK asks for is provable.
 """
 
 from __future__ import annotations
@@ -22,13 +27,14 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
-from receptionist.errors import NotFound, ValidationError
+from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.freetext import clean_text
 from receptionist.journal import audit, notary
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import auditwait, backups, lookup
 from receptionist.reminders import deliverylog
-from receptionist.retention import auditlog, disclosures, holds, policy, records, review, tokens
+from receptionist.retention import auditlog, disclosures, holds, policy, records, tokens
+from receptionist.retention import review as review_rule
 from receptionist.retention import sweep as rules
 from receptionist.retention.holds import Hold
 from receptionist.retention.pacing import Pace
@@ -63,6 +69,18 @@ batch_clock: Callable[[], float] = time.thread_time
 FOLD_AFTER = 0.5
 # Each kind a sweep may destroy, and the setting whose value is its policy.
 PATIENT_KINDS = (*rules.CHILDREN, "patient")
+DRY_RUN_NEEDED = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "A sweep needs a dry run under the retention policy as it is (before the first "
+        "sweep, and after every change of the policy). Run `receptionist sweep --dry-run` "
+        "(or Dry run in Settings > Retention), read what would go, then sweep again.",
+    )
+)
+
+
+class DryRunNeeded(UserError):
+    """A person's sweep with no person's dry run under the policy as it is."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +142,33 @@ def may_sweep(ctx: Ctx) -> None:
     require(ctx, "clinic.configure", CANNOT)
 
 
+def review(db: Database, ctx: Ctx, root: Path) -> Plan:
+    """A person's dry run (the CLI's ``sweep --dry-run``, the app's Dry run): what a
+    sweep would destroy now, and one audit event (``sweep_dry_run``, entity
+    ``retention``), the proof that lets a person's sweep go under the policy as it is
+    (:func:`sweep_allowed`). Nothing else is written."""
+    plan = dry_run(db, ctx, root)
+    with db.write() as s:
+        audit.record(s, ctx, review_rule.DRY_RUN, review_rule.ENTITY, None)
+    return plan
+
+
+def sweep_allowed(db: Database) -> bool:
+    """Whether a person may sweep: a person's dry run was made under the policy as it
+    is (``retention.review.looked``)."""
+    with db.read() as s:
+        return review_rule.looked(s)
+
+
+def need_dry_run(db: Database) -> None:
+    """:class:`DryRunNeeded` unless :func:`sweep_allowed`: the one rule the CLI's sweep
+    and the app's Sweep now both meet (``jobs.core.sweep_now``)."""
+    if not sweep_allowed(db):
+        raise DryRunNeeded(DRY_RUN_NEEDED)
+
+
 def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
-    """What ``sweep`` would destroy now; writes nothing."""
+    """What ``sweep`` would destroy now; writes nothing (a person's: :func:`review`)."""
     require(ctx, "clinic.configure", CANNOT)
     now = ctx.clock.now()
     with db.read() as s:
@@ -147,6 +190,13 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
     found[tokens.KIND] = spent
     found[disclosures.KIND] = withdrawn
     return Plan(now, found, patients, expired, _policies(rule))
+
+
+def _whole(rule: Policy) -> str:
+    """The whole policy, as a sweep that destroyed nothing records it."""
+    settings = (policy.APPOINTMENT_MONTHS, policy.COMMLOG_MONTHS, policy.DELIVERY_MONTHS,
+                policy.BACKUP_DAYS, policy.RECORD_YEARS, policy.AUDIT_YEARS)  # fmt: skip
+    return "; ".join(rule.rule(setting) for setting in settings)
 
 
 def _policies(rule: Policy) -> dict[str, str]:
@@ -228,8 +278,10 @@ def sweep(
         counts[disclosures.KIND] = disclosures.prune(s, rule.records_before)
         records.add(s, sweep_id, now, disclosures.KIND, counts[disclosures.KIND],
                     rule.rule(policy.RECORD_YEARS))  # fmt: skip
-        audit.record(s, ctx, "sweep", "retention", sweep_id)
-        kept = records.of_sweep(s, sweep_id)
+        if not any(counts.values()):  # it ran: the record says so (``records.NOTHING``)
+            records.nothing(s, sweep_id, now, _whole(rule))
+        audit.record(s, ctx, review_rule.SWEEP, review_rule.ENTITY, sweep_id)
+        kept = [r for r in records.of_sweep(s, sweep_id) if r.kind != records.NOTHING]
     tokens.settled(db.path.parent, sweep_id)  # the record is written: its notes go
     # Also when no patient went now: a sweep stopped between the steps (killed, a full
     # disk) left its patients' entries in the index's pages. Nothing to merge (the
@@ -478,13 +530,17 @@ def _vacuum(db: Database) -> bool:
 def reviewed(db: Database) -> bool:
     """Whether the scheduled sweep may run: a person has swept under this policy."""
     with db.read() as s:
-        return review.reviewed(s)
+        return review_rule.reviewed(s)
 
 
-def destruction_records(db: Database, ctx: Ctx, limit: int = 200) -> list[Record]:
+def destruction_records(
+    db: Database, ctx: Ctx, *, since: datetime | None = None, limit: int | None = None
+) -> list[Record]:
+    """The destruction records, newest first (from ``since`` on; at most ``limit``),
+    those of sweeps that destroyed nothing included (kind ``records.NOTHING``)."""
     require(ctx, "clinic.configure", CANNOT)
     with db.read() as s:
-        return records.recent(s, limit)
+        return records.recent(s, limit, since)
 
 
 # -- holds ---------------------------------------------------------------------------

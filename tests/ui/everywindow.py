@@ -32,6 +32,7 @@ from ui.reminders import Reminders
 from ui.restoreoffer import RestoreOffer
 from ui.schedule.override import OverrideDialog
 from ui.settings import Settings
+from ui.settings.destructionrecords import DestructionRecordsDialog
 from ui.signin import SignInDialog
 from ui.tasks import TaskManager
 from ui.templateeditor import TemplatesDialog, open_templates
@@ -182,6 +183,7 @@ OPENERS: dict[str, Opener] = {
         ErasurePlan("p1", "A-1", "Zeynep Kaya", {"appointment": 2, "consent": 3}), w
     ),
     "OverrideDialog": lambda _q, w, _i: OverrideDialog(["Dr Aksoy is busy then"], w),
+    "DestructionRecordsDialog": lambda _q, w, _i: DestructionRecordsDialog(w.desk, str, w),
     "SignInDialog": lambda _q, w, _i: SignInDialog(w, "Şifa Clinic", locked=True),
     "UnlockDialog": lambda _q, w, _i: UnlockDialog(w, "/data/clinic"),
     "ProgressDialog": lambda _q, w, _i: ProgressDialog("Checking", "Checking…", w, delay_ms=0),

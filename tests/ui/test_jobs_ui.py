@@ -3,21 +3,33 @@ Database of its own, catches up at start, and Settings > Jobs shows and runs the
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from receptionist.clock import Clock, FixedClock
 from receptionist.context import Actor
+from receptionist.jobs.core import SWEEP
 from receptionist.jobs.registry import Every, Job
 from receptionist.jobs.scheduling import TICK_ID, Drift
 from receptionist.store.storage import Database
 from ui.desk import Desk
 from ui.scheduler import JobScheduler
 from ui.settings.dialog import SettingsDialog
+
+
+def shot(widget: QWidget, name: str) -> None:
+    """Saved only when SETTINGS_SHOTS names a folder (to look at by eye)."""
+    folder = os.environ.get("SETTINGS_SHOTS")
+    if folder:
+        widget.resize(900, 300)
+        widget.grab().save(str(Path(folder) / f"{name}.png"))
 
 
 def recording(name: str, seen: list[tuple[str, bool, int]]) -> Job:
@@ -70,13 +82,44 @@ def test_settings_jobs_lists_the_jobs_and_runs_one(
         page.refresh()
     assert page.table.rowCount() == 1
     assert page.table.item(0, 0).text() == "first"
-    assert page.table.item(0, 2).text() == "done"
+    assert page.table.item(0, 2).text() != ""  # when it ended
+    assert page.table.item(0, 3).text() == "done"
+    assert page.table.item(0, 4).text() == "seen 1"
     assert page.run_button.isEnabled()
     with qtbot.waitSignal(jobs.ran, timeout=10_000):
         page.run_button.click()
     assert len(jobs.seen) == 2  # type: ignore[attr-defined]
     with qtbot.waitSignal(page.loaded, timeout=10_000):  # the page redraws after a run
         pass
+
+
+def test_the_jobs_page_tells_a_waiting_sweep_and_a_failed_run_s_error(
+    qtbot: QtBot, desk: Desk, clock: FixedClock
+) -> None:
+    """The nightly sweep that waits for a person's first sweep ran "ok" but destroyed
+    nothing: it reads as waiting, not "done"; a failed run shows its error."""
+
+    def broken(db: Database, clock: Clock) -> Mapping[str, int]:
+        raise KeyError("no patient data here")
+
+    scheduler = JobScheduler(desk.tasks, clock, [SWEEP, Job("broken", broken, Every(60))])
+    desk.jobs = scheduler
+    try:
+        with qtbot.waitSignal(scheduler.ran, timeout=10_000):
+            scheduler.start()
+        page = SettingsDialog(desk).jobs
+        qtbot.addWidget(page)
+        with qtbot.waitSignal(page.loaded, timeout=10_000):
+            page.refresh()
+        cells = [[page.table.item(r, c).text() for c in range(6)] for r in range(2)]
+        shot(page, "settings-jobs")
+    finally:
+        scheduler.stop()
+    sweep, failed = cells
+    assert sweep[0] == "retention.sweep"
+    assert sweep[3] == "waiting for a person's first sweep (Settings → Retention)"
+    assert sweep[4] == "", "awaiting_person is said in words, not as a count"
+    assert failed[3].startswith("failed: KeyError") and "patient data" not in failed[3]
 
 
 def test_a_receptionist_sees_the_jobs_but_cannot_run_them(

@@ -24,6 +24,7 @@ from ui.app import stylesheet
 from ui.desk import Desk
 from ui.settings import SettingsDialog
 from ui.settings.retentionpage import RetentionPage
+from ui.sweepnote import SweepNote
 
 
 def on_worker(desk: Desk, fn: Any) -> Any:
@@ -84,11 +85,18 @@ def open_page(qtbot: QtBot, desk: Desk) -> tuple[SettingsDialog, RetentionPage]:
 
 
 def test_a_dry_run_then_a_confirmed_sweep_removes_the_lapsed_patient(
-    qtbot: QtBot, desk: Desk
+    qtbot: QtBot, desk: Desk, tmp_path: Path
 ) -> None:
     admin = dataclasses.replace(desk, actor=Actor(user_id=None, role="admin", source="ui"))
     number = old_patient(admin)
+    note = SweepNote(admin)  # the status bar's note, as the main window holds it
+    qtbot.addWidget(note)
+    with qtbot.waitSignal(note.shown, timeout=10_000):
+        note.refresh()
+    assert not note.isHidden() and "waiting for a person" in note.text()
     dialog, page = open_page(qtbot, admin)
+    assert page.last_sweep.text() == "No sweep has run on this PC yet."
+    assert not page.warning.isHidden() and "waiting for a person" in page.warning.text()
     titles = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
     assert titles[-1] == "Retention"
     shown = page.findChild(type(page.note), "policy:retention.appointment_months")
@@ -122,7 +130,37 @@ def test_a_dry_run_then_a_confirmed_sweep_removes_the_lapsed_patient(
     assert yes.questions and count_patients(admin, number) == 0
     assert page.counts.item(0, 1).text() == "1" and not page.progress.isVisible()
     assert not page.sweep_button.isEnabled(), "a new sweep wants a new dry run"
+    qtbot.waitUntil(lambda: page.warning.isHidden(), timeout=10_000)
+    assert page.last_sweep.text().startswith("Last sweep: 20")
     shot(dialog, "settings-retention-swept")
+    dialog.swept.connect(note.refresh)  # as Settings connects it
+    with qtbot.waitSignal(note.shown, timeout=10_000):
+        page.swept.emit()
+    assert note.isHidden(), "on time: the note goes"
+
+    page.records_button.click()
+    records = page.records
+    assert records is not None
+    qtbot.waitUntil(lambda: records.table.rowCount() > 0, timeout=10_000)
+    shown = [
+        [records.table.item(r, c).text() for c in range(4)] for r in range(records.table.rowCount())
+    ]
+    assert ["Patients", "1"] in [row[1:3] for row in shown]
+    assert all(row[3].startswith("retention.") for row in shown)
+    assert "Old" not in str(shown) and number not in str(shown)
+    shot(records, "settings-retention-records")
+    out = tmp_path / "records.csv"
+    records.save_as = lambda _parent, _name: str(out)
+    records.export_button.click()
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "at,sweep_id,kind,count,policy" and len(lines) == len(shown) + 1
+    assert "Exported to" in records.note.text()
+    receptionist = dataclasses.replace(admin, actor=Actor("u9", "receptionist", "ui"))
+    other = SweepNote(receptionist)
+    qtbot.addWidget(other)
+    with qtbot.waitSignal(other.shown, timeout=10_000):
+        other.show_status(dataclasses.replace(note.status, waiting_for_person=True))  # type: ignore[type-var]
+    assert other.isHidden(), "a receptionist cannot sweep: no note for her"
 
 
 def test_a_sweep_with_no_audit_event_waiting_asks_nobody_to_act(qtbot: QtBot, desk: Desk) -> None:

@@ -44,6 +44,9 @@ class Settings(QObject):
             self.dialog = SettingsDialog(self.window.desk, self.window)
             self.dialog.changed.connect(self.window.model.reload)
             self.dialog.preferencesSaved.connect(self.preferencesSaved)
+            note = getattr(self.window, "sweep_note", None)
+            if note is not None:  # the status bar's retention note reads again
+                self.dialog.swept.connect(note.refresh)
         if not self.dialog.isVisible():  # a fresh read; an open dialog keeps its edits
             self.dialog.load()
         self.dialog.show()

@@ -45,6 +45,7 @@ class SettingsDialog(QDialog):
     loaded = Signal()
     changed = Signal()  # something was saved
     preferencesSaved = Signal(object)  # Snapshot: this PC's page was saved
+    swept = Signal()  # a sweep was made on the Retention page
 
     def __init__(
         self, desk: Desk, parent: QWidget | None = None, confirm: Confirm = ask_unsaved
@@ -150,7 +151,9 @@ class SettingsDialog(QDialog):
                 page.confirm = lambda p=page: self.ask(p)
         tabs.addTab(self.jobs, self.tr("&Jobs"))
         self.google = googlepage.install(self, tabs)
-        tabs.addTab(RetentionPage(self.desk, self), self.tr("Retention"))
+        self.retention = RetentionPage(self.desk, self)
+        self.retention.swept.connect(self.swept)
+        tabs.addTab(self.retention, self.tr("Retention"))
         self._shown: QWidget | None = tabs.currentWidget()
         tabs.currentChanged.connect(self._tab_changed)
         return tabs

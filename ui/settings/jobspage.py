@@ -1,5 +1,8 @@
-"""Settings > Jobs (``jobsPage``): each background job, its last run and how it
-ended, when it is next due; "Run now" for a manager or an administrator.
+"""Settings > Jobs (``jobsPage``): each background job, its last run (start, end, how
+it ended, its counts, the error of a failed run), when it is next due; "Run now" for a
+manager or an administrator. The retention sweep that waits for a person's first sweep
+(counts ``awaiting_person``) reads "waiting for a person's first sweep (Settings →
+Retention)", not "done": it destroyed nothing.
 
 The list is read through the database worker (``receptionist.jobs.runner.status``);
 "Run now" hands the job to the scheduler's own thread (``ui/scheduler.py``), so a
@@ -30,6 +33,9 @@ from .. import messages
 from ..desk import Desk
 from ..tasks import DbOp
 
+COLUMNS = ("job", "started", "ended", "outcome", "counts", "next_due")
+WAITING = "awaiting_person"  # the sweep's count while it waits for a person (jobs.core)
+
 
 class JobsPage(QWidget):
     loaded = Signal()
@@ -39,12 +45,13 @@ class JobsPage(QWidget):
         self.setObjectName("jobsPage")
         self.desk = desk
         self.rows: list[JobStatus] = []
-        self.table = QTableWidget(0, 4, self)
+        self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("jobsTable")
         self.table.setAccessibleName(self.tr("Background jobs"))
         self.table.setHorizontalHeaderLabels(
-            [self.tr("Job"), self.tr("Last run"), self.tr("Outcome"), self.tr("Next due")]
-        )
+            [self.tr("Job"), self.tr("Last run"), self.tr("Ended"), self.tr("Outcome"),
+             self.tr("Counts"), self.tr("Next due")]
+        )  # fmt: skip
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -81,13 +88,29 @@ class JobsPage(QWidget):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for at, row in enumerate(rows):
-            outcome = self.tr("running") if row.running else self._outcome(row.outcome)
-            cells = [row.name, self._when(row.last_started), outcome, self._when(row.next_due)]
+            cells = [row.name, self._when(row.last_started), self._when(row.last_ended),
+                     self.outcome(row), self._counts(row), self._when(row.next_due)]  # fmt: skip
             for column, text in enumerate(cells):
-                self.table.setItem(at, column, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(at, column, item)
+        self.table.resizeColumnsToContents()
         if rows and not self.table.selectedItems():
             self.table.selectRow(0)
         self.loaded.emit()
+
+    def outcome(self, row: JobStatus) -> str:
+        """How the last run ended, as a person reads it (with a failed run's error)."""
+        if row.running:
+            return self.tr("running")
+        if row.outcome == "ok" and row.counts.get(WAITING):
+            return self.tr("waiting for a person's first sweep (Settings → Retention)")
+        said = self._outcome(row.outcome)
+        return f"{said}: {row.error}" if row.error else said
+
+    def _counts(self, row: JobStatus) -> str:
+        shown = {kind: n for kind, n in row.counts.items() if kind != WAITING}
+        return ", ".join(f"{kind} {n:,}" for kind, n in sorted(shown.items()))
 
     def _outcome(self, outcome: str | None) -> str:
         return {

@@ -4,10 +4,14 @@ The policy is the clinic's retention settings (changed on the Clinic page; shown
 here as they are). "Dry run" shows what a sweep would destroy now: how many rows of
 each kind, under which policy, and which patients. "Sweep now" is for a manager or
 an administrator, after a dry run of the policy as it is, and asks first with the
-dry run's counts: what a sweep destroys cannot be brought back. It runs off the GUI
-thread and off the desk's worker (``retentionwork``), shows how many patients are
-gone so far, and then what it destroyed. While a sweep runs anywhere (the scheduled
-one, or another PC's: the sweep job's lease) the button waits.
+dry run's counts: what a sweep destroys cannot be brought back (the core holds the
+same rule: ``ops.retention.need_dry_run``; the page's dry run is a person's, audited).
+It runs off the GUI thread and off the desk's worker (``retentionwork``), shows how
+many patients are gone so far, and then what it destroyed. While a sweep runs
+anywhere (the scheduled one, or another PC's: the sweep job's lease) the button waits.
+Above the buttons: when the last sweep ran, and a warning when the nightly sweep
+waits for a person or none ran in six months (KVKK: ``ops.sweepstatus``); "Destruction
+records…" shows what each sweep destroyed, with an export to CSV.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +46,7 @@ from ..coretext import translated
 from ..desk import Desk
 from ..tasks import Progress, TaskManager
 from . import retentionwork as work
+from .destructionrecords import DestructionRecordsDialog
 from .retentionwork import Look
 
 T = TypeVar("T")
@@ -64,6 +70,8 @@ def ask_to_sweep(parent: QWidget, question: str) -> bool:
 
 
 class RetentionPage(QWidget):
+    swept = Signal()  # a sweep ended (the status bar's note reads again)
+
     def __init__(self, desk: Desk, parent: QWidget | None = None, ask: Ask = ask_to_sweep) -> None:
         super().__init__(parent)
         self.setObjectName("retentionPage")
@@ -92,6 +100,17 @@ class RetentionPage(QWidget):
         self.note = QLabel(self)
         self.note.setObjectName("retentionNote")
         self.note.setWordWrap(True)
+        self.last_sweep = QLabel(self)
+        self.last_sweep.setObjectName("lastSweep")
+        self.warning = QLabel(self)
+        self.warning.setObjectName("sweepWarning")
+        self.warning.setWordWrap(True)
+        self.warning.setProperty("state", "alert")
+        self.warning.setVisible(False)
+        self.records_button = QPushButton(self.tr("Destruction &records…"), self)
+        self.records_button.setObjectName("destructionRecordsButton")
+        self.records_button.clicked.connect(self.show_records)
+        self.records: DestructionRecordsDialog | None = None
         self._lay_out()
         self._enable()
 
@@ -113,6 +132,9 @@ class RetentionPage(QWidget):
         lists = QHBoxLayout(found)
         lists.addWidget(self.counts, 3)
         lists.addWidget(self.patients, 2)
+        state = QHBoxLayout()
+        state.addWidget(self.last_sweep, 1)
+        state.addWidget(self.records_button)
         buttons = QHBoxLayout()
         buttons.addWidget(self.note, 1)
         buttons.addWidget(self.dry_button)
@@ -121,6 +143,8 @@ class RetentionPage(QWidget):
         layout.addWidget(policy)
         layout.addWidget(found, 1)
         layout.addWidget(self.progress)
+        layout.addLayout(state)
+        layout.addWidget(self.warning)
         layout.addLayout(buttons)
 
     # --- reading ----------------------------------------------------------------------
@@ -166,11 +190,34 @@ class RetentionPage(QWidget):
             fixed.setObjectName(f"policy:{rule.key}")
             fixed.setToolTip(translated(rule.help))
             self.policies.addRow(translated(rule.label), fixed)
+        self._show_status(look)
         if self.plan is not None and self._policy() != self.planned_under:
             self._clear_plan(self.tr("The policy changed: run the dry run again."))
         elif look.running and not self.busy:
             self.note.setText(self._running())
         self._enable()
+
+    def _show_status(self, look: Look) -> None:
+        last = look.status.last_sweep
+        self.last_sweep.setText(
+            self.tr("Last sweep: %1").replace(
+                "%1", last.astimezone(self.desk.clinic.tz).strftime("%Y-%m-%d %H:%M")
+            )
+            if last is not None
+            else self.tr("No sweep has run on this PC yet.")
+        )
+        warnings = [translated(w) for w in look.status.warnings()]
+        self.warning.setText("\n".join(warnings))
+        self.warning.setVisible(bool(warnings))
+
+    def show_records(self) -> None:
+        """The destruction records, in a dialog of their own (with "Export CSV…")."""
+        if not self.allowed:
+            return
+        if self.records is None:
+            self.records = DestructionRecordsDialog(self.desk, self.kind_name, self)
+        self.records.load()
+        self.records.show()
 
     def _would(self) -> str:
         return self.tr("What a sweep would destroy now")
@@ -308,6 +355,7 @@ class RetentionPage(QWidget):
         self.note.setText(done)
         self._enable()
         self.refresh()
+        self.swept.emit()
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
@@ -320,6 +368,7 @@ class RetentionPage(QWidget):
     def _enable(self) -> None:
         running = self.look is not None and self.look.running
         self.dry_button.setEnabled(self.allowed and not self.busy)
+        self.records_button.setEnabled(self.allowed)
         self.sweep_button.setEnabled(
             self.allowed and not self.busy and not running and self.plan is not None
         )

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from receptionist.context import Ctx
 from receptionist.jobs.core import sweep_now, sweep_running
-from receptionist.ops import retention
+from receptionist.ops import retention, sweepstatus
 from receptionist.ops import settings as registry_ops
 from receptionist.ops.retention import Plan, Swept
 from receptionist.ops.settings import Entry
@@ -31,10 +31,12 @@ GROUP = "retention."
 
 @dataclass(frozen=True)
 class Look:
-    """The page's view of the file: the policy, and whether a sweep runs now."""
+    """The page's view of the file: the policy, whether a sweep runs now, and how the
+    periodic destruction stands (the last sweep; the nightly one waiting)."""
 
     policies: tuple[Entry, ...]
     running: bool
+    status: sweepstatus.SweepStatus
 
 
 def on_twin(main: Database, work: Callable[[Database], T]) -> T:
@@ -48,11 +50,13 @@ def on_twin(main: Database, work: Callable[[Database], T]) -> T:
 
 def look(db: Database, ctx: Ctx) -> Look:
     policies = tuple(e for e in registry_ops.entries(db, ctx) if e.key.startswith(GROUP))
-    return Look(policies, sweep_running(db, ctx.clock))
+    status = sweepstatus.sweep_status(db, ctx.clock)
+    return Look(policies, sweep_running(db, ctx.clock), status)
 
 
 def dry_run(db: Database, ctx: Ctx, root: Path) -> tuple[Plan, Look]:
-    return retention.dry_run(db, ctx, root), look(db, ctx)
+    """A person's dry run, audited: the core lets a sweep go after it (``review``)."""
+    return retention.review(db, ctx, root), look(db, ctx)
 
 
 def sweep(db: Database, ctx: Ctx, root: Path, progress: Progress, total: int) -> Swept:

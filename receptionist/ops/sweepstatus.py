@@ -1,0 +1,67 @@
+"""Whether the clinic's periodic destruction happens: the last sweep, and whether the
+nightly sweep waits for a person (Settings > Retention, the status bar's note,
+``receptionist sweep status``).
+
+KVKK's erasure regulation asks for a periodic destruction at least every six months.
+The nightly sweep waits for a person's sweep after each change of the policy
+(``retention.review``), so a clinic that never opens Settings > Retention would
+destroy nothing, ever: this says so instead of letting the job's record read "done".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from receptionist.clock import Clock
+from receptionist.retention import review
+from receptionist.retention.policy import months_before
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+# KVKK's erasure regulation: a periodic destruction at least this often (months).
+KVKK_MONTHS = 6
+WAITING = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "The nightly retention sweep is waiting for a person's first sweep under the "
+        "policy as it is: run a dry run, then Sweep now, in Settings > Retention (or "
+        "`receptionist sweep`).",
+    )
+)
+OVERDUE = QT_TRANSLATE_NOOP(
+    "core",
+    "No retention sweep has run in the last six months (the last: {day}). KVKK asks for "
+    "a destruction at least every six months: sweep in Settings > Retention.",
+)
+
+
+@dataclass(frozen=True)
+class SweepStatus:
+    """Whether the clinic's periodic destruction happens: what Settings > Retention,
+    the status bar and ``receptionist sweep status`` show."""
+
+    now: datetime
+    last_sweep: datetime | None  # the newest sweep's end (a person's or the scheduler's)
+    waiting_for_person: bool  # the nightly sweep waits for a person's sweep (``reviewed``)
+    dry_run_current: bool  # a person's dry run under the policy as it is (``looked``)
+
+    @property
+    def overdue(self) -> bool:
+        """No sweep in the last :data:`KVKK_MONTHS` months."""
+        return self.last_sweep is None or self.last_sweep < months_before(self.now, KVKK_MONTHS)
+
+    def warnings(self) -> list[Text]:
+        """What a person must be told (nothing when the sweep happens as it should)."""
+        found = [WAITING] if self.waiting_for_person else []  # also: never swept at all
+        if self.last_sweep is not None and self.overdue:
+            found.append(Text(OVERDUE, day=f"{self.last_sweep:%Y-%m-%d}"))
+        return found
+
+
+def sweep_status(db: Database, clock: Clock) -> SweepStatus:
+    """The last sweep, and whether the nightly one waits for a person (no patient data:
+    anyone may read it)."""
+    with db.read() as s:
+        last, waiting, looked = review.last_sweep(s), not review.reviewed(s), review.looked(s)
+    return SweepStatus(clock.now(), last, waiting, looked)

@@ -1,0 +1,100 @@
+"""Issue #14, the sweep a clinic can rely on and prove: a person's sweep needs a
+person's dry run under the policy as it is; the periodic destruction's state (the last
+sweep, the nightly sweep waiting, six months without one) is told; every sweep leaves
+a destruction record, one that destroyed nothing too, readable and exported as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from factories import actor_ctx
+from sqlalchemy import text
+
+from receptionist.clock import FixedClock
+from receptionist.context import Ctx
+from receptionist.errors import PermissionDenied
+from receptionist.jobs.core import sweep as scheduled
+from receptionist.jobs.core import sweep_now
+from receptionist.ops import retention, sweepstatus
+from receptionist.ops import settings as settings_ops
+from receptionist.retention import records
+from receptionist.store.storage import Database
+
+
+def _events(db: Database, action: str) -> int:
+    with db.read() as s:
+        found = s.execute(
+            text("SELECT count(*) FROM audit_event WHERE action = :a"), {"a": action}
+        ).scalar_one()
+    return int(found)
+
+
+def test_a_person_sweeps_only_after_a_dry_run_under_the_policy_as_it_is(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    root = db.path.parent
+    fresh = sweepstatus.sweep_status(db, clock)
+    assert fresh.last_sweep is None and fresh.overdue and fresh.waiting_for_person
+    assert fresh.warnings() == [sweepstatus.WAITING] and not fresh.dry_run_current
+
+    with pytest.raises(retention.DryRunNeeded, match="needs a dry run"):
+        sweep_now(db, ctx, root)
+    assert _events(db, "sweep") == 0, "refused before anything was written"
+    retention.dry_run(db, ctx, root)  # the bare look (a program's) is no person's proof
+    assert not retention.sweep_allowed(db)
+    system = actor_ctx("admin", clock, source="scheduler")
+    retention.review(db, system, root)  # nor is the scheduler's
+    assert not retention.sweep_allowed(db)
+
+    plan = retention.review(db, ctx, root)
+    assert sum(plan.counts.values()) == 0 and _events(db, "sweep_dry_run") == 2
+    swept = sweep_now(db, ctx, root)
+    assert swept.records == [], "nothing went: the sweep's records list nothing destroyed"
+    kept = retention.destruction_records(db, ctx)
+    assert [(r.sweep_id, r.kind, r.count) for r in kept] == [(swept.sweep_id, "nothing", 0)]
+    assert "retention.appointment_months=24" in kept[0].policy
+    after = sweepstatus.sweep_status(db, clock)
+    assert after.last_sweep == clock.now() and not after.overdue and after.warnings() == []
+    assert "awaiting_person" not in scheduled(db, clock)
+    sweep_now(db, ctx, root)  # the same policy: the dry run still stands
+
+    settings_ops.set_value(db, ctx, "retention.commlog_months", 1)
+    assert not retention.sweep_allowed(db)
+    with pytest.raises(retention.DryRunNeeded):
+        sweep_now(db, ctx, root)
+    assert scheduled(db, clock) == {"awaiting_person": 1}
+    changed = sweepstatus.sweep_status(db, clock)
+    assert changed.waiting_for_person and changed.warnings() == [sweepstatus.WAITING]
+    retention.review(db, ctx, root)
+    assert retention.sweep_allowed(db)
+
+
+def test_six_months_without_a_sweep_are_told_and_the_records_export(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    root = db.path.parent
+    retention.review(db, ctx, root)
+    first = sweep_now(db, ctx, root)
+    later = FixedClock(clock.now() + timedelta(days=200))
+    status = sweepstatus.sweep_status(db, later)
+    assert status.overdue and not status.waiting_for_person
+    day = f"{clock.now():%Y-%m-%d}"
+    assert [str(w) for w in status.warnings()] == [
+        f"No retention sweep has run in the last six months (the last: {day}). KVKK asks "
+        "for a destruction at least every six months: sweep in Settings > Retention."
+    ]
+    assert scheduled(db, later) == {}  # the nightly sweep, a person having swept
+    assert sweepstatus.sweep_status(db, later).warnings() == []
+
+    every = retention.destruction_records(db, actor_ctx("admin", later))
+    assert [r.sweep_id for r in every][1] == first.sweep_id and len(every) == 2
+    since = retention.destruction_records(db, ctx, since=later.now() - timedelta(days=1))
+    assert [r.at for r in since] == [later.now()]
+    rows = list(csv.reader(io.StringIO(records.as_csv(every))))
+    assert rows[0] == ["at", "sweep_id", "kind", "count", "policy"]
+    assert rows[2][:4] == [clock.now().isoformat(), first.sweep_id, "nothing", "0"]
+    with pytest.raises(PermissionDenied):
+        retention.destruction_records(db, actor_ctx("receptionist", clock))

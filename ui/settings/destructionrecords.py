@@ -1,0 +1,130 @@
+"""Settings > Retention > "Destruction records…" (``destructionRecordsDialog``): what
+each sweep destroyed (kind, how many, when, under which policy; no patient data), a
+sweep that destroyed nothing included, the record KVKK asks a clinic to keep at least
+three years; "Export CSV…" writes it for an inspector (``retention.records.as_csv``).
+
+The records are read on the desk's database worker (``ops.retention
+.destruction_records``: a manager's or an administrator's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from receptionist.ops import retention
+from receptionist.retention import records
+from receptionist.retention.records import Record
+
+from .. import messages
+from ..desk import Desk
+from ..tasks import DbOp
+
+SaveAs = Callable[[QWidget, str], str]  # (parent, suggested name) -> path, "" if cancelled
+
+
+def ask_where(parent: QWidget, suggested: str) -> str:
+    title = parent.tr("Export the destruction records")
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, "CSV (*.csv)")
+    return path
+
+
+class DestructionRecordsDialog(QDialog):
+    def __init__(
+        self,
+        desk: Desk,
+        kind_name: Callable[[str], str],
+        parent: QWidget | None = None,
+        save_as: SaveAs = ask_where,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("destructionRecordsDialog")
+        self.setWindowTitle(self.tr("Destruction records"))
+        self.desk, self.kind_name, self.save_as = desk, kind_name, save_as
+        self.found: list[Record] = []
+        self.table = QTableWidget(0, 4, self)
+        self.table.setObjectName("destructionRecords")
+        self.table.setAccessibleName(self.tr("Destruction records"))
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("When"), self.tr("What"), self.tr("How many"), self.tr("Policy")]
+        )
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.note = QLabel(self)
+        self.note.setObjectName("destructionRecordsNote")
+        self.note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        self.export_button = QPushButton(self.tr("&Export CSV…"), self)
+        self.export_button.setObjectName("exportRecords")
+        self.export_button.clicked.connect(self.export)
+        buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+        self.resize(820, 420)
+
+    def load(self) -> DbOp[list[Record]]:
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: retention.destruction_records(db, ctx), self)
+        op.success(self._show).failure(messages.report_exception).run()
+        return op
+
+    def _show(self, found: list[Record]) -> None:
+        self.found = found
+        self.table.setRowCount(len(found))
+        tz = self.desk.clinic.tz
+        for row, r in enumerate(found):
+            nothing = r.kind == records.NOTHING
+            cells = [
+                r.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                self.tr("Nothing was past its time") if nothing else self.kind_name(r.kind),
+                "" if nothing else f"{r.count:,}",
+                r.policy,
+            ]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        self.export_button.setEnabled(bool(found))
+        self.note.setText(
+            self.tr("No sweep has run yet.")
+            if not found
+            else self.tr(
+                "%n record(s), newest first; the time is the clinic's. Kept at least three "
+                "years (Keep destruction records, on the Clinic page).",
+                "",
+                len(found),
+            )
+        )
+
+    def export(self) -> None:
+        path = self.save_as(self, "destruction-records.csv")
+        if not path:
+            return
+        try:
+            Path(path).write_text(records.as_csv(self.found), encoding="utf-8", newline="")
+        except OSError as exc:
+            self.note.setText(
+                self.tr("The file could not be written (%1). Choose another folder.").replace(
+                    "%1", exc.strerror or type(exc).__name__
+                )
+            )
+            return
+        self.note.setText(self.tr("Exported to %1.").replace("%1", path))
