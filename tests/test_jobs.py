@@ -235,3 +235,44 @@ def test_a_daily_job_run_a_year_ahead_runs_again_once_the_clock_is_right(
         clock.set(MONDAY_10.replace(day=day))
         assert len(runner.run_due(db, clock)) == 1
     assert calls == ["nightly"] * 5
+
+
+def test_the_nightly_sweep_destroys_nothing_while_the_clock_looks_wrong(
+    db: Database, ctx: Ctx
+) -> None:
+    """A clock behind what the file recorded, or a long gap since the last sweep: the
+    scheduled sweep waits for a person and says why; a person's sweep is the way out."""
+    from receptionist.jobs.core import sweep as scheduled
+    from receptionist.retention import clockcheck
+
+    def sweeps() -> int:
+        with db.read() as s:
+            return int(
+                s.execute(text("SELECT count(*) FROM audit_event WHERE action = 'sweep'")).scalar()
+            )
+
+    clock = FixedClock(MONDAY_10)
+    person = Ctx(ctx.actor, clock)
+    sweep_now(db, person, db.path.parent)
+    clock.advance(days=1)
+    assert "clock_behind_days" not in scheduled(db, clock)  # the nightly sweep ran...
+    assert sweeps() == 2
+    clock.advance(days=-5)  # ...then the clock is put back (or had been ahead)
+    assert scheduled(db, clock) == {clockcheck.BEHIND_KEY: 5}
+    clock.advance(days=3)  # within two days of the newest work: a slow clock is no doubt
+    assert clockcheck.BEHIND_KEY not in scheduled(db, clock)
+    assert sweeps() == 3
+    clock.advance(days=-10)
+    refused = scheduled(db, clock)
+    assert sweeps() == 3, "nothing swept"
+    said = clockcheck.reason(dict(refused))
+    assert said is not None and "clock looks wrong" in said and "12 days" in said
+    sweep_now(db, person, db.path.parent)  # a person checked the date and swept
+    assert scheduled(db, clock).keys().isdisjoint({clockcheck.BEHIND_KEY, clockcheck.GAP_KEY})
+
+    clock.advance(days=15)  # off for two weeks, or a jump ahead: a person decides
+    assert scheduled(db, clock) == {clockcheck.GAP_KEY: 15}
+    assert scheduled(db, clock) == {clockcheck.GAP_KEY: 15}, "a refusal is no sweep"
+    sweep_now(db, person, db.path.parent)
+    assert clockcheck.GAP_KEY not in scheduled(db, clock)
+    assert clockcheck.reason({"gone": 1}) is None
