@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 from receptionist.jobs.core import CORE
 from receptionist.jobs.registry import Job
 from receptionist.jobs.runner import JobStatus, status
+from receptionist.retention import clockcheck
 
 from .. import messages
+from ..coretext import translated
 from ..desk import Desk
 from ..tasks import DbOp
 
@@ -82,9 +84,15 @@ class JobsPage(QWidget):
         self.table.setRowCount(len(rows))
         for at, row in enumerate(rows):
             outcome = self.tr("running") if row.running else self._outcome(row.outcome)
+            said = clockcheck.reason(row.counts)  # a sweep that did not trust the clock
+            if said is not None and not row.running:
+                outcome = self.tr("waiting: the clock looks wrong")
             cells = [row.name, self._when(row.last_started), outcome, self._when(row.next_due)]
             for column, text in enumerate(cells):
-                self.table.setItem(at, column, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if said is not None:
+                    item.setToolTip(translated(said))
+                self.table.setItem(at, column, item)
         if rows and not self.table.selectedItems():
             self.table.selectRow(0)
         self.loaded.emit()
