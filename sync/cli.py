@@ -21,7 +21,8 @@ NETWORK = (
     Commands("sync.servercmds", adds=("server",)),
     Commands("sync.googlecmds", adds=("google",), extends=("sync",)),
     Commands("sync.remindercmds", adds=(), extends=("reminders",)),
-    Commands("sync.servicecmd", adds=("scheduler",), extends=("service",), jobs=True),
+    Commands("sync.servicecmd", adds=("scheduler",), jobs=True),
+    Commands("sync.servicejobs", adds=(), extends=("service",)),
 )
 
 
