@@ -13,6 +13,7 @@ import argparse
 from collections.abc import Callable
 
 from receptionist.cli.common import App, examples
+from receptionist.cli.main import GLOBAL_OPTIONS, JSON_HELP
 from receptionist.errors import ValidationError
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -40,6 +41,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     svc.epilog, svc.formatter_class = shown["epilog"], shown["formatter_class"]
     svc.add_argument("--once", action="store_true", help=ONCE_HELP + "; no action with it")
+    for option, settings in GLOBAL_OPTIONS:  # `service --data-dir DIR`, as a leaf takes
+        svc.add_argument(option, default=argparse.SUPPRESS, **settings)
+    svc.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=JSON_HELP)
     svc.set_defaults(func=cmd_jobs)
     for chooser in svc._actions:
         if isinstance(chooser, argparse._SubParsersAction):

@@ -67,7 +67,7 @@ def test_service_once_runs_what_is_due_then_nothing(
     finally:
         db.close()
     clock.advance(days=-5)
-    assert main(["--json", "service", "--once"]) == 0
+    assert main(["service", "--data-dir", str(cli_env), "--once", "--json"]) == 0  # a unit's
     swept = next(r for r in json.loads(capsys.readouterr().out) if r["job"] == "retention.sweep")
     assert swept["counts"] == {"clock_behind_days": 5}, "owed at once, and destroyed nothing"
     assert "clock looks wrong" in swept["reason"]
