@@ -5,21 +5,23 @@ far ahead (a wrong year typed in) would destroy months of records early, and not
 brings them back. The file cannot tell the true time, but its audit log says when
 things happened by the clock as it was, so two doubts can be read from it:
 
-- **Behind**: the log holds work stamped more than :data:`BEHIND` later than the
-  clock shows now. Either the clock was put back since, or it was ahead when that
-  work was done. Only the log since the last person's sweep counts (see below).
-- **A long gap**: the last sweep (a person's or the scheduler's) since then is more
-  than :data:`GAP` before now. The nightly sweep runs every day the PC (the app or
+- **Behind**: the log since the last sweep (its own event included) holds work
+  stamped more than :data:`BEHIND` later than the clock shows now. Either the clock
+  was put back since, or it was ahead when that work was done.
+- **A long gap**: the last sweep (a person's or the scheduler's) is more than
+  :data:`GAP` before now. The nightly sweep runs every day the PC (the app or
   ``receptionist service``) runs, so a gap this long means the PC was off for weeks,
   or the clock jumped ahead. The file cannot tell which, so a person decides.
 
 Either way the *scheduled* sweep destroys nothing and says why (its counts:
-``clock_behind_days`` / ``clock_gap_days``; :func:`reason`). A person's sweep is not
-stopped: the person sees the date and the dry run, and is the check. It is also the
-way out: after a person's sweep, only what was recorded from then on is compared
-(a clock that was ahead for a while and was then corrected leaves work stamped in
-the future; without this, the nightly sweep would wait until that date came round).
-A clock ahead by less than :data:`GAP`, with the PC in daily use, is not noticed.
+``clock_behind_days`` / ``clock_gap_days``; :func:`reason`), and, having swept
+nothing, leaves the same doubt for the next night. A person's sweep is not stopped:
+the person sees the date and the dry run, and is the check. It is also the way out:
+a sweep starts the log that the next check reads, so a clock that was ahead for a
+while and then corrected (work stamped in the future) holds the nightly sweep back
+only until a person has swept, not until that date comes round. Reading only the log
+since the last sweep also keeps the check to about a day's events. A clock ahead by
+less than :data:`GAP`, with the PC in daily use, is not noticed.
 """
 
 from __future__ import annotations
@@ -66,26 +68,22 @@ class Doubt:
 
 
 def doubt(session: Session, now: datetime) -> Doubt | None:
-    """Why the clock should not be trusted to sweep by now, or None."""
-    since = _last_persons_sweep(session)
-    newest = session.scalar(select(func.max(AuditEvent.at)).where(AuditEvent.seq >= since))
+    """Why the clock should not be trusted to sweep by now, or None (also when no sweep
+    ran yet: the first is a person's, ``retention.review``)."""
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.at)
+        .where(AuditEvent.action == "sweep", AuditEvent.entity_type == "retention")
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return None
+    newest = session.scalar(select(func.max(AuditEvent.at)).where(AuditEvent.seq >= last.seq))
     if newest is not None and newest - now > BEHIND:
         return Doubt(BEHIND_KEY, _days(newest - now))
-    last = session.scalar(select(func.max(AuditEvent.at)).where(_SWEEP, AuditEvent.seq >= since))
-    if last is not None and now - last > GAP:
-        return Doubt(GAP_KEY, _days(now - last))
+    if now - last.at > GAP:
+        return Doubt(GAP_KEY, _days(now - last.at))
     return None
-
-
-_SWEEP = (AuditEvent.action == "sweep") & (AuditEvent.entity_type == "retention")
-
-
-def _last_persons_sweep(session: Session) -> int:
-    """The number in the log of the newest person's sweep (0: none)."""
-    found = session.scalar(
-        select(func.max(AuditEvent.seq)).where(_SWEEP, AuditEvent.source != "scheduler")
-    )
-    return found or 0
 
 
 def _days(span: timedelta) -> int:
