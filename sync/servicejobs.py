@@ -31,6 +31,9 @@ NOT_WITH_AN_ACTION = Text(
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The core's ``service`` (the catalogue) runs the jobs when given no action."""
     svc = sub.choices["service"]
+    for shown_in_list in sub._choices_actions:  # the line of `receptionist --help`
+        if shown_in_list.dest == "service":
+            shown_in_list.help = "services offered; with no action: the background jobs"
     svc.description = (
         f"With no action: {RUN_HELP},\non a PC that stays on. With one: the clinic's services."
     )
