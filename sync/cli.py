@@ -22,6 +22,7 @@ NETWORK = (
     Commands("sync.googlecmds", adds=("google",), extends=("sync",)),
     Commands("sync.remindercmds", adds=(), extends=("reminders",)),
     Commands("sync.servicecmd", adds=("scheduler",), jobs=True),
+    Commands("sync.servicejobs", adds=(), extends=("service",)),
 )
 
 

@@ -185,10 +185,96 @@ def test_a_clock_set_back_then_forward_runs_nothing_twice(db: Database) -> None:
     runner = Runner([counting("nightly", Daily(SWEEP_HOUR), calls)])
     clock = FixedClock(MONDAY_10)
     assert len(runner.run_due(db, clock)) == 1
-    clock.set(MONDAY_10.replace(day=1))  # set back a day: yesterday's slot is older
+    clock.set(MONDAY_10.replace(day=1))  # set back a day: Monday's run is in the future
+    assert len(runner.run_due(db, clock)) == 1  # so it proves nothing: Sunday's slot runs
     assert runner.run_due(db, clock) == []
-    clock.set(MONDAY_10.replace(hour=23))  # forward again, same day: already done
+    clock.set(MONDAY_10.replace(hour=23))  # forward again, same day: Monday's slot is done
     assert runner.run_due(db, clock) == []
     clock.set(MONDAY_10.replace(day=3, hour=4))  # the next slot
     assert len(runner.run_due(db, clock)) == 1
-    assert calls == ["nightly", "nightly"]
+    assert calls == ["nightly"] * 3
+
+
+def test_a_clock_put_back_an_hour_keeps_an_every_minute_job_running(db: Database) -> None:
+    """The auditor's case: a dispatch-like job run at 10:00, then the clock is put back
+    to 09:00. The run "at 10:00" must not hold the job back for an hour."""
+    calls: list[str] = []
+    job = counting("dispatch", Every(1), calls)
+    runner = Runner([job])
+    clock = FixedClock(MONDAY_10)
+    assert len(runner.run_due(db, clock)) == 1
+    clock.set(MONDAY_10.replace(hour=9))
+    assert jobs.status(db, clock, [job])[0].next_due <= clock.now()
+    assert len(runner.run_due(db, clock)) == 1  # at once
+    assert runner.run_due(db, clock) == []  # and then once a minute, as before
+    clock.advance(minutes=1)
+    assert len(runner.run_due(db, clock)) == 1
+    clock.advance(seconds=30)
+    assert runner.run_due(db, clock) == []
+    with db.read() as s:  # the record keeps the times as they were stamped
+        stamped = s.execute(text("SELECT count(*) FROM job_run")).scalar_one()
+    assert stamped == 3 and calls == ["dispatch"] * 3
+
+
+def test_a_daily_job_run_a_year_ahead_runs_again_once_the_clock_is_right(
+    db: Database,
+) -> None:
+    """The auditor's case: a backup made while the clock was a year ahead; the clock is
+    corrected. The next slots run, and the Jobs list says so (not "tomorrow", a year on)."""
+    calls: list[str] = []
+    job = counting("nightly", Daily(SWEEP_HOUR), calls)
+    runner = Runner([job])
+    clock = FixedClock(MONDAY_10.replace(year=2027))
+    assert len(runner.run_due(db, clock)) == 1
+    clock.set(MONDAY_10)  # corrected
+    shown = jobs.status(db, clock, [job])[0]
+    assert shown.next_due <= MONDAY_10 and shown.last_started == clock.now().replace(year=2027)
+    assert len(runner.run_due(db, clock)) == 1  # today's slot, at once
+    assert runner.run_due(db, clock) == []
+    tomorrow = jobs.status(db, clock, [job])[0].next_due
+    assert MONDAY_10 < tomorrow < MONDAY_10.replace(day=3, hour=10)
+    for day in (3, 4, 5):  # and each day after, at its slot
+        clock.set(MONDAY_10.replace(day=day))
+        assert len(runner.run_due(db, clock)) == 1
+    assert calls == ["nightly"] * 5
+
+
+def test_the_nightly_sweep_destroys_nothing_while_the_clock_looks_wrong(
+    db: Database, ctx: Ctx
+) -> None:
+    """A clock behind what the file recorded, or a long gap since the last sweep: the
+    scheduled sweep waits for a person and says why; a person's sweep is the way out."""
+    from receptionist.jobs.core import sweep as scheduled
+    from receptionist.retention import clockcheck
+
+    def sweeps() -> int:
+        with db.read() as s:
+            return int(
+                s.execute(text("SELECT count(*) FROM audit_event WHERE action = 'sweep'")).scalar()
+            )
+
+    clock = FixedClock(MONDAY_10)
+    person = Ctx(ctx.actor, clock)
+    sweep_now(db, person, db.path.parent)
+    clock.advance(days=1)
+    assert "clock_behind_days" not in scheduled(db, clock)  # the nightly sweep ran...
+    assert sweeps() == 2
+    clock.advance(days=-5)  # ...then the clock is put back (or had been ahead)
+    assert scheduled(db, clock) == {clockcheck.BEHIND_KEY: 5}
+    clock.advance(days=3)  # within two days of the newest work: a slow clock is no doubt
+    assert clockcheck.BEHIND_KEY not in scheduled(db, clock)
+    assert sweeps() == 3
+    clock.advance(days=-10)  # the log since that sweep (its own event) is 10 days ahead
+    refused = scheduled(db, clock)
+    assert sweeps() == 3, "nothing swept"
+    said = clockcheck.reason(dict(refused))
+    assert said is not None and "clock looks wrong" in said and "10 days" in said
+    sweep_now(db, person, db.path.parent)  # a person checked the date and swept
+    assert scheduled(db, clock).keys().isdisjoint({clockcheck.BEHIND_KEY, clockcheck.GAP_KEY})
+
+    clock.advance(days=15)  # off for two weeks, or a jump ahead: a person decides
+    assert scheduled(db, clock) == {clockcheck.GAP_KEY: 15}
+    assert scheduled(db, clock) == {clockcheck.GAP_KEY: 15}, "a refusal is no sweep"
+    sweep_now(db, person, db.path.parent)
+    assert clockcheck.GAP_KEY not in scheduled(db, clock)
+    assert clockcheck.reason({"gone": 1}) is None

@@ -1,5 +1,5 @@
-"""`receptionist scheduler`: the headless scheduler runs the core's jobs and the
-network's (cloud sync, a no-op while this PC is not connected)."""
+"""`receptionist service` (and its old name `scheduler`): the headless scheduler runs
+the core's jobs and the network's (cloud sync, a no-op while this PC is not connected)."""
 
 from __future__ import annotations
 
@@ -10,25 +10,30 @@ from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.blocking import BlockingScheduler
+from factories import actor_ctx
 
+from receptionist.cli import main as cli_main
 from receptionist.clock import FixedClock
-from receptionist.jobs.core import CORE
+from receptionist.jobs.core import CORE, sweep_now
 from receptionist.jobs.registry import Every, Job, registry
 from receptionist.jobs.runner import Ran
 from receptionist.jobs.scheduling import Drift
 from receptionist.store.storage import Database
+from receptionist.store.vault import open_clinic
 from sync import service
 from sync.cli import main
 from sync.jobs import NETWORK_JOBS
 
 
 def test_service_once_runs_what_is_due_then_nothing(
-    cli_env: Path, capsys: pytest.CaptureFixture[str]
+    cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
                  "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
     capsys.readouterr()
-    assert main(["--json", "scheduler", "--once"]) == 0
+    clock = FixedClock(datetime.now(UTC))
+    monkeypatch.setattr(cli_main, "default_clock", lambda: clock)
+    assert main(["--json", "service", "--once"]) == 0
     ran = json.loads(capsys.readouterr().out)
     assert [(r["job"], r["outcome"]) for r in ran] == [
         ("retention.sweep", "ok"),
@@ -40,7 +45,11 @@ def test_service_once_runs_what_is_due_then_nothing(
     assert ran[2]["counts"] == {"connected": 0}
     assert ran[4]["counts"] == {"station": 1, "connected": 0}, "no Google account connected"
     assert ran[3]["counts"]["active"] == 0, "reminders are off until the clinic turns them on"
-    assert main(["--json", "scheduler", "--once"]) == 0
+    assert main(["--json", "scheduler", "--once"]) == 0  # the old name: the same command
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["service", "--once", "list"]) == 2  # --once is not the catalogue's
+    assert "--once runs the background jobs" in capsys.readouterr().err
+    assert main(["--json", "service", "list"]) == 0  # the catalogue's actions are as they were
     assert json.loads(capsys.readouterr().out) == []
     assert main(["--json", "jobs", "list"]) == 0  # the network's job is listed too
     listed = json.loads(capsys.readouterr().out)
@@ -51,6 +60,19 @@ def test_service_once_runs_what_is_due_then_nothing(
         "reminders.dispatch",
         "google.sync",
     ]
+
+    db = open_clinic(cli_env)  # a person sweeps; then the clock is put back five days
+    try:
+        sweep_now(db, actor_ctx("admin", clock, source="cli"), cli_env)
+    finally:
+        db.close()
+    clock.advance(days=-5)
+    assert main(["service", "--data-dir", str(cli_env), "--once", "--json"]) == 0  # a unit's
+    swept = next(r for r in json.loads(capsys.readouterr().out) if r["job"] == "retention.sweep")
+    assert swept["counts"] == {"clock_behind_days": 5}, "owed at once, and destroyed nothing"
+    assert "clock looks wrong" in swept["reason"]
+    assert main(["jobs", "list"]) == 0
+    assert "The PC's clock looks wrong" in capsys.readouterr().out
 
 
 def test_the_blocking_scheduler_ticks_at_once_and_stops_on_request(db: Database) -> None:

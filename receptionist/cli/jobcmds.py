@@ -16,6 +16,7 @@ from receptionist.errors import NotFound
 from receptionist.jobs import runner
 from receptionist.jobs.core import CORE
 from receptionist.jobs.registry import Job, registry
+from receptionist.retention import clockcheck
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 CANNOT = Text(QT_TRANSLATE_NOOP("core", "Only a manager or an administrator can run jobs."))
@@ -52,6 +53,7 @@ def cmd_list(app: App) -> int:
         + (f"{s.last_started:%Y-%m-%d %H:%M} UTC {_said(s)}" if s.last_started else "never")
         + f"; next: {s.next_due:%Y-%m-%d %H:%M} UTC"
         + (" (running)" if s.running else "")
+        + (f"\n  {said}" if (said := clockcheck.reason(s.counts)) else "")
         for s in found
     ]
     app.emit(rows, "\n".join(lines))
@@ -76,6 +78,7 @@ def _row(s: runner.JobStatus) -> dict[str, Any]:
         "error": s.error or None,
         "next_due": s.next_due,
         "running": s.running,
+        "reason": clockcheck.reason(s.counts),  # why a run did nothing, when one says
     }
 
 

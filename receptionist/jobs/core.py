@@ -17,6 +17,7 @@ from receptionist.jobs.registry import Daily, Job
 from receptionist.jobs.runner import new_holder
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import backups, retention
+from receptionist.retention import clockcheck
 from receptionist.retention.policy import SWEEP_HOUR
 from receptionist.settings.backups import HOUR as BACKUP_HOUR
 from receptionist.store.storage import Database
@@ -25,9 +26,14 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
     """The retention sweep: what the policy says is past its time goes; but only once
-    a person has swept under the policy as it is (``retention.review``)."""
+    a person has swept under the policy as it is (``retention.review``), and while the
+    clock looks right (``retention.clockcheck``: else its doubt is the count)."""
     if not retention.reviewed(db):
         return {"awaiting_person": 1}
+    with db.read() as s:
+        wrong = clockcheck.doubt(s, clock.now())
+    if wrong is not None:
+        return {wrong.key: wrong.days}
     swept = retention.sweep(db, Ctx(SYSTEM, clock), db.path.parent)
     counts = {kind: n for kind, n in swept.counts.items() if n}
     if swept.audit_waiting:

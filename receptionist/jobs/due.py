@@ -5,14 +5,23 @@ yesterday's if that hour has not come yet): one run however many slots passed wh
 the PC was off, so a week away is one sweep, not seven. An interval job is due when
 its interval has passed since its last run began. Only finished runs count: a run
 cut short by a crash is owed again once its claim has lapsed.
+
+Only runs recorded at or before ``now`` count either. A run stamped later than the
+clock shows was made under a clock that was ahead (or the clock has been put back
+since): it proves nothing about the time as it is now, so it does not hold the job
+back. The records keep their times; a clock put back an hour still dispatches
+reminders every minute, and a daily job run while the clock was a year ahead runs
+again at its next slot, not a year later. Taking the latest run at or before ``now``
+(rather than the last one written) also means a clock put back and then forward
+again runs no slot twice.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from receptionist import zones
 from receptionist.jobs.registry import Daily, Every, Job
@@ -23,13 +32,16 @@ from receptionist.settings import clinicstore
 FINISHED = ("ok", "failed")
 
 
-def last_finished(session: Session, job: str) -> JobRun | None:
-    return session.scalars(
-        select(JobRun)
-        .where(JobRun.job == job, JobRun.outcome.in_(FINISHED))
-        .order_by(JobRun.id.desc())
-        .limit(1)
-    ).first()
+def latest(
+    session: Session, job: str, column: InstrumentedAttribute[datetime], now: datetime
+) -> datetime | None:
+    """The latest ``column`` (``started_at`` or ``due_at``) of ``job``'s finished runs
+    that is not later than ``now``."""
+    return session.scalar(
+        select(func.max(column)).where(
+            JobRun.job == job, JobRun.outcome.in_(FINISHED), column <= now
+        )
+    )
 
 
 def slot(session: Session, job: Job, now: datetime) -> datetime:
@@ -54,24 +66,24 @@ def _daily_slot(session: Session, trigger: Daily, now: datetime) -> datetime:
 
 def due(session: Session, job: Job, now: datetime) -> datetime | None:
     """The slot ``job`` owes now, or None when it is not due."""
-    last = last_finished(session, job.name)
     if isinstance(job.trigger, Every):
-        if last is None or last.started_at + timedelta(minutes=job.trigger.minutes) <= now:
+        began = latest(session, job.name, JobRun.started_at, now)
+        if began is None or began + timedelta(minutes=job.trigger.minutes) <= now:
             return now
         return None
     owed = _daily_slot(session, job.trigger, now)
-    return owed if last is None or last.due_at < owed else None
+    done = latest(session, job.name, JobRun.due_at, now)
+    return owed if done is None or done < owed else None
 
 
 def next_due(session: Session, job: Job, now: datetime) -> datetime:
     """When ``job`` is next due (``now`` or earlier when it is due already)."""
-    last = last_finished(session, job.name)
     if isinstance(job.trigger, Every):
-        if last is None:
-            return now
-        return last.started_at + timedelta(minutes=job.trigger.minutes)
+        began = latest(session, job.name, JobRun.started_at, now)
+        return now if began is None else began + timedelta(minutes=job.trigger.minutes)
     owed = _daily_slot(session, job.trigger, now)
-    if last is None or last.due_at < owed:
+    done = latest(session, job.name, JobRun.due_at, now)
+    if done is None or done < owed:
         return owed
     return _next_daily(session, job.trigger, owed)
 

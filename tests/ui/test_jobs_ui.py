@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from receptionist.clock import Clock, FixedClock
 from receptionist.context import Actor
 from receptionist.jobs.core import SWEEP
 from receptionist.jobs.registry import Every, Job
+from receptionist.jobs.runner import JobStatus
 from receptionist.jobs.scheduling import TICK_ID, Drift
+from receptionist.retention import clockcheck
 from receptionist.store.storage import Database
 from ui.desk import Desk
 from ui.scheduler import JobScheduler
@@ -204,3 +207,19 @@ def test_the_network_coming_back_runs_the_cloud_sync_job(
         assert [name for name, _gui, _db in seen].count("other") == 1
     finally:
         jobs.stop()
+
+
+def test_settings_jobs_says_when_the_sweep_did_not_trust_the_clock(
+    qtbot: QtBot, desk: Desk, clock: FixedClock
+) -> None:
+    dialog = SettingsDialog(desk)
+    qtbot.addWidget(dialog)
+    page = dialog.jobs
+    now = clock.now()
+    refused = JobStatus("retention.sweep", "daily", now, now, "ok",
+                        {clockcheck.BEHIND_KEY: 5}, "", now, False)  # fmt: skip
+    page._show([refused, replace(refused, name="backup", counts={"bytes": 1})])
+    assert page.table.item(0, 2).text() == "waiting: the clock looks wrong"
+    assert "clock looks wrong" in page.table.item(0, 2).toolTip()
+    assert "5 days" in page.table.item(0, 0).toolTip()
+    assert page.table.item(1, 2).text() == "done" and page.table.item(1, 2).toolTip() == ""

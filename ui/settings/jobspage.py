@@ -2,7 +2,9 @@
 it ended, its counts, the error of a failed run), when it is next due; "Run now" for a
 manager or an administrator. The retention sweep that waits for a person's first sweep
 (counts ``awaiting_person``) reads "waiting for a person's first sweep (Settings →
-Retention)", not "done": it destroyed nothing.
+Retention)", not "done": it destroyed nothing; one that did not trust the PC's clock
+(``retention.clockcheck``) reads "waiting: the clock looks wrong", the sentence in the
+row's tooltip.
 
 The list is read through the database worker (``receptionist.jobs.runner.status``);
 "Run now" hands the job to the scheduler's own thread (``ui/scheduler.py``), so a
@@ -28,8 +30,10 @@ from PySide6.QtWidgets import (
 from receptionist.jobs.core import CORE
 from receptionist.jobs.registry import Job
 from receptionist.jobs.runner import JobStatus, status
+from receptionist.retention import clockcheck
 
 from .. import messages
+from ..coretext import translated
 from ..desk import Desk
 from ..tasks import DbOp
 
@@ -88,11 +92,12 @@ class JobsPage(QWidget):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for at, row in enumerate(rows):
+            said = clockcheck.reason(row.counts)  # a sweep that did not trust the clock
             cells = [row.name, self._when(row.last_started), self._when(row.last_ended),
                      self.outcome(row), self._counts(row), self._when(row.next_due)]  # fmt: skip
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(translated(said) if said is not None else text)
                 self.table.setItem(at, column, item)
         self.table.resizeColumnsToContents()
         if rows and not self.table.selectedItems():
@@ -105,11 +110,14 @@ class JobsPage(QWidget):
             return self.tr("running")
         if row.outcome == "ok" and row.counts.get(WAITING):
             return self.tr("waiting for a person's first sweep (Settings → Retention)")
+        if row.outcome == "ok" and clockcheck.reason(row.counts) is not None:
+            return self.tr("waiting: the clock looks wrong")
         said = self._outcome(row.outcome)
         return f"{said}: {row.error}" if row.error else said
 
     def _counts(self, row: JobStatus) -> str:
-        shown = {kind: n for kind, n in row.counts.items() if kind != WAITING}
+        hidden = (WAITING, clockcheck.BEHIND_KEY, clockcheck.GAP_KEY)
+        shown = {kind: n for kind, n in row.counts.items() if kind not in hidden}
         return ", ".join(f"{kind} {n:,}" for kind, n in sorted(shown.items()))
 
     def _outcome(self, outcome: str | None) -> str:
