@@ -18,6 +18,7 @@ from receptionist.jobs.core import CORE, sweep_now
 from receptionist.jobs.registry import Every, Job, registry
 from receptionist.jobs.runner import Ran
 from receptionist.jobs.scheduling import Drift
+from receptionist.ops import retention
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 from sync import service
@@ -63,7 +64,9 @@ def test_service_once_runs_what_is_due_then_nothing(
 
     db = open_clinic(cli_env)  # a person sweeps; then the clock is put back five days
     try:
-        sweep_now(db, actor_ctx("admin", clock, source="cli"), cli_env)
+        person = actor_ctx("admin", clock, source="cli")
+        retention.review(db, person, cli_env)  # her dry run first (``need_dry_run``)
+        sweep_now(db, person, cli_env)
     finally:
         db.close()
     clock.advance(days=-5)
