@@ -335,10 +335,15 @@ class Inbox:
     def __init__(self) -> None:
         self.mails: list[Message] = []
         self.refuse: dict[str, str] = {}  # address -> SMTP answer
+        # "RCPT": hang up at the recipient (before the message); "DATA": once the
+        # message was received, hang up instead of answering (it was taken).
+        self.hang_up = ""
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
+        if self.hang_up == "RCPT":
+            server.transport.close()
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
@@ -346,6 +351,8 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.mails.append(message_from_bytes(envelope.content))
+        if self.hang_up == "DATA":
+            server.transport.close()
         return "250 Message accepted for delivery"
 
 

@@ -136,7 +136,8 @@ def test_email_over_starttls_with_a_password(certificate: tuple[Path, Path]) -> 
         unencrypted = plain.send(mail())
     assert len(inbox.mails) == 1
     assert (refused.status, refused.code) == ("permanent", "refused_credentials")
-    assert unencrypted.status == "permanent"  # 530: STARTTLS first
+    # 530 "STARTTLS first" to the sender: the set-up, for every message (the channel stops)
+    assert (unencrypted.status, unencrypted.code) == ("permanent", "mail_refused")
 
 
 def test_email_over_tls_from_the_first_byte(certificate: tuple[Path, Path]) -> None:
@@ -163,7 +164,37 @@ def test_email_refusals_are_sorted() -> None:
     assert (gone.status, gone.code) == ("permanent", "smtp_550")
     assert (busy.status, busy.code) == ("transient", "smtp_450")
     nobody = SmtpSender("127.0.0.1", free_port(), "desk@moda.example", security="none")
-    assert nobody.send(mail()).status == "transient"
+    refused_port = nobody.send(mail())
+    assert (refused_port.status, refused_port.code) == ("transient", "unreachable")
+
+
+def test_email_set_up_errors_before_the_message_are_never_unknown(
+    certificate: tuple[Path, Path],
+) -> None:
+    """Nothing was handed over, so nothing is "unknown": a set-up that fails every
+    message is named (the channel stops on it: ``halt.SETUP``), a dropped connection is
+    tried again; only a connection lost once the message was handed over is unknown."""
+
+    def outcome(port: int, **options: str) -> tuple[str, str]:
+        done = SmtpSender("127.0.0.1", port, "Moda <desk@moda.example>", **options).send(mail())
+        return done.status, done.code
+
+    with smtp_server() as (port, inbox):  # a plain relay: no STARTTLS, no AUTH
+        assert outcome(port) == ("permanent", "tls_not_offered")  # the default: starttls
+        assert outcome(port, security="none", username="desk") == (
+            "permanent", "auth_not_offered",
+        )  # fmt: skip
+        assert outcome(port, security="tls") == ("permanent", "tls_failed")
+        inbox.hang_up = "RCPT"
+        assert outcome(port, security="none") == ("transient", "connection_lost")
+        assert inbox.mails == []
+        inbox.hang_up = "DATA"
+        assert outcome(port, security="none") == ("unknown", "no_answer")
+        assert len(inbox.mails) == 1
+    tls = {"server_hostname": "localhost", "tls_context": server_context(certificate)}
+    with smtp_server(**tls) as (port, inbox):  # self-signed: this PC does not trust it
+        assert outcome(port) == ("permanent", "certificate_untrusted")
+    assert inbox.mails == []
 
 
 # -- SMS ------------------------------------------------------------------------------
@@ -187,6 +218,8 @@ def test_twilio_errors_are_sorted(twilio) -> None:
     sender = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN)
     assert sender.send(message(INVALID)).code == "invalid_number"
     assert sender.send(message(OPTED_OUT)).status == "permanent"
+    server.script.append(twilio_error(21212, 400, "The 'From' number is not a valid number"))
+    assert sender.send(message("+905551112233")).code == "invalid_sender"
     server.script.append(rate_limited(retry_after=30))
     limited = sender.send(message("+905551112233"))
     assert (limited.status, limited.code, limited.retry_after) == ("transient", "rate_limited", 30)

@@ -92,8 +92,10 @@ class Round:
     planned: int = 0
     withdrawn: int = 0
     items: list[Item] = field(default_factory=list)
-    # Channels stopped at the round's end: their provider refused the credentials.
+    # Channels stopped at the round's end: their provider refused the credentials, or
+    # their set-up fails every message; ``causes`` gives each one's reason (``halt``).
     halted: set[str] = field(default_factory=set)
+    causes: dict[str, str] = field(default_factory=dict)
 
     def of(self, *states: str) -> list[Item]:
         return [i for i in self.items if i.state in states]
@@ -150,7 +152,8 @@ def run(
             result.items.append(item)
     _advance(db, clock.now(), handovers, top)  # what was due went: weighed
     with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
-        result.halted = halt.halted(s)
+        result.causes = halt.causes(s)
+        result.halted = set(result.causes)
     return result
 
 
@@ -345,7 +348,7 @@ def _due(db: Database, now: datetime, limit: int) -> list[str]:
     r = Reminder
     query = (
         select(r.id)
-        .where(r.state == "pending", r.send_at <= now, r.reason != halt.HALTED)
+        .where(r.state == "pending", r.send_at <= now, r.reason.not_in(halt.REASONS))
         .where(or_(r.next_try_at.is_(None), r.next_try_at <= now))
         .order_by(r.send_at, r.id)
         .limit(limit)
@@ -370,8 +373,9 @@ def _one(
         if isinstance(decision, Stop):
             _finish(r, decision.state, decision.reason, now)
             return _item(r)
-        if halt.is_halted(s, decision.channel):  # asked now: not the round's start
-            halt.hold(r, decision.channel, now)
+        stopped = halt.causes(s).get(decision.channel)  # asked now: not the round's start
+        if stopped is not None:
+            halt.hold(r, decision.channel, now, stopped)
             return _item(r, "held")
         message = _take(r, decision, now)
     outcome = _send(_sender(db, senders, message), message)
@@ -428,9 +432,10 @@ def _settle(
     s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int, template: Call | None
 ) -> Item:
     deliverylog.note(s, r.id, r.channel, "send", now, outcome)
-    if halt.refused(outcome):  # the channel stops; the message waits, not counted a try
+    stop = halt.stops(outcome)
+    if stop is not None:  # the channel stops; the message waits, not counted a try
         r.attempts -= 1
-        halt.hold(r, r.channel, now)
+        halt.hold(r, r.channel, now, stop)
         return _item(r, "held")
     if outcome.status == "sent":
         r.provider_id = outcome.provider_id[:128]
@@ -528,7 +533,7 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
                 select(Reminder)
                 .where(Reminder.state == "sending", Reminder.claimed_at < cutoff)
                 # A lookup the provider refused waits for the credentials (``halt``).
-                .where(Reminder.reason != halt.HALTED)
+                .where(Reminder.reason.not_in(halt.REASONS))
             )
         ]
     items = []
@@ -549,8 +554,9 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
 
 def _looked_up(s: Session, r: Reminder, answer: Outcome | None, now: datetime) -> Item:
     """Settle a send cut short by its provider's answer to the lookup."""
-    if answer is not None and halt.refused(answer):  # as a send's refusal would
-        halt.await_lookup(r, now)
+    stop = halt.stops(answer) if answer is not None else None
+    if stop is not None:  # as a send's refusal would
+        halt.await_lookup(r, now, stop)
         return _item(r, "held")
     if answer is not None and answer.status == "transient":
         r.updated_at = now  # the provider busy, a proxy's page: asked next round

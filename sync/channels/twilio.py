@@ -7,7 +7,9 @@ JSON body ``{"code": 21211, "message": ..., "more_info": ..., "status": 400}``.
 Transient: 429 or code 20429 (honouring ``Retry-After``), any 5xx, no connection.
 Permanent: every other refusal, among them 21211 (invalid number), 21610 (the patient
 replied STOP), 21612/21614 (unroutable, not a mobile), 20003 or any 401 in Twilio's
-error shape (refused credentials: the channel stops, ``receptionist.reminders.halt``).
+error shape (refused credentials: the channel stops, ``receptionist.reminders.halt``),
+21212 (the From is not a number or sender ID of the account) and 21606 (the From
+cannot send SMS there): the set-up, wrong for every message, so the channel stops too.
 A 401 or 407 whose body is not Twilio's error (no integer ``code`` and text
 ``message``: a proxy's or a portal's page) is transient (``web.not_provider``).
 
@@ -36,6 +38,8 @@ NAMES = {
     21612: "unroutable",
     21614: "not_mobile",
     21408: "region_not_allowed",
+    21212: "invalid_sender",  # the From is no number or sender ID of the account: set-up
+    21606: "sender_not_capable",  # the From cannot send SMS there: set-up
     20003: "refused_credentials",
     20429: "rate_limited",
 }
