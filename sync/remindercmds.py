@@ -19,7 +19,7 @@ from receptionist.reminders.reasons import explain
 from .jobs import reminder_lease
 from .reminderlease import sending
 
-SHOWN = ("sent", "skipped", "failed", "retrying", "unknown", "held")
+SHOWN = ("sent", "skipped", "failed", "retrying", "unknown", "held", "looking_up")
 
 
 def _reminders_actions(

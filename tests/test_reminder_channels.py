@@ -9,6 +9,7 @@ import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from channelservers import (
     ACCOUNT,
@@ -36,8 +37,9 @@ from cryptography.x509.oid import NameOID
 
 from receptionist.errors import ValidationError
 from receptionist.ops.reminders import ChannelSetup, EmailSetup, HttpSetup
-from receptionist.reminders.channels import Outgoing
+from receptionist.reminders.channels import Lost, Outgoing
 from receptionist.reminders.channelsettings import url_rule
+from sync.channels import twilio as twilio_module
 from sync.channels.build import senders
 from sync.channels.smtp import SmtpSender
 from sync.channels.twilio import TwilioSender
@@ -230,6 +232,36 @@ def test_twilio_errors_are_sorted(twilio) -> None:
     nobody = TwilioSender(f"http://127.0.0.1:{free_port()}", ACCOUNT, "+1", TOKEN)
     assert nobody.send(message("+905551112233")).status == "transient"
     assert server.messages == []
+
+
+def test_twilio_s_message_list_is_read_page_by_page_to_find_a_lost_send(
+    twilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lookup reads Twilio's list (its paths, filters and page shape, served by the
+    loopback server) page after page: a message on the third page is found with its
+    SID; one never taken is "absent" once the list is read to its end; a list cut off
+    by the page limit proves nothing (None: "unknown" for a person)."""
+    url, server = twilio
+    monkeypatch.setattr(twilio_module, "LOOKUP_PAGE", 2)
+    sender = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN)
+    to = "+905551112233"
+    sent = [sender.send(message(to, f"Merhaba {n}")) for n in range(5)]  # newest last
+    first = message(to, "Merhaba 0")
+    lost = Lost("r-1", "sms", to, first.digest, NOW)
+    found = sender.lookup(lost)
+    assert (found.status, found.provider_id) == ("sent", sent[0].provider_id)  # type: ignore[union-attr]
+    never = Lost("r-2", "sms", to, message(to, "never taken").digest, NOW)
+    absent = sender.lookup(never)
+    assert (absent.status, absent.code) == ("permanent", "absent")  # type: ignore[union-attr]
+    monkeypatch.setattr(twilio_module, "LOOKUP_PAGES", 2)
+    assert sender.lookup(lost) is None and sender.lookup(never) is None
+    page = httpx.get(
+        f"{url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json",
+        params={"To": to, "From": "+15005550006", "PageSize": 2, "DateSent>": "2026-01-01"},
+        auth=(ACCOUNT, TOKEN),
+    ).json()
+    assert page["messages"] == [] and page["next_page_uri"] is None  # queued: not sent yet
+    assert len(server.messages) == 5
 
 
 # -- WhatsApp -------------------------------------------------------------------------

@@ -3,14 +3,16 @@
 
 Exactly once: a message's state becomes "sending" in a committed transaction BEFORE
 the network call, and "sent" / "failed" (or "pending" again, for a transient error,
-with a backoff) in another one after it. Two rounds at once (two threads, two
-processes) cannot take one message twice: taking it is a conditional update in a
-write transaction, and writes are serialised. A message found still "sending" long
-after a round began it (the PC crashed, or the process was killed mid-send) is never
-resent blindly: the provider's status lookup, about the address the message went to
-(kept on the row as it went "sending": the patient's may have changed since), says
-whether it arrived (sent) or not (pending again), and where the provider cannot tell
-it becomes "unknown", for a person to look at. A lookup the provider refuses for the
+with a backoff) in another one after it (a send whose answer never came stays
+"sending" for the status lookup below, where the provider has one). Two rounds at
+once (two threads, two processes) cannot take one message twice: taking it is a
+conditional update in a write transaction, and writes are serialised. A message
+found still "sending" long after a round began it (the PC crashed, the process was
+killed mid-send, or the provider's answer never came) is never resent blindly: the
+provider's status lookup, about the address the message went to (kept on the row as
+it went "sending": the patient's may have changed since), says whether it arrived
+(sent) or not (pending again), and where the provider cannot tell it becomes
+"unknown", for a person to look at. A lookup the provider refuses for the
 credentials leaves the message "sending" and stops the channel (``halt``) until they
 are saved again; one that meets a transient failure is asked again at the next round.
 
@@ -65,6 +67,9 @@ log = logging.getLogger(__name__)
 ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the rest
 STALE_SENDING = timedelta(minutes=10)  # far longer than any send may take
 MAX_BACKOFF = timedelta(hours=1)
+# A send whose answer never came, left "sending" for its provider's status lookup once
+# stale (``_recover``), where the provider has one (``Outcome.ask_later``).
+LOOKING_UP = "awaiting_lookup"
 
 
 @dataclass(frozen=True)
@@ -441,6 +446,9 @@ def _settle(
         r.provider_id = outcome.provider_id[:128]
         _finish(r, "sent", "", now)
         _log(s, r, now, template)
+    elif outcome.status == "unknown" and outcome.ask_later:  # the lookup will say
+        r.reason, r.updated_at = LOOKING_UP, now
+        return _item(r, "looking_up")
     elif outcome.status == "unknown":
         _finish(r, "unknown", outcome.code or "no_answer", now)
     elif outcome.status == "transient" and r.attempts < most:

@@ -80,6 +80,12 @@ _SAID: dict[str, str] = {
         "The provider refused the clinic's credentials: set the token or password again "
         "(receptionist channels set), then resend.",
     ),
+    "awaiting_lookup": QT_TRANSLATE_NOOP(
+        "core",
+        "Sending: the provider's answer never came. Ten minutes on, the provider is asked "
+        "whether it took the message: if so it counts as sent; if not it goes again; if "
+        "the provider cannot tell, it waits for a person.",
+    ),
     # "unknown": the message may have arrived; only a person can find out.
     "no_answer": QT_TRANSLATE_NOOP(
         "core",
