@@ -134,7 +134,9 @@ def test_whatsapp_cannot_tell_so_the_message_is_unknown_and_not_resent(
         clinic.clock.advance(hours=1)
         dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender})
         assert len(recorded.messages) == 1
-        assert only(clinic).state == "unknown"
+        row = only(clinic)
+        assert row.state == "unknown"
+        assert "Check the provider's own log or ask the patient" in str(row.explained)
 
 
 def test_a_lookup_refused_for_the_credentials_waits_for_them_then_settles(
