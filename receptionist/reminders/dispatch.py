@@ -378,7 +378,7 @@ def _one(
         if isinstance(decision, Stop):
             _finish(r, decision.state, decision.reason, now)
             return _item(r)
-        stopped = halt.causes(s).get(decision.channel)  # asked now: not the round's start
+        stopped = halt.cause(s, decision.channel)  # asked now: not the round's start
         if stopped is not None:
             halt.hold(r, decision.channel, now, stopped)
             return _item(r, "held")

@@ -142,8 +142,13 @@ def causes(s: Session) -> dict[str, str]:
 
 def is_halted(s: Session, channel: str) -> bool:
     """Whether ``channel`` is stopped now (a message waits on it for its credentials)."""
-    query = select(Reminder.id).where(*_STOPPED, Reminder.channel == channel).limit(1)
-    return s.scalar(query) is not None
+    return cause(s, channel) is not None
+
+
+def cause(s: Session, channel: str) -> str | None:
+    """Why ``channel`` is stopped now (one of :data:`REASONS`), or None: it is not."""
+    query = select(Reminder.reason).where(*_STOPPED, Reminder.channel == channel).limit(1)
+    return s.scalar(query)
 
 
 def hold(r: Reminder, channel: str, now: datetime, reason: str = HALTED) -> None:
