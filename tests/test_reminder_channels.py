@@ -253,6 +253,10 @@ def test_twilio_s_message_list_is_read_page_by_page_to_find_a_lost_send(
     never = Lost("r-2", "sms", to, message(to, "never taken").digest, NOW)
     absent = sender.lookup(never)
     assert (absent.status, absent.code) == ("permanent", "absent")  # type: ignore[union-attr]
+    # This PC's clock five minutes fast: the message Twilio dated "before" the send is it.
+    fast = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    ahead = sender.lookup(Lost("r-3", "sms", to, message(to, "Merhaba 4").digest, fast))
+    assert (ahead.status, ahead.provider_id) == ("sent", sent[4].provider_id)  # type: ignore[union-attr]
     monkeypatch.setattr(twilio_module, "LOOKUP_PAGES", 2)
     assert sender.lookup(lost) is None and sender.lookup(never) is None
     page = httpx.get(

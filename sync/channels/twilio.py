@@ -20,16 +20,17 @@ like one cut short by a crash, once stale (``dispatch.STALE_SENDING``).
 Lookup: ``GET .../Messages.json?To=...&PageSize=50`` lists the messages to that number,
 newest first, a page at a time (``messages``, ``next_page_uri``: Twilio's page shape),
 followed while a page still holds messages created since the send began (at most
-:data:`LOOKUP_PAGES` pages). One created since the send began (less a minute) whose
-(number, text) has the digest kept in the reminder row is the message (sent, with its
-SID). None such, with the list read back to before the send: it never arrived. Twilio
-creates the Message resource when it accepts the request (the 201 answers that
-resource) and lists it whatever becomes of it (queued, sent, failed); asked ten
-minutes on, a message it is not listing was never accepted, so it is safe to send
-again ("absent"). A list cut off by the page limit proves nothing: None, so "unknown"
-for a person. Not filtered by ``From`` (the clinic may have changed its sender since;
-the digest pins the message) nor by ``DateSent`` (empty while Twilio still queues the
-message: filtering on it would miss exactly the message that is still on its way).
+:data:`LOOKUP_PAGES` pages; "since" less :data:`CLOCK_SLACK`, for this PC's clock
+running ahead of Twilio's). One created since whose (number, text) has the digest
+kept in the reminder row is the message (sent, with its SID). None such, with the
+list read back to before the send: it never arrived. Twilio creates the Message
+resource when it accepts the request (the 201 answers that resource) and lists it
+whatever becomes of it (queued, sent, failed); asked ten minutes on, a message it is
+not listing was never accepted, so it is safe to send again ("absent"). A list cut
+off by the page limit proves nothing: None, so "unknown" for a person. Not filtered
+by ``From`` (the clinic may have changed its sender since; the digest pins the
+message) nor by ``DateSent`` (empty while Twilio still queues the message: filtering
+on it would miss exactly the message that is still on its way).
 A lookup refused is sorted as a send's refusal: 20003 stops the channel with the
 message left "sending" until the credentials are saved again; a transient one, or one
 that got no answer at all (a GET changes nothing, so any cut-short request), is asked
@@ -61,6 +62,11 @@ NAMES = {
 }
 LOOKUP_PAGE = 50
 LOOKUP_PAGES = 4  # pages read at most: past them, the list proves nothing
+# How far this PC's clock may run ahead of Twilio's: a message Twilio dates up to this
+# long before the send began (by this PC's clock) is still the one (a PC clock a few
+# minutes fast must not make a message it took look absent, and go twice). An older
+# message of the very same text to the same number is another one.
+CLOCK_SLACK = timedelta(minutes=10)
 
 
 class TwilioSender:
@@ -90,7 +96,7 @@ class TwilioSender:
         return classify(answer)
 
     def lookup(self, lost: Lost) -> Outcome | None:
-        since = lost.at - timedelta(minutes=1)
+        since = lost.at - CLOCK_SLACK
         url: httpx.URL | str = self.base
         params: dict[str, str | int] | None = {"To": lost.to, "PageSize": LOOKUP_PAGE}
         try:
