@@ -5,7 +5,9 @@ documentation say. Each failure is sorted: transient, permanent or unknown."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -197,6 +199,19 @@ def test_email_set_up_errors_before_the_message_are_never_unknown(
     with smtp_server(**tls) as (port, inbox):  # self-signed: this PC does not trust it
         assert outcome(port) == ("permanent", "certificate_untrusted")
     assert inbox.mails == []
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # greets this PC with a 554
+        port = listener.getsockname()[1]
+        greeter = threading.Thread(target=_refuse_one, args=(listener,), daemon=True)
+        greeter.start()
+        assert outcome(port, security="none") == ("permanent", "server_refused")
+        greeter.join(timeout=10)
+
+
+def _refuse_one(listener: socket.socket) -> None:
+    conn, _ = listener.accept()
+    with conn:
+        conn.sendall(b"554 5.7.1 No SMTP service for your address\r\n")
+        conn.recv(1024)  # the client's QUIT, or its close
 
 
 # -- SMS ------------------------------------------------------------------------------

@@ -78,6 +78,12 @@ SETUP: dict[str, str] = {
         "handed over. Check --sender, and whether the server wants a sign-in (--username) "
         "or STARTTLS first.",
     ),
+    "server_refused": QT_TRANSLATE_NOOP(
+        "core",
+        "the e-mail server refused this PC before any message was handed over (a 5xx "
+        "greeting: this PC's address may be blocked, or the server takes no mail from "
+        "it). Check --host and --port, or ask the server's administrator to allow it.",
+    ),
     "invalid_sender": QT_TRANSLATE_NOOP(
         "core",
         "the SMS provider says the sender (From) is not a number or sender ID of the "

@@ -11,7 +11,9 @@ DATA command not begun) nothing was sent, so it is never "unknown":
   (``auth_not_offered``), a certificate this PC does not trust
   (``certificate_untrusted``), any other TLS handshake failure (``tls_failed``: ``tls``
   against a plain port), the sender refused with a 5xx (``mail_refused``: "530 STARTTLS
-  first", "553 not your address"), the login refused (``refused_credentials``);
+  first", "553 not your address"), this PC refused with a 5xx greeting or answer to
+  EHLO (``server_refused``: "554 no service for your address"), the login refused
+  (``refused_credentials``);
 - transient (tried again with backoff): no connection (refused, timed out, no such
   host: ``unreachable``), the connection lost (``connection_lost``), a 4xx answer
   (greylisting, a server busy for now);
@@ -153,6 +155,8 @@ def _by_code(code: int, exc: BaseException, step: str) -> Outcome:
         return Outcome("transient", code=f"smtp_{code}", http_status=code)
     if isinstance(exc, smtplib.SMTPSenderRefused):  # the clinic's sender, every message
         return Outcome("permanent", code="mail_refused", http_status=code)
+    if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError):  # this PC's
+        return Outcome("permanent", code="server_refused", http_status=code)
     if step == "starttls":  # offered, then refused: as good as not offered
         return Outcome("permanent", code="tls_not_offered", http_status=code)
     return Outcome("permanent", code=f"smtp_{code}", http_status=code)
