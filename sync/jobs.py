@@ -13,7 +13,7 @@ from receptionist.clock import Clock
 from receptionist.google import account, station
 from receptionist.jobs.registry import Every, Job
 from receptionist.ops import replica
-from receptionist.reminders import dispatch
+from receptionist.reminders import dispatch, halt
 from receptionist.store.storage import Database
 
 from .google.worker import on_google_thread
@@ -57,7 +57,8 @@ def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
     PC that is not the reminder station (or a stand-by), or with reminders off, nothing;
     with a cloud, while another PC holds the endpoint's lease, it plans and sends
     nothing (``dispatch._stand_by``). ``needs_attention``
-    counts the channels stopped because their provider refused the credentials."""
+    counts the channels stopped because their provider refused the credentials or their
+    set-up fails every message (``reminders.halt``)."""
     from .channels import build
     from .reminderlease import PEEK_EVERY
 
@@ -74,10 +75,16 @@ def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
         "failed": len(done.of("failed")),
         "skipped": len(done.of("skipped")),
         "held": len(done.of("held")),
-        # A channel whose provider refused the credentials: the run's record says so.
+        # A channel stopped (its provider refused the credentials, or its set-up fails
+        # every message): the run's record says so, and why ("tls_not_offered_email").
         "needs_attention": len(done.halted),
-        **{f"credentials_refused_{channel}": 1 for channel in sorted(done.halted)},
+        **{f"{_why(reason)}_{channel}": 1 for channel, reason in sorted(done.causes.items())},
     }
+
+
+def _why(reason: str) -> str:
+    """A stop's reason as a count's name: "credentials_refused", "tls_not_offered"."""
+    return reason.removeprefix(halt.SETUP_PREFIX)
 
 
 def google_sync(db: Database, clock: Clock) -> Mapping[str, int]:

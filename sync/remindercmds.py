@@ -19,7 +19,7 @@ from receptionist.reminders.reasons import explain
 from .jobs import reminder_lease
 from .reminderlease import sending
 
-SHOWN = ("sent", "skipped", "failed", "retrying", "unknown", "held")
+SHOWN = ("sent", "skipped", "failed", "retrying", "unknown", "held", "looking_up")
 
 
 def _reminders_actions(
@@ -50,7 +50,9 @@ def _data(done: Round) -> dict[str, Any]:
         "holder": done.holder,
         "planned": done.planned,
         "withdrawn": done.withdrawn,
-        "needs_attention": {c: str(halt.attention(c)) for c in sorted(done.halted)},
+        "needs_attention": {
+            c: str(halt.attention(c, why)) for c, why in sorted(done.causes.items())
+        },
     }
     for state in SHOWN:
         data[state] = [_item(i) for i in done.of(state)]

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 ACCOUNT = "AC" + "0" * 32
 TOKEN = "twilio-token"
@@ -98,13 +98,16 @@ class _Handler(BaseHTTPRequestHandler):
         status, body, headers = type(self).route(self, method, raw)
         raw_page = body.get(RAW)
         kind, data = raw_page or ("application/json", json.dumps(body).encode())
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a read timeout a test provoked)
 
     def do_POST(self) -> None:
         self._answer("POST")
@@ -135,10 +138,7 @@ def twilio_route(
     if h.headers.get("Authorization") != f"Basic {expected}":
         return (*_twilio_error(20003, 401, "Authenticate"), {})
     if method == "GET":
-        to = parse_qs(path.query).get("To", [""])[0]
-        with rec.lock:
-            listed = [m for m in reversed(rec.messages) if m["to"] == to]
-        return 200, {"messages": listed, "next_page_uri": None}, {}
+        return 200, _twilio_page(rec, path.path, parse_qs(path.query)), {}
     form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
     scripted = _scripted(rec)
     if scripted is not None:
@@ -156,6 +156,7 @@ def twilio_route(
         "status": "queued",
         "direction": "outbound-api",
         "date_created": format_datetime(datetime.now(UTC), usegmt=True),
+        "date_sent": None,  # Twilio's, while the message is queued
         "error_code": None,
     }
     if rec.hold_before:
@@ -165,6 +166,59 @@ def twilio_route(
         rec.messages.append(message)
     _hold(rec)
     return 201, message, {}
+
+
+def _twilio_page(rec: Recorded, path: str, query: dict[str, list[str]]) -> dict[str, Any]:
+    """``GET .../Messages.json`` as Twilio documents it: the account's messages, newest
+    first, filtered by ``To``, ``From`` and ``DateSent`` (``YYYY-MM-DD`` in GMT; the
+    keys ``DateSent<`` and ``DateSent>`` for on-or-before and on-or-after), a page of
+    ``PageSize`` (default 50, at most 1000) at ``Page`` with its ``PageToken``, in the
+    list's page shape (``next_page_uri`` None on the last page). A message Twilio
+    still queues has no ``date_sent``, so no DateSent filter lists it."""
+
+    def one(key: str) -> str:
+        return query.get(key, [""])[0]
+
+    size, page = min(max(int(one("PageSize") or 50), 1), 1000), int(one("Page") or 0)
+    day = {key: one(key) for key in ("DateSent", "DateSent<", "DateSent>") if one(key)}
+    with rec.lock:
+        listed = [
+            m for m in reversed(rec.messages)
+            if one("To") in ("", m["to"]) and one("From") in ("", m["from"])
+            and _sent_on(m.get("date_sent"), day)
+        ]  # fmt: skip
+    chunk = listed[page * size : (page + 1) * size]
+    kept = [(k, v) for k, values in query.items() for v in values if k not in ("Page", "PageToken")]
+
+    def uri(number: int) -> str:
+        token = [("Page", str(number)), ("PageToken", f"PASM{number}")] if number else []
+        return f"{path}?{urlencode(kept + token)}"
+
+    more = len(listed) > (page + 1) * size
+    return {
+        "messages": chunk,
+        "page": page,
+        "page_size": size,
+        "start": page * size,
+        "end": page * size + max(len(chunk) - 1, 0),
+        "uri": uri(page),
+        "first_page_uri": uri(0),
+        "previous_page_uri": uri(page - 1) if page else None,
+        "next_page_uri": uri(page + 1) if more else None,
+    }
+
+
+def _sent_on(date_sent: str | None, day: dict[str, str]) -> bool:
+    if not day:
+        return True
+    if date_sent is None:  # still queued: not sent on any day
+        return False
+    sent = parsedate_to_datetime(date_sent).date().isoformat()
+    return (
+        day.get("DateSent", sent) == sent
+        and sent <= day.get("DateSent<", sent)
+        and sent >= day.get("DateSent>", sent)
+    )
 
 
 def twilio_error(
@@ -335,10 +389,15 @@ class Inbox:
     def __init__(self) -> None:
         self.mails: list[Message] = []
         self.refuse: dict[str, str] = {}  # address -> SMTP answer
+        # "RCPT": hang up at the recipient (before the message); "DATA": once the
+        # message was received, hang up instead of answering (it was taken).
+        self.hang_up = ""
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
+        if self.hang_up == "RCPT":
+            server.transport.close()
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
@@ -346,6 +405,8 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.mails.append(message_from_bytes(envelope.content))
+        if self.hang_up == "DATA":
+            server.transport.close()
         return "250 Message accepted for delivery"
 
 

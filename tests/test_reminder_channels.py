@@ -5,10 +5,13 @@ documentation say. Each failure is sorted: transient, permanent or unknown."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from channelservers import (
     ACCOUNT,
@@ -36,8 +39,9 @@ from cryptography.x509.oid import NameOID
 
 from receptionist.errors import ValidationError
 from receptionist.ops.reminders import ChannelSetup, EmailSetup, HttpSetup
-from receptionist.reminders.channels import Outgoing
+from receptionist.reminders.channels import Lost, Outgoing
 from receptionist.reminders.channelsettings import url_rule
+from sync.channels import twilio as twilio_module
 from sync.channels.build import senders
 from sync.channels.smtp import SmtpSender
 from sync.channels.twilio import TwilioSender
@@ -136,7 +140,8 @@ def test_email_over_starttls_with_a_password(certificate: tuple[Path, Path]) -> 
         unencrypted = plain.send(mail())
     assert len(inbox.mails) == 1
     assert (refused.status, refused.code) == ("permanent", "refused_credentials")
-    assert unencrypted.status == "permanent"  # 530: STARTTLS first
+    # 530 "STARTTLS first" to the sender: the set-up, for every message (the channel stops)
+    assert (unencrypted.status, unencrypted.code) == ("permanent", "mail_refused")
 
 
 def test_email_over_tls_from_the_first_byte(certificate: tuple[Path, Path]) -> None:
@@ -163,7 +168,50 @@ def test_email_refusals_are_sorted() -> None:
     assert (gone.status, gone.code) == ("permanent", "smtp_550")
     assert (busy.status, busy.code) == ("transient", "smtp_450")
     nobody = SmtpSender("127.0.0.1", free_port(), "desk@moda.example", security="none")
-    assert nobody.send(mail()).status == "transient"
+    refused_port = nobody.send(mail())
+    assert (refused_port.status, refused_port.code) == ("transient", "unreachable")
+
+
+def test_email_set_up_errors_before_the_message_are_never_unknown(
+    certificate: tuple[Path, Path],
+) -> None:
+    """Nothing was handed over, so nothing is "unknown": a set-up that fails every
+    message is named (the channel stops on it: ``halt.SETUP``), a dropped connection is
+    tried again; only a connection lost once the message was handed over is unknown."""
+
+    def outcome(port: int, **options: str) -> tuple[str, str]:
+        done = SmtpSender("127.0.0.1", port, "Moda <desk@moda.example>", **options).send(mail())
+        return done.status, done.code
+
+    with smtp_server() as (port, inbox):  # a plain relay: no STARTTLS, no AUTH
+        assert outcome(port) == ("permanent", "tls_not_offered")  # the default: starttls
+        assert outcome(port, security="none", username="desk") == (
+            "permanent", "auth_not_offered",
+        )  # fmt: skip
+        assert outcome(port, security="tls") == ("permanent", "tls_failed")
+        inbox.hang_up = "RCPT"
+        assert outcome(port, security="none") == ("transient", "connection_lost")
+        assert inbox.mails == []
+        inbox.hang_up = "DATA"
+        assert outcome(port, security="none") == ("unknown", "no_answer")
+        assert len(inbox.mails) == 1
+    tls = {"server_hostname": "localhost", "tls_context": server_context(certificate)}
+    with smtp_server(**tls) as (port, inbox):  # self-signed: this PC does not trust it
+        assert outcome(port) == ("permanent", "certificate_untrusted")
+    assert inbox.mails == []
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # greets this PC with a 554
+        port = listener.getsockname()[1]
+        greeter = threading.Thread(target=_refuse_one, args=(listener,), daemon=True)
+        greeter.start()
+        assert outcome(port, security="none") == ("permanent", "server_refused")
+        greeter.join(timeout=10)
+
+
+def _refuse_one(listener: socket.socket) -> None:
+    conn, _ = listener.accept()
+    with conn:
+        conn.sendall(b"554 5.7.1 No SMTP service for your address\r\n")
+        conn.recv(1024)  # the client's QUIT, or its close
 
 
 # -- SMS ------------------------------------------------------------------------------
@@ -187,6 +235,8 @@ def test_twilio_errors_are_sorted(twilio) -> None:
     sender = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN)
     assert sender.send(message(INVALID)).code == "invalid_number"
     assert sender.send(message(OPTED_OUT)).status == "permanent"
+    server.script.append(twilio_error(21212, 400, "The 'From' number is not a valid number"))
+    assert sender.send(message("+905551112233")).code == "invalid_sender"
     server.script.append(rate_limited(retry_after=30))
     limited = sender.send(message("+905551112233"))
     assert (limited.status, limited.code, limited.retry_after) == ("transient", "rate_limited", 30)
@@ -197,6 +247,40 @@ def test_twilio_errors_are_sorted(twilio) -> None:
     nobody = TwilioSender(f"http://127.0.0.1:{free_port()}", ACCOUNT, "+1", TOKEN)
     assert nobody.send(message("+905551112233")).status == "transient"
     assert server.messages == []
+
+
+def test_twilio_s_message_list_is_read_page_by_page_to_find_a_lost_send(
+    twilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lookup reads Twilio's list (its paths, filters and page shape, served by the
+    loopback server) page after page: a message on the third page is found with its
+    SID; one never taken is "absent" once the list is read to its end; a list cut off
+    by the page limit proves nothing (None: "unknown" for a person)."""
+    url, server = twilio
+    monkeypatch.setattr(twilio_module, "LOOKUP_PAGE", 2)
+    sender = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN)
+    to = "+905551112233"
+    sent = [sender.send(message(to, f"Merhaba {n}")) for n in range(5)]  # newest last
+    first = message(to, "Merhaba 0")
+    lost = Lost("r-1", "sms", to, first.digest, NOW)
+    found = sender.lookup(lost)
+    assert (found.status, found.provider_id) == ("sent", sent[0].provider_id)  # type: ignore[union-attr]
+    never = Lost("r-2", "sms", to, message(to, "never taken").digest, NOW)
+    absent = sender.lookup(never)
+    assert (absent.status, absent.code) == ("permanent", "absent")  # type: ignore[union-attr]
+    # This PC's clock five minutes fast: the message Twilio dated "before" the send is it.
+    fast = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    ahead = sender.lookup(Lost("r-3", "sms", to, message(to, "Merhaba 4").digest, fast))
+    assert (ahead.status, ahead.provider_id) == ("sent", sent[4].provider_id)  # type: ignore[union-attr]
+    monkeypatch.setattr(twilio_module, "LOOKUP_PAGES", 2)
+    assert sender.lookup(lost) is None and sender.lookup(never) is None
+    page = httpx.get(
+        f"{url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json",
+        params={"To": to, "From": "+15005550006", "PageSize": 2, "DateSent>": "2026-01-01"},
+        auth=(ACCOUNT, TOKEN),
+    ).json()
+    assert page["messages"] == [] and page["next_page_uri"] is None  # queued: not sent yet
+    assert len(server.messages) == 5
 
 
 # -- WhatsApp -------------------------------------------------------------------------

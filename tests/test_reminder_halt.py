@@ -20,6 +20,7 @@ from channelservers import (
     http_server,
     not_the_provider,
     smtp_server,
+    twilio_error,
     twilio_route,
     whatsapp_route,
 )
@@ -62,7 +63,12 @@ def by_state(clinic: Clinic) -> dict[str, int]:
     return found
 
 
-def assert_stopped(clinic: Clinic, channel: str, senders: dict[str, Sender]) -> None:
+def assert_stopped(
+    clinic: Clinic,
+    channel: str,
+    senders: dict[str, Sender],
+    said: str = "needs attention: the provider refused the credentials",
+) -> None:
     done = dispatch.run(clinic.db, clinic.clock, senders)
     assert done.halted == {channel}
     assert done.of("failed") == [] and done.of("sent") == []
@@ -70,8 +76,8 @@ def assert_stopped(clinic: Clinic, channel: str, senders: dict[str, Sender]) -> 
     assert by_state(clinic) == {"pending": 3}
     status = reminders.status(clinic.db)
     assert status.attention == (channel,) and status.queued == 3 and status.failed == 0
-    (said,) = status.attention_texts()
-    assert "needs attention: the provider refused the credentials" in str(said)
+    (words,) = status.attention_texts()
+    assert said in str(words)
     # The next round does not ask the provider again.
     clinic.clock.advance(minutes=1)
     again = dispatch.run(clinic.db, clinic.clock, senders)
@@ -133,6 +139,57 @@ def test_an_smtp_535_stops_email(clinic: Clinic) -> None:
         settings.set_many(clinic.db, clinic.ctx, {"channels.email_password": "s3cret"})
         done = dispatch.run(clinic.db, clinic.clock, {"email": mailer("s3cret")})
     assert len(done.of("sent")) == 3 and len(inbox.mails) == 3
+
+
+def test_an_smtp_server_without_starttls_stops_email_and_says_what_to_fix(
+    clinic: Clinic,
+) -> None:
+    """The default security (starttls) against a plain relay: nothing is sent, nothing
+    is "unknown"; the channel stops, the job's record, the status and each message say
+    what to choose; saving the settings again sends them all."""
+    book_three(clinic, email="hasta@example.org", consents=("reminder_email",))
+    with smtp_server() as (port, inbox):
+
+        def set_up(security: str) -> None:
+            reminders.set_channel(
+                clinic.db, clinic.ctx, "email",
+                {"host": "127.0.0.1", "port": port, "security": security,
+                 "sender": "desk@moda.example", "username": ""}, None,
+            )  # fmt: skip
+
+        set_up("starttls")
+        (ran,) = Runner([REMINDERS]).run_due(clinic.db, clinic.clock)
+        assert ran.counts["tls_not_offered_email"] == 1 and ran.counts["held"] == 3
+        assert ran.counts["failed"] == 0 and inbox.mails == []
+        status = reminders.status(clinic.db)
+        assert status.attention == ("email",) and status.failed == 0
+        (words,) = status.attention_texts()
+        assert "does not offer STARTTLS" in str(words) and "--security none" in str(words)
+        rows = reminders.listing(clinic.db, clinic.ctx)
+        assert {(r.state, r.reason) for r in rows} == {("pending", "setup:tls_not_offered")}
+        assert "Waiting: nothing was sent" in str(rows[0].explained)
+        set_up("none")
+        assert reminders.status(clinic.db).attention == ()
+        clinic.clock.advance(minutes=1)
+        (ran,) = Runner([REMINDERS]).run_due(clinic.db, clinic.clock)
+    assert ran.counts["sent"] == 3 and len(inbox.mails) == 3
+
+
+def test_a_sender_twilio_refuses_stops_sms_instead_of_failing_each_message(
+    clinic: Clinic,
+) -> None:
+    """Twilio 21606 (and 21212, sorted alike: ``test_twilio_errors_are_sorted``): the
+    From is wrong for every message, so the channel stops until it is set again."""
+    pids = book_three(clinic)
+    with http_server(twilio_route) as (url, server):
+        refusal = "The From phone number is not a valid, SMS-capable inbound phone number"
+        server.script.append(twilio_error(21606, 400, refusal))
+        sender = TwilioSender(url, ACCOUNT, SENDER, TOKEN)
+        assert_stopped(clinic, "sms", {"sms": sender}, "Twilio error 21606")
+        assert all(commlog.listing(clinic.db, clinic.ctx, pid) == [] for pid in pids)
+        settings.set_many(clinic.db, clinic.ctx, {"channels.sms_sender": "+15005550007"})
+        done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert len(done.of("sent")) == 3 and len(server.messages) == 3
 
 
 def test_another_channel_goes_on_while_one_is_stopped(clinic: Clinic) -> None:

@@ -103,7 +103,7 @@ def test_bad_input_is_exit_2_naming_the_option(
 ) -> None:
     monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
     err = refused(capsys, ["channels", "set", "sms", "--base-url", "ftp://x", "--account",
-                           ACCOUNT, "--sender", "+1"])  # fmt: skip
+                           ACCOUNT, "--sender", "+15005550006"])  # fmt: skip
     assert "base-url" in err
     err = refused(capsys, ["channels", "set", "email", "--host", "h", "--port", "0",
                            "--sender", "a@b.c"])  # fmt: skip
@@ -111,8 +111,22 @@ def test_bad_input_is_exit_2_naming_the_option(
     err = refused(capsys, ["channels", "set", "email", "--host", "h", "--port", "25",
                            "--sender", "a@b.c", "--security", "ssl"])  # fmt: skip
     assert "--security" in err
+    # The senders: an e-mail address, an E.164 number or a Twilio sender ID (SMS only).
+    for channel, where, sender in (
+        ("email", ["--host", "h", "--port", "25"], "notanaddress"),
+        ("sms", ["--base-url", "https://api.twilio.com", "--account", ACCOUNT], "0532 1112233"),
+        ("sms", ["--base-url", "https://api.twilio.com", "--account", ACCOUNT], "Moda Klinigi"),
+        ("whatsapp", ["--base-url", "https://graph.facebook.com/v21.0", "--account", "1"],
+         "MODA"),
+    ):  # fmt: skip
+        err = refused(capsys, ["channels", "set", channel, *where, "--sender", sender])
+        assert "(sender)" in err and "must be" in err, err
     assert "--state" in refused(capsys, ["reminders", "list", "--state", "lost"])
     assert said(capsys, ["settings", "get", "channels.sms_base_url"])["value"] == ""  # type: ignore[index]
+    assert said(capsys, ["settings", "get", "channels.email_sender"])["value"] == ""  # type: ignore[index]
+    named = said(capsys, ["channels", "set", "sms", "--base-url", "https://api.twilio.com",
+                          "--account", ACCOUNT, "--sender", "MODA DENTAL"])  # fmt: skip
+    assert named["channels.sms_sender"] == "MODA DENTAL"  # type: ignore[index]
 
 
 def test_a_pc_that_is_not_the_station_says_so(
@@ -197,12 +211,12 @@ def test_a_plain_http_address_is_refused_at_save_unless_it_is_this_pc(
         ("sms", "http://user@localhost.example.org:8080"),
     ):
         err = refused(capsys, ["channels", "set", channel, "--base-url", url, "--account",
-                               ACCOUNT, "--sender", "+1"])  # fmt: skip
+                               ACCOUNT, "--sender", "+15005550006"])  # fmt: skip
         assert "(base-url)" in err and "https is required" in err, err
     for url in ("http://127.0.0.1:8080", "http://[::1]:8080/", "http://localhost/relay",
                 "https://api.twilio.com"):  # fmt: skip
         done = said(capsys, ["channels", "set", "sms", "--base-url", url, "--account",
-                             ACCOUNT, "--sender", "+1"])  # fmt: skip
+                             ACCOUNT, "--sender", "+15005550006"])  # fmt: skip
         assert done["channels.sms_base_url"] == url.rstrip("/")  # type: ignore[index]
     capsys.readouterr()
     assert main(["settings", "set", "channels.whatsapp_base_url", "http://graph.example"]) == 2

@@ -215,7 +215,7 @@ def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
         "next_due": found.next_due.astimezone(tz).isoformat(timespec="minutes")
         if found.next_due
         else None,
-        "needs_attention": {c: str(attention(c)) for c in found.attention},
+        "needs_attention": {c: str(attention(c, found.cause(c))) for c in found.attention},
         # Planned here as the sender would, for a takeover: not this PC's to send now.
         "kept_for_takeover": found.kept,
     }

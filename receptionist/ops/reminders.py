@@ -133,10 +133,15 @@ class ReminderStatus:
     next_due: datetime | None
     attention: tuple[str, ...] = ()
     kept: int = 0
+    # Each stopped channel's reason (``halt.REASONS``): what the words ask to fix.
+    causes: tuple[tuple[str, str], ...] = ()
 
     def attention_texts(self) -> list[Text]:
         """What to do about each stopped channel, in words."""
-        return [halt.attention(channel) for channel in self.attention]
+        return [halt.attention(channel, self.cause(channel)) for channel in self.attention]
+
+    def cause(self, channel: str) -> str:
+        return dict(self.causes).get(channel, halt.HALTED)
 
 
 def status(db: Database, sending: bool | None = None) -> ReminderStatus:
@@ -155,7 +160,8 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
                 r.state == "pending"
             )
         )
-        attention = tuple(sorted(halt.halted(s)))
+        causes = tuple(sorted(halt.causes(s).items()))
+    attention = tuple(channel for channel, _ in causes)
     if not cfg.enabled:
         mode = "off"
     elif role != "none":
@@ -166,10 +172,11 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
     pending, failed = counts.get("pending", 0), counts.get("failed", 0) + counts.get("unknown", 0)
     if not sends:  # planned as the sender would, for a takeover: the sender's messages
         return ReminderStatus(
-            mode, cfg.station, counts.get("sending", 0), failed, None, attention, kept=pending
-        )
+            mode, cfg.station, counts.get("sending", 0), failed, None, attention, kept=pending,
+            causes=causes,
+        )  # fmt: skip
     queued = pending + counts.get("sending", 0)
-    return ReminderStatus(mode, cfg.station, queued, failed, next_due, attention)
+    return ReminderStatus(mode, cfg.station, queued, failed, next_due, attention, causes=causes)
 
 
 _COUNTED = ("pending", "sending", "failed", "unknown")

@@ -42,13 +42,17 @@ class Outgoing:
 class Outcome:
     """What became of a send. ``code`` is the provider's error code or a short word,
     never the provider's text (it may quote the number); ``retry_after`` in seconds;
-    ``http_status`` the HTTP (or SMTP) status of the provider's answer, if one came."""
+    ``http_status`` the HTTP (or SMTP) status of the provider's answer, if one came.
+    ``ask_later``: an "unknown" the provider's status lookup can settle (its answer
+    did not come, and it can list what it took): the message stays "sending" and is
+    looked up once it is stale (``dispatch._recover``), instead of waiting for a person."""
 
     status: Status
     provider_id: str = ""
     code: str = ""
     retry_after: float | None = None
     http_status: int | None = None
+    ask_later: bool = False
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,78 @@ def url_rule(text: str, key: str, label: str) -> str:
     return text.rstrip("/")
 
 
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*"
+_MAILBOX = re.compile(rf"(?P<bare>{_ADDRESS})|[^<>@,;:\"\\]*<(?P<inside>{_ADDRESS})>")
+_E164 = re.compile(r"\+[1-9][0-9]{5,14}")
+_SEPARATORS = re.compile(r"[\s().-]")
+_SENDER_ID = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9 ]{1,11}")
+
+
+def email_sender_rule(text: str, key: str, label: str) -> str:
+    """An e-mail address (``desk@clinic.example``), or a name and one (``Moda Dental
+    <desk@clinic.example>``), or empty: what the From header and MAIL FROM take."""
+    if text and _MAILBOX.fullmatch(text) is None:
+        raise ValidationError(
+            key,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{label} must be an e-mail address, like desk@clinic.example, or a name "
+                    "and an address: Moda Dental <desk@clinic.example>.",
+                ),
+                label=label,
+            ),
+        )
+    return text
+
+
+def _number(text: str) -> str | None:
+    """``text`` as an E.164 number (spaces, dots, dashes and brackets dropped), or None."""
+    digits = _SEPARATORS.sub("", text)
+    return digits if _E164.fullmatch(digits) else None
+
+
+def sms_sender_rule(text: str, key: str, label: str) -> str:
+    """What Twilio takes as ``From``: a number in E.164 (``+905001112233``; kept without
+    spaces) or an alphanumeric sender ID (1 to 11 letters, digits and spaces, at least
+    one letter), or empty."""
+    if not text or _SENDER_ID.fullmatch(text):
+        return text
+    number = _number(text)
+    if number is None:
+        raise ValidationError(
+            key,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{label} must be a number in international form, like +905001112233, "
+                    "or a sender ID of 1 to 11 letters, digits and spaces with at least one "
+                    "letter (the provider's rule for sender IDs).",
+                ),
+                label=label,
+            ),
+        )
+    return number
+
+
+def whatsapp_sender_rule(text: str, key: str, label: str) -> str:
+    """The business number in E.164 (WhatsApp has no sender IDs), or empty."""
+    number = _number(text) if text else ""
+    if number is None:
+        raise ValidationError(
+            key,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "{label} must be a number in international form, like +905001112233."
+                ),
+                label=label,
+            ),
+        )
+    return number
+
+
 def _plain(key: str, kind: Kind, default: object, label: str, help: str) -> Setting:
     return declare(Setting(key, "clinic", kind, default, label, help, CONFIGURE))
 
@@ -73,10 +145,16 @@ EMAIL_SECURITY = _plain(
 )
 EMAIL_SENDER = _plain(
     "channels.email_sender",
-    Words(254, required=False),
+    Words(254, required=False, rule=email_sender_rule),
     "",
     Text(QT_TRANSLATE_NOOP("core", "E-mail sender")),
-    Text(QT_TRANSLATE_NOOP("core", "The address reminders come from.")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The address reminders come from: desk@clinic.example, or Moda Dental "
+            "<desk@clinic.example>.",
+        )
+    ),
 )
 EMAIL_USERNAME = _plain(
     "channels.email_username",
@@ -110,10 +188,16 @@ SMS_ACCOUNT = _plain(
 )
 SMS_SENDER = _plain(
     "channels.sms_sender",
-    Words(32, required=False),
+    Words(32, required=False, rule=sms_sender_rule),
     "",
     Text(QT_TRANSLATE_NOOP("core", "SMS sender")),
-    Text(QT_TRANSLATE_NOOP("core", "The number (or sender id) messages come from.")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The number messages come from, in international form (+905001112233), or a "
+            "sender ID of up to 11 letters and digits.",
+        )
+    ),
 )
 SMS_TOKEN = _secret(
     "channels.sms_token",
@@ -141,10 +225,16 @@ WHATSAPP_ACCOUNT = _plain(
 )
 WHATSAPP_SENDER = _plain(
     "channels.whatsapp_sender",
-    Words(32, required=False),
+    Words(32, required=False, rule=whatsapp_sender_rule),
     "",
     Text(QT_TRANSLATE_NOOP("core", "WhatsApp number")),
-    Text(QT_TRANSLATE_NOOP("core", "The business number itself, as patients see it.")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The business number itself, as patients see it, in international form "
+            "(+905001112233).",
+        )
+    ),
 )
 WHATSAPP_TOKEN = _secret(
     "channels.whatsapp_token",

@@ -3,14 +3,16 @@
 
 Exactly once: a message's state becomes "sending" in a committed transaction BEFORE
 the network call, and "sent" / "failed" (or "pending" again, for a transient error,
-with a backoff) in another one after it. Two rounds at once (two threads, two
-processes) cannot take one message twice: taking it is a conditional update in a
-write transaction, and writes are serialised. A message found still "sending" long
-after a round began it (the PC crashed, or the process was killed mid-send) is never
-resent blindly: the provider's status lookup, about the address the message went to
-(kept on the row as it went "sending": the patient's may have changed since), says
-whether it arrived (sent) or not (pending again), and where the provider cannot tell
-it becomes "unknown", for a person to look at. A lookup the provider refuses for the
+with a backoff) in another one after it (a send whose answer never came stays
+"sending" for the status lookup below, where the provider has one). Two rounds at
+once (two threads, two processes) cannot take one message twice: taking it is a
+conditional update in a write transaction, and writes are serialised. A message
+found still "sending" long after a round began it (the PC crashed, the process was
+killed mid-send, or the provider's answer never came) is never resent blindly: the
+provider's status lookup, about the address the message went to (kept on the row as
+it went "sending": the patient's may have changed since), says whether it arrived
+(sent) or not (pending again), and where the provider cannot tell it becomes
+"unknown", for a person to look at. A lookup the provider refuses for the
 credentials leaves the message "sending" and stops the channel (``halt``) until they
 are saved again; one that meets a transient failure is asked again at the next round.
 
@@ -65,6 +67,9 @@ log = logging.getLogger(__name__)
 ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the rest
 STALE_SENDING = timedelta(minutes=10)  # far longer than any send may take
 MAX_BACKOFF = timedelta(hours=1)
+# A send whose answer never came, left "sending" for its provider's status lookup once
+# stale (``_recover``), where the provider has one (``Outcome.ask_later``).
+LOOKING_UP = "awaiting_lookup"
 
 # A change of an appointment that may be what a reschedule or cancellation message
 # announces: one the feed says moved or cancelled it, an insert, or one from before
@@ -98,8 +103,10 @@ class Round:
     planned: int = 0
     withdrawn: int = 0
     items: list[Item] = field(default_factory=list)
-    # Channels stopped at the round's end: their provider refused the credentials.
+    # Channels stopped at the round's end: their provider refused the credentials, or
+    # their set-up fails every message; ``causes`` gives each one's reason (``halt``).
     halted: set[str] = field(default_factory=set)
+    causes: dict[str, str] = field(default_factory=dict)
 
     def of(self, *states: str) -> list[Item]:
         return [i for i in self.items if i.state in states]
@@ -156,7 +163,8 @@ def run(
             result.items.append(item)
     _advance(db, clock.now(), handovers, top, cfg.horizon)  # what was due went: weighed
     with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
-        result.halted = halt.halted(s)
+        result.causes = halt.causes(s)
+        result.halted = set(result.causes)
     return result
 
 
@@ -407,7 +415,7 @@ def _due(db: Database, now: datetime, limit: int) -> list[str]:
     r = Reminder
     query = (
         select(r.id)
-        .where(r.state == "pending", r.send_at <= now, r.reason != halt.HALTED)
+        .where(r.state == "pending", r.send_at <= now, r.reason.not_in(halt.REASONS))
         .where(or_(r.next_try_at.is_(None), r.next_try_at <= now))
         .order_by(r.send_at, r.id)
         .limit(limit)
@@ -432,8 +440,9 @@ def _one(
         if isinstance(decision, Stop):
             _finish(r, decision.state, decision.reason, now)
             return _item(r)
-        if halt.is_halted(s, decision.channel):  # asked now: not the round's start
-            halt.hold(r, decision.channel, now)
+        stopped = halt.cause(s, decision.channel)  # asked now: not the round's start
+        if stopped is not None:
+            halt.hold(r, decision.channel, now, stopped)
             return _item(r, "held")
         message = _take(r, decision, now)
     outcome = _send(_sender(db, senders, message), message)
@@ -490,14 +499,18 @@ def _settle(
     s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int, template: Call | None
 ) -> Item:
     deliverylog.note(s, r.id, r.channel, "send", now, outcome)
-    if halt.refused(outcome):  # the channel stops; the message waits, not counted a try
+    stop = halt.stops(outcome)
+    if stop is not None:  # the channel stops; the message waits, not counted a try
         r.attempts -= 1
-        halt.hold(r, r.channel, now)
+        halt.hold(r, r.channel, now, stop)
         return _item(r, "held")
     if outcome.status == "sent":
         r.provider_id = outcome.provider_id[:128]
         _finish(r, "sent", "", now)
         _log(s, r, now, template)
+    elif outcome.status == "unknown" and outcome.ask_later:  # the lookup will say
+        r.reason, r.updated_at = LOOKING_UP, now
+        return _item(r, "looking_up")
     elif outcome.status == "unknown":
         _finish(r, "unknown", outcome.code or "no_answer", now)
     elif outcome.status == "transient" and r.attempts < most:
@@ -590,7 +603,7 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
                 select(Reminder)
                 .where(Reminder.state == "sending", Reminder.claimed_at < cutoff)
                 # A lookup the provider refused waits for the credentials (``halt``).
-                .where(Reminder.reason != halt.HALTED)
+                .where(Reminder.reason.not_in(halt.REASONS))
             )
         ]
     items = []
@@ -611,8 +624,9 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
 
 def _looked_up(s: Session, r: Reminder, answer: Outcome | None, now: datetime) -> Item:
     """Settle a send cut short by its provider's answer to the lookup."""
-    if answer is not None and halt.refused(answer):  # as a send's refusal would
-        halt.await_lookup(r, now)
+    stop = halt.stops(answer) if answer is not None else None
+    if stop is not None:  # as a send's refusal would
+        halt.await_lookup(r, now, stop)
         return _item(r, "held")
     if answer is not None and answer.status == "transient":
         r.updated_at = now  # the provider busy, a proxy's page: asked next round

@@ -1,10 +1,14 @@
 """A channel whose provider refused the clinic's credentials (SMTP 535, Twilio 401 /
-20003, Meta 401 / 190) stops: failing every queued message one by one would tell the
-patients' logs nothing true (each message was fine) and would leave none to send once
-the credentials are right.
+20003, Meta 401 / 190), or whose set-up is wrong for every message (:data:`SETUP`: an
+e-mail server that offers no STARTTLS or no sign-in, a certificate this PC does not
+trust, a TLS handshake that fails, a sender the server or Twilio refuses: 21212,
+21606), stops: failing every queued message one by one would tell the patients' logs
+nothing true (each message was fine) and would leave none to send once the settings
+are right. Each stop's reason names what to fix (:func:`attention`).
 
 The message that met the refusal goes back to the queue, and every message later due
-on that channel stays queued, with the reason :data:`HALTED` (``pending``, never
+on that channel stays queued, with the reason :data:`HALTED` (or ``setup:<code>``:
+:data:`REASONS`) (``pending``, never
 ``failed``); a round leaves such messages alone, but skips one whose appointment
 began (or went) meanwhile (``dispatch._past_held``). A send cut short whose status
 lookup met the refusal stays ``sending`` with that reason (:data:`LOOKUP`: it may have
@@ -19,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from receptionist.models import Reminder
@@ -35,23 +39,99 @@ NEEDS_ATTENTION = QT_TRANSLATE_NOOP(
     "(receptionist channels set {channel}); the queued messages wait, and go once they "
     "are saved.",
 )
+NEEDS_SETUP = QT_TRANSLATE_NOOP(
+    "core",
+    "{channel}: needs attention: {what} Nothing was sent. Fix it (receptionist channels "
+    "set {channel}, or Settings > Clinic > Message channels); the queued messages wait, "
+    "and go once the channel's settings are saved.",
+)
+# The senders' codes for a set-up that fails every message (met before anything was
+# handed over), and what to fix; the queued messages' reason is SETUP_PREFIX + code.
+SETUP_PREFIX = "setup:"
+SETUP: dict[str, str] = {
+    "tls_not_offered": QT_TRANSLATE_NOOP(
+        "core",
+        "the e-mail server does not offer STARTTLS. Choose --security tls if it takes TLS "
+        "from the first byte (usually port 465), --security none for a relay on this PC "
+        "or the clinic's own network, or turn STARTTLS on in the server.",
+    ),
+    "auth_not_offered": QT_TRANSLATE_NOOP(
+        "core",
+        "the e-mail server offers no sign-in (AUTH) on this connection, yet a user name "
+        "is set. Leave --username out if the server takes mail without signing in, or "
+        "choose --security starttls or tls: many servers offer sign-in only encrypted.",
+    ),
+    "certificate_untrusted": QT_TRANSLATE_NOOP(
+        "core",
+        "this PC does not trust the e-mail server's certificate (self-signed, expired, or "
+        "made out to another name than --host). Use the host name the certificate names, "
+        "or install the certificate's authority on this PC.",
+    ),
+    "tls_failed": QT_TRANSLATE_NOOP(
+        "core",
+        "the encrypted connection to the e-mail server failed. Check --security against "
+        "--port: tls on 465, starttls on 587, none on 25.",
+    ),
+    "mail_refused": QT_TRANSLATE_NOOP(
+        "core",
+        "the e-mail server refused mail from the clinic's sender before any message was "
+        "handed over. Check --sender, and whether the server wants a sign-in (--username) "
+        "or STARTTLS first.",
+    ),
+    "server_refused": QT_TRANSLATE_NOOP(
+        "core",
+        "the e-mail server refused this PC before any message was handed over (a 5xx "
+        "greeting: this PC's address may be blocked, or the server takes no mail from "
+        "it). Check --host and --port, or ask the server's administrator to allow it.",
+    ),
+    "invalid_sender": QT_TRANSLATE_NOOP(
+        "core",
+        "the SMS provider says the sender (From) is not a number or sender ID of the "
+        "account (Twilio error 21212). Set one with --sender: +905001112233 or an "
+        "approved sender ID.",
+    ),
+    "sender_not_capable": QT_TRANSLATE_NOOP(
+        "core",
+        "the SMS provider says the sender number cannot send SMS to the patients' "
+        "numbers (Twilio error 21606). Choose an SMS-capable number of the account with "
+        "--sender.",
+    ),
+}
+# A sender's code that stops the channel -> the waiting messages' reason.
+STOPS: dict[str, str] = {REFUSED: HALTED, **{c: SETUP_PREFIX + c for c in SETUP}}
+REASONS = tuple(STOPS.values())
+
+
+def stops(outcome: Outcome) -> str | None:
+    """The reason the channel stops for ``outcome`` (the credentials refused, or a
+    set-up that fails every message), or None: it is about this message only."""
+    return STOPS.get(outcome.code) if outcome.status == "permanent" else None
 
 
 def refused(outcome: Outcome) -> bool:
     """The provider refused the credentials (not the message)."""
-    return outcome.status == "permanent" and outcome.code == REFUSED
+    return stops(outcome) == HALTED
 
 
-def attention(channel: str) -> Text:
-    return Text(NEEDS_ATTENTION, channel=channel)
+def what_to_fix(reason: str) -> Text | None:
+    """What a set-up stop's reason (``setup:...``) asks a person to fix."""
+    said = SETUP.get(reason.removeprefix(SETUP_PREFIX))
+    return Text(said) if said is not None and reason.startswith(SETUP_PREFIX) else None
+
+
+def attention(channel: str, reason: str = HALTED) -> Text:
+    what = what_to_fix(reason)
+    if what is None:
+        return Text(NEEDS_ATTENTION, channel=channel)
+    return Text(NEEDS_SETUP, channel=channel, what=what)
 
 
 # A message waiting on a stopped channel (a round skips it once its appointment began).
-WAITING = (Reminder.state == "pending", Reminder.reason == HALTED)
+WAITING = (Reminder.state == "pending", Reminder.reason.in_(REASONS))
 # ... or a send cut short whose status lookup the provider refused: still "sending"
 # (it may have arrived), looked up again once the credentials are saved, never skipped.
-LOOKUP = (Reminder.state == "sending", Reminder.reason == HALTED)
-_STOPPED = (Reminder.state.in_(("pending", "sending")), Reminder.reason == HALTED)
+LOOKUP = (Reminder.state == "sending", Reminder.reason.in_(REASONS))
+_STOPPED = (Reminder.state.in_(("pending", "sending")), Reminder.reason.in_(REASONS))
 
 
 def halted(s: Session) -> set[str]:
@@ -60,23 +140,34 @@ def halted(s: Session) -> set[str]:
     return set(s.scalars(query.distinct()))
 
 
+def causes(s: Session) -> dict[str, str]:
+    """The channels stopped now, each with its reason (one of :data:`REASONS`)."""
+    query = select(Reminder.channel, func.max(Reminder.reason)).where(*_STOPPED)
+    return {channel: reason for channel, reason in s.execute(query.group_by(Reminder.channel))}
+
+
 def is_halted(s: Session, channel: str) -> bool:
     """Whether ``channel`` is stopped now (a message waits on it for its credentials)."""
-    query = select(Reminder.id).where(*_STOPPED, Reminder.channel == channel).limit(1)
-    return s.scalar(query) is not None
+    return cause(s, channel) is not None
 
 
-def hold(r: Reminder, channel: str, now: datetime) -> None:
-    """Keep ``r`` queued for ``channel`` until the credentials are saved again."""
-    r.state, r.channel, r.reason = "pending", channel, HALTED
+def cause(s: Session, channel: str) -> str | None:
+    """Why ``channel`` is stopped now (one of :data:`REASONS`), or None: it is not."""
+    query = select(Reminder.reason).where(*_STOPPED, Reminder.channel == channel).limit(1)
+    return s.scalar(query)
+
+
+def hold(r: Reminder, channel: str, now: datetime, reason: str = HALTED) -> None:
+    """Keep ``r`` queued for ``channel`` until its settings are saved again."""
+    r.state, r.channel, r.reason = "pending", channel, reason
     r.next_try_at = r.claimed_at = None
     r.updated_at = now
 
 
-def await_lookup(r: Reminder, now: datetime) -> None:
+def await_lookup(r: Reminder, now: datetime, reason: str = HALTED) -> None:
     """Keep ``r`` "sending" (its lookup was refused) until the credentials are saved
     again; its channel is stopped meanwhile."""
-    r.reason, r.updated_at = HALTED, now
+    r.reason, r.updated_at = reason, now
 
 
 def resume(s: Session, channels: Iterable[str], now: datetime) -> int:

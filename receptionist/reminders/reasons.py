@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from . import halt
+
 _TEMPLATE_SETTING = "channels.whatsapp_templates_en / _tr / _ar"
 _SAID: dict[str, str] = {
     "permanent:template_missing": QT_TRANSLATE_NOOP(
@@ -78,6 +80,32 @@ _SAID: dict[str, str] = {
         "The provider refused the clinic's credentials: set the token or password again "
         "(receptionist channels set), then resend.",
     ),
+    "awaiting_lookup": QT_TRANSLATE_NOOP(
+        "core",
+        "Sending: the provider's answer never came. Ten minutes on, the provider is asked "
+        "whether it took the message: if so it counts as sent; if not it goes again; if "
+        "the provider cannot tell, it waits for a person.",
+    ),
+    # "unknown": the message may have arrived; only a person can find out.
+    "no_answer": QT_TRANSLATE_NOOP(
+        "core",
+        "Unknown: the message was handed to the provider and its answer never came (the "
+        "connection dropped or timed out), and the provider cannot be asked whether it "
+        "arrived. Check the provider's own log (the Twilio Console, WhatsApp Manager, the "
+        "mail server's log) or ask the patient before you resend: it may go twice.",
+    ),
+    "interrupted": QT_TRANSLATE_NOOP(
+        "core",
+        "Unknown: the sending was cut short (the PC or the app stopped in the middle of "
+        "it), and the provider could not say whether the message arrived. Check the "
+        "provider's own log or ask the patient before you resend: it may go twice.",
+    ),
+    "sender_error": QT_TRANSLATE_NOOP(
+        "core",
+        "Unknown: the app failed while sending (its log says where), and the message may "
+        "have reached the provider. Check the provider's own log or ask the patient "
+        "before you resend: it may go twice.",
+    ),
 }
 
 
@@ -93,10 +121,21 @@ _NOT_PROVIDER = QT_TRANSLATE_NOOP(
 )
 
 
+# A message waiting on a channel whose set-up fails every message (``halt.SETUP``).
+_WAITING_SETUP = QT_TRANSLATE_NOOP(
+    "core",
+    "Waiting: nothing was sent, because {what} It goes once the channel's settings are "
+    "saved (receptionist channels set).",
+)
+
+
 def explain(reason: str) -> Text | None:
     """The sentence of ``reason``, or None when the code says enough."""
     said = _SAID.get(reason)
     code = reason.rpartition(":")[2]
+    if said is None and reason.startswith(halt.SETUP_PREFIX):  # a stopped channel's
+        what = halt.what_to_fix(reason)
+        return Text(_WAITING_SETUP, what=what) if what is not None else None
     if said is None and code.startswith(NOT_PROVIDER):
         return Text(_NOT_PROVIDER, status=code.removeprefix(NOT_PROVIDER))
     if said is None:

@@ -7,20 +7,39 @@ JSON body ``{"code": 21211, "message": ..., "more_info": ..., "status": 400}``.
 Transient: 429 or code 20429 (honouring ``Retry-After``), any 5xx, no connection.
 Permanent: every other refusal, among them 21211 (invalid number), 21610 (the patient
 replied STOP), 21612/21614 (unroutable, not a mobile), 20003 or any 401 in Twilio's
-error shape (refused credentials: the channel stops, ``receptionist.reminders.halt``).
+error shape (refused credentials: the channel stops, ``receptionist.reminders.halt``),
+21212 (the From is not a number or sender ID of the account) and 21606 (the From
+cannot send SMS there): the set-up, wrong for every message, so the channel stops too.
 A 401 or 407 whose body is not Twilio's error (no integer ``code`` and text
 ``message``: a proxy's or a portal's page) is transient (``web.not_provider``).
 
-Lookup after a crash: ``GET .../Messages.json?To=...`` lists the newest messages to
-that number; one created after the send began whose (number, text) has the digest
-kept in the reminder row is the message (sent). None such: it never arrived. A lookup
-refused is sorted as a send's refusal: 20003 stops the channel with the message left
-"sending" until the credentials are saved again; a transient one, or one that got no
-answer at all (a GET changes nothing, so any cut-short request), is asked again later.
+A send whose answer never came (read timeout, connection dropped after the request
+went) is "unknown" with ``ask_later``: the message stays "sending" and is looked up
+like one cut short by a crash, once stale (``dispatch.STALE_SENDING``).
+
+Lookup: ``GET .../Messages.json?To=...&PageSize=50`` lists the messages to that number,
+newest first, a page at a time (``messages``, ``next_page_uri``: Twilio's page shape),
+followed while a page still holds messages created since the send began (at most
+:data:`LOOKUP_PAGES` pages; "since" less :data:`CLOCK_SLACK`, for this PC's clock
+running ahead of Twilio's). One created since whose (number, text) has the digest
+kept in the reminder row is the message (sent, with its SID). None such, with the
+list read back to before the send: it never arrived. Twilio creates the Message
+resource when it accepts the request (the 201 answers that resource) and lists it
+whatever becomes of it (queued, sent, failed); asked ten minutes on, a message it is
+not listing was never accepted, so it is safe to send again ("absent"). A list cut
+off by the page limit proves nothing: None, so "unknown" for a person. Not filtered
+by ``From`` (the clinic may have changed its sender since; the digest pins the
+message) nor by ``DateSent`` (empty while Twilio still queues the message: filtering
+on it would miss exactly the message that is still on its way).
+A lookup refused is sorted as a send's refusal: 20003 stops the channel with the
+message left "sending" until the credentials are saved again; a transient one, or one
+that got no answer at all (a GET changes nothing, so any cut-short request), is asked
+again later.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -36,57 +55,87 @@ NAMES = {
     21612: "unroutable",
     21614: "not_mobile",
     21408: "region_not_allowed",
+    21212: "invalid_sender",  # the From is no number or sender ID of the account: set-up
+    21606: "sender_not_capable",  # the From cannot send SMS there: set-up
     20003: "refused_credentials",
     20429: "rate_limited",
 }
 LOOKUP_PAGE = 50
+LOOKUP_PAGES = 4  # pages read at most: past them, the list proves nothing
+# How far this PC's clock may run ahead of Twilio's: a message Twilio dates up to this
+# long before the send began (by this PC's clock) is still the one (a PC clock a few
+# minutes fast must not make a message it took look absent, and go twice). An older
+# message of the very same text to the same number is another one.
+CLOCK_SLACK = timedelta(minutes=10)
 
 
 class TwilioSender:
     channel = "sms"
 
     def __init__(
-        self, base_url: str, account: str, sender: str, token: str, *, channel: str = "sms"
-    ) -> None:
+        self, base_url: str, account: str, sender: str, token: str, *, channel: str = "sms",
+        timeout: httpx.Timeout = TIMEOUT,
+    ) -> None:  # fmt: skip
         self.base = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account}/Messages.json"
         self.auth = (account, token)
         self.sender = sender
         self.channel = channel
+        self.timeout = timeout
 
     def send(self, message: Outgoing) -> Outcome:
         form = {"To": message.to, "From": self.sender, "Body": message.body}
         try:
-            with httpx.Client(timeout=TIMEOUT) as client:
+            with httpx.Client(timeout=self.timeout) as client:
                 answer = client.post(self.base, data=form, auth=self.auth)
         except httpx.HTTPError as exc:
-            return transport_failure(exc)
+            failed = transport_failure(exc)  # "unknown": the list will say (``lookup``)
+            return replace(failed, ask_later=failed.status == "unknown")
         if answer.status_code in (200, 201):
             sid = json_of(answer).get("sid")
             return Outcome("sent", provider_id=str(sid or ""), http_status=answer.status_code)
         return classify(answer)
 
     def lookup(self, lost: Lost) -> Outcome | None:
+        since = lost.at - CLOCK_SLACK
+        url: httpx.URL | str = self.base
+        params: dict[str, str | int] | None = {"To": lost.to, "PageSize": LOOKUP_PAGE}
         try:
-            with httpx.Client(timeout=TIMEOUT) as client:
-                answer = client.get(
-                    self.base, params={"To": lost.to, "PageSize": LOOKUP_PAGE}, auth=self.auth
-                )
+            with httpx.Client(timeout=self.timeout) as client:
+                for _ in range(LOOKUP_PAGES):
+                    answer = client.get(url, params=params, auth=self.auth)
+                    if answer.status_code != 200:  # refused credentials stop the channel
+                        return classify(answer)
+                    page = json_of(answer)
+                    listed = page.get("messages")
+                    if not isinstance(listed, list):  # not Twilio's page: it cannot tell
+                        return None
+                    found, older = _match(listed, lost, since, self.channel)
+                    if found is not None or older:
+                        return found or Outcome("permanent", code="absent", http_status=200)
+                    next_uri = page.get("next_page_uri")
+                    if not isinstance(next_uri, str) or not next_uri:
+                        return Outcome("permanent", code="absent", http_status=200)
+                    url, params = httpx.URL(self.base).join(next_uri), None
         except httpx.HTTPError as exc:  # no answer (the network not up yet): ask again later
             return Outcome("transient", code=transport_failure(exc).code)
-        if answer.status_code != 200:  # refused credentials stop the channel, as a send's
-            return classify(answer)
-        listed = json_of(answer).get("messages")
-        if not isinstance(listed, list):
-            return None
-        since = lost.at - timedelta(minutes=1)
-        for found in listed:
-            if not isinstance(found, dict):
-                continue
-            created = _when(found.get("date_created"))
-            text = digest(self.channel, str(found.get("to", "")), str(found.get("body", "")))
-            if text == lost.digest and (created is None or created >= since):
-                return Outcome("sent", provider_id=str(found.get("sid", "")), http_status=200)
-        return Outcome("permanent", code="absent", http_status=200)
+        return None  # the list goes on past what was read: it proves nothing
+
+
+def _match(
+    listed: list[object], lost: Lost, since: datetime, channel: str
+) -> tuple[Outcome | None, bool]:
+    """The message among a page's ``listed`` (sent, with its SID), and whether the page
+    reached messages created before ``since`` (the rest of the list is older still)."""
+    older = False
+    for found in listed:
+        if not isinstance(found, dict):
+            continue
+        created = _when(found.get("date_created"))
+        older = older or (created is not None and created < since)
+        text = digest(channel, str(found.get("to", "")), str(found.get("body", "")))
+        if text == lost.digest and (created is None or created >= since):
+            return Outcome("sent", provider_id=str(found.get("sid", "")), http_status=200), older
+    return None, older
 
 
 def classify(answer: httpx.Response) -> Outcome:

@@ -221,7 +221,9 @@ def test_every_setting_editor_has_an_accessible_name_and_description(wide: Clini
         assert editor.focus.accessibleDescription(), key
 
 
-def test_a_plain_http_provider_address_is_refused_by_its_field(qtbot: QtBot, admin: Desk) -> None:
+def test_a_plain_http_provider_address_or_a_bad_sender_is_refused_by_its_field(
+    qtbot: QtBot, admin: Desk
+) -> None:
     dialog = open_dialog(qtbot, admin)
     page = dialog.clinic
     url = page.editor("channels.sms_base_url")
@@ -242,6 +244,23 @@ def test_a_plain_http_provider_address_is_refused_by_its_field(qtbot: QtBot, adm
     assert on_worker(
         admin, lambda db: registry_ops.get(db, ctx, "channels.sms_base_url").value
     ) == ("http://127.0.0.1:8080")
+    # The senders: the core's one rule, as ``channels set --sender`` meets it.
+    for key, bad, said in (
+        ("channels.email_sender", "reception desk", "E-mail sender must be an e-mail address"),
+        ("channels.sms_sender", "0532 111 22 33", "SMS sender must be a number in internat"),
+    ):
+        sender = page.editor(key)
+        assert isinstance(sender, QLineEdit)
+        sender.setText(bad)
+        with qtbot.waitSignal(page.refused, timeout=10_000):
+            page.save()
+        assert said in page.form.errors[key].text()
+        sender.setText("")
+    page.editor("channels.sms_sender").setText("+90 532 111 22 33")  # type: ignore[union-attr]
+    with qtbot.waitSignal(page.saved, timeout=10_000):
+        page.save()
+    saved = on_worker(admin, lambda db: registry_ops.get(db, ctx, "channels.sms_sender").value)
+    assert saved == "+905321112233"
 
 
 def test_the_zone_box_offers_every_regional_zone_read_once_a_run(
