@@ -151,21 +151,37 @@ def swap(a: Callable[[int], int], b: Callable[[int], int]) -> Damage:
     return _edit(change)
 
 
+def _root(db: Path, name: str) -> int:
+    """The root page of table ``name`` (counted from 1, as SQLite counts)."""
+    conn = sqlcipher3.connect(str(db))
+    try:
+        conn.execute(f"PRAGMA key = {key_pragma_value(unlock(db.parent, env=ENV))}")
+        sql = "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return int(conn.execute(sql, (name,)).fetchone()[0])
+    finally:
+        conn.close()
+
+
 def in_table(name: str, damage: Callable[[Callable[[int], int]], Damage]) -> Damage:
     """``damage`` done to the root page of table ``name``: a page every command that
     reads the table, and every rewrite, reads. (The page in the middle of a small file
-    is, as the schema grows, as likely an empty index's root, which a rewrite does not
-    read: it builds its indexes anew.)"""
+    is, as the schema grows, as likely an empty index's root or a free page, which a
+    rewrite does not read: it builds its indexes anew.)"""
 
     def change(db: Path) -> None:
-        conn = sqlcipher3.connect(str(db))
-        try:
-            conn.execute(f"PRAGMA key = {key_pragma_value(unlock(db.parent, env=ENV))}")
-            sql = "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?"
-            root = int(conn.execute(sql, (name,)).fetchone()[0])
-        finally:
-            conn.close()
+        root = _root(db, name)
         damage(lambda count: root - 1)(db)
+
+    return change
+
+
+def tables_swapped(first: str, second: str) -> Damage:
+    """The root pages of two tables swapped: pages in the file's middle that every
+    rewrite reads (see :func:`in_table`)."""
+
+    def change(db: Path) -> None:
+        x, y = _root(db, first), _root(db, second)
+        swap(lambda count: x - 1, lambda count: y - 1)(db)
 
     return change
 
@@ -214,7 +230,7 @@ MIDDLE: dict[str, Damage] = {
     "a bit flipped in a middle page": in_table("patient", flip),
     "a middle page zeroed": in_table("patient", zero),
     "pages 2 and 3 swapped": swap(lambda n: 1, lambda n: 2),
-    "two middle pages swapped": swap(lambda n: n // 3, middle),
+    "two middle pages swapped": tables_swapped("patient", "appointment"),
     "a bit flipped in every page but the first": _edit(_flip_all_but_the_first),
 }
 

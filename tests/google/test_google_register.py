@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from conftest import CALENDAR, Clinic
+from googlekit import CALENDAR, Clinic
 from sqlalchemy import select
 
 from receptionist.context import Ctx
