@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from factories import CLOCK_START
@@ -149,7 +150,11 @@ def test_another_clinics_backup_is_refused_changing_nothing(
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "not-a-zip"])
 def test_a_damaged_backup_is_told_and_never_restored(
-    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path, damage: str
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+    tmp_path: Path,
+    damage: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     root, db = clinic
     result = made(root, db, clock, tmp_path / "backups")
@@ -165,12 +170,22 @@ def test_a_damaged_backup_is_told_and_never_restored(
     result.path.write_bytes(bytes(data))
     checked = backups.verify(result.path)
     assert not checked.ok
-    assert "damaged" in checked.problem or "not a Receptionist backup" in checked.problem
+    told = {"flip": "is damaged (it cannot be read", "truncate": "is damaged (it is incomplete"}
+    assert told.get(damage, "is not a Receptionist backup") in checked.problem
     db.close()
     before = (root / "clinic.db").read_bytes()
-    with pytest.raises(ReceptionistError):
+    with pytest.raises(ReceptionistError) as refused:
         backups.restore(root, result.path, clock)
     assert (root / "clinic.db").read_bytes() == before
+    # 3 for a damaged or incomplete backup (as a damaged clinic file), 2 for another
+    # file; each problem said once, naming the backup
+    code = 2 if damage == "not-a-zip" else 3
+    assert refused.value.exit_code == code
+    capsys.readouterr()
+    args = ["--data-dir", str(root), "--json", "backup", "verify", str(result.path)]
+    assert main(args) == code
+    problem = json.loads(capsys.readouterr().out)["problem"]
+    assert problem == checked.problem and problem.count(result.path.name) == 1
 
 
 def test_a_log_rewritten_by_a_key_holder_is_found_at_the_next_backup(
@@ -208,6 +223,15 @@ def test_rotation_keeps_a_week_of_days_and_then_weeks() -> None:
     assert days[:7] == [newest.date() - timedelta(days=i) for i in range(7)]
     assert len(keep) == 7 + 4
     assert all(at.hour == 14 for at in keep), "the newest of each day or week"
+
+
+def test_rotation_counts_the_clinic_s_days() -> None:
+    """Istanbul (UTC+3): 23:30 and 00:30 the next night are two of the clinic's days,
+    though one UTC day (20:30, 21:30): the newest of each is kept."""
+    late, after_midnight = (datetime(2026, 3, 2, h, 30, tzinfo=UTC) for h in (20, 21))
+    made = [late, after_midnight]
+    assert backups.to_keep(made, 7, 0, ZoneInfo("Europe/Istanbul")) == {late, after_midnight}
+    assert backups.to_keep(made, 7, 0) == {after_midnight}
 
 
 def test_the_newest_backup_of_the_day_replaces_the_earlier_one(

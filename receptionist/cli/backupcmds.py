@@ -74,10 +74,7 @@ def cmd_create(app: App) -> int:
         f"{len(made.removed)} older backup(s) rotated away."
     )
     if made.same_disk:
-        text += (
-            "\nNote: the backup is on the disk that holds the clinic; set backup.folder to "
-            "a second disk or a network share."
-        )
+        text += f"\nNote: {backups.same_disk_warning(made.path.parent)}"
     data = {
         "path": str(made.path),
         "bytes": made.size,
@@ -130,10 +127,10 @@ def cmd_verify(app: App) -> int:
         live = backups.log_against(db, ours, ctx.clock.now())
         lost = backups.unchecked_anchors(db, ours)
     checked = backups.verify(path, ask=terminal_ask())
-    text = (
+    text = (  # a problem names the backup and what is wrong with it
         f"The backup {path.name} is whole; its audit log ({checked.events} events) verifies."
         if checked.ok
-        else f"The backup {path.name} is not usable: {checked.problem}"
+        else checked.problem
     )
     if live:
         text += f"\nThe clinic's own log: {live}"
@@ -159,7 +156,9 @@ def cmd_verify(app: App) -> int:
         "unchecked_backups": [a.taken_at for a in lost],
     }
     app.emit(data, text)
-    return 0 if checked.ok and not live else 1
+    if not checked.ok:
+        return checked.exit_code  # 2 not a backup; 3 damaged, incomplete, its log rewritten
+    return 3 if live else 0  # the clinic's log no longer holds a backup's anchor
 
 
 def cmd_restore(app: App) -> int:

@@ -18,18 +18,20 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
-from receptionist import __version__
+from receptionist import __version__, zones
 from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx, require
 from receptionist.errors import ReceptionistError, UserError
 from receptionist.journal import anchor as anchors
 from receptionist.journal import audit, checkpoint
 from receptionist.journal.coverage import clinic_id as clinic_id_of
+from receptionist.ops import backupplaces as places
 from receptionist.reminders import handover
 from receptionist.settings import backups as settings
+from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore, pcstore
 from receptionist.store import backup as files
 from receptionist.store.backup import Manifest
@@ -73,6 +75,9 @@ class Checked:
     problem: str  # "" when whole and its log verifies against its own anchor
     created_at: datetime | None
     events: int
+    # The exit code the problem calls for: 2 not a backup at all, 3 damaged or
+    # incomplete, not opened by the key given, or its log not verifying (0 when ok).
+    exit_code: int = 0
 
 
 def folder_for(root: Path, given: Path | None = None) -> Path:
@@ -84,10 +89,33 @@ def folder_for(root: Path, given: Path | None = None) -> Path:
 
 
 def _same_disk(a: Path, b: Path) -> bool:
+    """Whether ``a`` (or, not made yet, the nearest folder above it) is on ``b``'s disk."""
+    here = Path(os.path.abspath(a))
+    while not here.exists() and here != here.parent:
+        here = here.parent
     try:
-        return a.stat().st_dev == b.stat().st_dev
+        return here.stat().st_dev == b.stat().st_dev
     except OSError:
         return False
+
+
+def same_disk_warning(folder: Path) -> Text:
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The backups go to {folder}, on the disk that holds the clinic: a failed or "
+            "stolen disk takes both. Set the backup folder (Settings > This PC, or "
+            "backup.folder) to a second disk or a network share.",
+        ),
+        folder=str(folder),
+    )
+
+
+def placement(root: Path) -> Text | None:
+    """A warning when this PC's backup folder is on the disk that holds the clinic in
+    ``root`` (the default folder always is), else None. Reads no database."""
+    folder = folder_for(root)
+    return same_disk_warning(folder) if _same_disk(folder, Path(root)) else None
 
 
 # -- making one ----------------------------------------------------------------------
@@ -122,6 +150,7 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
             log_problem=problem,
         )
         path = files.write_archive(folder / name, copy, DataDir(root).keyfile, manifest)
+        places.remember(root, folder)  # the sweep deletes it there when it expires
     finally:
         with contextlib.suppress(OSError):
             copy.unlink()
@@ -219,7 +248,7 @@ def _listing(folder: Path, clinic: str) -> list[BackupInfo]:
     for path in files.found_in(folder):
         try:
             m = files.read_manifest(path)
-        except files.NotABackup:
+        except (files.NotABackup, files.BrokenBackup):
             continue
         size = path.stat().st_size
         ours = m.clinic_id == clinic
@@ -227,15 +256,17 @@ def _listing(folder: Path, clinic: str) -> list[BackupInfo]:
     return sorted(found, key=lambda b: b.created_at, reverse=True)
 
 
-def to_keep(made: list[datetime], keep_daily: int, keep_weekly: int) -> set[datetime]:
+def to_keep(
+    made: list[datetime], keep_daily: int, keep_weekly: int, zone: tzinfo = UTC
+) -> set[datetime]:
     """Which backup times to keep: the newest, the newest of each of the last
     ``keep_daily`` days that have one, and the newest of each of the ``keep_weekly``
-    weeks before those."""
+    weeks before those; days and weeks as the clinic counts them (``zone``)."""
     newest_first = sorted(made, reverse=True)
     keep: set[datetime] = set(newest_first[:1])
     days: dict[date, datetime] = {}
     for at in newest_first:
-        days.setdefault(at.astimezone(UTC).date(), at)
+        days.setdefault(at.astimezone(zone).date(), at)
     daily = list(days.items())[:keep_daily]
     keep.update(at for _, at in daily)
     oldest_daily = daily[-1][0] if daily else None
@@ -254,8 +285,9 @@ def rotate(db: Database, folder: Path, clinic: str, now: datetime) -> list[Path]
     with db.read() as s:
         daily = int(clinicstore.value(s, settings.KEEP_DAILY))  # type: ignore[call-overload]
         weekly = int(clinicstore.value(s, settings.KEEP_WEEKLY))  # type: ignore[call-overload]
+        zone = zones.zone(str(clinicstore.value(s, clinic_settings.TIMEZONE)))
     ours = [b for b in _listing(folder, clinic) if b.this_clinic]
-    keep = to_keep([b.created_at for b in ours], daily, weekly)
+    keep = to_keep([b.created_at for b in ours], daily, weekly, zone)
     removed = []
     for info in ours:
         if info.created_at not in keep and info.created_at <= now:
@@ -266,20 +298,39 @@ def rotate(db: Database, folder: Path, clinic: str, now: datetime) -> list[Path]
 
 
 def remove_older(root: Path, before: datetime) -> list[Path]:
-    """Delete this clinic's backups made before ``before`` (the retention sweep's
-    "expired backups"; the rotation alone may keep weekly ones for years); never
-    another clinic's. The removed files, oldest first."""
-    folder = folder_for(root)
-    if not folder.is_dir():
-        return []
-    ours = [b for b in _listing(folder, clinic_id(root)) if b.this_clinic]
-    removed = []
-    for info in sorted(ours, key=lambda b: b.created_at):
-        if info.created_at < before:
-            with contextlib.suppress(FileNotFoundError):
-                info.path.unlink()
-            removed.append(info.path)
-    return removed
+    """Delete this clinic's copies made before ``before`` (the retention sweep's
+    "expired backups"; the rotation alone may keep weekly ones for years): its backups
+    in every folder this PC wrote one in, and the copies a restore or an upgrade set
+    aside beside the clinic file (``backupplaces``); never another clinic's. The
+    removed copies (each by its main file), oldest first. Folders out of reach are
+    left for a later sweep (:func:`unreachable`)."""
+    current = folder_for(root)
+    found = places.search(root, current, clinic_id(root))
+    gone = [c for c in found.copies if c.made_at < before]
+    for copy in gone:
+        places.delete(copy)
+    kept = {_place_of(c.path) for c in found.copies if c not in gone and not c.set_aside}
+    emptied = {*found.empty, *(_place_of(c.path) for c in gone if not c.set_aside)}
+    places.forget(root, sorted(emptied - kept - {Path(os.path.abspath(current))}))
+    return [c.path for c in gone]
+
+
+def _place_of(backup: Path) -> Path:
+    """The backup folder of ``backup`` (the one above a restore's ``superseded-*``)."""
+    folder = backup.parent
+    return folder.parent if folder.match(places.SUPERSEDED) else folder
+
+
+def expired(root: Path, before: datetime) -> list[Path]:
+    """This clinic's copies made before ``before`` (what ``remove_older`` deletes)."""
+    found = places.search(root, folder_for(root), clinic_id(root))
+    return [c.path for c in found.copies if c.made_at < before]
+
+
+def unreachable(root: Path) -> list[Path]:
+    """The folders this PC wrote backups in that it cannot reach now: the sweep could
+    not delete the expired backups there (counted, and told, as "not reachable")."""
+    return places.search(root, folder_for(root), clinic_id(root)).unreachable
 
 
 def kept_anchors(root: Path) -> list[anchors.Anchor]:
@@ -296,16 +347,6 @@ def kept_anchors(root: Path) -> list[anchors.Anchor]:
     return found
 
 
-def expired(root: Path, before: datetime) -> list[Path]:
-    """This clinic's backups made before ``before`` (what ``remove_older`` deletes)."""
-    folder = folder_for(root)
-    if not folder.is_dir():
-        return []
-    return [
-        b.path for b in _listing(folder, clinic_id(root)) if b.this_clinic and b.created_at < before
-    ]
-
-
 # -- checking one --------------------------------------------------------------------
 
 
@@ -317,6 +358,16 @@ def _unpacked(path: Path) -> Iterator[tuple[Manifest, DataDir]]:
         os.chmod(folder, 0o700)
         manifest, _, _ = files.extract(path, folder)
         yield manifest, DataDir(folder)
+
+
+def _log_in(path: Path, problem: str) -> Text:
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core", "The backup {path} is whole, but its audit log does not verify: {problem}"
+        ),
+        path=path.name,
+        problem=problem,
+    )
 
 
 def verify(
@@ -337,9 +388,13 @@ def verify(
             finally:
                 copy.close()
             problem = _log_problem(result)
-            return Checked(path, not problem, problem, manifest.created_at, result.events)
+            if problem:
+                problem = _log_in(path, problem)
+            return Checked(
+                path, not problem, problem, manifest.created_at, result.events, 3 if problem else 0
+            )
     except ReceptionistError as exc:
-        return Checked(path, False, str(exc), None, 0)
+        return Checked(path, False, str(exc), None, 0, exc.exit_code)
 
 
 # -- restoring one -------------------------------------------------------------------
