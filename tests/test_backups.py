@@ -22,6 +22,7 @@ from receptionist.cli.main import main
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.errors import PermissionDenied, ReceptionistError, UserError
+from receptionist.ops import backupplaces as places
 from receptionist.ops import backups
 from receptionist.ops.patients import NewPatient, add, find
 from receptionist.store import backup as files
@@ -329,3 +330,60 @@ def test_cli_backup_verify_opens_each_backup_once(
     assert len(names) == 3
     newest = max(names)  # named by the time each was made
     assert sorted(opened) == sorted([*names, newest]), opened
+
+
+def test_the_sweep_deletes_expired_copies_wherever_they_are(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """Past retention.backup_days (180) every copy of the clinic goes: backups written
+    with --to, in the folder the setting names, moved aside by a restore
+    (superseded-*), and the clinic files a restore or an upgrade set aside beside
+    the clinic; a fresh one stays. A folder out of reach is counted, and swept once
+    it is back."""
+    from receptionist.jobs import core as jobcore
+    from receptionist.ops import retention
+
+    root, db = clinic
+    now = clock.now()
+    clock.set(now - timedelta(days=200))
+    nas, usb = tmp_path / "nas", tmp_path / "usb"
+    b1 = made(root, db, clock, nas)
+    clock.advance(days=1)  # another day: the rotation keeps both
+    b1_later = made(root, db, clock, nas)
+    on_usb = made(root, db, clock, usb)
+    db.close()
+    clock.advance(hours=1)
+    restored = backups.restore(root, b1.path, clock)
+    assert [p.name for p in restored.superseded] == [b1_later.path.name]
+    aside = {p.name for p in restored.kept_aside}
+    upgrade_old = root / "clinic.db.before-0029-20260101T000000Z"
+    upgrade_new = root / f"clinic.db.before-0030-{now - timedelta(days=2):%Y%m%dT%H%M%SZ}"
+    for copy in (upgrade_old, upgrade_new):
+        copy.write_bytes((root / "clinic.db").read_bytes())
+    db = open_clinic(root)
+    try:
+        clock.advance(hours=1)
+        in_default = backups.create(db, admin(clock), root)  # <data>/backups
+        clock.set(now)
+        fresh = made(root, db, clock, nas)
+        usb.rename(tmp_path / "usb-unplugged")
+        expected = sorted([b1.path, restored.superseded[0], root / sorted(aside)[0],
+                           upgrade_old, in_default.path])  # fmt: skip
+        plan = retention.dry_run(db, admin(clock), root)
+        assert sorted(plan.backups) == expected and plan.counts["backup"] == 5
+        assert backups.unreachable(root) == [usb]
+        swept = retention.sweep(db, admin(clock), root)
+        assert swept.counts["backup"] == 5
+        assert ("backup", 5) in {(r.kind, r.count) for r in swept.records}
+        left = {p.name for p in root.iterdir()}
+        assert not aside & left and upgrade_new.name in left and upgrade_old.name not in left
+        assert files.found_in(nas) == [fresh.path] and not restored.superseded[0].parent.exists()
+        assert files.found_in(root / "backups") == []
+        # the scheduled sweep (a person has swept) says what it could not reach
+        assert jobcore.sweep(db, clock).get("backup_unreachable") == 1
+        (tmp_path / "usb-unplugged").rename(usb)  # back: swept, and then forgotten
+        assert backups.remove_older(root, now - timedelta(days=180)) == [on_usb.path]
+        assert backups.unreachable(root) == [] and usb not in places.remembered(root)
+        assert nas in places.remembered(root)
+    finally:
+        db.close()
