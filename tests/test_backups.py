@@ -24,7 +24,7 @@ from receptionist.context import Actor, Ctx
 from receptionist.errors import PermissionDenied, ReceptionistError, UserError
 from receptionist.ops import backupplaces as places
 from receptionist.ops import backups
-from receptionist.ops.patients import NewPatient, add, find
+from receptionist.ops.patients import NewPatient, add, erasure_plan, find
 from receptionist.store import backup as files
 from receptionist.store.storage import Database
 from receptionist.store.vault import clinic_id, open_clinic
@@ -385,5 +385,9 @@ def test_the_sweep_deletes_expired_copies_wherever_they_are(
         assert backups.remove_older(root, now - timedelta(days=180)) == [on_usb.path]
         assert backups.unreachable(root) == [] and usb not in places.remembered(root)
         assert nas in places.remembered(root)
+        # erasing a patient tells of the copies left (the fresh backup, the upgrade's)
+        who = find(db, admin(clock), "zumrut")[0].id
+        told = erasure_plan(db, admin(clock), who).copies
+        assert told.startswith("2 backup(s)") and f"{now + timedelta(days=180):%Y-%m-%d}" in told
     finally:
         db.close()

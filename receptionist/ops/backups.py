@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from receptionist import __version__, zones
@@ -30,6 +30,7 @@ from receptionist.journal import audit, checkpoint
 from receptionist.journal.coverage import clinic_id as clinic_id_of
 from receptionist.ops import backupplaces as places
 from receptionist.reminders import handover
+from receptionist.retention.policy import BACKUP_DAYS
 from receptionist.settings import backups as settings
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore, pcstore
@@ -325,6 +326,32 @@ def expired(root: Path, before: datetime) -> list[Path]:
     """This clinic's copies made before ``before`` (what ``remove_older`` deletes)."""
     found = places.search(root, folder_for(root), clinic_id(root))
     return [c.path for c in found.copies if c.made_at < before]
+
+
+def held_in_copies(db: Database, root: Path, now: datetime) -> Text | None:
+    """What a person erasing a patient is told of the copies that may still hold her
+    (an erasure changes no backup): how many, and the day the sweep deletes the last
+    of them (retention.backup_days after it was made); None when there are none."""
+    found = places.search(root, folder_for(root), clinic_id(root))
+    made = [c.made_at for c in found.copies if c.made_at <= now]
+    if not made:
+        return None
+    with db.read() as s:
+        days = int(clinicstore.value(s, BACKUP_DAYS))  # type: ignore[call-overload]
+        zone = zones.zone(str(clinicstore.value(s, clinic_settings.TIMEZONE)))
+    until = (max(made) + timedelta(days=days)).astimezone(zone)
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "{count} backup(s) or copies of the clinic kept beside it may still hold the "
+            "patient: an erasure does not change them. The retention sweep deletes each "
+            "{days} days after it was made, the last on {until}. A restore from one of "
+            "them brings the patient back: erase the patient again after it.",
+        ),
+        count=len(made),
+        days=days,
+        until=f"{until:%Y-%m-%d}",
+    )
 
 
 def unreachable(root: Path) -> list[Path]:
