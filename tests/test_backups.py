@@ -25,6 +25,8 @@ from receptionist.errors import PermissionDenied, ReceptionistError, UserError
 from receptionist.ops import backupplaces as places
 from receptionist.ops import backups
 from receptionist.ops.patients import NewPatient, add, erasure_plan, find
+from receptionist.settings import backups as settings
+from receptionist.settings import pcstore
 from receptionist.store import backup as files
 from receptionist.store.storage import Database
 from receptionist.store.vault import clinic_id, open_clinic
@@ -243,6 +245,21 @@ def test_the_newest_backup_of_the_day_replaces_the_earlier_one(
     clock.advance(hours=1)
     second = made(root, db, clock, tmp_path / "b")
     assert second.removed == [first.path] and not first.path.exists()
+
+
+def test_backups_on_the_clinic_s_disk_are_told(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """The default folder (inside the data folder) is on the clinic's disk: the backup
+    and the placement say so; a folder on another file system (tmpfs) is not."""
+    root, db = clinic
+    warning = backups.placement(root)
+    assert warning is not None and str(root / "backups") in warning
+    assert backups.create(db, admin(clock), root).same_disk
+    other = Path("/dev/shm")
+    if other.is_dir() and other.stat().st_dev != root.stat().st_dev:
+        pcstore.write(settings.FOLDER, str(other / f"receptionist-test-{os.getpid()}" / "b"))
+        assert backups.placement(root) is None
 
 
 def test_a_receptionist_cannot_make_backups(
