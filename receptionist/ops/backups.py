@@ -130,6 +130,7 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
     started = time.monotonic()
     folder = folder_for(root, to)
     make_private_dir(folder)
+    places.remember(root, folder)  # first: the sweep finds what is written there
     clinic = clinic_id(root)  # the data folder's (its key file's): what a restore checks
     problem = log_against_backups(db, folder, clinic, ctx.clock.now())
     with db.read() as s:
@@ -151,7 +152,6 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
             log_problem=problem,
         )
         path = files.write_archive(folder / name, copy, DataDir(root).keyfile, manifest)
-        places.remember(root, folder)  # the sweep deletes it there when it expires
     finally:
         with contextlib.suppress(OSError):
             copy.unlink()
