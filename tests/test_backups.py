@@ -288,6 +288,16 @@ def test_cli_backup_round_trip(
     ]
     assert main(["backup", "verify", "--folder", str(folder)]) == 0
     assert "is whole" in capsys.readouterr().out
+    # where the sweep looks: the --to folder, out of reach once moved, and forgotten
+    folder.rename(tmp_path / "nas-gone")
+    assert main(["--json", "backup", "places"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"folder": str(folder), "reachable": False, "current": False} in rows
+    assert main(["--json", "backup", "places", "--forget", str(folder)]) == 0
+    assert str(folder) not in {r["folder"] for r in json.loads(capsys.readouterr().out)}
+    current = next(r["folder"] for r in rows if r["current"])
+    assert main(["backup", "places", "--forget", current]) == 2
+    (tmp_path / "nas-gone").rename(folder)
     junk = tmp_path / "junk.rcbackup"
     junk.write_text("no")
     assert main(["--json", "backup", "restore", str(junk), "--yes"]) == 2

@@ -47,6 +47,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v.add_argument("--folder", metavar="DIR", help=FOLDER_HELP)
     v.set_defaults(func=cmd_verify)
 
+    pl = bsub.add_parser(
+        "places",
+        help="the folders this PC wrote backups in: where the retention sweep deletes old ones",
+        **examples("receptionist backup places", "receptionist backup places --forget /mnt/usb"),
+    )
+    pl.add_argument(
+        "--forget", metavar="DIR", help="stop sweeping a folder gone for good (a lost disk)"
+    )
+    pl.set_defaults(func=cmd_places)
+
     r = bsub.add_parser(
         "restore",
         help="put a backup in place of the clinic (the app must be closed)",
@@ -161,6 +171,25 @@ def cmd_verify(app: App) -> int:
     return 3 if live else 0  # the clinic's log no longer holds a backup's anchor
 
 
+def cmd_places(app: App) -> int:
+    with app.database() as db:
+        ctx = app.ctx(db)
+        if app.args.forget:
+            backups.forget_place(db, ctx, app.data_dir, Path(app.args.forget))
+        found = backups.known_places(db, ctx, app.data_dir)
+    rows = [
+        {"folder": str(p.folder), "reachable": p.reachable, "current": p.current} for p in found
+    ]
+    lines = [
+        f"{p.folder}"
+        + (" (current)" if p.current else "")
+        + ("" if p.reachable else "  NOT REACHABLE")
+        for p in found
+    ]
+    app.emit(rows, "\n".join(lines) or "No backup written on this PC yet.")
+    return 0
+
+
 def cmd_restore(app: App) -> int:
     path = Path(app.args.file)
     if not app.args.yes:
@@ -179,7 +208,8 @@ def cmd_restore(app: App) -> int:
         },
         f"Restored the backup of {done.created_at:%Y-%m-%d %H:%M} UTC into {done.root}."
         + (
-            f" The files it replaced are kept beside them ({len(done.kept_aside)})."
+            f" The files it replaced are kept beside them ({len(done.kept_aside)}) until the"
+            " retention sweep deletes them (retention.backup_days)."
             if done.kept_aside
             else ""
         ),

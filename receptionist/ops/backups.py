@@ -354,6 +354,46 @@ def held_in_copies(db: Database, root: Path, now: datetime) -> Text | None:
     )
 
 
+@dataclass(frozen=True)
+class Place:
+    folder: Path
+    reachable: bool
+    current: bool  # this PC's backup folder now
+
+
+def known_places(db: Database, ctx: Ctx, root: Path) -> list[Place]:
+    """The folders this PC wrote backups in (and the current one), each reachable or
+    not: where the sweep looks for expired backups."""
+    require(ctx, "backup.manage", CANNOT)
+    current = Path(os.path.abspath(folder_for(root)))
+    written = places.remembered(root)
+    return [
+        Place(f, f.is_dir(), f == current)
+        for f in places.places(root, current)
+        if f in written or f == current
+    ]
+
+
+def forget_place(db: Database, ctx: Ctx, root: Path, folder: Path) -> None:
+    """Stop looking in ``folder`` for expired backups (a disk gone for good): whatever
+    it still holds is then for a person to delete. Refused for the current folder and
+    for a folder not on the list."""
+    require(ctx, "backup.manage", CANNOT)
+    where = Path(os.path.abspath(folder))
+    if where == Path(os.path.abspath(folder_for(root))) or where not in places.remembered(root):
+        raise UserError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{folder} is not a former backup folder of this PC (see `backup "
+                    "places`; the current folder cannot be forgotten); nothing was changed.",
+                ),
+                folder=str(where),
+            )
+        )
+    places.forget(root, [where])
+
+
 def unreachable(root: Path) -> list[Path]:
     """The folders this PC wrote backups in that it cannot reach now: the sweep could
     not delete the expired backups there (counted, and told, as "not reachable")."""
