@@ -295,9 +295,13 @@ def test_cli_backup_round_trip(
     assert {"folder": str(folder), "reachable": False, "current": False} in rows
     assert main(["--json", "backup", "places", "--forget", str(folder)]) == 0
     assert str(folder) not in {r["folder"] for r in json.loads(capsys.readouterr().out)}
+    (tmp_path / "nas-gone").rename(folder)  # back; a listing finds it again
+    assert main(["backup", "list", "--folder", str(folder)]) == 0
+    capsys.readouterr()
+    assert main(["--json", "backup", "places"]) == 0
+    assert str(folder) in {r["folder"] for r in json.loads(capsys.readouterr().out)}
     current = next(r["folder"] for r in rows if r["current"])
     assert main(["backup", "places", "--forget", current]) == 2
-    (tmp_path / "nas-gone").rename(folder)
     junk = tmp_path / "junk.rcbackup"
     junk.write_text("no")
     assert main(["--json", "backup", "restore", str(junk), "--yes"]) == 2
@@ -394,8 +398,10 @@ def test_the_sweep_deletes_expired_copies_wherever_they_are(
         clock.set(now)
         fresh = made(root, db, clock, nas)
         usb.rename(tmp_path / "usb-unplugged")
-        expected = sorted([b1.path, restored.superseded[0], root / sorted(aside)[0],
-                           upgrade_old, in_default.path])  # fmt: skip
+        set_aside = root / next(n for n in aside if n.startswith("clinic.db."))
+        expected = sorted(
+            [b1.path, restored.superseded[0], set_aside, upgrade_old, in_default.path]
+        )
         plan = retention.dry_run(db, admin(clock), root)
         assert sorted(plan.backups) == expected and plan.counts["backup"] == 5
         assert backups.unreachable(root) == [usb]

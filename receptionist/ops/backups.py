@@ -232,9 +232,15 @@ def _json_bytes(data: Mapping[str, object]) -> bytes:
 
 
 def listing(db: Database, ctx: Ctx, root: Path, *, folder: Path | None = None) -> list[BackupInfo]:
-    """The backups in the folder, newest first (other clinics' too, marked)."""
+    """The backups in the folder, newest first (other clinics' too, marked). A folder
+    found holding this clinic's backups is remembered: the sweep deletes them there
+    when they expire (a folder used before the list was kept, ``backupplaces``)."""
     require(ctx, "backup.manage", CANNOT)
-    return _listing(folder_for(root, folder), clinic_id(root))
+    where = folder_for(root, folder)
+    found = _listing(where, clinic_id(root))
+    if any(b.this_clinic for b in found):
+        places.remember(root, where)
+    return found
 
 
 def newest(root: Path) -> BackupInfo | None:
