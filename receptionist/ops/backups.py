@@ -408,16 +408,17 @@ def unreachable(root: Path) -> list[Path]:
 
 def kept_anchors(root: Path) -> list[anchors.Anchor]:
     """The audit anchors in this clinic's backups, newest first: copies of the log's
-    head kept outside the file (the retention sweep's warrant to cut the log)."""
-    folder = folder_for(root)
-    if not folder.is_dir():
-        return []
-    found = []
-    for info in _listing(folder, clinic_id(root)):
-        if info.this_clinic and info.anchor is not None:
-            with contextlib.suppress(UserError):
-                found.append(anchors.parse(_json_bytes(info.anchor)))
-    return found
+    head kept outside the file (the retention sweep's warrant to cut the log, and the
+    events its checkpoints keep). From every folder this PC wrote backups in that it
+    reaches now (``backupplaces``), so a backup made with ``--to`` stays checkable; not
+    from ``superseded-*`` (a history a restore undid)."""
+    clinic, found = clinic_id(root), []
+    for folder in places.places(root, folder_for(root)):
+        for info in _listing(folder, clinic) if folder.is_dir() else []:
+            if info.this_clinic and info.anchor is not None:
+                with contextlib.suppress(UserError):
+                    found.append((info.created_at, anchors.parse(_json_bytes(info.anchor))))
+    return [a for _, a in sorted(found, key=lambda f: f[0], reverse=True)]
 
 
 # -- checking one --------------------------------------------------------------------
