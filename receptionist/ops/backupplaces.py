@@ -95,19 +95,27 @@ def search(root: Path, current: Path, clinic: str) -> Found:
     unreachable, empty = [], []
     written = set(remembered(root))
     for folder in places(root, current):
-        if not folder.is_dir():
+        try:
+            ours = _backups_in(folder, clinic) if reachable(folder) else None
+        except OSError:  # went away while read, or unreadable
+            ours = None
+        if ours is None:
             if folder in written:
                 unreachable.append(folder)
-            continue
-        try:
-            ours = _backups_in(folder, clinic)
-        except OSError:
-            unreachable.append(folder)
             continue
         copies.extend(ours)
         if not ours:
             empty.append(folder)
     return Found(sorted(copies, key=lambda c: c.made_at), unreachable, empty)
+
+
+def reachable(folder: Path) -> bool:
+    """Whether ``folder`` is a folder this PC can read now (a share offline, a disk
+    unplugged or a folder it may not enter: not)."""
+    try:
+        return folder.is_dir() and os.access(folder, os.R_OK | os.X_OK)
+    except OSError:
+        return False
 
 
 def _backups_in(folder: Path, clinic: str) -> list[Copy]:

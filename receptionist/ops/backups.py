@@ -374,7 +374,7 @@ def known_places(db: Database, ctx: Ctx, root: Path) -> list[Place]:
     current = Path(os.path.abspath(folder_for(root)))
     written = places.remembered(root)
     return [
-        Place(f, f.is_dir(), f == current)
+        Place(f, places.reachable(f), f == current)
         for f in places.places(root, current)
         if f in written or f == current
     ]
@@ -412,13 +412,16 @@ def kept_anchors(root: Path) -> list[anchors.Anchor]:
     events its checkpoints keep). From every folder this PC wrote backups in that it
     reaches now (``backupplaces``), so a backup made with ``--to`` stays checkable; not
     from ``superseded-*`` (a history a restore undid)."""
-    clinic, found = clinic_id(root), []
+    clinic, listed = clinic_id(root), []
     for folder in places.places(root, folder_for(root)):
-        for info in _listing(folder, clinic) if folder.is_dir() else []:
-            if info.this_clinic and info.anchor is not None:
-                with contextlib.suppress(UserError):
-                    found.append((info.created_at, anchors.parse(_json_bytes(info.anchor))))
-    return [a for _, a in sorted(found, key=lambda f: f[0], reverse=True)]
+        with contextlib.suppress(OSError):  # out of reach, or gone while read
+            listed += _listing(folder, clinic) if places.reachable(folder) else []
+    found = []
+    for info in sorted(listed, key=lambda b: b.created_at, reverse=True):
+        if info.this_clinic and info.anchor is not None:
+            with contextlib.suppress(UserError):
+                found.append(anchors.parse(_json_bytes(info.anchor)))
+    return found
 
 
 # -- checking one --------------------------------------------------------------------
