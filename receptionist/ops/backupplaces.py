@@ -106,7 +106,15 @@ def search(root: Path, current: Path, clinic: str) -> Found:
         copies.extend(ours)
         if not ours:
             empty.append(folder)
-    return Found(sorted(copies, key=lambda c: c.made_at), unreachable, empty)
+    return Found(sorted(_once(copies), key=lambda c: c.made_at), unreachable, empty)
+
+
+def _once(copies: list[Copy]) -> list[Copy]:
+    """Each copy once, though two remembered paths name one folder (a link)."""
+    seen: dict[str, Copy] = {}
+    for copy in copies:
+        seen.setdefault(os.path.realpath(copy.path), copy)
+    return list(seen.values())
 
 
 def reachable(folder: Path) -> bool:
