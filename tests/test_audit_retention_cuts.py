@@ -78,6 +78,27 @@ def test_a_backups_anchor_whose_event_the_cut_removed_is_still_checked(
         assert not found.ok and "rewritten" in found.problem
 
 
+def test_a_backup_written_elsewhere_vouches_and_its_event_is_kept(
+    db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A backup written with --to is one of the clinic's: its anchor vouches for the
+    cut (no anchor given), and its event's hash is kept by a checkpoint."""
+    root, nas = db.path.parent, tmp_path_factory.mktemp("nas")
+    with db.write() as s:
+        make_clinic(s, at(NOW - 12 * YEAR))
+    add(db, NOW - 11.5 * YEAR, "A")
+    backups.create(db, at(NOW - 11.4 * YEAR), root, to=nas)
+    add(db, NOW - 11 * YEAR, "B")
+    backups.create(db, at(NOW - 1 * YEAR), root, to=nas)
+    old, recent = sorted(backups.kept_anchors(root), key=lambda a: a.head_seq)
+    swept = retention.sweep(db, at(NOW), root)
+    assert swept.counts["audit_event"] > old.head_seq and swept.audit_waiting == 0
+    with db.read() as s:
+        kept = s.get(AuditCheckpoint, old.head_seq)
+        assert kept is not None and kept.hash == old.head_hash
+        assert audit.verify(s, anchor=recent, now=NOW).ok
+
+
 def test_an_anchor_the_sweep_never_knew_is_said_to_be_unchecked(
     db: Database, old_backup: Anchor, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -176,8 +197,9 @@ def test_a_later_cut_refuses_a_row_it_would_excuse_without_its_creation_event(
 def test_backup_verify_names_a_backup_whose_anchor_can_no_longer_be_checked(
     cli_env: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """A backup kept in another folder (the sweep never saw it) anchored an event the
-    sweep removed: `backup verify` says it cannot be checked, not that it verifies."""
+    """A backup moved by hand to another folder (the sweep never saw it: it deletes
+    expired backups only where this PC wrote them) anchored an event the sweep
+    removed: `backup verify` says it cannot be checked, not that it verifies."""
     now = SystemClock().now()
     spec = ClinicSpec("Moda Dental", "Europe/Istanbul", "TR", "admin", "admin-password")
     initialise(cli_env, spec, FixedClock(now - 12 * YEAR))
@@ -192,6 +214,7 @@ def test_backup_verify_names_a_backup_whose_anchor_can_no_longer_be_checked(
                     db, at(now - years * YEAR), patient_ops.NewPatient("O", name)
                 )
                 retention.hold(db, at(now - years * YEAR), made.number, "kept")  # type: ignore[union-attr]
+        other = other.rename(tmp_path / "moved-by-hand")
         swept = retention.sweep(db, at(now), cli_env, audit_anchor=anchor_now(db, now))
         assert swept.counts["audit_event"] > 0
     finally:

@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from factories import CLOCK_START
@@ -21,8 +22,11 @@ from receptionist.cli.main import main
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.errors import PermissionDenied, ReceptionistError, UserError
+from receptionist.ops import backupplaces as places
 from receptionist.ops import backups
-from receptionist.ops.patients import NewPatient, add, find
+from receptionist.ops.patients import NewPatient, add, erasure_plan, find
+from receptionist.settings import backups as settings
+from receptionist.settings import pcstore
 from receptionist.store import backup as files
 from receptionist.store.storage import Database
 from receptionist.store.vault import clinic_id, open_clinic
@@ -149,7 +153,11 @@ def test_another_clinics_backup_is_refused_changing_nothing(
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "not-a-zip"])
 def test_a_damaged_backup_is_told_and_never_restored(
-    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path, damage: str
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+    tmp_path: Path,
+    damage: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     root, db = clinic
     result = made(root, db, clock, tmp_path / "backups")
@@ -165,12 +173,22 @@ def test_a_damaged_backup_is_told_and_never_restored(
     result.path.write_bytes(bytes(data))
     checked = backups.verify(result.path)
     assert not checked.ok
-    assert "damaged" in checked.problem or "not a Receptionist backup" in checked.problem
+    told = {"flip": "is damaged (it cannot be read", "truncate": "is damaged (it is incomplete"}
+    assert told.get(damage, "is not a Receptionist backup") in checked.problem
     db.close()
     before = (root / "clinic.db").read_bytes()
-    with pytest.raises(ReceptionistError):
+    with pytest.raises(ReceptionistError) as refused:
         backups.restore(root, result.path, clock)
     assert (root / "clinic.db").read_bytes() == before
+    # 3 for a damaged or incomplete backup (as a damaged clinic file), 2 for another
+    # file; each problem said once, naming the backup
+    code = 2 if damage == "not-a-zip" else 3
+    assert refused.value.exit_code == code
+    capsys.readouterr()
+    args = ["--data-dir", str(root), "--json", "backup", "verify", str(result.path)]
+    assert main(args) == code
+    problem = json.loads(capsys.readouterr().out)["problem"]
+    assert problem == checked.problem and problem.count(result.path.name) == 1
 
 
 def test_a_log_rewritten_by_a_key_holder_is_found_at_the_next_backup(
@@ -210,6 +228,15 @@ def test_rotation_keeps_a_week_of_days_and_then_weeks() -> None:
     assert all(at.hour == 14 for at in keep), "the newest of each day or week"
 
 
+def test_rotation_counts_the_clinic_s_days() -> None:
+    """Istanbul (UTC+3): 23:30 and 00:30 the next night are two of the clinic's days,
+    though one UTC day (20:30, 21:30): the newest of each is kept."""
+    late, after_midnight = (datetime(2026, 3, 2, h, 30, tzinfo=UTC) for h in (20, 21))
+    made = [late, after_midnight]
+    assert backups.to_keep(made, 7, 0, ZoneInfo("Europe/Istanbul")) == {late, after_midnight}
+    assert backups.to_keep(made, 7, 0) == {after_midnight}
+
+
 def test_the_newest_backup_of_the_day_replaces_the_earlier_one(
     clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
 ) -> None:
@@ -218,6 +245,21 @@ def test_the_newest_backup_of_the_day_replaces_the_earlier_one(
     clock.advance(hours=1)
     second = made(root, db, clock, tmp_path / "b")
     assert second.removed == [first.path] and not first.path.exists()
+
+
+def test_backups_on_the_clinic_s_disk_are_told(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """The default folder (inside the data folder) is on the clinic's disk: the backup
+    and the placement say so; a folder on another file system (tmpfs) is not."""
+    root, db = clinic
+    warning = backups.placement(root)
+    assert warning is not None and str(root / "backups") in warning
+    assert backups.create(db, admin(clock), root).same_disk
+    other = Path("/dev/shm")
+    if other.is_dir() and other.stat().st_dev != root.stat().st_dev:
+        pcstore.write(settings.FOLDER, str(other / f"receptionist-test-{os.getpid()}" / "b"))
+        assert backups.placement(root) is None
 
 
 def test_a_receptionist_cannot_make_backups(
@@ -246,6 +288,20 @@ def test_cli_backup_round_trip(
     ]
     assert main(["backup", "verify", "--folder", str(folder)]) == 0
     assert "is whole" in capsys.readouterr().out
+    # where the sweep looks: the --to folder, out of reach once moved, and forgotten
+    folder.rename(tmp_path / "nas-gone")
+    assert main(["--json", "backup", "places"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"folder": str(folder), "reachable": False, "current": False} in rows
+    assert main(["--json", "backup", "places", "--forget", str(folder)]) == 0
+    assert str(folder) not in {r["folder"] for r in json.loads(capsys.readouterr().out)}
+    (tmp_path / "nas-gone").rename(folder)  # back; a listing finds it again
+    assert main(["backup", "list", "--folder", str(folder)]) == 0
+    capsys.readouterr()
+    assert main(["--json", "backup", "places"]) == 0
+    assert str(folder) in {r["folder"] for r in json.loads(capsys.readouterr().out)}
+    current = next(r["folder"] for r in rows if r["current"])
+    assert main(["backup", "places", "--forget", current]) == 2
     junk = tmp_path / "junk.rcbackup"
     junk.write_text("no")
     assert main(["--json", "backup", "restore", str(junk), "--yes"]) == 2
@@ -305,3 +361,66 @@ def test_cli_backup_verify_opens_each_backup_once(
     assert len(names) == 3
     newest = max(names)  # named by the time each was made
     assert sorted(opened) == sorted([*names, newest]), opened
+
+
+def test_the_sweep_deletes_expired_copies_wherever_they_are(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """Past retention.backup_days (180) every copy of the clinic goes: backups written
+    with --to, in the folder the setting names, moved aside by a restore
+    (superseded-*), and the clinic files a restore or an upgrade set aside beside
+    the clinic; a fresh one stays. A folder out of reach is counted, and swept once
+    it is back."""
+    from receptionist.jobs import core as jobcore
+    from receptionist.ops import retention
+
+    root, db = clinic
+    now = clock.now()
+    clock.set(now - timedelta(days=200))
+    nas, usb = tmp_path / "nas", tmp_path / "usb"
+    b1 = made(root, db, clock, nas)
+    clock.advance(days=1)  # another day: the rotation keeps both
+    b1_later = made(root, db, clock, nas)
+    on_usb = made(root, db, clock, usb)
+    db.close()
+    clock.advance(hours=1)
+    restored = backups.restore(root, b1.path, clock)
+    assert [p.name for p in restored.superseded] == [b1_later.path.name]
+    aside = {p.name for p in restored.kept_aside}
+    upgrade_old = root / "clinic.db.before-0029-20260101T000000Z"
+    upgrade_new = root / f"clinic.db.before-0030-{now - timedelta(days=2):%Y%m%dT%H%M%SZ}"
+    for copy in (upgrade_old, upgrade_new):
+        copy.write_bytes((root / "clinic.db").read_bytes())
+    db = open_clinic(root)
+    try:
+        clock.advance(hours=1)
+        in_default = backups.create(db, admin(clock), root)  # <data>/backups
+        clock.set(now)
+        fresh = made(root, db, clock, nas)
+        usb.rename(tmp_path / "usb-unplugged")
+        set_aside = root / next(n for n in aside if n.startswith("clinic.db."))
+        expected = sorted(
+            [b1.path, restored.superseded[0], set_aside, upgrade_old, in_default.path]
+        )
+        plan = retention.dry_run(db, admin(clock), root)
+        assert sorted(plan.backups) == expected and plan.counts["backup"] == 5
+        assert backups.unreachable(root) == [usb]
+        swept = retention.sweep(db, admin(clock), root)
+        assert swept.counts["backup"] == 5
+        assert ("backup", 5) in {(r.kind, r.count) for r in swept.records}
+        left = {p.name for p in root.iterdir()}
+        assert not aside & left and upgrade_new.name in left and upgrade_old.name not in left
+        assert files.found_in(nas) == [fresh.path] and not restored.superseded[0].parent.exists()
+        assert files.found_in(root / "backups") == []
+        # the scheduled sweep (a person has swept) says what it could not reach
+        assert jobcore.sweep(db, clock).get("backup_unreachable") == 1
+        (tmp_path / "usb-unplugged").rename(usb)  # back: swept, and then forgotten
+        assert backups.remove_older(root, now - timedelta(days=180)) == [on_usb.path]
+        assert backups.unreachable(root) == [] and usb not in places.remembered(root)
+        assert nas in places.remembered(root)
+        # erasing a patient tells of the copies left (the fresh backup, the upgrade's)
+        who = find(db, admin(clock), "zumrut")[0].id
+        told = erasure_plan(db, admin(clock), who).copies
+        assert told.startswith("2 backup(s)") and f"{now + timedelta(days=180):%Y-%m-%d}" in told
+    finally:
+        db.close()

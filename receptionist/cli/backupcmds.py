@@ -47,6 +47,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v.add_argument("--folder", metavar="DIR", help=FOLDER_HELP)
     v.set_defaults(func=cmd_verify)
 
+    pl = bsub.add_parser(
+        "places",
+        help="the folders this PC wrote backups in: where the retention sweep deletes old ones",
+        **examples("receptionist backup places", "receptionist backup places --forget /mnt/usb"),
+    )
+    pl.add_argument(
+        "--forget", metavar="DIR", help="stop sweeping a folder gone for good (a lost disk)"
+    )
+    pl.set_defaults(func=cmd_places)
+
     r = bsub.add_parser(
         "restore",
         help="put a backup in place of the clinic (the app must be closed)",
@@ -74,10 +84,7 @@ def cmd_create(app: App) -> int:
         f"{len(made.removed)} older backup(s) rotated away."
     )
     if made.same_disk:
-        text += (
-            "\nNote: the backup is on the disk that holds the clinic; set backup.folder to "
-            "a second disk or a network share."
-        )
+        text += f"\nNote: {backups.same_disk_warning(made.path.parent)}"
     data = {
         "path": str(made.path),
         "bytes": made.size,
@@ -130,10 +137,10 @@ def cmd_verify(app: App) -> int:
         live = backups.log_against(db, ours, ctx.clock.now())
         lost = backups.unchecked_anchors(db, ours)
     checked = backups.verify(path, ask=terminal_ask())
-    text = (
+    text = (  # a problem names the backup and what is wrong with it
         f"The backup {path.name} is whole; its audit log ({checked.events} events) verifies."
         if checked.ok
-        else f"The backup {path.name} is not usable: {checked.problem}"
+        else checked.problem
     )
     if live:
         text += f"\nThe clinic's own log: {live}"
@@ -159,7 +166,28 @@ def cmd_verify(app: App) -> int:
         "unchecked_backups": [a.taken_at for a in lost],
     }
     app.emit(data, text)
-    return 0 if checked.ok and not live else 1
+    if not checked.ok:
+        return checked.exit_code  # 2 not a backup; 3 damaged, incomplete, its log rewritten
+    return 3 if live else 0  # the clinic's log no longer holds a backup's anchor
+
+
+def cmd_places(app: App) -> int:
+    with app.database() as db:
+        ctx = app.ctx(db)
+        if app.args.forget:
+            backups.forget_place(db, ctx, app.data_dir, Path(app.args.forget))
+        found = backups.known_places(db, ctx, app.data_dir)
+    rows = [
+        {"folder": str(p.folder), "reachable": p.reachable, "current": p.current} for p in found
+    ]
+    lines = [
+        f"{p.folder}"
+        + (" (current)" if p.current else "")
+        + ("" if p.reachable else "  NOT REACHABLE")
+        for p in found
+    ]
+    app.emit(rows, "\n".join(lines) or "No backup written on this PC yet.")
+    return 0
 
 
 def cmd_restore(app: App) -> int:
@@ -180,7 +208,8 @@ def cmd_restore(app: App) -> int:
         },
         f"Restored the backup of {done.created_at:%Y-%m-%d %H:%M} UTC into {done.root}."
         + (
-            f" The files it replaced are kept beside them ({len(done.kept_aside)})."
+            f" The files it replaced are kept beside them ({len(done.kept_aside)}) until the"
+            " retention sweep deletes them (retention.backup_days)."
             if done.kept_aside
             else ""
         ),

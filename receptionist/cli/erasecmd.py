@@ -59,8 +59,12 @@ def cmd_erase(app: App) -> int:
         if not app.args.yes and plan.hold_reason is None:  # on hold: refused just below
             _confirm(plan)
         gone = ops.delete(db, ctx, found.id)
-    data = {"patient_id": plan.patient_id, "number": plan.number, "erased": True, "removed": gone}
-    app.emit(data, f"Patient {plan.number} is erased. Removed: {_counts(gone)}. {STAYS}")
+    data = {
+        "patient_id": plan.patient_id, "number": plan.number, "erased": True, "removed": gone,
+        "copies": plan.copies or None,
+    }  # fmt: skip
+    said = f"Patient {plan.number} is erased. Removed: {_counts(gone)}. {STAYS}"
+    app.emit(data, f"{said}\n{plan.copies}" if plan.copies else said)
     return 0
 
 
@@ -78,6 +82,8 @@ def _confirm(plan: ErasurePlan) -> None:
     print(f"Erasing patient {plan.number} ({plan.name}) cannot be undone.")
     print(f"It removes: {_counts(plan.counts)}.")
     print(STAYS)
+    if plan.copies:
+        print(plan.copies)
     try:
         answer = input(f"Type the patient's number ({plan.number}) or full name to erase: ")
     except (EOFError, UnicodeDecodeError):  # Ctrl-D, or a terminal not set to UTF-8

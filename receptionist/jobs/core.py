@@ -40,6 +40,9 @@ def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
         counts["audit_waiting"] = swept.audit_waiting
     if swept.waiting_why is not None:  # e.g. audit_waiting_revoked: 1
         counts[f"audit_waiting_{swept.waiting_why.code}"] = 1
+    unreachable = backups.unreachable(db.path.parent)
+    if unreachable:  # folders this PC wrote backups in, out of reach: swept when back
+        counts["backup_unreachable"] = len(unreachable)
     return counts
 
 
@@ -50,6 +53,7 @@ def backup(db: Database, clock: Clock) -> Mapping[str, int]:
         "bytes": made.size,
         "rotated": len(made.removed),
         "log_problem": int(bool(made.log_problem)),
+        "same_disk": int(made.same_disk),  # on the clinic's own disk: say so
     }
 
 

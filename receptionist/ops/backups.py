@@ -18,18 +18,21 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from receptionist import __version__
+from receptionist import __version__, zones
 from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx, require
 from receptionist.errors import ReceptionistError, UserError
 from receptionist.journal import anchor as anchors
 from receptionist.journal import audit, checkpoint
 from receptionist.journal.coverage import clinic_id as clinic_id_of
+from receptionist.ops import backupplaces as places
 from receptionist.reminders import handover
+from receptionist.retention.policy import BACKUP_DAYS
 from receptionist.settings import backups as settings
+from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore, pcstore
 from receptionist.store import backup as files
 from receptionist.store.backup import Manifest
@@ -73,6 +76,9 @@ class Checked:
     problem: str  # "" when whole and its log verifies against its own anchor
     created_at: datetime | None
     events: int
+    # The exit code the problem calls for: 2 not a backup at all, 3 damaged or
+    # incomplete, not opened by the key given, or its log not verifying (0 when ok).
+    exit_code: int = 0
 
 
 def folder_for(root: Path, given: Path | None = None) -> Path:
@@ -84,10 +90,33 @@ def folder_for(root: Path, given: Path | None = None) -> Path:
 
 
 def _same_disk(a: Path, b: Path) -> bool:
+    """Whether ``a`` (or, not made yet, the nearest folder above it) is on ``b``'s disk."""
+    here = Path(os.path.abspath(a))
+    while not here.exists() and here != here.parent:
+        here = here.parent
     try:
-        return a.stat().st_dev == b.stat().st_dev
+        return here.stat().st_dev == b.stat().st_dev
     except OSError:
         return False
+
+
+def same_disk_warning(folder: Path) -> Text:
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The backups go to {folder}, on the disk that holds the clinic: a failed or "
+            "stolen disk takes both. Set the backup folder (Settings > This PC, or "
+            "backup.folder) to a second disk or a network share.",
+        ),
+        folder=str(folder),
+    )
+
+
+def placement(root: Path) -> Text | None:
+    """A warning when this PC's backup folder is on the disk that holds the clinic in
+    ``root`` (the default folder always is), else None. Reads no database."""
+    folder = folder_for(root)
+    return same_disk_warning(folder) if _same_disk(folder, Path(root)) else None
 
 
 # -- making one ----------------------------------------------------------------------
@@ -101,6 +130,7 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
     started = time.monotonic()
     folder = folder_for(root, to)
     make_private_dir(folder)
+    places.remember(root, folder)  # first: the sweep finds what is written there
     clinic = clinic_id(root)  # the data folder's (its key file's): what a restore checks
     problem = log_against_backups(db, folder, clinic, ctx.clock.now())
     with db.read() as s:
@@ -202,9 +232,15 @@ def _json_bytes(data: Mapping[str, object]) -> bytes:
 
 
 def listing(db: Database, ctx: Ctx, root: Path, *, folder: Path | None = None) -> list[BackupInfo]:
-    """The backups in the folder, newest first (other clinics' too, marked)."""
+    """The backups in the folder, newest first (other clinics' too, marked). A folder
+    found holding this clinic's backups is remembered: the sweep deletes them there
+    when they expire (a folder used before the list was kept, ``backupplaces``)."""
     require(ctx, "backup.manage", CANNOT)
-    return _listing(folder_for(root, folder), clinic_id(root))
+    where = folder_for(root, folder)
+    found = _listing(where, clinic_id(root))
+    if any(b.this_clinic for b in found):
+        places.remember(root, where)
+    return found
 
 
 def newest(root: Path) -> BackupInfo | None:
@@ -219,7 +255,7 @@ def _listing(folder: Path, clinic: str) -> list[BackupInfo]:
     for path in files.found_in(folder):
         try:
             m = files.read_manifest(path)
-        except files.NotABackup:
+        except (files.NotABackup, files.BrokenBackup):
             continue
         size = path.stat().st_size
         ours = m.clinic_id == clinic
@@ -227,15 +263,17 @@ def _listing(folder: Path, clinic: str) -> list[BackupInfo]:
     return sorted(found, key=lambda b: b.created_at, reverse=True)
 
 
-def to_keep(made: list[datetime], keep_daily: int, keep_weekly: int) -> set[datetime]:
+def to_keep(
+    made: list[datetime], keep_daily: int, keep_weekly: int, zone: tzinfo = UTC
+) -> set[datetime]:
     """Which backup times to keep: the newest, the newest of each of the last
     ``keep_daily`` days that have one, and the newest of each of the ``keep_weekly``
-    weeks before those."""
+    weeks before those; days and weeks as the clinic counts them (``zone``)."""
     newest_first = sorted(made, reverse=True)
     keep: set[datetime] = set(newest_first[:1])
     days: dict[date, datetime] = {}
     for at in newest_first:
-        days.setdefault(at.astimezone(UTC).date(), at)
+        days.setdefault(at.astimezone(zone).date(), at)
     daily = list(days.items())[:keep_daily]
     keep.update(at for _, at in daily)
     oldest_daily = daily[-1][0] if daily else None
@@ -254,8 +292,9 @@ def rotate(db: Database, folder: Path, clinic: str, now: datetime) -> list[Path]
     with db.read() as s:
         daily = int(clinicstore.value(s, settings.KEEP_DAILY))  # type: ignore[call-overload]
         weekly = int(clinicstore.value(s, settings.KEEP_WEEKLY))  # type: ignore[call-overload]
+        zone = zones.zone(str(clinicstore.value(s, clinic_settings.TIMEZONE)))
     ours = [b for b in _listing(folder, clinic) if b.this_clinic]
-    keep = to_keep([b.created_at for b in ours], daily, weekly)
+    keep = to_keep([b.created_at for b in ours], daily, weekly, zone)
     removed = []
     for info in ours:
         if info.created_at not in keep and info.created_at <= now:
@@ -266,44 +305,123 @@ def rotate(db: Database, folder: Path, clinic: str, now: datetime) -> list[Path]
 
 
 def remove_older(root: Path, before: datetime) -> list[Path]:
-    """Delete this clinic's backups made before ``before`` (the retention sweep's
-    "expired backups"; the rotation alone may keep weekly ones for years); never
-    another clinic's. The removed files, oldest first."""
-    folder = folder_for(root)
-    if not folder.is_dir():
-        return []
-    ours = [b for b in _listing(folder, clinic_id(root)) if b.this_clinic]
-    removed = []
-    for info in sorted(ours, key=lambda b: b.created_at):
-        if info.created_at < before:
-            with contextlib.suppress(FileNotFoundError):
-                info.path.unlink()
-            removed.append(info.path)
-    return removed
+    """Delete this clinic's copies made before ``before`` (the retention sweep's
+    "expired backups"; the rotation alone may keep weekly ones for years): its backups
+    in every folder this PC wrote one in, and the copies a restore or an upgrade set
+    aside beside the clinic file (``backupplaces``); never another clinic's. The
+    removed copies (each by its main file), oldest first. Folders out of reach are
+    left for a later sweep (:func:`unreachable`)."""
+    current = folder_for(root)
+    found = places.search(root, current, clinic_id(root))
+    gone = [c for c in found.copies if c.made_at < before]
+    for copy in gone:
+        places.delete(copy)
+    kept = {_place_of(c.path) for c in found.copies if c not in gone and not c.set_aside}
+    emptied = {*found.empty, *(_place_of(c.path) for c in gone if not c.set_aside)}
+    places.forget(root, sorted(emptied - kept - {Path(os.path.abspath(current))}))
+    return [c.path for c in gone]
+
+
+def _place_of(backup: Path) -> Path:
+    """The backup folder of ``backup`` (the one above a restore's ``superseded-*``)."""
+    folder = backup.parent
+    return folder.parent if folder.match(places.SUPERSEDED) else folder
+
+
+def expired(root: Path, before: datetime) -> list[Path]:
+    """This clinic's copies made before ``before`` (what ``remove_older`` deletes)."""
+    found = places.search(root, folder_for(root), clinic_id(root))
+    return [c.path for c in found.copies if c.made_at < before]
+
+
+def held_in_copies(db: Database, root: Path, now: datetime) -> Text | None:
+    """What a person erasing a patient is told of the copies that may still hold her
+    (an erasure changes no backup): how many, and the day the sweep deletes the last
+    of them (retention.backup_days after it was made); None when there are none."""
+    found = places.search(root, folder_for(root), clinic_id(root))
+    made = [c.made_at for c in found.copies if c.made_at <= now]
+    if not made:
+        return None
+    with db.read() as s:
+        days = int(clinicstore.value(s, BACKUP_DAYS))  # type: ignore[call-overload]
+        zone = zones.zone(str(clinicstore.value(s, clinic_settings.TIMEZONE)))
+    until = (max(made) + timedelta(days=days)).astimezone(zone)
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "{count} backup(s) or copies of the clinic kept beside it may still hold the "
+            "patient: an erasure does not change them. The retention sweep deletes each "
+            "{days} days after it was made, the last on {until}. A restore from one of "
+            "them brings the patient back: erase the patient again after it.",
+        ),
+        count=len(made),
+        days=days,
+        until=f"{until:%Y-%m-%d}",
+    )
+
+
+@dataclass(frozen=True)
+class Place:
+    folder: Path
+    reachable: bool
+    current: bool  # this PC's backup folder now
+
+
+def known_places(db: Database, ctx: Ctx, root: Path) -> list[Place]:
+    """The folders this PC wrote backups in (and the current one), each reachable or
+    not: where the sweep looks for expired backups."""
+    require(ctx, "backup.manage", CANNOT)
+    current = Path(os.path.abspath(folder_for(root)))
+    written = places.remembered(root)
+    return [
+        Place(f, places.reachable(f), f == current)
+        for f in places.places(root, current)
+        if f in written or f == current
+    ]
+
+
+def forget_place(db: Database, ctx: Ctx, root: Path, folder: Path) -> None:
+    """Stop looking in ``folder`` for expired backups (a disk gone for good): whatever
+    it still holds is then for a person to delete. Refused for the current folder and
+    for a folder not on the list."""
+    require(ctx, "backup.manage", CANNOT)
+    where = Path(os.path.abspath(folder))
+    if where == Path(os.path.abspath(folder_for(root))) or where not in places.remembered(root):
+        raise UserError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{folder} is not a former backup folder of this PC (see `backup "
+                    "places`; the current folder cannot be forgotten); nothing was changed.",
+                ),
+                folder=str(where),
+            )
+        )
+    places.forget(root, [where])
+
+
+def unreachable(root: Path) -> list[Path]:
+    """The folders this PC wrote backups in that it cannot reach now: the sweep could
+    not delete the expired backups there (counted, and told, as "not reachable")."""
+    return places.search(root, folder_for(root), clinic_id(root)).unreachable
 
 
 def kept_anchors(root: Path) -> list[anchors.Anchor]:
     """The audit anchors in this clinic's backups, newest first: copies of the log's
-    head kept outside the file (the retention sweep's warrant to cut the log)."""
-    folder = folder_for(root)
-    if not folder.is_dir():
-        return []
+    head kept outside the file (the retention sweep's warrant to cut the log, and the
+    events its checkpoints keep). From every folder this PC wrote backups in that it
+    reaches now (``backupplaces``), so a backup made with ``--to`` stays checkable; not
+    from ``superseded-*`` (a history a restore undid)."""
+    clinic, listed = clinic_id(root), []
+    for folder in places.places(root, folder_for(root)):
+        with contextlib.suppress(OSError):  # out of reach, or gone while read
+            listed += _listing(folder, clinic) if places.reachable(folder) else []
     found = []
-    for info in _listing(folder, clinic_id(root)):
+    for info in sorted(listed, key=lambda b: b.created_at, reverse=True):
         if info.this_clinic and info.anchor is not None:
             with contextlib.suppress(UserError):
                 found.append(anchors.parse(_json_bytes(info.anchor)))
     return found
-
-
-def expired(root: Path, before: datetime) -> list[Path]:
-    """This clinic's backups made before ``before`` (what ``remove_older`` deletes)."""
-    folder = folder_for(root)
-    if not folder.is_dir():
-        return []
-    return [
-        b.path for b in _listing(folder, clinic_id(root)) if b.this_clinic and b.created_at < before
-    ]
 
 
 # -- checking one --------------------------------------------------------------------
@@ -317,6 +435,16 @@ def _unpacked(path: Path) -> Iterator[tuple[Manifest, DataDir]]:
         os.chmod(folder, 0o700)
         manifest, _, _ = files.extract(path, folder)
         yield manifest, DataDir(folder)
+
+
+def _log_in(path: Path, problem: str) -> Text:
+    return Text(
+        QT_TRANSLATE_NOOP(
+            "core", "The backup {path} is whole, but its audit log does not verify: {problem}"
+        ),
+        path=path.name,
+        problem=problem,
+    )
 
 
 def verify(
@@ -337,9 +465,13 @@ def verify(
             finally:
                 copy.close()
             problem = _log_problem(result)
-            return Checked(path, not problem, problem, manifest.created_at, result.events)
+            if problem:
+                problem = _log_in(path, problem)
+            return Checked(
+                path, not problem, problem, manifest.created_at, result.events, 3 if problem else 0
+            )
     except ReceptionistError as exc:
-        return Checked(path, False, str(exc), None, 0)
+        return Checked(path, False, str(exc), None, 0, exc.exit_code)
 
 
 # -- restoring one -------------------------------------------------------------------

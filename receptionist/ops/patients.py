@@ -11,7 +11,7 @@ permission checks and the audit events live in ``receptionist.patients.record`` 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
@@ -21,6 +21,7 @@ from receptionist.context import Ctx
 from receptionist.errors import DuplicatePatient, UserError
 from receptionist.folding import fold
 from receptionist.models import Patient, Provider, Room, Service, new_id
+from receptionist.ops import backups
 from receptionist.ops.conflicterasure import close_erased
 from receptionist.patients import erasure, record, search, validation
 from receptionist.patients.search import PatientRow, row_of
@@ -275,6 +276,9 @@ class ErasurePlan:
     name: str
     counts: Mapping[str, int]
     hold_reason: str | None = None
+    # The backups and set-aside copies that may still hold her, and until when
+    # (``backups.held_in_copies``); "" when there are none.
+    copies: str = ""
 
     def typed_back(self, answer: str) -> bool:
         """Whether ``answer``, typed to confirm, is her number or full name (case,
@@ -288,10 +292,12 @@ def erasure_plan(db: Database, ctx: Ctx, patient_id: str) -> ErasurePlan:
     with db.read() as s:
         patient = _erasable(s, ctx, patient_id)
         held = holds.of(s, patient.id)
-        return ErasurePlan(
+        plan = ErasurePlan(
             patient.id, patient.number, patient.display_name,
             erasure.counts_of(s, patient.id), held.reason if held is not None else None,
         )  # fmt: skip
+    copies = backups.held_in_copies(db, db.path.parent, ctx.clock.now())
+    return replace(plan, copies=copies or "")
 
 
 def delete(db: Database, ctx: Ctx, patient_id: str) -> dict[str, int]:

@@ -127,12 +127,29 @@ def _archive(path: Path) -> Iterator[zipfile.ZipFile]:
     try:
         zf = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile, ValueError):
+        if _cut_short(path):
+            raise _broken(path, "it is incomplete: cut short while written or copied") from None
         raise _not_a_backup(path) from None
     with zf:
         names = set(zf.namelist())
         if not {DB, KEYS, MANIFEST} <= names:
             raise _not_a_backup(path)
         yield zf
+
+
+def _cut_short(path: Path) -> bool:
+    """Whether ``path`` begins as a backup does (a zip member ``manifest.json`` first:
+    ``write_archive`` writes it first) though it does not read as an archive: the
+    start of a backup whose end is missing."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(30 + len(MANIFEST))
+    except OSError:
+        return False
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        return False
+    size = int.from_bytes(head[26:28], "little")
+    return size == len(MANIFEST) and head[30:] == MANIFEST.encode("ascii")
 
 
 def _manifest(zf: zipfile.ZipFile, path: Path) -> Manifest:

@@ -20,7 +20,8 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 UNFINISHED = "setup.unfinished"
 # Our files: clinic.db and everything named after it (-wal, -shm, -journal, .inuse,
 # the .rekey/.compact side files, .before-* copies), the key file and its temp files.
-OUR_NAMES = frozenset({"clinic.keys", "app.lock", UNFINISHED})
+# backup-places.json: the folders this PC wrote backups in (ops/backupplaces.py).
+OUR_NAMES = frozenset({"clinic.keys", "app.lock", UNFINISHED, "backup-places.json"})
 OUR_PREFIXES = ("clinic.db", ".clinic.keys.")
 # What file managers put in any folder they show.
 OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})

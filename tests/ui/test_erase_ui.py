@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from receptionist.context import Actor, Ctx
 from receptionist.models import Patient
-from receptionist.ops import retention
+from receptionist.ops import backups, retention
 from receptionist.store.storage import Database
 from ui import messages
 from ui.app import stylesheet
@@ -79,12 +79,16 @@ def test_erase_from_the_patient_window(
     dialog.reject()
     held.done(0)
 
+    on_worker(desk, lambda db: backups.create(db, admin, desk.root))  # a copy that keeps her
     shown = _opened(qtbot, admin_window, ids["A-2"][0])
     assert not shown.erase_button.isHidden()
     dialog = _asked(qtbot, shown)
     goes = dialog.goes.text()
     assert "• appointments: 2" in goes and "• consent decisions: 0" in goes
     assert "destruction record" in dialog.stays.text()
+    assert "1 backup(s) or copies of the clinic kept beside it may still hold" in (
+        dialog.stays.text()
+    )
     assert not dialog.erase.isEnabled() and dialog.keep.isDefault()
     qtbot.keyClicks(dialog.typed, "Mehmet Ozturkk")
     assert not dialog.erase.isEnabled()

@@ -183,6 +183,9 @@ def test_this_pc_page_saves_the_lock_time_for_anyone(
     assert isinstance(minutes, QSpinBox) and minutes.value() == 5
     assert "locks the desk" in help_of(page, "desk.lock_after_minutes")
     dialog.tabs.setCurrentWidget(page)
+    # the default backup folder is inside the data folder: on the clinic's own disk
+    qtbot.waitUntil(lambda: not page.placement.isHidden(), timeout=10_000)
+    assert "on the disk that holds the clinic" in page.placement.text()
     minutes.setValue(12)
     shot(dialog, "settings-this-pc")
     with qtbot.waitSignal(dialog.preferencesSaved, timeout=10_000) as saved:

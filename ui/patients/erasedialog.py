@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 from receptionist.freetext import printable
 from receptionist.ops.patients import ErasurePlan
 
+from ..coretext import translated
+
 
 class EraseDialog(QDialog):
     """Emits ``confirmed`` once the number or name is typed back and Erase is pressed;
@@ -117,13 +119,15 @@ class EraseDialog(QDialog):
         return "\n".join(lines)
 
     def _stays_text(self) -> str:
-        return self.tr(
+        stays = self.tr(
             "What stays: the patient number on an empty record (so a paper chart or another "
             "PC can tell it was erased); the deleted appointments' times, providers and "
             "statuses, with no name or notes, until the retention sweep purges them; the "
             "audit log (who did what, when; no names); and the erasure's destruction record "
             "(what kinds, how many, when)."
         )
+        # the backups and copies that may still hold her, and until when (the core's)
+        return f"{stays}\n\n{translated(self.plan.copies)}" if self.plan.copies else stays
 
     def _typed(self, text: str) -> None:
         self.erase.setEnabled(self.plan.hold_reason is None and self.plan.typed_back(text))

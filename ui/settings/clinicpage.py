@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import ValidationError
+from receptionist.ops import backups
 from receptionist.ops import settings as registry_ops
 from receptionist.settings.registry import Scope, Setting
 
@@ -315,8 +316,34 @@ class ClinicPage(SettingsPage):
 
 
 class ThisPcPage(SettingsPage):
-    """This PC's preferences (kept on this PC only, for whoever uses it)."""
+    """This PC's preferences (kept on this PC only, for whoever uses it). Under the
+    backup folder, a warning while the backups go to the disk that holds the clinic
+    (the default folder does): the daily backup job makes them there all the same."""
+
+    placementShown = Signal()
 
     def __init__(self, desk: Desk, editable: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(desk, "pc", editable, parent)
         self.setObjectName("thisPcPage")
+        self.placement = QLabel(self)
+        self.placement.setObjectName("backupPlacement")
+        self.placement.setWordWrap(True)
+        self.placement.setAccessibleName(self.tr("Where the backups go"))
+        self.placement.hide()
+        forms = self.section_forms.get("backup")
+        if forms:
+            forms[-1].addRow(self.placement)
+        self.saved.connect(lambda _snapshot: self.check_placement())
+        self.check_placement()
+
+    def check_placement(self) -> None:
+        """Look where this PC's backups go, off the GUI thread (a network share may
+        take a moment to answer), and show the warning if it is the clinic's disk."""
+        root = self.desk.root
+        op = DbOp(self.desk.tasks, lambda _db: backups.placement(root), self)
+        op.success(self._show_placement).run()
+
+    def _show_placement(self, warning: str | None) -> None:
+        self.placement.setText(translated(warning) if warning else "")
+        self.placement.setVisible(bool(warning))
+        self.placementShown.emit()
