@@ -189,9 +189,10 @@ class SettingsPage(TracksEdits, QWidget):
 
     def edited(self, key: str) -> bool:
         """The editor of ``key`` holds other than what the page last showed in it as
-        saved: an edit typed here (typed back to that value, it is none)."""
+        saved: an edit typed here (typed back to that value, it is none). Before the
+        page showed any value of ``key``, nothing of it counts as edited."""
         if key not in self._filled:
-            return True
+            return False
         try:
             return bool(self.editors[key].value() != self._filled[key])
         except (LocalProblem, ValidationError):
