@@ -31,6 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
 import ui.launch as launch
@@ -154,6 +155,10 @@ class Session(QObject):
             f"at the end: {unfrozen} objects in the oldest generation,"
             f" {gc.get_freeze_count()} frozen; a full pass then took {full_ms:.1f} ms",
         ]
+        for dialog in self.window.findChildren(QDialog):  # quitting asks of none of them
+            if dialog.isVisible() and getattr(dialog, "unsaved", lambda: False)():
+                self.summary.append(f"left open with unsaved changes: {dialog.objectName()}")
+            dialog.hide()
         self.done.emit(0)
 
 
