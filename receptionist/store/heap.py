@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _frozen = False  # whether freeze() froze the heap, and thaw() has not let it go since
+_moves = 0  # how many times freeze() or thaw() moved objects in or out of the collector's sight
 
 
 def settle() -> int:
@@ -37,22 +38,28 @@ def settle() -> int:
 def freeze() -> None:
     """Move every object alive out of the collector's sight (``gc.freeze``), for good:
     until :func:`thaw`."""
-    global _frozen
+    global _frozen, _moves
     gc.freeze()
-    _frozen = True
+    _frozen, _moves = True, _moves + 1
 
 
 def thaw() -> None:
     """Give every frozen object back to the collector (``gc.unfreeze``)."""
-    global _frozen
+    global _frozen, _moves
     gc.unfreeze()
-    _frozen = False
+    _frozen, _moves = False, _moves + 1
 
 
 def frozen() -> bool:
     """Whether the heap was frozen (:func:`freeze`, :func:`settle`) and not thawed since:
     known at once, without counting the frozen objects."""
     return _frozen
+
+
+def moves() -> int:
+    """How many times :func:`freeze` or :func:`thaw` ran: a count that changed says the
+    oldest generation's size changed at a stroke (the GUI collector counts it again)."""
+    return _moves
 
 
 _pause_lock = threading.Lock()

@@ -109,3 +109,68 @@ def test_a_pause_under_way_does_not_switch_python_s_passes_back_on(
     finally:
         gc.enable()
         gui_collector.start()
+
+
+def test_a_full_pass_waits_until_a_quarter_more_objects_are_long_lived(
+    gui_collector: GuiCollector,
+) -> None:
+    """CPython's long-lived rule (#14): the counts call for a full pass, yet a middle
+    pass runs instead until the middle passes have moved at least a quarter as many
+    objects to the oldest generation as survived the last full one. The rest of the
+    heap is frozen meanwhile: only this test's objects are counted."""
+    assert not gc.isenabled()  # the session's collector is on: no pass runs by itself
+    was_frozen = heap.frozen()
+    heap.freeze()
+    try:
+        old = [[] for _ in range(8_000)]  # what "survived the last full pass"
+        gc.collect(1)
+        collector = GuiCollector()
+        collector.long_lived.recount()
+        total = collector.long_lived.total
+        assert len(old) <= total < len(old) + 400
+        full_pass_counts()
+        kept = [[[] for _ in range(1_200)]]  # past the young generation's 700
+        assert passes_run(collector) == [1]  # a middle pass, not the full one
+        assert len(kept[0]) <= collector.long_lived.pending < total // 4
+        full_pass_counts()  # the middle one's again
+        kept.append([[] for _ in range(1_200)])
+        assert passes_run(collector) == [1]
+        kept.append([[] for _ in range(1_200)])  # the middle ones moved a quarter now
+        assert collector.long_lived.pending >= total // 4
+        assert passes_run(collector) == [2]
+        assert collector.passes == [0, 2, 1] and collector.long_lived.pending == 0
+        assert collector.long_lived.total >= total + 2 * 1_200  # counted anew
+        heap.thaw()  # the whole heap back in the oldest generation: counted again
+        assert collector.long_lived.full_due() is False
+        assert collector.long_lived.total > total + 20_000
+    finally:
+        if was_frozen:
+            heap.freeze()
+        elif heap.frozen():
+            heap.thaw()
+
+
+def full_pass_counts() -> None:
+    """The oldest and the middle generations' counts past their thresholds, by passes
+    of nothing that are not the collector's."""
+    limits = gc.get_threshold()
+    while gc.get_count()[2] <= limits[2]:
+        gc.collect(1)
+    while gc.get_count()[1] <= limits[1]:
+        gc.collect(0)
+
+
+def passes_run(collector: GuiCollector) -> list[int]:
+    """The generations of the passes one ``check`` ran."""
+    ran: list[int] = []
+
+    def spy(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop":
+            ran.append(info["generation"])
+
+    gc.callbacks.append(spy)
+    try:
+        collector.check()
+    finally:
+        gc.callbacks.remove(spy)
+    return ran

@@ -300,20 +300,50 @@ def test_names_typed_on_the_clinic_page_stay_when_the_dialog_saves_that_language
 ) -> None:
     """The Clinic page shows what the dialog saved, but not over an edit of that very
     field typed on the page and not yet saved: typed work is never dropped silently.
-    It stays, unsaved (the page asks about it on closing)."""
+    It stays, unsaved (the page asks about it on closing). Typed back to what the page
+    showed before, it is no edit any more (#14): the dialog's next save is shown, and a
+    later Save of the page keeps what the dialog saved instead of writing the old
+    value back over it."""
     dialog = _open(qtbot, admin_window)
     page = _clinic_page(admin_window)
     names = page.editor(KEY)
     assert isinstance(names, QLineEdit)
+    shown_before = names.text()
     names.setText("reminder=typed_on_the_page")
     assert page.unsaved()
     _pick(dialog, "en", "whatsapp", "confirmation")
-    dialog.whatsapp.name.setText("booking_confirmed")
-    dialog.whatsapp.name.textEdited.emit("booking_confirmed")
-    with qtbot.waitSignals([dialog.saved, page.refreshed], timeout=10_000):
-        dialog.save_button.click()
+    _dialog_saves(qtbot, dialog, page, "booking_confirmed")
     assert names.text() == "reminder=typed_on_the_page"
     assert page.unsaved() and "your edit of it here is kept" in page.note.text()
+
+    names.setText(shown_before)  # the edit typed away again
+    assert not page.unsaved()
+    _dialog_saves(qtbot, dialog, page, "booked")  # shown: nothing of the page's is over it
+    assert names.text() == _stored(admin_window) == "confirmation=booked"
+    assert "is kept" not in page.note.text()
+    names.setText("reminder=typed_again")  # once more: typed, the dialog saves, typed back
+    _dialog_saves(qtbot, dialog, page, "booking_confirmed")
+    names.setText("confirmation=booked")
+    other = page.editor("clinic.name")
+    assert isinstance(other, QLineEdit)
+    other.setText("Şifa Clinic Moda")
+    with qtbot.waitSignal(page.saved, timeout=10_000):
+        page.save()  # the page's Save: its own edit, not the names it showed before
+    assert _stored(admin_window) == "confirmation=booking_confirmed"
+    assert names.text() == "confirmation=booking_confirmed" and not page.unsaved()
+
+
+def _dialog_saves(qtbot: QtBot, dialog: TemplatesDialog, page: ClinicPage, name: str) -> None:
+    """The dialog saves ``name`` as the WhatsApp template's name; the page hears of it."""
+    dialog.whatsapp.name.setText(name)
+    dialog.whatsapp.name.textEdited.emit(name)
+    with qtbot.waitSignals([dialog.saved, page.refreshed], timeout=10_000):
+        dialog.save_button.click()
+
+
+def _stored(window: MainWindow) -> object:
+    ctx, tasks = window.desk.ctx(), window.desk.tasks
+    return tasks.run(lambda: settings.get(tasks.database(), ctx, KEY).value).result(timeout=30)
 
 
 def test_names_the_page_saved_while_the_dialog_held_edits_are_shown_once_they_go(

@@ -5,7 +5,10 @@ Each page shows every setting of its scope, grouped by the first part of the key
 the page fits a 1366×768 screen), each with its label, its editor
 (``editors.editor_for``) and its help. Save sends every value at once; the
 core checks them all before writing any, and a refusal is shown under the setting it
-names. Adding a setting to the registry adds it here: no widget code.
+names. A setting not edited here (its editor holds the value the page last put in it)
+is written as stored at that moment, not as the page showed it: another window (the
+message templates) may have saved it since (#14). Adding a setting to the registry
+adds it here: no widget code.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class SettingsPage(TracksEdits, QWidget):
         self.desk, self.scope, self.editable = desk, scope, editable
         self._baseline: State | None = None
         self._snapshot: Snapshot | None = None
+        self._filled: dict[str, Any] = {}  # per key, the value the page last put in its editor
         self.form = FieldForm()
         self.editors: dict[str, SettingEditor] = {}
         self._build_form()
@@ -171,9 +175,29 @@ class SettingsPage(TracksEdits, QWidget):
         for key, editor in self.editors.items():
             entry = snapshot.entry(key)
             if entry is not None:
-                editor.set_value(entry.value)
+                self._fill_one(key, editor, entry.value)
         self.clear_errors()
         self.mark_clean()
+
+    def _fill_one(self, key: str, editor: SettingEditor, value: Any) -> None:
+        """Show ``value`` (as saved) in ``editor``, noting it as what the page shows of
+        ``key`` (read back from the editor: the form it gives it in)."""
+        editor.set_value(value)
+        try:
+            self._filled[key] = editor.value()
+        except (LocalProblem, ValidationError):
+            self._filled.pop(key, None)  # not readable back: what is typed counts as edited
+
+    def edited(self, key: str) -> bool:
+        """The editor of ``key`` holds other than what the page last showed in it as
+        saved: an edit typed here (typed back to that value, it is none). Before the
+        page showed any value of ``key``, nothing of it counts as edited."""
+        if key not in self._filled:
+            return False
+        try:
+            return bool(self.editors[key].value() != self._filled[key])
+        except (LocalProblem, ValidationError):
+            return True  # what is typed cannot even be read: typed, certainly
 
     def clear_errors(self) -> None:
         self.form.clear_errors()
@@ -209,7 +233,8 @@ class SettingsPage(TracksEdits, QWidget):
         self.save_button.setEnabled(False)
         self.note.setText(self.tr("Saving…"))
         ctx, sent = self.desk.ctx(), form_state(self.form)
-        op = DbOp(self.desk.tasks, lambda db: save_settings(db, ctx, values), self)
+        kept = frozenset(k for k, v in values.items() if k in self._filled and v == self._filled[k])
+        op = DbOp(self.desk.tasks, lambda db: save_settings(db, ctx, values, kept), self)
         op.success(lambda snapshot: self._saved(snapshot, sent)).failure(self._failed).run()
 
     def _saved(self, snapshot: Snapshot, sent: State) -> None:
@@ -281,7 +306,7 @@ class ClinicPage(SettingsPage):
         entry, editor = snapshot.entry(key), self.editors.get(key)
         if entry is None or editor is None:
             return
-        if self._edited_here(editor, key):  # typed work is never dropped silently
+        if self.edited(key):  # typed work is never dropped silently
             self._snapshot = snapshot
             self.note.setText(
                 self.tr(
@@ -293,26 +318,17 @@ class ClinicPage(SettingsPage):
             return
         self._snapshot = snapshot
         before = form_state(self.form)
-        editor.set_value(entry.value)
+        self._fill_one(key, editor, entry.value)
         after = form_state(self.form)
+        self.note.setText(  # not a note of an edit kept that is no more
+            self.tr("{0} was saved in the Message templates window.").format(editor.label)
+        )
         if self._baseline is not None:  # what changed here is saved; the rest is as it was
             self._baseline = tuple(
                 now if now != was else base
                 for now, was, base in zip(after, before, self._baseline, strict=True)
             )
         self.refreshed.emit()
-
-    def _edited_here(self, editor: SettingEditor, key: str) -> bool:
-        """``editor`` (of ``key``) holds other than the value this page last showed
-        as saved: an edit typed here, not saved (it stays unsaved, asked about on
-        closing; a Save writes it, as shown)."""
-        shown = self._snapshot.entry(key) if self._snapshot is not None else None
-        if shown is None:
-            return False
-        try:
-            return editor.value() != shown.value
-        except (LocalProblem, ValidationError):
-            return True  # what is typed cannot even be read: typed, certainly
 
 
 class ThisPcPage(SettingsPage):

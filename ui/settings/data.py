@@ -8,7 +8,7 @@ plain frozen rows, so no ORM object crosses to the GUI thread. A save returns a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -86,8 +86,15 @@ def load(db: Database, ctx: Ctx) -> Snapshot:
     )
 
 
-def save_settings(db: Database, ctx: Ctx, values: Values) -> Snapshot:
-    """Settings by key, all checked before any is written."""
+def save_settings(
+    db: Database, ctx: Ctx, values: Values, as_stored: Collection[str] = ()
+) -> Snapshot:
+    """Settings by key, all checked before any is written. Those named in ``as_stored``
+    were not edited where ``values`` were typed: they are written as stored now, not
+    back as shown there (another window may have saved them since, #14)."""
+    if as_stored:
+        stored = {e.key: e.value for e in registry_ops.entries(db, ctx) if e.key in as_stored}
+        values = {key: stored.get(key, value) for key, value in values.items()}
     registry_ops.set_many(db, ctx, values)
     return load(db, ctx)
 
