@@ -28,6 +28,7 @@ from receptionist.models import (
     FreedSlot,
     GoogleDisclosure,
     Patient,
+    PatientDocument,
     Reminder,
     SyncBase,
     SyncConflict,
@@ -47,6 +48,7 @@ from receptionist.store.vault import Created, open_clinic, unlock
 
 KEY = ClinicKey(1, bytes(range(32)))
 MON_11 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 NEEDLES = (
     b"Zebulonia", b"Quixoteson", b"zebulonia", b"quixoteson", b"905321112233",
     b"zq@example.org", b"Kalamisfener", b"Wheelchairquux", b"Morningsquux",
@@ -487,17 +489,25 @@ def test_a_full_downloads_sweep_empties_the_free_text_of_her_bookings_and_waitli
     erases her on B and tombstones her bookings (A's, pulled; B's own, made offline and
     pushed as a tombstone) and her waiting-list entry, emptying their notes and reasons
     as her erasure does (``erasure.BLANKED``): no tombstone carries a person's words
-    about her, here or to every PC."""
+    about her, here or to every PC. A row of hers the endpoint still holds (a booking,
+    a document: its tombstone purged before theirs) is deleted by B as its own change,
+    and its base loses her words too, keeping its version (issue #14)."""
     a, b, zeb = pcs
     ctx = admin(clock)
     with a.write() as s:
         provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
         s.flush()
-        theirs = booking.book(
-            s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
-            start=MON_11, notes="Morningsquux only",
-        ).id  # fmt: skip
+        theirs, held = (
+            booking.book(
+                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
+                start=start, notes=notes,
+            ).id
+            for start, notes in ((MON_11, "Morningsquux only"), (MON_11 + DAY, "Bookquux"))
+        )  # fmt: skip
+        scan = documents.attach(s, ctx, zeb, "Scanquux.pdf", b"%PDF", note="Docnotequux").id
     replica.apply_pull(b, ctx, everything(a), [], 2)
+    kept = [("appointment", held), ("patient_document", scan)]
+    versions = {k: v for k, (v, _) in _bases(b, kept).items()}
     with b.write() as s:
         mine = booking.book(
             s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
@@ -523,11 +533,15 @@ def test_a_full_downloads_sweep_empties_the_free_text_of_her_bookings_and_waitli
             )  # fmt: skip
         entry = s.get(WaitlistEntry, waiting)
         assert entry is not None and entry.deleted_at is not None and entry.note == ""
+        assert s.get(Appointment, held).deleted_at is not None  # type: ignore[union-attr]
+    bases = _bases(b, kept)
+    assert {k: v for k, (v, _) in bases.items()} == versions == {k: 1 for k in kept}
+    assert _words_in(b) == [], "nor in their bases"
 
 
 HER_WORDS = (
     b"Bookquux", b"Cancelquux", b"Overquux", b"Scanquux", b"Docnotequux", b"Callquux",
-    b"Waitquux",
+    b"Waitquux", b"Onequux", b"Onenotequux",
 )  # fmt: skip
 
 
@@ -590,7 +604,20 @@ def test_her_rows_bases_lose_her_words_at_her_erasure_and_keep_their_versions(
     replica.apply_pull(a, ctx, old, [], 2)  # A's own come back: the bases exist
     before = _bases(a, keys)
     assert sorted(before) == sorted(keys)
-    assert sum(w.decode() in str(before.values()) for w in HER_WORDS) == len(HER_WORDS)
+    assert sum(w.decode() in str(before.values()) for w in HER_WORDS) == len(HER_WORDS) - 2  # not "One...": attached next
+    # one document removed (not an erasure): its base loses its name and note at once,
+    # and a pull of its old record does not bring them back
+    with a.write() as s:
+        one = documents.attach(s, ctx, zeb, "Onequux.pdf", b"%PDF one", note="Onenotequux").id
+    again = [p for p in everything(a) if p.record.id == one]
+    replica.apply_pull(a, ctx, again, [], 2)
+    with a.write() as s:
+        documents.remove(s, ctx, one)
+    replica.apply_pull(a, ctx, again, [], 2)
+    (version, payload), = _bases(a, [("patient_document", one)]).values()
+    assert version == 1 and "Onequux" not in payload and "Onenotequux" not in payload
+    with a.read() as s:
+        assert s.get(PatientDocument, one).file_name == ""  # type: ignore[union-attr]
 
     patient_ops.delete(a, ctx, zeb)
     replica.apply_pull(a, ctx, old, [], 3)  # pulled again: the erasure wins
