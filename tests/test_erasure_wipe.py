@@ -28,6 +28,7 @@ from receptionist.models import (
     FreedSlot,
     GoogleDisclosure,
     Patient,
+    PatientDocument,
     Reminder,
     SyncBase,
     SyncConflict,
@@ -36,7 +37,7 @@ from receptionist.models import (
 from receptionist.ops import conflicts, replica
 from receptionist.ops import patients as patient_ops
 from receptionist.ops.conflictwords import stored
-from receptionist.patients import commlog, erasure
+from receptionist.patients import commlog, documents, erasure
 from receptionist.patients import record as patients
 from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
@@ -47,6 +48,7 @@ from receptionist.store.vault import Created, open_clinic, unlock
 
 KEY = ClinicKey(1, bytes(range(32)))
 MON_11 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 NEEDLES = (
     b"Zebulonia", b"Quixoteson", b"zebulonia", b"quixoteson", b"905321112233",
     b"zq@example.org", b"Kalamisfener", b"Wheelchairquux", b"Morningsquux",
@@ -486,18 +488,26 @@ def test_a_full_downloads_sweep_empties_the_free_text_of_her_bookings_and_waitli
     """Her tombstone and her rows purged on the endpoint: the full download's sweep
     erases her on B and tombstones her bookings (A's, pulled; B's own, made offline and
     pushed as a tombstone) and her waiting-list entry, emptying their notes and reasons
-    as her erasure does (``erasure.FREE_TEXT``): no tombstone carries a person's words
-    about her, here or to every PC."""
+    as her erasure does (``erasure.BLANKED``): no tombstone carries a person's words
+    about her, here or to every PC. A row of hers the endpoint still holds (a booking,
+    a document: its tombstone purged before theirs) is deleted by B as its own change,
+    and its base loses her words too, keeping its version (issue #14)."""
     a, b, zeb = pcs
     ctx = admin(clock)
     with a.write() as s:
         provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
         s.flush()
-        theirs = booking.book(
-            s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
-            start=MON_11, notes="Morningsquux only",
-        ).id  # fmt: skip
+        theirs, held = (
+            booking.book(
+                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
+                start=start, notes=notes,
+            ).id
+            for start, notes in ((MON_11, "Morningsquux only"), (MON_11 + DAY, "Bookquux"))
+        )  # fmt: skip
+        scan = documents.attach(s, ctx, zeb, "Scanquux.pdf", b"%PDF", note="Docnotequux").id
     replica.apply_pull(b, ctx, everything(a), [], 2)
+    kept = [("appointment", held), ("patient_document", scan)]
+    versions = {k: v for k, (v, _) in _bases(b, kept).items()}
     with b.write() as s:
         mine = booking.book(
             s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
@@ -523,3 +533,105 @@ def test_a_full_downloads_sweep_empties_the_free_text_of_her_bookings_and_waitli
             )  # fmt: skip
         entry = s.get(WaitlistEntry, waiting)
         assert entry is not None and entry.deleted_at is not None and entry.note == ""
+        assert s.get(Appointment, held).deleted_at is not None  # type: ignore[union-attr]
+    bases = _bases(b, kept)
+    assert {k: v for k, (v, _) in bases.items()} == versions == {k: 1 for k in kept}
+    assert _words_in(b) == [], "nor in their bases"
+
+
+HER_WORDS = (
+    b"Bookquux", b"Cancelquux", b"Overquux", b"Scanquux", b"Docnotequux", b"Callquux",
+    b"Waitquux", b"Onequux", b"Onenotequux",
+)  # fmt: skip
+
+
+def _her_rows(db: Database, patient_id: str, clock: FixedClock) -> list[tuple[str, str]]:
+    """Her booking (notes, override reason; and one cancelled, with its reason), a
+    document (name, note), a log entry (summary, the start it named) and a
+    waiting-list entry (note), written on ``db``: their (entity, id)."""
+    ctx = admin(clock)
+    with db.write() as s:
+        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
+        s.flush()
+        booked, cancelled = (
+            booking.book(
+                s, ctx, patient_id=patient_id, provider_id=provider.id, service_id=service.id,
+                start=start, notes="Bookquux words", override_reason="Overquux",
+            ).id
+            for start in (MON_11, MON_11)  # the second overrides the first
+        )  # fmt: skip
+        booking.cancel(s, ctx, cancelled, "Cancelquux ill")
+        scan = documents.attach(
+            s, ctx, patient_id, "Scanquux.pdf", b"%PDF scan", note="Docnotequux"
+        ).id  # fmt: skip
+        entry = commlog.add(
+            s, ctx, patient_id, channel="sms", direction="out", summary="Callquux back",
+            appointment_id=booked, appointment_start=MON_11,
+        ).id  # fmt: skip
+        waiting = waitlist.add(s, ctx, patient_id=patient_id, service_id=service.id,
+                               note="Waitquux mornings").id  # fmt: skip
+    return [
+        ("appointment", booked), ("appointment", cancelled), ("patient_document", scan),
+        ("communication_entry", entry), ("waitlist_entry", waiting),
+    ]  # fmt: skip
+
+
+def _bases(db: Database, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
+    with db.read() as s:
+        found = {k: s.get(SyncBase, k) for k in keys}
+    return {k: (b.version, b.payload) for k, b in found.items() if b is not None}
+
+
+def _words_in(db: Database) -> list[bytes]:
+    db.checkpoint()
+    key = unlock(db.path.parent)
+    return [w for w in HER_WORDS if plainpages.holds(db.path, key, w)]
+
+
+def test_her_rows_bases_lose_her_words_at_her_erasure_and_keep_their_versions(
+    pcs: tuple[Database, Database, str], clock: FixedClock
+) -> None:
+    """Issue #14: the bases of her bookings, document, log entry and waiting-list entry
+    (each row as the endpoint last had it) kept her words after her erasure until her
+    tombstones came back in a pull (for ever, in a clinic that stopped syncing). They
+    are wiped with the rows, by the same rule, and keep their versions: the tombstones'
+    push still says which of the endpoint's copies it replaces. A pull of her rows'
+    old records (a resumed page) brings nothing of her back."""
+    a, _, zeb = pcs
+    ctx = admin(clock)
+    keys = _her_rows(a, zeb, clock)
+    old = [p for p in everything(a) if (p.record.entity, p.record.id) in keys]
+    replica.apply_pull(a, ctx, old, [], 2)  # A's own come back: the bases exist
+    before = _bases(a, keys)
+    assert sorted(before) == sorted(keys)
+    said = [w for w in HER_WORDS if w.decode() in str(before.values())]
+    assert said == list(HER_WORDS[:-2]), "all but the one document's, attached next"
+    # one document removed (not an erasure): its base loses its name and note at once,
+    # and a pull of its old record does not bring them back
+    with a.write() as s:
+        one = documents.attach(s, ctx, zeb, "Onequux.pdf", b"%PDF one", note="Onenotequux").id
+    again = [p for p in everything(a) if p.record.id == one]
+    replica.apply_pull(a, ctx, again, [], 2)
+    with a.write() as s:
+        documents.remove(s, ctx, one)
+    replica.apply_pull(a, ctx, again, [], 2)
+    ((version, payload),) = _bases(a, [("patient_document", one)]).values()
+    assert version == 1 and "Onequux" not in payload and "Onenotequux" not in payload
+    with a.read() as s:
+        assert s.get(PatientDocument, one).file_name == ""  # type: ignore[union-attr]
+
+    patient_ops.delete(a, ctx, zeb)
+    replica.apply_pull(a, ctx, old, [], 3)  # pulled again: the erasure wins
+
+    after = _bases(a, keys)
+    assert {k: v for k, (v, _) in after.items()} == {k: v for k, (v, _) in before.items()}
+    assert [w for w in HER_WORDS if w.decode() in str(after.values())] == []
+    document = json.loads(after[keys[2]][1])
+    assert (document["file_name"], document["note"], document["size_bytes"]) == ("", "", 0)
+    with a.read() as s:
+        for entity, row_id in keys:
+            row = s.get(changefeed.synced_tables()[entity], row_id)
+            assert row is not None and row.deleted_at is not None, entity
+            emptied = erasure.BLANKED[type(row)]
+            assert {n: getattr(row, n) for n in emptied} == emptied, entity
+    assert _words_in(a) == [], "her words are gone from the file"

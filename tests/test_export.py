@@ -11,6 +11,7 @@ import stat
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from factories import actor_ctx, make_clinic, make_provider, make_service, weekdays
@@ -28,12 +29,14 @@ from receptionist.schedule import booking
 from receptionist.store.storage import Database
 
 AT_10 = datetime(2026, 3, 3, 7, 0, tzinfo=UTC)  # Tuesday 10:00 in Istanbul
+WEEK = timedelta(days=7)
 SCAN = b"%PDF-1.4 referral letter\x00\xff"
 
 
 def _her(db: Database, ctx: Ctx) -> str:
     """Ayşe: two appointments (one with notes), consents given and withdrawn, a document,
-    a log entry, a hold, a message sent by SMS and a Google disclosure."""
+    a log entry, a hold, a message sent by SMS and two Google disclosures (one withdrawn
+    from Google again)."""
     with db.write() as s:
         make_clinic(s, ctx)
         aksoy = make_provider(s, ctx, "Dr. Elif Aksoy", weekdays(("09:00", "17:00")))
@@ -49,6 +52,9 @@ def _her(db: Database, ctx: Ctx) -> str:
         at = ctx.clock.now()
         s.add(GoogleDisclosure(patient_id=pid, appointment_id="a1", what="initials",
                                recipient="Google Calendar aksoy@group", at=at))  # fmt: skip
+        s.add(GoogleDisclosure(patient_id=pid, appointment_id="a0", what="name",
+                               recipient="Google Calendar aksoy@group", at=at - WEEK,
+                               withdrawn_at=at - WEEK + timedelta(minutes=75)))  # fmt: skip
         s.add(Reminder(appointment_id="a1", patient_id=pid, kind="reminder", rule="24h",
                        scheduled_for=at, send_at=at, appointment_start=AT_10, state="sent",
                        channel="sms", finished_at=at, sent_to="+905321234567",
@@ -77,7 +83,7 @@ def test_a_patient_gets_her_whole_record_in_one_zip(
     assert [p.name for p in out.iterdir()] == ["ayse.zip"], "no temporary file left"
     assert done.counts == {"appointments": 2, "waiting_list": 0, "communication_log": 1,
                            "messages_sent": 1, "documents": 1, "consent_decisions": 2,
-                           "google_disclosures": 1}  # fmt: skip
+                           "google_disclosures": 2}  # fmt: skip
     with zipfile.ZipFile(dest) as zf:
         data = json.loads(zf.read("record.json"))
         page = zf.read("record.html").decode()
@@ -106,6 +112,11 @@ def test_a_patient_gets_her_whole_record_in_one_zip(
     )
     recipients = data["recipients"]
     assert recipients["google_calendar"][0]["recipient"] == "Google Calendar aksoy@group"
+    withdrawn = clock.now() - WEEK + timedelta(minutes=75)
+    assert [(g["appointment_id"], g["withdrawn_at"]) for g in recipients["google_calendar"]] == [
+        ("a0", withdrawn.isoformat()), ("a1", None)]  # fmt: skip
+    shown = withdrawn.astimezone(ZoneInfo("Europe/Istanbul")).strftime("%Y-%m-%d %H:%M")
+    assert "<th>withdrawn</th>" in page and f"<td>{shown}</td></tr>" in page
     assert recipients["reminder_channels"][0]["channel"] == "sms"
     assert "Ayşe Yılmaz" in page and "Google Calendar aksoy@group" in page
     assert "2026-03-03 10:00" in page, "times in the clinic's zone"

@@ -239,7 +239,7 @@ def _recipients(session: Session, patient_id: str) -> dict[str, Any]:
     )
     google = [
         {"what": g.what, "recipient": g.recipient, "at": iso(g.at),
-         "appointment_id": g.appointment_id}
+         "appointment_id": g.appointment_id, "withdrawn_at": iso(g.withdrawn_at)}
         for g in told
     ]  # fmt: skip
     return {

@@ -76,6 +76,8 @@ RECIPIENTS: Final = Text(QT_TRANSLATE_NOOP("core", "Recipients: who received the
 GOOGLE: Final = Text(QT_TRANSLATE_NOOP("core", "Google Calendar (the clinic's calendar)"))
 WHAT: Final = Text(QT_TRANSLATE_NOOP("core", "what was sent"))
 RECIPIENT: Final = Text(QT_TRANSLATE_NOOP("core", "to"))
+# when what was sent left Google again (her event deleted there); empty while it is there
+WITHDRAWN: Final = Text(QT_TRANSLATE_NOOP("core", "withdrawn"))
 CHANNELS: Final = Text(QT_TRANSLATE_NOOP("core", "Message providers, by channel"))
 COUNT: Final = Text(QT_TRANSLATE_NOOP("core", "messages"))
 FIRST: Final = Text(QT_TRANSLATE_NOOP("core", "first"))
@@ -194,13 +196,14 @@ class _Page:
 
     def recipients(self) -> str:
         sent = self.r["recipients"]
-        google = [(self.time(g["at"]), self.esc(g["what"]), self.esc(g["recipient"]))
+        google = [(self.time(g["at"]), self.esc(g["what"]), self.esc(g["recipient"]),
+                   self.time(g.get("withdrawn_at")))
                   for g in sent["google_calendar"]]  # fmt: skip
         channels = [(self.esc(c["channel"]), self.esc(c["messages"]), self.time(c["first_at"]),
                      self.time(c["last_at"]))
                     for c in sent["reminder_channels"]]  # fmt: skip
         return (
             f"<h2>{self.w(RECIPIENTS)}</h2>"
-            + self.table(GOOGLE, (WHEN, WHAT, RECIPIENT), google, 3)
+            + self.table(GOOGLE, (WHEN, WHAT, RECIPIENT, WITHDRAWN), google, 3)
             + self.table(CHANNELS, (CHANNEL, COUNT, FIRST, LAST), channels, 3)
         )

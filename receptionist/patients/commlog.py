@@ -20,6 +20,7 @@ from receptionist.errors import ValidationError
 from receptionist.freetext import refuse_controls
 from receptionist.journal import records
 from receptionist.models import Appointment, CommunicationEntry, Patient
+from receptionist.patients import blanking
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from receptionist.zones import as_utc
 
@@ -28,6 +29,10 @@ CHANNELS: Final = ("phone", "sms", "email", "whatsapp", "in_person", "letter", "
 DIRECTIONS: Final = ("in", "out")
 MAX_SUMMARY_CHARS: Final = 2000
 LIST_LIMIT: Final = 500
+# What an erasure wipes of an entry, in the row and in its base (``blanking``; here,
+# and in a full download's sweep, ``replica/sweep.py``): its summary and the
+# appointment start a reminder named.
+BLANK: Final[dict[str, object]] = {"summary": "", "appointment_start": None}
 # A PC clock a little behind the one that stamped "now" must not refuse a fresh entry.
 FUTURE_SLACK: Final = timedelta(minutes=5)
 LABELS: Final[dict[str, Text]] = {  # how a message names a field
@@ -103,15 +108,9 @@ def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
     )
     rows = records.live_of_patient(session, CommunicationEntry, patient_id)
     for entry in rows:
-        wipe(entry)
+        blanking.blank(session, entry, BLANK)
         records.tombstone(session, ctx, entry, ENTITY)
     return len(rows)
-
-
-def wipe(entry: CommunicationEntry) -> None:
-    """What an erasure wipes of an entry (here, and a full download's sweep,
-    ``replica/sweep.py``): its summary and the appointment start a reminder named."""
-    entry.summary, entry.appointment_start = "", None
 
 
 def clean_summary(value: object) -> str:

@@ -4,7 +4,8 @@ A document's bytes are a column of the SQLCipher file, so they are encrypted at 
 like the rest of the record, travel with its backups, and leave no side file behind.
 Listing reads metadata only. Reading the bytes is audited (who took a copy of which
 document); so are attaching and removing. Audit events carry ids, never a file name
-or a note. Removing tombstones the row and wipes its bytes, name, note and hash.
+or a note. Removing tombstones the row and wipes its bytes, name, note and hash, and
+the same of its base (the row as the sync endpoint last had it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from receptionist.errors import ValidationError
 from receptionist.freetext import clean_text, refuse_controls
 from receptionist.journal import audit, records
 from receptionist.models import Patient, PatientDocument
+from receptionist.patients import blanking
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 ENTITY: Final = "patient_document"
@@ -42,6 +44,13 @@ _INFO_COLUMNS: Final = (
     "id", "patient_id", "file_name", "media_type", "size_bytes", "sha256", "note", "added_by",
     "created_at",
 )  # fmt: skip
+# What a removal wipes of a document, in the row and in its base (``blanking``): its
+# bytes, name, note, hash, type and size. Nothing reads a removed document's base but
+# a pull of its record, which a removal here wins over (``replica.apply``).
+BLANK: Final[dict[str, object]] = {
+    "content": b"", "file_name": "", "note": "", "sha256": "", "media_type": FALLBACK_TYPE,
+    "size_bytes": 0,
+}  # fmt: skip
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
 
 
@@ -247,18 +256,8 @@ def remove_all_of(session: Session, ctx: Ctx, patient_id: str) -> int:
 
 
 def _wipe(session: Session, ctx: Ctx, document: PatientDocument) -> None:
-    blank(document)
+    blanking.blank(session, document, BLANK)
     records.tombstone(session, ctx, document, ENTITY)
-
-
-def blank(document: PatientDocument) -> None:
-    """Wipe what the document held (its bytes, name and note), as a removal does."""
-    document.content = b""
-    document.file_name = ""
-    document.note = ""
-    document.sha256 = ""
-    document.media_type = FALLBACK_TYPE
-    document.size_bytes = 0
 
 
 def _info(d: PatientDocument) -> DocumentInfo:

@@ -15,7 +15,7 @@ are done, forgets the times freed for the waitlist that name her (:func:`forget_
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
@@ -36,7 +36,7 @@ from receptionist.models import (
     Synced,
     WaitlistEntry,
 )
-from receptionist.patients import commlog, documents
+from receptionist.patients import blanking, commlog, documents
 
 # Each synced field of a patient that identifies or describes her, and its empty value.
 WIPED: dict[str, Any] = {
@@ -53,12 +53,17 @@ LOCAL_WIPED: dict[str, Any] = {"sort_key": ""}
 # Her rows an erasure deletes (tombstones, so the deletions sync), here and on every PC
 # her tombstone reaches (``replica.erased``); her documents and log entries are wiped.
 DELETED: tuple[type[Synced], ...] = (Appointment, WaitlistEntry, Consent)
-# The free text of those rows, in a person's words about her (a booking's notes, why it
-# was cancelled or overridden, a waiting-list note): emptied as they are deleted, so
-# the tombstones, here and on every PC they reach, keep only times, ids and statuses.
-FREE_TEXT: dict[type[Synced], tuple[str, ...]] = {
-    Appointment: ("notes", "cancellation_reason", "override_reason"),
-    WaitlistEntry: ("note",),
+# What removing each kind of her rows empties, in the row and in its base (one rule,
+# :func:`blank`: on the erasing PC, where her tombstone is pulled, in a full download's
+# sweep): a document's bytes, name and note; a log entry's summary and the start a
+# reminder named; the free text of her bookings (notes, why cancelled or overridden)
+# and of her waiting-list entries. The tombstones, here and on every PC they reach,
+# keep only times, ids and statuses; the bases keep their versions.
+BLANKED: dict[type[Synced], Mapping[str, Any]] = {
+    PatientDocument: documents.BLANK,
+    CommunicationEntry: commlog.BLANK,
+    Appointment: {"notes": "", "cancellation_reason": "", "override_reason": ""},
+    WaitlistEntry: {"note": ""},
 }
 # Every kind of row of hers an erasure removes, as :func:`counts_of` counts them.
 REMOVED: tuple[type[Synced], ...] = (*DELETED, PatientDocument, CommunicationEntry)
@@ -80,24 +85,40 @@ def wipe(session: Session, patient: Patient) -> None:
 def remove_rows_of(session: Session, ctx: Ctx, patient_id: str) -> int:
     """Every live row of hers gone, each as an audited change of ``ctx``: her documents
     and communication entries wiped and deleted, her appointments, waiting-list entries
-    and consents deleted, their free text emptied (:data:`FREE_TEXT`; the times her
-    bookings held are free again). A legal or medical hold stays: lifting one is a
+    and consents deleted, their free text emptied (:data:`BLANKED`, in their bases too;
+    the times her bookings held are free again). A legal or medical hold stays: lifting one is a
     person's decision. How many rows."""
     gone = documents.remove_all_of(session, ctx, patient_id)
     gone += commlog.remove_all_of(session, ctx, patient_id)
     for model in DELETED:
         for row in records.live_of_patient(session, model, patient_id):
-            empty_free_text(row)
+            blank(session, row)
             records.tombstone(session, ctx, row, model.__tablename__)  # type: ignore[attr-defined]
             gone += 1
     return gone
 
 
-def empty_free_text(row: Synced) -> None:
-    """The row's free text about her (:data:`FREE_TEXT`) emptied, as it is deleted for
-    her erasure (here, or by a full download's sweep: ``replica.sweep``)."""
-    for name in FREE_TEXT.get(type(row), ()):
-        setattr(row, name, "")
+def blank(session: Session, row: Synced) -> None:
+    """What her erasure empties of ``row`` (:func:`wipe` for her own row, else
+    :data:`BLANKED`), emptied in the row and in its base (here, or by a full
+    download's sweep: ``replica.sweep``)."""
+    if isinstance(row, Patient):
+        wipe(session, row)
+    else:
+        blanking.blank(session, row, BLANKED.get(type(row), {}))
+
+
+def removal_wins(session: Session, row: Synced) -> bool:
+    """Whether ``row``, deleted here, was wiped as it went: a removed document, or a row
+    of an erased patient. A pulled live record of it changes nothing: the removal wins
+    (its tombstone is taken whatever the versions), and a merge over its wiped base
+    would bring her words back into the tombstone."""
+    if row.deleted_at is None or type(row) not in REMOVED:
+        return False
+    if isinstance(row, PatientDocument):
+        return True
+    patient = session.get(Patient, getattr(row, "patient_id"))  # noqa: B009
+    return patient is not None and patient.deleted_at is not None
 
 
 def counts_of(session: Session, patient_id: str) -> dict[str, int]:

@@ -220,6 +220,9 @@ def apply_record(
     elif isinstance(row, Patient) and row.deleted_at is not None:
         applied.unchanged += 1  # an edit of a patient erased here: the erasure wins
         return
+    elif row is not None and not record.deleted and erasure.removal_wins(session, row):
+        applied.unchanged += 1  # a row of hers (or a document) wiped as it was removed here
+        return
     if _waits_for_parent(session, model, theirs, row):
         applied.held.append(pulled)
         return

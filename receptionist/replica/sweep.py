@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
 from receptionist.journal import changefeed, records
-from receptionist.models import Base, CommunicationEntry, Patient, PatientDocument, SyncBase, Synced
-from receptionist.patients import commlog, documents, erasure
+from receptionist.models import Base, Patient, SyncBase, Synced
+from receptionist.patients import erasure
 from receptionist.patients.searchindex import unindex_patient
 
 from .apply import ENDPOINT
@@ -75,15 +75,8 @@ def sweep(session: Session, ctx: Ctx, seen: set[Key]) -> list[Key]:
 def _wipe(session: Session, row: Synced) -> None:
     """What an erasure wipes of a row (a patient's every identifying field, a
     document's bytes, a call's summary and the start a reminder named, a booking's
-    notes and reasons, a waiting-list note)."""
-    if isinstance(row, Patient):
-        erasure.wipe(session, row)
-    elif isinstance(row, PatientDocument):
-        documents.blank(row)
-    elif isinstance(row, CommunicationEntry):
-        commlog.wipe(row)
-    else:
-        erasure.empty_free_text(row)  # a booking's notes and reasons, a waiting-list note
+    notes and reasons, a waiting-list note), in the row and in its base."""
+    erasure.blank(session, row)
 
 
 def _with_dependants(session: Session, gone: Iterable[Key]) -> set[Key]:
