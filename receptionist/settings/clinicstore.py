@@ -3,7 +3,9 @@
 A value is written through ``journal.records`` like any synced row: audited, its
 version bumped, and (by the change feed's triggers) in this PC's outbox. A key with
 no row reads as its default. A stored value that no longer passes its check (written
-by a newer version with wider limits) also reads as the default, and is logged.
+by a newer version with wider limits, or before a check grew stricter) also reads as
+the default, and is logged; :func:`refused` names such values and why, so what relies
+on one can say so instead of going on as if it were empty.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
-from receptionist.errors import ReceptionistError
+from receptionist.errors import ReceptionistError, ValidationError
 from receptionist.journal import records
 from receptionist.models import ClinicSetting, setting_id
-from receptionist.texts import QT_TRANSLATE_NOOP, Text
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 from .registry import Setting, all_settings
 
@@ -49,6 +51,21 @@ def values(session: Session, keys: Mapping[str, Setting] | None = None) -> dict[
     chosen = keys or {s.key: s for s in all_settings() if s.scope == "clinic"}
     found = stored(session)
     return {key: _checked(s, found.get(key, s.default)) for key, s in chosen.items()}
+
+
+def refused(session: Session, keys: Mapping[str, Setting]) -> dict[str, tuple[object, str]]:
+    """The stored values of ``keys`` that their check refuses now (saved before it grew
+    stricter), each as stored with the check's words; those read as the default."""
+    found = stored(session)
+    kept: dict[str, tuple[object, str]] = {}
+    for key, setting in keys.items():
+        if key not in found:
+            continue
+        try:
+            setting.check(found[key])
+        except ValidationError as exc:
+            kept[key] = (found[key], message(exc))
+    return kept
 
 
 def value(session: Session, setting: Setting) -> object:
