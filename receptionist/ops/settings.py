@@ -70,6 +70,11 @@ NOT_SET = Text(QT_TRANSLATE_NOOP("core", "not set"))
 MANAGED = QT_TRANSLATE_NOOP(
     "core", "{key} is kept by Receptionist itself and cannot be changed by hand."
 )
+KEPT_REFUSED = QT_TRANSLATE_NOOP(
+    "core",
+    "Saved before this check, and kept as saved until it is fixed: {said} Type a right "
+    "value and save.",
+)
 NO_CLINIC = Text(
     QT_TRANSLATE_NOOP("core", "The clinic has not been set up yet; secrets belong to a clinic.")
 )
@@ -225,7 +230,7 @@ def _entries(session: Session, ctx: Ctx, settings: Iterable[Setting]) -> list[En
     for setting in chosen:
         if setting.scope == "clinic" and _kept_as_text(setting, refused):
             kept, why = refused[setting.key]
-            made.append(_entry(ctx, setting, kept, True, why))
+            made.append(_entry(ctx, setting, kept, True, Text(KEPT_REFUSED, said=why)))
         elif setting.scope == "clinic":
             made.append(_entry(ctx, setting, values[setting.key], setting.key in found))
         elif setting.scope == "pc":

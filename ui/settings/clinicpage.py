@@ -172,7 +172,23 @@ class SettingsPage(TracksEdits, QWidget):
             if entry is not None:
                 editor.set_value(entry.value)
         self.clear_errors()
+        self.show_refused(snapshot)
         self.mark_clean()
+
+    def show_refused(self, snapshot: Snapshot) -> None:
+        """A value saved before its check grew stricter (an SMS sender in national form)
+        is shown as saved, with the check's words under it: never as an empty field."""
+        for key in self.editors:
+            entry = snapshot.entry(key)
+            if entry is not None and entry.refused is not None:
+                self.form.errors[key].setText(translated(entry.refused))
+                self.form.errors[key].show()
+
+    def _kept_refused(self, key: str, value: object) -> bool:
+        """``value`` is the refused value as saved, left as it was: not sent again, so
+        saving the page's other settings is not refused for it (it stays shown)."""
+        entry = self._snapshot.entry(key) if self._snapshot is not None else None
+        return entry is not None and entry.refused is not None and value == entry.value
 
     def clear_errors(self) -> None:
         self.form.clear_errors()
@@ -184,7 +200,7 @@ class SettingsPage(TracksEdits, QWidget):
         found: dict[str, Any] = {}
         for key, editor in self.editors.items():
             try:
-                found[key] = editor.value()
+                value = editor.value()
             except LocalProblem:
                 self.sections.reveal(key)  # the editor marked its own problem
                 editor.focus.setFocus()
@@ -193,6 +209,8 @@ class SettingsPage(TracksEdits, QWidget):
                 self.sections.reveal(key)
                 self.form.show_error(key, exception_text(exc))
                 return None
+            if not self._kept_refused(key, value):
+                found[key] = value
         return found
 
     # --- saving ----------------------------------------------------------------------
