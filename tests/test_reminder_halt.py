@@ -356,7 +356,7 @@ def test_an_sms_sender_saved_before_the_check_stops_sms_instead_of_going_quiet(
         assert server.messages == []
         assert [i.state for i in done.items] == ["held"] * 3
         assert done.causes == {"sms": halt.SENDER_SAVED}
-        fix = "receptionist channels set sms --sender"
+        fix = "receptionist settings set channels.sms_sender NUMBER"
         said = str(done.attention("sms"))
         assert f"'{OLD_SMS_SENDER}'" in said and fix in said and "Message channels" in said
         assert by_state(clinic) == {"pending": 3}

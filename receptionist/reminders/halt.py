@@ -106,14 +106,14 @@ SENDER_WORDS: dict[str, str] = {
         "the e-mail sender '{sender}' (saved before this check) is not an e-mail address "
         "like desk@clinic.example, or a name and one: Moda Dental <desk@clinic.example>. "
         "Fix it in Settings > Clinic > Message channels (E-mail sender) or with "
-        "receptionist channels set email --sender ADDRESS.",
+        "receptionist settings set channels.email_sender ADDRESS.",
     ),
     "sms": QT_TRANSLATE_NOOP(
         "core",
         "the SMS sender '{sender}' (saved before this check) is not a phone number in "
         "international form, like +905001112233, or a sender ID of 1 to 11 letters, digits "
         "and spaces. Fix it in Settings > Clinic > Message channels (SMS sender) or with "
-        "receptionist channels set sms --sender NUMBER.",
+        "receptionist settings set channels.sms_sender NUMBER.",
     ),
 }
 # A sender's code that stops the channel -> the waiting messages' reason.
