@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,11 +32,13 @@ CANNOT_CONFIGURE = Text(
 )
 
 
-def stored(session: Session) -> dict[str, object]:
-    """Every clinic setting that has a row, decoded (one small query)."""
-    rows = session.execute(
-        select(ClinicSetting.key, ClinicSetting.value).where(ClinicSetting.deleted_at.is_(None))
-    )
+def stored(session: Session, keys: Collection[str] | None = None) -> dict[str, object]:
+    """Every clinic setting that has a row (or those of ``keys``), decoded (one small
+    query)."""
+    query = select(ClinicSetting.key, ClinicSetting.value).where(ClinicSetting.deleted_at.is_(None))
+    if keys is not None:
+        query = query.where(ClinicSetting.key.in_(list(keys)))
+    rows = session.execute(query)
     values: dict[str, object] = {}
     for key, text in rows:
         try:
@@ -56,7 +58,7 @@ def values(session: Session, keys: Mapping[str, Setting] | None = None) -> dict[
 def refused(session: Session, keys: Mapping[str, Setting]) -> dict[str, tuple[object, str]]:
     """The stored values of ``keys`` that their check refuses now (saved before it grew
     stricter), each as stored with the check's words; those read as the default."""
-    found = stored(session)
+    found = stored(session, keys)
     kept: dict[str, tuple[object, str]] = {}
     for key, setting in keys.items():
         if key not in found:
