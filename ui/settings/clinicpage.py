@@ -5,7 +5,9 @@ Each page shows every setting of its scope, grouped by the first part of the key
 the page fits a 1366×768 screen), each with its label, its editor
 (``editors.editor_for``) and its help. Save sends every value at once; the
 core checks them all before writing any, and a refusal is shown under the setting it
-names. Adding a setting to the registry adds it here: no widget code.
+names. A value saved before its check grew stricter is shown as saved with the check's
+words under it (``Entry.refused``), and left out of a save until it is changed.
+Adding a setting to the registry adds it here: no widget code.
 """
 
 from __future__ import annotations
