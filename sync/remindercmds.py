@@ -13,7 +13,6 @@ from receptionist.cli.common import App, examples
 from receptionist.cli.remindercmds import status_data, status_text
 from receptionist.ops import patients, reminders
 from receptionist.ops.reminders import Item, Round
-from receptionist.reminders import halt
 from receptionist.reminders.reasons import explain
 
 from .jobs import reminder_lease
@@ -50,17 +49,15 @@ def _data(done: Round) -> dict[str, Any]:
         "holder": done.holder,
         "planned": done.planned,
         "withdrawn": done.withdrawn,
-        "needs_attention": {
-            c: str(halt.attention(c, why)) for c, why in sorted(done.causes.items())
-        },
+        "needs_attention": {c: str(done.attention(c)) for c in sorted(done.causes)},
     }
     for state in SHOWN:
-        data[state] = [_item(i) for i in done.of(state)]
+        data[state] = [_item(i, done.refused_senders) for i in done.of(state)]
     return data
 
 
-def _item(item: Item) -> dict[str, Any]:
-    said = explain(item.reason)
+def _item(item: Item, kept: dict[str, str]) -> dict[str, Any]:
+    said = explain(item.reason, item.channel, kept.get(item.channel, ""))
     return {**asdict(item), "explained": str(said) if said else None}
 
 

@@ -25,12 +25,12 @@ from channelservers import (
     whatsapp_route,
 )
 from reminderclinic import SENDER, Clinic, at, make
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.jobs.runner import Runner
-from receptionist.models import JobRun
+from receptionist.models import ClinicSetting, JobRun
 from receptionist.ops import commlog, reminders, settings
 from receptionist.reminders import dispatch, halt
 from receptionist.reminders.channels import Sender
@@ -324,3 +324,82 @@ def test_credentials_saved_mid_round_are_used_by_that_round_s_next_message(
         clinic.clock.advance(minutes=1)
         later = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
     assert [i.state for i in later.items] == ["sent"] and len(server.messages) == 3
+
+
+OLD_SMS_SENDER = "0212 555 12 34"  # national form: saved before today's check, refused now
+
+
+def save_as_before(clinic: Clinic, key: str, value: str) -> None:
+    """``value`` straight into the setting's row, as an older version (or a setting
+    synced from another PC) left it: no check, no audit."""
+    with clinic.db.write() as s:
+        s.execute(
+            update(ClinicSetting).where(ClinicSetting.key == key).values(value=json.dumps(value))
+        )
+
+
+def test_an_sms_sender_saved_before_the_check_stops_sms_instead_of_going_quiet(
+    clinic: Clinic,
+) -> None:
+    """A sender the old rule took and today's refuses reads as empty: the round stops
+    SMS on it (held, never failed or skipped, nothing sent), its words name the sender
+    and where to fix it, in the round, the status, the list and the setting's entry;
+    saving a right one resumes the channel."""
+    book_three(clinic)
+    with http_server(twilio_route) as (url, server):
+        reminders.set_channel(
+            clinic.db, clinic.ctx, "sms",
+            {"base_url": url, "account": ACCOUNT, "sender": SENDER}, TOKEN,
+        )  # fmt: skip
+        save_as_before(clinic, "channels.sms_sender", OLD_SMS_SENDER)
+        done = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+        assert server.messages == []
+        assert [i.state for i in done.items] == ["held"] * 3
+        assert done.causes == {"sms": halt.SENDER_SAVED}
+        fix = "receptionist settings set channels.sms_sender NUMBER"
+        said = str(done.attention("sms"))
+        assert f"'{OLD_SMS_SENDER}'" in said and fix in said and "Message channels" in said
+        assert by_state(clinic) == {"pending": 3}
+        rows = reminders.listing(clinic.db, clinic.ctx)
+        assert {r.reason for r in rows} == {halt.SENDER_SAVED}
+        assert all(f"'{OLD_SMS_SENDER}'" in str(r.explained) for r in rows)
+        status = reminders.status(clinic.db)
+        assert status.attention == ("sms",) and status.queued == 3 and status.failed == 0
+        assert f"'{OLD_SMS_SENDER}'" in str(status.attention_texts()[0])
+        entry = settings.get(clinic.db, clinic.ctx, "channels.sms_sender")
+        assert entry.value == OLD_SMS_SENDER and entry.refused is not None
+        assert "international form" in str(entry.refused)
+        clinic.clock.advance(minutes=1)  # still refused: still stopped, nothing asked
+        again = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+        assert again.items == [] and again.halted == {"sms"}
+        reminders.set_channel(clinic.db, clinic.ctx, "sms", {"sender": SENDER}, None)
+        assert reminders.status(clinic.db).attention == ()
+        later = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+    assert len(later.of("sent")) == 3 and len(server.messages) == 3
+    assert {m["from"] for m in server.messages} == {SENDER}
+    assert settings.get(clinic.db, clinic.ctx, "channels.sms_sender").refused is None
+
+
+def test_an_email_sender_saved_before_the_check_stops_email_until_it_is_right(
+    clinic: Clinic,
+) -> None:
+    """An e-mail sender that is no address left the e-mail channel not set up at all
+    (so a patient reachable only by e-mail was skipped, "no_channel"): it stops e-mail
+    now; a right sender arriving unaudited (synced from another PC) resumes it at the
+    next round."""
+    (pid,) = [clinic.patient(1, email="hasta@example.org", consents=("reminder_email",))]
+    clinic.book(pid, at(3, 9))
+    with smtp_server() as (port, inbox):
+        reminders.set_channel(
+            clinic.db, clinic.ctx, "email",
+            {"host": "127.0.0.1", "port": port, "security": "none",
+             "sender": "desk@moda.example"}, None,
+        )  # fmt: skip
+        save_as_before(clinic, "channels.email_sender", "Moda Dental desk at moda")
+        assert reminders.channel_setup(clinic.db).email is not None
+        done = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+        assert [(i.state, i.reason) for i in done.items] == [("held", halt.SENDER_SAVED)]
+        assert "'Moda Dental desk at moda'" in str(done.attention("email"))
+        save_as_before(clinic, "channels.email_sender", "desk@moda.example")
+        later = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+    assert [i.state for i in later.items] == ["sent"] and len(inbox.mails) == 1

@@ -18,9 +18,12 @@ from channelservers import (
     twilio_route,
     whatsapp_route,
 )
+from sqlalchemy import update
 from templates import Template, cli_env_for, make_template
 
+from receptionist.models import ClinicSetting
 from receptionist.reminders.dispatch import Round
+from receptionist.store.vault import open_clinic
 from sync import remindercmds
 from sync.cli import main
 
@@ -256,3 +259,40 @@ def test_reminders_log_shows_each_provider_answer_newest_first(
     lines = capsys.readouterr().out.splitlines()
     assert "sms" in lines[0] and "sent" in lines[0] and booked["id"][:8] in lines[0]
     assert "401 refused_credentials" in lines[1]
+
+
+def test_a_sender_saved_before_the_check_stops_sms_in_dispatch_status_and_list(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SMS sender in national form, left by a version before the check: the round
+    holds the message (never fails or skips it), `reminders status` and `list` quote
+    the sender and the command that fixes it, `settings get` shows it as saved; that
+    command resumes the channel."""
+    old = "0212 555 12 34"
+    with http_server(twilio_route) as (url, server):
+        monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
+        said(capsys, ["channels", "set", "sms", "--base-url", url, "--account", ACCOUNT,
+                      "--sender", "+15005550006"])  # fmt: skip
+        db = open_clinic(clinic)
+        with db.write() as s:  # as the version before the check saved it
+            s.execute(update(ClinicSetting).where(ClinicSetting.key == "channels.sms_sender")
+                      .values(value=json.dumps(old)))  # fmt: skip
+        db.close()
+        first = said(capsys, ["reminders", "dispatch"])
+        capsys.readouterr()
+        assert main(["reminders", "status"]) == 0
+        shown = capsys.readouterr().out
+        waiting = said(capsys, ["reminders", "list", "--state", "pending"])
+        got = said(capsys, ["settings", "get", "channels.sms_sender"])
+        said(capsys, ["settings", "set", "channels.sms_sender", "+15005550006"])
+        second = said(capsys, ["reminders", "dispatch"])
+    assert first["failed"] == first["skipped"] == first["sent"] == []  # type: ignore[index]
+    assert [i["kind"] for i in first["held"]] == ["confirmation"]  # type: ignore[index]
+    fix = "receptionist settings set channels.sms_sender NUMBER"
+    assert f"'{old}'" in first["needs_attention"]["sms"]  # type: ignore[index]
+    assert "sms: needs attention: the SMS sender '0212 555 12 34'" in shown and fix in shown
+    held = [r for r in waiting if r["reason"] == "setup:sender_refused"]  # type: ignore[union-attr,index]
+    assert held and all(f"'{old}'" in r["explained"] for r in held)
+    assert got["value"] == old  # type: ignore[index]
+    assert [i["kind"] for i in second["sent"]] == ["confirmation"]  # type: ignore[index]
+    assert [m["from"] for m in server.messages] == ["+15005550006"]

@@ -14,7 +14,6 @@ from receptionist.cli.patientcmds import options_named
 from receptionist.ops import deliveries, patients, reminders
 from receptionist.ops.deliveries import OUTCOMES, DeliveryRow
 from receptionist.ops.reminders import LIST_LIMIT, STATES, ReminderRow, ReminderStatus
-from receptionist.reminders.halt import attention
 from receptionist.reminders.settings import CHANNELS
 
 SECRET_ENV = "RECEPTIONIST_CHANNEL_SECRET"
@@ -215,7 +214,7 @@ def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
         "next_due": found.next_due.astimezone(tz).isoformat(timespec="minutes")
         if found.next_due
         else None,
-        "needs_attention": {c: str(attention(c, found.cause(c))) for c in found.attention},
+        "needs_attention": {c: str(found.attention_text(c)) for c in found.attention},
         # Planned here as the sender would, for a takeover: not this PC's to send now.
         "kept_for_takeover": found.kept,
     }

@@ -100,14 +100,16 @@ def listing(
     if states:
         query = query.where(Reminder.state.in_(states))
     with db.read() as s:
-        return [_row(r) for r in s.scalars(query)]
+        kept = cs.refused_senders(s)  # named in a stopped channel's words
+        return [_row(r, kept) for r in s.scalars(query)]
 
 
-def _row(r: Reminder) -> ReminderRow:
+def _row(r: Reminder, kept: Mapping[str, str] | None = None) -> ReminderRow:
+    sender = (kept or {}).get(r.channel, "")
     return ReminderRow(
         r.id, r.appointment_id, r.patient_id, r.kind, r.rule, r.channel, r.state, r.reason,
         r.scheduled_for, r.send_at, r.appointment_start, r.attempts, r.provider_id, r.finished_at,
-        reasons.explain(r.reason), r.sent_to,
+        reasons.explain(r.reason, r.channel, sender), r.sent_to,
     )  # fmt: skip
 
 
@@ -135,10 +137,16 @@ class ReminderStatus:
     kept: int = 0
     # Each stopped channel's reason (``halt.REASONS``): what the words ask to fix.
     causes: tuple[tuple[str, str], ...] = ()
+    # The senders as saved that today's check refuses (the words of their stop name them).
+    refused_senders: tuple[tuple[str, str], ...] = ()
 
     def attention_texts(self) -> list[Text]:
         """What to do about each stopped channel, in words."""
-        return [halt.attention(channel, self.cause(channel)) for channel in self.attention]
+        return [self.attention_text(channel) for channel in self.attention]
+
+    def attention_text(self, channel: str) -> Text:
+        sender = dict(self.refused_senders).get(channel, "")
+        return halt.attention(channel, self.cause(channel), sender)
 
     def cause(self, channel: str) -> str:
         return dict(self.causes).get(channel, halt.HALTED)
@@ -161,6 +169,7 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
             )
         )
         causes = tuple(sorted(halt.causes(s).items()))
+        kept = tuple(sorted(cs.refused_senders(s).items())) if causes else ()
     attention = tuple(channel for channel, _ in causes)
     if not cfg.enabled:
         mode = "off"
@@ -173,10 +182,13 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
     if not sends:  # planned as the sender would, for a takeover: the sender's messages
         return ReminderStatus(
             mode, cfg.station, counts.get("sending", 0), failed, None, attention, kept=pending,
-            causes=causes,
+            causes=causes, refused_senders=kept,
         )  # fmt: skip
     queued = pending + counts.get("sending", 0)
-    return ReminderStatus(mode, cfg.station, queued, failed, next_due, attention, causes=causes)
+    return ReminderStatus(
+        mode, cfg.station, queued, failed, next_due, attention, causes=causes,
+        refused_senders=kept,
+    )  # fmt: skip
 
 
 _COUNTED = ("pending", "sending", "failed", "unknown")
@@ -235,6 +247,10 @@ def channel_setup(db: Database, secrets: Collection[str] | None = None) -> Chann
     channel; the others' secrets are left empty)."""
     with db.read() as s:
         v = clinicstore.values(s, {k.key: k for k in _PLAIN})
+        # A sender today's check refuses, as saved: the channel stays set up, and
+        # dispatch stops it on that sender (``halt.SENDER_SAVED``), never going quiet.
+        for channel, kept in cs.refused_senders(s).items():
+            v[cs.SENDERS[channel].key] = kept
         ns = (clinic_id(s) or "") if secrets is None or secrets else ""
 
         def secret(setting: Setting) -> str:

@@ -40,7 +40,7 @@ from receptionist.settings import (
     secretstore,
 )
 from receptionist.settings.clinicstore import CANNOT_CONFIGURE
-from receptionist.settings.kinds import Kind
+from receptionist.settings.kinds import Kind, Words
 from receptionist.settings.registry import Scope, Setting
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
@@ -70,6 +70,11 @@ NOT_SET = Text(QT_TRANSLATE_NOOP("core", "not set"))
 MANAGED = QT_TRANSLATE_NOOP(
     "core", "{key} is kept by Receptionist itself and cannot be changed by hand."
 )
+KEPT_REFUSED = QT_TRANSLATE_NOOP(
+    "core",
+    "Saved before this check, and kept as saved until it is fixed: {said} Type a right "
+    "value and save.",
+)
 NO_CLINIC = Text(
     QT_TRANSLATE_NOOP("core", "The clinic has not been set up yet; secrets belong to a clinic.")
 )
@@ -95,6 +100,10 @@ class Entry:
     is_set: bool
     editable: bool
     kind: Kind = field(compare=False, repr=False)
+    # Why the value stored is refused by the setting's check now (saved before it grew
+    # stricter): then ``value`` is that text as stored, shown to be fixed, not the
+    # default it reads as (``clinicstore.refused``). None: the value passes.
+    refused: str | None = None
 
     @property
     def group(self) -> str:
@@ -214,11 +223,15 @@ def _entries(session: Session, ctx: Ctx, settings: Iterable[Setting]) -> list[En
     clinic = {s.key: s for s in chosen if s.scope == "clinic"}
     found = clinicstore.stored(session) if clinic else {}
     values = clinicstore.values(session, clinic) if clinic else {}
+    refused = clinicstore.refused(session, clinic) if clinic else {}
     pc = pcstore.stored() if any(s.scope == "pc" for s in chosen) else {}
     namespace = clinic_id(session) if any(s.scope == "secret" for s in chosen) else None
     made = []
     for setting in chosen:
-        if setting.scope == "clinic":
+        if setting.scope == "clinic" and _kept_as_text(setting, refused):
+            kept, why = refused[setting.key]
+            made.append(_entry(ctx, setting, kept, True, Text(KEPT_REFUSED, said=why)))
+        elif setting.scope == "clinic":
             made.append(_entry(ctx, setting, values[setting.key], setting.key in found))
         elif setting.scope == "pc":
             made.append(_entry(ctx, setting, pcstore.value(setting), setting.key in pc))
@@ -228,7 +241,16 @@ def _entries(session: Session, ctx: Ctx, settings: Iterable[Setting]) -> list[En
     return made
 
 
-def _entry(ctx: Ctx, setting: Setting, value: object, is_set: bool) -> Entry:
+def _kept_as_text(setting: Setting, refused: Mapping[str, tuple[object, str]]) -> bool:
+    """A line of text its check refuses now: shown as stored, to be fixed (a number or
+    a choice out of range shows its default, which its editor can hold)."""
+    kept = refused.get(setting.key)
+    return kept is not None and isinstance(kept[0], str) and isinstance(setting.kind, Words)
+
+
+def _entry(
+    ctx: Ctx, setting: Setting, value: object, is_set: bool, refused: str | None = None
+) -> Entry:
     secret = setting.scope == "secret"
     return Entry(
         key=setting.key,
@@ -243,6 +265,7 @@ def _entry(ctx: Ctx, setting: Setting, value: object, is_set: bool) -> Entry:
         editable=not setting.managed
         and (not setting.permission or ctx.actor.may(setting.permission)),
         kind=setting.kind,
+        refused=refused,
     )
 
 

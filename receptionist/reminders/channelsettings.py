@@ -9,9 +9,13 @@ URL is empty is not set up, and nothing goes through it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
 
 from receptionist.errors import ValidationError
 from receptionist.hosts import loopback
+from receptionist.settings import clinicstore
 from receptionist.settings.kinds import Choice, Kind, Whole, Words
 from receptionist.settings.registry import Setting, declare
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -255,6 +259,25 @@ BY_CHANNEL: dict[str, frozenset[str]] = {
         s.key for s in (WHATSAPP_BASE_URL, WHATSAPP_ACCOUNT, WHATSAPP_SENDER, WHATSAPP_TOKEN)
     ),
 }  # fmt: skip
+
+# Each channel's sender. A sender saved before its rule grew stricter (session 15: an
+# SMS sender in national form, an e-mail sender that is no address) reads as empty; the
+# channels that send with it (``STOPPING``) stop on it instead of going quiet, with the
+# value kept and shown (``refused_senders``). WhatsApp sends by the number's id (its
+# account), never by this number: a refused one is shown, and stops nothing.
+SENDERS: dict[str, Setting] = {
+    "email": EMAIL_SENDER, "sms": SMS_SENDER, "whatsapp": WHATSAPP_SENDER,
+}  # fmt: skip
+STOPPING = ("email", "sms")
+
+
+def refused_senders(session: Session, channels: Iterable[str] = STOPPING) -> dict[str, str]:
+    """The channels (of ``channels``) whose saved sender its check refuses now, each with
+    the sender as saved."""
+    chosen = {SENDERS[c].key: SENDERS[c] for c in channels}
+    kept = clinicstore.refused(session, chosen)
+    return {c: str(kept[SENDERS[c].key][0]) for c in channels if SENDERS[c].key in kept}
+
 
 # WhatsApp's approved templates per language are channel settings too (declared there).
 from . import watemplates  # noqa: E402, F401

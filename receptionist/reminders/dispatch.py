@@ -18,7 +18,9 @@ are saved again; one that meets a transient failure is asked again at the next r
 
 A provider that refuses the clinic's credentials stops its channel (``halt``): the
 message stays queued, and so does every later one on that channel, until the
-channel's settings are saved again.
+channel's settings are saved again. So does a sender saved before today's check that
+the check refuses now (``_sender_refused``): found before anything goes, it stops the
+channel instead of reading as empty (no e-mail channel at all, an SMS with no From).
 
 A PC that took over the sending (the cloud's lease moved here, or its file was
 restored from a backup: ``handover``) never sends what the previous sender answered
@@ -55,7 +57,7 @@ from receptionist.safelog import describe
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import config, deliverylog, halt, handover, station
+from . import channelsettings, config, deliverylog, halt, handover, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, appointment_stop, decide
 from .plan import NEW_BOOKING, ROLE_LOST, confirm_since, plan
@@ -107,9 +109,15 @@ class Round:
     # their set-up fails every message; ``causes`` gives each one's reason (``halt``).
     halted: set[str] = field(default_factory=set)
     causes: dict[str, str] = field(default_factory=dict)
+    # The stopped channels' senders as saved, where today's check refuses them.
+    refused_senders: dict[str, str] = field(default_factory=dict)
 
     def of(self, *states: str) -> list[Item]:
         return [i for i in self.items if i.state in states]
+
+    def attention(self, channel: str) -> Text:
+        """What to do about ``channel``, stopped at the round's end."""
+        return halt.attention(channel, self.causes[channel], self.refused_senders.get(channel, ""))
 
 
 def run(
@@ -146,6 +154,7 @@ def run(
     with db.write() as s:
         now = clock.now()
         restored = handover.cut_short(s, db.path.parent, now)
+        _senders_fixed(s, now)
         done = plan(s, now, cfg)
         top = s.scalar(select(func.max(ChangeEntry.seq))) or 0  # what the plan saw
         result.items += _past_held(s, now)
@@ -165,6 +174,8 @@ def run(
     with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
         result.causes = halt.causes(s)
         result.halted = set(result.causes)
+        if halt.SENDER_SAVED in result.causes.values():
+            result.refused_senders = channelsettings.refused_senders(s)
     return result
 
 
@@ -440,8 +451,8 @@ def _one(
         if isinstance(decision, Stop):
             _finish(r, decision.state, decision.reason, now)
             return _item(r)
-        stopped = halt.cause(s, decision.channel)  # asked now: not the round's start
-        if stopped is not None:
+        stopped = halt.cause(s, decision.channel) or _sender_refused(s, decision.channel)
+        if stopped is not None:  # asked now: not the round's start
             halt.hold(r, decision.channel, now, stopped)
             return _item(r, "held")
         message = _take(r, decision, now)
@@ -450,6 +461,23 @@ def _one(
         r = s.get(Reminder, reminder_id)
         assert r is not None
         return _settle(s, r, outcome, clock.now(), cfg.max_attempts, message.template)
+
+
+def _sender_refused(s: Session, channel: str) -> str | None:
+    """The stop of ``channel`` whose saved sender today's check refuses (it would read
+    as empty, and the channel go quiet: ``channelsettings.refused_senders``), or None."""
+    if channel not in channelsettings.STOPPING:
+        return None
+    return halt.SENDER_SAVED if channelsettings.refused_senders(s, (channel,)) else None
+
+
+def _senders_fixed(s: Session, now: datetime) -> None:
+    """Channels stopped on a refused sender whose sender is right now (saved on another
+    PC and synced here, unaudited, which ``ops.settings`` never resumed): resumed."""
+    stopped = [c for c, why in halt.causes(s).items() if why == halt.SENDER_SAVED]
+    if stopped:
+        still = channelsettings.refused_senders(s)
+        halt.resume(s, [c for c in stopped if c not in still], now)
 
 
 def _past_held(s: Session, now: datetime) -> list[Item]:

@@ -97,9 +97,28 @@ SETUP: dict[str, str] = {
         "--sender.",
     ),
 }
+# A sender saved before today's check that the check refuses now (``channelsettings.
+# refused_senders``): found by dispatch before anything goes, never by the provider.
+SENDER_SAVED = SETUP_PREFIX + "sender_refused"
+SENDER_WORDS: dict[str, str] = {
+    "email": QT_TRANSLATE_NOOP(
+        "core",
+        "the e-mail sender '{sender}' (saved before this check) is not an e-mail address "
+        "like desk@clinic.example, or a name and one: Moda Dental <desk@clinic.example>. "
+        "Fix it in Settings > Clinic > Message channels (E-mail sender) or with "
+        "receptionist settings set channels.email_sender ADDRESS.",
+    ),
+    "sms": QT_TRANSLATE_NOOP(
+        "core",
+        "the SMS sender '{sender}' (saved before this check) is not a phone number in "
+        "international form, like +905001112233, or a sender ID of 1 to 11 letters, digits "
+        "and spaces. Fix it in Settings > Clinic > Message channels (SMS sender) or with "
+        "receptionist settings set channels.sms_sender NUMBER.",
+    ),
+}
 # A sender's code that stops the channel -> the waiting messages' reason.
 STOPS: dict[str, str] = {REFUSED: HALTED, **{c: SETUP_PREFIX + c for c in SETUP}}
-REASONS = tuple(STOPS.values())
+REASONS = (*STOPS.values(), SENDER_SAVED)
 
 
 def stops(outcome: Outcome) -> str | None:
@@ -113,14 +132,20 @@ def refused(outcome: Outcome) -> bool:
     return stops(outcome) == HALTED
 
 
-def what_to_fix(reason: str) -> Text | None:
-    """What a set-up stop's reason (``setup:...``) asks a person to fix."""
+def what_to_fix(reason: str, channel: str = "", sender: str = "") -> Text | None:
+    """What a set-up stop's reason (``setup:...``) asks a person to fix; for a sender
+    the check refuses (:data:`SENDER_SAVED`), the ``channel``'s, as saved (``sender``)."""
+    if reason == SENDER_SAVED:
+        words = SENDER_WORDS.get(channel)
+        return Text(words, sender=sender) if words is not None else None
     said = SETUP.get(reason.removeprefix(SETUP_PREFIX))
     return Text(said) if said is not None and reason.startswith(SETUP_PREFIX) else None
 
 
-def attention(channel: str, reason: str = HALTED) -> Text:
-    what = what_to_fix(reason)
+def attention(channel: str, reason: str = HALTED, sender: str = "") -> Text:
+    """What to do about ``channel``, stopped for ``reason`` (``sender``: its sender as
+    saved, where the check refuses it)."""
+    what = what_to_fix(reason, channel, sender)
     if what is None:
         return Text(NEEDS_ATTENTION, channel=channel)
     return Text(NEEDS_SETUP, channel=channel, what=what)

@@ -129,12 +129,13 @@ _WAITING_SETUP = QT_TRANSLATE_NOOP(
 )
 
 
-def explain(reason: str) -> Text | None:
-    """The sentence of ``reason``, or None when the code says enough."""
+def explain(reason: str, channel: str = "", sender: str = "") -> Text | None:
+    """The sentence of ``reason``, or None when the code says enough (``channel``: the
+    message's; ``sender``: that channel's sender as saved, where today's check refuses it)."""
     said = _SAID.get(reason)
     code = reason.rpartition(":")[2]
     if said is None and reason.startswith(halt.SETUP_PREFIX):  # a stopped channel's
-        what = halt.what_to_fix(reason)
+        what = halt.what_to_fix(reason, channel, sender)
         return Text(_WAITING_SETUP, what=what) if what is not None else None
     if said is None and code.startswith(NOT_PROVIDER):
         return Text(_NOT_PROVIDER, status=code.removeprefix(NOT_PROVIDER))

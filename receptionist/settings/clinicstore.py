@@ -3,23 +3,25 @@
 A value is written through ``journal.records`` like any synced row: audited, its
 version bumped, and (by the change feed's triggers) in this PC's outbox. A key with
 no row reads as its default. A stored value that no longer passes its check (written
-by a newer version with wider limits) also reads as the default, and is logged.
+by a newer version with wider limits, or before a check grew stricter) also reads as
+the default, and is logged; :func:`refused` names such values and why, so what relies
+on one can say so instead of going on as if it were empty.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
-from receptionist.errors import ReceptionistError
+from receptionist.errors import ReceptionistError, ValidationError
 from receptionist.journal import records
 from receptionist.models import ClinicSetting, setting_id
-from receptionist.texts import QT_TRANSLATE_NOOP, Text
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 from .registry import Setting, all_settings
 
@@ -30,11 +32,13 @@ CANNOT_CONFIGURE = Text(
 )
 
 
-def stored(session: Session) -> dict[str, object]:
-    """Every clinic setting that has a row, decoded (one small query)."""
-    rows = session.execute(
-        select(ClinicSetting.key, ClinicSetting.value).where(ClinicSetting.deleted_at.is_(None))
-    )
+def stored(session: Session, keys: Collection[str] | None = None) -> dict[str, object]:
+    """Every clinic setting that has a row (or those of ``keys``), decoded (one small
+    query)."""
+    query = select(ClinicSetting.key, ClinicSetting.value).where(ClinicSetting.deleted_at.is_(None))
+    if keys is not None:
+        query = query.where(ClinicSetting.key.in_(list(keys)))
+    rows = session.execute(query)
     values: dict[str, object] = {}
     for key, text in rows:
         try:
@@ -49,6 +53,21 @@ def values(session: Session, keys: Mapping[str, Setting] | None = None) -> dict[
     chosen = keys or {s.key: s for s in all_settings() if s.scope == "clinic"}
     found = stored(session)
     return {key: _checked(s, found.get(key, s.default)) for key, s in chosen.items()}
+
+
+def refused(session: Session, keys: Mapping[str, Setting]) -> dict[str, tuple[object, str]]:
+    """The stored values of ``keys`` that their check refuses now (saved before it grew
+    stricter), each as stored with the check's words; those read as the default."""
+    found = stored(session, keys)
+    kept: dict[str, tuple[object, str]] = {}
+    for key, setting in keys.items():
+        if key not in found:
+            continue
+        try:
+            setting.check(found[key])
+        except ValidationError as exc:
+            kept[key] = (found[key], message(exc))
+    return kept
 
 
 def value(session: Session, setting: Setting) -> object:

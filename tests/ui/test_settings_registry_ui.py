@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
+from sqlalchemy import update
 
 from receptionist.context import Actor
+from receptionist.models import ClinicSetting
 from receptionist.ops import settings as registry_ops
 from receptionist.settings import registry
 from receptionist.settings.kinds import Choice, Colour, Flag
@@ -264,6 +266,46 @@ def test_a_plain_http_provider_address_or_a_bad_sender_is_refused_by_its_field(
         page.save()
     saved = on_worker(admin, lambda db: registry_ops.get(db, ctx, "channels.sms_sender").value)
     assert saved == "+905321112233"
+
+
+def test_a_sender_saved_before_the_check_is_shown_as_saved_with_its_error(
+    qtbot: QtBot, admin: Desk
+) -> None:
+    """An SMS sender in national form, saved before today's check: the field shows it
+    (not empty) with the check's words under it; saving the page's other settings is
+    not refused for it (it stays shown); a right one clears it."""
+    ctx, key, old = admin.ctx(), "channels.sms_sender", "0212 555 12 34"
+
+    def saved_before(db: Any) -> None:
+        registry_ops.set_many(db, ctx, {key: "+905001112233"})
+        with db.write() as s:  # as an older version left it: no check
+            s.execute(update(ClinicSetting).where(ClinicSetting.key == key)
+                      .values(value=json.dumps(old)))  # fmt: skip
+
+    on_worker(admin, saved_before)
+    dialog = open_dialog(qtbot, admin)
+    page = dialog.clinic
+    sender = page.editor(key)
+    assert isinstance(sender, QLineEdit) and sender.text() == old
+    error = page.form.errors[key]
+    assert not error.isHidden()
+    assert "Saved before this check" in error.text() and "international form" in error.text()
+    page.sections.reveal(key)
+    dialog.resize(1366, 768)
+    shot(dialog, "settings-sender-refused")
+    name = page.editor("clinic.name")
+    assert isinstance(name, QLineEdit)
+    name.setText("Moda Dental Kadıköy")
+    with qtbot.waitSignal(page.saved, timeout=10_000):
+        page.save()
+    assert sender.text() == old and not page.form.errors[key].isHidden()
+    assert on_worker(admin, lambda db: registry_ops.get(db, ctx, key).value) == old
+    sender.setText("+90 500 111 22 33")
+    with qtbot.waitSignal(page.saved, timeout=10_000):
+        page.save()
+    entry = on_worker(admin, lambda db: registry_ops.get(db, ctx, key))
+    assert entry.value == "+905001112233" and entry.refused is None
+    assert page.form.errors[key].isHidden() and sender.text() == "+905001112233"
 
 
 def test_the_zone_box_offers_every_regional_zone_read_once_a_run(

@@ -7,8 +7,10 @@ the page fits a 1366×768 screen), each with its label, its editor
 core checks them all before writing any, and a refusal is shown under the setting it
 names. A setting not edited here (its editor holds the value the page last put in it)
 is written as stored at that moment, not as the page showed it: another window (the
-message templates) may have saved it since (#14). Adding a setting to the registry
-adds it here: no widget code.
+message templates) may have saved it since (#14). A value saved before its check grew
+stricter is shown as saved with the check's words under it (``Entry.refused``), and
+left out of a save until it is changed. Adding a setting to the registry adds it here:
+no widget code.
 """
 
 from __future__ import annotations
@@ -177,6 +179,7 @@ class SettingsPage(TracksEdits, QWidget):
             if entry is not None:
                 self._fill_one(key, editor, entry.value)
         self.clear_errors()
+        self.show_refused(snapshot)
         self.mark_clean()
 
     def _fill_one(self, key: str, editor: SettingEditor, value: Any) -> None:
@@ -199,6 +202,21 @@ class SettingsPage(TracksEdits, QWidget):
         except (LocalProblem, ValidationError):
             return True  # what is typed cannot even be read: typed, certainly
 
+    def show_refused(self, snapshot: Snapshot) -> None:
+        """A value saved before its check grew stricter (an SMS sender in national form)
+        is shown as saved, with the check's words under it: never as an empty field."""
+        for key in self.editors:
+            entry = snapshot.entry(key)
+            if entry is not None and entry.refused is not None:
+                self.form.errors[key].setText(translated(entry.refused))
+                self.form.errors[key].show()
+
+    def _kept_refused(self, key: str, value: object) -> bool:
+        """``value`` is the refused value as saved, left as it was: not sent again, so
+        saving the page's other settings is not refused for it (it stays shown)."""
+        entry = self._snapshot.entry(key) if self._snapshot is not None else None
+        return entry is not None and entry.refused is not None and value == entry.value
+
     def clear_errors(self) -> None:
         self.form.clear_errors()
         for editor in self.editors.values():
@@ -209,7 +227,7 @@ class SettingsPage(TracksEdits, QWidget):
         found: dict[str, Any] = {}
         for key, editor in self.editors.items():
             try:
-                found[key] = editor.value()
+                value = editor.value()
             except LocalProblem:
                 self.sections.reveal(key)  # the editor marked its own problem
                 editor.focus.setFocus()
@@ -218,6 +236,8 @@ class SettingsPage(TracksEdits, QWidget):
                 self.sections.reveal(key)
                 self.form.show_error(key, exception_text(exc))
                 return None
+            if not self._kept_refused(key, value):
+                found[key] = value
         return found
 
     # --- saving ----------------------------------------------------------------------
