@@ -192,6 +192,9 @@ def cmd_status(app: App) -> int:
         "overdue": found.overdue,
         "waiting_for_person": found.waiting_for_person,
         "dry_run_current": found.dry_run_current,
+        "clock_doubt": (  # the nightly sweep destroys nothing: the clock looks wrong
+            {"key": doubt.key, "days": doubt.days} if (doubt := found.clock_doubt) else None
+        ),
         "warnings": [str(w) for w in warnings],
         "nightly": {
             "last_started": nightly.last_started,
