@@ -257,7 +257,10 @@ def _plan(plan: ops.Plan) -> dict[str, Any]:
 
 
 def _plan_text(plan: ops.Plan) -> str:
-    lines = ["A sweep now would destroy (nothing has been changed):"]
+    # The date the policy is counted from: the person is the check of the PC's clock
+    # (``retention.clockcheck``: a person's sweep is not stopped by its doubt).
+    when = f"{plan.at:%Y-%m-%d %H:%M} UTC by this PC's clock"
+    lines = [f"A sweep now ({when}) would destroy (nothing has been changed):"]
     lines += [f"  {kind:<22} {n:>8}  ({plan.policies[kind]})" for kind, n in plan.counts.items()]
     if plan.patients:
         lines.append("Patients whose record would go:")
