@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
@@ -204,6 +205,7 @@ def test_the_cli_sweep_asks_or_needs_yes_after_a_dry_run_of_the_policy_as_it_is(
         assert main(["sweep"]) == 2
     said = capsys.readouterr().err
     assert "would destroy" in said and "Type yes" in said and "nothing was swept" in said
+    assert re.search(r"sweep now \(\d{4}-\d\d-\d\d \d\d:\d\d UTC by this PC's clock\)", said)
     assert main(["patient", "show", number]) == 0
     capsys.readouterr()
     with terminal("yes\n"):

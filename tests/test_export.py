@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
-from receptionist.errors import NotFound, PermissionDenied, ValidationError
+from receptionist.errors import NotFound, PermissionDenied, UserError, ValidationError
 from receptionist.models import AuditEvent, Base, GoogleDisclosure, Reminder
 from receptionist.ops import access, commlog, patients, retention
 from receptionist.ops import export as exporting
@@ -142,6 +142,9 @@ def test_the_refusals_write_nothing(
     for who, patient_id, dest, error, said in refusals:
         with pytest.raises(error, match=said):
             exporting.export_patient(db, who, patient_id, dest)
+    if Path("/proc/self").is_dir():  # a folder no file can be made in, even by root
+        with pytest.raises(UserError, match=r"not saved \(.+\); choose another place"):
+            exporting.export_patient(db, ctx, pid, Path("/proc/c.zip"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.zip"]
     assert taken.read_bytes() == b"mine"
     assert _events(db, exporting.ACTION) == []

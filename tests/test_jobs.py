@@ -135,6 +135,22 @@ def test_a_claim_left_by_a_dead_runner_lapses(db: Database, second: Database) ->
     assert history.outcome == "ok" and calls == ["job"]
 
 
+def test_a_claim_left_while_the_clock_was_ahead_lapses_once_it_is_right(db: Database, ctx) -> None:
+    """A runner that died while the clock was a year ahead left a claim lapsing a year
+    on: once the clock is corrected it must not hold the job (nor a person's sweep) for
+    that year; no claim outlives the job's own lease from now."""
+    calls: list[str] = []
+    job = counting("dispatch", Every(1), calls)
+    ahead = FixedClock(MONDAY_10.replace(year=2027))
+    assert Runner([job], holder="dead")._claim(db, ahead, job, False) is not None
+    assert Runner([SWEEP], holder="dead")._claim(db, ahead, SWEEP, True) is not None
+    clock = FixedClock(MONDAY_10)  # corrected
+    assert not sweep_running(db, clock) and not jobs.status(db, clock, [job])[0].running
+    assert [r.outcome for r in Runner([job]).run_due(db, clock)] == ["ok"]
+    retention.review(db, Ctx(ctx.actor, clock), db.path.parent)
+    assert sweep_now(db, Ctx(ctx.actor, clock), db.path.parent).batches == 0
+
+
 def test_run_now_runs_a_job_that_is_not_due(db: Database) -> None:
     calls: list[str] = []
     runner = Runner([counting("job", Every(60), calls)])

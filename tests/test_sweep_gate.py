@@ -83,8 +83,9 @@ def test_six_months_without_a_sweep_are_told_and_the_records_export(
     assert status.overdue and not status.waiting_for_person
     day = f"{clock.now():%Y-%m-%d}"
     assert [str(w) for w in status.warnings()] == [
+        str(clockcheck.Doubt(clockcheck.GAP_KEY, 200).text),  # why the nightly one waits
         f"No retention sweep has run in the last six months (the last: {day}). KVKK asks "
-        "for a destruction at least every six months: sweep in Settings > Retention."
+        "for a destruction at least every six months: sweep in Settings > Retention.",
     ]
     # The nightly sweep after 200 days without one doubts the clock (``clockcheck``): a
     # person's sweep (the dry run under this policy still stands) is the way out.
@@ -101,3 +102,24 @@ def test_six_months_without_a_sweep_are_told_and_the_records_export(
     assert rows[2][:4] == [clock.now().isoformat(), first.sweep_id, "nothing", "0"]
     with pytest.raises(PermissionDenied):
         retention.destruction_records(db, actor_ctx("receptionist", clock))
+
+
+def test_the_clocks_doubt_is_told_where_the_sweep_s_state_is(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    """The nightly sweep that destroys nothing for the clock's doubt waits for a person:
+    ``sweep status``, Settings > Retention and the status bar say so, not "on time"."""
+    root = db.path.parent
+    retention.review(db, ctx, root)
+    sweep_now(db, ctx, root)
+    later = FixedClock(clock.now() + timedelta(days=20))  # a gap, not six months
+    assert scheduled(db, later) == {clockcheck.GAP_KEY: 20}
+    gap = sweepstatus.sweep_status(db, later)
+    assert not gap.overdue and gap.clock_doubt == clockcheck.Doubt(clockcheck.GAP_KEY, 20)
+    assert gap.warnings() == [clockcheck.Doubt(clockcheck.GAP_KEY, 20).text]
+    earlier = FixedClock(clock.now() - timedelta(days=5))  # the clock put back
+    behind = sweepstatus.sweep_status(db, earlier)
+    told = [str(clockcheck.Doubt(clockcheck.BEHIND_KEY, 5).text)]
+    assert [str(w) for w in behind.warnings()] == told
+    sweep_now(db, Ctx(ctx.actor, later), root)  # a person's sweep is the way out
+    assert sweepstatus.sweep_status(db, later).warnings() == []

@@ -4,7 +4,8 @@ Retention)", with the whole warning as its tooltip. Hidden when the periodic
 destruction is on time, and for those who cannot sweep (only a manager or an
 administrator can act on it).
 
-The nightly sweep waits for a person's sweep after each change of the policy, so a
+The nightly sweep waits for a person's sweep after each change of the policy (and
+while the clock looks wrong, ``retention.clockcheck``), so a
 clinic that never opens Settings > Retention would destroy nothing, ever; KVKK asks
 for a destruction at least every six months. It reads ``ops.sweepstatus`` on the
 database worker at start, after the background jobs ran the sweep, when a clinic
@@ -73,7 +74,7 @@ class SweepNote(QLabel):
         self.status = status
         warnings = status.warnings()
         may = self.desk.actor.may("clinic.configure")
-        if status.waiting_for_person:
+        if status.waiting_for_person or status.clock_doubt is not None:
             self.setText(self.tr("Retention sweep: waiting for a person (Settings → Retention)"))
         else:
             self.setText(self.tr("Retention sweep: none in six months (Settings → Retention)"))

@@ -192,6 +192,9 @@ def cmd_status(app: App) -> int:
         "overdue": found.overdue,
         "waiting_for_person": found.waiting_for_person,
         "dry_run_current": found.dry_run_current,
+        "clock_doubt": (  # the nightly sweep destroys nothing: the clock looks wrong
+            {"key": doubt.key, "days": doubt.days} if (doubt := found.clock_doubt) else None
+        ),
         "warnings": [str(w) for w in warnings],
         "nightly": {
             "last_started": nightly.last_started,
@@ -254,7 +257,10 @@ def _plan(plan: ops.Plan) -> dict[str, Any]:
 
 
 def _plan_text(plan: ops.Plan) -> str:
-    lines = ["A sweep now would destroy (nothing has been changed):"]
+    # The date the policy is counted from: the person is the check of the PC's clock
+    # (``retention.clockcheck``: a person's sweep is not stopped by its doubt).
+    when = f"{plan.at:%Y-%m-%d %H:%M} UTC by this PC's clock"
+    lines = [f"A sweep now ({when}) would destroy (nothing has been changed):"]
     lines += [f"  {kind:<22} {n:>8}  ({plan.policies[kind]})" for kind, n in plan.counts.items()]
     if plan.patients:
         lines.append("Patients whose record would go:")

@@ -104,4 +104,4 @@ def sweep_now(
 def sweep_running(db: Database, clock: Clock) -> bool:
     """Whether a sweep holds the sweep job's lease now."""
     with db.read() as s:
-        return lease.holder_of(s, SWEEP.name, clock.now()) is not None
+        return lease.holder_of(s, SWEEP.name, clock.now(), SWEEP.lease_minutes) is not None

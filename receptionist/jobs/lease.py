@@ -3,7 +3,10 @@
 The app and ``receptionist scheduler`` may both run on one PC, and a second PC may
 share the file over a network share; each runner claims a job inside a write
 transaction (BEGIN IMMEDIATE: writers queue), so two claims never both succeed. A
-claim lapses at ``expires_at``, so a runner that died frees the job by itself.
+claim lapses at ``expires_at``, so a runner that died frees the job by itself. A claim
+lapsing later than the job's lease from now was taken under a clock that was ahead
+(the clock has been put back since): it counts as lapsed, or a runner that died then
+would hold the job (and a person's sweep) until the clock came round to it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ def take(session: Session, job: str, holder: str, now: datetime, minutes: int) -
     until = now + timedelta(minutes=minutes)
     if row is None:
         session.add(JobLease(job=job, holder=holder, expires_at=until))
-    elif row.holder == holder or row.expires_at <= now:
+    elif row.holder == holder or not _live(row, now, minutes):
         row.holder, row.expires_at = holder, until
     else:
         return False
@@ -30,10 +33,15 @@ def take(session: Session, job: str, holder: str, now: datetime, minutes: int) -
     return True
 
 
-def holder_of(session: Session, job: str, now: datetime) -> str | None:
-    """Who holds ``job`` now (None when no live claim)."""
+def holder_of(session: Session, job: str, now: datetime, minutes: int) -> str | None:
+    """Who holds ``job`` (whose lease is ``minutes`` long) now (None when no live claim)."""
     row = session.get(JobLease, job)
-    return row.holder if row is not None and row.expires_at > now else None
+    return row.holder if row is not None and _live(row, now, minutes) else None
+
+
+def _live(row: JobLease, now: datetime, minutes: int) -> bool:
+    """Whether the claim ``row`` still holds: not lapsed, nor stamped by a clock ahead."""
+    return now < row.expires_at <= now + timedelta(minutes=minutes)
 
 
 def release(session: Session, job: str, holder: str) -> None:

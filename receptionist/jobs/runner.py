@@ -152,7 +152,7 @@ def status(db: Database, clock: Clock, jobs: Iterable[Job]) -> list[JobStatus]:
                     json.loads(last.counts) if last else {},
                     last.error if last else "",
                     due.next_due(s, job, now),
-                    lease.holder_of(s, job.name, now) is not None,
+                    lease.holder_of(s, job.name, now, job.lease_minutes) is not None,
                 )
             )
     return found

@@ -68,7 +68,7 @@ def export_patient(
     record.require_export(ctx)
     check_target(dest, replace)
     now = ctx.clock.now()
-    fd, tmp = tempfile.mkstemp(prefix=".receptionist-", suffix=".tmp", dir=dest.parent)
+    fd, tmp = _temporary(dest)
     try:
         data = _write(db, fd, patient_id, words, now)
         size = os.path.getsize(tmp)
@@ -79,6 +79,16 @@ def export_patient(
         raise
     patient = data["patient"]
     return Exported(patient["id"], patient["number"], dest, size, access.counts(data))
+
+
+def _temporary(dest: Path) -> tuple[int, str]:
+    """The temporary file beside ``dest`` (owner-only); a folder where none can be made
+    (read-only, full, not a real folder) is told as the disk's refusal, not a crash."""
+    try:
+        return tempfile.mkstemp(prefix=".receptionist-", suffix=".tmp", dir=dest.parent)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UserError(documents.not_saved(reason)) from None
 
 
 def _write(

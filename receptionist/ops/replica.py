@@ -54,6 +54,7 @@ from receptionist.replica.outbox import renumber as outbox_renumber
 from receptionist.replica.records import live_rows
 from receptionist.replica.seal import ClinicKey
 from receptionist.replica.sweep import sweep
+from receptionist.retention import review
 from receptionist.settings import cloud, pcstore, secretstore, tokenbook
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -310,6 +311,7 @@ def apply_pull(
             (p.record.entity, p.record.id): p for p in [*before.values(), *records, *refused]
         }.values())  # fmt: skip
         resume.saw(s, sync, records)
+        policy = review.policy_rows(s)  # a change of the policy pulled is audited here
         if not last:  # a first download's big tables: their indexes built at its end
             deferred.defer(driver(s), {p.record.entity for p in todo})
         keep_conflicts(s, conflicts, devices)
@@ -330,6 +332,7 @@ def apply_pull(
         audit.record_many(s, ctx, [
             (_created(entity), entity, row_id) for entity, row_id in applied.inserted_rows
         ])  # fmt: skip
+        _audit_policy(s, ctx, policy)
         merged = {(e, r) for e, r in applied.merged_rows}
         applied.settled = [
             c.id for c in conflicts
@@ -370,6 +373,16 @@ def _erased_in(pulled: list[Pulled]) -> list[str]:
     return [
         p.record.id for p in pulled if p.record.entity == Patient.__tablename__ and p.record.deleted
     ]
+
+
+def _audit_policy(s: Session, ctx: Ctx, before: dict[str, int]) -> None:
+    """The retention policy's settings held before this page that it changed or removed,
+    each an ``update`` event, as a change made here writes (those it made are audited
+    as made): a sweep here then waits for a person under the policy as it now is
+    (``retention.review``). Its own change pulled back changes no version: no event."""
+    now = review.policy_rows(s)
+    changed = sorted(row_id for row_id, version in before.items() if now.get(row_id) != version)
+    audit.record_many(s, ctx, [("update", "clinic_setting", row_id) for row_id in changed])
 
 
 def _created(entity: str) -> str:

@@ -1,5 +1,6 @@
 """Whether the clinic's periodic destruction happens: the last sweep, and whether the
-nightly sweep waits for a person (Settings > Retention, the status bar's note,
+nightly sweep waits for a person, for a change of the policy or for a clock that looks
+wrong (Settings > Retention, the status bar's note,
 ``receptionist sweep status``).
 
 KVKK's erasure regulation asks for a periodic destruction at least every six months.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from receptionist.clock import Clock
-from receptionist.retention import review
+from receptionist.retention import clockcheck, review
 from receptionist.retention.policy import months_before
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -45,6 +46,9 @@ class SweepStatus:
     last_sweep: datetime | None  # the newest sweep's end (a person's or the scheduler's)
     waiting_for_person: bool  # the nightly sweep waits for a person's sweep (``reviewed``)
     dry_run_current: bool  # a person's dry run under the policy as it is (``looked``)
+    # Why the nightly sweep, else free to run, would destroy nothing tonight: the clock
+    # looks wrong (``retention.clockcheck``); it waits for a person's sweep too.
+    clock_doubt: clockcheck.Doubt | None = None
 
     @property
     def overdue(self) -> bool:
@@ -54,6 +58,8 @@ class SweepStatus:
     def warnings(self) -> list[Text]:
         """What a person must be told (nothing when the sweep happens as it should)."""
         found = [WAITING] if self.waiting_for_person else []  # also: never swept at all
+        if not self.waiting_for_person and self.clock_doubt is not None:
+            found.append(self.clock_doubt.text)
         if self.last_sweep is not None and self.overdue:
             found.append(Text(OVERDUE, day=f"{self.last_sweep:%Y-%m-%d}"))
         return found
@@ -63,5 +69,7 @@ def sweep_status(db: Database, clock: Clock) -> SweepStatus:
     """The last sweep, and whether the nightly one waits for a person (no patient data:
     anyone may read it)."""
     with db.read() as s:
+        now = clock.now()
         last, waiting, looked = review.last_sweep(s), not review.reviewed(s), review.looked(s)
-    return SweepStatus(clock.now(), last, waiting, looked)
+        doubt = clockcheck.doubt(s, now)
+    return SweepStatus(now, last, waiting, looked, doubt)

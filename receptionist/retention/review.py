@@ -8,7 +8,8 @@ needs a person's dry run made after the policy's last change (:func:`looked`); t
 scheduled sweep needs a person's sweep after it (:func:`reviewed`). All these facts
 are in the file already, in the audit log: each change of a policy setting, each
 person's dry run (``sweep_dry_run``), and each sweep with its source ("scheduler" for
-the job). Their order is the log's, not the clock's.
+the job). Their order is the log's, not the clock's. A change pulled from another PC is
+audited here as it is applied (:func:`policy_rows`, ``ops.replica.apply_pull``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from receptionist.models import AuditEvent, setting_id
+from receptionist.models import AuditEvent, ClinicSetting, setting_id
 from receptionist.settings.registry import all_settings
 
 SWEEP = "sweep"
@@ -61,9 +62,23 @@ def _after_policy(session: Session, action: str) -> bool:
 
 def _policy_changed(session: Session) -> int | None:
     """The audit number of the policy's newest change (None: never changed)."""
-    policy = [setting_id(s.key) for s in all_settings() if s.group == "retention"]
     return session.scalar(
         select(func.max(AuditEvent.seq)).where(
-            AuditEvent.entity_type == "clinic_setting", AuditEvent.entity_id.in_(policy)
+            AuditEvent.entity_type == "clinic_setting", AuditEvent.entity_id.in_(_policy_ids())
         )
     )
+
+
+def _policy_ids() -> list[str]:
+    return [setting_id(s.key) for s in all_settings() if s.group == "retention"]
+
+
+def policy_rows(session: Session) -> dict[str, int]:
+    """The policy's setting rows held here: id -> version. A pull that changes one (the
+    policy changed on another PC, where its audit event stays) is audited here by what
+    it changed (``ops.replica``), so this PC's sweeps wait for a person as after a
+    change made here."""
+    found = session.execute(
+        select(ClinicSetting.id, ClinicSetting.version).where(ClinicSetting.id.in_(_policy_ids()))
+    )
+    return {str(row_id): int(version) for row_id, version in found}

@@ -380,10 +380,16 @@ def overlapping(clinic_id: str, change: Change) -> Any:
 def purge(
     conn: Connection, clinic_id: str, now: datetime, horizon: timedelta, horizon_seq: int
 ) -> int:
-    """Delete the clinic's tombstones written ``horizon`` before ``now`` (added to the
-    day's destruction records); the new horizon (the highest server sequence purged: a
+    """Delete the clinic's tombstones written ``horizon`` before ``now``, and empty the
+    conflicts closed as erased before then (added to the day's destruction records);
+    the new horizon (the highest server sequence purged: a
     pull from an older cursor must reset)."""
     before = now - horizon
+    rule = f"tombstone older than {horizon.days} days"
+    # Whether or not a tombstone goes now: the closing came after her tombstones, so
+    # it passes the horizon at a later push, which may have none left to purge.
+    forgotten = _forget_erased_conflicts(conn, clinic_id, before)
+    destroyed.note(conn, clinic_id, now, destroyed.CONFLICT_RECORDS, forgotten, rule)
     old = (
         record.c.clinic_id == clinic_id,
         record.c.deleted == true(),
@@ -397,11 +403,8 @@ def purge(
     )  # the chunks of a document purged with it (any a push left: stored after it)
     chunks_gone = conn.execute(delete(chunk).where(chunk.c.clinic_id == clinic_id, purged))
     records_gone = conn.execute(delete(record).where(*old))
-    rule = f"tombstone older than {horizon.days} days"
     destroyed.note(conn, clinic_id, now, destroyed.CHUNK_PURGED, chunks_gone.rowcount, rule)
     destroyed.note(conn, clinic_id, now, destroyed.TOMBSTONE, records_gone.rowcount, rule)
-    forgotten = _forget_erased_conflicts(conn, clinic_id, before)
-    destroyed.note(conn, clinic_id, now, destroyed.CONFLICT_RECORDS, forgotten, rule)
     return max(horizon_seq, int(highest))
 
 

@@ -22,7 +22,7 @@ from sync.server import destroyed
 from sync.server.chunks import Unclaimed
 from sync.server.commands import NewClinic
 from sync.server.destroyed import Destroyed
-from sync.server.schema import destruction
+from sync.server.schema import conflict, destruction
 from sync.server.spent import GRACE
 
 
@@ -187,3 +187,31 @@ def test_a_clinic_the_endpoint_does_not_have_is_refused_naming_the_option(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "--clinic" in err and "5f0c-typo" in err
+
+
+def test_an_erased_conflict_is_emptied_past_the_horizon_with_no_tombstone_to_purge(
+    endpoint: Endpoint, first_pc: Joined, clock: FixedClock
+) -> None:
+    """Her tombstones go at the first push past the horizon; the conflict closed as
+    erased a day after them is past it a day later, when no tombstone is left to purge:
+    its sealed records (her booking) still go then, not only with some later tombstone."""
+    first_pc.http.post("/v1/push", json=push_body(1, record("patient", "p-1")))
+    gone = push_body(2, record("patient", "p-1", 2, deleted=True), base=1)
+    assert first_pc.http.post("/v1/push", json=gone).status_code == 200
+    with endpoint.store.write() as conn:
+        conn.execute(
+            insert(conflict).values(
+                id="c-1", clinic_id=first_pc.clinic_id, kind="overlap", entity="appointment",
+                row_id="a-1", records=json.dumps([record("appointment", "a-1")]), seq=10_000,
+                device_id=first_pc.device_id, created_at=clock.now(),
+                resolved_at=clock.now() + timedelta(days=1), resolved_by=first_pc.device_id,
+                resolution="erased",
+            )
+        )  # fmt: skip
+    clock.advance(days=90, hours=12)
+    first_pc.http.post("/v1/push", json=push_body(3, record("patient", "p-2")))
+    assert counts(endpoint) == {("tombstone", "tombstone older than 90 days"): 1}
+    clock.advance(days=1)
+    first_pc.http.post("/v1/push", json=push_body(4, record("patient", "p-3")))
+    assert snapshot(endpoint.store)["conflict"][0][5] == "[]"
+    assert counts(endpoint)[("conflict_records", "tombstone older than 90 days")] == 1
