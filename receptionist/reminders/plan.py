@@ -236,7 +236,7 @@ def _window_pass(
         page = [_Appt(*row) for row in session.execute(query, args)]
         end = len(page) < PAGE
         if end:  # the window's end: then the changes beyond it
-            beyond = [a for a in _changed(session, now, set()) if a.start > until]
+            beyond = _changed(session, now, set(), until)
             page += sorted((a for a in beyond if (a.start, a.id) > cursor), key=_order)
         stopped = work.each(page, _known_of(session, page))
         if stopped is not None:
@@ -357,14 +357,20 @@ def _upcoming(session: Session, at: int, until: int) -> list[_Appt]:
     return [_Appt(*row) for row in session.execute(query, {"at": at, "until": until}).all()]
 
 
-def _changed(session: Session, now: datetime, known: set[str]) -> list[_Appt]:
+def _changed(
+    session: Session, now: datetime, known: set[str], after: int | None = None
+) -> list[_Appt]:
     """Appointments beyond the horizon booked, moved or cancelled within the last day
-    (for their confirmation, reschedule or cancellation message)."""
+    (for their confirmation, reschedule or cancellation message); those starting after
+    ``after`` only, if given."""
     wanted = sorted(_recent(session, now) - known)
-    query = text(_APPT + " WHERE deleted_at IS NULL AND id IN :ids").bindparams(_expanding())
-    found = []
+    query = text(
+        _APPT + " WHERE deleted_at IS NULL AND id IN :ids AND start_utc > :after"
+    ).bindparams(_expanding())
+    low, found = -(1 << 62) if after is None else after, []
     for chunk in range(0, len(wanted), CHUNK):
-        found += [_Appt(*r) for r in session.execute(query, {"ids": wanted[chunk : chunk + CHUNK]})]
+        args = {"ids": wanted[chunk : chunk + CHUNK], "after": low}
+        found += [_Appt(*r) for r in session.execute(query, args)]
     return found
 
 
