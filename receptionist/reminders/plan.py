@@ -216,7 +216,9 @@ def _scoped(
 
 # Appointments a round plans one by one (their rows read by id); more: a full pass.
 DIRTY_MOST = 500
-PAGE = 1000
+# A full pass's batch reads at most PAGES pages of PAGE appointments (a pass that finds
+# everything planned, the hourly one, is then short transactions too).
+PAGE, PAGES = 1000, 3
 
 
 def _window_pass(
@@ -231,19 +233,34 @@ def _window_pass(
         " AND (start_utc > :start OR (start_utc = :start AND id > :id))"
         " ORDER BY start_utc, id LIMIT :n"
     )
-    while True:
+    for _ in range(PAGES):
         args = {"at": at, "until": until, "start": cursor[0], "id": cursor[1], "n": PAGE}
         page = [_Appt(*row) for row in session.execute(query, args)]
+        known = _known_between(session, page)
         end = len(page) < PAGE
         if end:  # the window's end: then the changes beyond it
             beyond = _changed(session, now, set(), until)
-            page += sorted((a for a in beyond if (a.start, a.id) > cursor), key=_order)
-        stopped = work.each(page, _known_of(session, page))
+            beyond = sorted((a for a in beyond if (a.start, a.id) > cursor), key=_order)
+            rows, told = _known_of(session, beyond)
+            known[0].update(rows)
+            known[1].update(told)
+            page += beyond
+        stopped = work.each(page, known)
         if stopped is not None:
             return stopped.start, stopped.id
         if end:
             return None
         cursor = page[-1].start, page[-1].id
+    return cursor  # read enough for one transaction: the next one goes on
+
+
+def _known_between(session: Session, page: list[_Appt]) -> _Known:
+    """What is known of a page of the window (in start order): read by the range of
+    its starts, through the index on them (others of the same starts come too)."""
+    if not page:
+        return {}, {}
+    lo, hi = page[0].start - 1, page[-1].start
+    return _planned(session, lo, hi), _told(session, lo, hi)
 
 
 def _known_of(session: Session, appts: list[_Appt]) -> _Known:
