@@ -13,7 +13,8 @@ from reminderclinic import Clinic, at, make
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
-from receptionist.reminders import config, dispatch
+from receptionist.patients import commlog
+from receptionist.reminders import config, dispatch, planscope
 from receptionist.reminders import plan as planning
 from receptionist.store.storage import Database
 
@@ -74,11 +75,38 @@ def test_a_round_plans_what_changed_and_the_first_planning_in_one_round(
     _planning_everything_changes_nothing(clinic)
 
     looked.clear()
+    with db.write() as s:  # another PC told the patient of another start (the log syncs)
+        commlog.add(
+            s, ctx, patients[0], channel="sms", direction="out", summary="Reminder",
+            occurred_at=clock.now(), appointment_id=booked[0], appointment_start=at(1, 8),
+        )  # fmt: skip
+    clock.advance(minutes=1)
+    assert run().planned == 1 and looked == [booked[0]]  # its reschedule message
+    _planning_everything_changes_nothing(clinic)
+
+    looked.clear()
     clinic.set(offsets="24h,2h,1h")  # the rules changed: every appointment again
     clock.advance(minutes=1)
     assert run().planned == 6 and sorted(set(looked)) == sorted(booked)
     _planning_everything_changes_nothing(clinic)
 
     looked.clear()
-    clock.set(clock.now() - timedelta(minutes=5))  # put back: planned afresh
+    clock.set(clock.now() - timedelta(minutes=2))  # put back: planned afresh
     assert run().planned == 0 and sorted(set(looked)) == sorted(booked)
+
+    # Booked while this PC was off for a day, beyond the horizon (24h + a day): planned
+    # when the horizon reaches it, in a round that plans nothing else.
+    monkeypatch.setattr(planscope, "FULL_EVERY", timedelta(days=30))  # no hourly pass
+    far = clinic.book(patients[1], at(6, 12))
+    looked.clear()
+    clock.advance(days=1, hours=1)
+    run()
+    assert far not in looked
+    _planning_everything_changes_nothing(clinic)
+    clock.set(at(4, 11, 30))
+    run()
+    looked.clear()
+    clock.set(at(4, 12, 30))  # the horizon (2 days) reaches Sunday 12:00
+    # Its confirmation (booked since reminders were switched on) and 24h, 2h and 1h.
+    assert run().planned == 4 and looked == [far]
+    _planning_everything_changes_nothing(clinic)
