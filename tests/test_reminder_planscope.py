@@ -110,3 +110,10 @@ def test_a_round_plans_what_changed_and_the_first_planning_in_one_round(
     # Its confirmation (booked since reminders were switched on) and 24h, 2h and 1h.
     assert run().planned == 4 and looked == [far]
     _planning_everything_changes_nothing(clinic)
+
+    # More changed than one batch writes: the round goes on with a full pass.
+    two = [clinic.book(patients[n], at(5, 15 + n)) for n in (0, 1)]
+    looked.clear()
+    clock.advance(minutes=1)
+    assert run().planned == 8 and set(looked) == {far, *two}  # 4 each
+    _planning_everything_changes_nothing(clinic)

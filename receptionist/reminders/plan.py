@@ -208,6 +208,8 @@ def _scoped(
             stopped = work.each(appts, _known_of(session, appts))
             if stopped is None:
                 return planscope.went_on(memo, at, until, None, top), None
+            memo = planscope.full(memo, memo.basis, at, top)  # the rest: from the next batch
+            return memo, memo.cursor
         memo = planscope.full(memo, memo.basis, at, top)  # too much: plan everything
     assert memo.cursor is not None
     cursor = _window_pass(session, now, window, memo.cursor, work)
