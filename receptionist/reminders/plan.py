@@ -30,6 +30,9 @@ day) and the messages already planned for them, and then, per appointment:
   patient's reminders still ahead are queued again (a confirmation, reschedule or cancellation
   message of the restricted time stays skipped: it was news then).
 
+A dispatch round passes a memo (``planscope``): then only the appointments changed since
+its last plan are planned, and a full pass goes in batches of short transactions.
+
 Each message's dedupe key (appointment, rule, scheduled time) is unique in the table;
 planning twice finds the rows there and adds nothing. Quiet hours move a message to
 their end (or skip it) when it is planned.
