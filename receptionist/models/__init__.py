@@ -2,7 +2,15 @@
 
 from receptionist.models.appointment import Appointment, CardKind
 from receptionist.models.auditcheckpoint import AuditCheckpoint, AuditNotary
-from receptionist.models.base import Base, Synced, UTCDateTime, from_micros, new_id, to_micros
+from receptionist.models.base import (
+    Base,
+    Synced,
+    UTCDateTime,
+    from_micros,
+    new_id,
+    new_ids,
+    to_micros,
+)
 from receptionist.models.changes import ChangeEntry, ChangeOrigin, FreedSlot
 from receptionist.models.clinic import BlockedTime, Clinic, Provider, Room, Service
 from receptionist.models.delivery import DeliveryLog
@@ -87,6 +95,7 @@ __all__ = [
     "WaitlistEntry",
     "from_micros",
     "new_id",
+    "new_ids",
     "setting_id",
     "to_micros",
 ]

@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import and_, exists, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
@@ -60,7 +61,8 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from . import channelsettings, config, deliverylog, halt, handover, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
 from .compose import Go, Stop, Wait, appointment_stop, decide
-from .plan import NEW_BOOKING, ROLE_LOST, confirm_since, plan
+from .plan import NEW_BOOKING, ROLE_LOST, Planned, confirm_since, plan
+from .planscope import Memo
 from .quiet import send_time
 from .settings import CHANNELS
 from .watemplates import Call
@@ -136,8 +138,10 @@ def run(
         cfg = config.load(s)
         role, cloud = station.place(s, cfg.station, cfg.standby)
     if not cfg.enabled:
+        _MEMOS.pop(db, None)
         return Round(False, "disabled")
     if role == "none":
+        _MEMOS.pop(db, None)  # what it had queued is withdrawn: planned afresh one day
         return Round(False, "not_station", withdrawn=_role_lost(db, clock.now()))
     cutoff = None
     if cloud:
@@ -155,7 +159,7 @@ def run(
         now = clock.now()
         restored = handover.cut_short(s, db.path.parent, now)
         _senders_fixed(s, now)
-        done = plan(s, now, cfg)
+        done = plan(s, now, cfg, None if restored else _MEMOS.get(db, Memo()))
         top = s.scalar(select(func.max(ChangeEntry.seq))) or 0  # what the plan saw
         result.items += _past_held(s, now)
         if cutoff is not None:
@@ -163,7 +167,7 @@ def run(
         handovers = handover.current(s, now)
     if restored:
         handover.restore_written(db.path.parent)
-    result.planned, result.withdrawn = done.added, done.withdrawn
+    result.planned, result.withdrawn = _planned(db, now, cfg, done)
     for taken in handovers:
         result.items += _handed_over(db, clock.now(), taken, cfg)
     for reminder_id in _due(db, clock.now(), limit):
@@ -177,6 +181,27 @@ def run(
         if halt.SENDER_SAVED in result.causes.values():
             result.refused_senders = channelsettings.refused_senders(s)
     return result
+
+
+# How far each Database's plans got (``planscope``): in memory, per open file.
+_MEMOS: WeakKeyDictionary[Database, Memo] = WeakKeyDictionary()
+
+
+def _planned(db: Database, now: datetime, cfg: config.Config, done: Planned) -> tuple[int, int]:
+    """The rest of a full pass of planning (the first round, or after the settings
+    changed), each batch in a short transaction of its own; what all of it added and
+    withdrew. The memo is kept only once its plan is committed."""
+    added, withdrawn = done.added, done.withdrawn
+    if done.memo is None:  # planned without one (a restore): the next round, a full pass
+        _MEMOS.pop(db, None)
+    while done.memo is not None:
+        _MEMOS[db] = done.memo
+        if not done.more:
+            break
+        with db.write() as s:
+            done = plan(s, now, cfg, done.memo)
+        added, withdrawn = added + done.added, withdrawn + done.withdrawn
+    return added, withdrawn
 
 
 def _stand_by(
@@ -196,10 +221,10 @@ def _stand_by(
     due = select(Reminder).where(Reminder.state == "pending", Reminder.send_at < stale)
     with db.write() as s:
         handover.watch(s, hold.renewed, now)
-        done = plan(s, now, cfg)
+        done = plan(s, now, cfg, _MEMOS.get(db, Memo()))
         for row in s.scalars(due):
             _finish(row, "skipped", "other_station", now)
-    return done.added, done.withdrawn
+    return _planned(db, now, cfg, done)
 
 
 def _role_lost(db: Database, now: datetime) -> int:

@@ -30,6 +30,9 @@ day) and the messages already planned for them, and then, per appointment:
   patient's reminders still ahead are queued again (a confirmation, reschedule or cancellation
   message of the restricted time stays skipped: it was news then).
 
+A dispatch round passes a memo (``planscope``): then only the appointments changed since
+its last plan are planned, and a full pass goes in batches of short transactions.
+
 Each message's dedupe key (appointment, rule, scheduled time) is unique in the table;
 planning twice finds the rows there and adds nothing. Quiet hours move a message to
 their end (or skip it) when it is planned.
@@ -39,16 +42,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import BindParameter, bindparam, text
 from sqlalchemy.orm import Session
 
-from receptionist.models import from_micros, new_id, to_micros
+from receptionist.models import from_micros, new_ids, to_micros
 from receptionist.privacy.restriction import REASON as RESTRICTED
 from receptionist.privacy.restriction import restricted_ids
 
+from . import planscope
 from .config import Config
 from .quiet import send_time
 from .settings import CONFIRMATION, ENABLED
@@ -90,12 +94,13 @@ _TOLD = (
     " WHERE " + TOLD_WHERE + " AND a.deleted_at IS NULL"
 )
 _TOLD_ORDER = " ORDER BY " + ", ".join(TOLD_ORDER)
-_INSERT = text(
+# Positional (``_params``): id, appointment_id, patient_id, kind, rule, scheduled_for,
+# send_at, appointment_start, state, finished_at, reason, created_at, updated_at.
+_INSERT = (
     "INSERT INTO reminder (id, appointment_id, patient_id, kind, rule, scheduled_for, send_at,"
     " appointment_start, state, channel, attempts, next_try_at, claimed_at, finished_at,"
-    " provider_id, digest, reason, created_at, updated_at) VALUES (:id, :appointment_id,"
-    " :patient_id, :kind, :rule, :scheduled_for, :send_at, :appointment_start, :state, '', 0,"
-    " NULL, NULL, :finished_at, '', '', :reason, :now, :now)"
+    " provider_id, digest, reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " '', 0, NULL, NULL, ?, '', '', ?, ?, ?)"
     " ON CONFLICT (appointment_id, rule, scheduled_for) DO UPDATE SET"
     " patient_id = excluded.patient_id, kind = excluded.kind, send_at = excluded.send_at,"
     " appointment_start = excluded.appointment_start, state = excluded.state, channel = '',"
@@ -112,6 +117,10 @@ _INSERT = text(
 class Planned:
     added: int
     withdrawn: int
+    # With a memo given (``planscope``): the memo once this plan is committed, and
+    # whether a full pass goes on (plan again, in a transaction of its own).
+    memo: planscope.Memo | None = None
+    more: bool = False
 
 
 class _Appt(NamedTuple):
@@ -128,11 +137,58 @@ class _Appt(NamedTuple):
 # names: copying 30,000 rows into tuples or named tuples cost a third of the read.
 _Row = tuple[Any, ...]
 ID, KIND, RULE, SCHEDULED, START, STATE, REASON = range(1, 8)
+# A message to write: (appointment, kind, rule, scheduled_for, due), as _one found it.
+_Add = tuple[_Appt, str, str, int, int]
+_Known = tuple[dict[str, list[_Row]], dict[str, int]]  # planned rows, start last told
 
 
-def plan(session: Session, now: datetime, cfg: Config) -> Planned:
-    """Plan what is due for the appointments ahead; returns what changed."""
+def plan(
+    session: Session, now: datetime, cfg: Config, memo: planscope.Memo | None = None
+) -> Planned:
+    """Plan what is due for the appointments ahead; returns what changed. Without a
+    memo, every appointment of the horizon (at most ``MAX_ADDS`` rows written: the next
+    plan writes the rest); with one, what changed since the plans it remembers
+    (``planscope``)."""
     at, until = to_micros(now), to_micros(now + cfg.horizon)
+    switched = confirm_since(session)
+    work = _Work(at, min(switched, to_micros(now - NEW_BOOKING)), cfg)
+    restricted = restricted_ids(session)
+    after = None
+    if memo is None:
+        _everything(session, now, (at, until), work)
+    else:
+        memo = planscope.start(memo, (cfg, switched), at, planscope.feed_end(session)) or memo
+        memo, after = _scoped(session, now, (at, until), memo, work)
+    _write(session, work)
+    _hold(session, restricted, at)
+    _resume(session, at)
+    return Planned(len(work.adds), len(work.withdraw), memo, after is not None)
+
+
+class _Work:
+    """What one plan writes: the messages to add and the rows to withdraw."""
+
+    def __init__(self, at: int, since: int, cfg: Config) -> None:
+        self.at, self.since, self.cfg = at, since, cfg
+        self.adds: list[_Add] = []
+        self.withdraw: dict[str, str] = {}
+
+    def each(self, appts: list[_Appt], known: _Known) -> _Appt | None:
+        """Plan each (in this order) until ``MAX_ADDS`` rows are to be written: the
+        last one planned then (None: all were)."""
+        rows, told = known
+        last = None
+        for appt in appts:
+            if len(self.adds) >= MAX_ADDS:
+                return last  # the next plan goes on: this transaction stays short
+            known_one = (rows.get(appt.id, ()), told.get(appt.id))
+            _one(appt, known_one, (self.at, self.since), self.cfg, self.adds, self.withdraw)
+            last = appt
+        return None
+
+
+def _everything(session: Session, now: datetime, window: tuple[int, int], work: _Work) -> None:
+    at, until = window
     appts = _upcoming(session, at, until)
     rows = _planned(session, at, until)
     known = {a.id for a in appts}
@@ -141,18 +197,121 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
     rows.update(_planned_for(session, [a.id for a in later]))
     told = _told(session, at, until)
     told.update(_told_for(session, [a.id for a in later]))
-    adds: list[dict[str, object]] = []
-    withdraw: dict[str, str] = {}
-    since = min(confirm_since(session), to_micros(now - NEW_BOOKING))
-    restricted = restricted_ids(session)
-    for appt in sorted(appts, key=lambda a: a.start):  # the soonest first
-        if len(adds) >= MAX_ADDS:
-            break  # the next round plans the rest: this transaction stays short
-        _one(appt, (rows.get(appt.id, ()), told.get(appt.id)), (at, since), cfg, adds, withdraw)
-    if adds:
-        session.execute(_INSERT, adds)
-    for reason in set(withdraw.values()):
-        ids = [i for i, r in withdraw.items() if r == reason]
+    work.each(sorted(appts, key=lambda a: a.start), (rows, told))  # the soonest first
+
+
+def _scoped(
+    session: Session, now: datetime, window: tuple[int, int], memo: planscope.Memo, work: _Work
+) -> tuple[planscope.Memo, tuple[int, str] | None]:
+    """One batch of a full pass, or what changed since; the memo after it, and where
+    the full pass goes on (None: it is done, or was none)."""
+    at, until = window
+    top = planscope.feed_end(session)
+    if memo.cursor is None:
+        found = planscope.changed(session, memo.seq, top)
+        appts = None if found is None else _dirty(session, now, window, found, memo.until)
+        if appts is not None and len(appts) <= DIRTY_MOST:
+            stopped = work.each(appts, _known_of(session, appts))
+            if stopped is None:
+                return planscope.went_on(memo, at, until, None, top), None
+            memo = planscope.full(memo, memo.basis, at, top)  # the rest: from the next batch
+            return memo, memo.cursor
+        memo = planscope.full(memo, memo.basis, at, top)  # too much: plan everything
+    assert memo.cursor is not None
+    cursor = _window_pass(session, now, window, memo.cursor, work)
+    return planscope.went_on(memo, at, until, cursor, top), cursor
+
+
+# Appointments a round plans one by one (their rows read by id); more: a full pass.
+DIRTY_MOST = 500
+# A full pass's batch reads at most PAGES pages of PAGE appointments (a pass that finds
+# everything planned, the hourly one, is then short transactions too).
+PAGE, PAGES = 1000, 3
+
+
+def _window_pass(
+    session: Session, now: datetime, window: tuple[int, int], cursor: tuple[int, str],
+    work: _Work,
+) -> tuple[int, str] | None:  # fmt: skip
+    """Plan the window's appointments after ``cursor`` (start, id), the soonest first,
+    then those beyond it changed within the last day; where to go on (None: done)."""
+    at, until = window
+    query = text(
+        _APPT + " WHERE deleted_at IS NULL AND start_utc > :at AND start_utc <= :until"
+        " AND (start_utc > :start OR (start_utc = :start AND id > :id))"
+        " ORDER BY start_utc, id LIMIT :n"
+    )
+    for _ in range(PAGES):
+        args = {"at": at, "until": until, "start": cursor[0], "id": cursor[1], "n": PAGE}
+        page = [_Appt(*row) for row in session.execute(query, args)]
+        known = _known_between(session, page)
+        end = len(page) < PAGE
+        if end:  # the window's end: then the changes beyond it
+            beyond = _changed(session, now, set(), until)
+            beyond = sorted((a for a in beyond if (a.start, a.id) > cursor), key=_order)
+            rows, told = _known_of(session, beyond)
+            known[0].update(rows)
+            known[1].update(told)
+            page += beyond
+        stopped = work.each(page, known)
+        if stopped is not None:
+            return stopped.start, stopped.id
+        if end:
+            return None
+        cursor = page[-1].start, page[-1].id
+    return cursor  # read enough for one transaction: the next one goes on
+
+
+def _known_between(session: Session, page: list[_Appt]) -> _Known:
+    """What is known of a page of the window (in start order): read by the range of
+    its starts, through the index on them (others of the same starts come too)."""
+    if not page:
+        return {}, {}
+    lo, hi = page[0].start - 1, page[-1].start
+    return _planned(session, lo, hi), _told(session, lo, hi)
+
+
+def _known_of(session: Session, appts: list[_Appt]) -> _Known:
+    ids = [a.id for a in appts]
+    return _planned_for(session, ids), _told_for(session, ids)
+
+
+def _dirty(
+    session: Session, now: datetime, window: tuple[int, int], found: tuple[set[str], set[str]],
+    planned_until: int,
+) -> list[_Appt] | None:  # fmt: skip
+    """The appointments to plan again (None: too many, a full pass): those changed (in
+    the window, or beyond it changed within the last day, as ``_everything`` has them),
+    and those the horizon reached since it last covered them."""
+    at, until = window
+    changed, told = found
+    ids = sorted(changed | told)
+    if len(ids) > DIRTY_MOST:
+        return None
+    query = text(_APPT + " WHERE deleted_at IS NULL AND id IN :ids").bindparams(_expanding())
+    appts: dict[str, _Appt] = {}
+    for chunk in range(0, len(ids), CHUNK):
+        for row in session.execute(query, {"ids": ids[chunk : chunk + CHUNK]}):
+            appts[row[0]] = _Appt(*row)
+    beyond = {a.id for a in appts.values() if a.start > until}
+    recent = _recent(session, now) if beyond else set()
+    picked = [a for a in appts.values() if a.start > at and (a.id not in beyond or a.id in recent)]
+    reached = text(_APPT + " WHERE start_utc > :lo AND start_utc <= :until AND deleted_at IS NULL")
+    lo = max(at, planned_until)
+    picked += [
+        a for row in session.execute(reached, {"lo": lo, "until": until})
+        if (a := _Appt(*row)).id not in appts
+    ]  # fmt: skip
+    return sorted(picked, key=_order)
+
+
+def _write(session: Session, work: _Work) -> None:
+    at = work.at
+    if work.adds:
+        params = _params(work.adds, at, work.cfg)
+        session.connection().exec_driver_sql(_INSERT, params)
+    for reason in set(work.withdraw.values()):
+        ids = [i for i, r in work.withdraw.items() if r == reason]
         for chunk in range(0, len(ids), CHUNK):
             session.execute(
                 text(
@@ -162,9 +321,10 @@ def plan(session: Session, now: datetime, cfg: Config) -> Planned:
                 ).bindparams(_expanding()),
                 {"reason": reason, "now": at, "ids": ids[chunk : chunk + CHUNK]},
             )
-    _hold(session, restricted, at)
-    _resume(session, at)
-    return Planned(len(adds), len(withdraw))
+
+
+def _order(appt: _Appt) -> tuple[int, str]:
+    return appt.start, appt.id
 
 
 def _hold(session: Session, restricted: set[str], at: int) -> None:
@@ -222,10 +382,26 @@ def _upcoming(session: Session, at: int, until: int) -> list[_Appt]:
     return [_Appt(*row) for row in session.execute(query, {"at": at, "until": until}).all()]
 
 
-def _changed(session: Session, now: datetime, known: set[str]) -> list[_Appt]:
+def _changed(
+    session: Session, now: datetime, known: set[str], after: int | None = None
+) -> list[_Appt]:
     """Appointments beyond the horizon booked, moved or cancelled within the last day
-    (for their confirmation, reschedule or cancellation message): read from the change
-    feed's end back, so the work is that day's changes, not the whole schedule."""
+    (for their confirmation, reschedule or cancellation message); those starting after
+    ``after`` only, if given."""
+    wanted = sorted(_recent(session, now) - known)
+    query = text(
+        _APPT + " WHERE deleted_at IS NULL AND id IN :ids AND start_utc > :after"
+    ).bindparams(_expanding())
+    low, found = -(1 << 62) if after is None else after, []
+    for chunk in range(0, len(wanted), CHUNK):
+        args = {"ids": wanted[chunk : chunk + CHUNK], "after": low}
+        found += [_Appt(*r) for r in session.execute(query, args)]
+    return found
+
+
+def _recent(session: Session, now: datetime) -> set[str]:
+    """The appointments changed within the last day: read from the change feed's end
+    back, so the work is that day's changes, not the whole schedule."""
     since, before, ids = to_micros(now - NEW_BOOKING), 1 << 62, set()
     page_query = text(
         "SELECT seq, entity, row_id, at FROM change_log WHERE seq < :before"
@@ -235,14 +411,8 @@ def _changed(session: Session, now: datetime, known: set[str]) -> list[_Appt]:
         page = session.execute(page_query, {"before": before, "n": FEED_PAGE}).all()
         ids |= {row_id for _, entity, row_id, at in page if entity == "appointment" and at >= since}
         if len(page) < FEED_PAGE or page[-1][3] < since:
-            break
+            return ids
         before = page[-1][0]
-    wanted = sorted(ids - known)
-    query = text(_APPT + " WHERE deleted_at IS NULL AND id IN :ids").bindparams(_expanding())
-    found = []
-    for chunk in range(0, len(wanted), CHUNK):
-        found += [_Appt(*r) for r in session.execute(query, {"ids": wanted[chunk : chunk + CHUNK]})]
-    return found
 
 
 def _planned_for(session: Session, ids: list[str]) -> dict[str, list[_Row]]:
@@ -286,7 +456,7 @@ def _one(
     known: tuple[list[_Row] | tuple[()], int | None],  # its rows here, the start told
     times: tuple[int, int],  # now, and since when bookings are confirmed
     cfg: Config,
-    adds: list[dict[str, object]],
+    adds: list[_Add],
     withdraw: dict[str, str],
 ) -> None:
     at, since = times
@@ -303,7 +473,7 @@ def _one(
         if (rule, scheduled) in keys:
             return
         keys.add((rule, scheduled))
-        adds.append(_new(appt, kind, rule, scheduled, due, at, cfg))
+        adds.append((appt, kind, rule, scheduled, due))
 
     if appt.status == "cancelled":
         for r in rows:
@@ -362,24 +532,18 @@ def _past(rows: list[_Row] | tuple[()], start: int, told: int | None) -> set[str
     }
 
 
-def _new(
-    appt: _Appt, kind: str, rule: str, scheduled: int, due: int, at: int, cfg: Config
-) -> dict[str, object]:
-    start = from_micros(appt.start)
-    when = send_time(
-        from_micros(due), start, (cfg.quiet_start, cfg.quiet_end), cfg.quiet_mode, cfg.tz
-    )
-    return {
-        "id": new_id(),
-        "appointment_id": appt.id,
-        "patient_id": appt.patient_id,
-        "kind": kind,
-        "rule": rule,
-        "scheduled_for": scheduled,
-        "send_at": to_micros(when) if when else due,
-        "appointment_start": appt.start,
-        "state": "pending" if when else "skipped",
-        "reason": "" if when else "quiet_hours",
-        "finished_at": None if when else at,
-        "now": at,
-    }
+def _params(adds: list[_Add], at: int, cfg: Config) -> list[tuple[object, ...]]:
+    """The ``_INSERT`` rows of the messages to add (positional: binding 20,000 rows by
+    name through the SQL layer cost more than writing them)."""
+    tz, quiet, mode = cfg.tz, (cfg.quiet_start, cfg.quiet_end), cfg.quiet_mode
+    out: list[tuple[object, ...]] = []
+    for row_id, (appt, kind, rule, scheduled, due) in zip(new_ids(len(adds)), adds, strict=True):
+        when = send_time(from_micros(due), from_micros(appt.start), quiet, mode, tz)
+        sent = ((when - _EPOCH) // _US, "pending", "", None) if when else (due, "skipped",
+                "quiet_hours", at)  # fmt: skip
+        out.append((row_id, appt.id, appt.patient_id, kind, rule, scheduled, sent[0],
+                    appt.start, sent[1], sent[3], sent[2], at, at))  # fmt: skip
+    return out
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -3,7 +3,8 @@ run past midnight, 21:00 to 08:00)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from receptionist import zones
@@ -24,10 +25,17 @@ def ends_after(at: datetime, end: time, tz: ZoneInfo) -> datetime:
     local = at.astimezone(tz)
     day = local.date()
     for _ in range(2):
-        candidate = zones.wall_to_utc(datetime.combine(day, end), tz)
+        candidate = _end_on(day, end, tz)
         if candidate > at:
             return candidate
         day += timedelta(days=1)
+    return _end_on(day, end, tz)
+
+
+@lru_cache(maxsize=1024)
+def _end_on(day: date, end: time, tz: ZoneInfo) -> datetime:
+    """The window's end on ``day`` (the same for every message of a plan that waits for
+    it: computed once)."""
     return zones.wall_to_utc(datetime.combine(day, end), tz)
 
 

@@ -1,0 +1,119 @@
+"""Planning in a dispatch round looks only at what changed (``reminders.planscope``), and
+the first planning is done in one round, in short transactions: what it writes is what
+planning everything would write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from reminderclinic import Clinic, at, make
+
+from receptionist.clock import FixedClock
+from receptionist.context import Ctx
+from receptionist.patients import commlog
+from receptionist.reminders import config, dispatch, planscope
+from receptionist.reminders import plan as planning
+from receptionist.store.storage import Database
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[int]]:
+    """The appointments each plan looked at, and the rows each plan call wrote (the
+    functions themselves run unchanged)."""
+    looked: list[str] = []
+    written: list[int] = []
+    one, plan = planning._one, planning.plan
+
+    def looking(appt: Any, *args: Any) -> None:
+        looked.append(appt.id)
+        one(appt, *args)
+
+    def counting(*args: Any, **kwargs: Any) -> planning.Planned:
+        done = plan(*args, **kwargs)
+        written.append(done.added)
+        return done
+
+    monkeypatch.setattr(planning, "_one", looking)
+    monkeypatch.setattr(dispatch, "plan", counting)
+    return looked, written
+
+
+def _planning_everything_changes_nothing(clinic: Clinic) -> None:
+    """A plan of every appointment (no memo) finds nothing to add or withdraw: the
+    rounds' plans left what planning everything would have."""
+    with clinic.db.write() as s:
+        done = planning.plan(s, clinic.clock.now(), config.load(s))
+    assert (done.added, done.withdrawn) == (0, 0)
+
+
+def test_a_round_plans_what_changed_and_the_first_planning_in_one_round(
+    db: Database, ctx: Ctx, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clinic = make(db, ctx, clock)
+    patients = [clinic.patient(n) for n in range(3)]
+    booked = [clinic.book(patients[n % 3], at(1 + n // 3, 9 + n)) for n in range(6)]
+    monkeypatch.setattr(planning, "MAX_ADDS", 4)  # several batches for six appointments
+    looked, written = _spy(monkeypatch)
+    run: Callable[[], dispatch.Round] = lambda: dispatch.run(db, clock, {})  # noqa: E731
+
+    first = run()  # a confirmation, a 24h and a 2h reminder each: 24h of the first passed
+    assert first.planned == 17 and sorted(set(looked)) == sorted(booked)
+    assert written == [5, 6, 6], "three transactions, each stopped once past MAX_ADDS rows"
+    _planning_everything_changes_nothing(clinic)
+
+    looked.clear()
+    clock.advance(minutes=1)
+    assert run().planned == 0 and looked == [], "nothing changed: nothing planned again"
+
+    clinic.move(booked[4], at(2, 16))
+    clock.advance(minutes=1)
+    moved = run()
+    assert looked == [booked[4]], "only the moved appointment"
+    assert (moved.planned, moved.withdrawn) == (3, 2)  # 24h, 2h, a reschedule message
+    _planning_everything_changes_nothing(clinic)
+
+    looked.clear()
+    with db.write() as s:  # another PC told the patient of another start (the log syncs)
+        commlog.add(
+            s, ctx, patients[0], channel="sms", direction="out", summary="Reminder",
+            occurred_at=clock.now(), appointment_id=booked[0], appointment_start=at(1, 8),
+        )  # fmt: skip
+    clock.advance(minutes=1)
+    assert run().planned == 1 and looked == [booked[0]]  # its reschedule message
+    _planning_everything_changes_nothing(clinic)
+
+    looked.clear()
+    clinic.set(offsets="24h,2h,1h")  # the rules changed: every appointment again
+    clock.advance(minutes=1)
+    assert run().planned == 6 and sorted(set(looked)) == sorted(booked)
+    _planning_everything_changes_nothing(clinic)
+
+    looked.clear()
+    clock.set(clock.now() - timedelta(minutes=2))  # put back: planned afresh
+    assert run().planned == 0 and sorted(set(looked)) == sorted(booked)
+
+    # Booked while this PC was off for a day, beyond the horizon (24h + a day): planned
+    # when the horizon reaches it, in a round that plans nothing else.
+    monkeypatch.setattr(planscope, "FULL_EVERY", timedelta(days=30))  # no hourly pass
+    far = clinic.book(patients[1], at(6, 12))
+    looked.clear()
+    clock.advance(days=1, hours=1)
+    run()
+    assert far not in looked
+    _planning_everything_changes_nothing(clinic)
+    clock.set(at(4, 11, 30))
+    run()
+    looked.clear()
+    clock.set(at(4, 12, 30))  # the horizon (2 days) reaches Sunday 12:00
+    # Its confirmation (booked since reminders were switched on) and 24h, 2h and 1h.
+    assert run().planned == 4 and looked == [far]
+    _planning_everything_changes_nothing(clinic)
+
+    # More changed than one batch writes: the round goes on with a full pass.
+    two = [clinic.book(patients[n], at(5, 15 + n)) for n in (0, 1)]
+    looked.clear()
+    clock.advance(minutes=1)
+    assert run().planned == 8 and set(looked) == {far, *two}  # 4 each
+    _planning_everything_changes_nothing(clinic)
