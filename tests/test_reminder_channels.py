@@ -422,3 +422,27 @@ def _refuse_tunnels(listener: socket.socket, count: int) -> None:
         with conn:
             conn.recv(65536)  # CONNECT host:443 HTTP/1.1 ...
             conn.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+
+
+def _busy_authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+    from aiosmtpd.smtp import AuthResult
+
+    return AuthResult(success=False, handled=False, message=BUSY_AUTH)
+
+
+BUSY_AUTH = "454 4.7.0 Temporary authentication failure, try again later"
+
+
+def test_a_temporary_sign_in_failure_is_tried_again_not_a_refusal() -> None:
+    """A 4xx to AUTH (RFC 4954's 454: the server's back end busy, too many sign-ins for
+    now) says nothing against the password: tried again later, not "refused_credentials",
+    which stops the e-mail channel until a person saves the password again."""
+    options = {"authenticator": _busy_authenticator, "auth_require_tls": False}
+    with smtp_server(**options) as (port, inbox):
+        sender = SmtpSender(
+            "127.0.0.1", port, "desk@moda.example", security="none",
+            username="desk", password="s3cret",
+        )  # fmt: skip
+        busy = sender.send(mail())
+    assert inbox.mails == []
+    assert (busy.status, busy.code, busy.http_status) == ("transient", "smtp_454", 454)
