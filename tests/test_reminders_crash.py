@@ -325,3 +325,31 @@ def test_a_twilio_send_whose_answer_never_came_is_looked_up_not_left_unknown(
     by_number = {r.sent_to: r for r in reminders.listing(clinic.db, clinic.ctx)}
     assert by_number["+905550000001"].provider_id == recorded.messages[0]["sid"]
     assert "Twilio Console" in str(by_number["+905550000002"].explained)
+
+
+def test_a_lost_answer_the_list_cannot_settle_reads_as_a_lost_answer_not_a_crash(
+    clinic: Clinic,
+) -> None:
+    """A send whose answer never came (no crash), looked up in a list that cannot tell
+    (not Twilio's page shape, or cut off by the page limit): "unknown" as a lost
+    answer ("no_answer"), not as a send cut short by the PC or the app stopping."""
+    clinic.set(offsets="")
+    quick = httpx.Timeout(0.3, connect=5.0)
+
+    def no_page(h: Any, method: str, raw: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if method == "GET":
+            return 200, {"note": "not a page of messages"}, {}
+        return twilio_route(h, method, raw)
+
+    with http_server(no_page) as (url, recorded):
+        sender = {"sms": TwilioSender(url, ACCOUNT, SENDER, TOKEN, timeout=quick)}
+        recorded.hold = threading.Event()
+        clinic.book(clinic.patient(1), at(3, 10))
+        dispatch.run(clinic.db, clinic.clock, sender)
+        recorded.hold.set()
+        recorded.hold = None
+        clinic.clock.advance(minutes=11)
+        dispatch.run(clinic.db, clinic.clock, sender)
+    row = only(clinic)
+    assert (row.state, row.reason) == ("unknown", "no_answer")
+    assert "stopped in the middle" not in str(row.explained)

@@ -641,8 +641,8 @@ def _looked_up(s: Session, r: Reminder, answer: Outcome | None, now: datetime) -
         # Not listed proves nothing: a list may leave out a message the provider took
         # (its clock, its order, a body it rewrote); sent again, it could go twice.
         _finish(r, "unknown", NOT_LISTED, now)
-    else:
-        _finish(r, "unknown", "interrupted", now)
+    else:  # a lost answer reads as one, not as a send the PC's stop cut short
+        _finish(r, "unknown", "no_answer" if r.reason == LOOKING_UP else "interrupted", now)
     return _item(r)
 
 

@@ -90,9 +90,10 @@ _SAID: dict[str, str] = {
     "no_answer": QT_TRANSLATE_NOOP(
         "core",
         "Unknown: the message was handed to the provider and its answer never came (the "
-        "connection dropped or timed out), and the provider cannot be asked whether it "
-        "arrived. Check the provider's own log (the Twilio Console, WhatsApp Manager, the "
-        "mail server's log) or ask the patient before you resend: it may go twice.",
+        "connection dropped or timed out), and the provider cannot be asked, or could "
+        "not say, whether it arrived. Check the provider's own log (the Twilio Console, "
+        "WhatsApp Manager, the mail server's log) or ask the patient before you resend: "
+        "it may go twice.",
     ),
     "interrupted": QT_TRANSLATE_NOOP(
         "core",
