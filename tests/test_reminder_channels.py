@@ -392,3 +392,57 @@ def test_the_provider_s_own_401_stops_the_channel_whatever_its_code(twilio) -> N
         wa_server.script.append(meta_error(102, 401, "Session key invalid"))
         wa = WhatsAppSender(wa_url + "/v21.0", WA_PHONE_ID, WA_TOKEN).send(message("+90555"))
     assert (wa.status, wa.code) == ("permanent", "refused_credentials")
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_transient_not_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Over HTTPS (the only way to a provider) a corporate proxy's 407 answers the
+    CONNECT, before any request goes: httpx raises ProxyError, not a response. Nothing
+    was sent, so it is tried again later, as the proxy's 407 page is over plain HTTP;
+    never "unknown" (a person's, or for SMS a lookup that settles nothing)."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        proxy = threading.Thread(target=_refuse_tunnels, args=(listener, 2), daemon=True)
+        proxy.start()
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{listener.getsockname()[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        sms = TwilioSender("https://api.twilio.example", ACCOUNT, "+1", TOKEN)
+        wa = WhatsAppSender("https://graph.facebook.example/v21.0", WA_PHONE_ID, WA_TOKEN)
+        found = [sender.send(message("+905551112233")) for sender in (sms, wa)]
+        proxy.join(timeout=10)
+    assert [(o.status, o.code, o.ask_later) for o in found] == [
+        ("transient", "proxy_refused", False)
+    ] * 2
+
+
+def _refuse_tunnels(listener: socket.socket, count: int) -> None:
+    for _ in range(count):
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)  # CONNECT host:443 HTTP/1.1 ...
+            conn.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+
+
+def _busy_authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+    from aiosmtpd.smtp import AuthResult
+
+    return AuthResult(success=False, handled=False, message=BUSY_AUTH)
+
+
+BUSY_AUTH = "454 4.7.0 Temporary authentication failure, try again later"
+
+
+def test_a_temporary_sign_in_failure_is_tried_again_not_a_refusal() -> None:
+    """A 4xx to AUTH (RFC 4954's 454: the server's back end busy, too many sign-ins for
+    now) says nothing against the password: tried again later, not "refused_credentials",
+    which stops the e-mail channel until a person saves the password again."""
+    options = {"authenticator": _busy_authenticator, "auth_require_tls": False}
+    with smtp_server(**options) as (port, inbox):
+        sender = SmtpSender(
+            "127.0.0.1", port, "desk@moda.example", security="none",
+            username="desk", password="s3cret",
+        )  # fmt: skip
+        busy = sender.send(mail())
+    assert inbox.mails == []
+    assert (busy.status, busy.code, busy.http_status) == ("transient", "smtp_454", 454)

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
+from receptionist.journal import changefeed
 from receptionist.models import (
+    Appointment,
     ChangeEntry,
     Reminder,
     ReminderHandover,
@@ -214,3 +216,53 @@ def test_the_mark_moves_past_a_booking_beyond_the_horizon_and_still_decides_for_
         s.add(ReminderHandoverLate(kind="lease", appointment_id=x, inserted=False))
         handover.note(s, "lease", now, now)  # the lease moved again: what it kept goes
         assert s.scalars(handover.late("lease", False)).all() == []
+
+
+def test_a_far_booking_s_late_change_that_moved_nothing_leaves_its_move_the_old_holder_s(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    """X, a month ahead, was moved before the mark (the old holder saw the move and
+    answered for its message); after the mark only a note on X reached this PC. The
+    mark moves past X while it is beyond the horizon, and that note must not keep X as
+    a booking whose news the old holder never saw (``_seen_before`` weighs moves only):
+    when X comes within the horizon, its reschedule message is the old holder's, not
+    sent a second time (the merge of the late table with the moved flag, #14)."""
+    clinic = make(db, ctx, clock)
+    clinic.set(offsets="24h")  # the horizon: two days
+    start = clock.now()
+    patient = clinic.patient(1)
+    x = clinic.book(patient, at(29, 10))
+    with db.write() as s:
+        commlog.add(s, Ctx(SYSTEM, clock), patient, channel="sms", direction="out",
+                    summary="Booking confirmation sent by sms.", occurred_at=start,
+                    appointment_id=x, appointment_start=at(29, 10))  # fmt: skip
+    clinic.move(x, at(30, 10))  # before the mark: the old holder saw it
+    with db.write() as s:
+        mark = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+        cutoff = start + timedelta(minutes=5)
+        s.add(ReminderHandover(kind="lease", cutoff=cutoff, mark=mark, updated_at=start))
+    clock.advance(hours=1)
+    with db.write() as s, changefeed.applying(s, "old-holder"):  # a note, after the mark
+        appt = s.get(Appointment, x)
+        assert appt is not None
+        appt.notes = "called: parking?"
+        appt.touch(clock.now())
+    clock.advance(days=2)  # no plan looks at X yet
+    now = clock.now()
+    with db.write() as s:
+        cfg = config.load(s)
+        plan.plan(s, now, cfg)
+        top = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+        assert top > mark and s.scalar(select(func.count()).select_from(Reminder)) == 0
+    dispatch._advance(db, now, [handover.Handover("lease", cutoff, mark)], top, cfg.horizon)
+    with db.read() as s:
+        assert s.get(ReminderHandover, "lease").mark == top  # type: ignore[union-attr]
+        assert s.scalars(handover.late("lease", False)).all() == []
+    clock.advance(days=26)  # X is within the horizon: its reschedule message is planned
+    now = clock.now()
+    with db.write() as s:
+        cfg = config.load(s)
+        plan.plan(s, now, cfg)
+        kept = handover.current(s, now)
+    skipped = dispatch._handed_over(db, now, kept[0], cfg)
+    assert sorted(i.kind for i in skipped) == ["confirmation", "reschedule"]

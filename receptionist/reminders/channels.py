@@ -75,8 +75,9 @@ class Sender(Protocol):
 
     def lookup(self, lost: Lost) -> Outcome | None:
         """Ask the provider whether a message cut short reached it: ``sent`` (with its
-        id) or ``permanent`` with code "absent" (it never did: safe to send again), or
-        None when the provider has no way to tell."""
+        id) or ``permanent`` with code "absent" (not found in its list: "unknown" for a
+        person, never sent again by itself), or None when the provider has no way to
+        tell."""
         ...
 
 

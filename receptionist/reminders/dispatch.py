@@ -10,11 +10,12 @@ conditional update in a write transaction, and writes are serialised. A message
 found still "sending" long after a round began it (the PC crashed, the process was
 killed mid-send, or the provider's answer never came) is never resent blindly: the
 provider's status lookup, about the address the message went to (kept on the row as
-it went "sending": the patient's may have changed since), says whether it arrived
-(sent) or not (pending again), and where the provider cannot tell it becomes
-"unknown", for a person to look at. A lookup the provider refuses for the
-credentials leaves the message "sending" and stops the channel (``halt``) until they
-are saved again; one that meets a transient failure is asked again at the next round.
+it went "sending": the patient's may have changed since), finds it (sent); where it
+does not (``NOT_LISTED``: a list may leave out a message the provider took) or the
+provider cannot tell, it becomes "unknown", for a person to look at. A lookup the
+provider refuses for the credentials leaves the message "sending" and stops the channel
+(``halt``) until they are saved again; one that meets a transient failure is asked
+again at the next round.
 
 A provider that refuses the clinic's credentials stops its channel (``halt``): the
 message stays queued, and so does every later one on that channel, until the
@@ -74,6 +75,8 @@ MAX_BACKOFF = timedelta(hours=1)
 # A send whose answer never came, left "sending" for its provider's status lookup once
 # stale (``_recover``), where the provider has one (``Outcome.ask_later``).
 LOOKING_UP = "awaiting_lookup"
+# A lookup that did not find the message in the provider's list: "unknown" for a person.
+NOT_LISTED = "not_listed"
 
 # A change of an appointment that may be what a reschedule or cancellation message
 # announces: one the feed says moved or cancelled it, an insert, or one from before
@@ -688,10 +691,11 @@ def _looked_up(s: Session, r: Reminder, answer: Outcome | None, now: datetime) -
         _finish(r, "sent", "recovered", now)
         _log(s, r, now, None)
     elif answer is not None and answer.code == "absent":
-        r.state, r.reason, r.updated_at = "pending", "recovered_absent", now
-        r.next_try_at = now
-    else:
-        _finish(r, "unknown", "interrupted", now)
+        # Not listed proves nothing: a list may leave out a message the provider took
+        # (its clock, its order, a body it rewrote); sent again, it could go twice.
+        _finish(r, "unknown", NOT_LISTED, now)
+    else:  # a lost answer reads as one, not as a send the PC's stop cut short
+        _finish(r, "unknown", "no_answer" if r.reason == LOOKING_UP else "interrupted", now)
     return _item(r)
 
 

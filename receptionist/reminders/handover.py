@@ -253,12 +253,14 @@ _CHANGES = "FROM change_log c JOIN appointment a ON a.id = c.row_id WHERE"
 # (``:until``), the change older than a day (``plan._changed``), nothing of it queued.
 # It may stay undecided for weeks: the mark moves past it, the appointment kept in
 # ``reminder_handover_late`` if the change is one the previous sender never saw
-# (``_LATE``: after the mark, or made here after ``pushed``).
+# (``_LATE``: after the mark, or made here after ``pushed``) and is news: an insert, a
+# move or a cancellation (``moved`` not 0, as ``dispatch._NEWS``); a later note or
+# status alone does not make a move the previous sender saw one it missed.
 _FAR = (
     "(a.start_utc > :until AND c.at < :recent AND NOT EXISTS (SELECT 1 FROM reminder r"
     " WHERE r.appointment_id = a.id AND r.state = 'pending' AND r.kind != 'reminder'))"
 )
-_LATE = "(c.seq > :late_mark OR (c.seq > :late_pushed AND c.origin IS NULL))"
+_LATE = "(c.seq > :late_mark OR (c.seq > :late_pushed AND c.origin IS NULL)) AND c.moved IS NOT 0"
 _FIRST_NEAR = text(f"SELECT min(c.seq) {_CHANGES}{_UNDECIDED} AND NOT {_FAR}")
 _FAR_LATE = text(
     f"SELECT c.row_id, max(c.kind = 'insert') {_CHANGES}{_UNDECIDED} AND {_FAR} AND {_LATE}"

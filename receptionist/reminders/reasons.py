@@ -83,22 +83,31 @@ _SAID: dict[str, str] = {
     "awaiting_lookup": QT_TRANSLATE_NOOP(
         "core",
         "Sending: the provider's answer never came. Ten minutes on, the provider is asked "
-        "whether it took the message: if so it counts as sent; if not it goes again; if "
-        "the provider cannot tell, it waits for a person.",
+        "whether it took the message: if so it counts as sent; if it cannot tell, or "
+        "does not list it, it waits for a person.",
     ),
     # "unknown": the message may have arrived; only a person can find out.
     "no_answer": QT_TRANSLATE_NOOP(
         "core",
         "Unknown: the message was handed to the provider and its answer never came (the "
-        "connection dropped or timed out), and the provider cannot be asked whether it "
-        "arrived. Check the provider's own log (the Twilio Console, WhatsApp Manager, the "
-        "mail server's log) or ask the patient before you resend: it may go twice.",
+        "connection dropped or timed out), and the provider cannot be asked, or could "
+        "not say, whether it arrived. Check the provider's own log (the Twilio Console, "
+        "WhatsApp Manager, the mail server's log) or ask the patient before you resend: "
+        "it may go twice.",
     ),
     "interrupted": QT_TRANSLATE_NOOP(
         "core",
         "Unknown: the sending was cut short (the PC or the app stopped in the middle of "
         "it), and the provider could not say whether the message arrived. Check the "
         "provider's own log or ask the patient before you resend: it may go twice.",
+    ),
+    "not_listed": QT_TRANSLATE_NOOP(
+        "core",
+        "Unknown: the sending was cut short or its answer never came, and ten minutes on "
+        "the provider's message list did not show it; that list can leave out a message "
+        "the provider took, so it was not sent again by itself. Check the Twilio Console "
+        "(Monitor > Messaging logs, the patient's number) or ask the patient before you "
+        "resend: it may go twice.",
     ),
     "sender_error": QT_TRANSLATE_NOOP(
         "core",

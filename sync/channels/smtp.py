@@ -13,10 +13,11 @@ DATA command not begun) nothing was sent, so it is never "unknown":
   against a plain port), the sender refused with a 5xx (``mail_refused``: "530 STARTTLS
   first", "553 not your address"), this PC refused with a 5xx greeting or answer to
   EHLO (``server_refused``: "554 no service for your address"), the login refused
-  (``refused_credentials``);
+  with a 5xx (``refused_credentials``);
 - transient (tried again with backoff): no connection (refused, timed out, no such
   host: ``unreachable``), the connection lost (``connection_lost``), a 4xx answer
-  (greylisting, a server busy for now);
+  (greylisting, a server busy for now; a sign-in's "454 temporary authentication
+  failure" too);
 - permanent for this message: a 5xx to the recipient (no such mailbox).
 
 Once DATA began, an answer is the server's verdict (250 sent, 4xx transient, 5xx
@@ -149,10 +150,10 @@ _NOT_OFFERED = {"starttls": "tls_not_offered", "login": "auth_not_offered"}
 
 
 def _by_code(code: int, exc: BaseException, step: str) -> Outcome:
+    if 400 <= code < 500:  # a sign-in's 454 too: the server busy, the password not refused
+        return Outcome("transient", code=f"smtp_{code}", http_status=code)
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return Outcome("permanent", code="refused_credentials", http_status=code)
-    if 400 <= code < 500:
-        return Outcome("transient", code=f"smtp_{code}", http_status=code)
     if isinstance(exc, smtplib.SMTPSenderRefused):  # the clinic's sender, every message
         return Outcome("permanent", code="mail_refused", http_status=code)
     if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError):  # this PC's

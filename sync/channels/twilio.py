@@ -23,11 +23,13 @@ followed while a page still holds messages created since the send began (at most
 :data:`LOOKUP_PAGES` pages; "since" less :data:`CLOCK_SLACK`, for this PC's clock
 running ahead of Twilio's). One created since whose (number, text) has the digest
 kept in the reminder row is the message (sent, with its SID). None such, with the
-list read back to before the send: it never arrived. Twilio creates the Message
-resource when it accepts the request (the 201 answers that resource) and lists it
-whatever becomes of it (queued, sent, failed); asked ten minutes on, a message it is
-not listing was never accepted, so it is safe to send again ("absent"). A list cut
-off by the page limit proves nothing: None, so "unknown" for a person. Not filtered
+list read back to before the send: "absent", which the dispatch does NOT take for
+"never accepted" (``dispatch.NOT_LISTED``: "unknown" for a person): Twilio documents
+its list as sorted by DateSent (a message still queued has none: where it sorts is
+not said), nor when a message it took is listed, and a message it took can be missed
+here (this PC's clock over ``CLOCK_SLACK`` fast, a body Twilio rewrote: a trial
+account's prefix, smart encoding). A list cut off by the page limit proves nothing
+either: None, so "unknown" too. Not filtered
 by ``From`` (the clinic may have changed its sender since; the digest pins the
 message) nor by ``DateSent`` (empty while Twilio still queues the message: filtering
 on it would miss exactly the message that is still on its way).
@@ -64,8 +66,9 @@ LOOKUP_PAGE = 50
 LOOKUP_PAGES = 4  # pages read at most: past them, the list proves nothing
 # How far this PC's clock may run ahead of Twilio's: a message Twilio dates up to this
 # long before the send began (by this PC's clock) is still the one (a PC clock a few
-# minutes fast must not make a message it took look absent, and go twice). An older
-# message of the very same text to the same number is another one.
+# minutes fast must not make a message it took look absent). An older message of the
+# very same text to the same number is another one. A PC clock further ahead makes the
+# message look "absent": "unknown" for a person, never sent again (``dispatch``).
 CLOCK_SLACK = timedelta(minutes=10)
 
 

@@ -5,7 +5,9 @@ A 401 or 407 whose body is not the provider's documented error (a captive portal
 sign-in page, a corporate proxy's "authentication required", any HTML) says nothing
 about the clinic's credentials: it is a transient failure (tried again with backoff),
 coded ``not_provider_401`` / ``not_provider_407`` so the Reminders view, the delivery
-log and the operator's log say what was seen, never the channel stopped for it."""
+log and the operator's log say what was seen, never the channel stopped for it. Over
+HTTPS a proxy's 407 answers the CONNECT before any request goes: ``proxy_refused``,
+transient too (``transport_failure``)."""
 
 from __future__ import annotations
 
@@ -32,7 +34,10 @@ def usable(base_url: str) -> bool:
 
 def transport_failure(exc: httpx.HTTPError) -> Outcome:
     """A request that got no answer: never left (try again), or may have reached the
-    provider (never resend blindly)."""
+    provider (never resend blindly). A proxy that refuses the tunnel (its 407 or 5xx to
+    CONNECT, over HTTPS: ``ProxyError``) answered before any request went."""
+    if isinstance(exc, httpx.ProxyError):
+        return Outcome("transient", code="proxy_refused")
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return Outcome("transient", code="unreachable")
     return Outcome("unknown", code="no_answer")
