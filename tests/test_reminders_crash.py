@@ -353,3 +353,40 @@ def test_a_lost_answer_the_list_cannot_settle_reads_as_a_lost_answer_not_a_crash
     row = only(clinic)
     assert (row.state, row.reason) == ("unknown", "no_answer")
     assert "stopped in the middle" not in str(row.explained)
+
+
+def test_a_twilio_5xx_to_the_send_is_looked_up_never_sent_again(clinic: Clinic) -> None:
+    """Twilio's 500 (its error 20500) to the POST that sends an SMS may come after it
+    created the message: its docs warn that a retry can reach the patient twice, and
+    document no 5xx as "nothing created" (20503 only says "try again"). So a 5xx to a
+    send is a lost answer: the message stays "sending" and ten minutes on the list
+    settles it: the one Twilio took is sent (once, with its SID); one it never took is
+    "unknown" for a person, never sent again by itself."""
+    clinic.set(offsets="")  # the booking confirmations only
+    answers = [(True, 500, 20500), (False, 503, 20503)]  # (created first, status, code)
+
+    def failing(h: Any, method: str, raw: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if method != "POST" or not answers:
+            return twilio_route(h, method, raw)
+        created, status, code = answers.pop(0)
+        if created:
+            twilio_route(h, method, raw)  # Twilio took it, then failed to answer
+        return status, {"code": code, "message": "Internal", "status": status}, {}
+
+    with http_server(failing) as (url, recorded):
+        sender = {"sms": TwilioSender(url, ACCOUNT, SENDER, TOKEN)}
+        for n in (1, 2):
+            clinic.book(clinic.patient(n), at(3, 9 + n))
+            done = dispatch.run(clinic.db, clinic.clock, sender)
+            assert [(i.state, i.reason) for i in done.items] == [("looking_up", "awaiting_lookup")]
+        clinic.clock.advance(minutes=5)  # not stale yet: nothing is sent again
+        assert dispatch.run(clinic.db, clinic.clock, sender).items == []
+        clinic.clock.advance(minutes=6)
+        done = dispatch.run(clinic.db, clinic.clock, sender)
+        assert dispatch.run(clinic.db, clinic.clock, sender).items == []
+    assert sorted((i.state, i.reason) for i in done.items) == [
+        ("sent", "recovered"), ("unknown", "not_listed"),
+    ]  # fmt: skip
+    assert [m["to"] for m in recorded.messages] == ["+905550000001"], "exactly once"
+    by_number = {r.sent_to: r for r in reminders.listing(clinic.db, clinic.ctx)}
+    assert by_number["+905550000001"].provider_id == recorded.messages[0]["sid"]

@@ -82,18 +82,19 @@ _SAID: dict[str, str] = {
     ),
     "awaiting_lookup": QT_TRANSLATE_NOOP(
         "core",
-        "Sending: the provider's answer never came. Ten minutes on, the provider is asked "
-        "whether it took the message: if so it counts as sent; if it cannot tell, or "
-        "does not list it, it waits for a person.",
+        "Sending: the provider's answer never came, or was a server error (HTTP 5xx), "
+        "which does not say whether it took the message. Ten minutes on, the provider is "
+        "asked whether it took the message: if so it counts as sent; if it cannot tell, "
+        "or does not list it, it waits for a person.",
     ),
     # "unknown": the message may have arrived; only a person can find out.
     "no_answer": QT_TRANSLATE_NOOP(
         "core",
         "Unknown: the message was handed to the provider and its answer never came (the "
-        "connection dropped or timed out), and the provider cannot be asked, or could "
-        "not say, whether it arrived. Check the provider's own log (the Twilio Console, "
-        "WhatsApp Manager, the mail server's log) or ask the patient before you resend: "
-        "it may go twice.",
+        "connection dropped or timed out, or a server error said nothing of the message), "
+        "and the provider cannot be asked, or could not say, whether it arrived. Check the "
+        "provider's own log (the Twilio Console, WhatsApp Manager, the mail server's log) "
+        "or ask the patient before you resend: it may go twice.",
     ),
     "interrupted": QT_TRANSLATE_NOOP(
         "core",
@@ -103,7 +104,8 @@ _SAID: dict[str, str] = {
     ),
     "not_listed": QT_TRANSLATE_NOOP(
         "core",
-        "Unknown: the sending was cut short or its answer never came, and ten minutes on "
+        "Unknown: the sending was cut short or its answer never came (or was a server "
+        "error), and ten minutes on "
         "the provider's message list did not show it; that list can leave out a message "
         "the provider took, so it was not sent again by itself. Check the Twilio Console "
         "(Monitor > Messaging logs, the patient's number) or ask the patient before you "

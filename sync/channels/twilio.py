@@ -4,7 +4,12 @@ Send: ``POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json`` with HTTP b
 auth (the Account SID and its auth token) and a form body ``To``, ``From``, ``Body``;
 201 answers the Message resource, whose ``sid`` is the provider's id. A refusal is a
 JSON body ``{"code": 21211, "message": ..., "more_info": ..., "status": 400}``.
-Transient: 429 or code 20429 (honouring ``Retry-After``), any 5xx, no connection.
+Transient: 429 or code 20429 (honouring ``Retry-After``), no connection. A 5xx to
+the send is not: Twilio's docs (error 20500) warn that a message it answered a 500 for
+may have been created, and that retrying a send can reach the patient twice; no 5xx
+is documented as "nothing created" (20503 only says "try again"). So a 5xx to a send
+is a lost answer (below: "unknown" with ``ask_later``, its code kept); to a lookup's
+GET (safe to repeat) it is transient.
 Permanent: every other refusal, among them 21211 (invalid number), 21610 (the patient
 replied STOP), 21612/21614 (unroutable, not a mobile), 20003 or any 401 in Twilio's
 error shape (refused credentials: the channel stops, ``receptionist.reminders.halt``),
@@ -14,7 +19,7 @@ A 401 or 407 whose body is not Twilio's error (no integer ``code`` and text
 ``message``: a proxy's or a portal's page) is transient (``web.not_provider``).
 
 A send whose answer never came (read timeout, connection dropped after the request
-went) is "unknown" with ``ask_later``: the message stays "sending" and is looked up
+went), or was a 5xx, is "unknown" with ``ask_later``: the message stays "sending" and is looked up
 like one cut short by a crash, once stale (``dispatch.STALE_SENDING``).
 
 Lookup: ``GET .../Messages.json?To=...&PageSize=50`` lists the messages to that number,
@@ -96,7 +101,10 @@ class TwilioSender:
         if answer.status_code in (200, 201):
             sid = json_of(answer).get("sid")
             return Outcome("sent", provider_id=str(sid or ""), http_status=answer.status_code)
-        return classify(answer)
+        failed = classify(answer)
+        if answer.status_code >= 500:  # it may have been created: the list will say
+            return replace(failed, status="unknown", ask_later=True)
+        return failed
 
     def lookup(self, lost: Lost) -> Outcome | None:
         since = lost.at - CLOCK_SLACK
