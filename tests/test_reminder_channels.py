@@ -4,7 +4,9 @@ documentation say. Each failure is sorted: transient, permanent or unknown."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import socket
 import ssl
 import threading
@@ -447,3 +449,57 @@ def test_a_temporary_sign_in_failure_is_tried_again_not_a_refusal() -> None:
         busy = sender.send(mail())
     assert inbox.mails == []
     assert (busy.status, busy.code, busy.http_status) == ("transient", "smtp_454", 454)
+
+
+def _relay(listener: socket.socket, drop_at: bytes, context: ssl.SSLContext | None = None) -> None:
+    """A relay (over TLS from the first byte when given a ``context``) that answers every
+    command with 250 (DATA with 354) until ``drop_at``, then hangs up without its answer;
+    over TLS it answers ``drop_at`` with bytes that are no TLS record (the session breaks
+    after a good handshake). ``b"."``: the message's end, after its whole body."""
+    conn, _ = listener.accept()
+    link = context.wrap_socket(conn, server_side=True) if context else conn
+    with link, link.makefile("rb") as lines:
+        link.sendall(b"220 relay ready\r\n")
+        in_body = False
+        for line in lines:
+            if in_body and line != b".\r\n":
+                continue
+            said = b"." if in_body else line[:4].upper()
+            if said == drop_at:
+                if context is not None:
+                    with socket.socket(fileno=os.dup(link.fileno())) as raw:
+                        raw.sendall(b"250 OK, but not inside TLS\r\n")
+                    with contextlib.suppress(OSError):  # the client's alert, its close
+                        link.recv(1)
+                return
+            in_body = said == b"DATA"
+            link.sendall(b"354 go ahead\r\n" if in_body else b"250 OK\r\n")
+
+
+@pytest.mark.parametrize(
+    ("drop_at", "tls", "expected"),
+    [
+        (b"DATA", False, ("transient", "connection_lost")),  # before the 354: not taken
+        (b"MAIL", True, ("transient", "connection_lost")),  # TLS broke mid-session
+        (b"DATA", True, ("transient", "connection_lost")),
+        (b".", True, ("unknown", "no_answer")),  # the whole message went: maybe taken
+    ],
+)
+def test_a_connection_lost_before_the_whole_message_went_is_tried_again(
+    certificate: tuple[Path, Path], drop_at: bytes, tls: bool, expected: tuple[str, str]
+) -> None:
+    """Until the server's 354 came and the body went to its end, the server cannot have
+    taken the message: a connection lost then is tried again, never "unknown". A TLS
+    error after a good handshake is such a loss (the network, not the set-up: the
+    channel does not stop); only once the whole message went is a lost answer unknown."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        context = server_context(certificate) if tls else None
+        relay = threading.Thread(target=_relay, args=(listener, drop_at, context), daemon=True)
+        relay.start()
+        sender = SmtpSender(
+            "localhost", listener.getsockname()[1], "desk@moda.example",
+            security="tls" if tls else "none", context=client_context(certificate),
+        )  # fmt: skip
+        done = sender.send(mail())
+        relay.join(timeout=10)
+    assert (done.status, done.code) == expected

@@ -21,8 +21,15 @@ DATA command not begun) nothing was sent, so it is never "unknown":
 - permanent for this message: a 5xx to the recipient (no such mailbox).
 
 Once DATA began, an answer is the server's verdict (250 sent, 4xx transient, 5xx
-permanent); a connection that drops or times out then is "unknown": SMTP cannot say
-later whether a message cut short was taken, so no lookup.
+permanent). A connection that drops or times out before the server's 354 go-ahead, or
+while the body goes (its closing dot unsent), is transient (``connection_lost``): the
+server cannot have taken the message. Only once the whole message went is a lost
+answer "unknown": SMTP cannot say later whether it was taken, so no lookup.
+
+A TLS error after a good handshake (while signing in or sending) is the connection
+lost, as any other (smtplib reports it as a disconnection): transient, or "unknown"
+once the whole message went; never ``tls_failed``, which stops the channel, and which
+only the handshake itself (``connect`` for ``tls``, ``starttls``) can meet.
 """
 
 from __future__ import annotations
@@ -42,21 +49,35 @@ TIMEOUT = 30.0
 
 
 class _Plain(smtplib.SMTP):
-    """An SMTP client that notes when the message itself began to be handed over."""
+    """An SMTP client that notes when the whole message was handed over: the server's
+    354 go-ahead to DATA came and the body went, to its closing dot. Before that the
+    server cannot have taken it (a connection lost waiting for the 354, or while the
+    body went, leaves the closing dot unsent); after it, only the server's answer can
+    say."""
 
     handing_over = False
+    _in_data = False
+    _go_ahead = False
 
     def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-        self.handing_over = True
-        return super().data(msg)
+        self._in_data, self._go_ahead = True, False
+        try:
+            return super().data(msg)
+        finally:
+            self._in_data = False
+
+    def getreply(self) -> tuple[int, bytes]:
+        reply = super().getreply()
+        self._go_ahead = self._in_data and reply[0] == 354
+        return reply
+
+    def send(self, s: ReadableBuffer | str) -> None:
+        super().send(s)  # raises (nothing handed over) unless all of it went
+        self.handing_over = self.handing_over or self._go_ahead
 
 
-class _Tls(smtplib.SMTP_SSL):
-    handing_over = False
-
-    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-        self.handing_over = True
-        return super().data(msg)
+class _Tls(_Plain, smtplib.SMTP_SSL):
+    """The same, over TLS from the first byte."""
 
 
 class SmtpSender:
