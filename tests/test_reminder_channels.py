@@ -473,14 +473,16 @@ def _relay(listener: socket.socket, drop_at: bytes, context: ssl.SSLContext | No
                         link.recv(1)
                 return
             in_body = said == b"DATA"
-            link.sendall(b"354 go ahead\r\n" if in_body else b"250 OK\r\n")
+            hello = b"250-relay\r\n250 AUTH PLAIN\r\n" if said == b"EHLO" else b"250 OK\r\n"
+            link.sendall(b"354 go ahead\r\n" if in_body else hello)
 
 
 @pytest.mark.parametrize(
     ("drop_at", "tls", "expected"),
     [
         (b"DATA", False, ("transient", "connection_lost")),  # before the 354: not taken
-        (b"MAIL", True, ("transient", "connection_lost")),  # TLS broke mid-session
+        (b"AUTH", True, ("transient", "connection_lost")),  # TLS broke while signing in
+        (b"MAIL", True, ("transient", "connection_lost")),  # ... or while sending
         (b"DATA", True, ("transient", "connection_lost")),
         (b".", True, ("unknown", "no_answer")),  # the whole message went: maybe taken
     ],
@@ -499,6 +501,7 @@ def test_a_connection_lost_before_the_whole_message_went_is_tried_again(
         sender = SmtpSender(
             "localhost", listener.getsockname()[1], "desk@moda.example",
             security="tls" if tls else "none", context=client_context(certificate),
+            username="desk" if drop_at == b"AUTH" else "", password="s3cret",
         )  # fmt: skip
         done = sender.send(mail())
         relay.join(timeout=10)
