@@ -42,7 +42,7 @@ from cryptography.x509.oid import NameOID
 from receptionist.errors import ValidationError
 from receptionist.ops.reminders import ChannelSetup, EmailSetup, HttpSetup
 from receptionist.reminders.channels import Lost, Outgoing
-from receptionist.reminders.channelsettings import url_rule
+from receptionist.reminders.channelsettings import sms_sender_rule, url_rule
 from sync.channels import twilio as twilio_module
 from sync.channels.build import senders
 from sync.channels.smtp import SmtpSender
@@ -506,3 +506,22 @@ def test_a_connection_lost_before_the_whole_message_went_is_tried_again(
         done = sender.send(mail())
         relay.join(timeout=10)
     assert (done.status, done.code) == expected
+
+
+@pytest.mark.parametrize(
+    ("sender", "kept"),
+    [("12345", "12345"), ("892311", "892311"), ("+1 (500) 555-0006", "+15005550006"),
+     ("MODA DENTAL", "MODA DENTAL")],
+)  # fmt: skip
+def test_the_sms_sender_may_be_a_short_code(sender: str, kept: str) -> None:
+    """Twilio takes a short code (5 or 6 digits) as From, besides a number in E.164
+    and an alphanumeric sender ID."""
+    assert sms_sender_rule(sender, "channels.sms_sender", "SMS sender") == kept
+
+
+@pytest.mark.parametrize(
+    "sender", ["1234", "1234567", "0532 1112233", "12 345", "+12345", "12345x!", "05321112233"]
+)
+def test_the_sms_sender_still_refuses_what_is_no_sender(sender: str) -> None:
+    with pytest.raises(ValidationError, match="short code"):
+        sms_sender_rule(sender, "channels.sms_sender", "SMS sender")

@@ -53,6 +53,7 @@ _MAILBOX = re.compile(rf"(?P<bare>{_ADDRESS})|[^<>@,;:\"\\]*<(?P<inside>{_ADDRES
 _E164 = re.compile(r"\+[1-9][0-9]{5,14}")
 _SEPARATORS = re.compile(r"[\s().-]")
 _SENDER_ID = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9 ]{1,11}")
+_SHORT_CODE = re.compile(r"[0-9]{5,6}")  # a Twilio short code: 5 or 6 digits
 
 
 def email_sender_rule(text: str, key: str, label: str) -> str:
@@ -81,9 +82,9 @@ def _number(text: str) -> str | None:
 
 def sms_sender_rule(text: str, key: str, label: str) -> str:
     """What Twilio takes as ``From``: a number in E.164 (``+905001112233``; kept without
-    spaces) or an alphanumeric sender ID (1 to 11 letters, digits and spaces, at least
-    one letter), or empty."""
-    if not text or _SENDER_ID.fullmatch(text):
+    spaces), a short code (5 or 6 digits, as they are: ``12345``) or an alphanumeric
+    sender ID (1 to 11 letters, digits and spaces, at least one letter), or empty."""
+    if not text or _SENDER_ID.fullmatch(text) or _SHORT_CODE.fullmatch(text):
         return text
     number = _number(text)
     if number is None:
@@ -93,8 +94,9 @@ def sms_sender_rule(text: str, key: str, label: str) -> str:
                 QT_TRANSLATE_NOOP(
                     "core",
                     "{label} must be a number in international form, like +905001112233, "
-                    "or a sender ID of 1 to 11 letters, digits and spaces with at least one "
-                    "letter (the provider's rule for sender IDs).",
+                    "a short code of 5 or 6 digits, like 12345, or a sender ID of 1 to 11 "
+                    "letters, digits and spaces with at least one letter (the provider's "
+                    "rule for sender IDs).",
                 ),
                 label=label,
             ),
@@ -198,8 +200,8 @@ SMS_SENDER = _plain(
     Text(
         QT_TRANSLATE_NOOP(
             "core",
-            "The number messages come from, in international form (+905001112233), or a "
-            "sender ID of up to 11 letters and digits.",
+            "The number messages come from, in international form (+905001112233), a short "
+            "code of 5 or 6 digits (12345), or a sender ID of up to 11 letters and digits.",
         )
     ),
 )

@@ -111,9 +111,10 @@ SENDER_WORDS: dict[str, str] = {
     "sms": QT_TRANSLATE_NOOP(
         "core",
         "the SMS sender '{sender}' (saved before this check) is not a phone number in "
-        "international form, like +905001112233, or a sender ID of 1 to 11 letters, digits "
-        "and spaces. Fix it in Settings > Clinic > Message channels (SMS sender) or with "
-        "receptionist settings set channels.sms_sender NUMBER.",
+        "international form, like +905001112233, a short code of 5 or 6 digits, or a "
+        "sender ID of 1 to 11 letters, digits and spaces. Fix it in Settings > Clinic > "
+        "Message channels (SMS sender) or with receptionist settings set "
+        "channels.sms_sender NUMBER.",
     ),
 }
 # A sender's code that stops the channel -> the waiting messages' reason.
