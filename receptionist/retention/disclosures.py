@@ -35,11 +35,7 @@ def count_due(session: Session, before: datetime, patients_before: datetime) -> 
     ones, and those of the patients past their time by ``patients_before``, whom the
     sweep removes first (``sweep.remove_patients`` leaves their withdrawn rows
     anonymous), so the dry run's count is the sweep's."""
-    lapsed = (
-        text(LAPSED)
-        .bindparams(before=to_micros(patients_before), after="")
-        .columns(id=String)
-    )
+    lapsed = text(LAPSED).bindparams(before=to_micros(patients_before), after="").columns(id=String)
     theirs = and_(GoogleDisclosure.patient_id.in_(lapsed), GoogleDisclosure.withdrawn_at < before)
     query = select(func.count()).select_from(GoogleDisclosure).where(or_(_due(before), theirs))
     return int(session.scalar(query) or 0)
