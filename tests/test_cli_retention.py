@@ -229,3 +229,34 @@ def test_the_cli_sweep_asks_or_needs_yes_after_a_dry_run_of_the_policy_as_it_is(
     assert run(capsys, "sweep", "records", "--since", "2999-01-01")[1] == []
     assert main(["sweep", "records", "--since", "June"]) == 2
     assert "--since" in capsys.readouterr().err
+
+
+def test_a_sweep_with_yes_meets_the_clock_check_unless_the_date_was_checked(
+    cli_env: Path,
+    made: Template[None],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``sweep --yes`` (a cron job's, Task Scheduler's) shows nobody the date: while the
+    clock looks wrong it sweeps nothing, as the nightly sweep does (#14), and exits 2
+    naming --clock-checked; with that word it sweeps."""
+    import receptionist.cli.main as cli_main
+
+    made.copy_to(cli_env)
+    capsys.readouterr()
+    assert main(["sweep", "--dry-run"]) == 0
+    assert main(["sweep", "--yes"]) == 0  # the first sweep: no log to doubt the clock by
+    number = old_patient(cli_env)
+    later = FixedClock(SystemClock().now() + timedelta(days=20))  # the PC off, or a typo
+    monkeypatch.setattr(cli_main, "default_clock", lambda: later)
+    assert main(["sweep", "--dry-run"]) == 0
+    capsys.readouterr()
+    code, said = run(capsys, "sweep", "--yes")
+    assert code == 2 and said["field"] == "clock-checked"  # type: ignore[index]
+    assert "the last retention sweep was 20 days ago" in said["error"]  # type: ignore[index]
+    assert "run it again with --clock-checked" in said["error"]  # type: ignore[index]
+    assert main(["patient", "show", number]) == 0, "nothing was swept"
+    capsys.readouterr()
+    code, swept = run(capsys, "sweep", "--yes", "--clock-checked")
+    assert code == 0 and swept["counts"]["patient"] == 1  # type: ignore[index]
+    assert main(["patient", "show", number]) != 0  # gone

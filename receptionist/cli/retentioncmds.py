@@ -5,6 +5,11 @@ A sweep destroys for good, so it follows the core's rule (``ops.retention.need_d
 a person's dry run under the policy as it is comes first. At a terminal ``sweep`` makes
 that dry run itself, shows its counts and asks for "yes" typed back; without one it
 needs ``--yes`` and an earlier ``sweep --dry-run`` (exit 2 otherwise, saying what to run).
+A sweep with ``--yes`` shows no date to anyone (a cron job or Task Scheduler runs it),
+so it meets the nightly sweep's clock check (``retention.clockcheck``): while the clock
+looks wrong it sweeps nothing and exits 2, naming ``--clock-checked`` (a person's word
+that the date is right), as a refused dry run names what to run: a scheduler retrying
+it (exit 3 is for busy) would meet the same doubt until a person acts.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "receptionist sweep --dry-run --json",
             "receptionist sweep                # shows the dry run's counts, asks for yes",
             "receptionist sweep --yes --json   # no terminal: after sweep --dry-run",
+            "receptionist sweep --yes --clock-checked   # the date was checked: a clock doubt",
             "receptionist sweep --audit-anchor anchor-2026-12-06.json --json",
             "receptionist sweep status --json",
             "receptionist sweep records --since 2026-06-01 --json",
@@ -52,6 +58,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="do not ask (needed without a terminal); still only after a `sweep --dry-run` "
         "under the policy as it is",
+    )
+    p.add_argument(
+        "--clock-checked",
+        action="store_true",
+        help="with --yes: I checked the PC's date and time; sweep even though the clock "
+        "looks wrong (a long gap since the last sweep, or work recorded later than now), "
+        "which stops a --yes sweep as it stops the nightly one",
     )
     p.add_argument(
         "--audit-anchor",
@@ -114,7 +127,13 @@ def cmd_sweep(app: App) -> int:
         if not app.args.yes:
             _confirm(db, ctx, app.data_dir)
         swept = sweep_now(
-            db, ctx, app.data_dir, tell=_tell if not app.as_json else None, audit_anchor=kept
+            db,
+            ctx,
+            app.data_dir,
+            tell=_tell if not app.as_json else None,
+            audit_anchor=kept,
+            # No person saw the date (--yes): the nightly sweep's clock check applies.
+            check_clock=app.args.yes and not app.args.clock_checked,
         )
     why = swept.waiting_why  # said only when audit events do wait (text and JSON alike)
     data = {

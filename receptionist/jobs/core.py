@@ -11,7 +11,7 @@ from pathlib import Path
 
 from receptionist.clock import Clock
 from receptionist.context import SYSTEM, Ctx
-from receptionist.errors import Busy
+from receptionist.errors import Busy, ValidationError
 from receptionist.jobs import lease
 from receptionist.jobs.registry import Daily, Job
 from receptionist.jobs.runner import new_holder
@@ -75,6 +75,18 @@ SWEEP_RUNNING = Text(
 )
 
 
+class ClockDoubted(ValidationError):
+    """A sweep nobody was asked about (``sweep --yes``) met the clock's doubt."""
+
+
+CLOCK_UNCHECKED = QT_TRANSLATE_NOOP(
+    "core",
+    "{doubt} A sweep run without its question (--yes, as a scheduled task runs it) "
+    "follows the same check, so nothing was swept. Check the PC's date and time; if "
+    "they are right, run it again with --clock-checked.",
+)
+
+
 def sweep_now(
     db: Database,
     ctx: Ctx,
@@ -82,14 +94,21 @@ def sweep_now(
     *,
     tell: retention.Tell | None = None,
     audit_anchor: Anchor | None = None,
+    check_clock: bool = False,
 ) -> retention.Swept:
     """A person's sweep (``receptionist sweep``, the app's "Sweep now") under the
     sweep job's lease, so it never runs beside the scheduled sweep or another
     person's: :class:`SweepRunning` if one holds it. The lease is let go at the end,
     whatever happened; a process that dies leaves it to lapse. Only after a person's
-    dry run under the policy as it is (``retention.DryRunNeeded`` else)."""
+    dry run under the policy as it is (``retention.DryRunNeeded`` else).
+
+    ``check_clock``: no person saw the date before it (``sweep --yes``, maybe a
+    scheduled task's), so the nightly sweep's clock check applies: while the clock
+    looks wrong (``retention.clockcheck``) :class:`ClockDoubted`, nothing swept."""
     retention.may_sweep(ctx)
     retention.need_dry_run(db)
+    if check_clock:
+        _trust_clock(db, ctx.clock)
     holder = new_holder()
     with db.write() as s:
         if not lease.take(s, SWEEP.name, holder, ctx.clock.now(), SWEEP.lease_minutes):
@@ -99,6 +118,14 @@ def sweep_now(
     finally:
         with db.write() as s:
             lease.release(s, SWEEP.name, holder)
+
+
+def _trust_clock(db: Database, clock: Clock) -> None:
+    """:class:`ClockDoubted` (on ``--clock-checked``) while the clock looks wrong."""
+    with db.read() as s:
+        wrong = clockcheck.doubt(s, clock.now())
+    if wrong is not None:
+        raise ClockDoubted("clock_checked", Text(CLOCK_UNCHECKED, doubt=wrong.text))
 
 
 def sweep_running(db: Database, clock: Clock) -> bool:

@@ -5,7 +5,9 @@ The rules, permission checks and audit events live in ``receptionist.patients.do
 (the bytes are a column of the encrypted file; reading them is audited). A file is
 read in chunks, reporting progress and checking for a cancel between them; the last
 check runs inside the write transaction, so a cancel before the commit leaves nothing
-written. A saved copy is written whole or not at all, readable by its owner only.
+written. A saved copy is written whole or not at all, readable by its owner only; one
+cut short (the process killed) leaves a temporary file the next save or export into
+that folder removes (``ops.tempfiles``).
 File names and contents never reach a log or an exception text.
 """
 
@@ -13,13 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
 from receptionist.context import Ctx
 from receptionist.errors import UserError, ValidationError
 from receptionist.models import PatientDocument
+from receptionist.ops import tempfiles
 from receptionist.ops.lookup import by_id_or_prefix
 from receptionist.patients import documents
 from receptionist.patients.documents import MAX_BYTES, DocumentInfo, too_big_message
@@ -169,7 +171,7 @@ def check_target(to: Path, replace: bool) -> None:
 
 
 def _write_private(path: Path, content: bytes, replace: bool) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".receptionist-", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfiles.make(path.parent)  # locked while written; abandoned ones gone
     try:
         with os.fdopen(fd, "wb") as handle:  # mkstemp made it owner-only
             handle.write(content)

@@ -7,7 +7,9 @@ The record is read in one read transaction (one consistent picture of her) and t
 zip written to a temporary file beside ``dest``, readable by its owner only; then, in
 one write transaction, the export is audited (``patient.export`` on her id, and a
 ``read`` of each document copied, as saving one copy is) and the file given its name.
-A failure anywhere leaves no file and no event. Only a manager or an administrator
+A failure anywhere leaves no file and no event; a process killed while it writes leaves
+its temporary file, which the next export or saved copy into that folder removes
+(``ops.tempfiles``). Only a manager or an administrator
 may (``patient.export``); an unknown or erased patient is refused. The file is not
 encrypted: it is for the patient.
 """
@@ -17,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +31,7 @@ from receptionist.context import Ctx
 from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.journal import audit
 from receptionist.models import Patient
-from receptionist.ops import access, accesspage
+from receptionist.ops import access, accesspage, tempfiles
 from receptionist.ops.documents import TAKEN, check_target, place_new
 from receptionist.patients import documents, record
 from receptionist.store.storage import Database
@@ -85,7 +86,7 @@ def _temporary(dest: Path) -> tuple[int, str]:
     """The temporary file beside ``dest`` (owner-only); a folder where none can be made
     (read-only, full, not a real folder) is told as the disk's refusal, not a crash."""
     try:
-        return tempfile.mkstemp(prefix=".receptionist-", suffix=".tmp", dir=dest.parent)
+        return tempfiles.make(dest.parent)  # locked while written; abandoned ones gone
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise UserError(documents.not_saved(reason)) from None

@@ -179,7 +179,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         delivery = deliverylog.count_old(s, rule.delivery_before)
         old_audit = auditlog.due(s, rule.audit_before)
         unused = tokens.unused(s, db.path.parent, now)
-        withdrawn = disclosures.count_due(s, rule.records_before)
+        withdrawn = disclosures.count_due(s, rule.records_before, rule.patients_before)
     spent = tokens.asked(unused).count  # the keychain: outside the transaction
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
