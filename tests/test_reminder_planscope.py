@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +14,15 @@ from reminderclinic import Clinic, at, make
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
+from receptionist.journal import changefeed
+from receptionist.models import Appointment
+from receptionist.ops import patients as patient_ops
+from receptionist.ops import templates
 from receptionist.patients import commlog
 from receptionist.reminders import config, dispatch, planscope
 from receptionist.reminders import plan as planning
 from receptionist.store.storage import Database
+from receptionist.store.vault import open_clinic
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[int]]:
@@ -117,3 +123,61 @@ def test_a_round_plans_what_changed_and_the_first_planning_in_one_round(
     clock.advance(minutes=1)
     assert run().planned == 8 and set(looked) == {far, *two}  # 4 each
     _planning_everything_changes_nothing(clinic)
+
+
+def test_what_changes_a_plan_without_a_booking_of_its_own_is_planned_in_the_next_round(
+    db: Database, ctx: Ctx, clock: FixedClock, data_dir: Path
+) -> None:
+    """Each change below reaches planning another way than a booking, move or
+    cancellation made here: after each, the very next round leaves what a plan of
+    everything would (nothing for it to add or withdraw)."""
+    clinic = make(db, ctx, clock)
+    clinic.set(cancellation=True)
+    patients = [clinic.patient(n) for n in range(3)]
+    booked = [clinic.book(patients[n], at(1, 9 + n)) for n in range(3)]
+    dispatch.run(db, clock, {})
+    steps: dict[str, tuple[int, int]] = {}
+
+    def step(name: str, on: Database = db) -> None:
+        clock.advance(minutes=1)
+        done = dispatch.run(on, clock, {})
+        steps[name] = (done.planned, done.withdrawn)
+        if not done.active:  # not the station: nothing planned, nothing to compare
+            return
+        with db.write() as s:
+            full = planning.plan(s, clock.now(), config.load(s))
+        assert (full.added, full.withdrawn) == (0, 0), name
+
+    with db.write() as s, changefeed.applying(s, "PC-B"):  # another PC's move, pulled
+        moved = s.get(Appointment, booked[0])
+        assert moved is not None
+        moved.start_utc, moved.end_utc = at(2, 10), at(2, 10, 30)
+        moved.version, moved.updated_at = moved.version + 1, clock.now()
+    step("pulled move")
+    with db.write() as s, changefeed.applying(s, "PC-B"):  # its station told of another start
+        commlog.add(
+            s, ctx, patients[1], channel="sms", direction="out", summary="Reminder",
+            occurred_at=clock.now(), appointment_id=booked[1], appointment_start=at(1, 8),
+        )  # fmt: skip
+    step("pulled told")
+    clinic.set(service_rules={clinic.service: {"offsets": "3h"}})  # a service's own rules
+    step("service rules")
+    templates.set_template(db, ctx, "en", "sms", "reminder", "See you {time}.")
+    step("template")
+    other = open_clinic(data_dir)  # another connection to the file (a scheduler's)
+    try:
+        clinic.cancel(booked[2])
+        step("round of another connection", other)
+        clinic.set(station="B")  # this PC is A: not the station for a round there
+        step("role lost there", other)
+        clinic.set(station="")
+    finally:
+        other.close()
+    step("role back")
+    patient_ops.delete(db, ctx, patients[1])  # erased: her bookings go
+    step("erasure")
+    clock.set(at(1, 9, 30))  # past the first reminders' times and a booking's start
+    step("time passed")
+    assert steps["pulled move"] == (3, 1)  # its 24h, 2h and reschedule; the old 2h
+    assert steps["pulled told"] == (1, 0)  # a reschedule message: told another start
+    assert steps["service rules"] == (3, 0) and steps["role back"] == (2, 0)
