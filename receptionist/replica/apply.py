@@ -162,7 +162,9 @@ def _write_theirs(
                 setattr(row, name, value)
         if isinstance(row, Patient):
             index_patient(session, row)  # places a new one (and adds it), or refreshes
-            if row.deleted_at is not None:
+            if row.deleted_at is not None or row.anonymised:
+                # Erased, or anonymised by a sweep (retention/anonymise.py): nothing of
+                # her in the index, nor in what left the clinic.
                 unindex_patient(session, row)
                 erasure.forget_sent(session, [row.id])
         session.flush()

@@ -1,0 +1,76 @@
+"""A patient the retention sweep anonymised (``retention.lapsed_patients=anonymise``)
+is anonymised on every PC: the sweep's update of her row and of her appointments
+travels sealed like any edit, the endpoint takes it over the version it had, and the
+other PC applies it, her name gone from its search index and from its file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import plainpages
+import pytest
+from faultkit import PASSPHRASE, Pc, catalogue
+from sqlalchemy import text
+
+from receptionist.clock import FixedClock
+from receptionist.ops import replica, retention
+from receptionist.ops import settings as settings_ops
+from receptionist.ops.patients import find
+from receptionist.schedule import booking
+from receptionist.store.vault import unlock
+from sync import cloud
+
+TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
+ROW = "SELECT given_name, family_name, number, anonymised_at FROM patient WHERE id = :p"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_anonymised_patient_is_anonymised_on_every_pc(
+    two_pcs: list[Pc], database_url: str, clock: FixedClock
+) -> None:
+    a, b = two_pcs
+    doctor, service = catalogue(a)
+    omar = find(a.db, a.admin(), "omar")[0].id
+    with a.db.write() as s:
+        booked = booking.book(
+            s, a.admin(), patient_id=omar, provider_id=doctor, service_id=service,
+            start=TUE_10, notes="Haddad's knee",
+        ).id  # fmt: skip
+    settings_ops.set_value(a.db, a.admin(), "retention.lapsed_patients", "anonymise")
+    cloud.sync_once(a.db, clock)
+    cloud.sync_once(b.db, clock)
+    assert find(b.db, b.admin(), "haddad")[0].id == omar
+    clock.advance(days=1100)  # past the policy's 24 months after Omar's visit
+
+    swept = retention.sweep(a.db, a.admin(), a.root)
+    assert swept.counts[retention.ANONYMISED] >= 1  # Omar, and whoever else lapsed
+    cloud.sync_once(a.db, clock)
+    assert replica.status(a.db).waiting == 0, "the endpoint took her row and her visit"
+    cloud.sync_once(b.db, clock)
+
+    with a.db.read() as s:
+        there = s.execute(text(ROW), {"p": omar}).one()
+    with b.db.read() as s:
+        here = s.execute(text(ROW), {"p": omar}).one()
+        visit = s.execute(
+            text("SELECT notes, service_id, deleted_at FROM appointment WHERE id = :a"),
+            {"a": booked},
+        ).one()
+        indexed = s.execute(
+            text("SELECT count(*) FROM patient_search WHERE rowid ="
+                 " (SELECT search_rowid FROM patient WHERE id = :p)"),
+            {"p": omar},
+        ).scalar_one()  # fmt: skip
+        base = s.execute(
+            text("SELECT payload FROM sync_base WHERE entity = 'patient' AND row_id = :p"),
+            {"p": omar},
+        ).scalar_one()
+    assert here == there and here[:2] == ("", "") and here[2].startswith("ANON-")
+    assert here[3] is not None
+    assert tuple(visit) == ("", service, None), "her visit kept on B, its note emptied"
+    assert "Haddad" not in base and indexed == 0, "out of B's search index"
+    assert find(b.db, b.admin(), "haddad") == [] and find(b.db, b.admin(), "omar") == []
+    b.db.checkpoint()
+    key = unlock(b.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+    for needle in (b"Haddad", b"haddad", b"knee"):
+        assert not plainpages.holds(b.db.path, key, needle), needle
