@@ -229,3 +229,26 @@ def test_the_cli_sweep_asks_or_needs_yes_after_a_dry_run_of_the_policy_as_it_is(
     assert run(capsys, "sweep", "records", "--since", "2999-01-01")[1] == []
     assert main(["sweep", "records", "--since", "June"]) == 2
     assert "--since" in capsys.readouterr().err
+
+
+def test_the_cli_sets_anonymisation_and_the_sweep_anonymises(
+    cli_env: Path, made: Template[None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``settings set retention.lapsed_patients anonymise`` through the registry (issue
+    #14); a wrong word is refused naming the option; the sweep then anonymises."""
+    made.copy_to(cli_env)
+    number = old_patient(cli_env)
+    assert main(["settings", "set", "retention.lapsed_patients", "forget"]) == 2
+    assert "Lapsed patients must be one of: delete, anonymise" in capsys.readouterr().err
+    assert main(["settings", "set", "retention.lapsed_patients", "anonymise"]) == 0
+    capsys.readouterr()
+    code, plan = run(capsys, "sweep", "--dry-run")
+    assert code == 0 and plan["counts"][retention.ANONYMISED] == 1  # type: ignore[index]
+    assert plan["counts"]["patient"] == 0  # type: ignore[index]
+    code, swept = run(capsys, "sweep", "--yes")
+    assert code == 0 and swept["counts"][retention.ANONYMISED] == 1  # type: ignore[index]
+    assert {"kind": "patient", "count": 1} in [
+        {k: r[k] for k in ("kind", "count")}
+        for r in swept["records"]  # type: ignore[index]
+    ]
+    assert main(["patient", "show", number]) != 0, "her number is no more"
