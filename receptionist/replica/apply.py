@@ -222,6 +222,13 @@ def apply_record(
     elif isinstance(row, Patient) and row.deleted_at is not None:
         applied.unchanged += 1  # an edit of a patient erased here: the erasure wins
         return
+    elif isinstance(row, Patient) and row.anonymised and theirs.get("anonymised_at") is None:
+        # An edit of a patient anonymised here (the retention sweep): the anonymisation
+        # wins; the base takes the endpoint's version with her anonymised values, so
+        # this PC's push of the anonymised row goes over the edit.
+        applied.unchanged += 1
+        set_base(session, entity, row_id, record.version, values_of(row))
+        return
     elif row is not None and not record.deleted and erasure.removal_wins(session, row):
         applied.unchanged += 1  # a row of hers (or a document) wiped as it was removed here
         return
@@ -239,9 +246,10 @@ def apply_record(
         mine = values_of(row)
         if _plain(mine) == _plain(theirs):
             applied.unchanged += 1
-        elif record.deleted or _untouched(base, mine, row.version):
-            # Nothing changed here, or an erasure: it wins over any edit, and over this
-            # PC's own tombstone (the endpoint dropped it, holding another).
+        elif record.deleted or _anonymised(model, theirs) or _untouched(base, mine, row.version):
+            # Nothing changed here, or an erasure or a sweep's anonymisation: it wins
+            # over any edit, and over this PC's own tombstone (the endpoint dropped it,
+            # holding another).
             _write_theirs(session, model, theirs, pulled.device)
             applied.updated += 1
         elif not _merged(
@@ -252,6 +260,12 @@ def apply_record(
         set_base(session, entity, row_id, record.version, theirs)
     elif base is None:
         set_base(session, entity, row_id, 0, theirs)
+
+
+def _anonymised(model: type[Synced], theirs: dict[str, object]) -> bool:
+    """Whether ``theirs`` is a patient the retention sweep anonymised: nothing of her
+    that an edit here holds may stay (``retention/anonymise.py``)."""
+    return model is Patient and theirs.get("anonymised_at") is not None
 
 
 def _as_base(mine: dict[str, object], base: SyncBase) -> bool:

@@ -13,6 +13,7 @@ from faultkit import PASSPHRASE, Pc, catalogue
 from sqlalchemy import text
 
 from receptionist.clock import FixedClock
+from receptionist.ops import patients as patient_ops
 from receptionist.ops import replica, retention
 from receptionist.ops import settings as settings_ops
 from receptionist.ops.patients import find
@@ -21,7 +22,7 @@ from receptionist.store.vault import unlock
 from sync import cloud
 
 TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
-ROW = "SELECT given_name, family_name, number, anonymised_at FROM patient WHERE id = :p"
+ROW = "SELECT given_name, family_name, number, anonymised_at, notes FROM patient WHERE id = :p"
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -44,9 +45,15 @@ def test_an_anonymised_patient_is_anonymised_on_every_pc(
 
     swept = retention.sweep(a.db, a.admin(), a.root)
     assert swept.counts[retention.ANONYMISED] >= 1  # Omar, and whoever else lapsed
+    # B, not synced since, edits him: the anonymisation wins there once pulled.
+    patient_ops.update(b.db, b.admin(), omar, {"notes": "Haddad moved to Izmir"})
     cloud.sync_once(a.db, clock)
     assert replica.status(a.db).waiting == 0, "the endpoint took her row and her visit"
-    cloud.sync_once(b.db, clock)
+    for pc in (b, a, b):
+        cloud.sync_once(pc.db, clock)
+    assert replica.status(a.db).open_conflicts == replica.status(b.db).open_conflicts == 0, (
+        "B's refused edit of him is closed: nothing left to settle"
+    )
 
     with a.db.read() as s:
         there = s.execute(text(ROW), {"p": omar}).one()
@@ -66,11 +73,11 @@ def test_an_anonymised_patient_is_anonymised_on_every_pc(
             {"p": omar},
         ).scalar_one()
     assert here == there and here[:2] == ("", "") and here[2].startswith("ANON-")
-    assert here[3] is not None
+    assert here[3] is not None and here[4] == ""
     assert tuple(visit) == ("", service, None), "her visit kept on B, its note emptied"
     assert "Haddad" not in base and indexed == 0, "out of B's search index"
     assert find(b.db, b.admin(), "haddad") == [] and find(b.db, b.admin(), "omar") == []
     b.db.checkpoint()
     key = unlock(b.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
-    for needle in (b"Haddad", b"haddad", b"knee"):
+    for needle in (b"Haddad", b"haddad", b"knee", b"Izmir"):
         assert not plainpages.holds(b.db.path, key, needle), needle
