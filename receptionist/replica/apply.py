@@ -224,10 +224,11 @@ def apply_record(
         return
     elif isinstance(row, Patient) and row.anonymised and theirs.get("anonymised_at") is None:
         # An edit of a patient anonymised here (the retention sweep): the anonymisation
-        # wins; the base takes the endpoint's version with her anonymised values, so
-        # this PC's push of the anonymised row goes over the edit.
+        # wins. The base takes the endpoint's version (with her anonymised values) and
+        # the row a newer one, a change of this PC's: its next push goes over the edit.
         applied.unchanged += 1
         set_base(session, entity, row_id, record.version, values_of(row))
+        row.version = max(row.version, record.version) + 1
         return
     elif row is not None and not record.deleted and erasure.removal_wins(session, row):
         applied.unchanged += 1  # a row of hers (or a document) wiped as it was removed here

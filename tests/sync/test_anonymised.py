@@ -81,3 +81,27 @@ def test_an_anonymised_patient_is_anonymised_on_every_pc(
     key = unlock(b.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
     for needle in (b"Haddad", b"haddad", b"knee", b"Izmir"):
         assert not plainpages.holds(b.db.path, key, needle), needle
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_edit_that_reached_the_endpoint_first_loses_to_the_anonymisation(
+    two_pcs: list[Pc], database_url: str, clock: FixedClock
+) -> None:
+    """B's edit of him reached the endpoint before A's anonymisation: A keeps its row,
+    pushes it again over the edit, and B then takes it."""
+    a, b = two_pcs
+    omar = find(a.db, a.admin(), "omar")[0].id
+    settings_ops.set_value(a.db, a.admin(), "retention.lapsed_patients", "anonymise")
+    for pc in (a, b):
+        cloud.sync_once(pc.db, clock)
+    clock.advance(days=1100)
+    assert retention.sweep(a.db, a.admin(), a.root).counts[retention.ANONYMISED] >= 1
+    patient_ops.update(b.db, b.admin(), omar, {"notes": "Haddad moved to Izmir"})
+    cloud.sync_once(b.db, clock)  # the endpoint takes B's edit first
+    for pc in (a, a, b, a, b):
+        cloud.sync_once(pc.db, clock)
+    for pc in (a, b):
+        with pc.db.read() as s:
+            row = s.execute(text(ROW), {"p": omar}).one()
+        assert row[0] == "" and row[3] is not None and row[4] == "", pc.root.name
+        assert replica.status(pc.db).open_conflicts == 0 and replica.status(pc.db).waiting == 0
