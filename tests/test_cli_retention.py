@@ -260,3 +260,26 @@ def test_a_sweep_with_yes_meets_the_clock_check_unless_the_date_was_checked(
     code, swept = run(capsys, "sweep", "--yes", "--clock-checked")
     assert code == 0 and swept["counts"]["patient"] == 1  # type: ignore[index]
     assert main(["patient", "show", number]) != 0  # gone
+
+
+def test_the_cli_sets_anonymisation_and_the_sweep_anonymises(
+    cli_env: Path, made: Template[None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``settings set retention.lapsed_patients anonymise`` through the registry (issue
+    #14); a wrong word is refused naming the option; the sweep then anonymises."""
+    made.copy_to(cli_env)
+    number = old_patient(cli_env)
+    assert main(["settings", "set", "retention.lapsed_patients", "forget"]) == 2
+    assert "Lapsed patients must be one of: delete, anonymise" in capsys.readouterr().err
+    assert main(["settings", "set", "retention.lapsed_patients", "anonymise"]) == 0
+    capsys.readouterr()
+    code, plan = run(capsys, "sweep", "--dry-run")
+    assert code == 0 and plan["counts"][retention.ANONYMISED] == 1  # type: ignore[index]
+    assert plan["counts"]["patient"] == 0  # type: ignore[index]
+    code, swept = run(capsys, "sweep", "--yes")
+    assert code == 0 and swept["counts"][retention.ANONYMISED] == 1  # type: ignore[index]
+    assert {"kind": "patient", "count": 1} in [
+        {k: r[k] for k in ("kind", "count")}
+        for r in swept["records"]  # type: ignore[index]
+    ]
+    assert main(["patient", "show", number]) != 0, "her number is no more"

@@ -209,6 +209,7 @@ def test_added_names_every_synced_column_added_after_its_table_began_to_sync(
     assert added == {e: {c: a.migration for c, a in cols.items()} for e, cols in ADDED.items()}
     assert added["patient"] == {
         "alert": "0017", "restricted_at": "0024", "restriction_reason": "0024",
+        "anonymised_at": "0035",
     }  # fmt: skip
 
 

@@ -57,10 +57,18 @@ class Patient(Synced, Base):
     # Patient data: synced sealed like the other fields.
     restricted_at: Mapped[datetime | None] = mapped_column(default=None)
     restriction_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # When the retention sweep anonymised her (``retention.lapsed_patients=anonymise``,
+    # receptionist.retention.anonymise): her row then holds nothing that identifies her,
+    # and her appointments stay for statistics. None: not anonymised. Synced sealed.
+    anonymised_at: Mapped[datetime | None] = mapped_column(default=None)
 
     @property
     def display_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def anonymised(self) -> bool:
+        return self.anonymised_at is not None
 
 
 class Consent(Synced, Base):

@@ -78,6 +78,10 @@ def close_erased(session: Session, now: datetime) -> int:
     candidates = [_Seen(c.id, c.entity, c.kind, c.row_id, _parsed(c.records)) for c in found]
     owners = _owners(session, candidates)
     erased = _erased(session, sorted(set(owners.values()) | _patient_rows(candidates)))
+    # A patient the retention sweep anonymised: an edit of her row has nothing left to
+    # settle either (the anonymisation wins, ``replica.apply``). Her bookings stay, so
+    # their conflicts stay for a person.
+    erased |= _erased(session, sorted(_patient_rows(candidates)), Patient.anonymised_at)
     changed: dict[str, str | None] = {}  # conflict id: its records left (None: closed)
     for seen in candidates:
         if seen.entity == Patient.__tablename__:
@@ -132,15 +136,14 @@ def _owners(session: Session, candidates: list[_Seen]) -> dict[str, str]:
     return found
 
 
-def _erased(session: Session, patient_ids: list[str]) -> set[str]:
-    """Those of ``patient_ids`` that are erased here, each looked up by its key."""
+def _erased(session: Session, patient_ids: list[str], mark: Any = Patient.deleted_at) -> set[str]:
+    """Those of ``patient_ids`` that are erased here (``mark``: anonymised), each looked
+    up by its key."""
     found: set[str] = set()
     for at in range(0, len(patient_ids), _BY_KEY):
         part = patient_ids[at : at + _BY_KEY]
         found.update(
-            session.scalars(
-                select(Patient.id).where(Patient.id.in_(part), Patient.deleted_at.is_not(None))
-            )
+            session.scalars(select(Patient.id).where(Patient.id.in_(part), mark.is_not(None)))
         )
     return found
 

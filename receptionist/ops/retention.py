@@ -33,7 +33,7 @@ from receptionist.journal import audit, notary
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import auditwait, backups, lookup
 from receptionist.reminders import deliverylog
-from receptionist.retention import auditlog, disclosures, holds, policy, records, tokens
+from receptionist.retention import anonymise, auditlog, disclosures, holds, policy, records, tokens
 from receptionist.retention import review as review_rule
 from receptionist.retention import sweep as rules
 from receptionist.retention.holds import Hold
@@ -69,6 +69,9 @@ batch_clock: Callable[[], float] = time.thread_time
 FOLD_AFTER = 0.5
 # Each kind a sweep may destroy, and the setting whose value is its policy.
 PATIENT_KINDS = (*rules.CHILDREN, "patient")
+# The count of patients anonymised (``retention.lapsed_patients=anonymise``): their
+# destruction record's kind is ``patient``, its policy names ``anonymise``.
+ANONYMISED = "patient_anonymised"
 DRY_RUN_NEEDED = Text(
     QT_TRANSLATE_NOOP(
         "core",
@@ -173,8 +176,9 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
     now = ctx.clock.now()
     with db.read() as s:
         rule = policy.read(s, now)
-        counts = rules.lapsed_counts(s, rule.patients_before)
-        patients = rules.lapsed_patients(s, rule.patients_before)
+        named = rule.anonymises
+        counts = rules.lapsed_counts(s, rule.patients_before, named=named)
+        patients = rules.lapsed_patients(s, rule.patients_before, named=named)
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
         delivery = deliverylog.count_old(s, rule.delivery_before)
         old_audit = auditlog.due(s, rule.audit_before)
@@ -183,6 +187,9 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
     spent = tokens.asked(unused).count  # the keychain: outside the transaction
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
+    if rule.anonymises:  # her appointments stay; her row stays, anonymised
+        found[ANONYMISED] = found.pop("patient")
+        found["patient"] = found["appointment"] = 0
     found["communication_entry"] += old_log
     found["backup"] = len(expired)
     found.update(delivery)
@@ -194,9 +201,15 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
 
 def _whole(rule: Policy) -> str:
     """The whole policy, as a sweep that destroyed nothing records it."""
-    settings = (policy.APPOINTMENT_MONTHS, policy.COMMLOG_MONTHS, policy.DELIVERY_MONTHS,
-                policy.BACKUP_DAYS, policy.RECORD_YEARS, policy.AUDIT_YEARS)  # fmt: skip
+    settings = (policy.APPOINTMENT_MONTHS, policy.LAPSED_PATIENTS, policy.COMMLOG_MONTHS,
+                policy.DELIVERY_MONTHS, policy.BACKUP_DAYS, policy.RECORD_YEARS,
+                policy.AUDIT_YEARS)  # fmt: skip
     return "; ".join(rule.rule(setting) for setting in settings)
+
+
+def _anonymising(rule: Policy) -> str:
+    """The policy an anonymisation's destruction record names."""
+    return f"{rule.rule(policy.APPOINTMENT_MONTHS)}; {rule.rule(policy.LAPSED_PATIENTS)}"
 
 
 def _policies(rule: Policy) -> dict[str, str]:
@@ -206,6 +219,7 @@ def _policies(rule: Policy) -> dict[str, str]:
     found["backup"] = rule.rule(policy.BACKUP_DAYS)
     found["delivery_log"] = found["reminder"] = rule.rule(policy.DELIVERY_MONTHS)
     found["audit_event"] = rule.rule(policy.AUDIT_YEARS)
+    found[ANONYMISED] = _anonymising(rule)
     found[tokens.KIND] = tokens.RULE
     found[disclosures.KIND] = rule.rule(policy.RECORD_YEARS)
     return found
@@ -340,6 +354,8 @@ def _patients(step: Step) -> int:
     patients with the rest of their record; both lists are made at the start, and
     each batch checks again, inside its write, that its patients are still to go."""
     rule = step.rule
+    if rule.anonymises:
+        return _anonymise(step)
     batches, why, before = 0, rule.rule(policy.APPOINTMENT_MONTHS), rule.patients_before
     with step.db.read() as s:
         rowids = rules.lapsed_appointments(s, before)
@@ -361,6 +377,29 @@ def _patients(step: Step) -> int:
         batches += step.told(removed, "appointment")
     for removed in _paced(step, lapsed, Pace(*PATIENT_BATCH), patients):
         batches += step.told(removed, "patient")
+    return batches
+
+
+def _anonymise(step: Step) -> int:
+    """The lapsed patients not anonymised yet, anonymised (``retention.anonymise``) in
+    batches: each checks again, inside its write, that its patients are still to go.
+    The rows it deletes are recorded under the appointment rule; the patients as kind
+    ``patient`` under that rule and ``retention.lapsed_patients=anonymise``."""
+    rule, batches = step.rule, 0
+    why, before = rule.rule(policy.APPOINTMENT_MONTHS), rule.patients_before
+    with step.db.read() as s:
+        lapsed = rules.lapsed_in_order(s, before, named=True)
+
+    def patients(s: Session, ids: Sequence[str]) -> Counter[str]:
+        done = anonymise.anonymise(s, rules.still_lapsed(s, before, ids), rule.now)
+        done.pop("appointment_blanked", None)
+        removed = Counter({kind: n for kind, n in done.items() if kind != ANONYMISED})
+        step.record(s, removed, why)
+        records.add(s, step.sweep_id, rule.now, "patient", done[ANONYMISED], _anonymising(rule))
+        return done
+
+    for done in _paced(step, lapsed, Pace(*PATIENT_BATCH), patients):
+        batches += step.told(done, ANONYMISED)
     return batches
 
 

@@ -162,7 +162,9 @@ def _write_theirs(
                 setattr(row, name, value)
         if isinstance(row, Patient):
             index_patient(session, row)  # places a new one (and adds it), or refreshes
-            if row.deleted_at is not None:
+            if row.deleted_at is not None or row.anonymised:
+                # Erased, or anonymised by a sweep (retention/anonymise.py): nothing of
+                # her in the index, nor in what left the clinic.
                 unindex_patient(session, row)
                 erasure.forget_sent(session, [row.id])
         session.flush()
@@ -220,6 +222,14 @@ def apply_record(
     elif isinstance(row, Patient) and row.deleted_at is not None:
         applied.unchanged += 1  # an edit of a patient erased here: the erasure wins
         return
+    elif isinstance(row, Patient) and row.anonymised and theirs.get("anonymised_at") is None:
+        # An edit of a patient anonymised here (the retention sweep): the anonymisation
+        # wins. The base takes the endpoint's version (with her anonymised values) and
+        # the row a newer one, a change of this PC's: its next push goes over the edit.
+        applied.unchanged += 1
+        set_base(session, entity, row_id, record.version, values_of(row))
+        row.version = max(row.version, record.version) + 1
+        return
     elif row is not None and not record.deleted and erasure.removal_wins(session, row):
         applied.unchanged += 1  # a row of hers (or a document) wiped as it was removed here
         return
@@ -237,9 +247,10 @@ def apply_record(
         mine = values_of(row)
         if _plain(mine) == _plain(theirs):
             applied.unchanged += 1
-        elif record.deleted or _untouched(base, mine, row.version):
-            # Nothing changed here, or an erasure: it wins over any edit, and over this
-            # PC's own tombstone (the endpoint dropped it, holding another).
+        elif record.deleted or _anonymised(model, theirs) or _untouched(base, mine, row.version):
+            # Nothing changed here, or an erasure or a sweep's anonymisation: it wins
+            # over any edit, and over this PC's own tombstone (the endpoint dropped it,
+            # holding another).
             _write_theirs(session, model, theirs, pulled.device)
             applied.updated += 1
         elif not _merged(
@@ -250,6 +261,12 @@ def apply_record(
         set_base(session, entity, row_id, record.version, theirs)
     elif base is None:
         set_base(session, entity, row_id, 0, theirs)
+
+
+def _anonymised(model: type[Synced], theirs: dict[str, object]) -> bool:
+    """Whether ``theirs`` is a patient the retention sweep anonymised: nothing of her
+    that an edit here holds may stay (``retention/anonymise.py``)."""
+    return model is Patient and theirs.get("anonymised_at") is not None
 
 
 def _as_base(mine: dict[str, object], base: SyncBase) -> bool:

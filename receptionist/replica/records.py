@@ -57,6 +57,7 @@ ADDED: dict[str, dict[str, Added]] = {
         "alert": Added("0017", ""),  # a front-desk alert: none
         "restricted_at": Added("0024", None),  # restriction of processing: none
         "restriction_reason": Added("0024", ""),
+        "anonymised_at": Added("0035", None),  # anonymised by a sweep: not
     },
     "communication_entry": {"appointment_start": Added("0028", None)},  # none told
 }

@@ -9,7 +9,8 @@ providers' delivery logs after 6 (they arrive with the reminders); backups older
 patient data (ids and kinds only); the seeds name no period for them, so they are
 kept 10 years by default (``retention.audit_years``, at least 3), and the sweep
 removes older ones only behind a checkpoint an anchor outside the file vouches for
-(``retention/auditlog.py``).
+(``retention/auditlog.py``). A clinic that keeps statistics has lapsed patients
+anonymised instead of deleted (``retention.lapsed_patients``: ``retention/anonymise.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from receptionist.settings import clinicstore
-from receptionist.settings.kinds import Whole
+from receptionist.settings.kinds import Choice, Whole
 from receptionist.settings.registry import Setting, declare
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -43,6 +44,28 @@ APPOINTMENT_MONTHS = _months(
         "with the appointments, consents, documents and communication log, unless the "
         "patient is on hold.",
     ),
+)
+# What the sweep does with a lapsed patient: ``delete`` her record (the default), or,
+# where the clinic keeps statistics, ``anonymise`` it (``retention/anonymise.py``).
+DELETE, ANONYMISE = "delete", "anonymise"
+LAPSED_PATIENTS = declare(
+    Setting(
+        "retention.lapsed_patients",
+        "clinic",
+        Choice((DELETE, ANONYMISE)),
+        DELETE,
+        Text(QT_TRANSLATE_NOOP("core", "Lapsed patients")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "delete: the sweep removes the patient with all her record. anonymise: "
+                "her appointments stay for statistics (service, provider, times, status, "
+                "without notes); her name, number, contact details, birth date, gender, "
+                "notes, consents, documents and communication log go.",
+            )
+        ),
+        CONFIGURE,
+    )
 )
 COMMLOG_MONTHS = _months(
     "retention.commlog_months",
@@ -142,6 +165,12 @@ class Policy:
     backup_days: int
     record_years: int
     audit_years: int
+    lapsed_patients: str = DELETE
+
+    @property
+    def anonymises(self) -> bool:
+        """Whether a lapsed patient is anonymised (kept for statistics), not deleted."""
+        return self.lapsed_patients == ANONYMISE
 
     @property
     def patients_before(self) -> datetime:
@@ -186,6 +215,7 @@ def read(session: Session, now: datetime) -> Policy:
         whole(BACKUP_DAYS),
         whole(RECORD_YEARS),
         whole(AUDIT_YEARS),
+        str(clinicstore.value(session, LAPSED_PATIENTS)),
     )
 
 

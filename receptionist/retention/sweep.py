@@ -74,9 +74,16 @@ class Lapsed:
     name: str
 
 
-def lapsed_in_order(session: Session, before: datetime) -> list[str]:
-    """Every patient past their time, in the search index's order."""
-    rows = session.execute(text(IN_ORDER), {"before": to_micros(before)})
+# The anonymising sweep (``retention.lapsed_patients=anonymise``) takes only patients
+# not anonymised yet; the deleting one takes every lapsed patient, anonymised or not.
+NAMED = " AND p.anonymised_at IS NULL"
+
+
+def lapsed_in_order(session: Session, before: datetime, *, named: bool = False) -> list[str]:
+    """Every patient past their time, in the search index's order (``named``: of those
+    not anonymised)."""
+    sql = IN_ORDER.replace(" ORDER BY", f"{NAMED} ORDER BY") if named else IN_ORDER
+    rows = session.execute(text(sql), {"before": to_micros(before)})
     return [r[0] for r in rows]
 
 
@@ -183,25 +190,30 @@ def _unbase(
         _run(session, sql, params or {})
 
 
-def lapsed_patients(session: Session, before: datetime) -> list[Lapsed]:
+def lapsed_patients(session: Session, before: datetime, *, named: bool = False) -> list[Lapsed]:
     rows = session.execute(
         text(
             "SELECT id, number, given_name || ' ' || family_name FROM patient"
-            f" WHERE id IN ({LAPSED}) ORDER BY number"
+            f" WHERE id IN ({_lapsed(named)}) ORDER BY number"
         ),
         {"before": to_micros(before), "after": ""},
     )
     return [Lapsed(*r) for r in rows]
 
 
-def lapsed_counts(session: Session, before: datetime) -> Counter[str]:
-    """How many rows of each kind removing every lapsed patient would delete."""
+def _lapsed(named: bool) -> str:
+    return LAPSED + NAMED if named else LAPSED
+
+
+def lapsed_counts(session: Session, before: datetime, *, named: bool = False) -> Counter[str]:
+    """How many rows of each kind removing every lapsed patient (``named``: not
+    anonymised) would delete."""
     params = {"before": to_micros(before), "after": ""}
     counts: Counter[str] = Counter()
     for table in (*CHILDREN, "patient"):
         column = "id" if table == "patient" else "patient_id"
         found = session.execute(
-            text(f"SELECT count(*) FROM {table} WHERE {column} IN ({LAPSED})"), params
+            text(f"SELECT count(*) FROM {table} WHERE {column} IN ({_lapsed(named)})"), params
         ).scalar_one()
         counts[table] = int(found)
     return counts
@@ -219,13 +231,7 @@ def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
             counts[table] = _run(
                 session, f"DELETE FROM {table} WHERE patient_id IN ({CHOSEN_IDS})", {}
             )
-    # Times the patient's appointments freed before (a cancellation): they name her.
-    _run(session, f"DELETE FROM freed_slot WHERE patient_id IN ({CHOSEN_IDS})", {})
-    # Her finished reminders go by the delivery log's own time; the addresses they went
-    # to go with her now.
-    _run(session, f"UPDATE reminder SET sent_to = '' WHERE patient_id IN ({CHOSEN_IDS})", {})
-    # The Google disclosure register names her no more (patients/erasure.forget_disclosed).
-    _run(session, f"UPDATE google_disclosure SET {_UNNAMED} WHERE patient_id IN ({CHOSEN_IDS})", {})
+    forget_chosen(session)
     _unbase(session, "patient", CHOSEN_IDS)
     chosen = "rowid IN (SELECT rid FROM temp.sweep_chosen)"
     rowids = session.execute(text(f"SELECT search_rowid FROM patient WHERE {chosen}"))
@@ -233,6 +239,17 @@ def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
     counts["patient"] = _run(session, f"DELETE FROM patient WHERE {chosen}", {})
     unindex(session, found)
     return counts
+
+
+def forget_chosen(session: Session) -> None:
+    """What names the chosen patients (``temp.sweep_chosen``) outside their record."""
+    # Times the patient's appointments freed before (a cancellation): they name her.
+    _run(session, f"DELETE FROM freed_slot WHERE patient_id IN ({CHOSEN_IDS})", {})
+    # Her finished reminders go by the delivery log's own time; the addresses they went
+    # to go with her now.
+    _run(session, f"UPDATE reminder SET sent_to = '' WHERE patient_id IN ({CHOSEN_IDS})", {})
+    # The Google disclosure register names her no more (patients/erasure.forget_disclosed).
+    _run(session, f"UPDATE google_disclosure SET {_UNNAMED} WHERE patient_id IN ({CHOSEN_IDS})", {})
 
 
 _UNNAMED = (

@@ -15,7 +15,7 @@ from receptionist.schedule.cards import AgendaItem
 from receptionist.store import vault
 from ui.mainwindow import MainWindow
 from ui.schedule import look
-from ui.schedule.cardtext import card_text, pill_width
+from ui.schedule.cardtext import card_text, pill_width, tooltip
 from ui.schedule.frame import CardFonts
 
 NAME = "Hannah Thompson-Whitaker"
@@ -178,3 +178,12 @@ def test_a_narrow_card_keeps_its_details_line_rather_than_the_pill(qtbot: QtBot)
     narrow = pill_width("booked", fonts) + 20  # the pill would leave the details 16 px
     said = card_text(short, "09:00–09:45", narrow, two, fonts, who="Dr. Omar Farouk")
     assert said.badge == "dot" and said.second is not None
+
+
+def test_an_anonymised_patient_s_card_says_anonymised(qtbot: QtBot) -> None:
+    """Issue #14: her row keeps no name (the sweep anonymised her), her visit stays."""
+    gone = AgendaItem("x", "", *[_item("completed")[i] for i in range(2, 10)])
+    fonts = CardFonts(QFont())
+    assert card_text(gone, "09:00–09:30", 400, 60, fonts).first == "anonymised"
+    assert tooltip(gone, "09:00–09:30").startswith("anonymised\nRoot canal")
+    assert card_text(_item(), "09:00–09:30", 400, 60, fonts).first == NAME

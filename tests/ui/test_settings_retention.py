@@ -19,12 +19,15 @@ from receptionist.jobs.core import SWEEP
 from receptionist.jobs.lease import release, take
 from receptionist.journal import notary
 from receptionist.ops import auditwait, patients
+from receptionist.ops import settings as settings_ops
 from receptionist.store.storage import Database
 from ui.app import stylesheet
 from ui.desk import Desk
 from ui.settings import SettingsDialog
 from ui.settings.retentionpage import RetentionPage
 from ui.sweepnote import SweepNote
+
+LAPSED = "retention.lapsed_patients"
 
 
 def on_worker(desk: Desk, fn: Any) -> Any:
@@ -61,6 +64,12 @@ def count_patients(desk: Desk, number: str) -> int:
             return int(s.execute(sql, {"n": number}).scalar_one())
 
     return int(on_worker(desk, run))
+
+
+def count_anonymised(db: Database) -> int:
+    with db.read() as s:
+        sql = text("SELECT count(*) FROM patient WHERE anonymised_at IS NOT NULL")
+        return int(s.execute(sql).scalar_one())
 
 
 class Asked:
@@ -214,3 +223,31 @@ def test_a_receptionist_may_not_dry_run_or_sweep(qtbot: QtBot, desk: Desk) -> No
     _dialog, page = open_page(qtbot, desk)
     assert not page.dry_button.isEnabled() and not page.sweep_button.isEnabled()
     assert "manager or an administrator" in page.note.text()
+
+
+def test_a_clinic_that_keeps_statistics_sees_and_sweeps_anonymisation(
+    qtbot: QtBot, desk: Desk
+) -> None:
+    """``retention.lapsed_patients=anonymise`` (issue #14): the page says what the choice
+    keeps, the dry run counts patients to anonymise, and the sweep keeps her row."""
+    admin = dataclasses.replace(desk, actor=Actor(user_id=None, role="admin", source="ui"))
+    number = old_patient(admin)
+    ctx = actor_ctx("admin", admin.clock)
+    on_worker(admin, lambda db: settings_ops.set_value(db, ctx, LAPSED, "anonymise"))
+    _dialog, page = open_page(qtbot, admin)
+    shown = page.findChild(type(page.note), f"policy:{LAPSED}")
+    assert shown is not None and shown.text().startswith("anonymise: her appointments stay")
+
+    page.dry_button.click()
+    qtbot.waitUntil(lambda: page.plan is not None or not page.busy, timeout=20_000)
+    assert page.plan is not None, page.note.text()
+    rows = {page.counts.item(r, 0).text(): page.counts.item(r, 1).text()
+            for r in range(page.counts.rowCount())}  # fmt: skip
+    assert rows["Patients anonymised (appointments kept)"] == "1" and rows["Patients"] == "0"
+    assert "1 patient(s) would be anonymised" in page.note.text()
+    page.ask = yes = Asked(True)
+    page.sweep_button.click()
+    qtbot.waitUntil(lambda: "Swept" in page.note.text(), timeout=30_000)
+    assert yes.questions and "Patients anonymised (appointments kept): 1" in yes.questions[0]
+    assert count_patients(admin, number) == 0, "her number replaced"
+    assert on_worker(admin, count_anonymised) == 1, "her row stays, anonymised"

@@ -10,12 +10,11 @@ from datetime import datetime, tzinfo
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
-from receptionist.freetext import printable
 from receptionist.schedule import lifecycle
 from receptionist.schedule.cards import AgendaItem
 
 from .. import icons
-from . import look
+from . import cardtext, look
 
 
 def action_label(status: str) -> str:
@@ -61,7 +60,7 @@ def build_card_menu(
     menu.setObjectName("cardMenu")
     shown = look.shown_status(item.status, item.start_utc, when)
     title = QCoreApplication.translate("cardmenu", "{0}: {1}").format(
-        printable(item.patient_name, lines=False), look.status_label(shown)
+        cardtext.patient_name(item), look.status_label(shown)
     )
     menu.setTitle(title)
     heading = menu.addSection(title)

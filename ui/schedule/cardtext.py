@@ -38,6 +38,14 @@ def pill_width(status: str, fonts: CardFonts) -> float:
     return fonts.fm_small_bold.horizontalAdvance(look.status_label(status)) + PILL_PAD
 
 
+def patient_name(item: AgendaItem) -> str:
+    """The name a card shows: every appointment has a patient, and only an anonymised
+    one (the retention sweep's, ``retention.lapsed_patients=anonymise``) has none left;
+    her card says so, her visit kept for statistics."""
+    name = printable(item.patient_name, lines=False)
+    return name or QCoreApplication.translate("schedule", "anonymised")
+
+
 def card_text(
     item: AgendaItem, span: str, width: float, height: float, fonts: CardFonts, who: str = ""
 ) -> CardText:
@@ -45,7 +53,7 @@ def card_text(
 
     ``span`` is the card's time ("10:00–10:30"); ``who`` the provider, named on cards
     of the Rooms view."""
-    name = printable(item.patient_name, lines=False)
+    name = patient_name(item)
     two_lines = height >= fonts.fm_bold.height() + fonts.fm.height()
     three_lines = who and height >= fonts.fm_bold.height() + 2 * fonts.fm.height()
     if three_lines:  # a room's card: the provider on a line of their own
@@ -76,7 +84,7 @@ def tooltip(item: AgendaItem, span: str, who: str = "", alert: str = "") -> str:
     patient's front-desk alert, where they have one (the card shows a mark)."""
     status = look.status_label(item.status)
     text = QCoreApplication.translate("schedule", "{0}\n{1}\n{2}").format(
-        printable(item.patient_name, lines=False), details(item, span, who), status
+        patient_name(item), details(item, span, who), status
     )
     if not alert:
         return text

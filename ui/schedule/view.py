@@ -35,7 +35,7 @@ from receptionist.freetext import printable
 from receptionist.schedule import lifecycle
 from receptionist.schedule.cards import AgendaItem
 
-from . import look
+from . import cardtext, look
 from .cardmenu import VisitActions, build_card_menu
 from .cardtext import details, tooltip
 from .closed import ClosedNotice
@@ -291,7 +291,7 @@ class ScheduleView(QAbstractScrollArea):
         )
         when = hhmm(self.slot_cursor[1] * self.geo.slot_minutes)
         card = self.card_at_cursor()
-        what = card.item.patient_name if card else self.tr("free")
+        what = cardtext.patient_name(card.item) if card else self.tr("free")
         text = self.tr("{0}, {1} {2}: {3}").format(look.column_name(col.column), day, when, what)
         return printable(text, lines=False)
 

@@ -52,9 +52,11 @@ from .retentionwork import Look
 T = TypeVar("T")
 Ask = Callable[[QWidget, str], bool]  # the confirmation: (parent, question) -> go ahead
 SHOWN_PATIENTS = 500  # the dry run lists this many patients, then says how many more
-KINDS = ("patient", "appointment", "communication_entry", "consent", "patient_document",
-         "waitlist_entry", "patient_hold", "backup", "destruction_record", "delivery_log",
-         "reminder", "audit_event", "auth_token", "google_disclosure")  # fmt: skip
+KINDS = ("patient", retention.ANONYMISED, "appointment", "communication_entry", "consent",
+         "patient_document", "waitlist_entry", "patient_hold", "backup", "destruction_record",
+         "delivery_log", "reminder", "audit_event", "auth_token", "google_disclosure")  # fmt: skip
+ALWAYS = ("patient", "appointment")  # shown even when none would go
+LAPSED = "retention.lapsed_patients"  # shown with what its choice keeps (``_keeps``)
 
 
 def ask_to_sweep(parent: QWidget, question: str) -> bool:
@@ -181,7 +183,8 @@ class RetentionPage(QWidget):
         while self.policies.rowCount() > 1:
             self.policies.removeRow(1)
         for entry in look.policies:
-            value = QLabel(entry.text, self)
+            value = QLabel(self._keeps(entry.text) if entry.key == LAPSED else entry.text, self)
+            value.setWordWrap(True)
             value.setObjectName(f"policy:{entry.key}")
             value.setToolTip(entry.help)
             self.policies.addRow(entry.label, value)
@@ -219,6 +222,15 @@ class RetentionPage(QWidget):
         self.records.load()
         self.records.show()
 
+    def _keeps(self, choice: str) -> str:
+        """The lapsed patients' option, with one sentence on what it keeps."""
+        if choice == "anonymise":
+            return self.tr(
+                "anonymise: her appointments stay for statistics (service, provider, times, "
+                "status); nothing that identifies her stays."
+            )
+        return self.tr("delete: the patient goes with her whole record; nothing of her stays.")
+
     def _would(self) -> str:
         return self.tr("What a sweep would destroy now")
 
@@ -244,9 +256,14 @@ class RetentionPage(QWidget):
         if more > 0:
             self.patients.addItem(self.tr("… and %n more", "", more))
         total = sum(plan.counts.values())
+        anonymised = plan.counts.get(retention.ANONYMISED, 0)
         self.note.setText(
             self.tr("Nothing is past its time.")
             if total == 0
+            else self.tr(
+                "Dry run: nothing was changed. %n patient(s) would be anonymised.", "", anonymised
+            )
+            if anonymised
             else self.tr(
                 "Dry run: nothing was changed. %n patient(s) would be removed.",
                 "",
@@ -260,7 +277,7 @@ class RetentionPage(QWidget):
     def _fill(self, counts: dict[str, int], policies: dict[str, str]) -> None:
         order = {kind: at for at, kind in enumerate(KINDS)}
         shown = sorted(
-            ((kind, n) for kind, n in counts.items() if n or kind in KINDS[:2]),
+            ((kind, n) for kind, n in counts.items() if n or kind in ALWAYS),
             key=lambda found: order.get(found[0], len(order)),
         )
         self.counts.setRowCount(len(shown))
@@ -273,6 +290,7 @@ class RetentionPage(QWidget):
     def kind_name(self, kind: str) -> str:
         return {
             "patient": self.tr("Patients"),
+            retention.ANONYMISED: self.tr("Patients anonymised (appointments kept)"),
             "appointment": self.tr("Appointments"),
             "consent": self.tr("Consents"),
             "patient_document": self.tr("Documents"),
@@ -307,7 +325,7 @@ class RetentionPage(QWidget):
         if not self.ask(self, question):
             return
         self.busy = True
-        total = plan.counts.get("patient", 0) + plan.counts.get("appointment", 0)
+        total = sum(plan.counts.get(k, 0) for k in ("patient", retention.ANONYMISED, "appointment"))
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(0)
         self.progress.setVisible(True)
@@ -328,6 +346,8 @@ class RetentionPage(QWidget):
         self.busy = False
         self.progress.setVisible(False)
         policies = {r.kind: r.policy for r in swept.records}
+        if swept.counts.get(retention.ANONYMISED):  # their record's kind is "patient"
+            policies[retention.ANONYMISED] = policies.pop("patient", "")
         self.found.setTitle(self.tr("What the sweep destroyed"))
         self._fill(swept.counts, policies)
         self.patients.clear()

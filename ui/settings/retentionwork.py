@@ -65,7 +65,7 @@ def sweep(db: Database, ctx: Ctx, root: Path, progress: Progress, total: int) ->
     gone: dict[str, int] = {}
 
     def tell(kind: str, done: int) -> None:
-        if kind in ("appointment", "patient"):
+        if kind in ("appointment", "patient", retention.ANONYMISED):
             gone[kind] = done
             progress.report(min(sum(gone.values()), total), total)
 

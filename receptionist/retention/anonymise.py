@@ -1,0 +1,117 @@
+"""A lapsed patient anonymised, not deleted: for a clinic that keeps statistics
+(``retention.lapsed_patients=anonymise``; docs/privacy.md, "Anonymisation").
+
+Her row stays, as the one her appointments point at, but holds nothing that ties it
+to her, even with other data: every field an erasure empties (:data:`erasure.WIPED`:
+names, national ID, birth date, gender, phone, e-mail, address, languages and
+channel, notes, alert, restriction) is emptied, her number (which a paper chart may
+carry) becomes a neutral ``ANON-<random>``, and ``anonymised_at`` says so. Neither her
+birth year nor her gender stays: in a clinic's few thousand patients, a year and a
+gender with the days and services of her visits can single her out. What stays is
+what statistics need: her appointments' provider, service, room, times and status,
+their free text emptied (:data:`erasure.BLANKED`, one rule with an erasure). Her
+consents, documents, communication log, waiting-list entries and lifted holds are
+deleted as the deleting sweep deletes them. Each emptied value is emptied in the
+row's base too (``sync_base``), and the row goes out of the search index.
+
+Her row and her appointments are changed by an update with a new version, so the
+change feed syncs them (sealed) and every PC applies the anonymised row
+(``replica.apply``: it leaves the search index there too). Works in the caller's
+transaction, on the sweep's chosen rows (``temp.sweep_chosen``).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from receptionist.models import Appointment, to_micros
+from receptionist.patients import blanking, erasure
+from receptionist.retention import sweep as rules
+
+# Her rows the anonymising sweep deletes (her appointments stay).
+GONE = tuple(kind for kind in rules.CHILDREN if kind != "appointment")
+PREFIX = "ANON-"
+# What stays of her appointments: their free text emptied, as an erasure empties it.
+APPOINTMENT_BLANK = erasure.BLANKED[Appointment]
+# Her base keeps no number: the one she had names her, and the new one is not the
+# endpoint's yet (a pulled edit of her number then conflicts, it does not come back).
+BASE_BLANK = {**erasure.WIPED, "number": ""}
+
+
+def neutral_number() -> str:
+    """A patient number that ties to nobody: ``ANON-`` and 11 random base32 letters and
+    digits (55 bits: two million of them are told apart; 16 characters, as numbers
+    are)."""
+    return PREFIX + base64.b32encode(secrets.token_bytes(7)).decode("ascii")[:11]
+
+
+def anonymise(session: Session, ids: Sequence[str], now: datetime) -> Counter[str]:
+    """Anonymise these patients (those not anonymised yet); rows per kind: the rows
+    deleted by table, ``patient_anonymised`` and ``appointment_blanked``."""
+    counts: Counter[str] = Counter()
+    if not ids:
+        return counts
+    chosen = f"SELECT rowid, id FROM patient WHERE id IN {rules._EACH} AND anonymised_at IS NULL"
+    rules._choose(session, chosen, rules._each(ids))
+    with rules.sweeping(session):
+        for table in GONE:
+            owned = f"SELECT id FROM {table} WHERE patient_id IN ({rules.CHOSEN_IDS})"
+            rules._unbase(session, table, owned)
+            counts[table] = rules._run(
+                session, f"DELETE FROM {table} WHERE patient_id IN ({rules.CHOSEN_IDS})", {}
+            )
+    rules.forget_chosen(session)
+    counts["appointment_blanked"] = _blank_appointments(session, now)
+    counts["patient_anonymised"] = _blank_patients(session, now)
+    return counts
+
+
+def _blank_appointments(session: Session, now: datetime) -> int:
+    """Her appointments' free text emptied, in the rows (a new version: it syncs) and
+    their bases; how many appointments held any."""
+    said = " OR ".join(f"{name} <> ''" for name in APPOINTMENT_BLANK)
+    owned = f"patient_id IN ({rules.CHOSEN_IDS}) AND ({said})"
+    ids = [str(r[0]) for r in session.execute(text(f"SELECT id FROM appointment WHERE {owned}"))]
+    if not ids:
+        return 0
+    emptied = ", ".join(f"{name} = ''" for name in APPOINTMENT_BLANK)
+    session.execute(
+        text(
+            f"UPDATE appointment SET {emptied}, version = version + 1, updated_at = :now"
+            f" WHERE id IN {rules._EACH}"
+        ),
+        {"now": to_micros(now), **rules._each(ids)},
+    )
+    for row_id in ids:
+        blanking.wipe_base(session, "appointment", row_id, APPOINTMENT_BLANK)
+    return len(ids)
+
+
+def _blank_patients(session: Session, now: datetime) -> int:
+    """The chosen patients' rows emptied, renumbered, marked anonymised (a new version:
+    it syncs), their bases emptied, and their search index entries taken out."""
+    rows = session.execute(text("SELECT p.id, p.search_rowid FROM patient p"
+                                " JOIN temp.sweep_chosen c ON c.rid = p.rowid")).all()  # fmt: skip
+    if not rows:
+        return 0
+    wiped = {**erasure.WIPED, **erasure.LOCAL_WIPED}
+    fields = ", ".join(f"{name} = :w_{name}" for name in wiped)
+    params = {f"w_{name}": value for name, value in wiped.items()}
+    session.execute(
+        text(
+            f"UPDATE patient SET {fields}, number = :number, anonymised_at = :now,"
+            " version = version + 1, updated_at = :now WHERE id = :id"
+        ),
+        [{**params, "now": to_micros(now), "number": neutral_number(), "id": r[0]} for r in rows],
+    )
+    for row_id, _ in rows:
+        blanking.wipe_base(session, "patient", str(row_id), BASE_BLANK)
+    rules.unindex(session, [int(r[1]) for r in rows])
+    return len(rows)

@@ -1,0 +1,107 @@
+"""A patient the retention sweep anonymised (``retention.lapsed_patients=anonymise``)
+is anonymised on every PC: the sweep's update of her row and of her appointments
+travels sealed like any edit, the endpoint takes it over the version it had, and the
+other PC applies it, her name gone from its search index and from its file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import plainpages
+import pytest
+from faultkit import PASSPHRASE, Pc, catalogue
+from sqlalchemy import text
+
+from receptionist.clock import FixedClock
+from receptionist.ops import patients as patient_ops
+from receptionist.ops import replica, retention
+from receptionist.ops import settings as settings_ops
+from receptionist.ops.patients import find
+from receptionist.schedule import booking
+from receptionist.store.vault import unlock
+from sync import cloud
+
+TUE_10 = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # 10:00 in Istanbul
+ROW = "SELECT given_name, family_name, number, anonymised_at, notes FROM patient WHERE id = :p"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_anonymised_patient_is_anonymised_on_every_pc(
+    two_pcs: list[Pc], database_url: str, clock: FixedClock
+) -> None:
+    a, b = two_pcs
+    doctor, service = catalogue(a)
+    omar = find(a.db, a.admin(), "omar")[0].id
+    with a.db.write() as s:
+        booked = booking.book(
+            s, a.admin(), patient_id=omar, provider_id=doctor, service_id=service,
+            start=TUE_10, notes="Haddad's knee",
+        ).id  # fmt: skip
+    settings_ops.set_value(a.db, a.admin(), "retention.lapsed_patients", "anonymise")
+    cloud.sync_once(a.db, clock)
+    cloud.sync_once(b.db, clock)
+    assert find(b.db, b.admin(), "haddad")[0].id == omar
+    clock.advance(days=1100)  # past the policy's 24 months after Omar's visit
+
+    swept = retention.sweep(a.db, a.admin(), a.root)
+    assert swept.counts[retention.ANONYMISED] >= 1  # Omar, and whoever else lapsed
+    # B, not synced since, edits him: the anonymisation wins there once pulled.
+    patient_ops.update(b.db, b.admin(), omar, {"notes": "Haddad moved to Izmir"})
+    cloud.sync_once(a.db, clock)
+    assert replica.status(a.db).waiting == 0, "the endpoint took her row and her visit"
+    for pc in (b, a, b):
+        cloud.sync_once(pc.db, clock)
+    assert replica.status(a.db).open_conflicts == replica.status(b.db).open_conflicts == 0, (
+        "B's refused edit of him is closed: nothing left to settle"
+    )
+
+    with a.db.read() as s:
+        there = s.execute(text(ROW), {"p": omar}).one()
+    with b.db.read() as s:
+        here = s.execute(text(ROW), {"p": omar}).one()
+        visit = s.execute(
+            text("SELECT notes, service_id, deleted_at FROM appointment WHERE id = :a"),
+            {"a": booked},
+        ).one()
+        indexed = s.execute(
+            text("SELECT count(*) FROM patient_search WHERE rowid ="
+                 " (SELECT search_rowid FROM patient WHERE id = :p)"),
+            {"p": omar},
+        ).scalar_one()  # fmt: skip
+        base = s.execute(
+            text("SELECT payload FROM sync_base WHERE entity = 'patient' AND row_id = :p"),
+            {"p": omar},
+        ).scalar_one()
+    assert here == there and here[:2] == ("", "") and here[2].startswith("ANON-")
+    assert here[3] is not None and here[4] == ""
+    assert tuple(visit) == ("", service, None), "her visit kept on B, its note emptied"
+    assert "Haddad" not in base and indexed == 0, "out of B's search index"
+    assert find(b.db, b.admin(), "haddad") == [] and find(b.db, b.admin(), "omar") == []
+    b.db.checkpoint()
+    key = unlock(b.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+    for needle in (b"Haddad", b"haddad", b"knee", b"Izmir"):
+        assert not plainpages.holds(b.db.path, key, needle), needle
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_edit_that_reached_the_endpoint_first_loses_to_the_anonymisation(
+    two_pcs: list[Pc], database_url: str, clock: FixedClock
+) -> None:
+    """B's edit of him reached the endpoint before A's anonymisation: A keeps its row,
+    pushes it again over the edit, and B then takes it."""
+    a, b = two_pcs
+    omar = find(a.db, a.admin(), "omar")[0].id
+    settings_ops.set_value(a.db, a.admin(), "retention.lapsed_patients", "anonymise")
+    for pc in (a, b):
+        cloud.sync_once(pc.db, clock)
+    clock.advance(days=1100)
+    assert retention.sweep(a.db, a.admin(), a.root).counts[retention.ANONYMISED] >= 1
+    patient_ops.update(b.db, b.admin(), omar, {"notes": "Haddad moved to Izmir"})
+    cloud.sync_once(b.db, clock)  # the endpoint takes B's edit first
+    for pc in (a, a, b, a, b):
+        cloud.sync_once(pc.db, clock)
+    for pc in (a, b):
+        with pc.db.read() as s:
+            row = s.execute(text(ROW), {"p": omar}).one()
+        assert row[0] == "" and row[3] is not None and row[4] == "", pc.root.name
+        assert replica.status(pc.db).open_conflicts == 0 and replica.status(pc.db).waiting == 0
