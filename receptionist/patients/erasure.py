@@ -47,8 +47,11 @@ WIPED: dict[str, Any] = {
     # to restrict
     "restricted_at": None, "restriction_reason": "",
 }  # fmt: skip
-# What an erased patient's row keeps (``sort_key`` is local, and wiped with the names).
-KEPT = frozenset({"id", "created_at", "updated_at", "version", "deleted_at", "number"})
+# What an erased patient's row keeps (``sort_key`` is local, and wiped with the names;
+# ``anonymised_at``, when a sweep anonymised her before, says nothing of her).
+KEPT = frozenset(
+    {"id", "created_at", "updated_at", "version", "deleted_at", "number", "anonymised_at"}
+)
 LOCAL_WIPED: dict[str, Any] = {"sort_key": ""}
 # Her rows an erasure deletes (tombstones, so the deletions sync), here and on every PC
 # her tombstone reaches (``replica.erased``); her documents and log entries are wiped.
