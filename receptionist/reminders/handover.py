@@ -137,6 +137,21 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
     session.flush()
 
 
+def applied_before(session: Session, applied_at: datetime) -> None:
+    """The endpoint answered the batch waiting here as one it had applied already, at
+    ``applied_at`` (its time; a retry after a lost answer, docs/sync-protocol.md). If
+    that was no later than the renewal the ``watch`` row keeps, the holder could have
+    seen the batch: ``pushed`` moves up to the batch's last change (a missed
+    confirmation is preferred to a double one). Called before the batch is forgotten."""
+    row = session.get(ReminderHandover, WATCH)
+    if row is None or row.pushed is None or applied_at > row.cutoff:
+        return
+    last = session.scalar(select(SyncState.pushed_change))  # the waiting batch's last
+    if last is not None and last > row.pushed:
+        row.pushed = last
+        session.flush()
+
+
 # How far the endpoint had accepted this PC's own changes (0031): a batch packed and
 # still waiting (its push failed or was refused) never reached the holder.
 _ACCEPTED = func.coalesce(SyncState.accepted_change, SyncState.pushed_change)
