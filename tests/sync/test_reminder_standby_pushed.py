@@ -130,3 +130,14 @@ def test_a_push_applied_whose_answer_was_lost_is_not_confirmed_again_at_the_take
     assert sent_by(b, sender) == []
     assert states(b, q)["confirmation"] == ("skipped", "other_station")
     assert len(server.messages) == 1
+
+
+def test_a_push_answer_without_a_time_of_applying_says_nothing_of_it() -> None:
+    """An endpoint older than s0009 says no ``applied_at``; one not an aware time is
+    taken as none: the takeover's rule then stays as it was."""
+    assert client._time_or_none({"last_seq": 3}) is None
+    assert client._time_or_none({"applied_at": None}) is None
+    assert client._time_or_none({"applied_at": "soon"}) is None
+    assert client._time_or_none({"applied_at": "2026-12-07T10:00:00"}) is None
+    said = client._time_or_none({"applied_at": "2026-12-07T10:00:00+00:00"})
+    assert said is not None and said.isoformat() == "2026-12-07T10:00:00+00:00"
