@@ -251,7 +251,7 @@ class Client:
         except _GapAnswer as gap:
             raise Gap(gap.last_seq) from None
         conflicts = sum(1 for r in answer["results"] if r["outcome"] in ("conflict", "refused"))
-        return PushAnswer(int(answer["last_seq"]), conflicts)
+        return PushAnswer(int(answer["last_seq"]), conflicts, _time_or_none(answer))
 
     def pull(self, cursor: int, horizon: int = 0) -> PullPage:
         params = {"cursor": cursor, "limit": PULL_LIMIT, "horizon": horizon}
@@ -357,6 +357,17 @@ def _anchor(data: dict[str, Any]) -> Anchor:
         head_at=None,
         taken_at=datetime.fromisoformat(str(data["taken_at"])),
     )
+
+
+def _time_or_none(answer: dict[str, Any]) -> datetime | None:
+    """A push answer's ``applied_at`` (server s0009): None when absent (an older
+    endpoint, or a batch applied now) or not an aware time; it then changes nothing."""
+    said = answer.get("applied_at")
+    try:
+        found = datetime.fromisoformat(said) if isinstance(said, str) else None
+    except ValueError:
+        return None
+    return found if found is not None and found.tzinfo is not None else None
 
 
 def _conflict(data: dict[str, Any]) -> PulledConflict:

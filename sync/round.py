@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from receptionist.clock import Clock
@@ -58,6 +59,9 @@ class Gap(Exception):
 class PushAnswer:
     last_seq: int
     conflicts: int = 0
+    # A batch the endpoint had applied before (a retry after a lost answer): when it did
+    # (None: applied now, or an endpoint older than s0009 that does not say).
+    applied_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def push_all(
             # repeats of those. It goes again, numbered on from the endpoint's last.
             replica.renumber(db, answer.last_seq)
             continue
-        replica.answered(db, answer.last_seq)
+        replica.answered(db, answer.last_seq, answer.applied_at)
         result.pushed += len(batch)
         result.conflicts += answer.conflicts
 

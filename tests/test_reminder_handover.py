@@ -153,6 +153,33 @@ def test_a_stand_by_keeps_how_far_it_had_pushed_when_it_heard_the_renewal(
         assert (row.mark, row.pushed) == (12, 12)
 
 
+def test_a_batch_applied_before_the_renewal_heard_counts_as_the_holder_s(
+    db: Database, clock: FixedClock
+) -> None:
+    """A batch waiting when the stand-by heard the renewal, answered at its retry as
+    applied before (its answer lost, #14): applied after the renewal, it stays the
+    stand-by's; applied at or before it, the holder could have seen it: ``pushed``
+    moves up to the batch's last change. With no renewal heard, nothing changes."""
+    heard = clock.now()
+    renewed = heard - timedelta(seconds=3)
+    with db.write() as s:
+        _synced(s, heard - timedelta(hours=1))
+        sync = s.get(SyncState, 1)
+        assert sync is not None
+        sync.pushed_change, sync.accepted_change = 7, 5  # a batch waits
+        handover.applied_before(s, renewed)  # no renewal heard yet: no watch row
+        assert s.get(ReminderHandover, handover.WATCH) is None
+        handover.watch(s, renewed, heard)
+        row = s.get(ReminderHandover, handover.WATCH)
+        assert row is not None and row.pushed == 5
+        handover.applied_before(s, renewed + timedelta(seconds=1))
+        assert row.pushed == 5  # reached the endpoint after the renewal
+        handover.applied_before(s, renewed)
+        assert row.pushed == 7
+        handover.note(s, "lease", renewed + handover.SENDING_AFTER, heard + timedelta(hours=2))
+        assert s.get(ReminderHandover, "lease").pushed == 7  # type: ignore[union-attr]
+
+
 def test_pushed_moves_on_while_the_mark_is_not_known_yet(db: Database, clock: FixedClock) -> None:
     """A takeover whose mark waits for a sync after the cutoff still reads the change
     feed after ``pushed`` (this PC's own changes): once what came after it is planned

@@ -25,6 +25,7 @@ from receptionist.ops.conflicterasure import close_erased
 from receptionist.ops.conflictwords import settle_here
 from receptionist.patients import bulkindex, documents, erasure
 from receptionist.patients.numbering import this_device
+from receptionist.reminders import handover
 from receptionist.replica import deferred, resume, state
 from receptionist.replica.apply import (
     Applied,
@@ -241,8 +242,12 @@ def batch(db: Database) -> list[Change]:
         return next_batch(s)
 
 
-def answered(db: Database, last_seq: int) -> None:
+def answered(db: Database, last_seq: int, applied_at: datetime | None = None) -> None:
+    """The endpoint answered the batch waiting (``applied_at``: as one it had applied
+    before, then; ``handover.applied_before``)."""
     with db.write() as s:
+        if applied_at is not None:
+            handover.applied_before(s, applied_at)
         outbox_answered(s, last_seq)
 
 

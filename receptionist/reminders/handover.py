@@ -19,8 +19,9 @@ the cutoff: the ``mark`` is the change feed's sequence when such a sync is first
 known to have finished; or one made on this PC and pushed only after the cutoff:
 ``pushed`` is how far the endpoint had accepted this PC's own changes when it heard
 the renewal that is the cutoff (``watch``; a batch packed and still waiting, its push
-failed or refused, is not accepted: ``SyncState.accepted_change``), and a change of
-its own after it is not the previous sender's. A missed confirmation is preferred to
+failed or refused, is not accepted: ``SyncState.accepted_change``; one the endpoint
+applied by then, its answer lost, is once its retry says so: ``applied_before``), and
+a change of its own after it is not the previous sender's. A missed confirmation is preferred to
 a double one: the reminders of the booking still go. Kept in the file, so a restart changes nothing.
 
 Each round reads the change feed after the mark (``dispatch._seen_before``); the
@@ -135,6 +136,21 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
         if synced is not None and synced > row.updated_at + SYNC_SLACK:
             row.mark = session.scalar(select(func.max(ChangeEntry.seq))) or 0
     session.flush()
+
+
+def applied_before(session: Session, applied_at: datetime) -> None:
+    """The endpoint answered the batch waiting here as one it had applied already, at
+    ``applied_at`` (its time; a retry after a lost answer, docs/sync-protocol.md). If
+    that was no later than the renewal the ``watch`` row keeps, the holder could have
+    seen the batch: ``pushed`` moves up to the batch's last change (a missed
+    confirmation is preferred to a double one). Called before the batch is forgotten."""
+    row = session.get(ReminderHandover, WATCH)
+    if row is None or row.pushed is None or applied_at > row.cutoff:
+        return
+    last = session.scalar(select(SyncState.pushed_change))  # the waiting batch's last
+    if last is not None and last > row.pushed:
+        row.pushed = last
+        session.flush()
 
 
 # How far the endpoint had accepted this PC's own changes (0031): a batch packed and

@@ -78,6 +78,11 @@ class ChangeResult(BaseModel):
 class PushOut(BaseModel):
     last_seq: int
     results: list[ChangeResult]
+    applied_at: datetime | None = Field(
+        default=None,
+        description="a push whose changes were all applied before (a retry after a lost "
+        "answer): when the push that applied them was (no later than that); else null",
+    )
 
 
 class ConflictOut(BaseModel):

@@ -3,6 +3,8 @@
 Each change, in device-sequence order (docs/sync-protocol.md, "Push"):
 
 - at or below the device's last sequence: a repeat, applied already (``duplicate``);
+  a push of repeats only (a retry after a lost answer) is answered with ``applied_at``,
+  when the push that applied them was (the device's ``applied_at``, s0009; no later);
 - a tombstone: applied whatever the versions (an erasure wins); over a tombstone of
   the same or a newer version it changes nothing (``dropped``). An appointment's
   tombstone with no routing fields (staged by a PC before they travelled) takes them
@@ -191,12 +193,17 @@ def push(
             .where(clinic.c.id == who.clinic_id)
             .values(next_seq=batch.next_seq, horizon_seq=horizon_seq)
         )
+        # When the changes up to ``last_seq`` were applied: now, or (nothing new) before.
+        applied_at = batch.now if new else me.applied_at
         conn.execute(
             update(device)
             .where(device.c.id == who.id)
-            .values(last_seq=last_seq, last_seen_at=batch.now)
+            .values(last_seq=last_seq, last_seen_at=batch.now, applied_at=applied_at)
         )
-    return bodies.PushOut(last_seq=last_seq, results=results)
+    repeat = bool(changes) and not new  # a retry after a lost answer: say when it was applied
+    return bodies.PushOut(
+        last_seq=last_seq, results=results, applied_at=applied_at if repeat else None
+    )
 
 
 def _rows(conn: Connection, clinic_id: str, changes: list[Change]) -> dict[tuple[str, str], Stored]:

@@ -89,6 +89,8 @@ device = Table(
     # The last device sequence applied: a change at or below it is a repeat.
     Column("last_seq", BigInteger, nullable=False),
     Column("last_seen_at", UTCTime),
+    # When the push that moved ``last_seq`` was applied (s0009): a retry's answer says it.
+    Column("applied_at", UTCTime),
     Index("uq_device_clinic_code", "clinic_id", "code", unique=True),
 )
 

@@ -11,9 +11,10 @@ from test_reminder_told_gaps import SQLITE_ONLY, sent_by
 from test_two_pcs import Pc, settle
 
 from receptionist.clock import FixedClock
-from receptionist.ops import settings
+from receptionist.ops import replica, settings
+from receptionist.ops.replica import Change
 from sync import client, cloud
-from sync.round import Unreachable
+from sync.round import PushAnswer, Unreachable
 
 __all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
 
@@ -84,3 +85,59 @@ def test_a_stand_by_that_missed_the_last_renewal_does_not_confirm_what_it_pushed
     assert sent_by(b, sender) == []
     assert states(b, q)["confirmation"] == ("skipped", "other_station")
     assert len(server.messages) == 1
+
+
+def lost_answer(pc: Pc, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync round whose push the endpoint applies, but whose answer never comes back:
+    the batch stays packed here (to go again), and nothing of it counts as accepted."""
+    real = client.Client.push
+
+    def applied_then_lost(self: client.Client, changes: list[Change]) -> PushAnswer:
+        real(self, changes)  # the endpoint applies it and answers ...
+        raise Unreachable("the network went down before the answer arrived")  # ... unheard
+
+    with monkeypatch.context() as patched:
+        patched.setattr(client.Client, "push", applied_then_lost)
+        with pytest.raises(Unreachable):
+            cloud.sync_once(pc.db, pc.ctx.clock)
+
+
+@SQLITE_ONLY
+def test_a_push_applied_whose_answer_was_lost_is_not_confirmed_again_at_the_takeover(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Q is booked on B, the stand-by; the endpoint applies B's push, but the answer is
+    lost. A pulls Q, renews and confirms it; B hears that renewal while its batch still
+    waits, then sends it again: the endpoint answers that it applied it before A's
+    renewal. When B takes over, Q is A's (confirmed once), not B's to confirm again."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    q = book(b, "Kaan", 40, "05321112233")
+    lost_answer(b, monkeypatch)  # Q is on the endpoint; B does not know it
+    assert replica.status(b.db).waiting > 0  # the batch waits to go again
+    settle(a)  # Q reaches A
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == [(q, "confirmation")]  # A's last renewal: saw Q
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it, its batch waiting
+    settle(b)  # the retry: "applied already", before that renewal
+    assert replica.status(b.db).waiting == 0
+    clock.advance(minutes=65)  # A's lease ran out
+    settle(b)
+    assert sent_by(b, sender) == []
+    assert states(b, q)["confirmation"] == ("skipped", "other_station")
+    assert len(server.messages) == 1
+
+
+def test_a_push_answer_without_a_time_of_applying_says_nothing_of_it() -> None:
+    """An endpoint older than s0009 says no ``applied_at``; one not an aware time is
+    taken as none: the takeover's rule then stays as it was."""
+    assert client._time_or_none({"last_seq": 3}) is None
+    assert client._time_or_none({"applied_at": None}) is None
+    assert client._time_or_none({"applied_at": "soon"}) is None
+    assert client._time_or_none({"applied_at": "2026-12-07T10:00:00"}) is None
+    said = client._time_or_none({"applied_at": "2026-12-07T10:00:00+00:00"})
+    assert said is not None and said.isoformat() == "2026-12-07T10:00:00+00:00"

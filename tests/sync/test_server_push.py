@@ -5,11 +5,14 @@ commit order, so a PC pulling while others push never misses a row."""
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 from serverkit import Endpoint, Joined, LosingProxy, push_body, record, snapshot
+
+from receptionist.clock import FixedClock
 
 PATIENTS = [record("patient", f"p-{i}") for i in range(1, 5)]
 
@@ -32,9 +35,12 @@ def outcomes(answer: httpx.Response) -> list[str]:
 
 
 def test_a_push_whose_answer_was_lost_is_sent_again_and_applies_nothing_twice(
-    endpoint: Endpoint, first_pc: Joined, second_pc: Joined
+    endpoint: Endpoint, first_pc: Joined, second_pc: Joined, clock: FixedClock
 ) -> None:
+    """The retry's answer also says when the endpoint applied the batch (``applied_at``,
+    s0009): a stand-by PC's takeover needs it (#14); a push applied now says null."""
     body = push_body(1, *PATIENTS[:3])
+    first_applied = clock.now()
     proxy = LosingProxy(endpoint.url)
     try:
         lossy = httpx.Client(base_url=proxy.url, headers=first_pc.http.headers)
@@ -43,14 +49,23 @@ def test_a_push_whose_answer_was_lost_is_sent_again_and_applies_nothing_twice(
     finally:
         proxy.close()
     assert proxy.lost and proxy.lost[0].startswith(b"HTTP/1.1 200")  # it had committed
+    assert b'"applied_at":null' in proxy.lost[0]  # applied by this push
     committed = snapshot(endpoint.store)
 
+    clock.advance(minutes=7)
     again = first_pc.http.post("/v1/push", json=body)
     assert outcomes(again) == ["duplicate"] * 3 and again.json()["last_seq"] == 3
-    assert snapshot(endpoint.store) == committed
+    assert datetime.fromisoformat(again.json()["applied_at"]) == first_applied
+    now = snapshot(endpoint.store)
+    assert now.pop("device") != committed.pop("device")  # last seen later, that is all
+    assert now == committed
     records, _ = pull_everything(second_pc.http)
     assert sorted(r["id"] for r in records) == ["p-1", "p-2", "p-3"]
     assert [r["sealed"] for r in records] == [c["record"]["sealed"] for c in body["changes"]]
+    asked = first_pc.http.post("/v1/push", json={"first_seq": 4, "changes": []})
+    assert asked.json()["last_seq"] == 3 and asked.json()["applied_at"] is None
+    more = first_pc.http.post("/v1/push", json=push_body(4, PATIENTS[3]))
+    assert outcomes(more) == ["applied"] and more.json()["applied_at"] is None
 
 
 def test_a_push_after_a_gap_is_refused_whole(endpoint: Endpoint, first_pc: Joined) -> None:
