@@ -43,11 +43,16 @@ def run(capsys: pytest.CaptureFixture[str], *words: str) -> tuple[int, object]:
 
 def old_patient(root: Path) -> str:
     """A patient made three years ago, never seen since: past the default policy."""
+    return old_patients(root, 1)[0]
+
+
+def old_patients(root: Path, n: int) -> list[str]:
+    """``n`` patients made three years ago, never seen since: their numbers."""
     db = open_clinic(root)
     try:
-        then = FixedClock(SystemClock().now() - timedelta(days=3 * 365))
-        made = patients.add(db, actor_ctx("admin", then), patients.NewPatient("Old", "Timer"))
-        return made.number  # type: ignore[union-attr]
+        then = actor_ctx("admin", FixedClock(SystemClock().now() - timedelta(days=3 * 365)))
+        made = [patients.add(db, then, patients.NewPatient("Old", f"Timer{i}")) for i in range(n)]
+        return [p.number for p in made]  # type: ignore[union-attr]
     finally:
         db.close()
 
@@ -260,3 +265,24 @@ def test_a_sweep_with_yes_meets_the_clock_check_unless_the_date_was_checked(
     code, swept = run(capsys, "sweep", "--yes", "--clock-checked")
     assert code == 0 and swept["counts"]["patient"] == 1  # type: ignore[index]
     assert main(["patient", "show", number]) != 0  # gone
+
+
+def test_the_sweep_s_question_names_twenty_patients_and_counts_the_rest(
+    cli_env: Path, made: Template[None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At a terminal the question before a sweep must be readable: the counts, the
+    first 20 patients, then how many more and where the whole list is (the dry run,
+    which still lists them all)."""
+    made.copy_to(cli_env)
+    numbers = old_patients(cli_env, 23)
+    capsys.readouterr()
+    with terminal("no\n"):
+        assert main(["sweep"]) == 2
+    said = capsys.readouterr().err
+    named = [n for n in numbers if re.search(rf"^  {n} ", said, re.M)]
+    assert len(named) == 20 and re.search(r"^  patient +23 ", said, re.M)
+    assert "... and 3 more: `receptionist sweep --dry-run` lists them all." in said
+    assert said.rstrip().endswith("nothing was swept.") and "Type yes" in said
+    assert main(["sweep", "--dry-run"]) == 0
+    listed = capsys.readouterr().out
+    assert all(re.search(rf"^  {n} ", listed, re.M) for n in numbers) and "more:" not in listed
