@@ -211,6 +211,7 @@ def cmd_status(app: App) -> int:
         "last_sweep": found.last_sweep,
         "overdue": found.overdue,
         "waiting_for_person": found.waiting_for_person,
+        "could_be_due": found.could_be_due,  # false: nothing can be past its time yet
         "dry_run_current": found.dry_run_current,
         "clock_doubt": (  # the nightly sweep destroys nothing: the clock looks wrong
             {"key": doubt.key, "days": doubt.days} if (doubt := found.clock_doubt) else None
@@ -229,6 +230,11 @@ def cmd_status(app: App) -> int:
         f"Nightly sweep next due: {nightly.next_due:%Y-%m-%d %H:%M} UTC",
     ]
     lines += [f"Warning: {w}" for w in warnings] or ["The periodic destruction is on time."]
+    if found.waiting_for_person and not found.could_be_due:
+        lines.append(
+            "Nothing can be past its time yet; the nightly sweep starts after a person's"
+            " first sweep (Settings > Retention, or `receptionist sweep`)."
+        )
     app.emit(data, "\n".join(lines))
     return 0
 
