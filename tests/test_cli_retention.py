@@ -20,7 +20,7 @@ from receptionist.clock import FixedClock, SystemClock
 from receptionist.jobs import lease
 from receptionist.jobs.core import SWEEP
 from receptionist.journal import notary
-from receptionist.ops import auditwait, patients, retention
+from receptionist.ops import auditwait, commlog, patients, retention
 from receptionist.store.vault import open_clinic
 
 INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
@@ -43,11 +43,16 @@ def run(capsys: pytest.CaptureFixture[str], *words: str) -> tuple[int, object]:
 
 def old_patient(root: Path) -> str:
     """A patient made three years ago, never seen since: past the default policy."""
+    return old_patients(root, 1)[0]
+
+
+def old_patients(root: Path, n: int) -> list[str]:
+    """``n`` patients made three years ago, never seen since: their numbers."""
     db = open_clinic(root)
     try:
-        then = FixedClock(SystemClock().now() - timedelta(days=3 * 365))
-        made = patients.add(db, actor_ctx("admin", then), patients.NewPatient("Old", "Timer"))
-        return made.number  # type: ignore[union-attr]
+        then = actor_ctx("admin", FixedClock(SystemClock().now() - timedelta(days=3 * 365)))
+        made = [patients.add(db, then, patients.NewPatient("Old", f"Timer{i}")) for i in range(n)]
+        return [p.number for p in made]  # type: ignore[union-attr]
     finally:
         db.close()
 
@@ -283,3 +288,60 @@ def test_the_cli_sets_anonymisation_and_the_sweep_anonymises(
         for r in swept["records"]  # type: ignore[index]
     ]
     assert main(["patient", "show", number]) != 0, "her number is no more"
+
+
+def test_the_sweep_s_question_names_twenty_patients_and_counts_the_rest(
+    cli_env: Path, made: Template[None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At a terminal the question before a sweep must be readable: the counts, the
+    first 20 patients, then how many more and where the whole list is (the dry run,
+    which still lists them all)."""
+    made.copy_to(cli_env)
+    numbers = old_patients(cli_env, 23)
+    capsys.readouterr()
+    with terminal("no\n"):
+        assert main(["sweep"]) == 2
+    said = capsys.readouterr().err
+    named = [n for n in numbers if re.search(rf"^  {n} ", said, re.M)]
+    assert len(named) == 20 and re.search(r"^  patient +23 ", said, re.M)
+    assert "... and 3 more: `receptionist sweep --dry-run` lists them all." in said
+    assert said.rstrip().endswith("nothing was swept.") and "Type yes" in said
+    assert main(["sweep", "--dry-run"]) == 0
+    listed = capsys.readouterr().out
+    assert all(re.search(rf"^  {n} ", listed, re.M) for n in numbers) and "more:" not in listed
+
+
+def test_a_new_clinic_hears_of_the_waiting_sweep_only_once_something_could_be_due(
+    cli_env: Path,
+    made: Template[None],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A brand-new clinic holds nothing older than its shortest retention period: the
+    nightly sweep waiting for a person's first sweep loses nothing, and nobody is told
+    (``sweep status``, the status bar, Settings > Retention read the same). Told once
+    the clinic is older than the shortest period, or holds older history."""
+    import receptionist.cli.main as cli_main
+
+    made.copy_to(cli_env)
+    code, status = run(capsys, "sweep", "status")
+    assert code == 0 and status["waiting_for_person"] and status["warnings"] == []  # type: ignore[index]
+    assert status["could_be_due"] is False  # type: ignore[index]
+    assert main(["sweep", "status"]) == 0
+    assert "Nothing can be past its time yet" in capsys.readouterr().out
+    later = FixedClock(SystemClock().now() + timedelta(days=200))  # past backups' 180 days
+    with monkeypatch.context() as patch:
+        patch.setattr(cli_main, "default_clock", lambda: later)
+        code, status = run(capsys, "sweep", "status")
+    assert "waiting for a person" in status["warnings"][0]  # type: ignore[index]
+    db = open_clinic(cli_env)
+    try:  # history entered with its own date: a call 13 months ago
+        ctx = actor_ctx("admin", SystemClock())
+        made_now = patients.add(db, ctx, patients.NewPatient("New", "Comer"))
+        when = SystemClock().now() - timedelta(days=400)
+        commlog.add(db, ctx, made_now.id, channel="phone", direction="in",  # type: ignore[union-attr]
+                    summary="asked", occurred_at=when)  # fmt: skip
+    finally:
+        db.close()
+    code, status = run(capsys, "sweep", "status")
+    assert status["could_be_due"] and "waiting for a person" in status["warnings"][0]  # type: ignore[index]

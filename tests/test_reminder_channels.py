@@ -304,10 +304,17 @@ def test_whatsapp_sends_json_with_a_bearer_token_and_keeps_the_wamid() -> None:
         throttled = sender.send(message("+905551112233"))
         server.script.append(meta_error(131000, 500, "Something went wrong"))
         trouble = sender.send(message("+905551112233"))
+        server.script.append(meta_error(131000, 400, "Something went wrong"))
+        refused_for_now = sender.send(message("+905551112233"))
+        server.script.append(meta_error(130429, 503, "Rate limit hit"))
+        throttled_5xx = sender.send(message("+905551112233"))
         expired = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, "old").send(message("+90555"))
     assert (undeliverable.status, undeliverable.code) == ("permanent", "undeliverable")
     assert (throttled.status, throttled.code) == ("transient", "rate_limited")
-    assert trouble.status == "transient"
+    assert (trouble.status, trouble.code, trouble.http_status) == ("unknown", "meta_131000", 500)
+    assert not trouble.ask_later, "Meta has no lookup: a person decides"
+    assert refused_for_now.status == "transient"
+    assert (throttled_5xx.status, throttled_5xx.code) == ("transient", "rate_limited")
     assert (expired.status, expired.code) == ("permanent", "refused_credentials")
 
 

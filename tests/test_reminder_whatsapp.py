@@ -9,13 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from channelservers import WA_PHONE_ID, WA_SETTING, WA_TOKEN, http_server, whatsapp_route
+from channelservers import (
+    WA_PHONE_ID,
+    WA_SETTING,
+    WA_TOKEN,
+    http_server,
+    meta_error,
+    whatsapp_route,
+)
 from reminderclinic import Clinic, at, make
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import ValidationError
-from receptionist.ops import commlog, reminders, settings
+from receptionist.ops import commlog, deliveries, reminders, settings
 from receptionist.reminders import dispatch
 from receptionist.store.storage import Database
 from sync.channels.whatsapp import WhatsAppSender
@@ -128,6 +135,33 @@ def test_meta_s_template_refusals_are_permanent_and_explained(clinic: Clinic, me
     assert [i.reason for i in params.of("failed")] == ["permanent:template_params"]
     assert dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender}).items == [], "not retried"
     assert server.messages == []
+
+
+def test_a_meta_5xx_to_the_send_is_unknown_for_a_person_never_sent_again(
+    clinic: Clinic, meta
+) -> None:
+    """Meta's Cloud API has no idempotency key and no message lookup, and documents no
+    5xx as "not sent" (131000 is its catch-all): a 5xx to a send may follow a message
+    it took. So it is "unknown" for a person (explained), never tried again; a rate
+    limit is still tried again later."""
+    sender, server = meta
+    templates(clinic, en=WA_SETTING)
+    server.script.append(meta_error(131000, 500, "Something went wrong"))
+    clinic.book(clinic.patient(1, consents=("reminder_whatsapp",)), at(2, 9))
+    done = dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender})
+    assert [(i.state, i.reason) for i in done.items] == [("unknown", "server_error")]
+    row = reminders.listing(clinic.db, clinic.ctx, states=("unknown",))[0]
+    assert row.explained is not None and "WhatsApp Manager" in row.explained
+    logged = deliveries.listing(clinic.db, clinic.ctx)
+    assert [(e.outcome, e.provider_status) for e in logged] == [("unknown", "500 meta_131000")]
+    server.script.append(meta_error(130429, 400, "Rate limit hit"))
+    clinic.book(clinic.patient(2, consents=("reminder_whatsapp",)), at(2, 10))
+    limited = dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender})
+    assert [(i.state, i.reason) for i in limited.items] == [("retrying", "retry:rate_limited")]
+    clinic.clock.advance(minutes=30)
+    again = dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender})
+    assert [i.state for i in again.items] == ["sent"], "the rate-limited one only"
+    assert len(server.messages) == 1
 
 
 def test_the_template_setting_is_checked_naming_its_key(clinic: Clinic) -> None:

@@ -38,7 +38,8 @@ def test_a_person_sweeps_only_after_a_dry_run_under_the_policy_as_it_is(
     root = db.path.parent
     fresh = sweepstatus.sweep_status(db, clock)
     assert fresh.last_sweep is None and fresh.overdue and fresh.waiting_for_person
-    assert fresh.warnings() == [sweepstatus.WAITING] and not fresh.dry_run_current
+    assert not fresh.dry_run_current and not fresh.could_be_due
+    assert fresh.warnings() == [], "a new clinic: nothing can be past its time yet"
 
     with pytest.raises(retention.DryRunNeeded, match="needs a dry run"):
         sweep_now(db, ctx, root)
@@ -67,7 +68,9 @@ def test_a_person_sweeps_only_after_a_dry_run_under_the_policy_as_it_is(
         sweep_now(db, ctx, root)
     assert scheduled(db, clock) == {"awaiting_person": 1}
     changed = sweepstatus.sweep_status(db, clock)
-    assert changed.waiting_for_person and changed.warnings() == [sweepstatus.WAITING]
+    assert changed.waiting_for_person and changed.warnings() == [], "nothing can be due"
+    later = FixedClock(clock.now() + timedelta(days=200))  # past every shortest period
+    assert sweepstatus.sweep_status(db, later).warnings()[0] == sweepstatus.WAITING
     retention.review(db, ctx, root)
     assert retention.sweep_allowed(db)
 

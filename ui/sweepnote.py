@@ -7,7 +7,8 @@ administrator can act on it).
 The nightly sweep waits for a person's sweep after each change of the policy (and
 while the clock looks wrong, ``retention.clockcheck``), so a
 clinic that never opens Settings > Retention would destroy nothing, ever; KVKK asks
-for a destruction at least every six months. It reads ``ops.sweepstatus`` on the
+for a destruction at least every six months. Quiet while nothing could be past its
+time yet (a brand-new clinic: ``retention.firstdue``). It reads ``ops.sweepstatus`` on the
 database worker at start, after the background jobs ran the sweep, when a clinic
 setting changed (the policy), and once an hour.
 """
@@ -74,7 +75,7 @@ class SweepNote(QLabel):
         self.status = status
         warnings = status.warnings()
         may = self.desk.actor.may("clinic.configure")
-        if status.waiting_for_person or status.clock_doubt is not None:
+        if status.waiting_matters or status.clock_doubt is not None:
             self.setText(self.tr("Retention sweep: waiting for a person (Settings → Retention)"))
         else:
             self.setText(self.tr("Retention sweep: none in six months (Settings → Retention)"))

@@ -180,7 +180,7 @@ def _confirm(db: Database, ctx: Ctx, root: Path) -> None:
     if not sys.stdin.isatty():
         raise UserError(NO_TERMINAL)
     plan = ops.review(db, ctx, root)
-    print(_plan_text(plan), file=sys.stderr)
+    print(_plan_text(plan, most=PROMPT_PATIENTS), file=sys.stderr)
     print("This cannot be undone. Type yes to sweep now: ", end="", file=sys.stderr, flush=True)
     try:
         answer = sys.stdin.readline()
@@ -190,6 +190,7 @@ def _confirm(db: Database, ctx: Ctx, root: Path) -> None:
         raise UserError(NOT_YES)
 
 
+PROMPT_PATIENTS = 20  # the patients the prompt names; the counts above say how many in all
 NO_TERMINAL = Text(
     QT_TRANSLATE_NOOP(
         "core",
@@ -210,6 +211,7 @@ def cmd_status(app: App) -> int:
         "last_sweep": found.last_sweep,
         "overdue": found.overdue,
         "waiting_for_person": found.waiting_for_person,
+        "could_be_due": found.could_be_due,  # false: nothing can be past its time yet
         "dry_run_current": found.dry_run_current,
         "clock_doubt": (  # the nightly sweep destroys nothing: the clock looks wrong
             {"key": doubt.key, "days": doubt.days} if (doubt := found.clock_doubt) else None
@@ -228,6 +230,11 @@ def cmd_status(app: App) -> int:
         f"Nightly sweep next due: {nightly.next_due:%Y-%m-%d %H:%M} UTC",
     ]
     lines += [f"Warning: {w}" for w in warnings] or ["The periodic destruction is on time."]
+    if found.waiting_for_person and not found.could_be_due:
+        lines.append(
+            "Nothing can be past its time yet; the nightly sweep starts after a person's"
+            " first sweep (Settings > Retention, or `receptionist sweep`)."
+        )
     app.emit(data, "\n".join(lines))
     return 0
 
@@ -275,15 +282,21 @@ def _plan(plan: ops.Plan) -> dict[str, Any]:
     }
 
 
-def _plan_text(plan: ops.Plan) -> str:
+def _plan_text(plan: ops.Plan, most: int | None = None) -> str:
+    """The dry run in lines: the counts per kind, then the patients (the first ``most``
+    of them, None: all; the prompt before a sweep must not scroll 10,000 names by)."""
     # The date the policy is counted from: the person is the check of the PC's clock
     # (``retention.clockcheck``: a person's sweep is not stopped by its doubt).
     when = f"{plan.at:%Y-%m-%d %H:%M} UTC by this PC's clock"
     lines = [f"A sweep now ({when}) would destroy (nothing has been changed):"]
     lines += [f"  {kind:<22} {n:>8}  ({plan.policies[kind]})" for kind, n in plan.counts.items()]
-    if plan.patients:
+    shown = plan.patients if most is None else plan.patients[:most]
+    if shown:
         lines.append("Patients whose record would go:")
-        lines += [f"  {p.number:<12} {p.name}" for p in plan.patients]
+        lines += [f"  {p.number:<12} {p.name}" for p in shown]
+    if len(shown) < len(plan.patients):
+        more = len(plan.patients) - len(shown)
+        lines.append(f"  ... and {more} more: `receptionist sweep --dry-run` lists them all.")
     return "\n".join(lines)
 
 

@@ -7,6 +7,9 @@ KVKK's erasure regulation asks for a periodic destruction at least every six mon
 The nightly sweep waits for a person's sweep after each change of the policy
 (``retention.review``), so a clinic that never opens Settings > Retention would
 destroy nothing, ever: this says so instead of letting the job's record read "done".
+But only once something could be past its time (``retention.firstdue``: cheap bounds,
+no dry run): a brand-new clinic, or one whose oldest data is younger than its shortest
+retention period, loses nothing while the nightly sweep waits, and is not told so.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from receptionist.clock import Clock
-from receptionist.retention import clockcheck, review
+from receptionist.retention import clockcheck, firstdue, review
 from receptionist.retention.policy import months_before
+from receptionist.retention.policy import read as read_policy
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -49,6 +53,14 @@ class SweepStatus:
     # Why the nightly sweep, else free to run, would destroy nothing tonight: the clock
     # looks wrong (``retention.clockcheck``); it waits for a person's sweep too.
     clock_doubt: clockcheck.Doubt | None = None
+    # Whether anything could be past its time (``retention.firstdue``); read only while
+    # the nightly sweep waits for a person (True otherwise: not asked).
+    could_be_due: bool = True
+
+    @property
+    def waiting_matters(self) -> bool:
+        """The nightly sweep waits for a person, and something could be past its time."""
+        return self.waiting_for_person and self.could_be_due
 
     @property
     def overdue(self) -> bool:
@@ -57,7 +69,7 @@ class SweepStatus:
 
     def warnings(self) -> list[Text]:
         """What a person must be told (nothing when the sweep happens as it should)."""
-        found = [WAITING] if self.waiting_for_person else []  # also: never swept at all
+        found = [WAITING] if self.waiting_matters else []  # also: never swept at all
         if not self.waiting_for_person and self.clock_doubt is not None:
             found.append(self.clock_doubt.text)
         if self.last_sweep is not None and self.overdue:
@@ -72,4 +84,5 @@ def sweep_status(db: Database, clock: Clock) -> SweepStatus:
         now = clock.now()
         last, waiting, looked = review.last_sweep(s), not review.reviewed(s), review.looked(s)
         doubt = clockcheck.doubt(s, now)
-    return SweepStatus(now, last, waiting, looked, doubt)
+        due = not waiting or firstdue.could_be_due(s, read_policy(s, now), db.path.parent)
+    return SweepStatus(now, last, waiting, looked, doubt, due)

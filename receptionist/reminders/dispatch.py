@@ -77,6 +77,9 @@ MAX_BACKOFF = timedelta(hours=1)
 LOOKING_UP = "awaiting_lookup"
 # A lookup that did not find the message in the provider's list: "unknown" for a person.
 NOT_LISTED = "not_listed"
+# A server error (HTTP 5xx) to a send the provider cannot be asked about (WhatsApp):
+# it may have taken the message, so "unknown" for a person (the code in the delivery log).
+SERVER_ERROR = "server_error"
 
 # A change of an appointment that may be what a reschedule or cancellation message
 # announces: one the feed says moved or cancelled it, an insert, or one from before
@@ -551,6 +554,12 @@ def _send(sender: Sender, message: Outgoing) -> Outcome:
         return Outcome("unknown", code="sender_error")
 
 
+def _unknown_reason(outcome: Outcome) -> str:
+    if outcome.http_status is not None and outcome.http_status >= 500:
+        return SERVER_ERROR
+    return outcome.code or "no_answer"
+
+
 def _settle(
     s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int, template: Call | None
 ) -> Item:
@@ -568,7 +577,7 @@ def _settle(
         r.reason, r.updated_at = LOOKING_UP, now
         return _item(r, "looking_up")
     elif outcome.status == "unknown":
-        _finish(r, "unknown", outcome.code or "no_answer", now)
+        _finish(r, "unknown", _unknown_reason(outcome), now)
     elif outcome.status == "transient" and r.attempts < most:
         wait = min(timedelta(minutes=2 ** (r.attempts - 1)), MAX_BACKOFF)
         if outcome.retry_after:

@@ -96,6 +96,13 @@ _SAID: dict[str, str] = {
         "provider's own log (the Twilio Console, WhatsApp Manager, the mail server's log) "
         "or ask the patient before you resend: it may go twice.",
     ),
+    "server_error": QT_TRANSLATE_NOOP(
+        "core",
+        "Unknown: the provider answered the sending with a server error (HTTP 5xx), which "
+        "does not say whether it took the message, and it cannot be asked (WhatsApp has "
+        "no way to look a message up), so it was not sent again by itself. Check "
+        "WhatsApp Manager or ask the patient before you resend: it may go twice.",
+    ),
     "interrupted": QT_TRANSLATE_NOOP(
         "core",
         "Unknown: the sending was cut short (the PC or the app stopped in the middle of "

@@ -10,8 +10,14 @@ and a JSON body ``{"messaging_product": "whatsapp", "recipient_type": "individua
 hours of the patient's last message); 200 answers
 ``{"messages": [{"id": "wamid..."}], ...}``. A refusal is Graph's JSON
 ``{"error": {"message", "type", "code", "error_data": {"details"}, "fbtrace_id"}}``.
-Transient: HTTP 429 or 5xx, and the codes of rate limits and passing trouble (4,
-80007, 130429, 131056, 131000, 131016, 133004, 1, 2). Permanent: every other refusal,
+Transient: HTTP 429, the rate limits' codes (4, 80007, 130429, 131056) with any status,
+and the codes of passing trouble (131000, 131016, 133004, 1, 2) with a 4xx. Unknown: a
+5xx to a send (not a rate limit's): Meta's Cloud API has no idempotency key and no
+message lookup, and documents no 5xx as "not sent" (131000 "Something went wrong" is a
+catch-all for unknown errors, 131016 and 2 say only that the service is unavailable),
+so it may have taken the message; sending again could reach the patient twice.
+``dispatch`` makes it "unknown" for a person (reason ``server_error``, Meta's code kept
+in the delivery log), never sent again by itself. Permanent: every other refusal,
 among them 131026 (undeliverable), 131047 (free text outside the 24-hour window),
 131030 (not an allowed recipient), 190 or any 401 in Graph's error shape (expired or
 refused token: the channel stops, ``receptionist.reminders.halt``), and the template's: 132001 (no
@@ -33,7 +39,8 @@ from receptionist.reminders.channels import Lost, Outcome, Outgoing
 
 from .web import NOT_PROVIDER, TIMEOUT, json_of, not_provider, retry_after, transport_failure
 
-TRANSIENT = {1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133004}
+RATE_LIMITS = {4, 80007, 130429, 131056}
+TRANSIENT = {1, 2, 131000, 131016, 133004} | RATE_LIMITS
 NAMES = {
     130429: "rate_limited",
     131056: "rate_limited",
@@ -113,8 +120,10 @@ def classify(answer: httpx.Response) -> Outcome:
     name = NAMES.get(code, f"meta_{code}" if code else f"http_{status}")
     if status == 401 and code not in TRANSIENT:  # Graph's own error: its refusal, any code
         name = "refused_credentials"
-    if status == 429 or code in TRANSIENT:
+    if status == 429 or code in RATE_LIMITS:  # refused for now: nothing was taken
         return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
-    if status >= 500:
-        return Outcome("transient", code=name, http_status=status)
+    if status >= 500:  # it may have taken the message, and cannot be asked
+        return Outcome("unknown", code=name, http_status=status)
+    if code in TRANSIENT:
+        return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
     return Outcome("permanent", code=name, http_status=status)

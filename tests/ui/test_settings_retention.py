@@ -97,9 +97,14 @@ def test_a_dry_run_then_a_confirmed_sweep_removes_the_lapsed_patient(
     qtbot: QtBot, desk: Desk, tmp_path: Path
 ) -> None:
     admin = dataclasses.replace(desk, actor=Actor(user_id=None, role="admin", source="ui"))
-    number = old_patient(admin)
     note = SweepNote(admin)  # the status bar's note, as the main window holds it
     qtbot.addWidget(note)
+    with qtbot.waitSignal(note.shown, timeout=10_000):
+        note.refresh()
+    fresh = note.status
+    assert fresh is not None and fresh.waiting_for_person and not fresh.could_be_due
+    assert note.isHidden(), "a new clinic: nothing can be past its time, no note"
+    number = old_patient(admin)
     with qtbot.waitSignal(note.shown, timeout=10_000):
         note.refresh()
     assert not note.isHidden() and "waiting for a person" in note.text()
