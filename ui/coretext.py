@@ -31,6 +31,13 @@ def translated(text: str) -> str:
     return printable(_translated(text))
 
 
+def one_line(text: str) -> str:
+    """``text`` as :func:`translated` shows it, on one line: a name in a heading, a list
+    or a sentence (a patient's, ``receptionist.models.names``: "anonymised" for one
+    the retention sweep anonymised)."""
+    return printable(_translated(text), lines=False)
+
+
 def _translated(text: str) -> str:
     if not isinstance(text, Text):
         return str(text)

@@ -8,6 +8,7 @@ from typing import ClassVar
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from receptionist.models import names
 from receptionist.models.base import Base, Synced
 
 
@@ -64,7 +65,7 @@ class Patient(Synced, Base):
 
     @property
     def display_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        return names.display_name(self.given_name, self.family_name)
 
     @property
     def anonymised(self) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.models import Appointment, Patient, Provider, Room, Service
+from receptionist.models.names import display_name
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def infos(session: Session, rows: Sequence[Appointment]) -> list[AppointmentInfo
     columns = (Patient.id, Patient.number, Patient.given_name, Patient.family_name)
     for ids in _chunks({a.patient_id for a in rows}):
         found = session.execute(select(*columns).where(Patient.id.in_(ids)))
-        patients.update((i, (n, f"{g} {f}".strip())) for i, n, g, f in found)
+        patients.update((i, (n, display_name(g, f))) for i, n, g, f in found)
     names: dict[str, str] = {}
     for model, wanted in (
         (Provider, {a.provider_id for a in rows}),

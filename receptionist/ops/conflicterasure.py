@@ -24,6 +24,15 @@ A double booking of hers and one or more others':
   other one (the endpoint named them for overlapping it): it stays open for a person,
   the refused one's record first, hers dropped, so neither the records nor the words
   the conflicts view builds from them hold anything of hers.
+
+A patient the retention sweep anonymised (``retention/anonymise.py``) is one rule with
+an erasure: a conflict on her row, or on one of the bookings she keeps for statistics
+(another PC's edit of its notes, say), holds in its sealed records what the
+anonymisation emptied (her name, the booking's notes), and is closed as
+:data:`ERASED` too (the endpoint then forgets its records past the horizon, as it
+does an erasure's), at her anonymisation and wherever her anonymised row is pulled.
+Her bookings stay, so a double booking of hers does not free the refused booking's
+time: it is not sent again. She lapsed, so her bookings are all past.
 """
 
 from __future__ import annotations
@@ -77,18 +86,17 @@ def close_erased(session: Session, now: datetime) -> int:
         return 0
     candidates = [_Seen(c.id, c.entity, c.kind, c.row_id, _parsed(c.records)) for c in found]
     owners = _owners(session, candidates)
-    erased = _erased(session, sorted(set(owners.values()) | _patient_rows(candidates)))
-    # A patient the retention sweep anonymised: an edit of her row has nothing left to
-    # settle either (the anonymisation wins, ``replica.apply``). Her bookings stay, so
-    # their conflicts stay for a person.
-    erased |= _erased(session, sorted(_patient_rows(candidates)), Patient.anonymised_at)
+    theirs = sorted(set(owners.values()) | _patient_rows(candidates))
+    erased = _erased(session, theirs)
+    # A patient the retention sweep anonymised: one rule with an erasure (see the module).
+    anonymised = _erased(session, theirs, Patient.anonymised_at)
     changed: dict[str, str | None] = {}  # conflict id: its records left (None: closed)
     for seen in candidates:
         if seen.entity == Patient.__tablename__:
-            if seen.row_id in erased:
+            if seen.row_id in erased | anonymised:
                 changed[seen.id] = None
         else:
-            _booking_hers(session, seen, owners, erased, now, changed)
+            _booking_hers(session, seen, owners, (erased, anonymised), now, changed)
     return _apply(session, changed, now)
 
 
@@ -152,19 +160,21 @@ def _booking_hers(
     session: Session,
     seen: _Seen,
     owners: dict[str, str],
-    erased: set[str],
+    gone: tuple[set[str], set[str]],
     now: datetime,
     changed: dict[str, str | None],
 ) -> None:
-    """Whether the booking conflict ``seen`` is closed for an erasure (see the module),
+    """Whether the booking conflict ``seen`` is closed for an erasure or an
+    anonymisation (``gone``: the patients erased, those anonymised; see the module),
     told in ``changed``; a double booking of hers and two others, one of them the
     refused one, keeps its other records and stays open."""
+    erased = gone[0] | gone[1]
     if seen.kind != "overlap":
         if owners.get(seen.row_id) in erased:
             changed[seen.id] = None
         return
     records = seen.records
-    theirs = [r for r in records if owners.get(str(r.get("id") or "")) in erased]
+    theirs = [r for r in records if _owner(owners, r) in erased]
     if not theirs:
         return
     others = [r for r in records if r not in theirs]
@@ -172,9 +182,14 @@ def _booking_hers(
         # The refused one still clashes with each other one: open, it first, hers gone.
         changed[seen.id] = json.dumps(others)
         return
-    if others and others[0] is records[0]:
+    # Her booking deleted freed its time for the refused one; an anonymised one's did not.
+    if others and others[0] is records[0] and not any(_owner(owners, r) in gone[1] for r in theirs):
         _send_refused_again(session, others[0], now)
     changed[seen.id] = None
+
+
+def _owner(owners: dict[str, str], record: dict[str, Any]) -> str | None:
+    return owners.get(str(record.get("id") or ""))
 
 
 def _send_refused_again(session: Session, record: dict[str, Any], now: datetime) -> None:

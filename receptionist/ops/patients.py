@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx
 from receptionist.errors import DuplicatePatient, UserError
 from receptionist.folding import fold
-from receptionist.models import Patient, Provider, Room, Service, new_id
+from receptionist.models import Patient, Provider, Room, Service, names, new_id
 from receptionist.ops import backups
 from receptionist.ops.conflicterasure import close_erased
 from receptionist.patients import erasure, record, search, validation
@@ -122,7 +122,8 @@ class PatientRecord:
 
     @property
     def display_name(self) -> str:
-        return f"{self.fields['given_name']} {self.fields['family_name']}".strip()
+        f = self.fields
+        return names.display_name(str(f["given_name"] or ""), str(f["family_name"] or ""))
 
     def row(self) -> PatientRow:
         """This patient as a search result shows it (to book them, say)."""

@@ -32,6 +32,7 @@ from receptionist.freetext import clean_text
 from receptionist.journal import audit, notary
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import auditwait, backups, lookup
+from receptionist.ops.conflicterasure import close_erased
 from receptionist.reminders import deliverylog
 from receptionist.retention import anonymise, auditlog, disclosures, holds, policy, records, tokens
 from receptionist.retention import review as review_rule
@@ -396,6 +397,7 @@ def _anonymise(step: Step) -> int:
         removed = Counter({kind: n for kind, n in done.items() if kind != ANONYMISED})
         step.record(s, removed, why)
         records.add(s, step.sweep_id, rule.now, "patient", done[ANONYMISED], _anonymising(rule))
+        close_erased(s, rule.now)  # a conflict on her row or a booking she keeps shows her
         return done
 
     for done in _paced(step, lapsed, Pace(*PATIENT_BATCH), patients):

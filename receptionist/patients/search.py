@@ -34,6 +34,7 @@ from receptionist.context import Ctx
 from receptionist.errors import PermissionDenied
 from receptionist.folding import tokens
 from receptionist.models import Clinic, Patient
+from receptionist.models.names import display_name
 from receptionist.patients.digitsearch import by_prefix
 from receptionist.patients.numbering import normalise_number
 from receptionist.patients.phones import MIN_DIGITS, query_digits
@@ -107,7 +108,7 @@ def patient_row(
 ) -> PatientRow:
     """The one way a :class:`PatientRow` is made: ``names`` (given, family) joined as
     every list shows them, no alert as ""."""
-    display = f"{names[0]} {names[1]}".strip()
+    display = display_name(*names)
     return PatientRow(patient_id, number, display, phone, birth_date, alert or "")
 
 

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import plainpages
 import pytest
 from faultkit import PASSPHRASE, Pc, catalogue
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from receptionist.clock import FixedClock
+from receptionist.models import Appointment, SyncConflict
 from receptionist.ops import patients as patient_ops
 from receptionist.ops import replica, retention
 from receptionist.ops import settings as settings_ops
@@ -45,15 +46,18 @@ def test_an_anonymised_patient_is_anonymised_on_every_pc(
 
     swept = retention.sweep(a.db, a.admin(), a.root)
     assert swept.counts[retention.ANONYMISED] >= 1  # Omar, and whoever else lapsed
-    # B, not synced since, edits him: the anonymisation wins there once pulled.
+    # B, not synced since, edits him and his visit's notes: the anonymisation wins there
+    # once pulled, and the conflict on the visit he keeps is closed (the pull's path).
     patient_ops.update(b.db, b.admin(), omar, {"notes": "Haddad moved to Izmir"})
+    _note(b, booked, "Haddad limps", clock.now())
     cloud.sync_once(a.db, clock)
     assert replica.status(a.db).waiting == 0, "the endpoint took her row and her visit"
     for pc in (b, a, b):
         cloud.sync_once(pc.db, clock)
     assert replica.status(a.db).open_conflicts == replica.status(b.db).open_conflicts == 0, (
-        "B's refused edit of him is closed: nothing left to settle"
+        "B's refused edits of him and of his visit are closed: nothing left to settle"
     )
+    assert _closed(a) == _closed(b) == {("erased", "[]")}, "their records forgotten"
 
     with a.db.read() as s:
         there = s.execute(text(ROW), {"p": omar}).one()
@@ -105,3 +109,57 @@ def test_an_edit_that_reached_the_endpoint_first_loses_to_the_anonymisation(
             row = s.execute(text(ROW), {"p": omar}).one()
         assert row[0] == "" and row[3] is not None and row[4] == "", pc.root.name
         assert replica.status(pc.db).open_conflicts == 0 and replica.status(pc.db).waiting == 0
+
+
+def _note(pc: Pc, booked: str, notes: str, now: datetime) -> None:
+    """``pc`` edits the booking's notes, as the booking dialog saves them."""
+    with pc.db.write() as s:
+        visit = s.get(Appointment, booked)
+        assert visit is not None
+        visit.notes = notes
+        visit.touch(now)
+
+
+def _closed(pc: Pc) -> set[tuple[str | None, str]]:
+    """Each conflict of ``pc``'s (closing reason, records)."""
+    with pc.db.read() as s:
+        rows = s.execute(select(SyncConflict.resolution, SyncConflict.records)).all()
+    return {(r[0], r[1]) for r in rows}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_conflict_on_a_visit_she_keeps_is_closed_at_her_anonymisation(
+    two_pcs: list[Pc], database_url: str, clock: FixedClock
+) -> None:
+    """A and B each edited the notes of Omar's visit: B's edit was refused, and the
+    conflict is open on both PCs, its sealed records holding both notes. A anonymises
+    him: closed there at once (the anonymisation's path), as an erasure closes it, its
+    records forgotten; B closes it when it pulls his anonymised row (the pull's path)."""
+    a, b = two_pcs
+    doctor, service = catalogue(a)
+    omar = find(a.db, a.admin(), "omar")[0].id
+    with a.db.write() as s:
+        booked = booking.book(
+            s, a.admin(), patient_id=omar, provider_id=doctor, service_id=service,
+            start=TUE_10, notes="knee",
+        ).id  # fmt: skip
+    settings_ops.set_value(a.db, a.admin(), "retention.lapsed_patients", "anonymise")
+    for pc in (a, b):
+        cloud.sync_once(pc.db, clock)
+    _note(a, booked, "Haddad's left knee", clock.now())
+    _note(b, booked, "Haddad's right knee", clock.now())
+    for pc in (a, b, a):
+        cloud.sync_once(pc.db, clock)
+    assert replica.status(a.db).open_conflicts == replica.status(b.db).open_conflicts == 1
+    clock.advance(days=1100)
+
+    assert retention.sweep(a.db, a.admin(), a.root).counts[retention.ANONYMISED] >= 1
+    assert _closed(a) == {("erased", "[]")}, "closed at once where he was anonymised"
+    assert replica.status(b.db).open_conflicts == 1, "B has not heard yet"
+    for pc in (a, b, a, b):
+        cloud.sync_once(pc.db, clock)
+    assert _closed(b) == {("erased", "[]")}
+    assert replica.status(a.db).open_conflicts == replica.status(b.db).open_conflicts == 0
+    for pc in (a, b):
+        with pc.db.read() as s:
+            assert s.scalars(select(Appointment.notes).where(Appointment.id == booked)).one() == ""

@@ -21,7 +21,7 @@ from receptionist.ops.conflicts import ConflictView, Side
 from receptionist.patients.phones import display_phone
 
 from ..booking.freetimes import FreeTimes
-from ..coretext import translated
+from ..coretext import one_line, translated
 from ..desk import Desk
 from .panel import side_when
 
@@ -58,7 +58,7 @@ class MoveDialog(_Asking):
         self.setWindowTitle(self.tr("Move a booking"))
         self.setObjectName("conflictMoveDialog")
         self.setMinimumWidth(460)
-        who = printable(moved.patient, lines=False)
+        who = one_line(moved.patient)
         self.layout_.addWidget(
             QLabel(
                 self.tr("Keep {0}. Move {1} ({2}) to:").format(kept.label, moved.label, who), self

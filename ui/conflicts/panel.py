@@ -36,7 +36,7 @@ from receptionist.ops.conflicts import ConflictView, Side
 from receptionist.ops.conflictwords import FieldChoice
 from receptionist.texts import Text, When
 
-from ..coretext import translated, when_text
+from ..coretext import one_line, translated, when_text
 
 
 def side_when(side: Side, tz: tzinfo) -> str:
@@ -158,7 +158,7 @@ class ConflictCard(QFrame):
             button.setEnabled(len(self.picked()) == len(self.picks))
 
     def _side_text(self, side: Side) -> str:
-        who = printable(side.patient, lines=False) or self.tr("a patient not on this PC")
+        who = one_line(side.patient) or self.tr("a patient not on this PC")
         device = printable(translated(side.device), lines=False)
         if self.conflict.kind != "overlap":
             return self.tr("{0}: changed on {1}").format(side.label, device)

@@ -41,14 +41,13 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import ValidationError
-from receptionist.freetext import printable
 from receptionist.ops import patients
 from receptionist.ops.patients import Duplicates, ErasurePlan, PatientRecord, PatientRow, Visit
 from receptionist.patients.phones import display_phone
 from receptionist.store.storage import Database
 
 from .. import messages
-from ..coretext import exception_text, translated
+from ..coretext import exception_text, one_line, translated
 from ..desk import Desk
 from ..events import Refresh
 from ..tasks import DbOp
@@ -253,7 +252,7 @@ class PatientWindow(QDialog):
         self._load_shown_page()
 
     def _show_heading(self, record: PatientRecord) -> None:
-        name = printable(record.display_name, lines=False)
+        name = one_line(record.display_name)
         short = name if len(name) <= 60 else name[:59] + "…"
         self.setWindowTitle(self.tr("{0} – {1}").format(short, record.number))
         self.heading.setText(name)

@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication
 from receptionist.freetext import printable
 from receptionist.schedule.cards import AgendaItem
 
+from ..coretext import one_line
 from . import look
 from .frame import CardFonts
 
@@ -42,7 +43,7 @@ def patient_name(item: AgendaItem) -> str:
     """The name a card shows: every appointment has a patient, and only an anonymised
     one (the retention sweep's, ``retention.lapsed_patients=anonymise``) has none left;
     her card says so, her visit kept for statistics."""
-    name = printable(item.patient_name, lines=False)
+    name = one_line(item.patient_name)  # "anonymised" (receptionist.models.names)
     return name or QCoreApplication.translate("schedule", "anonymised")
 
 
