@@ -125,3 +125,29 @@ def test_a_lapsed_patient_is_anonymised_her_visits_kept_her_name_gone_from_the_f
     again = retention.sweep(db, ctx, root)  # she is not taken again
     assert not again.counts.get(retention.ANONYMISED) and not again.counts.get("patient")
     assert retention.dry_run(db, ctx, root).patients == []
+
+
+def test_an_erased_patients_tombstone_is_not_counted_or_renumbered_as_anonymised(
+    db: Database,
+) -> None:
+    """An erased patient's tombstone holds nothing of her: the anonymising sweep leaves
+    it (before, it took it too: a new number, a new version, and one more "anonymised"
+    in the destruction record than patients anonymised)."""
+    ctx = actor_ctx("admin", FixedClock(NOW), source="cli")
+    root = db.path.parent
+    her, _ = _clinic(db, ctx)
+    then = Ctx(ctx.actor, FixedClock(NOW - timedelta(days=3 * 365)))
+    gone = patient_ops.add(db, then, patient_ops.NewPatient("Erasa", "Former")).id  # type: ignore[union-attr]
+    patient_ops.delete(db, ctx, gone)
+    with db.read() as s:
+        number = s.execute(text("SELECT number FROM patient WHERE id = :p"), {"p": gone})
+        number = number.scalar_one()
+    settings_ops.set_value(db, ctx, "retention.lapsed_patients", "anonymise")
+    plan = retention.review(db, ctx, root)
+    assert plan.counts[retention.ANONYMISED] == 1 and [p.id for p in plan.patients] == [her]
+    swept = retention.sweep(db, ctx, root)
+    assert swept.counts[retention.ANONYMISED] == 1
+    with db.read() as s:
+        row = s.execute(text("SELECT number, anonymised_at FROM patient WHERE id = :p"),
+                        {"p": gone}).one()  # fmt: skip
+    assert tuple(row) == (number, None)

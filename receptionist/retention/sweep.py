@@ -74,9 +74,11 @@ class Lapsed:
     name: str
 
 
-# The anonymising sweep (``retention.lapsed_patients=anonymise``) takes only patients
-# not anonymised yet; the deleting one takes every lapsed patient, anonymised or not.
-NAMED = " AND p.anonymised_at IS NULL"
+# The anonymising sweep (``retention.lapsed_patients=anonymise``) takes only live
+# patients not anonymised yet (an erased patient's tombstone holds nothing of her: not
+# renumbered, not counted); the deleting one takes every lapsed patient, anonymised,
+# erased or not.
+NAMED = " AND p.anonymised_at IS NULL AND p.deleted_at IS NULL"
 
 
 def lapsed_in_order(session: Session, before: datetime, *, named: bool = False) -> list[str]:
