@@ -10,7 +10,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from factories import actor_ctx
+from factories import actor_ctx, make_clinic
 from sqlalchemy import text
 
 from receptionist.clock import FixedClock
@@ -20,7 +20,8 @@ from receptionist.jobs.core import sweep as scheduled
 from receptionist.jobs.core import sweep_now
 from receptionist.ops import retention, sweepstatus
 from receptionist.ops import settings as settings_ops
-from receptionist.retention import clockcheck, records
+from receptionist.retention import clockcheck, firstdue, records
+from receptionist.retention.policy import read as read_policy
 from receptionist.store.storage import Database
 
 
@@ -126,3 +127,25 @@ def test_the_clocks_doubt_is_told_where_the_sweep_s_state_is(
     assert [str(w) for w in behind.warnings()] == told
     sweep_now(db, Ctx(ctx.actor, later), root)  # a person's sweep is the way out
     assert sweepstatus.sweep_status(db, later).warnings() == []
+
+
+def test_a_clinic_set_up_under_a_clock_ahead_is_not_taken_for_a_new_one(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    """The first-day rule (``firstdue``) counts the clinic's start from its first audit
+    event: one stamped while the clock was ahead must not keep the warning quiet once
+    the clock is right (final read): a start later than now, or any audit event older
+    than the shortest period, could be due."""
+    root = db.path.parent
+    with db.write() as s:
+        make_clinic(s, ctx)  # its row and first audit event, stamped now
+
+    def could_be_due(at: FixedClock) -> bool:
+        with db.read() as s:
+            return firstdue.could_be_due(s, read_policy(s, at.now()), root)
+
+    assert not could_be_due(clock), "a new clinic"
+    assert could_be_due(FixedClock(clock.now() - timedelta(days=365))), "set up a year ahead"
+    earlier = Ctx(ctx.actor, FixedClock(clock.now() - timedelta(days=300)))
+    retention.review(db, earlier, root)  # work stamped once the clock was put right
+    assert could_be_due(clock), "an audit event older than the shortest period"

@@ -16,7 +16,10 @@ would find nothing (then the warning shows, as before), never the reverse:
 - what only the clinic itself makes, from its start on (backups, audit events,
   delivery logs and reminders, the disclosure register, destruction records): the
   clinic's start, the earliest of its first audit event and its clinic row's creation
-  (synced: a PC that joined inherits it), against the shortest of their periods;
+  (synced: a PC that joined inherits it), against the shortest of their periods; a
+  start later than now (stamped while the clock was ahead) could be anything, and so
+  could any audit event older than that period (work stamped once such a clock was put
+  right: the first event is not then the earliest);
 - the cloud device tokens no session uses (``retention.tokens``, no period): asked of
   the file and the token book as the dry run asks, before the keychain.
 """
@@ -39,7 +42,9 @@ def could_be_due(session: Session, rule: Policy, folder: Path) -> bool:
     """False only when nothing the sweep removes can be past its time under ``rule``."""
     start = clinic_start(session)
     own = max(rule.backups_before, rule.audit_before, rule.records_before, rule.delivery_before)
-    if start is not None and start < own:  # None: a file not set up, of none of them
+    if start is not None and (start < own or start > rule.now):  # None: a file not set up
+        return True  # later than now: stamped by a clock ahead (or this one is behind)
+    if _older(session, AuditEvent.at, own):  # work stamped once such a clock was put right
         return True
     if _older(session, Appointment.start_utc, rule.patients_before):
         return True
