@@ -127,27 +127,30 @@ def test_a_lapsed_patient_is_anonymised_her_visits_kept_her_name_gone_from_the_f
     assert retention.dry_run(db, ctx, root).patients == []
 
 
-def test_an_erased_patients_tombstone_is_not_counted_or_renumbered_as_anonymised(
-    db: Database,
-) -> None:
-    """An erased patient's tombstone holds nothing of her: the anonymising sweep leaves
-    it (before, it took it too: a new number, a new version, and one more "anonymised"
+def test_an_erased_patients_tombstone_is_deleted_not_anonymised(db: Database) -> None:
+    """An erased patient's tombstone holds nothing of her: the anonymising sweep deletes
+    it past its time, as the deleting sweep does, under the appointment rule (before,
+    it took it for anonymising: a new number, a new version, and one more "anonymised"
     in the destruction record than patients anonymised)."""
     ctx = actor_ctx("admin", FixedClock(NOW), source="cli")
     root = db.path.parent
     her, _ = _clinic(db, ctx)
     then = Ctx(ctx.actor, FixedClock(NOW - timedelta(days=3 * 365)))
     gone = patient_ops.add(db, then, patient_ops.NewPatient("Erasa", "Former")).id  # type: ignore[union-attr]
-    patient_ops.delete(db, ctx, gone)
-    with db.read() as s:
-        number = s.execute(text("SELECT number FROM patient WHERE id = :p"), {"p": gone})
-        number = number.scalar_one()
+    patient_ops.delete(db, then, gone)
     settings_ops.set_value(db, ctx, "retention.lapsed_patients", "anonymise")
     plan = retention.review(db, ctx, root)
-    assert plan.counts[retention.ANONYMISED] == 1 and [p.id for p in plan.patients] == [her]
+    assert plan.counts[retention.ANONYMISED] == 1 and plan.counts["patient"] == 1
+    assert [p.id for p in plan.patients] == [her], "the tombstone names nobody"
     swept = retention.sweep(db, ctx, root)
-    assert swept.counts[retention.ANONYMISED] == 1
+    assert swept.counts[retention.ANONYMISED] == 1 and swept.counts["patient"] == 1
+    kinds = sorted((r.kind, r.count, r.policy) for r in swept.records if r.kind == "patient")
+    assert kinds == [
+        ("patient", 1, "retention.appointment_months=24"),
+        ("patient", 1, "retention.appointment_months=24; retention.lapsed_patients=anonymise"),
+    ]
     with db.read() as s:
-        row = s.execute(text("SELECT number, anonymised_at FROM patient WHERE id = :p"),
-                        {"p": gone}).one()  # fmt: skip
-    assert tuple(row) == (number, None)
+        left = s.execute(text("SELECT count(*) FROM patient WHERE id = :p"), {"p": gone})
+        assert left.scalar_one() == 0, "her tombstone is gone"
+        kept = s.execute(text("SELECT anonymised_at FROM patient WHERE id = :p"), {"p": her})
+        assert kept.scalar_one() == to_micros(NOW)

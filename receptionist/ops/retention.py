@@ -179,6 +179,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         rule = policy.read(s, now)
         named = rule.anonymises
         counts = rules.lapsed_counts(s, rule.patients_before, named=named)
+        erased = rules.lapsed_counts(s, rule.patients_before, erased=True) if named else {}
         patients = rules.lapsed_patients(s, rule.patients_before, named=named)
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
         delivery = deliverylog.count_old(s, rule.delivery_before)
@@ -191,6 +192,8 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
     if rule.anonymises:  # her appointments stay; her row stays, anonymised
         found[ANONYMISED] = found.pop("patient")
         found["patient"] = found["appointment"] = 0
+        for kind, n in erased.items():  # erased patients' tombstones go, as when deleting
+            found[kind] = found.get(kind, 0) + n
     found["communication_entry"] += old_log
     found["backup"] = len(expired)
     found.update(delivery)
@@ -390,6 +393,15 @@ def _anonymise(step: Step) -> int:
     why, before = rule.rule(policy.APPOINTMENT_MONTHS), rule.patients_before
     with step.db.read() as s:
         lapsed = rules.lapsed_in_order(s, before, named=True)
+        erased = rules.lapsed_in_order(s, before, erased=True)
+
+    def tombstones(s: Session, ids: Sequence[str]) -> Counter[str]:
+        removed = rules.remove_patients(s, rules.still_lapsed(s, before, ids))
+        step.record(s, removed, why)
+        return removed
+
+    for removed in _paced(step, erased, Pace(*PATIENT_BATCH), tombstones):
+        batches += step.told(removed, "patient")
 
     def patients(s: Session, ids: Sequence[str]) -> Counter[str]:
         done = anonymise.anonymise(s, rules.still_lapsed(s, before, ids), rule.now)

@@ -81,10 +81,18 @@ class Lapsed:
 NAMED = " AND p.anonymised_at IS NULL AND p.deleted_at IS NULL"
 
 
-def lapsed_in_order(session: Session, before: datetime, *, named: bool = False) -> list[str]:
+# The erased patients' tombstones past their time: the anonymising sweep deletes them
+# as the deleting one does (nothing of her is left to anonymise; nothing is kept).
+ERASED = " AND p.deleted_at IS NOT NULL"
+
+
+def lapsed_in_order(
+    session: Session, before: datetime, *, named: bool = False, erased: bool = False
+) -> list[str]:
     """Every patient past their time, in the search index's order (``named``: of those
-    not anonymised)."""
-    sql = IN_ORDER.replace(" ORDER BY", f"{NAMED} ORDER BY") if named else IN_ORDER
+    live and not anonymised; ``erased``: of the erased patients' tombstones)."""
+    only = NAMED if named else ERASED if erased else ""
+    sql = IN_ORDER.replace(" ORDER BY", f"{only} ORDER BY")
     rows = session.execute(text(sql), {"before": to_micros(before)})
     return [r[0] for r in rows]
 
@@ -203,19 +211,22 @@ def lapsed_patients(session: Session, before: datetime, *, named: bool = False) 
     return [Lapsed(*r) for r in rows]
 
 
-def _lapsed(named: bool) -> str:
-    return LAPSED + NAMED if named else LAPSED
+def _lapsed(named: bool, erased: bool = False) -> str:
+    return LAPSED + (NAMED if named else ERASED if erased else "")
 
 
-def lapsed_counts(session: Session, before: datetime, *, named: bool = False) -> Counter[str]:
-    """How many rows of each kind removing every lapsed patient (``named``: not
-    anonymised) would delete."""
+def lapsed_counts(
+    session: Session, before: datetime, *, named: bool = False, erased: bool = False
+) -> Counter[str]:
+    """How many rows of each kind removing every lapsed patient (``named``: live and
+    not anonymised; ``erased``: erased patients' tombstones) would delete."""
     params = {"before": to_micros(before), "after": ""}
     counts: Counter[str] = Counter()
     for table in (*CHILDREN, "patient"):
         column = "id" if table == "patient" else "patient_id"
         found = session.execute(
-            text(f"SELECT count(*) FROM {table} WHERE {column} IN ({_lapsed(named)})"), params
+            text(f"SELECT count(*) FROM {table} WHERE {column} IN ({_lapsed(named, erased)})"),
+            params,
         ).scalar_one()
         counts[table] = int(found)
     return counts
