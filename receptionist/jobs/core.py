@@ -40,7 +40,7 @@ def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
         counts["audit_waiting"] = swept.audit_waiting
     if swept.waiting_why is not None:  # e.g. audit_waiting_revoked: 1
         counts[f"audit_waiting_{swept.waiting_why.code}"] = 1
-    unreachable = backups.unreachable(db.path.parent)
+    unreachable = swept.backups_unreachable
     if unreachable:  # folders this PC wrote backups in, out of reach: swept when back
         counts["backup_unreachable"] = len(unreachable)
     return counts

@@ -304,13 +304,24 @@ def rotate(db: Database, folder: Path, clinic: str, now: datetime) -> list[Path]
     return removed
 
 
+@dataclass(frozen=True)
+class Removed:
+    gone: list[Path]  # the removed copies (each by its main file), oldest first
+    unreachable: list[Path]  # folders out of reach: left for a later sweep
+
+
 def remove_older(root: Path, before: datetime) -> list[Path]:
+    """The copies :func:`remove_expired` removed."""
+    return remove_expired(root, before).gone
+
+
+def remove_expired(root: Path, before: datetime) -> Removed:
     """Delete this clinic's copies made before ``before`` (the retention sweep's
     "expired backups"; the rotation alone may keep weekly ones for years): its backups
     in every folder this PC wrote one in, and the copies a restore or an upgrade set
-    aside beside the clinic file (``backupplaces``); never another clinic's. The
-    removed copies (each by its main file), oldest first. Folders out of reach are
-    left for a later sweep (:func:`unreachable`)."""
+    aside beside the clinic file (``backupplaces``); never another clinic's. Folders
+    out of reach are left for a later sweep, and told (as :func:`unreachable` would,
+    from the same search: the sweep reads every manifest once)."""
     current = folder_for(root)
     found = places.search(root, current, clinic_id(root))
     gone = [c for c in found.copies if c.made_at < before]
@@ -319,7 +330,7 @@ def remove_older(root: Path, before: datetime) -> list[Path]:
     kept = {_place_of(c.path) for c in found.copies if c not in gone and not c.set_aside}
     emptied = {*found.empty, *(_place_of(c.path) for c in gone if not c.set_aside)}
     places.forget(root, sorted(emptied - kept - {Path(os.path.abspath(current))}))
-    return [c.path for c in gone]
+    return Removed([c.path for c in gone], found.unreachable)
 
 
 def _place_of(backup: Path) -> Path:

@@ -132,6 +132,9 @@ class Swept:
     # events go (a backup's anchor or --audit-anchor never does), so events waiting
     # for no reason above wait for a sweep after the next sync.
     audit_by_endpoint: bool = False
+    # Folders this PC wrote backups in that it could not reach: their expired backups
+    # wait for a sweep that reaches them (``backups.remove_expired``).
+    backups_unreachable: list[Path] = field(default_factory=list)
 
     @property
     def waiting_why(self) -> auditwait.Waiting | None:
@@ -283,7 +286,8 @@ def sweep(
     vouchers = [*anchors, *backups.kept_anchors(root)]
     waiting, more = _audit(step, ctx, vouchers, signer or registered(db))
     batches += more
-    gone = backups.remove_older(root, rule.backups_before)
+    removed = backups.remove_expired(root, rule.backups_before)
+    gone = removed.gone
     counts["backup"] = len(gone)
     dropped = _keychain_tokens(db, now, sweep_id)
     with db.write() as s:
@@ -311,8 +315,9 @@ def sweep(
         why = auditwait.standing(s)
         by_endpoint = notary.pinned(s) is not None
     return Swept(
-        sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting, why, by_endpoint
-    )
+        sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting, why, by_endpoint,
+        removed.unreachable,
+    )  # fmt: skip
 
 
 def _keychain_tokens(db: Database, now: datetime, sweep_id: str) -> int:
