@@ -21,6 +21,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from receptionist.store.lock import lock_fd
+
 PREFIX = ".receptionist-"
 SUFFIX = ".tmp"
 # Exactly the names mkstemp gives ours: a person's own file is never taken for one.
@@ -34,7 +36,7 @@ def make(folder: Path) -> tuple[int, str]:
     clear_abandoned(folder)
     fd, tmp = tempfile.mkstemp(prefix=PREFIX, suffix=SUFFIX, dir=folder)
     with contextlib.suppress(OSError):  # a file system without locks: written unlocked
-        _lock(fd)
+        lock_fd(fd)
     return fd, tmp
 
 
@@ -56,7 +58,7 @@ def _remove_if_abandoned(path: Path) -> bool:
     except OSError:
         return False
     try:
-        _lock(fd)
+        lock_fd(fd)
     except OSError:  # held: a writer has it; or locks do not work here
         os.close(fd)
         return False
@@ -66,16 +68,3 @@ def _remove_if_abandoned(path: Path) -> bool:
     except OSError:
         return False
     return True
-
-
-def _lock(fd: int) -> None:
-    """An exclusive lock on the open file ``fd``, not waited for: OSError if held."""
-    if os.name == "nt":  # pragma: no cover - exercised on Windows only
-        import msvcrt
-
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -28,7 +28,7 @@ class InstanceLock:
         make_private_dir(self.path.parent)
         fh = open_private(self.path)
         try:
-            _lock(fh)
+            lock_fd(fh.fileno())
         except OSError as exc:
             fh.close()
             raise InstanceLocked(
@@ -59,20 +59,22 @@ class InstanceLock:
         self.release()
 
 
-def _lock(fh: IO[bytes]) -> None:
+def lock_fd(fd: int) -> None:
+    """An exclusive lock on the open file ``fd``, not waited for: OSError if held
+    (``flock``; on Windows its first byte's lock). Here and ``ops.tempfiles``."""
     if os.name == "nt":  # pragma: no cover - exercised on Windows only
         import msvcrt
 
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
     else:
         import fcntl
 
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _unlock(fh: IO[bytes]) -> None:
-    """Let go of :func:`_lock`'s lock now, before ``fh`` is closed. Closing would drop
+    """Let go of :func:`lock_fd`'s lock now, before ``fh`` is closed. Closing would drop
     it too, but Windows drops the locks of a closed handle only when the system gets to
     it ("depends upon available system resources"), and a waiter could time out in
     between; on POSIX another holder of the same open file (a duplicated descriptor)
@@ -196,7 +198,7 @@ def waited(path: Path, *, seconds: float = 10.0) -> Iterator[bool]:
 
 def _try_lock(fh: IO[bytes]) -> bool:
     try:
-        _lock(fh)
+        lock_fd(fh.fileno())
     except OSError:
         return False
     return True
