@@ -145,11 +145,8 @@ def save_copy(
     info, content = read(db, ctx, document_id)
     try:
         _write_private(to, content, replace)
-    except FileExistsError:
-        raise ValidationError("to", TAKEN) from None
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UserError(documents.not_saved(reason)) from None
+        raise disk_refused(exc) from None
     return info
 
 
@@ -177,14 +174,32 @@ def _write_private(path: Path, content: bytes, replace: bool) -> None:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        if replace:
-            os.replace(tmp, path)
-        else:
-            place_new(tmp, path)
+        place(tmp, path, replace)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def disk_refused(exc: OSError) -> UserError:
+    """The disk's refusal to take a copy (read-only, full, gone), told to a person:
+    here and ``ops.export``."""
+    return UserError(documents.not_saved(exc.strerror or type(exc).__name__))
+
+
+def place(tmp: str, path: Path, replace: bool) -> None:
+    """Give the written file ``tmp`` the name ``path``, over a file there only if
+    ``replace``: a name taken meanwhile is refused (TAKEN, on ``to``), and the disk's
+    refusal told (:func:`disk_refused`). Here and ``ops.export``."""
+    try:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            place_new(tmp, path)
+    except FileExistsError:
+        raise ValidationError("to", TAKEN) from None
+    except OSError as exc:
+        raise disk_refused(exc) from None
 
 
 def place_new(tmp: str, path: Path) -> None:

@@ -28,11 +28,11 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
-from receptionist.errors import NotFound, UserError, ValidationError
+from receptionist.errors import NotFound
 from receptionist.journal import audit
 from receptionist.models import Patient
 from receptionist.ops import access, accesspage, tempfiles
-from receptionist.ops.documents import TAKEN, check_target, place_new
+from receptionist.ops.documents import check_target, disk_refused, place
 from receptionist.patients import documents, record
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -88,8 +88,7 @@ def _temporary(dest: Path) -> tuple[int, str]:
     try:
         return tempfiles.make(dest.parent)  # locked while written; abandoned ones gone
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UserError(documents.not_saved(reason)) from None
+        raise disk_refused(exc) from None
 
 
 def _write(
@@ -103,8 +102,7 @@ def _write(
             handle.flush()
             os.fsync(handle.fileno())
     except OSError as exc:  # the disk, not the database (whose errors are its own)
-        reason = exc.strerror or type(exc).__name__
-        raise UserError(documents.not_saved(reason)) from None
+        raise disk_refused(exc) from None
     return data
 
 
@@ -149,23 +147,10 @@ def _record_and_place(
             patient = _exportable(s, data["patient"]["id"])  # not erased meanwhile
             events = [("read", documents.ENTITY, d) for d, _ in access.document_ids(data)]
             audit.record_many(s, ctx, [*events, (ACTION, "patient", patient.id)])
-            _place(tmp, dest, replace)
+            place(tmp, dest, replace)
             placed = True
     except BaseException:
         if placed:
             with contextlib.suppress(OSError):
                 os.unlink(dest)
         raise
-
-
-def _place(tmp: str, dest: Path, replace: bool) -> None:
-    try:
-        if replace:
-            os.replace(tmp, dest)
-        else:
-            place_new(tmp, dest)
-    except FileExistsError:
-        raise ValidationError("to", TAKEN) from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UserError(documents.not_saved(reason)) from None
