@@ -186,7 +186,9 @@ def cmd_places(app: App) -> int:
         + ("" if p.reachable else "  NOT REACHABLE")
         for p in found
     ]
-    app.emit(rows, "\n".join(lines) or "No backup written on this PC yet.")
+    if not any(p.written for p in found):  # the current folder alone, none written there
+        lines.append("No backup written on this PC yet.")
+    app.emit(rows, "\n".join(lines))
     return 0
 
 

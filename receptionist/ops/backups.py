@@ -376,6 +376,7 @@ class Place:
     folder: Path
     reachable: bool
     current: bool  # this PC's backup folder now
+    written: bool  # this PC wrote a backup there (the current folder may have none yet)
 
 
 def known_places(db: Database, ctx: Ctx, root: Path) -> list[Place]:
@@ -385,7 +386,7 @@ def known_places(db: Database, ctx: Ctx, root: Path) -> list[Place]:
     current = Path(os.path.abspath(folder_for(root)))
     written = places.remembered(root)
     return [
-        Place(f, places.reachable(f), f == current)
+        Place(f, places.reachable(f), f == current, f in written)
         for f in places.places(root, current)
         if f in written or f == current
     ]
