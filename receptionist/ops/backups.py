@@ -398,7 +398,18 @@ def forget_place(db: Database, ctx: Ctx, root: Path, folder: Path) -> None:
     for a folder not on the list."""
     require(ctx, "backup.manage", CANNOT)
     where = Path(os.path.abspath(folder))
-    if where == Path(os.path.abspath(folder_for(root))) or where not in places.remembered(root):
+    if where == Path(os.path.abspath(folder_for(root))):
+        raise UserError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{folder} is this PC's backup folder now: set backup.folder elsewhere "
+                    "first, then forget it.",
+                ),
+                folder=str(where),
+            )
+        )
+    if where not in places.remembered(root):
         raise UserError(
             Text(
                 QT_TRANSLATE_NOOP(
