@@ -109,7 +109,7 @@ def test_a_dry_run_then_a_confirmed_sweep_removes_the_lapsed_patient(
         note.refresh()
     assert not note.isHidden() and "waiting for a person" in note.text()
     dialog, page = open_page(qtbot, admin)
-    assert page.last_sweep.text() == "No sweep has run on this PC yet."
+    assert page.last_sweep.text() == "No sweep has run yet."
     assert not page.warning.isHidden() and "waiting for a person" in page.warning.text()
     titles = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
     assert titles[-1] == "Retention"

@@ -207,7 +207,7 @@ class RetentionPage(QWidget):
                 "%1", last.astimezone(self.desk.clinic.tz).strftime("%Y-%m-%d %H:%M")
             )
             if last is not None
-            else self.tr("No sweep has run on this PC yet.")
+            else self.tr("No sweep has run yet.")
         )
         warnings = [translated(w) for w in look.status.warnings()]
         self.warning.setText("\n".join(warnings))
