@@ -226,10 +226,10 @@ class RetentionPage(QWidget):
         """The lapsed patients' option, with one sentence on what it keeps."""
         if choice == "anonymise":
             return self.tr(
-                "anonymise: her appointments stay for statistics (service, provider, times, "
-                "status); nothing that identifies her stays."
+                "anonymise: the patient's appointments stay for statistics (service, provider, "
+                "times, status); nothing that identifies the patient stays."
             )
-        return self.tr("delete: the patient goes with her whole record; nothing of her stays.")
+        return self.tr("delete: the patient's whole record goes; nothing of the patient stays.")
 
     def _would(self) -> str:
         return self.tr("What a sweep would destroy now")
