@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.jobs.core import CORE
+from receptionist.jobs.core import AWAITING_PERSON, CORE
 from receptionist.jobs.registry import Job
 from receptionist.jobs.runner import JobStatus, status
 from receptionist.retention import clockcheck
@@ -42,7 +42,6 @@ from .retentionpage import kind_name
 
 COLUMNS = ("job", "started", "ended", "outcome", "counts", "next_due")
 OUTCOME = COLUMNS.index("outcome")
-WAITING = "awaiting_person"  # the sweep's count while it waits for a person (jobs.core)
 
 
 class JobsPage(QWidget):
@@ -116,14 +115,14 @@ class JobsPage(QWidget):
         """How the last run ended, as a person reads it (with a failed run's error)."""
         if row.running:
             return self.tr("running")
-        if row.outcome == "ok" and row.counts.get(WAITING):
+        if row.outcome == "ok" and row.counts.get(AWAITING_PERSON):
             return self.tr("waiting for a person's first sweep (Settings → Retention)")
         if row.outcome == "ok" and clockcheck.reason(row.counts) is not None:
             return self.tr("waiting: the clock looks wrong")
         return self._outcome(row.outcome)  # a failed run's error: in the cell's tooltip
 
     def _counts(self, row: JobStatus) -> str:
-        hidden = (WAITING, clockcheck.BEHIND_KEY, clockcheck.GAP_KEY)
+        hidden = (AWAITING_PERSON, clockcheck.BEHIND_KEY, clockcheck.GAP_KEY)
         shown = {kind: n for kind, n in row.counts.items() if kind not in hidden}
         return ", ".join(f"{kind_name(kind)} {n:,}" for kind, n in sorted(shown.items()))
 
