@@ -10,7 +10,8 @@ clinic that never opens Settings > Retention would destroy nothing, ever; KVKK a
 for a destruction at least every six months. Quiet while nothing could be past its
 time yet (a brand-new clinic: ``retention.firstdue``). It reads ``ops.sweepstatus`` on the
 database worker at start, after the background jobs ran the sweep, when a clinic
-setting changed (the policy), and once an hour.
+setting changed (the policy), and once an hour; only for a user who may sweep (for
+another it reads nothing; the window's ``userChanged`` asks again).
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ class SweepNote(QLabel):
             self._jobs_seen = True
             jobs.ran.connect(self._ran)
         if self.desk.tasks.closed():
+            return
+        if not self.desk.actor.may("clinic.configure"):  # who can never see it: no read
+            self.hide()
             return
         clock = self.desk.clock
         op = DbOp(self.desk.tasks, lambda db: sweep_status(db, clock), self)

@@ -14,12 +14,18 @@ from receptionist.cli.common import App, examples
 from receptionist.context import require
 from receptionist.errors import NotFound
 from receptionist.jobs import runner
-from receptionist.jobs.core import CORE
+from receptionist.jobs.core import AWAITING_PERSON, CORE
 from receptionist.jobs.registry import Job, registry
 from receptionist.retention import clockcheck
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 CANNOT = Text(QT_TRANSLATE_NOOP("core", "Only a manager or an administrator can run jobs."))
+WAITING = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "waiting for a person's first sweep (`receptionist sweep`, or Settings > Retention)",
+    )
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,8 +68,8 @@ def cmd_list(app: App) -> int:
 
 def _said(s: runner.JobStatus) -> str:
     """The outcome; the sweep that waits for a person's first sweep is not "ok" to read."""
-    if s.outcome == "ok" and s.counts.get("awaiting_person"):
-        return "waiting for a person's first sweep (`receptionist sweep`, or Settings > Retention)"
+    if s.outcome == "ok" and s.counts.get(AWAITING_PERSON):
+        return WAITING
     return s.outcome or ""
 
 

@@ -23,13 +23,15 @@ from receptionist.settings.backups import HOUR as BACKUP_HOUR
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+AWAITING_PERSON = "awaiting_person"  # the sweep's count while it waits for a person's sweep
+
 
 def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
     """The retention sweep: what the policy says is past its time goes; but only once
     a person has swept under the policy as it is (``retention.review``), and while the
     clock looks right (``retention.clockcheck``: else its doubt is the count)."""
     if not retention.reviewed(db):
-        return {"awaiting_person": 1}
+        return {AWAITING_PERSON: 1}
     with db.read() as s:
         wrong = clockcheck.doubt(s, clock.now())
     if wrong is not None:

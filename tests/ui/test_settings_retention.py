@@ -109,7 +109,7 @@ def test_a_dry_run_then_a_confirmed_sweep_removes_the_lapsed_patient(
         note.refresh()
     assert not note.isHidden() and "waiting for a person" in note.text()
     dialog, page = open_page(qtbot, admin)
-    assert page.last_sweep.text() == "No sweep has run on this PC yet."
+    assert page.last_sweep.text() == "No sweep has run yet."
     assert not page.warning.isHidden() and "waiting for a person" in page.warning.text()
     titles = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
     assert titles[-1] == "Retention"
@@ -241,7 +241,9 @@ def test_a_clinic_that_keeps_statistics_sees_and_sweeps_anonymisation(
     on_worker(admin, lambda db: settings_ops.set_value(db, ctx, LAPSED, "anonymise"))
     _dialog, page = open_page(qtbot, admin)
     shown = page.findChild(type(page.note), f"policy:{LAPSED}")
-    assert shown is not None and shown.text().startswith("anonymise: her appointments stay")
+    assert shown is not None and shown.text().startswith(
+        "anonymise: the patient's appointments stay"
+    )
 
     page.dry_button.click()
     qtbot.waitUntil(lambda: page.plan is not None or not page.busy, timeout=20_000)

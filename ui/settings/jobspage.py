@@ -1,5 +1,6 @@
 """Settings > Jobs (``jobsPage``): each background job, its last run (start, end, how
-it ended, its counts, the error of a failed run), when it is next due; "Run now" for a
+it ended, its counts named as the retention page names them; a failed run's error in
+the outcome's tooltip, for the IT person), when it is next due; "Run now" for a
 manager or an administrator. The retention sweep that waits for a person's first sweep
 (counts ``awaiting_person``) reads "waiting for a person's first sweep (Settings →
 Retention)", not "done": it destroyed nothing; one that did not trust the PC's clock
@@ -19,6 +20,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.jobs.core import CORE
+from receptionist.jobs.core import AWAITING_PERSON, CORE
 from receptionist.jobs.registry import Job
 from receptionist.jobs.runner import JobStatus, status
 from receptionist.retention import clockcheck
@@ -36,9 +38,10 @@ from .. import messages
 from ..coretext import translated
 from ..desk import Desk
 from ..tasks import DbOp
+from .retentionpage import kind_name
 
 COLUMNS = ("job", "started", "ended", "outcome", "counts", "next_due")
-WAITING = "awaiting_person"  # the sweep's count while it waits for a person (jobs.core)
+OUTCOME = COLUMNS.index("outcome")
 
 
 class JobsPage(QWidget):
@@ -59,7 +62,8 @@ class JobsPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()  # the outcome takes what is left, not "next due"
+        header.setSectionResizeMode(OUTCOME, QHeaderView.ResizeMode.Stretch)
         self.run_button = QPushButton(self.tr("Run now"), self)
         self.run_button.setObjectName("runJobNow")
         self.run_button.clicked.connect(self.run_selected)
@@ -95,9 +99,12 @@ class JobsPage(QWidget):
             said = clockcheck.reason(row.counts)  # a sweep that did not trust the clock
             cells = [row.name, self._when(row.last_started), self._when(row.last_ended),
                      self.outcome(row), self._counts(row), self._when(row.next_due)]  # fmt: skip
+            failed = self._failed(row.error) if row.error and not row.running else None
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(translated(said) if said is not None else text)
+                if column == OUTCOME and failed is not None:  # the error, for the IT person
+                    item.setToolTip(failed)
                 self.table.setItem(at, column, item)
         self.table.resizeColumnsToContents()
         if rows and not self.table.selectedItems():
@@ -108,17 +115,21 @@ class JobsPage(QWidget):
         """How the last run ended, as a person reads it (with a failed run's error)."""
         if row.running:
             return self.tr("running")
-        if row.outcome == "ok" and row.counts.get(WAITING):
+        if row.outcome == "ok" and row.counts.get(AWAITING_PERSON):
             return self.tr("waiting for a person's first sweep (Settings → Retention)")
         if row.outcome == "ok" and clockcheck.reason(row.counts) is not None:
             return self.tr("waiting: the clock looks wrong")
-        said = self._outcome(row.outcome)
-        return f"{said}: {row.error}" if row.error else said
+        return self._outcome(row.outcome)  # a failed run's error: in the cell's tooltip
 
     def _counts(self, row: JobStatus) -> str:
-        hidden = (WAITING, clockcheck.BEHIND_KEY, clockcheck.GAP_KEY)
+        hidden = (AWAITING_PERSON, clockcheck.BEHIND_KEY, clockcheck.GAP_KEY)
         shown = {kind: n for kind, n in row.counts.items() if kind not in hidden}
-        return ", ".join(f"{kind} {n:,}" for kind, n in sorted(shown.items()))
+        return ", ".join(f"{kind_name(kind)} {n:,}" for kind, n in sorted(shown.items()))
+
+    def _failed(self, error: str) -> str:
+        return self.tr(
+            "The last run failed (%1). If it fails again, tell your IT person what it says."
+        ).replace("%1", error)
 
     def _outcome(self, outcome: str | None) -> str:
         return {

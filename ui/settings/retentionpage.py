@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -69,6 +69,36 @@ def ask_to_sweep(parent: QWidget, question: str) -> bool:
         QMessageBox.StandardButton.Cancel,
     )
     return answer == QMessageBox.StandardButton.Yes
+
+
+def kind_name(kind: str) -> str:
+    """A kind of row the sweep counts (``patient``, ``audit_event``…), as a person reads it:
+    the retention page's counts and destruction records, and the jobs page's counts."""
+    return {
+        "patient": QCoreApplication.translate("RetentionPage", "Patients"),
+        retention.ANONYMISED: QCoreApplication.translate(
+            "RetentionPage", "Patients anonymised (appointments kept)"
+        ),
+        "appointment": QCoreApplication.translate("RetentionPage", "Appointments"),
+        "consent": QCoreApplication.translate("RetentionPage", "Consents"),
+        "patient_document": QCoreApplication.translate("RetentionPage", "Documents"),
+        "communication_entry": QCoreApplication.translate(
+            "RetentionPage", "Communication log entries"
+        ),
+        "waitlist_entry": QCoreApplication.translate("RetentionPage", "Waitlist entries"),
+        "patient_hold": QCoreApplication.translate("RetentionPage", "Lifted holds"),
+        "backup": QCoreApplication.translate("RetentionPage", "Backups"),
+        "destruction_record": QCoreApplication.translate("RetentionPage", "Destruction records"),
+        "delivery_log": QCoreApplication.translate(
+            "RetentionPage", "Provider delivery log entries"
+        ),
+        "reminder": QCoreApplication.translate("RetentionPage", "Finished reminder messages"),
+        "audit_event": QCoreApplication.translate("RetentionPage", "Audit events"),
+        "auth_token": QCoreApplication.translate("RetentionPage", "Spent authentication tokens"),
+        "google_disclosure": QCoreApplication.translate(
+            "RetentionPage", "Withdrawn Google disclosures (anonymous)"
+        ),
+    }.get(kind, kind)
 
 
 class RetentionPage(QWidget):
@@ -207,7 +237,7 @@ class RetentionPage(QWidget):
                 "%1", last.astimezone(self.desk.clinic.tz).strftime("%Y-%m-%d %H:%M")
             )
             if last is not None
-            else self.tr("No sweep has run on this PC yet.")
+            else self.tr("No sweep has run yet.")
         )
         warnings = [translated(w) for w in look.status.warnings()]
         self.warning.setText("\n".join(warnings))
@@ -218,7 +248,7 @@ class RetentionPage(QWidget):
         if not self.allowed:
             return
         if self.records is None:
-            self.records = DestructionRecordsDialog(self.desk, self.kind_name, self)
+            self.records = DestructionRecordsDialog(self.desk, kind_name, self)
         self.records.load()
         self.records.show()
 
@@ -226,10 +256,10 @@ class RetentionPage(QWidget):
         """The lapsed patients' option, with one sentence on what it keeps."""
         if choice == "anonymise":
             return self.tr(
-                "anonymise: her appointments stay for statistics (service, provider, times, "
-                "status); nothing that identifies her stays."
+                "anonymise: the patient's appointments stay for statistics (service, provider, "
+                "times, status); nothing that identifies the patient stays."
             )
-        return self.tr("delete: the patient goes with her whole record; nothing of her stays.")
+        return self.tr("delete: the patient's whole record goes; nothing of the patient stays.")
 
     def _would(self) -> str:
         return self.tr("What a sweep would destroy now")
@@ -282,29 +312,10 @@ class RetentionPage(QWidget):
         )
         self.counts.setRowCount(len(shown))
         for row, (kind, n) in enumerate(shown):
-            cells = [self.kind_name(kind), f"{n:,}", policies.get(kind, "")]
+            cells = [kind_name(kind), f"{n:,}", policies.get(kind, "")]
             for column, text in enumerate(cells):
                 self.counts.setItem(row, column, QTableWidgetItem(text))
         self.counts.resizeColumnsToContents()
-
-    def kind_name(self, kind: str) -> str:
-        return {
-            "patient": self.tr("Patients"),
-            retention.ANONYMISED: self.tr("Patients anonymised (appointments kept)"),
-            "appointment": self.tr("Appointments"),
-            "consent": self.tr("Consents"),
-            "patient_document": self.tr("Documents"),
-            "communication_entry": self.tr("Communication log entries"),
-            "waitlist_entry": self.tr("Waitlist entries"),
-            "patient_hold": self.tr("Lifted holds"),
-            "backup": self.tr("Backups"),
-            "destruction_record": self.tr("Destruction records"),
-            "delivery_log": self.tr("Provider delivery log entries"),
-            "reminder": self.tr("Finished reminder messages"),
-            "audit_event": self.tr("Audit events"),
-            "auth_token": self.tr("Spent authentication tokens"),
-            "google_disclosure": self.tr("Withdrawn Google disclosures (anonymous)"),
-        }.get(kind, kind)
 
     def _clear_plan(self, why: str) -> None:
         self.plan, self.planned_under = None, ()
@@ -317,7 +328,7 @@ class RetentionPage(QWidget):
         plan = self.plan
         if plan is None or self.busy or not self.sweep_button.isEnabled():
             return
-        lines = [f"{self.kind_name(k)}: {n:,}" for k, n in plan.counts.items() if n]
+        lines = [f"{kind_name(k)}: {n:,}" for k, n in plan.counts.items() if n]
         question = self.tr(
             "The sweep deletes for good what the dry run found:\n\n%1\n\n"
             "It cannot be undone. Sweep now?"
