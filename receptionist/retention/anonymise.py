@@ -53,12 +53,17 @@ def neutral_number() -> str:
 
 
 def anonymise(session: Session, ids: Sequence[str], now: datetime) -> Counter[str]:
-    """Anonymise these patients (those not anonymised yet); rows per kind: the rows
+    """Anonymise these patients (those live and not anonymised yet); rows per kind: the rows
     deleted by table, ``patient_anonymised`` and ``appointment_blanked``."""
     counts: Counter[str] = Counter()
     if not ids:
         return counts
-    chosen = f"SELECT rowid, id FROM patient WHERE id IN {rules._EACH} AND anonymised_at IS NULL"
+    # Not anonymised yet, and not erased (one erased since the sweep's list was made
+    # holds nothing of her: not renumbered, not counted).
+    chosen = (
+        f"SELECT rowid, id FROM patient WHERE id IN {rules._EACH}"
+        " AND anonymised_at IS NULL AND deleted_at IS NULL"
+    )
     rules._choose(session, chosen, rules._each(ids))
     with rules.sweeping(session):
         for table in GONE:
