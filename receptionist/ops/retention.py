@@ -405,7 +405,6 @@ def _anonymise(step: Step) -> int:
 
     def patients(s: Session, ids: Sequence[str]) -> Counter[str]:
         done = anonymise.anonymise(s, rules.still_lapsed(s, before, ids), rule.now)
-        done.pop("appointment_blanked", None)
         removed = Counter({kind: n for kind, n in done.items() if kind != ANONYMISED})
         step.record(s, removed, why)
         records.add(s, step.sweep_id, rule.now, "patient", done[ANONYMISED], _anonymising(rule))

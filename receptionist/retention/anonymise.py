@@ -54,7 +54,7 @@ def neutral_number() -> str:
 
 def anonymise(session: Session, ids: Sequence[str], now: datetime) -> Counter[str]:
     """Anonymise these patients (those live and not anonymised yet); rows per kind: the rows
-    deleted by table, ``patient_anonymised`` and ``appointment_blanked``."""
+    deleted by table and ``patient_anonymised``."""
     counts: Counter[str] = Counter()
     if not ids:
         return counts
@@ -73,19 +73,19 @@ def anonymise(session: Session, ids: Sequence[str], now: datetime) -> Counter[st
                 session, f"DELETE FROM {table} WHERE patient_id IN ({rules.CHOSEN_IDS})", {}
             )
     rules.forget_chosen(session)
-    counts["appointment_blanked"] = _blank_appointments(session, now)
+    _blank_appointments(session, now)
     counts["patient_anonymised"] = _blank_patients(session, now)
     return counts
 
 
-def _blank_appointments(session: Session, now: datetime) -> int:
+def _blank_appointments(session: Session, now: datetime) -> None:
     """Her appointments' free text emptied, in the rows (a new version: it syncs) and
-    their bases; how many appointments held any."""
+    their bases."""
     said = " OR ".join(f"{name} <> ''" for name in APPOINTMENT_BLANK)
     owned = f"patient_id IN ({rules.CHOSEN_IDS}) AND ({said})"
     ids = [str(r[0]) for r in session.execute(text(f"SELECT id FROM appointment WHERE {owned}"))]
     if not ids:
-        return 0
+        return
     emptied = ", ".join(f"{name} = ''" for name in APPOINTMENT_BLANK)
     session.execute(
         text(
@@ -96,7 +96,6 @@ def _blank_appointments(session: Session, now: datetime) -> int:
     )
     for row_id in ids:
         blanking.wipe_base(session, "appointment", row_id, APPOINTMENT_BLANK)
-    return len(ids)
 
 
 def _blank_patients(session: Session, now: datetime) -> int:
