@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from receptionist.models import to_micros
+from receptionist.patients import erasure
 
 T = TypeVar("T")
 # What a patient's record holds besides the patient row, deleted in this order
@@ -259,16 +260,9 @@ def forget_chosen(session: Session) -> None:
     # Times the patient's appointments freed before (a cancellation): they name her.
     _run(session, f"DELETE FROM freed_slot WHERE patient_id IN ({CHOSEN_IDS})", {})
     # Her finished reminders go by the delivery log's own time; the addresses they went
-    # to go with her now.
-    _run(session, f"UPDATE reminder SET sent_to = '' WHERE patient_id IN ({CHOSEN_IDS})", {})
-    # The Google disclosure register names her no more (patients/erasure.forget_disclosed).
-    _run(session, f"UPDATE google_disclosure SET {_UNNAMED} WHERE patient_id IN ({CHOSEN_IDS})", {})
-
-
-_UNNAMED = (
-    "patient_id = '', appointment_id = CASE WHEN withdrawn_at IS NULL THEN appointment_id "
-    "ELSE '' END"
-)
+    # to go with her now, and the Google disclosure register names her no more.
+    chosen = [str(r[0]) for r in session.execute(text(CHOSEN_IDS))]
+    erasure.forget_sent(session, chosen)
 
 
 # A list of ids given as one JSON parameter: one statement whatever its length, where
