@@ -38,6 +38,9 @@ from receptionist.retention import sweep as rules
 # Her rows the anonymising sweep deletes (her appointments stay).
 GONE = tuple(kind for kind in rules.CHILDREN if kind != "appointment")
 PREFIX = "ANON-"
+# Whom a batch anonymises: not anonymised yet, and not erased (one erased since the
+# sweep's list was made holds nothing of her: not renumbered, not counted).
+LIVE = " AND anonymised_at IS NULL AND deleted_at IS NULL"
 # What stays of her appointments: their free text emptied, as an erasure empties it.
 APPOINTMENT_BLANK = erasure.BLANKED[Appointment]
 # Her base keeps no number: the one she had names her, and the new one is not the
@@ -55,23 +58,9 @@ def neutral_number() -> str:
 def anonymise(session: Session, ids: Sequence[str], now: datetime) -> Counter[str]:
     """Anonymise these patients (those live and not anonymised yet); rows per kind: the rows
     deleted by table and ``patient_anonymised``."""
-    counts: Counter[str] = Counter()
     if not ids:
-        return counts
-    # Not anonymised yet, and not erased (one erased since the sweep's list was made
-    # holds nothing of her: not renumbered, not counted).
-    chosen = (
-        f"SELECT rowid, id FROM patient WHERE id IN {rules._EACH}"
-        " AND anonymised_at IS NULL AND deleted_at IS NULL"
-    )
-    rules._choose(session, chosen, rules._each(ids))
-    with rules.sweeping(session):
-        for table in GONE:
-            owned = f"SELECT id FROM {table} WHERE patient_id IN ({rules.CHOSEN_IDS})"
-            rules._unbase(session, table, owned)
-            counts[table] = rules._run(
-                session, f"DELETE FROM {table} WHERE patient_id IN ({rules.CHOSEN_IDS})", {}
-            )
+        return Counter()
+    counts = rules.remove_children(session, ids, GONE, only=LIVE)
     rules.forget_chosen(session)
     _blank_appointments(session, now)
     counts["patient_anonymised"] = _blank_patients(session, now)

@@ -235,16 +235,9 @@ def lapsed_counts(
 
 def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
     """Delete these patients and everything their record holds; rows per table."""
-    counts: Counter[str] = Counter()
     if not ids:
-        return counts
-    _choose(session, f"SELECT rowid, id FROM patient WHERE id IN {_EACH}", _each(ids))
-    with sweeping(session):
-        for table in CHILDREN:
-            _unbase(session, table, f"SELECT id FROM {table} WHERE patient_id IN ({CHOSEN_IDS})")
-            counts[table] = _run(
-                session, f"DELETE FROM {table} WHERE patient_id IN ({CHOSEN_IDS})", {}
-            )
+        return Counter()
+    counts = remove_children(session, ids, CHILDREN)
     forget_chosen(session)
     _unbase(session, "patient", CHOSEN_IDS)
     chosen = "rowid IN (SELECT rid FROM temp.sweep_chosen)"
@@ -252,6 +245,23 @@ def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
     found = [int(r[0]) for r in rowids]
     counts["patient"] = _run(session, f"DELETE FROM patient WHERE {chosen}", {})
     unindex(session, found)
+    return counts
+
+
+def remove_children(
+    session: Session, ids: Sequence[str], tables: Sequence[str], only: str = ""
+) -> Counter[str]:
+    """Choose these patients (``temp.sweep_chosen``; ``only``: a further condition on
+    the ``patient`` row) and delete their rows of ``tables`` (of
+    :data:`CHILDREN`, in its order) with those rows' sync bases; rows per table."""
+    counts: Counter[str] = Counter()
+    _choose(session, f"SELECT rowid, id FROM patient WHERE id IN {_EACH}{only}", _each(ids))
+    with sweeping(session):
+        for table in tables:
+            _unbase(session, table, f"SELECT id FROM {table} WHERE patient_id IN ({CHOSEN_IDS})")
+            counts[table] = _run(
+                session, f"DELETE FROM {table} WHERE patient_id IN ({CHOSEN_IDS})", {}
+            )
     return counts
 
 
