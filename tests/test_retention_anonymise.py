@@ -17,6 +17,7 @@ from receptionist.models import to_micros
 from receptionist.ops import commlog, retention
 from receptionist.ops import patients as patient_ops
 from receptionist.ops import settings as settings_ops
+from receptionist.retention import anonymise
 from receptionist.store.storage import Database
 from receptionist.store.vault import unlock
 
@@ -154,3 +155,32 @@ def test_an_erased_patients_tombstone_is_deleted_not_anonymised(db: Database) ->
         assert left.scalar_one() == 0, "her tombstone is gone"
         kept = s.execute(text("SELECT anonymised_at FROM patient WHERE id = :p"), {"p": her})
         assert kept.scalar_one() == to_micros(NOW)
+
+
+def test_a_patient_erased_during_the_sweep_is_not_anonymised(db: Database) -> None:
+    """Each batch checks its patients again inside its write: one erased since the
+    sweep's list was made is no longer to anonymise (before, her tombstone was
+    renumbered and counted as anonymised)."""
+    ctx = actor_ctx("admin", FixedClock(NOW), source="cli")
+    root = db.path.parent
+    her, _ = _clinic(db, ctx)
+    then = Ctx(ctx.actor, FixedClock(NOW - timedelta(days=3 * 365)))
+    gone = patient_ops.add(db, then, patient_ops.NewPatient("Erasa", "Former")).id  # type: ignore[union-attr]
+    patient_ops.delete(db, then, gone)
+    settings_ops.set_value(db, ctx, "retention.lapsed_patients", "anonymise")
+    retention.review(db, ctx, root)
+    told: list[str] = []
+
+    def tell(kind: str, n: int) -> None:  # after the tombstones' batch, before hers
+        if not told:
+            patient_ops.delete(db, ctx, her)
+        told.append(kind)
+
+    swept = retention.sweep(db, ctx, root, tell=tell)
+    assert told[0] == "patient", "the tombstones' batch came first"
+    assert not swept.counts.get(retention.ANONYMISED)
+    with db.read() as s:
+        row = s.execute(text("SELECT number, anonymised_at, deleted_at FROM patient"
+                             " WHERE id = :p"), {"p": her}).one()  # fmt: skip
+    assert row.deleted_at is not None and row.anonymised_at is None
+    assert not row.number.startswith(anonymise.PREFIX)

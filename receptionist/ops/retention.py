@@ -180,10 +180,10 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
     now = ctx.clock.now()
     with db.read() as s:
         rule = policy.read(s, now)
-        named = rule.anonymises
-        counts = rules.lapsed_counts(s, rule.patients_before, named=named)
-        erased = rules.lapsed_counts(s, rule.patients_before, erased=True) if named else {}
-        patients = rules.lapsed_patients(s, rule.patients_before, named=named)
+        only = rules.NAMED if rule.anonymises else ""
+        counts = rules.lapsed_counts(s, rule.patients_before, only=only)
+        erased = rules.lapsed_counts(s, rule.patients_before, only=rules.ERASED) if only else {}
+        patients = rules.lapsed_patients(s, rule.patients_before, only=only)
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
         delivery = deliverylog.count_old(s, rule.delivery_before)
         old_audit = auditlog.due(s, rule.audit_before)
@@ -397,8 +397,8 @@ def _anonymise(step: Step) -> int:
     rule, batches = step.rule, 0
     why, before = rule.rule(policy.APPOINTMENT_MONTHS), rule.patients_before
     with step.db.read() as s:
-        lapsed = rules.lapsed_in_order(s, before, named=True)
-        erased = rules.lapsed_in_order(s, before, erased=True)
+        lapsed = rules.lapsed_in_order(s, before, only=rules.NAMED)
+        erased = rules.lapsed_in_order(s, before, only=rules.ERASED)
 
     def tombstones(s: Session, ids: Sequence[str]) -> Counter[str]:
         removed = rules.remove_patients(s, rules.still_lapsed(s, before, ids))
@@ -410,7 +410,6 @@ def _anonymise(step: Step) -> int:
 
     def patients(s: Session, ids: Sequence[str]) -> Counter[str]:
         done = anonymise.anonymise(s, rules.still_lapsed(s, before, ids), rule.now)
-        done.pop("appointment_blanked", None)
         removed = Counter({kind: n for kind, n in done.items() if kind != ANONYMISED})
         step.record(s, removed, why)
         records.add(s, step.sweep_id, rule.now, "patient", done[ANONYMISED], _anonymising(rule))

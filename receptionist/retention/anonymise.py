@@ -38,6 +38,9 @@ from receptionist.retention import sweep as rules
 # Her rows the anonymising sweep deletes (her appointments stay).
 GONE = tuple(kind for kind in rules.CHILDREN if kind != "appointment")
 PREFIX = "ANON-"
+# Whom a batch anonymises: not anonymised yet, and not erased (one erased since the
+# sweep's list was made holds nothing of her: not renumbered, not counted).
+LIVE = " AND anonymised_at IS NULL AND deleted_at IS NULL"
 # What stays of her appointments: their free text emptied, as an erasure empties it.
 APPOINTMENT_BLANK = erasure.BLANKED[Appointment]
 # Her base keeps no number: the one she had names her, and the new one is not the
@@ -53,34 +56,25 @@ def neutral_number() -> str:
 
 
 def anonymise(session: Session, ids: Sequence[str], now: datetime) -> Counter[str]:
-    """Anonymise these patients (those not anonymised yet); rows per kind: the rows
-    deleted by table, ``patient_anonymised`` and ``appointment_blanked``."""
-    counts: Counter[str] = Counter()
+    """Anonymise these patients (those live and not anonymised yet); rows per kind: the rows
+    deleted by table and ``patient_anonymised``."""
     if not ids:
-        return counts
-    chosen = f"SELECT rowid, id FROM patient WHERE id IN {rules._EACH} AND anonymised_at IS NULL"
-    rules._choose(session, chosen, rules._each(ids))
-    with rules.sweeping(session):
-        for table in GONE:
-            owned = f"SELECT id FROM {table} WHERE patient_id IN ({rules.CHOSEN_IDS})"
-            rules._unbase(session, table, owned)
-            counts[table] = rules._run(
-                session, f"DELETE FROM {table} WHERE patient_id IN ({rules.CHOSEN_IDS})", {}
-            )
+        return Counter()
+    counts = rules.remove_children(session, ids, GONE, only=LIVE)
     rules.forget_chosen(session)
-    counts["appointment_blanked"] = _blank_appointments(session, now)
+    _blank_appointments(session, now)
     counts["patient_anonymised"] = _blank_patients(session, now)
     return counts
 
 
-def _blank_appointments(session: Session, now: datetime) -> int:
+def _blank_appointments(session: Session, now: datetime) -> None:
     """Her appointments' free text emptied, in the rows (a new version: it syncs) and
-    their bases; how many appointments held any."""
+    their bases."""
     said = " OR ".join(f"{name} <> ''" for name in APPOINTMENT_BLANK)
     owned = f"patient_id IN ({rules.CHOSEN_IDS}) AND ({said})"
     ids = [str(r[0]) for r in session.execute(text(f"SELECT id FROM appointment WHERE {owned}"))]
     if not ids:
-        return 0
+        return
     emptied = ", ".join(f"{name} = ''" for name in APPOINTMENT_BLANK)
     session.execute(
         text(
@@ -91,7 +85,6 @@ def _blank_appointments(session: Session, now: datetime) -> int:
     )
     for row_id in ids:
         blanking.wipe_base(session, "appointment", row_id, APPOINTMENT_BLANK)
-    return len(ids)
 
 
 def _blank_patients(session: Session, now: datetime) -> int:

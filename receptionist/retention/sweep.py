@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from receptionist.models import to_micros
+from receptionist.patients import erasure
 
 T = TypeVar("T")
 # What a patient's record holds besides the patient row, deleted in this order
@@ -56,12 +57,13 @@ LAPSED = (
 # (measured at 200,000 patients, a batch of 1,800: 3.9 -> 3.0 pages a patient; the
 # table, in the order records were made, takes the random pages instead, and is the
 # cheaper of the two). The appointments are gone by then (the sweep's first phase).
+# ``{only}``: :data:`NAMED`, :data:`ERASED` or nothing (every lapsed patient).
 IN_ORDER = (
     "WITH last AS (SELECT patient_id, max(start_utc) AS at"
     "  FROM appointment GROUP BY patient_id)"
     " SELECT p.id FROM patient p LEFT JOIN last l ON l.patient_id = p.id"
     f" WHERE coalesce(l.at, p.created_at) < :before AND {NOT_HELD.format(col='p.id')}"
-    " ORDER BY p.search_rowid, p.id"
+    "{only} ORDER BY p.search_rowid, p.id"
 )
 
 
@@ -86,14 +88,11 @@ NAMED = " AND p.anonymised_at IS NULL AND p.deleted_at IS NULL"
 ERASED = " AND p.deleted_at IS NOT NULL"
 
 
-def lapsed_in_order(
-    session: Session, before: datetime, *, named: bool = False, erased: bool = False
-) -> list[str]:
-    """Every patient past their time, in the search index's order (``named``: of those
-    live and not anonymised; ``erased``: of the erased patients' tombstones)."""
-    only = NAMED if named else ERASED if erased else ""
-    sql = IN_ORDER.replace(" ORDER BY", f"{only} ORDER BY")
-    rows = session.execute(text(sql), {"before": to_micros(before)})
+def lapsed_in_order(session: Session, before: datetime, *, only: str = "") -> list[str]:
+    """Every patient past their time, in the search index's order (``only``:
+    :data:`NAMED`, of those live and not anonymised; :data:`ERASED`, of the erased
+    patients' tombstones)."""
+    rows = session.execute(text(IN_ORDER.format(only=only)), {"before": to_micros(before)})
     return [r[0] for r in rows]
 
 
@@ -200,32 +199,26 @@ def _unbase(
         _run(session, sql, params or {})
 
 
-def lapsed_patients(session: Session, before: datetime, *, named: bool = False) -> list[Lapsed]:
+def lapsed_patients(session: Session, before: datetime, *, only: str = "") -> list[Lapsed]:
     rows = session.execute(
         text(
             "SELECT id, number, given_name || ' ' || family_name FROM patient"
-            f" WHERE id IN ({_lapsed(named)}) ORDER BY number"
+            f" WHERE id IN ({LAPSED}{only}) ORDER BY number"
         ),
         {"before": to_micros(before), "after": ""},
     )
     return [Lapsed(*r) for r in rows]
 
 
-def _lapsed(named: bool, erased: bool = False) -> str:
-    return LAPSED + (NAMED if named else ERASED if erased else "")
-
-
-def lapsed_counts(
-    session: Session, before: datetime, *, named: bool = False, erased: bool = False
-) -> Counter[str]:
-    """How many rows of each kind removing every lapsed patient (``named``: live and
-    not anonymised; ``erased``: erased patients' tombstones) would delete."""
+def lapsed_counts(session: Session, before: datetime, *, only: str = "") -> Counter[str]:
+    """How many rows of each kind removing every lapsed patient (``only``: :data:`NAMED`,
+    live and not anonymised; :data:`ERASED`, erased patients' tombstones) would delete."""
     params = {"before": to_micros(before), "after": ""}
     counts: Counter[str] = Counter()
     for table in (*CHILDREN, "patient"):
         column = "id" if table == "patient" else "patient_id"
         found = session.execute(
-            text(f"SELECT count(*) FROM {table} WHERE {column} IN ({_lapsed(named, erased)})"),
+            text(f"SELECT count(*) FROM {table} WHERE {column} IN ({LAPSED}{only})"),
             params,
         ).scalar_one()
         counts[table] = int(found)
@@ -234,16 +227,9 @@ def lapsed_counts(
 
 def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
     """Delete these patients and everything their record holds; rows per table."""
-    counts: Counter[str] = Counter()
     if not ids:
-        return counts
-    _choose(session, f"SELECT rowid, id FROM patient WHERE id IN {_EACH}", _each(ids))
-    with sweeping(session):
-        for table in CHILDREN:
-            _unbase(session, table, f"SELECT id FROM {table} WHERE patient_id IN ({CHOSEN_IDS})")
-            counts[table] = _run(
-                session, f"DELETE FROM {table} WHERE patient_id IN ({CHOSEN_IDS})", {}
-            )
+        return Counter()
+    counts = remove_children(session, ids, CHILDREN)
     forget_chosen(session)
     _unbase(session, "patient", CHOSEN_IDS)
     chosen = "rowid IN (SELECT rid FROM temp.sweep_chosen)"
@@ -254,21 +240,31 @@ def remove_patients(session: Session, ids: Sequence[str]) -> Counter[str]:
     return counts
 
 
+def remove_children(
+    session: Session, ids: Sequence[str], tables: Sequence[str], only: str = ""
+) -> Counter[str]:
+    """Choose these patients (``temp.sweep_chosen``; ``only``: a further condition on
+    the ``patient`` row) and delete their rows of ``tables`` (of
+    :data:`CHILDREN`, in its order) with those rows' sync bases; rows per table."""
+    counts: Counter[str] = Counter()
+    _choose(session, f"SELECT rowid, id FROM patient WHERE id IN {_EACH}{only}", _each(ids))
+    with sweeping(session):
+        for table in tables:
+            _unbase(session, table, f"SELECT id FROM {table} WHERE patient_id IN ({CHOSEN_IDS})")
+            counts[table] = _run(
+                session, f"DELETE FROM {table} WHERE patient_id IN ({CHOSEN_IDS})", {}
+            )
+    return counts
+
+
 def forget_chosen(session: Session) -> None:
     """What names the chosen patients (``temp.sweep_chosen``) outside their record."""
     # Times the patient's appointments freed before (a cancellation): they name her.
     _run(session, f"DELETE FROM freed_slot WHERE patient_id IN ({CHOSEN_IDS})", {})
     # Her finished reminders go by the delivery log's own time; the addresses they went
-    # to go with her now.
-    _run(session, f"UPDATE reminder SET sent_to = '' WHERE patient_id IN ({CHOSEN_IDS})", {})
-    # The Google disclosure register names her no more (patients/erasure.forget_disclosed).
-    _run(session, f"UPDATE google_disclosure SET {_UNNAMED} WHERE patient_id IN ({CHOSEN_IDS})", {})
-
-
-_UNNAMED = (
-    "patient_id = '', appointment_id = CASE WHEN withdrawn_at IS NULL THEN appointment_id "
-    "ELSE '' END"
-)
+    # to go with her now, and the Google disclosure register names her no more.
+    chosen = [str(r[0]) for r in session.execute(text(CHOSEN_IDS))]
+    erasure.forget_sent(session, chosen)
 
 
 # A list of ids given as one JSON parameter: one statement whatever its length, where
