@@ -46,9 +46,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import Appointment, Patient, SyncBase, SyncConflict, SyncState
+from receptionist.models.replica import ERASED
 from receptionist.ops.conflictwords import settle_here
 
-ERASED = "erased"  # a conflict on the rows of a patient erased since: nothing left to settle
 _BY_KEY = 500  # keys in one IN (well under SQLite's bound on parameters)
 _BOOKING = Appointment.__tablename__
 
