@@ -80,6 +80,13 @@ class SyncPending(Base):
     record: Mapped[str] = mapped_column(Text)  # the record as sent, JSON
 
 
+# The resolution of a conflict closed because its patient was erased (or anonymised)
+# since: nothing left to settle (``ops/conflicterasure``). The endpoint forgets the
+# records of the conflicts closed so once past its horizon (``sync/server/push``): one
+# constant, so neither side can be renamed alone.
+ERASED = "erased"
+
+
 class SyncConflict(Base):
     """A conflict the endpoint recorded, as this PC knows it."""
 

@@ -46,9 +46,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from receptionist.models import Appointment, Patient, SyncBase, SyncConflict, SyncState
+from receptionist.models.replica import ERASED
 from receptionist.ops.conflictwords import settle_here
 
-ERASED = "erased"  # a conflict on the rows of a patient erased since: nothing left to settle
 _BY_KEY = 500  # keys in one IN (well under SQLite's bound on parameters)
 _BOOKING = Appointment.__tablename__
 
@@ -87,16 +87,14 @@ def close_erased(session: Session, now: datetime) -> int:
     candidates = [_Seen(c.id, c.entity, c.kind, c.row_id, _parsed(c.records)) for c in found]
     owners = _owners(session, candidates)
     theirs = sorted(set(owners.values()) | _patient_rows(candidates))
-    erased = _erased(session, theirs)
-    # A patient the retention sweep anonymised: one rule with an erasure (see the module).
-    anonymised = _erased(session, theirs, Patient.anonymised_at)
+    gone = _gone(session, theirs)
     changed: dict[str, str | None] = {}  # conflict id: its records left (None: closed)
     for seen in candidates:
         if seen.entity == Patient.__tablename__:
-            if seen.row_id in erased | anonymised:
+            if seen.row_id in gone.left:
                 changed[seen.id] = None
         else:
-            _booking_hers(session, seen, owners, (erased, anonymised), now, changed)
+            _booking_hers(session, seen, owners, gone, now, changed)
     return _apply(session, changed, now)
 
 
@@ -144,31 +142,43 @@ def _owners(session: Session, candidates: list[_Seen]) -> dict[str, str]:
     return found
 
 
-def _erased(session: Session, patient_ids: list[str], mark: Any = Patient.deleted_at) -> set[str]:
-    """Those of ``patient_ids`` that are erased here (``mark``: anonymised), each looked
-    up by its key."""
-    found: set[str] = set()
+class _Gone(NamedTuple):
+    """The patients whose conflicts :func:`close_erased` closes: ``left``, those erased
+    or anonymised here (a patient the retention sweep anonymised is one rule with an
+    erasure: see the module); ``anonymised``, those of them anonymised."""
+
+    left: set[str]
+    anonymised: set[str]
+
+
+def _gone(session: Session, patient_ids: list[str]) -> _Gone:
+    """Those of ``patient_ids`` erased or anonymised here, each looked up by its key."""
+    gone = _Gone(set(), set())
     for at in range(0, len(patient_ids), _BY_KEY):
-        part = patient_ids[at : at + _BY_KEY]
-        found.update(
-            session.scalars(select(Patient.id).where(Patient.id.in_(part), mark.is_not(None)))
+        query = select(Patient.id, Patient.anonymised_at).where(
+            Patient.id.in_(patient_ids[at : at + _BY_KEY]),
+            or_(Patient.deleted_at.is_not(None), Patient.anonymised_at.is_not(None)),
         )
-    return found
+        for patient_id, anonymised_at in session.execute(query):
+            gone.left.add(patient_id)
+            if anonymised_at is not None:
+                gone.anonymised.add(patient_id)
+    return gone
 
 
 def _booking_hers(
     session: Session,
     seen: _Seen,
     owners: dict[str, str],
-    gone: tuple[set[str], set[str]],
+    gone: _Gone,
     now: datetime,
     changed: dict[str, str | None],
 ) -> None:
     """Whether the booking conflict ``seen`` is closed for an erasure or an
-    anonymisation (``gone``: the patients erased, those anonymised; see the module),
-    told in ``changed``; a double booking of hers and two others, one of them the
-    refused one, keeps its other records and stays open."""
-    erased = gone[0] | gone[1]
+    anonymisation (``gone``: the patients erased or anonymised, those anonymised; see
+    the module), told in ``changed``; a double booking of hers and two others, one of
+    them the refused one, keeps its other records and stays open."""
+    erased = gone.left
     if seen.kind != "overlap":
         if owners.get(seen.row_id) in erased:
             changed[seen.id] = None
@@ -183,7 +193,8 @@ def _booking_hers(
         changed[seen.id] = json.dumps(others)
         return
     # Her booking deleted freed its time for the refused one; an anonymised one's did not.
-    if others and others[0] is records[0] and not any(_owner(owners, r) in gone[1] for r in theirs):
+    kept = any(_owner(owners, r) in gone.anonymised for r in theirs)
+    if others and others[0] is records[0] and not kept:
         _send_refused_again(session, others[0], now)
     changed[seen.id] = None
 

@@ -14,7 +14,6 @@ are done, forgets the times freed for the waitlist that name her (:func:`forget_
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,7 +31,6 @@ from receptionist.models import (
     Patient,
     PatientDocument,
     Reminder,
-    SyncBase,
     Synced,
     WaitlistEntry,
 )
@@ -78,11 +76,7 @@ def wipe(session: Session, patient: Patient) -> None:
     for name, value in (WIPED | LOCAL_WIPED).items():
         setattr(patient, name, value)
     forget_sent(session, [patient.id])
-    base = session.get(SyncBase, (Patient.__tablename__, patient.id))
-    if base is not None:
-        payload = json.loads(base.payload)
-        if isinstance(payload, dict):
-            base.payload = json.dumps(wiped(payload), ensure_ascii=False, sort_keys=True)
+    blanking.wipe_base(session, Patient.__tablename__, patient.id, WIPED)
 
 
 def remove_rows_of(session: Session, ctx: Ctx, patient_id: str) -> int:

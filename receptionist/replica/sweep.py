@@ -55,11 +55,11 @@ def sweep(session: Session, ctx: Ctx, seen: set[Key]) -> list[Key]:
         if row is not None and row.deleted_at is None:
             if key in gone:  # the endpoint's doing (deleted there): not pushed back
                 with changefeed.applying(session, ENDPOINT):
-                    _wipe(session, row)
+                    erasure.blank(session, row)
                     row.deleted_at = ctx.clock.now()
                     session.flush()
             else:  # this PC's: pushed, so the endpoint frees the time it held too
-                _wipe(session, row)
+                erasure.blank(session, row)
                 records.tombstone(session, ctx, row, entity)
             if isinstance(row, Patient):
                 unindex_patient(session, row)
@@ -70,13 +70,6 @@ def sweep(session: Session, ctx: Ctx, seen: set[Key]) -> list[Key]:
                 delete(SyncBase).where(SyncBase.entity == entity, SyncBase.row_id == row_id)
             )
     return marked
-
-
-def _wipe(session: Session, row: Synced) -> None:
-    """What an erasure wipes of a row (a patient's every identifying field, a
-    document's bytes, a call's summary and the start a reminder named, a booking's
-    notes and reasons, a waiting-list note), in the row and in its base."""
-    erasure.blank(session, row)
 
 
 def _with_dependants(session: Session, gone: Iterable[Key]) -> set[Key]:

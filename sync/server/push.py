@@ -46,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from receptionist.clock import Clock
+from receptionist.models.replica import ERASED  # a conflict closed for an erasure
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import bodies, chunks, conflicts, destroyed
@@ -413,10 +414,6 @@ def purge(
     destroyed.note(conn, clinic_id, now, destroyed.CHUNK_PURGED, chunks_gone.rowcount, rule)
     destroyed.note(conn, clinic_id, now, destroyed.TOMBSTONE, records_gone.rowcount, rule)
     return max(horizon_seq, int(highest))
-
-
-# A conflict a PC closed because its patient was erased (``ops.conflicterasure.ERASED``).
-ERASED = "erased"
 
 
 def _forget_erased_conflicts(conn: Connection, clinic_id: str, before: datetime) -> int:
