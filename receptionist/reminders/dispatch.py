@@ -115,10 +115,14 @@ class Round:
     items: list[Item] = field(default_factory=list)
     # Channels stopped at the round's end: their provider refused the credentials, or
     # their set-up fails every message; ``causes`` gives each one's reason (``halt``).
-    halted: set[str] = field(default_factory=set)
     causes: dict[str, str] = field(default_factory=dict)
     # The stopped channels' senders as saved, where today's check refuses them.
     refused_senders: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def halted(self) -> set[str]:
+        """The channels stopped at the round's end (those of ``causes``)."""
+        return set(self.causes)
 
     def of(self, *states: str) -> list[Item]:
         return [i for i in self.items if i.state in states]
@@ -183,7 +187,6 @@ def run(
     _advance(db, clock.now(), handovers, top, cfg.horizon)  # what was due went: weighed
     with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
         result.causes = halt.causes(s)
-        result.halted = set(result.causes)
         if halt.SENDER_SAVED in result.causes.values():
             result.refused_senders = channelsettings.refused_senders(s)
     return result
