@@ -168,7 +168,8 @@ def run(
     with db.write() as s:
         now = clock.now()
         restored = handover.cut_short(s, db.path.parent, now)
-        _senders_fixed(s, now)
+        refused = channelsettings.refused_senders(s)  # once a round: each message asks
+        _senders_fixed(s, now, refused)
         done = plan(s, now, cfg, None if restored else _MEMOS.get(db, Memo()))
         top = s.scalar(select(func.max(ChangeEntry.seq))) or 0  # what the plan saw
         result.items += _past_held(s, now)
@@ -181,7 +182,7 @@ def run(
     for taken in handovers:
         result.items += _handed_over(db, clock.now(), taken, cfg)
     for reminder_id in _due(db, clock.now(), limit):
-        item = _one(db, clock, senders, reminder_id, cfg)
+        item = _one(db, clock, senders, reminder_id, cfg, refused)
         if item is not None:
             result.items.append(item)
     _advance(db, clock.now(), handovers, top, cfg.horizon)  # what was due went: weighed
@@ -471,7 +472,7 @@ def _due(db: Database, now: datetime, limit: int) -> list[str]:
 
 def _one(
     db: Database, clock: Clock, senders: Mapping[str, Sender], reminder_id: str,
-    cfg: config.Config,
+    cfg: config.Config, refused: Mapping[str, str],
 ) -> Item | None:  # fmt: skip
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
@@ -485,9 +486,10 @@ def _one(
         if isinstance(decision, Stop):
             _finish(r, decision.state, decision.reason, now)
             return _item(r)
-        stopped = halt.cause(s, decision.channel) or _sender_refused(s, decision.channel)
+        channel = decision.channel
+        stopped = halt.cause(s, channel) or _sender_refused(s, channel, refused)
         if stopped is not None:  # asked now: not the round's start
-            halt.hold(r, decision.channel, now, stopped)
+            halt.hold(r, channel, now, stopped)
             return _item(r, "held")
         message = _take(r, decision, now)
     outcome = _send(_sender(db, senders, message), message)
@@ -497,21 +499,22 @@ def _one(
         return _settle(s, r, outcome, clock.now(), cfg.max_attempts, message.template)
 
 
-def _sender_refused(s: Session, channel: str) -> str | None:
+def _sender_refused(s: Session, channel: str, refused: Mapping[str, str]) -> str | None:
     """The stop of ``channel`` whose saved sender today's check refuses (it would read
-    as empty, and the channel go quiet: ``channelsettings.refused_senders``), or None."""
-    if channel not in channelsettings.STOPPING:
+    as empty, and the channel go quiet: ``channelsettings.refused_senders``), or None.
+    ``refused``: those the round found at its start; one of them is read again (the
+    desk may have saved it right meanwhile), any other is not read at all."""
+    if channel not in refused:  # (a channel that stops on it: STOPPING)
         return None
     return halt.SENDER_SAVED if channelsettings.refused_senders(s, (channel,)) else None
 
 
-def _senders_fixed(s: Session, now: datetime) -> None:
+def _senders_fixed(s: Session, now: datetime, still: Mapping[str, str]) -> None:
     """Channels stopped on a refused sender whose sender is right now (saved on another
-    PC and synced here, unaudited, which ``ops.settings`` never resumed): resumed."""
+    PC and synced here, unaudited, which ``ops.settings`` never resumed): resumed.
+    ``still``: the channels whose sender is refused now."""
     stopped = [c for c, why in halt.causes(s).items() if why == halt.SENDER_SAVED]
-    if stopped:
-        still = channelsettings.refused_senders(s)
-        halt.resume(s, [c for c in stopped if c not in still], now)
+    halt.resume(s, [c for c in stopped if c not in still], now)
 
 
 def _past_held(s: Session, now: datetime) -> list[Item]:
