@@ -171,7 +171,6 @@ def run(
         refused = channelsettings.refused_senders(s)  # once a round: each message asks
         _senders_fixed(s, now, refused)
         done = plan(s, now, cfg, None if restored else _MEMOS.get(db, Memo()))
-        top = s.scalar(select(func.max(ChangeEntry.seq))) or 0  # what the plan saw
         result.items += _past_held(s, now)
         if cutoff is not None:
             handover.note(s, "lease", cutoff, now)
@@ -185,7 +184,7 @@ def run(
         item = _one(db, clock, senders, reminder_id, cfg, refused)
         if item is not None:
             result.items.append(item)
-    _advance(db, clock.now(), handovers, top, cfg.horizon)  # what was due went: weighed
+    _advance(db, clock.now(), handovers, done.top, cfg.horizon)  # what was due went: weighed
     with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
         result.causes = halt.causes(s)
         if halt.SENDER_SAVED in result.causes.values():
