@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock, FixedClock
 from receptionist.context import SYSTEM, Ctx
+from receptionist.journal import changefeed
 from receptionist.models import (
     Appointment,
     ChangeEntry,
@@ -282,8 +283,9 @@ def _handed_over(
     if taken.kind == "restore":
         theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
     with db.read() as s:
-        waited = _quiet_past(s, cutoff, cfg, theirs & news)
-        moved_by = _moved_by(s, cutoff, theirs & news)
+        last_news = _last_news(s, theirs & news)
+        waited = _quiet_past(s, cutoff, cfg, theirs & news, last_news)
+        moved_by = _moved_by(s, cutoff, theirs & news, last_news)
     if waited:
         theirs = theirs & r.id.not_in(waited)
     if moved_by:
@@ -311,7 +313,9 @@ def _handed_over(
             return items
 
 
-def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> list[str]:
+def _quiet_past(
+    s: Session, cutoff: datetime, cfg: config.Config, news: Any, last_news: Mapping[str, datetime]
+) -> list[str]:
     """The pending move and cancellation messages (``news``) the previous sender could
     not have sent by the cutoff: the booking's last move or cancellation (its last
     change, unless the feed says a later one, before or after the cutoff, moved
@@ -336,13 +340,15 @@ def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> 
     for row_id, appt_id, changed, start in s.execute(query):
         if changed <= cutoff and not waits(changed, start):
             continue  # its last change by then did not wait: nor did an earlier move
-        moved = _last_news(s, appt_id, changed)  # changed since the cutoff: moved when?
+        moved = last_news.get(appt_id, changed)  # changed since the cutoff: moved when?
         if moved <= cutoff and waits(moved, start):
             found.append(row_id)
     return found
 
 
-def _moved_by(s: Session, cutoff: datetime, news: Any) -> list[str]:
+def _moved_by(
+    s: Session, cutoff: datetime, news: Any, last_news: Mapping[str, datetime]
+) -> list[str]:
     """The pending move and cancellation messages (``news``) of bookings changed after
     the cutoff whose last move or cancellation was made by then (``_last_news``): the
     later change moved nothing (the desk confirmed the booking, noted a call), and the
@@ -356,26 +362,29 @@ def _moved_by(s: Session, cutoff: datetime, news: Any) -> list[str]:
     return [
         row_id
         for row_id, appt_id, changed in s.execute(query)
-        if _last_news(s, appt_id, changed) <= cutoff
+        if last_news.get(appt_id, changed) <= cutoff
     ]
 
 
-def _last_news(s: Session, appointment_id: str, changed: datetime) -> datetime:
-    """When the appointment was last moved or cancelled (``_NEWS``), as the feed says:
-    its newest such entry, read from the feed's end back at most ``NEWS_DEPTH``
-    entries (a booking whose message is still queued changed lately; a message held
-    for days, its channel stopped, is asked about every round); ``changed`` (its last
-    change, the rule before the feed said so) where none is found."""
+def _last_news(s: Session, news: Any) -> dict[str, datetime]:
+    """When each appointment of the messages ``news`` was last moved or cancelled
+    (``_NEWS``), as the feed says: its newest such entry, read from the feed's end back
+    at most ``NEWS_DEPTH`` entries (a booking whose message is still queued changed
+    lately; a message held for days, its channel stopped, is asked about every round),
+    all in one read. One with none found is not listed: its last change (the rule
+    before the feed said so) stands for it."""
     c = ChangeEntry
-    top = s.scalar(select(func.max(c.seq))) or 0
-    query = (
-        select(c.at)
-        .where(c.seq > top - NEWS_DEPTH, c.entity == "appointment")
-        .where(c.row_id == appointment_id, _NEWS)
-        .order_by(c.seq.desc())
-        .limit(1)
+    booked = list(s.scalars(select(Reminder.appointment_id).where(news).distinct()))
+    if not booked:
+        return {}
+    top = changefeed.last_seq(s)
+    newest = (
+        select(func.max(c.seq))
+        .where(c.seq > top - NEWS_DEPTH, c.entity == "appointment", _NEWS)
+        .where(c.row_id.in_(booked))
+        .group_by(c.row_id)
     )
-    return s.scalar(query) or changed
+    return {row_id: at for row_id, at in s.execute(select(c.row_id, c.at).where(c.seq.in_(newest)))}
 
 
 def _advance(
