@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock, FixedClock
 from receptionist.context import SYSTEM, Ctx
+from receptionist.journal import changefeed
 from receptionist.models import (
     Appointment,
     ChangeEntry,
@@ -115,10 +116,14 @@ class Round:
     items: list[Item] = field(default_factory=list)
     # Channels stopped at the round's end: their provider refused the credentials, or
     # their set-up fails every message; ``causes`` gives each one's reason (``halt``).
-    halted: set[str] = field(default_factory=set)
     causes: dict[str, str] = field(default_factory=dict)
     # The stopped channels' senders as saved, where today's check refuses them.
     refused_senders: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def halted(self) -> set[str]:
+        """The channels stopped at the round's end (those of ``causes``)."""
+        return set(self.causes)
 
     def of(self, *states: str) -> list[Item]:
         return [i for i in self.items if i.state in states]
@@ -164,9 +169,9 @@ def run(
     with db.write() as s:
         now = clock.now()
         restored = handover.cut_short(s, db.path.parent, now)
-        _senders_fixed(s, now)
+        refused = channelsettings.refused_senders(s)  # once a round: each message asks
+        _senders_fixed(s, now, refused)
         done = plan(s, now, cfg, None if restored else _MEMOS.get(db, Memo()))
-        top = s.scalar(select(func.max(ChangeEntry.seq))) or 0  # what the plan saw
         result.items += _past_held(s, now)
         if cutoff is not None:
             handover.note(s, "lease", cutoff, now)
@@ -177,13 +182,12 @@ def run(
     for taken in handovers:
         result.items += _handed_over(db, clock.now(), taken, cfg)
     for reminder_id in _due(db, clock.now(), limit):
-        item = _one(db, clock, senders, reminder_id, cfg)
+        item = _one(db, clock, senders, reminder_id, cfg, refused)
         if item is not None:
             result.items.append(item)
-    _advance(db, clock.now(), handovers, top, cfg.horizon)  # what was due went: weighed
+    _advance(db, clock.now(), handovers, done.top, cfg.horizon)  # what was due went: weighed
     with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
         result.causes = halt.causes(s)
-        result.halted = set(result.causes)
         if halt.SENDER_SAVED in result.causes.values():
             result.refused_senders = channelsettings.refused_senders(s)
     return result
@@ -279,8 +283,9 @@ def _handed_over(
     if taken.kind == "restore":
         theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
     with db.read() as s:
-        waited = _quiet_past(s, cutoff, cfg, theirs & news)
-        moved_by = _moved_by(s, cutoff, theirs & news)
+        last_news = _last_news(s, theirs & news)
+        waited = _quiet_past(s, cutoff, cfg, theirs & news, last_news)
+        moved_by = _moved_by(s, cutoff, theirs & news, last_news)
     if waited:
         theirs = theirs & r.id.not_in(waited)
     if moved_by:
@@ -308,7 +313,9 @@ def _handed_over(
             return items
 
 
-def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> list[str]:
+def _quiet_past(
+    s: Session, cutoff: datetime, cfg: config.Config, news: Any, last_news: Mapping[str, datetime]
+) -> list[str]:
     """The pending move and cancellation messages (``news``) the previous sender could
     not have sent by the cutoff: the booking's last move or cancellation (its last
     change, unless the feed says a later one, before or after the cutoff, moved
@@ -333,13 +340,15 @@ def _quiet_past(s: Session, cutoff: datetime, cfg: config.Config, news: Any) -> 
     for row_id, appt_id, changed, start in s.execute(query):
         if changed <= cutoff and not waits(changed, start):
             continue  # its last change by then did not wait: nor did an earlier move
-        moved = _last_news(s, appt_id, changed)  # changed since the cutoff: moved when?
+        moved = last_news.get(appt_id, changed)  # changed since the cutoff: moved when?
         if moved <= cutoff and waits(moved, start):
             found.append(row_id)
     return found
 
 
-def _moved_by(s: Session, cutoff: datetime, news: Any) -> list[str]:
+def _moved_by(
+    s: Session, cutoff: datetime, news: Any, last_news: Mapping[str, datetime]
+) -> list[str]:
     """The pending move and cancellation messages (``news``) of bookings changed after
     the cutoff whose last move or cancellation was made by then (``_last_news``): the
     later change moved nothing (the desk confirmed the booking, noted a call), and the
@@ -353,26 +362,29 @@ def _moved_by(s: Session, cutoff: datetime, news: Any) -> list[str]:
     return [
         row_id
         for row_id, appt_id, changed in s.execute(query)
-        if _last_news(s, appt_id, changed) <= cutoff
+        if last_news.get(appt_id, changed) <= cutoff
     ]
 
 
-def _last_news(s: Session, appointment_id: str, changed: datetime) -> datetime:
-    """When the appointment was last moved or cancelled (``_NEWS``), as the feed says:
-    its newest such entry, read from the feed's end back at most ``NEWS_DEPTH``
-    entries (a booking whose message is still queued changed lately; a message held
-    for days, its channel stopped, is asked about every round); ``changed`` (its last
-    change, the rule before the feed said so) where none is found."""
+def _last_news(s: Session, news: Any) -> dict[str, datetime]:
+    """When each appointment of the messages ``news`` was last moved or cancelled
+    (``_NEWS``), as the feed says: its newest such entry, read from the feed's end back
+    at most ``NEWS_DEPTH`` entries (a booking whose message is still queued changed
+    lately; a message held for days, its channel stopped, is asked about every round),
+    all in one read. One with none found is not listed: its last change (the rule
+    before the feed said so) stands for it."""
     c = ChangeEntry
-    top = s.scalar(select(func.max(c.seq))) or 0
-    query = (
-        select(c.at)
-        .where(c.seq > top - NEWS_DEPTH, c.entity == "appointment")
-        .where(c.row_id == appointment_id, _NEWS)
-        .order_by(c.seq.desc())
-        .limit(1)
+    booked = list(s.scalars(select(Reminder.appointment_id).where(news).distinct()))
+    if not booked:
+        return {}
+    top = changefeed.last_seq(s)
+    newest = (
+        select(func.max(c.seq))
+        .where(c.seq > top - NEWS_DEPTH, c.entity == "appointment", _NEWS)
+        .where(c.row_id.in_(booked))
+        .group_by(c.row_id)
     )
-    return s.scalar(query) or changed
+    return {row_id: at for row_id, at in s.execute(select(c.row_id, c.at).where(c.seq.in_(newest)))}
 
 
 def _advance(
@@ -468,7 +480,7 @@ def _due(db: Database, now: datetime, limit: int) -> list[str]:
 
 def _one(
     db: Database, clock: Clock, senders: Mapping[str, Sender], reminder_id: str,
-    cfg: config.Config,
+    cfg: config.Config, refused: Mapping[str, str],
 ) -> Item | None:  # fmt: skip
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
@@ -482,9 +494,10 @@ def _one(
         if isinstance(decision, Stop):
             _finish(r, decision.state, decision.reason, now)
             return _item(r)
-        stopped = halt.cause(s, decision.channel) or _sender_refused(s, decision.channel)
+        channel = decision.channel
+        stopped = halt.cause(s, channel) or _sender_refused(s, channel, refused)
         if stopped is not None:  # asked now: not the round's start
-            halt.hold(r, decision.channel, now, stopped)
+            halt.hold(r, channel, now, stopped)
             return _item(r, "held")
         message = _take(r, decision, now)
     outcome = _send(_sender(db, senders, message), message)
@@ -494,21 +507,22 @@ def _one(
         return _settle(s, r, outcome, clock.now(), cfg.max_attempts, message.template)
 
 
-def _sender_refused(s: Session, channel: str) -> str | None:
+def _sender_refused(s: Session, channel: str, refused: Mapping[str, str]) -> str | None:
     """The stop of ``channel`` whose saved sender today's check refuses (it would read
-    as empty, and the channel go quiet: ``channelsettings.refused_senders``), or None."""
-    if channel not in channelsettings.STOPPING:
+    as empty, and the channel go quiet: ``channelsettings.refused_senders``), or None.
+    ``refused``: those the round found at its start; one of them is read again (the
+    desk may have saved it right meanwhile), any other is not read at all."""
+    if channel not in refused:  # (a channel that stops on it: STOPPING)
         return None
     return halt.SENDER_SAVED if channelsettings.refused_senders(s, (channel,)) else None
 
 
-def _senders_fixed(s: Session, now: datetime) -> None:
+def _senders_fixed(s: Session, now: datetime, still: Mapping[str, str]) -> None:
     """Channels stopped on a refused sender whose sender is right now (saved on another
-    PC and synced here, unaudited, which ``ops.settings`` never resumed): resumed."""
+    PC and synced here, unaudited, which ``ops.settings`` never resumed): resumed.
+    ``still``: the channels whose sender is refused now."""
     stopped = [c for c, why in halt.causes(s).items() if why == halt.SENDER_SAVED]
-    if stopped:
-        still = channelsettings.refused_senders(s)
-        halt.resume(s, [c for c in stopped if c not in still], now)
+    halt.resume(s, [c for c in stopped if c not in still], now)
 
 
 def _past_held(s: Session, now: datetime) -> list[Item]:

@@ -45,56 +45,67 @@ NEEDS_SETUP = QT_TRANSLATE_NOOP(
     "set {channel}, or Settings > Clinic > Message channels); the queued messages wait, "
     "and go once the channel's settings are saved.",
 )
+# A sender saved before today's check that it refuses (:data:`SENDER_WORDS` say where to
+# fix it): no second command.
+NEEDS_SENDER = QT_TRANSLATE_NOOP(
+    "core",
+    "{channel}: needs attention: {what} Nothing was sent; the queued messages wait, and go "
+    "once the sender is saved.",
+)
 # The senders' codes for a set-up that fails every message (met before anything was
 # handed over), and what to fix; the queued messages' reason is SETUP_PREFIX + code.
 SETUP_PREFIX = "setup:"
 SETUP: dict[str, str] = {
     "tls_not_offered": QT_TRANSLATE_NOOP(
         "core",
-        "the e-mail server does not offer STARTTLS. Choose --security tls if it takes TLS "
-        "from the first byte (usually port 465), --security none for a relay on this PC "
-        "or the clinic's own network, or turn STARTTLS on in the server.",
+        "the e-mail server does not offer STARTTLS. Set E-mail security to tls "
+        "(--security tls) if it takes TLS from the first byte (usually port 465), to none "
+        "(--security none) for a relay on this PC or the clinic's own network, or turn "
+        "STARTTLS on in the server.",
     ),
     "auth_not_offered": QT_TRANSLATE_NOOP(
         "core",
         "the e-mail server offers no sign-in (AUTH) on this connection, yet a user name "
-        "is set. Leave --username out if the server takes mail without signing in, or "
-        "choose --security starttls or tls: many servers offer sign-in only encrypted.",
+        "is set. Leave E-mail user name empty (--username out) if the server takes mail "
+        "without signing in, or set E-mail security to starttls or tls (--security): many "
+        "servers offer sign-in only encrypted.",
     ),
     "certificate_untrusted": QT_TRANSLATE_NOOP(
         "core",
         "this PC does not trust the e-mail server's certificate (self-signed, expired, or "
-        "made out to another name than --host). Use the host name the certificate names, "
-        "or install the certificate's authority on this PC.",
+        "made out to another name than E-mail server, --host). Use the host name the "
+        "certificate names, or install the certificate's authority on this PC.",
     ),
     "tls_failed": QT_TRANSLATE_NOOP(
         "core",
-        "the encrypted connection to the e-mail server failed. Check --security against "
-        "--port: tls on 465, starttls on 587, none on 25.",
+        "the encrypted connection to the e-mail server failed. Check E-mail security "
+        "(--security) against E-mail port (--port): tls on 465, starttls on 587, none on "
+        "25.",
     ),
     "mail_refused": QT_TRANSLATE_NOOP(
         "core",
         "the e-mail server refused mail from the clinic's sender before any message was "
-        "handed over. Check --sender, and whether the server wants a sign-in (--username) "
-        "or STARTTLS first.",
+        "handed over. Check E-mail sender (--sender), and whether the server wants a "
+        "sign-in (E-mail user name, --username) or STARTTLS first.",
     ),
     "server_refused": QT_TRANSLATE_NOOP(
         "core",
         "the e-mail server refused this PC before any message was handed over (a 5xx "
         "greeting: this PC's address may be blocked, or the server takes no mail from "
-        "it). Check --host and --port, or ask the server's administrator to allow it.",
+        "it). Check E-mail server and E-mail port (--host, --port), or ask the server's "
+        "administrator to allow it.",
     ),
     "invalid_sender": QT_TRANSLATE_NOOP(
         "core",
         "the SMS provider says the sender (From) is not a number or sender ID of the "
-        "account (Twilio error 21212). Set one with --sender: +905001112233 or an "
-        "approved sender ID.",
+        "account (Twilio error 21212). Set one as SMS sender (--sender): +905001112233 or "
+        "an approved sender ID.",
     ),
     "sender_not_capable": QT_TRANSLATE_NOOP(
         "core",
         "the SMS provider says the sender number cannot send SMS to the patients' "
-        "numbers (Twilio error 21606). Choose an SMS-capable number of the account with "
-        "--sender.",
+        "numbers (Twilio error 21606). Choose an SMS-capable number of the account as SMS "
+        "sender (--sender).",
     ),
 }
 # A sender saved before today's check that the check refuses now (``channelsettings.
@@ -145,11 +156,13 @@ def what_to_fix(reason: str, channel: str = "", sender: str = "") -> Text | None
 
 def attention(channel: str, reason: str = HALTED, sender: str = "") -> Text:
     """What to do about ``channel``, stopped for ``reason`` (``sender``: its sender as
-    saved, where the check refuses it)."""
+    saved, where the check refuses it): a set-up's words are wrapped in where to fix it
+    (:data:`NEEDS_SETUP`); a refused sender's name that themselves."""
     what = what_to_fix(reason, channel, sender)
     if what is None:
         return Text(NEEDS_ATTENTION, channel=channel)
-    return Text(NEEDS_SETUP, channel=channel, what=what)
+    around = NEEDS_SENDER if reason == SENDER_SAVED else NEEDS_SETUP
+    return Text(around, channel=channel, what=what)
 
 
 # A message waiting on a stopped channel (a round skips it once its appointment began).

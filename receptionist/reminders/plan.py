@@ -48,6 +48,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import BindParameter, bindparam, text
 from sqlalchemy.orm import Session
 
+from receptionist.journal import changefeed
 from receptionist.models import from_micros, new_ids, to_micros
 from receptionist.privacy.restriction import REASON as RESTRICTED
 from receptionist.privacy.restriction import restricted_ids
@@ -121,6 +122,7 @@ class Planned:
     # whether a full pass goes on (plan again, in a transaction of its own).
     memo: planscope.Memo | None = None
     more: bool = False
+    top: int = 0  # the feed's end the plan saw (it writes only reminders: local rows)
 
 
 class _Appt(NamedTuple):
@@ -153,16 +155,16 @@ def plan(
     switched = confirm_since(session)
     work = _Work(at, min(switched, to_micros(now - NEW_BOOKING)), cfg)
     restricted = restricted_ids(session)
-    after = None
+    after, top = None, changefeed.last_seq(session)
     if memo is None:
         _everything(session, now, (at, until), work)
     else:
-        memo = planscope.start(memo, (cfg, switched), at, planscope.feed_end(session)) or memo
-        memo, after = _scoped(session, now, (at, until), memo, work)
+        memo = planscope.start(memo, (cfg, switched), at, top) or memo
+        memo, after = _scoped(session, now, (at, until, top), memo, work)
     _write(session, work)
     _hold(session, restricted, at)
     _resume(session, at)
-    return Planned(len(work.adds), len(work.withdraw), memo, after is not None)
+    return Planned(len(work.adds), len(work.withdraw), memo, after is not None, top)
 
 
 class _Work:
@@ -201,12 +203,14 @@ def _everything(session: Session, now: datetime, window: tuple[int, int], work: 
 
 
 def _scoped(
-    session: Session, now: datetime, window: tuple[int, int], memo: planscope.Memo, work: _Work
-) -> tuple[planscope.Memo, tuple[int, str] | None]:
-    """One batch of a full pass, or what changed since; the memo after it, and where
-    the full pass goes on (None: it is done, or was none)."""
-    at, until = window
-    top = planscope.feed_end(session)
+    session: Session, now: datetime, seen: tuple[int, int, int], memo: planscope.Memo,
+    work: _Work,
+) -> tuple[planscope.Memo, tuple[int, str] | None]:  # fmt: skip
+    """One batch of a full pass, or what changed since, ``seen`` (from, until, and
+    the feed's end); the memo after it, and where the full pass goes on (None: it is
+    done, or was none)."""
+    at, until, top = seen
+    window = (at, until)
     if memo.cursor is None:
         found = planscope.changed(session, memo.seq, top)
         appts = None if found is None else _dirty(session, now, window, found, memo.until)

@@ -55,10 +55,6 @@ class Memo:
     pass_seq: int = 0  # the feed's end when it began
 
 
-def feed_end(session: Session) -> int:
-    return int(session.execute(text("SELECT max(seq) FROM change_log")).scalar() or 0)
-
-
 def start(memo: Memo, basis: Any, at: int, top: int) -> Memo | None:
     """The memo with a full pass begun, if one is due (None: go on from ``memo``)."""
     if memo.cursor is not None and memo.basis == basis and memo.at <= at:

@@ -45,10 +45,6 @@ def place(session: Session, named: str, standby: str) -> tuple[Role, bool]:
     return ("standby" if cloud and code in codes else "none"), cloud
 
 
-def syncs(session: Session) -> bool:
-    return this_code(session)[1]
-
-
 @dataclass(frozen=True)
 class Hold:
     """What the endpoint said of the lease. ``holder``: the code of the PC holding it
