@@ -142,8 +142,7 @@ _NOT_PROVIDER = QT_TRANSLATE_NOOP(
 # A message waiting on a channel whose set-up fails every message (``halt.SETUP``).
 _WAITING_SETUP = QT_TRANSLATE_NOOP(
     "core",
-    "Waiting: nothing was sent, because {what} It goes once the channel's settings are "
-    "saved (receptionist channels set).",
+    "Waiting: nothing was sent, because {what} It goes once that is fixed and saved.",
 )
 
 
