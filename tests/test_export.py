@@ -20,8 +20,8 @@ from sqlalchemy import select
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import NotFound, PermissionDenied, UserError, ValidationError
-from receptionist.models import AuditEvent, Base, GoogleDisclosure, Reminder
-from receptionist.ops import access, commlog, patients, retention
+from receptionist.models import AuditEvent, Base, GoogleDisclosure, Patient, Reminder
+from receptionist.ops import access, accesspage, commlog, patients, retention
 from receptionist.ops import export as exporting
 from receptionist.ops.patients import NewPatient
 from receptionist.patients import documents
@@ -164,3 +164,22 @@ def test_every_table_with_rows_of_a_patient_has_its_place_in_the_copy() -> None:
         name for name, table in Base.metadata.tables.items() if "patient_id" in table.columns
     }
     assert with_patients | {"patient"} == set(access.COVERED)
+
+
+def test_the_page_of_an_anonymised_record_names_her_as_every_list_does(
+    db: Database, ctx: Ctx
+) -> None:
+    """The printable page's heading names the patient by the one rule
+    (``models.names.display_name``): "anonymised", a translatable Text, for one the
+    retention sweep anonymised, never an empty name after "Patient record:"."""
+    pid = _her(db, ctx)
+    with db.write() as s:
+        patient = s.get(Patient, pid)
+        assert patient is not None
+        data = access.gather(s, patient, ctx.clock.now())
+    data["patient"] |= {"given_name": "", "family_name": ""}
+    assert "<h1>Patient record: anonymised</h1>" in accesspage.page(data)
+    translated = accesspage.page(data, lambda text: {"anonymised": "anonim"}.get(text, text))
+    assert "<h1>Patient record: anonim</h1>" in translated
+    data["patient"] |= {"given_name": "Ayşe", "family_name": "Yılmaz"}
+    assert "<h1>Patient record: Ayşe Yılmaz</h1>" in accesspage.page(data)

@@ -19,6 +19,7 @@ from datetime import datetime
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, QTime
 
 from receptionist.freetext import printable
+from receptionist.ops.patients import ANONYMISED
 from receptionist.texts import CONTEXT, Text, When, message
 
 log = logging.getLogger("receptionist.ui")
@@ -33,9 +34,16 @@ def translated(text: str) -> str:
 
 def one_line(text: str) -> str:
     """``text`` as :func:`translated` shows it, on one line: a name in a heading, a list
-    or a sentence (a patient's, ``receptionist.models.names``: "anonymised" for one
-    the retention sweep anonymised)."""
+    or a sentence (a patient's: :func:`patient_name`)."""
     return printable(_translated(text), lines=False)
+
+
+def patient_name(name: str) -> str:
+    """A patient's name as every screen shows it: :func:`one_line`, and the one word
+    for a patient the retention sweep anonymised (``ANONYMISED``, translated) where
+    no name is left. The core names her so (``receptionist.models.names``); a schedule
+    card's name, read from the appointment's own copy of it, comes empty."""
+    return one_line(name or ANONYMISED)
 
 
 def _translated(text: str) -> str:

@@ -42,6 +42,7 @@ from receptionist.freetext import printable
 from receptionist.schedule.cards import AgendaItem
 
 from . import icons, messages
+from .schedule.cardtext import patient_name
 from .schedule.dragger import MIME, mime_for
 from .schedule.frame import hhmm
 from .schedule.layout import local_minutes
@@ -77,7 +78,7 @@ class PinModel(QAbstractListModel):
         pin = self.rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             item = pin.item
-            first = printable(f"{item.patient_name} · {item.service_name}", lines=False)
+            first = f"{patient_name(item)} · {printable(item.service_name, lines=False)}"
             return f"{first}\n{printable(pin.when)} · {printable(pin.where, lines=False)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.tr("Drag onto a slot, or press Enter on a free slot of the schedule")

@@ -30,6 +30,7 @@ from .patients import Patients
 from .patientshots import PatientShots
 from .pinboard import Pinboard
 from .quickfind import QuickFind
+from .schedule import cardtext
 from .settings import Settings
 from .signin import SignInDialog
 from .tasks import DbOp
@@ -254,7 +255,7 @@ class Screenshots(QObject):
         w = self.window
         assert w is not None
         card = w.schedule.card_at_cursor()
-        who = card.item.patient_name if card else w.tr("the patient")
+        who = cardtext.patient_name(card.item) if card else w.tr("the patient")
         when = w.status_ops.when(card.item) if card else ""
         dialog = CancelDialog(card.item.id if card else "", who, w, when)
         dialog.show()
@@ -301,7 +302,8 @@ class Screenshots(QObject):
         if not cards:
             return None
         item = cards[0].item
-        return item.id, self._patient_of.get(item.id, ""), item.patient_name, item.service_id
+        name = cardtext.patient_name(item)
+        return item.id, self._patient_of.get(item.id, ""), name, item.service_id
 
     def _find_sample_patient(self) -> None:
         """A card does not carry its patient's id: read it (the steps wait for it)."""

@@ -14,6 +14,7 @@ from receptionist.schedule.cards import AgendaItem
 from . import messages, undo
 from .cancel import CancelDialog
 from .desk import Desk
+from .schedule import cardtext
 from .schedule.model import ScheduleModel
 from .tasks import DbOp
 
@@ -53,7 +54,7 @@ class StatusOps(QObject):
 
     def ask_cancel(self, appointment_id: str) -> None:
         found = self.model.find(appointment_id)
-        who = found[1].item.patient_name if found else self.tr("this patient")
+        who = cardtext.patient_name(found[1].item) if found else self.tr("this patient")
         when = self.when(found[1].item) if found else ""
         self.dialog = self.cancel_factory(appointment_id, who, self.window, when)
         self.dialog.confirmed.connect(self.cancel)

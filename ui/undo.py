@@ -24,7 +24,7 @@ from receptionist.ops.undo import Done, Undo
 
 from . import messages
 from .actions import menu_holding, window_action
-from .coretext import one_line
+from .coretext import patient_name as shown_name
 from .desk import Desk
 from .schedule import look
 from .tasks import DbOp
@@ -45,14 +45,14 @@ def saved(patient_name: str, status: str) -> str:
     """What a saved status change says beside its Undo: whose, and the status now (the
     cursor may have moved on: the Undo must say what it would take back)."""
     return QCoreApplication.translate("undo", "Saved: {0} is now {1}.").format(
-        one_line(patient_name), look.status_label(status)
+        shown_name(patient_name), look.status_label(status)
     )
 
 
 def undone(found: AppointmentInfo, kind: str, tz: tzinfo) -> str:
     """What the undo gave back: the time for a move (its status never changed), else the
     status."""
-    name = one_line(found.patient_name)
+    name = shown_name(found.patient_name)
     if kind == "move":
         local = found.start_utc.astimezone(tz)
         day = QLocale().toString(QDate(local.year, local.month, local.day), "ddd d MMM")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Final
 
+from receptionist.models import names
 from receptionist.patients import validation
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from receptionist.zones import zone
@@ -90,7 +91,9 @@ def page(record: dict[str, Any], words: Words = str) -> str:
     clinic = record["clinic"]
     intro = Text(INTRO, clinic=clinic["name"], number=record["patient"]["number"],
                  date=p.day(record["exported_at"]), zone=clinic["timezone"])  # fmt: skip
-    body = [f"<h1>{p.w(TITLE)}: {p.esc(_name(record))}</h1>", f"<p>{p.w(intro)}</p>",
+    name = _name(record)
+    shown = p.w(name) if isinstance(name, Text) else p.esc(name)
+    body = [f"<h1>{p.w(TITLE)}: {shown}</h1>", f"<p>{p.w(intro)}</p>",
             f"<p class='note'><b>{p.w(NOTICE)}</b></p>", *p.parts()]  # fmt: skip
     return (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
@@ -100,8 +103,10 @@ def page(record: dict[str, Any], words: Words = str) -> str:
 
 
 def _name(record: dict[str, Any]) -> str:
+    """Her name as every list shows it (``models.names.display_name``): a
+    :class:`Text` ("anonymised") for a patient the retention sweep anonymised."""
     patient = record["patient"]
-    return f"{patient['given_name']} {patient['family_name']}".strip()
+    return names.display_name(patient["given_name"], patient["family_name"])
 
 
 class _Page:

@@ -36,6 +36,7 @@ from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 __all__ = [
+    "ANONYMISED",
     "CONSENT_PURPOSES",
     "FIELDS",
     "Duplicates",
@@ -61,6 +62,9 @@ __all__ = [
 
 FIELDS = validation.FIELDS  # the fields of a record, in the order a form shows them
 CONSENT_PURPOSES = privacy.PURPOSES
+# The name shown for a patient the retention sweep anonymised (``models.names``), for
+# the front ends, which do not import the models.
+ANONYMISED = names.ANONYMISED
 # The policy an erasure's destruction records name: a person's request, not a period.
 ERASURE_POLICY = "erasure=request"
 # A patient's whole history: appointments outside these years cannot be booked.
@@ -115,10 +119,16 @@ class PatientRecord:
     # Restriction of processing: since when (None: not restricted), and why.
     restricted_at: datetime | None = None
     restriction_reason: str = ""
+    # When the retention sweep anonymised her (``retention/anonymise.py``); None: not.
+    anonymised_at: datetime | None = None
 
     @property
     def restricted(self) -> bool:
         return self.restricted_at is not None
+
+    @property
+    def anonymised(self) -> bool:
+        return self.anonymised_at is not None
 
     @property
     def display_name(self) -> str:
@@ -369,6 +379,7 @@ def _record(s: Session, ctx: Ctx, patient: Patient) -> PatientRecord:
         timezone=str(clinicstore.value(s, clinic_settings.TIMEZONE)),
         restricted_at=patient.restricted_at,
         restriction_reason=patient.restriction_reason,
+        anonymised_at=patient.anonymised_at,
     )
 
 

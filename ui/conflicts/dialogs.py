@@ -169,7 +169,7 @@ class CancelOthersDialog(_Asking):
 
 def _who(widget: QWidget, side: Side, tz: tzinfo) -> str:
     """A side's patient, time and PC: "Ayşe Yılmaz, Tue 03 Mar 10:00, booked on FRONT-1"."""
-    who = printable(side.patient, lines=False) or widget.tr("a patient not on this PC")
+    who = one_line(side.patient) or widget.tr("a patient not on this PC")
     device = printable(translated(side.device), lines=False)
     when = side_when(side, tz)
     if not when:
@@ -186,7 +186,7 @@ class CallDialog(_Asking):
         self.setWindowTitle(self.tr("Call the patient"))
         self.setObjectName("conflictCallDialog")
         for side in conflict.sides:
-            who = printable(side.patient, lines=False) or self.tr("a patient not on this PC")
+            who = one_line(side.patient) or self.tr("a patient not on this PC")
             phone = display_phone(side.phone, region) or self.tr("no phone on file")
             line = QLabel(self.tr("{0}: {1} — {2}").format(side.label, who, phone), self)
             line.setObjectName(f"conflictPhone{side.label}")

@@ -120,6 +120,15 @@ class DemographicsForm(QWidget, FieldErrors):
         self.errors[field].hide()
         self.edited.emit()
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Shown, not edited (an anonymised patient's record: ``anonymised.py``): text
+        can still be selected and copied, a choice is shown greyed."""
+        for editor in self.editors.values():
+            if isinstance(editor, QComboBox):
+                editor.setEnabled(not read_only)
+            else:
+                editor.setReadOnly(read_only)
+
     # --- values ------------------------------------------------------------------------
     def value(self, field: str) -> str:
         editor = self.editors[field]

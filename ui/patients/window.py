@@ -21,6 +21,10 @@ and closes the window.
 
 "Export record…" (the same roles: ``patient.export``) writes her copy of the whole
 record to a zip file she is given (``recordexport.RecordExport``).
+
+A patient the retention sweep anonymised opens read-only (``anonymised.py``): a banner
+says when and why, her kept appointments show, and Save, Book, consents, the log,
+documents, Export and Erase are off, each saying why.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QPushButton,
     QScrollArea,
     QTabWidget,
     QVBoxLayout,
@@ -51,6 +56,7 @@ from ..coretext import exception_text, one_line, translated
 from ..desk import Desk
 from ..events import Refresh
 from ..tasks import DbOp
+from . import anonymised
 from .alertlabel import alert_label, show_alert
 from .commlog import CommLogPage
 from .consentbox import ConsentBox
@@ -87,6 +93,7 @@ class PatientWindow(QDialog):
         self.heading.setWordWrap(True)  # a 200-character name must not widen the window
         self.summary = QLabel(self)
         self.summary.setObjectName("patientSummary")
+        self.banner = anonymised.banner(self)
         self.alert = alert_label(self, "patientAlert")
         self.badge = restriction_badge(self)
         self.form = DemographicsForm()
@@ -102,9 +109,12 @@ class PatientWindow(QDialog):
         self.note.setAccessibleName(self.tr("What happened"))
         self.record_export = RecordExport(self, desk, patient_id, self.note)
         self.buttons = self._make_buttons()
+        # What each is for, said again once an anonymised record turned it off.
+        self._tips = {b: b.toolTip() for b in self._writers().values()}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
-        shown = (self.heading, self.summary, self.alert, self.badge, self.tabs, self.note)
+        shown = (self.heading, self.summary, self.banner, self.alert, self.badge, self.tabs,
+                 self.note)  # fmt: skip
         for widget in (*shown, self.buttons):
             layout.addWidget(widget, 1 if widget is self.tabs else 0)
         self.consents.decided.connect(self.decide)
@@ -185,17 +195,45 @@ class PatientWindow(QDialog):
         buttons.rejected.connect(self.reject)
         return buttons
 
+    def _writers(self) -> dict[str, QPushButton]:
+        """The buttons an anonymised record turns off, by what ``anonymised.why_not``
+        calls them."""
+        return {"save": self.save_button, "book": self.book_button,
+                "erase": self.erase_button, "export": self.export_button}  # fmt: skip
+
+    def _closed_tabs(self) -> dict[str, QWidget]:
+        """The tabs an anonymised record closes (their rows went with her data)."""
+        return {"consents": self.consents, "log": self.commlog, "documents": self.documents}
+
+    def anonymised(self) -> bool:
+        return self.record is not None and self.record.anonymised
+
     def _set_enabled(self, enabled: bool) -> None:
         self.tabs.setEnabled(enabled)
-        self.save_button.setEnabled(enabled)
-        self.book_button.setEnabled(enabled)
-        self.erase_button.setEnabled(enabled)
-        self.export_button.setEnabled(enabled)
+        for button in self._writers().values():
+            button.setEnabled(enabled and not self.anonymised())
+
+    def _show_anonymised(self, record: PatientRecord) -> None:
+        """Read-only, and saying why, for a patient the retention sweep anonymised; as
+        always for any other."""
+        gone = record.anonymised
+        anonymised.show_banner(self.banner, record.anonymised_at, self.desk.clinic.tz)
+        self.form.set_read_only(gone)
+        for what, button in self._writers().items():
+            button.setToolTip(anonymised.why_not(what) if gone else self._tips[button])
+        for what, page in self._closed_tabs().items():
+            index = self.tabs.indexOf(page)
+            self.tabs.setTabEnabled(index, not gone)
+            self.tabs.setTabToolTip(index, anonymised.why_not(what) if gone else "")
+        current = self.tabs.currentIndex()
+        if gone and (current == 0 or not self.tabs.isTabEnabled(current)):
+            self.tabs.setCurrentWidget(self.history)  # what is left of her: her visits
 
     # --- booking -----------------------------------------------------------------------
     def booking_patient(self) -> PatientRow | None:
-        """This patient, to fill in the booking dialog (None until the record is open)."""
-        return None if self.record is None else self.record.row()
+        """This patient, to fill in the booking dialog (None until the record is open,
+        and for an anonymised one: she cannot be booked)."""
+        return None if self.record is None or self.anonymised() else self.record.row()
 
     def book(self) -> None:
         patient = self.booking_patient()
@@ -242,6 +280,7 @@ class PatientWindow(QDialog):
         self._show_restriction(record)
         self.history.show_visits(record.visits, self.desk.clock.now())
         self._show_heading(record)
+        self._show_anonymised(record)
         self._set_enabled(True)
         self.loaded.emit()
 
@@ -259,7 +298,11 @@ class PatientWindow(QDialog):
         region = self.desk.clinic.phone_region
         phone = display_phone(_text_or_none(record.fields.get("phone")), region)
         said = phone or self.tr("no phone on file")
-        self.summary.setText(self.tr("Patient {0} · {1}").format(record.number, said))
+        self.summary.setText(
+            self.tr("Patient {0}").format(record.number)
+            if record.anonymised
+            else self.tr("Patient {0} · {1}").format(record.number, said)
+        )
         show_alert(self.alert, str(record.fields.get("alert") or ""))
 
     def _load_failed(self, exc: BaseException) -> None:

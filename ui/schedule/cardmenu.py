@@ -58,6 +58,7 @@ def build_card_menu(
     """
     menu = QMenu(parent)
     menu.setObjectName("cardMenu")
+    menu.setToolTipsVisible(True)  # what an action does, or why it is off
     shown = look.shown_status(item.status, item.start_utc, when)
     title = QCoreApplication.translate("cardmenu", "{0}: {1}").format(
         cardtext.patient_name(item), look.status_label(shown)
@@ -149,4 +150,13 @@ def _visit(menu: QMenu, item: AgendaItem, visit: VisitActions) -> None:
     book.setToolTip(
         QCoreApplication.translate("cardmenu", "Book this patient again with the same provider")
     )
+    if cardtext.anonymised(item):  # her window opens (her visits); nobody can be booked
+        book.setEnabled(False)
+        book.setToolTip(
+            QCoreApplication.translate(
+                "cardmenu",
+                "This patient was anonymised: the record holds no one to book, only visits "
+                "kept for statistics",
+            )
+        )
     book.triggered.connect(lambda _=False: visit.book_next(item.id))

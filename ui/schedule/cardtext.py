@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication
 from receptionist.freetext import printable
 from receptionist.schedule.cards import AgendaItem
 
-from ..coretext import one_line
+from ..coretext import patient_name as shown_name
 from . import look
 from .frame import CardFonts
 
@@ -42,9 +42,15 @@ def pill_width(status: str, fonts: CardFonts) -> float:
 def patient_name(item: AgendaItem) -> str:
     """The name a card shows: every appointment has a patient, and only an anonymised
     one (the retention sweep's, ``retention.lapsed_patients=anonymise``) has none left;
-    her card says so, her visit kept for statistics."""
-    name = one_line(item.patient_name)  # "anonymised" (receptionist.models.names)
-    return name or QCoreApplication.translate("schedule", "anonymised")
+    her card says so (``coretext.patient_name``: the one translated word), her visit
+    kept for statistics."""
+    return shown_name(item.patient_name)
+
+
+def anonymised(item: AgendaItem) -> bool:
+    """Whether the card's patient is one the retention sweep anonymised: the card's
+    name (the appointment's copy of hers) is empty for her alone."""
+    return not item.patient_name
 
 
 def card_text(

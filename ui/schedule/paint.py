@@ -12,7 +12,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
 from . import look
 from .axes import paint_gutter, paint_header
-from .cardtext import DOT_W, PILL_GAP, Badge, CardText, card_text, pill_width
+from .cardtext import DOT_W, PILL_GAP, Badge, CardText, card_text, patient_name, pill_width
 from .drag import Ghost
 from .frame import CardFonts, Frame, card_fonts, elided, hhmm, small_font, span
 from .layout import Placed
@@ -156,11 +156,15 @@ def _ghost(p: QPainter, f: Frame, ghost: Ghost) -> None:
     p.drawRoundedRect(rect, 4, 4)
     p.setFont(small_font(f.font, bold=True))
     p.setPen(colour.darker(140))
-    label = f"{hhmm(ghost.top)}–{hhmm(ghost.bottom)} · {ghost.item.patient_name}"
-    if ghost.clash:
-        label = f"{label} · {ghost.clash}"
     bottom_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
-    elided(p, rect.adjusted(8, 2, -4, -2), label, bottom_left)
+    elided(p, rect.adjusted(8, 2, -4, -2), ghost_label(ghost), bottom_left)
+
+
+def ghost_label(ghost: Ghost) -> str:
+    """What a dragged card's ghost says: its new time, whose it is, and why the move
+    would be refused (if it would)."""
+    label = f"{hhmm(ghost.top)}–{hhmm(ghost.bottom)} · {patient_name(ghost.item)}"
+    return f"{label} · {ghost.clash}" if ghost.clash else label
 
 
 def _badge(
