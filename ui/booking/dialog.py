@@ -37,7 +37,7 @@ from receptionist.ops.appointments import BookRequest
 from receptionist.ops.patients import PatientRow
 
 from .. import messages
-from ..coretext import one_line, translated
+from ..coretext import patient_name, translated
 from ..desk import Desk
 from ..patients.alertlabel import alert_label, show_alert
 from ..tasks import DbOp
@@ -322,7 +322,7 @@ class BookingDialog(QDialog):
     def _describe(self, request: BookRequest) -> str:
         """ "Booked Ayşe Yılmaz with Dr Aksoy, Tue 9 Dec 10:00" """
         patient = self.picker.patient
-        who = one_line(patient.display_name) if patient is not None else ""
+        who = patient_name(patient.display_name) if patient is not None else ""
         when = self.slot_list.when(request.start, gap=" ")  # as the slot list says it
         provider = self.slot_list.names.get(request.provider_id, "")
         return self.tr("Booked {0} with {1}, {2}").format(who, provider, when)

@@ -18,7 +18,7 @@ from receptionist.ops.patients import PatientRow
 from receptionist.patients.phones import display_phone
 
 from .. import messages
-from ..coretext import one_line
+from ..coretext import patient_name
 from ..desk import Desk
 from ..patients.table import short_date
 from .latest import Latest
@@ -32,7 +32,7 @@ PICK_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 def describe(row: PatientRow, region: str) -> str:
     """The patient in one line: name, number, phone (as read in ``region``), birth date."""
     phone = display_phone(row.phone, region)
-    parts = [one_line(row.display_name), row.number, phone, short_date(row.birth_date)]
+    parts = [patient_name(row.display_name), row.number, phone, short_date(row.birth_date)]
     return printable("  ·  ".join(p for p in parts if p), lines=False)
 
 
@@ -142,7 +142,7 @@ class PatientPicker(QWidget):
         self._search.forget()
         self._pick_when_ready = False
         self.patient = row
-        self.query.setText(one_line(row.display_name))
+        self.query.setText(patient_name(row.display_name))
         self.results.clear()
         self.results.hide()
         self._say(self.tr("Patient: {0}").format(describe(row, self.desk.clinic.phone_region)))

@@ -12,7 +12,7 @@ from receptionist.ops.patients import PatientRow
 from receptionist.patients import dates
 from receptionist.patients.phones import display_phone
 
-from ..coretext import one_line
+from ..coretext import patient_name
 from ..rowsmodel import RowsModel
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -80,5 +80,5 @@ class PatientTableModel(RowsModel[PatientRow]):
 
     def cell(self, row: PatientRow, column: int) -> str:
         phone = display_phone(row.phone, self.region)
-        values = (row.number, one_line(row.display_name), phone, short_date(row.birth_date))
+        values = (row.number, patient_name(row.display_name), phone, short_date(row.birth_date))
         return values[column] if 0 <= column < len(values) else ""

@@ -52,7 +52,7 @@ from receptionist.patients.phones import display_phone
 from receptionist.store.storage import Database
 
 from .. import messages
-from ..coretext import exception_text, one_line, translated
+from ..coretext import exception_text, patient_name, translated
 from ..desk import Desk
 from ..events import Refresh
 from ..tasks import DbOp
@@ -291,7 +291,7 @@ class PatientWindow(QDialog):
         self._load_shown_page()
 
     def _show_heading(self, record: PatientRecord) -> None:
-        name = one_line(record.display_name)
+        name = patient_name(record.display_name)
         short = name if len(name) <= 60 else name[:59] + "…"
         self.setWindowTitle(self.tr("{0} – {1}").format(short, record.number))
         self.heading.setText(name)

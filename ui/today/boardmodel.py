@@ -24,7 +24,7 @@ from PySide6.QtGui import QColor
 from receptionist.schedule import lifecycle
 from receptionist.schedule.today import BoardRow
 
-from ..coretext import one_line
+from ..coretext import patient_name
 from ..rowsmodel import RowsModel
 from ..schedule import look
 
@@ -119,7 +119,7 @@ class BoardModel(RowsModel[BoardRow]):
         if column == WAITING_COLUMN:
             waited = row.waiting_minutes(self.now)
             return "" if waited is None else self.tr("%n min", "", waited)
-        values = ("", one_line(row.patient_name), row.provider_name, row.room_name)
+        values = ("", patient_name(row.patient_name), row.provider_name, row.room_name)
         return values[column] if 0 <= column < len(values) else ""
 
     def _shown(self, row: BoardRow) -> str:

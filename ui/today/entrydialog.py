@@ -29,7 +29,7 @@ from receptionist.freetext import printable
 from receptionist.ops.catalog import Choices
 from receptionist.ops.waitlist import PRIORITIES, TIMES_OF_DAY, WEEKDAYS, WaitlistRow, Wishes
 
-from ..coretext import one_line
+from ..coretext import patient_name
 from ..desk import Desk
 from ..patients.picker import PatientPicker
 from .listmodel import part_of_day_label, priority_label, weekday_label
@@ -145,7 +145,7 @@ class EntryDialog(QDialog):
     def _fill(self, entry: WaitlistRow, today: date) -> None:
         """Show ``entry`` as it is; what is left untouched is saved unchanged."""
         self.patient_id = entry.patient_id
-        self.patient_label.setText(self.tr("Patient: {0}").format(one_line(entry.patient_name)))
+        self.patient_label.setText(self.tr("Patient: {0}").format(patient_name(entry.patient_name)))
         # A service or provider made inactive since stays chosen (marked), never swapped.
         _choose(self.service, entry.service_id, entry.service_name, self.tr("{0} (inactive)"))
         _choose(self.provider, entry.provider_id, entry.provider_name, self.tr("{0} (inactive)"))

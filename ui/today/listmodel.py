@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 
 from receptionist.schedule.waitlist import WEEKDAYS, WaitlistRow
 
-from ..coretext import one_line
+from ..coretext import patient_name
 from ..patients.table import short_date
 from ..rowsmodel import RowsModel
 
@@ -84,7 +84,7 @@ class WaitlistModel(RowsModel[WaitlistRow]):
             return self._times(row)
         if column == 5:
             return priority_label(row.priority)
-        values = (one_line(row.patient_name), row.service_name, "", "", "", "", row.note)
+        values = (patient_name(row.patient_name), row.service_name, "", "", "", "", row.note)
         return values[column] if 0 <= column < len(values) else ""
 
     def _times(self, row: WaitlistRow) -> str:
