@@ -74,8 +74,8 @@ def why_not(what: str) -> str:
         "erase": QCoreApplication.translate(
             "anonymised",
             "Nothing to erase: this anonymised record holds no personal data, only "
-            "appointments kept for statistics. Setting lapsed patients to delete (Settings > "
-            "Clinic) has the next sweep remove them.",
+            "appointments kept for statistics. Lapsed patients set to delete (Settings > "
+            "Clinic, Retention) has the next sweep remove such records.",
         ),
         "export": QCoreApplication.translate(
             "anonymised", "Nothing to export: this anonymised record holds no personal data."
