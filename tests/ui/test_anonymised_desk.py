@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QTranslator
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -33,8 +33,10 @@ from ui.cancel import CancelDialog
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.patients import Patients, PatientWindow, install
+from ui.patients.anonymised import BANNER_STYLE
 from ui.pinboard import PinModel, Pinned
 from ui.quickfind import QuickFind
+from ui.schedule import look
 from ui.schedule.cardmenu import VisitActions, build_card_menu
 from ui.schedule.cardtext import card_text, tooltip
 from ui.schedule.drag import Ghost
@@ -274,3 +276,11 @@ def _action(menu: Any, name: str) -> Any:
     found = [a for a in menu.actions() if a.objectName() == name]
     assert len(found) == 1, name
     return found[0]
+
+
+def test_the_banner_reads() -> None:
+    """Its words on its background reach WCAG AA (as tests/ui/test_contrast.py checks
+    the rest of the app's colours)."""
+    text, fill = QColor("#1f2d3d"), QColor("#eef2f6")
+    assert f"color: {text.name()}" in BANNER_STYLE and f"background: {fill.name()}" in BANNER_STYLE
+    assert look.contrast(text, fill) >= 4.5
