@@ -74,8 +74,8 @@ def why_not(what: str) -> str:
         "erase": QCoreApplication.translate(
             "anonymised",
             "Nothing to erase: this anonymised record holds no personal data, only "
-            "appointments kept for statistics. Lapsed patients set to delete (Settings > "
-            "Clinic, Retention) has the next sweep remove such records.",
+            "appointments kept for statistics. To remove such records, set Lapsed patients "
+            "to delete (Settings > Clinic, Retention): the next sweep removes them.",
         ),
         "export": QCoreApplication.translate(
             "anonymised", "Nothing to export: this anonymised record holds no personal data."
