@@ -201,6 +201,7 @@ def test_her_window_is_read_only_and_says_why(qtbot: QtBot, desk: Desk, seeded: 
     for field, editor in shown.form.editors.items():
         if isinstance(editor, QLineEdit | QPlainTextEdit):
             assert editor.isReadOnly(), field
+            assert editor.placeholderText() == "", f"no example invites typing in {field}"
         else:
             assert isinstance(editor, QComboBox) and not editor.isEnabled(), field
     # Consents, the log and the documents are closed; her appointments are there.
@@ -226,7 +227,9 @@ def test_her_window_is_read_only_and_says_why(qtbot: QtBot, desk: Desk, seeded: 
                    theirs.export_button):  # fmt: skip
         assert button.isEnabled(), button.text()
     assert all(theirs.tabs.isTabEnabled(i) for i in range(theirs.tabs.count()))
-    assert not theirs.form.editors["given_name"].isReadOnly()  # type: ignore[union-attr]
+    phone = theirs.form.editors["phone"]
+    assert isinstance(phone, QLineEdit)
+    assert not phone.isReadOnly() and phone.placeholderText().startswith("e.g. ")
 
 
 def _id_of(db: Database, number: str) -> str:

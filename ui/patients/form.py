@@ -51,6 +51,7 @@ class DemographicsForm(QWidget, FieldErrors):
         self.errors: dict[str, QLabel] = {}
         self.captions: dict[str, str] = {}
         self._loaded: dict[str, str] = {}
+        self._hints: dict[str, str] = {}  # a field's example, shown while it is empty
         self.region = "ZZ"  # the clinic's phone region: its numbers show in national form
         self.layout_ = QFormLayout(self)
         self.layout_.setContentsMargins(12, 12, 12, 12)
@@ -82,6 +83,7 @@ class DemographicsForm(QWidget, FieldErrors):
     def _line(self, field: str, caption: str, hint: str = "") -> None:
         editor = QLineEdit(self)
         editor.setPlaceholderText(hint)
+        self._hints[field] = hint
         editor.textEdited.connect(lambda _t: self._touched(field))
         self._add(field, caption, editor)
 
@@ -122,12 +124,15 @@ class DemographicsForm(QWidget, FieldErrors):
 
     def set_read_only(self, read_only: bool) -> None:
         """Shown, not edited (an anonymised patient's record: ``anonymised.py``): text
-        can still be selected and copied, a choice is shown greyed."""
-        for editor in self.editors.values():
+        can still be selected and copied, a choice is shown greyed, and no example
+        ("e.g. 0532 ...") invites typing."""
+        for field, editor in self.editors.items():
             if isinstance(editor, QComboBox):
                 editor.setEnabled(not read_only)
-            else:
-                editor.setReadOnly(read_only)
+                continue
+            editor.setReadOnly(read_only)
+            if isinstance(editor, QLineEdit):
+                editor.setPlaceholderText("" if read_only else self._hints.get(field, ""))
 
     # --- values ------------------------------------------------------------------------
     def value(self, field: str) -> str:
