@@ -42,7 +42,11 @@ from cryptography.x509.oid import NameOID
 from receptionist.errors import ValidationError
 from receptionist.ops.reminders import ChannelSetup, EmailSetup, HttpSetup
 from receptionist.reminders.channels import Lost, Outgoing
-from receptionist.reminders.channelsettings import sms_sender_rule, url_rule
+from receptionist.reminders.channelsettings import (
+    sms_sender_rule,
+    url_rule,
+    whatsapp_sender_rule,
+)
 from sync.channels import twilio as twilio_module
 from sync.channels.build import senders
 from sync.channels.smtp import SmtpSender
@@ -532,3 +536,56 @@ def test_the_sms_sender_may_be_a_short_code(sender: str, kept: str) -> None:
 def test_the_sms_sender_still_refuses_what_is_no_sender(sender: str) -> None:
     with pytest.raises(ValidationError, match="short code"):
         sms_sender_rule(sender, "channels.sms_sender", "SMS sender")
+
+
+@pytest.mark.parametrize(
+    ("region", "typed", "kept"),
+    [("TR", "0532 123 45 67", "+905321234567"), ("TR", "(0532) 123-45-67", "+905321234567"),
+     ("TR", "+44 20 7946 0958", "+442079460958"), ("GB", "07400 123456", "+447400123456"),
+     ("TR", "12345", "12345"), ("TR", "MODA DENTAL", "MODA DENTAL")],
+)  # fmt: skip
+def test_an_sms_sender_number_is_read_in_the_clinics_region_as_patients_numbers_are(
+    region: str, typed: str, kept: str
+) -> None:
+    """The library's rule, as for patients' numbers: a number typed without its country
+    code is the clinic's region's; a short code and a sender ID stay as they are."""
+    assert sms_sender_rule(typed, "channels.sms_sender", "SMS sender", region) == kept
+    if kept.startswith("+"):
+        wa = whatsapp_sender_rule(typed, "channels.whatsapp_sender", "WhatsApp number", region)
+        assert wa == kept
+
+
+@pytest.mark.parametrize("sender", ["+905001", "+9050011122", "+999123456789", "+10000000000"])
+def test_a_number_the_old_pattern_took_but_no_country_has_is_refused(sender: str) -> None:
+    """E.164's shape is not a number: "+905001" passed the old pattern, and Twilio
+    would refuse every message from it (21212)."""
+    for rule, key in ((sms_sender_rule, "channels.sms_sender"),
+                      (whatsapp_sender_rule, "channels.whatsapp_sender")):  # fmt: skip
+        with pytest.raises(ValidationError, match="international form") as bad:
+            rule(sender, key, "Sender")
+        assert bad.value.field == key
+
+
+def test_a_sender_number_not_valid_in_the_region_says_what_to_type() -> None:
+    """Refused with the region and one example in each form the rule takes."""
+    with pytest.raises(ValidationError) as bad:
+        sms_sender_rule("0532 123 45", "channels.sms_sender", "SMS sender", "TR")
+    said = str(bad.value)
+    assert "SMS sender" in said and "TR" in said and "+90" in said, said
+    assert "short code" in said and "sender ID" in said, said
+    with pytest.raises(ValidationError) as wa:
+        whatsapp_sender_rule("0532 123 45", "channels.whatsapp_sender", "WhatsApp number", "TR")
+    said = str(wa.value)
+    assert "TR" in said and "+90" in said and "sender ID" not in said, said
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [("0532 123 45 67 ext. 12", "extension"), ("0532 MODA 567", "letters"),
+     ("MODA", "must be a phone number")],
+)  # fmt: skip
+def test_the_whatsapp_number_refuses_what_patients_numbers_refuse(typed: str, why: str) -> None:
+    """WhatsApp has no sender IDs: letters are a typo, never keypad digits; an extension
+    cannot be part of the number."""
+    with pytest.raises(ValidationError, match=why):
+        whatsapp_sender_rule(typed, "channels.whatsapp_sender", "WhatsApp number", "TR")

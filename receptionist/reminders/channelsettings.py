@@ -9,12 +9,13 @@ URL is empty is not set up, and nothing goes through it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.orm import Session
 
 from receptionist.errors import ValidationError
 from receptionist.hosts import loopback
+from receptionist.patients import phones
 from receptionist.settings import clinicstore
 from receptionist.settings.kinds import Choice, Kind, Whole, Words
 from receptionist.settings.registry import Setting, declare
@@ -50,8 +51,6 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*"
 _MAILBOX = re.compile(rf"(?P<bare>{_ADDRESS})|[^<>@,;:\"\\]*<(?P<inside>{_ADDRESS})>")
-_E164 = re.compile(r"\+[1-9][0-9]{5,14}")
-_SEPARATORS = re.compile(r"[\s().-]")
 _SENDER_ID = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 _SHORT_CODE = re.compile(r"[0-9]{5,6}")  # a Twilio short code: 5 or 6 digits
 
@@ -74,54 +73,116 @@ def email_sender_rule(text: str, key: str, label: str) -> str:
     return text
 
 
-def _number(text: str) -> str | None:
-    """``text`` as an E.164 number (spaces, dots, dashes and brackets dropped), or None."""
-    digits = _SEPARATORS.sub("", text)
-    return digits if _E164.fullmatch(digits) else None
+_SENDER_WORDS = QT_TRANSLATE_NOOP(
+    "core",
+    "a short code of 5 or 6 digits, like 12345, or a sender ID of 1 to 11 letters, "
+    "digits and spaces with at least one letter (the provider's rule for sender IDs).",
+)
 
 
-def sms_sender_rule(text: str, key: str, label: str) -> str:
-    """What Twilio takes as ``From``: a number in E.164 (``+905001112233``; kept without
-    spaces), a short code (5 or 6 digits, as they are: ``12345``) or an alphanumeric
-    sender ID (1 to 11 letters, digits and spaces, at least one letter), or empty."""
+def _number(text: str, key: str, label: str, region: str | None, sms: bool) -> str:
+    """``text`` as E.164 by the rule patients' numbers go through (``patients.phones``):
+    read in the clinic's ``region`` when it has no country code; with no region (a value
+    as stored, checked again), only a number with its country code is one. A refusal
+    says what to type: the region's number in both forms, and for SMS the other
+    senders."""
+    try:
+        return phones.as_e164(text, region)
+    except phones.PhoneRefused as refused:
+        why = refused.why
+    if why == "extension":
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{label} has an extension, which a sender's number cannot have; type the "
+                "number alone.",
+            ),
+            label=label,
+        )
+    elif why == "letters" and not sms:
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{label} contains letters, and WhatsApp has no sender names; type the "
+                "number in digits only.",
+            ),
+            label=label,
+        )
+    elif region and sms:
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{label} must be a phone number of {region} with its area code, like "
+                "{national}, or one in international form, like {international}; or "
+                "{senders}",
+            ),
+            label=label,
+            region=region,
+            national=phones.example_for(region),
+            international=phones.international_example(region),
+            senders=Text(_SENDER_WORDS),
+        )
+    elif region:
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{label} must be a phone number of {region} with its area code, like "
+                "{national}, or one in international form, like {international}.",
+            ),
+            label=label,
+            region=region,
+            national=phones.example_for(region),
+            international=phones.international_example(region),
+        )
+    elif sms:
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{label} must be a number in international form, like +905001112233, {senders}",
+            ),
+            label=label,
+            senders=Text(_SENDER_WORDS),
+        )
+    else:
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core", "{label} must be a number in international form, like +905001112233."
+            ),
+            label=label,
+        )
+    raise ValidationError(key, said)
+
+
+def sms_sender_rule(text: str, key: str, label: str, region: str | None = None) -> str:
+    """What Twilio takes as ``From``: a phone number (stored in E.164, ``+905001112233``;
+    typed without its country code, read in the clinic's ``region``, as patients'
+    numbers are), a short code (5 or 6 digits, as they are: ``12345``) or an
+    alphanumeric sender ID (1 to 11 letters, digits and spaces, at least one letter),
+    or empty. ``region`` None: the value as stored, so a number only in E.164."""
     if not text or _SENDER_ID.fullmatch(text) or _SHORT_CODE.fullmatch(text):
         return text
-    number = _number(text)
-    if number is None:
-        raise ValidationError(
-            key,
-            Text(
-                QT_TRANSLATE_NOOP(
-                    "core",
-                    "{label} must be a number in international form, like +905001112233, "
-                    "a short code of 5 or 6 digits, like 12345, or a sender ID of 1 to 11 "
-                    "letters, digits and spaces with at least one letter (the provider's "
-                    "rule for sender IDs).",
-                ),
-                label=label,
-            ),
-        )
-    return number
+    return _number(text, key, label, region, sms=True)
 
 
-def whatsapp_sender_rule(text: str, key: str, label: str) -> str:
-    """The business number in E.164 (WhatsApp has no sender IDs), or empty."""
-    number = _number(text) if text else ""
-    if number is None:
-        raise ValidationError(
-            key,
-            Text(
-                QT_TRANSLATE_NOOP(
-                    "core", "{label} must be a number in international form, like +905001112233."
-                ),
-                label=label,
-            ),
-        )
-    return number
+def whatsapp_sender_rule(text: str, key: str, label: str, region: str | None = None) -> str:
+    """The business number as patients see it (E.164; typed without its country code,
+    read in ``region``), or empty. Meta's Cloud API sends from the number's *id*
+    (``channels.whatsapp_account``), never from this: it is the number itself, so no
+    sender ID or short code."""
+    return _number(text, key, label, region, sms=False) if text else ""
 
 
-def _plain(key: str, kind: Kind, default: object, label: str, help: str) -> Setting:
-    return declare(Setting(key, "clinic", kind, default, label, help, CONFIGURE))
+def _plain(
+    key: str,
+    kind: Kind,
+    default: object,
+    label: str,
+    help: str,
+    in_region: Callable[[str, str, str, str], str] | None = None,
+) -> Setting:
+    return declare(
+        Setting(key, "clinic", kind, default, label, help, CONFIGURE, in_region=in_region)
+    )
 
 
 def _secret(key: str, label: str, help: str) -> Setting:
@@ -200,10 +261,12 @@ SMS_SENDER = _plain(
     Text(
         QT_TRANSLATE_NOOP(
             "core",
-            "The number messages come from, in international form (+905001112233), a short "
-            "code of 5 or 6 digits (12345), or a sender ID of up to 11 letters and digits.",
+            "The number messages come from (written as the clinic's numbers are, or in "
+            "international form: +905001112233), a short code of 5 or 6 digits (12345), "
+            "or a sender ID of up to 11 letters and digits.",
         )
     ),
+    sms_sender_rule,
 )
 SMS_TOKEN = _secret(
     "channels.sms_token",
@@ -227,7 +290,13 @@ WHATSAPP_ACCOUNT = _plain(
     Words(64, required=False),
     "",
     Text(QT_TRANSLATE_NOOP("core", "WhatsApp phone number id")),
-    Text(QT_TRANSLATE_NOOP("core", "The business number's id in Meta's Cloud API.")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The business number's id in Meta's Cloud API (WhatsApp Manager > API Setup, "
+            "like 106540352242922): messages are sent from it, not from the number.",
+        )
+    ),
 )
 WHATSAPP_SENDER = _plain(
     "channels.whatsapp_sender",
@@ -237,10 +306,11 @@ WHATSAPP_SENDER = _plain(
     Text(
         QT_TRANSLATE_NOOP(
             "core",
-            "The business number itself, as patients see it, in international form "
-            "(+905001112233).",
+            "The business number itself, as patients see it (written as the clinic's "
+            "numbers are, or +905001112233); for reference only: messages go from its id.",
         )
     ),
+    whatsapp_sender_rule,
 )
 WHATSAPP_TOKEN = _secret(
     "channels.whatsapp_token",
