@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email.utils
 import os
 import socket
 import ssl
@@ -41,6 +42,7 @@ from cryptography.x509.oid import NameOID
 
 from receptionist.errors import ValidationError
 from receptionist.ops.reminders import ChannelSetup, EmailSetup, HttpSetup
+from receptionist.reminders import halt
 from receptionist.reminders.channels import Lost, Outgoing
 from receptionist.reminders.channelsettings import (
     sms_sender_rule,
@@ -290,6 +292,35 @@ def test_twilio_s_message_list_is_read_page_by_page_to_find_a_lost_send(
     assert len(server.messages) == 5
 
 
+def test_twilio_s_lookup_does_not_rely_on_the_list_s_order(
+    twilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twilio documents its list as sorted by DateSent, and a message it still queues
+    has none: where it sorts is not said (here: after every message sent, the order the
+    loopback server keeps). The lookup matches the (number, text) digest in the date
+    window over every page it reads, never stopping at the first older message: the
+    same text sent days before is not it, the queued one on the last page is."""
+    url, server = twilio
+    server.order = "date_sent"
+    monkeypatch.setattr(twilio_module, "LOOKUP_PAGE", 2)
+    to, text = "+905551112233", "Merhaba Ayşe, randevunuz yarın 10:00."
+    for days in range(1, 6):  # delivered before: the same text once, others
+        when = email.utils.format_datetime(NOW - dt.timedelta(days=days), usegmt=True)
+        server.messages.append({
+            "sid": f"SM{days:032d}", "account_sid": ACCOUNT, "to": to, "from": "+15005550006",
+            "body": text if days == 1 else f"Eski {days}", "status": "delivered",
+            "date_created": when, "date_sent": when,
+        })  # fmt: skip
+    sender = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN)
+    sent = sender.send(message(to, text))  # queued: no date_sent, so listed last
+    assert server.messages[-1]["date_sent"] is None
+    found = sender.lookup(Lost("r-1", "sms", to, message(to, text).digest, NOW))
+    assert found is not None
+    assert (found.status, found.provider_id) == ("sent", sent.provider_id)
+    never = sender.lookup(Lost("r-2", "sms", to, message(to, "never").digest, NOW))
+    assert never is not None and (never.status, never.code) == ("permanent", "absent")
+
+
 # -- WhatsApp -------------------------------------------------------------------------
 
 
@@ -320,6 +351,61 @@ def test_whatsapp_sends_json_with_a_bearer_token_and_keeps_the_wamid() -> None:
     assert refused_for_now.status == "transient"
     assert (throttled_5xx.status, throttled_5xx.code) == ("transient", "rate_limited")
     assert (expired.status, expired.code) == ("permanent", "refused_credentials")
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "said"),
+    [(21611, 400, "This 'From' number has exceeded the maximum number of queued messages"),
+     (14107, 400, "SMS send rate limit exceeded"),
+     (63038, 400, "Account exceeded the daily messages limit"),
+     (60728, 400, "Account exceeded the hourly messages limit")],
+)  # fmt: skip
+def test_twilio_s_refusals_for_now_are_transient(twilio, code: int, status: int, said: str) -> None:
+    """Twilio's documented limits that refuse a message now and lift later (the From's
+    queue full, 21611: "thrown when attempting to create additional messages", so none
+    was; a pair of numbers or the account over its rate or daily/hourly limit): tried
+    again with backoff, never failed for good (the patient would go unreminded)."""
+    url, server = twilio
+    server.script.append(twilio_error(code, status, said))
+    sent = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN).send(message("+905551112233"))
+    assert (sent.status, sent.code, sent.ask_later) == ("transient", f"twilio_{code}", False)
+    assert server.messages == []
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "named"),
+    [(3, 500, "refused_credentials"),  # Meta: "Capability or permissions issue", HTTP 500
+     (10, 403, "refused_credentials"),  # "Permission Denied"
+     (200, 403, "refused_credentials"), (299, 403, "refused_credentials"),  # API Permission
+     (0, 401, "refused_credentials")],  # AuthException: code 0 is a code, not none
+)  # fmt: skip
+def test_a_meta_permission_or_auth_error_stops_whatsapp_not_each_message(
+    code: int, status: int, named: str
+) -> None:
+    """Meta's authorization errors (0, 3, 10, 200-299) say the token cannot send at all:
+    every message would fail (or, code 3 being a 500, each become "unknown" for a
+    person) - the channel stops until a token is saved, as for 190."""
+    with http_server(whatsapp_route) as (url, server):
+        server.script.append(meta_error(code, status, "Permission denied"))
+        wa = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN).send(message("+90555"))
+    assert (wa.status, wa.code) == ("permanent", named)
+    assert halt.refused(wa)
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(131048, 400), (131057, 400), (131057, 500)],
+)  # fmt: skip
+def test_meta_s_limits_and_maintenance_are_transient(code: int, status: int) -> None:
+    """131048 (spam rate limit: among Meta's throttling errors, lifted as the number's
+    quality recovers) and 131057 (the account in maintenance mode: a throughput upgrade
+    under way) refuse the message for now: tried again later, never failed for good,
+    never "unknown" (nothing was taken)."""
+    with http_server(whatsapp_route) as (url, server):
+        server.script.append(meta_error(code, status, "Try later"))
+        wa = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN).send(message("+90555"))
+    assert wa.status == "transient", wa
+    assert server.messages == []
 
 
 def test_plain_http_goes_only_to_this_pc() -> None:
