@@ -251,6 +251,9 @@ def test_a_sender_number_is_read_in_the_clinics_phone_region_as_patients_numbers
                                        "channels.sms_sender": "07400 123456"})  # fmt: skip
     assert [e.value for e in moved] == ["GB", "+447400123456"]
     assert ops.set_text(clinic, ctx, "channels.sms_sender", "MODA").value == "MODA"
+    # ``settings set channels.sms_sender NUMBER`` (what a stopped channel's words say)
+    typed = ops.set_text(clinic, ctx, "channels.sms_sender", "07400 123457")
+    assert typed.value == "+447400123457"
 
 
 def test_a_sender_number_the_region_has_not_is_refused_saying_what_to_type(
