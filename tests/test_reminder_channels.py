@@ -47,6 +47,7 @@ from receptionist.reminders.channels import Lost, Outgoing
 from receptionist.reminders.channelsettings import (
     sms_sender_rule,
     url_rule,
+    whatsapp_id_rule,
     whatsapp_sender_rule,
 )
 from sync.channels import twilio as twilio_module
@@ -663,6 +664,29 @@ def test_a_sender_number_not_valid_in_the_region_says_what_to_type() -> None:
         whatsapp_sender_rule("0532 123 45", "channels.whatsapp_sender", "WhatsApp number", "TR")
     said = str(wa.value)
     assert "TR" in said and "+90" in said and "sender ID" not in said, said
+
+
+@pytest.mark.parametrize("typed", ["106540352242922", "1", " 106540352242922 "])
+def test_whatsapp_sends_from_the_number_s_id_digits_as_meta_gives_it(typed: str) -> None:
+    key = "channels.whatsapp_account"
+    assert whatsapp_id_rule(typed.strip(), key, "WhatsApp phone number id") == typed.strip()
+
+
+@pytest.mark.parametrize(
+    "typed", ["+905001112233", "+90 500 111 22 33", "0532 123 45 67", "05321234567",
+              "1065403522 42922", "PNID-1065", "106540352242922/messages"]
+)  # fmt: skip
+def test_a_phone_number_or_anything_but_meta_s_id_is_refused_as_the_whatsapp_id(
+    typed: str,
+) -> None:
+    """Meta's Cloud API sends from the business number's ID (``POST /{phone-number-id}/
+    messages``): the number itself there makes every message fail (Graph error 100). A
+    Graph ID is digits with no leading zero; a number with + or a leading 0 is refused
+    with what to type, and where the number goes."""
+    with pytest.raises(ValidationError) as bad:
+        whatsapp_id_rule(typed, "channels.whatsapp_account", "WhatsApp phone number id")
+    said = str(bad.value)
+    assert "106540352242922" in said and "API Setup" in said and "WhatsApp number" in said
 
 
 @pytest.mark.parametrize(

@@ -383,6 +383,38 @@ def test_an_sms_sender_saved_before_the_check_stops_sms_instead_of_going_quiet(
     assert settings.get(clinic.db, clinic.ctx, "channels.sms_sender").refused is None
 
 
+def test_a_whatsapp_number_id_saved_before_the_check_stops_whatsapp_instead_of_going_quiet(
+    clinic: Clinic,
+) -> None:
+    """The WhatsApp sender is the number's ID (Meta sends from it): a phone number saved
+    there before its check read as empty, and WhatsApp was not set up at all (its
+    patients skipped, "no_channel"). It stops WhatsApp now, quoting it and the fix; a
+    right ID saved resumes the channel."""
+    settings.set_many(clinic.db, clinic.ctx, {"channels.whatsapp_templates_en": WA_SETTING})
+    book_three(clinic, consents=("reminder_whatsapp",))
+    old = "+90 500 111 22 33"
+    with http_server(whatsapp_route) as (url, server):
+        reminders.set_channel(
+            clinic.db, clinic.ctx, "whatsapp",
+            {"base_url": url + "/v21.0", "account": WA_PHONE_ID}, WA_TOKEN,
+        )  # fmt: skip
+        save_as_before(clinic, "channels.whatsapp_account", old)
+        assert reminders.channel_setup(clinic.db).whatsapp is not None
+        done = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+        assert server.messages == [] and [i.state for i in done.items] == ["held"] * 3
+        assert done.causes == {"whatsapp": halt.SENDER_SAVED}
+        said = str(done.attention("whatsapp"))
+        fix = "receptionist settings set channels.whatsapp_account ID"
+        assert f"'{old}'" in said and fix in said and "Message channels" in said, said
+        assert reminders.status(clinic.db).attention == ("whatsapp",)
+        entry = settings.get(clinic.db, clinic.ctx, "channels.whatsapp_account")
+        assert entry.value == old and entry.refused is not None
+        reminders.set_channel(clinic.db, clinic.ctx, "whatsapp", {"account": WA_PHONE_ID}, None)
+        assert reminders.status(clinic.db).attention == ()
+        later = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+    assert len(later.of("sent")) == 3 and len(server.messages) == 3
+
+
 def test_a_whatsapp_number_saved_before_the_check_is_shown_and_stops_nothing(
     clinic: Clinic,
 ) -> None:

@@ -147,6 +147,8 @@ def test_a_sender_number_is_read_in_the_clinics_region_and_whatsapp_needs_only_i
     assert "(sender)" in err and "TR" in err and "+90" in err and "sender ID" in err, err
     wa = ["channels", "set", "whatsapp", "--base-url", "https://graph.facebook.com/v21.0",
           "--account", WA_PHONE_ID]  # fmt: skip
+    err = refused(capsys, [*wa[:-1], "+90 500 111 22 33"])  # the number, not its ID
+    assert "(account)" in err and "API Setup" in err, err
     done = said(capsys, wa)
     assert done["channels.whatsapp_account"] == WA_PHONE_ID  # type: ignore[index]
     assert "channels.whatsapp_sender" not in done  # type: ignore[operator]

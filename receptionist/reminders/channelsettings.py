@@ -172,6 +172,30 @@ def whatsapp_sender_rule(text: str, key: str, label: str, region: str | None = N
     return _number(text, key, label, region, sms=False) if text else ""
 
 
+_GRAPH_ID = re.compile(r"[1-9][0-9]{0,31}")
+
+
+def whatsapp_id_rule(text: str, key: str, label: str) -> str:
+    """The business number's ID in Meta's Cloud API (``106540352242922``), or empty: what
+    WhatsApp sends from (``POST /{phone-number-id}/messages``). A Graph ID is digits with
+    no leading zero, so the number itself (``+90 ...``, ``0532 ...``) is refused here,
+    saying where it goes."""
+    if text and _GRAPH_ID.fullmatch(text) is None:
+        raise ValidationError(
+            key,
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{label} must be the ID Meta gives the business number (WhatsApp "
+                    "Manager > API Setup), digits only, like 106540352242922: messages are "
+                    "sent from it. The number itself goes in WhatsApp number.",
+                ),
+                label=label,
+            ),
+        )
+    return text
+
+
 def _plain(
     key: str,
     kind: Kind,
@@ -287,7 +311,7 @@ WHATSAPP_BASE_URL = _plain(
 )
 WHATSAPP_ACCOUNT = _plain(
     "channels.whatsapp_account",
-    Words(64, required=False),
+    Words(64, required=False, rule=whatsapp_id_rule),
     "",
     Text(QT_TRANSLATE_NOOP("core", "WhatsApp phone number id")),
     Text(
@@ -332,15 +356,17 @@ BY_CHANNEL: dict[str, frozenset[str]] = {
     ),
 }  # fmt: skip
 
-# Each channel's sender. A sender saved before its rule grew stricter (session 15: an
-# SMS sender in national form, an e-mail sender that is no address) reads as empty; the
-# channels that send with it (``STOPPING``) stop on it instead of going quiet, with the
-# value kept and shown (``refused_senders``). WhatsApp sends by the number's id (its
-# account), never by this number: a refused one is shown, and stops nothing.
+# What each channel sends from. One saved before its rule grew stricter (session 15: an
+# SMS sender in national form, an e-mail sender that is no address; session 16: an SMS
+# number no country has, a WhatsApp phone number ID that is the number itself) reads as
+# empty; the channels then stop on it instead of going quiet (no e-mail or WhatsApp set
+# up at all, an SMS with no From), with the value kept and shown (``refused_senders``).
+# WhatsApp sends from the number's ID (Meta's ``/{phone-number-id}/messages``), never
+# from the number (``WHATSAPP_SENDER``, for reference): a refused number stops nothing.
 SENDERS: dict[str, Setting] = {
-    "email": EMAIL_SENDER, "sms": SMS_SENDER, "whatsapp": WHATSAPP_SENDER,
+    "email": EMAIL_SENDER, "sms": SMS_SENDER, "whatsapp": WHATSAPP_ACCOUNT,
 }  # fmt: skip
-STOPPING = ("email", "sms")
+STOPPING = ("email", "sms", "whatsapp")
 
 
 def refused_senders(session: Session, channels: Iterable[str] = STOPPING) -> dict[str, str]:

@@ -128,6 +128,14 @@ SENDER_WORDS: dict[str, str] = {
         "Message channels (SMS sender) or with receptionist settings set "
         "channels.sms_sender NUMBER.",
     ),
+    "whatsapp": QT_TRANSLATE_NOOP(
+        "core",
+        "the WhatsApp phone number id '{sender}' (saved before this check) is not the ID "
+        "Meta gives the business number (digits only, like 106540352242922), which "
+        "messages are sent from. Copy it from WhatsApp Manager > API Setup into Settings "
+        "> Clinic > Message channels (WhatsApp phone number id) or run receptionist "
+        "settings set channels.whatsapp_account ID.",
+    ),
 }
 # A sender's code that stops the channel -> the waiting messages' reason.
 STOPS: dict[str, str] = {REFUSED: HALTED, **{c: SETUP_PREFIX + c for c in SETUP}}

@@ -254,6 +254,7 @@ def test_a_plain_http_provider_address_or_a_bad_sender_is_refused_by_its_field(
         ("channels.email_sender", "reception desk", "E-mail sender must be an e-mail address"),
         ("channels.sms_sender", "0532 111 22", "SMS sender must be a phone number of TR"),
         ("channels.whatsapp_sender", "0532 111 22", "WhatsApp number must be a phone numbe"),
+        ("channels.whatsapp_account", "+90 532 111 22 33", "must be the ID Meta gives"),
     ):
         sender = page.editor(key)
         assert isinstance(sender, QLineEdit)
