@@ -56,6 +56,10 @@ class Recorded:
     paused: set[str] = field(default_factory=set)
     open_windows: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Twilio's list order: "created", newest created first; "date_sent", by DateSent as
+    # Twilio documents it, newest first, with a message it still queues (no date_sent)
+    # after every sent one: where such a message sorts is not said.
+    order: str = "created"
 
     def bodies(self) -> list[str]:
         return [m["body"] for m in self.messages]
@@ -187,6 +191,10 @@ def _twilio_page(rec: Recorded, path: str, query: dict[str, list[str]]) -> dict[
             if one("To") in ("", m["to"]) and one("From") in ("", m["from"])
             and _sent_on(m.get("date_sent"), day)
         ]  # fmt: skip
+    if rec.order == "date_sent":
+        dated = [m for m in listed if m.get("date_sent")]
+        dated.sort(key=lambda m: parsedate_to_datetime(m["date_sent"]), reverse=True)
+        listed = dated + [m for m in listed if not m.get("date_sent")]
     chunk = listed[page * size : (page + 1) * size]
     kept = [(k, v) for k, values in query.items() for v in values if k not in ("Page", "PageToken")]
 

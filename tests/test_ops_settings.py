@@ -235,3 +235,35 @@ def test_clinic_info_is_what_the_desk_keeps(clinic: Database, ctx: Ctx) -> None:
         15,
         25,
     )
+
+
+def test_a_sender_number_is_read_in_the_clinics_phone_region_as_patients_numbers_are(
+    clinic: Database, ctx: Ctx
+) -> None:
+    """A sender typed as the desk writes numbers ("0532 123 45 67" in a Turkish clinic)
+    is stored in E.164, as a patient's number typed so would be; a region saved with it
+    in the same save is the one it is read in."""
+    done = ops.set_many(clinic, ctx, {"channels.sms_sender": "0532 123 45 67",
+                                      "channels.whatsapp_sender": "0212 555 12 34"})  # fmt: skip
+    assert [e.value for e in done] == ["+905321234567", "+902125551234"]
+    assert [e.refused for e in done] == [None, None]
+    moved = ops.set_many(clinic, ctx, {"clinic.phone_region": "gb",
+                                       "channels.sms_sender": "07400 123456"})  # fmt: skip
+    assert [e.value for e in moved] == ["GB", "+447400123456"]
+    assert ops.set_text(clinic, ctx, "channels.sms_sender", "MODA").value == "MODA"
+    # ``settings set channels.sms_sender NUMBER`` (what a stopped channel's words say)
+    typed = ops.set_text(clinic, ctx, "channels.sms_sender", "07400 123457")
+    assert typed.value == "+447400123457"
+
+
+def test_a_sender_number_the_region_has_not_is_refused_saying_what_to_type(
+    clinic: Database, ctx: Ctx
+) -> None:
+    events = count(clinic, AuditEvent)
+    with pytest.raises(ValidationError) as bad:
+        ops.set_many(clinic, ctx, {"clinic.name": "Renamed", "channels.sms_sender": "0532 123"})
+    assert bad.value.field == "channels.sms_sender"
+    said = str(bad.value)
+    assert "TR" in said and "+90" in said and "short code" in said, said
+    assert count(clinic, AuditEvent) == events
+    assert ops.get(clinic, ctx, "clinic.name").value == "Moda"

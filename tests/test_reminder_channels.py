@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email.utils
 import os
 import socket
 import ssl
@@ -41,8 +42,14 @@ from cryptography.x509.oid import NameOID
 
 from receptionist.errors import ValidationError
 from receptionist.ops.reminders import ChannelSetup, EmailSetup, HttpSetup
+from receptionist.reminders import halt
 from receptionist.reminders.channels import Lost, Outgoing
-from receptionist.reminders.channelsettings import sms_sender_rule, url_rule
+from receptionist.reminders.channelsettings import (
+    sms_sender_rule,
+    url_rule,
+    whatsapp_id_rule,
+    whatsapp_sender_rule,
+)
 from sync.channels import twilio as twilio_module
 from sync.channels.build import senders
 from sync.channels.smtp import SmtpSender
@@ -286,6 +293,35 @@ def test_twilio_s_message_list_is_read_page_by_page_to_find_a_lost_send(
     assert len(server.messages) == 5
 
 
+def test_twilio_s_lookup_does_not_rely_on_the_list_s_order(
+    twilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twilio documents its list as sorted by DateSent, and a message it still queues
+    has none: where it sorts is not said (here: after every message sent, the order the
+    loopback server keeps). The lookup matches the (number, text) digest in the date
+    window over every page it reads, never stopping at the first older message: the
+    same text sent days before is not it, the queued one on the last page is."""
+    url, server = twilio
+    server.order = "date_sent"
+    monkeypatch.setattr(twilio_module, "LOOKUP_PAGE", 2)
+    to, text = "+905551112233", "Merhaba Ayşe, randevunuz yarın 10:00."
+    for days in range(1, 6):  # delivered before: the same text once, others
+        when = email.utils.format_datetime(NOW - dt.timedelta(days=days), usegmt=True)
+        server.messages.append({
+            "sid": f"SM{days:032d}", "account_sid": ACCOUNT, "to": to, "from": "+15005550006",
+            "body": text if days == 1 else f"Eski {days}", "status": "delivered",
+            "date_created": when, "date_sent": when,
+        })  # fmt: skip
+    sender = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN)
+    sent = sender.send(message(to, text))  # queued: no date_sent, so listed last
+    assert server.messages[-1]["date_sent"] is None
+    found = sender.lookup(Lost("r-1", "sms", to, message(to, text).digest, NOW))
+    assert found is not None
+    assert (found.status, found.provider_id) == ("sent", sent.provider_id)
+    never = sender.lookup(Lost("r-2", "sms", to, message(to, "never").digest, NOW))
+    assert never is not None and (never.status, never.code) == ("permanent", "absent")
+
+
 # -- WhatsApp -------------------------------------------------------------------------
 
 
@@ -316,6 +352,61 @@ def test_whatsapp_sends_json_with_a_bearer_token_and_keeps_the_wamid() -> None:
     assert refused_for_now.status == "transient"
     assert (throttled_5xx.status, throttled_5xx.code) == ("transient", "rate_limited")
     assert (expired.status, expired.code) == ("permanent", "refused_credentials")
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "said"),
+    [(21611, 400, "This 'From' number has exceeded the maximum number of queued messages"),
+     (14107, 400, "SMS send rate limit exceeded"),
+     (63038, 400, "Account exceeded the daily messages limit"),
+     (60728, 400, "Account exceeded the hourly messages limit")],
+)  # fmt: skip
+def test_twilio_s_refusals_for_now_are_transient(twilio, code: int, status: int, said: str) -> None:
+    """Twilio's documented limits that refuse a message now and lift later (the From's
+    queue full, 21611: "thrown when attempting to create additional messages", so none
+    was; a pair of numbers or the account over its rate or daily/hourly limit): tried
+    again with backoff, never failed for good (the patient would go unreminded)."""
+    url, server = twilio
+    server.script.append(twilio_error(code, status, said))
+    sent = TwilioSender(url, ACCOUNT, "+15005550006", TOKEN).send(message("+905551112233"))
+    assert (sent.status, sent.code, sent.ask_later) == ("transient", f"twilio_{code}", False)
+    assert server.messages == []
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "named"),
+    [(3, 500, "refused_credentials"),  # Meta: "Capability or permissions issue", HTTP 500
+     (10, 403, "refused_credentials"),  # "Permission Denied"
+     (200, 403, "refused_credentials"), (299, 403, "refused_credentials"),  # API Permission
+     (0, 401, "refused_credentials")],  # AuthException: code 0 is a code, not none
+)  # fmt: skip
+def test_a_meta_permission_or_auth_error_stops_whatsapp_not_each_message(
+    code: int, status: int, named: str
+) -> None:
+    """Meta's authorization errors (0, 3, 10, 200-299) say the token cannot send at all:
+    every message would fail (or, code 3 being a 500, each become "unknown" for a
+    person) - the channel stops until a token is saved, as for 190."""
+    with http_server(whatsapp_route) as (url, server):
+        server.script.append(meta_error(code, status, "Permission denied"))
+        wa = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN).send(message("+90555"))
+    assert (wa.status, wa.code) == ("permanent", named)
+    assert halt.refused(wa)
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(131048, 400), (131057, 400), (131057, 500)],
+)  # fmt: skip
+def test_meta_s_limits_and_maintenance_are_transient(code: int, status: int) -> None:
+    """131048 (spam rate limit: among Meta's throttling errors, lifted as the number's
+    quality recovers) and 131057 (the account in maintenance mode: a throughput upgrade
+    under way) refuse the message for now: tried again later, never failed for good,
+    never "unknown" (nothing was taken)."""
+    with http_server(whatsapp_route) as (url, server):
+        server.script.append(meta_error(code, status, "Try later"))
+        wa = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN).send(message("+90555"))
+    assert wa.status == "transient", wa
+    assert server.messages == []
 
 
 def test_plain_http_goes_only_to_this_pc() -> None:
@@ -532,3 +623,79 @@ def test_the_sms_sender_may_be_a_short_code(sender: str, kept: str) -> None:
 def test_the_sms_sender_still_refuses_what_is_no_sender(sender: str) -> None:
     with pytest.raises(ValidationError, match="short code"):
         sms_sender_rule(sender, "channels.sms_sender", "SMS sender")
+
+
+@pytest.mark.parametrize(
+    ("region", "typed", "kept"),
+    [("TR", "0532 123 45 67", "+905321234567"), ("TR", "(0532) 123-45-67", "+905321234567"),
+     ("TR", "+44 20 7946 0958", "+442079460958"), ("GB", "07400 123456", "+447400123456"),
+     ("TR", "12345", "12345"), ("TR", "MODA DENTAL", "MODA DENTAL")],
+)  # fmt: skip
+def test_an_sms_sender_number_is_read_in_the_clinics_region_as_patients_numbers_are(
+    region: str, typed: str, kept: str
+) -> None:
+    """The library's rule, as for patients' numbers: a number typed without its country
+    code is the clinic's region's; a short code and a sender ID stay as they are."""
+    assert sms_sender_rule(typed, "channels.sms_sender", "SMS sender", region) == kept
+    if kept.startswith("+"):
+        wa = whatsapp_sender_rule(typed, "channels.whatsapp_sender", "WhatsApp number", region)
+        assert wa == kept
+
+
+@pytest.mark.parametrize("sender", ["+905001", "+9050011122", "+999123456789", "+10000000000"])
+def test_a_number_the_old_pattern_took_but_no_country_has_is_refused(sender: str) -> None:
+    """E.164's shape is not a number: "+905001" passed the old pattern, and Twilio
+    would refuse every message from it (21212)."""
+    for rule, key in ((sms_sender_rule, "channels.sms_sender"),
+                      (whatsapp_sender_rule, "channels.whatsapp_sender")):  # fmt: skip
+        with pytest.raises(ValidationError, match="international form") as bad:
+            rule(sender, key, "Sender")
+        assert bad.value.field == key
+
+
+def test_a_sender_number_not_valid_in_the_region_says_what_to_type() -> None:
+    """Refused with the region and one example in each form the rule takes."""
+    with pytest.raises(ValidationError) as bad:
+        sms_sender_rule("0532 123 45", "channels.sms_sender", "SMS sender", "TR")
+    said = str(bad.value)
+    assert "SMS sender" in said and "TR" in said and "+90" in said, said
+    assert "short code" in said and "sender ID" in said, said
+    with pytest.raises(ValidationError) as wa:
+        whatsapp_sender_rule("0532 123 45", "channels.whatsapp_sender", "WhatsApp number", "TR")
+    said = str(wa.value)
+    assert "TR" in said and "+90" in said and "sender ID" not in said, said
+
+
+@pytest.mark.parametrize("typed", ["106540352242922", "1", " 106540352242922 "])
+def test_whatsapp_sends_from_the_number_s_id_digits_as_meta_gives_it(typed: str) -> None:
+    key = "channels.whatsapp_account"
+    assert whatsapp_id_rule(typed.strip(), key, "WhatsApp phone number id") == typed.strip()
+
+
+@pytest.mark.parametrize(
+    "typed", ["+905001112233", "+90 500 111 22 33", "0532 123 45 67", "05321234567",
+              "1065403522 42922", "PNID-1065", "106540352242922/messages"]
+)  # fmt: skip
+def test_a_phone_number_or_anything_but_meta_s_id_is_refused_as_the_whatsapp_id(
+    typed: str,
+) -> None:
+    """Meta's Cloud API sends from the business number's ID (``POST /{phone-number-id}/
+    messages``): the number itself there makes every message fail (Graph error 100). A
+    Graph ID is digits with no leading zero; a number with + or a leading 0 is refused
+    with what to type, and where the number goes."""
+    with pytest.raises(ValidationError) as bad:
+        whatsapp_id_rule(typed, "channels.whatsapp_account", "WhatsApp phone number id")
+    said = str(bad.value)
+    assert "106540352242922" in said and "API Setup" in said and "WhatsApp number" in said
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [("0532 123 45 67 ext. 12", "extension"), ("0532 MODA 567", "letters"),
+     ("MODA", "must be a phone number")],
+)  # fmt: skip
+def test_the_whatsapp_number_refuses_what_patients_numbers_refuse(typed: str, why: str) -> None:
+    """WhatsApp has no sender IDs: letters are a typo, never keypad digits; an extension
+    cannot be part of the number."""
+    with pytest.raises(ValidationError, match=why):
+        whatsapp_sender_rule(typed, "channels.whatsapp_sender", "WhatsApp number", "TR")

@@ -327,6 +327,8 @@ def test_credentials_saved_mid_round_are_used_by_that_round_s_next_message(
 
 
 OLD_SMS_SENDER = "0212 555 12 34"  # national form: saved before today's check, refused now
+# E.164's shape, no country's number (session 15's pattern took it): refused now too.
+NO_NUMBER = "+905001"
 
 
 def save_as_before(clinic: Clinic, key: str, value: str) -> None:
@@ -338,8 +340,9 @@ def save_as_before(clinic: Clinic, key: str, value: str) -> None:
         )
 
 
+@pytest.mark.parametrize("old", [OLD_SMS_SENDER, NO_NUMBER])
 def test_an_sms_sender_saved_before_the_check_stops_sms_instead_of_going_quiet(
-    clinic: Clinic,
+    clinic: Clinic, old: str
 ) -> None:
     """A sender the old rule took and today's refuses reads as empty: the round stops
     SMS on it (held, never failed or skipped, nothing sent), its words name the sender
@@ -351,23 +354,23 @@ def test_an_sms_sender_saved_before_the_check_stops_sms_instead_of_going_quiet(
             clinic.db, clinic.ctx, "sms",
             {"base_url": url, "account": ACCOUNT, "sender": SENDER}, TOKEN,
         )  # fmt: skip
-        save_as_before(clinic, "channels.sms_sender", OLD_SMS_SENDER)
+        save_as_before(clinic, "channels.sms_sender", old)
         done = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
         assert server.messages == []
         assert [i.state for i in done.items] == ["held"] * 3
         assert done.causes == {"sms": halt.SENDER_SAVED}
         fix = "receptionist settings set channels.sms_sender NUMBER"
         said = str(done.attention("sms"))
-        assert f"'{OLD_SMS_SENDER}'" in said and fix in said and "Message channels" in said
+        assert f"'{old}'" in said and fix in said and "Message channels" in said
         assert by_state(clinic) == {"pending": 3}
         rows = reminders.listing(clinic.db, clinic.ctx)
         assert {r.reason for r in rows} == {halt.SENDER_SAVED}
-        assert all(f"'{OLD_SMS_SENDER}'" in str(r.explained) for r in rows)
+        assert all(f"'{old}'" in str(r.explained) for r in rows)
         status = reminders.status(clinic.db)
         assert status.attention == ("sms",) and status.queued == 3 and status.failed == 0
-        assert f"'{OLD_SMS_SENDER}'" in str(status.attention_texts()[0])
+        assert f"'{old}'" in str(status.attention_texts()[0])
         entry = settings.get(clinic.db, clinic.ctx, "channels.sms_sender")
-        assert entry.value == OLD_SMS_SENDER and entry.refused is not None
+        assert entry.value == old and entry.refused is not None
         assert "international form" in str(entry.refused)
         clinic.clock.advance(minutes=1)  # still refused: still stopped, nothing asked
         again = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
@@ -378,6 +381,60 @@ def test_an_sms_sender_saved_before_the_check_stops_sms_instead_of_going_quiet(
     assert len(later.of("sent")) == 3 and len(server.messages) == 3
     assert {m["from"] for m in server.messages} == {SENDER}
     assert settings.get(clinic.db, clinic.ctx, "channels.sms_sender").refused is None
+
+
+def test_a_whatsapp_number_id_saved_before_the_check_stops_whatsapp_instead_of_going_quiet(
+    clinic: Clinic,
+) -> None:
+    """The WhatsApp sender is the number's ID (Meta sends from it): a phone number saved
+    there before its check read as empty, and WhatsApp was not set up at all (its
+    patients skipped, "no_channel"). It stops WhatsApp now, quoting it and the fix; a
+    right ID saved resumes the channel."""
+    settings.set_many(clinic.db, clinic.ctx, {"channels.whatsapp_templates_en": WA_SETTING})
+    book_three(clinic, consents=("reminder_whatsapp",))
+    old = "+90 500 111 22 33"
+    with http_server(whatsapp_route) as (url, server):
+        reminders.set_channel(
+            clinic.db, clinic.ctx, "whatsapp",
+            {"base_url": url + "/v21.0", "account": WA_PHONE_ID}, WA_TOKEN,
+        )  # fmt: skip
+        save_as_before(clinic, "channels.whatsapp_account", old)
+        assert reminders.channel_setup(clinic.db).whatsapp is not None
+        done = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+        assert server.messages == [] and [i.state for i in done.items] == ["held"] * 3
+        assert done.causes == {"whatsapp": halt.SENDER_SAVED}
+        said = str(done.attention("whatsapp"))
+        fix = "receptionist settings set channels.whatsapp_account ID"
+        assert f"'{old}'" in said and fix in said and "Message channels" in said, said
+        assert reminders.status(clinic.db).attention == ("whatsapp",)
+        entry = settings.get(clinic.db, clinic.ctx, "channels.whatsapp_account")
+        assert entry.value == old and entry.refused is not None
+        reminders.set_channel(clinic.db, clinic.ctx, "whatsapp", {"account": WA_PHONE_ID}, None)
+        assert reminders.status(clinic.db).attention == ()
+        later = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+    assert len(later.of("sent")) == 3 and len(server.messages) == 3
+
+
+def test_a_whatsapp_number_saved_before_the_check_is_shown_and_stops_nothing(
+    clinic: Clinic,
+) -> None:
+    """Meta's Cloud API sends from the number's id (the account), never from the number
+    itself: a number the check refuses now is shown refused in Settings, and WhatsApp
+    goes on sending (neither stopped nor gone quiet)."""
+    settings.set_many(clinic.db, clinic.ctx, {"channels.whatsapp_templates_en": WA_SETTING})
+    book_three(clinic, consents=("reminder_whatsapp",))
+    with http_server(whatsapp_route) as (url, server):
+        reminders.set_channel(
+            clinic.db, clinic.ctx, "whatsapp",
+            {"base_url": url + "/v21.0", "account": WA_PHONE_ID, "sender": "+905001112233"},
+            WA_TOKEN,
+        )  # fmt: skip
+        save_as_before(clinic, "channels.whatsapp_sender", NO_NUMBER)
+        entry = settings.get(clinic.db, clinic.ctx, "channels.whatsapp_sender")
+        assert entry.value == NO_NUMBER and "international form" in str(entry.refused)
+        done = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+    assert len(done.of("sent")) == 3 and done.causes == {} and len(server.messages) == 3
+    assert reminders.status(clinic.db).attention == ()
 
 
 def test_an_email_sender_saved_before_the_check_stops_email_until_it_is_right(

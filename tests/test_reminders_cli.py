@@ -117,7 +117,7 @@ def test_bad_input_is_exit_2_naming_the_option(
     # The senders: an e-mail address, an E.164 number or a Twilio sender ID (SMS only).
     for channel, where, sender in (
         ("email", ["--host", "h", "--port", "25"], "notanaddress"),
-        ("sms", ["--base-url", "https://api.twilio.com", "--account", ACCOUNT], "0532 1112233"),
+        ("sms", ["--base-url", "https://api.twilio.com", "--account", ACCOUNT], "0532 11122"),
         ("sms", ["--base-url", "https://api.twilio.com", "--account", ACCOUNT], "Moda Klinigi"),
         ("whatsapp", ["--base-url", "https://graph.facebook.com/v21.0", "--account", "1"],
          "MODA"),
@@ -130,6 +130,31 @@ def test_bad_input_is_exit_2_naming_the_option(
     named = said(capsys, ["channels", "set", "sms", "--base-url", "https://api.twilio.com",
                           "--account", ACCOUNT, "--sender", "MODA DENTAL"])  # fmt: skip
     assert named["channels.sms_sender"] == "MODA DENTAL"  # type: ignore[index]
+
+
+def test_a_sender_number_is_read_in_the_clinics_region_and_whatsapp_needs_only_its_id(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Turkish clinic's desk types its number as it writes it: stored in E.164, as a
+    patient's number is. Meta's Cloud API sends from the number's id (--account), so
+    WhatsApp's --sender (the number as patients see it) may be left out."""
+    monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
+    sms = ["channels", "set", "sms", "--base-url", "https://api.twilio.com", "--account",
+           ACCOUNT]  # fmt: skip
+    done = said(capsys, [*sms, "--sender", "0532 123 45 67"])
+    assert done["channels.sms_sender"] == "+905321234567"  # type: ignore[index]
+    err = refused(capsys, [*sms, "--sender", "0532 123 45"])
+    assert "(sender)" in err and "TR" in err and "+90" in err and "sender ID" in err, err
+    wa = ["channels", "set", "whatsapp", "--base-url", "https://graph.facebook.com/v21.0",
+          "--account", WA_PHONE_ID]  # fmt: skip
+    err = refused(capsys, [*wa[:-1], "+90 500 111 22 33"])  # the number, not its ID
+    assert "(account)" in err and "API Setup" in err, err
+    done = said(capsys, wa)
+    assert done["channels.whatsapp_account"] == WA_PHONE_ID  # type: ignore[index]
+    assert "channels.whatsapp_sender" not in done  # type: ignore[operator]
+    done = said(capsys, [*wa, "--sender", "0212 555 12 34"])
+    assert done["channels.whatsapp_sender"] == "+902125551234"  # type: ignore[index]
+    assert said(capsys, ["settings", "get", "channels.sms_sender"])["value"] == "+905321234567"  # type: ignore[index]
 
 
 def test_a_pc_that_is_not_the_station_says_so(

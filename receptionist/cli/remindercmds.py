@@ -109,7 +109,7 @@ def _channels(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ("sms", "a Twilio-compatible SMS API", "https://api.twilio.com --account AC123 "
          "--sender +905001112233"),
         ("whatsapp", "Meta's WhatsApp Cloud API", "https://graph.facebook.com/v21.0 --account "
-         "106540352242922 --sender +905001112233"),
+         "106540352242922 --sender \"0532 123 45 67\""),
     ):  # fmt: skip
         h = ssub.add_parser(
             name,
@@ -121,12 +121,20 @@ def _channels(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             required=True,
             help="the API's address, https:// (http:// only to this PC)",
         )
-        h.add_argument(
-            "--account",
-            required=True,
-            help="Twilio's Account SID, or the WhatsApp phone number id",
-        )
-        h.add_argument("--sender", required=True, help="the number messages come from")
+        if name == "sms":
+            account = "Twilio's Account SID"
+            sender = (
+                "the number messages come from (written as the clinic's numbers are, or "
+                "+905001112233), a short code (12345) or a sender ID (MODA DENTAL)"
+            )
+        else:
+            account = (
+                "the phone number ID Meta gives the business number (WhatsApp Manager > "
+                "API Setup): messages are sent from it"
+            )
+            sender = "the business number as patients see it, for reference (default: unchanged)"
+        h.add_argument("--account", required=True, help=account)
+        h.add_argument("--sender", required=name == "sms", help=sender)
         h.set_defaults(func=cmd_set)
 
 
@@ -180,7 +188,9 @@ def cmd_set(app: App) -> int:
         }  # fmt: skip
         wants_secret = bool(a.username)
     else:
-        values = {"base_url": a.base_url, "account": a.account, "sender": a.sender}
+        values = {"base_url": a.base_url, "account": a.account}
+        if a.sender is not None:  # WhatsApp's is optional: Meta sends from the number's id
+            values["sender"] = a.sender
         wants_secret = True
     with app.database() as db:
         ctx = app.ctx(db)

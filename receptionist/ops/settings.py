@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
+from receptionist.freetext import has_controls
 from receptionist.reminders import channelsettings, halt, overrides
 from receptionist.reminders import settings as reminder_settings
 from receptionist.retention import policy as retention
@@ -157,8 +158,8 @@ def set_text(db: Database, ctx: Ctx, key: str, text: str) -> Entry:
     """Change a setting to what ``text`` says, as the setting's kind reads it ("30",
     "true", "mon-fri 09:00-17:00"); a secret's text is the secret ("" forgets it)."""
     setting = registry.setting(key)
-    if setting.scope == "secret":
-        return set_value(db, ctx, key, text)
+    if setting.scope == "secret" or setting.in_region is not None:
+        return set_value(db, ctx, key, text)  # a number: read in the region, then checked
     return set_value(db, ctx, key, _named(setting, lambda: setting.parse(text)))
 
 
@@ -171,7 +172,8 @@ def set_many(db: Database, ctx: Ctx, values: Mapping[str, object]) -> list[Entry
     """Change several settings at once: every value is checked (and the permission to
     change it) before any is written, so a refusal writes nothing."""
     chosen = [(registry.setting(key), value) for key, value in values.items()]
-    checked = [(s, _check(ctx, s, value)) for s, value in chosen]
+    region = _region(db, chosen) if any(s.in_region for s, _ in chosen) else ""
+    checked = [(s, _check(ctx, s, value, region)) for s, value in chosen]
     with db.write() as session:
         for setting, value in checked:
             if setting.scope == "clinic":
@@ -192,11 +194,28 @@ def _resume_channels(session: Session, ctx: Ctx, keys: set[str]) -> None:
     halt.resume(session, saved, ctx.clock.now())
 
 
-def _check(ctx: Ctx, setting: Setting, value: object) -> object:
+def _region(db: Database, chosen: Iterable[tuple[Setting, object]]) -> str:
+    """The clinic's phone region a number typed now is read in: the one saved with it
+    (the same save), else the one stored; "" when the one typed is refused itself."""
+    for setting, value in chosen:
+        if setting.key == clinic.PHONE_REGION.key:
+            try:
+                return str(setting.check(value))
+            except ValidationError:
+                return ""  # its own check refuses it, naming it
+    with db.read() as session:
+        return str(clinicstore.value(session, clinic.PHONE_REGION))
+
+
+def _check(ctx: Ctx, setting: Setting, value: object, region: str = "") -> object:
     if setting.managed:
         raise ValidationError(setting.key, Text(MANAGED, key=setting.key))
     if setting.permission:
         require(ctx, setting.permission, CANNOT_CONFIGURE)
+    typed = value.strip() if isinstance(value, str) else ""
+    if setting.in_region is not None and typed and region and not has_controls(typed):
+        read = setting.in_region
+        value = _named(setting, lambda: read(typed, setting.key, setting.label, region))
     if setting.scope != "secret":
         return _named(setting, lambda: setting.check(value))
     if not isinstance(value, str):

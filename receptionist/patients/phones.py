@@ -33,6 +33,48 @@ def example_for(region: str) -> str:
     return str(phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL))
 
 
+class PhoneRefused(ValueError):
+    """A number :func:`as_e164` refuses, and why: ``nul``, ``invalid`` (no number of the
+    region, or with no country code when there is no region), ``letters`` (the library
+    would read them as keypad digits) or ``extension`` (E.164 has no room for one)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+def as_e164(raw: str, region: str | None) -> str:
+    """``raw`` as E.164 by the one rule every number here goes through (patients',
+    the clinic's senders'), or :class:`PhoneRefused`. A number written with its country
+    code ("+44 20 ...") is taken from any country; one written without is read as a
+    number of ``region`` (None: no region, so only one with its country code is)."""
+    if "\x00" in raw:
+        raise PhoneRefused("nul")
+    try:
+        number = phonenumbers.parse(raw, region)
+    except NumberParseException:
+        raise PhoneRefused("invalid") from None
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneRefused("invalid")
+    if not number.extension and any(unicodedata.category(ch)[0] == "L" for ch in raw):
+        # The library reads letters as keypad digits ("ABC" -> 222): a typo would be
+        # stored as a valid stranger's number, and reminders would go there.
+        raise PhoneRefused("letters")
+    if number.extension:
+        raise PhoneRefused("extension")  # stored, it would be lost without a word
+    return str(phonenumbers.format_number(number, PhoneNumberFormat.E164))
+
+
+def international_example(region: str) -> str:
+    """The number of :func:`example_for` in international form, as E.164 writes it."""
+    example = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
+    if example is None:
+        example = phonenumbers.example_number(region)
+    if example is None:
+        return "+12015550123"
+    return str(phonenumbers.format_number(example, PhoneNumberFormat.E164))
+
+
 def normalise_phone(raw: str, region: str, field: str = "phone") -> str:
     """``raw`` as E.164, or ValidationError if it is not a valid number for ``region``.
 
@@ -52,7 +94,11 @@ def normalise_phone(raw: str, region: str, field: str = "phone") -> str:
         region=region,
         example=example_for(region),
     )
-    if "\x00" in raw:
+    try:
+        return as_e164(raw, region)
+    except PhoneRefused as refused:
+        why = refused.why
+    if why == "nul":
         raise ValidationError(
             field,
             Text(
@@ -60,15 +106,7 @@ def normalise_phone(raw: str, region: str, field: str = "phone") -> str:
                 field=label(field),
             ),
         )
-    try:
-        number = phonenumbers.parse(raw, region)
-    except NumberParseException:
-        raise ValidationError(field, message) from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValidationError(field, message)
-    if not number.extension and any(unicodedata.category(ch)[0] == "L" for ch in raw):
-        # The library reads letters as keypad digits ("ABC" -> 222): a typo would be
-        # stored as a valid stranger's number, and reminders would go there.
+    if why == "letters":
         raise ValidationError(
             field,
             Text(
@@ -78,8 +116,7 @@ def normalise_phone(raw: str, region: str, field: str = "phone") -> str:
                 field=label(field),
             ),
         )
-    if number.extension:
-        # E.164 has no room for it: stored, it would be lost without a word.
+    if why == "extension":
         raise ValidationError(
             field,
             Text(
@@ -91,7 +128,7 @@ def normalise_phone(raw: str, region: str, field: str = "phone") -> str:
                 field=label(field),
             ),
         )
-    return str(phonenumbers.format_number(number, PhoneNumberFormat.E164))
+    raise ValidationError(field, message)
 
 
 def search_forms(e164: str) -> list[str]:

@@ -9,12 +9,13 @@ URL is empty is not set up, and nothing goes through it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.orm import Session
 
 from receptionist.errors import ValidationError
 from receptionist.hosts import loopback
+from receptionist.patients import phones
 from receptionist.settings import clinicstore
 from receptionist.settings.kinds import Choice, Kind, Whole, Words
 from receptionist.settings.registry import Setting, declare
@@ -50,8 +51,6 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*"
 _MAILBOX = re.compile(rf"(?P<bare>{_ADDRESS})|[^<>@,;:\"\\]*<(?P<inside>{_ADDRESS})>")
-_E164 = re.compile(r"\+[1-9][0-9]{5,14}")
-_SEPARATORS = re.compile(r"[\s().-]")
 _SENDER_ID = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 _SHORT_CODE = re.compile(r"[0-9]{5,6}")  # a Twilio short code: 5 or 6 digits
 
@@ -74,54 +73,140 @@ def email_sender_rule(text: str, key: str, label: str) -> str:
     return text
 
 
-def _number(text: str) -> str | None:
-    """``text`` as an E.164 number (spaces, dots, dashes and brackets dropped), or None."""
-    digits = _SEPARATORS.sub("", text)
-    return digits if _E164.fullmatch(digits) else None
+_SENDER_WORDS = QT_TRANSLATE_NOOP(
+    "core",
+    "a short code of 5 or 6 digits, like 12345, or a sender ID of 1 to 11 letters, "
+    "digits and spaces with at least one letter (the provider's rule for sender IDs).",
+)
 
 
-def sms_sender_rule(text: str, key: str, label: str) -> str:
-    """What Twilio takes as ``From``: a number in E.164 (``+905001112233``; kept without
-    spaces), a short code (5 or 6 digits, as they are: ``12345``) or an alphanumeric
-    sender ID (1 to 11 letters, digits and spaces, at least one letter), or empty."""
+def _number(text: str, key: str, label: str, region: str | None, sms: bool) -> str:
+    """``text`` as E.164 by the rule patients' numbers go through (``patients.phones``):
+    read in the clinic's ``region`` when it has no country code; with no region (a value
+    as stored, checked again), only a number with its country code is one. A refusal
+    says what to type: the region's number in both forms, and for SMS the other
+    senders."""
+    try:
+        return phones.as_e164(text, region)
+    except phones.PhoneRefused as refused:
+        why = refused.why
+    if why == "extension":
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{label} has an extension, which a sender's number cannot have; type the "
+                "number alone.",
+            ),
+            label=label,
+        )
+    elif why == "letters" and not sms:
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{label} contains letters, and WhatsApp has no sender names; type the "
+                "number in digits only.",
+            ),
+            label=label,
+        )
+    elif region and sms:
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{label} must be a phone number of {region} with its area code, like "
+                "{national}, or one in international form, like {international}; or "
+                "{senders}",
+            ),
+            label=label,
+            region=region,
+            national=phones.example_for(region),
+            international=phones.international_example(region),
+            senders=Text(_SENDER_WORDS),
+        )
+    elif region:
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{label} must be a phone number of {region} with its area code, like "
+                "{national}, or one in international form, like {international}.",
+            ),
+            label=label,
+            region=region,
+            national=phones.example_for(region),
+            international=phones.international_example(region),
+        )
+    elif sms:
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{label} must be a number in international form, like +905001112233, {senders}",
+            ),
+            label=label,
+            senders=Text(_SENDER_WORDS),
+        )
+    else:
+        said = Text(
+            QT_TRANSLATE_NOOP(
+                "core", "{label} must be a number in international form, like +905001112233."
+            ),
+            label=label,
+        )
+    raise ValidationError(key, said)
+
+
+def sms_sender_rule(text: str, key: str, label: str, region: str | None = None) -> str:
+    """What Twilio takes as ``From``: a phone number (stored in E.164, ``+905001112233``;
+    typed without its country code, read in the clinic's ``region``, as patients'
+    numbers are), a short code (5 or 6 digits, as they are: ``12345``) or an
+    alphanumeric sender ID (1 to 11 letters, digits and spaces, at least one letter),
+    or empty. ``region`` None: the value as stored, so a number only in E.164."""
     if not text or _SENDER_ID.fullmatch(text) or _SHORT_CODE.fullmatch(text):
         return text
-    number = _number(text)
-    if number is None:
+    return _number(text, key, label, region, sms=True)
+
+
+def whatsapp_sender_rule(text: str, key: str, label: str, region: str | None = None) -> str:
+    """The business number as patients see it (E.164; typed without its country code,
+    read in ``region``), or empty. Meta's Cloud API sends from the number's *id*
+    (``channels.whatsapp_account``), never from this: it is the number itself, so no
+    sender ID or short code."""
+    return _number(text, key, label, region, sms=False) if text else ""
+
+
+_GRAPH_ID = re.compile(r"[1-9][0-9]{0,31}")
+
+
+def whatsapp_id_rule(text: str, key: str, label: str) -> str:
+    """The business number's ID in Meta's Cloud API (``106540352242922``), or empty: what
+    WhatsApp sends from (``POST /{phone-number-id}/messages``). A Graph ID is digits with
+    no leading zero, so the number itself (``+90 ...``, ``0532 ...``) is refused here,
+    saying where it goes."""
+    if text and _GRAPH_ID.fullmatch(text) is None:
         raise ValidationError(
             key,
             Text(
                 QT_TRANSLATE_NOOP(
                     "core",
-                    "{label} must be a number in international form, like +905001112233, "
-                    "a short code of 5 or 6 digits, like 12345, or a sender ID of 1 to 11 "
-                    "letters, digits and spaces with at least one letter (the provider's "
-                    "rule for sender IDs).",
+                    "{label} must be the ID Meta gives the business number (WhatsApp "
+                    "Manager > API Setup), digits only, like 106540352242922: messages are "
+                    "sent from it. The number itself goes in WhatsApp number.",
                 ),
                 label=label,
             ),
         )
-    return number
+    return text
 
 
-def whatsapp_sender_rule(text: str, key: str, label: str) -> str:
-    """The business number in E.164 (WhatsApp has no sender IDs), or empty."""
-    number = _number(text) if text else ""
-    if number is None:
-        raise ValidationError(
-            key,
-            Text(
-                QT_TRANSLATE_NOOP(
-                    "core", "{label} must be a number in international form, like +905001112233."
-                ),
-                label=label,
-            ),
-        )
-    return number
-
-
-def _plain(key: str, kind: Kind, default: object, label: str, help: str) -> Setting:
-    return declare(Setting(key, "clinic", kind, default, label, help, CONFIGURE))
+def _plain(
+    key: str,
+    kind: Kind,
+    default: object,
+    label: str,
+    help: str,
+    in_region: Callable[[str, str, str, str], str] | None = None,
+) -> Setting:
+    return declare(
+        Setting(key, "clinic", kind, default, label, help, CONFIGURE, in_region=in_region)
+    )
 
 
 def _secret(key: str, label: str, help: str) -> Setting:
@@ -200,10 +285,12 @@ SMS_SENDER = _plain(
     Text(
         QT_TRANSLATE_NOOP(
             "core",
-            "The number messages come from, in international form (+905001112233), a short "
-            "code of 5 or 6 digits (12345), or a sender ID of up to 11 letters and digits.",
+            "The number messages come from (written as the clinic's numbers are, or in "
+            "international form: +905001112233), a short code of 5 or 6 digits (12345), "
+            "or a sender ID of up to 11 letters and digits.",
         )
     ),
+    sms_sender_rule,
 )
 SMS_TOKEN = _secret(
     "channels.sms_token",
@@ -224,10 +311,16 @@ WHATSAPP_BASE_URL = _plain(
 )
 WHATSAPP_ACCOUNT = _plain(
     "channels.whatsapp_account",
-    Words(64, required=False),
+    Words(64, required=False, rule=whatsapp_id_rule),
     "",
     Text(QT_TRANSLATE_NOOP("core", "WhatsApp phone number id")),
-    Text(QT_TRANSLATE_NOOP("core", "The business number's id in Meta's Cloud API.")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The business number's id in Meta's Cloud API (WhatsApp Manager > API Setup, "
+            "like 106540352242922): messages are sent from it, not from the number.",
+        )
+    ),
 )
 WHATSAPP_SENDER = _plain(
     "channels.whatsapp_sender",
@@ -237,10 +330,11 @@ WHATSAPP_SENDER = _plain(
     Text(
         QT_TRANSLATE_NOOP(
             "core",
-            "The business number itself, as patients see it, in international form "
-            "(+905001112233).",
+            "The business number itself, as patients see it (written as the clinic's "
+            "numbers are, or +905001112233); for reference only: messages go from its id.",
         )
     ),
+    whatsapp_sender_rule,
 )
 WHATSAPP_TOKEN = _secret(
     "channels.whatsapp_token",
@@ -262,15 +356,17 @@ BY_CHANNEL: dict[str, frozenset[str]] = {
     ),
 }  # fmt: skip
 
-# Each channel's sender. A sender saved before its rule grew stricter (session 15: an
-# SMS sender in national form, an e-mail sender that is no address) reads as empty; the
-# channels that send with it (``STOPPING``) stop on it instead of going quiet, with the
-# value kept and shown (``refused_senders``). WhatsApp sends by the number's id (its
-# account), never by this number: a refused one is shown, and stops nothing.
+# What each channel sends from. One saved before its rule grew stricter (session 15: an
+# SMS sender in national form, an e-mail sender that is no address; session 16: an SMS
+# number no country has, a WhatsApp phone number ID that is the number itself) reads as
+# empty; the channels then stop on it instead of going quiet (no e-mail or WhatsApp set
+# up at all, an SMS with no From), with the value kept and shown (``refused_senders``).
+# WhatsApp sends from the number's ID (Meta's ``/{phone-number-id}/messages``), never
+# from the number (``WHATSAPP_SENDER``, for reference): a refused number stops nothing.
 SENDERS: dict[str, Setting] = {
-    "email": EMAIL_SENDER, "sms": SMS_SENDER, "whatsapp": WHATSAPP_SENDER,
+    "email": EMAIL_SENDER, "sms": SMS_SENDER, "whatsapp": WHATSAPP_ACCOUNT,
 }  # fmt: skip
-STOPPING = ("email", "sms")
+STOPPING = ("email", "sms", "whatsapp")
 
 
 def refused_senders(session: Session, channels: Iterable[str] = STOPPING) -> dict[str, str]:

@@ -21,7 +21,8 @@ A provider that refuses the clinic's credentials stops its channel (``halt``): t
 message stays queued, and so does every later one on that channel, until the
 channel's settings are saved again. So does a sender saved before today's check that
 the check refuses now (``_sender_refused``): found before anything goes, it stops the
-channel instead of reading as empty (no e-mail channel at all, an SMS with no From).
+channel instead of reading as empty (no e-mail or WhatsApp channel at all, an SMS
+with no From).
 
 A PC that took over the sending (the cloud's lease moved here, or its file was
 restored from a backup: ``handover``) never sends what the previous sender answered

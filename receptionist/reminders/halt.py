@@ -121,11 +121,20 @@ SENDER_WORDS: dict[str, str] = {
     ),
     "sms": QT_TRANSLATE_NOOP(
         "core",
-        "the SMS sender '{sender}' (saved before this check) is not a phone number in "
-        "international form, like +905001112233, a short code of 5 or 6 digits, or a "
-        "sender ID of 1 to 11 letters, digits and spaces. Fix it in Settings > Clinic > "
+        "the SMS sender '{sender}' (saved before this check) is not a valid phone number "
+        "in international form, like +905001112233, a short code of 5 or 6 digits, or a "
+        "sender ID of 1 to 11 letters, digits and spaces. Type it again (a number as the "
+        "clinic writes numbers, or with its country code) in Settings > Clinic > "
         "Message channels (SMS sender) or with receptionist settings set "
         "channels.sms_sender NUMBER.",
+    ),
+    "whatsapp": QT_TRANSLATE_NOOP(
+        "core",
+        "the WhatsApp phone number id '{sender}' (saved before this check) is not the ID "
+        "Meta gives the business number (digits only, like 106540352242922), which "
+        "messages are sent from. Copy it from WhatsApp Manager > API Setup into Settings "
+        "> Clinic > Message channels (WhatsApp phone number id) or run receptionist "
+        "settings set channels.whatsapp_account ID.",
     ),
 }
 # A sender's code that stops the channel -> the waiting messages' reason.

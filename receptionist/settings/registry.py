@@ -8,8 +8,8 @@ so two rooms can never fight over one setting.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Literal
 
 from receptionist.errors import NotFound
@@ -36,6 +36,11 @@ class Setting:
     # Kept by the app itself (the Google station's shared state): not on the Settings
     # pages, and refused when set by hand; its room writes it through ``clinicstore``.
     managed: bool = False
+    # A value typed at the desk, read with the clinic's phone region (``clinic.
+    # phone_region``) before its check: ``in_region(text, key, label, region)`` gives it
+    # in the form stored (a sender's number typed without its country code, as a
+    # patient's is, becomes E.164). The check alone (a value as stored) has no region.
+    in_region: Callable[[str, str, str, str], str] | None = field(default=None, compare=False)
 
     @property
     def group(self) -> str:

@@ -4,7 +4,10 @@ Send: ``POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json`` with HTTP b
 auth (the Account SID and its auth token) and a form body ``To``, ``From``, ``Body``;
 201 answers the Message resource, whose ``sid`` is the provider's id. A refusal is a
 JSON body ``{"code": 21211, "message": ..., "more_info": ..., "status": 400}``.
-Transient: 429 or code 20429 (honouring ``Retry-After``), no connection. A 5xx to
+Transient: 429 or code 20429 (honouring ``Retry-After``), the limits Twilio documents
+as lifting later with nothing created (:data:`FOR_NOW`: 21611 the From's queue full,
+14107 a pair of numbers' rate, 63038/60728 the account's daily/hourly limit), no
+connection. A 5xx to
 the send is not: Twilio's docs (error 20500) warn that a message it answered a 500 for
 may have been created, and that retrying a send can reach the patient twice; no 5xx
 is documented as "nothing created" (20503 only says "try again"). So a 5xx to a send
@@ -22,19 +25,21 @@ A send whose answer never came (read timeout, connection dropped after the reque
 went), or was a 5xx, is "unknown" with ``ask_later``: the message stays "sending" and is looked up
 like one cut short by a crash, once stale (``dispatch.STALE_SENDING``).
 
-Lookup: ``GET .../Messages.json?To=...&PageSize=50`` lists the messages to that number,
-newest first, a page at a time (``messages``, ``next_page_uri``: Twilio's page shape),
-followed while a page still holds messages created since the send began (at most
-:data:`LOOKUP_PAGES` pages; "since" less :data:`CLOCK_SLACK`, for this PC's clock
-running ahead of Twilio's). One created since whose (number, text) has the digest
-kept in the reminder row is the message (sent, with its SID). None such, with the
-list read back to before the send: "absent", which the dispatch does NOT take for
-"never accepted" (``dispatch.NOT_LISTED``: "unknown" for a person): Twilio documents
-its list as sorted by DateSent (a message still queued has none: where it sorts is
-not said), nor when a message it took is listed, and a message it took can be missed
-here (this PC's clock over ``CLOCK_SLACK`` fast, a body Twilio rewrote: a trial
-account's prefix, smart encoding). A list cut off by the page limit proves nothing
-either: None, so "unknown" too. Not filtered
+Lookup: ``GET .../Messages.json?To=...&PageSize=1000`` lists the messages to that
+number a page at a time (``messages``, ``next_page_uri``: Twilio's page shape), every
+page followed to the list's end (at most :data:`LOOKUP_PAGES` pages). Its order is not
+relied on: Twilio documents the list as sorted by DateSent, and a message it still
+queues has none (where it sorts is not said), so a page of older messages proves
+nothing about the next. Any message on any page created since the send began ("since"
+less :data:`CLOCK_SLACK`, for this PC's clock running ahead of Twilio's; undated: taken)
+whose (number, text) has the digest kept in the reminder row is the message (sent, with
+its SID); the same text to the same number from before is another one. None such, with
+the list read to its end: "absent", which the dispatch does NOT take for "never
+accepted" (``dispatch.NOT_LISTED``: "unknown" for a person): Twilio does not say when a
+message it took is listed, and a message it took can be missed here (this PC's clock
+over ``CLOCK_SLACK`` fast, a body Twilio rewrote: a trial account's prefix, smart
+encoding). A list cut off by the page limit proves nothing either: None, so "unknown"
+too. Not filtered
 by ``From`` (the clinic may have changed its sender since; the digest pins the
 message) nor by ``DateSent`` (empty while Twilio still queues the message: filtering
 on it would miss exactly the message that is still on its way).
@@ -67,7 +72,14 @@ NAMES = {
     20003: "refused_credentials",
     20429: "rate_limited",
 }
-LOOKUP_PAGE = 50
+# Refusals Twilio documents as lifting later, nothing created: the From's queue full
+# (21611: "thrown when attempting to create additional messages"), too many messages
+# between two numbers (14107), the account over its daily (63038) or hourly (60728)
+# limit. Tried again with backoff (and its Retry-After, if any), as a 429 is.
+FOR_NOW = {21611, 14107, 63038, 60728}
+# Twilio's largest page: the lookup reads the list to its end (its order is not relied
+# on), so a patient's whole history to the number is read in a few requests.
+LOOKUP_PAGE = 1000
 LOOKUP_PAGES = 4  # pages read at most: past them, the list proves nothing
 # How far this PC's clock may run ahead of Twilio's: a message Twilio dates up to this
 # long before the send began (by this PC's clock) is still the one (a PC clock a few
@@ -120,9 +132,9 @@ class TwilioSender:
                     listed = page.get("messages")
                     if not isinstance(listed, list):  # not Twilio's page: it cannot tell
                         return None
-                    found, older = _match(listed, lost, since, self.channel)
-                    if found is not None or older:
-                        return found or Outcome("permanent", code="absent", http_status=200)
+                    found = _match(listed, lost, since, self.channel)
+                    if found is not None:
+                        return found
                     next_uri = page.get("next_page_uri")
                     if not isinstance(next_uri, str) or not next_uri:
                         return Outcome("permanent", code="absent", http_status=200)
@@ -132,21 +144,18 @@ class TwilioSender:
         return None  # the list goes on past what was read: it proves nothing
 
 
-def _match(
-    listed: list[object], lost: Lost, since: datetime, channel: str
-) -> tuple[Outcome | None, bool]:
-    """The message among a page's ``listed`` (sent, with its SID), and whether the page
-    reached messages created before ``since`` (the rest of the list is older still)."""
-    older = False
+def _match(listed: list[object], lost: Lost, since: datetime, channel: str) -> Outcome | None:
+    """The message among a page's ``listed`` (sent, with its SID): the one whose (number,
+    text) has the lost send's digest, created since ``since`` (or undated), wherever it
+    sorts on the page; None when none is."""
     for found in listed:
         if not isinstance(found, dict):
             continue
         created = _when(found.get("date_created"))
-        older = older or (created is not None and created < since)
         text = digest(channel, str(found.get("to", "")), str(found.get("body", "")))
         if text == lost.digest and (created is None or created >= since):
-            return Outcome("sent", provider_id=str(found.get("sid", "")), http_status=200), older
-    return None, older
+            return Outcome("sent", provider_id=str(found.get("sid", "")), http_status=200)
+    return None
 
 
 def classify(answer: httpx.Response) -> Outcome:
@@ -159,7 +168,7 @@ def classify(answer: httpx.Response) -> Outcome:
     name = NAMES.get(code, f"twilio_{code}" if code else f"http_{status}")
     if status == 401:  # Twilio's own error body: its refusal of the credentials, any code
         name = "refused_credentials"
-    if status == 429 or code == 20429:
+    if status == 429 or code == 20429 or (code in FOR_NOW and status < 500):
         return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
     if status >= 500:
         return Outcome("transient", code=name, http_status=status)

@@ -10,7 +10,8 @@ and a JSON body ``{"messaging_product": "whatsapp", "recipient_type": "individua
 hours of the patient's last message); 200 answers
 ``{"messages": [{"id": "wamid..."}], ...}``. A refusal is Graph's JSON
 ``{"error": {"message", "type", "code", "error_data": {"details"}, "fbtrace_id"}}``.
-Transient: HTTP 429, the rate limits' codes (4, 80007, 130429, 131056) with any status,
+Transient: HTTP 429, the throttling codes (4, 80007, 130429, 131048 the spam rate
+limit, 131056) and 131057 (the account in maintenance mode) with any status,
 and the codes of passing trouble (131000, 131016, 133004, 1, 2) with a 4xx. Unknown: a
 5xx to a send (not a rate limit's): Meta's Cloud API has no idempotency key and no
 message lookup, and documents no 5xx as "not sent" (131000 "Something went wrong" is a
@@ -19,8 +20,10 @@ so it may have taken the message; sending again could reach the patient twice.
 ``dispatch`` makes it "unknown" for a person (reason ``server_error``, Meta's code kept
 in the delivery log), never sent again by itself. Permanent: every other refusal,
 among them 131026 (undeliverable), 131047 (free text outside the 24-hour window),
-131030 (not an allowed recipient), 190 or any 401 in Graph's error shape (expired or
-refused token: the channel stops, ``receptionist.reminders.halt``), and the template's: 132001 (no
+131030 (not an allowed recipient), Meta's authorization errors with any status (0
+AuthException, 3 a capability missing - a 500 -, 10 and 200-299 a permission
+missing, 190 the token expired: ``AUTHORIZATION``) or any 401 in Graph's error shape
+(the channel stops, ``receptionist.reminders.halt``), and the template's: 132001 (no
 template of that name in that language, or not approved), 132000 (not the template's
 number of variables), 132012 (a variable's format), 132015/132016 (paused, disabled).
 A 401 or 407 whose body is not Graph's error (no ``error`` object with an integer
@@ -39,11 +42,21 @@ from receptionist.reminders.channels import Lost, Outcome, Outgoing
 
 from .web import NOT_PROVIDER, TIMEOUT, json_of, not_provider, retry_after, transport_failure
 
-RATE_LIMITS = {4, 80007, 130429, 131056}
+# Meta's throttling errors (131048, the spam rate limit, is one: it lifts as the
+# number's quality recovers) and 131057, the account in maintenance mode (a throughput
+# upgrade): refused for now, with any status, nothing taken.
+RATE_LIMITS = {4, 80007, 130429, 131048, 131056, 131057}
 TRANSIENT = {1, 2, 131000, 131016, 133004} | RATE_LIMITS
+# Meta's authorization errors: the token cannot send at all (0 AuthException, 3 a
+# capability or permission missing - answered with a 500 -, 10 permission denied,
+# 200-299 API permission; 190 the token expired). Every message would fail: the
+# channel stops until a token is saved (``reminders.halt``), whatever the status.
+AUTHORIZATION = {0, 3, 10, 190, *range(200, 300)}
 NAMES = {
     130429: "rate_limited",
     131056: "rate_limited",
+    131048: "spam_rate_limited",
+    131057: "maintenance",
     80007: "rate_limited",
     4: "rate_limited",
     131026: "undeliverable",
@@ -112,14 +125,16 @@ def request_body(message: Outgoing) -> dict[str, object]:
 def classify(answer: httpx.Response) -> Outcome:
     error = json_of(answer).get("error")
     raw = error.get("code") if isinstance(error, dict) else None
-    code = raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
+    # Graph's code, or None when there is none (0 is one: AuthException).
+    code = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
     status = answer.status_code
-    shaped = isinstance(error, dict) and code and isinstance(error.get("message"), str)
+    shaped = isinstance(error, dict) and code is not None and isinstance(error.get("message"), str)
     if status in NOT_PROVIDER and not shaped:
         return not_provider("whatsapp", answer)  # not Graph's error body: not its refusal
-    name = NAMES.get(code, f"meta_{code}" if code else f"http_{status}")
-    if status == 401 and code not in TRANSIENT:  # Graph's own error: its refusal, any code
-        name = "refused_credentials"
+    name = NAMES.get(code, f"meta_{code}") if code is not None else f"http_{status}"
+    if shaped and (code in AUTHORIZATION or (status == 401 and code not in TRANSIENT)):
+        # Graph's own error: the token refused or without the permission, any status
+        return Outcome("permanent", code="refused_credentials", http_status=status)
     if status == 429 or code in RATE_LIMITS:  # refused for now: nothing was taken
         return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
     if status >= 500:  # it may have taken the message, and cannot be asked
