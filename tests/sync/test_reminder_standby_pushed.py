@@ -5,6 +5,9 @@ packed into a batch still waiting for an answer.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from test_reminder_lease import book, pcs, provider, round_of, states
 from test_reminder_told_gaps import SQLITE_ONLY, sent_by
@@ -17,6 +20,7 @@ from sync import client, cloud
 from sync.round import PushAnswer, Unreachable
 
 __all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
+ISTANBUL = ZoneInfo("Europe/Istanbul")  # the pair's clinic
 
 
 def failed_push(pc: Pc, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,3 +145,46 @@ def test_a_push_answer_without_a_time_of_applying_says_nothing_of_it() -> None:
     assert client._time_or_none({"applied_at": "2026-12-07T10:00:00"}) is None
     said = client._time_or_none({"applied_at": "2026-12-07T10:00:00+00:00"})
     assert said is not None and said.isoformat() == "2026-12-07T10:00:00+00:00"
+
+
+def quiet_from(pc: Pc, clock: FixedClock, minutes: int, hours: int) -> None:
+    """Quiet hours from ``minutes`` from now, for ``hours``; confirmations only, and a
+    stand-by takes over once the holder has not renewed for an hour."""
+    start = (clock.now() + timedelta(minutes=minutes)).astimezone(ISTANBUL)
+    settings.set_many(pc.db, pc.ctx, {
+        "reminders.offsets": "", "reminders.takeover_hours": 1,
+        "reminders.quiet_start": start.strftime("%H:%M"),
+        "reminders.quiet_end": (start + timedelta(hours=hours)).strftime("%H:%M"),
+    })  # fmt: skip
+
+
+def test_a_resend_answered_after_the_takeover_still_makes_the_booking_the_old_holder_s(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Q is booked on B, the stand-by; the endpoint applies B's push, the answer is
+    lost. A pulls Q, renews and confirms it, then goes off; B hears that renewal, its
+    batch still waiting. B takes over in quiet hours, before its resend is answered:
+    Q's confirmation waits for their end. The resend is answered then: applied before
+    A's renewal. When quiet hours end, Q is A's (confirmed once), not B's to confirm
+    again: the takeover's own record moves up too, not only what B watched."""
+    a, b = pcs
+    sender, server = provider
+    quiet_from(a, clock, 30, 5)
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    q = book(b, "Kaan", 40, "05321112233")
+    lost_answer(b, monkeypatch)  # Q is on the endpoint; B does not know it
+    settle(a)  # Q reaches A
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == [(q, "confirmation")]  # A's last renewal: saw Q
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it, its batch waiting
+    clock.advance(minutes=65)  # A's lease ran out; quiet hours
+    assert sent_by(b, sender) == []  # B takes over: Q's confirmation waits for their end
+    assert replica.status(b.db).waiting > 0, "the resend is not answered yet"
+    settle(b)  # the resend: "applied already", before A's last renewal
+    assert replica.status(b.db).waiting == 0
+    clock.advance(hours=5)  # quiet hours over
+    assert sent_by(b, sender) == []
+    assert states(b, q)["confirmation"] == ("skipped", "other_station")
+    assert len(server.messages) == 1
