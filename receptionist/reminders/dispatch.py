@@ -181,7 +181,8 @@ def run(
     result.planned, result.withdrawn = _planned(db, now, cfg, done)
     for taken in handovers:
         result.items += _handed_over(db, clock.now(), taken, cfg)
-    for reminder_id in _due(db, clock.now(), limit):
+    # A message whose being the previous sender's hangs on a push's answer waits for it.
+    for reminder_id in _due(db, clock.now(), limit, handover.unanswered(handovers)):
         item = _one(db, clock, senders, reminder_id, cfg, refused)
         if item is not None:
             result.items.append(item)
@@ -465,7 +466,8 @@ def _dealt_with_elsewhere(appointment_id: Any) -> Any:
     )  # fmt: skip
 
 
-def _due(db: Database, now: datetime, limit: int) -> list[str]:
+def _due(db: Database, now: datetime, limit: int, waits: Any = None) -> list[str]:
+    """The messages due (at most ``limit``), but for those ``waits`` names."""
     r = Reminder
     query = (
         select(r.id)
@@ -474,6 +476,8 @@ def _due(db: Database, now: datetime, limit: int) -> list[str]:
         .order_by(r.send_at, r.id)
         .limit(limit)
     )
+    if waits is not None:
+        query = query.where(~waits)
     with db.read() as s:
         return list(s.scalars(query))
 

@@ -43,11 +43,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from receptionist.models import (
     ChangeEntry,
+    Reminder,
     ReminderHandover,
     ReminderHandoverLate,
     SyncState,
@@ -169,6 +170,33 @@ def applied_before(session: Session, applied_at: datetime) -> None:
 # How far the endpoint had accepted this PC's own changes (0031): a batch packed and
 # still waiting (its push failed or was refused) never reached the holder.
 _ACCEPTED = func.coalesce(SyncState.accepted_change, SyncState.pushed_change)
+
+
+# The messages a handover weighs by what the previous sender could have seen (the
+# reminders due by the cutoff are its own whatever it saw).
+WEIGHED = ("confirmation", "reschedule", "cancellation")
+
+
+def unanswered(taken: list[Handover]) -> ColumnElement[bool] | None:
+    """A condition on a queued message: one a ``lease`` handover may yet find the
+    previous sender's, once the endpoint answers a batch of this PC's still waiting
+    (None: none can be). Its appointment changed here by the cutoff, after ``pushed``,
+    in a batch packed and not answered: sent before the holder's last renewal, its
+    answer lost, the endpoint may have applied it by then (``applied_before`` says so
+    once the resend is answered); or it never arrived. Such a message waits for the
+    answer: a missed confirmation is preferred to a double one, and one not seen by
+    the holder is not lost. A change never packed reached nobody: no wait."""
+    c = ChangeEntry
+    answered = select(_ACCEPTED).scalar_subquery()
+    packed = select(SyncState.pushed_change).scalar_subquery()
+    in_batch = (c.seq > answered) & (c.seq <= packed) & c.origin.is_(None)
+    of_it = (c.entity == "appointment") & (c.row_id == Reminder.appointment_id)
+    found = [
+        exists().where(in_batch, of_it, c.seq > t.pushed, c.at <= t.cutoff)
+        for t in taken
+        if t.pushed is not None
+    ]
+    return Reminder.kind.in_(WEIGHED) & or_(*found) if found else None
 
 
 def _watched(session: Session, cutoff: datetime) -> tuple[int | None, int | None]:

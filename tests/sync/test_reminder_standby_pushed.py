@@ -188,3 +188,58 @@ def test_a_resend_answered_after_the_takeover_still_makes_the_booking_the_old_ho
     assert sent_by(b, sender) == []
     assert states(b, q)["confirmation"] == ("skipped", "other_station")
     assert len(server.messages) == 1
+
+
+@SQLITE_ONLY
+def test_the_takeover_round_waits_for_the_answer_to_a_batch_the_holder_may_have_seen(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As above, with no quiet hours: B takes over while its batch (Q's booking, applied
+    on the endpoint before A's last renewal, the answer lost) still waits. Whether A
+    could have seen Q hangs on the answer, so B's takeover round does not confirm Q; the
+    resend says it was applied before A's renewal: Q is A's, confirmed once."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    q = book(b, "Kaan", 40, "05321112233")
+    lost_answer(b, monkeypatch)  # Q is on the endpoint; B does not know it
+    settle(a)  # Q reaches A
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == [(q, "confirmation")]  # A's last renewal: saw Q
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it, its batch waiting
+    clock.advance(minutes=65)  # A's lease ran out
+    assert sent_by(b, sender) == []  # the takeover, the resend not answered yet
+    assert states(b, q)["confirmation"] == ("pending", "")
+    settle(b)  # the resend: "applied already", before A's last renewal
+    assert sent_by(b, sender) == []
+    assert states(b, q)["confirmation"] == ("skipped", "other_station")
+    assert len(server.messages) == 1
+
+
+@SQLITE_ONLY
+def test_a_booking_whose_push_failed_before_the_takeover_is_confirmed_once_answered(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Q is booked on B, the stand-by, and B's push of it fails (it never reaches the
+    endpoint). A renews without Q; B hears it, then takes over with the batch still
+    waiting: the takeover round waits for its answer. The push goes through after the
+    takeover (applied now, after A's renewal): Q is B's, confirmed once, not lost."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    q = book(b, "Kaan", 40, "05321112233")
+    failed_push(b, monkeypatch)  # Q packed, not on the endpoint
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == []  # A's last renewal: never saw Q
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it
+    clock.advance(minutes=65)  # A's lease ran out
+    assert sent_by(b, sender) == []  # the takeover: Q's batch not answered yet
+    settle(b)  # Q reaches the endpoint only now
+    assert sent_by(b, sender) == [(q, "confirmation")]
+    assert len(server.messages) == 1
