@@ -139,20 +139,28 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
     session.flush()
 
 
-def applied_before(session: Session, applied_at: datetime) -> None:
+def applied_before(session: Session, applied_at: datetime | None) -> None:
     """The endpoint answered the batch waiting here as one it had applied already, at
-    ``applied_at`` (its time; a retry after a lost answer, docs/sync-protocol.md). If
-    that was no later than the renewal the ``watch`` row keeps, the holder could have
-    seen the batch: ``pushed`` moves up to the batch's last change (a missed
-    confirmation is preferred to a double one), on the ``watch`` row and on the
-    ``lease`` handover that took it from there (``_heard``: this PC took over since,
-    its resend still unanswered; the batch's bookings are the holder's all the same),
-    and the appointments that handover kept as news the holder never saw only for a
-    change of the batch are news no more (``_relate``). A ``restore`` handover is left
-    alone: its previous sender is this PC as the backup left it, not the holder, and
-    what it sent never hung on the endpoint. Called before the batch is forgotten."""
+    ``applied_at`` (its time; a retry after a lost answer, docs/sync-protocol.md; None:
+    it did not say when, an endpoint older than s0009). If that was no later than the
+    renewal the ``watch`` row keeps, the holder could have seen the batch: ``pushed``
+    moves up to the batch's last change (a missed confirmation is preferred to a double
+    one), on the ``watch`` row and on the ``lease`` handover that took it from there
+    (``_heard``: this PC took over since, its resend still unanswered; the batch's
+    bookings are the holder's all the same), and the appointments that handover kept
+    as news the holder never saw only for a change of the batch are news no more
+    (``_relate``). Not said when, it could have been unless the batch holds a change
+    made after this PC first heard that renewal (the batch was packed, so first sent,
+    after it: the endpoint heard the renewal first); so it moves up unless so. A
+    ``restore`` handover is left alone: its previous sender is this PC as the backup
+    left it, not the holder, and what it sent never hung on the endpoint. Called before
+    the batch is forgotten."""
     row = session.get(ReminderHandover, WATCH)
-    if row is None or row.pushed is None or applied_at > row.cutoff:
+    if row is None or row.pushed is None:
+        return
+    if applied_at is None and _packed_after(session, row.updated_at):
+        return
+    if applied_at is not None and applied_at > row.cutoff:
         return
     last = session.scalar(select(SyncState.pushed_change))  # the waiting batch's last
     if last is None:
@@ -165,6 +173,18 @@ def applied_before(session: Session, applied_at: datetime) -> None:
     if last > row.pushed:
         row.pushed = last
     session.flush()
+
+
+def _packed_after(session: Session, heard: datetime) -> bool:
+    """Whether the batch waiting here holds a change of this PC's made after ``heard``
+    (this PC's time): the batch was packed after then."""
+    c = ChangeEntry
+    found = select(c.seq).where(
+        c.seq > select(_ACCEPTED).scalar_subquery(),
+        c.seq <= select(SyncState.pushed_change).scalar_subquery(),
+        c.origin.is_(None), c.at > heard,
+    ).limit(1)  # fmt: skip
+    return session.scalar(found) is not None
 
 
 # How far the endpoint had accepted this PC's own changes (0031): a batch packed and

@@ -6,6 +6,7 @@ packed into a batch still waiting for an answer.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +19,8 @@ from receptionist.ops import replica, settings
 from receptionist.ops.replica import Change
 from sync import client, cloud
 from sync.round import PushAnswer, Unreachable
+from sync.server import bodies
+from sync.server import push as server_push
 
 __all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
 ISTANBUL = ZoneInfo("Europe/Istanbul")  # the pair's clinic
@@ -138,7 +141,8 @@ def test_a_push_applied_whose_answer_was_lost_is_not_confirmed_again_at_the_take
 
 def test_a_push_answer_without_a_time_of_applying_says_nothing_of_it() -> None:
     """An endpoint older than s0009 says no ``applied_at``; one not an aware time is
-    taken as none: the takeover's rule then stays as it was."""
+    taken as none: the time is not known (the answer's repeats alone then say the batch
+    was applied before: ``handover.applied_before``)."""
     assert client._time_or_none({"last_seq": 3}) is None
     assert client._time_or_none({"applied_at": None}) is None
     assert client._time_or_none({"applied_at": "soon"}) is None
@@ -241,5 +245,72 @@ def test_a_booking_whose_push_failed_before_the_takeover_is_confirmed_once_answe
     clock.advance(minutes=65)  # A's lease ran out
     assert sent_by(b, sender) == []  # the takeover: Q's batch not answered yet
     settle(b)  # Q reaches the endpoint only now
+    assert sent_by(b, sender) == [(q, "confirmation")]
+    assert len(server.messages) == 1
+
+
+def older_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The endpoint answers a retry as an endpoint older than s0009 does: its changes
+    repeats (``duplicate``), and no ``applied_at``."""
+    real = server_push.push
+
+    def without_the_time(*args: Any, **kwargs: Any) -> bodies.PushOut:
+        return real(*args, **kwargs).model_copy(update={"applied_at": None})
+
+    monkeypatch.setattr(server_push, "push", without_the_time)
+
+
+@SQLITE_ONLY
+def test_an_older_endpoint_s_repeat_of_a_batch_the_holder_may_have_seen_is_the_holder_s(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the takeover round's wait above, with an endpoint that does not say when it
+    applied the batch: it says only that it had (repeats). Q was booked before B heard
+    A's last renewal, so the batch may have reached the endpoint before it: Q is left
+    to A (a missed confirmation is preferred to a double one); here A did confirm it."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    older_endpoint(monkeypatch)
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    q = book(b, "Kaan", 40, "05321112233")
+    lost_answer(b, monkeypatch)  # Q is on the endpoint; B does not know it
+    settle(a)  # Q reaches A
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == [(q, "confirmation")]  # A's last renewal: saw Q
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it, its batch waiting
+    clock.advance(minutes=65)  # A's lease ran out
+    assert sent_by(b, sender) == []  # the takeover, the resend not answered yet
+    settle(b)  # the resend: repeats, applied when not said
+    assert sent_by(b, sender) == []
+    assert states(b, q)["confirmation"] == ("skipped", "other_station")
+    assert len(server.messages) == 1
+
+
+@SQLITE_ONLY
+def test_an_older_endpoint_s_repeat_of_a_batch_made_after_the_renewal_heard_is_the_new_s(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the same endpoint, Q is booked on B a minute after B heard A's last
+    renewal (A's round may still be sending), its push applied, the answer lost: its batch
+    was packed after B heard the renewal, so it reached the endpoint after it. A never
+    saw Q; B takes over, its resend is answered as repeats: Q is B's, confirmed once."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    older_endpoint(monkeypatch)
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == []  # A's last renewal
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it
+    clock.advance(minutes=1)  # A's round may still be sending
+    q = book(b, "Kaan", 40, "05321112233")
+    lost_answer(b, monkeypatch)  # Q is on the endpoint after A's last renewal
+    clock.advance(minutes=65)  # A's lease ran out
+    assert sent_by(b, sender) == []  # the takeover, the resend not answered yet
+    settle(b)  # the resend: repeats, applied when not said
     assert sent_by(b, sender) == [(q, "confirmation")]
     assert len(server.messages) == 1
