@@ -20,7 +20,9 @@ known to have finished; or one made on this PC and pushed only after the cutoff:
 ``pushed`` is how far the endpoint had accepted this PC's own changes when it heard
 the renewal that is the cutoff (``watch``; a batch packed and still waiting, its push
 failed or refused, is not accepted: ``SyncState.accepted_change``; one the endpoint
-applied by then, its answer lost, is once its retry says so: ``applied_before``), and
+applied by then, its answer lost, is once its retry says so: ``applied_before``, also
+after the takeover, whose messages of such a batch's bookings wait for that answer:
+``unanswered``), and
 a change of its own after it is not the previous sender's. A missed confirmation is preferred to
 a double one: the reminders of the booking still go. Kept in the file, so a restart changes nothing.
 
