@@ -164,7 +164,7 @@ def run(
                 waiting.planned, waiting.withdrawn = _stand_by(db, clock.now(), cfg, hold)
             return waiting
         cutoff = hold.cutoff
-        by = _sends_until(hold, cfg)
+        by = _sends_until(hold, cfg, role == "station")
     result = Round(True)
     result.items += _recover(db, clock, senders)
     with db.write() as s:
@@ -216,20 +216,24 @@ def _planned(db: Database, now: datetime, cfg: config.Config, done: Planned) -> 
     return added, withdrawn
 
 
-def _sends_until(hold: station.Hold, cfg: config.Config) -> datetime | None:
+def _sends_until(hold: station.Hold, cfg: config.Config, preferred: bool) -> datetime | None:
     """The latest time a message this PC sends on the lease ``hold`` may be due (None:
-    no bound). A stand-by that takes the lease over leaves alone what fell due by a
-    minute after this PC's last renewal the endpoint granted (``handover``), and sends
-    what fell due later only within the late limit before its takeover, which is no
-    earlier than the end of the lease this PC was given: what falls due up to either
-    bound is this PC's alone. Past both, a message waits for the next renewal; this
-    bites where a round runs long, and for a station out of reach of the endpoint,
-    sending on the lease it remembers: it stops before the day's end, so what falls
-    due then is sent once, by the stand-by, if it takes over (or by this PC, if it
-    reaches the endpoint again in time)."""
+    no bound). A PC that takes the lease over leaves alone what fell due by a minute
+    after this PC's last renewal the endpoint granted (``handover``): what falls due
+    up to then is this PC's alone. The station (``preferred``) may also send what falls
+    due up to the late limit before the lease it was given runs out: only a stand-by
+    takes its lease, no earlier than its end, and sends what fell due within the late
+    limit before. A stand-by's lease is the station's to take back at any moment: no
+    more. Past the bound a message waits for the next renewal; this bites where a round
+    runs long, and for a station out of reach of the endpoint, sending on the lease it
+    remembers: it stops before the lease's end, so what falls due then is sent once,
+    by the stand-by if it takes over (or by the station, once it reaches the endpoint
+    again in time)."""
     if hold.asked is None or hold.until is None:
         return None
     renewed = hold.asked + handover.SENDING_AFTER
+    if not preferred:
+        return renewed
     return max(renewed, hold.until - cfg.late_limit - handover.SENDING_AFTER)
 
 

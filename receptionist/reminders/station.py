@@ -60,9 +60,8 @@ class Hold:
     renewed: datetime | None = None
     # This PC holds it: when it asked for the renewal the endpoint last granted it, and
     # when that lease runs out (this PC's time; the same while the endpoint is out of
-    # reach and the station sends on what it remembers). A stand-by takes over only
-    # once it ran out, and sends what fell due within the late limit before then:
-    # what this PC may send is bounded by both (``dispatch._sends_until``).
+    # reach and the station sends on what it remembers): what this PC may send is
+    # bounded by them (``dispatch._sends_until``).
     asked: datetime | None = None
     until: datetime | None = None
 

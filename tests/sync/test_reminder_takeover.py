@@ -460,3 +460,38 @@ def test_a_round_that_runs_long_after_its_renewal_leaves_what_falls_due_then_for
     clock.advance(minutes=62)  # A went off; its lease ran out
     assert sent_by(b, sender) == [(x, "reminder")]
     assert len(server.messages) == 1
+
+
+def test_a_stand_by_s_long_round_leaves_what_falls_due_after_its_renewal_to_the_station(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch
+) -> None:
+    """B, the stand-by, holds the lease (A was off for a day; the lease runs a day). Its
+    round renews the lease and runs three minutes before it sends. The station takes a
+    stand-by's lease back at any moment, leaving it only what fell due by a minute
+    after its renewal, so B does not send X's reminder, due two minutes after: A, back
+    just then, sends it, once."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "118m", "reminders.confirmation": False})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    clock.advance(hours=25)  # A is off for a day: B takes the lease
+    settle(b)
+    assert sent_by(b, sender) == []
+    x = book(b, "Xena", 2, "05321234567")  # its reminder two minutes from now
+    assert sent_by(b, sender) == []
+    settle(b, a)
+    real = dispatch._recover
+
+    def slow(*args: Any, **kwargs: Any) -> list[Any]:
+        clock.advance(minutes=3)  # a provider's lookup that took its time
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(dispatch, "_recover", slow)
+        assert sent_by(b, sender) == []  # renewed, then three minutes: X's waits
+    settle(a)  # A is back: it takes the lease from the stand-by at once
+    assert sent_by(a, sender) == [(x, "reminder")]
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    assert set(sent_rows(a, b).values()) == {1}
+    assert len(server.messages) == 1
