@@ -250,8 +250,10 @@ class Client:
             answer = self._call("POST", "/v1/push", json=body)
         except _GapAnswer as gap:
             raise Gap(gap.last_seq) from None
-        conflicts = sum(1 for r in answer["results"] if r["outcome"] in ("conflict", "refused"))
-        return PushAnswer(int(answer["last_seq"]), conflicts, _time_or_none(answer))
+        outcomes = [r["outcome"] for r in answer["results"]]
+        conflicts = sum(1 for outcome in outcomes if outcome in ("conflict", "refused"))
+        repeated = bool(outcomes) and all(outcome == "duplicate" for outcome in outcomes)
+        return PushAnswer(int(answer["last_seq"]), conflicts, _time_or_none(answer), repeated)
 
     def pull(self, cursor: int, horizon: int = 0) -> PullPage:
         params = {"cursor": cursor, "limit": PULL_LIMIT, "horizon": horizon}

@@ -37,7 +37,8 @@ NAME = "reminders"
 
 @dataclass(frozen=True)
 class _Known:
-    until: datetime  # this PC's time when the lease it was given runs out
+    asked: datetime  # this PC's time when it asked for the lease it was given
+    until: datetime  # this PC's time when that lease runs out
     holder: str
     cutoff: datetime | None
     preferred: bool  # claimed as the station: no other PC takes it before ``until``
@@ -148,8 +149,8 @@ class EndpointLease:
             # it renewed: what was due up to then is its own too.
             cutoff = asked - timedelta(seconds=float(age)) + handover.SENDING_AFTER
         with _lock:
-            _known[self.key] = _Known(asked + left, code, cutoff, preferred)
-        return Hold(True, code, cutoff)
+            _known[self.key] = _Known(asked, asked + left, code, cutoff, preferred)
+        return Hold(True, code, cutoff, asked=asked, until=asked + left)
 
     def _remembered(self, now: datetime) -> Hold:
         with _lock:
@@ -157,7 +158,7 @@ class EndpointLease:
         # Only the station's: the station takes a stand-by's lease back at once (the
         # endpoint's ``preferred``), and a stand-by cut off would not hear it.
         if known is not None and known.preferred and now < known.until:
-            return Hold(True, known.holder, known.cutoff)
+            return Hold(True, known.holder, known.cutoff, asked=known.asked, until=known.until)
         return Hold(False, "", None, "lease_unreachable")
 
 

@@ -62,6 +62,9 @@ class PushAnswer:
     # A batch the endpoint had applied before (a retry after a lost answer): when it did
     # (None: applied now, or an endpoint older than s0009 that does not say).
     applied_at: datetime | None = None
+    # Every change of the batch a repeat (``duplicate``): applied before, whether or
+    # not the endpoint says when.
+    repeated: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ def push_all(
             # repeats of those. It goes again, numbered on from the endpoint's last.
             replica.renumber(db, answer.last_seq)
             continue
-        replica.answered(db, answer.last_seq, answer.applied_at)
+        replica.answered(db, answer.last_seq, answer.applied_at, answer.repeated)
         result.pushed += len(batch)
         result.conflicts += answer.conflicts
 

@@ -180,6 +180,56 @@ def test_a_batch_applied_before_the_renewal_heard_counts_as_the_holder_s(
         assert s.get(ReminderHandover, "lease").pushed == 7  # type: ignore[union-attr]
 
 
+def test_a_resend_answered_after_the_takeover_moves_the_takeover_s_pushed_too(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    """The stand-by took over while its batch (X's booking) waited, its answer lost; the
+    resend is answered after, as applied before the renewal it heard (#14): the lease
+    handover that took ``pushed`` from the ``watch`` row moves up with it, and X, kept
+    as a far booking the holder never saw only for that batch, is not kept any more (Y,
+    booked here after the batch, still is). A lease handover of an earlier renewal (the
+    stand-by heard a later one since) and a restore's are left alone."""
+    clinic = make(db, ctx, clock)
+    patient = clinic.patient(1)
+    with db.read() as s:
+        base = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+    x = clinic.book(patient, at(30, 10))
+    heard = clock.now()
+    renewed = heard - timedelta(seconds=3)
+    with db.write() as s:
+        _synced(s, heard - timedelta(hours=1))
+        sync = s.get(SyncState, 1)
+        assert sync is not None
+        batch = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+        sync.pushed_change, sync.accepted_change = batch, base  # X's batch waits
+        handover.watch(s, renewed, heard)
+        later = heard + timedelta(hours=2)
+        handover.note(s, "lease", renewed + handover.SENDING_AFTER, later)  # taken over
+        handover.restored(s, later)
+    y = clinic.book(patient, at(31, 10))  # after the batch: the holder never saw it
+    with db.write() as s:
+        for appointment in (x, y):
+            s.add(ReminderHandoverLate(kind="lease", appointment_id=appointment, inserted=True))
+        s.flush()
+        handover.applied_before(s, renewed + timedelta(seconds=1))  # after the renewal
+        assert s.get(ReminderHandover, "lease").pushed == base  # type: ignore[union-attr]
+        handover.applied_before(s, renewed)
+        assert s.get(ReminderHandover, handover.WATCH).pushed == batch  # type: ignore[union-attr]
+        assert s.get(ReminderHandover, "lease").pushed == batch  # type: ignore[union-attr]
+        assert s.get(ReminderHandover, "restore").pushed is None  # type: ignore[union-attr]
+        assert s.scalars(handover.late("lease", False)).all() == [y]
+        assert s.scalars(handover.late("lease", True)).all() == [y]
+    with db.write() as s:  # the lease went back; the stand-by heard a later renewal
+        sync = s.get(SyncState, 1)
+        assert sync is not None
+        top = int(s.scalar(select(func.max(ChangeEntry.seq))) or 0)
+        sync.pushed_change = top
+        handover.watch(s, later, later + timedelta(seconds=3))
+        handover.applied_before(s, later)
+        assert s.get(ReminderHandover, handover.WATCH).pushed == top  # type: ignore[union-attr]
+        assert s.get(ReminderHandover, "lease").pushed == batch  # type: ignore[union-attr]
+
+
 def test_pushed_moves_on_while_the_mark_is_not_known_yet(db: Database, clock: FixedClock) -> None:
     """A takeover whose mark waits for a sync after the cutoff still reads the change
     feed after ``pushed`` (this PC's own changes): once what came after it is planned

@@ -242,11 +242,14 @@ def batch(db: Database) -> list[Change]:
         return next_batch(s)
 
 
-def answered(db: Database, last_seq: int, applied_at: datetime | None = None) -> None:
+def answered(
+    db: Database, last_seq: int, applied_at: datetime | None = None, repeated: bool = False
+) -> None:
     """The endpoint answered the batch waiting (``applied_at``: as one it had applied
-    before, then; ``handover.applied_before``)."""
+    before, then; ``repeated``: as one it had applied before, when not said:
+    ``handover.applied_before``)."""
     with db.write() as s:
-        if applied_at is not None:
+        if applied_at is not None or repeated:
             handover.applied_before(s, applied_at)
         outbox_answered(s, last_seq)
 

@@ -155,7 +155,7 @@ def run(
     if role == "none":
         _MEMOS.pop(db, None)  # what it had queued is withdrawn: planned afresh one day
         return Round(False, "not_station", withdrawn=_role_lost(db, clock.now()))
-    cutoff = None
+    cutoff = by = None
     if cloud:
         hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
         if not hold.held:
@@ -165,6 +165,7 @@ def run(
                 waiting.planned, waiting.withdrawn = _stand_by(db, clock.now(), cfg, hold)
             return waiting
         cutoff = hold.cutoff
+        by = _sends_until(hold, cfg, role == "station")
     result = Round(True)
     result.items += _recover(db, clock, senders)
     with db.write() as s:
@@ -182,7 +183,8 @@ def run(
     result.planned, result.withdrawn = _planned(db, now, cfg, done)
     for taken in handovers:
         result.items += _handed_over(db, clock.now(), taken, cfg)
-    for reminder_id in _due(db, clock.now(), limit):
+    # A message whose being the previous sender's hangs on a push's answer waits for it.
+    for reminder_id in _due(db, clock.now(), limit, handover.unanswered(handovers), by):
         item = _one(db, clock, senders, reminder_id, cfg, refused)
         if item is not None:
             result.items.append(item)
@@ -213,6 +215,27 @@ def _planned(db: Database, now: datetime, cfg: config.Config, done: Planned) -> 
             done = plan(s, now, cfg, done.memo)
         added, withdrawn = added + done.added, withdrawn + done.withdrawn
     return added, withdrawn
+
+
+def _sends_until(hold: station.Hold, cfg: config.Config, preferred: bool) -> datetime | None:
+    """The latest time a message this PC sends on the lease ``hold`` may be due (None:
+    no bound). A PC that takes the lease over leaves alone what fell due by a minute
+    after this PC's last renewal the endpoint granted (``handover``): what falls due
+    up to then is this PC's alone. The station (``preferred``) may also send what falls
+    due up to the late limit before the lease it was given runs out: only a stand-by
+    takes its lease, no earlier than its end, and sends what fell due within the late
+    limit before. A stand-by's lease is the station's to take back at any moment: no
+    more. Past the bound a message waits for the next renewal; this bites where a round
+    runs long, and for a station out of reach of the endpoint, sending on the lease it
+    remembers: it stops before the lease's end, so what falls due then is sent once,
+    by the stand-by if it takes over (or by the station, once it reaches the endpoint
+    again in time)."""
+    if hold.asked is None or hold.until is None:
+        return None
+    renewed = hold.asked + handover.SENDING_AFTER
+    if not preferred:
+        return renewed
+    return max(renewed, hold.until - cfg.late_limit - handover.SENDING_AFTER)
 
 
 def _stand_by(
@@ -466,7 +489,11 @@ def _dealt_with_elsewhere(appointment_id: Any) -> Any:
     )  # fmt: skip
 
 
-def _due(db: Database, now: datetime, limit: int) -> list[str]:
+def _due(
+    db: Database, now: datetime, limit: int, waits: Any = None, by: datetime | None = None
+) -> list[str]:
+    """The messages due (at most ``limit``), but for those ``waits`` names; with ``by``,
+    only those due by then (``_sends_until``)."""
     r = Reminder
     query = (
         select(r.id)
@@ -475,6 +502,10 @@ def _due(db: Database, now: datetime, limit: int) -> list[str]:
         .order_by(r.send_at, r.id)
         .limit(limit)
     )
+    if waits is not None:
+        query = query.where(~waits)
+    if by is not None:
+        query = query.where(r.send_at <= by)
     with db.read() as s:
         return list(s.scalars(query))
 

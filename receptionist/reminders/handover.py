@@ -20,7 +20,9 @@ known to have finished; or one made on this PC and pushed only after the cutoff:
 ``pushed`` is how far the endpoint had accepted this PC's own changes when it heard
 the renewal that is the cutoff (``watch``; a batch packed and still waiting, its push
 failed or refused, is not accepted: ``SyncState.accepted_change``; one the endpoint
-applied by then, its answer lost, is once its retry says so: ``applied_before``), and
+applied by then, its answer lost, is once its retry says so: ``applied_before``, also
+after the takeover, whose messages of such a batch's bookings wait for that answer:
+``unanswered``), and
 a change of its own after it is not the previous sender's. A missed confirmation is preferred to
 a double one: the reminders of the booking still go. Kept in the file, so a restart changes nothing.
 
@@ -43,11 +45,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from receptionist.models import (
     ChangeEntry,
+    Reminder,
     ReminderHandover,
     ReminderHandoverLate,
     SyncState,
@@ -138,19 +141,52 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
     session.flush()
 
 
-def applied_before(session: Session, applied_at: datetime) -> None:
+def applied_before(session: Session, applied_at: datetime | None) -> None:
     """The endpoint answered the batch waiting here as one it had applied already, at
-    ``applied_at`` (its time; a retry after a lost answer, docs/sync-protocol.md). If
-    that was no later than the renewal the ``watch`` row keeps, the holder could have
-    seen the batch: ``pushed`` moves up to the batch's last change (a missed
-    confirmation is preferred to a double one). Called before the batch is forgotten."""
+    ``applied_at`` (its time; a retry after a lost answer, docs/sync-protocol.md; None:
+    it did not say when, an endpoint older than s0009). If that was no later than the
+    renewal the ``watch`` row keeps, the holder could have seen the batch: ``pushed``
+    moves up to the batch's last change (a missed confirmation is preferred to a double
+    one), on the ``watch`` row and on the ``lease`` handover that took it from there
+    (``_heard``: this PC took over since, its resend still unanswered; the batch's
+    bookings are the holder's all the same), and the appointments that handover kept
+    as news the holder never saw only for a change of the batch are news no more
+    (``_relate``). Not said when, it could have been unless the batch holds a change
+    made after this PC first heard that renewal (the batch was packed, so first sent,
+    after it: the endpoint heard the renewal first); so it moves up unless so. A
+    ``restore`` handover is left alone: its previous sender is this PC as the backup
+    left it, not the holder, and what it sent never hung on the endpoint. Called before
+    the batch is forgotten."""
     row = session.get(ReminderHandover, WATCH)
-    if row is None or row.pushed is None or applied_at > row.cutoff:
+    if row is None or row.pushed is None:
+        return
+    if applied_at is None and _packed_after(session, row.updated_at):
+        return
+    if applied_at is not None and applied_at > row.cutoff:
         return
     last = session.scalar(select(SyncState.pushed_change))  # the waiting batch's last
-    if last is not None and last > row.pushed:
+    if last is None:
+        return
+    taken = session.get(ReminderHandover, "lease")
+    behind = taken is not None and taken.pushed is not None and last > taken.pushed
+    if taken is not None and behind and _heard(row, taken.cutoff):
+        taken.pushed = last
+        _relate(session, taken)
+    if last > row.pushed:
         row.pushed = last
-        session.flush()
+    session.flush()
+
+
+def _packed_after(session: Session, heard: datetime) -> bool:
+    """Whether the batch waiting here holds a change of this PC's made after ``heard``
+    (this PC's time): the batch was packed after then."""
+    c = ChangeEntry
+    found = select(c.seq).where(
+        c.seq > select(_ACCEPTED).scalar_subquery(),
+        c.seq <= select(SyncState.pushed_change).scalar_subquery(),
+        c.origin.is_(None), c.at > heard,
+    ).limit(1)  # fmt: skip
+    return session.scalar(found) is not None
 
 
 # How far the endpoint had accepted this PC's own changes (0031): a batch packed and
@@ -158,19 +194,49 @@ def applied_before(session: Session, applied_at: datetime) -> None:
 _ACCEPTED = func.coalesce(SyncState.accepted_change, SyncState.pushed_change)
 
 
+# The messages a handover weighs by what the previous sender could have seen (the
+# reminders due by the cutoff are its own whatever it saw).
+WEIGHED = ("confirmation", "reschedule", "cancellation")
+
+
+def unanswered(taken: list[Handover]) -> ColumnElement[bool] | None:
+    """A condition on a queued message: one a ``lease`` handover may yet find the
+    previous sender's, once the endpoint answers a batch of this PC's still waiting
+    (None: none can be). Its appointment changed here by the cutoff, after ``pushed``,
+    in a batch packed and not answered: sent before the holder's last renewal, its
+    answer lost, the endpoint may have applied it by then (``applied_before`` says so
+    once the resend is answered); or it never arrived. Such a message waits for the
+    answer: a missed confirmation is preferred to a double one, and one not seen by
+    the holder is not lost. A change never packed reached nobody: no wait."""
+    c = ChangeEntry
+    answered = select(_ACCEPTED).scalar_subquery()
+    packed = select(SyncState.pushed_change).scalar_subquery()
+    in_batch = (c.seq > answered) & (c.seq <= packed) & c.origin.is_(None)
+    of_it = (c.entity == "appointment") & (c.row_id == Reminder.appointment_id)
+    found = [
+        exists().where(in_batch, of_it, c.seq > t.pushed, c.at <= t.cutoff)
+        for t in taken
+        if t.pushed is not None
+    ]
+    return Reminder.kind.in_(WEIGHED) & or_(*found) if found else None
+
+
 def _watched(session: Session, cutoff: datetime) -> tuple[int | None, int | None]:
     """The mark and the pushed sequence watched while standing by, if this PC heard
-    the renewal the cutoff follows (else None: not known). It did if it first heard its
-    renewal no earlier than the cutoff's (``SENDING_AFTER`` before it: a renewal heard
-    earlier was followed by one it never heard, when the holder may have seen what this
-    PC pushed since), and within ``SAME`` after the cutoff."""
+    the renewal the cutoff follows (``_heard``; else None: not known)."""
     row = session.get(ReminderHandover, WATCH)
-    if row is None:
-        return None, None
-    renewed = cutoff - SENDING_AFTER  # the holder's last renewal, in this PC's time
-    if row.updated_at < renewed - ROUNDING or row.updated_at - cutoff > SAME:
+    if row is None or not _heard(row, cutoff):
         return None, None
     return row.mark, row.pushed
+
+
+def _heard(row: ReminderHandover, cutoff: datetime) -> bool:
+    """Whether the ``watch`` row is of the renewal a lease's ``cutoff`` follows: this PC
+    first heard its renewal no earlier than the cutoff's (``SENDING_AFTER`` before it:
+    a renewal heard earlier was followed by one it never heard, when the holder may
+    have seen what this PC pushed since), and within ``SAME`` after the cutoff."""
+    renewed = cutoff - SENDING_AFTER  # the holder's last renewal, in this PC's time
+    return not (row.updated_at < renewed - ROUNDING or row.updated_at - cutoff > SAME)
 
 
 def restored(session: Session, now: datetime) -> None:
@@ -293,6 +359,22 @@ _GONE_LATE = text(  # a look-up by id per row kept: not a list of every appointm
     " AND a.start_utc > :now AND a.deleted_at IS NULL)"
 )
 _NEVER = 1 << 62  # a sequence no change reaches: no mark (or no ``pushed``) known
+# A kept appointment's change that is still one the previous sender never saw, with
+# ``pushed`` moved up (``_relate``): read from the lower of the two on (``:low``).
+_STILL_LATE = (
+    "EXISTS (SELECT 1 FROM change_log c WHERE c.seq > :low AND c.entity = 'appointment'"
+    " AND c.row_id = reminder_handover_late.appointment_id AND {also}" + _LATE + ")"
+)
+_RELATE = (
+    text(
+        "UPDATE reminder_handover_late SET inserted = 0 WHERE kind = :kind AND inserted"
+        " AND NOT " + _STILL_LATE.format(also="c.kind = 'insert' AND ")
+    ),
+    text(
+        "DELETE FROM reminder_handover_late WHERE kind = :kind AND NOT "
+        + _STILL_LATE.format(also="")
+    ),
+)
 
 
 def advance(
@@ -338,6 +420,21 @@ def _keep_late(session: Session, row: ReminderHandover, params: dict[str, object
         rows = [{"kind": row.kind, "id": i, "inserted": bool(ins)} for i, ins in found]
         session.execute(_KEEP_LATE, rows)
     session.execute(_GONE_LATE, params)
+
+
+def _relate(session: Session, row: ReminderHandover) -> None:
+    """``row``'s ``pushed`` moved up (``applied_before``): an appointment it kept
+    (``_keep_late``) for a change of this PC's after the old ``pushed`` and not after
+    the new one is news the previous sender could have seen after all; one with a
+    change still after either is kept (as a booking it never saw only if that change
+    is its insert)."""
+    late = {
+        "late_mark": _NEVER if row.mark is None else row.mark,
+        "late_pushed": _NEVER if row.pushed is None else row.pushed,
+    }
+    params = {**late, "kind": row.kind, "low": min(late.values())}
+    for statement in _RELATE:
+        session.execute(statement, params)
 
 
 def late(kind: str, inserted: bool) -> Select[str]:

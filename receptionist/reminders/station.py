@@ -58,6 +58,12 @@ class Hold:
     # Another PC holds it: its last renewal, in the endpoint's time (a stand-by tells
     # from it whether the holder is still renewing: ``handover.watch``).
     renewed: datetime | None = None
+    # This PC holds it: when it asked for the renewal the endpoint last granted it, and
+    # when that lease runs out (this PC's time; the same while the endpoint is out of
+    # reach and the station sends on what it remembers): what this PC may send is
+    # bounded by them (``dispatch._sends_until``).
+    asked: datetime | None = None
+    until: datetime | None = None
 
 
 class Lease(Protocol):

@@ -21,6 +21,7 @@ from test_two_pcs import Pc, admin, settle
 from receptionist.clock import FixedClock
 from receptionist.models import ChangeEntry, ReminderHandover
 from receptionist.ops import backups, settings
+from receptionist.reminders import dispatch
 from receptionist.schedule import booking
 from receptionist.store.vault import open_clinic
 from sync import cloud, reminderlease
@@ -387,3 +388,110 @@ def test_a_move_heard_with_its_booking_by_the_new_holder_gets_its_reschedule_mes
         assert len(server.messages) == 2
     finally:
         c.db.close()
+
+
+def sent_by(pc: Pc, sender: Any) -> list[tuple[str, str]]:
+    """(appointment, kind) of what a round of ``pc``'s sent, sorted; it sends."""
+    taken = round_of(pc, sender)
+    assert taken.active, taken.reason
+    return sorted((i.appointment_id, i.kind) for i in taken.of("sent"))
+
+
+def test_a_station_cut_off_from_the_endpoint_leaves_what_a_stand_by_may_send_to_it(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch
+) -> None:
+    """A, the station, loses the endpoint (only A: its route to it, not the provider's)
+    and sends on the lease it was given, a day. B cannot take the lease before that day
+    is over, and then sends what fell due within the late limit before (what a silent
+    station left). So A, on what it remembers, sends only what falls due before then:
+    X's reminder, due in the day's last hour, goes once, from B; Y's, due hours before,
+    once, from A."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "2h", "reminders.confirmation": False})
+    y = book(a, "Yusuf", 20, "05329876543")  # its 2h reminder in 18 hours
+    x = book(a, "Xena", 25, "05321234567")  # its 2h reminder in 23 hours
+    assert sent_by(a, sender) == []  # A holds the lease: renewed now, for a day
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans X and Y
+    real = cloud.client_for
+    monkeypatch.setattr(
+        cloud, "client_for",
+        lambda db: Client("https://127.0.0.1:9", "token") if db is a.db else real(db),
+    )  # fmt: skip
+    clock.advance(hours=18)
+    assert sent_by(a, sender) == [(y, "reminder")]  # on the lease A remembers
+    clock.advance(hours=5)
+    assert round_of(a, sender).of("sent") == []  # X's: B may send it
+    clock.advance(minutes=61)  # A's lease ran out: B takes it, A sends nothing
+    assert round_of(a, sender).reason == "lease_unreachable"
+    assert sent_by(b, sender) == [(x, "reminder")]
+    assert set(sent_rows(a, b).values()) == {1}
+    assert len(server.messages) == 2
+
+
+def test_a_round_that_runs_long_after_its_renewal_leaves_what_falls_due_then_for_later(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch
+) -> None:
+    """A renews the lease (an hour's, here, with the late limit two hours), and its round
+    runs three minutes before it sends (its recovery waited on the provider). X's
+    reminder, due two minutes after the renewal, is not sent in that round: a stand-by
+    taking over leaves alone only what fell due by a minute after it, and sends what
+    fell due within the late limit since. A goes off; B takes over and sends it, once."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {
+        "reminders.offsets": "118m", "reminders.confirmation": False,
+        "reminders.takeover_hours": 1,
+    })  # fmt: skip
+    x = book(a, "Xena", 2, "05321234567")  # its reminder two minutes from now
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans X
+    real = dispatch._recover
+
+    def slow(*args: Any, **kwargs: Any) -> list[Any]:
+        clock.advance(minutes=3)  # a provider's lookup that took its time
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(dispatch, "_recover", slow)
+        assert sent_by(a, sender) == []  # renewed, then three minutes: X's waits
+    clock.advance(minutes=62)  # A went off; its lease ran out
+    assert sent_by(b, sender) == [(x, "reminder")]
+    assert len(server.messages) == 1
+
+
+def test_a_stand_by_s_long_round_leaves_what_falls_due_after_its_renewal_to_the_station(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch
+) -> None:
+    """B, the stand-by, holds the lease (A was off for a day; the lease runs a day). Its
+    round renews the lease and runs three minutes before it sends. The station takes a
+    stand-by's lease back at any moment, leaving it only what fell due by a minute
+    after its renewal, so B does not send X's reminder, due two minutes after: A, back
+    just then, sends it, once."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "118m", "reminders.confirmation": False})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    clock.advance(hours=25)  # A is off for a day: B takes the lease
+    settle(b)
+    assert sent_by(b, sender) == []
+    x = book(b, "Xena", 2, "05321234567")  # its reminder two minutes from now
+    assert sent_by(b, sender) == []
+    settle(b, a)
+    real = dispatch._recover
+
+    def slow(*args: Any, **kwargs: Any) -> list[Any]:
+        clock.advance(minutes=3)  # a provider's lookup that took its time
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(dispatch, "_recover", slow)
+        assert sent_by(b, sender) == []  # renewed, then three minutes: X's waits
+    settle(a)  # A is back: it takes the lease from the stand-by at once
+    assert sent_by(a, sender) == [(x, "reminder")]
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    assert set(sent_rows(a, b).values()) == {1}
+    assert len(server.messages) == 1
