@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from templates import Template, cli_env_for, make_template
 
 from receptionist.models import Appointment, ClinicSetting, Reminder
+from receptionist.reminders import dispatch
 from receptionist.reminders.dispatch import Round
 from receptionist.store.vault import open_clinic
 from sync import remindercmds
@@ -322,7 +323,10 @@ def test_reminders_list_puts_what_waits_for_a_person_first_and_names_whose_it_is
         s.add_all(row("pending", f"q{n}", now + timedelta(hours=n)) for n in range(5, 0, -1))
         s.add(row("sent", "old", now - timedelta(days=2)))
         s.add(row("sent", "new", now - timedelta(days=1)))
-        s.add(row("failed", "bad", now - timedelta(days=3), "permanent:invalid_number"))
+        bad = row("failed", "bad", now - timedelta(days=3), "permanent:invalid_number")
+        s.add(bad)
+        s.flush()
+        dispatch._log(s, bad, now, None)  # the patient's log entry, as dispatch writes it
     db.close()
     listed = said(capsys, ["reminders", "list", "--limit", "3"])
     assert [r["rule"] for r in listed] == ["bad", "q1", "q2"]  # type: ignore[union-attr,index]
@@ -338,6 +342,9 @@ def test_reminders_list_puts_what_waits_for_a_person_first_and_names_whose_it_is
     assert main(["reminders", "list", "--state", "failed"]) == 0
     shown = capsys.readouterr().out
     assert "A-1 Ayşe Yılmaz" in shown and "Dr. Elif Aksoy" in shown, shown
+    [logged] = said(capsys, ["commlog", "list", "A-1"])  # type: ignore[misc]
+    assert "permanent:invalid_number" in logged["summary"]
+    assert logged["explained"] == failed["explained"]
     with pytest.raises(SystemExit):
         main(["reminders", "list", "--help"])
     helped = " ".join(capsys.readouterr().out.split())
