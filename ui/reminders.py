@@ -51,7 +51,7 @@ from .reminderstatus import ReminderStatusFeed
 from .rowsmodel import RowsModel, rows_table
 from .tasks import DbOp
 
-ENTITIES = ("appointment", "communication_entry", "patient")
+ENTITIES = ("appointment", "communication_entry", "patient", "provider")
 # Filter -> the states it shows.
 FILTERS: dict[str, tuple[str, ...]] = {
     "queued": ("pending", "sending"),

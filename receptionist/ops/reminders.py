@@ -8,7 +8,7 @@ touches the network.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import case, func, select
@@ -155,17 +155,26 @@ class _Whose:
 def _row(
     r: Reminder, kept: Mapping[str, str] | None = None, whose: _Whose | None = None
 ) -> ReminderRow:
+    """``r`` as the list shows it; ``whose``: its patient and provider as read with it
+    (None: not read, as after a resend)."""
     sender = (kept or {}).get(r.channel, "")
-    number = whose.number if whose is not None else None
-    return ReminderRow(
+    explained = reasons.explain(r.reason, r.channel, sender)
+    row = ReminderRow(
         r.id, r.appointment_id, r.patient_id, r.kind, r.rule, r.channel, r.state, r.reason,
         r.scheduled_for, r.send_at, r.appointment_start, r.attempts, r.provider_id, r.finished_at,
-        reasons.explain(r.reason, r.channel, sender), r.sent_to,
-        patient_number=number or "",
-        patient_name=display_name(whose.given, whose.family) if whose is not None else "",
-        patient_erased=number is None or whose is None or whose.erased_at is not None,
-        appointment_provider=(whose.provider or "") if whose is not None else "",
+        explained, r.sent_to,
     )  # fmt: skip
+    if whose is None:
+        return row
+    if whose.number is None:  # her row is gone (a sweep purged it): no number, no name
+        return replace(row, patient_erased=True, appointment_provider=whose.provider or "")
+    return replace(
+        row,
+        patient_number=whose.number,
+        patient_name=display_name(whose.given, whose.family),
+        patient_erased=whose.erased_at is not None,
+        appointment_provider=whose.provider or "",
+    )
 
 
 @dataclass(frozen=True)
