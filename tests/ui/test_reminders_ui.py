@@ -17,7 +17,7 @@ from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Appointment, Reminder
 from receptionist.ops import settings
-from receptionist.reminders import halt
+from receptionist.reminders import dispatch, halt
 from sync import reminderlease
 from ui.app import stylesheet
 from ui.desk import Desk
@@ -397,22 +397,38 @@ def test_a_screenshot_of_the_view(
     window.setStyleSheet("")
 
 
-def test_a_failed_message_in_the_communication_log_says_what_to_do() -> None:
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
+def test_a_failed_message_in_the_communication_log_says_what_to_do(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """Opened from the Reminders view, the patient's Communication tab shows the entry
+    the dispatcher logged for the failed message, with its reason's sentence."""
+    made = plant_whose(desk, seeded, clock)
 
-    from receptionist.ops.commlog import LogRow
-    from receptionist.patients.commlog import CommEntry
-    from receptionist.reminders import reasons
-    from ui.patients.commlog import CommLogModel
+    def logged(db: Any) -> None:
+        with db.write() as s:
+            r = s.get(Reminder, made["zeynep_failed"])
+            dispatch._log(s, r, clock.now(), None)
 
-    at = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
-    summary = "Appointment reminder (24h before) not sent by sms (status: failed; "
-    summary += "permanent:opted_out)."
-    entry = CommEntry("c1", "p1", at, "sms", "out", summary, None, None)
-    log = CommLogModel(ZoneInfo("Europe/Istanbul"))
-    log.set_rows([LogRow(entry, "", reasons.logged(summary, "sms"))])
-    cell = log.index(0, 3).data()
-    assert cell.startswith(summary) and "texting START" in cell
-    tip = log.index(0, 3).data(Qt.ItemDataRole.ToolTipRole)
-    assert tip.startswith(summary) and "texting START" in tip
+    on_worker(desk, logged)
+    patients = window.findChild(Patients)
+    controller = window.findChild(Reminders)
+    assert patients is not None and controller is not None
+    with qtbot.waitSignal(patients.opened, timeout=10_000) as opened:
+        controller.open_patient(made["zeynep_failed_patient"])
+    shown = opened.args[0] if opened.args else None
+    assert shown is not None
+    qtbot.waitUntil(lambda: shown.record is not None, timeout=10_000)
+    page = shown.commlog
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        shown.tabs.setCurrentWidget(page)
+    summary = page.model.index(0, 3)
+    assert "(status: failed; permanent:invalid_number)." in summary.data()
+    assert "Correct the phone number in the patient's record" in summary.data()
+    assert "Correct the phone number" in summary.data(Qt.ItemDataRole.ToolTipRole)
+    shown.resize(1000, 600)
+    shown.setStyleSheet(stylesheet())
+    QApplication.processEvents()
+    picture = shown.grab()
+    assert picture.save(str(seeded.root.parent / "commlog-failed.png"))
+    if os.environ.get("REMINDER_SHOTS"):
+        picture.save(str(Path(os.environ["REMINDER_SHOTS"]) / "commlog-failed.png"))
