@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Subquery, case, func, select, union_all
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
@@ -121,19 +121,19 @@ def listing(
     r = Reminder
     group = case((r.state.in_(WAITING_FOR_A_PERSON), 0), (r.state.in_(QUEUED), 1), else_=2)
     soonest = case((r.state.in_(QUEUED), r.send_at), else_=None)
+    page = _first(states or STATES, limit)
     query = (
         select(
             r, Patient.number, Patient.given_name, Patient.family_name, Patient.deleted_at,
             Provider.name,
         )
+        .join(page, page.c.id == r.id)
         .outerjoin(Patient, Patient.id == r.patient_id)
         .outerjoin(Appointment, Appointment.id == r.appointment_id)
         .outerjoin(Provider, Provider.id == Appointment.provider_id)
         .order_by(group, soonest, r.send_at.desc(), r.id)
         .limit(limit)
     )  # fmt: skip
-    if states:
-        query = query.where(r.state.in_(states))
     with db.read() as s:
         kept = cs.refused_senders(s)  # named in a stopped channel's words
         found = s.execute(query).all()
@@ -141,6 +141,23 @@ def listing(
             _row(row, kept, _Whose(number, given, family, erased, provider))
             for row, number, given, family, erased, provider in found
         ]
+
+
+def _first(states: Collection[str], limit: int) -> Subquery:
+    """The ids of the first ``limit`` messages of each of ``states`` in the list's order,
+    each read along the (state, send_at) index, which stops at ``limit``: the page is
+    among them, and only they are joined to their patients and sorted, however many
+    months of sent messages the station keeps (one statement with the list's query)."""
+    r = Reminder
+    parts = [
+        select(r.id)
+        .where(r.state == state)
+        .order_by(r.send_at if state in QUEUED else r.send_at.desc())
+        .limit(limit)
+        .subquery()
+        for state in states
+    ]
+    return union_all(*(select(part.c.id) for part in parts)).subquery()
 
 
 @dataclass(frozen=True)
