@@ -298,11 +298,10 @@ class RemindersView(QDialog):
             self.resendRequested.emit(row.id)
 
     def _menu(self, at: QPoint) -> None:
-        index = self.table.indexAt(at)
-        if not index.isValid():
-            return
-        self.table.setCurrentIndex(index)
-        self.context_menu().popup(self.table.viewport().mapToGlobal(at))
+        """The chosen row's menu: a right click chose the row it pressed; the Menu key
+        or Shift+F10 keeps the row the keyboard is on."""
+        if self.current() is not None:
+            self.context_menu().popup(self.table.viewport().mapToGlobal(at))
 
     def context_menu(self) -> QMenu:
         """The chosen row's actions, as its buttons offer them."""

@@ -323,6 +323,16 @@ def test_the_view_names_whose_message_it_is_and_opens_the_patient(
         view.open_patient.click()
     assert opened.args is not None
     assert opened.args[0].patient_id == made["mehmet_unknown_patient"]
+    # A right click chooses the row it presses, and its menu offers the row's actions.
+    rect = view.table.visualRect(m.index(1, M.STATE))
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.RightButton, pos=rect.center())
+    assert view.current() is not None and view.current().id == made["zeynep_failed"]
+    view.table.customContextMenuRequested.emit(rect.center())
+    popped = view.findChild(QMenu, "remindersMenu")
+    qtbot.waitUntil(lambda: popped is not None and popped.isVisible(), timeout=5_000)
+    assert popped is not None
+    popped.close()
+    view.table.setCurrentIndex(m.index(0, 0))
     menu = view.context_menu()
     acts = {a.objectName(): a for a in menu.actions()}
     assert acts["remindersMenuOpenPatient"].isEnabled() and acts["remindersMenuResend"].isEnabled()
