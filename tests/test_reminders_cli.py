@@ -5,7 +5,7 @@ a loopback server answering as Twilio's documentation says."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,10 +18,11 @@ from channelservers import (
     twilio_route,
     whatsapp_route,
 )
-from sqlalchemy import update
+from sqlalchemy import select, update
 from templates import Template, cli_env_for, make_template
 
-from receptionist.models import ClinicSetting
+from receptionist.models import Appointment, ClinicSetting, Reminder
+from receptionist.reminders import dispatch
 from receptionist.reminders.dispatch import Round
 from receptionist.store.vault import open_clinic
 from sync import remindercmds
@@ -321,3 +322,55 @@ def test_a_sender_saved_before_the_check_stops_sms_in_dispatch_status_and_list(
     assert got["value"] == old  # type: ignore[index]
     assert [i["kind"] for i in second["sent"]] == ["confirmation"]  # type: ignore[index]
     assert [m["from"] for m in server.messages] == ["+15005550006"]
+
+
+def test_reminders_list_puts_what_waits_for_a_person_first_and_names_whose_it_is(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """More queued messages than the page holds: the failed one still shows first, with
+    its patient's number, its appointment and the sentence of its reason; queued come
+    soonest first, sent newest first, as the help says."""
+    db = open_clinic(clinic)
+    with db.read() as s:
+        appointment = s.scalars(select(Appointment)).one()
+    now = datetime.now(UTC)
+
+    def row(state: str, rule: str, send_at: datetime, reason: str = "") -> Reminder:
+        return Reminder(
+            appointment_id=appointment.id, patient_id=appointment.patient_id,
+            kind="reminder", rule=rule, scheduled_for=send_at, send_at=send_at,
+            appointment_start=appointment.start_utc, state=state,
+            channel="" if state == "pending" else "sms", reason=reason, provider_id="",
+            digest="", attempts=1, created_at=now, updated_at=now,
+        )  # fmt: skip
+
+    with db.write() as s:
+        s.add_all(row("pending", f"q{n}", now + timedelta(hours=n)) for n in range(5, 0, -1))
+        s.add(row("sent", "old", now - timedelta(days=2)))
+        s.add(row("sent", "new", now - timedelta(days=1)))
+        bad = row("failed", "bad", now - timedelta(days=3), "permanent:invalid_number")
+        s.add(bad)
+        s.flush()
+        dispatch._log(s, bad, now, None)  # the patient's log entry, as dispatch writes it
+    db.close()
+    listed = said(capsys, ["reminders", "list", "--limit", "3"])
+    assert [r["rule"] for r in listed] == ["bad", "q1", "q2"]  # type: ignore[union-attr,index]
+    failed = listed[0]  # type: ignore[index]
+    assert failed["patient_number"] == "A-1" and failed["patient_name"] == "Ayşe Yılmaz"
+    assert failed["appointment_id"] == appointment.id
+    assert failed["appointment_start"].endswith("T10:00+03:00")
+    assert failed["appointment_provider"] == "Dr. Elif Aksoy"
+    assert "Correct the phone number" in failed["explained"]
+    sent = said(capsys, ["reminders", "list", "--state", "sent"])
+    assert [r["rule"] for r in sent] == ["new", "old"]  # type: ignore[union-attr,index]
+    capsys.readouterr()
+    assert main(["reminders", "list", "--state", "failed"]) == 0
+    shown = capsys.readouterr().out
+    assert "A-1 Ayşe Yılmaz" in shown and "Dr. Elif Aksoy" in shown, shown
+    [logged] = said(capsys, ["commlog", "list", "A-1"])  # type: ignore[misc]
+    assert "permanent:invalid_number" in logged["summary"]
+    assert logged["explained"] == failed["explained"]
+    with pytest.raises(SystemExit):
+        main(["reminders", "list", "--help"])
+    helped = " ".join(capsys.readouterr().out.split())
+    assert "failed and unknown first, newest first; then queued, soonest first" in helped

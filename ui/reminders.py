@@ -1,30 +1,39 @@
 """The Reminders view (Front desk > Reminders…, Ctrl+Shift+R): the messages to patients,
-queued, sent and failed, and Resend for one that failed, went unknown or was skipped.
-Delivery log… opens the providers' answers (``deliverylog``). ``install`` also starts
-the status bar's "Reminders: …" feed (``reminderstatus``).
+queued, sent and failed, each with its patient (number and name, as every list names a
+patient) and its appointment (start in the clinic's time, provider); Resend for one
+that failed, went unknown or was skipped; Open patient (double-click, the button or the
+row's context menu) for the patient's window, to fix what the reason names (a number,
+a consent). Delivery log… opens the providers' answers (``deliverylog``). ``install``
+also starts the status bar's "Reminders: …" feed (``reminderstatus``).
 
-Everything goes through ``receptionist.ops.reminders`` on the worker; the view only
-shows rows. The reason column shows the core's short codes (``no_consent``, ``late``,
-``permanent:invalid_number``) as they are: they are what the operator's guide lists;
-a code the core explains (``receptionist.reminders.reasons``: a WhatsApp template
-Meta refused) shows its sentence instead, with the code as the tooltip.
+Everything goes through ``receptionist.ops.reminders`` on the worker (one query for the
+rows, patients and providers included); the view only shows rows. Show picks the
+states (queued, sent, failed or unknown, failed, unknown, skipped or withdrawn, all),
+in the core's order (failed and unknown first, queued soonest first, the rest newest
+first); the patient box narrows the rows shown by number or name as the desk types.
+The Why column gives each reason's sentence (``receptionist.reminders.reasons``: what
+happened and what to do) with the code as its tooltip, and the line under the list the
+whole sentence of the chosen row.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from receptionist.folding import fold
 from receptionist.ops import reminders
 from receptionist.ops.reminders import RESENDABLE, ReminderRow, ReminderStatus
 from receptionist.store.storage import Database
@@ -32,33 +41,54 @@ from sync import reminderlease
 
 from . import messages
 from .actions import menu_holding, window_action
-from .coretext import translated
+from .coretext import one_line, translated
 from .deliverylog import DeliveryLog, DeliveryLogView
 from .desk import Desk
 from .events import Refresh
+from .patients import Patients
 from .patients.table import short_datetime
 from .reminderstatus import ReminderStatusFeed
 from .rowsmodel import RowsModel, rows_table
 from .tasks import DbOp
 
-ENTITIES = ("appointment", "communication_entry")
+ENTITIES = ("appointment", "communication_entry", "patient", "provider")
 # Filter -> the states it shows.
 FILTERS: dict[str, tuple[str, ...]] = {
     "queued": ("pending", "sending"),
     "sent": ("sent",),
-    "failed": ("failed", "unknown", "skipped"),
+    "attention": ("failed", "unknown"),
+    "failed": ("failed",),
+    "unknown": ("unknown",),
+    "skipped": ("skipped", "withdrawn"),
     "all": (),
 }
 
 
 class RemindersModel(RowsModel[ReminderRow]):
+    WHEN, NUMBER, PATIENT, APPOINTMENT, MESSAGE, CHANNEL, STATE, WHY = range(8)
+
     def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
         self._headers = (
-            self.tr("When"), self.tr("Message"), self.tr("Channel"), self.tr("State"),
-            self.tr("Why"),
+            self.tr("When"), self.tr("Number"), self.tr("Patient"), self.tr("Appointment"),
+            self.tr("Message"), self.tr("Channel"), self.tr("State"), self.tr("Why"),
         )  # fmt: skip
+
+    def patient(self, row: ReminderRow) -> str:
+        """The patient's name as every list shows it ("anonymised" when nothing of it is
+        left); a message whose patient is not on file any more says so."""
+        if not row.patient_number:
+            return self.tr("Not on file any more")
+        return one_line(row.patient_name)
+
+    def appointment(self, row: ReminderRow) -> str:
+        start = short_datetime(row.appointment_start, self.desk.clinic.tz)
+        provider = one_line(row.appointment_provider)
+        return self.tr("{0}, {1}").format(start, provider) if provider else start
+
+    def why(self, row: ReminderRow) -> str:
+        return translated(row.explained) if row.explained else row.reason
 
     def cell(self, row: ReminderRow, column: int) -> str:
         kinds = {
@@ -75,20 +105,29 @@ class RemindersModel(RowsModel[ReminderRow]):
         }  # fmt: skip
         values = (
             short_datetime(row.send_at, self.desk.clinic.tz),
+            row.patient_number or "-",
+            self.patient(row),
+            self.appointment(row),
             kinds.get(row.kind, row.kind),
             row.channel or "-",
             states.get(row.state, row.state),
-            translated(row.explained) if row.explained else row.reason,
+            self.why(row),
         )
         return values[column]
 
     def role_data(self, row: ReminderRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.UserRole + 1:
             return row.id
-        if role == Qt.ItemDataRole.ToolTipRole and column == 4 and row.reason:
+        if role != Qt.ItemDataRole.ToolTipRole:
+            return None
+        if column == self.WHY and row.reason:
             return row.reason  # the code, as the operator's guide lists it
-        if role == Qt.ItemDataRole.ToolTipRole and column == 2 and row.sent_to:
+        if column == self.CHANNEL and row.sent_to:
             return self.tr("Went to {0}").format(row.sent_to)
+        if column in (self.NUMBER, self.PATIENT) and row.patient_erased:
+            return self.tr("Erased: no record is left to open")
+        if column in (self.NUMBER, self.PATIENT):
+            return self.tr("Double-click to open the patient's window")
         return None
 
 
@@ -98,23 +137,44 @@ class RemindersView(QDialog):
     reloadRequested = Signal(tuple)  # the states to show
     resendRequested = Signal(str)  # reminder id
     logRequested = Signal()  # the providers' delivery log
+    openPatientRequested = Signal(str)  # patient id
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reminders")
         self.setWindowTitle(self.tr("Reminders"))
         self.model = RemindersModel(desk, self)
+        self._loaded: list[ReminderRow] = []
         self.filter = QComboBox(self)
         self.filter.setObjectName("remindersFilter")
         self.filter.setAccessibleName(self.tr("Show"))
         for key, label in (
             ("queued", self.tr("Queued")), ("sent", self.tr("Sent")),
-            ("failed", self.tr("Failed, unknown or skipped")), ("all", self.tr("All")),
+            ("attention", self.tr("Failed or unknown: waiting for you")),
+            ("failed", self.tr("Failed")), ("unknown", self.tr("Unknown: check")),
+            ("skipped", self.tr("Skipped or withdrawn")), ("all", self.tr("All")),
         ):  # fmt: skip
             self.filter.addItem(label, key)
         self.filter.currentIndexChanged.connect(lambda _: self.reload())
-        self.table = rows_table(self, self.model, self.tr("Reminders"), name="remindersTable")
+        self.search = QLineEdit(self)
+        self.search.setObjectName("remindersPatient")
+        self.search.setAccessibleName(self.tr("Patient"))
+        self.search.setPlaceholderText(self.tr("Number or name"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _: self._narrow())
+        self.table = rows_table(
+            self, self.model, self.tr("Reminders"), name="remindersTable",
+            stretch_column=RemindersModel.WHY,
+        )  # fmt: skip
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
+        self.table.doubleClicked.connect(lambda _: self._open_patient())
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.open_patient = QPushButton(self.tr("&Open patient"), self)
+        self.open_patient.setObjectName("remindersOpenPatient")
+        self.open_patient.clicked.connect(self._open_patient)
         self.resend = QPushButton(self.tr("&Resend"), self)
         self.resend.setObjectName("remindersResend")
         self.resend.clicked.connect(self._resend)
@@ -126,9 +186,16 @@ class RemindersView(QDialog):
         shown = QLabel(self.tr("&Show:"), self)
         shown.setBuddy(self.filter)
         top.addWidget(shown)
-        top.addWidget(self.filter, 1)
-        top.addWidget(self.resend)
-        top.addWidget(self.log)
+        top.addWidget(self.filter)
+        who = QLabel(self.tr("&Patient:"), self)
+        who.setBuddy(self.search)
+        top.addWidget(who)
+        top.addWidget(self.search, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_patient)
+        buttons.addWidget(self.resend)
+        buttons.addWidget(self.log)
         # A channel whose provider refused the credentials: what to do, above the list.
         self.attention = QLabel(self)
         self.attention.setObjectName("remindersAttention")
@@ -136,11 +203,23 @@ class RemindersView(QDialog):
         self.attention.setWordWrap(True)
         self.attention.setAccessibleName(self.tr("Channels that need attention"))
         self.attention.hide()
+        # The chosen message's reason, whole: what happened and what to do.
+        self.why = QLabel(self)
+        self.why.setObjectName("remindersWhy")
+        self.why.setWordWrap(True)
+        self.why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.why.setAccessibleName(self.tr("Why, and what to do"))
+        self.empty = QLabel(self)
+        self.empty.setObjectName("hintLabel")
+        self.empty.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.attention)
         layout.addLayout(top)
-        layout.addWidget(self.table)
-        self.resize(820, 480)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.why)
+        layout.addLayout(buttons)
+        self.resize(1180, 560)
         self._enable()
 
     def states(self) -> tuple[str, ...]:
@@ -150,9 +229,30 @@ class RemindersView(QDialog):
         self.reloadRequested.emit(self.states())
 
     def show_rows(self, rows: list[ReminderRow], attention: list[str] | None = None) -> None:
-        self.model.set_rows(rows)
+        self._loaded = list(rows)
+        self._narrow()
         self.show_attention(attention or [])
+
+    def _narrow(self) -> None:
+        """The rows loaded whose patient's number or name holds what is typed (folded
+        as the patient search folds: case, accents, Turkish i's)."""
+        chosen = self.current()
+        typed = fold(self.search.text())
+        rows = [r for r in self._loaded if not typed or typed in self._folded(r)]
+        self.model.set_rows(rows)
+        ids = [r.id for r in rows]
+        if chosen is not None and chosen.id in ids:
+            self.table.setCurrentIndex(self.model.index(ids.index(chosen.id), 0))
+        if rows or not self._loaded:
+            self.empty.setText(self.tr("No messages to show.") if not rows else "")
+        else:
+            self.empty.setText(self.tr("No message of a patient matching “{0}”.").format(
+                self.search.text().strip()))  # fmt: skip
+        self.empty.setVisible(not rows)
         self._enable()
+
+    def _folded(self, row: ReminderRow) -> str:
+        return fold(f"{row.patient_number} {self.model.patient(row)}")
 
     def show_attention(self, said: list[str]) -> None:
         """What to do about each channel whose provider refused the credentials."""
@@ -172,11 +272,49 @@ class RemindersView(QDialog):
             if went
             else ""
         )
+        self.open_patient.setEnabled(row is not None and not row.patient_erased)
+        self.open_patient.setToolTip(
+            self.tr("Erased: no record is left to open")
+            if row is not None and row.patient_erased
+            else self.tr("The patient's window, to fix what the reason names")
+        )
+        self.why.setText(self._why_text(row))
+        self.why.setVisible(row is not None and bool(row.reason))
+
+    def _why_text(self, row: ReminderRow | None) -> str:
+        if row is None or not row.reason:
+            return ""
+        said = self.model.why(row)
+        return said if said == row.reason else self.tr("{0} ({1})").format(said, row.reason)
+
+    def _open_patient(self) -> None:
+        row = self.current()
+        if row is not None and not row.patient_erased:
+            self.openPatientRequested.emit(row.patient_id)
 
     def _resend(self) -> None:
         row = self.current()
         if row is not None and row.state in RESENDABLE:
             self.resendRequested.emit(row.id)
+
+    def _menu(self, at: QPoint) -> None:
+        """The chosen row's menu: a right click chose the row it pressed; the Menu key
+        or Shift+F10 keeps the row the keyboard is on."""
+        if self.current() is not None:
+            self.context_menu().popup(self.table.viewport().mapToGlobal(at))
+
+    def context_menu(self) -> QMenu:
+        """The chosen row's actions, as its buttons offer them."""
+        menu = QMenu(self)
+        menu.setObjectName("remindersMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        opening = menu.addAction(self.tr("&Open patient"), self._open_patient)
+        opening.setObjectName("remindersMenuOpenPatient")
+        opening.setEnabled(self.open_patient.isEnabled())
+        again = menu.addAction(self.tr("&Resend"), self._resend)
+        again.setObjectName("remindersMenuResend")
+        again.setEnabled(self.resend.isEnabled())
+        return menu
 
     def present(self) -> None:
         self.show()
@@ -217,6 +355,7 @@ class Reminders(QObject):
             self.view.reloadRequested.connect(self.load)
             self.view.resendRequested.connect(self.resend)
             self.view.logRequested.connect(self.show_log)
+            self.view.openPatientRequested.connect(self.open_patient)
         return self.view
 
     def show(self) -> RemindersView:
@@ -224,6 +363,12 @@ class Reminders(QObject):
         view.present()
         view.reload()
         return view
+
+    def open_patient(self, patient_id: str) -> None:
+        """The patient's window, over the Reminders view (a fresh, audited read)."""
+        patients = self.window.findChild(Patients)
+        if isinstance(patients, Patients):
+            patients.open_patient(patient_id)
 
     def load(self, states: tuple[str, ...]) -> None:
         ctx = self.desk.ctx()

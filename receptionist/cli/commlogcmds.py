@@ -83,6 +83,8 @@ def _data(row: LogRow, tz: ZoneInfo) -> dict[str, Any]:
         "recorded_by": e.recorded_by,
         "by": row.by,
         "appointment_id": e.appointment_id,
+        # A failed message's reason code in words: what happened, what to do (None: none).
+        "explained": str(row.explained) if row.explained else None,
     }
 
 
@@ -90,7 +92,8 @@ def _line(d: dict[str, Any]) -> str:
     when = d["occurred_at"][:16].replace("T", " ")
     lines = d["summary"].splitlines() or [""]
     more = " …" if len(lines) > 1 else ""
-    return f"{when}  {d['channel']:<9} {d['direction']:<3} {d['by']:<12} {lines[0]}{more}"
+    line = f"{when}  {d['channel']:<9} {d['direction']:<3} {d['by']:<12} {lines[0]}{more}"
+    return f"{line}\n    {d['explained']}" if d["explained"] else line
 
 
 def _summary(given: str) -> str:

@@ -13,7 +13,7 @@ from receptionist.cli.common import App, examples, read_secret, whole_number
 from receptionist.cli.patientcmds import options_named
 from receptionist.ops import deliveries, patients, reminders
 from receptionist.ops.deliveries import OUTCOMES, DeliveryRow
-from receptionist.ops.reminders import LIST_LIMIT, STATES, ReminderRow, ReminderStatus
+from receptionist.ops.reminders import LIST_LIMIT, ORDER, STATES, ReminderRow, ReminderStatus
 from receptionist.reminders.settings import CHANNELS
 
 SECRET_ENV = "RECEPTIONIST_CHANNEL_SECRET"
@@ -25,10 +25,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rsub = top.add_subparsers(dest="reminders_cmd", required=True, metavar="ACTION")
     p = rsub.add_parser(
         "list",
-        help="the messages planned and sent, soonest first",
+        help=f"the messages planned and sent, each with its patient and appointment: {ORDER}",
+        description=f"The messages planned and sent, each with its patient (number and "
+        f"name), its appointment (start and provider) and its reason in words: {ORDER}. "
+        "--state narrows the list (given again, to several states); the order stays.",
         **examples(
             "receptionist reminders list",
             "receptionist reminders list --state failed --state unknown --json",
+            "receptionist reminders list --state sent --limit 50",
         ),
     )
     p.add_argument(
@@ -146,6 +150,10 @@ def _data(row: ReminderRow, tz: ZoneInfo) -> dict[str, Any]:
         "id": row.id,
         "appointment_id": row.appointment_id,
         "patient_id": row.patient_id,
+        "patient_number": row.patient_number or None,  # None: not on file any more
+        "patient_name": str(row.patient_name) or None,  # "anonymised" once nothing is left
+        "patient_erased": row.patient_erased,
+        "appointment_provider": row.appointment_provider or None,
         "kind": row.kind,
         "rule": row.rule,
         "channel": row.channel,
@@ -165,6 +173,11 @@ def _line(d: dict[str, Any]) -> str:
     when = d["send_at"][:16].replace("T", " ")
     why = f" ({d['reason']})" if d["reason"] else ""
     line = f"{when}  {d['kind']:<12} {d['rule']:<12} {d['channel'] or '-':<8} {d['state']}{why}"
+    whose = " ".join(p for p in (d["patient_number"], d["patient_name"]) if p) or "-"
+    visit = d["appointment_start"][:16].replace("T", " ")
+    if d["appointment_provider"]:
+        visit += f", {d['appointment_provider']}"
+    line += f"\n    {whose}; appointment {visit}"
     return f"{line}\n    {d['explained']}" if d["explained"] else line
 
 

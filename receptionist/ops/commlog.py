@@ -18,9 +18,11 @@ from receptionist.context import Ctx
 from receptionist.models import StaffUser
 from receptionist.patients import commlog
 from receptionist.patients.commlog import CHANNELS, DIRECTIONS, LIST_LIMIT, CommEntry
+from receptionist.reminders import reasons
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore
 from receptionist.store.storage import Database
+from receptionist.texts import Text
 
 __all__ = ["CHANNELS", "DIRECTIONS", "LIST_LIMIT", "CommEntry", "LogRow", "add", "listing"]
 
@@ -28,10 +30,12 @@ __all__ = ["CHANNELS", "DIRECTIONS", "LIST_LIMIT", "CommEntry", "LogRow", "add",
 @dataclass(frozen=True)
 class LogRow:
     """One entry and the user name of who logged it ("" for the system or a removed
-    account)."""
+    account); ``explained``: for a failed message the dispatcher logged, what its reason
+    means and what to do (``reminders.reasons.logged``), else None."""
 
     entry: CommEntry
     by: str
+    explained: Text | None = None
 
 
 def add(
@@ -82,4 +86,9 @@ def _rows(s: Session, entries: Iterable[CommEntry]) -> list[LogRow]:
     if ids:
         query = select(StaffUser.id, StaffUser.username).where(StaffUser.id.in_(ids))
         names = {user_id: name for user_id, name in s.execute(query)}
-    return [LogRow(e, names.get(e.recorded_by or "", "")) for e in found]
+    return [LogRow(e, names.get(e.recorded_by or "", ""), _explained(e)) for e in found]
+
+
+def _explained(e: CommEntry) -> Text | None:
+    """A failed message's entry (the dispatcher's: logged by no person) explained."""
+    return reasons.logged(e.summary, e.channel) if e.recorded_by is None else None

@@ -8,16 +8,17 @@ touches the network.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, case, func, select, union_all
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
-from receptionist.models import AuditEvent, Reminder, setting_id
+from receptionist.models import Appointment, AuditEvent, Patient, Provider, Reminder, setting_id
 from receptionist.models.base import UTCDateTime
+from receptionist.models.names import display_name
 from receptionist.reminders import channelsettings as cs
 from receptionist.reminders import config, dispatch, halt, reasons, station
 from receptionist.reminders.channels import Sender
@@ -70,20 +71,43 @@ class ReminderRow:
     reason: str
     scheduled_for: datetime
     send_at: datetime
-    appointment_start: datetime
+    appointment_start: datetime  # the start the message was planned for
     attempts: int
-    provider_id: str
+    provider_id: str  # the messaging provider's id of the message (a Twilio SID)
     finished_at: datetime | None
-    explained: Text | None = None  # the reason in words a person can act on, if any
+    explained: Text | None = None  # the reason in words: what happened, what to do
     sent_to: str = ""  # the address it went to ("": not sent yet); patient data
+    # Whose message it is (:func:`listing`): the patient's number ("": no longer on
+    # file) and name as every list names a patient (``models.names.display_name``:
+    # "anonymised" for one the sweep anonymised, and for an erased one, whose row keeps
+    # only the number); ``patient_erased``: no record left to open (erased, or gone).
+    patient_number: str = ""
+    patient_name: str = ""
+    patient_erased: bool = False
+    appointment_provider: str = ""  # the appointment's provider ("": it is gone)
+
+
+# The list's groups, in order (one rule, :func:`listing`): failed and unknown wait for
+# a person, newest first; queued soonest first; sent, skipped, withdrawn newest first.
+WAITING_FOR_A_PERSON = ("failed", "unknown")
+QUEUED = ("pending", "sending")
+ORDER = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "failed and unknown first, newest first; then queued, soonest first; then sent, "
+        "skipped and withdrawn, newest first",
+    )
+)
 
 
 def listing(
     db: Database, ctx: Ctx, *, states: tuple[str, ...] = (), limit: int = LIST_LIMIT
 ) -> list[ReminderRow]:
-    """The messages planned and sent (``states`` filters): those still to go soonest
-    first; any list holding finished ones newest first (they are kept six months, and
-    the limit must not show only the oldest)."""
+    """The messages planned and sent (``states`` filters), each with its patient and
+    its appointment's provider, in one query, in the order :data:`ORDER` says: what
+    waits for a person first, so the ``limit`` never hides it behind the queue; what is
+    still to go soonest first; what is done newest first (kept six months, the limit
+    must not show only the oldest)."""
     require(ctx, "patient.read", CANNOT_SEE)
     for state in states:
         if state not in STATES:
@@ -94,23 +118,80 @@ def listing(
                     states=", ".join(STATES),
                 ),
             )
-    to_go = bool(states) and set(states) <= {"pending", "sending"}
-    order = (Reminder.send_at, Reminder.id) if to_go else (Reminder.send_at.desc(), Reminder.id)
-    query = select(Reminder).order_by(*order).limit(limit)
-    if states:
-        query = query.where(Reminder.state.in_(states))
+    r = Reminder
+    group = case((r.state.in_(WAITING_FOR_A_PERSON), 0), (r.state.in_(QUEUED), 1), else_=2)
+    soonest = case((r.state.in_(QUEUED), r.send_at), else_=None)
+    page = _first(states or STATES, limit)
+    query = (
+        select(
+            r, Patient.number, Patient.given_name, Patient.family_name, Patient.deleted_at,
+            Provider.name,
+        )
+        .join(page, page.c.id == r.id)
+        .outerjoin(Patient, Patient.id == r.patient_id)
+        .outerjoin(Appointment, Appointment.id == r.appointment_id)
+        .outerjoin(Provider, Provider.id == Appointment.provider_id)
+        .order_by(group, soonest, r.send_at.desc(), r.id)
+        .limit(limit)
+    )  # fmt: skip
     with db.read() as s:
         kept = cs.refused_senders(s)  # named in a stopped channel's words
-        return [_row(r, kept) for r in s.scalars(query)]
+        found = s.execute(query).all()
+        return [
+            _row(row, kept, _Whose(number, given, family, erased, provider))
+            for row, number, given, family, erased, provider in found
+        ]
 
 
-def _row(r: Reminder, kept: Mapping[str, str] | None = None) -> ReminderRow:
+def _first(states: Collection[str], limit: int) -> Subquery:
+    """The ids of the first ``limit`` messages of each of ``states`` in the list's order,
+    each read along the (state, send_at) index, which stops at ``limit``: the page is
+    among them, and only they are joined to their patients and sorted, however many
+    months of sent messages the station keeps (one statement with the list's query)."""
+    r = Reminder
+    parts = [
+        select(r.id)
+        .where(r.state == state)
+        .order_by(r.send_at if state in QUEUED else r.send_at.desc())
+        .limit(limit)
+        .subquery()
+        for state in states
+    ]
+    return union_all(*(select(part.c.id) for part in parts)).subquery()
+
+
+@dataclass(frozen=True)
+class _Whose:
+    number: str | None  # None: the patient is not on file any more
+    given: str | None
+    family: str | None
+    erased_at: datetime | None
+    provider: str | None
+
+
+def _row(
+    r: Reminder, kept: Mapping[str, str] | None = None, whose: _Whose | None = None
+) -> ReminderRow:
+    """``r`` as the list shows it; ``whose``: its patient and provider as read with it
+    (None: not read, as after a resend)."""
     sender = (kept or {}).get(r.channel, "")
-    return ReminderRow(
+    explained = reasons.explain(r.reason, r.channel, sender)
+    row = ReminderRow(
         r.id, r.appointment_id, r.patient_id, r.kind, r.rule, r.channel, r.state, r.reason,
         r.scheduled_for, r.send_at, r.appointment_start, r.attempts, r.provider_id, r.finished_at,
-        reasons.explain(r.reason, r.channel, sender), r.sent_to,
+        explained, r.sent_to,
     )  # fmt: skip
+    if whose is None:
+        return row
+    if whose.number is None:  # her row is gone (a sweep purged it): no number, no name
+        return replace(row, patient_erased=True, appointment_provider=whose.provider or "")
+    return replace(
+        row,
+        patient_number=whose.number,
+        patient_name=display_name(whose.given, whose.family),
+        patient_erased=whose.erased_at is not None,
+        appointment_provider=whose.provider or "",
+    )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,16 @@
-"""What a message's reason code means, in words a person can act on: the Reminders
-view and ``receptionist reminders list`` show it beside the code. Codes with no
-sentence here are shown as they are (the operator's guide lists them)."""
+"""What a message's reason code means, in words a person can act on: what happened and
+what to do. The Reminders view, ``receptionist reminders list`` and ``dispatch``, and
+the patient's communication log (a failed message's entry, :func:`logged`) show it
+beside the code. Every code has a sentence: a code of its own (:data:`_SAID`), a
+provider's numbered code by its family (``smtp_550``, ``twilio_21617``, ``meta_131051``,
+``http_400``), a try that failed for now by what went wrong (:data:`_FOR_NOW`), and a
+code this version does not know by its prefix (``permanent:``, ``transient:``,
+``retry:``) or as itself (:data:`_UNLISTED`). The templates are marked for the "core"
+translation context, as every core text is."""
 
 from __future__ import annotations
+
+import re
 
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -45,7 +53,8 @@ _SAID: dict[str, str] = {
     "no_whatsapp_template": QT_TRANSLATE_NOOP(
         "core",
         "Not sent: the patient can only be reached by WhatsApp, and no approved template "
-        "is named for this message in their language (Settings > Clinic, {setting}).",
+        "is named for this message in their language (Settings > Clinic, {setting}). Name "
+        "one there, or record the patient's consent to another channel, then resend.",
     ),
     "restricted": QT_TRANSLATE_NOOP(
         "core",
@@ -57,7 +66,7 @@ _SAID: dict[str, str] = {
         "core",
         "Not sent from this PC: it stopped being the reminder station (or its stand-by) "
         "before the message was due; the PC that sends now plans its own. If this PC "
-        "sends again one day, it plans afresh.",
+        "sends again one day, it plans afresh. Nothing to do here.",
     ),
     "other_station": QT_TRANSLATE_NOOP(
         "core",
@@ -85,7 +94,7 @@ _SAID: dict[str, str] = {
         "Sending: the provider's answer never came, or was a server error (HTTP 5xx), "
         "which does not say whether it took the message. Ten minutes on, the provider is "
         "asked whether it took the message: if so it counts as sent; if it cannot tell, "
-        "or does not list it, it waits for a person.",
+        "or does not list it, it waits for a person. Nothing to do meanwhile.",
     ),
     # "unknown": the message may have arrived; only a person can find out.
     "no_answer": QT_TRANSLATE_NOOP(
@@ -124,7 +133,252 @@ _SAID: dict[str, str] = {
         "have reached the provider. Check the provider's own log or ask the patient "
         "before you resend: it may go twice.",
     ),
+    # Queued, sent.
+    "resend": QT_TRANSLATE_NOOP(
+        "core",
+        "Queued again by Resend: it goes at the next round, with every check of sending "
+        "(consent, the appointment, quiet hours). Nothing to do.",
+    ),
+    "recovered": QT_TRANSLATE_NOOP(
+        "core",
+        "Sent: the sending was cut short, and the provider's list showed afterwards that "
+        "it took the message. Nothing to do.",
+    ),
+    # Skipped: the message did not go, and will not by itself.
+    "no_consent": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent: the patient has not consented to reminders on any channel. If the "
+        "patient wants them, record the consent (the patient's window, Consents), then "
+        "resend.",
+    ),
+    "no_address": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent: the patient consented, but the record has no phone number or e-mail "
+        "address for those channels. Add it in the patient's record, then resend.",
+    ),
+    "no_channel": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent: none of the channels the patient consented to and has an address for "
+        "is set up at the clinic. Set one up (Settings > Clinic > Message channels), or "
+        "record the patient's consent to one that is, then resend.",
+    ),
+    "late": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent: it was due longer ago than the late limit (reminders.late_limit_minutes) "
+        "while nothing sent (the reminder station was off, or sending stopped), and a late "
+        "message is skipped rather than sent in a burst. Resend it if it still helps the "
+        "patient.",
+    ),
+    "quiet_hours": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent: it fell in the quiet hours (reminders.quiet_start to quiet_end), and "
+        "either nothing was left before the appointment once they ended or the clinic "
+        "skips such messages (reminders.quiet_mode skip). Resend it if it still helps the "
+        "patient.",
+    ),
+    "started": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent: the appointment had already begun when the message was due. Nothing to do.",
+    ),
+    "patient_gone": QT_TRANSLATE_NOOP(
+        "core",
+        "Not sent: the patient's record was erased or removed before the message was "
+        "due. Nothing to do.",
+    ),
+    # Withdrawn: the appointment changed; nothing of it is to be said any more.
+    "moved": QT_TRANSLATE_NOOP(
+        "core",
+        "Withdrawn: the appointment was moved, and the messages for its new time were "
+        "planned afresh. Nothing to do.",
+    ),
+    "cancelled": QT_TRANSLATE_NOOP(
+        "core",
+        "Withdrawn: the appointment was cancelled (the cancellation message, if the clinic "
+        "sends one, tells the patient). Nothing to do.",
+    ),
+    "appointment_gone": QT_TRANSLATE_NOOP(
+        "core",
+        "Withdrawn: the appointment was deleted, so nothing is left to tell the patient "
+        "about it. Nothing to do.",
+    ),
+    "told": QT_TRANSLATE_NOOP(
+        "core",
+        "Withdrawn: an earlier message (logged on this PC or another) already told the "
+        "patient this time. Nothing to do.",
+    ),
+    # Failed for good: the provider refused this message (the patient's address, mostly).
+    "permanent:invalid_number": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the SMS provider says the patient's phone number is not a valid number "
+        "(Twilio error 21211). Correct the phone number in the patient's record, then "
+        "resend.",
+    ),
+    "permanent:opted_out": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the patient's number has opted out of the clinic's SMS (someone replied "
+        "STOP; Twilio error 21610), and the provider blocks every message to it. Only "
+        "the patient can undo it, by texting START to the clinic's number; ask the "
+        "patient, or record consent to another channel, then resend.",
+    ),
+    "permanent:unroutable": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the SMS provider cannot deliver to this number (Twilio error 21612: its "
+        "carrier or country is out of reach from the clinic's number). Check the number "
+        "with the patient, or record consent to another channel, then resend.",
+    ),
+    "permanent:not_mobile": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the patient's number is a landline, which cannot receive SMS (Twilio "
+        "error 21614). Enter the patient's mobile number in the record, then resend.",
+    ),
+    "permanent:region_not_allowed": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the clinic's SMS account may not send to this number's country (Twilio "
+        "error 21408). Allow that country in the Twilio Console (Messaging > Settings > "
+        "Geo permissions), or check the number's country code, then resend.",
+    ),
+    "permanent:recipient_refused": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the e-mail server refused the patient's address (no such mailbox, or it "
+        "takes no mail). Check the e-mail address in the patient's record, then resend.",
+    ),
+    "permanent:smtputf8_not_offered": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the patient's e-mail address has letters beyond plain ASCII, and the "
+        "clinic's e-mail server does not take such addresses (no SMTPUTF8). Check the "
+        "address with the patient, or ask the server's administrator, then resend.",
+    ),
+    "permanent:undeliverable": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: WhatsApp could not deliver to this number (Meta error 131026: no "
+        "WhatsApp account on it, an old WhatsApp, or WhatsApp's terms not accepted). "
+        "Check the number with the patient, or record consent to another channel, then "
+        "resend.",
+    ),
+    "permanent:not_allowed_recipient": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the clinic's WhatsApp account is in test mode and this number is not "
+        "on its list of allowed recipients (Meta error 131030). Add the number in "
+        "WhatsApp Manager, or take the account out of test mode, then resend.",
+    ),
+    "permanent:not_registered": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the clinic's WhatsApp number is not registered with the Cloud API "
+        "(Meta error 133010). Register it in WhatsApp Manager, then resend.",
+    ),
+    "permanent:template_too_long": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the WhatsApp template filled in with this message's values is too long "
+        "(Meta error 132005). Shorten the template in WhatsApp Manager, then resend.",
+    ),
+    "permanent:template_policy": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: Meta refused the WhatsApp template's content under its policy (error "
+        "132007). Change the template in WhatsApp Manager, or name another in Settings > "
+        "Clinic ({setting}), then resend.",
+    ),
 }
+
+# A provider's numbered code with no name of its own (``permanent:<family>_<number>``):
+# what the number is, and where to look it up.
+_FAMILIES: dict[str, str] = {
+    "smtp": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the e-mail server refused the message for good (SMTP {code}). Check the "
+        "patient's e-mail address in the record, and the server's log for its reason, "
+        "then resend.",
+    ),
+    "twilio": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the SMS provider refused the message (Twilio error {code}). Look the "
+        "code up in Twilio's error list (twilio.com/docs/api/errors), fix what it names "
+        "(often the patient's number), then resend.",
+    ),
+    "meta": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: WhatsApp refused the message (Meta error {code}). Look the code up in "
+        "Meta's WhatsApp Cloud API error codes, fix what it names (often the patient's "
+        "number or the template), then resend.",
+    ),
+    "http": QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the provider refused the message (HTTP {code}) without saying why. Look "
+        "at the Delivery log and the provider's own log, fix what they name, then resend.",
+    ),
+}
+_SAID_AS = {"smtp": "SMTP", "twilio": "Twilio error", "meta": "Meta error", "http": "HTTP"}
+_FAMILY = re.compile(r"(smtp|twilio|meta|http)_(\d+)")
+_PERMANENT = QT_TRANSLATE_NOOP(
+    "core",
+    "Failed: the provider refused the message for good ({code}). Look at the Delivery "
+    "log and the provider's own log for why, fix it, then resend.",
+)
+
+# A try that failed for now (nothing was sent): what went wrong, by the senders' code;
+# waiting to try again (``retry:``), or failed after the last try (``transient:``).
+_FOR_NOW: dict[str, tuple[str, str]] = {
+    "unreachable": (
+        QT_TRANSLATE_NOOP(
+            "core",
+            "the provider could not be reached (no network on this PC, or the provider down)",
+        ),
+        QT_TRANSLATE_NOOP("core", "Check this PC's internet connection, then resend."),
+    ),
+    "connection_lost": (
+        QT_TRANSLATE_NOOP(
+            "core", "the connection to the provider dropped before the message was handed over"
+        ),
+        QT_TRANSLATE_NOOP("core", "Check this PC's internet connection, then resend."),
+    ),
+    "proxy_refused": (
+        QT_TRANSLATE_NOOP(
+            "core", "a proxy between this PC and the provider refused to open the connection"
+        ),
+        QT_TRANSLATE_NOOP(
+            "core",
+            "Check this PC's proxy settings with whoever runs the clinic's network, then resend.",
+        ),
+    ),
+    "rate_limited": (
+        QT_TRANSLATE_NOOP("core", "the provider asked for fewer messages at a time (a rate limit)"),
+        QT_TRANSLATE_NOOP(
+            "core",
+            "Resend it in a few minutes; if it keeps happening, ask the provider to raise "
+            "the clinic's limit.",
+        ),
+    ),
+}
+_FOR_NOW_SMTP = (
+    QT_TRANSLATE_NOOP("core", 'the e-mail server answered "try again later" (SMTP {code})'),
+    QT_TRANSLATE_NOOP(
+        "core",
+        "Resend it later; if it keeps happening, ask the e-mail server's administrator.",
+    ),
+)
+_FOR_NOW_OTHER = (
+    QT_TRANSLATE_NOOP("core", "the provider answered with a temporary error ({code})"),
+    QT_TRANSLATE_NOOP(
+        "core",
+        "Resend it later; if it keeps happening, check the provider's status page and the "
+        "Delivery log.",
+    ),
+)
+_RETRYING = QT_TRANSLATE_NOOP(
+    "core",
+    "Waiting to try again: {what}. Nothing was sent yet; it is tried again by itself, so "
+    "there is nothing to do unless it fails after its last try.",
+)
+_GAVE_UP = QT_TRANSLATE_NOOP(
+    "core",
+    "Failed after its last try: {what}. Nothing was sent. {fix}",
+)
+# A code this version does not know (written by a newer one, say).
+_UNLISTED = QT_TRANSLATE_NOOP(
+    "core",
+    "The message's state says {code}, a reason this version of the app does not know. "
+    "Look at the Delivery log for the provider's answer, and ask whoever looks after the "
+    "app before you resend.",
+)
 
 
 # A 401/407 that was not the provider's error body (``sync/channels/web.py``), as a
@@ -147,15 +401,53 @@ _WAITING_SETUP = QT_TRANSLATE_NOOP(
 
 
 def explain(reason: str, channel: str = "", sender: str = "") -> Text | None:
-    """The sentence of ``reason``, or None when the code says enough (``channel``: the
-    message's; ``sender``: that channel's sender as saved, where today's check refuses it)."""
-    said = _SAID.get(reason)
-    code = reason.rpartition(":")[2]
-    if said is None and reason.startswith(halt.SETUP_PREFIX):  # a stopped channel's
-        what = halt.what_to_fix(reason, channel, sender)
-        return Text(_WAITING_SETUP, what=what) if what is not None else None
-    if said is None and code.startswith(NOT_PROVIDER):
-        return Text(_NOT_PROVIDER, status=code.removeprefix(NOT_PROVIDER))
-    if said is None:
+    """The sentence of ``reason``: what happened and what to do (None: no reason, "").
+    ``channel``: the message's; ``sender``: that channel's sender as saved, where
+    today's check refuses it."""
+    if not reason:
         return None
-    return Text(said, setting=_TEMPLATE_SETTING) if "{setting}" in said else Text(said)
+    said = _SAID.get(reason)
+    if said is not None:
+        return Text(said, setting=_TEMPLATE_SETTING) if "{setting}" in said else Text(said)
+    if reason.startswith(halt.SETUP_PREFIX):  # a stopped channel's
+        what = halt.what_to_fix(reason, channel, sender)
+        if what is not None:
+            return Text(_WAITING_SETUP, what=what)
+    status, _, code = reason.rpartition(":")
+    if code.startswith(NOT_PROVIDER):
+        return Text(_NOT_PROVIDER, status=code.removeprefix(NOT_PROVIDER))
+    if status in ("retry", "transient"):
+        what, fix = _for_now(code)
+        if status == "retry":
+            return Text(_RETRYING, what=what)
+        return Text(_GAVE_UP, what=what, fix=fix)
+    family = _FAMILY.fullmatch(code)
+    if status == "permanent" and family is not None:
+        return Text(_FAMILIES[family.group(1)], code=family.group(2))
+    if status == "permanent":
+        return Text(_PERMANENT, code=code)
+    return Text(_UNLISTED, code=reason)
+
+
+def _for_now(code: str) -> tuple[Text, Text]:
+    """What went wrong with a try that failed for now, and what to do if it lasts."""
+    named = _FOR_NOW.get(code)
+    if named is not None:
+        return Text(named[0]), Text(named[1])
+    smtp = re.fullmatch(r"smtp_(\d+)", code)
+    if smtp is not None:
+        return Text(_FOR_NOW_SMTP[0], code=smtp.group(1)), Text(_FOR_NOW_SMTP[1])
+    family = _FAMILY.fullmatch(code)
+    shown = f"{_SAID_AS[family.group(1)]} {family.group(2)}" if family else code
+    return Text(_FOR_NOW_OTHER[0], code=shown), Text(_FOR_NOW_OTHER[1])
+
+
+# A failed message's communication-log entry (``dispatch.FAILED``): "... (status:
+# failed; <reason>)." The entry is the dispatcher's (logged by no person).
+_LOGGED_FAILURE = re.compile(r"\(status: failed; ([A-Za-z0-9_:]+)\)")
+
+
+def logged(summary: str, channel: str = "") -> Text | None:
+    """The sentence of the reason a failed message's log entry names, or None."""
+    found = _LOGGED_FAILURE.search(summary)
+    return explain(found.group(1), channel) if found is not None else None

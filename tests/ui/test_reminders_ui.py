@@ -15,16 +15,19 @@ from uiseed import Seeded
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
-from receptionist.models import Reminder
+from receptionist.models import Appointment, Reminder
 from receptionist.ops import settings
-from receptionist.reminders import halt
+from receptionist.reminders import dispatch, halt
 from sync import reminderlease
 from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
-from ui.reminders import Reminders, RemindersView
+from ui.patients import Patients
+from ui.reminders import Reminders, RemindersModel, RemindersView
 from ui.reminderstatus import ReminderStatusFeed
 from ui.screenshots import composite
+
+M = RemindersModel
 
 
 def on_worker(desk: Desk, fn: Any) -> Any:
@@ -72,7 +75,7 @@ def test_the_view_filters_and_resends_a_failed_message(
     view = controller.view
     assert isinstance(view, RemindersView)
     assert [r.id for r in view.model.rows()] == [made["pending"]]
-    assert view.model.cell(view.model.rows()[0], 1) == "Reminder, 2h before"
+    assert view.model.cell(view.model.rows()[0], M.MESSAGE) == "Reminder, 2h before"
     view.table.setCurrentIndex(view.model.index(0, 0))
     assert not view.resend.isEnabled(), "a queued message is not resent"
     with qtbot.waitSignal(controller.loaded, timeout=10_000):
@@ -80,8 +83,10 @@ def test_the_view_filters_and_resends_a_failed_message(
     assert [r.id for r in view.model.rows()] == [made["failed"]]
     view.table.setCurrentIndex(view.model.index(0, 0))
     assert view.resend.isEnabled()
-    assert view.model.cell(view.model.rows()[0], 4) == "permanent:invalid_number"
-    went = view.model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+    why = view.model.index(0, M.WHY)
+    assert "Correct the phone number in the patient's record" in why.data()
+    assert why.data(Qt.ItemDataRole.ToolTipRole) == "permanent:invalid_number"
+    went = view.model.index(0, M.CHANNEL).data(Qt.ItemDataRole.ToolTipRole)
     assert went == "Went to +905550001122", "the address it went to, not the patient's now"
     assert "+905550001122" in view.resend.toolTip()
     with qtbot.waitSignal(controller.loaded, timeout=10_000):
@@ -146,8 +151,8 @@ def test_a_template_refusal_is_explained_in_the_view_and_stand_by_in_the_status_
     view.filter.setCurrentIndex(view.filter.findData("failed"))
     qtbot.waitUntil(lambda: [r.state for r in view.model.rows()] == ["failed"], timeout=10_000)
     row = view.model.rows()[0]
-    why = view.model.index(0, 4)
-    assert "no approved template" in view.model.cell(row, 4) and "132001" in why.data()
+    why = view.model.index(0, M.WHY)
+    assert "no approved template" in view.model.cell(row, M.WHY) and "132001" in why.data()
     assert why.data(Qt.ItemDataRole.ToolTipRole) == "permanent:template_missing"
     desk.sync.update_reminders("standby", station="A", queued=2)
     assert window.sync_status.reminders.text() == "Reminders: stand-by for PC A"
@@ -187,7 +192,7 @@ def test_a_channel_whose_credentials_were_refused_needs_attention(
     if os.environ.get("REMINDER_SHOTS"):
         picture.save(str(Path(os.environ["REMINDER_SHOTS"]) / "reminders-attention.png"))
     window.setStyleSheet("")
-    assert "refused the clinic's credentials" in view.model.cell(view.model.rows()[0], 4)
+    assert "refused the clinic's credentials" in view.model.cell(view.model.rows()[0], M.WHY)
     ctx = Ctx(Actor("u1", "admin", "ui"), clock)
     on_worker(desk, lambda db: settings.set_many(db, ctx, {"channels.sms_token": "new"}))
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
@@ -237,3 +242,203 @@ def test_the_attention_line_follows_the_status_feed_without_reloading_the_rows(
         feed.load()  # as after the jobs ran
     assert not view.attention.isHidden() and "whatsapp" in view.attention.text()
     assert view.table.currentIndex().row() == 0, "the selection stays"
+
+
+def plant_whose(desk: Desk, seeded: Seeded, clock: FixedClock) -> dict[str, str]:
+    """Messages of two seeded patients' appointments (A-1 Zeynep Kaya's 09:00 with Dr.
+    Ayşe Demir, A-2 Mehmet Öztürk's 10:00) and one of a patient no longer on file."""
+    now = clock.now()
+
+    def write(db: Any) -> dict[str, str]:
+        made = {}
+        with db.write() as s:
+            plan = (
+                ("zeynep_failed", seeded.ids["a1"], "failed", "permanent:invalid_number", 2),
+                ("zeynep_queued", seeded.ids["a1"], "pending", "", -1),
+                ("mehmet_unknown", seeded.ids["a2"], "unknown", "no_answer", 1),
+                ("gone_failed", "purged-appointment", "failed", "permanent:smtp_550", 3),
+            )
+            for key, appointment_id, state, reason, hours_ago in plan:
+                appt = s.get(Appointment, appointment_id)
+                r = Reminder(
+                    appointment_id=appointment_id,
+                    patient_id=appt.patient_id if appt is not None else "purged-patient",
+                    kind="reminder", rule="24h",
+                    scheduled_for=now - timedelta(hours=hours_ago),
+                    send_at=now - timedelta(hours=hours_ago),
+                    appointment_start=appt.start_utc if appt is not None else now,
+                    state=state, channel="sms" if state != "pending" else "", reason=reason,
+                    provider_id="", digest="", attempts=1, created_at=now, updated_at=now,
+                )  # fmt: skip
+                s.add(r)
+                s.flush()
+                made[key] = r.id
+                made[f"{key}_patient"] = r.patient_id
+        return made
+
+    return on_worker(desk, write)  # type: ignore[no-any-return]
+
+
+def test_the_view_names_whose_message_it_is_and_opens_the_patient(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = plant_whose(desk, seeded, clock)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.filter.setCurrentIndex(view.filter.findData("attention"))
+    # What waits for a person, newest first.
+    ids = {v: k for k, v in made.items()}
+    assert [ids[r.id] for r in view.model.rows()] == [
+        "mehmet_unknown", "zeynep_failed", "gone_failed",
+    ]  # fmt: skip
+    m = view.model
+    first = [m.index(1, c).data() for c in (M.NUMBER, M.PATIENT, M.APPOINTMENT, M.STATE)]
+    assert first[:2] == ["A-1", "Zeynep Kaya"] and first[3] == "Failed"
+    assert first[2].endswith("09:00, Dr. Ayşe Demir"), first[2]  # the clinic's time
+    assert "Correct the phone number" in m.index(1, M.WHY).data()
+    gone = [m.index(2, c).data() for c in (M.NUMBER, M.PATIENT)]
+    assert gone == ["-", "Not on file any more"]
+    assert m.index(2, M.PATIENT).data(Qt.ItemDataRole.ToolTipRole).startswith("Erased")
+    # The chosen row's reason, whole, under the list.
+    view.table.setCurrentIndex(m.index(1, 0))
+    assert view.why.isVisibleTo(view) and "(permanent:invalid_number)" in view.why.text()
+    assert view.why.text().startswith("Failed: the SMS provider says")
+    # Double-click, the button and the context menu open the patient's window.
+    patients = window.findChild(Patients)
+    assert patients is not None
+    view.present()
+    QApplication.processEvents()
+    rect = view.table.visualRect(m.index(1, M.PATIENT))
+    with qtbot.waitSignal(patients.opened, timeout=10_000) as opened:
+        # As a hand does it: the first click's press, then the double-click.
+        qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened.args is not None
+    assert opened.args[0].patient_id == made["zeynep_failed_patient"]
+    view.table.setCurrentIndex(m.index(0, 0))
+    with qtbot.waitSignal(patients.opened, timeout=10_000) as opened:
+        view.open_patient.click()
+    assert opened.args is not None
+    assert opened.args[0].patient_id == made["mehmet_unknown_patient"]
+    # A right click chooses the row it presses, and its menu offers the row's actions.
+    rect = view.table.visualRect(m.index(1, M.STATE))
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.RightButton, pos=rect.center())
+    assert view.current() is not None and view.current().id == made["zeynep_failed"]
+    view.table.customContextMenuRequested.emit(rect.center())
+    popped = view.findChild(QMenu, "remindersMenu")
+    qtbot.waitUntil(lambda: popped is not None and popped.isVisible(), timeout=5_000)
+    assert popped is not None
+    popped.close()
+    view.table.setCurrentIndex(m.index(0, 0))
+    menu = view.context_menu()
+    acts = {a.objectName(): a for a in menu.actions()}
+    assert acts["remindersMenuOpenPatient"].isEnabled() and acts["remindersMenuResend"].isEnabled()
+    with qtbot.waitSignal(patients.opened, timeout=10_000):
+        acts["remindersMenuOpenPatient"].trigger()
+    # No record is left to open for a patient no longer on file.
+    view.table.setCurrentIndex(m.index(2, 0))
+    assert not view.open_patient.isEnabled()
+    assert not view.context_menu().actions()[0].isEnabled()
+    with qtbot.assertNotEmitted(view.openPatientRequested):
+        view.table.doubleClicked.emit(m.index(2, 0))
+
+
+def test_the_filters_and_the_patient_box_narrow_the_list(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = plant_whose(desk, seeded, clock)
+    ids = {v: k for k, v in made.items()}
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+
+    def shown() -> list[str]:
+        return [ids[r.id] for r in view.model.rows()]
+
+    assert shown() == ["zeynep_queued"]
+    for key, expected in (
+        ("unknown", ["mehmet_unknown"]),
+        ("failed", ["zeynep_failed", "gone_failed"]),
+        ("all", ["mehmet_unknown", "zeynep_failed", "gone_failed", "zeynep_queued"]),
+    ):
+        with qtbot.waitSignal(controller.loaded, timeout=10_000):
+            view.filter.setCurrentIndex(view.filter.findData(key))
+        assert shown() == expected, key
+    view.table.setCurrentIndex(view.model.index(1, 0))
+    view.search.setText("kaya")
+    chosen = view.current()
+    assert chosen is not None and ids[chosen.id] == "zeynep_failed", "the choice stays"
+    for typed, expected in (
+        ("kaya", ["zeynep_failed", "zeynep_queued"]),
+        ("ZEYNEP", ["zeynep_failed", "zeynep_queued"]),
+        ("ozturk", ["mehmet_unknown"]),  # as the patient search folds: Ö is o
+        ("A-2", ["mehmet_unknown"]),
+        ("nobody", []),
+        ("", ["mehmet_unknown", "zeynep_failed", "gone_failed", "zeynep_queued"]),
+    ):
+        view.search.setText(typed)
+        assert shown() == expected, typed
+    view.search.setText("nobody")
+    assert view.empty.isVisibleTo(view) and "nobody" in view.empty.text()
+
+
+def test_a_screenshot_of_the_view(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    plant_whose(desk, seeded, clock)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.filter.setCurrentIndex(view.filter.findData("all"))
+    view.table.setCurrentIndex(view.model.index(1, 0))
+    window.resize(1366, 768)
+    window.setStyleSheet(stylesheet())
+    QApplication.processEvents()
+    picture = composite(window, view)
+    assert picture.save(str(seeded.root.parent / "reminders-view.png"))
+    if os.environ.get("REMINDER_SHOTS"):
+        picture.save(str(Path(os.environ["REMINDER_SHOTS"]) / "reminders-view.png"))
+    window.setStyleSheet("")
+
+
+def test_a_failed_message_in_the_communication_log_says_what_to_do(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """Opened from the Reminders view, the patient's Communication tab shows the entry
+    the dispatcher logged for the failed message, with its reason's sentence."""
+    made = plant_whose(desk, seeded, clock)
+
+    def logged(db: Any) -> None:
+        with db.write() as s:
+            r = s.get(Reminder, made["zeynep_failed"])
+            dispatch._log(s, r, clock.now(), None)
+
+    on_worker(desk, logged)
+    patients = window.findChild(Patients)
+    controller = window.findChild(Reminders)
+    assert patients is not None and controller is not None
+    with qtbot.waitSignal(patients.opened, timeout=10_000) as opened:
+        controller.open_patient(made["zeynep_failed_patient"])
+    shown = opened.args[0] if opened.args else None
+    assert shown is not None
+    qtbot.waitUntil(lambda: shown.record is not None, timeout=10_000)
+    page = shown.commlog
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        shown.tabs.setCurrentWidget(page)
+    summary = page.model.index(0, 3)
+    assert "(status: failed; permanent:invalid_number)." in summary.data()
+    assert "Correct the phone number in the patient's record" in summary.data()
+    assert "Correct the phone number" in summary.data(Qt.ItemDataRole.ToolTipRole)
+    shown.resize(1000, 600)
+    shown.setStyleSheet(stylesheet())
+    QApplication.processEvents()
+    picture = shown.grab()
+    assert picture.save(str(seeded.root.parent / "commlog-failed.png"))
+    if os.environ.get("REMINDER_SHOTS"):
+        picture.save(str(Path(os.environ["REMINDER_SHOTS"]) / "commlog-failed.png"))

@@ -1,8 +1,10 @@
 """The patient's communication log: calls and messages, newest first, and a form to log one.
 
-The form takes a channel, a direction and a short summary; Ctrl+Enter (or Add) logs it
-now, as the signed-in user, on the database worker. A summary the core refuses comes
-back under the summary box and nothing is written.
+A failed message the dispatcher logged shows, after its summary, what its reason code
+means and what to do (``ops.commlog.LogRow.explained``). The form takes a channel, a
+direction and a short summary; Ctrl+Enter (or Add) logs it now, as the signed-in user,
+on the database worker. A summary the core refuses comes back under the summary box
+and nothing is written.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from receptionist.ops.commlog import CHANNELS, DIRECTIONS, LogRow
 from receptionist.store.storage import Database
 
 from .. import messages
-from ..coretext import exception_text
+from ..coretext import exception_text, one_line, translated
 from ..desk import Desk
 from ..fielderrors import error_line
 from ..rowsmodel import RowsModel, rows_table
@@ -70,11 +72,15 @@ class CommLogModel(RowsModel[LogRow]):
     def cell(self, row: LogRow, column: int) -> str:
         e = row.entry
         first_line = e.summary.splitlines()[0] if e.summary else ""
+        if row.explained:  # a failed message: what its code means, and what to do
+            first_line = f"{first_line} {one_line(row.explained)}"
         values = (short_datetime(e.occurred_at, self.tz), self.channels.get(e.channel, e.channel),
                   self.directions.get(e.direction, e.direction), first_line, row.by)  # fmt: skip
         return values[column] if 0 <= column < len(values) else ""
 
     def role_data(self, row: LogRow, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 3 and row.explained:
+            return f"{row.entry.summary}\n\n{translated(row.explained)}"
         if role == Qt.ItemDataRole.ToolTipRole and column == 3:
             return row.entry.summary
         return None

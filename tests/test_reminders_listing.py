@@ -1,0 +1,226 @@
+"""The list of messages (``ops.reminders.listing``: the Reminders view, ``reminders
+list``): whose message it is (the patient's number and name, the appointment's start
+and provider), in one query; the order its words promise; and a sentence for every
+reason a message can show, in the list and in the patient's communication log."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import pytest
+from reminderclinic import Clinic, at, make
+from sqlalchemy import event
+
+from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
+from receptionist.models import Patient, Provider, Reminder
+from receptionist.models.names import ANONYMISED
+from receptionist.ops import commlog, patients, reminders
+from receptionist.reminders import dispatch, reasons
+from receptionist.retention import anonymise
+from receptionist.store.storage import Database
+
+
+@pytest.fixture
+def clinic(db: Database, ctx: Ctx, clock: FixedClock) -> Clinic:
+    return make(db, ctx, clock)
+
+
+def plant(
+    clinic: Clinic, appointment: str, patient: str, state: str, send_at: datetime,
+    reason: str = "", rule: str = "24h",
+) -> str:  # fmt: skip
+    """A message of ``appointment`` in ``state``, written as dispatch leaves one."""
+    now = clinic.clock.now()
+    with clinic.db.write() as s:
+        r = Reminder(
+            appointment_id=appointment, patient_id=patient, kind="reminder", rule=rule,
+            scheduled_for=send_at, send_at=send_at, appointment_start=at(3, 10),
+            state=state, channel="" if state == "pending" else "sms", reason=reason,
+            provider_id="", digest="", attempts=0, created_at=now, updated_at=now,
+            finished_at=None if state in ("pending", "sending") else send_at,
+        )  # fmt: skip
+        s.add(r)
+        s.flush()
+        return r.id
+
+
+def wipe_planned(clinic: Clinic) -> None:
+    """Only the messages a test plants (booking plans its own)."""
+    with clinic.db.write() as s:
+        s.query(Reminder).delete()
+
+
+def test_each_message_names_its_patient_and_appointment(clinic: Clinic) -> None:
+    ayse = clinic.patient(1)
+    booked = clinic.book(ayse, at(3, 10))
+    wipe_planned(clinic)
+    plant(clinic, booked, ayse, "failed", at(2, 10), "permanent:invalid_number")
+    [row] = reminders.listing(clinic.db, clinic.ctx)
+    with clinic.db.read() as s:
+        number = s.get(Patient, ayse).number  # type: ignore[union-attr]
+        provider = s.get(Provider, clinic.provider).name  # type: ignore[union-attr]
+    assert (row.patient_number, row.patient_name) == (number, "Hasta1 Test")
+    assert row.appointment_id == booked and row.appointment_start == at(3, 10)
+    assert row.appointment_provider == provider and not row.patient_erased
+    assert row.explained is not None and "phone number" in row.explained
+
+
+def test_the_list_is_one_query_however_many_rows(clinic: Clinic) -> None:
+    """Patient, appointment and provider come with the rows, never read row by row."""
+    booked = []
+    for n in range(1, 7):
+        pid = clinic.patient(n)
+        booked.append((clinic.book(pid, at(3, 8 + n)), pid))
+    wipe_planned(clinic)
+
+    def selects(count: int) -> int:
+        seen: list[str] = []
+
+        def heard(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+            if statement.lstrip().upper().startswith("SELECT"):
+                seen.append(statement)
+
+        event.listen(clinic.db.engine, "before_cursor_execute", heard)
+        try:
+            assert len(reminders.listing(clinic.db, clinic.ctx)) == count
+        finally:
+            event.remove(clinic.db.engine, "before_cursor_execute", heard)
+        return len(seen)
+
+    for appointment, pid in booked[:2]:
+        plant(clinic, appointment, pid, "sent", at(1, 9))
+    few = selects(2)
+    for appointment, pid in booked[2:]:
+        plant(clinic, appointment, pid, "failed", at(1, 9), "permanent:opted_out")
+        plant(clinic, appointment, pid, "pending", at(3, 5))
+    assert selects(10) == few
+
+
+def test_erased_and_anonymised_patients_show_as_the_app_shows_them(clinic: Clinic) -> None:
+    kept, gone, lapsed = clinic.patient(1), clinic.patient(2), clinic.patient(3)
+    visits = {pid: clinic.book(pid, at(3, 9 + n)) for n, pid in enumerate((kept, gone, lapsed))}
+    wipe_planned(clinic)
+    for pid, appointment in visits.items():
+        plant(clinic, appointment, pid, "sent", at(1, 9))
+    with clinic.db.read() as s:
+        numbers = {pid: s.get(Patient, pid).number for pid in visits}  # type: ignore[union-attr]
+    patients.delete(clinic.db, clinic.ctx, gone)
+    with clinic.db.write() as s:
+        anonymise.anonymise(s, [lapsed], clinic.clock.now())
+    rows = {r.patient_id: r for r in reminders.listing(clinic.db, clinic.ctx)}
+    assert rows[kept].patient_name == "Hasta1 Test" and not rows[kept].patient_erased
+    # Erased: her number stays (a chart on paper names it), nothing else; no record to open.
+    assert rows[gone].patient_number == numbers[gone] and rows[gone].patient_erased
+    assert rows[gone].patient_name == ANONYMISED
+    assert rows[lapsed].patient_name == ANONYMISED and not rows[lapsed].patient_erased
+
+
+def test_a_message_of_a_patient_no_longer_on_file_still_lists(clinic: Clinic) -> None:
+    """No foreign keys: a sweep may purge the patient and the appointment first."""
+    wipe_planned(clinic)
+    plant(clinic, "gone-appointment", "gone-patient", "sent", at(1, 9))
+    [row] = reminders.listing(clinic.db, clinic.ctx)
+    assert (row.patient_number, row.patient_erased, row.appointment_provider) == ("", True, "")
+
+
+def test_the_order_is_the_one_its_words_promise(clinic: Clinic) -> None:
+    """Failed and unknown first, newest first (they wait for a person); then queued,
+    soonest first; then sent, skipped and withdrawn, newest first. So the first page
+    shows what needs a person however many are queued."""
+    pid = clinic.patient(1)
+    appointment = clinic.book(pid, at(3, 10))
+    wipe_planned(clinic)
+    made = {
+        "failed_old": plant(clinic, appointment, pid, "failed", at(0, 11), "permanent:x", "a"),
+        "unknown_new": plant(clinic, appointment, pid, "unknown", at(1, 11), "no_answer", "b"),
+        "queued_late": plant(clinic, appointment, pid, "pending", at(3, 8), rule="c"),
+        "queued_soon": plant(clinic, appointment, pid, "pending", at(2, 12), rule="d"),
+        "sending": plant(clinic, appointment, pid, "sending", at(2, 13), rule="e"),
+        "sent_old": plant(clinic, appointment, pid, "sent", at(0, 9), rule="f"),
+        "sent_new": plant(clinic, appointment, pid, "sent", at(1, 9), rule="g"),
+        "skipped": plant(clinic, appointment, pid, "skipped", at(0, 10), "late", "h"),
+    }
+    name = {v: k for k, v in made.items()}
+
+    def listed(*states: str, limit: int = reminders.LIST_LIMIT) -> list[str]:
+        rows = reminders.listing(clinic.db, clinic.ctx, states=states, limit=limit)
+        return [name[r.id] for r in rows]
+
+    assert listed() == [
+        "unknown_new", "failed_old", "queued_soon", "sending", "queued_late",
+        "sent_new", "skipped", "sent_old",
+    ]  # fmt: skip
+    assert listed(limit=2) == ["unknown_new", "failed_old"]
+    assert listed("pending", "sending") == ["queued_soon", "sending", "queued_late"]
+    assert listed("sent") == ["sent_new", "sent_old"]
+    assert listed("failed", "pending") == ["failed_old", "queued_soon", "queued_late"]
+
+
+# Every reason code the planner, the dispatcher and the senders write (sync/channels:
+# Twilio's, Meta's and SMTP's names, and the families their numbers make).
+CODES = (
+    "resend", "credentials_refused", "awaiting_lookup", "setup:tls_not_offered",
+    "retry:unreachable", "retry:connection_lost", "retry:proxy_refused", "retry:rate_limited",
+    "retry:smtp_451", "retry:twilio_30001", "retry:not_provider_401", "retry:http_503",
+    "no_consent", "no_address", "no_channel", "no_whatsapp_template", "late",
+    "quiet_hours", "started", "patient_gone", "other_station", "restored", "restricted",
+    "moved", "cancelled", "appointment_gone", "told", "role_lost", "recovered",
+    "no_answer", "server_error", "interrupted", "not_listed", "sender_error",
+    "permanent:invalid_number", "permanent:opted_out", "permanent:unroutable",
+    "permanent:not_mobile", "permanent:region_not_allowed", "permanent:recipient_refused",
+    "permanent:smtp_550", "permanent:smtp_500", "permanent:smtputf8_not_offered",
+    "permanent:undeliverable", "permanent:not_allowed_recipient",
+    "permanent:not_registered", "permanent:template_missing", "permanent:template_params",
+    "permanent:template_format", "permanent:template_paused", "permanent:template_disabled",
+    "permanent:template_too_long", "permanent:template_policy", "permanent:outside_window",
+    "permanent:refused_credentials", "permanent:twilio_21617", "permanent:meta_131051",
+    "permanent:http_400", "transient:unreachable", "transient:connection_lost",
+    "transient:proxy_refused", "transient:rate_limited", "transient:smtp_421",
+    "transient:twilio_20500", "transient:not_provider_407", "something_new",
+)  # fmt: skip
+ACTION = re.compile(
+    r"\b(resend|Resend|[Cc]heck|[Ff]ix|[Ee]nter|[Aa]dd|[Rr]ecord|[Ss]et|[Tt]urn|[Aa]sk|"
+    r"[Rr]egister|[Ll]ook|[Cc]hange|[Nn]othing to do|[Cc]orrect|[Cc]hoose|[Nn]ame)\b"
+)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_reason_is_a_sentence_that_says_what_to_do(code: str) -> None:
+    said = reasons.explain(code, "sms")
+    assert said is not None, code
+    assert said.endswith(".") and len(said) > 60, said
+    assert ACTION.search(said), said
+    assert not re.search(r"\b(she|her|hers|he|him|his)\b", said, re.IGNORECASE), said
+    number = re.search(r"\d{3,}", code)
+    assert number is None or number.group() in said, "the provider's code is named"
+
+
+def test_no_reason_no_sentence() -> None:
+    assert reasons.explain("") is None
+
+
+def test_a_failed_message_s_log_entry_says_what_happened_and_what_to_do(
+    clinic: Clinic,
+) -> None:
+    """The entry the dispatcher logs for a failed message (its code in the summary)
+    comes back with the code's sentence; an entry a person typed does not."""
+    pid = clinic.patient(1)
+    appointment = clinic.book(pid, at(3, 10))
+    wipe_planned(clinic)
+    planted = plant(clinic, appointment, pid, "failed", at(1, 10), "permanent:invalid_number")
+    with clinic.db.write() as s:
+        r = s.get(Reminder, planted)
+        assert r is not None
+        dispatch._log(s, r, clinic.clock.now(), None)
+    desk = Ctx(Actor("u1", "receptionist", "ui"), clinic.clock)
+    commlog.add(clinic.db, desk, pid, channel="phone", direction="out",
+                summary="Called (status: failed; permanent:invalid_number) - typed")  # fmt: skip
+    rows = commlog.listing(clinic.db, clinic.ctx, pid)
+    logged = next(r for r in rows if r.entry.recorded_by is None)
+    typed = next(r for r in rows if r.entry.recorded_by is not None)
+    assert "permanent:invalid_number" in logged.entry.summary
+    assert logged.explained == reasons.explain("permanent:invalid_number", "sms")
+    assert typed.explained is None
