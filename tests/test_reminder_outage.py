@@ -20,7 +20,6 @@ from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.ops import commlog, reminders
 from receptionist.reminders import dispatch
-from receptionist.reminders.reasons import explain
 from receptionist.store.storage import Database
 from sync.channels.smtp import SmtpSender
 

@@ -138,7 +138,5 @@ def test_a_message_whose_rule_is_off_is_refused_at_sending(clinic: Clinic, twili
     clinic.set(offsets="2h")
     clinic.clock.set(at(1, 15))
     done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
-    assert [(i.rule, i.state, i.reason) for i in done.items] == [
-        ("7d", "withdrawn", "rule_off")
-    ]
+    assert [(i.rule, i.state, i.reason) for i in done.items] == [("7d", "withdrawn", "rule_off")]
     assert server.bodies() == []

@@ -324,6 +324,14 @@ class Rules:
     reschedule: bool
     cancellation: bool
 
+    def asks(self, kind: str, rule: str) -> bool:
+        """Whether these rules ask for a message of ``kind`` and ``rule`` (a reminder's
+        offset as written, "24h"; the kind itself for the others): one they do not (an
+        offset removed, a message switched off) is withdrawn, never sent."""
+        if kind == "reminder":
+            return any(label == rule for label, _ in self.offsets)
+        return bool(getattr(self, kind, False))
+
 
 def offsets_of(text: str) -> tuple[tuple[str, timedelta], ...]:
     words = [w for w in text.split(",") if w]
