@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
 from channelservers import Inbox, free_port
 from reminderclinic import Clinic, at, make
 
+from receptionist.cli.remindercmds import status_data, status_text
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.ops import commlog, reminders
@@ -78,6 +80,8 @@ def test_a_forty_minute_outage_keeps_the_message_queued_and_it_goes_once_back(
     status = reminders.status(clinic.db)
     assert status.waiting == (("email", "unreachable"),)
     assert "email" in str(status.waiting_texts()[0])
+    said = status_text(status_data(status, ZoneInfo("Europe/Istanbul")))
+    assert "email: waiting for the network: the last try could not reach the provider" in said
     # Capped backoff: from ten minutes in, a try at most every RETRY_CAP.
     tries = [i for i in items if i.state == "retrying"]
     assert len(tries) >= 6
@@ -173,3 +177,28 @@ def test_a_message_left_retrying_while_the_station_was_off_is_not_sent_late(
         ("confirmation", "failed", "retried_until_late:unreachable")
     ]
     assert inbox.mails == []
+
+
+def test_tries_that_run_into_quiet_hours_wait_for_their_end_and_go_then(
+    clinic: Clinic,
+) -> None:
+    """The 24h reminder of a Wednesday 20:30 booking is due Tuesday 20:30; the mail
+    server is down until 07:00. Its tries pause at 21:00 (quiet hours until 08:00),
+    whose end then counts as its time: it goes at 08:00, not given up as two hours
+    late."""
+    port = free_port()
+    mailer = SmtpSender("127.0.0.1", port, "desk@moda.example", security="none")
+    clinic.set(offsets="24h", confirmation=False)
+    clinic.book(mail_patient(clinic), at(2, 20, 30))
+    clinic.clock.set(at(1, 20, 30))
+    items = rounds(clinic, mailer, 60)
+    assert {i.state for i in items} == {"retrying"}
+    row = rows(clinic)[("reminder", "24h")]
+    assert (row.state, row.send_at) == ("pending", at(2, 8))
+    clinic.clock.set(at(2, 7))
+    inbox = Inbox()
+    with smtp_on(port, inbox):
+        assert rounds(clinic, mailer, 60) == []  # quiet hours
+        items = rounds(clinic, mailer, 2)
+    assert [(i.kind, i.state) for i in items] == [("reminder", "sent")]
+    assert len(inbox.mails) == 1

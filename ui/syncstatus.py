@@ -192,6 +192,15 @@ class SyncStatus(QWidget):
 
     def _sent_here(self, snap: SyncSnapshot) -> None:
         failed = snap.reminders_failed or 0
+        if snap.reminders_waiting:  # a try reached no provider: said, never silent
+            self.reminders.setText(
+                self.tr("Reminders: waiting for the network ({0}), queued {1}, failed {2}").format(
+                    ", ".join(snap.reminders_waiting), snap.reminders_queued or 0, failed
+                )
+            )
+            self.reminders.setToolTip("\n".join(snap.reminders_waiting_said))
+            self.reminders.setProperty("state", "alert")
+            return
         self.reminders.setText(
             self.tr("This PC sends reminders: next {0}, queued {1}, failed {2}").format(
                 self._next(snap), snap.reminders_queued or 0, failed
