@@ -161,8 +161,10 @@ class SyncStatus(QWidget):
 
     def _show_reminders(self, snap: SyncSnapshot) -> None:
         """A channel needs attention: which; this PC sends: when the next goes, how many
-        wait, how many failed; another PC sends: which (with a cloud, the PC holding the
-        reminders' lease, by its name); none is named: says so; off: "not set up"."""
+        wait, how many failed (or, while its tries reach no provider, that it waits for
+        the network, and on which channels); another PC sends: which (with a cloud, the
+        PC holding the reminders' lease, by its name); none is named: says so; off: "not
+        set up"."""
         label = self.reminders
         label.setProperty("state", "")
         lease_here = snap.reminders_sender_here

@@ -127,7 +127,9 @@ class ReminderStatus:
     because their provider refused the credentials (``reminders.halt``); ``kept``: on
     a PC that does not send now (a stand-by, or a station while another PC holds the
     lease), the messages it planned as the sender would: the sender's, not queued here,
-    sent from here only if this PC takes over (``dispatch._stand_by``)."""
+    sent from here only if this PC takes over (``dispatch._stand_by``); ``waiting``: the
+    channels whose messages wait to be tried again because a try reached no provider
+    (the network down, an e-mail server greylisting), each with the last try's code."""
 
     mode: str
     station: str

@@ -296,7 +296,10 @@ MAX_ATTEMPTS = _declare(
     Text(QT_TRANSLATE_NOOP("core", "Attempts")),
     Text(
         QT_TRANSLATE_NOOP(
-            "core", "How often a message is tried when the provider is busy or unreachable."
+            "core",
+            "How many tries, 1, 2, 4, 8... minutes apart, a message gets when the provider "
+            "is busy or cannot be reached; after them it is tried every 15 minutes until it "
+            "is too late to send (the late limit after its time, or the appointment's start).",
         )
     ),
 )
