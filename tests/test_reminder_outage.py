@@ -14,16 +14,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
-from channelservers import Inbox, free_port
-from reminderclinic import Clinic, at, make
+from channelservers import ACCOUNT, TOKEN, Inbox, free_port
+from reminderclinic import SENDER, Clinic, at, make
 
 from receptionist.cli.remindercmds import status_data, status_text
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
+from receptionist.jobs.runner import Runner
 from receptionist.ops import commlog, reminders
 from receptionist.reminders import dispatch
 from receptionist.store.storage import Database
 from sync.channels.smtp import SmtpSender
+from sync.jobs import REMINDERS
 
 MAIL = "hasta@example.org"
 
@@ -202,3 +204,16 @@ def test_tries_that_run_into_quiet_hours_wait_for_their_end_and_go_then(
         items = rounds(clinic, mailer, 2)
     assert [(i.kind, i.state) for i in items] == [("reminder", "sent")]
     assert len(inbox.mails) == 1
+
+
+def test_the_dispatch_job_s_record_counts_the_messages_tried_in_vain(clinic: Clinic) -> None:
+    """Settings > Jobs and ``jobs list`` show the round's messages queued again."""
+    values = {"base_url": f"http://127.0.0.1:{free_port()}", "account": ACCOUNT,
+              "sender": SENDER}  # fmt: skip
+    reminders.set_channel(clinic.db, clinic.ctx, "sms", values, TOKEN)
+    clinic.set(offsets="")
+    clinic.book(clinic.patient(1), at(1, 15))
+    clinic.clock.advance(minutes=1)
+    (ran,) = Runner([REMINDERS]).run_due(clinic.db, clinic.clock)
+    assert ran.outcome == "ok", ran.error
+    assert (ran.counts["retrying"], ran.counts["failed"]) == (1, 0)
