@@ -12,12 +12,15 @@ import pytest
 from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
 from factories import make_service
 from reminderclinic import SENDER, Clinic, at, make
+from sqlalchemy import select
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
+from receptionist.models import Reminder
 from receptionist.ops import appointments, reminders
 from receptionist.ops.appointments import BookRequest
-from receptionist.reminders import dispatch
+from receptionist.reminders import config, dispatch
+from receptionist.reminders.compose import Stop, decide
 from receptionist.reminders.reasons import explain
 from receptionist.store.storage import Database
 from sync.channels.twilio import TwilioSender
@@ -123,11 +126,14 @@ def test_a_service_s_own_rules_withdraw_and_plan_for_that_service_only(
     assert len(server.bodies()) == 2  # the other service's 24h and 2h
 
 
-def test_a_message_whose_rule_is_off_is_refused_at_sending(clinic: Clinic, twilio) -> None:
+def test_a_message_beyond_a_shrunken_horizon_is_withdrawn_and_refused_at_sending(
+    clinic: Clinic, twilio
+) -> None:
     """A 7-day reminder for an appointment eight days ahead, planned; a day later the
     offsets become 2h only, so planning's horizon (a day and two hours) no longer
-    reaches the appointment, and the booking is no longer recent: nothing plans it
-    again. The check at sending refuses the queued 7-day reminder."""
+    reaches the appointment, and the booking is no longer recent. The check at sending
+    refuses the queued 7-day reminder, and the next round's full pass withdraws it (the
+    queue the desk sees is the one that will go)."""
     sender, server = twilio
     clinic.set(confirmation=False, offsets="7d")
     appt = clinic.book(clinic.patient(1), at(8, 15))
@@ -137,6 +143,12 @@ def test_a_message_whose_rule_is_off_is_refused_at_sending(clinic: Clinic, twili
     dispatch.run(clinic.db, clinic.clock, {"sms": sender})
     clinic.set(offsets="2h")
     clinic.clock.set(at(1, 15))
+    with clinic.db.write() as s:  # as sending would, before any plan ran
+        row = s.scalars(select(Reminder).where(Reminder.appointment_id == appt)).one()
+        said = decide(s, row, clinic.clock.now(), config.load(s), {"sms"})
+    assert said == Stop("withdrawn", "rule_off")
     done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
-    assert [(i.rule, i.state, i.reason) for i in done.items] == [("7d", "withdrawn", "rule_off")]
+    assert (done.withdrawn, done.items) == (1, [])
+    assert found(clinic, appt) == {"7d": ("withdrawn", "rule_off")}
+    run_until(clinic, sender, at(1, 17))
     assert server.bodies() == []

@@ -168,9 +168,12 @@ def plan(
     after, top = None, changefeed.last_seq(session)
     if memo is None:
         _everything(session, now, (at, until), work)
+        _beyond(session, until, work)
     else:
-        memo = planscope.start(memo, (cfg, switched), at, top) or memo
-        memo, after = _scoped(session, now, (at, until, top), memo, work)
+        begun = planscope.start(memo, (cfg, switched), at, top)
+        memo, after = _scoped(session, now, (at, until, top), begun or memo, work)
+        if begun is not None:  # a full pass: the settings may have changed
+            _beyond(session, until, work)
     _write(session, work)
     _hold(session, restricted, at)
     _resume(session, at)
@@ -335,6 +338,24 @@ def _write(session: Session, work: _Work) -> None:
                 ).bindparams(_expanding()),
                 {"reason": reason, "now": at, "ids": ids[chunk : chunk + CHUNK]},
             )
+
+
+# The queued messages of appointments beyond the horizon (planned under a longer one,
+# or a booking's message of the last day): few, read through ``ix_reminder_due``.
+_BEYOND = text(
+    "SELECT r.id, r.kind, r.rule, a.service_id FROM reminder r"
+    " JOIN appointment a ON a.id = r.appointment_id"
+    " WHERE r.state = 'pending' AND a.start_utc > :until"
+)
+
+
+def _beyond(session: Session, until: int, work: _Work) -> None:
+    """A full pass's look past the horizon: a queued message its rules no longer ask
+    for (``RULE_OFF``) is withdrawn there too, so the queue the desk sees is the one
+    that will go (offsets shortened, the horizon shrank: no plan visits them)."""
+    for row_id, kind, rule, service_id in session.execute(_BEYOND, {"until": until}):
+        if not work.cfg.rules_for(service_id).asks(kind, rule):
+            work.withdraw[row_id] = RULE_OFF
 
 
 def _order(appt: _Appt) -> tuple[int, str]:
