@@ -28,8 +28,8 @@ day) and the messages already planned for them, and then, per appointment:
 - any one: a queued message its rules (the clinic's, or its service's own) no longer
   ask for (an offset removed, confirmations or another kind switched off) is withdrawn,
   reason ``rule_off`` (a changed setting makes the next round plan every appointment:
-  ``planscope``); dispatch refuses one at sending too (``compose.decide``), as for an
-  appointment the plan no longer reaches;
+  ``planscope``), beyond the horizon too (``_beyond``: a shrunken horizon's); dispatch
+  refuses one at sending too (``compose.decide``);
 - a restricted patient's (``privacy.restriction``): what was queued, and what this
   plan wrote, is skipped, with reason "restricted" (``_hold``); once lifted, the
   patient's reminders still ahead are queued again (a confirmation, reschedule or cancellation
