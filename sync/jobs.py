@@ -75,6 +75,8 @@ def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
         "failed": len(done.of("failed")),
         "skipped": len(done.of("skipped")),
         "held": len(done.of("held")),
+        # Tried in vain (no provider reached): queued again until too late to send.
+        "retrying": len(done.of("retrying")),
         # A channel stopped (its provider refused the credentials, or its set-up fails
         # every message): the run's record says so, and why ("tls_not_offered_email").
         "needs_attention": len(done.halted),

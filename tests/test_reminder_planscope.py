@@ -180,4 +180,6 @@ def test_what_changes_a_plan_without_a_booking_of_its_own_is_planned_in_the_next
     step("time passed")
     assert steps["pulled move"] == (3, 1)  # its 24h, 2h and reschedule; the old 2h
     assert steps["pulled told"] == (1, 0)  # a reschedule message: told another start
-    assert steps["service rules"] == (3, 0) and steps["role back"] == (2, 0)
+    # The service's own 3h replaces the clinic's 24h,2h: its queued 24h and 2h reminders
+    # are withdrawn (``plan.RULE_OFF``; before #14 they stayed queued and went too).
+    assert steps["service rules"] == (3, 5) and steps["role back"] == (2, 0)

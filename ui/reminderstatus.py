@@ -85,6 +85,8 @@ class ReminderStatusFeed(QObject):
             attention_said=tuple(translated(t) for t in found.attention_texts()),
             sender=holder.name if holder else "", sender_code=holder.code if holder else "",
             sender_here=holder.here if holder else None,
+            waiting=tuple(channel for channel, _ in found.waiting),
+            waiting_said=tuple(translated(t) for t in found.waiting_texts()),
         )  # fmt: skip
         self.loaded.emit(found)
         self._done()

@@ -34,6 +34,10 @@ class SyncSnapshot:
     # The channels whose provider refused the credentials, and what to do, in words.
     reminders_attention: tuple[str, ...] = ()
     reminders_attention_said: tuple[str, ...] = ()
+    # The channels whose messages wait to be tried again (a try reached no provider: the
+    # network down, greylisting), and what the last try met, in words.
+    reminders_waiting: tuple[str, ...] = ()
+    reminders_waiting_said: tuple[str, ...] = ()
     # With a cloud: the name (and code) of the PC holding the reminders' lease ("":
     # unknown or nobody), and whether it is this PC (None: unknown).
     reminders_sender: str = ""
@@ -89,7 +93,8 @@ class SyncState(QObject):
         self, mode: str, *, station: str = "", queued: int = 0, failed: int = 0,
         next_due: datetime | None = None, attention: tuple[str, ...] = (),
         attention_said: tuple[str, ...] = (), sender: str = "", sender_code: str = "",
-        sender_here: bool | None = None,
+        sender_here: bool | None = None, waiting: tuple[str, ...] = (),
+        waiting_said: tuple[str, ...] = (),
     ) -> None:  # fmt: skip
         """The reminders' fields at once (``mode`` as in :class:`SyncSnapshot`; "off"
         or "" is not set up); emits only when something changed."""
@@ -103,6 +108,8 @@ class SyncState(QObject):
             reminders_sender=sender if set_up else "",
             reminders_sender_code=sender_code if set_up else "",
             reminders_sender_here=sender_here if set_up else None,
+            reminders_waiting=waiting if set_up else (),
+            reminders_waiting_said=waiting_said if set_up else (),
         )  # fmt: skip
         if snap != self._snapshot:
             self._snapshot = snap

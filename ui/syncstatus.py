@@ -161,8 +161,10 @@ class SyncStatus(QWidget):
 
     def _show_reminders(self, snap: SyncSnapshot) -> None:
         """A channel needs attention: which; this PC sends: when the next goes, how many
-        wait, how many failed; another PC sends: which (with a cloud, the PC holding the
-        reminders' lease, by its name); none is named: says so; off: "not set up"."""
+        wait, how many failed (or, while its tries reach no provider, that it waits for
+        the network, and on which channels); another PC sends: which (with a cloud, the
+        PC holding the reminders' lease, by its name); none is named: says so; off: "not
+        set up"."""
         label = self.reminders
         label.setProperty("state", "")
         lease_here = snap.reminders_sender_here
@@ -192,6 +194,15 @@ class SyncStatus(QWidget):
 
     def _sent_here(self, snap: SyncSnapshot) -> None:
         failed = snap.reminders_failed or 0
+        if snap.reminders_waiting:  # a try reached no provider: said, never silent
+            self.reminders.setText(
+                self.tr("Reminders: waiting for the network ({0}), queued {1}, failed {2}").format(
+                    ", ".join(snap.reminders_waiting), snap.reminders_queued or 0, failed
+                )
+            )
+            self.reminders.setToolTip("\n".join(snap.reminders_waiting_said))
+            self.reminders.setProperty("state", "alert")
+            return
         self.reminders.setText(
             self.tr("This PC sends reminders: next {0}, queued {1}, failed {2}").format(
                 self._next(snap), snap.reminders_queued or 0, failed

@@ -238,6 +238,10 @@ def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
         if found.next_due
         else None,
         "needs_attention": {c: str(found.attention_text(c)) for c in found.attention},
+        # Channels whose messages wait to be tried again (a try reached no provider).
+        "waiting": {
+            c: str(t) for (c, _), t in zip(found.waiting, found.waiting_texts(), strict=True)
+        },
         # Planned here as the sender would, for a takeover: not this PC's to send now.
         "kept_for_takeover": found.kept,
     }
@@ -255,7 +259,8 @@ def status_text(data: dict[str, Any]) -> str:
             f"{data['kept_for_takeover']} planned as the sending PC would, sent from here "
             "only if this PC takes over"
         )
-    return "\n".join(lines + list(data["needs_attention"].values()))
+    lines += list(data["needs_attention"].values())
+    return "\n".join(lines + list(data["waiting"].values()))
 
 
 def cmd_status(app: App) -> int:

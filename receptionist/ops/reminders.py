@@ -22,6 +22,7 @@ from receptionist.models.names import display_name
 from receptionist.reminders import channelsettings as cs
 from receptionist.reminders import config, dispatch, halt, reasons, station
 from receptionist.reminders.channels import Sender
+from receptionist.reminders.compose import RETRY
 from receptionist.reminders.dispatch import Item, Round
 from receptionist.reminders.settings import CHANNELS
 from receptionist.schedule.clinic import clinic_id
@@ -207,7 +208,9 @@ class ReminderStatus:
     because their provider refused the credentials (``reminders.halt``); ``kept``: on
     a PC that does not send now (a stand-by, or a station while another PC holds the
     lease), the messages it planned as the sender would: the sender's, not queued here,
-    sent from here only if this PC takes over (``dispatch._stand_by``)."""
+    sent from here only if this PC takes over (``dispatch._stand_by``); ``waiting``: the
+    channels whose messages wait to be tried again because a try reached no provider
+    (the network down, an e-mail server greylisting), each with the last try's code."""
 
     mode: str
     station: str
@@ -220,6 +223,13 @@ class ReminderStatus:
     causes: tuple[tuple[str, str], ...] = ()
     # The senders as saved that today's check refuses (the words of their stop name them).
     refused_senders: tuple[tuple[str, str], ...] = ()
+    # The channels whose messages wait to be tried again (a try reached no provider, or
+    # it said "later": ``dispatch._settle``), each with its newest try's code.
+    waiting: tuple[tuple[str, str], ...] = ()
+
+    def waiting_texts(self) -> list[Text]:
+        """What the waiting channels met, in words (``reasons.waiting``)."""
+        return [reasons.waiting(channel, code) for channel, code in self.waiting]
 
     def attention_texts(self) -> list[Text]:
         """What to do about each stopped channel, in words."""
@@ -251,6 +261,13 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
         )
         causes = tuple(sorted(halt.causes(s).items()))
         kept = tuple(sorted(cs.refused_senders(s).items())) if causes else ()
+        # The newest try's code per channel (SQLite: max() picks the row of the others).
+        retrying = (
+            select(r.channel, r.reason, func.max(r.updated_at))
+            .where(r.state == "pending", r.reason.startswith(RETRY))
+            .group_by(r.channel)
+        )
+        waiting = tuple(sorted((c, why.removeprefix(RETRY)) for c, why, _ in s.execute(retrying)))
     attention = tuple(channel for channel, _ in causes)
     if not cfg.enabled:
         mode = "off"
@@ -268,7 +285,7 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
     queued = pending + counts.get("sending", 0)
     return ReminderStatus(
         mode, cfg.station, queued, failed, next_due, attention, causes=causes,
-        refused_senders=kept,
+        refused_senders=kept, waiting=waiting,
     )  # fmt: skip
 
 

@@ -2,8 +2,16 @@
 
 Checked again at the moment it would go, whatever planning said: the appointment is
 still there, not cancelled (but for a cancellation message), not moved, not started;
+the rules (the clinic's, or the appointment's service's own) still ask for the message
+(``plan.RULE_OFF``: an offset removed or a kind switched off since it was planned);
 the patient is on file, not restricted (``privacy.restriction``), consented to the
 channel and can be reached by it; it is not quiet hours; it is not long past its time.
+
+A message tried in vain (a transient failure: nothing reached the provider, or it
+said "later") is tried again until it is too late to send (:func:`too_late`): its late
+limit after its time, or the appointment's start, whichever comes first. Quiet hours
+pause its tries: their end counts as its time again (``dispatch``), as planning moves
+a message due in them to their end.
 """
 
 from __future__ import annotations
@@ -22,9 +30,15 @@ from receptionist.privacy.restriction import is_restricted
 
 from . import templates, watemplates
 from .config import Config
+from .plan import RULE_OFF
 from .quiet import ends_after, inside
 
 STARTED = ("arrived", "in_room", "completed", "no_show")
+RETRY = "retry:"  # the reason of a message waiting to be tried again: retry:<code>
+# A message given up after tries in vain, until: the appointment's start, or its late
+# limit after its time (the reason: <this>:<the last try's code>).
+UNTIL_START = "retried_until_start"
+UNTIL_LATE = "retried_until_late"
 
 
 @dataclass(frozen=True)
@@ -38,7 +52,7 @@ class Go:
 
 @dataclass(frozen=True)
 class Stop:
-    state: str  # skipped | withdrawn
+    state: str  # skipped | withdrawn | failed (given up after tries in vain)
     reason: str
 
 
@@ -55,6 +69,11 @@ def decide(
     stop = appointment_stop(r, appt, now)
     if stop is not None or appt is None:
         return stop or Stop("withdrawn", "appointment_gone")
+    if not cfg.rules_for(appt.service_id).asks(r.kind, r.rule):
+        return Stop("withdrawn", RULE_OFF)
+    retried = r.reason.startswith(RETRY)
+    if retried and now >= too_late(r, cfg)[0]:  # the station was off meanwhile
+        return given_up(r, cfg, r.reason.removeprefix(RETRY))
     if inside(now, cfg.quiet_start, cfg.quiet_end, cfg.tz) and cfg.quiet_end is not None:
         until = ends_after(now, cfg.quiet_end, cfg.tz)
         if cfg.quiet_mode == "shift" and until < appt.start_utc:
@@ -78,6 +97,22 @@ def decide(
         return chosen
     channel, to = chosen
     return _go(session, r, appt, patient, channel, to, cfg)
+
+
+def too_late(r: Reminder, cfg: Config) -> tuple[datetime, str]:
+    """When a message not sent yet stops being worth sending, and the reason's word
+    then: its late limit after its time (``send_at``: :data:`UNTIL_LATE`), or its
+    appointment's start (:data:`UNTIL_START`), whichever comes first."""
+    late = r.send_at + cfg.late_limit
+    if r.appointment_start <= late:
+        return r.appointment_start, UNTIL_START
+    return late, UNTIL_LATE
+
+
+def given_up(r: Reminder, cfg: Config, code: str) -> Stop:
+    """``r``, tried in vain (``code``: its last try's) until :func:`too_late`: failed."""
+    why = too_late(r, cfg)[1]
+    return Stop("failed", f"{why}:{code}"[:64] if code else why)
 
 
 def appointment_stop(r: Reminder, appt: Appointment | None, now: datetime) -> Stop | None:

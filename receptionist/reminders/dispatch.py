@@ -3,7 +3,7 @@
 
 Exactly once: a message's state becomes "sending" in a committed transaction BEFORE
 the network call, and "sent" / "failed" (or "pending" again, for a transient error,
-with a backoff) in another one after it (a send whose answer never came stays
+with a backoff: ``_settle``) in another one after it (a send whose answer never came stays
 "sending" for the status lookup below, where the provider has one). Two rounds at
 once (two threads, two processes) cannot take one message twice: taking it is a
 conditional update in a write transaction, and writes are serialised. A message
@@ -23,6 +23,20 @@ channel's settings are saved again. So does a sender saved before today's check 
 the check refuses now (``_sender_refused``): found before anything goes, it stops the
 channel instead of reading as empty (no e-mail or WhatsApp channel at all, an SMS
 with no From).
+
+A transient failure (nothing reached the provider: no connection, a connection lost
+before the message was handed over, a proxy's page; or the provider said "later": a
+rate limit, an e-mail server's 4xx such as greylisting) keeps the message queued,
+reason ``retry:<code>``: tried again after 1, 2, 4, 8 minutes (``reminders.max_attempts``
+quick tries), then every ``RETRY_CAP`` (or the provider's Retry-After), for as long as
+it is worth sending (``compose.too_late``: its late limit after its time, or the
+appointment's start). A short outage (the network down at 08:00, when the messages
+held over quiet hours all go) so loses none of them. Once the next try would come too
+late it fails, reason ``retried_until_start:<code>`` / ``retried_until_late:<code>``
+(``compose.given_up``), as does one found retrying past that (the station was off).
+Tries that run into quiet hours wait for their end, which then counts as the message's
+time (its ``send_at``), as planning moves a message due in them. The status bar and
+``reminders status`` name the channels whose messages wait so (``ops.reminders``).
 
 A PC that took over the sending (the cloud's lease moved here, or its file was
 restored from a backup: ``handover``) never sends what the previous sender answered
@@ -63,7 +77,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import channelsettings, config, deliverylog, halt, handover, station
 from .channels import Lost, Outcome, Outgoing, Sender, digest
-from .compose import Go, Stop, Wait, appointment_stop, decide
+from .compose import RETRY, Go, Stop, Wait, appointment_stop, decide, given_up, too_late
 from .plan import NEW_BOOKING, ROLE_LOST, Planned, confirm_since, plan
 from .planscope import Memo
 from .quiet import send_time
@@ -73,7 +87,9 @@ from .watemplates import Call
 log = logging.getLogger(__name__)
 ROUND_LIMIT = 200  # messages one round sends at most; the next round takes the rest
 STALE_SENDING = timedelta(minutes=10)  # far longer than any send may take
-MAX_BACKOFF = timedelta(hours=1)
+# The longest wait between two tries of a message whose provider could not be reached
+# (a Retry-After may ask for longer): a network back at 08:10 sends by 08:25.
+RETRY_CAP = timedelta(minutes=15)
 # A send whose answer never came, left "sending" for its provider's status lookup once
 # stale (``_recover``), where the provider has one (``Outcome.ask_later``).
 LOOKING_UP = "awaiting_lookup"
@@ -522,9 +538,13 @@ def _one(
         decision = decide(s, r, now, cfg, senders.keys())
         if isinstance(decision, Wait):
             r.next_try_at, r.updated_at = decision.until, now
+            if r.reason.startswith(RETRY):  # tried in vain till quiet hours: their end is
+                r.send_at = decision.until  # its time now (``compose.too_late``)
             return None
         if isinstance(decision, Stop):
             _finish(r, decision.state, decision.reason, now)
+            if decision.state == "failed":  # given up after tries in vain
+                _log(s, r, now, None)
             return _item(r)
         channel = decision.channel
         stopped = halt.cause(s, channel) or _sender_refused(s, channel, refused)
@@ -536,7 +556,7 @@ def _one(
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         assert r is not None
-        return _settle(s, r, outcome, clock.now(), cfg.max_attempts, message.template)
+        return _settle(s, r, outcome, clock.now(), cfg, message.template)
 
 
 def _sender_refused(s: Session, channel: str, refused: Mapping[str, str]) -> str | None:
@@ -607,8 +627,9 @@ def _unknown_reason(outcome: Outcome) -> str:
 
 
 def _settle(
-    s: Session, r: Reminder, outcome: Outcome, now: datetime, most: int, template: Call | None
-) -> Item:
+    s: Session, r: Reminder, outcome: Outcome, now: datetime, cfg: config.Config,
+    template: Call | None,
+) -> Item:  # fmt: skip
     deliverylog.note(s, r.id, r.channel, "send", now, outcome)
     stop = halt.stops(outcome)
     if stop is not None:  # the channel stops; the message waits, not counted a try
@@ -624,17 +645,32 @@ def _settle(
         return _item(r, "looking_up")
     elif outcome.status == "unknown":
         _finish(r, "unknown", _unknown_reason(outcome), now)
-    elif outcome.status == "transient" and r.attempts < most:
-        wait = min(timedelta(minutes=2 ** (r.attempts - 1)), MAX_BACKOFF)
-        if outcome.retry_after:
-            wait = max(wait, timedelta(seconds=outcome.retry_after))
+    elif outcome.status == "transient":
+        wait = backoff(r.attempts, cfg.max_attempts, outcome.retry_after)
+        if now + wait >= too_late(r, cfg)[0]:  # the next try would come too late
+            gave_up = given_up(r, cfg, outcome.code)
+            _finish(r, gave_up.state, gave_up.reason, now)
+            _log(s, r, now, template)
+            return _item(r)
         r.state, r.next_try_at, r.updated_at = "pending", now + wait, now
-        r.reason = _code("retry", outcome.code)
+        r.reason = (RETRY + outcome.code)[:64]
         return _item(r, "retrying")
     else:
         _finish(r, "failed", _code(outcome.status, outcome.code), now)
         _log(s, r, now, template)
     return _item(r)
+
+
+def backoff(attempts: int, quick: int, retry_after: float | None = None) -> timedelta:
+    """The wait after the ``attempts``-th try failed for now: 1, 2, 4, 8... minutes for
+    the first ``quick`` tries (``reminders.max_attempts``), ``RETRY_CAP`` at most and
+    from then on; longer if the provider's Retry-After asks for it."""
+    wait = RETRY_CAP
+    if attempts < quick:
+        wait = min(timedelta(minutes=2 ** max(attempts - 1, 0)), RETRY_CAP)
+    if retry_after:
+        wait = max(wait, timedelta(seconds=retry_after))
+    return wait
 
 
 def _code(status: str, code: str) -> str:

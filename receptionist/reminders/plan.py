@@ -25,6 +25,11 @@ day) and the messages already planned for them, and then, per appointment:
 - every live one: a reminder per offset, unless its time passed before the booking
   (or the move) made it one to send. One whose time passed while the station was off
   is planned anyway, and dispatch skips it as late, with that reason;
+- any one: a queued message its rules (the clinic's, or its service's own) no longer
+  ask for (an offset removed, confirmations or another kind switched off) is withdrawn,
+  reason ``rule_off`` (a changed setting makes the next round plan every appointment:
+  ``planscope``), beyond the horizon too (``_beyond``: a shrunken horizon's); dispatch
+  refuses one at sending too (``compose.decide``);
 - a restricted patient's (``privacy.restriction``): what was queued, and what this
   plan wrote, is skipped, with reason "restricted" (``_hold``); once lifted, the
   patient's reminders still ahead are queued again (a confirmation, reschedule or cancellation
@@ -78,6 +83,11 @@ _APPT = "SELECT id, patient_id, service_id, start_utc, status, created_at FROM a
 # back) loses no message waiting for quiet hours' end.
 ROLE_LOST = "role_lost"
 TOLD = "told"  # a reschedule message withdrawn: the patient was last told this start
+# A queued message the rules no longer ask for (its offset removed, its kind switched
+# off, for the clinic or the appointment's service): withdrawn by planning, and refused
+# at sending (``compose.decide``). Rules that ask for it again plan it again: a message
+# of the same key takes that row's place (``_past``, ``_INSERT``).
+RULE_OFF = "rule_off"
 _ROWS = (
     "SELECT r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start,"
     " r.state, r.reason FROM reminder r"
@@ -109,8 +119,8 @@ _INSERT = (
     " provider_id = '', digest = '', sent_to = '', reason = excluded.reason,"
     " created_at = excluded.created_at, updated_at = excluded.updated_at"
     f" WHERE reminder.reason = '{ROLE_LOST}' OR (reminder.appointment_start ="
-    " excluded.appointment_start AND ((reminder.state = 'withdrawn' AND reminder.reason ="
-    " 'moved') OR (reminder.kind = 'reschedule' AND reminder.state = 'sent')))"
+    " excluded.appointment_start AND ((reminder.state = 'withdrawn' AND reminder.reason IN"
+    f" ('moved', '{RULE_OFF}')) OR (reminder.kind = 'reschedule' AND reminder.state = 'sent')))"
 )
 
 
@@ -158,9 +168,12 @@ def plan(
     after, top = None, changefeed.last_seq(session)
     if memo is None:
         _everything(session, now, (at, until), work)
+        _beyond(session, until, work)
     else:
-        memo = planscope.start(memo, (cfg, switched), at, top) or memo
-        memo, after = _scoped(session, now, (at, until, top), memo, work)
+        begun = planscope.start(memo, (cfg, switched), at, top)
+        memo, after = _scoped(session, now, (at, until, top), begun or memo, work)
+        if begun is not None:  # a full pass: the settings may have changed
+            _beyond(session, until, work)
     _write(session, work)
     _hold(session, restricted, at)
     _resume(session, at)
@@ -327,6 +340,24 @@ def _write(session: Session, work: _Work) -> None:
             )
 
 
+# The queued messages of appointments beyond the horizon (planned under a longer one,
+# or a booking's message of the last day): few, read through ``ix_reminder_due``.
+_BEYOND = text(
+    "SELECT r.id, r.kind, r.rule, a.service_id FROM reminder r"
+    " JOIN appointment a ON a.id = r.appointment_id"
+    " WHERE r.state = 'pending' AND a.start_utc > :until"
+)
+
+
+def _beyond(session: Session, until: int, work: _Work) -> None:
+    """A full pass's look past the horizon: a queued message its rules no longer ask
+    for (``RULE_OFF``) is withdrawn there too, so the queue the desk sees is the one
+    that will go (offsets shortened, the horizon shrank: no plan visits them)."""
+    for row_id, kind, rule, service_id in session.execute(_BEYOND, {"until": until}):
+        if not work.cfg.rules_for(service_id).asks(kind, rule):
+            work.withdraw[row_id] = RULE_OFF
+
+
 def _order(appt: _Appt) -> tuple[int, str]:
     return appt.start, appt.id
 
@@ -472,6 +503,9 @@ def _one(
     past = _past(rows, appt.start, told)
     rows = [r for r in rows if r[REASON] != ROLE_LOST and r[ID] not in past]
     keys = {(r[RULE], r[SCHEDULED]) for r in rows}
+    for r in rows:  # a more telling reason below (moved, cancelled) replaces this one
+        if r[STATE] == "pending" and not rules.asks(r[KIND], r[RULE]):
+            withdraw[r[ID]] = RULE_OFF
 
     def add(kind: str, rule: str, scheduled: int, due: int) -> None:
         if (rule, scheduled) in keys:
@@ -523,14 +557,15 @@ def _past(rows: list[_Row] | tuple[()], start: int, told: int | None) -> set[str
     """The rows of the appointment's start now that are no part of its plan any more,
     the booking having moved away and back since they were written: reminders
     withdrawn "moved" (its reminders go again), and a reschedule message that told the
-    patient this start before another was told since (it goes again). A message of the
-    same key takes each one's place (``_INSERT``)."""
+    patient this start before another was told since (it goes again); and messages
+    withdrawn because the rules no longer asked for them (``RULE_OFF``: planned again
+    if they ask again). A message of the same key takes each one's place (``_INSERT``)."""
     return {
         r[ID]
         for r in rows
         if r[START] == start
         and (
-            (r[STATE] == "withdrawn" and r[REASON] == "moved")
+            (r[STATE] == "withdrawn" and r[REASON] in ("moved", RULE_OFF))
             or (r[KIND] == "reschedule" and r[STATE] == "sent" and told not in (None, start))
         )
     }

@@ -15,6 +15,8 @@ import re
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import halt
+from .compose import UNTIL_LATE, UNTIL_START
+from .plan import RULE_OFF
 
 _TEMPLATE_SETTING = "channels.whatsapp_templates_en / _tr / _ar"
 _SAID: dict[str, str] = {
@@ -126,6 +128,13 @@ _SAID: dict[str, str] = {
         "the provider took, so it was not sent again by itself. Check the Twilio Console "
         "(Monitor > Messaging logs, the patient's number) or ask the patient before you "
         "resend: it may go twice.",
+    ),
+    RULE_OFF: QT_TRANSLATE_NOOP(
+        "core",
+        "Withdrawn: the reminder rules no longer ask for this message (its reminder time "
+        "was removed, or this kind of message switched off, for the clinic or the "
+        "appointment's service: Settings > Clinic). If the rules ask for it again, it is "
+        "planned again.",
     ),
     "sender_error": QT_TRANSLATE_NOOP(
         "core",
@@ -363,11 +372,6 @@ _FOR_NOW_OTHER = (
         "Delivery log.",
     ),
 )
-_RETRYING = QT_TRANSLATE_NOOP(
-    "core",
-    "Waiting to try again: {what}. Nothing was sent yet; it is tried again by itself, so "
-    "there is nothing to do unless it fails after its last try.",
-)
 _GAVE_UP = QT_TRANSLATE_NOOP(
     "core",
     "Failed after its last try: {what}. Nothing was sent. {fix}",
@@ -400,6 +404,82 @@ _WAITING_SETUP = QT_TRANSLATE_NOOP(
 )
 
 
+# A message tried in vain (a transient failure: ``dispatch._settle``): waiting to be
+# tried again (``retry:<code>``), or given up once too late (``compose.given_up``).
+_RETRYING = QT_TRANSLATE_NOOP(
+    "core",
+    "Waiting to be tried again: the last try {what}; nothing was sent. It is tried again "
+    "every few minutes (every 15 at most) while it is still worth sending: until its "
+    "late limit after its time, or the appointment's start. If this lasts, check this "
+    "PC's network connection.",
+)
+_GAVE_UP_AT: dict[str, str] = {
+    UNTIL_START: QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the provider could not be reached until the appointment started (the "
+        "last try {what}); nothing was sent.",
+    ),
+    UNTIL_LATE: QT_TRANSLATE_NOOP(
+        "core",
+        "Failed: the provider could not be reached within the late limit after the "
+        "message's time (Settings > Clinic, Late limit; the last try {what}); nothing was "
+        "sent. Resend it if it is still of use.",
+    ),
+}
+# What the last try met, by the senders' transient codes.
+_TRIED: dict[str, str] = {
+    "unreachable": QT_TRANSLATE_NOOP(
+        "core",
+        "could not reach the provider (no connection: this PC's network, or the provider, "
+        "was down)",
+    ),
+    "connection_lost": QT_TRANSLATE_NOOP(
+        "core", "could not reach the provider: the connection dropped before the message went"
+    ),
+    "proxy_refused": QT_TRANSLATE_NOOP(
+        "core", "could not reach the provider: a proxy on the way refused to connect to it"
+    ),
+    "rate_limited": QT_TRANSLATE_NOOP(
+        "core", "was turned away for now by the provider (too many messages at once)"
+    ),
+}
+_TRIED_SMTP = QT_TRANSLATE_NOOP(
+    "core",
+    "was deferred by the e-mail server (SMTP {status}: greylisting, or a busy server), "
+    "which asks to try later",
+)
+_TRIED_PAGE = QT_TRANSLATE_NOOP(
+    "core",
+    "could not reach the provider: something else answered (HTTP {status}: a proxy or a "
+    "sign-in page on this PC's network)",
+)
+_TRIED_OTHER = QT_TRANSLATE_NOOP("core", "met a temporary failure (code {code})")
+_WAITING = QT_TRANSLATE_NOOP(
+    "core",
+    "{channel}: waiting for the network: the last try {what}. The queued messages are "
+    "tried again every few minutes until it is too late to send them; nothing is lost "
+    "meanwhile. If it lasts, check this PC's network connection.",
+)
+
+
+def tried(code: str) -> Text:
+    """What a try that failed for now met (a sender's transient ``code``), in words."""
+    said = _TRIED.get(code)
+    if said is not None:
+        return Text(said)
+    if code.startswith("smtp_"):
+        return Text(_TRIED_SMTP, status=code.removeprefix("smtp_"))
+    if code.startswith(NOT_PROVIDER):
+        return Text(_TRIED_PAGE, status=code.removeprefix(NOT_PROVIDER))
+    return Text(_TRIED_OTHER, code=code or "-")
+
+
+def waiting(channel: str, code: str) -> Text:
+    """The status's words for ``channel``, whose messages wait to be tried again
+    (``code``: the last try's)."""
+    return Text(_WAITING, channel=channel, what=tried(code))
+
+
 def explain(reason: str, channel: str = "", sender: str = "") -> Text | None:
     """The sentence of ``reason``: what happened and what to do (None: no reason, "").
     ``channel``: the message's; ``sender``: that channel's sender as saved, where
@@ -413,13 +493,16 @@ def explain(reason: str, channel: str = "", sender: str = "") -> Text | None:
         what = halt.what_to_fix(reason, channel, sender)
         if what is not None:
             return Text(_WAITING_SETUP, what=what)
+    word, _, last = reason.partition(":")
+    if word in _GAVE_UP_AT:  # retried in vain until too late (``compose.given_up``)
+        return Text(_GAVE_UP_AT[word], what=tried(last))
     status, _, code = reason.rpartition(":")
     if code.startswith(NOT_PROVIDER):
         return Text(_NOT_PROVIDER, status=code.removeprefix(NOT_PROVIDER))
-    if status in ("retry", "transient"):
+    if status == "retry":
+        return Text(_RETRYING, what=tried(code))
+    if status == "transient":  # failed after its last try (before session 16)
         what, fix = _for_now(code)
-        if status == "retry":
-            return Text(_RETRYING, what=what)
         return Text(_GAVE_UP, what=what, fix=fix)
     family = _FAMILY.fullmatch(code)
     if status == "permanent" and family is not None:

@@ -296,7 +296,10 @@ MAX_ATTEMPTS = _declare(
     Text(QT_TRANSLATE_NOOP("core", "Attempts")),
     Text(
         QT_TRANSLATE_NOOP(
-            "core", "How often a message is tried when the provider is busy or unreachable."
+            "core",
+            "How many tries, 1, 2, 4, 8... minutes apart, a message gets when the provider "
+            "is busy or cannot be reached; after them it is tried every 15 minutes until it "
+            "is too late to send (the late limit after its time, or the appointment's start).",
         )
     ),
 )
@@ -323,6 +326,14 @@ class Rules:
     confirmation: bool
     reschedule: bool
     cancellation: bool
+
+    def asks(self, kind: str, rule: str) -> bool:
+        """Whether these rules ask for a message of ``kind`` and ``rule`` (a reminder's
+        offset as written, "24h"; the kind itself for the others): one they do not (an
+        offset removed, a message switched off) is withdrawn, never sent."""
+        if kind == "reminder":
+            return any(label == rule for label, _ in self.offsets)
+        return bool(getattr(self, kind, False))
 
 
 def offsets_of(text: str) -> tuple[tuple[str, timedelta], ...]:

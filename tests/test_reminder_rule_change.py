@@ -1,0 +1,154 @@
+"""Changing the reminder rules withdraws what the new rules no longer ask for (#14):
+planning withdraws queued messages whose rule was removed or switched off (reason
+``rule_off``, explained in the Reminders view) and plans what the new rules ask, for
+the clinic's rules and a service's own; and a last check at sending refuses a message
+whose rule is off (one planning no longer looks at: beyond the new horizon)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
+from factories import make_service
+from reminderclinic import SENDER, Clinic, at, make
+from sqlalchemy import select
+
+from receptionist.clock import FixedClock
+from receptionist.context import Ctx
+from receptionist.models import Reminder
+from receptionist.ops import appointments, reminders
+from receptionist.ops.appointments import BookRequest
+from receptionist.reminders import config, dispatch
+from receptionist.reminders.compose import Stop, decide
+from receptionist.reminders.reasons import explain
+from receptionist.store.storage import Database
+from sync.channels.twilio import TwilioSender
+
+
+@pytest.fixture
+def clinic(db: Database, ctx: Ctx, clock: FixedClock) -> Clinic:
+    return make(db, ctx, clock)
+
+
+@pytest.fixture
+def twilio() -> Iterator[tuple[TwilioSender, object]]:
+    with http_server(twilio_route) as (url, recorded):
+        yield TwilioSender(url, ACCOUNT, SENDER, TOKEN), recorded
+
+
+def found(clinic: Clinic, appointment: str | None = None) -> dict[str, tuple[str, str]]:
+    """rule -> (state, reason) of the appointment's messages (the newest per rule)."""
+    rows = reminders.listing(clinic.db, clinic.ctx)
+    return {
+        r.rule: (r.state, r.reason)
+        for r in reversed(rows)
+        if appointment is None or r.appointment_id == appointment
+    }
+
+
+def run_until(clinic: Clinic, sender: TwilioSender, end: object, step: int = 30) -> None:
+    while clinic.clock.now() < end:  # type: ignore[operator]
+        dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+        clinic.clock.advance(minutes=step)
+
+
+def test_an_offset_removed_withdraws_its_queued_reminders(clinic: Clinic, twilio) -> None:
+    sender, server = twilio
+    clinic.set(confirmation=False)
+    appt = clinic.book(clinic.patient(1), at(3, 15))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert found(clinic, appt) == {"24h": ("pending", ""), "2h": ("pending", "")}
+    clinic.set(offsets="24h")
+    done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert done.withdrawn == 1
+    assert found(clinic, appt) == {"24h": ("pending", ""), "2h": ("withdrawn", "rule_off")}
+    said = explain("rule_off")
+    assert said is not None and "rules" in str(said)
+    run_until(clinic, sender, at(3, 16))
+    assert len(server.bodies()) == 1
+    assert found(clinic, appt)["24h"] == ("sent", "")
+
+
+def test_an_offset_switched_back_on_is_planned_again(clinic: Clinic, twilio) -> None:
+    sender, server = twilio
+    clinic.set(confirmation=False)
+    appt = clinic.book(clinic.patient(1), at(3, 15))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    clinic.set(offsets="24h")
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    clinic.set(offsets="24h,2h")
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert found(clinic, appt) == {"24h": ("pending", ""), "2h": ("pending", "")}
+    run_until(clinic, sender, at(3, 16))
+    assert len(server.bodies()) == 2
+
+
+def test_confirmations_switched_off_withdraw_the_queued_one(clinic: Clinic, twilio) -> None:
+    """The auditor's case: the confirmation waits for the end of quiet hours; switched
+    off meanwhile, it never goes."""
+    sender, server = twilio
+    clinic.set(offsets="", quiet_start="00:00", quiet_end="23:59")
+    appt = clinic.book(clinic.patient(1), at(3, 15))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert found(clinic, appt) == {"confirmation": ("pending", "")}
+    clinic.set(confirmation=False, quiet_start="21:00", quiet_end="08:00")
+    run_until(clinic, sender, at(3, 16), step=60)
+    assert found(clinic, appt) == {"confirmation": ("withdrawn", "rule_off")}
+    assert server.bodies() == []
+
+
+def test_a_service_s_own_rules_withdraw_and_plan_for_that_service_only(
+    clinic: Clinic, twilio
+) -> None:
+    sender, server = twilio
+    clinic.set(confirmation=False)
+    with clinic.db.write() as s:
+        other = make_service(s, clinic.ctx, "Cleaning", 30).id
+    pid = clinic.patient(1)
+    mine = clinic.book(pid, at(3, 15))
+    req = BookRequest(pid, clinic.provider, other, at(3, 17))
+    theirs = appointments.book(clinic.db, clinic.ctx, req).id
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    clinic.set(service_rules={clinic.service: {"offsets": "48h"}})
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert found(clinic, mine) == {
+        "48h": ("pending", ""),
+        "24h": ("withdrawn", "rule_off"),
+        "2h": ("withdrawn", "rule_off"),
+    }
+    assert found(clinic, theirs) == {"24h": ("pending", ""), "2h": ("pending", "")}
+    # The service's reminders switched off altogether: its 48h goes too.
+    clinic.set(service_rules={clinic.service: {"offsets": ""}})
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert found(clinic, mine)["48h"] == ("withdrawn", "rule_off")
+    run_until(clinic, sender, at(3, 18))
+    assert len(server.bodies()) == 2  # the other service's 24h and 2h
+
+
+def test_a_message_beyond_a_shrunken_horizon_is_withdrawn_and_refused_at_sending(
+    clinic: Clinic, twilio
+) -> None:
+    """A 7-day reminder for an appointment eight days ahead, planned; a day later the
+    offsets become 2h only, so planning's horizon (a day and two hours) no longer
+    reaches the appointment, and the booking is no longer recent. The check at sending
+    refuses the queued 7-day reminder, and the next round's full pass withdraws it (the
+    queue the desk sees is the one that will go)."""
+    sender, server = twilio
+    clinic.set(confirmation=False, offsets="7d")
+    appt = clinic.book(clinic.patient(1), at(8, 15))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert found(clinic, appt) == {"7d": ("pending", "")}
+    clinic.clock.set(at(1, 12))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    clinic.set(offsets="2h")
+    clinic.clock.set(at(1, 15))
+    with clinic.db.write() as s:  # as sending would, before any plan ran
+        row = s.scalars(select(Reminder).where(Reminder.appointment_id == appt)).one()
+        said = decide(s, row, clinic.clock.now(), config.load(s), {"sms"})
+    assert said == Stop("withdrawn", "rule_off")
+    done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert (done.withdrawn, done.items) == (1, [])
+    assert found(clinic, appt) == {"7d": ("withdrawn", "rule_off")}
+    run_until(clinic, sender, at(1, 17))
+    assert server.bodies() == []
