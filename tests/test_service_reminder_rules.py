@@ -162,3 +162,13 @@ def test_a_service_with_only_2h_gets_only_the_2h_reminder(clinic: Clinic, twilio
     done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
     assert [(i.appointment_id, i.rule) for i in done.of("sent")] == [(appt, "2h")]
     assert len(server.bodies()) == sent_before + 1
+
+
+def test_a_long_catalogue_is_named_in_part_with_the_command_that_lists_it(clinic: Clinic) -> None:
+    for n in range(9):
+        add_service(clinic, f"Service {n}")
+    with pytest.raises(ValidationError) as caught:
+        servicerules.set_rule(clinic.db, clinic.ctx, "Whitening", offsets="2h")
+    said = str(caught.value)
+    assert "include Check-up, Service 0" in said and "and 2 more" in said, said
+    assert "`receptionist service list --all`" in said

@@ -64,7 +64,7 @@ def unknown(session: Session, named: str) -> str:
             QT_TRANSLATE_NOOP(
                 "core",
                 "There is no service '{named}': the clinic has no services yet; add one "
-                "first (receptionist service add, or Settings > Services).",
+                "first (`receptionist service add`, or Settings > Services).",
             ),
             named=named,
         )
@@ -73,7 +73,7 @@ def unknown(session: Session, named: str) -> str:
             QT_TRANSLATE_NOOP(
                 "core",
                 "There is no service '{named}'. The services include {names} and {more} "
-                "more; receptionist service list --all shows them all with their ids.",
+                "more; `receptionist service list --all` shows them all with their ids.",
             ),
             named=named,
             names=", ".join(names[:NAMED_AT_MOST]),
@@ -82,8 +82,8 @@ def unknown(session: Session, named: str) -> str:
     return Text(
         QT_TRANSLATE_NOOP(
             "core",
-            "There is no service '{named}'. The services are: {names} (by name, or by the "
-            "id receptionist service list --all shows).",
+            "There is no service '{named}'. The services are: {names} (give a name, or "
+            "an id as `receptionist service list --all` shows it).",
         ),
         named=named,
         names=", ".join(names),
