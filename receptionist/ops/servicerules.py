@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx
 from receptionist.models import Service
 from receptionist.reminders import config, servicekeys, servicerules
+from receptionist.reminders.servicerules import RuleChange
 from receptionist.reminders.settings import FLAGS
 from receptionist.schedule import catalog
 from receptionist.store.storage import Database
 
-__all__ = ["FLAGS", "RulesView", "ServiceRules", "reset", "set_rule", "view"]
+__all__ = ["FLAGS", "RuleChange", "RulesView", "ServiceRules", "reset", "set_rule", "view"]
 
 
 @dataclass(frozen=True)

@@ -160,8 +160,11 @@ class ServiceRules(Kind):
         )
 
 
-def _declare(key: str, kind: Kind, default: object, label: str, help: str) -> Setting:
-    return declare(Setting(key, "clinic", kind, default, label, help, CONFIGURE))
+def _declare(
+    key: str, kind: Kind, default: object, label: str, help: str, elsewhere: bool = False
+) -> Setting:
+    return declare(Setting(key, "clinic", kind, default, label, help, CONFIGURE,
+                           elsewhere=elsewhere))  # fmt: skip
 
 
 ENABLED = _declare(
@@ -325,6 +328,7 @@ SERVICE_RULES = _declare(
             "apply to every service not named. Settings > Services sets them per service.",
         )
     ),
+    elsewhere=True,  # Settings > Services, per service: no JSON box on the clinic's page
 )
 
 

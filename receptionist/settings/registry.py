@@ -36,6 +36,9 @@ class Setting:
     # Kept by the app itself (the Google station's shared state): not on the Settings
     # pages, and refused when set by hand; its room writes it through ``clinicstore``.
     managed: bool = False
+    # Edited on a page of its own (each service's reminder rules, on Settings > Services),
+    # not as a field of the generic pages; `settings set` still sets it.
+    elsewhere: bool = False
 
     @property
     def group(self) -> str:
