@@ -1,4 +1,4 @@
-"""reminders list|status|log, channels set email|sms|whatsapp: the reminders' commands that
+"""reminders list|status|log|rules, channels set email|sms|whatsapp: the reminders' commands that
 need no network (``reminders dispatch`` sends, so it lives in ``sync/remindercmds.py``)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from receptionist import zones
-from receptionist.cli import templatecmds
+from receptionist.cli import rulecmds, templatecmds
 from receptionist.cli.common import App, examples, read_secret, whole_number
 from receptionist.cli.patientcmds import options_named
 from receptionist.ops import deliveries, patients, reminders
@@ -56,6 +56,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     st.set_defaults(func=cmd_status)
     _log(rsub)
     templatecmds.register(rsub)
+    rulecmds.register(rsub)
     _channels(sub)
 
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
 from receptionist.models import Provider, Room, Service
+from receptionist.reminders import servicerules
+from receptionist.reminders.servicerules import RuleChange
 from receptionist.schedule import catalog
 from receptionist.store.storage import Database
 
@@ -192,7 +194,10 @@ def add_service(
     buffer_after_minutes: int = 0,
     colour: str = DEFAULT_SERVICE_COLOUR,
     active: bool = True,
+    reminders: RuleChange | None = None,
 ) -> ServiceRow:
+    """A new service; ``reminders``: its own reminder rules, in the same transaction
+    (None: the clinic's)."""
     with db.write() as s:
         row = catalog.create_service(
             s,
@@ -207,6 +212,8 @@ def add_service(
             colour=colour,
         )
         _inactive_if(s, ctx, row, active)
+        if reminders is not None:
+            servicerules.put(s, ctx, row.id, reminders.own)
         return service_row(row)
 
 
@@ -258,7 +265,11 @@ def update_service(
     buffer_after_minutes: int | None = None,
     colour: str | None = None,
     active: bool | None = None,
+    reminders: RuleChange | None = None,
 ) -> ServiceRow:
+    """Change a service; ``None`` keeps a value. ``reminders``: its own reminder rules
+    (``RuleChange(None)``: the clinic's), in the same transaction: a refusal of either
+    writes neither."""
     changes = dict(
         name=name,
         category=category,
@@ -271,7 +282,10 @@ def update_service(
         active=active,
     )
     with db.write() as s:
-        return service_row(_update(s, ctx, Service, service_id, changes))
+        row = _update(s, ctx, Service, service_id, changes)
+        if reminders is not None:
+            servicerules.put(s, ctx, row.id, reminders.own)
+        return service_row(row)
 
 
 def deactivate(db: Database, ctx: Ctx, kind: Kind, row_id: str) -> Row:

@@ -113,8 +113,13 @@ class Entry:
 
 def declared(scope: Scope | None = None) -> list[Setting]:
     """The settings (of ``scope``) as declared: what a front end builds its pages from,
-    in the order their rooms declared them; the ones the app keeps itself left out."""
-    return [s for s in registry.declared() if (scope is None or s.scope == scope) and not s.managed]
+    in the order their rooms declared them; the ones the app keeps itself, and those
+    edited on a page of their own (``Setting.elsewhere``), left out."""
+    return [
+        s
+        for s in registry.declared()
+        if (scope is None or s.scope == scope) and not s.managed and not s.elsewhere
+    ]
 
 
 def clinic_info(db: Database) -> ClinicInfo:

@@ -3,7 +3,10 @@
 Offsets are written "24h,2h" (``m``, ``h`` or ``d``); quiet hours as two wall times in
 the clinic's zone ("21:00" to "08:00", both empty for none). A service may override the
 offsets and the on/off choices in ``reminders.service_rules``: a JSON object keyed by
-the service's id, e.g. ``{"<id>": {"offsets": "48h", "confirmation": false}}``.
+the service's id, e.g. ``{"<id>": {"offsets": "48h", "confirmation": false}}``. Written,
+a key may name the service by its name or short id, and is stored as its id; a key
+naming no service is refused (``servicekeys``). People set them per service with
+``reminders rules set`` or in Settings > Services (``servicerules``), not as JSON.
 """
 
 from __future__ import annotations
@@ -11,13 +14,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from receptionist.errors import ValidationError
 from receptionist.settings.clinic import CONFIGURE
 from receptionist.settings.kinds import Choice, Flag, Kind, Whole, Words, as_object
 from receptionist.settings.registry import Setting, declare
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+from . import servicekeys
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _OFFSET = re.compile(r"^(\d{1,4})([mhd])$")
 _UNITS = {"m": 1, "h": 60, "d": 1440}
@@ -133,12 +141,16 @@ class ServiceRules(Kind):
             checked[service] = made
         return checked
 
+    def settle(self, session: Session, value: object, key: str, label: str) -> object:
+        """Each key as the id of the service it names; one naming none is refused."""
+        return servicekeys.resolve(session, as_object(value, key, label), key)
+
     def hint(self) -> str:
         return Text(
             QT_TRANSLATE_NOOP(
                 "core",
-                'write it as JSON: {{"<service id>": {{"offsets": "48h", '
-                '"confirmation": false}}}}.',
+                'write it as JSON: {{"<service name or id>": {{"offsets": "48h", '
+                '"confirmation": false}}}} (reminders rules set does it for one service).',
             )
         )
 
@@ -148,8 +160,11 @@ class ServiceRules(Kind):
         )
 
 
-def _declare(key: str, kind: Kind, default: object, label: str, help: str) -> Setting:
-    return declare(Setting(key, "clinic", kind, default, label, help, CONFIGURE))
+def _declare(
+    key: str, kind: Kind, default: object, label: str, help: str, elsewhere: bool = False
+) -> Setting:
+    return declare(Setting(key, "clinic", kind, default, label, help, CONFIGURE,
+                           elsewhere=elsewhere))  # fmt: skip
 
 
 ENABLED = _declare(
@@ -311,10 +326,12 @@ SERVICE_RULES = _declare(
     Text(
         QT_TRANSLATE_NOOP(
             "core",
-            "A service's own reminder times and on/off choices, by the service's id; the "
-            "clinic's rules apply to every service not named.",
+            "A service's own reminder times and on/off choices, by the service's name or "
+            "id (stored by its id, so a renamed service keeps them); the clinic's rules "
+            "apply to every service not named. Settings > Services sets them per service.",
         )
     ),
+    elsewhere=True,  # Settings > Services, per service: no JSON box on the clinic's page
 )
 
 

@@ -94,10 +94,11 @@ def _checked(setting: Setting, found: object) -> object:
 
 
 def write(session: Session, ctx: Ctx, setting: Setting, new: object) -> object:
-    """Check ``new`` and store it; the same value again writes nothing."""
+    """Check ``new`` (and settle it against the database: ``Kind.settle``) and store it;
+    the same value again writes nothing."""
     if setting.permission:
         require(ctx, setting.permission, CANNOT_CONFIGURE)
-    checked = setting.check(new)
+    checked = setting.kind.settle(session, setting.check(new), setting.key, setting.label)
     text = json.dumps(checked, ensure_ascii=False, sort_keys=True)
     row = session.get(ClinicSetting, setting_id(setting.key))
     if row is None:

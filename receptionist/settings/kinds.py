@@ -12,12 +12,15 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from receptionist import zones
 from receptionist.errors import ValidationError
 from receptionist.freetext import controls_message, has_controls
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 TRUE = ("true", "yes", "on", "1")
 FALSE = ("false", "no", "off", "0")
@@ -43,6 +46,13 @@ class Kind:
         return self.check(value, key, label)
 
     def check(self, value: object, key: str, label: str) -> object:
+        return value
+
+    def settle(self, session: Session, value: object, key: str, label: str) -> object:
+        """``value`` (checked) as it is stored, for what only the database can tell (a
+        service named by its name is stored by its id); run when the value is written,
+        in that transaction, never when it is read (a value synced from another PC may
+        name what has not arrived here yet). Refused: ValidationError naming ``key``."""
         return value
 
     def show(self, value: object) -> str:

@@ -41,6 +41,9 @@ class Setting:
     # in the form stored (a sender's number typed without its country code, as a
     # patient's is, becomes E.164). The check alone (a value as stored) has no region.
     in_region: Callable[[str, str, str, str], str] | None = field(default=None, compare=False)
+    # Edited on a page of its own (each service's reminder rules, on Settings > Services),
+    # not as a field of the generic pages; `settings set` still sets it.
+    elsewhere: bool = False
 
     @property
     def group(self) -> str:

@@ -87,8 +87,13 @@ def help_of(page: SettingsPage, key: str) -> str:
 def test_the_clinic_page_has_one_editor_per_clinic_setting(qtbot: QtBot, admin: Desk) -> None:
     dialog = open_dialog(qtbot, admin)
     page = dialog.clinic
-    clinic_keys = {s.key for s in registry.all_settings() if s.scope == "clinic" and not s.managed}
+    clinic_keys = {
+        s.key
+        for s in registry.all_settings()
+        if s.scope == "clinic" and not s.managed and not s.elsewhere
+    }
     assert set(page.editors) == clinic_keys
+    assert "reminders.service_rules" not in page.editors  # per service, on Services
     assert isinstance(page.editor("schedule.slot_minutes"), QSpinBox)
     slot = page.editor("schedule.slot_minutes")
     assert isinstance(slot, QSpinBox) and (slot.minimum(), slot.maximum()) == (5, 120)

@@ -1,5 +1,5 @@
 """Rooms (a name and an active flag) and services (name, category, duration, price,
-buffers, colour)."""
+buffers, colour, and its reminder rules: the clinic's or its own)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .colour import ColourField
 from .data import RoomRow, ServiceRow, Snapshot, save_room, save_service
 from .fields import FieldForm
 from .listpage import ListPage, Writer
+from .servicereminders import ServiceReminders
 
 
 class RoomsPage(ListPage):
@@ -84,6 +85,8 @@ class ServicesPage(ListPage):
             form.add(field, caption, editor)
         form.add("colour", self.tr("Co&lour"), self.colour_field, self.colour_field.code)
         form.add("active", self.tr("Acti&ve"), self.active)
+        self.reminders = ServiceReminders(form)
+        form.layout_.addRow(self.reminders)
 
     def colour(self, row: Any) -> str | None:
         return str(row.colour)
@@ -101,9 +104,11 @@ class ServicesPage(ListPage):
         self.after.setValue(row.buffer_after_minutes if row else 0)
         self.colour_field.set_value(row.colour if row else DEFAULT_SERVICE_COLOUR)
         self.active.setChecked(row.active if row else True)
+        self.reminders.fill(self._snapshot, row)
 
     def values(self) -> dict[str, Any] | None:
         return {
+            "reminders": self.reminders.change(),
             "name": self.name.text(),
             "category": self.category.text(),
             "duration_minutes": self.duration.value(),
