@@ -1,4 +1,5 @@
-"""Running jobs: claim, run, record; and what Settings > Jobs shows.
+"""Running jobs: claim, run, record; and what Settings > Jobs shows (each job's last
+run, ``status``; the runs kept of one, ``history``).
 
 Each run is three short transactions: the claim (is it due, is it free: the lease
 and a ``running`` record, together), the job's own work (its own transactions), and
@@ -28,7 +29,18 @@ from receptionist.safelog import describe
 from receptionist.store.storage import Database
 
 log = logging.getLogger(__name__)
-KEEP_RUNS = 200  # per job: the record of runs does not grow for ever
+# The record of runs does not grow for ever. Each job keeps its newest KEEP_RUNS runs,
+# whatever they were; and, older than those, its newest KEEP_WORK runs that did
+# something (counts beyond what ``Job.quiet`` calls nothing) and its newest KEEP_FAILED
+# that failed or were cut short. A job that runs every minute mostly finds nothing due:
+# 200 runs are its last three hours and some, while the runs that sent, planned or
+# failed go back days (a clinic's reminder rounds that did something: a week or more),
+# so "reminders stopped on Tuesday" can be looked into on Friday. A daily job's 200 runs
+# are more than six months. At most 800 small rows a job (no patient data).
+KEEP_RUNS = 200
+KEEP_WORK = 500
+KEEP_FAILED = 100
+FELL_SHORT = ("failed", "interrupted")
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,18 @@ class Ran:
     started_at: datetime
     ended_at: datetime
     error: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """One kept run of a job, as ``jobs history`` and Settings > Jobs' history show it."""
+
+    started_at: datetime
+    ended_at: datetime | None
+    outcome: str  # ok | failed | running | interrupted
+    counts: dict[str, int]
+    error: str  # a failed run's error: type and place only (safelog)
+    quiet: bool  # it ran and did nothing (Job.quiet: nothing due, not connected)
 
 
 @dataclass(frozen=True)
@@ -114,7 +138,7 @@ class Runner:
                 run.ended_at, run.outcome, run.error = ended, outcome, error
                 run.counts = json.dumps(dict(counts), sort_keys=True)
             lease.release(s, job.name, self.holder)
-            _prune(s, job.name)
+            _prune(s, job)
 
 
 def _interrupted(session: Session, job: str) -> None:
@@ -125,12 +149,47 @@ def _interrupted(session: Session, job: str) -> None:
         run.outcome = "interrupted"
 
 
-def _prune(session: Session, job: str) -> None:
-    cut = session.scalars(
-        select(JobRun.id).where(JobRun.job == job).order_by(JobRun.id.desc()).offset(KEEP_RUNS)
-    ).first()
-    if cut is not None:
-        session.execute(delete(JobRun).where(JobRun.job == job, JobRun.id <= cut))
+def _prune(session: Session, job: Job) -> None:
+    """Drop the runs of ``job`` that none of the KEEP_* rules keeps."""
+    rows = session.execute(
+        select(JobRun.id, JobRun.outcome, JobRun.counts)
+        .where(JobRun.job == job.name)
+        .order_by(JobRun.id.desc())
+    ).all()
+    if len(rows) <= KEEP_RUNS:
+        return
+    worked = fell_short = 0
+    gone = []
+    for at, (run_id, outcome, counts) in enumerate(rows):
+        if outcome in FELL_SHORT:
+            fell_short += 1
+            kept = fell_short <= KEEP_FAILED
+        elif outcome == "ok" and not job.quiet(json.loads(counts)):
+            worked += 1
+            kept = worked <= KEEP_WORK
+        else:
+            kept = False
+        if at >= KEEP_RUNS and not kept:
+            gone.append(run_id)
+    for start in range(0, len(gone), 500):  # SQLite's bound parameters: in pieces
+        session.execute(delete(JobRun).where(JobRun.id.in_(gone[start : start + 500])))
+
+
+def history(db: Database, clock: Clock, job: Job, limit: int | None = None) -> list[Run]:
+    """The kept runs of ``job``, newest first (the newest ``limit`` of them; see
+    KEEP_RUNS for which are kept). A run still marked ``running`` that no runner holds
+    any more (its runner died; the next run will mark it) reads ``interrupted``."""
+    with db.read() as s:
+        query = select(JobRun).where(JobRun.job == job.name).order_by(JobRun.id.desc())
+        rows = list(s.scalars(query.limit(limit) if limit is not None else query))
+        held = lease.holder_of(s, job.name, clock.now(), job.lease_minutes) is not None
+    runs = []
+    for row in rows:
+        counts = json.loads(row.counts)
+        outcome = "interrupted" if row.outcome == "running" and not held else row.outcome
+        quiet = outcome == "ok" and job.quiet(counts)
+        runs.append(Run(row.started_at, row.ended_at, outcome, counts, row.error, quiet))
+    return runs
 
 
 def status(db: Database, clock: Clock, jobs: Iterable[Job]) -> list[JobStatus]:
