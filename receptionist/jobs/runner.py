@@ -30,8 +30,8 @@ from receptionist.store.storage import Database
 
 log = logging.getLogger(__name__)
 # The record of runs does not grow for ever. Each job keeps its newest KEEP_RUNS runs,
-# whatever they were; and, older than those, its newest KEEP_WORK runs that did
-# something (counts beyond what ``Job.quiet`` calls nothing) and its newest KEEP_FAILED
+# whatever they were; and, older than those, the newest KEEP_WORK of them that did
+# something (counts beyond what ``Job.quiet`` calls nothing) and the newest KEEP_FAILED
 # that failed or were cut short. A job that runs every minute mostly finds nothing due:
 # 200 runs are its last three hours and some, while the runs that sent, planned or
 # failed go back days (a clinic's reminder rounds that did something: a week or more),
@@ -41,6 +41,7 @@ KEEP_RUNS = 200
 KEEP_WORK = 500
 KEEP_FAILED = 100
 FELL_SHORT = ("failed", "interrupted")
+LOOKED_AT = 5  # runs just past the newest KEEP_RUNS that each prune looks at
 
 
 @dataclass(frozen=True)
@@ -150,29 +151,43 @@ def _interrupted(session: Session, job: str) -> None:
 
 
 def _prune(session: Session, job: Job) -> None:
-    """Drop the runs of ``job`` that none of the KEEP_* rules keeps."""
-    rows = session.execute(
+    """Drop the runs of ``job`` that the KEEP_* rules do not keep, at the end of each
+    run: the runs that have just fallen out of the newest KEEP_RUNS are looked at (a
+    few, in case a run ended without its prune: killed) and those that did nothing go;
+    so older than the newest KEEP_RUNS there are only runs that did something ("ok")
+    and runs that failed or were cut short, each kind cut to its newest KEEP_WORK and
+    KEEP_FAILED when the run that fell out is of that kind. Mostly one small read (a
+    minute job's runs mostly do nothing): its write lock is held about as long as
+    before (``benchmarks/bench_jobs.py``)."""
+    mine = JobRun.job == job.name
+    fallen = session.execute(
         select(JobRun.id, JobRun.outcome, JobRun.counts)
-        .where(JobRun.job == job.name)
+        .where(mine)
         .order_by(JobRun.id.desc())
+        .offset(KEEP_RUNS)
+        .limit(LOOKED_AT)
     ).all()
-    if len(rows) <= KEEP_RUNS:
+    if not fallen:
         return
-    worked = fell_short = 0
-    gone = []
-    for at, (run_id, outcome, counts) in enumerate(rows):
-        if outcome in FELL_SHORT:
-            fell_short += 1
-            kept = fell_short <= KEEP_FAILED
-        elif outcome == "ok" and not job.quiet(json.loads(counts)):
-            worked += 1
-            kept = worked <= KEEP_WORK
-        else:
-            kept = False
-        if at >= KEEP_RUNS and not kept:
-            gone.append(run_id)
-    for start in range(0, len(gone), 500):  # SQLite's bound parameters: in pieces
-        session.execute(delete(JobRun).where(JobRun.id.in_(gone[start : start + 500])))
+    boundary = fallen[0].id  # the newest run older than the newest KEEP_RUNS
+    gone = [
+        run_id
+        for run_id, outcome, counts in fallen
+        if outcome not in FELL_SHORT and (outcome != "ok" or job.quiet(json.loads(counts)))
+    ]
+    if gone:
+        session.execute(delete(JobRun).where(JobRun.id.in_(gone)))
+    if boundary in gone:
+        return  # the run that fell out did nothing: no kind grew past the newest
+    for kinds, keep in ((("ok",), KEEP_WORK), (FELL_SHORT, KEEP_FAILED)):
+        if fallen[0].outcome not in kinds:
+            continue  # that kind did not grow
+        of_kind = mine & (JobRun.id <= boundary) & JobRun.outcome.in_(kinds)
+        cut = session.scalars(
+            select(JobRun.id).where(of_kind).order_by(JobRun.id.desc()).offset(keep).limit(1)
+        ).first()
+        if cut is not None:
+            session.execute(delete(JobRun).where(of_kind, JobRun.id <= cut))
 
 
 def history(db: Database, clock: Clock, job: Job, limit: int | None = None) -> list[Run]:
