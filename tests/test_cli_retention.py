@@ -363,6 +363,7 @@ def test_jobs_history_through_the_cli(
     assert code == 0 and [r["outcome"] for r in runs] == ["ok", "ok"]
     assert runs[0]["started"] >= runs[1]["started"] and runs[0]["counts"]["bytes"] > 0
     assert runs[0]["error"] is None and runs[0]["did_nothing"] is False
+    assert runs[0]["due"] <= runs[0]["started"] and runs[0]["after_pause"] is False, "run by hand"
     code, newest = run(capsys, "jobs", "history", "backup", "--limit", "1")
     assert newest["runs"] == runs[:1]  # type: ignore[index]
 

@@ -376,3 +376,25 @@ def test_the_network_jobs_say_which_runs_did_nothing() -> None:
     assert not GOOGLE_SYNC.quiet({"station": 1, "connected": 1, "ok": 0, "requests": 1})
     assert not GOOGLE_SYNC.quiet({"station": 1, "connected": 1, "needs_reconnect": 1})
     assert not GOOGLE_SYNC.quiet({"station": 1, "connected": 1, "ok": 1, "created": 2})
+
+
+def test_the_runs_around_a_pause_are_kept_and_the_first_after_it_says_so(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PC was off (or asleep) for an hour: of the runs that did nothing, the last
+    before the pause and the first after it stay past the newest, so the history
+    shows the gap; the first after it began long after it was due."""
+    monkeypatch.setattr(jobs, "KEEP_RUNS", 3)
+    script = ["idle"] * 16
+    job = scripted("dispatch", script)
+    runner = Runner([job])
+    clock = FixedClock(MONDAY_10)
+    for minute in [*range(5), *range(60, 71)]:  # minutes 0-4, then the PC is off till 60
+        clock.set(MONDAY_10 + timedelta(minutes=minute))
+        assert len(runner.run_due(db, clock)) == 1
+    runs = jobs.history(db, clock, job)
+    minutes = [(r.started_at - MONDAY_10) // timedelta(minutes=1) for r in runs]
+    assert minutes == [70, 69, 68, 60, 4]
+    assert [r.after_pause for r in runs] == [False, False, False, True, False]
+    assert runs[3].due_at == MONDAY_10 + timedelta(minutes=5), "due a minute after 10:04"
+    assert all(r.quiet for r in runs)

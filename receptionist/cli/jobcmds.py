@@ -145,6 +145,8 @@ def _run_row(r: runner.Run) -> dict[str, Any]:
         "counts": r.counts,
         "error": r.error or None,
         "did_nothing": r.quiet,  # nothing due, not connected: kept for a shorter while
+        "due": r.due_at,
+        "after_pause": r.after_pause,  # began long after it was due: the PC off, asleep
         "reason": clockcheck.reason(r.counts),
     }
 
@@ -155,6 +157,7 @@ def _run_line(r: runner.Run) -> str:
     return (
         f"{r.started_at:%Y-%m-%d %H:%M:%S} UTC  to {ended}  {_said(r):<11} {counts}"
         + (f"  ({r.error})" if r.error else "")
+        + (f"  [after a pause: due {r.due_at:%Y-%m-%d %H:%M} UTC]" if r.after_pause else "")
         + (f"\n  {said}" if (said := clockcheck.reason(r.counts)) else "")
     )
 

@@ -238,8 +238,9 @@ def test_a_jobs_history_lists_its_kept_runs_and_failed_ones_stand_out(
 ) -> None:
     """Settings > Jobs, "History…" (or a double-click on the job): the runs kept of it,
     newest first, worded as the page words them; a failed run in bold red with its
-    error in the tooltip; runs that did nothing in grey, and hidden on request."""
-    script = ["work", "fail", "idle", "idle"]
+    error in the tooltip; runs that did nothing in grey, and hidden on request but for
+    the two around a pause (the PC off for half an hour)."""
+    script = ["work", "fail", "idle", "idle", "idle"]
 
     def work(db: Database, clock: Clock) -> Mapping[str, int]:
         what = script.pop(0)
@@ -250,9 +251,9 @@ def test_a_jobs_history_lists_its_kept_runs_and_failed_ones_stand_out(
     job = Job("reminders.dispatch", work, Every(1), quiet=counted_nothing("active"))
     db = open_clinic(desk.root)
     try:
-        for _ in range(4):
+        for minutes in (1, 1, 38, 1, 1):  # the PC off from 10:03 to 10:40 (clinic time)
             Runner([job]).run_now(db, clock, job.name)
-            clock.advance(minutes=1)
+            clock.advance(minutes=minutes)
     finally:
         db.close()
     desk.jobs = JobScheduler(desk.tasks, clock, [job])  # not started: shows, runs nothing
@@ -267,20 +268,23 @@ def test_a_jobs_history_lists_its_kept_runs_and_failed_ones_stand_out(
             page.history_button.click()
         dialog = shown.args[0]
         table = dialog.table
-        cells = [[table.item(r, c).text() for c in range(4)] for r in range(table.rowCount())]
-        assert [row[2] for row in cells] == ["done", "done", "failed", "done"]
-        assert cells[0][0] > cells[1][0] > cells[3][0], "newest first"
-        assert cells[3][3] == "active 1, sent 1"
-        failed = table.item(2, 2)
+        cells = [[table.item(r, c).text() for c in range(5)] for r in range(table.rowCount())]
+        assert [row[2] for row in cells] == ["done", "done", "done", "failed", "done"]
+        assert cells[0][0] > cells[1][0] > cells[4][0], "newest first"
+        assert cells[4][3] == "active 1, sent 1"
+        failed = table.item(3, 2)
         assert failed.font().bold() and failed.foreground().color() == FELL_SHORT_COLOUR
         assert "KeyError" in failed.toolTip() and "IT person" in failed.toolTip()
         assert "Ayse" not in failed.toolTip()
         assert table.item(0, 2).foreground().color() == QUIET_COLOUR  # nothing due
-        assert not table.item(3, 2).font().bold()
+        assert not table.item(4, 2).font().bold()
+        assert [row[4] for row in cells] == [
+            "", "after a pause (due 2026-03-02 10:03)", "the last before a pause", "", "",
+        ]  # fmt: skip
         shot(dialog, "settings-jobs-history")
         dialog.only_work.setChecked(True)
-        hidden = [table.isRowHidden(r) for r in range(4)]
-        assert hidden == [True, True, False, False]
+        hidden = [table.isRowHidden(r) for r in range(5)]
+        assert hidden == [True, False, False, False, False], "the pause's runs stay"
         dialog.close()
         with qtbot.waitSignal(page.history_shown, timeout=10_000):  # a double-click too
             page.table.doubleClicked.emit(page.table.model().index(0, 0))
