@@ -75,6 +75,7 @@ class JobsPage(QWidget):
         self.history_button = QPushButton(self.tr("&History…"), self)
         self.history_button.setObjectName("jobHistory")
         self.history_button.setToolTip(self.tr("The runs kept of the selected job"))
+        self.history_button.setAutoDefault(False)  # Enter in Settings is not "History…"
         self.history_button.clicked.connect(self.show_history)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
