@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from receptionist.clock import Clock
 from receptionist.google import account, station
-from receptionist.jobs.registry import Every, Job
+from receptionist.jobs.registry import Every, Job, counted_nothing
 from receptionist.ops import replica
 from receptionist.reminders import dispatch, halt
 from receptionist.store.storage import Database
@@ -104,7 +104,20 @@ def google_sync(db: Database, clock: Clock) -> Mapping[str, int]:
     return {"station": 1, "connected": 1, "ok": int(done.status == "ok"), **asdict(done.counts)}
 
 
-CLOUD_SYNC = Job("cloud.sync", cloud_sync, Every(SYNC_MINUTES), lease_minutes=30)
-REMINDERS = Job("reminders.dispatch", send_reminders, Every(1), lease_minutes=15)
-GOOGLE_SYNC = Job("google.sync", google_sync, Every(GOOGLE_MINUTES), lease_minutes=30)
+def google_quiet(counts: Mapping[str, int]) -> bool:
+    """A Google run that did nothing: no round (not the station, no account), or a round
+    that went fine and changed nothing (its requests are no change); a paused account or
+    a round that did not go well (offline, quota: ``ok`` 0) is something."""
+    standing = counted_nothing("station", "connected", "ok", "requests", "retries")
+    return standing(counts) and counts.get("ok", 1) != 0
+
+
+# Which counts say how things stand rather than what a run did: a run whose other
+# counts are all 0 did nothing (the record of runs keeps those for a shorter while).
+CLOUD_SYNC = Job("cloud.sync", cloud_sync, Every(SYNC_MINUTES), lease_minutes=30,
+                 quiet=counted_nothing("connected"))  # fmt: skip
+REMINDERS = Job("reminders.dispatch", send_reminders, Every(1), lease_minutes=15,
+                quiet=counted_nothing("active"))  # fmt: skip
+GOOGLE_SYNC = Job("google.sync", google_sync, Every(GOOGLE_MINUTES), lease_minutes=30,
+                  quiet=google_quiet)  # fmt: skip
 NETWORK_JOBS = (CLOUD_SYNC, REMINDERS, GOOGLE_SYNC)

@@ -1,4 +1,4 @@
-"""`sweep [--dry-run]`, `patient hold|unhold` and `jobs list|run` through the CLI."""
+"""`sweep [--dry-run]`, `patient hold|unhold` and `jobs list|run|history` through the CLI."""
 
 from __future__ import annotations
 
@@ -345,3 +345,32 @@ def test_a_new_clinic_hears_of_the_waiting_sweep_only_once_something_could_be_du
         db.close()
     code, status = run(capsys, "sweep", "status")
     assert status["could_be_due"] and "waiting for a person" in status["warnings"][0]  # type: ignore[index]
+
+
+def test_jobs_history_through_the_cli(
+    cli_env: Path, made: Template[None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`jobs history NAME`: the runs kept of one job, newest first, as `jobs list`
+    words its last run; `--limit` the newest N; an unknown job or limit is refused."""
+    made.copy_to(cli_env)
+    code, none = run(capsys, "jobs", "history", "backup")
+    assert code == 0 and none == {"name": "backup", "trigger": "daily at backup.hour", "runs": []}
+    for _ in range(2):
+        assert run(capsys, "jobs", "run", "backup")[0] == 0
+    assert run(capsys, "jobs", "run", "retention.sweep")[0] == 0  # no person swept yet
+    code, kept = run(capsys, "jobs", "history", "backup")
+    runs = kept["runs"]  # type: ignore[index]
+    assert code == 0 and [r["outcome"] for r in runs] == ["ok", "ok"]
+    assert runs[0]["started"] >= runs[1]["started"] and runs[0]["counts"]["bytes"] > 0
+    assert runs[0]["error"] is None and runs[0]["did_nothing"] is False
+    assert runs[0]["due"] <= runs[0]["started"] and runs[0]["after_pause"] is False, "run by hand"
+    code, newest = run(capsys, "jobs", "history", "backup", "--limit", "1")
+    assert newest["runs"] == runs[:1]  # type: ignore[index]
+
+    assert main(["jobs", "history", "retention.sweep"]) == 0
+    said = capsys.readouterr().out
+    assert "UTC" in said and "waiting for a person's first sweep" in said
+    assert main(["jobs", "history", "nothing"]) == 2
+    assert "no job called nothing" in capsys.readouterr().err
+    assert main(["jobs", "history", "backup", "--limit", "0"]) == 2
+    assert "--limit" in capsys.readouterr().err

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from receptionist.clock import Clock, FixedClock
 from receptionist.context import Ctx
 from receptionist.jobs import runner as jobs
 from receptionist.jobs.core import CORE, SWEEP, SweepRunning, sweep_now, sweep_running
-from receptionist.jobs.registry import Daily, Every, Job, registry
+from receptionist.jobs.registry import Daily, Every, Job, counted_nothing, registry
 from receptionist.jobs.runner import Runner
+from receptionist.models import JobRun
 from receptionist.ops import retention
 from receptionist.ops import settings as settings_ops
 from receptionist.retention.policy import SWEEP_HOUR
@@ -185,6 +186,7 @@ def test_job_names_are_unique() -> None:
 
 def test_the_record_of_runs_is_bounded(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(jobs, "KEEP_RUNS", 3)
+    monkeypatch.setattr(jobs, "KEEP_WORK", 0)  # every run here counts something
     runner = Runner([counting("job", Every(1), [])])
     clock = FixedClock(MONDAY_10)
     for _ in range(6):
@@ -295,3 +297,104 @@ def test_the_nightly_sweep_destroys_nothing_while_the_clock_looks_wrong(
     sweep_now(db, person, db.path.parent)
     assert clockcheck.GAP_KEY not in scheduled(db, clock)
     assert clockcheck.reason({"gone": 1}) is None
+
+
+def scripted(name: str, script: list[str]) -> Job:
+    """A job whose runs, in turn, fail ("fail"), find nothing to do ("idle": its only
+    count is how things stand) or do something ("work")."""
+
+    def work(db: Database, clock: Clock) -> Mapping[str, int]:
+        what = script.pop(0)
+        if what == "fail":
+            raise KeyError("Ayse Yilmaz")  # a message with patient data: never recorded
+        return {"active": 1, "sent": int(what == "work")}
+
+    return Job(name, work, Every(1), quiet=counted_nothing("active"))
+
+
+def test_a_minute_job_keeps_its_older_runs_that_did_something_or_failed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job that runs every minute mostly finds nothing due: the record keeps its
+    newest runs whatever they were, and, older than those, the newest that did
+    something and the newest that failed; so its history is not all "nothing due"."""
+    monkeypatch.setattr(jobs, "KEEP_RUNS", 3)
+    monkeypatch.setattr(jobs, "KEEP_WORK", 2)
+    monkeypatch.setattr(jobs, "KEEP_FAILED", 1)
+    plan = ["work", "fail", "work", "idle", "fail", "work", "idle"] + ["idle"] * 6
+    script = list(plan)
+    runner = Runner([scripted("dispatch", script)])
+    clock = FixedClock(MONDAY_10)
+    for _ in plan:
+        runner.run_due(db, clock)
+        clock.advance(minutes=1)
+    assert script == []
+    with db.read() as s:
+        kept = s.execute(select(JobRun.started_at, JobRun.outcome).order_by(JobRun.id)).all()
+    minutes = [(at - MONDAY_10) // timedelta(minutes=1) for at, _outcome in kept]
+    # minutes 2 and 5 did something, 4 was the last failure, 10-12 the newest three
+    assert minutes == [2, 4, 5, 10, 11, 12]
+    assert [outcome for _at, outcome in kept] == ["ok", "failed", "ok", "ok", "ok", "ok"]
+
+
+def test_the_history_of_a_job_newest_first_with_what_each_run_counted(
+    db: Database, second: Database
+) -> None:
+    script = ["work", "fail", "idle", "idle"]
+    job = scripted("dispatch", script)
+    runner = Runner([job])
+    clock = FixedClock(MONDAY_10)
+    for _ in range(4):
+        runner.run_due(db, clock)
+        clock.advance(minutes=1)
+    # a runner that died mid-run (another process): its claim lapses, its run stays "running"
+    assert Runner([job], holder="dead")._claim(second, clock, job, True) is not None
+    runs = jobs.history(db, clock, job)
+    assert [(r.outcome, r.quiet) for r in runs] == [
+        ("running", False), ("ok", True), ("ok", True), ("failed", False), ("ok", False),
+    ]  # fmt: skip
+    assert runs[-1].counts == {"active": 1, "sent": 1} and runs[-1].ended_at is not None
+    assert runs[3].error.startswith("KeyError") and "Ayse" not in runs[3].error
+    assert [r.started_at for r in jobs.history(db, clock, job, limit=2)] == [
+        r.started_at for r in runs[:2]]  # fmt: skip
+    clock.advance(minutes=job.lease_minutes + 1)  # no runner holds it any more
+    assert jobs.history(db, clock, job, limit=1)[0].outcome == "interrupted"
+    assert jobs.history(db, clock, Job("other", job.work, Every(1))) == []
+
+
+def test_the_network_jobs_say_which_runs_did_nothing() -> None:
+    from sync.jobs import CLOUD_SYNC, GOOGLE_SYNC, REMINDERS
+
+    assert REMINDERS.quiet({"active": 1, "planned": 0, "sent": 0, "needs_attention": 0})
+    assert not REMINDERS.quiet({"active": 1, "sent": 2})
+    assert not REMINDERS.quiet({"active": 1, "needs_attention": 1, "credentials_refused_sms": 1})
+    assert CLOUD_SYNC.quiet({"connected": 0})
+    assert CLOUD_SYNC.quiet({"connected": 1, "pushed": 0, "pulled": 0})
+    assert not CLOUD_SYNC.quiet({"connected": 1, "pulled": 4})
+    assert GOOGLE_SYNC.quiet({"station": 0})
+    assert GOOGLE_SYNC.quiet({"station": 1, "connected": 1, "ok": 1, "requests": 3})
+    assert not GOOGLE_SYNC.quiet({"station": 1, "connected": 1, "ok": 0, "requests": 1})
+    assert not GOOGLE_SYNC.quiet({"station": 1, "connected": 1, "needs_reconnect": 1})
+    assert not GOOGLE_SYNC.quiet({"station": 1, "connected": 1, "ok": 1, "created": 2})
+
+
+def test_the_runs_around_a_pause_are_kept_and_the_first_after_it_says_so(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PC was off (or asleep) for an hour: of the runs that did nothing, the last
+    before the pause and the first after it stay past the newest, so the history
+    shows the gap; the first after it began long after it was due."""
+    monkeypatch.setattr(jobs, "KEEP_RUNS", 3)
+    script = ["idle"] * 16
+    job = scripted("dispatch", script)
+    runner = Runner([job])
+    clock = FixedClock(MONDAY_10)
+    for minute in [*range(5), *range(60, 71)]:  # minutes 0-4, then the PC is off till 60
+        clock.set(MONDAY_10 + timedelta(minutes=minute))
+        assert len(runner.run_due(db, clock)) == 1
+    runs = jobs.history(db, clock, job)
+    minutes = [(r.started_at - MONDAY_10) // timedelta(minutes=1) for r in runs]
+    assert minutes == [70, 69, 68, 60, 4]
+    assert [r.after_pause for r in runs] == [False, False, False, True, False]
+    assert runs[3].due_at == MONDAY_10 + timedelta(minutes=5), "due a minute after 10:04"
+    assert all(r.quiet for r in runs)

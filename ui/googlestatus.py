@@ -9,32 +9,30 @@ core says Google's state changed (``GoogleChanged`` on the clinic's event hub: a
 connect, a mapping, a round run through this window's database), when the
 background jobs ran ``google.sync`` (on a database of their own), when a clinic
 setting changed (the station, or its shared state brought by cloud sync), and once a
-minute for rounds run by another process.
+minute for rounds run by another process (``statusnote.StatusNote``, as the sweep's
+note).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTime, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QCoreApplication, QLocale, QTime, Signal
+from PySide6.QtWidgets import QWidget
 
 from receptionist.google.events import GoogleChanged
 from receptionist.google.shared import Shared
 from receptionist.google.status import Brief, brief
-from receptionist.journal.feed import Changes
-from receptionist.safelog import describe
 
 from .desk import Desk
+from .statusnote import StatusNote, add_to, unread
 from .tasks import DbOp
 
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
 
-log = logging.getLogger("receptionist.ui")
 REFRESH_MS = 60_000
 JOB = "google.sync"
 
@@ -93,59 +91,35 @@ def _clock(at: datetime | None, tz: tzinfo) -> str:
     return QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
 
 
-class GoogleStatusField(QLabel):
+class GoogleStatusField(StatusNote):
     shown = Signal(object)  # Brief: the field was redrawn from it
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("googleStatus")
+        super().__init__(desk, parent, name="googleStatus", refresh_ms=REFRESH_MS, job=JOB)
         self.setAccessibleName(self.tr("Google Calendar sync"))
         self.setToolTip(self.tr("Google Calendar sync (Settings → Google)"))
-        self.setContentsMargins(0, 0, 10, 0)
-        self.desk = desk
         self.brief: Brief | None = None
-        self._jobs_seen = False
         self._unsubscribe: Callable[[], None] | None = None
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self.refresh)
-        desk.events.changed.connect(self._changed)
-        desk.tasks.shuttingDown.connect(self._stop)
-        self.hide()
 
     def start(self) -> None:
         """Listen to the core's Google events (subscribed on the worker) and read once."""
         self.desk.tasks.run(self._subscribe, owner=self)
-        self.timer.start()
-        self.refresh()
+        super().start()
 
     def _subscribe(self) -> None:
         hub = self.desk.tasks.database().events
         post = self.desk.tasks.post
         self._unsubscribe = hub.subscribe(GoogleChanged, lambda _e: post(self.refresh, self))
 
-    def _stop(self) -> None:
-        self.timer.stop()
+    def stop(self) -> None:
+        super().stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
 
-    def _changed(self, changes: Changes) -> None:
-        if changes.touches(("clinic_setting",)):
-            self.refresh()
-
-    def _ran(self, ran: list[object]) -> None:
-        if any(getattr(r, "job", "") == JOB for r in ran):
-            self.refresh()
-
-    def refresh(self) -> None:
-        jobs = self.desk.jobs
-        if jobs is not None and not self._jobs_seen:  # the jobs start after the window
-            self._jobs_seen = True
-            jobs.ran.connect(self._ran)
-        if not self.desk.tasks.closed():
-            op = DbOp(self.desk.tasks, brief, self).success(self.show_brief)
-            op.failure(_unread).run()  # the next event or minute tries again
+    def read(self) -> None:
+        op = DbOp(self.desk.tasks, brief, self).success(self.show_brief)
+        op.failure(_unread).run()  # the next event or minute tries again
 
     def show_brief(self, found: Brief) -> None:
         self.brief = found
@@ -166,13 +140,11 @@ def _alert(found: Brief) -> bool:
     return shown is not None and shown.connected and shown.status in stopped
 
 
-def _unread(exc: BaseException) -> None:
-    log.warning("the Google status was not read: %s", describe(exc))
+_unread = unread("Google status")
 
 
 def install(window: MainWindow) -> GoogleStatusField:
     """The field, in ``window``'s status bar before the sync fields; started now."""
     field = GoogleStatusField(window.desk, window)
-    window.statusBar().addPermanentWidget(field)
-    field.start()
+    add_to(window, field)
     return field

@@ -1,4 +1,6 @@
-"""jobs list|run: the background jobs, their last run and next due time; run one now.
+"""jobs list|run|history: the background jobs, their last run and next due time; run
+one now; the runs kept of one (``runner.history``: start, end, outcome, counts, a
+failed run's error type; no patient data).
 
 The jobs are the core's (``receptionist.jobs.core``) and those the front end adds
 (the ``receptionist`` command of ``sync/`` adds cloud sync): ``args.extra_jobs()``,
@@ -10,12 +12,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from receptionist.cli.common import App, examples
+from receptionist.cli.common import App, examples, whole_number
 from receptionist.context import require
 from receptionist.errors import NotFound
 from receptionist.jobs import runner
 from receptionist.jobs.core import AWAITING_PERSON, CORE
-from receptionist.jobs.registry import Job, registry
+from receptionist.jobs.registry import Job, named, registry
 from receptionist.retention import clockcheck
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -29,7 +31,9 @@ WAITING = Text(
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("jobs", help="the background jobs: last run, next due; run one now")
+    p = sub.add_parser(
+        "jobs", help="the background jobs: last run, next due; run one now; a job's history"
+    )
     jsub = p.add_subparsers(dest="jobs_cmd", required=True, metavar="ACTION")
     ls = jsub.add_parser(
         "list",
@@ -44,6 +48,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     run.add_argument("name", help="the job's name, as `jobs list` shows it")
     run.set_defaults(func=cmd_run)
+    past = jsub.add_parser(
+        "history",
+        help="a job's kept runs, newest first: start, end, outcome, counts, error type",
+        **examples(
+            "receptionist jobs history reminders.dispatch",
+            "receptionist jobs history backup --limit 10 --json",
+        ),
+    )
+    past.add_argument("name", help="the job's name, as `jobs list` shows it")
+    past.add_argument(
+        "--limit",
+        type=whole_number(1, HISTORY_MAX),
+        default=None,
+        help="the newest N runs only (default: all that are kept)",
+    )
+    past.set_defaults(func=cmd_history)
+
+
+HISTORY_MAX = runner.KEEP_RUNS + runner.KEEP_WORK + runner.KEEP_FAILED  # all a job keeps
 
 
 def jobs_of(app: App) -> tuple[Job, ...]:
@@ -66,7 +89,7 @@ def cmd_list(app: App) -> int:
     return 0
 
 
-def _said(s: runner.JobStatus) -> str:
+def _said(s: runner.JobStatus | runner.Run) -> str:
     """The outcome; the sweep that waits for a person's first sweep is not "ok" to read."""
     if s.outcome == "ok" and s.counts.get(AWAITING_PERSON):
         return WAITING
@@ -88,9 +111,11 @@ def _row(s: runner.JobStatus) -> dict[str, Any]:
     }
 
 
-def cmd_run(app: App) -> int:
+def _named(app: App) -> tuple[tuple[Job, ...], Job]:
+    """The jobs, and the one ``name`` on the command line names (NotFound else)."""
     jobs = jobs_of(app)
-    if app.args.name not in {job.name for job in jobs}:
+    job = named(jobs, app.args.name)
+    if job is None:
         raise NotFound(
             Text(
                 QT_TRANSLATE_NOOP("core", "There is no job called {name}; `jobs list` shows them."),
@@ -98,6 +123,47 @@ def cmd_run(app: App) -> int:
             ),
             "name",
         )
+    return jobs, job
+
+
+def cmd_history(app: App) -> int:
+    _jobs, job = _named(app)
+    with app.database() as db:
+        runs = runner.history(db, app.clock, job, app.args.limit)
+    data = {"name": job.name, "trigger": job.trigger.describe(),
+            "runs": [_run_row(r) for r in runs]}  # fmt: skip
+    lines = [_run_line(r) for r in runs] or [f"{job.name} has not run yet."]
+    app.emit(data, "\n".join(lines))
+    return 0
+
+
+def _run_row(r: runner.Run) -> dict[str, Any]:
+    return {
+        "started": r.started_at,
+        "ended": r.ended_at,
+        "outcome": r.outcome,
+        "counts": r.counts,
+        "error": r.error or None,
+        "did_nothing": r.quiet,  # nothing due, not connected: kept for a shorter while
+        "due": r.due_at,
+        "after_pause": r.after_pause,  # began long after it was due: the PC off, asleep
+        "reason": clockcheck.reason(r.counts),
+    }
+
+
+def _run_line(r: runner.Run) -> str:
+    ended = f"{r.ended_at:%H:%M:%S}" if r.ended_at else "--:--:--"
+    counts = ", ".join(f"{kind} {n}" for kind, n in sorted(r.counts.items()))
+    return (
+        f"{r.started_at:%Y-%m-%d %H:%M:%S} UTC  to {ended}  {_said(r):<11} {counts}"
+        + (f"  ({r.error})" if r.error else "")
+        + (f"  [after a pause: due {r.due_at:%Y-%m-%d %H:%M} UTC]" if r.after_pause else "")
+        + (f"\n  {said}" if (said := clockcheck.reason(r.counts)) else "")
+    )
+
+
+def cmd_run(app: App) -> int:
+    jobs, _job = _named(app)
     with app.database() as db:
         require(app.ctx(db), "clinic.configure", CANNOT)
         ran = runner.Runner(jobs).run_now(db, app.clock, app.args.name)

@@ -3,7 +3,9 @@
 A daily job owes the most recent slot (its hour today in the clinic's zone, or
 yesterday's if that hour has not come yet): one run however many slots passed while
 the PC was off, so a week away is one sweep, not seven. An interval job is due when
-its interval has passed since its last run began. Only finished runs count: a run
+its interval has passed since its last run began; its run records that time as the
+time it stands for (``due_at``), so a run that began long after it (a pause: the PC
+off or asleep) says so in the job's history. Only finished runs count: a run
 cut short by a crash is owed again once its claim has lapsed.
 
 Only runs recorded at or before ``now`` count either. A run stamped later than the
@@ -45,10 +47,19 @@ def latest(
 
 
 def slot(session: Session, job: Job, now: datetime) -> datetime:
-    """The time the run due now stands for: a daily job's latest slot, else ``now``."""
+    """The time a run now stands for: a daily job's latest slot; an interval job's
+    time it became due (``now`` if it is not due yet: run by hand)."""
     if isinstance(job.trigger, Every):
-        return now
+        return min(now, _interval_due(session, job.name, job.trigger, now))
     return _daily_slot(session, job.trigger, now)
+
+
+def _interval_due(session: Session, name: str, trigger: Every, now: datetime) -> datetime:
+    """When an interval job is, or became, due: its interval after its last run began
+    (``now`` if it never ran). A run that begins much later than that followed a pause:
+    the PC off or asleep, the app closed (``runner.PAUSED``)."""
+    began = latest(session, name, JobRun.started_at, now)
+    return now if began is None else began + timedelta(minutes=trigger.minutes)
 
 
 def _daily_slot(session: Session, trigger: Daily, now: datetime) -> datetime:
@@ -65,12 +76,11 @@ def _daily_slot(session: Session, trigger: Daily, now: datetime) -> datetime:
 
 
 def due(session: Session, job: Job, now: datetime) -> datetime | None:
-    """The slot ``job`` owes now, or None when it is not due."""
+    """The slot ``job`` owes now (an interval job's: when it became due), or None when
+    it is not due."""
     if isinstance(job.trigger, Every):
-        began = latest(session, job.name, JobRun.started_at, now)
-        if began is None or began + timedelta(minutes=job.trigger.minutes) <= now:
-            return now
-        return None
+        owed = _interval_due(session, job.name, job.trigger, now)
+        return owed if owed <= now else None
     owed = _daily_slot(session, job.trigger, now)
     done = latest(session, job.name, JobRun.due_at, now)
     return owed if done is None or done < owed else None
@@ -79,8 +89,7 @@ def due(session: Session, job: Job, now: datetime) -> datetime | None:
 def next_due(session: Session, job: Job, now: datetime) -> datetime:
     """When ``job`` is next due (``now`` or earlier when it is due already)."""
     if isinstance(job.trigger, Every):
-        began = latest(session, job.name, JobRun.started_at, now)
-        return now if began is None else began + timedelta(minutes=job.trigger.minutes)
+        return _interval_due(session, job.name, job.trigger, now)
     owed = _daily_slot(session, job.trigger, now)
     done = latest(session, job.name, JobRun.due_at, now)
     if done is None or done < owed:

@@ -9,7 +9,7 @@ commands: the core never imports them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from receptionist.clock import Clock
 from receptionist.settings.registry import Setting
@@ -18,6 +18,19 @@ from receptionist.store.storage import Database
 # A job's work: bounded, argument-free beyond the database and the clock; it returns
 # what it counted (numbers only: these are shown and stored, never patient data).
 Work = Callable[[Database, Clock], Mapping[str, int]]
+# Whether a finished run's counts say it did nothing (nothing due, not connected): the
+# record keeps such runs for a shorter while than those that did something.
+Quiet = Callable[[Mapping[str, int]], bool]
+
+
+def counted_nothing(*standing: str) -> Quiet:
+    """A run did nothing when every count but ``standing`` (counts that say how things
+    stand, such as ``connected`` or ``active``, not what was done) is 0."""
+
+    def quiet(counts: Mapping[str, int]) -> bool:
+        return not any(n for kind, n in counts.items() if kind not in standing)
+
+    return quiet
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,8 @@ class Job:
     trigger: Trigger
     # How long a runner's claim holds if it dies without letting go.
     lease_minutes: int = 60
+    # Whether a run's counts say it did nothing (``runner.KEEP_RUNS``).
+    quiet: Quiet = field(default=counted_nothing(), compare=False)
 
 
 def registry(core: Iterable[Job], extra: Iterable[Job] = ()) -> tuple[Job, ...]:

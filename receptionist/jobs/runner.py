@@ -1,4 +1,5 @@
-"""Running jobs: claim, run, record; and what Settings > Jobs shows.
+"""Running jobs: claim, run, record; and what Settings > Jobs shows (each job's last
+run, ``status``; the runs kept of one, ``history``).
 
 Each run is three short transactions: the claim (is it due, is it free: the lease
 and a ``running`` record, together), the job's own work (its own transactions), and
@@ -15,20 +16,38 @@ import platform
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
 from receptionist.jobs import due, lease
-from receptionist.jobs.registry import Job, named
+from receptionist.jobs.registry import Every, Job, named
 from receptionist.models import JobRun
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
 
 log = logging.getLogger(__name__)
-KEEP_RUNS = 200  # per job: the record of runs does not grow for ever
+# The record of runs does not grow for ever. Each job keeps its newest KEEP_RUNS runs,
+# whatever they were; and, older than those, the newest KEEP_WORK of them that did
+# something (counts beyond what ``Job.quiet`` calls nothing) and the newest KEEP_FAILED
+# that failed or were cut short. A job that runs every minute mostly finds nothing due:
+# 200 runs are its last three hours and some, while the runs that sent, planned or
+# failed go back days (a clinic's reminder rounds that did something: a week or more),
+# so "reminders stopped on Tuesday" can be looked into on Friday. A daily job's 200 runs
+# are more than six months. At most 800 small rows a job (no patient data).
+# Older than the newest KEEP_RUNS, the two runs of an interval job around each pause
+# stay too (the last before it, and the first after: one that began more than PAUSED
+# after it was due, ``due.slot``), counted with those that did something: so a PC that
+# was off on Tuesday shows as a gap between two kept runs, not as a day without rounds
+# that did something.
+KEEP_RUNS = 200
+KEEP_WORK = 500
+KEEP_FAILED = 100
+PAUSED = timedelta(minutes=5)
+FELL_SHORT = ("failed", "interrupted")
+LOOKED_AT = 5  # runs just past the newest KEEP_RUNS that each prune looks at
 
 
 @dataclass(frozen=True)
@@ -39,6 +58,29 @@ class Ran:
     started_at: datetime
     ended_at: datetime
     error: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """One kept run of a job, as ``jobs history`` and Settings > Jobs' history show it."""
+
+    started_at: datetime
+    ended_at: datetime | None
+    outcome: str  # ok | failed | running | interrupted
+    counts: dict[str, int]
+    error: str  # a failed run's error: type and place only (safelog)
+    quiet: bool  # it ran and did nothing (Job.quiet: nothing due, not connected)
+    due_at: datetime  # when it was due (a daily job's slot)
+    # It began more than PAUSED after it was due: the PC was off or asleep, or no app
+    # or service ran the jobs, since the run before it.
+    after_pause: bool
+
+
+def after_pause(job: Job, started_at: datetime, due_at: datetime) -> bool:
+    """Whether a run of ``job`` that began at ``started_at``, due at ``due_at``, followed
+    a pause. Interval jobs only: a daily job's run stands for its slot, and one run by
+    hand hours after it ("Run now") is no pause."""
+    return isinstance(job.trigger, Every) and started_at - due_at > PAUSED
 
 
 @dataclass(frozen=True)
@@ -114,7 +156,7 @@ class Runner:
                 run.ended_at, run.outcome, run.error = ended, outcome, error
                 run.counts = json.dumps(dict(counts), sort_keys=True)
             lease.release(s, job.name, self.holder)
-            _prune(s, job.name)
+            _prune(s, job)
 
 
 def _interrupted(session: Session, job: str) -> None:
@@ -125,12 +167,73 @@ def _interrupted(session: Session, job: str) -> None:
         run.outcome = "interrupted"
 
 
-def _prune(session: Session, job: str) -> None:
-    cut = session.scalars(
-        select(JobRun.id).where(JobRun.job == job).order_by(JobRun.id.desc()).offset(KEEP_RUNS)
-    ).first()
-    if cut is not None:
-        session.execute(delete(JobRun).where(JobRun.job == job, JobRun.id <= cut))
+def _prune(session: Session, job: Job) -> None:
+    """Drop the runs of ``job`` that the KEEP_* rules do not keep, at the end of each
+    run: the runs that have just fallen out of the newest KEEP_RUNS are looked at (a
+    few, in case a run ended without its prune: killed) and those that did nothing go,
+    unless they stand at a pause; so older than the newest KEEP_RUNS there are only
+    runs that did something or stand at a pause ("ok") and runs that failed or were cut
+    short, each kind cut to its newest KEEP_WORK and KEEP_FAILED when the run that fell
+    out is of that kind. Mostly one small read (a minute job's runs mostly do nothing):
+    its write lock is held about as long as before (``benchmarks/bench_jobs.py``)."""
+    mine = JobRun.job == job.name
+    edge = session.execute(
+        select(JobRun.id, JobRun.outcome, JobRun.counts, JobRun.started_at, JobRun.due_at)
+        .where(mine)
+        .order_by(JobRun.id.desc())
+        .offset(KEEP_RUNS - 1)
+        .limit(LOOKED_AT + 1)
+    ).all()
+    fallen = edge[1:]  # and edge[0], the oldest of the newest: the run after fallen[0]
+    if not fallen:
+        return
+    boundary = fallen[0].id  # the newest run older than the newest KEEP_RUNS
+    gone = [
+        run.id
+        for newer, run in zip(edge, fallen, strict=False)
+        if not _kept(job, run.outcome, run.counts)
+        and not after_pause(job, run.started_at, run.due_at)  # the first after a pause
+        and not after_pause(job, newer.started_at, newer.due_at)  # the last before one
+    ]
+    if gone:
+        session.execute(delete(JobRun).where(JobRun.id.in_(gone)))
+    if boundary in gone:
+        return  # the run that fell out did nothing: no kind grew past the newest
+    for kinds, keep in ((("ok",), KEEP_WORK), (FELL_SHORT, KEEP_FAILED)):
+        if fallen[0].outcome not in kinds:
+            continue  # that kind did not grow
+        of_kind = mine & (JobRun.id <= boundary) & JobRun.outcome.in_(kinds)
+        cut = session.scalars(
+            select(JobRun.id).where(of_kind).order_by(JobRun.id.desc()).offset(keep).limit(1)
+        ).first()
+        if cut is not None:
+            session.execute(delete(JobRun).where(of_kind, JobRun.id <= cut))
+
+
+def _kept(job: Job, outcome: str, counts: str) -> bool:
+    """A run kept past the newest for what it was: it failed or was cut short, or it did
+    something."""
+    return outcome in FELL_SHORT or (outcome == "ok" and not job.quiet(json.loads(counts)))
+
+
+def history(db: Database, clock: Clock, job: Job, limit: int | None = None) -> list[Run]:
+    """The kept runs of ``job``, newest first (the newest ``limit`` of them; see
+    KEEP_RUNS for which are kept). A run still marked ``running`` that no runner holds
+    any more (its runner died; the next run will mark it) reads ``interrupted``."""
+    with db.read() as s:
+        query = select(JobRun).where(JobRun.job == job.name).order_by(JobRun.id.desc())
+        rows = list(s.scalars(query.limit(limit) if limit is not None else query))
+        held = lease.holder_of(s, job.name, clock.now(), job.lease_minutes) is not None
+    runs = []
+    for row in rows:
+        counts = json.loads(row.counts)
+        outcome = "interrupted" if row.outcome == "running" and not held else row.outcome
+        quiet = outcome == "ok" and job.quiet(counts)
+        paused = after_pause(job, row.started_at, row.due_at)
+        runs.append(
+            Run(row.started_at, row.ended_at, outcome, counts, row.error, quiet, row.due_at, paused)
+        )
+    return runs
 
 
 def status(db: Database, clock: Clock, jobs: Iterable[Job]) -> list[JobStatus]:

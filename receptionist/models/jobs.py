@@ -28,7 +28,8 @@ class JobRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime]
-    # The time the run stands for (a daily job's slot): what "is it due" compares.
+    # The time the run stands for (a daily job's slot: what "is it due" compares; an
+    # interval job's time it became due, so a run long after it followed a pause).
     due_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     outcome: Mapped[str] = mapped_column(String(16))  # running | ok | failed

@@ -168,17 +168,19 @@ def check_target(to: Path, replace: bool) -> None:
 
 
 def _write_private(path: Path, content: bytes, replace: bool) -> None:
-    fd, tmp = tempfiles.make(path.parent)  # locked while written; abandoned ones gone
+    temp = tempfiles.make(path.parent)  # locked until named; abandoned ones gone
     try:
-        with os.fdopen(fd, "wb") as handle:  # mkstemp made it owner-only
+        with os.fdopen(temp.fd, "wb") as handle:  # mkstemp made it owner-only
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        place(tmp, path, replace)
+        place(temp.path, path, replace)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(temp.path)
         raise
+    finally:
+        temp.release()
 
 
 def disk_refused(exc: OSError) -> UserError:

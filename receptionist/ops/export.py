@@ -69,24 +69,26 @@ def export_patient(
     record.require_export(ctx)
     check_target(dest, replace)
     now = ctx.clock.now()
-    fd, tmp = _temporary(dest)
+    temp = _temporary(dest)
     try:
-        data = _write(db, fd, patient_id, words, now)
-        size = os.path.getsize(tmp)
-        _record_and_place(db, ctx, data, tmp, dest, replace)
+        data = _write(db, temp.fd, patient_id, words, now)
+        size = os.path.getsize(temp.path)
+        _record_and_place(db, ctx, data, temp.path, dest, replace)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(temp.path)
         raise
+    finally:
+        temp.release()  # held until named: no other export's clean-up takes it
     patient = data["patient"]
     return Exported(patient["id"], patient["number"], dest, size, access.counts(data))
 
 
-def _temporary(dest: Path) -> tuple[int, str]:
+def _temporary(dest: Path) -> tempfiles.Temp:
     """The temporary file beside ``dest`` (owner-only); a folder where none can be made
     (read-only, full, not a real folder) is told as the disk's refusal, not a crash."""
     try:
-        return tempfiles.make(dest.parent)  # locked while written; abandoned ones gone
+        return tempfiles.make(dest.parent)  # locked until named; abandoned ones gone
     except OSError as exc:
         raise disk_refused(exc) from None
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 
 import ui
+from receptionist.jobs.core import BACKUP
 from receptionist.ops.backups import BackupInfo
 from receptionist.ops.conflictwords import ConflictView, Side
 from receptionist.ops.patients import ErasurePlan
@@ -33,6 +34,7 @@ from ui.restoreoffer import RestoreOffer
 from ui.schedule.override import OverrideDialog
 from ui.settings import Settings
 from ui.settings.destructionrecords import DestructionRecordsDialog
+from ui.settings.jobhistory import JobHistoryDialog
 from ui.signin import SignInDialog
 from ui.tasks import TaskManager
 from ui.templateeditor import TemplatesDialog, open_templates
@@ -184,6 +186,7 @@ OPENERS: dict[str, Opener] = {
     ),
     "OverrideDialog": lambda _q, w, _i: OverrideDialog(["Dr Aksoy is busy then"], w),
     "DestructionRecordsDialog": lambda _q, w, _i: DestructionRecordsDialog(w.desk, str, w),
+    "JobHistoryDialog": lambda _q, w, _i: JobHistoryDialog(w.desk, BACKUP, w),
     "SignInDialog": lambda _q, w, _i: SignInDialog(w, "Şifa Clinic", locked=True),
     "UnlockDialog": lambda _q, w, _i: UnlockDialog(w, "/data/clinic"),
     "ProgressDialog": lambda _q, w, _i: ProgressDialog("Checking", "Checking…", w, delay_ms=0),

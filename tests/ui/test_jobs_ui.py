@@ -17,14 +17,16 @@ from pytestqt.qtbot import QtBot
 from receptionist.clock import Clock, FixedClock
 from receptionist.context import Actor
 from receptionist.jobs.core import SWEEP
-from receptionist.jobs.registry import Every, Job
-from receptionist.jobs.runner import JobStatus
+from receptionist.jobs.registry import Every, Job, counted_nothing
+from receptionist.jobs.runner import JobStatus, Runner
 from receptionist.jobs.scheduling import TICK_ID, Drift
 from receptionist.retention import clockcheck
 from receptionist.store.storage import Database
+from receptionist.store.vault import open_clinic
 from ui.desk import Desk
 from ui.scheduler import JobScheduler
 from ui.settings.dialog import SettingsDialog
+from ui.settings.jobhistory import FELL_SHORT_COLOUR, QUIET_COLOUR
 from ui.settings.jobspage import COLUMNS
 
 
@@ -229,3 +231,62 @@ def test_settings_jobs_says_when_the_sweep_did_not_trust_the_clock(
     assert page.table.item(0, COLUMNS.index("counts")).text() == "", "the doubt is no count"
     assert page.table.item(1, outcome).text() == "done"
     assert "clock" not in page.table.item(1, outcome).toolTip()
+
+
+def test_a_jobs_history_lists_its_kept_runs_and_failed_ones_stand_out(
+    qtbot: QtBot, desk: Desk, clock: FixedClock
+) -> None:
+    """Settings > Jobs, "History…" (or a double-click on the job): the runs kept of it,
+    newest first, worded as the page words them; a failed run in bold red with its
+    error in the tooltip; runs that did nothing in grey, and hidden on request but for
+    the two around a pause (the PC off for half an hour)."""
+    script = ["work", "fail", "idle", "idle", "idle"]
+
+    def work(db: Database, clock: Clock) -> Mapping[str, int]:
+        what = script.pop(0)
+        if what == "fail":
+            raise KeyError("Ayse Yilmaz")
+        return {"active": 1, "sent": int(what == "work")}
+
+    job = Job("reminders.dispatch", work, Every(1), quiet=counted_nothing("active"))
+    db = open_clinic(desk.root)
+    try:
+        for minutes in (1, 1, 38, 1, 1):  # the PC off from 10:03 to 10:40 (clinic time)
+            Runner([job]).run_now(db, clock, job.name)
+            clock.advance(minutes=minutes)
+    finally:
+        db.close()
+    desk.jobs = JobScheduler(desk.tasks, clock, [job])  # not started: shows, runs nothing
+    try:
+        page = SettingsDialog(desk).jobs
+        qtbot.addWidget(page)
+        with qtbot.waitSignal(page.loaded, timeout=10_000):
+            page.refresh()
+        assert page.history_button.isEnabled(), "anyone who sees the jobs sees their history"
+        page.table.selectRow(0)
+        with qtbot.waitSignal(page.history_shown, timeout=10_000) as shown:
+            page.history_button.click()
+        dialog = shown.args[0]
+        table = dialog.table
+        cells = [[table.item(r, c).text() for c in range(5)] for r in range(table.rowCount())]
+        assert [row[2] for row in cells] == ["done", "done", "done", "failed", "done"]
+        assert cells[0][0] > cells[1][0] > cells[4][0], "newest first"
+        assert cells[4][3] == "active 1, sent 1"
+        failed = table.item(3, 2)
+        assert failed.font().bold() and failed.foreground().color() == FELL_SHORT_COLOUR
+        assert "KeyError" in failed.toolTip() and "IT person" in failed.toolTip()
+        assert "Ayse" not in failed.toolTip()
+        assert table.item(0, 2).foreground().color() == QUIET_COLOUR  # nothing due
+        assert not table.item(4, 2).font().bold()
+        assert [row[4] for row in cells] == [
+            "", "after a pause (due 2026-03-02 10:03)", "the last before a pause", "", "",
+        ]  # fmt: skip
+        shot(dialog, "settings-jobs-history")
+        dialog.only_work.setChecked(True)
+        hidden = [table.isRowHidden(r) for r in range(5)]
+        assert hidden == [True, False, False, False, False], "the pause's runs stay"
+        dialog.close()
+        with qtbot.waitSignal(page.history_shown, timeout=10_000):  # a double-click too
+            page.table.doubleClicked.emit(page.table.model().index(0, 0))
+    finally:
+        desk.jobs.stop()

@@ -10,13 +10,15 @@ row's tooltip.
 The list is read through the database worker (``receptionist.jobs.runner.status``);
 "Run now" hands the job to the scheduler's own thread (``ui/scheduler.py``), so a
 backup never holds up the desk's worker. The page redraws when a job has run.
+"History…" (or a double-click on a job) opens the runs kept of it (``jobhistory``),
+worded as here (``outcome_words``, ``counts_words``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.jobs.core import AWAITING_PERSON, CORE
-from receptionist.jobs.registry import Job
+from receptionist.jobs.core import CORE
+from receptionist.jobs.registry import Job, named
 from receptionist.jobs.runner import JobStatus, status
 from receptionist.retention import clockcheck
 
@@ -38,7 +40,8 @@ from .. import messages
 from ..coretext import translated
 from ..desk import Desk
 from ..tasks import DbOp
-from .retentionpage import kind_name
+from .jobhistory import JobHistoryDialog
+from .jobwords import counts_words, outcome_words, when_words
 
 COLUMNS = ("job", "started", "ended", "outcome", "counts", "next_due")
 OUTCOME = COLUMNS.index("outcome")
@@ -46,6 +49,7 @@ OUTCOME = COLUMNS.index("outcome")
 
 class JobsPage(QWidget):
     loaded = Signal()
+    history_shown = Signal(object)  # JobHistoryDialog: opened, its runs read
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,9 +68,15 @@ class JobsPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()  # the outcome takes what is left, not "next due"
         header.setSectionResizeMode(OUTCOME, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _index: self.show_history())
         self.run_button = QPushButton(self.tr("Run now"), self)
         self.run_button.setObjectName("runJobNow")
         self.run_button.clicked.connect(self.run_selected)
+        self.history_button = QPushButton(self.tr("&History…"), self)
+        self.history_button.setObjectName("jobHistory")
+        self.history_button.setToolTip(self.tr("The runs kept of the selected job"))
+        self.history_button.setAutoDefault(False)  # Enter in Settings is not "History…"
+        self.history_button.clicked.connect(self.show_history)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         allowed = desk.actor.may("clinic.configure")
@@ -77,6 +87,7 @@ class JobsPage(QWidget):
         self.run_button.setEnabled(desk.jobs is not None and allowed)
         buttons = QHBoxLayout()
         buttons.addWidget(self.note, 1)
+        buttons.addWidget(self.history_button)
         buttons.addWidget(self.run_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
@@ -113,39 +124,32 @@ class JobsPage(QWidget):
 
     def outcome(self, row: JobStatus) -> str:
         """How the last run ended, as a person reads it (with a failed run's error)."""
-        if row.running:
-            return self.tr("running")
-        if row.outcome == "ok" and row.counts.get(AWAITING_PERSON):
-            return self.tr("waiting for a person's first sweep (Settings → Retention)")
-        if row.outcome == "ok" and clockcheck.reason(row.counts) is not None:
-            return self.tr("waiting: the clock looks wrong")
-        return self._outcome(row.outcome)  # a failed run's error: in the cell's tooltip
+        return outcome_words("running" if row.running else row.outcome, row.counts)
 
     def _counts(self, row: JobStatus) -> str:
-        hidden = (AWAITING_PERSON, clockcheck.BEHIND_KEY, clockcheck.GAP_KEY)
-        shown = {kind: n for kind, n in row.counts.items() if kind not in hidden}
-        return ", ".join(f"{kind_name(kind)} {n:,}" for kind, n in sorted(shown.items()))
+        return counts_words(row.counts)
 
     def _failed(self, error: str) -> str:
         return self.tr(
             "The last run failed (%1). If it fails again, tell your IT person what it says."
         ).replace("%1", error)
 
-    def _outcome(self, outcome: str | None) -> str:
-        return {
-            None: self.tr("never ran"),
-            "ok": self.tr("done"),
-            "failed": self.tr("failed"),
-            "interrupted": self.tr("interrupted"),
-            "running": self.tr("running"),
-        }.get(outcome, outcome or "")
-
     def _when(self, when: datetime | None) -> str:
-        if when is None:
-            return ""
-        return when.astimezone(self.desk.clinic.tz).strftime("%Y-%m-%d %H:%M")
+        return when_words(when, self.desk.clinic.tz)
 
     def run_selected(self) -> None:
         at = self.table.currentRow()
         if self.desk.jobs is not None and 0 <= at < len(self.rows):
             self.desk.jobs.run_now(self.rows[at].name)
+
+    def show_history(self) -> JobHistoryDialog | None:
+        """The selected job's kept runs, in a dialog of their own (None: no job)."""
+        at = self.table.currentRow()
+        job = named(self.jobs(), self.rows[at].name) if 0 <= at < len(self.rows) else None
+        if job is None:
+            return None
+        dialog = JobHistoryDialog(self.desk, job, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.loaded.connect(lambda: self.history_shown.emit(dialog))
+        dialog.open()
+        return dialog
