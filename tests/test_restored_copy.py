@@ -67,9 +67,7 @@ def admin(clock: FixedClock) -> Ctx:
     return Ctx(Actor(None, "admin", "cli"), clock)
 
 
-def two_backups(
-    root: Path, db: Database, clock: FixedClock
-) -> tuple[backups.Made, backups.Made]:
+def two_backups(root: Path, db: Database, clock: FixedClock) -> tuple[backups.Made, backups.Made]:
     """An older and a newer backup in this PC's backup folder, a day apart."""
     old = backups.create(db, admin(clock), root)
     clock.advance(days=1)

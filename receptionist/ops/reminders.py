@@ -29,6 +29,7 @@ from receptionist.settings.registry import Setting
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from . import lookcopy
 from . import settings as ops_settings
 
 __all__ = [
@@ -55,6 +56,7 @@ def run(
     """One dispatch round now, asked for by a person (see
     ``receptionist.reminders.dispatch``; the scheduler calls ``dispatch.run`` itself)."""
     require(ctx, "clinic.configure", CANNOT_SEND)
+    lookcopy.refuse(db.path.parent, lookcopy.NO_REMINDERS)  # the clinic sends them
     return dispatch.run(db, clock, senders, lease=lease)
 
 
