@@ -205,3 +205,60 @@ def test_a_backup_job_that_finds_the_log_rewritten_does_not_say_ok(
     assert ran.counts["log_problem"] == 1 and ran.counts["rotated"] == 0
     assert "The backup was written" in ran.error and "audit log" in ran.error
     assert len(files.found_in(tmp_path / "nas")) == 2  # written, and nothing rotated away
+
+
+def test_the_network_side_of_a_copy_is_off_too(
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`receptionist service`, a cloud round and a Google round are refused in a copy;
+    the network's jobs (reminders' dispatch, cloud sync) are not run by the runner."""
+    from sync.cli import main as sync_main
+    from sync.google import round as google_round
+    from sync.jobs import NETWORK_JOBS
+    from sync.round import run as cloud_round
+
+    root, db = clinic
+    old = backups.create(db, admin(clock), root)
+    look = tmp_path / "look"
+    backups.restore(look, old.path, clock)
+    capsys.readouterr()
+    assert sync_main(["--data-dir", str(look), "service", "--once"]) == 2
+    assert "copy restored to look at" in capsys.readouterr().err
+    copy = open_clinic(look)
+    try:
+        assert Runner((*CORE, *NETWORK_JOBS)).run_due(copy, clock) == []
+        with pytest.raises(UserError, match="does not sync"):
+            cloud_round(copy, object(), clock)  # type: ignore[arg-type]
+        with pytest.raises(UserError, match="does not sync"):
+            google_round.run(copy, clock)
+    finally:
+        copy.close()
+
+
+def test_a_copy_of_the_reminder_station_says_it_sends_none(
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The auditor's copy said "This PC sends reminders" with the same queued messages."""
+    from receptionist.ops import settings as settings_ops
+
+    root, db = clinic
+    settings_ops.set_value(db, admin(clock), "reminders.enabled", True)
+    assert reminder_ops.status(db).mode == "here"
+    old = backups.create(db, admin(clock), root)
+    look = tmp_path / "look"
+    backups.restore(look, old.path, clock)
+    copy = open_clinic(look)
+    try:
+        found = reminder_ops.status(copy)
+        assert found.mode == "copy" and found.queued == 0 and found.next_due is None
+    finally:
+        copy.close()
+    capsys.readouterr()
+    assert main(["--data-dir", str(look), "reminders", "status"]) == 0
+    assert "copy restored to look at: it sends no reminders" in capsys.readouterr().out

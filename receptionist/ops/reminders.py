@@ -158,7 +158,8 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
     """The reminders' state for the status bar: one read, counts only (any role).
     ``sending``: whether this PC holds the cloud's reminders lease, as last heard (None:
     not known, or no cloud; then the station sends and a stand-by does not). Where this
-    PC does not send, its pending messages are ``kept``, not queued."""
+    PC does not send, its pending messages are ``kept``, not queued. In a copy restored
+    to look at (``lookcopy``) the mode is "copy": it sends none, its messages are kept."""
     r = Reminder
     with db.read() as s:
         cfg = config.load(s)
@@ -175,6 +176,8 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
     attention = tuple(channel for channel, _ in causes)
     if not cfg.enabled:
         mode = "off"
+    elif lookcopy.restored_copy(db.path.parent) is not None:
+        mode, role = "copy", "none"  # a copy restored to look at sends nothing
     elif role != "none":
         mode = "here" if role == "station" else "standby"
     else:
