@@ -325,23 +325,31 @@ def cmd_rekey(app: App) -> int:
             "RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase (Enter to skip)", confirm=True
         )
 
+    with app.database() as db:  # who acts, and until when the old code is needed
+        acting = app.ctx(db)
+        keep = encryption.keep_old_code(db, acting.clock.now())
+
     def show(code: str) -> None:
         # Printed before the old slots are dropped: the code is never lost in a crash.
         app.emit(
-            {"recovery_code": code},
+            {"recovery_code": code, "keep_old_code": keep},
             "The data is now encrypted under a new key. The old recovery code no longer "
-            f"works.\n\nNEW RECOVERY CODE (shown once):\n\n    {code}\n",
+            "opens the clinic, but it still opens the backups made before now. "
+            f"{keep}\n\nNEW RECOVERY CODE (shown once):\n\n    {code}\n",
         )
 
     done = encryption.rekey(
         app.data_dir,
         app.key(),
-        _acting(app),
+        acting,
         new_passphrase=new_passphrase,
         show_code=show,
         progress=show_progress,
     )
     _warn(done.audit_warning)
+    _warn(done.backup_warning)
+    if done.backup is not None and not app.as_json:  # --json: `backup list` shows it
+        print(f"A backup under the new key was written: {done.backup}")
     if not done.in_keychain:
         print(
             "This computer has no keychain: unlock with the admin passphrase or the code.",
