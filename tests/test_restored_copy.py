@@ -110,7 +110,8 @@ def test_a_restore_into_an_empty_folder_is_a_copy_that_leaves_the_clinic_alone(
     # a restore into the copy again keeps it a copy, and still moves nothing
     again = backups.restore(look, newer.path, clock)
     assert again.look_only and again.superseded == [] and old.path.exists()
-    assert lookcopy.restored_copy(look) is not None
+    marked = lookcopy.restored_copy(look)
+    assert marked is not None and marked.backup_made_at == again.created_at
     # the live clinic's log still holds its backups' anchors
     assert backups.log_against_backups(db, tmp_path / "nas", clinic_id(root), clock.now()) == ""
     assert backups.verify(newer.path).ok

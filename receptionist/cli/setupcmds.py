@@ -64,8 +64,10 @@ Rewrite the clinic file without its free pages (`check` says how much there is).
 An administrator or manager; audited."""
     + REWRITE_NOTE,
     "rekey": """\
-Encrypt the clinic under a new data key and print its NEW recovery code once; the
-old code stops working. An administrator; audited. A clinic with an admin passphrase
+Encrypt the clinic under a new data key, print its NEW recovery code once, and write
+a backup under the new key. The old code no longer opens the clinic but still opens
+the backups made before: keep it until retention.backup_days after the rekey (the
+day is printed). An administrator; audited. A clinic with an admin passphrase
 needs the new one: RECEPTIONIST_NEW_PASSPHRASE (or RECEPTIONIST_NEW_PASSPHRASE_FILE),
 or typed when asked."""
     + REWRITE_NOTE,

@@ -602,8 +602,9 @@ def restore(
         files.check_copy(db_copy, key)
         app_lock = contextlib.nullcontext() if holding_lock else InstanceLock(ddir.lock)
         with app_lock, exclusive_use(ddir.db):
-            marked = not replacing and lookcopy.restored_copy(ddir.root) is None
-            if marked:  # before the files: no crash leaves an unmarked twin of the clinic
+            before = lookcopy.kept(ddir.root)
+            if not replacing:  # before the files: no crash leaves an unmarked twin
+                # (a copy restored again: the mark names the backup it holds now)
                 lookcopy.mark(ddir.root, manifest.created_at, path.parent, clock.now())
             aside = _set_aside(ddir, clock.now())
             # Kept until the restore is written in the file: a restore cut short after
@@ -615,8 +616,8 @@ def restore(
             except BaseException:
                 _put_back(aside)
                 handover.restore_written(ddir.root)
-                if marked:
-                    lookcopy.unmark(ddir.root)
+                if not replacing:
+                    lookcopy.put_back(ddir.root, before)
                 raise
             fsync_dir(ddir.root)
     superseded = (

@@ -67,6 +67,23 @@ def unmark(root: Path) -> None:
     fsync_dir(Path(root))
 
 
+def kept(root: Path) -> bytes | None:
+    """The mark as it is on disk (None: none), to put back with :func:`put_back`."""
+    try:
+        return (Path(root) / MARKER).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def put_back(root: Path, mark_bytes: bytes | None) -> None:
+    """The mark as :func:`kept` read it (a restore that failed after re-marking)."""
+    if mark_bytes is None:
+        unmark(root)
+    else:
+        atomic_write(Path(root) / MARKER, mark_bytes)
+        fsync_dir(Path(root))
+
+
 def restored_copy(root: Path) -> RestoredCopy | None:
     """The mark of the copy in ``root``, or None when ``root`` holds no such copy. A mark
     that cannot be read still marks a copy (what it sends is the risk, not what it says)."""
