@@ -22,6 +22,7 @@ from ui.desk import Desk
 from ui.launch import start_jobs
 from ui.mainwindow import MainWindow
 from ui.restoredcopy import CopyBanner
+from ui.settings.jobspage import JobsPage
 from ui.syncstate import SyncState
 from ui.syncstatus import SyncStatus
 from ui.tasks import TaskManager
@@ -68,6 +69,9 @@ def test_a_copy_shows_its_banner_and_starts_no_jobs(
     startup = SimpleNamespace(desk=desk, window=copy_window, tasks=desk.tasks, clock=desk.clock)
     start_jobs(startup, ())  # type: ignore[arg-type]
     assert copy_window.desk.jobs is None, "a copy restored to look at started its jobs"
+    page = JobsPage(copy_window.desk)
+    qtbot.addWidget(page)
+    assert page.note.text() == "This is a copy restored to look at: its background jobs do not run."
     folder = os.environ.get("RECEPTIONIST_SCREENSHOTS", str(tmp_path))
     copy_window.grab().save(str(Path(folder) / "restored-copy-banner.png"))
     # the question says what follows; yes adopts, and the jobs start
