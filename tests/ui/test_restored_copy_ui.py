@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from uiseed import Seeded
 
@@ -18,6 +19,7 @@ from receptionist.context import Actor, Ctx
 from receptionist.ops import backups, lookcopy
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.store import vault
+from ui.app import stylesheet
 from ui.desk import Desk
 from ui.launch import start_jobs
 from ui.mainwindow import MainWindow
@@ -44,8 +46,9 @@ def copy_root(seeded: Seeded, clock: FixedClock, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def copy_window(
-    qtbot: QtBot, copy_root: Path, tasks: TaskManager, clock: FixedClock
+    qtbot: QtBot, copy_root: Path, tasks: TaskManager, clock: FixedClock, app: QApplication
 ) -> Iterator[MainWindow]:
+    app.setStyleSheet(stylesheet())  # as the app shows it (the fixture ``app`` puts it back)
     tasks.db = tasks.run(lambda: vault.open_clinic(copy_root)).result(timeout=30)
     desk = Desk(copy_root, tasks, ClinicInfo("Şifa Clinic", "Europe/Istanbul", 15),
                 Actor(None, "admin", "ui"), clock, username="admin")  # fmt: skip
