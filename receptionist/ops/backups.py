@@ -550,7 +550,7 @@ def _unlock_backup(
             current = key_id(stored) if stored is not None else None
         if manifest.key_id and current is not None and manifest.key_id != current:
             raise UnlockError(Text(EARLIER_KEY, path=path.name, made=made)) from None
-        if not manifest.key_id:  # made before backups kept the fingerprint
+        if not manifest.key_id or current is None:  # no fingerprint, or no key to compare
             raise UnlockError(
                 Text(MAYBE_EARLIER_KEY, problem=message(exc), path=path.name, made=made)
             ) from None
