@@ -254,11 +254,12 @@ def _moved(superseded: list[Path], what: str) -> list[str]:
     """What a restore over the clinic (or an adoption) moved aside, and where."""
     if not superseded:
         return []
+    folders = sorted({str(p.parent) for p in superseded})
     return [
         f"{len(superseded)} newer backup(s) of the clinic hold a history {what} does not "
-        f"have: moved to {superseded[0].parent} (kept, out of the checks and the "
+        f"have: moved to {', '.join(folders)} (kept, out of the checks and the "
         "rotation; the retention sweep deletes them when they expire):",
-        *(f"  {p.name}" for p in superseded),
+        *(f"  {p}" for p in superseded),
     ]
 
 
