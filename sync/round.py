@@ -21,7 +21,7 @@ from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import audit as audit_ops
-from receptionist.ops import conflicts, replica
+from receptionist.ops import conflicts, lookcopy, replica
 from receptionist.ops.replica import Change, DeviceName, Pulled, PulledConflict
 from receptionist.replica.chunks import Chunk, Wanted
 from receptionist.store import heap
@@ -338,7 +338,9 @@ def run(
 ) -> RoundResult:
     """Upload what the first PC has not yet, push, pull (``pulled`` told how many
     records have come down so far, after each page); the outcome is kept (the status
-    bar and `sync status` read it)."""
+    bar and `sync status` read it). Refused in a copy restored to look at (its changes
+    are not the clinic's: ``ops/lookcopy.py``)."""
+    lookcopy.refuse(db.path.parent, lookcopy.NO_SYNC)
     with fewer_collections():
         return _run(db, endpoint, clock, pulled)
 

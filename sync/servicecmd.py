@@ -18,6 +18,7 @@ from receptionist.context import require
 from receptionist.jobs.core import CORE
 from receptionist.jobs.registry import registry
 from receptionist.jobs.runner import Ran
+from receptionist.ops import lookcopy
 from receptionist.retention import clockcheck
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -56,6 +57,7 @@ def cmd_service(app: App) -> int:
     jobs = registry(CORE, JOBS)
     with app.database() as db:
         require(app.ctx(db), "clinic.configure", CANNOT)
+        lookcopy.refuse(app.data_dir, lookcopy.NO_JOBS)  # a copy restored to look at
         if app.args.once:
             ran = service.tick_for(db, app.clock, jobs)()
             lines = [_line(r) for r in ran] or ["Nothing was due."]

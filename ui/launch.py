@@ -26,7 +26,7 @@ from receptionist import __version__
 from receptionist.clock import FixedClock
 from receptionist.errors import InstanceLocked, UserError
 from receptionist.logs import logging_for
-from receptionist.ops import settings
+from receptionist.ops import lookcopy, settings
 from receptionist.settings.desk import LARGER_TEXT, LOCK_AFTER_MINUTES
 from receptionist.store import folder, heap, vault
 
@@ -225,6 +225,13 @@ def start_jobs(startup: Startup, extra: Sequence[Job]) -> None:
     from .scheduler import JobScheduler
 
     if startup.desk is None or startup.desk.jobs is not None:
+        return
+    if lookcopy.restored_copy(startup.desk.root) is not None:
+        # A copy restored to look at runs no job until a person says it replaces the
+        # clinic (the banner's question: ui/restoredcopy.py); then they start.
+        banner = getattr(startup.window, "copy_banner", None)
+        if banner is not None:
+            banner.adopted.connect(lambda: start_jobs(startup, extra))
         return
     jobs = JobScheduler(startup.tasks, startup.clock, registry(CORE, extra), startup.tasks)
     startup.desk.jobs = jobs

@@ -37,6 +37,7 @@ from .navbar import NavBar
 from .patients import install as install_patients
 from .pinboard import install as install_pinboard
 from .reminders import install as install_reminders
+from .restoredcopy import install as install_restored_copy
 from .schedule.model import ScheduleModel
 from .schedule.view import ScheduleView
 from .settings import install as install_settings
@@ -109,6 +110,8 @@ class MainWindow(QMainWindow):
         install_settings(self)
         install_conflicts(self)
         self.cloud_sync = install_cloud_sync(self)
+        # A copy restored to look at: the banner, and no sync until it is adopted.
+        self.copy_banner = install_restored_copy(self)
         self.help = install_help(self, self.schedule)
         icons.apply_action_icons(self)  # the actions the installs above added
         self.navbar.add_desk_actions(
@@ -174,7 +177,8 @@ class MainWindow(QMainWindow):
         self.desk.events.start()
         self.poll_timer.start()
         self.model.reload()
-        self.cloud_sync.start()  # after the schedule's load: the first paint comes first
+        if self.copy_banner is None:  # a copy restored to look at does not sync
+            self.cloud_sync.start()  # after the schedule's load: the first paint comes first
         self.schedule.setFocus()
 
     def show_user(self) -> None:

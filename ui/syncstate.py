@@ -26,7 +26,7 @@ class SyncSnapshot:
     reminders_set_up: bool = False
     # "here" (this PC sends), "standby" (this PC sends while ``reminders_station`` is
     # off), "elsewhere" (``reminders_station`` sends), "unnamed" (no PC is named to
-    # send), "" (not set up).
+    # send), "copy" (a copy restored to look at: it sends none), "" (not set up).
     reminders_mode: str = ""
     reminders_station: str = ""
     reminders_failed: int | None = None

@@ -179,6 +179,9 @@ class SyncStatus(QWidget):
         elif not snap.reminders_set_up:
             label.setText(self.tr("Reminders: {0}").format(self.tr("not set up")))
             label.setToolTip(self.tr("Reminders are off (Settings > Clinic)."))
+        elif snap.reminders_mode == "copy":
+            label.setText(self.tr("Reminders: none from this copy"))
+            label.setToolTip(self.tr("This is a copy restored to look at: it sends no reminders."))
         elif lease_here or (lease_here is None and snap.reminders_mode == "here"):
             self._sent_here(snap)
         elif snap.reminders_sender:

@@ -59,10 +59,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     r = bsub.add_parser(
         "restore",
-        help="put a backup in place of the clinic (the app must be closed)",
+        help="put a backup in place of the clinic (the app must be closed); into an empty "
+        "folder: a copy to look at, which sends nothing",
         **examples(
             "receptionist backup restore clinic-1a2b3c4d-20261206-020000.rcbackup --yes",
-            "receptionist --data-dir /tmp/look backup restore FILE --yes   # beside it",
+            "receptionist --data-dir /tmp/look backup restore FILE --yes   # a copy to look at",
         ),
     )
     r.add_argument("file", help="the backup file")
@@ -70,6 +71,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--yes", action="store_true", help="do not ask; the current files are kept aside anyway"
     )
     r.set_defaults(func=cmd_restore)
+
+    a = bsub.add_parser(
+        "adopt",
+        help="make a copy restored to look at the clinic itself: its reminders, sync, "
+        "backups and sweep start (only when the clinic's own PC is lost)",
+        **examples("receptionist --data-dir /srv/clinic-new backup adopt --yes"),
+    )
+    a.add_argument("--yes", action="store_true", help="do not ask")
+    a.set_defaults(func=cmd_adopt)
 
 
 def _folder(value: str | None) -> Path | None:
@@ -136,7 +146,8 @@ def cmd_verify(app: App) -> int:
         # The listing read each archive's anchor: the checks open none again.
         live = backups.log_against(db, ours, ctx.clock.now())
         lost = backups.unchecked_anchors(db, ours)
-    checked = backups.verify(path, ask=terminal_ask())
+        current = db.key_id()  # a backup made under an earlier key is told as such
+    checked = backups.verify(path, ask=terminal_ask(), current_key=current)
     text = (  # a problem names the backup and what is wrong with it
         f"The backup {path.name} is whole; its audit log ({checked.events} events) verifies."
         if checked.ok
@@ -194,26 +205,87 @@ def cmd_places(app: App) -> int:
 
 def cmd_restore(app: App) -> int:
     path = Path(app.args.file)
+    replacing = backups.replaces_clinic(app.data_dir)
     if not app.args.yes:
         if not sys.stdin.isatty():
-            raise UserError("Restoring replaces the clinic's files; confirm it with --yes.")
-        answer = input(f"Replace the clinic in {app.data_dir} with {path.name}? Type RESTORE: ")
-        if answer.strip() != "RESTORE":
+            raise UserError(
+                "Restoring replaces the clinic's files; confirm it with --yes."
+                if replacing
+                else "Restoring makes a copy to look at in this folder; confirm it with --yes."
+            )
+        question = (
+            f"Replace the clinic in {app.data_dir} with {path.name}? Type RESTORE: "
+            if replacing
+            else f"Restore {path.name} into {app.data_dir} as a copy to look at? Type RESTORE: "
+        )
+        if input(question).strip() != "RESTORE":
             print("Nothing was changed.")
             return 1
     done = backups.restore(app.data_dir, path, app.clock, ask=terminal_ask())
+    lines = [f"Restored the backup of {done.created_at:%Y-%m-%d %H:%M} UTC into {done.root}."]
+    if done.kept_aside:
+        lines.append(
+            f"The files it replaced are kept beside them ({len(done.kept_aside)}) until the"
+            " retention sweep deletes them (retention.backup_days)."
+        )
+    lines += _moved(done.superseded, "the restored clinic")
+    if done.look_only:
+        lines.append(
+            "This is a copy to look at: it sends nothing. It sends no reminders, does not "
+            "sync, makes no backups and runs no sweep, and the app shows it as a copy; the "
+            "clinic's backups were left as they are. If this copy is to replace the clinic "
+            "(the clinic's PC is lost), run "
+            f"`receptionist --data-dir {done.root} backup adopt`."
+        )
     app.emit(
         {
             "data_dir": str(done.root),
             "backup_made_at": done.created_at,
             "kept_aside": [str(p) for p in done.kept_aside],
+            "superseded": [str(p) for p in done.superseded],
+            "look_only": done.look_only,
         },
-        f"Restored the backup of {done.created_at:%Y-%m-%d %H:%M} UTC into {done.root}."
-        + (
-            f" The files it replaced are kept beside them ({len(done.kept_aside)}) until the"
-            " retention sweep deletes them (retention.backup_days)."
-            if done.kept_aside
-            else ""
-        ),
+        "\n".join(lines),
+    )
+    return 0
+
+
+def _moved(superseded: list[Path], what: str) -> list[str]:
+    """What a restore over the clinic (or an adoption) moved aside, and where."""
+    if not superseded:
+        return []
+    folders = sorted({str(p.parent) for p in superseded})
+    return [
+        f"{len(superseded)} newer backup(s) of the clinic hold a history {what} does not "
+        f"have: moved to {', '.join(folders)} (kept, out of the checks and the "
+        "rotation; the retention sweep deletes them when they expire):",
+        *(f"  {p}" for p in superseded),
+    ]
+
+
+def cmd_adopt(app: App) -> int:
+    if not app.args.yes:
+        if not sys.stdin.isatty():
+            raise UserError(
+                "Adopting makes this copy the clinic: it then sends the reminders, syncs, "
+                "makes backups and sweeps. Confirm it with --yes."
+            )
+        answer = input(
+            f"The copy in {app.data_dir} replaces the clinic: it sends the reminders, "
+            "syncs, makes backups and sweeps from now on, and the clinic's own PC must "
+            "not be used again. Type ADOPT: "
+        )
+        if answer.strip() != "ADOPT":
+            print("Nothing was changed.")
+            return 1
+    with app.database() as db:
+        done = backups.adopt(db, app.ctx(db), app.data_dir)
+    lines = [
+        f"The copy in {done.root} is the clinic now: its reminders, sync, backups and "
+        "sweep run from now on. Do not open the clinic on its former PC again."
+    ]
+    app.emit(
+        {"data_dir": str(done.root), "superseded": [str(p) for p in done.superseded]},
+        "\n".join(lines + _moved(done.superseded, "this copy")),
     )
     return 0

@@ -226,6 +226,7 @@ MODES = {
     "standby": "this PC stands by for the reminder station",
     "elsewhere": "reminders are sent by PC {station}",
     "unnamed": "no PC is named the reminder station, so none sends (reminders.station)",
+    "copy": "this is a copy restored to look at: it sends no reminders (`backup adopt`)",
 }
 
 

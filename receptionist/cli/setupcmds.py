@@ -64,8 +64,10 @@ Rewrite the clinic file without its free pages (`check` says how much there is).
 An administrator or manager; audited."""
     + REWRITE_NOTE,
     "rekey": """\
-Encrypt the clinic under a new data key and print its NEW recovery code once; the
-old code stops working. An administrator; audited. A clinic with an admin passphrase
+Encrypt the clinic under a new data key, print its NEW recovery code once, and write
+a backup under the new key. The old code no longer opens the clinic but still opens
+the backups made before: keep it until retention.backup_days after the rekey (the
+day is printed). An administrator; audited. A clinic with an admin passphrase
 needs the new one: RECEPTIONIST_NEW_PASSPHRASE (or RECEPTIONIST_NEW_PASSPHRASE_FILE),
 or typed when asked."""
     + REWRITE_NOTE,
@@ -325,23 +327,31 @@ def cmd_rekey(app: App) -> int:
             "RECEPTIONIST_NEW_PASSPHRASE", "New admin passphrase (Enter to skip)", confirm=True
         )
 
+    with app.database() as db:  # who acts, and until when the old code is needed
+        acting = app.ctx(db)
+        keep = encryption.keep_old_code(db, acting.clock.now())
+
     def show(code: str) -> None:
         # Printed before the old slots are dropped: the code is never lost in a crash.
         app.emit(
-            {"recovery_code": code},
+            {"recovery_code": code, "keep_old_code": keep},
             "The data is now encrypted under a new key. The old recovery code no longer "
-            f"works.\n\nNEW RECOVERY CODE (shown once):\n\n    {code}\n",
+            "opens the clinic, but it still opens the backups made before now. "
+            f"{keep}\n\nNEW RECOVERY CODE (shown once):\n\n    {code}\n",
         )
 
     done = encryption.rekey(
         app.data_dir,
         app.key(),
-        _acting(app),
+        acting,
         new_passphrase=new_passphrase,
         show_code=show,
         progress=show_progress,
     )
     _warn(done.audit_warning)
+    _warn(done.backup_warning)
+    if done.backup is not None and not app.as_json:  # --json: `backup list` shows it
+        print(f"A backup under the new key was written: {done.backup}")
     if not done.in_keychain:
         print(
             "This computer has no keychain: unlock with the admin passphrase or the code.",

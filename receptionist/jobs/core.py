@@ -14,9 +14,9 @@ from receptionist.context import SYSTEM, Ctx
 from receptionist.errors import Busy, ValidationError
 from receptionist.jobs import lease
 from receptionist.jobs.registry import Daily, Job
-from receptionist.jobs.runner import new_holder
+from receptionist.jobs.runner import Problem, new_holder
 from receptionist.journal.anchor import Anchor
-from receptionist.ops import backups, retention
+from receptionist.ops import backups, lookcopy, retention
 from receptionist.retention import clockcheck
 from receptionist.retention.policy import SWEEP_HOUR
 from receptionist.settings.backups import HOUR as BACKUP_HOUR
@@ -48,15 +48,29 @@ def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
     return counts
 
 
+LOG_PROBLEM = QT_TRANSLATE_NOOP(
+    "core",
+    "The backup was written, but the clinic's audit log does not verify against it or "
+    "against an earlier backup: {problem} No older backup was rotated away (they are the "
+    "evidence). Run `receptionist backup verify` and tell whoever looks after the "
+    "clinic's records.",
+)
+
+
 def backup(db: Database, clock: Clock) -> Mapping[str, int]:
-    """A checked backup in the backup folder, then the rotation."""
+    """A checked backup in the backup folder, then the rotation. A log found rewritten
+    is not an "ok" run: the run is recorded failed, with the sentence (the backup is
+    written all the same, and its counts kept)."""
     made = backups.create(db, Ctx(SYSTEM, clock), db.path.parent)
-    return {
+    counts = {
         "bytes": made.size,
         "rotated": len(made.removed),
         "log_problem": int(bool(made.log_problem)),
         "same_disk": int(made.same_disk),  # on the clinic's own disk: say so
     }
+    if made.log_problem:
+        raise Problem(Text(LOG_PROBLEM, problem=made.log_problem), counts)
+    return counts
 
 
 SWEEP = Job("retention.sweep", sweep, Daily(SWEEP_HOUR), lease_minutes=120)
@@ -108,6 +122,7 @@ def sweep_now(
     scheduled task's), so the nightly sweep's clock check applies: while the clock
     looks wrong (``retention.clockcheck``) :class:`ClockDoubted`, nothing swept."""
     retention.may_sweep(ctx)
+    lookcopy.refuse(root, lookcopy.NO_SWEEP)  # it would sweep the clinic's backups too
     retention.need_dry_run(db)
     if check_clock:
         _trust_clock(db, ctx.clock)

@@ -25,6 +25,7 @@ from receptionist.clock import Clock
 from receptionist.jobs import due, lease
 from receptionist.jobs.registry import Every, Job, named
 from receptionist.models import JobRun
+from receptionist.ops import lookcopy
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
 
@@ -101,6 +102,16 @@ def new_holder() -> str:
     return f"{platform.node()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+class Problem(Exception):
+    """A job's work did its part but found something a person must see: the run is
+    recorded ``failed`` with ``said`` (a sentence with no patient data) as its error,
+    and with the ``counts`` it did (the backup that found the audit log rewritten)."""
+
+    def __init__(self, said: str, counts: Mapping[str, int]) -> None:
+        super().__init__(said)
+        self.said, self.counts = said, dict(counts)
+
+
 class Runner:
     """Runs the due jobs of ``jobs`` against one database, under one holder name."""
 
@@ -109,14 +120,20 @@ class Runner:
         self.holder = holder or new_holder()
 
     def run_due(self, db: Database, clock: Clock) -> list[Ran]:
-        """Run every job that is due now and free; one run each."""
+        """Run every job that is due now and free; one run each. None in a copy
+        restored to look at (``ops/lookcopy.py``): it sends, syncs, backs up and sweeps
+        nothing until a person adopts it."""
+        if lookcopy.restored_copy(db.path.parent) is not None:
+            return []
         return [ran for job in self.jobs if (ran := self._run(db, clock, job, False))]
 
     def run_now(self, db: Database, clock: Clock, name: str) -> Ran | None:
-        """Run ``name`` now, due or not ("Run now"); None if another runner holds it."""
+        """Run ``name`` now, due or not ("Run now"); None if another runner holds it.
+        Refused (``lookcopy.LookOnlyCopy``) in a copy restored to look at."""
         job = named(self.jobs, name)
         if job is None:
             raise KeyError(name)
+        lookcopy.refuse(db.path.parent, lookcopy.NO_JOBS)
         return self._run(db, clock, job, True)
 
     def _run(self, db: Database, clock: Clock, job: Job, force: bool) -> Ran | None:
@@ -127,6 +144,9 @@ class Runner:
         try:
             counts = {k: int(v) for k, v in job.work(db, clock).items()}
             outcome, error = "ok", ""
+        except Problem as problem:  # its work is done; a person must see what it found
+            counts, outcome, error = problem.counts, "failed", str(problem.said)
+            log.error("job %s found a problem: %s", job.name, counts)
         except Exception as exc:  # a job's failure is recorded, and the next job runs
             counts, outcome, error = {}, "failed", describe(exc)
             log.error("job %s failed: %s", job.name, error)

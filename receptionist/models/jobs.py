@@ -34,7 +34,9 @@ class JobRun(Base):
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     outcome: Mapped[str] = mapped_column(String(16))  # running | ok | failed
     counts: Mapped[str] = mapped_column(Text, default="{}")
-    error: Mapped[str] = mapped_column(Text, default="")  # type and place only (safelog)
+    # The type and place only (safelog), or the sentence of a job's ``Problem`` (no
+    # patient data: the backup's audit-log problem).
+    error: Mapped[str] = mapped_column(Text, default="")
 
 
 class JobLease(Base):

@@ -24,24 +24,26 @@ from pathlib import Path
 from receptionist import __version__, zones
 from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx, require
-from receptionist.errors import ReceptionistError, UserError
+from receptionist.errors import NotOurFile, ReceptionistError, UnlockError, UserError
 from receptionist.journal import anchor as anchors
 from receptionist.journal import audit, checkpoint
 from receptionist.journal.coverage import clinic_id as clinic_id_of
 from receptionist.ops import backupplaces as places
+from receptionist.ops import lookcopy
 from receptionist.reminders import handover
 from receptionist.retention.policy import BACKUP_DAYS
 from receptionist.settings import backups as settings
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore, pcstore
 from receptionist.store import backup as files
+from receptionist.store import keystore
 from receptionist.store.backup import Manifest
 from receptionist.store.folder import make_private_dir
 from receptionist.store.lock import InstanceLock, exclusive_use
 from receptionist.store.migrate import current_revision
-from receptionist.store.storage import Database, db_files, fsync_dir
+from receptionist.store.storage import Database, db_files, fsync_dir, key_id
 from receptionist.store.vault import AskSecret, DataDir, clinic_id, open_clinic, unlock
-from receptionist.texts import QT_TRANSLATE_NOOP, Text
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 CANNOT = Text(QT_TRANSLATE_NOOP("core", "Only a manager or an administrator can manage backups."))
 
@@ -127,6 +129,9 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
     the rotation. The log is checked against the newest earlier backup's anchor:
     a problem is returned (and the backup is made all the same: it keeps the data)."""
     require(ctx, "backup.manage", CANNOT)
+    # A copy restored to look at shares this PC's backup folder with the clinic: its
+    # backups there would carry anchors the clinic's log never held (ops/lookcopy.py).
+    lookcopy.refuse(root, lookcopy.NO_BACKUP)
     started = time.monotonic()
     folder = folder_for(root, to)
     make_private_dir(folder)
@@ -150,6 +155,7 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
             anchor=taken.to_json(),
             app_version=__version__,
             log_problem=problem,
+            key_id=db.key_id(),
         )
         path = files.write_archive(folder / name, copy, DataDir(root).keyfile, manifest)
     finally:
@@ -471,14 +477,22 @@ def _log_in(path: Path, problem: str) -> Text:
 
 
 def verify(
-    path: Path, *, ask: AskSecret | None = None, env: Mapping[str, str] | None = None
+    path: Path,
+    *,
+    ask: AskSecret | None = None,
+    env: Mapping[str, str] | None = None,
+    current_key: str | None = None,
 ) -> Checked:
     """Whether the backup at ``path`` is whole: its copy matches its manifest, opens
     (with this PC's key, or the secret of the time it was made), reads whole, and
-    its audit log verifies and still holds the anchor it was made with."""
+    its audit log verifies and still holds the anchor it was made with.
+    ``current_key``: the fingerprint of the clinic's key now (``Database.key_id``;
+    default: of the key in this PC's keychain), so a backup made under an earlier key
+    is told as such."""
     try:
         with _unpacked(path) as (manifest, ddir):
-            key = unlock(ddir.root, ask=ask, env=os.environ if env is None else env)
+            env = os.environ if env is None else env
+            key = _unlock_backup(ddir.root, manifest, path, ask=ask, env=env, current=current_key)
             files.check_copy(ddir.db, key)
             copy = Database(ddir.db, key)
             try:
@@ -497,6 +511,52 @@ def verify(
         return Checked(path, False, str(exc), None, 0, exc.exit_code)
 
 
+EARLIER_KEY = QT_TRANSLATE_NOOP(
+    "core",
+    "The backup {path} of {made} was made under an earlier key of this clinic (before a "
+    "rekey): the key, passphrase and recovery code of now do not open it. Use the "
+    "recovery code (or the admin passphrase) that was current on {made}: type it when "
+    "asked, or set RECEPTIONIST_PASSPHRASE to it.",
+)
+MAYBE_EARLIER_KEY = QT_TRANSLATE_NOOP(
+    "core",
+    "{problem} If the clinic's key was changed (rekey) after {made}, when the backup "
+    "{path} was made, use the recovery code (or the admin passphrase) that was current "
+    "then.",
+)
+
+
+def _unlock_backup(
+    folder: Path,
+    manifest: Manifest,
+    path: Path,
+    *,
+    ask: AskSecret | None,
+    env: Mapping[str, str],
+    current: str | None = None,
+) -> bytes:
+    """The key of the backup unpacked in ``folder`` (``vault.unlock``). When nothing
+    offered opens it, and its manifest's key fingerprint is not the clinic's key of now
+    (``current``, else the key in this PC's keychain), the refusal says it was made
+    under an earlier key and which secret opens it."""
+    try:
+        return unlock(folder, ask=ask, env=env)
+    except NotOurFile:
+        raise
+    except UnlockError as exc:
+        made = f"{manifest.created_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        if current is None:
+            stored = keystore.load_key(manifest.clinic_id)
+            current = key_id(stored) if stored is not None else None
+        if manifest.key_id and current is not None and manifest.key_id != current:
+            raise UnlockError(Text(EARLIER_KEY, path=path.name, made=made)) from None
+        if not manifest.key_id or current is None:  # no fingerprint, or no key to compare
+            raise UnlockError(
+                Text(MAYBE_EARLIER_KEY, problem=message(exc), path=path.name, made=made)
+            ) from None
+        raise
+
+
 # -- restoring one -------------------------------------------------------------------
 
 
@@ -506,6 +566,9 @@ class Restored:
     created_at: datetime
     kept_aside: list[Path]
     superseded: list[Path]
+    # Restored into a folder that held no clinic: a copy to look at (ops/lookcopy.py),
+    # which sends nothing until adopted; the clinic's backups were left as they were.
+    look_only: bool = False
 
 
 def restore(
@@ -521,18 +584,28 @@ def restore(
     ``root``). The app must be closed. The clinic's current files are kept beside as
     ``*.before-restore-<time>``. Refused, changing nothing, for another clinic's
     backup or a backup that is not whole. ``holding_lock``: the caller (the app,
-    offering a backup for a damaged file) holds the folder's app lock already."""
+    offering a backup for a damaged file) holds the folder's app lock already.
+
+    Only a restore over the clinic itself replaces it: the backups made after the one
+    restored move aside then (``superseded``). A restore into a folder that held no
+    clinic (or into a copy restored to look at) makes a copy to look at: marked, its
+    jobs off, the clinic's backups untouched, until a person adopts it (:func:`adopt`)."""
     ddir = DataDir(Path(root))
     env = os.environ if env is None else env
     make_private_dir(ddir.root)
+    replacing = replaces_clinic(ddir.root)
     with tempfile.TemporaryDirectory(prefix=".restore-", dir=ddir.root) as tmp:
         manifest, db_copy, keys_copy = files.extract(path, Path(tmp))
         if ddir.exists():
             _refuse_other_clinic(ddir, manifest, path)
-        key = unlock(Path(tmp), ask=ask, env=env)
+        key = _unlock_backup(Path(tmp), manifest, path, ask=ask, env=env)
         files.check_copy(db_copy, key)
         app_lock = contextlib.nullcontext() if holding_lock else InstanceLock(ddir.lock)
         with app_lock, exclusive_use(ddir.db):
+            before = lookcopy.kept(ddir.root)
+            if not replacing:  # before the files: no crash leaves an unmarked twin
+                # (a copy restored again: the mark names the backup it holds now)
+                lookcopy.mark(ddir.root, manifest.created_at, path.parent, clock.now())
             aside = _set_aside(ddir, clock.now())
             # Kept until the restore is written in the file: a restore cut short after
             # the swap still keeps the station from sending again (reminders/handover.py).
@@ -543,9 +616,15 @@ def restore(
             except BaseException:
                 _put_back(aside)
                 handover.restore_written(ddir.root)
+                if not replacing:
+                    lookcopy.put_back(ddir.root, before)
                 raise
             fsync_dir(ddir.root)
-    superseded = _supersede_newer(path.parent, manifest, clock.now())
+    superseded = (
+        _supersede_newer(path.parent, manifest.clinic_id, manifest.created_at, clock.now())
+        if replacing
+        else []
+    )
     db = open_clinic(ddir.root, ask=ask, env=env)
     try:
         with db.write() as s:
@@ -556,18 +635,63 @@ def restore(
     finally:
         db.close()
     handover.restore_written(ddir.root)
-    return Restored(ddir.root, manifest.created_at, aside, superseded)
+    return Restored(ddir.root, manifest.created_at, aside, superseded, not replacing)
 
 
-def _supersede_newer(folder: Path, restored: Manifest, now: datetime) -> list[Path]:
+@dataclass(frozen=True)
+class Adopted:
+    root: Path
+    superseded: list[Path]  # the clinic's backups newer than the copy, moved aside
+
+
+def replaces_clinic(root: Path) -> bool:
+    """Whether a restore into ``root`` replaces the clinic there (else it makes a copy
+    to look at: :func:`restore`)."""
+    return DataDir(Path(root)).exists() and lookcopy.restored_copy(root) is None
+
+
+def adopt(db: Database, ctx: Ctx, root: Path) -> Adopted:
+    """The copy restored to look at in ``root`` becomes the clinic: a person said it
+    replaces it (the clinic's PC is lost, say). From now on its jobs run: it sends the
+    reminders, syncs, makes backups and sweeps. The clinic's backups made after the one
+    it came from hold a history it does not have: they move aside (``superseded-*``,
+    kept), as a restore over the clinic moves them. Refused for a folder that is not
+    such a copy."""
+    require(ctx, "backup.manage", CANNOT)
+    copy = lookcopy.restored_copy(root)
+    if copy is None:
+        raise UserError(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{path} is not a copy restored to look at: it is a clinic already, and "
+                    "its jobs run. Nothing was changed.",
+                ),
+                path=str(root),
+            )
+        )
+    clinic = clinic_id(root)
+    superseded: list[Path] = []
+    if copy.backup_made_at is not None:
+        seen: set[Path] = set()
+        for folder in (copy.backup_folder, folder_for(root)):
+            if folder is None or not places.reachable(folder):
+                continue
+            where = Path(os.path.abspath(folder))
+            if where not in seen:
+                seen.add(where)
+                superseded += _supersede_newer(where, clinic, copy.backup_made_at, ctx.clock.now())
+    with db.write() as s:
+        audit.record(s, ctx, "adopt_restored_copy", "clinic", clinic_id_of(s))
+    lookcopy.unmark(root)
+    return Adopted(Path(root), superseded)
+
+
+def _supersede_newer(folder: Path, clinic: str, made_at: datetime, now: datetime) -> list[Path]:
     """The clinic's backups made after the one restored hold a history that the restore
     undid; their anchors would no longer be held. They move to a folder of their own
     (``superseded-<time>``), kept, and out of the checks and the rotation."""
-    newer = [
-        b
-        for b in _listing(folder, restored.clinic_id)
-        if b.this_clinic and b.created_at > restored.created_at
-    ]
+    newer = [b for b in _listing(folder, clinic) if b.this_clinic and b.created_at > made_at]
     if not newer:
         return []
     aside = folder / f"superseded-{now.astimezone(UTC):%Y%m%d-%H%M%S}"

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from receptionist import zones
 from receptionist.context import Ctx, require
-from receptionist.errors import UserError
+from receptionist.errors import ReceptionistError, UserError
 from receptionist.journal import audit
+from receptionist.ops import backups
 from receptionist.ops.maintenance import Progress, audit_rewrite, tell
+from receptionist.retention.policy import BACKUP_DAYS
+from receptionist.settings import backups as backup_settings
+from receptionist.settings import clinic as clinic_settings
+from receptionist.settings import clinicstore
 from receptionist.store import rekey as store_rekey
 from receptionist.store import vault
-from receptionist.texts import QT_TRANSLATE_NOOP, Text
+from receptionist.store.storage import Database
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
-__all__ = ["Rekeyed", "change_passphrase", "rekey"]
+__all__ = ["Rekeyed", "change_passphrase", "keep_old_code", "rekey"]
 
 CANNOT_REKEY = Text(
     QT_TRANSLATE_NOOP("core", "Only an administrator can change the encryption key.")
@@ -35,6 +43,18 @@ REKEY_UNAUDITED = QT_TRANSLATE_NOOP(
     "core",
     "The data is encrypted under the new key, but its audit event could not be written: {error}",
 )
+REKEY_UNBACKED = QT_TRANSLATE_NOOP(
+    "core",
+    "The data is encrypted under the new key, but no backup under it could be written: "
+    "{error} Make one now (`receptionist backup create`).",
+)
+KEEP_OLD_CODE = QT_TRANSLATE_NOOP(
+    "core",
+    "Keep the old recovery code (and the old admin passphrase) until {until}: the backups "
+    "made before this rekey open only with them. The retention sweep deletes every backup "
+    "older than {days} days (retention.backup_days); the rotation (backup.keep_daily "
+    "{daily} days, backup.keep_weekly {weekly} weeks) removes most of them sooner.",
+)
 # A secret asked for once it is needed: None (or "") when none is given.
 AskNew = Callable[[], str | None]
 
@@ -47,6 +67,10 @@ class Rekeyed:
 
     in_keychain: bool
     audit_warning: Text | None = None
+    # The backup written under the new key right after (``ops.backups.create``, as the
+    # daily job makes it), or None and why not (``backup_warning``; also a log problem).
+    backup: Path | None = None
+    backup_warning: Text | None = None
 
 
 def rekey(
@@ -73,7 +97,36 @@ def rekey(
         on_copy=lambda: tell(progress, 1, 1, COPYING),
     )
     warning = audit_rewrite(root, done.key, ctx, "rekey", REKEY_UNAUDITED)
-    return Rekeyed(done.in_keychain, warning)
+    backup, backup_warning = _backup_after(root, done.key, ctx)
+    return Rekeyed(done.in_keychain, warning, backup, backup_warning)
+
+
+def keep_old_code(db: Database, now: datetime) -> Text:
+    """What to do with the recovery code a rekey replaces: keep it until the day the
+    retention sweep has deleted every backup made before ``now`` (they open only with
+    the secrets of their time)."""
+    with db.read() as s:
+        days = int(clinicstore.value(s, BACKUP_DAYS))  # type: ignore[call-overload]
+        daily = int(clinicstore.value(s, backup_settings.KEEP_DAILY))  # type: ignore[call-overload]
+        weekly = int(clinicstore.value(s, backup_settings.KEEP_WEEKLY))  # type: ignore[call-overload]
+        zone = zones.zone(str(clinicstore.value(s, clinic_settings.TIMEZONE)))
+    until = (now + timedelta(days=days)).astimezone(zone)
+    return Text(KEEP_OLD_CODE, until=f"{until:%Y-%m-%d}", days=days, daily=daily, weekly=weekly)
+
+
+def _backup_after(root: Path, key: bytes, ctx: Ctx) -> tuple[Path | None, Text | None]:
+    """A backup under the new key at once, made as the daily job makes it
+    (``ops.backups.create``): the older ones open only with the old secrets, so the
+    clinic is never without a backup that the new ones open."""
+    try:
+        db = vault.open_unlocked(root, key)
+        try:
+            made = backups.create(db, ctx, root)
+        finally:
+            db.close()
+    except ReceptionistError as exc:
+        return None, Text(REKEY_UNBACKED, error=message(exc))
+    return made.path, (Text(made.log_problem) if made.log_problem else None)
 
 
 def change_passphrase(root: Path, key: bytes, ctx: Ctx, new_passphrase: AskNew) -> None:

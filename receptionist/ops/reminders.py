@@ -31,6 +31,7 @@ from receptionist.settings.registry import Setting
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from . import lookcopy
 from . import settings as ops_settings
 
 __all__ = [
@@ -57,6 +58,7 @@ def run(
     """One dispatch round now, asked for by a person (see
     ``receptionist.reminders.dispatch``; the scheduler calls ``dispatch.run`` itself)."""
     require(ctx, "clinic.configure", CANNOT_SEND)
+    lookcopy.refuse(db.path.parent, lookcopy.NO_REMINDERS)  # the clinic sends them
     return dispatch.run(db, clock, senders, lease=lease)
 
 
@@ -247,7 +249,8 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
     """The reminders' state for the status bar: one read, counts only (any role).
     ``sending``: whether this PC holds the cloud's reminders lease, as last heard (None:
     not known, or no cloud; then the station sends and a stand-by does not). Where this
-    PC does not send, its pending messages are ``kept``, not queued."""
+    PC does not send, its pending messages are ``kept``, not queued. In a copy restored
+    to look at (``lookcopy``) the mode is "copy": it sends none, its messages are kept."""
     r = Reminder
     with db.read() as s:
         cfg = config.load(s)
@@ -271,6 +274,8 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
     attention = tuple(channel for channel, _ in causes)
     if not cfg.enabled:
         mode = "off"
+    elif lookcopy.restored_copy(db.path.parent) is not None:
+        mode, role = "copy", "none"  # a copy restored to look at sends nothing
     elif role != "none":
         mode = "here" if role == "station" else "standby"
     else:

@@ -20,8 +20,10 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 UNFINISHED = "setup.unfinished"
 # Our files: clinic.db and everything named after it (-wal, -shm, -journal, .inuse,
 # the .rekey/.compact side files, .before-* copies), the key file and its temp files.
+# The mark of a copy restored to look at (receptionist/ops/lookcopy.py).
+RESTORED_COPY = "restored-copy.json"
 # backup-places.json: the folders this PC wrote backups in (ops/backupplaces.py).
-OUR_NAMES = frozenset({"clinic.keys", "app.lock", UNFINISHED, "backup-places.json"})
+OUR_NAMES = frozenset({"clinic.keys", "app.lock", UNFINISHED, "backup-places.json", RESTORED_COPY})
 OUR_PREFIXES = ("clinic.db", ".clinic.keys.")
 # What file managers put in any folder they show.
 OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})

@@ -15,6 +15,8 @@ sentence, wherever it is met: at open (with the cheap look at the pages of
 from __future__ import annotations
 
 import errno
+import hashlib
+import hmac
 import logging
 import os
 import shutil
@@ -51,6 +53,17 @@ DEFAULT_CACHE_MB = 256
 # pages are read: a day's sweep reads few.
 SWEEP_CACHE_MB = 512
 BUSY_TIMEOUT_MS = 10_000
+
+
+# What a key's fingerprint is derived with: a different purpose than the key's own.
+KEY_ID_LABEL = b"receptionist key id v1"
+
+
+def key_id(key: bytes) -> str:
+    """A fingerprint of the data ``key``: HMAC-SHA256 under the key of a fixed label,
+    its first 16 hex digits. It tells two keys apart (a backup's manifest keeps it, so
+    a backup made before a rekey is known as such) and gives nothing of the key."""
+    return hmac.new(key, KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
 
 
 def key_pragma_value(key: bytes) -> str:
@@ -301,6 +314,10 @@ class Database:
     def key_pragma(self) -> str:
         """The key as SQLCipher's ``KEY`` clause wants it (for ATTACH of copies)."""
         return key_pragma_value(self._key)
+
+    def key_id(self) -> str:
+        """The key's fingerprint (:func:`key_id`): never the key."""
+        return key_id(self._key)
 
     def another(self) -> Database:
         """A second :class:`Database` on the same file and key, with connections of its

@@ -19,6 +19,7 @@ from receptionist.clock import Clock
 from receptionist.context import Ctx
 from receptionist.errors import ValidationError
 from receptionist.google import inbound, station, steps
+from receptionist.ops import lookcopy
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -85,7 +86,9 @@ def run(
     sleep: Sleep = time.sleep,
     pacer: Pacer | None = None,
 ) -> Outcome:
-    """One round; ``pacer`` spaces the requests (default: :class:`Pacer` with ``sleep``)."""
+    """One round; ``pacer`` spaces the requests (default: :class:`Pacer` with ``sleep``).
+    Refused in a copy restored to look at (``ops/lookcopy.py``)."""
+    lookcopy.refuse(db.path.parent, lookcopy.NO_SYNC)
     ctx = Ctx(inbound.SYNC_ACTOR, clock)
     here = station.station(db)
     if not here.is_here:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from receptionist.jobs.core import CORE
 from receptionist.jobs.registry import Job, named
 from receptionist.jobs.runner import JobStatus, status
+from receptionist.ops import lookcopy
 from receptionist.retention import clockcheck
 
 from .. import messages
@@ -80,7 +81,11 @@ class JobsPage(QWidget):
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         allowed = desk.actor.may("clinic.configure")
-        if desk.jobs is None:
+        if desk.jobs is None and lookcopy.restored_copy(desk.root) is not None:
+            self.note.setText(
+                self.tr("This is a copy restored to look at: its background jobs do not run.")
+            )
+        elif desk.jobs is None:
             self.note.setText(self.tr("The background jobs do not run in this window."))
         elif not allowed:
             self.note.setText(self.tr("Only a manager or an administrator can run a job."))

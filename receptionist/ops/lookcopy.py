@@ -1,0 +1,141 @@
+"""A copy restored to look at: a backup restored into a folder that held no clinic.
+
+The backup restore suggests a spare folder to look at an old state of the clinic. Such a
+copy is the clinic's twin (same clinic id, same key, same queued messages, the same
+PC's backup folder), so on its own it would send the reminders a second time, sync,
+write backups among the clinic's (whose anchors the clinic's log does not hold, so the
+clinic's ``backup verify`` would say its log was tampered with), and sweep the clinic's
+expired backups by its own policy. So a restore into an empty folder marks the folder
+(``restored-copy.json`` beside ``clinic.db``, written before the backup's files are
+put in place, so no crash leaves an unmarked copy), and while the mark is there
+nothing of it reaches outside its folder: the jobs do not run (``jobs.runner``), and
+a backup, a sweep, a reminders' dispatch or a sync round started by hand is refused
+(:func:`refuse`). The app shows :data:`BANNER`. A person lifts the mark by saying the
+copy replaces the clinic (``receptionist backup adopt``, or the question in the app:
+``ops.backups.adopt``). The mark is kept in the folder, not in the file: a restore into
+the copy again keeps it, and it is read without unlocking anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from receptionist.errors import UserError
+from receptionist.store.folder import RESTORED_COPY
+from receptionist.store.keyfile import atomic_write
+from receptionist.store.storage import fsync_dir
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
+
+MARKER = RESTORED_COPY
+BANNER = Text(QT_TRANSLATE_NOOP("core", "This is a copy restored to look at; it sends nothing."))
+# What a copy does not do, each said in :func:`refuse`'s sentence.
+NO_BACKUP = QT_TRANSLATE_NOOP("core", "makes no backups")
+NO_SWEEP = QT_TRANSLATE_NOOP("core", "runs no retention sweep")
+NO_REMINDERS = QT_TRANSLATE_NOOP("core", "sends no reminders")
+NO_SYNC = QT_TRANSLATE_NOOP("core", "does not sync")
+NO_JOBS = QT_TRANSLATE_NOOP("core", "runs no background jobs")
+
+
+class LookOnlyCopy(UserError):
+    """Something that reaches outside the folder, asked of a copy restored to look at."""
+
+
+@dataclass(frozen=True)
+class RestoredCopy:
+    backup_made_at: datetime | None  # None: the mark could not be read (still a copy)
+    restored_at: datetime | None
+    backup_folder: Path | None  # where the backup restored was (its newer siblings)
+
+
+def mark(root: Path, backup_made_at: datetime, backup_folder: Path, now: datetime) -> None:
+    """Mark the data folder ``root`` as holding a copy restored to look at."""
+    data = {
+        "backup_made_at": backup_made_at.astimezone(UTC).isoformat(),
+        "restored_at": now.astimezone(UTC).isoformat(),
+        "backup_folder": os.path.abspath(backup_folder),
+    }
+    atomic_write(Path(root) / MARKER, json.dumps(data, indent=2).encode("utf-8"))
+    fsync_dir(Path(root))
+
+
+def unmark(root: Path) -> None:
+    (Path(root) / MARKER).unlink(missing_ok=True)
+    fsync_dir(Path(root))
+
+
+def kept(root: Path) -> bytes | None:
+    """The mark as it is on disk (None: none), to put back with :func:`put_back`."""
+    try:
+        return (Path(root) / MARKER).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def put_back(root: Path, mark_bytes: bytes | None) -> None:
+    """The mark as :func:`kept` read it (a restore that failed after re-marking)."""
+    if mark_bytes is None:
+        unmark(root)
+    else:
+        atomic_write(Path(root) / MARKER, mark_bytes)
+        fsync_dir(Path(root))
+
+
+def restored_copy(root: Path) -> RestoredCopy | None:
+    """The mark of the copy in ``root``, or None when ``root`` holds no such copy. A mark
+    that cannot be read still marks a copy (what it sends is the risk, not what it says)."""
+    path = Path(root) / MARKER
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return RestoredCopy(None, None, None)
+    if not isinstance(raw, dict):
+        return RestoredCopy(None, None, None)
+    folder = raw.get("backup_folder")
+    return RestoredCopy(
+        _when(raw.get("backup_made_at")),
+        _when(raw.get("restored_at")),
+        Path(folder) if isinstance(folder, str) and folder else None,
+    )
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def adopt_command(root: Path) -> str:
+    return f"receptionist --data-dir {root} backup adopt"
+
+
+def refuse(root: Path, doing: str) -> None:
+    """:class:`LookOnlyCopy` when ``root`` holds a copy restored to look at; ``doing``
+    (one of ``NO_*``) says what it does not do."""
+    copy = restored_copy(root)
+    if copy is None:
+        return
+    made = f"{copy.backup_made_at:%Y-%m-%d %H:%M} UTC" if copy.backup_made_at else "?"
+    raise LookOnlyCopy(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "This is a copy restored to look at (from the backup of {made}); it "
+                "{doing}, so the clinic's own reminders, backups and sync are not "
+                "disturbed. If this copy is to replace the clinic (the clinic's PC is "
+                "lost), run `{command}` first.",
+            ),
+            made=made,
+            doing=Text(doing),
+            command=adopt_command(Path(root)),
+        )
+    )
