@@ -70,8 +70,10 @@ batch_clock: Callable[[], float] = time.thread_time
 FOLD_AFTER = 0.5
 # Each kind a sweep may destroy, and the setting whose value is its policy.
 PATIENT_KINDS = (*rules.CHILDREN, "patient")
-# The count of patients anonymised (``retention.lapsed_patients=anonymise``): their
-# destruction record's kind is ``patient``, its policy names ``anonymise``.
+# The patients anonymised (``retention.lapsed_patients=anonymise``): the kind of their
+# count and of their destruction record (its policy names ``anonymise``). KVKK's
+# regulation tells deletion, destruction and anonymisation apart as methods, so the
+# record says which was done: ``patient`` is a deleted patient only.
 ANONYMISED = "patient_anonymised"
 DRY_RUN_NEEDED = Text(
     QT_TRANSLATE_NOOP(
@@ -393,7 +395,7 @@ def _anonymise(step: Step) -> int:
     """The lapsed patients not anonymised yet, anonymised (``retention.anonymise``) in
     batches: each checks again, inside its write, that its patients are still to go.
     The rows it deletes are recorded under the appointment rule; the patients as kind
-    ``patient`` under that rule and ``retention.lapsed_patients=anonymise``."""
+    :data:`ANONYMISED` under that rule and ``retention.lapsed_patients=anonymise``."""
     rule, batches = step.rule, 0
     why, before = rule.rule(policy.APPOINTMENT_MONTHS), rule.patients_before
     with step.db.read() as s:
@@ -412,7 +414,7 @@ def _anonymise(step: Step) -> int:
         done = anonymise.anonymise(s, rules.still_lapsed(s, before, ids), rule.now)
         removed = Counter({kind: n for kind, n in done.items() if kind != ANONYMISED})
         step.record(s, removed, why)
-        records.add(s, step.sweep_id, rule.now, "patient", done[ANONYMISED], _anonymising(rule))
+        records.add(s, step.sweep_id, rule.now, ANONYMISED, done[ANONYMISED], _anonymising(rule))
         close_erased(s, rule.now)  # a conflict on her row or a booking she keeps shows her
         return done
 
