@@ -189,3 +189,19 @@ def test_a_patient_erased_during_the_sweep_is_not_anonymised(db: Database) -> No
                              " WHERE id = :p"), {"p": her}).one()  # fmt: skip
     assert row.deleted_at is not None and row.anonymised_at is None
     assert not row.number.startswith(anonymise.PREFIX)
+
+
+def test_her_refused_bookings_are_found_from_her_row_never_by_a_pass_over_the_bases(
+    db: Database,
+) -> None:
+    """A pull looks for an anonymised patient's refused bookings at each page that brings
+    a patient: SQLite's plan reads the patients given by key, then their bookings and
+    each one's base by index, and never scans the bases (one for each row the endpoint
+    holds: at first written, it searched every appointment's base)."""
+    with db.read() as s:
+        plan = s.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + anonymise.REFUSED, {"ids": '["x"]'}
+        )
+        steps = [str(row[-1]) for row in plan]
+    assert [step.split()[1] for step in steps if step.startswith("SEARCH")] == ["p", "a", "b"]
+    assert not [step for step in steps if step.startswith("SCAN") and " j " not in f" {step} "]

@@ -411,11 +411,14 @@ def _anonymise(step: Step) -> int:
         batches += step.told(removed, "patient")
 
     def patients(s: Session, ids: Sequence[str]) -> Counter[str]:
-        done = anonymise.anonymise(s, rules.still_lapsed(s, before, ids), rule.now)
+        live = rules.still_lapsed(s, before, ids)
+        done = anonymise.anonymise(s, live, rule.now)
+        close_erased(s, rule.now)  # a conflict on her row or a booking she keeps shows her
+        # Her bookings the endpoint refused go (once their conflicts are closed above).
+        done["appointment"] += anonymise.drop_refused(s, live)
         removed = Counter({kind: n for kind, n in done.items() if kind != ANONYMISED})
         step.record(s, removed, why)
         records.add(s, step.sweep_id, rule.now, ANONYMISED, done[ANONYMISED], _anonymising(rule))
-        close_erased(s, rule.now)  # a conflict on her row or a booking she keeps shows her
         return done
 
     for done in _paced(step, lapsed, Pace(*PATIENT_BATCH), patients):

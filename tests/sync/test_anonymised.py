@@ -5,12 +5,12 @@ other PC applies it, her name gone from its search index and from its file."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import plainpages
 import pytest
 from faultkit import PASSPHRASE, Pc, catalogue
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from receptionist.clock import FixedClock
 from receptionist.models import Appointment, SyncConflict
@@ -163,3 +163,81 @@ def test_a_conflict_on_a_visit_she_keeps_is_closed_at_her_anonymisation(
     for pc in (a, b):
         with pc.db.read() as s:
             assert s.scalars(select(Appointment.notes).where(Appointment.id == booked)).one() == ""
+
+
+def _hers(pc: Pc, patient: str) -> set[str]:
+    """The ids of ``patient``'s live appointments on ``pc``."""
+    with pc.db.read() as s:
+        query = select(Appointment.id).where(
+            Appointment.patient_id == patient, Appointment.deleted_at.is_(None)
+        )
+        return set(s.scalars(query))
+
+
+def _endpoint_bookings(database_url: str) -> set[str]:
+    """The ids of the live appointments the endpoint holds."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id FROM record WHERE entity = 'appointment' AND NOT deleted")
+            )
+            return {str(r[0]) for r in rows}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("a_pulled", [True, False], ids=["a-held-it", "a-had-not-pulled-it"])
+def test_a_refused_double_booking_of_hers_goes_with_her_anonymisation_on_every_pc(
+    two_pcs: list[Pc], database_url: str, clock: FixedClock, a_pulled: bool
+) -> None:
+    """A booked Ayşe at 10:00 and B booked Omar at the same time: the endpoint took
+    Ayşe's and refused Omar's, which the PCs hold from the conflict. A anonymises
+    Omar. The endpoint never took his booking, so it goes with his anonymisation, on
+    every PC: every PC's statistics count the same visits (those the endpoint, and a
+    new PC, has), and his booking's note leaves B's file. Before, A closed the conflict
+    and kept the booking (its blanked version, refused again, was closed again), and B
+    kept it with its note. A that had not pulled the conflict before its sweep gets the
+    refused booking with it after, and B (the conflict closed by then) keeps its own:
+    each PC deletes it where it meets it with his anonymised row."""
+    a, b = two_pcs
+    doctor, service = catalogue(a)
+    omar, ayse = (find(a.db, a.admin(), name)[0].id for name in ("omar", "ayşe"))
+    settings_ops.set_value(a.db, a.admin(), "retention.lapsed_patients", "anonymise")
+    for pc in (a, b):
+        cloud.sync_once(pc.db, clock)
+    with a.db.write() as s:
+        booking.book(s, a.admin(), patient_id=ayse, provider_id=doctor, service_id=service,
+                     start=TUE_10)  # fmt: skip
+    cloud.sync_once(a.db, clock)
+    with b.db.write() as s:
+        refused = booking.book(
+            s, b.admin(), patient_id=omar, provider_id=doctor, service_id=service,
+            start=TUE_10, notes="Haddad's knee",
+        ).id  # fmt: skip
+    for pc in (b, a, b) if a_pulled else (b,):
+        cloud.sync_once(pc.db, clock)
+    assert refused not in _endpoint_bookings(database_url), "refused: on no row there"
+    assert _hers(b, omar) == {refused} and _hers(a, omar) == ({refused} if a_pulled else set())
+    clock.advance(days=1100)  # past the policy's 24 months after his visit
+    with a.db.write() as s:  # Ayşe comes back: she stays
+        booking.book(s, a.admin(), patient_id=ayse, provider_id=doctor, service_id=service,
+                     start=clock.now() + timedelta(days=2))  # fmt: skip
+
+    swept = retention.sweep(a.db, a.admin(), a.root)
+
+    assert swept.counts[retention.ANONYMISED] >= 1
+    assert swept.counts["appointment"] == int(a_pulled), "the refused booking, if A has it"
+    assert _hers(a, omar) == set(), "gone with his anonymisation where it was made"
+    for pc in (a, b, a, b):
+        cloud.sync_once(pc.db, clock)
+    assert _hers(a, omar) == _hers(b, omar) == set(), "and where it is pulled"
+    with a.db.read() as s:
+        kept = set(s.scalars(select(Appointment.id).where(Appointment.deleted_at.is_(None))))
+    assert kept == _endpoint_bookings(database_url), "every PC counts the same visits"
+    for pc in (a, b):
+        assert replica.status(pc.db).open_conflicts == 0 and replica.status(pc.db).waiting == 0
+    b.db.checkpoint()
+    key = unlock(b.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+    assert not plainpages.holds(b.db.path, key, b"Haddad's knee")
