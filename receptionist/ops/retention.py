@@ -185,6 +185,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         only = rules.NAMED if rule.anonymises else ""
         counts = rules.lapsed_counts(s, rule.patients_before, only=only)
         erased = rules.lapsed_counts(s, rule.patients_before, only=rules.ERASED) if only else {}
+        refused = anonymise.count_refused(s, rule.patients_before) if only else 0
         patients = rules.lapsed_patients(s, rule.patients_before, only=only)
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
         delivery = deliverylog.count_old(s, rule.delivery_before)
@@ -194,9 +195,9 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
     spent = tokens.asked(unused).count  # the keychain: outside the transaction
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
-    if rule.anonymises:  # her appointments stay; her row stays, anonymised
+    if rule.anonymises:  # her appointments stay (not those the endpoint refused); her row too
         found[ANONYMISED] = found.pop("patient")
-        found["patient"] = found["appointment"] = 0
+        found["patient"], found["appointment"] = 0, refused
         for kind, n in erased.items():  # erased patients' tombstones go, as when deleting
             found[kind] = found.get(kind, 0) + n
     found["communication_entry"] += old_log

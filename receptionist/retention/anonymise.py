@@ -86,6 +86,21 @@ REFUSED = (
 )
 
 
+def count_refused(session: Session, before: datetime) -> int:
+    """How many bookings the endpoint refused of the patients an anonymising sweep would
+    anonymise now (lapsed at ``before``): the dry run's count of those :func:`drop_refused`
+    will delete."""
+    found = session.execute(
+        text(
+            "SELECT count(*) FROM appointment a JOIN sync_base b ON b.entity = 'appointment'"
+            f" AND b.row_id = a.id WHERE b.version = 0 AND a.patient_id IN ({rules.LAPSED}"
+            f"{rules.NAMED})"
+        ),
+        {"before": to_micros(before), "after": ""},
+    )
+    return int(found.scalar_one())
+
+
 def drop_refused(session: Session, patient_ids: Sequence[str]) -> int:
     """The bookings of those of ``patient_ids`` who are anonymised that the endpoint
     refused as a double booking (:data:`REFUSED`), deleted with their bases and the log

@@ -225,6 +225,9 @@ def test_a_refused_double_booking_of_hers_goes_with_her_anonymisation_on_every_p
         booking.book(s, a.admin(), patient_id=ayse, provider_id=doctor, service_id=service,
                      start=clock.now() + timedelta(days=2))  # fmt: skip
 
+    plan = retention.dry_run(a.db, a.admin(), a.root)
+    assert plan.counts["appointment"] == int(a_pulled), "the dry run counts what will go"
+
     swept = retention.sweep(a.db, a.admin(), a.root)
 
     assert swept.counts[retention.ANONYMISED] >= 1
