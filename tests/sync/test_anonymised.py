@@ -244,3 +244,46 @@ def test_a_refused_double_booking_of_hers_goes_with_her_anonymisation_on_every_p
     b.db.checkpoint()
     key = unlock(b.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
     assert not plainpages.holds(b.db.path, key, b"Haddad's knee")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_edit_of_his_visit_that_reached_the_endpoint_first_loses_to_the_anonymisation(
+    two_pcs: list[Pc], database_url: str, clock: FixedClock
+) -> None:
+    """B, not synced since A anonymised Omar, writes a note on his kept visit and pushes
+    it before A does: the endpoint takes B's note and refuses A's emptied copy. When A
+    pulls B's note, the anonymisation wins (as over an edit of his row): A keeps the
+    visit's free text empty and pushes it again over the note, and B then takes it.
+    Before, A merged B's note in (its base had been emptied, so only B's side seemed
+    changed): his words came back on every PC, in a visit kept for statistics."""
+    a, b = two_pcs
+    doctor, service = catalogue(a)
+    omar = find(a.db, a.admin(), "omar")[0].id
+    with a.db.write() as s:
+        booked = booking.book(
+            s, a.admin(), patient_id=omar, provider_id=doctor, service_id=service,
+            start=TUE_10, notes="knee",
+        ).id  # fmt: skip
+    settings_ops.set_value(a.db, a.admin(), "retention.lapsed_patients", "anonymise")
+    for pc in (a, b):
+        cloud.sync_once(pc.db, clock)
+    clock.advance(days=1100)
+    assert retention.sweep(a.db, a.admin(), a.root).counts[retention.ANONYMISED] >= 1
+    _note(b, booked, "Haddad limps", clock.now())
+    cloud.sync_once(b.db, clock)  # the endpoint takes B's note first
+    for pc in (a, a, b, a, b):
+        cloud.sync_once(pc.db, clock)
+    for pc in (a, b):
+        with pc.db.read() as s:
+            visit = s.get(Appointment, booked)
+            assert visit is not None and (visit.notes, visit.deleted_at) == ("", None)
+            base = s.execute(
+                text("SELECT payload FROM sync_base WHERE entity = 'appointment'"
+                     " AND row_id = :a"), {"a": booked},
+            ).scalar_one()  # fmt: skip
+        assert "limps" not in base, pc.root.name
+        status = replica.status(pc.db)
+        assert status.open_conflicts == 0 and status.waiting == 0, pc.root.name
+    a.db.checkpoint()
+    key = unlock(a.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+    assert not plainpages.holds(a.db.path, key, b"Haddad limps")
