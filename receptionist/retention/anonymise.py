@@ -38,12 +38,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from receptionist.models import Appointment, to_micros
-from receptionist.patients import blanking, erasure
+from receptionist.patients import blanking, erasure, numbering
 from receptionist.retention import sweep as rules
 
 # Her rows the anonymising sweep deletes (her appointments stay).
 GONE = tuple(kind for kind in rules.CHILDREN if kind != "appointment")
-PREFIX = "ANON-"
+PREFIX = numbering.ANONYMISED_PREFIX
 # Whom a batch anonymises: not anonymised yet, and not erased (one erased since the
 # sweep's list was made holds nothing of her: not renumbered, not counted).
 LIVE = " AND anonymised_at IS NULL AND deleted_at IS NULL"
