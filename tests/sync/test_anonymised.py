@@ -42,6 +42,11 @@ def test_an_anonymised_patient_is_anonymised_on_every_pc(
     cloud.sync_once(a.db, clock)
     cloud.sync_once(b.db, clock)
     assert find(b.db, b.admin(), "haddad")[0].id == omar
+    with b.db.write() as s:  # a visit B booked and he cancelled: its time freed on B
+        moved = booking.book(s, b.admin(), patient_id=omar, provider_id=doctor,
+                             service_id=service, start=TUE_10 + timedelta(hours=2)).id  # fmt: skip
+        booking.cancel(s, b.admin(), moved, "he phoned")
+    assert _freed(b, omar) > 0
     clock.advance(days=1100)  # past the policy's 24 months after Omar's visit
 
     swept = retention.sweep(a.db, a.admin(), a.root)
@@ -80,6 +85,7 @@ def test_an_anonymised_patient_is_anonymised_on_every_pc(
     assert here[3] is not None and here[4] == ""
     assert tuple(visit) == ("", service, None), "her visit kept on B, its note emptied"
     assert "Haddad" not in base and indexed == 0, "out of B's search index"
+    assert _freed(a, omar) == _freed(b, omar) == 0, "the times freed that named him go"
     assert find(b.db, b.admin(), "haddad") == [] and find(b.db, b.admin(), "omar") == []
     b.db.checkpoint()
     key = unlock(b.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
@@ -109,6 +115,14 @@ def test_an_edit_that_reached_the_endpoint_first_loses_to_the_anonymisation(
             row = s.execute(text(ROW), {"p": omar}).one()
         assert row[0] == "" and row[3] is not None and row[4] == "", pc.root.name
         assert replica.status(pc.db).open_conflicts == 0 and replica.status(pc.db).waiting == 0
+
+
+def _freed(pc: Pc, patient: str) -> int:
+    """How many times freed for the waitlist (``freed_slot``) name ``patient`` on ``pc``."""
+    with pc.db.read() as s:
+        found = s.execute(text("SELECT count(*) FROM freed_slot WHERE patient_id = :p"),
+                          {"p": patient})  # fmt: skip
+        return int(found.scalar_one())
 
 
 def _note(pc: Pc, booked: str, notes: str, now: datetime) -> None:
