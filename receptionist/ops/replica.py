@@ -344,6 +344,8 @@ def apply_pull(
         # has them go (their conflicts closed above): the endpoint's doing, not pushed.
         with changefeed.applying(s, ENDPOINT):
             anonymise.drop_refused(s, _patients_in(s, every))
+        # Her kept bookings pulled with words in them: emptied, and pushed over the edit.
+        anonymise.blank_pulled(s, _bookings_in(every), ctx.clock.now())
         # The times freed for the waitlist that name her (her bookings deleted above too).
         erasure.forget_freed(s, _erased_in(every), freed)
         audit.record_many(s, ctx, [
@@ -393,6 +395,11 @@ def _patients_in(s: Session, pulled: list[Pulled]) -> list[str]:
         owners = select(Appointment.patient_id).where(Appointment.id.in_(refused))
         found.update(s.scalars(owners))
     return sorted(found)
+
+
+def _bookings_in(pulled: list[Pulled]) -> list[str]:
+    """The bookings ``pulled`` holds a record of (not one the endpoint refused)."""
+    return [p.record.id for p in pulled if p.record.entity == "appointment" and not p.refused]
 
 
 def _erased_in(pulled: list[Pulled]) -> list[str]:

@@ -34,14 +34,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from receptionist.journal import changefeed
-from receptionist.models import (
-    Appointment,
-    FreedSlot,
-    Patient,
-    SyncBase,
-    SyncConflict,
-    Synced,
-)
+from receptionist.models import FreedSlot, Patient, SyncBase, SyncConflict, Synced
 from receptionist.patients import erasure
 from receptionist.patients.searchindex import index_patient, unindex_patient
 
@@ -244,12 +237,6 @@ def apply_record(
     elif row is not None and not record.deleted and erasure.removal_wins(session, row):
         applied.unchanged += 1  # a row of hers (or a document) wiped as it was removed here
         return
-    # A booking of a patient anonymised here that came back with words of hers in it (an
-    # edit the endpoint took before her anonymisation): the anonymisation wins, as over
-    # an edit of her row. Her words are emptied before anything is merged or written,
-    # and the row is then a change of this PC's, so its next push goes over the edit.
-    emptied = _anonymised_words(session, model, theirs) if not pulled.refused else {}
-    theirs = {**theirs, **emptied}
     if _waits_for_parent(session, model, theirs, row):
         applied.held.append(pulled)
         return
@@ -278,24 +265,6 @@ def apply_record(
         set_base(session, entity, row_id, record.version, theirs)
     elif base is None:
         set_base(session, entity, row_id, 0, theirs)
-    written = session.get(model, row_id) if emptied else None
-    if written is not None:
-        written.version = max(written.version, record.version) + 1  # pushed over the edit
-
-
-def _anonymised_words(
-    session: Session, model: type[Synced], theirs: dict[str, object]
-) -> Mapping[str, object]:
-    """The free text an anonymisation empties (``erasure.BLANKED``), when ``theirs`` is a
-    booking that holds some and its patient was anonymised here; else nothing. Only a
-    record with words is looked at further (its patient read by key)."""
-    if model is not Appointment:
-        return {}
-    blank = erasure.BLANKED[Appointment]
-    if all(theirs.get(name) in (None, value) for name, value in blank.items()):
-        return {}
-    patient = session.get(Patient, theirs.get("patient_id"))
-    return blank if patient is not None and patient.anonymised else {}
 
 
 def _anonymised(model: type[Synced], theirs: dict[str, object]) -> bool:

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from receptionist.models import Appointment, to_micros
@@ -84,6 +84,32 @@ REFUSED = (
     " AND a.patient_id = p.id AND b.entity = 'appointment' AND b.row_id = a.id"
     " AND b.version = 0"
 )
+
+
+# A page's pulled bookings that hold words, of a patient anonymised here: each booking
+# by key, its words checked before its patient is (SQLite keeps a CROSS JOIN's order).
+_WORDS = " OR ".join(f"a.{name} <> ''" for name in APPOINTMENT_BLANK)
+WORDED = (
+    "SELECT a.id FROM json_each(:ids) j CROSS JOIN appointment a CROSS JOIN patient p"
+    f" WHERE a.id = j.value AND ({_WORDS}) AND p.id = a.patient_id"
+    " AND p.anonymised_at IS NOT NULL"
+)
+
+
+def blank_pulled(session: Session, booking_ids: Sequence[str], now: datetime) -> int:
+    """The pulled bookings of ``booking_ids`` that hold words (:data:`APPOINTMENT_BLANK`)
+    though their patient was anonymised here (an edit the endpoint took before her
+    anonymisation; a booking made for her elsewhere before that PC heard of it): the
+    anonymisation wins, as over an edit of her row. Their words are emptied, in the row
+    and its base, and each is a change of this PC's (a new version), so its next push
+    goes over the edit and every PC takes it. How many."""
+    if not booking_ids:
+        return 0
+    ids = [str(r[0]) for r in session.execute(text(WORDED), rules._each(booking_ids))]
+    for row in session.scalars(select(Appointment).where(Appointment.id.in_(ids))):
+        blanking.blank(session, row, APPOINTMENT_BLANK)
+        row.touch(now)
+    return len(ids)
 
 
 def count_refused(session: Session, before: datetime) -> int:
