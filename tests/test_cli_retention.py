@@ -283,11 +283,47 @@ def test_the_cli_sets_anonymisation_and_the_sweep_anonymises(
     assert plan["counts"]["patient"] == 0  # type: ignore[index]
     code, swept = run(capsys, "sweep", "--yes")
     assert code == 0 and swept["counts"][retention.ANONYMISED] == 1  # type: ignore[index]
-    assert {"kind": "patient", "count": 1} in [
-        {k: r[k] for k in ("kind", "count")}
-        for r in swept["records"]  # type: ignore[index]
-    ]
+    kinds = [{k: r[k] for k in ("kind", "count")} for r in swept["records"]]  # type: ignore[index]
+    assert {"kind": retention.ANONYMISED, "count": 1} in kinds, "the record says anonymised"
+    assert not [r for r in kinds if r["kind"] == "patient"], "no patient was deleted"
     assert main(["patient", "show", number]) != 0, "her number is no more"
+
+
+def test_the_cli_shows_an_anonymised_patient_by_her_number_and_refuses_her_export(
+    cli_env: Path, made: Template[None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``patient show ANON-…`` finds her and says she was anonymised (before, an
+    ``ANON-`` number was refused as a short id, and by her id she showed as a number and
+    a blank name); ``patient export`` and ``patient erase`` are refused, exit 2, saying
+    why and writing nothing (before, the export wrote a "patient record" to hand to a
+    patient nobody is)."""
+    made.copy_to(cli_env)
+    old_patient(cli_env)
+    assert main(["settings", "set", "retention.lapsed_patients", "anonymise"]) == 0
+    assert main(["sweep", "--dry-run"]) == 0 and main(["sweep", "--yes"]) == 0
+    capsys.readouterr()
+    db = open_clinic(cli_env)
+    try:
+        with db.read() as s:
+            [(number,)] = (
+                s.connection()
+                .exec_driver_sql("SELECT number FROM patient WHERE anonymised_at IS NOT NULL")
+                .all()
+            )
+    finally:
+        db.close()
+    assert main(["patient", "show", number.lower()]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(number) and "anonymised on " in first, first
+    code, shown = run(capsys, "patient", "show", number)
+    assert code == 0 and shown["number"] == number  # type: ignore[index]
+    assert shown["anonymised_at"] and shown["given_name"] == ""  # type: ignore[index]
+    out = cli_env.parent / "copy.zip"
+    assert main(["patient", "export", number, "--to", str(out)]) == 2
+    assert "nothing to export" in capsys.readouterr().err and not out.exists()
+    assert main(["patient", "erase", number, "--yes"]) == 2
+    assert "nothing to erase" in capsys.readouterr().err
+    assert main(["patient", "show", number]) == 0, "still there"
 
 
 def test_the_sweep_s_question_names_twenty_patients_and_counts_the_rest(

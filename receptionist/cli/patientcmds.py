@@ -373,7 +373,7 @@ def cmd_show(app: App) -> int:
 
 
 def _fields(record: PatientRecord) -> dict[str, Any]:
-    since = record.restricted_at
+    since, anonymised = record.restricted_at, record.anonymised_at
     return {
         "id": record.id,
         "number": record.number,
@@ -381,6 +381,8 @@ def _fields(record: PatientRecord) -> dict[str, Any]:
         "restricted": record.restricted,
         "restricted_at": since.isoformat(timespec="seconds") if since else None,
         "restriction_reason": record.restriction_reason,
+        # The retention sweep anonymised her: no personal data, her visits kept.
+        "anonymised_at": anonymised.isoformat(timespec="seconds") if anonymised else None,
     }
 
 
@@ -421,6 +423,11 @@ _CAPTION = {"alert": "front-desk alert"}
 
 def _text(data: Mapping[str, Any]) -> str:
     lines = [f"{data['number']}  {data['given_name']} {data['family_name']}"]
+    if data.get("anonymised_at"):  # ``names.ANONYMISED``, and when and what it means
+        lines = [
+            f"{data['number']}  anonymised on {data['anonymised_at'][:10]} under the retention "
+            "policy: no personal data; appointments kept for statistics"
+        ]
     for key in _SHOWN_FIELDS:
         if data.get(key):
             lines.append(f"  {_CAPTION.get(key, key.replace('_', ' '))}: {data[key]}")

@@ -32,7 +32,10 @@ anonymisation emptied (her name, the booking's notes), and is closed as
 :data:`ERASED` too (the endpoint then forgets its records past the horizon, as it
 does an erasure's), at her anonymisation and wherever her anonymised row is pulled.
 Her bookings stay, so a double booking of hers does not free the refused booking's
-time: it is not sent again. She lapsed, so her bookings are all past.
+time: it is not sent again. When hers is the refused one, the endpoint never took
+it: it is deleted after this closing, by her anonymisation and by each pull that
+brings her row (``retention.anonymise.drop_refused``). She lapsed, so her bookings are
+all past.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from receptionist.models import Patient
 from receptionist.ops import access, accesspage, tempfiles
 from receptionist.ops.documents import check_target, disk_refused, place
 from receptionist.patients import documents, record
+from receptionist.privacy import anonymised
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from receptionist.zones import zone
@@ -109,7 +110,8 @@ def _write(
 
 
 def _exportable(s: Session, patient_id: str) -> Patient:
-    """The live patient ``patient_id``; an erased one is refused, saying so."""
+    """The live patient ``patient_id``; an erased or anonymised one is refused, saying
+    so."""
     found = s.get(Patient, patient_id)
     if found is not None and found.deleted_at is not None:
         raise NotFound(
@@ -121,7 +123,9 @@ def _exportable(s: Session, patient_id: str) -> Patient:
                 number=found.number,
             )
         )
-    return record.live(s, patient_id)
+    live = record.live(s, patient_id)
+    anonymised.refuse(live, anonymised.NO_EXPORT)
+    return live
 
 
 def _write_zip(

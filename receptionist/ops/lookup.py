@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from receptionist.errors import Ambiguous, NotFound, ValidationError
 from receptionist.freetext import is_utf8
 from receptionist.models import Appointment, Patient, Provider, Room, Service, SyncConflict
-from receptionist.patients.numbering import normalise_number
+from receptionist.patients.numbering import anonymised_number, normalise_number
 from receptionist.schedule import catalog
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -135,8 +135,9 @@ _AMBIGUOUS_CONFLICT = Text(
 
 
 def patient_row(session: Session, key: str, field: str = "patient") -> Patient:
-    """By patient number ("A-12") or id (or an id prefix), in ``session``."""
-    number = normalise_number(key) if is_utf8(key) else None
+    """By patient number ("A-12", or an anonymised patient's "ANON-…") or id (or an id
+    prefix), in ``session``."""
+    number = (normalise_number(key) or anonymised_number(key)) if is_utf8(key) else None
     if number is not None:
         row = session.scalar(select(Patient).where(Patient.number == number))
         if row is None or row.deleted_at is not None:

@@ -25,8 +25,8 @@ from receptionist.ops import backups
 from receptionist.ops.conflicterasure import close_erased
 from receptionist.patients import erasure, record, search, validation
 from receptionist.patients.search import PatientRow, row_of
+from receptionist.privacy import anonymised, restriction
 from receptionist.privacy import consents as privacy
-from receptionist.privacy import restriction
 from receptionist.retention import holds
 from receptionist.retention import records as destruction
 from receptionist.schedule import appointments, catalog
@@ -350,9 +350,12 @@ def delete(db: Database, ctx: Ctx, patient_id: str) -> dict[str, int]:
 
 
 def _erasable(s: Session, ctx: Ctx, patient_id: str) -> Patient:
-    """The live patient ``patient_id``, if the actor may erase her."""
+    """The live patient ``patient_id``, if the actor may erase her (not one the
+    retention sweep anonymised: nothing of hers is left to erase)."""
     record.require_erase(ctx)
-    return record.live(s, patient_id)
+    live = record.live(s, patient_id)
+    anonymised.refuse(live, anonymised.NO_ERASURE)
+    return live
 
 
 def clinic_zone(db: Database) -> str:

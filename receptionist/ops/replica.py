@@ -20,7 +20,14 @@ from receptionist.clock import Clock
 from receptionist.context import SYSTEM, Ctx, require
 from receptionist.errors import UserError
 from receptionist.journal import audit, changefeed, coverage, notary
-from receptionist.models import LocalSecret, Patient, SyncBase, SyncConflict, SyncState
+from receptionist.models import (
+    Appointment,
+    LocalSecret,
+    Patient,
+    SyncBase,
+    SyncConflict,
+    SyncState,
+)
 from receptionist.ops.conflicterasure import close_erased
 from receptionist.ops.conflictwords import settle_here
 from receptionist.patients import bulkindex, documents, erasure
@@ -28,6 +35,7 @@ from receptionist.patients.numbering import this_device
 from receptionist.reminders import handover
 from receptionist.replica import deferred, resume, state
 from receptionist.replica.apply import (
+    ENDPOINT,
     Applied,
     DeviceName,
     Pulled,
@@ -55,7 +63,7 @@ from receptionist.replica.outbox import renumber as outbox_renumber
 from receptionist.replica.records import live_rows
 from receptionist.replica.seal import ClinicKey
 from receptionist.replica.sweep import sweep
-from receptionist.retention import review
+from receptionist.retention import anonymise, review
 from receptionist.settings import cloud, pcstore, secretstore, tokenbook
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -335,6 +343,12 @@ def apply_pull(
         # An erasure wins over any edit: a booking made for her offline included.
         applied.erased = erase_leftovers(s, ctx, every)
         close_erased(s, ctx.clock.now())  # her conflicts, kept above or before, show her
+        # An anonymised patient's bookings the endpoint refused go, as her anonymisation
+        # has them go (their conflicts closed above): the endpoint's doing, not pushed.
+        with changefeed.applying(s, ENDPOINT):
+            anonymise.drop_refused(s, _patients_in(s, every))
+        # Her kept bookings pulled with words in them: emptied, and pushed over the edit.
+        anonymise.blank_pulled(s, _bookings_in(every), ctx.clock.now())
         # The times freed for the waitlist that name her (her bookings deleted above too).
         erasure.forget_freed(s, _erased_in(every), freed)
         audit.record_many(s, ctx, [
@@ -374,6 +388,21 @@ def restore_indexes(db: Database) -> list[str]:
     if built:
         log.info("built %d index(es) a download had left for its end", len(built))
     return built
+
+
+def _patients_in(s: Session, pulled: list[Pulled]) -> list[str]:
+    """The patients ``pulled`` holds a row of, or a booking the endpoint refused of."""
+    found = {p.record.id for p in pulled if p.record.entity == Patient.__tablename__}
+    refused = [p.record.id for p in pulled if p.refused]
+    if refused:
+        owners = select(Appointment.patient_id).where(Appointment.id.in_(refused))
+        found.update(s.scalars(owners))
+    return sorted(found)
+
+
+def _bookings_in(pulled: list[Pulled]) -> list[str]:
+    """The bookings ``pulled`` holds a record of (not one the endpoint refused)."""
+    return [p.record.id for p in pulled if p.record.entity == "appointment" and not p.refused]
 
 
 def _erased_in(pulled: list[Pulled]) -> list[str]:

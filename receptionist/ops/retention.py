@@ -70,8 +70,10 @@ batch_clock: Callable[[], float] = time.thread_time
 FOLD_AFTER = 0.5
 # Each kind a sweep may destroy, and the setting whose value is its policy.
 PATIENT_KINDS = (*rules.CHILDREN, "patient")
-# The count of patients anonymised (``retention.lapsed_patients=anonymise``): their
-# destruction record's kind is ``patient``, its policy names ``anonymise``.
+# The patients anonymised (``retention.lapsed_patients=anonymise``): the kind of their
+# count and of their destruction record (its policy names ``anonymise``). KVKK's
+# regulation tells deletion, destruction and anonymisation apart as methods, so the
+# record says which was done: ``patient`` is a deleted patient only.
 ANONYMISED = "patient_anonymised"
 DRY_RUN_NEEDED = Text(
     QT_TRANSLATE_NOOP(
@@ -183,6 +185,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         only = rules.NAMED if rule.anonymises else ""
         counts = rules.lapsed_counts(s, rule.patients_before, only=only)
         erased = rules.lapsed_counts(s, rule.patients_before, only=rules.ERASED) if only else {}
+        refused = anonymise.count_refused(s, rule.patients_before) if only else 0
         patients = rules.lapsed_patients(s, rule.patients_before, only=only)
         old_log = rules.count_old_commlog(s, rule.commlog_before, rule.patients_before)
         delivery = deliverylog.count_old(s, rule.delivery_before)
@@ -192,9 +195,9 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
     spent = tokens.asked(unused).count  # the keychain: outside the transaction
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
-    if rule.anonymises:  # her appointments stay; her row stays, anonymised
+    if rule.anonymises:  # her appointments stay (not those the endpoint refused); her row too
         found[ANONYMISED] = found.pop("patient")
-        found["patient"] = found["appointment"] = 0
+        found["patient"], found["appointment"] = 0, refused
         for kind, n in erased.items():  # erased patients' tombstones go, as when deleting
             found[kind] = found.get(kind, 0) + n
     found["communication_entry"] += old_log
@@ -393,7 +396,7 @@ def _anonymise(step: Step) -> int:
     """The lapsed patients not anonymised yet, anonymised (``retention.anonymise``) in
     batches: each checks again, inside its write, that its patients are still to go.
     The rows it deletes are recorded under the appointment rule; the patients as kind
-    ``patient`` under that rule and ``retention.lapsed_patients=anonymise``."""
+    :data:`ANONYMISED` under that rule and ``retention.lapsed_patients=anonymise``."""
     rule, batches = step.rule, 0
     why, before = rule.rule(policy.APPOINTMENT_MONTHS), rule.patients_before
     with step.db.read() as s:
@@ -409,11 +412,14 @@ def _anonymise(step: Step) -> int:
         batches += step.told(removed, "patient")
 
     def patients(s: Session, ids: Sequence[str]) -> Counter[str]:
-        done = anonymise.anonymise(s, rules.still_lapsed(s, before, ids), rule.now)
+        live = rules.still_lapsed(s, before, ids)
+        done = anonymise.anonymise(s, live, rule.now)
+        close_erased(s, rule.now)  # a conflict on her row or a booking she keeps shows her
+        # Her bookings the endpoint refused go (once their conflicts are closed above).
+        done["appointment"] += anonymise.drop_refused(s, live)
         removed = Counter({kind: n for kind, n in done.items() if kind != ANONYMISED})
         step.record(s, removed, why)
-        records.add(s, step.sweep_id, rule.now, "patient", done[ANONYMISED], _anonymising(rule))
-        close_erased(s, rule.now)  # a conflict on her row or a booking she keeps shows her
+        records.add(s, step.sweep_id, rule.now, ANONYMISED, done[ANONYMISED], _anonymising(rule))
         return done
 
     for done in _paced(step, lapsed, Pace(*PATIENT_BATCH), patients):

@@ -21,6 +21,7 @@ from receptionist.freetext import refuse_controls
 from receptionist.journal import records
 from receptionist.models import Appointment, CommunicationEntry, Patient
 from receptionist.patients import blanking
+from receptionist.privacy import anonymised
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from receptionist.zones import as_utc
 
@@ -76,11 +77,13 @@ def add(
             QT_TRANSLATE_NOOP("core", "Your role cannot log calls or messages; ask a receptionist.")
         ),
     )
-    records.live(
-        session,
-        Patient,
-        patient_id,
-        Text(QT_TRANSLATE_NOOP("core", "That patient is not on file any more.")),
+    anonymised.refuse(
+        records.live(
+            session,
+            Patient,
+            patient_id,
+            Text(QT_TRANSLATE_NOOP("core", "That patient is not on file any more.")),
+        )
     )
     now = ctx.clock.now()
     entry = CommunicationEntry(

@@ -26,6 +26,7 @@ from receptionist.freetext import clean_text, refuse_controls
 from receptionist.journal import audit, records
 from receptionist.models import Patient, PatientDocument
 from receptionist.patients import blanking
+from receptionist.privacy import anonymised
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 ENTITY: Final = "patient_document"
@@ -84,11 +85,13 @@ def attach(
         "patient.write",
         Text(QT_TRANSLATE_NOOP("core", "Your role cannot attach documents; ask a receptionist.")),
     )
-    records.live(
-        session,
-        Patient,
-        patient_id,
-        Text(QT_TRANSLATE_NOOP("core", "That patient is not on file any more.")),
+    anonymised.refuse(
+        records.live(
+            session,
+            Patient,
+            patient_id,
+            Text(QT_TRANSLATE_NOOP("core", "That patient is not on file any more.")),
+        )
     )
     name = clean_name(file_name)
     content = check_size(data)

@@ -18,6 +18,11 @@ from receptionist.models import Device, Patient, SyncState, new_id
 
 FIRST_CODE = "A"
 NUMBER = re.compile(r"^\s*([A-Za-z]{1,4})\s*-\s*(\d{1,12})\s*$")
+# The neutral number of a patient the retention sweep anonymised (``retention.anonymise``:
+# the prefix and 11 base32 letters and digits). Not a number the search reads: it is
+# looked up by what a person types (``ops.lookup``: ``patient show ANON-…``).
+ANONYMISED_PREFIX = "ANON-"
+ANONYMISED_NUMBER = re.compile(r"^\s*(ANON-[A-Z2-7]{11})\s*$", re.IGNORECASE)
 
 
 def this_device(session: Session, clock: Clock) -> Device:
@@ -84,6 +89,13 @@ def _highest(session: Session, code: str) -> int:
         select(func.max(cast(suffix, Integer))).where(Patient.number.like(f"{code}-%"))
     )
     return int(highest or 0)
+
+
+def anonymised_number(text: str) -> str | None:
+    """``text`` as an anonymised patient's stored number ("anon-abc…" -> "ANON-ABC…"),
+    or None if it is not one."""
+    match = ANONYMISED_NUMBER.match(text)
+    return match.group(1).upper() if match is not None else None
 
 
 def normalise_number(text: str) -> str | None:

@@ -28,6 +28,7 @@ from receptionist.patients import erasure, validation
 from receptionist.patients.duplicates import refuse_duplicates
 from receptionist.patients.numbering import next_patient_number, normalise_number
 from receptionist.patients.searchindex import index_patient, unindex_patient
+from receptionist.privacy import anonymised
 from receptionist.privacy.consents import check_decisions, current_consents, record_consent
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore
@@ -194,6 +195,7 @@ def update_patient(
     """
     _require(ctx, "patient.write")
     patient = _get(session, patient_id)
+    anonymised.refuse(patient)  # nothing of a person goes back into her record
     region, today = _clinic_today(session, ctx)
     cleaned = validation.clean(changes, region=region, today=today)
     decisions = check_decisions(consents or {})

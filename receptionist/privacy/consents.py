@@ -20,6 +20,7 @@ from receptionist.context import Ctx
 from receptionist.errors import NotFound, PermissionDenied, ValidationError
 from receptionist.journal import audit
 from receptionist.models import Consent, Patient
+from receptionist.privacy import anonymised
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 PURPOSES = ("reminder_sms", "reminder_whatsapp", "reminder_email", "marketing", "optional_data")
@@ -111,6 +112,7 @@ def record_consent(
         raise NotFound(
             Text(QT_TRANSLATE_NOOP("core", "That patient is not on file; search for them again."))
         )
+    anonymised.refuse(patient)
     now = ctx.clock.now()
     consent = Consent(
         patient_id=patient_id,

@@ -27,6 +27,7 @@ from receptionist.errors import NotFound, PermissionDenied
 from receptionist.freetext import clean_text
 from receptionist.journal import audit
 from receptionist.models import Patient
+from receptionist.privacy import anonymised
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 REASON = "restricted"  # a message's reason code when skipped for a restriction
@@ -40,6 +41,7 @@ def restrict(session: Session, ctx: Ctx, patient_id: str, reason: str = "") -> P
     _require(ctx)
     cleaned = clean_text(reason if reason is not None else "", "reason", MAX_REASON)
     patient = _get(session, patient_id)
+    anonymised.refuse(patient)
     if patient.restricted_at is not None and patient.restriction_reason == cleaned:
         return patient  # nothing changes: no new version, no event
     now = ctx.clock.now()
@@ -56,6 +58,7 @@ def lift(session: Session, ctx: Ctx, patient_id: str) -> Patient:
     """Lift the patient's restriction (a no-op when there is none)."""
     _require(ctx)
     patient = _get(session, patient_id)
+    anonymised.refuse(patient)
     if patient.restricted_at is None:
         return patient
     patient.restricted_at = None

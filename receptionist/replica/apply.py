@@ -167,6 +167,10 @@ def _write_theirs(
                 # her in the index, nor in what left the clinic.
                 unindex_patient(session, row)
                 erasure.forget_sent(session, [row.id])
+            if row.anonymised:
+                # The times freed here that name her, as her anonymisation forgets them
+                # where it is made (``retention.sweep.forget_chosen``).
+                session.execute(delete(FreedSlot).where(FreedSlot.patient_id == row.id))
         session.flush()
     return row
 

@@ -18,6 +18,12 @@ Her row and her appointments are changed by an update with a new version, so the
 change feed syncs them (sealed) and every PC applies the anonymised row
 (``replica.apply``: it leaves the search index there too). Works in the caller's
 transaction, on the sweep's chosen rows (``temp.sweep_chosen``).
+
+A booking of hers the endpoint refused as a double booking (:func:`drop_refused`) is
+not kept: the endpoint never took it, so a PC that did not pull its conflict, or
+downloads the clinic anew, never has it, and statistics kept of it would differ from
+PC to PC. It is deleted with her anonymisation, once the conflict that named it is
+closed (``ops/conflicterasure``), here and on every PC that pulls her anonymised row.
 """
 
 from __future__ import annotations
@@ -28,16 +34,16 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from receptionist.models import Appointment, to_micros
-from receptionist.patients import blanking, erasure
+from receptionist.patients import blanking, erasure, numbering
 from receptionist.retention import sweep as rules
 
 # Her rows the anonymising sweep deletes (her appointments stay).
 GONE = tuple(kind for kind in rules.CHILDREN if kind != "appointment")
-PREFIX = "ANON-"
+PREFIX = numbering.ANONYMISED_PREFIX
 # Whom a batch anonymises: not anonymised yet, and not erased (one erased since the
 # sweep's list was made holds nothing of her: not renumbered, not counted).
 LIVE = " AND anonymised_at IS NULL AND deleted_at IS NULL"
@@ -65,6 +71,83 @@ def anonymise(session: Session, ids: Sequence[str], now: datetime) -> Counter[st
     _blank_appointments(session, now)
     counts["patient_anonymised"] = _blank_patients(session, now)
     return counts
+
+
+# Her bookings the endpoint never took: refused as a double booking, each PC holds it
+# from the conflict with its base at version 0 (``replica.apply``), or no base yet.
+# Read from the patients given, in this order (SQLite keeps a CROSS JOIN's): each by
+# key, her bookings by their patient's index, each one's base by key; never a pass over
+# the bases (a pull runs it at each page that brings a patient).
+REFUSED = (
+    "SELECT a.id FROM json_each(:ids) j CROSS JOIN patient p CROSS JOIN appointment a"
+    " CROSS JOIN sync_base b WHERE p.id = j.value AND p.anonymised_at IS NOT NULL"
+    " AND a.patient_id = p.id AND b.entity = 'appointment' AND b.row_id = a.id"
+    " AND b.version = 0"
+)
+
+
+# A page's pulled bookings that hold words, of a patient anonymised here: each booking
+# by key, its words checked before its patient is (SQLite keeps a CROSS JOIN's order).
+_WORDS = " OR ".join(f"a.{name} <> ''" for name in APPOINTMENT_BLANK)
+WORDED = (
+    "SELECT a.id FROM json_each(:ids) j CROSS JOIN appointment a CROSS JOIN patient p"
+    f" WHERE a.id = j.value AND ({_WORDS}) AND p.id = a.patient_id"
+    " AND p.anonymised_at IS NOT NULL"
+)
+
+
+def blank_pulled(session: Session, booking_ids: Sequence[str], now: datetime) -> int:
+    """The pulled bookings of ``booking_ids`` that hold words (:data:`APPOINTMENT_BLANK`)
+    though their patient was anonymised here (an edit the endpoint took before her
+    anonymisation; a booking made for her elsewhere before that PC heard of it): the
+    anonymisation wins, as over an edit of her row. Their words are emptied, in the row
+    and its base, and each is a change of this PC's (a new version), so its next push
+    goes over the edit and every PC takes it. How many."""
+    if not booking_ids:
+        return 0
+    ids = [str(r[0]) for r in session.execute(text(WORDED), rules._each(booking_ids))]
+    for row in session.scalars(select(Appointment).where(Appointment.id.in_(ids))):
+        blanking.blank(session, row, APPOINTMENT_BLANK)
+        row.touch(now)
+    return len(ids)
+
+
+def count_refused(session: Session, before: datetime) -> int:
+    """How many bookings the endpoint refused of the patients an anonymising sweep would
+    anonymise now (lapsed at ``before``): the dry run's count of those :func:`drop_refused`
+    will delete."""
+    found = session.execute(
+        text(
+            "SELECT count(*) FROM appointment a JOIN sync_base b ON b.entity = 'appointment'"
+            f" AND b.row_id = a.id WHERE b.version = 0 AND a.patient_id IN ({rules.LAPSED}"
+            f"{rules.NAMED})"
+        ),
+        {"before": to_micros(before), "after": ""},
+    )
+    return int(found.scalar_one())
+
+
+def drop_refused(session: Session, patient_ids: Sequence[str]) -> int:
+    """The bookings of those of ``patient_ids`` who are anonymised that the endpoint
+    refused as a double booking (:data:`REFUSED`), deleted with their bases and the log
+    entries about them; how many. Run once the conflicts that name them are closed
+    (``close_erased`` finds a booking's patient by its row): by the sweep's batch, and
+    by each page of a pull that brings an anonymised row or a refused booking."""
+    if not patient_ids:
+        return 0
+    ids = [str(r[0]) for r in session.execute(text(REFUSED), rules._each(patient_ids))]
+    if not ids:
+        return 0
+    each = rules._each(ids)
+    for table, column in rules.REFERRING:
+        session.execute(text(f"DELETE FROM {table} WHERE {column} IN {rules._EACH}"), each)
+    with rules.sweeping(session):  # a past time: no slot offered to the waitlist
+        gone = session.execute(text(f"DELETE FROM appointment WHERE id IN {rules._EACH}"), each)
+    session.execute(
+        text(f"DELETE FROM sync_base WHERE entity = 'appointment' AND row_id IN {rules._EACH}"),
+        each,
+    )
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 def _blank_appointments(session: Session, now: datetime) -> None:

@@ -19,6 +19,7 @@ from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, ValidationError
 from receptionist.freetext import refuse_controls
 from receptionist.models import Patient, Provider, Room, Service
+from receptionist.privacy import anonymised
 from receptionist.schedule import catalog, conflicts
 from receptionist.schedule.clinic import get_clinic
 from receptionist.schedule.conflicts import Conflict, Request
@@ -67,8 +68,15 @@ def clean_notes(value: Any) -> str:
 
 
 def bookable_patient(session: Session, patient_id: str) -> None:
-    """Check the patient exists, reading no more of the record than its tombstone."""
-    row = session.execute(select(Patient.deleted_at).where(Patient.id == patient_id)).first()
+    """Check the patient exists and may be booked (not anonymised), reading no more of
+    the record than that."""
+    row = session.execute(
+        select(Patient.deleted_at, Patient.anonymised_at, Patient.number).where(
+            Patient.id == patient_id
+        )
+    ).first()
+    if row is not None and row.deleted_at is None:
+        anonymised.refuse_number(row.number, row.anonymised_at is not None)
     if row is None or row.deleted_at is not None:
         raise NotFound(
             Text(

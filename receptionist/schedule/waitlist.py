@@ -24,6 +24,7 @@ from receptionist.journal import records
 from receptionist.models import Appointment, Patient, Provider, Service, WaitlistEntry
 from receptionist.patients import search
 from receptionist.patients.search import PatientRow
+from receptionist.privacy import anonymised
 from receptionist.schedule import appointments, lifecycle
 from receptionist.schedule.agenda import clinic_info
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -138,7 +139,7 @@ def _checked(
     priority: int,
 ) -> dict[str, object]:
     """An entry's fields, checked and cleaned, or a ValidationError / NotFound."""
-    records.live(session, Patient, patient_id, _NO_PATIENT)
+    anonymised.refuse(records.live(session, Patient, patient_id, _NO_PATIENT))
     records.live(
         session,
         Service,

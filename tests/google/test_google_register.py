@@ -94,3 +94,41 @@ def test_her_sendings_are_withdrawn_with_her_events_then_name_nobody_and_are_swe
     clinic.round()
     assert clinic.google.live(CALENDAR) == []
     assert _register(clinic) == {("", "", "full_name", to, sent_at, clinic.clock.now())}
+
+
+def test_her_kept_visits_leave_google_named_by_nobody_when_she_is_anonymised(
+    clinic: Clinic,
+) -> None:
+    """A clinic that keeps statistics anonymises a lapsed patient and keeps her visits
+    (issue #14): the events of her kept visits are sent again with the title that
+    names nobody ("Appointment – service"), and her sendings of her name are withdrawn
+    then, naming her no more; Emre's, who is still seen, are untouched."""
+    settings_ops.set_value(clinic.db, clinic.ctx, "google.summary", "full_name")
+    start = clinic.clock.now() + timedelta(days=1)
+    hers, his = clinic.book(start), clinic.book(start + timedelta(hours=2), patient="p2")
+    clinic.round()
+    zeynep = clinic.ids["p1"]
+    assert {e["summary"] for e in clinic.google.live(CALENDAR)} >= {"Zeynep Kaya – Check-up"}
+    clinic.clock.advance(days=YEARS_3.days)
+    later = Ctx(clinic.ctx.actor, clinic.clock)
+    root = clinic.db.path.parent
+    with clinic.db.write() as s:  # Emre comes back: he stays
+        booking.book(s, later, patient_id=clinic.ids["p2"], provider_id=clinic.ids["ayse"],
+                     service_id=clinic.ids["checkup"], start=clinic.clock.now()
+                     + timedelta(days=1))  # fmt: skip
+    settings_ops.set_value(clinic.db, later, "retention.lapsed_patients", "anonymise")
+    retention.review(clinic.db, later, root)
+    assert retention.sweep(clinic.db, later, root).counts[retention.ANONYMISED] == 1
+
+    clinic.round()
+
+    titles = {e["id"]: e["summary"] for e in clinic.google.live(CALENDAR)}
+    assert titles[event_id(hers)] == "Appointment – Check-up", "her visit kept, unnamed"
+    assert titles[event_id(his)] == "Emre Demir – Check-up"
+    assert not [t for t in titles.values() if "Zeynep" in t or "Kaya" in t]
+    to = f"Google Calendar {CALENDAR}"
+    rows = _register(clinic)
+    assert ("", "", "full_name", to, start - timedelta(days=1), clinic.clock.now()) in rows, (
+        "her sending withdrawn as the event was retitled, naming no one"
+    )
+    assert not {zeynep, hers} & ({r[0] for r in rows} | {r[1] for r in rows})

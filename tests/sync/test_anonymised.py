@@ -5,12 +5,12 @@ other PC applies it, her name gone from its search index and from its file."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import plainpages
 import pytest
 from faultkit import PASSPHRASE, Pc, catalogue
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from receptionist.clock import FixedClock
 from receptionist.models import Appointment, SyncConflict
@@ -42,6 +42,11 @@ def test_an_anonymised_patient_is_anonymised_on_every_pc(
     cloud.sync_once(a.db, clock)
     cloud.sync_once(b.db, clock)
     assert find(b.db, b.admin(), "haddad")[0].id == omar
+    with b.db.write() as s:  # a visit B booked and he cancelled: its time freed on B
+        moved = booking.book(s, b.admin(), patient_id=omar, provider_id=doctor,
+                             service_id=service, start=TUE_10 + timedelta(hours=2)).id  # fmt: skip
+        booking.cancel(s, b.admin(), moved, "he phoned")
+    assert _freed(b, omar) > 0
     clock.advance(days=1100)  # past the policy's 24 months after Omar's visit
 
     swept = retention.sweep(a.db, a.admin(), a.root)
@@ -80,6 +85,7 @@ def test_an_anonymised_patient_is_anonymised_on_every_pc(
     assert here[3] is not None and here[4] == ""
     assert tuple(visit) == ("", service, None), "her visit kept on B, its note emptied"
     assert "Haddad" not in base and indexed == 0, "out of B's search index"
+    assert _freed(a, omar) == _freed(b, omar) == 0, "the times freed that named him go"
     assert find(b.db, b.admin(), "haddad") == [] and find(b.db, b.admin(), "omar") == []
     b.db.checkpoint()
     key = unlock(b.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
@@ -109,6 +115,14 @@ def test_an_edit_that_reached_the_endpoint_first_loses_to_the_anonymisation(
             row = s.execute(text(ROW), {"p": omar}).one()
         assert row[0] == "" and row[3] is not None and row[4] == "", pc.root.name
         assert replica.status(pc.db).open_conflicts == 0 and replica.status(pc.db).waiting == 0
+
+
+def _freed(pc: Pc, patient: str) -> int:
+    """How many times freed for the waitlist (``freed_slot``) name ``patient`` on ``pc``."""
+    with pc.db.read() as s:
+        found = s.execute(text("SELECT count(*) FROM freed_slot WHERE patient_id = :p"),
+                          {"p": patient})  # fmt: skip
+        return int(found.scalar_one())
 
 
 def _note(pc: Pc, booked: str, notes: str, now: datetime) -> None:
@@ -163,3 +177,127 @@ def test_a_conflict_on_a_visit_she_keeps_is_closed_at_her_anonymisation(
     for pc in (a, b):
         with pc.db.read() as s:
             assert s.scalars(select(Appointment.notes).where(Appointment.id == booked)).one() == ""
+
+
+def _hers(pc: Pc, patient: str) -> set[str]:
+    """The ids of ``patient``'s live appointments on ``pc``."""
+    with pc.db.read() as s:
+        query = select(Appointment.id).where(
+            Appointment.patient_id == patient, Appointment.deleted_at.is_(None)
+        )
+        return set(s.scalars(query))
+
+
+def _endpoint_bookings(database_url: str) -> set[str]:
+    """The ids of the live appointments the endpoint holds."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id FROM record WHERE entity = 'appointment' AND NOT deleted")
+            )
+            return {str(r[0]) for r in rows}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("a_pulled", [True, False], ids=["a-held-it", "a-had-not-pulled-it"])
+def test_a_refused_double_booking_of_hers_goes_with_her_anonymisation_on_every_pc(
+    two_pcs: list[Pc], database_url: str, clock: FixedClock, a_pulled: bool
+) -> None:
+    """A booked Ayşe at 10:00 and B booked Omar at the same time: the endpoint took
+    Ayşe's and refused Omar's, which the PCs hold from the conflict. A anonymises
+    Omar. The endpoint never took his booking, so it goes with his anonymisation, on
+    every PC: every PC's statistics count the same visits (those the endpoint, and a
+    new PC, has), and his booking's note leaves B's file. Before, A closed the conflict
+    and kept the booking (its blanked version, refused again, was closed again), and B
+    kept it with its note. A that had not pulled the conflict before its sweep gets the
+    refused booking with it after, and B (the conflict closed by then) keeps its own:
+    each PC deletes it where it meets it with his anonymised row."""
+    a, b = two_pcs
+    doctor, service = catalogue(a)
+    omar, ayse = (find(a.db, a.admin(), name)[0].id for name in ("omar", "ayşe"))
+    settings_ops.set_value(a.db, a.admin(), "retention.lapsed_patients", "anonymise")
+    for pc in (a, b):
+        cloud.sync_once(pc.db, clock)
+    with a.db.write() as s:
+        booking.book(s, a.admin(), patient_id=ayse, provider_id=doctor, service_id=service,
+                     start=TUE_10)  # fmt: skip
+    cloud.sync_once(a.db, clock)
+    with b.db.write() as s:
+        refused = booking.book(
+            s, b.admin(), patient_id=omar, provider_id=doctor, service_id=service,
+            start=TUE_10, notes="Haddad's knee",
+        ).id  # fmt: skip
+    for pc in (b, a, b) if a_pulled else (b,):
+        cloud.sync_once(pc.db, clock)
+    assert refused not in _endpoint_bookings(database_url), "refused: on no row there"
+    assert _hers(b, omar) == {refused} and _hers(a, omar) == ({refused} if a_pulled else set())
+    clock.advance(days=1100)  # past the policy's 24 months after his visit
+    with a.db.write() as s:  # Ayşe comes back: she stays
+        booking.book(s, a.admin(), patient_id=ayse, provider_id=doctor, service_id=service,
+                     start=clock.now() + timedelta(days=2))  # fmt: skip
+
+    plan = retention.dry_run(a.db, a.admin(), a.root)
+    assert plan.counts["appointment"] == int(a_pulled), "the dry run counts what will go"
+
+    swept = retention.sweep(a.db, a.admin(), a.root)
+
+    assert swept.counts[retention.ANONYMISED] >= 1
+    assert swept.counts["appointment"] == int(a_pulled), "the refused booking, if A has it"
+    assert _hers(a, omar) == set(), "gone with his anonymisation where it was made"
+    for pc in (a, b, a, b):
+        cloud.sync_once(pc.db, clock)
+    assert _hers(a, omar) == _hers(b, omar) == set(), "and where it is pulled"
+    with a.db.read() as s:
+        kept = set(s.scalars(select(Appointment.id).where(Appointment.deleted_at.is_(None))))
+    assert kept == _endpoint_bookings(database_url), "every PC counts the same visits"
+    for pc in (a, b):
+        assert replica.status(pc.db).open_conflicts == 0 and replica.status(pc.db).waiting == 0
+    b.db.checkpoint()
+    key = unlock(b.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+    assert not plainpages.holds(b.db.path, key, b"Haddad's knee")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_edit_of_his_visit_that_reached_the_endpoint_first_loses_to_the_anonymisation(
+    two_pcs: list[Pc], database_url: str, clock: FixedClock
+) -> None:
+    """B, not synced since A anonymised Omar, writes a note on his kept visit and pushes
+    it before A does: the endpoint takes B's note and refuses A's emptied copy. When A
+    pulls B's note, the anonymisation wins (as over an edit of his row): A keeps the
+    visit's free text empty and pushes it again over the note, and B then takes it.
+    Before, A merged B's note in (its base had been emptied, so only B's side seemed
+    changed): his words came back on every PC, in a visit kept for statistics."""
+    a, b = two_pcs
+    doctor, service = catalogue(a)
+    omar = find(a.db, a.admin(), "omar")[0].id
+    with a.db.write() as s:
+        booked = booking.book(
+            s, a.admin(), patient_id=omar, provider_id=doctor, service_id=service,
+            start=TUE_10, notes="knee",
+        ).id  # fmt: skip
+    settings_ops.set_value(a.db, a.admin(), "retention.lapsed_patients", "anonymise")
+    for pc in (a, b):
+        cloud.sync_once(pc.db, clock)
+    clock.advance(days=1100)
+    assert retention.sweep(a.db, a.admin(), a.root).counts[retention.ANONYMISED] >= 1
+    _note(b, booked, "Haddad limps", clock.now())
+    cloud.sync_once(b.db, clock)  # the endpoint takes B's note first
+    for pc in (a, a, b, a, b):
+        cloud.sync_once(pc.db, clock)
+    for pc in (a, b):
+        with pc.db.read() as s:
+            visit = s.get(Appointment, booked)
+            assert visit is not None and (visit.notes, visit.deleted_at) == ("", None)
+            base = s.execute(
+                text("SELECT payload FROM sync_base WHERE entity = 'appointment'"
+                     " AND row_id = :a"), {"a": booked},
+            ).scalar_one()  # fmt: skip
+        assert "limps" not in base, pc.root.name
+        status = replica.status(pc.db)
+        assert status.open_conflicts == 0 and status.waiting == 0, pc.root.name
+    a.db.checkpoint()
+    key = unlock(a.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
+    assert not plainpages.holds(a.db.path, key, b"Haddad limps")

@@ -357,8 +357,6 @@ class RetentionPage(QWidget):
         self.busy = False
         self.progress.setVisible(False)
         policies = {r.kind: r.policy for r in swept.records}
-        if swept.counts.get(retention.ANONYMISED):  # their record's kind is "patient"
-            policies[retention.ANONYMISED] = policies.pop("patient", "")
         self.found.setTitle(self.tr("What the sweep destroyed"))
         self._fill(swept.counts, policies)
         self.patients.clear()
