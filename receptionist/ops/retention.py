@@ -209,10 +209,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
 
 def _whole(rule: Policy) -> str:
     """The whole policy, as a sweep that destroyed nothing records it."""
-    settings = (policy.APPOINTMENT_MONTHS, policy.LAPSED_PATIENTS, policy.COMMLOG_MONTHS,
-                policy.DELIVERY_MONTHS, policy.BACKUP_DAYS, policy.RECORD_YEARS,
-                policy.AUDIT_YEARS)  # fmt: skip
-    return "; ".join(rule.rule(setting) for setting in settings)
+    return rule.whole
 
 
 def _anonymising(rule: Policy) -> str:
@@ -308,6 +305,7 @@ def sweep(
         # before its own event (``records.as_events``; ``audit verify`` covers them).
         audit.record_many(s, ctx, records.as_events(done))
         audit.record(s, ctx, review_rule.SWEEP, review_rule.ENTITY, sweep_id)
+        review_rule.share(s, ctx, rule)  # a person's, after a dry run: every PC's review
         kept = [r for r in done if r.kind != records.NOTHING]
     tokens.settled(db.path.parent, sweep_id)  # the record is written: its notes go
     # Also when no patient went now: a sweep stopped between the steps (killed, a full
