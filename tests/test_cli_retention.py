@@ -227,6 +227,7 @@ def test_the_cli_sweep_asks_or_needs_yes_after_a_dry_run_of_the_policy_as_it_is(
         for r in found  # type: ignore[union-attr]
     ]
     assert all(r["sweep_id"] == swept["sweep_id"] for r in found)  # type: ignore[union-attr, index]
+    assert all(r["in_log"] is True for r in found)  # type: ignore[union-attr, index]
     assert "Timer" not in json.dumps(found) and number not in json.dumps(found)
     assert main(["sweep", "records", "--csv"]) == 0
     lines = capsys.readouterr().out.splitlines()

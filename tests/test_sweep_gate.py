@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import timedelta
 
 import pytest
@@ -16,8 +17,8 @@ from sqlalchemy import text
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import PermissionDenied
+from receptionist.jobs.core import AWAITING_PERSON, sweep_now
 from receptionist.jobs.core import sweep as scheduled
-from receptionist.jobs.core import sweep_now
 from receptionist.ops import retention, sweepstatus
 from receptionist.ops import settings as settings_ops
 from receptionist.retention import clockcheck, firstdue, records
@@ -149,3 +150,26 @@ def test_a_clinic_set_up_under_a_clock_ahead_is_not_taken_for_a_new_one(
     earlier = Ctx(ctx.actor, FixedClock(clock.now() - timedelta(days=300)))
     retention.review(db, earlier, root)  # work stamped once the clock was put right
     assert could_be_due(clock), "an audit event older than the shortest period"
+
+
+def test_a_change_back_to_a_reviewed_policy_still_waits_for_a_person(
+    db: Database, ctx: Ctx
+) -> None:
+    """The policy a person reviewed is shared with the clinic's other PCs (the
+    ``retention.review`` mark); a change of it, even back, needs a person again."""
+    retention.review(db, ctx, db.path.parent)
+    retention.sweep(db, ctx, db.path.parent)
+    assert AWAITING_PERSON not in scheduled(db, ctx.clock)
+    settings_ops.set_value(db, ctx, "retention.commlog_months", 6)
+    settings_ops.set_value(db, ctx, "retention.commlog_months", 12)
+    assert scheduled(db, ctx.clock) == {AWAITING_PERSON: 1}
+    assert not retention.sweep_allowed(db)
+
+
+def test_the_headless_sweep_says_loudly_that_it_waits(
+    db: Database, ctx: Ctx, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="receptionist.jobs.core"):
+        assert scheduled(db, ctx.clock) == {AWAITING_PERSON: 1}
+    said = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert said and "dry run" in said[0].getMessage() and "any PC" in said[0].getMessage()

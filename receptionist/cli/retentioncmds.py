@@ -243,21 +243,35 @@ def cmd_records(app: App) -> int:
     since = _since(app.args.since) if app.args.since else None
     with app.database() as db:
         found = ops.destruction_records(db, app.ctx(db), since=since)
+        logged = ops.records_in_log(db, app.ctx(db), (r.sweep_id for r in found))
     if app.args.csv:
         sys.stdout.write(records.as_csv(found))
         return 0
     rows = [
-        {"at": r.at, "sweep_id": r.sweep_id, "kind": r.kind, "count": r.count, "policy": r.policy}
+        {"at": r.at, "sweep_id": r.sweep_id, "kind": r.kind, "count": r.count, "policy": r.policy,
+         "in_log": logged[r.sweep_id]}
         for r in found
-    ]
+    ]  # fmt: skip
     lines = [
         f"{r.at:%Y-%m-%d %H:%M} UTC  {r.sweep_id[:8]}  "
         + ("nothing past its time" if r.kind == records.NOTHING else f"{r.kind}: {r.count}")
         + f"  ({r.policy})"
+        + _LOGGED[logged[r.sweep_id]]
         for r in found
     ] or ["No destruction records."]
+    if False in logged.values():
+        lines.append(DIFFERS)
     app.emit(rows, "\n".join(lines))
     return 0
+
+
+# How a record's line says whether the audit log holds it (``ops.records_in_log``).
+_LOGGED = {True: "", None: "  [not in the audit log]", False: "  [DIFFERS FROM THE AUDIT LOG]"}
+DIFFERS = (
+    "Warning: some destruction records differ from what the audit log holds for their "
+    "sweep: a record was edited after the sweep. Run `receptionist audit verify`, and keep "
+    "a copy of this file and its backups for whoever investigates."
+)
 
 
 def _since(text: str) -> datetime:

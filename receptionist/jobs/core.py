@@ -6,6 +6,7 @@ data folder (the folder that holds the open file).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,6 +25,15 @@ from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 AWAITING_PERSON = "awaiting_person"  # the sweep's count while it waits for a person's sweep
+# What the nightly sweep logs each time it waits for a person: a headless station
+# (``receptionist service``) shows nobody its warning, its log and ``jobs list`` do.
+AWAITING_LOG = (
+    "The retention sweep did not run: it waits for a person's dry run, then sweep, under "
+    "the retention policy as it is, on any PC of the clinic (Settings > Retention, or "
+    "`receptionist sweep --dry-run` then `receptionist sweep`). Until then nothing past "
+    "its time is destroyed on this PC."
+)
+log = logging.getLogger(__name__)
 
 
 def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
@@ -31,6 +41,7 @@ def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
     a person has swept under the policy as it is (``retention.review``), and while the
     clock looks right (``retention.clockcheck``: else its doubt is the count)."""
     if not retention.reviewed(db):
+        log.warning(AWAITING_LOG)
         return {AWAITING_PERSON: 1}
     with db.read() as s:
         wrong = clockcheck.doubt(s, clock.now())

@@ -2,9 +2,10 @@
 
 The sweep works in batches, each its own short write (a few hundred patients, or a
 thousand log entries), so the desk never waits more than a moment and a sweep cut
-short leaves every batch done whole and recorded. It ends with one audit event
-(``sweep``, entity ``retention``, the sweep's id: its destruction records hold the
-counts), an incremental vacuum where the file allows one, and a checkpoint, so the
+short leaves every batch done whole and recorded. It ends with its audit events:
+its destruction records (kind, count, policy: ``records.as_events``), then ``sweep``
+(entity ``retention``, the sweep's id), so the log's hash chain covers the counts;
+then an incremental vacuum where the file allows one, and a checkpoint, so the
 overwritten pages reach the file and the WAL is emptied.
 
 A person's sweep follows a person's dry run under the policy as it is: ``review`` is
@@ -18,7 +19,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -211,10 +212,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
 
 def _whole(rule: Policy) -> str:
     """The whole policy, as a sweep that destroyed nothing records it."""
-    settings = (policy.APPOINTMENT_MONTHS, policy.LAPSED_PATIENTS, policy.COMMLOG_MONTHS,
-                policy.DELIVERY_MONTHS, policy.BACKUP_DAYS, policy.RECORD_YEARS,
-                policy.AUDIT_YEARS)  # fmt: skip
-    return "; ".join(rule.rule(setting) for setting in settings)
+    return rule.whole
 
 
 def _anonymising(rule: Policy) -> str:
@@ -305,8 +303,13 @@ def sweep(
                     rule.rule(policy.RECORD_YEARS))  # fmt: skip
         if not any(counts.values()):  # it ran: the record says so (``records.NOTHING``)
             records.nothing(s, sweep_id, now, _whole(rule))
+        done = records.of_sweep(s, sweep_id)
+        # What it destroyed, under which policy, into the log's hash chain: just
+        # before its own event (``records.as_events``; ``audit verify`` covers them).
+        audit.record_many(s, ctx, records.as_events(done))
         audit.record(s, ctx, review_rule.SWEEP, review_rule.ENTITY, sweep_id)
-        kept = [r for r in records.of_sweep(s, sweep_id) if r.kind != records.NOTHING]
+        review_rule.share(s, ctx, rule)  # a person's, after a dry run: every PC's review
+        kept = [r for r in done if r.kind != records.NOTHING]
     tokens.settled(db.path.parent, sweep_id)  # the record is written: its notes go
     # Also when no patient went now: a sweep stopped between the steps (killed, a full
     # disk) left its patients' entries in the index's pages. Nothing to merge (the
@@ -604,6 +607,15 @@ def destruction_records(
     require(ctx, "clinic.configure", CANNOT)
     with db.read() as s:
         return records.recent(s, limit, since)
+
+
+def records_in_log(db: Database, ctx: Ctx, sweep_ids: Iterable[str]) -> dict[str, bool | None]:
+    """Per sweep of ``sweep_ids``: whether its destruction records are those its audit
+    events hold, under the log's hash chain (``records.in_log``; None: the log holds
+    none, a sweep cut short, one of an older version, or its events removed)."""
+    require(ctx, "clinic.configure", CANNOT)
+    with db.read() as s:
+        return {sweep_id: records.in_log(s, sweep_id) for sweep_id in dict.fromkeys(sweep_ids)}
 
 
 # -- holds ---------------------------------------------------------------------------

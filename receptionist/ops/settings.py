@@ -26,6 +26,7 @@ from receptionist.freetext import has_controls
 from receptionist.reminders import channelsettings, halt, overrides
 from receptionist.reminders import settings as reminder_settings
 from receptionist.retention import policy as retention
+from receptionist.retention import review
 from receptionist.schedule import agenda, clinicsettings
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.schedule.clinic import clinic_id
@@ -180,11 +181,13 @@ def set_many(db: Database, ctx: Ctx, values: Mapping[str, object]) -> list[Entry
     region = _region(db, chosen) if any(s.in_region for s, _ in chosen) else ""
     checked = [(s, _check(ctx, s, value, region)) for s, value in chosen]
     with db.write() as session:
+        policy = review.policy_rows(session)
         for setting, value in checked:
             if setting.scope == "clinic":
                 clinicstore.write(session, ctx, setting, value)
             elif setting.scope == "secret":
                 secretstore.write(session, ctx, _namespace(session), setting, str(value))
+        review.changed(session, ctx, policy)  # a new retention policy: a person first
         _resume_channels(session, ctx, {s.key for s, _ in checked})
         # This PC's file last: once the database's part is sure to commit.
         for setting, value in checked:  # a value left as it was is not pinned

@@ -31,7 +31,7 @@ WAITING = Text(
         "core",
         "The nightly retention sweep is waiting for a person's first sweep under the "
         "policy as it is: run a dry run, then Sweep now, in Settings > Retention (or "
-        "`receptionist sweep`).",
+        "`receptionist sweep`), on this PC or any other PC of the clinic.",
     )
 )
 OVERDUE = QT_TRANSLATE_NOOP(

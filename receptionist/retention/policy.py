@@ -154,6 +154,13 @@ SWEEP_HOUR = declare(
 )
 
 
+# Every setting of what goes when: the whole policy, as a sweep that destroyed nothing
+# records it and as a person's review of it is shared with the clinic's other PCs
+# (``retention.review``). Not the sweep's hour: it changes when, not what, goes.
+WHOLE = (APPOINTMENT_MONTHS, LAPSED_PATIENTS, COMMLOG_MONTHS, DELIVERY_MONTHS, BACKUP_DAYS,
+         RECORD_YEARS, AUDIT_YEARS)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Policy:
     """The policy's values, and the cut-offs they give at ``now`` (UTC)."""
@@ -199,6 +206,11 @@ class Policy:
     def rule(self, setting: Setting) -> str:
         """The policy a destruction record names: ``key=value``."""
         return f"{setting.key}={getattr(self, setting.key.split('.', 1)[1])}"
+
+    @property
+    def whole(self) -> str:
+        """Every setting of :data:`WHOLE`, ``key=value; key=value; ...``."""
+        return "; ".join(self.rule(setting) for setting in WHOLE)
 
 
 def read(session: Session, now: datetime) -> Policy:

@@ -5,20 +5,30 @@ own transaction, so the record always says what was really deleted, even of a sw
 cut short. A sweep that destroyed nothing leaves one row too, of kind ``nothing``
 (count 0, the whole policy it ran under): KVKK asks for a destruction at least every
 six months, and an inspector asks whether it ran, not only what it took.
+
+The records are also written into the audit log, whose hash chain covers them (a
+record's table does not): just before the sweep's own ``sweep`` event, in the same
+write, one event per setting of each policy the records name (``sweep_policy``,
+``key=value``) followed by one per record under it (``sweep_count``, ``kind=count``)
+(:func:`as_events`). ``audit verify`` then finds an edit of them, and :func:`in_log`
+holds the records against them. The kinds are the records' own: whatever a sweep
+records (a kind added for anonymised patients included) reaches the log unchanged.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from receptionist.models import DestructionRecord
+from receptionist.models import AuditEvent, DestructionRecord
+from receptionist.retention.review import ENTITY, SWEEP
 
 NOTHING = "nothing"  # the kind of the row of a sweep that destroyed nothing
 CSV_COLUMNS = ("at", "sweep_id", "kind", "count", "policy")
@@ -94,3 +104,80 @@ def of_sweep(session: Session, sweep_id: str) -> list[Record]:
         .order_by(DestructionRecord.id)
     ).all()
     return [Record(r.sweep_id, r.at, r.kind, r.count, r.policy) for r in rows]
+
+
+# The audit events a sweep's records are written as (:func:`as_events`), entity
+# ``retention`` like the sweep's own event; each entity id fits the column (36).
+POLICY = "sweep_policy"  # one setting ("key=value") of the policy of the counts after it
+SWEPT = "sweep_count"  # one record: "kind=count", under the policy before it
+_PARTS = "; "  # how a record's policy joins its settings
+# At most this many events before a sweep's own are read back as its records.
+_MOST = 1000
+
+Line = tuple[str, int, str]  # (kind, count, policy): a record as the log holds it
+
+
+def as_events(found: Iterable[Record]) -> list[tuple[str, str, str | None]]:
+    """The sweep's records ``found`` as audit events (action, entity type, entity id):
+    per policy, in the order first named, its settings, then each record under it."""
+    by_policy: dict[str, list[Record]] = {}
+    for r in found:
+        by_policy.setdefault(r.policy, []).append(r)
+    events: list[tuple[str, str, str | None]] = []
+    for why, rows in by_policy.items():
+        events += [(POLICY, ENTITY, part) for part in why.split(_PARTS)]
+        events += [(SWEPT, ENTITY, f"{r.kind}={r.count}") for r in rows]
+    return events
+
+
+def from_events(events: Sequence[tuple[str, str]]) -> Counter[Line]:
+    """The records that :func:`as_events` wrote as ``events`` (action, entity id), in order."""
+    found: Counter[Line] = Counter()
+    parts: list[str] = []
+    counted = False
+    for action, entity_id in events:
+        if action == POLICY:
+            if counted:  # the settings of the next policy begin
+                parts, counted = [], False
+            parts.append(entity_id)
+        elif action == SWEPT:
+            kind, _, count = entity_id.rpartition("=")
+            found[(kind, int(count), _PARTS.join(parts))] += 1
+            counted = True
+    return found
+
+
+def logged(session: Session, sweep_id: str) -> Counter[Line] | None:
+    """The records of sweep ``sweep_id`` as its audit events hold them: those written
+    just before its ``sweep`` event; None when the log has no such event (a sweep cut
+    short, one whose event the audit retention removed) or it has none before it (a
+    sweep of a version that did not write them)."""
+    seq = session.scalar(
+        select(func.max(AuditEvent.seq)).where(
+            AuditEvent.action == SWEEP,
+            AuditEvent.entity_type == ENTITY,
+            AuditEvent.entity_id == sweep_id,
+        )
+    )
+    if seq is None:
+        return None
+    rows = session.execute(
+        select(AuditEvent.action, AuditEvent.entity_type, AuditEvent.entity_id)
+        .where(AuditEvent.seq < seq, AuditEvent.seq >= seq - _MOST)
+        .order_by(AuditEvent.seq.desc())
+    )
+    run: list[tuple[str, str]] = []
+    for action, entity_type, entity_id in rows:
+        if action not in (POLICY, SWEPT) or entity_type != ENTITY or entity_id is None:
+            break
+        run.append((action, entity_id))
+    return from_events(run[::-1]) if run else None
+
+
+def in_log(session: Session, sweep_id: str) -> bool | None:
+    """Whether sweep ``sweep_id``'s destruction records are those its audit events hold
+    (the log's hash chain covers those); None when the log holds none (:func:`logged`)."""
+    found = logged(session, sweep_id)
+    if found is None:
+        return None
+    return found == Counter((r.kind, r.count, r.policy) for r in of_sweep(session, sweep_id))

@@ -10,31 +10,100 @@ are in the file already, in the audit log: each change of a policy setting, each
 person's dry run (``sweep_dry_run``), and each sweep with its source ("scheduler" for
 the job). Their order is the log's, not the clock's. A change pulled from another PC is
 audited here as it is applied (:func:`policy_rows`, ``ops.replica.apply_pull``).
+
+In a clinic that syncs, a person's review on one PC counts for every PC: the policy is
+the clinic's, a synced setting, and the same on each. A person's sweep after a dry run
+under it writes the whole policy it ran under into the synced, app-kept setting
+``sweep.reviewed_policy`` (:func:`share`); a PC whose policy is that one may sweep
+(:func:`shared`): its nightly sweep, so its own delivery logs, reminder rows and
+backups follow the policy too, with no person needed at each PC (a headless station
+among them). Any change of the policy made on a PC empties the setting in the same
+write (:func:`changed`), so even a change back to a reviewed policy needs a person
+again, as here. docs/privacy.md gives the reasoning.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from receptionist.context import Ctx
 from receptionist.models import AuditEvent, ClinicSetting, setting_id
-from receptionist.settings.registry import all_settings
+from receptionist.retention import policy
+from receptionist.settings import clinicstore
+from receptionist.settings.kinds import Words
+from receptionist.settings.registry import Setting, all_settings, declare
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 SWEEP = "sweep"
 DRY_RUN = "sweep_dry_run"  # a person's dry run: the audit event that lets a sweep go
 ENTITY = "retention"
+SCHEDULER = "scheduler"  # the source of the nightly sweep's events: no person's
+# The whole policy (``Policy.whole``) a person last swept under after a dry run, on
+# any PC of the clinic; empty: none since the policy last changed (:func:`share`).
+REVIEWED = declare(
+    Setting(
+        "sweep.reviewed_policy",
+        "clinic",
+        Words(1000, required=False),
+        "",
+        Text(QT_TRANSLATE_NOOP("core", "Retention policy a person reviewed")),
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The retention policy a person last swept under after a dry run, on any PC "
+                "of the clinic: while the policy is that one, every PC's nightly sweep runs. "
+                "Emptied by any change of the policy.",
+            )
+        ),
+        policy.CONFIGURE,
+        managed=True,
+    )
+)
+# Any time: a policy's values are read, not its cut-offs (``Policy.whole``).
+_ANY = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def reviewed(session: Session) -> bool:
-    """A sweep by a person (not the scheduler) after the policy's last change."""
-    return _after_policy(session, SWEEP)
+    """A sweep by a person (not the scheduler) after the policy's last change, here or,
+    after a dry run, on another PC of the clinic (:func:`shared`)."""
+    return _after_policy(session, SWEEP) or shared(session)
 
 
 def looked(session: Session) -> bool:
-    """A dry run by a person (not the scheduler) after the policy's last change."""
-    return _after_policy(session, DRY_RUN)
+    """A dry run by a person (not the scheduler) after the policy's last change, here or
+    on another PC of the clinic, followed there by a person's sweep (:func:`shared`)."""
+    return _after_policy(session, DRY_RUN) or shared(session)
+
+
+def shared(session: Session) -> bool:
+    """Whether the policy as it is is the one a person last reviewed (a dry run, then a
+    sweep) on any PC of the clinic (:data:`REVIEWED`, synced)."""
+    found = clinicstore.value(session, REVIEWED)
+    return bool(found) and found == policy.read(session, _ANY).whole
+
+
+def share(session: Session, ctx: Ctx, rule: policy.Policy) -> None:
+    """At the end of a sweep under ``rule``: if it was a person's, after a person's dry
+    run under the policy as it is here, ``rule`` is the clinic's reviewed policy
+    (:data:`REVIEWED`), for every PC; the scheduler's sweep shares nothing."""
+    if ctx.actor.source == SCHEDULER or not _after_policy(session, DRY_RUN):
+        return
+    if rule.whole == policy.read(session, _ANY).whole:  # not changed while it swept
+        clinicstore.write(session, ctx, REVIEWED, rule.whole)
+
+
+def changed(session: Session, ctx: Ctx, before: dict[str, int]) -> None:
+    """The policy's setting rows were ``before`` (:func:`policy_rows`) at the start of
+    this write, which changed settings here: if it changed one of the policy's, no PC
+    may sweep under the reviewed policy any more (emptied, synced), until a person's
+    dry run and sweep under the policy as it now is."""
+    now = policy_rows(session)
+    moved = any(now.get(row_id) != before.get(row_id) for row_id in _ids())  # made, or saved
+    if moved and clinicstore.value(session, REVIEWED):
+        clinicstore.write(session, ctx, REVIEWED, "")
 
 
 def last_sweep(session: Session) -> datetime | None:
@@ -51,7 +120,7 @@ def _after_policy(session: Session, action: str) -> bool:
         select(func.max(AuditEvent.seq)).where(
             AuditEvent.action == action,
             AuditEvent.entity_type == ENTITY,
-            AuditEvent.source != "scheduler",
+            AuditEvent.source != SCHEDULER,
         )
     )
     if by_person is None:
@@ -73,12 +142,19 @@ def _policy_ids() -> list[str]:
     return [setting_id(s.key) for s in all_settings() if s.group == "retention"]
 
 
+def _ids() -> set[str]:
+    return set(_policy_ids())
+
+
 def policy_rows(session: Session) -> dict[str, int]:
-    """The policy's setting rows held here: id -> version. A pull that changes one (the
-    policy changed on another PC, where its audit event stays) is audited here by what
-    it changed (``ops.replica``), so this PC's sweeps wait for a person as after a
-    change made here."""
+    """The policy's setting rows held here, and the reviewed policy's
+    (:data:`REVIEWED`): id -> version. A pull that changes one (the policy changed on
+    another PC, where its audit event stays; or a person reviewed it there) is audited
+    here by what it changed (``ops.replica``): a change of the policy makes this PC's
+    sweeps wait for a person as after a change made here, and this PC's log shows when
+    a review made elsewhere reached it."""
+    ids = [*_policy_ids(), setting_id(REVIEWED.key)]
     found = session.execute(
-        select(ClinicSetting.id, ClinicSetting.version).where(ClinicSetting.id.in_(_policy_ids()))
+        select(ClinicSetting.id, ClinicSetting.version).where(ClinicSetting.id.in_(ids))
     )
     return {str(row_id): int(version) for row_id, version in found}

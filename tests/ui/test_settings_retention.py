@@ -162,6 +162,7 @@ def test_a_dry_run_then_a_confirmed_sweep_removes_the_lapsed_patient(
     assert ["Patients", "1"] in [row[1:3] for row in shown]
     assert all(row[3].startswith("retention.") for row in shown)
     assert "Old" not in str(shown) and number not in str(shown)
+    assert "They match what the audit log holds." in records.note.text()
     shot(records, "settings-retention-records")
     out = tmp_path / "records.csv"
     records.save_as = lambda _parent, _name: str(out)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from receptionist.ops import retention
 from receptionist.retention import records
 from receptionist.retention.records import Record
+from receptionist.store.storage import Database
 
 from .. import messages
 from ..desk import Desk
@@ -79,13 +80,18 @@ class DestructionRecordsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(820, 420)
 
-    def load(self) -> DbOp[list[Record]]:
+    def load(self) -> DbOp[tuple[list[Record], dict[str, bool | None]]]:
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: retention.destruction_records(db, ctx), self)
-        op.success(self._show).failure(messages.report_exception).run()
+
+        def read(db: Database) -> tuple[list[Record], dict[str, bool | None]]:
+            found = retention.destruction_records(db, ctx)
+            return found, retention.records_in_log(db, ctx, (r.sweep_id for r in found))
+
+        op = DbOp(self.desk.tasks, read, self)
+        op.success(lambda got: self._show(*got)).failure(messages.report_exception).run()
         return op
 
-    def _show(self, found: list[Record]) -> None:
+    def _show(self, found: list[Record], logged: dict[str, bool | None]) -> None:
         self.found = found
         self.table.setRowCount(len(found))
         tz = self.desk.clinic.tz
@@ -112,7 +118,20 @@ class DestructionRecordsDialog(QDialog):
                 "",
                 len(found),
             )
+            + self._logged(logged)
         )
+
+    def _logged(self, logged: dict[str, bool | None]) -> str:
+        """A sentence on whether the records match the audit log (``records.in_log``)."""
+        if False in logged.values():
+            return " " + self.tr(
+                "Some records differ from what the audit log holds for their sweep: they "
+                "were edited after it. Run the audit log's check and keep this file and its "
+                "backups for whoever investigates."
+            )
+        if logged and all(logged.values()):
+            return " " + self.tr("They match what the audit log holds.")
+        return ""
 
     def export(self) -> None:
         path = self.save_as(self, "destruction-records.csv")
