@@ -260,6 +260,23 @@ def meta_error(
     return status, _meta_error(code, status, message), {}
 
 
+def no_such_object(object_id: str) -> dict[str, Any]:
+    """Graph's answer to a POST on an ID that does not exist or the token cannot see
+    (a wrong or deleted phone-number ID): GraphMethodException, code 100, subcode 33."""
+    return {
+        "error": {
+            "message": f"Unsupported post request. Object with ID '{object_id}' does not "
+            "exist, cannot be loaded due to missing permissions, or does not support this "
+            "operation. Please read the Graph API documentation at "
+            "https://developers.facebook.com/docs/graph-api",
+            "type": "GraphMethodException",
+            "code": 100,
+            "error_subcode": 33,
+            "fbtrace_id": "A" + secrets.token_hex(8),
+        }
+    }
+
+
 def whatsapp_route(
     h: _Handler, method: str, raw: bytes
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -269,10 +286,13 @@ def whatsapp_route(
     templates (132001 no such template in that language, 132000 not its number of
     variables, 132015 paused; a body not of the documented shape: 100)."""
     rec = h.recorded
-    if method != "POST" or urlsplit(h.path).path != f"/v21.0/{WA_PHONE_ID}/messages":
+    parts = urlsplit(h.path).path.split("/")
+    if method != "POST" or len(parts) != 4 or parts[1:4:2] != ["v21.0", "messages"]:
         return 400, _meta_error(100, 400, "Unsupported request"), {}
     if h.headers.get("Authorization") != f"Bearer {WA_TOKEN}":
         return 401, _meta_error(190, 401, "Access token has expired"), {}
+    if parts[2] != WA_PHONE_ID:  # no such phone number (or not the token's): Graph's 100/33
+        return 400, no_such_object(parts[2]), {}
     body = json.loads(raw)
     scripted = _scripted(rec)
     if scripted is not None:

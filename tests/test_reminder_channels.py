@@ -393,6 +393,35 @@ def test_a_meta_permission_or_auth_error_stops_whatsapp_not_each_message(
     assert halt.refused(wa)
 
 
+def test_meta_s_set_up_errors_stop_whatsapp_and_a_bad_parameter_does_not() -> None:
+    """100 with subcode 33 (no such phone-number ID for the token), 368 and 131031 (the
+    account restricted or locked), 131042 (its payment method) refuse every message: the
+    channel stops (``halt.SETUP``). 100 alone (a bad parameter, a number not on
+    WhatsApp) is about the one message, and so is a set-up code answered with a 5xx
+    (Meta may have taken the message: "unknown", for a person)."""
+    stops: dict[str, str | None] = {}
+    with http_server(whatsapp_route) as (url, server):
+        unknown = WhatsAppSender(url + "/v21.0", "106540352242923", WA_TOKEN).send(
+            message("+90555")
+        )
+        stops["100/33"] = halt.stops(unknown)
+        sender = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN)
+        for code in (368, 131031, 131042, 100):
+            server.script.append(meta_error(code, 400, "Refused"))
+            stops[str(code)] = halt.stops(sender.send(message("+90555")))
+        server.script.append(meta_error(131042, 500, "Refused"))
+        five = sender.send(message("+90555"))
+    assert stops == {
+        "100/33": "setup:phone_id_unknown",
+        "368": "setup:account_restricted",
+        "131031": "setup:account_locked",
+        "131042": "setup:payment_problem",
+        "100": None,
+    }
+    assert (five.status, halt.stops(five)) == ("unknown", None)
+    assert server.messages == []
+
+
 @pytest.mark.parametrize(
     ("code", "status"),
     [(131048, 400), (131057, 400), (131057, 500)],

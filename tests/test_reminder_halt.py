@@ -18,6 +18,7 @@ from channelservers import (
     WA_SETTING,
     WA_TOKEN,
     http_server,
+    meta_error,
     not_the_provider,
     smtp_server,
     twilio_error,
@@ -34,6 +35,7 @@ from receptionist.models import ClinicSetting, JobRun
 from receptionist.ops import commlog, reminders, settings
 from receptionist.reminders import dispatch, halt
 from receptionist.reminders.channels import Sender
+from receptionist.reminders.reasons import explain
 from receptionist.store.storage import Database
 from sync.channels import build
 from sync.channels.smtp import SmtpSender
@@ -460,3 +462,53 @@ def test_an_email_sender_saved_before_the_check_stops_email_until_it_is_right(
         save_as_before(clinic, "channels.email_sender", "desk@moda.example")
         later = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
     assert [i.state for i in later.items] == ["sent"] and len(inbox.mails) == 1
+
+
+def test_a_phone_number_id_meta_does_not_know_stops_whatsapp(clinic: Clinic) -> None:
+    """A well-formed phone-number ID that is not the clinic's (mistyped, or the number
+    deleted in WhatsApp Manager): Graph answers 100 with subcode 33 ("Object with ID
+    ... does not exist") to every message. The channel stops saying so, the messages
+    wait; the right ID saved resumes it."""
+    settings.set_many(clinic.db, clinic.ctx, {"channels.whatsapp_templates_en": WA_SETTING})
+    pids = book_three(clinic, consents=("reminder_whatsapp",))
+    with http_server(whatsapp_route) as (url, server):
+        wrong = WhatsAppSender(url + "/v21.0", "106540352242923", WA_TOKEN)
+        assert_stopped(clinic, "whatsapp", {"whatsapp": wrong}, "phone number ID")
+        said = str(reminders.status(clinic.db).attention_texts()[0])
+        assert "WhatsApp Manager" in said and "106540352242923" not in said, said
+        assert server.messages == []
+        assert all(commlog.listing(clinic.db, clinic.ctx, pid) == [] for pid in pids)
+        settings.set_many(clinic.db, clinic.ctx, {"channels.whatsapp_account": WA_PHONE_ID})
+        assert reminders.status(clinic.db).attention == ()
+        right = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN)
+        done = dispatch.run(clinic.db, clinic.clock, {"whatsapp": right})
+    assert len(done.of("sent")) == 3 and len(server.messages) == 3
+
+
+@pytest.mark.parametrize(
+    ("code", "title", "said"),
+    [(368, "Temporarily blocked for policies violations", "restricted"),
+     (131031, "Business Account locked", "locked"),
+     (131042, "Business eligibility payment issue", "payment method")],
+)  # fmt: skip
+def test_meta_s_account_problems_stop_whatsapp_until_fixed_in_whatsapp_manager(
+    clinic: Clinic, code: int, title: str, said: str
+) -> None:
+    """The clinic's WhatsApp account restricted (368), locked (131031) or without a
+    working payment method (131042) refuses every message: the channel stops with what
+    is wrong and where to fix it (Meta's WhatsApp Manager), the messages wait, not
+    failed; the settings saved again once it is fixed resume it."""
+    settings.set_many(clinic.db, clinic.ctx, {"channels.whatsapp_templates_en": WA_SETTING})
+    book_three(clinic, consents=("reminder_whatsapp",))
+    with http_server(whatsapp_route) as (url, server):
+        server.script.append(meta_error(code, 400, title))
+        sender = WhatsAppSender(url + "/v21.0", WA_PHONE_ID, WA_TOKEN)
+        assert_stopped(clinic, "whatsapp", {"whatsapp": sender}, said)
+        words = str(reminders.status(clinic.db).attention_texts()[0])
+        assert "WhatsApp Manager" in words and str(code) in words, words
+        (row,) = {r.reason for r in reminders.listing(clinic.db, clinic.ctx)}
+        explained = str(explain(row, "whatsapp"))
+        assert row.startswith(halt.SETUP_PREFIX) and said in explained, explained
+        settings.set_many(clinic.db, clinic.ctx, {"channels.whatsapp_token": WA_TOKEN})
+        done = dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender})
+    assert len(done.of("sent")) == 3 and len(server.messages) == 3

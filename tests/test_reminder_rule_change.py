@@ -152,3 +152,42 @@ def test_a_message_beyond_a_shrunken_horizon_is_withdrawn_and_refused_at_sending
     assert found(clinic, appt) == {"7d": ("withdrawn", "rule_off")}
     run_until(clinic, sender, at(1, 17))
     assert server.bodies() == []
+
+
+def test_an_offset_sent_then_respelt_does_not_go_again(clinic: Clinic, twilio) -> None:
+    """A rule's identity is its offset, not its spelling: the 24h reminder sent, the
+    clinic writes "1d" instead, and planning plans nothing new (it would have gone
+    again, a second time, within the late limit)."""
+    sender, server = twilio
+    clinic.set(confirmation=False, offsets="24h")
+    appt = clinic.book(clinic.patient(1), at(3, 15))
+    run_until(clinic, sender, at(2, 16))
+    assert found(clinic, appt) == {"24h": ("sent", "")}
+    assert len(server.bodies()) == 1
+    clinic.set(offsets="1d")
+    done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert (done.withdrawn, done.items) == (0, [])
+    assert found(clinic, appt) == {"24h": ("sent", "")}
+    run_until(clinic, sender, at(3, 16))
+    assert len(server.bodies()) == 1
+
+
+def test_an_offset_queued_then_respelt_stays_queued_and_goes_once(clinic: Clinic, twilio) -> None:
+    """Queued under 24h, the rule written 1d (and 2h as 120m): the queued ones are the
+    rules' own still, neither withdrawn nor planned again, and each goes once."""
+    sender, server = twilio
+    clinic.set(confirmation=False)
+    appt = clinic.book(clinic.patient(1), at(3, 15))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert found(clinic, appt) == {"24h": ("pending", ""), "2h": ("pending", "")}
+    clinic.set(offsets="1d,120m")
+    done = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert done.withdrawn == 0
+    assert found(clinic, appt) == {"24h": ("pending", ""), "2h": ("pending", "")}
+    with clinic.db.write() as s:  # and sending does not refuse them either
+        for row in s.scalars(select(Reminder).where(Reminder.appointment_id == appt)):
+            said = decide(s, row, clinic.clock.now(), config.load(s), {"sms"})
+            assert not isinstance(said, Stop)
+    run_until(clinic, sender, at(3, 16))
+    assert len(server.bodies()) == 2
+    assert found(clinic, appt) == {"24h": ("sent", ""), "2h": ("sent", "")}

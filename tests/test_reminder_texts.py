@@ -12,7 +12,7 @@ from receptionist.errors import ValidationError
 from receptionist.reminders import reasons, templates
 from receptionist.reminders.quiet import inside, send_time
 from receptionist.reminders.segments import count
-from receptionist.reminders.settings import SERVICE_RULES, offsets_rule
+from receptionist.reminders.settings import SERVICE_RULES, offsets_rule, rule_key
 
 
 @pytest.mark.parametrize(
@@ -91,9 +91,17 @@ def test_quiet_hours_across_midnight() -> None:
     assert send_time(ist(3, 12, 30), ist(3, 18), day_window, "shift", TZ) == ist(3, 13)
 
 
+def test_a_rule_is_known_by_its_offset_not_its_spelling() -> None:
+    assert rule_key("24h") == rule_key("1d") == rule_key("1440m") == rule_key(" 1D")
+    assert rule_key("2h") == rule_key("120m") != rule_key("24h")
+    assert rule_key("confirmation") == "confirmation"
+
+
 def test_the_rules_are_checked_naming_the_setting() -> None:
     assert offsets_rule(" 2h, 24H ,", "k", "l") == "24h,2h"
     assert offsets_rule("", "k", "l") == ""
+    # Two spellings of one offset are one rule: the first written stays, as written.
+    assert offsets_rule("1d, 2h, 24h, 120m", "k", "l") == "1d,2h"
     for bad in ("2x", "0h", "31d", "1h,2h,3h,4h,5h", "h"):
         with pytest.raises(ValidationError) as caught:
             offsets_rule(bad, "reminders.offsets", "Reminder times")

@@ -2,9 +2,11 @@
 20003, Meta 401 / 190), or whose set-up is wrong for every message (:data:`SETUP`: an
 e-mail server that offers no STARTTLS or no sign-in, a certificate this PC does not
 trust, a TLS handshake that fails, a sender the server or Twilio refuses: 21212,
-21606), stops: failing every queued message one by one would tell the patients' logs
-nothing true (each message was fine) and would leave none to send once the settings
-are right. Each stop's reason names what to fix (:func:`attention`).
+21606; Meta's: no such phone-number ID, 100/33, the account restricted or locked, 368 /
+131031, or its payment, 131042, fixed in WhatsApp Manager), stops: failing every
+queued message one by one would tell the patients' logs nothing true (each message
+was fine) and would leave none to send once the settings are right. Each stop's
+reason names what to fix (:func:`attention`).
 
 The message that met the refusal goes back to the queue, and every message later due
 on that channel stays queued, with the reason :data:`HALTED` (or ``setup:<code>``:
@@ -107,7 +109,42 @@ SETUP: dict[str, str] = {
         "numbers (Twilio error 21606). Choose an SMS-capable number of the account as SMS "
         "sender (--sender).",
     ),
+    # Meta's (``sync.channels.whatsapp.SETUP``): fixed in Meta's WhatsApp Manager, then
+    # the channel's settings saved again (:data:`NEEDS_META`).
+    "phone_id_unknown": QT_TRANSLATE_NOOP(
+        "core",
+        "Meta does not know the WhatsApp phone number ID for this token (Meta error 100, "
+        "subcode 33): mistyped, the number deleted, or the token of another account. Copy "
+        "the number's Phone number ID from Meta's WhatsApp Manager (API Setup) into "
+        "WhatsApp phone number id (--account).",
+    ),
+    "account_restricted": QT_TRANSLATE_NOOP(
+        "core",
+        "Meta has restricted the clinic's WhatsApp Business account for a policy "
+        "violation (Meta error 368). See Account quality in Meta's WhatsApp Manager: it "
+        "says why and until when, and where to request a review.",
+    ),
+    "account_locked": QT_TRANSLATE_NOOP(
+        "core",
+        "Meta has locked the clinic's WhatsApp Business account (Meta error 131031), for "
+        "a policy violation or data Meta could not verify. See Account quality in Meta's "
+        "WhatsApp Manager for why, and request a review there.",
+    ),
+    "payment_problem": QT_TRANSLATE_NOOP(
+        "core",
+        "Meta refuses the clinic's messages for a payment problem (Meta error 131042): no "
+        "valid payment method on the WhatsApp Business account, or a payment failed. Add "
+        "or fix the payment method in Meta's WhatsApp Manager (Payment settings).",
+    ),
 }
+# The set-up codes fixed at Meta, not in the channel's settings: their words say so.
+AT_META = ("phone_id_unknown", "account_restricted", "account_locked", "payment_problem")
+NEEDS_META = QT_TRANSLATE_NOOP(
+    "core",
+    "{channel}: needs attention: {what} Nothing was sent; the queued messages wait. Once "
+    "it is fixed, save the channel's settings again (receptionist channels set "
+    "{channel}, or Settings > Clinic > Message channels) and they go.",
+)
 # A sender saved before today's check that the check refuses now (``channelsettings.
 # refused_senders``): found by dispatch before anything goes, never by the provider.
 SENDER_SAVED = SETUP_PREFIX + "sender_refused"
@@ -170,7 +207,12 @@ def attention(channel: str, reason: str = HALTED, sender: str = "") -> Text:
     what = what_to_fix(reason, channel, sender)
     if what is None:
         return Text(NEEDS_ATTENTION, channel=channel)
-    around = NEEDS_SENDER if reason == SENDER_SAVED else NEEDS_SETUP
+    if reason == SENDER_SAVED:
+        around = NEEDS_SENDER
+    elif reason.removeprefix(SETUP_PREFIX) in AT_META:
+        around = NEEDS_META
+    else:
+        around = NEEDS_SETUP
     return Text(around, channel=channel, what=what)
 
 

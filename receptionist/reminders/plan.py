@@ -39,8 +39,10 @@ A dispatch round passes a memo (``planscope``): then only the appointments chang
 its last plan are planned, and a full pass goes in batches of short transactions.
 
 Each message's dedupe key (appointment, rule, scheduled time) is unique in the table;
-planning twice finds the rows there and adds nothing. Quiet hours move a message to
-their end (or skip it) when it is planned.
+planning twice finds the rows there and adds nothing. A reminder's rule is compared by
+its offset's length (``settings.rule_key``): one planned under "24h" is the rules'
+"1d" one, kept queued (not withdrawn and planned again) or, sent, not sent again.
+Quiet hours move a message to their end (or skip it) when it is planned.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ from receptionist.privacy.restriction import restricted_ids
 from . import planscope
 from .config import Config
 from .quiet import send_time
-from .settings import CONFIRMATION, ENABLED
+from .settings import CONFIRMATION, ENABLED, rule_key
 
 LIVE = ("booked", "confirmed")
 NEW_BOOKING = timedelta(days=1)
@@ -497,20 +499,25 @@ def _one(
     at, since = times
     rows, told = known
     rules = cfg.rules_for(appt.service_id)
+    # Keys by the rule's identity (``rule_key``): a row planned under "24h" is the
+    # rules' "1d" message, neither planned again nor withdrawn.
     lost = {
-        (r[RULE], r[SCHEDULED]) for r in rows if r[REASON] == ROLE_LOST and r[START] == appt.start
+        (rule_key(r[RULE]), r[SCHEDULED])
+        for r in rows
+        if r[REASON] == ROLE_LOST and r[START] == appt.start
     }
     past = _past(rows, appt.start, told)
     rows = [r for r in rows if r[REASON] != ROLE_LOST and r[ID] not in past]
-    keys = {(r[RULE], r[SCHEDULED]) for r in rows}
+    keys = {(rule_key(r[RULE]), r[SCHEDULED]) for r in rows}
     for r in rows:  # a more telling reason below (moved, cancelled) replaces this one
         if r[STATE] == "pending" and not rules.asks(r[KIND], r[RULE]):
             withdraw[r[ID]] = RULE_OFF
 
     def add(kind: str, rule: str, scheduled: int, due: int) -> None:
-        if (rule, scheduled) in keys:
+        key = (rule_key(rule), scheduled)
+        if key in keys:
             return
-        keys.add((rule, scheduled))
+        keys.add(key)
         adds.append((appt, kind, rule, scheduled, due))
 
     if appt.status == "cancelled":
@@ -545,7 +552,7 @@ def _one(
     for label, offset in rules.offsets:
         scheduled = appt.start - offset // _US
         passed = scheduled <= at and (moved or appt.created_at > scheduled)
-        if passed and (label, scheduled) not in lost:  # planned here before: one to send
+        if passed and (rule_key(label), scheduled) not in lost:  # planned here before: one to send
             continue  # its time passed before it was one to send
         add("reminder", label, scheduled, scheduled)
 

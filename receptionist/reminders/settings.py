@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from receptionist.errors import ValidationError
@@ -44,6 +45,18 @@ def offset_minutes(word: str) -> int | None:
     return minutes if 0 < minutes <= MAX_OFFSET_MINUTES else None
 
 
+@lru_cache(maxsize=256)
+def rule_key(rule: str) -> str:
+    """A planned message's rule as the rules know it (the one place): a reminder's
+    offset by its length, so "24h" and "1d" (or "2h" and "120m") are one rule, whichever
+    spelling a row was planned under; any other kind ("confirmation") by its name. The
+    dedupe of planning and the check that the rules still ask for a message
+    (:meth:`Rules.asks`, ``plan._one``) compare these; rows and settings keep the
+    spelling the clinic wrote."""
+    minutes = offset_minutes(rule)
+    return rule if minutes is None else f"{minutes}m"
+
+
 def _bad_offsets(key: str, label: str) -> ValidationError:
     return ValidationError(
         key,
@@ -60,13 +73,17 @@ def _bad_offsets(key: str, label: str) -> ValidationError:
 
 
 def offsets_rule(text: str, key: str, label: str) -> str:
-    """ "24h, 2h" -> "24h,2h", longest first; refused naming ``key``."""
+    """ "24h, 2h" -> "24h,2h", longest first; refused naming ``key``. Two spellings of
+    one offset ("24h,1d") are one rule (:func:`rule_key`): the first written is kept."""
     words = [w.strip().lower() for w in text.split(",") if w.strip()]
     minutes = [offset_minutes(w) for w in words]
     if len(words) > MAX_OFFSETS or any(m is None for m in minutes):
         raise _bad_offsets(key, label)
-    pairs = sorted({(m, w) for m, w in zip(minutes, words, strict=True) if m}, reverse=True)
-    return ",".join(w for _, w in pairs)
+    kept: dict[int, str] = {}
+    for m, w in zip(minutes, words, strict=True):
+        if m:
+            kept.setdefault(m, w)
+    return ",".join(kept[m] for m in sorted(kept, reverse=True))
 
 
 def clock_rule(text: str, key: str, label: str) -> str:
@@ -346,10 +363,12 @@ class Rules:
 
     def asks(self, kind: str, rule: str) -> bool:
         """Whether these rules ask for a message of ``kind`` and ``rule`` (a reminder's
-        offset as written, "24h"; the kind itself for the others): one they do not (an
-        offset removed, a message switched off) is withdrawn, never sent."""
+        offset as planned, "24h", the same rule as "1d": :func:`rule_key`; the kind
+        itself for the others): one they do not (an offset removed, a message switched
+        off) is withdrawn, never sent."""
         if kind == "reminder":
-            return any(label == rule for label, _ in self.offsets)
+            key = rule_key(rule)
+            return any(rule_key(label) == key for label, _ in self.offsets)
         return bool(getattr(self, kind, False))
 
 

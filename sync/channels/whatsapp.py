@@ -20,7 +20,10 @@ so it may have taken the message; sending again could reach the patient twice.
 ``dispatch`` makes it "unknown" for a person (reason ``server_error``, Meta's code kept
 in the delivery log), never sent again by itself. Permanent: every other refusal,
 among them 131026 (undeliverable), 131047 (free text outside the 24-hour window),
-131030 (not an allowed recipient), Meta's authorization errors with any status (0
+131030 (not an allowed recipient), 100 (an invalid parameter), the clinic's set-up
+wrong for every message (below 500: 100 with subcode 33, no such phone-number ID for
+the token; 368 the account restricted, 131031 locked, 131042 its payment: ``SETUP``;
+the channel stops, ``receptionist.reminders.halt``), Meta's authorization errors with any status (0
 AuthException, 3 a capability missing - a 500 -, 10 and 200-299 a permission
 missing, 190 the token expired: ``AUTHORIZATION``) or any 401 in Graph's error shape
 (the channel stops, ``receptionist.reminders.halt``), and the template's: 132001 (no
@@ -52,6 +55,18 @@ TRANSIENT = {1, 2, 131000, 131016, 133004} | RATE_LIMITS
 # 200-299 API permission; 190 the token expired). Every message would fail: the
 # channel stops until a token is saved (``reminders.halt``), whatever the status.
 AUTHORIZATION = {0, 3, 10, 190, *range(200, 300)}
+# Meta's errors that say the clinic's WhatsApp set-up is wrong, for every message: 368
+# (the account temporarily blocked for policy violations), 131031 (the business account
+# locked), 131042 (business eligibility payment issue: no valid payment method, or a
+# payment failed). The channel stops until its settings are saved again
+# (``reminders.halt.SETUP`` says what to fix: in Meta's WhatsApp Manager).
+SETUP = {368: "account_restricted", 131031: "account_locked", 131042: "payment_problem"}
+# Graph's 100 with subcode 33: "Object with ID ... does not exist, cannot be loaded due
+# to missing permissions": no such phone-number ID for the token (mistyped, or the
+# number deleted). Code 100 alone (an invalid parameter, the recipient not on
+# WhatsApp) is about one message.
+NO_SUCH_OBJECT = (100, 33)
+NO_SUCH_NUMBER = "phone_id_unknown"
 NAMES = {
     130429: "rate_limited",
     131056: "rate_limited",
@@ -135,6 +150,9 @@ def classify(answer: httpx.Response) -> Outcome:
     if shaped and (code in AUTHORIZATION or (status == 401 and code not in TRANSIENT)):
         # Graph's own error: the token refused or without the permission, any status
         return Outcome("permanent", code="refused_credentials", http_status=status)
+    setup = _setup(error, code) if shaped and status < 500 else None
+    if setup is not None:  # the clinic's set-up refuses every message: the channel stops
+        return Outcome("permanent", code=setup, http_status=status)
     if status == 429 or code in RATE_LIMITS:  # refused for now: nothing was taken
         return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
     if status >= 500:  # it may have taken the message, and cannot be asked
@@ -142,3 +160,12 @@ def classify(answer: httpx.Response) -> Outcome:
     if code in TRANSIENT:
         return Outcome("transient", code=name, retry_after=retry_after(answer), http_status=status)
     return Outcome("permanent", code=name, http_status=status)
+
+
+def _setup(error: object, code: int | None) -> str | None:
+    """The set-up code of a Graph error that refuses every message (``SETUP``, or no
+    such phone-number ID), or None."""
+    if code in SETUP:
+        return SETUP[code]
+    sub = error.get("error_subcode") if isinstance(error, dict) else None
+    return NO_SUCH_NUMBER if (code, sub) == NO_SUCH_OBJECT else None
