@@ -44,12 +44,15 @@ class ServiceRules:
 @dataclass(frozen=True)
 class RulesView:
     """The clinic's rules (``clinic``: offsets and flags), every service's (by name),
-    and the stored keys that name no service (ignored; dropped at the next change)."""
+    the stored keys that name no service (ignored; dropped at the next change), and the
+    ids of services not on this PC yet whose rules are kept (``pending``: made on
+    another PC, applied once the service syncs here)."""
 
     clinic: Mapping[str, Any]
     services: tuple[ServiceRules, ...]
     gone: tuple[str, ...] = ()
     dropped: tuple[str, ...] = field(default=())  # by this change: the ``gone`` keys
+    pending: tuple[str, ...] = ()
 
 
 def view(db: Database, ctx: Ctx) -> RulesView:
@@ -118,4 +121,5 @@ def _view(s: Session, dropped: tuple[str, ...] = ()) -> RulesView:
         tuple(rows),
         kept.gone,
         dropped,
+        tuple(sorted(kept.pending)),
     )
