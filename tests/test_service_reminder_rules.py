@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
@@ -14,6 +15,7 @@ from factories import make_service
 from reminderclinic import SENDER, Clinic, at, make
 from sqlalchemy import update
 
+from receptionist.cli import remindercmds, rulecmds
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import ValidationError
@@ -227,3 +229,25 @@ def test_rules_of_a_service_not_synced_here_yet_survive_a_change_here(clinic: Cl
     assert {r.name: r.offsets for r in found.services} == {"Check-up": "2h", "Whitening": "24h"}
     with clinic.db.read() as s:
         assert [w for w, _ in config.load(s).rules_for(elsewhere).offsets] == ["24h"]
+
+
+def test_the_listing_says_which_rules_wait_for_their_service_and_status_counts_the_ignored(
+    clinic: Clinic,
+) -> None:
+    elsewhere = new_id()
+    clinicstore_write_raw(
+        clinic, {elsewhere: {"offsets": "48h"}, "Check-up": {"offsets": "3h"}}
+    )  # fmt: skip
+    d = rulecmds.data(servicerules.view(clinic.db, clinic.ctx))
+    assert (d["not_here_yet"], d["ignored"]) == ([elsewhere], ["Check-up"])
+    said = rulecmds.text(d)
+    assert f"Not on this PC yet (made on another PC, not synced here): {elsewhere[:8]}." in said
+    (ignored,) = [line for line in said.splitlines() if line.startswith("Ignored")]
+    assert "Check-up" in ignored and elsewhere[:8] not in ignored
+    data = remindercmds.status_data(reminders.status(clinic.db), ZoneInfo("Europe/Istanbul"))
+    assert data["ignored_service_rules"] == 1  # the name; the other PC's service's kept
+    assert "1 per-service reminder rules ignored" in remindercmds.status_text(data)
+    servicerules.set_rule(clinic.db, clinic.ctx, "Check-up", offsets="2h")  # drops the name
+    data = remindercmds.status_data(reminders.status(clinic.db), ZoneInfo("Europe/Istanbul"))
+    assert data["ignored_service_rules"] == 0
+    assert "per-service" not in remindercmds.status_text(data)
