@@ -19,7 +19,10 @@ from receptionist.reminders.settings import FLAGS
 from receptionist.schedule import catalog
 from receptionist.store.storage import Database
 
-__all__ = ["FLAGS", "RuleChange", "RulesView", "ServiceRules", "reset", "set_rule", "view"]
+__all__ = [
+    "FLAGS", "RuleChange", "RuleKeys", "RulesView", "ServiceRules", "keys", "reset", "set_rule",
+    "view",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,21 @@ class RulesView:
     gone: tuple[str, ...] = ()
     dropped: tuple[str, ...] = field(default=())  # by this change: the ``gone`` keys
     pending: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleKeys:
+    """The stored keys that are no service here: ``gone`` (ignored; dropped at the next
+    change) and ``pending`` (a service not on this PC yet: kept)."""
+
+    gone: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
+
+
+def keys(db: Database, ctx: Ctx) -> RuleKeys:
+    with db.read() as s:
+        kept = servicerules.stored(s)
+    return RuleKeys(kept.gone, tuple(sorted(kept.pending)))
 
 
 def view(db: Database, ctx: Ctx) -> RulesView:
