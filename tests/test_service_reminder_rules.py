@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
@@ -14,11 +15,13 @@ from factories import make_service
 from reminderclinic import SENDER, Clinic, at, make
 from sqlalchemy import update
 
+from receptionist.cli import remindercmds, rulecmds
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.errors import ValidationError
 from receptionist.journal import changefeed
 from receptionist.models import Appointment, ClinicSetting, Service, setting_id
+from receptionist.models.base import new_id
 from receptionist.ops import catalog, reminders, servicerules, settings
 from receptionist.reminders import config, dispatch
 from receptionist.settings import clinicstore
@@ -172,3 +175,79 @@ def test_a_long_catalogue_is_named_in_part_with_the_command_that_lists_it(clinic
     said = str(caught.value)
     assert "include Check-up, Service 0" in said and "and 2 more" in said, said
     assert "`receptionist service list --all`" in said
+
+
+def test_rules_of_a_service_not_synced_here_yet_survive_a_change_here(clinic: Clinic) -> None:
+    """Another PC made a service and gave it rules; the setting synced here before the
+    service did. Setting (or resetting) another service's rules here keeps that entry as
+    it was: only a key of a service deleted here, or one that is no id at all, goes."""
+    elsewhere = new_id()  # the other PC's service: no row here yet
+    deleted = add_service(clinic, "Implant")
+    with clinic.db.write() as s, changefeed.applying(s, "PC-B"):
+        row = s.get(Service, deleted)
+        assert row is not None
+        row.deleted_at = clinic.clock.now()
+    clinicstore_write_raw(
+        clinic,
+        {
+            elsewhere: {"offsets": "48h", "confirmation": False},
+            deleted: {"offsets": "1h"},
+            "Check-up": {"offsets": "3h"},  # a name, saved before keys were checked
+        },
+    )
+    found = servicerules.view(clinic.db, clinic.ctx)
+    assert found.pending == (elsewhere,)
+    assert found.gone == tuple(sorted(["Check-up", deleted]))
+
+    done = servicerules.set_rule(clinic.db, clinic.ctx, "Check-up", offsets="2h")
+    assert done.dropped == tuple(sorted(["Check-up", deleted]))
+    assert (done.gone, done.pending) == ((), (elsewhere,))
+    assert stored(clinic) == {
+        clinic.service: {"offsets": "2h"},
+        elsewhere: {"offsets": "48h", "confirmation": False},
+    }
+    servicerules.reset(clinic.db, clinic.ctx, "Check-up")
+    assert stored(clinic) == {elsewhere: {"offsets": "48h", "confirmation": False}}
+
+    # The whole setting written here (as `settings set` does) may carry the entry on,
+    # but a full id nobody here has heard of is still refused: it may be a typing slip.
+    settings.set_value(
+        clinic.db, clinic.ctx, KEY,
+        {elsewhere: {"offsets": "24h"}, "Check-up": {"offsets": "2h"}},
+    )  # fmt: skip
+    assert stored(clinic) == {elsewhere: {"offsets": "24h"}, clinic.service: {"offsets": "2h"}}
+    with pytest.raises(ValidationError, match="no service"):
+        settings.set_value(clinic.db, clinic.ctx, KEY, {new_id(): {"offsets": "2h"}})
+
+    # The service arrives from the other PC: its rules apply, as that PC set them.
+    with clinic.db.write() as s, changefeed.applying(s, "PC-B"):
+        now = clinic.clock.now()
+        s.add(Service(id=elsewhere, name="Whitening", duration_minutes=30, created_at=now,
+                      updated_at=now))  # fmt: skip
+    found = servicerules.view(clinic.db, clinic.ctx)
+    assert found.pending == () and found.gone == ()
+    assert {r.name: r.offsets for r in found.services} == {"Check-up": "2h", "Whitening": "24h"}
+    with clinic.db.read() as s:
+        assert [w for w, _ in config.load(s).rules_for(elsewhere).offsets] == ["24h"]
+
+
+def test_the_listing_says_which_rules_wait_for_their_service_and_status_counts_the_ignored(
+    clinic: Clinic,
+) -> None:
+    elsewhere = new_id()
+    clinicstore_write_raw(
+        clinic, {elsewhere: {"offsets": "48h"}, "Check-up": {"offsets": "3h"}}
+    )  # fmt: skip
+    d = rulecmds.data(servicerules.view(clinic.db, clinic.ctx))
+    assert (d["not_here_yet"], d["ignored"]) == ([elsewhere], ["Check-up"])
+    said = rulecmds.text(d)
+    assert f"Not on this PC yet (made on another PC, not synced here): {elsewhere[:8]}." in said
+    (ignored,) = [line for line in said.splitlines() if line.startswith("Ignored")]
+    assert "Check-up" in ignored and elsewhere[:8] not in ignored
+    data = remindercmds.status_data(reminders.status(clinic.db), ZoneInfo("Europe/Istanbul"))
+    assert data["ignored_service_rules"] == 1  # the name; the other PC's service's kept
+    assert "1 per-service reminder rules ignored" in remindercmds.status_text(data)
+    servicerules.set_rule(clinic.db, clinic.ctx, "Check-up", offsets="2h")  # drops the name
+    data = remindercmds.status_data(reminders.status(clinic.db), ZoneInfo("Europe/Istanbul"))
+    assert data["ignored_service_rules"] == 0
+    assert "per-service" not in remindercmds.status_text(data)

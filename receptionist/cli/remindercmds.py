@@ -246,6 +246,9 @@ def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
         },
         # Planned here as the sender would, for a takeover: not this PC's to send now.
         "kept_for_takeover": found.kept,
+        # Entries of the per-service rules planning ignores (a deleted service's, or
+        # keyed by a name): `reminders rules list` names them.
+        "ignored_service_rules": found.ignored_rules,
     }
 
 
@@ -262,7 +265,13 @@ def status_text(data: dict[str, Any]) -> str:
             "only if this PC takes over"
         )
     lines += list(data["needs_attention"].values())
-    return "\n".join(lines + list(data["waiting"].values()))
+    lines += list(data["waiting"].values())
+    if data["ignored_service_rules"]:
+        lines.append(
+            f"{data['ignored_service_rules']} per-service reminder rules ignored, naming no "
+            "service here; `reminders rules list` names them"
+        )
+    return "\n".join(lines)
 
 
 def cmd_status(app: App) -> int:

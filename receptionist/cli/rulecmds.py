@@ -95,6 +95,9 @@ def data(found: RulesView) -> dict[str, Any]:
         # checked): ignored; dropped by the next change.
         "ignored": list(found.gone),
         "dropped": list(found.dropped),
+        # Ids of services made on another PC and not synced here yet: their rules are
+        # kept as they are, and apply once the service arrives.
+        "not_here_yet": list(found.pending),
     }
 
 
@@ -129,6 +132,12 @@ def text(d: dict[str, Any]) -> str:
             "Ignored, naming no service now (deleted, or saved by name before names were "
             "checked): " + ", ".join(d["ignored"]) + ". Set that service's rules again with "
             "reminders rules set; the next change drops these."
+        )
+    if d["not_here_yet"]:
+        lines.append(
+            "Not on this PC yet (made on another PC, not synced here): "
+            + ", ".join(key[:8] for key in d["not_here_yet"])
+            + ". Their rules are kept and apply once the service arrives."
         )
     return "\n".join(lines)
 

@@ -20,7 +20,7 @@ from receptionist.models import Appointment, AuditEvent, Patient, Provider, Remi
 from receptionist.models.base import UTCDateTime
 from receptionist.models.names import display_name
 from receptionist.reminders import channelsettings as cs
-from receptionist.reminders import config, dispatch, halt, reasons, station
+from receptionist.reminders import config, dispatch, halt, reasons, servicerules, station
 from receptionist.reminders.channels import Sender
 from receptionist.reminders.compose import RETRY
 from receptionist.reminders.dispatch import Item, Round
@@ -228,6 +228,9 @@ class ReminderStatus:
     # The channels whose messages wait to be tried again (a try reached no provider, or
     # it said "later": ``dispatch._settle``), each with its newest try's code.
     waiting: tuple[tuple[str, str], ...] = ()
+    # How many entries of ``reminders.service_rules`` planning ignores (a deleted
+    # service's, or keyed by a name saved before keys were checked: ``servicekeys``).
+    ignored_rules: int = 0
 
     def waiting_texts(self) -> list[Text]:
         """What the waiting channels met, in words (``reasons.waiting``)."""
@@ -271,6 +274,7 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
             .group_by(r.channel)
         )
         waiting = tuple(sorted((c, why.removeprefix(RETRY)) for c, why, _ in s.execute(retrying)))
+        ignored = len(servicerules.stored(s).gone)
     attention = tuple(channel for channel, _ in causes)
     if not cfg.enabled:
         mode = "off"
@@ -285,12 +289,12 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
     if not sends:  # planned as the sender would, for a takeover: the sender's messages
         return ReminderStatus(
             mode, cfg.station, counts.get("sending", 0), failed, None, attention, kept=pending,
-            causes=causes, refused_senders=kept,
+            causes=causes, refused_senders=kept, ignored_rules=ignored,
         )  # fmt: skip
     queued = pending + counts.get("sending", 0)
     return ReminderStatus(
         mode, cfg.station, queued, failed, next_due, attention, causes=causes,
-        refused_senders=kept, waiting=waiting,
+        refused_senders=kept, waiting=waiting, ignored_rules=ignored,
     )  # fmt: skip
 
 

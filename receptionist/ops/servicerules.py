@@ -19,7 +19,10 @@ from receptionist.reminders.settings import FLAGS
 from receptionist.schedule import catalog
 from receptionist.store.storage import Database
 
-__all__ = ["FLAGS", "RuleChange", "RulesView", "ServiceRules", "reset", "set_rule", "view"]
+__all__ = [
+    "FLAGS", "RuleChange", "RuleKeys", "RulesView", "ServiceRules", "keys", "reset", "set_rule",
+    "view",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,30 @@ class ServiceRules:
 @dataclass(frozen=True)
 class RulesView:
     """The clinic's rules (``clinic``: offsets and flags), every service's (by name),
-    and the stored keys that name no service (ignored; dropped at the next change)."""
+    the stored keys that name no service (ignored; dropped at the next change), and the
+    ids of services not on this PC yet whose rules are kept (``pending``: made on
+    another PC, applied once the service syncs here)."""
 
     clinic: Mapping[str, Any]
     services: tuple[ServiceRules, ...]
     gone: tuple[str, ...] = ()
     dropped: tuple[str, ...] = field(default=())  # by this change: the ``gone`` keys
+    pending: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleKeys:
+    """The stored keys that are no service here: ``gone`` (ignored; dropped at the next
+    change) and ``pending`` (a service not on this PC yet: kept)."""
+
+    gone: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
+
+
+def keys(db: Database, ctx: Ctx) -> RuleKeys:
+    with db.read() as s:
+        kept = servicerules.stored(s)
+    return RuleKeys(kept.gone, tuple(sorted(kept.pending)))
 
 
 def view(db: Database, ctx: Ctx) -> RulesView:
@@ -118,4 +139,5 @@ def _view(s: Session, dropped: tuple[str, ...] = ()) -> RulesView:
         tuple(rows),
         kept.gone,
         dropped,
+        tuple(sorted(kept.pending)),
     )

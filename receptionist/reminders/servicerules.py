@@ -2,11 +2,13 @@
 
 The setting is one JSON object keyed by service id (``settings``); a person sets the
 rules of one service (``reminders rules set``, Settings > Services) and this module
-reads and writes that service's entry. An entry whose key is no service here now (the
-service was deleted on some PC, or the key is a name or short id saved before keys were
-checked) is ignored by planning, which looks rules up by id: :func:`stored` names such
-keys so the listings can say so, and :func:`put` drops them when it writes (saying
-which), since writing them back would be refused.
+reads and writes that service's entry. Which other entries stay is
+``servicekeys.standing``'s rule: one keyed by the full id of a service not synced here
+yet (made on another PC; the setting travelled first) is ``pending`` and kept as it is
+by every write; one whose key is a service deleted here, or a name or short id saved
+before keys were checked, is ignored by planning, which looks rules up by id:
+:func:`stored` names such keys so the listings can say so, and :func:`put` drops them
+when it writes (saying which), since writing them back would be refused.
 """
 
 from __future__ import annotations
@@ -15,15 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
 from receptionist.errors import ValidationError
-from receptionist.models import Service
 from receptionist.settings import clinicstore
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from . import servicekeys
 from .settings import FLAGS, SERVICE_RULES, offsets_rule
 
 OFFSETS_LABEL = Text(QT_TRANSLATE_NOOP("core", "The service's reminder times"))
@@ -31,11 +32,12 @@ OFFSETS_LABEL = Text(QT_TRANSLATE_NOOP("core", "The service's reminder times"))
 
 @dataclass(frozen=True)
 class Stored:
-    """The setting as stored: the rules of services there are, by id, and the keys that
-    name none (ignored)."""
+    """The setting as stored: the rules of services there are, by id; the keys that
+    name none (ignored); and the entries of services not synced here yet (kept)."""
 
     rules: dict[str, dict[str, Any]]
     gone: tuple[str, ...]
+    pending: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,11 @@ class RuleChange:
 def stored(session: Session) -> Stored:
     value = clinicstore.value(session, SERVICE_RULES)
     rules = dict(value) if isinstance(value, Mapping) else {}
-    live = set(session.scalars(select(Service.id).where(Service.deleted_at.is_(None))))
+    keys = servicekeys.standing(session, list(rules))
     return Stored(
-        {k: dict(v) for k, v in rules.items() if k in live},
-        tuple(sorted(k for k in rules if k not in live)),
+        {k: dict(v) for k, v in rules.items() if k in keys.live},
+        tuple(sorted(keys.gone)),
+        {k: dict(v) for k, v in rules.items() if k in keys.pending},
     )
 
 
@@ -82,15 +85,16 @@ def checked_rule(own: Mapping[str, Any]) -> dict[str, Any]:
 
 def put(session: Session, ctx: Ctx, service_id: str, own: Mapping[str, Any] | None) -> Stored:
     """Give the service ``service_id`` its own rules ``own`` (None or empty: the
-    clinic's), in ``session``; the other services' rules stay. Returns what was stored
-    before, whose ``gone`` keys this write dropped."""
+    clinic's), in ``session``; the other services' rules stay, and so do those of
+    services not synced here yet. Returns what was stored before, whose ``gone`` keys
+    this write dropped."""
     before = stored(session)
-    rules = dict(before.rules)
+    rules = {**before.pending, **before.rules}
     made = checked_rule(own) if own else {}
     if made:
         rules[service_id] = made
     else:
         rules.pop(service_id, None)
-    if rules != before.rules or before.gone:
+    if rules != {**before.pending, **before.rules} or before.gone:
         clinicstore.write(session, ctx, SERVICE_RULES, rules)
     return before

@@ -4,6 +4,7 @@ the service; the clinic's page has no JSON box for them any more."""
 from __future__ import annotations
 
 import dataclasses
+import uuid
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -130,6 +131,37 @@ def test_a_new_service_with_its_own_rules_and_a_note_of_rules_for_none(
                   "cancellation": True},
     }  # fmt: skip
     assert not page.reminders.note.isVisibleTo(page)  # the key of no service went
+
+
+def test_rules_of_a_service_not_on_this_pc_yet_are_noted_and_kept_when_another_s_are_saved(
+    qtbot: QtBot, dialog: SettingsDialog, admin: Desk
+) -> None:
+    """The setting synced here before the service another PC made: the note says its
+    rules wait for it (not that they are ignored), and saving a service here keeps them."""
+    elsewhere = str(uuid.uuid4())
+    on_worker(admin, lambda db: registry_ops.set_value(db, admin.ctx(), KEY, {}))
+    on_worker(
+        admin, lambda db: _raw(db, {elsewhere: {"offsets": "48h"}, "Check-up": {"offsets": "1h"}})
+    )
+    dialog.load()
+    page = dialog.services
+    qtbot.waitUntil(lambda: page.reminders.note.isVisibleTo(page), timeout=10_000)
+    dialog.tabs.setCurrentWidget(page)
+    said = page.reminders.note.text()
+    assert "kept for a service this clinic no longer has" in said  # the name: ignored
+    assert "kept for a service not on this PC yet" in said and "apply once it arrives" in said
+    pick(page, "Check-up")
+    page.reminders.clinic.setChecked(False)
+    page.reminders.offsets.setText("2h")
+    shot(dialog, "settings-service-reminders-not-here-yet")
+    save(qtbot, dialog)
+    check = service_id(admin, "Check-up")
+    assert rules(admin) == {
+        elsewhere: {"offsets": "48h"},
+        check: {"offsets": "2h", "confirmation": True, "reschedule": True, "cancellation": True},
+    }
+    said = page.reminders.note.text()
+    assert "no longer has" not in said and "not on this PC yet" in said
 
 
 def _raw(db: object, value: object) -> None:

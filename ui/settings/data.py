@@ -9,14 +9,15 @@ plain frozen rows, so no ORM object crosses to the GUI thread. A save returns a 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from receptionist.context import Ctx
-from receptionist.ops import catalog, staff, timeoff
+from receptionist.ops import catalog, servicerules, staff, timeoff
 from receptionist.ops import settings as registry_ops
 from receptionist.ops.catalog import ProviderRow, RoomRow, ServiceRow
+from receptionist.ops.servicerules import RuleKeys
 from receptionist.ops.settings import ClinicInfo, Entry
 from receptionist.ops.staff import StaffRow
 from receptionist.ops.timeoff import Block
@@ -58,6 +59,8 @@ class Snapshot:
     services: tuple[ServiceRow, ...]
     time_off: tuple[Block, ...]
     staff: tuple[StaffRow, ...]  # empty unless the actor may manage staff
+    # The keys of reminders.service_rules that are no service here (gone, or pending)
+    rule_keys: RuleKeys = field(default_factory=RuleKeys)
 
     def entry(self, key: str) -> Entry | None:
         return next((e for e in self.settings if e.key == key), None)
@@ -83,6 +86,7 @@ def load(db: Database, ctx: Ctx) -> Snapshot:
             )
         ),
         staff=tuple(staff.users(db, ctx)) if ctx.actor.may("staff.manage") else (),
+        rule_keys=servicerules.keys(db, ctx),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel, QLineEdit
 
-from receptionist.ops.servicerules import RuleChange
+from receptionist.ops.servicerules import RuleChange, RuleKeys
 
 from .data import ServiceRow, Snapshot
 from .fields import FieldForm
@@ -80,7 +80,7 @@ class ServiceReminders(QGroupBox):
         self._put({**clinic, **own})
         self._follow(self.clinic.isChecked())
         self._shown = self._state()
-        self._note(snapshot, stored)
+        self._note(snapshot)
 
     def change(self) -> RuleChange | None:
         """What to save of the rules: None when they were not edited here."""
@@ -109,25 +109,37 @@ class ServiceReminders(QGroupBox):
         flags = tuple(box.isChecked() for box in self.flags.values())
         return (self.clinic.isChecked(), self.offsets.text(), *flags)
 
-    def _note(self, snapshot: Snapshot | None, stored: Mapping[str, Any]) -> None:
-        known = {s.id for s in snapshot.services} if snapshot is not None else set()
-        gone = [key for key in stored if key not in known]
-        if gone:
-            said = (
-                self.tr("Reminder rules are kept for a service this clinic no longer has")
-                if len(gone) == 1
-                else self.tr("Reminder rules are kept for {0} services this clinic no longer has")
-            ).format(len(gone))
-            self.note.setText(
-                said
+    def _note(self, snapshot: Snapshot | None) -> None:
+        keys = snapshot.rule_keys if snapshot is not None else RuleKeys()
+        said = []
+        if keys.gone:
+            said.append(
+                (
+                    self.tr("Reminder rules are kept for a service this clinic no longer has")
+                    if len(keys.gone) == 1
+                    else self.tr(
+                        "Reminder rules are kept for {0} services this clinic no longer has"
+                    )
+                ).format(len(keys.gone))
                 + self.tr(
                     " (or never had: named before names were checked); they are ignored, and "
                     "go when a service's reminder rules are next saved."
                 )
             )
-        else:
-            self.note.setText("")
-        self.note.setVisible(bool(gone))
+        if keys.pending:
+            said.append(
+                (
+                    self.tr("Reminder rules are kept for a service not on this PC yet")
+                    if len(keys.pending) == 1
+                    else self.tr("Reminder rules are kept for {0} services not on this PC yet")
+                ).format(len(keys.pending))
+                + self.tr(
+                    " (made on another PC, not synced here); they stay as they are and apply "
+                    "once it arrives."
+                )
+            )
+        self.note.setText("\n".join(said))
+        self.note.setVisible(bool(said))
 
 
 def _stored(snapshot: Snapshot | None) -> Mapping[str, Any]:
