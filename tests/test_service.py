@@ -4,13 +4,20 @@ the core's jobs and the network's (cloud sync, a no-op while this PC is not conn
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
+from select import select as readable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.blocking import BlockingScheduler
 from factories import actor_ctx
+from sqlalchemy import select
 
 from receptionist.cli import main as cli_main
 from receptionist.clock import FixedClock
@@ -18,6 +25,7 @@ from receptionist.jobs.core import CORE, sweep_now
 from receptionist.jobs.registry import Every, Job, registry
 from receptionist.jobs.runner import Ran
 from receptionist.jobs.scheduling import Drift
+from receptionist.models import JobLease, JobRun
 from receptionist.ops import retention
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
@@ -128,3 +136,97 @@ def test_the_service_re_arms_its_tick_when_the_clock_is_put_back(db: Database) -
     finally:
         guard.cancel()
     assert [r.job for r in seen] == ["hourly", "hourly"]
+
+
+# The service with one job of the test's, which says when it starts and then waits for
+# the test to let it finish (a file appearing): Ctrl+C arrives while it runs.
+STOPPING_DRIVER = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+    from receptionist.jobs.registry import Every, Job
+    import sync.servicecmd as servicecmd
+
+    def slow(db, clock):
+        with db.write() as s:  # a write of its own, as a real job makes
+            pass
+        os.write(2, b"JOB STARTED\\n")
+        while not Path(sys.argv[1]).exists():
+            time.sleep(0.02)
+        with db.read() as s:
+            pass
+        return {"done": 1}
+
+    servicecmd.JOBS = (Job("slow", slow, Every(60)),)
+    servicecmd.CORE = ()
+    from sync.cli import main
+    sys.exit(main(["service"]))
+    """
+)
+
+
+def _service_running_a_job(cli_env: Path, tmp_path: Path) -> subprocess.Popen[str]:
+    assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, "-c", STOPPING_DRIVER, str(tmp_path / "let-it-finish")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "RECEPTIONIST_DATA_DIR": str(cli_env)},
+    )
+    assert child.stderr is not None
+    for line in child.stderr:
+        if "JOB STARTED" in line:
+            return child
+    raise AssertionError(f"the job never started: {child.communicate(timeout=30)}")
+
+
+def _line(child: subprocess.Popen[str]) -> str:
+    """The child's next line on stderr, or "" if none comes within half a minute."""
+    assert child.stderr is not None
+    ready, _, _ = readable([child.stderr], [], [], 30)
+    return child.stderr.readline() if ready else ""
+
+
+def _runs_and_leases(cli_env: Path) -> tuple[list[tuple[str, str]], int]:
+    db = open_clinic(cli_env)
+    try:
+        with db.read() as s:
+            runs = [(r.job, r.outcome) for r in s.scalars(select(JobRun))]
+            leases = len(list(s.scalars(select(JobLease))))
+    finally:
+        db.close()
+    return runs, leases
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT to a child is POSIX")
+def test_ctrl_c_lets_the_running_job_finish_then_stops_in_one_line(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    child = _service_running_a_job(cli_env, tmp_path)
+    child.send_signal(signal.SIGINT)
+    waiting = _line(child)
+    (tmp_path / "let-it-finish").touch()
+    out, err = child.communicate(timeout=60)  # before asserting: no child left behind
+    assert "Stopping once slow finishes (Ctrl+C again abandons it)." in waiting
+    assert child.returncode == 130, (out, err)
+    assert err.strip() == "Stopped.", err  # no traceback
+    assert "slow: ok" in out
+    assert _runs_and_leases(cli_env) == ([("slow", "ok")], 0)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT to a child is POSIX")
+def test_a_second_ctrl_c_abandons_the_job_and_lets_its_lease_go(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    child = _service_running_a_job(cli_env, tmp_path)
+    child.send_signal(signal.SIGINT)
+    if "Stopping once slow finishes" not in _line(child):
+        (tmp_path / "let-it-finish").touch()
+        raise AssertionError(f"not stopping: {child.communicate(timeout=60)}")
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 130, (out, err)
+    assert err.strip() == "Stopped; slow was abandoned (recorded as interrupted).", err
+    assert _runs_and_leases(cli_env) == ([("slow", "interrupted")], 0)
