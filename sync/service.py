@@ -22,6 +22,7 @@ from running one job twice.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -192,10 +193,8 @@ def serve(
         scheduler.looks.append(look)
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # the plain scheduler's stop
             scheduler.start()
-        except KeyboardInterrupt:
-            pass
         runner.stopping.set()  # no job starts from here on
         if scheduler.state != STATE_STOPPED:
             scheduler.shutdown(wait=False)

@@ -10,9 +10,9 @@ import subprocess
 import sys
 import textwrap
 import threading
-from select import select as readable
 from datetime import UTC, datetime
 from pathlib import Path
+from select import select as readable
 
 import pytest
 from apscheduler.schedulers.blocking import BlockingScheduler
