@@ -22,6 +22,7 @@ from sqlalchemy import select
 from receptionist.cli import main as cli_main
 from receptionist.clock import FixedClock
 from receptionist.jobs.core import CORE, sweep_now
+from receptionist.jobs.netreturn import BACK_GAP, NetworkReturn, on_return
 from receptionist.jobs.registry import Every, Job, registry
 from receptionist.jobs.runner import Ran
 from receptionist.jobs.scheduling import Drift
@@ -230,3 +231,48 @@ def test_a_second_ctrl_c_abandons_the_job_and_lets_its_lease_go(
     assert child.returncode == 130, (out, err)
     assert err.strip() == "Stopped; slow was abandoned (recorded as interrupted).", err
     assert _runs_and_leases(cli_env) == ([("slow", "interrupted")], 0)
+
+
+def test_the_network_coming_back_runs_its_jobs_at_once_in_the_service(db: Database) -> None:
+    """The service has no Qt: it looks at the network at each wake-up, and when it finds
+    it up after finding it down, cloud sync, the reminders and Google sync run now."""
+    scheduler = service.Watchful(Drift(), every=0.01)
+    clock = FixedClock(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    seen: list[str] = []  # the network is down until the first tick's jobs have run
+
+    def told(one: Ran) -> None:
+        seen.append(one.job)
+        if len(seen) == 7:
+            scheduler.shutdown(wait=False)
+
+    jobs = [Job(name, lambda _db, _clock: {}, Every(60)) for name in
+            ("cloud.sync", "reminders.dispatch", "google.sync", "backup-like")]  # fmt: skip
+    guard = threading.Timer(20, lambda: scheduler.shutdown(wait=False))  # only if failing
+    guard.start()
+    try:
+        code = service.serve(db, clock, jobs, told, scheduler, probe=lambda: len(seen) >= 4)
+    finally:
+        guard.cancel()
+    assert code == 0
+    assert seen == ["cloud.sync", "reminders.dispatch", "google.sync", "backup-like",
+                    "cloud.sync", "reminders.dispatch", "google.sync"]  # fmt: skip
+
+
+def test_a_flapping_network_runs_the_jobs_once_per_gap() -> None:
+    mono = {"now": 100.0}
+    network = NetworkReturn(lambda: mono["now"])
+    assert not network.seen(True), "the first look only notes the state"
+    assert not network.seen(False)
+    assert network.seen(True)  # back
+    mono["now"] += 3
+    assert not network.seen(False) and not network.seen(True), "a flap: not again"
+    mono["now"] += BACK_GAP
+    assert not network.seen(True), "up all along: not back"
+    assert not network.seen(False) and network.seen(True)
+    assert [j.name for j in on_return(registry(CORE, NETWORK_JOBS))] == [
+        "cloud.sync", "reminders.dispatch", "google.sync"]  # fmt: skip
+
+
+def test_the_route_probe_sees_loopback_and_nothing_without_a_target() -> None:
+    assert service.routed([("127.0.0.1", 9)])
+    assert not service.routed([])

@@ -229,3 +229,28 @@ def test_settings_jobs_says_when_the_sweep_did_not_trust_the_clock(
     assert page.table.item(0, COLUMNS.index("counts")).text() == "", "the doubt is no count"
     assert page.table.item(1, outcome).text() == "done"
     assert "clock" not in page.table.item(1, outcome).toolTip()
+
+
+def test_the_network_coming_back_runs_google_sync_and_the_reminders_too(
+    qtbot: QtBot, desk: Desk, clock: FixedClock
+) -> None:
+    """Issue #14: cloud and Google sync run when the network returns; the reminders
+    waiting for it go then too (the core's rule, ``receptionist.jobs.netreturn``)."""
+    seen: list[tuple[str, bool, int]] = []
+    backs: list[Callable[[], None]] = []
+
+    def watch(on_back: Callable[[], None]) -> bool:
+        backs.append(on_back)
+        return True
+
+    names = ("cloud.sync", "reminders.dispatch", "google.sync", "other")
+    jobs = JobScheduler(desk.tasks, clock, [recording(name, seen) for name in names],
+                        drift=FakeTimes().drift(), watch=watch)  # fmt: skip
+    try:
+        with qtbot.waitSignal(jobs.ran, timeout=10_000):
+            jobs.start()
+        with qtbot.waitSignal(jobs.ran, timeout=10_000) as ran:
+            backs[0]()
+        assert [r.job for r in ran.args[0]] == ["cloud.sync", "reminders.dispatch", "google.sync"]
+    finally:
+        jobs.stop()
