@@ -69,5 +69,4 @@ def cmd_service(app: App) -> int:
             said = json.dumps(_ran(one)) if app.as_json else _line(one)
             print(said, flush=True)
 
-        service.serve(db, app.clock, jobs, told)
-    return 0
+        return service.serve(db, app.clock, jobs, told)

@@ -8,13 +8,15 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from factories import actor_ctx
 from templates import Template, cli_commands, cli_env_for, make_template
 
+from receptionist.cli import main as cli_main
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock, SystemClock
 from receptionist.jobs import lease
@@ -411,3 +413,36 @@ def test_jobs_history_through_the_cli(
     assert "no job called nothing" in capsys.readouterr().err
     assert main(["jobs", "history", "backup", "--limit", "0"]) == 2
     assert "--limit" in capsys.readouterr().err
+
+
+def test_jobs_list_and_sweep_status_show_the_next_run_in_clinic_time_never_past(
+    cli_env: Path,
+    made: Template[None],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The auditor's case: at 19:33 (Istanbul) the nightly sweep, owed since its hour,
+    read "next: 2026-12-07 00:00 UTC", a time gone by, in UTC."""
+    made.copy_to(cli_env)
+    clock = FixedClock(datetime(2026, 12, 7, 16, 33, tzinfo=UTC))  # 19:33 in Istanbul
+    monkeypatch.setattr(cli_main, "default_clock", lambda: clock)
+    istanbul = ZoneInfo("Europe/Istanbul")
+    code, ran = run(capsys, "jobs", "run", "backup")
+    assert code == 0 and ran["outcome"] == "ok"  # type: ignore[index]
+    code, jobs = run(capsys, "jobs", "list")
+    by_name = {j["name"]: j for j in jobs}  # type: ignore[union-attr]
+    sweep, backup = by_name["retention.sweep"], by_name["backup"]
+    assert sweep["owed"] and sweep["next_due"] == clock.now().isoformat()  # JSON: UTC
+    assert not backup["owed"] and backup["next_due"] > clock.now().isoformat()
+    tomorrow = datetime.fromisoformat(backup["next_due"]).astimezone(istanbul)
+    assert main(["jobs", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "next: due now (the next tick runs it)" in listed.splitlines()[0]
+    assert f"last: 2026-12-07 19:33 ok; next: {tomorrow:%Y-%m-%d %H:%M}" in listed
+    assert "UTC" not in listed
+
+    assert main(["sweep", "status"]) == 0
+    said = capsys.readouterr().out
+    assert "Nightly sweep next due: due now (the next tick runs it)" in said
+    code, status = run(capsys, "sweep", "status")
+    assert status["nightly"]["owed"] and status["nightly"]["next_due"] == clock.now().isoformat()  # type: ignore[index]

@@ -4,20 +4,29 @@ the core's jobs and the network's (cloud sync, a no-op while this PC is not conn
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from select import select as readable
 
 import pytest
 from apscheduler.schedulers.blocking import BlockingScheduler
 from factories import actor_ctx
+from sqlalchemy import select
 
 from receptionist.cli import main as cli_main
 from receptionist.clock import FixedClock
 from receptionist.jobs.core import CORE, sweep_now
+from receptionist.jobs.netreturn import BACK_GAP, NetworkReturn, on_return
 from receptionist.jobs.registry import Every, Job, registry
 from receptionist.jobs.runner import Ran
 from receptionist.jobs.scheduling import Drift
+from receptionist.models import JobLease, JobRun
 from receptionist.ops import retention
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
@@ -128,3 +137,142 @@ def test_the_service_re_arms_its_tick_when_the_clock_is_put_back(db: Database) -
     finally:
         guard.cancel()
     assert [r.job for r in seen] == ["hourly", "hourly"]
+
+
+# The service with one job of the test's, which says when it starts and then waits for
+# the test to let it finish (a file appearing): Ctrl+C arrives while it runs.
+STOPPING_DRIVER = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+    from receptionist.jobs.registry import Every, Job
+    import sync.servicecmd as servicecmd
+
+    def slow(db, clock):
+        with db.write() as s:  # a write of its own, as a real job makes
+            pass
+        os.write(2, b"JOB STARTED\\n")
+        while not Path(sys.argv[1]).exists():
+            time.sleep(0.02)
+        with db.read() as s:
+            pass
+        return {"done": 1}
+
+    servicecmd.JOBS = (Job("slow", slow, Every(60)),)
+    servicecmd.CORE = ()
+    from sync.cli import main
+    sys.exit(main(["service"]))
+    """
+)
+
+
+def _service_running_a_job(cli_env: Path, tmp_path: Path) -> subprocess.Popen[str]:
+    assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
+                 "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, "-c", STOPPING_DRIVER, str(tmp_path / "let-it-finish")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "RECEPTIONIST_DATA_DIR": str(cli_env)},
+    )
+    assert child.stderr is not None
+    for line in child.stderr:
+        if "JOB STARTED" in line:
+            return child
+    raise AssertionError(f"the job never started: {child.communicate(timeout=30)}")
+
+
+def _line(child: subprocess.Popen[str]) -> str:
+    """The child's next line on stderr, or "" if none comes within half a minute."""
+    assert child.stderr is not None
+    ready, _, _ = readable([child.stderr], [], [], 30)
+    return child.stderr.readline() if ready else ""
+
+
+def _runs_and_leases(cli_env: Path) -> tuple[list[tuple[str, str]], int]:
+    db = open_clinic(cli_env)
+    try:
+        with db.read() as s:
+            runs = [(r.job, r.outcome) for r in s.scalars(select(JobRun))]
+            leases = len(list(s.scalars(select(JobLease))))
+    finally:
+        db.close()
+    return runs, leases
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT to a child is POSIX")
+def test_ctrl_c_lets_the_running_job_finish_then_stops_in_one_line(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    child = _service_running_a_job(cli_env, tmp_path)
+    child.send_signal(signal.SIGINT)
+    waiting = _line(child)
+    (tmp_path / "let-it-finish").touch()
+    out, err = child.communicate(timeout=60)  # before asserting: no child left behind
+    assert "Stopping once slow finishes (Ctrl+C again abandons it)." in waiting
+    assert child.returncode == 130, (out, err)
+    assert err.strip() == "Stopped.", err  # no traceback
+    assert "slow: ok" in out
+    assert _runs_and_leases(cli_env) == ([("slow", "ok")], 0)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT to a child is POSIX")
+def test_a_second_ctrl_c_abandons_the_job_and_lets_its_lease_go(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    child = _service_running_a_job(cli_env, tmp_path)
+    child.send_signal(signal.SIGINT)
+    if "Stopping once slow finishes" not in _line(child):
+        (tmp_path / "let-it-finish").touch()
+        raise AssertionError(f"not stopping: {child.communicate(timeout=60)}")
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 130, (out, err)
+    assert err.strip() == "Stopped; slow was abandoned (recorded as interrupted).", err
+    assert _runs_and_leases(cli_env) == ([("slow", "interrupted")], 0)
+
+
+def test_the_network_coming_back_runs_its_jobs_at_once_in_the_service(db: Database) -> None:
+    """The service has no Qt: it looks at the network at each wake-up, and when it finds
+    it up after finding it down, cloud sync, the reminders and Google sync run now."""
+    scheduler = service.Watchful(Drift(), every=0.01)
+    clock = FixedClock(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    seen: list[str] = []  # the network is down until the first tick's jobs have run
+
+    def told(one: Ran) -> None:
+        seen.append(one.job)
+        if len(seen) == 7:
+            scheduler.shutdown(wait=False)
+
+    jobs = [Job(name, lambda _db, _clock: {}, Every(60)) for name in
+            ("cloud.sync", "reminders.dispatch", "google.sync", "backup-like")]  # fmt: skip
+    guard = threading.Timer(20, lambda: scheduler.shutdown(wait=False))  # only if failing
+    guard.start()
+    try:
+        code = service.serve(db, clock, jobs, told, scheduler, probe=lambda: len(seen) >= 4)
+    finally:
+        guard.cancel()
+    assert code == 0
+    assert seen == ["cloud.sync", "reminders.dispatch", "google.sync", "backup-like",
+                    "cloud.sync", "reminders.dispatch", "google.sync"]  # fmt: skip
+
+
+def test_a_flapping_network_runs_the_jobs_once_per_gap() -> None:
+    mono = {"now": 100.0}
+    network = NetworkReturn(lambda: mono["now"])
+    assert not network.seen(True), "the first look only notes the state"
+    assert not network.seen(False)
+    assert network.seen(True)  # back
+    mono["now"] += 3
+    assert not network.seen(False) and not network.seen(True), "a flap: not again"
+    mono["now"] += BACK_GAP
+    assert not network.seen(True), "up all along: not back"
+    assert not network.seen(False) and network.seen(True)
+    assert [j.name for j in on_return(registry(CORE, NETWORK_JOBS))] == [
+        "cloud.sync", "reminders.dispatch", "google.sync"]  # fmt: skip
+
+
+def test_the_route_probe_sees_loopback_and_nothing_without_a_target() -> None:
+    assert service.routed([("127.0.0.1", 9)])
+    assert not service.routed([])

@@ -13,8 +13,10 @@ once, at once. Nothing of ours is in APScheduler's store, but its next wake-up i
 wall-clock time: every half minute the wall clock is compared with the monotonic one
 (``scheduling.Drift``), and after a jump (the clock was put back or forward, or the
 PC woke from sleep) the tick is re-armed to run now. When the network comes back
-(``ui/cloudsync/network.py``) the cloud sync job runs at once. ``receptionist
-scheduler`` may run beside the app: the leases in the file keep a job to one runner.
+(``ui/cloudsync/network.py``) the jobs that need it run at once: cloud sync, the
+reminders' dispatch and Google sync (the core's rule, ``receptionist.jobs.netreturn``).
+``receptionist service`` may run beside the app: the leases in the file keep a job to
+one runner.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from apscheduler.schedulers.qt import QtScheduler
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from receptionist.clock import Clock
+from receptionist.jobs.netreturn import NetworkReturn, on_return
 from receptionist.jobs.registry import Job
 from receptionist.jobs.runner import Ran, Runner
 from receptionist.jobs.scheduling import WATCH_SECONDS, Drift, rearm, tick_options
@@ -38,10 +41,6 @@ from receptionist.store.storage import Database
 from .tasks import TaskManager
 
 log = logging.getLogger("receptionist.ui")
-# The jobs run at once when the network comes back, at most once per BACK_GAP seconds
-# (reachability may flap).
-NETWORK_BACK = ("cloud.sync",)
-BACK_GAP = 10.0
 Watch = Callable[[Callable[[], None]], bool]
 
 
@@ -97,8 +96,8 @@ class JobScheduler(QObject):
         self.watcher = QTimer(self)
         self.watcher.setInterval(WATCH_SECONDS * 1000)
         self.watcher.timeout.connect(self.look_at_clock)
-        self._watch, self._monotonic = watch, monotonic
-        self._back_at: float | None = None
+        self._watch = watch
+        self.network = NetworkReturn(monotonic)
 
     def start(self) -> None:
         if self._scheduler is not None:
@@ -119,17 +118,13 @@ class JobScheduler(QObject):
             rearm(self._scheduler)
 
     def network_back(self) -> None:
-        """The network is back: run the cloud sync job now (not twice within
-        ``BACK_GAP`` seconds)."""
+        """The network is back: run the jobs that need it now, one after the other
+        (``receptionist.jobs.netreturn``: which, and not twice in a flap)."""
         if self._scheduler is None:
             return
-        now = self._monotonic()
-        if self._back_at is not None and now - self._back_at < BACK_GAP:
-            return
-        self._back_at = now
-        for job in self.jobs:
-            if job.name in NETWORK_BACK:
-                self.run_now(job.name)
+        names = [job.name for job in on_return(self.jobs)]
+        if names and self.network.back() and self._scheduler is not None:
+            self._scheduler.add_job(self._run_back, args=(names,), misfire_grace_time=None)
 
     def run_now(self, name: str) -> None:
         """Run ``name`` now on the pool (``ran`` tells how it went)."""
@@ -157,7 +152,12 @@ class JobScheduler(QObject):
         self._guarded(lambda db: self.runner.run_due(db, self.clock))
 
     def _run_now(self, name: str) -> None:
-        self._guarded(lambda db: [r for r in [self.runner.run_now(db, self.clock, name)] if r])
+        self._run_back([name])
+
+    def _run_back(self, names: list[str]) -> None:
+        self._guarded(
+            lambda db: [r for name in names if (r := self.runner.run_now(db, self.clock, name))]
+        )
 
     def _guarded(self, work: Callable[[Database], list[Ran]]) -> None:
         with self._lock:

@@ -10,14 +10,18 @@ which imports them only when called.
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from receptionist import zones
 from receptionist.cli.common import App, examples, whole_number
 from receptionist.context import require
 from receptionist.errors import NotFound
 from receptionist.jobs import runner
 from receptionist.jobs.core import AWAITING_PERSON, CORE
 from receptionist.jobs.registry import Job, named, registry
+from receptionist.ops import patients
 from receptionist.retention import clockcheck
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -38,6 +42,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ls = jsub.add_parser(
         "list",
         help="each job: its trigger, last run (outcome, counts), next due time",
+        description="Times are the clinic's (--json: ISO 8601 in UTC). A job shown "
+        '"due now" runs at the next tick of the app or `receptionist service`.',
         **examples("receptionist jobs list", "receptionist jobs list --json"),
     )
     ls.set_defaults(func=cmd_list)
@@ -73,14 +79,28 @@ def jobs_of(app: App) -> tuple[Job, ...]:
     return registry(CORE, getattr(app.args, "extra_jobs", tuple)())
 
 
+DUE_NOW = "due now (the next tick runs it)"
+
+
+def clinic_time(value: datetime, tz: ZoneInfo) -> str:
+    """A time as the CLI shows times: the clinic's wall clock, to the minute."""
+    return f"{value.astimezone(tz):%Y-%m-%d %H:%M}"
+
+
+def next_run(s: runner.JobStatus, tz: ZoneInfo) -> str:
+    """When the job next runs: "due now" when it is owed, never a time gone by."""
+    return DUE_NOW if s.owed else clinic_time(s.next_due, tz)
+
+
 def cmd_list(app: App) -> int:
     with app.database() as db:
         found = runner.status(db, app.clock, jobs_of(app))
+        tz = zones.zone(patients.clinic_zone(db))
     rows = [_row(s) for s in found]
     lines = [
         f"{s.name:<18} {s.trigger:<34} last: "
-        + (f"{s.last_started:%Y-%m-%d %H:%M} UTC {_said(s)}" if s.last_started else "never")
-        + f"; next: {s.next_due:%Y-%m-%d %H:%M} UTC"
+        + (f"{clinic_time(s.last_started, tz)} {_said(s)}" if s.last_started else "never")
+        + f"; next: {next_run(s, tz)}"
         + (" (running)" if s.running else "")
         + (f"\n  {said}" if (said := clockcheck.reason(s.counts)) else "")
         for s in found
@@ -105,7 +125,8 @@ def _row(s: runner.JobStatus) -> dict[str, Any]:
         "outcome": s.outcome,
         "counts": s.counts,
         "error": s.error or None,
-        "next_due": s.next_due,
+        "next_due": s.next_due,  # UTC; ``now`` when owed, never in the past
+        "owed": s.owed,
         "running": s.running,
         "reason": clockcheck.reason(s.counts),  # why a run did nothing, when one says
     }

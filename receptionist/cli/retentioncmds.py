@@ -20,14 +20,16 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from receptionist import zones
 from receptionist.cli.common import App, examples
+from receptionist.cli.jobcmds import clinic_time, next_run
 from receptionist.context import Ctx
 from receptionist.errors import UserError, ValidationError
 from receptionist.jobs.core import SWEEP, sweep_now
 from receptionist.jobs.runner import status as job_status
 from receptionist.ops import audit as audit_ops
+from receptionist.ops import patients, sweepstatus
 from receptionist.ops import retention as ops
-from receptionist.ops import sweepstatus
 from receptionist.retention import records
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -206,6 +208,7 @@ def cmd_status(app: App) -> int:
     with app.database() as db:
         found = sweepstatus.sweep_status(db, app.clock)
         nightly = job_status(db, app.clock, (SWEEP,))[0]
+        tz = zones.zone(patients.clinic_zone(db))
     warnings = found.warnings()
     data = {
         "last_sweep": found.last_sweep,
@@ -221,13 +224,14 @@ def cmd_status(app: App) -> int:
             "last_started": nightly.last_started,
             "outcome": nightly.outcome,
             "counts": nightly.counts,
-            "next_due": nightly.next_due,
+            "next_due": nightly.next_due,  # UTC; ``now`` when owed, never in the past
+            "owed": nightly.owed,
         },
     }
-    last = f"{found.last_sweep:%Y-%m-%d %H:%M} UTC" if found.last_sweep else "never"
+    last = clinic_time(found.last_sweep, tz) if found.last_sweep else "never"
     lines = [
         f"Last sweep: {last}",
-        f"Nightly sweep next due: {nightly.next_due:%Y-%m-%d %H:%M} UTC",
+        f"Nightly sweep next due: {next_run(nightly, tz)}",
     ]
     lines += [f"Warning: {w}" for w in warnings] or ["The periodic destruction is on time."]
     if found.waiting_for_person and not found.could_be_due:

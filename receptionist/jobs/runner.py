@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import platform
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -93,8 +94,9 @@ class JobStatus:
     outcome: str | None  # ok | failed | running | interrupted; None: never ran
     counts: dict[str, int]
     error: str
-    next_due: datetime
+    next_due: datetime  # when it next runs: ``now`` when it is owed already
     running: bool  # some runner holds it now
+    owed: bool = False  # due now: the next tick of a running scheduler runs it
 
 
 def new_holder() -> str:
@@ -118,11 +120,14 @@ class Runner:
     def __init__(self, jobs: Iterable[Job], holder: str | None = None) -> None:
         self.jobs = tuple(jobs)
         self.holder = holder or new_holder()
+        # Set when the runner's process is stopping: no job starts after it.
+        self.stopping = threading.Event()
+        self.current: tuple[str, int] | None = None  # the job running now, its run's id
 
     def run_due(self, db: Database, clock: Clock) -> list[Ran]:
-        """Run every job that is due now and free; one run each. None in a copy
-        restored to look at (``ops/lookcopy.py``): it sends, syncs, backs up and sweeps
-        nothing until a person adopts it."""
+        """Run every job that is due now and free; one run each (none once stopping).
+        None in a copy restored to look at (``ops/lookcopy.py``): it sends, syncs, backs
+        up and sweeps nothing until a person adopts it."""
         if lookcopy.restored_copy(db.path.parent) is not None:
             return []
         return [ran for job in self.jobs if (ran := self._run(db, clock, job, False))]
@@ -137,22 +142,47 @@ class Runner:
         return self._run(db, clock, job, True)
 
     def _run(self, db: Database, clock: Clock, job: Job, force: bool) -> Ran | None:
+        if self.stopping.is_set():
+            return None
         run_id = self._claim(db, clock, job, force)
         if run_id is None:
             return None
-        started = clock.now()
+        self.current = (job.name, run_id)
         try:
-            counts = {k: int(v) for k, v in job.work(db, clock).items()}
-            outcome, error = "ok", ""
-        except Problem as problem:  # its work is done; a person must see what it found
-            counts, outcome, error = problem.counts, "failed", str(problem.said)
-            log.error("job %s found a problem: %s", job.name, counts)
-        except Exception as exc:  # a job's failure is recorded, and the next job runs
-            counts, outcome, error = {}, "failed", describe(exc)
-            log.error("job %s failed: %s", job.name, error)
-        ended = clock.now()
-        self._finish(db, job, run_id, outcome, counts, error, ended)
+            started = clock.now()
+            try:
+                counts = {k: int(v) for k, v in job.work(db, clock).items()}
+                outcome, error = "ok", ""
+            except Problem as problem:  # its work is done; a person must see what it found
+                counts, outcome, error = problem.counts, "failed", str(problem.said)
+                log.error("job %s found a problem: %s", job.name, counts)
+            except Exception as exc:  # a job's failure is recorded, and the next job runs
+                counts, outcome, error = {}, "failed", describe(exc)
+                log.error("job %s failed: %s", job.name, error)
+            ended = clock.now()
+            self._finish(db, job, run_id, outcome, counts, error, ended)
+        finally:
+            self.current = None
         return Ran(job.name, outcome, counts, started, ended, error)
+
+    def abandon(self, db: Database) -> str | None:
+        """The process gives up the job it is running (a second Ctrl+C): its run is
+        recorded ``interrupted`` and its lease let go, in one transaction, so the next
+        runner need not wait for the lease to lapse. The job's own transactions are
+        each whole: what it had not committed is rolled back when the process exits.
+        ``db`` is a connection of the caller's (the job's own is busy). The job's name,
+        or None when none was running."""
+        self.stopping.set()
+        running = self.current
+        if running is None:
+            return None
+        name, run_id = running
+        with db.write() as s:
+            run = s.get(JobRun, run_id)
+            if run is not None and run.outcome == "running":
+                run.outcome = "interrupted"
+            lease.release(s, name, self.holder)
+        return name
 
     def _claim(self, db: Database, clock: Clock, job: Job, force: bool) -> int | None:
         with db.write() as s:
@@ -262,6 +292,7 @@ def status(db: Database, clock: Clock, jobs: Iterable[Job]) -> list[JobStatus]:
     with db.read() as s:
         now = clock.now()
         for job in jobs:
+            next_due = due.next_due(s, job, now)
             last = s.scalars(
                 select(JobRun).where(JobRun.job == job.name).order_by(JobRun.id.desc()).limit(1)
             ).first()
@@ -274,8 +305,9 @@ def status(db: Database, clock: Clock, jobs: Iterable[Job]) -> list[JobStatus]:
                     last.outcome if last else None,
                     json.loads(last.counts) if last else {},
                     last.error if last else "",
-                    due.next_due(s, job, now),
+                    max(next_due, now),
                     lease.holder_of(s, job.name, now, job.lease_minutes) is not None,
+                    next_due <= now,
                 )
             )
     return found

@@ -290,3 +290,28 @@ def test_a_jobs_history_lists_its_kept_runs_and_failed_ones_stand_out(
             page.table.doubleClicked.emit(page.table.model().index(0, 0))
     finally:
         desk.jobs.stop()
+
+
+def test_the_network_coming_back_runs_google_sync_and_the_reminders_too(
+    qtbot: QtBot, desk: Desk, clock: FixedClock
+) -> None:
+    """Issue #14: cloud and Google sync run when the network returns; the reminders
+    waiting for it go then too (the core's rule, ``receptionist.jobs.netreturn``)."""
+    seen: list[tuple[str, bool, int]] = []
+    backs: list[Callable[[], None]] = []
+
+    def watch(on_back: Callable[[], None]) -> bool:
+        backs.append(on_back)
+        return True
+
+    names = ("cloud.sync", "reminders.dispatch", "google.sync", "other")
+    jobs = JobScheduler(desk.tasks, clock, [recording(name, seen) for name in names],
+                        drift=FakeTimes().drift(), watch=watch)  # fmt: skip
+    try:
+        with qtbot.waitSignal(jobs.ran, timeout=10_000):
+            jobs.start()
+        with qtbot.waitSignal(jobs.ran, timeout=10_000) as ran:
+            backs[0]()
+        assert [r.job for r in ran.args[0]] == ["cloud.sync", "reminders.dispatch", "google.sync"]
+    finally:
+        jobs.stop()

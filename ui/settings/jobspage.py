@@ -114,7 +114,7 @@ class JobsPage(QWidget):
         for at, row in enumerate(rows):
             said = clockcheck.reason(row.counts)  # a sweep that did not trust the clock
             cells = [row.name, self._when(row.last_started), self._when(row.last_ended),
-                     self.outcome(row), self._counts(row), self._when(row.next_due)]  # fmt: skip
+                     self.outcome(row), self._counts(row), self._next(row)]  # fmt: skip
             failed = self._failed(row.error) if row.error and not row.running else None
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -138,6 +138,10 @@ class JobsPage(QWidget):
         return self.tr(
             "The last run failed (%1). If it fails again, tell your IT person what it says."
         ).replace("%1", error)
+
+    def _next(self, row: JobStatus) -> str:
+        """When the job next runs: "due now" when owed, never a time gone by."""
+        return self.tr("due now") if row.owed else self._when(row.next_due)
 
     def _when(self, when: datetime | None) -> str:
         return when_words(when, self.desk.clinic.tz)
