@@ -15,6 +15,7 @@ from receptionist.errors import UserError
 from receptionist.ops import deliveries, patients, reminders
 from receptionist.ops.deliveries import OUTCOMES, DeliveryRow
 from receptionist.ops.reminders import LIST_LIMIT, STATES, ReminderRow, ReminderStatus
+from receptionist.reminders import halt
 from receptionist.reminders.settings import CHANNELS
 
 SECRET_ENV = "RECEPTIONIST_CHANNEL_SECRET"
@@ -213,7 +214,7 @@ def cmd_set(app: App) -> int:
     else:
         values = {"base_url": a.base_url, "account": a.account, "sender": a.sender}
         wants_secret = True
-    named = SECRET_NAMES[a.channel]
+    named = halt.SECRET_NAMES[a.channel]
     with app.database() as db:
         ctx = app.ctx(db)
         secret, kept = None, False
@@ -238,7 +239,6 @@ def cmd_set(app: App) -> int:
     return 0
 
 
-SECRET_NAMES = {"email": "e-mail password", "sms": "SMS token", "whatsapp": "WhatsApp token"}
 NO_SECRET = (
     "No {secret} was given, and none is kept on this PC, so {channel} could not send from "
     f"here; nothing was saved. Give it in {SECRET_ENV} (or a file named by {SECRET_ENV}"

@@ -368,11 +368,7 @@ HTTP_KEYS = {
         "sender": cs.WHATSAPP_SENDER.key,
     },
 }
-SECRETS = {
-    "email": cs.EMAIL_PASSWORD.key,
-    "sms": cs.SMS_TOKEN.key,
-    "whatsapp": cs.WHATSAPP_TOKEN.key,
-}
+SECRETS = {channel: setting.key for channel, setting in halt.SECRETS.items()}
 
 
 def secret_stored(db: Database, channel: str) -> bool:
@@ -380,10 +376,7 @@ def secret_stored(db: Database, channel: str) -> bool:
     the caller: a command keeps it when none is given)."""
     with db.read() as s:
         namespace = clinic_id(s) or ""
-        return bool(namespace) and bool(secretstore.read(s, namespace, _SECRET_OF[channel]))
-
-
-_SECRET_OF = {"email": cs.EMAIL_PASSWORD, "sms": cs.SMS_TOKEN, "whatsapp": cs.WHATSAPP_TOKEN}
+        return bool(namespace) and bool(secretstore.read(s, namespace, halt.SECRETS[channel]))
 
 
 def set_channel(

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from receptionist.models import Reminder
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from . import channelsettings
 from .channels import Outcome
 
 HALTED = "credentials_refused"  # a queued message's reason while its channel is stopped
@@ -158,10 +159,10 @@ SECRET_NAMES: dict[str, str] = {
     "sms": QT_TRANSLATE_NOOP("core", "SMS token"),
     "whatsapp": QT_TRANSLATE_NOOP("core", "WhatsApp token"),
 }
-SECRET_KEYS = {
-    "email": "channels.email_password",
-    "sms": "channels.sms_token",
-    "whatsapp": "channels.whatsapp_token",
+SECRETS = {
+    "email": channelsettings.EMAIL_PASSWORD,
+    "sms": channelsettings.SMS_TOKEN,
+    "whatsapp": channelsettings.WHATSAPP_TOKEN,
 }
 # A sender's code that stops the channel -> the waiting messages' reason.
 STOPS: dict[str, str] = {REFUSED: HALTED, **{c: SETUP_PREFIX + c for c in SETUP}}
@@ -210,7 +211,7 @@ def takeover_warning(channel: str) -> Text:
 
 def _secret_words(words: str, channel: str) -> Text:
     name = Text(SECRET_NAMES[channel])
-    return Text(words, channel=channel, secret=name, key=SECRET_KEYS[channel])
+    return Text(words, channel=channel, secret=name, key=SECRETS[channel].key)
 
 
 # A message waiting on a stopped channel (a round skips it once its appointment began).
