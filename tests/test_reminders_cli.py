@@ -374,3 +374,50 @@ def test_reminders_list_puts_what_waits_for_a_person_first_and_names_whose_it_is
         main(["reminders", "list", "--help"])
     helped = " ".join(capsys.readouterr().out.split())
     assert "failed and unknown first, newest first; then queued, soonest first" in helped
+
+
+def test_channels_set_without_a_secret_or_a_terminal_refuses_unless_one_is_kept(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No RECEPTIONIST_CHANNEL_SECRET and nobody at a terminal to ask: with no token on
+    this PC, exit 2 with a sentence and nothing saved (it would have sent with an empty
+    token); with one kept here, the other values are saved, the token kept, and said so."""
+    monkeypatch.delenv("RECEPTIONIST_CHANNEL_SECRET", raising=False)
+    sms = ["channels", "set", "sms", "--base-url", "https://api.twilio.com", "--account",
+           ACCOUNT, "--sender", "+15005550006"]  # fmt: skip
+    err = refused(capsys, sms)
+    assert "No SMS token was given" in err and "RECEPTIONIST_CHANNEL_SECRET" in err, err
+    assert said(capsys, ["settings", "get", "channels.sms_base_url"])["value"] == ""  # type: ignore[index]
+    err = refused(capsys, ["channels", "set", "email", "--host", "h", "--port", "25",
+                           "--sender", "a@b.c", "--username", "desk"])  # fmt: skip
+    assert "No e-mail password was given" in err, err
+    monkeypatch.setenv("RECEPTIONIST_CHANNEL_SECRET", TOKEN)
+    said(capsys, sms)
+    monkeypatch.delenv("RECEPTIONIST_CHANNEL_SECRET")
+    capsys.readouterr()
+    assert main([*sms[:-1], "+15005550007"]) == 0, capsys.readouterr().err
+    shown = capsys.readouterr().out
+    assert "channels.sms_sender = +15005550007" in shown
+    assert "channels.sms_token = set (kept: none was given; the one on this PC stays)" in shown
+    kept = said(capsys, sms)
+    assert kept["channels.sms_token"] == "set" and kept["secret_kept"] is True  # type: ignore[index]
+    # E-mail without a user name signs in to nothing: no password needed, none asked.
+    said(capsys, ["channels", "set", "email", "--host", "h", "--port", "25", "--sender", "a@b.c"])
+
+
+def test_channels_set_help_speaks_of_each_channel_s_own_fields(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def help_of(channel: str) -> str:
+        capsys.readouterr()
+        with pytest.raises(SystemExit):
+            main(["channels", "set", channel, "--help"])
+        return " ".join(capsys.readouterr().out.split())
+
+    sms, whatsapp, email = help_of("sms"), help_of("whatsapp"), help_of("email")
+    assert "WhatsApp" not in sms and "phone number id" not in sms
+    assert "Account SID" in sms and "auth token" in sms and "https://api.twilio.com" in sms
+    assert "Twilio" not in whatsapp and "Account SID" not in whatsapp
+    assert "phone number id" in whatsapp and "access token" in whatsapp
+    assert "graph.facebook.com" in whatsapp
+    assert "token" not in email and "password" in email

@@ -11,9 +11,11 @@ from receptionist import zones
 from receptionist.cli import rulecmds, templatecmds
 from receptionist.cli.common import App, examples, read_secret, whole_number
 from receptionist.cli.patientcmds import options_named
+from receptionist.errors import UserError
 from receptionist.ops import deliveries, patients, reminders
 from receptionist.ops.deliveries import OUTCOMES, DeliveryRow
 from receptionist.ops.reminders import LIST_LIMIT, ORDER, STATES, ReminderRow, ReminderStatus
+from receptionist.reminders import halt
 from receptionist.reminders.settings import CHANNELS
 
 SECRET_ENV = "RECEPTIONIST_CHANNEL_SECRET"
@@ -86,15 +88,53 @@ def _log(rsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_log)
 
 
+# Each channel's set-up words: what its secret is, its options' help, an example.
+_HTTP_CHANNELS = {
+    "sms": {
+        "what": "a Twilio-compatible SMS API",
+        "secret": "auth token",
+        "base_url": "the SMS API's address, like https://api.twilio.com (https://; http:// "
+        "only to this PC)",
+        "account": "the provider's account id: Twilio's Account SID (AC...)",
+        "sender": "the number messages come from (written as the clinic's numbers are, or "
+        "+905001112233), a short code (12345) or a sender ID (MODA, 1 to 11 letters, digits "
+        "and spaces)",
+        "example": "https://api.twilio.com --account AC123 --sender +905001112233",
+    },
+    "whatsapp": {
+        "what": "Meta's WhatsApp Cloud API",
+        "secret": "access token",
+        "base_url": "the Cloud API's address with its version, like "
+        "https://graph.facebook.com/v21.0 (https://; http:// only to this PC)",
+        "account": "the WhatsApp phone number id (WhatsApp Manager > API setup): the "
+        "business number's id, not the number",
+        "sender": "the business number as patients see it, for reference (shown only: "
+        "messages go by the phone number id; default: unchanged)",
+        "example": "https://graph.facebook.com/v21.0 --account 106540352242922 --sender "
+        '"0532 123 45 67"',
+    },
+}
+
+
+def _secret_help(secret: str) -> str:
+    return (
+        f"the {secret} comes from {SECRET_ENV} (or the file {SECRET_ENV}_FILE names) or is "
+        "asked for, never typed here; it stays on this PC (set it on each PC that may send)"
+    )
+
+
 def _channels(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     top = sub.add_parser("channels", help="where reminders go: e-mail, SMS, WhatsApp")
     csub = top.add_subparsers(dest="channels_cmd", required=True, metavar="ACTION")
     s = csub.add_parser("set", help="set up a channel")
     ssub = s.add_subparsers(dest="channel", required=True, metavar="CHANNEL")
-    secret = f"the password or token comes from {SECRET_ENV} or is asked for, never typed here"
+    about = "the SMTP server reminders are sent through; with --username, " + _secret_help(
+        "password"
+    )
     e = ssub.add_parser(
         "email",
-        help="the SMTP server reminders are sent through; " + secret,
+        help=about,
+        description=about[:1].upper() + about[1:] + ".",
         **examples(
             "receptionist channels set email --host smtp.example.com --port 587 "
             "--sender desk@clinic.example --username desk@clinic.example",
@@ -108,38 +148,23 @@ def _channels(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e.add_argument(
         "--security", choices=SECURITY, default="starttls", help="none, starttls (default), tls"
     )
-    e.add_argument("--username", default="", help="the account to sign in as (default: none)")
+    e.add_argument(
+        "--username",
+        default="",
+        help="the account to sign in as (default: none, and then no password)",
+    )
     e.set_defaults(func=cmd_set)
-    for name, what, example in (
-        ("sms", "a Twilio-compatible SMS API", "https://api.twilio.com --account AC123 "
-         "--sender +905001112233"),
-        ("whatsapp", "Meta's WhatsApp Cloud API", "https://graph.facebook.com/v21.0 --account "
-         "106540352242922 --sender \"0532 123 45 67\""),
-    ):  # fmt: skip
+    for name, said in _HTTP_CHANNELS.items():
+        about = f"{said['what']}; " + _secret_help(said["secret"])
         h = ssub.add_parser(
             name,
-            help=f"{what}; " + secret,
-            **examples(f"receptionist channels set {name} --base-url {example}"),
+            help=about,
+            description=about[:1].upper() + about[1:] + ".",
+            **examples(f"receptionist channels set {name} --base-url {said['example']}"),
         )
-        h.add_argument(
-            "--base-url",
-            required=True,
-            help="the API's address, https:// (http:// only to this PC)",
-        )
-        if name == "sms":
-            account = "Twilio's Account SID"
-            sender = (
-                "the number messages come from (written as the clinic's numbers are, or "
-                "+905001112233), a short code (12345) or a sender ID (MODA DENTAL)"
-            )
-        else:
-            account = (
-                "the phone number ID Meta gives the business number (WhatsApp Manager > "
-                "API Setup): messages are sent from it"
-            )
-            sender = "the business number as patients see it, for reference (default: unchanged)"
-        h.add_argument("--account", required=True, help=account)
-        h.add_argument("--sender", required=name == "sms", help=sender)
+        h.add_argument("--base-url", required=True, help=said["base_url"])
+        h.add_argument("--account", required=True, help=said["account"])
+        h.add_argument("--sender", required=name == "sms", help=said["sender"])
         h.set_defaults(func=cmd_set)
 
 
@@ -206,18 +231,36 @@ def cmd_set(app: App) -> int:
         if a.sender is not None:  # WhatsApp's is optional: Meta sends from the number's id
             values["sender"] = a.sender
         wants_secret = True
+    named = halt.SECRET_NAMES[a.channel]
     with app.database() as db:
         ctx = app.ctx(db)
-        secret = None
+        secret, kept = None, False
         if wants_secret:
-            asked = f"Password or token for {a.channel}"
-            secret = read_secret("RECEPTIONIST_CHANNEL_SECRET", asked) or None
+            secret = (
+                read_secret("RECEPTIONIST_CHANNEL_SECRET", named[:1].upper() + named[1:]) or None
+            )
+        if wants_secret and secret is None:  # none given: the one on this PC, if any
+            kept = reminders.secret_stored(db, a.channel)
+            if not kept:
+                raise UserError(NO_SECRET.format(secret=named, channel=a.channel))
         keys = reminders.EMAIL_KEYS if a.channel == "email" else reminders.HTTP_KEYS[a.channel]
         with options_named({key: name.replace("_", "-") for name, key in keys.items()}):
             entries = reminders.set_channel(db, ctx, a.channel, values, secret)
-    data = {e.key: e.text for e in entries}
-    app.emit(data, "\n".join(f"{k} = {v}" for k, v in data.items()))
+    data: dict[str, Any] = {e.key: e.text for e in entries}
+    lines = [f"{k} = {v}" for k, v in data.items()]
+    if kept:
+        key = reminders.SECRETS[a.channel]
+        data[key], data["secret_kept"] = "set", True
+        lines.append(f"{key} = set (kept: none was given; the one on this PC stays)")
+    app.emit(data, "\n".join(lines))
     return 0
+
+
+NO_SECRET = (
+    "No {secret} was given, and none is kept on this PC, so {channel} could not send from "
+    f"here; nothing was saved. Give it in {SECRET_ENV} (or a file named by {SECRET_ENV}"
+    "_FILE), or run the command in a terminal to be asked for it."
+)
 
 
 MODES = {
@@ -244,6 +287,8 @@ def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
         "waiting": {
             c: str(t) for (c, _), t in zip(found.waiting, found.waiting_texts(), strict=True)
         },
+        # Set up, and their password or token is not on this PC (it sends, or may).
+        "secrets_missing": list(found.secrets_missing),
         # Planned here as the sender would, for a takeover: not this PC's to send now.
         "kept_for_takeover": found.kept,
         # Entries of the per-service rules planning ignores (a deleted service's, or

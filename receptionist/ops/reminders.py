@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Subquery, case, func, select, union_all
 
@@ -36,7 +37,7 @@ from . import settings as ops_settings
 
 __all__ = [
     "CHANNELS", "Item", "ReminderRow", "ReminderStatus", "Round", "channel_setup", "listing",
-    "run", "status",
+    "run", "secrets_missing", "status",
 ]  # fmt: skip
 
 STATES = ("pending", "sending", "sent", "failed", "skipped", "unknown", "withdrawn")
@@ -236,15 +237,24 @@ class ReminderStatus:
         """What the waiting channels met, in words (``reasons.waiting``)."""
         return [reasons.waiting(channel, code) for channel, code in self.waiting]
 
+    # On a PC that sends or may take over (the station, a stand-by), the channels set up
+    # whose password or token is not on it (``secrets_missing``): in ``attention`` too,
+    # said ahead of any message (a stand-by: that it could not send if it took over).
+    secrets_missing: tuple[str, ...] = ()
+
     def attention_texts(self) -> list[Text]:
         """What to do about each stopped channel, in words."""
         return [self.attention_text(channel) for channel in self.attention]
 
     def attention_text(self, channel: str) -> Text:
+        if channel in self.secrets_missing and self.mode == "standby":
+            return halt.takeover_warning(channel)
         sender = dict(self.refused_senders).get(channel, "")
         return halt.attention(channel, self.cause(channel), sender)
 
     def cause(self, channel: str) -> str:
+        if channel in self.secrets_missing:
+            return halt.SECRET_MISSING
         return dict(self.causes).get(channel, halt.HALTED)
 
 
@@ -275,7 +285,6 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
         )
         waiting = tuple(sorted((c, why.removeprefix(RETRY)) for c, why, _ in s.execute(retrying)))
         ignored = len(servicerules.stored(s).gone)
-    attention = tuple(channel for channel, _ in causes)
     if not cfg.enabled:
         mode = "off"
     elif lookcopy.restored_copy(db.path.parent) is not None:
@@ -284,17 +293,20 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
         mode = "here" if role == "station" else "standby"
     else:
         mode = "elsewhere" if cfg.station else "unnamed"
+    missing = secrets_missing(db) if mode in ("here", "standby") else ()
+    attention = tuple(sorted({channel for channel, _ in causes} | set(missing)))
     sends = role == "station" if sending is None else sending and role != "none"
     pending, failed = counts.get("pending", 0), counts.get("failed", 0) + counts.get("unknown", 0)
     if not sends:  # planned as the sender would, for a takeover: the sender's messages
         return ReminderStatus(
             mode, cfg.station, counts.get("sending", 0), failed, None, attention, kept=pending,
             causes=causes, refused_senders=kept, ignored_rules=ignored,
+            secrets_missing=missing,
         )  # fmt: skip
     queued = pending + counts.get("sending", 0)
     return ReminderStatus(
         mode, cfg.station, queued, failed, next_due, attention, causes=causes,
-        refused_senders=kept, waiting=waiting, ignored_rules=ignored,
+        refused_senders=kept, waiting=waiting, ignored_rules=ignored, secrets_missing=missing,
     )  # fmt: skip
 
 
@@ -310,6 +322,15 @@ class EmailSetup:
     username: str
     password: str
 
+    @property
+    def needs_secret(self) -> bool:
+        """A password is needed only to sign in (a user name is set)."""
+        return bool(self.username)
+
+    @property
+    def secret(self) -> str:
+        return self.password
+
 
 @dataclass(frozen=True)
 class HttpSetup:
@@ -317,6 +338,12 @@ class HttpSetup:
     account: str
     sender: str
     token: str
+
+    needs_secret = True  # Twilio's Basic auth, Meta's Bearer token: never without one
+
+    @property
+    def secret(self) -> str:
+        return self.token
 
 
 @dataclass(frozen=True)
@@ -326,6 +353,41 @@ class ChannelSetup:
     email: EmailSetup | None
     sms: HttpSetup | None
     whatsapp: HttpSetup | None
+
+    def missing_secret(self, channel: str) -> bool:
+        """``channel`` is set up and needs a password or token that was not read (not
+        on this PC, or not asked for: ``channel_setup``'s ``secrets``)."""
+        setup: EmailSetup | HttpSetup | None = getattr(self, channel)
+        return setup is not None and setup.needs_secret and not setup.secret
+
+    def needing_secrets(self) -> tuple[str, ...]:
+        """The channels set up that need a password or token to send."""
+        return tuple(c for c in CHANNELS if (s := getattr(self, c)) is not None and s.needs_secret)
+
+
+# Whether each channel's secret is on this PC, as last read, per open file, with the
+# audit log's newest event then: the status bar asks every minute, and a keychain may
+# ask the user, or log, on each read. A secret changes only by ``secretstore.write`` on
+# this PC (audited: ``channels_saved``), so the answer holds until one is saved.
+_HELD: WeakKeyDictionary[Database, tuple[int, dict[str, bool]]] = WeakKeyDictionary()
+
+
+def secrets_missing(db: Database) -> tuple[str, ...]:
+    """The channels set up whose password or token is needed and not on this PC (they
+    are never synced nor in backups: each PC that may send needs its own). The keychain
+    is read once per channel, and again only after one of its settings was saved."""
+    seen, held = _HELD.get(db, (1 << 62, {}))  # nothing known: only the log's newest
+    newest, saved = channels_saved(db, seen)
+    if newest < seen:  # the log went back (a restore), or nothing was known yet
+        held = {}
+    held = {c: there for c, there in held.items() if c not in saved}
+    wanted = channel_setup(db, secrets=()).needing_secrets()
+    unknown = [c for c in wanted if c not in held]
+    if unknown:
+        read = channel_setup(db, secrets=unknown)
+        held.update({c: not read.missing_secret(c) for c in unknown})
+    _HELD[db] = (newest, held)
+    return tuple(c for c in wanted if not held[c])
 
 
 _SAVED_AS = ("clinic_setting", "setting")  # the audit's entity types of settings, secrets
@@ -415,11 +477,15 @@ HTTP_KEYS = {
         "sender": cs.WHATSAPP_SENDER.key,
     },
 }
-SECRETS = {
-    "email": cs.EMAIL_PASSWORD.key,
-    "sms": cs.SMS_TOKEN.key,
-    "whatsapp": cs.WHATSAPP_TOKEN.key,
-}
+SECRETS = {channel: setting.key for channel, setting in halt.SECRETS.items()}
+
+
+def secret_stored(db: Database, channel: str) -> bool:
+    """Whether ``channel``'s password or token is kept on this PC (its value unread by
+    the caller: a command keeps it when none is given)."""
+    with db.read() as s:
+        namespace = clinic_id(s) or ""
+        return bool(namespace) and bool(secretstore.read(s, namespace, halt.SECRETS[channel]))
 
 
 def set_channel(

@@ -66,6 +66,15 @@ class Lost:
     at: datetime
 
 
+class SecretMissing(Exception):
+    """A channel's sender cannot be made on this PC: its password or token is not here
+    (``halt.SECRET_MISSING``). Raised by the senders' mapping before any request."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(channel)
+        self.channel = channel
+
+
 class Sender(Protocol):
     channel: str
 

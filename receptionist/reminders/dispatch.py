@@ -76,7 +76,7 @@ from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import channelsettings, config, deliverylog, halt, handover, station
-from .channels import Lost, Outcome, Outgoing, Sender, digest
+from .channels import Lost, Outcome, Outgoing, SecretMissing, Sender, digest
 from .compose import RETRY, Go, Stop, Wait, appointment_stop, decide, given_up, too_late
 from .plan import NEW_BOOKING, ROLE_LOST, Planned, confirm_since, plan
 from .planscope import Memo
@@ -552,7 +552,10 @@ def _one(
             halt.hold(r, channel, now, stopped)
             return _item(r, "held")
         message = _take(r, decision, now)
-    outcome = _send(_sender(db, senders, message), message)
+    sender = _sender(db, clock, senders, message)
+    if isinstance(sender, Item):  # its secret is not on this PC: held, nothing sent
+        return sender
+    outcome = _send(sender, message)
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         assert r is not None
@@ -589,18 +592,28 @@ def _past_held(s: Session, now: datetime) -> list[Item]:
     return items
 
 
-def _sender(db: Database, senders: Mapping[str, Sender], message: Outgoing) -> Sender:
+def _sender(
+    db: Database, clock: Clock, senders: Mapping[str, Sender], message: Outgoing
+) -> Sender | Item:
     """The channel's sender, made on first use (its secret read then): if that fails,
     the claimed message goes back to the queue, unsent and its try not counted, instead
-    of waiting "sending" for a lookup that can only call it "unknown"."""
+    of waiting "sending" for a lookup that can only call it "unknown". When the
+    channel's password or token is not on this PC (``SecretMissing``), the channel
+    stops on it (``halt.SECRET_MISSING``) and the message waits: its item, "held"."""
     try:
         return senders[message.channel]
-    except Exception:
+    except Exception as exc:
+        missing = isinstance(exc, SecretMissing)
         with db.write() as s:
             r = s.get(Reminder, message.reminder_id)
             if r is not None and r.state == "sending":
                 r.state, r.attempts, r.claimed_at = "pending", r.attempts - 1, None
                 r.sent_to = ""  # nothing went
+                if missing:
+                    halt.hold(r, r.channel, clock.now(), halt.SECRET_MISSING)
+                    return _item(r, "held")
+        if missing:
+            return Item(message.reminder_id, "", "", "", message.channel, "held")
         raise
 
 
@@ -758,7 +771,15 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
         with db.read() as s:
             if halt.is_halted(s, found.channel):  # refused this round: not asked again
                 continue
-        answer = _ask(db, senders, found)
+        try:
+            answer = _ask(db, senders, found)
+        except SecretMissing:  # no token here to ask with: it waits for one, "sending"
+            with db.write() as s:
+                r = s.get(Reminder, found.reminder_id)
+                if r is not None and r.state == "sending":
+                    halt.await_lookup(r, clock.now(), halt.SECRET_MISSING)
+                    items.append(_item(r, "held"))
+            continue
         with db.write() as s:
             r = s.get(Reminder, found.reminder_id)
             if r is None or r.state != "sending":

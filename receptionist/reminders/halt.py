@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from receptionist.models import Reminder
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from . import channelsettings
 from .channels import Outcome
 
 HALTED = "credentials_refused"  # a queued message's reason while its channel is stopped
@@ -174,9 +175,44 @@ SENDER_WORDS: dict[str, str] = {
         "settings set channels.whatsapp_account ID.",
     ),
 }
+# The channel's password or token is not on this PC: secrets never travel (neither
+# synced nor in backups), so a stand-by that took over, or a PC restored from a backup,
+# has none until someone enters it here. Found before any request (the senders are not
+# made without it: ``channels.SecretMissing``), never as "the credentials were refused".
+SECRET_MISSING = SETUP_PREFIX + "secret_missing"
+_ON_EACH_PC = QT_TRANSLATE_NOOP(
+    "core",
+    "the {secret} is not on this PC (passwords and tokens stay on the PC they were typed "
+    "on: they are neither synced nor in backups). Enter it on this PC: receptionist "
+    "settings set {key} (or receptionist channels set {channel} ...).",
+)
+# A stand-by (or a station while another PC holds the lease): it does not send now,
+# and could not if it took over.
+_TAKEOVER = QT_TRANSLATE_NOOP(
+    "core",
+    "{channel}: this PC could take over sending but has no {secret}: enter it on this PC "
+    "before it has to (receptionist settings set {key}, or receptionist channels set "
+    "{channel} ...); passwords and tokens stay on the PC they were typed on.",
+)
+NEEDS_SECRET = QT_TRANSLATE_NOOP(
+    "core",
+    "{channel}: needs attention: {what} Nothing was sent; the queued messages wait, and go "
+    "once it is saved.",
+)
+# Each channel's secret, as a sentence names it, and the setting that keeps it.
+SECRET_NAMES: dict[str, str] = {
+    "email": QT_TRANSLATE_NOOP("core", "e-mail password"),
+    "sms": QT_TRANSLATE_NOOP("core", "SMS token"),
+    "whatsapp": QT_TRANSLATE_NOOP("core", "WhatsApp token"),
+}
+SECRETS = {
+    "email": channelsettings.EMAIL_PASSWORD,
+    "sms": channelsettings.SMS_TOKEN,
+    "whatsapp": channelsettings.WHATSAPP_TOKEN,
+}
 # A sender's code that stops the channel -> the waiting messages' reason.
 STOPS: dict[str, str] = {REFUSED: HALTED, **{c: SETUP_PREFIX + c for c in SETUP}}
-REASONS = (*STOPS.values(), SENDER_SAVED)
+REASONS = (*STOPS.values(), SENDER_SAVED, SECRET_MISSING)
 
 
 def stops(outcome: Outcome) -> str | None:
@@ -196,6 +232,8 @@ def what_to_fix(reason: str, channel: str = "", sender: str = "") -> Text | None
     if reason == SENDER_SAVED:
         words = SENDER_WORDS.get(channel)
         return Text(words, sender=sender) if words is not None else None
+    if reason == SECRET_MISSING:
+        return _secret_words(_ON_EACH_PC, channel) if channel in SECRET_NAMES else None
     said = SETUP.get(reason.removeprefix(SETUP_PREFIX))
     return Text(said) if said is not None and reason.startswith(SETUP_PREFIX) else None
 
@@ -209,11 +247,24 @@ def attention(channel: str, reason: str = HALTED, sender: str = "") -> Text:
         return Text(NEEDS_ATTENTION, channel=channel)
     if reason == SENDER_SAVED:
         around = NEEDS_SENDER
+    elif reason == SECRET_MISSING:
+        around = NEEDS_SECRET
     elif reason.removeprefix(SETUP_PREFIX) in AT_META:
         around = NEEDS_META
     else:
         around = NEEDS_SETUP
     return Text(around, channel=channel, what=what)
+
+
+def takeover_warning(channel: str) -> Text:
+    """What a PC that may take the sending over says ahead when ``channel``'s secret is
+    not on it."""
+    return _secret_words(_TAKEOVER, channel)
+
+
+def _secret_words(words: str, channel: str) -> Text:
+    name = Text(SECRET_NAMES[channel])
+    return Text(words, channel=channel, secret=name, key=SECRETS[channel].key)
 
 
 # A message waiting on a stopped channel (a round skips it once its appointment began).

@@ -3,10 +3,11 @@ rendering.
 
 The placeholders are filled with long-ish sample values of the template's language (a
 12-letter first name, the longest date the language writes, a long provider's name)
-and the clinic's own name and address when it has them, so the count shown is what a
-long case costs, not the best case. ``segments.count`` does the counting. The first
-character that forces UCS-2 is named, and whether it is in the template's own text or
-only in the sample values (a Turkish name with "ş").
+and the clinic's own name when it has one, so the count shown is what a long case
+costs, not the best case; the address is the clinic's own, and none set counts as
+none (its line is left out of the message: ``templates.fill``). ``segments.count``
+does the counting. The first character that forces UCS-2 is named, and whether it is
+in the template's own text or only in the sample values (a Turkish name with "ş").
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def sms_size(body: str, language: str, clinic: str = "", address: str = "") -> S
     """The SMS size of ``body`` rendered with the sample values. ``body`` should have
     passed ``overrides.check_placeholders``; a placeholder it cannot fill is counted as
     written."""
-    values = sample_values(language, clinic, address)
+    # The clinic's address as it goes: none set, its line goes not (``templates.fill``).
+    values = {**sample_values(language, clinic), "address": address}
     try:
         rendered = render(Template("", body), values).body
     except (KeyError, ValueError, IndexError):

@@ -3,8 +3,9 @@
 
 Placeholders: ``{first_name} {date} {time} {provider} {clinic} {address}``. Values
 are stored text, so each is made printable on one line first
-(``receptionist.freetext.printable``). A patient whose language has no templates gets
-the clinic's language, else English.
+(``receptionist.freetext.printable``); a line whose every value is empty is left out
+with its label (``fill``: the clinic's address is empty until it is set). A patient
+whose language has no templates gets the clinic's language, else English.
 """
 
 from __future__ import annotations
@@ -116,9 +117,24 @@ def date_text(local: datetime, language: str) -> str:
 
 
 def render(template: Template, values: dict[str, str]) -> Template:
-    """``template`` filled in; every placeholder must be given, and no other."""
+    """``template`` filled in; every placeholder must be given, and no other. A value
+    the clinic has not set leaves nothing behind (:func:`fill`)."""
     safe = {k: printable(values[k], lines=False) for k in PLACEHOLDERS}
-    return Template(template.subject.format(**safe), template.body.format(**safe))
+    return Template(fill(template.subject, safe), fill(template.body, safe))
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """``text`` filled in, line by line: a line whose every placeholder is empty is left
+    out, its label with it (no "Address:" with nothing after it when the clinic has set
+    no address); each line's trailing spaces, and blank lines at either end, go (an
+    empty clinic name at the end of an SMS)."""
+    kept = []
+    for line in text.split("\n"):
+        names = placeholders(line)
+        if names and not any(values[name].strip() for name in names):
+            continue
+        kept.append(line.format(**values).rstrip())
+    return "\n".join(kept).strip("\n")
 
 
 def placeholders(text: str) -> set[str]:

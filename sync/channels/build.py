@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 
 from receptionist.ops import reminders as reminder_ops
 from receptionist.ops.reminders import ChannelSetup
-from receptionist.reminders.channels import Sender
+from receptionist.reminders.channels import SecretMissing, Sender
 from receptionist.store.storage import Database
 
 from .smtp import SmtpSender
@@ -42,7 +42,11 @@ class Senders(Mapping[str, Sender]):
     Checked as each message goes: a sender whose channel's settings or secret were
     saved since it was made (after a provider refused the credentials, the desk saves
     new ones while the round runs) is made again, from what is saved now, so the
-    round's next message goes with them; a stale sender never keeps going."""
+    round's next message goes with them; a stale sender never keeps going.
+
+    A channel whose password or token is not on this PC (secrets never travel) gets no
+    sender: :class:`SecretMissing` is raised instead, before any request, and dispatch
+    stops the channel on it (``halt.SECRET_MISSING``)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -58,6 +62,8 @@ class Senders(Mapping[str, Sender]):
             self._made.pop(stale, None)
         if channel not in self._made:
             setup = reminder_ops.channel_setup(self.db, secrets=(channel,))
+            if setup.missing_secret(channel):  # never a request with an empty token
+                raise SecretMissing(channel)
             self._made[channel] = senders(setup)[channel]
         return self._made[channel]
 

@@ -442,3 +442,40 @@ def test_a_failed_message_in_the_communication_log_says_what_to_do(
     assert picture.save(str(seeded.root.parent / "commlog-failed.png"))
     if os.environ.get("REMINDER_SHOTS"):
         picture.save(str(Path(os.environ["REMINDER_SHOTS"]) / "commlog-failed.png"))
+
+
+def test_a_channel_whose_token_is_not_on_this_pc_needs_attention_before_anything_is_due(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """SMS set up (as synced from the PC where its token was typed), no token here: the
+    status bar and the Reminders view say so before any message is due."""
+    from receptionist.ops import reminders
+
+    ctx = Ctx(Actor("u1", "admin", "ui"), clock)
+    values = {"base_url": "https://api.twilio.com", "account": "AC1", "sender": "+15005550006"}
+    on_worker(desk, lambda db: reminders.set_channel(db, ctx, "sms", values, None))
+    label = window.sync_status.reminders
+    feed = window.findChild(ReminderStatusFeed)
+    assert feed is not None
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        set_reminders(desk, clock, enabled=True)
+    assert label.text() == "Reminders: needs attention (sms), queued 0"
+    assert label.property("state") == "alert"
+    assert "sms: needs attention: the SMS token is not on this PC" in label.toolTip()
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+    assert "receptionist settings set channels.sms_token" in view.attention.text()
+    window.resize(1366, 768)
+    window.setStyleSheet(stylesheet())
+    QApplication.processEvents()
+    picture = composite(window, view)
+    assert picture.save(str(seeded.root.parent / "reminders-no-token.png"))
+    if os.environ.get("REMINDER_SHOTS"):
+        picture.save(str(Path(os.environ["REMINDER_SHOTS"]) / "reminders-no-token.png"))
+    window.setStyleSheet("")
+    on_worker(desk, lambda db: settings.set_many(db, ctx, {"channels.sms_token": "typed"}))
+    with qtbot.waitSignal(feed.loaded, timeout=10_000):
+        feed.load()
+    assert label.text().startswith("This PC sends reminders: next")
