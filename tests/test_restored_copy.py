@@ -9,6 +9,7 @@ not say "ok"."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -267,3 +268,73 @@ def test_a_copy_of_the_reminder_station_says_it_sends_none(
     capsys.readouterr()
     assert main(["--data-dir", str(look), "reminders", "status"]) == 0
     assert "copy restored to look at: it sends no reminders" in capsys.readouterr().out
+
+
+def _copy_by_hand(source: Path, target: Path) -> Path:
+    """The clinic file and its key file copied into another folder, as a person copies
+    them (the folder's mark beside them left behind)."""
+    target.mkdir()
+    for name in ("clinic.db", "clinic.keys"):
+        shutil.copy2(source / name, target / name)
+    return target
+
+
+def test_a_copy_of_the_copy_made_by_hand_is_still_a_copy_until_adopted(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """#14, session 17: the mark was only a file beside clinic.db, so the copy's files
+    copied by hand into another folder (or the folder moved without its mark) opened as
+    the clinic's live PC: its jobs ran, it would send the queued reminders again. The
+    mark travels in the file: such a copy is a copy until adopted, and adopting it
+    still moves the clinic's newer backups aside."""
+    root, db = clinic
+    old, newer = two_backups(root, db, clock)
+    look = tmp_path / "look"
+    backups.restore(look, old.path, clock)
+    hand = _copy_by_hand(look, tmp_path / "hand")
+    assert not (hand / lookcopy.MARKER).exists()
+    copy = open_clinic(hand)
+    try:
+        marked = lookcopy.restored_copy(hand)
+        assert marked is not None, "a hand copy of a restored copy opened as the clinic"
+        assert marked.backup_made_at is not None and marked.backup_folder == old.path.parent
+        assert Runner(CORE).run_due(copy, clock) == []
+        with pytest.raises(UserError, match="copy restored to look at"):
+            backups.create(copy, admin(clock), hand)
+        with pytest.raises(UserError, match="copy restored to look at"):
+            reminder_ops.run(copy, admin(clock), clock, {})
+        adopted = backups.adopt(copy, admin(clock), hand)
+        assert [p.name for p in adopted.superseded] == [newer.path.name]
+    finally:
+        copy.close()
+    assert lookcopy.restored_copy(hand) is None
+    assert lookcopy.restored_copy(look) is not None, "adopting one copy lifted another's mark"
+    # the adopted copy is the clinic: copied by hand again, it is no copy
+    twice = _copy_by_hand(hand, tmp_path / "twice")
+    open_clinic(twice).close()
+    assert lookcopy.restored_copy(twice) is None
+
+
+def test_a_copy_marked_only_beside_its_file_gets_the_mark_into_it_when_opened(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """A copy restored before the mark went into the file (session 16), or a restore cut
+    short before it wrote it, has the mark beside the file only: opening it puts the
+    mark into the file, so a copy made by hand after that is a copy too."""
+    root, db = clinic
+    old = backups.create(db, admin(clock), root)
+    look = tmp_path / "look"
+    backups.restore(look, old.path, clock)
+    copy = open_clinic(look)
+    try:
+        with copy.write() as s:  # as session 16 left it: nothing in the file
+            s.execute(text("DELETE FROM local_secret WHERE key = 'restored-copy'"))
+    finally:
+        copy.close()
+    open_clinic(look).close()
+    hand = _copy_by_hand(look, tmp_path / "hand")
+    open_clinic(hand).close()
+    assert lookcopy.restored_copy(hand) is not None
+    assert json.loads((hand / lookcopy.MARKER).read_text("utf-8")) == json.loads(
+        (look / lookcopy.MARKER).read_text("utf-8")
+    )

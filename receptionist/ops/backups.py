@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -626,14 +626,21 @@ def restore(
         else []
     )
     db = open_clinic(ddir.root, ask=ask, env=env)
+    lift: Callable[[], None] | None = None
     try:
         with db.write() as s:
             audit.record(s, Ctx(Actor(None, "admin", "cli"), clock), "restore", "clinic", None)
             # What the reminder station sent after the backup was taken is not in the
             # file: it does not go again (reminders/handover.py).
             handover.restored(s, clock.now())
+            # Restored over the clinic, it is the clinic, whatever mark its file held
+            # (a copy's mark there is carried beside it at every opening, lookcopy).
+            if replacing:
+                lift = lookcopy.unmark(s, ddir.root)
     finally:
         db.close()
+    if lift is not None:
+        lift()
     handover.restore_written(ddir.root)
     return Restored(ddir.root, manifest.created_at, aside, superseded, not replacing)
 
@@ -683,7 +690,8 @@ def adopt(db: Database, ctx: Ctx, root: Path) -> Adopted:
                 superseded += _supersede_newer(where, clinic, copy.backup_made_at, ctx.clock.now())
     with db.write() as s:
         audit.record(s, ctx, "adopt_restored_copy", "clinic", clinic_id_of(s))
-    lookcopy.unmark(root)
+        lift = lookcopy.unmark(s, root)
+    lift()
     return Adopted(Path(root), superseded)
 
 

@@ -12,22 +12,27 @@ nothing of it reaches outside its folder: the jobs do not run (``jobs.runner``),
 a backup, a sweep, a reminders' dispatch or a sync round started by hand is refused
 (:func:`refuse`). The app shows :data:`BANNER`. A person lifts the mark by saying the
 copy replaces the clinic (``receptionist backup adopt``, or the question in the app:
-``ops.backups.adopt``). The mark is kept in the folder, not in the file: a restore into
-the copy again keeps it, and it is read without unlocking anything.
+``ops.backups.adopt``). The mark is kept in the folder, read without unlocking
+anything, and a restore into the copy again keeps it; the same mark is kept in the
+file too (``store/copymark.py``), and every opening puts it back beside a file that
+holds it: the copy's files copied by hand, or its folder moved without the mark, are
+still a copy until adopted.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from receptionist.errors import UserError
+from receptionist.store import copymark
 from receptionist.store.folder import RESTORED_COPY
-from receptionist.store.keyfile import atomic_write
-from receptionist.store.storage import fsync_dir
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 MARKER = RESTORED_COPY
@@ -52,36 +57,33 @@ class RestoredCopy:
 
 
 def mark(root: Path, backup_made_at: datetime, backup_folder: Path, now: datetime) -> None:
-    """Mark the data folder ``root`` as holding a copy restored to look at."""
+    """Mark the data folder ``root`` as holding a copy restored to look at (beside
+    the file: the file itself gets the mark when it is next opened, ``copymark``)."""
     data = {
         "backup_made_at": backup_made_at.astimezone(UTC).isoformat(),
         "restored_at": now.astimezone(UTC).isoformat(),
         "backup_folder": os.path.abspath(backup_folder),
     }
-    atomic_write(Path(root) / MARKER, json.dumps(data, indent=2).encode("utf-8"))
-    fsync_dir(Path(root))
+    copymark.put_beside(Path(root), json.dumps(data, indent=2).encode("utf-8"))
 
 
-def unmark(root: Path) -> None:
-    (Path(root) / MARKER).unlink(missing_ok=True)
-    fsync_dir(Path(root))
+def unmark(session: Session, root: Path) -> Callable[[], None]:
+    """Lift the mark of the copy in ``root``: from the file, in the caller's write
+    (``session``); the function returned lifts it from beside the file, to be called
+    once that write is committed (a crash between the two leaves the mark beside the
+    file, which marks the file again at its next opening: still a copy)."""
+    copymark.keep_in_file(session, None)
+    return lambda: copymark.put_beside(Path(root), None)
 
 
 def kept(root: Path) -> bytes | None:
-    """The mark as it is on disk (None: none), to put back with :func:`put_back`."""
-    try:
-        return (Path(root) / MARKER).read_bytes()
-    except FileNotFoundError:
-        return None
+    """The mark as it is beside the file (None: none), to put back with :func:`put_back`."""
+    return copymark.beside(Path(root))
 
 
 def put_back(root: Path, mark_bytes: bytes | None) -> None:
     """The mark as :func:`kept` read it (a restore that failed after re-marking)."""
-    if mark_bytes is None:
-        unmark(root)
-    else:
-        atomic_write(Path(root) / MARKER, mark_bytes)
-        fsync_dir(Path(root))
+    copymark.put_beside(Path(root), mark_bytes)
 
 
 def restored_copy(root: Path) -> RestoredCopy | None:

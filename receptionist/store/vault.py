@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlcipher3
 
 from receptionist.errors import NotOurFile, UnlockError, UserError
-from receptionist.store import keystore, migrate, sidecopy
+from receptionist.store import copymark, keystore, migrate, sidecopy
 from receptionist.store.folder import UNFINISHED, make_private_dir
 from receptionist.store.keyfile import KeyFile, read_keyfile, successor_key, write_keyfile
 from receptionist.store.keys import (
@@ -351,11 +351,14 @@ def open_clinic(
 
 
 def open_unlocked(root: Path, key: bytes, *, on_step: migrate.Step | None = None) -> Database:
-    """Open a clinic's database with the key :func:`unlock` gave, migrating it if old."""
+    """Open a clinic's database with the key :func:`unlock` gave, migrating it if old;
+    the mark of a copy restored to look at, in the file or beside it, is then in both
+    (``copymark.carry``): a copy of the file made by hand is such a copy too."""
     db = Database(DataDir(Path(root)).db, key)
     try:
         sidecopy.remove_leftovers(db.path)
         migrate.upgrade(db, allow_new=False, on_step=on_step)
+        copymark.carry(db, Path(root))
     except BaseException:
         db.close()
         raise
