@@ -247,6 +247,50 @@ def test_the_newest_backup_of_the_day_replaces_the_earlier_one(
     assert second.removed == [first.path] and not first.path.exists()
 
 
+def test_two_backups_in_one_second_are_two_files_listed_newest_first(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """#14, session 17: a backup's name held its time to the second, so a second backup
+    made in that second (the nightly job and a person's, a retry) took the first's name
+    and replaced it: after a log found rewritten, one of the backups kept as the
+    evidence was gone. Each has a name of its own, names sort as they were made, and
+    the listing says the later one is the newest."""
+    root, db = clinic
+    folder = tmp_path / "backups"
+    before = made(root, db, clock, folder)
+    with db.write() as s:
+        s.execute(text("DELETE FROM audit_event WHERE seq = :n"), {"n": seq_of(s, "open")})
+        rechain(s)  # a log found rewritten: the backups keep every older one
+    clock.advance(minutes=5)
+    made_now = [made(root, db, clock, folder) for _ in range(3)]  # the clock stands still
+    assert all(m.log_problem and m.removed == [] for m in made_now)
+    paths = [m.path for m in made_now]
+    assert len(set(paths)) == 3, "a backup made in the same second replaced another"
+    assert all(p.exists() for p in [before.path, *paths])
+    assert sorted(p.name for p in paths) == [p.name for p in paths], "names sort as made"
+    listed = backups.listing(db, admin(clock), root, folder=folder)
+    assert [b.path for b in listed] == [*paths[::-1], before.path]
+    assert files.found_in(folder) == [before.path, *paths]
+
+
+def test_the_rotation_keeps_the_last_of_backups_made_at_one_time(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """As the newest of the day replaces the earlier one, the later of two backups made
+    at one time replaces the earlier (never the one just made); the next takes a name
+    after the last, not the freed one."""
+    root, db = clinic
+    folder = tmp_path / "b"
+    first = made(root, db, clock, folder)
+    second = made(root, db, clock, folder)
+    assert second.path != first.path and second.removed == [first.path]
+    assert not first.path.exists() and second.path.exists()
+    third = made(root, db, clock, folder)
+    assert third.removed == [second.path] and third.path.exists()
+    assert third.path not in (first.path, second.path)
+    assert files.found_in(folder) == [third.path]
+
+
 def test_backups_on_the_clinic_s_disk_are_told(
     clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
 ) -> None:

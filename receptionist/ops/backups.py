@@ -142,8 +142,9 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
         problem = problem or _log_problem(audit.verify(s, now=ctx.clock.now()))
         taken = audit.anchor(s, ctx.clock)
     revision = current_revision(db) or ""
-    name = files.backup_name(clinic, ctx.clock.now())
-    copy = folder / f".{name}.db"
+    # A name of its own, even beside one made in the same second (never replaced).
+    dest = files.reserve_name(folder, clinic, ctx.clock.now())
+    copy = files.copy_path(dest)
     try:
         digest = files.export_copy(db.connect, db.key_pragma(), copy)
         manifest = Manifest(
@@ -157,7 +158,7 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
             log_problem=problem,
             key_id=db.key_id(),
         )
-        path = files.write_archive(folder / name, copy, DataDir(root).keyfile, manifest)
+        path = files.write_archive(dest, copy, DataDir(root).keyfile, manifest)
     finally:
         with contextlib.suppress(OSError):
             copy.unlink()
@@ -266,7 +267,13 @@ def _listing(folder: Path, clinic: str) -> list[BackupInfo]:
         size = path.stat().st_size
         ours = m.clinic_id == clinic
         found.append(BackupInfo(path, m.clinic_id, m.created_at, size, m.revision, ours, m.anchor))
-    return sorted(found, key=lambda b: b.created_at, reverse=True)
+    return sorted(found, key=made_order, reverse=True)
+
+
+def made_order(info: BackupInfo) -> tuple[datetime, int]:
+    """What orders backups as they were made: the time in the manifest, then (made at
+    one time, by a clock that stood still) the number in the name (``files.number_of``)."""
+    return info.created_at, files.number_of(info.path)
 
 
 def to_keep(
@@ -299,11 +306,15 @@ def rotate(db: Database, folder: Path, clinic: str, now: datetime) -> list[Path]
         daily = int(clinicstore.value(s, settings.KEEP_DAILY))  # type: ignore[call-overload]
         weekly = int(clinicstore.value(s, settings.KEEP_WEEKLY))  # type: ignore[call-overload]
         zone = zones.zone(str(clinicstore.value(s, clinic_settings.TIMEZONE)))
-    ours = [b for b in _listing(folder, clinic) if b.this_clinic]
+    ours = [b for b in _listing(folder, clinic) if b.this_clinic]  # newest first
     keep = to_keep([b.created_at for b in ours], daily, weekly, zone)
-    removed = []
+    removed, seen = [], set()
     for info in ours:
-        if info.created_at not in keep and info.created_at <= now:
+        # Of backups made at one time, the last made is the one kept (as the newest of
+        # a day is): the listing gives it first.
+        kept = info.created_at in keep and info.created_at not in seen
+        seen.add(info.created_at)
+        if not kept and info.created_at <= now:
             with contextlib.suppress(FileNotFoundError):
                 info.path.unlink()
             removed.append(info.path)
@@ -446,7 +457,7 @@ def kept_anchors(root: Path) -> list[anchors.Anchor]:
         with contextlib.suppress(OSError):  # out of reach, or gone while read
             listed += _listing(folder, clinic) if places.reachable(folder) else []
     found = []
-    for info in sorted(listed, key=lambda b: b.created_at, reverse=True):
+    for info in sorted(listed, key=made_order, reverse=True):
         if info.this_clinic and info.anchor is not None:
             with contextlib.suppress(UserError):
                 found.append(anchors.parse(_json_bytes(info.anchor)))

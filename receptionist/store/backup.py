@@ -286,8 +286,53 @@ def opens_with(db: Path, key: bytes) -> bool:
     return True
 
 
-def backup_name(clinic_id: str, when: datetime) -> str:
-    return f"clinic-{clinic_id[:8]}-{when.astimezone(UTC):%Y%m%d-%H%M%S}{SUFFIX}"
+def backup_name(clinic_id: str, when: datetime, number: int = 1) -> str:
+    """The name of a backup made at ``when``: its time to the second (UTC), and for the
+    ``number``-th made in that second (2, 3, ...) ``_<number>`` after it, so the names
+    of one clinic's backups sort as they were made (``.`` sorts before ``_``)."""
+    after = f"_{number}" if number > 1 else ""
+    return f"clinic-{clinic_id[:8]}-{when.astimezone(UTC):%Y%m%d-%H%M%S}{after}{SUFFIX}"
+
+
+def number_of(path: Path) -> int:
+    """Which of the backups made in one second ``path`` is by its name (1, 2, ...):
+    what orders backups whose manifests give one time (a clock that stood still)."""
+    stem = path.name.removesuffix(SUFFIX)
+    _, sep, after = stem.rpartition("_")
+    return int(after) if sep and after.isdigit() else 1
+
+
+def copy_path(dest: Path) -> Path:
+    """Where the clinic's copy is written before it goes into the backup ``dest``."""
+    return dest.with_name(f".{dest.name}.db")
+
+
+def reserve_name(folder: Path, clinic_id: str, when: datetime) -> Path:
+    """A path in ``folder`` for a backup made at ``when`` that no backup there has nor
+    one being written: :func:`backup_name`, numbered after every backup of that second
+    there (never a number freed by the rotation: the one made last sorts last).
+    Reserved by creating its :func:`copy_path` exclusively (two processes never take
+    one name); the caller writes the copy there and removes it."""
+    first = backup_name(clinic_id, when)
+    stem = first.removesuffix(SUFFIX)
+    taken = [
+        number_of(Path(name.lstrip(".").split(SUFFIX)[0] + SUFFIX))
+        for name in (os.listdir(folder) if folder.is_dir() else [])
+        if name.lstrip(".").startswith(stem) and SUFFIX in name
+    ]
+    number = max(taken, default=0) + 1
+    while True:
+        dest = folder / backup_name(clinic_id, when, number)
+        try:
+            fd = os.open(copy_path(dest), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            number += 1
+            continue
+        os.close(fd)
+        if not dest.exists():  # one finished between the listing and the reserving
+            return dest
+        copy_path(dest).unlink(missing_ok=True)
+        number += 1
 
 
 def found_in(folder: Path) -> list[Path]:

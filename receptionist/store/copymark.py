@@ -86,4 +86,3 @@ def carry(db: Database, root: Path) -> None:
             keep_in_file(s, there)
     elif there is None and kept is not None:
         put_beside(root, kept)
-
