@@ -212,7 +212,8 @@ def test_the_cli_sweep_asks_or_needs_yes_after_a_dry_run_of_the_policy_as_it_is(
         assert main(["sweep"]) == 2
     said = capsys.readouterr().err
     assert "would destroy" in said and "Type yes" in said and "nothing was swept" in said
-    assert re.search(r"sweep now \(\d{4}-\d\d-\d\d \d\d:\d\d UTC by this PC's clock\)", said)
+    # the clinic's time, as `sweep status` says it (session 17: it said UTC)
+    assert re.search(r"sweep now \(\d{4}-\d\d-\d\d \d\d:\d\d by this PC's clock\)", said)
     assert main(["patient", "show", number]) == 0
     capsys.readouterr()
     with terminal("yes\n"):
@@ -408,7 +409,8 @@ def test_jobs_history_through_the_cli(
 
     assert main(["jobs", "history", "retention.sweep"]) == 0
     said = capsys.readouterr().out
-    assert "UTC" in said and "waiting for a person's first sweep" in said
+    # the clinic's time, as `jobs list` says it (session 17: it said UTC)
+    assert "UTC" not in said and "waiting for a person's first sweep" in said
     assert main(["jobs", "history", "nothing"]) == 2
     assert "no job called nothing" in capsys.readouterr().err
     assert main(["jobs", "history", "backup", "--limit", "0"]) == 2
@@ -446,3 +448,40 @@ def test_jobs_list_and_sweep_status_show_the_next_run_in_clinic_time_never_past(
     assert "Nightly sweep next due: due now (the next tick runs it)" in said
     code, status = run(capsys, "sweep", "status")
     assert status["nightly"]["owed"] and status["nightly"]["next_due"] == clock.now().isoformat()  # type: ignore[index]
+
+
+def test_jobs_history_sweep_records_and_the_sweep_s_question_say_clinic_time(
+    cli_env: Path,
+    made: Template[None],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """#14, session 17: `jobs history`, `sweep records` and the question before a sweep
+    said UTC (22:30 on the 7th) while `jobs list` and `sweep status` say the clinic's
+    time (01:30 on the 8th in Istanbul); `--since` is the clinic's day as the lines
+    show it. --json (and --csv) keep ISO 8601 in UTC, as `jobs list --json` does."""
+    made.copy_to(cli_env)
+    clock = FixedClock(datetime(2026, 12, 7, 22, 30, 15, tzinfo=UTC))  # 01:30:15 on the 8th
+    monkeypatch.setattr(cli_main, "default_clock", lambda: clock)
+    assert run(capsys, "jobs", "run", "backup")[0] == 0
+    assert main(["jobs", "history", "backup"]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith("2026-12-08 01:30:15  to 01:30:15  ok"), said
+    assert "UTC" not in said
+    code, kept = run(capsys, "jobs", "history", "backup")
+    assert kept["runs"][0]["started"] == clock.now().isoformat()  # type: ignore[index]
+
+    with terminal("yes\n"):
+        assert main(["sweep"]) == 0
+    asked = capsys.readouterr().err
+    assert "A sweep now (2026-12-08 01:30 by this PC's clock) would destroy" in asked, asked
+    assert "UTC" not in asked
+    assert main(["sweep", "records"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.startswith("2026-12-08 01:30  "), listed
+    assert "UTC" not in listed
+    code, found = run(capsys, "sweep", "records", "--since", "2026-12-08")
+    assert code == 0 and found and all(r["at"] == clock.now().isoformat() for r in found)  # type: ignore[union-attr, index]
+    assert run(capsys, "sweep", "records", "--since", "2026-12-09")[1] == []
+    assert main(["sweep", "records", "--csv"]) == 0
+    assert clock.now().isoformat() in capsys.readouterr().out  # for an inspector: UTC

@@ -57,6 +57,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     past = jsub.add_parser(
         "history",
         help="a job's kept runs, newest first: start, end, outcome, counts, error type",
+        description="Times are the clinic's (--json: ISO 8601 in UTC).",
         **examples(
             "receptionist jobs history reminders.dispatch",
             "receptionist jobs history backup --limit 10 --json",
@@ -82,9 +83,10 @@ def jobs_of(app: App) -> tuple[Job, ...]:
 DUE_NOW = "due now (the next tick runs it)"
 
 
-def clinic_time(value: datetime, tz: ZoneInfo) -> str:
-    """A time as the CLI shows times: the clinic's wall clock, to the minute."""
-    return f"{value.astimezone(tz):%Y-%m-%d %H:%M}"
+def clinic_time(value: datetime, tz: ZoneInfo, *, seconds: bool = False) -> str:
+    """A time as the CLI shows times: the clinic's wall clock, to the minute (or the
+    second: a run's start and end). --json keeps ISO 8601 in UTC."""
+    return f"{value.astimezone(tz):%Y-%m-%d %H:%M{':%S' if seconds else ''}}"
 
 
 def next_run(s: runner.JobStatus, tz: ZoneInfo) -> str:
@@ -151,9 +153,10 @@ def cmd_history(app: App) -> int:
     _jobs, job = _named(app)
     with app.database() as db:
         runs = runner.history(db, app.clock, job, app.args.limit)
+        tz = zones.zone(patients.clinic_zone(db))
     data = {"name": job.name, "trigger": job.trigger.describe(),
             "runs": [_run_row(r) for r in runs]}  # fmt: skip
-    lines = [_run_line(r) for r in runs] or [f"{job.name} has not run yet."]
+    lines = [_run_line(r, tz) for r in runs] or [f"{job.name} has not run yet."]
     app.emit(data, "\n".join(lines))
     return 0
 
@@ -172,13 +175,15 @@ def _run_row(r: runner.Run) -> dict[str, Any]:
     }
 
 
-def _run_line(r: runner.Run) -> str:
-    ended = f"{r.ended_at:%H:%M:%S}" if r.ended_at else "--:--:--"
+def _run_line(r: runner.Run, tz: ZoneInfo) -> str:
+    """A run in the clinic's time, as `jobs list` says its last one (the end: its time
+    of day, to the second)."""
+    ended = f"{r.ended_at.astimezone(tz):%H:%M:%S}" if r.ended_at else "--:--:--"
     counts = ", ".join(f"{kind} {n}" for kind, n in sorted(r.counts.items()))
     return (
-        f"{r.started_at:%Y-%m-%d %H:%M:%S} UTC  to {ended}  {_said(r):<11} {counts}"
+        f"{clinic_time(r.started_at, tz, seconds=True)}  to {ended}  {_said(r):<11} {counts}"
         + (f"  ({r.error})" if r.error else "")
-        + (f"  [after a pause: due {r.due_at:%Y-%m-%d %H:%M} UTC]" if r.after_pause else "")
+        + (f"  [after a pause: due {clinic_time(r.due_at, tz)}]" if r.after_pause else "")
         + (f"\n  {said}" if (said := clockcheck.reason(r.counts)) else "")
     )
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from receptionist import zones
 from receptionist.cli.common import App, examples
@@ -39,6 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "sweep",
         help="destroy what the retention policy says is past its time (or show it: --dry-run)",
+        description="Times are the clinic's (--json: ISO 8601 in UTC).",
         **examples(
             "receptionist sweep --dry-run --json",
             "receptionist sweep                # shows the dry run's counts, asks for yes",
@@ -87,12 +89,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "records",
         help="the destruction records (KVKK): what each sweep destroyed, how many, when, "
         "under which policy; no patient data",
+        description="Times are the clinic's (--json and --csv: ISO 8601 in UTC).",
         **examples(
             "receptionist sweep records --json",
             "receptionist sweep records --since 2026-06-01 --csv > destruction-records.csv",
         ),
     )
-    rec.add_argument("--since", metavar="DAY", help="only from this UTC day on, like 2026-06-01")
+    rec.add_argument(
+        "--since", metavar="DAY", help="only from this day (the clinic's) on, like 2026-06-01"
+    )
     rec.add_argument(
         "--csv", action="store_true", help="print CSV (for an inspector) instead of lines"
     )
@@ -124,7 +129,7 @@ def cmd_sweep(app: App) -> int:
         ctx = app.ctx(db)
         if app.args.dry_run:
             plan = ops.review(db, ctx, app.data_dir)
-            app.emit(_plan(plan), _plan_text(plan))
+            app.emit(_plan(plan), _plan_text(plan, _zone(db)))
             return 0
         if not app.args.yes:
             _confirm(db, ctx, app.data_dir)
@@ -182,7 +187,7 @@ def _confirm(db: Database, ctx: Ctx, root: Path) -> None:
     if not sys.stdin.isatty():
         raise UserError(NO_TERMINAL)
     plan = ops.review(db, ctx, root)
-    print(_plan_text(plan, most=PROMPT_PATIENTS), file=sys.stderr)
+    print(_plan_text(plan, _zone(db), most=PROMPT_PATIENTS), file=sys.stderr)
     print("This cannot be undone. Type yes to sweep now: ", end="", file=sys.stderr, flush=True)
     try:
         answer = sys.stdin.readline()
@@ -244,8 +249,11 @@ def cmd_status(app: App) -> int:
 
 
 def cmd_records(app: App) -> int:
-    since = _since(app.args.since) if app.args.since else None
+    day = _since(app.args.since) if app.args.since else None
     with app.database() as db:
+        tz = _zone(db)
+        # The clinic's day, as the lines show the records' times (not the UTC day).
+        since = zones.wall_to_utc(datetime.combine(day, time()), tz) if day else None
         found = ops.destruction_records(db, app.ctx(db), since=since)
         logged = ops.records_in_log(db, app.ctx(db), (r.sweep_id for r in found))
     if app.args.csv:
@@ -257,7 +265,7 @@ def cmd_records(app: App) -> int:
         for r in found
     ]  # fmt: skip
     lines = [
-        f"{r.at:%Y-%m-%d %H:%M} UTC  {r.sweep_id[:8]}  "
+        f"{clinic_time(r.at, tz)}  {r.sweep_id[:8]}  "
         + ("nothing past its time" if r.kind == records.NOTHING else f"{r.kind}: {r.count}")
         + f"  ({r.policy})"
         + _LOGGED[logged[r.sweep_id]]
@@ -278,11 +286,16 @@ DIFFERS = (
 )
 
 
-def _since(text: str) -> datetime:
+def _since(text: str) -> date:
     try:
-        return datetime.combine(date.fromisoformat(text.strip()), time(), UTC)
+        return date.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError("since", BAD_DAY) from None
+
+
+def _zone(db: Database) -> ZoneInfo:
+    """The clinic's time zone, which the lines' times are in (as `jobs list`'s)."""
+    return zones.zone(patients.clinic_zone(db))
 
 
 def _tell(kind: str, done: int) -> None:
@@ -300,12 +313,13 @@ def _plan(plan: ops.Plan) -> dict[str, Any]:
     }
 
 
-def _plan_text(plan: ops.Plan, most: int | None = None) -> str:
+def _plan_text(plan: ops.Plan, tz: ZoneInfo, most: int | None = None) -> str:
     """The dry run in lines: the counts per kind, then the patients (the first ``most``
     of them, None: all; the prompt before a sweep must not scroll 10,000 names by)."""
-    # The date the policy is counted from: the person is the check of the PC's clock
-    # (``retention.clockcheck``: a person's sweep is not stopped by its doubt).
-    when = f"{plan.at:%Y-%m-%d %H:%M} UTC by this PC's clock"
+    # The date the policy is counted from, in the clinic's time as the person reads
+    # the wall clock: the person is the check of the PC's clock (``retention.clockcheck``:
+    # a person's sweep is not stopped by its doubt).
+    when = f"{clinic_time(plan.at, tz)} by this PC's clock"
     lines = [f"A sweep now ({when}) would destroy (nothing has been changed):"]
     lines += [f"  {kind:<22} {n:>8}  ({plan.policies[kind]})" for kind, n in plan.counts.items()]
     shown = plan.patients if most is None else plan.patients[:most]

@@ -29,7 +29,9 @@ class ClinicSetting(Synced, Base):
 
 class LocalSecret(Base):
     """A secret setting of this PC, where the OS has no keychain. Never synced: the
-    file is encrypted, and a secret of one PC is no other PC's business."""
+    file is encrypted, and a secret of one PC is no other PC's business. One row that
+    is no secret: ``restored-copy``, the mark of a copy restored to look at, kept in the
+    file so that it travels with it (``store/copymark.py``)."""
 
     __tablename__ = "local_secret"
 
