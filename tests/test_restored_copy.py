@@ -338,3 +338,18 @@ def test_a_copy_marked_only_beside_its_file_gets_the_mark_into_it_when_opened(
     assert json.loads((hand / lookcopy.MARKER).read_text("utf-8")) == json.loads(
         (look / lookcopy.MARKER).read_text("utf-8")
     )
+
+
+def test_a_restore_into_a_hand_copy_never_opened_keeps_it_a_copy(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """The hand copy's mark is only in its file until it is opened: a restore into it
+    reads it there, so it neither replaces the clinic nor moves its backups aside."""
+    root, db = clinic
+    old, newer = two_backups(root, db, clock)
+    look = tmp_path / "look"
+    backups.restore(look, old.path, clock)
+    hand = _copy_by_hand(look, tmp_path / "hand")
+    again = backups.restore(hand, old.path, clock)
+    assert again.look_only and again.superseded == [], "a hand copy was restored as the clinic"
+    assert newer.path.exists() and lookcopy.restored_copy(hand) is not None

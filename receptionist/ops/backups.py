@@ -36,7 +36,7 @@ from receptionist.settings import backups as settings
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore, pcstore
 from receptionist.store import backup as files
-from receptionist.store import keystore
+from receptionist.store import copymark, keystore
 from receptionist.store.backup import Manifest
 from receptionist.store.folder import make_private_dir
 from receptionist.store.lock import InstanceLock, exclusive_use
@@ -611,6 +611,10 @@ def restore(
             _refuse_other_clinic(ddir, manifest, path)
         key = _unlock_backup(Path(tmp), manifest, path, ask=ask, env=env)
         files.check_copy(db_copy, key)
+        if replacing and copymark.in_file_at(ddir.db, key) is not None:
+            # A copy's files copied by hand and not opened since: its mark is in the
+            # file only (``store/copymark.py``). It stays a copy; the clinic is elsewhere.
+            replacing = False
         app_lock = contextlib.nullcontext() if holding_lock else InstanceLock(ddir.lock)
         with app_lock, exclusive_use(ddir.db):
             before = lookcopy.kept(ddir.root)

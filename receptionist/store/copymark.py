@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from receptionist.errors import ReceptionistError
 from receptionist.models import LocalSecret
 from receptionist.store.folder import RESTORED_COPY
 from receptionist.store.keyfile import atomic_write
@@ -72,6 +74,25 @@ def keep_in_file(session: Session, mark: bytes | None) -> None:
         else:
             row.value = value
     session.flush()
+
+
+def in_file_at(path: Path, key: bytes) -> bytes | None:
+    """The mark kept in the clinic file at ``path``, read with ``key`` before anything
+    else opens it (a restore deciding what the folder holds); None when there is none,
+    or the file is absent or not opened by ``key``."""
+    if not Path(path).exists():
+        return None
+    try:
+        db = Database(Path(path), key)
+    except (ReceptionistError, OSError, SQLAlchemyError):
+        return None
+    try:
+        with db.read() as s:
+            return in_file(s)
+    except (ReceptionistError, OSError, SQLAlchemyError):
+        return None
+    finally:
+        db.close()
 
 
 def carry(db: Database, root: Path) -> None:
