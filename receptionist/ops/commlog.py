@@ -95,4 +95,6 @@ def _explained(e: CommEntry) -> Text | None:
     words name it (``reasons.logged``)."""
     if e.recorded_by is not None:
         return None
-    return reasons.explain(e.reason, e.channel) if e.reason else reasons.logged(e.summary, e.channel)
+    return (
+        reasons.explain(e.reason, e.channel) if e.reason else reasons.logged(e.summary, e.channel)
+    )
