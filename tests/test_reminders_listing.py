@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from reminderclinic import Clinic, at, make
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
@@ -345,3 +345,20 @@ def test_a_failed_message_s_log_entry_keeps_its_reason_code(clinic: Clinic) -> N
         dispatch._log(s, r, clinic.clock.now(), None)
     [went] = [r for r in commlog.listing(clinic.db, clinic.ctx, pid) if "sent;" in r.entry.summary]
     assert went.entry.reason == "" and went.explained is None, "a sent one: no reason"
+
+
+def test_an_erased_patient_s_log_entries_keep_no_reason_code(clinic: Clinic) -> None:
+    """The code tells something of her (she opted out, her number is wrong): erasure
+    empties it with the summary."""
+    pid = clinic.patient(1)
+    visit = clinic.book(pid, at(3, 10))
+    wipe_planned(clinic)
+    planted = plant(clinic, visit, pid, "failed", at(1, 10), "permanent:opted_out")
+    with clinic.db.write() as s:
+        r = s.get(Reminder, planted)
+        assert r is not None
+        dispatch._log(s, r, clinic.clock.now(), None)
+    patients.delete(clinic.db, clinic.ctx, pid)
+    with clinic.db.read() as s:
+        kept = s.execute(select(CommunicationEntry.summary, CommunicationEntry.reason)).all()
+    assert [tuple(k) for k in kept] == [("", "")]
