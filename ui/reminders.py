@@ -178,7 +178,7 @@ class RemindersView(QDialog):
         self.search = QLineEdit(self)
         self.search.setObjectName("remindersPatient")
         self.search.setAccessibleName(self.tr("Patient"))
-        self.search.setPlaceholderText(self.tr("Number or name"))
+        self.search.setPlaceholderText(self.tr("Number, name or phone"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda _: self.typing.start())
         self.table = rows_table(

@@ -156,7 +156,9 @@ def listing(
             ids = named_patients(s, ctx, patient)
             if not ids:
                 return []
-            query = query.where(r.patient_id.in_(ids), r.state.in_(states or STATES))
+            query = query.where(r.patient_id.in_(ids))
+            if states:  # as text, not the column: SQLite would walk (state, send_at)
+                query = query.where((r.state + "").in_(states))  # for all of them
         else:
             page = _first(states or STATES, limit)
             query = query.join(page, page.c.id == r.id)
