@@ -10,7 +10,9 @@ next 7.5 days), plus as many appointments over the past 60 days; three messages 
 5 % skipped. Timed, as the view and ``reminders list`` read them: each Show filter at
 the view's limit (1,000 rows) and the command's default (200), each beside the read
 the list made before (the rows alone, no patient, no provider, in the old order).
-Each is printed as median and p95 over ``--rounds`` reads.
+Then the Patient box's query (``listing(patient=...)``, all states, the view's limit):
+one patient by number, a name that finds a few, one that finds every patient (the
+search's 500), and a phone. Each is printed as median and p95 over ``--rounds`` reads.
 """
 
 from __future__ import annotations
@@ -34,10 +36,18 @@ from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
 from receptionist.models import Appointment, Reminder, new_id
 from receptionist.ops import reminders
+from receptionist.patients.search import rebuild_search_index
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_unlocked
 
 RULES = {"7d": timedelta(days=7), "24h": timedelta(hours=24), "2h": timedelta(hours=2)}
+# The Patient box's text: what it finds of the 3,000 "P<i> Bench" patients.
+TYPED = {
+    "number A-1500": "A-1500",
+    "name P150 (11 patients)": "p150",
+    "name Bench (500 of 3,000)": "bench",
+    "phone 905551001500": "905551001500",
+}
 FILTERS = {
     "queued": ("pending", "sending"),
     "sent": ("sent",),
@@ -113,6 +123,8 @@ def main() -> int:
         key = build(root, args.appointments)
         db = open_unlocked(root, key)
         total = add_messages(db, args.appointments)
+        with db.write() as s:  # the patients as the desk adds them: in the search index
+            rebuild_search_index(s)
         ctx = Ctx(SYSTEM, FixedClock(NOW))
         lines = []
         for limit in (reminders.LIST_LIMIT, 200):
@@ -138,6 +150,16 @@ def main() -> int:
                         f"{name + label:<27} limit {limit:>4}: {shown:>4} rows  median "
                         f"{median * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms"
                     )
+        for name, typed in TYPED.items():
+
+            def found(typed: str = typed) -> int:
+                return len(reminders.listing(db, ctx, patient=typed))
+
+            median, p95, shown = timed(args.rounds, found)
+            lines.append(
+                f"patient {name:<27}: {shown:>4} rows  median {median * 1000:6.1f} ms  "
+                f"p95 {p95 * 1000:6.1f} ms"
+            )
         db.close()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{total} messages of {2 * args.appointments} appointments; {args.rounds} reads each")

@@ -21,7 +21,7 @@ from channelservers import (
 from sqlalchemy import select, update
 from templates import Template, cli_env_for, make_template
 
-from receptionist.models import Appointment, ClinicSetting, Reminder
+from receptionist.models import Appointment, ClinicSetting, Patient, Reminder
 from receptionist.reminders import dispatch
 from receptionist.reminders.dispatch import Round
 from receptionist.store.vault import open_clinic
@@ -421,3 +421,49 @@ def test_channels_set_help_speaks_of_each_channel_s_own_fields(
     assert "phone number id" in whatsapp and "access token" in whatsapp
     assert "graph.facebook.com" in whatsapp
     assert "token" not in email and "password" in email
+
+
+def test_reminders_list_narrows_to_a_patient_and_says_a_queued_message_s_next_try(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--patient`` finds one patient's messages by number or name (a query: however
+    many others' come first); a queued message a try failed for now says when its next
+    try is (``next_try_at``), which the text says in place of its planned time."""
+    assert main(["patient", "add", "--given-name", "Mehmet", "--family-name", "Öztürk",
+                 "--phone", "+905321112244", "--consent", "sms"]) == 0  # fmt: skip
+    db = open_clinic(clinic)
+    with db.read() as s:
+        appointment = s.scalars(select(Appointment)).one()
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    retry_at = now + timedelta(minutes=8)
+
+    def row(patient: str, rule: str, state: str, reason: str = "") -> Reminder:
+        return Reminder(
+            appointment_id=appointment.id, patient_id=patient, kind="reminder", rule=rule,
+            scheduled_for=now - timedelta(minutes=30), send_at=now - timedelta(minutes=30),
+            appointment_start=appointment.start_utc, state=state,
+            channel="sms" if state != "pending" else "", reason=reason, provider_id="",
+            digest="", attempts=4, created_at=now, updated_at=now,
+            next_try_at=retry_at if state == "pending" else None,
+        )  # fmt: skip
+
+    with db.write() as s:
+        mehmet = s.scalars(select(Patient.id).where(Patient.number == "A-2")).one()
+        s.add(row(appointment.patient_id, "ayse", "pending", "retry:unreachable"))
+        s.add(row(mehmet, "mehmet", "failed", "permanent:invalid_number"))
+    db.close()
+    for typed in ("A-2", "a-2", "öztürk", "mehmet ozturk"):
+        listed = said(capsys, ["reminders", "list", "--patient", typed])
+        assert [r["rule"] for r in listed] == ["mehmet"], typed  # type: ignore[union-attr,index]
+    [queued] = said(capsys, ["reminders", "list", "--patient", "A-1", "--state", "pending"])  # type: ignore[misc]
+    zone = datetime.fromisoformat(queued["send_at"]).tzinfo
+    assert queued["next_try_at"] == retry_at.astimezone(zone).isoformat(timespec="minutes")
+    [failed] = said(capsys, ["reminders", "list", "--patient", "A-2"])  # type: ignore[misc]
+    assert failed["next_try_at"] is None
+    capsys.readouterr()
+    assert main(["reminders", "list", "--patient", "A-1", "--state", "pending"]) == 0
+    shown = capsys.readouterr().out
+    assert f"next try {queued['next_try_at'][:16].replace('T', ' ')}" in shown, shown
+    assert main(["reminders", "list", "--patient", "A-99"]) == 0
+    assert "No messages of a patient matching 'A-99'." in capsys.readouterr().out
+    assert said(capsys, ["reminders", "list", "--patient", "A-99"]) == []

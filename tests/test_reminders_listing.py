@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 from reminderclinic import Clinic, at, make
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
-from receptionist.models import Patient, Provider, Reminder
+from receptionist.models import CommunicationEntry, Patient, Provider, Reminder
 from receptionist.models.names import ANONYMISED
 from receptionist.ops import commlog, patients, reminders
+from receptionist.patients.search import rebuild_search_index
 from receptionist.reminders import dispatch, reasons
 from receptionist.retention import anonymise
 from receptionist.store.storage import Database
@@ -224,3 +225,172 @@ def test_a_failed_message_s_log_entry_says_what_happened_and_what_to_do(
     assert "permanent:invalid_number" in logged.entry.summary
     assert logged.explained == reasons.explain("permanent:invalid_number", "sms")
     assert typed.explained is None
+
+
+def test_the_patient_filter_finds_a_patient_whose_messages_are_past_the_first_thousand(
+    clinic: Clinic,
+) -> None:
+    """The list holds 1,000 rows at most; the patient filter is a query, not a look
+    through the rows already read: a patient whose messages sort after 1,100 newer ones
+    of another patient is found by number and by name (as the patient search finds her),
+    and only her messages come back, in the list's order."""
+    busy, quiet = clinic.patient(1), clinic.patient(2)
+    with clinic.db.write() as s:  # findable by name, as a patient the desk added is
+        rebuild_search_index(s)
+    busy_visit, quiet_visit = clinic.book(busy, at(3, 10)), clinic.book(quiet, at(3, 11))
+    wipe_planned(clinic)
+    now = clinic.clock.now()
+    many = [
+        {
+            "id": f"busy-{n}", "appointment_id": busy_visit, "patient_id": busy,
+            "kind": "reminder", "rule": "24h", "scheduled_for": at(1, 9, n),
+            "send_at": at(1, 9, n), "appointment_start": at(3, 10),
+            "state": "sent", "channel": "sms", "reason": "", "provider_id": f"SM{n}",
+            "digest": "", "attempts": 1, "created_at": now, "updated_at": now,
+            "finished_at": now,
+        }
+        for n in range(1100)
+    ]  # fmt: skip
+    with clinic.db.write() as s:
+        s.execute(Reminder.__table__.insert(), many)
+    old = plant(clinic, quiet_visit, quiet, "sent", at(0, 9))
+    older = plant(clinic, quiet_visit, quiet, "sent", at(0, 8), rule="2h")
+    first = reminders.listing(clinic.db, clinic.ctx)
+    assert len(first) == reminders.LIST_LIMIT and old not in {r.id for r in first}
+    with clinic.db.read() as s:
+        number = s.get(Patient, quiet).number  # type: ignore[union-attr]
+    for typed in (number, number.lower(), "hasta2", "HASTA2 test"):
+        found = reminders.listing(clinic.db, clinic.ctx, patient=typed)
+        assert [r.id for r in found] == [old, older], typed
+    assert reminders.listing(clinic.db, clinic.ctx, patient="nobody here") == []
+    assert reminders.listing(clinic.db, clinic.ctx, patient=number, states=("failed",)) == []
+    busy_rows = reminders.listing(clinic.db, clinic.ctx, patient="hasta1", limit=5)
+    assert len(busy_rows) == 5 and {r.patient_id for r in busy_rows} == {busy}
+    assert reminders.listing(clinic.db, clinic.ctx, patient="  ") == first, "blank: everyone"
+
+
+def test_an_erased_patient_s_messages_are_found_by_her_number(clinic: Clinic) -> None:
+    """Her row keeps only her number (the search has forgotten her); the list still
+    names it, and the filter finds it."""
+    gone = clinic.patient(1)
+    visit = clinic.book(gone, at(3, 10))
+    wipe_planned(clinic)
+    sent = plant(clinic, visit, gone, "sent", at(1, 9))
+    with clinic.db.read() as s:
+        number = s.get(Patient, gone).number  # type: ignore[union-attr]
+    patients.delete(clinic.db, clinic.ctx, gone)
+    assert [r.id for r in reminders.listing(clinic.db, clinic.ctx, patient=number)] == [sent]
+
+
+def test_a_message_waiting_to_be_retried_lists_its_next_try(clinic: Clinic) -> None:
+    """A queued message a try failed for now goes at its next try, not at its planned
+    time: the row says when (``next_try_at``; None for any other message), and the
+    queue is in the order the messages go."""
+    pid = clinic.patient(1)
+    visit = clinic.book(pid, at(3, 10))
+    wipe_planned(clinic)
+    retried = plant(clinic, visit, pid, "pending", at(2, 9), "retry:unreachable", rule="a")
+    plain = plant(clinic, visit, pid, "pending", at(2, 10), rule="b")
+    failed = plant(clinic, visit, pid, "failed", at(1, 9), "transient:unreachable", rule="c")
+    with clinic.db.write() as s:
+        for rid, when in ((retried, at(2, 11)), (failed, at(1, 10))):
+            r = s.get(Reminder, rid)
+            assert r is not None
+            r.next_try_at, r.attempts = when, 3
+    rows = {r.id: r for r in reminders.listing(clinic.db, clinic.ctx)}
+    assert rows[retried].next_try_at == at(2, 11) and rows[retried].send_at == at(2, 9)
+    assert rows[plain].next_try_at is None
+    assert rows[failed].next_try_at is None, "a finished message has no next try"
+    queued = reminders.listing(clinic.db, clinic.ctx, states=("pending",))
+    assert [r.id for r in queued] == [plain, retried], "the queue in the order they go"
+
+
+def test_a_failed_message_s_log_entry_keeps_its_reason_code(clinic: Clinic) -> None:
+    """The entry the dispatcher logs keeps the message's reason code (migration 0036),
+    and its sentence comes from the code, not from the words of the summary: it holds
+    when the summary says the code otherwise (a WhatsApp entry names the template
+    after it; an older version's wording). An entry logged before 0036 (no code) is
+    still explained from its summary; one a person typed never is."""
+    pid = clinic.patient(1)
+    visit = clinic.book(pid, at(3, 10))
+    wipe_planned(clinic)
+    planted = plant(clinic, visit, pid, "failed", at(1, 10), "permanent:twilio_21617")
+    with clinic.db.write() as s:
+        r = s.get(Reminder, planted)
+        assert r is not None
+        dispatch._log(s, r, clinic.clock.now(), None)
+    [row] = commlog.listing(clinic.db, clinic.ctx, pid)
+    assert row.entry.reason == "permanent:twilio_21617"
+    with clinic.db.write() as s:
+        entry = s.get(CommunicationEntry, row.entry.id)
+        assert entry is not None
+        entry.summary = "Appointment reminder not sent by sms (failed: twilio 21617)."
+    [row] = commlog.listing(clinic.db, clinic.ctx, pid)
+    assert row.explained == reasons.explain("permanent:twilio_21617", "sms")
+    with clinic.db.write() as s:  # as an entry logged before 0036 stays
+        entry = s.get(CommunicationEntry, row.entry.id)
+        assert entry is not None
+        entry.reason = ""
+        entry.summary = (
+            "Appointment reminder (24h before) not sent by sms (status: failed; "
+            "permanent:opted_out)."
+        )
+    [row] = commlog.listing(clinic.db, clinic.ctx, pid)
+    assert row.entry.reason == ""
+    assert row.explained == reasons.explain("permanent:opted_out", "sms")
+    sent = plant(clinic, visit, pid, "sent", at(1, 11), rule="2h")
+    with clinic.db.write() as s:
+        r = s.get(Reminder, sent)
+        assert r is not None
+        dispatch._log(s, r, clinic.clock.now(), None)
+    [went] = [r for r in commlog.listing(clinic.db, clinic.ctx, pid) if "sent;" in r.entry.summary]
+    assert went.entry.reason == "" and went.explained is None, "a sent one: no reason"
+
+
+def test_an_erased_patient_s_log_entries_keep_no_reason_code(clinic: Clinic) -> None:
+    """The code tells something of her (she opted out, her number is wrong): erasure
+    empties it with the summary."""
+    pid = clinic.patient(1)
+    visit = clinic.book(pid, at(3, 10))
+    wipe_planned(clinic)
+    planted = plant(clinic, visit, pid, "failed", at(1, 10), "permanent:opted_out")
+    with clinic.db.write() as s:
+        r = s.get(Reminder, planted)
+        assert r is not None
+        dispatch._log(s, r, clinic.clock.now(), None)
+    patients.delete(clinic.db, clinic.ctx, pid)
+    with clinic.db.read() as s:
+        kept = s.execute(select(CommunicationEntry.summary, CommunicationEntry.reason)).all()
+    assert [tuple(k) for k in kept] == [("", "")]
+
+
+@pytest.mark.parametrize("states", [(), ("sent", "failed")])
+def test_a_patient_s_messages_are_read_along_the_patient_index(
+    clinic: Clinic, states: tuple[str, ...]
+) -> None:
+    """However many messages the station keeps, one patient's are read by her id, never
+    by walking every message of the states shown (SQLite would choose the (state,
+    send_at) index for a list of states: every row of them, 100 ms for 60,000 rows)."""
+    found = [clinic.patient(n) for n in range(10, 20)]  # Hasta10 ... Hasta19
+    with clinic.db.write() as s:
+        rebuild_search_index(s)
+    visit = clinic.book(found[0], at(3, 10))
+    wipe_planned(clinic)
+    plant(clinic, visit, found[0], "sent", at(1, 9))
+    seen: list[tuple[str, Any]] = []
+
+    def heard(_c: Any, _cur: Any, statement: str, params: Any, *_: Any) -> None:
+        if "FROM reminder" in statement and "patient_search" not in statement:
+            seen.append((statement, params))
+
+    event.listen(clinic.db.engine, "before_cursor_execute", heard)
+    try:
+        assert len(reminders.listing(clinic.db, clinic.ctx, patient="hasta1", states=states)) == 1
+    finally:
+        event.remove(clinic.db.engine, "before_cursor_execute", heard)
+    [(statement, params)] = seen
+    with clinic.db.engine.connect() as c:
+        plan = [str(r[-1]) for r in c.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)]
+    walks = [p for p in plan if p.startswith(("SEARCH reminder", "SCAN reminder"))]
+    assert params.count(found[9]) == 1, "the ten patients the search found"
+    assert walks == ["SEARCH reminder USING INDEX ix_reminder_patient (patient_id=?)"], plan

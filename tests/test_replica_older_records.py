@@ -211,6 +211,7 @@ def test_added_names_every_synced_column_added_after_its_table_began_to_sync(
         "alert": "0017", "restricted_at": "0024", "restriction_reason": "0024",
         "anonymised_at": "0035",
     }  # fmt: skip
+    assert added["communication_entry"] == {"appointment_start": "0028", "reason": "0036"}
 
 
 def test_a_pc_older_than_a_kind_of_record_stops_at_it_and_takes_it_once_updated(

@@ -10,17 +10,21 @@ Everything goes through ``receptionist.ops.reminders`` on the worker (one query 
 rows, patients and providers included); the view only shows rows. Show picks the
 states (queued, sent, failed or unknown, failed, unknown, skipped or withdrawn, all),
 in the core's order (failed and unknown first, queued soonest first, the rest newest
-first); the patient box narrows the rows shown by number or name as the desk types.
-The Why column gives each reason's sentence (``receptionist.reminders.reasons``: what
-happened and what to do) with the code as its tooltip, and the line under the list the
-whole sentence of the chosen row.
+first; one waiting to be tried again by its next try, which the When column shows,
+"next try ..."); the patient box asks the core for one patient's messages (by number,
+or a name or phone as the patient search finds it: a query, so a patient whose
+messages are past the first 1,000 rows is found), a moment after the desk stops
+typing; a result that lands after newer typing is dropped. The Why column gives each
+reason's sentence (``receptionist.reminders.reasons``: what happened and what to do)
+with the code as its tooltip, and the line under the list the whole sentence of the
+chosen row.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,7 +37,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.folding import fold
 from receptionist.ops import reminders
 from receptionist.ops.reminders import RESENDABLE, ReminderRow, ReminderStatus
 from receptionist.store.storage import Database
@@ -52,6 +55,7 @@ from .rowsmodel import RowsModel, rows_table
 from .tasks import DbOp
 
 ENTITIES = ("appointment", "communication_entry", "patient", "provider")
+TYPING_MS = 250  # the patient box asks once the desk paused typing this long
 # Filter -> the states it shows.
 FILTERS: dict[str, tuple[str, ...]] = {
     "queued": ("pending", "sending"),
@@ -87,6 +91,15 @@ class RemindersModel(RowsModel[ReminderRow]):
         provider = one_line(row.appointment_provider)
         return self.tr("{0}, {1}").format(start, provider) if provider else start
 
+    def when(self, row: ReminderRow) -> str:
+        """When it goes (or went): a queued message waiting to be tried again says its
+        next try, not the time it was planned for."""
+        if row.next_try_at is not None:
+            return self.tr("next try {0}").format(
+                short_datetime(row.next_try_at, self.desk.clinic.tz)
+            )
+        return short_datetime(row.send_at, self.desk.clinic.tz)
+
     def why(self, row: ReminderRow) -> str:
         return translated(row.explained) if row.explained else row.reason
 
@@ -104,7 +117,7 @@ class RemindersModel(RowsModel[ReminderRow]):
             "withdrawn": self.tr("Withdrawn"),
         }  # fmt: skip
         values = (
-            short_datetime(row.send_at, self.desk.clinic.tz),
+            self.when(row),
             row.patient_number or "-",
             self.patient(row),
             self.appointment(row),
@@ -122,6 +135,9 @@ class RemindersModel(RowsModel[ReminderRow]):
             return None
         if column == self.WHY and row.reason:
             return row.reason  # the code, as the operator's guide lists it
+        if column == self.WHEN and row.next_try_at is not None:
+            planned = short_datetime(row.send_at, self.desk.clinic.tz)
+            return self.tr("Planned for {0}; tried {1} times so far").format(planned, row.attempts)
         if column == self.CHANNEL and row.sent_to:
             return self.tr("Went to {0}").format(row.sent_to)
         if column in (self.NUMBER, self.PATIENT) and row.patient_erased:
@@ -134,7 +150,7 @@ class RemindersModel(RowsModel[ReminderRow]):
 class RemindersView(QDialog):
     """Modeless. Asks its controller through signals; shows what it is given."""
 
-    reloadRequested = Signal(tuple)  # the states to show
+    reloadRequested = Signal(tuple, str)  # the states to show, the patient box's text
     resendRequested = Signal(str)  # reminder id
     logRequested = Signal()  # the providers' delivery log
     openPatientRequested = Signal(str)  # patient id
@@ -144,7 +160,10 @@ class RemindersView(QDialog):
         self.setObjectName("reminders")
         self.setWindowTitle(self.tr("Reminders"))
         self.model = RemindersModel(desk, self)
-        self._loaded: list[ReminderRow] = []
+        self.typing = QTimer(self)  # the patient box asks once the desk paused
+        self.typing.setSingleShot(True)
+        self.typing.setInterval(TYPING_MS)
+        self.typing.timeout.connect(self.reload)
         self.filter = QComboBox(self)
         self.filter.setObjectName("remindersFilter")
         self.filter.setAccessibleName(self.tr("Show"))
@@ -159,9 +178,9 @@ class RemindersView(QDialog):
         self.search = QLineEdit(self)
         self.search.setObjectName("remindersPatient")
         self.search.setAccessibleName(self.tr("Patient"))
-        self.search.setPlaceholderText(self.tr("Number or name"))
+        self.search.setPlaceholderText(self.tr("Number, name or phone"))
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _: self._narrow())
+        self.search.textChanged.connect(lambda _: self.typing.start())
         self.table = rows_table(
             self, self.model, self.tr("Reminders"), name="remindersTable",
             stretch_column=RemindersModel.WHY,
@@ -225,34 +244,41 @@ class RemindersView(QDialog):
     def states(self) -> tuple[str, ...]:
         return FILTERS[str(self.filter.currentData())]
 
+    def asked(self) -> tuple[tuple[str, ...], str]:
+        """What the view shows now: the states, and the patient box's text."""
+        return self.states(), self.search.text().strip()
+
     def reload(self) -> None:
-        self.reloadRequested.emit(self.states())
+        self.typing.stop()
+        self.reloadRequested.emit(*self.asked())
 
-    def show_rows(self, rows: list[ReminderRow], attention: list[str] | None = None) -> None:
-        self._loaded = list(rows)
-        self._narrow()
-        self.show_attention(attention or [])
-
-    def _narrow(self) -> None:
-        """The rows loaded whose patient's number or name holds what is typed (folded
-        as the patient search folds: case, accents, Turkish i's)."""
+    def show_rows(
+        self,
+        rows: list[ReminderRow],
+        attention: list[str] | None = None,
+        asked: tuple[tuple[str, ...], str] | None = None,
+    ) -> bool:
+        """Show ``rows``, read for ``asked`` (None: what is asked now); False, and
+        nothing changes, when the desk asked for something else since (typed on, or
+        chose another Show): the newer answer is on its way."""
+        if asked is not None and asked != self.asked():
+            return False
         chosen = self.current()
-        typed = fold(self.search.text())
-        rows = [r for r in self._loaded if not typed or typed in self._folded(r)]
         self.model.set_rows(rows)
         ids = [r.id for r in rows]
         if chosen is not None and chosen.id in ids:
             self.table.setCurrentIndex(self.model.index(ids.index(chosen.id), 0))
-        if rows or not self._loaded:
-            self.empty.setText(self.tr("No messages to show.") if not rows else "")
+        typed = self.search.text().strip()
+        if rows:
+            self.empty.setText("")
+        elif typed:
+            self.empty.setText(self.tr("No message of a patient matching “{0}”.").format(typed))
         else:
-            self.empty.setText(self.tr("No message of a patient matching “{0}”.").format(
-                self.search.text().strip()))  # fmt: skip
+            self.empty.setText(self.tr("No messages to show."))
         self.empty.setVisible(not rows)
         self._enable()
-
-    def _folded(self, row: ReminderRow) -> str:
-        return fold(f"{row.patient_number} {self.model.patient(row)}")
+        self.show_attention(attention or [])
+        return True
 
     def show_attention(self, said: list[str]) -> None:
         """What to do about each channel whose provider refused the credentials."""
@@ -370,20 +396,30 @@ class Reminders(QObject):
         if isinstance(patients, Patients):
             patients.open_patient(patient_id)
 
-    def load(self, states: tuple[str, ...]) -> None:
+    def load(self, states: tuple[str, ...], patient: str = "") -> None:
+        """The rows of ``states`` (of the patients ``patient`` finds: "" everyone's)."""
         ctx = self.desk.ctx()
+        asked = (states, patient)
 
         def read(db: Database) -> tuple[list[ReminderRow], ReminderStatus]:
             sending = reminderlease.sending(reminderlease.seen(db))
-            return reminders.listing(db, ctx, states=states), reminders.status(db, sending)
+            rows = reminders.listing(db, ctx, states=states, patient=patient)
+            return rows, reminders.status(db, sending)
 
         op = DbOp(self.desk.tasks, read, self)
-        op.success(self._show).failure(messages.report_exception).run()
+        op.success(lambda found: self._show(asked, found))
+        op.failure(messages.report_exception).run()
 
-    def _show(self, found: tuple[list[ReminderRow], ReminderStatus]) -> None:
+    def _show(
+        self, asked: tuple[tuple[str, ...], str], found: tuple[list[ReminderRow], ReminderStatus]
+    ) -> None:
+        """Rows for what the view asks now; an answer to an older ask is dropped (the
+        newer one is on its way) and ``loaded`` waits for that."""
         rows, status = found
         if self.view is not None:
-            self.view.show_rows(rows, [translated(t) for t in status.attention_texts()])
+            said = [translated(t) for t in status.attention_texts()]
+            if not self.view.show_rows(rows, said, asked):
+                return
         self.loaded.emit()
 
     def resend(self, reminder_id: str) -> None:

@@ -83,7 +83,10 @@ def _data(row: LogRow, tz: ZoneInfo) -> dict[str, Any]:
         "recorded_by": e.recorded_by,
         "by": row.by,
         "appointment_id": e.appointment_id,
-        # A failed message's reason code in words: what happened, what to do (None: none).
+        # A failed message's reason code, as the dispatcher logged it (None: none, or an
+        # entry logged before 0036, whose summary names it), and in words: what
+        # happened, what to do (None: none).
+        "reason": e.reason or None,
         "explained": str(row.explained) if row.explained else None,
     }
 

@@ -30,10 +30,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"the messages planned and sent, each with its patient and appointment: {ORDER}",
         description=f"The messages planned and sent, each with its patient (number and "
         f"name), its appointment (start and provider) and its reason in words: {ORDER}. "
-        "--state narrows the list (given again, to several states); the order stays.",
+        "--state narrows the list (given again, to several states), --patient to one "
+        "patient's messages; the order stays. A queued message waiting to be tried again "
+        "says when its next try is (next_try_at).",
         **examples(
             "receptionist reminders list",
             "receptionist reminders list --state failed --state unknown --json",
+            "receptionist reminders list --patient A-12",
             "receptionist reminders list --state sent --limit 50",
         ),
     )
@@ -42,6 +45,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="append",
         choices=STATES,
         help="only messages in this state (may be given again): " + ", ".join(STATES),
+    )
+    p.add_argument(
+        "--patient",
+        metavar="NUMBER",
+        default="",
+        help="only this patient's messages: the patient number (A-12), or a name or phone as "
+        "the patient search finds it (then every patient it finds)",
     )
     p.add_argument(
         "--limit",
@@ -187,6 +197,9 @@ def _data(row: ReminderRow, tz: ZoneInfo) -> dict[str, Any]:
         "reason": row.reason,
         "explained": str(row.explained) if row.explained else None,
         "send_at": local(row.send_at),
+        # A queued message waiting to be tried again goes then, not at send_at (None:
+        # any other message).
+        "next_try_at": local(row.next_try_at),
         "appointment_start": local(row.appointment_start),
         "attempts": row.attempts,
         "provider_id": row.provider_id,
@@ -197,6 +210,8 @@ def _data(row: ReminderRow, tz: ZoneInfo) -> dict[str, Any]:
 
 def _line(d: dict[str, Any]) -> str:
     when = d["send_at"][:16].replace("T", " ")
+    if d["next_try_at"]:
+        when = f"next try {d['next_try_at'][:16].replace('T', ' ')}"
     why = f" ({d['reason']})" if d["reason"] else ""
     line = f"{when}  {d['kind']:<12} {d['rule']:<12} {d['channel'] or '-':<8} {d['state']}{why}"
     whose = " ".join(p for p in (d["patient_number"], d["patient_name"]) if p) or "-"
@@ -212,9 +227,12 @@ def cmd_list(app: App) -> int:
     with app.database() as db:
         ctx = app.ctx(db)
         tz = zones.zone(patients.clinic_zone(db))
-        rows = reminders.listing(db, ctx, states=tuple(a.state or ()), limit=a.limit)
+        rows = reminders.listing(
+            db, ctx, states=tuple(a.state or ()), limit=a.limit, patient=a.patient
+        )
     data = [_data(r, tz) for r in rows]
-    app.emit(data, "\n".join(_line(d) for d in data) or "No reminders planned.")
+    none = f"No messages of a patient matching {a.patient.strip()!r}." if a.patient.strip() else ""
+    app.emit(data, "\n".join(_line(d) for d in data) or none or "No reminders planned.")
     return 0
 
 

@@ -38,6 +38,9 @@ class CommunicationEntry(Synced, Base):
     ``appointment_start``: on the entry of a reminder message (sent or failed), the
     appointment's start the message named; None on one the desk wrote. Synced: every
     PC knows the start the patient was last told (``reminders/plan.py``).
+    ``reason``: on the entry of a message the dispatcher logged as failed, its reason
+    code (``reminders/reasons.py`` renders the sentence from it); "" on any other
+    entry, and on one logged before migration 0036 (whose summary names the code).
     """
 
     __tablename__ = "communication_entry"
@@ -55,3 +58,4 @@ class CommunicationEntry(Synced, Base):
     recorded_by: Mapped[str | None] = mapped_column(String(36), default=None)
     appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointment.id"), default=None)
     appointment_start: Mapped[datetime | None] = mapped_column(default=None)
+    reason: Mapped[str] = mapped_column(String(64), default="", server_default="")

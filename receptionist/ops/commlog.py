@@ -31,7 +31,7 @@ __all__ = ["CHANNELS", "DIRECTIONS", "LIST_LIMIT", "CommEntry", "LogRow", "add",
 class LogRow:
     """One entry and the user name of who logged it ("" for the system or a removed
     account); ``explained``: for a failed message the dispatcher logged, what its reason
-    means and what to do (``reminders.reasons.logged``), else None."""
+    code means and what to do (``reminders.reasons``), else None."""
 
     entry: CommEntry
     by: str
@@ -90,5 +90,11 @@ def _rows(s: Session, entries: Iterable[CommEntry]) -> list[LogRow]:
 
 
 def _explained(e: CommEntry) -> Text | None:
-    """A failed message's entry (the dispatcher's: logged by no person) explained."""
-    return reasons.logged(e.summary, e.channel) if e.recorded_by is None else None
+    """A failed message's entry (the dispatcher's: logged by no person) explained, from
+    the code it keeps; one logged before migration 0036 keeps none, and its summary's
+    words name it (``reasons.logged``)."""
+    if e.recorded_by is not None:
+        return None
+    return (
+        reasons.explain(e.reason, e.channel) if e.reason else reasons.logged(e.summary, e.channel)
+    )

@@ -13,6 +13,7 @@ from datetime import datetime
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Subquery, case, func, select, union_all
+from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
@@ -20,6 +21,8 @@ from receptionist.errors import ValidationError
 from receptionist.models import Appointment, AuditEvent, Patient, Provider, Reminder, setting_id
 from receptionist.models.base import UTCDateTime
 from receptionist.models.names import display_name
+from receptionist.patients import search
+from receptionist.patients.numbering import normalise_number
 from receptionist.reminders import channelsettings as cs
 from receptionist.reminders import config, dispatch, halt, reasons, servicerules, station
 from receptionist.reminders.channels import Sender
@@ -89,6 +92,9 @@ class ReminderRow:
     patient_name: str = ""
     patient_erased: bool = False
     appointment_provider: str = ""  # the appointment's provider ("": it is gone)
+    # A queued message that waits to be tried again (a try failed for now, or quiet
+    # hours came first): when it goes next, not ``send_at`` (None: any other message).
+    next_try_at: datetime | None = None
 
 
 # The list's groups, in order (one rule, :func:`listing`): failed and unknown wait for
@@ -105,13 +111,21 @@ ORDER = Text(
 
 
 def listing(
-    db: Database, ctx: Ctx, *, states: tuple[str, ...] = (), limit: int = LIST_LIMIT
+    db: Database,
+    ctx: Ctx,
+    *,
+    states: tuple[str, ...] = (),
+    limit: int = LIST_LIMIT,
+    patient: str = "",
 ) -> list[ReminderRow]:
     """The messages planned and sent (``states`` filters), each with its patient and
     its appointment's provider, in one query, in the order :data:`ORDER` says: what
     waits for a person first, so the ``limit`` never hides it behind the queue; what is
-    still to go soonest first; what is done newest first (kept six months, the limit
-    must not show only the oldest)."""
+    still to go soonest first (by its next try, for one waiting to be tried again);
+    what is done newest first (kept six months, the limit must not show only the
+    oldest). ``patient``: only the messages of the patients it finds (:func:`named_patients`:
+    a patient number, or what the patient search finds), read by patient, so a
+    patient whose messages are past the first ``limit`` of everyone's is found."""
     require(ctx, "patient.read", CANNOT_SEE)
     for state in states:
         if state not in STATES:
@@ -124,14 +138,13 @@ def listing(
             )
     r = Reminder
     group = case((r.state.in_(WAITING_FOR_A_PERSON), 0), (r.state.in_(QUEUED), 1), else_=2)
-    soonest = case((r.state.in_(QUEUED), r.send_at), else_=None)
-    page = _first(states or STATES, limit)
+    goes = func.coalesce(case((r.state == "pending", r.next_try_at), else_=None), r.send_at)
+    soonest = case((r.state.in_(QUEUED), goes), else_=None)
     query = (
         select(
             r, Patient.number, Patient.given_name, Patient.family_name, Patient.deleted_at,
             Provider.name,
         )
-        .join(page, page.c.id == r.id)
         .outerjoin(Patient, Patient.id == r.patient_id)
         .outerjoin(Appointment, Appointment.id == r.appointment_id)
         .outerjoin(Provider, Provider.id == Appointment.provider_id)
@@ -139,12 +152,34 @@ def listing(
         .limit(limit)
     )  # fmt: skip
     with db.read() as s:
+        if patient.strip():  # her messages, along the patient index
+            ids = named_patients(s, ctx, patient)
+            if not ids:
+                return []
+            query = query.where(r.patient_id.in_(ids))
+            if states:  # as text, not the column: SQLite would walk (state, send_at)
+                query = query.where((r.state + "").in_(states))  # for all of them
+        else:
+            page = _first(states or STATES, limit)
+            query = query.join(page, page.c.id == r.id)
         kept = cs.refused_senders(s)  # named in a stopped channel's words
         found = s.execute(query).all()
         return [
             _row(row, kept, _Whose(number, given, family, erased, provider))
             for row, number, given, family, erased, provider in found
         ]
+
+
+def named_patients(s: Session, ctx: Ctx, typed: str) -> list[str]:
+    """The ids of the patients ``typed`` names, as the patient search finds them (a
+    patient number, names, a phone; folded: case, accents, Turkish i's; at most
+    ``search.MAX_LIMIT`` of them), and the patient whose number it is even when she
+    was erased (her row keeps only the number, and the search has forgotten her)."""
+    found = [p.id for p in search.search_patients(s, ctx, typed, limit=search.MAX_LIMIT)]
+    number = normalise_number(typed.strip())
+    if number is not None:
+        found += s.scalars(select(Patient.id).where(Patient.number == number))
+    return list(dict.fromkeys(found))
 
 
 def _first(states: Collection[str], limit: int) -> Subquery:
@@ -183,7 +218,7 @@ def _row(
     row = ReminderRow(
         r.id, r.appointment_id, r.patient_id, r.kind, r.rule, r.channel, r.state, r.reason,
         r.scheduled_for, r.send_at, r.appointment_start, r.attempts, r.provider_id, r.finished_at,
-        explained, r.sent_to,
+        explained, r.sent_to, next_try_at=r.next_try_at if r.state == "pending" else None,
     )  # fmt: skip
     if whose is None:
         return row

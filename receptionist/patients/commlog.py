@@ -30,10 +30,11 @@ CHANNELS: Final = ("phone", "sms", "email", "whatsapp", "in_person", "letter", "
 DIRECTIONS: Final = ("in", "out")
 MAX_SUMMARY_CHARS: Final = 2000
 LIST_LIMIT: Final = 500
+MAX_REASON_CHARS: Final = 64  # a failed message's code (``Reminder.reason``'s width)
 # What an erasure wipes of an entry, in the row and in its base (``blanking``; here,
 # and in a full download's sweep, ``replica/sweep.py``): its summary and the
-# appointment start a reminder named.
-BLANK: Final[dict[str, object]] = {"summary": "", "appointment_start": None}
+# appointment start a reminder named, and a failed message's reason code.
+BLANK: Final[dict[str, object]] = {"summary": "", "appointment_start": None, "reason": ""}
 # A PC clock a little behind the one that stamped "now" must not refuse a fresh entry.
 FUTURE_SLACK: Final = timedelta(minutes=5)
 LABELS: Final[dict[str, Text]] = {  # how a message names a field
@@ -54,6 +55,7 @@ class CommEntry:
     summary: str
     recorded_by: str | None
     appointment_id: str | None
+    reason: str = ""  # a failed message's code, as the dispatcher logged it ("": none)
 
 
 def add(
@@ -67,9 +69,12 @@ def add(
     occurred_at: datetime | None = None,
     appointment_id: str | None = None,
     appointment_start: datetime | None = None,
+    reason: str = "",
 ) -> CommEntry:
     """Log a call or message; ``occurred_at`` defaults to now. Bad input writes nothing.
-    ``appointment_start``: the start a reminder message named (with ``appointment_id``)."""
+    ``appointment_start``: the start a reminder message named (with ``appointment_id``);
+    ``reason``: the code of a message the dispatcher logged as failed (no patient data:
+    a short code, at most 64 characters)."""
     require(
         ctx,
         "patient.write",
@@ -97,6 +102,7 @@ def add(
         appointment_start=as_utc(appointment_start, "appointment_start")
         if appointment_start is not None and appointment_id is not None
         else None,
+        reason=_code(reason),
     )
     records.insert(session, ctx, entry, ENTITY)
     return _entry(entry)
@@ -139,6 +145,20 @@ def clean_summary(value: object) -> str:
             ),
         )
     return refuse_controls(text, "summary")
+
+
+def _code(value: object) -> str:
+    if not isinstance(value, str) or len(value) > MAX_REASON_CHARS or not value.isprintable():
+        raise ValidationError(
+            "reason",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "The reason must be a short code of at most {limit} characters."
+                ),
+                limit=MAX_REASON_CHARS,
+            ),
+        )
+    return value
 
 
 def _one_of(value: object, allowed: tuple[str, ...], field: str) -> str:
@@ -218,4 +238,5 @@ def _entry(e: CommunicationEntry) -> CommEntry:
         e.summary,
         e.recorded_by,
         e.appointment_id,
+        e.reason,
     )

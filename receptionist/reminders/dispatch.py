@@ -749,6 +749,7 @@ def _log(s: Session, r: Reminder, now: datetime, template: Call | None) -> None:
         occurred_at=now,
         appointment_id=r.appointment_id if live else None,
         appointment_start=r.appointment_start if live else None,
+        reason=r.reason if r.state == "failed" else "",
     )
 
 

@@ -59,7 +59,10 @@ ADDED: dict[str, dict[str, Added]] = {
         "restriction_reason": Added("0024", ""),
         "anonymised_at": Added("0035", None),  # anonymised by a sweep: not
     },
-    "communication_entry": {"appointment_start": Added("0028", None)},  # none told
+    "communication_entry": {
+        "appointment_start": Added("0028", None),  # none told
+        "reason": Added("0036", ""),  # a failed message's code: its summary names it
+    },
 }
 
 

@@ -23,6 +23,7 @@ from ui.app import stylesheet
 from ui.desk import Desk
 from ui.mainwindow import MainWindow
 from ui.patients import Patients
+from ui.patients.table import short_datetime
 from ui.reminders import Reminders, RemindersModel, RemindersView
 from ui.reminderstatus import ReminderStatusFeed
 from ui.screenshots import composite
@@ -349,6 +350,9 @@ def test_the_view_names_whose_message_it_is_and_opens_the_patient(
 def test_the_filters_and_the_patient_box_narrow_the_list(
     qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
 ) -> None:
+    """The patient box asks the core (session 17: it narrowed only the rows already
+    read, so its answers now land a moment after the typing, and the test waits for
+    them): by number, or a name as the patient search folds it."""
     made = plant_whose(desk, seeded, clock)
     ids = {v: k for k, v in made.items()}
     controller = window.findChild(Reminders)
@@ -369,7 +373,8 @@ def test_the_filters_and_the_patient_box_narrow_the_list(
             view.filter.setCurrentIndex(view.filter.findData(key))
         assert shown() == expected, key
     view.table.setCurrentIndex(view.model.index(1, 0))
-    view.search.setText("kaya")
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.search.setText("kaya")
     chosen = view.current()
     assert chosen is not None and ids[chosen.id] == "zeynep_failed", "the choice stays"
     for typed, expected in (
@@ -380,16 +385,100 @@ def test_the_filters_and_the_patient_box_narrow_the_list(
         ("nobody", []),
         ("", ["mehmet_unknown", "zeynep_failed", "gone_failed", "zeynep_queued"]),
     ):
-        view.search.setText(typed)
+        if view.search.text() != typed:
+            with qtbot.waitSignal(controller.loaded, timeout=10_000):
+                view.search.setText(typed)
         assert shown() == expected, typed
-    view.search.setText("nobody")
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.search.setText("nobody")
     assert view.empty.isVisibleTo(view) and "nobody" in view.empty.text()
+
+
+def test_the_patient_box_finds_messages_past_the_first_thousand_rows(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """1,100 newer sent messages of Zeynep fill the view's page (1,000 rows); Mehmet's
+    older one is not among them, and typing his number or name finds it all the same.
+    Typing on while an answer is on its way: only the last text's rows show."""
+    made = plant_whose(desk, seeded, clock)
+    now = clock.now()
+
+    def many(db: Any) -> None:
+        with db.write() as s:
+            s.execute(Reminder.__table__.insert(), [
+                {"id": f"z{n}", "appointment_id": seeded.ids["a1"],
+                 "patient_id": made["zeynep_failed_patient"], "kind": "reminder",
+                 "rule": "1h", "scheduled_for": now - timedelta(minutes=n),
+                 "send_at": now - timedelta(minutes=n), "appointment_start": now,
+                 "state": "sent", "channel": "sms", "reason": "", "provider_id": f"SM{n}",
+                 "digest": "", "attempts": 1, "created_at": now, "updated_at": now}
+                for n in range(1100)
+            ])  # fmt: skip
+            s.get(Reminder, made["mehmet_unknown"]).state = "sent"  # type: ignore[union-attr]
+            s.get(Reminder, made["mehmet_unknown"]).send_at = now - timedelta(days=30)  # type: ignore[union-attr]
+
+    on_worker(desk, many)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.filter.setCurrentIndex(view.filter.findData("sent"))
+    assert view.model.rowCount() == 1000
+    assert made["mehmet_unknown"] not in {r.id for r in view.model.rows()}
+    for typed in ("A-2", "mehmet"):
+        with qtbot.waitSignal(controller.loaded, timeout=10_000):
+            view.search.setText(typed)
+        assert [r.id for r in view.model.rows()] == [made["mehmet_unknown"]], typed
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.search.setText("kaya")
+        controller.load(("sent",), "mehmet")  # an older ask, landing late: dropped
+    assert view.model.rowCount() == 1000
+    assert {r.patient_number for r in view.model.rows()} == {"A-1"}
+
+
+def test_a_message_waiting_to_be_tried_again_shows_its_next_try(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """The When column of a queued message a try failed for now says its next try (the
+    tooltip its planned time and the tries so far); a queued message not tried yet its
+    planned time."""
+    made = plant_whose(desk, seeded, clock)
+    retry_at = clock.now() + timedelta(minutes=8)
+
+    def retried(db: Any) -> None:
+        with db.write() as s:
+            r = s.get(Reminder, made["zeynep_queued"])
+            r.reason, r.next_try_at, r.attempts = "retry:unreachable", retry_at, 4
+
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+    [row] = view.model.rows()
+    assert row.next_try_at is None
+    planned = view.model.index(0, M.WHEN).data()
+    assert "next try" not in planned
+    on_worker(desk, retried)
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.reload()
+    when = view.model.index(0, M.WHEN)
+    assert when.data() == f"next try {short_datetime(retry_at, desk.clinic.tz)}"
+    assert when.data(Qt.ItemDataRole.ToolTipRole) == f"Planned for {planned}; tried 4 times so far"
+    assert "Waiting to be tried again" in view.model.index(0, M.WHY).data()
 
 
 def test_a_screenshot_of_the_view(
     qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
 ) -> None:
-    plant_whose(desk, seeded, clock)
+    made = plant_whose(desk, seeded, clock)
+
+    def retried(db: Any) -> None:  # the queued one waits for its next try
+        with db.write() as s:
+            r = s.get(Reminder, made["zeynep_queued"])
+            r.reason, r.next_try_at, r.attempts = "retry:unreachable", clock.now(), 3
+
+    on_worker(desk, retried)
     controller = window.findChild(Reminders)
     assert controller is not None
     with qtbot.waitSignal(controller.loaded, timeout=10_000):
