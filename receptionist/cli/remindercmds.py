@@ -289,6 +289,8 @@ def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
         },
         # Set up, and their password or token is not on this PC (it sends, or may).
         "secrets_missing": list(found.secrets_missing),
+        # Of those, the ones this PC's keychain refused to read (locked, not answering).
+        "secrets_locked": list(found.secrets_locked),
         # Planned here as the sender would, for a takeover: not this PC's to send now.
         "kept_for_takeover": found.kept,
         # Entries of the per-service rules planning ignores (a deleted service's, or
