@@ -236,3 +236,26 @@ def test_reminders_status_on_the_command_line_says_the_keychain_is_locked(
     assert data["secrets_missing"] == ["sms"] and data["secrets_locked"] == ["sms"]
     assert LOCKED_WORDS in data["needs_attention"]["sms"]
     assert "not on this PC" not in status_text(data)
+
+
+def test_a_secret_replaced_while_the_keychain_was_locked_wins_once_it_is_unlocked(
+    clinic: Clinic, memory_keyring: MemoryKeyring
+) -> None:
+    """Replaced behind a locked keychain, the new secret goes to the file (the old entry
+    cannot be deleted then); unlocked, the new one is read, never the old one."""
+    ns = namespace(clinic)
+    with clinic.db.write() as s:
+        secretstore.write(s, clinic.ctx, ns, SMS_TOKEN, "old-token")
+    keyring.set_keyring(LockedKeyring())
+    try:
+        with clinic.db.write() as s:
+            secretstore.write(s, clinic.ctx, ns, SMS_TOKEN, TOKEN)
+    finally:
+        keyring.set_keyring(memory_keyring)
+    with clinic.db.read() as s:
+        assert secretstore.read(s, ns, SMS_TOKEN) == TOKEN
+    with clinic.db.write() as s:  # written again with the keychain open: it goes there
+        secretstore.write(s, clinic.ctx, ns, SMS_TOKEN, "newest")
+    with clinic.db.read() as s:
+        assert secretstore.read(s, ns, SMS_TOKEN) == "newest"
+        assert s.get(LocalSecret, secretstore.stored_name(ns, SMS_TOKEN)) is None

@@ -110,6 +110,9 @@ class Entry:
     # stricter): then ``value`` is that text as stored, shown to be fixed, not the
     # default it reads as (``clinicstore.refused``). None: the value passes.
     refused: str | None = None
+    # A secret this PC's keychain refused to read (locked, not answering): ``is_set`` is
+    # False, yet it may be there (``secretstore.held``).
+    unreadable: bool = False
 
     @property
     def group(self) -> str:
@@ -303,6 +306,7 @@ def _entry(
         and (not setting.permission or ctx.actor.may(setting.permission)),
         kind=setting.kind,
         refused=refused,
+        unreadable=locked,
     )
 
 

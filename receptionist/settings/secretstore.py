@@ -60,18 +60,21 @@ def lookup(session: Session, namespace: str, setting: Setting) -> tuple[str | No
     """The secret (None: not found), and whether the keychain refused to be read, so
     that it may be there: True only when the file holds none either."""
     name = _name(namespace, setting)
-    refused = False
+    # The file first: :func:`write` drops its row on every write, so a row is there only
+    # when the newest write went to the file (the keychain refused it). An older entry
+    # the keychain kept then (locked: it could not be deleted) must not win once the
+    # keychain is unlocked.
+    row = session.get(LocalSecret, name)
+    if row is not None and row.value:
+        return row.value, False
     try:
         found = keyring.get_password(SERVICE, name)
     except NoKeyringError:  # no keychain on this PC: the file is where secrets are
-        found = None
+        return None, False
     except _FAILURES as exc:
         log.info("keychain not read (%s)", type(exc).__name__)
-        found, refused = None, True
-    if found:
-        return found, False
-    row = session.get(LocalSecret, name)
-    return (row.value, False) if row else (None, refused)
+        return None, True
+    return found or None, False
 
 
 def write(session: Session, ctx: Ctx, namespace: str, setting: Setting, secret: str) -> None:
