@@ -39,8 +39,8 @@ REFUSED = "refused_credentials"  # the senders' code for a refusal of the creden
 NEEDS_ATTENTION = QT_TRANSLATE_NOOP(
     "core",
     "{channel}: needs attention: the provider refused the credentials. Re-enter them "
-    "(receptionist channels set {channel}); the queued messages wait, and go once they "
-    "are saved.",
+    "(Settings > Clinic > Message channels, or receptionist channels set {channel}); the "
+    "queued messages wait, and go once they are saved.",
 )
 NEEDS_SETUP = QT_TRANSLATE_NOOP(
     "core",

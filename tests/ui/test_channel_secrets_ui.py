@@ -186,6 +186,12 @@ def test_the_page_s_save_sets_a_typed_secret_too(qtbot: QtBot, desk: Desk) -> No
     assert whatsapp.edit.text() == "" and "Kept on this PC" in whatsapp.state.text()
     assert on_worker(admin, lambda db: reminders.secret_state(db, "whatsapp")) == "kept"
     assert on_worker(admin, lambda db: reminders.secret_state(db, "sms")) == "none"
+    sms = page.secrets()["sms"]
+    qtbot.keyClicks(sms.edit, "typed-then-discarded")
+    assert page.unsaved()
+    page.revert()  # Discard: the typed secret goes, and nothing counts as unsaved
+    assert sms.edit.text() == "" and not page.unsaved()
+    assert on_worker(admin, lambda db: reminders.secret_state(db, "sms")) == "none"
 
 
 @pytest.mark.parametrize("role", ["manager", "receptionist"])

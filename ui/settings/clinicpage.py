@@ -116,7 +116,7 @@ class SettingsPage(TracksEdits, QWidget):
             per_column = -(-len(members) // len(forms))
             for at, setting in enumerate(members):
                 editor = self.make_editor(setting)
-                self.editors[setting.key] = editor
+                self.keep_editor(editor)
                 self.form.add(setting.key, editor.label, self._with_help(editor), editor.focus,
                               forms[at // per_column])  # fmt: skip
 
@@ -126,6 +126,10 @@ class SettingsPage(TracksEdits, QWidget):
 
     def make_editor(self, setting: Setting) -> SettingEditor:
         return editor_for(setting)
+
+    def keep_editor(self, editor: SettingEditor) -> None:
+        """Note ``editor`` as the one of its setting (``editors``: saved with the page)."""
+        self.editors[editor.setting.key] = editor
 
     def _with_help(self, editor: SettingEditor) -> QWidget:
         """The editor above its help, one or two sentences in a smaller grey line."""
@@ -294,6 +298,9 @@ class ClinicPage(SettingsPage):
 
     def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
         self.confirm_remove: ConfirmRemove = ask_remove
+        # The channels' secrets, by channel: not among ``editors`` (no clinic settings,
+        # never filled with a value), on the page beside their channel's settings.
+        self.secret_editors: dict[str, SecretEditor] = {}
         super().__init__(desk, "clinic", editable, parent)
         self.setObjectName("clinicPage")
         for editor in self.secrets().values():
@@ -325,21 +332,30 @@ class ClinicPage(SettingsPage):
             return editor_for(setting)
         return SecretEditor(setting, channel, self.desk.actor.may(KEYS_MANAGE))
 
+    def keep_editor(self, editor: SettingEditor) -> None:
+        if isinstance(editor, SecretEditor):
+            self.secret_editors[editor.channel] = editor
+        else:
+            super().keep_editor(editor)
+
     def secrets(self) -> dict[str, SecretEditor]:
         """The channels' secret editors, by channel."""
-        return {e.channel: e for e in self.editors.values() if isinstance(e, SecretEditor)}
+        return dict(self.secret_editors)
 
     def values(self) -> dict[str, Any] | None:
-        """As the page's, less the secrets not typed: an empty field keeps the one kept
-        (Remove forgets it)."""
+        """As the page's, and each secret typed (an empty field keeps the one kept:
+        Remove forgets it)."""
         found = super().values()
         if found is None:
             return None
-        return {k: v for k, v in found.items() if k not in CHANNEL_SECRETS or v}
+        typed = {e.setting.key: e.value() for e in self.secret_editors.values() if e.value()}
+        return {**found, **typed}
 
     def fill(self, snapshot: Snapshot) -> None:
-        super().fill(snapshot)
+        for editor in self.secret_editors.values():
+            editor.set_value(None)  # emptied before the page notes what it holds
         self.show_secrets(snapshot)
+        super().fill(snapshot)
 
     def show_secrets(self, snapshot: Snapshot) -> None:
         """Whether each channel's secret is kept on this PC (even while the page holds
