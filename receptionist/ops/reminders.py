@@ -507,16 +507,11 @@ HTTP_KEYS = {
 SECRETS = {channel: setting.key for channel, setting in halt.SECRETS.items()}
 
 
-def secret_stored(db: Database, channel: str) -> bool:
-    """Whether ``channel``'s password or token is kept on this PC (its value unread by
-    the caller: a command keeps it when none is given)."""
-    return secret_state(db, channel) == "kept"
-
-
 def secret_state(db: Database, channel: str) -> secretstore.Held:
     """Whether ``channel``'s password or token is on this PC, its value unread by the
-    caller (any role may ask: the answer holds no secret): "kept", "none", or "locked"
-    (this PC's keychain refused to be read; the encrypted file holds none)."""
+    caller (any role may ask: the answer holds no secret; ``channels set`` keeps the
+    one kept when none is given): "kept", "none", or "locked" (this PC's keychain
+    refused to be read; the encrypted file holds none)."""
     with db.read() as s:
         namespace = clinic_id(s) or ""
         return secretstore.held(s, namespace, halt.SECRETS[channel]) if namespace else "none"
