@@ -6,6 +6,7 @@ A missing secret's words point to Settings as well as the command line."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from templates import MemoryKeyring
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
-from receptionist.models import AuditEvent, LocalSecret, Reminder
+from receptionist.models import AuditEvent, ChangeEntry, LocalSecret, Reminder
 from receptionist.ops import reminders, settings
 from receptionist.reminders import dispatch, halt, reasons
 from receptionist.reminders.channelsettings import SMS_TOKEN
@@ -207,14 +208,26 @@ def test_a_missing_secret_s_words_point_to_settings_too(clinic: Clinic) -> None:
     assert "Settings > Clinic > Message channels" in standby
 
 
-def test_replacing_a_secret_is_audited_without_its_value(clinic: Clinic) -> None:
+def test_replacing_a_secret_is_audited_without_its_value(
+    clinic: Clinic, caplog: pytest.LogCaptureFixture, memory_keyring: MemoryKeyring
+) -> None:
+    caplog.set_level(logging.DEBUG)
     reminders.set_channel(clinic.db, clinic.ctx, "sms", {}, TOKEN)
+    keyring.set_keyring(LockedKeyring())  # logged as refused: still no value
+    try:
+        reminders.set_channel(clinic.db, clinic.ctx, "sms", {}, TOKEN + "-2")
+    finally:
+        keyring.set_keyring(memory_keyring)
     reminders.set_channel(clinic.db, clinic.ctx, "sms", {}, "")
+    with clinic.db.read() as s:
+        feed = s.execute(select(ChangeEntry.__table__)).all()
+    assert TOKEN not in repr(feed) and TOKEN not in caplog.text
+    assert "keychain not written (KeyringLocked)" in caplog.text
     with clinic.db.read() as s:
         query = select(AuditEvent).where(AuditEvent.entity_type == "setting")
         events = s.scalars(query.order_by(AuditEvent.seq)).all()
         actions = [e.action for e in events]
-        assert actions[-2:] == ["set_secret", "clear_secret"]
+        assert actions[-3:] == ["set_secret", "set_secret", "clear_secret"]
         every = s.execute(select(AuditEvent.__table__)).all()
     assert every and TOKEN not in repr(every)
     assert reminders.secret_state(clinic.db, "sms") == "none"
