@@ -272,3 +272,17 @@ def test_a_secret_replaced_while_the_keychain_was_locked_wins_once_it_is_unlocke
     with clinic.db.read() as s:
         assert secretstore.read(s, ns, SMS_TOKEN) == "newest"
         assert s.get(LocalSecret, secretstore.stored_name(ns, SMS_TOKEN)) is None
+
+
+@pytest.mark.parametrize("channel", ["email", "sms", "whatsapp"])
+def test_every_channel_s_words_name_its_secret_and_where_to_enter_it(channel: str) -> None:
+    name = halt.SECRET_NAMES[channel]
+    locked = str(halt.attention(channel, halt.KEYCHAIN_LOCKED))
+    assert f"the {name} could not be read" in locked and LOCKED_WORDS in locked
+    assert f"once the {name} can be read" in locked
+    missing = str(halt.attention(channel, halt.SECRET_MISSING))
+    assert f"the {name} is not on this PC" in missing
+    assert halt.SECRETS[channel].key in missing and halt.SECRETS[channel].key in locked
+    ahead = str(halt.takeover_warning(channel, locked=True))
+    assert f"cannot read its {name}" in ahead and "keychain is locked" in ahead
+    assert "Settings > Clinic > Message channels" in ahead
