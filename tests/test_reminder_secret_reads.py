@@ -107,7 +107,7 @@ def test_a_secret_that_cannot_be_read_leaves_the_message_queued(
     def busy(*_: object) -> str:
         raise Busy(Text(QT_TRANSLATE_NOOP("core", "The clinic's file is busy.")))
 
-    monkeypatch.setattr(secretstore, "read", busy)
+    monkeypatch.setattr(secretstore, "lookup", busy)  # what the senders read through
     clinic.clock.advance(minutes=1)
     with pytest.raises(Busy):
         dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))

@@ -467,3 +467,37 @@ def test_reminders_list_narrows_to_a_patient_and_says_a_queued_message_s_next_tr
     assert main(["reminders", "list", "--patient", "A-99"]) == 0
     assert "No messages of a patient matching 'A-99'." in capsys.readouterr().out
     assert said(capsys, ["reminders", "list", "--patient", "A-99"]) == []
+
+
+def test_channels_set_with_no_secret_behind_a_locked_keychain_says_so(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No token given, and the keychain refuses to say whether one is kept: nothing is
+    saved, and the words say to unlock it, not that none is kept."""
+    import keyring
+    from keyring.backend import KeyringBackend
+    from keyring.errors import KeyringLocked
+
+    class Locked(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            raise KeyringLocked("locked")
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise KeyringLocked("locked")
+
+        def delete_password(self, service: str, username: str) -> None:
+            raise KeyringLocked("locked")
+
+    monkeypatch.delenv("RECEPTIONIST_CHANNEL_SECRET", raising=False)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Locked())
+    try:
+        err = refused(capsys, ["channels", "set", "sms", "--base-url", "https://api.twilio.com",
+                               "--account", ACCOUNT, "--sender", "+15005550006"])  # fmt: skip
+    finally:
+        keyring.set_keyring(previous)
+    assert "keychain is locked or not available" in err and "none is kept" not in err, err
+    assert "nothing was saved" in err

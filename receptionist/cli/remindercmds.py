@@ -258,7 +258,10 @@ def cmd_set(app: App) -> int:
                 read_secret("RECEPTIONIST_CHANNEL_SECRET", named[:1].upper() + named[1:]) or None
             )
         if wants_secret and secret is None:  # none given: the one on this PC, if any
-            kept = reminders.secret_stored(db, a.channel)
+            held = reminders.secret_state(db, a.channel)
+            kept = held == "kept"
+            if held == "locked":
+                raise UserError(NO_SECRET_LOCKED.format(secret=named))
             if not kept:
                 raise UserError(NO_SECRET.format(secret=named, channel=a.channel))
         keys = reminders.EMAIL_KEYS if a.channel == "email" else reminders.HTTP_KEYS[a.channel]
@@ -278,6 +281,13 @@ NO_SECRET = (
     "No {secret} was given, and none is kept on this PC, so {channel} could not send from "
     f"here; nothing was saved. Give it in {SECRET_ENV} (or a file named by {SECRET_ENV}"
     "_FILE), or run the command in a terminal to be asked for it."
+)
+
+NO_SECRET_LOCKED = (
+    "No {secret} was given, and this PC's keychain is locked or not available, so "
+    "whether one is kept here cannot be told; nothing was saved. Unlock it (sign in "
+    "again, or unlock the login keyring) and run the command again, or give the "
+    f"{{secret}} in {SECRET_ENV} (or a file named by {SECRET_ENV}_FILE)."
 )
 
 
@@ -307,6 +317,8 @@ def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
         },
         # Set up, and their password or token is not on this PC (it sends, or may).
         "secrets_missing": list(found.secrets_missing),
+        # Of those, the ones this PC's keychain refused to read (locked, not answering).
+        "secrets_locked": list(found.secrets_locked),
         # Planned here as the sender would, for a takeover: not this PC's to send now.
         "kept_for_takeover": found.kept,
         # Entries of the per-service rules planning ignores (a deleted service's, or

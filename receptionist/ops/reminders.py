@@ -40,7 +40,7 @@ from . import settings as ops_settings
 
 __all__ = [
     "CHANNELS", "Item", "ReminderRow", "ReminderStatus", "Round", "channel_setup", "listing",
-    "run", "secrets_missing", "status",
+    "run", "secret_state", "secret_states", "secrets_missing", "status",
 ]  # fmt: skip
 
 STATES = ("pending", "sending", "sent", "failed", "skipped", "unknown", "withdrawn")
@@ -276,6 +276,9 @@ class ReminderStatus:
     # whose password or token is not on it (``secrets_missing``): in ``attention`` too,
     # said ahead of any message (a stand-by: that it could not send if it took over).
     secrets_missing: tuple[str, ...] = ()
+    # Of those, the ones whose keychain refused to be read (locked, not answering): the
+    # secret may be there; the words say to unlock it (``halt.KEYCHAIN_LOCKED``).
+    secrets_locked: tuple[str, ...] = ()
 
     def attention_texts(self) -> list[Text]:
         """What to do about each stopped channel, in words."""
@@ -283,11 +286,13 @@ class ReminderStatus:
 
     def attention_text(self, channel: str) -> Text:
         if channel in self.secrets_missing and self.mode == "standby":
-            return halt.takeover_warning(channel)
+            return halt.takeover_warning(channel, channel in self.secrets_locked)
         sender = dict(self.refused_senders).get(channel, "")
         return halt.attention(channel, self.cause(channel), sender)
 
     def cause(self, channel: str) -> str:
+        if channel in self.secrets_locked:
+            return halt.KEYCHAIN_LOCKED
         if channel in self.secrets_missing:
             return halt.SECRET_MISSING
         return dict(self.causes).get(channel, halt.HALTED)
@@ -328,7 +333,9 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
         mode = "here" if role == "station" else "standby"
     else:
         mode = "elsewhere" if cfg.station else "unnamed"
-    missing = secrets_missing(db) if mode in ("here", "standby") else ()
+    held = secret_states(db) if mode in ("here", "standby") else {}
+    missing = tuple(c for c, state in held.items() if state != "kept")
+    locked = tuple(c for c, state in held.items() if state == "locked")
     attention = tuple(sorted({channel for channel, _ in causes} | set(missing)))
     sends = role == "station" if sending is None else sending and role != "none"
     pending, failed = counts.get("pending", 0), counts.get("failed", 0) + counts.get("unknown", 0)
@@ -336,12 +343,13 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
         return ReminderStatus(
             mode, cfg.station, counts.get("sending", 0), failed, None, attention, kept=pending,
             causes=causes, refused_senders=kept, ignored_rules=ignored,
-            secrets_missing=missing,
+            secrets_missing=missing, secrets_locked=locked,
         )  # fmt: skip
     queued = pending + counts.get("sending", 0)
     return ReminderStatus(
         mode, cfg.station, queued, failed, next_due, attention, causes=causes,
         refused_senders=kept, waiting=waiting, ignored_rules=ignored, secrets_missing=missing,
+        secrets_locked=locked,
     )  # fmt: skip
 
 
@@ -388,6 +396,9 @@ class ChannelSetup:
     email: EmailSetup | None
     sms: HttpSetup | None
     whatsapp: HttpSetup | None
+    # The channels whose secret was asked for and not read because this PC's keychain
+    # refused (locked, not answering), the encrypted file holding none either.
+    locked: frozenset[str] = frozenset()
 
     def missing_secret(self, channel: str) -> bool:
         """``channel`` is set up and needs a password or token that was not read (not
@@ -403,14 +414,24 @@ class ChannelSetup:
 # Whether each channel's secret is on this PC, as last read, per open file, with the
 # audit log's newest event then: the status bar asks every minute, and a keychain may
 # ask the user, or log, on each read. A secret changes only by ``secretstore.write`` on
-# this PC (audited: ``channels_saved``), so the answer holds until one is saved.
+# this PC (audited: ``channels_saved``), so the answer holds until one is saved. A
+# keychain that refused to be read is not remembered: it is unlocked outside the app,
+# with nothing saved, so only reading it again can tell.
 _HELD: WeakKeyDictionary[Database, tuple[int, dict[str, bool]]] = WeakKeyDictionary()
 
 
 def secrets_missing(db: Database) -> tuple[str, ...]:
     """The channels set up whose password or token is needed and not on this PC (they
-    are never synced nor in backups: each PC that may send needs its own). The keychain
-    is read once per channel, and again only after one of its settings was saved."""
+    are never synced nor in backups: each PC that may send needs its own), or not
+    readable now (its keychain locked: :func:`secret_states`)."""
+    return tuple(c for c, state in secret_states(db).items() if state != "kept")
+
+
+def secret_states(db: Database) -> dict[str, secretstore.Held]:
+    """Each channel set up that needs a password or token, and whether it is on this
+    PC: "kept", "none", or "locked" (the keychain refused to be read). The keychain is
+    read once per channel, and again only after one of its settings was saved (or while
+    it refuses)."""
     seen, held = _HELD.get(db, (1 << 62, {}))  # nothing known: only the log's newest
     newest, saved = channels_saved(db, seen)
     if newest < seen:  # the log went back (a restore), or nothing was known yet
@@ -418,11 +439,13 @@ def secrets_missing(db: Database) -> tuple[str, ...]:
     held = {c: there for c, there in held.items() if c not in saved}
     wanted = channel_setup(db, secrets=()).needing_secrets()
     unknown = [c for c in wanted if c not in held]
+    locked: set[str] = set()
     if unknown:
         read = channel_setup(db, secrets=unknown)
-        held.update({c: not read.missing_secret(c) for c in unknown})
+        locked = set(read.locked)
+        held.update({c: not read.missing_secret(c) for c in unknown if c not in locked})
     _HELD[db] = (newest, held)
-    return tuple(c for c in wanted if not held[c])
+    return {c: "locked" if c in locked else "kept" if held[c] else "none" for c in wanted}
 
 
 _SAVED_AS = ("clinic_setting", "setting")  # the audit's entity types of settings, secrets
@@ -456,12 +479,16 @@ def channel_setup(db: Database, secrets: Collection[str] | None = None) -> Chann
         for channel, kept in cs.refused_senders(s).items():
             v[cs.SENDERS[channel].key] = kept
         ns = (clinic_id(s) or "") if secrets is None or secrets else ""
+        locked: set[str] = set()
 
         def secret(setting: Setting) -> str:
             channel = next(c for c, key in SECRETS.items() if key == setting.key)
             if not ns or (secrets is not None and channel not in secrets):
                 return ""
-            return secretstore.read(s, ns, setting) or ""
+            found, refused = secretstore.lookup(s, ns, setting)
+            if refused:
+                locked.add(channel)
+            return found or ""
 
         email = None
         if v[cs.EMAIL_HOST.key] and v[cs.EMAIL_SENDER.key]:
@@ -475,7 +502,7 @@ def channel_setup(db: Database, secrets: Collection[str] | None = None) -> Chann
             v, cs.WHATSAPP_BASE_URL, cs.WHATSAPP_ACCOUNT, cs.WHATSAPP_SENDER,
             secret(cs.WHATSAPP_TOKEN),
         )  # fmt: skip
-    return ChannelSetup(email, sms, whatsapp)
+    return ChannelSetup(email, sms, whatsapp, frozenset(locked))
 
 
 _PLAIN = (
@@ -515,12 +542,14 @@ HTTP_KEYS = {
 SECRETS = {channel: setting.key for channel, setting in halt.SECRETS.items()}
 
 
-def secret_stored(db: Database, channel: str) -> bool:
-    """Whether ``channel``'s password or token is kept on this PC (its value unread by
-    the caller: a command keeps it when none is given)."""
+def secret_state(db: Database, channel: str) -> secretstore.Held:
+    """Whether ``channel``'s password or token is on this PC, its value unread by the
+    caller (any role may ask: the answer holds no secret; ``channels set`` keeps the
+    one kept when none is given): "kept", "none", or "locked" (this PC's keychain
+    refused to be read; the encrypted file holds none)."""
     with db.read() as s:
         namespace = clinic_id(s) or ""
-        return bool(namespace) and bool(secretstore.read(s, namespace, halt.SECRETS[channel]))
+        return secretstore.held(s, namespace, halt.SECRETS[channel]) if namespace else "none"
 
 
 def set_channel(

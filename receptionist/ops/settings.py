@@ -69,6 +69,10 @@ DECLARING = (
 
 IS_SET = Text(QT_TRANSLATE_NOOP("core", "set"))
 NOT_SET = Text(QT_TRANSLATE_NOOP("core", "not set"))
+# A secret the keychain refused to read (locked, not answering): it may be there.
+UNREADABLE = Text(
+    QT_TRANSLATE_NOOP("core", "not known: this PC's keychain is locked or not available")
+)
 MANAGED = QT_TRANSLATE_NOOP(
     "core", "{key} is kept by Receptionist itself and cannot be changed by hand."
 )
@@ -106,6 +110,9 @@ class Entry:
     # stricter): then ``value`` is that text as stored, shown to be fixed, not the
     # default it reads as (``clinicstore.refused``). None: the value passes.
     refused: str | None = None
+    # A secret this PC's keychain refused to read (locked, not answering): ``is_set`` is
+    # False, yet it may be there (``secretstore.held``).
+    unreadable: bool = False
 
     @property
     def group(self) -> str:
@@ -263,8 +270,8 @@ def _entries(session: Session, ctx: Ctx, settings: Iterable[Setting]) -> list[En
         elif setting.scope == "pc":
             made.append(_entry(ctx, setting, pcstore.value(setting), setting.key in pc))
         else:
-            kept = namespace is not None and secretstore.read(session, namespace, setting)
-            made.append(_entry(ctx, setting, None, bool(kept)))
+            held = secretstore.held(session, namespace, setting) if namespace else "none"
+            made.append(_entry(ctx, setting, None, held == "kept", locked=held == "locked"))
     return made
 
 
@@ -276,9 +283,15 @@ def _kept_as_text(setting: Setting, refused: Mapping[str, tuple[object, str]]) -
 
 
 def _entry(
-    ctx: Ctx, setting: Setting, value: object, is_set: bool, refused: str | None = None
+    ctx: Ctx,
+    setting: Setting,
+    value: object,
+    is_set: bool,
+    refused: str | None = None,
+    locked: bool = False,
 ) -> Entry:
     secret = setting.scope == "secret"
+    said = UNREADABLE if locked else IS_SET if is_set else NOT_SET
     return Entry(
         key=setting.key,
         scope=setting.scope,
@@ -287,12 +300,13 @@ def _entry(
         default=None if secret else setting.default,
         label=setting.label,
         help=setting.help,
-        text=(IS_SET if is_set else NOT_SET) if secret else setting.kind.show(value),
+        text=said if secret else setting.kind.show(value),
         is_set=is_set,
         editable=not setting.managed
         and (not setting.permission or ctx.actor.may(setting.permission)),
         kind=setting.kind,
         refused=refused,
+        unreadable=locked,
     )
 
 

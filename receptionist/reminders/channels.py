@@ -68,11 +68,13 @@ class Lost:
 
 class SecretMissing(Exception):
     """A channel's sender cannot be made on this PC: its password or token is not here
-    (``halt.SECRET_MISSING``). Raised by the senders' mapping before any request."""
+    (``halt.SECRET_MISSING``), or this PC's keychain refused to be read (``locked``:
+    ``halt.KEYCHAIN_LOCKED``). Raised by the senders' mapping before any request."""
 
-    def __init__(self, channel: str) -> None:
+    def __init__(self, channel: str, locked: bool = False) -> None:
         super().__init__(channel)
         self.channel = channel
+        self.locked = locked
 
 
 class Sender(Protocol):

@@ -257,7 +257,13 @@ EMAIL_USERNAME = _plain(
 EMAIL_PASSWORD = _secret(
     "channels.email_password",
     Text(QT_TRANSLATE_NOOP("core", "E-mail password")),
-    Text(QT_TRANSLATE_NOOP("core", "The SMTP account's password, kept in the keychain.")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The SMTP account's password. Kept on this PC only (its keychain), never "
+            "shown, synced or backed up: each PC that sends needs its own.",
+        )
+    ),
 )
 SMS_BASE_URL = _plain(
     "channels.sms_base_url",
@@ -295,7 +301,13 @@ SMS_SENDER = _plain(
 SMS_TOKEN = _secret(
     "channels.sms_token",
     Text(QT_TRANSLATE_NOOP("core", "SMS token")),
-    Text(QT_TRANSLATE_NOOP("core", "The provider's auth token, kept in the keychain.")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The provider's auth token. Kept on this PC only (its keychain), never shown, "
+            "synced or backed up: each PC that sends needs its own.",
+        )
+    ),
 )
 WHATSAPP_BASE_URL = _plain(
     "channels.whatsapp_base_url",
@@ -339,7 +351,13 @@ WHATSAPP_SENDER = _plain(
 WHATSAPP_TOKEN = _secret(
     "channels.whatsapp_token",
     Text(QT_TRANSLATE_NOOP("core", "WhatsApp token")),
-    Text(QT_TRANSLATE_NOOP("core", "The Cloud API's access token, kept in the keychain.")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core",
+            "The Cloud API's access token. Kept on this PC only (its keychain), never "
+            "shown, synced or backed up: each PC that sends needs its own.",
+        )
+    ),
 )
 
 

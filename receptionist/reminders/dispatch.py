@@ -183,6 +183,7 @@ def run(
         cutoff = hold.cutoff
         by = _sends_until(hold, cfg, role == "station")
     result = Round(True)
+    _keychain_again(db, clock.now())
     result.items += _recover(db, clock, senders)
     with db.write() as s:
         now = clock.now()
@@ -609,12 +610,30 @@ def _sender(
             if r is not None and r.state == "sending":
                 r.state, r.attempts, r.claimed_at = "pending", r.attempts - 1, None
                 r.sent_to = ""  # nothing went
-                if missing:
-                    halt.hold(r, r.channel, clock.now(), halt.SECRET_MISSING)
+                if isinstance(exc, SecretMissing):
+                    halt.hold(r, r.channel, clock.now(), _secret_stop(exc))
                     return _item(r, "held")
         if missing:
             return Item(message.reminder_id, "", "", "", message.channel, "held")
         raise
+
+
+def _secret_stop(exc: SecretMissing) -> str:
+    """The stop of a channel whose secret was not read: not on this PC, or behind a
+    keychain that refused to be read (asked again each round: ``_keychain_again``)."""
+    return halt.KEYCHAIN_LOCKED if exc.locked else halt.SECRET_MISSING
+
+
+def _keychain_again(db: Database, now: datetime) -> None:
+    """Channels stopped because this PC's keychain refused to be read: resumed, so the
+    round reads it again (once, on its first message due): unlocked, the messages go
+    with nothing saved; still locked, the channel stops again."""
+    with db.read() as s:
+        causes = halt.causes(s)
+    stopped = [c for c, why in causes.items() if why == halt.KEYCHAIN_LOCKED]
+    if stopped:  # a write only then: most rounds have none
+        with db.write() as s:
+            halt.resume(s, stopped, now)
 
 
 def _take(r: Reminder, go: Go, now: datetime) -> Outgoing:
@@ -774,11 +793,11 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
                 continue
         try:
             answer = _ask(db, senders, found)
-        except SecretMissing:  # no token here to ask with: it waits for one, "sending"
+        except SecretMissing as exc:  # no token here to ask with: it waits, "sending"
             with db.write() as s:
                 r = s.get(Reminder, found.reminder_id)
                 if r is not None and r.state == "sending":
-                    halt.await_lookup(r, clock.now(), halt.SECRET_MISSING)
+                    halt.await_lookup(r, clock.now(), _secret_stop(exc))
                     items.append(_item(r, "held"))
             continue
         with db.write() as s:

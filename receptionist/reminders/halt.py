@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from receptionist.models import Reminder
-from receptionist.texts import QT_TRANSLATE_NOOP, Text
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, placeholders
 
 from . import channelsettings
 from .channels import Outcome
@@ -39,8 +39,8 @@ REFUSED = "refused_credentials"  # the senders' code for a refusal of the creden
 NEEDS_ATTENTION = QT_TRANSLATE_NOOP(
     "core",
     "{channel}: needs attention: the provider refused the credentials. Re-enter them "
-    "(receptionist channels set {channel}); the queued messages wait, and go once they "
-    "are saved.",
+    "(Settings > Clinic > Message channels, or receptionist channels set {channel}); the "
+    "queued messages wait, and go once they are saved.",
 )
 NEEDS_SETUP = QT_TRANSLATE_NOOP(
     "core",
@@ -183,7 +183,8 @@ SECRET_MISSING = SETUP_PREFIX + "secret_missing"
 _ON_EACH_PC = QT_TRANSLATE_NOOP(
     "core",
     "the {secret} is not on this PC (passwords and tokens stay on the PC they were typed "
-    "on: they are neither synced nor in backups). Enter it on this PC: receptionist "
+    "on: they are neither synced nor in backups). Enter it on this PC: in Settings > "
+    "Clinic > Message channels ({label}, an administrator), or with receptionist "
     "settings set {key} (or receptionist channels set {channel} ...).",
 )
 # A stand-by (or a station while another PC holds the lease): it does not send now,
@@ -191,8 +192,34 @@ _ON_EACH_PC = QT_TRANSLATE_NOOP(
 _TAKEOVER = QT_TRANSLATE_NOOP(
     "core",
     "{channel}: this PC could take over sending but has no {secret}: enter it on this PC "
-    "before it has to (receptionist settings set {key}, or receptionist channels set "
-    "{channel} ...); passwords and tokens stay on the PC they were typed on.",
+    "before it has to (Settings > Clinic > Message channels, {label}; or receptionist "
+    "settings set {key}, or receptionist channels set {channel} ...); passwords and "
+    "tokens stay on the PC they were typed on.",
+)
+# The channel's secret could not be read: this PC's keychain is there but refused (a
+# locked collection, a keychain service not answering). It may well hold the secret,
+# so the words say to unlock it, not to type it again; each round asks again
+# (``dispatch``), and the messages go once it answers, with nothing saved.
+KEYCHAIN_LOCKED = SETUP_PREFIX + "keychain_locked"
+_LOCKED = QT_TRANSLATE_NOOP(
+    "core",
+    "the {secret} could not be read: this PC's keychain is locked or not available "
+    "(Windows Credential Manager, the macOS Keychain, or the desktop's keyring). Unlock "
+    "it (sign in to this PC's account again, or unlock the login keyring when asked); "
+    "each round tries again. If it stays locked, enter the {secret} again in Settings > "
+    "Clinic > Message channels ({label}) or with receptionist settings set {key}: it is "
+    "then kept in the clinic's encrypted file on this PC.",
+)
+_TAKEOVER_LOCKED = QT_TRANSLATE_NOOP(
+    "core",
+    "{channel}: this PC could take over sending but cannot read its {secret}: this PC's "
+    "keychain is locked or not available. Unlock it before it has to (or enter the "
+    "{secret} again in Settings > Clinic > Message channels, {label}).",
+)
+NEEDS_KEYCHAIN = QT_TRANSLATE_NOOP(
+    "core",
+    "{channel}: needs attention: {what} Nothing was sent; the queued messages wait, and go "
+    "once the {secret} can be read.",
 )
 NEEDS_SECRET = QT_TRANSLATE_NOOP(
     "core",
@@ -212,7 +239,7 @@ SECRETS = {
 }
 # A sender's code that stops the channel -> the waiting messages' reason.
 STOPS: dict[str, str] = {REFUSED: HALTED, **{c: SETUP_PREFIX + c for c in SETUP}}
-REASONS = (*STOPS.values(), SENDER_SAVED, SECRET_MISSING)
+REASONS = (*STOPS.values(), SENDER_SAVED, SECRET_MISSING, KEYCHAIN_LOCKED)
 
 
 def stops(outcome: Outcome) -> str | None:
@@ -232,8 +259,10 @@ def what_to_fix(reason: str, channel: str = "", sender: str = "") -> Text | None
     if reason == SENDER_SAVED:
         words = SENDER_WORDS.get(channel)
         return Text(words, sender=sender) if words is not None else None
-    if reason == SECRET_MISSING:
-        return _secret_words(_ON_EACH_PC, channel) if channel in SECRET_NAMES else None
+    if reason in (SECRET_MISSING, KEYCHAIN_LOCKED) and channel in SECRET_NAMES:
+        return _secret_words(_ON_EACH_PC if reason == SECRET_MISSING else _LOCKED, channel)
+    if reason in (SECRET_MISSING, KEYCHAIN_LOCKED):
+        return None
     said = SETUP.get(reason.removeprefix(SETUP_PREFIX))
     return Text(said) if said is not None and reason.startswith(SETUP_PREFIX) else None
 
@@ -249,6 +278,8 @@ def attention(channel: str, reason: str = HALTED, sender: str = "") -> Text:
         around = NEEDS_SENDER
     elif reason == SECRET_MISSING:
         around = NEEDS_SECRET
+    elif reason == KEYCHAIN_LOCKED:
+        return Text(NEEDS_KEYCHAIN, channel=channel, what=what, secret=Text(SECRET_NAMES[channel]))
     elif reason.removeprefix(SETUP_PREFIX) in AT_META:
         around = NEEDS_META
     else:
@@ -256,15 +287,16 @@ def attention(channel: str, reason: str = HALTED, sender: str = "") -> Text:
     return Text(around, channel=channel, what=what)
 
 
-def takeover_warning(channel: str) -> Text:
+def takeover_warning(channel: str, locked: bool = False) -> Text:
     """What a PC that may take the sending over says ahead when ``channel``'s secret is
-    not on it."""
-    return _secret_words(_TAKEOVER, channel)
+    not on it (``locked``: its keychain refused to be read)."""
+    return _secret_words(_TAKEOVER_LOCKED if locked else _TAKEOVER, channel)
 
 
 def _secret_words(words: str, channel: str) -> Text:
-    name = Text(SECRET_NAMES[channel])
-    return Text(words, channel=channel, secret=name, key=SECRETS[channel].key)
+    name, setting = Text(SECRET_NAMES[channel]), SECRETS[channel]
+    given = {"channel": channel, "secret": name, "key": setting.key, "label": setting.label}
+    return Text(words, **{k: v for k, v in given.items() if k in placeholders(words)})
 
 
 # A message waiting on a stopped channel (a round skips it once its appointment began).

@@ -4,14 +4,21 @@ Where the OS has a keychain, a secret goes there under the clinic's id, and noth
 of it is in the database. Where it has none (a headless server), the secret goes into
 ``local_secret``, a table of the encrypted file that is never synced. Secrets are
 never shown: reading one says only whether it is set.
+
+A keychain that is there but refuses to be read (locked, its service not answering)
+is not a missing secret: :func:`held` says "locked" then, when the file holds none, so
+the words can say to unlock it rather than to type the secret again. A PC with no
+keychain at all (``NoKeyringError``: a headless server) keeps its secrets in the file,
+so one not there is missing.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 import keyring
-from keyring.errors import KeyringError, PasswordDeleteError
+from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx, require
@@ -24,6 +31,9 @@ from .registry import Setting
 SERVICE = "Receptionist settings"
 log = logging.getLogger(__name__)
 _FAILURES = (KeyringError, RuntimeError, OSError)
+# Whether a secret is on this PC: kept (the keychain or the file), none, or not known
+# because the keychain refused to be read (and the file holds none).
+Held = Literal["kept", "none", "locked"]
 
 
 def _name(namespace: str, setting: Setting) -> str:
@@ -36,15 +46,35 @@ def stored_name(namespace: str, setting: Setting) -> str:
 
 
 def read(session: Session, namespace: str, setting: Setting) -> str | None:
-    """The secret, or None when it is not set."""
+    """The secret, or None when it is not set (or the keychain refused: :func:`lookup`)."""
+    return lookup(session, namespace, setting)[0]
+
+
+def held(session: Session, namespace: str, setting: Setting) -> Held:
+    """Whether the secret is on this PC, its value unread by the caller."""
+    found, locked = lookup(session, namespace, setting)
+    return "kept" if found else "locked" if locked else "none"
+
+
+def lookup(session: Session, namespace: str, setting: Setting) -> tuple[str | None, bool]:
+    """The secret (None: not found), and whether the keychain refused to be read, so
+    that it may be there: True only when the file holds none either."""
+    name = _name(namespace, setting)
+    # The file first: :func:`write` drops its row on every write, so a row is there only
+    # when the newest write went to the file (the keychain refused it). An older entry
+    # the keychain kept then (locked: it could not be deleted) must not win once the
+    # keychain is unlocked.
+    row = session.get(LocalSecret, name)
+    if row is not None and row.value:
+        return row.value, False
     try:
-        found = keyring.get_password(SERVICE, _name(namespace, setting))
-    except _FAILURES:
-        found = None
-    if found:
-        return found
-    row = session.get(LocalSecret, _name(namespace, setting))
-    return row.value if row else None
+        found = keyring.get_password(SERVICE, name)
+    except NoKeyringError:  # no keychain on this PC: the file is where secrets are
+        return None, False
+    except _FAILURES as exc:
+        log.info("keychain not read (%s)", type(exc).__name__)
+        return None, True
+    return found or None, False
 
 
 def write(session: Session, ctx: Ctx, namespace: str, setting: Setting, secret: str) -> None:

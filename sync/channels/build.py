@@ -46,7 +46,8 @@ class Senders(Mapping[str, Sender]):
 
     A channel whose password or token is not on this PC (secrets never travel) gets no
     sender: :class:`SecretMissing` is raised instead, before any request, and dispatch
-    stops the channel on it (``halt.SECRET_MISSING``)."""
+    stops the channel on it (``halt.SECRET_MISSING``; ``halt.KEYCHAIN_LOCKED`` when the
+    keychain refused to be read: tried again each round)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -63,7 +64,7 @@ class Senders(Mapping[str, Sender]):
         if channel not in self._made:
             setup = reminder_ops.channel_setup(self.db, secrets=(channel,))
             if setup.missing_secret(channel):  # never a request with an empty token
-                raise SecretMissing(channel)
+                raise SecretMissing(channel, locked=channel in setup.locked)
             self._made[channel] = senders(setup)[channel]
         return self._made[channel]
 

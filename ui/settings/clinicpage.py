@@ -15,6 +15,7 @@ no widget code.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -38,17 +39,19 @@ from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..tasks import DbOp
 from ..templateeditor import TemplatesDialog, open_templates
-from .data import Snapshot, load, save_settings
+from .data import CHANNEL_SECRETS, Snapshot, load, save_secret, save_settings
 from .editors import LocalProblem, SettingEditor, editor_for
 from .fields import FieldForm
+from .secretfield import KEYS_MANAGE, ConfirmRemove, SecretEditor, ask_remove
 from .sections import Sections
 from .unsaved import State, TracksEdits, form_state
 
 
-def settings_of(scope: Scope) -> list[Setting]:
-    """The settings of ``scope``, grouped as :data:`GROUPS` orders them (others after,
-    by name), in the order they were declared within a group."""
-    chosen = registry_ops.declared(scope)
+def settings_of(scope: Scope, also: Collection[str] = ()) -> list[Setting]:
+    """The settings of ``scope`` (and those of another scope named in ``also``), grouped
+    as :data:`GROUPS` orders them (others after, by name), in the order they were
+    declared within a group."""
+    chosen = [s for s in registry_ops.declared() if s.scope == scope or s.key in also]
     order = {group: at for at, group in enumerate(GROUPS)}
     return sorted(chosen, key=lambda s: (order.get(s.group, len(order)), s.group))
 
@@ -101,7 +104,7 @@ class SettingsPage(TracksEdits, QWidget):
     def _build_form(self) -> None:
         titles = self.group_titles()
         groups: dict[str, list[Setting]] = {}
-        for setting in settings_of(self.scope):
+        for setting in self.members():
             groups.setdefault(setting.group, []).append(setting)
         self.sections = Sections(self.form)
         self.form.layout_.addRow(self.sections)
@@ -112,10 +115,21 @@ class SettingsPage(TracksEdits, QWidget):
             self.section_forms[group] = forms
             per_column = -(-len(members) // len(forms))
             for at, setting in enumerate(members):
-                editor = editor_for(setting)
-                self.editors[setting.key] = editor
+                editor = self.make_editor(setting)
+                self.keep_editor(editor)
                 self.form.add(setting.key, editor.label, self._with_help(editor), editor.focus,
                               forms[at // per_column])  # fmt: skip
+
+    def members(self) -> list[Setting]:
+        """The settings this page edits."""
+        return settings_of(self.scope)
+
+    def make_editor(self, setting: Setting) -> SettingEditor:
+        return editor_for(setting)
+
+    def keep_editor(self, editor: SettingEditor) -> None:
+        """Note ``editor`` as the one of its setting (``editors``: saved with the page)."""
+        self.editors[editor.setting.key] = editor
 
     def _with_help(self, editor: SettingEditor) -> QWidget:
         """The editor above its help, one or two sentences in a smaller grey line."""
@@ -133,10 +147,11 @@ class SettingsPage(TracksEdits, QWidget):
             column.addWidget(editor.widget)  # a line of text: as wide as the page
         else:  # a number, a list: as wide as it needs
             column.addWidget(editor.widget, 0, Qt.AlignmentFlag.AlignLeft)
-        note = QLabel(help_text, box)
-        note.setObjectName("settingHelp")
-        note.setWordWrap(True)
-        column.addWidget(note)
+        if not editor.own_help:
+            note = QLabel(help_text, box)
+            note.setObjectName("settingHelp")
+            note.setWordWrap(True)
+            column.addWidget(note)
         return box
 
     def _lay_out(self) -> None:
@@ -274,13 +289,23 @@ class SettingsPage(TracksEdits, QWidget):
 
 
 class ClinicPage(SettingsPage):
-    """The clinic's settings (stored in the clinic's file, the same on every PC)."""
+    """The clinic's settings (stored in the clinic's file, the same on every PC), and,
+    among the message channels, each channel's password or token on this PC
+    (``secretfield``: an administrator's, set or removed at once)."""
 
     refreshed = Signal()  # a setting saved elsewhere is shown, or kept as edited (``reread``)
+    secretSaved = Signal(str)  # the channel whose secret was set or removed on this PC
 
     def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
+        self.confirm_remove: ConfirmRemove = ask_remove
+        # The channels' secrets, by channel: not among ``editors`` (no clinic settings,
+        # never filled with a value), on the page beside their channel's settings.
+        self.secret_editors: dict[str, SecretEditor] = {}
         super().__init__(desk, "clinic", editable, parent)
         self.setObjectName("clinicPage")
+        for editor in self.secrets().values():
+            editor.set_button.clicked.connect(lambda _c=False, e=editor: self.set_secret(e))
+            editor.remove_button.clicked.connect(lambda _c=False, e=editor: self.remove_secret(e))
         self.templates: TemplatesDialog | None = None
         self.saved.connect(lambda _snapshot: self._reread_templates())
         forms = self.section_forms.get("reminders")
@@ -296,6 +321,77 @@ class ClinicPage(SettingsPage):
                 forms[-1].addRow(self.templates_button)
             else:  # the read-only form is disabled: from beside it, to read what is sent
                 self.bottom.insertWidget(0, self.templates_button)
+
+    # --- the channels' secrets -------------------------------------------------------
+    def members(self) -> list[Setting]:
+        return settings_of(self.scope, also=CHANNEL_SECRETS)
+
+    def make_editor(self, setting: Setting) -> SettingEditor:
+        channel = CHANNEL_SECRETS.get(setting.key)
+        if channel is None:
+            return editor_for(setting)
+        return SecretEditor(setting, channel, self.desk.actor.may(KEYS_MANAGE))
+
+    def keep_editor(self, editor: SettingEditor) -> None:
+        if isinstance(editor, SecretEditor):
+            self.secret_editors[editor.channel] = editor
+        else:
+            super().keep_editor(editor)
+
+    def secrets(self) -> dict[str, SecretEditor]:
+        """The channels' secret editors, by channel."""
+        return dict(self.secret_editors)
+
+    def values(self) -> dict[str, Any] | None:
+        """As the page's, and each secret typed (an empty field keeps the one kept:
+        Remove forgets it)."""
+        found = super().values()
+        if found is None:
+            return None
+        typed = {e.setting.key: e.value() for e in self.secret_editors.values() if e.value()}
+        return {**found, **typed}
+
+    def fill(self, snapshot: Snapshot) -> None:
+        for editor in self.secret_editors.values():
+            editor.set_value(None)  # emptied before the page notes what it holds
+        self.show_secrets(snapshot)
+        super().fill(snapshot)
+
+    def show_secrets(self, snapshot: Snapshot) -> None:
+        """Whether each channel's secret is kept on this PC (even while the page holds
+        unsaved edits: this is no edit of it)."""
+        for editor in self.secrets().values():
+            editor.show_entry(snapshot.entry(editor.setting.key))
+
+    def set_secret(self, editor: SecretEditor) -> None:
+        typed = str(editor.value())
+        if typed and editor.allowed:
+            self._save_secret(editor, typed, self.tr("{0} saved on this PC."))
+
+    def remove_secret(self, editor: SecretEditor) -> None:
+        if editor.allowed and editor.kept and self.confirm_remove(self, editor.label):
+            self._save_secret(editor, "", self.tr("{0} removed from this PC."))
+
+    def _save_secret(self, editor: SecretEditor, secret: str, done: str) -> None:
+        self.form.errors[editor.setting.key].hide()
+        editor.set_button.setEnabled(False)
+        editor.remove_button.setEnabled(False)
+        self.note.setText(self.tr("Saving…"))
+        ctx, channel = self.desk.ctx(), editor.channel
+        op = DbOp(self.desk.tasks, lambda db: save_secret(db, ctx, channel, secret), self)
+        op.success(lambda snapshot: self._secret_saved(editor, snapshot, done))
+        op.failure(lambda exc: self._secret_failed(editor, exc)).run()
+
+    def _secret_saved(self, editor: SecretEditor, snapshot: Snapshot, done: str) -> None:
+        editor.set_value(None)  # never kept in the field: typed, saved, gone
+        self.show_secrets(snapshot)
+        self.note.setText(done.format(editor.label))
+        self.secretSaved.emit(editor.channel)
+        self.saved.emit(snapshot)  # the other pages, the desk's status: read afresh
+
+    def _secret_failed(self, editor: SecretEditor, exc: BaseException) -> None:
+        editor.show_entry(self._snapshot.entry(editor.setting.key) if self._snapshot else None)
+        self._failed(exc)
 
     def show_templates(self) -> TemplatesDialog:
         """The templates dialog over the settings (one; raised if open)."""

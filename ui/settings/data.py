@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from receptionist.context import Ctx
-from receptionist.ops import catalog, servicerules, staff, timeoff
+from receptionist.ops import catalog, reminders, servicerules, staff, timeoff
 from receptionist.ops import settings as registry_ops
 from receptionist.ops.catalog import ProviderRow, RoomRow, ServiceRow
 from receptionist.ops.servicerules import RuleKeys
@@ -25,8 +25,10 @@ from receptionist.store.storage import Database
 
 Values = Mapping[str, Any]
 TIME_OFF_AHEAD = timedelta(days=3 * 366)
-# Scopes the dialog has pages for (secrets get theirs when there are any to set).
+# Scopes the dialog has pages for; of the secrets, the channels' passwords and tokens
+# (the Clinic page's Message channels: whether one is kept, never its value).
 SHOWN_SCOPES = ("clinic", "pc")
+CHANNEL_SECRETS = {key: channel for channel, key in reminders.SECRETS.items()}
 
 __all__ = [
     "Block",
@@ -44,6 +46,7 @@ __all__ = [
     "remove_time_off",
     "save_provider",
     "save_room",
+    "save_secret",
     "save_service",
     "save_settings",
     "save_staff",
@@ -76,7 +79,11 @@ def load(db: Database, ctx: Ctx) -> Snapshot:
     now = ctx.clock.now()
     return Snapshot(
         clinic=registry_ops.clinic_info(db),
-        settings=tuple(e for e in registry_ops.entries(db, ctx) if e.scope in SHOWN_SCOPES),
+        settings=tuple(
+            e
+            for e in registry_ops.entries(db, ctx)
+            if e.scope in SHOWN_SCOPES or e.key in CHANNEL_SECRETS
+        ),
         providers=tuple(catalog.providers(db, ctx, include_inactive=True)),
         rooms=tuple(catalog.rooms(db, ctx, include_inactive=True)),
         services=tuple(catalog.services(db, ctx, include_inactive=True)),
@@ -100,6 +107,13 @@ def save_settings(
         stored = {e.key: e.value for e in registry_ops.entries(db, ctx) if e.key in as_stored}
         values = {key: stored.get(key, value) for key, value in values.items()}
     registry_ops.set_many(db, ctx, values)
+    return load(db, ctx)
+
+
+def save_secret(db: Database, ctx: Ctx, channel: str, secret: str) -> Snapshot:
+    """Keep ``channel``'s password or token on this PC ("" forgets it), by the operation
+    ``receptionist channels set`` calls (an administrator's; audited, never its value)."""
+    reminders.set_channel(db, ctx, channel, {}, secret)
     return load(db, ctx)
 
 

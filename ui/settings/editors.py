@@ -44,6 +44,10 @@ class SettingEditor:
     """The editor of one setting: ``widget`` goes into the form, ``focus`` takes the
     keyboard (and an error puts the cursor there)."""
 
+    # The editor says what the page would put in the help line under it itself (the
+    # help is then its tooltip only).
+    own_help = False
+
     def __init__(self, setting: Setting, widget: QWidget, focus: QWidget | None = None) -> None:
         self.setting = setting
         self.widget = widget

@@ -1,0 +1,238 @@
+"""Settings > Clinic > Message channels: each channel's password or token, typed by an
+administrator, never shown; saved into this PC's keychain by the operation the command
+line uses, audited without its value; a locked keychain said as such."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
+from keyring.backend import KeyringBackend
+from keyring.errors import KeyringLocked
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+from templates import MemoryKeyring
+
+from receptionist.context import Actor, Ctx
+from receptionist.models import AuditEvent, LocalSecret
+from receptionist.ops import reminders
+from receptionist.reminders.channels import Outgoing, SecretMissing
+from receptionist.schedule.clinic import clinic_id
+from receptionist.settings import secretstore
+from receptionist.store.storage import Database
+from sync.channels import build
+from ui.app import stylesheet
+from ui.desk import Desk
+from ui.settings import SettingsDialog
+from ui.settings.clinicpage import ClinicPage
+from ui.settings.secretfield import SecretEditor
+from ui.settings.unsaved import DISCARD
+
+SMS_KEY = "channels.sms_token"
+
+
+class LockedKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise KeyringLocked("the collection is locked")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise KeyringLocked("the collection is locked")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise KeyringLocked("the collection is locked")
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "config"
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(folder))
+    return folder
+
+
+def as_role(desk: Desk, role: str) -> Desk:
+    return dataclasses.replace(desk, actor=Actor(user_id=None, role=role, source="ui"))
+
+
+@pytest.fixture
+def twilio_url() -> Iterator[tuple[str, Any]]:
+    with http_server(twilio_route) as (url, server):
+        yield url, server
+
+
+def open_page(qtbot: QtBot, desk: Desk) -> tuple[SettingsDialog, ClinicPage]:
+    dialog = SettingsDialog(desk, confirm=lambda _parent, _page: DISCARD)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+        dialog.load()
+    page = dialog.clinic
+    page.sections.reveal(SMS_KEY)
+    return dialog, page
+
+
+def shot(widget: QWidget, name: str) -> None:
+    """Saved only when SETTINGS_SHOTS names a folder (to look at by eye)."""
+    folder = os.environ.get("SETTINGS_SHOTS")
+    if folder:
+        widget.setStyleSheet(stylesheet())
+        for _ in range(3):
+            QApplication.sendPostedEvents()
+            QApplication.processEvents()
+        widget.grab().save(str(Path(folder) / f"{name}.png"))
+        widget.setStyleSheet("")
+
+
+def on_worker(desk: Desk, fn: Any) -> Any:
+    return desk.tasks.run(lambda: fn(desk.tasks.database())).result(timeout=30)
+
+
+def kept_in_keychain(db: Database) -> str | None:
+    with db.read() as s:
+        ns = clinic_id(s)
+    assert ns is not None
+    return keyring.get_password(secretstore.SERVICE, f"{ns}:{SMS_KEY}")
+
+
+def sms_set_up(db: Database, url: str, ctx: Ctx) -> None:
+    values = {"base_url": url, "account": ACCOUNT, "sender": "+15005550006"}
+    reminders.set_channel(db, ctx, "sms", values, None)
+
+
+def send_one(db: Database) -> str:
+    """One SMS through the sender the dispatch round would make now."""
+    sender = build.Senders(db)["sms"]
+    message = Outgoing("r1", "sms", "+905550000001", "", "Hello", datetime.now(UTC))
+    return sender.send(message).status
+
+
+def press(qtbot: QtBot, page: ClinicPage, button: Any) -> None:
+    with qtbot.waitSignal(page.secretSaved, timeout=10_000):
+        button.click()
+
+
+def test_an_administrator_sets_replaces_and_removes_the_sms_token(
+    qtbot: QtBot, desk: Desk, twilio_url: tuple[str, Any]
+) -> None:
+    admin = as_role(desk, "admin")
+    url, server = twilio_url
+    ctx = admin.ctx()
+    on_worker(admin, lambda db: sms_set_up(db, url, ctx))
+    dialog, page = open_page(qtbot, admin)
+    secrets = page.secrets()
+    assert set(secrets) == {"email", "sms", "whatsapp"}
+    sms = secrets["sms"]
+    assert isinstance(sms, SecretEditor) and sms.edit.isEnabled()
+    assert sms.edit.echoMode() == sms.edit.EchoMode.Password
+    assert sms.edit.text() == "" and "None on this PC" in sms.state.text()
+    assert not sms.remove_button.isEnabled() and not sms.set_button.isEnabled()
+    assert page.form.captions[SMS_KEY] == "SMS token"
+    qtbot.keyClicks(sms.edit, "wrong-token")
+    assert page.unsaved()  # typed, not set: the page asks before it is lost
+    press(qtbot, page, sms.set_button)
+    assert sms.edit.text() == "" and "Kept on this PC" in sms.state.text()
+    assert sms.set_button.text() == "Replace" and sms.remove_button.isEnabled()
+    assert not page.unsaved()
+    assert on_worker(admin, kept_in_keychain) == "wrong-token"
+    qtbot.keyClicks(sms.edit, TOKEN)  # replaced
+    press(qtbot, page, sms.set_button)
+    assert on_worker(admin, kept_in_keychain) == TOKEN
+    assert on_worker(admin, send_one) == "sent"  # the loopback Twilio checks the token
+    assert len(server.messages) == 1
+
+    def audited(db: Database) -> list[tuple[str, str]]:
+        with db.read() as s:
+            rows = s.execute(select(AuditEvent.__table__)).all()
+            assert TOKEN not in repr(rows) and "wrong-token" not in repr(rows)
+            query = select(AuditEvent).where(AuditEvent.entity_type == "setting")
+            return [(e.action, e.source) for e in s.scalars(query.order_by(AuditEvent.seq))]
+
+    assert on_worker(admin, audited)[-2:] == [("set_secret", "ui")] * 2
+    shot(dialog, "settings-channel-secrets")
+    asked: list[str] = []
+    page.confirm_remove = lambda _parent, name: asked.append(name) or True
+    press(qtbot, page, sms.remove_button)
+    assert asked == ["SMS token"]
+    assert "None on this PC" in sms.state.text() and not sms.remove_button.isEnabled()
+    assert on_worker(admin, kept_in_keychain) is None
+    assert on_worker(admin, audited)[-1] == ("clear_secret", "ui")
+
+    def made(db: Database) -> bool:
+        try:
+            build.Senders(db)["sms"]
+        except SecretMissing as missing:
+            return missing.locked
+        raise AssertionError("a sender was made with no token")
+
+    assert on_worker(admin, made) is False  # setup:secret_missing, not a locked keychain
+
+
+def test_the_page_s_save_sets_a_typed_secret_too(qtbot: QtBot, desk: Desk) -> None:
+    admin = as_role(desk, "admin")
+    _dialog, page = open_page(qtbot, admin)
+    whatsapp = page.secrets()["whatsapp"]
+    qtbot.keyClicks(whatsapp.edit, "meta-token")
+    with qtbot.waitSignal(page.saved, timeout=10_000):
+        page.save()
+    assert whatsapp.edit.text() == "" and "Kept on this PC" in whatsapp.state.text()
+    assert on_worker(admin, lambda db: reminders.secret_state(db, "whatsapp")) == "kept"
+    assert on_worker(admin, lambda db: reminders.secret_state(db, "sms")) == "none"
+    sms = page.secrets()["sms"]
+    qtbot.keyClicks(sms.edit, "typed-then-discarded")
+    assert page.unsaved()
+    page.revert()  # Discard: the typed secret goes, and nothing counts as unsaved
+    assert sms.edit.text() == "" and not page.unsaved()
+    assert on_worker(admin, lambda db: reminders.secret_state(db, "sms")) == "none"
+
+
+@pytest.mark.parametrize("role", ["manager", "receptionist"])
+def test_only_an_administrator_may_type_a_secret(qtbot: QtBot, desk: Desk, role: str) -> None:
+    someone = as_role(desk, role)
+    admin = as_role(desk, "admin").ctx()
+    on_worker(someone, lambda db: reminders.set_channel(db, admin, "sms", {}, TOKEN))
+    dialog, page = open_page(qtbot, someone)
+    shot(dialog, f"settings-channel-secrets-{role}")
+    for editor in page.secrets().values():
+        assert not editor.edit.isEnabled()
+        assert not editor.set_button.isEnabled() and not editor.remove_button.isEnabled()
+        assert "Only an administrator" in editor.state.text()
+    sms = page.secrets()["sms"]
+    assert "Kept on this PC" in sms.state.text() and sms.edit.text() == ""
+    page.remove_secret(sms)  # even called: nothing goes
+    assert on_worker(someone, lambda db: reminders.secret_state(db, "sms")) == "kept"
+
+
+def test_a_locked_keychain_is_said_on_the_field_not_a_missing_token(
+    qtbot: QtBot, desk: Desk, memory_keyring: MemoryKeyring
+) -> None:
+    admin = as_role(desk, "admin")
+    ctx = admin.ctx()
+    on_worker(admin, lambda db: reminders.set_channel(db, ctx, "sms", {}, TOKEN))
+    keyring.set_keyring(LockedKeyring())
+    try:
+        dialog, page = open_page(qtbot, admin)
+        sms = page.secrets()["sms"]
+        said = sms.state.text()
+        assert "keychain is locked or not available" in said and "None on this PC" not in said
+        shot(dialog, "settings-channel-secrets-locked")
+        qtbot.keyClicks(sms.edit, TOKEN)  # set again behind the locked keychain: the file
+        press(qtbot, page, sms.set_button)
+        assert "Kept on this PC" in sms.state.text()
+
+        def in_file(db: Database) -> bool:
+            with db.read() as s:
+                ns = clinic_id(s)
+                return s.get(LocalSecret, f"{ns}:{SMS_KEY}") is not None
+
+        assert on_worker(admin, in_file)
+    finally:
+        keyring.set_keyring(memory_keyring)
