@@ -12,7 +12,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -35,9 +35,10 @@ from receptionist.clock import FixedClock
 from receptionist.context import Ctx
 from receptionist.jobs import netreturn
 from receptionist.jobs.runner import Runner
-from receptionist.models import DeliveryLog, Reminder
+from receptionist.journal import changefeed
+from receptionist.models import DeliveryLog, Reminder, ReminderHandover, SyncState
 from receptionist.ops import commlog, reminders
-from receptionist.reminders import dispatch, halt, reasons
+from receptionist.reminders import dispatch, halt, reasons, station
 from receptionist.reminders.channels import Sender
 from receptionist.store.storage import Database
 from sync.channels import build
@@ -343,3 +344,46 @@ def test_a_message_turned_back_by_a_proxy_s_page_goes_when_the_network_returns(
         ran = netreturn.run_back(Runner([REMINDERS]), clinic.db, clinic.clock, [REMINDERS.name])
         assert [r.counts["sent"] for r in ran] == [1]
     assert len(server.messages) == 1
+
+
+def test_a_confirmation_held_for_a_push_s_answer_says_so_and_is_skipped_at_the_start(
+    clinic: Clinic,
+) -> None:
+    """This PC (B) took the lease over while its batch with the booking waited for the
+    endpoint's answer: the previous sender may have seen the booking, so its
+    confirmation waits (``handover.unanswered``). Before, it showed as plain "queued",
+    no reason, and a batch refused every round held it for ever; now it says why it
+    waits, and is skipped once the appointment began."""
+    clinic.set(station="B")
+    with clinic.db.write() as s:
+        s.add(SyncState(id=1, server_url="https://x", clinic_id="c", device_id="d",
+                        device_code="B", device_name="B", private_key=b"k",
+                        last_sync_at=clinic.clock.now() - timedelta(hours=1)))  # fmt: skip
+        s.flush()
+        base = changefeed.last_seq(s)
+    booked = clinic.book(clinic.patient(1), at(1, 15))
+    now = clinic.clock.now()
+    cutoff = now + timedelta(minutes=1)
+    with clinic.db.write() as s:
+        sync = s.get(SyncState, 1)
+        assert sync is not None
+        sync.pushed_change, sync.accepted_change = changefeed.last_seq(s), base  # it waits
+        s.add(ReminderHandover(kind="lease", cutoff=cutoff, mark=None, pushed=base,
+                               updated_at=now))  # fmt: skip
+
+    def lease(preferred: bool, ttl: timedelta) -> station.Hold:
+        return station.Hold(True, "B", cutoff)
+
+    with http_server(twilio_route) as (url, server):
+        sender: dict[str, Sender] = {"sms": TwilioSender(url, ACCOUNT, SENDER, TOKEN)}
+        done = dispatch.run(clinic.db, clinic.clock, sender, lease=lease)
+        assert done.active and done.items == []
+        (row,) = reminders.listing(clinic.db, clinic.ctx)
+        assert (row.kind, row.state, row.reason) == ("confirmation", "pending", "awaiting_push")
+        assert row.explained is not None and "Held back" in str(row.explained)
+        clinic.clock.set(at(1, 15))  # the batch is refused every round until the start
+        done = dispatch.run(clinic.db, clinic.clock, sender, lease=lease)
+    assert [(i.appointment_id, i.state, i.reason) for i in done.items] == [
+        (booked, "skipped", "awaiting_push")
+    ]
+    assert server.messages == []

@@ -118,6 +118,9 @@ NOT_LISTED = "not_listed"
 # A server error (HTTP 5xx) to a send the provider cannot be asked about (WhatsApp):
 # it may have taken the message, so "unknown" for a person (the code in the delivery log).
 SERVER_ERROR = "server_error"
+# A message held back after a takeover until the endpoint answers a push of its booking
+# (``handover.unanswered``): the previous sender may have seen it. Skipped so at the start.
+AWAITING_PUSH = "awaiting_push"
 
 # A change of an appointment that may be what a reschedule or cancellation message
 # announces: one the feed says moved or cancelled it, an insert, or one from before
@@ -221,7 +224,10 @@ def run(
         result.items += _handed_over(db, clock.now(), taken, cfg)
     # A message whose being the previous sender's hangs on a push's answer waits for it.
     down: dict[str, tuple[datetime, str]] = {}  # channels no try reached: ``_wait_behind``
-    for reminder_id in _due(db, clock.now(), limit, handover.unanswered(handovers), by):
+    waits = handover.unanswered(handovers)
+    if waits is not None:
+        result.items += _awaiting_push(db, clock.now(), waits)
+    for reminder_id in _due(db, clock.now(), limit, waits, by):
         item = _one(db, clock, senders, reminder_id, cfg, refused, down)
         if item is not None:
             result.items.append(item)
@@ -646,6 +652,28 @@ def _senders_fixed(s: Session, now: datetime, still: Mapping[str, str]) -> None:
     ``still``: the channels whose sender is refused now."""
     stopped = [c for c, why in halt.causes(s).items() if why == halt.SENDER_SAVED]
     halt.resume(s, [c for c in stopped if c not in still], now)
+
+
+def _awaiting_push(db: Database, now: datetime, waits: Any) -> list[Item]:
+    """The messages due that wait for the endpoint's answer to a push (``waits``:
+    ``handover.unanswered``) say so (:data:`AWAITING_PUSH`), and are skipped once their
+    appointment began: never held for ever by a batch the endpoint refuses every round."""
+    r = Reminder
+    pending = (r.state == "pending", r.reason.not_in(halt.REASONS))
+    due = select(r.id).where(*pending, r.send_at <= now, r.reason != AWAITING_PUSH, waits)
+    began = select(r.id).where(*pending, r.reason == AWAITING_PUSH, r.appointment_start <= now)
+    with db.read() as s:  # one read a round while nothing waits so
+        marked, ended = list(s.scalars(due)), list(s.scalars(began))
+    if not marked and not ended:
+        return []
+    items = []
+    with db.write() as s:
+        for row in s.scalars(select(r).where(r.id.in_(marked), r.state == "pending")):
+            row.reason, row.updated_at = AWAITING_PUSH, now
+        for row in s.scalars(select(r).where(r.id.in_(ended), r.state == "pending")):
+            _finish(row, "skipped", AWAITING_PUSH, now)
+            items.append(_item(row))
+    return items
 
 
 def _past_held(s: Session, now: datetime) -> list[Item]:

@@ -77,6 +77,14 @@ _SAID: dict[str, str] = {
         "when the booking or change was made), and may have sent it. Resend it if the "
         "patient's communication log shows it never went.",
     ),
+    "awaiting_push": QT_TRANSLATE_NOOP(
+        "core",
+        "Held back: this PC took the sending over while the cloud had not yet answered "
+        "its sync of this booking, so the PC that sent before may have seen the booking "
+        "and sent this message. It goes once the cloud answers that it had not; if the "
+        "appointment begins first, it is not sent: check the patient's communication log "
+        "and the other PC's.",
+    ),
     "restored": QT_TRANSLATE_NOOP(
         "core",
         "Not sent: it was due before this PC's file was restored from a backup, and may "
