@@ -619,7 +619,7 @@ def _wait_behind(
     s: Session, r: Reminder, go: Go, down: tuple[datetime, str], now: datetime,
     cfg: config.Config,
 ) -> Item:  # fmt: skip
-    """``r`` is due on ``channel``, whose first try this round reached no connection
+    """``r`` is due on ``go``'s channel, whose first try this round got no connection
     (``down``: that try's next one and reason): it waits for the same next try, this
     try not counted, instead of costing another timeout (30 s for a silent mail server,
     10 for a web provider's connect) and keeping the round from the other channels.
@@ -668,9 +668,10 @@ def _awaiting_push(db: Database, now: datetime, waits: Any) -> list[Item]:
         return []
     items = []
     with db.write() as s:
-        for row in s.scalars(select(r).where(r.id.in_(marked), r.state == "pending")):
-            row.reason, row.updated_at = AWAITING_PUSH, now
-        for row in s.scalars(select(r).where(r.id.in_(ended), r.state == "pending")):
+        for row in s.scalars(select(r).where(r.id.in_(marked + ended), r.state == "pending")):
+            if row.appointment_start > now:
+                row.reason, row.updated_at = AWAITING_PUSH, now
+                continue
             _finish(row, "skipped", AWAITING_PUSH, now)
             items.append(_item(row))
     return items
