@@ -8,10 +8,14 @@ the patient is on file, not restricted (``privacy.restriction``), consented to t
 channel and can be reached by it; it is not quiet hours; it is not long past its time.
 
 A message tried in vain (a transient failure: nothing reached the provider, or it
-said "later") is tried again until it is too late to send (:func:`too_late`): its late
-limit after its time, or the appointment's start, whichever comes first. Quiet hours
-pause its tries: their end counts as its time again (``dispatch``), as planning moves
-a message due in them to their end.
+said "later": :func:`tried`) is tried again until it is too late to send
+(:func:`too_late`): its late limit after its time, or the appointment's start,
+whichever comes first; then, or when found past that (the station off, its channel
+stopped and resumed meanwhile, its appointment begun), it fails (:func:`given_up`),
+never sent late nor skipped unlogged. Quiet hours pause its tries: their end counts as
+its time again (``dispatch``), as planning moves a message due in them to their end;
+quiet hours it cannot wait out (they end after the start, or the clinic skips) give
+it up.
 """
 
 from __future__ import annotations
