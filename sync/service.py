@@ -39,6 +39,7 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from receptionist.clock import Clock
+from receptionist.jobs import netreturn
 from receptionist.jobs.netreturn import NetworkReturn, on_return
 from receptionist.jobs.registry import Job
 from receptionist.jobs.runner import Ran, Runner
@@ -168,9 +169,7 @@ def serve(
     scheduler.add_job(tick, next_run_time=datetime.now(UTC), **tick_options())
     back = [job.name for job in on_return(runner.jobs)]
     network = network or NetworkReturn()
-    run_back = _guarded(
-        db, lambda: [r for name in back if (r := runner.run_now(db, clock, name))], on_run, lock
-    )
+    run_back = _guarded(db, lambda: netreturn.run_back(runner, db, clock, back), on_run, lock)
 
     def look() -> None:  # on the scheduler's thread, at each of its wake-ups
         if back and network.seen(probe()):

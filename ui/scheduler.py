@@ -31,7 +31,7 @@ from apscheduler.schedulers.qt import QtScheduler
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from receptionist.clock import Clock
-from receptionist.jobs.netreturn import NetworkReturn, on_return
+from receptionist.jobs.netreturn import NetworkReturn, on_return, run_back
 from receptionist.jobs.registry import Job
 from receptionist.jobs.runner import Ran, Runner
 from receptionist.jobs.scheduling import WATCH_SECONDS, Drift, rearm, tick_options
@@ -152,12 +152,10 @@ class JobScheduler(QObject):
         self._guarded(lambda db: self.runner.run_due(db, self.clock))
 
     def _run_now(self, name: str) -> None:
-        self._run_back([name])
+        self._guarded(lambda db: [r for r in [self.runner.run_now(db, self.clock, name)] if r])
 
     def _run_back(self, names: list[str]) -> None:
-        self._guarded(
-            lambda db: [r for name in names if (r := self.runner.run_now(db, self.clock, name))]
-        )
+        self._guarded(lambda db: run_back(self.runner, db, self.clock, names))
 
     def _guarded(self, work: Callable[[Database], list[Ran]]) -> None:
         with self._lock:

@@ -6,8 +6,11 @@ the platform (``ui/cloudsync/network.py``: Qt's reachability), the headless serv
 looks at the network at each of its wake-ups (``sync/service.py``); both ask this
 module which jobs to run (:func:`on_return`) and whether to run them now
 (:class:`NetworkReturn`: reachability may flap, so not twice within ``BACK_GAP``
-seconds). The jobs are named, not imported: they are the network's (``sync/jobs.py``),
-which the core never imports.
+seconds), and run them through :func:`run_back`: before the reminders' round, the
+messages whose last try never reached the provider are made due now
+(``dispatch.network_back``), not left to their next try up to 15 minutes on; those a
+provider asked to wait (a rate limit, its Retry-After) keep waiting. The jobs are named,
+not imported: they are the network's (``sync/jobs.py``), which the core never imports.
 """
 
 from __future__ import annotations
@@ -15,17 +18,38 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+from receptionist.clock import Clock
 from receptionist.jobs.registry import Job
+from receptionist.jobs.runner import Ran, Runner
+from receptionist.ops import lookcopy
+from receptionist.reminders import dispatch
+from receptionist.store.storage import Database
 
 # The jobs that run at once when the network returns, in the registry's order (cloud
 # sync first: what it pulls may change what the others send).
-ON_RETURN = frozenset({"cloud.sync", "reminders.dispatch", "google.sync"})
+DISPATCH = "reminders.dispatch"
+ON_RETURN = frozenset({"cloud.sync", DISPATCH, "google.sync"})
 BACK_GAP = 10.0  # seconds: a return within this of the last one runs nothing
 
 
 def on_return(jobs: Iterable[Job]) -> tuple[Job, ...]:
     """The jobs of ``jobs`` that run when the network returns, in their order."""
     return tuple(job for job in jobs if job.name in ON_RETURN)
+
+
+def run_back(runner: Runner, db: Database, clock: Clock, names: Iterable[str]) -> list[Ran]:
+    """Run the jobs ``names`` (:func:`on_return`'s) now, the network being back, one
+    after the other: what each did (none for a job another runner holds). The
+    reminders waiting for the network go in this very round."""
+    ran = []
+    for name in names:
+        if name == DISPATCH:
+            lookcopy.refuse(db.path.parent, lookcopy.NO_JOBS)  # a copy to look at: no write
+            dispatch.network_back(db, clock.now())
+        done = runner.run_now(db, clock, name)
+        if done is not None:
+            ran.append(done)
+    return ran
 
 
 class NetworkReturn:

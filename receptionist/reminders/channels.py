@@ -19,6 +19,22 @@ from .watemplates import Call
 
 Status = Literal["sent", "transient", "permanent", "unknown"]
 
+# The transient codes of a try that got no connection to the provider through (none
+# made, or it dropped before the message went): the round's other messages on that
+# channel wait for its next try (``dispatch``).
+NO_CONNECTION = ("unreachable", "connection_lost")
+# ... and of every try that never reached the provider: a proxy refused the tunnel, or
+# something else answered with its own page (``NOT_PROVIDER`` + the HTTP status:
+# ``sync/channels/web.py``). The network's doing, not the provider's: such messages go
+# as soon as the network returns (``dispatch.network_back``).
+NOT_REACHED = (*NO_CONNECTION, "proxy_refused")
+NOT_PROVIDER = "not_provider_"
+
+
+def reached_none(code: str) -> bool:
+    """Whether a try that failed for now with ``code`` never reached the provider."""
+    return code in NOT_REACHED or code.startswith(NOT_PROVIDER)
+
 
 @dataclass(frozen=True)
 class Outgoing:

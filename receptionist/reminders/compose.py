@@ -8,10 +8,14 @@ the patient is on file, not restricted (``privacy.restriction``), consented to t
 channel and can be reached by it; it is not quiet hours; it is not long past its time.
 
 A message tried in vain (a transient failure: nothing reached the provider, or it
-said "later") is tried again until it is too late to send (:func:`too_late`): its late
-limit after its time, or the appointment's start, whichever comes first. Quiet hours
-pause its tries: their end counts as its time again (``dispatch``), as planning moves
-a message due in them to their end.
+said "later": :func:`tried`) is tried again until it is too late to send
+(:func:`too_late`): its late limit after its time, or the appointment's start,
+whichever comes first; then, or when found past that (the station off, its channel
+stopped and resumed meanwhile, its appointment begun), it fails (:func:`given_up`),
+never sent late nor skipped unlogged. Quiet hours pause its tries: their end counts as
+its time again (``dispatch``), as planning moves a message due in them to their end;
+quiet hours it cannot wait out (they end after the start, or the clinic skips) give
+it up.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.freetext import printable
-from receptionist.models import Appointment, Patient, Provider, Reminder
+from receptionist.models import Appointment, DeliveryLog, Patient, Provider, Reminder
 from receptionist.privacy.consents import current_consents
 from receptionist.privacy.restriction import REASON as RESTRICTED
 from receptionist.privacy.restriction import is_restricted
@@ -67,19 +72,23 @@ def decide(
     """What to do with ``r`` now; ``ready`` names the channels that have a sender."""
     appt = session.get(Appointment, r.appointment_id)
     stop = appointment_stop(r, appt, now)
+    retried = tried(r)
+    # Tried in vain and now too late (the station was off meanwhile, its channel was
+    # stopped and resumed): given up, even once the appointment began.
+    if retried and (stop is None or stop.reason == "started") and now >= too_late(r, cfg)[0]:
+        return given_up(r, cfg, last_try(session, r))
     if stop is not None or appt is None:
         return stop or Stop("withdrawn", "appointment_gone")
     if not cfg.rules_for(appt.service_id).asks(r.kind, r.rule):
         return Stop("withdrawn", RULE_OFF)
-    retried = r.reason.startswith(RETRY)
-    if retried and now >= too_late(r, cfg)[0]:  # the station was off meanwhile
-        return given_up(r, cfg, r.reason.removeprefix(RETRY))
     if inside(now, cfg.quiet_start, cfg.quiet_end, cfg.tz) and cfg.quiet_end is not None:
         until = ends_after(now, cfg.quiet_end, cfg.tz)
         if cfg.quiet_mode == "shift" and until < appt.start_utc:
             return Wait(until)
+        if retried:  # its next try could come only too late
+            return given_up(r, cfg, last_try(session, r))
         return Stop("skipped", "quiet_hours")
-    if r.attempts == 0 and now - max(r.send_at, r.next_try_at or r.send_at) > cfg.late_limit:
+    if not retried and now - max(r.send_at, r.next_try_at or r.send_at) > cfg.late_limit:
         return Stop("skipped", "late")
     patient = session.get(Patient, r.patient_id)
     if patient is None or patient.deleted_at is not None:
@@ -107,6 +116,31 @@ def too_late(r: Reminder, cfg: Config) -> tuple[datetime, str]:
     if r.appointment_start <= late:
         return r.appointment_start, UNTIL_START
     return late, UNTIL_LATE
+
+
+def tried(r: Reminder) -> bool:
+    """Whether ``r`` was tried in vain: its tries are counted (``attempts``: kept while
+    its channel is stopped and once resumed, when its reason no longer says ``retry:``),
+    or it waits with the rest of its channel for the next try of a message that reached
+    no provider this round (``dispatch``: its reason ``retry:``, its try not counted).
+    Such a message goes until :func:`too_late`, then fails (:func:`given_up`); one never
+    tried is skipped once its late limit after its time passed."""
+    return r.attempts > 0 or r.reason.startswith(RETRY)
+
+
+def last_try(session: Session, r: Reminder) -> str:
+    """The code of the last try ``r`` met in vain: its ``retry:`` reason's, or, once
+    its channel was stopped (the reason then says why), the delivery log's."""
+    if r.reason.startswith(RETRY):
+        return r.reason.removeprefix(RETRY)
+    query = (
+        select(DeliveryLog.code)
+        .where(DeliveryLog.reminder_id == r.id, DeliveryLog.action == "send")
+        .where(DeliveryLog.status == "transient")
+        .order_by(DeliveryLog.at.desc())
+        .limit(1)
+    )
+    return session.scalar(query) or ""
 
 
 def given_up(r: Reminder, cfg: Config, code: str) -> Stop:

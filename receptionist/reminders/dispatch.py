@@ -34,6 +34,10 @@ appointment's start). A short outage (the network down at 08:00, when the messag
 held over quiet hours all go) so loses none of them. Once the next try would come too
 late it fails, reason ``retried_until_start:<code>`` / ``retried_until_late:<code>``
 (``compose.given_up``), as does one found retrying past that (the station was off).
+A try that got no connection (``channels.NO_CONNECTION``: a silent or refusing server)
+is the round's only one on that channel: its other due messages wait for the same next
+try, uncounted (``_wait_behind``), and the round goes on with the other channels. When
+the network returns, what never reached the provider is due at once (``network_back``).
 Tries that run into quiet hours wait for their end, which then counts as the message's
 time (its ``send_at``), as planning moves a message due in them. The status bar and
 ``reminders status`` name the channels whose messages wait so (``ops.reminders``).
@@ -76,8 +80,28 @@ from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import channelsettings, config, deliverylog, halt, handover, station
-from .channels import Lost, Outcome, Outgoing, SecretMissing, Sender, digest
-from .compose import RETRY, Go, Stop, Wait, appointment_stop, decide, given_up, too_late
+from .channels import (
+    NO_CONNECTION,
+    NOT_PROVIDER,
+    NOT_REACHED,
+    Lost,
+    Outcome,
+    Outgoing,
+    SecretMissing,
+    Sender,
+    digest,
+)
+from .compose import (
+    RETRY,
+    Go,
+    Stop,
+    Wait,
+    appointment_stop,
+    decide,
+    given_up,
+    too_late,
+    tried,
+)
 from .plan import NEW_BOOKING, ROLE_LOST, Planned, confirm_since, plan
 from .planscope import Memo
 from .quiet import send_time
@@ -98,6 +122,9 @@ NOT_LISTED = "not_listed"
 # A server error (HTTP 5xx) to a send the provider cannot be asked about (WhatsApp):
 # it may have taken the message, so "unknown" for a person (the code in the delivery log).
 SERVER_ERROR = "server_error"
+# A message held back after a takeover until the endpoint answers a push of its booking
+# (``handover.unanswered``): the previous sender may have seen it. Skipped so at the start.
+AWAITING_PUSH = "awaiting_push"
 
 # A change of an appointment that may be what a reschedule or cancellation message
 # announces: one the feed says moved or cancelled it, an insert, or one from before
@@ -201,8 +228,12 @@ def run(
     for taken in handovers:
         result.items += _handed_over(db, clock.now(), taken, cfg)
     # A message whose being the previous sender's hangs on a push's answer waits for it.
-    for reminder_id in _due(db, clock.now(), limit, handover.unanswered(handovers), by):
-        item = _one(db, clock, senders, reminder_id, cfg, refused)
+    down: dict[str, tuple[datetime, str]] = {}  # channels no try reached: ``_wait_behind``
+    waits = handover.unanswered(handovers)
+    if waits is not None:
+        result.items += _awaiting_push(db, clock.now(), waits)
+    for reminder_id in _due(db, clock.now(), limit, waits, by):
+        item = _one(db, clock, senders, reminder_id, cfg, refused, down)
         if item is not None:
             result.items.append(item)
     _advance(db, clock.now(), handovers, done.top, cfg.horizon)  # what was due went: weighed
@@ -506,6 +537,26 @@ def _dealt_with_elsewhere(appointment_id: Any) -> Any:
     )  # fmt: skip
 
 
+def network_back(db: Database, now: datetime) -> int:
+    """The network is back (``jobs.netreturn``): the queued messages whose last try
+    never reached the provider (no connection, a connection lost, a proxy's or a
+    portal's answer: ``channels.reached_none``) are due now, not at their next try (up to
+    ``RETRY_CAP`` away); those the provider itself asked to wait (a rate limit, its
+    Retry-After, an e-mail server's 4xx) keep waiting. How many."""
+    r = Reminder
+    reached_none = or_(
+        r.reason.in_([RETRY + code for code in NOT_REACHED]),
+        r.reason.startswith(RETRY + NOT_PROVIDER, autoescape=True),
+    )
+    with db.write() as s:
+        done = s.execute(
+            update(r)
+            .where(r.state == "pending", reached_none, r.next_try_at > now)
+            .values(next_try_at=now, updated_at=now)
+        )
+        return int(done.rowcount)  # type: ignore[attr-defined]
+
+
 def _due(
     db: Database, now: datetime, limit: int, waits: Any = None, by: datetime | None = None
 ) -> list[str]:
@@ -529,7 +580,7 @@ def _due(
 
 def _one(
     db: Database, clock: Clock, senders: Mapping[str, Sender], reminder_id: str,
-    cfg: config.Config, refused: Mapping[str, str],
+    cfg: config.Config, refused: Mapping[str, str], down: dict[str, tuple[datetime, str]],
 ) -> Item | None:  # fmt: skip
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
@@ -539,7 +590,7 @@ def _one(
         decision = decide(s, r, now, cfg, senders.keys())
         if isinstance(decision, Wait):
             r.next_try_at, r.updated_at = decision.until, now
-            if r.reason.startswith(RETRY):  # tried in vain till quiet hours: their end is
+            if tried(r):  # tried in vain till quiet hours: their end is
                 r.send_at = decision.until  # its time now (``compose.too_late``)
             return None
         if isinstance(decision, Stop):
@@ -552,6 +603,8 @@ def _one(
         if stopped is not None:  # asked now: not the round's start
             halt.hold(r, channel, now, stopped)
             return _item(r, "held")
+        if channel in down:
+            return _wait_behind(s, r, decision, down[channel], now, cfg)
         message = _take(r, decision, now)
     sender = _sender(db, clock, senders, message)
     if isinstance(sender, Item):  # its secret is not on this PC: held, nothing sent
@@ -560,7 +613,32 @@ def _one(
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         assert r is not None
-        return _settle(s, r, outcome, clock.now(), cfg, message.template)
+        now = clock.now()
+        if outcome.status == "transient" and outcome.code in NO_CONNECTION:
+            wait = backoff(r.attempts, cfg.max_attempts, outcome.retry_after)
+            down[message.channel] = (now + wait, (RETRY + outcome.code)[:64])
+        return _settle(s, r, outcome, now, cfg, message.template)
+
+
+def _wait_behind(
+    s: Session, r: Reminder, go: Go, down: tuple[datetime, str], now: datetime,
+    cfg: config.Config,
+) -> Item:  # fmt: skip
+    """``r`` is due on ``go``'s channel, whose first try this round got no connection
+    (``down``: that try's next one and reason): it waits for the same next try, this
+    try not counted, instead of costing another timeout (30 s for a silent mail server,
+    10 for a web provider's connect) and keeping the round from the other channels.
+    If that try would come too late for it, it fails as given up, as if it had been
+    tried (``_settle``)."""
+    next_try, reason = down
+    r.channel = go.channel
+    if next_try >= too_late(r, cfg)[0]:
+        gave_up = given_up(r, cfg, reason.removeprefix(RETRY))
+        _finish(r, gave_up.state, gave_up.reason, now)
+        _log(s, r, now, go.template)
+        return _item(r)
+    r.next_try_at, r.reason, r.updated_at = next_try, reason, now
+    return _item(r, "retrying")
 
 
 def _sender_refused(s: Session, channel: str, refused: Mapping[str, str]) -> str | None:
@@ -579,6 +657,29 @@ def _senders_fixed(s: Session, now: datetime, still: Mapping[str, str]) -> None:
     ``still``: the channels whose sender is refused now."""
     stopped = [c for c, why in halt.causes(s).items() if why == halt.SENDER_SAVED]
     halt.resume(s, [c for c in stopped if c not in still], now)
+
+
+def _awaiting_push(db: Database, now: datetime, waits: Any) -> list[Item]:
+    """The messages due that wait for the endpoint's answer to a push (``waits``:
+    ``handover.unanswered``) say so (:data:`AWAITING_PUSH`), and are skipped once their
+    appointment began: never held for ever by a batch the endpoint refuses every round."""
+    r = Reminder
+    pending = (r.state == "pending", r.reason.not_in(halt.REASONS))
+    due = select(r.id).where(*pending, r.send_at <= now, r.reason != AWAITING_PUSH, waits)
+    began = select(r.id).where(*pending, r.reason == AWAITING_PUSH, r.appointment_start <= now)
+    with db.read() as s:  # one read a round while nothing waits so
+        marked, ended = list(s.scalars(due)), list(s.scalars(began))
+    if not marked and not ended:
+        return []
+    items = []
+    with db.write() as s:
+        for row in s.scalars(select(r).where(r.id.in_(marked + ended), r.state == "pending")):
+            if row.appointment_start > now:
+                row.reason, row.updated_at = AWAITING_PUSH, now
+                continue
+            _finish(row, "skipped", AWAITING_PUSH, now)
+            items.append(_item(row))
+    return items
 
 
 def _past_held(s: Session, now: datetime) -> list[Item]:

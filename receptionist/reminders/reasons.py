@@ -15,6 +15,7 @@ import re
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import halt
+from .channels import NOT_PROVIDER, reached_none
 from .compose import UNTIL_LATE, UNTIL_START
 from .plan import RULE_OFF
 
@@ -75,6 +76,14 @@ _SAID: dict[str, str] = {
         "Not sent from this PC: another PC held the reminders' lease when it was due (or "
         "when the booking or change was made), and may have sent it. Resend it if the "
         "patient's communication log shows it never went.",
+    ),
+    "awaiting_push": QT_TRANSLATE_NOOP(
+        "core",
+        "Held back: this PC took the sending over while the cloud had not yet answered "
+        "its sync of this booking, so the PC that sent before may have seen the booking "
+        "and sent this message. It goes once the cloud answers that it had not; if the "
+        "appointment begins first, it is not sent: check the patient's communication log "
+        "and the other PC's.",
     ),
     "restored": QT_TRANSLATE_NOOP(
         "core",
@@ -387,7 +396,6 @@ _UNLISTED = QT_TRANSLATE_NOOP(
 
 # A 401/407 that was not the provider's error body (``sync/channels/web.py``), as a
 # message waiting to try again ("retry:...") or failed after its last try.
-NOT_PROVIDER = "not_provider_"
 _NOT_PROVIDER = QT_TRANSLATE_NOOP(
     "core",
     "Something that is not the provider answered (HTTP {status}: a proxy, a captive "
@@ -410,9 +418,20 @@ _RETRYING = QT_TRANSLATE_NOOP(
     "core",
     "Waiting to be tried again: the last try {what}; nothing was sent. It is tried again "
     "every few minutes (every 15 at most) while it is still worth sending: until its "
-    "late limit after its time, or the appointment's start. If this lasts, check this "
-    "PC's network connection.",
+    "late limit after its time, or the appointment's start. {fix}",
 )
+# What to do if the tries go on in vain, by what the last one met (:func:`_kind`).
+_FIX: dict[str, str] = {
+    "network": QT_TRANSLATE_NOOP("core", "If this lasts, check this PC's network connection."),
+    "server": QT_TRANSLATE_NOOP(
+        "core", "If this lasts for hours, ask whoever runs the e-mail server."
+    ),
+    "provider": QT_TRANSLATE_NOOP(
+        "core",
+        "Nothing needs fixing on this PC: the provider's hold lifts by itself; if it "
+        "lasts, look at the account's limits with the provider.",
+    ),
+}
 _GAVE_UP_AT: dict[str, str] = {
     UNTIL_START: QT_TRANSLATE_NOOP(
         "core",
@@ -442,6 +461,32 @@ _TRIED: dict[str, str] = {
     "rate_limited": QT_TRANSLATE_NOOP(
         "core", "was turned away for now by the provider (too many messages at once)"
     ),
+    # Twilio's limits that lift later (``sync/channels/twilio.FOR_NOW``) and Meta's.
+    "twilio_21611": QT_TRANSLATE_NOOP(
+        "core",
+        "was turned away for now by the SMS provider: the sender number's queue of "
+        "messages is full (Twilio error 21611)",
+    ),
+    "twilio_14107": QT_TRANSLATE_NOOP(
+        "core",
+        "was turned away for now by the SMS provider: too many messages to this number "
+        "in a short time (Twilio error 14107)",
+    ),
+    "twilio_63038": QT_TRANSLATE_NOOP(
+        "core",
+        "was turned away by the SMS provider: the account reached its daily message "
+        "limit (Twilio error 63038)",
+    ),
+    "spam_rate_limited": QT_TRANSLATE_NOOP(
+        "core",
+        "was turned away for now by Meta: the WhatsApp number's spam rate limit (Meta "
+        "error 131048), which lifts as the number's quality recovers",
+    ),
+    "maintenance": QT_TRANSLATE_NOOP(
+        "core",
+        "was turned away for now by Meta: the WhatsApp Business account is in "
+        "maintenance (Meta error 131057)",
+    ),
 }
 _TRIED_SMTP = QT_TRANSLATE_NOOP(
     "core",
@@ -454,12 +499,39 @@ _TRIED_PAGE = QT_TRANSLATE_NOOP(
     "sign-in page on this PC's network)",
 )
 _TRIED_OTHER = QT_TRANSLATE_NOOP("core", "met a temporary failure (code {code})")
-_WAITING = QT_TRANSLATE_NOOP(
-    "core",
-    "{channel}: waiting for the network: the last try {what}. The queued messages are "
-    "tried again every few minutes until it is too late to send them; nothing is lost "
-    "meanwhile. If it lasts, check this PC's network connection.",
-)
+# The status's words for a channel whose messages wait to be tried again, by what the
+# last try met (:func:`_kind`): the network, the e-mail server's "later", the provider.
+_WAITING: dict[str, str] = {
+    "network": QT_TRANSLATE_NOOP(
+        "core",
+        "{channel}: waiting for the network: the last try {what}. The queued messages are "
+        "tried again every few minutes, and as soon as the network returns, until it is "
+        "too late to send them; nothing is lost meanwhile. If it lasts, check this PC's "
+        "network connection.",
+    ),
+    "server": QT_TRANSLATE_NOOP(
+        "core",
+        "{channel}: waiting for the e-mail server: the last try {what}. The queued "
+        "messages are tried again every few minutes until it is too late to send them. "
+        "If it lasts for hours, ask whoever runs the e-mail server.",
+    ),
+    "provider": QT_TRANSLATE_NOOP(
+        "core",
+        "{channel}: held back by the provider: the last try {what}. The queued messages "
+        "are tried again every few minutes (or when the provider said) until it is too "
+        "late to send them. Nothing needs fixing on this PC; if it lasts, look at the "
+        "account's limits with the provider.",
+    ),
+}
+
+
+def _kind(code: str) -> str:
+    """What a try that failed for now with ``code`` met: "network" (it never reached
+    the provider), "server" (an e-mail server's 4xx: later) or "provider" (a rate
+    limit, a limit of the account, the provider busy)."""
+    if reached_none(code):
+        return "network"
+    return "server" if code.startswith("smtp_") else "provider"
 
 
 def tried(code: str) -> Text:
@@ -477,7 +549,7 @@ def tried(code: str) -> Text:
 def waiting(channel: str, code: str) -> Text:
     """The status's words for ``channel``, whose messages wait to be tried again
     (``code``: the last try's)."""
-    return Text(_WAITING, channel=channel, what=tried(code))
+    return Text(_WAITING[_kind(code)], channel=channel, what=tried(code))
 
 
 def explain(reason: str, channel: str = "", sender: str = "") -> Text | None:
@@ -500,7 +572,7 @@ def explain(reason: str, channel: str = "", sender: str = "") -> Text | None:
     if code.startswith(NOT_PROVIDER):
         return Text(_NOT_PROVIDER, status=code.removeprefix(NOT_PROVIDER))
     if status == "retry":
-        return Text(_RETRYING, what=tried(code))
+        return Text(_RETRYING, what=tried(code), fix=Text(_FIX[_kind(code)]))
     if status == "transient":  # failed after its last try (before session 16)
         what, fix = _for_now(code)
         return Text(_GAVE_UP, what=what, fix=fix)

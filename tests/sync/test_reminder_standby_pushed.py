@@ -216,7 +216,7 @@ def test_the_takeover_round_waits_for_the_answer_to_a_batch_the_holder_may_have_
     assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it, its batch waiting
     clock.advance(minutes=65)  # A's lease ran out
     assert sent_by(b, sender) == []  # the takeover, the resend not answered yet
-    assert states(b, q)["confirmation"] == ("pending", "")
+    assert states(b, q)["confirmation"] == ("pending", "awaiting_push")
     settle(b)  # the resend: "applied already", before A's last renewal
     assert sent_by(b, sender) == []
     assert states(b, q)["confirmation"] == ("skipped", "other_station")

@@ -1,0 +1,389 @@
+"""How a round treats messages tried in vain (#14), as a reviewer found them wanting:
+a silent server costs one connection a round per channel, not one per message; a
+message tried once keeps its late limit whatever its channel did meanwhile (stopped,
+resumed); the round run when the network returns sends what waited for the network at
+once; a tried message found after the start fails "retried until start"; the status
+names what a try met in words that fit it. Real parts: a listening socket that never
+greets (a silent mail server), aiosmtpd, a loopback Twilio."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from channelservers import (
+    ACCOUNT,
+    PORTAL,
+    TOKEN,
+    Inbox,
+    free_port,
+    http_server,
+    not_the_provider,
+    rate_limited,
+    twilio_route,
+)
+from reminderclinic import SENDER, Clinic, at, make
+from sqlalchemy import select
+
+import sync.channels.smtp as smtp
+from receptionist.clock import FixedClock
+from receptionist.context import Ctx
+from receptionist.jobs import netreturn
+from receptionist.jobs.runner import Runner
+from receptionist.journal import changefeed
+from receptionist.models import DeliveryLog, Reminder, ReminderHandover, SyncState
+from receptionist.ops import commlog, reminders
+from receptionist.reminders import dispatch, halt, reasons, station
+from receptionist.reminders.channels import Sender
+from receptionist.store.storage import Database
+from sync.channels import build
+from sync.channels.smtp import SmtpSender
+from sync.channels.twilio import TwilioSender
+from sync.jobs import REMINDERS
+
+MAIL = "hasta@example.org"
+
+
+@pytest.fixture
+def clinic(db: Database, ctx: Ctx, clock: FixedClock) -> Clinic:
+    made = make(db, ctx, clock)
+    made.set(offsets="")  # only the booking confirmations: one message per booking
+    return made
+
+
+@contextmanager
+def smtp_on(port: int, inbox: Inbox) -> Iterator[None]:
+    """aiosmtpd on ``port`` (the one the clinic's sender was set up with)."""
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def silent_server() -> Iterator[tuple[int, list[socket.socket]]]:
+    """A mail server that takes connections and never says a word: its port and the
+    connections it took."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(50)
+    taken: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            taken.append(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], taken
+    finally:
+        listener.close()
+        thread.join(timeout=5)
+        for conn in taken:
+            conn.close()
+
+
+def rows(clinic: Clinic) -> dict[str, reminders.ReminderRow]:
+    return {r.patient_id: r for r in reminders.listing(clinic.db, clinic.ctx)}
+
+
+def next_tries(clinic: Clinic) -> dict[str, datetime | None]:
+    """Each patient's message's next try (by patient id)."""
+    with clinic.db.read() as s:
+        found = s.execute(select(Reminder.patient_id, Reminder.next_try_at))
+        return {pid: next_try for pid, next_try in found}
+
+
+def rounds(clinic: Clinic, senders: dict[str, Sender], minutes: int) -> list[dispatch.Item]:
+    items = []
+    for _ in range(minutes):
+        items += dispatch.run(clinic.db, clinic.clock, senders).items
+        clinic.clock.advance(minutes=1)
+    return items
+
+
+def sends(clinic: Clinic, channel: str) -> int:
+    """How many sends the delivery log holds on ``channel`` (each a provider asked)."""
+    with clinic.db.read() as s:
+        query = select(DeliveryLog).where(DeliveryLog.channel == channel)
+        return len(list(s.scalars(query.where(DeliveryLog.action == "send"))))
+
+
+def test_a_silent_mail_server_costs_one_connection_a_round_and_the_sms_still_goes(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten confirmations by e-mail, the mail server silent (in production each costs
+    smtplib's 30 s timeout: five minutes a round, past the job's lease with more), and
+    one by SMS. The first e-mail's try meets the silence; the other nine wait for the
+    same next try, their tries not counted, and the SMS goes in the same round."""
+    monkeypatch.setattr(smtp, "TIMEOUT", 0.2)
+    mailed = [
+        clinic.patient(n, email=f"h{n}@example.org", consents=("reminder_email",))
+        for n in range(1, 11)
+    ]
+    for n, pid in enumerate(mailed):
+        clinic.book(pid, at(1, 8 + n))
+    texted = clinic.patient(11)
+    clinic.book(texted, at(1, 19))
+    with silent_server() as (port, taken), http_server(twilio_route) as (url, server):
+        senders: dict[str, Sender] = {
+            "email": SmtpSender("127.0.0.1", port, "desk@moda.example", security="none"),
+            "sms": TwilioSender(url, ACCOUNT, SENDER, TOKEN),
+        }
+        done = dispatch.run(clinic.db, clinic.clock, senders)
+        assert len(taken) == 1, f"{len(taken)} connections to a silent server in one round"
+        assert len(server.messages) == 1 and [i.channel for i in done.of("sent")] == ["sms"]
+        waiting = done.of("retrying")
+        assert len(waiting) == 10 and {i.reason for i in waiting} == {"retry:unreachable"}
+        found = rows(clinic)
+        assert sorted(found[pid].attempts for pid in mailed) == [0] * 9 + [1]
+        assert len({next_tries(clinic)[pid] for pid in mailed}) == 1, "the same next try"
+        assert sends(clinic, "email") == 1  # the other nine asked nobody
+        # The next round before that try sends nothing; at it, again one connection.
+        clinic.clock.advance(seconds=30)
+        assert dispatch.run(clinic.db, clinic.clock, senders).items == []
+        clinic.clock.advance(minutes=1)
+        again = dispatch.run(clinic.db, clinic.clock, senders)
+        assert len(taken) == 2 and len(again.of("retrying")) == 10
+    assert reminders.status(clinic.db).waiting == (("email", "unreachable"),)
+
+
+def test_messages_waiting_behind_a_silent_server_give_up_when_their_try_would_be_late(
+    clinic: Clinic,
+) -> None:
+    """Late limit 10 minutes, the mail server's port closed: the messages that waited
+    behind the first one's try fail as given up once the shared next try would come
+    after their late limit, as the one tried does; none is sent late."""
+    clinic.set(late_limit_minutes=10)
+    pids = [clinic.patient(n, email=f"h{n}@example.org", consents=("reminder_email",))
+            for n in (1, 2, 3)]  # fmt: skip
+    for n, pid in enumerate(pids):
+        clinic.book(pid, at(1, 9 + n))
+    port = free_port()
+    mailer: dict[str, Sender] = {
+        "email": SmtpSender("127.0.0.1", port, "desk@moda.example", security="none")
+    }
+    items = rounds(clinic, mailer, 12)
+    failed = [i for i in items if i.state == "failed"]
+    assert sorted(i.reason for i in failed) == ["retried_until_late:unreachable"] * 3
+    assert sends(clinic, "email") < 3 * 4  # one try a round, not one per message
+    for pid in pids:
+        (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
+        assert "retried_until_late" in entry.entry.summary
+    inbox = Inbox()
+    with smtp_on(port, inbox):
+        assert rounds(clinic, mailer, 3) == []
+    assert inbox.mails == []
+
+
+def test_a_retried_message_held_then_resumed_a_day_later_fails_instead_of_going_late(
+    clinic: Clinic,
+) -> None:
+    """Tried once in vain at 10:00 (the server down), then the channel stops (the
+    server offers no STARTTLS) and the message waits on it; the settings are saved the
+    next day. Stopping replaced its ``retry:`` reason and resuming cleared it: before
+    the fix it then went, a day after its time. It fails as given up, logged."""
+    port = free_port()
+    plain = SmtpSender("127.0.0.1", port, "desk@moda.example", security="none")
+    pid = clinic.patient(1, email=MAIL, consents=("reminder_email",))
+    clinic.book(pid, at(3, 15))
+    (item,) = rounds(clinic, {"email": plain}, 1)
+    assert (item.state, item.reason) == ("retrying", "retry:unreachable")
+    inbox = Inbox()
+    with smtp_on(port, inbox):
+        tls = SmtpSender("127.0.0.1", port, "desk@moda.example", security="starttls")
+        clinic.clock.advance(minutes=5)
+        (item,) = rounds(clinic, {"email": tls}, 1)
+        assert (item.state, item.reason) == ("held", "setup:tls_not_offered")
+        clinic.clock.set(at(1, 10))  # the next day the e-mail settings are saved
+        with clinic.db.write() as s:
+            halt.resume(s, ["email"], clinic.clock.now())
+        items = rounds(clinic, {"email": plain}, 1)
+    assert [(i.state, i.reason) for i in items] == [("failed", "retried_until_late:unreachable")]
+    assert inbox.mails == []
+    (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
+    assert "retried_until_late:unreachable" in entry.entry.summary
+
+
+def test_a_retried_message_found_after_the_start_fails_as_retried_until_the_start(
+    clinic: Clinic,
+) -> None:
+    """Retrying from 10:00 for a 14:00 booking (late limit ten hours); the PC is off
+    until 15:00. Before the fix the message ended "skipped: started", with no entry in
+    the patient's log; the documented rule is "failed: retried until the start"."""
+    port = free_port()
+    mailer: dict[str, Sender] = {
+        "email": SmtpSender("127.0.0.1", port, "desk@moda.example", security="none")
+    }
+    clinic.set(late_limit_minutes=600)
+    pid = clinic.patient(1, email=MAIL, consents=("reminder_email",))
+    clinic.book(pid, at(0, 14))
+    rounds(clinic, mailer, 3)
+    clinic.clock.set(at(0, 15))
+    items = rounds(clinic, mailer, 1)
+    assert [(i.state, i.reason) for i in items] == [("failed", "retried_until_start:unreachable")]
+    (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
+    assert "retried_until_start" in entry.entry.summary
+
+
+def test_a_retried_message_whose_tries_run_into_quiet_hours_it_cannot_wait_out_fails(
+    clinic: Clinic,
+) -> None:
+    """Quiet hours 21:00-08:00; a booking at 07:30 the next morning, its confirmation
+    tried in vain from 20:50: at 21:00 its next try could come only after the start.
+    It fails as given up until the start (logged), not "skipped: quiet hours"."""
+    mailer: dict[str, Sender] = {
+        "email": SmtpSender("127.0.0.1", free_port(), "desk@moda.example", security="none")
+    }
+    clinic.set(late_limit_minutes=720)
+    clinic.clock.set(at(0, 20, 50))
+    pid = clinic.patient(1, email=MAIL, consents=("reminder_email",))
+    clinic.book(pid, at(1, 7, 30))
+    items = rounds(clinic, mailer, 20)  # tries at 20:50, :51, :53, :57, 21:05
+    assert {i.state for i in items[:-1]} == {"retrying"}
+    assert (items[-1].state, items[-1].reason) == ("failed", "retried_until_start:unreachable")
+    (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
+    assert "retried_until_start" in entry.entry.summary
+
+
+def test_the_round_run_when_the_network_returns_sends_what_waited_for_the_network(
+    clinic: Clinic,
+) -> None:
+    """E-mail down 33 minutes (its next try up to 15 minutes ahead); an SMS turned away
+    by Twilio's rate limit with Retry-After 30 minutes. The network is back: the round the
+    app and the service run then (``netreturn.run_back``) sends the e-mail at once and
+    leaves the SMS to the wait Twilio asked for. Before the fix it sent nothing."""
+    port = free_port()
+    email = {"host": "127.0.0.1", "port": port, "security": "none", "sender": "desk@moda.example"}
+    reminders.set_channel(clinic.db, clinic.ctx, "email", email, None)
+    mailed = clinic.patient(1, email=MAIL, consents=("reminder_email",))
+    clinic.book(mailed, at(1, 15))
+    texted = clinic.patient(2)
+    clinic.book(texted, at(1, 16))
+    with http_server(twilio_route) as (url, server):
+        server.script += [rate_limited(1800)] * 10
+        sms = {"base_url": url, "account": ACCOUNT, "sender": SENDER}
+        reminders.set_channel(clinic.db, clinic.ctx, "sms", sms, TOKEN)
+        for _ in range(33):
+            dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+            clinic.clock.advance(minutes=1)
+        before, now = next_tries(clinic), clinic.clock.now()
+        assert before[mailed] is not None and before[mailed] > now
+        assert before[texted] is not None and before[texted] > now
+        found = rows(clinic)
+        assert (found[mailed].reason, found[texted].reason) == (
+            "retry:unreachable", "retry:rate_limited",
+        )  # fmt: skip
+        inbox = Inbox()
+        with smtp_on(port, inbox):
+            ran = netreturn.run_back(Runner([REMINDERS]), clinic.db, clinic.clock, [REMINDERS.name])
+        assert [(r.job, r.outcome, r.counts["sent"]) for r in ran] == [(REMINDERS.name, "ok", 1)]
+        assert len(inbox.mails) == 1
+        after = rows(clinic)
+        assert (after[mailed].state, after[texted].state) == ("sent", "pending")
+        assert next_tries(clinic)[texted] == before[texted]
+        assert server.messages == []
+
+
+@pytest.mark.parametrize(
+    ("code", "words", "not_said"),
+    [
+        ("unreachable", "could not reach the provider", ""),
+        ("twilio_63038", "daily message limit", "network"),
+        ("twilio_21611", "queue", "network"),
+        ("spam_rate_limited", "131048", "network"),
+        ("rate_limited", "too many messages", "network"),
+        ("smtp_451", "SMTP 451", "network"),
+    ],
+)
+def test_the_status_of_messages_waiting_to_be_tried_again_fits_what_the_last_try_met(
+    code: str, words: str, not_said: str
+) -> None:
+    """A provider's limit or an e-mail server's "later" is not the network: the status
+    and the message's sentence do not send the desk to check this PC's connection."""
+    status = str(reasons.waiting("sms", code))
+    explained = str(reasons.explain(f"retry:{code}", "sms"))
+    assert words in status and words in explained
+    if not_said:
+        assert not_said not in status and not_said not in explained
+    else:
+        assert "waiting for the network" in status
+        assert "check this PC's network connection" in status
+        assert "check this PC's network connection" in explained
+
+
+def test_a_message_turned_back_by_a_proxy_s_page_goes_when_the_network_returns(
+    clinic: Clinic,
+) -> None:
+    """A captive portal's sign-in page (HTTP 401, not Twilio's) reached no provider
+    either: the network's return sends the message at once, as for ``unreachable``."""
+    clinic.book(clinic.patient(1), at(1, 15))
+    with http_server(twilio_route) as (url, server):
+        server.script += [not_the_provider(401, "text/html", PORTAL)] * 4
+        sms = {"base_url": url, "account": ACCOUNT, "sender": SENDER}
+        reminders.set_channel(clinic.db, clinic.ctx, "sms", sms, TOKEN)
+        for _ in range(8):
+            dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+            clinic.clock.advance(minutes=1)
+        (row,) = reminders.listing(clinic.db, clinic.ctx)
+        assert row.reason == "retry:not_provider_401" and row.attempts == 4
+        (waits,) = next_tries(clinic).values()
+        assert waits is not None and waits > clinic.clock.now()
+        ran = netreturn.run_back(Runner([REMINDERS]), clinic.db, clinic.clock, [REMINDERS.name])
+        assert [r.counts["sent"] for r in ran] == [1]
+    assert len(server.messages) == 1
+
+
+def test_a_confirmation_held_for_a_push_s_answer_says_so_and_is_skipped_at_the_start(
+    clinic: Clinic,
+) -> None:
+    """This PC (B) took the lease over while its batch with the booking waited for the
+    endpoint's answer: the previous sender may have seen the booking, so its
+    confirmation waits (``handover.unanswered``). Before, it showed as plain "queued",
+    no reason, and a batch refused every round held it for ever; now it says why it
+    waits, and is skipped once the appointment began."""
+    clinic.set(station="B")
+    with clinic.db.write() as s:
+        s.add(SyncState(id=1, server_url="https://x", clinic_id="c", device_id="d",
+                        device_code="B", device_name="B", private_key=b"k",
+                        last_sync_at=clinic.clock.now() - timedelta(hours=1)))  # fmt: skip
+        s.flush()
+        base = changefeed.last_seq(s)
+    booked = clinic.book(clinic.patient(1), at(1, 15))
+    now = clinic.clock.now()
+    cutoff = now + timedelta(minutes=1)
+    with clinic.db.write() as s:
+        sync = s.get(SyncState, 1)
+        assert sync is not None
+        sync.pushed_change, sync.accepted_change = changefeed.last_seq(s), base  # it waits
+        s.add(ReminderHandover(kind="lease", cutoff=cutoff, mark=None, pushed=base,
+                               updated_at=now))  # fmt: skip
+
+    def lease(preferred: bool, ttl: timedelta) -> station.Hold:
+        return station.Hold(True, "B", cutoff)
+
+    with http_server(twilio_route) as (url, server):
+        sender: dict[str, Sender] = {"sms": TwilioSender(url, ACCOUNT, SENDER, TOKEN)}
+        done = dispatch.run(clinic.db, clinic.clock, sender, lease=lease)
+        assert done.active and done.items == []
+        (row,) = reminders.listing(clinic.db, clinic.ctx)
+        assert (row.kind, row.state, row.reason) == ("confirmation", "pending", "awaiting_push")
+        assert row.explained is not None and "Held back" in str(row.explained)
+        clinic.clock.set(at(1, 15))  # the batch is refused every round until the start
+        done = dispatch.run(clinic.db, clinic.clock, sender, lease=lease)
+    assert [(i.appointment_id, i.state, i.reason) for i in done.items] == [
+        (booked, "skipped", "awaiting_push")
+    ]
+    assert server.messages == []
