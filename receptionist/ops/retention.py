@@ -277,6 +277,8 @@ def sweep(
     now = ctx.clock.now()
     with db.read() as s:
         rule = policy.read(s, now)
+    with db.write() as s:  # an earlier sweep cut short before its last write
+        _log_cut_short(s, ctx)
     counts: Counter[str] = Counter()
     # One _Folding for all the batches: nothing left over between kinds.
     step = Step(db, rule, sweep_id, counts, tell, _Folding(db))
@@ -324,6 +326,18 @@ def sweep(
         sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting, why, by_endpoint,
         removed.unreachable,
     )  # fmt: skip
+
+
+def _log_cut_short(session: Session, ctx: Ctx) -> int:
+    """The records of each sweep cut short before its last write (``records.cut_short``)
+    written into the audit log as its own end would have written them, then
+    ``sweep_cut_short`` for it, so ``sweep records`` finds them there; how many sweeps.
+    Under the sweep's lease (``jobs.core``): no other sweep is running."""
+    cut = records.cut_short(session)
+    for sweep_id in cut:
+        audit.record_many(session, ctx, records.as_events(records.of_sweep(session, sweep_id)))
+        audit.record(session, ctx, records.CUT_SHORT, review_rule.ENTITY, sweep_id)
+    return len(cut)
 
 
 def _keychain_tokens(db: Database, now: datetime, sweep_id: str) -> int:

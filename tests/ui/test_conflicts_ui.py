@@ -22,6 +22,7 @@ from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Appointment, Patient
 from receptionist.ops import replica
+from receptionist.ops.conflicterasure import close_erased
 from receptionist.replica.apply import DeviceName, PulledConflict, keep_conflicts
 from receptionist.replica.records import encode
 from receptionist.replica.seal import ClinicKey
@@ -243,6 +244,45 @@ def test_what_needs_a_booking_not_on_this_pc_is_greyed_saying_why(
     assert greyed == {"cancelOthersA", "keepA"}  # both change B: cancel it, move it
     assert card.buttons["cancelOthersA"].toolTip() == why
     shot(panel, tmp_path, "conflicts-not-here")
+
+
+@pytest.fixture
+def john_anonymised(conflicted: str, seeded: Seeded, clock: FixedClock) -> str:
+    """The conflict, John (side B, the booking the endpoint took) since anonymised by the
+    retention sweep, as the sweep leaves the conflict (``close_erased``)."""
+    db = vault.open_clinic(seeded.root)
+    try:
+        with db.write() as s:
+            john = s.get(Appointment, seeded.ids["next"])
+            patient = s.get(Patient, john.patient_id) if john is not None else None
+            assert patient is not None
+            patient.given_name, patient.family_name = "", ""
+            patient.number, patient.anonymised_at = "ANON-TESTTESTTES", clock.now()
+            close_erased(s, clock.now())
+    finally:
+        db.close()
+    return conflicted
+
+
+def test_an_anonymised_patient_s_kept_visit_is_named_so_and_cannot_be_moved_or_cancelled(
+    qtbot: QtBot, john_anonymised: str, window: MainWindow, tmp_path: Path
+) -> None:
+    """Layla's refused booking against a visit an anonymised patient keeps stays open
+    (session 17): side B reads "anonymised", and what would move or cancel it is greyed
+    saying why; keeping both, or keeping B and moving or cancelling Layla's, is offered."""
+    panel = _open(qtbot, window)
+    card = panel.card(john_anonymised)
+    assert card is not None
+    side = card.findChild(QLabel, "conflictSideB")
+    assert side is not None and side.text().startswith("B: anonymised, ")
+    why = (
+        "Booking B is an anonymised patient's visit, kept for statistics: it cannot be "
+        "moved or cancelled. Keep both, or keep it and move or cancel the other booking."
+    )
+    greyed = {name for name, button in card.buttons.items() if not button.isEnabled()}
+    assert greyed == {"cancelOthersA", "keepA"}  # both change B: cancel it, move it
+    assert card.buttons["cancelOthersA"].toolTip() == card.buttons["keepA"].toolTip() == why
+    shot(panel, tmp_path, "conflicts-anonymised")
 
 
 def _asked(qtbot: QtBot, window: MainWindow, conflict_id: str, button: str) -> QDialog:
