@@ -609,7 +609,9 @@ def restore(
     """Put the backup at ``path`` in place of the clinic in ``root`` (or into an empty
     ``root``). The app must be closed. The clinic's current files are kept beside as
     ``*.before-restore-<time>``. Refused, changing nothing, for another clinic's
-    backup or a backup that is not whole. ``holding_lock``: the caller (the app,
+    backup, a backup that is not whole, or one made by a newer version (its schema
+    unknown here). A failure once the clinic's files are set aside (the restored file
+    does not open) puts them back. ``holding_lock``: the caller (the app,
     offering a backup for a damaged file) holds the folder's app lock already.
 
     Only a restore over the clinic itself replaces it: the backups made after the one
