@@ -36,13 +36,13 @@ from receptionist.settings import backups as settings
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore, pcstore
 from receptionist.store import backup as files
-from receptionist.store import copymark, keystore
+from receptionist.store import copymark, keystore, migrate
 from receptionist.store.backup import Manifest
 from receptionist.store.folder import make_private_dir
 from receptionist.store.lock import InstanceLock, exclusive_use
 from receptionist.store.migrate import current_revision
 from receptionist.store.storage import Database, db_files, fsync_dir, key_id
-from receptionist.store.vault import AskSecret, DataDir, clinic_id, open_clinic, unlock
+from receptionist.store.vault import AskSecret, DataDir, clinic_id, open_unlocked, unlock
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 CANNOT = Text(QT_TRANSLATE_NOOP("core", "Only a manager or an administrator can manage backups."))
@@ -124,7 +124,33 @@ def placement(root: Path) -> Text | None:
 # -- making one ----------------------------------------------------------------------
 
 
+FOLDER_FAILED = QT_TRANSLATE_NOOP(
+    "core",
+    "The backup could not be written in {folder}: {reason}. Check that the folder can be "
+    "reached and written to and that its disk has room (a disk plugged in, a network share "
+    "connected), or choose another backup folder (Settings > This PC, or backup.folder); "
+    "then make the backup again.",
+)
+
+
+def _folder_failed(folder: Path, exc: OSError) -> UserError:
+    """What an OS error while making a backup in ``folder`` tells a person."""
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename:
+        reason = f"{reason} ({exc.filename})"
+    return UserError(Text(FOLDER_FAILED, folder=str(folder), reason=reason))
+
+
 def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Made:
+    """:func:`_create`; an OS error (the folder out of reach, not writable, its disk
+    full) is a :class:`UserError` naming the folder, the reason and what to do."""
+    try:
+        return _create(db, ctx, root, to=to)
+    except OSError as exc:
+        raise _folder_failed(folder_for(root, to), exc) from exc
+
+
+def _create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Made:
     """A backup of the open clinic in its backup folder, checked after writing; then
     the rotation. The log is checked against the newest earlier backup's anchor:
     a problem is returned (and the backup is made all the same: it keeps the data)."""
@@ -594,7 +620,9 @@ def restore(
     """Put the backup at ``path`` in place of the clinic in ``root`` (or into an empty
     ``root``). The app must be closed. The clinic's current files are kept beside as
     ``*.before-restore-<time>``. Refused, changing nothing, for another clinic's
-    backup or a backup that is not whole. ``holding_lock``: the caller (the app,
+    backup, a backup that is not whole, or one made by a newer version (its schema
+    unknown here). A failure once the clinic's files are set aside (the restored file
+    does not open) puts them back. ``holding_lock``: the caller (the app,
     offering a backup for a damaged file) holds the folder's app lock already.
 
     Only a restore over the clinic itself replaces it: the backups made after the one
@@ -611,36 +639,68 @@ def restore(
             _refuse_other_clinic(ddir, manifest, path)
         key = _unlock_backup(Path(tmp), manifest, path, ask=ask, env=env)
         files.check_copy(db_copy, key)
+        # Before anything is moved: a file this version cannot open must not replace one
+        # it can (the clinic's own files would be left aside, the newer backups moved).
+        _refuse_newer(path, manifest, files.copy_revision(db_copy, key))
         if replacing and copymark.in_file_at(ddir.db, key) is not None:
             # A copy's files copied by hand and not opened since: its mark is in the
             # file only (``store/copymark.py``). It stays a copy; the clinic is elsewhere.
             replacing = False
         app_lock = contextlib.nullcontext() if holding_lock else InstanceLock(ddir.lock)
-        with app_lock, exclusive_use(ddir.db):
-            before = lookcopy.kept(ddir.root)
-            if not replacing:  # before the files: no crash leaves an unmarked twin
-                # (a copy restored again: the mark names the backup it holds now)
-                lookcopy.mark(ddir.root, manifest.created_at, path.parent, clock.now())
-            aside = _set_aside(ddir, clock.now())
-            # Kept until the restore is written in the file: a restore cut short after
-            # the swap still keeps the station from sending again (reminders/handover.py).
-            handover.restoring(ddir.root, clock.now())
+        with app_lock:
+            with exclusive_use(ddir.db):
+                before = lookcopy.kept(ddir.root)
+                if not replacing:  # before the files: no crash leaves an unmarked twin
+                    # (a copy restored again: the mark names the backup it holds now)
+                    lookcopy.mark(ddir.root, manifest.created_at, path.parent, clock.now())
+                aside = _set_aside(ddir, clock.now())
+                # Kept until the restore is written in the file: a restore cut short after
+                # the swap still keeps the station from sending again (reminders/handover.py).
+                handover.restoring(ddir.root, clock.now())
+                try:
+                    os.replace(keys_copy, ddir.keyfile)
+                    os.replace(db_copy, ddir.db)
+                except BaseException:
+                    _undo_restore(ddir, aside, replacing, before)
+                    raise
+                fsync_dir(ddir.root)
             try:
-                os.replace(keys_copy, ddir.keyfile)
-                os.replace(db_copy, ddir.db)
+                _write_restored(ddir.root, key, clock, replacing)
             except BaseException:
-                _put_back(aside)
-                handover.restore_written(ddir.root)
-                if not replacing:
-                    lookcopy.put_back(ddir.root, before)
+                # Nothing half-written: the clinic's own files go back in place.
+                with exclusive_use(ddir.db):
+                    _undo_restore(ddir, aside, replacing, before)
                 raise
-            fsync_dir(ddir.root)
+    handover.restore_written(ddir.root)
+    # Only once the restored file opened: its newer backups hold a history it undid.
     superseded = (
         _supersede_newer(path.parent, manifest.clinic_id, manifest.created_at, clock.now())
         if replacing
         else []
     )
-    db = open_clinic(ddir.root, ask=ask, env=env)
+    return Restored(ddir.root, manifest.created_at, aside, superseded, not replacing)
+
+
+NEWER_BACKUP = QT_TRANSLATE_NOOP(
+    "core",
+    "The backup {path} was made by a newer version of Receptionist, whose data this version "
+    "cannot read; nothing was changed. Install that version (or a newer one) on this PC, "
+    "then restore the backup again.",
+)
+
+
+def _refuse_newer(path: Path, manifest: Manifest, revision: str | None) -> None:
+    """Refuse, changing nothing, a backup whose schema (its manifest's, or its copy's
+    own) is not one this version knows: a newer version of Receptionist made it."""
+    for found in (manifest.revision, revision):
+        if found and not migrate.known(found):
+            raise NotOurFile(Text(NEWER_BACKUP, path=path.name))
+
+
+def _write_restored(root: Path, key: bytes, clock: Clock, replacing: bool) -> None:
+    """The restored file opened (migrated, if older) with the key that unlocked the
+    backup, and the restore written in it."""
+    db = open_unlocked(root, key)
     lift: Callable[[], None] | None = None
     try:
         with db.write() as s:
@@ -651,13 +711,24 @@ def restore(
             # Restored over the clinic, it is the clinic, whatever mark its file held
             # (a copy's mark there is carried beside it at every opening, lookcopy).
             if replacing:
-                lift = lookcopy.unmark(s, ddir.root)
+                lift = lookcopy.unmark(s, root)
     finally:
         db.close()
     if lift is not None:
         lift()
+
+
+def _undo_restore(ddir: DataDir, aside: list[Path], replacing: bool, mark: bytes | None) -> None:
+    """A restore that failed after setting the clinic's files aside: the files it put
+    in place removed, the clinic's own put back, its markers as they were (``mark``: a
+    copy's mark before the restore, :func:`lookcopy.kept`)."""
+    for placed in [*db_files(ddir.db), ddir.keyfile]:
+        with contextlib.suppress(OSError):
+            placed.unlink()
+    _put_back(aside)
     handover.restore_written(ddir.root)
-    return Restored(ddir.root, manifest.created_at, aside, superseded, not replacing)
+    if not replacing:
+        lookcopy.put_back(ddir.root, mark)
 
 
 @dataclass(frozen=True)
@@ -705,6 +776,9 @@ def adopt(db: Database, ctx: Ctx, root: Path) -> Adopted:
                 superseded += _supersede_newer(where, clinic, copy.backup_made_at, ctx.clock.now())
     with db.write() as s:
         audit.record(s, ctx, "adopt_restored_copy", "clinic", clinic_id_of(s))
+        # The clinic's PC went on sending after the restore, until now: what fell due up
+        # to the adoption was its to send (reminders/handover.py), not this copy's.
+        handover.restored(s, ctx.clock.now())
         lift = lookcopy.unmark(s, root)
     lift()
     return Adopted(Path(root), superseded)

@@ -30,11 +30,12 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.freetext import clean_text
-from receptionist.journal import audit, notary
+from receptionist.journal import audit, changefeed, notary
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import auditwait, backups, lookup
 from receptionist.ops.conflicterasure import close_erased
 from receptionist.reminders import deliverylog
+from receptionist.replica.apply import ENDPOINT
 from receptionist.retention import anonymise, auditlog, disclosures, holds, policy, records, tokens
 from receptionist.retention import review as review_rule
 from receptionist.retention import sweep as rules
@@ -432,8 +433,11 @@ def _anonymise(step: Step) -> int:
         live = rules.still_lapsed(s, before, ids)
         done = anonymise.anonymise(s, live, rule.now)
         close_erased(s, rule.now)  # a conflict on her row or a booking she keeps shows her
-        # Her bookings the endpoint refused go (once their conflicts are closed above).
-        done["appointment"] += anonymise.drop_refused(s, live)
+        # Her bookings the endpoint refused go (once their conflicts are closed above):
+        # the endpoint's doing, as on a pull (``ops.replica``): it never took them, so no
+        # deletion of them is pushed.
+        with changefeed.applying(s, ENDPOINT):
+            done["appointment"] += anonymise.drop_refused(s, live)
         removed = Counter({kind: n for kind, n in done.items() if kind != ANONYMISED})
         step.record(s, removed, why)
         records.add(s, step.sweep_id, rule.now, ANONYMISED, done[ANONYMISED], _anonymising(rule))
@@ -630,6 +634,15 @@ def records_in_log(db: Database, ctx: Ctx, sweep_ids: Iterable[str]) -> dict[str
     require(ctx, "clinic.configure", CANNOT)
     with db.read() as s:
         return {sweep_id: records.in_log(s, sweep_id) for sweep_id in dict.fromkeys(sweep_ids)}
+
+
+def records_gone(db: Database, ctx: Ctx) -> list[str]:
+    """The sweeps (and erasures) whose counts the audit log holds though all their
+    destruction records were deleted, within the records' retention (``records.gone``);
+    their ids, oldest first."""
+    require(ctx, "clinic.configure", CANNOT)
+    with db.read() as s:
+        return records.gone(s, policy.read(s, ctx.clock.now()).records_before)
 
 
 # -- holds ---------------------------------------------------------------------------

@@ -216,6 +216,21 @@ def check_copy(path: Path, key: bytes | str) -> None:
         raise _broken(path, "its copy fails the database's own check")
 
 
+def copy_revision(path: Path, key: bytes | str) -> str | None:
+    """The schema revision the copy at ``path`` holds (its ``alembic_version``), read
+    without changing it; None when it holds none."""
+    conn = sqlcipher3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {_clause(key)}")
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlcipher3.DatabaseError:
+        return None
+    finally:
+        conn.close()
+    return None if row is None else str(row[0])
+
+
 def _broken(path: Path, why: str) -> BrokenBackup:
     return BrokenBackup(
         Text(
