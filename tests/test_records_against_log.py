@@ -79,3 +79,32 @@ def test_a_sweep_whose_records_were_deleted_is_told(
     assert "No destruction records." in said
     assert "holds the counts of 1 sweep(s) whose destruction records are gone" in said
     assert sweep_id[:8] in said
+
+
+def test_an_erasure_made_before_its_records_went_into_the_log_is_no_sweep_cut_short(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An erasure of a version before session 17 left records with no events in the log.
+    The next sweep writes in only sweeps cut short (``records.cut_short``): the erasure's
+    records stay "[not in the audit log]", never dated as a sweep that did not end."""
+    code, added = run(capsys, "patient", "add", "--given-name", "Leyla", "--family-name", "Demir")
+    assert code == 0
+    assert run(capsys, "patient", "erase", added["number"], "--yes")[0] == 0
+    # as an older version left it: the records, none of their events
+    _sql(root, "DELETE FROM audit_event WHERE action IN ('sweep_policy', 'sweep_count',"
+               " 'erasure_records')")  # fmt: skip
+    assert main(["sweep", "--dry-run"]) == 0
+    assert main(["sweep", "--yes"]) == 0
+    capsys.readouterr()
+    code, rows = run(capsys, "sweep", "records")
+    assert code == 0
+    erased = [r for r in rows if r["policy"] == "erasure=request"]
+    assert erased and all(r["in_log"] is None for r in erased), erased
+    db = open_clinic(root)
+    try:
+        with db.read() as s:
+            cut = s.execute(text("SELECT count(*) FROM audit_event"
+                                 " WHERE action = 'sweep_cut_short'")).scalar_one()  # fmt: skip
+    finally:
+        db.close()
+    assert cut == 0
