@@ -221,6 +221,14 @@ def _emptied(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "sealed": ""}
 
 
+def emptied_ids(records: str) -> tuple[str, ...]:
+    """The ids of the records :func:`_emptied` left in a conflict's ``records`` (its
+    JSON as this PC keeps it). A resolution sent names them, and the endpoint empties
+    its copies too (``sync/server/conflicts.resolve``)."""
+    found = (str(r.get("id") or "") for r in _parsed(records) if r.get("sealed") == "")
+    return tuple(i for i in found if i)
+
+
 def _owner(owners: dict[str, str], record: dict[str, Any]) -> str | None:
     return owners.get(str(record.get("id") or ""))
 

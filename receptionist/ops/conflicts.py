@@ -53,6 +53,7 @@ from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.journal import audit, changefeed, records
 from receptionist.models import Appointment, Patient, SyncConflict
 from receptionist.ops import lookup
+from receptionist.ops.conflicterasure import emptied_ids
 from receptionist.ops.conflictwords import (
     CALLED,
     ConflictView,
@@ -169,6 +170,15 @@ def unsent(db: Database) -> list[tuple[str, str]]:
     with db.read() as s:
         rows = s.scalars(select(SyncConflict).where(SyncConflict.unsent.is_(True)))
         return [(r.id, r.resolution) for r in rows]
+
+
+def forgotten(db: Database, conflict_id: str) -> tuple[str, ...]:
+    """The records of ``conflict_id`` whose sealed values this PC forgot (an anonymised
+    patient's kept visit, ``ops/conflicterasure``): its resolution, sent, names them,
+    so the endpoint forgets its copies too (docs/sync-protocol.md, "Anonymisation")."""
+    with db.read() as s:
+        row = s.get(SyncConflict, conflict_id)
+        return emptied_ids(row.records) if row is not None else ()
 
 
 def sent(db: Database, conflict_id: str) -> None:

@@ -167,6 +167,35 @@ def test_resolving_a_conflict_closes_it_for_every_pc(first_pc: Joined, second_pc
     assert again.json()["resolution"] == "moved" and again.json()["seq"] == seen["seq"]
 
 
+def test_a_resolution_empties_the_records_the_pc_forgot_and_only_those(
+    first_pc: Joined, second_pc: Joined
+) -> None:
+    """A PC settling a double booking against an anonymised patient's kept visit names
+    her record as forgotten (it holds it emptied): the endpoint empties its sealed
+    values too, keeping its id and routing fields, and the other record whole; the
+    conflict's sequence stays (a PC that pulled it emptied it itself). Named again, by
+    a repeat or another PC after the closing, it changes nothing; an id the conflict
+    does not hold is ignored (already forgotten: not an error a PC would resend)."""
+    hers = appointment("a-1", "08:00", "08:30")
+    push(first_pc, 1, hers)
+    his = appointment("a-2", "08:00", "08:30")
+    conflict_id = push(second_pc, 1, his)["results"][0]["conflict_id"]
+    url = f"/v1/conflicts/{conflict_id}/resolve"
+
+    closed = second_pc.http.post(url, json={"resolution": "kept_both", "forgotten": ["a-1", "zz"]})
+
+    assert closed.status_code == 200, closed.text
+    records = {r["id"]: r for r in closed.json()["records"]}
+    assert records["a-1"]["sealed"] == "" and records["a-1"]["clear"] == hers["clear"]
+    assert records["a-2"]["sealed"] == his["sealed"]
+    (seen,) = pull(first_pc)["conflicts"]
+    assert seen["seq"] == closed.json()["seq"] and seen["records"] == closed.json()["records"]
+    again = first_pc.http.post(url, json={"resolution": "moved", "forgotten": ["a-1"]})
+    assert again.status_code == 200 and again.json() == closed.json()
+    bad = first_pc.http.post(url, json={"resolution": "moved", "forgotten": ["no spaces"]})
+    assert bad.status_code in (400, 422), bad.text
+
+
 def test_a_pull_pages_records_and_conflicts_in_server_order(first_pc: Joined) -> None:
     push(first_pc, 1, *(record("patient", f"p-{i}") for i in range(5)))
     push(first_pc, 6, appointment("a-1", "08:00", "08:30"), appointment("a-2", "08:00", "08:10"))
