@@ -123,6 +123,9 @@ class Timed:
     def resolve(self, conflict_id: str, resolution: str, forgotten: Sequence[str] = ()) -> None:
         self.inner.resolve(conflict_id, resolution, forgotten)
 
+    def forget(self, conflict_id: str, ids: Sequence[str]) -> None:
+        self.inner.forget(conflict_id, ids)
+
     def device_names(self) -> dict[str, replica.DeviceName]:
         return self.inner.device_names()  # type: ignore[no-any-return]
 

@@ -310,6 +310,19 @@ class Client:
             if not (isinstance(said, Text) and said.params.get("code") == "not_found"):
                 raise
 
+    def forget(self, conflict_id: str, ids: Sequence[str]) -> None:
+        """The conflict's records ``ids``, whose sealed values this PC forgot (an
+        anonymised patient's kept visit), emptied at the endpoint too. A conflict the
+        endpoint does not hold, or an endpoint older than session 17 (no such route:
+        404), has nothing to empty: not an error, or the PC would send it every round
+        (its resolution names them again, ``resolve``)."""
+        try:
+            self._call("POST", f"/v1/conflicts/{conflict_id}/forget", json={"records": list(ids)})
+        except Refused as exc:
+            said = exc.args[0] if exc.args else None
+            if not (isinstance(said, Text) and said.params.get("status") == 404):
+                raise
+
     def my_anchor(self) -> Anchor | None:
         found = self._call("GET", "/v1/anchors/mine")["anchor"]
         return _anchor(found) if found else None

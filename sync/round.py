@@ -87,6 +87,8 @@ class Endpoint(Protocol):
 
     def resolve(self, conflict_id: str, resolution: str, forgotten: Sequence[str] = ()) -> None: ...
 
+    def forget(self, conflict_id: str, ids: Sequence[str]) -> None: ...
+
     def my_anchor(self) -> Anchor | None: ...
 
     def put_anchor(self, anchor: Anchor, *, accepted_break: bool = False) -> bool: ...
@@ -365,6 +367,11 @@ def _run(
             endpoint.resolve(conflict_id, code, conflicts.forgotten(db, conflict_id))
             conflicts.sent(db, conflict_id)
             result.resolved += 1
+        # What this PC forgot of a conflict, settled or not (an anonymised patient's
+        # record in a double booking left open for a person): the endpoint forgets it.
+        for conflict_id, ids in conflicts.unforgotten(db):
+            endpoint.forget(conflict_id, ids)
+            conflicts.forgot(db, conflict_id, ids)
         result.audit_problem = keep_anchor(db, endpoint, clock)
     except Unreachable as exc:
         replica.finished(db, clock, str(exc) or "unreachable")

@@ -52,8 +52,7 @@ from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.journal import audit, changefeed, records
 from receptionist.models import Appointment, Patient, SyncConflict
-from receptionist.ops import lookup
-from receptionist.ops.conflicterasure import emptied_ids
+from receptionist.ops import conflicterasure, lookup
 from receptionist.ops.conflictwords import (
     CALLED,
     ConflictView,
@@ -178,7 +177,20 @@ def forgotten(db: Database, conflict_id: str) -> tuple[str, ...]:
     so the endpoint forgets its copies too (docs/sync-protocol.md, "Anonymisation")."""
     with db.read() as s:
         row = s.get(SyncConflict, conflict_id)
-        return emptied_ids(row.records) if row is not None else ()
+        return conflicterasure.emptied_ids(row.records) if row is not None else ()
+
+
+def unforgotten(db: Database) -> list[tuple[str, tuple[str, ...]]]:
+    """(conflict id, record ids) of the records this PC forgot that the endpoint holds
+    whole still, open or closed: the next round tells it (``sync/round``)."""
+    with db.read() as s:
+        return conflicterasure.unforgotten(s)
+
+
+def forgot(db: Database, conflict_id: str, ids: tuple[str, ...]) -> None:
+    """The endpoint forgot the records ``ids`` of ``conflict_id`` too."""
+    with db.write() as s:
+        conflicterasure.told(s, conflict_id, ids)
 
 
 def sent(db: Database, conflict_id: str) -> None:

@@ -147,6 +147,15 @@ class ResolveIn(Strict):
     )  # fmt: skip
 
 
+class ForgetIn(Strict):
+    records: list[RowId] = Field(
+        min_length=1, max_length=1000,
+        description="the ids of the conflict's records whose sealed values the PC forgot "
+        "(an anonymised patient's kept visit): emptied here too; an id it does not hold, "
+        "or holds emptied, changes nothing",
+    )  # fmt: skip
+
+
 class ConnectIn(Strict):
     code: Annotated[str, Field(min_length=1, max_length=64)]
     name: Name

@@ -91,6 +91,24 @@ def resolve(
     return conflict_out(row)
 
 
+def forget(
+    store: Store, who: Caller, conflict_id: str, body: bodies.ForgetIn, clock: Clock
+) -> bodies.ConflictOut:
+    """Empty the sealed values of the records of a conflict of the caller's clinic that
+    the PC forgot (:func:`_forget`), open or closed: a double booking against an
+    anonymised patient's kept visit stays open for a person, perhaps for long."""
+    with store.write() as conn:
+        lock_clinic(conn, who.clinic_id)
+        locked_device(conn, who)
+        where = (conflict.c.id == conflict_id, conflict.c.clinic_id == who.clinic_id)
+        row = conn.execute(select(conflict).where(*where)).first()
+        if row is None:
+            raise not_found("conflict")
+        if _forget(conn, row, body.records, clock.now()):
+            row = conn.execute(select(conflict).where(*where)).one()
+    return conflict_out(row)
+
+
 def _forget(conn: Connection, row: Row[Any], ids: list[str], now: datetime) -> int:
     """The sealed values of the records of conflict ``row`` named in ``ids`` emptied
     (added to the day's destruction records); how many. The PC that settled it forgot

@@ -409,17 +409,18 @@ def _endpoint_conflict_records(database_url: str) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_her_sealed_record_in_a_settled_double_booking_leaves_the_endpoint(
+def test_her_sealed_record_in_a_double_booking_left_open_leaves_the_endpoint(
     two_pcs: list[Pc], database_url: str, clock: FixedClock
 ) -> None:
     """The reverse double booking (her booking taken, Omar's refused), left open by her
-    anonymisation with her record emptied on the PCs, then settled (keep both): the
-    endpoint empties her record's sealed values with the resolution, as the PC that
-    settles it says (it holds them emptied), so her booking's sealed text as it was
-    (her notes) is in none of the endpoint's tables; his record stays whole; the
-    endpoint's destruction records count it. Before (session 17's first part), the
-    endpoint kept her record whole inside the settled conflict for good: it forgets
-    the records only of a conflict closed as erased."""
+    anonymisation with her record emptied on the PCs: the PC that emptied it tells the
+    endpoint at its next round (``conflicts/{id}/forget``), which empties her record's
+    sealed values too, so her booking's sealed text as it was (her notes) is in none
+    of the endpoint's tables while the conflict waits for a person, nor after it is
+    settled (keep both; the resolution names her record too); his record stays whole;
+    the endpoint's destruction records count it once. Before (session 17's first
+    part), the endpoint kept her record whole inside the conflict, open or settled,
+    for good: it forgets the records only of a conflict closed as erased."""
     a, b = two_pcs
     doctor, service = catalogue(a)
     omar, ayse = (find(a.db, a.admin(), name)[0].id for name in ("omar", "ayşe"))
@@ -446,9 +447,14 @@ def test_her_sealed_record_in_a_settled_double_booking_leaves_the_endpoint(
     assert retention.sweep(a.db, a.admin(), a.root).counts[retention.ANONYMISED] >= 1
     for pc in (a, b, a, b):
         cloud.sync_once(pc.db, clock)
-    assert _endpoint_holds(database_url, sealed[hers]) == ["conflict"], "her row rewritten"
+    assert _endpoint_holds(database_url, sealed[hers]) == [], "reported while it is open"
+    left = {str(r["id"]): r for r in _endpoint_conflict_records(database_url)}
+    assert left[hers]["sealed"] == "" and left[refused]["sealed"] == sealed[refused]
+    for pc in (a, b):
+        assert replica.status(pc.db).open_conflicts == 1, "still open, for a person"
 
     [found] = conflicts.listing(b.db, b.admin())
+    assert conflicts.forgotten(b.db, found.id) == (hers,), "named with the resolution too"
     conflicts.resolve(b.db, b.admin(), found.id, conflicts.Resolution(
         "keep_both", reason="both were seen that morning"))  # fmt: skip
     for pc in (b, a, b, a):

@@ -196,6 +196,31 @@ def test_a_resolution_empties_the_records_the_pc_forgot_and_only_those(
     assert bad.status_code in (400, 422), bad.text
 
 
+def test_an_open_conflict_s_forgotten_records_are_emptied_and_it_stays_open(
+    first_pc: Joined, second_pc: Joined
+) -> None:
+    """``forget``: a double booking against an anonymised patient's kept visit stays
+    open for a person, perhaps for long; the PC that emptied her record says so at its
+    next round, and the endpoint empties its copy at once, the conflict still open at
+    its sequence. Another clinic's conflict, or none, is not found."""
+    push(first_pc, 1, appointment("a-1", "08:00", "08:30"))
+    his = appointment("a-2", "08:00", "08:30")
+    conflict_id = push(second_pc, 1, his)["results"][0]["conflict_id"]
+    (before,) = pull(first_pc)["conflicts"]
+
+    told = first_pc.http.post(f"/v1/conflicts/{conflict_id}/forget", json={"records": ["a-1"]})
+
+    assert told.status_code == 200, told.text
+    assert (told.json()["resolved"], told.json()["seq"]) == (False, before["seq"])
+    assert [r["sealed"] for r in told.json()["records"]] == [his["sealed"], ""]
+    (listed,) = second_pc.http.get("/v1/conflicts").json()["conflicts"]
+    assert listed == told.json()
+    missing = first_pc.http.post("/v1/conflicts/nope/forget", json={"records": ["a-1"]})
+    assert missing.status_code == 404
+    empty = first_pc.http.post(f"/v1/conflicts/{conflict_id}/forget", json={"records": []})
+    assert empty.status_code in (400, 422)
+
+
 def test_a_pull_pages_records_and_conflicts_in_server_order(first_pc: Joined) -> None:
     push(first_pc, 1, *(record("patient", f"p-{i}") for i in range(5)))
     push(first_pc, 6, appointment("a-1", "08:00", "08:30"), appointment("a-2", "08:00", "08:10"))
