@@ -3,13 +3,16 @@ itself, two edits from one base, and an erasure that wins over any edit."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from channelservers import http_server
 from serverkit import Endpoint, Joined, appointment, push_body, record
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
+from sync.client import Client, Refused
 from sync.server.push import is_overlap
 from sync.server.schema import record as record_table
 
@@ -281,3 +284,25 @@ def test_new_bookings_of_one_push_are_checked_in_order_against_each_other(
     assert refused == {"b-2": ["b-2", "b-1"], "b-4": ["b-4", "held"]}
     seqs = [r["seq"] for r in pulled["records"]] + [c["seq"] for c in pulled["conflicts"]]
     assert len(set(seqs)) == len(seqs) == 7
+
+
+def test_the_client_takes_an_older_endpoint_s_404_for_forget_as_nothing_to_do() -> None:
+    """An endpoint older than session 17 has no ``forget`` route (FastAPI's 404): the
+    PC's round goes on (its resolution names the records again), rather than failing
+    every round; any other refusal is still raised."""
+    answers: list[tuple[int, dict[str, Any]]] = [
+        (404, {"detail": "Not Found"}),
+        (400, {"error": "bad_request", "message": "no"}),
+    ]
+    bodies: list[Any] = []
+
+    def older(_h: object, _method: str, raw: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+        bodies.append(json.loads(raw))
+        status, body = answers.pop(0)
+        return status, body, {}
+
+    with http_server(older) as (url, _recorded), Client(url, "token") as client:
+        client.forget("c-1", ["a-1"])
+        assert bodies == [{"records": ["a-1"]}]
+        with pytest.raises(Refused):
+            client.forget("c-1", ["a-1"])
