@@ -217,8 +217,50 @@ def _booking_hers(
 def _emptied(record: dict[str, Any]) -> dict[str, Any]:
     """An anonymised patient's record in a double booking, its sealed values (her
     booking's notes as they were) forgotten: its id, writer and clear routing fields
-    stay, and the view reads the rest from her kept, emptied booking."""
-    return {**record, "sealed": ""}
+    stay, and the view reads the rest from her kept, emptied booking. Emptied here
+    (not as the endpoint sent it, emptied), it is marked :data:`UNSENT` until the
+    endpoint is told (:func:`unforgotten`); one the endpoint emptied is left as it is."""
+    if not record.get("sealed"):
+        return record
+    return {**record, "sealed": "", UNSENT: True}
+
+
+# The mark of a record emptied here that the endpoint still holds whole (its copy, as
+# pulled last): the next round tells it (``sync/round``, ``POST /v1/conflicts/{id}/forget``).
+UNSENT = "forget_unsent"
+
+
+def emptied_ids(records: str) -> tuple[str, ...]:
+    """The ids of the records :func:`_emptied` left in a conflict's ``records`` (its
+    JSON as this PC keeps it). A resolution sent names them, and the endpoint empties
+    its copies too (``sync/server/conflicts.resolve``)."""
+    found = (str(r.get("id") or "") for r in _parsed(records) if r.get("sealed") == "")
+    return tuple(i for i in found if i)
+
+
+def unforgotten(session: Session) -> list[tuple[str, tuple[str, ...]]]:
+    """(conflict id, record ids) of each conflict holding records emptied here and not
+    yet emptied at the endpoint (:data:`UNSENT`), open or closed. One query over the
+    conflicts holding records, as :func:`close_erased` reads them at each pull page."""
+    found = session.execute(
+        select(SyncConflict.id, SyncConflict.records).where(
+            SyncConflict.records != "[]", SyncConflict.records.contains(UNSENT, autoescape=True)
+        )
+    ).all()
+    marked = [(c.id, tuple(str(r.get("id")) for r in _parsed(c.records) if r.get(UNSENT)))
+              for c in found]  # fmt: skip
+    return [(conflict_id, ids) for conflict_id, ids in marked if ids]
+
+
+def told(session: Session, conflict_id: str, ids: Iterable[str]) -> None:
+    """The endpoint emptied the records ``ids`` of ``conflict_id`` too: unmarked."""
+    row = session.get(SyncConflict, conflict_id)
+    if row is None:
+        return
+    done = set(ids)
+    records = [{k: v for k, v in r.items() if k != UNSENT} if r.get("id") in done else r
+               for r in _parsed(row.records)]  # fmt: skip
+    row.records = json.dumps(records)
 
 
 def _owner(owners: dict[str, str], record: dict[str, Any]) -> str | None:

@@ -52,7 +52,7 @@ from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.journal import audit, changefeed, records
 from receptionist.models import Appointment, Patient, SyncConflict
-from receptionist.ops import lookup
+from receptionist.ops import conflicterasure, lookup
 from receptionist.ops.conflictwords import (
     CALLED,
     ConflictView,
@@ -169,6 +169,28 @@ def unsent(db: Database) -> list[tuple[str, str]]:
     with db.read() as s:
         rows = s.scalars(select(SyncConflict).where(SyncConflict.unsent.is_(True)))
         return [(r.id, r.resolution) for r in rows]
+
+
+def forgotten(db: Database, conflict_id: str) -> tuple[str, ...]:
+    """The records of ``conflict_id`` whose sealed values this PC forgot (an anonymised
+    patient's kept visit, ``ops/conflicterasure``): its resolution, sent, names them,
+    so the endpoint forgets its copies too (docs/sync-protocol.md, "Anonymisation")."""
+    with db.read() as s:
+        row = s.get(SyncConflict, conflict_id)
+        return conflicterasure.emptied_ids(row.records) if row is not None else ()
+
+
+def unforgotten(db: Database) -> list[tuple[str, tuple[str, ...]]]:
+    """(conflict id, record ids) of the records this PC forgot that the endpoint holds
+    whole still, open or closed: the next round tells it (``sync/round``)."""
+    with db.read() as s:
+        return conflicterasure.unforgotten(s)
+
+
+def forgot(db: Database, conflict_id: str, ids: tuple[str, ...]) -> None:
+    """The endpoint forgot the records ``ids`` of ``conflict_id`` too."""
+    with db.write() as s:
+        conflicterasure.told(s, conflict_id, ids)
 
 
 def sent(db: Database, conflict_id: str) -> None:

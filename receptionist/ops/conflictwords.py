@@ -237,6 +237,11 @@ def _fields(
 
 
 def _who(side: Side) -> str:
+    """Whom a side booked, as a headline says it: her name; "an anonymised patient"
+    for a visit one keeps for statistics (one phrase, translated whole: her
+    ``display_name``, "anonymised", would read "booked for anonymised")."""
+    if side.anonymised:
+        return Text(QT_TRANSLATE_NOOP("core", "an anonymised patient"))
     return side.patient or Text(QT_TRANSLATE_NOOP("core", "a patient not on this PC"))
 
 

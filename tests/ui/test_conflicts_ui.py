@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTranslator
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -283,6 +283,46 @@ def test_an_anonymised_patient_s_kept_visit_is_named_so_and_cannot_be_moved_or_c
     assert greyed == {"cancelOthersA", "keepA"}  # both change B: cancel it, move it
     assert card.buttons["cancelOthersA"].toolTip() == card.buttons["keepA"].toolTip() == why
     shot(panel, tmp_path, "conflicts-anonymised")
+
+
+# "an anonymised patient" as a Turkish and an Arabic .qm would give it (context "core").
+AN_ANONYMISED = {"tr": "anonimleştirilmiş bir hasta", "ar": "مريض مجهول الهوية"}
+
+
+class OnePhrase(QTranslator):
+    """A translator for the core's "an anonymised patient" only, as a built .qm would be."""
+
+    def __init__(self, phrase: str) -> None:
+        super().__init__()
+        self.phrase = phrase
+
+    def translate(  # type: ignore[override]
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        return self.phrase if (context, source) == ("core", "an anonymised patient") else None
+
+    def isEmpty(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("language", [None, *sorted(AN_ANONYMISED)])
+def test_the_headline_says_an_anonymised_patient_in_the_user_s_language(
+    qtbot: QtBot, john_anonymised: str, window: MainWindow, qapp: QApplication,
+    language: str | None,
+) -> None:  # fmt: skip
+    """The headline names her kept visit's side "an anonymised patient", one phrase a
+    translator sees whole (session 17: it read "booked ... for anonymised on FRONT-1")."""
+    phrase = AN_ANONYMISED.get(language or "", "an anonymised patient")
+    translator = OnePhrase(phrase)
+    assert qapp.installTranslator(translator)
+    try:
+        card = _open(qtbot, window).card(john_anonymised)
+        assert card is not None
+        words = card.findChild(QLabel, "conflictWords")
+        assert words is not None
+        assert words.text() == WORDS.replace("John Smith", phrase), words.text()
+    finally:
+        qapp.removeTranslator(translator)
 
 
 def _asked(qtbot: QtBot, window: MainWindow, conflict_id: str, button: str) -> QDialog:
