@@ -59,7 +59,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import and_, exists, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from receptionist.clock import Clock, FixedClock
+from receptionist.clock import Clock, FixedClock, Shifted
 from receptionist.context import SYSTEM, Ctx
 from receptionist.journal import changefeed
 from receptionist.models import (
@@ -161,7 +161,8 @@ def run(
     """One round: recover messages cut short, plan, then send what is due (at most
     ``limit``), each in its own short transactions. With a cloud, only while this PC
     holds the endpoint's lease (``lease``; none given: nothing is sent); while another
-    PC holds it, a station or stand-by plans and sends nothing (``_stand_by``)."""
+    PC holds it, a station or stand-by plans and sends nothing (``_stand_by``); a PC
+    that is neither lets go of it if it still holds it."""
     with db.read() as s:
         cfg = config.load(s)
         role, cloud = station.place(s, cfg.station, cfg.standby)
@@ -170,10 +171,14 @@ def run(
         return Round(False, "disabled")
     if role == "none":
         _MEMOS.pop(db, None)  # what it had queued is withdrawn: planned afresh one day
-        return Round(False, "not_station", withdrawn=_role_lost(db, clock.now()))
+        withdrawn = _role_lost(db, clock.now())
+        if cloud and lease is not None:
+            lease.let_go()  # renamed away: the new station need not wait a day
+        return Round(False, "not_station", withdrawn=withdrawn)
     cutoff = by = None
     if cloud:
         hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
+        clock = Shifted(clock, hold.skew)  # the round's windows: the endpoint's time
         if not hold.held:
             why = hold.reason or ("lease_elsewhere" if hold.holder else "no_lease")
             waiting = Round(False, why, hold.holder)
@@ -235,7 +240,8 @@ def _planned(db: Database, now: datetime, cfg: config.Config, done: Planned) -> 
 
 def _sends_until(hold: station.Hold, cfg: config.Config, preferred: bool) -> datetime | None:
     """The latest time a message this PC sends on the lease ``hold`` may be due (None:
-    no bound). A PC that takes the lease over leaves alone what fell due by a minute
+    no bound), in the endpoint's time, as the round's clock (``Hold.skew``). A PC that
+    takes the lease over leaves alone what fell due by a minute
     after this PC's last renewal the endpoint granted (``handover``): what falls due
     up to then is this PC's alone. The station (``preferred``) may also send what falls
     due up to the late limit before the lease it was given runs out: only a stand-by
@@ -246,9 +252,9 @@ def _sends_until(hold: station.Hold, cfg: config.Config, preferred: bool) -> dat
     remembers: it stops before the lease's end, so what falls due then is sent once,
     by the stand-by if it takes over (or by the station, once it reaches the endpoint
     again in time)."""
-    if hold.asked is None or hold.until is None:
+    if hold.renewed is None or hold.until is None:
         return None
-    renewed = hold.asked + handover.SENDING_AFTER
+    renewed = hold.renewed + handover.SENDING_AFTER
     if not preferred:
         return renewed
     return max(renewed, hold.until - cfg.late_limit - handover.SENDING_AFTER)
