@@ -2,7 +2,8 @@
 "Leases"), with the endpoint on loopback (SQLite and PostgreSQL) and two PCs: a claim
 that reaches the endpoint late, and PCs whose clocks are minutes apart, still send
 each message once; the named station renamed while the old one is cut off from the
-endpoint does not send what the old one sends on the lease it remembers."""
+endpoint does not send what the old one sends on the lease it remembers, and a holder
+named the station is still the same holder (by its device)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from test_two_pcs import Pc, admin, settle
 
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
+from receptionist.models import ReminderHandover
 from receptionist.ops import settings
 from receptionist.reminders import handover
 from receptionist.store.storage import Database
@@ -250,3 +252,40 @@ def test_the_endpoint_s_time_and_this_pc_s_apart_are_heard_from_the_answer(
     hold = EndpointLease(a.db, behind)(True, timedelta(hours=24))  # type: ignore[arg-type]
     assert hold.held and hold.skew == timedelta(minutes=5)
     assert (hold.renewed, hold.until) == (clock.now(), clock.now() + timedelta(hours=24))
+
+
+def _cutoff(pc: Pc) -> datetime | None:
+    with pc.db.read() as s:
+        row = s.get(ReminderHandover, "lease")
+        return None if row is None else row.cutoff
+
+
+def test_a_stand_by_named_the_station_while_it_holds_the_lease_is_the_same_holder(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B took the lease as the stand-by (A off for a day); the clinic names B its station
+    and A its stand-by. The endpoint knows B by its device, not by the setting: B's
+    claim as the station renews its own lease (no new handover, the cutoff of A's
+    stays), and A, back, takes nothing from it: it plans as a stand-by."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})  # confirmations only
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    clock.advance(hours=25)  # A is off for a day: B takes the lease
+    settle(b)
+    x = book(b, "Xena", 30, "05321234567")
+    assert sent_by(b, sender) == [(x, "confirmation")]
+    taken_at = _cutoff(b)
+    assert taken_at is not None
+    settings.set_many(b.db, admin(clock), {"reminders.station": "B", "reminders.standby": "A"})
+    settle(b)
+    clock.advance(minutes=10)
+    y = book(b, "Yusuf", 30, "05329876543")
+    assert sent_by(b, sender) == [(y, "confirmation")]
+    assert _cutoff(b) == taken_at, "the same holder: no handover"
+    settle(a, b)  # A is back, and hears it stands by now
+    assert round_of(a, sender).reason == "lease_elsewhere"
+    assert sent_by(b, sender) == []
+    assert set(sent_rows(a, b).values()) == {1}
+    assert len(server.messages) == 2
