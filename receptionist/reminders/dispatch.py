@@ -176,6 +176,7 @@ def run(
             lease.let_go()  # renamed away: the new station need not wait a day
         return Round(False, "not_station", withdrawn=withdrawn)
     cutoff = by = None
+    skew = timedelta(0)
     if cloud:
         hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
         clock = Shifted(clock, hold.skew)  # the round's windows: the endpoint's time
@@ -185,7 +186,7 @@ def run(
             if why == "lease_elsewhere":
                 waiting.planned, waiting.withdrawn = _stand_by(db, clock.now(), cfg, hold)
             return waiting
-        cutoff = hold.cutoff
+        cutoff, skew = hold.cutoff, hold.skew
         by = _sends_until(hold, cfg, role == "station")
     result = Round(True)
     result.items += _recover(db, clock, senders)
@@ -203,7 +204,7 @@ def run(
         handover.restore_written(db.path.parent)
     result.planned, result.withdrawn = _planned(db, now, cfg, done)
     for taken in handovers:
-        result.items += _handed_over(db, clock.now(), taken, cfg)
+        result.items += _handed_over(db, clock.now(), taken, cfg, skew)
     # A message whose being the previous sender's hangs on a push's answer waits for it.
     for reminder_id in _due(db, clock.now(), limit, handover.unanswered(handovers), by):
         item = _one(db, clock, senders, reminder_id, cfg, refused)
@@ -303,8 +304,9 @@ def _role_lost(db: Database, now: datetime) -> int:
 
 
 def _handed_over(
-    db: Database, now: datetime, taken: handover.Handover, cfg: config.Config
-) -> list[Item]:
+    db: Database, now: datetime, taken: handover.Handover, cfg: config.Config,
+    skew: timedelta = timedelta(0),
+) -> list[Item]:  # fmt: skip
     """Messages the previous sender answered for (it sent them or let them go), never
     sent a second time from here (``handover``): reminders due up to the cutoff, the
     messages of moves and cancellations made up to then (or planned here by then: the
@@ -315,12 +317,22 @@ def _handed_over(
 
     After a restore, a message this file had planned before the restore for a time
     after it is left alone: the file before the restore held the same row, and could
-    not have sent it yet."""
+    not have sent it yet.
+
+    The cutoff is read on two clocks (``skew``: the endpoint's time less this PC's,
+    this round): ``cutoff`` on the round's (the endpoint's time with a cloud), for what
+    was due and what the rounds planned; ``made`` on this PC's own, for when bookings
+    were made and changed (the desks write them on theirs). A lease's cutoff is the
+    endpoint's time, a restore's this PC's."""
     a, r = Appointment, Reminder
-    cutoff, seen = taken.cutoff, _seen_before(taken.mark, taken.pushed, taken.kind)
+    seen = _seen_before(taken.mark, taken.pushed, taken.kind)
+    if taken.kind == "lease":
+        cutoff, made = taken.cutoff, taken.cutoff - skew
+    else:
+        cutoff, made = taken.cutoff + skew, taken.cutoff
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     news = r.kind.in_(("reschedule", "cancellation"))
-    changed = news & (a.updated_at <= cutoff)  # or moved by then, changed since: below
+    changed = news & (a.updated_at <= made)  # or moved by then, changed since: below
     # Planned here by the cutoff: the move or cancellation it announces was here (so on
     # the endpoint) by then, whatever changed in the booking since; unless this PC had
     # changed the booking itself before planning it and pushed that only after the cutoff.
@@ -330,8 +342,8 @@ def _handed_over(
         theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
     with db.read() as s:
         last_news = _last_news(s, theirs & news)
-        waited = _quiet_past(s, cutoff, cfg, theirs & news, last_news)
-        moved_by = _moved_by(s, cutoff, theirs & news, last_news)
+        waited = _quiet_past(s, cutoff, made, cfg, theirs & news, last_news)
+        moved_by = _moved_by(s, made, theirs & news, last_news)
     if waited:
         theirs = theirs & r.id.not_in(waited)
     if moved_by:
@@ -343,7 +355,7 @@ def _handed_over(
         .limit(ROUND_LIMIT * 5)
     )
     with db.write() as s:
-        rows = _confirmed_elsewhere(s, cutoff, seen, theirs)
+        rows = _confirmed_elsewhere(s, made, seen, theirs)
         for row in rows:
             _finish(row, "skipped", taken.reason, now)
         items = [_item(row) for row in rows]
@@ -360,10 +372,12 @@ def _handed_over(
 
 
 def _quiet_past(
-    s: Session, cutoff: datetime, cfg: config.Config, news: Any, last_news: Mapping[str, datetime]
-) -> list[str]:
+    s: Session, cutoff: datetime, made: datetime, cfg: config.Config, news: Any,
+    last_news: Mapping[str, datetime],
+) -> list[str]:  # fmt: skip
     """The pending move and cancellation messages (``news``) the previous sender could
-    not have sent by the cutoff: the booking's last move or cancellation (its last
+    not have sent by the cutoff (``made``: the same on this PC's clock, for the
+    changes' times): the booking's last move or cancellation (its last
     change, unless the feed says a later one, before or after the cutoff, moved
     nothing: ``_last_news``) was made in quiet hours that end after it, so a message of
     it, planned on any PC no earlier than the change, waits for their end
@@ -384,10 +398,10 @@ def _quiet_past(
 
     found = []
     for row_id, appt_id, changed, start in s.execute(query):
-        if changed <= cutoff and not waits(changed, start):
+        if changed <= made and not waits(changed, start):
             continue  # its last change by then did not wait: nor did an earlier move
         moved = last_news.get(appt_id, changed)  # changed since the cutoff: moved when?
-        if moved <= cutoff and waits(moved, start):
+        if moved <= made and waits(moved, start):
             found.append(row_id)
     return found
 

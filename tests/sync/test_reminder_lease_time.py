@@ -289,3 +289,31 @@ def test_a_stand_by_named_the_station_while_it_holds_the_lease_is_the_same_holde
     assert sent_by(b, sender) == []
     assert set(sent_rows(a, b).values()) == {1}
     assert len(server.messages) == 2
+
+
+def test_a_booking_made_on_a_stand_by_whose_clock_runs_ahead_is_confirmed_once(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B's clock is three minutes ahead of the endpoint's. X is booked on B just before
+    A's last renewal (by the endpoint's clock; three minutes after it by B's) and
+    reaches A, which confirms it and goes off before its log syncs. B takes the lease
+    within the late limit: the booking was made before the cutoff by B's own clock, as
+    B wrote it, so its confirmation was A's: B leaves it."""
+    a, b = pcs
+    sender, server = provider
+    b = apart(b, clock, 3)
+    settings.set_many(a.db, a.ctx, {
+        "reminders.offsets": "", "reminders.takeover_hours": 1,
+    })  # fmt: skip
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    x = book(b, "Xena", 30, "05321234567")
+    settle(b, a)  # X reaches A
+    assert sent_by(a, sender) == [(x, "confirmation")]  # A's last renewal; its log stays
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears A renewed
+    clock.advance(minutes=62)  # A's lease ran out: B takes it
+    taken = round_of(b, sender)
+    assert taken.active, taken.reason
+    assert taken.of("sent") == []
+    assert states(b, x)["confirmation"] == ("skipped", "other_station")
+    assert len(server.messages) == 1
