@@ -63,7 +63,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import and_, exists, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from receptionist.clock import Clock, FixedClock
+from receptionist.clock import Clock, FixedClock, Shifted
 from receptionist.context import SYSTEM, Ctx
 from receptionist.journal import changefeed
 from receptionist.models import (
@@ -188,7 +188,8 @@ def run(
     """One round: recover messages cut short, plan, then send what is due (at most
     ``limit``), each in its own short transactions. With a cloud, only while this PC
     holds the endpoint's lease (``lease``; none given: nothing is sent); while another
-    PC holds it, a station or stand-by plans and sends nothing (``_stand_by``)."""
+    PC holds it, a station or stand-by plans and sends nothing (``_stand_by``); a PC
+    that is neither lets go of it if it still holds it."""
     with db.read() as s:
         cfg = config.load(s)
         role, cloud = station.place(s, cfg.station, cfg.standby)
@@ -197,17 +198,22 @@ def run(
         return Round(False, "disabled")
     if role == "none":
         _MEMOS.pop(db, None)  # what it had queued is withdrawn: planned afresh one day
-        return Round(False, "not_station", withdrawn=_role_lost(db, clock.now()))
+        withdrawn = _role_lost(db, clock.now())
+        if cloud and lease is not None:
+            lease.let_go()  # renamed away: the new station need not wait a day
+        return Round(False, "not_station", withdrawn=withdrawn)
     cutoff = by = None
+    skew = timedelta(0)
     if cloud:
         hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
+        clock = Shifted(clock, hold.skew)  # the round's windows: the endpoint's time
         if not hold.held:
             why = hold.reason or ("lease_elsewhere" if hold.holder else "no_lease")
             waiting = Round(False, why, hold.holder)
             if why == "lease_elsewhere":
                 waiting.planned, waiting.withdrawn = _stand_by(db, clock.now(), cfg, hold)
             return waiting
-        cutoff = hold.cutoff
+        cutoff, skew = hold.cutoff, hold.skew
         by = _sends_until(hold, cfg, role == "station")
     result = Round(True)
     _keychain_again(db, clock.now())
@@ -226,7 +232,7 @@ def run(
         handover.restore_written(db.path.parent)
     result.planned, result.withdrawn = _planned(db, now, cfg, done)
     for taken in handovers:
-        result.items += _handed_over(db, clock.now(), taken, cfg)
+        result.items += _handed_over(db, clock.now(), taken, cfg, skew)
     # A message whose being the previous sender's hangs on a push's answer waits for it.
     down: dict[str, tuple[datetime, str]] = {}  # channels no try reached: ``_wait_behind``
     waits = handover.unanswered(handovers)
@@ -267,7 +273,8 @@ def _planned(db: Database, now: datetime, cfg: config.Config, done: Planned) -> 
 
 def _sends_until(hold: station.Hold, cfg: config.Config, preferred: bool) -> datetime | None:
     """The latest time a message this PC sends on the lease ``hold`` may be due (None:
-    no bound). A PC that takes the lease over leaves alone what fell due by a minute
+    no bound), in the endpoint's time, as the round's clock (``Hold.skew``). A PC that
+    takes the lease over leaves alone what fell due by a minute
     after this PC's last renewal the endpoint granted (``handover``): what falls due
     up to then is this PC's alone. The station (``preferred``) may also send what falls
     due up to the late limit before the lease it was given runs out: only a stand-by
@@ -278,9 +285,9 @@ def _sends_until(hold: station.Hold, cfg: config.Config, preferred: bool) -> dat
     remembers: it stops before the lease's end, so what falls due then is sent once,
     by the stand-by if it takes over (or by the station, once it reaches the endpoint
     again in time)."""
-    if hold.asked is None or hold.until is None:
+    if hold.renewed is None or hold.until is None:
         return None
-    renewed = hold.asked + handover.SENDING_AFTER
+    renewed = hold.renewed + handover.SENDING_AFTER
     if not preferred:
         return renewed
     return max(renewed, hold.until - cfg.late_limit - handover.SENDING_AFTER)
@@ -329,8 +336,9 @@ def _role_lost(db: Database, now: datetime) -> int:
 
 
 def _handed_over(
-    db: Database, now: datetime, taken: handover.Handover, cfg: config.Config
-) -> list[Item]:
+    db: Database, now: datetime, taken: handover.Handover, cfg: config.Config,
+    skew: timedelta = timedelta(0),
+) -> list[Item]:  # fmt: skip
     """Messages the previous sender answered for (it sent them or let them go), never
     sent a second time from here (``handover``): reminders due up to the cutoff, the
     messages of moves and cancellations made up to then (or planned here by then: the
@@ -341,12 +349,22 @@ def _handed_over(
 
     After a restore, a message this file had planned before the restore for a time
     after it is left alone: the file before the restore held the same row, and could
-    not have sent it yet."""
+    not have sent it yet.
+
+    The cutoff is read on two clocks (``skew``: the endpoint's time less this PC's,
+    this round): ``cutoff`` on the round's (the endpoint's time with a cloud), for what
+    was due and what the rounds planned; ``made`` on this PC's own, for when bookings
+    were made and changed (the desks write them on theirs). A lease's cutoff is the
+    endpoint's time, a restore's this PC's."""
     a, r = Appointment, Reminder
-    cutoff, seen = taken.cutoff, _seen_before(taken.mark, taken.pushed, taken.kind)
+    seen = _seen_before(taken.mark, taken.pushed, taken.kind)
+    if taken.kind == "lease":
+        cutoff, made = taken.cutoff, taken.cutoff - skew
+    else:
+        cutoff, made = taken.cutoff + skew, taken.cutoff
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     news = r.kind.in_(("reschedule", "cancellation"))
-    changed = news & (a.updated_at <= cutoff)  # or moved by then, changed since: below
+    changed = news & (a.updated_at <= made)  # or moved by then, changed since: below
     # Planned here by the cutoff: the move or cancellation it announces was here (so on
     # the endpoint) by then, whatever changed in the booking since; unless this PC had
     # changed the booking itself before planning it and pushed that only after the cutoff.
@@ -356,8 +374,8 @@ def _handed_over(
         theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
     with db.read() as s:
         last_news = _last_news(s, theirs & news)
-        waited = _quiet_past(s, cutoff, cfg, theirs & news, last_news)
-        moved_by = _moved_by(s, cutoff, theirs & news, last_news)
+        waited = _quiet_past(s, cutoff, made, cfg, theirs & news, last_news)
+        moved_by = _moved_by(s, made, theirs & news, last_news)
     if waited:
         theirs = theirs & r.id.not_in(waited)
     if moved_by:
@@ -369,7 +387,7 @@ def _handed_over(
         .limit(ROUND_LIMIT * 5)
     )
     with db.write() as s:
-        rows = _confirmed_elsewhere(s, cutoff, seen, theirs)
+        rows = _confirmed_elsewhere(s, made, seen, theirs)
         for row in rows:
             _finish(row, "skipped", taken.reason, now)
         items = [_item(row) for row in rows]
@@ -386,10 +404,12 @@ def _handed_over(
 
 
 def _quiet_past(
-    s: Session, cutoff: datetime, cfg: config.Config, news: Any, last_news: Mapping[str, datetime]
-) -> list[str]:
+    s: Session, cutoff: datetime, made: datetime, cfg: config.Config, news: Any,
+    last_news: Mapping[str, datetime],
+) -> list[str]:  # fmt: skip
     """The pending move and cancellation messages (``news``) the previous sender could
-    not have sent by the cutoff: the booking's last move or cancellation (its last
+    not have sent by the cutoff (``made``: the same on this PC's clock, for the
+    changes' times): the booking's last move or cancellation (its last
     change, unless the feed says a later one, before or after the cutoff, moved
     nothing: ``_last_news``) was made in quiet hours that end after it, so a message of
     it, planned on any PC no earlier than the change, waits for their end
@@ -410,10 +430,10 @@ def _quiet_past(
 
     found = []
     for row_id, appt_id, changed, start in s.execute(query):
-        if changed <= cutoff and not waits(changed, start):
+        if changed <= made and not waits(changed, start):
             continue  # its last change by then did not wait: nor did an earlier move
         moved = last_news.get(appt_id, changed)  # changed since the cutoff: moved when?
-        if moved <= cutoff and waits(moved, start):
+        if moved <= made and waits(moved, start):
             found.append(row_id)
     return found
 
