@@ -337,6 +337,26 @@ def test_the_address_her_reminders_went_to_goes_with_her_erasure_here_and_where_
             assert [(r.patient_id, r.appointment_id) for r in rows] == [("", ""), ("", "out-appt")]
 
 
+def _booked_twice_and_cancelled_once(a: Database, b: Database, ctx: Ctx, zeb: str) -> list[str]:
+    """Zeb booked on A at 11:00 and 12:00 on Monday, both pulled to B; then the 11:00
+    cancelled on A, and that pulled too. Her two bookings' ids."""
+    with a.write() as s:
+        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
+        s.flush()
+        booked = [
+            booking.book(
+                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
+                start=start,
+            ).id
+            for start in (MON_11, MON_11 + timedelta(hours=1))
+        ]  # fmt: skip
+    replica.apply_pull(b, ctx, everything(a), [], 2)
+    with a.write() as s:
+        booking.cancel(s, ctx, booked[0], "ill")
+    replica.apply_pull(b, ctx, [p for p in everything(a) if p.record.id == booked[0]], [], 3)
+    return booked
+
+
 def _freed(db: Database) -> list[tuple[str, str, datetime, str]]:
     """Each time freed for the waitlist: (patient, appointment, start, reason)."""
     with db.read() as s:
@@ -355,20 +375,7 @@ def test_the_times_her_bookings_freed_name_her_no_more_once_she_is_erased(
     erasure, and by the pull there) stays for the waitlist, naming nobody."""
     a, b, zeb = pcs
     ctx = admin(clock)
-    with a.write() as s:
-        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
-        s.flush()
-        booked = [
-            booking.book(
-                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
-                start=start,
-            ).id
-            for start in (MON_11, MON_11 + timedelta(hours=1))
-        ]  # fmt: skip
-    replica.apply_pull(b, ctx, everything(a), [], 2)
-    with a.write() as s:
-        booking.cancel(s, ctx, booked[0], "ill")
-    replica.apply_pull(b, ctx, [p for p in everything(a) if p.record.id == booked[0]], [], 3)
+    booked = _booked_twice_and_cancelled_once(a, b, ctx, zeb)
     for db in (a, b):
         assert _freed(db) == [(zeb, booked[0], MON_11, "cancelled")], "the cancel freed it"
 
@@ -421,20 +428,7 @@ def test_a_full_downloads_sweep_that_erases_her_forgets_the_times_her_bookings_f
     still held, freed by the sweep, stays for the waitlist naming nobody."""
     a, b, zeb = pcs
     ctx = admin(clock)
-    with a.write() as s:
-        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
-        s.flush()
-        booked = [
-            booking.book(
-                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
-                start=start,
-            ).id
-            for start in (MON_11, MON_11 + timedelta(hours=1))
-        ]  # fmt: skip
-    replica.apply_pull(b, ctx, everything(a), [], 2)
-    with a.write() as s:
-        booking.cancel(s, ctx, booked[0], "ill")
-    replica.apply_pull(b, ctx, [p for p in everything(a) if p.record.id == booked[0]], [], 3)
+    booked = _booked_twice_and_cancelled_once(a, b, ctx, zeb)
     assert _freed(b) == [(zeb, booked[0], MON_11, "cancelled")]
 
     replica.reset_cursor(b)
