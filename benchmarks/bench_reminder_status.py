@@ -34,8 +34,8 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from benchmarks.bench_reminders import NOW, build
-from benchmarks.bench_reminders_list import add_messages
+from benchmarks.bench_reminders import NOW
+from benchmarks.bench_reminders_list import messaged_clinic
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
 from receptionist.models import Reminder, Service, new_id
@@ -46,7 +46,6 @@ from receptionist.reminders.compose import RETRY
 from receptionist.reminders.settings import SERVICE_RULES
 from receptionist.settings import clinicstore
 from receptionist.store.storage import Database
-from receptionist.store.vault import open_unlocked
 from sync import reminderlease
 
 COUNTED = ("pending", "sending", "failed", "unknown")
@@ -88,10 +87,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / "clinic"
-        key = build(root, args.appointments)
-        db = open_unlocked(root, key)
-        total = add_messages(db, args.appointments)
+        db, total = messaged_clinic(Path(folder), args.appointments)
         waiting = waiting_and_rules(db)
 
         def read() -> int:
