@@ -15,6 +15,7 @@ from pathlib import Path
 import plainpages
 import pytest
 from factories import make_clinic, make_provider, make_service, weekdays
+from handpulled import KEY, joined_pc
 from sqlalchemy import select
 from templates import Template
 
@@ -41,12 +42,10 @@ from receptionist.patients import commlog, documents, erasure
 from receptionist.patients import record as patients
 from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
-from receptionist.replica.seal import ClinicKey
 from receptionist.schedule import booking, reactions, waitlist
 from receptionist.store.storage import Database
-from receptionist.store.vault import Created, open_clinic, unlock
+from receptionist.store.vault import Created, unlock
 
-KEY = ClinicKey(1, bytes(range(32)))
 MON_11 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 NEEDLES = (
@@ -60,24 +59,12 @@ def admin(clock: FixedClock) -> Ctx:
     return Ctx(Actor(None, "admin", "ui"), clock)
 
 
-def _pc(
-    root: Path, clock: FixedClock, code: str, installs: dict[str, Template[Created]], *, first: bool
-) -> Database:
-    installs[code].copy_to(root)
-    db = open_clinic(root)
-    joined = replica.Joined(
-        "http://127.0.0.1:9", "clinic-1", f"device-{code}", code, f"FRONT-{code}"
-    )
-    replica.connected(db, admin(clock), joined, b"\0" * 32, KEY, first=first)
-    return db
-
-
 @pytest.fixture
 def pcs(
     tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
 ) -> Iterator[tuple[Database, Database, str]]:
     """PC A with Zebulonia on it, every field filled; PC B, which pulled her. Her id."""
-    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
+    a = joined_pc(tmp_path / "a", clock, "A", pc_installs, first=True)
     ctx = admin(clock)
     with a.write() as s:
         make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
@@ -89,7 +76,7 @@ def pcs(
             alert="Wheelchairquux ramp", preferred_language="tr", preferred_channel="sms",
             consents={"optional_data": True},
         ).id  # fmt: skip
-    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
+    b = joined_pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     replica.apply_pull(b, ctx, everything(a), [], 1, last=True)
     replica.apply_pull(a, ctx, everything(a), [], 1, last=True)  # A's own, come back
     yield a, b, zeb
@@ -180,7 +167,7 @@ def test_an_older_pcs_tombstone_holding_her_values_is_wiped_where_it_is_applied(
     replica.apply_pull(b, admin(clock), [old], [], 2)
     _assert_wiped(b, zeb, number, clock)
     # never held her: the bulk path
-    fresh = _pc(tmp_path / "c", clock, "C", pc_installs, first=False)
+    fresh = joined_pc(tmp_path / "c", clock, "C", pc_installs, first=False)
     try:
         replica.apply_pull(fresh, admin(clock), everything(a), [], 1)
         _assert_wiped(fresh, zeb, number, clock)
