@@ -403,12 +403,7 @@ def test_two_edits_show_both_values_and_a_choice_sets_the_row(
         patients.update_patient(s, ctx, ayse, phone="05320000001")
     with clash.b.write() as s:
         patients.update_patient(s, ctx, ayse, phone="05320000002")
-    edit = PulledConflict(
-        "c-2", "edit", "patient", ayse,
-        [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)], clock.now(),
-        devices=("device-B", "device-A"),
-    )  # fmt: skip
-    replica.apply_pull(clash.a, ctx, [], [edit], 5, NAMES)
+    _pull_edit(clash, ctx, "c-2", ayse, 5)
     found = conflicts.show(clash.a, ctx, "c-2")
     assert found.kind == "edit"
     assert found.words == (
@@ -460,13 +455,19 @@ def _edit_clash(clash: Clash, clock: FixedClock) -> str:
         patients.update_patient(s, ctx, ayse, phone="05320000001", notes="From FRONT-1")
     with clash.b.write() as s:
         patients.update_patient(s, ctx, ayse, phone="05320000002", notes="From FRONT-2")
+    _pull_edit(clash, ctx, "c-3", ayse, 5)
+    return ayse
+
+
+def _pull_edit(clash: Clash, ctx: Ctx, conflict_id: str, ayse: str, seq: int) -> None:
+    """The endpoint's edit conflict ``conflict_id`` over Ayşe's record as each PC holds
+    it (FRONT-2's side A, FRONT-1's side B), pulled into ``clash.a`` at ``seq``."""
     edit = PulledConflict(
-        "c-3", "edit", "patient", ayse,
-        [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)], clock.now(),
+        conflict_id, "edit", "patient", ayse,
+        [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)], ctx.clock.now(),
         devices=("device-B", "device-A"),
     )  # fmt: skip
-    replica.apply_pull(clash.a, ctx, [], [edit], 5, NAMES)
-    return ayse
+    replica.apply_pull(clash.a, ctx, [], [edit], seq, NAMES)
 
 
 def _phone_notes(db: Database, patient_id: str) -> tuple[str | None, str | None]:
@@ -641,12 +642,7 @@ def test_one_side_chosen_on_a_screen_is_refused_when_a_field_nobody_saw_differs_
     shown = conflicts.seen(found, {f.field: "A" for f in found.fields})
     with clash.b.write() as s:
         patients.update_patient(s, ctx, ayse, email="unseen@example.org")
-    edit = PulledConflict(
-        "c-3", "edit", "patient", ayse,
-        [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)], clock.now(),
-        devices=("device-B", "device-A"),
-    )  # fmt: skip
-    replica.apply_pull(clash.a, ctx, [], [edit], 6, NAMES)
+    _pull_edit(clash, ctx, "c-3", ayse, 6)
     again = conflicts.show(clash.a, ctx, "c-3")
     assert sorted(f.field for f in again.fields) == ["email", "notes", "phone"]
     with pytest.raises(UserError, match="brought again with other values"):

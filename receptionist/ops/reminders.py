@@ -304,27 +304,14 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
     not known, or no cloud; then the station sends and a stand-by does not). Where this
     PC does not send, its pending messages are ``kept``, not queued. In a copy restored
     to look at (``lookcopy``) the mode is "copy": it sends none, its messages are kept."""
-    r = Reminder
     with db.read() as s:
         cfg = config.load(s)
         role = station.role(s, cfg.station, cfg.standby)
-        by_state = select(r.state, func.count()).where(r.state.in_(_COUNTED)).group_by(r.state)
-        counts: dict[str, int] = {state: n for state, n in s.execute(by_state)}
-        next_due = s.scalar(
-            select(func.min(func.coalesce(r.next_try_at, r.send_at), type_=UTCDateTime())).where(
-                r.state == "pending"
-            )
-        )
-        causes = tuple(sorted(halt.causes(s).items()))
+        tally = _tally(s)
+        counts, next_due, waiting = tally.counts, tally.next_due, tally.waiting
+        causes = tuple(sorted(halt.causes_among(tally.kinds).items()))
         kept = tuple(sorted(cs.refused_senders(s).items())) if causes else ()
-        # The newest try's code per channel (SQLite: max() picks the row of the others).
-        retrying = (
-            select(r.channel, r.reason, func.max(r.updated_at))
-            .where(r.state == "pending", r.reason.startswith(RETRY))
-            .group_by(r.channel)
-        )
-        waiting = tuple(sorted((c, why.removeprefix(RETRY)) for c, why, _ in s.execute(retrying)))
-        ignored = len(servicerules.stored(s).gone)
+        ignored = len(servicerules.stored(s, cfg.service_rules).gone)  # read with cfg
     if not cfg.enabled:
         mode = "off"
     elif lookcopy.restored_copy(db.path.parent) is not None:
@@ -354,6 +341,47 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
 
 
 _COUNTED = ("pending", "sending", "failed", "unknown")
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """The messages the status bar counts, read in one pass (:func:`_tally`)."""
+
+    counts: dict[str, int]  # state -> how many
+    next_due: datetime | None  # the soonest time a pending one may go
+    waiting: tuple[tuple[str, str], ...]  # (channel, newest try's code) of those retrying
+    kinds: tuple[tuple[str, str, str], ...]  # every (state, channel, reason) there is
+
+
+def _tally(s: Session) -> _Tally:
+    """One grouped read of the counted messages (``_COUNTED``) by state, channel and
+    reason, each group with its soonest time to go and its newest change: the counts,
+    the next time, the channels waiting to try again and (``halt.causes_among``) those
+    stopped all come from it; the status bar reloads on every change and each minute."""
+    r = Reminder
+    query = (
+        select(
+            r.state, r.channel, r.reason, func.count(),
+            func.min(func.coalesce(r.next_try_at, r.send_at), type_=UTCDateTime()),
+            func.max(r.updated_at),
+        )
+        .where(r.state.in_(_COUNTED))
+        .group_by(r.state, r.channel, r.reason)
+    )  # fmt: skip
+    counts: dict[str, int] = {}
+    due: list[datetime] = []
+    newest: dict[str, tuple[datetime, str]] = {}  # channel -> its newest retry's (time, code)
+    kinds = []
+    for state, channel, reason, n, soonest, changed in s.execute(query):
+        counts[state] = counts.get(state, 0) + n
+        kinds.append((state, channel, reason))
+        if state != "pending":
+            continue
+        due.append(soonest)
+        if reason.startswith(RETRY):
+            newest[channel] = max(newest.get(channel, (changed, "")), (changed, reason))
+    waiting = tuple(sorted((c, why.removeprefix(RETRY)) for c, (_, why) in newest.items()))
+    return _Tally(counts, min(due, default=None), waiting, tuple(kinds))
 
 
 @dataclass(frozen=True)
