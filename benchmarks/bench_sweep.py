@@ -47,9 +47,35 @@ end (``--no-pages``, twice): **55.1 and 55.5 s wall** (target 60),
 longest write 564 ms; the patient batches 149,936 pages, 7.2 s, longest 675 ms).
 Session 13's quiet figures were 62.8 / 63.1 s wall, 55.4 / 56.3 s CPU, 94 batches.
 Each kind's longest write is printed.
+Session 17: what the pages are (``benchmarks/sweeptrees.py``, each WAL frame's page
+mapped to its b-tree). At ``--scale 0.3`` (160,895 appointments swept) the appointment
+batches wrote 205,031 pages: the appointments' primary-key index (random ids) 92,271,
+``ix_appointment_patient_start`` 41,035, the table 23,320, the three indexes of the
+log entries about them 26,752, the time indexes 18,704, ``change_log`` 39 (its
+``(entity, row_id)`` index went in migration 0021; the feed is append-only). A batch
+of ~9,500 deletions touches ~70 % of a random index's leaves, and every batch does so
+again. New ids lead with the week they were made in (``models.new_id``), so for rows
+written since, those indexes change as the table does: ``--ordered-ids`` builds a
+clinic whose every row has such an id. Measured, each beside main's code on the
+random clinic (10M loop 1.0 s, load 7-9), ``--scale 0.3``: 245,470 / 258,240 pages,
+15.1 / 14.5 s CPU, 30-31 batches (random) -> 99,313 / 99,175 pages, 7.5 / 7.5 s CPU,
+21 batches (ordered; the primary-key index 4,678 pages, the patient index 8,746, the
+log's indexes ~1,900); each write's CPU max 601-650 -> 546-599 ms. At 2M, one after
+the other (loop 0.56-0.63 s, load 5.5-5.8), ``--no-pages``: random **161.9 s wall**,
+66.3 s CPU, 108 batches, 1,348,654 pages (appointment batches 1,035,950, 47.4 s CPU);
+ordered **65.0 s wall, 29.6 s CPU**, 55 batches, 419,012 pages (appointment batches
+206,381, 17.2 s; patient batches 146,743, 8.2 s), each write's CPU max 721 ms (742).
+Tried and not kept, at 0.3: the log entries of lapsed patients in batches of their
+own before the appointments (258,240 -> 238,426 pages, CPU 14.5 = 14.5 s); the
+appointment batch's still-to-go check once a patient instead of once a row (that
+statement 0.53 -> 0.62 s: the rows' reads, not the checks, are its cost); a pacing
+target of 1.0 s (252,071 -> 189,843 pages, 14.3 -> 12.2 s CPU, but the longest write
+576 -> 1,071 ms).
 ``--target`` measures another pacing target than ``retention.pacing.TARGET_SECONDS``.
 The runs' copies go to ``RECEPTIONIST_BENCH_DIR`` (default ``bench-data``): point it
 at a folder of your own, holding (or linking) the built clinic, on a shared machine.
+``--ordered-ids`` runs on ``sweep5y-<scale>-ordered`` (built the first time: some 9
+minutes at 2M on a loaded machine).
 """
 
 from __future__ import annotations
