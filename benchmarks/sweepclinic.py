@@ -117,7 +117,7 @@ def _fill(conn: Any, shape: Shape, now: datetime) -> dict[str, int]:
     rng = random.Random(14)
     conn.create_function("unit", 2, unit, deterministic=True)
     if shape.ordered_ids:  # made at ``at`` (microseconds), as models.new_id makes them
-        conn.create_function("new_id", 1, lambda at: ordered_id(at // 1000, rng.getrandbits(110)))
+        conn.create_function("new_id", 1, lambda at: ordered_id(at // 1000, rng.getrandbits(112)))
     else:
         conn.create_function(
             "new_id", 1, lambda at: str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -168,7 +168,7 @@ def _patients_in(
         row["search_rowid"] = rowid
         row["created_at"] = row["updated_at"] = start + span * i // shape.patients
         if shape.ordered_ids:
-            row["id"] = ordered_id(row["created_at"] // 1000, rng.getrandbits(110))
+            row["id"] = ordered_id(row["created_at"] // 1000, rng.getrandbits(112))
     conn.executemany(
         f"INSERT INTO patient ({', '.join(PATIENT_COLUMNS)})"
         f" VALUES ({', '.join('?' * len(PATIENT_COLUMNS))})",

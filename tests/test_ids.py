@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from receptionist.models import base, new_id, new_ids
-from receptionist.models.base import ID_EPOCH_MS, WEEK_MS, id_week, ordered_id
+from receptionist.models.base import ID_EPOCH_MS, WEEK_MS, WEEKS, id_week, ordered_id
 from receptionist.ops import lookup
 from receptionist.store.storage import Database
 from tests.factories import make_patient
@@ -22,21 +22,24 @@ DEC_2026 = 1_796_000_000_000  # 2026-11-29, ms since the epoch
 
 
 def test_an_id_is_a_uuid_holding_the_week_it_was_made_and_random_bits() -> None:
-    bits = (1 << 110) - 12345
+    bits = (1 << 112) - 12345
     made = ordered_id(DEC_2026, bits)
     as_uuid = uuid.UUID(made)
     assert str(as_uuid) == made and lookup.UUID.match(made)
     assert as_uuid.version == 8 and as_uuid.variant == uuid.RFC_4122
-    assert as_uuid.int >> 116 == id_week(DEC_2026) == (DEC_2026 - ID_EPOCH_MS) // WEEK_MS
+    week = (DEC_2026 - ID_EPOCH_MS) // WEEK_MS % WEEKS
+    assert as_uuid.int >> 118 == id_week(DEC_2026) == week  # the first ten bits
     random_part = (
-        ((as_uuid.int >> 80) & ((1 << 36) - 1)) << 74
+        ((as_uuid.int >> 80) & ((1 << 38) - 1)) << 74
         | ((as_uuid.int >> 64) & 0xFFF) << 62
         | as_uuid.int & ((1 << 62) - 1)
     )
     assert random_part == bits  # every random bit kept, none lost to the layout
-    assert id_week(0) == 0 and id_week(1 << 47) == 4095  # a clock far off: the ends
-    for wrong in (-1, 1 << 110):
-        with pytest.raises(ValueError, match="110 bits"):
+    # Counted round every 1,024 weeks (19.6 years): a week's ids stay neighbours.
+    assert id_week(ID_EPOCH_MS + WEEKS * WEEK_MS) == 0 == id_week(ID_EPOCH_MS)
+    assert id_week(ID_EPOCH_MS - WEEK_MS) == WEEKS - 1
+    for wrong in (-1, 1 << 112):
+        with pytest.raises(ValueError, match="112 bits"):
             ordered_id(DEC_2026, wrong)
 
 
@@ -51,13 +54,13 @@ def test_ids_of_a_later_week_sort_later(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_the_short_ids_of_a_week_stay_apart(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Five of an id's first eight characters are random: the rows of one minute (a
-    series booked at once) do not share their short ids, as millisecond-ordered ids
-    (UUID version 7) would."""
+    """22 of the bits of an id's first eight characters are random: the rows of one
+    minute (a series booked at once) do not share their short ids, as
+    millisecond-ordered ids (UUID version 7) would."""
     monkeypatch.setattr(base, "_now_ms", lambda: DEC_2026)
     made = [new_id() for _ in range(50)]
-    assert len({i[:3] for i in made}) == 1
-    assert len({i[:8] for i in made}) >= 49  # 20 random bits: a shared pair now and then
+    assert len({i[:2] for i in made}) == 1  # the week's first eight bits
+    assert len({i[:8] for i in made}) >= 49  # a shared pair once in some 3,000 weeks
 
 
 def test_a_bulk_of_ids_is_in_the_order_of_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
