@@ -60,11 +60,14 @@ clinic whose every row has such an id. Measured, each beside main's code on the
 random clinic (10M loop 1.0 s, load 7-9), ``--scale 0.3``: 245,470 / 258,240 pages,
 15.1 / 14.5 s CPU, 30-31 batches (random) -> 99,313 / 99,175 pages, 7.5 / 7.5 s CPU,
 21 batches (ordered; the primary-key index 4,678 pages, the patient index 8,746, the
-log's indexes ~1,900); each write's CPU max 601-650 -> 546-599 ms. At 2M, one after
-the other (loop 0.56-0.63 s, load 5.5-5.8), ``--no-pages``: random **161.9 s wall**,
-66.3 s CPU, 108 batches, 1,348,654 pages (appointment batches 1,035,950, 47.4 s CPU);
-ordered **65.0 s wall, 29.6 s CPU**, 55 batches, 419,012 pages (appointment batches
-206,381, 17.2 s; patient batches 146,743, 8.2 s), each write's CPU max 721 ms (742).
+log's indexes ~1,900); each write's CPU max 601-650 -> 546-599 ms (the final id
+layout, loop 0.57: 98,423 pages, 6.9 s CPU). At 2M, ``--no-pages``, each pair one
+run after the other (loop 0.54-0.91 s, load 5.5-6.7): random **161.9 / 140.1 s
+wall**, 66.3 / 63.4 s CPU, 108 / 103 batches, 1,348,654 / 1,328,533 pages (appointment
+batches ~1,035,000, 47 s CPU); ordered **65.0 / 67.3 s wall, 29.6 / 30.2 s CPU**, 55 /
+56 batches, 419,012 / 434,899 pages (appointment batches ~205,000, 16-17 s; patient
+batches 146,743 / 164,341, 8.2 / 9.5 s, now a third of the pages), each write's CPU
+max 721 / 632 ms (742 / 775). The wall time is the load's (twice the CPU here).
 Tried and not kept, at 0.3: the log entries of lapsed patients in batches of their
 own before the appointments (258,240 -> 238,426 pages, CPU 14.5 = 14.5 s); the
 appointment batch's still-to-go check once a patient instead of once a row (that
