@@ -36,7 +36,7 @@ from receptionist.settings import backups as settings
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore, pcstore
 from receptionist.store import backup as files
-from receptionist.store import copymark, keystore, migrate
+from receptionist.store import copymark, keystore, migrate, setaside
 from receptionist.store.backup import Manifest
 from receptionist.store.folder import make_private_dir
 from receptionist.store.lock import InstanceLock, exclusive_use
@@ -824,11 +824,25 @@ def _put_back(aside: list[Path]) -> None:
 
 
 def _set_aside(ddir: DataDir, now: datetime) -> list[Path]:
-    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    """The clinic's files moved aside as ``<name>.before-restore-<UTC time>``: a name
+    no file there has (a second restore in the same second: ``..._2``, ``_3``..., as
+    backups made in one second are numbered), so no earlier set-aside copy is replaced.
+    The caller holds the folder's app lock and exclusive use: no one else sets aside."""
+    present = [f for f in [*db_files(ddir.db), ddir.keyfile] if f.exists()]
+    stamp = _aside_stamp(ddir.root, now)
     moved = []
-    for current in [*db_files(ddir.db), ddir.keyfile]:
-        if current.exists():
-            target = current.with_name(f"{current.name}.before-restore-{stamp}")
-            shutil.move(str(current), target)
-            moved.append(target)
+    for current in present:
+        target = current.with_name(f"{current.name}.before-restore-{stamp}")
+        shutil.move(str(current), target)
+        moved.append(target)
     return moved
+
+
+def _aside_stamp(root: Path, now: datetime) -> str:
+    """The tag of a restore's set-aside copy made at ``now``: its UTC second, numbered
+    after every copy of that second in ``root`` (``setaside.set_aside`` orders them)."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    taken = {c.number for c in setaside.set_aside(root) if c.stamp == stamp}
+    if not taken:
+        return stamp
+    return f"{stamp}_{max(taken) + 1}"
