@@ -443,9 +443,24 @@ class ChannelSetup:
 # audit log's newest event then: the status bar asks every minute, and a keychain may
 # ask the user, or log, on each read. A secret changes only by ``secretstore.write`` on
 # this PC (audited: ``channels_saved``), so the answer holds until one is saved. A
-# keychain that refused to be read is not remembered: it is unlocked outside the app,
-# with nothing saved, so only reading it again can tell.
-_HELD: WeakKeyDictionary[Database, tuple[int, dict[str, bool]]] = WeakKeyDictionary()
+# keychain that refused to be read is unlocked outside the app, with nothing saved, so
+# only reading it again can tell; but a locked one may show an unlock prompt at each
+# read (Linux), so it is read again only once another read got an answer
+# (``secretstore.answers``: a round with something to send, Settings, a command: the
+# keychain is open), a setting of its channel was saved, or LOCKED_REASK asks went by.
+@dataclass
+class _Held:
+    seen: int  # the audit log's newest event when read
+    held: dict[str, bool]  # channel -> its secret kept (read, answered)
+    locked: frozenset[str] = frozenset()  # the channels whose keychain read was refused
+    answers: int = 0  # ``secretstore.answers()`` when last read
+    asks: int = 0  # asks since the keychain was last read
+
+
+_HELD: WeakKeyDictionary[Database, _Held] = WeakKeyDictionary()
+# While locked, the keychain is read again at every LOCKED_REASK-th ask at most (the
+# status bar asks each minute: a prompt, and a "locked" gone stale, a quarter hour).
+LOCKED_REASK = 15
 
 
 def secrets_missing(db: Database) -> tuple[str, ...]:
@@ -458,21 +473,28 @@ def secrets_missing(db: Database) -> tuple[str, ...]:
 def secret_states(db: Database) -> dict[str, secretstore.Held]:
     """Each channel set up that needs a password or token, and whether it is on this
     PC: "kept", "none", or "locked" (the keychain refused to be read). The keychain is
-    read once per channel, and again only after one of its settings was saved (or while
-    it refuses)."""
-    seen, held = _HELD.get(db, (1 << 62, {}))  # nothing known: only the log's newest
-    newest, saved = channels_saved(db, seen)
-    if newest < seen:  # the log went back (a restore), or nothing was known yet
-        held = {}
+    read once per channel, and again only after one of its settings was saved; while it
+    refuses, again once another read got an answer or every LOCKED_REASK asks (``_HELD``)."""
+    known = _HELD.get(db) or _Held(1 << 62, {})  # nothing known: only the log's newest
+    newest, saved = channels_saved(db, known.seen)
+    held, was_locked = known.held, known.locked
+    if newest < known.seen:  # the log went back (a restore), or nothing was known yet
+        held, was_locked = {}, frozenset()
     held = {c: there for c, there in held.items() if c not in saved}
+    if secretstore.answers() != known.answers or known.asks + 1 >= LOCKED_REASK:
+        was_locked = frozenset()  # the keychain answered someone since: open, maybe
+    still = {c for c in was_locked if c not in saved}
     wanted = channel_setup(db, secrets=()).needing_secrets()
-    unknown = [c for c in wanted if c not in held]
+    unknown = [c for c in wanted if c not in held and c not in still]
     locked: set[str] = set()
     if unknown:
         read = channel_setup(db, secrets=unknown)
         locked = set(read.locked)
         held.update({c: not read.missing_secret(c) for c in unknown if c not in locked})
-    _HELD[db] = (newest, held)
+    locked |= still & set(wanted)
+    _HELD[db] = _Held(
+        newest, held, frozenset(locked), secretstore.answers(), 0 if unknown else known.asks + 1
+    )
     return {c: "locked" if c in locked else "kept" if held[c] else "none" for c in wanted}
 
 
