@@ -204,6 +204,7 @@ def run(
         return Round(False, "not_station", withdrawn=withdrawn)
     cutoff = by = None
     skew = timedelta(0)
+    own = clock  # this PC's: the handovers' checks (``handover.note``)
     if cloud:
         hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
         clock = Shifted(clock, hold.skew)  # the round's windows: the endpoint's time
@@ -220,14 +221,14 @@ def run(
     result.items += _recover(db, clock, senders)
     with db.write() as s:
         now = clock.now()
-        restored = handover.cut_short(s, db.path.parent, now)
+        restored = handover.cut_short(s, db.path.parent, own.now())
         refused = channelsettings.refused_senders(s)  # once a round: each message asks
         _senders_fixed(s, now, refused)
         done = plan(s, now, cfg, None if restored else _MEMOS.get(db, Memo()))
         result.items += _past_held(s, now)
         if cutoff is not None:
-            handover.note(s, "lease", cutoff, now)
-        handovers = handover.current(s, now)
+            handover.note(s, "lease", cutoff, own.now(), skew)
+        handovers = handover.current(s, own.now())
     if restored:
         handover.restore_written(db.path.parent)
     result.planned, result.withdrawn = _planned(db, now, cfg, done)
@@ -309,7 +310,7 @@ def _stand_by(
     stale = now - cfg.late_limit
     due = select(Reminder).where(Reminder.state == "pending", Reminder.send_at < stale)
     with db.write() as s:
-        handover.watch(s, hold.renewed, now)
+        handover.watch(s, hold.renewed, now - hold.skew)  # heard: on this PC's clock
         done = plan(s, now, cfg, _MEMOS.get(db, Memo()))
         for row in s.scalars(due):
             _finish(row, "skipped", "other_station", now)
@@ -351,17 +352,14 @@ def _handed_over(
     after it is left alone: the file before the restore held the same row, and could
     not have sent it yet.
 
-    The cutoff is read on two clocks (``skew``: the endpoint's time less this PC's,
-    this round): ``cutoff`` on the round's (the endpoint's time with a cloud), for what
-    was due and what the rounds planned; ``made`` on this PC's own, for when bookings
-    were made and changed (the desks write them on theirs). A lease's cutoff is the
-    endpoint's time, a restore's this PC's."""
+    The cutoff is kept on this PC's clock (``handover.note``) and read on two
+    (``skew``: the endpoint's time less this PC's, this round): ``made`` as kept, for
+    when bookings were made and changed (the desks write them on theirs); ``cutoff``
+    on the round's (the endpoint's time with a cloud), for what was due and what the
+    rounds planned."""
     a, r = Appointment, Reminder
     seen = _seen_before(taken.mark, taken.pushed, taken.kind)
-    if taken.kind == "lease":
-        cutoff, made = taken.cutoff, taken.cutoff - skew
-    else:
-        cutoff, made = taken.cutoff + skew, taken.cutoff
+    cutoff, made = taken.cutoff + skew, taken.cutoff
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     news = r.kind.in_(("reschedule", "cancellation"))
     changed = news & (a.updated_at <= made)  # or moved by then, changed since: below

@@ -1,0 +1,73 @@
+"""A takeover's checks on one clock (docs/sync-protocol.md, "Leases", "Time"): the
+cutoff the endpoint says is in its time, while this PC's syncs, changes and bookings
+are written on this PC's own clock; every comparison in ``reminders.handover`` reads
+the cutoff moved onto this PC's clock. Two PCs (and a third that books offline) whose
+clocks are minutes apart, the endpoint on loopback (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pairkit import PASSPHRASE_C, PairTemplates, copy_empty_pc
+from serverkit import Endpoint
+from test_reminder_lease import book, pcs, provider, round_of, sent_rows, states
+from test_reminder_lease_time import apart
+from test_reminder_takeover import sent_by
+from test_two_pcs import Pc, settle
+
+from receptionist.clock import FixedClock
+from receptionist.models import ReminderHandover
+from receptionist.ops import settings
+from sync import cloud
+
+__all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
+
+
+def _mark(pc: Pc, kind: str) -> int | None:
+    with pc.db.read() as s:
+        row = s.get(ReminderHandover, kind)
+        return None if row is None else row.mark
+
+
+def test_a_stand_by_whose_clock_is_behind_confirms_a_booking_the_holder_never_saw(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, endpoint: Endpoint,
+    pair_templates: PairTemplates,
+) -> None:  # fmt: skip
+    """B's clock is five minutes behind the endpoint's. B hears A renew (A's last
+    renewal: A goes off then), and a sync of B's finishes twelve minutes later by the
+    endpoint's clock (seven by B's): it began after A's renewal, so B marks the change
+    feed there (``handover.watch``; the ten minutes' slack counted on B's own clock
+    from when B heard the renewal, not from the endpoint's time). A booking made
+    offline on C six minutes before A's renewal reaches B after that mark: A never saw it. When
+    B takes the lease over, its confirmation is B's to send, and goes once."""
+    a, b = pcs
+    sender, server = provider
+    c = copy_empty_pc(pair_templates, tmp_path / "c", clock, PASSPHRASE_C)
+    try:
+        cloud.join(c.db, c.ctx, endpoint.url, cloud.invite(a.db, a.ctx).code, "FRONT-3")
+        settings.set_many(a.db, a.ctx, {
+            "reminders.offsets": "", "reminders.takeover_hours": 1,
+        })  # fmt: skip
+        settle(a, b, c)
+        b = apart(b, clock, -5)
+        q = book(c, "Kaan", 45, "05321112233")  # on C, offline for now
+        clock.advance(minutes=6)
+        assert sent_by(a, sender) == []  # A's last renewal; then A is off
+        clock.advance(minutes=1)
+        assert round_of(b, sender).reason == "lease_elsewhere"  # B hears A renewed
+        clock.advance(minutes=11)
+        settle(b)  # nothing new; it began after A's renewal
+        assert round_of(b, sender).reason == "lease_elsewhere"
+        assert _mark(b, "watch") is not None, "a sync after the renewal: the feed marked"
+        clock.advance(minutes=2)
+        settle(c, b)  # C's booking reaches B: after the mark
+        assert round_of(b, sender).reason == "lease_elsewhere"  # B plans its confirmation
+        clock.advance(minutes=48)  # A's lease ran out: B takes it
+        taken = round_of(b, sender)
+        assert taken.active, taken.reason
+        assert [(i.appointment_id, i.kind) for i in taken.of("sent")] == [(q, "confirmation")]
+        assert states(b, q)["confirmation"] == ("sent", "")
+        assert set(sent_rows(a, b).values()) == {1}
+        assert len(server.messages) == 1
+    finally:
+        c.db.close()
