@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pairkit import PASSPHRASE_C, PairTemplates, copy_empty_pc
 from serverkit import Endpoint
 from test_reminder_lease import book, pcs, provider, round_of, sent_rows, states
 from test_reminder_lease_time import apart
 from test_reminder_takeover import sent_by
-from test_two_pcs import Pc, settle
+from test_two_pcs import Pc, admin, settle
 
 from receptionist.clock import FixedClock
 from receptionist.models import ReminderHandover
-from receptionist.ops import settings
+from receptionist.ops import backups, settings
+from receptionist.store.vault import open_clinic
 from sync import cloud
 
 __all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
@@ -71,3 +73,45 @@ def test_a_stand_by_whose_clock_is_behind_confirms_a_booking_the_holder_never_sa
         assert len(server.messages) == 1
     finally:
         c.db.close()
+
+
+
+@pytest.mark.parametrize("ahead", [-5, 5], ids=["behind", "ahead"])
+def test_a_restored_station_whose_clock_is_apart_sends_nothing_twice_and_loses_nothing(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, ahead: int
+) -> None:
+    """A, the station, runs its rounds on the endpoint's time; its own clock is five
+    minutes behind (or ahead of) it. X's 110-minute reminder falls due at the
+    endpoint's 10:00 and goes, after a backup; A is restored from that backup at 10:01
+    (the endpoint's), a time A writes on its own clock. The restore's cutoff is read
+    in the endpoint's time for what was due: the 110-minute reminder is not sent again
+    (behind: A's clock says the restore was at 9:56), and the 107-minute one, due at
+    10:03, goes once (ahead: A's clock says 10:06, and it was never sent)."""
+    a, _b = pcs
+    sender, server = provider
+    a = apart(a, clock, ahead, manager=True)
+    settings.set_many(a.db, a.ctx, {
+        "reminders.offsets": "110m,107m", "reminders.confirmation": False,
+    })  # fmt: skip
+    x = book(Pc(a.db, admin(clock)), "Xena", 2, "05321234567")  # 9:50: at 11:50
+    assert sent_by(a, sender) == []  # plans X's two reminders
+    backup = backups.create(a.db, admin(a.ctx.clock), tmp_path / "a", to=tmp_path / "backups")
+    clock.advance(minutes=10)
+    assert sent_by(a, sender) == [(x, "reminder")]  # the 110-minute one, at 10:00
+    a.db.close()
+    clock.advance(minutes=1)
+    env = {"RECEPTIONIST_PASSPHRASE": "a long enough passphrase"}
+    backups.restore(tmp_path / "a", backup.path, a.ctx.clock, env=env)
+    a = Pc(open_clinic(tmp_path / "a", env=env), a.ctx)
+    try:
+        again = round_of(a, sender)
+        assert again.active, again.reason
+        assert again.of("sent") == []
+        assert states(a, x)["110m"] == ("skipped", "restored"), "sent before the restore"
+        assert states(a, x)["107m"] == ("pending", ""), "due after it: never sent"
+        clock.advance(minutes=2)
+        assert sent_by(a, sender) == [(x, "reminder")]
+        assert states(a, x)["107m"][0] == "sent"
+        assert len(server.messages) == 2
+    finally:
+        a.db.close()
