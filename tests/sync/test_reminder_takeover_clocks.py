@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from pairkit import PASSPHRASE_C, PairTemplates, copy_empty_pc
 from serverkit import Endpoint
+from sqlalchemy import select
 from test_reminder_lease import book, pcs, provider, round_of, sent_rows, states
 from test_reminder_lease_time import apart
 from test_reminder_takeover import sent_by
 from test_two_pcs import Pc, admin, settle
 
 from receptionist.clock import FixedClock
-from receptionist.models import ReminderHandover
+from receptionist.models import CommunicationEntry, DeliveryLog, Reminder, ReminderHandover
 from receptionist.ops import backups, settings
 from receptionist.store.vault import open_clinic
 from sync import cloud
@@ -75,7 +76,6 @@ def test_a_stand_by_whose_clock_is_behind_confirms_a_booking_the_holder_never_sa
         c.db.close()
 
 
-
 @pytest.mark.parametrize("ahead", [-5, 5], ids=["behind", "ahead"])
 def test_a_restored_station_whose_clock_is_apart_sends_nothing_twice_and_loses_nothing(
     pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path, ahead: int
@@ -115,3 +115,36 @@ def test_a_restored_station_whose_clock_is_apart_sends_nothing_twice_and_loses_n
         assert len(server.messages) == 2
     finally:
         a.db.close()
+
+
+def test_what_a_round_did_is_written_on_this_pc_s_clock_though_it_decides_on_the_endpoint_s(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """A's clock is five minutes ahead of the endpoint's. X's reminder falls due at the
+    endpoint's time (A's clock says it is five minutes late: it goes all the same, as
+    it would on time), and what A writes of it (when it was planned, its claim and end, its
+    communication-log entry beside the desk's own and the audit log, the delivery log)
+    says A's own time, the time the receptionist reads on that PC."""
+    a, _b = pcs
+    sender, server = provider
+    a = apart(a, clock, 5, manager=True)
+    settings.set_many(a.db, a.ctx, {
+        "reminders.offsets": "119m", "reminders.confirmation": False,
+    })  # fmt: skip
+    x = book(Pc(a.db, admin(clock)), "Xena", 2, "05321234567")  # due in a minute
+    assert sent_by(a, sender) == []  # not due yet by the endpoint's clock
+    planned = a.ctx.clock.now()
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == [(x, "reminder")]
+    own = a.ctx.clock.now()
+    with a.db.read() as s:
+        r = s.scalars(select(Reminder).where(Reminder.appointment_id == x)).one()
+        entry = s.scalars(
+            select(CommunicationEntry).where(CommunicationEntry.appointment_id == x)
+        ).one()
+        logged = s.scalars(select(DeliveryLog).where(DeliveryLog.reminder_id == r.id)).one()
+        assert r.created_at == planned, "planned: written on A's clock too"
+        assert (r.claimed_at, r.finished_at, r.updated_at) == (own, own, own)
+        assert (entry.occurred_at, entry.created_at) == (own, own)
+        assert logged.at == own
+    assert len(server.messages) == 1
