@@ -14,7 +14,9 @@ from serverkit import Endpoint
 from sqlalchemy import select
 from test_reminder_lease import book, pcs, provider, round_of, sent_rows, states
 from test_reminder_lease_time import apart
+from test_reminder_standby_pushed import lost_answer, older_endpoint
 from test_reminder_takeover import sent_by
+from test_reminder_told_gaps import SQLITE_ONLY
 from test_two_pcs import Pc, admin, settle
 
 from receptionist.clock import FixedClock
@@ -147,4 +149,35 @@ def test_what_a_round_did_is_written_on_this_pc_s_clock_though_it_decides_on_the
         assert (r.claimed_at, r.finished_at, r.updated_at) == (own, own, own)
         assert (entry.occurred_at, entry.created_at) == (own, own)
         assert logged.at == own
+    assert len(server.messages) == 1
+
+
+@SQLITE_ONLY
+def test_a_batch_packed_after_a_stand_by_behind_heard_the_renewal_is_the_new_holder_s(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B's clock is five minutes behind the endpoint's; the endpoint does not say when
+    it applied a batch (older than s0009). B hears A's last renewal; a minute later
+    (by every clock) Q is booked on B, its push applied, the answer lost. The batch was
+    packed after B heard the renewal, by B's own clock, on which both are written
+    (``handover._packed_after``; before, the renewal heard was the endpoint's time, and
+    Q, five minutes earlier by B's clock, looked packed before it): A never saw Q, and
+    Q is B's to confirm, once."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    older_endpoint(monkeypatch)
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    b = apart(b, clock, -5)
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == []  # A's last renewal
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it
+    clock.advance(minutes=1)
+    q = book(b, "Kaan", 40, "05321112233")
+    lost_answer(b, monkeypatch)  # Q is on the endpoint after A's last renewal
+    clock.advance(minutes=65)  # A's lease ran out
+    assert sent_by(b, sender) == []  # the takeover, the resend not answered yet
+    settle(b)  # the resend: repeats, applied when not said
+    assert sent_by(b, sender) == [(q, "confirmation")]
     assert len(server.messages) == 1
