@@ -25,9 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from receptionist.google.status import linked
-from receptionist.models import GoogleState
-from receptionist.replica import state
+from receptionist.google.places import places
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
 
@@ -85,11 +83,9 @@ def bypasses(no_proxy: str, host: str) -> bool:
 def destinations(db: Database) -> tuple[str, ...]:
     """Where the network's jobs go from this PC: its endpoint, and Google's API once an
     account is linked here (nothing when neither)."""
-    with db.read() as s:
-        sync = state.state(s)
-        google = linked(s.get(GoogleState, 1))
-    found = [sync.server_url] if sync is not None else []
-    if google:
+    here = places(db)
+    found = [here.endpoint] if here.endpoint is not None else []
+    if here.google:
         from .google.service import api_endpoint  # the Google client: only when linked
 
         found.append(api_endpoint())

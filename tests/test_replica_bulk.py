@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from factories import make_clinic, weekdays
+from handpulled import joined_pc
 from sqlalchemy import func, select, text
 from templates import Template
-from test_replica_apply import KEY, _pc, admin, everything, rows_of
+from test_replica_apply import KEY, admin, everything, rows_of
 
 from receptionist.clock import FixedClock
 from receptionist.journal import audit, changefeed
@@ -38,8 +39,8 @@ NAMES = [
 def pcs(
     tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
 ) -> Iterator[tuple[Database, Database]]:
-    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
-    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
+    a = joined_pc(tmp_path / "a", clock, "A", pc_installs, first=True)
+    b = joined_pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     with a.write() as s:
         make_clinic(s, admin(clock), hours=weekdays(("08:00", "18:00")))
         for given, family in NAMES * 3:
@@ -118,8 +119,8 @@ def one_name(
 ) -> Iterator[tuple[Database, Database]]:
     """A: one "Zeynep Zorlu" and 150 "Ayşe Yılmaz" (who sort before her); B: the
     clinic's catalogue, no patient."""
-    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
-    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
+    a = joined_pc(tmp_path / "a", clock, "A", pc_installs, first=True)
+    b = joined_pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     with a.write() as s:
         make_clinic(s, admin(clock), hours=weekdays(("08:00", "18:00")))
         patients.create_patient(s, admin(clock), given_name="Zeynep", family_name="Zorlu")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from factories import make_clinic, weekdays
+from handpulled import joined_pc
 from templates import Template
-from test_replica_apply import _pc, admin, everything
+from test_replica_apply import admin, everything
 
 from receptionist.clock import FixedClock
 from receptionist.demo.generate import Sizes, generate
@@ -34,8 +35,8 @@ COPIES = (
 def pcs(
     tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
 ) -> Iterator[tuple[Database, Database]]:
-    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
-    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
+    a = joined_pc(tmp_path / "a", clock, "A", pc_installs, first=True)
+    b = joined_pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     with a.write() as s:
         make_clinic(s, admin(clock), hours=weekdays(("08:00", "18:00")))
         generate(s.connection(), SIZES, NOW)

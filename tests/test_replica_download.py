@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 from factories import make_clinic, make_provider, make_service, weekdays
+from handpulled import joined_pc
 from sqlalchemy import event, select
 from templates import Template
-from test_replica_apply import MON_11, _pc, admin, everything, rows_of
+from test_replica_apply import MON_11, admin, everything, rows_of
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
@@ -41,7 +42,7 @@ def pcs(
 ) -> Iterator[tuple[Database, Database]]:
     """A: a clinic with a value of every kind a column holds (times, a date, bytes,
     JSON, true and false); B: a new PC, nothing downloaded."""
-    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
+    a = joined_pc(tmp_path / "a", clock, "A", pc_installs, first=True)
     with a.write() as s:
         ctx = admin(clock)
         make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
@@ -61,7 +62,7 @@ def pcs(
             s, ctx, patient_id=ids[1], service_id=service.id, provider_id=provider.id,
             earliest=date(2026, 12, 1), times_of_day=["morning"], weekdays=["mon", "thu"],
         )  # fmt: skip
-    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
+    b = joined_pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     yield a, b
     a.close()
     b.close()
