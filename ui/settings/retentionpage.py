@@ -239,7 +239,7 @@ class RetentionPage(QWidget):
             if last is not None
             else self.tr("No sweep has run yet.")
         )
-        warnings = [translated(w) for w in look.status.warnings()]
+        warnings = [translated(w) for w in look.status.warnings(may_sweep=self.allowed)]
         self.warning.setText("\n".join(warnings))
         self.warning.setVisible(bool(warnings))
 
