@@ -347,7 +347,8 @@ class RetentionPage(QWidget):
         """The patients' list and its title, shown while a dry run lists them."""
         self.patients.setVisible(shown)
         self.patients_title.setVisible(shown)
-        lists = self.patients.parentWidget().layout() if self.patients.parentWidget() else None
+        box = self.patients.parentWidget()
+        lists = box.layout() if box is not None else None
         if isinstance(lists, QHBoxLayout) and lists.count() > 1:  # the counts take the room
             lists.setStretch(1, 2 if shown else 0)
 
