@@ -6,6 +6,7 @@ said as one; and at the dialog's first size every column shows, the long text la
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -14,10 +15,12 @@ from PySide6.QtWidgets import QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from receptionist.clock import FixedClock
-from receptionist.jobs.core import BY_PERSON
+from receptionist.context import Actor
+from receptionist.jobs.core import BY_PERSON, SWEEP, sweep_now
 from receptionist.jobs.registry import Every, Job
-from receptionist.jobs.runner import JobStatus
+from receptionist.jobs.runner import JobStatus, Runner
 from receptionist.models import JobRun
+from receptionist.ops import retention
 from receptionist.store.vault import open_clinic
 from ui.desk import Desk
 from ui.settings.dialog import SettingsDialog
@@ -116,3 +119,33 @@ def test_a_jobs_history_names_the_job_and_shows_every_column(
     assert table.item(0, 2).text() == "needs attention: SMS"
     shot(dialog, "settings-jobs-history-named")
     assert fits(table), "a column is cut or off-screen at the dialog's first size"
+
+
+def test_after_a_person_s_sweep_jobs_and_retention_agree(
+    qtbot: QtBot, desk: Desk, clock: FixedClock
+) -> None:
+    """The nightly sweep waited for a person; a manager swept: Settings > Jobs says the
+    sweep ran (by a person), as Settings > Retention says "Last sweep: …"."""
+    manager = dataclasses.replace(desk, actor=Actor(user_id=None, role="manager", source="ui"))
+    db = open_clinic(desk.root)
+    try:
+        Runner([SWEEP]).run_due(db, clock)  # 03:00: it waits for a person
+        clock.advance(hours=1)
+        person = manager.ctx()
+        retention.review(db, person, desk.root)
+        sweep_now(db, person, desk.root)
+    finally:
+        db.close()
+    dialog = SettingsDialog(manager)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.jobs
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.refresh()
+    outcome = page.table.item(0, COLUMNS.index("outcome")).text()
+    assert page.table.item(0, 0).text() == "Retention sweep"
+    assert outcome == "done by a person (Sweep now)", outcome
+    dialog.tabs.setCurrentWidget(dialog.retention)
+    qtbot.waitUntil(lambda: dialog.retention.look is not None, timeout=10_000)
+    assert dialog.retention.last_sweep.text().startswith("Last sweep: 20")
+    assert dialog.retention.warning.isHidden()

@@ -127,7 +127,9 @@ class JobsPage(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(translated(said) if said is not None else text)
                 if column == OUTCOME and said is None:  # what to do, if anything
-                    item.setToolTip(outcome_tip(row.outcome, row.counts))
+                    item.setToolTip(
+                        outcome_tip("running" if row.running else row.outcome, row.counts)
+                    )
                 if column == OUTCOME and failed is not None:  # the error, for the IT person
                     item.setToolTip(failed)
                 self.table.setItem(at, column, item)
