@@ -97,10 +97,13 @@ def test_sweep_hold_and_jobs_through_the_cli(
 
     code, jobs = run(capsys, "jobs", "list")
     assert code == 0
+    # The person's sweeps above are the sweep job's runs (#14; this said None, "never
+    # ran", after two sweeps: the bug session 17 fixed).
     assert [(j["name"], j["outcome"]) for j in jobs] == [  # type: ignore[union-attr]
-        ("retention.sweep", None),
+        ("retention.sweep", "ok"),
         ("backup", None),
     ]
+    assert jobs[0]["counts"]["by_person"] == 1  # type: ignore[index]
     code, ran = run(capsys, "jobs", "run", "backup")
     assert code == 0 and ran["outcome"] == "ok"  # type: ignore[index]
     code, jobs = run(capsys, "jobs", "list")

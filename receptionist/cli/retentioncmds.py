@@ -214,7 +214,7 @@ def cmd_status(app: App) -> int:
         found = sweepstatus.sweep_status(db, app.clock)
         nightly = job_status(db, app.clock, (SWEEP,))[0]
         tz = zones.zone(patients.clinic_zone(db))
-    warnings = found.warnings()
+    warnings = found.warnings(cli=True)
     data = {
         "last_sweep": found.last_sweep,
         "overdue": found.overdue,

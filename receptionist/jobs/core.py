@@ -13,18 +13,20 @@ from pathlib import Path
 from receptionist.clock import Clock
 from receptionist.context import SYSTEM, Ctx
 from receptionist.errors import Busy, UserError, ValidationError
-from receptionist.jobs import lease
+from receptionist.jobs import lease, runner
 from receptionist.jobs.registry import Daily, Job
 from receptionist.jobs.runner import Problem, new_holder
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import backups, lookcopy, retention
 from receptionist.retention import clockcheck
 from receptionist.retention.policy import SWEEP_HOUR
+from receptionist.safelog import describe
 from receptionist.settings.backups import HOUR as BACKUP_HOUR
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 AWAITING_PERSON = "awaiting_person"  # the sweep's count while it waits for a person's sweep
+BY_PERSON = "by_person"  # a person's sweep (``sweep_now``) recorded as the job's run
 # What the nightly sweep logs each time it waits for a person: a headless station
 # (``receptionist service``) shows nobody its warning, its log and ``jobs list`` do.
 AWAITING_LOG = (
@@ -47,7 +49,11 @@ def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
         wrong = clockcheck.doubt(s, clock.now())
     if wrong is not None:
         return {wrong.key: wrong.days}
-    swept = retention.sweep(db, Ctx(SYSTEM, clock), db.path.parent)
+    return swept_counts(retention.sweep(db, Ctx(SYSTEM, clock), db.path.parent))
+
+
+def swept_counts(swept: retention.Swept) -> dict[str, int]:
+    """A sweep's counts as the job's run records them (what went, what waits)."""
     counts = {kind: n for kind, n in swept.counts.items() if n}
     if swept.audit_waiting:
         counts["audit_waiting"] = swept.audit_waiting
@@ -131,7 +137,11 @@ def sweep_now(
     """A person's sweep (``receptionist sweep``, the app's "Sweep now") under the
     sweep job's lease, so it never runs beside the scheduled sweep or another
     person's: :class:`SweepRunning` if one holds it. The lease is let go at the end,
-    whatever happened; a process that dies leaves it to lapse. Only after a person's
+    whatever happened; a process that dies leaves it to lapse. The sweep is recorded
+    as the job's run (counts ``by_person``: 1, standing for the day's slot, as "Run
+    now"), so Settings > Jobs and ``jobs list`` agree with Settings > Retention and
+    ``sweep status`` that it ran, and the nightly sweep's "waiting for a person" is no
+    longer its last word. Only after a person's
     dry run under the policy as it is (``retention.DryRunNeeded`` else).
 
     ``check_clock``: no person saw the date before it (``sweep --yes``, maybe a
@@ -146,10 +156,18 @@ def sweep_now(
     with db.write() as s:
         if not lease.take(s, SWEEP.name, holder, ctx.clock.now(), SWEEP.lease_minutes):
             raise SweepRunning(SWEEP_RUNNING)
+    started = ctx.clock.now()
+    outcome, counts, error = "interrupted", {BY_PERSON: 1}, ""  # Ctrl+C: owed again
     try:
-        return retention.sweep(db, ctx, root, tell=tell, audit_anchor=audit_anchor)
-    finally:
+        swept = retention.sweep(db, ctx, root, tell=tell, audit_anchor=audit_anchor)
+        outcome, counts = "ok", {**swept_counts(swept), BY_PERSON: 1}
+        return swept
+    except Exception as exc:
+        outcome, error = "failed", describe(exc)
+        raise
+    finally:  # the job's run, so Settings > Jobs and `jobs list` say the sweep ran
         with db.write() as s:
+            runner.record(s, SWEEP, started, ctx.clock.now(), outcome, counts, error)
             lease.release(s, SWEEP.name, holder)
 
 

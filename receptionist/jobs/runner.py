@@ -209,6 +209,23 @@ class Runner:
             _prune(s, job)
 
 
+def record(
+    session: Session, job: Job, started: datetime, ended: datetime, outcome: str,
+    counts: Mapping[str, int], error: str = "",
+) -> None:  # fmt: skip
+    """A run of ``job`` done outside a runner, as a runner would have recorded it (a
+    person's sweep, ``core.sweep_now``, under the job's lease): it stands for the slot
+    it ran in (``due.slot``, as "Run now"), so Settings > Jobs, ``jobs list`` and
+    ``jobs history`` show it as the job's last run, and the slot is not owed again."""
+    owed = due.slot(session, job, started)
+    session.add(
+        JobRun(job=job.name, started_at=started, due_at=owed, ended_at=ended, outcome=outcome,
+               error=error, counts=json.dumps(dict(counts), sort_keys=True))
+    )  # fmt: skip
+    session.flush()
+    _prune(session, job)
+
+
 def _interrupted(session: Session, job: str) -> None:
     """Runs left ``running`` by a runner whose claim lapsed (it died): say so."""
     for run in session.scalars(

@@ -26,7 +26,26 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 # KVKK's erasure regulation: a periodic destruction at least this often (months).
 KVKK_MONTHS = 6
+# What each reader is told while the nightly sweep waits: on screen, whoever may sweep
+# (the buttons are there) and whoever may not (a manager or an administrator sweeps);
+# the command line names its own commands. No shell command on screen.
 WAITING = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "The nightly retention sweep is waiting for a person's first sweep under the "
+        "policy as it is: run a dry run, then Sweep now, in Settings > Retention, on "
+        "this PC or any other PC of the clinic.",
+    )
+)
+WAITING_FOR_MANAGER = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "The nightly retention sweep is waiting for a manager or an administrator to "
+        "sweep once under the policy as it is (Settings > Retention, on any PC of the "
+        "clinic). Until then nothing past its time is destroyed.",
+    )
+)
+WAITING_CLI = Text(
     QT_TRANSLATE_NOOP(
         "core",
         "The nightly retention sweep is waiting for a person's first sweep under the "
@@ -38,6 +57,12 @@ OVERDUE = QT_TRANSLATE_NOOP(
     "core",
     "No retention sweep has run in the last six months (the last: {day}). KVKK asks for "
     "a destruction at least every six months: sweep in Settings > Retention.",
+)
+OVERDUE_FOR_MANAGER = QT_TRANSLATE_NOOP(
+    "core",
+    "No retention sweep has run in the last six months (the last: {day}). KVKK asks for "
+    "a destruction at least every six months: a manager or an administrator sweeps in "
+    "Settings > Retention.",
 )
 
 
@@ -67,13 +92,17 @@ class SweepStatus:
         """No sweep in the last :data:`KVKK_MONTHS` months."""
         return self.last_sweep is None or self.last_sweep < months_before(self.now, KVKK_MONTHS)
 
-    def warnings(self) -> list[Text]:
-        """What a person must be told (nothing when the sweep happens as it should)."""
-        found = [WAITING] if self.waiting_matters else []  # also: never swept at all
+    def warnings(self, *, may_sweep: bool = True, cli: bool = False) -> list[Text]:
+        """What a person must be told (nothing when the sweep happens as it should):
+        ``may_sweep``, whether the reader may sweep (else: a manager or an administrator
+        does); ``cli``, on the command line (its commands named, never on screen)."""
+        waiting = WAITING_CLI if cli else WAITING if may_sweep else WAITING_FOR_MANAGER
+        found = [waiting] if self.waiting_matters else []  # also: never swept at all
         if not self.waiting_for_person and self.clock_doubt is not None:
             found.append(self.clock_doubt.text)
         if self.last_sweep is not None and self.overdue:
-            found.append(Text(OVERDUE, day=f"{self.last_sweep:%Y-%m-%d}"))
+            overdue = OVERDUE if may_sweep or cli else OVERDUE_FOR_MANAGER
+            found.append(Text(overdue, day=f"{self.last_sweep:%Y-%m-%d}"))
         return found
 
 

@@ -47,10 +47,13 @@ from ui.today import install as install_front_desk
 
 # "anonymised" as a Turkish and an Arabic .qm would give it (context "core").
 WORDS = {"tr": "anonimleştirilmiş", "ar": "مجهول الهوية"}
+# Her window's heading, a heading of each language's own (context "anonymised").
+HEADINGS = {"anonimleştirilmiş": "Anonimleştirilmiş hasta", "مجهول الهوية": "مريض مجهول الهوية"}
 
 
 class OneWord(QTranslator):
-    """A translator for the core's "anonymised" only, as a built .qm would be."""
+    """A translator for the core's "anonymised" (and her window's heading) only, as a
+    built .qm would be."""
 
     def __init__(self, word: str) -> None:
         super().__init__()
@@ -59,6 +62,8 @@ class OneWord(QTranslator):
     def translate(  # type: ignore[override]
         self, context: str, source: str, disambiguation: str | None = None, n: int = -1
     ) -> str | None:
+        if (context, source) == ("anonymised", "Anonymised patient"):
+            return HEADINGS[self.word]
         return self.word if (context, source) == ("core", "anonymised") else None
 
     def isEmpty(self) -> bool:
@@ -174,8 +179,10 @@ def test_every_screen_names_her_with_the_one_translated_word(
     qtbot.waitUntil(lambda: board.model.row_of(item.id) >= 0, timeout=10_000)
     assert board.model.index(board.model.row_of(item.id), 1).data() == word
     shown = open_window(qtbot, window, patient_id)
-    assert shown.heading.text() == word
-    assert shown.windowTitle().startswith(f"{word} – ANON-")
+    # her window's heading is a heading in her language's way (#14: this pinned the
+    # lower-case word that stands in a name's place)
+    assert shown.heading.text() == HEADINGS[word]
+    assert shown.windowTitle().startswith(f"{HEADINGS[word]} – ANON-")
 
 
 def test_her_window_is_read_only_and_says_why(qtbot: QtBot, desk: Desk, seeded: Seeded) -> None:
@@ -207,7 +214,9 @@ def test_her_window_is_read_only_and_says_why(qtbot: QtBot, desk: Desk, seeded: 
     # Consents, the log and the documents are closed; her appointments are there.
     tabs = shown.tabs
     closed = {tabs.tabText(i) for i in range(tabs.count()) if not tabs.isTabEnabled(i)}
-    assert closed == {"&Consents", "Commun&ication", "D&ocuments"}
+    # and her notes (#14: this pinned the Notes tab open on an empty box)
+    assert closed == {"&Consents", "Commun&ication", "D&ocuments", "No&tes"}
+    assert shown.heading.text() == "Anonymised patient", "a heading, capitalised"
     for i in range(tabs.count()):
         if not tabs.isTabEnabled(i):
             assert "anonymised" in tabs.tabToolTip(i)

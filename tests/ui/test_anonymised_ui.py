@@ -53,8 +53,10 @@ def test_an_anonymised_patient_is_shown_as_anonymised(
     qtbot.waitUntil(lambda: shown.record is not None, timeout=10_000)
     record: PatientRecord = shown.record
     assert record.display_name == ANONYMISED and record.row().display_name == ANONYMISED
-    assert shown.heading.text() == "anonymised"
-    assert shown.windowTitle().startswith("anonymised – ")
+    # a heading (and the window's title) capitalised, as each language does it: its own
+    # words (#14: this pinned the lower-case "anonymised" of a name's place)
+    assert shown.heading.text() == "Anonymised patient"
+    assert shown.windowTitle().startswith("Anonymised patient – ")
     _shot(qtbot, shown, "anonymised-patient", folder)
 
     table = PatientTableModel()

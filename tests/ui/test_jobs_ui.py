@@ -89,8 +89,8 @@ def test_settings_jobs_lists_the_jobs_and_runs_one(
     assert page.table.rowCount() == 1
     assert page.table.item(0, 0).text() == "first"
     assert page.table.item(0, 2).text() != ""  # when it ended
-    assert page.table.item(0, 3).text() == "done"
-    assert page.table.item(0, 4).text() == "seen 1"
+    assert page.table.item(0, COLUMNS.index("outcome")).text() == "done"
+    assert page.table.item(0, COLUMNS.index("counts")).text() == "seen 1"
     assert page.run_button.isEnabled()
     with qtbot.waitSignal(jobs.ran, timeout=10_000):
         page.run_button.click()
@@ -118,15 +118,16 @@ def test_the_jobs_page_tells_a_waiting_sweep_and_a_failed_run_s_error(
         with qtbot.waitSignal(page.loaded, timeout=10_000):
             page.refresh()
         cells = [[page.table.item(r, c).text() for c in range(6)] for r in range(2)]
-        told = page.table.item(1, 3).toolTip()
+        told = page.table.item(1, COLUMNS.index("outcome")).toolTip()
         shot(page, "settings-jobs")
     finally:
         scheduler.stop()
     sweep, failed = cells
-    assert sweep[0] == "retention.sweep"
-    assert sweep[3] == "waiting for a person's first sweep (Settings → Retention)"
-    assert sweep[4] == "", "awaiting_person is said in words, not as a count"
-    assert failed[3] == "failed"
+    outcome, counts = COLUMNS.index("outcome"), COLUMNS.index("counts")
+    assert sweep[0] == "Retention sweep"  # was "retention.sweep": staff read names (#14)
+    assert sweep[outcome] == "waiting for a person's first sweep (Settings → Retention)"
+    assert sweep[counts] == "", "awaiting_person is said in words, not as a count"
+    assert failed[outcome] == "failed"
     assert "KeyError" in told and "IT person" in told and "patient data" not in told
 
 
@@ -271,14 +272,14 @@ def test_a_jobs_history_lists_its_kept_runs_and_failed_ones_stand_out(
         cells = [[table.item(r, c).text() for c in range(5)] for r in range(table.rowCount())]
         assert [row[2] for row in cells] == ["done", "done", "done", "failed", "done"]
         assert cells[0][0] > cells[1][0] > cells[4][0], "newest first"
-        assert cells[4][3] == "active 1, sent 1"
+        assert cells[4][4] == "sent 1"  # was "active 1, sent 1": a flag is no count (#14)
         failed = table.item(3, 2)
         assert failed.font().bold() and failed.foreground().color() == FELL_SHORT_COLOUR
         assert "KeyError" in failed.toolTip() and "IT person" in failed.toolTip()
         assert "Ayse" not in failed.toolTip()
         assert table.item(0, 2).foreground().color() == QUIET_COLOUR  # nothing due
         assert not table.item(4, 2).font().bold()
-        assert [row[4] for row in cells] == [
+        assert [row[3] for row in cells] == [
             "", "after a pause (due 2026-03-02 10:03)", "the last before a pause", "", "",
         ]  # fmt: skip
         shot(dialog, "settings-jobs-history")

@@ -160,7 +160,8 @@ def test_a_dry_run_then_a_confirmed_sweep_removes_the_lapsed_patient(
         [records.table.item(r, c).text() for c in range(4)] for r in range(records.table.rowCount())
     ]
     assert ["Patients", "1"] in [row[1:3] for row in shown]
-    assert all(row[3].startswith("retention.") for row in shown)
+    # the settings' labels on screen, not their keys (#14: this pinned the keys)
+    assert all(row[3].startswith("Keep patients, months") for row in shown)
     assert "Old" not in str(shown) and number not in str(shown)
     assert "They match what the audit log holds." in records.note.text()
     shot(records, "settings-retention-records")

@@ -4,8 +4,8 @@ Her row holds no personal data any more (``retention.lapsed_patients=anonymise``
 ``receptionist/retention/anonymise.py``); only her appointments are kept, for
 statistics. Her window says so in a banner (when, and why), shows her details
 read-only and her kept appointments, and turns off what would write to her record
-or use it: Save, Book, the Consents, Communication and Documents tabs, Export and
-Erase, each saying why in its tooltip.
+or use it: Save, Book, the Consents, Communication, Documents and Notes tabs, Export
+and Erase, each saying why in its tooltip. Her heading is "Anonymised patient".
 
 Erase is not offered either: an erasure is a person's request for her data, and
 nothing here is anyone's data now; it would only destroy the clinic's statistics
@@ -54,9 +54,16 @@ def show_banner(label: QLabel, at: datetime | None, tz: ZoneInfo) -> None:
     label.show()
 
 
+def heading() -> str:
+    """Her window's heading and title: no name is left, so what she is, as a heading
+    (each language capitalises its own; the lower-case "anonymised" stands in a name's
+    place in lists and sentences)."""
+    return QCoreApplication.translate("anonymised", "Anonymised patient")
+
+
 def why_not(what: str) -> str:
-    """Why ``what`` ("save", "book", "erase", "export", "consents", "log", "documents")
-    is off for an anonymised record: its tooltip."""
+    """Why ``what`` ("save", "book", "erase", "export", "consents", "log", "documents",
+    "notes") is off for an anonymised record: its tooltip."""
     reasons = {
         "save": QCoreApplication.translate(
             "anonymised",
@@ -75,6 +82,11 @@ def why_not(what: str) -> str:
         ),
         "export": QCoreApplication.translate(
             "anonymised", "Nothing to export: this anonymised record holds no personal data."
+        ),
+        "notes": QCoreApplication.translate(
+            "anonymised",
+            "No notes: they were deleted when this patient was anonymised, and none can be "
+            "written.",
         ),
         "consents": QCoreApplication.translate(
             "anonymised",

@@ -203,7 +203,8 @@ class PatientWindow(QDialog):
 
     def _closed_tabs(self) -> dict[str, QWidget]:
         """The tabs an anonymised record closes (their rows went with her data)."""
-        return {"consents": self.consents, "log": self.commlog, "documents": self.documents}
+        return {"consents": self.consents, "log": self.commlog, "documents": self.documents,
+                "notes": self.form.notes_page}  # fmt: skip
 
     def anonymised(self) -> bool:
         return self.record is not None and self.record.anonymised
@@ -291,7 +292,9 @@ class PatientWindow(QDialog):
         self._load_shown_page()
 
     def _show_heading(self, record: PatientRecord) -> None:
-        name = patient_name(record.display_name)
+        # An anonymised patient's heading is no name: its own words, capitalised as each
+        # language writes a heading (not the lower-case word that stands in a name's place)
+        name = anonymised.heading() if record.anonymised else patient_name(record.display_name)
         short = name if len(name) <= 60 else name[:59] + "…"
         self.setWindowTitle(self.tr("{0} – {1}").format(short, record.number))
         self.heading.setText(name)

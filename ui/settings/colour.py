@@ -27,7 +27,7 @@ class ColourField(QWidget):
         self.swatch = QLabel(self)
         self.swatch.setObjectName("colourSwatch")
         self.swatch.setFixedSize(24, 24)
-        self.pick = QPushButton(self.tr("P&ick…"), self)
+        self.pick = QPushButton(self.tr("Pic&k…"), self)
         self.pick.setObjectName("pickColour")
         self.pick.setAccessibleName(self.tr("Pick a colour"))
         self.pick.setAutoDefault(False)

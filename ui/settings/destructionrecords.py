@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -33,6 +34,8 @@ from receptionist.store.storage import Database
 from .. import messages
 from ..desk import Desk
 from ..tasks import DbOp
+from .policywords import policy_words
+from .tablefit import fit_columns
 
 SaveAs = Callable[[QWidget, str], str]  # (parent, suggested name) -> path, "" if cancelled
 
@@ -80,6 +83,10 @@ class DestructionRecordsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(820, 420)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_columns(self.table)  # now that its width is known
+
     def load(self) -> DbOp[tuple[list[Record], dict[str, bool | None], list[str]]]:
         ctx = self.desk.ctx()
 
@@ -104,13 +111,13 @@ class DestructionRecordsDialog(QDialog):
                 r.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                 self.tr("Nothing was past its time") if nothing else self.kind_name(r.kind),
                 "" if nothing else f"{r.count:,}",
-                r.policy,
+                policy_words(r.policy),  # the settings' labels (the CSV keeps the keys)
             ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, column, item)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)  # the policy last, elided, its whole in the tooltip
         self.export_button.setEnabled(bool(found))
         if found:
             said = self.tr(

@@ -153,7 +153,7 @@ class SettingsDialog(QDialog):
         self.google = googlepage.install(self, tabs)
         self.retention = RetentionPage(self.desk, self)
         self.retention.swept.connect(self.swept)
-        tabs.addTab(self.retention, self.tr("Retention"))
+        tabs.addTab(self.retention, self.tr("Retent&ion"))  # r: Destruction &records; k: Pic&k…
         self._shown: QWidget | None = tabs.currentWidget()
         tabs.currentChanged.connect(self._tab_changed)
         return tabs

@@ -13,13 +13,12 @@ app or service running the jobs, between them; ``runner.after_pause``).
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -33,9 +32,10 @@ from receptionist.jobs.runner import FELL_SHORT, KEEP_RUNS, Run, history
 from .. import messages
 from ..desk import Desk
 from ..tasks import DbOp
-from .jobwords import counts_words, outcome_words, when_words
+from .jobwords import counts_words, job_name, outcome_tip, outcome_words, when_words
+from .tablefit import fit_columns
 
-COLUMNS = ("started", "ended", "outcome", "counts", "pause")
+COLUMNS = ("started", "ended", "outcome", "pause", "counts")
 OUTCOME = COLUMNS.index("outcome")
 PAUSE = COLUMNS.index("pause")
 FELL_SHORT_COLOUR = QColor("#9b2c2c")
@@ -48,7 +48,7 @@ class JobHistoryDialog(QDialog):
     def __init__(self, desk: Desk, job: Job, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("jobHistory")
-        self.setWindowTitle(self.tr("History of %1").replace("%1", job.name))
+        self.setWindowTitle(self.tr("History of %1").replace("%1", job_name(job.name)))
         self.desk, self.job = desk, job
         self.runs: list[Run] = []
         self.pauses: list[str] = []  # what the "Pause" column says of each run
@@ -60,16 +60,14 @@ class JobHistoryDialog(QDialog):
         self.kept.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("jobHistoryTable")
-        self.table.setAccessibleName(self.tr("Runs of %1").replace("%1", job.name))
+        self.table.setAccessibleName(self.tr("Runs of %1").replace("%1", job_name(job.name)))
         self.table.setHorizontalHeaderLabels(
-            [self.tr("Started"), self.tr("Ended"), self.tr("Outcome"), self.tr("Counts"),
-             self.tr("Pause")]
+            [self.tr("Started"), self.tr("Ended"), self.tr("Outcome"), self.tr("Pause"),
+             self.tr("Counts")]
         )  # fmt: skip
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COLUMNS.index("counts"), QHeaderView.ResizeMode.Stretch)
         self.only_work = QCheckBox(
             self.tr("Only runs that did something or failed, and the pauses"), self
         )
@@ -82,8 +80,12 @@ class JobHistoryDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.only_work)
         layout.addWidget(buttons)
-        self.resize(760, 460)
+        self.resize(860, 460)
         self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_columns(self.table)  # now that its width is known
 
     def refresh(self) -> None:
         job, clock = self.job, self.desk.clock
@@ -101,11 +103,13 @@ class JobHistoryDialog(QDialog):
         bold.setBold(True)
         for at, run in enumerate(runs):
             cells = [when_words(run.started_at, tz), when_words(run.ended_at, tz),
-                     outcome_words(run.outcome, run.counts), counts_words(run.counts),
-                     self.pauses[at]]  # fmt: skip
+                     outcome_words(run.outcome, run.counts), self.pauses[at],
+                     counts_words(run.counts)]  # fmt: skip
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
+                if column == OUTCOME:  # what to do, if anything
+                    item.setToolTip(outcome_tip(run.outcome, run.counts))
                 if run.outcome in FELL_SHORT:
                     item.setForeground(FELL_SHORT_COLOUR)
                     item.setFont(bold)
@@ -118,8 +122,8 @@ class JobHistoryDialog(QDialog):
                     )  # fmt: skip
                 self.table.setItem(at, column, item)
         if not runs:
-            self.kept.setText(self.tr("%1 has not run yet.").replace("%1", self.job.name))
-        self.table.resizeColumnsToContents()
+            self.kept.setText(self.tr("%1 has not run yet.").replace("%1", job_name(self.job.name)))
+        fit_columns(self.table)  # the counts last, stretched; a long outcome elided
         self._filter(self.only_work.isChecked())
         self.loaded.emit()
 

@@ -1,7 +1,9 @@
-"""Settings > Jobs (``jobsPage``): each background job, its last run (start, end, how
-it ended, its counts named as the retention page names them; a failed run's error in
-the outcome's tooltip, for the IT person), when it is next due; "Run now" for a
-manager or an administrator. The retention sweep that waits for a person's first sweep
+"""Settings > Jobs (``jobsPage``): each background job by its name for staff, its last
+run (start, end, how it ended, when it is next due, its counts named for staff:
+``jobwords``; a failed run's error in the outcome's tooltip, for the IT person); "Run
+now" for a manager or an administrator. The counts come last, stretched, and a long
+outcome is elided with its whole in the tooltip (``tablefit``), so every column shows
+at the dialog's first size. The retention sweep that waits for a person's first sweep
 (counts ``awaiting_person``) reads "waiting for a person's first sweep (Settings →
 Retention)", not "done": it destroyed nothing; one that did not trust the PC's clock
 (``retention.clockcheck``) reads "waiting: the clock looks wrong", the sentence in the
@@ -19,10 +21,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -42,9 +44,10 @@ from ..coretext import translated
 from ..desk import Desk
 from ..tasks import DbOp
 from .jobhistory import JobHistoryDialog
-from .jobwords import counts_words, outcome_words, when_words
+from .jobwords import counts_words, job_name, outcome_tip, outcome_words, when_words
+from .tablefit import fit_columns
 
-COLUMNS = ("job", "started", "ended", "outcome", "counts", "next_due")
+COLUMNS = ("job", "started", "ended", "outcome", "next_due", "counts")
 OUTCOME = COLUMNS.index("outcome")
 
 
@@ -62,13 +65,12 @@ class JobsPage(QWidget):
         self.table.setAccessibleName(self.tr("Background jobs"))
         self.table.setHorizontalHeaderLabels(
             [self.tr("Job"), self.tr("Last run"), self.tr("Ended"), self.tr("Outcome"),
-             self.tr("Counts"), self.tr("Next due")]
+             self.tr("Next due"), self.tr("Counts")]
         )  # fmt: skip
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()  # the outcome takes what is left, not "next due"
-        header.setSectionResizeMode(OUTCOME, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
         self.table.doubleClicked.connect(lambda _index: self.show_history())
         self.run_button = QPushButton(self.tr("Run now"), self)
         self.run_button.setObjectName("runJobNow")
@@ -100,6 +102,10 @@ class JobsPage(QWidget):
         if desk.jobs is not None:
             desk.jobs.ran.connect(lambda _ran: self.refresh())
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_columns(self.table)  # now that its width is known
+
     def jobs(self) -> tuple[Job, ...]:
         return self.desk.jobs.jobs if self.desk.jobs is not None else CORE
 
@@ -113,16 +119,21 @@ class JobsPage(QWidget):
         self.table.setRowCount(len(rows))
         for at, row in enumerate(rows):
             said = clockcheck.reason(row.counts)  # a sweep that did not trust the clock
-            cells = [row.name, self._when(row.last_started), self._when(row.last_ended),
-                     self.outcome(row), self._counts(row), self._next(row)]  # fmt: skip
+            cells = [job_name(row.name), self._when(row.last_started),
+                     self._when(row.last_ended), self.outcome(row), self._next(row),
+                     self._counts(row)]  # fmt: skip
             failed = self._failed(row.error) if row.error and not row.running else None
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(translated(said) if said is not None else text)
+                if column == OUTCOME and said is None:  # what to do, if anything
+                    item.setToolTip(
+                        outcome_tip("running" if row.running else row.outcome, row.counts)
+                    )
                 if column == OUTCOME and failed is not None:  # the error, for the IT person
                     item.setToolTip(failed)
                 self.table.setItem(at, column, item)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)  # the counts last, stretched; the outcome elided if long
         if rows and not self.table.selectedItems():
             self.table.selectRow(0)
         self.loaded.emit()

@@ -16,6 +16,7 @@ records…" shows what each sweep destroyed, with an export to CSV.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -47,7 +48,9 @@ from ..desk import Desk
 from ..tasks import Progress, TaskManager
 from . import retentionwork as work
 from .destructionrecords import DestructionRecordsDialog
+from .policywords import policy_words
 from .retentionwork import Look
+from .tablefit import fit_columns
 
 T = TypeVar("T")
 Ask = Callable[[QWidget, str], bool]  # the confirmation: (parent, question) -> go ahead
@@ -101,6 +104,12 @@ def kind_name(kind: str) -> str:
     }.get(kind, kind)
 
 
+def by_number(number: str) -> tuple[tuple[int, int | str], ...]:
+    """A patient number's sort key: its digits by their value (A-2 before A-10)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part)
+                 for part in re.split(r"(\d+)", number) if part)  # fmt: skip
+
+
 class RetentionPage(QWidget):
     swept = Signal()  # a sweep ended (the status bar's note reads again)
 
@@ -120,6 +129,10 @@ class RetentionPage(QWidget):
         self.patients = QListWidget(self)
         self.patients.setObjectName("retentionPatients")
         self.patients.setAccessibleName(self.tr("Patients a sweep would remove"))
+        self.patients_title = QLabel(self)  # "Patients (108)": how many the dry run found
+        self.patients_title.setObjectName("retentionPatientsTitle")
+        self.patients_title.setBuddy(self.patients)
+        self._show_patients(False)
         self.dry_button = QPushButton(self.tr("&Dry run"), self)
         self.dry_button.setObjectName("dryRunButton")
         self.dry_button.clicked.connect(self.dry_run)
@@ -153,17 +166,24 @@ class RetentionPage(QWidget):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.verticalHeader().setVisible(False)
         table.horizontalHeader().setStretchLastSection(True)
+        rows = table.verticalHeader()  # one line a row: room for more of them
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 8)
         return table
 
     def _lay_out(self) -> None:
         policy = QGroupBox(self.tr("How long data is kept"), self)
         policy.setLayout(self.policies)
+        self.policies.setVerticalSpacing(2)  # the counts below get the room
         where = QLabel(self.tr("Change these on the Clinic page."), self)
         self.policies.addRow(where)
         self.found = found = QGroupBox(self._would(), self)
         lists = QHBoxLayout(found)
         lists.addWidget(self.counts, 3)
-        lists.addWidget(self.patients, 2)
+        patients = QVBoxLayout()
+        patients.setContentsMargins(0, 0, 0, 0)
+        patients.addWidget(self.patients_title)
+        patients.addWidget(self.patients, 1)
+        lists.addLayout(patients, 2)
         state = QHBoxLayout()
         state.addWidget(self.last_sweep, 1)
         state.addWidget(self.records_button)
@@ -239,7 +259,7 @@ class RetentionPage(QWidget):
             if last is not None
             else self.tr("No sweep has run yet.")
         )
-        warnings = [translated(w) for w in look.status.warnings()]
+        warnings = [translated(w) for w in look.status.warnings(may_sweep=self.allowed)]
         self.warning.setText("\n".join(warnings))
         self.warning.setVisible(bool(warnings))
 
@@ -280,7 +300,11 @@ class RetentionPage(QWidget):
         self.found.setTitle(self._would())
         self._fill(plan.counts, plan.policies)
         self.patients.clear()
-        for patient in plan.patients[:SHOWN_PATIENTS]:
+        self.patients_title.setText(
+            self.tr("Patients (%1)").replace("%1", f"{len(plan.patients):,}")
+        )
+        self._show_patients(True)
+        for patient in sorted(plan.patients, key=lambda p: by_number(p.number))[:SHOWN_PATIENTS]:
             self.patients.addItem(f"{patient.number}  {patient.name}")
         more = len(plan.patients) - SHOWN_PATIENTS
         if more > 0:
@@ -312,15 +336,27 @@ class RetentionPage(QWidget):
         )
         self.counts.setRowCount(len(shown))
         for row, (kind, n) in enumerate(shown):
-            cells = [kind_name(kind), f"{n:,}", policies.get(kind, "")]
+            cells = [kind_name(kind), f"{n:,}", policy_words(policies.get(kind, ""))]
             for column, text in enumerate(cells):
-                self.counts.setItem(row, column, QTableWidgetItem(text))
-        self.counts.resizeColumnsToContents()
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.counts.setItem(row, column, item)
+        fit_columns(self.counts)  # the policy last, elided, its whole in the tooltip
+
+    def _show_patients(self, shown: bool) -> None:
+        """The patients' list and its title, shown while a dry run lists them."""
+        self.patients.setVisible(shown)
+        self.patients_title.setVisible(shown)
+        box = self.patients.parentWidget()
+        lists = box.layout() if box is not None else None
+        if isinstance(lists, QHBoxLayout) and lists.count() > 1:  # the counts take the room
+            lists.setStretch(1, 2 if shown else 0)
 
     def _clear_plan(self, why: str) -> None:
         self.plan, self.planned_under = None, ()
         self.counts.setRowCount(0)
         self.patients.clear()
+        self._show_patients(False)
         self.note.setText(why)
 
     # --- sweeping ---------------------------------------------------------------------
@@ -356,10 +392,13 @@ class RetentionPage(QWidget):
     def _swept(self, swept: Swept) -> None:
         self.busy = False
         self.progress.setVisible(False)
-        policies = {r.kind: r.policy for r in swept.records}
+        planned = self.plan.policies if self.plan is not None else {}
+        # a kind shown though none went (Appointments 0) names the policy it was swept by
+        policies = {**planned, **{r.kind: r.policy for r in swept.records}}
         self.found.setTitle(self.tr("What the sweep destroyed"))
         self._fill(swept.counts, policies)
         self.patients.clear()
+        self._show_patients(False)  # they went: no empty box
         self.plan, self.planned_under = None, ()
         done = self.tr(
             "Swept in %1 s. The destruction record keeps what went (no patient data)."
