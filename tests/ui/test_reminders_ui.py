@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 from uiseed import Seeded
 
@@ -568,3 +569,70 @@ def test_a_channel_whose_token_is_not_on_this_pc_needs_attention_before_anything
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         feed.load()
     assert label.text().startswith("This PC sends reminders: next")
+
+
+def test_the_channel_column_names_the_channel_for_people(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """The column said the code ("sms") beside the log's "SMS"."""
+    made = plant(desk, seeded, clock)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("failed"))
+    qtbot.waitUntil(lambda: [r.id for r in view.model.rows()] == [made["failed"]], timeout=10_000)
+    row = view.model.rows()[0]
+    assert view.model.cell(row, M.CHANNEL) == "SMS"
+    assert view.model.cell(replace(row, channel="email"), M.CHANNEL) == "E-mail"
+    assert view.model.cell(replace(row, channel="whatsapp"), M.CHANNEL) == "WhatsApp"
+    assert view.model.cell(replace(row, channel=""), M.CHANNEL) == "-"
+
+
+def test_resending_to_a_number_that_opted_out_asks_first_saying_why_it_will_fail(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """Only the patient can undo an opt-out (START): Resend asks, naming that; no
+    sends nothing again; yes queues it."""
+    made = plant(desk, seeded, clock)
+
+    def opted_out(db: Any) -> None:
+        with db.write() as s:
+            s.get(Reminder, made["failed"]).reason = "permanent:opted_out"
+
+    on_worker(desk, opted_out)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("failed"))
+    qtbot.waitUntil(lambda: [r.id for r in view.model.rows()] == [made["failed"]], timeout=10_000)
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    assert view.resend.isEnabled()
+    asked: list[str] = []
+    view.resendRequested.connect(asked.append)
+    view.resend.click()
+    box = view.box
+    assert box is not None and box.isVisible(), "Resend went without asking"
+    assert "opted out" in box.text() and "START" in box.text()
+    assert "will fail" in box.text()
+    box.reject()
+    assert asked == []
+    view.resend.click()
+    assert view.box is not None
+    view.box.done(QMessageBox.StandardButton.Yes)
+    assert asked == [made["failed"]]
+
+
+def test_another_failure_is_resent_without_a_question(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = plant(desk, seeded, clock)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("failed"))
+    qtbot.waitUntil(lambda: [r.id for r in view.model.rows()] == [made["failed"]], timeout=10_000)
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    asked: list[str] = []
+    view.resendRequested.connect(asked.append)
+    view.resend.click()
+    assert asked == [made["failed"]] and view.box is None

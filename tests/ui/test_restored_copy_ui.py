@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from uiseed import Seeded
@@ -101,3 +102,35 @@ def test_the_status_bar_of_a_copy_says_it_sends_no_reminders(qtbot: QtBot) -> No
     state.update_reminders("copy", queued=0)
     assert widget.reminders.text() == "Reminders: none from this copy"
     assert "restored to look at" in widget.reminders.toolTip()
+
+
+def test_a_copy_offers_no_resend(qtbot: QtBot, copy_window: MainWindow, clock: FixedClock) -> None:
+    """Resend in a copy queued a failed message that went once the copy was adopted
+    (the core refuses it too: ``ops.reminders.resend``)."""
+    from receptionist.models import Reminder
+    from ui.reminders import Reminders
+
+    desk = copy_window.desk
+    now = clock.now()
+
+    def plant(db: object) -> str:
+        with db.write() as s:  # type: ignore[attr-defined]
+            r = Reminder(
+                appointment_id="a1", patient_id="p1", kind="confirmation", rule="confirmation",
+                scheduled_for=now, send_at=now, appointment_start=now, state="failed",
+                channel="sms", reason="permanent:invalid_number", created_at=now, updated_at=now,
+            )  # fmt: skip
+            s.add(r)
+            s.flush()
+            return str(r.id)
+
+    made = desk.tasks.run(lambda: plant(desk.tasks.database())).result(timeout=30)
+    controller = copy_window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("failed"))
+    qtbot.waitUntil(lambda: [r.id for r in view.model.rows()] == [made], timeout=10_000)
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    assert not view.resend.isEnabled()
+    assert "copy restored to look at" in view.resend.toolTip()
+    assert not view.context_menu().findChild(QAction, "remindersMenuResend").isEnabled()
