@@ -121,7 +121,7 @@ def test_the_status_bar_says_what_the_reminders_do(
     plant(desk, seeded, clock)
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         set_reminders(desk, clock, enabled=True)  # heard from the change feed
-    due = (clock.now() + timedelta(hours=1)).astimezone()
+    due = (clock.now() + timedelta(hours=1)).astimezone(desk.clinic.tz)  # the clinic's clock
     assert label.text() == f"This PC sends reminders: next {due:%H:%M}, queued 1, failed 1"
     assert label.property("state") == "alert"
     # The status bar's layout makes room for the longer text: the field is not cut off.
