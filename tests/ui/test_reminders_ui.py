@@ -522,9 +522,19 @@ def test_a_failed_message_in_the_communication_log_says_what_to_do(
     with qtbot.waitSignal(page.loaded, timeout=10_000):
         shown.tabs.setCurrentWidget(page)
     summary = page.model.index(0, 3)
-    assert "(status: failed; permanent:invalid_number)." in summary.data()
+    # It led with the code "(status: failed; permanent:invalid_number)." (session 17:
+    # the code is in the tooltip); it names the visit and the channel as people do.
+    start = f"{seeded_start(desk, made['zeynep_failed']).astimezone(desk.clinic.tz):%a %d %b %H:%M}"
+    assert "permanent:" not in summary.data() and "status: failed" not in summary.data()
+    assert summary.data().startswith(f"Appointment reminder (24h before) for {start} not sent")
+    assert " not sent by SMS. Failed: " in summary.data()
     assert "Correct the phone number in the patient's record" in summary.data()
-    assert "Correct the phone number" in summary.data(Qt.ItemDataRole.ToolTipRole)
+    tip = summary.data(Qt.ItemDataRole.ToolTipRole)
+    assert "Correct the phone number" in tip and "permanent:invalid_number" in tip
+    # the chosen entry, whole, under the list: the advice is never cut off
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    assert not page.chosen.isHidden()
+    assert "then resend" in page.chosen.text() and start in page.chosen.text()
     shown.resize(1000, 600)
     shown.setStyleSheet(stylesheet())
     QApplication.processEvents()
@@ -532,6 +542,14 @@ def test_a_failed_message_in_the_communication_log_says_what_to_do(
     assert picture.save(str(seeded.root.parent / "commlog-failed.png"))
     if os.environ.get("REMINDER_SHOTS"):
         picture.save(str(Path(os.environ["REMINDER_SHOTS"]) / "commlog-failed.png"))
+
+
+def seeded_start(desk: Desk, reminder_id: str) -> Any:
+    def read(db: Any) -> Any:
+        with db.read() as s:
+            return s.get(Reminder, reminder_id).appointment_start
+
+    return on_worker(desk, read)
 
 
 def test_a_channel_whose_token_is_not_on_this_pc_needs_attention_before_anything_is_due(
