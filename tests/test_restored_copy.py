@@ -387,3 +387,30 @@ def test_a_copy_refuses_to_resend_a_failed_message(
             assert kept is not None and (kept.state, kept.attempts) == ("failed", 1)
     finally:
         copy.close()
+
+
+def test_a_copy_takes_no_bookings(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """A booking made in a copy to look at is not the clinic's (nobody at the clinic
+    sees it, its patient is never reminded); adopted later, its messages would go from a
+    booking the clinic never made. New appointments are refused, saying why; nothing
+    is written."""
+    from receptionist.models import Appointment
+    from receptionist.ops import appointments
+
+    root, db = clinic
+    old = backups.create(db, admin(clock), root)
+    look = tmp_path / "look"
+    backups.restore(look, old.path, clock)
+    copy = open_clinic(look)
+    try:
+        with copy.read() as s:
+            before = s.query(Appointment).count()
+        request = appointments.BookRequest("p1", "d1", "s1", clock.now())
+        with pytest.raises(lookcopy.LookOnlyCopy, match="takes no bookings"):
+            appointments.book(copy, admin(clock), request)
+        with copy.read() as s:
+            assert s.query(Appointment).count() == before
+    finally:
+        copy.close()

@@ -24,6 +24,7 @@ from ui.app import stylesheet
 from ui.desk import Desk
 from ui.launch import start_jobs
 from ui.mainwindow import MainWindow
+from ui.patients.table import short_datetime
 from ui.restoredcopy import CopyBanner
 from ui.settings.jobspage import JobsPage
 from ui.syncstate import SyncState
@@ -66,7 +67,18 @@ def test_a_copy_shows_its_banner_and_starts_no_jobs(
 ) -> None:
     banner = copy_window.findChild(CopyBanner, "restoredCopyBanner")
     assert banner is not None and banner.isVisible()
-    assert banner.label.text() == "This is a copy restored to look at; it sends nothing."
+    # which backup it holds, on the clinic's clock (it said only "a copy restored to
+    # look at; it sends nothing": session 17 names the backup and the bookings)
+    copy = lookcopy.restored_copy(copy_window.desk.root)
+    assert copy is not None and copy.backup_made_at is not None
+    made = short_datetime(copy.backup_made_at, copy_window.desk.clinic.tz)
+    assert banner.label.text() == (
+        f"This is a copy restored to look at, from the backup of {made}; it sends nothing "
+        "and takes no bookings."
+    )
+    # no new appointment: the core refuses it in a copy (``ops.appointments.book``)
+    book = copy_window.booking.action
+    assert not book.isEnabled() and "copy restored to look at" in book.toolTip()
     sync_now = copy_window.named_action("syncNow")
     assert sync_now is not None and not sync_now.isEnabled()
     desk = copy_window.desk
@@ -87,11 +99,13 @@ def test_a_copy_shows_its_banner_and_starts_no_jobs(
         banner.adopt()
     assert lookcopy.restored_copy(copy_window.desk.root) is None
     assert not banner.isVisible() and sync_now.isEnabled()
+    assert book.isEnabled(), "the adopted copy is the clinic: it takes bookings"
     assert copy_window.desk.jobs is not None, "the adopted copy's jobs did not start"
 
 
 def test_the_clinic_itself_has_no_banner(window: MainWindow) -> None:
     assert window.copy_banner is None
+    assert window.booking.action.isEnabled()
     assert window.findChild(CopyBanner, "restoredCopyBanner") is None
 
 
