@@ -632,6 +632,8 @@ def test_resending_to_a_number_that_opted_out_asks_first_saying_why_it_will_fail
     assert box is not None and box.isVisible(), "Resend went without asking"
     assert "opted out" in box.text() and "START" in box.text()
     assert "will fail" in box.text()
+    if os.environ.get("REMINDER_SHOTS"):
+        box.grab().save(str(Path(os.environ["REMINDER_SHOTS"]) / "resend-opted-out.png"))
     box.reject()
     assert asked == []
     view.resend.click()
