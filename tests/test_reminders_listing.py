@@ -420,6 +420,15 @@ def test_a_failed_message_s_log_entry_names_the_visit_and_the_channel_not_the_co
     assert row.entry.summary == said
     assert row.entry.reason == "permanent:opted_out"
     assert row.explained == reasons.explain("permanent:opted_out", "sms")
+    # its appointment gone: the entry keeps no start, and the summary names none
+    gone = plant(clinic, "gone-appointment", pid, "failed", at(1, 11), "permanent:opted_out")
+    with clinic.db.write() as s:
+        r = s.get(Reminder, gone)
+        assert r is not None
+        dispatch._log(s, r, clinic.clock.now(), None)
+    [none] = [e for e in commlog.listing(clinic.db, clinic.ctx, pid) if e.entry.id != row.entry.id]
+    assert none.entry.summary == "Appointment reminder (24h before) not sent by SMS."
+    assert none.entry.appointment_id is None
     older = "Booking confirmation not sent by sms (status: failed; permanent:opted_out)."
     assert reasons.without_code(older) == "Booking confirmation not sent by sms."
     assert reasons.without_code(row.entry.summary) == row.entry.summary

@@ -849,6 +849,8 @@ SENT = QT_TRANSLATE_NOOP(
 # The code is kept beside it (the entry's ``reason``), said in words where it is shown
 # (``reasons.explain``); before session 17 it ended the summary: "(status: failed; <code>)".
 FAILED = QT_TRANSLATE_NOOP("core", "{what} for {start} not sent by {channel}.")
+# Its appointment gone: the entry keeps no start (nor does the summary).
+FAILED_GONE = QT_TRANSLATE_NOOP("core", "{what} not sent by {channel}.")
 WHAT = {
     "reminder": QT_TRANSLATE_NOOP("core", "Appointment reminder ({rule} before)"),
     "confirmation": QT_TRANSLATE_NOOP("core", "Booking confirmation"),
@@ -875,18 +877,20 @@ def _log(s: Session, r: Reminder, now: datetime, template: Call | None) -> None:
         return
     what = Text(WHAT[r.kind], rule=r.rule) if r.kind == "reminder" else Text(WHAT[r.kind])
     channel = Text(CHANNEL_NAMES[r.channel]) if r.channel in CHANNEL_NAMES else r.channel
+    appt = s.get(Appointment, r.appointment_id)
+    live = appt is not None and appt.deleted_at is None
     if r.state == "sent":
         summary = Text(SENT, what=what, channel=channel, provider_id=r.provider_id)
-    else:  # which visit, in the clinic's time: a patient's entries alike told apart
+    elif live:  # which visit, in the clinic's time: a patient's entries alike told apart
         zone = zones.zone(str(clinicstore.value(s, clinic_settings.TIMEZONE)))
         start = When(r.appointment_start.astimezone(zone), "day_time")
         summary = Text(FAILED, what=what, start=start, channel=channel)
+    else:
+        summary = Text(FAILED_GONE, what=what, channel=channel)
     if template is not None:
         values = " | ".join(template.parameters)[:MAX_VALUES]
         summary = Text(AS_TEMPLATE, said=summary, name=template.name,
                        language=template.language, values=values)  # fmt: skip
-    appt = s.get(Appointment, r.appointment_id)
-    live = appt is not None and appt.deleted_at is None
     commlog.add(
         s,
         Ctx(SYSTEM, FixedClock(now)),
