@@ -135,6 +135,7 @@ def test_turning_reminders_on_in_a_fresh_demo_confirms_no_demo_booking(
     confirmed every upcoming one as "booked within the last day" (``plan.confirm_since``).
     The demo's bookings were made days before (and before their start): none is new. A
     booking made after the demo was made still is."""
+    from receptionist.context import Actor, Ctx
     from receptionist.models import Reminder
     from receptionist.ops import settings
     from receptionist.reminders import config, plan
@@ -151,8 +152,8 @@ def test_turning_reminders_on_in_a_fresh_demo_confirms_no_demo_booking(
             assert all(a.created_at < a.start_utc for a in rows)
             gone = s.scalars(select(Appointment)).all()
             assert all(a.created_at < a.start_utc for a in gone), "booked before it began"
-        manager = ctx.__class__(ctx.actor.__class__(None, "admin", "cli"), ctx.clock)
-        settings.set_value(db, manager, "reminders.enabled", True)
+        admin = Ctx(Actor(None, "admin", "cli"), ctx.clock)
+        settings.set_value(db, admin, "reminders.enabled", True)
         with db.write() as s:
             plan.plan(s, ctx.clock.now(), config.load(s))
         with db.read() as s:
