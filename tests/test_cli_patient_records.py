@@ -372,3 +372,20 @@ def test_a_bad_alert_is_refused_with_nothing_written(
     clinic: Path, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
 ) -> None:
     assert says in refused(capsys, clinic, ["patient", "update", "A-1", *argv])
+
+
+def test_a_failed_message_s_line_ends_with_its_code() -> None:
+    """The summary no longer holds the code (session 17): the sentence is followed by
+    it, as the operators' guide lists codes; an entry with no code says none."""
+    from receptionist.cli.commlogcmds import _line
+
+    entry = {
+        "occurred_at": "2026-03-02T10:00+03:00", "channel": "sms", "direction": "out", "by": "",
+        "summary": "Booking confirmation for Thu 05 Mar 10:00 not sent by SMS.",
+        "explained": "Failed: the patient's number has opted out.",
+        "reason": "permanent:opted_out",
+    }  # fmt: skip
+    lines = _line(entry).splitlines()
+    assert lines[0].endswith("not sent by SMS.")
+    assert lines[1] == "    Failed: the patient's number has opted out. (permanent:opted_out)"
+    assert _line({**entry, "reason": None}).endswith("has opted out.")

@@ -126,3 +126,38 @@ def test_a_small_demo_still_has_a_past_a_today_and_a_future(
         assert any(t > now + timedelta(days=20) for t in starts), "a future"
     finally:
         db.close()
+
+
+def test_turning_reminders_on_in_a_fresh_demo_confirms_no_demo_booking(
+    tmp_path: Path, ctx, memory_keyring
+) -> None:
+    """Every demo booking was made "now" (its created_at), so switching reminders on
+    confirmed every upcoming one as "booked within the last day" (``plan.confirm_since``).
+    The demo's bookings were made days before (and before their start): none is new. A
+    booking made after the demo was made still is."""
+    from receptionist.context import Actor, Ctx
+    from receptionist.models import Reminder
+    from receptionist.ops import settings
+    from receptionist.reminders import config, plan
+
+    sizes = Sizes(providers=3, rooms=2, patients=200, appointments=600, days_back=20, days_ahead=20)
+    make_demo(tmp_path / "demo", clock=ctx.clock, sizes=sizes)
+    db = open_demo(tmp_path / "demo")
+    try:
+        with db.read() as s:
+            ahead = s.scalars(select(Appointment).where(Appointment.start_utc > ctx.clock.now()))
+            rows = ahead.all()
+            assert rows, "the demo has bookings ahead"
+            assert all(a.created_at < ctx.clock.now() - timedelta(days=1) for a in rows)
+            assert all(a.created_at < a.start_utc for a in rows)
+            gone = s.scalars(select(Appointment)).all()
+            assert all(a.created_at < a.start_utc for a in gone), "booked before it began"
+        admin = Ctx(Actor(None, "admin", "cli"), ctx.clock)
+        settings.set_value(db, admin, "reminders.enabled", True)
+        with db.write() as s:
+            plan.plan(s, ctx.clock.now(), config.load(s))
+        with db.read() as s:
+            kinds = Counter(s.scalars(select(Reminder.kind)))
+        assert kinds["confirmation"] == 0, kinds
+    finally:
+        db.close()

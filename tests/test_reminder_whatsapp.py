@@ -85,7 +85,7 @@ def test_the_communication_log_names_the_template_and_the_values_that_went(
     assert "WhatsApp template booking_confirmed, language tr" in entry.summary
     assert " | ".join(went["parameters"]) in entry.summary
     assert "4 Mart 2026 Çarşamba" in entry.summary
-    assert entry.summary.startswith("Booking confirmation sent by whatsapp")
+    assert entry.summary.startswith("Booking confirmation sent by WhatsApp")  # its name (s17)
     server.paused.add("booking_confirmed")
     other = clinic.patient(2, consents=("reminder_whatsapp",), language="tr")
     clinic.book(other, at(2, 10))
@@ -93,7 +93,7 @@ def test_the_communication_log_names_the_template_and_the_values_that_went(
         "failed"
     ]
     failed = commlog.listing(clinic.db, clinic.ctx, other)[0].entry.summary
-    assert "not sent by whatsapp" in failed and "template booking_confirmed, language tr" in failed
+    assert "not sent by WhatsApp" in failed and "template booking_confirmed, language tr" in failed
 
 
 def test_with_no_template_named_whatsapp_is_not_used(clinic: Clinic, meta) -> None:
@@ -119,7 +119,7 @@ def test_meta_s_template_refusals_are_permanent_and_explained(clinic: Clinic, me
     done = dispatch.run(clinic.db, clinic.clock, {"whatsapp": sender})
     assert [(i.state, i.reason) for i in done.items] == [("failed", "permanent:template_missing")]
     log = commlog.listing(clinic.db, clinic.ctx, missing)
-    assert "template_missing" in log[0].entry.summary
+    assert log[0].entry.reason == "permanent:template_missing"  # beside, not in, the summary
     row = reminders.listing(clinic.db, clinic.ctx, states=("failed",))[0]
     assert row.explained is not None and "132001" in row.explained
     assert "channels.whatsapp_templates_en" in row.explained

@@ -222,7 +222,9 @@ def test_a_failed_message_s_log_entry_says_what_happened_and_what_to_do(
     rows = commlog.listing(clinic.db, clinic.ctx, pid)
     logged = next(r for r in rows if r.entry.recorded_by is None)
     typed = next(r for r in rows if r.entry.recorded_by is not None)
-    assert "permanent:invalid_number" in logged.entry.summary
+    # the code is kept beside the summary, no longer in it (session 17: it led the entry)
+    assert logged.entry.reason == "permanent:invalid_number"
+    assert "permanent:" not in logged.entry.summary
     assert logged.explained == reasons.explain("permanent:invalid_number", "sms")
     assert typed.explained is None
 
@@ -394,3 +396,39 @@ def test_a_patient_s_messages_are_read_along_the_patient_index(
     walks = [p for p in plan if p.startswith(("SEARCH reminder", "SCAN reminder"))]
     assert params.count(found[9]) == 1, "the ten patients the search found"
     assert walks == ["SEARCH reminder USING INDEX ix_reminder_patient (patient_id=?)"], plan
+
+
+def test_a_failed_message_s_log_entry_names_the_visit_and_the_channel_not_the_code(
+    clinic: Clinic,
+) -> None:
+    """Its entry led with the code ("... not sent by sms (status: failed;
+    permanent:opted_out)."), named no appointment (22 entries alike) and the channel by
+    its code beside the log's "SMS". It says the start in the clinic's time and the
+    channel as people name it; the code is kept beside it (``reason``), and an older
+    entry's summary is said without it (``reasons.without_code``)."""
+    pid = clinic.patient(1)
+    visit = clinic.book(pid, at(3, 10))
+    wipe_planned(clinic)
+    planted = plant(clinic, visit, pid, "failed", at(1, 10), "permanent:opted_out")
+    with clinic.db.write() as s:
+        r = s.get(Reminder, planted)
+        assert r is not None
+        dispatch._log(s, r, clinic.clock.now(), None)
+    [row] = commlog.listing(clinic.db, clinic.ctx, pid)
+    # 07:00 UTC is 10:00 in Istanbul
+    said = "Appointment reminder (24h before) for Thu 05 Mar 10:00 not sent by SMS."
+    assert row.entry.summary == said
+    assert row.entry.reason == "permanent:opted_out"
+    assert row.explained == reasons.explain("permanent:opted_out", "sms")
+    # its appointment gone: the entry keeps no start, and the summary names none
+    gone = plant(clinic, "gone-appointment", pid, "failed", at(1, 11), "permanent:opted_out")
+    with clinic.db.write() as s:
+        r = s.get(Reminder, gone)
+        assert r is not None
+        dispatch._log(s, r, clinic.clock.now(), None)
+    [none] = [e for e in commlog.listing(clinic.db, clinic.ctx, pid) if e.entry.id != row.entry.id]
+    assert none.entry.summary == "Appointment reminder (24h before) not sent by SMS."
+    assert none.entry.appointment_id is None
+    older = "Booking confirmation not sent by sms (status: failed; permanent:opted_out)."
+    assert reasons.without_code(older) == "Booking confirmation not sent by sms."
+    assert reasons.without_code(row.entry.summary) == row.entry.summary

@@ -353,3 +353,64 @@ def test_a_restore_into_a_hand_copy_never_opened_keeps_it_a_copy(
     again = backups.restore(hand, old.path, clock)
     assert again.look_only and again.superseded == [], "a hand copy was restored as the clinic"
     assert newer.path.exists() and lookcopy.restored_copy(hand) is not None
+
+
+def test_a_copy_refuses_to_resend_a_failed_message(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """Resend in a copy set a failed message back to queued: nothing went from the copy,
+    but once adopted it went (and the clinic may have resent it too). The core refuses
+    it as it refuses a dispatch round, and the message is left as it was."""
+    from receptionist.models import Reminder
+
+    root, db = clinic
+    old = backups.create(db, admin(clock), root)
+    look = tmp_path / "look"
+    backups.restore(look, old.path, clock)
+    copy = open_clinic(look)
+    try:
+        now = clock.now()
+        with copy.write() as s:
+            failed = Reminder(
+                appointment_id="a1", patient_id="p1", kind="confirmation", rule="confirmation",
+                scheduled_for=now, send_at=now, appointment_start=now, state="failed",
+                channel="sms", reason="permanent:invalid_number", attempts=1, created_at=now,
+                updated_at=now,
+            )  # fmt: skip
+            s.add(failed)
+            s.flush()
+            made = failed.id
+        with pytest.raises(lookcopy.LookOnlyCopy, match="sends no reminders"):
+            reminder_ops.resend(copy, admin(clock), made)
+        with copy.read() as s:
+            kept = s.get(Reminder, made)
+            assert kept is not None and (kept.state, kept.attempts) == ("failed", 1)
+    finally:
+        copy.close()
+
+
+def test_a_copy_takes_no_bookings(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """A booking made in a copy to look at is not the clinic's (nobody at the clinic
+    sees it, its patient is never reminded); adopted later, its messages would go from a
+    booking the clinic never made. New appointments are refused, saying why; nothing
+    is written."""
+    from receptionist.models import Appointment
+    from receptionist.ops import appointments
+
+    root, db = clinic
+    old = backups.create(db, admin(clock), root)
+    look = tmp_path / "look"
+    backups.restore(look, old.path, clock)
+    copy = open_clinic(look)
+    try:
+        with copy.read() as s:
+            before = s.query(Appointment).count()
+        request = appointments.BookRequest("p1", "d1", "s1", clock.now())
+        with pytest.raises(lookcopy.LookOnlyCopy, match="takes no bookings"):
+            appointments.book(copy, admin(clock), request)
+        with copy.read() as s:
+            assert s.query(Appointment).count() == before
+    finally:
+        copy.close()

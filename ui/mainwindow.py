@@ -135,7 +135,9 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(self)
         self.user_label.setObjectName("userLabel")
         self.user_label.setAccessibleName(self.tr("Signed-in user"))
-        self.sync_status = SyncStatus(self.desk.sync, self, self.desk.clock.now)
+        self.sync_status = SyncStatus(
+            self.desk.sync, self, self.desk.clock.now, lambda: self.desk.clinic.tz
+        )
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.sync_status)
         self.google_status = install_google_status(self)

@@ -1,10 +1,12 @@
 """The Reminders view (Front desk > Reminders…, Ctrl+Shift+R): the messages to patients,
 queued, sent and failed, each with its patient (number and name, as every list names a
 patient) and its appointment (start in the clinic's time, provider); Resend for one
-that failed, went unknown or was skipped; Open patient (double-click, the button or the
-row's context menu) for the patient's window, to fix what the reason names (a number,
-a consent). Delivery log… opens the providers' answers (``deliverylog``). ``install``
-also starts the status bar's "Reminders: …" feed (``reminderstatus``).
+that failed, went unknown or was skipped (asked first when only the patient can undo
+its reason: an opt-out; not offered in a copy restored to look at); Open patient
+(double-click, the button or the row's context menu) for the patient's window, to fix
+what the reason names (a number, a consent). Delivery log… opens the providers'
+answers (``deliverylog``). ``install`` also starts the status bar's "Reminders: …" feed
+(``reminderstatus``).
 
 Everything goes through ``receptionist.ops.reminders`` on the worker (one query for the
 rows, patients and providers included); the view only shows rows. Show picks the
@@ -17,7 +19,7 @@ messages are past the first 1,000 rows is found), a moment after the desk stops
 typing; a result that lands after newer typing is dropped. The Why column gives each
 reason's sentence (``receptionist.reminders.reasons``: what happened and what to do)
 with the code as its tooltip, and the line under the list the whole sentence of the
-chosen row.
+chosen row. The Channel column names the channel as the communication log does.
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from receptionist.ops import reminders
+from receptionist.ops import lookcopy, reminders
 from receptionist.ops.reminders import RESENDABLE, ReminderRow, ReminderStatus
 from receptionist.store.storage import Database
 from sync import reminderlease
@@ -49,6 +52,7 @@ from .deliverylog import DeliveryLog, DeliveryLogView
 from .desk import Desk
 from .events import Refresh
 from .patients import Patients
+from .patients.commlog import channel_names
 from .patients.table import short_datetime
 from .reminderstatus import ReminderStatusFeed
 from .rowsmodel import RowsModel, rows_table
@@ -56,6 +60,8 @@ from .tasks import DbOp
 
 ENTITIES = ("appointment", "communication_entry", "patient", "provider")
 TYPING_MS = 250  # the patient box asks once the desk paused typing this long
+# Reasons only the patient can undo: Resend asks first, saying why it will fail again.
+ASK_BEFORE_RESEND = ("permanent:opted_out",)
 # Filter -> the states it shows.
 FILTERS: dict[str, tuple[str, ...]] = {
     "queued": ("pending", "sending"),
@@ -74,6 +80,7 @@ class RemindersModel(RowsModel[ReminderRow]):
     def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
+        self.channels = channel_names()  # E-mail, SMS, WhatsApp, as the log names them
         self._headers = (
             self.tr("When"), self.tr("Number"), self.tr("Patient"), self.tr("Appointment"),
             self.tr("Message"), self.tr("Channel"), self.tr("State"), self.tr("Why"),
@@ -122,7 +129,7 @@ class RemindersModel(RowsModel[ReminderRow]):
             self.patient(row),
             self.appointment(row),
             kinds.get(row.kind, row.kind),
-            row.channel or "-",
+            self.channels.get(row.channel, row.channel) if row.channel else "-",
             states.get(row.state, row.state),
             self.why(row),
         )
@@ -159,7 +166,12 @@ class RemindersView(QDialog):
         super().__init__(parent)
         self.setObjectName("reminders")
         self.setWindowTitle(self.tr("Reminders"))
+        self.desk = desk
         self.model = RemindersModel(desk, self)
+        self.box: QMessageBox | None = None  # Resend's question, while it is asked
+        # A copy restored to look at sends nothing: Resend is not offered (read again
+        # at each load: the copy may be adopted meanwhile).
+        self.look_only = lookcopy.restored_copy(desk.root) is not None
         self.typing = QTimer(self)  # the patient box asks once the desk paused
         self.typing.setSingleShot(True)
         self.typing.setInterval(TYPING_MS)
@@ -264,6 +276,7 @@ class RemindersView(QDialog):
         if asked is not None and asked != self.asked():
             return False
         chosen = self.current()
+        self.look_only = lookcopy.restored_copy(self.desk.root) is not None
         self.model.set_rows(rows)
         ids = [r.id for r in rows]
         if chosen is not None and chosen.id in ids:
@@ -291,13 +304,21 @@ class RemindersView(QDialog):
 
     def _enable(self) -> None:
         row = self.current()
-        self.resend.setEnabled(row is not None and row.state in RESENDABLE)
-        went = row.sent_to if row is not None and row.state in RESENDABLE else ""
-        self.resend.setToolTip(
-            self.tr("It went to {0}; sent again, it goes to the patient's address now").format(went)
-            if went
-            else ""
-        )
+        resendable = row is not None and row.state in RESENDABLE
+        self.resend.setEnabled(resendable and not self.look_only)
+        went = row.sent_to if row is not None and resendable else ""
+        if self.look_only:
+            self.resend.setToolTip(
+                self.tr("This is a copy restored to look at: it sends no reminders.")
+            )
+        elif went:
+            self.resend.setToolTip(
+                self.tr("It went to {0}; sent again, it goes to the patient's address now").format(
+                    went
+                )
+            )
+        else:
+            self.resend.setToolTip("")
         self.open_patient.setEnabled(row is not None and not row.patient_erased)
         self.open_patient.setToolTip(
             self.tr("Erased: no record is left to open")
@@ -320,8 +341,39 @@ class RemindersView(QDialog):
 
     def _resend(self) -> None:
         row = self.current()
-        if row is not None and row.state in RESENDABLE:
+        if row is None or row.state not in RESENDABLE or self.look_only:
+            return
+        if row.reason in ASK_BEFORE_RESEND:
+            self._ask_resend(row)
+        else:
             self.resendRequested.emit(row.id)
+
+    def _ask_resend(self, row: ReminderRow) -> None:
+        """A reason only the patient can undo (an opt-out): sent again, the message
+        fails the same way unless the patient did; asked before it is queued."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Resend"),
+            self.tr(
+                "{0}\n\nSent again now, it will fail the same way unless the patient has "
+                "undone it. Resend anyway?"
+            ).format(self.model.why(row)),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("remindersResendQuestion")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Resend anyway"))
+        chosen = row.id
+
+        def answered(result: int) -> None:
+            self.box = None
+            if result == QMessageBox.StandardButton.Yes:
+                self.resendRequested.emit(chosen)
+
+        box.finished.connect(answered)
+        self.box = box
+        box.open()
 
     def _menu(self, at: QPoint) -> None:
         """The chosen row's menu: a right click chose the row it pressed; the Menu key

@@ -2,7 +2,9 @@
 
 A backup restored into a folder that held no clinic is a copy to look at
 (``receptionist/ops/lookcopy.py``): while it is one, the window says so above the
-schedule ("This is a copy restored to look at; it sends nothing"), the background jobs
+schedule, naming the backup it holds on the clinic's clock ("This is a copy restored to
+look at, from the backup of 2 Mar 2026 10:00; it sends nothing and takes no bookings"),
+New appointment is off (the core refuses a booking in a copy), the background jobs
 do not start (``launch.start_jobs``) and the cloud sync loop does not run. A manager or
 an administrator may say that the copy replaces the clinic ("This copy replaces the
 clinic…"): a question that spells out what follows, then ``ops.backups.adopt`` on the
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
@@ -28,6 +30,7 @@ from receptionist.ops import backups, lookcopy
 
 from . import messages
 from .coretext import translated
+from .patients.table import short_datetime
 from .tasks import DbOp
 
 if TYPE_CHECKING:
@@ -47,7 +50,7 @@ class CopyBanner(QToolBar):
         self.setMovable(False)
         self.setFloatable(False)
         self.window_ = window
-        self.label = QLabel(translated(lookcopy.BANNER), self)
+        self.label = QLabel(self.said(), self)
         self.label.setObjectName("restoredCopyNote")
         self.label.setToolTip(
             self.tr(
@@ -78,6 +81,18 @@ class CopyBanner(QToolBar):
             "sweep; the clinic's backups newer than the one it came from are moved aside. "
             "Opening the clinic on its former PC after that would send messages twice."
         )
+
+    def said(self) -> str:
+        """What the copy is: from which backup (its time on the clinic's clock), and
+        that it sends nothing and takes no bookings."""
+        desk = self.window_.desk
+        copy = lookcopy.restored_copy(desk.root)
+        if copy is None or copy.backup_made_at is None:  # a mark that cannot be read
+            return translated(lookcopy.BANNER)
+        return self.tr(
+            "This is a copy restored to look at, from the backup of {0}; it sends nothing "
+            "and takes no bookings."
+        ).format(short_datetime(copy.backup_made_at, desk.clinic.tz))
 
     def ask(self) -> None:
         box = QMessageBox(
@@ -114,6 +129,7 @@ class CopyBanner(QToolBar):
         sync_now = self.window_.named_action("syncNow")
         if sync_now is not None:
             sync_now.setEnabled(True)
+        _takes_bookings(self.window_, True)
         self.adopted.emit()
 
 
@@ -128,5 +144,21 @@ def install(window: MainWindow) -> CopyBanner | None:
     sync_now = window.named_action("syncNow")  # a round would be refused: not offered
     if sync_now is not None:
         sync_now.setEnabled(False)
+    _takes_bookings(window, False)  # the core refuses one (``ops.appointments.book``)
     banner.adopted.connect(window.cloud_sync.start)
     return banner
+
+
+def _takes_bookings(window: MainWindow, takes: bool) -> None:
+    """New appointment on (the clinic) or off (a copy to look at, saying why)."""
+    book = window.booking.action
+    book.setEnabled(takes)
+    if takes:
+        book.setToolTip(book.property("bookingTip") or book.toolTip())
+        return
+    book.setProperty("bookingTip", book.toolTip())
+    book.setToolTip(
+        QCoreApplication.translate(
+            "CopyBanner", "This is a copy restored to look at: it takes no bookings."
+        )
+    )

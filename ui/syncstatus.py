@@ -8,7 +8,7 @@ it is clicked)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import QDate, QEvent, QLocale, QObject, Qt, QTime, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
@@ -33,9 +33,12 @@ class SyncStatus(QWidget):
         state: SyncState,
         parent: QWidget | None = None,
         now: Callable[[], datetime] | None = None,
+        zone: Callable[[], tzinfo | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.now = now or (lambda: datetime.now(UTC))
+        # The clinic's zone, as every time the app shows (None: the PC's own).
+        self.zone = zone or (lambda: None)
         self.setObjectName("syncStatus")
         self.setAccessibleName(self.tr("Sync and reminders status"))
         layout = QHBoxLayout(self)
@@ -239,9 +242,10 @@ class SyncStatus(QWidget):
     def _next(self, snap: SyncSnapshot) -> str:
         if snap.reminders_next is None:
             return self.tr("none")
-        local = snap.reminders_next.astimezone()
+        zone = self.zone()  # the clinic's: its day, its clock
+        local = snap.reminders_next.astimezone(zone)
         shown = QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
-        if local.date() == self.now().astimezone().date():
+        if local.date() == self.now().astimezone(zone).date():
             return shown
         day = QLocale().toString(QDate(local.year, local.month, local.day), "d MMM")
         return f"{day} {shown}"
@@ -249,5 +253,5 @@ class SyncStatus(QWidget):
     def _when(self, snap: SyncSnapshot) -> str:
         if snap.last_sync is None:
             return self.tr("never")
-        local = snap.last_sync.astimezone()
+        local = snap.last_sync.astimezone(self.zone())  # the clinic's clock
         return QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)

@@ -96,7 +96,10 @@ def _line(d: dict[str, Any]) -> str:
     lines = d["summary"].splitlines() or [""]
     more = " …" if len(lines) > 1 else ""
     line = f"{when}  {d['channel']:<9} {d['direction']:<3} {d['by']:<12} {lines[0]}{more}"
-    return f"{line}\n    {d['explained']}" if d["explained"] else line
+    if not d["explained"]:
+        return line
+    code = f" ({d['reason']})" if d["reason"] else ""  # the code the operators' guide lists
+    return f"{line}\n    {d['explained']}{code}"
 
 
 def _summary(given: str) -> str:

@@ -80,6 +80,8 @@ class Generated:
 
 
 def _synced(now: datetime, **row: Any) -> dict[str, Any]:
+    """A row as synced rows are, made and changed ``now`` (``row`` may say when it
+    was made: ``created_at``)."""
     stamp = to_micros(now)
     return {
         "id": str(uuid.uuid4()),
@@ -223,6 +225,20 @@ def _pick(rng: random.Random, patients: list[str], churn: float, at: float, seen
     return patient
 
 
+# A demo booking was made days before: before its start, and before the last day (a
+# booking of the last day is new, and switching reminders on confirms it:
+# ``reminders.plan.confirm_since``); from 2 to 29 days before, spread by its number.
+BOOKED_DAYS = (2, 29)
+
+
+def _booked(start: datetime, now: datetime, made: int) -> datetime:
+    """When the ``made``-th demo booking, starting at ``start``, was made (no draw of
+    the generator's: the rest of the demo stays as it was)."""
+    low, high = BOOKED_DAYS
+    days = low + (made * 7919) % (high - low + 1)
+    return min(start, now) - timedelta(days=days, minutes=(made * 37) % 600)
+
+
 def _insert_appointments(
     conn: Connection,
     rng: random.Random,
@@ -264,9 +280,11 @@ def _insert_appointments(
                 cursor = end + timedelta(minutes=after)
                 s_utc, e_utc = start.astimezone(UTC), end.astimezone(UTC)
                 status = _status(rng, s_utc, now)
+                booked = _booked(s_utc, now, made)
                 rows.append(
                     _synced(
                         now,
+                        created_at=to_micros(booked),
                         patient_id=patient,
                         provider_id=provider,
                         service_id=service,

@@ -10,8 +10,10 @@ expired backups by its own policy. So a restore into an empty folder marks the f
 put in place, so no crash leaves an unmarked copy), and while the mark is there
 nothing of it reaches outside its folder: the jobs do not run (``jobs.runner``), and
 a backup, a sweep, a reminders' dispatch or a sync round started by hand is refused
-(:func:`refuse`). The app shows :data:`BANNER`. A person lifts the mark by saying the
-copy replaces the clinic (``receptionist backup adopt``, or the question in the app:
+(:func:`refuse`), and so are a resend and a new booking (one made in the copy is not the
+clinic's: nobody at the clinic sees it, and adopted, its messages would go). The app
+shows a banner (:data:`BANNER`, with the backup's time). A person lifts the mark by
+saying the copy replaces the clinic (``receptionist backup adopt``, or the question in the app:
 ``ops.backups.adopt``). The mark is kept in the folder, read without unlocking
 anything, and a restore into the copy again keeps it; the same mark is kept in the
 file too (``store/copymark.py``), and every opening puts it back beside a file that
@@ -44,6 +46,7 @@ NO_SWEEP = QT_TRANSLATE_NOOP("core", "runs no retention sweep")
 NO_REMINDERS = QT_TRANSLATE_NOOP("core", "sends no reminders")
 NO_SYNC = QT_TRANSLATE_NOOP("core", "does not sync")
 NO_JOBS = QT_TRANSLATE_NOOP("core", "runs no background jobs")
+NO_BOOKINGS = QT_TRANSLATE_NOOP("core", "takes no bookings")
 
 
 class LookOnlyCopy(UserError):

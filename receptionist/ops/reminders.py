@@ -629,8 +629,11 @@ CANNOT_RESEND = Text(QT_TRANSLATE_NOOP("core", "Your role cannot resend reminder
 
 def resend(db: Database, ctx: Ctx, reminder_id: str) -> ReminderRow:
     """Send a failed, unknown or skipped message again at the next round (all the
-    checks of sending apply again: consent, the appointment, quiet hours)."""
+    checks of sending apply again: consent, the appointment, quiet hours). Refused
+    in a copy restored to look at (``lookcopy``): queued there, it would go once the
+    copy is adopted, though the clinic may have resent it too."""
     require(ctx, "patient.write", CANNOT_RESEND)
+    lookcopy.refuse(db.path.parent, lookcopy.NO_REMINDERS)
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         if r is None or r.state not in RESENDABLE:

@@ -63,6 +63,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import and_, exists, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from receptionist import zones
 from receptionist.clock import Clock, FixedClock, Shifted
 from receptionist.context import SYSTEM, Ctx
 from receptionist.journal import changefeed
@@ -76,8 +77,10 @@ from receptionist.models import (
 )
 from receptionist.patients import commlog
 from receptionist.safelog import describe
+from receptionist.settings import clinic as clinic_settings
+from receptionist.settings import clinicstore
 from receptionist.store.storage import Database
-from receptionist.texts import QT_TRANSLATE_NOOP, Text
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, When
 
 from . import channelsettings, config, deliverylog, halt, handover, station
 from .channels import (
@@ -105,7 +108,7 @@ from .compose import (
 from .plan import NEW_BOOKING, ROLE_LOST, Planned, confirm_since, plan
 from .planscope import Memo
 from .quiet import send_time
-from .settings import CHANNELS
+from .settings import CHANNEL_NAMES, CHANNELS
 from .watemplates import Call
 
 log = logging.getLogger(__name__)
@@ -859,7 +862,11 @@ def _item(r: Reminder, state: str | None = None) -> Item:
 SENT = QT_TRANSLATE_NOOP(
     "core", "{what} sent by {channel} (status: sent; provider id {provider_id})."
 )
-FAILED = QT_TRANSLATE_NOOP("core", "{what} not sent by {channel} (status: failed; {reason}).")
+# The code is kept beside it (the entry's ``reason``), said in words where it is shown
+# (``reasons.explain``); before session 17 it ended the summary: "(status: failed; <code>)".
+FAILED = QT_TRANSLATE_NOOP("core", "{what} for {start} not sent by {channel}.")
+# Its appointment gone: the entry keeps no start (nor does the summary).
+FAILED_GONE = QT_TRANSLATE_NOOP("core", "{what} not sent by {channel}.")
 WHAT = {
     "reminder": QT_TRANSLATE_NOOP("core", "Appointment reminder ({rule} before)"),
     "confirmation": QT_TRANSLATE_NOOP("core", "Booking confirmation"),
@@ -885,16 +892,21 @@ def _log(s: Session, r: Reminder, now: datetime, template: Call | None) -> None:
     if patient is None or patient.deleted_at is not None:
         return
     what = Text(WHAT[r.kind], rule=r.rule) if r.kind == "reminder" else Text(WHAT[r.kind])
+    channel = Text(CHANNEL_NAMES[r.channel]) if r.channel in CHANNEL_NAMES else r.channel
+    appt = s.get(Appointment, r.appointment_id)
+    live = appt is not None and appt.deleted_at is None
     if r.state == "sent":
-        summary = Text(SENT, what=what, channel=r.channel, provider_id=r.provider_id)
+        summary = Text(SENT, what=what, channel=channel, provider_id=r.provider_id)
+    elif live:  # which visit, in the clinic's time: a patient's entries alike told apart
+        zone = zones.zone(str(clinicstore.value(s, clinic_settings.TIMEZONE)))
+        start = When(r.appointment_start.astimezone(zone), "day_time")
+        summary = Text(FAILED, what=what, start=start, channel=channel)
     else:
-        summary = Text(FAILED, what=what, channel=r.channel, reason=r.reason)
+        summary = Text(FAILED_GONE, what=what, channel=channel)
     if template is not None:
         values = " | ".join(template.parameters)[:MAX_VALUES]
         summary = Text(AS_TEMPLATE, said=summary, name=template.name,
                        language=template.language, values=values)  # fmt: skip
-    appt = s.get(Appointment, r.appointment_id)
-    live = appt is not None and appt.deleted_at is None
     commlog.add(
         s,
         Ctx(SYSTEM, FixedClock(now)),

@@ -600,6 +600,20 @@ def _for_now(code: str) -> tuple[Text, Text]:
 # A failed message's communication-log entry (``dispatch.FAILED``): "... (status:
 # failed; <reason>)." The entry is the dispatcher's (logged by no person).
 _LOGGED_FAILURE = re.compile(r"\(status: failed; ([A-Za-z0-9_:]+)\)")
+_CODE_SAID = re.compile(r" ?\(status: failed; [A-Za-z0-9_:]+\)")
+
+
+def without_code(summary: str) -> str:
+    """A failed message's entry as logged before session 17 (its code at the end,
+    "... (status: failed; <code>)."), said without the code (kept beside it: the
+    entry's ``reason``); any other summary as it is."""
+    return _CODE_SAID.sub("", summary)
+
+
+def logged_code(summary: str) -> str:
+    """The code a failed message's entry logged before session 17 names ("": none)."""
+    found = _LOGGED_FAILURE.search(summary)
+    return found.group(1) if found is not None else ""
 
 
 def logged(summary: str, channel: str = "") -> Text | None:

@@ -33,6 +33,12 @@ _UNITS = {"m": 1, "h": 60, "d": 1440}
 MAX_OFFSET_MINUTES = 30 * 1440
 MAX_OFFSETS = 4
 CHANNELS = ("sms", "whatsapp", "email")
+# Each channel as people name it (the communication log, a message's entry).
+CHANNEL_NAMES = {
+    "sms": QT_TRANSLATE_NOOP("core", "SMS"),
+    "whatsapp": QT_TRANSLATE_NOOP("core", "WhatsApp"),
+    "email": QT_TRANSLATE_NOOP("core", "E-mail"),
+}
 FLAGS = ("confirmation", "reschedule", "cancellation")
 
 

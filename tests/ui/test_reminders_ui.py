@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 from uiseed import Seeded
 
@@ -120,7 +121,7 @@ def test_the_status_bar_says_what_the_reminders_do(
     plant(desk, seeded, clock)
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         set_reminders(desk, clock, enabled=True)  # heard from the change feed
-    due = (clock.now() + timedelta(hours=1)).astimezone()
+    due = (clock.now() + timedelta(hours=1)).astimezone(desk.clinic.tz)  # the clinic's clock
     assert label.text() == f"This PC sends reminders: next {due:%H:%M}, queued 1, failed 1"
     assert label.property("state") == "alert"
     # The status bar's layout makes room for the longer text: the field is not cut off.
@@ -521,9 +522,19 @@ def test_a_failed_message_in_the_communication_log_says_what_to_do(
     with qtbot.waitSignal(page.loaded, timeout=10_000):
         shown.tabs.setCurrentWidget(page)
     summary = page.model.index(0, 3)
-    assert "(status: failed; permanent:invalid_number)." in summary.data()
+    # It led with the code "(status: failed; permanent:invalid_number)." (session 17:
+    # the code is in the tooltip); it names the visit and the channel as people do.
+    start = f"{seeded_start(desk, made['zeynep_failed']).astimezone(desk.clinic.tz):%a %d %b %H:%M}"
+    assert "permanent:" not in summary.data() and "status: failed" not in summary.data()
+    assert summary.data().startswith(f"Appointment reminder (24h before) for {start} not sent")
+    assert " not sent by SMS. Failed: " in summary.data()
     assert "Correct the phone number in the patient's record" in summary.data()
-    assert "Correct the phone number" in summary.data(Qt.ItemDataRole.ToolTipRole)
+    tip = summary.data(Qt.ItemDataRole.ToolTipRole)
+    assert "Correct the phone number" in tip and "permanent:invalid_number" in tip
+    # the chosen entry, whole, under the list: the advice is never cut off
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    assert not page.chosen.isHidden()
+    assert "then resend" in page.chosen.text() and start in page.chosen.text()
     shown.resize(1000, 600)
     shown.setStyleSheet(stylesheet())
     QApplication.processEvents()
@@ -531,6 +542,14 @@ def test_a_failed_message_in_the_communication_log_says_what_to_do(
     assert picture.save(str(seeded.root.parent / "commlog-failed.png"))
     if os.environ.get("REMINDER_SHOTS"):
         picture.save(str(Path(os.environ["REMINDER_SHOTS"]) / "commlog-failed.png"))
+
+
+def seeded_start(desk: Desk, reminder_id: str) -> Any:
+    def read(db: Any) -> Any:
+        with db.read() as s:
+            return s.get(Reminder, reminder_id).appointment_start
+
+    return on_worker(desk, read)
 
 
 def test_a_channel_whose_token_is_not_on_this_pc_needs_attention_before_anything_is_due(
@@ -568,3 +587,72 @@ def test_a_channel_whose_token_is_not_on_this_pc_needs_attention_before_anything
     with qtbot.waitSignal(feed.loaded, timeout=10_000):
         feed.load()
     assert label.text().startswith("This PC sends reminders: next")
+
+
+def test_the_channel_column_names_the_channel_for_people(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """The column said the code ("sms") beside the log's "SMS"."""
+    made = plant(desk, seeded, clock)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("failed"))
+    qtbot.waitUntil(lambda: [r.id for r in view.model.rows()] == [made["failed"]], timeout=10_000)
+    row = view.model.rows()[0]
+    assert view.model.cell(row, M.CHANNEL) == "SMS"
+    assert view.model.cell(replace(row, channel="email"), M.CHANNEL) == "E-mail"
+    assert view.model.cell(replace(row, channel="whatsapp"), M.CHANNEL) == "WhatsApp"
+    assert view.model.cell(replace(row, channel=""), M.CHANNEL) == "-"
+
+
+def test_resending_to_a_number_that_opted_out_asks_first_saying_why_it_will_fail(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """Only the patient can undo an opt-out (START): Resend asks, naming that; no
+    sends nothing again; yes queues it."""
+    made = plant(desk, seeded, clock)
+
+    def opted_out(db: Any) -> None:
+        with db.write() as s:
+            s.get(Reminder, made["failed"]).reason = "permanent:opted_out"
+
+    on_worker(desk, opted_out)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("failed"))
+    qtbot.waitUntil(lambda: [r.id for r in view.model.rows()] == [made["failed"]], timeout=10_000)
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    assert view.resend.isEnabled()
+    asked: list[str] = []
+    view.resendRequested.connect(asked.append)
+    view.resend.click()
+    box = view.box
+    assert box is not None and box.isVisible(), "Resend went without asking"
+    assert "opted out" in box.text() and "START" in box.text()
+    assert "will fail" in box.text()
+    if os.environ.get("REMINDER_SHOTS"):
+        box.grab().save(str(Path(os.environ["REMINDER_SHOTS"]) / "resend-opted-out.png"))
+    box.reject()
+    assert asked == []
+    view.resend.click()
+    assert view.box is not None
+    view.box.done(QMessageBox.StandardButton.Yes)
+    assert asked == [made["failed"]]
+
+
+def test_another_failure_is_resent_without_a_question(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    made = plant(desk, seeded, clock)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("failed"))
+    qtbot.waitUntil(lambda: [r.id for r in view.model.rows()] == [made["failed"]], timeout=10_000)
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    asked: list[str] = []
+    view.resendRequested.connect(asked.append)
+    view.resend.click()
+    assert asked == [made["failed"]] and view.box is None

@@ -151,3 +151,22 @@ def test_nothing_is_said_on_the_lock_screen(window: MainWindow) -> None:
     window.unlock()
     messages.info("Saved patient A-1.")
     assert window.statusBar().currentMessage() == "Saved patient A-1."
+
+
+def test_sync_status_times_are_the_clinics_not_the_pcs(qtbot: QtBot) -> None:
+    """ "next HH:MM" and "Last sync" were in the PC's zone; every other time the app
+    shows is the clinic's. 21:30 UTC is 00:30 the next day in Istanbul (and in no
+    zone this test runs in other than +03:00 is it 00:30 then)."""
+    from zoneinfo import ZoneInfo
+
+    clinic = ZoneInfo("Europe/Istanbul")
+    now = datetime(2026, 12, 7, 21, 10, tzinfo=UTC)  # 00:10 on 8 Dec in Istanbul
+    state = SyncState()
+    widget = SyncStatus(state, now=lambda: now, zone=lambda: clinic)
+    qtbot.addWidget(widget)
+    state.update(online=True, last_sync=datetime(2026, 12, 7, 20, 5, tzinfo=UTC))
+    assert widget.last_sync.text() == "Last sync: 23:05"
+    state.update_reminders("here", queued=1, next_due=datetime(2026, 12, 7, 21, 30, tzinfo=UTC))
+    assert "next 00:30," in widget.reminders.text()  # the label's other words aside
+    state.update_reminders("here", queued=1, next_due=datetime(2026, 12, 8, 21, 30, tzinfo=UTC))
+    assert "next 9 Dec 00:30," in widget.reminders.text()

@@ -1,7 +1,9 @@
 """The patient's communication log: calls and messages, newest first, and a form to log one.
 
-A failed message the dispatcher logged shows, after its summary, what its reason code
-means and what to do (``ops.commlog.LogRow.explained``). The form takes a channel, a
+A failed message the dispatcher logged shows, after its summary (which visit, which
+channel), what its reason code means and what to do (``ops.commlog.LogRow.explained``);
+the code is in the tooltip (an older entry's summary, which ended with it, is shown
+without it), and the chosen entry is said whole under the list. The form takes a channel, a
 direction and a short summary; Ctrl+Enter (or Add) logs it now, as the signed-in user,
 on the database worker. A summary the core refuses comes back under the summary box
 and nothing is written.
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 from receptionist.errors import ValidationError
 from receptionist.ops import commlog
 from receptionist.ops.commlog import CHANNELS, DIRECTIONS, LogRow
+from receptionist.reminders import reasons
 from receptionist.store.storage import Database
 
 from .. import messages
@@ -73,14 +76,22 @@ class CommLogModel(RowsModel[LogRow]):
         e = row.entry
         first_line = e.summary.splitlines()[0] if e.summary else ""
         if row.explained:  # a failed message: what its code means, and what to do
-            first_line = f"{first_line} {one_line(row.explained)}"
+            first_line = f"{reasons.without_code(first_line)} {one_line(row.explained)}"
         values = (short_datetime(e.occurred_at, self.tz), self.channels.get(e.channel, e.channel),
                   self.directions.get(e.direction, e.direction), first_line, row.by)  # fmt: skip
         return values[column] if 0 <= column < len(values) else ""
 
+    def whole(self, row: LogRow) -> str:
+        """The entry's summary, whole; a failed message's with what to do and its code."""
+        if not row.explained:
+            return row.entry.summary
+        said = f"{reasons.without_code(row.entry.summary)}\n\n{translated(row.explained)}"
+        code = row.entry.reason or reasons.logged_code(row.entry.summary)
+        return self.tr("{0} ({1})").format(said, code) if code else said
+
     def role_data(self, row: LogRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and column == 3 and row.explained:
-            return f"{row.entry.summary}\n\n{translated(row.explained)}"
+            return self.whole(row)
         if role == Qt.ItemDataRole.ToolTipRole and column == 3:
             return row.entry.summary
         return None
@@ -118,6 +129,15 @@ class CommLogPage(QWidget):
         self.empty = QLabel(self.tr("No calls or messages logged yet."), self)
         self.empty.setObjectName("hintLabel")
         self.empty.hide()
+        # The chosen entry, whole: a long summary (a failed message's advice) is cut
+        # off in its row.
+        self.chosen = QLabel(self)
+        self.chosen.setObjectName("logChosen")
+        self.chosen.setWordWrap(True)
+        self.chosen.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.chosen.setAccessibleName(self.tr("The chosen entry, whole"))
+        self.chosen.hide()
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._chosen())
         self.note = QLabel(self)
         self.note.setObjectName("windowNote")
         self.note.setWordWrap(True)
@@ -157,6 +177,7 @@ class CommLogPage(QWidget):
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
+        layout.addWidget(self.chosen)
         layout.addLayout(form)
         layout.addWidget(self.note)
 
@@ -168,9 +189,17 @@ class CommLogPage(QWidget):
 
     def _show(self, rows: Sequence[LogRow]) -> None:
         self.model.set_rows(rows)
+        self._chosen()
         self.empty.setVisible(not rows)
         self.is_loaded = True
         self.loaded.emit()
+
+    def _chosen(self) -> None:
+        """The chosen entry said whole under the list (hidden when none is chosen)."""
+        index = self.table.currentIndex()
+        row = self.model.row_at(index.row()) if index.isValid() else None
+        self.chosen.setText(self.model.whole(row).replace("\n\n", " ") if row else "")
+        self.chosen.setVisible(row is not None)
 
     def unsaved(self) -> bool:
         """A summary is typed but not yet added to the log."""
