@@ -99,6 +99,7 @@ from .compose import (
     appointment_stop,
     decide,
     given_up,
+    last_try,
     too_late,
     tried,
 )
@@ -218,7 +219,7 @@ def run(
         refused = channelsettings.refused_senders(s)  # once a round: each message asks
         _senders_fixed(s, now, refused)
         done = plan(s, now, cfg, None if restored else _MEMOS.get(db, Memo()))
-        result.items += _past_held(s, now)
+        result.items += _past_held(s, now, cfg)
         if cutoff is not None:
             handover.note(s, "lease", cutoff, now)
         handovers = handover.current(s, now)
@@ -682,15 +683,23 @@ def _awaiting_push(db: Database, now: datetime, waits: Any) -> list[Item]:
     return items
 
 
-def _past_held(s: Session, now: datetime) -> list[Item]:
+def _past_held(s: Session, now: datetime, cfg: config.Config) -> list[Item]:
     """Messages waiting on a stopped channel whose appointment began (or went): they
-    are skipped now, not left "waiting" for credentials, to go never (or late)."""
+    are skipped now, not left "waiting" for credentials, to go never (or late). One
+    tried in vain before its channel stopped (``compose.tried``) whose appointment
+    began fails as given up (``retried_until_start:<its last try's code>``, logged), as
+    ``compose.decide`` fails one found retrying after the start."""
     items = []
     for r in s.scalars(select(Reminder).where(*halt.WAITING)):
         stop = appointment_stop(r, s.get(Appointment, r.appointment_id), now)
-        if stop is not None:
-            _finish(r, stop.state, stop.reason, now)
-            items.append(_item(r))
+        if stop is None:
+            continue
+        if stop.reason == "started" and tried(r):
+            stop = given_up(r, cfg, last_try(s, r))
+        _finish(r, stop.state, stop.reason, now)
+        if stop.state == "failed":
+            _log(s, r, now, None)
+        items.append(_item(r))
     return items
 
 
