@@ -54,7 +54,7 @@ every provider answer (a send's, a status lookup's) a row of the delivery log
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -164,6 +164,8 @@ class Round:
     causes: dict[str, str] = field(default_factory=dict)
     # The stopped channels' senders as saved, where today's check refuses them.
     refused_senders: dict[str, str] = field(default_factory=dict)
+    # Ended early, the process stopping (``run``'s ``stop``): messages due were left queued.
+    stopped: bool = False
 
     @property
     def halted(self) -> set[str]:
@@ -185,11 +187,16 @@ def run(
     *,
     limit: int = ROUND_LIMIT,
     lease: station.Lease | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Round:
     """One round: recover messages cut short, plan, then send what is due (at most
     ``limit``), each in its own short transactions. With a cloud, only while this PC
     holds the endpoint's lease (``lease``; none given: nothing is sent); while another
-    PC holds it, a station or stand-by plans and sends nothing (``_stand_by``)."""
+    PC holds it, a station or stand-by plans and sends nothing (``_stand_by``).
+    ``stop`` (``jobs.runner.stop_asked``): once it says so (the app closing), the round
+    ends before its next lookup or message; the one under way ends as any does (sent,
+    retrying, failed, unknown), and those not reached stay queued as they were, for the
+    next round (``Round.stopped``)."""
     with db.read() as s:
         cfg = config.load(s)
         role, cloud = station.place(s, cfg.station, cfg.standby)
@@ -211,8 +218,9 @@ def run(
         cutoff = hold.cutoff
         by = _sends_until(hold, cfg, role == "station")
     result = Round(True)
+    stopping = stop or _never
     _keychain_again(db, clock.now())
-    result.items += _recover(db, clock, senders)
+    result.items += _recover(db, clock, senders, stopping)
     with db.write() as s:
         now = clock.now()
         restored = handover.cut_short(s, db.path.parent, now)
@@ -234,6 +242,9 @@ def run(
     if waits is not None:
         result.items += _awaiting_push(db, clock.now(), waits)
     for reminder_id in _due(db, clock.now(), limit, waits, by):
+        if stopping():  # the rest stay queued, untouched, for the next round
+            result.stopped = True
+            break
         item = _one(db, clock, senders, reminder_id, cfg, refused, down)
         if item is not None:
             result.items.append(item)
@@ -882,9 +893,15 @@ def _log(s: Session, r: Reminder, now: datetime, template: Call | None) -> None:
     )
 
 
-def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[Item]:
+def _never() -> bool:
+    return False
+
+
+def _recover(
+    db: Database, clock: Clock, senders: Mapping[str, Sender], stop: Callable[[], bool] = _never
+) -> list[Item]:
     """Messages left "sending" by a round that never came back: asked about, never
-    resent blindly."""
+    resent blindly (once ``stop`` says so, the rest at a later round)."""
     cutoff = clock.now() - STALE_SENDING
     with db.read() as s:
         lost = [
@@ -898,6 +915,8 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
         ]
     items = []
     for found in lost:
+        if stop():
+            break
         with db.read() as s:
             if halt.is_halted(s, found.channel):  # refused this round: not asked again
                 continue
