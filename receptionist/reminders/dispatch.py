@@ -42,6 +42,10 @@ Tries that run into quiet hours wait for their end, which then counts as the mes
 time (its ``send_at``), as planning moves a message due in them. The status bar and
 ``reminders status`` name the channels whose messages wait so (``ops.reminders``).
 
+A round asked to stop (``run``'s ``stop``: the app closing, the service stopping) ends
+before its next lookup or message: the one under way ends as any does, the rest stay
+queued as they were, never begun, so none goes twice or is left "sending".
+
 A PC that took over the sending (the cloud's lease moved here, or its file was
 restored from a backup: ``handover``) never sends what the previous sender answered
 for (``_handed_over``).
