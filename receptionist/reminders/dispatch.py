@@ -191,16 +191,14 @@ def run(
     *,
     limit: int = ROUND_LIMIT,
     lease: station.Lease | None = None,
+    # ``jobs.runner.stop_asked``: once it says so (the app closing), the round ends
+    # before its next lookup or message (see the module's note; ``Round.stopped``).
     stop: Callable[[], bool] | None = None,
 ) -> Round:
     """One round: recover messages cut short, plan, then send what is due (at most
     ``limit``), each in its own short transactions. With a cloud, only while this PC
     holds the endpoint's lease (``lease``; none given: nothing is sent); while another
-    PC holds it, a station or stand-by plans and sends nothing (``_stand_by``).
-    ``stop`` (``jobs.runner.stop_asked``): once it says so (the app closing), the round
-    ends before its next lookup or message; the one under way ends as any does (sent,
-    retrying, failed, unknown), and those not reached stay queued as they were, for the
-    next round (``Round.stopped``)."""
+    PC holds it, a station or stand-by plans and sends nothing (``_stand_by``)."""
     with db.read() as s:
         cfg = config.load(s)
         role, cloud = station.place(s, cfg.station, cfg.standby)
