@@ -100,6 +100,17 @@ def add_messages(db: Database, past: int) -> int:
     return len(messages)
 
 
+def messaged_clinic(folder: Path, appointments: int) -> tuple[Database, int]:
+    """``bench_reminders``' clinic in ``folder`` with ``appointments`` ahead, as many
+    past, and their messages (:func:`add_messages`), open; how many messages."""
+    root = folder / "clinic"
+    db = open_unlocked(root, build(root, appointments))
+    total = add_messages(db, appointments)
+    with db.write() as s:  # the patients as the desk adds them: in the search index
+        rebuild_search_index(s)
+    return db, total
+
+
 def timed(rounds: int, read: Callable[[], int]) -> tuple[float, float, int]:
     samples = []
     shown = 0
@@ -119,12 +130,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / "clinic"
-        key = build(root, args.appointments)
-        db = open_unlocked(root, key)
-        total = add_messages(db, args.appointments)
-        with db.write() as s:  # the patients as the desk adds them: in the search index
-            rebuild_search_index(s)
+        db, total = messaged_clinic(Path(folder), args.appointments)
         ctx = Ctx(SYSTEM, FixedClock(NOW))
         lines = []
         for limit in (reminders.LIST_LIMIT, 200):

@@ -47,9 +47,38 @@ end (``--no-pages``, twice): **55.1 and 55.5 s wall** (target 60),
 longest write 564 ms; the patient batches 149,936 pages, 7.2 s, longest 675 ms).
 Session 13's quiet figures were 62.8 / 63.1 s wall, 55.4 / 56.3 s CPU, 94 batches.
 Each kind's longest write is printed.
+Session 17: what the pages are (``benchmarks/sweeptrees.py``, each WAL frame's page
+mapped to its b-tree). At ``--scale 0.3`` (160,895 appointments swept) the appointment
+batches wrote 205,031 pages: the appointments' primary-key index (random ids) 92,271,
+``ix_appointment_patient_start`` 41,035, the table 23,320, the three indexes of the
+log entries about them 26,752, the time indexes 18,704, ``change_log`` 39 (its
+``(entity, row_id)`` index went in migration 0021; the feed is append-only). A batch
+of ~9,500 deletions touches ~70 % of a random index's leaves, and every batch does so
+again. New ids lead with the week they were made in (``models.new_id``), so for rows
+written since, those indexes change as the table does: ``--ordered-ids`` builds a
+clinic whose every row has such an id. Measured, each beside main's code on the
+random clinic (10M loop 1.0 s, load 7-9), ``--scale 0.3``: 245,470 / 258,240 pages,
+15.1 / 14.5 s CPU, 30-31 batches (random) -> 99,313 / 99,175 pages, 7.5 / 7.5 s CPU,
+21 batches (ordered; the primary-key index 4,678 pages, the patient index 8,746, the
+log's indexes ~1,900); each write's CPU max 601-650 -> 546-599 ms (the final id
+layout, loop 0.57: 98,423 pages, 6.9 s CPU). At 2M, ``--no-pages``, each pair one
+run after the other (loop 0.54-0.91 s, load 5.5-6.7): random **161.9 / 140.1 s
+wall**, 66.3 / 63.4 s CPU, 108 / 103 batches, 1,348,654 / 1,328,533 pages (appointment
+batches ~1,035,000, 47 s CPU); ordered **65.0 / 67.3 s wall, 29.6 / 30.2 s CPU**, 55 /
+56 batches, 419,012 / 434,899 pages (appointment batches ~205,000, 16-17 s; patient
+batches 146,743 / 164,341, 8.2 / 9.5 s, now a third of the pages), each write's CPU
+max 721 / 632 ms (742 / 775). The wall time is the load's (twice the CPU here).
+Tried and not kept, at 0.3: the log entries of lapsed patients in batches of their
+own before the appointments (258,240 -> 238,426 pages, CPU 14.5 = 14.5 s); the
+appointment batch's still-to-go check once a patient instead of once a row (that
+statement 0.53 -> 0.62 s: the rows' reads, not the checks, are its cost); a pacing
+target of 1.0 s (252,071 -> 189,843 pages, 14.3 -> 12.2 s CPU, but the longest write
+576 -> 1,071 ms).
 ``--target`` measures another pacing target than ``retention.pacing.TARGET_SECONDS``.
 The runs' copies go to ``RECEPTIONIST_BENCH_DIR`` (default ``bench-data``): point it
 at a folder of your own, holding (or linking) the built clinic, on a shared machine.
+``--ordered-ids`` runs on ``sweep5y-<scale>-ordered`` (built the first time: some 9
+minutes at 2M on a loaded machine).
 """
 
 from __future__ import annotations
@@ -80,9 +109,10 @@ from receptionist.store.vault import DataDir, unlock
 ENV = {"RECEPTIONIST_PASSPHRASE": PASSPHRASE}
 
 
-def built(scale: float) -> Path:
-    root = ROOT / f"sweep5y-{scale}"
-    building = ROOT / f"sweep5y-{scale}.building"  # a build cut short is started over
+def built(scale: float, *, ordered_ids: bool = False) -> Path:
+    name = f"sweep5y-{scale}" + ("-ordered" if ordered_ids else "")
+    root = ROOT / name
+    building = ROOT / f"{name}.building"  # a build cut short is started over
     if DataDir(root).db.exists() and not building.exists():
         return root
     shutil.rmtree(root, ignore_errors=True)
@@ -90,7 +120,7 @@ def built(scale: float) -> Path:
     building.touch()
     print(f"building the clinic in {root} ...", flush=True)
     started = time.perf_counter()
-    made = build(root, Shape().scaled(scale), NOW, PASSPHRASE)
+    made = build(root, Shape(ordered_ids=ordered_ids).scaled(scale), NOW, PASSPHRASE)
     building.unlink()
     print(f"  {made} in {time.perf_counter() - started:.0f} s", flush=True)
     return root
@@ -115,11 +145,15 @@ def main() -> None:
     )  # fmt: skip
     ap.add_argument("--profile", metavar="FILE", help="write a cProfile of the sweep to FILE")
     ap.add_argument("--target", type=float, help="another pacing target (s of CPU a batch)")
+    ap.add_argument(
+        "--ordered-ids", action="store_true",
+        help="a clinic whose rows all have time-ordered ids (sweep5y-<scale>-ordered)",
+    )  # fmt: skip
     args = ap.parse_args()
     if args.target:  # measured only: the product's target is pacing.TARGET_SECONDS
         Pace.__init__.__defaults__ = (args.target,)
-    source = built(args.scale)
-    work = ROOT / f"sweep5y-{args.scale}-run"
+    source = built(args.scale, ordered_ids=args.ordered_ids)
+    work = ROOT / f"{source.name}-run"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(source, work)
     key = unlock(work, env=ENV)

@@ -30,7 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -120,8 +120,11 @@ class Timed:
     def chunk(self, wanted: Any, index: int) -> tuple[int, str]:
         return self.inner.chunk(wanted, index)  # type: ignore[no-any-return]
 
-    def resolve(self, conflict_id: str, resolution: str) -> None:
-        self.inner.resolve(conflict_id, resolution)
+    def resolve(self, conflict_id: str, resolution: str, forgotten: Sequence[str] = ()) -> None:
+        self.inner.resolve(conflict_id, resolution, forgotten)
+
+    def forget(self, conflict_id: str, ids: Sequence[str]) -> None:
+        self.inner.forget(conflict_id, ids)
 
     def device_names(self) -> dict[str, replica.DeviceName]:
         return self.inner.device_names()  # type: ignore[no-any-return]

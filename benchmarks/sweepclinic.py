@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 from receptionist.clock import FixedClock
 from receptionist.demo.generate import Sizes, _patients, generate
 from receptionist.models import to_micros
+from receptionist.models.base import ordered_id
 from receptionist.ops.setup import ClinicSpec, initialise
 from receptionist.patients.searchindex import bulk_rowids
 from receptionist.store.storage import raw_connect
@@ -69,12 +70,18 @@ class Shape:
     regular_visits: float = 0.4
     window: float = 0.03  # a newcomer's visits: 0.03 of five years (~1.8 months)
     call_share: float = 0.1
+    # The rows' ids: random (version 4, as the app made them before session 17, and
+    # every clinic's rows of before then), or ordered by the time each row was made
+    # (``models.new_id`` since then: the week first): a clinic whose five years were all
+    # written with ordered ids.
+    ordered_ids: bool = False
 
     def scaled(self, scale: float) -> Shape:
         return Shape(
             patients=max(100, int(self.patients * scale)),
             appointments=max(1000, int(self.appointments * scale)),
             providers=max(2, math.ceil(self.providers * scale)),
+            ordered_ids=self.ordered_ids,
         )
 
 
@@ -109,7 +116,12 @@ def build(root: Path, shape: Shape, now: datetime, passphrase: str) -> dict[str,
 def _fill(conn: Any, shape: Shape, now: datetime) -> dict[str, int]:
     rng = random.Random(14)
     conn.create_function("unit", 2, unit, deterministic=True)
-    conn.create_function("new_id", 0, lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4)))
+    if shape.ordered_ids:  # made at ``at`` (microseconds), as models.new_id makes them
+        conn.create_function("new_id", 1, lambda at: ordered_id(at // 1000, rng.getrandbits(112)))
+    else:
+        conn.create_function(
+            "new_id", 1, lambda at: str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        )
     zone = ZoneInfo(json.loads(_one(conn, "SELECT value FROM clinic_setting WHERE key = ?",
                                     "clinic.timezone")))  # fmt: skip
     conn.execute("BEGIN IMMEDIATE")
@@ -155,6 +167,8 @@ def _patients_in(
     ):
         row["search_rowid"] = rowid
         row["created_at"] = row["updated_at"] = start + span * i // shape.patients
+        if shape.ordered_ids:
+            row["id"] = ordered_id(row["created_at"] // 1000, rng.getrandbits(112))
     conn.executemany(
         f"INSERT INTO patient ({', '.join(PATIENT_COLUMNS)})"
         f" VALUES ({', '.join('?' * len(PATIENT_COLUMNS))})",
@@ -217,7 +231,8 @@ INSERT INTO appointment (id, created_at, updated_at, version, deleted_at, patien
   provider_id, service_id, room_id, start_utc, end_utc, status, notes, booked_by,
   cancellation_reason, series_id, override_by, override_reason, arrived_at,
   patient_label, card_kind)
-SELECT new_id(), start_utc - 604800000000, start_utc - 604800000000, 1, NULL, gp.id,
+SELECT new_id(start_utc - 604800000000), start_utc - 604800000000,
+  start_utc - 604800000000, 1, NULL, gp.id,
   c.provider_id, c.service_id, c.room_id, c.start_utc, c.start_utc + c.minutes * 60000000,
   c.status, '', NULL, CASE WHEN c.status = 'cancelled' THEN 'Patient called' ELSE '' END,
   NULL, NULL, '', NULL, gp.label, k.no
@@ -292,7 +307,8 @@ def _calls_in(conn: Any, shape: Shape, now: datetime) -> None:
     conn.execute(
         "INSERT INTO communication_entry (id, created_at, updated_at, version, deleted_at,"
         " patient_id, occurred_at, channel, direction, summary, recorded_by, appointment_id)"
-        " SELECT new_id(), start_utc - 86400000000, start_utc - 86400000000, 1, NULL,"
+        " SELECT new_id(start_utc - 86400000000), start_utc - 86400000000,"
+        " start_utc - 86400000000, 1, NULL,"
         " patient_id, start_utc - 86400000000, 'phone', 'out', 'Reminded of the appointment',"
         " NULL, id FROM appointment WHERE start_utc < ? AND unit(rowid, 6) < ?",
         (to_micros(now), shape.call_share),

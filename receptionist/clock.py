@@ -34,3 +34,14 @@ class FixedClock:
     def advance(self, **kwargs: float) -> datetime:
         self._at += timedelta(**kwargs)
         return self._at
+
+
+class Shifted:
+    """Another clock's time moved by ``by``: a PC's clock read as the endpoint's (the
+    reminders' lease measures its windows in the endpoint's time; ``reminders.dispatch``)."""
+
+    def __init__(self, clock: Clock, by: timedelta) -> None:
+        self.clock, self.by = clock, by
+
+    def now(self) -> datetime:
+        return self.clock.now() + self.by

@@ -143,3 +143,15 @@ def as_utc(value: object, field: str) -> datetime:
             ),
         )
     return value.astimezone(UTC)
+
+
+def told(value: datetime, name: str | None) -> str:
+    """``value`` as a message tells a time, to the minute: on the clinic's wall clock
+    (the zone called ``name``, as the CLI's ``clinic_time``), or, when the zone is not
+    known there (none given, or not one this PC's zone database holds), in UTC saying so."""
+    if name:
+        try:
+            return f"{value.astimezone(zone(name)):%Y-%m-%d %H:%M}"
+        except ValidationError:
+            pass
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"

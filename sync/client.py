@@ -14,6 +14,7 @@ import os
 import ssl
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -292,16 +293,34 @@ class Client:
         found = self._call("GET", "/v1/conflicts", params={"state": state})["conflicts"]
         return [_conflict(c) for c in found]
 
-    def resolve(self, conflict_id: str, resolution: str) -> None:
-        """Close the conflict for every PC. One the endpoint does not hold (its database
-        was restored from an older backup) has nothing left to close: not an error, or
-        the PC would send it again every round and never finish one."""
-        body = {"resolution": resolution}
+    def resolve(self, conflict_id: str, resolution: str, forgotten: Sequence[str] = ()) -> None:
+        """Close the conflict for every PC; ``forgotten``: the ids of its records whose
+        sealed values this PC forgot (an anonymised patient's kept visit), which the
+        endpoint empties too (an endpoint older than session 17 ignores them). One the
+        endpoint does not hold (its database was restored from an older backup) has
+        nothing left to close: not an error, or the PC would send it again every round
+        and never finish one."""
+        body: dict[str, object] = {"resolution": resolution}
+        if forgotten:
+            body["forgotten"] = list(forgotten)
         try:
             self._call("POST", f"/v1/conflicts/{conflict_id}/resolve", json=body)
         except Refused as exc:
             said = exc.args[0] if exc.args else None
             if not (isinstance(said, Text) and said.params.get("code") == "not_found"):
+                raise
+
+    def forget(self, conflict_id: str, ids: Sequence[str]) -> None:
+        """The conflict's records ``ids``, whose sealed values this PC forgot (an
+        anonymised patient's kept visit), emptied at the endpoint too. A conflict the
+        endpoint does not hold, or an endpoint older than session 17 (no such route:
+        404), has nothing to empty: not an error, or the PC would send it every round
+        (its resolution names them again, ``resolve``)."""
+        try:
+            self._call("POST", f"/v1/conflicts/{conflict_id}/forget", json={"records": list(ids)})
+        except Refused as exc:
+            said = exc.args[0] if exc.args else None
+            if not (isinstance(said, Text) and said.params.get("status") == 404):
                 raise
 
     def my_anchor(self) -> Anchor | None:

@@ -10,6 +10,14 @@ take it before then), and any other PC sends nothing: a stand-by's lease is the
 station's to take back at its first round, which a stand-by cut off cannot hear. An
 endpoint older than leases (404) leaves it to the setting: the named station sends, a
 stand-by does not.
+
+The lease's times are the endpoint's: its answer says its time (``now``), and the
+holder's renewal, the lease's end and the cutoff are taken from the answer as it says
+them, never counted from this PC's clock; the difference between the two clocks
+(``Hold.skew``) is taken from when this PC asked (the endpoint answered no earlier), so
+a slow answer makes this PC's reading of the endpoint's time early, never late. An
+endpoint that does not say its time (older than session 17): this PC's, the cutoff
+counted back from when the answer arrived (the age was measured no earlier).
 """
 
 from __future__ import annotations
@@ -37,11 +45,12 @@ NAME = "reminders"
 
 @dataclass(frozen=True)
 class _Known:
-    asked: datetime  # this PC's time when it asked for the lease it was given
-    until: datetime  # this PC's time when that lease runs out
+    renewed: datetime  # the endpoint's time of the renewal it granted (``Hold.skew``)
+    until: datetime  # the endpoint's time when that lease runs out
     holder: str
     cutoff: datetime | None
     preferred: bool  # claimed as the station: no other PC takes it before ``until``
+    skew: timedelta  # the endpoint's time less this PC's
 
 
 @dataclass(frozen=True)
@@ -106,11 +115,26 @@ class EndpointLease:
         return self._keep(answer, asked, preferred)
 
     def release(self) -> None:
-        """Let go of the lease if this PC holds it (the station was renamed away)."""
-        with cloud.client_for(self.db) as client:
-            client.lease(NAME, 60, release=True)
+        """Let go of the lease if this PC holds it (the station was renamed away: the
+        new one need not wait for it to run out); never raises for the network (it
+        runs out all the same)."""
+        now = self.clock.now()
         with _lock:
             _known.pop(self.key, None)
+        try:
+            with cloud.client_for(self.db) as client:
+                answer = client.lease(NAME, 60, release=True)
+        except (Refused, Unreachable, ReceptionistError) as exc:
+            log.info("the reminders' lease could not be let go of: %s", describe(exc))
+            return
+        _note(self.key, answer, now)
+
+    def let_go(self) -> None:
+        """Let go of the lease if this PC was last heard to hold it (asked again if
+        that was over ``PEEK_EVERY`` ago): once a round at most, not a release each."""
+        heard = self.peek(unless_newer_than=PEEK_EVERY)
+        if heard is not None and heard.here:
+            self.release()
 
     def peek(self, *, unless_newer_than: timedelta | None = None) -> Seen | None:
         """Ask who holds the lease, claiming nothing (a PC that does not send), unless
@@ -133,42 +157,61 @@ class EndpointLease:
         _note(self.key, answer, asked)
         holder = answer.get("holder")
         code = str(holder.get("code", "")) if isinstance(holder, dict) else ""
+        said = _when(answer.get("now"))
         if not answer.get("held") or not isinstance(holder, dict):
             with _lock:
                 _known.pop(self.key, None)
             if not code or not isinstance(holder, dict):
                 return Hold(False, code, None, "")
-            return Hold(False, code, None, "lease_elsewhere", renewed=_time(holder))
-        left = datetime.fromisoformat(str(holder["expires_at"])) - datetime.fromisoformat(
-            str(holder["renewed_at"])
-        )
+            # A stand-by's round watches the holder's renewal on the endpoint's time too.
+            skew = said - asked if said is not None else timedelta(0)
+            return Hold(False, code, None, "lease_elsewhere", renewed=_time(holder), skew=skew)
+        renewed, until = _when(holder.get("renewed_at")), _when(holder.get("expires_at"))
+        if said is not None and renewed is not None and until is not None:
+            now, skew = said, said - asked  # the endpoint's time, as it said it
+        else:  # an endpoint that does not say its time: this PC's
+            now, skew = self.clock.now(), timedelta(0)  # the answer's arrival
+            left = until - renewed if renewed is not None and until is not None else None
+            renewed, until = asked, asked + (left or timedelta(0))
         age = answer.get("handover_age_seconds")
         cutoff = None
         if isinstance(age, int | float):
             # The previous holder's round may still have been sending a minute after
             # it renewed: what was due up to then is its own too.
-            cutoff = asked - timedelta(seconds=float(age)) + handover.SENDING_AFTER
+            cutoff = now - timedelta(seconds=float(age)) + handover.SENDING_AFTER
         with _lock:
-            _known[self.key] = _Known(asked, asked + left, code, cutoff, preferred)
-        return Hold(True, code, cutoff, asked=asked, until=asked + left)
+            _known[self.key] = _Known(renewed, until, code, cutoff, preferred, skew)
+        return Hold(True, code, cutoff, renewed=renewed, until=until, skew=skew)
 
     def _remembered(self, now: datetime) -> Hold:
         with _lock:
             known = _known.get(self.key)
         # Only the station's: the station takes a stand-by's lease back at once (the
-        # endpoint's ``preferred``), and a stand-by cut off would not hear it.
-        if known is not None and known.preferred and now < known.until:
-            return Hold(True, known.holder, known.cutoff, asked=known.asked, until=known.until)
+        # endpoint's ``preferred``), and a stand-by cut off would not hear it. Its end
+        # is the endpoint's time: read there with the difference last heard.
+        if known is not None and known.preferred and now + known.skew < known.until:
+            return Hold(
+                True, known.holder, known.cutoff, renewed=known.renewed, until=known.until,
+                skew=known.skew,
+            )  # fmt: skip
         return Hold(False, "", None, "lease_unreachable")
 
 
 def _time(holder: dict[str, object]) -> datetime | None:
     """The holder's last renewal as the endpoint said it (None: not said, or not a time)."""
+    return _when(holder.get("renewed_at"))
+
+
+def _when(said: object) -> datetime | None:
+    """A time the endpoint said (None: not said, or not a time; UTC where it names no
+    zone)."""
+    if not isinstance(said, str):
+        return None
     try:
-        said = datetime.fromisoformat(str(holder.get("renewed_at")))
+        at = datetime.fromisoformat(said)
     except ValueError:
         return None
-    return said if said.tzinfo is not None else said.replace(tzinfo=UTC)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _status(exc: Refused) -> int | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,7 +85,9 @@ class Endpoint(Protocol):
 
     def chunk(self, wanted: Wanted, index: int) -> tuple[int, str]: ...
 
-    def resolve(self, conflict_id: str, resolution: str) -> None: ...
+    def resolve(self, conflict_id: str, resolution: str, forgotten: Sequence[str] = ()) -> None: ...
+
+    def forget(self, conflict_id: str, ids: Sequence[str]) -> None: ...
 
     def my_anchor(self) -> Anchor | None: ...
 
@@ -360,9 +362,16 @@ def _run(
         # person's change, so a round stopped here sends it next time): its changes
         # went in the pushes above, so the endpoint closes each conflict after them.
         for conflict_id, code in conflicts.unsent(db):
-            endpoint.resolve(conflict_id, code)
+            # with the records this PC forgot (an anonymised patient's kept visit):
+            # the endpoint forgets them too
+            endpoint.resolve(conflict_id, code, conflicts.forgotten(db, conflict_id))
             conflicts.sent(db, conflict_id)
             result.resolved += 1
+        # What this PC forgot of a conflict, settled or not (an anonymised patient's
+        # record in a double booking left open for a person): the endpoint forgets it.
+        for conflict_id, ids in conflicts.unforgotten(db):
+            endpoint.forget(conflict_id, ids)
+            conflicts.forgot(db, conflict_id, ids)
         result.audit_problem = keep_anchor(db, endpoint, clock)
     except Unreachable as exc:
         replica.finished(db, clock, str(exc) or "unreachable")

@@ -8,10 +8,10 @@ each owed job once at the next tick. APScheduler's next wake-up is a wall-clock 
 though: :class:`Watchful` looks at least every half minute, and re-arms the tick to
 run now when the clock jumped (``scheduling.Drift``: put back, or a wake from sleep).
 
-At each of those looks it also looks at the network (:func:`routed`: whether the PC
-has a route out, no packet sent); when it finds it up after finding it down, the jobs
-that need the network run at once (the core's rule, ``receptionist.jobs.netreturn``),
-as the app's do on Qt's reachability signal.
+At each of those looks it also looks at the network (``sync/netroute.py``: whether the
+PC has a route out, or one to where the jobs connect, no packet sent); when it finds it
+up after finding it down, the jobs that need the network run at once (the core's rule,
+``receptionist.jobs.netreturn``), as the app's do on Qt's reachability signal.
 
 Ctrl+C (or SIGTERM) stops it cleanly: no job starts after it, the running one is let
 finish (the reminders' round after the message under way: ``runner.stop_asked``; a
@@ -27,7 +27,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -48,27 +47,12 @@ from receptionist.jobs.scheduling import WATCH_SECONDS, Drift, rearm, tick_optio
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
 
+from .netroute import PROBE_TARGETS, Routes, destinations, routed  # noqa: F401 (as before)
+
 log = logging.getLogger("receptionist.sync")  # under the logged one (cli.log, app.log)
 
-# Documentation addresses (RFC 5737, RFC 3849): a datagram socket's connect only looks
-# the route up; nothing is sent, and nothing could answer.
-PROBE_TARGETS = (("192.0.2.1", 9), ("2001:db8::1", 9))
 STOP_POLL = 0.25  # seconds: how soon the loop notices a stop asked by a signal
 INTERRUPTED = 128 + signal.SIGINT  # the shell's code for a command stopped by Ctrl+C
-
-
-def routed(targets: Iterable[tuple[str, int]] = PROBE_TARGETS) -> bool:
-    """Whether this PC has a route to any of ``targets`` (the network is up): cheap,
-    no packet sent, no name looked up."""
-    for host, port in targets:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        try:
-            with socket.socket(family, socket.SOCK_DGRAM) as probe:
-                probe.connect((host, port))
-                return True
-        except OSError:  # no route (the network is down), or no IPv6 here
-            continue
-    return False
 
 
 class Watchful(BlockingScheduler):  # type: ignore[misc]
@@ -156,7 +140,7 @@ def serve(
     on_run: Callable[[Ran], None] | None = None,
     scheduler: Any = None,
     *,
-    probe: Callable[[], bool] = routed,
+    probe: Callable[[], bool] | None = None,
     network: NetworkReturn | None = None,
     tell: Callable[[str], None] | None = None,
 ) -> int:
@@ -170,6 +154,7 @@ def serve(
     scheduler.add_job(tick, next_run_time=datetime.now(UTC), **tick_options())
     back = [job.name for job in on_return(runner.jobs)]
     network = network or NetworkReturn()
+    probe = probe or Routes(lambda: destinations(db))  # the look's: a route out, or to them
     run_back = _guarded(db, lambda: netreturn.run_back(runner, db, clock, back), on_run, lock)
 
     def look() -> None:  # on the scheduler's thread, at each of its wake-ups

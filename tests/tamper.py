@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from templates import Template, make_template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
@@ -37,6 +39,18 @@ def genuine_clinic(root: Path, clock: FixedClock) -> Database:
         db.close()
         raise
     return db
+
+
+def genuine_template(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
+    """A genuine clinic (:func:`genuine_clinic`) made once, for a module's fixture to
+    copy for each test; the time its making left the clock at."""
+
+    def build(root: Path) -> datetime:
+        clock = FixedClock(MADE_AT)
+        genuine_clinic(root, clock).close()
+        return clock.now()
+
+    return make_template(tmp_path_factory.mktemp("genuine") / "clinic", build)
 
 
 def add_and_open_patient(s: Session, ctx: Ctx, given: str = "Ayse") -> str:

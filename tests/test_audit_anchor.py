@@ -9,9 +9,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from factories import CLOCK_START
 from sqlalchemy import text
-from tamper import add_and_open_patient, cut_end, genuine_clinic, rechain, seq_of
+from tamper import add_and_open_patient, cut_end, genuine_template, rechain, seq_of
 from templates import Template, cli_commands, cli_env_for, make_template
 
 from receptionist.cli.main import main
@@ -29,13 +28,7 @@ from receptionist.store.vault import open_clinic
 def made(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
     """A genuine clinic (``tamper.genuine_clinic``), made once for the module; the time
     its making left the clock at."""
-
-    def build(root: Path) -> datetime:
-        clock = FixedClock(CLOCK_START)
-        genuine_clinic(root, clock).close()
-        return clock.now()
-
-    return make_template(tmp_path_factory.mktemp("genuine") / "clinic", build)
+    return genuine_template(tmp_path_factory)
 
 
 @pytest.fixture

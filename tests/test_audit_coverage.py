@@ -9,10 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from factories import CLOCK_START, add_clinic, make_patient
+from factories import add_clinic, make_patient
 from sqlalchemy import inspect, text
-from tamper import add_and_open_patient, count, cut_end, genuine_clinic, rechain, seq_of
-from templates import Template, make_template
+from tamper import add_and_open_patient, count, cut_end, genuine_template, rechain, seq_of
+from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
@@ -27,13 +27,7 @@ from receptionist.store.vault import open_clinic
 def made(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
     """A genuine clinic (``tamper.genuine_clinic``), made once for the module; the time
     its making left the clock at."""
-
-    def build(root: Path) -> datetime:
-        clock = FixedClock(CLOCK_START)
-        genuine_clinic(root, clock).close()
-        return clock.now()
-
-    return make_template(tmp_path_factory.mktemp("genuine") / "clinic", build)
+    return genuine_template(tmp_path_factory)
 
 
 @pytest.fixture

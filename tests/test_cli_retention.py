@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import actor_ctx
+from factories import actor_ctx, make_provider, make_service, weekdays
 from templates import Template, cli_commands, cli_env_for, make_template
 
 from receptionist.cli import main as cli_main
@@ -23,8 +23,10 @@ from receptionist.jobs import lease
 from receptionist.jobs.core import SWEEP
 from receptionist.journal import notary
 from receptionist.ops import auditwait, commlog, patients, retention
+from receptionist.schedule import booking
 from receptionist.store.vault import open_clinic
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 INIT = ["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
         "--region", "TR", "--admin-user", "admin"]  # fmt: skip
 
@@ -485,3 +487,40 @@ def test_jobs_history_sweep_records_and_the_sweep_s_question_say_clinic_time(
     assert run(capsys, "sweep", "records", "--since", "2026-12-09")[1] == []
     assert main(["sweep", "records", "--csv"]) == 0
     assert clock.now().isoformat() in capsys.readouterr().out  # for an inspector: UTC
+
+
+def test_appointment_list_and_show_name_an_anonymised_patient_s_kept_visit(
+    cli_env: Path, made: Template[None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A visit an anonymised patient keeps for statistics is listed and shown with her
+    ``ANON-`` number and "anonymised", as ``patient show`` names her (session 16's
+    closing note said ``"patient": null``; session 16's ``names.display_name`` had
+    already made it so: this pins it, JSON and text)."""
+    made.copy_to(cli_env)
+    db = open_clinic(cli_env)
+    try:
+        then = actor_ctx("admin", FixedClock(SystemClock().now() - timedelta(days=3 * 365)))
+        old = patients.add(db, then, patients.NewPatient("Old", "Timer"))
+        with db.write() as s:
+            doctor = make_provider(s, then, "Dr Aksoy", weekdays(("00:00", "23:59"), days=DAYS))
+            service = make_service(s, then, "Check-up", 30)
+            start = then.clock.now().replace(hour=9, minute=0, second=0, microsecond=0)
+            start += timedelta(days=7 - start.weekday() + 2)  # a Wednesday, 12:00 there
+            visit = booking.book(s, then, patient_id=old.id, provider_id=doctor.id,
+                                 service_id=service.id, start=start).id  # fmt: skip
+            day = start.astimezone(ZoneInfo("Europe/Istanbul")).date()
+    finally:
+        db.close()
+    assert main(["settings", "set", "retention.lapsed_patients", "anonymise"]) == 0
+    assert main(["sweep", "--dry-run"]) == 0 and main(["sweep", "--yes"]) == 0
+    capsys.readouterr()
+    code, shown = run(capsys, "appointment", "show", visit)
+    assert code == 0, shown
+    number = shown["patient_number"]  # type: ignore[index]
+    assert number.startswith("ANON-") and shown["patient"] == "anonymised"  # type: ignore[index]
+    code, listed = run(capsys, "appointment", "list", "--date", day.isoformat())
+    assert code == 0
+    [row] = [r for r in listed if r["id"] == visit]  # type: ignore[union-attr]
+    assert (row["patient_number"], row["patient"]) == (number, "anonymised")
+    assert main(["appointment", "show", visit]) == 0
+    assert re.search(r"^name:\s+anonymised$", capsys.readouterr().out, re.M)

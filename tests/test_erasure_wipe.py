@@ -15,6 +15,7 @@ from pathlib import Path
 import plainpages
 import pytest
 from factories import make_clinic, make_provider, make_service, weekdays
+from handpulled import KEY, joined_pc
 from sqlalchemy import select
 from templates import Template
 
@@ -41,12 +42,10 @@ from receptionist.patients import commlog, documents, erasure
 from receptionist.patients import record as patients
 from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import decode, encode
-from receptionist.replica.seal import ClinicKey
 from receptionist.schedule import booking, reactions, waitlist
 from receptionist.store.storage import Database
-from receptionist.store.vault import Created, open_clinic, unlock
+from receptionist.store.vault import Created, unlock
 
-KEY = ClinicKey(1, bytes(range(32)))
 MON_11 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 NEEDLES = (
@@ -60,24 +59,12 @@ def admin(clock: FixedClock) -> Ctx:
     return Ctx(Actor(None, "admin", "ui"), clock)
 
 
-def _pc(
-    root: Path, clock: FixedClock, code: str, installs: dict[str, Template[Created]], *, first: bool
-) -> Database:
-    installs[code].copy_to(root)
-    db = open_clinic(root)
-    joined = replica.Joined(
-        "http://127.0.0.1:9", "clinic-1", f"device-{code}", code, f"FRONT-{code}"
-    )
-    replica.connected(db, admin(clock), joined, b"\0" * 32, KEY, first=first)
-    return db
-
-
 @pytest.fixture
 def pcs(
     tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
 ) -> Iterator[tuple[Database, Database, str]]:
     """PC A with Zebulonia on it, every field filled; PC B, which pulled her. Her id."""
-    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
+    a = joined_pc(tmp_path / "a", clock, "A", pc_installs, first=True)
     ctx = admin(clock)
     with a.write() as s:
         make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
@@ -89,7 +76,7 @@ def pcs(
             alert="Wheelchairquux ramp", preferred_language="tr", preferred_channel="sms",
             consents={"optional_data": True},
         ).id  # fmt: skip
-    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
+    b = joined_pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     replica.apply_pull(b, ctx, everything(a), [], 1, last=True)
     replica.apply_pull(a, ctx, everything(a), [], 1, last=True)  # A's own, come back
     yield a, b, zeb
@@ -180,7 +167,7 @@ def test_an_older_pcs_tombstone_holding_her_values_is_wiped_where_it_is_applied(
     replica.apply_pull(b, admin(clock), [old], [], 2)
     _assert_wiped(b, zeb, number, clock)
     # never held her: the bulk path
-    fresh = _pc(tmp_path / "c", clock, "C", pc_installs, first=False)
+    fresh = joined_pc(tmp_path / "c", clock, "C", pc_installs, first=False)
     try:
         replica.apply_pull(fresh, admin(clock), everything(a), [], 1)
         _assert_wiped(fresh, zeb, number, clock)
@@ -337,6 +324,26 @@ def test_the_address_her_reminders_went_to_goes_with_her_erasure_here_and_where_
             assert [(r.patient_id, r.appointment_id) for r in rows] == [("", ""), ("", "out-appt")]
 
 
+def _booked_twice_and_cancelled_once(a: Database, b: Database, ctx: Ctx, zeb: str) -> list[str]:
+    """Zeb booked on A at 11:00 and 12:00 on Monday, both pulled to B; then the 11:00
+    cancelled on A, and that pulled too. Her two bookings' ids."""
+    with a.write() as s:
+        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
+        s.flush()
+        booked = [
+            booking.book(
+                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
+                start=start,
+            ).id
+            for start in (MON_11, MON_11 + timedelta(hours=1))
+        ]  # fmt: skip
+    replica.apply_pull(b, ctx, everything(a), [], 2)
+    with a.write() as s:
+        booking.cancel(s, ctx, booked[0], "ill")
+    replica.apply_pull(b, ctx, [p for p in everything(a) if p.record.id == booked[0]], [], 3)
+    return booked
+
+
 def _freed(db: Database) -> list[tuple[str, str, datetime, str]]:
     """Each time freed for the waitlist: (patient, appointment, start, reason)."""
     with db.read() as s:
@@ -355,20 +362,7 @@ def test_the_times_her_bookings_freed_name_her_no_more_once_she_is_erased(
     erasure, and by the pull there) stays for the waitlist, naming nobody."""
     a, b, zeb = pcs
     ctx = admin(clock)
-    with a.write() as s:
-        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
-        s.flush()
-        booked = [
-            booking.book(
-                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
-                start=start,
-            ).id
-            for start in (MON_11, MON_11 + timedelta(hours=1))
-        ]  # fmt: skip
-    replica.apply_pull(b, ctx, everything(a), [], 2)
-    with a.write() as s:
-        booking.cancel(s, ctx, booked[0], "ill")
-    replica.apply_pull(b, ctx, [p for p in everything(a) if p.record.id == booked[0]], [], 3)
+    booked = _booked_twice_and_cancelled_once(a, b, ctx, zeb)
     for db in (a, b):
         assert _freed(db) == [(zeb, booked[0], MON_11, "cancelled")], "the cancel freed it"
 
@@ -421,20 +415,7 @@ def test_a_full_downloads_sweep_that_erases_her_forgets_the_times_her_bookings_f
     still held, freed by the sweep, stays for the waitlist naming nobody."""
     a, b, zeb = pcs
     ctx = admin(clock)
-    with a.write() as s:
-        provider, service = make_provider(s, ctx, "Dr Ayşe"), make_service(s, ctx, "Visit", 30)
-        s.flush()
-        booked = [
-            booking.book(
-                s, ctx, patient_id=zeb, provider_id=provider.id, service_id=service.id,
-                start=start,
-            ).id
-            for start in (MON_11, MON_11 + timedelta(hours=1))
-        ]  # fmt: skip
-    replica.apply_pull(b, ctx, everything(a), [], 2)
-    with a.write() as s:
-        booking.cancel(s, ctx, booked[0], "ill")
-    replica.apply_pull(b, ctx, [p for p in everything(a) if p.record.id == booked[0]], [], 3)
+    booked = _booked_twice_and_cancelled_once(a, b, ctx, zeb)
     assert _freed(b) == [(zeb, booked[0], MON_11, "cancelled")]
 
     replica.reset_cursor(b)

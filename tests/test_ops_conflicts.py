@@ -403,12 +403,7 @@ def test_two_edits_show_both_values_and_a_choice_sets_the_row(
         patients.update_patient(s, ctx, ayse, phone="05320000001")
     with clash.b.write() as s:
         patients.update_patient(s, ctx, ayse, phone="05320000002")
-    edit = PulledConflict(
-        "c-2", "edit", "patient", ayse,
-        [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)], clock.now(),
-        devices=("device-B", "device-A"),
-    )  # fmt: skip
-    replica.apply_pull(clash.a, ctx, [], [edit], 5, NAMES)
+    _pull_edit(clash, ctx, "c-2", ayse, 5)
     found = conflicts.show(clash.a, ctx, "c-2")
     assert found.kind == "edit"
     assert found.words == (
@@ -460,13 +455,19 @@ def _edit_clash(clash: Clash, clock: FixedClock) -> str:
         patients.update_patient(s, ctx, ayse, phone="05320000001", notes="From FRONT-1")
     with clash.b.write() as s:
         patients.update_patient(s, ctx, ayse, phone="05320000002", notes="From FRONT-2")
+    _pull_edit(clash, ctx, "c-3", ayse, 5)
+    return ayse
+
+
+def _pull_edit(clash: Clash, ctx: Ctx, conflict_id: str, ayse: str, seq: int) -> None:
+    """The endpoint's edit conflict ``conflict_id`` over Ayşe's record as each PC holds
+    it (FRONT-2's side A, FRONT-1's side B), pulled into ``clash.a`` at ``seq``."""
     edit = PulledConflict(
-        "c-3", "edit", "patient", ayse,
-        [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)], clock.now(),
+        conflict_id, "edit", "patient", ayse,
+        [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)], ctx.clock.now(),
         devices=("device-B", "device-A"),
     )  # fmt: skip
-    replica.apply_pull(clash.a, ctx, [], [edit], 5, NAMES)
-    return ayse
+    replica.apply_pull(clash.a, ctx, [], [edit], seq, NAMES)
 
 
 def _phone_notes(db: Database, patient_id: str) -> tuple[str | None, str | None]:
@@ -641,12 +642,7 @@ def test_one_side_chosen_on_a_screen_is_refused_when_a_field_nobody_saw_differs_
     shown = conflicts.seen(found, {f.field: "A" for f in found.fields})
     with clash.b.write() as s:
         patients.update_patient(s, ctx, ayse, email="unseen@example.org")
-    edit = PulledConflict(
-        "c-3", "edit", "patient", ayse,
-        [_record(clash.b, Patient, ayse), _record(clash.a, Patient, ayse)], clock.now(),
-        devices=("device-B", "device-A"),
-    )  # fmt: skip
-    replica.apply_pull(clash.a, ctx, [], [edit], 6, NAMES)
+    _pull_edit(clash, ctx, "c-3", ayse, 6)
     again = conflicts.show(clash.a, ctx, "c-3")
     assert sorted(f.field for f in again.fields) == ["email", "notes", "phone"]
     with pytest.raises(UserError, match="brought again with other values"):
@@ -658,3 +654,51 @@ def test_one_side_chosen_on_a_screen_is_refused_when_a_field_nobody_saw_differs_
     conflicts.resolve(clash.a, ctx, "c-3", Resolution("choose", choose="A", seen=now_seen))
     with clash.a.read() as s:
         assert s.get(Patient, ayse).email == "unseen@example.org"  # type: ignore[union-attr]
+
+
+def test_an_anonymised_patient_s_kept_visit_reads_so_in_the_words_and_the_cli(
+    clash: Clash, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """Ayşe (side B, the booking the endpoint took) since anonymised by the retention
+    sweep, as the sweep leaves the conflict (``close_erased``: open, her record emptied).
+    The headline says "an anonymised patient" as one phrase (a translator sees it whole,
+    not "for anonymised"), and ``conflicts list`` tells each side's ``anonymised``, in
+    JSON and in its text (session 17: the headline read "for anonymised on FRONT-1",
+    and the flag was not output)."""
+    from receptionist.cli.main import main
+    from receptionist.ops.conflicterasure import close_erased
+    from receptionist.staff import accounts
+
+    with clash.a.write() as s:
+        visit = s.get(Appointment, clash.ayse)
+        patient = s.get(Patient, visit.patient_id) if visit is not None else None
+        assert patient is not None
+        patient.given_name, patient.family_name = "", ""
+        patient.number, patient.anonymised_at = "ANON-TESTTESTTES", clock.now()
+        close_erased(s, clock.now())
+    [found] = conflicts.listing(clash.a, admin(clock))
+    assert found.open and [s.anonymised for s in found.sides] == [False, True]
+    assert found.words == (
+        "Dr Aydın, Tue 03 Mar 10:00: booked for Omar Haddad on FRONT-2 and for "
+        "an anonymised patient on FRONT-1 while offline"
+    )
+    assert found.words.params["second"].template == "an anonymised patient"  # type: ignore[union-attr]
+    assert [side["anonymised"] for side in described(found, UTC)["sides"]] == [False, True]
+    with clash.a.write() as s:
+        accounts.create_user(s, admin(clock), username="boss", password="admin-password-1",
+                             role="admin")  # fmt: skip
+    clash.a.close()
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", "correct horse battery")
+    root = ["--data-dir", str(tmp_path / "a")]
+    capsys.readouterr()
+    assert main([*root, "--json", "conflicts", "list"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert [(s["label"], s["anonymised"]) for s in listed["sides"]] == [("A", False), ("B", True)]
+    assert "for an anonymised patient on FRONT-1" in listed["words"]
+    assert main([*root, "conflicts", "list"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    [side_b] = [line for line in said if line.startswith("  B: ")]
+    assert side_b.startswith("  B: anonymised, ") and "kept for statistics" in side_b, said
+    [side_a] = [line for line in said if line.startswith("  A: ")]
+    assert "statistics" not in side_a

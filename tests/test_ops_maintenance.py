@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import CLOCK_START, actor_ctx
+from factories import actor_ctx
 from sqlalchemy import text
-from tamper import PASSPHRASE, genuine_clinic
-from templates import Template, make_template
+from tamper import PASSPHRASE, genuine_template
+from templates import Template
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
@@ -43,13 +43,7 @@ from receptionist.texts import Text
 def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
     """A clinic as ``init`` makes it, with a patient (``tamper.genuine_clinic``), made
     once for the module; the time its making left the clock at."""
-
-    def build(root: Path) -> datetime:
-        clock = FixedClock(CLOCK_START)
-        genuine_clinic(root, clock).close()
-        return clock.now()
-
-    return make_template(tmp_path_factory.mktemp("genuine") / "clinic", build)
+    return genuine_template(tmp_path_factory)
 
 
 @pytest.fixture

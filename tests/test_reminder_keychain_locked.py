@@ -182,11 +182,13 @@ def test_a_locked_keychain_stops_the_channel_with_its_own_reason_and_words(
     assert reminders.status(clinic.db).attention == ()
 
 
-def test_the_status_reads_a_locked_keychain_again_until_it_answers(
+def test_the_status_reads_a_locked_keychain_again_once_it_answers(
     clinic: Clinic, twilio: tuple[str, Any], memory_keyring: MemoryKeyring
 ) -> None:
-    """A missing secret is remembered until one is saved; a locked keychain is not
-    remembered: it is unlocked outside the app, with nothing saved."""
+    """A missing secret is remembered until one is saved; a locked keychain is unlocked
+    outside the app, with nothing saved: the status reads it again once another read
+    got an answer (here a person's: what `channels` and Settings ask). Session 17: it
+    no longer reads it again at every ask (each read may prompt to unlock)."""
     sms_with_token(clinic, twilio[0])
     assert reminders.status(clinic.db).secrets_missing == ()
     keyring.set_keyring(LockedKeyring())
@@ -196,8 +198,69 @@ def test_the_status_reads_a_locked_keychain_again_until_it_answers(
         assert found.secrets_missing == ("sms",) and found.secrets_locked == ("sms",)
     finally:
         keyring.set_keyring(memory_keyring)
+    assert reminders.status(clinic.db).secrets_locked == ("sms",)  # not asked again yet
+    assert reminders.secret_state(clinic.db, "sms") == "kept"  # a person's read answers
     assert reminders.status(clinic.db).secrets_locked == ()
     assert reminders.status(clinic.db).secrets_missing == ()
+
+
+class CountingLockedKeyring(LockedKeyring):
+    """A locked keychain that counts the reads (each one an unlock prompt on Linux)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.reads += 1
+        return super().get_password(service, username)
+
+
+def test_the_status_does_not_prompt_at_every_ask_while_the_keychain_is_locked(
+    clinic: Clinic, twilio: tuple[str, Any], memory_keyring: MemoryKeyring
+) -> None:
+    url, server = twilio
+    sms_with_token(clinic, url)
+    locked = CountingLockedKeyring()
+    keyring.set_keyring(locked)
+    try:
+        settings.set_many(clinic.db, clinic.ctx, {"channels.sms_sender": SENDER})  # read again
+        for _ in range(reminders.LOCKED_REASK):  # the status bar: one ask a minute
+            assert reminders.status(clinic.db).secrets_locked == ("sms",)
+        assert locked.reads == 1, "the keychain was asked (a prompt) at every status read"
+        assert reminders.status(clinic.db).secrets_locked == ("sms",)
+        assert locked.reads == 2  # a quarter hour on: asked again, in case it was unlocked
+        # A round with something to send reads it (its own rule), and the status after it
+        # needs no read of its own while it is still locked.
+        clinic.book(clinic.patient(1), at(3, 10))
+        dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+        assert locked.reads == 3
+        assert reminders.status(clinic.db).secrets_locked == ("sms",) and locked.reads == 3
+    finally:
+        keyring.set_keyring(memory_keyring)
+    # Unlocked outside the app: the round that sends gets an answer, and the status
+    # says so at its next ask, with nothing saved.
+    clinic.clock.advance(minutes=1)
+    later = dispatch.run(clinic.db, clinic.clock, build.Senders(clinic.db))
+    assert [i.state for i in later.items] == ["sent"] and len(server.messages) == 1
+    assert reminders.status(clinic.db).secrets_locked == ()
+    assert reminders.status(clinic.db).secrets_missing == ()
+
+
+def test_a_locked_status_is_not_kept_past_the_reask_once_unlocked(
+    clinic: Clinic, twilio: tuple[str, Any], memory_keyring: MemoryKeyring
+) -> None:
+    """Unlocked with nothing else reading it: the status learns of it within
+    LOCKED_REASK asks (a quarter hour), not never."""
+    sms_with_token(clinic, twilio[0])
+    keyring.set_keyring(LockedKeyring())
+    try:
+        settings.set_many(clinic.db, clinic.ctx, {"channels.sms_sender": SENDER})
+        assert reminders.status(clinic.db).secrets_locked == ("sms",)
+    finally:
+        keyring.set_keyring(memory_keyring)
+    said = [reminders.status(clinic.db).secrets_locked for _ in range(reminders.LOCKED_REASK)]
+    assert said[0] == ("sms",) and said[-1] == ()
 
 
 def test_a_missing_secret_s_words_point_to_settings_too(clinic: Clinic) -> None:

@@ -4,15 +4,19 @@ another PC sends, or none is named."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from channelservers import ACCOUNT, INVALID, TOKEN, http_server, twilio_route
 from reminderclinic import SENDER, Clinic, at, make
+from sqlalchemy import event, select, update
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
+from receptionist.models import Reminder
 from receptionist.ops import reminders
-from receptionist.reminders import dispatch
+from receptionist.reminders import dispatch, halt
+from receptionist.reminders.compose import RETRY
 from receptionist.store.storage import Database
 from sync.channels.twilio import TwilioSender
 
@@ -71,3 +75,44 @@ def test_the_desk_reads_the_status_as_the_lease_was_last_heard(
         assert reminderstatus.read(clinic.db)[0].queued == 2
     finally:
         reminderlease._seen.pop(str(clinic.db.path), None)
+
+
+def test_the_status_reads_the_messages_in_one_statement_with_each_channels_newest_try(
+    clinic: Clinic, sender: TwilioSender
+) -> None:
+    """The status bar reloads on every change and each minute: the counts, the next
+    time, the channels waiting to try again and those stopped come from one grouped
+    read of the messages, and say what the separate reads said."""
+    clinic.set(enabled=True)
+    clinic.book(clinic.patient(1), at(2, 9))
+    clinic.book(clinic.patient(2), at(3, 9))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    with clinic.db.write() as s:
+        ids = list(s.scalars(select(Reminder.id).where(Reminder.state == "pending")))
+        assert len(ids) == 4
+        marked = [  # (channel, reason, minutes ago): sms's newest try met a timeout
+            ("sms", RETRY + "network", 30), ("sms", RETRY + "timeout", 5),
+            ("email", RETRY + "greylisted", 10), ("whatsapp", halt.HALTED, 1),
+        ]  # fmt: skip
+        for rid, (channel, reason, ago) in zip(ids, marked, strict=True):
+            s.execute(
+                update(Reminder).where(Reminder.id == rid).values(
+                    channel=channel, reason=reason,
+                    updated_at=clinic.clock.now() - timedelta(minutes=ago),
+                )
+            )  # fmt: skip
+        causes = halt.causes(s)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
+        statements.append(sql)
+
+    event.listen(clinic.db.engine, "before_cursor_execute", seen)
+    try:
+        found = reminders.status(clinic.db)
+    finally:
+        event.remove(clinic.db.engine, "before_cursor_execute", seen)
+    assert len([q for q in statements if "FROM reminder" in q]) == 1, statements
+    assert found.waiting == (("email", "greylisted"), ("sms", "timeout"))
+    assert found.causes == tuple(sorted(causes.items())) == (("whatsapp", halt.HALTED),)
+    assert (found.queued, found.failed, found.next_due) == (4, 0, at(1, 9))

@@ -105,7 +105,7 @@ from receptionist.ops import backups
 def killed(*_args, **_kwargs):
     os._exit(9)
 
-backups.open_clinic = killed
+backups.open_unlocked = killed
 clock = FixedClock(datetime.fromisoformat(sys.argv[3]))
 backups.restore(Path(sys.argv[1]), Path(sys.argv[2]), clock)
 """

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from factories import make_clinic, make_provider, make_service, weekdays
+from handpulled import KEY, joined_pc
 from sqlalchemy import select, text
 from templates import Template
 
@@ -25,12 +26,11 @@ from receptionist.patients import record as patients
 from receptionist.replica import bases
 from receptionist.replica.apply import Pulled, merge3
 from receptionist.replica.records import encode, values_of
-from receptionist.replica.seal import ClinicKey, Tampered
+from receptionist.replica.seal import Tampered
 from receptionist.schedule import booking
 from receptionist.store.storage import Database
-from receptionist.store.vault import Created, open_clinic
+from receptionist.store.vault import Created
 
-KEY = ClinicKey(1, bytes(range(32)))
 MON_11 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
@@ -70,23 +70,11 @@ def admin(clock: FixedClock) -> Ctx:
     return Ctx(Actor(None, "admin", "ui"), clock)
 
 
-def _pc(
-    root: Path, clock: FixedClock, code: str, installs: dict[str, Template[Created]], *, first: bool
-) -> Database:
-    installs[code].copy_to(root)  # a new clinic, as vault.create makes it (conftest)
-    db = open_clinic(root)
-    joined = replica.Joined(
-        "http://127.0.0.1:9", "clinic-1", f"device-{code}", code, f"FRONT-{code}"
-    )
-    replica.connected(db, admin(clock), joined, b"\0" * 32, KEY, first=first)
-    return db
-
-
 @pytest.fixture
 def pcs(
     tmp_path: Path, clock: FixedClock, pc_installs: dict[str, Template[Created]]
 ) -> Iterator[tuple[Database, Database]]:
-    a = _pc(tmp_path / "a", clock, "A", pc_installs, first=True)
+    a = joined_pc(tmp_path / "a", clock, "A", pc_installs, first=True)
     with a.write() as s:
         ctx = admin(clock)
         make_clinic(s, ctx, hours=weekdays(("08:00", "18:00")))
@@ -95,7 +83,7 @@ def pcs(
         patients.create_patient(
             s, ctx, given_name="Zeynep", family_name="Kaya", phone="05321234567"
         )
-    b = _pc(tmp_path / "b", clock, "B", pc_installs, first=False)
+    b = joined_pc(tmp_path / "b", clock, "B", pc_installs, first=False)
     yield a, b
     a.close()
     b.close()

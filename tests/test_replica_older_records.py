@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 from factories import downgrade, make_clinic, weekdays
+from handpulled import CLINIC, KEY, joined_pc
 from sqlalchemy import select, text
 from templates import Template
 
@@ -29,29 +30,17 @@ from receptionist.privacy import restriction
 from receptionist.replica import records
 from receptionist.replica.apply import Pulled, PulledConflict
 from receptionist.replica.records import ADDED, Record, encode
-from receptionist.replica.seal import ClinicKey, Place, Tampered, open_sealed, seal
+from receptionist.replica.seal import Place, Tampered, open_sealed, seal
 from receptionist.retention import holds
 from receptionist.store import migrate
 from receptionist.store.storage import Database
-from receptionist.store.vault import Created, open_clinic
+from receptionist.store.vault import Created
 
-CLINIC = "clinic-1"
-KEY = ClinicKey(1, bytes(range(32)))
 PATIENT_ADDED = tuple(ADDED["patient"])  # alert (0017), restricted_at, restriction_reason (0024)
 
 
 def admin(clock: FixedClock) -> Ctx:
     return Ctx(Actor(None, "admin", "ui"), clock)
-
-
-def _pc(
-    root: Path, clock: FixedClock, code: str, installs: dict[str, Template[Created]]
-) -> Database:
-    installs[code].copy_to(root)
-    db = open_clinic(root)
-    joined = replica.Joined("http://127.0.0.1:9", CLINIC, f"device-{code}", code, f"FRONT-{code}")
-    replica.connected(db, admin(clock), joined, b"\0" * 32, KEY, first=code == "A")
-    return db
 
 
 @pytest.fixture
@@ -60,8 +49,8 @@ def pcs(
 ) -> Iterator[tuple[Database, Database]]:
     """A: where the rows an older PC edits are made; B: this PC (this version)."""
     a, b = (
-        _pc(tmp_path / "a", clock, "A", pc_installs),
-        _pc(tmp_path / "b", clock, "B", pc_installs),
+        joined_pc(tmp_path / "a", clock, "A", pc_installs, first=True),
+        joined_pc(tmp_path / "b", clock, "B", pc_installs, first=False),
     )
     yield a, b
     a.close()

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from factories import actor_ctx, make_clinic
+from factories import actor_ctx, make_clinic, make_patients
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from receptionist.clock import FixedClock
 from receptionist.context import Ctx
@@ -115,3 +116,68 @@ def test_the_log_form_of_every_kind_and_setting_fits_the_column(tmp_path: Path) 
     assert records.from_events([(a, e or "") for a, _, e in events]) == Counter(
         (r.kind, r.count, r.policy) for r in found
     )
+
+
+def test_a_sweep_cut_short_before_its_last_write_is_written_into_the_log_by_the_next(
+    db: Database, ctx: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep killed after its batches, before its last write (its records' audit
+    events and its own event), leaves records the log holds nothing of: ``sweep
+    records`` says "not in the audit log" for good. The next sweep writes them into
+    the log first (the records as they are, then ``sweep_cut_short`` for that sweep,
+    not a ``sweep`` event: it never ended), so they match; before, they never did."""
+    then = NOW - timedelta(days=3 * 365)
+    with db.write() as s:
+        make_patients(s, then, range(1, 4))  # lapsed: 3 years, never seen
+    real = audit.record_many
+
+    def killed(session: Session, ctx: Ctx, events: list[tuple[str, str, str | None]]) -> None:
+        if any(action == records.SWEPT for action, _, _ in events):
+            raise RuntimeError("the process was killed here")
+        real(session, ctx, events)
+
+    monkeypatch.setattr(audit, "record_many", killed)
+    with pytest.raises(RuntimeError):
+        retention.sweep(db, ctx, db.path.parent)
+    monkeypatch.undo()
+    with db.read() as s:
+        [cut] = {r.sweep_id for r in records.recent(s)}
+        assert ("patient", 3) in {(r.kind, r.count) for r in records.of_sweep(s, cut)}
+        assert records.in_log(s, cut) is None, "the batches' records: no events"
+
+    swept = retention.sweep(db, ctx, db.path.parent)
+
+    assert retention.records_in_log(db, ctx, [cut, swept.sweep_id]) == {
+        cut: True, swept.sweep_id: True
+    }  # fmt: skip
+    assert _logged(db, cut) == _recorded(db, cut)
+    with db.read() as s:
+        assert audit.verify(s).ok
+        actions = s.execute(
+            text("SELECT action FROM audit_event WHERE entity_type = 'retention'"
+                 " AND entity_id = :c"), {"c": cut},
+        ).scalars().all()  # fmt: skip
+        last = s.execute(text("SELECT max(at) FROM audit_event WHERE action = 'sweep'")).scalar()
+    assert actions == [records.CUT_SHORT], "not taken for a sweep that ended"
+    assert last is not None
+    again = retention.sweep(db, ctx, db.path.parent)
+    with db.read() as s:
+        cut_events = s.execute(
+            text("SELECT count(*) FROM audit_event WHERE entity_id = :c"), {"c": cut}
+        ).scalar_one()
+        assert cut_events == 1 and records.in_log(s, again.sweep_id) is True, "once"
+
+
+def test_a_sweep_whose_events_the_audit_retention_removed_is_not_written_again(
+    db: Database, ctx: Ctx
+) -> None:
+    """Records older than the log's first event (their sweep's events went with the
+    log's oldest, under ``retention.audit_years``) are left as they are: "not in the
+    audit log" says so truly, and writing them now would date them wrongly."""
+    with db.write() as s:
+        audit.record(s, ctx, "login", "staff_user", None)  # the log's first event, now
+        records.add(s, "older", NOW - timedelta(days=1), "appointment", 4,
+                    "retention.appointment_months=24")  # fmt: skip
+    swept = retention.sweep(db, ctx, db.path.parent)
+    with db.read() as s:
+        assert records.in_log(s, "older") is None and records.in_log(s, swept.sweep_id)

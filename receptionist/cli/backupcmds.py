@@ -6,9 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from receptionist import zones
 from receptionist.cli.common import App, examples, terminal_ask
+from receptionist.cli.jobcmds import clinic_time
 from receptionist.errors import UserError
-from receptionist.ops import backups
+from receptionist.ops import backups, patients
 from receptionist.store.storage import human_size
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -113,6 +115,7 @@ def cmd_create(app: App) -> int:
 def cmd_list(app: App) -> int:
     with app.database() as db:
         found = backups.listing(db, app.ctx(db), app.data_dir, folder=_folder(app.args.folder))
+        tz = zones.zone(patients.clinic_zone(db))
     rows = [
         {
             "path": str(b.path),
@@ -124,7 +127,7 @@ def cmd_list(app: App) -> int:
         for b in found
     ]
     lines = [
-        f"{b.created_at:%Y-%m-%d %H:%M} UTC  {human_size(b.size):>9}  {b.path.name}"
+        f"{clinic_time(b.created_at, tz)}  {human_size(b.size):>9}  {b.path.name}"
         + ("" if b.this_clinic else "  (another clinic)")
         for b in found
     ]
@@ -147,7 +150,8 @@ def cmd_verify(app: App) -> int:
         live = backups.log_against(db, ours, ctx.clock.now())
         lost = backups.unchecked_anchors(db, ours)
         current = db.key_id()  # a backup made under an earlier key is told as such
-    checked = backups.verify(path, ask=terminal_ask(), current_key=current)
+        zone = patients.clinic_zone(db)
+    checked = backups.verify(path, ask=terminal_ask(), current_key=current, zone=zone)
     text = (  # a problem names the backup and what is wrong with it
         f"The backup {path.name} is whole; its audit log ({checked.events} events) verifies."
         if checked.ok
@@ -203,10 +207,18 @@ def cmd_places(app: App) -> int:
     return 0
 
 
+class _Declined(Exception):
+    """The person did not confirm the restore: nothing was changed."""
+
+
 def cmd_restore(app: App) -> int:
     path = Path(app.args.file)
-    replacing = backups.replaces_clinic(app.data_dir)
-    if not app.args.yes:
+
+    def confirm(replacing: bool) -> None:
+        """Asked once the restore knows what it makes (the check it acts on: a copy's
+        files copied by hand stay a copy, ``copymark.in_file_at``), before anything moves."""
+        if app.args.yes:
+            return
         if not sys.stdin.isatty():
             raise UserError(
                 "Restoring replaces the clinic's files; confirm it with --yes."
@@ -219,10 +231,15 @@ def cmd_restore(app: App) -> int:
             else f"Restore {path.name} into {app.data_dir} as a copy to look at? Type RESTORE: "
         )
         if input(question).strip() != "RESTORE":
-            print("Nothing was changed.")
-            return 1
-    done = backups.restore(app.data_dir, path, app.clock, ask=terminal_ask())
-    lines = [f"Restored the backup of {done.created_at:%Y-%m-%d %H:%M} UTC into {done.root}."]
+            raise _Declined
+
+    try:
+        done = backups.restore(app.data_dir, path, app.clock, ask=terminal_ask(), confirm=confirm)
+    except _Declined:
+        print("Nothing was changed.")
+        return 1
+    tz = zones.zone(done.zone)
+    lines = [f"Restored the backup of {clinic_time(done.created_at, tz)} into {done.root}."]
     if done.kept_aside:
         lines.append(
             f"The files it replaced are kept beside them ({len(done.kept_aside)}) until the"
@@ -244,9 +261,12 @@ def cmd_restore(app: App) -> int:
             "kept_aside": [str(p) for p in done.kept_aside],
             "superseded": [str(p) for p in done.superseded],
             "look_only": done.look_only,
+            "not_superseded": done.not_superseded or None,
         },
         "\n".join(lines),
     )
+    if done.not_superseded:  # done all the same: exit 0, as a rekey whose backup failed
+        print(f"warning: {done.not_superseded}", file=sys.stderr)
     return 0
 
 

@@ -116,7 +116,7 @@ def described(c: ConflictView, tz: ZoneInfo) -> dict[str, Any]:
                 "label": s.label, "row_id": s.row_id, "device": str(s.device),
                 "device_id": s.device_id, "refused": s.refused, "patient_id": s.patient_id,
                 "patient": s.patient, "phone": s.phone, "provider_id": s.provider_id,
-                "room_id": s.room_id, "here": s.here,
+                "room_id": s.room_id, "here": s.here, "anonymised": s.anonymised,
                 "start": s.start_utc.astimezone(tz).isoformat(timespec="minutes")
                 if s.start_utc else None,
             }
@@ -140,6 +140,8 @@ def _lines(d: dict[str, Any]) -> str:
         when = f", {side['start'].replace('T', ' ')[:16]}" if side["start"] else ""
         # the appointment's id: what --keep takes besides the side's label
         where = "" if side["here"] else ", not on this PC"
+        if side.get("anonymised"):  # nothing may move or cancel it (ops/conflicts.not_here)
+            where += ", kept for statistics"
         lines.append(
             f"  {side['label']}: {who}{when} on {side['device']}{phone}"
             f"  [appointment {side['row_id'][:8]}{where}]"

@@ -256,6 +256,7 @@ def cmd_records(app: App) -> int:
         since = zones.wall_to_utc(datetime.combine(day, time()), tz) if day else None
         found = ops.destruction_records(db, app.ctx(db), since=since)
         logged = ops.records_in_log(db, app.ctx(db), (r.sweep_id for r in found))
+        gone = ops.records_gone(db, app.ctx(db)) if since is None else []
     if app.args.csv:
         sys.stdout.write(records.as_csv(found))
         return 0
@@ -273,6 +274,8 @@ def cmd_records(app: App) -> int:
     ] or ["No destruction records."]
     if False in logged.values():
         lines.append(DIFFERS)
+    if gone:
+        lines.append(GONE.format(count=len(gone), ids=", ".join(g[:8] for g in gone)))
     app.emit(rows, "\n".join(lines))
     return 0
 
@@ -283,6 +286,13 @@ DIFFERS = (
     "Warning: some destruction records differ from what the audit log holds for their "
     "sweep: a record was edited after the sweep. Run `receptionist audit verify`, and keep "
     "a copy of this file and its backups for whoever investigates."
+)
+
+
+GONE = (
+    "Warning: the audit log holds the counts of {count} sweep(s) whose destruction records "
+    "are gone ({ids}): they were deleted after the sweep. Run `receptionist audit verify`, "
+    "and keep a copy of this file and its backups for whoever investigates."
 )
 
 

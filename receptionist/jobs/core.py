@@ -12,7 +12,7 @@ from pathlib import Path
 
 from receptionist.clock import Clock
 from receptionist.context import SYSTEM, Ctx
-from receptionist.errors import Busy, ValidationError
+from receptionist.errors import Busy, UserError, ValidationError
 from receptionist.jobs import lease
 from receptionist.jobs.registry import Daily, Job
 from receptionist.jobs.runner import Problem, new_holder
@@ -22,7 +22,7 @@ from receptionist.retention import clockcheck
 from receptionist.retention.policy import SWEEP_HOUR
 from receptionist.settings.backups import HOUR as BACKUP_HOUR
 from receptionist.store.storage import Database
-from receptionist.texts import QT_TRANSLATE_NOOP, Text
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 AWAITING_PERSON = "awaiting_person"  # the sweep's count while it waits for a person's sweep
 # What the nightly sweep logs each time it waits for a person: a headless station
@@ -71,8 +71,13 @@ LOG_PROBLEM = QT_TRANSLATE_NOOP(
 def backup(db: Database, clock: Clock) -> Mapping[str, int]:
     """A checked backup in the backup folder, then the rotation. A log found rewritten
     is not an "ok" run: the run is recorded failed, with the sentence (the backup is
-    written all the same, and its counts kept)."""
-    made = backups.create(db, Ctx(SYSTEM, clock), db.path.parent)
+    written all the same, and its counts kept). A backup that could not be made (its
+    folder out of reach, not writable, full) is recorded failed with its sentence, not
+    only its error's type: the backup's sentences name folders, never a patient."""
+    try:
+        made = backups.create(db, Ctx(SYSTEM, clock), db.path.parent)
+    except UserError as exc:
+        raise Problem(message(exc), {}) from exc
     counts = {
         "bytes": made.size,
         "rotated": len(made.removed),

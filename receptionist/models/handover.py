@@ -21,10 +21,11 @@ from receptionist.models.base import Base
 
 
 class ReminderHandover(Base):
-    """``kind``: "lease" (taken from another PC) or "restore" (from a backup); and
-    "watch", not a handover: a stand-by's view of the holder (``handover.watch``: the
-    holder's last renewal in the endpoint's time as ``cutoff``, this PC's time when it
-    first heard of it as ``updated_at``)."""
+    """``kind``: "lease" (taken from another PC) or "restore" (from a backup), its
+    ``cutoff`` on this PC's clock (a lease's moved there from the endpoint's time:
+    ``handover.note``); and "watch", not a handover: a stand-by's view of the holder
+    (``handover.watch``: the holder's last renewal in the endpoint's time as ``cutoff``,
+    this PC's time when it first heard of it as ``updated_at``)."""
 
     __tablename__ = "reminder_handover"
 

@@ -36,13 +36,13 @@ from receptionist.settings import backups as settings
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore, pcstore
 from receptionist.store import backup as files
-from receptionist.store import copymark, keystore
+from receptionist.store import copymark, keystore, migrate, setaside
 from receptionist.store.backup import Manifest
 from receptionist.store.folder import make_private_dir
 from receptionist.store.lock import InstanceLock, exclusive_use
 from receptionist.store.migrate import current_revision
 from receptionist.store.storage import Database, db_files, fsync_dir, key_id
-from receptionist.store.vault import AskSecret, DataDir, clinic_id, open_clinic, unlock
+from receptionist.store.vault import AskSecret, DataDir, clinic_id, open_unlocked, unlock
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
 CANNOT = Text(QT_TRANSLATE_NOOP("core", "Only a manager or an administrator can manage backups."))
@@ -124,7 +124,38 @@ def placement(root: Path) -> Text | None:
 # -- making one ----------------------------------------------------------------------
 
 
+FOLDER_FAILED = QT_TRANSLATE_NOOP(
+    "core",
+    "The backup could not be written in {folder}: {reason}. Check that the folder can be "
+    "reached and written to and that its disk has room (a disk plugged in, a network share "
+    "connected), or choose another backup folder (Settings > This PC, or backup.folder); "
+    "then make the backup again.",
+)
+
+
+def _folder_failed(folder: Path, exc: OSError) -> UserError:
+    """What an OS error while making a backup in ``folder`` tells a person."""
+    return UserError(Text(FOLDER_FAILED, folder=str(folder), reason=_reason(exc)))
+
+
+def _reason(exc: OSError) -> str:
+    """The system's reason for an OS error on a backup folder, with the path it names."""
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename:
+        reason = f"{reason} ({exc.filename})"
+    return reason
+
+
 def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Made:
+    """:func:`_create`; an OS error (the folder out of reach, not writable, its disk
+    full) is a :class:`UserError` naming the folder, the reason and what to do."""
+    try:
+        return _create(db, ctx, root, to=to)
+    except OSError as exc:
+        raise _folder_failed(folder_for(root, to), exc) from exc
+
+
+def _create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Made:
     """A backup of the open clinic in its backup folder, checked after writing; then
     the rotation. The log is checked against the newest earlier backup's anchor:
     a problem is returned (and the backup is made all the same: it keeps the data)."""
@@ -141,6 +172,7 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
     with db.read() as s:
         problem = problem or _log_problem(audit.verify(s, now=ctx.clock.now()))
         taken = audit.anchor(s, ctx.clock)
+        zone = str(clinicstore.value(s, clinic_settings.TIMEZONE))
     revision = current_revision(db) or ""
     # A name of its own, even beside one made in the same second (never replaced).
     dest = files.reserve_name(folder, clinic, ctx.clock.now())
@@ -157,6 +189,7 @@ def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Mad
             app_version=__version__,
             log_problem=problem,
             key_id=db.key_id(),
+            zone=zone,
         )
         path = files.write_archive(dest, copy, DataDir(root).keyfile, manifest)
     finally:
@@ -493,17 +526,21 @@ def verify(
     ask: AskSecret | None = None,
     env: Mapping[str, str] | None = None,
     current_key: str | None = None,
+    zone: str | None = None,
 ) -> Checked:
     """Whether the backup at ``path`` is whole: its copy matches its manifest, opens
     (with this PC's key, or the secret of the time it was made), reads whole, and
     its audit log verifies and still holds the anchor it was made with.
     ``current_key``: the fingerprint of the clinic's key now (``Database.key_id``;
     default: of the key in this PC's keychain), so a backup made under an earlier key
-    is told as such."""
+    is told as such; ``zone``: the clinic's time zone, in which that refusal tells the
+    backup's time (default: the one its manifest kept, else UTC, said)."""
     try:
         with _unpacked(path) as (manifest, ddir):
             env = os.environ if env is None else env
-            key = _unlock_backup(ddir.root, manifest, path, ask=ask, env=env, current=current_key)
+            key = _unlock_backup(
+                ddir.root, manifest, path, ask=ask, env=env, current=current_key, zone=zone
+            )
             files.check_copy(ddir.db, key)
             copy = Database(ddir.db, key)
             try:
@@ -545,17 +582,19 @@ def _unlock_backup(
     ask: AskSecret | None,
     env: Mapping[str, str],
     current: str | None = None,
+    zone: str | None = None,
 ) -> bytes:
     """The key of the backup unpacked in ``folder`` (``vault.unlock``). When nothing
     offered opens it, and its manifest's key fingerprint is not the clinic's key of now
     (``current``, else the key in this PC's keychain), the refusal says it was made
-    under an earlier key and which secret opens it."""
+    under an earlier key and which secret opens it, telling the backup's time in the
+    clinic's time (``zone``, else the zone its manifest kept; UTC, said, without one)."""
     try:
         return unlock(folder, ask=ask, env=env)
     except NotOurFile:
         raise
     except UnlockError as exc:
-        made = f"{manifest.created_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        made = zones.told(manifest.created_at, zone or manifest.zone)
         if current is None:
             stored = keystore.load_key(manifest.clinic_id)
             current = key_id(stored) if stored is not None else None
@@ -580,6 +619,11 @@ class Restored:
     # Restored into a folder that held no clinic: a copy to look at (ops/lookcopy.py),
     # which sends nothing until adopted; the clinic's backups were left as they were.
     look_only: bool = False
+    # The restore is done, but the newer backups could not be moved aside: the sentence
+    # naming their folder, the reason and what to do ("" when they moved, or none).
+    not_superseded: str = ""
+    # The restored clinic's time zone (its setting), in which its times are told.
+    zone: str = "UTC"
 
 
 def restore(
@@ -590,17 +634,27 @@ def restore(
     ask: AskSecret | None = None,
     env: Mapping[str, str] | None = None,
     holding_lock: bool = False,
+    confirm: Callable[[bool], None] | None = None,
 ) -> Restored:
     """Put the backup at ``path`` in place of the clinic in ``root`` (or into an empty
     ``root``). The app must be closed. The clinic's current files are kept beside as
     ``*.before-restore-<time>``. Refused, changing nothing, for another clinic's
-    backup or a backup that is not whole. ``holding_lock``: the caller (the app,
+    backup, a backup that is not whole, or one made by a newer version (its schema
+    unknown here). A failure once the clinic's files are set aside (the restored file
+    does not open) puts them back. ``holding_lock``: the caller (the app,
     offering a backup for a damaged file) holds the folder's app lock already.
 
     Only a restore over the clinic itself replaces it: the backups made after the one
     restored move aside then (``superseded``). A restore into a folder that held no
     clinic (or into a copy restored to look at) makes a copy to look at: marked, its
-    jobs off, the clinic's backups untouched, until a person adopts it (:func:`adopt`)."""
+    jobs off, the clinic's backups untouched, until a person adopts it (:func:`adopt`).
+    ``confirm`` is called, once every check passed and before anything moves, with
+    whether the restore replaces the clinic (False: it makes a copy to look at, a copy's
+    files copied by hand included); it raises to stop, and nothing is changed.
+
+    Once the restored file opened, the restore is done: when the newer backups cannot
+    then be moved aside (their folder out of reach or not writable), it is not undone;
+    ``not_superseded`` says so, naming the folder and what to do."""
     ddir = DataDir(Path(root))
     env = os.environ if env is None else env
     make_private_dir(ddir.root)
@@ -611,39 +665,92 @@ def restore(
             _refuse_other_clinic(ddir, manifest, path)
         key = _unlock_backup(Path(tmp), manifest, path, ask=ask, env=env)
         files.check_copy(db_copy, key)
+        # Before anything is moved: a file this version cannot open must not replace one
+        # it can (the clinic's own files would be left aside, the newer backups moved).
+        _refuse_newer(path, manifest, files.copy_revision(db_copy, key))
         if replacing and copymark.in_file_at(ddir.db, key) is not None:
             # A copy's files copied by hand and not opened since: its mark is in the
             # file only (``store/copymark.py``). It stays a copy; the clinic is elsewhere.
             replacing = False
+        if confirm is not None:
+            confirm(replacing)
         app_lock = contextlib.nullcontext() if holding_lock else InstanceLock(ddir.lock)
-        with app_lock, exclusive_use(ddir.db):
-            before = lookcopy.kept(ddir.root)
-            if not replacing:  # before the files: no crash leaves an unmarked twin
-                # (a copy restored again: the mark names the backup it holds now)
-                lookcopy.mark(ddir.root, manifest.created_at, path.parent, clock.now())
-            aside = _set_aside(ddir, clock.now())
-            # Kept until the restore is written in the file: a restore cut short after
-            # the swap still keeps the station from sending again (reminders/handover.py).
-            handover.restoring(ddir.root, clock.now())
+        with app_lock:
+            with exclusive_use(ddir.db):
+                before = lookcopy.kept(ddir.root)
+                if not replacing:  # before the files: no crash leaves an unmarked twin
+                    # (a copy restored again: the mark names the backup it holds now)
+                    lookcopy.mark(
+                        ddir.root, manifest.created_at, path.parent, clock.now(), manifest.zone
+                    )
+                aside = _set_aside(ddir, clock.now())
+                # Kept until the restore is written in the file: a restore cut short after
+                # the swap still keeps the station from sending again (reminders/handover.py).
+                handover.restoring(ddir.root, clock.now())
+                try:
+                    os.replace(keys_copy, ddir.keyfile)
+                    os.replace(db_copy, ddir.db)
+                except BaseException:
+                    _undo_restore(ddir, aside, replacing, before)
+                    raise
+                fsync_dir(ddir.root)
             try:
-                os.replace(keys_copy, ddir.keyfile)
-                os.replace(db_copy, ddir.db)
+                zone = _write_restored(ddir.root, key, clock, replacing)
             except BaseException:
-                _put_back(aside)
-                handover.restore_written(ddir.root)
-                if not replacing:
-                    lookcopy.put_back(ddir.root, before)
+                # Nothing half-written: the clinic's own files go back in place.
+                with exclusive_use(ddir.db):
+                    _undo_restore(ddir, aside, replacing, before)
                 raise
-            fsync_dir(ddir.root)
-    superseded = (
-        _supersede_newer(path.parent, manifest.clinic_id, manifest.created_at, clock.now())
-        if replacing
-        else []
+    handover.restore_written(ddir.root)
+    # Only once the restored file opened: its newer backups hold a history it undid.
+    superseded: list[Path] = []
+    not_moved = ""
+    if replacing:
+        try:
+            _supersede_newer(
+                path.parent, manifest.clinic_id, manifest.created_at, clock.now(), superseded
+            )
+        except OSError as exc:  # the restore is done and stays done: say what is left
+            not_moved = Text(NOT_SUPERSEDED, folder=str(path.parent), reason=_reason(exc))
+    return Restored(
+        ddir.root, manifest.created_at, aside, superseded, not replacing, not_moved, zone
     )
-    db = open_clinic(ddir.root, ask=ask, env=env)
+
+
+NOT_SUPERSEDED = QT_TRANSLATE_NOOP(
+    "core",
+    "The restore is done, but this clinic's backups made after the one restored could not "
+    "be moved out of {folder}: {reason}. They hold a history the restored clinic does not "
+    "have, so the next backup's check may say the audit log was rewritten. Make the "
+    "folder reachable and writable, then move them by hand into a folder of their own "
+    "inside it named superseded-<date> (the retention sweep still deletes them there).",
+)
+
+
+NEWER_BACKUP = QT_TRANSLATE_NOOP(
+    "core",
+    "The backup {path} was made by a newer version of Receptionist, whose data this version "
+    "cannot read; nothing was changed. Install that version (or a newer one) on this PC, "
+    "then restore the backup again.",
+)
+
+
+def _refuse_newer(path: Path, manifest: Manifest, revision: str | None) -> None:
+    """Refuse, changing nothing, a backup whose schema (its manifest's, or its copy's
+    own) is not one this version knows: a newer version of Receptionist made it."""
+    for found in (manifest.revision, revision):
+        if found and not migrate.known(found):
+            raise NotOurFile(Text(NEWER_BACKUP, path=path.name))
+
+
+def _write_restored(root: Path, key: bytes, clock: Clock, replacing: bool) -> str:
+    """The restored file opened (migrated, if older) with the key that unlocked the
+    backup, and the restore written in it; its clinic's time zone returned."""
+    db = open_unlocked(root, key)
     lift: Callable[[], None] | None = None
     try:
         with db.write() as s:
+            zone = str(clinicstore.value(s, clinic_settings.TIMEZONE))
             audit.record(s, Ctx(Actor(None, "admin", "cli"), clock), "restore", "clinic", None)
             # What the reminder station sent after the backup was taken is not in the
             # file: it does not go again (reminders/handover.py).
@@ -651,13 +758,25 @@ def restore(
             # Restored over the clinic, it is the clinic, whatever mark its file held
             # (a copy's mark there is carried beside it at every opening, lookcopy).
             if replacing:
-                lift = lookcopy.unmark(s, ddir.root)
+                lift = lookcopy.unmark(s, root)
     finally:
         db.close()
     if lift is not None:
         lift()
+    return zone
+
+
+def _undo_restore(ddir: DataDir, aside: list[Path], replacing: bool, mark: bytes | None) -> None:
+    """A restore that failed after setting the clinic's files aside: the files it put
+    in place removed, the clinic's own put back, its markers as they were (``mark``: a
+    copy's mark before the restore, :func:`lookcopy.kept`)."""
+    for placed in [*db_files(ddir.db), ddir.keyfile]:
+        with contextlib.suppress(OSError):
+            placed.unlink()
+    _put_back(aside)
     handover.restore_written(ddir.root)
-    return Restored(ddir.root, manifest.created_at, aside, superseded, not replacing)
+    if not replacing:
+        lookcopy.put_back(ddir.root, mark)
 
 
 @dataclass(frozen=True)
@@ -705,21 +824,31 @@ def adopt(db: Database, ctx: Ctx, root: Path) -> Adopted:
                 superseded += _supersede_newer(where, clinic, copy.backup_made_at, ctx.clock.now())
     with db.write() as s:
         audit.record(s, ctx, "adopt_restored_copy", "clinic", clinic_id_of(s))
+        # The clinic's PC went on sending after the restore, until now: what fell due up
+        # to the adoption was its to send (reminders/handover.py), not this copy's.
+        handover.restored(s, ctx.clock.now())
         lift = lookcopy.unmark(s, root)
     lift()
     return Adopted(Path(root), superseded)
 
 
-def _supersede_newer(folder: Path, clinic: str, made_at: datetime, now: datetime) -> list[Path]:
+def _supersede_newer(
+    folder: Path,
+    clinic: str,
+    made_at: datetime,
+    now: datetime,
+    moved: list[Path] | None = None,
+) -> list[Path]:
     """The clinic's backups made after the one restored hold a history that the restore
     undid; their anchors would no longer be held. They move to a folder of their own
-    (``superseded-<time>``), kept, and out of the checks and the rotation."""
+    (``superseded-<time>``), kept, and out of the checks and the rotation. ``moved``
+    (given: filled as they move) keeps what moved before an OS error stopped it."""
     newer = [b for b in _listing(folder, clinic) if b.this_clinic and b.created_at > made_at]
     if not newer:
         return []
     aside = folder / f"superseded-{now.astimezone(UTC):%Y%m%d-%H%M%S}"
     make_private_dir(aside)
-    moved = []
+    moved = [] if moved is None else moved
     for info in newer:
         target = aside / info.path.name
         os.replace(info.path, target)
@@ -750,11 +879,25 @@ def _put_back(aside: list[Path]) -> None:
 
 
 def _set_aside(ddir: DataDir, now: datetime) -> list[Path]:
-    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    """The clinic's files moved aside as ``<name>.before-restore-<UTC time>``: a name
+    no file there has (a second restore in the same second: ``..._2``, ``_3``..., as
+    backups made in one second are numbered), so no earlier set-aside copy is replaced.
+    The caller holds the folder's app lock and exclusive use: no one else sets aside."""
+    present = [f for f in [*db_files(ddir.db), ddir.keyfile] if f.exists()]
+    stamp = _aside_stamp(ddir.root, now)
     moved = []
-    for current in [*db_files(ddir.db), ddir.keyfile]:
-        if current.exists():
-            target = current.with_name(f"{current.name}.before-restore-{stamp}")
-            shutil.move(str(current), target)
-            moved.append(target)
+    for current in present:
+        target = current.with_name(f"{current.name}.before-restore-{stamp}")
+        shutil.move(str(current), target)
+        moved.append(target)
     return moved
+
+
+def _aside_stamp(root: Path, now: datetime) -> str:
+    """The tag of a restore's set-aside copy made at ``now``: its UTC second, numbered
+    after every copy of that second in ``root`` (``setaside.set_aside`` orders them)."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    taken = {c.number for c in setaside.set_aside(root) if c.stamp == stamp}
+    if not taken:
+        return stamp
+    return f"{stamp}_{max(taken) + 1}"

@@ -32,10 +32,16 @@ anonymisation emptied (her name, the booking's notes), and is closed as
 :data:`ERASED` too (the endpoint then forgets its records past the horizon, as it
 does an erasure's), at her anonymisation and wherever her anonymised row is pulled.
 Her bookings stay, so a double booking of hers does not free the refused booking's
-time: it is not sent again. When hers is the refused one, the endpoint never took
-it: it is deleted after this closing, by her anonymisation and by each pull that
-brings her row (``retention.anonymise.drop_refused``). She lapsed, so her bookings are
-all past.
+time. When the refused one is a live patient's, the time is still double booked: the
+conflict **stays open** for a person (session 17), her record kept with its sealed
+values forgotten (:func:`_emptied`: its id, writer and clear times stay; the view reads
+her side from her kept, emptied booking, ``ops/conflictwords``); a person keeps both
+(an override with its reason: the endpoint then takes his booking) or moves or
+cancels his, never her kept visit (``ops/conflicts.not_here``). Before, it was closed
+and his booking stayed on the PCs that held it and on no other. When hers is the
+refused one, the endpoint never took it: it is deleted after this closing, by her
+anonymisation and by each pull that brings her row
+(``retention.anonymise.drop_refused``). She lapsed, so her bookings are all past.
 """
 
 from __future__ import annotations
@@ -179,8 +185,10 @@ def _booking_hers(
 ) -> None:
     """Whether the booking conflict ``seen`` is closed for an erasure or an
     anonymisation (``gone``: the patients erased or anonymised, those anonymised; see
-    the module), told in ``changed``; a double booking of hers and two others, one of
-    them the refused one, keeps its other records and stays open."""
+    the module), told in ``changed``; a double booking whose refused booking is a live
+    patient's that still clashes with another (a live one's, or an anonymised one's
+    kept visit) stays open, an erased patient's record dropped, an anonymised one's
+    emptied (:func:`_emptied`)."""
     erased = gone.left
     if seen.kind != "overlap":
         if owners.get(seen.row_id) in erased:
@@ -190,16 +198,69 @@ def _booking_hers(
     theirs = [r for r in records if _owner(owners, r) in erased]
     if not theirs:
         return
-    others = [r for r in records if r not in theirs]
-    if len(others) >= 2 and records[0] not in theirs:
-        # The refused one still clashes with each other one: open, it first, hers gone.
-        changed[seen.id] = json.dumps(others)
-        return
-    # Her booking deleted freed its time for the refused one; an anonymised one's did not.
-    kept = any(_owner(owners, r) in gone.anonymised for r in theirs)
-    if others and others[0] is records[0] and not kept:
-        _send_refused_again(session, others[0], now)
+    if records[0] not in theirs:
+        # The refused booking is a live patient's. A kept visit of an anonymised patient
+        # still holds its time: it stays, its sealed record emptied (the view reads it
+        # from her emptied row); an erased patient's booking is gone: its record goes.
+        kept = gone.anonymised
+        left = [_emptied(r) if _owner(owners, r) in kept else r
+                for r in records if r not in theirs or _owner(owners, r) in kept]  # fmt: skip
+        if len(left) >= 2:  # it still clashes with each other one: open, for a person
+            if left != records:
+                changed[seen.id] = json.dumps(left)
+            return
+        # Her booking deleted freed its time for the refused one: sent again.
+        _send_refused_again(session, records[0], now)
     changed[seen.id] = None
+
+
+def _emptied(record: dict[str, Any]) -> dict[str, Any]:
+    """An anonymised patient's record in a double booking, its sealed values (her
+    booking's notes as they were) forgotten: its id, writer and clear routing fields
+    stay, and the view reads the rest from her kept, emptied booking. Emptied here
+    (not as the endpoint sent it, emptied), it is marked :data:`UNSENT` until the
+    endpoint is told (:func:`unforgotten`); one the endpoint emptied is left as it is."""
+    if not record.get("sealed"):
+        return record
+    return {**record, "sealed": "", UNSENT: True}
+
+
+# The mark of a record emptied here that the endpoint still holds whole (its copy, as
+# pulled last): the next round tells it (``sync/round``, ``POST /v1/conflicts/{id}/forget``).
+UNSENT = "forget_unsent"
+
+
+def emptied_ids(records: str) -> tuple[str, ...]:
+    """The ids of the records :func:`_emptied` left in a conflict's ``records`` (its
+    JSON as this PC keeps it). A resolution sent names them, and the endpoint empties
+    its copies too (``sync/server/conflicts.resolve``)."""
+    found = (str(r.get("id") or "") for r in _parsed(records) if r.get("sealed") == "")
+    return tuple(i for i in found if i)
+
+
+def unforgotten(session: Session) -> list[tuple[str, tuple[str, ...]]]:
+    """(conflict id, record ids) of each conflict holding records emptied here and not
+    yet emptied at the endpoint (:data:`UNSENT`), open or closed. One query over the
+    conflicts holding records, as :func:`close_erased` reads them at each pull page."""
+    found = session.execute(
+        select(SyncConflict.id, SyncConflict.records).where(
+            SyncConflict.records != "[]", SyncConflict.records.contains(UNSENT, autoescape=True)
+        )
+    ).all()
+    marked = [(c.id, tuple(str(r.get("id")) for r in _parsed(c.records) if r.get(UNSENT)))
+              for c in found]  # fmt: skip
+    return [(conflict_id, ids) for conflict_id, ids in marked if ids]
+
+
+def told(session: Session, conflict_id: str, ids: Iterable[str]) -> None:
+    """The endpoint emptied the records ``ids`` of ``conflict_id`` too: unmarked."""
+    row = session.get(SyncConflict, conflict_id)
+    if row is None:
+        return
+    done = set(ids)
+    records = [{k: v for k, v in r.items() if k != UNSENT} if r.get("id") in done else r
+               for r in _parsed(row.records)]  # fmt: skip
+    row.records = json.dumps(records)
 
 
 def _owner(owners: dict[str, str], record: dict[str, Any]) -> str | None:

@@ -52,7 +52,7 @@ from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.journal import audit, changefeed, records
 from receptionist.models import Appointment, Patient, SyncConflict
-from receptionist.ops import lookup
+from receptionist.ops import conflicterasure, lookup
 from receptionist.ops.conflictwords import (
     CALLED,
     ConflictView,
@@ -63,6 +63,7 @@ from receptionist.ops.conflictwords import (
     view,
 )
 from receptionist.patients.searchindex import index_patient
+from receptionist.privacy.anonymised import Anonymised
 from receptionist.replica import state
 from receptionist.replica.apply import decoded_values
 from receptionist.replica.records import Record
@@ -170,6 +171,28 @@ def unsent(db: Database) -> list[tuple[str, str]]:
         return [(r.id, r.resolution) for r in rows]
 
 
+def forgotten(db: Database, conflict_id: str) -> tuple[str, ...]:
+    """The records of ``conflict_id`` whose sealed values this PC forgot (an anonymised
+    patient's kept visit, ``ops/conflicterasure``): its resolution, sent, names them,
+    so the endpoint forgets its copies too (docs/sync-protocol.md, "Anonymisation")."""
+    with db.read() as s:
+        row = s.get(SyncConflict, conflict_id)
+        return conflicterasure.emptied_ids(row.records) if row is not None else ()
+
+
+def unforgotten(db: Database) -> list[tuple[str, tuple[str, ...]]]:
+    """(conflict id, record ids) of the records this PC forgot that the endpoint holds
+    whole still, open or closed: the next round tells it (``sync/round``)."""
+    with db.read() as s:
+        return conflicterasure.unforgotten(s)
+
+
+def forgot(db: Database, conflict_id: str, ids: tuple[str, ...]) -> None:
+    """The endpoint forgot the records ``ids`` of ``conflict_id`` too."""
+    with db.write() as s:
+        conflicterasure.told(s, conflict_id, ids)
+
+
 def sent(db: Database, conflict_id: str) -> None:
     """The endpoint took the resolution of ``conflict_id``."""
     with db.write() as s:
@@ -223,24 +246,31 @@ def _settle(
 
 def not_here(found: ConflictView, action: str, keep: str = "") -> Text | None:
     """Why ``action`` (keeping the side labelled ``keep``) cannot be done on this PC: a
-    booking it changes is not here (removed here, or not synced yet); None when each
-    is. The one rule: the panel asks it before offering an action, :func:`resolve`
-    before doing one. A cancel changes every other booking, a move the other one,
-    keeping both the refused one; a kept booking the endpoint refused is sent again."""
-    if found.kind != "overlap" or not found.sides:
-        return None
-    if action == "keep_both":
-        changed = [found.sides[0]]
-    elif action in ("move", "cancel"):
-        others = [side for side in found.sides if side.label != keep]
-        if action == "move" and len(others) != 1:
-            return None  # refused for that reason (_MORE_THAN_TWO)
-        changed = list(others)
-        changed += [side for side in found.sides if side.label == keep and side.refused]
-    else:
-        return None
+    booking it changes is an anonymised patient's kept visit (nothing may change it,
+    anywhere), or is not here (removed here, or not synced yet); None when neither. The
+    one rule: the panel asks it before offering an action, :func:`resolve` before doing
+    one. A cancel changes every other booking, a move the other one, keeping both the
+    refused one; a kept booking the endpoint refused is sent again."""
+    changed = _changed(found, action, keep)
+    kept = next((side for side in changed if side.anonymised), None)
+    if kept is not None:
+        return Text(_ANONYMISED, label=kept.label)
     missing = next((side for side in changed if not side.here), None)
     return None if missing is None else missing_words(missing)
+
+
+def _changed(found: ConflictView, action: str, keep: str) -> list[Side]:
+    """The bookings ``action`` (keeping the side labelled ``keep``) changes."""
+    if found.kind != "overlap" or not found.sides:
+        return []
+    if action == "keep_both":
+        return [found.sides[0]]
+    if action not in ("move", "cancel"):
+        return []
+    others = [side for side in found.sides if side.label != keep]
+    if action == "move" and len(others) != 1:
+        return []  # refused for that reason (_MORE_THAN_TWO)
+    return others + [side for side in found.sides if side.label == keep and side.refused]
 
 
 def missing_words(side: Side) -> Text:
@@ -250,8 +280,11 @@ def missing_words(side: Side) -> Text:
 
 def _check_here(found: ConflictView, action: str, keep: str = "") -> None:
     problem = not_here(found, action, keep)
-    if problem is not None:
-        raise NotFound(problem, "keep")
+    if problem is None:
+        return
+    if any(side.anonymised for side in _changed(found, action, keep)):
+        raise Anonymised(problem)
+    raise NotFound(problem, "keep")
 
 
 def _keep_both(s: Session, ctx: Ctx, found: ConflictView, reason: str) -> None:
@@ -412,6 +445,11 @@ _GONE = Text(
     QT_TRANSLATE_NOOP(
         "core", "That record is no longer on this PC; sync, then look at the conflict again."
     )
+)
+_ANONYMISED = QT_TRANSLATE_NOOP(
+    "core",
+    "Booking {label} is an anonymised patient's visit, kept for statistics: it cannot be "
+    "moved or cancelled. Keep both, or keep it and move or cancel the other booking.",
 )
 _NOT_HERE = QT_TRANSLATE_NOOP(
     "core",

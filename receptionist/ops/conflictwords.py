@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from receptionist.models import Appointment, Patient, Provider, Room, SyncConflict, SyncState
 from receptionist.patients.validation import label
 from receptionist.replica.apply import STAMPS, decoded_values
-from receptionist.replica.records import Record
+from receptionist.replica.records import Record, values_of
 from receptionist.replica.seal import ClinicKey, Tampered
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, When
 
@@ -63,6 +63,10 @@ class Side:
     # A booking: whether it is on this PC (not removed here, not still on its way);
     # what changes it (cancel, move, keep) can be done only where it is.
     here: bool = True
+    # A booking an anonymised patient keeps for statistics: it holds its time, and
+    # nothing may change it (``ops/conflicts.not_here``); its record's sealed values are
+    # forgotten, so its side is read from the booking as this PC keeps it.
+    anonymised: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,11 @@ def view(
 def _opened(
     session: Session, data: dict[str, Any], clinic: str, keys: Mapping[int, ClinicKey]
 ) -> dict[str, Any]:
+    if data.get("entity") == "appointment" and data.get("sealed") == "":
+        # an anonymised patient's kept visit, its sealed values forgotten
+        # (``conflicterasure._emptied``): read from the booking as it is here
+        kept = session.get(Appointment, str(data.get("id") or ""))
+        return values_of(kept) if kept is not None else {}
     try:
         return decoded_values(session, Record.from_json(data), clinic, dict(keys))
     except (Tampered, ValueError):
@@ -176,6 +185,7 @@ def _side(
         service_id=values.get("service_id"), provider=_provider(session, values.get("provider_id")),
         start_utc=values.get("start_utc"), end_utc=values.get("end_utc"),
         here=_here(session, data),
+        anonymised=bool(patient and patient.anonymised and data.get("entity") == "appointment"),
     )  # fmt: skip
 
 
@@ -227,6 +237,11 @@ def _fields(
 
 
 def _who(side: Side) -> str:
+    """Whom a side booked, as a headline says it: her name; "an anonymised patient"
+    for a visit one keeps for statistics (one phrase, translated whole: her
+    ``display_name``, "anonymised", would read "booked for anonymised")."""
+    if side.anonymised:
+        return Text(QT_TRANSLATE_NOOP("core", "an anonymised patient"))
     return side.patient or Text(QT_TRANSLATE_NOOP("core", "a patient not on this PC"))
 
 

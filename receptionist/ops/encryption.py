@@ -124,7 +124,7 @@ def _backup_after(root: Path, key: bytes, ctx: Ctx) -> tuple[Path | None, Text |
             made = backups.create(db, ctx, root)
         finally:
             db.close()
-    except ReceptionistError as exc:
+    except (ReceptionistError, OSError) as exc:  # the folder out of reach, say
         return None, Text(REKEY_UNBACKED, error=message(exc))
     return made.path, (Text(made.log_problem) if made.log_problem else None)
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from receptionist import zones
 from receptionist.errors import UserError
 from receptionist.store import copymark
 from receptionist.store.folder import RESTORED_COPY
@@ -54,16 +55,23 @@ class RestoredCopy:
     backup_made_at: datetime | None  # None: the mark could not be read (still a copy)
     restored_at: datetime | None
     backup_folder: Path | None  # where the backup restored was (its newer siblings)
+    zone: str = ""  # the clinic's time zone, from the backup's manifest ("": not kept)
 
 
-def mark(root: Path, backup_made_at: datetime, backup_folder: Path, now: datetime) -> None:
+def mark(
+    root: Path, backup_made_at: datetime, backup_folder: Path, now: datetime, zone: str = ""
+) -> None:
     """Mark the data folder ``root`` as holding a copy restored to look at (beside
-    the file: the file itself gets the mark when it is next opened, ``copymark``)."""
-    data = {
+    the file: the file itself gets the mark when it is next opened, ``copymark``).
+    ``zone``: the clinic's time zone as the backup's manifest kept it ("": not kept),
+    in which :func:`refuse` tells the backup's time without opening anything."""
+    data: dict[str, str] = {
         "backup_made_at": backup_made_at.astimezone(UTC).isoformat(),
         "restored_at": now.astimezone(UTC).isoformat(),
         "backup_folder": os.path.abspath(backup_folder),
     }
+    if zone:
+        data["zone"] = zone
     copymark.put_beside(Path(root), json.dumps(data, indent=2).encode("utf-8"))
 
 
@@ -99,10 +107,12 @@ def restored_copy(root: Path) -> RestoredCopy | None:
     if not isinstance(raw, dict):
         return RestoredCopy(None, None, None)
     folder = raw.get("backup_folder")
+    zone = raw.get("zone")
     return RestoredCopy(
         _when(raw.get("backup_made_at")),
         _when(raw.get("restored_at")),
         Path(folder) if isinstance(folder, str) and folder else None,
+        zone if isinstance(zone, str) else "",
     )
 
 
@@ -126,7 +136,8 @@ def refuse(root: Path, doing: str) -> None:
     copy = restored_copy(root)
     if copy is None:
         return
-    made = f"{copy.backup_made_at:%Y-%m-%d %H:%M} UTC" if copy.backup_made_at else "?"
+    # The clinic's time (a mark made before the zone was kept in it: UTC, said).
+    made = zones.told(copy.backup_made_at, copy.zone) if copy.backup_made_at else "?"
     raise LookOnlyCopy(
         Text(
             QT_TRANSLATE_NOOP(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx
 from receptionist.errors import DuplicatePatient, UserError
 from receptionist.folding import fold
+from receptionist.journal import audit
 from receptionist.models import Patient, Provider, Room, Service, names, new_id
 from receptionist.ops import backups
 from receptionist.ops.conflicterasure import close_erased
@@ -29,6 +30,7 @@ from receptionist.privacy import anonymised, restriction
 from receptionist.privacy import consents as privacy
 from receptionist.retention import holds
 from receptionist.retention import records as destruction
+from receptionist.retention.review import ENTITY
 from receptionist.schedule import appointments, catalog
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore
@@ -66,7 +68,7 @@ CONSENT_PURPOSES = privacy.PURPOSES
 # the front ends, which do not import the models.
 ANONYMISED = names.ANONYMISED
 # The policy an erasure's destruction records name: a person's request, not a period.
-ERASURE_POLICY = "erasure=request"
+ERASURE_POLICY = destruction.ERASURE_POLICY
 # A patient's whole history: appointments outside these years cannot be booked.
 _EVER = (datetime(1900, 1, 1, tzinfo=UTC), datetime(2201, 1, 1, tzinfo=UTC))
 T = TypeVar("T")
@@ -345,6 +347,10 @@ def delete(db: Database, ctx: Ctx, patient_id: str) -> dict[str, int]:
         erased_id = new_id()
         for kind, count in gone.items():
             destruction.add(s, erased_id, now, kind, count, ERASURE_POLICY)
+        # Into the log's hash chain too, as a sweep's records go (``records.as_events``):
+        # `sweep records` holds them against it. Counts and the policy only.
+        logged = destruction.as_events(destruction.of_sweep(s, erased_id))
+        audit.record_many(s, ctx, [*logged, (destruction.ERASED, ENTITY, erased_id)])
     db.checkpoint()
     return gone
 

@@ -309,27 +309,14 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
     not known, or no cloud; then the station sends and a stand-by does not). Where this
     PC does not send, its pending messages are ``kept``, not queued. In a copy restored
     to look at (``lookcopy``) the mode is "copy": it sends none, its messages are kept."""
-    r = Reminder
     with db.read() as s:
         cfg = config.load(s)
         role = station.role(s, cfg.station, cfg.standby)
-        by_state = select(r.state, func.count()).where(r.state.in_(_COUNTED)).group_by(r.state)
-        counts: dict[str, int] = {state: n for state, n in s.execute(by_state)}
-        next_due = s.scalar(
-            select(func.min(func.coalesce(r.next_try_at, r.send_at), type_=UTCDateTime())).where(
-                r.state == "pending"
-            )
-        )
-        causes = tuple(sorted(halt.causes(s).items()))
+        tally = _tally(s)
+        counts, next_due, waiting = tally.counts, tally.next_due, tally.waiting
+        causes = tuple(sorted(halt.causes_among(tally.kinds).items()))
         kept = tuple(sorted(cs.refused_senders(s).items())) if causes else ()
-        # The newest try's code per channel (SQLite: max() picks the row of the others).
-        retrying = (
-            select(r.channel, r.reason, func.max(r.updated_at))
-            .where(r.state == "pending", r.reason.startswith(RETRY))
-            .group_by(r.channel)
-        )
-        waiting = tuple(sorted((c, why.removeprefix(RETRY)) for c, why, _ in s.execute(retrying)))
-        ignored = len(servicerules.stored(s).gone)
+        ignored = len(servicerules.stored(s, cfg.service_rules).gone)  # read with cfg
     if not cfg.enabled:
         mode = "off"
     elif lookcopy.restored_copy(db.path.parent) is not None:
@@ -359,6 +346,47 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
 
 
 _COUNTED = ("pending", "sending", "failed", "unknown")
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """The messages the status bar counts, read in one pass (:func:`_tally`)."""
+
+    counts: dict[str, int]  # state -> how many
+    next_due: datetime | None  # the soonest time a pending one may go
+    waiting: tuple[tuple[str, str], ...]  # (channel, newest try's code) of those retrying
+    kinds: tuple[tuple[str, str, str], ...]  # every (state, channel, reason) there is
+
+
+def _tally(s: Session) -> _Tally:
+    """One grouped read of the counted messages (``_COUNTED``) by state, channel and
+    reason, each group with its soonest time to go and its newest change: the counts,
+    the next time, the channels waiting to try again and (``halt.causes_among``) those
+    stopped all come from it; the status bar reloads on every change and each minute."""
+    r = Reminder
+    query = (
+        select(
+            r.state, r.channel, r.reason, func.count(),
+            func.min(func.coalesce(r.next_try_at, r.send_at), type_=UTCDateTime()),
+            func.max(r.updated_at),
+        )
+        .where(r.state.in_(_COUNTED))
+        .group_by(r.state, r.channel, r.reason)
+    )  # fmt: skip
+    counts: dict[str, int] = {}
+    due: list[datetime] = []
+    newest: dict[str, tuple[datetime, str]] = {}  # channel -> its newest retry's (time, code)
+    kinds = []
+    for state, channel, reason, n, soonest, changed in s.execute(query):
+        counts[state] = counts.get(state, 0) + n
+        kinds.append((state, channel, reason))
+        if state != "pending":
+            continue
+        due.append(soonest)
+        if reason.startswith(RETRY):
+            newest[channel] = max(newest.get(channel, (changed, "")), (changed, reason))
+    waiting = tuple(sorted((c, why.removeprefix(RETRY)) for c, (_, why) in newest.items()))
+    return _Tally(counts, min(due, default=None), waiting, tuple(kinds))
 
 
 @dataclass(frozen=True)
@@ -420,9 +448,24 @@ class ChannelSetup:
 # audit log's newest event then: the status bar asks every minute, and a keychain may
 # ask the user, or log, on each read. A secret changes only by ``secretstore.write`` on
 # this PC (audited: ``channels_saved``), so the answer holds until one is saved. A
-# keychain that refused to be read is not remembered: it is unlocked outside the app,
-# with nothing saved, so only reading it again can tell.
-_HELD: WeakKeyDictionary[Database, tuple[int, dict[str, bool]]] = WeakKeyDictionary()
+# keychain that refused to be read is unlocked outside the app, with nothing saved, so
+# only reading it again can tell; but a locked one may show an unlock prompt at each
+# read (Linux), so it is read again only once another read got an answer
+# (``secretstore.answers``: a round with something to send, Settings, a command: the
+# keychain is open), a setting of its channel was saved, or LOCKED_REASK asks went by.
+@dataclass
+class _Held:
+    seen: int  # the audit log's newest event when read
+    held: dict[str, bool]  # channel -> its secret kept (read, answered)
+    locked: frozenset[str] = frozenset()  # the channels whose keychain read was refused
+    answers: int = 0  # ``secretstore.answers()`` when last read
+    asks: int = 0  # asks since the keychain was last read
+
+
+_HELD: WeakKeyDictionary[Database, _Held] = WeakKeyDictionary()
+# While locked, the keychain is read again at every LOCKED_REASK-th ask at most (the
+# status bar asks each minute: a prompt, and a "locked" gone stale, a quarter hour).
+LOCKED_REASK = 15
 
 
 def secrets_missing(db: Database) -> tuple[str, ...]:
@@ -435,21 +478,28 @@ def secrets_missing(db: Database) -> tuple[str, ...]:
 def secret_states(db: Database) -> dict[str, secretstore.Held]:
     """Each channel set up that needs a password or token, and whether it is on this
     PC: "kept", "none", or "locked" (the keychain refused to be read). The keychain is
-    read once per channel, and again only after one of its settings was saved (or while
-    it refuses)."""
-    seen, held = _HELD.get(db, (1 << 62, {}))  # nothing known: only the log's newest
-    newest, saved = channels_saved(db, seen)
-    if newest < seen:  # the log went back (a restore), or nothing was known yet
-        held = {}
+    read once per channel, and again only after one of its settings was saved; while it
+    refuses, again once another read got an answer or every LOCKED_REASK asks (``_HELD``)."""
+    known = _HELD.get(db) or _Held(1 << 62, {})  # nothing known: only the log's newest
+    newest, saved = channels_saved(db, known.seen)
+    held, was_locked = known.held, known.locked
+    if newest < known.seen:  # the log went back (a restore), or nothing was known yet
+        held, was_locked = {}, frozenset()
     held = {c: there for c, there in held.items() if c not in saved}
+    if secretstore.answers() != known.answers or known.asks + 1 >= LOCKED_REASK:
+        was_locked = frozenset()  # the keychain answered someone since: open, maybe
+    still = {c for c in was_locked if c not in saved}
     wanted = channel_setup(db, secrets=()).needing_secrets()
-    unknown = [c for c in wanted if c not in held]
+    unknown = [c for c in wanted if c not in held and c not in still]
     locked: set[str] = set()
     if unknown:
         read = channel_setup(db, secrets=unknown)
         locked = set(read.locked)
         held.update({c: not read.missing_secret(c) for c in unknown if c not in locked})
-    _HELD[db] = (newest, held)
+    locked |= still & set(wanted)
+    _HELD[db] = _Held(
+        newest, held, frozenset(locked), secretstore.answers(), 0 if unknown else known.asks + 1
+    )
     return {c: "locked" if c in locked else "kept" if held[c] else "none" for c in wanted}
 
 

@@ -30,11 +30,12 @@ from sqlalchemy.orm import Session
 from receptionist.context import Ctx, require
 from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.freetext import clean_text
-from receptionist.journal import audit, notary
+from receptionist.journal import audit, changefeed, notary
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import auditwait, backups, lookup
 from receptionist.ops.conflicterasure import close_erased
 from receptionist.reminders import deliverylog
+from receptionist.replica.apply import ENDPOINT
 from receptionist.retention import anonymise, auditlog, disclosures, holds, policy, records, tokens
 from receptionist.retention import review as review_rule
 from receptionist.retention import sweep as rules
@@ -277,6 +278,8 @@ def sweep(
     now = ctx.clock.now()
     with db.read() as s:
         rule = policy.read(s, now)
+    with db.write() as s:  # an earlier sweep cut short before its last write
+        _log_cut_short(s, ctx)
     counts: Counter[str] = Counter()
     # One _Folding for all the batches: nothing left over between kinds.
     step = Step(db, rule, sweep_id, counts, tell, _Folding(db))
@@ -324,6 +327,18 @@ def sweep(
         sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting, why, by_endpoint,
         removed.unreachable,
     )  # fmt: skip
+
+
+def _log_cut_short(session: Session, ctx: Ctx) -> int:
+    """The records of each sweep cut short before its last write (``records.cut_short``)
+    written into the audit log as its own end would have written them, then
+    ``sweep_cut_short`` for it, so ``sweep records`` finds them there; how many sweeps.
+    Under the sweep's lease (``jobs.core``): no other sweep is running."""
+    cut = records.cut_short(session)
+    for sweep_id in cut:
+        audit.record_many(session, ctx, records.as_events(records.of_sweep(session, sweep_id)))
+        audit.record(session, ctx, records.CUT_SHORT, review_rule.ENTITY, sweep_id)
+    return len(cut)
 
 
 def _keychain_tokens(db: Database, now: datetime, sweep_id: str) -> int:
@@ -418,8 +433,11 @@ def _anonymise(step: Step) -> int:
         live = rules.still_lapsed(s, before, ids)
         done = anonymise.anonymise(s, live, rule.now)
         close_erased(s, rule.now)  # a conflict on her row or a booking she keeps shows her
-        # Her bookings the endpoint refused go (once their conflicts are closed above).
-        done["appointment"] += anonymise.drop_refused(s, live)
+        # Her bookings the endpoint refused go (once their conflicts are closed above):
+        # the endpoint's doing, as on a pull (``ops.replica``): it never took them, so no
+        # deletion of them is pushed.
+        with changefeed.applying(s, ENDPOINT):
+            done["appointment"] += anonymise.drop_refused(s, live)
         removed = Counter({kind: n for kind, n in done.items() if kind != ANONYMISED})
         step.record(s, removed, why)
         records.add(s, step.sweep_id, rule.now, ANONYMISED, done[ANONYMISED], _anonymising(rule))
@@ -616,6 +634,15 @@ def records_in_log(db: Database, ctx: Ctx, sweep_ids: Iterable[str]) -> dict[str
     require(ctx, "clinic.configure", CANNOT)
     with db.read() as s:
         return {sweep_id: records.in_log(s, sweep_id) for sweep_id in dict.fromkeys(sweep_ids)}
+
+
+def records_gone(db: Database, ctx: Ctx) -> list[str]:
+    """The sweeps (and erasures) whose counts the audit log holds though all their
+    destruction records were deleted, within the records' retention (``records.gone``);
+    their ids, oldest first."""
+    require(ctx, "clinic.configure", CANNOT)
+    with db.read() as s:
+        return records.gone(s, policy.read(s, ctx.clock.now()).records_before)
 
 
 # -- holds ---------------------------------------------------------------------------

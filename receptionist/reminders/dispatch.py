@@ -67,7 +67,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import and_, exists, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from receptionist.clock import Clock, FixedClock
+from receptionist.clock import Clock, FixedClock, Shifted
 from receptionist.context import SYSTEM, Ctx
 from receptionist.journal import changefeed
 from receptionist.models import (
@@ -198,7 +198,8 @@ def run(
     """One round: recover messages cut short, plan, then send what is due (at most
     ``limit``), each in its own short transactions. With a cloud, only while this PC
     holds the endpoint's lease (``lease``; none given: nothing is sent); while another
-    PC holds it, a station or stand-by plans and sends nothing (``_stand_by``)."""
+    PC holds it, a station or stand-by plans and sends nothing (``_stand_by``); a PC
+    that is neither lets go of it if it still holds it."""
     with db.read() as s:
         cfg = config.load(s)
         role, cloud = station.place(s, cfg.station, cfg.standby)
@@ -207,42 +208,48 @@ def run(
         return Round(False, "disabled")
     if role == "none":
         _MEMOS.pop(db, None)  # what it had queued is withdrawn: planned afresh one day
-        return Round(False, "not_station", withdrawn=_role_lost(db, clock.now()))
+        withdrawn = _role_lost(db, clock.now())
+        if cloud and lease is not None:
+            lease.let_go()  # renamed away: the new station need not wait a day
+        return Round(False, "not_station", withdrawn=withdrawn)
     cutoff = by = None
+    skew = timedelta(0)
+    own = clock  # this PC's: what the round writes, the handovers' checks (``_own``)
     if cloud:
         hold = lease(role == "station", cfg.takeover) if lease else station.Hold(False, "", None)
+        clock = Shifted(clock, hold.skew)  # the round's windows: the endpoint's time
         if not hold.held:
             why = hold.reason or ("lease_elsewhere" if hold.holder else "no_lease")
             waiting = Round(False, why, hold.holder)
             if why == "lease_elsewhere":
-                waiting.planned, waiting.withdrawn = _stand_by(db, clock.now(), cfg, hold)
+                waiting.planned, waiting.withdrawn = _stand_by(db, clock, cfg, hold)
             return waiting
-        cutoff = hold.cutoff
+        cutoff, skew = hold.cutoff, hold.skew
         by = _sends_until(hold, cfg, role == "station")
     result = Round(True)
     stopping = stop or _never
-    _keychain_again(db, clock.now())
-    result.items += _recover(db, clock, senders, stopping)
+    _keychain_again(db, own.now())
+    result.items += _recover(db, own, senders, stopping)  # its sends' claims: this PC's times
     with db.write() as s:
         now = clock.now()
-        restored = handover.cut_short(s, db.path.parent, now)
+        restored = handover.cut_short(s, db.path.parent, own.now())
         refused = channelsettings.refused_senders(s)  # once a round: each message asks
-        _senders_fixed(s, now, refused)
-        done = plan(s, now, cfg, None if restored else _MEMOS.get(db, Memo()))
-        result.items += _past_held(s, now, cfg)
+        _senders_fixed(s, own.now(), refused)
+        done = plan(s, now, cfg, None if restored else _MEMOS.get(db, Memo()), own.now())
+        result.items += _past_held(s, (now, own.now()), cfg)
         if cutoff is not None:
-            handover.note(s, "lease", cutoff, now)
-        handovers = handover.current(s, now)
+            handover.note(s, "lease", cutoff, own.now(), skew)
+        handovers = handover.current(s, own.now())
     if restored:
         handover.restore_written(db.path.parent)
-    result.planned, result.withdrawn = _planned(db, now, cfg, done)
+    result.planned, result.withdrawn = _planned(db, now, cfg, done, own.now())
     for taken in handovers:
-        result.items += _handed_over(db, clock.now(), taken, cfg)
+        result.items += _handed_over(db, own.now(), taken, cfg, skew)
     # A message whose being the previous sender's hangs on a push's answer waits for it.
     down: dict[str, tuple[datetime, str]] = {}  # channels no try reached: ``_wait_behind``
     waits = handover.unanswered(handovers)
     if waits is not None:
-        result.items += _awaiting_push(db, clock.now(), waits)
+        result.items += _awaiting_push(db, clock, waits)
     for reminder_id in _due(db, clock.now(), limit, waits, by):
         if stopping():  # the rest stay queued, untouched, for the next round
             result.stopped = True
@@ -262,10 +269,13 @@ def run(
 _MEMOS: WeakKeyDictionary[Database, Memo] = WeakKeyDictionary()
 
 
-def _planned(db: Database, now: datetime, cfg: config.Config, done: Planned) -> tuple[int, int]:
+def _planned(
+    db: Database, now: datetime, cfg: config.Config, done: Planned, wrote: datetime | None = None
+) -> tuple[int, int]:
     """The rest of a full pass of planning (the first round, or after the settings
     changed), each batch in a short transaction of its own; what all of it added and
-    withdrew. The memo is kept only once its plan is committed."""
+    withdrew. The memo is kept only once its plan is committed. ``wrote``: this PC's
+    time (``plan``)."""
     added, withdrawn = done.added, done.withdrawn
     if done.memo is None:  # planned without one (a restore): the next round, a full pass
         _MEMOS.pop(db, None)
@@ -274,14 +284,25 @@ def _planned(db: Database, now: datetime, cfg: config.Config, done: Planned) -> 
         if not done.more:
             break
         with db.write() as s:
-            done = plan(s, now, cfg, done.memo)
+            done = plan(s, now, cfg, done.memo, wrote)
         added, withdrawn = added + done.added, withdrawn + done.withdrawn
     return added, withdrawn
 
 
+def _own(clock: Clock) -> Clock:
+    """This PC's own clock under the round's (``Shifted`` onto the endpoint's time with
+    a cloud): the round decides on the endpoint's time (what is due, the late limit, the
+    next try, the lease's bounds) and writes what happened (a message taken, sent,
+    failed, skipped or held, its communication-log and delivery-log entries) on this
+    PC's, as its audit log and the desk's own entries are (docs/sync-protocol.md,
+    "Time")."""
+    return clock.clock if isinstance(clock, Shifted) else clock
+
+
 def _sends_until(hold: station.Hold, cfg: config.Config, preferred: bool) -> datetime | None:
     """The latest time a message this PC sends on the lease ``hold`` may be due (None:
-    no bound). A PC that takes the lease over leaves alone what fell due by a minute
+    no bound), in the endpoint's time, as the round's clock (``Hold.skew``). A PC that
+    takes the lease over leaves alone what fell due by a minute
     after this PC's last renewal the endpoint granted (``handover``): what falls due
     up to then is this PC's alone. The station (``preferred``) may also send what falls
     due up to the late limit before the lease it was given runs out: only a stand-by
@@ -292,16 +313,16 @@ def _sends_until(hold: station.Hold, cfg: config.Config, preferred: bool) -> dat
     remembers: it stops before the lease's end, so what falls due then is sent once,
     by the stand-by if it takes over (or by the station, once it reaches the endpoint
     again in time)."""
-    if hold.asked is None or hold.until is None:
+    if hold.renewed is None or hold.until is None:
         return None
-    renewed = hold.asked + handover.SENDING_AFTER
+    renewed = hold.renewed + handover.SENDING_AFTER
     if not preferred:
         return renewed
     return max(renewed, hold.until - cfg.late_limit - handover.SENDING_AFTER)
 
 
 def _stand_by(
-    db: Database, now: datetime, cfg: config.Config, hold: station.Hold
+    db: Database, clock: Clock, cfg: config.Config, hold: station.Hold
 ) -> tuple[int, int]:
     """While another PC holds the lease (the endpoint said so just now), plan as the
     sender would, so this PC knows each booking's start and status as it saw them
@@ -313,14 +334,15 @@ def _stand_by(
     it could not go anyway: skipped, "other_station". It watches the holder renew
     (``handover.watch``): what reached this PC after the holder fell silent is not
     the holder's to have seen."""
+    now, at = clock.now(), _own(clock).now()  # deciding, and what it writes
     stale = now - cfg.late_limit
     due = select(Reminder).where(Reminder.state == "pending", Reminder.send_at < stale)
     with db.write() as s:
-        handover.watch(s, hold.renewed, now)
-        done = plan(s, now, cfg, _MEMOS.get(db, Memo()))
+        handover.watch(s, hold.renewed, at)  # heard: on this PC's clock
+        done = plan(s, now, cfg, _MEMOS.get(db, Memo()), at)
         for row in s.scalars(due):
-            _finish(row, "skipped", "other_station", now)
-    return _planned(db, now, cfg, done)
+            _finish(row, "skipped", "other_station", at)
+    return _planned(db, now, cfg, done, at)
 
 
 def _role_lost(db: Database, now: datetime) -> int:
@@ -343,8 +365,9 @@ def _role_lost(db: Database, now: datetime) -> int:
 
 
 def _handed_over(
-    db: Database, now: datetime, taken: handover.Handover, cfg: config.Config
-) -> list[Item]:
+    db: Database, now: datetime, taken: handover.Handover, cfg: config.Config,
+    skew: timedelta = timedelta(0),
+) -> list[Item]:  # fmt: skip
     """Messages the previous sender answered for (it sent them or let them go), never
     sent a second time from here (``handover``): reminders due up to the cutoff, the
     messages of moves and cancellations made up to then (or planned here by then: the
@@ -355,23 +378,30 @@ def _handed_over(
 
     After a restore, a message this file had planned before the restore for a time
     after it is left alone: the file before the restore held the same row, and could
-    not have sent it yet."""
+    not have sent it yet.
+
+    The cutoff is kept on this PC's clock (``handover.note``) and read on two
+    (``skew``: the endpoint's time less this PC's, this round): ``made`` as kept, for
+    when bookings were made and changed (the desks write them on theirs) and when rows
+    were planned here (``_own``); ``cutoff`` on the round's (the endpoint's time with a
+    cloud), for what was due (``send_at``, a planned time)."""
     a, r = Appointment, Reminder
-    cutoff, seen = taken.cutoff, _seen_before(taken.mark, taken.pushed, taken.kind)
+    seen = _seen_before(taken.mark, taken.pushed, taken.kind)
+    cutoff, made = taken.cutoff + skew, taken.cutoff
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     news = r.kind.in_(("reschedule", "cancellation"))
-    changed = news & (a.updated_at <= cutoff)  # or moved by then, changed since: below
+    changed = news & (a.updated_at <= made)  # or moved by then, changed since: below
     # Planned here by the cutoff: the move or cancellation it announces was here (so on
     # the endpoint) by then, whatever changed in the booking since; unless this PC had
     # changed the booking itself before planning it and pushed that only after the cutoff.
-    heard = news & (r.created_at <= cutoff) & ~_own_late(taken.pushed, r)
+    heard = news & (r.created_at <= made) & ~_own_late(taken.pushed, r)
     theirs = r.state == "pending"
     if taken.kind == "restore":
-        theirs = theirs & ~((r.created_at <= cutoff) & (r.send_at > cutoff))
+        theirs = theirs & ~((r.created_at <= made) & (r.send_at > cutoff))
     with db.read() as s:
         last_news = _last_news(s, theirs & news)
-        waited = _quiet_past(s, cutoff, cfg, theirs & news, last_news)
-        moved_by = _moved_by(s, cutoff, theirs & news, last_news)
+        waited = _quiet_past(s, cutoff, made, cfg, theirs & news, last_news)
+        moved_by = _moved_by(s, made, theirs & news, last_news)
     if waited:
         theirs = theirs & r.id.not_in(waited)
     if moved_by:
@@ -383,7 +413,7 @@ def _handed_over(
         .limit(ROUND_LIMIT * 5)
     )
     with db.write() as s:
-        rows = _confirmed_elsewhere(s, cutoff, seen, theirs)
+        rows = _confirmed_elsewhere(s, made, seen, theirs)
         for row in rows:
             _finish(row, "skipped", taken.reason, now)
         items = [_item(row) for row in rows]
@@ -400,10 +430,12 @@ def _handed_over(
 
 
 def _quiet_past(
-    s: Session, cutoff: datetime, cfg: config.Config, news: Any, last_news: Mapping[str, datetime]
-) -> list[str]:
+    s: Session, cutoff: datetime, made: datetime, cfg: config.Config, news: Any,
+    last_news: Mapping[str, datetime],
+) -> list[str]:  # fmt: skip
     """The pending move and cancellation messages (``news``) the previous sender could
-    not have sent by the cutoff: the booking's last move or cancellation (its last
+    not have sent by the cutoff (``made``: the same on this PC's clock, for the
+    changes' times): the booking's last move or cancellation (its last
     change, unless the feed says a later one, before or after the cutoff, moved
     nothing: ``_last_news``) was made in quiet hours that end after it, so a message of
     it, planned on any PC no earlier than the change, waits for their end
@@ -424,10 +456,10 @@ def _quiet_past(
 
     found = []
     for row_id, appt_id, changed, start in s.execute(query):
-        if changed <= cutoff and not waits(changed, start):
+        if changed <= made and not waits(changed, start):
             continue  # its last change by then did not wait: nor did an earlier move
         moved = last_news.get(appt_id, changed)  # changed since the cutoff: moved when?
-        if moved <= cutoff and waits(moved, start):
+        if moved <= made and waits(moved, start):
             found.append(row_id)
     return found
 
@@ -600,58 +632,59 @@ def _one(
         r = s.get(Reminder, reminder_id)
         if r is None or r.state != "pending":
             return None  # another round took it
-        now = clock.now()
+        now, at = clock.now(), _own(clock).now()  # deciding, and what it writes
         decision = decide(s, r, now, cfg, senders.keys())
         if isinstance(decision, Wait):
-            r.next_try_at, r.updated_at = decision.until, now
+            r.next_try_at, r.updated_at = decision.until, at
             if tried(r):  # tried in vain till quiet hours: their end is
                 r.send_at = decision.until  # its time now (``compose.too_late``)
             return None
         if isinstance(decision, Stop):
-            _finish(r, decision.state, decision.reason, now)
+            _finish(r, decision.state, decision.reason, at)
             if decision.state == "failed":  # given up after tries in vain
-                _log(s, r, now, None)
+                _log(s, r, at, None)
             return _item(r)
         channel = decision.channel
         stopped = halt.cause(s, channel) or _sender_refused(s, channel, refused)
         if stopped is not None:  # asked now: not the round's start
-            halt.hold(r, channel, now, stopped)
+            halt.hold(r, channel, at, stopped)
             return _item(r, "held")
         if channel in down:
-            return _wait_behind(s, r, decision, down[channel], now, cfg)
-        message = _take(r, decision, now)
-    sender = _sender(db, clock, senders, message)
+            return _wait_behind(s, r, decision, down[channel], (now, at), cfg)
+        message = _take(r, decision, at)
+    sender = _sender(db, _own(clock), senders, message)
     if isinstance(sender, Item):  # its secret is not on this PC: held, nothing sent
         return sender
     outcome = _send(sender, message)
     with db.write() as s:
         r = s.get(Reminder, reminder_id)
         assert r is not None
-        now = clock.now()
+        now, at = clock.now(), _own(clock).now()
         if outcome.status == "transient" and outcome.code in NO_CONNECTION:
             wait = backoff(r.attempts, cfg.max_attempts, outcome.retry_after)
             down[message.channel] = (now + wait, (RETRY + outcome.code)[:64])
-        return _settle(s, r, outcome, now, cfg, message.template)
+        return _settle(s, r, outcome, (now, at), cfg, message.template)
 
 
 def _wait_behind(
-    s: Session, r: Reminder, go: Go, down: tuple[datetime, str], now: datetime,
-    cfg: config.Config,
+    s: Session, r: Reminder, go: Go, down: tuple[datetime, str],
+    times: tuple[datetime, datetime], cfg: config.Config,
 ) -> Item:  # fmt: skip
     """``r`` is due on ``go``'s channel, whose first try this round got no connection
     (``down``: that try's next one and reason): it waits for the same next try, this
     try not counted, instead of costing another timeout (30 s for a silent mail server,
     10 for a web provider's connect) and keeping the round from the other channels.
     If that try would come too late for it, it fails as given up, as if it had been
-    tried (``_settle``)."""
+    tried (``_settle``; ``times``: the round's now and this PC's, ``_own``)."""
     next_try, reason = down
+    at = times[1]
     r.channel = go.channel
     if next_try >= too_late(r, cfg)[0]:
         gave_up = given_up(r, cfg, reason.removeprefix(RETRY))
-        _finish(r, gave_up.state, gave_up.reason, now)
-        _log(s, r, now, go.template)
+        _finish(r, gave_up.state, gave_up.reason, at)
+        _log(s, r, at, go.template)
         return _item(r)
-    r.next_try_at, r.reason, r.updated_at = next_try, reason, now
+    r.next_try_at, r.reason, r.updated_at = next_try, reason, at
     return _item(r, "retrying")
 
 
@@ -673,11 +706,11 @@ def _senders_fixed(s: Session, now: datetime, still: Mapping[str, str]) -> None:
     halt.resume(s, [c for c in stopped if c not in still], now)
 
 
-def _awaiting_push(db: Database, now: datetime, waits: Any) -> list[Item]:
+def _awaiting_push(db: Database, clock: Clock, waits: Any) -> list[Item]:
     """The messages due that wait for the endpoint's answer to a push (``waits``:
     ``handover.unanswered``) say so (:data:`AWAITING_PUSH`), and are skipped once their
     appointment began: never held for ever by a batch the endpoint refuses every round."""
-    r = Reminder
+    r, now, at = Reminder, clock.now(), _own(clock).now()  # deciding, and what it writes
     pending = (r.state == "pending", r.reason.not_in(halt.REASONS))
     due = select(r.id).where(*pending, r.send_at <= now, r.reason != AWAITING_PUSH, waits)
     began = select(r.id).where(*pending, r.reason == AWAITING_PUSH, r.appointment_start <= now)
@@ -689,19 +722,21 @@ def _awaiting_push(db: Database, now: datetime, waits: Any) -> list[Item]:
     with db.write() as s:
         for row in s.scalars(select(r).where(r.id.in_(marked + ended), r.state == "pending")):
             if row.appointment_start > now:
-                row.reason, row.updated_at = AWAITING_PUSH, now
+                row.reason, row.updated_at = AWAITING_PUSH, at
                 continue
-            _finish(row, "skipped", AWAITING_PUSH, now)
+            _finish(row, "skipped", AWAITING_PUSH, at)
             items.append(_item(row))
     return items
 
 
-def _past_held(s: Session, now: datetime, cfg: config.Config) -> list[Item]:
+def _past_held(s: Session, times: tuple[datetime, datetime], cfg: config.Config) -> list[Item]:
     """Messages waiting on a stopped channel whose appointment began (or went): they
     are skipped now, not left "waiting" for credentials, to go never (or late). One
     tried in vain before its channel stopped (``compose.tried``) whose appointment
     began fails as given up (``retried_until_start:<its last try's code>``, logged), as
-    ``compose.decide`` fails one found retrying after the start."""
+    ``compose.decide`` fails one found retrying after the start. ``times``: the round's
+    (deciding) and this PC's (what it writes), as ``_one``'s."""
+    now, at = times
     items = []
     for r in s.scalars(select(Reminder).where(*halt.WAITING)):
         stop = appointment_stop(r, s.get(Appointment, r.appointment_id), now)
@@ -709,9 +744,9 @@ def _past_held(s: Session, now: datetime, cfg: config.Config) -> list[Item]:
             continue
         if stop.reason == "started" and tried(r):
             stop = given_up(r, cfg, last_try(s, r))
-        _finish(r, stop.state, stop.reason, now)
+        _finish(r, stop.state, stop.reason, at)
         if stop.state == "failed":
-            _log(s, r, now, None)
+            _log(s, r, at, None)
         items.append(_item(r))
     return items
 
@@ -782,37 +817,40 @@ def _unknown_reason(outcome: Outcome) -> str:
 
 
 def _settle(
-    s: Session, r: Reminder, outcome: Outcome, now: datetime, cfg: config.Config,
-    template: Call | None,
+    s: Session, r: Reminder, outcome: Outcome, times: tuple[datetime, datetime],
+    cfg: config.Config, template: Call | None,
 ) -> Item:  # fmt: skip
-    deliverylog.note(s, r.id, r.channel, "send", now, outcome)
+    """What the provider answered, kept. ``times``: the round's now, for what it decides
+    (the next try, too late), and this PC's, for what happened (``_own``)."""
+    now, at = times
+    deliverylog.note(s, r.id, r.channel, "send", at, outcome)
     stop = halt.stops(outcome)
     if stop is not None:  # the channel stops; the message waits, not counted a try
         r.attempts -= 1
-        halt.hold(r, r.channel, now, stop)
+        halt.hold(r, r.channel, at, stop)
         return _item(r, "held")
     if outcome.status == "sent":
         r.provider_id = outcome.provider_id[:128]
-        _finish(r, "sent", "", now)
-        _log(s, r, now, template)
+        _finish(r, "sent", "", at)
+        _log(s, r, at, template)
     elif outcome.status == "unknown" and outcome.ask_later:  # the lookup will say
-        r.reason, r.updated_at = LOOKING_UP, now
+        r.reason, r.updated_at = LOOKING_UP, at
         return _item(r, "looking_up")
     elif outcome.status == "unknown":
-        _finish(r, "unknown", _unknown_reason(outcome), now)
+        _finish(r, "unknown", _unknown_reason(outcome), at)
     elif outcome.status == "transient":
         wait = backoff(r.attempts, cfg.max_attempts, outcome.retry_after)
         if now + wait >= too_late(r, cfg)[0]:  # the next try would come too late
             gave_up = given_up(r, cfg, outcome.code)
-            _finish(r, gave_up.state, gave_up.reason, now)
-            _log(s, r, now, template)
+            _finish(r, gave_up.state, gave_up.reason, at)
+            _log(s, r, at, template)
             return _item(r)
-        r.state, r.next_try_at, r.updated_at = "pending", now + wait, now
+        r.state, r.next_try_at, r.updated_at = "pending", now + wait, at
         r.reason = (RETRY + outcome.code)[:64]
         return _item(r, "retrying")
     else:
-        _finish(r, "failed", _code(outcome.status, outcome.code), now)
-        _log(s, r, now, template)
+        _finish(r, "failed", _code(outcome.status, outcome.code), at)
+        _log(s, r, at, template)
     return _item(r)
 
 

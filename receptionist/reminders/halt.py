@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from receptionist.models import Reminder
@@ -305,7 +305,8 @@ WAITING = (Reminder.state == "pending", Reminder.reason.in_(REASONS))
 # ... or a send cut short whose status lookup the provider refused: still "sending"
 # (it may have arrived), looked up again once the credentials are saved, never skipped.
 LOOKUP = (Reminder.state == "sending", Reminder.reason.in_(REASONS))
-_STOPPED = (Reminder.state.in_(("pending", "sending")), Reminder.reason.in_(REASONS))
+_STOPPING_STATES = ("pending", "sending")
+_STOPPED = (Reminder.state.in_(_STOPPING_STATES), Reminder.reason.in_(REASONS))
 
 
 def halted(s: Session) -> set[str]:
@@ -316,8 +317,18 @@ def halted(s: Session) -> set[str]:
 
 def causes(s: Session) -> dict[str, str]:
     """The channels stopped now, each with its reason (one of :data:`REASONS`)."""
-    query = select(Reminder.channel, func.max(Reminder.reason)).where(*_STOPPED)
-    return {channel: reason for channel, reason in s.execute(query.group_by(Reminder.channel))}
+    query = select(Reminder.state, Reminder.channel, Reminder.reason).where(*_STOPPED)
+    return causes_among(s.execute(query.distinct()))
+
+
+def causes_among(kinds: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+    """:func:`causes`, from the (state, channel, reason) of messages read already (the
+    status bar's one pass over them): a channel with several reasons says the greatest."""
+    found: dict[str, str] = {}
+    for state, channel, reason in kinds:
+        if state in _STOPPING_STATES and reason in REASONS:
+            found[channel] = max(found.get(channel, reason), reason)
+    return found
 
 
 def is_halted(s: Session, channel: str) -> bool:

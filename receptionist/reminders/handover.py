@@ -79,7 +79,7 @@ WATCH = "watch"  # not a handover: what a stand-by saw of the holder (``watch``)
 @dataclass(frozen=True)
 class Handover:
     kind: str
-    cutoff: datetime
+    cutoff: datetime  # this PC's clock, as its syncs, changes and bookings (``note``)
     mark: int | None  # None: every booking here before the cutoff could have been seen
     # Only this PC's own changes after it were pushed after the cutoff (None: not known)
     pushed: int | None = None
@@ -89,10 +89,18 @@ class Handover:
         return REASONS[self.kind]
 
 
-def note(session: Session, kind: Kind, cutoff: datetime, now: datetime) -> None:
+def note(
+    session: Session, kind: Kind, cutoff: datetime, now: datetime,
+    skew: timedelta = timedelta(0),
+) -> None:  # fmt: skip
     """This PC took over at ``cutoff`` (kept, unless it is the handover already kept).
     A lease's mark is the one this PC watched while standing by, if it saw the holder's
-    last renewal (``watch``)."""
+    last renewal (``watch``). ``now`` is this PC's time; ``cutoff`` is the endpoint's
+    less ``skew`` (the endpoint's time less this PC's, ``station.Hold.skew``): the one
+    place a handover's cutoff comes onto this PC's clock, where its syncs, its changes
+    and the bookings made here are written, so every check below compares times of one
+    clock (``dispatch._handed_over`` moves it back by the round's skew for what was due)."""
+    cutoff = cutoff - skew
     row = session.get(ReminderHandover, kind)
     if row is not None and abs(row.cutoff - cutoff) <= SAME:
         return
@@ -114,7 +122,9 @@ def _forget_late(session: Session, kind: str) -> None:
 def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
     """A stand-by's round heard that another PC holds the lease, last renewed at
     ``renewed`` (the endpoint's time). The ``watch`` row keeps that renewal as its
-    ``cutoff`` and, as ``updated_at``, this PC's time when it first heard of it; once
+    ``cutoff`` (the endpoint's time: compared only with the endpoint's, the next renewal
+    heard and ``applied_before``'s ``applied_at``) and, as ``updated_at``, this PC's
+    time (``now``, its own clock, not the round's) when it first heard of it; once
     the holder has not renewed since and a sync finished over ``SYNC_SLACK`` after
     then, its ``mark`` is the change feed's sequence: what reaches this PC after it
     was never on the endpoint while the holder renewed. A takeover whose cutoff is
@@ -238,7 +248,8 @@ def _watched(session: Session, cutoff: datetime) -> tuple[int | None, int | None
 
 
 def _heard(row: ReminderHandover, cutoff: datetime) -> bool:
-    """Whether the ``watch`` row is of the renewal a lease's ``cutoff`` follows: this PC
+    """Whether the ``watch`` row is of the renewal a lease's ``cutoff`` (this PC's clock,
+    as the row's ``updated_at``: ``note``) follows: this PC
     first heard its renewal no earlier than the cutoff's (``SENDING_AFTER`` before it:
     a renewal heard earlier was followed by one it never heard, when the holder may
     have seen what this PC pushed since), and within ``SAME`` after the cutoff."""
@@ -281,7 +292,8 @@ def restore_written(root: Path) -> None:
 def cut_short(session: Session, root: Path, now: datetime) -> bool:
     """A restore that put its file in place and stopped before it wrote ``restored``
     in it: written now, with the restore's time (True: the caller removes the marker
-    once this is committed). Nothing is sent before this is asked."""
+    once this is committed). Nothing is sent before this is asked. ``now``: this PC's
+    time, as the restore's (a restore's cutoff is on this PC's clock)."""
     try:
         said = (root / RESTORING).read_text(encoding="ascii").strip()
     except FileNotFoundError:
@@ -463,7 +475,7 @@ def behind(mark: int | None, pushed: int | None, top: int) -> int | None:
 
 def current(session: Session, now: datetime) -> list[Handover]:
     """The handovers kept, each with its mark set once a sync after its cutoff is known
-    to have finished."""
+    to have finished (both on this PC's clock; ``now`` too)."""
     kept = select(ReminderHandover).where(ReminderHandover.kind != WATCH)
     rows = list(session.scalars(kept.order_by(ReminderHandover.kind)))
     if any(row.mark is None for row in rows):

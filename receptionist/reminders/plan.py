@@ -157,15 +157,19 @@ _Known = tuple[dict[str, list[_Row]], dict[str, int]]  # planned rows, start las
 
 
 def plan(
-    session: Session, now: datetime, cfg: Config, memo: planscope.Memo | None = None
-) -> Planned:
+    session: Session, now: datetime, cfg: Config, memo: planscope.Memo | None = None,
+    wrote: datetime | None = None,
+) -> Planned:  # fmt: skip
     """Plan what is due for the appointments ahead; returns what changed. Without a
     memo, every appointment of the horizon (at most ``MAX_ADDS`` rows written: the next
     plan writes the rest); with one, what changed since the plans it remembers
-    (``planscope``)."""
+    (``planscope``). ``now`` decides (the dispatch round's: the endpoint's time with a
+    cloud); ``wrote`` (None: ``now``) is this PC's own time, written as when each row
+    was planned, withdrawn or skipped (``dispatch._own``)."""
     at, until = to_micros(now), to_micros(now + cfg.horizon)
     switched = confirm_since(session)
     work = _Work(at, min(switched, to_micros(now - NEW_BOOKING)), cfg)
+    work.stamp = to_micros(wrote) if wrote is not None else at
     restricted = restricted_ids(session)
     after, top = None, changefeed.last_seq(session)
     if memo is None:
@@ -177,8 +181,8 @@ def plan(
         if begun is not None:  # a full pass: the settings may have changed
             _beyond(session, until, work)
     _write(session, work)
-    _hold(session, restricted, at)
-    _resume(session, at)
+    _hold(session, restricted, work.stamp)
+    _resume(session, at, work.stamp)
     return Planned(len(work.adds), len(work.withdraw), memo, after is not None, top)
 
 
@@ -187,6 +191,7 @@ class _Work:
 
     def __init__(self, at: int, since: int, cfg: Config) -> None:
         self.at, self.since, self.cfg = at, since, cfg
+        self.stamp = at  # this PC's time, written on the rows (``plan``'s ``wrote``)
         self.adds: list[_Add] = []
         self.withdraw: dict[str, str] = {}
 
@@ -325,7 +330,7 @@ def _dirty(
 
 
 def _write(session: Session, work: _Work) -> None:
-    at = work.at
+    at = work.stamp
     if work.adds:
         params = _params(work.adds, at, work.cfg)
         session.connection().exec_driver_sql(_INSERT, params)
@@ -384,7 +389,7 @@ def _hold(session: Session, restricted: set[str], at: int) -> None:
 # skipped ones still ahead, read through ``ix_reminder_due``.
 _RESUME = text(
     "UPDATE reminder SET state = 'pending', reason = '', finished_at = NULL,"
-    " updated_at = :now WHERE state = 'skipped' AND send_at > :now AND reason = :reason"
+    " updated_at = :wrote WHERE state = 'skipped' AND send_at > :now AND reason = :reason"
     " AND kind = 'reminder' AND patient_id NOT IN"
     " (SELECT id FROM patient WHERE restricted_at IS NOT NULL)"
     " AND EXISTS (SELECT 1 FROM appointment a WHERE a.id = reminder.appointment_id"
@@ -393,8 +398,8 @@ _RESUME = text(
 )
 
 
-def _resume(session: Session, at: int) -> None:
-    session.execute(_RESUME, {"now": at, "reason": RESTRICTED})
+def _resume(session: Session, at: int, wrote: int) -> None:
+    session.execute(_RESUME, {"now": at, "wrote": wrote, "reason": RESTRICTED})
 
 
 _SWITCHED_ON = text(
@@ -580,7 +585,8 @@ def _past(rows: list[_Row] | tuple[()], start: int, told: int | None) -> set[str
 
 def _params(adds: list[_Add], at: int, cfg: Config) -> list[tuple[object, ...]]:
     """The ``_INSERT`` rows of the messages to add (positional: binding 20,000 rows by
-    name through the SQL layer cost more than writing them)."""
+    name through the SQL layer cost more than writing them); ``at``: this PC's time,
+    written as when they were planned."""
     tz, quiet, mode = cfg.tz, (cfg.quiet_start, cfg.quiet_end), cfg.quiet_mode
     out: list[tuple[object, ...]] = []
     for row_id, (appt, kind, rule, scheduled, due) in zip(new_ids(len(adds)), adds, strict=True):

@@ -51,8 +51,10 @@ class Standing:
 def standing(session: Session, keys: Collection[str]) -> Standing:
     """Sort ``keys`` of the setting (the one rule of which entry stays)."""
     ids = [k for k in keys if _FULL_ID.match(k)]
-    found = session.execute(select(Service.id, Service.deleted_at).where(Service.id.in_(ids)))
-    rows = {row_id: deleted for row_id, deleted in found}
+    rows: dict[str, object] = {}
+    if ids:  # most clinics have no service of their own rules: no query then
+        found = session.execute(select(Service.id, Service.deleted_at).where(Service.id.in_(ids)))
+        rows = {row_id: deleted for row_id, deleted in found}
     live = frozenset(k for k in ids if k in rows and rows[k] is None)
     pending = frozenset(k for k in ids if k not in rows)
     return Standing(live, pending, frozenset(keys) - live - pending)

@@ -49,8 +49,11 @@ class RuleChange:
     own: Mapping[str, Any] | None
 
 
-def stored(session: Session) -> Stored:
-    value = clinicstore.value(session, SERVICE_RULES)
+def stored(session: Session, value: object = None) -> Stored:
+    """The setting sorted; ``value``: the setting as read already (``Config``'s
+    ``service_rules``), else it is read here."""
+    if value is None:
+        value = clinicstore.value(session, SERVICE_RULES)
     rules = dict(value) if isinstance(value, Mapping) else {}
     keys = servicekeys.standing(session, list(rules))
     return Stored(

@@ -8,7 +8,9 @@ preferred holder; a PC named in ``reminders.standby`` claims it too, and gets it
 when the station has not renewed it for ``reminders.takeover_hours`` (off for a day),
 until the station comes back and takes it again. A holder that took the lease from
 another device leaves alone what that device answered for (``Hold.cutoff``, its last
-renewal; ``handover``): the other may have sent it, and its reminder rows are its own."""
+renewal; ``handover``): the other may have sent it, and its reminder rows are its own.
+What a PC sends on the lease is measured in the endpoint's time (``Hold.skew``), so
+two PCs whose clocks are apart do not both send what falls due near a cutoff."""
 
 from __future__ import annotations
 
@@ -49,24 +51,33 @@ def place(session: Session, named: str, standby: str) -> tuple[Role, bool]:
 class Hold:
     """What the endpoint said of the lease. ``holder``: the code of the PC holding it
     ("" nobody, or unknown: ``reason`` "unreachable"); ``cutoff`` (this PC holds it,
-    taken from another): messages due up to then were the other's."""
+    taken from another): messages due up to then were the other's. Times are the
+    endpoint's (``skew``): PCs whose clocks are minutes apart still agree on them."""
 
     held: bool
     holder: str = ""
     cutoff: datetime | None = None
     reason: str = ""
-    # Another PC holds it: its last renewal, in the endpoint's time (a stand-by tells
-    # from it whether the holder is still renewing: ``handover.watch``).
+    # The holder's last renewal. Another PC's: a stand-by tells from it whether the
+    # holder is still renewing (``handover.watch``). This PC's own, the one the endpoint
+    # last granted it, with ``until``, when that lease runs out (the same while the
+    # endpoint is out of reach and the station sends on what it remembers): what this
+    # PC may send is bounded by them (``dispatch._sends_until``).
     renewed: datetime | None = None
-    # This PC holds it: when it asked for the renewal the endpoint last granted it, and
-    # when that lease runs out (this PC's time; the same while the endpoint is out of
-    # reach and the station sends on what it remembers): what this PC may send is
-    # bounded by them (``dispatch._sends_until``).
-    asked: datetime | None = None
     until: datetime | None = None
+    # The endpoint's time less this PC's, as the answer said it: a round adds it to its
+    # clock, so its windows are the endpoint's too (zero: an endpoint that does not say
+    # its time; then the times above are this PC's).
+    skew: timedelta = timedelta(0)
 
 
 class Lease(Protocol):
     def __call__(self, preferred: bool, ttl: timedelta) -> Hold:
         """Claim (or renew) the lease for ``ttl``; never raises for the network."""
+        ...
+
+    def let_go(self) -> None:
+        """This PC neither sends nor stands by (the clinic named another station): let
+        go of the lease if it still holds it, so the new station need not wait for it
+        to run out; never raises for the network."""
         ...

@@ -152,9 +152,14 @@ def drop_refused(session: Session, patient_ids: Sequence[str]) -> int:
 
 def _blank_appointments(session: Session, now: datetime) -> None:
     """Her appointments' free text emptied, in the rows (a new version: it syncs) and
-    their bases."""
+    their bases; not those the endpoint refused, which :func:`drop_refused` deletes in
+    the same write, as the endpoint's doing (an update of them would be pushed)."""
     said = " OR ".join(f"{name} <> ''" for name in APPOINTMENT_BLANK)
-    owned = f"patient_id IN ({rules.CHOSEN_IDS}) AND ({said})"
+    refused = (
+        "SELECT 1 FROM sync_base b WHERE b.entity = 'appointment' AND b.row_id = appointment.id"
+        " AND b.version = 0"
+    )
+    owned = f"patient_id IN ({rules.CHOSEN_IDS}) AND ({said}) AND NOT EXISTS ({refused})"
     ids = [str(r[0]) for r in session.execute(text(f"SELECT id FROM appointment WHERE {owned}"))]
     if not ids:
         return

@@ -13,6 +13,19 @@ write, one event per setting of each policy the records name (``sweep_policy``,
 (:func:`as_events`). ``audit verify`` then finds an edit of them, and :func:`in_log`
 holds the records against them. The kinds are the records' own: whatever a sweep
 records (a kind added for anonymised patients included) reaches the log unchanged.
+
+A sweep cut short (killed, a full disk) after some batches and before that last write
+leaves records the log holds nothing of. The next sweep writes them in first
+(:func:`cut_short`, ``ops.retention``): the records as they are, then a
+``sweep_cut_short`` event for that sweep (:data:`CUT_SHORT`), not a ``sweep`` one (it
+never ended: the last sweep's time and a person's review read ``sweep`` events only),
+so :func:`in_log` holds them against the log as any sweep's. Records older than the
+log's first event are left out: their sweep's events may have gone with the log's
+oldest (``retention.audit_years``), and are not written again at another time.
+
+A patient's erasure writes its records the same way, before an ``erasure_records``
+event (:data:`ERASED`). The other way round, :func:`gone` finds a sweep whose events
+the log holds though its records were all deleted.
 """
 
 from __future__ import annotations
@@ -110,6 +123,19 @@ def of_sweep(session: Session, sweep_id: str) -> list[Record]:
 # ``retention`` like the sweep's own event; each entity id fits the column (36).
 POLICY = "sweep_policy"  # one setting ("key=value") of the policy of the counts after it
 SWEPT = "sweep_count"  # one record: "kind=count", under the policy before it
+# A sweep's records written into the log by the next sweep, after these events: it was
+# cut short before its own last write (:func:`cut_short`); the entity id is its id.
+CUT_SHORT = "sweep_cut_short"
+
+# A patient's erasure writes its records as a sweep does, followed by this event (not a
+# ``sweep`` one: a person's review and the last sweep's time read those); the entity
+# id is the erasure's records' id (``ops.patients.erase``).
+ERASED = "erasure_records"
+ENDS = (SWEEP, ERASED, CUT_SHORT)  # the events a run of records is written just before
+# The policy an erasure's destruction records name: a person's request, not a period
+# (``ops.patients.erase``). An erasure's records are never a sweep cut short: one made
+# before its records went into the log (session 17) is not written in as one.
+ERASURE_POLICY = "erasure=request"
 _PARTS = "; "  # how a record's policy joins its settings
 # At most this many events before a sweep's own are read back as its records.
 _MOST = 1000
@@ -149,12 +175,13 @@ def from_events(events: Sequence[tuple[str, str]]) -> Counter[Line]:
 
 def logged(session: Session, sweep_id: str) -> Counter[Line] | None:
     """The records of sweep ``sweep_id`` as its audit events hold them: those written
-    just before its ``sweep`` event; None when the log has no such event (a sweep cut
-    short, one whose event the audit retention removed) or it has none before it (a
-    sweep of a version that did not write them)."""
+    just before its ``sweep`` event (an erasure's: :data:`ERASED`; a sweep cut short:
+    its ``sweep_cut_short`` one, :data:`CUT_SHORT`); None when the log has no such event
+    (a sweep cut short, until the next sweep; one whose event the audit retention
+    removed) or it has none before it (a sweep of a version that did not write them)."""
     seq = session.scalar(
         select(func.max(AuditEvent.seq)).where(
-            AuditEvent.action == SWEEP,
+            AuditEvent.action.in_(ENDS),
             AuditEvent.entity_type == ENTITY,
             AuditEvent.entity_id == sweep_id,
         )
@@ -181,3 +208,46 @@ def in_log(session: Session, sweep_id: str) -> bool | None:
     if found is None:
         return None
     return found == Counter((r.kind, r.count, r.policy) for r in of_sweep(session, sweep_id))
+
+
+def cut_short(session: Session) -> list[str]:
+    """The sweeps whose records the log holds nothing of (no ``sweep`` event, no
+    ``sweep_cut_short`` one), oldest first: sweeps cut short before their last write.
+    Only those whose records are no older than the log's first event (the ones before
+    may have had their events removed with the log's oldest). Run under the sweep's
+    lease: a sweep still running is one of these too."""
+    first = session.scalar(select(AuditEvent.at).order_by(AuditEvent.seq).limit(1))
+    if first is None:
+        return []
+    ended = select(AuditEvent.entity_id).where(
+        AuditEvent.entity_type == ENTITY,
+        AuditEvent.action.in_(ENDS),
+        AuditEvent.entity_id.is_not(None),
+    )
+    found = session.execute(
+        select(DestructionRecord.sweep_id)
+        .where(DestructionRecord.sweep_id.not_in(ended))
+        .where(DestructionRecord.policy != ERASURE_POLICY)
+        .group_by(DestructionRecord.sweep_id)
+        .having(func.min(DestructionRecord.at) >= first)
+        .order_by(func.min(DestructionRecord.id))
+    )
+    return [str(row[0]) for row in found]
+
+
+def gone(session: Session, since: datetime) -> list[str]:
+    """The sweeps (and erasures) since ``since`` (the records' own retention: older ones
+    go with :func:`prune`) whose records the audit log holds though none of them is left
+    in the table: deleted after the sweep. Their ids, oldest first."""
+    ended = session.scalars(
+        select(AuditEvent.entity_id)
+        .where(
+            AuditEvent.action.in_(ENDS),
+            AuditEvent.entity_type == ENTITY,
+            AuditEvent.at >= since,
+            AuditEvent.entity_id.not_in(select(DestructionRecord.sweep_id)),
+        )
+        .order_by(AuditEvent.seq)
+    ).all()
+    # A sweep of a version that wrote no records into the log has nothing to hold.
+    return [str(i) for i in dict.fromkeys(ended) if i is not None and logged(session, i)]

@@ -34,7 +34,7 @@ from receptionist.models import AuditEvent, ClinicSetting, setting_id
 from receptionist.retention import policy
 from receptionist.settings import clinicstore
 from receptionist.settings.kinds import Words
-from receptionist.settings.registry import Setting, all_settings, declare
+from receptionist.settings.registry import Setting, declare
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 SWEEP = "sweep"
@@ -139,7 +139,9 @@ def _policy_changed(session: Session) -> int | None:
 
 
 def _policy_ids() -> list[str]:
-    return [setting_id(s.key) for s in all_settings() if s.group == "retention"]
+    """The policy's settings, as a sweep records it and a person reviews it
+    (``policy.WHOLE``): not the sweep's hour, which changes when, not what, goes."""
+    return [setting_id(s.key) for s in policy.WHOLE]
 
 
 def _ids() -> set[str]:

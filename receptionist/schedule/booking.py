@@ -205,6 +205,7 @@ def cancel(session: Session, ctx: Ctx, appointment_id: str, reason: str) -> Appo
             "reason", Text(QT_TRANSLATE_NOOP("core", "Say why the appointment is cancelled."))
         )
     appt = appointments.load(session, appointment_id)
+    drafts.refuse_anonymised(session, appt.patient_id)  # a reason is words about her
     lifecycle.check_move(appt.status, "cancelled")
     appt.status, appt.cancellation_reason = "cancelled", text
     records.save(session, ctx, appt, "cancel", "appointment")

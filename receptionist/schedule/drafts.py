@@ -87,6 +87,17 @@ def bookable_patient(session: Session, patient_id: str) -> None:
         )
 
 
+def refuse_anonymised(session: Session, patient_id: str) -> None:
+    """:class:`anonymised.Anonymised` when the patient of a kept visit was anonymised:
+    words written on the visit (a cancellation's reason) would tie a person to it again
+    (``privacy/anonymised.py``)."""
+    row = session.execute(
+        select(Patient.anonymised_at, Patient.number).where(Patient.id == patient_id)
+    ).first()
+    if row is not None:
+        anonymised.refuse_number(row.number, row.anonymised_at is not None)
+
+
 def bookable(session: Session, model: type[catalog.Named], row_id: str) -> catalog.Named:
     row = catalog.get(session, model, row_id)
     if not row.active:

@@ -7,7 +7,10 @@ never shown: reading one says only whether it is set.
 
 A keychain that is there but refuses to be read (locked, its service not answering)
 is not a missing secret: :func:`held` says "locked" then, when the file holds none, so
-the words can say to unlock it rather than to type the secret again. A PC with no
+the words can say to unlock it rather than to type the secret again. Reading a locked
+keychain may show an unlock prompt (Linux's Secret Service), so a reader that asks on
+its own every minute (the status) asks it again only once :func:`answers` tells that
+some read got an answer since (a round that sends, Settings, a command), or rarely. A PC with no
 keychain at all (``NoKeyringError``: a headless server) keeps its secrets in the file,
 so one not there is missing.
 """
@@ -56,6 +59,16 @@ def held(session: Session, namespace: str, setting: Setting) -> Held:
     return "kept" if found else "locked" if locked else "none"
 
 
+# How many keychain reads in this process got an answer (a secret or none): one that
+# moved past the count a reader noted when the keychain refused tells it was unlocked.
+_answered = 0
+
+
+def answers() -> int:
+    """How many keychain reads in this process got an answer so far (never goes back)."""
+    return _answered
+
+
 def lookup(session: Session, namespace: str, setting: Setting) -> tuple[str | None, bool]:
     """The secret (None: not found), and whether the keychain refused to be read, so
     that it may be there: True only when the file holds none either."""
@@ -74,6 +87,8 @@ def lookup(session: Session, namespace: str, setting: Setting) -> tuple[str | No
     except _FAILURES as exc:
         log.info("keychain not read (%s)", type(exc).__name__)
         return None, True
+    global _answered
+    _answered += 1
     return found or None, False
 
 

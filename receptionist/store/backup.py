@@ -8,8 +8,8 @@ compressed: encrypted pages do not compress) of three members:
 - ``clinic.keys``: the key file of that moment (its slots are wrapped under the
   recovery code and the passphrase: a backup restores on a new PC with either);
 - ``manifest.json``: clinic id, time, schema revision, the copy's size and SHA-256,
-  the audit log's anchor and the data key's fingerprint (``storage.key_id``, not the
-  key; no patient data).
+  the audit log's anchor, the data key's fingerprint (``storage.key_id``, not the
+  key) and the clinic's time zone setting (no patient data).
 
 The archive is written beside its final name, synced, and renamed into place, so a
 backup is whole or absent. Nothing here knows what an audit log or a patient is:
@@ -70,6 +70,9 @@ class Manifest:
     # The data key's fingerprint (``storage.key_id``; "" in backups made before it was
     # kept): a backup made before a rekey is told as such when the key of now fails.
     key_id: str = ""
+    # The clinic's time zone setting (an IANA name; "" in backups made before it was
+    # kept): what a refusal tells the time of the backup in when no clinic is open.
+    zone: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +87,7 @@ class Manifest:
             "app_version": self.app_version,
             "log_problem": self.log_problem or None,
             "key_id": self.key_id or None,
+            "zone": self.zone or None,
         }
 
 
@@ -116,6 +120,7 @@ def manifest_of(data: bytes, path: Path) -> Manifest:
             app_version=str(raw.get("app_version", "")),
             log_problem=str(raw.get("log_problem") or ""),
             key_id=str(raw.get("key_id") or ""),
+            zone=str(raw.get("zone") or ""),
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         raise _not_a_backup(path) from None
@@ -214,6 +219,21 @@ def check_copy(path: Path, key: bytes | str) -> None:
         conn.close()
     if found != [("ok",)]:
         raise _broken(path, "its copy fails the database's own check")
+
+
+def copy_revision(path: Path, key: bytes | str) -> str | None:
+    """The schema revision the copy at ``path`` holds (its ``alembic_version``), read
+    without changing it; None when it holds none."""
+    conn = sqlcipher3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {_clause(key)}")
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlcipher3.DatabaseError:
+        return None
+    finally:
+        conn.close()
+    return None if row is None else str(row[0])
 
 
 def _broken(path: Path, why: str) -> BrokenBackup:

@@ -51,6 +51,13 @@ def _head(script: ScriptDirectory) -> str:
     return head
 
 
+def known(revision: str) -> bool:
+    """Whether ``revision`` is one of this version's schema revisions (else a newer
+    version of Receptionist wrote it)."""
+    script = ScriptDirectory.from_config(_config())
+    return revision in {rev.revision for rev in script.walk_revisions()}
+
+
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()

@@ -138,6 +138,14 @@ def resolve(service: Svc, me: Me, conflict_id: Id, body: bodies.ResolveIn) -> bo
     return conflicts.resolve(service.store, me, conflict_id, body, service.clock)
 
 
+@router.post(
+    "/conflicts/{conflict_id}/forget",
+    summary="Empty the sealed values of a conflict's records the PC forgot, open or closed",
+)
+def forget(service: Svc, me: Me, conflict_id: Id, body: bodies.ForgetIn) -> bodies.ConflictOut:
+    return conflicts.forget(service.store, me, conflict_id, body, service.clock)
+
+
 @router.get("/anchors/mine", summary="This device's newest audit-log anchor")
 def my_anchor(service: Svc, me: Me) -> bodies.MyAnchorOut:
     return anchors.mine(service.store, me)

@@ -139,6 +139,21 @@ class ResolveIn(Strict):
             "text, which would rest here in the clear",
         ),
     ]  # fmt: skip
+    forgotten: list[RowId] = Field(
+        default_factory=list, max_length=1000,
+        description="the ids of the conflict's records whose sealed values the PC forgot "
+        "(an anonymised patient's kept visit): emptied here too, resolved or not; an id "
+        "it does not hold, or holds emptied, changes nothing",
+    )  # fmt: skip
+
+
+class ForgetIn(Strict):
+    records: list[RowId] = Field(
+        min_length=1, max_length=1000,
+        description="the ids of the conflict's records whose sealed values the PC forgot "
+        "(an anonymised patient's kept visit): emptied here too; an id it does not hold, "
+        "or holds emptied, changes nothing",
+    )  # fmt: skip
 
 
 class ConnectIn(Strict):

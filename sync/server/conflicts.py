@@ -11,12 +11,12 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from receptionist.clock import Clock
 from receptionist.models import new_id
 
-from . import bodies
+from . import bodies, destroyed
 from .auth import Caller, locked_device
 from .problems import not_found
 from .schema import clinic, conflict
@@ -24,6 +24,8 @@ from .shapes import conflict_out
 from .store import Store, lock_clinic
 
 LIST_LIMIT = 500
+# The destruction records' rule for a conflict's record emptied when a PC settles it.
+ANONYMISED = "patient anonymised"
 
 
 def add(
@@ -61,7 +63,9 @@ def listing(store: Store, who: Caller, *, open_only: bool) -> bodies.ConflictsOu
 def resolve(
     store: Store, who: Caller, conflict_id: str, body: bodies.ResolveIn, clock: Clock
 ) -> bodies.ConflictOut:
-    """Close a conflict of the caller's clinic for every PC (once: again changes nothing)."""
+    """Close a conflict of the caller's clinic for every PC (once: again changes nothing),
+    and empty the sealed values of its records the PC forgot (``body.forgotten``: an
+    anonymised patient's kept visit, :func:`_forget`), whether closed now or before."""
     with store.write() as conn:
         place = lock_clinic(conn, who.clinic_id)
         locked_device(conn, who)
@@ -82,4 +86,51 @@ def resolve(
                 .values(next_seq=place.next_seq + 1)
             )
             row = conn.execute(select(conflict).where(*where)).one()
+        if _forget(conn, row, body.forgotten, clock.now()):
+            row = conn.execute(select(conflict).where(*where)).one()
     return conflict_out(row)
+
+
+def forget(
+    store: Store, who: Caller, conflict_id: str, body: bodies.ForgetIn, clock: Clock
+) -> bodies.ConflictOut:
+    """Empty the sealed values of the records of a conflict of the caller's clinic that
+    the PC forgot (:func:`_forget`), open or closed: a double booking against an
+    anonymised patient's kept visit stays open for a person, perhaps for long."""
+    with store.write() as conn:
+        lock_clinic(conn, who.clinic_id)
+        locked_device(conn, who)
+        where = (conflict.c.id == conflict_id, conflict.c.clinic_id == who.clinic_id)
+        row = conn.execute(select(conflict).where(*where)).first()
+        if row is None:
+            raise not_found("conflict")
+        if _forget(conn, row, body.records, clock.now()):
+            row = conn.execute(select(conflict).where(*where)).one()
+    return conflict_out(row)
+
+
+def _forget(conn: Connection, row: Row[Any], ids: list[str], now: datetime) -> int:
+    """The sealed values of the records of conflict ``row`` named in ``ids`` emptied
+    (added to the day's destruction records); how many. The PC that settled it forgot
+    them: they hold what an anonymisation emptied (her booking's notes as they were),
+    and her side is read from her kept, emptied booking on each PC, so nothing needs
+    them. Each record keeps its id, writer and clear routing fields. The conflict's
+    sequence stays: a PC that pulled it has emptied them itself (it pulled her rows
+    first, at lower sequences), and a download gets them emptied."""
+    wanted = set(ids)
+    if not wanted:
+        return 0
+    records = json.loads(row.records)
+    done = 0
+    for record in records:
+        if isinstance(record, dict) and record.get("id") in wanted and record.get("sealed"):
+            record["sealed"] = ""
+            done += 1
+    if done:
+        conn.execute(
+            update(conflict)
+            .where(conflict.c.id == row.id)
+            .values(records=json.dumps(records, ensure_ascii=False, separators=(",", ":")))
+        )
+        destroyed.note(conn, row.clinic_id, now, destroyed.CONFLICT_RECORDS, done, ANONYMISED)
+    return done

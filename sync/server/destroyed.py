@@ -33,7 +33,8 @@ CHUNK_UNCLAIMED = "chunk_unclaimed"  # a document's chunk no record claims
 CHUNK_STALE = "chunk_stale"  # a chunk of a document deleted, or at a newer version
 CHUNK_PURGED = "chunk_purged"  # a chunk of a document whose tombstone was purged
 TOMBSTONE = "tombstone"  # a deleted row's sealed record, past the horizon
-# a conflict closed for a patient's erasure: its sealed records, past the horizon
+# a conflict closed for a patient's erasure: its sealed records, past the horizon; an
+# anonymised patient's record in a conflict, when a PC settles it (``conflicts._forget``)
 CONFLICT_RECORDS = "conflict_records"
 RECORD = "destruction_record"  # these records themselves, past three years
 

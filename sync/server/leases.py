@@ -6,10 +6,16 @@ messages to patients.
 who holds it (its code and name); ``GET /v1/leases/{name}`` only answers who holds
 it. The caller gets it when nobody holds it, when the holder's lease has lapsed, or,
 ``preferred`` (the clinic's named station), from a holder that was not preferred (a
-stand-by) or has not renewed for :data:`STALE`. ``release`` lets go of a
-lease the caller holds. When the caller takes a lease from another device, the answer
-carries how long ago that device last renewed it (``handover_age_seconds``, in every
-later renewal too): what that device may have sent, the new holder leaves alone.
+stand-by). A preferred holder keeps it until it lapses, renewed or not: cut off from the
+endpoint it still sends on the lease it was given, so a station named in its place
+(renamed) is a new holder and waits for that (or for the old one to let go). ``release``
+lets go of a lease the caller holds: it lapses at once, and whoever takes it next hears
+the release as the holder's last renewal. When the caller takes a lease from another
+device, the answer carries how long ago that device last renewed it
+(``handover_age_seconds``, in every later renewal too): what that device may have sent,
+the new holder leaves alone. Every answer carries the endpoint's time (``now``): the
+PCs measure the lease's windows by it, not by their own clocks (which may be minutes
+apart).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from receptionist.clock import Clock
 
@@ -28,7 +34,6 @@ from .schema import device, lease
 from .store import Store, lock_clinic
 
 NAMES = ("reminders",)
-STALE = timedelta(minutes=5)  # a preferred holder this quiet may be replaced by another
 MAX_TTL = 7 * 86_400
 
 
@@ -60,6 +65,7 @@ class LeaseOut(BaseModel):
         description="the caller holds it, taken from another device that last renewed it "
         "this many seconds ago; null: no handover"
     )
+    now: datetime = Field(description="the endpoint's time of this answer")
 
 
 def holder_of(store: Store, who: Caller, name: str, clock: Clock) -> LeaseOut:
@@ -76,8 +82,13 @@ def claim(store: Store, who: Caller, name: str, body: LeaseIn, clock: Clock) -> 
         locked_device(conn, who)
         row = _row(conn, who.clinic_id, name)
         if body.release:
-            if row is not None and row.device_id == who.id:
-                conn.execute(delete(lease).where(_key(who.clinic_id, name)))
+            if row is not None and row.device_id == who.id and row.expires_at > now:
+                # Lapsed now, not gone: the next holder leaves alone what was sent by now.
+                conn.execute(
+                    update(lease)
+                    .where(_key(who.clinic_id, name))
+                    .values(renewed_at=now, expires_at=now)
+                )
             return _answer(conn, who, name, now)
         if row is None:
             conn.execute(insert(lease).values(_taken(who, name, body, now, None)))
@@ -95,9 +106,11 @@ def claim(store: Store, who: Caller, name: str, body: LeaseIn, clock: Clock) -> 
 
 
 def _may_take(row: Row[Any], body: LeaseIn, now: datetime) -> bool:
+    """Lapsed, or the named station's from a stand-by. Not from a preferred holder that
+    stopped renewing: cut off, it may be sending on its lease until that runs out."""
     if row.expires_at <= now:
         return True
-    return body.preferred and (not row.preferred or now - row.renewed_at > STALE)
+    return body.preferred and not row.preferred
 
 
 def _taken(
@@ -121,7 +134,7 @@ def _row(conn: Connection, clinic_id: str, name: str) -> Row[Any] | None:
 def _answer(conn: Connection, who: Caller, name: str, now: datetime) -> LeaseOut:
     row = _row(conn, who.clinic_id, name)
     if row is None or row.expires_at <= now:
-        return LeaseOut(name=name, held=False, holder=None, handover_age_seconds=None)
+        return LeaseOut(name=name, held=False, holder=None, handover_age_seconds=None, now=now)
     code, device_name = conn.execute(
         select(device.c.code, device.c.name).where(device.c.id == row.device_id)
     ).one()
@@ -131,4 +144,4 @@ def _answer(conn: Connection, who: Caller, name: str, now: datetime) -> LeaseOut
     )  # fmt: skip
     held = row.device_id == who.id
     age = (now - row.handover_at).total_seconds() if held and row.handover_at else None
-    return LeaseOut(name=name, held=held, holder=holder, handover_age_seconds=age)
+    return LeaseOut(name=name, held=held, holder=holder, handover_age_seconds=age, now=now)

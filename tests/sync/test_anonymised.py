@@ -5,17 +5,19 @@ other PC applies it, her name gone from its search index and from its file."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import plainpages
 import pytest
 from faultkit import PASSPHRASE, Pc, catalogue
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text
 
 from receptionist.clock import FixedClock
+from receptionist.errors import UserError
 from receptionist.models import Appointment, SyncConflict
+from receptionist.ops import conflicts, replica, retention
 from receptionist.ops import patients as patient_ops
-from receptionist.ops import replica, retention
 from receptionist.ops import settings as settings_ops
 from receptionist.ops.patients import find
 from receptionist.schedule import booking
@@ -301,3 +303,176 @@ def test_an_edit_of_his_visit_that_reached_the_endpoint_first_loses_to_the_anony
     a.db.checkpoint()
     key = unlock(a.root, env={"RECEPTIONIST_PASSPHRASE": PASSPHRASE})
     assert not plainpages.holds(a.db.path, key, b"Haddad limps")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_his_booking_refused_for_her_kept_visit_is_offered_back_on_every_pc(
+    two_pcs: list[Pc], database_url: str, clock: FixedClock
+) -> None:
+    """A booked Ayşe at 10:00 and B booked Omar at the same time: the endpoint took
+    Ayşe's and refused Omar's. Years on, Omar has come back and A anonymises Ayşe. Her
+    visit stays for statistics and still holds its time, so Omar's booking is on no row
+    at the endpoint until a person settles it: the double booking stays open on every
+    PC, her sealed record emptied (her side read from her kept visit: "anonymised"),
+    and a person keeps both (an override with its reason, so the endpoint takes his
+    booking) or moves or cancels his; her visit cannot be moved or cancelled. Before,
+    it was closed as "erased" on both PCs and not sent again: Omar's booking stayed on
+    the PCs that held it and on no other, and nobody was asked."""
+    a, b = two_pcs
+    doctor, service = catalogue(a)
+    omar, ayse = (find(a.db, a.admin(), name)[0].id for name in ("omar", "ayşe"))
+    settings_ops.set_value(a.db, a.admin(), "retention.lapsed_patients", "anonymise")
+    for pc in (a, b):
+        cloud.sync_once(pc.db, clock)
+    with a.db.write() as s:
+        hers = booking.book(s, a.admin(), patient_id=ayse, provider_id=doctor,
+                            service_id=service, start=TUE_10, notes="her shoulder").id  # fmt: skip
+    cloud.sync_once(a.db, clock)
+    with b.db.write() as s:
+        refused = booking.book(s, b.admin(), patient_id=omar, provider_id=doctor,
+                               service_id=service, start=TUE_10, notes="his knee").id  # fmt: skip
+    for pc in (b, a, b):
+        cloud.sync_once(pc.db, clock)
+    assert refused not in _endpoint_bookings(database_url), "refused: on no row there"
+    clock.advance(days=1100)  # past the policy's 24 months after her visit
+    with a.db.write() as s:  # Omar comes back: he stays
+        booking.book(s, a.admin(), patient_id=omar, provider_id=doctor, service_id=service,
+                     start=clock.now() + timedelta(days=2))  # fmt: skip
+
+    assert retention.sweep(a.db, a.admin(), a.root).counts[retention.ANONYMISED] >= 1
+    assert replica.status(a.db).open_conflicts == 1, "offered back where she was anonymised"
+    for pc in (a, b, a, b):
+        cloud.sync_once(pc.db, clock)
+
+    for pc in (a, b):
+        assert replica.status(pc.db).open_conflicts == 1, pc.root.name
+        [found] = conflicts.listing(pc.db, pc.admin())
+        his, kept = found.sides
+        assert (his.row_id, his.refused, his.patient) == (refused, True, "Omar Haddad")
+        assert (kept.row_id, kept.refused, kept.patient, kept.anonymised) == (
+            hers,
+            False,
+            "anonymised",
+            True,
+        )
+        assert (kept.start_utc, kept.provider_id) == (his.start_utc, his.provider_id)
+        with pc.db.read() as s:
+            row = s.scalars(select(SyncConflict)).one()
+        sealed = {r["id"]: r["sealed"] for r in json.loads(row.records)}
+        assert sealed[hers] == "" and sealed[refused], "her sealed record forgotten"
+        assert conflicts.not_here(found, "cancel", his.label) is not None
+        assert conflicts.not_here(found, "move", his.label) is not None
+        assert conflicts.not_here(found, "keep_both") is None
+        with pytest.raises(UserError, match="anonymised"):
+            conflicts.resolve(pc.db, pc.admin(), found.id, conflicts.Resolution(
+                "cancel", keep=his.label, reason="she came"))  # fmt: skip
+    assert _hers(a, ayse) == _hers(b, ayse) == {hers}, "her visit kept, not cancelled"
+
+    [found] = conflicts.listing(b.db, b.admin())
+    conflicts.resolve(b.db, b.admin(), found.id, conflicts.Resolution(
+        "keep_both", reason="both were seen that morning"))  # fmt: skip
+    for pc in (b, a, b, a):
+        cloud.sync_once(pc.db, clock)
+    assert refused in _endpoint_bookings(database_url), "the endpoint took his booking"
+    for pc in (a, b):
+        assert replica.status(pc.db).open_conflicts == 0 and replica.status(pc.db).waiting == 0
+        assert refused in _hers(pc, omar) and _hers(pc, ayse) == {hers}, pc.root.name
+
+
+def _endpoint_holds(database_url: str, needle: str) -> list[str]:
+    """The endpoint's tables whose rows hold ``needle`` anywhere (each row as text)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            tables = inspect(conn).get_table_names()
+            return [
+                name
+                for name in tables
+                if conn.scalar(
+                    text(f'SELECT count(*) FROM "{name}" t WHERE strpos(CAST(t AS text), :n) > 0'),
+                    {"n": needle},
+                )
+            ]
+    finally:
+        engine.dispose()
+
+
+def _endpoint_conflict_records(database_url: str) -> list[dict[str, object]]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            [records] = conn.execute(text("SELECT records FROM conflict")).scalars()
+            found: list[dict[str, object]] = json.loads(records)
+            return found
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_her_sealed_record_in_a_double_booking_left_open_leaves_the_endpoint(
+    two_pcs: list[Pc], database_url: str, clock: FixedClock
+) -> None:
+    """The reverse double booking (her booking taken, Omar's refused), left open by her
+    anonymisation with her record emptied on the PCs: the PC that emptied it tells the
+    endpoint at its next round (``conflicts/{id}/forget``), which empties her record's
+    sealed values too, so her booking's sealed text as it was (her notes) is in none
+    of the endpoint's tables while the conflict waits for a person, nor after it is
+    settled (keep both; the resolution names her record too); his record stays whole;
+    the endpoint's destruction records count it once. Before (session 17's first
+    part), the endpoint kept her record whole inside the conflict, open or settled,
+    for good: it forgets the records only of a conflict closed as erased."""
+    a, b = two_pcs
+    doctor, service = catalogue(a)
+    omar, ayse = (find(a.db, a.admin(), name)[0].id for name in ("omar", "ayşe"))
+    settings_ops.set_value(a.db, a.admin(), "retention.lapsed_patients", "anonymise")
+    for pc in (a, b):
+        cloud.sync_once(pc.db, clock)
+    with a.db.write() as s:
+        hers = booking.book(s, a.admin(), patient_id=ayse, provider_id=doctor,
+                            service_id=service, start=TUE_10, notes="her shoulder").id  # fmt: skip
+    cloud.sync_once(a.db, clock)
+    with b.db.write() as s:
+        refused = booking.book(s, b.admin(), patient_id=omar, provider_id=doctor,
+                               service_id=service, start=TUE_10, notes="his knee").id  # fmt: skip
+    for pc in (b, a, b):
+        cloud.sync_once(pc.db, clock)
+    sealed = {str(r["id"]): str(r["sealed"]) for r in _endpoint_conflict_records(database_url)}
+    assert sealed[hers] and sealed[refused]
+    held = set(_endpoint_holds(database_url, sealed[hers]))
+    assert held == {"record", "conflict"}, "her booking as it was: its row and the conflict"
+    clock.advance(days=1100)  # past the policy's 24 months after her visit
+    with a.db.write() as s:  # Omar comes back: he stays
+        booking.book(s, a.admin(), patient_id=omar, provider_id=doctor, service_id=service,
+                     start=clock.now() + timedelta(days=2))  # fmt: skip
+    assert retention.sweep(a.db, a.admin(), a.root).counts[retention.ANONYMISED] >= 1
+    for pc in (a, b, a, b):
+        cloud.sync_once(pc.db, clock)
+    assert _endpoint_holds(database_url, sealed[hers]) == [], "reported while it is open"
+    left = {str(r["id"]): r for r in _endpoint_conflict_records(database_url)}
+    assert left[hers]["sealed"] == "" and left[refused]["sealed"] == sealed[refused]
+    for pc in (a, b):
+        assert replica.status(pc.db).open_conflicts == 1, "still open, for a person"
+
+    [found] = conflicts.listing(b.db, b.admin())
+    assert conflicts.forgotten(b.db, found.id) == (hers,), "named with the resolution too"
+    conflicts.resolve(b.db, b.admin(), found.id, conflicts.Resolution(
+        "keep_both", reason="both were seen that morning"))  # fmt: skip
+    for pc in (b, a, b, a):
+        cloud.sync_once(pc.db, clock)
+
+    assert _endpoint_holds(database_url, sealed[hers]) == [], "her sealed text is gone"
+    left = {str(r["id"]): r for r in _endpoint_conflict_records(database_url)}
+    assert left[hers]["sealed"] == "" and left[hers]["clear"], "emptied: id and times stay"
+    assert left[refused]["sealed"] == sealed[refused], "his record is left whole"
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            noted = conn.execute(
+                text("SELECT rule, count FROM destruction WHERE kind = 'conflict_records'")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [(rule, count) for rule, count in noted] == [("patient anonymised", 1)]
+    for pc in (a, b):
+        assert replica.status(pc.db).open_conflicts == 0 and replica.status(pc.db).waiting == 0
+        assert refused in _hers(pc, omar) and _hers(pc, ayse) == {hers}, pc.root.name

@@ -6,6 +6,7 @@ transaction as the merge, and sent again (the endpoint takes it once) next round
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -32,8 +33,8 @@ class LosesResolve:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
 
-    def resolve(self, conflict_id: str, resolution: str) -> None:
-        self.lossy.resolve(conflict_id, resolution)
+    def resolve(self, conflict_id: str, resolution: str, forgotten: Sequence[str] = ()) -> None:
+        self.lossy.resolve(conflict_id, resolution, forgotten)
 
 
 def _conflicts(pc: Pc) -> list[tuple[str, bool, str]]:

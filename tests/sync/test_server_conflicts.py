@@ -3,13 +3,16 @@ itself, two edits from one base, and an erasure that wins over any edit."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from channelservers import http_server
 from serverkit import Endpoint, Joined, appointment, push_body, record
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
+from sync.client import Client, Refused
 from sync.server.push import is_overlap
 from sync.server.schema import record as record_table
 
@@ -167,6 +170,60 @@ def test_resolving_a_conflict_closes_it_for_every_pc(first_pc: Joined, second_pc
     assert again.json()["resolution"] == "moved" and again.json()["seq"] == seen["seq"]
 
 
+def test_a_resolution_empties_the_records_the_pc_forgot_and_only_those(
+    first_pc: Joined, second_pc: Joined
+) -> None:
+    """A PC settling a double booking against an anonymised patient's kept visit names
+    her record as forgotten (it holds it emptied): the endpoint empties its sealed
+    values too, keeping its id and routing fields, and the other record whole; the
+    conflict's sequence stays (a PC that pulled it emptied it itself). Named again, by
+    a repeat or another PC after the closing, it changes nothing; an id the conflict
+    does not hold is ignored (already forgotten: not an error a PC would resend)."""
+    hers = appointment("a-1", "08:00", "08:30")
+    push(first_pc, 1, hers)
+    his = appointment("a-2", "08:00", "08:30")
+    conflict_id = push(second_pc, 1, his)["results"][0]["conflict_id"]
+    url = f"/v1/conflicts/{conflict_id}/resolve"
+
+    closed = second_pc.http.post(url, json={"resolution": "kept_both", "forgotten": ["a-1", "zz"]})
+
+    assert closed.status_code == 200, closed.text
+    records = {r["id"]: r for r in closed.json()["records"]}
+    assert records["a-1"]["sealed"] == "" and records["a-1"]["clear"] == hers["clear"]
+    assert records["a-2"]["sealed"] == his["sealed"]
+    (seen,) = pull(first_pc)["conflicts"]
+    assert seen["seq"] == closed.json()["seq"] and seen["records"] == closed.json()["records"]
+    again = first_pc.http.post(url, json={"resolution": "moved", "forgotten": ["a-1"]})
+    assert again.status_code == 200 and again.json() == closed.json()
+    bad = first_pc.http.post(url, json={"resolution": "moved", "forgotten": ["no spaces"]})
+    assert bad.status_code in (400, 422), bad.text
+
+
+def test_an_open_conflict_s_forgotten_records_are_emptied_and_it_stays_open(
+    first_pc: Joined, second_pc: Joined
+) -> None:
+    """``forget``: a double booking against an anonymised patient's kept visit stays
+    open for a person, perhaps for long; the PC that emptied her record says so at its
+    next round, and the endpoint empties its copy at once, the conflict still open at
+    its sequence. Another clinic's conflict, or none, is not found."""
+    push(first_pc, 1, appointment("a-1", "08:00", "08:30"))
+    his = appointment("a-2", "08:00", "08:30")
+    conflict_id = push(second_pc, 1, his)["results"][0]["conflict_id"]
+    (before,) = pull(first_pc)["conflicts"]
+
+    told = first_pc.http.post(f"/v1/conflicts/{conflict_id}/forget", json={"records": ["a-1"]})
+
+    assert told.status_code == 200, told.text
+    assert (told.json()["resolved"], told.json()["seq"]) == (False, before["seq"])
+    assert [r["sealed"] for r in told.json()["records"]] == [his["sealed"], ""]
+    (listed,) = second_pc.http.get("/v1/conflicts").json()["conflicts"]
+    assert listed == told.json()
+    missing = first_pc.http.post("/v1/conflicts/nope/forget", json={"records": ["a-1"]})
+    assert missing.status_code == 404
+    empty = first_pc.http.post(f"/v1/conflicts/{conflict_id}/forget", json={"records": []})
+    assert empty.status_code in (400, 422)
+
+
 def test_a_pull_pages_records_and_conflicts_in_server_order(first_pc: Joined) -> None:
     push(first_pc, 1, *(record("patient", f"p-{i}") for i in range(5)))
     push(first_pc, 6, appointment("a-1", "08:00", "08:30"), appointment("a-2", "08:00", "08:10"))
@@ -227,3 +284,25 @@ def test_new_bookings_of_one_push_are_checked_in_order_against_each_other(
     assert refused == {"b-2": ["b-2", "b-1"], "b-4": ["b-4", "held"]}
     seqs = [r["seq"] for r in pulled["records"]] + [c["seq"] for c in pulled["conflicts"]]
     assert len(set(seqs)) == len(seqs) == 7
+
+
+def test_the_client_takes_an_older_endpoint_s_404_for_forget_as_nothing_to_do() -> None:
+    """An endpoint older than session 17 has no ``forget`` route (FastAPI's 404): the
+    PC's round goes on (its resolution names the records again), rather than failing
+    every round; any other refusal is still raised."""
+    answers: list[tuple[int, dict[str, Any]]] = [
+        (404, {"detail": "Not Found"}),
+        (400, {"error": "bad_request", "message": "no"}),
+    ]
+    bodies: list[Any] = []
+
+    def older(_h: object, _method: str, raw: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+        bodies.append(json.loads(raw))
+        status, body = answers.pop(0)
+        return status, body, {}
+
+    with http_server(older) as (url, _recorded), Client(url, "token") as client:
+        client.forget("c-1", ["a-1"])
+        assert bodies == [{"records": ["a-1"]}]
+        with pytest.raises(Refused):
+            client.forget("c-1", ["a-1"])

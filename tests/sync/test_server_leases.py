@@ -1,11 +1,12 @@
 """The endpoint's leases (``POST /v1/leases/reminders``, SQLite and PostgreSQL): one
 holder at a time, taken when it lapses or, by the preferred (named) station, from a
-stand-by or from a preferred holder gone quiet; released by its holder only; the
-answer says who holds it and, after a handover, how long ago the previous holder
-last renewed it."""
+stand-by (a preferred holder gone quiet keeps it until it lapses); released by its
+holder only; the answer says the endpoint's time, who holds it and, after a handover,
+how long ago the previous holder last renewed it (or let it go)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from serverkit import Endpoint, Joined
@@ -41,20 +42,28 @@ def test_one_holder_until_it_lapses_then_the_stand_by_and_back(
     assert not claim(b)["held"]
 
 
-def test_a_preferred_holder_keeps_it_while_it_renews_and_release_is_the_holder_s(
+def test_a_preferred_holder_keeps_it_until_it_lapses_and_release_is_the_holder_s(
     endpoint: Endpoint, first_pc: Joined, second_pc: Joined
 ) -> None:
     a, b = first_pc, second_pc
     assert claim(a, preferred=True)["held"]
     endpoint.clock.advance(minutes=4)
     assert not claim(b, preferred=True)["held"], "two named stations: the live one keeps it"
-    endpoint.clock.advance(minutes=2)  # A was renamed away and stopped renewing
-    assert claim(b, preferred=True)["held"]
+    endpoint.clock.advance(minutes=2)  # A stopped renewing: renamed away, or cut off
+    assert not claim(b, preferred=True)["held"], "A may be sending on its lease: it waits"
+    endpoint.clock.advance(hours=24)
+    assert claim(b, preferred=True)["held"], "A's lease ran out"
     assert not claim(a, release=True)["held"], "not A's to release"
-    assert claim(b, release=True) == {
+    endpoint.clock.advance(minutes=1)
+    released = claim(b, release=True)
+    said = datetime.fromisoformat(released.pop("now"))  # an instant, however it is written
+    assert released == {
         "name": "reminders", "held": False, "holder": None, "handover_age_seconds": None,
     }  # fmt: skip
-    assert claim(a)["held"]
+    assert said.tzinfo is not None and said == endpoint.clock.now()
+    endpoint.clock.advance(minutes=1)
+    taken = claim(a)
+    assert taken["held"] and taken["handover_age_seconds"] == 60, "B let go a minute ago"
 
 
 def test_bad_claims_are_refused(first_pc: Joined) -> None:

@@ -16,7 +16,7 @@ import pytest
 from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from templates import MemoryKeyring
@@ -234,5 +234,35 @@ def test_a_locked_keychain_is_said_on_the_field_not_a_missing_token(
                 return s.get(LocalSecret, f"{ns}:{SMS_KEY}") is not None
 
         assert on_worker(admin, in_file)
+    finally:
+        keyring.set_keyring(memory_keyring)
+
+
+def test_a_locked_keychain_is_said_once_for_the_section_which_does_not_scroll(
+    qtbot: QtBot, desk: Desk, memory_keyring: MemoryKeyring
+) -> None:
+    """Three long lines (one under each secret) made Message channels scroll: each field
+    now says only that the keychain is locked, and what to do is said once."""
+    admin = as_role(desk, "admin")
+    ctx = admin.ctx()
+    on_worker(admin, lambda db: reminders.set_channel(db, ctx, "sms", {}, TOKEN))
+    keyring.set_keyring(LockedKeyring())
+    try:
+        dialog, page = open_page(qtbot, admin)
+        dialog.resize(1160, 660)  # as the screenshot is taken, with the app's style
+        dialog.setStyleSheet(stylesheet())
+        for _ in range(3):
+            QApplication.sendPostedEvents()
+            QApplication.processEvents()
+        lines = [e.state.text() for e in page.secrets().values()]
+        assert all("locked or not available" in said for said in lines)
+        assert all("Unlock" not in said for said in lines), "what to do said under each"
+        note = page.locked_note
+        assert note.isVisibleTo(dialog) and note.text().count("Unlock") == 1
+        for editor in page.secrets().values():
+            assert editor.name in note.text()
+        scroll = page.findChild(QScrollArea)
+        assert scroll is not None
+        assert scroll.verticalScrollBar().maximum() == 0, "Message channels scrolls"
     finally:
         keyring.set_keyring(memory_keyring)

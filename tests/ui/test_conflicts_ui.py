@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTranslator
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -22,6 +22,7 @@ from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Appointment, Patient
 from receptionist.ops import replica
+from receptionist.ops.conflicterasure import close_erased
 from receptionist.replica.apply import DeviceName, PulledConflict, keep_conflicts
 from receptionist.replica.records import encode
 from receptionist.replica.seal import ClinicKey
@@ -243,6 +244,85 @@ def test_what_needs_a_booking_not_on_this_pc_is_greyed_saying_why(
     assert greyed == {"cancelOthersA", "keepA"}  # both change B: cancel it, move it
     assert card.buttons["cancelOthersA"].toolTip() == why
     shot(panel, tmp_path, "conflicts-not-here")
+
+
+@pytest.fixture
+def john_anonymised(conflicted: str, seeded: Seeded, clock: FixedClock) -> str:
+    """The conflict, John (side B, the booking the endpoint took) since anonymised by the
+    retention sweep, as the sweep leaves the conflict (``close_erased``)."""
+    db = vault.open_clinic(seeded.root)
+    try:
+        with db.write() as s:
+            john = s.get(Appointment, seeded.ids["next"])
+            patient = s.get(Patient, john.patient_id) if john is not None else None
+            assert patient is not None
+            patient.given_name, patient.family_name = "", ""
+            patient.number, patient.anonymised_at = "ANON-TESTTESTTES", clock.now()
+            close_erased(s, clock.now())
+    finally:
+        db.close()
+    return conflicted
+
+
+def test_an_anonymised_patient_s_kept_visit_is_named_so_and_cannot_be_moved_or_cancelled(
+    qtbot: QtBot, john_anonymised: str, window: MainWindow, tmp_path: Path
+) -> None:
+    """Layla's refused booking against a visit an anonymised patient keeps stays open
+    (session 17): side B reads "anonymised", and what would move or cancel it is greyed
+    saying why; keeping both, or keeping B and moving or cancelling Layla's, is offered."""
+    panel = _open(qtbot, window)
+    card = panel.card(john_anonymised)
+    assert card is not None
+    side = card.findChild(QLabel, "conflictSideB")
+    assert side is not None and side.text().startswith("B: anonymised, ")
+    why = (
+        "Booking B is an anonymised patient's visit, kept for statistics: it cannot be "
+        "moved or cancelled. Keep both, or keep it and move or cancel the other booking."
+    )
+    greyed = {name for name, button in card.buttons.items() if not button.isEnabled()}
+    assert greyed == {"cancelOthersA", "keepA"}  # both change B: cancel it, move it
+    assert card.buttons["cancelOthersA"].toolTip() == card.buttons["keepA"].toolTip() == why
+    shot(panel, tmp_path, "conflicts-anonymised")
+
+
+# "an anonymised patient" as a Turkish and an Arabic .qm would give it (context "core").
+AN_ANONYMISED = {"tr": "anonimleştirilmiş bir hasta", "ar": "مريض مجهول الهوية"}
+
+
+class OnePhrase(QTranslator):
+    """A translator for the core's "an anonymised patient" only, as a built .qm would be."""
+
+    def __init__(self, phrase: str) -> None:
+        super().__init__()
+        self.phrase = phrase
+
+    def translate(  # type: ignore[override]
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        return self.phrase if (context, source) == ("core", "an anonymised patient") else None
+
+    def isEmpty(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("language", [None, *sorted(AN_ANONYMISED)])
+def test_the_headline_says_an_anonymised_patient_in_the_user_s_language(
+    qtbot: QtBot, john_anonymised: str, window: MainWindow, qapp: QApplication,
+    language: str | None,
+) -> None:  # fmt: skip
+    """The headline names her kept visit's side "an anonymised patient", one phrase a
+    translator sees whole (session 17: it read "booked ... for anonymised on FRONT-1")."""
+    phrase = AN_ANONYMISED.get(language or "", "an anonymised patient")
+    translator = OnePhrase(phrase)
+    assert qapp.installTranslator(translator)
+    try:
+        card = _open(qtbot, window).card(john_anonymised)
+        assert card is not None
+        words = card.findChild(QLabel, "conflictWords")
+        assert words is not None
+        assert words.text() == WORDS.replace("John Smith", phrase), words.text()
+    finally:
+        qapp.removeTranslator(translator)
 
 
 def _asked(qtbot: QtBot, window: MainWindow, conflict_id: str, button: str) -> QDialog:

@@ -103,6 +103,17 @@ def connect(qtbot: QtBot, page: GooglePage) -> None:
         page.file_button.click()
 
 
+class Asked(list[str]):
+    """A confirmation's stand-in for the page: each question asked, in order, answered
+    ``answer`` (No until a test sets it)."""
+
+    answer = False
+
+    def __call__(self, _parent: QWidget, question: str) -> bool:
+        self.append(question)
+        return self.answer
+
+
 def db_of(desk: Desk) -> Database:
     assert desk.tasks.db is not None
     return desk.tasks.db
@@ -229,21 +240,15 @@ def test_stop_sending_a_provider_to_google_once_confirmed(
     calendars.map_provider(db_of(desk), desk.ctx(), "Ayşe", "primary")  # page: an admin's
     with qtbot.waitSignal(page.loaded, timeout=WAIT):
         page.refresh()
-    asked: list[str] = []
-    answer = [False]
-
-    def confirm(_parent: QWidget, question: str) -> bool:
-        asked.append(question)
-        return answer[0]
-
-    page.confirm_unmap = confirm
+    asked = Asked()  # declined until told otherwise
+    page.confirm_unmap = asked
     page.calendars.table.selectRow(0)
     assert page.calendars.unmap_button.isEnabled()  # no account needed to stop sending
     page.calendars.unmap_button.click()  # declined: nothing changes
     assert "stay there" in asked[0] and "Dr. Ayşe Demir" in asked[0]
     assert len(google_status.status(db_of(desk)).calendars) == 1
     assert page.calendars.calendar_at(0) == "primary"
-    answer[0] = True
+    asked.answer = True
     combo = page.calendars.combo(0)
     combo.setCurrentIndex(combo.findData(""))  # "(not sent to Google)" picked: asks too
     with qtbot.waitSignal(page.loaded, timeout=WAIT):
@@ -262,14 +267,8 @@ def test_a_calendar_of_another_provider_picked_offers_a_swap(
     calendars.map_many(db_of(desk), desk.ctx(), {"Ayşe": "primary", "Omar": omar})
     with qtbot.waitSignal(page.loaded, timeout=WAIT):
         page.refresh()
-    asked: list[str] = []
-    answer = [False]
-
-    def confirm(_parent: QWidget, question: str) -> bool:
-        asked.append(question)
-        return answer[0]
-
-    page.confirm_swap = confirm
+    asked = Asked()  # declined until told otherwise
+    page.confirm_swap = asked
     combo = page.calendars.combo(0)  # Dr. Ayşe Demir's
     line = combo.lineEdit()
     assert line is not None
@@ -277,7 +276,7 @@ def test_a_calendar_of_another_provider_picked_offers_a_swap(
     line.editingFinished.emit()  # declined: both keep their calendars
     assert "Swap" in asked[0] and "Dr. Omar Haddad" in asked[0]
     assert page.calendars.calendar_at(0) == "primary"
-    answer[0] = True
+    asked.answer = True
     combo.setEditText(omar)
     with qtbot.waitSignal(page.loaded, timeout=WAIT):
         line.editingFinished.emit()
@@ -314,14 +313,8 @@ def count_audit(db: Database) -> int:
 
 
 def test_names_go_to_google_only_once_confirmed(qtbot: QtBot, desk: Desk, page: GooglePage) -> None:
-    asked: list[str] = []
-    answer = [False]
-
-    def confirm(_parent: QWidget, warning: str) -> bool:
-        asked.append(warning)
-        return answer[0]
-
-    page.confirm_names = confirm
+    asked = Asked()  # declined until told otherwise
+    page.confirm_names = asked
     ctx = desk.ctx()
 
     def title() -> object:
@@ -337,7 +330,7 @@ def test_names_go_to_google_only_once_confirmed(qtbot: QtBot, desk: Desk, page: 
     assert asked and "Warning: patients' names" in asked[0]
     assert page.titles.checkedButton() is choice("service") and page.title_warning.isHidden()
     assert title() == "service"
-    answer[0] = True
+    asked.answer = True
     with qtbot.waitSignal(page.loaded, timeout=WAIT):
         choice("initials").click()
     assert title() == "initials" and not page.title_warning.isHidden()

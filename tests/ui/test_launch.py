@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,17 @@ from ui.single import SingleInstance, knock
 REPO = Path(__file__).resolve().parents[2]
 
 
+def run_main(
+    args: list[str], env: dict[str, str], *, python: Sequence[str] = (), timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``python [python] main.py [args]`` from the repository, as a person starts the app,
+    with ``env``; its exit code and output, whatever they are."""
+    return subprocess.run(
+        [sys.executable, *python, str(REPO / "main.py"), *args],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+
+
 def test_display_problem_only_on_a_linux_without_one() -> None:
     assert display_problem({}, "linux") is not None
     assert "QT_QPA_PLATFORM=offscreen" in (display_problem({}, "linux") or "")
@@ -42,15 +54,7 @@ def test_main_without_a_display_says_so_plainly(tmp_path: Path) -> None:
         if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
     }
     env["RECEPTIONIST_DATA_DIR"] = str(tmp_path)
-    done = subprocess.run(
-        [sys.executable, str(REPO / "main.py"), "--demo"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_main(["--demo"], env)
     if not sys.platform.startswith("linux"):
         pytest.skip("the no-display check is for Linux")
     assert done.returncode == 2
@@ -104,15 +108,7 @@ def test_a_folder_holding_others_files_is_refused_before_the_lock_goes_in(
     shared.mkdir()
     (shared / "notes.txt").write_text("someone else's", encoding="utf-8")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", str(REPO / "main.py"), "--data-dir", str(shared)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_main(["--data-dir", str(shared)], env, python=["-X", "importtime"])
     assert done.returncode == 2, done.stderr
     assert "not Receptionist's" in done.stderr and "Traceback" not in done.stderr
     assert [p.name for p in shared.iterdir()] == ["notes.txt"]
@@ -132,15 +128,7 @@ def test_a_window_module_that_cannot_load_is_said_plainly(tmp_path: Path) -> Non
         "import sys\nsys.modules['PySide6.QtPrintSupport'] = None\n", encoding="utf-8"
     )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(hooks))
-    done = subprocess.run(
-        [sys.executable, str(REPO / "main.py"), "--data-dir", str(tmp_path / "clinic")],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_main(["--data-dir", str(tmp_path / "clinic")], env)
     assert done.returncode == 2, done.stderr
     assert "could not load its user interface" in done.stderr, done.stderr
     assert "QtPrintSupport" in done.stderr and "Traceback" not in done.stderr
@@ -236,14 +224,6 @@ def test_main_demo_screenshots_end_to_end(tmp_path: Path) -> None:
     pytest.importorskip("receptionist.demo.clinic")
     env = dict(os.environ, RECEPTIONIST_DATA_DIR=str(tmp_path / "data"))
     env.pop("QT_QPA_PLATFORM", None)  # --screenshots goes offscreen by itself
-    done = subprocess.run(
-        [sys.executable, str(REPO / "main.py"), "--demo", "--screenshots", str(tmp_path / "out")],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    done = run_main(["--demo", "--screenshots", str(tmp_path / "out")], env, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(list((tmp_path / "out").glob("*.png"))) == 31  # 15d, 15e: templates read, WhatsApp

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from receptionist.freetext import printable
 
+from ..flaglabel import flag_label
+
 # Dark amber on pale amber (contrast 7:1), as the mark on the schedule card.
 STYLE = (
     "QLabel { background: #fff4e5; color: #7a3e00; border: 1px solid #b45309;"
@@ -16,13 +18,8 @@ STYLE = (
 
 
 def alert_label(parent: QWidget, name: str) -> QLabel:
-    label = QLabel(parent)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setAccessibleName(QCoreApplication.translate("patients", "Front-desk alert"))
-    label.setStyleSheet(STYLE)
-    label.hide()
-    return label
+    said = QCoreApplication.translate("patients", "Front-desk alert")
+    return flag_label(parent, name, said, STYLE)
 
 
 def show_alert(label: QLabel, alert: str) -> None:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel, QWidget
 
+from ..flaglabel import flag_label
 from .table import short_date
 
 # Dark slate on pale slate (contrast over 10:1): a record kept, not one in use.
@@ -32,13 +33,8 @@ BANNER_STYLE = (
 
 
 def banner(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setObjectName("anonymisedBanner")
-    label.setWordWrap(True)
-    label.setAccessibleName(QCoreApplication.translate("anonymised", "Anonymised record"))
-    label.setStyleSheet(BANNER_STYLE)
-    label.hide()
-    return label
+    said = QCoreApplication.translate("anonymised", "Anonymised record")
+    return flag_label(parent, "anonymisedBanner", said, BANNER_STYLE)
 
 
 def show_banner(label: QLabel, at: datetime | None, tz: ZoneInfo) -> None:

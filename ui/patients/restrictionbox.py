@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QPushButton, QVBoxLa
 from receptionist.freetext import printable
 from receptionist.privacy.restriction import MAX_REASON
 
+from ..flaglabel import flag_label
 from .table import short_datetime
 
 # Dark red on pale red (contrast over 7:1): a record the desk must not use as usual.
@@ -30,13 +31,8 @@ BADGE_STYLE = (
 
 
 def restriction_badge(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setObjectName("restrictionBadge")
-    label.setWordWrap(True)
-    label.setAccessibleName(QCoreApplication.translate("patients", "Processing restricted"))
-    label.setStyleSheet(BADGE_STYLE)
-    label.hide()
-    return label
+    said = QCoreApplication.translate("patients", "Processing restricted")
+    return flag_label(parent, "restrictionBadge", said, BADGE_STYLE)
 
 
 def show_badge(label: QLabel, since: datetime | None, tz: ZoneInfo) -> None:

@@ -42,7 +42,7 @@ from ..templateeditor import TemplatesDialog, open_templates
 from .data import CHANNEL_SECRETS, Snapshot, load, save_secret, save_settings
 from .editors import LocalProblem, SettingEditor, editor_for
 from .fields import FieldForm
-from .secretfield import KEYS_MANAGE, ConfirmRemove, SecretEditor, ask_remove
+from .secretfield import KEYS_MANAGE, ConfirmRemove, SecretEditor, ask_remove, locked_note
 from .sections import Sections
 from .unsaved import State, TracksEdits, form_state
 
@@ -306,6 +306,14 @@ class ClinicPage(SettingsPage):
         for editor in self.secrets().values():
             editor.set_button.clicked.connect(lambda _c=False, e=editor: self.set_secret(e))
             editor.remove_button.clicked.connect(lambda _c=False, e=editor: self.remove_secret(e))
+        # Below the channels' last column (the one with room), shown while locked.
+        self.locked_note = QLabel(self)
+        self.locked_note.setObjectName("secretsLocked")
+        self.locked_note.setWordWrap(True)
+        self.locked_note.hide()
+        channel_forms = self.section_forms.get("channels")
+        if channel_forms:
+            channel_forms[-1].addRow(self.locked_note)
         self.templates: TemplatesDialog | None = None
         self.saved.connect(lambda _snapshot: self._reread_templates())
         forms = self.section_forms.get("reminders")
@@ -362,6 +370,14 @@ class ClinicPage(SettingsPage):
         unsaved edits: this is no edit of it)."""
         for editor in self.secrets().values():
             editor.show_entry(snapshot.entry(editor.setting.key))
+        self._say_locked()
+
+    def _say_locked(self) -> None:
+        """What to do about a locked keychain, said once for the section (each field
+        says only that it is locked): three long lines made the section scroll."""
+        said = locked_note(list(self.secrets().values()))
+        self.locked_note.setText(said)
+        self.locked_note.setVisible(bool(said))
 
     def set_secret(self, editor: SecretEditor) -> None:
         typed = str(editor.value())
@@ -391,6 +407,7 @@ class ClinicPage(SettingsPage):
 
     def _secret_failed(self, editor: SecretEditor, exc: BaseException) -> None:
         editor.show_entry(self._snapshot.entry(editor.setting.key) if self._snapshot else None)
+        self._say_locked()
         self._failed(exc)
 
     def show_templates(self) -> TemplatesDialog:

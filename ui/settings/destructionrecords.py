@@ -9,7 +9,7 @@ The records are read on the desk's database worker (``ops.retention
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -80,18 +80,21 @@ class DestructionRecordsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(820, 420)
 
-    def load(self) -> DbOp[tuple[list[Record], dict[str, bool | None]]]:
+    def load(self) -> DbOp[tuple[list[Record], dict[str, bool | None], list[str]]]:
         ctx = self.desk.ctx()
 
-        def read(db: Database) -> tuple[list[Record], dict[str, bool | None]]:
+        def read(db: Database) -> tuple[list[Record], dict[str, bool | None], list[str]]:
             found = retention.destruction_records(db, ctx)
-            return found, retention.records_in_log(db, ctx, (r.sweep_id for r in found))
+            logged = retention.records_in_log(db, ctx, (r.sweep_id for r in found))
+            return found, logged, retention.records_gone(db, ctx)
 
         op = DbOp(self.desk.tasks, read, self)
         op.success(lambda got: self._show(*got)).failure(messages.report_exception).run()
         return op
 
-    def _show(self, found: list[Record], logged: dict[str, bool | None]) -> None:
+    def _show(
+        self, found: list[Record], logged: dict[str, bool | None], gone: Sequence[str] = ()
+    ) -> None:
         self.found = found
         self.table.setRowCount(len(found))
         tz = self.desk.clinic.tz
@@ -109,17 +112,16 @@ class DestructionRecordsDialog(QDialog):
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
         self.export_button.setEnabled(bool(found))
-        self.note.setText(
-            self.tr("No sweep has run yet.")
-            if not found
-            else self.tr(
+        if found:
+            said = self.tr(
                 "%n record(s), newest first; the time is the clinic's. Kept at least three "
                 "years (Keep destruction records, on the Clinic page).",
                 "",
                 len(found),
-            )
-            + self._logged(logged)
-        )
+            ) + self._logged(logged)
+        else:  # none left, though the log holds a sweep's: not "no sweep has run"
+            said = self.tr("No destruction records.") if gone else self.tr("No sweep has run yet.")
+        self.note.setText(said + self._gone(gone))
 
     def _logged(self, logged: dict[str, bool | None]) -> str:
         """A sentence on whether the records match the audit log (``records.in_log``)."""
@@ -132,6 +134,19 @@ class DestructionRecordsDialog(QDialog):
         if logged and all(logged.values()):
             return " " + self.tr("They match what the audit log holds.")
         return ""
+
+    def _gone(self, gone: Sequence[str]) -> str:
+        """A sentence on sweeps whose counts the audit log holds though their records
+        were deleted (``records.gone``)."""
+        if not gone:
+            return ""
+        return " " + self.tr(
+            "The audit log holds the counts of %n sweep(s) whose destruction records are "
+            "gone: they were deleted after the sweep. Run the audit log's check and keep "
+            "this file and its backups for whoever investigates.",
+            "",
+            len(gone),
+        )
 
     def export(self) -> None:
         path = self.save_as(self, "destruction-records.csv")

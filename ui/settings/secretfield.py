@@ -2,9 +2,10 @@
 
 The field is a password-echo line edit that is always empty when filled: the secret
 kept is never read back into it. A line under it says whether one is kept on this PC,
-none is, or this PC's keychain refused to be read (locked, not answering), and what to
-do then. Set (Replace, when one is kept) saves what is typed at once; Remove forgets the
-one kept, after asking. Both go through the core's ``reminders.set_channel``, the
+none is, or this PC's keychain refused to be read (locked, not answering); what to do
+then is said once for the section, below its fields (:func:`locked_note`). Set
+(Replace, when one is kept) saves what is typed at once; Remove forgets the one kept,
+after asking. Both go through the core's ``reminders.set_channel``, the
 operation ``receptionist channels set`` calls (audited without the value). Typed and
 not set, the secret counts as an unsaved edit of the page, and the page's Save sets it
 too. Only a role with "keys.manage" (an administrator) may type, set or remove one:
@@ -97,6 +98,7 @@ class SecretEditor(SettingEditor):
         super().__init__(setting, box, self.edit)
         self.channel, self.allowed = channel, allowed
         self.kept = False
+        self.unreadable = False  # the keychain did not answer when last read
         self.edit.returnPressed.connect(self.set_button.click)
         self.edit.textChanged.connect(lambda _t: self._sync())
         self.show_entry(None)
@@ -114,12 +116,9 @@ class SecretEditor(SettingEditor):
         """Say whether a secret is kept on this PC (``entry``: the setting as read)."""
         self.kept = entry is not None and entry.is_set
         name = translated(Text(SECRET_NAMES[self.channel]))  # as a sentence names it
-        if entry is not None and entry.unreadable:
-            said = _tr(
-                "This PC's keychain is locked or not available: the {0} cannot be read "
-                "now. Unlock it (sign in again, or unlock the login keyring), or set it "
-                "again here (then kept in the clinic's encrypted file)."
-            ).format(name)
+        self.unreadable = entry is not None and entry.unreadable
+        if self.unreadable:  # what to do is said once for the section (``locked_note``)
+            said = _tr("This PC's keychain is locked or not available.")
         elif self.kept:
             said = _tr("Kept on this PC (never shown).")
         else:
@@ -131,10 +130,28 @@ class SecretEditor(SettingEditor):
         self.set_button.setText(_tr("Replace") if self.kept else _tr("Set"))
         self._sync()
 
+    @property
+    def name(self) -> str:
+        """The secret's name as a sentence names it ("the SMS token")."""
+        return translated(Text(SECRET_NAMES[self.channel]))
+
     def _sync(self) -> None:
         self.edit.setEnabled(self.allowed)
         self.set_button.setEnabled(self.allowed and bool(self.edit.text()))
         self.remove_button.setEnabled(self.allowed and self.kept)
 
 
-__all__ = ["ConfirmRemove", "SecretEditor", "ask_remove"]
+def locked_note(editors: list[SecretEditor]) -> str:
+    """What the section says once when the keychain kept some of ``editors``' secrets
+    from being read (each field says only that it is locked): "" when none."""
+    names = [e.name for e in editors if e.unreadable]
+    if not names:
+        return ""
+    return _tr(
+        "Unlock this PC's keychain (sign in again, or unlock the login keyring) to read "
+        "the {0} kept there, or set them again here: then they are kept in the clinic's "
+        "encrypted file."
+    ).format(", ".join(names))
+
+
+__all__ = ["ConfirmRemove", "SecretEditor", "ask_remove", "locked_note"]
