@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from receptionist.clock import Clock
 from receptionist.google import account, station
 from receptionist.jobs.registry import Every, Job, counted_nothing
+from receptionist.jobs.runner import stop_asked
 from receptionist.ops import replica
 from receptionist.reminders import dispatch, halt
 from receptionist.store.storage import Database
@@ -64,7 +65,7 @@ def send_reminders(db: Database, clock: Clock) -> Mapping[str, int]:
 
     senders = build.Senders(db)  # secrets read only when something goes
     lease = reminder_lease(db, clock)
-    done = dispatch.run(db, clock, senders, lease=lease)
+    done = dispatch.run(db, clock, senders, lease=lease, stop=stop_asked)
     if lease is not None and done.reason == "not_station":  # the status bar shows who sends
         lease.peek(unless_newer_than=PEEK_EVERY)
     return {

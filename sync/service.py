@@ -14,7 +14,8 @@ up after finding it down, the jobs that need the network run at once (the core's
 ``receptionist.jobs.netreturn``), as the app's do on Qt's reachability signal.
 
 Ctrl+C (or SIGTERM) stops it cleanly: no job starts after it, the running one is let
-finish (a second Ctrl+C abandons it: its run is recorded "interrupted", its lease let
+finish (the reminders' round after the message under way: ``runner.stop_asked``; a
+second Ctrl+C abandons it: its run is recorded "interrupted", its lease let
 go, what it had not committed rolled back), and the database is closed only then.
 The app runs the same jobs (``ui/scheduler.py``); leases in the file keep the two
 from running one job twice.

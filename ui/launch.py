@@ -200,6 +200,7 @@ def _serve(
     startup.start()
     code = app.exec()
     startup.quit()
+    startup.wait_shut_down()  # a job's last step, if quitting waits for one
     return exit_code[0] or code
 
 
@@ -250,6 +251,8 @@ def say(text: str) -> None:
 
 
 def bring_forward(startup: Startup) -> None:
+    if startup.quitting:  # closing: the window is not brought back
+        return
     target = startup.wizard or startup.sign_in_dialog or startup.unlock_dialog or startup.window
     if target is not None:
         if target.isMinimized():

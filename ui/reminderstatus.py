@@ -87,6 +87,7 @@ class ReminderStatusFeed(QObject):
             sender_here=holder.here if holder else None,
             waiting=tuple(channel for channel, _ in found.waiting),
             waiting_said=tuple(translated(t) for t in found.waiting_texts()),
+            waiting_for=tuple((translated(t), chs) for t, chs in found.waiting_for()),
         )  # fmt: skip
         self.loaded.emit(found)
         self._done()

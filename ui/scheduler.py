@@ -17,6 +17,11 @@ PC woke from sleep) the tick is re-armed to run now. When the network comes back
 reminders' dispatch and Google sync (the core's rule, ``receptionist.jobs.netreturn``).
 ``receptionist service`` may run beside the app: the leases in the file keep a job to
 one runner.
+
+Closing the app while a job runs (``finishing``) starts no other and asks the running
+one to end at its next safe step: the reminders' round ends after the message under
+way (up to a silent mail server's 30 s), the rest stay queued. Start-up says
+"Finishing a reminder round…" meanwhile, the GUI thread free, and closes on ``idle``.
 """
 
 from __future__ import annotations
@@ -70,7 +75,10 @@ class _QtScheduler(QtScheduler):  # type: ignore[misc]
 
 class JobScheduler(QObject):
     ran = Signal(object)  # list[Ran], on the GUI thread
+    # After ``finishing``: the work that was running has ended (on the GUI thread).
+    idle = Signal()
     _told = Signal(object)
+    _ended = Signal()
 
     def __init__(
         self,
@@ -92,6 +100,7 @@ class JobScheduler(QObject):
         self._lock = threading.Lock()  # the tick and a "Run now" share the Database
         self._scheduler: _QtScheduler | None = None
         self._told.connect(self.ran)  # emitted from the pool: queued to the GUI thread
+        self._ended.connect(self.idle)
         self.drift = drift or Drift()
         self.watcher = QTimer(self)
         self.watcher.setInterval(WATCH_SECONDS * 1000)
@@ -131,6 +140,21 @@ class JobScheduler(QObject):
         if self._scheduler is not None:
             self._scheduler.add_job(self._run_now, args=(name,), misfire_grace_time=None)
 
+    def finishing(self) -> str | None:
+        """The app is closing: no job starts from now on, and the one running is asked
+        to end at its next safe step (``jobs.runner.stop_asked``: the reminders' round
+        after the message under way, which ends sent, retrying or unknown as any does).
+        The name of the job running ("" between two), whose end ``idle`` tells, so the
+        window need not freeze meanwhile; or None: nothing runs, :meth:`stop` is quick."""
+        self.watcher.stop()
+        self.runner.stopping.set()  # before looking at the lock: see ``_guarded``
+        if self._scheduler is not None:
+            self._scheduler.remove_all_jobs()
+        if not self._lock.locked():
+            return None
+        running = self.runner.current
+        return running[0] if running is not None else ""
+
     def stop(self) -> None:
         """Stop waking; wait for a job that is running, then close its database."""
         self.watcher.stop()
@@ -158,15 +182,17 @@ class JobScheduler(QObject):
         self._guarded(lambda db: run_back(self.runner, db, self.clock, names))
 
     def _guarded(self, work: Callable[[Database], list[Ran]]) -> None:
+        ran: list[Ran] = []
         with self._lock:
             try:
                 db = self._database()
                 ran = work(db) if db is not None else []
             except Exception as exc:  # the next tick tries again
                 log.error("the jobs' tick failed: %s", describe(exc))
-                return
         if ran:
             self._told.emit(ran)
+        if self.runner.stopping.is_set():  # looked at after the lock: ``finishing`` waits
+            self._ended.emit()
 
 
 def _network_watch(on_back: Callable[[], None]) -> bool:

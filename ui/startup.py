@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from receptionist.clock import Clock, SystemClock
@@ -33,6 +33,7 @@ from receptionist.store.storage import Database
 
 from . import messages, textsize
 from .desk import Desk
+from .finishing import FinishingNote
 from .idle import IdleWatcher
 from .mainwindow import MainWindow
 from .progress import ProgressDialog
@@ -137,6 +138,8 @@ class Startup(QObject):
         self.window: MainWindow | None = None
         self.desk: Desk | None = None
         self.quitting = False
+        self.shut_down = False  # quitting got as far as the workers' shutdown
+        self.finishing_note: FinishingNote | None = None
         idle.idle.connect(lambda: self.lock(idle=True))
 
     def _may_quit(self) -> bool:
@@ -442,5 +445,32 @@ class Startup(QObject):
                 dialog.hide()
         if self.window is not None:
             self.window.hide()
+        jobs = self.desk.jobs if self.desk is not None else None
+        running = jobs.finishing() if jobs is not None else None
+        if jobs is None or running is None:
+            self._shut_down()
+            return
+        # A job runs (the reminders' round, sending): it ends at its next safe step,
+        # and the app closes then, saying so meanwhile, the GUI thread free.
+        self.finishing_note = FinishingNote(running)
+        jobs.idle.connect(self._shut_down)
+
+    def _shut_down(self) -> None:
+        """The end of quitting: the workers shut down (the jobs' first), then ``finished``."""
+        if self.shut_down:
+            return
+        self.shut_down = True
+        if self.finishing_note is not None:
+            self.finishing_note.finish()
+            self.finishing_note = None
         self.tasks.shutdown()
         self.finished.emit()
+
+    def wait_shut_down(self) -> None:
+        """After the app's event loop ended (Ctrl+C in the terminal): wait, with events
+        still handled, for a quit still finishing a job, so the files close properly."""
+        if self.quitting and not self.shut_down:
+            loop = QEventLoop()
+            self.finished.connect(loop.quit)
+            if not self.shut_down:
+                loop.exec()

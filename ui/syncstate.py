@@ -38,6 +38,9 @@ class SyncSnapshot:
     # network down, greylisting), and what the last try met, in words.
     reminders_waiting: tuple[str, ...] = ()
     reminders_waiting_said: tuple[str, ...] = ()
+    # What they wait for in a few words (translated: the network, the e-mail server, the
+    # provider: ``reasons.waiting_for``), each with its channels.
+    reminders_waiting_for: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # With a cloud: the name (and code) of the PC holding the reminders' lease ("":
     # unknown or nobody), and whether it is this PC (None: unknown).
     reminders_sender: str = ""
@@ -95,6 +98,7 @@ class SyncState(QObject):
         attention_said: tuple[str, ...] = (), sender: str = "", sender_code: str = "",
         sender_here: bool | None = None, waiting: tuple[str, ...] = (),
         waiting_said: tuple[str, ...] = (),
+        waiting_for: tuple[tuple[str, tuple[str, ...]], ...] = (),
     ) -> None:  # fmt: skip
         """The reminders' fields at once (``mode`` as in :class:`SyncSnapshot`; "off"
         or "" is not set up); emits only when something changed."""
@@ -110,6 +114,7 @@ class SyncState(QObject):
             reminders_sender_here=sender_here if set_up else None,
             reminders_waiting=waiting if set_up else (),
             reminders_waiting_said=waiting_said if set_up else (),
+            reminders_waiting_for=waiting_for if set_up else (),
         )  # fmt: skip
         if snap != self._snapshot:
             self._snapshot = snap

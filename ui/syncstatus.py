@@ -164,10 +164,10 @@ class SyncStatus(QWidget):
 
     def _show_reminders(self, snap: SyncSnapshot) -> None:
         """A channel needs attention: which; this PC sends: when the next goes, how many
-        wait, how many failed (or, while its tries reach no provider, that it waits for
-        the network, and on which channels); another PC sends: which (with a cloud, the
-        PC holding the reminders' lease, by its name); none is named: says so; off: "not
-        set up"."""
+        wait, how many failed (or, while its messages wait to be tried again, what for:
+        the network, the e-mail server, the provider; and on which channels); another
+        PC sends: which (with a cloud, the PC holding the reminders' lease, by its
+        name); none is named: says so; off: "not set up"."""
         label = self.reminders
         label.setProperty("state", "")
         lease_here = snap.reminders_sender_here
@@ -200,10 +200,10 @@ class SyncStatus(QWidget):
 
     def _sent_here(self, snap: SyncSnapshot) -> None:
         failed = snap.reminders_failed or 0
-        if snap.reminders_waiting:  # a try reached no provider: said, never silent
+        if snap.reminders_waiting_for:  # a try failed for now: said, never silent
             self.reminders.setText(
-                self.tr("Reminders: waiting for the network ({0}), queued {1}, failed {2}").format(
-                    ", ".join(snap.reminders_waiting), snap.reminders_queued or 0, failed
+                self.tr("Reminders: {0}, queued {1}, failed {2}").format(
+                    self._waiting_for(snap), snap.reminders_queued or 0, failed
                 )
             )
             self.reminders.setToolTip("\n".join(snap.reminders_waiting_said))
@@ -220,6 +220,13 @@ class SyncStatus(QWidget):
             else self.tr("This PC stands by, and sends while the reminder station is off.")
         )
         self.reminders.setProperty("state", "alert" if failed else "")
+
+    def _waiting_for(self, snap: SyncSnapshot) -> str:
+        """What the waiting channels wait for (the core's words: the network, the
+        e-mail server, the provider), each with its channels: "waiting for the network
+        (sms); held back by the provider (whatsapp)"."""
+        groups = snap.reminders_waiting_for
+        return "; ".join(f"{words} ({', '.join(channels)})" for words, channels in groups)
 
     def _sent_elsewhere(self, snap: SyncSnapshot) -> None:
         """Who sends as the settings say (no word from the cloud endpoint yet)."""

@@ -16,6 +16,7 @@ import platform
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -114,6 +115,19 @@ class Problem(Exception):
         self.said, self.counts = said, dict(counts)
 
 
+# The running job's runner's ``stopping`` (set in its thread while the job works).
+_STOPPING: ContextVar[threading.Event | None] = ContextVar("stopping", default=None)
+
+
+def stop_asked() -> bool:
+    """Whether the process running this job is stopping (the app closing, the service
+    asked to stop): a job of many steps (the reminders' round: one message after the
+    other) ends at the next step that leaves everything in a known state, instead of
+    keeping the process waiting for all of them. False outside a runner's job."""
+    stopping = _STOPPING.get()
+    return stopping is not None and stopping.is_set()
+
+
 class Runner:
     """Runs the due jobs of ``jobs`` against one database, under one holder name."""
 
@@ -150,6 +164,7 @@ class Runner:
         self.current = (job.name, run_id)
         try:
             started = clock.now()
+            token = _STOPPING.set(self.stopping)
             try:
                 counts = {k: int(v) for k, v in job.work(db, clock).items()}
                 outcome, error = "ok", ""
@@ -159,6 +174,8 @@ class Runner:
             except Exception as exc:  # a job's failure is recorded, and the next job runs
                 counts, outcome, error = {}, "failed", describe(exc)
                 log.error("job %s failed: %s", job.name, error)
+            finally:
+                _STOPPING.reset(token)
             ended = clock.now()
             self._finish(db, job, run_id, outcome, counts, error, ended)
         finally:

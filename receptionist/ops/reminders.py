@@ -272,6 +272,11 @@ class ReminderStatus:
         """What the waiting channels met, in words (``reasons.waiting``)."""
         return [reasons.waiting(channel, code) for channel, code in self.waiting]
 
+    def waiting_for(self) -> list[tuple[Text, tuple[str, ...]]]:
+        """What the waiting channels wait for, in a few words, each with its channels
+        (``reasons.waiting_for``: the status bar's label)."""
+        return reasons.waiting_for(self.waiting)
+
     # On a PC that sends or may take over (the station, a stand-by), the channels set up
     # whose password or token is not on it (``secrets_missing``): in ``attention`` too,
     # said ahead of any message (a stand-by: that it could not send if it took over).

@@ -42,6 +42,10 @@ Tries that run into quiet hours wait for their end, which then counts as the mes
 time (its ``send_at``), as planning moves a message due in them. The status bar and
 ``reminders status`` name the channels whose messages wait so (``ops.reminders``).
 
+A round asked to stop (``run``'s ``stop``: the app closing, the service stopping) ends
+before its next lookup or message: the one under way ends as any does, the rest stay
+queued as they were, never begun, so none goes twice or is left "sending".
+
 A PC that took over the sending (the cloud's lease moved here, or its file was
 restored from a backup: ``handover``) never sends what the previous sender answered
 for (``_handed_over``).
@@ -54,7 +58,7 @@ every provider answer (a send's, a status lookup's) a row of the delivery log
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,6 +106,7 @@ from .compose import (
     appointment_stop,
     decide,
     given_up,
+    last_try,
     too_late,
     tried,
 )
@@ -166,6 +171,8 @@ class Round:
     causes: dict[str, str] = field(default_factory=dict)
     # The stopped channels' senders as saved, where today's check refuses them.
     refused_senders: dict[str, str] = field(default_factory=dict)
+    # Ended early, the process stopping (``run``'s ``stop``): messages due were left queued.
+    stopped: bool = False
 
     @property
     def halted(self) -> set[str]:
@@ -187,6 +194,9 @@ def run(
     *,
     limit: int = ROUND_LIMIT,
     lease: station.Lease | None = None,
+    # ``jobs.runner.stop_asked``: once it says so (the app closing), the round ends
+    # before its next lookup or message (see the module's note; ``Round.stopped``).
+    stop: Callable[[], bool] | None = None,
 ) -> Round:
     """One round: recover messages cut short, plan, then send what is due (at most
     ``limit``), each in its own short transactions. With a cloud, only while this PC
@@ -220,15 +230,16 @@ def run(
         cutoff, skew = hold.cutoff, hold.skew
         by = _sends_until(hold, cfg, role == "station")
     result = Round(True)
+    stopping = stop or _never
     _keychain_again(db, own.now())
-    result.items += _recover(db, own, senders)  # its sends' claims: this PC's times
+    result.items += _recover(db, own, senders, stopping)  # its sends' claims: this PC's times
     with db.write() as s:
         now = clock.now()
         restored = handover.cut_short(s, db.path.parent, own.now())
         refused = channelsettings.refused_senders(s)  # once a round: each message asks
         _senders_fixed(s, own.now(), refused)
         done = plan(s, now, cfg, None if restored else _MEMOS.get(db, Memo()), own.now())
-        result.items += _past_held(s, now)
+        result.items += _past_held(s, (now, own.now()), cfg)
         if cutoff is not None:
             handover.note(s, "lease", cutoff, own.now(), skew)
         handovers = handover.current(s, own.now())
@@ -243,6 +254,9 @@ def run(
     if waits is not None:
         result.items += _awaiting_push(db, clock, waits)
     for reminder_id in _due(db, clock.now(), limit, waits, by):
+        if stopping():  # the rest stay queued, untouched, for the next round
+            result.stopped = True
+            break
         item = _one(db, clock, senders, reminder_id, cfg, refused, down)
         if item is not None:
             result.items.append(item)
@@ -718,15 +732,25 @@ def _awaiting_push(db: Database, clock: Clock, waits: Any) -> list[Item]:
     return items
 
 
-def _past_held(s: Session, now: datetime) -> list[Item]:
+def _past_held(s: Session, times: tuple[datetime, datetime], cfg: config.Config) -> list[Item]:
     """Messages waiting on a stopped channel whose appointment began (or went): they
-    are skipped now, not left "waiting" for credentials, to go never (or late)."""
+    are skipped now, not left "waiting" for credentials, to go never (or late). One
+    tried in vain before its channel stopped (``compose.tried``) whose appointment
+    began fails as given up (``retried_until_start:<its last try's code>``, logged), as
+    ``compose.decide`` fails one found retrying after the start. ``times``: the round's
+    (deciding) and this PC's (what it writes), as ``_one``'s."""
+    now, at = times
     items = []
     for r in s.scalars(select(Reminder).where(*halt.WAITING)):
         stop = appointment_stop(r, s.get(Appointment, r.appointment_id), now)
-        if stop is not None:
-            _finish(r, stop.state, stop.reason, now)
-            items.append(_item(r))
+        if stop is None:
+            continue
+        if stop.reason == "started" and tried(r):
+            stop = given_up(r, cfg, last_try(s, r))
+        _finish(r, stop.state, stop.reason, at)
+        if stop.state == "failed":
+            _log(s, r, at, None)
+        items.append(_item(r))
     return items
 
 
@@ -921,9 +945,15 @@ def _log(s: Session, r: Reminder, now: datetime, template: Call | None) -> None:
     )
 
 
-def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[Item]:
+def _never() -> bool:
+    return False
+
+
+def _recover(
+    db: Database, clock: Clock, senders: Mapping[str, Sender], stop: Callable[[], bool] = _never
+) -> list[Item]:
     """Messages left "sending" by a round that never came back: asked about, never
-    resent blindly."""
+    resent blindly (once ``stop`` says so, the rest at a later round)."""
     cutoff = clock.now() - STALE_SENDING
     with db.read() as s:
         lost = [
@@ -937,6 +967,8 @@ def _recover(db: Database, clock: Clock, senders: Mapping[str, Sender]) -> list[
         ]
     items = []
     for found in lost:
+        if stop():
+            break
         with db.read() as s:
             if halt.is_halted(s, found.channel):  # refused this round: not asked again
                 continue

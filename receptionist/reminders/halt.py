@@ -12,7 +12,8 @@ The message that met the refusal goes back to the queue, and every message later
 on that channel stays queued, with the reason :data:`HALTED` (or ``setup:<code>``:
 :data:`REASONS`) (``pending``, never
 ``failed``); a round leaves such messages alone, but skips one whose appointment
-began (or went) meanwhile (``dispatch._past_held``). A send cut short whose status
+began (or went) meanwhile (``dispatch._past_held``; one tried in vain before the stop
+fails as given up, ``retried_until_start:<code>``, logged). A send cut short whose status
 lookup met the refusal stays ``sending`` with that reason (:data:`LOOKUP`: it may have
 arrived), never skipped, and is looked up again once resumed. The channel is stopped while a
 message waits on it (:func:`halted`). Saving the channel's settings again (its token

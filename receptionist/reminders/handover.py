@@ -217,14 +217,21 @@ def unanswered(taken: list[Handover]) -> ColumnElement[bool] | None:
     answer lost, the endpoint may have applied it by then (``applied_before`` says so
     once the resend is answered); or it never arrived. Such a message waits for the
     answer: a missed confirmation is preferred to a double one, and one not seen by
-    the holder is not lost. A change never packed reached nobody: no wait."""
+    the holder is not lost. A change never packed reached nobody: no wait. A move or
+    cancellation message waits only for a change that moved or cancelled the booking
+    (``moved`` not False, as ``dispatch._NEWS``; not its insert): the holder announced
+    no move it never saw, so one made after the cutoff is this PC's news whatever the
+    answer, and goes (before, the booking's insert in the batch held it, and a batch
+    refused until the start kept the patient from hearing of the new time)."""
     c = ChangeEntry
     answered = select(_ACCEPTED).scalar_subquery()
     packed = select(SyncState.pushed_change).scalar_subquery()
     in_batch = (c.seq > answered) & (c.seq <= packed) & c.origin.is_(None)
     of_it = (c.entity == "appointment") & (c.row_id == Reminder.appointment_id)
+    news = Reminder.kind.in_(("reschedule", "cancellation"))
+    weighs = or_(~news, (c.kind != "insert") & c.moved.is_not(False))
     found = [
-        exists().where(in_batch, of_it, c.seq > t.pushed, c.at <= t.cutoff)
+        exists().where(in_batch, of_it, weighs, c.seq > t.pushed, c.at <= t.cutoff)
         for t in taken
         if t.pushed is not None
     ]

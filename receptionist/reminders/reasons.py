@@ -11,6 +11,7 @@ translation context, as every core text is."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -499,28 +500,37 @@ _TRIED_PAGE = QT_TRANSLATE_NOOP(
     "sign-in page on this PC's network)",
 )
 _TRIED_OTHER = QT_TRANSLATE_NOOP("core", "met a temporary failure (code {code})")
-# The status's words for a channel whose messages wait to be tried again, by what the
-# last try met (:func:`_kind`): the network, the e-mail server's "later", the provider.
+
+# What a channel whose messages wait to be tried again waits for, by what the last try
+# met (:func:`_kind`): the network, the e-mail server's "later", the provider. The status
+# bar's label says it (:func:`waiting_for`), and the status's words begin with it.
+_WAITS_FOR: dict[str, str] = {
+    "network": QT_TRANSLATE_NOOP("core", "waiting for the network"),
+    "server": QT_TRANSLATE_NOOP("core", "waiting for the e-mail server"),
+    "provider": QT_TRANSLATE_NOOP("core", "held back by the provider"),
+}
+_KINDS = tuple(_WAITS_FOR)  # the order the label names them in
+# The status's words for such a channel (``{waits}``: :data:`_WAITS_FOR`'s).
 _WAITING: dict[str, str] = {
     "network": QT_TRANSLATE_NOOP(
         "core",
-        "{channel}: waiting for the network: the last try {what}. The queued messages are "
-        "tried again every few minutes, and as soon as the network returns, until it is "
-        "too late to send them; nothing is lost meanwhile. If it lasts, check this PC's "
-        "network connection.",
+        "{channel}: {waits}: the last try {what}. The queued messages are tried again "
+        "every few minutes, and as soon as the network returns, until it is too late to "
+        "send them; nothing is lost meanwhile. If it lasts, check this PC's network "
+        "connection.",
     ),
     "server": QT_TRANSLATE_NOOP(
         "core",
-        "{channel}: waiting for the e-mail server: the last try {what}. The queued "
-        "messages are tried again every few minutes until it is too late to send them. "
-        "If it lasts for hours, ask whoever runs the e-mail server.",
+        "{channel}: {waits}: the last try {what}. The queued messages are tried again "
+        "every few minutes until it is too late to send them. If it lasts for hours, ask "
+        "whoever runs the e-mail server.",
     ),
     "provider": QT_TRANSLATE_NOOP(
         "core",
-        "{channel}: held back by the provider: the last try {what}. The queued messages "
-        "are tried again every few minutes (or when the provider said) until it is too "
-        "late to send them. Nothing needs fixing on this PC; if it lasts, look at the "
-        "account's limits with the provider.",
+        "{channel}: {waits}: the last try {what}. The queued messages are tried again "
+        "every few minutes (or when the provider said) until it is too late to send them. "
+        "Nothing needs fixing on this PC; if it lasts, look at the account's limits with "
+        "the provider.",
     ),
 }
 
@@ -549,7 +559,19 @@ def tried(code: str) -> Text:
 def waiting(channel: str, code: str) -> Text:
     """The status's words for ``channel``, whose messages wait to be tried again
     (``code``: the last try's)."""
-    return Text(_WAITING[_kind(code)], channel=channel, what=tried(code))
+    kind = _kind(code)
+    return Text(_WAITING[kind], channel=channel, waits=Text(_WAITS_FOR[kind]), what=tried(code))
+
+
+def waiting_for(found: Iterable[tuple[str, str]]) -> list[tuple[Text, tuple[str, ...]]]:
+    """What the channels whose messages wait to be tried again wait for, in a few words
+    (the status bar's label), each with the channels that wait so: ``found`` holds each
+    channel with its last try's code; the network first, then the e-mail server, then
+    the provider."""
+    grouped: dict[str, list[str]] = {}
+    for channel, code in found:
+        grouped.setdefault(_kind(code), []).append(channel)
+    return [(Text(_WAITS_FOR[k]), tuple(grouped[k])) for k in _KINDS if k in grouped]
 
 
 def explain(reason: str, channel: str = "", sender: str = "") -> Text | None:
