@@ -22,6 +22,7 @@ from sqlalchemy import text
 from tamper import PASSPHRASE, genuine_clinic
 from templates import Template, make_template
 
+from receptionist.cli.main import main
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.errors import DiskFull, ReceptionistError, UserError
@@ -393,3 +394,23 @@ def test_a_restore_that_cannot_put_a_file_back_names_it_and_what_to_do(
     assert (root / "clinic.keys").exists() and not (root / handover.RESTORING).exists()
     aside.rename(root / "clinic.db")  # as the sentence says
     open_clinic(root).close()
+
+
+def test_the_cli_says_the_restore_failed_and_changed_nothing(
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root, db = clinic
+    (old,) = _backups(root, db, clock, 1)
+    db.close()
+    before = _state(root)
+    _marker_fails(monkeypatch, root)
+    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(root))
+    capsys.readouterr()
+    assert main(["backup", "restore", str(old), "--yes"]) == 2
+    said = capsys.readouterr().err
+    assert f"could not be restored into {root}" in said and "Nothing was changed" in said
+    assert "No space left on device" in said and "Traceback" not in said
+    assert _state(root) == before
