@@ -640,8 +640,11 @@ def restore(
     ``root``). The app must be closed. The clinic's current files are kept beside as
     ``*.before-restore-<time>``. Refused, changing nothing, for another clinic's
     backup, a backup that is not whole, or one made by a newer version (its schema
-    unknown here). A failure once the clinic's files are set aside (the restored file
-    does not open) puts them back. ``holding_lock``: the caller (the app,
+    unknown here). A failure at any step once the folder begins to change (a copy's
+    mark, the set-aside, the restoring marker, the swap, the restored file's opening)
+    puts everything back as it was; an OS error is then a :class:`UserError` naming the
+    folder ("nothing was changed"), and what could not be put back, if anything, is
+    named instead (:func:`_undo_restore`). ``holding_lock``: the caller (the app,
     offering a backup for a damaged file) holds the folder's app lock already.
 
     Only a restore over the clinic itself replaces it: the backups made after the one
@@ -678,30 +681,45 @@ def restore(
         with app_lock:
             with exclusive_use(ddir.db):
                 before = lookcopy.kept(ddir.root)
-                if not replacing:  # before the files: no crash leaves an unmarked twin
-                    # (a copy restored again: the mark names the backup it holds now)
-                    lookcopy.mark(
-                        ddir.root, manifest.created_at, path.parent, clock.now(), manifest.zone
-                    )
-                aside = _set_aside(ddir, clock.now())
-                # Kept until the restore is written in the file: a restore cut short after
-                # the swap still keeps the station from sending again (reminders/handover.py).
-                handover.restoring(ddir.root, clock.now())
+                aside: list[Path] = []  # filled as the clinic's files move aside
+                swapping = False  # every file of the clinic's is aside: the rest is ours
+                # From the first change on, a failure at any step puts back what was done:
+                # the folder is as it was, byte for byte (_undo_restore).
                 try:
+                    if not replacing:  # before the files: no crash leaves an unmarked twin
+                        # (a copy restored again: the mark names the backup it holds now)
+                        lookcopy.mark(
+                            ddir.root, manifest.created_at, path.parent, clock.now(), manifest.zone
+                        )
+                    _set_aside(ddir, clock.now(), aside)
+                    swapping = True
+                    # Kept until the restore is written in the file: a restore cut short
+                    # after the swap still keeps the station from sending again
+                    # (reminders/handover.py).
+                    handover.restoring(ddir.root, clock.now())
                     os.replace(keys_copy, ddir.keyfile)
                     os.replace(db_copy, ddir.db)
-                except BaseException:
-                    _undo_restore(ddir, aside, replacing, before)
-                    raise
-                fsync_dir(ddir.root)
+                    fsync_dir(ddir.root)
+                except BaseException as exc:
+                    left = _undo_restore(ddir, aside, swapping, replacing, before)
+                    failed = _restore_failed(ddir.root, exc, left)
+                    if failed is None:
+                        raise
+                    raise failed from exc
             try:
                 zone = _write_restored(ddir.root, key, clock, replacing)
-            except BaseException:
+            except BaseException as exc:
                 # Nothing half-written: the clinic's own files go back in place.
                 with exclusive_use(ddir.db):
-                    _undo_restore(ddir, aside, replacing, before)
-                raise
-    handover.restore_written(ddir.root)
+                    left = _undo_restore(ddir, aside, True, replacing, before)
+                failed = _restore_failed(ddir.root, exc, left)
+                if failed is None:
+                    raise
+                raise failed from exc
+    # The restore is written in the file: a marker that cannot be removed now is harmless
+    # (the next opening writes the same handover again and removes it: handover.cut_short).
+    with contextlib.suppress(OSError):
+        handover.restore_written(ddir.root)
     # Only once the restored file opened: its newer backups hold a history it undid.
     superseded: list[Path] = []
     not_moved = ""
@@ -766,17 +784,83 @@ def _write_restored(root: Path, key: bytes, clock: Clock, replacing: bool) -> st
     return zone
 
 
-def _undo_restore(ddir: DataDir, aside: list[Path], replacing: bool, mark: bytes | None) -> None:
-    """A restore that failed after setting the clinic's files aside: the files it put
-    in place removed, the clinic's own put back, its markers as they were (``mark``: a
-    copy's mark before the restore, :func:`lookcopy.kept`)."""
-    for placed in [*db_files(ddir.db), ddir.keyfile]:
-        with contextlib.suppress(OSError):
-            placed.unlink()
-    _put_back(aside)
-    handover.restore_written(ddir.root)
+def _undo_restore(
+    ddir: DataDir, aside: list[Path], swapped: bool, replacing: bool, mark: bytes | None
+) -> list[Path]:
+    """A restore that failed once it changed something: the files it put in place
+    removed (``swapped``: every file of the clinic's was set aside, so the ones in place
+    are the restore's; before that, none is), the clinic's own (``aside``) put back, the
+    restoring marker removed, a copy's mark as it was (``mark``: :func:`lookcopy.kept`
+    before the restore). Every step is tried; what could not be put back is returned
+    (empty: the folder is as it was)."""
+    left: list[Path] = []
+    if swapped:
+        for placed in [*db_files(ddir.db), ddir.keyfile]:
+            try:
+                placed.unlink(missing_ok=True)
+            except OSError:
+                left.append(placed)
+    back = _put_back(aside)
+    returned = {_original(m) for m in aside if m not in back}
+    left = [p for p in left if p not in returned] + back  # a file put back replaced it
+    try:
+        handover.restore_written(ddir.root)
+    except OSError:
+        left.append(ddir.root / handover.RESTORING)
     if not replacing:
-        lookcopy.put_back(ddir.root, mark)
+        try:
+            if lookcopy.kept(ddir.root) != mark:
+                lookcopy.put_back(ddir.root, mark)
+        except OSError:
+            left.append(ddir.root / lookcopy.MARKER)
+    with contextlib.suppress(OSError):
+        fsync_dir(ddir.root)
+    return left
+
+
+RESTORE_FAILED = QT_TRANSLATE_NOOP(
+    "core",
+    "The backup could not be restored into {folder}: {reason}. Nothing was changed: the "
+    "files there are as they were. Make sure the folder is writable, its disk has room "
+    "and no other program (an antivirus, a backup tool) holds its files, then restore again.",
+)
+RESTORE_LEFT = QT_TRANSLATE_NOOP(
+    "core",
+    "The backup could not be restored into {folder} ({reason}), and these files could not "
+    "be put back as they were: {left}. Do not open the clinic there yet. In that folder, "
+    "a file named <name>.before-restore-<time> is the clinic's own: delete any file named "
+    "<name> beside it and rename it back to <name>; delete reminders-restoring if it is "
+    "there. Then open the clinic, or restore again.",
+)
+
+
+def _restore_failed(root: Path, exc: BaseException, left: list[Path]) -> BaseException | None:
+    """What a failed restore tells a person, once it put back what it could (``left``:
+    what it could not). None: the error as it is (it says what to do and nothing was
+    changed, or it is a bug, or the person stopped the program)."""
+    if not isinstance(exc, Exception):
+        return None
+    if left:
+        return ReceptionistError(
+            Text(
+                RESTORE_LEFT,
+                folder=str(root),
+                reason=_why(exc),
+                left=", ".join(str(p) for p in left),
+            )
+        )
+    if isinstance(exc, OSError):
+        return UserError(Text(RESTORE_FAILED, folder=str(root), reason=_reason(exc)))
+    return None
+
+
+def _why(exc: Exception) -> str:
+    """The reason a step failed, said safely (a bug's own words are not shown)."""
+    if isinstance(exc, OSError):
+        return _reason(exc)
+    if isinstance(exc, ReceptionistError):
+        return str(exc)
+    return type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -797,7 +881,8 @@ def adopt(db: Database, ctx: Ctx, root: Path) -> Adopted:
     reminders, syncs, makes backups and sweeps. The clinic's backups made after the one
     it came from hold a history it does not have: they move aside (``superseded-*``,
     kept), as a restore over the clinic moves them. Refused for a folder that is not
-    such a copy."""
+    such a copy. A failure at any step puts the backups moved back and writes nothing:
+    the copy is still a copy (an OS error: a :class:`UserError` naming the folders)."""
     require(ctx, "backup.manage", CANNOT)
     copy = lookcopy.restored_copy(root)
     if copy is None:
@@ -812,24 +897,104 @@ def adopt(db: Database, ctx: Ctx, root: Path) -> Adopted:
             )
         )
     clinic = clinic_id(root)
-    superseded: list[Path] = []
-    if copy.backup_made_at is not None:
-        seen: set[Path] = set()
-        for folder in (copy.backup_folder, folder_for(root)):
-            if folder is None or not places.reachable(folder):
-                continue
-            where = Path(os.path.abspath(folder))
-            if where not in seen:
-                seen.add(where)
-                superseded += _supersede_newer(where, clinic, copy.backup_made_at, ctx.clock.now())
-    with db.write() as s:
-        audit.record(s, ctx, "adopt_restored_copy", "clinic", clinic_id_of(s))
-        # The clinic's PC went on sending after the restore, until now: what fell due up
-        # to the adoption was its to send (reminders/handover.py), not this copy's.
-        handover.restored(s, ctx.clock.now())
-        lift = lookcopy.unmark(s, root)
-    lift()
+    superseded: list[Path] = []  # filled as they move
+    mark = lookcopy.kept(root)
+    seen: list[Path] = []
+    # A failure at any step puts back what was done: the backups moved, the mark.
+    try:
+        if copy.backup_made_at is not None:
+            for folder in (copy.backup_folder, folder_for(root)):
+                if folder is None or not places.reachable(folder):
+                    continue
+                where = Path(os.path.abspath(folder))
+                if where not in seen:
+                    seen.append(where)
+                    _supersede_newer(
+                        where, clinic, copy.backup_made_at, ctx.clock.now(), superseded
+                    )
+        with db.write() as s:
+            audit.record(s, ctx, "adopt_restored_copy", "clinic", clinic_id_of(s))
+            # The clinic's PC went on sending after the restore, until now: what fell due
+            # up to the adoption was its to send (reminders/handover.py), not this copy's.
+            handover.restored(s, ctx.clock.now())
+            # The mark beside the file lifted before the write is committed: if it cannot
+            # be, nothing is written. A crash in between leaves the file's mark, which
+            # marks the folder again at the next opening (copymark.carry): still a copy.
+            lookcopy.unmark(s, root)()
+    except BaseException as exc:
+        left = _unsupersede(superseded)
+        with contextlib.suppress(OSError):
+            if lookcopy.kept(root) != mark:
+                lookcopy.put_back(root, mark)
+        failed = _adopt_failed(Path(root), exc, left, seen)
+        if failed is None:
+            raise
+        raise failed from exc
     return Adopted(Path(root), superseded)
+
+
+ADOPT_FAILED = QT_TRANSLATE_NOOP(
+    "core",
+    "The copy in {path} could not be made the clinic: {reason}. Nothing was changed: it is "
+    "still a copy restored to look at. Make sure its folder is writable and its disk has "
+    "room, then adopt it again.",
+)
+ADOPT_FAILED_BACKUPS = QT_TRANSLATE_NOOP(
+    "core",
+    "The copy in {path} could not be made the clinic: {reason}. Nothing was changed: it is "
+    "still a copy restored to look at, and the clinic's backups in {folders} are where they "
+    "were. Make sure that folder is reachable and writable, and the copy's disk has room, "
+    "then adopt it again.",
+)
+ADOPT_LEFT = QT_TRANSLATE_NOOP(
+    "core",
+    "The copy in {path} could not be made the clinic ({reason}); it is still a copy "
+    "restored to look at. These backups of the clinic were moved aside and could not be "
+    "put back: {left}. Move each back into the folder above its superseded-<time> folder, "
+    "then adopt the copy again.",
+)
+
+
+def _adopt_failed(
+    root: Path, exc: BaseException, left: list[Path], folders: list[Path]
+) -> BaseException | None:
+    """What a failed adoption tells a person, once it put back what it could (``left``:
+    the backups it could not). None: the error as it is (it says what to do and that
+    nothing was changed, or it is a bug, or the person stopped the program)."""
+    if not isinstance(exc, Exception):
+        return None
+    if left:
+        return ReceptionistError(
+            Text(
+                ADOPT_LEFT,
+                path=str(root),
+                reason=_why(exc),
+                left=", ".join(str(p) for p in left),
+            )
+        )
+    if not isinstance(exc, OSError):
+        return None
+    if folders:
+        where = ", ".join(str(f) for f in folders)
+        return UserError(
+            Text(ADOPT_FAILED_BACKUPS, path=str(root), reason=_reason(exc), folders=where)
+        )
+    return UserError(Text(ADOPT_FAILED, path=str(root), reason=_reason(exc)))
+
+
+def _unsupersede(moved: list[Path]) -> list[Path]:
+    """Backups moved aside (``superseded-<time>``) put back where they were, the
+    folders they emptied removed; those that could not be returned."""
+    left: list[Path] = []
+    for target in moved:
+        try:
+            os.replace(target, target.parent.parent / target.name)
+        except OSError:
+            left.append(target)
+    for aside in {t.parent for t in moved}:
+        with contextlib.suppress(OSError):
+            aside.rmdir()  # only when emptied
+    return left
 
 
 def _supersede_newer(
@@ -849,10 +1014,15 @@ def _supersede_newer(
     aside = folder / f"superseded-{now.astimezone(UTC):%Y%m%d-%H%M%S}"
     make_private_dir(aside)
     moved = [] if moved is None else moved
-    for info in newer:
-        target = aside / info.path.name
-        os.replace(info.path, target)
-        moved.append(target)
+    try:
+        for info in newer:
+            target = aside / info.path.name
+            os.replace(info.path, target)
+            moved.append(target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            aside.rmdir()  # only when nothing moved into it
+        raise
     return moved
 
 
@@ -871,21 +1041,32 @@ def _refuse_other_clinic(ddir: DataDir, manifest: Manifest, path: Path) -> None:
         )
 
 
-def _put_back(aside: list[Path]) -> None:
+def _put_back(aside: list[Path]) -> list[Path]:
+    """The clinic's files set aside put back under their names; those that could not
+    be returned (still aside)."""
+    left: list[Path] = []
     for moved in aside:
-        original = moved.with_name(moved.name.split(".before-restore-")[0])
-        with contextlib.suppress(OSError):
-            os.replace(moved, original)
+        try:
+            os.replace(moved, _original(moved))
+        except OSError:
+            left.append(moved)
+    return left
 
 
-def _set_aside(ddir: DataDir, now: datetime) -> list[Path]:
+def _original(moved: Path) -> Path:
+    """The name a file set aside (``<name>.before-restore-<time>``) had."""
+    return moved.with_name(moved.name.split(".before-restore-")[0])
+
+
+def _set_aside(ddir: DataDir, now: datetime, moved: list[Path]) -> list[Path]:
     """The clinic's files moved aside as ``<name>.before-restore-<UTC time>``: a name
     no file there has (a second restore in the same second: ``..._2``, ``_3``..., as
     backups made in one second are numbered), so no earlier set-aside copy is replaced.
-    The caller holds the folder's app lock and exclusive use: no one else sets aside."""
+    The caller holds the folder's app lock and exclusive use: no one else sets aside.
+    ``moved`` is filled as they move: when one cannot be moved (a program holds it open
+    on Windows), the caller puts back those that did (:func:`_put_back`)."""
     present = [f for f in [*db_files(ddir.db), ddir.keyfile] if f.exists()]
     stamp = _aside_stamp(ddir.root, now)
-    moved = []
     for current in present:
         target = current.with_name(f"{current.name}.before-restore-{stamp}")
         shutil.move(str(current), target)

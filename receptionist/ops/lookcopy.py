@@ -80,9 +80,11 @@ def mark(
 
 def unmark(session: Session, root: Path) -> Callable[[], None]:
     """Lift the mark of the copy in ``root``: from the file, in the caller's write
-    (``session``); the function returned lifts it from beside the file, to be called
-    once that write is committed (a crash between the two leaves the mark beside the
-    file, which marks the file again at its next opening: still a copy)."""
+    (``session``); the function returned lifts it from beside the file, called once
+    that write is committed or just before it commits (``backups.adopt``: a mark that
+    cannot be lifted then writes nothing). A crash between the two leaves one of the
+    marks, which marks the folder again at its next opening (``copymark.carry``):
+    still a copy."""
     copymark.keep_in_file(session, None)
     return lambda: copymark.put_beside(Path(root), None)
 
