@@ -387,3 +387,61 @@ def test_a_confirmation_held_for_a_push_s_answer_says_so_and_is_skipped_at_the_s
         (booked, "skipped", "awaiting_push")
     ]
     assert server.messages == []
+
+
+def test_a_message_waiting_behind_one_at_the_longest_wait_keeps_its_own_quick_next_try(
+    clinic: Clinic,
+) -> None:
+    """The mail server down since 10:00: the first confirmation, tried five times, waits
+    15 minutes between tries (``RETRY_CAP``). At 10:30 a booking for 10:40 is made; its
+    confirmation, never tried, waits behind that 10:30 try. Before the fix it took the
+    tried message's next try (10:45, after the start) and failed at once as "retried
+    until the start"; it waits a minute, its own first wait, and goes once the server
+    answers at 10:31."""
+    port = free_port()
+    mailer: dict[str, Sender] = {
+        "email": SmtpSender("127.0.0.1", port, "desk@moda.example", security="none")
+    }
+    first = clinic.patient(1, email="h1@example.org", consents=("reminder_email",))
+    clinic.book(first, at(1, 15))
+    rounds(clinic, mailer, 16)  # tries at 10:00, :01, :03, :07, :15; the next at :30
+    assert rows(clinic)[first].attempts == 5
+    assert next_tries(clinic)[first] == at(0, 10, 30)
+    clinic.clock.set(at(0, 10, 30))
+    soon = clinic.patient(2, email="h2@example.org", consents=("reminder_email",))
+    clinic.book(soon, at(0, 10, 40))
+    done = dispatch.run(clinic.db, clinic.clock, mailer)
+    assert sends(clinic, "email") == 6  # the first message's try only
+    assert [(i.state, i.reason) for i in done.items] == [("retrying", "retry:unreachable")] * 2
+    assert next_tries(clinic) == {first: at(0, 10, 45), soon: at(0, 10, 31)}
+    assert rows(clinic)[soon].attempts == 0
+    clinic.clock.set(at(0, 10, 31))
+    inbox = Inbox()
+    with smtp_on(port, inbox):
+        done = dispatch.run(clinic.db, clinic.clock, mailer)
+    assert [(i.state, i.reminder_id) for i in done.items] == [("sent", rows(clinic)[soon].id)]
+    assert [mail["To"] for mail in inbox.mails] == ["h2@example.org"]
+    assert rows(clinic)[first].state == "pending"
+
+
+def test_a_message_waiting_behind_gives_up_when_its_own_next_try_would_be_after_the_start(
+    clinic: Clinic,
+) -> None:
+    """As above, with the booking for 10:31: even its own first wait (a minute) ends at
+    the start, so it fails as given up until the start, logged; not sent late."""
+    port = free_port()
+    mailer: dict[str, Sender] = {
+        "email": SmtpSender("127.0.0.1", port, "desk@moda.example", security="none")
+    }
+    first = clinic.patient(1, email="h1@example.org", consents=("reminder_email",))
+    clinic.book(first, at(1, 15))
+    rounds(clinic, mailer, 16)
+    clinic.clock.set(at(0, 10, 30))
+    soon = clinic.patient(2, email="h2@example.org", consents=("reminder_email",))
+    clinic.book(soon, at(0, 10, 31))
+    done = dispatch.run(clinic.db, clinic.clock, mailer)
+    assert sorted((i.state, i.reason) for i in done.items) == [
+        ("failed", "retried_until_start:unreachable"), ("retrying", "retry:unreachable"),
+    ]  # fmt: skip
+    (entry,) = commlog.listing(clinic.db, clinic.ctx, soon)
+    assert entry.entry.reason == "retried_until_start:unreachable"

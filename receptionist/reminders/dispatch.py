@@ -660,14 +660,19 @@ def _wait_behind(
     times: tuple[datetime, datetime], cfg: config.Config,
 ) -> Item:  # fmt: skip
     """``r`` is due on ``go``'s channel, whose first try this round got no connection
-    (``down``: that try's next one and reason): it waits for the same next try, this
-    try not counted, instead of costing another timeout (30 s for a silent mail server,
-    10 for a web provider's connect) and keeping the round from the other channels.
-    If that try would come too late for it, it fails as given up, as if it had been
-    tried (``_settle``; ``times``: the round's now and this PC's, ``_own``)."""
-    next_try, reason = down
-    at = times[1]
+    (``down``: that try's next one and reason): it waits, this try not counted, instead
+    of costing another timeout (30 s for a silent mail server, 10 for a web provider's
+    connect) and keeping the round from the other channels. It waits for the same next
+    try, or for its own (the wait after one more try of its own: ``backoff``) where that
+    comes first: the message tried is the oldest due, maybe at ``RETRY_CAP`` already,
+    and one never tried (a booking made for within the quarter hour) would otherwise
+    wait as long. If even that next try would come too late for it, it fails as given
+    up, as if it had been tried (``_settle``; ``times``: the round's now and this PC's,
+    ``_own``)."""
+    shared, reason = down
+    now, at = times
     r.channel = go.channel
+    next_try = min(shared, now + backoff(r.attempts + 1, cfg.max_attempts))
     if next_try >= too_late(r, cfg)[0]:
         gave_up = given_up(r, cfg, reason.removeprefix(RETRY))
         _finish(r, gave_up.state, gave_up.reason, at)
