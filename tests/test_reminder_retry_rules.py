@@ -445,3 +445,90 @@ def test_a_message_waiting_behind_gives_up_when_its_own_next_try_would_be_after_
     ]  # fmt: skip
     (entry,) = commlog.listing(clinic.db, clinic.ctx, soon)
     assert entry.entry.reason == "retried_until_start:unreachable"
+
+
+def waiting_behind_then_held_for_a_push(clinic: Clinic) -> tuple[str, str, dict[str, Sender]]:
+    """Two confirmations by e-mail, the server's port closed: at 10:00 the first is
+    tried, the second waits behind it (no try counted, ``retry:unreachable``). Then this
+    PC (B) takes the lease over while its batch with both bookings waits for the
+    endpoint's answer (``handover.unanswered``), and a round runs at 10:01. The two
+    patients' ids and the senders."""
+    clinic.set(late_limit_minutes=10)
+    with clinic.db.read() as s:
+        base = changefeed.last_seq(s)
+    pids = [clinic.patient(n, email=f"h{n}@example.org", consents=("reminder_email",))
+            for n in (1, 2)]  # fmt: skip
+    for n, pid in enumerate(pids):
+        clinic.book(pid, at(1, 8 + n))
+    mailer: dict[str, Sender] = {
+        "email": SmtpSender("127.0.0.1", free_port(), "desk@moda.example", security="none")
+    }
+    done = dispatch.run(clinic.db, clinic.clock, mailer)
+    assert [i.state for i in done.items] == ["retrying"] * 2
+    assert sorted(r.attempts for r in rows(clinic).values()) == [0, 1]
+    clinic.clock.advance(minutes=1)
+    now = clinic.clock.now()
+    clinic.set(station="B")  # the station's code, this PC's once it syncs (below)
+    with clinic.db.write() as s:
+        s.add(SyncState(id=1, server_url="https://x", clinic_id="c", device_id="d",
+                        device_code="B", device_name="B", private_key=b"k",
+                        last_sync_at=now - timedelta(hours=1), accepted_change=base,
+                        pushed_change=changefeed.last_seq(s)))  # fmt: skip
+        s.add(ReminderHandover(kind="lease", cutoff=now, mark=None, pushed=base,
+                               updated_at=now))  # fmt: skip
+    return pids[0], pids[1], mailer
+
+
+def lease_b(preferred: bool, ttl: timedelta) -> station.Hold:
+    return station.Hold(True, "B", at(0, 10, 1))  # taken over at 10:01
+
+
+def test_a_message_waiting_behind_then_held_for_a_push_keeps_its_retry_and_gives_up_logged(
+    clinic: Clinic,
+) -> None:
+    """Held for the push's answer, the message that waited behind kept its ``retry:``
+    reason (before the fix "awaiting_push" replaced it: with no try counted it was no
+    longer one tried in vain, nor one the network's return sends at once). The answer
+    comes at 10:15, past its late limit: it fails as given up, logged, as the one tried
+    does; before, it was skipped as "late", with no entry in the patient's log."""
+    first, second, mailer = waiting_behind_then_held_for_a_push(clinic)
+    done = dispatch.run(clinic.db, clinic.clock, mailer, lease=lease_b)
+    assert done.active and done.items == [] and sends(clinic, "email") == 1
+    found = rows(clinic)
+    assert (found[second].state, found[second].reason) == ("pending", "retry:unreachable")
+    assert reminders.status(clinic.db).waiting == (("email", "unreachable"),)
+    clinic.clock.set(at(0, 10, 15))
+    with clinic.db.write() as s:
+        sync = s.get(SyncState, 1)
+        assert sync is not None
+        sync.accepted_change = sync.pushed_change  # the endpoint answered the batch
+    done = dispatch.run(clinic.db, clinic.clock, mailer, lease=lease_b)
+    assert (
+        sorted((i.state, i.reason) for i in done.items)
+        == [("failed", "retried_until_late:unreachable")] * 2
+    )
+    for pid in (first, second):
+        (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
+        assert entry.entry.reason == "retried_until_late:unreachable"
+
+
+def test_a_message_tried_in_vain_and_held_for_a_push_fails_at_the_start_not_skipped(
+    clinic: Clinic,
+) -> None:
+    """The batch is refused every round until the starts (08:00, 09:00 the next day): a message
+    never tried is skipped as held back (no entry, as before); these two were tried in
+    vain (one counted, one waiting behind), so they fail as given up until the start,
+    logged, as any tried message found after its start does; neither is held for ever."""
+    first, second, mailer = waiting_behind_then_held_for_a_push(clinic)
+    clinic.set(late_limit_minutes=1440)
+    dispatch.run(clinic.db, clinic.clock, mailer, lease=lease_b)
+    clinic.clock.set(at(1, 9))
+    done = dispatch.run(clinic.db, clinic.clock, mailer, lease=lease_b)
+    assert (
+        sorted((i.state, i.reason) for i in done.items)
+        == [("failed", "retried_until_start:unreachable")] * 2
+    )
+    assert {r.state for r in rows(clinic).values()} == {"failed"}
+    for pid in (first, second):
+        (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
+        assert entry.entry.reason == "retried_until_start:unreachable"

@@ -102,6 +102,7 @@ from .compose import (
     appointment_stop,
     decide,
     given_up,
+    last_try,
     too_late,
     tried,
 )
@@ -241,7 +242,7 @@ def run(
     down: dict[str, tuple[datetime, str]] = {}  # channels no try reached: ``_wait_behind``
     waits = handover.unanswered(handovers)
     if waits is not None:
-        result.items += _awaiting_push(db, clock, waits)
+        result.items += _awaiting_push(db, clock, waits, cfg)
     for reminder_id in _due(db, clock.now(), limit, waits, by):
         item = _one(db, clock, senders, reminder_id, cfg, refused, down)
         if item is not None:
@@ -700,25 +701,37 @@ def _senders_fixed(s: Session, now: datetime, still: Mapping[str, str]) -> None:
     halt.resume(s, [c for c in stopped if c not in still], now)
 
 
-def _awaiting_push(db: Database, clock: Clock, waits: Any) -> list[Item]:
+def _awaiting_push(db: Database, clock: Clock, waits: Any, cfg: config.Config) -> list[Item]:
     """The messages due that wait for the endpoint's answer to a push (``waits``:
-    ``handover.unanswered``) say so (:data:`AWAITING_PUSH`), and are skipped once their
-    appointment began: never held for ever by a batch the endpoint refuses every round."""
+    ``handover.unanswered``) say so (:data:`AWAITING_PUSH`), and are done with once their
+    appointment began: never held for ever by a batch the endpoint refuses every round.
+    One waiting to be tried again keeps its ``retry:`` reason (with no try counted, one
+    that waited behind another's, ``_wait_behind``, it would no longer be one tried in
+    vain, ``compose.tried``, nor one the network's return sends, ``network_back``). At
+    the start one tried in vain fails as given up (logged), as ``compose.decide`` fails
+    any; one never tried is skipped."""
     r, now, at = Reminder, clock.now(), _own(clock).now()  # deciding, and what it writes
     pending = (r.state == "pending", r.reason.not_in(halt.REASONS))
-    due = select(r.id).where(*pending, r.send_at <= now, r.reason != AWAITING_PUSH, waits)
-    began = select(r.id).where(*pending, r.reason == AWAITING_PUSH, r.appointment_start <= now)
+    retrying = r.reason.startswith(RETRY, autoescape=True)
+    marked = (r.reason == AWAITING_PUSH) | (retrying & waits)
+    due = select(r.id).where(*pending, r.send_at <= now, r.reason != AWAITING_PUSH, ~retrying)
+    began = select(r.id).where(*pending, marked, r.appointment_start <= now)
     with db.read() as s:  # one read a round while nothing waits so
-        marked, ended = list(s.scalars(due)), list(s.scalars(began))
-    if not marked and not ended:
+        found, ended = list(s.scalars(due.where(waits))), list(s.scalars(began))
+    if not found and not ended:
         return []
     items = []
     with db.write() as s:
-        for row in s.scalars(select(r).where(r.id.in_(marked + ended), r.state == "pending")):
+        for row in s.scalars(select(r).where(r.id.in_(found + ended), r.state == "pending")):
             if row.appointment_start > now:
                 row.reason, row.updated_at = AWAITING_PUSH, at
                 continue
-            _finish(row, "skipped", AWAITING_PUSH, at)
+            if tried(row):
+                gave_up = given_up(row, cfg, last_try(s, row))
+                _finish(row, gave_up.state, gave_up.reason, at)
+                _log(s, row, at, None)
+            else:
+                _finish(row, "skipped", AWAITING_PUSH, at)
             items.append(_item(row))
     return items
 
