@@ -36,7 +36,8 @@ late it fails, reason ``retried_until_start:<code>`` / ``retried_until_late:<cod
 (``compose.given_up``), as does one found retrying past that (the station was off).
 A try that got no connection (``channels.NO_CONNECTION``: a silent or refusing server)
 is the round's only one on that channel: its other due messages wait for the same next
-try, uncounted (``_wait_behind``), and the round goes on with the other channels. When
+try, or their own first wait where that comes sooner, uncounted (``_wait_behind``), and
+the round goes on with the other channels. When
 the network returns, what never reached the provider is due at once (``network_back``).
 Tries that run into quiet hours wait for their end, which then counts as the message's
 time (its ``send_at``), as planning moves a message due in them. The status bar and
