@@ -139,7 +139,7 @@ def test_an_outage_until_the_appointment_starts_fails_the_message_saying_so(
     said = found[("confirmation", "confirmation")].explained
     assert said is not None and "until the appointment started" in str(said)
     log = commlog.listing(clinic.db, clinic.ctx, pid)
-    assert len(log) == 2 and all("retried_until_start" in e.entry.summary for e in log)
+    assert len(log) == 2 and all(e.entry.reason.startswith("retried_until_start") for e in log)
 
 
 def test_an_outage_past_the_late_limit_fails_the_message_saying_so(clinic: Clinic) -> None:

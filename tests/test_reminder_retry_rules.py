@@ -181,7 +181,7 @@ def test_messages_waiting_behind_a_silent_server_give_up_when_their_try_would_be
     assert sends(clinic, "email") < 3 * 4  # one try a round, not one per message
     for pid in pids:
         (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
-        assert "retried_until_late" in entry.entry.reason
+        assert entry.entry.reason == "retried_until_late:unreachable"
     inbox = Inbox()
     with smtp_on(port, inbox):
         assert rounds(clinic, mailer, 3) == []
@@ -214,7 +214,7 @@ def test_a_retried_message_held_then_resumed_a_day_later_fails_instead_of_going_
     assert [(i.state, i.reason) for i in items] == [("failed", "retried_until_late:unreachable")]
     assert inbox.mails == []
     (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
-    assert "retried_until_late:unreachable" in entry.entry.reason
+    assert entry.entry.reason == "retried_until_late:unreachable"
 
 
 def test_a_retried_message_found_after_the_start_fails_as_retried_until_the_start(
@@ -235,7 +235,7 @@ def test_a_retried_message_found_after_the_start_fails_as_retried_until_the_star
     items = rounds(clinic, mailer, 1)
     assert [(i.state, i.reason) for i in items] == [("failed", "retried_until_start:unreachable")]
     (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
-    assert "retried_until_start" in entry.entry.reason
+    assert entry.entry.reason == "retried_until_start:unreachable"
 
 
 def test_a_retried_message_whose_tries_run_into_quiet_hours_it_cannot_wait_out_fails(
@@ -255,7 +255,7 @@ def test_a_retried_message_whose_tries_run_into_quiet_hours_it_cannot_wait_out_f
     assert {i.state for i in items[:-1]} == {"retrying"}
     assert (items[-1].state, items[-1].reason) == ("failed", "retried_until_start:unreachable")
     (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
-    assert "retried_until_start" in entry.entry.reason
+    assert entry.entry.reason == "retried_until_start:unreachable"
 
 
 def test_the_round_run_when_the_network_returns_sends_what_waited_for_the_network(
@@ -387,3 +387,148 @@ def test_a_confirmation_held_for_a_push_s_answer_says_so_and_is_skipped_at_the_s
         (booked, "skipped", "awaiting_push")
     ]
     assert server.messages == []
+
+
+def test_a_message_waiting_behind_one_at_the_longest_wait_keeps_its_own_quick_next_try(
+    clinic: Clinic,
+) -> None:
+    """The mail server down since 10:00: the first confirmation, tried five times, waits
+    15 minutes between tries (``RETRY_CAP``). At 10:30 a booking for 10:40 is made; its
+    confirmation, never tried, waits behind that 10:30 try. Before the fix it took the
+    tried message's next try (10:45, after the start) and failed at once as "retried
+    until the start"; it waits a minute, its own first wait, and goes once the server
+    answers at 10:31."""
+    port = free_port()
+    mailer: dict[str, Sender] = {
+        "email": SmtpSender("127.0.0.1", port, "desk@moda.example", security="none")
+    }
+    first = clinic.patient(1, email="h1@example.org", consents=("reminder_email",))
+    clinic.book(first, at(1, 15))
+    rounds(clinic, mailer, 16)  # tries at 10:00, :01, :03, :07, :15; the next at :30
+    assert rows(clinic)[first].attempts == 5
+    assert next_tries(clinic)[first] == at(0, 10, 30)
+    clinic.clock.set(at(0, 10, 30))
+    soon = clinic.patient(2, email="h2@example.org", consents=("reminder_email",))
+    clinic.book(soon, at(0, 10, 40))
+    done = dispatch.run(clinic.db, clinic.clock, mailer)
+    assert sends(clinic, "email") == 6  # the first message's try only
+    assert [(i.state, i.reason) for i in done.items] == [("retrying", "retry:unreachable")] * 2
+    assert next_tries(clinic) == {first: at(0, 10, 45), soon: at(0, 10, 31)}
+    assert rows(clinic)[soon].attempts == 0
+    clinic.clock.set(at(0, 10, 31))
+    inbox = Inbox()
+    with smtp_on(port, inbox):
+        done = dispatch.run(clinic.db, clinic.clock, mailer)
+    assert [(i.state, i.reminder_id) for i in done.items] == [("sent", rows(clinic)[soon].id)]
+    assert [mail["To"] for mail in inbox.mails] == ["h2@example.org"]
+    assert rows(clinic)[first].state == "pending"
+
+
+def test_a_message_waiting_behind_gives_up_when_its_own_next_try_would_be_after_the_start(
+    clinic: Clinic,
+) -> None:
+    """As above, with the booking for 10:31: even its own first wait (a minute) ends at
+    the start, so it fails as given up until the start, logged; not sent late."""
+    port = free_port()
+    mailer: dict[str, Sender] = {
+        "email": SmtpSender("127.0.0.1", port, "desk@moda.example", security="none")
+    }
+    first = clinic.patient(1, email="h1@example.org", consents=("reminder_email",))
+    clinic.book(first, at(1, 15))
+    rounds(clinic, mailer, 16)
+    clinic.clock.set(at(0, 10, 30))
+    soon = clinic.patient(2, email="h2@example.org", consents=("reminder_email",))
+    clinic.book(soon, at(0, 10, 31))
+    done = dispatch.run(clinic.db, clinic.clock, mailer)
+    assert sorted((i.state, i.reason) for i in done.items) == [
+        ("failed", "retried_until_start:unreachable"), ("retrying", "retry:unreachable"),
+    ]  # fmt: skip
+    (entry,) = commlog.listing(clinic.db, clinic.ctx, soon)
+    assert entry.entry.reason == "retried_until_start:unreachable"
+
+
+def waiting_behind_then_held_for_a_push(clinic: Clinic) -> tuple[str, str, dict[str, Sender]]:
+    """Two confirmations by e-mail, the server's port closed: at 10:00 the first is
+    tried, the second waits behind it (no try counted, ``retry:unreachable``). Then this
+    PC (B) takes the lease over while its batch with both bookings waits for the
+    endpoint's answer (``handover.unanswered``), and a round runs at 10:01. The two
+    patients' ids and the senders."""
+    clinic.set(late_limit_minutes=10)
+    with clinic.db.read() as s:
+        base = changefeed.last_seq(s)
+    pids = [clinic.patient(n, email=f"h{n}@example.org", consents=("reminder_email",))
+            for n in (1, 2)]  # fmt: skip
+    for n, pid in enumerate(pids):
+        clinic.book(pid, at(1, 8 + n))
+    mailer: dict[str, Sender] = {
+        "email": SmtpSender("127.0.0.1", free_port(), "desk@moda.example", security="none")
+    }
+    done = dispatch.run(clinic.db, clinic.clock, mailer)
+    assert [i.state for i in done.items] == ["retrying"] * 2
+    assert sorted(r.attempts for r in rows(clinic).values()) == [0, 1]
+    clinic.clock.advance(minutes=1)
+    now = clinic.clock.now()
+    clinic.set(station="B")  # the station's code, this PC's once it syncs (below)
+    with clinic.db.write() as s:
+        s.add(SyncState(id=1, server_url="https://x", clinic_id="c", device_id="d",
+                        device_code="B", device_name="B", private_key=b"k",
+                        last_sync_at=now - timedelta(hours=1), accepted_change=base,
+                        pushed_change=changefeed.last_seq(s)))  # fmt: skip
+        s.add(ReminderHandover(kind="lease", cutoff=now, mark=None, pushed=base,
+                               updated_at=now))  # fmt: skip
+    return pids[0], pids[1], mailer
+
+
+def lease_b(preferred: bool, ttl: timedelta) -> station.Hold:
+    return station.Hold(True, "B", at(0, 10, 1))  # taken over at 10:01
+
+
+def test_a_message_waiting_behind_then_held_for_a_push_keeps_its_retry_and_gives_up_logged(
+    clinic: Clinic,
+) -> None:
+    """Held for the push's answer, the message that waited behind kept its ``retry:``
+    reason (before the fix "awaiting_push" replaced it: with no try counted it was no
+    longer one tried in vain, nor one the network's return sends at once). The answer
+    comes at 10:15, past its late limit: it fails as given up, logged, as the one tried
+    does; before, it was skipped as "late", with no entry in the patient's log."""
+    first, second, mailer = waiting_behind_then_held_for_a_push(clinic)
+    done = dispatch.run(clinic.db, clinic.clock, mailer, lease=lease_b)
+    assert done.active and done.items == [] and sends(clinic, "email") == 1
+    found = rows(clinic)
+    assert (found[second].state, found[second].reason) == ("pending", "retry:unreachable")
+    assert reminders.status(clinic.db).waiting == (("email", "unreachable"),)
+    clinic.clock.set(at(0, 10, 15))
+    with clinic.db.write() as s:
+        sync = s.get(SyncState, 1)
+        assert sync is not None
+        sync.accepted_change = sync.pushed_change  # the endpoint answered the batch
+    done = dispatch.run(clinic.db, clinic.clock, mailer, lease=lease_b)
+    assert (
+        sorted((i.state, i.reason) for i in done.items)
+        == [("failed", "retried_until_late:unreachable")] * 2
+    )
+    for pid in (first, second):
+        (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
+        assert entry.entry.reason == "retried_until_late:unreachable"
+
+
+def test_a_message_tried_in_vain_and_held_for_a_push_fails_at_the_start_not_skipped(
+    clinic: Clinic,
+) -> None:
+    """The batch is refused every round until the starts (08:00, 09:00 the next day): a message
+    never tried is skipped as held back (no entry, as before); these two were tried in
+    vain (one counted, one waiting behind), so they fail as given up until the start,
+    logged, as any tried message found after its start does; neither is held for ever."""
+    first, second, mailer = waiting_behind_then_held_for_a_push(clinic)
+    clinic.set(late_limit_minutes=1440)
+    dispatch.run(clinic.db, clinic.clock, mailer, lease=lease_b)
+    clinic.clock.set(at(1, 9))
+    done = dispatch.run(clinic.db, clinic.clock, mailer, lease=lease_b)
+    assert (
+        sorted((i.state, i.reason) for i in done.items)
+        == [("failed", "retried_until_start:unreachable")] * 2
+    )
+    assert {r.state for r in rows(clinic).values()} == {"failed"}
+    for pid in (first, second):
+        (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
+        assert entry.entry.reason == "retried_until_start:unreachable"

@@ -368,7 +368,7 @@ def test_reminders_list_puts_what_waits_for_a_person_first_and_names_whose_it_is
     shown = capsys.readouterr().out
     assert "A-1 Ayşe Yılmaz" in shown and "Dr. Elif Aksoy" in shown, shown
     [logged] = said(capsys, ["commlog", "list", "A-1"])  # type: ignore[misc]
-    assert "permanent:invalid_number" in logged["summary"]
+    assert logged["reason"] == "permanent:invalid_number"
     assert logged["explained"] == failed["explained"]
     with pytest.raises(SystemExit):
         main(["reminders", "list", "--help"])

@@ -215,7 +215,8 @@ def test_an_invalid_number_and_an_opt_out_fail_at_once_and_are_logged(
     ]
     assert server.bodies() == []
     log = commlog.listing(clinic.db, clinic.ctx, bad)
-    assert "failed" in log[0].entry.summary and "invalid_number" in log[0].entry.summary
+    assert "not sent" in log[0].entry.summary
+    assert log[0].entry.reason == "permanent:invalid_number"
     again = dispatch.run(clinic.db, clinic.clock, {"sms": sender})
     assert again.of("failed", "sent") == []
 

@@ -36,7 +36,8 @@ late it fails, reason ``retried_until_start:<code>`` / ``retried_until_late:<cod
 (``compose.given_up``), as does one found retrying past that (the station was off).
 A try that got no connection (``channels.NO_CONNECTION``: a silent or refusing server)
 is the round's only one on that channel: its other due messages wait for the same next
-try, uncounted (``_wait_behind``), and the round goes on with the other channels. When
+try, or their own first wait where that comes sooner, uncounted (``_wait_behind``), and
+the round goes on with the other channels. When
 the network returns, what never reached the provider is due at once (``network_back``).
 Tries that run into quiet hours wait for their end, which then counts as the message's
 time (its ``send_at``), as planning moves a message due in them. The status bar and
@@ -252,7 +253,7 @@ def run(
     down: dict[str, tuple[datetime, str]] = {}  # channels no try reached: ``_wait_behind``
     waits = handover.unanswered(handovers)
     if waits is not None:
-        result.items += _awaiting_push(db, clock, waits)
+        result.items += _awaiting_push(db, clock, waits, cfg)
     for reminder_id in _due(db, clock.now(), limit, waits, by):
         if stopping():  # the rest stay queued, untouched, for the next round
             result.stopped = True
@@ -674,14 +675,19 @@ def _wait_behind(
     times: tuple[datetime, datetime], cfg: config.Config,
 ) -> Item:  # fmt: skip
     """``r`` is due on ``go``'s channel, whose first try this round got no connection
-    (``down``: that try's next one and reason): it waits for the same next try, this
-    try not counted, instead of costing another timeout (30 s for a silent mail server,
-    10 for a web provider's connect) and keeping the round from the other channels.
-    If that try would come too late for it, it fails as given up, as if it had been
-    tried (``_settle``; ``times``: the round's now and this PC's, ``_own``)."""
-    next_try, reason = down
-    at = times[1]
+    (``down``: that try's next one and reason): it waits, this try not counted, instead
+    of costing another timeout (30 s for a silent mail server, 10 for a web provider's
+    connect) and keeping the round from the other channels. It waits for the same next
+    try, or for its own (the wait after one more try of its own: ``backoff``) where that
+    comes first: the message tried is the oldest due, maybe at ``RETRY_CAP`` already,
+    and one never tried (a booking made for within the quarter hour) would otherwise
+    wait as long. If even that next try would come too late for it, it fails as given
+    up, as if it had been tried (``_settle``; ``times``: the round's now and this PC's,
+    ``_own``)."""
+    shared, reason = down
+    now, at = times
     r.channel = go.channel
+    next_try = min(shared, now + backoff(r.attempts + 1, cfg.max_attempts))
     if next_try >= too_late(r, cfg)[0]:
         gave_up = given_up(r, cfg, reason.removeprefix(RETRY))
         _finish(r, gave_up.state, gave_up.reason, at)
@@ -709,25 +715,37 @@ def _senders_fixed(s: Session, now: datetime, still: Mapping[str, str]) -> None:
     halt.resume(s, [c for c in stopped if c not in still], now)
 
 
-def _awaiting_push(db: Database, clock: Clock, waits: Any) -> list[Item]:
+def _awaiting_push(db: Database, clock: Clock, waits: Any, cfg: config.Config) -> list[Item]:
     """The messages due that wait for the endpoint's answer to a push (``waits``:
-    ``handover.unanswered``) say so (:data:`AWAITING_PUSH`), and are skipped once their
-    appointment began: never held for ever by a batch the endpoint refuses every round."""
+    ``handover.unanswered``) say so (:data:`AWAITING_PUSH`), and are done with once their
+    appointment began: never held for ever by a batch the endpoint refuses every round.
+    One waiting to be tried again keeps its ``retry:`` reason (with no try counted, one
+    that waited behind another's, ``_wait_behind``, it would no longer be one tried in
+    vain, ``compose.tried``, nor one the network's return sends, ``network_back``). At
+    the start one tried in vain fails as given up (logged), as ``compose.decide`` fails
+    any; one never tried is skipped."""
     r, now, at = Reminder, clock.now(), _own(clock).now()  # deciding, and what it writes
     pending = (r.state == "pending", r.reason.not_in(halt.REASONS))
-    due = select(r.id).where(*pending, r.send_at <= now, r.reason != AWAITING_PUSH, waits)
-    began = select(r.id).where(*pending, r.reason == AWAITING_PUSH, r.appointment_start <= now)
+    retrying = r.reason.startswith(RETRY, autoescape=True)
+    marked = (r.reason == AWAITING_PUSH) | (retrying & waits)
+    due = select(r.id).where(*pending, r.send_at <= now, r.reason != AWAITING_PUSH, ~retrying)
+    began = select(r.id).where(*pending, marked, r.appointment_start <= now)
     with db.read() as s:  # one read a round while nothing waits so
-        marked, ended = list(s.scalars(due)), list(s.scalars(began))
-    if not marked and not ended:
+        found, ended = list(s.scalars(due.where(waits))), list(s.scalars(began))
+    if not found and not ended:
         return []
     items = []
     with db.write() as s:
-        for row in s.scalars(select(r).where(r.id.in_(marked + ended), r.state == "pending")):
+        for row in s.scalars(select(r).where(r.id.in_(found + ended), r.state == "pending")):
             if row.appointment_start > now:
                 row.reason, row.updated_at = AWAITING_PUSH, at
                 continue
-            _finish(row, "skipped", AWAITING_PUSH, at)
+            if tried(row):
+                gave_up = given_up(row, cfg, last_try(s, row))
+                _finish(row, gave_up.state, gave_up.reason, at)
+                _log(s, row, at, None)
+            else:
+                _finish(row, "skipped", AWAITING_PUSH, at)
             items.append(_item(row))
     return items
 
