@@ -343,3 +343,58 @@ def test_a_far_booking_s_late_change_that_moved_nothing_leaves_its_move_the_old_
         kept = handover.current(s, now)
     skipped = dispatch._handed_over(db, now, kept[0], cfg)
     assert sorted(i.kind for i in skipped) == ["confirmation", "reschedule"]
+
+
+def test_a_correction_of_this_pc_s_clock_leaves_the_handover_as_it_was(
+    db: Database, clock: FixedClock
+) -> None:
+    """The endpoint says the same cutoff (its time) in two rounds; between them this
+    PC's clock, six minutes behind it, was corrected (the round's skew six minutes, then
+    none). One handover (#14): its cutoff on this PC's clock stays where the bookings
+    and syncs of then were written, and its mark and the appointments it kept stay.
+    Compared on this PC's clock, the correction moved the cutoff by six minutes, more
+    than ``SAME``: a new handover, the kept appointments forgotten (their messages,
+    the old holder's never seen, counted as its)."""
+    ended = clock.now()  # the endpoint's time
+    skew = timedelta(minutes=6)
+    with db.write() as s:
+        handover.note(s, "lease", ended, ended - skew, skew)
+        s.get(ReminderHandover, "lease").mark = 42  # type: ignore[union-attr]
+        s.add(ReminderHandoverLate(kind="lease", appointment_id="x", inserted=True))
+    later = ended + timedelta(minutes=7)  # the clock set right
+    with db.write() as s:
+        handover.note(s, "lease", ended, later, timedelta(0))
+        kept = handover.current(s, later)
+        assert s.scalars(handover.late("lease", True)).all() == ["x"]
+    assert kept == [handover.Handover("lease", ended - skew, 42)]
+    assert kept[0].endpoint_cutoff == ended
+
+
+def test_what_was_due_by_the_cutoff_is_read_on_the_endpoint_s_clock_after_a_correction(
+    db: Database, ctx: Ctx, clock: FixedClock
+) -> None:
+    """X's reminder was due a minute before the cutoff the endpoint says: the old
+    holder's. This PC's clock was six minutes behind when it took over, four minutes
+    behind (corrected by two) in the round that weighs the messages: the reminder is
+    still skipped (#14; the cutoff kept on this PC's clock and read with the new skew
+    was two minutes early, and the reminder went a second time)."""
+    clinic = make(db, ctx, clock)
+    clinic.set(offsets="24h")
+    x = clinic.book(clinic.patient(1), at(2, 10))
+    with db.write() as s:
+        cfg = config.load(s)
+        plan.plan(s, clock.now(), cfg)
+        due = s.scalar(select(Reminder.send_at).where(Reminder.kind == "reminder"))
+    assert due == at(1, 10)
+    ended = due + timedelta(minutes=1)  # the endpoint's time
+    with db.write() as s:
+        handover.note(s, "lease", ended, ended - timedelta(minutes=6), timedelta(minutes=6))
+    now = ended + timedelta(minutes=1)
+    skew = timedelta(minutes=4)
+    with db.write() as s:
+        handover.note(s, "lease", ended, now - skew, skew)  # the same handover
+        [taken] = handover.current(s, now - skew)
+    skipped = dispatch._handed_over(db, now - skew, taken, cfg, skew)
+    assert (x, "reminder") in [(i.appointment_id, i.kind) for i in skipped]
+    with db.read() as s:
+        assert s.scalar(select(Reminder.state).where(Reminder.kind == "reminder")) == "skipped"

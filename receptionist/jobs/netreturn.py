@@ -8,7 +8,8 @@ module which jobs to run (:func:`on_return`) and whether to run them now
 (:class:`NetworkReturn`: reachability may flap, so not twice within ``BACK_GAP``
 seconds), and run them through :func:`run_back`: before the reminders' round, the
 messages whose last try never reached the provider are made due now
-(``dispatch.network_back``), not left to their next try up to 15 minutes on; those a
+(``dispatch.network_back``: their next try cleared, so a PC whose clock is ahead of
+the endpoint's does not wait), not left to their next try up to 15 minutes on; those a
 provider asked to wait (a rate limit, its Retry-After) keep waiting. The jobs are named,
 not imported: they are the network's (``sync/jobs.py``), which the core never imports.
 """
@@ -45,6 +46,8 @@ def run_back(runner: Runner, db: Database, clock: Clock, names: Iterable[str]) -
     for name in names:
         if name == DISPATCH:
             lookcopy.refuse(db.path.parent, lookcopy.NO_JOBS)  # a copy to look at: no write
+            # Due at once, whatever the round's time (the endpoint's): this PC's time
+            # is only the change's (``dispatch.network_back``).
             dispatch.network_back(db, clock.now())
         done = runner.run_now(db, clock, name)
         if done is not None:

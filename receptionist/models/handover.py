@@ -23,9 +23,10 @@ from receptionist.models.base import Base
 class ReminderHandover(Base):
     """``kind``: "lease" (taken from another PC) or "restore" (from a backup), its
     ``cutoff`` on this PC's clock (a lease's moved there from the endpoint's time:
-    ``handover.note``); and "watch", not a handover: a stand-by's view of the holder
-    (``handover.watch``: the holder's last renewal in the endpoint's time as ``cutoff``,
-    this PC's time when it first heard of it as ``updated_at``)."""
+    ``handover.note``, which keeps the endpoint's as ``endpoint_cutoff``); and "watch",
+    not a handover: a stand-by's view of the holder (``handover.watch``: the holder's
+    last renewal in the endpoint's time as ``cutoff``, this PC's time when it first
+    heard of it as ``updated_at``)."""
 
     __tablename__ = "reminder_handover"
 
@@ -40,6 +41,11 @@ class ReminderHandover(Base):
     # seen by the holder (None: not known). 0030.
     pushed: Mapped[int | None] = mapped_column(Integer, default=None)
     updated_at: Mapped[datetime]
+    # A ``lease``'s cutoff as the endpoint said it, in its time: whether a later round's
+    # cutoff is this handover and what was due by it are read from it, so a correction
+    # of this PC's clock moves neither (None: a restore's, the ``watch`` row, a row
+    # from before 0037: ``cutoff`` moved by the round's skew). 0037.
+    endpoint_cutoff: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ReminderHandoverLate(Base):

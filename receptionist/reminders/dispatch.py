@@ -384,14 +384,17 @@ def _handed_over(
     after it is left alone: the file before the restore held the same row, and could
     not have sent it yet.
 
-    The cutoff is kept on this PC's clock (``handover.note``) and read on two
-    (``skew``: the endpoint's time less this PC's, this round): ``made`` as kept, for
-    when bookings were made and changed (the desks write them on theirs) and when rows
-    were planned here (``_own``); ``cutoff`` on the round's (the endpoint's time with a
-    cloud), for what was due (``send_at``, a planned time)."""
+    The cutoff is kept on this PC's clock (``handover.note``) and read on two:
+    ``made`` as kept, for when bookings were made and changed (the desks write them on
+    theirs) and when rows were planned here (``_own``); ``cutoff`` on the round's (the
+    endpoint's time with a cloud), for what was due (``send_at``, a planned time): a
+    lease's as the endpoint said it (``endpoint_cutoff``, so a correction of this PC's
+    clock since moves it not), else ``made`` moved by ``skew`` (the endpoint's time less
+    this PC's, this round)."""
     a, r = Appointment, Reminder
     seen = _seen_before(taken.mark, taken.pushed, taken.kind)
-    cutoff, made = taken.cutoff + skew, taken.cutoff
+    made = taken.cutoff
+    cutoff = taken.endpoint_cutoff if taken.endpoint_cutoff is not None else made + skew
     due = (r.kind == "reminder") & (r.send_at <= cutoff) & (r.reason != "recovered_absent")
     news = r.kind.in_(("reschedule", "cancellation"))
     changed = news & (a.updated_at <= made)  # or moved by then, changed since: below
@@ -592,7 +595,12 @@ def network_back(db: Database, now: datetime) -> int:
     never reached the provider (no connection, a connection lost, a proxy's or a
     portal's answer: ``channels.reached_none``) are due now, not at their next try (up to
     ``RETRY_CAP`` away); those the provider itself asked to wait (a rate limit, its
-    Retry-After, an e-mail server's 4xx) keep waiting. How many."""
+    Retry-After, an e-mail server's 4xx) keep waiting. How many. Their next try is
+    cleared, not set to a time: the round decides what is due on the endpoint's time
+    (``Hold.skew``), and this PC's ``now`` (the change's time, ``updated_at``) may be
+    minutes after it; due at its planned time, the message goes in the next round
+    whatever the clocks say (as ``halt.resume``'s). Its try is still counted
+    (``compose.tried``: its reason says ``retry:``), so it is not skipped as late."""
     r = Reminder
     reached_none = or_(
         r.reason.in_([RETRY + code for code in NOT_REACHED]),
@@ -601,8 +609,8 @@ def network_back(db: Database, now: datetime) -> int:
     with db.write() as s:
         done = s.execute(
             update(r)
-            .where(r.state == "pending", reached_none, r.next_try_at > now)
-            .values(next_try_at=now, updated_at=now)
+            .where(r.state == "pending", reached_none, r.next_try_at.is_not(None))
+            .values(next_try_at=None, updated_at=now)
         )
         return int(done.rowcount)  # type: ignore[attr-defined]
 

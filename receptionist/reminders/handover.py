@@ -40,7 +40,7 @@ as after the mark until it begins.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -83,6 +83,10 @@ class Handover:
     mark: int | None  # None: every booking here before the cutoff could have been seen
     # Only this PC's own changes after it were pushed after the cutoff (None: not known)
     pushed: int | None = None
+    # A lease's cutoff in the endpoint's time, as it said it (``note``): what was due by
+    # it (None: ``cutoff`` moved by the round's skew). Not compared: it says the same
+    # cutoff on the other clock.
+    endpoint_cutoff: datetime | None = field(default=None, compare=False)
 
     @property
     def reason(self) -> str:
@@ -95,22 +99,34 @@ def note(
 ) -> None:  # fmt: skip
     """This PC took over at ``cutoff`` (kept, unless it is the handover already kept).
     A lease's mark is the one this PC watched while standing by, if it saw the holder's
-    last renewal (``watch``). ``now`` is this PC's time; ``cutoff`` is the endpoint's
-    less ``skew`` (the endpoint's time less this PC's, ``station.Hold.skew``): the one
-    place a handover's cutoff comes onto this PC's clock, where its syncs, its changes
-    and the bookings made here are written, so every check below compares times of one
-    clock (``dispatch._handed_over`` moves it back by the round's skew for what was due)."""
-    cutoff = cutoff - skew
+    last renewal (``watch``). ``now`` is this PC's time; ``cutoff`` is the endpoint's,
+    kept as it is (``endpoint_cutoff``) and less ``skew`` (the endpoint's time less
+    this PC's, ``station.Hold.skew``) as ``cutoff``: the one place a handover's cutoff
+    comes onto this PC's clock, where its syncs, its changes and the bookings made here
+    are written, so every check below compares times of one clock. Whether it is the
+    handover kept, and what was due by it (``dispatch._handed_over``), are read from
+    the endpoint's: a correction of this PC's clock since (a new skew) moves neither."""
     row = session.get(ReminderHandover, kind)
-    if row is not None and abs(row.cutoff - cutoff) <= SAME:
-        return
+    if row is not None:
+        # A row from before 0037 keeps no endpoint's cutoff: read as it was, on this
+        # round's skew, and the endpoint's kept from now on if it is the same handover.
+        kept = row.endpoint_cutoff if row.endpoint_cutoff is not None else row.cutoff + skew
+        if abs(kept - cutoff) <= SAME:
+            if row.endpoint_cutoff is None:
+                row.endpoint_cutoff = cutoff
+            return
+    said, cutoff = cutoff, cutoff - skew
     mark, pushed = _watched(session, cutoff) if kind == "lease" else (None, None)
     _forget_late(session, kind)
     if row is None:
-        row = ReminderHandover(kind=kind, cutoff=cutoff, mark=mark, pushed=pushed, updated_at=now)
+        row = ReminderHandover(
+            kind=kind, cutoff=cutoff, mark=mark, pushed=pushed, updated_at=now,
+            endpoint_cutoff=said,
+        )  # fmt: skip
         session.add(row)
     else:
         row.cutoff, row.mark, row.pushed, row.updated_at = cutoff, mark, pushed, now
+        row.endpoint_cutoff = said
     session.flush()
 
 
@@ -484,4 +500,6 @@ def current(session: Session, now: datetime) -> list[Handover]:
             if row.mark is None and synced is not None and synced > row.cutoff + SYNC_SLACK:
                 row.mark = session.scalar(select(func.max(ChangeEntry.seq))) or 0
                 row.updated_at = now
-    return [Handover(row.kind, row.cutoff, row.mark, row.pushed) for row in rows]
+    return [
+        Handover(row.kind, row.cutoff, row.mark, row.pushed, row.endpoint_cutoff) for row in rows
+    ]

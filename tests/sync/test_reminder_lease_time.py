@@ -13,18 +13,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from channelservers import http_server
+from channelservers import ACCOUNT, TOKEN, free_port, http_server
+from sqlalchemy import select
 from test_reminder_lease import book, pcs, provider, round_of, sent_rows, states
 from test_reminder_takeover import sent_by
 from test_two_pcs import Pc, admin, settle
 
 from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Ctx
-from receptionist.models import ReminderHandover
+from receptionist.jobs import netreturn
+from receptionist.jobs.registry import Every, Job
+from receptionist.jobs.runner import Runner
+from receptionist.models import Reminder, ReminderHandover
 from receptionist.ops import settings
 from receptionist.reminders import handover
 from receptionist.store.storage import Database
 from sync import cloud
+from sync.channels.twilio import TwilioSender
 from sync.client import Client
 from sync.jobs import send_reminders
 from sync.reminderlease import EndpointLease
@@ -316,4 +321,37 @@ def test_a_booking_made_on_a_stand_by_whose_clock_runs_ahead_is_confirmed_once(
     assert taken.active, taken.reason
     assert taken.of("sent") == []
     assert states(b, x)["confirmation"] == ("skipped", "other_station")
+    assert len(server.messages) == 1
+
+
+def test_a_station_whose_clock_runs_ahead_sends_at_once_when_the_network_returns(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """A's clock is five minutes ahead of the endpoint's. X's confirmation reached no
+    provider in four tries (the network down): its next try is eight minutes on, by the
+    endpoint's time (the round's), after A's time. The network is back
+    (``netreturn.run_back``): the round run then sends it. Before, the message was made
+    due at A's time, five minutes after the round's: it waited those minutes more."""
+    a, _ = pcs
+    sender, server = provider
+    a = apart(a, clock, 5)
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": ""})
+    assert sent_by(a, sender) == []  # A holds the lease
+    x = book(a, "Xena", 24, "05321234567")
+    down = TwilioSender(f"http://127.0.0.1:{free_port()}", ACCOUNT, "+15005550006", TOKEN)
+    for wait in (1, 2, 4, 1):
+        assert [i.kind for i in round_of(a, down).of("retrying")] == ["confirmation"]
+        clock.advance(minutes=wait)
+    with a.db.read() as s:
+        next_try = s.scalar(select(Reminder.next_try_at).where(Reminder.appointment_id == x))
+    assert next_try is not None and next_try > a.ctx.clock.now()
+    assert sent_by(a, sender) == []  # not due yet: its next try is ahead
+
+    def dispatched(db: Database, own: Any) -> dict[str, int]:  # the job, with the sender
+        return {"sent": len(round_of(Pc(db, Ctx(SYSTEM, own)), sender).of("sent"))}
+
+    runner = Runner([Job(netreturn.DISPATCH, dispatched, Every(1))])
+    ran = netreturn.run_back(runner, a.db, a.ctx.clock, [netreturn.DISPATCH])
+    assert [r.counts["sent"] for r in ran] == [1]
+    assert states(a, x)["confirmation"] == ("sent", "")
     assert len(server.messages) == 1
