@@ -159,7 +159,8 @@ def cmd_take_over(app: App) -> int:
     if taken.from_code:
         text = (
             f"This PC sends the reminders from now on; PC {taken.from_name}'s lease ended "
-            f"at {at}. What fell due before then was that PC's and is not sent again here."
+            f"at {at}. Messages that fell due before then were that PC's and are not sent "
+            "from here."
         )
     else:
         text = f"This PC sends the reminders from now on (since {at}); no other PC held them."
