@@ -242,6 +242,7 @@ def take_over(db: Database, ctx: Ctx) -> Taken:
     asked = ctx.clock.now()
     try:
         with cloud.client_for(db) as client:
+            before = client.lease_holder(NAME)  # a stand-by's or lapsed: no force needed
             answer = client.lease(NAME, int(ttl.total_seconds()), preferred=True, force_by=actor)
     except Refused as exc:
         log.info("the reminders' lease could not be taken over: %s", describe(exc))
@@ -259,8 +260,12 @@ def take_over(db: Database, ctx: Ctx) -> Taken:
     if isinstance(forced, dict) and forced.get("at") == answer.get("now"):  # by this claim
         code, name = str(forced.get("from_code", "")), str(forced.get("from_name") or "")
         at = _when(forced.get("at")) or asked
-    else:  # free (or lapsed), or already this PC's: nothing ended
-        code, name, at = "", "", _when(answer.get("now")) or asked
+    else:  # free, lapsed, a stand-by's (taken as the station takes it), or this PC's
+        held = before.get("holder")
+        other = isinstance(held, dict) and not before.get("held")
+        code = str(held.get("code", "")) if isinstance(held, dict) and other else ""
+        name = str(held.get("name") or "") if isinstance(held, dict) and other else ""
+        at = _when(answer.get("now")) or asked
     reminders.record_take_over(db, ctx, code)
     return Taken(code, name or code, at)
 

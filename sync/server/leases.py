@@ -121,14 +121,14 @@ def claim(store: Store, who: Caller, name: str, body: LeaseIn, clock: Clock) -> 
                     expires_at=now + timedelta(seconds=body.ttl_seconds),
                 )
             )  # fmt: skip
-        elif body.force and row.expires_at > now:
-            # The person's word that the holder is off: its lease ends now, as its
-            # let-go would, and what fell due before now was its own (the cutoff).
+        elif _may_take(row, body, now):  # lapsed, or a stand-by's: no need to force
+            values = _taken(who, name, body, now, row.renewed_at)
+            conn.execute(update(lease).where(_key(who.clinic_id, name)).values(values))
+        elif body.force:
+            # The person's word that the station holding it is off: its lease ends now,
+            # as its let-go would, and what fell due before now was its own (the cutoff).
             values = _taken(who, name, body, now, now)
             values.update(forced_at=now, forced_by=body.actor.strip(), forced_from=row.device_id)
-            conn.execute(update(lease).where(_key(who.clinic_id, name)).values(values))
-        elif _may_take(row, body, now):
-            values = _taken(who, name, body, now, row.renewed_at)
             conn.execute(update(lease).where(_key(who.clinic_id, name)).values(values))
         return _answer(conn, who, name, now)
 

@@ -99,3 +99,16 @@ def test_a_person_s_take_over_ends_the_holder_s_lease_now_and_says_who(
     endpoint.clock.advance(minutes=1)
     plain = claim(a, preferred=True)
     assert plain["held"] and "forced" not in plain, "an ordinary handover clears it"
+
+
+def test_forcing_a_stand_by_s_lease_is_the_station_s_ordinary_take(
+    endpoint: Endpoint, first_pc: Joined, second_pc: Joined
+) -> None:
+    """A stand-by's lease the station takes at once anyway: ``force`` changes nothing
+    there, the cutoff stays the stand-by's last renewal and nothing is said forced."""
+    a, b = first_pc, second_pc
+    assert claim(a)["held"]  # A as a stand-by
+    endpoint.clock.advance(minutes=10)
+    taken = claim(b, preferred=True, force=True, actor="ayse")
+    assert taken["held"] and taken["handover_age_seconds"] == 600
+    assert "forced" not in taken
