@@ -221,10 +221,21 @@ class Client:
     # -- leases (sync/reminderlease.py) ------------------------------------------------
 
     def lease(
-        self, name: str, ttl_seconds: int, *, preferred: bool = False, release: bool = False
+        self,
+        name: str,
+        ttl_seconds: int,
+        *,
+        preferred: bool = False,
+        release: bool = False,
+        force_by: str | None = None,
     ) -> dict[str, Any]:
-        """Acquire, renew or release the clinic's lease ``name``; who holds it after."""
-        body = {"ttl_seconds": ttl_seconds, "preferred": preferred, "release": release}
+        """Acquire, renew or release the clinic's lease ``name``; who holds it after.
+        ``force_by``: a person (that user) says the holder is off: take it now."""
+        body: dict[str, Any] = {
+            "ttl_seconds": ttl_seconds, "preferred": preferred, "release": release
+        }  # fmt: skip
+        if force_by is not None:
+            body.update(force=True, actor=force_by)
         found: dict[str, Any] = self._call("POST", f"/v1/leases/{name}", json=body)
         return found
 

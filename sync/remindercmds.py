@@ -5,18 +5,20 @@ reminders status, the core's, with the PC holding the cloud's reminders lease.""
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import asdict
 from typing import Any
 
 from receptionist import zones
 from receptionist.cli.common import App, examples
 from receptionist.cli.remindercmds import status_data, status_text
+from receptionist.errors import UserError
 from receptionist.ops import patients, reminders
 from receptionist.ops.reminders import Item, Round
 from receptionist.reminders.reasons import explain
 
 from .jobs import reminder_lease
-from .reminderlease import sending
+from .reminderlease import sending, take_over
 
 SHOWN = ("sent", "skipped", "failed", "retrying", "unknown", "held", "looking_up")
 
@@ -40,6 +42,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.set_defaults(func=cmd_dispatch)
     _reminders_actions(sub).choices["status"].set_defaults(func=cmd_status)
+    t = _reminders_actions(sub).add_parser(
+        "take-over",
+        help="the old reminder station is off: this PC (the named station) sends from now "
+        "on, without waiting for the old one's lease to run out (an administrator)",
+        **examples("receptionist reminders take-over", "receptionist reminders take-over --yes"),
+    )
+    t.add_argument(
+        "--yes", action="store_true",
+        help="do not ask (the old station must really be off, or messages may go twice)",
+    )  # fmt: skip
+    t.set_defaults(func=cmd_take_over)
 
 
 def _data(done: Round) -> dict[str, Any]:
@@ -111,5 +124,50 @@ def cmd_status(app: App) -> int:
         data["sender"] = {"code": heard.code, "name": heard.name, "this_pc": heard.here}
         said = "This PC sends reminders." if heard.here else f"Reminders sent by PC {heard.name}."
         text = "\n".join([said, *text.splitlines()[1:]])
+    app.emit(data, text)
+    return 0
+
+
+def cmd_take_over(app: App) -> int:
+    """An administrator's "the old reminder station is off: take over now", on the PC
+    that should send (``reminderlease.take_over``); asks first unless ``--yes``."""
+    with app.database() as db:
+        ctx = app.ctx(db)
+        reminders.may_take_over(db, ctx)  # refused before anything is asked
+        tz = zones.zone(patients.clinic_zone(db))
+        if not app.args.yes:
+            lease = reminder_lease(db, app.clock)
+            heard = lease.peek() if lease is not None else None
+            old = f"PC {heard.name}" if heard is not None and heard.code else "the old station"
+            if heard is not None and heard.here:
+                old = "no other PC (this PC holds the lease)"
+            if not sys.stdin.isatty():
+                raise UserError(
+                    "Taking over ends the old reminder station's lease now; confirm it "
+                    "with --yes once that PC is really off."
+                )
+            answer = input(
+                f"Take the reminders over from {old} now? That PC must really be off "
+                "(or cut off from the internet): if it still runs, messages may go twice. "
+                "Type TAKE OVER: "
+            )
+            if answer.strip().upper() != "TAKE OVER":
+                print("Nothing was changed.")
+                return 1
+        taken = take_over(db, ctx)
+    at = taken.at.astimezone(tz).strftime("%a %d %b %H:%M")
+    if taken.from_code:
+        text = (
+            f"This PC sends the reminders from now on; PC {taken.from_name}'s lease ended "
+            f"at {at}. Messages that fell due before then were that PC's and are not sent "
+            "from here."
+        )
+    else:
+        text = f"This PC sends the reminders from now on (since {at}); no other PC held them."
+    data = {
+        "taken_from": {"code": taken.from_code, "name": taken.from_name} if taken.from_code
+        else None,
+        "at": taken.at,
+    }  # fmt: skip
     app.emit(data, text)
     return 0

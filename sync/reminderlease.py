@@ -28,12 +28,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from receptionist.clock import Clock
-from receptionist.errors import ReceptionistError
-from receptionist.reminders import handover
+from receptionist.context import Ctx
+from receptionist.errors import ReceptionistError, UserError
+from receptionist.models import StaffUser
+from receptionist.ops import reminders
+from receptionist.reminders import config, handover
 from receptionist.reminders.station import Hold
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
-from receptionist.texts import Text
+from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import cloud
 from .client import Refused
@@ -195,6 +198,76 @@ class EndpointLease:
                 skew=known.skew,
             )  # fmt: skip
         return Hold(False, "", None, "lease_unreachable")
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A person's "take over now" done: the device whose lease it ended (code "": the
+    lease was free, or this PC's already) and the endpoint's time of it."""
+
+    from_code: str
+    from_name: str
+    at: datetime
+
+
+OLD_ENDPOINT = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "The cloud endpoint must be updated to take over now: it does not know this "
+        "request. Nothing was taken over; this PC sends once the old station's lease runs "
+        "out (reminders.takeover_hours).",
+    )
+)
+NOT_REACHED = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "The cloud endpoint could not be reached, so nothing was taken over. Check this "
+        "PC's network and try again.",
+    )
+)
+
+
+def take_over(db: Database, ctx: Ctx) -> Taken:
+    """An administrator on the named reminder station says the old one is off: the
+    endpoint ends the holder's lease now and gives it to this PC (``force``), what fell
+    due before now being the old holder's (the cutoff); audited with the device it was
+    taken from. Refused (nothing taken, nothing audited) for another role, on a PC
+    that is not the station, by an endpoint out of reach or older than ``force``."""
+    reminders.may_take_over(db, ctx)
+    with db.read() as s:
+        ttl = config.load(s).takeover
+        user = s.get(StaffUser, ctx.actor.user_id) if ctx.actor.user_id else None
+        actor = user.username if user is not None else ctx.actor.source
+    lease = EndpointLease(db, ctx.clock)
+    asked = ctx.clock.now()
+    try:
+        with cloud.client_for(db) as client:
+            before = client.lease_holder(NAME)  # a stand-by's or lapsed: no force needed
+            answer = client.lease(NAME, int(ttl.total_seconds()), preferred=True, force_by=actor)
+    except Refused as exc:
+        log.info("the reminders' lease could not be taken over: %s", describe(exc))
+        if _status(exc) in (404, 422):  # older than leases, or than ``force``
+            raise UserError(OLD_ENDPOINT) from None
+        raise
+    except (Unreachable, ReceptionistError) as exc:
+        log.info("the reminders' lease could not be taken over: %s", describe(exc))
+        raise UserError(NOT_REACHED) from None
+    if not lease._keep(answer, asked, True).held:
+        # An endpoint that knows ``force`` always gives the lease; an older one ignored
+        # it and left the lease with the station holding it.
+        raise UserError(OLD_ENDPOINT)
+    forced = answer.get("forced")
+    if isinstance(forced, dict) and forced.get("at") == answer.get("now"):  # by this claim
+        code, name = str(forced.get("from_code", "")), str(forced.get("from_name") or "")
+        at = _when(forced.get("at")) or asked
+    else:  # free, lapsed, a stand-by's (taken as the station takes it), or this PC's
+        held = before.get("holder")
+        other = isinstance(held, dict) and not before.get("held")
+        code = str(held.get("code", "")) if isinstance(held, dict) and other else ""
+        name = str(held.get("name") or "") if isinstance(held, dict) and other else ""
+        at = _when(answer.get("now")) or asked
+    reminders.record_take_over(db, ctx, code)
+    return Taken(code, name or code, at)
 
 
 def _time(holder: dict[str, object]) -> datetime | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
+from receptionist.journal import audit
 from receptionist.models import Appointment, AuditEvent, Patient, Provider, Reminder, setting_id
 from receptionist.models.base import UTCDateTime
 from receptionist.models.names import display_name
@@ -655,3 +656,52 @@ def resend(db: Database, ctx: Ctx, reminder_id: str) -> ReminderRow:
         r.next_try_at = r.claimed_at = r.finished_at = None
         r.updated_at = now
         return _row(r)
+
+
+# -- a person's "take over now" (the network side: sync/reminderlease.take_over) ---------
+
+TAKE_OVER = "reminders.take_over"
+CANNOT_TAKE_OVER = Text(
+    QT_TRANSLATE_NOOP("core", "Only an administrator can take over sending the reminders.")
+)
+TAKEN_OVER = "reminders_taken_over"  # the audit's action; its entity: the device it took from
+
+
+def may_take_over(db: Database, ctx: Ctx) -> None:
+    """Refuse unless an administrator asks on the PC the clinic named its reminder
+    station, connected to a cloud, in a clinic that is not a copy to look at: only
+    there does taking the endpoint's lease over now make this PC send."""
+    require(ctx, TAKE_OVER, CANNOT_TAKE_OVER)
+    lookcopy.refuse(db.path.parent, lookcopy.NO_REMINDERS)
+    with db.read() as s:
+        cfg = config.load(s)
+        role, cloud = station.place(s, cfg.station, cfg.standby)
+    if not cloud:
+        raise ValidationError(
+            "reminders.station",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "This PC syncs with no cloud: no other PC can hold the reminders, "
+                    "so there is nothing to take over.",
+                )
+            ),
+        )
+    if role != "station":
+        raise ValidationError(
+            "reminders.station",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "This PC is not the reminder station: name it in Settings > Clinic > "
+                    "Reminders (reminders.station) and save, then take over.",
+                )
+            ),
+        )
+
+
+def record_take_over(db: Database, ctx: Ctx, from_code: str) -> None:
+    """Audit that ``ctx``'s user took the reminders over now from device ``from_code``
+    ("": the lease was free); who and when are the event's. No patient data."""
+    with db.write() as s:
+        audit.record(s, ctx, TAKEN_OVER, "device", from_code or None)

@@ -45,6 +45,21 @@ class LeaseIn(Strict):
         default=False, description="the clinic named this device: it takes over from a stand-by"
     )
     release: bool = Field(default=False, description="let go of the lease, if held")
+    force: bool = Field(
+        default=False,
+        description="a person says the holder is off: take it now, its lease ended (as "
+        "the named station: preferred)",
+    )
+    actor: Annotated[str, Field(max_length=120)] = Field(
+        default="", description="with ``force``: who decided it (a user name; no patient data)"
+    )
+
+
+class Forced(BaseModel):
+    at: datetime = Field(description="when a person took the lease over")
+    by: str = Field(description="who (the PC's user that decided it)")
+    from_code: str = Field(description="the device whose lease it ended: its code")
+    from_name: str = Field(default="", description="that device's name, as it joined")
 
 
 class Holder(BaseModel):
@@ -65,6 +80,13 @@ class LeaseOut(BaseModel):
         description="the caller holds it, taken from another device that last renewed it "
         "this many seconds ago; null: no handover"
     )
+    forced: Forced | None = Field(
+        default=None,
+        exclude_if=lambda forced: forced is None,  # the answer otherwise as it always was
+        description="the holder took it over by a person's decision from a device whose "
+        "lease had not lapsed; left out: not so",
+    )
+
     now: datetime = Field(description="the endpoint's time of this answer")
 
 
@@ -95,12 +117,18 @@ def claim(store: Store, who: Caller, name: str, body: LeaseIn, clock: Clock) -> 
         elif row.device_id == who.id:
             conn.execute(
                 update(lease).where(_key(who.clinic_id, name)).values(
-                    preferred=body.preferred, renewed_at=now,
+                    preferred=body.preferred or body.force, renewed_at=now,
                     expires_at=now + timedelta(seconds=body.ttl_seconds),
                 )
             )  # fmt: skip
-        elif _may_take(row, body, now):
+        elif _may_take(row, body, now):  # lapsed, or a stand-by's: no need to force
             values = _taken(who, name, body, now, row.renewed_at)
+            conn.execute(update(lease).where(_key(who.clinic_id, name)).values(values))
+        elif body.force:
+            # The person's word that the station holding it is off: its lease ends now,
+            # as its let-go would, and what fell due before now was its own (the cutoff).
+            values = _taken(who, name, body, now, now)
+            values.update(forced_at=now, forced_by=body.actor.strip(), forced_from=row.device_id)
             conn.execute(update(lease).where(_key(who.clinic_id, name)).values(values))
         return _answer(conn, who, name, now)
 
@@ -110,7 +138,7 @@ def _may_take(row: Row[Any], body: LeaseIn, now: datetime) -> bool:
     stopped renewing: cut off, it may be sending on its lease until that runs out."""
     if row.expires_at <= now:
         return True
-    return body.preferred and not row.preferred
+    return (body.preferred or body.force) and not row.preferred
 
 
 def _taken(
@@ -118,8 +146,9 @@ def _taken(
 ) -> dict[str, Any]:
     return {
         "clinic_id": who.clinic_id, "name": name, "device_id": who.id,
-        "preferred": body.preferred, "acquired_at": now, "renewed_at": now,
+        "preferred": body.preferred or body.force, "acquired_at": now, "renewed_at": now,
         "expires_at": now + timedelta(seconds=body.ttl_seconds), "handover_at": handover,
+        "forced_at": None, "forced_by": None, "forced_from": None,
     }  # fmt: skip
 
 
@@ -135,13 +164,26 @@ def _answer(conn: Connection, who: Caller, name: str, now: datetime) -> LeaseOut
     row = _row(conn, who.clinic_id, name)
     if row is None or row.expires_at <= now:
         return LeaseOut(name=name, held=False, holder=None, handover_age_seconds=None, now=now)
-    code, device_name = conn.execute(
-        select(device.c.code, device.c.name).where(device.c.id == row.device_id)
-    ).one()
+    code, device_name = _device(conn, row.device_id)
     holder = Holder(
         device_id=row.device_id, code=code, name=device_name, preferred=row.preferred,
         acquired_at=row.acquired_at, renewed_at=row.renewed_at, expires_at=row.expires_at,
     )  # fmt: skip
     held = row.device_id == who.id
     age = (now - row.handover_at).total_seconds() if held and row.handover_at else None
-    return LeaseOut(name=name, held=held, holder=holder, handover_age_seconds=age, now=now)
+    forced = None
+    if row.forced_at is not None:
+        from_code, from_name = _device(conn, row.forced_from)
+        forced = Forced(
+            at=row.forced_at, by=row.forced_by or "", from_code=from_code, from_name=from_name
+        )
+    return LeaseOut(
+        name=name, held=held, holder=holder, handover_age_seconds=age, now=now, forced=forced
+    )
+
+
+def _device(conn: Connection, device_id: str | None) -> tuple[str, str]:
+    found = conn.execute(
+        select(device.c.code, device.c.name).where(device.c.id == device_id)
+    ).first()
+    return (str(found.code), str(found.name or "")) if found is not None else ("", "")

@@ -215,6 +215,9 @@ signing_key = Table(
 # ``expires_at``, renewing it; another takes it when it lapses, or, ``preferred`` (the
 # clinic's named reminder station), from a stand-by at once. ``handover_at``: the
 # previous holder's last renewal when this holder took it from another device.
+# ``forced_*`` (s0010): a person took it over now from a holder whose lease had not
+# lapsed (the old station is off): when, who (the PC's user, no patient data), and
+# from which device; null otherwise (a later ordinary handover clears them).
 lease = Table(
     "lease",
     metadata,
@@ -226,6 +229,9 @@ lease = Table(
     Column("renewed_at", UTCTime, nullable=False),
     Column("expires_at", UTCTime, nullable=False),
     Column("handover_at", UTCTime),
+    Column("forced_at", UTCTime),
+    Column("forced_by", String(120)),
+    Column("forced_from", String(36)),
 )
 
 # A large document's bytes, in sealed chunks beside its record (docs/sync-protocol.md,

@@ -158,3 +158,45 @@ def test_reminders_status_names_the_pc_holding_the_lease(
     assert main(["reminders", "status"]) == 0
     assert capsys.readouterr().out.startswith("This PC sends reminders.")
     reminderlease.forget()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_reminders_take_over_on_the_named_station(
+    first: Path,
+    endpoint: Endpoint,
+    new_clinic: NewClinic,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A holds the reminders' lease; on B, ``reminders take-over`` is refused until the
+    clinic names B, asks for ``--yes`` with nobody at the terminal, then takes it over
+    from A, naming it; A's status then names B."""
+    from sync import reminderlease
+
+    reminderlease.forget()
+    url = endpoint.url
+    assert main(["cloud", "connect", "--server", url, "--code", new_clinic.code,
+                 "--name", "Front desk"]) == 0  # fmt: skip
+    for argv in (["settings", "set", "reminders.enabled", "true"],
+                 ["settings", "set", "reminders.station", "A"], ["reminders", "dispatch"],
+                 ["--json", "cloud", "invite"]):  # fmt: skip
+        assert main(argv) == 0
+    code = str(said(capsys)["code"])
+    other = tmp_path / "second-pc"
+    b = ["--data-dir", str(other)]
+    assert main([*b, "join", "--server", url, "--code", code, "--name", "Back office"]) == 0
+    capsys.readouterr()
+    assert main([*b, "--json", "reminders", "take-over", "--yes"]) == 2
+    assert "not the reminder station" in str(said(capsys)["error"])
+    assert main([*b, "settings", "set", "reminders.station", "B"]) == 0
+    capsys.readouterr()
+    assert main([*b, "--json", "reminders", "take-over"]) == 2
+    assert "--yes" in str(said(capsys)["error"]), "nobody at the terminal to ask"
+    endpoint.clock.advance(minutes=30)
+    assert main([*b, "--json", "reminders", "take-over", "--yes"]) == 0
+    taken = said(capsys)
+    assert taken["taken_from"] == {"code": "A", "name": "Front desk"}
+    reminderlease.forget()
+    assert main(["reminders", "status"]) == 0
+    assert capsys.readouterr().out.startswith("Reminders sent by PC Back office.")
+    reminderlease.forget()

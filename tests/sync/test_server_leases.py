@@ -71,3 +71,44 @@ def test_bad_claims_are_refused(first_pc: Joined) -> None:
     short = first_pc.http.post("/v1/leases/reminders", json={"ttl_seconds": 5})
     text = first_pc.http.post("/v1/leases/reminders", json={"ttl_seconds": "86400"})
     assert [r.status_code for r in (wrong_name, short, text)] == [400, 400, 400]
+
+
+def test_a_person_s_take_over_ends_the_holder_s_lease_now_and_says_who(
+    endpoint: Endpoint, first_pc: Joined, second_pc: Joined
+) -> None:
+    """The named station A went quiet; a person on B says A is off (``force``): B holds
+    the lease at once, its cutoff the force time (as after A's let-go), and the lease
+    says who forced it from which device; A, back, hears at its renewal that B holds it."""
+    a, b = first_pc, second_pc
+    assert claim(a, preferred=True)["held"]
+    endpoint.clock.advance(minutes=30)
+    assert not claim(b, preferred=True)["held"], "A's lease has not lapsed"
+    forced_at = endpoint.clock.now()
+    taken = claim(b, preferred=True, force=True, actor="ayse")
+    assert taken["held"] and taken["holder"]["code"] == "B" and taken["holder"]["preferred"]
+    assert taken["handover_age_seconds"] == 0, "the cutoff is the force time"
+    forced = taken["forced"]
+    assert datetime.fromisoformat(forced.pop("at")) == forced_at
+    assert forced == {"by": "ayse", "from_code": "A", "from_name": forced["from_name"]}
+    endpoint.clock.advance(minutes=5)
+    back = claim(a, preferred=True)
+    assert not back["held"] and back["holder"]["code"] == "B", "A lost it"
+    assert back["forced"]["by"] == "ayse", "anyone asking hears it was forced"
+    assert not claim(a, release=True)["held"] and claim(b)["handover_age_seconds"] == 300
+    assert "forced" not in claim(b, release=True), "let go of: nothing forced is held"
+    endpoint.clock.advance(minutes=1)
+    plain = claim(a, preferred=True)
+    assert plain["held"] and "forced" not in plain, "an ordinary handover clears it"
+
+
+def test_forcing_a_stand_by_s_lease_is_the_station_s_ordinary_take(
+    endpoint: Endpoint, first_pc: Joined, second_pc: Joined
+) -> None:
+    """A stand-by's lease the station takes at once anyway: ``force`` changes nothing
+    there, the cutoff stays the stand-by's last renewal and nothing is said forced."""
+    a, b = first_pc, second_pc
+    assert claim(a)["held"]  # A as a stand-by
+    endpoint.clock.advance(minutes=10)
+    taken = claim(b, preferred=True, force=True, actor="ayse")
+    assert taken["held"] and taken["handover_age_seconds"] == 600
+    assert "forced" not in taken

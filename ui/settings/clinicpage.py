@@ -34,6 +34,7 @@ from receptionist.errors import ValidationError
 from receptionist.ops import backups
 from receptionist.ops import settings as registry_ops
 from receptionist.settings.registry import Scope, Setting
+from sync import reminderlease
 
 from ..coretext import exception_text, translated
 from ..desk import Desk
@@ -44,6 +45,7 @@ from .editors import LocalProblem, SettingEditor, editor_for
 from .fields import FieldForm
 from .secretfield import KEYS_MANAGE, ConfirmRemove, SecretEditor, ask_remove, locked_note
 from .sections import Sections
+from .takeover import TAKE_OVER, ConfirmTakeOver, ask_take_over, done_text, take_over_button
 from .unsaved import State, TracksEdits, form_state
 
 
@@ -295,6 +297,7 @@ class ClinicPage(SettingsPage):
 
     refreshed = Signal()  # a setting saved elsewhere is shown, or kept as edited (``reread``)
     secretSaved = Signal(str)  # the channel whose secret was set or removed on this PC
+    takenOver = Signal(object)  # reminderlease.Taken: this PC took the reminders over
 
     def __init__(self, desk: Desk, editable: bool, parent: QWidget | None = None) -> None:
         self.confirm_remove: ConfirmRemove = ask_remove
@@ -329,6 +332,37 @@ class ClinicPage(SettingsPage):
                 forms[-1].addRow(self.templates_button)
             else:  # the read-only form is disabled: from beside it, to read what is sent
                 self.bottom.insertWidget(0, self.templates_button)
+        self.confirm_take_over: ConfirmTakeOver = ask_take_over
+        self.take_over_button = take_over_button(self, desk.actor.may(TAKE_OVER))
+        self.take_over_button.clicked.connect(self.take_over)
+        station = self.findChild(QWidget, "setting_reminders.station")
+        if station is not None and editable:  # under the station, where it is chosen
+            station_column = station.layout()
+            assert station_column is not None
+            station_column.addWidget(self.take_over_button)
+        else:
+            self.take_over_button.hide()
+
+    # --- "the old reminder station is off: take over now" ----------------------------
+    def take_over(self) -> None:
+        """End the old station's lease now for this PC (asked first; an administrator's)."""
+        if not self.desk.actor.may(TAKE_OVER) or not self.confirm_take_over(self):
+            return
+        self.take_over_button.setEnabled(False)
+        self.note.setText(self.tr("Taking over…"))
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: reminderlease.take_over(db, ctx), self)
+        op.success(self._taken_over)
+        op.failure(self._take_over_failed).run()
+
+    def _taken_over(self, taken: reminderlease.Taken) -> None:
+        self.take_over_button.setEnabled(True)
+        self.note.setText(done_text(taken))
+        self.takenOver.emit(taken)
+
+    def _take_over_failed(self, exc: BaseException) -> None:
+        self.take_over_button.setEnabled(True)
+        self._failed(exc)
 
     # --- the channels' secrets -------------------------------------------------------
     def members(self) -> list[Setting]:
