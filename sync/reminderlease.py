@@ -30,9 +30,8 @@ from datetime import UTC, datetime, timedelta
 from receptionist.clock import Clock
 from receptionist.context import Ctx
 from receptionist.errors import ReceptionistError, UserError
-from receptionist.models import StaffUser
 from receptionist.ops import reminders
-from receptionist.reminders import config, handover
+from receptionist.reminders import handover
 from receptionist.reminders.station import Hold
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
@@ -233,11 +232,8 @@ def take_over(db: Database, ctx: Ctx) -> Taken:
     due before now being the old holder's (the cutoff); audited with the device it was
     taken from. Refused (nothing taken, nothing audited) for another role, on a PC
     that is not the station, by an endpoint out of reach or older than ``force``."""
-    reminders.may_take_over(db, ctx)
-    with db.read() as s:
-        ttl = config.load(s).takeover
-        user = s.get(StaffUser, ctx.actor.user_id) if ctx.actor.user_id else None
-        actor = user.username if user is not None else ctx.actor.source
+    asks = reminders.may_take_over(db, ctx)
+    ttl, actor = asks.lease, asks.by
     lease = EndpointLease(db, ctx.clock)
     asked = ctx.clock.now()
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Subquery, case, func, select, union_all
@@ -19,7 +19,15 @@ from receptionist.clock import Clock
 from receptionist.context import Ctx, require
 from receptionist.errors import ValidationError
 from receptionist.journal import audit
-from receptionist.models import Appointment, AuditEvent, Patient, Provider, Reminder, setting_id
+from receptionist.models import (
+    Appointment,
+    AuditEvent,
+    Patient,
+    Provider,
+    Reminder,
+    StaffUser,
+    setting_id,
+)
 from receptionist.models.base import UTCDateTime
 from receptionist.models.names import display_name
 from receptionist.patients import search
@@ -667,15 +675,27 @@ CANNOT_TAKE_OVER = Text(
 TAKEN_OVER = "reminders_taken_over"  # the audit's action; its entity: the device it took from
 
 
-def may_take_over(db: Database, ctx: Ctx) -> None:
+@dataclass(frozen=True)
+class TakeOver:
+    """What a take-over asks the endpoint for: the lease's length, and who asks (the
+    user's name the endpoint keeps, else the front end's)."""
+
+    lease: timedelta
+    by: str
+
+
+def may_take_over(db: Database, ctx: Ctx) -> TakeOver:
     """Refuse unless an administrator asks on the PC the clinic named its reminder
     station, connected to a cloud, in a clinic that is not a copy to look at: only
-    there does taking the endpoint's lease over now make this PC send."""
+    there does taking the endpoint's lease over now make this PC send. What to ask
+    the endpoint for, read in the same transaction."""
     require(ctx, TAKE_OVER, CANNOT_TAKE_OVER)
     lookcopy.refuse(db.path.parent, lookcopy.NO_REMINDERS)
     with db.read() as s:
         cfg = config.load(s)
         role, cloud = station.place(s, cfg.station, cfg.standby)
+        user = s.get(StaffUser, ctx.actor.user_id) if ctx.actor.user_id else None
+        by = user.username if user is not None else ctx.actor.source
     if not cloud:
         raise ValidationError(
             "reminders.station",
@@ -698,6 +718,7 @@ def may_take_over(db: Database, ctx: Ctx) -> None:
                 )
             ),
         )
+    return TakeOver(cfg.takeover, by)
 
 
 def record_take_over(db: Database, ctx: Ctx, from_code: str) -> None:

@@ -23,8 +23,10 @@ from receptionist.ops.conflictwords import ConflictView, Side
 from receptionist.ops.patients import ErasurePlan
 from receptionist.store.vault import Created
 from receptionist.texts import Text
+from sync.jobs import REMINDERS
 from ui.cancel import CancelDialog
 from ui.conflicts.dialogs import CallDialog, CancelOthersDialog, MoveDialog, ReasonDialog
+from ui.finishing import FinishingNote
 from ui.mainwindow import MainWindow
 from ui.patients import Patients
 from ui.patients.erasedialog import EraseDialog
@@ -195,6 +197,7 @@ OPENERS: dict[str, Opener] = {
     "aboutBox": _about,
     "ShortcutsSheet": lambda _q, w, _i: w.help.show_shortcuts(),
     "UserGuide": lambda _q, w, _i: w.help.show_guide(),
+    "FinishingNote": lambda _q, w, _i: FinishingNote(REMINDERS.name, w, delay_ms=0),
 }
 
 # Dialog classes walked as part of another (a base class, or shown inside a window).
