@@ -16,7 +16,8 @@ import pytest
 from channelservers import ACCOUNT, TOKEN, http_server, twilio_route
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked
-from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from templates import MemoryKeyring
@@ -266,3 +267,83 @@ def test_a_locked_keychain_is_said_once_for_the_section_which_does_not_scroll(
         assert scroll.verticalScrollBar().maximum() == 0, "Message channels scrolls"
     finally:
         keyring.set_keyring(memory_keyring)
+
+
+# --- one part per channel; the section list stays put ------------------------------------
+
+BY_CHANNEL_SHOWN = {
+    "E-mail": [
+        "channels.email_host",
+        "channels.email_port",
+        "channels.email_security",
+        "channels.email_sender",
+        "channels.email_username",
+        "channels.email_password",
+    ],
+    "SMS": [
+        "channels.sms_base_url",
+        "channels.sms_account",
+        "channels.sms_sender",
+        "channels.sms_token",
+    ],
+    "WhatsApp": [
+        "channels.whatsapp_base_url",
+        "channels.whatsapp_account",
+        "channels.whatsapp_sender",
+        "channels.whatsapp_templates_en",
+        "channels.whatsapp_templates_tr",
+        "channels.whatsapp_templates_ar",
+        "channels.whatsapp_token",
+    ],
+}
+
+
+def test_message_channels_are_laid_out_one_part_per_channel(qtbot: QtBot, desk: Desk) -> None:
+    """Columns filled by count mixed the channels (WhatsApp's templates first, the SMS
+    token above WhatsApp's fields): each channel is now a part under its name, E-mail,
+    SMS, WhatsApp from left to right, its settings top to bottom (column by column), its
+    secret last."""
+    admin = as_role(desk, "admin")
+    dialog, page = open_page(qtbot, admin)
+    dialog.setStyleSheet(stylesheet())
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    origin = QPoint(0, 0)
+    heads = sorted(
+        (h for h in page.findChildren(QLabel, "sectionPart") if h.isVisibleTo(dialog)),
+        key=lambda h: h.mapTo(page, origin).x(),
+    )
+    assert [h.text() for h in heads] == list(BY_CHANNEL_SHOWN)
+    for head in heads:
+        left = head.mapTo(page, origin).x()
+        keys = BY_CHANNEL_SHOWN[head.text()]
+        places = {k: page.form.editors[k].mapTo(page, origin) for k in keys}
+        for key, at in places.items():  # under its channel's name, not beside it
+            assert left <= at.x() < left + head.width(), f"{key} outside {head.text()}"
+            assert at.y() > head.mapTo(page, origin).y()
+        read = sorted(keys, key=lambda k: (places[k].x(), places[k].y()))
+        assert read == keys, f"{head.text()} does not read in order"
+    assert set(page.form.editors) >= {k for keys in BY_CHANNEL_SHOWN.values() for k in keys}
+    shot(dialog, "settings-channel-parts")
+
+
+def test_the_section_list_stays_put_while_a_section_scrolls(qtbot: QtBot, desk: Desk) -> None:
+    """The whole page scrolled, the list of sections with it: scrolled down, it was out
+    of reach. Only the section shown scrolls now."""
+    dialog, page = open_page(qtbot, as_role(desk, "admin"))
+    dialog.resize(900, 420)  # a window made small: Message channels cannot fit
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    titles = page.sections.titles
+    before = titles.mapTo(page, QPoint(0, 0))
+    scrolls = [a for a in page.findChildren(QScrollArea) if a.isVisibleTo(dialog)]
+    assert scrolls, "nothing scrolls in a window this small"
+    for area in scrolls:
+        assert not area.isAncestorOf(titles), "the section list scrolls with the page"
+        area.verticalScrollBar().setValue(area.verticalScrollBar().maximum())
+    assert any(a.verticalScrollBar().value() > 0 for a in scrolls)
+    QApplication.processEvents()
+    assert titles.mapTo(page, QPoint(0, 0)) == before
+    assert not titles.visibleRegion().isEmpty()

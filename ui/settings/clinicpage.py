@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 from receptionist.errors import ValidationError
 from receptionist.ops import backups
 from receptionist.ops import settings as registry_ops
+from receptionist.reminders.channelsettings import BY_CHANNEL
 from receptionist.settings.registry import Scope, Setting
 from sync import reminderlease
 
@@ -59,6 +59,29 @@ def settings_of(scope: Scope, also: Collection[str] = ()) -> list[Setting]:
 
 
 GROUPS = ("clinic", "schedule", "desk")
+CHANNELS = ("email", "sms", "whatsapp")  # Message channels' parts, in this order
+
+
+def channel_of(key: str) -> str:
+    """The channel a message channels' setting is of: ``channels.sms_sender`` -> sms."""
+    return key.partition(".")[2].partition("_")[0]
+
+
+def channel_parts(members: list[Setting]) -> list[tuple[str, list[list[Setting]]]] | None:
+    """Message channels' settings by channel (:data:`CHANNELS`), each as columns: the
+    channel's own settings as declared, then any others of it (WhatsApp's approved
+    templates) and its secret last; a channel with others takes a second column for
+    them and its secret. None if a setting is of no channel known here."""
+    if any(channel_of(s.key) not in CHANNELS for s in members):
+        return None
+    parts = []
+    for channel in CHANNELS:
+        mine = [s for s in members if channel_of(s.key) == channel]
+        secret = [s for s in mine if s.key in CHANNEL_SECRETS]
+        own = [s for s in mine if s.key in BY_CHANNEL.get(channel, ()) and s not in secret]
+        others = [s for s in mine if s not in own and s not in secret]
+        parts.append((channel, [own, others + secret] if others else [own + secret]))
+    return parts
 
 
 class SettingsPage(TracksEdits, QWidget):
@@ -113,14 +136,21 @@ class SettingsPage(TracksEdits, QWidget):
         self.section_forms: dict[str, list[QFormLayout]] = {}
         for group, members in groups.items():
             title = titles.get(group, group.capitalize())
-            forms = self.sections.add(title, [s.key for s in members])
-            self.section_forms[group] = forms
-            per_column = -(-len(members) // len(forms))
-            for at, setting in enumerate(members):
-                editor = self.make_editor(setting)
-                self.keep_editor(editor)
-                self.form.add(setting.key, editor.label, self._with_help(editor), editor.focus,
-                              forms[at // per_column])  # fmt: skip
+            self.section_forms[group] = self.add_section(group, title, members)
+
+    def add_section(self, group: str, title: str, members: list[Setting]) -> list[QFormLayout]:
+        """The section of ``group``: its settings in order, filling its columns in turn."""
+        forms = self.sections.add(title, [s.key for s in members])
+        per_column = -(-len(members) // len(forms))
+        for at, setting in enumerate(members):
+            self.add_field(setting, forms[at // per_column])
+        return forms
+
+    def add_field(self, setting: Setting, form: QFormLayout) -> None:
+        """The editor of ``setting`` with its label and help, as a row of ``form``."""
+        editor = self.make_editor(setting)
+        self.keep_editor(editor)
+        self.form.add(setting.key, editor.label, self._with_help(editor), editor.focus, form)
 
     def members(self) -> list[Setting]:
         """The settings this page edits."""
@@ -157,20 +187,12 @@ class SettingsPage(TracksEdits, QWidget):
         return box
 
     def _lay_out(self) -> None:
-        scroll = QScrollArea(self)
-        body = QWidget()
-        column = QVBoxLayout(body)
-        column.setContentsMargins(0, 0, 8, 0)
-        column.addWidget(self.form)
-        column.addStretch(1)
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # Only the shown section scrolls (``Sections``): the list of them stays in reach.
         self.bottom = QHBoxLayout()
         self.bottom.addWidget(self.note, 1)
         self.bottom.addWidget(self.save_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.form, 1)
         layout.addLayout(self.bottom)
 
     def editor(self, key: str) -> QWidget:
@@ -309,14 +331,14 @@ class ClinicPage(SettingsPage):
         for editor in self.secrets().values():
             editor.set_button.clicked.connect(lambda _c=False, e=editor: self.set_secret(e))
             editor.remove_button.clicked.connect(lambda _c=False, e=editor: self.remove_secret(e))
-        # Below the channels' last column (the one with room), shown while locked.
+        # Below the channels' column of fewest rows (the one with room), shown while locked.
         self.locked_note = QLabel(self)
         self.locked_note.setObjectName("secretsLocked")
         self.locked_note.setWordWrap(True)
         self.locked_note.hide()
         channel_forms = self.section_forms.get("channels")
         if channel_forms:
-            channel_forms[-1].addRow(self.locked_note)
+            min(channel_forms, key=lambda form: form.rowCount()).addRow(self.locked_note)
         self.templates: TemplatesDialog | None = None
         self.saved.connect(lambda _snapshot: self._reread_templates())
         forms = self.section_forms.get("reminders")
@@ -367,6 +389,21 @@ class ClinicPage(SettingsPage):
     # --- the channels' secrets -------------------------------------------------------
     def members(self) -> list[Setting]:
         return settings_of(self.scope, also=CHANNEL_SECRETS)
+
+    def add_section(self, group: str, title: str, members: list[Setting]) -> list[QFormLayout]:
+        """Message channels: one part per channel under its name (``channel_parts``),
+        not columns filled by count that mixed the channels."""
+        parts = channel_parts(members) if group == "channels" else None
+        if parts is None:
+            return super().add_section(group, title, members)
+        names = {"email": self.tr("E-mail"), "sms": self.tr("SMS"), "whatsapp": self.tr("WhatsApp")}
+        heads = [(names[channel], len(columns)) for channel, columns in parts]
+        forms = self.sections.add(title, [s.key for s in members], heads)
+        columns = [column for _channel, part in parts for column in part]
+        for form, column in zip(forms, columns, strict=True):
+            for setting in column:
+                self.add_field(setting, form)
+        return forms
 
     def make_editor(self, setting: Setting) -> SettingEditor:
         channel = CHANNEL_SECRETS.get(setting.key)

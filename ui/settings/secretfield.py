@@ -85,14 +85,17 @@ class SecretEditor(SettingEditor):
         self.state = QLabel(box)
         self.state.setObjectName(f"secretState_{channel}")
         self.state.setWordWrap(True)
+        # The buttons under the field, not beside it: in a channel's narrow column
+        # beside them the field was cut to "Typ…".
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.edit, 1)
         row.addWidget(self.set_button)
         row.addWidget(self.remove_button)
+        row.addStretch(1)
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
+        column.addWidget(self.edit)
         column.addLayout(row)
         column.addWidget(self.state)
         super().__init__(setting, box, self.edit)

@@ -3,15 +3,24 @@
 The clinic's settings are many (reminders alone are more than a dozen); one long
 scrolling column did not fit a 1366×768 screen. Each group is a section of its own,
 chosen in the list on the left, and a long one lays its rows out in columns, each
-label above its editor.
+label above its editor: filled in order, or, for a section whose settings belong
+together in parts (the message channels: E-mail, SMS, WhatsApp), one part under its
+heading in each column or two. Only the section scrolls (a window made small): the
+list stays where it is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtWidgets import (
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
+    QLabel,
     QListWidget,
+    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -31,38 +40,60 @@ class Sections(QWidget):
         self.stack = QWidget(self)
         self.stack.setObjectName("sectionPages")
         self.pages: list[QWidget] = []
-        pile = QVBoxLayout(self.stack)
-        pile.setContentsMargins(0, 0, 0, 0)
+        self.pile = QVBoxLayout(self.stack)
+        self.pile.setContentsMargins(0, 0, 8, 0)
+        self.pile.addStretch(1)  # a short section at the top, not spread down the page
         self.titles.currentRowChanged.connect(self._show)
         self.group_of: dict[str, int] = {}  # field -> its section's index
+        # The sections scroll, the list beside them does not: it stays in reach.
+        self.area = QScrollArea(self)
+        self.area.setObjectName("sectionScroll")
+        self.area.setWidget(self.stack)
+        self.area.setWidgetResizable(True)
+        self.area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.titles)
-        row.addWidget(self.stack, 1)
+        row.addWidget(self.area, 1)
 
-    def add(self, title: str, fields: list[str]) -> list[QFormLayout]:
+    def add(
+        self, title: str, fields: list[str], parts: Sequence[tuple[str, int]] = ()
+    ) -> list[QFormLayout]:
         """A section for ``fields``: one form layout, or a column of rows each for a
-        long one (the caller fills them in order)."""
+        long one (the caller fills them in order). With ``parts`` (each a heading and
+        how many columns it takes), the columns are those, each part's heading over its
+        own (the caller fills each part's columns with that part's fields)."""
         page = QWidget(self.stack)
         page.setObjectName(f"section_{len(self.pages)}")
-        columns = min(3, max(1, -(-len(fields) // ROWS_PER_COLUMN)))
-        row = QHBoxLayout(page)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(18)
+        spans = [span for _heading, span in parts]
+        columns = sum(spans) or min(3, max(1, -(-len(fields) // ROWS_PER_COLUMN)))
+        grid = QGridLayout(page)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(18)
+        grid.setVerticalSpacing(2)
+        at = 0
+        for number, (heading, span) in enumerate(parts):
+            label = QLabel(heading, page)
+            label.setObjectName("sectionPart")
+            label.setAccessibleName(heading)
+            label.setProperty("part", number)
+            grid.addWidget(label, 0, at, 1, span)
+            at += span
         forms = []
-        for _ in range(columns):
+        for column in range(columns):
             form = QFormLayout()
             form.setVerticalSpacing(6)
+            form.setHorizontalSpacing(18)  # set: a grid's two spacings differ, none inherited
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
             if columns > 1:  # narrow columns: the label above, the editor its full width
                 form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-            row.addLayout(form, 1)
+            grid.addLayout(form, 1 if parts else 0, column)
+            grid.setColumnStretch(column, 1)
             forms.append(form)
         for field in fields:
             self.group_of[field] = len(self.pages)
-        layout = self.stack.layout()
-        assert layout is not None
-        layout.addWidget(page)
+        self.pile.insertWidget(len(self.pages), page)
         self.pages.append(page)
         self.titles.addItem(title)
         page.setVisible(self.titles.count() == 1)
