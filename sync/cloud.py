@@ -143,14 +143,19 @@ def join(db: Database, ctx: Ctx, url: str, code: str, name: str) -> replica.Join
 
 
 def sync_once(
-    db: Database, clock: Clock, pulled: rounds.PullProgress | None = None
+    db: Database,
+    clock: Clock,
+    pulled: rounds.PullProgress | None = None,
+    stop: rounds.Stop | None = None,
 ) -> rounds.RoundResult:
     """One round: the clinic key's new generations (after a rotation), then upload
     (the first PC, once), push, pull. ``pulled`` is told how many records have come
-    down so far, after each page (the app's download progress)."""
+    down so far, after each page (the app's download progress). ``stop``
+    (``jobs.runner.stop_asked``): the round ends before its next batch or page once it
+    says so (``RoundResult.stopped``)."""
     with client_for(db) as client:
         try:
-            return _round(db, clock, client, pulled)
+            return _round(db, clock, client, pulled, stop)
         except Revoked:
             # A revoked PC's token opens nothing now: it is kept no longer than the
             # session it served (the retention policy's authentication tokens).
@@ -159,7 +164,11 @@ def sync_once(
 
 
 def _round(
-    db: Database, clock: Clock, client: Client, pulled: rounds.PullProgress | None
+    db: Database,
+    clock: Clock,
+    client: Client,
+    pulled: rounds.PullProgress | None,
+    stop: rounds.Stop | None,
 ) -> rounds.RoundResult:
     try:
         refresh_keys(db, client)
@@ -167,8 +176,9 @@ def _round(
         replica.finished(db, clock, str(exc) or "unreachable")
         raise
     asked = notary.settle(db, clock, client)  # a pin a connect or join could not make
-    result = rounds.run(db, client, clock, pulled)
-    result.notary_problem = notary.check(db, clock, client, asked)
+    result = rounds.run(db, client, clock, pulled, stop)
+    if not result.stopped:
+        result.notary_problem = notary.check(db, clock, client, asked)
     return result
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from receptionist.clock import Clock
 from receptionist.google import account, station
 from receptionist.jobs.registry import Every, Job, counted_nothing
-from receptionist.jobs.runner import stop_asked
+from receptionist.jobs.runner import Stopped, stop_asked, stop_asker
 from receptionist.ops import replica
 from receptionist.reminders import dispatch, halt
 from receptionist.store.storage import Database
@@ -30,13 +30,15 @@ GOOGLE_MINUTES = 5
 
 
 def cloud_sync(db: Database, clock: Clock) -> Mapping[str, int]:
-    """One sync round when this PC is connected to a clinic's endpoint; else nothing."""
+    """One sync round when this PC is connected to a clinic's endpoint; else nothing.
+    Asked to stop (the app closing), the round ends before its next batch or page
+    (``runner.Stopped``, with what it did: the next round goes on from there)."""
     if not replica.status(db).connected:
         return {"connected": 0}
     from . import cloud
 
-    done = cloud.sync_once(db, clock)
-    return {
+    done = cloud.sync_once(db, clock, stop=stop_asked)
+    counts = {
         "connected": 1,
         "pushed": done.pushed,
         "pulled": done.pulled,
@@ -44,6 +46,9 @@ def cloud_sync(db: Database, clock: Clock) -> Mapping[str, int]:
         "conflicts": done.conflicts,
         "uploaded": done.uploaded,
     }
+    if done.stopped:
+        raise Stopped(counts)
+    return counts
 
 
 def reminder_lease(db: Database, clock: Clock) -> EndpointLease | None:
@@ -92,7 +97,10 @@ def _why(reason: str) -> str:
 
 def google_sync(db: Database, clock: Clock) -> Mapping[str, int]:
     """One Google round on the Google station with an account connected; else nothing
-    (another PC runs it, or none is connected here)."""
+    (another PC runs it, or none is connected here). Asked to stop (the app closing),
+    the round ends after the request under way (``runner.Stopped``: the next round
+    goes on from there); it runs on the Google thread, so it is handed this job's
+    ``runner.stop_asker``."""
     if not station.station(db).is_here:
         return {"station": 0}
     if not account.recheck(db):  # and what the status bar reads corrected, if need be
@@ -101,8 +109,12 @@ def google_sync(db: Database, clock: Clock) -> Mapping[str, int]:
         return {"station": 1, "connected": 1, "needs_reconnect": 1}
     from .google import round as google_round
 
-    done = on_google_thread(lambda: google_round.run(db, clock))
-    return {"station": 1, "connected": 1, "ok": int(done.status == "ok"), **asdict(done.counts)}
+    stop = stop_asker()
+    done = on_google_thread(lambda: google_round.run(db, clock, stop=stop))
+    counts = {"station": 1, "connected": 1, "ok": int(done.status == "ok"), **asdict(done.counts)}
+    if done.status == google_round.STOPPED:
+        raise Stopped(counts)
+    return counts
 
 
 def google_quiet(counts: Mapping[str, int]) -> bool:

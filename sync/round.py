@@ -4,7 +4,10 @@ The endpoint is reached through an :class:`Endpoint` (``sync/client.py`` speaks 
 every step on this PC's file is an operation of ``receptionist.ops.replica``, in a
 transaction of its own, so a round stopped at any point (the network gone, the PC
 killed) loses nothing and repeats nothing: a batch is resent as it was, and a pulled
-page is applied with its cursor or not at all.
+page is applied with its cursor or not at all. Asked to stop (``run``'s ``stop``: the
+app closing, the service stopping), a round ends before its next batch or page, never
+inside one: what went and what was applied stay, the cursor at the last page applied,
+and the next round goes on from there (``RoundResult.stopped``).
 """
 
 from __future__ import annotations
@@ -113,12 +116,32 @@ class RoundResult:
     resolved: int = 0  # resolutions made here and sent
     swept: int = 0  # rows the endpoint no longer holds, removed after a full download
     erased: int = 0  # rows of erased patients removed here (a booking made offline for her)
+    # Ended early at ``run``'s ``stop`` (between two batches or pages): the rest of the
+    # round (and its record as the last sync, ``replica.finished``) is the next round's.
+    stopped: bool = False
+
+
+class _Stop(Exception):
+    """The round was asked to stop: raised between two batches or pages."""
+
+
+Stop = Callable[[], bool]
+
+
+def _never() -> bool:
+    return False
 
 
 def push_all(
-    db: Database, endpoint: Endpoint, result: RoundResult, step: Callable[[], list[Change]]
+    db: Database,
+    endpoint: Endpoint,
+    result: RoundResult,
+    step: Callable[[], list[Change]],
+    stop: Stop = _never,
 ) -> None:
     for _ in range(MAX_PAGES):
+        if stop():
+            raise _Stop
         batch = step()
         if not batch:
             return
@@ -149,16 +172,18 @@ def pull_all(
     result: RoundResult,
     ctx: Ctx,
     pulled: PullProgress | None = None,
+    stop: Stop = _never,
 ) -> None:
     """Every page after this PC's cursor, each applied with its cursor, so a pull cut
-    short (the network lost, the PC killed) resumes after its last page. A pull from
+    short (the network lost, the PC killed, ``stop`` saying so before a page) resumes
+    after its last page. A pull from
     cursor 0 by a PC that holds rows from the endpoint (after a reset past the
     horizon) is a full download: its last page, in whichever round it comes, sweeps
     the rows it did not bring (``replica.sweep_gone``). ``pulled`` hears the records
     pulled so far after each page."""
     replica.restore_indexes(db)  # a download stopped before its end left them
     try:
-        _pull_pages(db, endpoint, result, ctx, pulled)
+        _pull_pages(db, endpoint, result, ctx, pulled, stop)
     except Exception:
         with suppress(Exception):  # else the next pull builds them; this error is the one told
             replica.restore_indexes(db)  # the pull resumes with them
@@ -171,12 +196,15 @@ def _pull_pages(
     result: RoundResult,
     ctx: Ctx,
     pulled: PullProgress | None = None,
+    stop: Stop = _never,
 ) -> None:
     cursor, horizon = replica.position(db)
     replica.begin_full(db)
     names: dict[str, DeviceName] | None = None
     ahead = _Ahead(endpoint)
     for _ in range(MAX_PAGES):
+        if stop():  # a page asked for ahead is left to finish on its own, not applied
+            raise _Stop
         try:
             page = ahead.take(cursor, horizon)
         except ResetRequired:
@@ -336,45 +364,73 @@ def fewer_collections() -> Iterator[None]:
 
 
 def run(
-    db: Database, endpoint: Endpoint, clock: Clock, pulled: PullProgress | None = None
+    db: Database,
+    endpoint: Endpoint,
+    clock: Clock,
+    pulled: PullProgress | None = None,
+    stop: Stop | None = None,
 ) -> RoundResult:
     """Upload what the first PC has not yet, push, pull (``pulled`` told how many
     records have come down so far, after each page); the outcome is kept (the status
     bar and `sync status` read it). Refused in a copy restored to look at (its changes
-    are not the clinic's: ``ops/lookcopy.py``)."""
+    are not the clinic's: ``ops/lookcopy.py``). ``stop`` (``jobs.runner.stop_asked``)
+    is asked before each batch and page: once it says so, the round ends there
+    (``RoundResult.stopped``; the last sync's time and error are left as they were)."""
     lookcopy.refuse(db.path.parent, lookcopy.NO_SYNC)
     with fewer_collections():
-        return _run(db, endpoint, clock, pulled)
+        return _run(db, endpoint, clock, pulled, stop or _never)
 
 
 def _run(
-    db: Database, endpoint: Endpoint, clock: Clock, pulled: PullProgress | None = None
+    db: Database, endpoint: Endpoint, clock: Clock, pulled: PullProgress | None, stop: Stop
 ) -> RoundResult:
     result = RoundResult()
     try:
-        push_all(db, endpoint, result, lambda: replica.upload_page(db))
-        result.uploaded, result.pushed = result.pushed, 0
-        push_all(db, endpoint, result, lambda: replica.batch(db))
-        pull_all(db, endpoint, result, Ctx(SYNC, clock), pulled)
-        # What pulling merged is a new change of this PC: send it now, not next round.
-        push_all(db, endpoint, result, lambda: replica.batch(db))
-        # What people and merges settled on this PC (kept with the merge or the
-        # person's change, so a round stopped here sends it next time): its changes
-        # went in the pushes above, so the endpoint closes each conflict after them.
-        for conflict_id, code in conflicts.unsent(db):
-            # with the records this PC forgot (an anonymised patient's kept visit):
-            # the endpoint forgets them too
-            endpoint.resolve(conflict_id, code, conflicts.forgotten(db, conflict_id))
-            conflicts.sent(db, conflict_id)
-            result.resolved += 1
-        # What this PC forgot of a conflict, settled or not (an anonymised patient's
-        # record in a double booking left open for a person): the endpoint forgets it.
-        for conflict_id, ids in conflicts.unforgotten(db):
-            endpoint.forget(conflict_id, ids)
-            conflicts.forgot(db, conflict_id, ids)
-        result.audit_problem = keep_anchor(db, endpoint, clock)
+        _steps(db, endpoint, clock, result, pulled, stop)
+    except _Stop:
+        replica.restore_indexes(db)  # a first download's, as after a failure: the desk's
+        result.stopped = True
+        return result
     except Unreachable as exc:
         replica.finished(db, clock, str(exc) or "unreachable")
         raise
     replica.finished(db, clock)
     return result
+
+
+def _steps(
+    db: Database,
+    endpoint: Endpoint,
+    clock: Clock,
+    result: RoundResult,
+    pulled: PullProgress | None,
+    stop: Stop,
+) -> None:
+    """The round's steps, in order; ``_Stop`` between two when ``stop`` says so."""
+    push_all(db, endpoint, result, lambda: replica.upload_page(db), stop)
+    result.uploaded, result.pushed = result.pushed, 0
+    push_all(db, endpoint, result, lambda: replica.batch(db), stop)
+    pull_all(db, endpoint, result, Ctx(SYNC, clock), pulled, stop)
+    # What pulling merged is a new change of this PC: send it now, not next round.
+    push_all(db, endpoint, result, lambda: replica.batch(db), stop)
+    # What people and merges settled on this PC (kept with the merge or the
+    # person's change, so a round stopped here sends it next time): its changes
+    # went in the pushes above, so the endpoint closes each conflict after them.
+    for conflict_id, code in conflicts.unsent(db):
+        if stop():
+            raise _Stop
+        # with the records this PC forgot (an anonymised patient's kept visit):
+        # the endpoint forgets them too
+        endpoint.resolve(conflict_id, code, conflicts.forgotten(db, conflict_id))
+        conflicts.sent(db, conflict_id)
+        result.resolved += 1
+    # What this PC forgot of a conflict, settled or not (an anonymised patient's
+    # record in a double booking left open for a person): the endpoint forgets it.
+    for conflict_id, ids in conflicts.unforgotten(db):
+        if stop():
+            raise _Stop
+        endpoint.forget(conflict_id, ids)
+        conflicts.forgot(db, conflict_id, ids)
+    if stop():
+        raise _Stop
+    result.audit_problem = keep_anchor(db, endpoint, clock)

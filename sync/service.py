@@ -13,10 +13,14 @@ PC has a route out, or one to where the jobs connect, no packet sent); when it f
 up after finding it down, the jobs that need the network run at once (the core's rule,
 ``receptionist.jobs.netreturn``), as the app's do on Qt's reachability signal.
 
-Ctrl+C (or SIGTERM) stops it cleanly: no job starts after it, the running one is let
-finish (the reminders' round after the message under way: ``runner.stop_asked``; a
-second Ctrl+C abandons it: its run is recorded "interrupted", its lease let
-go, what it had not committed rolled back), and the database is closed only then.
+Ctrl+C (or SIGTERM) stops it cleanly: no job starts after it, the running one ends at
+its next safe step (``runner.stop_asked``: the reminders' round after the message
+under way, the sweep after the batch under way, the backup at once, its unfinished
+copy removed, a cloud sync before its next batch or page, a Google sync before its
+next request; its run is recorded "stopped", and owed again), the line printed saying
+what it waits for (``receptionist.jobs.closing``); a second Ctrl+C abandons it: its run
+is recorded "interrupted", its lease let go, what it had not committed rolled back),
+and the database is closed only then.
 The app runs the same jobs (``ui/scheduler.py``); leases in the file keep the two
 from running one job twice.
 """
@@ -39,7 +43,7 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from receptionist.clock import Clock
-from receptionist.jobs import netreturn
+from receptionist.jobs import closing, netreturn
 from receptionist.jobs.netreturn import NetworkReturn, on_return
 from receptionist.jobs.registry import Job
 from receptionist.jobs.runner import Ran, Runner
@@ -205,7 +209,7 @@ def _finish(
         while not lock.acquire(timeout=STOP_POLL):
             running = runner.current
             if asked and running is not None and not told:
-                say(f"Stopping once {running[0]} finishes (Ctrl+C again abandons it).")
+                say(f"Stopping once {closing.once(running[0])} (Ctrl+C again abandons it).")
                 told = True
         lock.release()
     except _Abandon:

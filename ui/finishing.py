@@ -1,11 +1,14 @@
 """The note shown while the app closes and a background job finishes its step.
 
-Closing the app while the reminders' round sends (``ui/scheduler.JobScheduler.finishing``)
-waits for the message under way to get its answer (up to a silent mail server's 30 s),
-never cut short: cut short, it could go twice or be left "unknown". Meanwhile this note
-says so, the GUI thread free (it paints and answers the window manager); it appears only
-if the wait lasts (``DELAY_MS``), and goes with the app. It has no Cancel: the wait ends
-by itself.
+Closing the app while a job runs (``ui/scheduler.JobScheduler.finishing``) asks it to
+end at its next safe step, never cut short inside one (``jobs.runner.stop_asked``): the
+reminders' round after the message under way (up to a silent mail server's 30 s: cut
+short, it could go twice or be left "unknown"), the retention sweep after the batch
+under way, the backup at once (its unfinished copy removed), a cloud sync before its
+next batch or page, a Google sync before its next request. Meanwhile this note says,
+per job, what it waits for (``receptionist.jobs.closing``), the GUI thread free (it
+paints and answers the window manager); it appears only if the wait lasts
+(``DELAY_MS``), and goes with the app. It has no Cancel: the wait ends by itself.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from sync.jobs import REMINDERS
+from receptionist.jobs import closing
+from receptionist.jobs.core import BACKUP, SWEEP
+from sync.jobs import CLOUD_SYNC, GOOGLE_SYNC, REMINDERS
 
+from .coretext import translated
 from .progress import DELAY_MS
 
 
@@ -27,15 +33,11 @@ class FinishingNote(QDialog):
         self.setObjectName("finishingDialog")
         self.setWindowTitle(self.tr("Receptionist is closing"))
         self.setWindowModality(Qt.WindowModality.NonModal)
-        if job == REMINDERS.name:
-            text = self.tr(
-                "Finishing a reminder round…\nReceptionist closes once the message being "
-                "sent has its answer (up to about half a minute); the other messages go at "
-                "the next round."
-            )
-        else:
-            text = self.tr("Finishing a background job ({0})…").format(job or self.tr("jobs"))
-        self.label = QLabel(text, self)
+        heading = self._heading(job)
+        if job:
+            waits = self.tr("Receptionist closes once {0}.").format(translated(closing.once(job)))
+            heading = f"{heading}\n{waits}"
+        self.label = QLabel(heading, self)
         self.label.setObjectName("finishingText")
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
@@ -52,6 +54,19 @@ class FinishingNote(QDialog):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._appear)
         self._timer.start(max(delay_ms, 0))
+
+    def _heading(self, job: str) -> str:
+        """What is finishing ("" : between two jobs, the next not started)."""
+        known = {
+            REMINDERS.name: self.tr("Finishing a reminder round…"),
+            SWEEP.name: self.tr("Finishing the retention sweep…"),
+            BACKUP.name: self.tr("Stopping the backup…"),
+            CLOUD_SYNC.name: self.tr("Finishing a cloud sync…"),
+            GOOGLE_SYNC.name: self.tr("Finishing a Google Calendar sync…"),
+        }
+        if job in known:
+            return known[job]
+        return self.tr("Finishing a background job ({0})…").format(job or self.tr("jobs"))
 
     def _appear(self) -> None:
         if not self.done_:

@@ -19,9 +19,13 @@ reminders' dispatch and Google sync (the core's rule, ``receptionist.jobs.netret
 one runner.
 
 Closing the app while a job runs (``finishing``) starts no other and asks the running
-one to end at its next safe step: the reminders' round ends after the message under
-way (up to a silent mail server's 30 s), the rest stay queued. Start-up says
-"Finishing a reminder round…" meanwhile, the GUI thread free, and closes on ``idle``.
+one to end at its next safe step (``jobs.runner.stop_asked``): the reminders' round
+after the message under way (up to a silent mail server's 30 s), the rest staying
+queued; the retention sweep after the batch under way; the backup at once, its
+unfinished copy removed; a cloud sync before its next batch or page; a Google sync
+before its next request. A job so ended is recorded "stopped" and is owed again at the
+next start. Start-up's note says what the job waits for meanwhile (``ui/finishing.py``),
+the GUI thread free, and closes on ``idle``.
 """
 
 from __future__ import annotations
@@ -143,7 +147,9 @@ class JobScheduler(QObject):
     def finishing(self) -> str | None:
         """The app is closing: no job starts from now on, and the one running is asked
         to end at its next safe step (``jobs.runner.stop_asked``: the reminders' round
-        after the message under way, which ends sent, retrying or unknown as any does).
+        after the message under way, which ends sent, retrying or unknown as any does;
+        the sweep after its batch; a sync before its next page or request; the backup
+        at once).
         The name of the job running ("" between two), whose end ``idle`` tells, so the
         window need not freeze meanwhile; or None: nothing runs, :meth:`stop` is quick."""
         self.watcher.stop()

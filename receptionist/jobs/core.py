@@ -15,7 +15,7 @@ from receptionist.context import SYSTEM, Ctx
 from receptionist.errors import Busy, UserError, ValidationError
 from receptionist.jobs import lease, runner
 from receptionist.jobs.registry import Daily, Job
-from receptionist.jobs.runner import Problem, new_holder
+from receptionist.jobs.runner import Problem, Stopped, new_holder
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import backups, lookcopy, retention
 from receptionist.retention import clockcheck
@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
     """The retention sweep: what the policy says is past its time goes; but only once
     a person has swept under the policy as it is (``retention.review``), and while the
-    clock looks right (``retention.clockcheck``: else its doubt is the count)."""
+    clock looks right (``retention.clockcheck``: else its doubt is the count). Asked to
+    stop (the app closing), it ends after the batch under way (``runner.Stopped``, with
+    what went before; the next sweep takes the rest)."""
     if not retention.reviewed(db):
         log.warning(AWAITING_LOG)
         return {AWAITING_PERSON: 1}
@@ -49,7 +51,10 @@ def sweep(db: Database, clock: Clock) -> Mapping[str, int]:
         wrong = clockcheck.doubt(s, clock.now())
     if wrong is not None:
         return {wrong.key: wrong.days}
-    return swept_counts(retention.sweep(db, Ctx(SYSTEM, clock), db.path.parent))
+    swept = retention.sweep(db, Ctx(SYSTEM, clock), db.path.parent, stop=runner.stop_asked)
+    if swept.stopped:
+        raise Stopped(swept_counts(swept))
+    return swept_counts(swept)
 
 
 def swept_counts(swept: retention.Swept) -> dict[str, int]:
@@ -79,9 +84,14 @@ def backup(db: Database, clock: Clock) -> Mapping[str, int]:
     is not an "ok" run: the run is recorded failed, with the sentence (the backup is
     written all the same, and its counts kept). A backup that could not be made (its
     folder out of reach, not writable, full) is recorded failed with its sentence, not
-    only its error's type: the backup's sentences name folders, never a patient."""
+    only its error's type: the backup's sentences name folders, never a patient.
+    Asked to stop (the app closing) before its copy is checked and in place, it ends
+    with nothing on the list (``backups.Stopped``; ``runner.Stopped``: made again at
+    the next start); the rotation not run."""
     try:
-        made = backups.create(db, Ctx(SYSTEM, clock), db.path.parent)
+        made = backups.create(db, Ctx(SYSTEM, clock), db.path.parent, stop=runner.stop_asked)
+    except backups.Stopped as exc:
+        raise Stopped({}) from exc
     except UserError as exc:
         raise Problem(message(exc), {}) from exc
     counts = {

@@ -15,7 +15,7 @@ import os
 import platform
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,14 +49,14 @@ KEEP_RUNS = 200
 KEEP_WORK = 500
 KEEP_FAILED = 100
 PAUSED = timedelta(minutes=5)
-FELL_SHORT = ("failed", "interrupted")
+FELL_SHORT = ("failed", "interrupted", "stopped")
 LOOKED_AT = 5  # runs just past the newest KEEP_RUNS that each prune looks at
 
 
 @dataclass(frozen=True)
 class Ran:
     job: str
-    outcome: str  # ok | failed
+    outcome: str  # ok | failed | stopped
     counts: dict[str, int]
     started_at: datetime
     ended_at: datetime
@@ -69,7 +69,7 @@ class Run:
 
     started_at: datetime
     ended_at: datetime | None
-    outcome: str  # ok | failed | running | interrupted
+    outcome: str  # ok | failed | stopped | running | interrupted
     counts: dict[str, int]
     error: str  # a failed run's error: type and place only (safelog)
     quiet: bool  # it ran and did nothing (Job.quiet: nothing due, not connected)
@@ -92,7 +92,7 @@ class JobStatus:
     trigger: str
     last_started: datetime | None
     last_ended: datetime | None
-    outcome: str | None  # ok | failed | running | interrupted; None: never ran
+    outcome: str | None  # ok | failed | stopped | running | interrupted; None: never ran
     counts: dict[str, int]
     error: str
     next_due: datetime  # when it next runs: ``now`` when it is owed already
@@ -115,6 +115,18 @@ class Problem(Exception):
         self.said, self.counts = said, dict(counts)
 
 
+class Stopped(Exception):
+    """A job's work ended early at a safe step because its process is stopping
+    (:func:`stop_asked`): the run is recorded ``stopped`` ("stopped when the app
+    closed"), not ``failed``, with the ``counts`` of what it did before; such a run is
+    no finished one (``due.FINISHED``), so the job is owed again and its next run goes
+    on from where this one stopped."""
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        super().__init__("stopped")
+        self.counts = dict(counts)
+
+
 # The running job's runner's ``stopping`` (set in its thread while the job works).
 _STOPPING: ContextVar[threading.Event | None] = ContextVar("stopping", default=None)
 
@@ -122,10 +134,19 @@ _STOPPING: ContextVar[threading.Event | None] = ContextVar("stopping", default=N
 def stop_asked() -> bool:
     """Whether the process running this job is stopping (the app closing, the service
     asked to stop): a job of many steps (the reminders' round: one message after the
-    other) ends at the next step that leaves everything in a known state, instead of
-    keeping the process waiting for all of them. False outside a runner's job."""
+    other; the sweep's batches; a sync's pages) ends at the next step that leaves
+    everything in a known state, instead of keeping the process waiting for all of
+    them (the job then raises :class:`Stopped`). False outside a runner's job."""
     stopping = _STOPPING.get()
     return stopping is not None and stopping.is_set()
+
+
+def stop_asker() -> Callable[[], bool]:
+    """:func:`stop_asked` for work the job hands to another thread (Google's calls run
+    on the Google thread, where the job's context is not): a function that answers
+    for the runner of the job calling this, from any thread."""
+    stopping = _STOPPING.get()
+    return lambda: stopping is not None and stopping.is_set()
 
 
 class Runner:
@@ -168,6 +189,9 @@ class Runner:
             try:
                 counts = {k: int(v) for k, v in job.work(db, clock).items()}
                 outcome, error = "ok", ""
+            except Stopped as stopped:  # ended early at a safe step: the process stops
+                counts, outcome, error = stopped.counts, "stopped", ""
+                log.info("job %s stopped early: %s", job.name, counts)
             except Problem as problem:  # its work is done; a person must see what it found
                 counts, outcome, error = problem.counts, "failed", str(problem.said)
                 log.error("job %s found a problem: %s", job.name, counts)

@@ -38,6 +38,7 @@ from receptionist.settings import clinicstore, pcstore
 from receptionist.store import backup as files
 from receptionist.store import copymark, keystore, migrate, setaside
 from receptionist.store.backup import Manifest
+from receptionist.store.backup import Stopped as Stopped  # the backup given up at its stop
 from receptionist.store.folder import make_private_dir
 from receptionist.store.lock import InstanceLock, exclusive_use
 from receptionist.store.migrate import current_revision
@@ -146,16 +147,33 @@ def _reason(exc: OSError) -> str:
     return reason
 
 
-def create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Made:
+def create(
+    db: Database,
+    ctx: Ctx,
+    root: Path,
+    *,
+    to: Path | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Made:
     """:func:`_create`; an OS error (the folder out of reach, not writable, its disk
-    full) is a :class:`UserError` naming the folder, the reason and what to do."""
+    full) is a :class:`UserError` naming the folder, the reason and what to do.
+    ``stop`` (``jobs.runner.stop_asked``: the app closing) is asked until the backup
+    is in place: once it says so, the backup is given up (:class:`Stopped`, re-raised
+    from ``store.backup``): its unfinished files removed, nothing on the list, no
+    ``backup`` audit event, the rotation not run."""
     try:
-        return _create(db, ctx, root, to=to)
+        return _create(db, ctx, root, to=to, stop=stop or _going_on)
     except OSError as exc:
         raise _folder_failed(folder_for(root, to), exc) from exc
 
 
-def _create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Made:
+def _going_on() -> bool:
+    return False
+
+
+def _create(
+    db: Database, ctx: Ctx, root: Path, *, to: Path | None, stop: Callable[[], bool]
+) -> Made:
     """A backup of the open clinic in its backup folder, checked after writing; then
     the rotation. The log is checked against the newest earlier backup's anchor:
     a problem is returned (and the backup is made all the same: it keeps the data)."""
@@ -174,11 +192,15 @@ def _create(db: Database, ctx: Ctx, root: Path, *, to: Path | None = None) -> Ma
         taken = audit.anchor(s, ctx.clock)
         zone = str(clinicstore.value(s, clinic_settings.TIMEZONE))
     revision = current_revision(db) or ""
+    if stop():  # the checks took their time: nothing is written yet
+        raise Stopped()
     # A name of its own, even beside one made in the same second (never replaced).
     dest = files.reserve_name(folder, clinic, ctx.clock.now())
     copy = files.copy_path(dest)
     try:
-        digest = files.export_copy(db.connect, db.key_pragma(), copy)
+        digest = files.export_copy(db.connect, db.key_pragma(), copy, stop=stop)
+        if stop():  # the copy is checked, not in place: removed below, as is all of it
+            raise Stopped()
         manifest = Manifest(
             clinic_id=clinic,
             created_at=ctx.clock.now(),

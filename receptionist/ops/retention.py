@@ -139,6 +139,10 @@ class Swept:
     # Folders this PC wrote backups in that it could not reach: their expired backups
     # wait for a sweep that reaches them (``backups.remove_expired``).
     backups_unreachable: list[Path] = field(default_factory=list)
+    # Asked to stop (``sweep``'s ``stop``: the app closing) it ended after the batch
+    # under way: ``counts`` are what went before, recorded and in the audit log as a
+    # sweep cut short (``records.CUT_SHORT``); the next sweep takes the rest.
+    stopped: bool = False
 
     @property
     def waiting_why(self) -> auditwait.Waiting | None:
@@ -267,11 +271,14 @@ def sweep(
     tell: Tell | None = None,
     audit_anchor: Anchor | None = None,
     signer: notary.Notary | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Swept:
     """Destroy what the policy says is past its time, in batches; record it all.
 
     Audit events past their time go only behind an anchor kept outside the file:
-    ``audit_anchor`` (a person's), or one of the clinic's backups."""
+    ``audit_anchor`` (a person's), or one of the clinic's backups. ``stop``
+    (``jobs.runner.stop_asked``: the app closing) is asked before each batch: once it
+    says so, the sweep ends there (:func:`_stopped`)."""
     require(ctx, "clinic.configure", CANNOT)
     started = time.monotonic()
     sweep_id = str(uuid.uuid4())
@@ -282,14 +289,18 @@ def sweep(
         _log_cut_short(s, ctx)
     counts: Counter[str] = Counter()
     # One _Folding for all the batches: nothing left over between kinds.
-    step = Step(db, rule, sweep_id, counts, tell, _Folding(db))
+    step = Step(db, rule, sweep_id, counts, tell, _Folding(db), stop or _going_on)
     batches = _patients(step)
     batches += _commlog(step)
     batches += _delivery_log(step)
+    if step.stop():
+        return _stopped(step, ctx, batches, started)
     anchors = [audit_anchor] if audit_anchor is not None else []
     vouchers = [*anchors, *backups.kept_anchors(root)]
     waiting, more = _audit(step, ctx, vouchers, signer or registered(db))
     batches += more
+    if step.stop():
+        return _stopped(step, ctx, batches, started)
     removed = backups.remove_expired(root, rule.backups_before)
     gone = removed.gone
     counts["backup"] = len(gone)
@@ -329,6 +340,30 @@ def sweep(
     )  # fmt: skip
 
 
+def _going_on() -> bool:
+    return False
+
+
+def _stopped(step: Step, ctx: Ctx, batches: int, started: float) -> Swept:
+    """A sweep asked to stop, after the batch under way: its records (each batch's,
+    written with it) go into the audit log now, as the next sweep would write those of
+    a sweep cut short (``_log_cut_short``: the records, then ``sweep_cut_short``, not a
+    ``sweep`` event: it did not end, so neither the last sweep's time nor a person's
+    review reads it), in one ordinary write that makes the relaxed batches durable.
+    The rest (the other kinds, expired backups, tokens, the index's purge, the vacuum)
+    is the next sweep's, as for a sweep cut short."""
+    with step.db.write() as s:
+        done = records.of_sweep(s, step.sweep_id)
+        if done:
+            audit.record_many(s, ctx, records.as_events(done))
+            audit.record(s, ctx, records.CUT_SHORT, review_rule.ENTITY, step.sweep_id)
+    kept = [r for r in done if r.kind != records.NOTHING]
+    took = time.monotonic() - started
+    return Swept(
+        step.sweep_id, step.rule.now, dict(step.counts), took, batches, False, kept, stopped=True
+    )
+
+
 def _log_cut_short(session: Session, ctx: Ctx) -> int:
     """The records of each sweep cut short before its last write (``records.cut_short``)
     written into the audit log as its own end would have written them, then
@@ -357,7 +392,8 @@ def _keychain_tokens(db: Database, now: datetime, sweep_id: str) -> int:
 class Step:
     """What each step of one sweep (a kind's batches) works with: the database, the
     policy read at its start, its id, the rows removed so far per kind (added to),
-    whom to tell its progress, and the folding of its batches' pages."""
+    whom to tell its progress, the folding of its batches' pages, and whether to stop
+    before the next batch (the app closing: ``sweep``'s ``stop``)."""
 
     db: Database
     rule: Policy
@@ -365,6 +401,7 @@ class Step:
     counts: Counter[str]
     tell: Tell | None
     folding: _Folding
+    stop: Callable[[], bool]
 
     def record(self, session: Session, removed: Mapping[str, int], why: str) -> None:
         """The destruction records of a batch that removed ``removed``."""
@@ -479,7 +516,7 @@ def _paced(
     appointments -> 530-545), and the pacing shrank the next batch for it.
     ``checked=False``: foreign keys are not enforced in the writes (``Database.write``)."""
     at = 0
-    while at < len(items):
+    while at < len(items) and not step.stop():
         run = items[at : at + pace.size]
         at += len(run)
         started = batch_clock()
@@ -510,7 +547,7 @@ class _Folding:
 def _commlog(step: Step) -> int:
     rule = step.rule
     batches, why, pace = 0, rule.rule(policy.COMMLOG_MONTHS), Pace(*LOG_BATCH)
-    while True:  # relaxed and folded between batches as the patients' (``_paced``)
+    while not step.stop():  # relaxed and folded between batches as the patients' (``_paced``)
         started = batch_clock()
         with step.db.write(relaxed=True, fold=False) as s:
             ids = rules.old_commlog_ids(s, rule.commlog_before, pace.size)
@@ -520,6 +557,7 @@ def _commlog(step: Step) -> int:
             records.add(s, step.sweep_id, rule.now, "communication_entry", n, why)
         step.folding.after(pace, len(ids), batch_clock() - started)
         batches += step.told({"communication_entry": n}, "communication_entry")
+    return batches
 
 
 def _delivery_log(step: Step) -> int:
@@ -527,7 +565,7 @@ def _delivery_log(step: Step) -> int:
     ``retention.delivery_log_months`` (``receptionist.reminders.deliverylog``)."""
     rule = step.rule
     batches, why, pace = 0, rule.rule(policy.DELIVERY_MONTHS), Pace(*LOG_BATCH)
-    while True:  # relaxed and folded between batches as the patients' (``_paced``)
+    while not step.stop():  # relaxed and folded between batches as the patients' (``_paced``)
         started = batch_clock()
         with step.db.write(relaxed=True, fold=False) as s:
             removed = deliverylog.remove_old(s, rule.delivery_before, pace.size)
@@ -536,6 +574,7 @@ def _delivery_log(step: Step) -> int:
             step.record(s, {kind: n for kind, n in removed.items() if n}, why)
         step.folding.after(pace, max(removed.values()), batch_clock() - started)
         batches += step.told(removed, "delivery_log")
+    return batches
 
 
 def _audit(
@@ -558,6 +597,8 @@ def _audit(
     batches, why = 0, rule.rule(policy.AUDIT_YEARS)
     marks = sorted({a.head_seq for a in anchors if 0 < a.head_seq <= found.upto})
     while True:
+        if step.stop():  # the rest waits for the next sweep (``sweep`` ends stopped)
+            return found.count - counts["audit_event"], batches
         with db.read() as s:
             cut = auditlog.next_cut(s, found.upto, anchor, marks=marks)
         if cut is None:

@@ -173,15 +173,34 @@ def _manifest(zf: zipfile.ZipFile, path: Path) -> Manifest:
         raise _not_a_backup(path) from None
 
 
-def export_copy(connect: Callable[[], Any], key: bytes | str, dest: Path) -> str:
+class Stopped(Exception):
+    """The copy was given up at its ``stop``'s word (the app closing): nothing of it
+    is left."""
+
+
+# How many of SQLite's steps the export takes between two looks at its ``stop``.
+STOP_STEPS = 10_000
+
+
+def export_copy(
+    connect: Callable[[], Any],
+    key: bytes | str,
+    dest: Path,
+    *,
+    stop: Callable[[], bool] | None = None,
+) -> str:
     """The clinic copied to ``dest`` under the same key, in one read transaction (a
     consistent copy while others write); returns the copy's SHA-256. ``connect``
-    gives a keyed connection to the clinic (``Database.connect``)."""
+    gives a keyed connection to the clinic (``Database.connect``). ``stop`` is asked
+    every ``STOP_STEPS`` of SQLite's steps while it copies: once it says so, the copy
+    is interrupted and removed (:class:`Stopped`)."""
     create_private(dest)
     clause = _clause(key)
     try:
         conn = connect()
         try:
+            if stop is not None:
+                conn.set_progress_handler(lambda: int(stop()), STOP_STEPS)
             conn.execute(f"ATTACH DATABASE ? AS copy KEY {clause}", (str(dest),))
             conn.execute("BEGIN")
             version = conn.execute("PRAGMA main.user_version").fetchone()[0]
@@ -189,6 +208,10 @@ def export_copy(connect: Callable[[], Any], key: bytes | str, dest: Path) -> str
             conn.execute(f"PRAGMA copy.user_version = {int(version)}")
             conn.execute("COMMIT")
             conn.execute("DETACH DATABASE copy")
+        except sqlcipher3.OperationalError as exc:
+            if stop is not None and stop():  # interrupted by the handler: given up
+                raise Stopped() from exc
+            raise
         finally:
             conn.close()
         check_copy(dest, key)

@@ -45,6 +45,13 @@ class Offline(Stop):
     status = "offline"
 
 
+class Halted(Stop):
+    """The round was asked to stop (the app closing): raised before a request or a
+    retry's pause, never inside a request; what the round did so far stays."""
+
+    status = "stopped"
+
+
 class Failed(Exception):
     """Google refused this one call (``status``, ``reason``): the round goes on."""
 
@@ -64,17 +71,27 @@ def reason_of(error: HttpError) -> str:
 class Caller:
     """Runs requests one at a time, paced, counting them and the retries, with backoff."""
 
-    def __init__(self, sleep: Sleep, pacer: Pacer | None = None) -> None:
+    def __init__(
+        self, sleep: Sleep, pacer: Pacer | None = None, stop: Callable[[], bool] | None = None
+    ) -> None:
         self.sleep = sleep
         self.pacer = pacer if pacer is not None else Pacer(sleep=sleep)
         self.requests = 0
         self.retries = 0
+        # Asked before each request and each retry's pause: once it says so, Halted.
+        self.stop = stop or (lambda: False)
+
+    def check(self) -> None:
+        """:class:`Halted` when the round is asked to stop."""
+        if self.stop():
+            raise Halted("stopped")
 
     def run(self, request: Any, if_match: str = "") -> dict[str, Any]:
         if if_match:
             request.headers["If-Match"] = if_match
         for attempt in range(TRIES):
             last = attempt == TRIES - 1
+            self.check()  # before the request, and before a retry after its pause
             try:
                 self.pacer.before()
                 self.requests += 1
@@ -99,5 +116,6 @@ class Caller:
                 if last:
                     raise Offline(type(exc).__name__) from None
             self.retries += 1
+            self.check()  # not a pause of up to 32 s while the app closes
             self.sleep(min(32.0, 2.0**attempt) + random.random() / 4)
         raise AssertionError("unreachable")  # pragma: no cover

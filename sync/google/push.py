@@ -36,10 +36,13 @@ class Pushed:
     outcomes: list[Done] = field(default_factory=list)
 
 
-def push(db: Database, api: Any, caller: Caller, clock: Clock) -> Pushed:
+def push(
+    db: Database, api: Any, caller: Caller, clock: Clock, done: Pushed | None = None
+) -> Pushed:
     """``api`` is the Calendar service's ``events()`` resource (built once: building
-    it costs more than a request)."""
-    done = Pushed()
+    it costs more than a request). ``done`` is counted into as it goes (a round
+    stopped between two requests keeps its counts)."""
+    done = done if done is not None else Pushed()
     try:
         for item in steps.work(db):
             try:

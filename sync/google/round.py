@@ -3,8 +3,11 @@ calendar, then push what waits. Counts come back; the state row says how it went
 
 A revoked token ("needs reconnect"), Google's daily quota or no network stops the
 round with that status: the queue (the links) stays as it was and nothing local is
-touched, so the next round carries on. Call :func:`run` from the Google thread
-(``worker.on_google_thread``).
+touched, so the next round carries on. Asked to stop (``run``'s ``stop``: the app
+closing), the round ends before its next request (``STOPPED``): the pages read and
+the pushes answered so far are written, the rest is the next round's, and the state
+row keeps the last round's status (a round stopped is not one that went, or failed).
+Call :func:`run` from the Google thread (``worker.on_google_thread``).
 """
 
 from __future__ import annotations
@@ -24,10 +27,10 @@ from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import service
-from .calls import Caller, Failed, Sleep, Stop
+from .calls import Caller, Failed, Halted, Sleep, Stop
 from .pacing import Pacer
 from .pull import pull
-from .push import push
+from .push import Pushed, push
 
 Connect = Callable[[dict[str, str]], Any]  # authorized-user info -> the Calendar service
 
@@ -72,9 +75,12 @@ class Counts:
     retries: int = 0
 
 
+STOPPED = Halted.status  # the round's status when asked to stop (never kept)
+
+
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # ok | needs_reconnect | quota | offline | error
+    status: str  # ok | needs_reconnect | quota | offline | error | stopped
     counts: Counts
 
 
@@ -85,9 +91,12 @@ def run(
     connect: Connect = service.build,
     sleep: Sleep = time.sleep,
     pacer: Pacer | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Outcome:
     """One round; ``pacer`` spaces the requests (default: :class:`Pacer` with ``sleep``).
-    Refused in a copy restored to look at (``ops/lookcopy.py``)."""
+    Refused in a copy restored to look at (``ops/lookcopy.py``). ``stop`` is asked
+    before each request (``calls.Caller``): once it says so, the round ends there
+    (:data:`STOPPED`)."""
     lookcopy.refuse(db.path.parent, lookcopy.NO_SYNC)
     ctx = Ctx(inbound.SYNC_ACTOR, clock)
     here = station.station(db)
@@ -96,7 +105,7 @@ def run(
     begun = steps.begin(db, clock)
     if not begun.credentials:
         raise ValidationError("google", NOT_CONNECTED)
-    counts, caller = Counts(), Caller(sleep, pacer)
+    counts, caller, done = Counts(), Caller(sleep, pacer, stop), Pushed()
     status, error = "ok", ""
     api = None
     try:
@@ -111,16 +120,17 @@ def run(
                 continue
             counts.blocked += tally.blocked
             counts.conflicts += tally.conflicts
-        done = push(db, events, caller, clock)
-        for name in ("created", "updated", "deleted", "conflicts", "errors"):
-            setattr(counts, name, getattr(counts, name) + getattr(done, name))
+        push(db, events, caller, clock, done)
     except Stop as exc:
         status, error = exc.status, str(exc)
     finally:
         if api is not None:
             api.close()  # the connections of this round's thread
+    for name in ("created", "updated", "deleted", "conflicts", "errors"):
+        setattr(counts, name, getattr(counts, name) + getattr(done, name))
     counts.requests, counts.retries = caller.requests, caller.retries
-    steps.finish(db, clock, status, error, asdict(counts), begun.credentials)
+    if status != STOPPED:  # stopped: the last round's status stands
+        steps.finish(db, clock, status, error, asdict(counts), begun.credentials)
     return Outcome(status, counts)
 
 

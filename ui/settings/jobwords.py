@@ -118,6 +118,8 @@ def outcome_words(outcome: str | None, counts: Mapping[str, int]) -> str:
         None: _tr("never ran"),
         "ok": _tr("done"),
         "failed": _tr("failed"),
+        # Ended early at a safe step as the app (or the service) closed: owed again.
+        "stopped": _tr("stopped early: Receptionist was closing"),
         "interrupted": _tr("interrupted"),
         "running": _tr("running"),
     }.get(outcome, outcome or "")
