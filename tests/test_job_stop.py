@@ -10,6 +10,8 @@ ran to their end. Real parts: the runner and the core's jobs, an encrypted clini
 from __future__ import annotations
 
 import itertools
+import signal
+import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -170,3 +172,37 @@ def test_a_backup_asked_to_stop_while_it_copies_interrupts_the_copy(
     assert backups.listing(db, ctx, db.path.parent) == []
     with db.read() as s:
         assert s.query(Patient).count() == 399  # the clinic untouched
+
+
+@pytest.mark.parametrize(
+    ("job", "waits"),
+    [
+        ("retention.sweep", "the batch under way is written"),
+        ("backup", "the copy under way is stopped and its unfinished file removed"),
+        ("cloud.sync", "the batch or page of changes under way is sent or saved"),
+        ("google.sync", "the request to Google under way has its answer"),
+        ("reminders.dispatch", "the message being sent has its answer"),
+    ],
+)
+def test_the_service_says_what_the_running_job_waits_for_on_ctrl_c(job: str, waits: str) -> None:
+    """``receptionist service`` on Ctrl+C while a job runs: one line saying what the
+    job waits for (before: "Stopping once retention.sweep finishes" of every job)."""
+    from sync import service
+
+    runner = Runner([])
+    runner.current = (job, 1)
+    lock = threading.Lock()
+    lock.acquire()  # the job's tick holds it
+    said: list[str] = []
+
+    def say(line: str) -> None:
+        said.append(line)
+        if lock.locked():
+            lock.release()  # the job reaches its safe step
+
+    code = service._finish(None, runner, lock, [signal.SIGINT], threading.Event(), say)  # type: ignore[arg-type]
+    assert code == service.INTERRUPTED
+    assert said[0].startswith(f"Stopping once {waits}") and said[0].endswith(
+        "(Ctrl+C again abandons it)."
+    ), said
+    assert said[1:] == ["Stopped."]
