@@ -149,3 +149,14 @@ def test_after_a_person_s_sweep_jobs_and_retention_agree(
     qtbot.waitUntil(lambda: dialog.retention.look is not None, timeout=10_000)
     assert dialog.retention.last_sweep.text().startswith("Last sweep: 20")
     assert dialog.retention.warning.isHidden()
+
+
+def test_a_run_stopped_as_the_app_closed_reads_so_not_failed(qtbot: QtBot) -> None:
+    """A job ended early at a safe step as the app (or the service) closed (#14) is
+    no failure: Settings > Jobs says it stopped, and what it did before stays listed."""
+    from ui.settings.jobwords import counts_words, outcome_tip, outcome_words
+
+    swept = {"patient": 2, "appointment": 40}
+    assert outcome_words("stopped", swept) == "stopped early: Receptionist was closing"
+    assert outcome_tip("stopped", swept) == outcome_words("stopped", swept)
+    assert counts_words(swept) != ""
