@@ -7,6 +7,7 @@ real endpoint on loopback, pages of two records, the runner and the cloud sync j
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,46 @@ def test_a_sync_asked_to_stop_ends_after_the_page_under_way_and_the_next_goes_on
     finally:
         a.db.close()
         b.db.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_sync_asked_to_stop_while_it_pushes_ends_after_the_batch_under_way(
+    endpoint: Endpoint, new_clinic: NewClinic, tmp_path: Path, clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The push side: the batch under way gets its answer and is marked sent, no other
+    goes; the changes not sent wait, and the next round sends them, each once."""
+    a = first_pc(tmp_path / "a", clock)
+    try:
+        cloud.connect(a.db, a.ctx, endpoint.url, new_clinic.code, "FRONT-1")
+        cloud.sync_once(a.db, clock)  # the clinic uploaded: what follows is pushed
+        for given in ("Deniz", "Selin", "Layla", "Emre", "Ece"):
+            add(a.db, a.admin(), NewPatient(given, "Yılmaz"))
+        waiting = replica.status(a.db).waiting
+        assert waiting > 2
+        monkeypatch.setattr(replica, "next_batch", functools.partial(replica.next_batch, limit=2))
+        runner = Runner([CLOUD_SYNC])
+        real = replica.answered
+        answers: list[int] = []
+
+        def answered(*args: Any, **kwargs: Any) -> None:
+            real(*args, **kwargs)
+            answers.append(args[1])
+            runner.stopping.set()  # the app closes while the first batch is answered
+
+        monkeypatch.setattr(replica, "answered", answered)
+        clock.advance(minutes=10)
+
+        ran = runner.run_now(a.db, clock, CLOUD_SYNC.name)
+
+        assert ran is not None and ran.outcome == "stopped", ran
+        assert len(answers) == 1 and ran.counts["pushed"] == 2
+        assert replica.status(a.db).waiting == waiting - 2, "the rest wait, unsent"
+        monkeypatch.setattr(replica, "answered", real)
+
+        again = Runner([CLOUD_SYNC]).run_due(a.db, clock)
+
+        assert [(r.outcome, r.counts["pushed"]) for r in again] == [("ok", waiting - 2)]
+        assert replica.status(a.db).waiting == 0
+    finally:
+        a.db.close()
