@@ -227,6 +227,7 @@ def log_against(db: Database, found: Sequence[BackupInfo], now: datetime) -> str
     if not kept:
         return ""
     with db.read() as s:
+        zone = str(clinicstore.value(s, clinic_settings.TIMEZONE))  # the time told in it
         result = audit.verify(s, anchor=kept[0], now=now)
         if not result.ok:
             return str(result.message)
@@ -239,7 +240,7 @@ def log_against(db: Database, found: Sequence[BackupInfo], now: datetime) -> str
                         "The audit log no longer holds the event the backup of {taken} "
                         "anchored: it was rewritten since that backup.",
                     ),
-                    taken=older.taken,
+                    taken=zones.told(older.taken_at, zone),
                 )
     return ""
 
