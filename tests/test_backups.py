@@ -13,9 +13,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from backupclinic import admin, open_copy
 from factories import CLOCK_START
 from sqlalchemy import text
-from tamper import PASSPHRASE, genuine_clinic, rechain, seq_of
+from tamper import genuine_clinic, rechain, seq_of
 from templates import Template, make_template
 
 from receptionist.cli.main import main
@@ -60,17 +61,7 @@ def clinic(
     genuine: Template[datetime],
 ) -> Iterator[tuple[Path, Database]]:
     """This test's own copy of :func:`genuine`, open; ``clock`` where the making left it."""
-    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
-    root = tmp_path / "clinic"
-    clock.set(genuine.copy_to(root))
-    db = open_clinic(root)
-    yield root, db
-    db.close()
-
-
-def admin(clock: FixedClock) -> Ctx:
-    return Ctx(Actor(None, "admin", "cli"), clock)
+    yield from open_copy(genuine, tmp_path, clock, monkeypatch)
 
 
 def made(root: Path, db: Database, clock: FixedClock, folder: Path) -> backups.Made:

@@ -17,20 +17,18 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from factories import CLOCK_START
+from backupclinic import admin, open_copy
 from sqlalchemy import text
-from tamper import PASSPHRASE, genuine_clinic
-from templates import Template, make_template
+from tamper import genuine_template
+from templates import Template
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
-from receptionist.context import Actor, Ctx
 from receptionist.errors import DiskFull, ReceptionistError, UserError
 from receptionist.ops import backups, lookcopy
 from receptionist.ops.patients import NewPatient, add, find
 from receptionist.reminders import handover
-from receptionist.settings import backups as settings
-from receptionist.settings import clinicstore, pcstore
+from receptionist.settings import clinicstore
 from receptionist.store import copymark
 from receptionist.store.folder import RESTORED_COPY
 from receptionist.store.storage import Database
@@ -39,12 +37,7 @@ from receptionist.store.vault import open_clinic
 
 @pytest.fixture(scope="module")
 def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
-    def build(root: Path) -> datetime:
-        clock = FixedClock(CLOCK_START)
-        genuine_clinic(root, clock).close()
-        return clock.now()
-
-    return make_template(tmp_path_factory.mktemp("genuine-undo") / "clinic", build)
+    return genuine_template(tmp_path_factory)
 
 
 @pytest.fixture
@@ -54,18 +47,7 @@ def clinic(
     monkeypatch: pytest.MonkeyPatch,
     genuine: Template[datetime],
 ) -> Iterator[tuple[Path, Database]]:
-    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
-    pcstore.write(settings.FOLDER, str(tmp_path / "nas"))
-    root = tmp_path / "clinic"
-    clock.set(genuine.copy_to(root))
-    db = open_clinic(root)
-    yield root, db
-    db.close()
-
-
-def admin(clock: FixedClock) -> Ctx:
-    return Ctx(Actor(None, "admin", "cli"), clock)
+    yield from open_copy(genuine, tmp_path, clock, monkeypatch, backup_folder=tmp_path / "nas")
 
 
 def _backups(root: Path, db: Database, clock: FixedClock, count: int) -> list[Path]:
