@@ -2,16 +2,22 @@
 (``tamper.genuine_clinic``) made once a module, each test's own copy of it open, with
 the passphrase in the environment as the CLI reads it, this test's own config folder
 and, where the test asks, this PC's backup folder; and the administrator who makes
-and restores the backups."""
+and restores the backups.
+
+A test module takes the fixtures by name::
+
+    genuine = genuine_fixture()                      # the module's template
+    clinic = clinic_fixture(backup_folder="nas")     # (root, db), this PC's folder set
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from tamper import PASSPHRASE
+from tamper import PASSPHRASE, genuine_template
 from templates import Template
 
 from receptionist.clock import FixedClock
@@ -49,3 +55,34 @@ def open_copy(
         yield root, db
     finally:
         db.close()
+
+
+def genuine_fixture() -> Callable[..., Template[datetime]]:
+    """The module-scoped fixture ``genuine``: a genuine clinic made once for the module
+    (``tamper.genuine_template``); the time its making left the clock at."""
+
+    @pytest.fixture(scope="module")
+    def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
+        return genuine_template(tmp_path_factory)
+
+    return genuine
+
+
+def clinic_fixture(
+    backup_folder: str | None = None,
+) -> Callable[..., Iterator[tuple[Path, Database]]]:
+    """The fixture ``clinic``: this test's own copy of the module's ``genuine``, open
+    (:func:`open_copy`), as (root, db); ``backup_folder``: this PC's backup folder, a
+    folder of that name in the test's own ``tmp_path``."""
+
+    @pytest.fixture
+    def clinic(
+        tmp_path: Path,
+        clock: FixedClock,
+        monkeypatch: pytest.MonkeyPatch,
+        genuine: Template[datetime],
+    ) -> Iterator[tuple[Path, Database]]:
+        folder = tmp_path / backup_folder if backup_folder else None
+        yield from open_copy(genuine, tmp_path, clock, monkeypatch, backup_folder=folder)
+
+    return clinic

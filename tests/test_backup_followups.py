@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from backupclinic import admin, open_copy
+from backupclinic import admin, clinic_fixture, genuine_fixture
 from factories import CLOCK_START
-from tamper import genuine_template
-from templates import Template
 
 from receptionist.cli import main as cli_main
 from receptionist.cli.main import main
@@ -25,20 +22,8 @@ from receptionist.store import setaside
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 
-
-@pytest.fixture(scope="module")
-def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
-    return genuine_template(tmp_path_factory)
-
-
-@pytest.fixture
-def clinic(
-    tmp_path: Path,
-    clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
-    genuine: Template[datetime],
-) -> Iterator[tuple[Path, Database]]:
-    yield from open_copy(genuine, tmp_path, clock, monkeypatch)
+genuine = genuine_fixture()
+clinic = clinic_fixture()
 
 
 # -- 2. two restores in one second ---------------------------------------------------

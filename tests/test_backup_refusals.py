@@ -8,15 +8,11 @@ to do, and a rekey whose follow-up backup meets one still succeeds."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from backupclinic import admin, open_copy
+from backupclinic import admin, clinic_fixture, genuine_fixture
 from sqlalchemy import text
-from tamper import genuine_template
-from templates import Template
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
@@ -28,20 +24,8 @@ from receptionist.store import backup as files
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 
-
-@pytest.fixture(scope="module")
-def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
-    return genuine_template(tmp_path_factory)
-
-
-@pytest.fixture
-def clinic(
-    tmp_path: Path,
-    clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
-    genuine: Template[datetime],
-) -> Iterator[tuple[Path, Database]]:
-    yield from open_copy(genuine, tmp_path, clock, monkeypatch)
+genuine = genuine_fixture()
+clinic = clinic_fixture()
 
 
 def _backup_with_revision(

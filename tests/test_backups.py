@@ -7,13 +7,12 @@ import contextlib
 import json
 import os
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from backupclinic import admin, open_copy
+from backupclinic import admin, clinic_fixture
 from factories import CLOCK_START
 from sqlalchemy import text
 from tamper import genuine_clinic, rechain, seq_of
@@ -53,15 +52,8 @@ def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
     return make_template(tmp_path_factory.mktemp("genuine") / "clinic", build)
 
 
-@pytest.fixture
-def clinic(
-    tmp_path: Path,
-    clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
-    genuine: Template[datetime],
-) -> Iterator[tuple[Path, Database]]:
-    """This test's own copy of :func:`genuine`, open; ``clock`` where the making left it."""
-    yield from open_copy(genuine, tmp_path, clock, monkeypatch)
+# This test's own copy of :func:`genuine`, open; ``clock`` where the making left it.
+clinic = clinic_fixture()
 
 
 def made(root: Path, db: Database, clock: FixedClock, folder: Path) -> backups.Made:

@@ -12,15 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from backupclinic import admin, open_copy
+from backupclinic import admin, clinic_fixture, genuine_fixture
 from sqlalchemy import text
-from tamper import genuine_template
-from templates import Template
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
@@ -34,20 +32,8 @@ from receptionist.store.folder import RESTORED_COPY
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 
-
-@pytest.fixture(scope="module")
-def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
-    return genuine_template(tmp_path_factory)
-
-
-@pytest.fixture
-def clinic(
-    tmp_path: Path,
-    clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
-    genuine: Template[datetime],
-) -> Iterator[tuple[Path, Database]]:
-    yield from open_copy(genuine, tmp_path, clock, monkeypatch, backup_folder=tmp_path / "nas")
+genuine = genuine_fixture()
+clinic = clinic_fixture(backup_folder="nas")
 
 
 def _backups(root: Path, db: Database, clock: FixedClock, count: int) -> list[Path]:

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from backupclinic import admin, open_copy
+from backupclinic import admin, clinic_fixture, genuine_fixture
 from sqlalchemy import text
-from tamper import genuine_template, rechain, seq_of
-from templates import Template
+from tamper import rechain, seq_of
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
@@ -32,21 +29,9 @@ from receptionist.store import backup as files
 from receptionist.store.storage import Database
 from receptionist.store.vault import clinic_id, open_clinic
 
-
-@pytest.fixture(scope="module")
-def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
-    return genuine_template(tmp_path_factory)
-
-
-@pytest.fixture
-def clinic(
-    tmp_path: Path,
-    clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
-    genuine: Template[datetime],
-) -> Iterator[tuple[Path, Database]]:
-    """The clinic, open, with this PC's backup folder set (as the auditor's PC had)."""
-    yield from open_copy(genuine, tmp_path, clock, monkeypatch, backup_folder=tmp_path / "nas")
+genuine = genuine_fixture()
+# The clinic, open, with this PC's backup folder set (as the auditor's PC had).
+clinic = clinic_fixture(backup_folder="nas")
 
 
 def two_backups(root: Path, db: Database, clock: FixedClock) -> tuple[backups.Made, backups.Made]:
