@@ -331,6 +331,46 @@ def test_an_adoption_that_fails_after_moving_the_backups_puts_them_back(
     _still_a_copy(look, mark, newer, clock)
 
 
+def test_an_adoption_that_cannot_put_a_backup_back_names_it_and_what_to_do(
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Session 18 (the "could not put back" error built one way for a restore and an
+    adoption): the adoption's write fails after the newer backups moved aside, and one
+    of them then cannot move back (the NAS went away). The error does not say nothing
+    was changed; it names that backup and how to move it back by hand."""
+    root, db = clinic
+    look, newer = _copy_to_adopt(root, db, clock, tmp_path)
+    copy = open_clinic(look)
+
+    def restored(*args: object) -> None:
+        raise _full()
+
+    monkeypatch.setattr(handover, "restored", restored)
+    real = os.replace
+
+    def replace(src: str | Path, dst: str | Path, **kw: object) -> None:
+        if Path(src).parent.name.startswith("superseded-") and Path(dst) == newer[1]:
+            raise OSError(112, "Host is down", str(src))
+        real(src, dst, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", replace)
+    try:
+        with pytest.raises(ReceptionistError) as told:
+            backups.adopt(copy, admin(clock), look)
+    finally:
+        monkeypatch.undo()
+        copy.close()
+    said = str(told.value)
+    assert not isinstance(told.value, UserError) and "nothing was changed" not in said.lower()
+    (left,) = newer[1].parent.glob("superseded-*/" + newer[1].name)
+    assert str(left) in said and str(look) in said and "Move each back" in said, said
+    assert "still a copy restored to look at" in said and "is full)" in said, said
+    assert newer[0].exists(), "the other backup was put back"
+
+
 def test_a_restore_that_cannot_put_a_file_back_names_it_and_what_to_do(
     clinic: tuple[Path, Database],
     clock: FixedClock,
