@@ -450,3 +450,45 @@ def smtp_server(**options: Any) -> Iterator[tuple[int, Inbox]]:
         yield port, inbox
     finally:
         controller.stop()
+
+
+@contextmanager
+def smtp_on(port: int, inbox: Inbox) -> Iterator[None]:
+    """aiosmtpd on ``port`` (one a sender was set up with before it listened), keeping
+    what it is given in ``inbox``."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def silent_server(backlog: int = 50) -> Iterator[tuple[int, list[socket.socket]]]:
+    """A mail server that takes connections and never says a word: its port and the
+    connections it took."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(backlog)
+    taken: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            taken.append(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], taken
+    finally:
+        listener.close()
+        thread.join(timeout=5)
+        for conn in taken:
+            conn.close()

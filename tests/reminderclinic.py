@@ -13,6 +13,8 @@ from receptionist.context import Ctx
 from receptionist.ops import appointments, settings
 from receptionist.ops.appointments import BookRequest, MoveRequest
 from receptionist.privacy.consents import record_consent
+from receptionist.reminders import dispatch
+from receptionist.reminders.channels import Sender
 from receptionist.store.storage import Database
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -68,3 +70,19 @@ def make(db: Database, ctx: Ctx, clock: FixedClock) -> Clinic:
     clinic = Clinic(db, ctx, clock, ids["ayse"], service)
     clinic.set(enabled=True)
     return clinic
+
+
+def confirmations_only(db: Database, ctx: Ctx, clock: FixedClock) -> Clinic:
+    """:func:`make`, sending only the booking confirmations: one message per booking."""
+    made = make(db, ctx, clock)
+    made.set(offsets="")
+    return made
+
+
+def rounds(clinic: Clinic, senders: dict[str, Sender], minutes: int) -> list[dispatch.Item]:
+    """A dispatch round a minute for ``minutes`` minutes: every item they dealt with."""
+    items = []
+    for _ in range(minutes):
+        items += dispatch.run(clinic.db, clinic.clock, senders).items
+        clinic.clock.advance(minutes=1)
+    return items

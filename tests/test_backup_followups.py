@@ -7,53 +7,23 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from backupclinic import admin, clinic_fixture, genuine_fixture
 from factories import CLOCK_START
-from tamper import PASSPHRASE, genuine_clinic
-from templates import Template, make_template
 
 from receptionist.cli import main as cli_main
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock, SystemClock
-from receptionist.context import Actor, Ctx
 from receptionist.ops import backups, lookcopy
 from receptionist.store import setaside
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 
-
-@pytest.fixture(scope="module")
-def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
-    def build(root: Path) -> datetime:
-        clock = FixedClock(CLOCK_START)
-        genuine_clinic(root, clock).close()
-        return clock.now()
-
-    return make_template(tmp_path_factory.mktemp("genuine-followups") / "clinic", build)
-
-
-@pytest.fixture
-def clinic(
-    tmp_path: Path,
-    clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
-    genuine: Template[datetime],
-) -> Iterator[tuple[Path, Database]]:
-    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
-    root = tmp_path / "clinic"
-    clock.set(genuine.copy_to(root))
-    db = open_clinic(root)
-    yield root, db
-    db.close()
-
-
-def admin(clock: FixedClock) -> Ctx:
-    return Ctx(Actor(None, "admin", "cli"), clock)
+genuine = genuine_fixture()
+clinic = clinic_fixture()
 
 
 # -- 2. two restores in one second ---------------------------------------------------

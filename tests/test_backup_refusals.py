@@ -8,19 +8,14 @@ to do, and a rekey whose follow-up backup meets one still succeeds."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from factories import CLOCK_START
+from backupclinic import admin, clinic_fixture, genuine_fixture
 from sqlalchemy import text
-from tamper import PASSPHRASE, genuine_clinic
-from templates import Template, make_template
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
-from receptionist.context import Actor, Ctx
 from receptionist.errors import NotOurFile, UserError
 from receptionist.ops import backups, lookcopy
 from receptionist.ops.patients import NewPatient, add, find
@@ -29,35 +24,8 @@ from receptionist.store import backup as files
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 
-
-@pytest.fixture(scope="module")
-def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
-    def build(root: Path) -> datetime:
-        clock = FixedClock(CLOCK_START)
-        genuine_clinic(root, clock).close()
-        return clock.now()
-
-    return make_template(tmp_path_factory.mktemp("genuine-refusals") / "clinic", build)
-
-
-@pytest.fixture
-def clinic(
-    tmp_path: Path,
-    clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
-    genuine: Template[datetime],
-) -> Iterator[tuple[Path, Database]]:
-    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
-    root = tmp_path / "clinic"
-    clock.set(genuine.copy_to(root))
-    db = open_clinic(root)
-    yield root, db
-    db.close()
-
-
-def admin(clock: FixedClock) -> Ctx:
-    return Ctx(Actor(None, "admin", "cli"), clock)
+genuine = genuine_fixture()
+clinic = clinic_fixture()
 
 
 def _backup_with_revision(

@@ -229,7 +229,8 @@ def test_the_cli_sweep_asks_or_needs_yes_after_a_dry_run_of_the_policy_as_it_is(
 
     code, status = run(capsys, "sweep", "status")
     assert status["warnings"] == [] and status["last_sweep"] >= swept["at"]  # type: ignore[index]
-    code, found = run(capsys, "sweep", "records", "--since", swept["at"][:10])  # type: ignore[index]
+    code, listed = run(capsys, "sweep", "records", "--since", swept["at"][:10])  # type: ignore[index]
+    found = listed["records"]  # type: ignore[index]
     assert code == 0 and {"kind": "patient", "count": 1} in [
         {k: r[k] for k in ("kind", "count")}
         for r in found  # type: ignore[union-attr]
@@ -240,7 +241,7 @@ def test_the_cli_sweep_asks_or_needs_yes_after_a_dry_run_of_the_policy_as_it_is(
     assert main(["sweep", "records", "--csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "at,sweep_id,kind,count,policy" and len(lines) == len(found) + 1  # type: ignore[arg-type]
-    assert run(capsys, "sweep", "records", "--since", "2999-01-01")[1] == []
+    assert run(capsys, "sweep", "records", "--since", "2999-01-01")[1]["records"] == []  # type: ignore[index]
     assert main(["sweep", "records", "--since", "June"]) == 2
     assert "--since" in capsys.readouterr().err
 
@@ -485,9 +486,10 @@ def test_jobs_history_sweep_records_and_the_sweep_s_question_say_clinic_time(
     listed = capsys.readouterr().out
     assert listed.startswith("2026-12-08 01:30  "), listed
     assert "UTC" not in listed
-    code, found = run(capsys, "sweep", "records", "--since", "2026-12-08")
+    code, listed = run(capsys, "sweep", "records", "--since", "2026-12-08")
+    found = listed["records"]  # type: ignore[index]
     assert code == 0 and found and all(r["at"] == clock.now().isoformat() for r in found)  # type: ignore[union-attr, index]
-    assert run(capsys, "sweep", "records", "--since", "2026-12-09")[1] == []
+    assert run(capsys, "sweep", "records", "--since", "2026-12-09")[1]["records"] == []  # type: ignore[index]
     assert main(["sweep", "records", "--csv"]) == 0
     assert clock.now().isoformat() in capsys.readouterr().out  # for an inspector: UTC
 

@@ -7,16 +7,18 @@ id the CLI shows and takes) stay mostly random."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
-from receptionist.models import base, new_id, new_ids
+from receptionist.clock import FixedClock
+from receptionist.errors import Ambiguous
+from receptionist.models import Appointment, Provider, Service, base, new_id, new_ids
 from receptionist.models.base import ID_EPOCH_MS, WEEK_MS, WEEKS, id_week, ordered_id
 from receptionist.ops import lookup
 from receptionist.store.storage import Database
-from tests.factories import make_patient
+from tests.factories import actor_ctx, make_clinic, make_patient
 
 DEC_2026 = 1_796_000_000_000  # 2026-11-29, ms since the epoch
 
@@ -89,3 +91,42 @@ def test_rows_written_take_ordered_ids(db: Database, monkeypatch: pytest.MonkeyP
             dict(zip("abc", ids, strict=True)),
         ).scalars()
         assert list(in_index) == ids
+
+
+def test_a_prefix_naming_several_appointments_lists_them_without_patient_data(
+    db: Database, clock: FixedClock
+) -> None:
+    """#14, session 18: six typed characters hold 14 random bits among a week's rows, so
+    "type more" comes some ten times as often as with random ids (3.7 % of lookups of a
+    week of 600 appointments: benchmarks/bench_id_prefixes.py). The refusal now names
+    the candidates, each by its short id (longer where eight characters do not tell
+    them apart) and its start in the clinic's time: no name, no number."""
+    now = clock.now()
+    stamp = {"created_at": now, "updated_at": now}
+    with db.write() as s:
+        make_clinic(s, actor_ctx("admin", clock))  # Istanbul
+        patient = make_patient(s, now, 1, "Zeynep", "Kaya", number="A-77")
+        dr = Provider(name="Dr Ada", **stamp)
+        check = Service(name="Check-up", duration_minutes=30, **stamp)
+        s.add_all([dr, check])
+        s.flush()
+        at = datetime(2026, 12, 7, 7, 30, tzinfo=UTC)  # 10:30 in Istanbul
+        tails = ("3d-0000-8000-8000-000000000001", "3d-9000-8000-8000-000000000002",
+                 "77-0000-8000-8000-000000000003")  # fmt: skip
+        ids = [f"0a1b2c{tail}" for tail in tails] + ["0a1b2d00-0000-8000-8000-000000000004"]
+        for n, made in enumerate(ids):
+            s.add(Appointment(id=made, patient_id=patient.id, provider_id=dr.id,
+                              service_id=check.id, start_utc=at + timedelta(days=n),
+                              end_utc=at + timedelta(days=n, minutes=30), **stamp))  # fmt: skip
+    with pytest.raises(Ambiguous) as many:
+        lookup.appointment(db, "0a1b2c")
+    said = str(many.value)
+    assert "More than one appointment id starts with 0a1b2c" in said, said
+    # the first two share eight characters: shown with as many as tell them apart
+    for short, when in (("0a1b2c3d-0", "Mon 07 Dec 10:30"), ("0a1b2c3d-9", "Tue 08 Dec 10:30"),
+                        ("0a1b2c77", "Wed 09 Dec 10:30")):  # fmt: skip
+        assert f"{short} ({when})" in said, said
+    assert "0a1b2d00" not in said and "type more of it" in said
+    assert "Zeynep" not in said and "Kaya" not in said and "A-77" not in said
+    assert many.value.field == "appointment"
+    assert lookup.appointment(db, "0a1b2c77") == ids[2]

@@ -702,3 +702,19 @@ def test_an_anonymised_patient_s_kept_visit_reads_so_in_the_words_and_the_cli(
     assert side_b.startswith("  B: anonymised, ") and "kept for statistics" in side_b, said
     [side_a] = [line for line in said if line.startswith("  A: ")]
     assert "statistics" not in side_a
+
+
+def test_a_conflict_prefix_naming_several_lists_them(clash: Clash, clock: FixedClock) -> None:
+    """#14, session 18: "give more of its id" now names the conflicts it found, each by
+    as much of its id as tells them apart and when it was made here (clinic time)."""
+    from receptionist.ops import lookup
+
+    with clash.a.write() as s:
+        for made in ("abXcd-2222", "abXcd-3333"):
+            s.add(SyncConflict(id=made, kind="overlap", entity="appointment", row_id="r",
+                               records="[]", created_at=clock.now()))  # fmt: skip
+    with pytest.raises(UserError, match="More than one conflict starts with that") as many:
+        lookup.conflict(clash.a, "abXcd-")
+    said = str(many.value)
+    assert "abXcd-22 (made " in said and "abXcd-33 (made " in said, said
+    assert said.endswith("; give more of its id."), said

@@ -8,14 +8,19 @@ loopback Twilio."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
-from channelservers import ACCOUNT, TOKEN, Inbox, free_port, http_server, twilio_route
-from reminderclinic import SENDER, Clinic, at, make
+from channelservers import (
+    ACCOUNT,
+    TOKEN,
+    Inbox,
+    free_port,
+    http_server,
+    smtp_on,
+    twilio_route,
+)
+from reminderclinic import SENDER, Clinic, at, confirmations_only, rounds
 from sqlalchemy import select
 
 from receptionist.clock import FixedClock
@@ -34,27 +39,7 @@ MAIL = "hasta@example.org"
 
 @pytest.fixture
 def clinic(db: Database, ctx: Ctx, clock: FixedClock) -> Clinic:
-    made = make(db, ctx, clock)
-    made.set(offsets="")  # only the booking confirmations: one message per booking
-    return made
-
-
-@contextmanager
-def smtp_on(port: int, inbox: Inbox) -> Iterator[None]:
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield
-    finally:
-        controller.stop()
-
-
-def rounds(clinic: Clinic, senders: dict[str, Sender], minutes: int) -> list[dispatch.Item]:
-    items = []
-    for _ in range(minutes):
-        items += dispatch.run(clinic.db, clinic.clock, senders).items
-        clinic.clock.advance(minutes=1)
-    return items
+    return confirmations_only(db, ctx, clock)  # one message per booking
 
 
 def test_a_tried_message_held_on_a_stopped_channel_fails_at_the_start_not_skipped(

@@ -7,14 +7,12 @@ server starts there, and aiosmtpd greylisting an address for a while."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
-from channelservers import ACCOUNT, TOKEN, Inbox, free_port
+import reminderclinic
+from channelservers import ACCOUNT, TOKEN, Inbox, free_port, smtp_on
 from reminderclinic import SENDER, Clinic, at, make
 
 from receptionist.cli.remindercmds import status_data, status_text
@@ -35,17 +33,6 @@ def clinic(db: Database, ctx: Ctx, clock: FixedClock) -> Clinic:
     return make(db, ctx, clock)
 
 
-@contextmanager
-def smtp_on(port: int, inbox: Inbox) -> Iterator[None]:
-    """aiosmtpd on ``port`` (the one the clinic's sender was set up with)."""
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield
-    finally:
-        controller.stop()
-
-
 def mail_patient(clinic: Clinic) -> str:
     return clinic.patient(1, email=MAIL, consents=("reminder_email",))
 
@@ -56,11 +43,7 @@ def rows(clinic: Clinic) -> dict[tuple[str, str], reminders.ReminderRow]:
 
 def rounds(clinic: Clinic, mailer: SmtpSender, minutes: int) -> list[dispatch.Item]:
     """A round a minute for ``minutes`` minutes: every item they dealt with."""
-    items = []
-    for _ in range(minutes):
-        items += dispatch.run(clinic.db, clinic.clock, {"email": mailer}).items
-        clinic.clock.advance(minutes=1)
-    return items
+    return reminderclinic.rounds(clinic, {"email": mailer}, minutes)
 
 
 def test_a_forty_minute_outage_keeps_the_message_queued_and_it_goes_once_back(

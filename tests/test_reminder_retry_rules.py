@@ -8,14 +8,9 @@ greets (a silent mail server), aiosmtpd, a loopback Twilio."""
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from channelservers import (
     ACCOUNT,
     PORTAL,
@@ -25,9 +20,11 @@ from channelservers import (
     http_server,
     not_the_provider,
     rate_limited,
+    silent_server,
+    smtp_on,
     twilio_route,
 )
-from reminderclinic import SENDER, Clinic, at, make
+from reminderclinic import SENDER, Clinic, at, confirmations_only, rounds
 from sqlalchemy import select
 
 import sync.channels.smtp as smtp
@@ -51,48 +48,7 @@ MAIL = "hasta@example.org"
 
 @pytest.fixture
 def clinic(db: Database, ctx: Ctx, clock: FixedClock) -> Clinic:
-    made = make(db, ctx, clock)
-    made.set(offsets="")  # only the booking confirmations: one message per booking
-    return made
-
-
-@contextmanager
-def smtp_on(port: int, inbox: Inbox) -> Iterator[None]:
-    """aiosmtpd on ``port`` (the one the clinic's sender was set up with)."""
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield
-    finally:
-        controller.stop()
-
-
-@contextmanager
-def silent_server() -> Iterator[tuple[int, list[socket.socket]]]:
-    """A mail server that takes connections and never says a word: its port and the
-    connections it took."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(50)
-    taken: list[socket.socket] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            taken.append(conn)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1], taken
-    finally:
-        listener.close()
-        thread.join(timeout=5)
-        for conn in taken:
-            conn.close()
+    return confirmations_only(db, ctx, clock)  # one message per booking
 
 
 def rows(clinic: Clinic) -> dict[str, reminders.ReminderRow]:
@@ -104,14 +60,6 @@ def next_tries(clinic: Clinic) -> dict[str, datetime | None]:
     with clinic.db.read() as s:
         found = s.execute(select(Reminder.patient_id, Reminder.next_try_at))
         return {pid: next_try for pid, next_try in found}
-
-
-def rounds(clinic: Clinic, senders: dict[str, Sender], minutes: int) -> list[dispatch.Item]:
-    items = []
-    for _ in range(minutes):
-        items += dispatch.run(clinic.db, clinic.clock, senders).items
-        clinic.clock.advance(minutes=1)
-    return items
 
 
 def sends(clinic: Clinic, channel: str) -> int:

@@ -12,60 +12,28 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from factories import CLOCK_START
+from backupclinic import admin, clinic_fixture, genuine_fixture
 from sqlalchemy import text
-from tamper import PASSPHRASE, genuine_clinic
-from templates import Template, make_template
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
-from receptionist.context import Actor, Ctx
 from receptionist.errors import DiskFull, ReceptionistError, UserError
 from receptionist.ops import backups, lookcopy
 from receptionist.ops.patients import NewPatient, add, find
 from receptionist.reminders import handover
-from receptionist.settings import backups as settings
-from receptionist.settings import clinicstore, pcstore
+from receptionist.settings import clinicstore
 from receptionist.store import copymark
 from receptionist.store.folder import RESTORED_COPY
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 
-
-@pytest.fixture(scope="module")
-def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
-    def build(root: Path) -> datetime:
-        clock = FixedClock(CLOCK_START)
-        genuine_clinic(root, clock).close()
-        return clock.now()
-
-    return make_template(tmp_path_factory.mktemp("genuine-undo") / "clinic", build)
-
-
-@pytest.fixture
-def clinic(
-    tmp_path: Path,
-    clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
-    genuine: Template[datetime],
-) -> Iterator[tuple[Path, Database]]:
-    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
-    pcstore.write(settings.FOLDER, str(tmp_path / "nas"))
-    root = tmp_path / "clinic"
-    clock.set(genuine.copy_to(root))
-    db = open_clinic(root)
-    yield root, db
-    db.close()
-
-
-def admin(clock: FixedClock) -> Ctx:
-    return Ctx(Actor(None, "admin", "cli"), clock)
+genuine = genuine_fixture()
+clinic = clinic_fixture(backup_folder="nas")
 
 
 def _backups(root: Path, db: Database, clock: FixedClock, count: int) -> list[Path]:
@@ -361,6 +329,46 @@ def test_an_adoption_that_fails_after_moving_the_backups_puts_them_back(
         assert isinstance(told.value, UserError), said
         assert str(look) in said and "still a copy" in said, said
     _still_a_copy(look, mark, newer, clock)
+
+
+def test_an_adoption_that_cannot_put_a_backup_back_names_it_and_what_to_do(
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Session 18 (the "could not put back" error built one way for a restore and an
+    adoption): the adoption's write fails after the newer backups moved aside, and one
+    of them then cannot move back (the NAS went away). The error does not say nothing
+    was changed; it names that backup and how to move it back by hand."""
+    root, db = clinic
+    look, newer = _copy_to_adopt(root, db, clock, tmp_path)
+    copy = open_clinic(look)
+
+    def restored(*args: object) -> None:
+        raise _full()
+
+    monkeypatch.setattr(handover, "restored", restored)
+    real = os.replace
+
+    def replace(src: str | Path, dst: str | Path, **kw: object) -> None:
+        if Path(src).parent.name.startswith("superseded-") and Path(dst) == newer[1]:
+            raise OSError(112, "Host is down", str(src))
+        real(src, dst, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", replace)
+    try:
+        with pytest.raises(ReceptionistError) as told:
+            backups.adopt(copy, admin(clock), look)
+    finally:
+        monkeypatch.undo()
+        copy.close()
+    said = str(told.value)
+    assert not isinstance(told.value, UserError) and "nothing was changed" not in said.lower()
+    (left,) = newer[1].parent.glob("superseded-*/" + newer[1].name)
+    assert str(left) in said and str(look) in said and "Move each back" in said, said
+    assert "still a copy restored to look at" in said and "is full)" in said, said
+    assert newer[0].exists(), "the other backup was put back"
 
 
 def test_a_restore_that_cannot_put_a_file_back_names_it_and_what_to_do(

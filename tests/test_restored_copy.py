@@ -10,62 +10,28 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from factories import CLOCK_START
+from backupclinic import admin, clinic_fixture, genuine_fixture
 from sqlalchemy import text
-from tamper import PASSPHRASE, genuine_clinic, rechain, seq_of
-from templates import Template, make_template
+from tamper import rechain, seq_of
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
-from receptionist.context import Actor, Ctx
 from receptionist.errors import UserError
 from receptionist.jobs.core import CORE, sweep_now
 from receptionist.jobs.runner import Runner
 from receptionist.ops import backups, lookcopy
 from receptionist.ops import reminders as reminder_ops
 from receptionist.ops.patients import NewPatient, add
-from receptionist.settings import backups as settings
-from receptionist.settings import pcstore
 from receptionist.store import backup as files
 from receptionist.store.storage import Database
 from receptionist.store.vault import clinic_id, open_clinic
 
-
-@pytest.fixture(scope="module")
-def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
-    def build(root: Path) -> datetime:
-        clock = FixedClock(CLOCK_START)
-        genuine_clinic(root, clock).close()
-        return clock.now()
-
-    return make_template(tmp_path_factory.mktemp("genuine-copy") / "clinic", build)
-
-
-@pytest.fixture
-def clinic(
-    tmp_path: Path,
-    clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
-    genuine: Template[datetime],
-) -> Iterator[tuple[Path, Database]]:
-    """The clinic, open, with this PC's backup folder set (as the auditor's PC had)."""
-    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
-    pcstore.write(settings.FOLDER, str(tmp_path / "nas"))
-    root = tmp_path / "clinic"
-    clock.set(genuine.copy_to(root))
-    db = open_clinic(root)
-    yield root, db
-    db.close()
-
-
-def admin(clock: FixedClock) -> Ctx:
-    return Ctx(Actor(None, "admin", "cli"), clock)
+genuine = genuine_fixture()
+# The clinic, open, with this PC's backup folder set (as the auditor's PC had).
+clinic = clinic_fixture(backup_folder="nas")
 
 
 def two_backups(root: Path, db: Database, clock: FixedClock) -> tuple[backups.Made, backups.Made]:

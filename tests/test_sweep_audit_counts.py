@@ -181,3 +181,37 @@ def test_a_sweep_whose_events_the_audit_retention_removed_is_not_written_again(
     swept = retention.sweep(db, ctx, db.path.parent)
     with db.read() as s:
         assert records.in_log(s, "older") is None and records.in_log(s, swept.sweep_id)
+
+
+def test_why_the_log_holds_none_of_a_sweep_s_records(db: Database, ctx: Ctx) -> None:
+    """#14, session 18: "[not in the audit log]" was said alike of a sweep cut short
+    (the next sweep writes it in), of records older than the log (their events went
+    with the log's oldest), and of a sweep or an erasure of a version before the log
+    kept a copy of the records (sessions 16 and 17). Each is told apart."""
+    with db.write() as s:
+        audit.record(s, ctx, "login", "staff_user", None)  # the log's first event, now
+        records.add(s, "older", NOW - timedelta(days=1), "appointment", 4,
+                    "retention.appointment_months=24")  # fmt: skip
+        records.add(s, "cut-short", NOW, "appointment", 2, "retention.appointment_months=24")
+        # an erasure of a version before session 17: its records, no event
+        records.add(s, "erased-before", NOW, "patient", 1, records.ERASURE_POLICY)
+        # a sweep of a version before session 16: its own event, no records before it
+        records.add(s, "swept-before", NOW, "commlog", 3, "retention.commlog_months=12")
+        audit.record(s, ctx, "sweep", "retention", "swept-before")
+    swept = retention.sweep(db, ctx, db.path.parent)  # writes "cut-short" in
+    with db.write() as s:
+        records.add(s, "running", NOW, "appointment", 1, "retention.appointment_months=24")
+    with db.read() as s:
+        assert records.unlogged(s, swept.sweep_id) is None
+        assert records.unlogged(s, "cut-short") is None  # written in by the sweep
+        assert records.unlogged(s, "running") == records.CUT_SHORT_YET
+        assert records.unlogged(s, "older") == records.OLDER_THAN_LOG
+        assert records.unlogged(s, "erased-before") == records.EARLIER
+        assert records.unlogged(s, "swept-before") == records.EARLIER
+    assert retention.records_unlogged(
+        db, ctx, [swept.sweep_id, "running", "older", "erased-before", "swept-before"]
+    ) == {
+        swept.sweep_id: None, "running": records.CUT_SHORT_YET,
+        "older": records.OLDER_THAN_LOG, "erased-before": records.EARLIER,
+        "swept-before": records.EARLIER,
+    }  # fmt: skip

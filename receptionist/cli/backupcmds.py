@@ -169,7 +169,7 @@ def cmd_verify(app: App) -> int:
                     "events they recorded without keeping their hashes.",
                 ),
                 count=len(lost),
-                taken=", ".join(a.taken for a in lost),
+                taken=", ".join(zones.told(a.taken_at, zone) for a in lost),  # the clinic's
             )
         )
     data = {

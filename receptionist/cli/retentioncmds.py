@@ -255,42 +255,83 @@ def cmd_records(app: App) -> int:
         # The clinic's day, as the lines show the records' times (not the UTC day).
         since = zones.wall_to_utc(datetime.combine(day, time()), tz) if day else None
         found = ops.destruction_records(db, app.ctx(db), since=since)
-        logged = ops.records_in_log(db, app.ctx(db), (r.sweep_id for r in found))
-        gone = ops.records_gone(db, app.ctx(db)) if since is None else []
+        ids = [r.sweep_id for r in found]
+        logged = ops.records_in_log(db, app.ctx(db), ids)
+        unlogged = ops.records_unlogged(db, app.ctx(db), ids)
+        gone = ops.records_gone(db, app.ctx(db), since)
     if app.args.csv:
         sys.stdout.write(records.as_csv(found))
         return 0
-    rows = [
-        {"at": r.at, "sweep_id": r.sweep_id, "kind": r.kind, "count": r.count, "policy": r.policy,
-         "in_log": logged[r.sweep_id]}
-        for r in found
-    ]  # fmt: skip
+    warnings = [DIFFERS] if False in logged.values() else []
+    if gone:
+        warnings.append(GONE.format(count=len(gone), ids=", ".join(g[:8] for g in gone)))
+    data = {
+        "records": [
+            {"at": r.at, "sweep_id": r.sweep_id, "kind": r.kind, "count": r.count,
+             "policy": r.policy, "in_log": logged[r.sweep_id],
+             "not_in_log": unlogged[r.sweep_id]}
+            for r in found
+        ],
+        "gone": gone,  # sweeps whose counts the log holds, their records all deleted
+        "warnings": warnings,
+    }  # fmt: skip
     lines = [
         f"{clinic_time(r.at, tz)}  {r.sweep_id[:8]}  "
         + ("nothing past its time" if r.kind == records.NOTHING else f"{r.kind}: {r.count}")
         + f"  ({r.policy})"
-        + _LOGGED[logged[r.sweep_id]]
+        + _tag(logged[r.sweep_id], unlogged[r.sweep_id])
         for r in found
     ] or ["No destruction records."]
-    if False in logged.values():
-        lines.append(DIFFERS)
-    if gone:
-        lines.append(GONE.format(count=len(gone), ids=", ".join(g[:8] for g in gone)))
-    app.emit(rows, "\n".join(lines))
+    told = dict.fromkeys(why for why in unlogged.values() if why is not None)
+    lines += [_NOT_LOGGED[why][1] for why in told]
+    lines += [f"Warning: {w}" for w in warnings]
+    app.emit(data, "\n".join(lines))
     return 0
 
 
-# How a record's line says whether the audit log holds it (``ops.records_in_log``).
-_LOGGED = {True: "", None: "  [not in the audit log]", False: "  [DIFFERS FROM THE AUDIT LOG]"}
+def _tag(logged: bool | None, why: str | None) -> str:
+    """How a record's line says whether the audit log holds it (``ops.records_in_log``)
+    and, when it holds none, why (``ops.records_unlogged``)."""
+    if logged is False:
+        return "  [DIFFERS FROM THE AUDIT LOG]"
+    if logged is None and why is not None:
+        return f"  [{_NOT_LOGGED[why][0]}]"
+    return ""
+
+
+# Why the audit log holds none of a sweep's records (``records.unlogged``): the tag on
+# its lines, and the sentence said once after them. Not "missing": the table holds them.
+_NOT_LOGGED = {
+    records.EARLIER: (
+        "from before the audit log kept a copy",
+        "Records marked [from before the audit log kept a copy] were written by an earlier "
+        "version of Receptionist: they were recorded in this table when they were made, "
+        "as every sweep's are. The audit log has also kept a copy of each sweep's records "
+        "since session 16, and of each erasure's since session 17, so there is no copy to "
+        "check these against; nothing needs doing.",
+    ),
+    records.CUT_SHORT_YET: (
+        "sweep cut short: the next sweep logs it",
+        "Records marked [sweep cut short] are of a sweep that stopped before its end (the "
+        "PC switched off, a full disk) or is still running: what it destroyed is recorded "
+        "here, and the next sweep copies it into the audit log.",
+    ),
+    records.OLDER_THAN_LOG: (
+        "older than the audit log",
+        "Records marked [older than the audit log] are older than the audit log's oldest "
+        "event: the log keeps its events only for the years set (retention.audit_years), "
+        "and those of their time, with any copy of these records, have been removed.",
+    ),
+}
 DIFFERS = (
-    "Warning: some destruction records differ from what the audit log holds for their "
+    "Some destruction records differ from what the audit log holds for their "
     "sweep: a record was edited after the sweep. Run `receptionist audit verify`, and keep "
     "a copy of this file and its backups for whoever investigates."
 )
 
 
 GONE = (
-    "Warning: the audit log holds the counts of {count} sweep(s) whose destruction records "
+    "The audit log holds the counts of {count} sweep(s) whose destruction records "
     "are gone ({ids}): they were deleted after the sweep. Run `receptionist audit verify`, "
     "and keep a copy of this file and its backups for whoever investigates."
 )

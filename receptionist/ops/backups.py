@@ -24,7 +24,14 @@ from pathlib import Path
 from receptionist import __version__, zones
 from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx, require
-from receptionist.errors import NotOurFile, ReceptionistError, UnlockError, UserError
+from receptionist.errors import (
+    Busy,
+    DiskFull,
+    NotOurFile,
+    ReceptionistError,
+    UnlockError,
+    UserError,
+)
 from receptionist.journal import anchor as anchors
 from receptionist.journal import audit, checkpoint
 from receptionist.journal.coverage import clinic_id as clinic_id_of
@@ -249,6 +256,7 @@ def log_against(db: Database, found: Sequence[BackupInfo], now: datetime) -> str
     if not kept:
         return ""
     with db.read() as s:
+        zone = str(clinicstore.value(s, clinic_settings.TIMEZONE))  # the time told in it
         result = audit.verify(s, anchor=kept[0], now=now)
         if not result.ok:
             return str(result.message)
@@ -261,7 +269,7 @@ def log_against(db: Database, found: Sequence[BackupInfo], now: datetime) -> str
                         "The audit log no longer holds the event the backup of {taken} "
                         "anchored: it was rewritten since that backup.",
                     ),
-                    taken=older.taken,
+                    taken=zones.told(older.taken_at, zone),
                 )
     return ""
 
@@ -863,17 +871,24 @@ def _restore_failed(root: Path, exc: BaseException, left: list[Path]) -> BaseExc
     if not isinstance(exc, Exception):
         return None
     if left:
-        return ReceptionistError(
-            Text(
-                RESTORE_LEFT,
-                folder=str(root),
-                reason=_why(exc),
-                left=", ".join(str(p) for p in left),
-            )
-        )
+        return _not_put_back(RESTORE_LEFT, exc, left, folder=str(root))
     if isinstance(exc, OSError):
         return UserError(Text(RESTORE_FAILED, folder=str(root), reason=_reason(exc)))
     return None
+
+
+def _not_put_back(
+    template: str, exc: Exception, left: list[Path], **where: str
+) -> ReceptionistError:
+    """The error of a restore or an adoption that failed (``exc``, its reason said
+    safely) and could not put back the files ``left``: ``template`` (``RESTORE_LEFT``,
+    ``ADOPT_LEFT``) says where (``where``: the folder or the copy) and what to do by hand."""
+    reason = _why(exc)
+    if isinstance(exc, DiskFull | Busy):
+        # Their sentence goes on "Nothing was changed; ...": not so here, files were left.
+        reason = reason.split(". ", 1)[0]
+    joined = ", ".join(str(p) for p in left)
+    return ReceptionistError(Text(template, reason=reason, left=joined, **where))
 
 
 def _why(exc: Exception) -> str:
@@ -986,14 +1001,7 @@ def _adopt_failed(
     if not isinstance(exc, Exception):
         return None
     if left:
-        return ReceptionistError(
-            Text(
-                ADOPT_LEFT,
-                path=str(root),
-                reason=_why(exc),
-                left=", ".join(str(p) for p in left),
-            )
-        )
+        return _not_put_back(ADOPT_LEFT, exc, left, path=str(root))
     if not isinstance(exc, OSError):
         return None
     if folders:

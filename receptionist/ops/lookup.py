@@ -9,19 +9,25 @@ function reads in a transaction of its own and returns plain data.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from receptionist import zones
 from receptionist.errors import Ambiguous, NotFound, ValidationError
 from receptionist.freetext import is_utf8
 from receptionist.models import Appointment, Patient, Provider, Room, Service, SyncConflict
 from receptionist.patients.numbering import anonymised_number, normalise_number
 from receptionist.schedule import catalog
+from receptionist.settings import clinic as clinic_settings
+from receptionist.settings import clinicstore
 from receptionist.store.storage import Database
-from receptionist.texts import QT_TRANSLATE_NOOP, Text
+from receptionist.texts import QT_TRANSLATE_NOOP, Text, When
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PREFIX = re.compile(r"^[0-9a-f-]{6,36}$")
@@ -80,14 +86,59 @@ def by_id_or_prefix(session: Session, model: Any, key: str, field: str) -> Any:
         raise Ambiguous(
             Text(
                 QT_TRANSLATE_NOOP(
-                    "core", "More than one {what} id starts with {key}; type more of it."
+                    "core",
+                    "More than one {what} id starts with {key}: {candidates}; type more of it.",
                 ),
                 what=what,
                 key=key,
+                candidates=candidates(session, rows, key),
             ),
             field,
         )
     return rows[0]
+
+
+# A "type more" names the rows it found, at most this many: since session 17 an id's
+# first six characters hold 14 random bits among its week's rows, and some 3.7 % of
+# lookups by six characters in a week of 600 appointments find two (docs/architecture.md).
+NAMED = 5
+SHOWN = 8  # characters of an id the CLI shows
+
+
+def candidates(session: Session, rows: Sequence[Any], key: str) -> str:
+    """The rows a prefix ``key`` found, for a person to pick from: each by as much of its
+    id as tells them apart (eight characters, the CLI's short id, or more) and a detail
+    in the clinic's time that is no patient data: an appointment's start, else when the
+    row was made. At most :data:`NAMED`; "and more" after them when there are more."""
+    shown = rows[:NAMED]
+    ids = [str(r.id) for r in shown]
+    tz = zones.zone(str(clinicstore.value(session, clinic_settings.TIMEZONE)))
+    named = [f"{_short(i, ids, key)} ({_detail(r, tz)})" for i, r in zip(ids, shown, strict=True)]
+    if len(rows) > NAMED:
+        named.append("and more")
+    return ", ".join(named)
+
+
+def _short(row_id: str, ids: Sequence[str], key: str) -> str:
+    """As much of ``row_id`` as tells it from the others of ``ids``: at least
+    :data:`SHOWN` characters, and more than ``key``, what was typed."""
+    shared = max((_common(row_id, other) for other in ids if other != row_id), default=0)
+    return row_id[: max(SHOWN, len(key) + 1, shared + 1)]
+
+
+def _common(a: str, b: str) -> int:
+    """How many first characters ``a`` and ``b`` share."""
+    return next(
+        (n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+
+
+def _detail(row: Any, tz: ZoneInfo) -> str:
+    """What tells the row apart for a person, in the clinic's time (no patient data)."""
+    start = getattr(row, "start_utc", None)
+    if isinstance(start, datetime):
+        return str(When(start.astimezone(tz), "day_time"))
+    return f"made {When(row.created_at.astimezone(tz), 'day_time')}"
 
 
 def starts_with(column: Any, key: str) -> ColumnElement[bool]:
@@ -98,8 +149,11 @@ def starts_with(column: Any, key: str) -> ColumnElement[bool]:
 
 
 def starting(session: Session, model: Any, key: str, *where: Any) -> list[Any]:
-    """At most two rows of ``model`` whose id starts with ``key`` (two: not one)."""
-    query = select(model).where(starts_with(model.id, key), *where).limit(2)
+    """The rows of ``model`` whose id starts with ``key``, in id order: at most one more
+    than a "type more" names (:data:`NAMED`), so it can say there are more."""
+    query = (
+        select(model).where(starts_with(model.id, key), *where).order_by(model.id).limit(NAMED + 1)
+    )
     return list(session.scalars(query).all())
 
 
@@ -113,8 +167,9 @@ def conflict(db: Database, key: str, field: str = "id") -> str:
         if len(key) < SHORTEST:
             raise ValidationError(field, _SHORT_CONFLICT)
         rows = starting(s, SyncConflict, key)
-    if len(rows) > 1:
-        raise Ambiguous(_AMBIGUOUS_CONFLICT, field)
+        if len(rows) > 1:
+            named = candidates(s, rows, key)
+            raise Ambiguous(Text(_AMBIGUOUS_CONFLICT, candidates=named), field)
     if not rows:
         raise NotFound(_NO_CONFLICT, field)
     return str(rows[0].id)
@@ -129,8 +184,8 @@ _NO_CONFLICT = Text(
         "No conflict has that id on this PC; `receptionist conflicts list --all` lists them.",
     )
 )
-_AMBIGUOUS_CONFLICT = Text(
-    QT_TRANSLATE_NOOP("core", "More than one conflict starts with that; give more of its id.")
+_AMBIGUOUS_CONFLICT = QT_TRANSLATE_NOOP(
+    "core", "More than one conflict starts with that: {candidates}; give more of its id."
 )
 
 

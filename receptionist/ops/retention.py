@@ -677,13 +677,23 @@ def records_in_log(db: Database, ctx: Ctx, sweep_ids: Iterable[str]) -> dict[str
         return {sweep_id: records.in_log(s, sweep_id) for sweep_id in dict.fromkeys(sweep_ids)}
 
 
-def records_gone(db: Database, ctx: Ctx) -> list[str]:
-    """The sweeps (and erasures) whose counts the audit log holds though all their
-    destruction records were deleted, within the records' retention (``records.gone``);
-    their ids, oldest first."""
+def records_unlogged(db: Database, ctx: Ctx, sweep_ids: Iterable[str]) -> dict[str, str | None]:
+    """Per sweep of ``sweep_ids``: why the audit log holds none of its destruction
+    records (``records.unlogged``: an earlier version's, a sweep cut short, older than
+    the log), None when it holds them."""
     require(ctx, "clinic.configure", CANNOT)
     with db.read() as s:
-        return records.gone(s, policy.read(s, ctx.clock.now()).records_before)
+        return {sweep_id: records.unlogged(s, sweep_id) for sweep_id in dict.fromkeys(sweep_ids)}
+
+
+def records_gone(db: Database, ctx: Ctx, since: datetime | None = None) -> list[str]:
+    """The sweeps (and erasures) whose counts the audit log holds though all their
+    destruction records were deleted, within the records' retention (``records.gone``)
+    and from ``since`` on when given; their ids, oldest first."""
+    require(ctx, "clinic.configure", CANNOT)
+    with db.read() as s:
+        kept = policy.read(s, ctx.clock.now()).records_before
+        return records.gone(s, kept if since is None else max(kept, since))
 
 
 # -- holds ---------------------------------------------------------------------------

@@ -26,6 +26,11 @@ oldest (``retention.audit_years``), and are not written again at another time.
 A patient's erasure writes its records the same way, before an ``erasure_records``
 event (:data:`ERASED`). The other way round, :func:`gone` finds a sweep whose events
 the log holds though its records were all deleted.
+
+Records the log holds nothing of are told by why (:func:`unlogged`): written by a
+version before the log kept a copy (a sweep before session 16, an erasure before
+session 17: the table recorded them then as now, there is only no copy to hold them
+against), a sweep cut short until the next one, or records older than the log itself.
 """
 
 from __future__ import annotations
@@ -208,6 +213,47 @@ def in_log(session: Session, sweep_id: str) -> bool | None:
     if found is None:
         return None
     return found == Counter((r.kind, r.count, r.policy) for r in of_sweep(session, sweep_id))
+
+
+# Why the log holds none of a sweep's (or an erasure's) records (:func:`unlogged`).
+# Written by an earlier version, before the log kept a copy of them: a sweep's before
+# session 16 (its ``sweep`` event, no records before it), an erasure's before session 17
+# (no event of its records at all). The table recorded them then as it does now.
+EARLIER = "earlier_version"
+# A sweep cut short before its last write (or running now): the next sweep writes its
+# records into the log (:func:`cut_short`).
+CUT_SHORT_YET = "cut_short"
+# Older than the log's first event: the log's own retention (``retention.audit_years``)
+# removed the events of their time, and with them whatever copy they had.
+OLDER_THAN_LOG = "older_than_log"
+
+
+def unlogged(session: Session, sweep_id: str) -> str | None:
+    """Why the audit log holds none of sweep ``sweep_id``'s records (:data:`EARLIER`,
+    :data:`CUT_SHORT_YET` or :data:`OLDER_THAN_LOG`); None when it holds them (matching
+    or not: :func:`in_log`) or the table has none of them."""
+    if logged(session, sweep_id) is not None:
+        return None
+    rows = of_sweep(session, sweep_id)
+    if not rows:
+        return None
+    ended = session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.action.in_(ENDS),
+            AuditEvent.entity_type == ENTITY,
+            AuditEvent.entity_id == sweep_id,
+        )
+    )
+    if ended:  # its end is in the log, with no records before it
+        return EARLIER
+    first = session.scalar(select(AuditEvent.at).order_by(AuditEvent.seq).limit(1))
+    if first is None or min(r.at for r in rows) < first:
+        return OLDER_THAN_LOG
+    if any(r.policy == ERASURE_POLICY for r in rows):  # an erasure is never cut short
+        return EARLIER
+    return CUT_SHORT_YET
 
 
 def cut_short(session: Session) -> list[str]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from channelservers import silent_server
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -57,26 +57,8 @@ class Made:
 @pytest.fixture
 def silent() -> Iterator[tuple[int, list[socket.socket]]]:
     """A mail server that takes connections and never says a word."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(5)
-    taken: list[socket.socket] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            taken.append(conn)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1], taken
-    listener.close()
-    thread.join(timeout=5)
-    for conn in taken:
-        conn.close()
+    with silent_server(backlog=5) as found:
+        yield found
 
 
 def signed_in(qtbot: QtBot, startup: Startup, made: Made) -> MainWindow:

@@ -9,7 +9,7 @@ The records are read on the desk's database worker (``ops.retention
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtGui import QShowEvent
@@ -38,6 +38,9 @@ from .policywords import policy_words
 from .tablefit import fit_columns
 
 SaveAs = Callable[[QWidget, str], str]  # (parent, suggested name) -> path, "" if cancelled
+# What the dialog reads: the records, whether the log holds each sweep's (None: no
+# copy), the sweeps whose records are gone, and why the log holds no copy of a sweep's.
+Read = tuple[list[Record], dict[str, bool | None], list[str], dict[str, str | None]]
 
 
 def ask_where(parent: QWidget, suggested: str) -> str:
@@ -87,20 +90,26 @@ class DestructionRecordsDialog(QDialog):
         super().showEvent(event)
         fit_columns(self.table)  # now that its width is known
 
-    def load(self) -> DbOp[tuple[list[Record], dict[str, bool | None], list[str]]]:
+    def load(self) -> DbOp[Read]:
         ctx = self.desk.ctx()
 
-        def read(db: Database) -> tuple[list[Record], dict[str, bool | None], list[str]]:
+        def read(db: Database) -> Read:
             found = retention.destruction_records(db, ctx)
-            logged = retention.records_in_log(db, ctx, (r.sweep_id for r in found))
-            return found, logged, retention.records_gone(db, ctx)
+            ids = [r.sweep_id for r in found]
+            logged = retention.records_in_log(db, ctx, ids)
+            why = retention.records_unlogged(db, ctx, ids)
+            return found, logged, retention.records_gone(db, ctx), why
 
         op = DbOp(self.desk.tasks, read, self)
         op.success(lambda got: self._show(*got)).failure(messages.report_exception).run()
         return op
 
     def _show(
-        self, found: list[Record], logged: dict[str, bool | None], gone: Sequence[str] = ()
+        self,
+        found: list[Record],
+        logged: dict[str, bool | None],
+        gone: Sequence[str] = (),
+        why: Mapping[str, str | None] | None = None,
     ) -> None:
         self.found = found
         self.table.setRowCount(len(found))
@@ -125,13 +134,14 @@ class DestructionRecordsDialog(QDialog):
                 "years (Keep destruction records, on the Clinic page).",
                 "",
                 len(found),
-            ) + self._logged(logged)
+            ) + self._logged(logged, why or {})
         else:  # none left, though the log holds a sweep's: not "no sweep has run"
             said = self.tr("No destruction records.") if gone else self.tr("No sweep has run yet.")
         self.note.setText(said + self._gone(gone))
 
-    def _logged(self, logged: dict[str, bool | None]) -> str:
-        """A sentence on whether the records match the audit log (``records.in_log``)."""
+    def _logged(self, logged: dict[str, bool | None], why: Mapping[str, str | None]) -> str:
+        """A sentence on whether the records match the audit log (``records.in_log``),
+        and where it holds no copy of some, why (``records.unlogged``)."""
         if False in logged.values():
             return " " + self.tr(
                 "Some records differ from what the audit log holds for their sweep: they "
@@ -140,7 +150,28 @@ class DestructionRecordsDialog(QDialog):
             )
         if logged and all(logged.values()):
             return " " + self.tr("They match what the audit log holds.")
-        return ""
+        reasons = set(why.values())
+        said = ""
+        if True in logged.values():
+            said += " " + self.tr("Those the audit log holds a copy of match it.")
+        if records.EARLIER in reasons:
+            said += " " + self.tr(
+                "Those from before the audit log kept a copy (sweeps before session 16, "
+                "erasures before session 17) were recorded here when they were made, as "
+                "every sweep's are: there is no copy to check them against, and nothing "
+                "to do."
+            )
+        if records.CUT_SHORT_YET in reasons:
+            said += " " + self.tr(
+                "A sweep that stopped before its end (or is running) is copied into the "
+                "audit log by the next sweep."
+            )
+        if records.OLDER_THAN_LOG in reasons:
+            said += " " + self.tr(
+                "Those older than the audit log's oldest event have no copy left in it: "
+                "the log keeps its events only for the years set."
+            )
+        return said
 
     def _gone(self, gone: Sequence[str]) -> str:
         """A sentence on sweeps whose counts the audit log holds though their records
