@@ -14,6 +14,12 @@ The list is read through the database worker (``receptionist.jobs.runner.status`
 backup never holds up the desk's worker. The page redraws when a job has run.
 "History…" (or a double-click on a job) opens the runs kept of it (``jobhistory``),
 worded as here (``outcome_words``, ``counts_words``).
+
+Under the table a flag (``jobsFlags``, hidden while nothing holds) says what a manager
+must know beyond the outcomes, each after its job's name: backups that go to the disk
+that holds the clinic (``backups.placement``, This PC's warning, read off the GUI
+thread) and a sweep's audit log that waits for a person (``jobwords.flag_texts``). A
+copy restored to look at says neither: it makes no backups and sweeps nothing.
 """
 
 from __future__ import annotations
@@ -36,24 +42,39 @@ from PySide6.QtWidgets import (
 from receptionist.jobs.core import CORE
 from receptionist.jobs.registry import Job, named
 from receptionist.jobs.runner import JobStatus, status
-from receptionist.ops import lookcopy
+from receptionist.ops import backups, lookcopy
 from receptionist.retention import clockcheck
+from receptionist.texts import Text
 
 from .. import messages
 from ..coretext import translated
 from ..desk import Desk
+from ..flaglabel import flag_label
 from ..tasks import DbOp
 from .jobhistory import JobHistoryDialog
-from .jobwords import counts_words, job_name, outcome_tip, outcome_words, when_words
+from .jobwords import (
+    counts_words,
+    flag_texts,
+    job_name,
+    outcome_tip,
+    outcome_words,
+    when_words,
+)
 from .tablefit import fit_columns
 
 COLUMNS = ("job", "started", "ended", "outcome", "next_due", "counts")
 OUTCOME = COLUMNS.index("outcome")
+# Dark amber on pale amber, as the front-desk alert (contrast 7:1); sentences, not bold.
+FLAGS_STYLE = (
+    "QLabel { background: #fff4e5; color: #7a3e00; border: 1px solid #b45309;"
+    " border-radius: 4px; padding: 4px 8px; }"
+)
 
 
 class JobsPage(QWidget):
     loaded = Signal()
     history_shown = Signal(object)  # JobHistoryDialog: opened, its runs read
+    flagsShown = Signal()  # the flag under the table says what holds now (or hides)
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +103,7 @@ class JobsPage(QWidget):
         self.history_button.clicked.connect(self.show_history)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
+        self.flags = flag_label(self, "jobsFlags", self.tr("What needs a person"), FLAGS_STYLE)
         allowed = desk.actor.may("clinic.configure")
         if desk.jobs is None and lookcopy.restored_copy(desk.root) is not None:
             self.note.setText(
@@ -98,6 +120,7 @@ class JobsPage(QWidget):
         buttons.addWidget(self.run_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.flags)
         layout.addLayout(buttons)
         if desk.jobs is not None:
             desk.jobs.ran.connect(lambda _ran: self.refresh())
@@ -136,7 +159,31 @@ class JobsPage(QWidget):
         fit_columns(self.table)  # the counts last, stretched; the outcome elided if long
         if rows and not self.table.selectedItems():
             self.table.selectRow(0)
+        self.check_flags()
         self.loaded.emit()
+
+    def check_flags(self) -> None:
+        """Look where this PC's backups go (off the GUI thread: a network share may take
+        a moment), then say what holds under the table."""
+        if lookcopy.restored_copy(self.desk.root) is not None:
+            self._show_flags(None, copy=True)  # it makes no backups and sweeps nothing
+            return
+        root = self.desk.root
+        op = DbOp(self.desk.tasks, lambda _db: backups.placement(root), self)
+        op.success(self._show_flags).run()
+
+    def _show_flags(self, placed: Text | None, copy: bool = False) -> None:
+        said = []
+        if placed is not None:  # the same words as This PC's, after the job's name
+            said.append(self._after(job_name("backup"), translated(placed)))
+        for row in [] if copy else self.rows:
+            said.extend(self._after(job_name(row.name), text) for text in flag_texts(row.counts))
+        self.flags.setText("\n".join(said))
+        self.flags.setVisible(bool(said))
+        self.flagsShown.emit()
+
+    def _after(self, job: str, text: str) -> str:
+        return self.tr("%1: %2").replace("%1", job).replace("%2", text)
 
     def outcome(self, row: JobStatus) -> str:
         """How the last run ended, as a person reads it (with a failed run's error)."""
