@@ -189,6 +189,10 @@ def test_a_backup_on_the_clinic_s_disk_and_a_waiting_audit_log_are_said_in_words
         page._show([rows_now[0]])
     assert "Retention sweep" not in flags.text()
     assert flags.text().startswith("Backup: "), "the backup folder is where it was"
+    # as the page reads them itself: where the backups go, read with the runs
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.refresh()
+    assert flags.text() == f"Backup: {translated(placed)}" and flags.isVisibleTo(dialog)
 
 
 def as_manager(desk: Desk) -> Desk:

@@ -235,3 +235,13 @@ def test_a_copy_opens_no_booking_dialog_whichever_way_it_is_asked(
     assert not window.findChildren(BookingDialog)
     folder = os.environ.get("RECEPTIONIST_SCREENSHOTS", str(tmp_path))
     window.grab().save(str(Path(folder) / "restored-copy-no-booking.png"))
+
+
+def test_a_copy_s_jobs_page_flags_nothing(qtbot: QtBot, copy_window: MainWindow) -> None:
+    """A copy makes no backups and sweeps nothing: Settings > Jobs says neither where
+    its backups would go nor a sweep's waiting audit log (its note says why)."""
+    page = JobsPage(copy_window.desk)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.refresh()
+    assert page.flags.isHidden() and page.flags.text() == ""

@@ -38,6 +38,7 @@ from sync import reminderlease
 
 from ..coretext import exception_text, translated
 from ..desk import Desk
+from ..flaglabel import ATTENTION, flag_label
 from ..tasks import DbOp
 from ..templateeditor import TemplatesDialog, open_templates
 from .data import CHANNEL_SECRETS, Snapshot, load, save_secret, save_settings
@@ -545,11 +546,8 @@ class ThisPcPage(SettingsPage):
     def __init__(self, desk: Desk, editable: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(desk, "pc", editable, parent)
         self.setObjectName("thisPcPage")
-        self.placement = QLabel(self)
-        self.placement.setObjectName("backupPlacement")
-        self.placement.setWordWrap(True)
-        self.placement.setAccessibleName(self.tr("Where the backups go"))
-        self.placement.hide()
+        said = self.tr("Where the backups go")  # amber, as Settings > Jobs says it
+        self.placement = flag_label(self, "backupPlacement", said, ATTENTION)
         forms = self.section_forms.get("backup")
         if forms:
             forms[-1].addRow(self.placement)

@@ -25,6 +25,7 @@ copy restored to look at says neither: it makes no backups and sweeps nothing.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -49,7 +50,7 @@ from receptionist.texts import Text
 from .. import messages
 from ..coretext import translated
 from ..desk import Desk
-from ..flaglabel import flag_label
+from ..flaglabel import ATTENTION, flag_label
 from ..tasks import DbOp
 from .jobhistory import JobHistoryDialog
 from .jobwords import (
@@ -64,11 +65,12 @@ from .tablefit import fit_columns
 
 COLUMNS = ("job", "started", "ended", "outcome", "next_due", "counts")
 OUTCOME = COLUMNS.index("outcome")
-# Dark amber on pale amber, as the front-desk alert (contrast 7:1); sentences, not bold.
-FLAGS_STYLE = (
-    "QLabel { background: #fff4e5; color: #7a3e00; border: 1px solid #b45309;"
-    " border-radius: 4px; padding: 4px 8px; }"
-)
+
+
+def placed(root: Path) -> Text | None:
+    """This PC's warning while its backups go to the disk that holds the clinic in
+    ``root`` (``backups.placement``); none in a copy restored to look at: it makes none."""
+    return None if lookcopy.restored_copy(root) is not None else backups.placement(root)
 
 
 class JobsPage(QWidget):
@@ -103,7 +105,7 @@ class JobsPage(QWidget):
         self.history_button.clicked.connect(self.show_history)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
-        self.flags = flag_label(self, "jobsFlags", self.tr("What needs a person"), FLAGS_STYLE)
+        self.flags = flag_label(self, "jobsFlags", self.tr("What needs a person"), ATTENTION)
         allowed = desk.actor.may("clinic.configure")
         if desk.jobs is None and lookcopy.restored_copy(desk.root) is not None:
             self.note.setText(
@@ -133,11 +135,23 @@ class JobsPage(QWidget):
         return self.desk.jobs.jobs if self.desk.jobs is not None else CORE
 
     def refresh(self) -> None:
-        jobs, clock = self.jobs(), self.desk.clock
-        op = DbOp(self.desk.tasks, lambda db: status(db, clock, jobs), self)
-        op.success(self._show).failure(messages.report_exception).run()
+        jobs, clock, root = self.jobs(), self.desk.clock, self.desk.root
+        op = DbOp(self.desk.tasks, lambda db: (status(db, clock, jobs), placed(root)), self)
+        op.success(self._read).failure(messages.report_exception).run()
+
+    def _read(self, answer: tuple[list[JobStatus], Text | None]) -> None:
+        rows, where = answer
+        self._fill(rows)
+        self._show_flags(where)
+        self.loaded.emit()
 
     def _show(self, rows: list[JobStatus]) -> None:
+        """``rows`` in the table; where the backups go is looked at on the worker."""
+        self._fill(rows)
+        self.check_flags()
+        self.loaded.emit()
+
+    def _fill(self, rows: list[JobStatus]) -> None:
         self.rows = rows
         self.table.setRowCount(len(rows))
         for at, row in enumerate(rows):
@@ -159,24 +173,20 @@ class JobsPage(QWidget):
         fit_columns(self.table)  # the counts last, stretched; the outcome elided if long
         if rows and not self.table.selectedItems():
             self.table.selectRow(0)
-        self.check_flags()
-        self.loaded.emit()
 
     def check_flags(self) -> None:
         """Look where this PC's backups go (off the GUI thread: a network share may take
         a moment), then say what holds under the table."""
-        if lookcopy.restored_copy(self.desk.root) is not None:
-            self._show_flags(None, copy=True)  # it makes no backups and sweeps nothing
-            return
         root = self.desk.root
-        op = DbOp(self.desk.tasks, lambda _db: backups.placement(root), self)
+        op = DbOp(self.desk.tasks, lambda _db: placed(root), self)
         op.success(self._show_flags).run()
 
-    def _show_flags(self, placed: Text | None, copy: bool = False) -> None:
+    def _show_flags(self, where: Text | None) -> None:
         said = []
-        if placed is not None:  # the same words as This PC's, after the job's name
-            said.append(self._after(job_name("backup"), translated(placed)))
-        for row in [] if copy else self.rows:
+        if where is not None:  # the same words as This PC's, after the job's name
+            said.append(self._after(job_name("backup"), translated(where)))
+        copy = lookcopy.restored_copy(self.desk.root) is not None
+        for row in [] if copy else self.rows:  # a copy sweeps nothing
             said.extend(self._after(job_name(row.name), text) for text in flag_texts(row.counts))
         self.flags.setText("\n".join(said))
         self.flags.setVisible(bool(said))
