@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QVBoxLayout, QWidge
 from sync.jobs import REMINDERS
 
 from .progress import DELAY_MS
+from .settings.jobwords import job_name
 
 
 class FinishingNote(QDialog):
@@ -34,7 +35,8 @@ class FinishingNote(QDialog):
                 "the next round."
             )
         else:
-            text = self.tr("Finishing a background job ({0})…").format(job or self.tr("jobs"))
+            named = job_name(job) if job else self.tr("jobs")  # as Settings > Jobs names it
+            text = self.tr("Finishing a background job ({0})…").format(named)
         self.label = QLabel(text, self)
         self.label.setObjectName("finishingText")
         self.label.setWordWrap(True)

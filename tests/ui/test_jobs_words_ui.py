@@ -197,3 +197,15 @@ def test_a_backup_on_the_clinic_s_disk_and_a_waiting_audit_log_are_said_in_words
 
 def as_manager(desk: Desk) -> Desk:
     return dataclasses.replace(desk, actor=Actor(user_id=None, role="manager", source="ui"))
+
+
+def test_the_closing_note_names_the_job_as_the_jobs_page_does(qtbot: QtBot) -> None:
+    """Closing while the sweep or the backup finished its step read "Finishing a
+    background job (retention.sweep)…": the job's key, not its name."""
+    from ui.finishing import FinishingNote
+
+    for key, name in (("retention.sweep", "Retention sweep"), ("backup", "Backup")):
+        note = FinishingNote(key, delay_ms=60_000)
+        qtbot.addWidget(note)
+        assert note.label.text() == f"Finishing a background job ({name})…"
+        note.finish()
