@@ -36,6 +36,7 @@ from receptionist.reminders.channelsettings import BY_CHANNEL
 from receptionist.settings.registry import Scope, Setting
 from sync import reminderlease
 
+from .. import messages
 from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..flaglabel import ATTENTION, flag_label
@@ -384,8 +385,14 @@ class ClinicPage(SettingsPage):
         self.takenOver.emit(taken)
 
     def _take_over_failed(self, exc: BaseException) -> None:
+        """Refused (no cloud, not the station, an older endpoint...): the note says
+        the take-over was not done, in the core's sentence (not a save's words)."""
         self.take_over_button.setEnabled(True)
-        self._failed(exc)
+        if isinstance(exc, ValidationError):
+            self.sections.reveal(exc.field)
+        why = messages.user_text(exc)
+        self.note.setText(self.tr("Not taken over: %1").replace("%1", why))
+        self.refused.emit()
 
     # --- the channels' secrets -------------------------------------------------------
     def members(self) -> list[Setting]:
