@@ -35,6 +35,7 @@ from ui.patients import Patients
 from ui.patients.table import short_datetime
 from ui.restoredcopy import CopyBanner
 from ui.settings.jobspage import JobsPage
+from ui.settings.retentionpage import RetentionPage
 from ui.syncstate import SyncState
 from ui.syncstatus import SyncStatus
 from ui.tasks import TaskManager
@@ -245,3 +246,22 @@ def test_a_copy_s_jobs_page_flags_nothing(qtbot: QtBot, copy_window: MainWindow)
     with qtbot.waitSignal(page.loaded, timeout=10_000):
         page.refresh()
     assert page.flags.isHidden() and page.flags.text() == ""
+
+
+def test_a_copy_offers_a_dry_run_but_no_sweep(qtbot: QtBot, copy_window: MainWindow) -> None:
+    """In a copy a manager's dry run found what would go, Sweep now asked "deletes for
+    good ... Sweep now?", and then the core refused (a copy runs no retention sweep).
+    The dry run stays (it changes nothing); Sweep now is off, its tooltip says why."""
+    asked: list[str] = []
+    page = RetentionPage(copy_window.desk, ask=lambda _p, q: bool(asked.append(q)) or True)
+    qtbot.addWidget(page)
+    page.show()
+    page.dry_button.click()
+    qtbot.waitUntil(lambda: page.plan is not None or not page.busy, timeout=20_000)
+    assert page.plan is not None, page.note.text()
+    assert not page.sweep_button.isEnabled(), "Sweep now offered in a copy restored to look at"
+    assert page.sweep_button.toolTip() == (
+        "This is a copy restored to look at: it runs no retention sweep."
+    )
+    page.sweep()
+    assert asked == [], "the sweep's question was asked in a copy"
