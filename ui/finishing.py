@@ -23,6 +23,7 @@ from sync.jobs import CLOUD_SYNC, GOOGLE_SYNC, REMINDERS
 
 from .coretext import translated
 from .progress import DELAY_MS
+from .settings.jobwords import job_name
 
 
 class FinishingNote(QDialog):
@@ -66,7 +67,8 @@ class FinishingNote(QDialog):
         }
         if job in known:
             return known[job]
-        return self.tr("Finishing a background job ({0})…").format(job or self.tr("jobs"))
+        named = job_name(job) if job else self.tr("jobs")  # as Settings > Jobs names it
+        return self.tr("Finishing a background job ({0})…").format(named)
 
     def _appear(self) -> None:
         if not self.done_:

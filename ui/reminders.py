@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.ops import lookcopy, reminders
-from receptionist.ops.reminders import RESENDABLE, ReminderRow, ReminderStatus
+from receptionist.ops.reminders import CANNOT_RESEND, RESENDABLE, ReminderRow, ReminderStatus
 from receptionist.store.storage import Database
 from sync import reminderlease
 
@@ -72,6 +72,10 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "skipped": ("skipped", "withdrawn"),
     "all": (),
 }
+
+
+# The permission ``ops.reminders.resend`` requires: a role without it is not offered Resend.
+RESEND = "patient.write"
 
 
 class RemindersModel(RowsModel[ReminderRow]):
@@ -305,9 +309,12 @@ class RemindersView(QDialog):
     def _enable(self) -> None:
         row = self.current()
         resendable = row is not None and row.state in RESENDABLE
-        self.resend.setEnabled(resendable and not self.look_only)
+        allowed = self.desk.actor.may(RESEND)  # ``ops.reminders.resend`` asks the same
+        self.resend.setEnabled(resendable and allowed and not self.look_only)
         went = row.sent_to if row is not None and resendable else ""
-        if self.look_only:
+        if not allowed:
+            self.resend.setToolTip(translated(CANNOT_RESEND))
+        elif self.look_only:
             self.resend.setToolTip(
                 self.tr("This is a copy restored to look at: it sends no reminders.")
             )
@@ -341,7 +348,8 @@ class RemindersView(QDialog):
 
     def _resend(self) -> None:
         row = self.current()
-        if row is None or row.state not in RESENDABLE or self.look_only:
+        refused = self.look_only or not self.desk.actor.may(RESEND)
+        if row is None or row.state not in RESENDABLE or refused:
             return
         if row.reason in ASK_BEFORE_RESEND:
             self._ask_resend(row)

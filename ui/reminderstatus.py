@@ -7,7 +7,8 @@ sends: reminder rows are local and not in the change feed), when the Reminders v
 resent a message, and once a minute (the "next" time moves on). With a cloud, it also
 shows which PC holds the reminders' lease (by its name), as the dispatch job last heard
 from the endpoint. What it reads goes
-to ``desk.sync.update_reminders``; ``ui/syncstatus.py`` shows it.
+to ``desk.sync.update_reminders``; ``ui/syncstatus.py`` shows it. The channels that
+wait are said by their names ("SMS", not ``sms``: :func:`named`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from receptionist.ops import reminders
 from receptionist.ops.reminders import ReminderStatus
+from receptionist.reminders import reasons
 from receptionist.safelog import describe
 from receptionist.store.storage import Database
 from sync import reminderlease
@@ -26,6 +28,7 @@ from sync.reminderlease import Seen
 from .coretext import translated
 from .desk import Desk
 from .events import Refresh
+from .patients.commlog import channel_names
 from .tasks import DbOp
 
 log = logging.getLogger("receptionist.ui")
@@ -38,6 +41,11 @@ def read(db: Database) -> tuple[ReminderStatus, Seen | None]:
     heard it (the dispatch job asks the endpoint: no network here)."""
     heard = reminderlease.seen(db)
     return reminders.status(db, reminderlease.sending(heard)), heard
+
+
+def named(channel: str) -> str:
+    """A channel as people name it ("SMS", "E-mail", "WhatsApp"), not its key."""
+    return channel_names().get(channel, channel)
 
 
 class ReminderStatusFeed(QObject):
@@ -86,8 +94,12 @@ class ReminderStatusFeed(QObject):
             sender=holder.name if holder else "", sender_code=holder.code if holder else "",
             sender_here=holder.here if holder else None,
             waiting=tuple(channel for channel, _ in found.waiting),
-            waiting_said=tuple(translated(t) for t in found.waiting_texts()),
-            waiting_for=tuple((translated(t), chs) for t, chs in found.waiting_for()),
+            waiting_said=tuple(
+                translated(reasons.waiting(named(channel), code)) for channel, code in found.waiting
+            ),
+            waiting_for=tuple(
+                (translated(t), tuple(named(c) for c in chs if c)) for t, chs in found.waiting_for()
+            ),
         )  # fmt: skip
         self.loaded.emit(found)
         self._done()

@@ -4,7 +4,8 @@ A backup restored into a folder that held no clinic is a copy to look at
 (``receptionist/ops/lookcopy.py``): while it is one, the window says so above the
 schedule, naming the backup it holds on the clinic's clock ("This is a copy restored to
 look at, from the backup of 2 Mar 2026 10:00; it sends nothing and takes no bookings"),
-New appointment is off (the core refuses a booking in a copy), the background jobs
+New appointment is off and no booking dialog opens (the core refuses a booking in a
+copy: ``booking.launcher``), the background jobs
 do not start (``launch.start_jobs``) and the cloud sync loop does not run. A manager or
 an administrator may say that the copy replaces the clinic ("This copy replaces the
 clinic…"): a question that spells out what follows, then ``ops.backups.adopt`` on the
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from receptionist.ops import backups, lookcopy
 
 from . import messages
+from .booking.launcher import no_bookings_said
 from .coretext import translated
 from .patients.table import short_datetime
 from .tasks import DbOp
@@ -157,8 +159,4 @@ def _takes_bookings(window: MainWindow, takes: bool) -> None:
         book.setToolTip(book.property("bookingTip") or book.toolTip())
         return
     book.setProperty("bookingTip", book.toolTip())
-    book.setToolTip(
-        QCoreApplication.translate(
-            "CopyBanner", "This is a copy restored to look at: it takes no bookings."
-        )
-    )
+    book.setToolTip(no_bookings_said())  # what the launcher says for the other ways in

@@ -223,10 +223,12 @@ class SyncStatus(QWidget):
 
     def _waiting_for(self, snap: SyncSnapshot) -> str:
         """What the waiting channels wait for (the core's words: the network, the
-        e-mail server, the provider), each with its channels: "waiting for the network
-        (sms); held back by the provider (whatsapp)"."""
+        e-mail server, the provider), each with its channels by name: "waiting for the
+        network (SMS); held back by the provider (WhatsApp)" (no brackets for none)."""
         groups = snap.reminders_waiting_for
-        return "; ".join(f"{words} ({', '.join(channels)})" for words, channels in groups)
+        return "; ".join(
+            f"{words} ({', '.join(channels)})" if channels else words for words, channels in groups
+        )
 
     def _sent_elsewhere(self, snap: SyncSnapshot) -> None:
         """Who sends as the settings say (no word from the cloud endpoint yet)."""

@@ -56,6 +56,8 @@ class VisitOps(QObject):
         dialog = self.window.booking.open(
             provider_id=found.provider_id, patient=found.patient, service_id=found.service_id
         )
+        if dialog is None:  # a copy restored to look at: no bookings (said)
+            return
         dialog.setWindowTitle(self.tr("Book the next visit"))
         self.bookingOpened.emit(dialog)
 

@@ -59,6 +59,16 @@ NOT_SYNCING = Text(
 )
 
 
+# Each reason's sentence by its code: the nightly sweep's run keeps only the code (its
+# count ``audit_waiting_<code>``), which Settings > Jobs says in these words.
+WORDS = {"endpoint_key_changed": KEY_CHANGED, "revoked": REVOKED, "not_syncing": NOT_SYNCING}
+
+
+def said(code: str) -> Text | None:
+    """The sentence of the reason ``code`` (None: a code this version does not know)."""
+    return WORDS.get(code)
+
+
 @dataclass(frozen=True)
 class Waiting:
     code: str
@@ -79,14 +89,14 @@ def standing(session: Session) -> Waiting | None:
     if notary.pinned(session) is None:
         return None
     if notary.key_changed(session):
-        return Waiting("endpoint_key_changed", KEY_CHANGED)
+        return Waiting("endpoint_key_changed", WORDS["endpoint_key_changed"])
     sync = state.state(session)
     if sync is None:
-        return Waiting("not_syncing", NOT_SYNCING)
+        return Waiting("not_syncing", WORDS["not_syncing"])
     namespace = cloud.token_namespace(sync.clinic_id, sync.device_id)
     if not secretstore.read(session, namespace, cloud.DEVICE_TOKEN):
         name = secretstore.stored_name(namespace, cloud.DEVICE_TOKEN)
         if secretstore.in_keychain(name) is None:
             return None  # a keychain that cannot say (locked, no session) is no revocation
-        return Waiting("revoked", REVOKED)
+        return Waiting("revoked", WORDS["revoked"])
     return None

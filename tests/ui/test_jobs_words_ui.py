@@ -20,8 +20,9 @@ from receptionist.jobs.core import BY_PERSON, SWEEP, sweep_now
 from receptionist.jobs.registry import Every, Job
 from receptionist.jobs.runner import JobStatus, Runner
 from receptionist.models import JobRun
-from receptionist.ops import retention
+from receptionist.ops import auditwait, backups, retention
 from receptionist.store.vault import open_clinic
+from ui.coretext import translated
 from ui.desk import Desk
 from ui.settings.dialog import SettingsDialog
 from ui.settings.jobhistory import JobHistoryDialog
@@ -160,3 +161,50 @@ def test_a_run_stopped_as_the_app_closed_reads_so_not_failed(qtbot: QtBot) -> No
     assert outcome_words("stopped", swept) == "stopped early: Receptionist was closing"
     assert outcome_tip("stopped", swept) == outcome_words("stopped", swept)
     assert counts_words(swept) != ""
+
+
+def test_a_backup_on_the_clinic_s_disk_and_a_waiting_audit_log_are_said_in_words(
+    qtbot: QtBot, desk: Desk, clock: FixedClock
+) -> None:
+    """Since the counts were named for staff, Settings > Jobs hid the backup's
+    ``same_disk`` and the sweep's ``audit_waiting_<why>`` (This PC and the CLI still
+    said them): a manager saw "Backup: done" with the backups on the clinic's own disk,
+    and nothing of an audit log that waits for a person. The page now says both under
+    its table, in the words This PC (``backups.placement``) and the sweep
+    (``auditwait``) use."""
+    rows_now = rows(clock)
+    sweep = dataclasses.replace(
+        rows_now[0], counts={"communication_entry": 3, "audit_waiting": 12,
+                             "audit_waiting_revoked": 1}
+    )  # fmt: skip
+    dialog = SettingsDialog(as_manager(desk))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.tabs.setCurrentWidget(dialog.jobs)
+    page = dialog.jobs
+    with qtbot.waitSignal(page.flagsShown, timeout=10_000):
+        page._show([sweep, *rows_now[1:]])
+    flags = page.flags
+    assert flags.isVisibleTo(dialog), "nothing said of the backup's disk or the audit log"
+    placed = backups.placement(desk.root)
+    assert placed is not None, "the default backup folder is on the clinic's disk"
+    said = flags.text()
+    assert f"Backup: {translated(placed)}" in said
+    assert "a failed or stolen disk takes both" in said
+    assert f"Retention sweep: {translated(auditwait.REVOKED)}" in said
+    assert "same_disk" not in said and "audit_waiting" not in said, "a key shown"
+    assert flags.accessibleName() == "What needs a person"
+    shot(dialog, "settings-jobs-flags")
+    # neither holds: no flag (a backup folder elsewhere, a sweep with nothing waiting)
+    with qtbot.waitSignal(page.flagsShown, timeout=10_000):
+        page._show([rows_now[0]])
+    assert "Retention sweep" not in flags.text()
+    assert flags.text().startswith("Backup: "), "the backup folder is where it was"
+    # as the page reads them itself: where the backups go, read with the runs
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.refresh()
+    assert flags.text() == f"Backup: {translated(placed)}" and flags.isVisibleTo(dialog)
+
+
+def as_manager(desk: Desk) -> Desk:
+    return dataclasses.replace(desk, actor=Actor(user_id=None, role="manager", source="ui"))

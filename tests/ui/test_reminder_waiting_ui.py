@@ -1,7 +1,8 @@
 """A queue waiting to be tried again is said, not silent (#14): the status bar names
 what the last try met (the network, the e-mail server's "later", the provider's limit)
-and on which channels, its tooltip what the try met in full, and the Reminders view
-explains the waiting message's reason."""
+and on which channels (by their names: "SMS", not ``sms``, since session 18), its
+tooltip what the try met in full, and the Reminders view explains the waiting
+message's reason."""
 
 from __future__ import annotations
 
@@ -36,29 +37,29 @@ def on_worker(desk: Desk, fn: Any) -> Any:
 CASES = {
     "network": (
         [("sms", "unreachable")],
-        "Reminders: waiting for the network (sms), queued 1, failed 0",
-        "sms: waiting for the network: the last try could not reach the provider",
+        "Reminders: waiting for the network (SMS), queued 1, failed 0",
+        "SMS: waiting for the network: the last try could not reach the provider",
         "check this PC's network connection",
     ),
     "mail-server": (
         [("email", "smtp_451")],
-        "Reminders: waiting for the e-mail server (email), queued 1, failed 0",
-        "email: waiting for the e-mail server: the last try was deferred by the e-mail "
+        "Reminders: waiting for the e-mail server (E-mail), queued 1, failed 0",
+        "E-mail: waiting for the e-mail server: the last try was deferred by the e-mail "
         "server (SMTP 451",
         "ask whoever runs the e-mail server",
     ),
     "provider-limit": (
         [("sms", "twilio_63038")],
-        "Reminders: held back by the provider (sms), queued 1, failed 0",
-        "sms: held back by the provider: the last try was turned away by the SMS provider: "
+        "Reminders: held back by the provider (SMS), queued 1, failed 0",
+        "SMS: held back by the provider: the last try was turned away by the SMS provider: "
         "the account reached its daily message limit (Twilio error 63038)",
         "the provider's hold lifts by itself",
     ),
     "mixed": (
         [("whatsapp", "spam_rate_limited"), ("email", "smtp_421"), ("sms", "connection_lost")],
-        "Reminders: waiting for the network (sms); waiting for the e-mail server (email); "
-        "held back by the provider (whatsapp), queued 3, failed 0",
-        "whatsapp: held back by the provider: the last try was turned away for now by Meta",
+        "Reminders: waiting for the network (SMS); waiting for the e-mail server (E-mail); "
+        "held back by the provider (WhatsApp), queued 3, failed 0",
+        "WhatsApp: held back by the provider: the last try was turned away for now by Meta",
         "Waiting to be tried again",
     ),
 }
@@ -113,3 +114,16 @@ def test_messages_waiting_to_be_tried_again_say_what_for_in_the_status_bar(
     if os.environ.get("REMINDER_SHOTS"):
         picture.save(str(Path(os.environ["REMINDER_SHOTS"]) / name))
     window.setStyleSheet("")
+
+
+def test_a_waiting_queue_with_no_channel_named_says_no_empty_brackets(qtbot: QtBot) -> None:
+    """A message waiting before its channel was chosen read "waiting for the network
+    (), queued 1": the brackets only hold channels."""
+    from ui.syncstate import SyncState
+    from ui.syncstatus import SyncStatus
+
+    state = SyncState()
+    widget = SyncStatus(state)
+    qtbot.addWidget(widget)
+    state.update_reminders("here", queued=1, waiting_for=(("waiting for the network", ()),))
+    assert widget.reminders.text() == "Reminders: waiting for the network, queued 1, failed 0"

@@ -656,3 +656,27 @@ def test_another_failure_is_resent_without_a_question(
     view.resendRequested.connect(asked.append)
     view.resend.click()
     assert asked == [made["failed"]] and view.box is None
+
+
+def test_a_role_that_may_not_resend_is_not_offered_resend(
+    qtbot: QtBot, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """A provider (who may read patients, not write) had Resend on a failed message,
+    then a box: "Your role cannot resend reminders." Resend (button and menu) is off
+    for that role, its tooltip the core's sentence."""
+    made = plant(desk, seeded, clock)
+    provider = replace(desk, actor=Actor(user_id="u1", role="provider", source="ui"))
+    window = MainWindow(provider)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.model.loaded, timeout=10_000):
+        window.start()
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("failed"))
+    qtbot.waitUntil(lambda: [r.id for r in view.model.rows()] == [made["failed"]], timeout=10_000)
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    assert not view.resend.isEnabled(), "Resend offered to a role the core refuses"
+    assert view.resend.toolTip() == "Your role cannot resend reminders."
+    assert not view.context_menu().findChild(QAction, "remindersMenuResend").isEnabled()

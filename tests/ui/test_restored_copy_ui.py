@@ -8,25 +8,34 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 from uiseed import Seeded
 
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
-from receptionist.ops import backups, lookcopy
+from receptionist.models import Patient, Service
+from receptionist.ops import backups, lookcopy, waitlist
+from receptionist.patients.search import PatientRow
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.store import vault
+from ui import messages, today, visitops
 from ui.app import stylesheet
+from ui.booking import BookingDialog
 from ui.desk import Desk
 from ui.launch import start_jobs
 from ui.mainwindow import MainWindow
+from ui.patients import Patients
 from ui.patients.table import short_datetime
 from ui.restoredcopy import CopyBanner
 from ui.settings.jobspage import JobsPage
+from ui.settings.retentionpage import RetentionPage
 from ui.syncstate import SyncState
 from ui.syncstatus import SyncStatus
 from ui.tasks import TaskManager
@@ -148,3 +157,111 @@ def test_a_copy_offers_no_resend(qtbot: QtBot, copy_window: MainWindow, clock: F
     assert not view.resend.isEnabled()
     assert "copy restored to look at" in view.resend.toolTip()
     assert not view.context_menu().findChild(QAction, "remindersMenuResend").isEnabled()
+
+
+def test_a_copy_opens_no_booking_dialog_whichever_way_it_is_asked(
+    qtbot: QtBot,
+    copy_window: MainWindow,
+    seeded: Seeded,
+    told: list[messages.Message],
+    tmp_path: Path,
+) -> None:
+    """Return or a double-click on a free slot of a copy's schedule opened the booking
+    dialog, which the core then refused with its sentence (so did a patient's Book, a
+    visit's "Book the next visit" and the waitlist's Book). In a copy restored to look
+    at no booking dialog opens; the person is told why, once each time, in the words of
+    New appointment's tooltip."""
+    window = copy_window
+    said = "This is a copy restored to look at: it takes no bookings."
+    opened: list[object] = []
+    today.install(window)
+    visits, front = visitops.install(window), window.findChild(today.FrontDesk)
+    assert isinstance(front, today.FrontDesk)
+    visits.bookingOpened.connect(opened.append)
+    front.bookingOpened.connect(opened.append)
+
+    def refused_once(since: int) -> bool:
+        return [m.text for m in told[since:]] == [said]
+
+    view = window.schedule
+    view.setFocus()
+    view.set_cursor(1, 15 * 4)  # Omar, 15:00: free
+    assert view.card_at_cursor() is None
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert window.booking.dialog is None, "Return on a free slot opened the booking dialog"
+    assert refused_once(0)
+    view.verticalScrollBar().setValue(int(view.geo.y(12 * 60)))
+    before = len(told)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton,
+                      pos=view.viewport_point(0, 14 * 4))  # fmt: skip
+    assert window.booking.dialog is None, "a double-click on a free slot opened it"
+    assert refused_once(before)
+    # a visit's "Book the next visit" (its card's menu), after the worker's answer
+    before = len(told)
+    visits.book_next(seeded.ids["a3"])
+    qtbot.waitUntil(lambda: len(told) > before, timeout=10_000)
+    assert window.booking.dialog is None and refused_once(before)
+
+    # a patient's Book (the search, quick find, the patient's window)
+    def first_patient(db: Any) -> PatientRow:
+        with db.read() as s:
+            found = s.scalars(select(Patient).order_by(Patient.number)).first()
+            return PatientRow(found.id, found.number, found.given_name, None, None)
+
+    tasks = window.desk.tasks
+    patient = tasks.run(lambda: first_patient(tasks.database())).result(timeout=30)
+    patients = window.findChild(Patients)
+    assert isinstance(patients, Patients)
+    before = len(told)
+    patients.book(patient)
+    assert window.booking.dialog is None and refused_once(before)
+    # the waitlist's Book (Enter or Ctrl+B on an entry)
+    ctx = window.desk.ctx()
+
+    def entry(db: Any) -> str:
+        with db.read() as s:
+            service = str(s.query(Service.id).filter_by(name="Check-up").scalar())
+        wish = waitlist.Wishes(
+            patient_id=patient.id, service_id=service, provider_id=None,
+            earliest=None, latest=None, times_of_day=(), weekdays=(), note="", priority=0,
+        )  # fmt: skip
+        return str(waitlist.add(db, ctx, wish).id)
+
+    entry_id = tasks.run(lambda: entry(tasks.database())).result(timeout=30)
+    before = len(told)
+    front.book_candidate(entry_id)
+    qtbot.waitUntil(lambda: len(told) > before, timeout=10_000)
+    assert window.booking.dialog is None and refused_once(before)
+    assert opened == [], "a booking dialog was opened"
+    assert not window.findChildren(BookingDialog)
+    folder = os.environ.get("RECEPTIONIST_SCREENSHOTS", str(tmp_path))
+    window.grab().save(str(Path(folder) / "restored-copy-no-booking.png"))
+
+
+def test_a_copy_s_jobs_page_flags_nothing(qtbot: QtBot, copy_window: MainWindow) -> None:
+    """A copy makes no backups and sweeps nothing: Settings > Jobs says neither where
+    its backups would go nor a sweep's waiting audit log (its note says why)."""
+    page = JobsPage(copy_window.desk)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.refresh()
+    assert page.flags.isHidden() and page.flags.text() == ""
+
+
+def test_a_copy_offers_a_dry_run_but_no_sweep(qtbot: QtBot, copy_window: MainWindow) -> None:
+    """In a copy a manager's dry run found what would go, Sweep now asked "deletes for
+    good ... Sweep now?", and then the core refused (a copy runs no retention sweep).
+    The dry run stays (it changes nothing); Sweep now is off, its tooltip says why."""
+    asked: list[str] = []
+    page = RetentionPage(copy_window.desk, ask=lambda _p, q: bool(asked.append(q)) or True)
+    qtbot.addWidget(page)
+    page.show()
+    page.dry_button.click()
+    qtbot.waitUntil(lambda: page.plan is not None or not page.busy, timeout=20_000)
+    assert page.plan is not None, page.note.text()
+    assert not page.sweep_button.isEnabled(), "Sweep now offered in a copy restored to look at"
+    assert page.sweep_button.toolTip() == (
+        "This is a copy restored to look at: it runs no retention sweep."
+    )
+    page.sweep()
+    assert asked == [], "the sweep's question was asked in a copy"

@@ -795,3 +795,23 @@ def test_time_off_is_picked_as_a_date_and_a_time(
     shown = QLocale().toString(QDateTime(QDate(2026, 3, 4), QTime(13, 0)), LIST_FORMAT)
     until = QLocale().toString(QDateTime(QDate(2026, 3, 4), QTime(15, 30)), LIST_FORMAT)
     assert box.model.data(box.model.index(0)) == f"{shown} – {until}"
+
+
+def test_a_refused_take_over_says_so_not_that_nothing_was_saved(
+    qtbot: QtBot, dialog: SettingsDialog
+) -> None:
+    """ "Take over now" on a PC that syncs with no cloud is refused with the core's
+    sentence; the page's note said "Not saved: check the reminder station." (a save's
+    words: nothing was being saved) and the sentence sat under the station as a
+    problem with the field. The note now says the take-over was not done, and why."""
+    page = dialog.clinic
+    page.sections.reveal("reminders.station")
+    page.confirm_take_over = lambda _parent: True
+    with qtbot.waitSignal(page.refused, timeout=10_000):
+        page.take_over_button.click()
+    said = page.note.text()
+    assert "Not saved" not in said
+    assert said.startswith("Not taken over: This PC syncs with no cloud")
+    assert not page.form.errors["reminders.station"].isVisibleTo(dialog)
+    assert page.take_over_button.isEnabled()
+    shot(dialog, "settings-take-over-refused")

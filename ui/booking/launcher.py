@@ -1,14 +1,22 @@
-"""Opening the booking dialog from the schedule or the menu, and reloading after a booking."""
+"""Opening the booking dialog from the schedule or the menu, and reloading after a booking.
+
+Every way to the booking dialog comes through :meth:`BookingLauncher.open` (New
+appointment, Return or a double-click on a free slot, a patient's Book, a visit's "Book
+the next visit", the waitlist's Book). In a copy restored to look at, which takes no
+bookings (``ops.appointments.book`` refuses them: ``ops/lookcopy.py``), none opens: the
+status bar says why (:func:`no_bookings_said`, New appointment's tooltip there too).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
 
+from receptionist.ops import lookcopy
 from receptionist.patients.search import PatientRow
 
 from .. import messages
@@ -25,6 +33,13 @@ def active_patient() -> PatientRow | None:
     pick = getattr(QApplication.activeWindow(), "booking_patient", None)
     found = pick() if callable(pick) else None
     return found if isinstance(found, PatientRow) else None
+
+
+def no_bookings_said() -> str:
+    """Why a copy restored to look at opens no booking dialog (and New appointment is off)."""
+    return QCoreApplication.translate(
+        "CopyBanner", "This is a copy restored to look at: it takes no bookings."
+    )
 
 
 class BookingLauncher(QObject):
@@ -73,9 +88,13 @@ class BookingLauncher(QObject):
         patient: PatientRow | None = None,
         service_id: str | None = None,
         search_from: datetime | None = None,
-    ) -> BookingDialog:
+    ) -> BookingDialog | None:
         """Open the dialog; ``patient``, ``service_id`` and ``search_from`` (where the free
-        times start) fill it in, from the waitlist."""
+        times start) fill it in, from the waitlist. None in a copy restored to look at:
+        it takes no bookings, and the status bar says so."""
+        if lookcopy.restored_copy(self.desk.root) is not None:
+            messages.info(no_bookings_said())
+            return None
         if self.dialog is not None:
             self.dialog.close()
         given = {"patient": patient, "service_id": service_id, "search_from": search_from}

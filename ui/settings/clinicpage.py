@@ -36,8 +36,10 @@ from receptionist.reminders.channelsettings import BY_CHANNEL
 from receptionist.settings.registry import Scope, Setting
 from sync import reminderlease
 
+from .. import messages
 from ..coretext import exception_text, translated
 from ..desk import Desk
+from ..flaglabel import ATTENTION, flag_label
 from ..tasks import DbOp
 from ..templateeditor import TemplatesDialog, open_templates
 from .data import CHANNEL_SECRETS, Snapshot, load, save_secret, save_settings
@@ -383,8 +385,14 @@ class ClinicPage(SettingsPage):
         self.takenOver.emit(taken)
 
     def _take_over_failed(self, exc: BaseException) -> None:
+        """Refused (no cloud, not the station, an older endpoint...): the note says
+        the take-over was not done, in the core's sentence (not a save's words)."""
         self.take_over_button.setEnabled(True)
-        self._failed(exc)
+        if isinstance(exc, ValidationError):
+            self.sections.reveal(exc.field)
+        why = messages.user_text(exc)
+        self.note.setText(self.tr("Not taken over: %1").replace("%1", why))
+        self.refused.emit()
 
     # --- the channels' secrets -------------------------------------------------------
     def members(self) -> list[Setting]:
@@ -545,11 +553,8 @@ class ThisPcPage(SettingsPage):
     def __init__(self, desk: Desk, editable: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(desk, "pc", editable, parent)
         self.setObjectName("thisPcPage")
-        self.placement = QLabel(self)
-        self.placement.setObjectName("backupPlacement")
-        self.placement.setWordWrap(True)
-        self.placement.setAccessibleName(self.tr("Where the backups go"))
-        self.placement.hide()
+        said = self.tr("Where the backups go")  # amber, as Settings > Jobs says it
+        self.placement = flag_label(self, "backupPlacement", said, ATTENTION)
         forms = self.section_forms.get("backup")
         if forms:
             forms[-1].addRow(self.placement)

@@ -14,11 +14,18 @@ The list is read through the database worker (``receptionist.jobs.runner.status`
 backup never holds up the desk's worker. The page redraws when a job has run.
 "History…" (or a double-click on a job) opens the runs kept of it (``jobhistory``),
 worded as here (``outcome_words``, ``counts_words``).
+
+Under the table a flag (``jobsFlags``, hidden while nothing holds) says what a manager
+must know beyond the outcomes, each after its job's name: backups that go to the disk
+that holds the clinic (``backups.placement``, This PC's warning, read off the GUI
+thread) and a sweep's audit log that waits for a person (``jobwords.flag_texts``). A
+copy restored to look at says neither: it makes no backups and sweeps nothing.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -36,24 +43,40 @@ from PySide6.QtWidgets import (
 from receptionist.jobs.core import CORE
 from receptionist.jobs.registry import Job, named
 from receptionist.jobs.runner import JobStatus, status
-from receptionist.ops import lookcopy
+from receptionist.ops import backups, lookcopy
 from receptionist.retention import clockcheck
+from receptionist.texts import Text
 
 from .. import messages
 from ..coretext import translated
 from ..desk import Desk
+from ..flaglabel import ATTENTION, flag_label
 from ..tasks import DbOp
 from .jobhistory import JobHistoryDialog
-from .jobwords import counts_words, job_name, outcome_tip, outcome_words, when_words
+from .jobwords import (
+    counts_words,
+    flag_texts,
+    job_name,
+    outcome_tip,
+    outcome_words,
+    when_words,
+)
 from .tablefit import fit_columns
 
 COLUMNS = ("job", "started", "ended", "outcome", "next_due", "counts")
 OUTCOME = COLUMNS.index("outcome")
 
 
+def placed(root: Path) -> Text | None:
+    """This PC's warning while its backups go to the disk that holds the clinic in
+    ``root`` (``backups.placement``); none in a copy restored to look at: it makes none."""
+    return None if lookcopy.restored_copy(root) is not None else backups.placement(root)
+
+
 class JobsPage(QWidget):
     loaded = Signal()
     history_shown = Signal(object)  # JobHistoryDialog: opened, its runs read
+    flagsShown = Signal()  # the flag under the table says what holds now (or hides)
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +105,7 @@ class JobsPage(QWidget):
         self.history_button.clicked.connect(self.show_history)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
+        self.flags = flag_label(self, "jobsFlags", self.tr("What needs a person"), ATTENTION)
         allowed = desk.actor.may("clinic.configure")
         if desk.jobs is None and lookcopy.restored_copy(desk.root) is not None:
             self.note.setText(
@@ -98,6 +122,7 @@ class JobsPage(QWidget):
         buttons.addWidget(self.run_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.flags)
         layout.addLayout(buttons)
         if desk.jobs is not None:
             desk.jobs.ran.connect(lambda _ran: self.refresh())
@@ -110,11 +135,23 @@ class JobsPage(QWidget):
         return self.desk.jobs.jobs if self.desk.jobs is not None else CORE
 
     def refresh(self) -> None:
-        jobs, clock = self.jobs(), self.desk.clock
-        op = DbOp(self.desk.tasks, lambda db: status(db, clock, jobs), self)
-        op.success(self._show).failure(messages.report_exception).run()
+        jobs, clock, root = self.jobs(), self.desk.clock, self.desk.root
+        op = DbOp(self.desk.tasks, lambda db: (status(db, clock, jobs), placed(root)), self)
+        op.success(self._read).failure(messages.report_exception).run()
+
+    def _read(self, answer: tuple[list[JobStatus], Text | None]) -> None:
+        rows, where = answer
+        self._fill(rows)
+        self._show_flags(where)
+        self.loaded.emit()
 
     def _show(self, rows: list[JobStatus]) -> None:
+        """``rows`` in the table; where the backups go is looked at on the worker."""
+        self._fill(rows)
+        self.check_flags()
+        self.loaded.emit()
+
+    def _fill(self, rows: list[JobStatus]) -> None:
         self.rows = rows
         self.table.setRowCount(len(rows))
         for at, row in enumerate(rows):
@@ -136,7 +173,27 @@ class JobsPage(QWidget):
         fit_columns(self.table)  # the counts last, stretched; the outcome elided if long
         if rows and not self.table.selectedItems():
             self.table.selectRow(0)
-        self.loaded.emit()
+
+    def check_flags(self) -> None:
+        """Look where this PC's backups go (off the GUI thread: a network share may take
+        a moment), then say what holds under the table."""
+        root = self.desk.root
+        op = DbOp(self.desk.tasks, lambda _db: placed(root), self)
+        op.success(self._show_flags).run()
+
+    def _show_flags(self, where: Text | None) -> None:
+        said = []
+        if where is not None:  # the same words as This PC's, after the job's name
+            said.append(self._after(job_name("backup"), translated(where)))
+        copy = lookcopy.restored_copy(self.desk.root) is not None
+        for row in [] if copy else self.rows:  # a copy sweeps nothing
+            said.extend(self._after(job_name(row.name), text) for text in flag_texts(row.counts))
+        self.flags.setText("\n".join(said))
+        self.flags.setVisible(bool(said))
+        self.flagsShown.emit()
+
+    def _after(self, job: str, text: str) -> str:
+        return self.tr("%1: %2").replace("%1", job).replace("%2", text)
 
     def outcome(self, row: JobStatus) -> str:
         """How the last run ended, as a person reads it (with a failed run's error)."""

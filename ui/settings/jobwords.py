@@ -3,8 +3,9 @@ times), for the page's last runs (``jobspage``) and a job's history (``jobhistor
 alike. Staff read names, not keys: each job and count has a translated name; zeros and
 the counts that only say how things stood (``connected``, ``active``, a backup's
 ``same_disk``...) are left out; what needs a person is said in the outcome ("needs
-attention: ..."), not counted. ``receptionist jobs list``/``history`` keep the keys
-(for the IT person)."""
+attention: ..."), or, for a backup on the clinic's own disk and an audit log that
+waits, in sentences under the page's table (``flag_texts``), not counted.
+``receptionist jobs list``/``history`` keep the keys (for the IT person)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from datetime import datetime, tzinfo
 from PySide6.QtCore import QCoreApplication
 
 from receptionist.jobs.core import AWAITING_PERSON, BY_PERSON
+from receptionist.ops import auditwait
 from receptionist.reminders import halt
 from receptionist.reminders.settings import CHANNELS
 from receptionist.retention import clockcheck
@@ -53,7 +55,7 @@ def _count_names() -> dict[str, str]:
         # the backup
         "rotated": _tr("old backups removed"),
         # the retention sweep, beyond the kinds it destroys (``kind_name``)
-        "audit_waiting": _tr("audit events kept until a backup vouches for them"),
+        "audit_waiting": _tr("audit events kept past their time"),  # why: the flag, the sweep
         "backup_unreachable": _tr("backup folders out of reach"),
         # the reminders' dispatch
         "planned": _tr("messages planned"),
@@ -134,6 +136,20 @@ def _attention_names(counts: Mapping[str, int]) -> list[str]:
     if counts.get("needs_reconnect"):
         found.append(_tr("Google"))
     return found
+
+
+def flag_texts(counts: Mapping[str, int]) -> list[str]:
+    """What a run's flags say that a person must know, beyond its outcome: a sweep's
+    audit log waiting for a person (``audit_waiting_<why>``), in the sweep's own words
+    (``auditwait.said``). The backup's ``same_disk`` is said by the page from where the
+    backups go now (``backups.placement``, as This PC says it)."""
+    said = []
+    for key, n in sorted(counts.items()):
+        why = key.removeprefix("audit_waiting_") if key.startswith("audit_waiting_") else ""
+        words = auditwait.said(why) if n and why else None
+        if words is not None:
+            said.append(translated(words))
+    return said
 
 
 def outcome_tip(outcome: str | None, counts: Mapping[str, int]) -> str:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.ops import retention
+from receptionist.ops import lookcopy, retention
 from receptionist.ops.retention import Plan, Swept
 from receptionist.store.storage import Database
 
@@ -435,10 +435,19 @@ class RetentionPage(QWidget):
 
     def _enable(self) -> None:
         running = self.look is not None and self.look.running
+        # A copy restored to look at runs no sweep (``lookcopy``): its dry run changes
+        # nothing and stays; Sweep now is off, saying why (read each time: it may be
+        # adopted meanwhile).
+        copy = lookcopy.restored_copy(self.desk.root) is not None
         self.dry_button.setEnabled(self.allowed and not self.busy)
         self.records_button.setEnabled(self.allowed)
         self.sweep_button.setEnabled(
-            self.allowed and not self.busy and not running and self.plan is not None
+            self.allowed and not self.busy and not running and self.plan is not None and not copy
+        )
+        self.sweep_button.setToolTip(
+            self.tr("This is a copy restored to look at: it runs no retention sweep.")
+            if copy
+            else ""
         )
         if not self.allowed:
             self.note.setText(

@@ -6,14 +6,19 @@ chosen in the list on the left, and a long one lays its rows out in columns, eac
 label above its editor: filled in order, or, for a section whose settings belong
 together in parts (the message channels: E-mail, SMS, WhatsApp), one part under its
 heading in each column or two. Only the section scrolls (a window made small): the
-list stays where it is.
+list stays where it is, as tall as its titles (at the top of the page, not a tall
+empty box down to its foot), and the section lies on the page's own background (not a
+grey band, against which a column ending near the page's foot looked cut).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -35,6 +40,9 @@ class Sections(QWidget):
         self.titles = QListWidget(self)
         self.titles.setObjectName("sectionList")
         self.titles.setAccessibleName(self.tr("Sections"))
+        # As tall as its titles (larger text too), shorter only when the page is.
+        self.titles.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.titles.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Maximum)
         # Not a QStackedWidget: it sizes to its tallest page (height-for-width included),
         # and the clinic's page scrolled for the sake of a section not shown.
         self.stack = QWidget(self)
@@ -51,10 +59,12 @@ class Sections(QWidget):
         self.area.setWidget(self.stack)
         self.area.setWidgetResizable(True)
         self.area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.area.viewport().setAutoFillBackground(False)  # the page's background
+        self.stack.setAutoFillBackground(False)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.titles)
+        row.addWidget(self.titles, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.area, 1)
 
     def add(
@@ -100,9 +110,24 @@ class Sections(QWidget):
         if self.titles.currentRow() < 0:
             self.titles.setCurrentRow(0)
         self.titles.setVisible(self.titles.count() > 1)
-        width = self.titles.sizeHintForColumn(0) + 2 * self.titles.frameWidth() + 12
-        self.titles.setFixedWidth(max(140, width))
+        self._fit_titles()
         return forms
+
+    def _fit_titles(self) -> None:
+        """The list as wide as its longest title and no taller than its titles."""
+        titles, frame = self.titles, 2 * self.titles.frameWidth()
+        titles.setFixedWidth(max(140, titles.sizeHintForColumn(0) + frame + 12))
+        rows = sum(titles.sizeHintForRow(row) for row in range(titles.count()))
+        titles.setMaximumHeight(rows + frame)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_titles()  # larger text, the app's style: taller rows
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit_titles()
 
     def _show(self, index: int) -> None:
         for at, page in enumerate(self.pages):

@@ -214,6 +214,8 @@ class FrontDesk(QObject):
             service_id=entry.service_id,
             search_from=search_from,
         )
+        if dialog is None:  # a copy restored to look at: no bookings (said)
+            return
         dialog.setWindowTitle(self.tr("Book from the waitlist"))
         dialog.booked.connect(lambda appointment_id: self._booked(entry.id, appointment_id, slot))
         self.bookingOpened.emit(dialog)
