@@ -243,7 +243,7 @@ def run(
         result.items += _past_held(s, (now, own.now()), cfg)
         if cutoff is not None:
             handover.note(s, "lease", cutoff, own.now(), skew)
-        handovers = handover.current(s, own.now())
+        handovers = handover.current(s, own.now(), skew)
     if restored:
         handover.restore_written(db.path.parent)
     result.planned, result.withdrawn = _planned(db, now, cfg, done, own.now())

@@ -83,9 +83,10 @@ class Handover:
     mark: int | None  # None: every booking here before the cutoff could have been seen
     # Only this PC's own changes after it were pushed after the cutoff (None: not known)
     pushed: int | None = None
-    # A lease's cutoff in the endpoint's time, as it said it (``note``): what was due by
-    # it (None: ``cutoff`` moved by the round's skew). Not compared: it says the same
-    # cutoff on the other clock.
+    # A lease's cutoff in the endpoint's time, as it said it (``note``), or a restore's
+    # as its first round read it (``current``): what was due by it (None: ``cutoff``
+    # moved by the round's skew). Not compared: it says the same cutoff on the other
+    # clock.
     endpoint_cutoff: datetime | None = field(default=None, compare=False)
 
     @property
@@ -274,13 +275,16 @@ def _heard(row: ReminderHandover, cutoff: datetime) -> bool:
 
 
 def restored(session: Session, now: datetime) -> None:
-    """This file was just restored from a backup: it takes over from itself as it was."""
+    """This file was just restored from a backup: it takes over from itself as it was.
+    ``now`` is this PC's time; the cutoff in the round's time (the endpoint's, with a
+    cloud) is fixed by the first round that reads it (``current``)."""
     row = session.get(ReminderHandover, "restore")
     _forget_late(session, "restore")
     if row is None:
         session.add(ReminderHandover(kind="restore", cutoff=now, mark=None, updated_at=now))
     else:
         row.cutoff, row.mark, row.updated_at = now, None, now
+        row.endpoint_cutoff = None
     session.flush()
 
 
@@ -489,11 +493,20 @@ def behind(mark: int | None, pushed: int | None, top: int) -> int | None:
     return low if low is not None and low < top else None
 
 
-def current(session: Session, now: datetime) -> list[Handover]:
+def current(session: Session, now: datetime, skew: timedelta = timedelta(0)) -> list[Handover]:
     """The handovers kept, each with its mark set once a sync after its cutoff is known
-    to have finished (both on this PC's clock; ``now`` too)."""
+    to have finished (both on this PC's clock; ``now`` too). A restore's cutoff, kept
+    on this PC's clock (the restore knows no endpoint), is put in the round's time
+    (``skew``: the endpoint's less this PC's, this round) by the first round that reads
+    it, and kept so (``endpoint_cutoff``): what was due by it is read there from then
+    on, so a correction of this PC's clock since (a new skew) does not move it (before,
+    each round moved it by its own skew: a clock put right five minutes back skipped
+    what fell due in those five minutes as sent before the restore)."""
     kept = select(ReminderHandover).where(ReminderHandover.kind != WATCH)
     rows = list(session.scalars(kept.order_by(ReminderHandover.kind)))
+    for row in rows:
+        if row.kind == "restore" and row.endpoint_cutoff is None:
+            row.endpoint_cutoff = row.cutoff + skew
     if any(row.mark is None for row in rows):
         synced = session.scalar(select(SyncState.last_sync_at))
         for row in rows:

@@ -181,3 +181,43 @@ def test_a_batch_packed_after_a_stand_by_behind_heard_the_renewal_is_the_new_hol
     settle(b)  # the resend: repeats, applied when not said
     assert sent_by(b, sender) == [(q, "confirmation")]
     assert len(server.messages) == 1
+
+
+def test_a_restore_s_cutoff_stays_where_it_was_when_the_pc_s_clock_is_put_right(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path
+) -> None:
+    """A's clock is five minutes ahead of the endpoint's. A is restored at the
+    endpoint's 10:01 (A's clock says 10:06); its first round reads the restore's cutoff
+    in the endpoint's time (10:01: the 107-minute reminder, due at 10:03, was never
+    sent). Then A's clock is put right. The cutoff was fixed in the endpoint's time at
+    that first round: the next rounds do not read it again with their own (smaller)
+    difference, which made it 10:06 and skipped the 107-minute reminder as sent before
+    the restore (it never went to anyone)."""
+    a, _b = pcs
+    sender, server = provider
+    a = apart(a, clock, 5, manager=True)
+    settings.set_many(a.db, a.ctx, {
+        "reminders.offsets": "110m,107m", "reminders.confirmation": False,
+    })  # fmt: skip
+    x = book(Pc(a.db, admin(clock)), "Xena", 2, "05321234567")  # 9:50: at 11:50
+    assert sent_by(a, sender) == []  # plans X's two reminders
+    backup = backups.create(a.db, admin(a.ctx.clock), tmp_path / "a", to=tmp_path / "backups")
+    clock.advance(minutes=10)
+    assert sent_by(a, sender) == [(x, "reminder")]  # the 110-minute one, at 10:00
+    a.db.close()
+    clock.advance(minutes=1)
+    env = {"RECEPTIONIST_PASSPHRASE": "a long enough passphrase"}
+    backups.restore(tmp_path / "a", backup.path, a.ctx.clock, env=env)
+    a = Pc(open_clinic(tmp_path / "a", env=env), a.ctx)
+    try:
+        assert sent_by(a, sender) == []
+        assert states(a, x)["107m"] == ("pending", "")
+        a = apart(a, clock, 0, manager=True)  # the PC's clock put right
+        clock.advance(minutes=1)
+        assert sent_by(a, sender) == []  # 10:02: not due yet, and not skipped either
+        assert states(a, x)["107m"] == ("pending", ""), "never sent: not the restore's"
+        clock.advance(minutes=1)
+        assert sent_by(a, sender) == [(x, "reminder")]
+        assert len(server.messages) == 2
+    finally:
+        a.db.close()
