@@ -53,6 +53,7 @@ class _Known:
     cutoff: datetime | None
     preferred: bool  # claimed as the station: no other PC takes it before ``until``
     skew: timedelta  # the endpoint's time less this PC's
+    doubted: datetime | None = None  # ``Hold.doubted``
 
 
 @dataclass(frozen=True)
@@ -176,14 +177,15 @@ class EndpointLease:
             left = until - renewed if renewed is not None and until is not None else None
             renewed, until = asked, asked + (left or timedelta(0))
         age = answer.get("handover_age_seconds")
-        cutoff = None
+        cutoff = doubted = None
         if isinstance(age, int | float):
             # The previous holder's round may still have been sending a minute after
             # it renewed: what was due up to then is its own too.
             cutoff = now - timedelta(seconds=float(age)) + handover.SENDING_AFTER
+            doubted = _doubted(answer.get("forced"), cutoff) if said is not None else None
         with _lock:
-            _known[self.key] = _Known(renewed, until, code, cutoff, preferred, skew)
-        return Hold(True, code, cutoff, renewed=renewed, until=until, skew=skew)
+            _known[self.key] = _Known(renewed, until, code, cutoff, preferred, skew, doubted)
+        return Hold(True, code, cutoff, renewed=renewed, until=until, skew=skew, doubted=doubted)
 
     def _remembered(self, now: datetime) -> Hold:
         with _lock:
@@ -194,7 +196,7 @@ class EndpointLease:
         if known is not None and known.preferred and now + known.skew < known.until:
             return Hold(
                 True, known.holder, known.cutoff, renewed=known.renewed, until=known.until,
-                skew=known.skew,
+                skew=known.skew, doubted=known.doubted,
             )  # fmt: skip
         return Hold(False, "", None, "lease_unreachable")
 
@@ -229,7 +231,9 @@ NOT_REACHED = Text(
 def take_over(db: Database, ctx: Ctx) -> Taken:
     """An administrator on the named reminder station says the old one is off: the
     endpoint ends the holder's lease now and gives it to this PC (``force``), what fell
-    due before now being the old holder's (the cutoff); audited with the device it was
+    due before now being the old holder's (the cutoff; what fell due after its last
+    renewal it may or may not have sent: "unknown", for a person, ``Hold.doubted``,
+    ``dispatch._leave``); audited with the device it was
     taken from. Refused (nothing taken, nothing audited) for another role, on a PC
     that is not the station, by an endpoint out of reach or older than ``force``."""
     asks = reminders.may_take_over(db, ctx)
@@ -264,6 +268,21 @@ def take_over(db: Database, ctx: Ctx) -> Taken:
         at = _when(answer.get("now")) or asked
     reminders.record_take_over(db, ctx, code)
     return Taken(code, name or code, at)
+
+
+def _doubted(forced: object, cutoff: datetime) -> datetime | None:
+    """A lease taken by a person's "take over now": the old holder's last renewal before
+    it as the endpoint said it (``forced.renewed_at``), a minute after, as ``cutoff``
+    is: what that holder answered for after it, up to the cutoff (the force), it may
+    or may not have sent (``Hold.doubted``). None: not forced, or said by an endpoint
+    older than session 18 (nothing known: the force is the cutoff, as it was)."""
+    if not isinstance(forced, dict):
+        return None
+    renewed = _when(forced.get("renewed_at"))
+    if renewed is None:
+        return None
+    doubted = renewed + handover.SENDING_AFTER
+    return doubted if doubted < cutoff else None
 
 
 def _time(holder: dict[str, object]) -> datetime | None:

@@ -88,6 +88,11 @@ class Handover:
     # moved by the round's skew). Not compared: it says the same cutoff on the other
     # clock.
     endpoint_cutoff: datetime | None = field(default=None, compare=False)
+    # A lease a person forced from its holder (the cutoff: the force): that holder's last
+    # renewal before it, a minute after, in the endpoint's time, as each round hears it
+    # (``station.Hold.doubted``; not kept): what it answered for after this it may or
+    # may not have sent (``dispatch._leave``). None: not forced, or not known.
+    doubted: datetime | None = field(default=None, compare=False)
 
     @property
     def reason(self) -> str:
@@ -96,7 +101,7 @@ class Handover:
 
 def note(
     session: Session, kind: Kind, cutoff: datetime, now: datetime,
-    skew: timedelta = timedelta(0),
+    skew: timedelta = timedelta(0), doubted: datetime | None = None,
 ) -> None:  # fmt: skip
     """This PC took over at ``cutoff`` (kept, unless it is the handover already kept).
     A lease's mark is the one this PC watched while standing by, if it saw the holder's
@@ -106,7 +111,10 @@ def note(
     comes onto this PC's clock, where its syncs, its changes and the bookings made here
     are written, so every check below compares times of one clock. Whether it is the
     handover kept, and what was due by it (``dispatch._handed_over``), are read from
-    the endpoint's: a correction of this PC's clock since (a new skew) moves neither."""
+    the endpoint's: a correction of this PC's clock since (a new skew) moves neither.
+    A lease a person forced (``doubted``: its holder's last renewal, a minute after, the
+    endpoint's time; the cutoff is the force) takes the mark watched for that renewal:
+    what reached this PC after the holder went silent was never its to see."""
     row = session.get(ReminderHandover, kind)
     if row is not None:
         # A row from before 0037 keeps no endpoint's cutoff: read as it was, on this
@@ -117,7 +125,8 @@ def note(
                 row.endpoint_cutoff = cutoff
             return
     said, cutoff = cutoff, cutoff - skew
-    mark, pushed = _watched(session, cutoff) if kind == "lease" else (None, None)
+    heard = said if doubted is None or doubted >= said else doubted
+    mark, pushed = _watched(session, heard - skew) if kind == "lease" else (None, None)
     _forget_late(session, kind)
     if row is None:
         row = ReminderHandover(
