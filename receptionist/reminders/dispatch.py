@@ -519,10 +519,15 @@ def _quiet_past(
     change, unless the feed says a later one, before or after the cutoff, moved
     nothing: ``_last_news``) was made in quiet hours that end after it, so a message of
     it, planned on any PC no earlier than the change, waits for their end
-    (``quiet.send_time``). Nobody else sends them."""
+    (``quiet.send_time``). Nobody else sends them. A change's time (written on a desk's
+    clock, taken as this PC's) is put on the cutoff's clock before it is weighed
+    (``cutoff - made``): before, a change made just before the cutoff on a PC whose
+    clock runs ahead read as one after it, whose message the previous sender had not
+    sent, and it went a second time."""
     a, r = Appointment, Reminder
     if cfg.quiet_end is None:
         return []
+    shift = cutoff - made  # this PC's clock onto the cutoff's (the endpoint's)
     query = (
         select(r.id, a.id, a.updated_at, a.start_utc)
         .join(a, a.id == r.appointment_id)
@@ -531,7 +536,7 @@ def _quiet_past(
     window = (cfg.quiet_start, cfg.quiet_end)
 
     def waits(changed: datetime, start: datetime) -> bool:
-        at = send_time(changed, start, window, cfg.quiet_mode, cfg.tz)
+        at = send_time(changed + shift, start, window, cfg.quiet_mode, cfg.tz)
         return at is not None and at > cutoff
 
     found = []

@@ -6,7 +6,9 @@ clocks are minutes apart, the endpoint on loopback (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pairkit import PASSPHRASE_C, PairTemplates, copy_empty_pc
@@ -15,7 +17,7 @@ from sqlalchemy import select
 from test_reminder_lease import book, pcs, provider, round_of, sent_rows, states
 from test_reminder_lease_time import apart
 from test_reminder_standby_pushed import lost_answer, older_endpoint
-from test_reminder_takeover import sent_by
+from test_reminder_takeover import move, sent_by
 from test_reminder_told_gaps import SQLITE_ONLY
 from test_two_pcs import Pc, admin, settle
 
@@ -26,6 +28,7 @@ from receptionist.store.vault import open_clinic
 from sync import cloud
 
 __all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
+ISTANBUL = ZoneInfo("Europe/Istanbul")  # the pair's clinic
 
 
 def _mark(pc: Pc, kind: str) -> int | None:
@@ -221,3 +224,43 @@ def test_a_restore_s_cutoff_stays_where_it_was_when_the_pc_s_clock_is_put_right(
         assert len(server.messages) == 2
     finally:
         a.db.close()
+
+
+def test_a_move_the_old_holder_announced_is_not_announced_again_by_a_stand_by_ahead(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B, the stand-by, runs five minutes ahead of the endpoint; the clinic has quiet
+    hours (at night: not now). V is moved on B (B's clock writes the change five
+    minutes late) and pushed; A pulls it and announces it at its round, its last
+    renewal, and goes off before its log of it syncs. B plans the message at its next
+    round, two minutes on. When B takes the lease over, the message is A's: the move
+    was made before A's last renewal and went at once (no quiet hours then), so
+    ``dispatch._quiet_past`` hands it to nobody. It read the move's time (B's clock)
+    against the cutoff in the endpoint's time: five minutes late, the move looked made
+    after the cutoff, and a message of it not sent by then: B sent it a second time."""
+    a, b = pcs
+    sender, server = provider
+    night = (clock.now() + timedelta(hours=10)).astimezone(ISTANBUL)
+    settings.set_many(a.db, a.ctx, {
+        "reminders.offsets": "", "reminders.takeover_hours": 1,
+        "reminders.quiet_start": night.strftime("%H:%M"),
+        "reminders.quiet_end": (night + timedelta(hours=2)).strftime("%H:%M"),
+    })  # fmt: skip
+    v = book(a, "Veli", 40, "05324445566")
+    assert sent_by(a, sender) == [(v, "confirmation")]
+    settle(a, b)
+    b = apart(b, clock, 5)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans V
+    clock.advance(minutes=1)
+    move(b, v, 3)
+    settle(b, a)  # the move reaches the endpoint, and A
+    assert sent_by(a, sender) == [(v, "reschedule")]  # A's last renewal; then A is off
+    clock.advance(minutes=2)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans V's message
+    assert states(b, v)["reschedule"] == ("pending", "")
+    clock.advance(minutes=65)  # A's lease ran out: B takes it
+    taken = round_of(b, sender)
+    assert taken.active, taken.reason
+    assert taken.of("sent") == [], "A announced the move"
+    assert states(b, v)["reschedule"] == ("skipped", "other_station")
+    assert len(server.messages) == 2
