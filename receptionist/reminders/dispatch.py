@@ -349,7 +349,7 @@ def _stand_by(
     stale = now - cfg.late_limit
     due = select(Reminder).where(Reminder.state == "pending", Reminder.send_at < stale)
     with db.write() as s:
-        handover.watch(s, hold.renewed, at)  # heard: on this PC's clock
+        handover.watch(s, hold.renewed, at, now)  # heard: on this PC's clock, and the round's
         done = plan(s, now, cfg, _MEMOS.get(db, Memo()), at)
         for row in s.scalars(due):
             _finish(row, "skipped", "other_station", at)

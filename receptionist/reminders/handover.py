@@ -126,7 +126,7 @@ def note(
             return
     said, cutoff = cutoff, cutoff - skew
     heard = said if doubted is None or doubted >= said else doubted
-    mark, pushed = _watched(session, heard - skew) if kind == "lease" else (None, None)
+    mark, pushed = _watched(session, heard - skew, heard) if kind == "lease" else (None, None)
     _forget_late(session, kind)
     if row is None:
         row = ReminderHandover(
@@ -145,7 +145,9 @@ def _forget_late(session: Session, kind: str) -> None:
     session.execute(delete(ReminderHandoverLate).where(ReminderHandoverLate.kind == kind))
 
 
-def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
+def watch(
+    session: Session, renewed: datetime | None, now: datetime, heard: datetime | None = None
+) -> None:
     """A stand-by's round heard that another PC holds the lease, last renewed at
     ``renewed`` (the endpoint's time). The ``watch`` row keeps that renewal as its
     ``cutoff`` (the endpoint's time: compared only with the endpoint's, the next renewal
@@ -159,17 +161,23 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
     Its ``pushed`` is how far the endpoint had accepted this PC's own changes then
     (``_ACCEPTED``: not a batch still waiting for its answer): one made here after it
     reached the endpoint after that renewal (a booking made on the stand-by and pushed
-    late, or whose push failed, is the stand-by's to confirm)."""
+    late, or whose push failed, is the stand-by's to confirm). ``heard``: the round's
+    time (the endpoint's) as it first heard it, kept as ``endpoint_cutoff``: whether
+    it heard it soon enough is told on the endpoint's clock (``_heard``)."""
     if renewed is None:
         return
     row = session.get(ReminderHandover, WATCH)
     pushed = session.scalar(select(_ACCEPTED))
     if row is None:
         session.add(
-            ReminderHandover(kind=WATCH, cutoff=renewed, mark=None, pushed=pushed, updated_at=now)
-        )
+            ReminderHandover(
+                kind=WATCH, cutoff=renewed, mark=None, pushed=pushed, updated_at=now,
+                endpoint_cutoff=heard,
+            )
+        )  # fmt: skip
     elif row.cutoff != renewed:  # the holder renewed since: it may see what is here now
         row.cutoff, row.mark, row.pushed, row.updated_at = renewed, None, pushed, now
+        row.endpoint_cutoff = heard
     elif row.mark is None:
         synced = session.scalar(select(SyncState.last_sync_at))
         if synced is not None and synced > row.updated_at + SYNC_SLACK:
@@ -205,7 +213,7 @@ def applied_before(session: Session, applied_at: datetime | None) -> None:
         return
     taken = session.get(ReminderHandover, "lease")
     behind = taken is not None and taken.pushed is not None and last > taken.pushed
-    if taken is not None and behind and _heard(row, taken.cutoff):
+    if taken is not None and behind and _heard(row, taken.cutoff, taken.endpoint_cutoff):
         taken.pushed = last
         _relate(session, taken)
     if last > row.pushed:
@@ -264,21 +272,35 @@ def unanswered(taken: list[Handover]) -> ColumnElement[bool] | None:
     return Reminder.kind.in_(WEIGHED) & or_(*found) if found else None
 
 
-def _watched(session: Session, cutoff: datetime) -> tuple[int | None, int | None]:
+def _watched(
+    session: Session, cutoff: datetime, said: datetime | None
+) -> tuple[int | None, int | None]:
     """The mark and the pushed sequence watched while standing by, if this PC heard
     the renewal the cutoff follows (``_heard``; else None: not known)."""
     row = session.get(ReminderHandover, WATCH)
-    if row is None or not _heard(row, cutoff):
+    if row is None or not _heard(row, cutoff, said):
         return None, None
     return row.mark, row.pushed
 
 
-def _heard(row: ReminderHandover, cutoff: datetime) -> bool:
-    """Whether the ``watch`` row is of the renewal a lease's ``cutoff`` (this PC's clock,
-    as the row's ``updated_at``: ``note``) follows: this PC
-    first heard its renewal no earlier than the cutoff's (``SENDING_AFTER`` before it:
-    a renewal heard earlier was followed by one it never heard, when the holder may
-    have seen what this PC pushed since), and within ``SAME`` after the cutoff."""
+def _heard(row: ReminderHandover, cutoff: datetime, said: datetime | None) -> bool:
+    """Whether the ``watch`` row is of the renewal a lease's cutoff follows
+    (``SENDING_AFTER`` before it; a renewal heard earlier was followed by one this PC
+    never heard, when the holder may have seen what this PC pushed since), and this PC
+    first heard it within ``SAME`` after the cutoff. Told on one clock, the endpoint's:
+    the row's renewal as the endpoint said it (``cutoff``) against the cutoff as it
+    said it (``said``), and when this PC first heard it, in the endpoint's time then
+    (``endpoint_cutoff``). Before, when this PC heard it was read on its own clock as
+    it was then against the cutoff moved onto its clock as it is now: a clock put
+    right in between took the renewal heard for another. A row or a cutoff kept before
+    that (None) is read as it was, both on this PC's clock (``cutoff``, as
+    ``updated_at``)."""
+    if said is not None:
+        renewed = said - SENDING_AFTER  # the holder's last renewal, the endpoint's time
+        if abs(row.cutoff - renewed) > ROUNDING:
+            return False
+        if row.endpoint_cutoff is not None:
+            return row.endpoint_cutoff - said <= SAME
     renewed = cutoff - SENDING_AFTER  # the holder's last renewal, in this PC's time
     return not (row.updated_at < renewed - ROUNDING or row.updated_at - cutoff > SAME)
 

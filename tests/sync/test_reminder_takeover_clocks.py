@@ -264,3 +264,34 @@ def test_a_move_the_old_holder_announced_is_not_announced_again_by_a_stand_by_ah
     assert taken.of("sent") == [], "A announced the move"
     assert states(b, v)["reschedule"] == ("skipped", "other_station")
     assert len(server.messages) == 2
+
+
+def test_a_stand_by_whose_clock_is_put_right_after_it_heard_the_renewal_confirms_its_booking(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B, the stand-by, runs ten minutes behind the endpoint while it hears A's last
+    renewal; A goes off. Q is booked on B after that renewal and pushed: A never saw it.
+    Then B's clock is put right, and B takes the lease over when it runs out. B heard
+    that very renewal (the endpoint said it, in its time, as the takeover's cutoff says
+    it): Q's confirmation is B's to send, once. Before, whether B had heard it was told
+    from when B heard it, on B's clock as it was then, against the cutoff moved onto
+    B's clock as it is now: ten minutes apart, B "had not heard" it, and Q's
+    confirmation was skipped as A's, never sent to anyone."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    b = apart(b, clock, -10)
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == []  # A's last renewal; then A is off
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it
+    clock.advance(minutes=2)
+    q = book(b, "Kaan", 40, "05321112233")
+    settle(b)  # Q reaches the endpoint after A's last renewal
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    b = apart(b, clock, 0)  # B's clock put right
+    clock.advance(minutes=65)  # A's lease ran out: B takes it
+    assert sent_by(b, sender) == [(q, "confirmation")]
+    assert states(b, q)["confirmation"] == ("sent", "")
+    assert len(server.messages) == 1
