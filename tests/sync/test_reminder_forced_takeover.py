@@ -222,3 +222,32 @@ def test_what_fell_due_between_the_old_station_s_last_renewal_and_the_take_over_
     assert sent_by(b, sender) == [(w, "reminder")]
     assert states(b, y) == {"2h": ("unknown", "taken_over")}
     assert len(server.messages) == 3
+
+
+def test_a_booking_made_on_the_stand_by_after_the_last_renewal_is_confirmed_after_a_take_over(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B stands by and hears A's last renewal; A dies. Q is booked on B after that
+    renewal and pushed: A never saw it. Half an hour on, the clinic names B and an
+    administrator takes over: Q's confirmation is B's to send (what B watched for that
+    renewal, how far it had pushed then, is the forced takeover's too), not "unknown"
+    for a person as one A might have sent."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.standby": "B"})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == []  # A's last renewal; then A dies
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it
+    clock.advance(minutes=2)
+    q = book(b, "Kaan", 40, "05321112233")
+    settle(b)  # on the endpoint after A's last renewal
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans Q's confirmation
+    clock.advance(minutes=30)
+    named_b(a, b, clock)
+    assert reminderlease.take_over(b.db, an_admin(b, clock)).from_code == "A"
+    assert sent_by(b, sender) == [(q, "confirmation")]
+    assert states(b, q)["confirmation"] == ("sent", "")
+    assert len(server.messages) == 1
