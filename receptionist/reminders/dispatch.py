@@ -133,7 +133,7 @@ NOT_LISTED = "not_listed"
 SERVER_ERROR = "server_error"
 # A message the previous sender answered for after its last renewal, before a person's
 # "take over now" ended its lease (``Hold.doubted``): it may or may not have sent it, and
-# nothing it synced says so. "unknown", for a person (``_doubted``).
+# nothing it synced says so. "unknown", for a person (``_leave``).
 TAKEN_OVER = "taken_over"
 # A message held back after a takeover until the endpoint answers a push of its booking
 # (``handover.unanswered``): the previous sender may have seen it. Skipped so at the start.
@@ -482,6 +482,10 @@ def _leave(s: Session, r: Reminder, reason: str, now: datetime, doubt: _Doubt | 
 
 
 def _in_doubt(s: Session, r: Reminder, doubt: _Doubt) -> bool:
+    """Whether the previous sender could have dealt with ``r`` only after its last
+    renewal (``doubt``): due after it (or waiting for quiet hours' end after it), or a
+    message of a booking made (a confirmation) or changed (a move or cancellation) after
+    it; and the appointment is still ahead."""
     appt = s.get(Appointment, r.appointment_id)
     if appt is None or appt.deleted_at is not None or appt.start_utc <= doubt.now:
         return False
