@@ -159,8 +159,10 @@ def cmd_take_over(app: App) -> int:
     if taken.from_code:
         text = (
             f"This PC sends the reminders from now on; PC {taken.from_name}'s lease ended "
-            f"at {at}. Messages that fell due before then were that PC's and are not sent "
-            "from here."
+            f"at {at}. Messages due before then are not sent from here: those due since "
+            "that PC was last heard from, which it may or may not have sent, are marked "
+            "unknown (reminders list --state unknown): check them and resend what never "
+            "went."
         )
     else:
         text = f"This PC sends the reminders from now on (since {at}); no other PC held them."

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx
 from receptionist.errors import ReceptionistError, UserError
-from receptionist.ops import reminders
+from receptionist.ops import reminders, replica
 from receptionist.reminders import handover
 from receptionist.reminders.station import Hold
 from receptionist.safelog import describe
@@ -38,7 +39,7 @@ from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import cloud
-from .client import Refused
+from .client import Client, Refused
 from .round import Unreachable
 
 log = logging.getLogger("receptionist.sync")  # under the logged one (cli.log, app.log)
@@ -53,6 +54,7 @@ class _Known:
     cutoff: datetime | None
     preferred: bool  # claimed as the station: no other PC takes it before ``until``
     skew: timedelta  # the endpoint's time less this PC's
+    doubted: datetime | None = None  # ``Hold.doubted``
 
 
 @dataclass(frozen=True)
@@ -156,34 +158,7 @@ class EndpointLease:
         return seen(self.db)
 
     def _keep(self, answer: dict[str, object], asked: datetime, preferred: bool) -> Hold:
-        _note(self.key, answer, asked)
-        holder = answer.get("holder")
-        code = str(holder.get("code", "")) if isinstance(holder, dict) else ""
-        said = _when(answer.get("now"))
-        if not answer.get("held") or not isinstance(holder, dict):
-            with _lock:
-                _known.pop(self.key, None)
-            if not code or not isinstance(holder, dict):
-                return Hold(False, code, None, "")
-            # A stand-by's round watches the holder's renewal on the endpoint's time too.
-            skew = said - asked if said is not None else timedelta(0)
-            return Hold(False, code, None, "lease_elsewhere", renewed=_time(holder), skew=skew)
-        renewed, until = _when(holder.get("renewed_at")), _when(holder.get("expires_at"))
-        if said is not None and renewed is not None and until is not None:
-            now, skew = said, said - asked  # the endpoint's time, as it said it
-        else:  # an endpoint that does not say its time: this PC's
-            now, skew = self.clock.now(), timedelta(0)  # the answer's arrival
-            left = until - renewed if renewed is not None and until is not None else None
-            renewed, until = asked, asked + (left or timedelta(0))
-        age = answer.get("handover_age_seconds")
-        cutoff = None
-        if isinstance(age, int | float):
-            # The previous holder's round may still have been sending a minute after
-            # it renewed: what was due up to then is its own too.
-            cutoff = now - timedelta(seconds=float(age)) + handover.SENDING_AFTER
-        with _lock:
-            _known[self.key] = _Known(renewed, until, code, cutoff, preferred, skew)
-        return Hold(True, code, cutoff, renewed=renewed, until=until, skew=skew)
+        return _kept(self.key, self.clock, answer, asked, preferred)
 
     def _remembered(self, now: datetime) -> Hold:
         with _lock:
@@ -194,9 +169,46 @@ class EndpointLease:
         if known is not None and known.preferred and now + known.skew < known.until:
             return Hold(
                 True, known.holder, known.cutoff, renewed=known.renewed, until=known.until,
-                skew=known.skew,
+                skew=known.skew, doubted=known.doubted,
             )  # fmt: skip
         return Hold(False, "", None, "lease_unreachable")
+
+
+def _kept(
+    key: str, clock: Clock, answer: dict[str, object], asked: datetime, preferred: bool
+) -> Hold:
+    """The endpoint's ``answer`` to a claim asked at ``asked`` (this PC's time), kept in
+    this process for the clinic file ``key`` (``seen``, and what the endpoint confirmed:
+    ``EndpointLease._remembered``): the lease as this PC holds it now. No database."""
+    _note(key, answer, asked)
+    holder = answer.get("holder")
+    code = str(holder.get("code", "")) if isinstance(holder, dict) else ""
+    said = _when(answer.get("now"))
+    if not answer.get("held") or not isinstance(holder, dict):
+        with _lock:
+            _known.pop(key, None)
+        if not code or not isinstance(holder, dict):
+            return Hold(False, code, None, "")
+        # A stand-by's round watches the holder's renewal on the endpoint's time too.
+        skew = said - asked if said is not None else timedelta(0)
+        return Hold(False, code, None, "lease_elsewhere", renewed=_time(holder), skew=skew)
+    renewed, until = _when(holder.get("renewed_at")), _when(holder.get("expires_at"))
+    if said is not None and renewed is not None and until is not None:
+        now, skew = said, said - asked  # the endpoint's time, as it said it
+    else:  # an endpoint that does not say its time: this PC's
+        now, skew = clock.now(), timedelta(0)  # the answer's arrival
+        left = until - renewed if renewed is not None and until is not None else None
+        renewed, until = asked, asked + (left or timedelta(0))
+    age = answer.get("handover_age_seconds")
+    cutoff = doubted = None
+    if isinstance(age, int | float):
+        # The previous holder's round may still have been sending a minute after
+        # it renewed: what was due up to then is its own too.
+        cutoff = now - timedelta(seconds=float(age)) + handover.SENDING_AFTER
+        doubted = _doubted(answer.get("forced"), cutoff) if said is not None else None
+    with _lock:
+        _known[key] = _Known(renewed, until, code, cutoff, preferred, skew, doubted)
+    return Hold(True, code, cutoff, renewed=renewed, until=until, skew=skew, doubted=doubted)
 
 
 @dataclass(frozen=True)
@@ -226,20 +238,47 @@ NOT_REACHED = Text(
 )
 
 
-def take_over(db: Database, ctx: Ctx) -> Taken:
-    """An administrator on the named reminder station says the old one is off: the
-    endpoint ends the holder's lease now and gives it to this PC (``force``), what fell
-    due before now being the old holder's (the cutoff); audited with the device it was
-    taken from. Refused (nothing taken, nothing audited) for another role, on a PC
-    that is not the station, by an endpoint out of reach or older than ``force``."""
+@dataclass(frozen=True)
+class Asking:
+    """What a take-over asks the endpoint, read from the clinic file (``prepare``): the
+    file it is for (what this process keeps of the lease is by it), the endpoint's
+    address, this PC's device token (never shown), the CA file to trust, the lease's
+    length and who asks. The network part (``force``) needs no database."""
+
+    key: str
+    url: str
+    token: str = field(repr=False)
+    ca: str
+    ttl: timedelta
+    by: str
+
+
+def prepare(db: Database, ctx: Ctx) -> Asking:
+    """A take-over's checks and what it asks with, read from the file (the app: on the
+    database worker). Refused (nothing asked) for another role, on a PC that is not the
+    station, in a copy restored to look at (``reminders.may_take_over``), and on a PC
+    not connected to a cloud (``replica.endpoint``)."""
     asks = reminders.may_take_over(db, ctx)
-    ttl, actor = asks.lease, asks.by
-    lease = EndpointLease(db, ctx.clock)
-    asked = ctx.clock.now()
+    url, token = replica.endpoint(db)
+    return Asking(str(db.path), url, token, replica.ca_file(), asks.lease, asks.by)
+
+
+def force(asking: Asking, clock: Clock) -> Taken:
+    """The endpoint ends the holder's lease now and gives it to this PC (``force``),
+    what fell due before now being the old holder's (the cutoff; what fell due after its
+    last renewal it may or may not have sent: "unknown", for a person, ``Hold.doubted``,
+    ``dispatch._leave``). The network only, no database (the app runs it off the
+    database worker: a slow endpoint holds no other work up). Refused by an endpoint out
+    of reach or older than ``force`` (``UserError``, nothing taken)."""
+    asked = clock.now()
     try:
-        with cloud.client_for(db) as client:
+        with Client(
+            asking.url, asking.token, ca_file=Path(asking.ca) if asking.ca else None
+        ) as client:
             before = client.lease_holder(NAME)  # a stand-by's or lapsed: no force needed
-            answer = client.lease(NAME, int(ttl.total_seconds()), preferred=True, force_by=actor)
+            answer = client.lease(
+                NAME, int(asking.ttl.total_seconds()), preferred=True, force_by=asking.by
+            )
     except Refused as exc:
         log.info("the reminders' lease could not be taken over: %s", describe(exc))
         if _status(exc) in (404, 422):  # older than leases, or than ``force``
@@ -248,7 +287,7 @@ def take_over(db: Database, ctx: Ctx) -> Taken:
     except (Unreachable, ReceptionistError) as exc:
         log.info("the reminders' lease could not be taken over: %s", describe(exc))
         raise UserError(NOT_REACHED) from None
-    if not lease._keep(answer, asked, True).held:
+    if not _kept(asking.key, clock, answer, asked, True).held:
         # An endpoint that knows ``force`` always gives the lease; an older one ignored
         # it and left the lease with the station holding it.
         raise UserError(OLD_ENDPOINT)
@@ -262,8 +301,36 @@ def take_over(db: Database, ctx: Ctx) -> Taken:
         code = str(held.get("code", "")) if isinstance(held, dict) and other else ""
         name = str(held.get("name") or "") if isinstance(held, dict) and other else ""
         at = _when(answer.get("now")) or asked
-    reminders.record_take_over(db, ctx, code)
     return Taken(code, name or code, at)
+
+
+def record(db: Database, ctx: Ctx, taken: Taken) -> Taken:
+    """A take-over the endpoint granted, audited with the device it was taken from (the
+    app: on the database worker)."""
+    reminders.record_take_over(db, ctx, taken.from_code)
+    return taken
+
+
+def take_over(db: Database, ctx: Ctx) -> Taken:
+    """An administrator on the named reminder station says the old one is off: its
+    checks (``prepare``), the endpoint's ``force`` (``force``), the audit (``record``),
+    one after the other (the command line's; the app runs the network part apart)."""
+    return record(db, ctx, force(prepare(db, ctx), ctx.clock))
+
+
+def _doubted(forced: object, cutoff: datetime) -> datetime | None:
+    """A lease taken by a person's "take over now": the old holder's last renewal before
+    it as the endpoint said it (``forced.renewed_at``), a minute after, as ``cutoff``
+    is: what that holder answered for after it, up to the cutoff (the force), it may
+    or may not have sent (``Hold.doubted``). None: not forced, or said by an endpoint
+    older than session 18 (nothing known: the force is the cutoff, as it was)."""
+    if not isinstance(forced, dict):
+        return None
+    renewed = _when(forced.get("renewed_at"))
+    if renewed is None:
+        return None
+    doubted = renewed + handover.SENDING_AFTER
+    return doubted if doubted < cutoff else None
 
 
 def _time(holder: dict[str, object]) -> datetime | None:

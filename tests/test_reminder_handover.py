@@ -83,7 +83,8 @@ def test_a_stand_by_takes_the_mark_it_watched_only_for_the_renewal_it_heard(
         handover.note(s, "lease", heard + timedelta(hours=5), later)
         assert s.get(ReminderHandover, "lease").mark is None  # type: ignore[union-attr]
     with db.write() as s:  # the cutoff follows the renewal heard: the watched mark
-        handover.note(s, "lease", heard + timedelta(minutes=1), later)
+        # (as the endpoint says it: that renewal, a minute after; told on its clock)
+        handover.note(s, "lease", renewed + handover.SENDING_AFTER, later)
         assert s.get(ReminderHandover, "lease").mark == watched  # type: ignore[union-attr]
 
 
@@ -398,3 +399,27 @@ def test_what_was_due_by_the_cutoff_is_read_on_the_endpoint_s_clock_after_a_corr
     assert (x, "reminder") in [(i.appointment_id, i.kind) for i in skipped]
     with db.read() as s:
         assert s.scalar(select(Reminder.state).where(Reminder.kind == "reminder")) == "skipped"
+
+
+def test_a_renewal_heard_before_the_last_is_not_taken_for_it_when_the_clock_was_put_right(
+    db: Database, clock: FixedClock
+) -> None:
+    """This PC's clock ran ten minutes ahead when it heard the holder renew (at the
+    endpoint's 10:00: its clock said 10:10); it was off when the holder renewed again at
+    10:05, and its clock was put right. The takeover's cutoff follows the renewal at
+    10:05, unheard: the mark and how far this PC had pushed, watched for the one at
+    10:00, are not the takeover's (the holder may have seen what this PC pushed
+    between). Told on the endpoint's clock; before, by when this PC heard it on its
+    clock as it was then (10:10: after 10:05, so "heard"), the wrong renewal's."""
+    renewed = clock.now()
+    heard = renewed + timedelta(minutes=10)  # this PC's clock, ten minutes ahead
+    with db.write() as s:
+        handover.watch(s, renewed, heard, renewed)
+        _synced(s, heard + timedelta(minutes=11))
+        handover.watch(s, renewed, heard + timedelta(minutes=12), renewed + timedelta(minutes=12))
+        assert s.get(ReminderHandover, handover.WATCH).mark is not None  # type: ignore[union-attr]
+    last = renewed + timedelta(minutes=5)  # unheard; the clock put right since
+    with db.write() as s:
+        handover.note(s, "lease", last + handover.SENDING_AFTER, last + timedelta(hours=1))
+        taken = s.get(ReminderHandover, "lease")
+        assert taken is not None and (taken.mark, taken.pushed) == (None, None)

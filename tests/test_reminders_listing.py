@@ -169,7 +169,7 @@ CODES = (
     "no_consent", "no_address", "no_channel", "no_whatsapp_template", "late",
     "quiet_hours", "started", "patient_gone", "other_station", "restored", "restricted",
     "moved", "cancelled", "appointment_gone", "told", "role_lost", "recovered",
-    "no_answer", "server_error", "interrupted", "not_listed", "sender_error",
+    "no_answer", "server_error", "interrupted", "not_listed", "sender_error", "taken_over",
     "permanent:invalid_number", "permanent:opted_out", "permanent:unroutable",
     "permanent:not_mobile", "permanent:region_not_allowed", "permanent:recipient_refused",
     "permanent:smtp_550", "permanent:smtp_500", "permanent:smtputf8_not_offered",

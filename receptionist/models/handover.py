@@ -43,8 +43,10 @@ class ReminderHandover(Base):
     updated_at: Mapped[datetime]
     # A ``lease``'s cutoff as the endpoint said it, in its time: whether a later round's
     # cutoff is this handover and what was due by it are read from it, so a correction
-    # of this PC's clock moves neither (None: a restore's, the ``watch`` row, a row
-    # from before 0037: ``cutoff`` moved by the round's skew). 0037.
+    # of this PC's clock moves neither. A ``restore``'s, put in the round's time by the
+    # first round that reads it (``handover.current``). None: a restore not read by a
+    # round yet, the ``watch`` row, a row from before 0037 (``cutoff`` moved by the
+    # round's skew). 0037.
     endpoint_cutoff: Mapped[datetime | None] = mapped_column(default=None)
 
 

@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -131,6 +131,10 @@ NOT_LISTED = "not_listed"
 # A server error (HTTP 5xx) to a send the provider cannot be asked about (WhatsApp):
 # it may have taken the message, so "unknown" for a person (the code in the delivery log).
 SERVER_ERROR = "server_error"
+# A message the previous sender answered for after its last renewal, before a person's
+# "take over now" ended its lease (``Hold.doubted``): it may or may not have sent it, and
+# nothing it synced says so. "unknown", for a person (``_leave``).
+TAKEN_OVER = "taken_over"
 # A message held back after a takeover until the endpoint answers a push of its booking
 # (``handover.unanswered``): the previous sender may have seen it. Skipped so at the start.
 AWAITING_PUSH = "awaiting_push"
@@ -216,7 +220,7 @@ def run(
         if cloud and lease is not None:
             lease.let_go()  # renamed away: the new station need not wait a day
         return Round(False, "not_station", withdrawn=withdrawn)
-    cutoff = by = None
+    cutoff = by = doubted = None
     skew = timedelta(0)
     own = clock  # this PC's: what the round writes, the handovers' checks (``_own``)
     if cloud:
@@ -228,7 +232,7 @@ def run(
             if why == "lease_elsewhere":
                 waiting.planned, waiting.withdrawn = _stand_by(db, clock, cfg, hold)
             return waiting
-        cutoff, skew = hold.cutoff, hold.skew
+        cutoff, skew, doubted = hold.cutoff, hold.skew, hold.doubted
         by = _sends_until(hold, cfg, role == "station")
     result = Round(True)
     stopping = stop or _never
@@ -242,8 +246,11 @@ def run(
         done = plan(s, now, cfg, None if restored else _MEMOS.get(db, Memo()), own.now())
         result.items += _past_held(s, (now, own.now()), cfg)
         if cutoff is not None:
-            handover.note(s, "lease", cutoff, own.now(), skew)
-        handovers = handover.current(s, own.now())
+            handover.note(s, "lease", cutoff, own.now(), skew, doubted)
+        handovers = [
+            replace(t, doubted=doubted) if t.kind == "lease" else t
+            for t in handover.current(s, own.now(), skew)
+        ]
     if restored:
         handover.restore_written(db.path.parent)
     result.planned, result.withdrawn = _planned(db, now, cfg, done, own.now())
@@ -342,7 +349,7 @@ def _stand_by(
     stale = now - cfg.late_limit
     due = select(Reminder).where(Reminder.state == "pending", Reminder.send_at < stale)
     with db.write() as s:
-        handover.watch(s, hold.renewed, at)  # heard: on this PC's clock
+        handover.watch(s, hold.renewed, at, now)  # heard: on this PC's clock, and the round's
         done = plan(s, now, cfg, _MEMOS.get(db, Memo()), at)
         for row in s.scalars(due):
             _finish(row, "skipped", "other_station", at)
@@ -419,10 +426,11 @@ def _handed_over(
         .where(theirs, or_(due, heard, changed & seen(a.id, False)))
         .limit(ROUND_LIMIT * 5)
     )
+    doubt = _doubted(taken, cutoff, made, now + skew)
     with db.write() as s:
         rows = _confirmed_elsewhere(s, made, seen, theirs)
         for row in rows:
-            _finish(row, "skipped", taken.reason, now)
+            _leave(s, row, taken.reason, now, doubt)
         items = [_item(row) for row in rows]
     # Every one, batch after batch, before anything is sent: one left pending would go
     # out a second time in this very round (its time is due).
@@ -430,10 +438,79 @@ def _handed_over(
         with db.write() as s:
             rows = list(s.scalars(query))
             for row in rows:
-                _finish(row, "skipped", taken.reason, now)
+                _leave(s, row, taken.reason, now, doubt)
             items += [_item(row) for row in rows]
         if len(rows) < ROUND_LIMIT * 5:
             return items
+
+
+@dataclass(frozen=True)
+class _Doubt:
+    """A person's "take over now": the old holder's last renewal, a minute after, in the
+    round's time (``due``, for what was due) and on this PC's clock (``made``, for when
+    bookings were made and changed), and the round's time now."""
+
+    due: datetime
+    made: datetime
+    now: datetime
+
+
+def _doubted(
+    taken: handover.Handover, cutoff: datetime, made: datetime, now: datetime
+) -> _Doubt | None:
+    """What of ``taken`` the previous sender may or may not have sent (None: nothing):
+    a lease forced from it (``Handover.doubted``); ``cutoff`` and ``made``, the handover's
+    cutoff on the two clocks, put its last renewal on this PC's clock too."""
+    if taken.kind != "lease" or taken.doubted is None or taken.doubted >= cutoff:
+        return None
+    return _Doubt(taken.doubted, taken.doubted - (cutoff - made), now)
+
+
+def _leave(s: Session, r: Reminder, reason: str, now: datetime, doubt: _Doubt | None) -> None:
+    """``r`` was the previous sender's (``_handed_over``): skipped, ``reason``. After a
+    person's "take over now" (``doubt``), one it answered for only after its last
+    renewal (due after it; a confirmation, move or cancellation message of a change made
+    after it) may or may not have gone: it died some time between that renewal and the
+    takeover. Unless its communication log, synced here, says it sent (or failed) the
+    message, or the appointment has begun (nothing of use left to send), it is
+    "unknown" (:data:`TAKEN_OVER`), for a person to look at and resend from the
+    Reminders view: neither sent a second time nor dropped without a word."""
+    if doubt is not None and _in_doubt(s, r, doubt) and not _logged_elsewhere(s, r):
+        _finish(r, "unknown", TAKEN_OVER, now)
+        return
+    _finish(r, "skipped", reason, now)
+
+
+def _in_doubt(s: Session, r: Reminder, doubt: _Doubt) -> bool:
+    """Whether the previous sender could have dealt with ``r`` only after its last
+    renewal (``doubt``): due after it (or waiting for quiet hours' end after it), or a
+    message of a booking made (a confirmation) or changed (a move or cancellation) after
+    it; and the appointment is still ahead."""
+    appt = s.get(Appointment, r.appointment_id)
+    if appt is None or appt.deleted_at is not None or appt.start_utc <= doubt.now:
+        return False
+    if r.send_at > doubt.due:
+        return True
+    if r.kind == "confirmation":
+        return appt.created_at > doubt.made
+    return r.kind != "reminder" and appt.updated_at > doubt.made
+
+
+def _logged_elsewhere(s: Session, r: Reminder) -> bool:
+    """The communication log (synced from the PC that sent it) has the message ``r``: an
+    entry of the sending or failing of a message of its kind (a reminder: of its rule)
+    for its appointment and start; for a confirmation, any message of the appointment
+    (as ``_dealt_with_elsewhere``)."""
+    c = CommunicationEntry
+    if r.kind == "confirmation":
+        return bool(s.scalar(select(_dealt_with_elsewhere(r.appointment_id))))
+    what = Text(WHAT[r.kind], rule=r.rule) if r.kind == "reminder" else Text(WHAT[r.kind])
+    found = exists().where(
+        c.appointment_id == r.appointment_id, c.appointment_start == r.appointment_start,
+        c.direction == "out", c.recorded_by.is_(None), c.deleted_at.is_(None),
+        c.channel.in_(CHANNELS), c.summary.startswith(str(what), autoescape=True),
+    )  # fmt: skip
+    return bool(s.scalar(select(found)))
 
 
 def _quiet_past(
@@ -446,10 +523,15 @@ def _quiet_past(
     change, unless the feed says a later one, before or after the cutoff, moved
     nothing: ``_last_news``) was made in quiet hours that end after it, so a message of
     it, planned on any PC no earlier than the change, waits for their end
-    (``quiet.send_time``). Nobody else sends them."""
+    (``quiet.send_time``). Nobody else sends them. A change's time (written on a desk's
+    clock, taken as this PC's) is put on the cutoff's clock before it is weighed
+    (``cutoff - made``): before, a change made just before the cutoff on a PC whose
+    clock runs ahead read as one after it, whose message the previous sender had not
+    sent, and it went a second time."""
     a, r = Appointment, Reminder
     if cfg.quiet_end is None:
         return []
+    shift = cutoff - made  # this PC's clock onto the cutoff's (the endpoint's)
     query = (
         select(r.id, a.id, a.updated_at, a.start_utc)
         .join(a, a.id == r.appointment_id)
@@ -458,7 +540,7 @@ def _quiet_past(
     window = (cfg.quiet_start, cfg.quiet_end)
 
     def waits(changed: datetime, start: datetime) -> bool:
-        at = send_time(changed, start, window, cfg.quiet_mode, cfg.tz)
+        at = send_time(changed + shift, start, window, cfg.quiet_mode, cfg.tz)
         return at is not None and at > cutoff
 
     found = []

@@ -83,10 +83,16 @@ class Handover:
     mark: int | None  # None: every booking here before the cutoff could have been seen
     # Only this PC's own changes after it were pushed after the cutoff (None: not known)
     pushed: int | None = None
-    # A lease's cutoff in the endpoint's time, as it said it (``note``): what was due by
-    # it (None: ``cutoff`` moved by the round's skew). Not compared: it says the same
-    # cutoff on the other clock.
+    # A lease's cutoff in the endpoint's time, as it said it (``note``), or a restore's
+    # as its first round read it (``current``): what was due by it (None: ``cutoff``
+    # moved by the round's skew). Not compared: it says the same cutoff on the other
+    # clock.
     endpoint_cutoff: datetime | None = field(default=None, compare=False)
+    # A lease a person forced from its holder (the cutoff: the force): that holder's last
+    # renewal before it, a minute after, in the endpoint's time, as each round hears it
+    # (``station.Hold.doubted``; not kept): what it answered for after this it may or
+    # may not have sent (``dispatch._leave``). None: not forced, or not known.
+    doubted: datetime | None = field(default=None, compare=False)
 
     @property
     def reason(self) -> str:
@@ -95,7 +101,7 @@ class Handover:
 
 def note(
     session: Session, kind: Kind, cutoff: datetime, now: datetime,
-    skew: timedelta = timedelta(0),
+    skew: timedelta = timedelta(0), doubted: datetime | None = None,
 ) -> None:  # fmt: skip
     """This PC took over at ``cutoff`` (kept, unless it is the handover already kept).
     A lease's mark is the one this PC watched while standing by, if it saw the holder's
@@ -105,7 +111,10 @@ def note(
     comes onto this PC's clock, where its syncs, its changes and the bookings made here
     are written, so every check below compares times of one clock. Whether it is the
     handover kept, and what was due by it (``dispatch._handed_over``), are read from
-    the endpoint's: a correction of this PC's clock since (a new skew) moves neither."""
+    the endpoint's: a correction of this PC's clock since (a new skew) moves neither.
+    A lease a person forced (``doubted``: its holder's last renewal, a minute after, the
+    endpoint's time; the cutoff is the force) takes the mark watched for that renewal:
+    what reached this PC after the holder went silent was never its to see."""
     row = session.get(ReminderHandover, kind)
     if row is not None:
         # A row from before 0037 keeps no endpoint's cutoff: read as it was, on this
@@ -116,7 +125,8 @@ def note(
                 row.endpoint_cutoff = cutoff
             return
     said, cutoff = cutoff, cutoff - skew
-    mark, pushed = _watched(session, cutoff) if kind == "lease" else (None, None)
+    heard = said if doubted is None or doubted >= said else doubted
+    mark, pushed = _watched(session, heard - skew, heard) if kind == "lease" else (None, None)
     _forget_late(session, kind)
     if row is None:
         row = ReminderHandover(
@@ -135,7 +145,9 @@ def _forget_late(session: Session, kind: str) -> None:
     session.execute(delete(ReminderHandoverLate).where(ReminderHandoverLate.kind == kind))
 
 
-def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
+def watch(
+    session: Session, renewed: datetime | None, now: datetime, heard: datetime | None = None
+) -> None:
     """A stand-by's round heard that another PC holds the lease, last renewed at
     ``renewed`` (the endpoint's time). The ``watch`` row keeps that renewal as its
     ``cutoff`` (the endpoint's time: compared only with the endpoint's, the next renewal
@@ -149,17 +161,23 @@ def watch(session: Session, renewed: datetime | None, now: datetime) -> None:
     Its ``pushed`` is how far the endpoint had accepted this PC's own changes then
     (``_ACCEPTED``: not a batch still waiting for its answer): one made here after it
     reached the endpoint after that renewal (a booking made on the stand-by and pushed
-    late, or whose push failed, is the stand-by's to confirm)."""
+    late, or whose push failed, is the stand-by's to confirm). ``heard``: the round's
+    time (the endpoint's) as it first heard it, kept as ``endpoint_cutoff``: whether
+    it heard it soon enough is told on the endpoint's clock (``_heard``)."""
     if renewed is None:
         return
     row = session.get(ReminderHandover, WATCH)
     pushed = session.scalar(select(_ACCEPTED))
     if row is None:
         session.add(
-            ReminderHandover(kind=WATCH, cutoff=renewed, mark=None, pushed=pushed, updated_at=now)
-        )
+            ReminderHandover(
+                kind=WATCH, cutoff=renewed, mark=None, pushed=pushed, updated_at=now,
+                endpoint_cutoff=heard,
+            )
+        )  # fmt: skip
     elif row.cutoff != renewed:  # the holder renewed since: it may see what is here now
         row.cutoff, row.mark, row.pushed, row.updated_at = renewed, None, pushed, now
+        row.endpoint_cutoff = heard
     elif row.mark is None:
         synced = session.scalar(select(SyncState.last_sync_at))
         if synced is not None and synced > row.updated_at + SYNC_SLACK:
@@ -195,7 +213,7 @@ def applied_before(session: Session, applied_at: datetime | None) -> None:
         return
     taken = session.get(ReminderHandover, "lease")
     behind = taken is not None and taken.pushed is not None and last > taken.pushed
-    if taken is not None and behind and _heard(row, taken.cutoff):
+    if taken is not None and behind and _heard(row, taken.cutoff, taken.endpoint_cutoff):
         taken.pushed = last
         _relate(session, taken)
     if last > row.pushed:
@@ -254,33 +272,50 @@ def unanswered(taken: list[Handover]) -> ColumnElement[bool] | None:
     return Reminder.kind.in_(WEIGHED) & or_(*found) if found else None
 
 
-def _watched(session: Session, cutoff: datetime) -> tuple[int | None, int | None]:
+def _watched(
+    session: Session, cutoff: datetime, said: datetime | None
+) -> tuple[int | None, int | None]:
     """The mark and the pushed sequence watched while standing by, if this PC heard
     the renewal the cutoff follows (``_heard``; else None: not known)."""
     row = session.get(ReminderHandover, WATCH)
-    if row is None or not _heard(row, cutoff):
+    if row is None or not _heard(row, cutoff, said):
         return None, None
     return row.mark, row.pushed
 
 
-def _heard(row: ReminderHandover, cutoff: datetime) -> bool:
-    """Whether the ``watch`` row is of the renewal a lease's ``cutoff`` (this PC's clock,
-    as the row's ``updated_at``: ``note``) follows: this PC
-    first heard its renewal no earlier than the cutoff's (``SENDING_AFTER`` before it:
-    a renewal heard earlier was followed by one it never heard, when the holder may
-    have seen what this PC pushed since), and within ``SAME`` after the cutoff."""
+def _heard(row: ReminderHandover, cutoff: datetime, said: datetime | None) -> bool:
+    """Whether the ``watch`` row is of the renewal a lease's cutoff follows
+    (``SENDING_AFTER`` before it; a renewal heard earlier was followed by one this PC
+    never heard, when the holder may have seen what this PC pushed since), and this PC
+    first heard it within ``SAME`` after the cutoff. Told on one clock, the endpoint's:
+    the row's renewal as the endpoint said it (``cutoff``) against the cutoff as it
+    said it (``said``), and when this PC first heard it, in the endpoint's time then
+    (``endpoint_cutoff``). Before, when this PC heard it was read on its own clock as
+    it was then against the cutoff moved onto its clock as it is now: a clock put
+    right in between took the renewal heard for another. A row or a cutoff kept before
+    that (None) is read as it was, both on this PC's clock (``cutoff``, as
+    ``updated_at``)."""
+    if said is not None:
+        renewed = said - SENDING_AFTER  # the holder's last renewal, the endpoint's time
+        if abs(row.cutoff - renewed) > ROUNDING:
+            return False
+        if row.endpoint_cutoff is not None:
+            return row.endpoint_cutoff - said <= SAME
     renewed = cutoff - SENDING_AFTER  # the holder's last renewal, in this PC's time
     return not (row.updated_at < renewed - ROUNDING or row.updated_at - cutoff > SAME)
 
 
 def restored(session: Session, now: datetime) -> None:
-    """This file was just restored from a backup: it takes over from itself as it was."""
+    """This file was just restored from a backup: it takes over from itself as it was.
+    ``now`` is this PC's time; the cutoff in the round's time (the endpoint's, with a
+    cloud) is fixed by the first round that reads it (``current``)."""
     row = session.get(ReminderHandover, "restore")
     _forget_late(session, "restore")
     if row is None:
         session.add(ReminderHandover(kind="restore", cutoff=now, mark=None, updated_at=now))
     else:
         row.cutoff, row.mark, row.updated_at = now, None, now
+        row.endpoint_cutoff = None
     session.flush()
 
 
@@ -489,11 +524,20 @@ def behind(mark: int | None, pushed: int | None, top: int) -> int | None:
     return low if low is not None and low < top else None
 
 
-def current(session: Session, now: datetime) -> list[Handover]:
+def current(session: Session, now: datetime, skew: timedelta = timedelta(0)) -> list[Handover]:
     """The handovers kept, each with its mark set once a sync after its cutoff is known
-    to have finished (both on this PC's clock; ``now`` too)."""
+    to have finished (both on this PC's clock; ``now`` too). A restore's cutoff, kept
+    on this PC's clock (the restore knows no endpoint), is put in the round's time
+    (``skew``: the endpoint's less this PC's, this round) by the first round that reads
+    it, and kept so (``endpoint_cutoff``): what was due by it is read there from then
+    on, so a correction of this PC's clock since (a new skew) does not move it (before,
+    each round moved it by its own skew: a clock put right five minutes back skipped
+    what fell due in those five minutes as sent before the restore)."""
     kept = select(ReminderHandover).where(ReminderHandover.kind != WATCH)
     rows = list(session.scalars(kept.order_by(ReminderHandover.kind)))
+    for row in rows:
+        if row.kind == "restore" and row.endpoint_cutoff is None:
+            row.endpoint_cutoff = row.cutoff + skew
     if any(row.mark is None for row in rows):
         synced = session.scalar(select(SyncState.last_sync_at))
         for row in rows:

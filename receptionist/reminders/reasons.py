@@ -146,6 +146,14 @@ _SAID: dict[str, str] = {
         "appointment's service: Settings > Clinic). If the rules ask for it again, it is "
         "planned again.",
     ),
+    "taken_over": QT_TRANSLATE_NOOP(
+        "core",
+        'Unknown: this PC took the sending over from the old reminder station ("take '
+        "over now\"), and the message was that PC's to send after it was last heard from "
+        "and before the takeover; it may have gone before that PC went off, and nothing it "
+        "synced says so. Look in the patient's communication log or ask the patient, then "
+        "resend it if it never arrived.",
+    ),
     "sender_error": QT_TRANSLATE_NOOP(
         "core",
         "Unknown: the app failed while sending (its log says where), and the message may "

@@ -69,6 +69,10 @@ class Hold:
     # clock, so its windows are the endpoint's too (zero: an endpoint that does not say
     # its time; then the times above are this PC's).
     skew: timedelta = timedelta(0)
+    # Taken by a person's "take over now" (``cutoff``: the force): the old holder's last
+    # renewal before it, a minute after (the endpoint's time). What it answered for
+    # after this and up to the cutoff, it may or may not have sent (``handover``).
+    doubted: datetime | None = None
 
 
 class Lease(Protocol):

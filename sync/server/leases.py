@@ -13,9 +13,11 @@ lets go of a lease the caller holds: it lapses at once, and whoever takes it nex
 the release as the holder's last renewal. When the caller takes a lease from another
 device, the answer carries how long ago that device last renewed it
 (``handover_age_seconds``, in every later renewal too): what that device may have sent,
-the new holder leaves alone. Every answer carries the endpoint's time (``now``): the
-PCs measure the lease's windows by it, not by their own clocks (which may be minutes
-apart).
+the new holder leaves alone. Taken by ``force``, the age is counted from the force, and
+``forced.renewed_at`` says that device's last renewal before it: what fell due between
+the two, the new holder cannot know whether it went (it marks it for a person).
+Every answer carries the endpoint's time (``now``): the PCs measure the lease's windows
+by it, not by their own clocks (which may be minutes apart).
 """
 
 from __future__ import annotations
@@ -60,6 +62,11 @@ class Forced(BaseModel):
     by: str = Field(description="who (the PC's user that decided it)")
     from_code: str = Field(description="the device whose lease it ended: its code")
     from_name: str = Field(default="", description="that device's name, as it joined")
+    renewed_at: datetime = Field(
+        description="that device's last renewal of the lease it ended (``at`` for a lease "
+        "forced before session 18): what fell due between it and ``at`` that device may "
+        "or may not have sent"
+    )
 
 
 class Holder(BaseModel):
@@ -126,8 +133,10 @@ def claim(store: Store, who: Caller, name: str, body: LeaseIn, clock: Clock) -> 
             conn.execute(update(lease).where(_key(who.clinic_id, name)).values(values))
         elif body.force:
             # The person's word that the station holding it is off: its lease ends now,
-            # as its let-go would, and what fell due before now was its own (the cutoff).
-            values = _taken(who, name, body, now, now)
+            # as its let-go would, and what fell due before now was its own (the cutoff,
+            # counted from ``forced_at``). ``handover_at`` keeps its last renewal: what
+            # fell due between the two it may or may not have sent (``Forced.renewed_at``).
+            values = _taken(who, name, body, now, row.renewed_at)
             values.update(forced_at=now, forced_by=body.actor.strip(), forced_from=row.device_id)
             conn.execute(update(lease).where(_key(who.clinic_id, name)).values(values))
         return _answer(conn, who, name, now)
@@ -170,13 +179,17 @@ def _answer(conn: Connection, who: Caller, name: str, now: datetime) -> LeaseOut
         acquired_at=row.acquired_at, renewed_at=row.renewed_at, expires_at=row.expires_at,
     )  # fmt: skip
     held = row.device_id == who.id
-    age = (now - row.handover_at).total_seconds() if held and row.handover_at else None
+    # A forced lease's cutoff is the force (as before session 18, for the PCs that read
+    # no more); its ``handover_at`` is the old holder's last renewal (``Forced``).
+    since = row.forced_at or row.handover_at
+    age = (now - since).total_seconds() if held and since else None
     forced = None
     if row.forced_at is not None:
         from_code, from_name = _device(conn, row.forced_from)
         forced = Forced(
-            at=row.forced_at, by=row.forced_by or "", from_code=from_code, from_name=from_name
-        )
+            at=row.forced_at, by=row.forced_by or "", from_code=from_code, from_name=from_name,
+            renewed_at=min(row.handover_at or row.forced_at, row.forced_at),
+        )  # fmt: skip
     return LeaseOut(
         name=name, held=held, holder=holder, handover_age_seconds=age, now=now, forced=forced
     )

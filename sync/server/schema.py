@@ -217,7 +217,9 @@ signing_key = Table(
 # previous holder's last renewal when this holder took it from another device.
 # ``forced_*`` (s0010): a person took it over now from a holder whose lease had not
 # lapsed (the old station is off): when, who (the PC's user, no patient data), and
-# from which device; null otherwise (a later ordinary handover clears them).
+# from which device; null otherwise (a later ordinary handover clears them). A forced
+# lease's cutoff is ``forced_at``; its ``handover_at`` is still the old holder's last
+# renewal (session 18; before, the force), said as ``forced.renewed_at``.
 lease = Table(
     "lease",
     metadata,

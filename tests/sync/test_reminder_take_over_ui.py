@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -22,13 +24,14 @@ from test_two_pcs import Pc, settle
 from receptionist.clock import FixedClock
 from receptionist.context import Actor
 from receptionist.schedule.agenda import ClinicInfo
+from sync.client import Client
 from ui.app import stylesheet
 from ui.desk import Desk
 from ui.settings.clinicpage import ClinicPage
 from ui.settings.dialog import SettingsDialog
 from ui.settings.takeover import ask_take_over
 from ui.settings.unsaved import DISCARD
-from ui.tasks import TaskManager
+from ui.tasks import DbOp, TaskManager
 
 __all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
 STATION = "reminders.station"
@@ -126,3 +129,44 @@ def test_another_role_sees_it_disabled_and_cannot_take_over(
     assert "administrator" in page.take_over_button.toolTip()
     page.take_over()  # as a click that got through would
     assert asked == [] and taken_over(b) == []
+
+
+def test_a_slow_endpoint_holds_no_other_database_work_while_taking_over(
+    qtbot: QtBot, pcs: tuple[Pc, Pc], provider, clock: FixedClock, on_b: Desk,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The endpoint takes its time to answer the take-over (a slow network, until the
+    client's timeout): meanwhile the desk's other database work is done at once, for
+    the endpoint is asked off the database worker; the audit is written once it
+    answers."""
+    a, b = pcs
+    sender, _server = provider
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    named_b(a, b, clock)
+    page = open_page(qtbot, on_b)
+    page.confirm_take_over = lambda _parent: True
+    answer, asked_on = threading.Event(), []
+    real = Client.lease
+
+    def slow(self: Client, *args: Any, **kwargs: Any) -> Any:
+        asked_on.append(threading.current_thread().name)
+        answer.wait(timeout=30)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "lease", slow)
+    try:
+        page.take_over_button.click()
+        qtbot.waitUntil(lambda: bool(asked_on), timeout=10_000)
+        done: list[int] = []
+        DbOp(on_b.tasks, lambda db: len(taken_over(b)), page).success(done.append).run()
+        qtbot.waitUntil(lambda: bool(done), timeout=5_000)  # not behind the endpoint
+        assert done == [0], "not audited before the endpoint answered"
+        assert not asked_on[0].startswith("receptionist-db"), asked_on
+    finally:
+        answer.set()
+    with qtbot.waitSignal(page.takenOver, timeout=15_000) as taken:
+        pass
+    assert taken.args[0].from_code == "A"
+    [event] = taken_over(b)
+    assert event.entity_id == "A"

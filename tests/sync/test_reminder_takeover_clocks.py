@@ -6,7 +6,9 @@ clocks are minutes apart, the endpoint on loopback (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pairkit import PASSPHRASE_C, PairTemplates, copy_empty_pc
@@ -15,7 +17,7 @@ from sqlalchemy import select
 from test_reminder_lease import book, pcs, provider, round_of, sent_rows, states
 from test_reminder_lease_time import apart
 from test_reminder_standby_pushed import lost_answer, older_endpoint
-from test_reminder_takeover import sent_by
+from test_reminder_takeover import move, sent_by
 from test_reminder_told_gaps import SQLITE_ONLY
 from test_two_pcs import Pc, admin, settle
 
@@ -26,6 +28,7 @@ from receptionist.store.vault import open_clinic
 from sync import cloud
 
 __all__ = ["pcs", "provider"]  # the fixtures, as test_reminder_lease makes them
+ISTANBUL = ZoneInfo("Europe/Istanbul")  # the pair's clinic
 
 
 def _mark(pc: Pc, kind: str) -> int | None:
@@ -180,4 +183,115 @@ def test_a_batch_packed_after_a_stand_by_behind_heard_the_renewal_is_the_new_hol
     assert sent_by(b, sender) == []  # the takeover, the resend not answered yet
     settle(b)  # the resend: repeats, applied when not said
     assert sent_by(b, sender) == [(q, "confirmation")]
+    assert len(server.messages) == 1
+
+
+def test_a_restore_s_cutoff_stays_where_it_was_when_the_pc_s_clock_is_put_right(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, tmp_path: Path
+) -> None:
+    """A's clock is five minutes ahead of the endpoint's. A is restored at the
+    endpoint's 10:01 (A's clock says 10:06); its first round reads the restore's cutoff
+    in the endpoint's time (10:01: the 107-minute reminder, due at 10:03, was never
+    sent). Then A's clock is put right. The cutoff was fixed in the endpoint's time at
+    that first round: the next rounds do not read it again with their own (smaller)
+    difference, which made it 10:06 and skipped the 107-minute reminder as sent before
+    the restore (it never went to anyone)."""
+    a, _b = pcs
+    sender, server = provider
+    a = apart(a, clock, 5, manager=True)
+    settings.set_many(a.db, a.ctx, {
+        "reminders.offsets": "110m,107m", "reminders.confirmation": False,
+    })  # fmt: skip
+    x = book(Pc(a.db, admin(clock)), "Xena", 2, "05321234567")  # 9:50: at 11:50
+    assert sent_by(a, sender) == []  # plans X's two reminders
+    backup = backups.create(a.db, admin(a.ctx.clock), tmp_path / "a", to=tmp_path / "backups")
+    clock.advance(minutes=10)
+    assert sent_by(a, sender) == [(x, "reminder")]  # the 110-minute one, at 10:00
+    a.db.close()
+    clock.advance(minutes=1)
+    env = {"RECEPTIONIST_PASSPHRASE": "a long enough passphrase"}
+    backups.restore(tmp_path / "a", backup.path, a.ctx.clock, env=env)
+    a = Pc(open_clinic(tmp_path / "a", env=env), a.ctx)
+    try:
+        assert sent_by(a, sender) == []
+        assert states(a, x)["107m"] == ("pending", "")
+        a = apart(a, clock, 0, manager=True)  # the PC's clock put right
+        clock.advance(minutes=1)
+        assert sent_by(a, sender) == []  # 10:02: not due yet, and not skipped either
+        assert states(a, x)["107m"] == ("pending", ""), "never sent: not the restore's"
+        clock.advance(minutes=1)
+        assert sent_by(a, sender) == [(x, "reminder")]
+        assert len(server.messages) == 2
+    finally:
+        a.db.close()
+
+
+def test_a_move_the_old_holder_announced_is_not_announced_again_by_a_stand_by_ahead(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B, the stand-by, runs five minutes ahead of the endpoint; the clinic has quiet
+    hours (at night: not now). V is moved on B (B's clock writes the change five
+    minutes late) and pushed; A pulls it and announces it at its round, its last
+    renewal, and goes off before its log of it syncs. B plans the message at its next
+    round, two minutes on. When B takes the lease over, the message is A's: the move
+    was made before A's last renewal and went at once (no quiet hours then), so
+    ``dispatch._quiet_past`` hands it to nobody. It read the move's time (B's clock)
+    against the cutoff in the endpoint's time: five minutes late, the move looked made
+    after the cutoff, and a message of it not sent by then: B sent it a second time."""
+    a, b = pcs
+    sender, server = provider
+    night = (clock.now() + timedelta(hours=10)).astimezone(ISTANBUL)
+    settings.set_many(a.db, a.ctx, {
+        "reminders.offsets": "", "reminders.takeover_hours": 1,
+        "reminders.quiet_start": night.strftime("%H:%M"),
+        "reminders.quiet_end": (night + timedelta(hours=2)).strftime("%H:%M"),
+    })  # fmt: skip
+    v = book(a, "Veli", 40, "05324445566")
+    assert sent_by(a, sender) == [(v, "confirmation")]
+    settle(a, b)
+    b = apart(b, clock, 5)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans V
+    clock.advance(minutes=1)
+    move(b, v, 3)
+    settle(b, a)  # the move reaches the endpoint, and A
+    assert sent_by(a, sender) == [(v, "reschedule")]  # A's last renewal; then A is off
+    clock.advance(minutes=2)
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B plans V's message
+    assert states(b, v)["reschedule"] == ("pending", "")
+    clock.advance(minutes=65)  # A's lease ran out: B takes it
+    taken = round_of(b, sender)
+    assert taken.active, taken.reason
+    assert taken.of("sent") == [], "A announced the move"
+    assert states(b, v)["reschedule"] == ("skipped", "other_station")
+    assert len(server.messages) == 2
+
+
+def test_a_stand_by_whose_clock_is_put_right_after_it_heard_the_renewal_confirms_its_booking(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock
+) -> None:
+    """B, the stand-by, runs ten minutes behind the endpoint while it hears A's last
+    renewal; A goes off. Q is booked on B after that renewal and pushed: A never saw it.
+    Then B's clock is put right, and B takes the lease over when it runs out. B heard
+    that very renewal (the endpoint said it, in its time, as the takeover's cutoff says
+    it): Q's confirmation is B's to send, once. Before, whether B had heard it was told
+    from when B heard it, on B's clock as it was then, against the cutoff moved onto
+    B's clock as it is now: ten minutes apart, B "had not heard" it, and Q's
+    confirmation was skipped as A's, never sent to anyone."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.takeover_hours": 1})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    b = apart(b, clock, -10)
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == []  # A's last renewal; then A is off
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it
+    clock.advance(minutes=2)
+    q = book(b, "Kaan", 40, "05321112233")
+    settle(b)  # Q reaches the endpoint after A's last renewal
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    b = apart(b, clock, 0)  # B's clock put right
+    clock.advance(minutes=65)  # A's lease ran out: B takes it
+    assert sent_by(b, sender) == [(q, "confirmation")]
+    assert states(b, q)["confirmation"] == ("sent", "")
     assert len(server.messages) == 1

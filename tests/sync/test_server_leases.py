@@ -6,7 +6,7 @@ how long ago the previous holder last renewed it (or let it go)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from serverkit import Endpoint, Joined
@@ -78,7 +78,8 @@ def test_a_person_s_take_over_ends_the_holder_s_lease_now_and_says_who(
 ) -> None:
     """The named station A went quiet; a person on B says A is off (``force``): B holds
     the lease at once, its cutoff the force time (as after A's let-go), and the lease
-    says who forced it from which device; A, back, hears at its renewal that B holds it."""
+    says who forced it from which device and A's last renewal before it; A, back, hears at
+    its renewal that B holds it."""
     a, b = first_pc, second_pc
     assert claim(a, preferred=True)["held"]
     endpoint.clock.advance(minutes=30)
@@ -89,6 +90,8 @@ def test_a_person_s_take_over_ends_the_holder_s_lease_now_and_says_who(
     assert taken["handover_age_seconds"] == 0, "the cutoff is the force time"
     forced = taken["forced"]
     assert datetime.fromisoformat(forced.pop("at")) == forced_at
+    renewed = datetime.fromisoformat(forced.pop("renewed_at"))
+    assert renewed == forced_at - timedelta(minutes=30), "A's last renewal before the force"
     assert forced == {"by": "ayse", "from_code": "A", "from_name": forced["from_name"]}
     endpoint.clock.advance(minutes=5)
     back = claim(a, preferred=True)

@@ -40,7 +40,7 @@ from .. import messages
 from ..coretext import exception_text, translated
 from ..desk import Desk
 from ..flaglabel import ATTENTION, flag_label
-from ..tasks import DbOp
+from ..tasks import DbOp, TaskManager
 from ..templateeditor import TemplatesDialog, open_templates
 from .data import CHANNEL_SECRETS, Snapshot, load, save_secret, save_settings
 from .editors import LocalProblem, SettingEditor, editor_for
@@ -357,6 +357,11 @@ class ClinicPage(SettingsPage):
             else:  # the read-only form is disabled: from beside it, to read what is sent
                 self.bottom.insertWidget(0, self.templates_button)
         self.confirm_take_over: ConfirmTakeOver = ask_take_over
+        # The take-over's network call: a thread of its own, never the database worker
+        # (a slow endpoint would hold every other screen's work until the client's
+        # timeout). It holds no database; it goes with the page.
+        self.endpoint_worker = TaskManager(self, name="receptionist-takeover")
+        self.destroyed.connect(self.endpoint_worker.release)
         self.take_over_button = take_over_button(self, desk.actor.may(TAKE_OVER))
         self.take_over_button.clicked.connect(self.take_over)
         station = self.findChild(QWidget, "setting_reminders.station")
@@ -369,13 +374,32 @@ class ClinicPage(SettingsPage):
 
     # --- "the old reminder station is off: take over now" ----------------------------
     def take_over(self) -> None:
-        """End the old station's lease now for this PC (asked first; an administrator's)."""
+        """End the old station's lease now for this PC (asked first; an administrator's):
+        its checks read on the database worker, the endpoint asked on a thread of its
+        own (``endpoint_worker``), the audit written on the database worker again."""
         if not self.desk.actor.may(TAKE_OVER) or not self.confirm_take_over(self):
             return
         self.take_over_button.setEnabled(False)
         self.note.setText(self.tr("Taking over…"))
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: reminderlease.take_over(db, ctx), self)
+        op = DbOp(self.desk.tasks, lambda db: reminderlease.prepare(db, ctx), self)
+        op.success(self._ask_endpoint)
+        op.failure(self._take_over_failed).run()
+
+    def _ask_endpoint(self, asking: reminderlease.Asking) -> None:
+        if self.endpoint_worker.closed():
+            return
+        clock = self.desk.clock
+        self.endpoint_worker.run(
+            lambda: reminderlease.force(asking, clock),
+            self._granted,
+            self._take_over_failed,
+            owner=self,
+        )
+
+    def _granted(self, taken: reminderlease.Taken) -> None:
+        ctx = self.desk.ctx()
+        op = DbOp(self.desk.tasks, lambda db: reminderlease.record(db, ctx, taken), self)
         op.success(self._taken_over)
         op.failure(self._take_over_failed).run()
 

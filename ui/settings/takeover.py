@@ -32,8 +32,9 @@ def ask_take_over(parent: QWidget) -> bool:
             "This PC will send the clinic's reminders from now on, without waiting for "
             "the old station's turn to run out. Do this only if that PC is off (or cut "
             "off from the internet for good): if it still runs, patients may get "
-            "messages twice. Messages that fell due before now stay the old station's and are "
-            "not sent from here."
+            "messages twice. Messages that fell due before now are not sent from here: those "
+            "due since the old station was last heard from are marked unknown in Reminders, "
+            "to check and resend."
         )
     )
     yes = box.addButton(_tr("It is off: take over now"), QMessageBox.ButtonRole.AcceptRole)
@@ -65,7 +66,8 @@ def done_text(taken: Taken) -> str:
     if taken.from_code:
         return _tr(
             "This PC sends the reminders from now on: PC {0}'s turn was ended. Messages "
-            "that fell due before now were that PC's and are not sent from here."
+            "due since that PC was last heard from, which it may or may not have sent, are "
+            "marked unknown in Reminders: check them and resend what never went."
         ).format(taken.from_name)
     return _tr("This PC sends the reminders from now on (no other PC held them).")
 
