@@ -3,6 +3,8 @@
 
     python benchmarks/bench_reminders.py                   # 10,000 appointments
     python benchmarks/bench_reminders.py --appointments 500 --rounds 3   # a quick look
+    python benchmarks/bench_reminders.py --round-samples 20   # the idle round, 20 a run
+    python benchmarks/bench_reminders.py --rounds 1 --profile 30   # where its time goes
 
 It makes a throwaway clinic (20 providers, 3,000 patients, every one consenting to SMS)
 with the appointments spread over the next 7.5 days, booked just now, and the rules
@@ -16,7 +18,10 @@ Each run takes a fresh copy of that clinic (built once) and times:
 - a plan with nothing changed since (what the scheduler's every-minute round pays);
 - a full pass finding everything planned (a new process's first round, a settings
   change, and once an hour), and its longest transaction;
-- a whole dispatch round with nothing due (settings, station, recovery, plan, due).
+- a whole dispatch round with nothing due (settings, station, recovery, plan, due):
+  ``--round-samples`` of them a run (1: as sessions 16 and 17 quoted it), one after
+  another on the same copy; ``--profile N`` then runs N more under cProfile and prints
+  where their time went (the functions taking the most, cumulative).
 
 Each is printed as median and p95 over ``--rounds`` runs, with the machine's load.
 """
@@ -24,7 +29,9 @@ Each is printed as median and p95 over ``--rounds`` runs, with the machine's loa
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import shutil
 import statistics
 import sys
@@ -126,9 +133,12 @@ class Timings:
         )
 
 
-def first_planning(root: Path, key: bytes, found: dict[str, Timings]) -> tuple[int, int]:
-    """One run on a fresh copy: the first planning, then a plan and a round with nothing
-    new. Returns the rows written and the transactions they took."""
+def first_planning(
+    root: Path, key: bytes, found: dict[str, Timings], samples: int = 1, profile: int = 0
+) -> tuple[int, int]:
+    """One run on a fresh copy: the first planning, then a plan and ``samples`` rounds
+    with nothing new (and ``profile`` more under cProfile, its figures printed).
+    Returns the rows written and the transactions they took."""
     db = open_unlocked(root, key)
     try:
         with db.read() as s:
@@ -156,9 +166,18 @@ def first_planning(root: Path, key: bytes, found: dict[str, Timings]) -> tuple[i
         clock = FixedClock(NOW)
         while dispatch.run(db, clock, {}).items:  # what is due now goes (no channel)
             pass
-        one, one_cpu = time.perf_counter(), time.process_time()
-        dispatch.run(db, clock, {})
-        found["round"].add(time.perf_counter() - one, time.process_time() - one_cpu)
+        for _ in range(samples):
+            one, one_cpu = time.perf_counter(), time.process_time()
+            assert not dispatch.run(db, clock, {}).items  # nothing due
+            found["round"].add(time.perf_counter() - one, time.process_time() - one_cpu)
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(profile):
+                dispatch.run(db, clock, {})
+            profiler.disable()
+            print(f"cProfile of {profile} dispatch rounds with nothing due (cumulative):")
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
         return rows, batches
     finally:
         db.close()
@@ -186,6 +205,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--appointments", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--round-samples", type=int, default=1, help="idle dispatch rounds timed a run"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N",
+        help="N more idle rounds a run under cProfile, where their time went printed",
+    )  # fmt: skip
     args = parser.parse_args()
     names = ("whole", "longest", "again", "full", "full_longest", "round")
     found = {name: Timings() for name in names}
@@ -195,7 +221,7 @@ def main() -> int:
         for run in range(args.rounds):
             root = Path(folder) / f"run{run}"
             shutil.copytree(built, root)
-            rows, batches = first_planning(root, key, found)
+            rows, batches = first_planning(root, key, found, args.round_samples, args.profile)
             shutil.rmtree(root)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
@@ -209,6 +235,8 @@ def main() -> int:
     print(found["full"].line("full pass, all planned already", False))
     print(found["full_longest"].line("  its longest write transaction", False))
     print(found["round"].line("dispatch round, nothing due", False))
+    if args.round_samples != 1:
+        print(f"  ({args.round_samples} idle rounds a run, {len(found['round'].wall)} in all)")
     return 0
 
 

@@ -460,23 +460,26 @@ def test_a_message_waiting_behind_then_held_for_a_push_keeps_its_retry_and_gives
         assert entry.entry.reason == "retried_until_late:unreachable"
 
 
-def test_a_message_tried_in_vain_and_held_for_a_push_fails_at_the_start_not_skipped(
+def test_a_message_tried_in_vain_and_held_for_a_push_is_unknown_at_the_start(
     clinic: Clinic,
 ) -> None:
-    """The batch is refused every round until the starts (08:00, 09:00 the next day): a message
-    never tried is skipped as held back (no entry, as before); these two were tried in
-    vain (one counted, one waiting behind), so they fail as given up until the start,
-    logged, as any tried message found after its start does; neither is held for ever."""
+    """The batch is refused every round until the starts (08:00, 09:00 the next day): a
+    message never tried is skipped as held back (no entry, as before); these two were
+    tried in vain here (one counted, one waiting behind), but the PC that sent before
+    may have seen the bookings and sent them: whether the patients got them is unknown,
+    for a person (``push_unanswered``), not "failed" in their communication logs as if
+    nobody had sent them (before the fix: ``retried_until_start:unreachable``, logged as
+    not sent). Neither is held for ever."""
     first, second, mailer = waiting_behind_then_held_for_a_push(clinic)
     clinic.set(late_limit_minutes=1440)
     dispatch.run(clinic.db, clinic.clock, mailer, lease=lease_b)
     clinic.clock.set(at(1, 9))
     done = dispatch.run(clinic.db, clinic.clock, mailer, lease=lease_b)
-    assert (
-        sorted((i.state, i.reason) for i in done.items)
-        == [("failed", "retried_until_start:unreachable")] * 2
-    )
-    assert {r.state for r in rows(clinic).values()} == {"failed"}
+    assert [(i.state, i.reason) for i in done.items] == [("unknown", "push_unanswered")] * 2
+    found = rows(clinic)
+    assert {(r.state, r.reason) for r in found.values()} == {("unknown", "push_unanswered")}
     for pid in (first, second):
-        (entry,) = commlog.listing(clinic.db, clinic.ctx, pid)
-        assert entry.entry.reason == "retried_until_start:unreachable"
+        assert commlog.listing(clinic.db, clinic.ctx, pid) == []
+        said = str(found[pid].explained)
+        assert said.startswith("Unknown:") and "may have" in said and "sent" in said
+    assert sends(clinic, "email") == 1  # nothing tried again meanwhile

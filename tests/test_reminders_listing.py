@@ -170,6 +170,7 @@ CODES = (
     "quiet_hours", "started", "patient_gone", "other_station", "restored", "restricted",
     "moved", "cancelled", "appointment_gone", "told", "role_lost", "recovered",
     "no_answer", "server_error", "interrupted", "not_listed", "sender_error", "taken_over",
+    "awaiting_push", "push_unanswered",
     "permanent:invalid_number", "permanent:opted_out", "permanent:unroutable",
     "permanent:not_mobile", "permanent:region_not_allowed", "permanent:recipient_refused",
     "permanent:smtp_550", "permanent:smtp_500", "permanent:smtputf8_not_offered",

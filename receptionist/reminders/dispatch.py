@@ -87,7 +87,7 @@ from receptionist.settings import clinicstore
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, When
 
-from . import channelsettings, config, deliverylog, halt, handover, station
+from . import channelsettings, config, deliverylog, halt, handover, held, station
 from .channels import (
     NO_CONNECTION,
     NOT_PROVIDER,
@@ -99,18 +99,7 @@ from .channels import (
     Sender,
     digest,
 )
-from .compose import (
-    RETRY,
-    Go,
-    Stop,
-    Wait,
-    appointment_stop,
-    decide,
-    given_up,
-    last_try,
-    too_late,
-    tried,
-)
+from .compose import RETRY, Go, Stop, Wait, decide, given_up, too_late, tried
 from .plan import NEW_BOOKING, ROLE_LOST, Planned, confirm_since, plan
 from .planscope import Memo
 from .quiet import send_time
@@ -136,8 +125,8 @@ SERVER_ERROR = "server_error"
 # nothing it synced says so. "unknown", for a person (``_leave``).
 TAKEN_OVER = "taken_over"
 # A message held back after a takeover until the endpoint answers a push of its booking
-# (``handover.unanswered``): the previous sender may have seen it. Skipped so at the start.
-AWAITING_PUSH = "awaiting_push"
+# (``handover.unanswered``): the previous sender may have seen it (``held``).
+AWAITING_PUSH = held.AWAITING_PUSH
 
 # A change of an appointment that may be what a reschedule or cancellation message
 # announces: one the feed says moved or cancelled it, an insert, or one from before
@@ -236,15 +225,16 @@ def run(
         by = _sends_until(hold, cfg, role == "station")
     result = Round(True)
     stopping = stop or _never
-    _keychain_again(db, own.now())
+    stops = _keychain_again(db, own.now())  # the round's one read of the stopped channels
     result.items += _recover(db, own, senders, stopping)  # its sends' claims: this PC's times
     with db.write() as s:
         now = clock.now()
         restored = handover.cut_short(s, db.path.parent, own.now())
         refused = channelsettings.refused_senders(s)  # once a round: each message asks
-        _senders_fixed(s, own.now(), refused)
+        _senders_fixed(s, own.now(), refused, stops.causes)
         done = plan(s, now, cfg, None if restored else _MEMOS.get(db, Memo()), own.now())
-        result.items += _past_held(s, (now, own.now()), cfg)
+        if stops.waiting:  # none queued on a stopped channel: nothing to read
+            result.items += held.past_held(s, (now, own.now()), _end, cfg)
         if cutoff is not None:
             handover.note(s, "lease", cutoff, own.now(), skew, doubted)
         handovers = [
@@ -260,7 +250,7 @@ def run(
     down: dict[str, tuple[datetime, str]] = {}  # channels no try reached: ``_wait_behind``
     waits = handover.unanswered(handovers)
     if waits is not None:
-        result.items += _awaiting_push(db, clock, waits, cfg)
+        result.items += held.awaiting_push(db, (clock.now(), own.now()), waits, _end)
     for reminder_id in _due(db, clock.now(), limit, waits, by):
         if stopping():  # the rest stay queued, untouched, for the next round
             result.stopped = True
@@ -269,10 +259,11 @@ def run(
         if item is not None:
             result.items.append(item)
     _advance(db, clock.now(), handovers, done.top, cfg.horizon)  # what was due went: weighed
-    with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
-        result.causes = halt.causes(s)
-        if halt.SENDER_SAVED in result.causes.values():
-            result.refused_senders = channelsettings.refused_senders(s)
+    if stops.causes or any(i.state == "held" for i in result.items):
+        with db.read() as s:  # at the round's end: credentials saved meanwhile resumed one
+            result.causes = halt.causes(s)
+            if halt.SENDER_SAVED in result.causes.values():
+                result.refused_senders = channelsettings.refused_senders(s)
     return result
 
 
@@ -797,69 +788,16 @@ def _sender_refused(s: Session, channel: str, refused: Mapping[str, str]) -> str
     return halt.SENDER_SAVED if channelsettings.refused_senders(s, (channel,)) else None
 
 
-def _senders_fixed(s: Session, now: datetime, still: Mapping[str, str]) -> None:
+def _senders_fixed(
+    s: Session, now: datetime, still: Mapping[str, str], causes: Mapping[str, str]
+) -> None:
     """Channels stopped on a refused sender whose sender is right now (saved on another
     PC and synced here, unaudited, which ``ops.settings`` never resumed): resumed.
-    ``still``: the channels whose sender is refused now."""
-    stopped = [c for c, why in halt.causes(s).items() if why == halt.SENDER_SAVED]
+    ``still``: the channels whose sender is refused now; ``causes``: the channels
+    stopped at the round's start (``_keychain_again``: nothing since stops one on its
+    sender but a round's own message, ``_one``)."""
+    stopped = [c for c, why in causes.items() if why == halt.SENDER_SAVED]
     halt.resume(s, [c for c in stopped if c not in still], now)
-
-
-def _awaiting_push(db: Database, clock: Clock, waits: Any, cfg: config.Config) -> list[Item]:
-    """The messages due that wait for the endpoint's answer to a push (``waits``:
-    ``handover.unanswered``) say so (:data:`AWAITING_PUSH`), and are done with once their
-    appointment began: never held for ever by a batch the endpoint refuses every round.
-    One waiting to be tried again keeps its ``retry:`` reason (with no try counted, one
-    that waited behind another's, ``_wait_behind``, it would no longer be one tried in
-    vain, ``compose.tried``, nor one the network's return sends, ``network_back``). At
-    the start one tried in vain fails as given up (logged), as ``compose.decide`` fails
-    any; one never tried is skipped."""
-    r, now, at = Reminder, clock.now(), _own(clock).now()  # deciding, and what it writes
-    pending = (r.state == "pending", r.reason.not_in(halt.REASONS))
-    retrying = r.reason.startswith(RETRY, autoescape=True)
-    marked = (r.reason == AWAITING_PUSH) | (retrying & waits)
-    due = select(r.id).where(*pending, r.send_at <= now, r.reason != AWAITING_PUSH, ~retrying)
-    began = select(r.id).where(*pending, marked, r.appointment_start <= now)
-    with db.read() as s:  # one read a round while nothing waits so
-        found, ended = list(s.scalars(due.where(waits))), list(s.scalars(began))
-    if not found and not ended:
-        return []
-    items = []
-    with db.write() as s:
-        for row in s.scalars(select(r).where(r.id.in_(found + ended), r.state == "pending")):
-            if row.appointment_start > now:
-                row.reason, row.updated_at = AWAITING_PUSH, at
-                continue
-            if tried(row):
-                gave_up = given_up(row, cfg, last_try(s, row))
-                _finish(row, gave_up.state, gave_up.reason, at)
-                _log(s, row, at, None)
-            else:
-                _finish(row, "skipped", AWAITING_PUSH, at)
-            items.append(_item(row))
-    return items
-
-
-def _past_held(s: Session, times: tuple[datetime, datetime], cfg: config.Config) -> list[Item]:
-    """Messages waiting on a stopped channel whose appointment began (or went): they
-    are skipped now, not left "waiting" for credentials, to go never (or late). One
-    tried in vain before its channel stopped (``compose.tried``) whose appointment
-    began fails as given up (``retried_until_start:<its last try's code>``, logged), as
-    ``compose.decide`` fails one found retrying after the start. ``times``: the round's
-    (deciding) and this PC's (what it writes), as ``_one``'s."""
-    now, at = times
-    items = []
-    for r in s.scalars(select(Reminder).where(*halt.WAITING)):
-        stop = appointment_stop(r, s.get(Appointment, r.appointment_id), now)
-        if stop is None:
-            continue
-        if stop.reason == "started" and tried(r):
-            stop = given_up(r, cfg, last_try(s, r))
-        _finish(r, stop.state, stop.reason, at)
-        if stop.state == "failed":
-            _log(s, r, at, None)
-        items.append(_item(r))
-    return items
 
 
 def _sender(
@@ -893,16 +831,32 @@ def _secret_stop(exc: SecretMissing) -> str:
     return halt.KEYCHAIN_LOCKED if exc.locked else halt.SECRET_MISSING
 
 
-def _keychain_again(db: Database, now: datetime) -> None:
+@dataclass(frozen=True)
+class _Stops:
+    """The channels stopped at a round's start, less those it resumed at once
+    (``_keychain_again``): each one's reason, and whether a message is queued on one
+    (``halt.WAITING``; else only lookups wait: nothing for ``held.past_held``)."""
+
+    causes: dict[str, str]
+    waiting: bool
+
+
+def _keychain_again(db: Database, now: datetime) -> _Stops:
     """Channels stopped because this PC's keychain refused to be read: resumed, so the
     round reads it again (once, on its first message due): unlocked, the messages go
-    with nothing saved; still locked, the channel stops again."""
+    with nothing saved; still locked, the channel stops again. The channels stopped at
+    the round's start (the round's one read of them: ``halt.kinds`` passes over every
+    queued message), but for those: nothing but a round stops one, and a round that
+    stopped none and found none stopped reads them no more (``run``)."""
     with db.read() as s:
-        causes = halt.causes(s)
+        kinds = halt.kinds(s)
+    causes = halt.causes_among(kinds)
     stopped = [c for c, why in causes.items() if why == halt.KEYCHAIN_LOCKED]
     if stopped:  # a write only then: most rounds have none
         with db.write() as s:
             halt.resume(s, stopped, now)
+    waiting = any(state == "pending" and c not in stopped for state, c, _ in kinds)
+    return _Stops({c: why for c, why in causes.items() if c not in stopped}, waiting)
 
 
 def _take(r: Reminder, go: Go, now: datetime) -> Outgoing:
@@ -983,6 +937,14 @@ def _code(status: str, code: str) -> str:
 
 def _finish(r: Reminder, state: str, reason: str, now: datetime) -> None:
     r.state, r.reason, r.finished_at, r.updated_at = state, reason, now, now
+
+
+def _end(s: Session, r: Reminder, stop: Stop, now: datetime) -> Item:
+    """``r`` ends as ``stop`` says (``held``'s): a failed one in the patient's log."""
+    _finish(r, stop.state, stop.reason, now)
+    if stop.state == "failed":
+        _log(s, r, now, None)
+    return _item(r)
 
 
 def _item(r: Reminder, state: str | None = None) -> Item:

@@ -12,7 +12,7 @@ The message that met the refusal goes back to the queue, and every message later
 on that channel stays queued, with the reason :data:`HALTED` (or ``setup:<code>``:
 :data:`REASONS`) (``pending``, never
 ``failed``); a round leaves such messages alone, but skips one whose appointment
-began (or went) meanwhile (``dispatch._past_held``; one tried in vain before the stop
+began (or went) meanwhile (``held.past_held``; one tried in vain before the stop
 fails as given up, ``retried_until_start:<code>``, logged). A send cut short whose status
 lookup met the refusal stays ``sending`` with that reason (:data:`LOOKUP`: it may have
 arrived), never skipped, and is looked up again once resumed. The channel is stopped while a
@@ -317,8 +317,16 @@ def halted(s: Session) -> set[str]:
 
 def causes(s: Session) -> dict[str, str]:
     """The channels stopped now, each with its reason (one of :data:`REASONS`)."""
+    return causes_among(kinds(s))
+
+
+def kinds(s: Session) -> list[tuple[str, str, str]]:
+    """The (state, channel, reason) of the messages that stop a channel now, each once:
+    :func:`causes` of them, and whether any is queued (``pending``, :data:`WAITING`)
+    rather than a lookup that waits (:data:`LOOKUP`). One pass over the queued messages
+    (no index holds their reason): ``dispatch`` reads it once a round."""
     query = select(Reminder.state, Reminder.channel, Reminder.reason).where(*_STOPPED)
-    return causes_among(s.execute(query.distinct()))
+    return [(state, channel, reason) for state, channel, reason in s.execute(query.distinct())]
 
 
 def causes_among(kinds: Iterable[tuple[str, str, str]]) -> dict[str, str]:

@@ -86,6 +86,17 @@ _SAID: dict[str, str] = {
         "appointment begins first, it is not sent: check the patient's communication log "
         "and the other PC's.",
     ),
+    # An "awaiting_push" message this PC had tried in vain, its appointment begun with
+    # no answer (``held``): the previous sender may have sent it; nobody here can tell.
+    "push_unanswered": QT_TRANSLATE_NOOP(
+        "core",
+        "Unknown: this PC had tried to send it in vain (the provider could not be reached, "
+        'or said "later"), then took the sending over while the cloud had not yet answered '
+        "its sync of this booking, and the appointment began before it answered. The PC "
+        "that sent before may have seen the booking and sent this message. Check the "
+        "patient's communication log and the other PC's Reminders view before you resend: "
+        "it may go twice.",
+    ),
     "restored": QT_TRANSLATE_NOOP(
         "core",
         "Not sent: it was due before this PC's file was restored from a backup, and may "
