@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receptionist.models.base import Base, new_id
@@ -31,6 +31,14 @@ class Reminder(Base):
         UniqueConstraint("appointment_id", "rule", "scheduled_for", name="uq_reminder_key"),
         Index("ix_reminder_due", "state", "send_at"),
         Index("ix_reminder_patient", "patient_id"),
+        # The messages with a reason (skipped, failed, waiting on a stopped channel or a
+        # retry): the stopped channels are found in it (``reminders/halt.py``), not by a
+        # pass over the queue. Messages planned or sent have none: planning adds nothing
+        # to it.
+        Index(
+            "ix_reminder_stopped", "reason", "state", "channel",
+            sqlite_where=text("reason <> ''"),
+        ),  # fmt: skip
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -66,7 +66,7 @@ def awaiting_push(
     retrying = r.reason.startswith(RETRY, autoescape=True)
     marked = (r.reason == AWAITING_PUSH) | (retrying & waits)
     due = select(r.id).where(*pending, r.send_at <= now, r.reason != AWAITING_PUSH, ~retrying)
-    began = select(r.id).where(*pending, marked, r.appointment_start <= now)
+    began = select(r.id).where(*pending, halt.HAS_REASON, marked, r.appointment_start <= now)
     with db.read() as s:  # one read a round while nothing waits so
         found, ended = list(s.scalars(due.where(waits))), list(s.scalars(began))
     if not found and not ended:
