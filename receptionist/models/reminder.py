@@ -36,9 +36,12 @@ class Reminder(Base):
         # pass over the queue. Messages planned or sent have none: planning adds nothing
         # to it.
         Index(
-            "ix_reminder_stopped", "reason", "state", "channel",
+            "ix_reminder_stopped",
+            "reason",
+            "state",
+            "channel",
             sqlite_where=text("reason <> ''"),
-        ),  # fmt: skip
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
