@@ -29,7 +29,7 @@ from receptionist.journal import anchor as anchors
 from receptionist.journal import audit, checkpoint
 from receptionist.journal.coverage import clinic_id as clinic_id_of
 from receptionist.ops import backupplaces as places
-from receptionist.ops import lookcopy
+from receptionist.ops import lookcopy, restorecarry
 from receptionist.reminders import handover
 from receptionist.retention.policy import BACKUP_DAYS
 from receptionist.settings import backups as settings
@@ -624,6 +624,9 @@ class Restored:
     not_superseded: str = ""
     # The restored clinic's time zone (its setting), in which its times are told.
     zone: str = "UTC"
+    # What it carried over from the clinic it replaced (``ops.restorecarry``): erasures
+    # re-applied, destruction records kept, the review (None: it replaced no clinic).
+    carried: restorecarry.Carried | None = None
 
 
 def restore(
@@ -679,6 +682,9 @@ def restore(
             confirm(replacing)
         app_lock = contextlib.nullcontext() if holding_lock else InstanceLock(ddir.lock)
         with app_lock:
+            # What the clinic destroyed after the backup, read (only) before its files move:
+            # written into the restored file with the restore (``ops.restorecarry``).
+            found = restorecarry.read(ddir.root, key, ask=ask, env=env) if replacing else None
             with exclusive_use(ddir.db):
                 before = lookcopy.kept(ddir.root)
                 aside: list[Path] = []  # filled as the clinic's files move aside
@@ -707,7 +713,7 @@ def restore(
                         raise
                     raise failed from exc
             try:
-                zone = _write_restored(ddir.root, key, clock, replacing)
+                zone, carried = _write_restored(ddir.root, key, clock, replacing, found)
             except BaseException as exc:
                 # Nothing half-written: the clinic's own files go back in place.
                 with exclusive_use(ddir.db):
@@ -731,8 +737,9 @@ def restore(
         except OSError as exc:  # the restore is done and stays done: say what is left
             not_moved = Text(NOT_SUPERSEDED, folder=str(path.parent), reason=_reason(exc))
     return Restored(
-        ddir.root, manifest.created_at, aside, superseded, not replacing, not_moved, zone
-    )
+        ddir.root, manifest.created_at, aside, superseded, not replacing, not_moved, zone,
+        carried,
+    )  # fmt: skip
 
 
 NOT_SUPERSEDED = QT_TRANSLATE_NOOP(
@@ -761,15 +768,25 @@ def _refuse_newer(path: Path, manifest: Manifest, revision: str | None) -> None:
             raise NotOurFile(Text(NEWER_BACKUP, path=path.name))
 
 
-def _write_restored(root: Path, key: bytes, clock: Clock, replacing: bool) -> str:
+def _write_restored(
+    root: Path,
+    key: bytes,
+    clock: Clock,
+    replacing: bool,
+    found: restorecarry.Found | restorecarry.Carried | None = None,
+) -> tuple[str, restorecarry.Carried | None]:
     """The restored file opened (migrated, if older) with the key that unlocked the
-    backup, and the restore written in it; its clinic's time zone returned."""
+    backup, and the restore written in it, with what it carries over from the clinic it
+    replaced (``found``: ``restorecarry.read``); its clinic's time zone returned, and
+    what was carried over."""
     db = open_unlocked(root, key)
     lift: Callable[[], None] | None = None
     try:
         with db.write() as s:
             zone = str(clinicstore.value(s, clinic_settings.TIMEZONE))
             audit.record(s, Ctx(Actor(None, "admin", "cli"), clock), "restore", "clinic", None)
+            # What the clinic destroyed after the backup stays destroyed, and recorded.
+            carried = restorecarry.apply(s, clock, found)
             # What the reminder station sent after the backup was taken is not in the
             # file: it does not go again (reminders/handover.py).
             handover.restored(s, clock.now())
@@ -777,11 +794,13 @@ def _write_restored(root: Path, key: bytes, clock: Clock, replacing: bool) -> st
             # (a copy's mark there is carried beside it at every opening, lookcopy).
             if replacing:
                 lift = lookcopy.unmark(s, root)
+        if carried is not None and carried.erasures_reapplied:
+            db.checkpoint()  # the erased bytes' older copies leave the WAL, as at an erasure
     finally:
         db.close()
     if lift is not None:
         lift()
-    return zone
+    return zone, carried
 
 
 def _undo_restore(

@@ -1,0 +1,218 @@
+"""A restore over the clinic does not undo what the clinic destroyed after the backup
+(issue #14, session 18): an erasure made since stays made (re-applied to the restored
+file, audited), the destruction records of the sweeps and erasures made since are kept
+(and held by the restored log), the last sweep is still known and a person's review of
+the policy still stands when the policy is the same; the restore's answer says so in
+counts. A failure after the carry-over still puts the clinic back byte for byte."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from factories import CLOCK_START
+from sqlalchemy import select
+from tamper import PASSPHRASE, genuine_clinic
+from templates import Template, make_template
+
+from receptionist.cli import main as cli_main
+from receptionist.cli.main import main
+from receptionist.clock import FixedClock
+from receptionist.context import Actor, Ctx
+from receptionist.errors import UserError
+from receptionist.models import AuditEvent, Patient
+from receptionist.ops import backups, restorecarry, retention, sweepstatus
+from receptionist.ops import patients as patient_ops
+from receptionist.reminders import handover
+from receptionist.retention import records
+from receptionist.store.storage import Database
+from receptionist.store.vault import open_clinic
+
+
+@pytest.fixture(scope="module")
+def genuine(tmp_path_factory: pytest.TempPathFactory) -> Template[datetime]:
+    def build(root: Path) -> datetime:
+        clock = FixedClock(CLOCK_START)
+        genuine_clinic(root, clock).close()
+        return clock.now()
+
+    return make_template(tmp_path_factory.mktemp("genuine-carry") / "clinic", build)
+
+
+@pytest.fixture
+def clinic(
+    tmp_path: Path,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    genuine: Template[datetime],
+) -> Iterator[tuple[Path, Database]]:
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path / "config"))
+    root = tmp_path / "clinic"
+    clock.set(genuine.copy_to(root))
+    db = open_clinic(root)
+    yield root, db
+    db.close()
+
+
+def admin(clock: FixedClock) -> Ctx:
+    return Ctx(Actor(None, "admin", "cli"), clock)
+
+
+def _only_patient(db: Database) -> str:
+    with db.read() as s:
+        (found,) = s.scalars(select(Patient.id)).all()
+        return str(found)
+
+
+def _erased_after_backup(root: Path, db: Database, clock: FixedClock) -> tuple[Path, str]:
+    """A backup, then the clinic's patient erased (an hour later)."""
+    made = backups.create(db, admin(clock), root).path
+    patient = _only_patient(db)
+    clock.advance(hours=1)
+    patient_ops.delete(db, admin(clock), patient)
+    clock.advance(hours=1)
+    return made, patient
+
+
+def test_an_erasure_made_after_the_backup_is_not_undone_by_a_restore(
+    clinic: tuple[Path, Database], clock: FixedClock
+) -> None:
+    root, db = clinic
+    made, patient = _erased_after_backup(root, db, clock)
+    with db.read() as s:
+        (erasure,) = {r.sweep_id for r in records.recent(s) if r.policy == records.ERASURE_POLICY}
+    db.close()
+
+    done = backups.restore(root, made, clock)
+
+    assert done.carried is not None
+    assert done.carried.erasures_reapplied == 1
+    db = open_clinic(root)
+    try:
+        with db.read() as s:
+            row = s.get(Patient, patient)
+            assert row is not None and row.deleted_at is not None, "she came back"
+            assert row.given_name == "" and row.family_name == "", "her name is back"
+            kept = records.of_sweep(s, erasure)
+            assert {(r.kind, r.count) for r in kept} >= {("patient", 1)}
+            assert records.in_log(s, erasure) is True, "the restored log holds the record"
+            events = s.execute(
+                select(AuditEvent.action, AuditEvent.source).where(
+                    AuditEvent.entity_type == "patient", AuditEvent.entity_id == patient
+                )
+            ).all()
+        assert ("erasure_reapplied", "scheduler") in events, events
+        assert ("delete", "scheduler") in events, "re-applied as the erasure, by the system"
+        assert patient_ops.find(db, admin(clock), "Ayse") == []
+    finally:
+        db.close()
+
+
+def test_a_sweep_made_after_the_backup_is_still_on_record_after_a_restore(
+    clinic: tuple[Path, Database], clock: FixedClock
+) -> None:
+    root, db = clinic
+    made = backups.create(db, admin(clock), root).path
+    clock.advance(hours=1)
+    person = admin(clock)
+    retention.review(db, person, root)
+    swept = retention.sweep(db, person, root)
+    assert not sweepstatus.sweep_status(db, clock).waiting_for_person
+    clock.advance(hours=1)
+    db.close()
+
+    done = backups.restore(root, made, clock)
+
+    assert done.carried is not None and done.carried.records_kept >= 1
+    assert done.carried.review_kept
+    db = open_clinic(root)
+    try:
+        listed = retention.destruction_records(db, admin(clock))
+        assert swept.sweep_id in {r.sweep_id for r in listed}, "the sweep's record is gone"
+        assert retention.records_in_log(db, admin(clock), [swept.sweep_id]) == {
+            swept.sweep_id: True
+        }
+        status = sweepstatus.sweep_status(db, clock)
+        assert status.last_sweep == swept.at, "sweep status says never"
+        assert not status.waiting_for_person, "the nightly sweep waits for a person again"
+    finally:
+        db.close()
+
+
+def test_the_restore_s_answer_says_what_it_carried_over(
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root, db = clinic
+    made, _ = _erased_after_backup(root, db, clock)
+    db.close()
+    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(root))
+    monkeypatch.setattr(cli_main, "default_clock", lambda: clock)
+    capsys.readouterr()
+
+    assert main(["backup", "restore", str(made), "--yes"]) == 0
+    said = capsys.readouterr().out
+    assert "1 erasure(s) re-applied" in said and "destruction record" in said, said
+    assert "Ayse" not in said
+
+    assert main(["backup", "restore", str(made), "--yes", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    carried = data["carried"]
+    # Restored over the clinic as it is now: her erasure is re-applied again, its
+    # record kept again.
+    assert carried["erasures_reapplied"] == 1 and carried["records_kept"] >= 1, carried
+
+
+LOCKS = {"app.lock", "clinic.db.inuse"}
+
+
+def _state(root: Path) -> dict[str, str]:
+    return {
+        p.name: "" if p.name in LOCKS else hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.iterdir()
+        if p.is_file()
+    } | {p.name + "/": "" for p in root.iterdir() if p.is_dir()}
+
+
+def test_a_failure_after_the_carry_over_puts_the_clinic_back_byte_for_byte(
+    clinic: tuple[Path, Database], clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, db = clinic
+    made, patient = _erased_after_backup(root, db, clock)
+    db.close()
+    before = _state(root)
+    applied: list[int] = []
+    real = restorecarry.apply
+
+    def apply(*args: object, **kw: object) -> object:
+        done = real(*args, **kw)  # type: ignore[arg-type]
+        applied.append(done.erasures_reapplied)
+        return done
+
+    def restored(*args: object, **kw: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(restorecarry, "apply", apply)
+    monkeypatch.setattr(handover, "restored", restored)
+
+    with pytest.raises(UserError) as told:
+        backups.restore(root, made, clock)
+
+    monkeypatch.undo()
+    assert applied == [1], "the fault did not come after the carry-over"
+    assert "nothing was changed" in str(told.value).lower()
+    assert _state(root) == before, "the clinic's folder is not as it was"
+    db = open_clinic(root)
+    try:
+        with db.read() as s:
+            row = s.get(Patient, patient)
+            assert row is not None and row.deleted_at is not None
+    finally:
+        db.close()
