@@ -27,6 +27,7 @@ from receptionist.errors import UserError
 from receptionist.models import AuditEvent, Patient
 from receptionist.ops import backups, restorecarry, retention, sweepstatus
 from receptionist.ops import patients as patient_ops
+from receptionist.ops import settings as settings_ops
 from receptionist.reminders import handover
 from receptionist.retention import records
 from receptionist.store.storage import Database
@@ -216,3 +217,88 @@ def test_a_failure_after_the_carry_over_puts_the_clinic_back_byte_for_byte(
             assert row is not None and row.deleted_at is not None
     finally:
         db.close()
+
+
+def test_a_review_of_a_policy_the_restore_undid_does_not_stand(
+    clinic: tuple[Path, Database], clock: FixedClock
+) -> None:
+    """The policy changed after the backup and was reviewed and swept under: the
+    restored policy is the older one, which no person reviewed, so the nightly sweep
+    waits for a person (said), while the sweep stays on record."""
+    root, db = clinic
+    made = backups.create(db, admin(clock), root).path
+    clock.advance(hours=1)
+    person = admin(clock)
+    settings_ops.set_value(db, person, "retention.appointment_months", 12)
+    retention.review(db, person, root)
+    swept = retention.sweep(db, person, root)
+    clock.advance(hours=1)
+    db.close()
+
+    done = backups.restore(root, made, clock)
+
+    assert done.carried is not None
+    assert done.carried.review_lost and not done.carried.review_kept
+    told = " ".join(str(t) for t in restorecarry.told(done.carried))
+    assert "waits for a person" in told, told
+    db = open_clinic(root)
+    try:
+        status = sweepstatus.sweep_status(db, clock)
+        assert status.waiting_for_person, "a policy no person reviewed lets the sweep run"
+        assert status.last_sweep == swept.at
+    finally:
+        db.close()
+
+
+def test_a_hold_lifted_before_the_erasure_is_lifted_again_and_she_stays_erased(
+    clinic: tuple[Path, Database], clock: FixedClock
+) -> None:
+    root, db = clinic
+    patient = _only_patient(db)
+    retention.hold(db, admin(clock), patient, "Court case 2026/14")
+    made = backups.create(db, admin(clock), root).path
+    clock.advance(hours=1)
+    retention.unhold(db, admin(clock), patient)
+    patient_ops.delete(db, admin(clock), patient)
+    clock.advance(hours=1)
+    db.close()
+
+    done = backups.restore(root, made, clock)
+
+    assert done.carried is not None and done.carried.erasures_reapplied == 1
+    db = open_clinic(root)
+    try:
+        assert retention.held(db, admin(clock)) == []
+        with db.read() as s:
+            row = s.get(Patient, patient)
+            assert row is not None and row.deleted_at is not None
+    finally:
+        db.close()
+
+
+def test_a_clinic_file_that_cannot_be_read_is_restored_over_and_the_answer_says_so(
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The app offers the backup for a damaged file: the restore goes on, carrying
+    nothing, and says what that leaves to do."""
+    root, db = clinic
+    made, _ = _erased_after_backup(root, db, clock)
+    db.close()
+    clinic_db = root / "clinic.db"
+    data = bytearray(clinic_db.read_bytes())
+    for page in range(1, len(data) // 4096 + 1):  # every page damaged
+        data[(page - 1) * 4096 + 300] ^= 0x01
+    clinic_db.write_bytes(bytes(data))
+    monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(root))
+    monkeypatch.setattr(cli_main, "default_clock", lambda: clock)
+    capsys.readouterr()
+
+    assert main(["backup", "restore", str(made), "--yes"]) == 0
+
+    said = capsys.readouterr().out
+    assert "Nothing could be carried over" in said and "Erase those patients again" in said
+    db = open_clinic(root)
+    db.close()
