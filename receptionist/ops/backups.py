@@ -412,8 +412,9 @@ def held_in_copies(db: Database, root: Path, now: datetime) -> Text | None:
             "core",
             "{count} backup(s) or copies of the clinic kept beside it may still hold the "
             "patient: an erasure does not change them. The retention sweep deletes each "
-            "{days} days after it was made, the last on {until}. A restore from one of "
-            "them brings the patient back: erase the patient again after it.",
+            "{days} days after it was made, the last on {until}. A restore over the "
+            "clinic from one of them erases the patient again; one restored elsewhere, "
+            "as a copy to look at, still holds her until it is deleted.",
         ),
         count=len(made),
         days=days,
