@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from templates import Template, make_template
 from receptionist.cli import main as cli_main
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
-from receptionist.context import Actor, Ctx
+from receptionist.context import SYSTEM, Actor, Ctx
 from receptionist.errors import UserError
 from receptionist.models import AuditEvent, Patient
 from receptionist.ops import backups, restorecarry, retention, sweepstatus
@@ -302,3 +302,37 @@ def test_a_clinic_file_that_cannot_be_read_is_restored_over_and_the_answer_says_
     assert "Nothing could be carried over" in said and "Erase those patients again" in said
     db = open_clinic(root)
     db.close()
+
+
+def test_a_patient_the_sweep_removed_after_the_backup_is_counted_and_swept_again(
+    clinic: tuple[Path, Database], clock: FixedClock
+) -> None:
+    """Lapsed by the policy, she comes back with the backup and lapses again by the
+    same policy: the restore counts her, and the nightly sweep (its review carried)
+    removes her again with no person needed."""
+    root, db = clinic
+    then = Ctx(Actor(None, "admin", "cli"), FixedClock(clock.now() - timedelta(days=3 * 365)))
+    old = patient_ops.add(db, then, patient_ops.NewPatient("Old", "Timer"))
+    assert isinstance(old, patient_ops.PatientRow)
+    made = backups.create(db, admin(clock), root).path
+    clock.advance(hours=1)
+    retention.review(db, admin(clock), root)
+    assert retention.sweep(db, admin(clock), root).counts["patient"] == 1
+    clock.advance(hours=1)
+    db.close()
+
+    done = backups.restore(root, made, clock)
+
+    assert done.carried is not None
+    assert done.carried.lapsed_back == 1 and done.carried.erasures_reapplied == 0
+    told = " ".join(str(t) for t in restorecarry.told(done.carried))
+    assert "1 patient(s) the retention sweep removed" in told, told
+    db = open_clinic(root)
+    try:
+        assert retention.reviewed(db), "the nightly sweep would wait for a person"
+        nightly = retention.sweep(db, Ctx(SYSTEM, clock), root)
+        assert nightly.counts["patient"] == 1
+        with db.read() as s:
+            assert s.get(Patient, old.id) is None
+    finally:
+        db.close()
