@@ -25,13 +25,13 @@ from receptionist.clock import FixedClock
 from receptionist.context import SYSTEM, Actor, Ctx
 from receptionist.errors import UserError
 from receptionist.models import AuditEvent, Patient
-from receptionist.ops import backups, restorecarry, retention, sweepstatus
+from receptionist.ops import backups, encryption, restorecarry, retention, sweepstatus
 from receptionist.ops import patients as patient_ops
 from receptionist.ops import settings as settings_ops
 from receptionist.reminders import handover
 from receptionist.retention import records
 from receptionist.store.storage import Database
-from receptionist.store.vault import open_clinic
+from receptionist.store.vault import open_clinic, unlock
 
 
 @pytest.fixture(scope="module")
@@ -334,5 +334,42 @@ def test_a_patient_the_sweep_removed_after_the_backup_is_counted_and_swept_again
         assert nightly.counts["patient"] == 1
         with db.read() as s:
             assert s.get(Patient, old.id) is None
+    finally:
+        db.close()
+
+
+def test_a_clinic_rekeyed_after_the_backup_is_read_with_its_own_key(
+    memory_keyring: object,
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+) -> None:
+    """The backup opens with the secret of its time, which stores its key in this PC's
+    keychain; the clinic it replaces is read with the key the keychain held before
+    (nothing stored by the reading: the restored clinic then opens with the keychain's)."""
+    root, db = clinic
+    # Beside the backup folder: the rekey's own backup would rotate it away (same day).
+    made = backups.create(db, admin(clock), root, to=root.parent / "kept").path
+    db.close()
+    shown: list[str] = []
+    encryption.rekey(
+        root, unlock(root), admin(clock),
+        new_passphrase=lambda: "the next long passphrase", show_code=shown.append,
+    )  # fmt: skip
+    db = open_clinic(root)  # with the new key, from the keychain
+    patient = _only_patient(db)
+    clock.advance(hours=1)
+    patient_ops.delete(db, admin(clock), patient)
+    clock.advance(hours=1)
+    db.close()
+
+    done = backups.restore(root, made, clock)  # the backup: RECEPTIONIST_PASSPHRASE's
+
+    assert done.carried is not None and not done.carried.unread, done.carried
+    assert done.carried.erasures_reapplied == 1
+    db = open_clinic(root, env={})  # the keychain's key opens the restored clinic
+    try:
+        with db.read() as s:
+            row = s.get(Patient, patient)
+            assert row is not None and row.deleted_at is not None
     finally:
         db.close()

@@ -670,6 +670,9 @@ def restore(
         manifest, db_copy, keys_copy = files.extract(path, Path(tmp))
         if ddir.exists():
             _refuse_other_clinic(ddir, manifest, path)
+        # The clinic's key as this PC holds it, before unlocking the backup may store the
+        # backup's in its place: to read what the restore carries over (a rekey since).
+        held = restorecarry.stored_key(ddir.root) if ddir.exists() else None
         key = _unlock_backup(Path(tmp), manifest, path, ask=ask, env=env)
         files.check_copy(db_copy, key)
         # Before anything is moved: a file this version cannot open must not replace one
@@ -685,7 +688,7 @@ def restore(
         with app_lock:
             # What the clinic destroyed after the backup, read (only) before its files move:
             # written into the restored file with the restore (``ops.restorecarry``).
-            found = restorecarry.read(ddir.root, key, ask=ask, env=env) if replacing else None
+            found = restorecarry.read(ddir.root, key, stored=held, env=env) if replacing else None
             with exclusive_use(ddir.db):
                 before = lookcopy.kept(ddir.root)
                 aside: list[Path] = []  # filled as the clinic's files move aside

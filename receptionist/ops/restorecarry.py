@@ -41,8 +41,10 @@ of it: counts only.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -50,15 +52,16 @@ from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
 from receptionist.context import SYSTEM, Ctx
-from receptionist.errors import ReceptionistError
+from receptionist.errors import ReceptionistError, UnlockError
 from receptionist.journal import audit
 from receptionist.models import AuditEvent, DestructionRecord, Patient
 from receptionist.ops.conflicterasure import close_erased
 from receptionist.patients import record
 from receptionist.retention import holds, records, review
 from receptionist.retention.records import Record
+from receptionist.store import keystore
 from receptionist.store.storage import Database
-from receptionist.store.vault import AskSecret, DataDir, unlock
+from receptionist.store.vault import DataDir, clinic_id, keys_from_env
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 # The audit event that follows an erasure re-applied to a restored file: its reason.
@@ -91,23 +94,30 @@ class Carried:
     unread: str = ""  # why the clinic replaced could not be read ("": it was)
 
 
+def stored_key(root: Path) -> bytes | None:
+    """The clinic's key in ``root`` as this PC's keychain holds it now (None: none, or
+    no clinic there), read before the backup is unlocked: unlocking it with a secret
+    stores the backup's key there (a rekey since the backup: another key)."""
+    try:
+        return keystore.load_key(clinic_id(root))
+    except (ReceptionistError, OSError, ValueError):
+        return None
+
+
 def read(
     root: Path,
     key: bytes,
     *,
-    ask: AskSecret | None = None,
+    stored: bytes | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Found | Carried:
-    """What the clinic in ``root`` holds that a restore must carry over, read only
-    (with ``key``, the backup's; else this PC's key of the clinic or a secret: a rekey
-    since the backup). A file that cannot be opened or read: a :class:`Carried` naming
-    why, carrying nothing (the restore goes on)."""
-    path = DataDir(Path(root)).db
+    """What the clinic in ``root`` holds that a restore must carry over, read only.
+    Opened with ``key`` (the backup's: the clinic's unless rekeyed since), else
+    ``stored`` (:func:`stored_key`), else the key of a secret in ``env``; none is
+    stored and no one is asked. A file that cannot be opened or read: a
+    :class:`Carried` naming why, carrying nothing (the restore goes on)."""
     try:
-        try:
-            db = Database(path, key)
-        except ReceptionistError:
-            db = Database(path, unlock(root, ask=ask, env=env))
+        db = _opened(DataDir(Path(root)), key, stored, os.environ if env is None else env)
         try:
             with db.read() as s:
                 return _found(s)
@@ -115,6 +125,23 @@ def read(
             db.close()
     except Exception as exc:  # damaged, not ours, its key not at hand: the restore goes on
         return Carried(unread=_why(exc))
+
+
+def _opened(ddir: DataDir, key: bytes, stored: bytes | None, env: Mapping[str, str]) -> Database:
+    """The clinic's file opened (not migrated, nothing written) with the first key of
+    ``key``, ``stored``, the environment's secrets' that opens it."""
+    refused: UnlockError | None = None
+    tried: list[bytes] = []
+    for candidate in chain((key,), (stored,) if stored else (), keys_from_env(ddir.root, env)):
+        if candidate in tried:
+            continue
+        tried.append(candidate)
+        try:
+            return Database(ddir.db, candidate)
+        except UnlockError as exc:
+            refused = exc
+    assert refused is not None  # ``key`` at least was tried
+    raise refused
 
 
 def _why(exc: Exception) -> str:
