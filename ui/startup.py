@@ -24,14 +24,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from receptionist.clock import Clock, SystemClock
 from receptionist.context import Actor
 from receptionist.errors import Damaged, UnlockError
-from receptionist.ops import backups, settings, setup, staff
-from receptionist.ops.backups import BackupInfo
+from receptionist.ops import backups, restorecarry, settings, setup, staff
+from receptionist.ops.backups import BackupInfo, Restored
 from receptionist.ops.settings import ClinicInfo
 from receptionist.settings.desk import LARGER_TEXT, LOCK_AFTER_MINUTES
 from receptionist.store import migrate, vault
 from receptionist.store.storage import Database
 
 from . import messages, textsize
+from .coretext import translated
 from .desk import Desk
 from .finishing import FinishingNote
 from .idle import IdleWatcher
@@ -283,12 +284,16 @@ class Startup(QObject):
         log.info("restoring the newest backup over a damaged clinic file")
         self.tasks.run(
             lambda: backups.restore(root, backup.path, clock, env=env, holding_lock=True),
-            lambda _done: self._restored(),
+            self._restored,
             lambda exc: self.failed.emit(messages.user_text(exc)),
         )
 
-    def _restored(self) -> None:
-        messages.info(self.tr("The backup was restored; the damaged file is kept beside it."))
+    def _restored(self, done: Restored) -> None:
+        # What it carried over from the damaged file (erasures re-applied, destruction
+        # records kept), or that it could not read it: counts only (ops/restorecarry.py).
+        said = [self.tr("The backup was restored; the damaged file is kept beside it.")]
+        said += [translated(t) for t in restorecarry.told(done.carried)]
+        messages.info(" ".join(said))
         self.start()
 
     def _offer_setup(self) -> None:

@@ -10,7 +10,7 @@ from receptionist import zones
 from receptionist.cli.common import App, examples, terminal_ask
 from receptionist.cli.jobcmds import clinic_time
 from receptionist.errors import UserError
-from receptionist.ops import backups, patients
+from receptionist.ops import backups, patients, restorecarry
 from receptionist.store.storage import human_size
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -246,6 +246,7 @@ def cmd_restore(app: App) -> int:
             " retention sweep deletes them (retention.backup_days)."
         )
     lines += _moved(done.superseded, "the restored clinic")
+    lines += [str(said) for said in restorecarry.told(done.carried)]
     if done.look_only:
         lines.append(
             "This is a copy to look at: it sends nothing. It sends no reminders, does not "
@@ -262,12 +263,28 @@ def cmd_restore(app: App) -> int:
             "superseded": [str(p) for p in done.superseded],
             "look_only": done.look_only,
             "not_superseded": done.not_superseded or None,
+            "carried": _carried(done.carried),
         },
         "\n".join(lines),
     )
     if done.not_superseded:  # done all the same: exit 0, as a rekey whose backup failed
         print(f"warning: {done.not_superseded}", file=sys.stderr)
     return 0
+
+
+def _carried(carried: restorecarry.Carried | None) -> dict[str, object] | None:
+    """What a restore carried over from the clinic it replaced, for --json (None: it
+    replaced no clinic)."""
+    if carried is None:
+        return None
+    return {
+        "erasures_reapplied": carried.erasures_reapplied,
+        "records_kept": carried.records_kept,
+        "review_kept": carried.review_kept,
+        "review_lost": carried.review_lost,
+        "lapsed_back": carried.lapsed_back,
+        "unread": carried.unread or None,
+    }
 
 
 def _moved(superseded: list[Path], what: str) -> list[str]:

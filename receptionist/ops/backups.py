@@ -36,7 +36,7 @@ from receptionist.journal import anchor as anchors
 from receptionist.journal import audit, checkpoint
 from receptionist.journal.coverage import clinic_id as clinic_id_of
 from receptionist.ops import backupplaces as places
-from receptionist.ops import lookcopy
+from receptionist.ops import lookcopy, restorecarry
 from receptionist.reminders import handover
 from receptionist.retention.policy import BACKUP_DAYS
 from receptionist.settings import backups as settings
@@ -442,8 +442,9 @@ def held_in_copies(db: Database, root: Path, now: datetime) -> Text | None:
             "core",
             "{count} backup(s) or copies of the clinic kept beside it may still hold the "
             "patient: an erasure does not change them. The retention sweep deletes each "
-            "{days} days after it was made, the last on {until}. A restore from one of "
-            "them brings the patient back: erase the patient again after it.",
+            "{days} days after it was made, the last on {until}. A restore over the "
+            "clinic from one of them erases the patient again; one restored elsewhere, "
+            "as a copy to look at, still holds her until it is deleted.",
         ),
         count=len(made),
         days=days,
@@ -654,6 +655,9 @@ class Restored:
     not_superseded: str = ""
     # The restored clinic's time zone (its setting), in which its times are told.
     zone: str = "UTC"
+    # What it carried over from the clinic it replaced (``ops.restorecarry``): erasures
+    # re-applied, destruction records kept, the review (None: it replaced no clinic).
+    carried: restorecarry.Carried | None = None
 
 
 def restore(
@@ -696,6 +700,9 @@ def restore(
         manifest, db_copy, keys_copy = files.extract(path, Path(tmp))
         if ddir.exists():
             _refuse_other_clinic(ddir, manifest, path)
+        # The clinic's key as this PC holds it, before unlocking the backup may store the
+        # backup's in its place: to read what the restore carries over (a rekey since).
+        held = restorecarry.stored_key(ddir.root) if ddir.exists() else None
         key = _unlock_backup(Path(tmp), manifest, path, ask=ask, env=env)
         files.check_copy(db_copy, key)
         # Before anything is moved: a file this version cannot open must not replace one
@@ -709,6 +716,9 @@ def restore(
             confirm(replacing)
         app_lock = contextlib.nullcontext() if holding_lock else InstanceLock(ddir.lock)
         with app_lock:
+            # What the clinic destroyed after the backup, read (only) before its files move:
+            # written into the restored file with the restore (``ops.restorecarry``).
+            found = restorecarry.read(ddir.root, key, stored=held, env=env) if replacing else None
             with exclusive_use(ddir.db):
                 before = lookcopy.kept(ddir.root)
                 aside: list[Path] = []  # filled as the clinic's files move aside
@@ -737,7 +747,7 @@ def restore(
                         raise
                     raise failed from exc
             try:
-                zone = _write_restored(ddir.root, key, clock, replacing)
+                zone, carried = _write_restored(ddir.root, key, clock, replacing, found)
             except BaseException as exc:
                 # Nothing half-written: the clinic's own files go back in place.
                 with exclusive_use(ddir.db):
@@ -761,8 +771,9 @@ def restore(
         except OSError as exc:  # the restore is done and stays done: say what is left
             not_moved = Text(NOT_SUPERSEDED, folder=str(path.parent), reason=_reason(exc))
     return Restored(
-        ddir.root, manifest.created_at, aside, superseded, not replacing, not_moved, zone
-    )
+        ddir.root, manifest.created_at, aside, superseded, not replacing, not_moved, zone,
+        carried,
+    )  # fmt: skip
 
 
 NOT_SUPERSEDED = QT_TRANSLATE_NOOP(
@@ -791,15 +802,25 @@ def _refuse_newer(path: Path, manifest: Manifest, revision: str | None) -> None:
             raise NotOurFile(Text(NEWER_BACKUP, path=path.name))
 
 
-def _write_restored(root: Path, key: bytes, clock: Clock, replacing: bool) -> str:
+def _write_restored(
+    root: Path,
+    key: bytes,
+    clock: Clock,
+    replacing: bool,
+    found: restorecarry.Found | restorecarry.Carried | None = None,
+) -> tuple[str, restorecarry.Carried | None]:
     """The restored file opened (migrated, if older) with the key that unlocked the
-    backup, and the restore written in it; its clinic's time zone returned."""
+    backup, and the restore written in it, with what it carries over from the clinic it
+    replaced (``found``: ``restorecarry.read``); its clinic's time zone returned, and
+    what was carried over."""
     db = open_unlocked(root, key)
     lift: Callable[[], None] | None = None
     try:
         with db.write() as s:
             zone = str(clinicstore.value(s, clinic_settings.TIMEZONE))
             audit.record(s, Ctx(Actor(None, "admin", "cli"), clock), "restore", "clinic", None)
+            # What the clinic destroyed after the backup stays destroyed, and recorded.
+            carried = restorecarry.apply(s, clock, found)
             # What the reminder station sent after the backup was taken is not in the
             # file: it does not go again (reminders/handover.py).
             handover.restored(s, clock.now())
@@ -807,11 +828,13 @@ def _write_restored(root: Path, key: bytes, clock: Clock, replacing: bool) -> st
             # (a copy's mark there is carried beside it at every opening, lookcopy).
             if replacing:
                 lift = lookcopy.unmark(s, root)
+        if carried is not None and carried.erasures_reapplied:
+            db.checkpoint()  # the erased bytes' older copies leave the WAL, as at an erasure
     finally:
         db.close()
     if lift is not None:
         lift()
-    return zone
+    return zone, carried
 
 
 def _undo_restore(

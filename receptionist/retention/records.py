@@ -46,7 +46,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from receptionist.models import AuditEvent, DestructionRecord
-from receptionist.retention.review import ENTITY, SWEEP
+from receptionist.retention.review import ENTITY, SWEEP, SWEEP_CARRIED
 
 NOTHING = "nothing"  # the kind of the row of a sweep that destroyed nothing
 CSV_COLUMNS = ("at", "sweep_id", "kind", "count", "policy")
@@ -136,7 +136,12 @@ CUT_SHORT = "sweep_cut_short"
 # ``sweep`` one: a person's review and the last sweep's time read those); the entity
 # id is the erasure's records' id (``ops.patients.erase``).
 ERASED = "erasure_records"
-ENDS = (SWEEP, ERASED, CUT_SHORT)  # the events a run of records is written just before
+# Records carried into a restored file from the clinic the restore replaced
+# (``ops.restorecarry``), written after them: an erasure's, or a sweep's cut short there.
+# A sweep's that ran to its end there: ``review.SWEEP_CARRIED``. The entity id is its id.
+CARRIED = "records_carried"
+# The events a run of records is written just before.
+ENDS = (SWEEP, ERASED, CUT_SHORT, CARRIED, SWEEP_CARRIED)
 # The policy an erasure's destruction records name: a person's request, not a period
 # (``ops.patients.erase``). An erasure's records are never a sweep cut short: one made
 # before its records went into the log (session 17) is not written in as one.

@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
-from receptionist.models import AuditEvent, ClinicSetting, setting_id
+from receptionist.models import AuditEvent, ClinicSetting, DestructionRecord, setting_id
 from receptionist.retention import policy
 from receptionist.settings import clinicstore
 from receptionist.settings.kinds import Words
@@ -38,6 +38,11 @@ from receptionist.settings.registry import Setting, declare
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 SWEEP = "sweep"
+# A sweep that ran to its end in the clinic a restore replaced, its destruction records
+# carried into the restored file (``ops.restorecarry``): the entity id is its id. Not a
+# ``sweep`` event: no person swept here (:func:`reviewed` reads those), but the clinic's
+# last sweep it is (:func:`last_sweep`, at its records' time).
+SWEEP_CARRIED = "sweep_carried"
 DRY_RUN = "sweep_dry_run"  # a person's dry run: the audit event that lets a sweep go
 ENTITY = "retention"
 SCHEDULER = "scheduler"  # the source of the nightly sweep's events: no person's
@@ -107,12 +112,42 @@ def changed(session: Session, ctx: Ctx, before: dict[str, int]) -> None:
 
 
 def last_sweep(session: Session) -> datetime | None:
-    """When the newest sweep (a person's or the scheduler's) ended: its audit event."""
-    return session.scalar(
+    """When the newest sweep (a person's or the scheduler's) ended: its audit event; or,
+    a sweep of the clinic a restore replaced (:data:`SWEEP_CARRIED`), its records' time."""
+    ended = session.scalar(
         select(func.max(AuditEvent.at)).where(
             AuditEvent.action == SWEEP, AuditEvent.entity_type == ENTITY
         )
     )
+    carried = session.scalar(
+        select(func.max(DestructionRecord.at)).where(
+            DestructionRecord.sweep_id.in_(
+                select(AuditEvent.entity_id).where(
+                    AuditEvent.action == SWEEP_CARRIED, AuditEvent.entity_type == ENTITY
+                )
+            )
+        )
+    )
+    found = [at for at in (ended, carried) if at is not None]
+    return max(found) if found else None
+
+
+def reviewed_policy(session: Session) -> str:
+    """The whole policy as it is (``Policy.whole``): what a person's review is of."""
+    return policy.read(session, _ANY).whole
+
+
+def carry(session: Session, ctx: Ctx, whole: str) -> bool:
+    """A restore over the clinic: ``whole`` is the policy a person had reviewed in the
+    clinic it replaced ("": none). When the restored policy is that one, the review
+    stands here too (:data:`REVIEWED`, as :func:`share` writes it), so the nightly sweep
+    does not wait for a person; a policy that differs waits, as after any change.
+    Whether the review stands."""
+    if not whole or policy.read(session, _ANY).whole != whole:
+        return False
+    if not shared(session):
+        clinicstore.write(session, ctx, REVIEWED, whole)
+    return True
 
 
 def _after_policy(session: Session, action: str) -> bool:

@@ -10,6 +10,7 @@ written until a key has been proven to open the database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -193,6 +194,17 @@ def _follow_successor(ddir: DataDir, keyfile: KeyFile, key: bytes) -> bytes | No
     if newer is not None and _key_opens(ddir, newer):
         return newer
     return None
+
+
+def keys_from_env(root: Path, env: Mapping[str, str]) -> Iterator[bytes]:
+    """The keys the environment's secrets (``RECEPTIONIST_PASSPHRASE[_FILE]``) give for
+    the clinic in ``root``, lazily; none is checked against the file or stored (a
+    restore reads the clinic it replaces with them: ``ops.restorecarry``)."""
+    ddir = DataDir(Path(root))
+    keyfile = read_keyfile(ddir.keyfile)
+    for secret in _secrets_from_env(env):
+        with contextlib.suppress(UnlockError):
+            yield key_from_secret(ddir, keyfile, secret)
 
 
 def _secrets_from_env(env: Mapping[str, str]) -> list[str]:

@@ -179,7 +179,7 @@ def test_the_app_takes_verbose() -> None:
 
 def test_a_damaged_clinic_is_offered_its_newest_backup_and_opens_from_it(
     qtbot: QtBot, seeded: Seeded, tasks: TaskManager, clock: FixedClock, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, told: list[messages.Message],
 ) -> None:  # fmt: skip
     """#11, item 4: the app says the sentence and offers the backups; restoring one
     opens the clinic as it was then, the damaged file kept beside it."""
@@ -212,6 +212,10 @@ def test_a_damaged_clinic_is_offered_its_newest_backup_and_opens_from_it(
         qtbot.waitUntil(lambda: opening.sign_in_dialog is not None, timeout=20_000)
         kept = sorted(p.name for p in seeded.root.glob("clinic.db.before-restore-*"))
         assert kept and kept[0].startswith("clinic.db.before-restore-")
+        # It says what it carried over from the damaged file, or that it could not
+        # (ops/restorecarry.py): counts, or what is left to do.
+        (said,) = [m.text for m in told if m.text.startswith("The backup was restored")]
+        assert "Carried over from the clinic" in said or "Nothing could be carried" in said
         with qtbot.waitSignal(opening.windowReady, timeout=20_000):
             opening._sign_in(USER, PASSWORD)
     finally:
