@@ -336,11 +336,12 @@ class BackupsPage(QWidget):
         self._open(box)
         return box
 
-    def restore_question(self, info: BackupInfo) -> QMessageBox:
-        """The first question of a restore of ``info`` (Cancel by default)."""
+    def restore_question(self, info: BackupInfo, parent: QWidget | None = None) -> QMessageBox:
+        """The first question of a restore of ``info`` (Cancel by default), over
+        ``parent`` (default: this page)."""
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Restore a backup"),
                           self.tr("Restore the backup of %1?").replace("%1", self._made(info)),
-                          QMessageBox.StandardButton.NoButton, self)  # fmt: skip
+                          QMessageBox.StandardButton.NoButton, parent or self)  # fmt: skip
         box.setObjectName("restoreBackupQuestion")
         box.setInformativeText(
             self.tr(
@@ -430,13 +431,15 @@ class BackupsPage(QWidget):
         self._open(box)
         return box
 
-    def replace_question(self, info: BackupInfo) -> QMessageBox:
+    def replace_question(self, info: BackupInfo, parent: QWidget | None = None) -> QMessageBox:
+        """The last question before the clinic is replaced, over ``parent`` (default:
+        this page)."""
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             self.tr("Replace the clinic"),
             self.tr("Replace the clinic with the backup of %1?").replace("%1", self._made(info)),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+            parent or self,
         )
         box.setObjectName("replaceClinicQuestion")
         box.setInformativeText(

@@ -155,7 +155,7 @@ class SettingsDialog(QDialog):
         self.backups: BackupsPage | None = None
         if self.desk.actor.may("backup.manage"):  # the core refuses the others
             self.backups = BackupsPage(self.desk, self)
-            tabs.addTab(self.backups, self.tr("&Backups"))
+            tabs.addTab(self.backups, self.tr("Backups"))  # every letter of it is taken
         self.google = googlepage.install(self, tabs)
         self.retention = RetentionPage(self.desk, self)
         self.retention.swept.connect(self.swept)
