@@ -342,3 +342,52 @@ def test_a_failed_backups_tooltip_points_at_the_backups_page(qtbot: QtBot, manag
     said = page._failed("The backup could not be written in /mnt/nas: gone.", BACKUP.name)
     assert "Backups tab" in said and "receptionist backup" not in said
     assert "Verify the backups (in the app, Settings > Backups" in core.LOG_PROBLEM
+
+
+def test_a_refused_replace_changes_nothing_and_the_clinic_opens_as_it_was(
+    qtbot: QtBot, seeded: Seeded, tasks: TaskManager, clock: FixedClock,
+    told: list[messages.Message],
+) -> None:  # fmt: skip
+    db = vault.open_clinic(seeded.root)
+    try:
+        admin = Ctx(CLI, clock)
+        staff.add_user(db, admin, username=MANAGER, password=MANAGER_PASSWORD, role="manager")
+        made = backups.create(db, admin, seeded.root)
+    finally:
+        db.close()
+    sign_ins: list[SignInDialog] = []
+
+    def sign_in(parent: QWidget | None, name: str, **kwargs: Any) -> SignInDialog:
+        sign_ins.append(SignInDialog(parent, name, **kwargs))
+        return sign_ins[-1]
+
+    opening = Startup(
+        seeded.root, tasks, IdleWatcher(300, poll_ms=60_000), clock=clock, env={},
+        unlock_factory=UnlockDialog, sign_in_factory=sign_in,
+    )  # fmt: skip
+    try:
+        opening.start()
+        qtbot.waitUntil(lambda: bool(sign_ins), timeout=20_000)
+        with qtbot.waitSignal(opening.windowReady, timeout=20_000):
+            opening._sign_in(MANAGER, MANAGER_PASSWORD)
+        first = opening.window
+        assert first is not None
+        clinic_file = vault.DataDir(seeded.root).db
+        # the backup goes bad after it was listed: the restore's own check refuses it
+        data = bytearray(made.path.read_bytes())
+        middle = len(data) // 2
+        data[middle : middle + 64] = bytes(b ^ 0xFF for b in data[middle : middle + 64])
+        made.path.write_bytes(bytes(data))
+        first.desk.replace_clinic(made.path)  # type: ignore[misc]  # as the page's Yes does
+        qtbot.waitUntil(lambda: len(sign_ins) == 2, timeout=30_000)
+        errors = [m.text for m in told if m.level == messages.Level.ERROR]
+        assert errors and made.path.name in errors[-1], errors
+        assert not list(seeded.root.glob("*.before-restore-*")), "nothing moved"
+        with qtbot.waitSignal(opening.windowReady, timeout=20_000):
+            opening._sign_in(MANAGER, MANAGER_PASSWORD)
+        second = opening.window
+        assert second is not None
+        qtbot.addWidget(second)
+        assert clinic_file.exists() and lookcopy.restored_copy(seeded.root) is None
+    finally:
+        opening.quit()

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.jobs.core import BACKUP
 from receptionist.jobs.runner import Ran
 from receptionist.ops import backups
 from receptionist.ops.backups import BackupInfo, Restored
@@ -137,6 +138,8 @@ class BackupsPage(QWidget):
         self._enable()
         if not self.allowed:
             self.note.setText(translated(backups.CANNOT))
+        if desk.jobs is not None:  # the scheduled backup (or Settings > Jobs' Run now) ran
+            desk.jobs.ran.connect(self._jobs_ran)
 
     def _table(self) -> QTableWidget:
         table = QTableWidget(0, len(COLUMNS), self)
@@ -183,8 +186,7 @@ class BackupsPage(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         fit_columns(self.table)  # now that its width is known
-        if self.found is None:
-            self.refresh()
+        self.refresh()  # a backup made, rotated or copied in since it was last shown
 
     def refresh(self) -> None:
         """Read the folder and its backups (``backup list``)."""
@@ -201,6 +203,10 @@ class BackupsPage(QWidget):
         if main is None or self.worker.closed():
             return
         self.worker.run(lambda: work.on_twin(main, fn), ok, bad, self)
+
+    def _jobs_ran(self, ran: list[Ran]) -> None:
+        if any(r.job == BACKUP.name for r in ran) and self.isVisible():
+            self.refresh()
 
     def _refused(self, exc: BaseException) -> None:
         self.note.setText(messages.user_text(exc))
