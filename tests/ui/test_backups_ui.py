@@ -6,10 +6,12 @@ the role the core refuses. Real SQLCipher backups in the test's folder."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
@@ -79,9 +81,19 @@ def manager(seeded: Seeded, tasks: TaskManager, clock: FixedClock) -> Desk:
     return manager_desk(seeded.root, tasks, clock, "manager")
 
 
-def shown_page(qtbot: QtBot, desk: Desk, **kwargs: Any) -> BackupsPage:
-    page = BackupsPage(desk, **kwargs)
-    qtbot.addWidget(page)
+@pytest.fixture
+def host(qtbot: QtBot) -> Iterator[QWidget]:
+    """The page's parent, as the dialog is, held until the test ends: the page's worker
+    may let go of its last reference to the page on the worker's thread, and a page of
+    its own (Python-owned) would then be deleted there, its timers still live."""
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    yield widget
+
+
+def shown_page(qtbot: QtBot, desk: Desk, host: QWidget, **kwargs: Any) -> BackupsPage:
+    page = BackupsPage(desk, host, **kwargs)
+    page.setWindowFlags(Qt.WindowType.Window)
     page.resize(1100, 480)
     with qtbot.waitSignal(page.loaded, timeout=20_000):
         page.show()
@@ -101,14 +113,14 @@ def listed(desk: Desk) -> list[backups.BackupInfo]:
 
 
 def test_the_page_lists_the_backups_ops_lists_with_their_kind_size_and_folder(
-    qtbot: QtBot, seeded: Seeded, manager: Desk, clock: FixedClock, tmp_path: Path,
-    app: QApplication,
+    qtbot: QtBot, host: QWidget, seeded: Seeded, manager: Desk, clock: FixedClock,
+    tmp_path: Path, app: QApplication,
 ) -> None:  # fmt: skip
     app.setStyleSheet(stylesheet())
     made_by_job(seeded.root, clock)
     clock.advance(minutes=90)
     made_by_hand(seeded.root, clock)
-    page = shown_page(qtbot, manager)
+    page = shown_page(qtbot, manager, host)
     found = listed(manager)
     assert len(found) == 2
     rows = [cells(page, r) for r in range(page.table.rowCount())]
@@ -128,13 +140,13 @@ def test_the_page_lists_the_backups_ops_lists_with_their_kind_size_and_folder(
 
 
 def test_back_up_now_runs_the_backup_job_off_the_desk_and_lists_the_new_backup(
-    qtbot: QtBot, tmp_path: Path, tasks: TaskManager, clock: FixedClock,
+    qtbot: QtBot, host: QWidget, tmp_path: Path, tasks: TaskManager, clock: FixedClock,
     clinic_template: Template[Created],
 ) -> None:  # fmt: skip
     root = tmp_path / "fresh"  # a clinic whose audit log verifies (the seeded one's does not)
     clinic_template.copy_to(root)
     manager = manager_desk(root, tasks, clock, "manager")
-    page = shown_page(qtbot, manager)
+    page = shown_page(qtbot, manager, host)
     assert page.table.rowCount() == 0
     assert page.note.text() == "No backups in this folder yet: Back up now makes one."
     with qtbot.waitSignal(page.backedUp, timeout=30_000):
@@ -152,7 +164,7 @@ def test_back_up_now_runs_the_backup_job_off_the_desk_and_lists_the_new_backup(
 
 
 def test_verify_says_a_good_backup_is_whole_and_a_damaged_one_is_not(
-    qtbot: QtBot, tmp_path: Path, tasks: TaskManager, clock: FixedClock,
+    qtbot: QtBot, host: QWidget, tmp_path: Path, tasks: TaskManager, clock: FixedClock,
     clinic_template: Template[Created],
 ) -> None:  # fmt: skip
     root = tmp_path / "fresh"  # a clinic whose audit log verifies (the seeded one's does not)
@@ -164,7 +176,7 @@ def test_verify_says_a_good_backup_is_whole_and_a_damaged_one_is_not(
     middle = len(data) // 2
     data[middle : middle + 64] = bytes(b ^ 0xFF for b in data[middle : middle + 64])
     bad.write_bytes(bytes(data))
-    page = shown_page(qtbot, manager_desk(root, tasks, clock, "manager"))
+    page = shown_page(qtbot, manager_desk(root, tasks, clock, "manager"), host)
     names = [cells(page, r)[4] for r in range(page.table.rowCount())]
     assert names == [bad.name, good.name]
 
@@ -185,7 +197,7 @@ def test_verify_says_a_good_backup_is_whole_and_a_damaged_one_is_not(
 
 
 def test_a_role_the_core_refuses_has_no_backups_tab_and_the_page_says_the_refusal(
-    qtbot: QtBot, seeded: Seeded, tasks: TaskManager, clock: FixedClock
+    qtbot: QtBot, host: QWidget, seeded: Seeded, tasks: TaskManager, clock: FixedClock
 ) -> None:
     made_by_hand(seeded.root, clock)
     desk = manager_desk(seeded.root, tasks, clock, "receptionist")
@@ -193,7 +205,7 @@ def test_a_role_the_core_refuses_has_no_backups_tab_and_the_page_says_the_refusa
     qtbot.addWidget(dialog)
     titles = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
     assert "Backups" not in titles and dialog.backups is None
-    page = shown_page(qtbot, desk)
+    page = shown_page(qtbot, desk, host)
     refusal = "Only a manager or an administrator can manage backups."
     assert page.note.text() == refusal, "the core's own sentence"
     assert page.table.rowCount() == 0
@@ -207,13 +219,13 @@ def test_a_role_the_core_refuses_has_no_backups_tab_and_the_page_says_the_refusa
 
 
 def test_restore_as_a_copy_asks_then_makes_a_copy_that_shows_its_banner(
-    qtbot: QtBot, seeded: Seeded, manager: Desk, clock: FixedClock, tmp_path: Path,
-    app: QApplication,
+    qtbot: QtBot, host: QWidget, seeded: Seeded, manager: Desk, clock: FixedClock,
+    tmp_path: Path, app: QApplication,
 ) -> None:  # fmt: skip
     made_by_hand(seeded.root, clock)
     clinic_before = vault.DataDir(seeded.root).db.read_bytes()
     opened: list[Path] = []
-    page = shown_page(qtbot, manager, open_copy=lambda folder: opened.append(folder) or True)
+    page = shown_page(qtbot, manager, host, open_copy=lambda folder: opened.append(folder) or True)
     box = page.restore()
     assert box is not None and box.isVisible()
     when = short_datetime(listed(manager)[0].created_at, manager.clinic.tz)

@@ -121,7 +121,6 @@ class BackupsPage(QWidget):
         self.table = self._table()
         self.progress = QProgressBar(self)
         self.progress.setObjectName("backupProgress")
-        self.progress.setRange(0, 0)  # a backup or a check tells no steps: it moves
         self.progress.setVisible(False)
         self.note = QLabel(self)
         self.note.setObjectName("backupsNote")
@@ -263,6 +262,11 @@ class BackupsPage(QWidget):
 
     def _working(self, busy: bool, text: str = "") -> None:
         self.busy = busy
+        # A backup or a check tells no steps: the bar moves while it works. Its moving
+        # (the style's animation) runs only then: one left running after the bar was
+        # hidden once updated it after the page was gone.
+        self.progress.setRange(0, 0 if busy else 1)
+        self.progress.setValue(0)
         self.progress.setVisible(busy)
         if text:
             self.note.setText(text)
