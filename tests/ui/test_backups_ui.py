@@ -194,6 +194,8 @@ def test_verify_says_a_good_backup_is_whole_and_a_damaged_one_is_not(
     assert not checked.ok
     assert page.note.text() == checked.problem and bad.name in checked.problem
     assert cells(page, 0)[3] == "damaged"
+    qtbot.wait(50)  # the layout takes the sentence's height at its next pass, as the app's
+    page.grab().save(str(shots(tmp_path) / "settings-backups-verified.png"))
 
 
 def test_a_role_the_core_refuses_has_no_backups_tab_and_the_page_says_the_refusal(

@@ -163,7 +163,7 @@ class BackupsPage(QWidget):
 
     def _lay_out(self) -> None:
         buttons = QHBoxLayout()
-        buttons.addWidget(self.note, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.backup_button)
         buttons.addWidget(self.verify_button)
@@ -173,6 +173,7 @@ class BackupsPage(QWidget):
         layout.addWidget(self.warning)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.progress)
+        layout.addWidget(self.note)  # a line of its own: a check's sentence can be long
         layout.addLayout(buttons)
 
     def _enable(self) -> None:
