@@ -454,3 +454,29 @@ def test_the_sweep_deletes_expired_copies_wherever_they_are(
         assert told.startswith("2 backup(s)") and f"{now + timedelta(days=180):%Y-%m-%d}" in told
     finally:
         db.close()
+
+
+def test_a_backup_says_who_made_it_and_the_list_tells_daily_weekly_and_by_hand(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """Settings > Backups' "Kind": the job's backups are daily, those the rotation keeps
+    as a week's are weekly, and a person's (``backup create``) is by hand."""
+    from receptionist.jobs import core
+
+    root, db = clinic
+    pcstore.write(settings.FOLDER, str(tmp_path / "nas"))
+    for _day in range(10):
+        core.backup(db, clock)
+        clock.advance(days=1)
+    by_hand = made(root, db, clock, tmp_path / "nas")
+    found = backups.listing(db, admin(clock), root)
+    assert [b.made_by for b in found] == ["person"] + ["job"] * (len(found) - 1)
+    assert files.read_manifest(by_hand.path).made_by == "person"
+    kinds = backups.kinds(db, found)
+    assert kinds[by_hand.path] == backups.BY_HAND
+    said = [kinds[b.path] for b in found[1:]]
+    assert said[:6] == [backups.DAILY] * 6, said
+    assert backups.WEEKLY in said[6:], said
+    # the labels are the rotation's own rule: what it keeps, it keeps as daily or weekly
+    made_at = [b.created_at for b in found]
+    assert set(backups.kept_as(made_at, 7, 4)) == backups.to_keep(made_at, 7, 4)

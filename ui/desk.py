@@ -5,6 +5,7 @@ Handed to every widget that shows clinic data, instead of a global "main window"
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,9 @@ class Desk:
     sync: SyncState = field(default_factory=SyncState)
     # The background jobs (ui/scheduler.py), once started: Settings > Jobs runs them.
     jobs: JobScheduler | None = None
+    # Put the backup at this path in place of the clinic: the app closes the clinic to do
+    # it, and opens it again (``Startup.replace_clinic``); None where no startup runs.
+    replace_clinic: Callable[[Path], None] | None = None
     # The core's events as Qt signals (started by the main window).
     events: ClinicEvents = field(init=False)
     # Undoable changes saved at this desk, on their way to the window's Undo (ui/undo.py).

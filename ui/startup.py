@@ -139,6 +139,7 @@ class Startup(QObject):
         self.window: MainWindow | None = None
         self.desk: Desk | None = None
         self.quitting = False
+        self.replacing = False  # the clinic is closed for a backup to take its place
         self.shut_down = False  # quitting got as far as the workers' shutdown
         self.finishing_note: FinishingNote | None = None
         idle.idle.connect(lambda: self.lock(idle=True))
@@ -296,6 +297,80 @@ class Startup(QObject):
         messages.info(" ".join(said))
         self.start()
 
+    # --- a backup in place of the open clinic (Settings > Backups) -----------------------
+    def replace_clinic(self, path: Path) -> None:
+        """Put the backup at ``path`` in place of the open clinic, once Settings > Backups
+        asked: the window closes (a job running ends at its next safe step first, as at
+        quitting), the workers shut down and the file is closed; then ``backups.restore``
+        (the folder's app lock is this app's) on a fresh worker, and the clinic opens
+        again, asking for a sign-in, as after a damaged file's restore. Refused while a
+        window holds unsaved edits. A restore refused or failed changes nothing
+        (``backups.restore``): the clinic opens as it was, and the reason is shown."""
+        if self.window is None or self.desk is None or self.replacing or self.quitting:
+            return
+        unsaved = self.window.unsaved_windows()
+        if unsaved:
+            messages.warning(
+                self.tr(
+                    "{0} window(s) hold unsaved changes: save or close them, then restore "
+                    "the backup again."
+                ).format(len(unsaved))
+            )
+            return
+        self.replacing = True
+        self.idle.stop()
+        log.info("replacing the clinic with a backup, as asked in Settings")
+        self.window.hide()
+        jobs = self.desk.jobs
+        running = jobs.finishing() if jobs is not None else None
+        if jobs is None or running is None:
+            self._close_for_restore(path)
+            return
+        self.finishing_note = FinishingNote(running)
+        jobs.idle.connect(lambda: self._close_for_restore(path))
+
+    def _close_for_restore(self, path: Path) -> None:
+        if self.finishing_note is not None:
+            self.finishing_note.finish()
+            self.finishing_note = None
+        if self.window is None:  # told twice
+            return
+        window, self.window, self.desk = self.window, None, None
+        # The jobs, the sync loop and the events' follower stop with the worker, and the
+        # file closes: the restore needs it to itself (``exclusive_use``).
+        self.tasks.shutdown()
+        window.deleteLater()
+        self.tasks = TaskManager()
+        root, clock, env = self.root, self.clock, self.env
+        self.tasks.run(
+            lambda: backups.restore(root, path, clock, env=env, holding_lock=True),
+            self._replaced,
+            self._not_replaced,
+        )
+
+    def _replaced(self, done: Restored) -> None:
+        self.replacing = False
+        if self.quitting:
+            return
+        text = self.tr(
+            "The backup is in place of the clinic; the clinic's files of before are kept "
+            "beside it. Sign in to go on."
+        )
+        if done.not_superseded:
+            text += " " + translated(done.not_superseded)
+        # What it carried over from the clinic it replaced (ops/restorecarry.py): counts.
+        text = " ".join([text, *(translated(t) for t in restorecarry.told(done.carried))])
+        messages.info(text)
+        self.start()
+
+    def _not_replaced(self, exc: BaseException) -> None:
+        self.replacing = False
+        log.info("the backup was not put in place: %s", type(exc).__name__)
+        if self.quitting:
+            return
+        messages.error(messages.user_text(exc))
+        self.start()  # the clinic as it was (a refused or failed restore changed nothing)
+
     def _offer_setup(self) -> None:
         self.wizard = self.wizard_factory(None, self.root, self.tasks, self.clock)
         self.wizard.setupFinished.connect(self._set_up)
@@ -399,6 +474,7 @@ class Startup(QObject):
                 username=username.strip().lower(),
                 demo=self.demo is not None,
             )
+            self.desk.replace_clinic = self.replace_clinic
             self.window = self.window_factory(self.desk)
             self.window.lockRequested.connect(lambda: self.lock(idle=False))
             self.window.quitRequested.connect(self.quit)

@@ -74,8 +74,8 @@ LOG_PROBLEM = QT_TRANSLATE_NOOP(
     "core",
     "The backup was written, but the clinic's audit log does not verify against it or "
     "against an earlier backup: {problem} No older backup was rotated away (they are the "
-    "evidence). Run `receptionist backup verify` and tell whoever looks after the "
-    "clinic's records.",
+    "evidence). Verify the backups (in the app, Settings > Backups; or `receptionist "
+    "backup verify`) and tell whoever looks after the clinic's records.",
 )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from receptionist import __version__, zones
 from receptionist.clock import Clock
-from receptionist.context import Actor, Ctx, require
+from receptionist.context import SYSTEM, Actor, Ctx, require
 from receptionist.errors import (
     Busy,
     DiskFull,
@@ -67,6 +67,7 @@ class BackupInfo:
     # The audit anchor its manifest holds (None: none), read with the listing, so the
     # checks against the clinic's log open no archive again.
     anchor: Mapping[str, object] | None = None
+    made_by: str = ""  # "job", "person", or "" (made before it was kept): the manifest's
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,7 @@ def _create(
             log_problem=problem,
             key_id=db.key_id(),
             zone=zone,
+            made_by="job" if ctx.actor.source == SYSTEM.source else "person",
         )
         path = files.write_archive(dest, copy, DataDir(root).keyfile, manifest)
     finally:
@@ -329,7 +331,9 @@ def _listing(folder: Path, clinic: str) -> list[BackupInfo]:
             continue
         size = path.stat().st_size
         ours = m.clinic_id == clinic
-        found.append(BackupInfo(path, m.clinic_id, m.created_at, size, m.revision, ours, m.anchor))
+        found.append(
+            BackupInfo(path, m.clinic_id, m.created_at, size, m.revision, ours, m.anchor, m.made_by)
+        )
     return sorted(found, key=made_order, reverse=True)
 
 
@@ -345,13 +349,25 @@ def to_keep(
     """Which backup times to keep: the newest, the newest of each of the last
     ``keep_daily`` days that have one, and the newest of each of the ``keep_weekly``
     weeks before those; days and weeks as the clinic counts them (``zone``)."""
+    return set(kept_as(made, keep_daily, keep_weekly, zone))
+
+
+DAILY, WEEKLY, BY_HAND = "daily", "weekly", "by_hand"
+
+
+def kept_as(
+    made: list[datetime], keep_daily: int, keep_weekly: int, zone: tzinfo = UTC
+) -> dict[datetime, str]:
+    """The times :func:`to_keep` keeps, each with what the rotation keeps it as:
+    :data:`DAILY` (the newest, and the newest of each of the daily days) or
+    :data:`WEEKLY`."""
     newest_first = sorted(made, reverse=True)
-    keep: set[datetime] = set(newest_first[:1])
+    keep: dict[datetime, str] = dict.fromkeys(newest_first[:1], DAILY)
     days: dict[date, datetime] = {}
     for at in newest_first:
         days.setdefault(at.astimezone(zone).date(), at)
     daily = list(days.items())[:keep_daily]
-    keep.update(at for _, at in daily)
+    keep.update((at, DAILY) for _, at in daily)
     oldest_daily = daily[-1][0] if daily else None
     weeks: dict[tuple[int, int], datetime] = {}
     for day, at in days.items():
@@ -359,8 +375,24 @@ def to_keep(
             continue
         iso = day.isocalendar()
         weeks.setdefault((iso.year, iso.week), at)
-    keep.update(list(weeks.values())[:keep_weekly])
+    keep.update((at, WEEKLY) for at in list(weeks.values())[:keep_weekly])
     return keep
+
+
+def kinds(db: Database, found: Sequence[BackupInfo]) -> dict[Path, str]:
+    """What each of this clinic's backups among ``found`` (a listing) is: :data:`BY_HAND`
+    when a person made it (``backup create``, a rekey's); else (the backup job's, or one
+    made before its maker was kept) :data:`WEEKLY` when the rotation keeps it as a
+    week's under the clinic's settings (:func:`kept_as`), else :data:`DAILY`."""
+    with db.read() as s:
+        daily = int(clinicstore.value(s, settings.KEEP_DAILY))  # type: ignore[call-overload]
+        weekly = int(clinicstore.value(s, settings.KEEP_WEEKLY))  # type: ignore[call-overload]
+        zone = zones.zone(str(clinicstore.value(s, clinic_settings.TIMEZONE)))
+    ours = [b for b in found if b.this_clinic]
+    kept = kept_as([b.created_at for b in ours], daily, weekly, zone)
+    return {
+        b.path: BY_HAND if b.made_by == "person" else kept.get(b.created_at, DAILY) for b in ours
+    }
 
 
 def rotate(db: Database, folder: Path, clinic: str, now: datetime) -> list[Path]:

@@ -73,6 +73,9 @@ class Manifest:
     # The clinic's time zone setting (an IANA name; "" in backups made before it was
     # kept): what a refusal tells the time of the backup in when no clinic is open.
     zone: str = ""
+    # Who made it: "job" (the scheduled backup, or its "Run now"), "person" (``backup
+    # create``, a rekey's); "" in backups made before it was kept.
+    made_by: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +91,7 @@ class Manifest:
             "log_problem": self.log_problem or None,
             "key_id": self.key_id or None,
             "zone": self.zone or None,
+            "made_by": self.made_by or None,
         }
 
 
@@ -121,6 +125,7 @@ def manifest_of(data: bytes, path: Path) -> Manifest:
             log_problem=str(raw.get("log_problem") or ""),
             key_id=str(raw.get("key_id") or ""),
             zone=str(raw.get("zone") or ""),
+            made_by=str(raw.get("made_by") or ""),
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         raise _not_a_backup(path) from None

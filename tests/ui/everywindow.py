@@ -35,6 +35,7 @@ from ui.reminders import Reminders
 from ui.restoreoffer import RestoreOffer
 from ui.schedule.override import OverrideDialog
 from ui.settings import Settings
+from ui.settings.backupspage import BackupsPage
 from ui.settings.destructionrecords import DestructionRecordsDialog
 from ui.settings.jobhistory import JobHistoryDialog
 from ui.signin import SignInDialog
@@ -193,6 +194,12 @@ OPENERS: dict[str, Opener] = {
     "UnlockDialog": lambda _q, w, _i: UnlockDialog(w, "/data/clinic"),
     "ProgressDialog": lambda _q, w, _i: ProgressDialog("Checking", "Checking…", w, delay_ms=0),
     "RestoreOffer": lambda _q, w, _i: RestoreOffer("The file is damaged.", _backup(), w),
+    "restoreBackupQuestion": lambda _q, w, _i: BackupsPage(w.desk, w).restore_question(
+        _backup(), w
+    ),
+    "replaceClinicQuestion": lambda _q, w, _i: BackupsPage(w.desk, w).replace_question(
+        _backup(), w
+    ),
     "SetupWizard": _wizard,
     "aboutBox": _about,
     "ShortcutsSheet": lambda _q, w, _i: w.help.show_shortcuts(),

@@ -1,5 +1,6 @@
 """The settings dialog (``settingsDialog``): Clinic, Providers, Rooms, Services, Staff,
-This PC, Jobs (the background jobs: ``jobspage``).
+This PC, Jobs (the background jobs: ``jobspage``), Backups (for the roles that may
+manage them: ``backupspage``).
 
 It reads everything once through the worker and hands each page the same snapshot;
 a page's save returns a fresh snapshot, shown on every page. Roles without
@@ -23,6 +24,7 @@ from .. import messages, textsize
 from ..desk import Desk
 from ..tasks import DbOp
 from . import googlepage
+from .backupspage import BackupsPage
 from .catalogpages import RoomsPage, ServicesPage
 from .clinicpage import ClinicPage, SettingsPage, ThisPcPage
 from .data import Snapshot, load
@@ -150,6 +152,10 @@ class SettingsDialog(QDialog):
             if isinstance(page, ListPage):
                 page.confirm = lambda p=page: self.ask(p)
         tabs.addTab(self.jobs, self.tr("&Jobs"))
+        self.backups: BackupsPage | None = None
+        if self.desk.actor.may("backup.manage"):  # the core refuses the others
+            self.backups = BackupsPage(self.desk, self)
+            tabs.addTab(self.backups, self.tr("Backups"))  # every letter of it is taken
         self.google = googlepage.install(self, tabs)
         self.retention = RetentionPage(self.desk, self)
         self.retention.swept.connect(self.swept)

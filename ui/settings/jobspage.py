@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.jobs.core import CORE
+from receptionist.jobs.core import BACKUP, CORE
 from receptionist.jobs.registry import Job, named
 from receptionist.jobs.runner import JobStatus, status
 from receptionist.ops import backups, lookcopy
@@ -159,7 +159,7 @@ class JobsPage(QWidget):
             cells = [job_name(row.name), self._when(row.last_started),
                      self._when(row.last_ended), self.outcome(row), self._next(row),
                      self._counts(row)]  # fmt: skip
-            failed = self._failed(row.error) if row.error and not row.running else None
+            failed = self._failed(row.error, row.name) if row.error and not row.running else None
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(translated(said) if said is not None else text)
@@ -202,7 +202,13 @@ class JobsPage(QWidget):
     def _counts(self, row: JobStatus) -> str:
         return counts_words(row.counts)
 
-    def _failed(self, error: str) -> str:
+    def _failed(self, error: str, job: str = "") -> str:
+        if job == BACKUP.name:  # what to do is on the Backups page, beside this one
+            return self.tr(
+                "The last backup failed (%1). The Backups tab here lists the backups: "
+                "Verify checks one, Back up now makes one again. If it fails again, tell "
+                "your IT person what it says."
+            ).replace("%1", error)
         return self.tr(
             "The last run failed (%1). If it fails again, tell your IT person what it says."
         ).replace("%1", error)
