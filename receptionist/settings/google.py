@@ -13,7 +13,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .clinic import CONFIGURE
 from .kinds import Choice, Flag, Kind, Words
-from .registry import Setting, declare
+from .registry import ANYONE, Setting, declare
 
 SUMMARY_CHOICES = ("service", "initials", "full_name")
 
@@ -162,6 +162,7 @@ SHARED = declare(
                 "show; no patient data and no tokens.",
             )
         ),
+        ANYONE,  # the station's round writes it, whoever is signed in there
         managed=True,
     )
 )
