@@ -33,6 +33,7 @@ from receptionist.errors import ValidationError
 from receptionist.ops import backups
 from receptionist.ops import settings as registry_ops
 from receptionist.reminders.channelsettings import BY_CHANNEL
+from receptionist.settings import registry
 from receptionist.settings.registry import Scope, Setting
 from sync import reminderlease
 
@@ -151,6 +152,13 @@ class SettingsPage(TracksEdits, QWidget):
         editor = self.make_editor(setting)
         self.keep_editor(editor)
         self.form.add(setting.key, editor.label, self._with_help(editor), editor.focus, form)
+        mine = self.may_change(setting) or isinstance(editor, SecretEditor)  # says it itself
+        if self.editable and not mine:  # shown read-only: the clinic decides it
+            editor.widget.setEnabled(False)
+
+    def may_change(self, setting: Setting) -> bool:
+        """Whether the signed-in user may change ``setting`` (the registry's rule)."""
+        return registry.may_change(setting, self.desk.actor.role)
 
     def members(self) -> list[Setting]:
         """The settings this page edits."""
@@ -166,6 +174,8 @@ class SettingsPage(TracksEdits, QWidget):
     def _with_help(self, editor: SettingEditor) -> QWidget:
         """The editor above its help, one or two sentences in a smaller grey line."""
         help_text = translated(editor.setting.help)
+        if self.editable and not self.may_change(editor.setting) and not editor.own_help:
+            help_text += " " + translated(registry.refusal(editor.setting))
         editor.focus.setToolTip(help_text)
         editor.focus.setAccessibleDescription(help_text)
         box = QWidget()
@@ -265,6 +275,8 @@ class SettingsPage(TracksEdits, QWidget):
         """Every setting's value as typed, or None after showing why one cannot be read."""
         found: dict[str, Any] = {}
         for key, editor in self.editors.items():
+            if not self.may_change(editor.setting):
+                continue  # shown, not the user's to change: not sent
             try:
                 value = editor.value()
             except LocalProblem:
@@ -542,8 +554,11 @@ class ThisPcPage(SettingsPage):
 
     placementShown = Signal()
 
-    def __init__(self, desk: Desk, editable: bool = True, parent: QWidget | None = None) -> None:
-        super().__init__(desk, "pc", editable, parent)
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+        # Editable when any of its settings is the user's to change; the others (where
+        # backups go, the sync, the idle lock) are shown read-only, saying who may.
+        mine = any(registry.may_change(s, desk.actor.role) for s in settings_of("pc"))
+        super().__init__(desk, "pc", mine, parent)
         self.setObjectName("thisPcPage")
         self.placement = QLabel(self)
         self.placement.setObjectName("backupPlacement")
