@@ -37,9 +37,9 @@ from receptionist.reminders import config, dispatch, halt, reasons, servicerules
 from receptionist.reminders.channels import Sender
 from receptionist.reminders.compose import RETRY
 from receptionist.reminders.dispatch import Item, Round
-from receptionist.reminders.settings import CHANNELS
+from receptionist.reminders.settings import CHANNELS, STATION
 from receptionist.schedule.clinic import clinic_id
-from receptionist.settings import clinicstore, secretstore
+from receptionist.settings import clinicstore, registry, secretstore
 from receptionist.settings.registry import Setting
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -713,9 +713,10 @@ def may_take_over(db: Database, ctx: Ctx) -> TakeOver:
             Text(
                 QT_TRANSLATE_NOOP(
                     "core",
-                    "This PC is not the reminder station: name it in Settings > Clinic > "
-                    "Reminders (reminders.station) and save, then take over.",
-                )
+                    "This PC is not the reminder station: name it in {station} and save, "
+                    "then take over.",
+                ),
+                station=registry.where(STATION),
             ),
         )
     return TakeOver(cfg.takeover, by)

@@ -24,6 +24,11 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 CONFIGURE = "clinic.configure"  # addresses and senders: a manager may
 KEYS_MANAGE = "keys.manage"  # passwords and tokens: an administrator, as every secret
 SECURITY = ("none", "starttls", "tls")
+SECURITY_LABELS = {
+    "none": QT_TRANSLATE_NOOP("core", "None (not encrypted)"),
+    "starttls": QT_TRANSLATE_NOOP("core", "STARTTLS (usually port 587)"),
+    "tls": QT_TRANSLATE_NOOP("core", "TLS (usually port 465)"),
+}
 
 
 def url_rule(text: str, key: str, label: str) -> str:
@@ -229,10 +234,17 @@ EMAIL_PORT = _plain(
 )
 EMAIL_SECURITY = _plain(
     "channels.email_security",
-    Choice(SECURITY),
+    Choice(
+        SECURITY,
+        tuple(Text(SECURITY_LABELS[word]) for word in SECURITY),
+    ),
     "starttls",
     Text(QT_TRANSLATE_NOOP("core", "E-mail security")),
-    Text(QT_TRANSLATE_NOOP("core", "none, starttls or tls.")),
+    Text(
+        QT_TRANSLATE_NOOP(
+            "core", "How the connection to the e-mail server is encrypted; its provider says."
+        )
+    ),
 )
 EMAIL_SENDER = _plain(
     "channels.email_sender",

@@ -150,3 +150,47 @@ def refusal(setting: Setting) -> Text:
         return Text(said, label=setting.label)
     roles = ", ".join(r for r in ROLES if r in allowed)
     return Text(_ONLY_ROLES, label=setting.label, roles=roles)
+
+
+# Where the Settings dialog shows a setting: its page (by scope; the channels' secrets
+# are on the Clinic page beside their channel) and its section (by group). The dialog
+# titles its sections from here, so a sentence that points at a setting (``where``)
+# names it as the dialog shows it, never by its key.
+_PAGES: dict[str, str] = {
+    "clinic": QT_TRANSLATE_NOOP("core", "Clinic"),
+    "pc": QT_TRANSLATE_NOOP("core", "This PC"),
+    "secret": QT_TRANSLATE_NOOP("core", "Clinic"),
+}
+_SECTIONS: dict[str, str] = {
+    "clinic": QT_TRANSLATE_NOOP("core", "The clinic"),
+    "schedule": QT_TRANSLATE_NOOP("core", "Schedule"),
+    "desk": QT_TRANSLATE_NOOP("core", "Front desk"),
+    "backup": QT_TRANSLATE_NOOP("core", "Backups"),
+    "retention": QT_TRANSLATE_NOOP("core", "Retention"),
+    "channels": QT_TRANSLATE_NOOP("core", "Message channels"),
+    "google": QT_TRANSLATE_NOOP("core", "Google Calendar"),
+    "reminders": QT_TRANSLATE_NOOP("core", "Reminders"),
+    "cloud": QT_TRANSLATE_NOOP("core", "Cloud sync"),
+}
+_SECTION_PLACE = QT_TRANSLATE_NOOP("core", "Settings > {page} > {section}")
+_WHERE = QT_TRANSLATE_NOOP("core", "Settings > {page} > {section}: {label}")
+
+
+def section_title(group: str) -> str:
+    """The title of ``group``'s section in the Settings dialog (a Text; a group not
+    listed: its name, capitalised)."""
+    said = _SECTIONS.get(group)
+    return Text(said) if said is not None else group.capitalize()
+
+
+def section(setting: Setting) -> Text:
+    """Where ``setting``'s section is: "Settings > Clinic > Reminders"."""
+    page = Text(_PAGES[setting.scope])
+    return Text(_SECTION_PLACE, page=page, section=section_title(setting.group))
+
+
+def where(setting: Setting) -> Text:
+    """Where ``setting`` is, as the dialog labels it: "Settings > Clinic > Reminders:
+    Late limit" (what a sentence for people names, not its key)."""
+    page = Text(_PAGES[setting.scope])
+    return Text(_WHERE, page=page, section=section_title(setting.group), label=setting.label)

@@ -34,7 +34,9 @@ from receptionist.ops import backups
 from receptionist.ops import settings as registry_ops
 from receptionist.reminders.channelsettings import BY_CHANNEL
 from receptionist.settings import registry
+from receptionist.settings.backups import FOLDER as BACKUP_FOLDER
 from receptionist.settings.registry import Scope, Setting
+from receptionist.texts import Text
 from sync import reminderlease
 
 from ..coretext import exception_text, translated
@@ -114,21 +116,7 @@ class SettingsPage(TracksEdits, QWidget):
         self.save_button.setVisible(editable)
 
     # --- building --------------------------------------------------------------------
-    def group_titles(self) -> dict[str, str]:
-        return {
-            "clinic": self.tr("The clinic"),
-            "schedule": self.tr("Schedule"),
-            "desk": self.tr("Front desk"),
-            "backup": self.tr("Backups"),
-            "retention": self.tr("Retention"),
-            "channels": self.tr("Message channels"),
-            "google": self.tr("Google Calendar"),
-            "reminders": self.tr("Reminders"),
-            "cloud": self.tr("Cloud sync"),
-        }
-
     def _build_form(self) -> None:
-        titles = self.group_titles()
         groups: dict[str, list[Setting]] = {}
         for setting in self.members():
             groups.setdefault(setting.group, []).append(setting)
@@ -136,7 +124,8 @@ class SettingsPage(TracksEdits, QWidget):
         self.form.layout_.addRow(self.sections)
         self.section_forms: dict[str, list[QFormLayout]] = {}
         for group, members in groups.items():
-            title = titles.get(group, group.capitalize())
+            # The registry's titles: the core's sentences name a setting by them.
+            title = translated(registry.section_title(group))
             self.section_forms[group] = self.add_section(group, title, members)
 
     def add_section(self, group: str, title: str, members: list[Setting]) -> list[QFormLayout]:
@@ -366,6 +355,17 @@ class ClinicPage(SettingsPage):
                 forms[-1].addRow(self.templates_button)
             else:  # the read-only form is disabled: from beside it, to read what is sent
                 self.bottom.insertWidget(0, self.templates_button)
+        backup_forms = self.section_forms.get("backup")
+        if backup_forms:  # where the backups go is this PC's, on its own page
+            self.folder_note = QLabel(
+                self.tr(
+                    "Where this PC writes the backups is set on this PC: {0}, Backup folder."
+                ).format(translated(registry.section(BACKUP_FOLDER))),
+                self,
+            )
+            self.folder_note.setObjectName("backupFolderElsewhere")
+            self.folder_note.setWordWrap(True)
+            backup_forms[-1].addRow(self.folder_note)
         self.confirm_take_over: ConfirmTakeOver = ask_take_over
         self.take_over_button = take_over_button(self, desk.actor.may(TAKE_OVER))
         self.take_over_button.clicked.connect(self.take_over)
@@ -579,6 +579,15 @@ class ThisPcPage(SettingsPage):
         op.success(self._show_placement).run()
 
     def _show_placement(self, warning: str | None) -> None:
+        """The core's warning names where the folder is set (this page): here, the
+        field above it is meant."""
+        folder = warning.params.get("folder") if isinstance(warning, Text) else None
+        if warning and folder is not None:
+            warning = self.tr(
+                "The backups go to {0}, on the disk that holds the clinic: a failed or stolen "
+                "disk takes both. Set the backup folder above to a second disk or a network "
+                "share."
+            ).format(folder)
         self.placement.setText(translated(warning) if warning else "")
         self.placement.setVisible(bool(warning))
         self.placementShown.emit()
