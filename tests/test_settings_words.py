@@ -52,3 +52,10 @@ def test_reason_sentences_name_settings_by_their_place_not_their_key() -> None:
     for said in (late, quiet):
         assert not KEY.findall(said.replace("e.g.", "")), said
     assert QUIET_MODE.kind.label_of("skip") in quiet  # type: ignore[attr-defined]
+
+
+def test_the_whatsapp_template_reasons_name_the_fields_not_their_keys() -> None:
+    said = reasons.explain("permanent:template_missing")
+    assert said is not None
+    assert "Settings > Clinic (Message channels, WhatsApp templates)" in said, said
+    assert "channels." not in said

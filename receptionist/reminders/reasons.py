@@ -23,7 +23,9 @@ from .compose import UNTIL_LATE, UNTIL_START
 from .plan import RULE_OFF
 from .settings import LATE_LIMIT, QUIET_MODE, QUIET_START
 
-_TEMPLATE_SETTING = "channels.whatsapp_templates_en / _tr / _ar"
+# Where the approved templates' names are set (after "Settings > Clinic"), as the page
+# shows them: its Message channels section, WhatsApp's "WhatsApp templates, English" etc.
+_TEMPLATE_SETTING = Text(QT_TRANSLATE_NOOP("core", "Message channels, WhatsApp templates"))
 _SAID: dict[str, str] = {
     "permanent:template_missing": QT_TRANSLATE_NOOP(
         "core",
