@@ -26,8 +26,8 @@ KEYS_MANAGE = "keys.manage"  # passwords and tokens: an administrator, as every 
 SECURITY = ("none", "starttls", "tls")
 SECURITY_LABELS = {
     "none": QT_TRANSLATE_NOOP("core", "None (not encrypted)"),
-    "starttls": QT_TRANSLATE_NOOP("core", "STARTTLS (usually port 587)"),
-    "tls": QT_TRANSLATE_NOOP("core", "TLS (usually port 465)"),
+    "starttls": QT_TRANSLATE_NOOP("core", "STARTTLS"),
+    "tls": QT_TRANSLATE_NOOP("core", "TLS"),
 }
 
 
@@ -240,11 +240,7 @@ EMAIL_SECURITY = _plain(
     ),
     "starttls",
     Text(QT_TRANSLATE_NOOP("core", "E-mail security")),
-    Text(
-        QT_TRANSLATE_NOOP(
-            "core", "How the connection to the e-mail server is encrypted; its provider says."
-        )
-    ),
+    Text(QT_TRANSLATE_NOOP("core", "As the e-mail provider says.")),
 )
 EMAIL_SENDER = _plain(
     "channels.email_sender",

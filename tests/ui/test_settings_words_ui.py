@@ -74,7 +74,7 @@ def test_numbers_show_their_unit_and_choices_their_labels(qtbot: QtBot, admin: D
     assert shown == ["Send when they end", "Do not send"]
     security = page.editor("channels.email_security")
     assert isinstance(security, QComboBox)
-    assert security.currentText() == "STARTTLS (usually port 587)"
+    assert security.currentText() == "STARTTLS"
     assert "starttls" not in " ".join(security.itemText(i) for i in range(security.count()))
     quiet.setCurrentIndex(quiet.findText("Do not send"))
     page.sections.reveal("reminders.quiet_mode")

@@ -99,6 +99,9 @@ class SettingsPage(TracksEdits, QWidget):
         self._baseline: State | None = None
         self._snapshot: Snapshot | None = None
         self._filled: dict[str, Any] = {}  # per key, the value the page last put in its editor
+        # On a page the user may save, the settings shown read-only (not the user's to
+        # change: the registry's rule); left out of a save.
+        self.read_only: set[str] = set()
         self.form = FieldForm()
         self.editors: dict[str, SettingEditor] = {}
         self._build_form()
@@ -144,6 +147,7 @@ class SettingsPage(TracksEdits, QWidget):
         mine = self.may_change(setting) or isinstance(editor, SecretEditor)  # says it itself
         if self.editable and not mine:  # shown read-only: the clinic decides it
             editor.widget.setEnabled(False)
+            self.read_only.add(setting.key)
 
     def may_change(self, setting: Setting) -> bool:
         """Whether the signed-in user may change ``setting`` (the registry's rule)."""
@@ -264,7 +268,7 @@ class SettingsPage(TracksEdits, QWidget):
         """Every setting's value as typed, or None after showing why one cannot be read."""
         found: dict[str, Any] = {}
         for key, editor in self.editors.items():
-            if not self.may_change(editor.setting):
+            if key in self.read_only:
                 continue  # shown, not the user's to change: not sent
             try:
                 value = editor.value()
