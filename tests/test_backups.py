@@ -285,6 +285,7 @@ def test_backups_on_the_clinic_s_disk_are_told(
     root, db = clinic
     warning = backups.placement(root)
     assert warning is not None and str(root / "backups") in warning
+    assert "(Settings > This PC > Backups)" in warning and "backup.folder" not in warning
     assert backups.create(db, admin(clock), root).same_disk
     other = Path("/dev/shm")
     if other.is_dir() and other.stat().st_dev != root.stat().st_dev:

@@ -210,6 +210,23 @@ def test_a_receptionist_changes_nothing(
     assert everything(capsys) == before
 
 
+def test_a_receptionist_cannot_move_this_pcs_backups_from_the_cli(
+    clinic: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """This PC's settings that the clinic decides are refused as the app refuses them,
+    in a sentence naming who may."""
+    monkeypatch.setenv("RECEPTIONIST_USER_PASSWORD", "desk-password-1")
+    if main(["user", "add", "desk"]) != 0:
+        assert main(["user", "reactivate", "desk"]) == 0  # made by an earlier run
+    elsewhere = str(tmp_path / "elsewhere")
+    err = refused(capsys, ["--user", "desk", "settings", "set", "backup.folder", elsewhere])
+    assert 'Only a manager or an administrator can change "Backup folder".' in err
+    err = refused(capsys, ["--user", "desk", "settings", "set", "cloud.ca_file", elsewhere])
+    assert 'Only an administrator can change "Private certificate authority".' in err
+    shown = data(capsys, ["settings", "get", "backup.folder"])
+    assert isinstance(shown, dict) and shown["value"] == ""
+
+
 # --- blocked time ----------------------------------------------------------------------
 
 

@@ -116,7 +116,9 @@ def test_a_pc_setting_round_trips_through_the_preferences_file(
     assert ops.get(clinic, ctx, "desk.lock_after_minutes").value == 12
     assert count(clinic, ClinicSetting) == rows, "nothing of this PC's goes into the clinic"
     receptionist = actor_ctx("receptionist", ctx.clock)
-    assert ops.set_value(clinic, receptionist, "desk.lock_after_minutes", 3).value == 3
+    assert ops.set_value(clinic, receptionist, "desk.larger_text", True).value is True
+    with pytest.raises(PermissionDenied):  # the idle lock is the clinic's (session 18)
+        ops.set_value(clinic, receptionist, "desk.lock_after_minutes", 3)
 
 
 def test_a_secret_is_kept_and_never_shown(

@@ -52,6 +52,21 @@ def test_the_status_counts_what_waits_and_what_failed_and_says_who_sends(
     assert (elsewhere.mode, elsewhere.station) == ("elsewhere", "B")
 
 
+def test_a_message_to_check_is_counted_apart_from_one_that_failed(
+    clinic: Clinic, sender: TwilioSender
+) -> None:
+    """ "Unknown: check" (the provider may have it) is not "Failed": the status bar said
+    "failed 2" for one of each."""
+    clinic.set(enabled=True)
+    clinic.book(clinic.patient(1), at(2, 9))
+    clinic.book(clinic.patient(2, phone=INVALID), at(3, 9))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    with clinic.db.write() as s:  # the confirmation sent: its answer was lost
+        s.execute(update(Reminder).where(Reminder.state == "sent").values(state="unknown"))
+    found = reminders.status(clinic.db)
+    assert (found.failed, found.to_check) == (1, 1)
+
+
 def test_the_desk_reads_the_status_as_the_lease_was_last_heard(
     clinic: Clinic, sender: TwilioSender
 ) -> None:

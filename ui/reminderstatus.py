@@ -89,6 +89,7 @@ class ReminderStatusFeed(QObject):
         holder = lease if lease is not None and lease.code else None
         self.desk.sync.update_reminders(
             found.mode, station=found.station, queued=found.queued, failed=found.failed,
+            to_check=found.to_check,
             next_due=found.next_due, attention=found.attention,
             attention_said=tuple(translated(t) for t in found.attention_texts()),
             sender=holder.name if holder else "", sender_code=holder.code if holder else "",

@@ -30,6 +30,7 @@ class SyncSnapshot:
     reminders_mode: str = ""
     reminders_station: str = ""
     reminders_failed: int | None = None
+    reminders_to_check: int = 0  # "Unknown: check", counted apart from the failed
     reminders_next: datetime | None = None
     # The channels whose provider refused the credentials, and what to do, in words.
     reminders_attention: tuple[str, ...] = ()
@@ -94,6 +95,7 @@ class SyncState(QObject):
 
     def update_reminders(
         self, mode: str, *, station: str = "", queued: int = 0, failed: int = 0,
+        to_check: int = 0,
         next_due: datetime | None = None, attention: tuple[str, ...] = (),
         attention_said: tuple[str, ...] = (), sender: str = "", sender_code: str = "",
         sender_here: bool | None = None, waiting: tuple[str, ...] = (),
@@ -107,6 +109,7 @@ class SyncState(QObject):
             self._snapshot, reminders_set_up=set_up, reminders_mode=mode if set_up else "",
             reminders_station=station, reminders_queued=queued if set_up else None,
             reminders_failed=failed if set_up else None, reminders_next=next_due,
+            reminders_to_check=to_check if set_up else 0,
             reminders_attention=attention if set_up else (),
             reminders_attention_said=attention_said if set_up else (),
             reminders_sender=sender if set_up else "",

@@ -200,11 +200,14 @@ class SyncStatus(QWidget):
 
     def _sent_here(self, snap: SyncSnapshot) -> None:
         failed = snap.reminders_failed or 0
+        check = snap.reminders_to_check  # "Unknown: check": not failed, to look at
+        more = self.tr(", to check {0}").format(check) if check else ""
         if snap.reminders_waiting_for:  # a try failed for now: said, never silent
             self.reminders.setText(
                 self.tr("Reminders: {0}, queued {1}, failed {2}").format(
                     self._waiting_for(snap), snap.reminders_queued or 0, failed
                 )
+                + more
             )
             self.reminders.setToolTip("\n".join(snap.reminders_waiting_said))
             self.reminders.setProperty("state", "alert")
@@ -213,13 +216,14 @@ class SyncStatus(QWidget):
             self.tr("This PC sends reminders: next {0}, queued {1}, failed {2}").format(
                 self._next(snap), snap.reminders_queued or 0, failed
             )
+            + more
         )
         self.reminders.setToolTip(
             self.tr("This PC is the reminder station: it sends the messages.")
             if snap.reminders_mode == "here"
             else self.tr("This PC stands by, and sends while the reminder station is off.")
         )
-        self.reminders.setProperty("state", "alert" if failed else "")
+        self.reminders.setProperty("state", "alert" if failed or check else "")
 
     def _waiting_for(self, snap: SyncSnapshot) -> str:
         """What the waiting channels wait for (the core's words: the network, the

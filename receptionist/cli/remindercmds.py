@@ -307,6 +307,7 @@ def status_data(found: ReminderStatus, tz: ZoneInfo) -> dict[str, Any]:
         "station": found.station,
         "queued": found.queued,
         "failed": found.failed,
+        "to_check": found.to_check,  # "unknown": the provider may have it; look
         "next_due": found.next_due.astimezone(tz).isoformat(timespec="minutes")
         if found.next_due
         else None,
@@ -331,7 +332,7 @@ def status_text(data: dict[str, Any]) -> str:
     said = MODES.get(data["mode"], data["mode"]).format(station=data["station"])
     lines = [
         said[:1].upper() + said[1:] + ".",
-        f"queued {data['queued']}, failed {data['failed']}, next "
+        f"queued {data['queued']}, failed {data['failed']}, to check {data['to_check']}, next "
         + (data["next_due"][:16].replace("T", " ") if data["next_due"] else "none"),
     ]
     if data["kept_for_takeover"]:

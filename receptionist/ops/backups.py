@@ -41,7 +41,7 @@ from receptionist.reminders import handover
 from receptionist.retention.policy import BACKUP_DAYS
 from receptionist.settings import backups as settings
 from receptionist.settings import clinic as clinic_settings
-from receptionist.settings import clinicstore, pcstore
+from receptionist.settings import clinicstore, pcstore, registry
 from receptionist.store import backup as files
 from receptionist.store import copymark, keystore, migrate, setaside
 from receptionist.store.backup import Manifest
@@ -116,10 +116,11 @@ def same_disk_warning(folder: Path) -> Text:
         QT_TRANSLATE_NOOP(
             "core",
             "The backups go to {folder}, on the disk that holds the clinic: a failed or "
-            "stolen disk takes both. Set the backup folder (Settings > This PC, or "
-            "backup.folder) to a second disk or a network share.",
+            "stolen disk takes both. Set the backup folder ({where}) to a second disk or a "
+            "network share.",
         ),
         folder=str(folder),
+        where=registry.section(settings.FOLDER),
     )
 
 
@@ -137,14 +138,15 @@ FOLDER_FAILED = QT_TRANSLATE_NOOP(
     "core",
     "The backup could not be written in {folder}: {reason}. Check that the folder can be "
     "reached and written to and that its disk has room (a disk plugged in, a network share "
-    "connected), or choose another backup folder (Settings > This PC, or backup.folder); "
+    "connected), or choose another backup folder ({where}); "
     "then make the backup again.",
 )
 
 
 def _folder_failed(folder: Path, exc: OSError) -> UserError:
     """What an OS error while making a backup in ``folder`` tells a person."""
-    return UserError(Text(FOLDER_FAILED, folder=str(folder), reason=_reason(exc)))
+    where = registry.section(settings.FOLDER)
+    return UserError(Text(FOLDER_FAILED, folder=str(folder), reason=_reason(exc), where=where))
 
 
 def _reason(exc: OSError) -> str:

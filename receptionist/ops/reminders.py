@@ -37,9 +37,9 @@ from receptionist.reminders import config, dispatch, halt, reasons, servicerules
 from receptionist.reminders.channels import Sender
 from receptionist.reminders.compose import RETRY
 from receptionist.reminders.dispatch import Item, Round
-from receptionist.reminders.settings import CHANNELS
+from receptionist.reminders.settings import CHANNELS, STATION
 from receptionist.schedule.clinic import clinic_id
-from receptionist.settings import clinicstore, secretstore
+from receptionist.settings import clinicstore, registry, secretstore
 from receptionist.settings.registry import Setting
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
@@ -250,7 +250,8 @@ class ReminderStatus:
     sends), "standby" (this PC sends only when ``station`` has been off for the
     takeover time), "elsewhere" (``station`` names the PC that sends), "unnamed" (the clinic
     syncs and no station is named: no PC sends). ``queued``: waiting or going now;
-    ``failed``: failed or unknown, waiting for a person; ``next_due``: when the next
+    ``failed``: failed, waiting for a person; ``to_check``: "Unknown: check" (the
+    provider may have it), for a person to look at, counted apart; ``next_due``: when the next
     queued message may go (None: none queued); ``attention``: the channels stopped
     because their provider refused the credentials (``reminders.halt``); ``kept``: on
     a PC that does not send now (a stand-by, or a station while another PC holds the
@@ -273,6 +274,7 @@ class ReminderStatus:
     # The channels whose messages wait to be tried again (a try reached no provider, or
     # it said "later": ``dispatch._settle``), each with its newest try's code.
     waiting: tuple[tuple[str, str], ...] = ()
+    to_check: int = 0
     # How many entries of ``reminders.service_rules`` planning ignores (a deleted
     # service's, or keyed by a name saved before keys were checked: ``servicekeys``).
     ignored_rules: int = 0
@@ -339,18 +341,20 @@ def status(db: Database, sending: bool | None = None) -> ReminderStatus:
     locked = tuple(c for c, state in held.items() if state == "locked")
     attention = tuple(sorted({channel for channel, _ in causes} | set(missing)))
     sends = role == "station" if sending is None else sending and role != "none"
-    pending, failed = counts.get("pending", 0), counts.get("failed", 0) + counts.get("unknown", 0)
+    pending, failed = counts.get("pending", 0), counts.get("failed", 0)
+    to_check = counts.get("unknown", 0)  # the provider may have it: a person looks
     if not sends:  # planned as the sender would, for a takeover: the sender's messages
         return ReminderStatus(
             mode, cfg.station, counts.get("sending", 0), failed, None, attention, kept=pending,
+            to_check=to_check,
             causes=causes, refused_senders=kept, ignored_rules=ignored,
             secrets_missing=missing, secrets_locked=locked,
         )  # fmt: skip
     queued = pending + counts.get("sending", 0)
     return ReminderStatus(
         mode, cfg.station, queued, failed, next_due, attention, causes=causes,
-        refused_senders=kept, waiting=waiting, ignored_rules=ignored, secrets_missing=missing,
-        secrets_locked=locked,
+        to_check=to_check, refused_senders=kept, waiting=waiting, ignored_rules=ignored,
+        secrets_missing=missing, secrets_locked=locked,
     )  # fmt: skip
 
 
@@ -713,9 +717,10 @@ def may_take_over(db: Database, ctx: Ctx) -> TakeOver:
             Text(
                 QT_TRANSLATE_NOOP(
                     "core",
-                    "This PC is not the reminder station: name it in Settings > Clinic > "
-                    "Reminders (reminders.station) and save, then take over.",
-                )
+                    "This PC is not the reminder station: name it in {station} and save, "
+                    "then take over.",
+                ),
+                station=registry.where(STATION),
             ),
         )
     return TakeOver(cfg.takeover, by)

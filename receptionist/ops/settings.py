@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from receptionist.context import Ctx, require
-from receptionist.errors import NotFound, ValidationError
+from receptionist.context import Ctx
+from receptionist.errors import NotFound, PermissionDenied, ValidationError
 from receptionist.freetext import has_controls
 from receptionist.reminders import channelsettings, halt, overrides
 from receptionist.reminders import settings as reminder_settings
@@ -41,7 +41,6 @@ from receptionist.settings import (
     registry,
     secretstore,
 )
-from receptionist.settings.clinicstore import CANNOT_CONFIGURE
 from receptionist.settings.kinds import Kind, Words
 from receptionist.settings.registry import Scope, Setting
 from receptionist.store.storage import Database
@@ -160,10 +159,14 @@ def preference(key: str) -> object:
 
 def set_preference(key: str, value: object) -> object:
     """Change a ``pc`` setting with no clinic open (a panel the desk opened or closed);
-    the value as stored. A refused value raises ValidationError naming ``key``."""
+    the value as stored. A refused value raises ValidationError naming ``key``. Only
+    one anyone may change (``registry.ANYONE``): the others need a signed-in user's
+    permission (:func:`set_value`)."""
     setting = registry.setting(key)
     if setting.scope != "pc":
         raise ValueError(f"{key} is not a setting of this PC")
+    if setting.permission != registry.ANYONE:
+        raise ValueError(f"{key} is changed by a signed-in user who may: use set_value")
     return pcstore.write(setting, _named(setting, lambda: setting.check(value)))
 
 
@@ -225,8 +228,8 @@ def _region(db: Database, chosen: Iterable[tuple[Setting, object]]) -> str:
 def _check(ctx: Ctx, setting: Setting, value: object, region: str = "") -> object:
     if setting.managed:
         raise ValidationError(setting.key, Text(MANAGED, key=setting.key))
-    if setting.permission:
-        require(ctx, setting.permission, CANNOT_CONFIGURE)
+    if not registry.may_change(setting, ctx.actor.role):
+        raise PermissionDenied(registry.refusal(setting))
     typed = value.strip() if isinstance(value, str) else ""
     if setting.in_region is not None and typed and region and not has_controls(typed):
         read = setting.in_region
@@ -302,8 +305,7 @@ def _entry(
         help=setting.help,
         text=said if secret else setting.kind.show(value),
         is_set=is_set,
-        editable=not setting.managed
-        and (not setting.permission or ctx.actor.may(setting.permission)),
+        editable=not setting.managed and registry.may_change(setting, ctx.actor.role),
         kind=setting.kind,
         refused=refused,
         unreadable=locked,

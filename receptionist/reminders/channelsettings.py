@@ -24,6 +24,11 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 CONFIGURE = "clinic.configure"  # addresses and senders: a manager may
 KEYS_MANAGE = "keys.manage"  # passwords and tokens: an administrator, as every secret
 SECURITY = ("none", "starttls", "tls")
+SECURITY_LABELS = {
+    "none": QT_TRANSLATE_NOOP("core", "None (not encrypted)"),
+    "starttls": QT_TRANSLATE_NOOP("core", "STARTTLS"),
+    "tls": QT_TRANSLATE_NOOP("core", "TLS"),
+}
 
 
 def url_rule(text: str, key: str, label: str) -> str:
@@ -229,10 +234,13 @@ EMAIL_PORT = _plain(
 )
 EMAIL_SECURITY = _plain(
     "channels.email_security",
-    Choice(SECURITY),
+    Choice(
+        SECURITY,
+        tuple(Text(SECURITY_LABELS[word]) for word in SECURITY),
+    ),
     "starttls",
     Text(QT_TRANSLATE_NOOP("core", "E-mail security")),
-    Text(QT_TRANSLATE_NOOP("core", "none, starttls or tls.")),
+    Text(QT_TRANSLATE_NOOP("core", "As the e-mail provider says.")),
 )
 EMAIL_SENDER = _plain(
     "channels.email_sender",

@@ -13,14 +13,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from receptionist.settings import registry
+from receptionist.settings.kinds import Choice
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from . import halt
 from .channels import NOT_PROVIDER, reached_none
 from .compose import UNTIL_LATE, UNTIL_START
 from .plan import RULE_OFF
+from .settings import LATE_LIMIT, QUIET_MODE, QUIET_START
 
-_TEMPLATE_SETTING = "channels.whatsapp_templates_en / _tr / _ar"
+# Where the approved templates' names are set (after "Settings > Clinic"), as the page
+# shows them: its Message channels section, WhatsApp's "WhatsApp templates, English" etc.
+_TEMPLATE_SETTING = Text(QT_TRANSLATE_NOOP("core", "Message channels, WhatsApp templates"))
 _SAID: dict[str, str] = {
     "permanent:template_missing": QT_TRANSLATE_NOOP(
         "core",
@@ -202,17 +207,16 @@ _SAID: dict[str, str] = {
     ),
     "late": QT_TRANSLATE_NOOP(
         "core",
-        "Not sent: it was due longer ago than the late limit (reminders.late_limit_minutes) "
+        "Not sent: it was due longer ago than the late limit ({late_limit}) "
         "while nothing sent (the reminder station was off, or sending stopped), and a late "
         "message is skipped rather than sent in a burst. Resend it if it still helps the "
         "patient.",
     ),
     "quiet_hours": QT_TRANSLATE_NOOP(
         "core",
-        "Not sent: it fell in the quiet hours (reminders.quiet_start to quiet_end), and "
-        "either nothing was left before the appointment once they ended or the clinic "
-        "skips such messages (reminders.quiet_mode skip). Resend it if it still helps the "
-        "patient.",
+        "Not sent: it fell in the quiet hours ({quiet_hours}), and either nothing was left "
+        "before the appointment once they ended or the clinic does not send such messages "
+        "({quiet_mode}: {skip}). Resend it if it still helps the patient.",
     ),
     "started": QT_TRANSLATE_NOOP(
         "core",
@@ -593,6 +597,19 @@ def waiting_for(found: Iterable[tuple[str, str]]) -> list[tuple[Text, tuple[str,
     return [(Text(_WAITS_FOR[k]), tuple(grouped[k])) for k in _KINDS if k in grouped]
 
 
+def _named(said: str) -> dict[str, object]:
+    """The settings a sentence of :data:`_SAID` points at, named as the Settings dialog
+    shows them (``registry.where``), never by their keys."""
+    named: dict[str, object] = {
+        "setting": _TEMPLATE_SETTING,
+        "late_limit": registry.where(LATE_LIMIT),
+        "quiet_hours": registry.section(QUIET_START),
+        "quiet_mode": QUIET_MODE.label,
+        "skip": QUIET_MODE.kind.label_of("skip") if isinstance(QUIET_MODE.kind, Choice) else "",
+    }
+    return {name: value for name, value in named.items() if "{" + name + "}" in said}
+
+
 def explain(reason: str, channel: str = "", sender: str = "") -> Text | None:
     """The sentence of ``reason``: what happened and what to do (None: no reason, "").
     ``channel``: the message's; ``sender``: that channel's sender as saved, where
@@ -601,7 +618,7 @@ def explain(reason: str, channel: str = "", sender: str = "") -> Text | None:
         return None
     said = _SAID.get(reason)
     if said is not None:
-        return Text(said, setting=_TEMPLATE_SETTING) if "{setting}" in said else Text(said)
+        return Text(said, **_named(said))
     if reason.startswith(halt.SETUP_PREFIX):  # a stopped channel's
         what = halt.what_to_fix(reason, channel, sender)
         if what is not None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from receptionist.errors import ValidationError
 from receptionist.settings.clinic import CONFIGURE
-from receptionist.settings.kinds import Choice, Flag, Kind, Whole, Words, as_object
+from receptionist.settings.kinds import Choice, Flag, Kind, Ordered, Whole, Words, as_object
 from receptionist.settings.registry import Setting, declare
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -269,14 +269,20 @@ QUIET_END = _declare(
 )
 QUIET_MODE = _declare(
     "reminders.quiet_mode",
-    Choice(("shift", "skip")),
+    Choice(
+        ("shift", "skip"),
+        (
+            Text(QT_TRANSLATE_NOOP("core", "Send when they end")),
+            Text(QT_TRANSLATE_NOOP("core", "Do not send")),
+        ),
+    ),
     "shift",
     Text(QT_TRANSLATE_NOOP("core", "In quiet hours")),
     Text(
         QT_TRANSLATE_NOOP(
             "core",
-            "shift: a message due in quiet hours goes when they end, if that is still "
-            "before the appointment; skip: it does not go.",
+            "What becomes of a message due in quiet hours: sent when they end, if that is "
+            "still before the appointment, or not sent at all.",
         )
     ),
 )
@@ -316,14 +322,20 @@ LATE_LIMIT = _declare(
 )
 CHANNEL_ORDER = _declare(
     "reminders.channel_order",
-    Words(40, rule=order_rule),
+    Ordered(
+        40,
+        rule=order_rule,
+        options=CHANNELS,
+        labels=tuple(Text(CHANNEL_NAMES[channel]) for channel in CHANNELS),
+    ),
     "sms,whatsapp,email",
     Text(QT_TRANSLATE_NOOP("core", "Channel order")),
     Text(
         QT_TRANSLATE_NOOP(
             "core",
-            "Which channel to try first when the patient named none: the first one they "
-            "consented to and can be reached by.",
+            "The channels to try, first to last, when the patient named none: the first "
+            "one they consented to and can be reached by. Tick the ones to use; Up and "
+            "Down order them.",
         )
     ),
 )

@@ -52,13 +52,19 @@ LAPSED_PATIENTS = declare(
     Setting(
         "retention.lapsed_patients",
         "clinic",
-        Choice((DELETE, ANONYMISE)),
+        Choice(
+            (DELETE, ANONYMISE),
+            (
+                Text(QT_TRANSLATE_NOOP("core", "Delete")),
+                Text(QT_TRANSLATE_NOOP("core", "Anonymise")),
+            ),
+        ),
         DELETE,
         Text(QT_TRANSLATE_NOOP("core", "Lapsed patients")),
         Text(
             QT_TRANSLATE_NOOP(
                 "core",
-                "delete: the sweep removes the patient with all her record. anonymise: "
+                "Delete: the sweep removes the patient with all her record. Anonymise: "
                 "her appointments stay for statistics (service, provider, times, status, "
                 "without notes); her name, number, contact details, birth date, gender, "
                 "notes, consents, documents and communication log go.",

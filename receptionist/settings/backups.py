@@ -9,6 +9,7 @@ from .kinds import Whole, Words
 from .registry import Setting, declare
 
 CONFIGURE = "clinic.configure"
+MANAGE_BACKUPS = "backup.manage"  # where the clinic's backups go: a manager's, IT's
 
 FOLDER = declare(
     Setting(
@@ -25,6 +26,7 @@ FOLDER = declare(
                 "does not survive the disk.",
             )
         ),
+        MANAGE_BACKUPS,
     )
 )
 KEEP_DAILY = declare(

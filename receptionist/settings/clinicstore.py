@@ -17,13 +17,13 @@ from collections.abc import Collection, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from receptionist.context import Ctx, require
-from receptionist.errors import ReceptionistError, ValidationError
+from receptionist.context import Ctx
+from receptionist.errors import PermissionDenied, ReceptionistError, ValidationError
 from receptionist.journal import records
 from receptionist.models import ClinicSetting, setting_id
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 
-from .registry import Setting, all_settings
+from .registry import Setting, all_settings, may_change, refusal
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,8 @@ def _checked(setting: Setting, found: object) -> object:
 def write(session: Session, ctx: Ctx, setting: Setting, new: object) -> object:
     """Check ``new`` (and settle it against the database: ``Kind.settle``) and store it;
     the same value again writes nothing."""
-    if setting.permission:
-        require(ctx, setting.permission, CANNOT_CONFIGURE)
+    if not may_change(setting, ctx.actor.role):
+        raise PermissionDenied(refusal(setting))
     checked = setting.kind.settle(session, setting.check(new), setting.key, setting.label)
     text = json.dumps(checked, ensure_ascii=False, sort_keys=True)
     row = session.get(ClinicSetting, setting_id(setting.key))

@@ -8,6 +8,9 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 from .kinds import Whole, Words
 from .registry import Setting, declare
 
+KEYS_MANAGE = "keys.manage"  # the token, and which certificates this PC trusts
+CONFIGURE = "clinic.configure"
+
 DEVICE_TOKEN = declare(
     Setting(
         "cloud.device_token",
@@ -22,7 +25,7 @@ DEVICE_TOKEN = declare(
                 "kept in the keychain (or the encrypted file where there is none).",
             )
         ),
-        "keys.manage",
+        KEYS_MANAGE,
     )
 )
 CA_FILE = declare(
@@ -39,6 +42,7 @@ CA_FILE = declare(
                 "is not one this PC trusts already. Empty: the system's own.",
             )
         ),
+        KEYS_MANAGE,
     )
 )
 INTERVAL_SECONDS = declare(
@@ -56,6 +60,7 @@ INTERVAL_SECONDS = declare(
                 "minutes), and tries at once when the network comes back or on Sync now.",
             )
         ),
+        CONFIGURE,
     )
 )
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .kinds import Flag, Whole
-from .registry import Setting, declare
+from .registry import ANYONE, Setting, declare
+
+# The idle lock keeps patients' data off an unattended screen: the clinic decides it.
+CONFIGURE = "clinic.configure"
 
 LOCK_AFTER_MINUTES = declare(
     Setting(
@@ -21,6 +24,7 @@ LOCK_AFTER_MINUTES = declare(
                 "(what was being typed is kept).",
             )
         ),
+        CONFIGURE,
     )
 )
 
@@ -38,6 +42,7 @@ TODAY_PANEL = declare(
                 "the app opens it at start as it was left.",
             )
         ),
+        ANYONE,
     )
 )
 
@@ -55,5 +60,6 @@ LARGER_TEXT = declare(
                 "grow with it) and every window.",
             )
         ),
+        ANYONE,
     )
 )

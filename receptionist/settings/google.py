@@ -13,7 +13,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .clinic import CONFIGURE
 from .kinds import Choice, Flag, Kind, Words
-from .registry import Setting, declare
+from .registry import ANYONE, Setting, declare
 
 SUMMARY_CHOICES = ("service", "initials", "full_name")
 
@@ -21,15 +21,23 @@ SUMMARY = declare(
     Setting(
         "google.summary",
         "clinic",
-        Choice(SUMMARY_CHOICES),
+        Choice(
+            SUMMARY_CHOICES,
+            (
+                Text(QT_TRANSLATE_NOOP("core", "Service only")),
+                Text(QT_TRANSLATE_NOOP("core", "Patient's initials")),
+                Text(QT_TRANSLATE_NOOP("core", "Patient's full name")),
+            ),
+        ),
         "service",
         Text(QT_TRANSLATE_NOOP("core", "Google event title")),
         Text(
             QT_TRANSLATE_NOOP(
                 "core",
-                "What a provider's Google Calendar shows of an appointment: service "
-                '("Appointment – Check-up", no patient data), initials, or full_name. '
-                "Each patient's name or initials sent is kept in the disclosure register.",
+                "What a provider's Google Calendar shows of an appointment: the service "
+                '("Appointment – Check-up", no patient data), the patient\'s initials, or '
+                "the full name. Each patient's name or initials sent is kept in the "
+                "disclosure register.",
             )
         ),
         CONFIGURE,
@@ -162,6 +170,7 @@ SHARED = declare(
                 "show; no patient data and no tokens.",
             )
         ),
+        ANYONE,  # the station's round writes it, whoever is signed in there
         managed=True,
     )
 )

@@ -149,10 +149,21 @@ class Flag(Kind):
 
 @dataclass(frozen=True)
 class Choice(Kind):
-    """One of a fixed set of words."""
+    """One of a fixed set of words, each shown by its label (a Text, in ``labels`` in
+    the order of ``options``): the app shows the label and stores the word; the command
+    line types the word."""
 
     options: tuple[str, ...]
+    labels: tuple[str, ...] = ()
     name = "choice"
+
+    def __post_init__(self) -> None:
+        if self.labels and len(self.labels) != len(self.options):
+            raise ValueError(f"choice {self.options} needs one label per option")
+
+    def label_of(self, value: object) -> str:
+        """The label of the option ``value`` (the word itself for one not listed)."""
+        return _label_of(self.options, self.labels, value)
 
     def parse(self, text: str, key: str, label: str) -> object:
         return self.check(text.strip(), key, label)
@@ -218,6 +229,35 @@ class Words(Kind):
 
     def hint(self) -> str:
         return Text(QT_TRANSLATE_NOOP("core", "one line of text."))
+
+
+@dataclass(frozen=True)
+class Ordered(Words):
+    """Some of a fixed set of words, in an order of preference, stored as one line
+    ("sms,whatsapp,email", as the command line types it; ``rule`` checks it); the app
+    shows each by its label (``labels``, in the order of ``options``) in a list to tick
+    and order."""
+
+    options: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    name = "str"
+
+    def __post_init__(self) -> None:
+        if len(self.labels) != len(self.options):
+            raise ValueError(f"ordered {self.options} needs one label per option")
+
+    def label_of(self, value: object) -> str:
+        return _label_of(self.options, self.labels, value)
+
+    def chosen(self, value: object) -> list[str]:
+        """The words of ``value``, in its order."""
+        return [w.strip() for w in str(value).split(",") if w.strip()]
+
+
+def _label_of(options: tuple[str, ...], labels: tuple[str, ...], value: object) -> str:
+    if value in options and labels:
+        return labels[options.index(str(value))]
+    return str(value)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,21 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from receptionist.errors import NotFound
+from receptionist.roles import PERMISSIONS, ROLES, can
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .kinds import Kind
 
 Scope = Literal["clinic", "pc", "secret"]
 SCOPES: tuple[Scope, ...] = ("clinic", "pc", "secret")
+
+# Who may change a setting is said by each declaration, never left out: a permission of
+# ``roles`` (the clinic's settings "clinic.configure", where this PC's backups go
+# "backup.manage", passwords, tokens and the certificates this PC trusts "keys.manage"),
+# or ANYONE for the desk's own preferences (whoever is signed in: the today panel, larger
+# text). :func:`may_change` is the one rule; ``ops.settings`` (the app and the CLI) and
+# the stores refuse by it with :func:`refusal`, which names who may.
+ANYONE = "anyone"
 
 
 @dataclass(frozen=True)
@@ -31,8 +40,8 @@ class Setting:
     default: object
     label: str  # a Text: translatable
     help: str  # a Text: one or two sentences
-    # Who may change it: "clinic.configure" for the clinic's settings, "" for anyone.
-    permission: str = ""
+    # Who may change it: a permission of ``roles``, or ANYONE (see :data:`ANYONE`).
+    permission: str
     # Kept by the app itself (the Google station's shared state): not on the Settings
     # pages, and refused when set by hand; its room writes it through ``clinicstore``.
     managed: bool = False
@@ -72,6 +81,11 @@ def declare(setting: Setting) -> Setting:
         raise ValueError(f"setting key {setting.key!r} must be 'group.name' in lower case")
     if setting.scope not in SCOPES:
         raise ValueError(f"setting {setting.key!r} has an unknown scope {setting.scope!r}")
+    if setting.permission != ANYONE and setting.permission not in PERMISSIONS:
+        raise ValueError(
+            f"setting {setting.key!r} must say who may change it: a permission of "
+            f"receptionist.roles or ANYONE, not {setting.permission!r}"
+        )
     if setting.scope != "secret":
         setting.check(setting.default)
     _REGISTRY[setting.key] = setting
@@ -110,3 +124,73 @@ def setting(key: str) -> Setting:
             key=key,
         )
     )
+
+
+def may_change(setting: Setting, role: str) -> bool:
+    """Whether ``role`` may change ``setting`` (the one rule; a ``managed`` setting is
+    the app's own, changed by no one by hand: ``ops.settings`` refuses it apart)."""
+    return setting.permission == ANYONE or can(role, setting.permission)
+
+
+# The sentence of a refusal, by who may change the setting.
+_ONLY: dict[frozenset[str], str] = {
+    frozenset({"admin"}): QT_TRANSLATE_NOOP("core", 'Only an administrator can change "{label}".'),
+    frozenset({"admin", "manager"}): QT_TRANSLATE_NOOP(
+        "core", 'Only a manager or an administrator can change "{label}".'
+    ),
+}
+_ONLY_ROLES = QT_TRANSLATE_NOOP("core", 'Only these roles can change "{label}": {roles}.')
+
+
+def refusal(setting: Setting) -> Text:
+    """Why a role that may not change ``setting`` is refused, naming who may."""
+    allowed = frozenset(r for r in ROLES if may_change(setting, r))
+    said = _ONLY.get(allowed)
+    if said is not None:
+        return Text(said, label=setting.label)
+    roles = ", ".join(r for r in ROLES if r in allowed)
+    return Text(_ONLY_ROLES, label=setting.label, roles=roles)
+
+
+# Where the Settings dialog shows a setting: its page (by scope; the channels' secrets
+# are on the Clinic page beside their channel) and its section (by group). The dialog
+# titles its sections from here, so a sentence that points at a setting (``where``)
+# names it as the dialog shows it, never by its key.
+_PAGES: dict[str, str] = {
+    "clinic": QT_TRANSLATE_NOOP("core", "Clinic"),
+    "pc": QT_TRANSLATE_NOOP("core", "This PC"),
+    "secret": QT_TRANSLATE_NOOP("core", "Clinic"),
+}
+_SECTIONS: dict[str, str] = {
+    "clinic": QT_TRANSLATE_NOOP("core", "The clinic"),
+    "schedule": QT_TRANSLATE_NOOP("core", "Schedule"),
+    "desk": QT_TRANSLATE_NOOP("core", "Front desk"),
+    "backup": QT_TRANSLATE_NOOP("core", "Backups"),
+    "retention": QT_TRANSLATE_NOOP("core", "Retention"),
+    "channels": QT_TRANSLATE_NOOP("core", "Message channels"),
+    "google": QT_TRANSLATE_NOOP("core", "Google Calendar"),
+    "reminders": QT_TRANSLATE_NOOP("core", "Reminders"),
+    "cloud": QT_TRANSLATE_NOOP("core", "Cloud sync"),
+}
+_SECTION_PLACE = QT_TRANSLATE_NOOP("core", "Settings > {page} > {section}")
+_WHERE = QT_TRANSLATE_NOOP("core", "Settings > {page} > {section}: {label}")
+
+
+def section_title(group: str) -> str:
+    """The title of ``group``'s section in the Settings dialog (a Text; a group not
+    listed: its name, capitalised)."""
+    said = _SECTIONS.get(group)
+    return Text(said) if said is not None else group.capitalize()
+
+
+def section(setting: Setting) -> Text:
+    """Where ``setting``'s section is: "Settings > Clinic > Reminders"."""
+    page = Text(_PAGES[setting.scope])
+    return Text(_SECTION_PLACE, page=page, section=section_title(setting.group))
+
+
+def where(setting: Setting) -> Text:
+    """Where ``setting`` is, as the dialog labels it: "Settings > Clinic > Reminders:
+    Late limit" (what a sentence for people names, not its key)."""
+    page = Text(_PAGES[setting.scope])
+    return Text(_WHERE, page=page, section=section_title(setting.group), label=setting.label)

@@ -24,12 +24,12 @@ import keyring
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 from sqlalchemy.orm import Session
 
-from receptionist.context import Ctx, require
+from receptionist.context import Ctx
+from receptionist.errors import PermissionDenied
 from receptionist.journal import audit
 from receptionist.models import LocalSecret, setting_id
 
-from .clinicstore import CANNOT_CONFIGURE
-from .registry import Setting
+from .registry import Setting, may_change, refusal
 
 SERVICE = "Receptionist settings"
 log = logging.getLogger(__name__)
@@ -94,8 +94,8 @@ def lookup(session: Session, namespace: str, setting: Setting) -> tuple[str | No
 
 def write(session: Session, ctx: Ctx, namespace: str, setting: Setting, secret: str) -> None:
     """Keep ``secret`` (an empty one forgets it); audited without its value."""
-    if setting.permission:
-        require(ctx, setting.permission, CANNOT_CONFIGURE)
+    if not may_change(setting, ctx.actor.role):
+        raise PermissionDenied(refusal(setting))
     name = _name(namespace, setting)
     row = session.get(LocalSecret, name)
     if row is not None:

@@ -130,8 +130,10 @@ def test_only_an_administrator_on_the_named_station_takes_over(
     sender, _server = provider
     assert sent_by(a, sender) == []
     settle(a, b)
-    with pytest.raises(ValidationError, match="not the reminder station"):
+    with pytest.raises(ValidationError, match="not the reminder station") as elsewhere:
         reminderlease.take_over(b.db, an_admin(b, clock))
+    said = str(elsewhere.value)  # named as the dialog shows it, not by its key
+    assert "Settings > Clinic > Reminders: Reminder station" in said and "reminders." not in said
     named_b(a, b, clock)
     desk = Ctx(Actor(None, "receptionist", "ui"), clock)
     with pytest.raises(PermissionDenied, match="Only an administrator"):

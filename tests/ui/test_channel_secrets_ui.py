@@ -206,6 +206,7 @@ def test_only_an_administrator_may_type_a_secret(qtbot: QtBot, desk: Desk, role:
         assert not editor.edit.isEnabled()
         assert not editor.set_button.isEnabled() and not editor.remove_button.isEnabled()
         assert "Only an administrator" in editor.state.text()
+        assert editor.edit.placeholderText() == "", "nothing to type for this role"
     sms = page.secrets()["sms"]
     assert "Kept on this PC" in sms.state.text() and sms.edit.text() == ""
     page.remove_secret(sms)  # even called: nothing goes

@@ -177,11 +177,8 @@ def test_a_bad_opening_hours_day_is_shown_on_its_line(qtbot: QtBot, admin: Desk)
     assert page.note.text() == "Not saved: fix the marked field."
 
 
-def test_this_pc_page_saves_the_lock_time_for_anyone(
-    qtbot: QtBot, desk: Desk, config_dir: Path
-) -> None:
-    dialog = open_dialog(qtbot, desk)  # a receptionist: the clinic's settings are read-only
-    assert not dialog.clinic.editable
+def test_this_pc_page_saves_the_lock_time(qtbot: QtBot, admin: Desk, config_dir: Path) -> None:
+    dialog = open_dialog(qtbot, admin)  # the idle lock is the clinic's: a manager's (session 18)
     page = dialog.this_pc
     assert page.editable and page.objectName() == "thisPcPage"
     assert {"desk.lock_after_minutes", "backup.folder"} <= set(page.editors)
@@ -201,6 +198,41 @@ def test_this_pc_page_saves_the_lock_time_for_anyone(
     stored = json.loads((config_dir / "preferences.json").read_text("utf-8"))
     assert stored == {"desk.lock_after_minutes": 12}
     assert registry_ops.preference("desk.lock_after_minutes") == 12
+
+
+def test_a_receptionist_changes_only_the_desks_own_preferences_on_this_pc(
+    qtbot: QtBot, desk: Desk, config_dir: Path
+) -> None:
+    """The backup folder, the certificates this PC trusts, the sync interval and the
+    idle lock are the clinic's to decide: shown read-only, saying who may change them;
+    the today panel and larger text are the desk's own."""
+    dialog = open_dialog(qtbot, desk)  # a receptionist: the clinic's settings are read-only
+    assert not dialog.clinic.editable
+    page = dialog.this_pc
+    assert page.editable, "the desk's own preferences"
+    dialog.tabs.setCurrentWidget(page)
+    decided = {
+        "backup.folder": "Only a manager or an administrator can change",
+        "cloud.ca_file": "Only an administrator can change",
+        "cloud.sync_interval_seconds": "Only a manager or an administrator can change",
+        "desk.lock_after_minutes": "Only a manager or an administrator can change",
+    }
+    for key, who in decided.items():
+        assert not page.editor(key).isEnabled(), key
+        assert who in help_of(page, key), key
+    for key in ("desk.today_panel", "desk.larger_text"):
+        assert page.editor(key).isEnabled(), key
+        assert "Only" not in help_of(page, key), key
+    page.sections.reveal("backup.folder")
+    shot(dialog, "settings-this-pc-receptionist")
+    today = page.editor("desk.today_panel")
+    assert isinstance(today, QCheckBox)
+    today.setChecked(True)
+    with qtbot.waitSignal(dialog.preferencesSaved, timeout=10_000):
+        page.save()
+    assert page.note.text() == "Saved."
+    stored = json.loads((config_dir / "preferences.json").read_text("utf-8"))
+    assert stored == {"desk.today_panel": True}
 
 
 def test_this_pc_page_is_guarded_like_the_others(qtbot: QtBot, admin: Desk) -> None:

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from uiseed import PASSPHRASE, PASSWORD, USER, Seeded
 
 from receptionist.clock import FixedClock
+from receptionist.context import Actor
 from receptionist.store import migrate, vault
 from receptionist.store.storage import Database
 from ui.idle import IdleWatcher
@@ -252,6 +253,8 @@ def test_a_lock_time_saved_in_settings_applies_at_once(
     startup.start()
     qtbot.waitUntil(lambda: bool(made.sign_ins), timeout=10_000)
     window = _signed_in(qtbot, startup, made.sign_ins[0])
+    # The idle lock is a manager's since session 18 (the seeded user is a receptionist).
+    window.desk.actor = Actor(user_id=window.desk.actor.user_id, role="manager", source="ui")
     controller = window.findChild(Settings)
     assert controller is not None
     dialog = controller.show_dialog()

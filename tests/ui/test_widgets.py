@@ -50,6 +50,10 @@ def test_sync_status_says_not_set_up_then_follows_the_feed(qtbot: QtBot) -> None
     state.update_reminders("standby", station="A", queued=2, sender="Desk 2", sender_here=True)
     assert widget.reminders.text() == "This PC sends reminders: next none, queued 2, failed 0"
     assert "stands by" in widget.reminders.toolTip()
+    state.update_reminders("here", station="A", queued=1, failed=1, to_check=1)
+    assert widget.reminders.text() == (
+        "This PC sends reminders: next none, queued 1, failed 1, to check 1"
+    )
 
 
 def test_unlock_dialog_checks_empty_input_inline(qtbot: QtBot) -> None:

@@ -33,7 +33,10 @@ from receptionist.errors import ValidationError
 from receptionist.ops import backups
 from receptionist.ops import settings as registry_ops
 from receptionist.reminders.channelsettings import BY_CHANNEL
+from receptionist.settings import registry
+from receptionist.settings.backups import FOLDER as BACKUP_FOLDER
 from receptionist.settings.registry import Scope, Setting
+from receptionist.texts import Text
 from sync import reminderlease
 
 from .. import messages
@@ -98,6 +101,9 @@ class SettingsPage(TracksEdits, QWidget):
         self._baseline: State | None = None
         self._snapshot: Snapshot | None = None
         self._filled: dict[str, Any] = {}  # per key, the value the page last put in its editor
+        # On a page the user may save, the settings shown read-only (not the user's to
+        # change: the registry's rule); left out of a save.
+        self.read_only: set[str] = set()
         self.form = FieldForm()
         self.editors: dict[str, SettingEditor] = {}
         self._build_form()
@@ -115,21 +121,7 @@ class SettingsPage(TracksEdits, QWidget):
         self.save_button.setVisible(editable)
 
     # --- building --------------------------------------------------------------------
-    def group_titles(self) -> dict[str, str]:
-        return {
-            "clinic": self.tr("The clinic"),
-            "schedule": self.tr("Schedule"),
-            "desk": self.tr("Front desk"),
-            "backup": self.tr("Backups"),
-            "retention": self.tr("Retention"),
-            "channels": self.tr("Message channels"),
-            "google": self.tr("Google Calendar"),
-            "reminders": self.tr("Reminders"),
-            "cloud": self.tr("Cloud sync"),
-        }
-
     def _build_form(self) -> None:
-        titles = self.group_titles()
         groups: dict[str, list[Setting]] = {}
         for setting in self.members():
             groups.setdefault(setting.group, []).append(setting)
@@ -137,7 +129,8 @@ class SettingsPage(TracksEdits, QWidget):
         self.form.layout_.addRow(self.sections)
         self.section_forms: dict[str, list[QFormLayout]] = {}
         for group, members in groups.items():
-            title = titles.get(group, group.capitalize())
+            # The registry's titles: the core's sentences name a setting by them.
+            title = translated(registry.section_title(group))
             self.section_forms[group] = self.add_section(group, title, members)
 
     def add_section(self, group: str, title: str, members: list[Setting]) -> list[QFormLayout]:
@@ -153,6 +146,14 @@ class SettingsPage(TracksEdits, QWidget):
         editor = self.make_editor(setting)
         self.keep_editor(editor)
         self.form.add(setting.key, editor.label, self._with_help(editor), editor.focus, form)
+        mine = self.may_change(setting) or isinstance(editor, SecretEditor)  # says it itself
+        if self.editable and not mine:  # shown read-only: the clinic decides it
+            editor.widget.setEnabled(False)
+            self.read_only.add(setting.key)
+
+    def may_change(self, setting: Setting) -> bool:
+        """Whether the signed-in user may change ``setting`` (the registry's rule)."""
+        return registry.may_change(setting, self.desk.actor.role)
 
     def members(self) -> list[Setting]:
         """The settings this page edits."""
@@ -168,6 +169,8 @@ class SettingsPage(TracksEdits, QWidget):
     def _with_help(self, editor: SettingEditor) -> QWidget:
         """The editor above its help, one or two sentences in a smaller grey line."""
         help_text = translated(editor.setting.help)
+        if self.editable and not self.may_change(editor.setting) and not editor.own_help:
+            help_text += " " + translated(registry.refusal(editor.setting))
         editor.focus.setToolTip(help_text)
         editor.focus.setAccessibleDescription(help_text)
         box = QWidget()
@@ -267,6 +270,8 @@ class SettingsPage(TracksEdits, QWidget):
         """Every setting's value as typed, or None after showing why one cannot be read."""
         found: dict[str, Any] = {}
         for key, editor in self.editors.items():
+            if key in self.read_only:
+                continue  # shown, not the user's to change: not sent
             try:
                 value = editor.value()
             except LocalProblem:
@@ -356,6 +361,17 @@ class ClinicPage(SettingsPage):
                 forms[-1].addRow(self.templates_button)
             else:  # the read-only form is disabled: from beside it, to read what is sent
                 self.bottom.insertWidget(0, self.templates_button)
+        backup_forms = self.section_forms.get("backup")
+        if backup_forms:  # where the backups go is this PC's, on its own page
+            self.folder_note = QLabel(
+                self.tr(
+                    "Where this PC writes the backups is set on this PC: {0}, Backup folder."
+                ).format(translated(registry.section(BACKUP_FOLDER))),
+                self,
+            )
+            self.folder_note.setObjectName("backupFolderElsewhere")
+            self.folder_note.setWordWrap(True)
+            backup_forms[-1].addRow(self.folder_note)
         self.confirm_take_over: ConfirmTakeOver = ask_take_over
         # The take-over's network call: a thread of its own, never the database worker
         # (a slow endpoint would hold every other screen's work until the client's
@@ -574,8 +590,11 @@ class ThisPcPage(SettingsPage):
 
     placementShown = Signal()
 
-    def __init__(self, desk: Desk, editable: bool = True, parent: QWidget | None = None) -> None:
-        super().__init__(desk, "pc", editable, parent)
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+        # Editable when any of its settings is the user's to change; the others (where
+        # backups go, the sync, the idle lock) are shown read-only, saying who may.
+        mine = any(registry.may_change(s, desk.actor.role) for s in settings_of("pc"))
+        super().__init__(desk, "pc", mine, parent)
         self.setObjectName("thisPcPage")
         said = self.tr("Where the backups go")  # amber, as Settings > Jobs says it
         self.placement = flag_label(self, "backupPlacement", said, ATTENTION)
@@ -593,6 +612,15 @@ class ThisPcPage(SettingsPage):
         op.success(self._show_placement).run()
 
     def _show_placement(self, warning: str | None) -> None:
+        """The core's warning names where the folder is set (this page): here, the
+        field above it is meant."""
+        folder = warning.params.get("folder") if isinstance(warning, Text) else None
+        if warning and folder is not None:
+            warning = self.tr(
+                "The backups go to {0}, on the disk that holds the clinic: a failed or stolen "
+                "disk takes both. Set the backup folder above to a second disk or a network "
+                "share."
+            ).format(folder)
         self.placement.setText(translated(warning) if warning else "")
         self.placement.setVisible(bool(warning))
         self.placementShown.emit()

@@ -1,10 +1,12 @@
 """One editor per kind of setting, so a settings page is built from the registry.
 
-A whole number gets a spin box, a flag a check box, a choice or a time zone a combo
-box, one line of text a line edit, opening hours the weekly hours editor, a colour
-the colour field; any other kind a line edit holding the value as the command line
-types it. Each editor shows a value (``set_value``) and reads it back (``value``: a
-``ValidationError`` naming the setting when what was typed cannot be read).
+A whole number gets a spin box (with its unit), a flag a check box, a choice (each
+option by its label) or a time zone a combo box, some of a few words in an order (the
+channels to try) a list to tick and order, one line of text a line edit, opening
+hours the weekly hours editor, a colour the colour field; any other kind a line edit
+holding the value as the command line types it. Each editor shows a value
+(``set_value``) and reads it back (``value``: a ``ValidationError`` naming the setting
+when what was typed cannot be read).
 """
 
 from __future__ import annotations
@@ -19,16 +21,21 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
+    QHBoxLayout,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
     QSizePolicy,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
 from receptionist.errors import ValidationError
 from receptionist.freetext import printable
 from receptionist.schedule.clinicsettings import WeeklyHours
-from receptionist.settings.kinds import Choice, Colour, Flag, TimeZone, Whole, Words
+from receptionist.settings.kinds import Choice, Colour, Flag, Ordered, TimeZone, Whole, Words
 from receptionist.settings.registry import Setting
 
 from ..coretext import translated
@@ -72,10 +79,8 @@ class WholeEditor(SettingEditor):
         box = QSpinBox()
         box.setRange(kind.low, kind.high)
         box.setMaximumWidth(130)
-        if kind.unit == "min":
-            box.setSuffix(_tr(" min"))
-        elif kind.unit == "s":
-            box.setSuffix(_tr(" s"))
+        units = {"min": _tr(" min"), "s": _tr(" s"), "h": _tr(" h")}
+        box.setSuffix(units.get(kind.unit, ""))
         super().__init__(setting, box)
         self.box = box
 
@@ -101,10 +106,12 @@ class FlagEditor(SettingEditor):
 
 
 class ChoiceEditor(SettingEditor):
-    def __init__(self, setting: Setting, options: tuple[str, ...]) -> None:
+    """Each option by its label (the registry's, translated); the word is what is stored."""
+
+    def __init__(self, setting: Setting, kind: Choice) -> None:
         box = QComboBox()
-        for option in options:
-            box.addItem(option, option)
+        for option in kind.options:
+            box.addItem(translated(kind.label_of(option)), option)
         super().__init__(setting, box)
         self.box = box
 
@@ -168,6 +175,77 @@ class TextEditor(SettingEditor):
         return self.edit.text()
 
 
+class OrderEditor(SettingEditor):
+    """Some of a few words in an order of preference (the channels to try): a list of
+    their labels, each ticked to use it, moved with Up and Down; the value is the
+    ticked ones' words in order ("email,whatsapp"), as the command line types it."""
+
+    def __init__(self, setting: Setting, kind: Ordered) -> None:
+        box = QWidget()
+        self.kind = kind
+        self.list = QListWidget(box)
+        self.list.setObjectName(f"order_{setting.key}")
+        self.list.setAccessibleName(translated(setting.label))
+        self.list.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.up_button = QPushButton(_tr("Up"), box)
+        self.down_button = QPushButton(_tr("Down"), box)
+        for button, step in ((self.up_button, -1), (self.down_button, 1)):
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _c=False, by=step: self.move(by))
+        buttons = QVBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.up_button)
+        buttons.addWidget(self.down_button)
+        buttons.addStretch(1)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.list)
+        row.addLayout(buttons)
+        self.list.currentRowChanged.connect(lambda _row: self._sync())
+        super().__init__(setting, box, self.list)
+        self.set_value(setting.default)
+
+    def set_value(self, value: object) -> None:
+        chosen = [w for w in self.kind.chosen(value) if w in self.kind.options]
+        rest = [w for w in self.kind.options if w not in chosen]
+        self.list.clear()
+        for word in chosen + rest:
+            item = QListWidgetItem(translated(self.kind.label_of(word)))
+            item.setData(Qt.ItemDataRole.UserRole, word)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            ticked = Qt.CheckState.Checked if word in chosen else Qt.CheckState.Unchecked
+            item.setCheckState(ticked)
+            self.list.addItem(item)
+        rows = self.list.count()
+        height = self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 2
+        self.list.setFixedHeight(max(height, 40))
+        self.list.setCurrentRow(0)
+        self._sync()
+
+    def value(self) -> object:
+        items = [self.list.item(i) for i in range(self.list.count())]
+        return ",".join(
+            str(item.data(Qt.ItemDataRole.UserRole))
+            for item in items
+            if item.checkState() == Qt.CheckState.Checked
+        )
+
+    def move(self, by: int) -> None:
+        """Move the chosen word ``by`` places up (-1) or down (1)."""
+        row = self.list.currentRow()
+        to = row + by
+        if row < 0 or not 0 <= to < self.list.count():
+            return
+        item = self.list.takeItem(row)
+        self.list.insertItem(to, item)
+        self.list.setCurrentRow(to)
+
+    def _sync(self) -> None:
+        row = self.list.currentRow()
+        self.up_button.setEnabled(row > 0)
+        self.down_button.setEnabled(0 <= row < self.list.count() - 1)
+
+
 class HoursSettingEditor(SettingEditor):
     def __init__(self, setting: Setting) -> None:
         hours = HoursEditor(setting.key, _tr("Open set ho&urs only"))
@@ -228,9 +306,11 @@ def editor_for(setting: Setting) -> SettingEditor:
     if isinstance(kind, Flag):
         return FlagEditor(setting)
     if isinstance(kind, Choice):
-        return ChoiceEditor(setting, kind.options)
+        return ChoiceEditor(setting, kind)
     if isinstance(kind, TimeZone):
         return ZoneEditor(setting)
+    if isinstance(kind, Ordered):  # before Words: it is one
+        return OrderEditor(setting, kind)
     if isinstance(kind, Words):
         return TextEditor(setting, kind.limit)
     if isinstance(kind, WeeklyHours):
@@ -240,4 +320,11 @@ def editor_for(setting: Setting) -> SettingEditor:
     return TypedEditor(setting)
 
 
-__all__ = ["LocalProblem", "SettingEditor", "ValidationError", "editor_for", "zone_box"]
+__all__ = [
+    "LocalProblem",
+    "OrderEditor",
+    "SettingEditor",
+    "ValidationError",
+    "editor_for",
+    "zone_box",
+]

@@ -75,7 +75,6 @@ class SecretEditor(SettingEditor):
         self.edit.setObjectName(f"secretEdit_{channel}")
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.edit.setMaxLength(4000)
-        self.edit.setPlaceholderText(_tr("Type a new one"))
         self.set_button = QPushButton(_tr("Set"), box)
         self.set_button.setObjectName(f"secretSet_{channel}")
         self.remove_button = QPushButton(_tr("Remove"), box)
@@ -100,6 +99,8 @@ class SecretEditor(SettingEditor):
         column.addWidget(self.state)
         super().__init__(setting, box, self.edit)
         self.channel, self.allowed = channel, allowed
+        if allowed:  # a role that may not type one is told who may, under it
+            self.edit.setPlaceholderText(_tr("Type a new one"))
         self.kept = False
         self.unreadable = False  # the keychain did not answer when last read
         self.edit.returnPressed.connect(self.set_button.click)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QLineEdit,
+    QListWidget,
     QWidget,
 )
 
@@ -78,6 +79,9 @@ def form_state(root: QWidget) -> State:
                 found.append(widget.text())
         elif isinstance(widget, QAbstractButton) and widget.isCheckable():
             found.append(widget.isChecked())
+        elif isinstance(widget, QListWidget):  # a list ticked and ordered (the channels)
+            items = [widget.item(i) for i in range(widget.count())]
+            found.append(tuple((item.text(), item.checkState().value) for item in items))
     return tuple(found)
 
 
