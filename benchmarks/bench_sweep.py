@@ -81,8 +81,20 @@ there a regression since session 14? At ``--scale 0.3``, one clinic built by ses
 (main); a checkpoint after each commit: 287,129 / 14.8 s and 287,041 / 15.5 s. The
 kinds alike (appointment batches 199,859 / 192,556 pages, patient batches 22,733 /
 25,147); main's further runs 252,900-261,594 pages, 12.6-15.1 s CPU: the load's noise
-here is +-5 %. No regression in the sweep: the difference is the machine (CPU time
-grows with the load on 2 shared cores; session 17's loop 0.54-0.98 s). SEE_2M
+here is +-5 %: no regression shows at 0.3; most of session 17's 2M figure was the
+machine (CPU time grows with the load on 2 shared cores; its loop 0.54-0.98 s). At 2M, one clinic
+(session 14's build), ``--no-pages``, load 3-6: session 14's code 52.0 / 56.7 / 58.6 s
+CPU, 87 / 94 / 97 batches, 1,260,250-1,302,611 pages, its patient batches 9.0-9.6 s and
+174,172-179,816 pages; main's 60.0 / 61.8 s, 101 / 102 batches, 1,315,015 / 1,325,532
+pages, its patient batches 11.0 / 12.2 s and 192,849 / 203,716 pages (the appointment
+batches alike, 43.2-43.7 s): the patient batches had grown. Their forgetting of what
+was sent (``erasure.forget_sent``, since session 15) gave the patients' ids as
+parameters, thousands a batch (the disclosure register's in statements of 500),
+rendered and prepared anew: 0.62 of the patient batches' 2.29 s at 0.3, on empty
+tables. Now one statement each over ``temp.sweep_chosen``: at 0.3 the patient batches
+1.7 / 2.0 s CPU in 6 batches (2.0-2.5 s in 7); at 2M (load 6-8) 58.9 s CPU,
+98 batches, 1,302,399 pages, the patient batches 8.8 s and 173,541 pages in 18, as
+session 14's (the appointment batches 44.7 s: the load).
 Where the CPU goes (``perf``, main, 0.3, the sweep only): the commits ~35 % (each
 page's AES and HMAC-SHA512, its WAL write), the folds ~9 %, reading pages (decryption)
 ~12 %, the statements' b-tree work ~34 %, Python ~9 %. So the pages are the cost, and
@@ -100,6 +112,10 @@ ms; 0.5: 254,123-258,631, 14.1-14.2 s, 567-593 ms); a fold each second of batche
 but a desk's commit between batches folds twice the pages, session 13's reason); the
 file read into the cache before the sweep (``PRAGMA quick_check``: the appointment
 batches ~10 % larger, the reads out of the write; at 2M the file is 3 times the cache).
+Noticed, not changed: with two connections idle in the pool (``QueuePool`` hands them
+out in turn), the batches alternate between them and each starts with its cache
+emptied by the other's commit: at 0.3 14.1 s CPU and 256,608 pages against 12.3 s and
+243,891 (the benchmark's process holds one; an app whose threads opened more may not).
 ``--target`` measures another pacing target than ``retention.pacing.TARGET_SECONDS``,
 ``--fold-after`` another ``ops.retention.FOLD_AFTER``.
 The runs' copies go to ``RECEPTIONIST_BENCH_DIR`` (default ``bench-data``): point it
