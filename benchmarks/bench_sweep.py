@@ -74,7 +74,50 @@ appointment batch's still-to-go check once a patient instead of once a row (that
 statement 0.53 -> 0.62 s: the rows' reads, not the checks, are its cost); a pacing
 target of 1.0 s (252,071 -> 189,843 pages, 14.3 -> 12.2 s CPU, but the longest write
 576 -> 1,071 ms).
-``--target`` measures another pacing target than ``retention.pacing.TARGET_SECONDS``.
+Session 18 (10M loop 0.29-0.45 s, 0.92 at the worst; load 5-8 on the 2 cores): was
+there a regression since session 14? At ``--scale 0.3``, one clinic built by session
+14's code (``7565c13``), swept by it and, upgraded to 0037, by main's, ``--no-pages``:
+249,149 pages, 13.1 s CPU, 28 batches (session 14) and 244,270 pages, 12.6 s, 28
+(main); a checkpoint after each commit: 287,129 / 14.8 s and 287,041 / 15.5 s. The
+kinds alike (appointment batches 199,859 / 192,556 pages, patient batches 22,733 /
+25,147); main's further runs 252,900-261,594 pages, 12.6-15.1 s CPU: the load's noise
+here is +-5 %: no regression shows at 0.3; most of session 17's 2M figure was the
+machine (CPU time grows with the load on 2 shared cores; its loop 0.54-0.98 s). At 2M, one clinic
+(session 14's build), ``--no-pages``, load 3-6: session 14's code 52.0 / 56.7 / 58.6 s
+CPU, 87 / 94 / 97 batches, 1,260,250-1,302,611 pages, its patient batches 9.0-9.6 s and
+174,172-179,816 pages; main's 60.0 / 61.8 s, 101 / 102 batches, 1,315,015 / 1,325,532
+pages, its patient batches 11.0 / 12.2 s and 192,849 / 203,716 pages (the appointment
+batches alike, 43.2-43.7 s): the patient batches had grown. Their forgetting of what
+was sent (``erasure.forget_sent``, since session 15) gave the patients' ids as
+parameters, thousands a batch (the disclosure register's in statements of 500),
+rendered and prepared anew: 0.62 of the patient batches' 2.29 s at 0.3, on empty
+tables. Now one statement each over ``temp.sweep_chosen``: at 0.3 the patient batches
+1.7 / 2.0 s CPU in 6 batches (2.0-2.5 s in 7); at 2M (load 6-8) 58.9 s CPU,
+98 batches, 1,302,399 pages, the patient batches 8.8 s and 173,541 pages in 18, as
+session 14's (the appointment batches 44.7 s: the load).
+Where the CPU goes (``perf``, main, 0.3, the sweep only): the commits ~35 % (each
+page's AES and HMAC-SHA512, its WAL write), the folds ~9 %, reading pages (decryption)
+~12 %, the statements' b-tree work ~34 %, Python ~9 %. So the pages are the cost, and
+with random ids the primary key and ``ix_appointment_patient_start`` take a page for
+nearly every row deleted at 2M (a batch of ~10,000 rows in ~32,000 leaves); a larger
+batch gains little there. The appointments' three AFTER DELETE triggers (feed,
+freed slot, sync) cost ~7 of ~24 us a row of the DELETE (a scratch copy; load 5-8).
+Tried and not kept (0.3, random ids, each beside main's code): the lapsed patients in
+table (rowid) order, not the search index's (``sweep.IN_ORDER``: patient batches
+22,700-25,100 -> 28,962-32,296 pages; week-ordered ids 20,044-22,743 -> 21,338-21,366);
+a pacing target of 0.55 s (235,813 / 249,239 pages, 12.7 / 13.9 s CPU, longest write
+600-647 ms) and 0.6 s (234,887 / 231,322 pages, 13.2 / 12.7 s, longest write 725-753
+ms; 0.5: 254,123-258,631, 14.1-14.2 s, 567-593 ms); a fold each second of batches
+(``--fold-after 1.0``: 247,152 / 243,897 pages, 12.1-12.5 s CPU, each write as before;
+but a desk's commit between batches folds twice the pages, session 13's reason); the
+file read into the cache before the sweep (``PRAGMA quick_check``: the appointment
+batches ~10 % larger, the reads out of the write; at 2M the file is 3 times the cache).
+Noticed, not changed: with two connections idle in the pool (``QueuePool`` hands them
+out in turn), the batches alternate between them and each starts with its cache
+emptied by the other's commit: at 0.3 14.1 s CPU and 256,608 pages against 12.3 s and
+243,891 (the benchmark's process holds one; an app whose threads opened more may not).
+``--target`` measures another pacing target than ``retention.pacing.TARGET_SECONDS``,
+``--fold-after`` another ``ops.retention.FOLD_AFTER``.
 The runs' copies go to ``RECEPTIONIST_BENCH_DIR`` (default ``bench-data``): point it
 at a folder of your own, holding (or linking) the built clinic, on a shared machine.
 ``--ordered-ids`` runs on ``sweep5y-<scale>-ordered`` (built the first time: some 9
@@ -146,12 +189,18 @@ def main() -> None:
     ap.add_argument("--profile", metavar="FILE", help="write a cProfile of the sweep to FILE")
     ap.add_argument("--target", type=float, help="another pacing target (s of CPU a batch)")
     ap.add_argument(
+        "--fold-after", type=float,
+        help="another retention.FOLD_AFTER (s of batches' CPU between folds)",
+    )  # fmt: skip
+    ap.add_argument(
         "--ordered-ids", action="store_true",
         help="a clinic whose rows all have time-ordered ids (sweep5y-<scale>-ordered)",
     )  # fmt: skip
     args = ap.parse_args()
     if args.target:  # measured only: the product's target is pacing.TARGET_SECONDS
         Pace.__init__.__defaults__ = (args.target,)
+    if args.fold_after:  # measured only, as --target
+        retention.FOLD_AFTER = args.fold_after
     source = built(args.scale, ordered_ids=args.ordered_ids)
     work = ROOT / f"{source.name}-run"
     shutil.rmtree(work, ignore_errors=True)

@@ -518,6 +518,33 @@ def test_the_duplicate_check_seeks_its_three_tests_by_index(db: Database) -> Non
     assert len(searches) == 3 and "ix_patient_sort_key (sort_key=?)" in searches[2], plan
 
 
+def test_patient_batches_forget_what_was_sent_over_the_chosen_patients(
+    db: Database, clinic: Ctx
+) -> None:
+    """Each patient batch empties the addresses its patients' messages went to and
+    their ids in the Google disclosure register with one statement each over the
+    batch's chosen patients (``temp.sweep_chosen``), not with the patients' ids as
+    parameters: thousands a batch, rendered by SQLAlchemy and prepared anew each time
+    (the register's a statement per 500), were a quarter of the patient batches' time
+    (session 18: 0.62 of 2.29 s at 27,641 patients, on empty tables)."""
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn: object, cursor: object, sql: str, params: object, *rest: object) -> None:
+        words = sql.split()
+        if words[0].upper() == "UPDATE" and words[1] in ("reminder", "google_disclosure"):
+            seen.append((words[1], params))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        swept = retention.sweep(db, clinic, db.path.parent)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    assert swept.counts["patient"] > 50
+    assert {table for table, _ in seen} == {"reminder", "google_disclosure"}
+    sizes = [len(params) if isinstance(params, tuple | list | dict) else 0 for _, params in seen]
+    assert max(sizes) <= 2, sizes
+
+
 def test_patients_go_in_the_search_index_order(
     db: Database, clinic: Ctx, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from receptionist.context import Ctx
@@ -128,16 +128,29 @@ def counts_of(session: Session, patient_id: str) -> dict[str, int]:
     return found
 
 
-def forget_sent(session: Session, patient_ids: Iterable[str]) -> None:
+# Patients given by their ids, or by a query of their ids (the sweep's batch: one
+# statement for all of them, where thousands of ids were as many parameters).
+Patients = Iterable[str] | Select[Any]
+
+
+def forget_sent(session: Session, patient_ids: Patients) -> None:
     """What left the clinic about erased (or purged) patients, emptied of them: the
     addresses her messages went to (:func:`forget_sent_to`) and her ids in the Google
     disclosure register (:func:`forget_disclosed`)."""
-    ids = list(patient_ids)
+    ids = patient_ids if isinstance(patient_ids, Select) else list(patient_ids)
     forget_sent_to(session, ids)
     forget_disclosed(session, ids)
 
 
-def forget_disclosed(session: Session, patient_ids: Iterable[str]) -> None:
+def _groups(patient_ids: Patients) -> list[Select[Any] | list[str]]:
+    """A query as it is; ids in groups of :data:`_BY_KEY` (each an IN's parameters)."""
+    if isinstance(patient_ids, Select):
+        return [patient_ids]
+    ids = sorted(set(patient_ids))
+    return [ids[at : at + _BY_KEY] for at in range(0, len(ids), _BY_KEY)]
+
+
+def forget_disclosed(session: Session, patient_ids: Patients) -> None:
     """Her rows of the Google disclosure register (``google_disclosure``, on the PC that
     runs Google sync) name her no more: her id is emptied at once; her appointment's
     too once the sending was withdrawn (her event gone from Google). A row whose event
@@ -145,11 +158,10 @@ def forget_disclosed(session: Session, patient_ids: Iterable[str]) -> None:
     round makes, is recorded against it (``google/register.withdraw``), and then it is
     emptied too. What stays: what went (initials or name), to which calendar, when,
     and when it was withdrawn."""
-    ids = sorted(set(patient_ids))
-    for at in range(0, len(ids), _BY_KEY):
+    for group in _groups(patient_ids):
         session.execute(
             update(GoogleDisclosure)
-            .where(GoogleDisclosure.patient_id.in_(ids[at : at + _BY_KEY]))
+            .where(GoogleDisclosure.patient_id.in_(group))
             .values(
                 patient_id="",
                 appointment_id=case(
@@ -160,11 +172,11 @@ def forget_disclosed(session: Session, patient_ids: Iterable[str]) -> None:
         )
 
 
-def forget_sent_to(session: Session, patient_ids: Iterable[str]) -> None:
+def forget_sent_to(session: Session, patient_ids: Patients) -> None:
     """The addresses her messages went to (``Reminder.sent_to``), emptied: the rows
     stay, as the station's record of what it sent, with nothing of her."""
-    ids = list(patient_ids)
-    if ids:
+    ids = patient_ids if isinstance(patient_ids, Select) else list(patient_ids)
+    if isinstance(ids, Select) or ids:
         session.execute(
             update(Reminder)
             .where(Reminder.patient_id.in_(ids), Reminder.sent_to != "")
