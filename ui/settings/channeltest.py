@@ -12,10 +12,11 @@ audit on the database worker again. A busy bar shows meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFormLayout,
     QInputDialog,
     QLabel,
@@ -72,6 +73,7 @@ class ChannelTests(QObject):
         page: QWidget,
         desk: Desk,
         forms: dict[str, QFormLayout],
+        beside: Mapping[str, QWidget],
         allowed: bool,
         unsaved: Callable[[str], bool],
     ) -> None:
@@ -85,20 +87,37 @@ class ChannelTests(QObject):
         self.buttons: dict[str, QPushButton] = {}
         self.busy: dict[str, QProgressBar] = {}
         self.results: dict[str, QLabel] = {}
+        self.boxes: dict[str, QWidget] = {}
+        self.forms: dict[str, QFormLayout] = {}
         for channel, form in forms.items():
-            form.addRow(self._part(channel, allowed))
+            self._part(channel, form, beside.get(channel), allowed)
 
-    def _part(self, channel: str, allowed: bool) -> QWidget:
+    def _part(self, channel: str, form: QFormLayout, beside: QWidget | None, allowed: bool) -> None:
+        """The button, beside ``beside`` (the secret's buttons: the section fits a
+        1366×768 screen with no row to spare), else at the foot of ``form``; the busy bar
+        and the result at the foot of ``form``, hidden until a test."""
         box = QWidget(self.page)
         box.setObjectName(f"channelTest_{channel}")
         column = QVBoxLayout(box)
-        column.setContentsMargins(0, 4, 0, 0)
-        button = QPushButton(_tr("Send a &test…"), box)
+        column.setContentsMargins(0, 0, 0, 0)
+        # "Test…": beside Set and Remove in a channel's narrow column, "Send a test…"
+        # made the section scroll sideways at 1160 px; its name and tip say it whole.
+        button = QPushButton(_tr("Test…"), self.page)
+        button.setAccessibleName(_tr("Send a test message"))
+        # As narrow as its word allows (a style's least button width is wider): the
+        # row beside Set and Remove must not make the column wider than the page.
+        metrics = button.fontMetrics()
+        button.setMinimumWidth(
+            metrics.horizontalAdvance(button.text()) + 4 * metrics.averageCharWidth()
+        )
         button.setObjectName(f"testChannel_{channel}")
         button.setAutoDefault(False)
         button.setEnabled(allowed)
         button.setToolTip(
-            _tr("Send one test message (no patient's data) through this channel as saved")
+            _tr(
+                "Send a test message: one text with no patient's data, through this "
+                "channel as saved, to an address or number you type"
+            )
             if allowed
             else _tr("Only a manager or an administrator can send a test message.")
         )
@@ -114,12 +133,19 @@ class ChannelTests(QObject):
         result.setObjectName(f"testResult_{channel}")
         result.setWordWrap(True)
         result.setAccessibleName(_tr("The test message's result"))
-        result.hide()
-        column.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)  # as wide as its words
+        row = _row_of(beside) if beside is not None else None
+        if row is not None and beside is not None:
+            row.insertWidget(row.indexOf(beside) + 1, button)
+        else:
+            column.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)  # as wide as its words
         column.addWidget(bar)
         column.addWidget(result)
+        self.boxes[channel], self.forms[channel] = box, form
+        if row is None:
+            form.addRow(box)
+        else:  # put in its form when first shown: a hidden row takes room too
+            box.hide()
         self.buttons[channel], self.busy[channel], self.results[channel] = button, bar, result
-        return box
 
     # --- one test ------------------------------------------------------------------
     def start(self, channel: str) -> None:
@@ -178,15 +204,38 @@ class ChannelTests(QObject):
     # --- showing -------------------------------------------------------------------
     def _busy(self, channel: str, busy: bool) -> None:
         self.buttons[channel].setEnabled(not busy)
+        self._reveal(channel)
         self.busy[channel].setVisible(busy)
         if busy:
             self._show(channel, _tr("Sending a test message…"))
 
+    def _reveal(self, channel: str) -> None:
+        box, form = self.boxes[channel], self.forms[channel]
+        if form.indexOf(box) < 0:
+            form.addRow(box)
+        box.show()
+
     def _show(self, channel: str, text: str, ok: bool | None = None) -> None:
         label = self.results[channel]
+        self._reveal(channel)
         label.setText(text)
         label.setProperty("outcome", "" if ok is None else "sent" if ok else "failed")
         label.show()
+
+
+def _row_of(widget: QWidget) -> QBoxLayout | None:
+    """The box layout ``widget`` sits in directly (its row of buttons), or None."""
+    parent = widget.parentWidget()
+    stack = [parent.layout()] if parent is not None else []
+    while stack:
+        layout = stack.pop()
+        if layout is None:
+            continue
+        if isinstance(layout, QBoxLayout) and layout.indexOf(widget) >= 0:
+            return layout
+        items = (layout.itemAt(i) for i in range(layout.count()))
+        stack += [item.layout() for item in items if item is not None]
+    return None
 
 
 def channel_keys(channel: str) -> frozenset[str]:

@@ -334,8 +334,9 @@ class ClinicPage(SettingsPage):
         self.setObjectName("clinicPage")
         # "Send a test…" at the foot of each channel's part (``channeltest``).
         allowed = editable and desk.actor.may(channeltest.PERMISSION)
+        beside = {c: e.remove_button for c, e in self.secret_editors.items()}
         self.channel_tests = ChannelTests(
-            self, desk, self.channel_forms, allowed, self._channel_unsaved
+            self, desk, self.channel_forms, beside, allowed, self._channel_unsaved
         )
         for editor in self.secrets().values():
             editor.set_button.clicked.connect(lambda _c=False, e=editor: self.set_secret(e))
