@@ -21,6 +21,7 @@ NETWORK = (
     Commands("sync.servercmds", adds=("server",)),
     Commands("sync.googlecmds", adds=("google",), extends=("sync",)),
     Commands("sync.remindercmds", adds=(), extends=("reminders",)),
+    Commands("sync.channelcmds", adds=(), extends=("channels",)),
     Commands("sync.servicecmd", adds=("scheduler",), jobs=True),
     Commands("sync.servicejobs", adds=(), extends=("service",)),
 )

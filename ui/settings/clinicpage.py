@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import ValidationError
-from receptionist.ops import backups
+from receptionist.ops import backups, channeltest
 from receptionist.ops import settings as registry_ops
 from receptionist.reminders.channelsettings import BY_CHANNEL
 from receptionist.settings import registry
@@ -45,6 +45,7 @@ from ..desk import Desk
 from ..flaglabel import ATTENTION, flag_label
 from ..tasks import DbOp, TaskManager
 from ..templateeditor import TemplatesDialog, open_templates
+from .channeltest import ChannelTests, channel_keys
 from .data import CHANNEL_SECRETS, Snapshot, load, save_secret, save_settings
 from .editors import LocalProblem, SettingEditor, editor_for
 from .fields import FieldForm
@@ -333,8 +334,15 @@ class ClinicPage(SettingsPage):
         # The channels' secrets, by channel: not among ``editors`` (no clinic settings,
         # never filled with a value), on the page beside their channel's settings.
         self.secret_editors: dict[str, SecretEditor] = {}
+        self.channel_forms: dict[str, QFormLayout] = {}  # each channel's part's last column
         super().__init__(desk, "clinic", editable, parent)
         self.setObjectName("clinicPage")
+        # "Send a test…" at the foot of each channel's part (``channeltest``).
+        allowed = editable and desk.actor.may(channeltest.PERMISSION)
+        beside = {c: e.remove_button for c, e in self.secret_editors.items()}
+        self.channel_tests = ChannelTests(
+            self, desk, self.channel_forms, beside, allowed, self._channel_unsaved
+        )
         for editor in self.secrets().values():
             editor.set_button.clicked.connect(lambda _c=False, e=editor: self.set_secret(e))
             editor.remove_button.clicked.connect(lambda _c=False, e=editor: self.remove_secret(e))
@@ -447,11 +455,19 @@ class ClinicPage(SettingsPage):
         names = {"email": self.tr("E-mail"), "sms": self.tr("SMS"), "whatsapp": self.tr("WhatsApp")}
         heads = [(names[channel], len(columns)) for channel, columns in parts]
         forms = self.sections.add(title, [s.key for s in members], heads)
-        columns = [column for _channel, part in parts for column in part]
-        for form, column in zip(forms, columns, strict=True):
+        columns = [(channel, column) for channel, part in parts for column in part]
+        for form, (channel, column) in zip(forms, columns, strict=True):
             for setting in column:
                 self.add_field(setting, form)
+            self.channel_forms[channel] = form
         return forms
+
+    def _channel_unsaved(self, channel: str) -> bool:
+        """Whether ``channel``'s part holds an edit not saved (a setting, or a secret
+        typed and not set): a test message goes with what is saved."""
+        secret = self.secret_editors.get(channel)
+        typed = secret is not None and bool(secret.value())
+        return typed or any(self.edited(k) for k in channel_keys(channel) if k in self.editors)
 
     def make_editor(self, setting: Setting) -> SettingEditor:
         channel = CHANNEL_SECRETS.get(setting.key)
