@@ -222,6 +222,12 @@ class Database:
             hide_parameters=True,  # no patient data in exception texts or logs
             pool_size=4,
             max_overflow=4,
+            # The connection used last goes out first: its page cache holds what the
+            # work before it read. In turn (the default), a sweep's batches alternated
+            # between two idle connections, each starting with a cold cache (at 600,000
+            # appointments 14.1 s of CPU and 256,600 pages written, against 12.3 s and
+            # 243,900 with one connection: benchmarks/bench_sweep.py's notes).
+            pool_use_lifo=True,
         )
         event.listen(self.engine, "begin", _on_begin)
         event.listen(self.engine, "checkin", _on_checkin)
