@@ -132,7 +132,7 @@ def _retry_at(session: Session, name: str, owed: datetime, now: datetime) -> dat
     ).all()
     if not runs or any(r.outcome != "failed" or r.counts != NOTHING_DONE for r in runs):
         return None
-    last = max(r.ended_at or r.started_at for r in runs)
+    last: datetime = max(r.ended_at or r.started_at for r in runs)
     wait = RETRY_MINUTES[min(len(runs), len(RETRY_MINUTES)) - 1]
     return last + timedelta(minutes=wait)
 
