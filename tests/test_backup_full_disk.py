@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import pathlib
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,7 @@ def test_a_restore_on_a_full_disk_says_so_and_never_calls_the_backup_damaged(
     said = str(told.value)
     assert not isinstance(told.value, Damaged), said
     assert "damaged" not in said.split("not damaged")[0], said
-    assert f"There is not enough free space in {look}" in said, said
+    assert f"There is not enough free space in {look} to unpack" in said, said
     assert "needs about" in said and "free some space" in said, said
     assert not (look / "clinic.db").exists() and not (look / "clinic.keys").exists()
     assert not [p for p in look.iterdir() if p.name.startswith(".restore-")]
@@ -121,7 +122,9 @@ def test_verify_with_a_full_temporary_folder_says_so_exit_not_damaged(
     text = said.out + said.err
     assert code != 3 and code != 0, text  # 3: damaged
     assert "is damaged" not in text, text
-    assert "There is not enough free space in" in text and "TMPDIR" in text, text
+    tmp = tempfile.gettempdir()
+    assert f"There is not enough free space in {tmp} to unpack" in text, text
+    assert "TMPDIR" in text, text
 
 
 def test_an_unwritable_unpack_folder_is_named_with_its_reason(

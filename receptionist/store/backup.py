@@ -337,7 +337,9 @@ class CannotUnpack(UserError):
 
 
 def cannot_unpack(into: Path, needs: int, exc: OSError) -> CannotUnpack:
-    """What a write error while unpacking ``needs`` bytes into ``into`` tells a person."""
+    """What a write error while unpacking ``needs`` bytes into ``into`` tells a person.
+    ``into`` is a temporary folder made for it (gone once told): the folder named is
+    the one it was made in (the data folder restored into; ``backup verify``'s TMPDIR)."""
     if exc.errno in NO_ROOM:
         return CannotUnpack(
             Text(
@@ -348,7 +350,7 @@ def cannot_unpack(into: Path, needs: int, exc: OSError) -> CannotUnpack:
                     "disk (another data folder; for `backup verify`, TMPDIR), then try again. "
                     "The backup itself is not damaged by this.",
                 ),
-                folder=str(into),
+                folder=str(into.parent),
                 mb=str(max(1, -(-needs // (1024 * 1024)))),
             )
         )
@@ -360,7 +362,7 @@ def cannot_unpack(into: Path, needs: int, exc: OSError) -> CannotUnpack:
                 "that can be written to (another data folder; for `backup verify`, TMPDIR), "
                 "then try again. The backup itself is not damaged by this.",
             ),
-            folder=str(into),
+            folder=str(into.parent),
             reason=exc.strerror or type(exc).__name__,
         )
     )
