@@ -17,6 +17,7 @@ import errno
 import os
 import pathlib
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlalchemy import select
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
 from receptionist.errors import Damaged, UserError
+from receptionist.jobs import runner as jobs
 from receptionist.jobs.core import BACKUP
 from receptionist.jobs.runner import Runner
 from receptionist.models import JobRun
@@ -193,7 +195,8 @@ def test_the_backup_job_on_a_full_disk_records_the_sentence(
     root, db = clinic
     _disk_fills(db, monkeypatch)
 
-    ran = Runner([BACKUP]).run_due(db, clock)
+    runner = Runner([BACKUP])
+    ran = runner.run_due(db, clock)
 
     assert [r.outcome for r in ran] == ["failed"]
     with db.read() as s:
@@ -201,3 +204,9 @@ def test_the_backup_job_on_a_full_disk_records_the_sentence(
     assert "There is not enough free space in" in error, error
     assert "OperationalError" not in error, error
     assert not [p for p in files.found_in(root / "backups")]
+    # tried again the same day, once the disk has had time to be seen to
+    assert jobs.status(db, clock, [BACKUP])[0].next_due == ran[0].ended_at + timedelta(minutes=15)
+    monkeypatch.undo()
+    clock.advance(minutes=15)
+    assert [r.outcome for r in runner.run_due(db, clock)] == ["ok"]
+    assert len(files.found_in(root / "backups")) == 1
