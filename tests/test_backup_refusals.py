@@ -173,8 +173,8 @@ def test_a_rekey_whose_backup_folder_is_out_of_reach_succeeds_and_says_so(
     assert main(["init", "--clinic-name", "Moda Dental", "--timezone", "Europe/Istanbul",
                  "--region", "TR", "--admin-user", "admin"]) == 0  # fmt: skip
     blocker = tmp_path / "afile"
-    blocker.write_text("x")
     assert main(["settings", "set", "backup.folder", str(blocker / "backups")]) == 0
+    blocker.write_text("x")  # a file now where the folder was to be (refused if set so)
     capsys.readouterr()
     monkeypatch.setenv("RECEPTIONIST_NEW_PASSPHRASE", "the next long passphrase")
     assert main(["rekey"]) == 0

@@ -116,7 +116,9 @@ def cmd_set(app: App) -> int:
             entry = settings.set_text(db, app.ctx(db), setting.key, text)
         except ValidationError as exc:  # the value typed was refused: name VALUE
             raise ValidationError("value", message(exc)) from None
-    app.emit(describe(entry), f"{entry.key} is now {entry.text}.")
+    said = f"{entry.key} is now {entry.text}."
+    note = settings.note_on(entry.key, entry.value) if setting.scope == "pc" else ""
+    app.emit(describe(entry), f"{said} {note}" if note else said)
     return 0
 
 

@@ -16,6 +16,14 @@ reminders every minute, and a daily job run while the clock was a year ahead run
 again at its next slot, not a year later. Taking the latest run at or before ``now``
 (rather than the last one written) also means a clock put back and then forward
 again runs no slot twice.
+
+A daily job whose run for the slot failed without doing its work (recorded
+``failed`` with no counts: the backup folder out of reach, its disk full) is owed
+again after a backoff (``RETRY_MINUTES``: 15 minutes after the first failure, 30
+after the second, 60 after the third, then hourly) until a run of that slot
+succeeds, or the next slot comes. A failed run that did its part and found something
+a person must see (``runner.Problem`` with counts: the backup written, its audit log
+found rewritten) is not retried: running it again would find the same.
 """
 
 from __future__ import annotations
@@ -32,6 +40,11 @@ from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore
 
 FINISHED = ("ok", "failed")
+# Minutes after a daily job's n-th failed run of a slot (n = 1, 2, ...) before it is
+# owed again; the last one repeats.
+RETRY_MINUTES = (15, 30, 60)
+# The counts of a failed run that did none of its work (``runner``: an exception).
+NOTHING_DONE = "{}"
 
 
 def latest(
@@ -83,18 +96,45 @@ def due(session: Session, job: Job, now: datetime) -> datetime | None:
         return owed if owed <= now else None
     owed = _daily_slot(session, job.trigger, now)
     done = latest(session, job.name, JobRun.due_at, now)
-    return owed if done is None or done < owed else None
+    if done is None or done < owed:
+        return owed
+    again = _retry_at(session, job.name, owed, now)
+    return owed if again is not None and again <= now else None
 
 
 def next_due(session: Session, job: Job, now: datetime) -> datetime:
-    """When ``job`` is next due (``now`` or earlier when it is due already)."""
+    """When ``job`` is next due (``now`` or earlier when it is due already): a daily
+    job whose run of the slot failed, its retry (:data:`RETRY_MINUTES`) if that comes
+    before the next slot."""
     if isinstance(job.trigger, Every):
         return _interval_due(session, job.name, job.trigger, now)
     owed = _daily_slot(session, job.trigger, now)
     done = latest(session, job.name, JobRun.due_at, now)
     if done is None or done < owed:
         return owed
-    return _next_daily(session, job.trigger, owed)
+    following = _next_daily(session, job.trigger, owed)
+    again = _retry_at(session, job.name, owed, now)
+    return following if again is None else min(again, following)
+
+
+def _retry_at(session: Session, name: str, owed: datetime, now: datetime) -> datetime | None:
+    """When a daily job whose runs of the slot ``owed`` all failed without doing their
+    work is owed again: the last one's end plus the backoff for how many failed. None
+    when a run of the slot succeeded (or did its part and found a problem)."""
+    runs = session.execute(
+        select(JobRun.outcome, JobRun.counts, JobRun.started_at, JobRun.ended_at).where(
+            JobRun.job == name,
+            JobRun.outcome.in_(FINISHED),
+            JobRun.due_at >= owed,
+            JobRun.due_at <= now,
+            JobRun.started_at <= now,
+        )
+    ).all()
+    if not runs or any(r.outcome != "failed" or r.counts != NOTHING_DONE for r in runs):
+        return None
+    last: datetime = max(r.ended_at or r.started_at for r in runs)
+    wait = RETRY_MINUTES[min(len(runs), len(RETRY_MINUTES)) - 1]
+    return last + timedelta(minutes=wait)
 
 
 def _next_daily(session: Session, trigger: Daily, after: datetime) -> datetime:

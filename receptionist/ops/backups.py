@@ -143,9 +143,21 @@ FOLDER_FAILED = QT_TRANSLATE_NOOP(
 )
 
 
-def _folder_failed(folder: Path, exc: OSError) -> UserError:
-    """What an OS error while making a backup in ``folder`` tells a person."""
+NO_ROOM = QT_TRANSLATE_NOOP(
+    "core",
+    "There is not enough free space in {folder} for the backup (it needs about {mb} MB): "
+    "nothing was left there. Free some space on that disk, or choose another backup folder "
+    "({where}); then make the backup again.",
+)
+
+
+def _folder_failed(folder: Path, exc: OSError, needs: int = 0) -> UserError:
+    """What an OS error while making a backup in ``folder`` tells a person: its disk
+    full (about ``needs`` bytes wanted), or the reason the system gives."""
     where = registry.section(settings.FOLDER)
+    if exc.errno in files.NO_ROOM:
+        mb = str(max(1, -(-needs // (1024 * 1024))))
+        return UserError(Text(NO_ROOM, folder=str(folder), mb=mb, where=where))
     return UserError(Text(FOLDER_FAILED, folder=str(folder), reason=_reason(exc), where=where))
 
 
@@ -174,7 +186,16 @@ def create(
     try:
         return _create(db, ctx, root, to=to, stop=stop or _going_on)
     except OSError as exc:
-        raise _folder_failed(folder_for(root, to), exc) from exc
+        raise _folder_failed(folder_for(root, to), exc, _size(db.path)) from exc
+
+
+def _size(path: Path) -> int:
+    """The bytes of the file at ``path`` (0 when it cannot be read): what a backup of
+    it needs, about."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _going_on() -> bool:

@@ -167,7 +167,19 @@ def set_preference(key: str, value: object) -> object:
         raise ValueError(f"{key} is not a setting of this PC")
     if setting.permission != registry.ANYONE:
         raise ValueError(f"{key} is changed by a signed-in user who may: use set_value")
-    return pcstore.write(setting, _named(setting, lambda: setting.check(value)))
+    checked = _named(setting, lambda: setting.check(value))
+    setting.kind.vet(checked, setting.key, setting.label)
+    return pcstore.write(setting, checked)
+
+
+def note_on(key: str, value: object) -> str:
+    """What a person is told about ``key``'s value just set, beyond that it is set (a
+    backup folder that does not exist yet: whether it will be made); "" for nothing."""
+    setting = registry.setting(key)
+    try:
+        return setting.kind.vet(value, setting.key, setting.label)
+    except ValidationError:
+        return ""  # refused since: its next setting says so
 
 
 def set_text(db: Database, ctx: Ctx, key: str, text: str) -> Entry:
@@ -235,7 +247,9 @@ def _check(ctx: Ctx, setting: Setting, value: object, region: str = "") -> objec
         read = setting.in_region
         value = _named(setting, lambda: read(typed, setting.key, setting.label, region))
     if setting.scope != "secret":
-        return _named(setting, lambda: setting.check(value))
+        checked = _named(setting, lambda: setting.check(value))
+        setting.kind.vet(checked, setting.key, setting.label)
+        return checked
     if not isinstance(value, str):
         raise ValidationError(
             setting.key,

@@ -3,6 +3,11 @@ many the rotation keeps."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from receptionist.errors import ValidationError
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .kinds import Whole, Words
@@ -11,11 +16,60 @@ from .registry import Setting, declare
 CONFIGURE = "clinic.configure"
 MANAGE_BACKUPS = "backup.manage"  # where the clinic's backups go: a manager's, IT's
 
+
+@dataclass(frozen=True)
+class FolderPath(Words):
+    """A folder's path on this PC (empty: the default). Set by a person, a path that
+    is a file (or lies under one) is refused; one that does not exist yet is told
+    whether the first backup will make it (the nearest existing folder above it is
+    writable) or not. Read, the value is only checked as text: what is found there
+    then is the backup's to tell."""
+
+    def vet(self, value: object, key: str, label: str) -> str:
+        text = str(value)
+        if not text:
+            return ""
+        where = Path(os.path.abspath(Path(text).expanduser()))
+        if where.is_dir():
+            return ""
+        above = where
+        while not above.exists() and above != above.parent:
+            above = above.parent
+        if above.exists() and not above.is_dir():
+            raise ValidationError(
+                key,
+                Text(
+                    QT_TRANSLATE_NOOP(
+                        "core",
+                        "{label}: {path} is a file, not a folder; give the folder the "
+                        "backups go into (a new folder's name is fine: it is made).",
+                    ),
+                    label=label,
+                    path=str(above),
+                ),
+            )
+        if os.access(above, os.W_OK | os.X_OK):
+            return Text(
+                QT_TRANSLATE_NOOP("core", "{path} does not exist yet: the first backup makes it."),
+                path=str(where),
+            )
+        return Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "{path} does not exist, and it cannot be made here now ({above} is out of "
+                "reach or not writable): connect the disk or share, or create the folder, "
+                "before the next backup.",
+            ),
+            path=str(where),
+            above=str(above),
+        )
+
+
 FOLDER = declare(
     Setting(
         "backup.folder",
         "pc",
-        Words(1000, required=False),
+        FolderPath(1000, required=False),
         "",
         Text(QT_TRANSLATE_NOOP("core", "Backup folder")),
         Text(

@@ -55,6 +55,13 @@ class Kind:
         name what has not arrived here yet). Refused: ValidationError naming ``key``."""
         return value
 
+    def vet(self, value: object, key: str, label: str) -> str:
+        """What only the world outside the value can tell (a folder that is a file),
+        asked of ``value`` (checked) when a person sets it, never when it is read (a
+        folder made a file since must not turn the setting into its default). Refused:
+        ValidationError naming ``key``; else a note to tell them ("" for none)."""
+        return ""
+
     def show(self, value: object) -> str:
         return json.dumps(value, ensure_ascii=False)
 

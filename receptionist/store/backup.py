@@ -19,6 +19,7 @@ backup is whole or absent. Nothing here knows what an audit log or a patient is:
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlcipher3
 
@@ -216,6 +217,8 @@ def export_copy(
         except sqlcipher3.OperationalError as exc:
             if stop is not None and stop():  # interrupted by the handler: given up
                 raise Stopped() from exc
+            if is_full(exc):  # the copy's disk: an OS error on its folder, as it is
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dest.parent)) from exc
             raise
         finally:
             conn.close()
@@ -227,6 +230,12 @@ def export_copy(
         with contextlib.suppress(OSError):
             dest.unlink()
         raise
+
+
+def is_full(exc: Exception) -> bool:
+    """Whether SQLite's error says a disk (or its quota) is full: SQLITE_FULL, whose
+    sentence ``sqlcipher_export`` passes on under a plain SQLITE_ERROR."""
+    return "database or disk is full" in str(exc)
 
 
 def _clause(key: bytes | str) -> str:
@@ -308,17 +317,94 @@ def extract(path: Path, into: Path) -> tuple[Manifest, Path, Path]:
     with _archive(path) as zf:
         manifest = _manifest(zf, path)
         db, keys = into / DB, into / KEYS
+        needs = sum(zf.getinfo(member).file_size for member in (DB, KEYS))
         try:
             for member, target in ((DB, db), (KEYS, keys)):
-                create_private(target)
-                with zf.open(member) as src, target.open("wb") as out:
+                _make(target, into, needs)
+                with zf.open(member) as src, _written(target, into, needs) as out:
                     while chunk := src.read(CHUNK):
-                        out.write(chunk)
+                        _write(out, into, needs, chunk)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise _broken(path, "it cannot be read to its end") from exc
     if db.stat().st_size != manifest.db_bytes or sha256_of(db) != manifest.db_sha256:
         raise _broken(path, "its copy is not the one it was made with")
     return manifest, db, keys
+
+
+# The OS's reasons a folder has no room for what is written in it: its disk (or the
+# person's quota on it) full.
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class CannotUnpack(UserError):
+    """The folder a backup is unpacked into cannot take it (its disk full, read-only,
+    not writable): the backup itself may be whole. Never a :class:`BrokenBackup`."""
+
+
+def cannot_unpack(into: Path, needs: int, exc: OSError) -> CannotUnpack:
+    """What a write error while unpacking ``needs`` bytes into ``into`` tells a person.
+    ``into`` is a temporary folder made for it (gone once told): the folder named is
+    the one it was made in (the data folder restored into; ``backup verify``'s TMPDIR)."""
+    if exc.errno in NO_ROOM:
+        return CannotUnpack(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "There is not enough free space in {folder} to unpack the backup (needs "
+                    "about {mb} MB); free some space on that disk, or unpack it on another "
+                    "disk (another data folder; for `backup verify`, TMPDIR), then try again. "
+                    "The backup itself is not damaged by this.",
+                ),
+                folder=str(into.parent),
+                mb=str(max(1, -(-needs // (1024 * 1024)))),
+            )
+        )
+    return CannotUnpack(
+        Text(
+            QT_TRANSLATE_NOOP(
+                "core",
+                "The backup could not be unpacked in {folder}: {reason}. Choose a folder "
+                "that can be written to (another data folder; for `backup verify`, TMPDIR), "
+                "then try again. The backup itself is not damaged by this.",
+            ),
+            folder=str(into.parent),
+            reason=exc.strerror or type(exc).__name__,
+        )
+    )
+
+
+@contextlib.contextmanager
+def _written(target: Path, into: Path, needs: int) -> Iterator[BinaryIO]:
+    """``target`` open for writing; a write error on it (its closing flushes) is the
+    folder's (:func:`cannot_unpack`), not the backup's."""
+    try:
+        out = target.open("wb")
+    except OSError as exc:
+        raise cannot_unpack(into, needs, exc) from exc
+    try:
+        yield out
+    finally:
+        try:
+            out.close()
+        except OSError as exc:
+            raise cannot_unpack(into, needs, exc) from exc
+
+
+def _make(target: Path, into: Path, needs: int) -> None:
+    """``target`` made, owner-only; an OS error is the folder's (:func:`cannot_unpack`)."""
+    try:
+        create_private(target)
+    except OSError as exc:
+        raise cannot_unpack(into, needs, exc) from exc
+
+
+def _write(out: BinaryIO, into: Path, needs: int, chunk: bytes) -> None:
+    """``chunk`` written to ``out``; an OS error is the folder's (:func:`cannot_unpack`):
+    only read errors are the backup's."""
+    try:
+        out.write(chunk)
+    except OSError as exc:
+        raise cannot_unpack(into, needs, exc) from exc
 
 
 def opens_with(db: Path, key: bytes) -> bool:
