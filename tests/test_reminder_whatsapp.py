@@ -122,7 +122,9 @@ def test_meta_s_template_refusals_are_permanent_and_explained(clinic: Clinic, me
     assert log[0].entry.reason == "permanent:template_missing"  # beside, not in, the summary
     row = reminders.listing(clinic.db, clinic.ctx, states=("failed",))[0]
     assert row.explained is not None and "132001" in row.explained
-    assert "channels.whatsapp_templates_en" in row.explained
+    # where to look, as Settings names it (a setting's key was shown before)
+    assert "Message channels, WhatsApp templates" in row.explained
+    assert "channels.whatsapp" not in row.explained
     templates(clinic, en=WA_SETTING)
     server.paused.add("booking_confirmed")
     clinic.book(clinic.patient(2, consents=("reminder_whatsapp",)), at(2, 10))
