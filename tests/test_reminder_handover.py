@@ -231,6 +231,39 @@ def test_a_resend_answered_after_the_takeover_moves_the_takeover_s_pushed_too(
         assert s.get(ReminderHandover, "lease").pushed == batch  # type: ignore[union-attr]
 
 
+def test_a_forced_takeover_keeps_the_renewal_it_followed_for_a_resend_answered_after(
+    db: Database, clock: FixedClock
+) -> None:
+    """A person forced the lease half an hour after the holder's last renewal, which the
+    stand-by heard with its batch waiting: the handover keeps that renewal (``doubted``,
+    0039; a row kept before, with none, gets it from the next round's), and the resend
+    answered after as applied before it moves the handover's ``pushed`` too (#14: only
+    the ``watch`` row's moved, the force taken for the renewal)."""
+    heard = clock.now()
+    renewed = heard - timedelta(seconds=3)
+    doubted = renewed + handover.SENDING_AFTER
+    forced = heard + timedelta(minutes=30)
+    with db.write() as s:
+        _synced(s, heard - timedelta(hours=1))
+        sync = s.get(SyncState, 1)
+        assert sync is not None
+        sync.pushed_change, sync.accepted_change = 7, 5  # a batch waits, its answer lost
+        handover.watch(s, renewed, heard, heard)
+        handover.note(s, "lease", forced, forced, doubted=doubted)
+        row = s.get(ReminderHandover, "lease")
+        assert row is not None and (row.doubted, row.pushed) == (doubted, 5)
+        row.doubted = None  # as kept before 0039
+        handover.note(s, "lease", forced + timedelta(seconds=1), forced, doubted=doubted)
+        assert row.doubted == doubted
+        handover.applied_before(s, renewed + timedelta(seconds=1))  # after the renewal
+        assert row.pushed == 5
+        handover.applied_before(s, renewed)
+        assert row.pushed == 7
+        later = forced + timedelta(hours=2)  # a new takeover: the holder renewed up to it
+        handover.note(s, "lease", later, later, doubted=later)
+        assert row.doubted is None
+
+
 def test_pushed_moves_on_while_the_mark_is_not_known_yet(db: Database, clock: FixedClock) -> None:
     """A takeover whose mark waits for a sync after the cutoff still reads the change
     feed after ``pushed`` (this PC's own changes): once what came after it is planned

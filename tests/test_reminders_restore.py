@@ -93,6 +93,52 @@ def test_a_message_planned_before_the_restore_for_later_still_goes(
         db.close()
 
 
+def test_a_restored_station_ends_what_is_past_the_late_limit_as_late_not_restored(
+    data_dir: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, twilio, tmp_path: Path
+) -> None:
+    """The backup held X's and Y's day-before reminders and Y's two-hours one, all
+    sent after it; the file is restored the next morning. X's and Y's day-before ones,
+    due some 20 hours before, are past the late limit: too late to go whether or not
+    they went, so "late" (nothing to resend), not "restored" (which asks the desk to
+    resend each); Y's two-hours one, due half an hour before, still within it, may have
+    gone: "restored". Nothing goes again."""
+    sender, server = twilio
+    monkeypatch.setenv("RECEPTIONIST_PASSPHRASE", PASSPHRASE)
+    db = open_clinic(data_dir)  # Monday 10:00 in Istanbul
+    ctx = Ctx(Actor(None, "admin", "cli"), clock)
+    clinic = make(db, ctx, clock)
+    clinic.set(offsets="24h,2h", confirmation=False)
+    x = clinic.book(clinic.patient(1), at(1, 14))  # Tuesday 14:00
+    y = clinic.book(clinic.patient(2), at(1, 11, 30))  # Tuesday 11:30
+    assert dispatch.run(db, clock, {"sms": sender}).of("sent") == []
+    backup = backups.create(db, ctx, data_dir, to=tmp_path / "backups")
+    clock.set(at(0, 11, 30))
+    assert [i.appointment_id for i in dispatch.run(db, clock, {"sms": sender}).of("sent")] == [y]
+    clock.set(at(0, 14))
+    assert [i.appointment_id for i in dispatch.run(db, clock, {"sms": sender}).of("sent")] == [x]
+    clock.set(at(1, 9, 30))
+    sent = dispatch.run(db, clock, {"sms": sender}).of("sent")
+    assert [(i.appointment_id, i.rule) for i in sent] == [(y, "2h")]
+    db.close()
+    clock.set(at(1, 10))
+    backups.restore(data_dir, backup.path, clock)
+    db = open_clinic(data_dir)
+    try:
+        again = dispatch.run(db, clock, {"sms": sender})
+        assert again.of("sent") == []
+        with db.read() as s:
+            rows = s.scalars(select(Reminder).where(Reminder.send_at <= clock.now())).all()
+            ended = {(r.appointment_id, r.rule): (r.state, r.reason) for r in rows}
+        assert ended == {
+            (x, "24h"): ("skipped", "late"),
+            (y, "24h"): ("skipped", "late"),
+            (y, "2h"): ("skipped", "restored"),
+        }
+        assert len(server.messages) == 3
+    finally:
+        db.close()
+
+
 # A restore killed once the backup's file is in place, before the restore is written
 # in it (the process dies where it would open the restored file).
 KILLED_RESTORE = """

@@ -48,6 +48,12 @@ class ReminderHandover(Base):
     # round yet, the ``watch`` row, a row from before 0037 (``cutoff`` moved by the
     # round's skew). 0037.
     endpoint_cutoff: Mapped[datetime | None] = mapped_column(default=None)
+    # A ``lease`` a person forced from its holder (``cutoff``: the force): that holder's
+    # last renewal before it, a minute after, in the endpoint's time (``handover.note``):
+    # the renewal whose ``watch`` row the handover took, so a push's resend answered
+    # after the takeover moves its ``pushed`` too (``handover.applied_before``). None:
+    # not forced, not known, a ``restore``, the ``watch`` row. 0039.
+    doubted: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ReminderHandoverLate(Base):

@@ -418,10 +418,13 @@ def _handed_over(
         .limit(ROUND_LIMIT * 5)
     )
     doubt = _doubted(taken, cutoff, made, now + skew)
+    # After a restore, one past the late limit (the round's time) is too late whether or
+    # not it went before the restore: "late", nothing to resend, not "restored".
+    stale = now + skew - cfg.late_limit if taken.kind == "restore" else None
     with db.write() as s:
         rows = _confirmed_elsewhere(s, made, seen, theirs)
         for row in rows:
-            _leave(s, row, taken.reason, now, doubt)
+            _leave(s, row, taken.reason, now, doubt, stale)
         items = [_item(row) for row in rows]
     # Every one, batch after batch, before anything is sent: one left pending would go
     # out a second time in this very round (its time is due).
@@ -429,7 +432,7 @@ def _handed_over(
         with db.write() as s:
             rows = list(s.scalars(query))
             for row in rows:
-                _leave(s, row, taken.reason, now, doubt)
+                _leave(s, row, taken.reason, now, doubt, stale)
             items += [_item(row) for row in rows]
         if len(rows) < ROUND_LIMIT * 5:
             return items
@@ -457,8 +460,16 @@ def _doubted(
     return _Doubt(taken.doubted, taken.doubted - (cutoff - made), now)
 
 
-def _leave(s: Session, r: Reminder, reason: str, now: datetime, doubt: _Doubt | None) -> None:
-    """``r`` was the previous sender's (``_handed_over``): skipped, ``reason``. After a
+def _leave(
+    s: Session, r: Reminder, reason: str, now: datetime, doubt: _Doubt | None,
+    stale: datetime | None = None,
+) -> None:  # fmt: skip
+    """``r`` was the previous sender's (``_handed_over``): skipped, ``reason``. With
+    ``stale`` (a restore's: the round's time less the late limit), one past the late
+    limit is skipped "late" instead (``_past_late``): a round would not send it now
+    whether or not it went before the restore, so the desk is not asked to resend it
+    (before, a restore the morning after skipped the whole previous day's reminders as
+    "restored", each inviting a resend of a stale message). After a
     person's "take over now" (``doubt``), one it answered for only after its last
     renewal (due after it; a confirmation, move or cancellation message of a change made
     after it) may or may not have gone: it died some time between that renewal and the
@@ -469,7 +480,19 @@ def _leave(s: Session, r: Reminder, reason: str, now: datetime, doubt: _Doubt | 
     if doubt is not None and _in_doubt(s, r, doubt) and not _logged_elsewhere(s, r):
         _finish(r, "unknown", TAKEN_OVER, now)
         return
+    if stale is not None and _past_late(r, stale):
+        _finish(r, "skipped", "late", now)
+        return
     _finish(r, "skipped", reason, now)
+
+
+def _past_late(r: Reminder, stale: datetime) -> bool:
+    """Whether ``r`` is past the late limit (``stale``: the round's time less it), as a
+    round decides (``compose.decide``: its time, or its next try's, before then; one
+    tried in vain, its time: ``compose.too_late``)."""
+    if tried(r):
+        return r.send_at < stale
+    return max(r.send_at, r.next_try_at or r.send_at) < stale
 
 
 def _in_doubt(s: Session, r: Reminder, doubt: _Doubt) -> bool:

@@ -90,8 +90,9 @@ class Handover:
     endpoint_cutoff: datetime | None = field(default=None, compare=False)
     # A lease a person forced from its holder (the cutoff: the force): that holder's last
     # renewal before it, a minute after, in the endpoint's time, as each round hears it
-    # (``station.Hold.doubted``; not kept): what it answered for after this it may or
-    # may not have sent (``dispatch._leave``). None: not forced, or not known.
+    # (``station.Hold.doubted``; the round's, kept in the file for ``applied_before``):
+    # what it answered for after this it may or may not have sent (``dispatch._leave``).
+    # None: not forced, or not known.
     doubted: datetime | None = field(default=None, compare=False)
 
     @property
@@ -114,7 +115,9 @@ def note(
     the endpoint's: a correction of this PC's clock since (a new skew) moves neither.
     A lease a person forced (``doubted``: its holder's last renewal, a minute after, the
     endpoint's time; the cutoff is the force) takes the mark watched for that renewal:
-    what reached this PC after the holder went silent was never its to see."""
+    what reached this PC after the holder went silent was never its to see; that renewal
+    is kept with it (``doubted``, 0039), so a push's resend answered after the takeover
+    still finds the renewal watched (``applied_before``)."""
     row = session.get(ReminderHandover, kind)
     if row is not None:
         # A row from before 0037 keeps no endpoint's cutoff: read as it was, on this
@@ -123,20 +126,24 @@ def note(
         if abs(kept - cutoff) <= SAME:
             if row.endpoint_cutoff is None:
                 row.endpoint_cutoff = cutoff
+            if row.doubted is None and doubted is not None and doubted < kept:
+                row.doubted = doubted  # a forced handover kept before 0039
             return
     said, cutoff = cutoff, cutoff - skew
-    heard = said if doubted is None or doubted >= said else doubted
+    if doubted is not None and doubted >= said:
+        doubted = None  # the holder renewed up to the force: nothing in doubt
+    heard = said if doubted is None else doubted
     mark, pushed = _watched(session, heard - skew, heard) if kind == "lease" else (None, None)
     _forget_late(session, kind)
     if row is None:
         row = ReminderHandover(
             kind=kind, cutoff=cutoff, mark=mark, pushed=pushed, updated_at=now,
-            endpoint_cutoff=said,
+            endpoint_cutoff=said, doubted=doubted,
         )  # fmt: skip
         session.add(row)
     else:
         row.cutoff, row.mark, row.pushed, row.updated_at = cutoff, mark, pushed, now
-        row.endpoint_cutoff = said
+        row.endpoint_cutoff, row.doubted = said, doubted
     session.flush()
 
 
@@ -193,7 +200,8 @@ def applied_before(session: Session, applied_at: datetime | None) -> None:
     moves up to the batch's last change (a missed confirmation is preferred to a double
     one), on the ``watch`` row and on the ``lease`` handover that took it from there
     (``_heard``: this PC took over since, its resend still unanswered; the batch's
-    bookings are the holder's all the same), and the appointments that handover kept
+    bookings are the holder's all the same; after a forced takeover, of the renewal
+    before the force: ``_followed``), and the appointments that handover kept
     as news the holder never saw only for a change of the batch are news no more
     (``_relate``). Not said when, it could have been unless the batch holds a change
     made after this PC first heard that renewal (the batch was packed, so first sent,
@@ -213,12 +221,24 @@ def applied_before(session: Session, applied_at: datetime | None) -> None:
         return
     taken = session.get(ReminderHandover, "lease")
     behind = taken is not None and taken.pushed is not None and last > taken.pushed
-    if taken is not None and behind and _heard(row, taken.cutoff, taken.endpoint_cutoff):
+    if taken is not None and behind and _heard(row, *_followed(taken)):
         taken.pushed = last
         _relate(session, taken)
     if last > row.pushed:
         row.pushed = last
     session.flush()
+
+
+def _followed(taken: ReminderHandover) -> tuple[datetime, datetime | None]:
+    """The time a ``lease`` handover followed the holder's last renewal by, on this PC's
+    clock and in the endpoint's (as ``note`` took its ``watch`` row for it): its cutoff;
+    or, for one a person forced (``doubted``), that holder's last renewal before the
+    force, a minute after (before 0039 it was not kept, the force was taken for it, and
+    a resend answered after a forced takeover never moved its ``pushed``)."""
+    said = taken.endpoint_cutoff
+    if taken.doubted is None or said is None:
+        return taken.cutoff, said
+    return taken.cutoff - (said - taken.doubted), taken.doubted
 
 
 def _packed_after(session: Session, heard: datetime) -> bool:

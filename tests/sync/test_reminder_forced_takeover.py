@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from test_reminder_lease import book, pcs, provider, round_of, sent_rows, states
+from test_reminder_standby_pushed import lost_answer
 from test_reminder_takeover import sent_by
+from test_reminder_told_gaps import SQLITE_ONLY
 from test_two_pcs import Pc, admin, settle
 
 from receptionist.clock import FixedClock
@@ -252,4 +254,38 @@ def test_a_booking_made_on_the_stand_by_after_the_last_renewal_is_confirmed_afte
     assert reminderlease.take_over(b.db, an_admin(b, clock)).from_code == "A"
     assert sent_by(b, sender) == [(q, "confirmation")]
     assert states(b, q)["confirmation"] == ("sent", "")
+    assert len(server.messages) == 1
+
+
+@SQLITE_ONLY
+def test_a_batch_the_old_holder_saw_answered_after_a_take_over_is_not_confirmed_again(
+    pcs: tuple[Pc, Pc], provider, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Q is booked on B, the stand-by; the endpoint applies B's push, the answer lost.
+    A pulls Q, renews and confirms it (A's last renewal, which B hears, its batch still
+    waiting); A dies before its log of it syncs. Half an hour on, an administrator on B
+    takes over: B's round waits for the batch's answer; the resend says it was applied
+    before A's last renewal, so Q is A's (#14: the forced renewal was not kept, the
+    takeover's ``pushed`` did not move and B confirmed Q a second time)."""
+    a, b = pcs
+    sender, server = provider
+    settings.set_many(a.db, a.ctx, {"reminders.offsets": "", "reminders.standby": "B"})
+    assert sent_by(a, sender) == []  # A holds the lease
+    settle(a, b)
+    assert round_of(b, sender).reason == "lease_elsewhere"
+    q = book(b, "Kaan", 40, "05321112233")
+    lost_answer(b, monkeypatch)  # Q is on the endpoint; B does not know it
+    settle(a)  # Q reaches A
+    clock.advance(minutes=1)
+    assert sent_by(a, sender) == [(q, "confirmation")]  # A's last renewal: saw Q; dies
+    assert round_of(b, sender).reason == "lease_elsewhere"  # B hears it, its batch waiting
+    clock.advance(minutes=30)
+    # The clinic names B its station, on B, not synced yet: B's batch still waits.
+    settings.set_many(b.db, admin(clock), {"reminders.station": "B", "reminders.standby": ""})
+    assert reminderlease.take_over(b.db, an_admin(b, clock)).from_code == "A"
+    assert sent_by(b, sender) == []  # the takeover, the resend not answered yet
+    assert states(b, q)["confirmation"] == ("pending", "awaiting_push")
+    settle(b)  # the resend: "applied already", before A's last renewal
+    assert sent_by(b, sender) == []
+    assert states(b, q)["confirmation"] == ("skipped", "other_station")
     assert len(server.messages) == 1
