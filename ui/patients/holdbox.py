@@ -121,7 +121,7 @@ class HoldBox(QGroupBox):
         self.button.setEnabled(self.allowed)
         if hold is None:
             self.state.setText(self.tr("Not on hold: the retention policy applies."))
-            self.button.setText(self.tr("&Place a hold…"))
+            self.button.setText(self.tr("Place a &hold…"))
             return
         self.button.setText(self.tr("Li&ft the hold…"))
         when = short_datetime(hold.placed_at, self.tz)
