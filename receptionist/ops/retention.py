@@ -154,6 +154,9 @@ class Swept:
         return self.audit_waiting_why if self.audit_waiting else None
 
 
+CANNOT_SEE_HOLD = Text(QT_TRANSLATE_NOOP("core", "Your role cannot see patients' records."))
+
+
 def may_sweep(ctx: Ctx) -> None:
     """PermissionDenied unless the actor may sweep (and hold)."""
     require(ctx, "clinic.configure", CANNOT)
@@ -748,7 +751,7 @@ def _view(s: Session, ctx: Ctx, found: Hold) -> HoldView:
 def hold_of(db: Database, ctx: Ctx, patient_id: str) -> HoldView | None:
     """The patient's hold, or None: for anyone who may read the patient (the patient
     window says it); the reason only for those who may hold."""
-    require(ctx, "patient.read", CANNOT)
+    require(ctx, "patient.read", CANNOT_SEE_HOLD)
     with db.read() as s:
         found = holds.of(s, patient_id)
         return None if found is None else _view(s, ctx, found)

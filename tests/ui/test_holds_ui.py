@@ -203,6 +203,7 @@ def test_settings_lists_the_holds_and_opens_the_patient(
     with qtbot.waitSignal(section.loaded, timeout=10_000):  # read when shown
         pass
     assert section.table.rowCount() == 0 and "No patient is on hold" in section.empty.text()
+    shot(dialog, "settings-retention-no-holds")
     on_worker(desk, lambda db: retention.hold(db, admin_ctx(desk), pid, REASON, "legal"))
     qtbot.waitUntil(lambda: section.table.rowCount() == 1, timeout=10_000)  # the change feed
     cells = [section.table.item(0, c).text() for c in range(5)]
