@@ -75,9 +75,11 @@ def test_sweep_hold_and_jobs_through_the_cli(
     assert code == 0 and plan["dry_run"] and plan["counts"]["patient"] == 1  # type: ignore[index]
     assert [p["number"] for p in plan["patients"]] == [number]  # type: ignore[index]
 
-    assert run(capsys, "patient", "hold", number, "--reason", "court case")[0] == 0
+    code, held = run(capsys, "patient", "hold", number, "--reason", "court case", "--kind", "legal")
+    assert code == 0 and held["kind"] == "legal"  # type: ignore[index]
     code, plan = run(capsys, "sweep", "--dry-run")
     assert plan["counts"]["patient"] == 0 and plan["patients"] == []  # type: ignore[index]
+    assert plan["held"] == 1  # type: ignore[index]
     code, swept = run(capsys, "sweep", "--yes")  # after the dry runs above
     assert code == 0 and swept["records"] == []  # type: ignore[index]
     assert main(["patient", "hold", number, "--reason", " "]) == 2

@@ -217,6 +217,36 @@ def test_holds_are_placed_lifted_and_refused_plainly(db: Database, clinic: Ctx) 
         retention.sweep(db, desk, db.path.parent)
 
 
+def test_a_hold_s_kind_and_who_may_read_it(db: Database, clinic: Ctx) -> None:
+    """Issue #14: the screens' reads. The kind travels with the reason; anyone who may
+    read the patient sees the hold (not why); the dry run counts whom holds keep."""
+    lapsed = retention.dry_run(db, clinic, db.path.parent).patients
+    assert retention.dry_run(db, clinic, db.path.parent).held == 0
+    first, second = lapsed[0], lapsed[1]
+    retention.hold(db, clinic, first.number, "court letter 2026/114", "legal")
+    retention.hold(db, clinic, second.number, "the CLI's reason")  # no kind
+    manager = retention.hold_of(db, clinic, first.id)
+    assert manager is not None
+    assert (manager.kind, manager.reason, manager.number) == (
+        "legal",
+        "court letter 2026/114",
+        first.number,
+    )
+    desk = actor_ctx("receptionist", clinic.clock)
+    seen = retention.hold_of(db, desk, first.id)
+    assert seen is not None and seen.kind == "legal" and seen.reason == ""
+    assert retention.hold_of(db, desk, lapsed[2].id) is None
+    with pytest.raises(PermissionDenied):
+        retention.holds_listed(db, desk)
+    listed = {h.patient_id: (h.kind, h.reason) for h in retention.holds_listed(db, clinic)}
+    assert listed == {first.id: ("legal", "court letter 2026/114"),
+                      second.id: (None, "the CLI's reason")}  # fmt: skip
+    assert retention.dry_run(db, clinic, db.path.parent).held == 2
+    with pytest.raises(ValidationError) as refused:
+        retention.hold(db, clinic, first.number, "why", "whim")
+    assert refused.value.field == "kind"
+
+
 def test_expired_backups_and_old_destruction_records_go(db: Database, clinic: Ctx) -> None:
     from receptionist.ops import backups
 

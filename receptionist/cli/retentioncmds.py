@@ -112,6 +112,11 @@ def register_holds(psub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     h.add_argument("patient", help="the patient's number, or id (or its first characters)")
     h.add_argument("--reason", required=True, help="why the data must be kept (who asked)")
+    h.add_argument(
+        "--kind",
+        choices=("legal", "medical"),
+        help="legal (a court, a lawyer, an authority) or medical; kept with the reason",
+    )
     h.set_defaults(func=cmd_hold)
     u = psub.add_parser(
         "unhold",
@@ -361,6 +366,7 @@ def _plan(plan: ops.Plan) -> dict[str, Any]:
         "policies": plan.policies,
         "patients": [{"id": p.id, "number": p.number, "name": p.name} for p in plan.patients],
         "backups": [str(path) for path in plan.backups],
+        "held": plan.held,  # patients past their time whom a hold keeps
     }
 
 
@@ -380,13 +386,20 @@ def _plan_text(plan: ops.Plan, tz: ZoneInfo, most: int | None = None) -> str:
     if len(shown) < len(plan.patients):
         more = len(plan.patients) - len(shown)
         lines.append(f"  ... and {more} more: `receptionist sweep --dry-run` lists them all.")
+    if plan.held:
+        lines.append(f"{plan.held} patient(s) past their time are kept: on legal or medical hold.")
     return "\n".join(lines)
 
 
 def cmd_hold(app: App) -> int:
     with app.database() as db:
-        hold = ops.hold(db, app.ctx(db), app.args.patient, app.args.reason)
-    data = {"patient_id": hold.patient_id, "reason": hold.reason, "placed_at": hold.placed_at}
+        hold = ops.hold(db, app.ctx(db), app.args.patient, app.args.reason, app.args.kind)
+    data = {
+        "patient_id": hold.patient_id,
+        "kind": hold.kind,
+        "reason": hold.reason,
+        "placed_at": hold.placed_at,
+    }
     app.emit(data, f"Patient {app.args.patient} is on hold: no sweep removes their data.")
     return 0
 

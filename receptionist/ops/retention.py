@@ -32,6 +32,7 @@ from receptionist.errors import NotFound, UserError, ValidationError
 from receptionist.freetext import clean_text
 from receptionist.journal import audit, changefeed, notary
 from receptionist.journal.anchor import Anchor
+from receptionist.models import Patient, StaffUser
 from receptionist.ops import auditwait, backups, lookup
 from receptionist.ops.conflicterasure import close_erased
 from receptionist.reminders import deliverylog
@@ -114,6 +115,7 @@ class Plan:
     patients: list[Lapsed]
     backups: list[Path]
     policies: dict[str, str]  # kind -> "setting=value"
+    held: int = 0  # patients past their time whom a hold keeps
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,9 @@ class Swept:
         None: what a person is told after a sweep (the CLI, Settings > Retention, the
         scheduled job's counts); a sweep with nothing waiting asks nobody to act."""
         return self.audit_waiting_why if self.audit_waiting else None
+
+
+CANNOT_SEE_HOLD = Text(QT_TRANSLATE_NOOP("core", "Your role cannot see patients' records."))
 
 
 def may_sweep(ctx: Ctx) -> None:
@@ -198,6 +203,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         old_audit = auditlog.due(s, rule.audit_before)
         unused = tokens.unused(s, db.path.parent, now)
         withdrawn = disclosures.count_due(s, rule.records_before, rule.patients_before)
+        kept = rules.held_lapsed(s, rule.patients_before)
     spent = tokens.asked(unused).count  # the keychain: outside the transaction
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
@@ -212,7 +218,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
     found["audit_event"] = old_audit.count if old_audit is not None else 0
     found[tokens.KIND] = spent
     found[disclosures.KIND] = withdrawn
-    return Plan(now, found, patients, expired, _policies(rule))
+    return Plan(now, found, patients, expired, _policies(rule), kept)
 
 
 def _whole(rule: Policy) -> str:
@@ -699,8 +705,9 @@ def records_gone(db: Database, ctx: Ctx, since: datetime | None = None) -> list[
 # -- holds ---------------------------------------------------------------------------
 
 
-def hold(db: Database, ctx: Ctx, patient: str, reason: str) -> Hold:
-    """Put ``patient`` (a number, id or id prefix) on hold: no sweep removes it."""
+def hold(db: Database, ctx: Ctx, patient: str, reason: str, kind: str | None = None) -> Hold:
+    """Put ``patient`` (a number, id or id prefix) on hold: no sweep removes it.
+    ``kind``: "legal" or "medical" (:data:`holds.KINDS`), kept with the reason."""
     require(ctx, "clinic.configure", CANNOT)
     reason = clean_text(reason, "reason", 1000)
     if not reason:
@@ -708,9 +715,54 @@ def hold(db: Database, ctx: Ctx, patient: str, reason: str) -> Hold:
             "reason",
             Text(QT_TRANSLATE_NOOP("core", "Give the reason for the hold (--reason).")),
         )
+    if kind is not None and kind not in holds.KINDS:
+        raise ValidationError(
+            "kind", Text(QT_TRANSLATE_NOOP("core", "A hold is legal or medical: choose one."))
+        )
     with db.write() as s:
         found = lookup.patient_row(s, patient)
-        return holds.place(s, ctx, found.id, reason)
+        return holds.place(s, ctx, found.id, reason if kind is None else holds.tagged(kind, reason))
+
+
+@dataclass(frozen=True)
+class HoldView:
+    """One patient's hold as a screen shows it. ``reason`` is "" for an actor who may
+    not hold (a receptionist sees that the record is held and since when, not why)."""
+
+    patient_id: str
+    number: str
+    name: str
+    kind: str | None  # "legal", "medical", or None (a hold placed without one)
+    reason: str
+    placed_at: datetime
+    placed_by: str  # the staff member's name; "" when unknown (a system's hold)
+
+
+def _view(s: Session, ctx: Ctx, found: Hold) -> HoldView:
+    row = s.get(Patient, found.patient_id)
+    user = s.get(StaffUser, found.placed_by) if found.placed_by else None
+    by = (user.full_name or user.username) if user is not None else ""
+    kind, why = holds.kind_of(found.reason)
+    shown = why if ctx.actor.may("clinic.configure") else ""
+    number, name = (row.number, row.display_name) if row is not None else ("", "")
+    return HoldView(found.patient_id, number, name, kind, shown, found.placed_at, by)
+
+
+def hold_of(db: Database, ctx: Ctx, patient_id: str) -> HoldView | None:
+    """The patient's hold, or None: for anyone who may read the patient (the patient
+    window says it); the reason only for those who may hold."""
+    require(ctx, "patient.read", CANNOT_SEE_HOLD)
+    with db.read() as s:
+        found = holds.of(s, patient_id)
+        return None if found is None else _view(s, ctx, found)
+
+
+def holds_listed(db: Database, ctx: Ctx) -> list[HoldView]:
+    """Every hold, oldest first, with the patient's number and name and who placed it
+    (Settings > Retention)."""
+    require(ctx, "clinic.configure", CANNOT)
+    with db.read() as s:
+        return [_view(s, ctx, h) for h in holds.every(s)]
 
 
 def unhold(db: Database, ctx: Ctx, patient: str) -> str:

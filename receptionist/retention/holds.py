@@ -13,6 +13,24 @@ from receptionist.context import Ctx
 from receptionist.journal import audit
 from receptionist.models import RetentionHold
 
+# A hold's kind is the first word of its reason ("legal: court letter 2026/114"): the
+# hold row has no column for it (a column needs a migration); a reason given without
+# one (the CLI's) has no kind.
+KINDS = ("legal", "medical")
+
+
+def tagged(kind: str, reason: str) -> str:
+    """The reason as stored for a hold of ``kind`` (one of :data:`KINDS`)."""
+    return f"{kind}: {reason}"
+
+
+def kind_of(reason: str) -> tuple[str | None, str]:
+    """(kind, the reason without it) of a stored reason; (None, reason) with no kind."""
+    head, sep, rest = reason.partition(":")
+    if sep and head.strip().lower() in KINDS:
+        return head.strip().lower(), rest.strip()
+    return None, reason
+
 
 @dataclass(frozen=True)
 class Hold:
@@ -20,6 +38,10 @@ class Hold:
     reason: str
     placed_at: datetime
     placed_by: str | None
+
+    @property
+    def kind(self) -> str | None:
+        return kind_of(self.reason)[0]
 
 
 def place(session: Session, ctx: Ctx, patient_id: str, reason: str) -> Hold:

@@ -218,6 +218,15 @@ def lapsed_patients(session: Session, before: datetime, *, only: str = "") -> li
     return [Lapsed(*r) for r in rows]
 
 
+def held_lapsed(session: Session, before: datetime) -> int:
+    """How many live patients past their time a hold keeps (the dry run says it)."""
+    kept = LAPSED.replace(f" AND {NOT_HELD.format(col='p.id')}", "")
+    held = "SELECT 1 FROM patient_hold h WHERE h.patient_id = p.id AND h.deleted_at IS NULL"
+    sql = f"SELECT count(*) FROM patient p WHERE p.id IN ({kept}){NAMED} AND EXISTS ({held})"
+    found = session.execute(text(sql), {"before": to_micros(before), "after": ""})
+    return int(found.scalar_one())
+
+
 def lapsed_counts(session: Session, before: datetime, *, only: str = "") -> Counter[str]:
     """How many rows of each kind removing every lapsed patient (``only``: :data:`NAMED`,
     live and not anonymised; :data:`ERASED`, erased patients' tombstones) would delete."""

@@ -21,6 +21,7 @@ from receptionist.jobs.core import BACKUP
 from receptionist.ops.backups import BackupInfo
 from receptionist.ops.conflictwords import ConflictView, Side
 from receptionist.ops.patients import ErasurePlan
+from receptionist.ops.retention import HoldView
 from receptionist.store.vault import Created
 from receptionist.texts import Text
 from sync.jobs import REMINDERS
@@ -30,6 +31,7 @@ from ui.finishing import FinishingNote
 from ui.mainwindow import MainWindow
 from ui.patients import Patients
 from ui.patients.erasedialog import EraseDialog
+from ui.patients.holdbox import HoldDialog, LiftHoldDialog
 from ui.progress import ProgressDialog
 from ui.reminders import Reminders
 from ui.restoreoffer import RestoreOffer
@@ -157,6 +159,11 @@ def _wizard(qtbot: QtBot, window: MainWindow, _ids: dict[str, str]) -> QWidget:
     return wizard
 
 
+def _hold() -> HoldView:
+    at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    return HoldView("p1", "A-1", "Zeynep Kaya", "legal", "Court letter 2026/114", at, "Elif")
+
+
 def _backup() -> BackupInfo:
     return BackupInfo(Path("b.rbak"), "c", datetime(2026, 3, 1, tzinfo=UTC), 1, "0016", True)
 
@@ -187,6 +194,8 @@ OPENERS: dict[str, Opener] = {
     "EraseDialog": lambda _q, w, _i: EraseDialog(
         ErasurePlan("p1", "A-1", "Zeynep Kaya", {"appointment": 2, "consent": 3}), w
     ),
+    "HoldDialog": lambda _q, w, _i: HoldDialog("A-1", "Zeynep Kaya", w),
+    "LiftHoldDialog": lambda _q, w, _i: LiftHoldDialog("A-1", _hold(), w),
     "OverrideDialog": lambda _q, w, _i: OverrideDialog(["Dr Aksoy is busy then"], w),
     "DestructionRecordsDialog": lambda _q, w, _i: DestructionRecordsDialog(w.desk, str, w),
     "JobHistoryDialog": lambda _q, w, _i: JobHistoryDialog(w.desk, BACKUP, w),

@@ -49,12 +49,18 @@ class ConsentBox(QWidget):
         note.setWordWrap(True)
         note.setObjectName("hintLabel")
         grid.addWidget(note, len(PURPOSES), 0, 1, 2)
-        grid.setRowStretch(len(PURPOSES) + 2, 1)
+        self.below = len(PURPOSES) + 1  # the row ``add_below`` fills next
+        grid.setRowStretch(self.below, 1)
         self.grid = grid
 
     def add_below(self, widget: QWidget) -> None:
-        """Show ``widget`` under the consents (the restriction of processing)."""
-        self.grid.addWidget(widget, len(PURPOSES) + 1, 0, 1, 2)
+        """Show ``widget`` under the consents and what was added before (the restriction
+        of processing, then the hold); the room left over stays below them."""
+        row = self.below
+        self.grid.setRowStretch(row, 0)
+        self.grid.addWidget(widget, row, 0, 1, 2)
+        self.below = row + 1
+        self.grid.setRowStretch(self.below, 1)
 
     def _names(self) -> dict[str, str]:
         return {

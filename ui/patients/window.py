@@ -25,6 +25,11 @@ record to a zip file she is given (``recordexport.RecordExport``).
 A patient the retention sweep anonymised opens read-only (``anonymised.py``): a banner
 says when and why, her kept appointments show, and Save, Book, consents, the log,
 documents, Export and Erase are off, each saying why.
+
+A legal or medical hold (``holdbox.py``) shows as a banner under the name, and on the
+Consents tab with "Place a hold…" / "Lift the hold…" for managers and administrators
+(``ops.retention.hold`` / ``unhold``); it is read again (``ops.retention.hold_of``)
+whenever a hold changes anywhere (the change feed's ``patient_hold``).
 """
 
 from __future__ import annotations
@@ -46,8 +51,9 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import ValidationError
-from receptionist.ops import patients
+from receptionist.ops import patients, retention
 from receptionist.ops.patients import Duplicates, ErasurePlan, PatientRecord, PatientRow, Visit
+from receptionist.ops.retention import HoldView
 from receptionist.patients.phones import display_phone
 from receptionist.store.storage import Database
 
@@ -64,6 +70,7 @@ from .documents import DocumentsPage
 from .erasedialog import EraseDialog
 from .form import DemographicsForm
 from .history import HistoryPage
+from .holdbox import HoldBox, HoldDialog, LiftHoldDialog, hold_banner, show_hold_banner
 from .recordexport import RecordExport
 from .restrictionbox import RestrictionBox, restriction_badge, show_badge
 
@@ -82,6 +89,7 @@ class PatientWindow(QDialog):
     restrictionSaved = Signal(bool)  # restricted
     bookRequested = Signal(object)  # the PatientRow to book
     erased = Signal(str)  # patient id
+    holdSaved = Signal(bool)  # held
 
     def __init__(self, desk: Desk, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,10 +104,14 @@ class PatientWindow(QDialog):
         self.banner = anonymised.banner(self)
         self.alert = alert_label(self, "patientAlert")
         self.badge = restriction_badge(self)
+        self.hold_banner = hold_banner(self)
+        self.hold: HoldView | None = None
         self.form = DemographicsForm()
         self.consents = ConsentBox(desk.clinic.tz)
         self.restriction = RestrictionBox(desk.clinic.tz)
         self.consents.add_below(self.restriction)
+        self.holdbox = HoldBox(desk.clinic.tz, desk.actor.may("clinic.configure"))
+        self.consents.add_below(self.holdbox)
         self.history = HistoryPage(desk.clinic.tz)
         self.commlog = CommLogPage(desk, patient_id)
         self.documents = DocumentsPage(desk, patient_id)
@@ -113,17 +125,20 @@ class PatientWindow(QDialog):
         self._tips = {b: b.toolTip() for b in self._writers().values()}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
-        shown = (self.heading, self.summary, self.banner, self.alert, self.badge, self.tabs,
-                 self.note)  # fmt: skip
+        shown = (self.heading, self.summary, self.banner, self.alert, self.badge,
+                 self.hold_banner, self.tabs, self.note)  # fmt: skip
         for widget in (*shown, self.buttons):
             layout.addWidget(widget, 1 if widget is self.tabs else 0)
         self.consents.decided.connect(self.decide)
         self.restriction.restrict.connect(lambda reason: self.set_restricted(True, reason))
         self.restriction.lift.connect(lambda: self.set_restricted(False, ""))
+        self.holdbox.place.connect(self.ask_hold)
+        self.holdbox.lift.connect(self.ask_lift)
         self.form.edited.connect(self._edited)
         self._warned = False
         self._set_enabled(False)
         Refresh(desk.events, VISIT_ENTITIES, self.reload_visits, self)
+        Refresh(desk.events, ("patient_hold",), self.reload_hold, self)
         self.setWindowTitle(self.tr("Patient"))
         self.resize(720, 640)
 
@@ -279,6 +294,7 @@ class PatientWindow(QDialog):
         self.form.load(record.fields)
         self.consents.show_state(record.consents, record.consent_dates)
         self._show_restriction(record)
+        self.reload_hold()
         self.history.show_visits(record.visits, self.desk.clock.now())
         self._show_heading(record)
         self._show_anonymised(record)
@@ -421,6 +437,70 @@ class PatientWindow(QDialog):
     def _restriction_failed(self, exc: BaseException) -> None:
         if self.record is not None:
             self._show_restriction(self.record, keep_typed=True)  # the typed reason stays
+        text = messages.user_text(exc)
+        self.note.setText(text)
+        messages.error(text)
+
+    # --- legal or medical hold --------------------------------------------------------
+    def reload_hold(self) -> None:
+        """Read whether she is on hold (on opening, and whenever a hold changes)."""
+        if self.record is None:
+            return
+        ctx, pid = self.desk.ctx(), self.patient_id
+        op = DbOp(self.desk.tasks, lambda db: retention.hold_of(db, ctx, pid), self)
+        op.success(self._show_hold).failure(self._hold_failed).run()
+
+    def _show_hold(self, hold: HoldView | None) -> None:
+        self.hold = hold
+        self.holdbox.show_state(hold)
+        show_hold_banner(self.hold_banner, hold, self.desk.clinic.tz)
+
+    def ask_hold(self) -> None:
+        if self.record is None:
+            return
+        self.hold_dialog = HoldDialog(self.record.number, self.record.display_name, self)
+        self.hold_dialog.confirmed.connect(self.place_hold)
+        self.hold_dialog.open()
+
+    def ask_lift(self) -> None:
+        if self.record is None or self.hold is None:
+            return
+        self.lift_dialog = LiftHoldDialog(self.record.number, self.hold, self)
+        self.lift_dialog.confirmed.connect(self.lift_hold)
+        self.lift_dialog.open()
+
+    def place_hold(self, kind: str, reason: str) -> None:
+        self.holdbox.busy()
+        ctx, pid = self.desk.ctx(), self.patient_id
+
+        def place(db: Database) -> HoldView | None:
+            retention.hold(db, ctx, pid, reason, kind)
+            return retention.hold_of(db, ctx, pid)
+
+        op = DbOp(self.desk.tasks, place, self)
+        op.success(lambda h: self._hold_saved(h, True)).failure(self._hold_failed).run()
+
+    def lift_hold(self) -> None:
+        self.holdbox.busy()
+        ctx, pid = self.desk.ctx(), self.patient_id
+
+        def lift(db: Database) -> None:
+            retention.unhold(db, ctx, pid)
+
+        op = DbOp(self.desk.tasks, lift, self)
+        op.success(lambda _n: self._hold_saved(None, False)).failure(self._hold_failed).run()
+
+    def _hold_saved(self, hold: HoldView | None, held: bool) -> None:
+        self._show_hold(hold)
+        self.note.setText(
+            self.tr("On hold: the retention sweep keeps this record.")
+            if held
+            else self.tr("Hold lifted: the retention policy applies again.")
+        )
+        self.holdSaved.emit(held)
+
+    def _hold_failed(self, exc: BaseException) -> None:
+        self._show_hold(self.hold)
         text = messages.user_text(exc)
         self.note.setText(text)
         messages.error(text)

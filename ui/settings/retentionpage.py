@@ -11,7 +11,9 @@ many patients are gone so far, and then what it destroyed. While a sweep runs
 anywhere (the scheduled one, or another PC's: the sweep job's lease) the button waits.
 Above the buttons: when the last sweep ran, and a warning when the nightly sweep
 waits for a person or none ran in six months (KVKK: ``ops.sweepstatus``); "Destruction
-records…" shows what each sweep destroyed, with an export to CSV.
+records…" shows what each sweep destroyed, with an export to CSV. The "Holds" section
+(``holdslist``) lists the patients on legal or medical hold; the dry run says how many
+patients past their time the holds keep.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from ..desk import Desk
 from ..tasks import Progress, TaskManager
 from . import retentionwork as work
 from .destructionrecords import DestructionRecordsDialog
+from .holdslist import HoldsSection
 from .policywords import policy_words
 from .retentionwork import Look
 from .tablefit import fit_columns
@@ -156,6 +159,8 @@ class RetentionPage(QWidget):
         self.records_button.setObjectName("destructionRecordsButton")
         self.records_button.clicked.connect(self.show_records)
         self.records: DestructionRecordsDialog | None = None
+        self.holds = HoldsSection(desk, self)
+        self.holds.setVisible(self.allowed)
         self._lay_out()
         self._enable()
 
@@ -194,6 +199,7 @@ class RetentionPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(policy)
         layout.addWidget(found, 1)
+        layout.addWidget(self.holds)
         layout.addWidget(self.progress)
         layout.addLayout(state)
         layout.addWidget(self.warning)
@@ -324,6 +330,9 @@ class RetentionPage(QWidget):
                 plan.counts.get("patient", 0),
             )
         )
+        if plan.held:
+            kept = self.tr("%n patient(s) past their time kept: on hold.", "", plan.held)
+            self.note.setText(f"{self.note.text()} {kept}")
         if look.running:
             self.note.setText(f"{self.note.text()} {self._running()}")
         self._enable()
