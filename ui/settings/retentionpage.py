@@ -55,9 +55,7 @@ from .tablefit import fit_columns
 T = TypeVar("T")
 Ask = Callable[[QWidget, str], bool]  # the confirmation: (parent, question) -> go ahead
 SHOWN_PATIENTS = 500  # the dry run lists this many patients, then says how many more
-KINDS = ("patient", retention.ANONYMISED, "appointment", "communication_entry", "consent",
-         "patient_document", "waitlist_entry", "patient_hold", "backup", "destruction_record",
-         "delivery_log", "reminder", "audit_event", "auth_token", "google_disclosure")  # fmt: skip
+KINDS = retention.KINDS  # the core's one vocabulary of kinds, in its order
 ALWAYS = ("patient", "appointment")  # shown even when none would go
 LAPSED = "retention.lapsed_patients"  # shown with what its choice keeps (``_keeps``)
 
