@@ -48,7 +48,7 @@ from ..desk import Desk
 from ..tasks import Progress, TaskManager
 from . import retentionwork as work
 from .destructionrecords import DestructionRecordsDialog
-from .policywords import policy_words
+from .policywords import policy_words, value_words
 from .retentionwork import Look
 from .tablefit import fit_columns
 
@@ -272,12 +272,15 @@ class RetentionPage(QWidget):
 
     def _keeps(self, choice: str) -> str:
         """The lapsed patients' option, with one sentence on what it keeps."""
+        said = value_words(LAPSED, choice)  # the option's label, as Settings > Clinic offers it
         if choice == "anonymise":
             return self.tr(
-                "anonymise: the patient's appointments stay for statistics (service, provider, "
+                "%1: the patient's appointments stay for statistics (service, provider, "
                 "times, status); nothing that identifies the patient stays."
-            )
-        return self.tr("delete: the patient's whole record goes; nothing of the patient stays.")
+            ).replace("%1", said)
+        return self.tr(
+            "%1: the patient's whole record goes; nothing of the patient stays."
+        ).replace("%1", said)
 
     def _would(self) -> str:
         return self.tr("What a sweep would destroy now")
