@@ -271,3 +271,43 @@ def test_the_earlier_key_refusal_says_the_clinic_s_time(
     assert main(["--json", "backup", "restore", str(older), "--yes"]) == 3
     error = json.loads(capsys.readouterr().out)["error"]
     assert f"of {local} was made under an earlier key" in error and "UTC" not in error
+
+
+def test_the_backup_job_run_by_a_person_is_by_hand_its_schedule_s_is_not(
+    clinic: tuple[Path, Database], clock: FixedClock
+) -> None:
+    """``made_by`` follows who asked (#14): the backup job run now by a person (Back up
+    now, ``jobs run backup``) makes a backup "by hand"; run for its schedule, or the
+    network's return, one of the rotation's (daily/weekly)."""
+    from receptionist.jobs import core, runner
+
+    root, db = clinic
+
+    def newest() -> tuple[str, str]:
+        found = [b for b in backups.listing(db, admin(clock), root) if b.this_clinic]
+        last = max(found, key=lambda b: b.created_at)
+        return last.made_by, backups.kinds(db, found)[last.path]
+
+    runner.Runner((core.BACKUP,)).run_now(db, clock, core.BACKUP.name, by_person=True)
+    assert newest() == ("person", backups.BY_HAND)
+    assert not runner.asked_by_person(), "outside the run, no person is asking"
+    clock.advance(days=1)
+    runner.Runner((core.BACKUP,)).run_now(db, clock, core.BACKUP.name)  # the network's return
+    assert newest() == ("job", backups.DAILY)
+
+
+def test_forgetting_the_current_folder_names_the_setting_as_settings_does(
+    clinic: tuple[Path, Database], clock: FixedClock
+) -> None:
+    """The refusal is a sentence the app shows (Settings > Backups' places): it names
+    the backup folder where Settings has it (``registry.where``), not its CLI key."""
+    from receptionist.errors import UserError
+    from receptionist.settings import backups as backup_settings
+    from receptionist.settings import registry
+
+    root, db = clinic
+    with pytest.raises(UserError) as refused:
+        backups.forget_place(db, admin(clock), root, backups.folder_for(root))
+    said = str(refused.value)
+    assert "backup.folder" not in said
+    assert str(registry.where(backup_settings.FOLDER)) in said, said

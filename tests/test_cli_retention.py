@@ -531,3 +531,23 @@ def test_appointment_list_and_show_name_an_anonymised_patient_s_kept_visit(
     assert (row["patient_number"], row["patient"]) == (number, "anonymised")
     assert main(["appointment", "show", visit]) == 0
     assert re.search(r"^name:\s+anonymised$", capsys.readouterr().out, re.M)
+
+
+def test_the_dry_run_and_the_sweep_count_the_same_kinds(
+    cli_env: Path, made: Template[None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sweep --dry-run --json` and `sweep --json` name their counts alike: every kind
+    of the core's one vocabulary (``retention.KINDS``), in its order, zero included, so a
+    script compares what would go with what went key by key."""
+    made.copy_to(cli_env)
+    old_patient(cli_env)
+    capsys.readouterr()
+    code, plan = run(capsys, "sweep", "--dry-run")
+    assert code == 0
+    code, swept = run(capsys, "sweep", "--yes")
+    assert code == 0
+    would, went = plan["counts"], swept["counts"]  # type: ignore[index]
+    assert list(would) == list(went) == list(retention.KINDS)
+    assert "destruction_record" in would and "delivery_log" in went and "reminder" in went
+    assert would["patient"] == went["patient"] == 1
+    assert would["destruction_record"] == went["destruction_record"] == 0

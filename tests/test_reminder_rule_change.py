@@ -191,3 +191,39 @@ def test_an_offset_queued_then_respelt_stays_queued_and_goes_once(clinic: Clinic
     run_until(clinic, sender, at(3, 16))
     assert len(server.bodies()) == 2
     assert found(clinic, appt) == {"24h": ("sent", ""), "2h": ("sent", "")}
+
+
+def send_at(clinic: Clinic, appointment: str, rule: str) -> tuple[str, object]:
+    """(state, send_at) of the appointment's queued message of ``rule``."""
+    with clinic.db.read() as s:
+        row = s.execute(
+            select(Reminder.state, Reminder.send_at).where(
+                Reminder.appointment_id == appointment, Reminder.rule == rule
+            )
+        ).one()
+    return row.state, row.send_at
+
+
+def test_quiet_hours_changed_after_planning_move_the_shifted_send_time(
+    clinic: Clinic, twilio
+) -> None:
+    """A reminder shifted past quiet hours (due 07:00, quiet until 08:00: sent 08:00)
+    goes when the quiet hours as they are now end: narrowed to 07:30, at 07:30 (#14);
+    widened to 09:00, at 09:00. Re-planned in the round after the change, as a change of
+    the rules is."""
+    sender, server = twilio
+    clinic.set(confirmation=False, offsets="24h", quiet_start="21:00", quiet_end="08:00",
+               quiet_mode="shift")  # fmt: skip
+    appt = clinic.book(clinic.patient(1), at(3, 7))
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert send_at(clinic, appt, "24h") == ("pending", at(2, 8))
+    clinic.set(quiet_end="07:30")
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert send_at(clinic, appt, "24h") == ("pending", at(2, 7, 30)), "narrowed: sooner"
+    clinic.set(quiet_end="09:00")
+    dispatch.run(clinic.db, clinic.clock, {"sms": sender})
+    assert send_at(clinic, appt, "24h") == ("pending", at(2, 9)), "widened: later"
+    clinic.set(quiet_end="07:30")
+    run_until(clinic, sender, at(2, 7, 45), step=15)
+    assert send_at(clinic, appt, "24h")[0] == "sent"
+    assert len(server.bodies()) == 1

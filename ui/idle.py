@@ -1,7 +1,7 @@
 """Idle auto-lock: after a while with no key press or mouse use, say so once.
 
 How long is this PC's preference ``desk.lock_after_minutes`` (Settings > This PC;
-``--lock-after`` overrides it for one run). Time comes from an injected monotonic
+``--lock-after`` shortens it for one run, never lengthens it). Time comes from an injected monotonic
 clock (seconds), so a test moves it forward and calls :meth:`IdleWatcher.check`
 instead of waiting five minutes; a wall-clock change on the PC neither locks early
 nor late.

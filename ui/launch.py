@@ -62,8 +62,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--lock-after",
         type=float,
         metavar="MINUTES",
-        help="lock the desk after this many idle minutes, for this run only (default: this "
-        "PC's setting, Settings > This PC, 5 minutes unless changed)",
+        help="lock the desk sooner, after this many idle minutes, for this run only; never "
+        "later than this PC's setting (Settings > This PC: Lock after, 5 minutes unless a "
+        "manager or an administrator changed it)",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="print the log's lines on stderr too"
@@ -79,11 +80,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def lock_after_seconds(args: argparse.Namespace) -> float:
-    """How long the desk may stay idle: ``--lock-after``, else this PC's setting."""
-    if args.lock_after is not None:
-        return float(args.lock_after) * 60
+    """How long the desk may stay idle: this PC's setting, or ``--lock-after`` when
+    shorter. The setting is a manager's or an administrator's (``registry.may_change``);
+    the flag is given by whoever starts the app, before anyone signs in (no role to ask),
+    so it may only lock sooner: a shorter lock takes nothing from the clinic's rule, a
+    longer one would let anyone who can start the app leave a screen open longer."""
     minutes = settings.preference(LOCK_AFTER_MINUTES.key)
-    return float(minutes if isinstance(minutes, int) else DEFAULT_MINUTES) * 60
+    seconds = float(minutes if isinstance(minutes, int) else DEFAULT_MINUTES) * 60
+    if args.lock_after is not None:
+        return min(float(args.lock_after) * 60, seconds)
+    return seconds
 
 
 def demo_module() -> ModuleType | None:

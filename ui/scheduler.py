@@ -182,7 +182,10 @@ class JobScheduler(QObject):
         self._guarded(lambda db: self.runner.run_due(db, self.clock))
 
     def _run_now(self, name: str) -> None:
-        self._guarded(lambda db: [r for r in [self.runner.run_now(db, self.clock, name)] if r])
+        # Settings > Jobs' Run now: a person asked for it
+        self._guarded(
+            lambda db: [r for r in [self.runner.run_now(db, self.clock, name, by_person=True)] if r]
+        )
 
     def _run_back(self, names: list[str]) -> None:
         self._guarded(lambda db: run_back(self.runner, db, self.clock, names))

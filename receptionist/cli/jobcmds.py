@@ -192,7 +192,7 @@ def cmd_run(app: App) -> int:
     jobs, _job = _named(app)
     with app.database() as db:
         require(app.ctx(db), "clinic.configure", CANNOT)
-        ran = runner.Runner(jobs).run_now(db, app.clock, app.args.name)
+        ran = runner.Runner(jobs).run_now(db, app.clock, app.args.name, by_person=True)
     if ran is None:
         app.emit({"name": app.args.name, "ran": False}, f"{app.args.name} is running elsewhere.")
         return 3

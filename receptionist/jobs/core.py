@@ -89,7 +89,10 @@ def backup(db: Database, clock: Clock) -> Mapping[str, int]:
     with nothing on the list (``backups.Stopped``; ``runner.Stopped``: made again at
     the next start); the rotation not run."""
     try:
-        made = backups.create(db, Ctx(SYSTEM, clock), db.path.parent, stop=runner.stop_asked)
+        made = backups.create(
+            db, Ctx(SYSTEM, clock), db.path.parent, stop=runner.stop_asked,
+            by_person=runner.asked_by_person(),  # Back up now, `jobs run backup`: by hand
+        )  # fmt: skip
     except backups.Stopped as exc:
         raise Stopped({}) from exc
     except UserError as exc:

@@ -131,6 +131,18 @@ class Stopped(Exception):
 _STOPPING: ContextVar[threading.Event | None] = ContextVar("stopping", default=None)
 
 
+# Whether the running job was asked for by a person (``Runner.run_now(by_person=True)``:
+# Back up now, Run now, ``jobs run``), set in its thread while the job works.
+_BY_PERSON: ContextVar[bool] = ContextVar("by_person", default=False)
+
+
+def asked_by_person() -> bool:
+    """Whether the job running in this thread was asked for by a person (not its
+    schedule, nor the network's return): a backup it makes is then "by hand"
+    (``ops.backups.BY_HAND``). False outside a runner's job."""
+    return _BY_PERSON.get()
+
+
 def stop_asked() -> bool:
     """Whether the process running this job is stopping (the app closing, the service
     asked to stop): a job of many steps (the reminders' round: one message after the
@@ -167,14 +179,21 @@ class Runner:
             return []
         return [ran for job in self.jobs if (ran := self._run(db, clock, job, False))]
 
-    def run_now(self, db: Database, clock: Clock, name: str) -> Ran | None:
+    def run_now(
+        self, db: Database, clock: Clock, name: str, *, by_person: bool = False
+    ) -> Ran | None:
         """Run ``name`` now, due or not ("Run now"); None if another runner holds it.
-        Refused (``lookcopy.LookOnlyCopy``) in a copy restored to look at."""
+        ``by_person``: a person asked for it (:func:`asked_by_person` says so to the
+        job). Refused (``lookcopy.LookOnlyCopy``) in a copy restored to look at."""
         job = named(self.jobs, name)
         if job is None:
             raise KeyError(name)
         lookcopy.refuse(db.path.parent, lookcopy.NO_JOBS)
-        return self._run(db, clock, job, True)
+        person = _BY_PERSON.set(by_person)
+        try:
+            return self._run(db, clock, job, True)
+        finally:
+            _BY_PERSON.reset(person)
 
     def _run(self, db: Database, clock: Clock, job: Job, force: bool) -> Ran | None:
         if self.stopping.is_set():

@@ -176,15 +176,18 @@ def create(
     *,
     to: Path | None = None,
     stop: Callable[[], bool] | None = None,
+    by_person: bool = False,
 ) -> Made:
     """:func:`_create`; an OS error (the folder out of reach, not writable, its disk
     full) is a :class:`UserError` naming the folder, the reason and what to do.
     ``stop`` (``jobs.runner.stop_asked``: the app closing) is asked until the backup
     is in place: once it says so, the backup is given up (:class:`Stopped`, re-raised
     from ``store.backup``): its unfinished files removed, nothing on the list, no
-    ``backup`` audit event, the rotation not run."""
+    ``backup`` audit event, the rotation not run. The backup is "by hand" (``made_by``
+    ``person``) when a person's context makes it, or ``by_person``: the backup job run
+    now by a person (``jobs.runner.asked_by_person``: Back up now, ``jobs run``)."""
     try:
-        return _create(db, ctx, root, to=to, stop=stop or _going_on)
+        return _create(db, ctx, root, to=to, stop=stop or _going_on, by_person=by_person)
     except OSError as exc:
         raise _folder_failed(folder_for(root, to), exc, _size(db.path)) from exc
 
@@ -203,7 +206,13 @@ def _going_on() -> bool:
 
 
 def _create(
-    db: Database, ctx: Ctx, root: Path, *, to: Path | None, stop: Callable[[], bool]
+    db: Database,
+    ctx: Ctx,
+    root: Path,
+    *,
+    to: Path | None,
+    stop: Callable[[], bool],
+    by_person: bool = False,
 ) -> Made:
     """A backup of the open clinic in its backup folder, checked after writing; then
     the rotation. The log is checked against the newest earlier backup's anchor:
@@ -243,7 +252,7 @@ def _create(
             log_problem=problem,
             key_id=db.key_id(),
             zone=zone,
-            made_by="job" if ctx.actor.source == SYSTEM.source else "person",
+            made_by="job" if ctx.actor.source == SYSTEM.source and not by_person else "person",
         )
         path = files.write_archive(dest, copy, DataDir(root).keyfile, manifest)
     finally:
@@ -539,10 +548,11 @@ def forget_place(db: Database, ctx: Ctx, root: Path, folder: Path) -> None:
             Text(
                 QT_TRANSLATE_NOOP(
                     "core",
-                    "{folder} is this PC's backup folder now: set backup.folder elsewhere "
-                    "first, then forget it.",
+                    "{folder} is this PC's backup folder now: choose another backup folder "
+                    "({where}) first, then forget it.",
                 ),
                 folder=str(where),
+                where=registry.where(settings.FOLDER),
             )
         )
     if where not in places.remembered(root):

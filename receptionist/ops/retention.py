@@ -78,6 +78,14 @@ PATIENT_KINDS = (*rules.CHILDREN, "patient")
 # regulation tells deletion, destruction and anonymisation apart as methods, so the
 # record says which was done: ``patient`` is a deleted patient only.
 ANONYMISED = "patient_anonymised"
+# The one vocabulary of kinds, in this order, that the dry run's and the sweep's counts
+# name (``Plan.counts``, ``Swept.counts``: ``sweep --dry-run --json``, ``sweep --json``,
+# Settings > Retention): each kind always, zero when none would go or went.
+KINDS = (
+    "patient", ANONYMISED, "appointment", "communication_entry", "consent", "patient_document",
+    "waitlist_entry", "patient_hold", "backup", "destruction_record", "delivery_log",
+    "reminder", "audit_event", tokens.KIND, disclosures.KIND,
+)  # fmt: skip
 DRY_RUN_NEEDED = Text(
     QT_TRANSLATE_NOOP(
         "core",
@@ -86,6 +94,11 @@ DRY_RUN_NEEDED = Text(
         "(or Dry run in Settings > Retention), read what would go, then sweep again.",
     )
 )
+
+
+def counted(found: Mapping[str, int]) -> dict[str, int]:
+    """``found`` named as :data:`KINDS`, every kind, in its order (zero: none)."""
+    return {kind: int(found.get(kind, 0)) for kind in KINDS}
 
 
 class DryRunNeeded(UserError):
@@ -204,6 +217,7 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
         unused = tokens.unused(s, db.path.parent, now)
         withdrawn = disclosures.count_due(s, rule.records_before, rule.patients_before)
         kept = rules.held_lapsed(s, rule.patients_before)
+        old_records = records.count_before(s, rule.records_before)
     spent = tokens.asked(unused).count  # the keychain: outside the transaction
     expired = backups.expired(root, rule.backups_before)
     found = {kind: counts[kind] for kind in PATIENT_KINDS}
@@ -218,7 +232,8 @@ def dry_run(db: Database, ctx: Ctx, root: Path) -> Plan:
     found["audit_event"] = old_audit.count if old_audit is not None else 0
     found[tokens.KIND] = spent
     found[disclosures.KIND] = withdrawn
-    return Plan(now, found, patients, expired, _policies(rule), kept)
+    found["destruction_record"] = old_records
+    return Plan(now, counted(found), patients, expired, _policies(rule), kept)
 
 
 def _whole(rule: Policy) -> str:
@@ -240,7 +255,7 @@ def _policies(rule: Policy) -> dict[str, str]:
     found["audit_event"] = rule.rule(policy.AUDIT_YEARS)
     found[ANONYMISED] = _anonymising(rule)
     found[tokens.KIND] = tokens.RULE
-    found[disclosures.KIND] = rule.rule(policy.RECORD_YEARS)
+    found[disclosures.KIND] = found["destruction_record"] = rule.rule(policy.RECORD_YEARS)
     return found
 
 
@@ -341,7 +356,7 @@ def sweep(
         why = auditwait.standing(s)
         by_endpoint = notary.pinned(s) is not None
     return Swept(
-        sweep_id, now, dict(counts), took, batches, vacuumed, kept, waiting, why, by_endpoint,
+        sweep_id, now, counted(counts), took, batches, vacuumed, kept, waiting, why, by_endpoint,
         removed.unreachable,
     )  # fmt: skip
 
@@ -366,7 +381,7 @@ def _stopped(step: Step, ctx: Ctx, batches: int, started: float) -> Swept:
     kept = [r for r in done if r.kind != records.NOTHING]
     took = time.monotonic() - started
     return Swept(
-        step.sweep_id, step.rule.now, dict(step.counts), took, batches, False, kept, stopped=True
+        step.sweep_id, step.rule.now, counted(step.counts), took, batches, False, kept, stopped=True
     )
 
 

@@ -92,7 +92,7 @@ TOLD = "told"  # a reschedule message withdrawn: the patient was last told this 
 RULE_OFF = "rule_off"
 _ROWS = (
     "SELECT r.appointment_id, r.id, r.kind, r.rule, r.scheduled_for, r.appointment_start,"
-    " r.state, r.reason FROM reminder r"
+    " r.state, r.reason, r.send_at FROM reminder r"
 )
 # The start each appointment's reminder messages named (their communication-log
 # entries ``c`` of the appointment ``a``, synced; the desk's own entries name none),
@@ -147,10 +147,10 @@ class _Appt(NamedTuple):
 
 
 # A planned row as read: (appointment_id, id, kind, rule, scheduled_for,
-# appointment_start, state), kept as the result row itself and indexed by these
+# appointment_start, state, reason, send_at), kept as the result row itself and indexed by these
 # names: copying 30,000 rows into tuples or named tuples cost a third of the read.
 _Row = tuple[Any, ...]
-ID, KIND, RULE, SCHEDULED, START, STATE, REASON = range(1, 8)
+ID, KIND, RULE, SCHEDULED, START, STATE, REASON, SEND_AT = range(1, 9)
 # A message to write: (appointment, kind, rule, scheduled_for, due), as _one found it.
 _Add = tuple[_Appt, str, str, int, int]
 _Known = tuple[dict[str, list[_Row]], dict[str, int]]  # planned rows, start last told
@@ -194,6 +194,7 @@ class _Work:
         self.stamp = at  # this PC's time, written on the rows (``plan``'s ``wrote``)
         self.adds: list[_Add] = []
         self.withdraw: dict[str, str] = {}
+        self.retime: dict[str, int] = {}  # a queued reminder's send time now (``_retime``)
 
     def each(self, appts: list[_Appt], known: _Known) -> _Appt | None:
         """Plan each (in this order) until ``MAX_ADDS`` rows are to be written: the
@@ -205,6 +206,7 @@ class _Work:
                 return last  # the next plan goes on: this transaction stays short
             known_one = (rows.get(appt.id, ()), told.get(appt.id))
             _one(appt, known_one, (self.at, self.since), self.cfg, self.adds, self.withdraw)
+            _retime(appt, known_one[0], self.cfg, self.withdraw, self.retime)
             last = appt
         return None
 
@@ -334,6 +336,10 @@ def _write(session: Session, work: _Work) -> None:
     if work.adds:
         params = _params(work.adds, at, work.cfg)
         session.connection().exec_driver_sql(_INSERT, params)
+    if work.retime:
+        session.connection().exec_driver_sql(
+            _RETIME, [(send, at, row_id) for row_id, send in work.retime.items()]
+        )
     for reason in set(work.withdraw.values()):
         ids = [i for i, r in work.withdraw.items() if r == reason]
         for chunk in range(0, len(ids), CHUNK):
@@ -563,6 +569,37 @@ def _one(
 
 
 _US = timedelta(microseconds=1)
+
+
+# A queued reminder not yet tried nor waiting (a try's or quiet hours' wait at sending:
+# ``next_try_at``; a person's resend) is given its send time under the settings now.
+_RETIME = (
+    "UPDATE reminder SET send_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'"
+    " AND attempts = 0 AND next_try_at IS NULL AND claimed_at IS NULL"
+)
+
+
+def _retime(
+    appt: _Appt, rows: list[_Row] | tuple[()], cfg: Config, withdraw: dict[str, str],
+    retime: dict[str, int],
+) -> None:  # fmt: skip
+    """The appointment's queued reminders shifted past quiet hours (sent later than
+    their time) given the send time the quiet hours as they are now give them: narrowed
+    after planning, the message goes when they end now (07:00, not 08:00); widened, or
+    switched off, likewise. Only shifted rows: one planned at its own time that quiet
+    hours widened over is held at sending (``compose.decide``), as is one whose new
+    quiet hours give no time to send before the start. A full pass follows any change
+    of the settings (``planscope``), so each change reaches every queued reminder."""
+    quiet, mode, tz = (cfg.quiet_start, cfg.quiet_end), cfg.quiet_mode, cfg.tz
+    for r in rows:
+        if (
+            r[KIND] != "reminder" or r[STATE] != "pending" or r[REASON] or r[START] != appt.start
+            or r[SEND_AT] == r[SCHEDULED] or r[ID] in withdraw
+        ):  # fmt: skip
+            continue
+        when = send_time(from_micros(r[SCHEDULED]), from_micros(appt.start), quiet, mode, tz)
+        if when is not None and (send := (when - _EPOCH) // _US) != r[SEND_AT]:
+            retime[r[ID]] = send
 
 
 def _past(rows: list[_Row] | tuple[()], start: int, told: int | None) -> set[str]:

@@ -87,6 +87,12 @@ def nothing(session: Session, sweep_id: str, at: datetime, policy: str) -> None:
     session.flush()
 
 
+def count_before(session: Session, before: datetime) -> int:
+    """How many records :func:`prune` would delete (the dry run)."""
+    found = select(func.count()).select_from(DestructionRecord).where(DestructionRecord.at < before)
+    return int(session.scalar(found) or 0)
+
+
 def prune(session: Session, before: datetime) -> int:
     """Delete the records older than ``before`` (the policy keeps them >= 3 years)."""
     result = session.execute(delete(DestructionRecord).where(DestructionRecord.at < before))

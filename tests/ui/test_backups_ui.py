@@ -156,6 +156,8 @@ def test_back_up_now_runs_the_backup_job_off_the_desk_and_lists_the_new_backup(
     assert not page.progress.isVisible() and page.backup_button.isEnabled()
     assert page.note.text().startswith("The backup was made (")
     assert [b.path.name for b in listed(manager)] == [cells(page, 0)[4]]
+    assert cells(page, 0)[1] == "by hand", "a backup a person asked for, not the job's daily"
+    assert listed(manager)[0].made_by == "person"
     # recorded as the backup job's run, as Settings > Jobs shows it
     db = manager.tasks.db
     assert db is not None

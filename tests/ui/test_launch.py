@@ -73,6 +73,19 @@ def test_the_lock_time_is_this_pcs_setting_unless_the_flag_says_otherwise(
     assert lock_after_seconds(parse_args([])) == 5 * 60  # out of range: the default
 
 
+def test_the_flag_may_lock_sooner_never_later_than_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The idle lock is a manager's or an administrator's setting (``registry.may_change``):
+    the flag, given by whoever starts the app before anyone signs in, only shortens it."""
+    monkeypatch.setenv("RECEPTIONIST_CONFIG_DIR", str(tmp_path))
+    assert lock_after_seconds(parse_args(["--lock-after", "480"])) == 5 * 60
+    assert lock_after_seconds(parse_args(["--lock-after", "2"])) == 2 * 60
+    (tmp_path / "preferences.json").write_text('{"desk.lock_after_minutes": 12}', "utf-8")
+    assert lock_after_seconds(parse_args(["--lock-after", "30"])) == 12 * 60
+    assert lock_after_seconds(parse_args(["--lock-after", "12"])) == 12 * 60
+
+
 def test_arguments() -> None:
     assert parse_args([]).lock_after is None
     shots = parse_args(["--screenshots", "out"])

@@ -244,15 +244,20 @@ def test_a_clinic_that_keeps_statistics_sees_and_sweeps_anonymisation(
     _dialog, page = open_page(qtbot, admin)
     shown = page.findChild(type(page.note), f"policy:{LAPSED}")
     assert shown is not None and shown.text().startswith(
-        "anonymise: the patient's appointments stay"
-    )
+        "Anonymise: the patient's appointments stay"
+    ), "the choice by its label, as Settings > Clinic offers it (not the stored word)"
 
     page.dry_button.click()
     qtbot.waitUntil(lambda: page.plan is not None or not page.busy, timeout=20_000)
     assert page.plan is not None, page.note.text()
+    shot(_dialog, "settings-retention-anonymise-words")
     rows = {page.counts.item(r, 0).text(): page.counts.item(r, 1).text()
             for r in range(page.counts.rowCount())}  # fmt: skip
     assert rows["Patients anonymised (appointments kept)"] == "1" and rows["Patients"] == "0"
+    said = {page.counts.item(r, 0).text(): page.counts.item(r, 2).text()
+            for r in range(page.counts.rowCount())}  # fmt: skip
+    assert "Lapsed patients: Anonymise" in said["Patients anonymised (appointments kept)"]
+    assert "anonymise" not in said["Patients anonymised (appointments kept)"]
     assert "1 patient(s) would be anonymised" in page.note.text()
     page.ask = yes = Asked(True)
     page.sweep_button.click()

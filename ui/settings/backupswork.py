@@ -66,4 +66,4 @@ def back_up_now(db: Database, ctx: Ctx, clock: Clock) -> Ran | None:
     """The backup job run now for a person who may manage backups; None when another
     runner holds it (the scheduled backup, or another PC's)."""
     require(ctx, "backup.manage", backups.CANNOT)
-    return Runner((BACKUP,)).run_now(db, clock, BACKUP.name)
+    return Runner((BACKUP,)).run_now(db, clock, BACKUP.name, by_person=True)

@@ -51,16 +51,14 @@ from ..tasks import Progress, TaskManager
 from . import retentionwork as work
 from .destructionrecords import DestructionRecordsDialog
 from .holdslist import HoldsSection
-from .policywords import policy_words
+from .policywords import policy_words, value_words
 from .retentionwork import Look
 from .tablefit import fit_columns
 
 T = TypeVar("T")
 Ask = Callable[[QWidget, str], bool]  # the confirmation: (parent, question) -> go ahead
 SHOWN_PATIENTS = 500  # the dry run lists this many patients, then says how many more
-KINDS = ("patient", retention.ANONYMISED, "appointment", "communication_entry", "consent",
-         "patient_document", "waitlist_entry", "patient_hold", "backup", "destruction_record",
-         "delivery_log", "reminder", "audit_event", "auth_token", "google_disclosure")  # fmt: skip
+KINDS = retention.KINDS  # the core's one vocabulary of kinds, in its order
 ALWAYS = ("patient", "appointment")  # shown even when none would go
 LAPSED = "retention.lapsed_patients"  # shown with what its choice keeps (``_keeps``)
 
@@ -280,12 +278,15 @@ class RetentionPage(QWidget):
 
     def _keeps(self, choice: str) -> str:
         """The lapsed patients' option, with one sentence on what it keeps."""
+        said = value_words(LAPSED, choice)  # the option's label, as Settings > Clinic offers it
         if choice == "anonymise":
             return self.tr(
-                "anonymise: the patient's appointments stay for statistics (service, provider, "
+                "%1: the patient's appointments stay for statistics (service, provider, "
                 "times, status); nothing that identifies the patient stays."
-            )
-        return self.tr("delete: the patient's whole record goes; nothing of the patient stays.")
+            ).replace("%1", said)
+        return self.tr(
+            "%1: the patient's whole record goes; nothing of the patient stays."
+        ).replace("%1", said)
 
     def _would(self) -> str:
         return self.tr("What a sweep would destroy now")
