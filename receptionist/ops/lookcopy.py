@@ -50,7 +50,6 @@ NO_SWEEP = QT_TRANSLATE_NOOP("core", "runs no retention sweep")
 NO_REMINDERS = QT_TRANSLATE_NOOP("core", "sends no reminders")
 NO_SYNC = QT_TRANSLATE_NOOP("core", "does not sync")
 NO_JOBS = QT_TRANSLATE_NOOP("core", "runs no background jobs")
-NO_BOOKINGS = QT_TRANSLATE_NOOP("core", "takes no bookings")
 # Every write of the core (``Database.write``): an edit made in a copy is lost when the
 # copy is thrown away, and, adopted later, mixed in with what was done thinking it a copy.
 NO_WRITES = QT_TRANSLATE_NOOP("core", "takes no changes")
@@ -161,15 +160,26 @@ def refuse(root: Path, doing: str) -> None:
         return
     # The clinic's time (a mark made before the zone was kept in it: UTC, said).
     made = zones.told(copy.backup_made_at, copy.zone) if copy.backup_made_at else "?"
+    why = (
+        # a change: it would be lost with the copy, or mixed into the clinic adopted
+        QT_TRANSLATE_NOOP(
+            "core",
+            "This is a copy restored to look at (from the backup of {made}); it {doing}: "
+            "nothing changed in it would reach the clinic. If this copy is to replace the "
+            "clinic (the clinic's PC is lost), run `{command}` first.",
+        )
+        if doing == NO_WRITES
+        else QT_TRANSLATE_NOOP(
+            "core",
+            "This is a copy restored to look at (from the backup of {made}); it "
+            "{doing}, so the clinic's own reminders, backups and sync are not "
+            "disturbed. If this copy is to replace the clinic (the clinic's PC is "
+            "lost), run `{command}` first.",
+        )
+    )
     raise LookOnlyCopy(
         Text(
-            QT_TRANSLATE_NOOP(
-                "core",
-                "This is a copy restored to look at (from the backup of {made}); it "
-                "{doing}, so the clinic's own reminders, backups and sync are not "
-                "disturbed. If this copy is to replace the clinic (the clinic's PC is "
-                "lost), run `{command}` first.",
-            ),
+            why,
             made=made,
             doing=Text(doing),
             command=adopt_command(Path(root)),
