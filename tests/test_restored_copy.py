@@ -293,7 +293,7 @@ def test_a_copy_marked_only_beside_its_file_gets_the_mark_into_it_when_opened(
     backups.restore(look, old.path, clock)
     copy = open_clinic(look)
     try:
-        with copy.write() as s:  # as session 16 left it: nothing in the file
+        with copy.write(in_copy=True) as s:  # as session 16 left it: nothing in the file
             s.execute(text("DELETE FROM local_secret WHERE key = 'restored-copy'"))
     finally:
         copy.close()
@@ -336,7 +336,7 @@ def test_a_copy_refuses_to_resend_a_failed_message(
     copy = open_clinic(look)
     try:
         now = clock.now()
-        with copy.write() as s:
+        with copy.write(in_copy=True) as s:
             failed = Reminder(
                 appointment_id="a1", patient_id="p1", kind="confirmation", rule="confirmation",
                 scheduled_for=now, send_at=now, appointment_start=now, state="failed",
@@ -374,7 +374,7 @@ def test_a_copy_takes_no_bookings(
         with copy.read() as s:
             before = s.query(Appointment).count()
         request = appointments.BookRequest("p1", "d1", "s1", clock.now())
-        with pytest.raises(lookcopy.LookOnlyCopy, match="takes no bookings"):
+        with pytest.raises(lookcopy.LookOnlyCopy, match="takes no changes"):
             appointments.book(copy, admin(clock), request)
         with copy.read() as s:
             assert s.query(Appointment).count() == before

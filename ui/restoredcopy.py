@@ -3,9 +3,10 @@
 A backup restored into a folder that held no clinic is a copy to look at
 (``receptionist/ops/lookcopy.py``): while it is one, the window says so above the
 schedule, naming the backup it holds on the clinic's clock ("This is a copy restored to
-look at, from the backup of 2 Mar 2026 10:00; it sends nothing and takes no bookings"),
-New appointment is off and no booking dialog opens (the core refuses a booking in a
-copy: ``booking.launcher``), the background jobs
+look at, from the backup of 2 Mar 2026 10:00; it sends nothing and takes no changes"),
+New appointment is off and no booking dialog opens (the core refuses every write in a
+copy, ``Database.write``: ``booking.launcher``; Cancel and a waitlist entry ask nothing
+either, ``statusops``, ``today``), the background jobs
 do not start (``launch.start_jobs``) and the cloud sync loop does not run. A manager or
 an administrator may say that the copy replaces the clinic ("This copy replaces the
 clinic…"): a question that spells out what follows, then ``ops.backups.adopt`` on the
@@ -86,14 +87,14 @@ class CopyBanner(QToolBar):
 
     def said(self) -> str:
         """What the copy is: from which backup (its time on the clinic's clock), and
-        that it sends nothing and takes no bookings."""
+        that it sends nothing and takes no changes (the core refuses every write)."""
         desk = self.window_.desk
         copy = lookcopy.restored_copy(desk.root)
         if copy is None or copy.backup_made_at is None:  # a mark that cannot be read
             return translated(lookcopy.BANNER)
         return self.tr(
             "This is a copy restored to look at, from the backup of {0}; it sends nothing "
-            "and takes no bookings."
+            "and takes no changes."
         ).format(short_datetime(copy.backup_made_at, desk.clinic.tz))
 
     def ask(self) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QDate, QLocale, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from receptionist.ops import lookcopy
 from receptionist.ops import undo as undo_ops
 from receptionist.ops.undo import Done
 from receptionist.schedule.cards import AgendaItem
@@ -53,6 +54,12 @@ class StatusOps(QObject):
         op.success(lambda done: self._done(appointment_id, status, done)).run()
 
     def ask_cancel(self, appointment_id: str) -> None:
+        """The reason asked, then :meth:`cancel`; in a copy restored to look at nothing
+        is asked: the status bar says why (the core's sentence)."""
+        refused = lookcopy.refused_write(self.desk.root)
+        if refused is not None:
+            messages.report_exception(refused)
+            return
         found = self.model.find(appointment_id)
         who = cardtext.patient_name(found[1].item) if found else self.tr("this patient")
         when = self.when(found[1].item) if found else ""

@@ -18,7 +18,6 @@ from receptionist import zones
 from receptionist.context import Ctx
 from receptionist.errors import ValidationError
 from receptionist.models import Appointment
-from receptionist.ops import lookcopy
 from receptionist.ops.appointmentinfo import AppointmentInfo, info, infos
 from receptionist.schedule import booking, lifecycle
 from receptionist.schedule.agenda import clinic_info
@@ -79,8 +78,7 @@ class MoveRequest:
 def book(db: Database, ctx: Ctx, req: BookRequest) -> AppointmentInfo:
     """Book it, or raise ConflictError (nothing written) when it clashes and no
     override reason was given by someone who may override. A copy restored to look at
-    takes none (``lookcopy``)."""
-    lookcopy.refuse(db.path.parent, lookcopy.NO_BOOKINGS)
+    takes none (refused by ``db.write``, as every write there: ``lookcopy``)."""
     with db.write() as s:
         appt = booking.book(
             s,

@@ -881,7 +881,7 @@ def _write_restored(
     db = open_unlocked(root, key)
     lift: Callable[[], None] | None = None
     try:
-        with db.write() as s:
+        with db.write(in_copy=True) as s:  # a restore into a copy again: still a copy
             zone = str(clinicstore.value(s, clinic_settings.TIMEZONE))
             audit.record(s, Ctx(Actor(None, "admin", "cli"), clock), "restore", "clinic", None)
             # What the clinic destroyed after the backup stays destroyed, and recorded.
@@ -1037,7 +1037,7 @@ def adopt(db: Database, ctx: Ctx, root: Path) -> Adopted:
                     _supersede_newer(
                         where, clinic, copy.backup_made_at, ctx.clock.now(), superseded
                     )
-        with db.write() as s:
+        with db.write(in_copy=True) as s:  # the one write that makes it the clinic
             audit.record(s, ctx, "adopt_restored_copy", "clinic", clinic_id_of(s))
             # The clinic's PC went on sending after the restore, until now: what fell due
             # up to the adoption was its to send (reminders/handover.py), not this copy's.

@@ -11,7 +11,11 @@ put in place, so no crash leaves an unmarked copy), and while the mark is there
 nothing of it reaches outside its folder: the jobs do not run (``jobs.runner``), and
 a backup, a sweep, a reminders' dispatch or a sync round started by hand is refused
 (:func:`refuse`), and so are a resend and a new booking (one made in the copy is not the
-clinic's: nobody at the clinic sees it, and adopted, its messages would go). The app
+clinic's: nobody at the clinic sees it, and adopted, its messages would go). Nor does it
+take any other change: every write of the core is refused in one place
+(``Database.write``, with :data:`NO_WRITES`), but for what opening it needs (its mark
+carried into the file, a restore into it again, a sign-in and its audit) and adopting
+it; throwing it away is deleting its folder, no write. The app
 shows a banner (:data:`BANNER`, with the backup's time). A person lifts the mark by
 saying the copy replaces the clinic (``receptionist backup adopt``, or the question in the app:
 ``ops.backups.adopt``). The mark is kept in the folder, read without unlocking
@@ -46,7 +50,9 @@ NO_SWEEP = QT_TRANSLATE_NOOP("core", "runs no retention sweep")
 NO_REMINDERS = QT_TRANSLATE_NOOP("core", "sends no reminders")
 NO_SYNC = QT_TRANSLATE_NOOP("core", "does not sync")
 NO_JOBS = QT_TRANSLATE_NOOP("core", "runs no background jobs")
-NO_BOOKINGS = QT_TRANSLATE_NOOP("core", "takes no bookings")
+# Every write of the core (``Database.write``): an edit made in a copy is lost when the
+# copy is thrown away, and, adopted later, mixed in with what was done thinking it a copy.
+NO_WRITES = QT_TRANSLATE_NOOP("core", "takes no changes")
 
 
 class LookOnlyCopy(UserError):
@@ -135,6 +141,17 @@ def adopt_command(root: Path) -> str:
     return f"receptionist --data-dir {root} backup adopt"
 
 
+def refused_write(root: Path) -> LookOnlyCopy | None:
+    """What ``Database.write`` would raise in ``root`` (None: it takes changes): for a
+    front end that would otherwise open a form (a cancellation's reason, a waitlist
+    entry) only to be refused when it is saved."""
+    try:
+        refuse(root, NO_WRITES)
+    except LookOnlyCopy as exc:
+        return exc
+    return None
+
+
 def refuse(root: Path, doing: str) -> None:
     """:class:`LookOnlyCopy` when ``root`` holds a copy restored to look at; ``doing``
     (one of ``NO_*``) says what it does not do."""
@@ -143,15 +160,26 @@ def refuse(root: Path, doing: str) -> None:
         return
     # The clinic's time (a mark made before the zone was kept in it: UTC, said).
     made = zones.told(copy.backup_made_at, copy.zone) if copy.backup_made_at else "?"
+    why = (
+        # a change: it would be lost with the copy, or mixed into the clinic adopted
+        QT_TRANSLATE_NOOP(
+            "core",
+            "This is a copy restored to look at (from the backup of {made}); it {doing}: "
+            "nothing changed in it would reach the clinic. If this copy is to replace the "
+            "clinic (the clinic's PC is lost), run `{command}` first.",
+        )
+        if doing == NO_WRITES
+        else QT_TRANSLATE_NOOP(
+            "core",
+            "This is a copy restored to look at (from the backup of {made}); it "
+            "{doing}, so the clinic's own reminders, backups and sync are not "
+            "disturbed. If this copy is to replace the clinic (the clinic's PC is "
+            "lost), run `{command}` first.",
+        )
+    )
     raise LookOnlyCopy(
         Text(
-            QT_TRANSLATE_NOOP(
-                "core",
-                "This is a copy restored to look at (from the backup of {made}); it "
-                "{doing}, so the clinic's own reminders, backups and sync are not "
-                "disturbed. If this copy is to replace the clinic (the clinic's PC is "
-                "lost), run `{command}` first.",
-            ),
+            why,
             made=made,
             doing=Text(doing),
             command=adopt_command(Path(root)),

@@ -103,7 +103,7 @@ def carry(db: Database, root: Path) -> None:
     with db.read() as s:
         kept = in_file(s)
     if there is not None and kept != there.decode("utf-8", "replace").encode("utf-8"):
-        with db.write() as s:
+        with db.write(in_copy=True) as s:  # opening a copy: its mark
             keep_in_file(s, there)
     elif there is None and kept is not None:
         put_beside(root, kept)

@@ -38,6 +38,7 @@ from receptionist.events import Hub
 from receptionist.logs import FILE_ONLY
 from receptionist.safelog import describe
 from receptionist.store import pages
+from receptionist.store.folder import RESTORED_COPY
 from receptionist.store.lock import SharedUse
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -313,6 +314,14 @@ class Database:
             return exc if isinstance(exc, Damaged) else damage_error("met on the file", exc)
         return _plainly(exc, self.path) if writing else None
 
+    def _refuse_if_look_only(self) -> None:
+        # One stat of the mark beside the file (every opening puts it there when only
+        # the file held it, ``copymark.carry``); the sentence is lookcopy's.
+        if (self.path.parent / RESTORED_COPY).exists():
+            from receptionist.ops import lookcopy  # the core's rule; imported here: no cycle
+
+            lookcopy.refuse(self.path.parent, lookcopy.NO_WRITES)
+
     def _refuse_if_damaged(self) -> None:
         if self.damaged:
             raise damage_error("a write was refused after damage was met")
@@ -351,7 +360,12 @@ class Database:
 
     @contextmanager
     def write(
-        self, *, relaxed: bool = False, fold: bool = True, checked: bool = True
+        self,
+        *,
+        relaxed: bool = False,
+        fold: bool = True,
+        checked: bool = True,
+        in_copy: bool = False,
     ) -> Iterator[Session]:
         """A write transaction: BEGIN IMMEDIATE, committed on success, rolled back on error.
 
@@ -377,8 +391,15 @@ class Database:
         first themselves, in the same write: the sweep's batches, whose list of those
         tables a test compares with the schema's foreign keys. Each deleted row's
         lookups of its referencing rows were a quarter of the statements' CPU there.
+
+        In a copy restored to look at (``ops/lookcopy.py``) every write is refused here,
+        the one seam all the core's writes go through (``lookcopy.LookOnlyCopy``, with
+        its sentence), except those that say ``in_copy=True``: what opening it needs
+        (the mark carried, a restore into it, a sign-in) and adopting it.
         """
         self._refuse_if_damaged()
+        if not in_copy:
+            self._refuse_if_look_only()
         if not checked and (fold or not relaxed):
             raise ValueError("checked=False is for relaxed, unfolded writes only")
         maker = self._writer if not relaxed else self._relaxed if fold else self._unfolded

@@ -4,6 +4,7 @@ they start."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from receptionist.context import Actor, Ctx
 from receptionist.models import Patient, Service
 from receptionist.ops import backups, lookcopy, waitlist
 from receptionist.patients.search import PatientRow
+from receptionist.schedule import waitlist as wl_core
 from receptionist.schedule.agenda import ClinicInfo
 from receptionist.store import vault
 from ui import messages, today, visitops
@@ -77,13 +79,14 @@ def test_a_copy_shows_its_banner_and_starts_no_jobs(
     banner = copy_window.findChild(CopyBanner, "restoredCopyBanner")
     assert banner is not None and banner.isVisible()
     # which backup it holds, on the clinic's clock (it said only "a copy restored to
-    # look at; it sends nothing": session 17 names the backup and the bookings)
+    # look at; it sends nothing": session 17 names the backup and the bookings; session
+    # 18: every change is refused in a copy, not bookings alone, and the banner says so)
     copy = lookcopy.restored_copy(copy_window.desk.root)
     assert copy is not None and copy.backup_made_at is not None
     made = short_datetime(copy.backup_made_at, copy_window.desk.clinic.tz)
     assert banner.label.text() == (
         f"This is a copy restored to look at, from the backup of {made}; it sends nothing "
-        "and takes no bookings."
+        "and takes no changes."
     )
     # no new appointment: the core refuses it in a copy (``ops.appointments.book``)
     book = copy_window.booking.action
@@ -137,7 +140,7 @@ def test_a_copy_offers_no_resend(qtbot: QtBot, copy_window: MainWindow, clock: F
     now = clock.now()
 
     def plant(db: object) -> str:
-        with db.write() as s:  # type: ignore[attr-defined]
+        with db.write(in_copy=True) as s:  # type: ignore[attr-defined]
             r = Reminder(
                 appointment_id="a1", patient_id="p1", kind="confirmation", rule="confirmation",
                 scheduled_for=now, send_at=now, appointment_start=now, state="failed",
@@ -225,7 +228,8 @@ def test_a_copy_opens_no_booking_dialog_whichever_way_it_is_asked(
             patient_id=patient.id, service_id=service, provider_id=None,
             earliest=None, latest=None, times_of_day=(), weekdays=(), note="", priority=0,
         )  # fmt: skip
-        return str(waitlist.add(db, ctx, wish).id)
+        with db.write(in_copy=True) as s:  # set-up: planted in the copy
+            return str(wl_core.add(s, ctx, **dataclasses.asdict(wish)).id)
 
     entry_id = tasks.run(lambda: entry(tasks.database())).result(timeout=30)
     before = len(told)
@@ -265,3 +269,97 @@ def test_a_copy_offers_a_dry_run_but_no_sweep(qtbot: QtBot, copy_window: MainWin
     )
     page.sweep()
     assert asked == [], "the sweep's question was asked in a copy"
+
+
+def test_each_write_in_a_copy_is_refused_with_the_core_s_sentence(
+    qtbot: QtBot,
+    copy_window: MainWindow,
+    seeded: Seeded,
+    told: list[messages.Message],
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    """A drag's move, Mark arrived, Cancel, a patient's edit, a waitlist entry: each is
+    refused in a copy restored to look at, the status bar saying the core's sentence
+    ("… it takes no changes …"), and nothing is written; Cancel and the waitlist open
+    no form that would only be refused when saved (#14, session 18)."""
+    from datetime import timedelta
+
+    from ui import pinboard
+    from ui.patients.window import PatientWindow
+    from ui.schedule.drag import Move
+    from ui.schedule.moves import MoveOps
+
+    window = copy_window
+    said = "takes no changes"
+
+    def refused(since: int) -> bool:
+        return any(said in m.text for m in told[since:])
+
+    aid = seeded.ids["a3"]
+    item = next(c.item for c in window.model.items() if c.item.id == aid)
+    tasks = window.desk.tasks
+
+    def start_of(db: Any) -> str:
+        from receptionist.models import Appointment
+
+        with db.read() as s:
+            appt = s.get(Appointment, aid)
+            assert appt is not None
+            return appt.start_utc.isoformat()
+
+    first_start = tasks.run(lambda: start_of(tasks.database())).result(timeout=30)
+    pinboard.install(window)
+    moves = window.findChild(MoveOps, "moveOps")
+    assert moves is not None
+    before = len(told)
+    later = item.start_utc + timedelta(hours=2)
+    moves.move(Move(item, "provider", item.provider_id, later, later + timedelta(minutes=30)))
+    qtbot.waitUntil(lambda: refused(before), timeout=10_000)
+    before = len(told)
+    window.schedule.statusRequested.emit(aid, "arrived")
+    qtbot.waitUntil(lambda: refused(before), timeout=10_000)
+    before = len(told)
+    window.schedule.cancelRequested.emit(aid)
+    assert refused(before) and window.status_ops.dialog is None, "Cancel asked a reason"
+    # a patient's edit
+
+    def first_patient(db: Any) -> str:
+        with db.read() as s:
+            return str(s.scalars(select(Patient.id).order_by(Patient.number)).first())
+
+    pid = tasks.run(lambda: first_patient(tasks.database())).result(timeout=30)
+    patient = PatientWindow(window.desk, pid)
+    qtbot.addWidget(patient)
+    patient.show()
+    with qtbot.waitSignal(patient.loaded, timeout=10_000):
+        patient.load()
+    patient.form.editors["given_name"].setText("Changed")
+    assert patient.save_button.isEnabled()
+    before = len(told)
+    patient.save()
+    qtbot.waitUntil(lambda: refused(before), timeout=10_000)
+    # a waitlist entry: no dialog opens
+    front = window.findChild(today.FrontDesk)
+    if front is None:
+        today.install(window)
+        front = window.findChild(today.FrontDesk)
+    assert isinstance(front, today.FrontDesk)
+    before = len(told)
+    front.ask_entry()
+    assert refused(before) and front.entry is None, "the waitlist's entry dialog opened"
+
+    def unchanged(db: Any) -> tuple[str, str, str]:
+        from receptionist.models import Appointment
+
+        with db.read() as s:
+            appt = s.get(Appointment, aid)
+            person = s.get(Patient, pid)
+            assert appt is not None and person is not None
+            return appt.status, appt.start_utc.isoformat(), person.given_name
+
+    status, start, name = tasks.run(lambda: unchanged(tasks.database())).result(timeout=30)
+    assert (status, name) == (item.status, patient.record.fields["given_name"])
+    assert start == first_start, "the move was written"
+    folder = os.environ.get("RECEPTIONIST_SCREENSHOTS", str(tmp_path))
+    window.grab().save(str(Path(folder) / "restored-copy-no-changes.png"))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 
-from receptionist.ops import catalog, settings, waitlist
+from receptionist.ops import catalog, lookcopy, settings, waitlist
 from receptionist.ops.catalog import Choices
 from receptionist.ops.events import WaitlistOffer
 from receptionist.ops.waitlist import Candidate, FreedSlot, WaitlistRow, Wishes
@@ -148,7 +148,12 @@ class FrontDesk(QObject):
         self.waitlistLoaded.emit()
 
     def ask_entry(self, entry: WaitlistRow | None = None) -> None:
-        """Open the entry dialog: empty to add, filled in with ``entry`` to edit it."""
+        """Open the entry dialog: empty to add, filled in with ``entry`` to edit it.
+        In a copy restored to look at none opens: the status bar says why."""
+        refused = lookcopy.refused_write(self.desk.root)
+        if refused is not None:
+            messages.report_exception(refused)
+            return
         ctx = self.desk.ctx()
         op = DbOp(self.desk.tasks, lambda db: catalog.choices(db, ctx), self)
         op.success(lambda choices: self._open_entry(choices, entry)).run()
