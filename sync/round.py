@@ -24,10 +24,10 @@ from receptionist.clock import Clock
 from receptionist.context import Actor, Ctx
 from receptionist.journal.anchor import Anchor
 from receptionist.ops import audit as audit_ops
-from receptionist.ops import conflicts, lookcopy, replica
+from receptionist.ops import conflicts, replica
 from receptionist.ops.replica import Change, DeviceName, Pulled, PulledConflict
 from receptionist.replica.chunks import Chunk, Wanted
-from receptionist.store import heap
+from receptionist.store import heap, lookcopy
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -373,7 +373,7 @@ def run(
     """Upload what the first PC has not yet, push, pull (``pulled`` told how many
     records have come down so far, after each page); the outcome is kept (the status
     bar and `sync status` read it). Refused in a copy restored to look at (its changes
-    are not the clinic's: ``ops/lookcopy.py``). ``stop`` (``jobs.runner.stop_asked``)
+    are not the clinic's: ``store/lookcopy.py``). ``stop`` (``jobs.runner.stop_asked``)
     is asked before each batch and page: once it says so, the round ends there
     (``RoundResult.stopped``; the last sync's time and error are left as they were)."""
     lookcopy.refuse(db.path.parent, lookcopy.NO_SYNC)

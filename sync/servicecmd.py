@@ -18,8 +18,8 @@ from receptionist.context import require
 from receptionist.jobs.core import CORE
 from receptionist.jobs.registry import registry
 from receptionist.jobs.runner import Ran
-from receptionist.ops import lookcopy
 from receptionist.retention import clockcheck
+from receptionist.store import lookcopy
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
 from .jobs import NETWORK_JOBS

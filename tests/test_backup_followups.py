@@ -17,8 +17,8 @@ from factories import CLOCK_START
 from receptionist.cli import main as cli_main
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock, SystemClock
-from receptionist.ops import backups, lookcopy
-from receptionist.store import setaside
+from receptionist.ops import backups
+from receptionist.store import lookcopy, setaside
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 

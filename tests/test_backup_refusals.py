@@ -17,10 +17,11 @@ from sqlalchemy import text
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
 from receptionist.errors import NotOurFile, UserError
-from receptionist.ops import backups, lookcopy
+from receptionist.ops import backups
 from receptionist.ops.patients import NewPatient, add, find
 from receptionist.reminders import handover
 from receptionist.store import backup as files
+from receptionist.store import lookcopy
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 

@@ -14,11 +14,12 @@ from backupclinic import admin, clinic_fixture, genuine_fixture
 
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
-from receptionist.ops import appointments, backups, lookcopy
+from receptionist.ops import appointments, backups
 from receptionist.ops import patients as patient_ops
 from receptionist.ops import settings as settings_ops
 from receptionist.ops import waitlist as waitlist_ops
 from receptionist.ops.patients import NewPatient
+from receptionist.store import lookcopy
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic
 

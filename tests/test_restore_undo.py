@@ -23,11 +23,11 @@ from sqlalchemy import text
 from receptionist.cli.main import main
 from receptionist.clock import FixedClock
 from receptionist.errors import DiskFull, ReceptionistError, UserError
-from receptionist.ops import backups, lookcopy
+from receptionist.ops import backups
 from receptionist.ops.patients import NewPatient, add, find
 from receptionist.reminders import handover
 from receptionist.settings import clinicstore
-from receptionist.store import copymark
+from receptionist.store import copymark, lookcopy
 from receptionist.store.folder import RESTORED_COPY
 from receptionist.store.storage import Database
 from receptionist.store.vault import open_clinic

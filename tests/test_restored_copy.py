@@ -22,10 +22,11 @@ from receptionist.clock import FixedClock
 from receptionist.errors import UserError
 from receptionist.jobs.core import CORE, sweep_now
 from receptionist.jobs.runner import Runner
-from receptionist.ops import backups, lookcopy
+from receptionist.ops import backups
 from receptionist.ops import reminders as reminder_ops
 from receptionist.ops.patients import NewPatient, add
 from receptionist.store import backup as files
+from receptionist.store import lookcopy
 from receptionist.store.storage import Database
 from receptionist.store.vault import clinic_id, open_clinic
 

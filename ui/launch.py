@@ -26,9 +26,9 @@ from receptionist import __version__
 from receptionist.clock import FixedClock
 from receptionist.errors import InstanceLocked, UserError
 from receptionist.logs import logging_for
-from receptionist.ops import lookcopy, settings
+from receptionist.ops import settings
 from receptionist.settings.desk import LARGER_TEXT, LOCK_AFTER_MINUTES
-from receptionist.store import folder, heap, vault
+from receptionist.store import folder, heap, lookcopy, vault
 
 from . import collector, textsize
 from .app import install_excepthook, make_application

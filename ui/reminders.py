@@ -40,8 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.ops import lookcopy, reminders
+from receptionist.ops import reminders
 from receptionist.ops.reminders import CANNOT_RESEND, RESENDABLE, ReminderRow, ReminderStatus
+from receptionist.store import lookcopy
 from receptionist.store.storage import Database
 from sync import reminderlease
 

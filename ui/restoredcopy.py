@@ -1,7 +1,7 @@
 """The banner of a copy restored to look at (``restoredCopyBanner``), and its question.
 
 A backup restored into a folder that held no clinic is a copy to look at
-(``receptionist/ops/lookcopy.py``): while it is one, the window says so above the
+(``receptionist/store/lookcopy.py``): while it is one, the window says so above the
 schedule, naming the backup it holds on the clinic's clock ("This is a copy restored to
 look at, from the backup of 2 Mar 2026 10:00; it sends nothing and takes no changes"),
 New appointment is off and no booking dialog opens (the core refuses every write in a
@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.ops import backups, lookcopy
+from receptionist.ops import backups
+from receptionist.store import lookcopy
 
 from . import messages
 from .booking.launcher import no_bookings_said

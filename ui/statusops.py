@@ -7,10 +7,10 @@ from collections.abc import Callable
 from PySide6.QtCore import QDate, QLocale, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from receptionist.ops import lookcopy
 from receptionist.ops import undo as undo_ops
 from receptionist.ops.undo import Done
 from receptionist.schedule.cards import AgendaItem
+from receptionist.store import lookcopy
 
 from . import messages, undo
 from .cancel import CancelDialog

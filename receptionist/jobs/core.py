@@ -17,11 +17,12 @@ from receptionist.jobs import lease, runner
 from receptionist.jobs.registry import Daily, Job
 from receptionist.jobs.runner import Problem, Stopped, new_holder
 from receptionist.journal.anchor import Anchor
-from receptionist.ops import backups, lookcopy, retention
+from receptionist.ops import backups, retention
 from receptionist.retention import clockcheck
 from receptionist.retention.policy import SWEEP_HOUR
 from receptionist.safelog import describe
 from receptionist.settings.backups import HOUR as BACKUP_HOUR
+from receptionist.store import lookcopy
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text, message
 

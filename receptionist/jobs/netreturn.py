@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable
 from receptionist.clock import Clock
 from receptionist.jobs.registry import Job
 from receptionist.jobs.runner import Ran, Runner
-from receptionist.ops import lookcopy
 from receptionist.reminders import dispatch
+from receptionist.store import lookcopy
 from receptionist.store.storage import Database
 
 # The jobs that run at once when the network returns, in the registry's order (cloud

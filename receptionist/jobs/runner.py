@@ -27,8 +27,8 @@ from receptionist.clock import Clock
 from receptionist.jobs import due, lease
 from receptionist.jobs.registry import Every, Job, named
 from receptionist.models import JobRun
-from receptionist.ops import lookcopy
 from receptionist.safelog import describe
+from receptionist.store import lookcopy
 from receptionist.store.storage import Database
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ class Runner:
 
     def run_due(self, db: Database, clock: Clock) -> list[Ran]:
         """Run every job that is due now and free; one run each (none once stopping).
-        None in a copy restored to look at (``ops/lookcopy.py``): it sends, syncs, backs
+        None in a copy restored to look at (``store/lookcopy.py``): it sends, syncs, backs
         up and sweeps nothing until a person adopts it."""
         if lookcopy.restored_copy(db.path.parent) is not None:
             return []

@@ -36,14 +36,14 @@ from receptionist.journal import anchor as anchors
 from receptionist.journal import audit, checkpoint
 from receptionist.journal.coverage import clinic_id as clinic_id_of
 from receptionist.ops import backupplaces as places
-from receptionist.ops import lookcopy, restorecarry
+from receptionist.ops import restorecarry
 from receptionist.reminders import handover
 from receptionist.retention.policy import BACKUP_DAYS
 from receptionist.settings import backups as settings
 from receptionist.settings import clinic as clinic_settings
 from receptionist.settings import clinicstore, pcstore, registry
 from receptionist.store import backup as files
-from receptionist.store import copymark, keystore, migrate, setaside
+from receptionist.store import copymark, keystore, lookcopy, migrate, setaside
 from receptionist.store.backup import Manifest
 from receptionist.store.backup import Stopped as Stopped  # the backup given up at its stop
 from receptionist.store.folder import make_private_dir
@@ -219,7 +219,7 @@ def _create(
     a problem is returned (and the backup is made all the same: it keeps the data)."""
     require(ctx, "backup.manage", CANNOT)
     # A copy restored to look at shares this PC's backup folder with the clinic: its
-    # backups there would carry anchors the clinic's log never held (ops/lookcopy.py).
+    # backups there would carry anchors the clinic's log never held (store/lookcopy.py).
     lookcopy.refuse(root, lookcopy.NO_BACKUP)
     started = time.monotonic()
     folder = folder_for(root, to)
@@ -712,7 +712,7 @@ class Restored:
     created_at: datetime
     kept_aside: list[Path]
     superseded: list[Path]
-    # Restored into a folder that held no clinic: a copy to look at (ops/lookcopy.py),
+    # Restored into a folder that held no clinic: a copy to look at (store/lookcopy.py),
     # which sends nothing until adopted; the clinic's backups were left as they were.
     look_only: bool = False
     # The restore is done, but the newer backups could not be moved aside: the sentence

@@ -202,9 +202,11 @@ def send(test: TestMessage, sender: Sender | Outcome) -> Outcome:
 
 def record(db: Database, ctx: Ctx, test: TestMessage, outcome: Outcome) -> TestResult:
     """Audit the test (its channel, and whether it went: never the address) and say
-    what became of it."""
+    what became of it. Also in a copy restored to look at, as its other audited looks
+    (``Database.write``'s ``in_copy``): the test carries no patient data and went
+    already; its audit is what a copy may keep."""
     sent = outcome.status == "sent"
-    with db.write() as s:
+    with db.write(in_copy=True) as s:
         audit.record(s, ctx, SENT if sent else FAILED, "channel", test.channel)
     code = "" if sent else outcome.code
     return TestResult(test.channel, sent, outcome.provider_id, code, explain(test, outcome))

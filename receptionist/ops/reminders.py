@@ -41,10 +41,10 @@ from receptionist.reminders.settings import CHANNELS, STATION
 from receptionist.schedule.clinic import clinic_id
 from receptionist.settings import clinicstore, registry, secretstore
 from receptionist.settings.registry import Setting
+from receptionist.store import lookcopy
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import lookcopy
 from . import settings as ops_settings
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The mark of a copy restored to look at, kept in the clinic's file as well as beside it.
 
-``ops/lookcopy.py`` says what such a copy is and what it does not do. Its mark is
+``store/lookcopy.py`` says what such a copy is and what it does not do. Its mark is
 ``restored-copy.json`` beside ``clinic.db``, read without unlocking anything (the
 app's banner, the runner's every tick). A file beside the database does not travel
 with it, though: the copy's ``clinic.db`` and ``clinic.keys`` copied by hand into

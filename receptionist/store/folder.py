@@ -20,7 +20,7 @@ from receptionist.texts import QT_TRANSLATE_NOOP, Text
 UNFINISHED = "setup.unfinished"
 # Our files: clinic.db and everything named after it (-wal, -shm, -journal, .inuse,
 # the .rekey/.compact side files, .before-* copies), the key file and its temp files.
-# The mark of a copy restored to look at (receptionist/ops/lookcopy.py).
+# The mark of a copy restored to look at (receptionist/store/lookcopy.py).
 RESTORED_COPY = "restored-copy.json"
 # backup-places.json: the folders this PC wrote backups in (ops/backupplaces.py).
 OUR_NAMES = frozenset({"clinic.keys", "app.lock", UNFINISHED, "backup-places.json", RESTORED_COPY})

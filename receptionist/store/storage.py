@@ -318,7 +318,7 @@ class Database:
         # One stat of the mark beside the file (every opening puts it there when only
         # the file held it, ``copymark.carry``); the sentence is lookcopy's.
         if (self.path.parent / RESTORED_COPY).exists():
-            from receptionist.ops import lookcopy  # the core's rule; imported here: no cycle
+            from receptionist.store import lookcopy  # imported here: it reads the store
 
             lookcopy.refuse(self.path.parent, lookcopy.NO_WRITES)
 
@@ -392,7 +392,7 @@ class Database:
         tables a test compares with the schema's foreign keys. Each deleted row's
         lookups of its referencing rows were a quarter of the statements' CPU there.
 
-        In a copy restored to look at (``ops/lookcopy.py``) every write is refused here,
+        In a copy restored to look at (``store/lookcopy.py``) every write is refused here,
         the one seam all the core's writes go through (``lookcopy.LookOnlyCopy``, with
         its sentence), except those that say ``in_copy=True``: what opening it needs
         (the mark carried, a restore into it, a sign-in) and adopting it.

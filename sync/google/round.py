@@ -22,7 +22,7 @@ from receptionist.clock import Clock
 from receptionist.context import Ctx
 from receptionist.errors import ValidationError
 from receptionist.google import inbound, station, steps
-from receptionist.ops import lookcopy
+from receptionist.store import lookcopy
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -94,7 +94,7 @@ def run(
     stop: Callable[[], bool] | None = None,
 ) -> Outcome:
     """One round; ``pacer`` spaces the requests (default: :class:`Pacer` with ``sleep``).
-    Refused in a copy restored to look at (``ops/lookcopy.py``). ``stop`` is asked
+    Refused in a copy restored to look at (``store/lookcopy.py``). ``stop`` is asked
     before each request (``calls.Caller``): once it says so, the round ends there
     (:data:`STOPPED`)."""
     lookcopy.refuse(db.path.parent, lookcopy.NO_SYNC)

@@ -23,9 +23,9 @@ from receptionist.context import Actor, Ctx
 from receptionist.jobs import core
 from receptionist.jobs.core import BACKUP
 from receptionist.jobs.runner import Problem, status
-from receptionist.ops import backups, lookcopy, staff
+from receptionist.ops import backups, staff
 from receptionist.schedule.agenda import ClinicInfo
-from receptionist.store import vault
+from receptionist.store import lookcopy, vault
 from receptionist.store.storage import Database, human_size
 from receptionist.store.vault import Created
 from ui import messages

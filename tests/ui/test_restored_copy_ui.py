@@ -22,11 +22,11 @@ from uiseed import Seeded
 from receptionist.clock import FixedClock
 from receptionist.context import Actor, Ctx
 from receptionist.models import Patient, Service
-from receptionist.ops import backups, lookcopy, waitlist
+from receptionist.ops import backups, waitlist
 from receptionist.patients.search import PatientRow
 from receptionist.schedule import waitlist as wl_core
 from receptionist.schedule.agenda import ClinicInfo
-from receptionist.store import vault
+from receptionist.store import lookcopy, vault
 from ui import messages, today, visitops
 from ui.app import stylesheet
 from ui.booking import BookingDialog

@@ -3,7 +3,7 @@
 Every way to the booking dialog comes through :meth:`BookingLauncher.open` (New
 appointment, Return or a double-click on a free slot, a patient's Book, a visit's "Book
 the next visit", the waitlist's Book). In a copy restored to look at, which takes no
-bookings (``ops.appointments.book`` refuses them: ``ops/lookcopy.py``), none opens: the
+bookings (``ops.appointments.book`` refuses them: ``store/lookcopy.py``), none opens: the
 status bar says why (:func:`no_bookings_said`, New appointment's tooltip there too).
 """
 
@@ -16,8 +16,8 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
 
-from receptionist.ops import lookcopy
 from receptionist.patients.search import PatientRow
+from receptionist.store import lookcopy
 
 from .. import messages
 from ..desk import Desk

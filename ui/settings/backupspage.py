@@ -12,7 +12,7 @@ the desk's worker, a bar moving meanwhile.
 
 "Restore…" asks first, naming the backup, and offers what the core offers
 (``ops.backups.restore``): a copy to look at, restored into a new folder beside the
-clinic's (``ops.lookcopy``: it sends nothing; opened, it shows the banner of
+clinic's (``store.lookcopy``: it sends nothing; opened, it shows the banner of
 ``ui/restoredcopy.py``, where a person may say that it replaces the clinic), or the
 backup put in place of the clinic. That needs the clinic closed, so the app does it
 (``Startup.replace_clinic``, the path a damaged file's restore takes, ``restoreoffer``):

@@ -43,8 +43,9 @@ from PySide6.QtWidgets import (
 from receptionist.jobs.core import BACKUP, CORE
 from receptionist.jobs.registry import Job, named
 from receptionist.jobs.runner import JobStatus, status
-from receptionist.ops import backups, lookcopy
+from receptionist.ops import backups
 from receptionist.retention import clockcheck
+from receptionist.store import lookcopy
 from receptionist.texts import Text
 
 from .. import messages

@@ -40,8 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.ops import lookcopy, retention
+from receptionist.ops import retention
 from receptionist.ops.retention import Plan, Swept
+from receptionist.store import lookcopy
 from receptionist.store.storage import Database
 
 from .. import messages

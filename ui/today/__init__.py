@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 
-from receptionist.ops import catalog, lookcopy, settings, waitlist
+from receptionist.ops import catalog, settings, waitlist
 from receptionist.ops.catalog import Choices
 from receptionist.ops.events import WaitlistOffer
 from receptionist.ops.waitlist import Candidate, FreedSlot, WaitlistRow, Wishes
 from receptionist.settings.desk import TODAY_PANEL
+from receptionist.store import lookcopy
 
 from .. import messages
 from ..actions import menu_holding, window_action
