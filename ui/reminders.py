@@ -62,6 +62,8 @@ ENTITIES = ("appointment", "communication_entry", "patient", "provider")
 TYPING_MS = 250  # the patient box asks once the desk paused typing this long
 # Reasons only the patient can undo: Resend asks first, saying why it will fail again.
 ASK_BEFORE_RESEND = ("permanent:opted_out",)
+# A message that may have arrived: Resend asks first (the core refuses it unconfirmed).
+UNKNOWN = "unknown"
 # Filter -> the states it shows.
 FILTERS: dict[str, tuple[str, ...]] = {
     "queued": ("pending", "sending"),
@@ -163,6 +165,7 @@ class RemindersView(QDialog):
 
     reloadRequested = Signal(tuple, str)  # the states to show, the patient box's text
     resendRequested = Signal(str)  # reminder id
+    resendConfirmed = Signal(str)  # an unknown one's id, once the person said yes
     logRequested = Signal()  # the providers' delivery log
     openPatientRequested = Signal(str)  # patient id
 
@@ -351,10 +354,39 @@ class RemindersView(QDialog):
         refused = self.look_only or not self.desk.actor.may(RESEND)
         if row is None or row.state not in RESENDABLE or refused:
             return
-        if row.reason in ASK_BEFORE_RESEND:
+        if row.state == UNKNOWN:
+            self._ask_resend_unknown(row)
+        elif row.reason in ASK_BEFORE_RESEND:
             self._ask_resend(row)
         else:
             self.resendRequested.emit(row.id)
+
+    def _ask_resend_unknown(self, row: ReminderRow) -> None:
+        """The channel never said whether an unknown message arrived: sent again, the
+        patient may get it twice; asked (ask the patient) before it is queued."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Resend"),
+            self.tr(
+                "{0}\n\nThis message may have arrived: sent again, the patient may get it "
+                "twice. Ask the patient whether it came. Resend anyway?"
+            ).format(self.model.why(row)),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("remindersResendQuestion")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Resend anyway"))
+        chosen = row.id
+
+        def answered(result: int) -> None:
+            self.box = None
+            if result == QMessageBox.StandardButton.Yes:
+                self.resendConfirmed.emit(chosen)
+
+        box.finished.connect(answered)
+        self.box = box
+        box.open()
 
     def _ask_resend(self, row: ReminderRow) -> None:
         """A reason only the patient can undo (an opt-out): sent again, the message
@@ -440,6 +472,7 @@ class Reminders(QObject):
             self.view = RemindersView(self.desk, self.window)
             self.view.reloadRequested.connect(self.load)
             self.view.resendRequested.connect(self.resend)
+            self.view.resendConfirmed.connect(self.resend_confirmed)
             self.view.logRequested.connect(self.show_log)
             self.view.openPatientRequested.connect(self.open_patient)
         return self.view
@@ -482,9 +515,17 @@ class Reminders(QObject):
                 return
         self.loaded.emit()
 
-    def resend(self, reminder_id: str) -> None:
+    def resend_confirmed(self, reminder_id: str) -> None:
+        """An unknown message the person chose to resend after the question."""
+        self.resend(reminder_id, confirmed=True)
+
+    def resend(self, reminder_id: str, confirmed: bool = False) -> None:
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: reminders.resend(db, ctx, reminder_id), self)
+        op = DbOp(
+            self.desk.tasks,
+            lambda db: reminders.resend(db, ctx, reminder_id, confirmed=confirmed),
+            self,
+        )
         op.success(lambda _: self._resent()).failure(messages.report_exception).run()
 
     def _resent(self) -> None:

@@ -639,13 +639,23 @@ def set_channel(
 
 RESENDABLE = ("failed", "unknown", "skipped")
 CANNOT_RESEND = Text(QT_TRANSLATE_NOOP("core", "Your role cannot resend reminders."))
+UNKNOWN_NOT_CONFIRMED = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "This message may have arrived (the channel never said whether it did): sent "
+        "again, the patient may get it twice. Ask the patient first, then confirm the "
+        "resend.",
+    )
+)
 
 
-def resend(db: Database, ctx: Ctx, reminder_id: str) -> ReminderRow:
+def resend(db: Database, ctx: Ctx, reminder_id: str, confirmed: bool = False) -> ReminderRow:
     """Send a failed, unknown or skipped message again at the next round (all the
     checks of sending apply again: consent, the appointment, quiet hours). Refused
     in a copy restored to look at (``lookcopy``): queued there, it would go once the
-    copy is adopted, though the clinic may have resent it too."""
+    copy is adopted, though the clinic may have resent it too. An unknown message
+    may have arrived: it is resent only when ``confirmed`` (the person asked the
+    patient), else refused with nothing changed."""
     require(ctx, "patient.write", CANNOT_RESEND)
     lookcopy.refuse(db.path.parent, lookcopy.NO_REMINDERS)
     with db.write() as s:
@@ -659,6 +669,8 @@ def resend(db: Database, ctx: Ctx, reminder_id: str) -> ReminderRow:
                     )
                 ),
             )
+        if r.state == "unknown" and not confirmed:
+            raise ValidationError("confirmed", UNKNOWN_NOT_CONFIRMED)
         now = ctx.clock.now()
         r.state, r.reason, r.attempts, r.send_at = "pending", "resend", 0, now
         r.next_try_at = r.claimed_at = r.finished_at = None
