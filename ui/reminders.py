@@ -235,6 +235,12 @@ class RemindersView(QDialog):
         buttons.addWidget(self.resend)
         buttons.addWidget(self.log)
         # A channel whose provider refused the credentials: what to do, above the list.
+        # On a PC that is not the reminder station: whose list this is (reminder rows
+        # are never synced; what the station sent reaches here as log entries).
+        self.elsewhere = QLabel(self)
+        self.elsewhere.setObjectName("remindersElsewhere")
+        self.elsewhere.setWordWrap(True)
+        self.elsewhere.hide()
         self.attention = QLabel(self)
         self.attention.setObjectName("remindersAttention")
         self.attention.setProperty("state", "alert")
@@ -251,6 +257,7 @@ class RemindersView(QDialog):
         self.empty.setObjectName("hintLabel")
         self.empty.hide()
         layout = QVBoxLayout(self)
+        layout.addWidget(self.elsewhere)
         layout.addWidget(self.attention)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
@@ -299,6 +306,30 @@ class RemindersView(QDialog):
         self._enable()
         self.show_attention(attention or [])
         return True
+
+    def show_where(self, mode: str, station: str) -> None:
+        """On a PC that is not the reminder station (``ReminderStatus.mode``), say who
+        plans and sends, that this list is this PC's own, and where what was sent shows."""
+        own = self.tr(
+            "This list shows only this PC's own messages; a patient's Communication tab "
+            "shows what the station sent."
+        )
+        if mode == "elsewhere":
+            said = self.tr(
+                "Reminders are planned and sent by the reminder station, {0}; resend there."
+            ).format(station)
+        elif mode == "standby":
+            said = self.tr(
+                "This PC stands by for the reminder station, {0}: it sends only while the "
+                "station is off."
+            ).format(station)
+        elif mode == "unnamed":
+            said = self.tr("No PC is named the reminder station: no PC sends reminders.")
+        else:
+            self.elsewhere.hide()
+            return
+        self.elsewhere.setText(f"{said} {own}")
+        self.elsewhere.show()
 
     def show_attention(self, said: list[str]) -> None:
         """What to do about each channel whose provider refused the credentials."""
@@ -513,6 +544,7 @@ class Reminders(QObject):
             said = [translated(t) for t in status.attention_texts()]
             if not self.view.show_rows(rows, said, asked):
                 return
+            self.view.show_where(status.mode, status.station)
         self.loaded.emit()
 
     def resend_confirmed(self, reminder_id: str) -> None:

@@ -740,3 +740,27 @@ def test_dates_read_left_to_right_in_a_right_to_left_layout(
         QApplication.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
     assert when == "\u2066" + plain + "\u2069", when
     assert appointment.startswith("\u2066") and "\u2069" in appointment, appointment
+
+
+def test_a_pc_that_is_not_the_station_says_who_sends_and_whose_list_this_is(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: FixedClock
+) -> None:
+    """Reminder rows are never synced: on a PC another one sends for, the view names the
+    station, says the list is this PC's own and where what was sent shows; on the
+    station itself it says nothing of it."""
+    set_reminders(desk, clock, enabled=True)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+    assert view.elsewhere.isHidden()
+    set_reminders(desk, clock, station="FR01")
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.reload()
+    assert not view.elsewhere.isHidden()
+    said = view.elsewhere.text()
+    assert "reminder station, FR01" in said and "only this PC's own" in said, said
+    assert "Communication tab" in said
+    if os.environ.get("REMINDER_SHOTS"):
+        view.resize(1160, 500)
+        view.grab().save(str(Path(os.environ["REMINDER_SHOTS"]) / "reminders-elsewhere.png"))
