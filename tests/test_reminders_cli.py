@@ -533,3 +533,32 @@ def test_reminders_resend_of_an_unknown_message_needs_yes_unknown(
     assert again["id"] == made and again["state"] == "pending"  # type: ignore[index]
     err = refused(capsys, ["reminders", "resend", made])
     assert "Only a failed, unknown or skipped message" in err, err
+
+
+def test_reminders_resend_on_a_pc_that_is_not_the_station_is_refused(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reminder rows are this PC's own: queued on a PC that does not send, a resend
+    would never go. Refused with a sentence naming the station; nothing changes."""
+    db = open_clinic(clinic)
+    now = datetime.now(UTC)
+    with db.write() as s:
+        appointment = s.scalars(select(Appointment)).one()
+        failed = Reminder(
+            appointment_id=appointment.id, patient_id=appointment.patient_id,
+            kind="reminder", rule="r1", scheduled_for=now, send_at=now,
+            appointment_start=appointment.start_utc, state="failed", channel="sms",
+            reason="permanent:invalid_number", provider_id="", digest="", attempts=1,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(failed)
+        s.flush()
+        made = failed.id
+    db.close()
+    assert main(["settings", "set", "reminders.station", "FR01"]) == 0
+    err = refused(capsys, ["reminders", "resend", made])
+    assert "reminder station (FR01)" in err and "Resend there" in err, err
+    db = open_clinic(clinic)
+    with db.read() as s:
+        assert s.get(Reminder, made).state == "failed"  # type: ignore[union-attr]
+    db.close()

@@ -64,6 +64,9 @@ TYPING_MS = 250  # the patient box asks once the desk paused typing this long
 ASK_BEFORE_RESEND = ("permanent:opted_out",)
 # A message that may have arrived: Resend asks first (the core refuses it unconfirmed).
 UNKNOWN = "unknown"
+# ``ReminderStatus.mode`` of a PC that is not the reminder station: Resend is not here
+# (``ops.reminders.resend`` refuses it there).
+NOT_HERE = ("elsewhere", "standby", "unnamed")
 # Filter -> the states it shows.
 FILTERS: dict[str, tuple[str, ...]] = {
     "queued": ("pending", "sending"),
@@ -179,6 +182,9 @@ class RemindersView(QDialog):
         # A copy restored to look at sends nothing: Resend is not offered (read again
         # at each load: the copy may be adopted meanwhile).
         self.look_only = lookcopy.restored_copy(desk.root) is not None
+        # Set when this PC is not the reminder station (the core's status read says so):
+        # the station's code ("-": none named). Resend is the station's.
+        self.station_elsewhere: str | None = None
         self.typing = QTimer(self)  # the patient box asks once the desk paused
         self.typing.setSingleShot(True)
         self.typing.setInterval(TYPING_MS)
@@ -314,6 +320,8 @@ class RemindersView(QDialog):
             "This list shows only this PC's own messages; a patient's Communication tab "
             "shows what the station sent."
         )
+        self.station_elsewhere = (station or "-") if mode in NOT_HERE else None
+        self._enable()
         if mode == "elsewhere":
             said = self.tr(
                 "Reminders are planned and sent by the reminder station, {0}; resend there."
@@ -344,13 +352,20 @@ class RemindersView(QDialog):
         row = self.current()
         resendable = row is not None and row.state in RESENDABLE
         allowed = self.desk.actor.may(RESEND)  # ``ops.reminders.resend`` asks the same
-        self.resend.setEnabled(resendable and allowed and not self.look_only)
+        elsewhere = self.station_elsewhere
+        self.resend.setEnabled(resendable and allowed and not self.look_only and elsewhere is None)
         went = row.sent_to if row is not None and resendable else ""
         if not allowed:
             self.resend.setToolTip(translated(CANNOT_RESEND))
         elif self.look_only:
             self.resend.setToolTip(
                 self.tr("This is a copy restored to look at: it sends no reminders.")
+            )
+        elif elsewhere is not None:
+            self.resend.setToolTip(
+                self.tr("Resend on the reminder station ({0}): this PC sends none.").format(
+                    elsewhere
+                )
             )
         elif went:
             self.resend.setToolTip(

@@ -648,6 +648,12 @@ UNKNOWN_NOT_CONFIRMED = Text(
     )
 )
 
+NOT_THE_STATION = QT_TRANSLATE_NOOP(
+    "core",
+    "This PC does not send reminders: the reminder station ({station}) plans and sends "
+    "them. Resend there.",
+)
+
 
 def resend(db: Database, ctx: Ctx, reminder_id: str, confirmed: bool = False) -> ReminderRow:
     """Send a failed, unknown or skipped message again at the next round (all the
@@ -671,6 +677,10 @@ def resend(db: Database, ctx: Ctx, reminder_id: str, confirmed: bool = False) ->
             )
         if r.state == "unknown" and not confirmed:
             raise ValidationError("confirmed", UNKNOWN_NOT_CONFIRMED)
+        cfg = config.load(s)
+        if station.role(s, cfg.station, cfg.standby) != "station":
+            named = cfg.station or "-"
+            raise ValidationError("station", Text(NOT_THE_STATION, station=named))
         now = ctx.clock.now()
         r.state, r.reason, r.attempts, r.send_at = "pending", "resend", 0, now
         r.next_try_at = r.claimed_at = r.finished_at = None

@@ -743,17 +743,21 @@ def test_dates_read_left_to_right_in_a_right_to_left_layout(
 
 
 def test_a_pc_that_is_not_the_station_says_who_sends_and_whose_list_this_is(
-    qtbot: QtBot, window: MainWindow, desk: Desk, clock: FixedClock
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
 ) -> None:
     """Reminder rows are never synced: on a PC another one sends for, the view names the
     station, says the list is this PC's own and where what was sent shows; on the
     station itself it says nothing of it."""
     set_reminders(desk, clock, enabled=True)
+    plant_whose(desk, seeded, clock)
     controller = window.findChild(Reminders)
     assert controller is not None
     with qtbot.waitSignal(controller.loaded, timeout=10_000):
         view = controller.show()
-    assert view.elsewhere.isHidden()
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.filter.setCurrentIndex(view.filter.findData("failed"))
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    assert view.elsewhere.isHidden() and view.resend.isEnabled()
     set_reminders(desk, clock, station="FR01")
     with qtbot.waitSignal(controller.loaded, timeout=10_000):
         view.reload()
@@ -761,6 +765,8 @@ def test_a_pc_that_is_not_the_station_says_who_sends_and_whose_list_this_is(
     said = view.elsewhere.text()
     assert "reminder station, FR01" in said and "only this PC's own" in said, said
     assert "Communication tab" in said
+    assert not view.resend.isEnabled(), "Resend is the station's: it would never go here"
+    assert "reminder station (FR01)" in view.resend.toolTip()
     if os.environ.get("REMINDER_SHOTS"):
         view.resize(1160, 500)
         view.grab().save(str(Path(os.environ["REMINDER_SHOTS"]) / "reminders-elsewhere.png"))
