@@ -562,3 +562,32 @@ def test_reminders_resend_on_a_pc_that_is_not_the_station_is_refused(
     with db.read() as s:
         assert s.get(Reminder, made).state == "failed"  # type: ignore[union-attr]
     db.close()
+
+
+def test_reminders_list_shows_each_message_s_id_and_resend_takes_its_start(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The text listing led with nothing to resend by (the id only in --json): each
+    line now starts with the message's first 8 characters, and ``resend`` takes them
+    (at least 6), as the other commands take an id's start."""
+    db = open_clinic(clinic)
+    now = datetime.now(UTC)
+    with db.write() as s:
+        appointment = s.scalars(select(Appointment)).one()
+        failed = Reminder(
+            appointment_id=appointment.id, patient_id=appointment.patient_id,
+            kind="reminder", rule="r1", scheduled_for=now, send_at=now,
+            appointment_start=appointment.start_utc, state="failed", channel="sms",
+            reason="permanent:invalid_number", provider_id="", digest="", attempts=1,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(failed)
+        s.flush()
+        made = failed.id
+    db.close()
+    assert main(["reminders", "list", "--state", "failed"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.lstrip().startswith(made[:8]), listed
+    assert "at least its first 6" in refused(capsys, ["reminders", "resend", made[:4]])
+    again = said(capsys, ["reminders", "resend", made[:8]])
+    assert again["id"] == made and again["state"] == "pending"  # type: ignore[index]

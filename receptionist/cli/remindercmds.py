@@ -86,7 +86,11 @@ def _resend(rsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "receptionist reminders resend 1f0c… --yes-unknown --json",
         ),
     )
-    p.add_argument("id", metavar="ID", help="the message's id, as 'reminders list --json' shows")
+    p.add_argument(
+        "id",
+        metavar="ID",
+        help="the message's id, or its start (6 or more) as 'reminders list' shows it",
+    )
     p.add_argument(
         "--yes-unknown",
         action="store_true",
@@ -246,7 +250,10 @@ def _line(d: dict[str, Any]) -> str:
     if d["next_try_at"]:
         when = f"next try {d['next_try_at'][:16].replace('T', ' ')}"
     why = f" ({d['reason']})" if d["reason"] else ""
-    line = f"{when}  {d['kind']:<12} {d['rule']:<12} {d['channel'] or '-':<8} {d['state']}{why}"
+    line = (
+        f"{d['id'][:8]}  {when}  {d['kind']:<12} {d['rule']:<12} {d['channel'] or '-':<8} "
+        f"{d['state']}{why}"
+    )
     whose = " ".join(p for p in (d["patient_number"], d["patient_name"]) if p) or "-"
     visit = d["appointment_start"][:16].replace("T", " ")
     if d["appointment_provider"]:

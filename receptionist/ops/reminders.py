@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
-from receptionist.errors import ValidationError
+from receptionist.errors import Ambiguous, ValidationError
 from receptionist.journal import audit
 from receptionist.models import (
     Appointment,
@@ -44,7 +44,7 @@ from receptionist.settings.registry import Setting
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
-from . import lookcopy
+from . import lookcopy, lookup
 from . import settings as ops_settings
 
 __all__ = [
@@ -665,7 +665,7 @@ def resend(db: Database, ctx: Ctx, reminder_id: str, confirmed: bool = False) ->
     require(ctx, "patient.write", CANNOT_RESEND)
     lookcopy.refuse(db.path.parent, lookcopy.NO_REMINDERS)
     with db.write() as s:
-        r = s.get(Reminder, reminder_id)
+        r = _by_key(s, reminder_id)
         if r is None or r.state not in RESENDABLE:
             raise ValidationError(
                 "reminder",
@@ -686,6 +686,35 @@ def resend(db: Database, ctx: Ctx, reminder_id: str, confirmed: bool = False) ->
         r.next_try_at = r.claimed_at = r.finished_at = None
         r.updated_at = now
         return _row(r)
+
+
+def _by_key(s: Session, key: str) -> Reminder | None:
+    """The message whose id is ``key``, or starts with it (at least 6 characters, as
+    ``reminders list`` shows 8); None if none. Several: say so, to type more."""
+    key = key.strip().lower()
+    if len(key) == 36:
+        return s.get(Reminder, key)
+    if len(key) < 6:
+        raise ValidationError(
+            "reminder",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "Give the message's id, or at least its first 6 characters."
+                )
+            ),
+        )
+    rows = lookup.starting(s, Reminder, key)
+    if len(rows) > 1:
+        raise Ambiguous(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "More than one message's id starts with {key}; type more of it."
+                ),
+                key=key,
+            ),
+            "reminder",
+        )
+    return rows[0] if rows else None
 
 
 # -- a person's "take over now" (the network side: sync/reminderlease.take_over) ---------
