@@ -501,3 +501,93 @@ def test_channels_set_with_no_secret_behind_a_locked_keychain_says_so(
         keyring.set_keyring(previous)
     assert "keychain is locked or not available" in err and "none is kept" not in err, err
     assert "nothing was saved" in err
+
+
+def test_reminders_resend_of_an_unknown_message_needs_yes_unknown(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown message may have arrived: without --yes-unknown the resend is refused
+    (exit 2, a sentence naming the flag's reason) and nothing changes; with it, queued."""
+    db = open_clinic(clinic)
+    now = datetime.now(UTC)
+    with db.write() as s:
+        appointment = s.scalars(select(Appointment)).one()
+        unknown = Reminder(
+            appointment_id=appointment.id, patient_id=appointment.patient_id,
+            kind="reminder", rule="r1", scheduled_for=now, send_at=now,
+            appointment_start=appointment.start_utc, state="unknown", channel="sms",
+            reason="no_answer", provider_id="", digest="", attempts=1, created_at=now,
+            updated_at=now,
+        )  # fmt: skip
+        s.add(unknown)
+        s.flush()
+        made = unknown.id
+    db.close()
+    err = refused(capsys, ["reminders", "resend", made])
+    assert "may have arrived" in err and "twice" in err, err
+    db = open_clinic(clinic)
+    with db.read() as s:
+        assert s.get(Reminder, made).state == "unknown"  # type: ignore[union-attr]
+    db.close()
+    again = said(capsys, ["reminders", "resend", made, "--yes-unknown"])
+    assert again["id"] == made and again["state"] == "pending"  # type: ignore[index]
+    err = refused(capsys, ["reminders", "resend", made])
+    assert "Only a failed, unknown or skipped message" in err, err
+
+
+def test_reminders_resend_on_a_pc_that_is_not_the_station_is_refused(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reminder rows are this PC's own: queued on a PC that does not send, a resend
+    would never go. Refused with a sentence naming the station; nothing changes."""
+    db = open_clinic(clinic)
+    now = datetime.now(UTC)
+    with db.write() as s:
+        appointment = s.scalars(select(Appointment)).one()
+        failed = Reminder(
+            appointment_id=appointment.id, patient_id=appointment.patient_id,
+            kind="reminder", rule="r1", scheduled_for=now, send_at=now,
+            appointment_start=appointment.start_utc, state="failed", channel="sms",
+            reason="permanent:invalid_number", provider_id="", digest="", attempts=1,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(failed)
+        s.flush()
+        made = failed.id
+    db.close()
+    assert main(["settings", "set", "reminders.station", "FR01"]) == 0
+    err = refused(capsys, ["reminders", "resend", made])
+    assert "reminder station (FR01)" in err and "Resend there" in err, err
+    db = open_clinic(clinic)
+    with db.read() as s:
+        assert s.get(Reminder, made).state == "failed"  # type: ignore[union-attr]
+    db.close()
+
+
+def test_reminders_list_shows_each_message_s_id_and_resend_takes_its_start(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The text listing led with nothing to resend by (the id only in --json): each
+    line now starts with the message's first 8 characters, and ``resend`` takes them
+    (at least 6), as the other commands take an id's start."""
+    db = open_clinic(clinic)
+    now = datetime.now(UTC)
+    with db.write() as s:
+        appointment = s.scalars(select(Appointment)).one()
+        failed = Reminder(
+            appointment_id=appointment.id, patient_id=appointment.patient_id,
+            kind="reminder", rule="r1", scheduled_for=now, send_at=now,
+            appointment_start=appointment.start_utc, state="failed", channel="sms",
+            reason="permanent:invalid_number", provider_id="", digest="", attempts=1,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(failed)
+        s.flush()
+        made = failed.id
+    db.close()
+    assert main(["reminders", "list", "--state", "failed"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.lstrip().startswith(made[:8]), listed
+    assert "at least its first 6" in refused(capsys, ["reminders", "resend", made[:4]])
+    again = said(capsys, ["reminders", "resend", made[:8]])
+    assert again["id"] == made and again["state"] == "pending"  # type: ignore[index]

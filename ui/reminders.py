@@ -63,6 +63,11 @@ ENTITIES = ("appointment", "communication_entry", "patient", "provider")
 TYPING_MS = 250  # the patient box asks once the desk paused typing this long
 # Reasons only the patient can undo: Resend asks first, saying why it will fail again.
 ASK_BEFORE_RESEND = ("permanent:opted_out",)
+# A message that may have arrived: Resend asks first (the core refuses it unconfirmed).
+UNKNOWN = "unknown"
+# ``ReminderStatus.mode`` of a PC that is not the reminder station: Resend is not here
+# (``ops.reminders.resend`` refuses it there).
+NOT_HERE = ("elsewhere", "standby", "unnamed")
 # Filter -> the states it shows.
 FILTERS: dict[str, tuple[str, ...]] = {
     "queued": ("pending", "sending"),
@@ -164,6 +169,7 @@ class RemindersView(QDialog):
 
     reloadRequested = Signal(tuple, str)  # the states to show, the patient box's text
     resendRequested = Signal(str)  # reminder id
+    resendConfirmed = Signal(str)  # an unknown one's id, once the person said yes
     logRequested = Signal()  # the providers' delivery log
     openPatientRequested = Signal(str)  # patient id
 
@@ -177,6 +183,9 @@ class RemindersView(QDialog):
         # A copy restored to look at sends nothing: Resend is not offered (read again
         # at each load: the copy may be adopted meanwhile).
         self.look_only = lookcopy.restored_copy(desk.root) is not None
+        # Set when this PC is not the reminder station (the core's status read says so):
+        # the station's code ("-": none named). Resend is the station's.
+        self.station_elsewhere: str | None = None
         self.typing = QTimer(self)  # the patient box asks once the desk paused
         self.typing.setSingleShot(True)
         self.typing.setInterval(TYPING_MS)
@@ -233,6 +242,12 @@ class RemindersView(QDialog):
         buttons.addWidget(self.resend)
         buttons.addWidget(self.log)
         # A channel whose provider refused the credentials: what to do, above the list.
+        # On a PC that is not the reminder station: whose list this is (reminder rows
+        # are never synced; what the station sent reaches here as log entries).
+        self.elsewhere = QLabel(self)
+        self.elsewhere.setObjectName("remindersElsewhere")
+        self.elsewhere.setWordWrap(True)
+        self.elsewhere.hide()
         self.attention = QLabel(self)
         self.attention.setObjectName("remindersAttention")
         self.attention.setProperty("state", "alert")
@@ -249,6 +264,7 @@ class RemindersView(QDialog):
         self.empty.setObjectName("hintLabel")
         self.empty.hide()
         layout = QVBoxLayout(self)
+        layout.addWidget(self.elsewhere)
         layout.addWidget(self.attention)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
@@ -298,6 +314,32 @@ class RemindersView(QDialog):
         self.show_attention(attention or [])
         return True
 
+    def show_where(self, mode: str, station: str) -> None:
+        """On a PC that is not the reminder station (``ReminderStatus.mode``), say who
+        plans and sends, that this list is this PC's own, and where what was sent shows."""
+        own = self.tr(
+            "This list shows only this PC's own messages; a patient's Communication tab "
+            "shows what the station sent."
+        )
+        self.station_elsewhere = (station or "-") if mode in NOT_HERE else None
+        self._enable()
+        if mode == "elsewhere":
+            said = self.tr(
+                "Reminders are planned and sent by the reminder station, {0}; resend there."
+            ).format(station)
+        elif mode == "standby":
+            said = self.tr(
+                "This PC stands by for the reminder station, {0}: it sends only while the "
+                "station is off."
+            ).format(station)
+        elif mode == "unnamed":
+            said = self.tr("No PC is named the reminder station: no PC sends reminders.")
+        else:
+            self.elsewhere.hide()
+            return
+        self.elsewhere.setText(f"{said} {own}")
+        self.elsewhere.show()
+
     def show_attention(self, said: list[str]) -> None:
         """What to do about each channel whose provider refused the credentials."""
         self.attention.setText("\n".join(said))
@@ -311,13 +353,20 @@ class RemindersView(QDialog):
         row = self.current()
         resendable = row is not None and row.state in RESENDABLE
         allowed = self.desk.actor.may(RESEND)  # ``ops.reminders.resend`` asks the same
-        self.resend.setEnabled(resendable and allowed and not self.look_only)
+        elsewhere = self.station_elsewhere
+        self.resend.setEnabled(resendable and allowed and not self.look_only and elsewhere is None)
         went = row.sent_to if row is not None and resendable else ""
         if not allowed:
             self.resend.setToolTip(translated(CANNOT_RESEND))
         elif self.look_only:
             self.resend.setToolTip(
                 self.tr("This is a copy restored to look at: it sends no reminders.")
+            )
+        elif elsewhere is not None:
+            self.resend.setToolTip(
+                self.tr("Resend on the reminder station ({0}): this PC sends none.").format(
+                    elsewhere
+                )
             )
         elif went:
             self.resend.setToolTip(
@@ -352,10 +401,39 @@ class RemindersView(QDialog):
         refused = self.look_only or not self.desk.actor.may(RESEND)
         if row is None or row.state not in RESENDABLE or refused:
             return
-        if row.reason in ASK_BEFORE_RESEND:
+        if row.state == UNKNOWN:
+            self._ask_resend_unknown(row)
+        elif row.reason in ASK_BEFORE_RESEND:
             self._ask_resend(row)
         else:
             self.resendRequested.emit(row.id)
+
+    def _ask_resend_unknown(self, row: ReminderRow) -> None:
+        """The channel never said whether an unknown message arrived: sent again, the
+        patient may get it twice; asked (ask the patient) before it is queued."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Resend"),
+            self.tr(
+                "{0}\n\nThis message may have arrived: sent again, the patient may get it "
+                "twice. Ask the patient whether it came. Resend anyway?"
+            ).format(self.model.why(row)),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("remindersResendQuestion")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Resend anyway"))
+        chosen = row.id
+
+        def answered(result: int) -> None:
+            self.box = None
+            if result == QMessageBox.StandardButton.Yes:
+                self.resendConfirmed.emit(chosen)
+
+        box.finished.connect(answered)
+        self.box = box
+        box.open()
 
     def _ask_resend(self, row: ReminderRow) -> None:
         """A reason only the patient can undo (an opt-out): sent again, the message
@@ -441,6 +519,7 @@ class Reminders(QObject):
             self.view = RemindersView(self.desk, self.window)
             self.view.reloadRequested.connect(self.load)
             self.view.resendRequested.connect(self.resend)
+            self.view.resendConfirmed.connect(self.resend_confirmed)
             self.view.logRequested.connect(self.show_log)
             self.view.openPatientRequested.connect(self.open_patient)
         return self.view
@@ -481,11 +560,20 @@ class Reminders(QObject):
             said = [translated(t) for t in status.attention_texts()]
             if not self.view.show_rows(rows, said, asked):
                 return
+            self.view.show_where(status.mode, status.station)
         self.loaded.emit()
 
-    def resend(self, reminder_id: str) -> None:
+    def resend_confirmed(self, reminder_id: str) -> None:
+        """An unknown message the person chose to resend after the question."""
+        self.resend(reminder_id, confirmed=True)
+
+    def resend(self, reminder_id: str, confirmed: bool = False) -> None:
         ctx = self.desk.ctx()
-        op = DbOp(self.desk.tasks, lambda db: reminders.resend(db, ctx, reminder_id), self)
+        op = DbOp(
+            self.desk.tasks,
+            lambda db: reminders.resend(db, ctx, reminder_id, confirmed=confirmed),
+            self,
+        )
         op.success(lambda _: self._resent()).failure(messages.report_exception).run()
 
     def _resent(self) -> None:

@@ -264,14 +264,21 @@ class TemplatesDialog(QDialog):
         whatsapp = row.channel == WHATSAPP
         self.text.setVisible(not whatsapp)
         self.whatsapp.setVisible(whatsapp)
-        if whatsapp:
+        self._show_origin(row)
+        self.reset_button.setVisible(self.editable and not whatsapp)
+        self.reset_button.setEnabled(self.editable and row.overridden)
+
+    def _show_origin(self, row: TemplateRow) -> None:
+        """Whose text is in front: WhatsApp's, the clinic's own or the built-in one; once
+        edited here and not saved, said so (it is neither any more)."""
+        if row.channel == WHATSAPP:
             self.origin.setText(self.tr("The template approved in WhatsApp Manager."))
+        elif self.unsaved():
+            self.origin.setText(self.tr("Edited here, not saved yet."))
         elif row.overridden:
             self.origin.setText(self.tr("The clinic's own text."))
         else:
             self.origin.setText(self.tr("The built-in text."))
-        self.reset_button.setVisible(self.editable and not whatsapp)
-        self.reset_button.setEnabled(self.editable and row.overridden)
 
     def which(self, key: Key) -> str:
         """The message ``key`` as the pickers name it: "English, SMS, Reminder"."""
@@ -353,6 +360,7 @@ class TemplatesDialog(QDialog):
         else:
             self.error.hide()
         self.text.show_size(row)
+        self._show_origin(row)
 
     def _wa_edited(self) -> None:
         self.error.hide()

@@ -66,10 +66,47 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         **examples("receptionist reminders status", "receptionist reminders status --json"),
     )
     st.set_defaults(func=cmd_status)
+    _resend(rsub)
     _log(rsub)
     templatecmds.register(rsub)
     rulecmds.register(rsub)
     _channels(sub)
+
+
+def _resend(rsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = rsub.add_parser(
+        "resend",
+        help="send a failed, unknown or skipped message again at the next round",
+        description="Queues the message again (its id from 'reminders list --json'): it "
+        "goes at the next round, to the patient's address of now, with every check of "
+        "sending (consent, the appointment, quiet hours). An unknown message may have "
+        "arrived: ask the patient, then give --yes-unknown, else it is refused.",
+        **examples(
+            "receptionist reminders resend 1f0c…",
+            "receptionist reminders resend 1f0c… --yes-unknown --json",
+        ),
+    )
+    p.add_argument(
+        "id",
+        metavar="ID",
+        help="the message's id, or its start (6 or more) as 'reminders list' shows it",
+    )
+    p.add_argument(
+        "--yes-unknown",
+        action="store_true",
+        help="resend a message whose outcome is unknown (it may reach the patient twice)",
+    )
+    p.set_defaults(func=cmd_resend)
+
+
+def cmd_resend(app: App) -> int:
+    a = app.args
+    with app.database() as db:
+        ctx = app.ctx(db)
+        tz = zones.zone(patients.clinic_zone(db))
+        row = reminders.resend(db, ctx, a.id.strip(), confirmed=a.yes_unknown)
+    app.emit(_data(row, tz), "The message goes again at the next round.")
+    return 0
 
 
 def _log(rsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -213,7 +250,10 @@ def _line(d: dict[str, Any]) -> str:
     if d["next_try_at"]:
         when = f"next try {d['next_try_at'][:16].replace('T', ' ')}"
     why = f" ({d['reason']})" if d["reason"] else ""
-    line = f"{when}  {d['kind']:<12} {d['rule']:<12} {d['channel'] or '-':<8} {d['state']}{why}"
+    line = (
+        f"{d['id'][:8]}  {when}  {d['kind']:<12} {d['rule']:<12} {d['channel'] or '-':<8} "
+        f"{d['state']}{why}"
+    )
     whose = " ".join(p for p in (d["patient_number"], d["patient_name"]) if p) or "-"
     visit = d["appointment_start"][:16].replace("T", " ")
     if d["appointment_provider"]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.clock import Clock
 from receptionist.context import Ctx, require
-from receptionist.errors import ValidationError
+from receptionist.errors import Ambiguous, ValidationError
 from receptionist.journal import audit
 from receptionist.models import (
     Appointment,
@@ -45,6 +45,7 @@ from receptionist.store import lookcopy
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
+from . import lookup
 from . import settings as ops_settings
 
 __all__ = [
@@ -643,17 +644,33 @@ def set_channel(
 
 RESENDABLE = ("failed", "unknown", "skipped")
 CANNOT_RESEND = Text(QT_TRANSLATE_NOOP("core", "Your role cannot resend reminders."))
+UNKNOWN_NOT_CONFIRMED = Text(
+    QT_TRANSLATE_NOOP(
+        "core",
+        "This message may have arrived (the channel never said whether it did): sent "
+        "again, the patient may get it twice. Ask the patient first, then confirm the "
+        "resend.",
+    )
+)
+
+NOT_THE_STATION = QT_TRANSLATE_NOOP(
+    "core",
+    "This PC does not send reminders: the reminder station ({station}) plans and sends "
+    "them. Resend there.",
+)
 
 
-def resend(db: Database, ctx: Ctx, reminder_id: str) -> ReminderRow:
+def resend(db: Database, ctx: Ctx, reminder_id: str, confirmed: bool = False) -> ReminderRow:
     """Send a failed, unknown or skipped message again at the next round (all the
     checks of sending apply again: consent, the appointment, quiet hours). Refused
     in a copy restored to look at (``lookcopy``): queued there, it would go once the
-    copy is adopted, though the clinic may have resent it too."""
+    copy is adopted, though the clinic may have resent it too. An unknown message
+    may have arrived: it is resent only when ``confirmed`` (the person asked the
+    patient), else refused with nothing changed."""
     require(ctx, "patient.write", CANNOT_RESEND)
     lookcopy.refuse(db.path.parent, lookcopy.NO_REMINDERS)
     with db.write() as s:
-        r = s.get(Reminder, reminder_id)
+        r = _by_key(s, reminder_id)
         if r is None or r.state not in RESENDABLE:
             raise ValidationError(
                 "reminder",
@@ -663,11 +680,46 @@ def resend(db: Database, ctx: Ctx, reminder_id: str) -> ReminderRow:
                     )
                 ),
             )
+        if r.state == "unknown" and not confirmed:
+            raise ValidationError("confirmed", UNKNOWN_NOT_CONFIRMED)
+        cfg = config.load(s)
+        if station.role(s, cfg.station, cfg.standby) != "station":
+            named = cfg.station or "-"
+            raise ValidationError("station", Text(NOT_THE_STATION, station=named))
         now = ctx.clock.now()
         r.state, r.reason, r.attempts, r.send_at = "pending", "resend", 0, now
         r.next_try_at = r.claimed_at = r.finished_at = None
         r.updated_at = now
         return _row(r)
+
+
+def _by_key(s: Session, key: str) -> Reminder | None:
+    """The message whose id is ``key``, or starts with it (at least 6 characters, as
+    ``reminders list`` shows 8); None if none. Several: say so, to type more."""
+    key = key.strip().lower()
+    if len(key) == 36:
+        return s.get(Reminder, key)
+    if len(key) < 6:
+        raise ValidationError(
+            "reminder",
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "Give the message's id, or at least its first 6 characters."
+                )
+            ),
+        )
+    rows = lookup.starting(s, Reminder, key)
+    if len(rows) > 1:
+        raise Ambiguous(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core", "More than one message's id starts with {key}; type more of it."
+                ),
+                key=key,
+            ),
+            "reminder",
+        )
+    return rows[0] if rows else None
 
 
 # -- a person's "take over now" (the network side: sync/reminderlease.take_over) ---------

@@ -280,7 +280,7 @@ def test_a_jobs_history_lists_its_kept_runs_and_failed_ones_stand_out(
         assert table.item(0, 2).foreground().color() == QUIET_COLOUR  # nothing due
         assert not table.item(4, 2).font().bold()
         assert [row[3] for row in cells] == [
-            "", "after a pause (due 2026-03-02 10:03)", "the last before a pause", "", "",
+            "", "after a pause (due 2 Mar 2026 10:03)", "the last before a pause", "", "",
         ]  # fmt: skip
         shot(dialog, "settings-jobs-history")
         dialog.only_work.setChecked(True)

@@ -642,6 +642,41 @@ def test_resending_to_a_number_that_opted_out_asks_first_saying_why_it_will_fail
     assert asked == [made["failed"]]
 
 
+def test_resending_an_unknown_message_asks_first_and_then_queues_it(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """An unknown message may have arrived: Resend asks (ask the patient); Cancel sends
+    nothing, Resend anyway queues it through the core's confirmed resend."""
+    made = plant_whose(desk, seeded, clock)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("unknown"))
+    qtbot.waitUntil(
+        lambda: [r.id for r in view.model.rows()] == [made["mehmet_unknown"]], timeout=10_000
+    )
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    assert view.resend.isEnabled()
+    view.resend.click()
+    box = view.box
+    assert box is not None and box.isVisible(), "Resend of an unknown went without asking"
+    assert "may have arrived" in box.text() and "twice" in box.text(), box.text()
+    if os.environ.get("REMINDER_SHOTS"):
+        box.grab().save(str(Path(os.environ["REMINDER_SHOTS"]) / "resend-unknown.png"))
+    box.reject()
+
+    def state(db: Any) -> str:
+        with db.read() as s:
+            return str(s.get(Reminder, made["mehmet_unknown"]).state)
+
+    assert on_worker(desk, state) == "unknown"
+    view.resend.click()
+    assert view.box is not None
+    with qtbot.waitSignal(controller.resent, timeout=10_000):
+        view.box.done(QMessageBox.StandardButton.Yes)
+    assert on_worker(desk, state) == "pending"
+
+
 def test_another_failure_is_resent_without_a_question(
     qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
 ) -> None:
@@ -680,3 +715,58 @@ def test_a_role_that_may_not_resend_is_not_offered_resend(
     assert not view.resend.isEnabled(), "Resend offered to a role the core refuses"
     assert view.resend.toolTip() == "Your role cannot resend reminders."
     assert not view.context_menu().findChild(QAction, "remindersMenuResend").isEnabled()
+
+
+def test_dates_read_left_to_right_in_a_right_to_left_layout(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """Arabic lays the desk out right to left: the When and Appointment cells keep their
+    date in a left-to-right isolate (else "2 Mar 2026 09:00" shows as "Mar 2026 09:00
+    2"); laid out left to right, the same text has no marks."""
+    plant_whose(desk, seeded, clock)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    view = controller.show()
+    view.filter.setCurrentIndex(view.filter.findData("unknown"))
+    qtbot.waitUntil(lambda: len(view.model.rows()) == 1, timeout=10_000)
+    row = view.model.rows()[0]
+    plain = view.model.cell(row, M.WHEN)
+    assert "\u2066" not in plain and "\u2069" not in plain
+    QApplication.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    try:
+        when = view.model.cell(row, M.WHEN)
+        appointment = view.model.cell(row, M.APPOINTMENT)
+    finally:
+        QApplication.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+    assert when == "\u2066" + plain + "\u2069", when
+    assert appointment.startswith("\u2066") and "\u2069" in appointment, appointment
+
+
+def test_a_pc_that_is_not_the_station_says_who_sends_and_whose_list_this_is(
+    qtbot: QtBot, window: MainWindow, desk: Desk, seeded: Seeded, clock: FixedClock
+) -> None:
+    """Reminder rows are never synced: on a PC another one sends for, the view names the
+    station, says the list is this PC's own and where what was sent shows; on the
+    station itself it says nothing of it."""
+    set_reminders(desk, clock, enabled=True)
+    plant_whose(desk, seeded, clock)
+    controller = window.findChild(Reminders)
+    assert controller is not None
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view = controller.show()
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.filter.setCurrentIndex(view.filter.findData("failed"))
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    assert view.elsewhere.isHidden() and view.resend.isEnabled()
+    set_reminders(desk, clock, station="FR01")
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        view.reload()
+    assert not view.elsewhere.isHidden()
+    said = view.elsewhere.text()
+    assert "reminder station, FR01" in said and "only this PC's own" in said, said
+    assert "Communication tab" in said
+    assert not view.resend.isEnabled(), "Resend is the station's: it would never go here"
+    assert "reminder station (FR01)" in view.resend.toolTip()
+    if os.environ.get("REMINDER_SHOTS"):
+        view.resize(1160, 500)
+        view.grab().save(str(Path(os.environ["REMINDER_SHOTS"]) / "reminders-elsewhere.png"))

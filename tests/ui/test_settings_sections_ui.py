@@ -84,3 +84,37 @@ def test_each_sectioned_page_has_a_list_as_tall_as_its_titles_and_no_band(
                 wrong.append(f"{name}: a band of {under.name()} on {beside.name()}")
             shot(dialog, f"sections-{page.objectName()}-{row}-{size[0]}x{size[1]}")
     assert wrong == []
+
+
+def test_channel_headings_stand_over_their_labels_in_a_right_to_left_layout(
+    qtbot: QtBot,
+) -> None:
+    """Arabic lays Message channels out right to left: a Latin heading ("SMS") took its
+    own text's direction and sat at the left over right-aligned labels. Its ink is now
+    at the right of its column, as the labels under it are."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    from ui.settings.sections import Sections
+
+    QApplication.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    try:
+        sections = Sections()
+        qtbot.addWidget(sections)
+        sections.add("Message channels", ["a", "b"], [("SMS", 1), ("E-mail", 1)])
+        sections.resize(900, 300)
+        sections.show()
+        settle()
+        heads = [w for w in sections.findChildren(QLabel) if w.objectName() == "sectionPart"]
+        assert [h.text() for h in heads] == ["SMS", "E-mail"]
+        for head in heads:
+            image = head.grab().toImage()
+            ink = [
+                x
+                for x in range(image.width())
+                for y in range(image.height())
+                if image.pixelColor(x, y).lightness() < 100
+            ]
+            assert ink and min(ink) > image.width() // 2, (head.text(), head.width(), ink[:3])
+    finally:
+        QApplication.setLayoutDirection(Qt.LayoutDirection.LeftToRight)

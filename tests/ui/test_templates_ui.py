@@ -394,3 +394,18 @@ def _shoot(
     if folder:
         picture.save(str(Path(folder) / name))
     window.setStyleSheet("")
+
+
+def test_the_origin_line_says_an_edit_is_not_saved_until_it_is(
+    qtbot: QtBot, admin_window: MainWindow
+) -> None:
+    """While the built-in text is being edited it is no longer the built-in text: the
+    line above says so; typed back to the original, it says built-in again."""
+    dialog = _open(qtbot, admin_window)
+    _pick(dialog, "en", "sms", "reminder")
+    original = dialog.body.toPlainText()
+    assert dialog.origin.text() == "The built-in text."
+    dialog.body.setPlainText(original + " See you soon.")
+    assert "not saved" in dialog.origin.text(), dialog.origin.text()
+    dialog.body.setPlainText(original)
+    assert dialog.origin.text() == "The built-in text."

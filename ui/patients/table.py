@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, QObject, Qt, QTime
+from PySide6.QtGui import QGuiApplication
 
 from receptionist.ops.patients import PatientRow
 from receptionist.patients import dates
@@ -60,11 +61,25 @@ def parse_date(text: str) -> date | None:
     return dates.read(text)
 
 
+# Unicode's left-to-right isolate and its closing: a date in a right-to-left layout.
+LRI, PDI = "\u2066", "\u2069"
+
+
+def left_to_right(text: str) -> str:
+    """``text`` kept reading left to right when the app is laid out right to left
+    (Arabic): without the isolate "2 Mar 2026 09:00" shows as "Mar 2026 09:00 2".
+    In a left-to-right layout the text is unchanged."""
+    if QGuiApplication.layoutDirection() != Qt.LayoutDirection.RightToLeft or not text:
+        return text
+    return f"{LRI}{text}{PDI}"
+
+
 def short_datetime(at: datetime, tz: ZoneInfo) -> str:
-    """``at`` as the clinic's wall-clock time: "5 Apr 2017 14:30"."""
+    """``at`` as the clinic's wall-clock time: "5 Apr 2017 14:30" (kept left to right
+    in a right-to-left layout: every list's dates come from here)."""
     local = at.astimezone(tz)
     day, time = QDate(local.year, local.month, local.day), QTime(local.hour, local.minute)
-    return str(QLocale().toString(QDateTime(day, time), DATETIME_FORMAT))
+    return left_to_right(str(QLocale().toString(QDateTime(day, time), DATETIME_FORMAT)))
 
 
 class PatientTableModel(RowsModel[PatientRow]):

@@ -33,6 +33,7 @@ from receptionist.store.storage import Database
 
 from .. import messages
 from ..desk import Desk
+from ..patients.table import short_datetime
 from ..tasks import DbOp
 from .policywords import policy_words
 from .tablefit import fit_columns
@@ -117,7 +118,7 @@ class DestructionRecordsDialog(QDialog):
         for row, r in enumerate(found):
             nothing = r.kind == records.NOTHING
             cells = [
-                r.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                short_datetime(r.at, tz),
                 self.tr("Nothing was past its time") if nothing else self.kind_name(r.kind),
                 "" if nothing else f"{r.count:,}",
                 policy_words(r.policy),  # the settings' labels (the CSV keeps the keys)

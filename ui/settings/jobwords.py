@@ -10,7 +10,8 @@ waits, in sentences under the page's table (``flag_texts``), not counted.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication
 
@@ -23,6 +24,7 @@ from receptionist.texts import Text
 
 from ..coretext import translated
 from ..patients.commlog import channel_names
+from ..patients.table import short_datetime
 from .retentionpage import kind_name
 
 
@@ -177,6 +179,7 @@ def counts_words(counts: Mapping[str, int]) -> str:
     return ", ".join(said)
 
 
-def when_words(when: datetime | None, tz: tzinfo) -> str:
-    """``when`` on the clinic's clock (``tz``), to the minute ("" for none)."""
-    return "" if when is None else when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+def when_words(when: datetime | None, tz: ZoneInfo) -> str:
+    """``when`` on the clinic's clock (``tz``), to the minute ("" for none), in the
+    desk's one date-time form (``short_datetime``: "2 Mar 2026 10:03")."""
+    return "" if when is None else short_datetime(when, tz)

@@ -88,6 +88,14 @@ class Sections(QWidget):
             label.setObjectName("sectionPart")
             label.setAccessibleName(heading)
             label.setProperty("part", number)
+            # The layout's leading edge, whatever the heading's own script: a Latin "SMS"
+            # took its text's direction and sat at the left in a right-to-left layout.
+            leading = (
+                Qt.AlignmentFlag.AlignRight if page.isRightToLeft() else Qt.AlignmentFlag.AlignLeft
+            )
+            label.setAlignment(
+                leading | Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignVCenter
+            )
             grid.addWidget(label, 0, at, 1, span)
             at += span
         forms = []
