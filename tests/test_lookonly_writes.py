@@ -113,3 +113,21 @@ def test_signing_in_and_adopting_a_copy_write_and_then_it_takes_changes(
         assert patient_ops.show(copy, ctx, pid).fields["given_name"] == "Eve"
     finally:
         copy.close()
+
+
+def test_a_copy_still_exports_a_patient_s_record(
+    clinic: tuple[Path, Database], clock: FixedClock, tmp_path: Path
+) -> None:
+    """A reviewer's finding: an export changes nothing in the copy, but its audit went
+    through a plain write, refused there since the copy takes no changes; it is one of
+    the looks a copy keeps (audited), as opening a record is."""
+    from receptionist.ops import export
+
+    root, db = clinic
+    look, pid = _copy(root, db, clock, tmp_path)
+    copy = open_clinic(look)
+    try:
+        made = export.export_patient(copy, admin(clock), pid, tmp_path / "ada.zip")
+        assert (tmp_path / "ada.zip").exists() and made is not None
+    finally:
+        copy.close()

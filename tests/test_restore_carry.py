@@ -276,6 +276,33 @@ def test_a_hold_lifted_before_the_erasure_is_lifted_again_and_she_stays_erased(
         db.close()
 
 
+def test_a_hold_placed_after_the_backup_is_placed_again_by_the_restore(
+    clinic: tuple[Path, Database], clock: FixedClock
+) -> None:
+    """A reviewer's finding: a legal hold placed after the backup was dropped by the
+    restore, and with the policy's review carried the nightly sweep could remove the
+    patient the hold kept. It is placed again (as the system), and the answer says so."""
+    root, db = clinic
+    patient = _only_patient(db)
+    made = backups.create(db, admin(clock), root).path
+    clock.advance(hours=1)
+    retention.hold(db, admin(clock), patient, "legal: court letter 2026/14")
+    clock.advance(hours=1)
+    db.close()
+
+    done = backups.restore(root, made, clock)
+
+    assert done.carried is not None and done.carried.holds_placed == 1
+    said = " ".join(str(t) for t in restorecarry.told(done.carried))
+    assert "1 hold(s) placed after the backup placed again" in said, said
+    db = open_clinic(root)
+    try:
+        (kept,) = retention.held(db, admin(clock))
+        assert kept.patient_id == patient and kept.reason == "legal: court letter 2026/14"
+    finally:
+        db.close()
+
+
 def test_a_clinic_file_that_cannot_be_read_is_restored_over_and_the_answer_says_so(
     clinic: tuple[Path, Database],
     clock: FixedClock,
@@ -373,3 +400,36 @@ def test_a_clinic_rekeyed_after_the_backup_is_read_with_its_own_key(
             assert row is not None and row.deleted_at is not None
     finally:
         db.close()
+
+
+def test_a_clinic_whose_key_is_not_at_hand_is_not_restored_over_unless_asked(
+    memory_keyring: object,
+    clinic: tuple[Path, Database],
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reviewer's finding: on a PC whose keychain does not hold the clinic's key (it
+    was rekeyed after the backup), nothing could be read to carry over, and the restore
+    went on: the erased patient came back. Refused now, nothing changed, naming how to
+    give the key; ``without_carry`` restores anyway (the person said so)."""
+    root, db = clinic
+    made = backups.create(db, admin(clock), root, to=root.parent / "kept").path
+    db.close()
+    encryption.rekey(
+        root, unlock(root), admin(clock),
+        new_passphrase=lambda: "the next long passphrase", show_code=lambda _code: None,
+    )  # fmt: skip
+    db = open_clinic(root)
+    patient = _only_patient(db)
+    patient_ops.delete(db, admin(clock), patient)
+    db.close()
+    before = _state(root)
+    monkeypatch.setattr(restorecarry, "stored_key", lambda _root: None)  # another PC
+
+    with pytest.raises(UserError, match="--without-carry") as refused:
+        backups.restore(root, made, clock)
+
+    assert "RECEPTIONIST_PASSPHRASE_FILE" in str(refused.value)
+    assert _state(root) == before, "nothing changed"
+    done = backups.restore(root, made, clock, without_carry=True)
+    assert done.carried is not None and done.carried.locked and done.carried.unread

@@ -284,7 +284,10 @@ class Startup(QObject):
         root, clock, env = self.root, self.clock, self.env
         log.info("restoring the newest backup over a damaged clinic file")
         self.tasks.run(
-            lambda: backups.restore(root, backup.path, clock, env=env, holding_lock=True),
+            # the file is damaged: reading it for the carry-over may fail as a key would
+            lambda: backups.restore(
+                root, backup.path, clock, env=env, holding_lock=True, without_carry=True
+            ),
             self._restored,
             lambda exc: self.failed.emit(messages.user_text(exc)),
         )

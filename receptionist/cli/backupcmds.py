@@ -72,6 +72,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r.add_argument(
         "--yes", action="store_true", help="do not ask; the current files are kept aside anyway"
     )
+    r.add_argument(
+        "--without-carry",
+        action="store_true",
+        help="restore even when the clinic replaced cannot be opened to carry over its "
+        "erasures and destruction records made since (they must then be made again)",
+    )
     r.set_defaults(func=cmd_restore)
 
     a = bsub.add_parser(
@@ -234,7 +240,14 @@ def cmd_restore(app: App) -> int:
             raise _Declined
 
     try:
-        done = backups.restore(app.data_dir, path, app.clock, ask=terminal_ask(), confirm=confirm)
+        done = backups.restore(
+            app.data_dir,
+            path,
+            app.clock,
+            ask=terminal_ask(),
+            confirm=confirm,
+            without_carry=app.args.without_carry,
+        )
     except _Declined:
         print("Nothing was changed.")
         return 1
@@ -283,6 +296,7 @@ def _carried(carried: restorecarry.Carried | None) -> dict[str, object] | None:
         "review_kept": carried.review_kept,
         "review_lost": carried.review_lost,
         "lapsed_back": carried.lapsed_back,
+        "holds_placed": carried.holds_placed,
         "unread": carried.unread or None,
     }
 

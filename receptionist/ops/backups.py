@@ -725,6 +725,19 @@ class Restored:
     carried: restorecarry.Carried | None = None
 
 
+CARRY_LOCKED = QT_TRANSLATE_NOOP(
+    "core",
+    "The clinic this backup would replace cannot be opened with the keys at hand (it was "
+    "rekeyed after the backup, its key in another PC's keychain, or the file damaged), so the "
+    "erasures "
+    "and destruction records made after the backup could not be carried over: erased "
+    "patients would come back. Give the clinic's current passphrase too "
+    "(RECEPTIONIST_PASSPHRASE_FILE, the backup's staying in RECEPTIONIST_PASSPHRASE), or "
+    "restore on the PC whose keychain holds it; to restore anyway, knowing that, add "
+    "--without-carry. Nothing was changed.",
+)
+
+
 def restore(
     root: Path,
     path: Path,
@@ -734,6 +747,7 @@ def restore(
     env: Mapping[str, str] | None = None,
     holding_lock: bool = False,
     confirm: Callable[[bool], None] | None = None,
+    without_carry: bool = False,
 ) -> Restored:
     """Put the backup at ``path`` in place of the clinic in ``root`` (or into an empty
     ``root``). The app must be closed. The clinic's current files are kept beside as
@@ -756,7 +770,13 @@ def restore(
 
     Once the restored file opened, the restore is done: when the newer backups cannot
     then be moved aside (their folder out of reach or not writable), it is not undone;
-    ``not_superseded`` says so, naming the folder and what to do."""
+    ``not_superseded`` says so, naming the folder and what to do.
+
+    The clinic replaced is read for what it destroyed after the backup
+    (``ops.restorecarry``). When none of the keys at hand opens it (rekeyed since, its
+    key in another PC's keychain), the restore is refused, nothing changed, unless
+    ``without_carry`` (the person knows erasures made since will have to be made again;
+    the app's restore over a damaged file, whose reading may fail as a key's would)."""
     ddir = DataDir(Path(root))
     env = os.environ if env is None else env
     make_private_dir(ddir.root)
@@ -784,6 +804,8 @@ def restore(
             # What the clinic destroyed after the backup, read (only) before its files move:
             # written into the restored file with the restore (``ops.restorecarry``).
             found = restorecarry.read(ddir.root, key, stored=held, env=env) if replacing else None
+            if isinstance(found, restorecarry.Carried) and found.locked and not without_carry:
+                raise UserError(Text(CARRY_LOCKED))
             with exclusive_use(ddir.db):
                 before = lookcopy.kept(ddir.root)
                 aside: list[Path] = []  # filled as the clinic's files move aside

@@ -146,10 +146,11 @@ def _record_and_place(
     db: Database, ctx: Ctx, data: dict[str, Any], tmp: str, dest: Path, replace: bool
 ) -> None:
     """Audit the export and give the file its name, together: if the commit fails the
-    file goes again."""
+    file goes again. Also in a copy restored to look at: an export changes nothing there,
+    and its audit is one of the looks a copy keeps (``Database.write``'s ``in_copy``)."""
     placed = False
     try:
-        with db.write() as s:
+        with db.write(in_copy=True) as s:
             patient = _exportable(s, data["patient"]["id"])  # not erased meanwhile
             events = [("read", documents.ENTITY, d) for d, _ in access.document_ids(data)]
             audit.record_many(s, ctx, [*events, (ACTION, "patient", patient.id)])

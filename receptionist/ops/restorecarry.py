@@ -80,6 +80,7 @@ class Found:
     held: frozenset[str]  # every patient it holds
     anonymised: frozenset[str]  # those the sweep anonymised
     reviewed: str  # the whole policy a person reviewed there ("": the sweep waited)
+    holds: tuple[tuple[str, str], ...] = ()  # (patient, reason) of each hold live there
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class Carried:
     review_lost: bool = False  # reviewed there; the restored policy differs: it waits
     lapsed_back: int = 0  # patients the sweep removed or anonymised since, back until it runs
     unread: str = ""  # why the clinic replaced could not be read ("": it was)
+    holds_placed: int = 0  # holds placed after the backup, placed again
+    locked: bool = False  # unread for want of its key (not damage): see ``backups.restore``
 
 
 def stored_key(root: Path) -> bytes | None:
@@ -123,7 +126,9 @@ def read(
                 return _found(s)
         finally:
             db.close()
-    except Exception as exc:  # damaged, not ours, its key not at hand: the restore goes on
+    except UnlockError as exc:  # its key not at hand (rekeyed since, another keychain)
+        return Carried(unread=_why(exc), locked=True)
+    except Exception as exc:  # damaged, not ours: the restore goes on
         return Carried(unread=_why(exc))
 
 
@@ -174,6 +179,7 @@ def _found(s: Session) -> Found:
         held=frozenset(s.scalars(select(Patient.id))),
         anonymised=frozenset(anonymised),
         reviewed=policy_reviewed(s),
+        holds=tuple((h.patient_id, h.reason) for h in holds.every(s)),
     )
 
 
@@ -191,9 +197,29 @@ def apply(s: Session, clock: Clock, found: Found | Carried | None) -> Carried | 
     ctx = Ctx(SYSTEM, clock)
     kept = _records(s, ctx, found)
     erased = _erase(s, ctx, found.erased)
+    held = _hold(s, ctx, found.holds, set(erased))
     back = _lapsed_back(s, found, erased)
     standing = review.carry(s, ctx, found.reviewed)
-    return Carried(len(erased), kept, standing, bool(found.reviewed) and not standing, back)
+    lost = bool(found.reviewed) and not standing
+    return Carried(len(erased), kept, standing, lost, back, holds_placed=held)
+
+
+def _hold(s: Session, ctx: Ctx, live: tuple[tuple[str, str], ...], erased: set[str]) -> int:
+    """The holds live in the clinic replaced that the restored file lacks (placed after
+    the backup), placed again: else a sweep, its policy's review carried, would remove
+    a patient a court or a doctor asked to keep. A hold lifted there since stays here
+    (keeping too long is the safe side; a person lifts it). How many."""
+    have = {h.patient_id for h in holds.every(s)}
+    placed = 0
+    for patient, reason in live:
+        if patient in have or patient in erased:
+            continue
+        row = s.get(Patient, patient)
+        if row is None or row.deleted_at is not None:
+            continue  # not in the backup, or gone there: nothing of hers to keep
+        holds.place(s, ctx, patient, reason)
+        placed += 1
+    return placed
 
 
 def _records(s: Session, ctx: Ctx, found: Found) -> int:
@@ -294,6 +320,17 @@ def told(carried: Carried | None) -> list[Text]:
             records=carried.records_kept,
         )
     ]
+    if carried.holds_placed:
+        found.append(
+            Text(
+                QT_TRANSLATE_NOOP(
+                    "core",
+                    "{count} hold(s) placed after the backup placed again: the retention "
+                    "sweep keeps those patients.",
+                ),
+                count=carried.holds_placed,
+            )
+        )
     if carried.review_lost:
         found.append(
             Text(

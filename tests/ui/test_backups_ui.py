@@ -165,6 +165,29 @@ def test_back_up_now_runs_the_backup_job_off_the_desk_and_lists_the_new_backup(
     assert runs[0].outcome == "ok"
 
 
+def test_back_up_now_ends_as_the_app_s_jobs_stop(
+    tmp_path: Path, clock: FixedClock, clinic_template: Template[Created]
+) -> None:
+    """A reviewer's finding: Back up now ran under a runner of its own, which nothing
+    stopped as the app closed (the process waited for the whole backup, no note). It
+    now follows the app's jobs' stop: set, no backup is made or left behind."""
+    import threading
+
+    from ui.settings import backupswork
+
+    root = tmp_path / "fresh"
+    clinic_template.copy_to(root)
+    db = vault.open_clinic(root)
+    try:
+        stopping = threading.Event()
+        stopping.set()  # the app closing
+        ctx = Ctx(Actor(None, "manager", "ui"), clock)
+        assert backupswork.back_up_now(db, ctx, clock, stopping) is None
+        assert backups.listing(db, ctx, root) == []
+    finally:
+        db.close()
+
+
 def test_verify_says_a_good_backup_is_whole_and_a_damaged_one_is_not(
     qtbot: QtBot, host: QWidget, tmp_path: Path, tasks: TaskManager, clock: FixedClock,
     clinic_template: Template[Created],

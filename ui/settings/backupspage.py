@@ -279,7 +279,12 @@ class BackupsPage(QWidget):
             return
         self._working(True, self.tr("Making a backup of the clinic…"))
         ctx, clock = self.desk.ctx(), self.desk.clock
-        self._on_twin(lambda db: work.back_up_now(db, ctx, clock), self._backed_up, self._failed)
+        # the app's jobs' stop: closing the app ends this backup too (at its next safe step)
+        jobs = self.desk.jobs
+        stopping = jobs.runner.stopping if jobs is not None else None
+        self._on_twin(
+            lambda db: work.back_up_now(db, ctx, clock, stopping), self._backed_up, self._failed
+        )
 
     def _backed_up(self, ran: Ran | None) -> None:
         self._working(False)

@@ -12,6 +12,7 @@ one or another PC's), recorded as "Run now" is in Settings > Jobs.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,8 +63,15 @@ def verify(db: Database, ctx: Ctx, root: Path, path: Path) -> Verified:
     return Verified(checked, live)
 
 
-def back_up_now(db: Database, ctx: Ctx, clock: Clock) -> Ran | None:
+def back_up_now(
+    db: Database, ctx: Ctx, clock: Clock, stopping: threading.Event | None = None
+) -> Ran | None:
     """The backup job run now for a person who may manage backups; None when another
-    runner holds it (the scheduled backup, or another PC's)."""
+    runner holds it (the scheduled backup, or another PC's). ``stopping``: the app's
+    jobs' (``JobScheduler.runner.stopping``), set as the app closes: the backup then
+    ends at its next safe step (its unfinished file removed), as the scheduled one."""
     require(ctx, "backup.manage", backups.CANNOT)
-    return Runner((BACKUP,)).run_now(db, clock, BACKUP.name, by_person=True)
+    runner = Runner((BACKUP,))
+    if stopping is not None:
+        runner.stopping = stopping
+    return runner.run_now(db, clock, BACKUP.name, by_person=True)

@@ -320,7 +320,11 @@ class RetentionPage(QWidget):
         total = sum(plan.counts.values())
         anonymised = plan.counts.get(retention.ANONYMISED, 0)
         self.note.setText(
-            self.tr("Nothing is past its time.")
+            (
+                self.tr("Nothing else is past its time.")
+                if plan.held
+                else self.tr("Nothing is past its time.")
+            )
             if total == 0
             else self.tr(
                 "Dry run: nothing was changed. %n patient(s) would be anonymised.", "", anonymised
@@ -334,7 +338,9 @@ class RetentionPage(QWidget):
         )
         if plan.held:
             kept = self.tr("%n patient(s) past their time kept: on hold.", "", plan.held)
-            self.note.setText(f"{self.note.text()} {kept}")
+            self.note.setText(
+                f"{kept} {self.note.text()}" if total == 0 else f"{self.note.text()} {kept}"
+            )
         if look.running:
             self.note.setText(f"{self.note.text()} {self._running()}")
         self._enable()
