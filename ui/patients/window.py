@@ -453,13 +453,6 @@ class PatientWindow(QDialog):
     def _show_hold(self, hold: HoldView | None) -> None:
         self.hold = hold
         self.holdbox.show_state(hold)
-        # the core refuses to erase a patient on hold: no dialog to read first
-        self.erase_button.setEnabled(hold is None)
-        self.erase_button.setToolTip(
-            self.tr("Erase this patient at her request: her record and everything of hers")
-            if hold is None
-            else self.tr("On hold: the record cannot be erased until the hold is lifted.")
-        )
         show_hold_banner(self.hold_banner, hold, self.desk.clinic.tz)
 
     def ask_hold(self) -> None:
