@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -411,40 +411,28 @@ class RemindersView(QDialog):
     def _ask_resend_unknown(self, row: ReminderRow) -> None:
         """The channel never said whether an unknown message arrived: sent again, the
         patient may get it twice; asked (ask the patient) before it is queued."""
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            self.tr("Resend"),
-            self.tr(
-                "{0}\n\nThis message may have arrived: sent again, the patient may get it "
-                "twice. Ask the patient whether it came. Resend anyway?"
-            ).format(self.model.why(row)),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+        said = self.tr(
+            "This message may have arrived: sent again, the patient may get it twice. Ask "
+            "the patient whether it came. Resend anyway?"
         )
-        box.setObjectName("remindersResendQuestion")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Resend anyway"))
-        chosen = row.id
-
-        def answered(result: int) -> None:
-            self.box = None
-            if result == QMessageBox.StandardButton.Yes:
-                self.resendConfirmed.emit(chosen)
-
-        box.finished.connect(answered)
-        self.box = box
-        box.open()
+        self._ask_first(row, said, self.resendConfirmed)
 
     def _ask_resend(self, row: ReminderRow) -> None:
         """A reason only the patient can undo (an opt-out): sent again, the message
         fails the same way unless the patient did; asked before it is queued."""
+        said = self.tr(
+            "Sent again now, it will fail the same way unless the patient has undone it. "
+            "Resend anyway?"
+        )
+        self._ask_first(row, said, self.resendRequested)
+
+    def _ask_first(self, row: ReminderRow, question: str, then: SignalInstance) -> None:
+        """The row's reason and ``question``; "Resend anyway" emits ``then`` with its id
+        (Cancel, the default, does nothing)."""
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             self.tr("Resend"),
-            self.tr(
-                "{0}\n\nSent again now, it will fail the same way unless the patient has "
-                "undone it. Resend anyway?"
-            ).format(self.model.why(row)),
+            f"{self.model.why(row)}\n\n{question}",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )
@@ -456,7 +444,7 @@ class RemindersView(QDialog):
         def answered(result: int) -> None:
             self.box = None
             if result == QMessageBox.StandardButton.Yes:
-                self.resendRequested.emit(chosen)
+                then.emit(chosen)
 
         box.finished.connect(answered)
         self.box = box
