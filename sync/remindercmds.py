@@ -136,16 +136,20 @@ def cmd_take_over(app: App) -> int:
         reminders.may_take_over(db, ctx)  # refused before anything is asked
         tz = zones.zone(patients.clinic_zone(db))
         if not app.args.yes:
-            lease = reminder_lease(db, app.clock)
-            heard = lease.peek() if lease is not None else None
-            old = f"PC {heard.name}" if heard is not None and heard.code else "the old station"
-            if heard is not None and heard.here:
-                old = "no other PC (this PC holds the lease)"
-            if not sys.stdin.isatty():
+            if not sys.stdin.isatty():  # before asking the endpoint: nobody can answer
                 raise UserError(
                     "Taking over ends the old reminder station's lease now; confirm it "
                     "with --yes once that PC is really off."
                 )
+            lease = reminder_lease(db, app.clock)
+            heard = lease.peek() if lease is not None else None
+            old = (
+                f"PC {heard.name or heard.code}"
+                if heard is not None and heard.code
+                else "the old station"
+            )
+            if heard is not None and heard.here:
+                old = "no other PC (this PC holds the lease)"
             answer = input(
                 f"Take the reminders over from {old} now? That PC must really be off "
                 "(or cut off from the internet): if it still runs, messages may go twice. "

@@ -33,8 +33,10 @@ from receptionist.context import Ctx
 from receptionist.errors import ReceptionistError, UserError
 from receptionist.ops import reminders, replica
 from receptionist.reminders import handover
+from receptionist.reminders.settings import TAKEOVER_HOURS
 from receptionist.reminders.station import Hold
 from receptionist.safelog import describe
+from receptionist.settings import registry
 from receptionist.store.storage import Database
 from receptionist.texts import QT_TRANSLATE_NOOP, Text
 
@@ -226,8 +228,9 @@ OLD_ENDPOINT = Text(
         "core",
         "The cloud endpoint must be updated to take over now: it does not know this "
         "request. Nothing was taken over; this PC sends once the old station's lease runs "
-        "out (reminders.takeover_hours).",
-    )
+        "out ({setting}).",
+    ),
+    setting=registry.where(TAKEOVER_HOURS),
 )
 NOT_REACHED = Text(
     QT_TRANSLATE_NOOP(
