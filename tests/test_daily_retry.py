@@ -83,3 +83,20 @@ def test_a_run_that_did_its_part_and_found_a_problem_is_not_run_again(db: Databa
     assert runner.run_due(db, clock) == []
     assert jobs.status(db, clock, [job])[0].next_due == SLOT + timedelta(days=1)
     assert calls == ["problem"]
+
+
+def test_a_person_s_sweep_that_failed_leaves_the_nightly_one_owed_again(db: Database) -> None:
+    """A person's sweep is recorded as the sweep job's run, marked ``by_person``; one that
+    failed did none of its work either, so the nightly sweep is tried again after the
+    wait, not left for tomorrow (a reviewer's finding)."""
+    from receptionist.jobs.core import BY_PERSON
+
+    job, calls = flaky([])
+    clock = FixedClock(SLOT + timedelta(hours=9))
+    with db.write() as s:
+        jobs.record(s, job, clock.now(), clock.now(), "failed", {BY_PERSON: 1}, "OSError")
+    status = jobs.status(db, clock, [job])[0]
+    assert status.next_due == clock.now() + timedelta(minutes=15)
+    clock.advance(minutes=15)
+    assert [r.outcome for r in Runner([job]).run_due(db, clock)] == ["ok"]
+    assert calls == ["ok"]

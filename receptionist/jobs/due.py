@@ -43,8 +43,9 @@ FINISHED = ("ok", "failed")
 # Minutes after a daily job's n-th failed run of a slot (n = 1, 2, ...) before it is
 # owed again; the last one repeats.
 RETRY_MINUTES = (15, 30, 60)
-# The counts of a failed run that did none of its work (``runner``: an exception).
-NOTHING_DONE = "{}"
+# The counts of a failed run that did none of its work (``runner``: an exception), as
+# stored; a person's sweep that failed is marked so and did none either (``core``).
+NOTHING_DONE = ("{}", '{"by_person": 1}')
 
 
 def latest(
@@ -130,7 +131,7 @@ def _retry_at(session: Session, name: str, owed: datetime, now: datetime) -> dat
             JobRun.started_at <= now,
         )
     ).all()
-    if not runs or any(r.outcome != "failed" or r.counts != NOTHING_DONE for r in runs):
+    if not runs or any(r.outcome != "failed" or r.counts not in NOTHING_DONE for r in runs):
         return None
     last: datetime = max(r.ended_at or r.started_at for r in runs)
     wait = RETRY_MINUTES[min(len(runs), len(RETRY_MINUTES)) - 1]

@@ -653,6 +653,10 @@ UNKNOWN_NOT_CONFIRMED = Text(
     )
 )
 
+NO_STATION = QT_TRANSLATE_NOOP(
+    "core",
+    "No PC is named the reminder station, so none sends: name one in {where}, then resend there.",
+)
 NOT_THE_STATION = QT_TRANSLATE_NOOP(
     "core",
     "This PC does not send reminders: the reminder station ({station}) plans and sends "
@@ -684,8 +688,9 @@ def resend(db: Database, ctx: Ctx, reminder_id: str, confirmed: bool = False) ->
             raise ValidationError("confirmed", UNKNOWN_NOT_CONFIRMED)
         cfg = config.load(s)
         if station.role(s, cfg.station, cfg.standby) != "station":
-            named = cfg.station or "-"
-            raise ValidationError("station", Text(NOT_THE_STATION, station=named))
+            if not cfg.station:  # none named: nothing is planned anywhere
+                raise ValidationError("station", Text(NO_STATION, where=registry.where(STATION)))
+            raise ValidationError("station", Text(NOT_THE_STATION, station=cfg.station))
         now = ctx.clock.now()
         r.state, r.reason, r.attempts, r.send_at = "pending", "resend", 0, now
         r.next_try_at = r.claimed_at = r.finished_at = None
