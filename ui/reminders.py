@@ -333,7 +333,10 @@ class RemindersView(QDialog):
                 "station is off."
             ).format(station)
         elif mode == "unnamed":
-            said = self.tr("No PC is named the reminder station: no PC sends reminders.")
+            said = self.tr(
+                "No PC is named the reminder station: no PC sends reminders. A manager or an "
+                "administrator names it in Settings > Clinic > Reminders."
+            )
         else:
             self.elsewhere.hide()
             return
@@ -421,8 +424,8 @@ class RemindersView(QDialog):
         """A reason only the patient can undo (an opt-out): sent again, the message
         fails the same way unless the patient did; asked before it is queued."""
         said = self.tr(
-            "Sent again now, it will fail the same way unless the patient has undone it. "
-            "Resend anyway?"
+            "Sent again now, it will fail the same way unless the patient has agreed to "
+            "messages again. Resend anyway?"
         )
         self._ask_first(row, said, self.resendRequested)
 

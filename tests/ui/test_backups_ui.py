@@ -165,6 +165,24 @@ def test_back_up_now_runs_the_backup_job_off_the_desk_and_lists_the_new_backup(
     assert runs[0].outcome == "ok"
 
 
+def test_the_empty_folder_s_sentence_goes_once_a_backup_is_listed(
+    qtbot: QtBot, host: QWidget, tmp_path: Path, tasks: TaskManager, clock: FixedClock,
+    clinic_template: Template[Created],
+) -> None:  # fmt: skip
+    """A reviewer's finding: "No backups in this folder yet" stayed beside the backup a
+    refresh then listed (one the scheduled job made while the page was open)."""
+    root = tmp_path / "fresh"
+    clinic_template.copy_to(root)
+    manager = manager_desk(root, tasks, clock, "manager")
+    page = shown_page(qtbot, manager, host)
+    assert page.note.text().startswith("No backups in this folder yet")
+    made_by_job(root, clock)
+    with qtbot.waitSignal(page.loaded, timeout=20_000):
+        page.refresh()
+    assert page.table.rowCount() == 1
+    assert "No backups" not in page.note.text(), page.note.text()
+
+
 def test_back_up_now_ends_as_the_app_s_jobs_stop(
     tmp_path: Path, clock: FixedClock, clinic_template: Template[Created]
 ) -> None:

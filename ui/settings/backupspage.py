@@ -235,8 +235,11 @@ class BackupsPage(QWidget):
         paths = [b.path for b in found.backups]
         if paths:
             self.table.selectRow(paths.index(chosen.path) if chosen in found.backups else 0)
+        empty = self.tr("No backups in this folder yet: Back up now makes one.")
         if not paths and self.allowed:
-            self.note.setText(self.tr("No backups in this folder yet: Back up now makes one."))
+            self.note.setText(empty)
+        elif self.note.text() == empty:  # one came since (the scheduled backup, Back up now)
+            self.note.clear()
         self._enable()
         self.loaded.emit()
 
